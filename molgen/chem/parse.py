@@ -1,0 +1,109 @@
+"""Parsing SMILES into RDKit molecules, with the reason when it fails.
+
+``to_mol`` is the quick path (a molecule or ``None``); ``parse_smiles`` says why a string
+is not a molecule, so that bulk paths can keep invalid input as a row with a reason instead
+of dropping it. Nothing here corrects a molecule: a valence error stays an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable
+
+from rdkit import Chem
+
+from molgen.chem.rdkit_log import quiet_rdkit
+
+
+class ParseFailure(str, Enum):
+    """Why a string did not become a sanitized molecule."""
+
+    NOT_TEXT = "not_text"          # not a str at all (bytes, None, a number)
+    EMPTY = "empty"                # empty or whitespace only
+    SYNTAX = "syntax"              # RDKit's SMILES grammar rejected it
+    VALENCE = "valence"            # an atom has more bonds than its valence allows
+    KEKULIZATION = "kekulization"  # aromatic system with no valid Kekulé structure (e.g. c1cccc1)
+    AROMATICITY = "aromaticity"    # aromatic flags on atoms outside any ring
+    OTHER = "other"                # any other sanitization failure
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The outcome of parsing one SMILES string.
+
+    ``mol`` is a sanitized molecule when ``ok``; otherwise ``None`` with ``failure`` and a
+    human-readable ``message`` (RDKit's own wording where it gives one).
+    """
+
+    smiles: object
+    mol: Chem.Mol | None
+    failure: ParseFailure | None = None
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.mol is not None
+
+
+_PROBLEM_KINDS = {
+    "AtomValenceException": ParseFailure.VALENCE,
+    "KekulizeException": ParseFailure.KEKULIZATION,
+    "AtomKekulizeException": ParseFailure.KEKULIZATION,
+    "NonRingAromaticException": ParseFailure.AROMATICITY,
+}
+
+
+def parse_smiles(smiles: object) -> ParseResult:
+    """Parse and sanitize a SMILES string; on failure say which kind of failure and why.
+
+    Never raises for bad input: bytes, ``None``, empty strings, random text and chemically
+    impossible molecules all come back as a ``ParseResult`` with ``ok == False``.
+    """
+    if not isinstance(smiles, str):
+        return ParseResult(smiles, None, ParseFailure.NOT_TEXT, f"expected a SMILES string, got {type(smiles).__name__}")
+    if not smiles.strip():
+        return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
+    with quiet_rdkit():
+        raw = Chem.MolFromSmiles(smiles, sanitize=False)
+        if raw is None:
+            return ParseResult(smiles, None, ParseFailure.SYNTAX, f"not valid SMILES syntax: {_clip(smiles)!r}")
+        # DetectChemistryProblems runs sanitization without raising and names each problem.
+        problems = Chem.DetectChemistryProblems(raw)
+        if problems:
+            first = problems[0]
+            failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
+            if "non-ring atom" in first.Message():  # RDKit files this under kekulization
+                failure = ParseFailure.AROMATICITY
+            return ParseResult(smiles, None, failure, first.Message())
+        try:
+            Chem.SanitizeMol(raw)
+        except Exception as error:  # RDKit raises several unrelated exception types here
+            return ParseResult(smiles, None, ParseFailure.OTHER, str(error))
+    return ParseResult(smiles, raw)
+
+
+def to_mol(smiles: object) -> Chem.Mol | None:
+    """Return the sanitized molecule for ``smiles``, or ``None`` when it cannot be one.
+
+    ``None`` covers non-strings, empty strings, syntax errors and sanitization failures
+    (valence, kekulization, aromaticity); use :func:`parse_smiles` to learn which.
+    """
+    return parse_smiles(smiles).mol
+
+
+def canonical_smiles(smiles_or_mol: str | Chem.Mol, *, isomeric: bool = True) -> str | None:
+    """RDKit canonical SMILES of a SMILES string or molecule; ``None`` when it does not parse."""
+    mol = smiles_or_mol if isinstance(smiles_or_mol, Chem.Mol) else to_mol(smiles_or_mol)
+    if mol is None:
+        return None
+    return Chem.MolToSmiles(mol, isomericSmiles=isomeric)
+
+
+def parse_many(smiles: Iterable[object]) -> list[ParseResult]:
+    """Parse many SMILES, keeping one result per input (invalid ones included), in order."""
+    return [parse_smiles(s) for s in smiles]
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,67 @@
+"""Standardizing molecules with RDKit's MolStandardize before they reach a model or a score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdkit import Chem
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+from molgen.chem.parse import ParseFailure, ParseResult, parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+
+
+@dataclass(frozen=True)
+class StandardizeOptions:
+    """What :func:`standardize` does; the defaults suit training data for generators.
+
+    Args:
+        largest_fragment: keep only the largest organic fragment (drops salts and solvents).
+        neutralize: neutralize charges where a neutral form exists (zwitterions may stay).
+        remove_stereo: drop tetrahedral and double-bond stereo.
+        remove_isotopes: set every isotope label to natural abundance.
+    """
+
+    largest_fragment: bool = True
+    neutralize: bool = True
+    remove_stereo: bool = False
+    remove_isotopes: bool = False
+
+
+def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:
+    """Return a standardized copy of ``mol``: cleanup (normalizations), then the chosen steps.
+
+    Raises ``ValueError`` when RDKit cannot standardize the molecule; use
+    :func:`standardize_smiles` for the never-raising bulk form.
+    """
+    with quiet_rdkit():
+        out = rdMolStandardize.Cleanup(mol)
+        if options.largest_fragment:
+            out = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(out)
+        if options.neutralize:
+            out = rdMolStandardize.Uncharger().uncharge(out)
+        if options.remove_stereo:
+            out = Chem.Mol(out)
+            Chem.RemoveStereochemistry(out)
+        if options.remove_isotopes:
+            out = Chem.Mol(out)
+            for atom in out.GetAtoms():
+                atom.SetIsotope(0)
+        Chem.SanitizeMol(out)
+    return out
+
+
+def standardize_smiles(smiles: object, options: StandardizeOptions = StandardizeOptions()) -> ParseResult:
+    """Parse and standardize one SMILES; the result carries the canonical standardized form.
+
+    Never raises: an unparsable input keeps its parse failure, and a molecule RDKit cannot
+    standardize comes back with ``failure == OTHER`` and RDKit's message.
+    """
+    parsed = parse_smiles(smiles)
+    if not parsed.ok:
+        return parsed
+    try:
+        mol = standardize(parsed.mol, options)
+    except Exception as error:  # RDKit raises several unrelated exception types here
+        return ParseResult(smiles, None, ParseFailure.OTHER, f"standardization failed: {error}")
+    return ParseResult(smiles, mol)

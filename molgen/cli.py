@@ -1,0 +1,117 @@
+"""The ``molgen`` command. Each group lives with the capability it drives; this file wires them."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
+data_app = typer.Typer(help="Datasets: list, fetch, inspect, featurize.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+console = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        from molgen import __version__
+
+        console.print(f"molgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit.")) -> None:
+    """molgen: generate, score and evaluate small molecules."""
+
+
+def _entry(name: str):
+    from molgen.data.registry import get_dataset
+
+    try:
+        return get_dataset(name)
+    except KeyError as error:
+        console.print(f"[red]{error.args[0]}[/red]")
+        raise typer.Exit(2) from None
+
+
+@data_app.command("list")
+def data_list() -> None:
+    """List the registered datasets and whether each is available here."""
+    from molgen.data.registry import REGISTRY
+
+    table = Table("name", "available", "splits", "description")
+    for entry in REGISTRY.values():
+        table.add_row(entry.name, "yes" if entry.is_available() else "no (molgen data fetch)", ", ".join(entry.splits), entry.description)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    name: str = typer.Argument(..., help="Dataset to fetch, e.g. moses."),
+    wheel: Optional[Path] = typer.Option(None, help="Use a local copy of the source wheel instead of downloading."),
+    force: bool = typer.Option(False, help="Fetch again even if already cached."),
+) -> None:
+    """Fetch a dataset into the molgen cache (checksums verified)."""
+    from molgen.data.moses import FetchError
+
+    entry = _entry(name)
+    if entry.fetch is None:
+        console.print(f"{name} ships with molgen; nothing to fetch ({entry.location()}).")
+        return
+    started = time.perf_counter()
+    try:
+        folder = entry.fetch(wheel=wheel, force=force) if name == "moses" else entry.fetch()
+    except FetchError as error:
+        console.print(f"[red]fetch failed:[/red] {error}")
+        raise typer.Exit(1) from None
+    console.print(f"{name} is in {folder} ({time.perf_counter() - started:.1f} s)")
+
+
+@data_app.command("info")
+def data_info(name: str = typer.Argument(..., help="Dataset name.")) -> None:
+    """Split sizes, checksums and cache path of a dataset."""
+    entry = _entry(name)
+    console.print(f"[bold]{entry.name}[/bold]: {entry.description}")
+    console.print(f"source: {entry.source}")
+    console.print(f"path: {entry.location()}")
+    if not entry.is_available():
+        console.print("[yellow]not fetched[/yellow]: run `molgen data fetch " + name + "`")
+        raise typer.Exit(1)
+    table = Table("split", "molecules", "expected", "sha256")
+    for split in entry.splits:
+        smiles = entry.load(split)  # MOSES files are sha256-checked on every load
+        expected = (entry.expected_sizes or {}).get(split)
+        table.add_row(split, f"{len(smiles):,}", f"{expected:,}" if expected else "", _split_checksum(name, split))
+    console.print(table)
+
+
+def _split_checksum(name: str, split: str) -> str:
+    if name == "moses":
+        from molgen.data.moses import FILES
+
+        return FILES[split].sha256[:16] + "... (verified)"
+    from molgen.data.moses import sha256_of
+
+    return sha256_of(_entry(name).location() / f"{split}.csv")[:16] + "..."
+
+
+@data_app.command("featurize")
+def data_featurize(
+    name: str = typer.Argument(..., help="Dataset name or file."),
+    split: str = typer.Option("train", help="Split to featurize."),
+    workers: Optional[int] = typer.Option(None, help="Processes (default: all cores for large sets)."),
+) -> None:
+    """Turn a dataset into cached molecular graphs (done once; later loads take seconds)."""
+    from molgen.data.graphs import featurize
+    from molgen.data.registry import load_smiles
+
+    smiles = load_smiles(name, split)
+    started = time.perf_counter()
+    dataset = featurize(smiles, workers=workers)  # the atom vocabulary is derived in the same pass
+    console.print(f"{len(dataset):,} graphs, {len(dataset.failures):,} failures, atom types: "
+                  f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")

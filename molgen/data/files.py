@@ -1,0 +1,223 @@
+"""Reading a user's molecules from CSV, TSV, SMI, SDF or Parquet.
+
+Every reader returns a DataFrame with one row per record, in file order: ``smiles`` (as
+written, or derived from the molblock for SDF), ``line`` (where the record starts, 1-based;
+the row number for Parquet), ``read_error`` (why an SDF record could not be read, else
+``None``) and the file's other columns. A file that cannot be read at all raises
+:class:`FileFormatError`, naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pandas as pd
+from rdkit import Chem
+
+from molgen.chem.rdkit_log import quiet_rdkit
+
+#: Column names recognised as the SMILES column (compared case-insensitively), in order of preference.
+SMILES_COLUMN_NAMES = ("smiles", "canonical_smiles", "isomeric_smiles", "smi", "smiles_string", "molecule_smiles", "structure")
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".smi": "smi", ".smiles": "smi", ".txt": "smi",
+           ".sdf": "sdf", ".sd": "sdf", ".parquet": "parquet", ".pq": "parquet"}
+
+
+class FileFormatError(ValueError):
+    """A file that cannot be read as molecules; the message names the file and, where known, the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path, self.line = Path(path), line
+        where = f"{path}, line {line}" if line is not None else f"{path}"
+        super().__init__(f"{where}: {message}")
+
+
+def detect_format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1] if suffixes else "")
+    if fmt is None:
+        raise FileFormatError(path, f"unknown file type; use one of {', '.join(sorted(FORMATS))} (optionally .gz)")
+    return fmt
+
+
+def read_molecules(path: str | Path, *, smiles_column: str | None = None, format: str | None = None) -> pd.DataFrame:
+    """Read molecules from a file; the format comes from the suffix unless given.
+
+    Args:
+        path: a ``.csv``, ``.tsv``, ``.smi``, ``.sdf`` or ``.parquet`` file (text ones may be gzipped).
+        smiles_column: the SMILES column of a table; found by name when omitted.
+        format: ``csv``, ``tsv``, ``smi``, ``sdf`` or ``parquet``, overriding the suffix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    fmt = format or detect_format(path)
+    if fmt == "parquet":
+        return _read_parquet(path, smiles_column)
+    text = _read_text(path)
+    if fmt in ("csv", "tsv"):
+        return _read_table(path, text, "," if fmt == "csv" else "\t", smiles_column)
+    if fmt == "smi":
+        return _read_smi(path, text)
+    if fmt == "sdf":
+        return _read_sdf(path, text)
+    raise FileFormatError(path, f"unknown format {fmt!r}")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise FileFormatError(path, f"not a readable gzip file ({error})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise FileFormatError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {column}); save the file as UTF-8", line) from None
+
+
+def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None) -> str:
+    """Pick the SMILES column among ``columns``: the one given, else the first known name."""
+    if given is not None:
+        if given not in columns:
+            raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", 1)
+        return given
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in SMILES_COLUMN_NAMES:
+        if name in lowered:
+            return lowered[name]
+    raise FileFormatError(
+        path,
+        f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); "
+        f"name it one of {', '.join(SMILES_COLUMN_NAMES)} or pass smiles_column",
+        1,
+    )
+
+
+def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileFormatError(path, "the file is empty", 1) from None
+    except csv.Error as error:
+        raise FileFormatError(path, f"unreadable header ({error})", 1) from None
+    header = [h.strip() for h in header]
+    column = find_smiles_column(header, path, smiles_column)
+    rows, lines = [], []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise FileFormatError(path, f"malformed row ({error})", start) from None
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line: not a record
+        if len(row) != len(header):
+            raise FileFormatError(path, f"{len(row)} fields where the header has {len(header)}", start)
+        rows.append(row)
+        lines.append(start)
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
+    frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
+    return _finish(frame, lines)
+
+
+def _read_smi(path: Path, text: str) -> pd.DataFrame:
+    smiles, names, lines = [], [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        parts = stripped.split(None, 1)
+        if number == 1 and parts[0].lower() in SMILES_COLUMN_NAMES:
+            continue  # a header line
+        smiles.append(parts[0])
+        names.append(parts[1] if len(parts) > 1 else None)
+        lines.append(number)
+    return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines)
+
+
+def _read_sdf(path: Path, text: str) -> pd.DataFrame:
+    records, lines = [], []
+    block: list[str] = []
+    start = 1
+    all_lines = text.splitlines()
+    for number, line in enumerate(all_lines, start=1):
+        if line.strip() == "$$$$":
+            records.append(_sdf_record(block, start))
+            lines.append(start)
+            block, start = [], number + 1
+        else:
+            block.append(line)
+    if any(line.strip() for line in block):  # a last record without its $$$$ terminator
+        records.append(_sdf_record(block, start))
+        lines.append(start)
+    if not records:
+        raise FileFormatError(path, "no SDF records", 1)
+    return _finish(pd.DataFrame(records, dtype=object), lines)
+
+
+def _sdf_record(block: list[str], start: int) -> dict:
+    end = next((i for i, line in enumerate(block) if line.startswith("M  END")), None)
+    if end is None:
+        return {"smiles": None, "read_error": f"record starting at line {start} is truncated (no 'M  END')"}
+    record: dict = {}
+    molblock = "\n".join(block[: end + 1])
+    with quiet_rdkit():
+        mol = Chem.MolFromMolBlock(molblock, sanitize=False, removeHs=False)
+        if mol is None:
+            record.update(smiles=None, read_error=f"record starting at line {start}: unreadable molblock")
+        else:
+            problems = Chem.DetectChemistryProblems(mol)
+            if problems:
+                record.update(smiles=None, read_error=f"record starting at line {start}: {problems[0].Message()}")
+            else:
+                Chem.SanitizeMol(mol)
+                record.update(smiles=Chem.MolToSmiles(Chem.RemoveHs(mol)), read_error=None)
+    record["name"] = block[0].strip() if block else None
+    record.update(_sdf_fields(block[end + 1:]))
+    return record
+
+
+def _sdf_fields(lines: list[str]) -> dict:
+    """Data items after ``M  END``: ``> <NAME>`` then value lines up to a blank line."""
+    fields, key, value = {}, None, []
+    for line in lines + [""]:
+        if line.startswith(">") and "<" in line and ">" in line[line.index("<"):]:
+            key, value = line[line.index("<") + 1: line.index(">", line.index("<"))], []
+        elif key is not None and not line.strip():
+            fields[key] = "\n".join(value)
+            key = None
+        elif key is not None:
+            value.append(line)
+    return fields
+
+
+def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise FileFormatError(path, f"not a readable Parquet file ({error})") from None
+    column = find_smiles_column([str(c) for c in frame.columns], path, smiles_column)
+    frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
+    frame["smiles"] = frame["smiles"].astype(object)
+    return _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
+
+
+def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    frame.insert(1 if "smiles" in frame.columns else 0, "line", pd.Series(lines, dtype="int64"))
+    if "read_error" not in frame.columns:
+        frame["read_error"] = None
+    ordered = ["smiles", "line", "read_error"] + [c for c in frame.columns if c not in ("smiles", "line", "read_error")]
+    return frame[ordered]

@@ -1,0 +1,63 @@
+import random
+
+import pytest
+
+from molgen.chem import ParseFailure, canonical_smiles, parse_many, parse_smiles, to_mol
+
+
+@pytest.mark.parametrize(
+    ("smiles", "failure"),
+    [
+        ("", ParseFailure.EMPTY),
+        ("   ", ParseFailure.EMPTY),
+        ("C1CC", ParseFailure.SYNTAX),           # unclosed ring
+        ("CC(C", ParseFailure.SYNTAX),           # unclosed branch
+        ("c1cccc1", ParseFailure.KEKULIZATION),  # five aromatic carbons: no Kekulé structure
+        ("Cc", ParseFailure.AROMATICITY),        # aromatic atom outside a ring
+        ("C(C)(C)(C)(C)C", ParseFailure.VALENCE),
+        ("CN(C)(C)C", ParseFailure.VALENCE),
+        (b"CCO", ParseFailure.NOT_TEXT),
+        (None, ParseFailure.NOT_TEXT),
+    ],
+)
+def test_bad_smiles_fail_with_their_reason(smiles, failure):
+    result = parse_smiles(smiles)
+    assert not result.ok
+    assert result.mol is None
+    assert result.failure is failure
+    assert result.message
+    assert to_mol(smiles) is None
+
+
+def test_xenon_is_a_valid_molecule_for_rdkit():
+    # Documented: [Xe]C parses (RDKit allows it); it is the atom vocabulary of a model
+    # that rejects it later, with its own error.
+    result = parse_smiles("[Xe]C")
+    assert result.ok and result.mol.GetNumAtoms() == 2
+
+
+def test_random_bytes_never_crash():
+    rng = random.Random(0)
+    for _ in range(300):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+        assert parse_smiles(junk).failure is ParseFailure.NOT_TEXT
+        result = parse_smiles(junk.decode("latin-1"))
+        assert result.ok or result.failure is not None
+
+
+def test_large_molecule_parses():
+    chain = "C" * 500
+    mol = to_mol(chain)
+    assert mol is not None and mol.GetNumAtoms() == 500
+
+
+def test_canonical_smiles_is_spelling_independent():
+    assert canonical_smiles("OCC") == canonical_smiles("C(O)C") == "CCO"
+    assert canonical_smiles("not smiles") is None
+    assert canonical_smiles("C[C@H](N)O") != canonical_smiles("C[C@H](N)O", isomeric=False)
+
+
+def test_parse_many_keeps_every_row_in_order():
+    results = parse_many(["CCO", "", "C1CC", "c1ccccc1"])
+    assert [r.ok for r in results] == [True, False, False, True]
+    assert [r.smiles for r in results] == ["CCO", "", "C1CC", "c1ccccc1"]

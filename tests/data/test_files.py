@@ -1,0 +1,139 @@
+import gzip
+
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from molgen.data.files import FileFormatError, read_molecules
+from molgen.data.registry import load_smiles
+
+
+def write(path, text, encoding="utf-8"):
+    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
+    return path
+
+
+def test_csv_keeps_invalid_rows_and_other_columns(tmp_path):
+    path = write(tmp_path / "series.csv", "id,SMILES,pIC50\na,CCO,6.1\nb,C1CC,5.0\n\nc,c1ccccc1,7.2\n")
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == ["CCO", "C1CC", "c1ccccc1"]
+    assert frame["line"].tolist() == [2, 3, 5]
+    assert frame["id"].tolist() == ["a", "b", "c"] and frame["pIC50"].tolist() == ["6.1", "5.0", "7.2"]
+    assert frame["read_error"].isna().all()
+
+
+@pytest.mark.parametrize("header", ["smiles", "Canonical_SMILES", "SMI", "smiles_string"])
+def test_smiles_column_found_by_name(tmp_path, header):
+    path = write(tmp_path / "x.csv", f"name,{header}\nethanol,CCO\n")
+    assert read_molecules(path)["smiles"].tolist() == ["CCO"]
+
+
+def test_csv_without_a_smiles_header_names_file_line_and_columns(tmp_path):
+    path = write(tmp_path / "nohdr.csv", "CCO,1\nCCN,2\n")
+    with pytest.raises(FileFormatError) as error:
+        read_molecules(path)
+    message = str(error.value)
+    assert "nohdr.csv, line 1" in message and "no SMILES column" in message and "'CCO'" in message
+    # Naming the column explicitly works.
+    path = write(tmp_path / "named.csv", "structure_code,value\nCCO,1\n")
+    assert read_molecules(path, smiles_column="structure_code")["smiles"].tolist() == ["CCO"]
+    with pytest.raises(FileFormatError, match="no column 'nope'"):
+        read_molecules(path, smiles_column="nope")
+
+
+def test_row_with_wrong_field_count_names_its_line(tmp_path):
+    path = write(tmp_path / "ragged.csv", "smiles,value\nCCO,1\nCCN,2\nCCC,3,extra\n")
+    with pytest.raises(FileFormatError, match=r"ragged.csv, line 4: 3 fields where the header has 2"):
+        read_molecules(path)
+
+
+def test_non_utf8_file_names_its_line(tmp_path):
+    path = write(tmp_path / "latin.csv", "smiles,name\nCCO,ethanol\nCCN,\xe9thylamine\n".encode("latin-1"))
+    with pytest.raises(FileFormatError, match=r"latin.csv, line 3: not UTF-8 text \(byte 0xe9"):
+        read_molecules(path)
+
+
+def test_random_bytes_file_is_a_clear_error(tmp_path):
+    path = write(tmp_path / "junk.csv", bytes(range(256)) * 4)
+    with pytest.raises(FileFormatError, match="junk.csv"):
+        read_molecules(path)
+
+
+def test_empty_and_unknown_files(tmp_path):
+    with pytest.raises(FileFormatError, match="empty"):
+        read_molecules(write(tmp_path / "empty.csv", ""))
+    with pytest.raises(FileFormatError, match="unknown file type"):
+        read_molecules(write(tmp_path / "data.xlsx", "x"))
+    with pytest.raises(FileNotFoundError):
+        read_molecules(tmp_path / "missing.csv")
+
+
+def test_tsv_and_gzip(tmp_path):
+    path = tmp_path / "x.tsv.gz"
+    path.write_bytes(gzip.compress(b"SMILES\tname\nCCO\tethanol\n"))
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == ["CCO"] and frame["name"].tolist() == ["ethanol"]
+
+
+def test_smi_with_header_comments_and_names(tmp_path):
+    path = write(tmp_path / "x.smi", "smiles name\n# a comment\nCCO ethanol\nc1ccccc1\tbenzene ring\nC1CC\n")
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == ["CCO", "c1ccccc1", "C1CC"]
+    assert frame["name"].tolist() == ["ethanol", "benzene ring", None]
+    assert frame["line"].tolist() == [3, 4, 5]
+
+
+def _sdf_block(smiles, name, value):
+    mol = Chem.MolFromSmiles(smiles)
+    mol.SetProp("_Name", name)
+    mol.SetProp("activity", value)
+    return Chem.MolToMolBlock(mol) + f">  <activity>\n{value}\n\n$$$$\n"
+
+
+def test_truncated_sdf_keeps_the_good_records_and_names_the_broken_one(tmp_path):
+    good = _sdf_block("CCO", "ethanol", "1.5") + _sdf_block("c1ccncc1", "pyridine", "2.5")
+    third = _sdf_block("CCN", "ethylamine", "3.5")
+    start_line = good.count("\n") + 1
+    path = write(tmp_path / "cut.sdf", good + third[: len(third) // 2])
+    frame = read_molecules(path)
+    assert len(frame) == 3
+    assert frame["smiles"].tolist()[:2] == ["CCO", "c1ccncc1"]
+    assert frame["name"].tolist()[:2] == ["ethanol", "pyridine"]
+    assert frame["activity"].tolist()[:2] == ["1.5", "2.5"]
+    assert frame["smiles"].iloc[2] is None
+    assert f"line {start_line}" in frame["read_error"].iloc[2] and "truncated" in frame["read_error"].iloc[2]
+    assert frame["line"].tolist() == [1, _line_of(good, "pyridine"), start_line]
+
+
+def _line_of(text, needle):
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_sdf_record_with_bad_valence_is_a_row_with_a_reason(tmp_path):
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles("CC"))
+    # A carbon with five bonds, written without sanitizing.
+    bad = Chem.RWMol()
+    for _ in range(6):
+        bad.AddAtom(Chem.Atom(6))
+    for j in range(1, 6):
+        bad.AddBond(0, j, Chem.BondType.SINGLE)
+    bad_block = Chem.MolToMolBlock(bad.GetMol(), kekulize=False) + "$$$$\n"
+    path = write(tmp_path / "bad.sdf", block + "$$$$\n" + bad_block)
+    frame = read_molecules(path)
+    assert frame["smiles"].iloc[0] == "CC"
+    assert frame["smiles"].iloc[1] is None and "valence" in frame["read_error"].iloc[1].lower()
+
+
+def test_parquet_and_a_corrupt_parquet(tmp_path):
+    path = tmp_path / "x.parquet"
+    pd.DataFrame({"smiles": ["CCO", "bad"], "y": [1.0, 2.0]}).to_parquet(path)
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == ["CCO", "bad"] and frame["line"].tolist() == [1, 2]
+    broken = write(tmp_path / "broken.parquet", b"PAR1" + b"\x00" * 64)
+    with pytest.raises(FileFormatError, match="broken.parquet: not a readable Parquet file"):
+        read_molecules(broken)
+
+
+def test_load_smiles_from_a_file_keeps_positions(tmp_path):
+    path = write(tmp_path / "s.csv", "smiles,id\nCCO,1\nC1CC,2\n,3\n")  # an empty SMILES is kept as a row
+    assert load_smiles(path) == ["CCO", "C1CC", ""]

@@ -1,0 +1,58 @@
+"""The workbench serves a page: run in Streamlit's test harness, and served over HTTP as `make app` does."""
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[2] / "workbench" / "app.py"
+
+
+def test_app_renders_without_exceptions():
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "molgen workbench"
+    assert "moses-sample" in str(at.table[0].value)
+
+
+def test_invalid_smiles_gets_a_message_not_a_traceback():
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.text_input[0].set_value("c1cccc1").run()
+    assert not at.exception
+    assert "kekulization" in at.error[0].value
+    at.text_input[0].set_value("OCC").run()
+    assert "CCO" in at.success[0].value
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_streamlit_serves_the_app_over_http():
+    port = _free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                    assert response.read() == b"ok"
+                    break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    pytest.fail(f"streamlit did not start: {server.stdout.read().decode(errors='replace')[-2000:]}")
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.status == 200 and b"<html" in response.read().lower()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,1 @@
+"""The molgen workbench: a Streamlit app over the molgen library (UI code only)."""
