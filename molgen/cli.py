@@ -115,3 +115,36 @@ def data_featurize(
     dataset = featurize(smiles, workers=workers)  # the atom vocabulary is derived in the same pass
     console.print(f"{len(dataset):,} graphs, {len(dataset.failures):,} failures, atom types: "
                   f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")
+
+
+@app.command("score")
+def score_command(
+    input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet."),
+    output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
+    profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like) or a TOML file."),
+    smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
+    n_jobs: Optional[int] = typer.Option(None, help="Processes (default: all cores)."),
+) -> None:
+    """Score and rank molecules with a profile; invalid rows are kept with their reason."""
+    from molgen.data.files import FileFormatError, read_molecules, write_molecules
+    from molgen.scoring.profiles import ProfileError, load_profile
+    from molgen.scoring.pipeline import score
+
+    try:
+        chosen = load_profile(profile)
+        frame = read_molecules(input, smiles_column=smiles_column)
+    except (ProfileError, FileFormatError, FileNotFoundError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    started = time.perf_counter()
+    # The reader's own columns stay; a record the reader could not read keeps its reason.
+    scored = score(frame["smiles"].fillna("").tolist(), chosen, n_jobs=n_jobs)
+    unread = frame["read_error"].notna().to_numpy()
+    scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
+    extra = frame.drop(columns=["smiles", "read_error"])
+    scored = scored.join(extra.rename(columns={c: f"input_{c}" for c in extra.columns if c in scored.columns}))
+    write_molecules(scored, output)
+    valid = int(scored["valid"].sum())
+    console.print(f"scored {len(scored):,} rows ({valid:,} valid, {len(scored) - valid:,} invalid, "
+                  f"{int(scored['duplicate'].sum()):,} duplicates) with {chosen.name} in "
+                  f"{time.perf_counter() - started:.1f} s -> {output}")

@@ -57,3 +57,32 @@ def test_featurize_reports_graphs_and_atom_types():
     result = run("data", "featurize", "moses-sample", "--split", "test")
     assert result.exit_code == 0, result.output
     assert "1,000 graphs, 0 failures" in result.output and "atom types: C, N, O" in result.output
+
+
+def test_score_writes_every_row_with_reasons(tmp_path):
+    import pandas as pd
+    from rdkit import Chem
+
+    source = tmp_path / "series.csv"
+    source.write_text("smiles,id\nCC(=O)Oc1ccccc1C(=O)O,a\nC1CC,b\nCCN(CC)CC,c\n")
+    out = tmp_path / "scored.parquet"
+    result = run("score", str(source), "--profile", "lead-like", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "3 rows (2 valid, 1 invalid" in result.output
+    table = pd.read_parquet(out)
+    assert table["id"].tolist() == ["a", "b", "c"] and table["line"].tolist() == [2, 3, 4]
+    assert table["reason"][1].startswith("syntax") and table["rank"].tolist()[1] == 0
+    sdf = tmp_path / "scored.sdf"
+    assert run("score", str(source), "-o", str(sdf)).exit_code == 0
+    records = list(Chem.SDMolSupplier(str(sdf)))
+    assert len(records) == 3 and records[1].GetNumAtoms() == 0 and records[1].GetProp("valid") == "False"
+
+
+def test_score_with_a_misspelt_profile_exits_2(tmp_path):
+    source = tmp_path / "s.csv"
+    source.write_text("smiles\nCCO\n")
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "p"\n[[components]]\nproperty = "qde"\n')
+    result = run("score", str(source), "--profile", str(profile), "-o", str(tmp_path / "o.csv"))
+    assert result.exit_code == 2 and "did you mean 'qed'" in result.output
+    assert not (tmp_path / "o.csv").exists()

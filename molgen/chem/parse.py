@@ -65,22 +65,24 @@ def parse_smiles(smiles: object) -> ParseResult:
     if not smiles.strip():
         return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
     with quiet_rdkit():
+        # Fast path: RDKit's standard parse (sanitize, remove redundant Hs, perceive stereo),
+        # so molecules are exactly those every RDKit-based tool (MOSES, GuacaMol) sees.
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is not None:
+            return ParseResult(smiles, mol)
+        # Failure: parse again without sanitizing to say why.
         raw = Chem.MolFromSmiles(smiles, sanitize=False)
         if raw is None:
             return ParseResult(smiles, None, ParseFailure.SYNTAX, f"not valid SMILES syntax: {_clip(smiles)!r}")
         # DetectChemistryProblems runs sanitization without raising and names each problem.
         problems = Chem.DetectChemistryProblems(raw)
-        if problems:
-            first = problems[0]
-            failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
-            if "non-ring atom" in first.Message():  # RDKit files this under kekulization
-                failure = ParseFailure.AROMATICITY
-            return ParseResult(smiles, None, failure, first.Message())
-        try:
-            Chem.SanitizeMol(raw)
-        except Exception as error:  # RDKit raises several unrelated exception types here
-            return ParseResult(smiles, None, ParseFailure.OTHER, str(error))
-    return ParseResult(smiles, raw)
+    if problems:
+        first = problems[0]
+        failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
+        if "non-ring atom" in first.Message():  # RDKit files this under kekulization
+            failure = ParseFailure.AROMATICITY
+        return ParseResult(smiles, None, failure, first.Message())
+    return ParseResult(smiles, None, ParseFailure.OTHER, "RDKit could not build a molecule from this SMILES")
 
 
 def to_mol(smiles: object) -> Chem.Mol | None:

@@ -14,6 +14,7 @@ import gzip
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rdkit import Chem
 
@@ -221,3 +222,46 @@ def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
         frame["read_error"] = None
     ordered = ["smiles", "line", "read_error"] + [c for c in frame.columns if c not in ("smiles", "line", "read_error")]
     return frame[ordered]
+
+
+def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles") -> Path:
+    """Write a molecule table as CSV, TSV, Parquet or SDF (by suffix), atomically.
+
+    The file appears complete or not at all (written to a temporary name, then renamed).
+    In SDF every row becomes a record, invalid ones included as empty molecules, with every
+    column as a data item, so nothing is lost.
+    """
+    path = Path(path)
+    fmt = detect_format(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        if fmt in ("csv", "tsv"):
+            frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t",
+                         compression="gzip" if path.suffix.lower() == ".gz" else None)
+        elif fmt == "parquet":
+            frame.to_parquet(partial, index=False)
+        elif fmt == "sdf":
+            _write_sdf(frame, partial, smiles_column)
+        else:
+            raise FileFormatError(path, f"cannot write {fmt} files; use .csv, .tsv, .parquet or .sdf")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
+def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
+    writer = Chem.SDWriter(str(path))
+    try:
+        with quiet_rdkit():
+            for row in frame.itertuples(index=False):
+                values = row._asdict()
+                smiles = values.get(smiles_column)
+                mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
+                mol = mol if mol is not None else Chem.Mol()
+                for key, value in values.items():
+                    if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
+                        mol.SetProp(str(key), str(value))
+                writer.write(mol)
+    finally:
+        writer.close()

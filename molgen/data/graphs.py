@@ -31,7 +31,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.paths import cache_dir
 
 #: Bump when the graph encoding changes, so stale caches are not reused.
-FEATURIZER_VERSION = 1
+FEATURIZER_VERSION = 2
 
 
 def graph_to_data(graph: MolGraph, smiles: str | None = None) -> Data:

@@ -44,6 +44,9 @@ FILES: dict[str, MosesFile] = {
     "test_scaffolds": MosesFile("moses/dataset/data/test_scaffolds.csv.gz", "adffb2192c1bfe31ab0e13154d4af19a37dc18bdbf3cd7b4491e04405128adde", 1274114),
     "test_stats": MosesFile("moses/dataset/data/test_stats.npz", "ded25073225a895d4ed17bf1d4223d27560e87ff4cb85786346ca1cc8efa03d3", 16781400),
     "test_scaffolds_stats": MosesFile("moses/dataset/data/test_scaffolds_stats.npz", "7b7aba6c1474634a019bebf16f389d554cb9dd1021dfc8c1d1e54430a9f0e7f8", 15949706),
+    # The SMARTS of MOSES's filter set (its "Filters" metric): MCF and the WEHI PAINS list.
+    "mcf": MosesFile("moses/metrics/mcf.csv", "f4a2bfacb4cb8877295eb2a4b4e61ec9770a26388f1331e5dc9c193d22dd5f89", 739),
+    "wehi_pains": MosesFile("moses/metrics/wehi_pains.csv", "d762e5420ec70f06d7e41d336cae6f67e2feb0eddf05c6171192a332726d296f", 207418),
 }
 SPLITS = ("train", "test", "test_scaffolds")
 #: The published split sizes (Polykovskiy et al., 2020); the loader checks them.

@@ -7,20 +7,6 @@ from molgen.data import moses
 from molgen.data.moses import ChecksumError, DownloadError, fetch_moses, load_moses_split, moses_file
 
 
-@pytest.fixture(scope="module")
-def fetched_moses(tmp_path_factory):
-    """The real molsets wheel from the package registry, fetched once for this module."""
-    cache = tmp_path_factory.mktemp("moses-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MOLGEN_CACHE", str(cache))
-        patch.delenv("MOLGEN_MOSES_WHEEL", raising=False)
-        try:
-            fetch_moses()
-        except DownloadError as error:
-            pytest.skip(f"no package registry reachable to download {moses.WHEEL_REQUIREMENT}: {error}")
-    return cache
-
-
 @pytest.mark.network
 def test_real_fetch_gives_the_published_split_sizes(fetched_moses, monkeypatch):
     monkeypatch.setenv("MOLGEN_CACHE", str(fetched_moses))

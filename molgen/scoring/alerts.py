@@ -1,0 +1,90 @@
+"""Structural alerts: RDKit's FilterCatalog sets and the MOSES filter set, reported by name.
+
+An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
+``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+from rdkit import Chem
+from rdkit.Chem import FilterCatalog
+
+_CATALOGS = {
+    "pains_a": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_A,
+    "pains_b": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_B,
+    "pains_c": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_C,
+    "brenk": FilterCatalog.FilterCatalogParams.FilterCatalogs.BRENK,
+    "nih": FilterCatalog.FilterCatalogParams.FilterCatalogs.NIH,
+}
+#: ``pains`` is shorthand for the three PAINS families.
+ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
+#: Every alert set by name: the RDKit catalogs and ``moses`` (MCF + PAINS + ring, charge, element rules).
+ALERT_SETS = tuple(_CATALOGS) + ("moses",)
+MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
+
+
+def expand_alert_sets(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Resolve aliases and check names; ``ValueError`` names an unknown set."""
+    out: list[str] = []
+    for name in names:
+        for resolved in ALIASES.get(name, (name,)):
+            if resolved not in ALERT_SETS:
+                raise ValueError(f"unknown alert set {name!r}; known: {', '.join(ALERT_SETS + tuple(ALIASES))}")
+            if resolved not in out:
+                out.append(resolved)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _catalog(name: str) -> FilterCatalog.FilterCatalog:
+    return FilterCatalog.FilterCatalog(FilterCatalog.FilterCatalogParams(_CATALOGS[name]))
+
+
+@lru_cache(maxsize=1)
+def moses_filter_patterns() -> list[tuple[str, Chem.Mol]]:
+    """MOSES's MCF and WEHI PAINS SMARTS, read from the fetched molsets wheel.
+
+    Raises ``FileNotFoundError`` saying to run ``molgen data fetch moses`` when absent.
+    """
+    from molgen.data.moses import moses_file
+
+    mcf = pd.read_csv(moses_file("mcf"))
+    pains = pd.read_csv(moses_file("wehi_pains"), names=["smarts", "names"])
+    patterns = []
+    for smarts, name in list(zip(mcf["smarts"], mcf["names"])) + list(zip(pains["smarts"], pains["names"])):
+        name = str(name).strip().removeprefix("<regId=").removesuffix(">")
+        patterns.append((name, Chem.MolFromSmarts(str(smarts).strip())))
+    return patterns
+
+
+def moses_filter_alerts(mol: Chem.Mol) -> list[str]:
+    """Why ``mol`` fails the MOSES filter set (empty when it passes), as MOSES's ``mol_passes_filters`` decides.
+
+    Rings of 8 or more atoms, charged atoms, atoms outside C N S O F Cl Br H, and any MCF or
+    PAINS SMARTS match on the molecule with explicit hydrogens.
+    """
+    hits = []
+    if any(len(ring) >= 8 for ring in mol.GetRingInfo().AtomRings()):
+        hits.append("moses:ring of 8 or more atoms")
+    if any(atom.GetFormalCharge() != 0 for atom in mol.GetAtoms()):
+        hits.append("moses:charged atom")
+    outside = sorted({a.GetSymbol() for a in mol.GetAtoms()} - MOSES_ALLOWED_ELEMENTS)
+    if outside:
+        hits.append(f"moses:element {','.join(outside)}")
+    with_hs = Chem.AddHs(mol)
+    hits.extend(f"moses:{name}" for name, pattern in moses_filter_patterns() if with_hs.HasSubstructMatch(pattern))
+    return hits
+
+
+def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
+    """Every alert of the given sets that ``mol`` hits, as ``"<set>:<name>"``, in set order."""
+    hits: list[str] = []
+    for name in expand_alert_sets(sets):
+        if name == "moses":
+            hits.extend(moses_filter_alerts(mol))
+        else:
+            hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
+    return hits

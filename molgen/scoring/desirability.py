@@ -1,0 +1,176 @@
+"""Desirability transforms: map a raw property onto [0, 1], where 1 is what the chemist wants.
+
+All transforms are vectorised over numpy arrays; NaN (a property that could not be
+computed) stays NaN, so an aggregate never pretends to know it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+# ln(19): a logistic curve passes 0.05 and 0.95 at -/+ this many units from its centre.
+_LN19 = math.log(19.0)
+
+
+def _logistic(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+
+
+@dataclass(frozen=True)
+class Transform:
+    """Base class: a named, parameterised map from property values to [0, 1]."""
+
+    kind = "transform"
+
+    def __call__(self, values) -> np.ndarray:
+        return self.apply(np.asarray(values, dtype=float))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` for parameters that make no sense (e.g. low >= high)."""
+
+    def params(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Identity(Transform):
+    """The value itself, clipped to [0, 1]: for properties already on that scale (QED)."""
+
+    kind = "identity"
+
+    def apply(self, x):
+        return np.clip(x, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Sigmoid(Transform):
+    """Rises from 0.05 at ``low`` to 0.95 at ``high`` ("more is better"); ``steepness`` sharpens it."""
+
+    low: float
+    high: float
+    steepness: float = 1.0
+    kind = "sigmoid"
+
+    def validate(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.steepness <= 0:
+            raise ValueError(f"steepness must be positive, got {self.steepness}")
+
+    def apply(self, x):
+        centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
+        return _logistic((x - centre) / half * _LN19 * self.steepness)
+
+
+@dataclass(frozen=True)
+class ReverseSigmoid(Sigmoid):
+    """Falls from 0.95 at ``low`` to 0.05 at ``high`` ("less is better")."""
+
+    kind = "reverse_sigmoid"
+
+    def apply(self, x):
+        return 1.0 - super().apply(x)
+
+
+@dataclass(frozen=True)
+class DoubleSigmoid(Transform):
+    """High inside [``low``, ``high``], 0.5 at each bound, falling off over ``width`` on each side."""
+
+    low: float
+    high: float
+    width: float = 1.0
+    kind = "double_sigmoid"
+
+    def validate(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.width <= 0:
+            raise ValueError(f"width must be positive, got {self.width}")
+
+    def apply(self, x):
+        scale = 2 * _LN19 / self.width  # 0.05 -> 0.95 across `width`
+        return _logistic((x - self.low) * scale) * _logistic((self.high - x) * scale)
+
+
+@dataclass(frozen=True)
+class Step(Transform):
+    """1 inside [``low``, ``high``] (either bound may be omitted), 0 outside."""
+
+    low: float | None = None
+    high: float | None = None
+    kind = "step"
+
+    def validate(self):
+        if self.low is None and self.high is None:
+            raise ValueError("a step needs low, high or both")
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
+
+    def apply(self, x):
+        inside = np.ones_like(x, dtype=bool)
+        if self.low is not None:
+            inside &= x >= self.low
+        if self.high is not None:
+            inside &= x <= self.high
+        return np.where(np.isnan(x), np.nan, inside.astype(float))
+
+
+@dataclass(frozen=True)
+class LinearRamp(Transform):
+    """0 at ``start``, 1 at ``end``, linear between, clipped; ``start > end`` ramps down."""
+
+    start: float
+    end: float
+    kind = "linear"
+
+    def validate(self):
+        if self.start == self.end:
+            raise ValueError(f"start and end must differ, both are {self.start}")
+
+    def apply(self, x):
+        return np.clip((x - self.start) / (self.end - self.start), 0.0, 1.0) + 0.0  # + 0.0: no -0.0
+
+
+@dataclass(frozen=True)
+class Gaussian(Transform):
+    """1 at ``target``, exp(-1/2) one ``width`` away."""
+
+    target: float
+    width: float
+    kind = "gaussian"
+
+    def validate(self):
+        if self.width <= 0:
+            raise ValueError(f"width must be positive, got {self.width}")
+
+    def apply(self, x):
+        return np.exp(-0.5 * ((x - self.target) / self.width) ** 2)
+
+
+#: Transform classes by the name used in profiles.
+TRANSFORMS: dict[str, type[Transform]] = {
+    cls.kind: cls for cls in (Identity, Sigmoid, ReverseSigmoid, DoubleSigmoid, Step, LinearRamp, Gaussian)
+}
+
+
+def make_transform(kind: str, **params) -> Transform:
+    """Build and validate a transform by name; ``ValueError`` says what is wrong."""
+    if kind not in TRANSFORMS:
+        raise ValueError(f"unknown transform {kind!r}; known: {', '.join(TRANSFORMS)}")
+    cls = TRANSFORMS[kind]
+    allowed = {f.name for f in fields(cls)}
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise ValueError(f"transform {kind!r} has no parameter {', '.join(map(repr, unknown))}; it takes {', '.join(sorted(allowed)) or 'none'}")
+    try:
+        transform = cls(**params)
+    except TypeError as error:
+        raise ValueError(f"transform {kind!r}: {error}") from None
+    transform.validate()
+    return transform

@@ -1,0 +1,216 @@
+"""Scoring a batch: SMILES or molecules in, one ranked DataFrame row per input out.
+
+The work is split in two passes over a process pool: (1) parse and canonicalize every
+input once, (2) compute properties, alerts, rules, similarity and substructure checks once
+per distinct canonical SMILES (molecules travel as RDKit binaries, so nothing is parsed
+twice). Desirabilities, the aggregate and the ranks are then computed vectorised in the
+main process. Invalid inputs stay in the table with their reason.
+"""
+
+from __future__ import annotations
+
+import os
+from multiprocessing import get_context
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+from tqdm.auto import tqdm
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.data.files import find_smiles_column
+from molgen.scoring.aggregate import AGGREGATIONS
+from molgen.scoring.alerts import find_alerts
+from molgen.scoring.profiles import ScoringProfile, load_profile
+from molgen.scoring.properties import compute_properties
+from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score
+from molgen.scoring.rules import check_rule
+from molgen.scoring.similarity import reference_fingerprints, similarity_to_references, substructure_query
+
+#: Below this many inputs a pool costs more than it saves.
+MIN_PARALLEL = 2_000
+CHUNK = 1_000
+
+
+def _parse_chunk(items: list) -> list[tuple[str | None, bytes | None, str]]:
+    """(canonical SMILES, molecule binary, reason) for raw SMILES strings."""
+    out = []
+    with quiet_rdkit():
+        for item in items:
+            parsed = parse_smiles(item)
+            if parsed.ok:
+                out.append((Chem.MolToSmiles(parsed.mol), parsed.mol.ToBinary(), ""))
+            else:
+                out.append((None, None, f"{parsed.failure.value}: {parsed.message}"))
+    return out
+
+
+def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
+    """Everything a profile needs that depends on the molecule alone, one dict per molecule."""
+    binaries, profile_data = args
+    profile = ScoringProfile.from_dict(profile_data)
+    references = reference_fingerprints(profile.references)
+    required = [(text, substructure_query(text)) for text in profile.require]
+    avoided = [(text, substructure_query(text)) for text in profile.avoid]
+    rows = []
+    with quiet_rdkit():
+        for binary in binaries:
+            mol = Chem.Mol(binary)
+            row: dict = compute_properties(mol)
+            if references:
+                row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
+            hits = find_alerts(mol, profile.alerts) if profile.alerts else []
+            row["alerts"] = "; ".join(hits)
+            row["n_alerts"] = len(hits)
+            for rule, allowed in profile.rules.items():
+                result = check_rule(rule, row, allowed)
+                row[f"{rule}_pass"] = result.passed
+                row[f"{rule}_violations"] = "; ".join(result.violations)
+            if required:
+                missing = [text for text, query in required if not mol.HasSubstructMatch(query)]
+                row["missing_required"] = "; ".join(missing)
+            if avoided:
+                present = [text for text, query in avoided if mol.HasSubstructMatch(query)]
+                row["avoided_present"] = "; ".join(present)
+            rows.append(row)
+    return rows
+
+
+def _run(function, chunks: list, pool, bar) -> list:
+    results = []
+    iterator = pool.imap(function, chunks) if pool is not None else map(function, chunks)
+    for part in iterator:
+        results.extend(part)
+        bar.update(len(part))
+    return results
+
+
+def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | None]:
+    if isinstance(molecules, pd.DataFrame):
+        column = find_smiles_column([str(c) for c in molecules.columns], "<DataFrame>", smiles_column)
+        return list(molecules[column]), molecules.reset_index(drop=True)
+    if isinstance(molecules, pd.Series):
+        return list(molecules), None
+    return list(molecules), None
+
+
+def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFrame,
+          profile: ScoringProfile | str = "drug-like", *, n_jobs: int | None = None,
+          smiles_column: str | None = None, progress: bool = True) -> pd.DataFrame:
+    """Score and rank molecules with a profile.
+
+    Args:
+        molecules: SMILES strings or RDKit molecules (a list, Series, or a DataFrame whose
+            SMILES column is found by name or given as ``smiles_column``).
+        profile: a :class:`ScoringProfile`, a shipped profile name or a TOML path.
+        n_jobs: processes (default: all cores; small inputs run in this process).
+        progress: show progress bars.
+
+    Returns:
+        One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
+        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), every
+        property, ``alerts``/``n_alerts``, ``<rule>_pass``/``<rule>_violations``,
+        ``d_<property>`` desirabilities, ``passes_filters``, ``score``, ``rank`` (1 is best;
+        0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
+        keeps its other columns.
+    """
+    profile = load_profile(profile)
+    items, frame = _inputs(molecules, smiles_column)
+    n = len(items)
+    workers = n_jobs or os.cpu_count() or 1
+    if n < MIN_PARALLEL:
+        workers = 1
+    pool = get_context("spawn").Pool(workers) if workers > 1 else None
+    try:
+        # Pass 1: parse once. RDKit molecules given directly are only canonicalized.
+        raw_positions = [i for i, item in enumerate(items) if not isinstance(item, Chem.Mol)]
+        parsed: list[tuple[str | None, bytes | None, str]] = [None] * n  # type: ignore[list-item]
+        for i, item in enumerate(items):
+            if isinstance(item, Chem.Mol):
+                parsed[i] = (Chem.MolToSmiles(item), item.ToBinary(), "")
+        raw = [items[i] for i in raw_positions]
+        with tqdm(total=len(raw), desc="parsing", unit="mol", disable=not progress or len(raw) < MIN_PARALLEL) as bar:
+            results = _run(_parse_chunk, [raw[i:i + CHUNK] for i in range(0, len(raw), CHUNK)], pool, bar)
+        for i, result in zip(raw_positions, results):
+            parsed[i] = result
+        # Pass 2: describe each distinct canonical SMILES once.
+        unique: dict[str, int] = {}
+        binaries: list[bytes] = []
+        for canonical, binary, _ in parsed:
+            if canonical is not None and canonical not in unique:
+                unique[canonical] = len(binaries)
+                binaries.append(binary)
+        chunks = [(binaries[i:i + CHUNK], profile.to_dict()) for i in range(0, len(binaries), CHUNK)]
+        with tqdm(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
+            described = _run(_describe_chunk, chunks, pool, bar)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return _assemble(items, parsed, unique, described, profile, frame)
+
+
+def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) -> pd.DataFrame:
+    # Everything below is computed once per distinct molecule, then spread to the input rows.
+    table = pd.DataFrame(described, index=pd.RangeIndex(len(described)))
+    for column in ("alerts", "n_alerts"):
+        if column not in table:
+            table[column] = pd.Series(dtype=object if column == "alerts" else "int64")
+    desirability = np.zeros((len(table), len(profile.components)))
+    for j, component in enumerate(profile.components):
+        desirability[:, j] = component.transform(table[component.property].to_numpy(dtype=float)) if len(table) else []
+        table[f"d_{component.property}"] = desirability[:, j]
+    aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
+    failed = _failed_filters(table, profile)
+    table["passes_filters"] = failed == ""
+    table["failed_filters"] = failed
+    table["score"] = np.where(table["passes_filters"], aggregate, 0.0) if len(table) else aggregate
+    if profile.ranking == "pareto":
+        table["pareto_front"] = pareto_ranks(desirability)
+        table["rank"] = rank_by_pareto_then_score(desirability, table["score"].to_numpy())
+    else:
+        table["rank"] = rank_by_score(table["score"].to_numpy())
+
+    canonical = [p[0] for p in parsed]
+    row_of = np.array([unique[c] if c is not None else -1 for c in canonical], dtype=np.int64)
+    seen: set[str] = set()
+    duplicate = []
+    for c in canonical:
+        duplicate.append(c is not None and c in seen)
+        if c is not None:
+            seen.add(c)
+    head = pd.DataFrame({
+        "input": [Chem.MolToSmiles(item) if isinstance(item, Chem.Mol) else item for item in items],
+        "valid": row_of >= 0,
+        "reason": [p[2] for p in parsed],
+        "smiles": canonical,
+        "duplicate": duplicate,
+    })
+    spread = table.reindex(row_of).reset_index(drop=True)  # label -1 (invalid) -> an all-missing row
+    for column in spread.columns:
+        kind = table[column].dtype.kind
+        if kind == "b":
+            spread[column] = spread[column].astype("boolean")
+        elif kind in "iu":
+            spread[column] = spread[column].fillna(0).astype(np.int64) if column in ("rank", "pareto_front") else spread[column].astype("Int64")
+    out = pd.concat([head, spread], axis=1)
+    if frame is not None:
+        out = pd.concat([out, frame.drop(columns=[c for c in frame.columns if c in out.columns])], axis=1)
+    return out
+
+
+def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:
+    """Per distinct molecule, the hard filters it fails, joined with '; ' ('' when it passes)."""
+    checks = {
+        "alerts": lambda: table["n_alerts"].to_numpy() > 0,
+        "rules": lambda: ~np.logical_and.reduce([table[f"{r}_pass"].to_numpy(dtype=bool) for r in profile.rules]) if profile.rules else np.zeros(len(table), bool),
+        "require": lambda: table.get("missing_required", pd.Series([""] * len(table))).to_numpy(dtype=object) != "",
+        "avoid": lambda: table.get("avoided_present", pd.Series([""] * len(table))).to_numpy(dtype=object) != "",
+    }
+    failed = np.full(len(table), "", dtype=object)
+    for name in profile.hard_filters:
+        mask = checks[name]()
+        failed[mask] = [f"{f}; {name}" if f else name for f in failed[mask]]
+    return failed

@@ -1,0 +1,250 @@
+"""Scoring profiles: which components, transforms and weights make "a good molecule".
+
+A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file::
+
+    name = "drug-like"
+    aggregation = "geometric"        # or "arithmetic"
+    ranking = "score"                # or "pareto" (front first, then score)
+    alerts = ["pains", "brenk"]      # alert sets reported for every candidate
+    rules = { lipinski = 1, veber = 0 }   # rule -> allowed violations (or a list of names)
+    hard_filters = []                # any of "alerts", "rules", "require", "avoid": failing one sets the score to 0
+    references = ["CC(=O)Oc1ccccc1C(=O)O"]  # for similarity_max / similarity_mean components
+    require = ["c1ccccc1"]           # substructures that must be present (SMARTS or SMILES)
+    avoid = ["[N+](=O)[O-]"]         # substructures that must be absent
+
+    [[components]]
+    property = "qed"
+    transform = "identity"
+    weight = 2
+
+    [[components]]
+    property = "sa"
+    transform = "reverse_sigmoid"
+    low = 2.5
+    high = 5.0
+
+Validation names the file, the place (``components[2]``) and the offending key or value,
+and suggests the closest known name for a misspelling.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from molgen.scoring.aggregate import AGGREGATIONS
+from molgen.scoring.alerts import expand_alert_sets
+from molgen.scoring.desirability import TRANSFORMS, Transform, make_transform
+from molgen.scoring.properties import PROPERTIES
+from molgen.scoring.rules import RULES
+from molgen.scoring.similarity import reference_fingerprints, substructure_query
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+SIMILARITY_PROPERTIES = ("similarity_max", "similarity_mean")
+HARD_FILTERS = ("alerts", "rules", "require", "avoid")
+RANKINGS = ("score", "pareto")
+_TOP_KEYS = ("name", "description", "aggregation", "ranking", "alerts", "rules", "hard_filters", "references",
+             "require", "avoid", "components")
+_COMPONENT_KEYS = ("property", "transform", "weight")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message says which profile, where, and what."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """One scored property: its desirability transform and its weight in the aggregate."""
+
+    property: str
+    transform: Transform
+    weight: float = 1.0
+
+
+@dataclass
+class ScoringProfile:
+    """A named scoring recipe; see the module docstring for the TOML form."""
+
+    name: str
+    components: list[Component]
+    description: str = ""
+    aggregation: str = "geometric"
+    ranking: str = "score"
+    alerts: list[str] = field(default_factory=list)
+    rules: dict[str, int] = field(default_factory=dict)
+    hard_filters: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    require: list[str] = field(default_factory=list)
+    avoid: list[str] = field(default_factory=list)
+    source: str = field(default="", compare=False, repr=False)  # the file it came from, for messages
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ProfileError` for anything a scoring run would trip over later."""
+        where = f"profile {self.source or repr(self.name)}"
+        if not self.components:
+            raise ProfileError(f"{where}: at least one component is needed")
+        _choice(self.aggregation, AGGREGATIONS, f"{where}, aggregation")
+        _choice(self.ranking, RANKINGS, f"{where}, ranking")
+        for i, component in enumerate(self.components, start=1):
+            known = tuple(PROPERTIES) + SIMILARITY_PROPERTIES
+            _choice(component.property, known, f"{where}, components[{i}].property")
+            if component.property in SIMILARITY_PROPERTIES and not self.references:
+                raise ProfileError(f"{where}, components[{i}]: {component.property} needs `references`")
+            if not component.weight >= 0:
+                raise ProfileError(f"{where}, components[{i}].weight: must be >= 0, got {component.weight}")
+        if sum(c.weight for c in self.components) <= 0:
+            raise ProfileError(f"{where}: the component weights are all zero")
+        try:
+            expand_alert_sets(self.alerts)
+        except ValueError as error:
+            raise ProfileError(f"{where}, alerts: {error}") from None
+        for rule, allowed in self.rules.items():
+            _choice(rule, RULES, f"{where}, rules")
+            if not isinstance(allowed, int) or allowed < 0:
+                raise ProfileError(f"{where}, rules.{rule}: allowed violations must be a whole number >= 0, got {allowed!r}")
+        for name in self.hard_filters:
+            _choice(name, HARD_FILTERS, f"{where}, hard_filters")
+        try:
+            reference_fingerprints(self.references)
+        except ValueError as error:
+            raise ProfileError(f"{where}, references: {error}") from None
+        for key in ("require", "avoid"):
+            for text in getattr(self, key):
+                try:
+                    substructure_query(text)
+                except ValueError as error:
+                    raise ProfileError(f"{where}, {key}: {error}") from None
+
+    @property
+    def properties(self) -> list[str]:
+        return [c.property for c in self.components]
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "<dict>") -> "ScoringProfile":
+        """Build from the parsed TOML structure; errors name ``source`` and the place."""
+        where = f"profile {source}"
+        _unknown_keys(data, _TOP_KEYS, where)
+        if "name" not in data:
+            raise ProfileError(f"{where}: missing `name`")
+        components = []
+        raw_components = data.get("components", [])
+        if not isinstance(raw_components, list):
+            raise ProfileError(f"{where}, components: expected a list of [[components]] tables")
+        for i, raw in enumerate(raw_components, start=1):
+            place = f"{where}, components[{i}]"
+            if not isinstance(raw, dict):
+                raise ProfileError(f"{place}: expected a table")
+            if "property" not in raw:
+                raise ProfileError(f"{place}: missing `property`")
+            transform_kind = raw.get("transform", "identity")
+            params = {k: v for k, v in raw.items() if k not in _COMPONENT_KEYS}
+            try:
+                transform = make_transform(transform_kind, **params)
+            except ValueError as error:
+                suggestion = _suggest_param(params, transform_kind)
+                raise ProfileError(f"{place} ({raw['property']}): {error}{suggestion}") from None
+            components.append(Component(raw["property"], transform, float(raw.get("weight", 1.0))))
+        rules = data.get("rules", {})
+        if isinstance(rules, list):
+            rules = {name: RULES[name].allowed_violations if name in RULES else 0 for name in rules}
+        return cls(
+            name=data["name"], components=components, description=data.get("description", ""),
+            aggregation=data.get("aggregation", "geometric"), ranking=data.get("ranking", "score"),
+            alerts=list(data.get("alerts", [])), rules=dict(rules), hard_filters=list(data.get("hard_filters", [])),
+            references=list(data.get("references", [])), require=list(data.get("require", [])),
+            avoid=list(data.get("avoid", [])), source=source,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "description": self.description, "aggregation": self.aggregation,
+            "ranking": self.ranking, "alerts": list(self.alerts), "rules": dict(self.rules),
+            "hard_filters": list(self.hard_filters), "references": list(self.references),
+            "require": list(self.require), "avoid": list(self.avoid),
+            "components": [
+                {"property": c.property, "transform": c.transform.kind, "weight": c.weight,
+                 **{k: v for k, v in c.transform.params().items() if v is not None}}
+                for c in self.components
+            ],
+        }
+
+    def to_toml(self) -> str:
+        """The profile as TOML text that :func:`load_profile` reads back to an equal profile."""
+        data = self.to_dict()
+        lines = []
+        for key in _TOP_KEYS[:-1]:
+            value = data[key]
+            if key == "rules":
+                lines.append("rules = { " + ", ".join(f"{k} = {v}" for k, v in value.items()) + " }")
+            else:
+                lines.append(f"{key} = {_toml_value(value)}")
+        for component in data["components"]:
+            lines.append("\n[[components]]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in component.items())
+        return "\n".join(lines) + "\n"
+
+
+def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
+    """A shipped profile by name (``drug-like``, ``lead-like``) or a TOML file by path."""
+    if isinstance(name_or_path, ScoringProfile):
+        return name_or_path
+    path = Path(name_or_path)
+    if not path.suffix:
+        shipped = PROFILE_DIR / f"{name_or_path}.toml"
+        if not shipped.is_file():
+            raise ProfileError(f"no shipped profile {str(name_or_path)!r}; shipped: {', '.join(shipped_profiles())} (or give a .toml path)")
+        path = shipped
+    if not path.is_file():
+        raise ProfileError(f"profile file {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"profile {path}: not valid TOML ({error})") from None
+    return ScoringProfile.from_dict(data, str(path))
+
+
+def shipped_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def _choice(value: str, known, where: str) -> None:
+    if value not in known:
+        close = difflib.get_close_matches(str(value), list(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ProfileError(f"{where}: unknown {value!r}{hint}; known: {', '.join(known)}")
+
+
+def _unknown_keys(data: dict, known: tuple[str, ...], where: str) -> None:
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ProfileError(f"{where}: unknown key {key!r}{hint}")
+
+
+def _suggest_param(params: dict, kind: str) -> str:
+    if kind not in TRANSFORMS:
+        return ""
+    names = [f.name for f in fields(TRANSFORMS[kind])] + list(_COMPONENT_KEYS)
+    for key in params:
+        close = difflib.get_close_matches(key, names, n=1)
+        if key not in names and close:
+            return f" (did you mean {close[0]!r} for {key!r}?)"
+    return ""
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")

@@ -1,0 +1,104 @@
+"""Molecular properties a chemist filters and ranks on, each by a stable short name.
+
+Every property is a function of a sanitized RDKit molecule returning a float. The table
+:data:`PROPERTIES` is what profiles, conditions and the app refer to, so a name here is
+the one a user types.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from rdkit import Chem, RDConfig
+from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+
+from molgen.chem.rdkit_log import quiet_rdkit
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    """A property: its function, what it means, and the range a sensible target lies in."""
+
+    name: str
+    function: Callable[[Chem.Mol], float]
+    description: str
+    low: float
+    high: float
+
+
+@lru_cache(maxsize=1)
+def _sascorer():
+    # Ertl & Schuffenhauer's SA score ships in the rdkit wheel's Contrib folder.
+    import sys
+
+    sys.path.append(str(Path(RDConfig.RDContribDir) / "SA_Score"))
+    import sascorer  # type: ignore[import-not-found]
+
+    return sascorer
+
+
+def sa_score(mol: Chem.Mol) -> float:
+    """Synthetic accessibility, 1 (easy) to 10 (hard), Ertl & Schuffenhauer (2009)."""
+    return float(_sascorer().calculateScore(mol))
+
+
+NP_MODEL = Path(RDConfig.RDContribDir) / "NP_Score" / "publicnp.model.gz"
+
+
+@lru_cache(maxsize=1)
+def _np_model():
+    import sys
+
+    sys.path.append(str(Path(RDConfig.RDContribDir) / "NP_Score"))
+    import npscorer  # type: ignore[import-not-found]
+
+    with gzip.open(NP_MODEL) as handle:
+        return npscorer, pickle.load(handle)
+
+
+def np_likeness(mol: Chem.Mol) -> float:
+    """Natural-product likeness, about -5 (synthetic) to 5 (natural), Ertl et al. (2008)."""
+    npscorer, model = _np_model()
+    with quiet_rdkit():
+        return float(npscorer.scoreMol(mol, model))
+
+
+def stereocentres(mol: Chem.Mol) -> float:
+    """Tetrahedral stereocentres, assigned or not."""
+    return float(len(Chem.FindMolChiralCenters(mol, includeUnassigned=True, useLegacyImplementation=False)))
+
+
+_SPECS = [
+    PropertySpec("qed", QED.qed, "quantitative estimate of drug-likeness (Bickerton 2012), 0 to 1", 0, 1),
+    PropertySpec("sa", sa_score, "synthetic accessibility score, 1 easy to 10 hard", 1, 10),
+    PropertySpec("logp", Crippen.MolLogP, "Crippen logP", -10, 15),
+    PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000),
+    PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500),
+    PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30),
+    PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40),
+    PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60),
+    PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20),
+    PropertySpec("aromatic_rings", rdMolDescriptors.CalcNumAromaticRings, "aromatic rings", 0, 15),
+    PropertySpec("fsp3", rdMolDescriptors.CalcFractionCSP3, "fraction of sp3 carbons", 0, 1),
+    PropertySpec("heavy_atoms", lambda m: m.GetNumHeavyAtoms(), "heavy (non-hydrogen) atoms", 0, 200),
+    PropertySpec("formal_charge", Chem.GetFormalCharge, "net formal charge", -10, 10),
+    PropertySpec("stereocentres", stereocentres, "tetrahedral stereocentres (assigned or not)", 0, 30),
+    PropertySpec("molar_refractivity", Crippen.MolMR, "Crippen molar refractivity (Ghose rule)", 0, 400),
+    PropertySpec("atoms", lambda m: m.GetNumAtoms() + sum(a.GetTotalNumHs() for a in m.GetAtoms()),
+                 "atoms including hydrogens (Ghose rule)", 0, 400),
+]
+if NP_MODEL.is_file():
+    _SPECS.append(PropertySpec("np_likeness", np_likeness, "natural-product likeness (Ertl 2008), about -5 to 5", -5, 5))
+
+#: Every property molgen computes, by name.
+PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
+
+
+def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[str, float]:
+    """The named properties of ``mol`` (all of them by default), as floats."""
+    return {name: float(PROPERTIES[name].function(mol)) for name in (names or PROPERTIES)}

@@ -1,0 +1,36 @@
+"""Picking from a scored table: "the best N, no two more similar than t", and clusters."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from molgen.chem.parse import to_mol
+from molgen.scoring.diversity import butina_clusters, diverse_top
+from molgen.scoring.similarity import morgan_fingerprint
+
+
+def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
+    ranked = scored[(scored["rank"] > 0) & ~scored["duplicate"]]
+    return ranked.sort_values("rank", kind="stable")
+
+
+def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6) -> pd.DataFrame:
+    """The best ``n`` distinct valid rows of a scored table (by ``rank``), skipping any row whose
+    Morgan Tanimoto similarity to an already chosen one exceeds ``max_similarity``."""
+    if not 0 <= max_similarity <= 1:
+        raise ValueError(f"max_similarity must lie in [0, 1], got {max_similarity}")
+    ranked = _ranked_unique(scored)
+    fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
+    kept = diverse_top(fps, range(len(fps)), n, max_similarity)
+    return ranked.iloc[kept]
+
+
+def add_clusters(scored: pd.DataFrame, threshold: float = 0.4) -> pd.DataFrame:
+    """A copy of ``scored`` with a ``cluster`` column (Butina at Tanimoto distance ``threshold``;
+    -1 for invalid and duplicate rows)."""
+    ranked = _ranked_unique(scored)
+    labels = butina_clusters([morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]], threshold)
+    out = scored.copy()
+    out["cluster"] = -1
+    out.loc[ranked.index, "cluster"] = labels
+    return out

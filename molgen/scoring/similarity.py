@@ -1,0 +1,60 @@
+"""Fingerprint similarity to reference molecules, and substructure queries (SMARTS or SMILES)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+from rdkit import Chem, DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+
+#: Morgan radius 2 (ECFP4-like), 2048 bits: the fingerprint for similarity and diversity.
+MORGAN_RADIUS, MORGAN_BITS = 2, 2048
+
+
+@lru_cache(maxsize=4)
+def _generator(radius: int, bits: int):
+    return rdFingerprintGenerator.GetMorganGenerator(radius=radius, fpSize=bits)
+
+
+def morgan_fingerprint(mol: Chem.Mol, radius: int = MORGAN_RADIUS, bits: int = MORGAN_BITS):
+    """Morgan bit-vector fingerprint (RDKit ``ExplicitBitVect``)."""
+    return _generator(radius, bits).GetFingerprint(mol)
+
+
+def reference_fingerprints(smiles: Sequence[str]) -> list:
+    """Fingerprints of reference SMILES; ``ValueError`` names a reference that does not parse."""
+    fps = []
+    for s in smiles:
+        parsed = parse_smiles(s)
+        if not parsed.ok:
+            raise ValueError(f"reference molecule {s!r} is not valid ({parsed.failure.value}: {parsed.message})")
+        fps.append(morgan_fingerprint(parsed.mol))
+    return fps
+
+
+def similarity_to_references(mol: Chem.Mol, references: list) -> tuple[float, float]:
+    """(max, mean) Tanimoto similarity of ``mol`` to reference fingerprints."""
+    if not references:
+        return float("nan"), float("nan")
+    sims = np.array(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(mol), references))
+    return float(sims.max()), float(sims.mean())
+
+
+def substructure_query(text: str) -> Chem.Mol:
+    """A query molecule from SMARTS, or from SMILES when it is not SMARTS; ``ValueError`` otherwise."""
+    with quiet_rdkit():
+        query = Chem.MolFromSmarts(text) if text.strip() else None
+        if query is None:
+            query = Chem.MolFromSmiles(text)
+    if query is None:
+        raise ValueError(f"{text!r} is neither valid SMARTS nor valid SMILES")
+    return query
+
+
+def has_substructure(mol: Chem.Mol, query: Chem.Mol) -> bool:
+    return mol.HasSubstructMatch(query)

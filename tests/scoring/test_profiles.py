@@ -1,0 +1,88 @@
+import pytest
+
+from molgen.scoring.desirability import Identity, ReverseSigmoid
+from molgen.scoring.profiles import Component, ProfileError, ScoringProfile, load_profile, shipped_profiles
+
+VALID = """
+name = "mine"
+aggregation = "arithmetic"
+alerts = ["pains"]
+rules = ["lipinski"]
+
+[[components]]
+property = "qed"
+transform = "identity"
+weight = 2
+
+[[components]]
+property = "sa"
+transform = "reverse_sigmoid"
+low = 2.5
+high = 5.0
+"""
+
+
+def write(tmp_path, text):
+    path = tmp_path / "profile.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_profiles_load():
+    assert shipped_profiles() == ["drug-like", "lead-like"]
+    drug = load_profile("drug-like")
+    assert drug.properties == ["qed", "sa", "logp", "mw", "tpsa"]
+    assert drug.rules == {"lipinski": 1, "veber": 0}
+    assert load_profile("lead-like").rules == {"lead_likeness": 0, "veber": 0}
+
+
+def test_toml_and_python_object_are_the_same_profile(tmp_path):
+    from_file = load_profile(write(tmp_path, VALID))
+    in_python = ScoringProfile(
+        name="mine", aggregation="arithmetic", alerts=["pains"], rules={"lipinski": 1},
+        components=[Component("qed", Identity(), 2.0), Component("sa", ReverseSigmoid(2.5, 5.0))],
+    )
+    assert from_file == in_python
+    assert load_profile(write(tmp_path, in_python.to_toml())) == in_python
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("aggregation", "aggreagtion"), "unknown key 'aggreagtion' (did you mean 'aggregation'?)"),
+        (('property = "sa"', 'property = "sas"'), "components[2].property: unknown 'sas' (did you mean 'sa'?)"),
+        (("high = 5.0", "hihg = 5.0"), "components[2] (sa): transform 'reverse_sigmoid' has no parameter 'hihg'"),
+        (("high = 5.0", "high = 1.0"), "components[2] (sa): low (2.5) must be below high (1.0)"),
+        (("weight = 2", "weight = -2"), "components[1].weight: must be >= 0"),
+        (('rules = ["lipinski"]', 'rules = ["lipinksi"]'), "rules: unknown 'lipinksi' (did you mean 'lipinski'?)"),
+        (('alerts = ["pains"]', 'alerts = ["panis"]'), "alerts: unknown alert set 'panis'"),
+        (('"arithmetic"', '"harmonic"'), "aggregation: unknown 'harmonic'"),
+        (('transform = "identity"', 'transform = "identiy"'), "unknown transform 'identiy'"),
+    ],
+)
+def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):
+    path = write(tmp_path, VALID.replace(*edit, 1))
+    with pytest.raises(ProfileError) as error:
+        load_profile(path)
+    assert str(path) in str(error.value)
+    assert message in str(error.value)
+
+
+def test_broken_toml_and_missing_files(tmp_path):
+    with pytest.raises(ProfileError, match="not valid TOML"):
+        load_profile(write(tmp_path, "name = \n"))
+    with pytest.raises(ProfileError, match="no shipped profile 'drug_like'"):
+        load_profile("drug_like")
+    with pytest.raises(ProfileError, match="does not exist"):
+        load_profile(tmp_path / "nope.toml")
+
+
+def test_python_object_is_validated_too():
+    with pytest.raises(ProfileError, match="needs `references`"):
+        ScoringProfile(name="x", components=[Component("similarity_max", Identity())])
+    with pytest.raises(ProfileError, match="references: reference molecule 'C1CC' is not valid"):
+        ScoringProfile(name="x", components=[Component("similarity_max", Identity())], references=["C1CC"])
+    with pytest.raises(ProfileError, match="avoid: 'C1CC\\(' is neither valid SMARTS nor valid SMILES"):
+        ScoringProfile(name="x", components=[Component("qed", Identity())], avoid=["C1CC("])
+    with pytest.raises(ProfileError, match="at least one component"):
+        ScoringProfile(name="x", components=[])

@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from molgen.scoring import pipeline as score_module
+from molgen.scoring.desirability import Gaussian, Identity
+from molgen.scoring.profiles import Component, ScoringProfile, load_profile
+from molgen.scoring.pipeline import score
+
+INPUTS = ["CC(=O)Oc1ccccc1C(=O)O", "C1CC", "OC(=O)c1ccccc1OC(C)=O", "", "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
+          "c1cccc1", "c1ccc(N=Nc2ccccc2)cc1", "C(C)(C)(C)(C)C"]
+
+
+def test_one_row_per_input_in_order_invalid_rows_kept_with_reason():
+    table = score(INPUTS, progress=False)
+    assert table["input"].tolist() == INPUTS
+    assert table["valid"].tolist() == [True, False, True, False, True, False, True, False]
+    reasons = table["reason"].tolist()
+    assert reasons[1].startswith("syntax") and reasons[3].startswith("empty")
+    assert reasons[5].startswith("kekulization") and reasons[7].startswith("valence")
+    invalid = table[~table["valid"]]
+    assert invalid["score"].isna().all() and (invalid["rank"] == 0).all() and invalid["qed"].isna().all()
+
+
+def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypatch):
+    calls = []
+    original = score_module._describe_chunk
+    monkeypatch.setattr(score_module, "_describe_chunk", lambda args: calls.append(len(args[0])) or original(args))
+    table = score(INPUTS, progress=False)
+    assert sum(calls) == 3  # aspirin (spelled twice), caffeine, azobenzene
+    assert table.loc[0, "smiles"] == table.loc[2, "smiles"]
+    assert table["duplicate"].tolist()[:3] == [False, False, True]
+    assert table.loc[0, "score"] == table.loc[2, "score"] and table.loc[0, "rank"] == table.loc[2, "rank"]
+
+
+def test_columns_a_chemist_expects():
+    table = score(["CC(=O)Oc1ccccc1C(=O)O", "c1ccc(N=Nc2ccccc2)cc1"], "drug-like", progress=False)
+    for column in ["qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "rings", "aromatic_rings", "fsp3",
+                   "heavy_atoms", "formal_charge", "stereocentres", "alerts", "n_alerts", "lipinski_pass",
+                   "lipinski_violations", "veber_pass", "d_qed", "d_sa", "score", "rank", "passes_filters"]:
+        assert column in table.columns, column
+    assert "pains_a:azo_A(324)" in table.loc[1, "alerts"]
+    assert table["rank"].tolist() in ([1, 2], [2, 1])
+    assert table.loc[0, "d_qed"] == table.loc[0, "qed"]
+
+
+def test_score_is_the_weighted_geometric_mean_of_desirabilities():
+    table = score(["CCOc1ccc(CC(=O)N)cc1"], "drug-like", progress=False)
+    profile = load_profile("drug-like")
+    d = np.array([table.loc[0, f"d_{c.property}"] for c in profile.components])
+    w = np.array([c.weight for c in profile.components])
+    assert table.loc[0, "score"] == pytest.approx(np.exp((w * np.log(d)).sum() / w.sum()))
+
+
+def test_mols_series_and_dataframes_are_accepted():
+    mols = [Chem.MolFromSmiles("CCO"), Chem.MolFromSmiles("c1ccccc1O")]
+    from_mols = score(mols, progress=False)
+    assert from_mols["valid"].all() and from_mols["input"].tolist() == ["CCO", "Oc1ccccc1"]
+    frame = pd.DataFrame({"compound": ["a", "b", "c"], "SMILES": ["CCO", "bad(", "CCN"], "pIC50": [5.0, 6.0, 7.0]})
+    table = score(frame, progress=False)
+    assert table["compound"].tolist() == ["a", "b", "c"] and table["pIC50"].tolist() == [5.0, 6.0, 7.0]
+    assert table["valid"].tolist() == [True, False, True]
+    assert score(pd.Series(["CCO"]), progress=False)["valid"].tolist() == [True]
+
+
+def test_hard_filters_require_avoid_and_similarity():
+    profile = ScoringProfile(
+        name="focused", components=[Component("similarity_max", Identity()), Component("qed", Identity())],
+        references=["CC(=O)Oc1ccccc1C(=O)O"], require=["c1ccccc1"], avoid=["N=N"], alerts=["pains"],
+        hard_filters=["require", "avoid"],
+    )
+    table = score(["OC(=O)c1ccccc1OC(C)=O", "CCCCO", "c1ccc(N=Nc2ccccc2)cc1"], profile, progress=False)
+    assert table["similarity_max"].tolist()[0] == pytest.approx(1.0)
+    assert table["failed_filters"].tolist() == ["", "require", "avoid"]
+    assert table["score"].tolist()[1:] == [0.0, 0.0] and table["score"][0] > 0
+    assert table["rank"].tolist()[0] == 1
+    assert table["missing_required"].tolist()[1] == "c1ccccc1" and table["avoided_present"].tolist()[2] == "N=N"
+
+
+def test_pareto_ranking_profile():
+    profile = ScoringProfile(name="p", ranking="pareto",
+                             components=[Component("qed", Identity()), Component("logp", Gaussian(2.0, 1.0))])
+    table = score(["CCO", "CC(=O)Oc1ccccc1C(=O)O", "CCCCCCCCCCCC", "C1CC"], profile, progress=False)
+    assert "pareto_front" in table.columns
+    assert table["pareto_front"].tolist()[3] == 0 and (table["pareto_front"][:3] >= 1).all()
+    assert sorted(table["rank"].tolist()[:3]) == [1, 2, 3]
+
+
+def test_parallel_and_serial_give_the_same_table(sample_smiles, monkeypatch):
+    monkeypatch.setattr(score_module, "MIN_PARALLEL", 0)
+    monkeypatch.setattr(score_module, "CHUNK", 60)
+    smiles = sample_smiles[:200] + ["C1CC", sample_smiles[0]]
+    serial = score(smiles, n_jobs=1, progress=False)
+    parallel = score(smiles, n_jobs=2, progress=False)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_empty_input_gives_an_empty_table():
+    table = score([], progress=False)
+    assert len(table) == 0 and "score" in table.columns
