@@ -148,3 +148,69 @@ def score_command(
     console.print(f"scored {len(scored):,} rows ({valid:,} valid, {len(scored) - valid:,} invalid, "
                   f"{int(scored['duplicate'].sum()):,} duplicates) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    samples: list[Path] = typer.Argument(..., help="Generated molecules, one file per model (CSV, SMI, ...)."),
+    reference: str = typer.Option("moses", help="moses (test + scaffold-test), a dataset name (its test split), or a file."),
+    train: str = typer.Option("moses", help="Training set for novelty: moses, a dataset, a file, or none."),
+    n: Optional[int] = typer.Option(None, "-n", help="Use the first n rows of each file (e.g. 30000)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write all metrics as JSON."),
+    markdown: Optional[Path] = typer.Option(None, help="Write the table (with published baselines) as Markdown."),
+    plots: Optional[Path] = typer.Option(None, help="Folder for property-distribution PNGs."),
+    published: bool = typer.Option(True, help="Show published MOSES baselines beside the models."),
+    smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
+) -> None:
+    """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
+    import json
+
+    from molgen.data.files import FileFormatError, read_molecules
+    from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+
+    rows: dict[str, dict] = {}
+    train_arg = None if train == "none" else (train if not Path(train).is_file() else _file_smiles(train))
+    kl_reference = None
+    if reference == "moses":
+        reference_arg, reference_props = "moses", None
+    else:  # a dataset's test split or a file: described once, shared by every model
+        from molgen.data.registry import load_smiles
+        from molgen.metrics import compute_reference
+
+        kl_reference = _file_smiles(reference) if Path(reference).is_file() else load_smiles(reference, "test")
+        reference_arg = compute_reference(kl_reference, name=reference)
+        reference_props = reference_arg.properties
+    for path in samples:
+        try:
+            frame = read_molecules(path, smiles_column=smiles_column)
+        except (FileFormatError, FileNotFoundError) as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from None
+        smiles = frame["smiles"].fillna("").astype(str).tolist()
+        if n is not None:
+            if len(smiles) < n:
+                console.print(f"[yellow]{path} has {len(smiles):,} rows, fewer than -n {n:,}: using all[/yellow]")
+            smiles = smiles[:n]
+        rows[path.stem] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
+                                   keep_properties=plots is not None, progress=True)
+    table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
+    console.print(markdown_table(table_rows))
+    for name, metrics in rows.items():
+        extra = ", ".join(f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None)
+        console.print(f"{name}: {extra} ({metrics['seconds']:.0f} s)" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
+    if output:
+        serialisable = {name: {k: v for k, v in m.items() if k != "properties"} for name, m in rows.items()}
+        output.write_text(json.dumps(serialisable, indent=1))
+    if markdown:
+        markdown.write_text(markdown_table(table_rows) + "\n")
+    if plots:
+        reference_props = reference_props or moses_reference("test").properties
+        paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
+                               reference_name="MOSES test" if reference == "moses" else reference)
+        console.print(f"plots: {', '.join(str(p) for p in paths)}")
+
+
+def _file_smiles(path: str) -> list[str]:
+    from molgen.data.files import read_molecules
+
+    return read_molecules(path)["smiles"].fillna("").astype(str).tolist()

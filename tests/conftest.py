@@ -7,11 +7,22 @@ import pytest
 from molgen.data.registry import load_smiles
 
 
-@pytest.fixture(autouse=True)
-def _isolated_molgen_dirs(tmp_path_factory, monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_molgen_dirs(tmp_path_factory):
+    """One molgen cache and home for the whole session, never the user's."""
     root = tmp_path_factory.getbasetemp()
-    monkeypatch.setenv("MOLGEN_CACHE", str(root / "molgen-cache"))
-    monkeypatch.setenv("MOLGEN_HOME", str(root / "molgen-home"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MOLGEN_CACHE", str(root / "molgen-cache"))
+        patch.setenv("MOLGEN_HOME", str(root / "molgen-home"))
+        patch.delenv("MOLGEN_MOSES_WHEEL", raising=False)
+        yield
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """A fresh, empty molgen cache for this test only (nothing fetched)."""
+    monkeypatch.setenv("MOLGEN_CACHE", str(tmp_path / "empty-cache"))
+    return tmp_path / "empty-cache"
 
 
 @pytest.fixture(scope="session")
@@ -21,16 +32,11 @@ def sample_smiles() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def fetched_moses(tmp_path_factory):
-    """A MOLGEN_CACHE holding MOSES fetched from the real molsets wheel (skipped when no registry answers)."""
+def fetched_moses(_isolated_molgen_dirs):
+    """MOSES fetched from the real molsets wheel into the session cache (skipped when no registry answers)."""
     from molgen.data import moses
 
-    cache = tmp_path_factory.mktemp("moses-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MOLGEN_CACHE", str(cache))
-        patch.delenv("MOLGEN_MOSES_WHEEL", raising=False)
-        try:
-            moses.fetch_moses()
-        except moses.DownloadError as error:
-            pytest.skip(f"no package registry reachable to download {moses.WHEEL_REQUIREMENT}: {error}")
-    return cache
+    try:
+        return moses.fetch_moses()
+    except moses.DownloadError as error:
+        pytest.skip(f"no package registry reachable to download {moses.WHEEL_REQUIREMENT}: {error}")

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from typer.testing import CliRunner
 
 from molgen import __version__
@@ -34,7 +36,7 @@ def test_data_info_prints_split_sizes():
     assert "5,000" in result.output and "1,000" in result.output
 
 
-def test_data_info_of_unfetched_moses_says_how_to_fetch():
+def test_data_info_of_unfetched_moses_says_how_to_fetch(empty_cache):
     result = run("data", "info", "moses")
     assert result.exit_code == 1
     assert "molgen data fetch moses" in result.output
@@ -45,7 +47,7 @@ def test_unknown_dataset_exits_2_with_the_known_names():
     assert result.exit_code == 2 and "moses-sample" in result.output
 
 
-def test_fetch_with_a_corrupted_wheel_fails_cleanly(tmp_path):
+def test_fetch_with_a_corrupted_wheel_fails_cleanly(tmp_path, empty_cache):
     wheel = tmp_path / "molsets-0.3.1-py3-none-any.whl"
     wheel.write_bytes(b"corrupted")
     result = run("data", "fetch", "moses", "--wheel", str(wheel))
@@ -86,3 +88,21 @@ def test_score_with_a_misspelt_profile_exits_2(tmp_path):
     result = run("score", str(source), "--profile", str(profile), "-o", str(tmp_path / "o.csv"))
     assert result.exit_code == 2 and "did you mean 'qed'" in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, fetched_moses):
+    import json
+
+    generated = tmp_path / "model_a.csv"
+    generated.write_text("smiles\n" + "\n".join(sample_smiles[:150] + ["C1CC"]) + "\n")
+    reference = tmp_path / "ref.csv"
+    reference.write_text("smiles\n" + "\n".join(sample_smiles[5000:5300]) + "\n")
+    out, md, plots = tmp_path / "report.json", tmp_path / "report.md", tmp_path / "plots"
+    result = run("evaluate", str(generated), "--reference", str(reference), "--train", "none",
+                 "-o", str(out), "--markdown", str(md), "--plots", str(plots))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())["model_a"]
+    assert report["n"] == 151 and report["valid"] == pytest.approx(150 / 151)
+    assert report["Novelty"] is None and report["FCD/Test"] > 0
+    assert "| model_a | 151 | 0.9934 |" in md.read_text()
+    assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]

@@ -44,8 +44,8 @@ def _catalog(name: str) -> FilterCatalog.FilterCatalog:
 
 
 @lru_cache(maxsize=1)
-def moses_filter_patterns() -> list[tuple[str, Chem.Mol]]:
-    """MOSES's MCF and WEHI PAINS SMARTS, read from the fetched molsets wheel.
+def moses_filter_catalog() -> FilterCatalog.FilterCatalog:
+    """MOSES's MCF and WEHI PAINS SMARTS (read from the fetched molsets wheel) as one RDKit catalog.
 
     Raises ``FileNotFoundError`` saying to run ``molgen data fetch moses`` when absent.
     """
@@ -53,19 +53,15 @@ def moses_filter_patterns() -> list[tuple[str, Chem.Mol]]:
 
     mcf = pd.read_csv(moses_file("mcf"))
     pains = pd.read_csv(moses_file("wehi_pains"), names=["smarts", "names"])
-    patterns = []
+    catalog = FilterCatalog.FilterCatalog()
     for smarts, name in list(zip(mcf["smarts"], mcf["names"])) + list(zip(pains["smarts"], pains["names"])):
         name = str(name).strip().removeprefix("<regId=").removesuffix(">")
-        patterns.append((name, Chem.MolFromSmarts(str(smarts).strip())))
-    return patterns
+        pattern = Chem.MolFromSmarts(str(smarts).strip())
+        catalog.AddEntry(FilterCatalog.FilterCatalogEntry(name, FilterCatalog.SmartsMatcher(name, pattern, 1)))
+    return catalog
 
 
-def moses_filter_alerts(mol: Chem.Mol) -> list[str]:
-    """Why ``mol`` fails the MOSES filter set (empty when it passes), as MOSES's ``mol_passes_filters`` decides.
-
-    Rings of 8 or more atoms, charged atoms, atoms outside C N S O F Cl Br H, and any MCF or
-    PAINS SMARTS match on the molecule with explicit hydrogens.
-    """
+def _moses_rule_alerts(mol: Chem.Mol) -> list[str]:
     hits = []
     if any(len(ring) >= 8 for ring in mol.GetRingInfo().AtomRings()):
         hits.append("moses:ring of 8 or more atoms")
@@ -74,9 +70,23 @@ def moses_filter_alerts(mol: Chem.Mol) -> list[str]:
     outside = sorted({a.GetSymbol() for a in mol.GetAtoms()} - MOSES_ALLOWED_ELEMENTS)
     if outside:
         hits.append(f"moses:element {','.join(outside)}")
-    with_hs = Chem.AddHs(mol)
-    hits.extend(f"moses:{name}" for name, pattern in moses_filter_patterns() if with_hs.HasSubstructMatch(pattern))
     return hits
+
+
+def moses_filter_alerts(mol: Chem.Mol) -> list[str]:
+    """Why ``mol`` fails the MOSES filter set (empty when it passes), as MOSES's ``mol_passes_filters`` decides.
+
+    Rings of 8 or more atoms, charged atoms, atoms outside C N S O F Cl Br H, and any MCF or
+    PAINS SMARTS match on the molecule with explicit hydrogens.
+    """
+    hits = _moses_rule_alerts(mol)
+    hits.extend(f"moses:{entry.GetDescription()}" for entry in moses_filter_catalog().GetMatches(Chem.AddHs(mol)))
+    return hits
+
+
+def passes_moses_filters(mol: Chem.Mol) -> bool:
+    """True when ``mol`` passes the MOSES filter set (stops at the first failure)."""
+    return not _moses_rule_alerts(mol) and not moses_filter_catalog().HasMatch(Chem.AddHs(mol))
 
 
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:

