@@ -214,3 +214,81 @@ def _file_smiles(path: str) -> list[str]:
     from molgen.data.files import read_molecules
 
     return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
+
+
+train_app = typer.Typer(help="Train generators.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+SMILES_LM_SIZES = {
+    "tiny": {"embed_dim": 32, "hidden_dim": 64, "lstm_layers": 1, "d_model": 32, "n_heads": 2, "n_layers": 2, "ff_dim": 64},
+    "small": {"embed_dim": 128, "hidden_dim": 256, "lstm_layers": 2, "d_model": 128, "n_heads": 4, "n_layers": 4, "ff_dim": 512},
+    "base": {"embed_dim": 256, "hidden_dim": 512, "lstm_layers": 3, "d_model": 256, "n_heads": 8, "n_layers": 6, "ff_dim": 1024},
+}
+
+
+@train_app.command("smiles-lm")
+def train_smiles_lm(
+    data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
+    arch: str = typer.Option("lstm", help="lstm or transformer."),
+    size: str = typer.Option("base", help="tiny, small or base."),
+    out: Path = typer.Option(Path("runs/smiles-lm.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' or a checkpoint path."),
+    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run from its .last.pt."),
+    max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes."),
+    max_steps: int = typer.Option(200_000, help="Length of the learning-rate schedule, and a hard stop."),
+    batch_size: int = typer.Option(128),
+    lr: float = typer.Option(1e-3),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
+    valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
+    randomize: bool = typer.Option(False, help="Randomized-SMILES augmentation."),
+    seed: int = typer.Option(0),
+    threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
+) -> None:
+    """Train (or fine-tune) a SMILES language model; resumable, with a model card beside the checkpoint."""
+    import numpy as np
+    import torch
+
+    from molgen.chem.parse import canonical_smiles
+    from molgen.data.registry import load_smiles
+    from molgen.data.tokenizer import SmilesVocabulary, UnknownTokenError
+    from molgen.models.base import PRETRAINED_DIR, DEFAULT_CHECKPOINTS
+    from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+    from molgen.models.smiles_lm.model import SmilesLM
+    from molgen.models.smiles_lm.train import train
+
+    if threads:
+        torch.set_num_threads(threads)
+    smiles = load_smiles(data, "train")
+    if Path(data).is_file():  # a user's series: canonicalize, drop what is not a molecule, and say so
+        canonical = [canonical_smiles(s) for s in smiles]
+        dropped = sum(c is None for c in canonical)
+        smiles = [c for c in canonical if c is not None]
+        if dropped:
+            console.print(f"[yellow]{dropped} rows of {data} are not valid molecules and are not trained on[/yellow]")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(smiles))
+    n_valid = min(valid_size, max(1, len(smiles) // 10))
+    valid = [smiles[i] for i in order[:n_valid]]
+    training = [smiles[i] for i in order[n_valid:]]
+    if from_ is not None:
+        source = PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"] if from_ == "pretrained" else Path(from_)
+        model = SmilesLM.load(source)
+        model.network.train()
+    else:
+        if size not in SMILES_LM_SIZES:
+            console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
+            raise typer.Exit(2)
+        vocabulary = SmilesVocabulary.from_smiles(smiles)
+        config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), **SMILES_LM_SIZES[size])
+        model = SmilesLM(config, vocabulary)
+    train_config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes,
+                               eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize,
+                               warmup_steps=min(500, max(1, max_steps // 10)))
+    console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
+    try:
+        card = train(model, training, valid, train_config, out, data_name=data, resume=resume)
+    except UnknownTokenError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"best validation NLL {card['training']['valid_nll_per_token']:.4f} per token "
+                  f"after {card['training']['steps']:,} steps -> {out}")

@@ -36,7 +36,11 @@ def cosine_similarity(reference: Counter, generated: Counter) -> float | None:
     if not reference or not generated:
         return None
     keys = sorted(set(reference) | set(generated))
-    return float(1 - cosine([reference.get(k, 0) for k in keys], [generated.get(k, 0) for k in keys]))
+    # float64: with integer vectors SciPy multiplies the squared norms in int64, which overflows
+    # for reference counts of MOSES's size.
+    ref = np.array([reference.get(k, 0) for k in keys], dtype=np.float64)
+    gen = np.array([generated.get(k, 0) for k in keys], dtype=np.float64)
+    return float(1 - cosine(ref, gen))
 
 
 def fraction_unique(canonical: Sequence[str], k: int) -> float | None:

@@ -34,23 +34,29 @@ def _as_matrix(fps: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
 
 
 def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tensor, gen_counts: torch.Tensor) -> torch.Tensor:
-    both = (gen @ ref.T).float()  # intersections, exact in float32 accumulation
-    union = gen_counts[:, None] + ref_counts[None, :] - both
-    # Two empty fingerprints: MOSES counts them as identical (0/0 -> 1).
-    return torch.where(union > 0, both / union.clamp(min=1), torch.ones_like(both))
+    """(len(gen), len(ref)) Tanimoto similarities; two empty fingerprints count as identical (MOSES: 0/0 -> 1)."""
+    both = (gen @ ref.T).float()  # intersections: exact integers (0/1 inputs, float32 accumulation)
+    union = (ref_counts[None, :] - both).add_(gen_counts[:, None])
+    sims = both.div_(union.clamp_(min=1.0))  # in place: these blocks are large
+    if (gen_counts == 0).any() and (ref_counts == 0).any():
+        sims[(gen_counts == 0)[:, None] & (ref_counts == 0)[None, :]] = 1.0
+    return sims
 
 
-def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 4096, dtype: torch.dtype = torch.bfloat16) -> np.ndarray:
+def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype = torch.bfloat16) -> np.ndarray:
     """For each row of ``gen_fps``, the highest Tanimoto similarity to any row of ``ref_fps``."""
     if len(gen_fps) == 0 or len(ref_fps) == 0:
         return np.zeros(len(gen_fps))
-    gen = _as_matrix(gen_fps, dtype)
-    gen_counts = gen.float().sum(1)
+    gen_all = _as_matrix(gen_fps, dtype)
+    gen_counts_all = torch.from_numpy(np.asarray(gen_fps, dtype=np.float32).sum(1))
+    ref_counts_all = torch.from_numpy(np.asarray(ref_fps, dtype=np.float32).sum(1))
     best = torch.zeros(len(gen_fps))
-    for start in range(0, len(ref_fps), block):
-        ref = _as_matrix(ref_fps[start:start + block], dtype)
-        sims = _tanimoto_block(ref, ref.float().sum(1), gen, gen_counts)
-        best = torch.maximum(best, sims.max(dim=1).values)
+    for r0 in range(0, len(ref_fps), block):
+        ref = _as_matrix(ref_fps[r0:r0 + block], dtype)
+        ref_counts = ref_counts_all[r0:r0 + block]
+        for g0 in range(0, len(gen_fps), block):  # gen in blocks too: keeps each product ~256 MB
+            sims = _tanimoto_block(ref, ref_counts, gen_all[g0:g0 + block], gen_counts_all[g0:g0 + block])
+            best[g0:g0 + block] = torch.maximum(best[g0:g0 + block], sims.max(dim=1).values)
     return best.numpy().astype(np.float64)
 
 
@@ -58,14 +64,29 @@ def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), bloc
                          dtype: torch.dtype = torch.bfloat16) -> dict[int, np.ndarray]:
     """For each row, mean over all rows (itself included) of Tanimoto**p, for each ``p``."""
     n = len(fps)
-    sums = {p: torch.zeros(n, dtype=torch.float64) for p in powers}
     if n == 0:
         return {p: np.zeros(0) for p in powers}
+    sums = {p: torch.zeros(n, dtype=torch.float64) for p in powers}
     matrix = _as_matrix(fps, dtype)
-    counts = matrix.float().sum(1)
+    counts = torch.from_numpy(np.asarray(fps, dtype=np.float32).sum(1))
     for start in range(0, n, block):
-        ref = matrix[start:start + block]
-        sims = _tanimoto_block(ref, counts[start:start + block], matrix, counts).double()
+        sims = _tanimoto_block(matrix[start:start + block], counts[start:start + block], matrix, counts)
         for p in powers:
-            sums[p] += (sims if p == 1 else sims ** p).sum(dim=1)
+            sums[p] += (sims if p == 1 else sims ** p).sum(dim=1, dtype=torch.float64)
     return {p: (total / n).numpy() for p, total in sums.items()}
+
+
+def nearest_neighbour_similarity(fps: np.ndarray, block: int = 4096, dtype: torch.dtype = torch.bfloat16) -> np.ndarray:
+    """For each row, the highest Tanimoto similarity to any *other* row (0 for a single row)."""
+    n = len(fps)
+    best = torch.zeros(n)
+    if n < 2:
+        return best.numpy().astype(np.float64)
+    matrix = _as_matrix(fps, dtype)
+    counts = torch.from_numpy(np.asarray(fps, dtype=np.float32).sum(1))
+    for start in range(0, n, block):
+        sims = _tanimoto_block(matrix, counts, matrix[start:start + block], counts[start:start + block])
+        rows = torch.arange(start, min(start + block, n))
+        sims[rows - start, rows] = -1.0  # not itself
+        best[start:start + block] = sims.max(dim=1).values
+    return best.numpy().astype(np.float64)

@@ -11,16 +11,19 @@ FCD score: exp(-0.2 * FCD).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Sequence
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import Chem
 from rdkit.Chem import rdFingerprintGenerator
 from rdkit.ML.Descriptors import MoleculeDescriptors
 from scipy.stats import entropy, gaussian_kde
 
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.metrics.fingerprints import nearest_neighbour_similarity
+from molgen.paths import cache_dir
 
 DESCRIPTORS = ("BertzCT", "MolLogP", "MolWt", "TPSA", "NumHAcceptors", "NumHDonors", "NumRotatableBonds",
                "NumAliphaticRings", "NumAromaticRings")
@@ -62,15 +65,27 @@ def _descriptors(smiles: Sequence[str]) -> np.ndarray:
 
 
 def _nearest_neighbour_similarity(smiles: Sequence[str]) -> np.ndarray:
+    """Each molecule's highest ECFP4 (4096-bit) Tanimoto similarity to another one of the set."""
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=4096)
     with quiet_rdkit():
-        fps = [generator.GetFingerprint(m) for m in (Chem.MolFromSmiles(s) for s in smiles) if m is not None]
-    best = np.zeros(len(fps))
-    for i in range(1, len(fps)):
-        sims = np.array(DataStructs.BulkTanimotoSimilarity(fps[i], fps[:i]))
-        best[i] = max(best[i], sims.max())
-        best[:i] = np.maximum(best[:i], sims)
-    return best
+        fps = [generator.GetFingerprintAsNumPy(m) for m in (Chem.MolFromSmiles(s) for s in smiles) if m is not None]
+    return nearest_neighbour_similarity(np.array(fps, dtype=np.uint8).reshape(-1, 4096))
+
+
+def _baseline(reference: Sequence[str], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors and nearest-neighbour similarities of the reference subset, cached on disk:
+    for a fixed reference and size they never change."""
+    subset = stereo_free_unique(random_subset(list(reference), size))
+    key = hashlib.sha256("\n".join(subset).encode()).hexdigest()[:24]
+    path = cache_dir("metrics") / f"guacamol-baseline-{key}.npz"
+    if path.is_file():
+        with np.load(path) as cached:
+            return cached["descriptors"], cached["similarity"]
+    descriptors, similarity = _descriptors(subset), _nearest_neighbour_similarity(subset)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, descriptors=descriptors, similarity=similarity)
+    partial.replace(path)
+    return descriptors, similarity
 
 
 def continuous_kl(reference: np.ndarray, sampled: np.ndarray) -> float:
@@ -97,14 +112,14 @@ def kl_divergence_score(generated: Sequence[str], reference: Sequence[str],
     unique = stereo_free_unique(generated)[:n]
     if len(unique) < 2:
         return None, {}, len(unique)
-    baseline = stereo_free_unique(random_subset(list(reference), len(unique)))
-    d_ref, d_gen = _descriptors(baseline), _descriptors(unique)
+    d_ref, sim_ref = _baseline(reference, len(unique))
+    d_gen = _descriptors(unique)
     kls: dict[str, float] = {}
     try:
         for j, name in enumerate(DESCRIPTORS):
             kl = continuous_kl if j < CONTINUOUS else discrete_kl
             kls[name] = kl(d_ref[:, j], d_gen[:, j])
-        kls["internal_similarity"] = continuous_kl(_nearest_neighbour_similarity(baseline), _nearest_neighbour_similarity(unique))
+        kls["internal_similarity"] = continuous_kl(sim_ref, _nearest_neighbour_similarity(unique))
     except (np.linalg.LinAlgError, ValueError):
         return None, kls, len(unique)
     score = float(np.mean([math.exp(-value) for value in kls.values()]))

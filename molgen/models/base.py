@@ -1,0 +1,127 @@
+"""What every generator family shares: conditions, samples, the checkpoint format, the registry.
+
+A checkpoint is one ``torch.save`` dict that loads with ``weights_only=True`` (tensors,
+numbers, strings, lists and dicts only): ``{"molgen": FORMAT, "family", "config",
+"vocabulary", "state_dict", "training", "code_version"}``. The optimizer state, needed only
+to resume training, goes to a separate ``*.state.pt`` file that is never shipped.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+CHECKPOINT_FORMAT = 1
+PRETRAINED_DIR = Path(__file__).resolve().parents[1] / "pretrained"
+
+
+@dataclass
+class Conditions:
+    """What a chemist asks of generated molecules.
+
+    Args:
+        targets: property -> target value (e.g. ``{"qed": 0.8}``), met natively by
+            conditional models.
+        ranges: property -> (low, high), inclusive; either bound may be ``None``.
+        prefix: a SMILES prefix every molecule starts with (left-to-right completion).
+        scaffold: a substructure to keep (SMILES or SMARTS).
+        avoid: substructures that must not appear.
+        similar_to: a reference molecule, with ``min_similarity`` (Morgan Tanimoto).
+    """
+
+    targets: dict[str, float] = field(default_factory=dict)
+    ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    prefix: str | None = None
+    scaffold: str | None = None
+    avoid: list[str] = field(default_factory=list)
+    similar_to: str | None = None
+    min_similarity: float = 0.0
+
+
+@dataclass
+class Sample:
+    """One generated string and what the model says about it."""
+
+    smiles: str
+    log_likelihood: float | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Generator(Protocol):
+    family: str
+
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, **options) -> list[Sample]: ...
+
+    def save(self, path) -> None: ...
+
+    @classmethod
+    def load(cls, path) -> "Generator": ...
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable molgen checkpoint (corrupt, truncated, foreign, other family)."""
+
+
+def save_checkpoint(path: str | Path, payload: dict) -> Path:
+    """Write a checkpoint atomically (a temporary file, then a rename)."""
+    from molgen import __version__
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"molgen": CHECKPOINT_FORMAT, "code_version": __version__, **payload}
+    partial = path.with_name(path.name + ".partial")
+    torch.save(payload, partial)
+    os.replace(partial, path)
+    return path
+
+
+def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
+    """Read a checkpoint with ``weights_only=True``; :class:`CheckpointError` says what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as error:
+        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt, truncated, or not saved by torch): {error}") from None
+    if not isinstance(payload, dict) or "molgen" not in payload:
+        raise CheckpointError(f"{path}: a torch file, but not a molgen checkpoint (no 'molgen' format key)")
+    if payload["molgen"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path}: checkpoint format {payload['molgen']}, this molgen reads {CHECKPOINT_FORMAT}")
+    if family is not None and payload.get("family") != family:
+        raise CheckpointError(f"{path}: a {payload.get('family')!r} checkpoint, not {family!r}")
+    return payload
+
+
+#: Family name -> the module that defines its ``Generator`` class, imported on first use.
+FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM"}
+#: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
+DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt"}
+
+
+def family_class(family: str):
+    import importlib
+
+    if family not in FAMILIES:
+        raise KeyError(f"unknown generator family {family!r}; known: {', '.join(FAMILIES)}")
+    module, name = FAMILIES[family].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def load(family_or_path: str | Path) -> Generator:
+    """A generator: the shipped default of a family (``"smiles-lm"``) or any checkpoint path."""
+    text = str(family_or_path)
+    if text in FAMILIES:
+        path = PRETRAINED_DIR / DEFAULT_CHECKPOINTS[text]
+        if not path.is_file():
+            raise CheckpointError(f"no shipped checkpoint for {text} ({path} is missing)")
+        return family_class(text).load(path)
+    payload_family = load_checkpoint(family_or_path).get("family")
+    return family_class(payload_family).load(family_or_path)

@@ -1,0 +1,216 @@
+"""The SMILES language models: a character LSTM and a GPT-style transformer with a KV cache,
+and ``SmilesLM``, the Generator that wraps either with its vocabulary.
+
+Both networks map token ids ``(batch, time)`` to next-token logits and carry a ``state``
+between calls, so sampling feeds one token at a time: the LSTM's state is its ``(h, c)``;
+the transformer's is a per-layer key/value cache (or ``None`` to recompute the prefix).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from molgen.data.tokenizer import SmilesVocabulary
+from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.smiles_lm.config import SmilesLMConfig
+
+FAMILY = "smiles-lm"
+
+
+class LSTMNet(nn.Module):
+    """Embedding -> multi-layer LSTM -> linear head (the MOSES CharRNN shape)."""
+
+    def __init__(self, config: SmilesLMConfig):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.embed_dim)
+        self.lstm = nn.LSTM(config.embed_dim, config.hidden_dim, config.lstm_layers, batch_first=True,
+                            dropout=config.dropout if config.lstm_layers > 1 else 0.0)
+        self.head = nn.Linear(config.hidden_dim, config.vocab_size)
+
+    def forward(self, tokens: torch.Tensor, state=None, conditions: torch.Tensor | None = None, position: int = 0,
+                use_cache: bool = True):
+        out, state = self.lstm(self.embed(tokens), state)
+        return self.head(out), state
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: SmilesLMConfig):
+        super().__init__()
+        self.n_heads = config.n_heads
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.proj = nn.Linear(config.d_model, config.d_model)
+        self.dropout = config.dropout
+
+    def forward(self, x: torch.Tensor, cache: tuple[torch.Tensor, torch.Tensor] | None):
+        b, t, d = x.shape
+        if cache is not None and t > 1:
+            raise ValueError("with a KV cache, feed one token at a time")
+        q, k, v = self.qkv(x).split(d, dim=2)
+        q, k, v = (z.view(b, t, self.n_heads, d // self.n_heads).transpose(1, 2) for z in (q, k, v))
+        if cache is not None:  # append this step's keys/values to everything seen before
+            k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+        # A single new token after a cache attends to every position; a fresh sequence is causal.
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=cache is None,
+                                           dropout_p=self.dropout if self.training else 0.0)
+        return self.proj(y.transpose(1, 2).reshape(b, t, d)), (k, v)
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x))."""
+
+    def __init__(self, config: SmilesLMConfig):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(config.d_model), nn.LayerNorm(config.d_model)
+        self.attn = CausalSelfAttention(config)
+        self.mlp = nn.Sequential(nn.Linear(config.d_model, config.ff_dim), nn.GELU(), nn.Linear(config.ff_dim, config.d_model),
+                                 nn.Dropout(config.dropout))
+
+    def forward(self, x, cache):
+        attended, cache = self.attn(self.norm1(x), cache)
+        x = x + attended
+        return x + self.mlp(self.norm2(x)), cache
+
+
+class TransformerNet(nn.Module):
+    """GPT-style causal transformer; optional property conditioning added to every position.
+
+    Each conditioning property has a learned direction scaled by its normalised target and a
+    learned "absent" vector used when the target is not given (NaN), so one model samples
+    with any subset of targets or none.
+    """
+
+    def __init__(self, config: SmilesLMConfig):
+        super().__init__()
+        self.config = config
+        self.embed = nn.Embedding(config.vocab_size, config.d_model)
+        self.position = nn.Embedding(config.max_len, config.d_model)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
+        self.norm = nn.LayerNorm(config.d_model)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        self.drop = nn.Dropout(config.dropout)
+        n_cond = len(config.conditions)
+        if n_cond:
+            self.cond_scale = nn.Parameter(torch.randn(n_cond, config.d_model) * 0.02)
+            self.cond_absent = nn.Parameter(torch.zeros(n_cond, config.d_model))
+        self.apply(self._init)
+
+    @staticmethod
+    def _init(module):
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, std=0.02)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                nn.init.zeros_(module.bias)
+
+    def condition_vector(self, conditions: torch.Tensor | None, batch: int) -> torch.Tensor | None:
+        """(batch, d_model) from normalised targets (NaN = absent); ``None`` without conditioning."""
+        if not self.config.conditions:
+            return None
+        if conditions is None:
+            conditions = torch.full((batch, len(self.config.conditions)), float("nan"))
+        present = ~torch.isnan(conditions)
+        values = torch.nan_to_num(conditions)
+        per_property = torch.where(present[..., None], values[..., None] * self.cond_scale, self.cond_absent)
+        return per_property.sum(dim=1)
+
+    def forward(self, tokens: torch.Tensor, state=None, conditions: torch.Tensor | None = None, position: int = 0,
+                use_cache: bool = False):
+        """Logits for ``tokens`` starting at ``position``; with ``use_cache`` (or a ``state``) also
+        the per-layer key/value cache to pass back with the next single token."""
+        b, t = tokens.shape
+        if position + t > self.config.max_len:
+            raise ValueError(f"sequence of {position + t} tokens exceeds max_len {self.config.max_len}")
+        positions = torch.arange(position, position + t, device=tokens.device)
+        x = self.embed(tokens) + self.position(positions)
+        cond = self.condition_vector(conditions, b)
+        if cond is not None:
+            x = x + cond[:, None, :]
+        x = self.drop(x)
+        keep = use_cache or state is not None
+        new_state = []
+        for i, block in enumerate(self.blocks):
+            x, cache = block(x, state[i] if state is not None else None)
+            if keep:
+                new_state.append(cache)
+        return self.head(self.norm(x)), (new_state if keep else None)
+
+
+def build_network(config: SmilesLMConfig) -> nn.Module:
+    if config.arch == "lstm":
+        return LSTMNet(config)
+    if config.arch == "transformer":
+        return TransformerNet(config)
+    raise ValueError(f"unknown architecture {config.arch!r}; use lstm or transformer")
+
+
+class SmilesLM:
+    """A trained SMILES language model: network, vocabulary and the record of its training."""
+
+    family = FAMILY
+
+    def __init__(self, config: SmilesLMConfig, vocabulary: SmilesVocabulary, network: nn.Module | None = None,
+                 training: dict | None = None):
+        self.config, self.vocabulary = config, vocabulary
+        self.network = network or build_network(config)
+        self.training = training or {}
+
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, **options) -> list[Sample]:
+        """``n`` SMILES strings (invalid ones included; nothing is corrected), each with its log-likelihood.
+
+        Options: ``strategy`` (``sample`` | ``greedy`` | ``beam``), ``temperature``, ``top_k``,
+        ``top_p``, ``beam_width``, ``batch_size``, ``max_len``, ``use_cache`` (transformer).
+        ``conditions.prefix`` completes a given SMILES prefix; ``conditions.targets`` steer a
+        conditional transformer.
+        """
+        from molgen.models.smiles_lm.sample import generate
+
+        return generate(self, n, conditions=conditions, seed=seed, **options)
+
+    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.network.state_dict().items()}
+        return save_checkpoint(path, {"family": FAMILY, "config": self.config.to_dict(), "vocabulary": self.vocabulary.to_dict(),
+                                      "state_dict": state, "training": self.training, **(extra or {})})
+
+    @classmethod
+    def load(cls, path) -> "SmilesLM":
+        payload = load_checkpoint(path, FAMILY)
+        config = SmilesLMConfig.from_dict(payload["config"])
+        model = cls(config, SmilesVocabulary.from_dict(payload["vocabulary"]), training=payload.get("training", {}))
+        state = {k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()}
+        model.network.load_state_dict(state)
+        model.network.eval()
+        return model
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.network.parameters())
+
+    def normalise_targets(self, targets: dict[str, float] | None, batch: int) -> torch.Tensor | None:
+        """Targets as the (batch, n_conditions) tensor the network reads (NaN = not asked)."""
+        names = self.config.conditions
+        if not names:
+            if targets:
+                raise ValueError(f"this model is not conditional; it cannot meet targets {sorted(targets)}")
+            return None
+        unknown = sorted(set(targets or {}) - set(names))
+        if unknown:
+            raise ValueError(f"this model is conditioned on {', '.join(names)}; not on {', '.join(unknown)}")
+        row = [float("nan")] * len(names)
+        for i, name in enumerate(names):
+            if targets and name in targets:
+                row[i] = (targets[name] - self.config.condition_mean[i]) / self.config.condition_std[i]
+        return torch.tensor([row] * batch, dtype=torch.float32)
+
+
+def sequence_log_likelihood(logits: torch.Tensor, targets: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """Sum of log-probabilities of ``targets`` under ``logits``, ignoring padding (per sequence)."""
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    return (logp * (targets != pad_id)).sum(dim=1)
+
+
+def perplexity(nll_per_token: float) -> float:
+    return math.exp(nll_per_token)

@@ -1,0 +1,150 @@
+"""Decoding for the SMILES language models: greedy, temperature, top-k, top-p and beam search.
+
+All strategies are batched and seeded (a ``torch.Generator``), and every string comes with
+its log-likelihood under the model itself (temperature 1, no truncation), so scores from
+different decoding settings stay comparable. Nothing is corrected: a string that is not a
+molecule is returned as it is.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from molgen.models.base import Conditions, Sample
+
+STRATEGIES = ("sample", "greedy", "beam")
+
+
+def _filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
+    if top_k and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p < 1.0:
+        ordered, order = torch.sort(logits, descending=True, dim=-1)
+        cumulative = torch.softmax(ordered, dim=-1).cumsum(dim=-1)
+        drop = cumulative - torch.softmax(ordered, dim=-1) >= top_p  # keep the smallest set reaching top_p
+        ordered = ordered.masked_fill(drop, float("-inf"))
+        logits = torch.full_like(logits, float("-inf")).scatter(-1, order, ordered)
+    return logits
+
+
+def _step(network, arch: str, token_or_seq: torch.Tensor, state, cond, position: int, use_cache: bool):
+    """Next-token logits (batch, vocab) and the new state, for either architecture.
+
+    <pad>, <bos> and <unk> can never come next (only <eos> of the special tokens), so their
+    logits are -inf: a model that learned no such token still may put mass on it early on.
+    """
+    if arch == "lstm":
+        logits, state = network(token_or_seq, state)
+    elif use_cache:
+        logits, state = network(token_or_seq, state, cond, position=position, use_cache=True)
+    else:
+        logits, state = network(token_or_seq, None, cond)  # the whole sequence again
+    logits = logits[:, -1, :].float()
+    logits[:, [0, 1, 3]] = float("-inf")  # pad, bos, unk ids of every SmilesVocabulary
+    return logits, state
+
+
+@torch.no_grad()
+def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, greedy: bool, temperature: float,
+                  top_k: int, top_p: float, max_len: int, use_cache: bool) -> list[tuple[list[int], float, bool]]:
+    vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
+    seq = torch.tensor([[vocab.bos_id] + prefix] * batch, dtype=torch.long)
+    logits, state = _step(network, arch, seq, None, cond, 0, use_cache)
+    finished = torch.zeros(batch, dtype=torch.bool)
+    loglik = torch.zeros(batch, dtype=torch.float64)
+    while seq.shape[1] < max_len and not finished.all():
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        if greedy:
+            nxt = logp.argmax(dim=-1)
+        else:
+            scores = _filter_logits(logits.float() / temperature, top_k, top_p)
+            nxt = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator).squeeze(1)
+        nxt = torch.where(finished, torch.full_like(nxt, vocab.pad_id), nxt)
+        loglik += torch.where(finished, 0.0, logp.gather(1, nxt[:, None]).squeeze(1).double())
+        finished |= nxt == vocab.eos_id
+        seq = torch.cat([seq, nxt[:, None]], dim=1)
+        if finished.all() or seq.shape[1] >= max_len:
+            break
+        feed = nxt[:, None] if (arch == "lstm" or use_cache) else seq
+        logits, state = _step(network, arch, feed, state, cond, seq.shape[1] - 1, use_cache)
+    return [(row[1:].tolist(), float(ll), bool(done)) for row, ll, done in zip(seq, loglik, finished)]
+
+
+@torch.no_grad()
+def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length_penalty: float = 1.0) -> list[tuple[list[int], float, float]]:
+    """The ``width`` best sequences by length-normalised log-likelihood (sum / length**length_penalty).
+
+    Returns (tokens, log-likelihood, normalised score), best first.
+    """
+    vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
+    seq = torch.tensor([[vocab.bos_id] + prefix], dtype=torch.long)
+    cond1 = cond[:1] if cond is not None else None
+    logits, state = _step(network, arch, seq, None, cond1, 0, True)
+    scores = torch.zeros(1, dtype=torch.float64)
+    done: list[tuple[list[int], float, float]] = []
+    while seq.shape[1] < max_len and len(done) < width:
+        logp = torch.log_softmax(logits.float(), dim=-1).double()
+        total = (scores[:, None] + logp).reshape(-1)
+        best = torch.topk(total, min(2 * width, total.numel())).indices  # 2x: room for hypotheses that end now
+        beams, tokens = best // logp.shape[1], best % logp.shape[1]
+        keep_beams, keep_tokens, keep_scores = [], [], []
+        for beam, token, value in zip(beams.tolist(), tokens.tolist(), total[best].tolist()):
+            if token == vocab.eos_id:
+                body = seq[beam, 1:].tolist()
+                length = len(body) + 1
+                done.append((body, value, value / length ** length_penalty))
+            else:
+                keep_beams.append(beam)
+                keep_tokens.append(token)
+                keep_scores.append(value)
+            if len(keep_beams) == width:
+                break
+        if not keep_beams:
+            break
+        index = torch.tensor(keep_beams)
+        seq = torch.cat([seq[index], torch.tensor(keep_tokens)[:, None]], dim=1)
+        scores = torch.tensor(keep_scores, dtype=torch.float64)
+        if arch == "lstm":
+            state = (state[0][:, index], state[1][:, index])
+        else:
+            state = [(k[index], v[index]) for k, v in state]
+        beam_cond = cond1.expand(len(index), -1) if cond1 is not None else None
+        logits, state = _step(network, arch, seq[:, -1:], state, beam_cond, seq.shape[1] - 1, True)
+    if len(done) < width:  # unfinished hypotheses at max_len, scored as they stand
+        for row, value in zip(seq, scores.tolist()):
+            done.append((row[1:].tolist(), value, value / max(len(row) - 1, 1) ** length_penalty))
+    return sorted(done, key=lambda item: -item[2])[:width]
+
+
+def generate(model, n: int, *, conditions: Conditions | None = None, seed: int | None = None, strategy: str = "sample",
+             temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, beam_width: int = 10,
+             batch_size: int = 512, max_len: int | None = None, use_cache: bool = True) -> list[Sample]:
+    """``n`` samples from ``model``; see :meth:`SmilesLM.sample` for the options."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if not 0 < top_p <= 1:
+        raise ValueError(f"top_p must lie in (0, 1], got {top_p}")
+    conditions = conditions or Conditions()
+    vocab = model.vocabulary
+    prefix_text = conditions.prefix or ""
+    prefix = vocab.encode(prefix_text, add_bos_eos=False) if prefix_text else []
+    max_len = min(max_len or model.config.max_len, model.config.max_len)
+    generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    samples: list[Sample] = []
+    if strategy == "beam":
+        cond = model.normalise_targets(conditions.targets, 1)
+        for tokens, loglik, score in beam_search(model, max(beam_width, n), prefix, cond, max_len)[:n]:
+            samples.append(Sample(prefix_text + vocab.decode(tokens[len(prefix):]), loglik, {"beam_score": score}))
+        return samples
+    while len(samples) < n:
+        size = min(batch_size, n - len(samples))
+        cond = model.normalise_targets(conditions.targets, size)
+        for tokens, loglik, finished in _sample_batch(model, size, prefix, cond, generator, greedy=strategy == "greedy",
+                                                      temperature=temperature, top_k=top_k, top_p=top_p,
+                                                      max_len=max_len, use_cache=use_cache):
+            meta = {} if finished else {"truncated": True}
+            samples.append(Sample(vocab.decode(tokens), loglik, meta))
+    return samples

@@ -1,0 +1,242 @@
+"""Training the SMILES language models: bucketed batches, AdamW, warmup + cosine, clipping,
+validation NLL, best-checkpoint saving, a CSV log, and resuming after any interruption.
+
+A run writes ``OUT.pt`` (the best model by validation NLL, with its model card ``OUT.json``)
+and, at every evaluation, ``OUT.last.pt`` + ``OUT.state.pt`` (latest weights, optimizer,
+step, clock) so that ``--resume OUT.last.pt`` continues where a killed run stopped. Only the
+best checkpoint is meant for git; the optimizer state stays out of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from molgen.data.tokenizer import SmilesVocabulary
+from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+from molgen.models.smiles_lm.model import SmilesLM
+
+
+def data_fingerprint(smiles: Sequence[str]) -> str:
+    digest = hashlib.sha256()
+    for s in smiles:
+        digest.update(s.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class TokenizedSet:
+    """SMILES as one flat array of token ids plus offsets: compact for millions of molecules."""
+
+    flat: np.ndarray      # uint8 token ids (vocabularies stay far below 256)
+    offsets: np.ndarray   # int64, len n+1
+    smiles: list[str]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def batch(self, indices: np.ndarray, pad_id: int) -> torch.Tensor:
+        rows = [self.flat[self.offsets[i]:self.offsets[i + 1]] for i in indices]
+        out = np.full((len(rows), max(len(r) for r in rows)), pad_id, dtype=np.int64)
+        for j, row in enumerate(rows):
+            out[j, :len(row)] = row
+        return torch.from_numpy(out)
+
+
+def tokenize_set(smiles: Sequence[str], vocabulary: SmilesVocabulary, max_len: int) -> TokenizedSet:
+    """Encode every SMILES (with <bos>/<eos>); one longer than ``max_len`` or with an unknown token is an error naming it."""
+    if len(vocabulary) > 255:
+        raise ValueError("vocabulary too large for the uint8 token store")
+    encoded = []
+    for line, s in enumerate(smiles, start=1):
+        ids = vocabulary.encode(s)
+        if len(ids) > max_len:
+            raise ValueError(f"molecule {line} ({s!r}) has {len(ids)} tokens, more than max_len {max_len}")
+        encoded.append(np.asarray(ids, dtype=np.uint8))
+    offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.int64)
+    return TokenizedSet(np.concatenate(encoded) if encoded else np.zeros(0, np.uint8), offsets, list(smiles))
+
+
+def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator, pool: int = 64) -> list[np.ndarray]:
+    """Batches of similar length (less padding): shuffle, sort within pools of ``pool`` batches, shuffle batches."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    span = batch_size * pool
+    for start in range(0, len(order), span):
+        chunk = order[start:start + span]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def learning_rate(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def _loss(model: SmilesLM, tokens: torch.Tensor, conditions: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
+    inputs, targets = tokens[:, :-1], tokens[:, 1:]
+    logits, _ = model.network(inputs, None, conditions)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                             ignore_index=model.vocabulary.pad_id, reduction="sum")
+    count = int((targets != model.vocabulary.pad_id).sum())
+    return loss, count
+
+
+@torch.no_grad()
+def validation_nll(model: SmilesLM, data: TokenizedSet, batch_size: int = 512) -> float:
+    """Mean negative log-likelihood per token on ``data``."""
+    model.network.eval()
+    total, count = 0.0, 0
+    order = np.argsort(data.lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        loss, n = _loss(model, data.batch(order[start:start + batch_size], model.vocabulary.pad_id))
+        total, count = total + loss.item(), count + n
+    model.network.train()
+    return total / max(count, 1)
+
+
+def _randomized(smiles: str) -> str:
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(smiles)
+    return Chem.MolToSmiles(mol, canonical=False, doRandom=True) if mol is not None else smiles
+
+
+def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
+          *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
+          command: str | None = None) -> dict:
+    """Train ``model`` in place; returns the model card of the best checkpoint.
+
+    Args:
+        model: a fresh or pretrained :class:`SmilesLM` (fine-tuning keeps its vocabulary).
+        train_smiles / valid_smiles: molecules to learn from and to validate on.
+        config: optimisation and budget (``max_minutes`` stops the run cleanly).
+        out: path of the best checkpoint; ``.json`` (card), ``.csv`` (log), ``.last.pt`` and
+            ``.state.pt`` (resume files) are written beside it.
+        resume: a ``.last.pt`` (or any checkpoint) to continue from; its ``.state.pt``, when
+            present, restores the optimizer, step and clock too.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    vocab = model.vocabulary
+    train_set = tokenize_set(train_smiles, vocab, model.config.max_len)
+    valid_set = tokenize_set(valid_smiles, vocab, model.config.max_len)
+    network = model.network.train()
+    optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98))
+    step, tokens_seen, elapsed, best = 0, 0, 0.0, float("inf")
+    epoch, position = 0, 0
+    if resume is not None:
+        model.network.load_state_dict(SmilesLM.load(resume).network.state_dict())
+        state_path = Path(str(resume).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
+        if state_path.is_file():
+            state = torch.load(state_path, map_location="cpu", weights_only=True)
+            optimizer.load_state_dict(state["optimizer"])
+            step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
+            epoch, position = state["epoch"], state["position"]
+            rng = np.random.default_rng([config.seed, epoch])
+    log_path = out.with_suffix(".csv")
+    new_log = not (resume and log_path.is_file())
+    log = open(log_path, "w" if new_log else "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
+    card = {}
+    started = time.perf_counter() - elapsed
+    budget = config.max_minutes * 60 if config.max_minutes else float("inf")
+    bar = tqdm(total=config.max_steps, initial=step, desc=f"training {model.config.arch}", unit="step", disable=not progress)
+    running, running_count = 0.0, 0
+    stop = False
+    while not stop:
+        batches = bucketed_batches(train_set.lengths, config.batch_size, np.random.default_rng([config.seed, epoch]))
+        for index in batches[position:]:
+            position += 1
+            if config.randomize_smiles:
+                randomized = [_randomized(train_set.smiles[i]) for i in index]
+                try:
+                    tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
+                except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
+                    tokens = train_set.batch(index, vocab.pad_id)
+            else:
+                tokens = train_set.batch(index, vocab.pad_id)
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, config)
+            loss, count = _loss(model, tokens)
+            optimizer.zero_grad(set_to_none=True)
+            (loss / count).backward()
+            torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
+            optimizer.step()
+            step += 1
+            tokens_seen += count
+            running, running_count = running + loss.item(), running_count + count
+            bar.update(1)
+            elapsed = time.perf_counter() - started
+            stop = step >= config.max_steps or elapsed >= budget
+            if step % config.eval_every == 0 or stop:
+                valid = validation_nll(model, valid_set)
+                train_nll = running / max(running_count, 1)
+                running, running_count = 0.0, 0
+                writer.writerow([step, epoch, tokens_seen, round(elapsed / 60, 2), f"{learning_rate(step, config):.2e}",
+                                 f"{train_nll:.4f}", f"{valid:.4f}"])
+                log.flush()
+                bar.set_postfix(train=f"{train_nll:.3f}", valid=f"{valid:.3f}")
+                model.training = {"data": data_name, "data_fingerprint": data_fingerprint(train_smiles),
+                                  "molecules": len(train_set), "valid_molecules": len(valid_set), "steps": step,
+                                  "epochs": round(epoch + position / max(len(batches), 1), 3), "tokens_seen": tokens_seen,
+                                  "wall_minutes": round(elapsed / 60, 1), "threads": torch.get_num_threads(),
+                                  "cpu_hours": round(elapsed / 3600 * torch.get_num_threads(), 2), "device": "cpu",
+                                  "machine": platform.processor() or platform.machine(),
+                                  "valid_nll_per_token": round(valid, 4), "train_config": config.to_dict(),
+                                  "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+                if valid < best:
+                    best = valid
+                    model.save(out)
+                    card = write_card(model, out)
+                model.save(out.with_suffix(".last.pt"))
+                torch.save({"optimizer": optimizer.state_dict(), "step": step, "tokens_seen": tokens_seen, "elapsed": elapsed,
+                            "best": best, "epoch": epoch, "position": position}, out.with_suffix(".state.pt"))
+            if stop:
+                break
+        else:
+            epoch, position = epoch + 1, 0
+    bar.close()
+    log.close()
+    return card
+
+
+def write_card(model: SmilesLM, checkpoint: Path, metrics: dict | None = None) -> dict:
+    """The model card beside a checkpoint: what it is, what it learned from, how long, how good."""
+    path = Path(checkpoint).with_suffix(".json")
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    card = {
+        "family": model.family, "arch": model.config.arch, "parameters": model.num_parameters(),
+        "checkpoint": Path(checkpoint).name, "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
+        "config": model.config.to_dict(), "training": model.training,
+        "metrics": metrics if metrics is not None else previous.get("metrics", {}),
+    }
+    path.write_text(json.dumps(card, indent=1))
+    return card

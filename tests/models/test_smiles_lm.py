@@ -1,0 +1,172 @@
+import pytest
+import torch
+
+from molgen.data.tokenizer import SmilesVocabulary
+from molgen.models import CheckpointError, Conditions, load
+from molgen.models.base import load_checkpoint
+from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+from molgen.models.smiles_lm.model import SmilesLM
+from molgen.models.smiles_lm.train import learning_rate, train, validation_nll, tokenize_set
+
+TINY = dict(embed_dim=32, hidden_dim=64, lstm_layers=1, d_model=32, n_heads=2, n_layers=2, ff_dim=64, max_len=100)
+
+
+def tiny(arch, vocabulary, **extra):
+    torch.manual_seed(0)
+    return SmilesLM(SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), **TINY, **extra), vocabulary)
+
+
+@pytest.fixture(scope="module")
+def vocabulary(sample_smiles):
+    return SmilesVocabulary.from_smiles(sample_smiles)
+
+
+@pytest.fixture(scope="module", params=["lstm", "transformer"])
+def trained(request, sample_smiles, vocabulary, tmp_path_factory):
+    model = tiny(request.param, vocabulary)
+    out = tmp_path_factory.mktemp(request.param) / "model.pt"
+    before = validation_nll(model, tokenize_set(sample_smiles[1000:1200], vocabulary, 100))
+    card = train(model, sample_smiles[:1000], sample_smiles[1000:1200],
+                 TrainConfig(batch_size=64, max_steps=80, eval_every=40, warmup_steps=10, lr=3e-3), out, progress=False)
+    return model, out, before, card
+
+
+def test_loss_falls(trained):
+    model, out, before, card = trained
+    assert card["training"]["valid_nll_per_token"] < before - 0.5
+    log = out.with_suffix(".csv").read_text().splitlines()
+    assert log[0].startswith("step,") and len(log) == 3
+
+
+def test_sampling_is_deterministic_under_a_seed(trained):
+    model = trained[0]
+    a = [s.smiles for s in model.sample(20, seed=7)]
+    b = [s.smiles for s in model.sample(20, seed=7)]
+    c = [s.smiles for s in model.sample(20, seed=8)]
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("options", [{"strategy": "greedy"}, {"temperature": 0.7}, {"top_k": 5}, {"top_p": 0.9},
+                                     {"strategy": "beam", "beam_width": 4}, {"batch_size": 7}])
+def test_every_strategy_returns_n_strings_with_log_likelihoods(trained, options):
+    samples = trained[0].sample(10, seed=1, **options)
+    assert len(samples) == 10
+    assert all(isinstance(s.smiles, str) and s.log_likelihood <= 0 for s in samples)
+    assert all("<" not in s.smiles for s in samples)  # no special token leaks into a string
+
+
+def test_beam_search_is_ordered_by_normalised_score(trained):
+    samples = trained[0].sample(5, strategy="beam", beam_width=5)
+    scores = [s.meta["beam_score"] for s in samples]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_prefix_completion_keeps_the_prefix(trained):
+    samples = trained[0].sample(6, seed=3, conditions=Conditions(prefix="c1ccccc1"))
+    assert all(s.smiles.startswith("c1ccccc1") for s in samples)
+
+
+def test_log_likelihood_matches_a_forward_pass(trained):
+    model = trained[0]
+    sample = model.sample(1, seed=5)[0]
+    if sample.meta.get("truncated"):
+        pytest.skip("the sample hit max_len")
+    ids = torch.tensor([model.vocabulary.encode(sample.smiles)])
+    with torch.no_grad():
+        logits, _ = model.network.eval()(ids[:, :-1])
+    logits[..., [0, 1, 3]] = float("-inf")
+    expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).sum()
+    assert sample.log_likelihood == pytest.approx(float(expected), abs=1e-3)
+
+
+def test_kv_cache_gives_identical_tokens(sample_smiles, vocabulary, tmp_path):
+    model = tiny("transformer", vocabulary)
+    train(model, sample_smiles[:500], sample_smiles[500:600], TrainConfig(batch_size=64, max_steps=30, eval_every=30,
+          warmup_steps=5, lr=3e-3), tmp_path / "m.pt", progress=False)
+    cached = model.sample(16, seed=11, use_cache=True)
+    uncached = model.sample(16, seed=11, use_cache=False)
+    assert [s.smiles for s in cached] == [s.smiles for s in uncached]
+    assert [s.log_likelihood for s in cached] == pytest.approx([s.log_likelihood for s in uncached], abs=1e-4)
+
+
+def test_checkpoint_round_trip(trained):
+    model, out = trained[0], trained[1]
+    loaded = load(out)
+    assert isinstance(loaded, SmilesLM) and loaded.config == model.config
+    assert [s.smiles for s in loaded.sample(5, seed=2)] == [s.smiles for s in model.sample(5, seed=2)]
+    card = out.with_suffix(".json").read_text()
+    assert '"data_fingerprint"' in card and '"command"' in card
+
+
+def test_half_precision_checkpoint_is_smaller_and_samples(trained, tmp_path):
+    model = trained[0]
+    full, half = model.save(tmp_path / "full.pt"), model.save(tmp_path / "half.pt", half=True)
+    assert half.stat().st_size < 0.7 * full.stat().st_size
+    assert len(SmilesLM.load(half).sample(4, seed=0)) == 4
+
+
+def test_corrupt_and_foreign_checkpoints_are_clear_errors(trained, tmp_path):
+    out = trained[1]
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(out.read_bytes()[: len(out.read_bytes()) // 2])
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        SmilesLM.load(corrupt)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"weights": torch.zeros(3)}, foreign)
+    with pytest.raises(CheckpointError, match="not a molgen checkpoint"):
+        load(foreign)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"\x00" * 100)
+    with pytest.raises(CheckpointError):
+        load_checkpoint(garbage)
+    with pytest.raises(CheckpointError, match="no such checkpoint"):
+        load(tmp_path / "missing.pt")
+
+
+def test_weights_only_loading_refuses_pickled_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"molgen": 1, "family": "smiles-lm", "payload": Evil()}, path)
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(path)
+
+
+def test_resume_continues_from_the_last_step(sample_smiles, vocabulary, tmp_path):
+    config = TrainConfig(batch_size=64, max_steps=40, eval_every=20, warmup_steps=5, lr=3e-3)
+    first = tiny("lstm", vocabulary)
+    train(first, sample_smiles[:600], sample_smiles[600:700], TrainConfig(**{**config.to_dict(), "max_steps": 20}), tmp_path / "m.pt", progress=False)
+    resumed = tiny("lstm", vocabulary)
+    card = train(resumed, sample_smiles[:600], sample_smiles[600:700], config, tmp_path / "m.pt",
+                 resume=tmp_path / "m.last.pt", progress=False)
+    assert card["training"]["steps"] == 40
+    assert len((tmp_path / "m.csv").read_text().splitlines()) == 3  # header + step 20 + step 40
+
+
+def test_unknown_targets_and_bad_options_are_refused(trained):
+    model = trained[0]
+    with pytest.raises(ValueError, match="not conditional"):
+        model.sample(2, conditions=Conditions(targets={"qed": 0.8}))
+    with pytest.raises(ValueError, match="unknown strategy"):
+        model.sample(2, strategy="nucleus")
+    with pytest.raises(ValueError, match="temperature"):
+        model.sample(2, temperature=0)
+
+
+def test_conditional_transformer_accepts_any_subset_of_targets(sample_smiles, vocabulary):
+    model = tiny("transformer", vocabulary, conditions=["qed", "logp"], condition_mean=[0.6, 2.5], condition_std=[0.15, 1.0])
+    assert len(model.sample(3, seed=0, conditions=Conditions(targets={"qed": 0.9}))) == 3
+    assert len(model.sample(3, seed=0, conditions=Conditions(targets={"qed": 0.9, "logp": 1.0}))) == 3
+    assert len(model.sample(3, seed=0)) == 3
+    with pytest.raises(ValueError, match="not on mw"):
+        model.sample(1, conditions=Conditions(targets={"mw": 300}))
+
+
+def test_learning_rate_warms_up_then_decays():
+    config = TrainConfig(lr=1e-3, min_lr=1e-4, warmup_steps=10, max_steps=110)
+    assert learning_rate(0, config) == pytest.approx(1e-4)
+    assert learning_rate(9, config) == pytest.approx(1e-3)
+    assert learning_rate(110, config) == pytest.approx(1e-4)
+    assert learning_rate(60, config) == pytest.approx(5.5e-4)
