@@ -222,6 +222,7 @@ app.add_typer(train_app, name="train")
 SMILES_LM_SIZES = {
     "tiny": {"embed_dim": 32, "hidden_dim": 64, "lstm_layers": 1, "d_model": 32, "n_heads": 2, "n_layers": 2, "ff_dim": 64},
     "small": {"embed_dim": 128, "hidden_dim": 256, "lstm_layers": 2, "d_model": 128, "n_heads": 4, "n_layers": 4, "ff_dim": 512},
+    "medium": {"embed_dim": 128, "hidden_dim": 384, "lstm_layers": 2, "d_model": 192, "n_heads": 6, "n_layers": 6, "ff_dim": 768},
     "base": {"embed_dim": 256, "hidden_dim": 512, "lstm_layers": 3, "d_model": 256, "n_heads": 8, "n_layers": 6, "ff_dim": 1024},
 }
 
@@ -230,7 +231,7 @@ SMILES_LM_SIZES = {
 def train_smiles_lm(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     arch: str = typer.Option("lstm", help="lstm or transformer."),
-    size: str = typer.Option("base", help="tiny, small or base."),
+    size: str = typer.Option("base", help="tiny, small, medium or base."),
     out: Path = typer.Option(Path("runs/smiles-lm.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' or a checkpoint path."),
     resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run from its .last.pt."),
@@ -241,6 +242,7 @@ def train_smiles_lm(
     eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
     valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
     randomize: bool = typer.Option(False, help="Randomized-SMILES augmentation."),
+    bf16: bool = typer.Option(False, help="bfloat16 autocast for training (faster on CPUs with AVX512-BF16)."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
 ) -> None:
@@ -282,7 +284,7 @@ def train_smiles_lm(
         config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), **SMILES_LM_SIZES[size])
         model = SmilesLM(config, vocabulary)
     train_config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes,
-                               eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize,
+                               eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
                                warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     try:

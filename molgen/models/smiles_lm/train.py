@@ -99,7 +99,7 @@ def learning_rate(step: int, config: TrainConfig) -> float:
 def _loss(model: SmilesLM, tokens: torch.Tensor, conditions: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     logits, _ = model.network(inputs, None, conditions)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+    loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                              ignore_index=model.vocabulary.pad_id, reduction="sum")
     count = int((targets != model.vocabulary.pad_id).sum())
     return loss, count
@@ -185,7 +185,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                 tokens = train_set.batch(index, vocab.pad_id)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, config)
-            loss, count = _loss(model, tokens)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                loss, count = _loss(model, tokens)
             optimizer.zero_grad(set_to_none=True)
             (loss / count).backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
