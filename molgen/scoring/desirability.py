@@ -15,6 +15,16 @@ import numpy as np
 _LN19 = math.log(19.0)
 
 
+def _below(low: float, high: float) -> None:
+    if not low < high:
+        raise ValueError(f"low ({low}) must be below high ({high})")
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+
+
 def _logistic(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
 
@@ -58,10 +68,8 @@ class Sigmoid(Transform):
     kind = "sigmoid"
 
     def validate(self):
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.steepness <= 0:
-            raise ValueError(f"steepness must be positive, got {self.steepness}")
+        _below(self.low, self.high)
+        _positive("steepness", self.steepness)
 
     def apply(self, x):
         centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
@@ -88,10 +96,8 @@ class DoubleSigmoid(Transform):
     kind = "double_sigmoid"
 
     def validate(self):
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if self.width <= 0:
-            raise ValueError(f"width must be positive, got {self.width}")
+        _below(self.low, self.high)
+        _positive("width", self.width)
 
     def apply(self, x):
         scale = 2 * _LN19 / self.width  # 0.05 -> 0.95 across `width`
@@ -146,8 +152,7 @@ class Gaussian(Transform):
     kind = "gaussian"
 
     def validate(self):
-        if self.width <= 0:
-            raise ValueError(f"width must be positive, got {self.width}")
+        _positive("width", self.width)
 
     def apply(self, x):
         return np.exp(-0.5 * ((x - self.target) / self.width) ** 2)

@@ -241,3 +241,15 @@ def write_card(model: SmilesLM, checkpoint: Path, metrics: dict | None = None) -
     }
     path.write_text(json.dumps(card, indent=1))
     return card
+
+
+def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True) -> dict:
+    """Copy a trained checkpoint for shipping (half precision by default) with its model card.
+
+    The card keeps the training record and notes the export; metrics are added afterwards by
+    ``benchmarks/smiles_lm_quality.py`` because they must be measured on the shipped weights.
+    """
+    model = SmilesLM.load(source)
+    model.training = {**model.training, "exported_from": Path(source).name, "weights": "float16" if half else "float32"}
+    model.save(destination, half=half)
+    return write_card(model, Path(destination), metrics={})
