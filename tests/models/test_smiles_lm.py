@@ -170,3 +170,18 @@ def test_learning_rate_warms_up_then_decays():
     assert learning_rate(9, config) == pytest.approx(1e-3)
     assert learning_rate(110, config) == pytest.approx(1e-4)
     assert learning_rate(60, config) == pytest.approx(5.5e-4)
+
+
+def test_the_shipped_default_loads_and_samples_with_a_card():
+    import json
+
+    from molgen.models.base import DEFAULT_CHECKPOINTS, PRETRAINED_DIR
+
+    model = load("smiles-lm")
+    assert isinstance(model, SmilesLM) and model.config.arch == "lstm"
+    samples = model.sample(64, seed=0)
+    assert len(samples) == 64
+    card = json.loads((PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"]).with_suffix(".json").read_text())
+    for key in ("data_fingerprint", "steps", "tokens_seen", "cpu_hours", "command"):
+        assert key in card["training"], key
+    assert card["metrics"]["valid"] > 0.5  # measured on 30,000 samples; the test only checks it was recorded
