@@ -8,7 +8,6 @@ the transformer's is a per-layer key/value cache (or ``None`` to recompute the p
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -204,13 +203,3 @@ class SmilesLM:
             if targets and name in targets:
                 row[i] = (targets[name] - self.config.condition_mean[i]) / self.config.condition_std[i]
         return torch.tensor([row] * batch, dtype=torch.float32)
-
-
-def sequence_log_likelihood(logits: torch.Tensor, targets: torch.Tensor, pad_id: int) -> torch.Tensor:
-    """Sum of log-probabilities of ``targets`` under ``logits``, ignoring padding (per sequence)."""
-    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-    return (logp * (targets != pad_id)).sum(dim=1)
-
-
-def perplexity(nll_per_token: float) -> float:
-    return math.exp(nll_per_token)
