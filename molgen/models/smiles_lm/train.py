@@ -27,7 +27,7 @@ import torch
 from tqdm.auto import tqdm
 
 from molgen.data.tokenizer import SmilesVocabulary
-from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 
 
@@ -142,7 +142,6 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     vocab = model.vocabulary
     train_set = tokenize_set(train_smiles, vocab, model.config.max_len)
     valid_set = tokenize_set(valid_smiles, vocab, model.config.max_len)
@@ -158,7 +157,6 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             optimizer.load_state_dict(state["optimizer"])
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
-            rng = np.random.default_rng([config.seed, epoch])
     log_path = out.with_suffix(".csv")
     new_log = not (resume and log_path.is_file())
     log = open(log_path, "w" if new_log else "a", newline="")
