@@ -241,7 +241,11 @@ def train_smiles_lm(
     lr: float = typer.Option(1e-3),
     eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
     valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
+    max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     randomize: bool = typer.Option(False, help="Randomized-SMILES augmentation."),
+    conditions: Optional[str] = typer.Option(None, help="Transformer: properties to condition on, comma-separated "
+                                             "(e.g. qed,sa,logp,mw,tpsa); each hidden at random while training."),
+    condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
     bf16: bool = typer.Option(False, help="bfloat16 autocast for training (faster on CPUs with AVX512-BF16)."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
@@ -254,7 +258,8 @@ def train_smiles_lm(
     from molgen.data.registry import load_smiles
     from molgen.data.tokenizer import SmilesVocabulary, UnknownTokenError
     from molgen.models.base import PRETRAINED_DIR, DEFAULT_CHECKPOINTS
-    from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+    from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
+    from molgen.models.smiles_lm.labels import property_labels
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.smiles_lm.train import train
 
@@ -268,6 +273,8 @@ def train_smiles_lm(
         if dropped:
             console.print(f"[yellow]{dropped} rows of {data} are not valid molecules and are not trained on[/yellow]")
     rng = np.random.default_rng(seed)
+    if max_molecules is not None and max_molecules < len(smiles):
+        smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), max_molecules, replace=False))]
     order = rng.permutation(len(smiles))
     n_valid = min(valid_size, max(1, len(smiles) // 10))
     valid = [smiles[i] for i in order[:n_valid]]
@@ -280,17 +287,184 @@ def train_smiles_lm(
         if size not in SMILES_LM_SIZES:
             console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
             raise typer.Exit(2)
+        names = [c.strip() for c in conditions.split(",") if c.strip()] if conditions else []
+        wrong = [c for c in names if c not in CONDITION_PROPERTIES]
+        if wrong or (names and arch != "transformer"):
+            console.print(f"[red]conditioning takes the transformer and properties from {', '.join(CONDITION_PROPERTIES)}; "
+                          f"got --arch {arch} --conditions {conditions}[/red]")
+            raise typer.Exit(2)
         vocabulary = SmilesVocabulary.from_smiles(smiles)
-        config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), **SMILES_LM_SIZES[size])
+        config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), conditions=names, **SMILES_LM_SIZES[size])
         model = SmilesLM(config, vocabulary)
+    train_labels = valid_labels = None
+    if model.config.conditions:
+        labels = property_labels(smiles, model.config.conditions)
+        train_labels, valid_labels = labels[order[n_valid:]], labels[order[:n_valid]]
+        if not model.config.condition_mean:  # a fresh model normalises with its training data's statistics
+            model.config.condition_mean = np.nanmean(train_labels, axis=0).astype(float).round(4).tolist()
+            model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
     train_config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
+                               condition_dropout=condition_dropout,
                                warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     try:
-        card = train(model, training, valid, train_config, out, data_name=data, resume=resume)
+        card = train(model, training, valid, train_config, out, data_name=data, resume=resume,
+                     train_labels=train_labels, valid_labels=valid_labels)
     except UnknownTokenError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
     console.print(f"best validation NLL {card['training']['valid_nll_per_token']:.4f} per token "
                   f"after {card['training']['steps']:,} steps -> {out}")
+
+
+@app.command("generate")
+def generate_command(
+    model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint) or a checkpoint path."),
+    n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition to collect."),
+    condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
+    scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
+    avoid: Optional[list[str]] = typer.Option(None, help="A substructure no molecule may contain (repeatable)."),
+    similar_to: Optional[str] = typer.Option(None, help="SMILES:THRESHOLD, a reference to stay near (Morgan Tanimoto)."),
+    profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name or a TOML file."),
+    seed: int = typer.Option(1),
+    name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
+    max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n)."),
+    chunk_size: int = typer.Option(1000, help="Molecules per stored chunk (the unit of resuming)."),
+    temperature: Optional[float] = typer.Option(None, help="Sampling temperature (SMILES models)."),
+    top_k: Optional[int] = typer.Option(None, help="Top-k sampling (SMILES models)."),
+    top_p: Optional[float] = typer.Option(None, help="Nucleus sampling (SMILES models)."),
+    resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
+    jobs: int = typer.Option(1, help="Scoring processes."),
+) -> None:
+    """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
+    from molgen.runs import ConditionError, RunNotFound, RunStore, build_conditions
+    from molgen.runs import generate as run_generate
+    from molgen.runs import resume as run_resume
+
+    store = RunStore()
+    try:
+        if resume:
+            run = run_resume(resume, store=store)
+        else:
+            conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
+            options = {k: v for k, v in {"temperature": temperature, "top_k": top_k, "top_p": top_p}.items() if v is not None}
+            run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
+                               chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
+    except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    record = run.record
+    counts = record["counts"]
+    console.print(f"run [bold]{run.id}[/bold] ({record['name']}): {record['status']}. {record['message']}")
+    console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, no correction), "
+                  f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
+                  f"novel {counts['novel'] if counts['novel'] is not None else 'unknown'}, "
+                  f"meeting conditions {counts['accepted']:,}")
+    for what, how in record["native"].items():
+        console.print(f"  {what}: met natively by {how}")
+    if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
+        console.print("  every condition is also enforced by filtering")
+    top = run.candidates(limit=5)
+    for row in top.itertuples():
+        console.print(f"  #{row.rank} {row.smiles}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+def runs_list() -> None:
+    """Every stored run, newest first."""
+    from molgen.runs import RunStore
+
+    frame = RunStore().runs()
+    table = Table("id", "name", "created", "status", "model", "seed", "asked", "sampled", "ranked", "tags")
+    for row in frame.itertuples():
+        table.add_row(row.id, row.name, row.created, row.status, row.model, str(row.seed), f"{row.n_requested:,}",
+                      f"{row.sampled:,}", f"{row.accepted:,}", ", ".join(json_list(row.tags)))
+    console.print(table)
+
+
+def json_list(text: str) -> list:
+    import json
+
+    return json.loads(text or "[]")
+
+
+@runs_app.command("show")
+def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to print.")) -> None:
+    """A run's provenance, counts and best candidates."""
+    import json
+
+    from molgen.runs import RunNotFound, RunStore
+
+    store = RunStore()
+    try:
+        record = store.run(run)
+    except RunNotFound as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    shown = {k: v for k, v in record.items() if k not in ("profile",)}
+    shown["profile"] = record["profile"].get("name")
+    console.print_json(json.dumps(shown, default=str))
+    frame = store.candidates(record["id"], ranked_only=True, limit=top)
+    table = Table("rank", "smiles", "score", "qed", "sa", "logp", "mw", "alerts", "novel")
+    for row in frame.itertuples():
+        table.add_row(str(row.rank), row.smiles, f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
+                      f"{row.mw:.1f}", str(row.alerts), str(row.novel))
+    console.print(table)
+
+
+@runs_app.command("delete")
+def runs_delete(run: str) -> None:
+    """Remove a run and its candidates from the store."""
+    from molgen.runs import RunNotFound, RunStore
+
+    try:
+        console.print(f"deleted run {RunStore().delete_run(run)}")
+    except RunNotFound as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+@runs_app.command("tag")
+def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help="Remove these tags instead.")) -> None:
+    """Add (or remove) tags on a run."""
+    from molgen.runs import RunNotFound, RunStore
+
+    try:
+        console.print(f"tags: {', '.join(RunStore().tag_run(run, tags, remove=remove)) or '(none)'}")
+    except RunNotFound as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command("export")
+def export_command(
+    run: str = typer.Argument(..., help="Run id or name."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .sdf or .parquet)."),
+    format: Optional[str] = typer.Option(None, help="csv, sdf or parquet (default: from the file name)."),
+    top: Optional[int] = typer.Option(None, help="Keep the best N."),
+    diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
+    where: Optional[str] = typer.Option(None, help="A filter over any column, e.g. 'qed > 0.6 and alerts == 0'."),
+    selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
+) -> None:
+    """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""
+    from molgen.runs import RunNotFound, RunStore
+    from molgen.runs.export import ExportError, export_run
+
+    try:
+        path = export_run(RunStore(), run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected)
+    except (RunNotFound, ExportError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    import json
+
+    manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
+    console.print(f"wrote {manifest['export']['rows']:,} candidates to {path} (+ {path.name}.manifest.json)")
+
+
+if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way)
+    app()

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from rdkit import Chem
+from rdkit.Chem import AllChem
 
 from molgen.chem.rdkit_log import quiet_rdkit
 
@@ -258,7 +259,10 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                 values = row._asdict()
                 smiles = values.get(smiles_column)
                 mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
-                mol = mol if mol is not None else Chem.Mol()
+                if mol is not None:
+                    AllChem.Compute2DCoords(mol)  # a depiction-ready record, not a 0,0,0 pile
+                else:
+                    mol = Chem.Mol()
                 for key, value in values.items():
                     if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
                         mol.SetProp(str(key), str(value))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from rdkit import Chem
 from torch import nn
 
 from molgen.data.tokenizer import SmilesVocabulary
@@ -169,6 +170,39 @@ class SmilesLM:
         from molgen.models.smiles_lm.sample import generate
 
         return generate(self, n, conditions=conditions, seed=seed, **options)
+
+    def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
+        """The conditions this model steers itself, and how (the pipeline filters for all of them anyway).
+
+        A conditional transformer takes property targets; a range becomes a target at its middle,
+        or half a training standard deviation inside a one-sided bound. A prefix, or a scaffold
+        written as SMILES, is met by left-to-right completion.
+        """
+        steer = Conditions(prefix=conditions.prefix)
+        how: dict[str, str] = {}
+        names = self.config.conditions
+        for name, value in conditions.targets.items():
+            if name in names:
+                steer.targets[name] = value
+                how[f"target {name}"] = f"property conditioning (target {value:g})"
+        for name, (low, high) in conditions.ranges.items():
+            if name not in names or name in steer.targets:
+                continue
+            std = self.config.condition_std[names.index(name)]
+            target = (low + high) / 2 if low is not None and high is not None else (low + std / 2 if low is not None else high - std / 2)
+            steer.targets[name] = target
+            how[f"range {name}"] = f"property conditioning (target {target:.3g})"
+        if conditions.prefix:
+            how["prefix"] = "left-to-right completion"
+        elif conditions.scaffold and (scaffold := Chem.MolFromSmiles(conditions.scaffold)) is not None:
+            canonical = Chem.MolToSmiles(scaffold)
+            try:
+                self.vocabulary.encode(canonical, add_bos_eos=False)
+            except ValueError:  # a token this model never saw: the pipeline's filter alone enforces it
+                return steer, how
+            steer.prefix = canonical
+            how["scaffold"] = f"left-to-right completion of {canonical}"
+        return steer, how
 
     def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
         state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.network.state_dict().items()}

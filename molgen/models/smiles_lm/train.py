@@ -96,6 +96,21 @@ def learning_rate(step: int, config: TrainConfig) -> float:
     return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
 
 
+def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.ndarray, dropout: float = 0.0,
+                          generator: torch.Generator | None = None) -> torch.Tensor | None:
+    """The network's condition input for ``rows`` of ``labels``: normalised, each hidden (NaN) with
+    probability ``dropout`` so that one model learns to sample with any subset of targets."""
+    if labels is None or not model.config.conditions:
+        return None
+    mean = torch.tensor(model.config.condition_mean, dtype=torch.float32)
+    std = torch.tensor(model.config.condition_std, dtype=torch.float32)
+    values = (torch.from_numpy(labels[rows]).float() - mean) / std
+    if dropout > 0:
+        hidden = torch.rand(values.shape, generator=generator) < dropout
+        values = values.masked_fill(hidden, float("nan"))
+    return values
+
+
 def _loss(model: SmilesLM, tokens: torch.Tensor, conditions: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
     inputs, targets = tokens[:, :-1], tokens[:, 1:]
     logits, _ = model.network(inputs, None, conditions)
@@ -106,13 +121,14 @@ def _loss(model: SmilesLM, tokens: torch.Tensor, conditions: torch.Tensor | None
 
 
 @torch.no_grad()
-def validation_nll(model: SmilesLM, data: TokenizedSet, batch_size: int = 512) -> float:
-    """Mean negative log-likelihood per token on ``data``."""
+def validation_nll(model: SmilesLM, data: TokenizedSet, batch_size: int = 512, labels: np.ndarray | None = None) -> float:
+    """Mean negative log-likelihood per token on ``data`` (given every property target, for a conditional model)."""
     model.network.eval()
     total, count = 0.0, 0
     order = np.argsort(data.lengths, kind="stable")
     for start in range(0, len(order), batch_size):
-        loss, n = _loss(model, data.batch(order[start:start + batch_size], model.vocabulary.pad_id))
+        rows = order[start:start + batch_size]
+        loss, n = _loss(model, data.batch(rows, model.vocabulary.pad_id), normalised_conditions(model, labels, rows))
         total, count = total + loss.item(), count + n
     model.network.train()
     return total / max(count, 1)
@@ -127,7 +143,8 @@ def _randomized(smiles: str) -> str:
 
 def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
-          command: str | None = None) -> dict:
+          command: str | None = None, train_labels: np.ndarray | None = None,
+          valid_labels: np.ndarray | None = None) -> dict:
     """Train ``model`` in place; returns the model card of the best checkpoint.
 
     Args:
@@ -136,12 +153,17 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         config: optimisation and budget (``max_minutes`` stops the run cleanly).
         out: path of the best checkpoint; ``.json`` (card), ``.csv`` (log), ``.last.pt`` and
             ``.state.pt`` (resume files) are written beside it.
+        train_labels / valid_labels: raw property values (one column per
+            ``model.config.conditions``) for a conditional model.
         resume: a ``.last.pt`` (or any checkpoint) to continue from; its ``.state.pt``, when
             present, restores the optimizer, step and clock too.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if model.config.conditions and (train_labels is None or valid_labels is None):
+        raise ValueError(f"a conditional model needs property labels for {', '.join(model.config.conditions)}")
     torch.manual_seed(config.seed)
+    dropout_generator = torch.Generator().manual_seed(config.seed)
     vocab = model.vocabulary
     train_set = tokenize_set(train_smiles, vocab, model.config.max_len)
     valid_set = tokenize_set(valid_smiles, vocab, model.config.max_len)
@@ -184,7 +206,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, config)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                loss, count = _loss(model, tokens)
+                conditions = normalised_conditions(model, train_labels, index, config.condition_dropout, dropout_generator)
+                loss, count = _loss(model, tokens, conditions)
             optimizer.zero_grad(set_to_none=True)
             (loss / count).backward()
             torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
@@ -196,7 +219,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             elapsed = time.perf_counter() - started
             stop = step >= config.max_steps or elapsed >= budget
             if step % config.eval_every == 0 or stop:
-                valid = validation_nll(model, valid_set)
+                valid = validation_nll(model, valid_set, labels=valid_labels)
                 train_nll = running / max(running_count, 1)
                 running, running_count = 0.0, 0
                 writer.writerow([step, epoch, tokens_seen, round(elapsed / 60, 2), f"{learning_rate(step, config):.2e}",
