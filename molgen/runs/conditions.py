@@ -1,0 +1,177 @@
+"""Conditions as a chemist writes them, and the filter that enforces them on generated molecules.
+
+On the command line a condition is a short expression::
+
+    qed>=0.7      mw<=450      2<=logp<=4      qed=0.8      (a target: within its tolerance)
+
+plus ``--scaffold``, ``--avoid`` and ``--similar-to SMILES:0.4``. A generator family meets what
+it can natively (see ``native_conditions`` on each family); this module's
+:class:`ConditionFilter` then checks every molecule against every condition, so the final set
+meets them all whichever way they were met.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from rdkit import Chem, DataStructs
+
+from molgen.models.base import Conditions
+from molgen.scoring.properties import PROPERTIES
+from molgen.scoring.similarity import has_substructure, morgan_fingerprint, substructure_query
+
+#: How close to a bare target (``qed=0.8``) a molecule must land to count as meeting it.
+TARGET_TOLERANCE = {"qed": 0.05, "sa": 0.5, "logp": 0.5, "mw": 25.0, "tpsa": 10.0}
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*<=?\s*([a-z_]+)\s*<=?\s*({_NUMBER})\s*$")
+_SIMPLE = re.compile(rf"^\s*([a-z_]+)\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be understood or never be met; the message says which and why."""
+
+
+def tolerance(name: str) -> float:
+    spec = PROPERTIES[name]
+    return TARGET_TOLERANCE.get(name, 0.02 * (spec.high - spec.low))
+
+
+def _check_property(name: str, text: str) -> None:
+    if name not in PROPERTIES:
+        import difflib
+
+        close = difflib.get_close_matches(name, PROPERTIES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(PROPERTIES)}"
+        raise ConditionError(f"condition {text!r}: unknown property {name!r}{hint}")
+
+
+def parse_condition(text: str, conditions: Conditions | None = None) -> Conditions:
+    """Add one property expression to ``conditions`` (a new :class:`Conditions` by default)."""
+    conditions = conditions or Conditions()
+    text = text.strip().lower()
+    between = _BETWEEN.match(text)
+    if between:
+        low, name, high = float(between[1]), between[2], float(between[3])
+        _check_property(name, text)
+        _merge_range(conditions, name, low, high, text)
+        return conditions
+    simple = _SIMPLE.match(text)
+    if not simple:
+        raise ConditionError(f"cannot read condition {text!r}; write e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4' or 'qed=0.8'")
+    name, op, value = simple[1], simple[2], float(simple[3])
+    _check_property(name, text)
+    if op in ("=", "=="):
+        conditions.targets[name] = value
+    elif op.startswith(">"):
+        _merge_range(conditions, name, value, None, text)
+    else:
+        _merge_range(conditions, name, None, value, text)
+    return conditions
+
+
+def _merge_range(conditions: Conditions, name: str, low: float | None, high: float | None, text: str) -> None:
+    old_low, old_high = conditions.ranges.get(name, (None, None))
+    low = low if old_low is None else (old_low if low is None else max(low, old_low))
+    high = high if old_high is None else (old_high if high is None else min(high, old_high))
+    if low is not None and high is not None and low > high:
+        raise ConditionError(f"condition {text!r}: {name} cannot be both >= {low} and <= {high}")
+    conditions.ranges[name] = (low, high)
+
+
+def parse_similar_to(text: str) -> tuple[str, float]:
+    """``SMILES:0.4`` -> (SMILES, 0.4); a bare SMILES means any similarity above 0."""
+    smiles, _, threshold = text.rpartition(":") if ":" in text else (text, "", "0")
+    try:
+        value = float(threshold)
+    except ValueError:
+        raise ConditionError(f"--similar-to {text!r}: write SMILES:THRESHOLD, e.g. 'CCO:0.4'") from None
+    if not 0 <= value <= 1:
+        raise ConditionError(f"--similar-to {text!r}: the similarity threshold must lie in [0, 1]")
+    return smiles, value
+
+
+def build_conditions(expressions: list[str] | None = None, *, scaffold: str | None = None, avoid: list[str] | None = None,
+                     similar_to: str | None = None) -> Conditions:
+    """Conditions from CLI-style pieces; every piece is checked here so bad input fails before sampling."""
+    conditions = Conditions()
+    for text in expressions or []:
+        parse_condition(text, conditions)
+    conditions.scaffold = scaffold or None
+    conditions.avoid = list(avoid or [])
+    if similar_to:
+        conditions.similar_to, conditions.min_similarity = parse_similar_to(similar_to)
+    ConditionFilter(conditions)  # validates SMILES/SMARTS
+    return conditions
+
+
+def conditions_to_dict(conditions: Conditions) -> dict:
+    data = asdict(conditions)
+    data["ranges"] = {k: list(v) for k, v in conditions.ranges.items()}
+    return data
+
+
+def conditions_from_dict(data: dict) -> Conditions:
+    data = dict(data)
+    data["ranges"] = {k: tuple(v) for k, v in data.get("ranges", {}).items()}
+    return Conditions(**data)
+
+
+@dataclass
+class ConditionFilter:
+    """Checks molecules against every condition; ``failures(mol)`` names the ones a molecule misses."""
+
+    conditions: Conditions
+    _scaffold: Chem.Mol | None = field(init=False, default=None)
+    _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
+    _reference: object = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        c = self.conditions
+        for name in list(c.targets) + list(c.ranges):
+            _check_property(name, name)
+        try:
+            if c.scaffold:
+                self._scaffold = substructure_query(c.scaffold)
+            self._avoid = [(text, substructure_query(text)) for text in c.avoid]
+        except ValueError as error:
+            raise ConditionError(str(error)) from None
+        if c.similar_to:
+            reference = Chem.MolFromSmiles(c.similar_to)
+            if reference is None:
+                raise ConditionError(f"--similar-to: {c.similar_to!r} is not a valid SMILES")
+            self._reference = morgan_fingerprint(reference)
+
+    @property
+    def empty(self) -> bool:
+        c = self.conditions
+        return not (c.targets or c.ranges or c.scaffold or c.avoid or c.similar_to)
+
+    def windows(self) -> dict[str, tuple[float | None, float | None]]:
+        """Every property condition as an inclusive window (targets widened by their tolerance)."""
+        out = dict(self.conditions.ranges)
+        for name, value in self.conditions.targets.items():
+            low, high = value - tolerance(name), value + tolerance(name)
+            old_low, old_high = out.get(name, (None, None))
+            out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
+        return out
+
+    def failures(self, mol: Chem.Mol, properties: dict[str, float] | None = None) -> list[str]:
+        """The conditions ``mol`` misses, in words ([] when it meets them all)."""
+        missed = []
+        for name, (low, high) in self.windows().items():
+            value = properties[name] if properties and name in properties else PROPERTIES[name].function(mol)
+            if (low is not None and value < low) or (high is not None and value > high):
+                bounds = f"{'' if low is None else f'{low:g} <= '}{name}{'' if high is None else f' <= {high:g}'}"
+                missed.append(f"{bounds} ({value:.3g})")
+        if self._scaffold is not None and not has_substructure(mol, self._scaffold):
+            missed.append(f"scaffold {self.conditions.scaffold}")
+        for text, query in self._avoid:
+            if has_substructure(mol, query):
+                missed.append(f"avoid {text}")
+        if self._reference is not None:
+            similarity = DataStructs.TanimotoSimilarity(self._reference, morgan_fingerprint(mol))
+            if similarity < self.conditions.min_similarity:
+                missed.append(f"similarity {similarity:.2f} < {self.conditions.min_similarity:g}")
+        return missed

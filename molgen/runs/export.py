@@ -1,0 +1,92 @@
+"""Export a run's ranked candidates as CSV, SDF or Parquet, with a provenance manifest beside the file.
+
+``FILE.manifest.json`` holds the run's record (model, checkpoint sha256, seed, conditions,
+profile, versions, counts) and the export's own filters (``top``, ``diverse``, ``where``) and
+row count, so an exported set can always be traced to how it was made. Both files are written
+atomically: a temporary name, then a rename.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from molgen.data.files import FileFormatError, detect_format, write_molecules
+from molgen.runs.store import RunStore
+
+FORMATS = ("csv", "sdf", "parquet")
+_INTERNAL = ("id", "run_id", "meets_conditions", "failed_conditions")
+
+
+class ExportError(ValueError):
+    """An export that cannot be made as asked (bad filter expression, unknown format)."""
+
+
+def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
+                      where: str | None = None, selected_only: bool = False) -> pd.DataFrame:
+    """The ranked candidates of ``run`` after the export filters, best first.
+
+    Args:
+        where: a pandas query over any column, e.g. ``"qed > 0.6 and alerts == 0"``.
+        diverse: skip a molecule more similar than this (Morgan Tanimoto) to a better one kept.
+        top: keep the best ``top`` after the other filters.
+        selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``).
+    """
+    frame = store.candidates(run, ranked_only=True)
+    if selected_only:
+        frame = frame[frame["selected"].fillna(False).astype(bool)]
+    if where:
+        try:
+            frame = frame.query(where, engine="python")
+        except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
+            columns = ", ".join(c for c in frame.columns if c not in _INTERNAL)
+            raise ExportError(f"cannot apply --where {where!r}: {error}. Columns: {columns}") from None
+    if diverse is not None:
+        from molgen.chem.parse import to_mol
+        from molgen.scoring.diversity import diverse_top
+        from molgen.scoring.similarity import morgan_fingerprint
+
+        if not 0 <= diverse <= 1:
+            raise ExportError(f"--diverse must lie in [0, 1], got {diverse}")
+        fingerprints = [morgan_fingerprint(to_mol(s)) for s in frame["smiles"]]
+        frame = frame.iloc[diverse_top(fingerprints, range(len(frame)), top or len(frame), diverse)]
+    if top is not None:
+        frame = frame.head(top)
+    frame = frame.drop(columns=[c for c in _INTERNAL if c in frame.columns]).reset_index(drop=True)
+    first = ["rank", "smiles", "score"]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,
+               diverse: float | None = None, where: str | None = None, selected_only: bool = False) -> Path:
+    """Write the filtered ranked set to ``path`` (format from ``format`` or the suffix) and its manifest."""
+    path = Path(path)
+    try:
+        suffix_format = detect_format(path)
+    except FileFormatError:
+        suffix_format = None
+    if format is not None:
+        if format not in FORMATS:
+            raise ExportError(f"unknown export format {format!r}; use {', '.join(FORMATS)}")
+        if suffix_format != format:
+            path = path.with_name(path.name + f".{format}")
+    elif suffix_format not in FORMATS:
+        raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .sdf or .parquet or give --format")
+    record = store.run(run)
+    frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only)
+    write_molecules(frame, path)
+    manifest = {
+        "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
+                   "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
+                   "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        "run": record,
+    }
+    manifest_path = path.with_name(path.name + ".manifest.json")
+    partial = manifest_path.with_name(manifest_path.name + ".partial")
+    partial.write_text(json.dumps(manifest, indent=1, default=str))
+    os.replace(partial, manifest_path)
+    return path

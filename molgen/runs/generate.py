@@ -1,0 +1,302 @@
+"""A generation is a run: sample in chunks, canonicalize, deduplicate, mark novelty, apply the
+conditions, score with a profile, rank, and keep it all in the run store.
+
+Every chunk is sampled with its own seed (derived from the run's seed and the chunk's index)
+and stored in one transaction with its record, so a run killed at any moment resumes after
+its last whole chunk (:func:`resume`) and ends with exactly the molecules an uninterrupted run
+would have: none missing, none twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import platform
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+from tqdm.auto import tqdm
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.models.base import DEFAULT_CHECKPOINTS, FAMILIES, PRETRAINED_DIR, Conditions, load_checkpoint
+from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
+from molgen.runs.store import RunStore
+from molgen.scoring.profiles import ScoringProfile, load_profile
+from molgen.scoring.ranking import rank_by_pareto_then_score, rank_by_score
+
+#: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
+DEFAULT_BUDGET_FACTOR = 20
+MIN_CHUNK = 32
+
+
+@dataclass
+class Run:
+    """A handle on one stored run."""
+
+    id: str
+    store: RunStore
+
+    @property
+    def record(self) -> dict:
+        return self.store.run(self.id)
+
+    @property
+    def status(self) -> str:
+        return self.record["status"]
+
+    @property
+    def message(self) -> str:
+        return self.record["message"]
+
+    @property
+    def counts(self) -> dict:
+        return self.record["counts"]
+
+    def candidates(self, ranked_only: bool = True, **options) -> pd.DataFrame:
+        """The ranked set (molecules meeting every condition, best first); ``ranked_only=False`` for all."""
+        return self.store.candidates(self.id, ranked_only=ranked_only, **options)
+
+    def export(self, path, **options) -> Path:
+        from molgen.runs.export import export_run
+
+        return export_run(self.store, self.id, path, **options)
+
+
+def resolve_checkpoint(model: str) -> tuple[str, Path]:
+    """(family, checkpoint path) for a family name (its shipped default) or a checkpoint path."""
+    if model in FAMILIES:
+        return model, PRETRAINED_DIR / DEFAULT_CHECKPOINTS[model]
+    path = Path(model)
+    return load_checkpoint(path).get("family"), path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("molgen", "rdkit", "torch", "torch-geometric", "numpy", "pandas"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def chunk_seed(seed: int, index: int) -> int:
+    """Each chunk's own seed: independent of how many chunks ran before in this process."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+@lru_cache(maxsize=4)
+def _training_set(data: str) -> frozenset[str] | None:
+    from molgen.data.registry import load_smiles
+
+    try:
+        return frozenset(load_smiles(data, "train"))
+    except Exception:  # noqa: BLE001 -- a user's file that moved, a dataset not fetched: novelty is then unknown
+        return None
+
+
+def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
+             profile: str | ScoringProfile = "drug-like", seed: int = 0, name: str | None = None,
+             max_samples: int | None = None, chunk_size: int = 1000, sample_options: dict | None = None,
+             store: RunStore | None = None, n_jobs: int = 1, progress: bool = True) -> Run:
+    """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
+
+    Args:
+        model: a family (``"smiles-lm"``: its shipped checkpoint) or a checkpoint path.
+        n: distinct valid molecules meeting every condition to collect.
+        conditions: what to meet (a :class:`Conditions`, or expressions such as ``["qed>=0.7"]``);
+            the family steers towards what it can, a filter enforces all.
+        profile: scoring profile (name, TOML path or object).
+        seed: the run's seed; the same seed gives the same molecules.
+        max_samples: the sampling budget (default ``20 * n``); the run stops there and says so.
+        chunk_size: molecules sampled per stored chunk (the unit of resuming).
+        sample_options: passed to the generator (``temperature``, ``top_k``, ``top_p``, ...).
+        store: the run store (default: ``$MOLGEN_HOME/runs.sqlite``).
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    store = store or RunStore()
+    if isinstance(conditions, (list, tuple)):
+        conditions = build_conditions(list(conditions))
+    conditions = conditions or Conditions()
+    ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
+    family, checkpoint = resolve_checkpoint(model)
+    profile = load_profile(profile)
+    generator = _load_generator(family, checkpoint)
+    steer, native = _native(generator, conditions)
+    params = {"chunk_size": chunk_size, "max_samples": max_samples or DEFAULT_BUDGET_FACTOR * n,
+              "sample_options": sample_options or {}, "n_jobs": n_jobs}
+    run_id = store.create_run(name=name, model=family, checkpoint=str(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
+                              seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
+                              native=native, profile=profile.to_dict(), versions=package_versions())
+    return _execute(store, run_id, generator, progress)
+
+
+def resume(run: str, *, store: RunStore | None = None, progress: bool = True) -> Run:
+    """Continue a run that was interrupted (or stopped by its budget, once the budget is raised)."""
+    store = store or RunStore()
+    record = store.run(run)
+    checkpoint = Path(record["checkpoint"])
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"run {record['id']}: its checkpoint {checkpoint} is gone; it cannot be resumed")
+    if file_sha256(checkpoint) != record["checkpoint_sha256"]:
+        raise ValueError(f"run {record['id']}: {checkpoint} changed since the run started (sha256 differs); "
+                         "resuming would mix two models")
+    generator = _load_generator(record["model"], checkpoint)
+    return _execute(store, record["id"], generator, progress)
+
+
+def _load_generator(family: str, checkpoint: Path):
+    from molgen.models.base import family_class
+
+    return family_class(family).load(checkpoint)
+
+
+def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
+    if hasattr(generator, "native_conditions"):
+        return generator.native_conditions(conditions)
+    return Conditions(), {}
+
+
+def _execute(store: RunStore, run_id: str, generator, progress: bool) -> Run:
+    record = store.run(run_id)
+    params, n, seed = record["params"], record["n_requested"], record["seed"]
+    conditions = conditions_from_dict(record["conditions"])
+    check = ConditionFilter(conditions)
+    steer, _ = _native(generator, conditions)
+    profile = ScoringProfile.from_dict(record["profile"])
+    train = _training_set(getattr(generator, "training", {}).get("data", "")) if getattr(generator, "training", None) else None
+    origin = f"{record['model']}:{Path(record['checkpoint']).name}"
+    chunks = store.chunks(run_id)
+    index = len(chunks)
+    sampled, accepted = int(chunks["size"].sum()), int(chunks["n_accepted"].sum())
+    known = store.known_smiles(run_id)
+    timings = dict(record["timings"] or {})
+    store.update_run(run_id, status="running", message="")
+    bar = tqdm(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
+    started = time.perf_counter()
+    try:
+        while accepted < n and sampled < params["max_samples"]:
+            size = _next_chunk_size(n - accepted, accepted, sampled, params)
+            t0 = time.perf_counter()
+            samples = generator.sample(size, conditions=steer, seed=chunk_seed(seed, index), **params["sample_options"])
+            t1 = time.perf_counter()
+            table, rejects, n_valid, n_duplicate = _process_chunk(samples, known, check, profile, train, origin, index,
+                                                                  params["n_jobs"])
+            t2 = time.perf_counter()
+            store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3))
+            known.update(table["smiles"])
+            new_accepted = int(table["meets_conditions"].sum()) if len(table) else 0
+            sampled, accepted = sampled + len(samples), accepted + new_accepted
+            timings["sampling"] = round(timings.get("sampling", 0.0) + t1 - t0, 3)
+            timings["scoring"] = round(timings.get("scoring", 0.0) + t2 - t1, 3)
+            index += 1
+            bar.update(min(new_accepted, max(0, n - bar.n)))
+    except BaseException:
+        store.update_run(run_id, status="interrupted", message="interrupted; continue with `molgen generate --resume "
+                         f"{run_id}`", timings=timings)
+        raise
+    finally:
+        bar.close()
+    t0 = time.perf_counter()
+    _rank(store, run_id, profile)
+    timings["ranking"] = round(time.perf_counter() - t0, 3)
+    timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
+    counts = _counts(store, run_id, n)
+    if accepted >= n:
+        status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
+    else:
+        status = "budget_exhausted"
+        message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
+                   f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else ""))
+    store.update_run(run_id, status=status, message=message, timings=timings, counts=counts)
+    return Run(run_id, store)
+
+
+def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) -> int:
+    """Enough to finish at the acceptance rate seen so far (plus 20%), within the chunk size and the budget."""
+    rate = accepted / sampled if sampled else 1.0
+    wanted = math.ceil(missing / max(rate, 0.01) * 1.2)
+    size = min(max(wanted, MIN_CHUNK), params["chunk_size"], params["max_samples"] - sampled)
+    return max(size, 1)
+
+
+def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
+                   index: int, n_jobs: int):
+    from molgen.scoring.pipeline import score
+
+    rejects: list[tuple[str, str]] = []
+    new: dict[str, float | None] = {}
+    mols = {}
+    n_valid = n_duplicate = 0
+    with quiet_rdkit():
+        for sample in samples:
+            parsed = parse_smiles(sample.smiles)
+            if not parsed.ok:
+                rejects.append((sample.smiles, f"{parsed.failure.value}: {parsed.message}"))
+                continue
+            n_valid += 1
+            canonical = Chem.MolToSmiles(parsed.mol)
+            if canonical in known or canonical in new:
+                n_duplicate += 1
+                continue
+            new[canonical] = sample.log_likelihood
+            mols[canonical] = parsed.mol
+    if not new:
+        return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
+    table = score(list(new), profile, n_jobs=n_jobs, progress=False)
+    table["alert_names"] = table.pop("alerts").fillna("")
+    table["alerts"] = table.pop("n_alerts").astype(int)
+    table["chunk"] = index
+    table["origin"] = origin
+    table["log_likelihood"] = [new[s] for s in table["smiles"]]
+    table["novel"] = [None if train is None else s not in train for s in table["smiles"]]
+    with quiet_rdkit():
+        missed = [check.failures(mols[s], row) for s, row in zip(table["smiles"], table.to_dict("records"))]
+    table["meets_conditions"] = [not m for m in missed]
+    table["failed_conditions"] = ["; ".join(m) for m in missed]
+    table["rank"] = 0  # ranks are set over the whole run once sampling ends
+    return table, rejects, n_valid, n_duplicate
+
+
+def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> None:
+    frame = store.candidates(run_id, order_by="id")
+    frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
+    if not len(frame):
+        store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return
+    scores = frame["score"].to_numpy(dtype=float)
+    if profile.ranking == "pareto":
+        desirability = frame[[f"d_{c.property}" for c in profile.components]].to_numpy(dtype=float)
+        ranks = rank_by_pareto_then_score(desirability, scores)
+    else:
+        ranks = rank_by_score(scores)
+    store.set_ranks(run_id, frame["id"].to_numpy(), ranks)
+
+
+def _counts(store: RunStore, run_id: str, n: int) -> dict:
+    chunks = store.chunks(run_id)
+    frame = store.candidates(run_id, order_by="id", expand_extra=False)
+    sampled = int(chunks["size"].sum())
+    valid = int(chunks["n_valid"].sum())
+    novel = frame["novel"].dropna()
+    return {"requested": n, "chunks": len(chunks), "sampled": sampled, "valid": valid,
+            "validity": round(valid / sampled, 4) if sampled else None, "duplicates": int(chunks["n_duplicate"].sum()),
+            "unique": len(frame), "accepted": int(frame["meets_conditions"].fillna(False).sum()),
+            "novel": int(novel.sum()) if len(novel) else None, "novelty": round(float(novel.mean()), 4) if len(novel) else None}

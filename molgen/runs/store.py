@@ -1,0 +1,287 @@
+"""The run store: one SQLite database (WAL mode) holding every generation run and its candidates.
+
+Tables:
+
+- ``runs``: one row per run: its parameters, model and checkpoint sha256, seed, conditions,
+  profile, package versions, timings, counts, status and a message.
+- ``chunks``: one row per sampled chunk, written in the same transaction as the chunk's
+  candidates, so a run killed at any moment resumes after its last whole chunk with nothing
+  missing and nothing twice.
+- ``candidates``: one row per distinct valid molecule: canonical SMILES, origin, log-likelihood,
+  novelty, whether it meets the conditions (and what it missed), every property and score as
+  a real column (sortable and filterable in SQL), the rest of the profile's columns as JSON,
+  and the user's tags and selection.
+- ``rejects``: every sampled string that is not a molecule, with the reason.
+
+Several processes may write at once (WAL plus a busy timeout); each run only writes its own rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from molgen.paths import home
+from molgen.scoring.properties import PROPERTIES
+
+SCHEMA_VERSION = 1
+#: Candidate columns stored as SQL columns; anything else a profile produces goes to ``extra``.
+PROPERTY_COLUMNS = tuple(PROPERTIES)
+CORE_COLUMNS = ("smiles", "chunk", "origin", "log_likelihood", "novel", "meets_conditions", "failed_conditions", "score",
+                "rank", "passes_filters", "failed_filters", "alerts", "alert_names")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, name TEXT, created REAL, updated REAL, status TEXT, message TEXT,
+    model TEXT, checkpoint TEXT, checkpoint_sha256 TEXT, seed INTEGER, n_requested INTEGER,
+    params TEXT, conditions TEXT, native TEXT, profile TEXT, versions TEXT, timings TEXT, counts TEXT,
+    tags TEXT DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS chunks (
+    run_id TEXT, idx INTEGER, size INTEGER, n_valid INTEGER, n_new INTEGER, n_duplicate INTEGER,
+    n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS candidates (
+    id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, smiles TEXT NOT NULL, chunk INTEGER, origin TEXT,
+    log_likelihood REAL, novel INTEGER, meets_conditions INTEGER, failed_conditions TEXT,
+    score REAL, rank INTEGER, passes_filters INTEGER, failed_filters TEXT, alerts INTEGER, alert_names TEXT,
+    {", ".join(f'"{p}" REAL' for p in PROPERTY_COLUMNS)},
+    extra TEXT, tags TEXT DEFAULT '', selected INTEGER DEFAULT 0,
+    UNIQUE (run_id, smiles));
+CREATE INDEX IF NOT EXISTS candidates_rank ON candidates (run_id, rank);
+CREATE TABLE IF NOT EXISTS rejects (run_id TEXT, chunk INTEGER, text TEXT, reason TEXT);
+"""
+
+
+class RunNotFound(KeyError):
+    def __str__(self) -> str:
+        return f"no run {self.args[0]!r} in the store (see `molgen runs list`)"
+
+
+def default_path() -> Path:
+    return home() / "runs.sqlite"
+
+
+class RunStore:
+    """The SQLite run store at ``path`` (default: ``$MOLGEN_HOME/runs.sqlite``)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=60000")
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing; ``BEGIN IMMEDIATE`` takes the write lock up front so two writers queue, not deadlock."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # runs ---------------------------------------------------------------------------------
+
+    def create_run(self, *, name: str | None, model: str, checkpoint: str, checkpoint_sha256: str, seed: int,
+                   n_requested: int, params: dict, conditions: dict, native: dict, profile: dict, versions: dict) -> str:
+        run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        now = time.time()
+        with self.transaction() as db:
+            db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
+                       "seed, n_requested, params, conditions, native, profile, versions, timings, counts) "
+                       "VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')",
+                       (run_id, name or run_id, now, now, model, checkpoint, checkpoint_sha256, seed, n_requested,
+                        json.dumps(params), json.dumps(conditions), json.dumps(native), json.dumps(profile),
+                        json.dumps(versions)))
+        return run_id
+
+    def resolve(self, run: str) -> str:
+        """A run id from an id, a unique id prefix or a name (the newest run of that name)."""
+        row = self._db.execute("SELECT id FROM runs WHERE id = ?", (run,)).fetchone()
+        if row:
+            return row["id"]
+        rows = self._db.execute("SELECT id FROM runs WHERE name = ? ORDER BY created DESC", (run,)).fetchall()
+        if rows:
+            return rows[0]["id"]
+        rows = self._db.execute("SELECT id FROM runs WHERE id LIKE ?", (run + "%",)).fetchall()
+        if len(rows) == 1:
+            return rows[0]["id"]
+        raise RunNotFound(run)
+
+    def run(self, run: str) -> dict:
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (self.resolve(run),)).fetchone()
+        record = dict(row)
+        for key in ("params", "conditions", "native", "profile", "versions", "timings", "counts", "tags"):
+            record[key] = json.loads(record[key] or "{}")
+        return record
+
+    def runs(self) -> pd.DataFrame:
+        rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags FROM runs "
+                                "ORDER BY created DESC").fetchall()
+        frame = pd.DataFrame([dict(r) for r in rows], columns=["id", "name", "created", "status", "model", "seed",
+                                                               "n_requested", "counts", "tags"])
+        frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
+        counts = [json.loads(c or "{}") for c in frame.pop("counts")]
+        frame["sampled"] = [c.get("sampled", 0) for c in counts]
+        frame["accepted"] = [c.get("accepted", 0) for c in counts]
+        return frame
+
+    def update_run(self, run_id: str, **fields) -> None:
+        encoded = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in fields.items()}
+        encoded["updated"] = time.time()
+        with self.transaction() as db:
+            db.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in encoded)} WHERE id = ?", (*encoded.values(), run_id))
+
+    def tag_run(self, run: str, tags: Iterable[str], remove: bool = False) -> list[str]:
+        record = self.run(run)
+        current = list(record["tags"]) if isinstance(record["tags"], list) else []
+        new = [t for t in current if t not in tags] if remove else current + [t for t in tags if t not in current]
+        self.update_run(record["id"], tags=new)
+        return new
+
+    def delete_run(self, run: str) -> str:
+        run_id = self.resolve(run)
+        with self.transaction() as db:
+            for table in ("candidates", "chunks", "rejects"):
+                db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        return run_id
+
+    # chunks and candidates --------------------------------------------------------------
+
+    def chunks(self, run_id: str) -> pd.DataFrame:
+        rows = self._db.execute("SELECT * FROM chunks WHERE run_id = ? ORDER BY idx", (run_id,)).fetchall()
+        return pd.DataFrame([dict(r) for r in rows], columns=["run_id", "idx", "size", "n_valid", "n_new", "n_duplicate",
+                                                              "n_accepted", "seconds"])
+
+    def known_smiles(self, run_id: str) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT smiles FROM candidates WHERE run_id = ?", (run_id,))}
+
+    def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
+                  n_valid: int, n_duplicate: int, seconds: float) -> None:
+        """Store one chunk's new candidates, its rejects and its record, all in one transaction."""
+        rows = [_candidate_row(run_id, record) for record in candidates.to_dict("records")]
+        columns = ["run_id", *CORE_COLUMNS, *PROPERTY_COLUMNS, "extra"]
+        with self.transaction() as db:
+            if rows:
+                db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in columns)}) "
+                               f"VALUES ({', '.join('?' * len(columns))})", rows)
+            db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)", [(run_id, idx, text, reason) for text, reason in rejects])
+            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (run_id, idx, size, n_valid, len(rows), n_duplicate,
+                        int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
+
+    def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
+            db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
+
+    def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
+                   limit: int | None = None, ranges: dict[str, tuple[float | None, float | None]] | None = None,
+                   expand_extra: bool = True) -> pd.DataFrame:
+        """A run's candidates as a DataFrame, filtered and sorted in SQL.
+
+        ``ranked_only`` keeps molecules that meet the conditions (rank > 0), best first;
+        ``ranges`` maps any stored column to an inclusive (low, high) window.
+        """
+        run_id = self.resolve(run)
+        known = set(self._columns())
+        clauses, values = ["run_id = ?"], [run_id]
+        if ranked_only:
+            clauses.append("rank > 0")
+        for column, (low, high) in (ranges or {}).items():
+            if column not in known:
+                raise KeyError(f"no candidate column {column!r}; known: {', '.join(sorted(known))}")
+            if low is not None:
+                clauses.append(f"{_quote(column)} >= ?")
+                values.append(low)
+            if high is not None:
+                clauses.append(f"{_quote(column)} <= ?")
+                values.append(high)
+        if order_by not in known:
+            raise KeyError(f"cannot sort by {order_by!r}; known: {', '.join(sorted(known))}")
+        order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
+        if order_by == "rank" and not descending:
+            order = "rank = 0, rank ASC"  # unranked (0) last
+        sql = f"SELECT * FROM candidates WHERE {' AND '.join(clauses)} ORDER BY {order}, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cursor = self._db.execute(sql, values)
+        frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+        for column in ("novel", "meets_conditions", "passes_filters", "selected"):
+            frame[column] = frame[column].astype("boolean")
+        if expand_extra and len(frame):
+            extra = pd.DataFrame([json.loads(e or "{}") for e in frame["extra"]], index=frame.index)
+            frame = pd.concat([frame.drop(columns=["extra"]), extra], axis=1)
+        elif "extra" in frame:
+            frame = frame.drop(columns=["extra"])
+        return frame
+
+    def rejects(self, run: str) -> pd.DataFrame:
+        cursor = self._db.execute("SELECT chunk, text, reason FROM rejects WHERE run_id = ? ORDER BY rowid", (self.resolve(run),))
+        return pd.DataFrame(cursor.fetchall(), columns=["chunk", "text", "reason"])
+
+    def set_selected(self, run: str, smiles: Iterable[str], selected: bool = True) -> int:
+        run_id = self.resolve(run)
+        with self.transaction() as db:
+            cursor = db.executemany("UPDATE candidates SET selected = ? WHERE run_id = ? AND smiles = ?",
+                                    [(int(selected), run_id, s) for s in smiles])
+        return cursor.rowcount
+
+    def tag_candidates(self, run: str, smiles: Iterable[str], tag: str) -> int:
+        run_id = self.resolve(run)
+        with self.transaction() as db:
+            cursor = db.executemany("UPDATE candidates SET tags = CASE WHEN tags = '' THEN ?1 "
+                                    "WHEN instr(',' || tags || ',', ',' || ?1 || ',') > 0 THEN tags ELSE tags || ',' || ?1 END "
+                                    "WHERE run_id = ?2 AND smiles = ?3", [(tag, run_id, s) for s in smiles])
+        return cursor.rowcount
+
+    def _columns(self) -> list[str]:
+        return [r[1] for r in self._db.execute("PRAGMA table_info(candidates)")]
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _plain(value):
+    """A value SQLite and JSON can hold (numpy scalars and pandas missing values unwrapped)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _candidate_row(run_id: str, record: dict) -> tuple:
+    core = [_plain(record.get(c)) for c in CORE_COLUMNS]
+    props = [_plain(record.get(p)) for p in PROPERTY_COLUMNS]
+    skip = set(CORE_COLUMNS) | set(PROPERTY_COLUMNS) | {"input", "valid", "reason", "duplicate", "n_alerts"}
+    extra = {k: _plain(v) for k, v in record.items() if k not in skip}
+    return (run_id, *core, *props, json.dumps(extra))

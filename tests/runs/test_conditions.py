@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import pytest
+from rdkit import Chem
+
+from molgen.runs.conditions import ConditionError, ConditionFilter, build_conditions, parse_condition
+
+
+def test_expressions_become_ranges_and_targets():
+    c = build_conditions(["qed>=0.7", "mw<=450", "2<=logp<=4", "sa=3", "mw<500"])
+    assert c.ranges == {"qed": (0.7, None), "mw": (None, 450.0), "logp": (2.0, 4.0)}
+    assert c.targets == {"sa": 3.0}
+
+
+@pytest.mark.parametrize("text, words", [("qde>=0.7", "did you mean 'qed'"), ("qed >= high", "cannot read"),
+                                         ("qed", "cannot read")])
+def test_bad_expressions_say_why(text, words):
+    with pytest.raises(ConditionError, match=words):
+        parse_condition(text)
+
+
+def test_contradictory_range_is_refused():
+    with pytest.raises(ConditionError, match="cannot be both"):
+        build_conditions(["mw>=500", "mw<=300"])
+
+
+def test_bad_structures_are_refused_before_sampling():
+    with pytest.raises(ConditionError, match="neither valid SMARTS"):
+        build_conditions(avoid=["C1CC(("])
+    with pytest.raises(ConditionError, match="not a valid SMILES"):
+        build_conditions(similar_to="C1CC((:0.4")
+    with pytest.raises(ConditionError, match=r"\[0, 1\]"):
+        build_conditions(similar_to="CCO:1.4")
+
+
+def test_filter_names_every_missed_condition():
+    check = ConditionFilter(build_conditions(["mw<=100", "qed=0.9"], scaffold="c1ccccc1", avoid=["[OX2H]"],
+                                             similar_to="CCCCCCCCCC:0.9"))
+    phenol = Chem.MolFromSmiles("Oc1ccc(CCN)cc1")
+    missed = check.failures(phenol)
+    assert [m.split()[0] for m in missed] == ["mw", "0.85", "avoid", "similarity"]
+    assert check.failures(Chem.MolFromSmiles("c1ccccc1")) != []
+    assert ConditionFilter(build_conditions(["mw<=100"], scaffold="c1ccccc1")).failures(Chem.MolFromSmiles("Cc1ccccc1")) == []

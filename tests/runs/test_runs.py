@@ -1,0 +1,188 @@
+"""Generation runs end to end on a tiny model: store, resume after SIGKILL, exports, concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+
+from molgen.chem.parse import canonical_smiles
+from molgen.data.registry import load_smiles
+from molgen.runs import RunStore, build_conditions, generate
+from molgen.runs.export import ExportError, export_run
+
+
+@pytest.fixture
+def store(tmp_path):
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        yield store
+
+
+def test_run_end_to_end(tiny_checkpoint, store):
+    run = generate(str(tiny_checkpoint), 40, conditions=["mw<=400", "qed>=0.3"], seed=3, store=store, progress=False)
+    record = run.record
+    assert record["status"] == "complete" and "meet every condition" in record["message"]
+    ranked = run.candidates()
+    counts = record["counts"]
+    assert len(ranked) == counts["accepted"] >= 40
+    assert ranked["rank"].tolist() == sorted(ranked["rank"]) and ranked["rank"].iloc[0] == 1
+    assert ranked["score"].is_monotonic_decreasing
+    assert (ranked["mw"] <= 400).all() and (ranked["qed"] >= 0.3).all()
+    assert ranked["smiles"].is_unique
+    assert all(canonical_smiles(s) == s for s in ranked["smiles"])
+    train = set(load_smiles("moses-sample", "train"))
+    assert ranked["novel"].tolist() == [s not in train for s in ranked["smiles"]]
+    # Every sample is accounted for: valid ones became candidates or duplicates, the rest are rejects with a reason.
+    everything = run.candidates(ranked_only=False)
+    rejects = store.rejects(run.id)
+    assert counts["valid"] == counts["unique"] + counts["duplicates"] == len(everything) + counts["duplicates"]
+    assert counts["sampled"] == counts["valid"] + len(rejects)
+    assert rejects["reason"].str.len().gt(0).all()
+    failed = everything[~everything["meets_conditions"].astype(bool)]
+    assert (failed["rank"] == 0).all() and failed["failed_conditions"].str.len().gt(0).all()
+    assert record["checkpoint_sha256"] and record["versions"]["rdkit"] and record["timings"]["total"] > 0
+
+
+def test_same_seed_same_molecules(tiny_checkpoint, store):
+    first = generate(str(tiny_checkpoint), 30, seed=5, store=store, progress=False).candidates()
+    again = generate(str(tiny_checkpoint), 30, seed=5, store=store, progress=False).candidates()
+    other = generate(str(tiny_checkpoint), 30, seed=6, store=store, progress=False).candidates()
+    assert first["smiles"].tolist() == again["smiles"].tolist()
+    assert set(first["smiles"]) != set(other["smiles"])
+
+
+def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_checkpoint, store):
+    run = generate(str(tiny_checkpoint), 20, conditions=["mw<=20"], seed=1, max_samples=200, store=store, progress=False)
+    assert run.status == "budget_exhausted"
+    assert "no molecule met them" in run.message
+    assert run.candidates().empty
+    assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
+
+
+def test_scaffold_is_completed_natively_and_enforced(store):
+    run = generate("smiles-lm", 15, conditions=build_conditions(scaffold="c1ccc2ncccc2c1"), seed=2, store=store,
+                   progress=False)
+    assert "scaffold" in run.record["native"]
+    query = Chem.MolFromSmiles("c1ccc2ncccc2c1")
+    ranked = run.candidates()
+    assert len(ranked) >= 15 and all(Chem.MolFromSmiles(s).HasSubstructMatch(query) for s in ranked["smiles"])
+
+
+def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store, tmp_path):
+    run = generate(str(tiny_checkpoint), 30, seed=4, store=store, progress=False)
+    expected = run.candidates()
+    paths = {fmt: export_run(store, run.id, tmp_path / f"top.{fmt}") for fmt in ("csv", "parquet", "sdf")}
+    csv = pd.read_csv(paths["csv"])
+    parquet = pd.read_parquet(paths["parquet"])
+    sdf = [m for m in Chem.SDMolSupplier(str(paths["sdf"]))]
+    assert len(csv) == len(parquet) == len(sdf) == len(expected)
+    for frame in (csv, parquet):
+        assert frame["smiles"].tolist() == expected["smiles"].tolist()
+        assert frame["rank"].tolist() == expected["rank"].tolist()
+        np.testing.assert_allclose(frame["score"], expected["score"], rtol=1e-12)
+        np.testing.assert_allclose(frame["qed"], expected["qed"], rtol=1e-12)
+    assert [m.GetProp("smiles") for m in sdf] == expected["smiles"].tolist()
+    assert [Chem.MolToSmiles(m) for m in sdf] == expected["smiles"].tolist()
+    np.testing.assert_allclose([float(m.GetProp("score")) for m in sdf], expected["score"], rtol=1e-12)
+    assert all(m.GetNumConformers() == 1 and abs(m.GetConformer().GetPositions()).sum() > 0 for m in sdf)  # 2D coordinates
+    manifest = json.loads((tmp_path / "top.csv.manifest.json").read_text())
+    assert manifest["run"]["id"] == run.id and manifest["export"]["rows"] == len(expected)
+    assert manifest["run"]["checkpoint_sha256"] == run.record["checkpoint_sha256"]
+
+
+def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
+    run = generate(str(tiny_checkpoint), 40, seed=4, store=store, progress=False)
+    path = export_run(store, run.id, tmp_path / "f.csv", top=5, where="qed > 0.3 and alerts == 0", diverse=0.6)
+    frame = pd.read_csv(path)
+    assert 0 < len(frame) <= 5 and (frame["qed"] > 0.3).all() and (frame["alerts"] == 0).all()
+    manifest = json.loads((tmp_path / "f.csv.manifest.json").read_text())
+    assert manifest["export"]["where"] == "qed > 0.3 and alerts == 0" and manifest["export"]["top"] == 5
+    with pytest.raises(ExportError, match="cannot apply --where"):
+        export_run(store, run.id, tmp_path / "g.csv", where="qed >>> 1")
+    with pytest.raises(ExportError, match="cannot tell the format"):
+        export_run(store, run.id, tmp_path / "g.xyz")
+
+
+def test_export_is_atomic(tiny_checkpoint, store, tmp_path, monkeypatch):
+    run = generate(str(tiny_checkpoint), 20, seed=4, store=store, progress=False)
+    target = tmp_path / "set.parquet"
+    target.write_bytes(b"the previous export")
+
+    def crash(self, path, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"half a parquet file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
+    with pytest.raises(OSError, match="disk full"):
+        export_run(store, run.id, target)
+    assert target.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def _cli(*args: str, home, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "MOLGEN_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "molgen.cli", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, **kwargs)
+
+
+def _chunks(db, name: str) -> int:
+    with sqlite3.connect(db, timeout=30) as connection:
+        row = connection.execute("SELECT count(*) FROM chunks JOIN runs ON runs.id = chunks.run_id WHERE runs.name = ?",
+                                 (name,)).fetchone()
+    return row[0]
+
+
+def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpoint, tmp_path):
+    args = ["generate", "--model", str(tiny_checkpoint), "-n", "400", "--chunk-size", "40", "--seed", "9"]
+    killed_home, clean_home = tmp_path / "killed", tmp_path / "clean"
+    process = _cli(*args, "--name", "victim", home=killed_home)
+    db = killed_home / "runs.sqlite"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (db.exists() and _chunks(db, "victim") >= 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    with RunStore(db) as store:
+        record = store.run("victim")
+        assert record["status"] == "running"  # killed mid-run: nothing got to say otherwise
+        chunks_at_kill = len(store.chunks(record["id"]))
+    resumed = _cli("generate", "--resume", "victim", home=killed_home)
+    out = resumed.communicate(timeout=300)[0]
+    assert resumed.returncode == 0, out
+    clean = _cli(*args, "--name", "clean", home=clean_home)
+    out = clean.communicate(timeout=300)[0]
+    assert clean.returncode == 0, out
+    with RunStore(db) as store, RunStore(clean_home / "runs.sqlite") as reference:
+        run_id = store.resolve("victim")
+        chunks = store.chunks(run_id)
+        assert store.run(run_id)["status"] == "complete"
+        assert chunks_at_kill < len(chunks)
+        assert chunks["idx"].tolist() == list(range(len(chunks)))
+        everything = store.candidates(run_id)
+        assert everything["smiles"].is_unique
+        expected = reference.candidates("clean")
+        assert everything["smiles"].tolist() == expected["smiles"].tolist()
+        assert store.run(run_id)["counts"] == reference.run("clean")["counts"]
+
+
+def test_two_processes_write_runs_at_once(tiny_checkpoint, tmp_path):
+    processes = [_cli("generate", "--model", str(tiny_checkpoint), "-n", "150", "--chunk-size", "30", "--seed", str(seed),
+                      "--name", f"writer{seed}", home=tmp_path) for seed in (1, 2)]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        for seed in (1, 2):
+            record = store.run(f"writer{seed}")
+            assert record["status"] == "complete"
+            chunks = store.chunks(record["id"])
+            assert int(chunks["n_new"].sum()) == len(store.candidates(record["id"])) == record["counts"]["unique"]
