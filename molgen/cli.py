@@ -238,7 +238,7 @@ def train_smiles_lm(
     max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes."),
     max_steps: int = typer.Option(200_000, help="Length of the learning-rate schedule, and a hard stop."),
     batch_size: int = typer.Option(128),
-    lr: float = typer.Option(1e-3),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 1e-3; 3e-4 when fine-tuning with --from)."),
     eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
     valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
@@ -303,7 +303,8 @@ def train_smiles_lm(
         if not model.config.condition_mean:  # a fresh model normalises with its training data's statistics
             model.config.condition_mean = np.nanmean(train_labels, axis=0).astype(float).round(4).tolist()
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
-    train_config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes,
+    lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
+    train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min(1e-4, lr / 3), max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
                                condition_dropout=condition_dropout,
                                warmup_steps=min(500, max(1, max_steps // 10)))

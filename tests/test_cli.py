@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from molgen import __version__
 from molgen.cli import app
+from molgen.models import load
 
 runner = CliRunner()
 
@@ -106,3 +107,31 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert report["Novelty"] is None and report["FCD/Test"] > 0
     assert "| model_a | 151 | 0.9934 |" in md.read_text()
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
+
+
+def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
+    """`molgen train smiles-lm --from pretrained --data my.csv`: the prior learns the series' chemistry."""
+    import torch
+
+    from molgen.data.registry import load_smiles
+    from molgen.models.smiles_lm.model import SmilesLM
+    from molgen.models.smiles_lm.train import tokenize_set, validation_nll
+
+    series = [s for split in ("train", "test", "test_scaffolds") for s in load_smiles("moses-sample", split)
+              if "S(=O)(=O)N" in s or "NS(=O)(=O)" in s][:400]
+    held_out, used = series[:60], series[60:]
+    source = tmp_path / "sulfonamides.csv"
+    source.write_text("smiles\n" + "\n".join(used) + "\nnot-a-molecule\n")
+    out = tmp_path / "focused.pt"
+    torch.manual_seed(0)
+    result = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "40",
+                 "--batch-size", "32", "--eval-every", "20", "--out", str(out), "--threads", "1")
+    assert result.exit_code == 0, result.output
+    assert "1 rows of" in result.output and "not trained on" in result.output
+    prior, focused = load("smiles-lm"), SmilesLM.load(out)
+    assert focused.vocabulary.to_dict() == prior.vocabulary.to_dict()
+    assert focused.training["data"] == str(source) and focused.training["steps"] == 40
+    data = tokenize_set(held_out, prior.vocabulary, prior.config.max_len)
+    before, after = validation_nll(prior, data), validation_nll(focused, data)
+    print(f"held-out sulfonamide NLL per token: prior {before:.4f}, fine-tuned {after:.4f}")
+    assert after < before - 0.02

@@ -292,7 +292,7 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> None:
 
 def _counts(store: RunStore, run_id: str, n: int) -> dict:
     chunks = store.chunks(run_id)
-    frame = store.candidates(run_id, order_by="id", expand_extra=False)
+    frame = store.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions"])
     sampled = int(chunks["size"].sum())
     valid = int(chunks["n_valid"].sum())
     novel = frame["novel"].dropna()

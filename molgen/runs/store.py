@@ -9,8 +9,9 @@ Tables:
   missing and nothing twice.
 - ``candidates``: one row per distinct valid molecule: canonical SMILES, origin, log-likelihood,
   novelty, whether it meets the conditions (and what it missed), every property and score as
-  a real column (sortable and filterable in SQL), the rest of the profile's columns as JSON,
-  and the user's tags and selection.
+  an SQL column (sortable and filterable in SQL; a profile's own columns such as ``d_qed`` or
+  ``lipinski_pass`` are added the first time a run produces them, and recorded with their kind
+  in ``candidate_columns``), and the user's tags and selection.
 - ``rejects``: every sampled string that is not a molecule, with the reason.
 
 Several processes may write at once (WAL plus a busy timeout); each run only writes its own rows.
@@ -33,10 +34,14 @@ from molgen.paths import home
 from molgen.scoring.properties import PROPERTIES
 
 SCHEMA_VERSION = 1
-#: Candidate columns stored as SQL columns; anything else a profile produces goes to ``extra``.
 PROPERTY_COLUMNS = tuple(PROPERTIES)
+#: Columns of the scoring table that describe the input, not the molecule: not stored.
+_NOT_STORED = ("input", "valid", "reason", "duplicate", "n_alerts")
+_BOOL_COLUMNS = ("novel", "meets_conditions", "passes_filters", "selected")
 CORE_COLUMNS = ("smiles", "chunk", "origin", "log_likelihood", "novel", "meets_conditions", "failed_conditions", "score",
                 "rank", "passes_filters", "failed_filters", "alerts", "alert_names")
+
+_FIXED_COLUMNS = ("id", "run_id", *CORE_COLUMNS, *PROPERTY_COLUMNS, "tags", "selected")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -53,8 +58,9 @@ CREATE TABLE IF NOT EXISTS candidates (
     log_likelihood REAL, novel INTEGER, meets_conditions INTEGER, failed_conditions TEXT,
     score REAL, rank INTEGER, passes_filters INTEGER, failed_filters TEXT, alerts INTEGER, alert_names TEXT,
     {", ".join(f'"{p}" REAL' for p in PROPERTY_COLUMNS)},
-    extra TEXT, tags TEXT DEFAULT '', selected INTEGER DEFAULT 0,
+    tags TEXT DEFAULT '', selected INTEGER DEFAULT 0,
     UNIQUE (run_id, smiles));
+CREATE TABLE IF NOT EXISTS candidate_columns (name TEXT PRIMARY KEY, kind TEXT);
 CREATE INDEX IF NOT EXISTS candidates_rank ON candidates (run_id, rank);
 CREATE TABLE IF NOT EXISTS rejects (run_id TEXT, chunk INTEGER, text TEXT, reason TEXT);
 """
@@ -85,6 +91,7 @@ class RunStore:
                 if statement.strip():
                     self._db.execute(statement)
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            self._db.executemany("INSERT OR IGNORE INTO candidate_columns VALUES (?, 'bool')", [(c,) for c in _BOOL_COLUMNS])
 
     def close(self) -> None:
         self._db.close()
@@ -186,16 +193,28 @@ class RunStore:
     def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
                   n_valid: int, n_duplicate: int, seconds: float) -> None:
         """Store one chunk's new candidates, its rejects and its record, all in one transaction."""
-        rows = [_candidate_row(run_id, record) for record in candidates.to_dict("records")]
-        columns = ["run_id", *CORE_COLUMNS, *PROPERTY_COLUMNS, "extra"]
+        columns = [c for c in candidates.columns if c not in _NOT_STORED]
+        rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
             if rows:
-                db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in columns)}) "
-                               f"VALUES ({', '.join('?' * len(columns))})", rows)
+                self._add_columns(db, candidates[columns])
+                db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
+                               f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
             db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)", [(run_id, idx, text, reason) for text, reason in rejects])
             db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (run_id, idx, size, n_valid, len(rows), n_duplicate,
                         int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
+
+    def _add_columns(self, db: sqlite3.Connection, frame: pd.DataFrame) -> None:
+        """Give every column of ``frame`` an SQL column (inside the caller's write transaction)."""
+        present = {r[1] for r in db.execute("PRAGMA table_info(candidates)")}
+        for column in frame.columns:
+            if column in present:
+                continue
+            kind = _kind(frame[column])
+            db.execute(f"ALTER TABLE candidates ADD COLUMN {_quote(column)} "
+                       f"{ {'real': 'REAL', 'integer': 'INTEGER', 'bool': 'INTEGER'}.get(kind, 'TEXT') }")
+            db.execute("INSERT OR REPLACE INTO candidate_columns VALUES (?, ?)", (column, kind))
 
     def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray) -> None:
         with self.transaction() as db:
@@ -204,11 +223,12 @@ class RunStore:
 
     def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
                    limit: int | None = None, ranges: dict[str, tuple[float | None, float | None]] | None = None,
-                   expand_extra: bool = True) -> pd.DataFrame:
+                   columns: list[str] | None = None) -> pd.DataFrame:
         """A run's candidates as a DataFrame, filtered and sorted in SQL.
 
         ``ranked_only`` keeps molecules that meet the conditions (rank > 0), best first;
-        ``ranges`` maps any stored column to an inclusive (low, high) window.
+        ``ranges`` maps any stored column to an inclusive (low, high) window; ``columns`` picks
+        columns (default: all, less the profile columns this run never filled).
         """
         run_id = self.resolve(run)
         known = set(self._columns())
@@ -229,18 +249,21 @@ class RunStore:
         order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
         if order_by == "rank" and not descending:
             order = "rank = 0, rank ASC"  # unranked (0) last
-        sql = f"SELECT * FROM candidates WHERE {' AND '.join(clauses)} ORDER BY {order}, id"
+        wanted = ", ".join(_quote(c) for c in ["id", *[c for c in columns if c != "id"]]) if columns else "*"
+        if columns and (unknown := [c for c in columns if c not in known]):
+            raise KeyError(f"no candidate column {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        sql = f"SELECT {wanted} FROM candidates WHERE {' AND '.join(clauses)} ORDER BY {order}, id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         cursor = self._db.execute(sql, values)
         frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
-        for column in ("novel", "meets_conditions", "passes_filters", "selected"):
-            frame[column] = frame[column].astype("boolean")
-        if expand_extra and len(frame):
-            extra = pd.DataFrame([json.loads(e or "{}") for e in frame["extra"]], index=frame.index)
-            frame = pd.concat([frame.drop(columns=["extra"]), extra], axis=1)
-        elif "extra" in frame:
-            frame = frame.drop(columns=["extra"])
+        kinds = dict(self._db.execute("SELECT name, kind FROM candidate_columns").fetchall())
+        fixed = set(_FIXED_COLUMNS)
+        for column in list(frame.columns):
+            if column not in fixed and not columns and frame[column].isna().all():
+                frame = frame.drop(columns=[column])  # a column only other runs' profiles fill
+            elif kinds.get(column) == "bool":
+                frame[column] = frame[column].astype("boolean")
         return frame
 
     def rejects(self, run: str) -> pd.DataFrame:
@@ -279,9 +302,11 @@ def _plain(value):
     return value
 
 
-def _candidate_row(run_id: str, record: dict) -> tuple:
-    core = [_plain(record.get(c)) for c in CORE_COLUMNS]
-    props = [_plain(record.get(p)) for p in PROPERTY_COLUMNS]
-    skip = set(CORE_COLUMNS) | set(PROPERTY_COLUMNS) | {"input", "valid", "reason", "duplicate", "n_alerts"}
-    extra = {k: _plain(v) for k, v in record.items() if k not in skip}
-    return (run_id, *core, *props, json.dumps(extra))
+def _kind(series: pd.Series) -> str:
+    if series.dtype.kind == "b" or str(series.dtype) == "boolean":
+        return "bool"
+    if series.dtype.kind in "iu" or str(series.dtype).startswith("Int"):
+        return "integer"
+    if series.dtype.kind == "f":
+        return "real"
+    return "text"

@@ -185,3 +185,55 @@ def test_the_shipped_default_loads_and_samples_with_a_card():
     for key in ("data_fingerprint", "steps", "tokens_seen", "cpu_hours", "command"):
         assert key in card["training"], key
     assert card["metrics"]["valid"] > 0.5  # measured on 30,000 samples; the test only checks it was recorded
+
+
+def test_property_labels_match_the_scoring_layer_and_are_cached(sample_smiles, monkeypatch):
+    import numpy as np
+    from rdkit import Chem
+
+    from molgen.models.smiles_lm import labels as labels_module
+    from molgen.scoring.properties import compute_properties
+
+    smiles = sample_smiles[:50] + ["C1CC"]
+    names = ["qed", "sa", "logp", "mw", "tpsa"]
+    labels = labels_module.property_labels(smiles, names, n_jobs=1, progress=False)
+    expected = [compute_properties(Chem.MolFromSmiles(s), names) for s in smiles[:50]]
+    np.testing.assert_allclose(labels[:50], [[e[n] for n in names] for e in expected], rtol=1e-6)
+    assert np.isnan(labels[50]).all()  # an unparsable training string: every target absent
+    monkeypatch.setattr(labels_module, "_label_chunk", lambda args: (_ for _ in ()).throw(AssertionError("recomputed")))
+    np.testing.assert_array_equal(labels_module.property_labels(smiles, names, n_jobs=1, progress=False), labels)
+
+
+def test_condition_dropout_hides_targets_at_the_asked_rate(vocabulary):
+    import numpy as np
+
+    from molgen.models.smiles_lm.train import normalised_conditions
+
+    model = tiny("transformer", vocabulary, conditions=["qed", "logp"], condition_mean=[0.6, 2.5], condition_std=[0.2, 1.0])
+    labels = np.tile(np.array([[0.8, 3.5]], dtype=np.float32), (20_000, 1))
+    values = normalised_conditions(model, labels, np.arange(20_000), 0.3, torch.Generator().manual_seed(0))
+    assert abs(torch.isnan(values).float().mean().item() - 0.3) < 0.01
+    present = values[~torch.isnan(values[:, 0]), 0]
+    assert torch.allclose(present, torch.tensor(1.0))  # (0.8 - 0.6) / 0.2
+
+
+def test_conditional_training_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+
+    out = tmp_path / "cond.pt"
+    result = CliRunner().invoke(app, ["train", "smiles-lm", "--data", "moses-sample", "--arch", "transformer", "--size", "tiny",
+                                      "--conditions", "qed,logp", "--max-steps", "30", "--eval-every", "30", "--out", str(out),
+                                      "--threads", "1"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    model = SmilesLM.load(out)
+    assert model.config.conditions == ["qed", "logp"]
+    assert 0.5 < model.config.condition_mean[0] < 0.9 and 1.5 < model.config.condition_mean[1] < 3.5
+    tokens = torch.tensor([[model.vocabulary.bos_id] + model.vocabulary.encode("CCO", add_bos_eos=False)])
+    low, _ = model.network(tokens, None, model.normalise_targets({"qed": 0.3}, 1))
+    high, _ = model.network(tokens, None, model.normalise_targets({"qed": 0.9}, 1))
+    assert not torch.allclose(low, high)  # the targets reach the logits
+    wrong = CliRunner().invoke(app, ["train", "smiles-lm", "--data", "moses-sample", "--arch", "lstm", "--conditions", "qed",
+                                     "--out", str(tmp_path / "x.pt")])
+    assert wrong.exit_code == 2 and "conditioning takes the transformer" in wrong.output

@@ -1,0 +1,48 @@
+"""`molgen generate`, `molgen runs ...` and `molgen export` through the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from molgen.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, home):
+    return runner.invoke(app, [str(a) for a in args], env={"MOLGEN_HOME": str(home), "COLUMNS": "200"},
+                         catch_exceptions=False)
+
+
+def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
+    result = run("generate", "--model", tiny_checkpoint, "-n", 25, "--condition", "mw<=450", "--seed", 3, "--name", "cli-run",
+                 home=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "complete" in result.output and "no correction" in result.output and "#1 " in result.output
+    listed = run("runs", "list", home=tmp_path)
+    assert "cli-run" in listed.output
+    shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)
+    assert shown.exit_code == 0 and "checkpoint_sha256" in shown.output
+    tagged = run("runs", "tag", "cli-run", "series-a", "keep", home=tmp_path)
+    assert "series-a, keep" in tagged.output
+    out = tmp_path / "best.csv"
+    exported = run("export", "cli-run", "--top", 10, "--where", "mw <= 450", "-o", out, home=tmp_path)
+    assert exported.exit_code == 0, exported.output
+    frame = pd.read_csv(out)
+    assert len(frame) == 10 and (frame["mw"] <= 450).all() and frame["rank"].is_monotonic_increasing
+    manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
+    assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
+    assert run("runs", "delete", "cli-run", home=tmp_path).exit_code == 0
+    missing = run("runs", "show", "cli-run", home=tmp_path)
+    assert missing.exit_code == 2 and "no run 'cli-run'" in missing.output
+
+
+def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
+    bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--condition", "qde>=0.5", home=tmp_path)
+    assert bad.exit_code == 2 and "did you mean 'qed'" in bad.output
+    bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--avoid", "C1((", home=tmp_path)
+    assert bad.exit_code == 2 and "neither valid SMARTS nor valid SMILES" in bad.output
+    assert run("export", "nope", "-o", tmp_path / "x.csv", home=tmp_path).exit_code == 2
