@@ -467,5 +467,161 @@ def export_command(
     console.print(f"wrote {manifest['export']['rows']:,} candidates to {path} (+ {path.name}.manifest.json)")
 
 
+augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance).",
+                          no_args_is_help=True)
+app.add_typer(augment_app, name="augment")
+
+
+def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts: Optional[list[str]], rules: Optional[list[str]]):
+    from molgen.augment import Guard, ReferenceSet
+    from molgen.data.registry import load_smiles
+
+    sets = []
+    for source in held_out or []:
+        name, _, split = source.partition(":")  # a file, or a dataset split such as moses:test
+        try:
+            sets.append(ReferenceSet(source, load_smiles(name, split or "test") if not Path(source).is_file()
+                                     else load_smiles(source)))
+        except (KeyError, FileNotFoundError) as error:
+            console.print(f"[red]--held-out {source}: {error}[/red]")
+            raise typer.Exit(2) from None
+    try:
+        return Guard(held_out=sets, near_duplicate=near_duplicate if near_duplicate < 1 else None, alerts=list(alerts or []),
+                     rules=list(rules or []))
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _augment_input(path: Path) -> list[str]:
+    from molgen.data.files import FileFormatError
+    from molgen.data.registry import load_smiles
+
+    try:
+        return load_smiles(path)
+    except (FileFormatError, KeyError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _augment_write(rows, removed, output: Path) -> None:
+    from molgen.data.files import write_molecules
+
+    write_molecules(rows, output)
+    report = output.with_name(output.name + ".removed.csv")
+    write_molecules(removed, report)
+    console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}")
+    if len(removed):
+        reasons = removed["removed_because"].astype(str).str.split(":").str[0].value_counts()
+        for reason, count in reasons.items():
+            console.print(f"  {count:,} {reason}")
+
+
+_HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")
+_NEAR = typer.Option(0.95, help="Tanimoto at or above which a row is a near-duplicate of a held-out molecule (1 = exact only).")
+_ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable).")
+_RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
+
+
+@augment_app.command("enumerate")
+def augment_enumerate(
+    input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
+    output: Path = typer.Option(..., "-o", "--output"),
+    k: int = typer.Option(10, "-k", help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
+    include_canonical: bool = typer.Option(False, help="Also keep each molecule's canonical SMILES."),
+    seed: int = typer.Option(0),
+    held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
+    alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+) -> None:
+    """k randomized spellings of every molecule, guarded against held-out leaks."""
+    import pandas as pd
+
+    from molgen.augment import apply_guard, enumerate_smiles
+
+    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    rows, failed = enumerate_smiles(_augment_input(input), k, seed=seed, include_canonical=include_canonical)
+    kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
+    _augment_write(kept, pd.concat([failed, removed], ignore_index=True), output)
+
+
+@augment_app.command("analogues")
+def augment_analogues(
+    input: Path = typer.Argument(..., help="The seed series."),
+    output: Path = typer.Option(..., "-o", "--output"),
+    per_seed: int = typer.Option(20, help="Analogues kept per seed at most."),
+    min_similarity: float = typer.Option(0.4, help="Lower edge of the similarity window (no strangers)."),
+    max_similarity: float = typer.Option(0.95, help="Upper edge of the similarity window (no copies)."),
+    method: Optional[list[str]] = typer.Option(None, "--method", help="prefix and/or fine-tune (repeatable; default prefix)."),
+    model: str = typer.Option("smiles-lm", help="SMILES model: family name or checkpoint."),
+    samples_per_seed: int = typer.Option(300, help="Sampling budget per seed and method."),
+    fine_tune_steps: int = typer.Option(200),
+    temperature: float = typer.Option(1.0),
+    profile: Optional[str] = typer.Option(None, help="Score rows with this profile (its hard filters remove rows)."),
+    seed: int = typer.Option(0),
+    held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
+    alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+) -> None:
+    """New molecules near each seed, inside a similarity window, with the method of each."""
+    from molgen.augment import analogues
+
+    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    try:
+        kept, removed = analogues(_augment_input(input), per_seed=per_seed, min_similarity=min_similarity,
+                                  max_similarity=max_similarity, methods=method or ["prefix"], model=model,
+                                  samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
+                                  seed=seed, guard=guard, profile=profile)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    _augment_write(kept, removed, output)
+
+
+@augment_app.command("balance")
+def augment_balance(
+    input: Path = typer.Argument(..., help="The set to balance."),
+    output: Path = typer.Option(..., "-o", "--output"),
+    property: str = typer.Option(..., "--property", help="A property (qed, logp, ...) or, with --profile, a scoring column."),
+    bins: int = typer.Option(10),
+    value_range: Optional[str] = typer.Option(None, "--range", help="LOW,HIGH of the histogram (default: the input's range)."),
+    per_bin: Optional[int] = typer.Option(None, help="Target count per bin (default: the fullest bin's)."),
+    model: str = typer.Option("smiles-lm"),
+    max_samples: int = typer.Option(50_000, help="Sampling budget."),
+    profile: Optional[str] = typer.Option(None),
+    seed: int = typer.Option(0),
+    held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
+    alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+) -> None:
+    """Fill the short bins of a property's histogram with generated molecules."""
+    from molgen.augment import balance
+
+    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    bounds = None
+    if value_range:
+        try:
+            low, high = (float(v) for v in value_range.split(","))
+            bounds = (low, high)
+        except ValueError:
+            console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
+            raise typer.Exit(2) from None
+    try:
+        rows, removed, histogram = balance(_augment_input(input), property, bins=bins, value_range=bounds, per_bin=per_bin,
+                                           model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    _augment_write(rows, removed, output)
+    table = Table("bin", "before", "target", "added", "after", "reached")
+    for row in histogram.itertuples():
+        table.add_row(f"{row.low:.3g} to {row.high:.3g}", str(row.before), str(row.target), str(row.added), str(row.after),
+                      "yes" if row.reached else "[yellow]no[/yellow]")
+    console.print(table)
+    short = int((~histogram["reached"]).sum())
+    console.print(f"sampled {histogram.attrs['sampled']:,}; " + (f"[yellow]{short} bins stayed short of the target "
+                  "(raise --max-samples)[/yellow]" if short else "every bin reached its target"))
+    from molgen.data.files import write_molecules
+
+    write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))
+
+
 if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way)
     app()

@@ -1,0 +1,11 @@
+"""Synthetic training data: SMILES enumeration, generative analogues, property-balanced sets,
+with guards against leaks and copies, and the provenance of every row."""
+
+from molgen.augment.analogues import analogues
+from molgen.augment.balance import balance
+from molgen.augment.enumerate import enumerate_smiles, randomized_smiles
+from molgen.augment.guards import Guard, ReferenceSet, apply_guard
+from molgen.augment.provenance import PROVENANCE_COLUMNS
+
+__all__ = ["Guard", "PROVENANCE_COLUMNS", "ReferenceSet", "analogues", "apply_guard", "balance", "enumerate_smiles",
+           "randomized_smiles"]

@@ -1,0 +1,135 @@
+"""Property-balanced sets: fill the under-populated bins of a property up to a target histogram.
+
+Discriminative models trained on a skewed property distribution learn the crowded region and
+guess elsewhere. ``balance`` keeps every input molecule and adds generated ones only to bins
+below their target, until each is full or the sampling budget runs out (then it says which bins
+stayed short). A conditional transformer is asked for each short bin's centre directly; any
+other SMILES model is sampled freely and its molecules dropped into whichever bin they land in.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+from molgen.augment.guards import Guard, ReferenceSet, molecule_keys
+from molgen.augment.provenance import params_text
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.models.base import Conditions
+from molgen.scoring.properties import PROPERTIES
+
+
+def _values(mols: list[Chem.Mol], name: str, profile) -> np.ndarray:
+    if name in PROPERTIES:
+        return np.array([PROPERTIES[name].function(m) for m in mols], dtype=float)
+    from molgen.scoring.pipeline import score
+
+    if profile is None:
+        raise ValueError(f"{name!r} is not a property ({', '.join(PROPERTIES)}); for a scoring column give a profile")
+    table = score(mols, profile, progress=False)
+    if name not in table:
+        raise ValueError(f"the profile has no column {name!r}; it has {', '.join(c for c in table.columns if c[0] != '_')}")
+    return table[name].to_numpy(dtype=float)
+
+
+def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tuple[float, float] | None = None,
+            per_bin: int | None = None, model: str = "smiles-lm", seed: int = 0, max_samples: int = 50_000,
+            chunk: int = 1000, guard: Guard | None = None, profile=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Returns (rows, removed, histogram).
+
+    ``rows`` are the valid inputs (``method = "original"``) followed by the synthetic ones, each
+    with provenance and its ``bin``; ``histogram`` has, per bin, its edges, the count before,
+    the target, the count added and whether it reached the target.
+
+    Args:
+        prop: a property (``qed``, ``logp``, ...) or, with ``profile``, any scoring column
+            (``score``, ``d_qed``, ...).
+        bins / value_range: equal-width bins over ``value_range`` (default: the inputs' range).
+        per_bin: the target count of every bin (default: the fullest bin's count).
+        max_samples: molecules sampled at most before giving up on short bins.
+    """
+    from molgen.models.base import load
+    from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint
+
+    inputs, removed = [], []
+    with quiet_rdkit():
+        for line, text in enumerate(smiles, start=1):
+            parsed = parse_smiles(text)
+            if parsed.ok:
+                inputs.append(parsed.mol)
+            else:
+                removed.append({"smiles": text, "method": "original", "removed_because": f"invalid input (row {line}): "
+                                f"{parsed.failure.value}: {parsed.message}"})
+    if not inputs:
+        raise ValueError("no valid input molecule to balance")
+    values = _values(inputs, prop, profile)
+    low, high = value_range if value_range is not None else (float(np.nanmin(values)), float(np.nanmax(values)))
+    if not high > low:
+        raise ValueError(f"the value range of {prop} is empty ({low} to {high}); give value_range")
+    edges = np.linspace(low, high, bins + 1)
+
+    def bin_of(v: np.ndarray) -> np.ndarray:
+        index = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, bins - 1)
+        return np.where((v >= low) & (v <= high), index, -1)  # -1: outside the histogram
+
+    before = np.bincount(bin_of(values)[bin_of(values) >= 0], minlength=bins)
+    target = np.full(bins, per_bin if per_bin is not None else int(before.max()))
+    need = np.maximum(target - before, 0)
+    family, checkpoint = resolve_checkpoint(model)
+    generator = load(model)
+    checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"
+    conditional = prop in getattr(generator.config, "conditions", [])
+    originals = [Chem.MolToSmiles(m) for m in inputs]
+    guard = guard or Guard()
+    guard.seeds = guard.seeds or ReferenceSet("inputs", originals)
+    seen = {molecule_keys(m)[0] for m in inputs}
+    added: list[dict] = []
+    sampled, index = 0, 0
+    with quiet_rdkit():
+        while need.sum() > 0 and sampled < max_samples:
+            size = min(chunk, max_samples - sampled)
+            if conditional:  # ask the model for the centre of the emptiest short bin
+                short = int(np.argmax(need))
+                centre = float((edges[short] + edges[short + 1]) / 2)
+                samples = generator.sample(size, conditions=Conditions(targets={prop: centre}), seed=chunk_seed(seed, index))
+                how = {"target": round(centre, 4)}
+            else:
+                samples = generator.sample(size, seed=chunk_seed(seed, index))
+                how = {}
+            sampled += len(samples)
+            index += 1
+            mols = []
+            for sample in samples:
+                parsed = parse_smiles(sample.smiles)
+                if parsed.ok and molecule_keys(parsed.mol)[0] not in seen:
+                    seen.add(molecule_keys(parsed.mol)[0])
+                    mols.append(parsed.mol)
+            if not mols:
+                continue
+            new_values = _values(mols, prop, profile)
+            for mol, b, v in zip(mols, bin_of(new_values), new_values):
+                if b < 0 or need[b] == 0:
+                    continue
+                reason = guard.check(mol)
+                canonical = Chem.MolToSmiles(mol)
+                if reason:
+                    removed.append({"smiles": canonical, "method": "balance", "removed_because": reason})
+                    continue
+                need[b] -= 1
+                added.append({"smiles": canonical, "method": "balance", "seed_smiles": None,
+                              "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
+                                                     "native": conditional, **how}),
+                              "checkpoint": checkpoint_text, prop: float(v), "bin": int(b)})
+    original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
+                                  "checkpoint": None, prop: values, "bin": bin_of(values)})
+    rows = pd.concat([original_rows, pd.DataFrame(added, columns=original_rows.columns)], ignore_index=True)
+    added_counts = np.bincount(np.array([a["bin"] for a in added], dtype=int), minlength=bins)
+    histogram = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "before": before, "target": target,
+                              "added": added_counts, "after": before + added_counts})
+    histogram["reached"] = histogram["after"] >= histogram["target"]
+    histogram.attrs["sampled"] = sampled
+    return rows, pd.DataFrame(removed, columns=["smiles", "method", "removed_because"]), histogram

@@ -1,0 +1,143 @@
+"""Guards for synthetic data: no held-out molecule leaks in (in any spelling), no copies of the
+seeds, no near-duplicates, optional alert and rule filters, and a record of every removal.
+
+Molecules are compared by canonical isomeric SMILES *and* by the canonical SMILES without
+stereo, so ``C[C@H](N)O``, ``N[C@@H](C)O`` and ``CC(N)O`` all match a held-out ``CC(N)O``.
+Near-duplicates are judged by Morgan Tanimoto similarity (radius 2, 2048 bits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem, DataStructs
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.scoring.alerts import find_alerts
+from molgen.scoring.properties import compute_properties
+from molgen.scoring.rules import RULES, check_rule
+from molgen.scoring.similarity import morgan_fingerprint
+
+
+def molecule_keys(mol: Chem.Mol) -> tuple[str, str]:
+    """(canonical isomeric SMILES, canonical SMILES without stereo): two spellings-proof identities."""
+    return Chem.MolToSmiles(mol), Chem.MolToSmiles(mol, isomericSmiles=False)
+
+
+@dataclass
+class ReferenceSet:
+    """Molecules that synthetic rows must not copy (exactly, or above a similarity threshold)."""
+
+    name: str
+    smiles: Sequence[str]
+    keys: dict[str, str] = field(init=False, default_factory=dict)
+    fingerprints: list = field(init=False, default_factory=list)
+    canonical: list[str] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        with quiet_rdkit():
+            for s in self.smiles:
+                mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
+                if mol is None:
+                    continue  # a held-out string that is not a molecule cannot leak
+                isomeric, flat = molecule_keys(mol)
+                self.keys.setdefault(isomeric, isomeric)
+                self.keys.setdefault(flat, isomeric)
+                self.canonical.append(isomeric)
+                self.fingerprints.append(morgan_fingerprint(mol))
+
+    def exact(self, mol: Chem.Mol) -> str | None:
+        """The reference molecule ``mol`` is (in any spelling, with or without stereo), or None."""
+        for key in molecule_keys(mol):
+            if key in self.keys:
+                return self.keys[key]
+        return None
+
+    def nearest(self, mol: Chem.Mol) -> tuple[str | None, float]:
+        if not self.fingerprints:
+            return None, 0.0
+        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(mol), self.fingerprints))
+        best = int(sims.argmax())
+        return self.canonical[best], float(sims[best])
+
+
+@dataclass
+class Guard:
+    """Everything a synthetic row must pass; :meth:`check` says why one fails ('' when it passes).
+
+    Args:
+        held_out: sets that must never appear in training data (a test set), exact or near.
+        seeds: the molecules augmented; a generated copy of one is no new data.
+        near_duplicate: Tanimoto at or above which a molecule counts as a near-duplicate of a
+            held-out one (``None``: exact matches only).
+        alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit.
+        rules: rule names (``lipinski``, ...) a row must pass.
+    """
+
+    held_out: list[ReferenceSet] = field(default_factory=list)
+    seeds: ReferenceSet | None = None
+    near_duplicate: float | None = 0.95
+    alerts: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.rules if r not in RULES]
+        if unknown:
+            raise ValueError(f"unknown rules {unknown}; known: {', '.join(RULES)}")
+
+    def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False) -> str:
+        for reference in self.held_out:
+            hit = reference.exact(mol)
+            if hit is not None:
+                return f"leak: is held-out molecule {hit} ({reference.name})"
+            if self.near_duplicate is not None:
+                nearest, similarity = reference.nearest(mol)
+                if similarity >= self.near_duplicate:
+                    return f"leak: near-duplicate of held-out {nearest} ({reference.name}, Tanimoto {similarity:.2f})"
+        if self.seeds is not None and not allow_seed_copy:
+            hit = self.seeds.exact(mol)
+            if hit is not None:
+                return f"copy of seed {hit}"
+        if self.alerts:
+            hits = find_alerts(mol, self.alerts)
+            if hits:
+                return f"alerts: {'; '.join(hits)}"
+        if self.rules:
+            properties = compute_properties(mol)
+            failed = [name for name in self.rules if not check_rule(name, properties).passed]
+            if failed:
+                return f"fails rules: {', '.join(failed)}"
+        return ""
+
+
+def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = False,
+                smiles_column: str = "smiles") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split synthetic ``rows`` into (kept, removed); ``removed`` has a ``removed_because`` column.
+
+    Rows whose SMILES do not parse are removed too, with the parser's reason. Exact duplicates
+    within ``rows`` (same molecule, same ``method`` and seed) keep their first occurrence.
+    """
+    reasons = []
+    seen: set[tuple] = set()
+    with quiet_rdkit():
+        for record in rows.to_dict("records"):
+            parsed = parse_smiles(record[smiles_column])
+            if not parsed.ok:
+                reasons.append(f"invalid: {parsed.failure.value}: {parsed.message}")
+                continue
+            key = (record[smiles_column] if allow_seed_copy else molecule_keys(parsed.mol)[0],
+                   record.get("method"), record.get("seed_smiles"))
+            if key in seen:
+                reasons.append("duplicate within the synthetic set")
+                continue
+            seen.add(key)
+            reasons.append(guard.check(parsed.mol, allow_seed_copy=allow_seed_copy))
+    reasons = np.array(reasons, dtype=object)
+    keep = reasons == ""
+    removed = rows[~keep].copy()
+    removed["removed_because"] = reasons[~keep]
+    return rows[keep].reset_index(drop=True), removed.reset_index(drop=True)

@@ -1,0 +1,116 @@
+"""Augmentation: enumeration, leak guards, analogues, balanced sets, provenance on every row."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+from typer.testing import CliRunner
+
+from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
+from molgen.augment.provenance import PROVENANCE_COLUMNS
+from molgen.cli import app
+from molgen.data.registry import load_smiles
+
+
+@pytest.fixture(scope="module")
+def series():
+    return load_smiles("moses-sample", "test")[:20]
+
+
+def test_enumerated_smiles_are_valid_distinct_and_canonicalize_to_their_source(series):
+    rows, failed = enumerate_smiles(series + ["C1CC", "c1ccccc1"], k=8, seed=3)
+    assert failed["input_row"].tolist() == [21] and failed["removed_because"][0].startswith("invalid input: syntax")
+    for source, group in rows.groupby("seed_smiles"):
+        assert group["smiles"].is_unique
+        assert all(Chem.MolToSmiles(Chem.MolFromSmiles(s)) == source for s in group["smiles"])
+    counts = rows.groupby("input_row").size()
+    assert (counts.drop(22) == 8).all()
+    assert counts[22] < 8  # benzene has fewer than 8 distinct spellings; none is repeated to make up the number
+    again, _ = enumerate_smiles(series, k=8, seed=3)
+    assert again["smiles"].tolist() == rows["smiles"][: len(again)].tolist()
+
+
+def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
+    planted = series[5]
+    other_spelling = Chem.MolToSmiles(Chem.MolFromSmiles(planted), canonical=False, doRandom=True)
+    assert other_spelling != planted
+    guard = Guard(held_out=[ReferenceSet("test split", [other_spelling])], near_duplicate=None)
+    rows, _ = enumerate_smiles(series, k=4, seed=0)
+    kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
+    source = Chem.MolToSmiles(Chem.MolFromSmiles(planted))
+    assert source not in set(kept["seed_smiles"])
+    assert len(removed) == 4 and removed["removed_because"].str.startswith("leak: is held-out molecule").all()
+    # stereo-free spelling of a stereo molecule is caught too
+    stereo = ReferenceSet("held", ["C[C@H](N)c1ccccc1"])
+    assert stereo.exact(Chem.MolFromSmiles("NC(C)c1ccccc1")) == "C[C@H](N)c1ccccc1"
+
+
+def test_near_duplicates_alerts_and_rules_are_removed_with_reasons():
+    guard = Guard(held_out=[ReferenceSet("held", ["CCCCCCCCCCCCCCO"])], near_duplicate=0.8, alerts=["pains"], rules=["lipinski"])
+    rows = pd.DataFrame({"smiles": ["CCCCCCCCCCCCCCCO", "c1ccc(N=Nc2ccccc2)cc1", "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+                                    "CC(=O)Nc1ccc(O)cc1", "nonsense"], "method": "x", "seed_smiles": None})
+    kept, removed = apply_guard(rows, guard)
+    assert kept["smiles"].tolist() == ["CC(=O)Nc1ccc(O)cc1"]
+    reasons = removed.set_index("smiles")["removed_because"]
+    assert reasons["CCCCCCCCCCCCCCCO"].startswith("leak: near-duplicate")
+    assert reasons["nonsense"].startswith("invalid")
+    assert reasons["c1ccc(N=Nc2ccccc2)cc1"].startswith("alerts: pains")
+    assert reasons["CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"].startswith("fails rules: lipinski")
+
+
+def test_analogues_stay_inside_the_window_and_carry_provenance(series):
+    kept, removed = analogues(series[:3], per_seed=5, min_similarity=0.35, max_similarity=0.9, samples_per_seed=60, seed=1)
+    assert len(kept) > 0 and set(PROVENANCE_COLUMNS) <= set(kept.columns)
+    assert kept.groupby("seed_smiles").size().max() <= 5
+    assert kept["method"].eq("analogue:prefix").all() and kept["checkpoint"].str.contains("sha256:").all()
+    seeds = {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in series[:3]}
+    assert not set(kept["smiles"]) & seeds  # no copies
+    from molgen.scoring.similarity import morgan_fingerprint
+    from rdkit import DataStructs
+
+    for row in kept.itertuples():
+        similarity = DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(row.smiles)),
+                                                    morgan_fingerprint(Chem.MolFromSmiles(row.seed_smiles)))
+        assert 0.35 <= similarity <= 0.9 and similarity == pytest.approx(row.similarity)
+        assert {"min_similarity", "max_similarity", "prefix_fraction"} <= set(json.loads(row.params))
+    assert removed["removed_because"].str.len().gt(0).all()
+    with pytest.raises(ValueError, match="does not ship yet"):
+        analogues(series[:1], methods=["latent"])
+
+
+def test_balanced_set_reaches_its_target_histogram():
+    smiles = load_smiles("moses-sample", "train")[:300]
+    rows, removed, histogram = balance(smiles, "mw", bins=5, value_range=(250, 400), per_bin=80, seed=0, max_samples=20_000)
+    assert histogram["reached"].all()
+    inside = rows[rows["bin"] >= 0]
+    counts = np.bincount(inside["bin"], minlength=5)
+    assert (counts >= 80).all()
+    assert (counts[histogram["before"].to_numpy() < 80] == 80).all()  # short bins filled exactly, nothing beyond
+    synthetic = rows[rows["method"] == "balance"]
+    assert len(synthetic) == histogram["added"].sum() > 0
+    assert synthetic["params"].notna().all() and synthetic["checkpoint"].notna().all()
+    for row in synthetic.itertuples():
+        low, high = histogram.loc[row.bin, ["low", "high"]]
+        assert low <= row.mw <= high
+    assert not set(synthetic["smiles"]) & set(rows.loc[rows["method"] == "original", "smiles"])
+
+
+def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
+    source = tmp_path / "series.csv"
+    source.write_text("smiles\n" + "\n".join(series[:5]) + "\nC1CC\n")
+    held = tmp_path / "held.smi"
+    held.write_text(Chem.MolToSmiles(Chem.MolFromSmiles(series[0]), canonical=False, doRandom=True) + "\n")
+    out = tmp_path / "enumerated.csv"
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "3", "--held-out", str(held)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out)
+    report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
+    assert len(rows) == 12 and set(PROVENANCE_COLUMNS) <= set(rows.columns)
+    assert report["removed_because"].str.startswith("leak").sum() == 3 and report["removed_because"].str.startswith("invalid").sum() == 1
+    bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
+    assert bad.exit_code == 2 and "not a property" in bad.output
