@@ -1,34 +1,21 @@
 """The molgen workbench (Streamlit). Run it with `make app` (http://localhost:8501).
 
-UI code only: everything it shows comes from the molgen library.
+UI code only: every page calls the molgen library; the run store is shared, each browser
+session keeps its own state.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from molgen import __version__
-from molgen.chem import canonical_smiles, parse_smiles
-from molgen.data.registry import REGISTRY
-
-st.set_page_config(page_title="molgen workbench", layout="wide")
-st.title("molgen workbench")
-st.caption(f"molgen {__version__}: generative design of small molecules")
-
-st.subheader("Datasets")
-st.table(
-    [
-        {"dataset": entry.name, "available": "yes" if entry.is_available() else "no: molgen data fetch " + entry.name,
-         "splits": ", ".join(entry.splits), "description": entry.description}
-        for entry in REGISTRY.values()
-    ]
-)
-
-st.subheader("Check a SMILES")
-smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", help="Parsed and sanitized by RDKit; nothing is corrected.")
-if smiles:
-    result = parse_smiles(smiles)
-    if result.ok:
-        st.success(f"valid: canonical SMILES {canonical_smiles(result.mol)}")
-    else:
-        st.error(f"not a valid molecule ({result.failure.value}): {result.message}")
+st.set_page_config(page_title="molgen workbench", page_icon="⚗️", layout="wide")
+navigation = st.navigation([
+    st.Page("pages/home.py", title="Home", default=True),
+    st.Page("pages/generate.py", title="Generate"),
+    st.Page("pages/browse.py", title="Browse"),
+    st.Page("pages/latent.py", title="Latent space"),
+    st.Page("pages/compare.py", title="Compare"),
+    st.Page("pages/augment.py", title="Augment"),
+    st.Page("pages/export.py", title="Export"),
+])
+navigation.run()

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -114,7 +115,8 @@ def _training_set(data: str) -> frozenset[str] | None:
 def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
              profile: str | ScoringProfile = "drug-like", seed: int = 0, name: str | None = None,
              max_samples: int | None = None, chunk_size: int = 1000, sample_options: dict | None = None,
-             store: RunStore | None = None, n_jobs: int = 1, progress: bool = True) -> Run:
+             store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
+             on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
     """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
 
     Args:
@@ -128,6 +130,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         chunk_size: molecules sampled per stored chunk (the unit of resuming).
         sample_options: passed to the generator (``temperature``, ``top_k``, ``top_p``, ...).
         store: the run store (default: ``$MOLGEN_HOME/runs.sqlite``).
+        on_chunk: called after every stored chunk with (molecules accepted, n, sampled), for
+            progress bars outside a terminal (the web app).
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -145,10 +149,11 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     run_id = store.create_run(name=name, model=family, checkpoint=str(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
                               native=native, profile=profile.to_dict(), versions=package_versions())
-    return _execute(store, run_id, generator, progress)
+    return _execute(store, run_id, generator, progress, on_chunk)
 
 
-def resume(run: str, *, store: RunStore | None = None, progress: bool = True) -> Run:
+def resume(run: str, *, store: RunStore | None = None, progress: bool = True,
+           on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
     """Continue a run that was interrupted (or stopped by its budget, once the budget is raised)."""
     store = store or RunStore()
     record = store.run(run)
@@ -159,7 +164,7 @@ def resume(run: str, *, store: RunStore | None = None, progress: bool = True) ->
         raise ValueError(f"run {record['id']}: {checkpoint} changed since the run started (sha256 differs); "
                          "resuming would mix two models")
     generator = _load_generator(record["model"], checkpoint)
-    return _execute(store, record["id"], generator, progress)
+    return _execute(store, record["id"], generator, progress, on_chunk)
 
 
 def _load_generator(family: str, checkpoint: Path):
@@ -174,7 +179,7 @@ def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, st
     return Conditions(), {}
 
 
-def _execute(store: RunStore, run_id: str, generator, progress: bool) -> Run:
+def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=None) -> Run:
     record = store.run(run_id)
     params, n, seed = record["params"], record["n_requested"], record["seed"]
     conditions = conditions_from_dict(record["conditions"])
@@ -208,6 +213,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool) -> Run:
             timings["scoring"] = round(timings.get("scoring", 0.0) + t2 - t1, 3)
             index += 1
             bar.update(min(new_accepted, max(0, n - bar.n)))
+            if on_chunk is not None:
+                on_chunk(accepted, n, sampled)
     except BaseException:
         store.update_run(run_id, status="interrupted", message="interrupted; continue with `molgen generate --resume "
                          f"{run_id}`", timings=timings)

@@ -222,7 +222,8 @@ class RunStore:
             db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
 
     def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
-                   limit: int | None = None, ranges: dict[str, tuple[float | None, float | None]] | None = None,
+                   limit: int | None = None, offset: int = 0,
+                   ranges: dict[str, tuple[float | None, float | None]] | None = None,
                    columns: list[str] | None = None) -> pd.DataFrame:
         """A run's candidates as a DataFrame, filtered and sorted in SQL.
 
@@ -232,6 +233,47 @@ class RunStore:
         """
         run_id = self.resolve(run)
         known = set(self._columns())
+        clauses, values = self._where(run_id, ranked_only, ranges, known)
+        if order_by not in known:
+            raise KeyError(f"cannot sort by {order_by!r}; known: {', '.join(sorted(known))}")
+        order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
+        if order_by == "rank" and not descending and not ranked_only:
+            order = "rank = 0, rank ASC"  # unranked (0) last
+        wanted = ", ".join(_quote(c) for c in ["id", *[c for c in columns if c != "id"]]) if columns else "*"
+        if columns and (unknown := [c for c in columns if c not in known]):
+            raise KeyError(f"no candidate column {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        sql = f"SELECT {wanted} FROM candidates WHERE {' AND '.join(clauses)} ORDER BY {order}, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        cursor = self._db.execute(sql, values)
+        frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+        kinds = dict(self._db.execute("SELECT name, kind FROM candidate_columns").fetchall())
+        fixed = set(_FIXED_COLUMNS)
+        for column in list(frame.columns):
+            if column not in fixed and not columns and frame[column].isna().all():
+                frame = frame.drop(columns=[column])  # a column only other runs' profiles fill
+            elif kinds.get(column) == "bool":
+                frame[column] = frame[column].astype("boolean")
+        return frame
+
+    def count(self, run: str, *, ranked_only: bool = False,
+              ranges: dict[str, tuple[float | None, float | None]] | None = None) -> int:
+        """How many candidates :meth:`candidates` would return with these filters (and no limit)."""
+        clauses, values = self._where(self.resolve(run), ranked_only, ranges, set(self._columns()))
+        return self._db.execute(f"SELECT count(*) FROM candidates WHERE {' AND '.join(clauses)}", values).fetchone()[0]
+
+    def column_bounds(self, run: str, columns: list[str]) -> dict[str, tuple[float | None, float | None]]:
+        """(min, max) of each column over a run's candidates (for slider ends)."""
+        known = set(self._columns())
+        present = [c for c in columns if c in known]
+        if not present:
+            return {}
+        row = self._db.execute(f"SELECT {', '.join(f'min({_quote(c)}), max({_quote(c)})' for c in present)} "
+                               "FROM candidates WHERE run_id = ?", (self.resolve(run),)).fetchone()
+        return {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(present)}
+
+    @staticmethod
+    def _where(run_id: str, ranked_only: bool, ranges, known: set[str]) -> tuple[list[str], list]:
         clauses, values = ["run_id = ?"], [run_id]
         if ranked_only:
             clauses.append("rank > 0")
@@ -244,27 +286,7 @@ class RunStore:
             if high is not None:
                 clauses.append(f"{_quote(column)} <= ?")
                 values.append(high)
-        if order_by not in known:
-            raise KeyError(f"cannot sort by {order_by!r}; known: {', '.join(sorted(known))}")
-        order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
-        if order_by == "rank" and not descending:
-            order = "rank = 0, rank ASC"  # unranked (0) last
-        wanted = ", ".join(_quote(c) for c in ["id", *[c for c in columns if c != "id"]]) if columns else "*"
-        if columns and (unknown := [c for c in columns if c not in known]):
-            raise KeyError(f"no candidate column {unknown[0]!r}; known: {', '.join(sorted(known))}")
-        sql = f"SELECT {wanted} FROM candidates WHERE {' AND '.join(clauses)} ORDER BY {order}, id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        cursor = self._db.execute(sql, values)
-        frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
-        kinds = dict(self._db.execute("SELECT name, kind FROM candidate_columns").fetchall())
-        fixed = set(_FIXED_COLUMNS)
-        for column in list(frame.columns):
-            if column not in fixed and not columns and frame[column].isna().all():
-                frame = frame.drop(columns=[column])  # a column only other runs' profiles fill
-            elif kinds.get(column) == "bool":
-                frame[column] = frame[column].astype("boolean")
-        return frame
+        return clauses, values
 
     def rejects(self, run: str) -> pd.DataFrame:
         cursor = self._db.execute("SELECT chunk, text, reason FROM rejects WHERE run_id = ? ORDER BY rowid", (self.resolve(run),))

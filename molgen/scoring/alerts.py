@@ -98,3 +98,15 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
         else:
             hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
     return hits
+
+
+def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
+    """Each alert ``mol`` hits (RDKit catalogs only), with the atom indices of its match, for highlighting."""
+    out: dict[str, list[int]] = {}
+    for name in expand_alert_sets(sets):
+        if name == "moses":
+            continue  # MOSES rules (charges, rings, elements) are not substructure matches
+        for entry in _catalog(name).GetMatches(mol):
+            atoms = sorted({atom for match in entry.GetFilterMatches(mol) for _, atom in match.atomPairs})
+            out[f"{name}:{entry.GetDescription()}"] = atoms
+    return out

@@ -58,3 +58,12 @@ def substructure_query(text: str) -> Chem.Mol:
 
 def has_substructure(mol: Chem.Mol, query: Chem.Mol) -> bool:
     return mol.HasSubstructMatch(query)
+
+
+def nearest_neighbours(mol: Chem.Mol, references: list, reference_smiles: Sequence[str], k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` reference molecules most similar to ``mol`` (Morgan Tanimoto), most similar first."""
+    if not references:
+        return []
+    sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(mol), references))
+    best = np.argsort(-sims, kind="stable")[:k]
+    return [(reference_smiles[i], float(sims[i])) for i in best]

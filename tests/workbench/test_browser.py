@@ -1,0 +1,130 @@
+"""End to end in a real headless Chromium: generate, filter, select, export a CSV, and screenshot every page.
+
+Playwright drives Debian's chromium (``/usr/bin/chromium``; `.ci/run` installs it when missing).
+Screenshots go to ``test-artifacts/workbench/`` (or ``$MOLGEN_TEST_ARTIFACTS``) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from molgen.runs import RunStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("MOLGEN_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "workbench"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                                                "(bash .ci/run installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "MOLGEN_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "workbench" / "app.py"), "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                pytest.fail(f"streamlit did not start: {process.stdout.read().decode(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}", tmp_path / "home"
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished rerunning the script."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_timeout(300)
+
+
+def test_generate_filter_select_export_in_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url, home = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(120_000)
+
+        page.goto(url)
+        page.get_by_text("Check a SMILES").wait_for()
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "1-home.png"), full_page=True)
+
+        page.goto(f"{url}/generate")
+        field = page.get_by_label("Molecules (valid, unique, meeting every condition)")
+        field.fill("24")
+        field.press("Enter")
+        _settle(page)
+        page.get_by_role("button", name="Generate").click()
+        page.get_by_text("meet every condition").wait_for()
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "2-generate.png"), full_page=True)
+        assert "Traceback" not in page.content()
+
+        page.goto(f"{url}/browse")
+        page.get_by_text("candidates match").wait_for()
+        _settle(page)
+        before = int(page.get_by_text("candidates match").inner_text().split()[0].replace(",", ""))
+        page.get_by_text("No structural alerts").click()
+        _settle(page)
+        after = int(page.get_by_text("candidates match").inner_text().split()[0].replace(",", ""))
+        assert 0 < after <= before
+        page.get_by_text("select #1", exact=True).click()
+        _settle(page)
+        page.get_by_text("select #2", exact=True).click()
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "3-browse.png"), full_page=True)
+
+        for name in ("latent", "compare", "augment"):
+            page.goto(f"{url}/{name}")
+            page.get_by_role("heading", name={"latent": "Latent space", "compare": "Compare", "augment": "Augment"}[name]).wait_for()
+            _settle(page)
+            page.screenshot(path=str(ARTIFACTS / f"4-{name}.png"), full_page=True)
+            assert "Traceback" not in page.content()
+
+        page.goto(f"{url}/export")
+        page.get_by_text("candidates will be exported").wait_for()
+        page.get_by_text("Only the selected candidates").click()
+        _settle(page)
+        assert page.get_by_text("candidates will be exported").inner_text().startswith("2 candidates")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        target = tmp_path / "selected.csv"
+        download.value.save_as(target)
+        page.screenshot(path=str(ARTIFACTS / "5-export.png"), full_page=True)
+        browser.close()
+
+    exported = pd.read_csv(target)
+    with RunStore(home / "runs.sqlite") as store:
+        run_id = store.runs()["id"].iloc[0]
+        selected = store.candidates(run_id, ranked_only=True, ranges={"selected": (1, 1)})
+    assert len(exported) == 2
+    assert exported["smiles"].tolist() == selected["smiles"].tolist()
+    assert exported["rank"].is_monotonic_increasing and exported["score"].is_monotonic_decreasing

@@ -1,0 +1,102 @@
+"""What every workbench page shares: the run store, cached models, depictions, field checks.
+
+UI helpers only; the chemistry and the data come from molgen.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from rdkit import Chem
+from rdkit.Chem.Draw import rdMolDraw2D
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.models.base import PRETRAINED_DIR
+from molgen.runs.store import RunStore
+
+#: The key scores shown everywhere, with their labels.
+KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
+
+
+def store() -> RunStore:
+    """This browser session's connection to the shared run store (runs are shared, state is not)."""
+    if "store" not in st.session_state:
+        st.session_state["store"] = RunStore()
+    return st.session_state["store"]
+
+
+def shipped_checkpoints() -> dict[str, Path]:
+    """Label -> path of every shipped checkpoint (the label says its family and architecture)."""
+    import json
+
+    out = {}
+    for path in sorted(PRETRAINED_DIR.glob("*.pt")):
+        card = path.with_suffix(".json")
+        info = json.loads(card.read_text()) if card.is_file() else {}
+        label = f"{path.stem} ({info.get('family', '?')}, {info.get('parameters', 0) / 1e6:.1f} M parameters)"
+        out[label] = path
+    return out
+
+
+@st.cache_resource(show_spinner="loading the model")
+def load_model(path: str):
+    """A generator, loaded once per process and shared by every session."""
+    from molgen.models.base import load
+
+    return load(path)
+
+
+def depict(smiles: str, size: tuple[int, int] = (260, 200), highlight: list[int] | None = None) -> str:
+    """An RDKit SVG of ``smiles`` (atoms in ``highlight`` drawn highlighted); '' if it does not parse."""
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        return ""
+    drawer = rdMolDraw2D.MolDraw2DSVG(*size)
+    drawer.drawOptions().clearBackground = False
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=highlight or [])
+    drawer.FinishDrawing()
+    return drawer.GetDrawingText()
+
+
+def show_svg(svg: str, caption: str = "") -> None:
+    if svg:
+        st.image(svg, caption=caption or None)
+
+
+def smiles_field(label: str, value: str = "", *, key: str, help: str | None = None, smarts: bool = False) -> tuple[str, bool]:
+    """A SMILES (or SMARTS) text field with its verdict shown right under it; returns (text, ok)."""
+    text = st.text_input(label, value=value, key=key, help=help).strip()
+    if not text:
+        return "", True
+    if smarts:
+        from molgen.scoring.similarity import substructure_query
+
+        try:
+            substructure_query(text)
+            return text, True
+        except ValueError as error:
+            st.error(str(error))
+            return text, False
+    result = parse_smiles(text)
+    if not result.ok:
+        st.error(f"not a valid molecule ({result.failure.value}): {result.message}")
+        return text, False
+    return text, True
+
+
+def run_picker(label: str = "Run", key: str = "run") -> str | None:
+    """Choose a stored run (newest first; the one just generated in this session by default)."""
+    runs = store().runs()
+    if runs.empty:
+        st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
+        return None
+    labels = {f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}": r.id for r in runs.itertuples()}
+    ids = list(labels.values())
+    current = st.session_state.get("run_id")
+    index = ids.index(current) if current in ids else 0
+    choice = st.selectbox(label, list(labels), index=index, key=key)
+    st.session_state["run_id"] = labels[choice]
+    return labels[choice]

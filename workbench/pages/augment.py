@@ -1,0 +1,95 @@
+"""Augment: SMILES enumeration, generative analogues and property-balanced sets; preview and download."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
+from molgen.chem.parse import parse_smiles
+from molgen.scoring.properties import PROPERTIES
+
+st.title("Augment")
+text = st.text_area("Input molecules (one SMILES per line)", "\n".join([
+    "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "O=C(NCc1ccco1)c1ccc(F)cc1"]),
+    height=140, key="aug_input")
+upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
+held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line)", key="aug_held", height=80)
+method = st.radio("Method", ["enumerate", "analogues", "balance"], horizontal=True, key="aug_method")
+
+
+def _input_smiles() -> list[str]:
+    if upload is not None:
+        import tempfile
+        from pathlib import Path
+
+        from molgen.data.files import FileFormatError, read_molecules
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / upload.name
+            path.write_bytes(upload.getvalue())
+            try:
+                return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
+            except FileFormatError as error:
+                st.error(str(error))
+                return []
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+smiles = _input_smiles()
+invalid = [s for s in smiles if not parse_smiles(s).ok]
+if invalid:
+    st.warning(f"{len(invalid)} input rows are not valid molecules and will be reported, not used: {', '.join(invalid[:5])}")
+held = [line.strip() for line in held_text.splitlines() if line.strip()]
+guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
+
+if method == "enumerate":
+    k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
+elif method == "analogues":
+    per_seed = st.slider("Analogues per seed", 1, 100, 10, key="aug_per_seed")
+    window = st.slider("Similarity window (Tanimoto to the seed)", 0.0, 1.0, (0.4, 0.95), 0.05, key="aug_window")
+    methods = st.multiselect("Generators", ["prefix", "fine-tune"], default=["prefix"], key="aug_methods")
+else:
+    prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
+    bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
+    per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
+    budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
+seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
+
+if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
+    with st.spinner("augmenting"):
+        histogram = None
+        try:
+            if method == "enumerate":
+                rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
+                rows, guarded = apply_guard(rows, guard, allow_seed_copy=True)
+                removed = pd.concat([removed, guarded], ignore_index=True)
+            elif method == "analogues":
+                rows, removed = analogues(smiles, per_seed=per_seed, min_similarity=window[0], max_similarity=window[1],
+                                          methods=methods or ["prefix"], seed=int(seed), guard=guard)
+            else:
+                rows, removed, histogram = balance(smiles, prop, bins=bins, per_bin=int(per_bin) or None,
+                                                   max_samples=int(budget), seed=int(seed), guard=guard)
+        except ValueError as error:
+            st.error(str(error))
+            st.stop()
+    st.session_state["aug_result"] = (rows, removed, histogram)
+
+if "aug_result" in st.session_state:
+    rows, removed, histogram = st.session_state["aug_result"]
+    st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
+    if histogram is not None:
+        st.dataframe(histogram, hide_index=True)
+    st.markdown("**Preview**")
+    st.dataframe(rows.head(50), hide_index=True, width="stretch")
+    buffer = io.StringIO()
+    rows.to_csv(buffer, index=False)
+    st.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{method}.csv", mime="text/csv",
+                       key="aug_download")
+    if len(removed):
+        with st.expander(f"Removed ({len(removed):,})"):
+            st.dataframe(removed, hide_index=True, width="stretch")
+            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name="removed.csv",
+                               mime="text/csv", key="aug_removed_download")

@@ -1,0 +1,131 @@
+"""Browse: a run's candidates as a grid and a table, filtered and sorted by any score; select; details."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+from rdkit import Chem
+
+from molgen.scoring.alerts import alert_atoms
+from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
+from workbench.common import KEY_SCORES, depict, run_picker, show_svg, store
+
+FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
+NEIGHBOUR_POOL = 50_000
+
+
+@st.cache_resource(show_spinner="fingerprinting the training set")
+def training_neighbours(data: str) -> tuple[list, list[str], str]:
+    """Fingerprints of (up to NEIGHBOUR_POOL of) a model's training molecules, and how many that is."""
+    import numpy as np
+
+    from molgen.data.registry import load_smiles
+
+    try:
+        smiles = load_smiles(data, "train")
+    except (KeyError, FileNotFoundError):
+        return [], [], f"the training set {data!r} is not available here"
+    note = f"all {len(smiles):,} training molecules"
+    if len(smiles) > NEIGHBOUR_POOL:
+        picked = np.random.default_rng(0).choice(len(smiles), NEIGHBOUR_POOL, replace=False)
+        smiles = [smiles[i] for i in sorted(picked)]
+        note = f"a fixed random {NEIGHBOUR_POOL:,} of the training molecules"
+    return reference_fingerprints(smiles), smiles, note
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def column_bounds(run_id: str, updated: float) -> dict:
+    """Slider ends: a full scan of the run, so done once per run version (``updated`` changes when it does)."""
+    return store().column_bounds(run_id, FILTERABLE)
+
+
+def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
+    store().set_selected(run_id, [smiles], bool(st.session_state[key]))
+
+
+st.title("Browse")
+run_id = run_picker()
+if run_id:
+    record = store().run(run_id)
+    bounds = column_bounds(run_id, record["updated"])
+    ranges = {}
+    with st.sidebar:
+        st.header("Filters")
+        ranked_only = st.toggle("Only molecules meeting the run's conditions", value=True, key="browse_ranked")
+        for column in FILTERABLE:
+            low, high = bounds.get(column, (None, None))
+            if low is None or high is None or not high > low:
+                continue
+            low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
+            chosen = st.slider(KEY_SCORES.get(column, column), low, high, (low, high), key=f"browse_{column}_{run_id}")
+            if chosen != (low, high):
+                ranges[column] = chosen
+        if st.toggle("No structural alerts", key="browse_alerts"):
+            ranges["alerts"] = (0, 0)
+        if "lipinski_pass" in store()._columns() and st.toggle("Passes Lipinski", key="browse_lipinski"):
+            ranges["lipinski_pass"] = (1, 1)
+        if st.toggle("Novel only", key="browse_novel"):
+            ranges["novel"] = (1, 1)
+        if st.toggle("Selected only", key="browse_selected"):
+            ranges["selected"] = (1, 1)
+    sort_columns = ["rank", *FILTERABLE, "alerts"]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort")
+    descending = c2.toggle("Descending", value=order_by not in ("rank", "sa"), key=f"browse_desc_{order_by}")
+    page_size = c3.selectbox("Per page", [12, 24, 48, 96], key="browse_page_size")
+    total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
+    pages = max(1, math.ceil(total / page_size))
+    page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
+    frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
+                               limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
+    st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {record['name']}).")
+    if frame.empty:
+        st.info("No candidate matches these filters." if total == 0 and ranges else
+                "This run has no ranked candidates: " + record["message"])
+    else:
+        grid_tab, table_tab = st.tabs(["Grid", "Table"])
+        with grid_tab:
+            columns = st.columns(4)
+            for i, row in enumerate(frame.itertuples()):
+                with columns[i % 4]:
+                    show_svg(depict(row.smiles), f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}")
+                    key = f"select_{run_id}_{row.smiles}"
+                    st.checkbox(f"select #{row.rank}", value=bool(row.selected), key=key,
+                                on_change=_toggle_selected, args=(run_id, row.smiles, key))
+        with table_tab:
+            shown = ["rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "selected", "log_likelihood"]
+            st.dataframe(frame[[c for c in shown if c in frame.columns]], hide_index=True, width="stretch")
+
+        st.subheader("Details")
+        choice = st.selectbox("Candidate", [f"#{r.rank} {r.smiles}" for r in frame.itertuples()], key="browse_detail")
+        row = frame.iloc[[f"#{r.rank} {r.smiles}" for r in frame.itertuples()].index(choice)]
+        mol = Chem.MolFromSmiles(row["smiles"])
+        if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
+            st.error(f"{row['smiles']} does not parse with this RDKit; no details to show")
+            st.stop()
+        hits = alert_atoms(mol, ["pains", "brenk"])
+        left, right = st.columns([3, 2])
+        with left:
+            highlight = sorted({a for atoms in hits.values() for a in atoms})
+            show_svg(depict(row["smiles"], (520, 400), highlight), "alert atoms highlighted" if highlight else "")
+            if hits:
+                st.warning("Alerts: " + "; ".join(hits))
+            elif row.get("alerts", 0):
+                st.warning(f"Alerts: {row['alert_names']}")
+        with right:
+            numbers = {k: v for k, v in row.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "id"}
+            st.dataframe({"property": list(numbers), "value": [round(float(v), 4) for v in numbers.values()]},
+                         hide_index=True, width="stretch", height=360)
+        from molgen.models.base import load_checkpoint
+
+        try:
+            data = load_checkpoint(record["checkpoint"]).get("training", {}).get("data")
+        except Exception:  # noqa: BLE001 -- a checkpoint moved since the run: no neighbours, say so
+            data = None
+        if data:
+            fps, smiles, note = training_neighbours(data)
+            st.markdown(f"**Nearest training-set neighbours** (Morgan Tanimoto, among {note})")
+            for column, (neighbour, similarity) in zip(st.columns(3), nearest_neighbours(mol, fps, smiles, 3)):
+                with column:
+                    show_svg(depict(neighbour, (240, 180)), f"{similarity:.2f} · {neighbour}")

@@ -1,0 +1,61 @@
+"""Compare: the shipped models side by side on the MOSES metrics, with published baselines, and property distributions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from molgen.metrics.report import PUBLISHED, markdown_table, published_rows
+from molgen.models.base import PRETRAINED_DIR
+from workbench.common import run_picker, store
+
+st.title("Compare")
+st.subheader("MOSES metrics")
+rows = {}
+for card_path in sorted(PRETRAINED_DIR.glob("*.json")):
+    card = json.loads(card_path.read_text())
+    if card.get("metrics"):
+        rows[f"molgen {card_path.stem} (ours)"] = card["metrics"]
+known = pd.read_csv(PUBLISHED)["model"].tolist()
+baselines = st.multiselect("Published baselines", known, default=[m for m in ("CharRNN", "VAE", "DiGress") if m in known],
+                           key="compare_baselines")
+published = published_rows(tuple(baselines)) if baselines else {}
+if rows:
+    st.markdown(markdown_table({**rows, **published}))
+    st.caption("Ours: 30,000 samples each, seed 0, no valence correction, against MOSES test and scaffold-test; "
+               "the measurement is in each checkpoint's model card. FCD depends on n: read it beside n.")
+else:
+    st.info("No shipped checkpoint has measured metrics in its model card yet.")
+
+st.subheader("Property distributions: a run against the training set")
+run_id = run_picker(key="compare_run")
+if run_id:
+    from molgen.data.registry import load_smiles
+    from molgen.scoring.properties import PROPERTIES
+
+    @st.cache_data(show_spinner="computing training-set properties")
+    def training_properties(n: int = 5000) -> pd.DataFrame:
+        from rdkit import Chem
+
+        smiles = load_smiles("moses-sample", "train")[:n]
+        mols = [Chem.MolFromSmiles(s) for s in smiles]
+        return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in ("qed", "sa", "logp", "mw")})
+
+    generated = store().candidates(run_id, columns=["qed", "sa", "logp", "mw"])
+    reference = training_properties()
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 4, figsize=(16, 3.2))
+    for axis, prop in zip(axes, ("qed", "sa", "logp", "mw")):
+        values = np.concatenate([reference[prop].to_numpy(), generated[prop].dropna().to_numpy()])
+        bins = np.linspace(np.nanmin(values), np.nanmax(values), 40)
+        axis.hist(reference[prop], bins=bins, density=True, alpha=0.5, label="MOSES train (sample)")
+        axis.hist(generated[prop].dropna(), bins=bins, density=True, alpha=0.5, label="this run")
+        axis.set_title(PROPERTIES[prop].description.split(",")[0].split("(")[0])
+    axes[0].legend(fontsize=8)
+    st.pyplot(figure)
+    st.caption(f"{len(generated):,} candidates of the run (conditions and deduplication applied) against 5,000 "
+               "molecules of the committed MOSES training sample.")

@@ -1,0 +1,42 @@
+"""Export: the selection or the filtered ranked set of any run as CSV, SDF or Parquet, with its manifest."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from molgen.runs.export import ExportError, export_run, select_candidates
+from workbench.common import run_picker, store
+
+st.title("Export")
+run_id = run_picker()
+if run_id:
+    record = store().run(run_id)
+    c1, c2 = st.columns(2)
+    with c1:
+        selected_only = st.toggle("Only the selected candidates", key="export_selected")
+        top = st.number_input("Best N (0 = all)", 0, 1_000_000, 0, key="export_top")
+        diverse_on = st.toggle("Diverse: no two more similar than ...", key="export_diverse_on")
+        diverse = st.slider("Tanimoto", 0.0, 1.0, 0.6, 0.05, key="export_diverse", disabled=not diverse_on)
+    with c2:
+        where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where")
+        fmt = st.radio("Format", ["csv", "sdf", "parquet"], horizontal=True, key="export_format")
+    options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
+               "selected_only": selected_only}
+    try:
+        preview = select_candidates(store(), run_id, **options)
+    except ExportError as error:
+        st.error(str(error))
+        st.stop()
+    st.markdown(f"**{len(preview):,}** candidates will be exported from run {record['name']}.")
+    st.dataframe(preview.head(20), hide_index=True, width="stretch")
+    if len(preview):
+        with tempfile.TemporaryDirectory() as folder:
+            path = export_run(store(), run_id, Path(folder) / f"{record['name']}.{fmt}", **options)
+            data = path.read_bytes()
+            manifest = path.with_name(path.name + ".manifest.json").read_text()
+        st.download_button(f"Download {fmt.upper()}", data, file_name=path.name, key="export_download")
+        st.download_button("Download the manifest (JSON)", manifest, file_name=path.name + ".manifest.json",
+                           mime="application/json", key="export_manifest")

@@ -1,0 +1,105 @@
+"""Generate: a model, how many, decoding options, conditions, a scoring profile; the run lands in the store."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from molgen.models.base import Conditions
+from molgen.runs import generate
+from molgen.runs.conditions import ConditionError, ConditionFilter
+from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
+from workbench.common import load_model, shipped_checkpoints, smiles_field, store
+
+#: Property sliders: (label, low, high, default window, step).
+SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
+           "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW", 0.0, 800.0, (200.0, 500.0), 5.0),
+           "tpsa": ("TPSA", 0.0, 250.0, (20.0, 140.0), 1.0)}
+
+st.title("Generate")
+checkpoints = shipped_checkpoints()
+left, right = st.columns([1, 1])
+with left:
+    model_label = st.selectbox("Model", list(checkpoints), key="gen_model")
+    model = load_model(str(checkpoints[model_label]))
+    conditional = list(getattr(model.config, "conditions", []))
+    st.caption(f"family {model.family}; " + (f"steers natively towards {', '.join(conditional)}" if conditional
+                                              else "no native property conditioning: conditions are met by filtering"))
+    n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n")
+    seed = st.number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed")
+    name = st.text_input("Run name (optional)", key="gen_name")
+    with st.expander("Decoding"):
+        temperature = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
+        top_k = st.number_input("Top-k (0 = off)", 0, 100, 0, key="gen_top_k")
+        top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.01, key="gen_top_p")
+        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, 20 * int(n), key="gen_budget")
+
+with right:
+    st.markdown("**Conditions**")
+    ranges = {}
+    for prop, (label, low, high, default, step) in SLIDERS.items():
+        on = st.checkbox(f"{label} range", key=f"gen_on_{prop}")
+        if on:
+            ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed")
+    scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
+    avoid_text = st.text_area("Avoid these substructures (one SMARTS per line)", key="gen_avoid", height=80)
+    avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
+    avoid_ok = True
+    for line in avoid:
+        from molgen.scoring.similarity import substructure_query
+
+        try:
+            substructure_query(line)
+        except ValueError as error:
+            st.error(f"avoid: {error}")
+            avoid_ok = False
+    reference, reference_ok = smiles_field("Stay near this molecule (SMILES)", key="gen_reference")
+    min_similarity = st.slider("Minimum similarity to it (Tanimoto)", 0.0, 1.0, 0.3, 0.05, key="gen_min_sim",
+                               disabled=not reference)
+
+st.markdown("**Scoring profile**")
+profile_name = st.selectbox("Profile", shipped_profiles(), key="gen_profile")
+profile_text = st.text_area("Edit it here (TOML)", load_profile(profile_name).to_toml(), height=200, key=f"gen_toml_{profile_name}")
+profile, profile_ok = None, True
+try:
+    import tomllib
+
+    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="the profile editor")
+except (ProfileError, tomllib.TOMLDecodeError) as error:
+    st.error(f"profile: {error}")
+    profile_ok = False
+
+conditions = Conditions(ranges=ranges, scaffold=scaffold or None, avoid=avoid, similar_to=reference or None,
+                        min_similarity=min_similarity if reference else 0.0)
+ready = scaffold_ok and avoid_ok and reference_ok and profile_ok
+if ready:
+    try:
+        ConditionFilter(conditions)
+    except ConditionError as error:
+        st.error(str(error))
+        ready = False
+
+if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
+    bar = st.progress(0.0, text="sampling")
+
+    def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
+        bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
+
+    options = {"temperature": temperature}
+    if top_k:
+        options["top_k"] = int(top_k)
+    if top_p < 1:
+        options["top_p"] = float(top_p)
+    run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
+                   name=name or None, max_samples=int(max_samples), sample_options=options, store=store(), progress=False,
+                   on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
+    record = run.record
+    st.session_state["run_id"] = run.id
+    bar.progress(1.0, text="done")
+    counts = record["counts"]
+    (st.success if record["status"] == "complete" else st.warning)(f"run {record['name']}: {record['message']}")
+    st.write(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} (no correction) · duplicates removed "
+             f"{counts['duplicates']:,} · novel {counts['novelty'] if counts['novelty'] is not None else 'unknown'} · "
+             f"ranked {counts['accepted']:,}")
+    for what, how in record["native"].items():
+        st.caption(f"{what}: met natively by {how}; every condition is also enforced by filtering")
+    st.caption("Open **Browse** to filter, select and inspect this run, or **Export** to download it.")
