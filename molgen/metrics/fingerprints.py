@@ -2,9 +2,10 @@
 
 MOSES's SNN and IntDiv need, for every generated molecule, the maximum (or the mean of a
 power of) its Tanimoto similarity to tens of thousands of molecules. The intersection
-counts of two sets of 0/1 vectors are one matrix product, which BLAS does fast on any CPU;
-bfloat16 holds 0/1 exactly and products are accumulated in float32, so the counts are exact
-integers. Fingerprints are 1024-bit Morgan radius 2, as MOSES uses.
+counts of two sets of 0/1 vectors are one matrix product. It runs as an int8 x int8 -> int32
+product (``torch._int_mm``: VNNI on x86, about twice as fast as bfloat16 on the 2-core machine)
+where this PyTorch has one, else in bfloat16 with float32 accumulation; both hold 0/1 and the
+counts exactly. Fingerprints are 1024-bit Morgan radius 2, as MOSES uses.
 """
 
 from __future__ import annotations
@@ -29,13 +30,39 @@ def moses_fingerprint(mol: Chem.Mol) -> np.ndarray:
     return _generator().GetFingerprintAsNumPy(mol).astype(np.uint8)
 
 
+def _int8_matmul_works() -> bool:
+    try:
+        probe = torch.ones(17, 8, dtype=torch.int8)
+        return int(torch._int_mm(probe, probe.T.contiguous())[0, 0]) == 8
+    except (AttributeError, RuntimeError):
+        return False
+
+
+#: The dtype intersections are computed in: int8 where ``torch._int_mm`` runs on this CPU.
+DEFAULT_DTYPE = torch.int8 if _int8_matmul_works() else torch.bfloat16
+
+
 def _as_matrix(fps: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(fps)).to(dtype)
 
 
+def _intersections(gen: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+    """(len(gen), len(ref)) counts of shared on-bits, as float32 (exact integers)."""
+    if gen.dtype != torch.int8:
+        return (gen @ ref.T).float()
+    # torch._int_mm wants more than 16 rows and a multiple of 8 columns: pad with empty rows, then cut them off.
+    rows, cols = len(gen), len(ref)
+    pad_rows, pad_cols = max(0, 17 - rows), (-cols) % 8
+    if pad_rows:
+        gen = torch.cat([gen, gen.new_zeros(pad_rows, gen.shape[1])])
+    if pad_cols:
+        ref = torch.cat([ref, ref.new_zeros(pad_cols, ref.shape[1])])
+    return torch._int_mm(gen, ref.T.contiguous())[:rows, :cols].float()
+
+
 def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tensor, gen_counts: torch.Tensor) -> torch.Tensor:
     """(len(gen), len(ref)) Tanimoto similarities; two empty fingerprints count as identical (MOSES: 0/0 -> 1)."""
-    both = (gen @ ref.T).float()  # intersections: exact integers (0/1 inputs, float32 accumulation)
+    both = _intersections(gen, ref)
     union = (ref_counts[None, :] - both).add_(gen_counts[:, None])
     sims = both.div_(union.clamp_(min=1.0))  # in place: these blocks are large
     if (gen_counts == 0).any() and (ref_counts == 0).any():
@@ -43,7 +70,7 @@ def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tens
     return sims
 
 
-def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype = torch.bfloat16) -> np.ndarray:
+def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype = DEFAULT_DTYPE) -> np.ndarray:
     """For each row of ``gen_fps``, the highest Tanimoto similarity to any row of ``ref_fps``."""
     if len(gen_fps) == 0 or len(ref_fps) == 0:
         return np.zeros(len(gen_fps))
@@ -61,7 +88,7 @@ def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dt
 
 
 def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), block: int = 4096,
-                         dtype: torch.dtype = torch.bfloat16) -> dict[int, np.ndarray]:
+                         dtype: torch.dtype = DEFAULT_DTYPE) -> dict[int, np.ndarray]:
     """For each row, mean over all rows (itself included) of Tanimoto**p, for each ``p``."""
     n = len(fps)
     if n == 0:
@@ -76,7 +103,7 @@ def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), bloc
     return {p: (total / n).numpy() for p, total in sums.items()}
 
 
-def nearest_neighbour_similarity(fps: np.ndarray, block: int = 4096, dtype: torch.dtype = torch.bfloat16) -> np.ndarray:
+def nearest_neighbour_similarity(fps: np.ndarray, block: int = 4096, dtype: torch.dtype = DEFAULT_DTYPE) -> np.ndarray:
     """For each row, the highest Tanimoto similarity to any *other* row (0 for a single row)."""
     n = len(fps)
     best = torch.zeros(n)
