@@ -215,6 +215,10 @@ def test_condition_dropout_hides_targets_at_the_asked_rate(vocabulary):
     assert abs(torch.isnan(values).float().mean().item() - 0.3) < 0.01
     present = values[~torch.isnan(values[:, 0]), 0]
     assert torch.allclose(present, torch.tensor(1.0))  # (0.8 - 0.6) / 0.2
+    together = normalised_conditions(model, labels, np.arange(20_000), 0.0, torch.Generator().manual_seed(0), drop_all=0.5)
+    rows_hidden = torch.isnan(together)
+    assert torch.equal(rows_hidden[:, 0], rows_hidden[:, 1])  # all of a row's targets hidden at once, or none
+    assert abs(rows_hidden[:, 0].float().mean().item() - 0.5) < 0.015
 
 
 def test_conditional_training_from_the_command_line(tmp_path):

@@ -56,6 +56,7 @@ class TrainConfig:
     seed: int = 0
     randomize_smiles: bool = False    # randomized (non-canonical) SMILES augmentation
     condition_dropout: float = 0.3    # chance of hiding each property target during training
+    condition_drop_all: float = 0.1   # chance of hiding every target of a molecule (unconditional sampling)
     bf16: bool = False                # bfloat16 autocast for the forward pass (CPUs with AVX512-BF16: ~1.7x)
 
     def to_dict(self) -> dict:

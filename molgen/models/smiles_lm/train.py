@@ -97,9 +97,10 @@ def learning_rate(step: int, config: TrainConfig) -> float:
 
 
 def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.ndarray, dropout: float = 0.0,
-                          generator: torch.Generator | None = None) -> torch.Tensor | None:
+                          generator: torch.Generator | None = None, drop_all: float = 0.0) -> torch.Tensor | None:
     """The network's condition input for ``rows`` of ``labels``: normalised, each hidden (NaN) with
-    probability ``dropout`` so that one model learns to sample with any subset of targets."""
+    probability ``dropout`` and all of a row's hidden together with probability ``drop_all``, so
+    that one model learns to sample with any subset of targets, none included."""
     if labels is None or not model.config.conditions:
         return None
     mean = torch.tensor(model.config.condition_mean, dtype=torch.float32)
@@ -107,6 +108,8 @@ def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.n
     values = (torch.from_numpy(labels[rows]).float() - mean) / std
     if dropout > 0:
         hidden = torch.rand(values.shape, generator=generator) < dropout
+        if drop_all > 0:
+            hidden |= torch.rand(len(values), 1, generator=generator) < drop_all
         values = values.masked_fill(hidden, float("nan"))
     return values
 
@@ -206,7 +209,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(step, config)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                conditions = normalised_conditions(model, train_labels, index, config.condition_dropout, dropout_generator)
+                conditions = normalised_conditions(model, train_labels, index, config.condition_dropout, dropout_generator,
+                                                   config.condition_drop_all)
                 loss, count = _loss(model, tokens, conditions)
             optimizer.zero_grad(set_to_none=True)
             (loss / count).backward()
