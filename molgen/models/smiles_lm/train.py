@@ -106,10 +106,9 @@ def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.n
     mean = torch.tensor(model.config.condition_mean, dtype=torch.float32)
     std = torch.tensor(model.config.condition_std, dtype=torch.float32)
     values = (torch.from_numpy(labels[rows]).float() - mean) / std
-    if dropout > 0:
+    if dropout > 0 or drop_all > 0:
         hidden = torch.rand(values.shape, generator=generator) < dropout
-        if drop_all > 0:
-            hidden |= torch.rand(len(values), 1, generator=generator) < drop_all
+        hidden |= torch.rand(len(values), 1, generator=generator) < drop_all
         values = values.masked_fill(hidden, float("nan"))
     return values
 
