@@ -29,7 +29,7 @@ from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.tokenizer import tokenize
-from molgen.models.base import Conditions, FAMILIES
+from molgen.models.base import Conditions, shipped_checkpoint
 from molgen.scoring.similarity import morgan_fingerprint
 
 METHODS = ("prefix", "fine-tune", "latent", "inpaint")
@@ -98,7 +98,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     for method in methods:
         if method not in METHODS:
             raise ValueError(f"unknown analogue method {method!r}; use {', '.join(METHODS)}")
-        if method in _NEEDS and _NEEDS[method] not in FAMILIES:
+        if method in _NEEDS and shipped_checkpoint(_NEEDS[method]) is None:
             raise ValueError(f"method {method!r} needs the {_NEEDS[method]} family, which molgen does not ship yet; "
                              f"use prefix or fine-tune")
     from molgen.models.base import load

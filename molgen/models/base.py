@@ -101,9 +101,16 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
 
 
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.
-FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM"}
+FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": "molgen.models.graph_vae.model:GraphVAE"}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt"}
+
+
+def shipped_checkpoint(family: str) -> Path | None:
+    """The shipped default checkpoint of a family, or ``None`` when this molgen ships none yet."""
+    name = DEFAULT_CHECKPOINTS.get(family)
+    path = PRETRAINED_DIR / name if name else None
+    return path if path is not None and path.is_file() else None
 
 
 def family_class(family: str):
@@ -119,9 +126,9 @@ def load(family_or_path: str | Path) -> Generator:
     """A generator: the shipped default of a family (``"smiles-lm"``) or any checkpoint path."""
     text = str(family_or_path)
     if text in FAMILIES:
-        path = PRETRAINED_DIR / DEFAULT_CHECKPOINTS[text]
-        if not path.is_file():
-            raise CheckpointError(f"no shipped checkpoint for {text} ({path} is missing)")
+        path = shipped_checkpoint(text)
+        if path is None:
+            raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and pass its path")
         return family_class(text).load(path)
     payload_family = load_checkpoint(family_or_path).get("family")
     return family_class(payload_family).load(family_or_path)

@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import DEFAULT_CHECKPOINTS, FAMILIES, PRETRAINED_DIR, Conditions, load_checkpoint
+from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
 from molgen.runs.store import RunStore
 from molgen.scoring.profiles import ScoringProfile, load_profile
@@ -72,7 +72,12 @@ class Run:
 def resolve_checkpoint(model: str) -> tuple[str, Path]:
     """(family, checkpoint path) for a family name (its shipped default) or a checkpoint path."""
     if model in FAMILIES:
-        return model, PRETRAINED_DIR / DEFAULT_CHECKPOINTS[model]
+        from molgen.models.base import shipped_checkpoint
+
+        path = shipped_checkpoint(model)
+        if path is None:
+            raise FileNotFoundError(f"molgen ships no {model} checkpoint yet; give a checkpoint path")
+        return model, path
     path = Path(model)
     return load_checkpoint(path).get("family"), path
 

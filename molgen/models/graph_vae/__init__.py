@@ -1,0 +1,1 @@
+"""Graph VAE: a GINE encoder and a valence-masked autoregressive graph decoder (BFS order)."""

@@ -1,0 +1,78 @@
+"""Moving through the graph VAE's latent space: encode, decode, interpolate, analogues, optimise."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from rdkit import Chem, DataStructs
+from torch_geometric.data import Batch
+
+from molgen.chem.graph import mol_to_graph
+from molgen.chem.parse import parse_smiles
+from molgen.data.graphs import graph_to_data
+from molgen.models.graph_vae.sample import decode_latents
+from molgen.scoring.similarity import morgan_fingerprint
+
+
+def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0) -> torch.Tensor:
+    """Latent means (or samples) of molecules; a SMILES that does not parse or fit raises ``ValueError`` naming it."""
+    data = []
+    for s in smiles:
+        parsed = parse_smiles(s)
+        if not parsed.ok:
+            raise ValueError(f"{s!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
+        data.append(graph_to_data(mol_to_graph(parsed.mol, model.vocabulary)))
+    with torch.no_grad():
+        mu, logvar = model.encoder(Batch.from_data_list(data))
+    if not sample:
+        return mu
+    generator = torch.Generator().manual_seed(seed)
+    return mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp()
+
+
+def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0) -> list[str]:
+    return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed)]
+
+
+def reconstruction_accuracy(model, smiles: Sequence[str]) -> float:
+    """Fraction of molecules whose greedy decoding of the latent mean gives the same canonical SMILES (no stereo)."""
+    decoded = decode(model, encode(model, smiles))
+    same = [Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False) == d for s, d in zip(smiles, decoded)]
+    return float(np.mean(same))
+
+
+def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool = False) -> list[tuple[float, str]]:
+    """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), with where."""
+    z0, z1 = encode(model, [start, end])
+    fractions = torch.linspace(0, 1, steps)
+    if spherical:
+        omega = torch.arccos(torch.clamp(torch.dot(z0 / z0.norm(), z1 / z1.norm()), -1, 1))
+        path = torch.stack([(torch.sin((1 - f) * omega) * z0 + torch.sin(f * omega) * z1) / torch.sin(omega)
+                            if omega > 1e-6 else z0 for f in fractions])
+    else:
+        path = torch.stack([(1 - f) * z0 + f * z1 for f in fractions])
+    met, out = set(), []
+    for f, s in zip(fractions.tolist(), decode(model, path)):
+        if s and s not in met:
+            met.add(s)
+            out.append((f, s))
+    return out
+
+
+def analogues(model, seed_smiles: str, n: int = 20, radius: float = 0.5, *, seed: int = 0) -> list[tuple[str, float]]:
+    """Distinct molecules decoded around a seed's latent point at ``radius``, each with its Tanimoto to the seed."""
+    z = encode(model, [seed_smiles])[0]
+    generator = torch.Generator().manual_seed(seed)
+    directions = torch.randn(n, len(z), generator=generator)
+    points = z + radius * directions / directions.norm(dim=1, keepdim=True)
+    reference = morgan_fingerprint(Chem.MolFromSmiles(seed_smiles))
+    seen, out = set(), []
+    for s in decode(model, points):
+        mol = Chem.MolFromSmiles(s) if s else None
+        if mol is None or s in seen:
+            continue
+        seen.add(s)
+        out.append((s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol))))
+    return sorted(out, key=lambda item: -item[1])

@@ -1,0 +1,310 @@
+"""The graph VAE: a GINE encoder to a latent z, and a decoder that builds the graph from z atom
+by atom and bond by bond in breadth-first order, masking every choice that would break valence.
+
+Decoding, one atom ``t`` at a time:
+
+1. a GRU state ``h_t`` (started from z) picks the atom type of ``t``, or STOP;
+2. for every earlier atom ``j`` (in order), a bond class (none, single, double, triple) given
+   ``h_t``, the new atom and ``j``'s own state;
+3. the new atom and its bonds become the GRU's next input.
+
+Masks (the same in training, from the true partial graph, and in sampling): a bond of order
+``k`` needs ``k`` free valence on both atoms (``capacities`` per atom type, the largest bond-order
+sum seen in training); a new atom must bond to some earlier atom (so ``none`` is ruled out at the
+last earlier atom that still has free valence when no bond was made yet); an atom can only be
+added while some earlier atom has free valence, else the molecule stops. Every decoded graph is
+therefore connected and within every atom's capacity by construction.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch_geometric.nn import GINEConv, global_add_pool, global_mean_pool
+
+from molgen.chem.graph import AtomVocabulary, MolGraph
+from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.graph_vae.config import GraphVAEConfig
+
+FAMILY = "graph-vae"
+NUM_BOND_CLASSES = 4  # none, single, double, triple (class k has bond order k)
+
+
+def bfs_order(graph: MolGraph) -> np.ndarray:
+    """Atom indices in breadth-first order from atom 0, neighbours by index (the decoding order)."""
+    n = graph.num_atoms
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for i, j in graph.bonds:
+        neighbours[int(i)].append(int(j))
+        neighbours[int(j)].append(int(i))
+    order, seen = [], [False] * n
+    for root in range(n):  # a disconnected graph: each fragment in turn
+        if seen[root]:
+            continue
+        seen[root] = True
+        queue = deque([root])
+        while queue:
+            atom = queue.popleft()
+            order.append(atom)
+            for other in sorted(neighbours[atom]):
+                if not seen[other]:
+                    seen[other] = True
+                    queue.append(other)
+    return np.array(order, dtype=np.int64)
+
+
+def to_sequences(graphs: list[MolGraph], max_atoms: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Atom types (B, N) in BFS order (-1 = padding), bond classes (B, N, N) symmetric, and lengths (B,)."""
+    n = min(max(g.num_atoms for g in graphs), max_atoms)
+    atoms = torch.full((len(graphs), n), -1, dtype=torch.long)
+    bonds = torch.zeros((len(graphs), n, n), dtype=torch.long)
+    lengths = torch.zeros(len(graphs), dtype=torch.long)
+    for b, graph in enumerate(graphs):
+        if graph.num_atoms > max_atoms:
+            raise ValueError(f"a molecule with {graph.num_atoms} atoms exceeds max_atoms {max_atoms}")
+        order = bfs_order(graph)
+        position = np.empty_like(order)
+        position[order] = np.arange(len(order))
+        atoms[b, :len(order)] = torch.from_numpy(graph.atoms[order])
+        for (i, j), kind in zip(graph.bonds, graph.bond_types):
+            p, q = int(position[i]), int(position[j])
+            bonds[b, p, q] = bonds[b, q, p] = int(kind) + 1
+        lengths[b] = len(order)
+    return atoms, bonds, lengths
+
+
+class Encoder(nn.Module):
+    """GINE message passing over atom and bond embeddings, pooled (mean and sum) to q(z | G)."""
+
+    def __init__(self, config: GraphVAEConfig):
+        super().__init__()
+        h = config.hidden_dim
+        self.atom = nn.Embedding(config.num_atom_types, h)
+        self.bond = nn.Embedding(NUM_BOND_CLASSES - 1, h)
+        self.layers = nn.ModuleList(
+            GINEConv(nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, h)), edge_dim=h) for _ in range(config.encoder_layers))
+        self.norms = nn.ModuleList(nn.LayerNorm(h) for _ in range(config.encoder_layers))
+        self.out = nn.Sequential(nn.Linear(2 * h, h), nn.ReLU(), nn.Linear(h, 2 * config.latent_dim))
+
+    def forward(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.atom(batch.x)
+        edges = self.bond(batch.edge_attr)
+        for layer, norm in zip(self.layers, self.norms):
+            x = x + F.relu(norm(layer(x, batch.edge_index, edges)))
+        pooled = torch.cat([global_mean_pool(x, batch.batch), global_add_pool(x, batch.batch) / 10.0], dim=1)
+        mu, logvar = self.out(pooled).chunk(2, dim=1)
+        return mu, logvar.clamp(-10, 10)
+
+
+class Decoder(nn.Module):
+    """z -> graph, autoregressive in BFS order (see the module docstring)."""
+
+    def __init__(self, config: GraphVAEConfig):
+        super().__init__()
+        h, v = config.hidden_dim, config.num_atom_types
+        self.config = config
+        self.stop = v  # atom class index meaning "no more atoms"
+        self.atom = nn.Embedding(v, h)
+        self.position = nn.Embedding(config.max_atoms + 1, h)
+        self.start = nn.Parameter(torch.zeros(h))
+        self.bond_message = nn.ModuleList(nn.Linear(h, h, bias=False) for _ in range(NUM_BOND_CLASSES - 1))
+        self.z_state = nn.Linear(config.latent_dim, h)
+        self.z_input = nn.Linear(config.latent_dim, h)
+        self.gru = nn.GRU(h, h, batch_first=True)
+        self.atom_head = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, v + 1))
+        self.edge_head = nn.Sequential(nn.Linear(2 * h, h), nn.ReLU(), nn.Linear(h, NUM_BOND_CLASSES))
+        self.register_buffer("capacity", torch.tensor(config.capacities, dtype=torch.long), persistent=False)
+
+    def node_features(self, atoms: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(atoms.shape[1], device=atoms.device)
+        return self.atom(atoms.clamp(min=0)) + self.position(positions)[None]
+
+    def messages(self, node: torch.Tensor, bonds: torch.Tensor) -> torch.Tensor:
+        """For each atom, the sum over its bonded earlier atoms of a bond-type transform of their features."""
+        n = node.shape[1]
+        earlier = torch.tril(torch.ones(n, n, dtype=torch.bool, device=node.device), diagonal=-1)
+        out = torch.zeros_like(node)
+        for k, transform in enumerate(self.bond_message, start=1):
+            out = out + transform(((bonds == k) & earlier).float() @ node)
+        return out
+
+    def forward(self, z: torch.Tensor, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor,
+                use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced (atom NLL summed, bond NLL summed), each per molecule."""
+        b, n = atoms.shape
+        node = self.node_features(atoms)
+        step_in = node + self.messages(node, bonds)  # what atom t tells step t+1
+        inputs = torch.cat([self.start.expand(b, 1, -1), step_in], dim=1) + self.z_input(z)[:, None]
+        states, _ = self.gru(inputs, torch.tanh(self.z_state(z))[None])  # (B, N+1, H): state t picks atom t
+        # atoms: target a_t for t < length, STOP at t = length, nothing after
+        targets = torch.cat([atoms, torch.full((b, 1), -1, dtype=torch.long)], dim=1)
+        targets[torch.arange(b), lengths] = self.stop
+        atom_logits = self.atom_head(states)
+        if use_masks:
+            atom_logits = atom_logits.masked_fill(~self._atom_mask(atoms, bonds, lengths), float("-inf"))
+        atom_nll = F.cross_entropy(atom_logits.reshape(-1, atom_logits.shape[-1]), targets.reshape(-1), ignore_index=-1,
+                                   reduction="none").view(b, n + 1).sum(1)
+        # bonds: every pair j < t < length
+        new = states[:, :n] + node                  # atom t as it is placed
+        old = states[:, :n] + node                  # atom j with the state that chose it
+        pair = torch.cat([new[:, :, None].expand(-1, -1, n, -1), old[:, None].expand(-1, n, -1, -1)], dim=-1)
+        edge_logits = self.edge_head(pair)         # (B, N, N, 4): [t, j]
+        if use_masks:
+            edge_logits = edge_logits.masked_fill(~self._edge_mask(atoms, bonds), float("-inf"))
+        real = torch.arange(n)[None] < lengths[:, None]
+        pairs = torch.tril(torch.ones(n, n, dtype=torch.bool), diagonal=-1)[None] & real[:, :, None] & real[:, None, :]
+        edge_targets = bonds.masked_fill(~pairs, -1)
+        bond_nll = F.cross_entropy(edge_logits.reshape(-1, NUM_BOND_CLASSES), edge_targets.reshape(-1), ignore_index=-1,
+                                   reduction="none").view(b, n, n).sum((1, 2))
+        return atom_nll, bond_nll
+
+    # -- masks from a (true or sampled) partial graph ------------------------------------
+
+    def _used_before(self, bonds: torch.Tensor) -> torch.Tensor:
+        """used[t, j]: bond orders atom j carries to atoms before t (j's load when t arrives)."""
+        return torch.cumsum(bonds, dim=1) - bonds
+
+    def _atom_mask(self, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, N+1, V+1): which atom classes step t may pick, given atoms 0..t-1 and their bonds."""
+        b, n = atoms.shape
+        cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)            # (B, N)
+        used = torch.cat([self._used_before(bonds), bonds.sum(2, keepdim=True).transpose(1, 2)], dim=1)  # (B, N+1, N)
+        # free valence of each earlier atom j when step t starts
+        free = (cap[:, None, :] - used).clamp(min=0)
+        earlier = torch.tril(torch.ones(n + 1, n, dtype=torch.bool), diagonal=-1)[None]
+        any_free = ((free > 0) & earlier).any(2)                                      # (B, N+1)
+        mask = torch.ones(b, n + 1, self.stop + 1, dtype=torch.bool)
+        can_bond = self.capacity >= 1
+        steps = torch.arange(n + 1)[None]
+        grow = (any_free | (steps == 0)) & (steps < self.config.max_atoms)
+        mask[..., :self.stop] = grow[..., None] & (can_bond[None, None] | (steps == 0)[..., None])
+        mask[:, 0, self.stop] = False  # a molecule has at least one atom
+        return mask
+
+    def _edge_mask(self, atoms: torch.Tensor, bonds: torch.Tensor) -> torch.Tensor:
+        """(B, N, N, 4): which bond classes (t, j) may take, deciding j = 0, 1, ... for each t."""
+        cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)
+        free_j = cap[:, None, :] - self._used_before(bonds)                         # j's free valence when t arrives
+        made = torch.cumsum(bonds, dim=2) - bonds                                     # t's bonds to atoms before j
+        free_t = cap[:, :, None] - made
+        room = torch.minimum(free_j, free_t)                                          # (B, N, N)
+        orders = torch.arange(NUM_BOND_CLASSES)
+        mask = orders[None, None, None] <= room[..., None]
+        n = atoms.shape[1]
+        earlier = torch.tril(torch.ones(n, n, dtype=torch.bool), diagonal=-1)[None]
+        available = (free_j > 0) & earlier
+        later_available = torch.flip(torch.cumsum(torch.flip(available.long(), [2]), 2), [2]) - available.long() > 0
+        real = (atoms >= 0)[:, :, None]
+        must_bond = real & (made == 0) & available & ~later_available                 # last chance to connect t
+        mask[..., 0] = ~must_bond
+        return mask
+
+    # -- sampling ------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor, *, greedy: bool = False, temperature: float = 1.0, generator: torch.Generator | None = None,
+               use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Graphs from latents: atom types (B, N) (-1 after the end), bond classes (B, N, N), lengths."""
+        b, n_max = z.shape[0], self.config.max_atoms
+        h = torch.tanh(self.z_state(z))
+        z_in = self.z_input(z)
+        atoms = torch.full((b, n_max), -1, dtype=torch.long)
+        bonds = torch.zeros((b, n_max, n_max), dtype=torch.long)
+        states = torch.zeros(b, n_max, h.shape[1])
+        nodes = torch.zeros(b, n_max, h.shape[1])
+        load = torch.zeros(b, n_max, dtype=torch.long)  # bond orders each atom carries so far
+        done = torch.zeros(b, dtype=torch.bool)
+        step_input = self.start.expand(b, -1) + z_in
+        classes = torch.arange(NUM_BOND_CLASSES)[None]
+
+        def pick(logits: torch.Tensor) -> torch.Tensor:
+            if greedy:
+                return logits.argmax(-1)
+            return torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator).squeeze(1)
+
+        for t in range(n_max + 1):
+            h = self.gru(step_input[:, None], h[None])[1][0]
+            logits = self.atom_head(h)
+            free = self.capacity[atoms[:, :t].clamp(min=0)] - load[:, :t]        # (B, t) free valence now
+            allowed = torch.ones_like(logits, dtype=torch.bool)
+            if t == n_max:
+                allowed[:, :self.stop] = False
+            elif use_masks and t > 0:
+                allowed[:, :self.stop] = (free > 0).any(1)[:, None] & (self.capacity >= 1)[None]
+            if t == 0:
+                allowed[:, self.stop] = False
+            choice = pick(logits.masked_fill(~allowed, float("-inf")))
+            done = done | (choice == self.stop)
+            if done.all() or t == n_max:
+                break
+            atoms[:, t] = torch.where(done, -1, choice)
+            states[:, t] = h
+            nodes[:, t] = self.atom(atoms[:, t].clamp(min=0)) + self.position.weight[t]
+            cap_t = self.capacity[atoms[:, t].clamp(min=0)]
+            available = free > 0
+            later = (torch.flip(torch.cumsum(torch.flip(available.long(), [1]), 1), [1]) - available.long()) > 0
+            made = torch.zeros(b, dtype=torch.long)
+            for j in range(t):
+                edge_logits = self.edge_head(torch.cat([h + nodes[:, t], states[:, j] + nodes[:, j]], dim=-1))
+                if use_masks:
+                    allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
+                    allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
+                    edge_logits = edge_logits.masked_fill(~allowed, float("-inf"))
+                kind = torch.where(done, 0, pick(edge_logits))
+                bonds[:, t, j] = bonds[:, j, t] = kind
+                made += kind
+                load[:, j] += kind
+            load[:, t] = made
+            message = 0
+            for k, transform in enumerate(self.bond_message, start=1):
+                message = message + transform(((bonds[:, t, :t] == k).float()[:, None] @ nodes[:, :t]).squeeze(1))
+            step_input = nodes[:, t] + message + z_in
+        return atoms, bonds, (atoms >= 0).sum(1)
+
+
+class GraphVAE(nn.Module):
+    """The trained model: encoder, decoder, optional property head, and the atom vocabulary."""
+
+    family = FAMILY
+
+    def __init__(self, config: GraphVAEConfig, vocabulary: AtomVocabulary, training: dict | None = None):
+        super().__init__()
+        self.config, self.vocabulary = config, vocabulary
+        self.training_record = training or {}
+        self.encoder = Encoder(config)
+        self.decoder = Decoder(config)
+        self.property_head = (nn.Sequential(nn.Linear(config.latent_dim, config.hidden_dim), nn.ReLU(),
+                                            nn.Linear(config.hidden_dim, len(config.properties)))
+                              if config.properties else None)
+
+    @property
+    def training_info(self) -> dict:
+        return self.training_record
+
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, temperature: float = 1.0,
+               batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
+        """``n`` molecules decoded from the prior N(0, I); every one is valid by construction (valence masks)."""
+        from molgen.models.graph_vae.sample import sample_prior
+
+        return sample_prior(self, n, seed=seed, temperature=temperature, batch_size=batch_size, use_masks=use_masks)
+
+    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
+        return save_checkpoint(path, {"family": FAMILY, "config": self.config.to_dict(), "vocabulary": self.vocabulary.to_dict(),
+                                      "state_dict": state, "training": self.training_record, **(extra or {})})
+
+    @classmethod
+    def load(cls, path) -> "GraphVAE":
+        payload = load_checkpoint(path, FAMILY)
+        model = cls(GraphVAEConfig.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
+                    training=payload.get("training", {}))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
+        return model.eval()
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())

@@ -1,0 +1,195 @@
+"""Training the graph VAE: ELBO with KL annealing and free bits, an optional property head,
+validation every N steps, best-checkpoint saving, a CSV log and resuming after any interruption.
+
+Files beside ``OUT.pt`` (the best model, with its card ``OUT.json``): ``OUT.csv`` (log),
+``OUT.last.pt`` and ``OUT.state.pt`` (latest weights, optimizer, step, clock) for ``resume``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch_geometric.data import Batch
+from tqdm.auto import tqdm
+
+from molgen.chem.graph import AtomVocabulary
+from molgen.data.graphs import GraphDataset, featurize
+from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
+from molgen.models.graph_vae.model import GraphVAE, to_sequences
+from molgen.models.smiles_lm.train import data_fingerprint
+
+
+def capacities(dataset: GraphDataset) -> list[int]:
+    """For each atom type, the largest sum of bond orders any atom of that type carries in ``dataset``."""
+    load = torch.zeros(len(dataset.atoms), dtype=torch.long)
+    offsets = torch.repeat_interleave(dataset.atom_ptr[:-1], dataset.bond_ptr[1:] - dataset.bond_ptr[:-1])
+    orders = dataset.bond_types + 1
+    for column in (0, 1):
+        load.index_add_(0, dataset.bonds[:, column] + offsets, orders)
+    out = torch.zeros(len(dataset.vocabulary), dtype=torch.long)
+    out.scatter_reduce_(0, dataset.atoms, load, reduce="amax")
+    return out.tolist()
+
+
+def build_model(train_smiles: Sequence[str], *, latent_dim: int = 64, hidden_dim: int = 192, encoder_layers: int = 4,
+                properties: Sequence[str] = (), progress: bool = False) -> tuple[GraphVAE, GraphDataset]:
+    """A fresh model whose vocabulary, capacities and size limit come from the training molecules."""
+    dataset = featurize(list(train_smiles), progress=progress)
+    sizes = dataset.num_atoms()
+    config = GraphVAEConfig(num_atom_types=len(dataset.vocabulary), capacities=capacities(dataset), latent_dim=latent_dim,
+                            hidden_dim=hidden_dim, encoder_layers=encoder_layers, max_atoms=int(sizes.max()) + 2,
+                            properties=list(properties))
+    return GraphVAE(config, dataset.vocabulary), dataset
+
+
+def _batch(model: GraphVAE, dataset: GraphDataset, index: np.ndarray):
+    graphs = [dataset.graph(int(i)) for i in index]
+    data = Batch.from_data_list([dataset[int(i)] for i in index])
+    atoms, bonds, lengths = to_sequences(graphs, model.config.max_atoms)
+    return data, atoms, bonds, lengths
+
+
+def elbo_terms(model: GraphVAE, data, atoms, bonds, lengths, *, sample: bool = True, generator=None):
+    """Per-molecule reconstruction NLL (atoms + bonds) and per-dimension KL (batch mean)."""
+    mu, logvar = model.encoder(data)
+    z = mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp() if sample else mu
+    atom_nll, bond_nll = model.decoder(z, atoms, bonds, lengths)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean(0)
+    return atom_nll, bond_nll, kl, mu
+
+
+@torch.no_grad()
+def validate(model: GraphVAE, dataset: GraphDataset, batch_size: int = 256) -> dict[str, float]:
+    model.eval()
+    totals = {"recon": 0.0, "kl": 0.0}
+    count = 0
+    for start in range(0, len(dataset), batch_size):
+        index = np.arange(start, min(start + batch_size, len(dataset)))
+        atom_nll, bond_nll, kl, _ = elbo_terms(model, *_batch(model, dataset, index), sample=False)
+        totals["recon"] += float((atom_nll + bond_nll).sum())
+        totals["kl"] += float(kl.sum()) * len(index)
+        count += len(index)
+    model.train()
+    return {k: v / max(count, 1) for k, v in totals.items()}
+
+
+def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
+          *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True, command: str | None = None,
+          train_labels: np.ndarray | None = None) -> dict:
+    """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation ELBO)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    noise = torch.Generator().manual_seed(config.seed)
+    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress)
+    valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
+    usable = np.flatnonzero(train_set.num_atoms().numpy() <= model.config.max_atoms)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
+    if resume is not None:
+        model.load_state_dict(GraphVAE.load(resume).state_dict())
+        state_path = Path(str(resume).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
+        if state_path.is_file():
+            state = torch.load(state_path, map_location="cpu", weights_only=True)
+            optimizer.load_state_dict(state["optimizer"])
+            step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
+    log_path = out.with_suffix(".csv")
+    new_log = not (resume and log_path.is_file())
+    log = open(log_path, "w" if new_log else "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
+    started = time.perf_counter() - elapsed
+    budget = config.max_minutes * 60 if config.max_minutes else float("inf")
+    bar = tqdm(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)
+    running = {"recon": 0.0, "kl": 0.0, "n": 0}
+    card: dict = {}
+    model.train()
+    stop = False
+    while not stop:
+        order = usable[np.random.default_rng([config.seed, epoch]).permutation(len(usable))]
+        batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        for index in batches[position:]:
+            position += 1
+            lr = _learning_rate(step, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            beta = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+            atom_nll, bond_nll, kl, mu = elbo_terms(model, *_batch(model, train_set, index), generator=noise)
+            recon = (atom_nll + bond_nll).mean()
+            loss = recon + beta * kl.clamp(min=config.free_bits).sum()
+            if model.property_head is not None and train_labels is not None:
+                target = torch.from_numpy(train_labels[index]).float()
+                target = (target - torch.tensor(model.config.property_mean)) / torch.tensor(model.config.property_std)
+                loss = loss + config.property_weight * torch.nn.functional.mse_loss(model.property_head(mu), target)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            step += 1
+            running["recon"] += recon.item() * len(index)
+            running["kl"] += kl.sum().item() * len(index)
+            running["n"] += len(index)
+            bar.update(1)
+            elapsed = time.perf_counter() - started
+            stop = step >= config.max_steps or elapsed >= budget
+            if step % config.eval_every == 0 or stop:
+                valid = validate(model, valid_set)
+                train_recon, train_kl = running["recon"] / running["n"], running["kl"] / running["n"]
+                running = {"recon": 0.0, "kl": 0.0, "n": 0}
+                writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", round(beta, 4), f"{train_recon:.4f}",
+                                 f"{train_kl:.4f}", f"{valid['recon']:.4f}", f"{valid['kl']:.4f}"])
+                log.flush()
+                bar.set_postfix(recon=f"{valid['recon']:.2f}", kl=f"{valid['kl']:.2f}")
+                model.training_record = {
+                    "data": data_name, "data_fingerprint": data_fingerprint(list(train_smiles)), "molecules": len(usable),
+                    "valid_molecules": len(valid_set), "steps": step, "epochs": round(epoch + position / max(len(batches), 1), 3),
+                    "wall_minutes": round(elapsed / 60, 1), "threads": torch.get_num_threads(),
+                    "cpu_hours": round(elapsed / 3600 * torch.get_num_threads(), 2), "device": "cpu",
+                    "machine": platform.processor() or platform.machine(), "valid_recon_nll": round(valid["recon"], 4),
+                    "valid_kl": round(valid["kl"], 4), "train_config": config.to_dict(),
+                    "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+                score = valid["recon"] + valid["kl"]
+                if score < best:
+                    best = score
+                    model.save(out)
+                    card = write_card(model, out)
+                model.save(out.with_suffix(".last.pt"))
+                torch.save({"optimizer": optimizer.state_dict(), "step": step, "elapsed": elapsed, "best": best, "epoch": epoch,
+                            "position": position}, out.with_suffix(".state.pt"))
+            if stop:
+                break
+        else:
+            epoch, position = epoch + 1, 0
+    bar.close()
+    log.close()
+    return card
+
+
+def _learning_rate(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def write_card(model: GraphVAE, checkpoint: Path, metrics: dict | None = None) -> dict:
+    path = Path(checkpoint).with_suffix(".json")
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    card = {"family": model.family, "parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
+            "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
+            "config": model.config.to_dict(), "training": model.training_record,
+            "metrics": metrics if metrics is not None else previous.get("metrics", {})}
+    path.write_text(json.dumps(card, indent=1))
+    return card
