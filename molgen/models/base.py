@@ -103,7 +103,7 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.
 FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": "molgen.models.graph_vae.model:GraphVAE"}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
-DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt"}
+DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt"}
 
 
 def shipped_checkpoint(family: str) -> Path | None:

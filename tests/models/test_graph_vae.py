@@ -102,3 +102,35 @@ def test_no_shipped_graph_vae_is_a_clear_error():
     if shipped_checkpoint("graph-vae") is None:
         with pytest.raises(CheckpointError, match="ships no graph-vae checkpoint"):
             load("graph-vae")
+
+
+def test_property_directed_steps_move_the_prediction(smiles, tmp_path):
+    import numpy as np
+
+    from molgen.models.smiles_lm.labels import property_labels
+
+    torch.manual_seed(0)
+    train_smiles = smiles[:1500]
+    model, _ = build_model(train_smiles, latent_dim=16, hidden_dim=48, encoder_layers=2, properties=["qed", "logp"])
+    labels = property_labels(train_smiles, ["qed", "logp"], n_jobs=1, progress=False)
+    model.config.property_mean = np.nanmean(labels, 0).tolist()
+    model.config.property_std = np.nanstd(labels, 0).tolist()
+    from molgen.data.graphs import featurize
+
+    usable = featurize(train_smiles, model.vocabulary, progress=False)
+    assert len(usable) == len(train_smiles)
+    train(model, train_smiles, smiles[3000:3100], TrainConfig(batch_size=64, max_steps=60, eval_every=60, warmup_steps=5,
+                                                              kl_warmup_steps=30), tmp_path / "p.pt", progress=False,
+          train_labels=labels)
+    path = latent.optimise(model, smiles[0], {"logp": 6.0}, steps=30, lr=0.2)
+    assert path and path[0]["step"] == 0
+    assert path[-1]["predicted_logp"] > path[0]["predicted_logp"]  # the head's prediction climbs towards the target
+    assert all(_parses(p["smiles"]) for p in path)
+    with pytest.raises(ValueError, match="not mw"):
+        latent.optimise(model, smiles[0], {"mw": 300})
+
+
+def _parses(text: str) -> bool:
+    from rdkit import Chem
+
+    return Chem.MolFromSmiles(text) is not None

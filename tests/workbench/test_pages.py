@@ -91,3 +91,34 @@ def test_compare_shows_our_models_beside_published_baselines(stored_run):
     at = page("compare", stored_run)
     table = "\n".join(m.value for m in at.markdown)
     assert "CharRNN (published)" in table and "smiles-lm-lstm (ours)" in table
+
+
+def test_latent_page_with_a_graph_vae(tmp_path):
+    """The Latent page driven with a small graph VAE (the page picks up the shipped one the same way)."""
+    import numpy as np
+
+    from molgen.data.registry import load_smiles
+    from molgen.models.graph_vae.config import TrainConfig
+    from molgen.models.graph_vae.train import build_model, train
+    from molgen.models.smiles_lm.labels import property_labels
+
+    smiles = load_smiles("moses-sample", "train")[:800]
+    model, _ = build_model(smiles, latent_dim=8, hidden_dim=32, encoder_layers=1, properties=["qed"])
+    labels = property_labels(smiles, ["qed"], n_jobs=1, progress=False)
+    model.config.property_mean, model.config.property_std = [float(labels.mean())], [float(labels.std())]
+    out = tmp_path / "vae.pt"
+    train(model, smiles, smiles[:100], TrainConfig(batch_size=64, max_steps=20, eval_every=20, warmup_steps=2), out,
+          progress=False, train_labels=labels)
+    at = AppTest.from_file(str(PAGES / "latent.py"), default_timeout=180)
+    at.session_state["graph_vae_path"] = out
+    at.run()
+    assert not at.exception
+    at.button(key="latent_go_interp").click().run()
+    assert not at.exception and any("distinct molecules on the way" in m.value for m in at.markdown)
+    at.text_input(key="latent_seed").set_value("C1CC((").run()
+    assert "not valid SMILES syntax" in at.error[0].value
+    at.text_input(key="latent_seed").set_value("CCOc1ccccc1").run()
+    at.button(key="latent_go_analogues").click().run()
+    assert not at.exception
+    at.button(key="latent_go_push").click().run()
+    assert not at.exception and any("per step" in m.value for m in at.markdown)

@@ -1,13 +1,85 @@
-"""Latent space (graph VAE): interpolate, explore analogues, push towards targets."""
+"""Latent space (graph VAE): interpolate between two molecules, explore analogues, push towards targets."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from molgen.models.base import shipped_checkpoint
+from workbench.common import depict, load_model, show_svg, smiles_field
 
 st.title("Latent space")
-if shipped_checkpoint("graph-vae") is None:
+path = st.session_state.get("graph_vae_path") or shipped_checkpoint("graph-vae")
+if path is None:
     st.info("molgen does not ship a trained graph VAE yet, so there is no latent space to navigate here. "
             "For analogues of a seed molecule today, use the Augment page (prefix completion or a fine-tuned SMILES "
             "model) or a similarity condition on the Generate page.")
+    st.stop()
+
+from molgen.models.graph_vae import latent  # noqa: E402 -- only when a model exists
+
+model = load_model(str(path))
+st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every decoded graph is valid by construction "
+           "(the decoder masks choices that would break valence).")
+
+
+def grid(rows: list[tuple[str, str]], columns: int = 5) -> None:
+    for start in range(0, len(rows), columns):
+        for column, (smiles, caption) in zip(st.columns(columns), rows[start:start + columns]):
+            with column:
+                show_svg(depict(smiles, (220, 170)), caption)
+
+
+interpolate_tab, analogues_tab, push_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets"])
+with interpolate_tab:
+    start, start_ok = smiles_field("From", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_from")
+    end, end_ok = smiles_field("To", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", key="latent_to")
+    steps = st.slider("Points on the path", 3, 50, 12, key="latent_steps")
+    spherical = st.toggle("Spherical interpolation", key="latent_slerp")
+    if st.button("Interpolate", disabled=not (start and end and start_ok and end_ok), key="latent_go_interp"):
+        try:
+            met = latent.interpolate(model, start, end, steps, spherical=spherical)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.write(f"{len(met)} distinct molecules on the way")
+            grid([(s, f"{f:.2f} of the way") for f, s in met])
+
+with analogues_tab:
+    seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
+    count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
+    radius = st.slider("Latent radius", 0.05, 5.0, 1.0, 0.05, key="latent_radius")
+    if st.button("Explore", disabled=not (seed and seed_ok), key="latent_go_analogues"):
+        try:
+            found = latent.analogues(model, seed, count, radius)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.write(f"{len(found)} distinct molecules, most similar to the seed first")
+            grid([(s, f"Tanimoto {sim:.2f}") for s, sim in found])
+
+with push_tab:
+    if model.property_head is None:
+        st.info("This graph VAE has no property head, so it cannot be steered.")
+    else:
+        start_push, push_ok = smiles_field("Start from", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_push_from")
+        targets = {}
+        limits = {"qed": (0.0, 1.0, 0.9), "sa": (1.0, 10.0, 2.0), "logp": (-3.0, 8.0, 3.0)}
+        for name in model.config.properties:
+            low, high, default = limits.get(name, (-10.0, 10.0, 0.0))
+            if st.checkbox(f"target {name}", value=name == "qed", key=f"latent_use_{name}"):
+                targets[name] = st.slider(name, low, high, default, key=f"latent_target_{name}")
+        n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
+        if st.button("Push", disabled=not (start_push and push_ok and targets), key="latent_go_push"):
+            try:
+                walk = latent.optimise(model, start_push, targets, steps=n_steps)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                table = pd.DataFrame(walk)
+                st.dataframe(table, hide_index=True, width="stretch")
+                for name in targets:
+                    moved = (table[name].iloc[-1] - table[name].iloc[0]) / max(1, table["step"].iloc[-1])
+                    st.write(f"{name}: {table[name].iloc[0]:.3f} -> {table[name].iloc[-1]:.3f} "
+                             f"({moved:+.4f} per step, RDKit on the decoded molecules)")
+                grid([(r.smiles, f"step {r.step}") for r in table.itertuples()])

@@ -76,3 +76,43 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 0.5, *, seed
         seen.add(s)
         out.append((s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol))))
     return sorted(out, key=lambda item: -item[1])
+
+
+def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, lr: float = 0.05,
+             decode_every: int = 5) -> list[dict]:
+    """Gradient descent in z on the property head's distance to ``targets``, from ``start``'s latent point.
+
+    Returns the distinct molecules met on the way, each with the step, the head's prediction and
+    the property computed by RDKit on the decoded molecule (the number that counts).
+    """
+    from molgen.scoring.properties import PROPERTIES
+
+    if model.property_head is None:
+        raise ValueError("this graph VAE was trained without a property head; it cannot be steered")
+    names = model.config.properties
+    unknown = sorted(set(targets) - set(names))
+    if unknown:
+        raise ValueError(f"the property head predicts {', '.join(names)}; not {', '.join(unknown)}")
+    mean, std = torch.tensor(model.config.property_mean), torch.tensor(model.config.property_std)
+    wanted = torch.tensor([(targets[n] - mean[i]) / std[i] if n in targets else 0.0 for i, n in enumerate(names)])
+    weight = torch.tensor([1.0 if n in targets else 0.0 for n in names])
+    z = encode(model, [start]).clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([z], lr=lr)
+    seen, path = set(), []
+    for step in range(steps + 1):
+        if step % decode_every == 0:
+            smiles = decode(model, z.detach())[0]
+            mol = Chem.MolFromSmiles(smiles) if smiles else None
+            if mol is not None and smiles not in seen:
+                seen.add(smiles)
+                predicted = (model.property_head(z.detach())[0] * std + mean).tolist()
+                path.append({"step": step, "smiles": smiles,
+                             **{f"predicted_{n}": round(v, 4) for n, v in zip(names, predicted)},
+                             **{n: round(PROPERTIES[n].function(mol), 4) for n in names}})
+        if step == steps:
+            break
+        optimizer.zero_grad()
+        loss = (weight * (model.property_head(z)[0] - wanted) ** 2).sum()
+        loss.backward()
+        optimizer.step()
+    return path
