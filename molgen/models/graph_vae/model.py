@@ -117,7 +117,11 @@ class Decoder(nn.Module):
         self.z_input = nn.Linear(config.latent_dim, h)
         self.gru = nn.GRU(h, h, batch_first=True)
         self.atom_head = nn.Sequential(nn.Linear(h, h), nn.ReLU(), nn.Linear(h, v + 1))
-        self.edge_head = nn.Sequential(nn.Linear(2 * h, h), nn.ReLU(), nn.Linear(h, NUM_BOND_CLASSES))
+        # The bond head is an MLP on [new atom, earlier atom]; its first layer is split in two so each
+        # atom is projected once and pairs only add (N x cheaper than projecting every pair).
+        self.edge_new = nn.Linear(h, h)
+        self.edge_old = nn.Linear(h, h, bias=False)
+        self.edge_out = nn.Sequential(nn.ReLU(), nn.Linear(h, NUM_BOND_CLASSES))
         self.register_buffer("capacity", torch.tensor(config.capacities, dtype=torch.long), persistent=False)
 
     def node_features(self, atoms: torch.Tensor) -> torch.Tensor:
@@ -152,8 +156,7 @@ class Decoder(nn.Module):
         # bonds: every pair j < t < length
         new = states[:, :n] + node                  # atom t as it is placed
         old = states[:, :n] + node                  # atom j with the state that chose it
-        pair = torch.cat([new[:, :, None].expand(-1, -1, n, -1), old[:, None].expand(-1, n, -1, -1)], dim=-1)
-        edge_logits = self.edge_head(pair)         # (B, N, N, 4): [t, j]
+        edge_logits = self.edge_out(self.edge_new(new)[:, :, None] + self.edge_old(old)[:, None])  # (B, N, N, 4): [t, j]
         if use_masks:
             edge_logits = edge_logits.masked_fill(~self._edge_mask(atoms, bonds), float("-inf"))
         real = torch.arange(n)[None] < lengths[:, None]
@@ -249,8 +252,10 @@ class Decoder(nn.Module):
             available = free > 0
             later = (torch.flip(torch.cumsum(torch.flip(available.long(), [1]), 1), [1]) - available.long()) > 0
             made = torch.zeros(b, dtype=torch.long)
+            new = self.edge_new(h + nodes[:, t])
+            old = self.edge_old(states[:, :t] + nodes[:, :t])
             for j in range(t):
-                edge_logits = self.edge_head(torch.cat([h + nodes[:, t], states[:, j] + nodes[:, j]], dim=-1))
+                edge_logits = self.edge_out(new + old[:, j])
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])

@@ -24,7 +24,8 @@ from torch_geometric.data import Batch
 from tqdm.auto import tqdm
 
 from molgen.chem.graph import AtomVocabulary
-from molgen.data.graphs import GraphDataset, featurize
+from molgen.data.graphs import GraphDataset, cache_key, featurize
+from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, to_sequences
 from molgen.models.smiles_lm.train import data_fingerprint
@@ -51,6 +52,16 @@ def build_model(train_smiles: Sequence[str], *, latent_dim: int = 64, hidden_dim
                             hidden_dim=hidden_dim, encoder_layers=encoder_layers, max_atoms=int(sizes.max()) + 2,
                             properties=list(properties))
     return GraphVAE(config, dataset.vocabulary), dataset
+
+
+def _featurized(smiles: list[str], vocabulary: AtomVocabulary, progress: bool) -> GraphDataset:
+    """The graphs of ``smiles`` over ``vocabulary``, reusing the cache ``build_model`` wrote (derived vocabulary) when it matches."""
+    derived = cache_dir("graphs") / f"{cache_key(smiles, None)}.pt"
+    if derived.is_file():
+        dataset = GraphDataset.load(derived)
+        if dataset.vocabulary.to_dict()["types"] == vocabulary.to_dict()["types"]:
+            return dataset
+    return featurize(smiles, vocabulary, progress=progress)
 
 
 def _batch(model: GraphVAE, dataset: GraphDataset, index: np.ndarray):
@@ -92,7 +103,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
-    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress)
+    train_set = _featurized(list(train_smiles), model.vocabulary, progress)
     valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
     usable = np.flatnonzero(train_set.num_atoms().numpy() <= model.config.max_atoms)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
