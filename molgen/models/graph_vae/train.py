@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import platform
 import shlex
@@ -28,7 +27,7 @@ from molgen.data.graphs import GraphDataset, cache_key, featurize
 from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, to_sequences
-from molgen.models.smiles_lm.train import data_fingerprint
+from molgen.models.smiles_lm.train import data_fingerprint, learning_rate
 
 
 def capacities(dataset: GraphDataset) -> list[int]:
@@ -133,7 +132,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         for index in batches[position:]:
             position += 1
-            lr = _learning_rate(step, config)
+            lr = learning_rate(step, config)  # the SMILES models' warm-up + cosine, same fields
             for group in optimizer.param_groups:
                 group["lr"] = lr
             beta = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
@@ -186,13 +185,6 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     bar.close()
     log.close()
     return card
-
-
-def _learning_rate(step: int, config: TrainConfig) -> float:
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
-    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def write_card(model: GraphVAE, checkpoint: Path, metrics: dict | None = None) -> dict:
