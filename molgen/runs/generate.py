@@ -178,6 +178,16 @@ def _load_generator(family: str, checkpoint: Path):
     return family_class(family).load(checkpoint)
 
 
+def training_record(generator) -> dict:
+    """What a generator's checkpoint says about its training (``{}`` when nothing): the SMILES
+    models keep it in ``training``, the torch-module families in ``training_record`` (their
+    ``training`` is torch's train/eval flag)."""
+    record = getattr(generator, "training_record", None)
+    if record is None:
+        record = getattr(generator, "training", None)
+    return record if isinstance(record, dict) else {}
+
+
 def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
     if hasattr(generator, "native_conditions"):
         return generator.native_conditions(conditions)
@@ -191,7 +201,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     check = ConditionFilter(conditions)
     steer, _ = _native(generator, conditions)
     profile = ScoringProfile.from_dict(record["profile"])
-    train = _training_set(getattr(generator, "training", {}).get("data", "")) if getattr(generator, "training", None) else None
+    train = _training_set(training_record(generator).get("data", ""))
     origin = f"{record['model']}:{Path(record['checkpoint']).name}"
     chunks = store.chunks(run_id)
     index = len(chunks)
