@@ -101,9 +101,10 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
 
 
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.
-FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": "molgen.models.graph_vae.model:GraphVAE"}
+FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": "molgen.models.graph_vae.model:GraphVAE",
+            "graph-diffusion": "molgen.models.graph_diffusion.model:GraphDiffusion"}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
-DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt"}
+DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 
 
 def shipped_checkpoint(family: str) -> Path | None:

@@ -1,0 +1,1 @@
+"""Discrete graph diffusion (DiGress family): marginal transitions, a dense graph transformer denoiser."""

@@ -1,0 +1,53 @@
+"""Configuration of the graph diffusion model (one dataclass for the network and process, one for training)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class GraphDiffusionConfig:
+    """Network and noise process. Marginals and the size distribution come from the training data."""
+
+    num_atom_types: int = 0
+    node_marginals: list[float] = field(default_factory=list)
+    edge_marginals: list[float] = field(default_factory=list)   # none, single, double, triple
+    size_counts: list[int] = field(default_factory=list)        # size_counts[n]: training molecules with n atoms
+    timesteps: int = 500
+    hidden_dim: int = 128
+    edge_dim: int = 32
+    heads: int = 4
+    layers: int = 4
+    edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)
+    conditions: list[str] = field(default_factory=list)
+    condition_mean: list[float] = field(default_factory=list)
+    condition_std: list[float] = field(default_factory=list)
+
+    @property
+    def max_atoms(self) -> int:
+        return len(self.size_counts) - 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GraphDiffusionConfig":
+        return cls(**data)
+
+
+@dataclass
+class TrainConfig:
+    batch_size: int = 64
+    lr: float = 2e-4
+    min_lr: float = 2e-5
+    weight_decay: float = 1e-12
+    warmup_steps: int = 500
+    max_steps: int = 100_000
+    max_minutes: float | None = None
+    grad_clip: float = 1.0
+    eval_every: int = 1000
+    seed: int = 0
+    condition_drop: float = 0.1   # chance of training a molecule unconditionally (classifier-free guidance)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,215 @@
+"""The graph diffusion model: the noise process (``noise.py``), the denoiser (``denoiser.py``), the
+training loss, and sampling with any number of steps, classifier-free guidance and inpainting.
+
+Validity is reported as DiGress does: the sampled graph is sanitized by RDKit as it is (no
+correction), and the largest fragment is kept as the molecule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from rdkit import Chem
+from torch import nn
+
+from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
+from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.graph_diffusion.config import GraphDiffusionConfig
+from molgen.models.graph_diffusion.denoiser import NUM_BOND_CLASSES, Denoiser
+from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
+
+FAMILY = "graph-diffusion"
+
+
+def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None):
+    """One-hot atoms (B, N, V), one-hot bonds (B, N, N, 4) and the node mask (B, N)."""
+    n = n or max(g.num_atoms for g in graphs)
+    x = torch.zeros(len(graphs), n, num_atom_types)
+    e = torch.zeros(len(graphs), n, n, NUM_BOND_CLASSES)
+    e[..., 0] = 1
+    mask = torch.zeros(len(graphs), n, dtype=torch.bool)
+    for b, g in enumerate(graphs):
+        k = g.num_atoms
+        x[b, torch.arange(k), torch.from_numpy(g.atoms)] = 1
+        mask[b, :k] = True
+        for (i, j), kind in zip(g.bonds, g.bond_types):
+            e[b, i, j] = e[b, j, i] = F.one_hot(torch.tensor(int(kind) + 1), NUM_BOND_CLASSES).float()
+    return (*_masked(x, e, mask), mask)
+
+
+class GraphDiffusion(nn.Module):
+    family = FAMILY
+
+    def __init__(self, config: GraphDiffusionConfig, vocabulary: AtomVocabulary, training: dict | None = None):
+        super().__init__()
+        self.config, self.vocabulary = config, vocabulary
+        self.training_record = training or {}
+        self.denoiser = Denoiser(config)
+        self.noise = MarginalNoise(config.node_marginals, config.edge_marginals, config.timesteps)
+
+    # -- conditioning vector ---------------------------------------------------------------
+
+    def y_vector(self, t: torch.Tensor, targets: torch.Tensor | None) -> torch.Tensor:
+        """[t / T, (value, present) per condition]; ``targets`` normalised, NaN = not given."""
+        parts = [t.float()[:, None] / self.config.timesteps]
+        if self.config.conditions:
+            if targets is None:
+                targets = torch.full((len(t), len(self.config.conditions)), float("nan"))
+            present = ~torch.isnan(targets)
+            parts += [torch.nan_to_num(targets), present.float()]
+        return torch.cat(parts, dim=1)
+
+    def normalise_targets(self, targets: dict[str, float] | None, batch: int) -> torch.Tensor | None:
+        names = self.config.conditions
+        if not names:
+            if targets:
+                raise ValueError(f"this model is not conditional; it cannot meet targets {sorted(targets)}")
+            return None
+        unknown = sorted(set(targets or {}) - set(names))
+        if unknown:
+            raise ValueError(f"this model is conditioned on {', '.join(names)}; not on {', '.join(unknown)}")
+        row = [(targets[n] - self.config.condition_mean[i]) / self.config.condition_std[i] if targets and n in targets
+               else float("nan") for i, n in enumerate(names)]
+        return torch.tensor([row] * batch, dtype=torch.float32)
+
+    # -- training ----------------------------------------------------------------------------
+
+    def loss(self, x0, e0, mask, targets: torch.Tensor | None = None, generator: torch.Generator | None = None):
+        """Cross-entropy of the clean atoms and bonds from a random noise level, per graph averaged."""
+        t = torch.randint(1, self.config.timesteps + 1, (len(x0),), generator=generator)
+        xt, et = self.noise.add_noise(x0, e0, t, mask, generator)
+        logits_x, logits_e = self.denoiser(xt, et, self.y_vector(t, targets), mask)
+        pair = mask[:, :, None] & mask[:, None, :] & ~torch.eye(mask.shape[1], dtype=torch.bool)[None]
+        loss_x = F.cross_entropy(logits_x[mask], x0[mask].argmax(-1))
+        loss_e = F.cross_entropy(logits_e[pair], e0[pair].argmax(-1))
+        return loss_x + self.config.edge_weight * loss_e, loss_x.detach(), loss_e.detach()
+
+    # -- sampling ----------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def sample_graphs(self, n: int, *, steps: int | None = None, sizes: torch.Tensor | None = None,
+                      targets: dict[str, float] | None = None, guidance: float = 0.0, scaffold: str | None = None,
+                      generator: torch.Generator | None = None):
+        """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: all)."""
+        cfg = self.config
+        steps = min(steps or cfg.timesteps, cfg.timesteps)
+        if sizes is None:
+            weights = torch.tensor(cfg.size_counts, dtype=torch.float)
+            sizes = torch.multinomial(weights, n, replacement=True, generator=generator)
+        fixed = self._scaffold(scaffold) if scaffold else None
+        if fixed is not None:
+            sizes = sizes.clamp(min=fixed[0].shape[0])
+        n_max = int(sizes.max())
+        mask = torch.arange(n_max)[None] < sizes[:, None]
+        xt = torch.distributions.Categorical(probs=self.noise.m_x).sample((n, n_max))
+        xt = F.one_hot(xt, cfg.num_atom_types).float()
+        et = F.one_hot(torch.distributions.Categorical(probs=self.noise.m_e).sample((n, n_max, n_max)), NUM_BOND_CLASSES).float()
+        upper = torch.triu(torch.ones(n_max, n_max, dtype=torch.bool), diagonal=1)[None, :, :, None]
+        xt, et = _masked(xt, torch.where(upper, et, et.transpose(1, 2)), mask)
+        cond = self.normalise_targets(targets, n) if targets else None
+        times = torch.linspace(cfg.timesteps, 0, steps + 1).round().long().tolist()
+        for t, s in zip(times[:-1], times[1:]):
+            if fixed is not None:
+                xt, et = self._inpaint(xt, et, fixed, t, mask, generator)
+            tt = torch.full((n,), t, dtype=torch.long)
+            logits_x, logits_e = self.denoiser(xt, et, self.y_vector(tt, cond), mask)
+            if cond is not None and guidance:
+                free_x, free_e = self.denoiser(xt, et, self.y_vector(tt, None), mask)
+                logits_x = free_x + (1 + guidance) * (logits_x - free_x)
+                logits_e = free_e + (1 + guidance) * (logits_e - free_e)
+            px, pe = logits_x.softmax(-1), logits_e.softmax(-1)
+            if s == 0:
+                xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), NUM_BOND_CLASSES).float()
+            else:
+                post_x = self.noise.posterior(px, xt, t, s, self.noise.m_x)
+                post_e = self.noise.posterior(pe, et, t, s, self.noise.m_e)
+                xt = _sample_onehot(post_x.clamp(min=0) + 1e-12, generator)
+                et = _sample_onehot(post_e.clamp(min=0) + 1e-12, generator)
+                et = torch.where(upper, et, et.transpose(1, 2))
+            xt, et = _masked(xt, et, mask)
+        if fixed is not None:
+            xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
+        return xt, et, mask
+
+    def _scaffold(self, smiles: str):
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is None:
+            raise ValueError(f"scaffold {smiles!r} is not a valid SMILES")
+        x, e, _ = dense_batch([mol_to_graph(mol, self.vocabulary)], self.config.num_atom_types)
+        return x[0], e[0]
+
+    def _inpaint(self, xt, et, fixed, t: int, mask, generator):
+        """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes."""
+        fx, fe = fixed
+        k = fx.shape[0]
+        if t == 0:
+            xt[:, :k], et[:, :k, :k] = fx, fe
+            return xt, et
+        tt = torch.full((len(xt),), t, dtype=torch.long)
+        nx, ne = self.noise.add_noise(fx.expand(len(xt), -1, -1), fe.expand(len(xt), -1, -1, -1), tt,
+                                      torch.ones(len(xt), k, dtype=torch.bool), generator)
+        xt[:, :k], et[:, :k, :k] = nx, ne
+        return xt, et
+
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
+               guidance: float = 0.0, batch_size: int = 256, **options) -> list[Sample]:
+        """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept."""
+        generator = torch.Generator().manual_seed(0 if seed is None else seed)
+        conditions = conditions or Conditions()
+        out: list[Sample] = []
+        while len(out) < n:
+            size = min(batch_size, n - len(out))
+            x, e, mask = self.sample_graphs(size, steps=steps, targets=conditions.targets or None, guidance=guidance,
+                                            scaffold=conditions.scaffold, generator=generator)
+            out.extend(self._to_samples(x, e, mask))
+        return out
+
+    def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
+        steer, how = Conditions(), {}
+        for name, value in conditions.targets.items():
+            if name in self.config.conditions:
+                steer.targets[name] = value
+                how[f"target {name}"] = "classifier-free guidance"
+        if conditions.scaffold and Chem.MolFromSmiles(conditions.scaffold) is not None:
+            steer.scaffold = conditions.scaffold
+            how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
+        return steer, how
+
+    def _to_samples(self, x, e, mask) -> list[Sample]:
+        samples = []
+        for b in range(len(x)):
+            k = int(mask[b].sum())
+            atoms = x[b, :k].argmax(-1).numpy()
+            classes = e[b, :k, :k].argmax(-1)
+            upper = torch.triu(classes, diagonal=1)
+            pairs = upper.nonzero().numpy()
+            kinds = (upper[upper > 0] - 1).numpy()
+            result = graph_to_mol(atoms, pairs.reshape(-1, 2), kinds, self.vocabulary)
+            if not result.valid:
+                samples.append(Sample("", None, {"atoms": k, "error": result.error}))
+                continue
+            fragments = Chem.GetMolFrags(result.mol, asMols=True)
+            largest = max(fragments, key=lambda m: m.GetNumAtoms())
+            samples.append(Sample(Chem.MolToSmiles(largest), None, {"atoms": k, "fragments": len(fragments)}))
+        return samples
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
+        return save_checkpoint(path, {"family": FAMILY, "config": self.config.to_dict(), "vocabulary": self.vocabulary.to_dict(),
+                                      "state_dict": state, "training": self.training_record, **(extra or {})})
+
+    @classmethod
+    def load(cls, path) -> "GraphDiffusion":
+        payload = load_checkpoint(path, FAMILY)
+        model = cls(GraphDiffusionConfig.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
+                    training=payload.get("training", {}))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
+        return model.eval()
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())

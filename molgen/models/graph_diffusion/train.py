@@ -1,0 +1,157 @@
+"""Training the graph diffusion model: denoising cross-entropy at random noise levels, optional
+property conditioning with drop-out for classifier-free guidance, validation, best checkpoint,
+a CSV log and resuming after any interruption (the same files as the other families)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from molgen.data.graphs import GraphDataset, featurize
+from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
+from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
+from molgen.models.smiles_lm.train import data_fingerprint, learning_rate
+
+
+def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
+                **sizes) -> tuple[GraphDiffusion, GraphDataset]:
+    """A fresh model whose vocabulary, marginals and size distribution come from the training molecules."""
+    dataset = featurize(list(train_smiles), progress=progress)
+    v = len(dataset.vocabulary)
+    node_counts = torch.bincount(dataset.atoms, minlength=v).double()
+    sizes_all = dataset.num_atoms()
+    pairs = float((sizes_all * (sizes_all - 1) / 2).sum())
+    bond_counts = torch.bincount(dataset.bond_types + 1, minlength=4).double()
+    bond_counts[0] = pairs - bond_counts[1:].sum()
+    config = GraphDiffusionConfig(num_atom_types=v, node_marginals=(node_counts / node_counts.sum()).tolist(),
+                                  edge_marginals=(bond_counts / bond_counts.sum()).tolist(),
+                                  size_counts=torch.bincount(sizes_all).tolist(), conditions=list(conditions), **sizes)
+    return GraphDiffusion(config, dataset.vocabulary), dataset
+
+
+def _batch(model: GraphDiffusion, dataset: GraphDataset, index: np.ndarray):
+    return dense_batch([dataset.graph(int(i)) for i in index], model.config.num_atom_types)
+
+
+@torch.no_grad()
+def validate(model: GraphDiffusion, dataset: GraphDataset, batch_size: int = 128, seed: int = 0) -> float:
+    """Mean denoising loss over the set, at fixed random noise levels (seeded, so comparable across evaluations)."""
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    total, count = 0.0, 0
+    for start in range(0, len(dataset), batch_size):
+        index = np.arange(start, min(start + batch_size, len(dataset)))
+        loss, _, _ = model.loss(*_batch(model, dataset, index), generator=generator)
+        total, count = total + float(loss) * len(index), count + len(index)
+    model.train()
+    return total / max(count, 1)
+
+
+def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig,
+          out: str | Path, *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
+          command: str | None = None, train_labels: np.ndarray | None = None) -> dict:
+    """Train in place; returns the model card of the best checkpoint (lowest validation loss)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    noise = torch.Generator().manual_seed(config.seed)
+    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress)
+    valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
+    if resume is not None:
+        model.load_state_dict(GraphDiffusion.load(resume).state_dict())
+        state_path = Path(str(resume).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
+        if state_path.is_file():
+            state = torch.load(state_path, map_location="cpu", weights_only=True)
+            optimizer.load_state_dict(state["optimizer"])
+            step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
+    log_path = out.with_suffix(".csv")
+    new_log = not (resume and log_path.is_file())
+    log = open(log_path, "w" if new_log else "a", newline="")
+    writer = csv.writer(log)
+    if new_log:
+        writer.writerow(["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
+    started = time.perf_counter() - elapsed
+    budget = config.max_minutes * 60 if config.max_minutes else float("inf")
+    bar = tqdm(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)
+    running = np.zeros(3)
+    seen = 0
+    card: dict = {}
+    model.train()
+    stop = False
+    while not stop:
+        order = np.random.default_rng([config.seed, epoch]).permutation(len(train_set))
+        batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        for index in batches[position:]:
+            position += 1
+            lr = learning_rate(step, config)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            targets = None
+            if model.config.conditions and train_labels is not None:
+                targets = (torch.from_numpy(train_labels[index]).float() - torch.tensor(model.config.condition_mean)) / \
+                    torch.tensor(model.config.condition_std)
+                dropped = torch.rand(len(index), generator=noise) < config.condition_drop
+                targets[dropped] = float("nan")
+            loss, loss_x, loss_e = model.loss(*_batch(model, train_set, index), targets=targets, generator=noise)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            step += 1
+            running += [loss.item(), loss_x.item(), loss_e.item()]
+            seen += 1
+            bar.update(1)
+            elapsed = time.perf_counter() - started
+            stop = step >= config.max_steps or elapsed >= budget
+            if step % config.eval_every == 0 or stop:
+                valid = validate(model, valid_set)
+                means = running / max(seen, 1)
+                running, seen = np.zeros(3), 0
+                writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", *(f"{v:.4f}" for v in means), f"{valid:.4f}"])
+                log.flush()
+                bar.set_postfix(valid=f"{valid:.3f}")
+                model.training_record = {
+                    "data": data_name, "data_fingerprint": data_fingerprint(list(train_smiles)), "molecules": len(train_set),
+                    "steps": step, "epochs": round(epoch + position / max(len(batches), 1), 3),
+                    "wall_minutes": round(elapsed / 60, 1), "threads": torch.get_num_threads(),
+                    "cpu_hours": round(elapsed / 3600 * torch.get_num_threads(), 2), "device": "cpu",
+                    "machine": platform.processor() or platform.machine(), "valid_loss": round(valid, 4),
+                    "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+                if valid < best:
+                    best = valid
+                    model.save(out)
+                    card = write_card(model, out)
+                model.save(out.with_suffix(".last.pt"))
+                torch.save({"optimizer": optimizer.state_dict(), "step": step, "elapsed": elapsed, "best": best, "epoch": epoch,
+                            "position": position}, out.with_suffix(".state.pt"))
+            if stop:
+                break
+        else:
+            epoch, position = epoch + 1, 0
+    bar.close()
+    log.close()
+    return card
+
+
+def write_card(model: GraphDiffusion, checkpoint: Path, metrics: dict | None = None) -> dict:
+    path = Path(checkpoint).with_suffix(".json")
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    card = {"family": model.family, "parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
+            "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
+            "config": model.config.to_dict(), "training": model.training_record,
+            "metrics": metrics if metrics is not None else previous.get("metrics", {})}
+    path.write_text(json.dumps(card, indent=1))
+    return card
