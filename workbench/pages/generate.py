@@ -24,13 +24,27 @@ with left:
     conditional = list(getattr(model.config, "conditions", []))
     st.caption(f"family {model.family}; " + (f"steers natively towards {', '.join(conditional)}" if conditional
                                               else "no native property conditioning: conditions are met by filtering"))
+    if model.family == "graph-vae":
+        st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
     n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n")
     seed = st.number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed")
     name = st.text_input("Run name (optional)", key="gen_name")
+    options: dict = {}
     with st.expander("Decoding"):
-        temperature = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
-        top_k = st.number_input("Top-k (0 = off)", 0, 100, 0, key="gen_top_k")
-        top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.01, key="gen_top_p")
+        if model.family in ("smiles-lm", "graph-vae"):
+            options["temperature"] = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
+        if model.family == "smiles-lm":
+            top_k = st.number_input("Top-k (0 = off)", 0, 100, 0, key="gen_top_k")
+            top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.01, key="gen_top_p")
+            if top_k:
+                options["top_k"] = int(top_k)
+            if top_p < 1:
+                options["top_p"] = float(top_p)
+        if model.family == "graph-diffusion":
+            options["steps"] = st.select_slider("Diffusion steps", [10, 25, 50, 100, 250, 500],
+                                                value=min(100, model.config.timesteps), key="gen_steps")
+            if model.config.conditions:
+                options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, 20 * int(n), key="gen_budget")
 
 with right:
@@ -84,11 +98,6 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
         bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
 
-    options = {"temperature": temperature}
-    if top_k:
-        options["top_k"] = int(top_k)
-    if top_p < 1:
-        options["top_p"] = float(top_p)
     run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                    name=name or None, max_samples=int(max_samples), sample_options=options, store=store(), progress=False,
                    on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
