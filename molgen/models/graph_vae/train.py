@@ -196,3 +196,13 @@ def write_card(model: GraphVAE, checkpoint: Path, metrics: dict | None = None) -
             "metrics": metrics if metrics is not None else previous.get("metrics", {})}
     path.write_text(json.dumps(card, indent=1))
     return card
+
+
+def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True) -> dict:
+    """Copy a trained checkpoint for shipping (half precision by default) with its card; metrics come
+    afterwards from ``benchmarks/graph_vae_quality.py``, measured on the shipped weights."""
+    model = GraphVAE.load(source)
+    model.training_record = {**model.training_record, "exported_from": Path(source).name,
+                             "weights": "float16" if half else "float32"}
+    model.save(destination, half=half)
+    return write_card(model, Path(destination), metrics={})
