@@ -73,7 +73,7 @@ class Guard:
         held_out: sets that must never appear in training data (a test set), exact or near.
         seeds: the molecules augmented; a generated copy of one is no new data.
         near_duplicate: Tanimoto at or above which a molecule counts as a near-duplicate of a
-            held-out one (``None``: exact matches only).
+            held-out molecule or of a seed (``None``: exact matches only).
         alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit.
         rules: rule names (``lipinski``, ...) a row must pass.
     """
@@ -102,6 +102,10 @@ class Guard:
             hit = self.seeds.exact(mol)
             if hit is not None:
                 return f"copy of seed {hit}"
+            if self.near_duplicate is not None:
+                nearest, similarity = self.seeds.nearest(mol)
+                if similarity >= self.near_duplicate:
+                    return f"near-copy of seed {nearest} (Tanimoto {similarity:.2f})"
         if self.alerts:
             hits = find_alerts(mol, self.alerts)
             if hits:

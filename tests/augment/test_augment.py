@@ -60,6 +60,13 @@ def test_near_duplicates_alerts_and_rules_are_removed_with_reasons():
     assert reasons["nonsense"].startswith("invalid")
     assert reasons["c1ccc(N=Nc2ccccc2)cc1"].startswith("alerts: pains")
     assert reasons["CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"].startswith("fails rules: lipinski")
+    seeded = Guard(seeds=ReferenceSet("seeds", ["CC(=O)Nc1ccc(O)cc1"]), near_duplicate=0.55)  # the methyl ether: 0.59
+    copies = pd.DataFrame({"smiles": ["OC1=CC=C(NC(C)=O)C=C1", "CC(=O)Nc1ccc(OC)cc1", "CCN(CC)CC"], "method": "x",
+                           "seed_smiles": None})
+    kept, removed = apply_guard(copies, seeded)
+    assert kept["smiles"].tolist() == ["CCN(CC)CC"]
+    assert removed["removed_because"].str.startswith("copy of seed").tolist() == [True, False]
+    assert removed["removed_because"][1].startswith("near-copy of seed")
 
 
 def test_analogues_stay_inside_the_window_and_carry_provenance(series):
