@@ -330,7 +330,7 @@ def generate_command(
     profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name or a TOML file."),
     seed: int = typer.Option(1),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
-    max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n)."),
+    max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n); with --resume, a new budget."),
     chunk_size: int = typer.Option(1000, help="Molecules per stored chunk (the unit of resuming)."),
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature (SMILES models)."),
     top_k: Optional[int] = typer.Option(None, help="Top-k sampling (SMILES models)."),
@@ -346,7 +346,7 @@ def generate_command(
     store = RunStore()
     try:
         if resume:
-            run = run_resume(resume, store=store)
+            run = run_resume(resume, store=store, max_samples=max_samples)
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
             options = {k: v for k, v in {"temperature": temperature, "top_k": top_k, "top_p": top_p}.items() if v is not None}

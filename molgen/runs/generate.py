@@ -157,11 +157,13 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     return _execute(store, run_id, generator, progress, on_chunk)
 
 
-def resume(run: str, *, store: RunStore | None = None, progress: bool = True,
+def resume(run: str, *, store: RunStore | None = None, progress: bool = True, max_samples: int | None = None,
            on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
-    """Continue a run that was interrupted (or stopped by its budget, once the budget is raised)."""
+    """Continue a run that was interrupted, or one its budget stopped (give a larger ``max_samples``)."""
     store = store or RunStore()
     record = store.run(run)
+    if max_samples is not None:
+        store.update_run(record["id"], params={**record["params"], "max_samples": max_samples})
     checkpoint = Path(record["checkpoint"])
     if not checkpoint.is_file():
         raise FileNotFoundError(f"run {record['id']}: its checkpoint {checkpoint} is gone; it cannot be resumed")

@@ -68,6 +68,16 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
 
 
+def test_a_run_stopped_by_its_budget_continues_with_a_larger_one(tiny_checkpoint, store):
+    from molgen.runs import resume
+
+    run = generate(str(tiny_checkpoint), 40, seed=8, max_samples=60, store=store, progress=False)
+    assert run.status == "budget_exhausted" and run.counts["sampled"] == 60
+    again = resume(run.id, store=store, max_samples=2000, progress=False)
+    assert again.status == "complete" and again.counts["accepted"] >= 40
+    assert again.candidates()["smiles"].is_unique
+
+
 def test_scaffold_is_completed_natively_and_enforced(store):
     run = generate("smiles-lm", 15, conditions=build_conditions(scaffold="c1ccc2ncccc2c1"), seed=2, store=store,
                    progress=False)
