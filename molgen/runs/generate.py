@@ -248,7 +248,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     else:
         status = "budget_exhausted"
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
-                   f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else ""))
+                   f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else "")
+                   + f" (more: molgen generate --resume {run_id} --max-samples N)")
     store.update_run(run_id, status=status, message=message, timings=timings, counts=counts)
     return Run(run_id, store)
 
