@@ -18,7 +18,7 @@ import numpy as np
 
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_diffusion.model import GraphDiffusion
-from molgen.models.graph_diffusion.train import write_card
+from molgen.models.training import write_card
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
 from molgen.models.graph_vae.sample import fraction_invalid_without_masks
-from molgen.models.graph_vae.train import write_card
+from molgen.models.training import write_card
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.smiles_lm.model import SmilesLM
-from molgen.models.smiles_lm.train import write_card
+from molgen.models.training import write_card
 
 
 def main() -> None:

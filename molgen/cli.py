@@ -216,6 +216,28 @@ def _file_smiles(path: str) -> list[str]:
     return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
 
 
+def _split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: int):
+    """(molecules used, their shuffled order, how many of that order are held out): the same subset
+    and split for every family under the same seed, so label and graph caches are shared."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    if max_molecules is not None and max_molecules < len(smiles):
+        smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), max_molecules, replace=False))]
+    order = rng.permutation(len(smiles))
+    return smiles, order, min(valid_size, max(1, len(smiles) // 10))
+
+
+def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
+    """Property labels of the training part of ``order`` for ``names`` (computed for all five
+    conditioning properties, so one cache serves every family)."""
+    from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
+    from molgen.models.smiles_lm.labels import property_labels
+
+    wanted = property_labels(smiles, CONDITION_PROPERTIES)[:, [CONDITION_PROPERTIES.index(n) for n in names]]
+    return wanted[order[n_valid:]], wanted[order[:n_valid]]
+
+
 train_app = typer.Typer(help="Train generators.", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
@@ -259,7 +281,6 @@ def train_smiles_lm(
     from molgen.data.tokenizer import SmilesVocabulary, UnknownTokenError
     from molgen.models.base import PRETRAINED_DIR, DEFAULT_CHECKPOINTS
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
-    from molgen.models.smiles_lm.labels import property_labels
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.smiles_lm.train import train
 
@@ -272,11 +293,7 @@ def train_smiles_lm(
         smiles = [c for c in canonical if c is not None]
         if dropped:
             console.print(f"[yellow]{dropped} rows of {data} are not valid molecules and are not trained on[/yellow]")
-    rng = np.random.default_rng(seed)
-    if max_molecules is not None and max_molecules < len(smiles):
-        smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), max_molecules, replace=False))]
-    order = rng.permutation(len(smiles))
-    n_valid = min(valid_size, max(1, len(smiles) // 10))
+    smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
     if from_ is not None:
@@ -298,8 +315,7 @@ def train_smiles_lm(
         model = SmilesLM(config, vocabulary)
     train_labels = valid_labels = None
     if model.config.conditions:
-        labels = property_labels(smiles, model.config.conditions)
-        train_labels, valid_labels = labels[order[n_valid:]], labels[order[:n_valid]]
+        train_labels, valid_labels = _labels(smiles, order, n_valid, model.config.conditions)
         if not model.config.condition_mean:  # a fresh model normalises with its training data's statistics
             model.config.condition_mean = np.nanmean(train_labels, axis=0).astype(float).round(4).tolist()
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
@@ -497,8 +513,6 @@ def train_graph_vae(
     from molgen.models.graph_vae.config import PROPERTY_NAMES, TrainConfig
     from molgen.models.graph_vae.model import GraphVAE
     from molgen.models.graph_vae.train import build_model, train
-    from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
-    from molgen.models.smiles_lm.labels import property_labels
 
     if threads:
         torch.set_num_threads(threads)
@@ -510,16 +524,9 @@ def train_graph_vae(
         console.print(f"[red]--properties takes {', '.join(PROPERTY_NAMES)}; got {properties}[/red]")
         raise typer.Exit(2)
     smiles = load_smiles(data, "train")
-    rng = np.random.default_rng(seed)
-    if max_molecules is not None and max_molecules < len(smiles):  # the same subset `train smiles-lm` takes
-        smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), max_molecules, replace=False))]
-    order = rng.permutation(len(smiles))
-    n_valid = min(5000, max(1, len(smiles) // 10))
+    smiles, order, n_valid = _split(smiles, max_molecules, seed, 5000)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
-    labels = None
-    if names:  # computed for the five conditioning properties, so the SMILES model's label cache is reused
-        every = property_labels(smiles, CONDITION_PROPERTIES)
-        labels = every[order[n_valid:]][:, [CONDITION_PROPERTIES.index(p) for p in names]]
+    labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is not None:
         model = GraphVAE.load(resume)
     else:
@@ -567,7 +574,6 @@ def train_graph_diffusion(
     from molgen.models.graph_diffusion.model import GraphDiffusion
     from molgen.models.graph_diffusion.train import build_model, train
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
-    from molgen.models.smiles_lm.labels import property_labels
 
     if threads:
         torch.set_num_threads(threads)
@@ -579,16 +585,9 @@ def train_graph_diffusion(
         console.print(f"[red]--conditions takes {', '.join(CONDITION_PROPERTIES)}; got {conditions}[/red]")
         raise typer.Exit(2)
     smiles = load_smiles(data, "train")
-    rng = np.random.default_rng(seed)
-    if max_molecules is not None and max_molecules < len(smiles):
-        smiles = [smiles[i] for i in np.sort(rng.choice(len(smiles), max_molecules, replace=False))]
-    order = rng.permutation(len(smiles))
-    n_valid = min(2000, max(1, len(smiles) // 10))
+    smiles, order, n_valid = _split(smiles, max_molecules, seed, 2000)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
-    labels = None
-    if names:
-        every = property_labels(smiles, CONDITION_PROPERTIES)
-        labels = every[order[n_valid:]][:, [CONDITION_PROPERTIES.index(c) for c in names]]
+    labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is not None:
         model = GraphDiffusion.load(resume)
     else:

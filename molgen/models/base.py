@@ -65,6 +65,21 @@ class Generator(Protocol):
     def load(cls, path) -> "Generator": ...
 
 
+def normalise_targets(names: list[str], mean: list[float], std: list[float], targets: dict[str, float] | None,
+                      batch: int) -> torch.Tensor | None:
+    """Property targets as the (batch, len(names)) tensor a conditional network reads: standardised,
+    NaN where a property is not asked for; ``None`` for an unconditional model (which refuses targets)."""
+    if not names:
+        if targets:
+            raise ValueError(f"this model is not conditional; it cannot meet targets {sorted(targets)}")
+        return None
+    unknown = sorted(set(targets or {}) - set(names))
+    if unknown:
+        raise ValueError(f"this model is conditioned on {', '.join(names)}; not on {', '.join(unknown)}")
+    row = [(targets[n] - mean[i]) / std[i] if targets and n in targets else float("nan") for i, n in enumerate(names)]
+    return torch.tensor([row] * batch, dtype=torch.float32)
+
+
 class CheckpointError(ValueError):
     """A file that is not a usable molgen checkpoint (corrupt, truncated, foreign, other family)."""
 

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
+from molgen.models.training import training_of
 from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
 from molgen.runs.store import RunStore
 from molgen.scoring.profiles import ScoringProfile, load_profile
@@ -180,16 +181,6 @@ def _load_generator(family: str, checkpoint: Path):
     return family_class(family).load(checkpoint)
 
 
-def training_record(generator) -> dict:
-    """What a generator's checkpoint says about its training (``{}`` when nothing): the SMILES
-    models keep it in ``training``, the torch-module families in ``training_record`` (their
-    ``training`` is torch's train/eval flag)."""
-    record = getattr(generator, "training_record", None)
-    if record is None:
-        record = getattr(generator, "training", None)
-    return record if isinstance(record, dict) else {}
-
-
 def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
     if hasattr(generator, "native_conditions"):
         return generator.native_conditions(conditions)
@@ -203,7 +194,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     check = ConditionFilter(conditions)
     steer, _ = _native(generator, conditions)
     profile = ScoringProfile.from_dict(record["profile"])
-    train = _training_set(training_record(generator).get("data", ""))
+    train = _training_set(training_of(generator).get("data", ""))
     origin = f"{record['model']}:{Path(record['checkpoint']).name}"
     chunks = store.chunks(run_id)
     index = len(chunks)

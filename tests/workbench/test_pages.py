@@ -95,8 +95,6 @@ def test_compare_shows_our_models_beside_published_baselines(stored_run):
 
 def test_latent_page_with_a_graph_vae(tmp_path):
     """The Latent page driven with a small graph VAE (the page picks up the shipped one the same way)."""
-    import numpy as np
-
     from molgen.data.registry import load_smiles
     from molgen.models.graph_vae.config import TrainConfig
     from molgen.models.graph_vae.train import build_model, train

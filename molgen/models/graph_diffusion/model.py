@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
-from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, save_checkpoint
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import NUM_BOND_CLASSES, Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -63,17 +62,8 @@ class GraphDiffusion(nn.Module):
         return torch.cat(parts, dim=1)
 
     def normalise_targets(self, targets: dict[str, float] | None, batch: int) -> torch.Tensor | None:
-        names = self.config.conditions
-        if not names:
-            if targets:
-                raise ValueError(f"this model is not conditional; it cannot meet targets {sorted(targets)}")
-            return None
-        unknown = sorted(set(targets or {}) - set(names))
-        if unknown:
-            raise ValueError(f"this model is conditioned on {', '.join(names)}; not on {', '.join(unknown)}")
-        row = [(targets[n] - self.config.condition_mean[i]) / self.config.condition_std[i] if targets and n in targets
-               else float("nan") for i, n in enumerate(names)]
-        return torch.tensor([row] * batch, dtype=torch.float32)
+        c = self.config
+        return normalise_targets(c.conditions, c.condition_mean, c.condition_std, targets, batch)
 
     # -- training ----------------------------------------------------------------------------
 

@@ -4,12 +4,6 @@ a CSV log and resuming after any interruption (the same files as the other famil
 
 from __future__ import annotations
 
-import csv
-import json
-import os
-import platform
-import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Sequence
@@ -21,7 +15,7 @@ from tqdm.auto import tqdm
 from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
-from molgen.models.smiles_lm.train import data_fingerprint, learning_rate
+from molgen.models.training import learning_rate, load_resume_state, open_log, run_record, save_progress
 
 
 def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
@@ -72,17 +66,10 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     if resume is not None:
         model.load_state_dict(GraphDiffusion.load(resume).state_dict())
-        state_path = Path(str(resume).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
-        if state_path.is_file():
-            state = torch.load(state_path, map_location="cpu", weights_only=True)
-            optimizer.load_state_dict(state["optimizer"])
+        state = load_resume_state(resume, optimizer)
+        if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-    log_path = out.with_suffix(".csv")
-    new_log = not (resume and log_path.is_file())
-    log = open(log_path, "w" if new_log else "a", newline="")
-    writer = csv.writer(log)
-    if new_log:
-        writer.writerow(["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
+    log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = tqdm(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)
@@ -123,35 +110,17 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
                 writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", *(f"{v:.4f}" for v in means), f"{valid:.4f}"])
                 log.flush()
                 bar.set_postfix(valid=f"{valid:.3f}")
-                model.training_record = {
-                    "data": data_name, "data_fingerprint": data_fingerprint(list(train_smiles)), "molecules": len(train_set),
-                    "steps": step, "epochs": round(epoch + position / max(len(batches), 1), 3),
-                    "wall_minutes": round(elapsed / 60, 1), "threads": torch.get_num_threads(),
-                    "cpu_hours": round(elapsed / 3600 * torch.get_num_threads(), 2), "device": "cpu",
-                    "machine": platform.processor() or platform.machine(), "valid_loss": round(valid, 4),
-                    "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
-                if valid < best:
-                    best = valid
-                    model.save(out)
-                    card = write_card(model, out)
-                model.save(out.with_suffix(".last.pt"))
-                torch.save({"optimizer": optimizer.state_dict(), "step": step, "elapsed": elapsed, "best": best, "epoch": epoch,
-                            "position": position}, out.with_suffix(".state.pt"))
+                model.training_record = run_record(
+                    data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
+                    elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4))
+                is_best = valid < best
+                best = min(best, valid)
+                card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
+                                     position=position) or card
             if stop:
                 break
         else:
             epoch, position = epoch + 1, 0
     bar.close()
     log.close()
-    return card
-
-
-def write_card(model: GraphDiffusion, checkpoint: Path, metrics: dict | None = None) -> dict:
-    path = Path(checkpoint).with_suffix(".json")
-    previous = json.loads(path.read_text()) if path.is_file() else {}
-    card = {"family": model.family, "parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
-            "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
-            "config": model.config.to_dict(), "training": model.training_record,
-            "metrics": metrics if metrics is not None else previous.get("metrics", {})}
-    path.write_text(json.dumps(card, indent=1))
     return card

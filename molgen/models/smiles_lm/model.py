@@ -16,7 +16,7 @@ from rdkit import Chem
 from torch import nn
 
 from molgen.data.tokenizer import SmilesVocabulary
-from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
 
 FAMILY = "smiles-lm"
@@ -224,16 +224,5 @@ class SmilesLM:
 
     def normalise_targets(self, targets: dict[str, float] | None, batch: int) -> torch.Tensor | None:
         """Targets as the (batch, n_conditions) tensor the network reads (NaN = not asked)."""
-        names = self.config.conditions
-        if not names:
-            if targets:
-                raise ValueError(f"this model is not conditional; it cannot meet targets {sorted(targets)}")
-            return None
-        unknown = sorted(set(targets or {}) - set(names))
-        if unknown:
-            raise ValueError(f"this model is conditioned on {', '.join(names)}; not on {', '.join(unknown)}")
-        row = [float("nan")] * len(names)
-        for i, name in enumerate(names):
-            if targets and name in targets:
-                row[i] = (targets[name] - self.config.condition_mean[i]) / self.config.condition_std[i]
-        return torch.tensor([row] * batch, dtype=torch.float32)
+        c = self.config
+        return normalise_targets(c.conditions, c.condition_mean, c.condition_std, targets, batch)

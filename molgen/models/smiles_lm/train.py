@@ -9,14 +9,6 @@ best checkpoint is meant for git; the optimizer state stays out of it.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
-import math
-import os
-import platform
-import shlex
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +21,10 @@ from tqdm.auto import tqdm
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
+from molgen.models.training import (data_fingerprint, learning_rate, load_resume_state, open_log, run_record, save_progress,
+                                    write_card)
 
-
-def data_fingerprint(smiles: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    for s in smiles:
-        digest.update(s.encode())
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
+__all__ = ["data_fingerprint", "learning_rate", "train", "write_card", "export_checkpoint"]
 
 
 @dataclass
@@ -87,13 +75,6 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Genera
         batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
     rng.shuffle(batches)
     return batches
-
-
-def learning_rate(step: int, config: TrainConfig) -> float:
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
-    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
 
 
 def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.ndarray, dropout: float = 0.0,
@@ -175,18 +156,11 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     epoch, position = 0, 0
     if resume is not None:
         model.network.load_state_dict(SmilesLM.load(resume).network.state_dict())
-        state_path = Path(str(resume).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
-        if state_path.is_file():
-            state = torch.load(state_path, map_location="cpu", weights_only=True)
-            optimizer.load_state_dict(state["optimizer"])
+        state = load_resume_state(resume, optimizer)
+        if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
-    log_path = out.with_suffix(".csv")
-    new_log = not (resume and log_path.is_file())
-    log = open(log_path, "w" if new_log else "a", newline="")
-    writer = csv.writer(log)
-    if new_log:
-        writer.writerow(["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
+    log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
@@ -229,41 +203,20 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                                  f"{train_nll:.4f}", f"{valid:.4f}"])
                 log.flush()
                 bar.set_postfix(train=f"{train_nll:.3f}", valid=f"{valid:.3f}")
-                model.training = {"data": data_name, "data_fingerprint": data_fingerprint(train_smiles),
-                                  "molecules": len(train_set), "valid_molecules": len(valid_set), "steps": step,
-                                  "epochs": round(epoch + position / max(len(batches), 1), 3), "tokens_seen": tokens_seen,
-                                  "wall_minutes": round(elapsed / 60, 1), "threads": torch.get_num_threads(),
-                                  "cpu_hours": round(elapsed / 3600 * torch.get_num_threads(), 2), "device": "cpu",
-                                  "machine": platform.processor() or platform.machine(),
-                                  "valid_nll_per_token": round(valid, 4), "train_config": config.to_dict(),
-                                  "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
-                if valid < best:
-                    best = valid
-                    model.save(out)
-                    card = write_card(model, out)
-                model.save(out.with_suffix(".last.pt"))
-                torch.save({"optimizer": optimizer.state_dict(), "step": step, "tokens_seen": tokens_seen, "elapsed": elapsed,
-                            "best": best, "epoch": epoch, "position": position}, out.with_suffix(".state.pt"))
+                model.training = run_record(data=data_name, train_smiles=train_smiles, step=step, command=command,
+                                            epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
+                                            molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
+                                            valid_nll_per_token=round(valid, 4))
+                is_best = valid < best
+                best = min(best, valid)
+                card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
+                                     best=best, epoch=epoch, position=position) or card
             if stop:
                 break
         else:
             epoch, position = epoch + 1, 0
     bar.close()
     log.close()
-    return card
-
-
-def write_card(model: SmilesLM, checkpoint: Path, metrics: dict | None = None) -> dict:
-    """The model card beside a checkpoint: what it is, what it learned from, how long, how good."""
-    path = Path(checkpoint).with_suffix(".json")
-    previous = json.loads(path.read_text()) if path.is_file() else {}
-    card = {
-        "family": model.family, "arch": model.config.arch, "parameters": model.num_parameters(),
-        "checkpoint": Path(checkpoint).name, "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
-        "config": model.config.to_dict(), "training": model.training,
-        "metrics": metrics if metrics is not None else previous.get("metrics", {}),
-    }
-    path.write_text(json.dumps(card, indent=1))
     return card
 
 

@@ -1,0 +1,113 @@
+"""Bookkeeping every family's training loop shares: the record of a run, model cards, resume
+files, the CSV log and the learning-rate schedule.
+
+A run writes, beside ``OUT.pt`` (the best checkpoint): ``OUT.json`` (its model card), ``OUT.csv``
+(the log), and at every evaluation ``OUT.last.pt`` + ``OUT.state.pt`` (latest weights, optimizer,
+counters), so that ``resume=OUT.last.pt`` continues a killed run. Only the best checkpoint is
+meant for git.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+
+def data_fingerprint(smiles: Sequence[str]) -> str:
+    """A short hash of the training molecules, in order (recorded in every card)."""
+    digest = hashlib.sha256()
+    for s in smiles:
+        digest.update(s.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def learning_rate(step: int, config) -> float:
+    """Linear warm-up over ``config.warmup_steps``, then cosine decay from ``lr`` to ``min_lr`` at ``max_steps``."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
+    return config.min_lr + 0.5 * (config.lr - config.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: float, elapsed: float, config,
+               command: str | None, **measured) -> dict:
+    """What a checkpoint's card says about its training: data, budget, machine, the exact command."""
+    threads = torch.get_num_threads()
+    return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
+            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(elapsed / 3600 * threads, 2),
+            "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
+            "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+
+
+def training_of(model) -> dict:
+    """A model's training record: SmilesLM keeps it in ``training``; torch-module families in ``training_record``."""
+    record = getattr(model, "training_record", None)
+    if record is None:
+        record = getattr(model, "training", None)
+    return record if isinstance(record, dict) else {}
+
+
+def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> dict:
+    """The model card beside a checkpoint: what it is, what it learned from, how long, how good.
+
+    ``metrics=None`` keeps the metrics an earlier card held (they are measured on shipped weights).
+    """
+    path = Path(checkpoint).with_suffix(".json")
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    card = {"family": model.family}
+    if hasattr(model.config, "arch"):
+        card["arch"] = model.config.arch
+    card.update({"parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
+                 "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
+                 "config": model.config.to_dict(), "training": training_of(model),
+                 "metrics": metrics if metrics is not None else previous.get("metrics", {})})
+    path.write_text(json.dumps(card, indent=1))
+    return card
+
+
+def state_path(checkpoint: str | Path) -> Path:
+    return Path(str(checkpoint).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
+
+
+def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer) -> dict:
+    """Restore the optimizer from ``resume``'s ``.state.pt`` and return its counters ({} when there is none:
+    a checkpoint without state, e.g. a shipped one, restarts the schedule with a fresh optimizer)."""
+    path = state_path(resume)
+    if not path.is_file():
+        return {}
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    optimizer.load_state_dict(state.pop("optimizer"))
+    return state
+
+
+def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: bool, **counters) -> dict | None:
+    """At an evaluation: the best checkpoint and its card when ``is_best``; always the resume files."""
+    card = None
+    if is_best:
+        model.save(out)
+        card = write_card(model, out)
+    model.save(out.with_suffix(".last.pt"))
+    torch.save({"optimizer": optimizer.state_dict(), **counters}, out.with_suffix(".state.pt"))
+    return card
+
+
+def open_log(out: Path, resume, header: list[str]):
+    """The CSV log beside ``out``: appended to when resuming, else started with ``header``."""
+    path = out.with_suffix(".csv")
+    new = not (resume and path.is_file())
+    handle = open(path, "w" if new else "a", newline="")
+    writer = csv.writer(handle)
+    if new:
+        writer.writerow(header)
+    return handle, writer
