@@ -9,7 +9,6 @@ would have: none missing, none twice.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import platform
 import time
@@ -25,6 +24,7 @@ from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
 from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
@@ -81,14 +81,6 @@ def resolve_checkpoint(model: str) -> tuple[str, Path]:
         return model, path
     path = Path(model)
     return load_checkpoint(path).get("family"), path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def package_versions() -> dict:
