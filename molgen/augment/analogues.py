@@ -81,13 +81,14 @@ def _fine_tuned(model, seeds: list[str], steps: int, seed: int):
 def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float = 0.4, max_similarity: float = 0.95,
               methods: Sequence[str] = ("prefix",), model: str = "smiles-lm", fine_tune_steps: int = 200,
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
-              profile=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              profile=None, latent_radius: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why).
 
     Args:
         seeds: the series (SMILES); invalid ones are reported, not used.
         min_similarity / max_similarity: the window (inclusive) around each seed.
-        methods: any of ``prefix``, ``fine-tune`` (and ``latent``/``inpaint`` once shipped).
+        methods: any of ``prefix``, ``fine-tune``, ``latent`` (the shipped graph VAE's neighbourhood, at
+            ``latent_radius``) and ``inpaint`` (once a diffusion checkpoint ships).
         model: a SMILES model: family name (shipped checkpoint) or checkpoint path.
         samples_per_seed: sampling budget per seed and method.
         guard: leak, copy, alert and rule checks; by default the seeds are the copy set.
@@ -116,7 +117,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     window = {"min_similarity": min_similarity, "max_similarity": max_similarity}
     rows, outside = [], []
 
-    def place(text: str, method: str, seed_index: int | None, params: dict) -> None:
+    def place(text: str, method: str, seed_index: int | None, params: dict, checkpoint: str = checkpoint_text) -> None:
         parsed = parse_smiles(text)
         if not parsed.ok:
             outside.append({"smiles": text, "method": method, "removed_because": f"invalid: {parsed.failure.value}"})
@@ -131,7 +132,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                                f"[{min_similarity:g}, {max_similarity:g}]"})
             return
         rows.append({"smiles": Chem.MolToSmiles(parsed.mol), "method": f"analogue:{method}", "seed_smiles": canonical[index],
-                     "params": params_text({**params, **window}), "checkpoint": checkpoint_text, "similarity": similarity})
+                     "params": params_text({**params, **window}), "checkpoint": checkpoint, "similarity": similarity})
 
     with quiet_rdkit():
         for method in methods:
@@ -139,6 +140,21 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 for i, s in enumerate(canonical):
                     for text, fraction in _prefix_samples(prior, s, samples_per_seed, seed + 1000 * i, temperature):
                         place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed})
+            elif method == "latent":
+                from molgen.models.base import load as load_family
+                from molgen.models.graph_vae import latent
+
+                vae_path = shipped_checkpoint("graph-vae")
+                vae = load_family(str(vae_path))
+                vae_text = f"{vae_path.name} sha256:{file_sha256(vae_path)[:16]}"
+                for i, s in enumerate(canonical):
+                    try:
+                        found = latent.analogues(vae, s, samples_per_seed, latent_radius, seed=seed + i)
+                    except ValueError as error:  # an atom type the VAE never saw
+                        outside.append({"smiles": s, "method": "latent", "removed_because": f"seed not encodable: {error}"})
+                        continue
+                    for text, _ in found:
+                        place(text, "latent", i, {"latent_radius": latent_radius, "seed": seed}, vae_text)
             elif method == "fine-tune":
                 tuned = _fine_tuned(prior, canonical, fine_tune_steps, seed)
                 for sample in tuned.sample(samples_per_seed * len(canonical), seed=seed, temperature=temperature):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
 from molgen.chem.parse import parse_smiles
+from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import PROPERTIES
 
 st.title("Augment")
@@ -50,7 +51,8 @@ if method == "enumerate":
 elif method == "analogues":
     per_seed = st.slider("Analogues per seed", 1, 100, 10, key="aug_per_seed")
     window = st.slider("Similarity window (Tanimoto to the seed)", 0.0, 1.0, (0.4, 0.95), 0.05, key="aug_window")
-    methods = st.multiselect("Generators", ["prefix", "fine-tune"], default=["prefix"], key="aug_methods")
+    offered = ["prefix", "fine-tune"] + (["latent"] if shipped_checkpoint("graph-vae") else [])
+    methods = st.multiselect("Generators", offered, default=["prefix"], key="aug_methods")
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
