@@ -687,7 +687,9 @@ def augment_analogues(
     per_seed: int = typer.Option(20, help="Analogues kept per seed at most."),
     min_similarity: float = typer.Option(0.4, help="Lower edge of the similarity window (no strangers)."),
     max_similarity: float = typer.Option(0.95, help="Upper edge of the similarity window (no copies)."),
-    method: Optional[list[str]] = typer.Option(None, "--method", help="prefix and/or fine-tune (repeatable; default prefix)."),
+    method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (the shipped graph VAE) "
+                                               "(repeatable; default prefix)."),
+    latent_radius: float = typer.Option(1.0, help="Radius around each seed's latent point (--method latent)."),
     model: str = typer.Option("smiles-lm", help="SMILES model: family name or checkpoint."),
     samples_per_seed: int = typer.Option(300, help="Sampling budget per seed and method."),
     fine_tune_steps: int = typer.Option(200),
@@ -705,7 +707,7 @@ def augment_analogues(
         kept, removed = analogues(_augment_input(input), per_seed=per_seed, min_similarity=min_similarity,
                                   max_similarity=max_similarity, methods=method or ["prefix"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
-                                  seed=seed, guard=guard, profile=profile)
+                                  seed=seed, guard=guard, profile=profile, latent_radius=latent_radius)
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
