@@ -47,7 +47,7 @@ class TrainConfig:
     seed: int = 0
     kl_weight: float = 1.0            # the weight KL reaches after the warm-up
     kl_warmup_steps: int = 5000       # linear KL annealing from 0
-    free_bits: float = 0.05           # nats per latent dimension below which KL is not pushed down
+    free_bits: float = 0.25           # nats per latent dimension below which KL is not pushed down (0.05 collapsed)
     property_weight: float = 1.0
 
     def to_dict(self) -> dict:
