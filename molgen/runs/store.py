@@ -83,9 +83,11 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=60000")
+        # Switching a new file to WAL takes an exclusive lock that SQLite's busy handler does not wait
+        # for, so two processes creating the store at once retry here rather than fail.
+        _retry(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+        self._db.execute("PRAGMA synchronous=NORMAL")
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -105,7 +107,7 @@ class RunStore:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """All or nothing; ``BEGIN IMMEDIATE`` takes the write lock up front so two writers queue, not deadlock."""
-        self._db.execute("BEGIN IMMEDIATE")
+        _retry(lambda: self._db.execute("BEGIN IMMEDIATE"))
         try:
             yield self._db
         except BaseException:
@@ -309,6 +311,17 @@ class RunStore:
 
     def _columns(self) -> list[str]:
         return [r[1] for r in self._db.execute("PRAGMA table_info(candidates)")]
+
+
+def _retry(action, attempts: int = 100):
+    """Run ``action``, retrying while another process holds a lock SQLite will not wait for itself."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 + 0.01 * attempt)
 
 
 def _quote(column: str) -> str:
