@@ -84,6 +84,33 @@ class CheckpointError(ValueError):
     """A file that is not a usable molgen checkpoint (corrupt, truncated, foreign, other family)."""
 
 
+class GraphModelCheckpoint:
+    """Checkpointing shared by the graph families (torch modules with a config dataclass, an atom
+    vocabulary and a ``training_record``): subclasses set ``family`` and ``config_class``."""
+
+    family: str
+    config_class: type
+
+    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
+        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
+        return save_checkpoint(path, {"family": self.family, "config": self.config.to_dict(),
+                                      "vocabulary": self.vocabulary.to_dict(), "state_dict": state,
+                                      "training": self.training_record, **(extra or {})})
+
+    @classmethod
+    def load(cls, path):
+        from molgen.chem.graph import AtomVocabulary
+
+        payload = load_checkpoint(path, cls.family)
+        model = cls(cls.config_class.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
+                    training=payload.get("training", {}))
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
+        return model.eval()
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
     """Write a checkpoint atomically (a temporary file, then a rename)."""
     from molgen import __version__

@@ -7,7 +7,6 @@ correction), and the largest fragment is kept as the molecule.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -15,7 +14,7 @@ from rdkit import Chem
 from torch import nn
 
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
-from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, save_checkpoint
+from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import NUM_BOND_CLASSES, Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -39,8 +38,9 @@ def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = Non
     return (*_masked(x, e, mask), mask)
 
 
-class GraphDiffusion(nn.Module):
+class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     family = FAMILY
+    config_class = GraphDiffusionConfig
 
     def __init__(self, config: GraphDiffusionConfig, vocabulary: AtomVocabulary, training: dict | None = None):
         super().__init__()
@@ -186,20 +186,3 @@ class GraphDiffusion(nn.Module):
             samples.append(Sample(Chem.MolToSmiles(largest), None, {"atoms": k, "fragments": len(fragments)}))
         return samples
 
-    # -- checkpoints -------------------------------------------------------------------------
-
-    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
-        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
-        return save_checkpoint(path, {"family": FAMILY, "config": self.config.to_dict(), "vocabulary": self.vocabulary.to_dict(),
-                                      "state_dict": state, "training": self.training_record, **(extra or {})})
-
-    @classmethod
-    def load(cls, path) -> "GraphDiffusion":
-        payload = load_checkpoint(path, FAMILY)
-        model = cls(GraphDiffusionConfig.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
-                    training=payload.get("training", {}))
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
-        return model.eval()
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())

@@ -19,7 +19,6 @@ therefore connected and within every atom's capacity by construction.
 from __future__ import annotations
 
 from collections import deque
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -28,7 +27,7 @@ from torch import nn
 from torch_geometric.nn import GINEConv, global_add_pool, global_mean_pool
 
 from molgen.chem.graph import AtomVocabulary, MolGraph
-from molgen.models.base import Conditions, Sample, load_checkpoint, save_checkpoint
+from molgen.models.base import Conditions, GraphModelCheckpoint, Sample
 from molgen.models.graph_vae.config import GraphVAEConfig
 
 FAMILY = "graph-vae"
@@ -272,10 +271,11 @@ class Decoder(nn.Module):
         return atoms, bonds, (atoms >= 0).sum(1)
 
 
-class GraphVAE(nn.Module):
+class GraphVAE(GraphModelCheckpoint, nn.Module):
     """The trained model: encoder, decoder, optional property head, and the atom vocabulary."""
 
     family = FAMILY
+    config_class = GraphVAEConfig
 
     def __init__(self, config: GraphVAEConfig, vocabulary: AtomVocabulary, training: dict | None = None):
         super().__init__()
@@ -287,29 +287,9 @@ class GraphVAE(nn.Module):
                                             nn.Linear(config.hidden_dim, len(config.properties)))
                               if config.properties else None)
 
-    @property
-    def training_info(self) -> dict:
-        return self.training_record
-
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, temperature: float = 1.0,
                batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
         """``n`` molecules decoded from the prior N(0, I); every one is valid by construction (valence masks)."""
         from molgen.models.graph_vae.sample import sample_prior
 
         return sample_prior(self, n, seed=seed, temperature=temperature, batch_size=batch_size, use_masks=use_masks)
-
-    def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
-        state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.state_dict().items()}
-        return save_checkpoint(path, {"family": FAMILY, "config": self.config.to_dict(), "vocabulary": self.vocabulary.to_dict(),
-                                      "state_dict": state, "training": self.training_record, **(extra or {})})
-
-    @classmethod
-    def load(cls, path) -> "GraphVAE":
-        payload = load_checkpoint(path, FAMILY)
-        model = cls(GraphVAEConfig.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
-                    training=payload.get("training", {}))
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
-        return model.eval()
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
