@@ -502,6 +502,7 @@ def train_graph_vae(
     eval_every: int = typer.Option(1000),
     kl_warmup: int = typer.Option(5000, help="Steps over which the KL weight rises from 0."),
     free_bits: float = typer.Option(0.25, help="KL free bits per latent dimension (against posterior collapse)."),
+    kl_weight: float = typer.Option(1.0, help="KL weight after the warm-up (beta); below 1 the latent carries more of the molecule."),
     properties: Optional[str] = typer.Option("qed,sa,logp", help="Property head targets (comma-separated; '' for none)."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
@@ -536,7 +537,7 @@ def train_graph_vae(
             model.config.property_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.property_std = np.nanstd(labels, axis=0).round(4).tolist()
     config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
-                         kl_warmup_steps=kl_warmup, free_bits=free_bits, seed=seed,
+                         kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     card = train(model, training, valid, config, out, data_name=data, resume=resume,

@@ -46,8 +46,8 @@ def _as_matrix(fps: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(fps)).to(dtype)
 
 
-def _intersections(gen: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-    """(len(gen), len(ref)) counts of shared on-bits, as float32 (exact integers)."""
+def _intersections(gen: torch.Tensor, ref: torch.Tensor, as_float: bool = True) -> torch.Tensor:
+    """(len(gen), len(ref)) counts of shared on-bits (exact integers), as float32 or as computed."""
     if gen.dtype != torch.int8:
         return (gen @ ref.T).float()
     # torch._int_mm wants more than 16 rows and a multiple of 8 columns: pad with empty rows, then cut them off.
@@ -57,7 +57,8 @@ def _intersections(gen: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         gen = torch.cat([gen, gen.new_zeros(pad_rows, gen.shape[1])])
     if pad_cols:
         ref = torch.cat([ref, ref.new_zeros(pad_cols, ref.shape[1])])
-    return torch._int_mm(gen, ref.T.contiguous())[:rows, :cols].float()
+    counts = torch._int_mm(gen, ref.T.contiguous())[:rows, :cols]
+    return counts.float() if as_float else counts
 
 
 def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tensor, gen_counts: torch.Tensor) -> torch.Tensor:
@@ -71,19 +72,37 @@ def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tens
 
 
 def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype = DEFAULT_DTYPE) -> np.ndarray:
-    """For each row of ``gen_fps``, the highest Tanimoto similarity to any row of ``ref_fps``."""
+    """For each row of ``gen_fps``, the highest Tanimoto similarity to any row of ``ref_fps``.
+
+    Against references with the same on-bit count b, Tanimoto I / (a + b - I) only grows with
+    the intersection I, so the best of them is the one with the largest I. References are
+    sorted by count, and each equal-count run of columns is reduced to its largest intersection
+    before any division: the element-wise work shrinks from every pair to one per (molecule,
+    count), with the same float32 result as dividing every pair.
+    """
     if len(gen_fps) == 0 or len(ref_fps) == 0:
         return np.zeros(len(gen_fps))
     gen_all = _as_matrix(gen_fps, dtype)
     gen_counts_all = torch.from_numpy(np.asarray(gen_fps, dtype=np.float32).sum(1))
-    ref_counts_all = torch.from_numpy(np.asarray(ref_fps, dtype=np.float32).sum(1))
+    ref_counts = np.asarray(ref_fps, dtype=np.float32).sum(1)
+    order = np.argsort(ref_counts, kind="stable")
+    ref_fps, ref_counts = np.asarray(ref_fps)[order], ref_counts[order]
     best = torch.zeros(len(gen_fps))
     for r0 in range(0, len(ref_fps), block):
         ref = _as_matrix(ref_fps[r0:r0 + block], dtype)
-        ref_counts = ref_counts_all[r0:r0 + block]
+        counts, starts = np.unique(ref_counts[r0:r0 + block], return_index=True)
+        ends = np.append(starts[1:], len(ref))
         for g0 in range(0, len(gen_fps), block):  # gen in blocks too: keeps each product ~256 MB
-            sims = _tanimoto_block(ref, ref_counts, gen_all[g0:g0 + block], gen_counts_all[g0:g0 + block])
-            best[g0:g0 + block] = torch.maximum(best[g0:g0 + block], sims.max(dim=1).values)
+            both = _intersections(gen_all[g0:g0 + block], ref, as_float=False)
+            gen_counts = gen_counts_all[g0:g0 + block]
+            top = best[g0:g0 + block]
+            for count, first, last in zip(counts.tolist(), starts.tolist(), ends.tolist()):
+                most = both[:, first:last].amax(dim=1).float()
+                union = (gen_counts + count - most).clamp_(min=1.0)   # both empty: 0 / 1 -> set to 1 below
+                sims = most / union
+                if count == 0:
+                    sims[gen_counts == 0] = 1.0
+                torch.maximum(top, sims, out=top)
     return best.numpy().astype(np.float64)
 
 

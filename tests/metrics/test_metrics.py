@@ -2,10 +2,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import torch
 from rdkit import DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
 from molgen.chem import to_mol
+from molgen.metrics import fingerprints
 from molgen.metrics.describe import brics_fragments, scaffold
 from molgen.metrics.evaluate import cosine_similarity, evaluate, fraction_unique, novelty
 from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers, moses_fingerprint
@@ -51,13 +53,20 @@ def _bitvect(row):
     return fp
 
 
-def test_max_tanimoto_equals_rdkit_bulk_similarity():
+@pytest.mark.parametrize("dtype", [torch.int8, torch.bfloat16])
+def test_max_tanimoto_equals_rdkit_bulk_similarity(dtype):
+    """Many equal-count runs across blocks, an exact match, and empty fingerprints (0/0 -> 1)."""
+    if dtype == torch.int8 and fingerprints.DEFAULT_DTYPE != torch.int8:
+        pytest.skip("no int8 matrix product in this PyTorch")
     gen, ref = _random_fps(40, 0.04, 1), _random_fps(300, 0.04, 2)
     ref[5] = gen[3]  # an exact match
-    expected = [max(DataStructs.BulkTanimotoSimilarity(_bitvect(g), [_bitvect(r) for r in ref])) for g in gen]
-    got = max_tanimoto(gen, ref, block=128)
+    gen[7] = 0
+    ref[11] = 0
+    expected = [max(1.0 if not g.any() and not r.any() else DataStructs.TanimotoSimilarity(_bitvect(g), _bitvect(r))
+                    for r in ref) for g in gen]
+    got = max_tanimoto(gen, ref, block=128, dtype=dtype)
     assert got == pytest.approx(expected, abs=1e-6)
-    assert got[3] == 1.0
+    assert got[3] == 1.0 and got[7] == 1.0
 
 
 def test_mean_tanimoto_powers_match_brute_force_and_empty_fps_are_identical():

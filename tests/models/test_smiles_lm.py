@@ -67,16 +67,28 @@ def test_prefix_completion_keeps_the_prefix(trained):
 
 
 def test_log_likelihood_matches_a_forward_pass(trained):
+    """Every row of a batch, though rows leave the batch as they finish at different lengths."""
     model = trained[0]
-    sample = model.sample(1, seed=5)[0]
-    if sample.meta.get("truncated"):
-        pytest.skip("the sample hit max_len")
-    ids = torch.tensor([model.vocabulary.encode(sample.smiles)])
-    with torch.no_grad():
-        logits, _ = model.network.eval()(ids[:, :-1])
-    logits[..., [0, 1, 3]] = float("-inf")
-    expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).sum()
-    assert sample.log_likelihood == pytest.approx(float(expected), abs=1e-3)
+    samples = [s for s in model.sample(12, seed=5, batch_size=12) if not s.meta.get("truncated")]
+    assert len({len(s.smiles) for s in samples}) > 3
+    for sample in samples:
+        ids = torch.tensor([model.vocabulary.encode(sample.smiles)])
+        with torch.no_grad():
+            logits, _ = model.network.eval()(ids[:, :-1])
+        logits[..., [0, 1, 3]] = float("-inf")
+        expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).sum()
+        assert sample.log_likelihood == pytest.approx(float(expected), abs=1e-3)
+
+
+def test_truncated_samples_are_flagged(trained):
+    samples = trained[0].sample(8, seed=2, max_len=12)
+    assert all(len(trained[0].vocabulary.encode(s.smiles, add_bos_eos=False)) <= 11 for s in samples)
+    assert any(s.meta.get("truncated") for s in samples)
+
+
+def test_bf16_sampling_returns_strings_with_log_likelihoods(trained):
+    samples = trained[0].sample(16, seed=4, bf16=True)
+    assert len(samples) == 16 and all(s.log_likelihood <= 0 and "<" not in s.smiles for s in samples)
 
 
 def test_kv_cache_gives_identical_tokens(sample_smiles, vocabulary, tmp_path):

@@ -45,29 +45,51 @@ def _step(network, arch: str, token_or_seq: torch.Tensor, state, cond, position:
     return logits, state
 
 
+def _keep_rows(state, keep: torch.Tensor, arch: str):
+    """The recurrent state (LSTM) or KV cache (transformer) of the rows in ``keep`` only."""
+    if state is None:
+        return None
+    if arch == "lstm":
+        return state[0][:, keep], state[1][:, keep]
+    return [(k[keep], v[keep]) for k, v in state]
+
+
 @torch.no_grad()
 def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, greedy: bool, temperature: float,
-                  top_k: int, top_p: float, max_len: int, use_cache: bool) -> list[tuple[list[int], float, bool]]:
+                  top_k: int, top_p: float, max_len: int, use_cache: bool,
+                  bf16: bool = False) -> list[tuple[list[int], float, bool]]:
+    """Rows that have emitted <eos> leave the batch, so the network only runs on unfinished
+    strings: a batch costs the sum of its lengths rather than batch x its longest string."""
     vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
-    seq = torch.tensor([[vocab.bos_id] + prefix] * batch, dtype=torch.long)
-    logits, state = _step(network, arch, seq, None, cond, 0, use_cache)
+    start = [vocab.bos_id] + prefix
+    seq = torch.full((batch, max_len), vocab.pad_id, dtype=torch.long)
+    seq[:, :len(start)] = torch.tensor(start)
+    length = len(start)
+    rows = torch.arange(batch)                     # the rows still being written
     finished = torch.zeros(batch, dtype=torch.bool)
     loglik = torch.zeros(batch, dtype=torch.float64)
-    while seq.shape[1] < max_len and not finished.all():
-        logp = torch.log_softmax(logits.float(), dim=-1)
-        if greedy:
-            nxt = logp.argmax(dim=-1)
-        else:
-            scores = _filter_logits(logits.float() / temperature, top_k, top_p)
-            nxt = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator).squeeze(1)
-        nxt = torch.where(finished, torch.full_like(nxt, vocab.pad_id), nxt)
-        loglik += torch.where(finished, 0.0, logp.gather(1, nxt[:, None]).squeeze(1).double())
-        finished |= nxt == vocab.eos_id
-        seq = torch.cat([seq, nxt[:, None]], dim=1)
-        if finished.all() or seq.shape[1] >= max_len:
-            break
-        feed = nxt[:, None] if (arch == "lstm" or use_cache) else seq
-        logits, state = _step(network, arch, feed, state, cond, seq.shape[1] - 1, use_cache)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logits, state = _step(network, arch, seq[:, :length], None, cond, 0, use_cache)
+        while length < max_len:
+            logp = torch.log_softmax(logits.float(), dim=-1)
+            if greedy:
+                nxt = logp.argmax(dim=-1)
+            else:
+                scores = _filter_logits(logits.float() / temperature, top_k, top_p)
+                nxt = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator).squeeze(1)
+            loglik[rows] += logp.gather(1, nxt[:, None]).squeeze(1).double()
+            seq[rows, length] = nxt
+            length += 1
+            ended = nxt == vocab.eos_id
+            if ended.any():
+                finished[rows[ended]] = True
+                keep = ~ended
+                rows, nxt, state = rows[keep], nxt[keep], _keep_rows(state, keep, arch)
+                cond = cond[keep] if cond is not None else None
+            if rows.numel() == 0 or length >= max_len:
+                break
+            feed = nxt[:, None] if (arch == "lstm" or use_cache) else seq[rows, :length]
+            logits, state = _step(network, arch, feed, state, cond, length - 1, use_cache)
     return [(row[1:].tolist(), float(ll), bool(done)) for row, ll, done in zip(seq, loglik, finished)]
 
 
@@ -119,7 +141,8 @@ def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length
 
 def generate(model, n: int, *, conditions: Conditions | None = None, seed: int | None = None, strategy: str = "sample",
              temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, beam_width: int = 10,
-             batch_size: int = 512, max_len: int | None = None, use_cache: bool = True) -> list[Sample]:
+             batch_size: int = 512, max_len: int | None = None, use_cache: bool = True,
+             bf16: bool = False) -> list[Sample]:
     """``n`` samples from ``model``; see :meth:`SmilesLM.sample` for the options."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -144,7 +167,7 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
         cond = model.normalise_targets(conditions.targets, size)
         for tokens, loglik, finished in _sample_batch(model, size, prefix, cond, generator, greedy=strategy == "greedy",
                                                       temperature=temperature, top_k=top_k, top_p=top_p,
-                                                      max_len=max_len, use_cache=use_cache):
+                                                      max_len=max_len, use_cache=use_cache, bf16=bf16):
             meta = {} if finished else {"truncated": True}
             samples.append(Sample(vocab.decode(tokens), loglik, meta))
     return samples
