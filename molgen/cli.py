@@ -690,9 +690,12 @@ def augment_analogues(
     per_seed: int = typer.Option(20, help="Analogues kept per seed at most."),
     min_similarity: float = typer.Option(0.4, help="Lower edge of the similarity window (no strangers)."),
     max_similarity: float = typer.Option(0.95, help="Upper edge of the similarity window (no copies)."),
-    method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (the shipped graph VAE) "
-                                               "(repeatable; default prefix)."),
+    method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
+                                               "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),
     latent_radius: float = typer.Option(1.0, help="Radius around each seed's latent point (--method latent)."),
+    diffusion_steps: int = typer.Option(100, help="Denoising steps (--method inpaint)."),
+    vae: Optional[str] = typer.Option(None, help="Graph VAE checkpoint for --method latent (default: the shipped one)."),
+    diffusion: Optional[str] = typer.Option(None, help="Graph diffusion checkpoint for --method inpaint (default: the shipped one)."),
     model: str = typer.Option("smiles-lm", help="SMILES model: family name or checkpoint."),
     samples_per_seed: int = typer.Option(300, help="Sampling budget per seed and method."),
     fine_tune_steps: int = typer.Option(200),
@@ -710,7 +713,8 @@ def augment_analogues(
         kept, removed = analogues(_augment_input(input), per_seed=per_seed, min_similarity=min_similarity,
                                   max_similarity=max_similarity, methods=method or ["prefix"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
-                                  seed=seed, guard=guard, profile=profile, latent_radius=latent_radius)
+                                  seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
+                                  diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion)
     except ValueError as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None

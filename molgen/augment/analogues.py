@@ -10,8 +10,12 @@ any spelling) a copy. Methods, each drawing on a generator family:
 - ``fine-tune``: the SMILES model is fine-tuned on the seed set for a few hundred steps (the
   usual way chemists focus a prior on a series), then sampled freely; each sample is assigned to
   its most similar seed.
-- ``latent`` (graph VAE neighbourhood) and ``inpaint`` (scaffold-constrained diffusion) join as
-  those families are shipped; asking for them before that is an error that says so.
+- ``latent``: the graph VAE decodes points at a chosen radius around each seed's latent point.
+- ``inpaint``: graph diffusion holds each seed's Bemis-Murcko scaffold fixed and denoises the
+  rest, at sizes within 3 heavy atoms of the seed.
+
+``latent`` and ``inpaint`` use the shipped checkpoint of their family or one given by path;
+asking for a family molgen does not ship, without a path, is an error that says so.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem, DataStructs
+from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molgen.augment.guards import Guard, ReferenceSet, apply_guard
 from molgen.augment.provenance import params_text
@@ -78,28 +83,59 @@ def _fine_tuned(model, seeds: list[str], steps: int, seed: int):
         return SmilesLM.load(Path(folder) / "tuned.pt")
 
 
+def _graph_model(checkpoint: str | None, family: str):
+    """A graph model from ``checkpoint`` (default: the shipped one) and its provenance text."""
+    from molgen.models.base import load
+    from molgen.runs.generate import file_sha256
+
+    path = Path(checkpoint) if checkpoint else shipped_checkpoint(family)
+    return load(str(path)), f"{path.name} sha256:{file_sha256(path)[:16]}"
+
+
+def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> list[tuple[str, str | None, dict]]:
+    """Diffusion samples that keep the seed's Bemis-Murcko scaffold: (smiles, why unusable or None, params)."""
+    mol = Chem.MolFromSmiles(seed_smiles)
+    core = MurckoScaffold.MurckoScaffoldSmiles(mol=mol)
+    if not core:
+        return [(seed_smiles, "seed has no ring scaffold to keep", {})]
+    atoms = mol.GetNumAtoms()
+    low = max(Chem.MolFromSmiles(core).GetNumAtoms(), atoms - 3)
+    high = min(atoms + 3, model.config.max_atoms)
+    try:
+        samples = model.sample(n, conditions=Conditions(scaffold=core), steps=steps, seed=rng_seed, num_atoms=(low, high))
+    except ValueError as error:  # an atom type the model never saw, or a seed larger than it can build
+        return [(seed_smiles, f"seed not usable by the diffusion model: {error}", {})]
+    params = {"scaffold": core, "diffusion_steps": steps, "num_atoms": [low, high]}
+    return [(s.smiles, None if s.smiles else f"invalid: {s.meta.get('error', 'graph does not sanitize')}", params)
+            for s in samples]
+
+
 def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float = 0.4, max_similarity: float = 0.95,
               methods: Sequence[str] = ("prefix",), model: str = "smiles-lm", fine_tune_steps: int = 200,
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
-              profile=None, latent_radius: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+              profile=None, latent_radius: float = 1.0, diffusion_steps: int = 100, vae_checkpoint: str | None = None,
+              diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why).
 
     Args:
         seeds: the series (SMILES); invalid ones are reported, not used.
         min_similarity / max_similarity: the window (inclusive) around each seed.
-        methods: any of ``prefix``, ``fine-tune``, ``latent`` (the shipped graph VAE's neighbourhood, at
-            ``latent_radius``) and ``inpaint`` (once a diffusion checkpoint ships).
+        methods: any of ``prefix``, ``fine-tune``, ``latent`` (the graph VAE's neighbourhood, at
+            ``latent_radius``) and ``inpaint`` (graph diffusion keeping each seed's Bemis-Murcko
+            scaffold and denoising the rest, ``diffusion_steps`` steps, sizes within 3 atoms of the seed).
         model: a SMILES model: family name (shipped checkpoint) or checkpoint path.
         samples_per_seed: sampling budget per seed and method.
         guard: leak, copy, alert and rule checks; by default the seeds are the copy set.
         profile: a scoring profile whose ``score`` is added to every row (hard filters remove rows).
+        vae_checkpoint / diffusion_checkpoint: checkpoints for ``latent`` / ``inpaint`` (default: the shipped ones).
     """
     if not 0 <= min_similarity <= max_similarity <= 1:
         raise ValueError(f"need 0 <= min_similarity <= max_similarity <= 1, got {min_similarity}, {max_similarity}")
     for method in methods:
         if method not in METHODS:
             raise ValueError(f"unknown analogue method {method!r}; use {', '.join(METHODS)}")
-        if method in _NEEDS and shipped_checkpoint(_NEEDS[method]) is None:
+        chosen = {"latent": vae_checkpoint, "inpaint": diffusion_checkpoint}.get(method)
+        if method in _NEEDS and chosen is None and shipped_checkpoint(_NEEDS[method]) is None:
             raise ValueError(f"method {method!r} needs the {_NEEDS[method]} family, which molgen does not ship yet; "
                              f"use prefix or fine-tune")
     from molgen.models.base import load
@@ -141,12 +177,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                     for text, fraction in _prefix_samples(prior, s, samples_per_seed, seed + 1000 * i, temperature):
                         place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed})
             elif method == "latent":
-                from molgen.models.base import load as load_family
                 from molgen.models.graph_vae import latent
 
-                vae_path = shipped_checkpoint("graph-vae")
-                vae = load_family(str(vae_path))
-                vae_text = f"{vae_path.name} sha256:{file_sha256(vae_path)[:16]}"
+                vae, vae_text = _graph_model(vae_checkpoint, "graph-vae")
                 for i, s in enumerate(canonical):
                     try:
                         found = latent.analogues(vae, s, samples_per_seed, latent_radius, seed=seed + i)
@@ -155,6 +188,14 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         continue
                     for text, _ in found:
                         place(text, "latent", i, {"latent_radius": latent_radius, "seed": seed}, vae_text)
+            elif method == "inpaint":
+                diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")
+                for i, s in enumerate(canonical):
+                    for text, reason, params in _inpainted(diffusion, s, samples_per_seed, diffusion_steps, seed + i):
+                        if reason:
+                            outside.append({"smiles": text, "method": "inpaint", "seed_smiles": s, "removed_because": reason})
+                        else:
+                            place(text, "inpaint", i, {**params, "seed": seed}, diffusion_text)
             elif method == "fine-tune":
                 tuned = _fine_tuned(prior, canonical, fine_tune_steps, seed)
                 for sample in tuned.sample(samples_per_seed * len(canonical), seed=seed, temperature=temperature):

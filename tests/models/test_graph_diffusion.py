@@ -93,6 +93,27 @@ def test_guidance_and_inpainting(trained):
     assert sum(bool(s.smiles) for s in kept) > 0
 
 
+def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
+    model = trained[0]
+    assert {s.meta["atoms"] for s in model.sample(6, seed=6, steps=5, num_atoms=12)} == {12}
+    assert all(9 <= s.meta["atoms"] <= 11 for s in model.sample(10, seed=6, steps=5, num_atoms=(9, 11)))
+    with pytest.raises(ValueError, match="num_atoms"):
+        model.sample(2, num_atoms=(8, 5))
+
+
+def test_inpaint_analogues_keep_the_seed_scaffold_with_provenance(trained):
+    from molgen.augment import analogues
+
+    seeds = ["Cc1ccc(C(=O)Nc2ccccn2)cc1", "CCO"]  # the second has no ring scaffold
+    kept, removed = analogues(seeds, methods=["inpaint"], min_similarity=0.0, max_similarity=0.99, per_seed=10,
+                              samples_per_seed=24, diffusion_steps=10, diffusion_checkpoint=str(trained[1]), seed=1)
+    assert kept["method"].eq("analogue:inpaint").all() and kept["checkpoint"].str.startswith("d.pt sha256:").all()
+    core = Chem.MolFromSmiles("c1ccc(C(=O)Nc2ccccn2)cc1")
+    assert len(kept) > 0 and all(Chem.MolFromSmiles(s).HasSubstructMatch(core) for s in kept["smiles"])
+    assert kept["params"].str.contains('"scaffold"').all()
+    assert removed["removed_because"].str.contains("no ring scaffold").any()
+
+
 def test_checkpoint_round_trip_and_errors(trained, tmp_path):
     model, out, _, _ = trained
     again = load(out)

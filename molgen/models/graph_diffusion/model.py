@@ -145,17 +145,32 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         return xt, et
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
-               guidance: float = 0.0, batch_size: int = 256, **options) -> list[Sample]:
-        """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept."""
+               guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,
+               **options) -> list[Sample]:
+        """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
+
+        ``num_atoms`` fixes the number of heavy atoms (an int) or draws it uniformly from an
+        inclusive ``(low, high)`` range; by default it follows the training distribution.
+        """
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
         conditions = conditions or Conditions()
+        low, high = self._atom_range(num_atoms)
         out: list[Sample] = []
         while len(out) < n:
             size = min(batch_size, n - len(out))
-            x, e, mask = self.sample_graphs(size, steps=steps, targets=conditions.targets or None, guidance=guidance,
-                                            scaffold=conditions.scaffold, generator=generator)
+            sizes = None if low is None else torch.randint(low, high + 1, (size,), generator=generator)
+            x, e, mask = self.sample_graphs(size, steps=steps, sizes=sizes, targets=conditions.targets or None,
+                                            guidance=guidance, scaffold=conditions.scaffold, generator=generator)
             out.extend(self._to_samples(x, e, mask))
         return out
+
+    def _atom_range(self, num_atoms) -> tuple[int | None, int | None]:
+        if num_atoms is None:
+            return None, None
+        low, high = (num_atoms, num_atoms) if isinstance(num_atoms, int) else (int(num_atoms[0]), int(num_atoms[1]))
+        if not 1 <= low <= high <= self.config.max_atoms:
+            raise ValueError(f"num_atoms must lie in 1..{self.config.max_atoms} (low <= high), got {num_atoms}")
+        return low, high
 
     def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
         steer, how = Conditions(), {}
