@@ -128,3 +128,67 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
     assert len(exported) == 2
     assert exported["smiles"].tolist() == selected["smiles"].tolist()
     assert exported["rank"].is_monotonic_increasing and exported["score"].is_monotonic_decreasing
+
+
+def _generate(page, url: str, name: str, n: int = 12) -> None:
+    page.goto(f"{url}/generate")
+    field = page.get_by_label("Molecules (valid, unique, meeting every condition)")
+    field.fill(str(n))
+    field.press("Enter")
+    _settle(page)
+    run_name = page.get_by_label("Run name (optional)")
+    run_name.fill(name)
+    run_name.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_text(f"run {name}:").wait_for()
+    _settle(page)
+
+
+def _run_shown(page) -> str:
+    return page.get_by_role("combobox", name="Run").input_value()
+
+
+def test_two_browser_sessions_keep_their_own_state_and_share_runs(server):
+    """Session A browses its run with a filter on while session B generates another run:
+    A still shows its run and filter after its next rerun, B shows its own, both list both."""
+    from playwright.sync_api import sync_playwright
+
+    url, home = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        b = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        for page in (a, b):
+            page.set_default_timeout(120_000)
+
+        _generate(a, url, "alpha")
+        a.goto(f"{url}/browse")
+        a.get_by_text("candidates match").wait_for()
+        _settle(a)
+        a.get_by_text("No structural alerts").click()
+        _settle(a)
+        filtered = a.get_by_text("candidates match").inner_text()
+        assert "alpha" in _run_shown(a)
+
+        _generate(b, url, "beta")
+        b.goto(f"{url}/browse")
+        b.get_by_text("candidates match").wait_for()
+        _settle(b)
+        assert "beta" in _run_shown(b)
+
+        # A's next rerun (it changes the page size) sees the new run in the store but keeps its own view.
+        a.get_by_role("combobox", name="Per page").click()
+        a.get_by_role("option", name="24").click()
+        _settle(a)
+        assert "alpha" in _run_shown(a)
+        assert a.get_by_role("switch", name="No structural alerts").is_checked()
+        assert a.get_by_text("candidates match").inner_text() == filtered
+        a.get_by_role("combobox", name="Run").click()
+        listed = a.get_by_role("option").all_inner_texts()
+        assert any("alpha" in text for text in listed) and any("beta" in text for text in listed)
+        assert "Traceback" not in a.content() + b.content()
+        browser.close()
+    with RunStore(home / "runs.sqlite") as store:
+        assert sorted(store.runs()["name"]) == ["alpha", "beta"]
