@@ -1,10 +1,13 @@
-"""Sampling speed of the SMILES language models: valid, unique molecules per second.
+"""Sampling speed of every generator family: valid, unique molecules per second.
 
     python benchmarks/sampling.py --checkpoint molgen/pretrained/smiles-lm-lstm.pt [--checkpoint ...]
 
-For each checkpoint, each decoding strategy and batch sizes 1 to 1024 (2 cores, CPU), times
-the generation of N strings and counts how many are valid (RDKit, nothing corrected) and
-distinct. A transformer is timed with and without its KV cache in the same run.
+For each checkpoint (2 cores, CPU), times the generation of N molecules and counts how many are
+valid (RDKit, nothing corrected) and distinct:
+- SMILES models: each decoding strategy at batch sizes 1 to 1024; a transformer with and
+  without its KV cache, an LSTM in float32 and with a bfloat16 forward, in the same run;
+- graph VAE: prior samples decoded at batch 256 (valid by construction: valence masks);
+- graph diffusion: 100 molecules (one batch) at each of ``--steps`` denoising step counts.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import torch
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.models import load
 from molgen.models.smiles_lm.model import SmilesLM
 
 STRATEGIES = {
@@ -41,11 +45,15 @@ def main() -> None:
     parser.add_argument("--checkpoint", action="append", required=True)
     parser.add_argument("--n", type=int, default=2048, help="strings per measurement")
     parser.add_argument("--batches", default="1,16,128,512,1024")
+    parser.add_argument("--steps", default="25,50,100,250,500", help="graph diffusion: denoising step counts")
     args = parser.parse_args()
     print(f"torch threads: {torch.get_num_threads()}")
     print(f"{'model':<28} {'decoding':<18} {'batch':>6} {'n':>6} {'s':>7} {'valid/s':>9} {'valid+unique/s':>15} {'valid':>6}")
     for path in args.checkpoint:
-        model = SmilesLM.load(path)
+        model = load(path)
+        if not isinstance(model, SmilesLM):
+            graph_rows(model, args)
+            continue
         name = f"{model.config.arch} ({model.num_parameters() / 1e6:.1f}M)"
         cache_options = [True, False] if model.config.arch == "transformer" else [True]
         for batch in (int(b) for b in args.batches.split(",")):
@@ -55,9 +63,24 @@ def main() -> None:
                     seconds, valid, unique = run(model, n, batch_size=batch, use_cache=use_cache, **options)
                     tag = label + ("" if model.config.arch == "lstm" else (" +cache" if use_cache else " no cache"))
                     print(f"{name:<28} {tag:<18} {batch:>6} {n:>6} {seconds:>7.1f} {valid / seconds:>9.0f} {unique / seconds:>15.0f} {valid / n:>6.3f}")
+            if batch >= 128:  # the bfloat16 forward, beside the float32 one
+                seconds, valid, unique = run(model, n, batch_size=batch, bf16=True)
+                print(f"{name:<28} {'temperature 1 bf16':<18} {batch:>6} {n:>6} {seconds:>7.1f} {valid / seconds:>9.0f} {unique / seconds:>15.0f} {valid / n:>6.3f}")
         for width in (10,):
             seconds, valid, unique = run(model, width, strategy="beam", beam_width=width)
             print(f"{name:<28} {'beam ' + str(width):<18} {1:>6} {width:>6} {seconds:>7.1f} {valid / seconds:>9.1f} {unique / seconds:>15.1f} {valid / width:>6.3f}")
+
+
+def graph_rows(model, args) -> None:
+    """The graph families: the VAE at batch 256, diffusion per step count (100 molecules)."""
+    name = f"{model.family} ({model.num_parameters() / 1e6:.1f}M)"
+    if model.family == "graph-vae":
+        seconds, valid, unique = run(model, args.n, batch_size=256)
+        print(f"{name:<28} {'prior, masks on':<18} {256:>6} {args.n:>6} {seconds:>7.1f} {valid / seconds:>9.0f} {unique / seconds:>15.0f} {valid / args.n:>6.3f}")
+        return
+    for steps in (int(s) for s in args.steps.split(",")):
+        seconds, valid, unique = run(model, 100, batch_size=100, steps=steps)
+        print(f"{name:<28} {f'{steps} steps':<18} {100:>6} {100:>6} {seconds:>7.1f} {valid / seconds:>9.1f} {unique / seconds:>15.1f} {valid / 100:>6.3f}")
 
 
 if __name__ == "__main__":
