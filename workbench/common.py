@@ -87,6 +87,25 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
     return text, True
 
 
+def molecule_editor(field_key: str, label: str = "Draw it") -> None:
+    """A Ketcher molecule editor in an expander, writing the drawn molecule (on Apply) into the text
+    field ``field_key``. Call it before that field is created: Streamlit lets a page set a widget's
+    value only before the widget is drawn in the run."""
+    try:
+        from streamlit_ketcher import st_ketcher
+    except ImportError:  # the editor is an optional nicety; typing SMILES always works
+        return
+    with st.expander(label):
+        drawn = st_ketcher(st.session_state.get(field_key, ""), height=420, key=f"{field_key}_editor")
+    last_key = f"{field_key}_editor_last"
+    if drawn and drawn != st.session_state.get(last_key):
+        st.session_state[last_key] = drawn
+        with quiet_rdkit():
+            mol = Chem.MolFromSmiles(drawn)
+        # Ketcher writes its own SMILES dialect; canonical RDKit SMILES reads the same everywhere.
+        st.session_state[field_key] = Chem.MolToSmiles(mol) if mol is not None else drawn
+
+
 def run_picker(label: str = "Run", key: str = "run") -> str | None:
     """Choose a stored run (newest first; the one just generated in this session by default)."""
     runs = store().runs()

@@ -192,3 +192,32 @@ def test_two_browser_sessions_keep_their_own_state_and_share_runs(server):
         browser.close()
     with RunStore(home / "runs.sqlite") as store:
         assert sorted(store.runs()["name"]) == ["alpha", "beta"]
+
+
+def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
+    """Ketcher (streamlit-ketcher, its JavaScript inside the wheel): draw a benzene ring, Apply,
+    and the Generate page's substructure field holds it as canonical SMILES."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        page.goto(f"{url}/generate")
+        page.get_by_text("Draw the substructure to keep").click()
+        editor = page.frame_locator("iframe").first
+        editor.get_by_role("button", name="Apply").wait_for()
+        editor.get_by_title("Benzene (T)").click()
+        frame = page.locator("iframe").first.bounding_box()
+        page.mouse.click(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.4)
+        editor.get_by_role("button", name="Apply").click()
+        field = page.get_by_label("Keep this substructure (SMILES or SMARTS)")
+        page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'c1ccccc1')")
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "2b-draw-substructure.png"), full_page=True)
+        assert field.input_value() == "c1ccccc1"
+        assert "Traceback" not in page.content()
+        browser.close()

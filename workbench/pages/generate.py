@@ -8,7 +8,7 @@ from molgen.models.base import Conditions
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
-from workbench.common import load_model, shipped_checkpoints, smiles_field, store
+from workbench.common import load_model, molecule_editor, shipped_checkpoints, smiles_field, store
 
 #: Property sliders: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
@@ -17,6 +17,7 @@ SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 1
 
 st.title("Generate")
 checkpoints = shipped_checkpoints()
+molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
 left, right = st.columns([1, 1])
 with left:
     model_label = st.selectbox("Model", list(checkpoints), key="gen_model")
