@@ -93,6 +93,22 @@ def test_guidance_and_inpainting(trained):
     assert sum(bool(s.smiles) for s in kept) > 0
 
 
+def test_padding_does_not_change_the_denoiser(trained):
+    """Sampling groups graphs by size, which is only sound if padding nodes change nothing."""
+    from molgen.chem.graph import mol_to_graph
+
+    model = trained[0]
+    graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in ("CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
+    x, e, mask = dense_batch(graphs, model.config.num_atom_types)
+    xp, ep, maskp = dense_batch(graphs, model.config.num_atom_types, n=30)
+    y = model.y_vector(torch.full((2,), 40), None)
+    with torch.no_grad():
+        (ax, ae), (bx, be) = model.denoiser(x, e, y, mask), model.denoiser(xp, ep, y, maskp)
+    n, pairs = x.shape[1], mask[:, :, None] & mask[:, None, :]
+    assert torch.allclose(ax[mask], bx[:, :n][mask], atol=1e-5)
+    assert torch.allclose(ae[pairs], be[:, :n, :n][pairs], atol=1e-5)
+
+
 def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
     model = trained[0]
     assert {s.meta["atoms"] for s in model.sample(6, seed=6, steps=5, num_atoms=12)} == {12}

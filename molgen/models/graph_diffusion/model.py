@@ -20,6 +20,7 @@ from molgen.models.graph_diffusion.denoiser import NUM_BOND_CLASSES, Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
 
 FAMILY = "graph-diffusion"
+SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
 
 
 def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None):
@@ -155,13 +156,24 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
         conditions = conditions or Conditions()
         low, high = self._atom_range(num_atoms)
+        weights = torch.tensor(self.config.size_counts, dtype=torch.float)
         out: list[Sample] = []
         while len(out) < n:
             size = min(batch_size, n - len(out))
-            sizes = None if low is None else torch.randint(low, high + 1, (size,), generator=generator)
-            x, e, mask = self.sample_graphs(size, steps=steps, sizes=sizes, targets=conditions.targets or None,
-                                            guidance=guidance, scaffold=conditions.scaffold, generator=generator)
-            out.extend(self._to_samples(x, e, mask))
+            if low is None:
+                sizes = torch.multinomial(weights, size, replacement=True, generator=generator)
+            else:
+                sizes = torch.randint(low, high + 1, (size,), generator=generator)
+            # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
+            # and the bond tensors grow with the square of that. Samples come back in drawn order.
+            order = sizes.argsort(stable=True)
+            batch: list[Sample | None] = [None] * size
+            for group in order.split(SIZE_GROUP):
+                x, e, mask = self.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=conditions.targets or None,
+                                                guidance=guidance, scaffold=conditions.scaffold, generator=generator)
+                for index, sample in zip(group.tolist(), self._to_samples(x, e, mask)):
+                    batch[index] = sample
+            out.extend(batch)
         return out
 
     def _atom_range(self, num_atoms) -> tuple[int | None, int | None]:
