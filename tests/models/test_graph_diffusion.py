@@ -48,6 +48,35 @@ def test_schedule_and_marginals():
     assert x1[..., 0].mean() > 0.99  # at t = 1 almost nothing has moved
 
 
+def test_transition_matrices_are_stochastic_compose_and_keep_the_marginals():
+    noise = MarginalNoise([0.5, 0.3, 0.2], [0.9, 0.05, 0.04, 0.01], 100)
+    for m in (noise.m_x, noise.m_e):
+        for t, s in ((1, 0), (50, 0), (100, 0), (70, 30), (100, 99)):
+            q = noise.transition_matrix(t, s, m)
+            assert torch.allclose(q.sum(1), torch.ones(len(m))) and (q >= 0).all()
+            assert torch.allclose(m @ q, m, atol=1e-6)  # the marginals are the limit distribution
+        # q(x_t | x_0) = q(x_s | x_0) q(x_t | x_s), and marginal_probs is its row for a one-hot x0
+        composed = noise.transition_matrix(30, 0, m) @ noise.transition_matrix(70, 30, m)
+        assert torch.allclose(composed, noise.transition_matrix(70, 0, m), atol=1e-6)
+        eye = torch.eye(len(m))
+        assert torch.allclose(noise.marginal_probs(eye, torch.full((len(m),), 70), m), noise.transition_matrix(70, 0, m),
+                              atol=1e-6)
+
+
+def test_posterior_equals_bayes_with_explicit_matrices():
+    """p(z_s | z_t) = sum_x0 p(x0) q(z_t | z_s) q(z_s | x0) / q(z_t | x0), normalised."""
+    noise = MarginalNoise([0.5, 0.3, 0.2], [0.9, 0.1], 100)
+    m, t, s = noise.m_x, 60, 45
+    probs = torch.softmax(torch.randn(3, 3, generator=torch.Generator().manual_seed(0)), -1)
+    zt = torch.eye(3)
+    q_ts, q_s0, q_t0 = noise.transition_matrix(t, s, m), noise.transition_matrix(s, 0, m), noise.transition_matrix(t, 0, m)
+    for row in range(3):
+        c = int(zt[row].argmax())
+        expected = sum(probs[row, x0] * q_ts[:, c] * q_s0[x0] / q_t0[x0, c] for x0 in range(3))
+        expected = expected / expected.sum()
+        assert torch.allclose(noise.posterior(probs[row:row + 1], zt[row:row + 1], t, s, m)[0], expected, atol=1e-5)
+
+
 def test_posterior_is_a_distribution_and_exact_at_full_confidence():
     noise = MarginalNoise([0.5, 0.3, 0.2], [0.9, 0.1], 100)
     zt = torch.nn.functional.one_hot(torch.tensor([0, 1, 2]), 3).float()
@@ -91,6 +120,10 @@ def test_guidance_and_inpainting(trained):
     kept = model.sample(8, seed=4, steps=10, conditions=Conditions(scaffold="c1ccncc1"))
     assert all(Chem.MolFromSmiles(s.smiles).HasSubstructMatch(query) for s in kept if s.smiles)
     assert sum(bool(s.smiles) for s in kept) > 0
+    # exactly: the scaffold's atoms and bonds sit unchanged on the first nodes of every sampled graph
+    fixed_x, fixed_e = model._scaffold("c1ccncc1")
+    x, e, _ = model.sample_graphs(8, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4))
+    assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
 def test_padding_does_not_change_the_denoiser(trained):

@@ -34,6 +34,13 @@ class MarginalNoise:
         abar = self.alpha_bar[t].view(-1, *([1] * (x0.dim() - 1)))
         return abar * x0 + (1 - abar) * marginals
 
+    def transition_matrix(self, t: int, s: int, marginals: torch.Tensor) -> torch.Tensor:
+        """The (K, K) matrix of q(x_t | x_s) for s <= t (s = 0: Qbar_t), row = from, column = to.
+        Sampling never builds it (the closed forms above are cheaper); it states the process plainly."""
+        keep = float(self.alpha_bar[t] / self.alpha_bar[s])
+        k = len(marginals)
+        return keep * torch.eye(k) + (1 - keep) * marginals[None, :].expand(k, k)
+
     def add_noise(self, x0: torch.Tensor, e0: torch.Tensor, t: torch.Tensor, node_mask: torch.Tensor,
                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Sample one-hot X_t (B, N, V) and symmetric E_t (B, N, N, 4) given clean one-hot graphs."""
