@@ -565,6 +565,7 @@ def train_graph_diffusion(
     lr: float = typer.Option(2e-4),
     eval_every: int = typer.Option(1000),
     conditions: Optional[str] = typer.Option(None, help="Properties for classifier-free guidance, e.g. qed,sa,logp,mw."),
+    extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
 ) -> None:
@@ -594,7 +595,8 @@ def train_graph_diffusion(
     if resume is not None:
         model = GraphDiffusion.load(resume)
     else:
-        model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, **GRAPH_DIFFUSION_SIZES[size])
+        model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
+                               **GRAPH_DIFFUSION_SIZES[size])
         if names:
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.condition_std = np.nanstd(labels, axis=0).round(4).tolist()

@@ -142,6 +142,57 @@ def test_padding_does_not_change_the_denoiser(trained):
     assert torch.allclose(ae[pairs], be[:, :n, :n][pairs], atol=1e-5)
 
 
+def _simple_cycles_through_each_atom(mol, k: int) -> list[int]:
+    """Brute force: every simple k-cycle, as a set of bonds, then how many pass through each atom."""
+    neighbours = {a.GetIdx(): {n.GetIdx() for n in a.GetNeighbors()} for a in mol.GetAtoms()}
+    cycles = set()
+
+    def extend(path):
+        if len(path) == k:
+            if path[0] in neighbours[path[-1]]:
+                cycles.add(frozenset(frozenset(pair) for pair in zip(path, path[1:] + path[:1])))
+            return
+        for j in neighbours[path[-1]] - set(path):
+            extend(path + [j])
+
+    for atom in neighbours:
+        extend([atom])
+    return [sum(any(atom in bond for bond in cycle) for cycle in cycles) for atom in neighbours]
+
+
+@pytest.mark.parametrize("smiles", ["c1ccc2ccccc2c1", "C1CC2CC1C2", "C12C3C4C1C5C2C3C45", "C1CC1C1CCC1", "C1C2CC12",
+                                    "c1ccc2[nH]ccc2c1", "CCO"])
+def test_cycle_features_count_three_and_four_rings_exactly(smiles):
+    from molgen.models.graph_diffusion.features import cycle_features
+
+    mol = Chem.MolFromSmiles(smiles)
+    n = mol.GetNumAtoms()
+    e = torch.zeros(1, n + 2, n + 2, 4)  # two padding atoms, which must change nothing
+    e[..., 0] = 1
+    for bond in mol.GetBonds():
+        i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
+        e[0, i, j] = e[0, j, i] = torch.tensor([0.0, 1.0, 0.0, 0.0])
+    mask = torch.arange(n + 2)[None] < n
+    nodes, graphs = cycle_features(e, mask)
+    for k, column in ((3, 0), (4, 1)):
+        expected = _simple_cycles_through_each_atom(mol, k)
+        assert nodes[0, :n, column].tolist() == [float(x) for x in expected]
+        assert graphs[0, column].item() == pytest.approx(sum(expected) / k)
+    assert (nodes[0, n:] == 0).all() and graphs[0, 2].item() == pytest.approx(n / 40)
+
+
+def test_a_denoiser_with_ring_features_trains_samples_and_round_trips(tmp_path):
+    smiles = load_smiles("moses-sample", "train")[:300]
+    torch.manual_seed(0)
+    model, _ = build_model(smiles, hidden_dim=32, edge_dim=8, heads=2, layers=2, timesteps=50, extra_features=True)
+    card = train(model, smiles[:250], smiles[250:], TrainConfig(batch_size=32, max_steps=20, eval_every=20, warmup_steps=2,
+                                                               lr=2e-3), tmp_path / "x.pt", progress=False)
+    assert card["training"]["valid_loss"] > 0
+    again = load(tmp_path / "x.pt")
+    assert again.config.extra_features
+    assert [s.smiles for s in again.sample(4, seed=1, steps=5)] == [s.smiles for s in model.sample(4, seed=1, steps=5)]
+
+
 def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
     model = trained[0]
     assert {s.meta["atoms"] for s in model.sample(6, seed=6, steps=5, num_atoms=12)} == {12}

@@ -18,6 +18,7 @@ class GraphDiffusionConfig:
     edge_dim: int = 32
     heads: int = 4
     layers: int = 4
+    extra_features: bool = False                                 # ring statistics of the noisy graph (features.py)
     edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)
     conditions: list[str] = field(default_factory=list)
     condition_mean: list[float] = field(default_factory=list)

@@ -3,8 +3,8 @@ with a global vector y (the time and any property targets), predicting the clean
 
 Each layer: attention whose scores are modulated by the edge features (FiLM: scores * (1 + a(E)) + b(E)),
 the scores in turn updating the edges, and y modulating the nodes; pre-norm residual MLPs after.
-Structural extra features (cycle counts, spectra) are not used in this first version; whether they
-pay for themselves on a CPU budget is still to be measured.
+With ``config.extra_features`` the atoms also read ring statistics of the noisy graph and y its
+ring counts and size (``features.py``); spectral features are not used.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
+from molgen.models.graph_diffusion.features import GRAPH_FEATURES, NODE_FEATURES, cycle_features
 
 NUM_BOND_CLASSES = 4
 
@@ -51,16 +52,21 @@ class Denoiser(nn.Module):
     def __init__(self, config: GraphDiffusionConfig):
         super().__init__()
         d, de = config.hidden_dim, config.edge_dim
-        self.embed_x = nn.Linear(config.num_atom_types, d)
+        self.extra_features = config.extra_features
+        extra_x, extra_y = (NODE_FEATURES, GRAPH_FEATURES) if config.extra_features else (0, 0)
+        self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
         self.embed_e = nn.Linear(NUM_BOND_CLASSES, de)
-        # y: time, then per condition (value, present flag)
-        self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions), d), nn.GELU(), nn.Linear(d, d))
+        # y: time, then per condition (value, present flag), then the graph's ring counts and size
+        self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
         self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads) for _ in range(config.layers))
         self.head_x = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, config.num_atom_types))
         self.head_e = nn.Sequential(nn.LayerNorm(de), nn.Linear(de, NUM_BOND_CLASSES))
 
     def forward(self, xt: torch.Tensor, et: torch.Tensor, y: torch.Tensor, node_mask: torch.Tensor):
         """Logits of the clean atom types (B, N, V) and bond classes (B, N, N, 4), the latter symmetric."""
+        if self.extra_features:
+            node_features, graph_features = cycle_features(et, node_mask)
+            xt, y = torch.cat([xt, node_features], dim=-1), torch.cat([y, graph_features], dim=-1)
         x, e = self.embed_x(xt), self.embed_e(et)
         y = self.embed_y(y)
         for layer in self.layers:
