@@ -7,7 +7,8 @@ valid (RDKit, nothing corrected) and distinct:
 - SMILES models: each decoding strategy at batch sizes 1 to 1024; a transformer with and
   without its KV cache, an LSTM in float32 and with a bfloat16 forward, in the same run;
 - graph VAE: prior samples decoded at batch 256 (valid by construction: valence masks);
-- graph diffusion: 100 molecules (one batch) at each of ``--steps`` denoising step counts.
+- graph diffusion: 100 molecules (one sampling batch, denoised in groups of similar size) at each
+  of ``--steps`` denoising step counts.
 """
 
 from __future__ import annotations

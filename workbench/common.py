@@ -95,13 +95,17 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
         from streamlit_ketcher import st_ketcher
     except ImportError:  # the editor is an optional nicety; typing SMILES always works
         return
+    typed = st.session_state.get(field_key, "")
     with st.expander(label):
-        drawn = st_ketcher(st.session_state.get(field_key, ""), height=420, key=f"{field_key}_editor")
+        drawn = st_ketcher(typed, height=420, key=f"{field_key}_editor")
+    # Until Apply is pressed the editor hands back what it was given, so only a value that differs
+    # both from the field and from the last one applied is a new drawing; anything else would
+    # rewrite (and for SMARTS, change the meaning of) what was typed.
     last_key = f"{field_key}_editor_last"
-    if drawn and drawn != st.session_state.get(last_key):
+    if drawn is not None and drawn != typed and drawn != st.session_state.get(last_key):
         st.session_state[last_key] = drawn
         with quiet_rdkit():
-            mol = Chem.MolFromSmiles(drawn)
+            mol = Chem.MolFromSmiles(drawn) if drawn else None
         # Ketcher writes its own SMILES dialect; canonical RDKit SMILES reads the same everywhere.
         st.session_state[field_key] = Chem.MolToSmiles(mol) if mol is not None else drawn
 

@@ -12,7 +12,8 @@ any spelling) a copy. Methods, each drawing on a generator family:
   its most similar seed.
 - ``latent``: the graph VAE decodes points at a chosen radius around each seed's latent point.
 - ``inpaint``: graph diffusion holds each seed's Bemis-Murcko scaffold fixed and denoises the
-  rest, at sizes within 3 heavy atoms of the seed.
+  rest, in graphs of up to 3 nodes more or fewer than the seed has atoms; a sample whose largest
+  fragment lost the scaffold is removed with that reason.
 
 ``latent`` and ``inpaint`` use the shipped checkpoint of their family or one given by path;
 asking for a family molgen does not ship, without a path, is an error that says so.
@@ -89,7 +90,10 @@ def _graph_model(checkpoint: str | None, family: str):
     from molgen.runs.generate import file_sha256
 
     path = Path(checkpoint) if checkpoint else shipped_checkpoint(family)
-    return load(str(path)), f"{path.name} sha256:{file_sha256(path)[:16]}"
+    model = load(str(path))
+    if getattr(model, "family", None) != family:
+        raise ValueError(f"{path} is a {getattr(model, 'family', 'unknown')} checkpoint; this method needs a {family} one")
+    return model, f"{path.name} sha256:{file_sha256(path)[:16]}"
 
 
 def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> list[tuple[str, str | None, dict]]:
@@ -98,16 +102,26 @@ def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> li
     core = MurckoScaffold.MurckoScaffoldSmiles(mol=mol)
     if not core:
         return [(seed_smiles, "seed has no ring scaffold to keep", {})]
-    atoms = mol.GetNumAtoms()
-    low = max(Chem.MolFromSmiles(core).GetNumAtoms(), atoms - 3)
+    core_mol = Chem.MolFromSmiles(core)
+    atoms, core_atoms = mol.GetNumAtoms(), core_mol.GetNumAtoms()
     high = min(atoms + 3, model.config.max_atoms)
+    # at least one atom beyond the scaffold where room allows: a graph that is all scaffold is the scaffold
+    low = min(max(core_atoms + 1, atoms - 3), high)
     try:
         samples = model.sample(n, conditions=Conditions(scaffold=core), steps=steps, seed=rng_seed, num_atoms=(low, high))
     except ValueError as error:  # an atom type the model never saw, or a seed larger than it can build
         return [(seed_smiles, f"seed not usable by the diffusion model: {error}", {})]
-    params = {"scaffold": core, "diffusion_steps": steps, "num_atoms": [low, high]}
-    return [(s.smiles, None if s.smiles else f"invalid: {s.meta.get('error', 'graph does not sanitize')}", params)
-            for s in samples]
+    params = {"scaffold": core, "diffusion_steps": steps, "graph_nodes": [low, high]}
+    out = []
+    for sample in samples:
+        if not sample.smiles:
+            out.append((sample.smiles, f"invalid: {sample.meta.get('error', 'graph does not sanitize')}", params))
+        elif not Chem.MolFromSmiles(sample.smiles).HasSubstructMatch(core_mol):
+            # the largest fragment is kept, and it may be one the new atoms formed apart from the scaffold
+            out.append((sample.smiles, f"scaffold lost: the largest fragment does not contain {core}", params))
+        else:
+            out.append((sample.smiles, None, params))
+    return out
 
 
 def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float = 0.4, max_similarity: float = 0.95,
@@ -122,7 +136,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         min_similarity / max_similarity: the window (inclusive) around each seed.
         methods: any of ``prefix``, ``fine-tune``, ``latent`` (the graph VAE's neighbourhood, at
             ``latent_radius``) and ``inpaint`` (graph diffusion keeping each seed's Bemis-Murcko
-            scaffold and denoising the rest, ``diffusion_steps`` steps, sizes within 3 atoms of the seed).
+            scaffold and denoising the rest, ``diffusion_steps`` steps, graphs within 3 nodes of the seed's size).
         model: a SMILES model: family name (shipped checkpoint) or checkpoint path.
         samples_per_seed: sampling budget per seed and method.
         guard: leak, copy, alert and rule checks; by default the seeds are the copy set.

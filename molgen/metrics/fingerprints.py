@@ -77,8 +77,9 @@ def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dt
     Against references with the same on-bit count b, Tanimoto I / (a + b - I) only grows with
     the intersection I, so the best of them is the one with the largest I. References are
     sorted by count, and each equal-count run of columns is reduced to its largest intersection
-    before any division: the element-wise work shrinks from every pair to one per (molecule,
-    count), with the same float32 result as dividing every pair.
+    before any division: every pair is still read once (a max over integers), but the divisions
+    shrink from one per pair to one per (molecule, count), with the same float32 result as
+    dividing every pair.
     """
     if len(gen_fps) == 0 or len(ref_fps) == 0:
         return np.zeros(len(gen_fps))

@@ -126,11 +126,16 @@ def test_guidance_and_inpainting(trained):
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
-def test_padding_does_not_change_the_denoiser(trained):
+@pytest.mark.parametrize("extra_features", [False, True])
+def test_padding_does_not_change_the_denoiser(trained, extra_features):
     """Sampling groups graphs by size, which is only sound if padding nodes change nothing."""
     from molgen.chem.graph import mol_to_graph
 
     model = trained[0]
+    if extra_features:
+        torch.manual_seed(1)
+        model, _ = build_model(load_smiles("moses-sample", "train")[:300], hidden_dim=32, edge_dim=8, heads=2, layers=2,
+                               timesteps=50, extra_features=True)
     graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in ("CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
     x, e, mask = dense_batch(graphs, model.config.num_atom_types)
     xp, ep, maskp = dense_batch(graphs, model.config.num_atom_types, n=30)
@@ -195,6 +200,9 @@ def test_a_denoiser_with_ring_features_trains_samples_and_round_trips(tmp_path):
 
 def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
     model = trained[0]
+    # graphs are denoised grouped by size, and come back in the order their sizes were drawn
+    drawn = torch.randint(5, 20, (40,), generator=torch.Generator().manual_seed(9)).tolist()
+    assert [s.meta["atoms"] for s in model.sample(40, seed=9, steps=2, num_atoms=(5, 19))] == drawn
     assert {s.meta["atoms"] for s in model.sample(6, seed=6, steps=5, num_atoms=12)} == {12}
     assert all(9 <= s.meta["atoms"] <= 11 for s in model.sample(10, seed=6, steps=5, num_atoms=(9, 11)))
     with pytest.raises(ValueError, match="num_atoms"):
@@ -212,6 +220,10 @@ def test_inpaint_analogues_keep_the_seed_scaffold_with_provenance(trained):
     assert len(kept) > 0 and all(Chem.MolFromSmiles(s).HasSubstructMatch(core) for s in kept["smiles"])
     assert kept["params"].str.contains('"scaffold"').all()
     assert removed["removed_because"].str.contains("no ring scaffold").any()
+    from molgen.models.base import shipped_checkpoint
+
+    with pytest.raises(ValueError, match="needs a graph-diffusion one"):
+        analogues(seeds[:1], methods=["inpaint"], diffusion_checkpoint=str(shipped_checkpoint("smiles-lm")))
 
 
 def test_checkpoint_round_trip_and_errors(trained, tmp_path):

@@ -86,9 +86,23 @@ def test_truncated_samples_are_flagged(trained):
     assert any(s.meta.get("truncated") for s in samples)
 
 
-def test_bf16_sampling_returns_strings_with_log_likelihoods(trained):
-    samples = trained[0].sample(16, seed=4, bf16=True)
-    assert len(samples) == 16 and all(s.log_likelihood <= 0 and "<" not in s.smiles for s in samples)
+def test_a_prefix_longer_than_max_len_comes_back_truncated(trained):
+    samples = trained[0].sample(2, max_len=5, conditions=Conditions(prefix="CCCCCCCC"))
+    assert [s.smiles for s in samples] == ["CCCCCCCC"] * 2 and all(s.meta.get("truncated") for s in samples)
+
+
+def test_bf16_sampling_scores_strings_close_to_float32(trained):
+    """Each bfloat16 sample's log-likelihood is near what the float32 model gives the same string."""
+    model = trained[0]
+    samples = [s for s in model.sample(12, seed=4, batch_size=12, bf16=True) if not s.meta.get("truncated")]
+    assert samples and all(s.log_likelihood <= 0 and "<" not in s.smiles for s in samples)
+    for sample in samples:
+        ids = torch.tensor([model.vocabulary.encode(sample.smiles)])
+        with torch.no_grad():
+            logits, _ = model.network.eval()(ids[:, :-1])
+        logits[..., [0, 1, 3]] = float("-inf")
+        exact = float(torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).sum())
+        assert abs(sample.log_likelihood - exact) <= 0.02 * ids.shape[1] + 0.05, (sample.smiles, sample.log_likelihood, exact)
 
 
 def test_kv_cache_gives_identical_tokens(sample_smiles, vocabulary, tmp_path):

@@ -45,6 +45,15 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
 
 
+def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
+    """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
+    at = page("generate")
+    for query in ("[NH2]c1ccccc1", "[#7]", "OCC"):
+        at.text_input(key="gen_scaffold").set_value(query).run()
+        at.run()
+        assert at.text_input(key="gen_scaffold").value == query
+
+
 def test_browse_filters_and_selects(stored_run):
     at = page("browse", stored_run)
     assert not at.exception

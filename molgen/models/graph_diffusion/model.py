@@ -8,6 +8,7 @@ correction), and the largest fragment is kept as the molecule.
 from __future__ import annotations
 
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from rdkit import Chem
@@ -95,9 +96,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             sizes = sizes.clamp(min=fixed[0].shape[0])
         n_max = int(sizes.max())
         mask = torch.arange(n_max)[None] < sizes[:, None]
-        xt = torch.distributions.Categorical(probs=self.noise.m_x).sample((n, n_max))
-        xt = F.one_hot(xt, cfg.num_atom_types).float()
-        et = F.one_hot(torch.distributions.Categorical(probs=self.noise.m_e).sample((n, n_max, n_max)), NUM_BOND_CLASSES).float()
+        # The limit distribution, drawn with the caller's generator so that a seed fixes everything.
+        xt = _sample_onehot(self.noise.m_x.expand(n, n_max, -1), generator)
+        et = _sample_onehot(self.noise.m_e.expand(n, n_max, n_max, -1), generator)
         upper = torch.triu(torch.ones(n_max, n_max, dtype=torch.bool), diagonal=1)[None, :, :, None]
         xt, et = _masked(xt, torch.where(upper, et, et.transpose(1, 2)), mask)
         cond = self.normalise_targets(targets, n) if targets else None
@@ -150,8 +151,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                **options) -> list[Sample]:
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
 
-        ``num_atoms`` fixes the number of heavy atoms (an int) or draws it uniformly from an
-        inclusive ``(low, high)`` range; by default it follows the training distribution.
+        ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
+        from an inclusive ``(low, high)`` range; by default it follows the training distribution.
+        The molecule returned is the graph's largest fragment, so it may have fewer atoms.
         """
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
         conditions = conditions or Conditions()
@@ -179,7 +181,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     def _atom_range(self, num_atoms) -> tuple[int | None, int | None]:
         if num_atoms is None:
             return None, None
-        low, high = (num_atoms, num_atoms) if isinstance(num_atoms, int) else (int(num_atoms[0]), int(num_atoms[1]))
+        low, high = (int(num_atoms),) * 2 if np.ndim(num_atoms) == 0 else (int(num_atoms[0]), int(num_atoms[1]))
         if not 1 <= low <= high <= self.config.max_atoms:
             raise ValueError(f"num_atoms must lie in 1..{self.config.max_atoms} (low <= high), got {num_atoms}")
         return low, high

@@ -163,7 +163,8 @@ class SmilesLM:
         """``n`` SMILES strings (invalid ones included; nothing is corrected), each with its log-likelihood.
 
         Options: ``strategy`` (``sample`` | ``greedy`` | ``beam``), ``temperature``, ``top_k``,
-        ``top_p``, ``beam_width``, ``batch_size``, ``max_len``, ``use_cache`` (transformer).
+        ``top_p``, ``beam_width``, ``batch_size``, ``max_len``, ``use_cache`` (transformer), ``bf16``
+        (the forward pass in bfloat16: faster on CPUs with AVX512-BF16; not for beam search).
         ``conditions.prefix`` completes a given SMILES prefix; ``conditions.targets`` steer a
         conditional transformer.
         """

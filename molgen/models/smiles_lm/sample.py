@@ -2,7 +2,8 @@
 
 All strategies are batched and seeded (a ``torch.Generator``), and every string comes with
 its log-likelihood under the model itself (temperature 1, no truncation), so scores from
-different decoding settings stay comparable. Nothing is corrected: a string that is not a
+different decoding settings stay comparable (with ``bf16``, under the model run in bfloat16;
+beam search always runs in float32). Nothing is corrected: a string that is not a
 molecule is returned as it is.
 """
 
@@ -62,6 +63,8 @@ def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, gree
     strings: a batch costs the sum of its lengths rather than batch x its longest string."""
     vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
     start = [vocab.bos_id] + prefix
+    if len(start) >= max_len:  # no room left after the prefix: it comes back as it is, flagged truncated
+        return [(list(prefix), 0.0, False) for _ in range(batch)]
     seq = torch.full((batch, max_len), vocab.pad_id, dtype=torch.long)
     seq[:, :len(start)] = torch.tensor(start)
     length = len(start)
