@@ -145,6 +145,11 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.
 FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": "molgen.models.graph_vae.model:GraphVAE",
             "graph-diffusion": "molgen.models.graph_diffusion.model:GraphDiffusion"}
+#: The sampling options each family's ``sample`` takes (besides ``conditions`` and ``seed``).
+SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "beam_width", "batch_size", "max_len",
+                                "use_cache", "bf16"},
+                  "graph-vae": {"temperature", "batch_size", "use_masks"},
+                  "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms"}}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 

@@ -139,6 +139,12 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     conditions = conditions or Conditions()
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
     family, checkpoint = resolve_checkpoint(model)
+    from molgen.models.base import SAMPLE_OPTIONS
+
+    foreign = sorted(set(sample_options or {}) - SAMPLE_OPTIONS.get(family, set()))
+    if foreign:
+        raise ValueError(f"a {family} model takes no {', '.join(foreign)}; its sampling options are "
+                         f"{', '.join(sorted(SAMPLE_OPTIONS.get(family, set())))}")
     profile = load_profile(profile)
     generator = _load_generator(family, checkpoint)
     steer, native = _native(generator, conditions)

@@ -46,3 +46,5 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--avoid", "C1((", home=tmp_path)
     assert bad.exit_code == 2 and "neither valid SMARTS nor valid SMILES" in bad.output
     assert run("export", "nope", "-o", tmp_path / "x.csv", home=tmp_path).exit_code == 2
+    foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--steps", 50, home=tmp_path)
+    assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output

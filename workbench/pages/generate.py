@@ -42,8 +42,10 @@ with left:
             if top_p < 1:
                 options["top_p"] = float(top_p)
         if model.family == "graph-diffusion":
-            options["steps"] = st.select_slider("Diffusion steps", [10, 25, 50, 100, 250, 500],
-                                                value=min(100, model.config.timesteps), key="gen_steps")
+            choices = [c for c in (10, 25, 50, 100, 250, 500) if c <= model.config.timesteps]
+            default = model.config.default_steps or 100
+            options["steps"] = st.select_slider("Diffusion steps", choices, value=min(choices, key=lambda c: abs(c - default)),
+                                                key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, 20 * int(n), key="gen_budget")

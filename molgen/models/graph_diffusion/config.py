@@ -14,6 +14,7 @@ class GraphDiffusionConfig:
     edge_marginals: list[float] = field(default_factory=list)   # none, single, double, triple
     size_counts: list[int] = field(default_factory=list)        # size_counts[n]: training molecules with n atoms
     timesteps: int = 500
+    default_steps: int | None = None                             # sampling steps when none are asked for (None: timesteps)
     hidden_dim: int = 128
     edge_dim: int = 32
     heads: int = 4

@@ -85,9 +85,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     def sample_graphs(self, n: int, *, steps: int | None = None, sizes: torch.Tensor | None = None,
                       targets: dict[str, float] | None = None, guidance: float = 0.0, scaffold: str | None = None,
                       generator: torch.Generator | None = None):
-        """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: all)."""
+        """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: the config's
+        ``default_steps``, else all)."""
         cfg = self.config
-        steps = min(steps or cfg.timesteps, cfg.timesteps)
+        steps = min(steps or cfg.default_steps or cfg.timesteps, cfg.timesteps)
         if sizes is None:
             weights = torch.tensor(cfg.size_counts, dtype=torch.float)
             sizes = torch.multinomial(weights, n, replacement=True, generator=generator)
