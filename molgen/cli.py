@@ -612,6 +612,27 @@ def train_graph_diffusion(
     console.print(f"best validation loss {card['training']['valid_loss']:.4f} after {card['training']['steps']:,} steps -> {out}")
 
 
+@train_app.command("ship")
+def train_ship(
+    source: Path = typer.Argument(..., help="A trained checkpoint (any family), e.g. runs/graph-vae.pt."),
+    destination: Path = typer.Argument(..., help="Where the shipped copy goes, e.g. molgen/pretrained/graph-vae.pt."),
+    float32: bool = typer.Option(False, "--float32", help="Keep float32 weights (default: float16, half the size)."),
+    default_steps: Optional[int] = typer.Option(None, help="Graph diffusion: sampling steps when none are asked for."),
+) -> None:
+    """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
+    from molgen.models.base import CheckpointError
+    from molgen.models.training import export_checkpoint
+
+    changes = {"default_steps": default_steps} if default_steps is not None else {}
+    try:
+        card = export_checkpoint(source, destination, half=not float32, **changes)
+    except (CheckpointError, FileNotFoundError, ValueError) as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
+                  f"card {destination.with_suffix('.json')}")
+
+
 augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance).",
                           no_args_is_help=True)
 app.add_typer(augment_app, name="augment")

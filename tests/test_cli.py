@@ -1,9 +1,11 @@
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from typer.testing import CliRunner
 
@@ -135,3 +137,20 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
     before, after = validation_nll(prior, data), validation_nll(focused, data)
     print(f"held-out sulfonamide NLL per token: prior {before:.4f}, fine-tuned {after:.4f}")
     assert after < before - 0.02
+
+
+def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_path):
+    shipped = tmp_path / "shipped.pt"
+    result = run("train", "ship", str(tiny_checkpoint), str(shipped))
+    assert result.exit_code == 0, result.output
+    card = json.loads(shipped.with_suffix(".json").read_text())
+    assert card["training"]["weights"] == "float16" and card["training"]["exported_from"] == tiny_checkpoint.name
+    assert shipped.stat().st_size < 0.6 * tiny_checkpoint.stat().st_size
+    original, copy = load(str(tiny_checkpoint)), load(str(shipped))
+    for name, weights in original.network.state_dict().items():
+        assert torch.allclose(copy.network.state_dict()[name], weights, rtol=1e-3, atol=1e-3), name
+    assert len(copy.sample(8, seed=1)) == 8
+    wrong = run("train", "ship", str(tiny_checkpoint), str(tmp_path / "x.pt"), "--default-steps", "50")
+    assert wrong.exit_code == 2 and "no field 'default_steps'" in wrong.output
+    missing = run("train", "ship", str(tmp_path / "nope.pt"), str(tmp_path / "y.pt"))
+    assert missing.exit_code == 2

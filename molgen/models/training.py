@@ -76,6 +76,25 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> di
     return card
 
 
+def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True, **config_changes) -> dict:
+    """Copy a trained checkpoint of any family for shipping (half precision by default) with its card.
+
+    ``config_changes`` set inference-time config fields (e.g. a diffusion model's ``default_steps``).
+    The card keeps the training record and notes the export; metrics come afterwards from the
+    family's quality benchmark, because they must be measured on the shipped weights.
+    """
+    from molgen.models.base import load
+
+    model = load(str(source))
+    for name, value in config_changes.items():
+        if not hasattr(model.config, name):
+            raise ValueError(f"a {model.family} config has no field {name!r}")
+        setattr(model.config, name, value)
+    training_of(model).update({"exported_from": Path(source).name, "weights": "float16" if half else "float32"})
+    model.save(destination, half=half)
+    return write_card(model, Path(destination), metrics={})
+
+
 def state_path(checkpoint: str | Path) -> Path:
     return Path(str(checkpoint).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
 

@@ -165,13 +165,3 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     bar.close()
     log.close()
     return card
-
-
-def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True) -> dict:
-    """Copy a trained checkpoint for shipping (half precision by default) with its card; metrics come
-    afterwards from ``benchmarks/graph_vae_quality.py``, measured on the shipped weights."""
-    model = GraphVAE.load(source)
-    model.training_record = {**model.training_record, "exported_from": Path(source).name,
-                             "weights": "float16" if half else "float32"}
-    model.save(destination, half=half)
-    return write_card(model, Path(destination), metrics={})

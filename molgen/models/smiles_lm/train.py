@@ -24,7 +24,7 @@ from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.training import (data_fingerprint, learning_rate, load_resume_state, open_log, run_record, save_progress,
                                     write_card)
 
-__all__ = ["data_fingerprint", "learning_rate", "train", "write_card", "export_checkpoint"]
+__all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
 
 
 @dataclass
@@ -218,15 +218,3 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     bar.close()
     log.close()
     return card
-
-
-def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True) -> dict:
-    """Copy a trained checkpoint for shipping (half precision by default) with its model card.
-
-    The card keeps the training record and notes the export; metrics are added afterwards by
-    ``benchmarks/smiles_lm_quality.py`` because they must be measured on the shipped weights.
-    """
-    model = SmilesLM.load(source)
-    model.training = {**model.training, "exported_from": Path(source).name, "weights": "float16" if half else "float32"}
-    model.save(destination, half=half)
-    return write_card(model, Path(destination), metrics={})
