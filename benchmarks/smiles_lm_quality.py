@@ -26,20 +26,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--samples", help="also write the sampled strings here (one per line)")
     parser.add_argument("--no-card", action="store_true", help="do not write the metrics into the model card")
+    parser.add_argument("--bf16", action="store_true", help="sample with the network in bfloat16 (implies --no-card)")
     args = parser.parse_args()
     model = SmilesLM.load(args.checkpoint)
     started = time.perf_counter()
-    samples = model.sample(args.n, seed=args.seed)
+    samples = model.sample(args.n, seed=args.seed, bf16=args.bf16)
     sampling_seconds = time.perf_counter() - started
     smiles = [s.smiles for s in samples]
     if args.samples:
         Path(args.samples).write_text("\n".join(smiles) + "\n")
     metrics = evaluate(smiles, "moses", train="moses")
-    name = f"molgen {model.config.arch} ({model.training.get('steps', '?')} steps)"
+    name = f"molgen {model.config.arch} ({model.training.get('steps', '?')} steps{', bf16' if args.bf16 else ''})"
     print(markdown_table({name: metrics, **published_rows(("CharRNN", "VAE"))}))
     print(f"KL score {metrics['KL_score']}, FCD score {metrics['FCD_score']}; sampling {sampling_seconds:.0f} s, "
           f"evaluation {metrics['seconds']:.0f} s; truncated strings: {sum(bool(s.meta.get('truncated')) for s in samples)}")
-    if not args.no_card:
+    if not (args.no_card or args.bf16):
         record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "seconds")}
         record.update(sampling={"n": args.n, "seed": args.seed, "strategy": "sample", "temperature": 1.0,
                                 "valence_correction": "none"},
