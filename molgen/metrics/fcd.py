@@ -19,43 +19,24 @@ def _chemnet():
     return FCD(device="cpu", n_jobs=1, batch_size=512)
 
 
-def chemnet_activations(smiles: Sequence[str], batch_size: int = 512, n_jobs: int = 1) -> np.ndarray:
-    """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them.
-
-    ``n_jobs`` > 1 splits the molecules over that many processes of one torch thread each: ChemNet's
-    LSTM steps are small matrix products that gain little from a second thread in one process.
-    """
-    smiles = list(smiles)
-    if n_jobs > 1 and len(smiles) >= 2 * batch_size:
-        from multiprocessing import get_context
-
-        bounds = np.linspace(0, len(smiles), n_jobs + 1).astype(int)
-        parts = [(smiles[a:b], batch_size) for a, b in zip(bounds[:-1], bounds[1:])]
-        with get_context("spawn").Pool(n_jobs) as pool:
-            return np.vstack(pool.map(_activations_one_thread, parts))
+def chemnet_activations(smiles: Sequence[str], batch_size: int = 512) -> np.ndarray:
+    """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them."""
     import torch
     from fcd_torch.utils import SmilesDataset
     from torch.utils.data import DataLoader
 
     model = _chemnet().model
-    batches = DataLoader(SmilesDataset(smiles, canonize=True), batch_size=batch_size)
+    batches = DataLoader(SmilesDataset(list(smiles), canonize=True), batch_size=batch_size)
     with torch.no_grad():
         return np.vstack([model(batch.transpose(1, 2).float()).numpy() for batch in batches])
 
 
-def _activations_one_thread(part: tuple[list[str], int]) -> np.ndarray:
-    import torch
-
-    torch.set_num_threads(1)
-    return chemnet_activations(part[0], part[1])
-
-
-def fcd_statistics(smiles: Sequence[str], n_jobs: int = 1) -> dict[str, np.ndarray] | None:
+def fcd_statistics(smiles: Sequence[str]) -> dict[str, np.ndarray] | None:
     """Mean and covariance of ChemNet activations (``mu``, ``sigma``); ``None`` below 2 molecules."""
     smiles = list(smiles)
     if len(smiles) < 2:
         return None
-    activations = chemnet_activations(smiles, n_jobs=n_jobs)
+    activations = chemnet_activations(smiles)
     return {"mu": activations.mean(0), "sigma": np.cov(activations.T)}
 
 
