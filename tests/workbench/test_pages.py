@@ -116,9 +116,10 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     out = tmp_path / "vae.pt"
     train(model, smiles, smiles[:100], TrainConfig(batch_size=64, max_steps=20, eval_every=20, warmup_steps=2), out,
           progress=False, train_labels=labels)
-    at = AppTest.from_file(str(PAGES / "latent.py"), default_timeout=180)
-    at.session_state["graph_vae_path"] = out
-    at.run()
+    at = AppTest.from_file(str(PAGES / "latent.py"), default_timeout=180).run()
+    at.text_input(key="latent_checkpoint").set_value(str(tmp_path / "missing.pt")).run()
+    assert not at.exception and "cannot use" in at.error[0].value
+    at.text_input(key="latent_checkpoint").set_value(str(out)).run()
     assert not at.exception
     at.button(key="latent_go_interp").click().run()
     assert not at.exception and any("distinct molecules on the way" in m.value for m in at.markdown)

@@ -9,16 +9,26 @@ from molgen.models.base import shipped_checkpoint
 from workbench.common import depict, load_model, show_svg, smiles_field
 
 st.title("Latent space")
-path = st.session_state.get("graph_vae_path") or shipped_checkpoint("graph-vae")
+own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
+                    help="e.g. runs/graph-vae.pt from `molgen train graph-vae`").strip()
+path = own or st.session_state.get("graph_vae_path") or shipped_checkpoint("graph-vae")
 if path is None:
-    st.info("molgen does not ship a trained graph VAE yet, so there is no latent space to navigate here. "
-            "For analogues of a seed molecule today, use the Augment page (prefix completion or a fine-tuned SMILES "
-            "model) or a similarity condition on the Generate page.")
+    st.info("molgen does not ship a trained graph VAE yet, so there is no latent space to navigate here unless you "
+            "give a checkpoint of your own (`molgen train graph-vae`). For analogues of a seed molecule today, use the "
+            "Augment page (prefix completion or a fine-tuned SMILES model) or a similarity condition on the Generate page.")
     st.stop()
 
+from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent  # noqa: E402 -- only when a model exists
 
-model = load_model(str(path))
+try:
+    model = load_model(str(path))
+except (CheckpointError, FileNotFoundError, OSError) as error:
+    st.error(f"cannot use {path}: {error}")
+    st.stop()
+if getattr(model, "family", None) != "graph-vae":
+    st.error(f"{path} is a {getattr(model, 'family', 'unknown')} checkpoint, not a graph VAE")
+    st.stop()
 st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every decoded graph is valid by construction "
            "(the decoder masks choices that would break valence).")
 
