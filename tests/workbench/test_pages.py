@@ -45,6 +45,21 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
 
 
+def test_beam_search_from_the_generate_page(stored_run):
+    at = page("generate")
+    at.selectbox(key="gen_strategy").set_value("beam").run()
+    at.number_input(key="gen_beam_width").set_value(6).run()
+    at.number_input(key="gen_n").set_value(4).run()
+    at.number_input(key="gen_budget").set_value(100).run()
+    at.text_input(key="gen_name").set_value("beam-run").run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        record = store.run("beam-run")
+        assert {"strategy": "beam", "beam_width": 6}.items() <= record["params"]["sample_options"].items()
+        assert len(store.candidates(record["id"], ranked_only=False)) > 0
+
+
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
     """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
     at = page("generate")

@@ -35,6 +35,12 @@ with left:
         if model.family in ("smiles-lm", "graph-vae"):
             options["temperature"] = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
         if model.family == "smiles-lm":
+            strategy = st.selectbox("Strategy", ["sample", "greedy", "beam"], key="gen_strategy",
+                                    help="greedy and beam search are deterministic: they give few distinct molecules")
+            if strategy != "sample":
+                options["strategy"] = strategy
+            if strategy == "beam":
+                options["beam_width"] = int(st.number_input("Beam width", 2, 500, 10, key="gen_beam_width"))
             top_k = st.number_input("Top-k (0 = off)", 0, 100, 0, key="gen_top_k")
             top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.01, key="gen_top_p")
             if top_k:
@@ -48,7 +54,7 @@ with left:
                                                 key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
-        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, 20 * int(n), key="gen_budget")
+        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
 
 with right:
     st.markdown("**Conditions**")
