@@ -150,3 +150,17 @@ def _parses(text: str) -> bool:
     from rdkit import Chem
 
     return Chem.MolFromSmiles(text) is not None
+
+
+def test_latent_analogues_from_a_checkpoint_path(trained, smiles):
+    """`analogues(methods=["latent"])` with a graph VAE given by path (none need be shipped)."""
+    from molgen.augment import analogues
+
+    kept, removed = analogues(smiles[:2], methods=["latent"], min_similarity=0.0, max_similarity=0.99, per_seed=5,
+                              samples_per_seed=20, vae_checkpoint=str(trained[1]), seed=1)
+    assert len(kept) > 0 and kept["method"].eq("analogue:latent").all()
+    assert kept["checkpoint"].str.startswith("vae.pt sha256:").all() and kept.groupby("seed_smiles").size().max() <= 5
+    from molgen.models.base import shipped_checkpoint
+
+    with pytest.raises(ValueError, match="needs a graph-vae one"):
+        analogues(smiles[:1], methods=["latent"], vae_checkpoint=str(shipped_checkpoint("smiles-lm")))
