@@ -51,7 +51,8 @@ if method == "enumerate":
 elif method == "analogues":
     per_seed = st.slider("Analogues per seed", 1, 100, 10, key="aug_per_seed")
     window = st.slider("Similarity window (Tanimoto to the seed)", 0.0, 1.0, (0.4, 0.95), 0.05, key="aug_window")
-    offered = ["prefix", "fine-tune"] + (["latent"] if shipped_checkpoint("graph-vae") else [])
+    offered = ["prefix", "fine-tune"] + [m for m, family in (("latent", "graph-vae"), ("inpaint", "graph-diffusion"))
+                                         if shipped_checkpoint(family)]
     methods = st.multiselect("Generators", offered, default=["prefix"], key="aug_methods")
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
