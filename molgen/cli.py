@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # SMILES and SMARTS are full of [brackets] that Rich would read as markup
 from rich.table import Table
 
 app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
@@ -35,7 +36,7 @@ def _entry(name: str):
     try:
         return get_dataset(name)
     except KeyError as error:
-        console.print(f"[red]{error.args[0]}[/red]")
+        console.print(escape(str(error.args[0])), style="red")
         raise typer.Exit(2) from None
 
 
@@ -67,7 +68,7 @@ def data_fetch(
     try:
         folder = entry.fetch(wheel=wheel, force=force) if name == "moses" else entry.fetch()
     except FetchError as error:
-        console.print(f"[red]fetch failed:[/red] {error}")
+        console.print(f"[red]fetch failed:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None
     console.print(f"{name} is in {folder} ({time.perf_counter() - started:.1f} s)")
 
@@ -134,7 +135,7 @@ def score_command(
         chosen = load_profile(profile)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     started = time.perf_counter()
     # The reader's own columns stay; a record the reader could not read keeps its reason.
@@ -184,7 +185,7 @@ def evaluate_command(
         try:
             frame = read_molecules(path, smiles_column=smiles_column)
         except (FileFormatError, FileNotFoundError) as error:
-            console.print(f"[red]{error}[/red]")
+            console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         if n is not None:
@@ -329,7 +330,7 @@ def train_smiles_lm(
         card = train(model, training, valid, train_config, out, data_name=data, resume=resume,
                      train_labels=train_labels, valid_labels=valid_labels)
     except UnknownTokenError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     console.print(f"best validation NLL {card['training']['valid_nll_per_token']:.4f} per token "
                   f"after {card['training']['steps']:,} steps -> {out}")
@@ -373,7 +374,7 @@ def generate_command(
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     record = run.record
     counts = record["counts"]
@@ -388,7 +389,7 @@ def generate_command(
         console.print("  every condition is also enforced by filtering")
     top = run.candidates(limit=5)
     for row in top.itertuples():
-        console.print(f"  #{row.rank} {row.smiles}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+        console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
 
 
 runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs.", no_args_is_help=True)
@@ -425,7 +426,7 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
     try:
         record = store.run(run)
     except RunNotFound as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
     shown["profile"] = record["profile"].get("name")
@@ -433,7 +434,7 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
     frame = store.candidates(record["id"], ranked_only=True, limit=top)
     table = Table("rank", "smiles", "score", "qed", "sa", "logp", "mw", "alerts", "novel")
     for row in frame.itertuples():
-        table.add_row(str(row.rank), row.smiles, f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
+        table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))
     console.print(table)
 
@@ -446,7 +447,7 @@ def runs_delete(run: str) -> None:
     try:
         console.print(f"deleted run {RunStore().delete_run(run)}")
     except RunNotFound as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -458,7 +459,7 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
     try:
         console.print(f"tags: {', '.join(RunStore().tag_run(run, tags, remove=remove)) or '(none)'}")
     except RunNotFound as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -479,7 +480,7 @@ def export_command(
     try:
         path = export_run(RunStore(), run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected)
     except (RunNotFound, ExportError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     import json
 
@@ -627,7 +628,7 @@ def train_ship(
     try:
         card = export_checkpoint(source, destination, half=not float32, **changes)
     except (CheckpointError, FileNotFoundError, ValueError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
                   f"card {destination.with_suffix('.json')}")
@@ -655,7 +656,7 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         return Guard(held_out=sets, near_duplicate=near_duplicate if near_duplicate < 1 else None, alerts=list(alerts or []),
                      rules=list(rules or []))
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -666,7 +667,7 @@ def _augment_input(path: Path) -> list[str]:
     try:
         return load_smiles(path)
     except (FileFormatError, KeyError) as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -680,7 +681,7 @@ def _augment_write(rows, removed, output: Path) -> None:
     if len(removed):
         reasons = removed["removed_because"].astype(str).str.split(":").str[0].value_counts()
         for reason, count in reasons.items():
-            console.print(f"  {count:,} {reason}")
+            console.print(f"  {count:,} {escape(str(reason))}")
 
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")
@@ -743,7 +744,7 @@ def augment_analogues(
                                   seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
                                   diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     _augment_write(kept, removed, output)
 
@@ -779,7 +780,7 @@ def augment_balance(
         rows, removed, histogram = balance(_augment_input(input), property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
+        console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     _augment_write(rows, removed, output)
     table = Table("bin", "before", "target", "added", "after", "reached")

@@ -45,6 +45,8 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert bad.exit_code == 2 and "did you mean 'qed'" in bad.output
     bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--avoid", "C1((", home=tmp_path)
     assert bad.exit_code == 2 and "neither valid SMARTS nor valid SMILES" in bad.output
+    bracketed = run("generate", "--model", tiny_checkpoint, "-n", 5, "--avoid", "c1cc[nH]c1((", home=tmp_path)
+    assert bracketed.exit_code == 2 and "c1cc[nH]c1((" in bracketed.output  # printed as typed, not read as markup
     assert run("export", "nope", "-o", tmp_path / "x.csv", home=tmp_path).exit_code == 2
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--steps", 50, home=tmp_path)
     assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output
