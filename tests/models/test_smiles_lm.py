@@ -66,10 +66,12 @@ def test_prefix_completion_keeps_the_prefix(trained):
     assert all(s.smiles.startswith("c1ccccc1") for s in samples)
 
 
-def test_log_likelihood_matches_a_forward_pass(trained):
-    """Every row of a batch, though rows leave the batch as they finish at different lengths."""
+@pytest.mark.parametrize("batch_size", [12, 4])
+def test_log_likelihood_matches_a_forward_pass(trained, batch_size):
+    """Every row of a batch, though rows leave the batch as they finish at different lengths
+    (and, with 4 rows for 12 strings, an LSTM row takes the next string when its own ends)."""
     model = trained[0]
-    samples = [s for s in model.sample(12, seed=5, batch_size=12) if not s.meta.get("truncated")]
+    samples = [s for s in model.sample(12, seed=5, batch_size=batch_size) if not s.meta.get("truncated")]
     assert len({len(s.smiles) for s in samples}) > 3
     for sample in samples:
         ids = torch.tensor([model.vocabulary.encode(sample.smiles)])
@@ -78,6 +80,21 @@ def test_log_likelihood_matches_a_forward_pass(trained):
         logits[..., [0, 1, 3]] = float("-inf")
         expected = torch.log_softmax(logits, -1).gather(-1, ids[:, 1:, None]).sum()
         assert sample.log_likelihood == pytest.approx(float(expected), abs=1e-3)
+
+
+def test_a_draw_follows_the_distribution_and_never_picks_a_masked_token():
+    from molgen.models.smiles_lm.sample import _draw
+
+    probs = torch.tensor([0.0, 0.5, 0.0, 0.2, 0.3, 0.0])
+    logits = probs.log().expand(40_000, -1)
+    generator = torch.Generator().manual_seed(0)
+    tokens, logp = _draw(logits, generator, greedy=False, temperature=1.0, top_k=0, top_p=1.0)
+    counts = torch.bincount(tokens, minlength=6) / len(tokens)
+    assert counts[[0, 2, 5]].sum() == 0
+    assert torch.allclose(counts, probs, atol=0.01)
+    assert torch.allclose(logp, probs.log()[tokens])
+    top1, _ = _draw(logits[:100], generator, greedy=False, temperature=1.0, top_k=1, top_p=1.0)
+    assert (top1 == 1).all()
 
 
 def test_truncated_samples_are_flagged(trained):

@@ -55,12 +55,35 @@ def _keep_rows(state, keep: torch.Tensor, arch: str):
     return [(k[keep], v[keep]) for k, v in state]
 
 
+def _draw(logits: torch.Tensor, generator, *, greedy: bool, temperature: float, top_k: int,
+          top_p: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The next token of every row and its log-probability under the model (temperature 1).
+
+    Sampling inverts the cumulative distribution with one uniform number per row: the same
+    draw as ``torch.multinomial`` at a tenth of its cost, which matters once per token.
+    """
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    if greedy:
+        nxt = logp.argmax(dim=-1)
+    else:
+        if temperature == 1.0 and not top_k and top_p >= 1.0:
+            probs = logp.exp()
+        else:
+            probs = torch.softmax(_filter_logits(logits.float() / temperature, top_k, top_p), dim=-1)
+        cumulative = probs.cumsum(dim=-1)
+        uniform = torch.rand(len(probs), 1, generator=generator) * cumulative[:, -1:]
+        # the first token whose cumulative mass exceeds the draw; one with no mass is never chosen
+        nxt = (cumulative <= uniform).sum(dim=-1).clamp_(max=probs.shape[-1] - 1)
+    return nxt, logp.gather(1, nxt[:, None]).squeeze(1)
+
+
 @torch.no_grad()
 def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, greedy: bool, temperature: float,
                   top_k: int, top_p: float, max_len: int, use_cache: bool,
                   bf16: bool = False) -> list[tuple[list[int], float, bool]]:
-    """Rows that have emitted <eos> leave the batch, so the network only runs on unfinished
-    strings: a batch costs the sum of its lengths rather than batch x its longest string."""
+    """Transformer: one batch written in lockstep. Rows that have emitted <eos> leave the
+    batch, so the network only runs on unfinished strings: a batch costs the sum of its
+    lengths rather than batch x its longest string."""
     vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
     start = [vocab.bos_id] + prefix
     if len(start) >= max_len:  # no room left after the prefix: it comes back as it is, flagged truncated
@@ -74,13 +97,8 @@ def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, gree
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         logits, state = _step(network, arch, seq[:, :length], None, cond, 0, use_cache)
         while length < max_len:
-            logp = torch.log_softmax(logits.float(), dim=-1)
-            if greedy:
-                nxt = logp.argmax(dim=-1)
-            else:
-                scores = _filter_logits(logits.float() / temperature, top_k, top_p)
-                nxt = torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator).squeeze(1)
-            loglik[rows] += logp.gather(1, nxt[:, None]).squeeze(1).double()
+            nxt, token_logp = _draw(logits, generator, greedy=greedy, temperature=temperature, top_k=top_k, top_p=top_p)
+            loglik[rows] += token_logp.double()
             seq[rows, length] = nxt
             length += 1
             ended = nxt == vocab.eos_id
@@ -91,8 +109,55 @@ def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, gree
                 cond = cond[keep] if cond is not None else None
             if rows.numel() == 0 or length >= max_len:
                 break
-            feed = nxt[:, None] if (arch == "lstm" or use_cache) else seq[rows, :length]
+            feed = nxt[:, None] if use_cache else seq[rows, :length]
             logits, state = _step(network, arch, feed, state, cond, length - 1, use_cache)
+    return [(row[1:].tolist(), float(ll), bool(done)) for row, ll, done in zip(seq, loglik, finished)]
+
+
+@torch.no_grad()
+def _sample_stream(model, n: int, width: int, prefix: list[int], generator, *, greedy: bool, temperature: float,
+                   top_k: int, top_p: float, max_len: int, bf16: bool = False) -> list[tuple[list[int], float, bool]]:
+    """LSTM: ``n`` strings, ``width`` of them in flight at a time. A row whose string ends
+    starts the next string at once, so the batch stays full until the last strings: no step
+    runs the network on a half-empty batch while one long string finishes.
+
+    Every string starts from the same state (after <bos> and the prefix), computed once.
+    """
+    vocab, network = model.vocabulary, model.network.eval()
+    start = [vocab.bos_id] + prefix
+    if len(start) >= max_len:  # no room left after the prefix: it comes back as it is, flagged truncated
+        return [(list(prefix), 0.0, False) for _ in range(n)]
+    seq = torch.full((n, max_len), vocab.pad_id, dtype=torch.long)
+    seq[:, :len(start)] = torch.tensor(start)
+    finished = torch.zeros(n, dtype=torch.bool)
+    loglik = torch.zeros(n, dtype=torch.float64)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        start_logits, (start_h, start_c) = _step(network, "lstm", torch.tensor([start]), None, None, 0, True)
+        width = min(width, n)
+        rows = torch.arange(width)                          # the string each row is writing
+        position = torch.full((width,), len(start))         # where its next token goes
+        logits = start_logits.expand(width, -1)
+        state = (start_h.expand(-1, width, -1).contiguous(), start_c.expand(-1, width, -1).contiguous())
+        started = width
+        while rows.numel():
+            nxt, token_logp = _draw(logits, generator, greedy=greedy, temperature=temperature, top_k=top_k, top_p=top_p)
+            loglik[rows] += token_logp.double()
+            seq[rows, position] = nxt
+            position += 1
+            ended = nxt == vocab.eos_id
+            finished[rows[ended]] = True
+            keep = ~(ended | (position >= max_len))         # full length without <eos>: truncated
+            rows, position, nxt = rows[keep], position[keep], nxt[keep]
+            state = (state[0][:, keep], state[1][:, keep])
+            logits, state = _step(network, "lstm", nxt[:, None], state, None, 0, True) if rows.numel() else (logits[:0], state)
+            fresh = min(width - rows.numel(), n - started)  # rows freed this step take the next strings
+            if fresh > 0:
+                rows = torch.cat([rows, torch.arange(started, started + fresh)])
+                position = torch.cat([position, torch.full((fresh,), len(start))])
+                logits = torch.cat([logits, start_logits.expand(fresh, -1).to(logits.dtype)])
+                state = (torch.cat([state[0], start_h.expand(-1, fresh, -1).to(state[0].dtype)], dim=1),
+                         torch.cat([state[1], start_c.expand(-1, fresh, -1).to(state[1].dtype)], dim=1))
+                started += fresh
     return [(row[1:].tolist(), float(ll), bool(done)) for row, ll, done in zip(seq, loglik, finished)]
 
 
@@ -165,12 +230,17 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
         for tokens, loglik, score in beam_search(model, max(beam_width, n), prefix, cond, max_len)[:n]:
             samples.append(Sample(prefix_text + vocab.decode(tokens[len(prefix):]), loglik, {"beam_score": score}))
         return samples
-    while len(samples) < n:
-        size = min(batch_size, n - len(samples))
-        cond = model.normalise_targets(conditions.targets, size)
-        for tokens, loglik, finished in _sample_batch(model, size, prefix, cond, generator, greedy=strategy == "greedy",
-                                                      temperature=temperature, top_k=top_k, top_p=top_p,
-                                                      max_len=max_len, use_cache=use_cache, bf16=bf16):
-            meta = {} if finished else {"truncated": True}
-            samples.append(Sample(vocab.decode(tokens), loglik, meta))
+    options = dict(greedy=strategy == "greedy", temperature=temperature, top_k=top_k, top_p=top_p, max_len=max_len, bf16=bf16)
+    if model.config.arch == "lstm":
+        model.normalise_targets(conditions.targets, 1)  # refuses property targets: an LSTM takes none
+        rows = _sample_stream(model, n, batch_size, prefix, generator, **options)
+    else:
+        rows = []
+        while len(rows) < n:
+            size = min(batch_size, n - len(rows))
+            cond = model.normalise_targets(conditions.targets, size)
+            rows += _sample_batch(model, size, prefix, cond, generator, use_cache=use_cache, **options)
+    for tokens, loglik, finished in rows:
+        meta = {} if finished else {"truncated": True}
+        samples.append(Sample(vocab.decode(tokens), loglik, meta))
     return samples
