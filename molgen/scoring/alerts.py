@@ -12,6 +12,8 @@ import pandas as pd
 from rdkit import Chem
 from rdkit.Chem import FilterCatalog
 
+from molgen.scoring.pattern_screen import ScreenedPatterns
+
 _CATALOGS = {
     "pains_a": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_A,
     "pains_b": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_B,
@@ -44,8 +46,9 @@ def _catalog(name: str) -> FilterCatalog.FilterCatalog:
 
 
 @lru_cache(maxsize=1)
-def moses_filter_catalog() -> FilterCatalog.FilterCatalog:
-    """MOSES's MCF and WEHI PAINS SMARTS (read from the fetched molsets wheel) as one RDKit catalog.
+def moses_filter_patterns() -> tuple[list[str], ScreenedPatterns]:
+    """MOSES's MCF and WEHI PAINS SMARTS (read from the fetched molsets wheel): their names,
+    and the patterns behind an exact pre-screen (the filters are most of the metrics' cost).
 
     Raises ``FileNotFoundError`` saying to run ``molgen data fetch moses`` when absent.
     """
@@ -53,12 +56,11 @@ def moses_filter_catalog() -> FilterCatalog.FilterCatalog:
 
     mcf = pd.read_csv(moses_file("mcf"))
     pains = pd.read_csv(moses_file("wehi_pains"), names=["smarts", "names"])
-    catalog = FilterCatalog.FilterCatalog()
+    names, patterns = [], []
     for smarts, name in list(zip(mcf["smarts"], mcf["names"])) + list(zip(pains["smarts"], pains["names"])):
-        name = str(name).strip().removeprefix("<regId=").removesuffix(">")
-        pattern = Chem.MolFromSmarts(str(smarts).strip())
-        catalog.AddEntry(FilterCatalog.FilterCatalogEntry(name, FilterCatalog.SmartsMatcher(name, pattern, 1)))
-    return catalog
+        names.append(str(name).strip().removeprefix("<regId=").removesuffix(">"))
+        patterns.append(Chem.MolFromSmarts(str(smarts).strip()))
+    return names, ScreenedPatterns(patterns)
 
 
 def _moses_rule_alerts(mol: Chem.Mol) -> list[str]:
@@ -80,13 +82,14 @@ def moses_filter_alerts(mol: Chem.Mol) -> list[str]:
     PAINS SMARTS match on the molecule with explicit hydrogens.
     """
     hits = _moses_rule_alerts(mol)
-    hits.extend(f"moses:{entry.GetDescription()}" for entry in moses_filter_catalog().GetMatches(Chem.AddHs(mol)))
+    names, patterns = moses_filter_patterns()
+    hits.extend(f"moses:{names[i]}" for i in patterns.matching(Chem.AddHs(mol)))
     return hits
 
 
 def passes_moses_filters(mol: Chem.Mol) -> bool:
     """True when ``mol`` passes the MOSES filter set (stops at the first failure)."""
-    return not _moses_rule_alerts(mol) and not moses_filter_catalog().HasMatch(Chem.AddHs(mol))
+    return not _moses_rule_alerts(mol) and not moses_filter_patterns()[1].any_match(Chem.AddHs(mol))
 
 
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
