@@ -9,20 +9,18 @@ at least two rings, properties from RDKit (SA from RDKit Contrib, identical to M
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Sequence
 
 import numpy as np
 from rdkit import Chem
 from rdkit.Chem import QED, Crippen, Descriptors
 from rdkit.Chem.Scaffolds import MurckoScaffold
-from tqdm.auto import tqdm
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.fingerprints import MOSES_FP_BITS, moses_fingerprint
+from molgen.metrics.parallel import map_chunks
 from molgen.scoring.alerts import passes_moses_filters
 from molgen.scoring.properties import sa_score
 
@@ -58,6 +56,16 @@ class Described:
     scaffolds: Counter = field(default_factory=Counter)
 
 
+def _properties(mol: Chem.Mol) -> tuple[float, float, float, float]:
+    """logP, SA, QED and molecular weight. QED computes logP and weight on its way (on the
+    molecule without explicit hydrogens), so those are reused rather than computed twice,
+    unless the molecule has explicit hydrogen atoms, where the two could differ."""
+    if any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+        return Crippen.MolLogP(mol), sa_score(mol), QED.qed(mol), Descriptors.MolWt(mol)
+    ingredients = QED.properties(mol)
+    return ingredients.ALOGP, sa_score(mol), QED.qed(mol, qedProperties=ingredients), ingredients.MW
+
+
 def _describe_chunk(smiles: list[str]) -> tuple:
     fps = np.zeros((len(smiles), MOSES_FP_BITS), dtype=np.uint8)
     props = np.zeros((len(smiles), len(PROPERTY_NAMES)))
@@ -68,7 +76,7 @@ def _describe_chunk(smiles: list[str]) -> tuple:
         for i, s in enumerate(smiles):
             mol = Chem.MolFromSmiles(s)
             fps[i] = moses_fingerprint(mol)
-            props[i] = (Crippen.MolLogP(mol), sa_score(mol), QED.qed(mol), Descriptors.MolWt(mol))
+            props[i] = _properties(mol)
             passes[i] = passes_moses_filters(mol)
             fragments.update(brics_fragments(mol))
             core = scaffold(mol)
@@ -78,22 +86,10 @@ def _describe_chunk(smiles: list[str]) -> tuple:
 
 
 def describe(canonical_smiles: Sequence[str], *, n_jobs: int | None = None, progress: bool = False,
-             chunk: int = 2000) -> Described:
-    """Describe valid canonical SMILES (duplicates count as many times as they appear)."""
-    smiles = list(canonical_smiles)
-    pieces = [smiles[i:i + chunk] for i in range(0, len(smiles), chunk)]
-    workers = min(n_jobs or os.cpu_count() or 1, max(len(pieces), 1))
-    results = []
-    with tqdm(total=len(smiles), desc="describing", unit="mol", disable=not progress) as bar:
-        if workers > 1:
-            with get_context("spawn").Pool(workers) as pool:
-                for part in pool.imap(_describe_chunk, pieces):
-                    results.append(part)
-                    bar.update(len(part[0]))
-        else:
-            for piece in pieces:
-                results.append(_describe_chunk(piece))
-                bar.update(len(piece))
+             chunk: int = 2000, pool=None) -> Described:
+    """Describe valid canonical SMILES (duplicates count as many times as they appear), in
+    ``pool`` when given (see :mod:`molgen.metrics.parallel`), else on ``n_jobs`` processes."""
+    results = map_chunks(_describe_chunk, canonical_smiles, pool=pool, n_jobs=n_jobs, chunk=chunk, progress=progress)
     fragments: Counter = Counter()
     scaffolds: Counter = Counter()
     for part in results:

@@ -23,6 +23,7 @@ from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics, frechet_distance
 from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers
 from molgen.metrics.guacamol import fcd_score, kl_divergence_score
+from molgen.metrics.parallel import worker_pool
 from molgen.metrics.reference import ReferenceStats, compute_reference, moses_reference
 
 #: The order of the MOSES README table.
@@ -107,6 +108,13 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         ``Novelty``, ``logP``, ``SA``, ``QED``, ``weight``), ``KL_score``, ``FCD_score``,
         the counts ``n``, ``n_valid``, ``n_unique``, timing, and ``notes``.
     """
+    with worker_pool(n_jobs) as pool:  # one pool of processes for describe and the KL score
+        return _evaluate(smiles, reference, train=train, k=k, kl_reference=kl_reference,
+                         keep_properties=keep_properties, progress=progress, pool=pool)
+
+
+def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_reference, keep_properties: bool,
+              progress: bool, pool) -> dict:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -132,7 +140,7 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
     lap("parse")
     references = _resolve_reference(reference)
     lap("reference statistics")
-    described = describe(canonical, n_jobs=n_jobs, progress=progress)
+    described = describe(canonical, pool=pool, progress=progress)
     lap("describe molecules")
     fcd_gen = fcd_statistics(canonical)
     lap("ChemNet activations")
@@ -170,7 +178,7 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         elif not isinstance(reference, ReferenceStats):
             kl_smiles = list(reference)
     if kl_smiles is not None:
-        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles)
+        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool)
     lap("GuacaMol KL")
     metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
     if keep_properties:

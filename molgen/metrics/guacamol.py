@@ -23,6 +23,7 @@ from scipy.stats import entropy, gaussian_kde
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.fingerprints import nearest_neighbour_similarity
+from molgen.metrics.parallel import map_chunks
 from molgen.paths import cache_dir
 
 DESCRIPTORS = ("BertzCT", "MolLogP", "MolWt", "TPSA", "NumHAcceptors", "NumHDonors", "NumRotatableBonds",
@@ -32,11 +33,14 @@ GUACAMOL_SAMPLES = 10_000
 SUBSET_SEED = 42
 
 
-def stereo_free_unique(smiles: Sequence[str]) -> list[str]:
-    """Distinct valid canonical SMILES without stereo, in order of first appearance."""
+def stereo_free_unique(smiles: Sequence[str], limit: int | None = None) -> list[str]:
+    """Distinct valid canonical SMILES without stereo, in order of first appearance (the
+    first ``limit`` of them: the rest is not parsed)."""
     seen: dict[str, None] = {}
     with quiet_rdkit():
         for s in smiles:
+            if limit is not None and len(seen) >= limit:
+                break
             mol = Chem.MolFromSmiles(s)
             if mol is not None and mol.GetNumAtoms() > 0:  # GuacaMol's is_valid: "" is no molecule
                 seen.setdefault(Chem.MolToSmiles(mol, isomericSmiles=False), None)
@@ -51,9 +55,11 @@ def random_subset(items: Sequence[str], size: int, seed: int = SUBSET_SEED) -> l
     return list(rng.choice(np.asarray(items, dtype=object), size, replace=False))
 
 
-def _descriptors(smiles: Sequence[str]) -> np.ndarray:
+def _describe_chunk(smiles: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The nine descriptors and the ECFP4 (4096-bit) fingerprint of each valid molecule, one parse each."""
     calculator = MoleculeDescriptors.MolecularDescriptorCalculator(list(DESCRIPTORS))
-    rows = []
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=4096)
+    rows, fps = [], []
     with quiet_rdkit():
         for s in smiles:
             mol = Chem.MolFromSmiles(s)
@@ -61,27 +67,29 @@ def _descriptors(smiles: Sequence[str]) -> np.ndarray:
                 values = np.array(calculator.CalcDescriptors(mol), dtype=float)
                 values[~np.isfinite(values)] = 0.0
                 rows.append(values)
-    return np.array(rows).reshape(-1, len(DESCRIPTORS))
+                fps.append(generator.GetFingerprintAsNumPy(mol))
+    return np.array(rows).reshape(-1, len(DESCRIPTORS)), np.array(fps, dtype=np.uint8).reshape(-1, 4096)
 
 
-def _nearest_neighbour_similarity(smiles: Sequence[str]) -> np.ndarray:
-    """Each molecule's highest ECFP4 (4096-bit) Tanimoto similarity to another one of the set."""
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=4096)
-    with quiet_rdkit():
-        fps = [generator.GetFingerprintAsNumPy(m) for m in (Chem.MolFromSmiles(s) for s in smiles) if m is not None]
-    return nearest_neighbour_similarity(np.array(fps, dtype=np.uint8).reshape(-1, 4096))
+def _describe(smiles: Sequence[str], pool=None, n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors of every molecule, and each one's highest ECFP4 Tanimoto similarity to
+    another one of the set."""
+    parts = map_chunks(_describe_chunk, smiles, pool=pool, n_jobs=n_jobs, chunk=2500)
+    descriptors = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, len(DESCRIPTORS)))
+    fps = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, 4096), dtype=np.uint8)
+    return descriptors, nearest_neighbour_similarity(fps)
 
 
-def _baseline(reference: Sequence[str], size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Descriptors and nearest-neighbour similarities of the reference subset, cached on disk:
-    for a fixed reference and size they never change."""
-    subset = stereo_free_unique(random_subset(list(reference), size))
-    key = hashlib.sha256("\n".join(subset).encode()).hexdigest()[:24]
+def _baseline(reference: Sequence[str], size: int, pool=None, n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors and nearest-neighbour similarities of the reference subset, cached on disk
+    under the reference and the size: for those two they never change."""
+    reference = list(reference)
+    key = hashlib.sha256(("\n".join(reference) + f"\n#{size}").encode()).hexdigest()[:24]
     path = cache_dir("metrics") / f"guacamol-baseline-{key}.npz"
     if path.is_file():
         with np.load(path) as cached:
             return cached["descriptors"], cached["similarity"]
-    descriptors, similarity = _descriptors(subset), _nearest_neighbour_similarity(subset)
+    descriptors, similarity = _describe(stereo_free_unique(random_subset(reference, size)), pool, n_jobs)
     partial = path.with_suffix(".partial.npz")
     np.savez(partial, descriptors=descriptors, similarity=similarity)
     partial.replace(path)
@@ -101,25 +109,25 @@ def discrete_kl(reference: np.ndarray, sampled: np.ndarray) -> float:
     return float(entropy(p + 1e-10, q + 1e-10))
 
 
-def kl_divergence_score(generated: Sequence[str], reference: Sequence[str],
-                        n: int = GUACAMOL_SAMPLES) -> tuple[float | None, dict[str, float], int]:
+def kl_divergence_score(generated: Sequence[str], reference: Sequence[str], n: int = GUACAMOL_SAMPLES, *,
+                        pool=None, n_jobs: int | None = None) -> tuple[float | None, dict[str, float], int]:
     """GuacaMol's KL score of up to ``n`` distinct generated molecules against ``reference``.
 
     Returns (score, KL divergence per descriptor, number of molecules used); the score is
     ``None`` (not defined) with fewer than two distinct valid molecules, or when a
     continuous descriptor takes a single value (its kernel density does not exist).
     """
-    unique = stereo_free_unique(generated)[:n]
+    unique = stereo_free_unique(generated, limit=n)
     if len(unique) < 2:
         return None, {}, len(unique)
-    d_ref, sim_ref = _baseline(reference, len(unique))
-    d_gen = _descriptors(unique)
+    d_ref, sim_ref = _baseline(reference, len(unique), pool, n_jobs)
+    d_gen, sim_gen = _describe(unique, pool, n_jobs)
     kls: dict[str, float] = {}
     try:
         for j, name in enumerate(DESCRIPTORS):
             kl = continuous_kl if j < CONTINUOUS else discrete_kl
             kls[name] = kl(d_ref[:, j], d_gen[:, j])
-        kls["internal_similarity"] = continuous_kl(sim_ref, _nearest_neighbour_similarity(unique))
+        kls["internal_similarity"] = continuous_kl(sim_ref, sim_gen)
     except (np.linalg.LinAlgError, ValueError):
         return None, kls, len(unique)
     score = float(np.mean([math.exp(-value) for value in kls.values()]))

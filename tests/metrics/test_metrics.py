@@ -141,3 +141,14 @@ def test_guacamol_subset_and_fcd_score():
         random_subset(items, 60)
     assert fcd_score(0.0) == 1.0 and fcd_score(None) is None
     assert kl_divergence_score(["CCO"], items) == (None, {}, 1)
+
+
+def test_properties_reused_from_qed_equal_the_separate_rdkit_calls(sample_smiles):
+    from rdkit.Chem import QED, Crippen, Descriptors
+
+    from molgen.metrics.describe import _properties
+    from molgen.scoring.properties import sa_score
+
+    for smiles in sample_smiles[:1500] + ["[2H]C([2H])C", "[H]C([H])O", "C[13CH3]", "O"]:
+        mol = to_mol(smiles)
+        assert _properties(mol) == (Crippen.MolLogP(mol), sa_score(mol), QED.qed(mol), Descriptors.MolWt(mol)), smiles
