@@ -5,7 +5,9 @@ Decoding, one atom ``t`` at a time:
 
 1. a GRU state ``h_t`` (started from z) picks the atom type of ``t``, or STOP;
 2. for every earlier atom ``j`` (in order), a bond class (none, single, double, triple) given
-   ``h_t``, the new atom and ``j``'s own state;
+   ``h_t``, the new atom, ``j``'s own state, how far back ``j`` is, the valence ``j`` has left,
+   and the bonds ``t`` has made to atoms before ``j`` (their orders and who the partners are),
+   so the bonds of one new atom are chosen in turn, each knowing the ones before it;
 3. the new atom and its bonds become the GRU's next input.
 
 Masks (the same in training, from the true partial graph, and in sampling): a bond of order
@@ -32,6 +34,7 @@ from molgen.models.graph_vae.config import GraphVAEConfig
 
 FAMILY = "graph-vae"
 NUM_BOND_CLASSES = 4  # none, single, double, triple (class k has bond order k)
+MAX_ORDER_SUM = 6     # free valence and bond-order sums are embedded up to this (sulfur's 6)
 
 
 def bfs_order(graph: MolGraph) -> np.ndarray:
@@ -121,6 +124,11 @@ class Decoder(nn.Module):
         self.edge_new = nn.Linear(h, h)
         self.edge_old = nn.Linear(h, h, bias=False)
         self.edge_out = nn.Sequential(nn.ReLU(), nn.Linear(h, NUM_BOND_CLASSES))
+        # What the bond head knows of (t, j) beyond the two atoms (see the module docstring).
+        self.edge_distance = nn.Embedding(config.max_atoms + 1, h)
+        self.edge_free = nn.Embedding(MAX_ORDER_SUM + 1, h)
+        self.edge_made = nn.Embedding(MAX_ORDER_SUM + 1, h)
+        self.edge_partners = nn.Linear(h, h, bias=False)
         self.register_buffer("capacity", torch.tensor(config.capacities, dtype=torch.long), persistent=False)
 
     def node_features(self, atoms: torch.Tensor) -> torch.Tensor:
@@ -136,28 +144,44 @@ class Decoder(nn.Module):
             out = out + transform(((bonds == k) & earlier).float() @ node)
         return out
 
-    def forward(self, z: torch.Tensor, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor,
-                use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-        """Teacher-forced (atom NLL summed, bond NLL summed), each per molecule."""
+    def logits(self, z: torch.Tensor, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor,
+               use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced logits: atom classes (B, N+1, V+1) for steps 0..N, and bond classes
+        (B, N, N, 4) for every pair [t, j], masked as :meth:`decode` masks them."""
         b, n = atoms.shape
         node = self.node_features(atoms)
         step_in = node + self.messages(node, bonds)  # what atom t tells step t+1
         inputs = torch.cat([self.start.expand(b, 1, -1), step_in], dim=1) + self.z_input(z)[:, None]
         states, _ = self.gru(inputs, torch.tanh(self.z_state(z))[None])  # (B, N+1, H): state t picks atom t
-        # atoms: target a_t for t < length, STOP at t = length, nothing after
-        targets = torch.cat([atoms, torch.full((b, 1), -1, dtype=torch.long)], dim=1)
-        targets[torch.arange(b), lengths] = self.stop
         atom_logits = self.atom_head(states)
         if use_masks:
             atom_logits = atom_logits.masked_fill(~self._atom_mask(atoms, bonds, lengths), float("-inf"))
+        new = states[:, :n] + node                  # atom t as it is placed
+        old = states[:, :n] + node                  # atom j with the state that chose it
+        cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)
+        free_j = (cap[:, None, :] - self._used_before(bonds)).clamp(0, MAX_ORDER_SUM)   # j's free valence when t arrives
+        made = (torch.cumsum(bonds, dim=2) - bonds).clamp(0, MAX_ORDER_SUM)             # orders t bonded before j
+        bonded = (bonds > 0).float()[..., None] * self.edge_partners(old)[:, None]      # (B, N, N, H): [t, j'] partner j'
+        partners = torch.cumsum(bonded, dim=2) - bonded                                 # t's partners before j
+        distance = (torch.arange(n)[:, None] - torch.arange(n)[None]).clamp(0, self.config.max_atoms)
+        edge_hidden = (self.edge_new(new)[:, :, None] + self.edge_old(old)[:, None] + self.edge_distance(distance)[None]
+                       + self.edge_free(free_j) + self.edge_made(made) + partners)
+        edge_logits = self.edge_out(edge_hidden)  # (B, N, N, 4): [t, j]
+        if use_masks:
+            edge_logits = edge_logits.masked_fill(~self._edge_mask(atoms, bonds), float("-inf"))
+        return atom_logits, edge_logits
+
+    def forward(self, z: torch.Tensor, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor,
+                use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+        """Teacher-forced (atom NLL summed, bond NLL summed), each per molecule."""
+        b, n = atoms.shape
+        atom_logits, edge_logits = self.logits(z, atoms, bonds, lengths, use_masks)
+        # atoms: target a_t for t < length, STOP at t = length, nothing after
+        targets = torch.cat([atoms, torch.full((b, 1), -1, dtype=torch.long)], dim=1)
+        targets[torch.arange(b), lengths] = self.stop
         atom_nll = F.cross_entropy(atom_logits.reshape(-1, atom_logits.shape[-1]), targets.reshape(-1), ignore_index=-1,
                                    reduction="none").view(b, n + 1).sum(1)
         # bonds: every pair j < t < length
-        new = states[:, :n] + node                  # atom t as it is placed
-        old = states[:, :n] + node                  # atom j with the state that chose it
-        edge_logits = self.edge_out(self.edge_new(new)[:, :, None] + self.edge_old(old)[:, None])  # (B, N, N, 4): [t, j]
-        if use_masks:
-            edge_logits = edge_logits.masked_fill(~self._edge_mask(atoms, bonds), float("-inf"))
         real = torch.arange(n)[None] < lengths[:, None]
         pairs = torch.tril(torch.ones(n, n, dtype=torch.bool), diagonal=-1)[None] & real[:, :, None] & real[:, None, :]
         edge_targets = bonds.masked_fill(~pairs, -1)
@@ -253,8 +277,13 @@ class Decoder(nn.Module):
             made = torch.zeros(b, dtype=torch.long)
             new = self.edge_new(h + nodes[:, t])
             old = self.edge_old(states[:, :t] + nodes[:, :t])
+            partner = self.edge_partners(states[:, :t] + nodes[:, :t])
+            distance = self.edge_distance(t - torch.arange(t))
+            free_embedded = self.edge_free(free.clamp(0, MAX_ORDER_SUM))
+            partners = torch.zeros_like(new)
             for j in range(t):
-                edge_logits = self.edge_out(new + old[:, j])
+                edge_logits = self.edge_out(new + old[:, j] + distance[j] + free_embedded[:, j]
+                                            + self.edge_made(made.clamp(max=MAX_ORDER_SUM)) + partners)
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
@@ -263,6 +292,7 @@ class Decoder(nn.Module):
                 bonds[:, t, j] = bonds[:, j, t] = kind
                 made += kind
                 load[:, j] += kind
+                partners = partners + (kind > 0).float()[:, None] * partner[:, j]
             load[:, t] = made
             message = 0
             for k, transform in enumerate(self.bond_message, start=1):
