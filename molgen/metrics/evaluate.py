@@ -23,7 +23,7 @@ from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics, frechet_distance
 from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers
 from molgen.metrics.guacamol import fcd_score, kl_divergence_score
-from molgen.metrics.parallel import worker_pool
+from molgen.metrics.parallel import map_chunks, worker_pool
 from molgen.metrics.reference import ReferenceStats, compute_reference, moses_reference
 
 #: The order of the MOSES README table.
@@ -54,6 +54,15 @@ def novelty(canonical: Sequence[str], train: set[str]) -> float | None:
     """Fraction of distinct valid molecules whose canonical SMILES is not in ``train``."""
     distinct = set(canonical)
     return len(distinct - train) / len(distinct) if distinct else None
+
+
+def _canonical_chunk(smiles: list) -> list[str | None]:
+    """Canonical SMILES of each input, None where it is not a molecule (nothing corrected)."""
+    from rdkit import Chem
+
+    with quiet_rdkit():
+        parsed = [parse_smiles(s) for s in smiles]
+    return [Chem.MolToSmiles(p.mol) if p.ok else None for p in parsed]
 
 
 def _against(stats: ReferenceStats, suffix: str, canonical, described, fcd_gen, metrics: dict) -> None:
@@ -126,11 +135,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
 
     smiles = list(smiles)
     notes: list[str] = []
-    with quiet_rdkit():
-        parsed = [parse_smiles(s) for s in smiles]
-    from rdkit import Chem
-
-    canonical = [Chem.MolToSmiles(p.mol) for p in parsed if p.ok]
+    canonical = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, chunk=5000) for c in part if c is not None]
     metrics: dict = {"n": len(smiles), "n_valid": len(canonical), "n_unique": len(set(canonical))}
     metrics["valid"] = len(canonical) / len(smiles) if smiles else None
     for cut in k:
