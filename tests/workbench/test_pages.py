@@ -60,6 +60,19 @@ def test_beam_search_from_the_generate_page(stored_run):
         assert len(store.candidates(record["id"], ranked_only=False)) > 0
 
 
+def test_bfloat16_sampling_from_the_generate_page(stored_run):
+    at = page("generate")
+    at.checkbox(key="gen_bf16").check().run()
+    at.number_input(key="gen_n").set_value(5).run()
+    at.text_input(key="gen_name").set_value("bf16-run").run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        record = store.run("bf16-run")
+        assert record["params"]["sample_options"].get("bf16") is True
+        assert len(store.candidates(record["id"], ranked_only=False)) >= 5
+
+
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
     """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
     at = page("generate")

@@ -47,6 +47,10 @@ with left:
                 options["top_k"] = int(top_k)
             if top_p < 1:
                 options["top_p"] = float(top_p)
+            if st.checkbox("bfloat16 network (faster)", key="gen_bf16",
+                           help="about 1.6x faster on CPUs with AVX512-BF16, slower on others; "
+                                "the same quality, but other molecules than float32 under the same seed"):
+                options["bf16"] = True
         if model.family == "graph-diffusion":
             choices = [c for c in (10, 25, 50, 100, 250, 500) if c <= model.config.timesteps]
             default = model.config.default_steps or 100
