@@ -147,7 +147,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     lap("reference statistics")
     described = describe(canonical, pool=pool, progress=progress)
     lap("describe molecules")
-    fcd_gen = fcd_statistics(canonical)
+    fcd_gen = fcd_statistics(canonical, pool=pool)
     lap("ChemNet activations")
     if fcd_gen is None:
         notes.append("FCD needs at least 2 valid molecules")

@@ -11,6 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
+from molgen.metrics.parallel import map_chunks
+
 
 @lru_cache(maxsize=1)
 def _chemnet():
@@ -19,24 +21,45 @@ def _chemnet():
     return FCD(device="cpu", n_jobs=1, batch_size=512)
 
 
-def chemnet_activations(smiles: Sequence[str], batch_size: int = 512) -> np.ndarray:
-    """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them."""
+def _chemnet_spelling(smiles: list[str]) -> list[str]:
+    """Each SMILES as fcd_torch's ``SmilesDataset(canonize=True)`` re-spells it before encoding."""
+    from rdkit import Chem
+
+    spelled = []
+    for s in smiles:
+        mol = Chem.MolFromSmiles(s)
+        if mol is None:
+            raise ValueError(f"Got invalid SMILES '{s}'")
+        spelled.append(Chem.MolToSmiles(mol))
+    return spelled
+
+
+def chemnet_activations(smiles: Sequence[str], batch_size: int = 512, pool=None) -> np.ndarray:
+    """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them.
+
+    With a process ``pool`` (:mod:`molgen.metrics.parallel`), the canonicalization fcd_torch
+    does per molecule runs there first, with the same RDKit calls, and the network here.
+    """
     import torch
     from fcd_torch.utils import SmilesDataset
     from torch.utils.data import DataLoader
 
     model = _chemnet().model
-    batches = DataLoader(SmilesDataset(list(smiles), canonize=True), batch_size=batch_size)
+    if pool is not None:
+        spelled = [s for part in map_chunks(_chemnet_spelling, smiles, pool=pool, chunk=5000) for s in part]
+        dataset = SmilesDataset(spelled, canonize=False)
+    else:
+        dataset = SmilesDataset(list(smiles), canonize=True)
     with torch.no_grad():
-        return np.vstack([model(batch.transpose(1, 2).float()).numpy() for batch in batches])
+        return np.vstack([model(batch.transpose(1, 2).float()).numpy() for batch in DataLoader(dataset, batch_size=batch_size)])
 
 
-def fcd_statistics(smiles: Sequence[str]) -> dict[str, np.ndarray] | None:
+def fcd_statistics(smiles: Sequence[str], pool=None) -> dict[str, np.ndarray] | None:
     """Mean and covariance of ChemNet activations (``mu``, ``sigma``); ``None`` below 2 molecules."""
     smiles = list(smiles)
     if len(smiles) < 2:
         return None
-    activations = chemnet_activations(smiles)
+    activations = chemnet_activations(smiles, pool=pool)
     return {"mu": activations.mean(0), "sigma": np.cov(activations.T)}
 
 

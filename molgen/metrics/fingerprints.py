@@ -109,17 +109,26 @@ def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dt
 
 def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), block: int = 4096,
                          dtype: torch.dtype = DEFAULT_DTYPE) -> dict[int, np.ndarray]:
-    """For each row, mean over all rows (itself included) of Tanimoto**p, for each ``p``."""
+    """For each row, mean over all rows (itself included) of Tanimoto**p, for each ``p``.
+
+    The similarity matrix is symmetric, so only the blocks on and above the diagonal are
+    computed: a block off the diagonal adds its row sums to its rows and its column sums to
+    its columns (half the products of computing every block).
+    """
     n = len(fps)
     if n == 0:
         return {p: np.zeros(0) for p in powers}
     sums = {p: torch.zeros(n, dtype=torch.float64) for p in powers}
     matrix = _as_matrix(fps, dtype)
     counts = torch.from_numpy(np.asarray(fps, dtype=np.float32).sum(1))
-    for start in range(0, n, block):
-        sims = _tanimoto_block(matrix[start:start + block], counts[start:start + block], matrix, counts)
-        for p in powers:
-            sums[p] += (sims if p == 1 else sims ** p).sum(dim=1, dtype=torch.float64)
+    for i in range(0, n, block):
+        for j in range(i, n, block):
+            sims = _tanimoto_block(matrix[j:j + block], counts[j:j + block], matrix[i:i + block], counts[i:i + block])
+            for p in powers:
+                powered = sims if p == 1 else sims ** p
+                sums[p][i:i + block] += powered.sum(dim=1)  # float32 within a block, as MOSES sums
+                if j != i:
+                    sums[p][j:j + block] += powered.sum(dim=0)
     return {p: (total / n).numpy() for p, total in sums.items()}
 
 
