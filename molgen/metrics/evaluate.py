@@ -119,11 +119,11 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
     """
     with worker_pool(n_jobs) as pool:  # one pool of processes for describe and the KL score
         return _evaluate(smiles, reference, train=train, k=k, kl_reference=kl_reference,
-                         keep_properties=keep_properties, progress=progress, pool=pool)
+                         keep_properties=keep_properties, progress=progress, pool=pool, n_jobs=n_jobs)
 
 
 def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_reference, keep_properties: bool,
-              progress: bool, pool) -> dict:
+              progress: bool, pool, n_jobs: int | None) -> dict:
     started = time.perf_counter()
     timings: dict[str, float] = {}
     clock = [time.perf_counter()]
@@ -135,7 +135,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
 
     smiles = list(smiles)
     notes: list[str] = []
-    canonical = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, chunk=5000) for c in part if c is not None]
+    canonical = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, n_jobs=n_jobs, chunk=5000) for c in part if c is not None]
     metrics: dict = {"n": len(smiles), "n_valid": len(canonical), "n_unique": len(set(canonical))}
     metrics["valid"] = len(canonical) / len(smiles) if smiles else None
     for cut in k:
@@ -145,9 +145,9 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     lap("parse")
     references = _resolve_reference(reference)
     lap("reference statistics")
-    described = describe(canonical, pool=pool, progress=progress)
+    described = describe(canonical, pool=pool, n_jobs=n_jobs, progress=progress)
     lap("describe molecules")
-    fcd_gen = fcd_statistics(canonical, pool=pool)
+    fcd_gen = fcd_statistics(canonical, pool=pool, n_jobs=n_jobs)
     lap("ChemNet activations")
     if fcd_gen is None:
         notes.append("FCD needs at least 2 valid molecules")
@@ -183,7 +183,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         elif not isinstance(reference, ReferenceStats):
             kl_smiles = list(reference)
     if kl_smiles is not None:
-        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool)
+        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
     lap("GuacaMol KL")
     metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
     if keep_properties:

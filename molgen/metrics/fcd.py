@@ -34,32 +34,29 @@ def _chemnet_spelling(smiles: list[str]) -> list[str]:
     return spelled
 
 
-def chemnet_activations(smiles: Sequence[str], batch_size: int = 512, pool=None) -> np.ndarray:
+def chemnet_activations(smiles: Sequence[str], batch_size: int = 512, pool=None, n_jobs: int | None = 1) -> np.ndarray:
     """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them.
 
-    With a process ``pool`` (:mod:`molgen.metrics.parallel`), the canonicalization fcd_torch
-    does per molecule runs there first, with the same RDKit calls, and the network here.
+    The canonicalization fcd_torch does per molecule (the same RDKit calls) runs first, in a
+    process ``pool`` or on ``n_jobs`` processes (:mod:`molgen.metrics.parallel`); the network here.
     """
     import torch
     from fcd_torch.utils import SmilesDataset
     from torch.utils.data import DataLoader
 
     model = _chemnet().model
-    if pool is not None:
-        spelled = [s for part in map_chunks(_chemnet_spelling, smiles, pool=pool, chunk=5000) for s in part]
-        dataset = SmilesDataset(spelled, canonize=False)
-    else:
-        dataset = SmilesDataset(list(smiles), canonize=True)
+    spelled = [s for part in map_chunks(_chemnet_spelling, smiles, pool=pool, n_jobs=n_jobs, chunk=5000) for s in part]
+    dataset = SmilesDataset(spelled, canonize=False)
     with torch.no_grad():
         return np.vstack([model(batch.transpose(1, 2).float()).numpy() for batch in DataLoader(dataset, batch_size=batch_size)])
 
 
-def fcd_statistics(smiles: Sequence[str], pool=None) -> dict[str, np.ndarray] | None:
+def fcd_statistics(smiles: Sequence[str], pool=None, n_jobs: int | None = 1) -> dict[str, np.ndarray] | None:
     """Mean and covariance of ChemNet activations (``mu``, ``sigma``); ``None`` below 2 molecules."""
     smiles = list(smiles)
     if len(smiles) < 2:
         return None
-    activations = chemnet_activations(smiles, pool=pool)
+    activations = chemnet_activations(smiles, pool=pool, n_jobs=n_jobs)
     return {"mu": activations.mean(0), "sigma": np.cov(activations.T)}
 
 

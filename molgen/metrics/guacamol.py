@@ -84,7 +84,8 @@ def _baseline(reference: Sequence[str], size: int, pool=None, n_jobs: int | None
     """Descriptors and nearest-neighbour similarities of the reference subset, cached on disk
     under the reference and the size: for those two they never change."""
     reference = list(reference)
-    key = hashlib.sha256(("\n".join(reference) + f"\n#{size}").encode()).hexdigest()[:24]
+    recipe = f"\n#size {size}, subset seed {SUBSET_SEED}, stereo-free unique, {','.join(DESCRIPTORS)}, ECFP4 4096"
+    key = hashlib.sha256(("\n".join(reference) + recipe).encode()).hexdigest()[:24]
     path = cache_dir("metrics") / f"guacamol-baseline-{key}.npz"
     if path.is_file():
         with np.load(path) as cached:

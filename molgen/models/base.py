@@ -104,7 +104,12 @@ class GraphModelCheckpoint:
         payload = load_checkpoint(path, cls.family)
         model = cls(cls.config_class.from_dict(payload["config"]), AtomVocabulary.from_dict(payload["vocabulary"]),
                     training=payload.get("training", {}))
-        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
+        try:
+            model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in payload["state_dict"].items()})
+        except RuntimeError as error:  # weights of another network layout: say so rather than dump torch's key list
+            raise CheckpointError(f"{path} holds {cls.family} weights that do not fit this version's network "
+                                  f"(saved by molgen {payload.get('code_version', '?')}; retrain or use that "
+                                  f"version): {str(error).splitlines()[0]}") from None
         return model.eval()
 
     def num_parameters(self) -> int:

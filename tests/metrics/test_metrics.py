@@ -152,3 +152,17 @@ def test_properties_reused_from_qed_equal_the_separate_rdkit_calls(sample_smiles
     for smiles in sample_smiles[:1500] + ["[2H]C([2H])C", "[H]C([H])O", "C[13CH3]", "O"]:
         mol = to_mol(smiles)
         assert _properties(mol) == (Crippen.MolLogP(mol), sa_score(mol), QED.qed(mol), Descriptors.MolWt(mol)), smiles
+
+
+@pytest.mark.network
+def test_one_job_starts_no_process_pool(fetched_moses, monkeypatch):
+    """evaluate(n_jobs=1) computes every stage in this process, however many molecules."""
+    from molgen.metrics import parallel
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a process pool was started with n_jobs=1")
+
+    monkeypatch.setattr(parallel, "get_context", refuse)
+    smiles = ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "OC(=O)c1ccccc1O"] * 1001  # above every chunk size
+    metrics = evaluate(smiles, smiles[:500], train=None, n_jobs=1, kl_reference=smiles[:500])
+    assert metrics["n"] == 5005 and metrics["valid"] == 1.0

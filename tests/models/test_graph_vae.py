@@ -183,3 +183,13 @@ def test_greedy_decoding_is_what_the_teacher_forced_network_prefers(trained):
         assert int(chosen[length]) == model.decoder.stop or length == model.config.max_atoms
         for t in range(1, length):
             assert edge_logits[b, t, :t].argmax(-1).tolist() == bonds[b, t, :t].tolist(), (b, t)
+
+
+def test_weights_of_another_network_layout_are_a_clear_error(trained, tmp_path):
+    from molgen.models.base import load_checkpoint, save_checkpoint
+
+    payload = load_checkpoint(trained[1], "graph-vae")
+    payload["state_dict"] = {k: v for k, v in payload["state_dict"].items() if not k.startswith("decoder.edge_partners")}
+    save_checkpoint(tmp_path / "old.pt", payload)
+    with pytest.raises(CheckpointError, match="do not fit this version's network"):
+        GraphVAE.load(tmp_path / "old.pt")
