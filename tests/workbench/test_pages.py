@@ -45,32 +45,31 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
 
 
+def _generate(at, name: str, n: int) -> tuple[dict, int]:
+    """Click Generate on a prepared page; the stored run's sampling options and its candidate count."""
+    at.number_input(key="gen_n").set_value(n).run()
+    at.text_input(key="gen_name").set_value(name).run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        record = store.run(name)
+        return record["params"]["sample_options"], len(store.candidates(record["id"], ranked_only=False))
+
+
 def test_beam_search_from_the_generate_page(stored_run):
     at = page("generate")
     at.selectbox(key="gen_strategy").set_value("beam").run()
     at.number_input(key="gen_beam_width").set_value(6).run()
-    at.number_input(key="gen_n").set_value(4).run()
     at.number_input(key="gen_budget").set_value(100).run()
-    at.text_input(key="gen_name").set_value("beam-run").run()
-    at.button(key="gen_go").click().run()
-    assert not at.exception
-    with RunStore() as store:
-        record = store.run("beam-run")
-        assert {"strategy": "beam", "beam_width": 6}.items() <= record["params"]["sample_options"].items()
-        assert len(store.candidates(record["id"], ranked_only=False)) > 0
+    options, candidates = _generate(at, "beam-run", 4)
+    assert {"strategy": "beam", "beam_width": 6}.items() <= options.items() and candidates > 0
 
 
 def test_bfloat16_sampling_from_the_generate_page(stored_run):
     at = page("generate")
     at.checkbox(key="gen_bf16").check().run()
-    at.number_input(key="gen_n").set_value(5).run()
-    at.text_input(key="gen_name").set_value("bf16-run").run()
-    at.button(key="gen_go").click().run()
-    assert not at.exception
-    with RunStore() as store:
-        record = store.run("bf16-run")
-        assert record["params"]["sample_options"].get("bf16") is True
-        assert len(store.candidates(record["id"], ranked_only=False)) >= 5
+    options, candidates = _generate(at, "bf16-run", 5)
+    assert options.get("bf16") is True and candidates >= 5
 
 
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
