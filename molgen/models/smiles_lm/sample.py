@@ -60,7 +60,8 @@ def _draw(logits: torch.Tensor, generator, *, greedy: bool, temperature: float, 
     """The next token of every row and its log-probability under the model (temperature 1).
 
     Sampling inverts the cumulative distribution with one uniform number per row: the same
-    draw as ``torch.multinomial`` at a tenth of its cost, which matters once per token.
+    distribution as ``torch.multinomial`` (not the same draws under a seed) at a tenth of its
+    cost, which matters once per token.
     """
     logp = torch.log_softmax(logits.float(), dim=-1)
     if greedy:
