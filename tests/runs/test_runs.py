@@ -146,7 +146,11 @@ def _cli(*args: str, home, **kwargs) -> subprocess.Popen:
 
 
 def _chunks(db, name: str) -> int:
+    """Chunks the run ``name`` has stored so far; 0 while the writer has created the file but not yet its tables."""
     with sqlite3.connect(db, timeout=30) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"chunks", "runs"} <= tables:
+            return 0
         row = connection.execute("SELECT count(*) FROM chunks JOIN runs ON runs.id = chunks.run_id WHERE runs.name = ?",
                                  (name,)).fetchone()
     return row[0]
