@@ -262,6 +262,7 @@ def train_smiles_lm(
     max_steps: int = typer.Option(200_000, help="Length of the learning-rate schedule, and a hard stop."),
     batch_size: int = typer.Option(128),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 1e-3; 3e-4 when fine-tuning with --from)."),
+    min_lr: Optional[float] = typer.Option(None, help="Learning rate at the end of the cosine (default: the lower of 1e-4 and lr/3)."),
     eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
     valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
@@ -301,7 +302,12 @@ def train_smiles_lm(
         source = PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"] if from_ == "pretrained" else Path(from_)
         model = SmilesLM.load(source)
         model.network.train()
+        earlier = model.training if isinstance(model.training, dict) else {}
+        parent = {"checkpoint": str(source), **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours",
+                                                                         "tokens_seen", "command", "started_from")
+                                                 if k in earlier}}
     else:
+        parent = None
         if size not in SMILES_LM_SIZES:
             console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
             raise typer.Exit(2)
@@ -321,14 +327,15 @@ def train_smiles_lm(
             model.config.condition_mean = np.nanmean(train_labels, axis=0).astype(float).round(4).tolist()
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
     lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
-    train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min(1e-4, lr / 3), max_steps=max_steps, max_minutes=max_minutes,
+    min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
+    train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min_lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
                                condition_dropout=condition_dropout,
                                warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     try:
         card = train(model, training, valid, train_config, out, data_name=data, resume=resume,
-                     train_labels=train_labels, valid_labels=valid_labels)
+                     train_labels=train_labels, valid_labels=valid_labels, parent=parent)
     except UnknownTokenError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

@@ -127,12 +127,17 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
     out = tmp_path / "focused.pt"
     torch.manual_seed(0)
     result = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "40",
-                 "--batch-size", "32", "--eval-every", "20", "--out", str(out), "--threads", "1")
+                 "--batch-size", "32", "--eval-every", "20", "--out", str(out), "--threads", "1", "--min-lr", "2e-5")
     assert result.exit_code == 0, result.output
     assert "1 rows of" in result.output and "not trained on" in result.output
     prior, focused = load("smiles-lm"), SmilesLM.load(out)
     assert focused.vocabulary.to_dict() == prior.vocabulary.to_dict()
     assert focused.training["data"] == str(source) and focused.training["steps"] == 40
+    assert focused.training["train_config"]["min_lr"] == 2e-5
+    # the card keeps the lineage: which checkpoint it started from and that one's own budget
+    started_from = focused.training["started_from"]
+    assert started_from["checkpoint"].endswith(".pt") and started_from["steps"] == prior.training["steps"]
+    assert started_from["data_fingerprint"] == prior.training["data_fingerprint"] != focused.training["data_fingerprint"]
     data = tokenize_set(held_out, prior.vocabulary, prior.config.max_len)
     before, after = validation_nll(prior, data), validation_nll(focused, data)
     print(f"held-out sulfonamide NLL per token: prior {before:.4f}, fine-tuned {after:.4f}")

@@ -127,7 +127,7 @@ def _randomized(smiles: str) -> str:
 def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
           command: str | None = None, train_labels: np.ndarray | None = None,
-          valid_labels: np.ndarray | None = None) -> dict:
+          valid_labels: np.ndarray | None = None, parent: dict | None = None) -> dict:
     """Train ``model`` in place; returns the model card of the best checkpoint.
 
     Args:
@@ -140,6 +140,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             ``model.config.conditions``) for a conditional model.
         resume: a ``.last.pt`` (or any checkpoint) to continue from; its ``.state.pt``, when
             present, restores the optimizer, step and clock too.
+        parent: when fine-tuning or continuing a trained checkpoint, what the card should say it
+            started from (its path and training record), so the lineage and total budget stay known.
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -206,7 +208,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                 model.training = run_record(data=data_name, train_smiles=train_smiles, step=step, command=command,
                                             epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
                                             molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
-                                            valid_nll_per_token=round(valid, 4))
+                                            valid_nll_per_token=round(valid, 4),
+                                            **({"started_from": parent} if parent else {}))
                 is_best = valid < best
                 best = min(best, valid)
                 card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
