@@ -286,6 +286,12 @@ def train_smiles_lm(
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.smiles_lm.train import train
 
+    # the schedule is checked before any data is read, so a typo fails at once
+    lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
+    min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
+    if not 0 <= min_lr <= lr:
+        console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
+        raise typer.Exit(2)
     if threads:
         torch.set_num_threads(threads)
     smiles = load_smiles(data, "train")
@@ -302,10 +308,13 @@ def train_smiles_lm(
         source = PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"] if from_ == "pretrained" else Path(from_)
         model = SmilesLM.load(source)
         model.network.train()
+        from molgen.data.moses import sha256_of
+
         earlier = model.training if isinstance(model.training, dict) else {}
-        parent = {"checkpoint": str(source), **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours",
-                                                                         "tokens_seen", "command", "started_from")
-                                                 if k in earlier}}
+        # the sha256 names the exact weights: a path alone is ambiguous once a continued run is shipped over it
+        parent = {"checkpoint": str(source), "sha256": sha256_of(source),
+                  **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
+                                             "started_from") if k in earlier}}
     else:
         parent = None
         if size not in SMILES_LM_SIZES:
@@ -326,8 +335,6 @@ def train_smiles_lm(
         if not model.config.condition_mean:  # a fresh model normalises with its training data's statistics
             model.config.condition_mean = np.nanmean(train_labels, axis=0).astype(float).round(4).tolist()
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
-    lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
-    min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
     train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min_lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
                                condition_dropout=condition_dropout,

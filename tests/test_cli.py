@@ -1,3 +1,4 @@
+import hashlib
 import json
 import shutil
 import subprocess
@@ -137,7 +138,11 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
     # the card keeps the lineage: which checkpoint it started from and that one's own budget
     started_from = focused.training["started_from"]
     assert started_from["checkpoint"].endswith(".pt") and started_from["steps"] == prior.training["steps"]
+    assert started_from["sha256"] == hashlib.sha256(Path(started_from["checkpoint"]).read_bytes()).hexdigest()
     assert started_from["data_fingerprint"] == prior.training["data_fingerprint"] != focused.training["data_fingerprint"]
+    wrong = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "2",
+                "--out", str(tmp_path / "x.pt"), "--lr", "1e-4", "--min-lr", "1e-3")
+    assert wrong.exit_code == 2 and "--min-lr 0.001 must lie between 0 and the peak learning rate 0.0001" in wrong.output
     data = tokenize_set(held_out, prior.vocabulary, prior.config.max_len)
     before, after = validation_nll(prior, data), validation_nll(focused, data)
     print(f"held-out sulfonamide NLL per token: prior {before:.4f}, fine-tuned {after:.4f}")
