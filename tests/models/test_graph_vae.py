@@ -92,6 +92,7 @@ def test_latent_operations(trained, smiles):
     for smiles_out, similarity in latent.analogues(model, smiles[0], n=8, radius=1.0):
         assert smiles_out and 0.0 <= similarity <= 1.0
     assert 0.0 <= latent.reconstruction_accuracy(model, smiles[:20]) <= 1.0
+    assert 0.0 <= latent.reconstruction_similarity(model, smiles[:20]) < 1.0  # an untrained decoder misses
     with pytest.raises(ValueError, match="not a valid molecule"):
         latent.encode(model, ["c1cccc1"])
 
@@ -107,6 +108,7 @@ def test_an_overfitted_tiny_set_encodes_and_decodes_to_itself(smiles, tmp_path):
     train(model, series, series, TrainConfig(batch_size=8, max_steps=300, eval_every=300, warmup_steps=10, lr=3e-3,
                                              kl_weight=0.01, kl_warmup_steps=100, free_bits=0.0), tmp_path / "v.pt", progress=False)
     assert latent.reconstruction_accuracy(model, series) == 1.0
+    assert latent.reconstruction_similarity(model, series) == pytest.approx(1.0)
     path = latent.interpolate(model, series[0], series[1], steps=6)
     canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False) for s in series[:2]]
     assert path[0] == (0.0, canonical[0]) and path[-1][1] == canonical[1]
@@ -139,7 +141,8 @@ def test_property_directed_steps_move_the_prediction(smiles, tmp_path):
                                                               kl_warmup_steps=30), tmp_path / "p.pt", progress=False,
           train_labels=labels)
     path = latent.optimise(model, smiles[0], {"logp": 6.0}, steps=30, lr=0.2)
-    assert path and path[0]["step"] == 0
+    assert path and path[0]["step"] == 0 and path[0]["distance"] == 0.0
+    assert path[-1]["distance"] > 0  # the walk left its start in z
     assert path[-1]["predicted_logp"] > path[0]["predicted_logp"]  # the head's prediction climbs towards the target
     assert all(_parses(p["smiles"]) for p in path)
     with pytest.raises(ValueError, match="not mw"):

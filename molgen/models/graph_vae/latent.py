@@ -43,6 +43,14 @@ def reconstruction_accuracy(model, smiles: Sequence[str]) -> float:
     return float(np.mean(same))
 
 
+def reconstruction_similarity(model, smiles: Sequence[str]) -> float:
+    """Mean Tanimoto (Morgan) between each molecule and its greedy decoding: how near a miss lands."""
+    decoded = decode(model, encode(model, smiles))
+    return float(np.mean([DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(s)),
+                                                         morgan_fingerprint(Chem.MolFromSmiles(d)))
+                          for s, d in zip(smiles, decoded)]))
+
+
 def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool = False) -> list[tuple[float, str]]:
     """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), with where."""
     z0, z1 = encode(model, [start, end])
@@ -82,8 +90,9 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
              decode_every: int = 5) -> list[dict]:
     """Gradient descent in z on the property head's distance to ``targets``, from ``start``'s latent point.
 
-    Returns the distinct molecules met on the way, each with the step, the head's prediction and
-    the property computed by RDKit on the decoded molecule (the number that counts).
+    Returns the distinct molecules met on the way, each with the step, its latent distance from the
+    start, the head's prediction and the property computed by RDKit on the decoded molecule (the
+    number that counts).
     """
     from molgen.scoring.properties import PROPERTIES
 
@@ -96,7 +105,8 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     mean, std = torch.tensor(model.config.property_mean), torch.tensor(model.config.property_std)
     wanted = torch.tensor([(targets[n] - mean[i]) / std[i] if n in targets else 0.0 for i, n in enumerate(names)])
     weight = torch.tensor([1.0 if n in targets else 0.0 for n in names])
-    z = encode(model, [start]).clone().requires_grad_(True)
+    origin = encode(model, [start])
+    z = origin.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=lr)
     seen, path = set(), []
     for step in range(steps + 1):
@@ -106,7 +116,7 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
             if mol is not None and smiles not in seen:
                 seen.add(smiles)
                 predicted = (model.property_head(z.detach())[0] * std + mean).tolist()
-                path.append({"step": step, "smiles": smiles,
+                path.append({"step": step, "smiles": smiles, "distance": round(float((z.detach() - origin).norm()), 3),
                              **{f"predicted_{n}": round(v, 4) for n, v in zip(names, predicted)},
                              **{n: round(PROPERTIES[n].function(mol), 4) for n in names}})
         if step == steps:
