@@ -99,6 +99,17 @@ def state_path(checkpoint: str | Path) -> Path:
     return Path(str(checkpoint).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
 
 
+def earlier_runs(record: dict) -> list[dict]:
+    """What a resumed run continues, oldest first: each earlier invocation's last step, clock and command.
+
+    ``record`` is the training record of the checkpoint resumed from. A card then names every command
+    that went into its weights, not only the last one (whose flags may differ, e.g. a new --lr)."""
+    if not record.get("command"):
+        return []
+    return [*record.get("earlier_runs", []),
+            {"until_step": record.get("steps"), "wall_minutes": record.get("wall_minutes"), "command": record["command"]}]
+
+
 def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer) -> dict:
     """Restore the optimizer from ``resume``'s ``.state.pt`` and return its counters ({} when there is none:
     a checkpoint without state, e.g. a shipped one, restarts the schedule with a fresh optimizer)."""

@@ -196,3 +196,15 @@ def test_weights_of_another_network_layout_are_a_clear_error(trained, tmp_path):
     save_checkpoint(tmp_path / "old.pt", payload)
     with pytest.raises(CheckpointError, match="do not fit this version's network"):
         GraphVAE.load(tmp_path / "old.pt")
+
+
+def test_a_resumed_run_names_every_earlier_invocation_in_its_card(smiles, tmp_path):
+    """Two interruptions, three invocations: the card keeps the first two commands, oldest first."""
+    config = TrainConfig(batch_size=32, max_steps=6, eval_every=2, warmup_steps=1, kl_warmup_steps=2)
+    out = tmp_path / "r.pt"
+    for stop, command in ((2, "first"), (4, "second"), (6, "third")):
+        model, _ = build_model(smiles[:200], latent_dim=8, hidden_dim=16, encoder_layers=1)
+        card = train(model, smiles[:200], smiles[200:240], TrainConfig(**{**config.to_dict(), "max_steps": stop}), out,
+                     progress=False, command=command, resume=tmp_path / "r.last.pt" if stop > 2 else None)
+    assert card["training"]["steps"] == 6 and card["training"]["command"] == "third"
+    assert [(r["until_step"], r["command"]) for r in card["training"]["earlier_runs"]] == [(2, "first"), (4, "second")]

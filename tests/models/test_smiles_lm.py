@@ -186,6 +186,9 @@ def test_resume_continues_from_the_last_step(sample_smiles, vocabulary, tmp_path
                  resume=tmp_path / "m.last.pt", progress=False)
     assert card["training"]["steps"] == 40
     assert len((tmp_path / "m.csv").read_text().splitlines()) == 3  # header + step 20 + step 40
+    # the card names the interrupted invocation too, not only the one that finished the run
+    earlier = card["training"]["earlier_runs"]
+    assert len(earlier) == 1 and earlier[0]["until_step"] == 20 and earlier[0]["command"]
 
 
 def test_unknown_targets_and_bad_options_are_refused(trained):

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
-from molgen.models.training import learning_rate, load_resume_state, open_log, run_record, save_progress
+from molgen.models.training import earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress
 
 
 def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
@@ -64,11 +64,14 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
+    lineage: dict = {}
     if resume is not None:
-        model.load_state_dict(GraphDiffusion.load(resume).state_dict())
+        resumed = GraphDiffusion.load(resume)
+        model.load_state_dict(resumed.state_dict())
         state = load_resume_state(resume, optimizer)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
+            lineage = {"earlier_runs": earlier_runs(resumed.training_record)}
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
@@ -112,7 +115,8 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
                 bar.set_postfix(valid=f"{valid:.3f}")
                 model.training_record = run_record(
                     data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
-                    elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4))
+                    elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4),
+                    **lineage)
                 is_best = valid < best
                 best = min(best, valid)
                 card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,

@@ -21,7 +21,7 @@ from molgen.data.graphs import GraphDataset, cache_key, featurize
 from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, to_sequences
-from molgen.models.training import learning_rate, load_resume_state, open_log, run_record, save_progress, write_card
+from molgen.models.training import earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress, write_card
 
 
 def capacities(dataset: GraphDataset) -> list[int]:
@@ -101,11 +101,14 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     usable = np.flatnonzero(train_set.num_atoms().numpy() <= model.config.max_atoms)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
+    lineage: dict = {}
     if resume is not None:
-        model.load_state_dict(GraphVAE.load(resume).state_dict())
+        resumed = GraphVAE.load(resume)
+        model.load_state_dict(resumed.state_dict())
         state = load_resume_state(resume, optimizer)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
+            lineage = {"earlier_runs": earlier_runs(resumed.training_record)}
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
@@ -152,7 +155,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                 model.training_record = run_record(
                     data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
                     elapsed=elapsed, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
-                    valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4))
+                    valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4), **lineage)
                 score = valid["recon"] + valid["kl"]
                 is_best = score < best
                 best = min(best, score)

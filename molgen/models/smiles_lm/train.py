@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
-from molgen.models.training import (data_fingerprint, learning_rate, load_resume_state, open_log, run_record, save_progress,
+from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress,
                                     write_card)
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -156,12 +156,15 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98))
     step, tokens_seen, elapsed, best = 0, 0, 0.0, float("inf")
     epoch, position = 0, 0
+    lineage: dict = {}
     if resume is not None:
-        model.network.load_state_dict(SmilesLM.load(resume).network.state_dict())
+        resumed = SmilesLM.load(resume)
+        model.network.load_state_dict(resumed.network.state_dict())
         state = load_resume_state(resume, optimizer)
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
+            lineage = {"earlier_runs": earlier_runs(resumed.training)}
     log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
     started = time.perf_counter() - elapsed
@@ -209,7 +212,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                                             epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
                                             molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
                                             valid_nll_per_token=round(valid, 4),
-                                            **({"started_from": parent} if parent else {}))
+                                            **({"started_from": parent} if parent else {}), **lineage)
                 is_best = valid < best
                 best = min(best, valid)
                 card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
