@@ -69,9 +69,9 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
         resumed = GraphDiffusion.load(resume)
         model.load_state_dict(resumed.state_dict())
         state = load_resume_state(resume, optimizer)
+        lineage = {"earlier_runs": earlier_runs(resumed.training_record)}  # also from a shipped checkpoint (no state: a fresh schedule)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-            lineage = {"earlier_runs": earlier_runs(resumed.training_record)}
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")

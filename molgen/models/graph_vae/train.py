@@ -106,9 +106,9 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         resumed = GraphVAE.load(resume)
         model.load_state_dict(resumed.state_dict())
         state = load_resume_state(resume, optimizer)
+        lineage = {"earlier_runs": earlier_runs(resumed.training_record)}  # also from a shipped checkpoint (no state: a fresh schedule)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-            lineage = {"earlier_runs": earlier_runs(resumed.training_record)}
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")

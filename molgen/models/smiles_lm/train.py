@@ -161,10 +161,10 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
         state = load_resume_state(resume, optimizer)
+        lineage = {"earlier_runs": earlier_runs(resumed.training)}  # also from a shipped checkpoint (no state: a fresh schedule)
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
-            lineage = {"earlier_runs": earlier_runs(resumed.training)}
     log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
     started = time.perf_counter() - elapsed
