@@ -180,7 +180,8 @@ def test_weights_only_loading_refuses_pickled_code(tmp_path):
 def test_resume_continues_from_the_last_step(sample_smiles, vocabulary, tmp_path):
     config = TrainConfig(batch_size=64, max_steps=40, eval_every=20, warmup_steps=5, lr=3e-3)
     first = tiny("lstm", vocabulary)
-    train(first, sample_smiles[:600], sample_smiles[600:700], TrainConfig(**{**config.to_dict(), "max_steps": 20}), tmp_path / "m.pt", progress=False)
+    train(first, sample_smiles[:600], sample_smiles[600:700], TrainConfig(**{**config.to_dict(), "max_steps": 20}), tmp_path / "m.pt",
+          progress=False, parent={"checkpoint": "parent.pt", "steps": 7})  # as a fine-tune would start
     resumed = tiny("lstm", vocabulary)
     card = train(resumed, sample_smiles[:600], sample_smiles[600:700], config, tmp_path / "m.pt",
                  resume=tmp_path / "m.last.pt", progress=False)
@@ -189,6 +190,7 @@ def test_resume_continues_from_the_last_step(sample_smiles, vocabulary, tmp_path
     # the card names the interrupted invocation too, not only the one that finished the run
     earlier = card["training"]["earlier_runs"]
     assert len(earlier) == 1 and earlier[0]["until_step"] == 20 and earlier[0]["command"]
+    assert card["training"]["started_from"] == {"checkpoint": "parent.pt", "steps": 7}  # resuming keeps the parent
 
 
 def test_unknown_targets_and_bad_options_are_refused(trained):

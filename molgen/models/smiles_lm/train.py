@@ -162,6 +162,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         model.network.load_state_dict(resumed.network.state_dict())
         state = load_resume_state(resume, optimizer)
         lineage = {"earlier_runs": earlier_runs(resumed.training)}  # also from a shipped checkpoint (no state: a fresh schedule)
+        parent = parent or (resumed.training.get("started_from") if state else None)  # a resumed fine-tune keeps its parent
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
