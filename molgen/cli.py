@@ -585,6 +585,8 @@ def train_graph_diffusion(
     eval_every: int = typer.Option(1000),
     conditions: Optional[str] = typer.Option(None, help="Properties for classifier-free guidance, e.g. qed,sa,logp,mw."),
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
+    spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
+    valence_features: bool = typer.Option(False, help="Feed the denoiser the bond-order sum of each noisy atom."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
 ) -> None:
@@ -615,6 +617,7 @@ def train_graph_diffusion(
         model = GraphDiffusion.load(resume)
     else:
         model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
+                               spectral_features=spectral_features, valence_features=valence_features,
                                **GRAPH_DIFFUSION_SIZES[size])
         if names:
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()

@@ -126,16 +126,20 @@ def test_guidance_and_inpainting(trained):
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
-@pytest.mark.parametrize("extra_features", [False, True])
-def test_padding_does_not_change_the_denoiser(trained, extra_features):
+FEATURE_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
+                   {"extra_features": True, "spectral_features": True, "valence_features": True}]
+
+
+@pytest.mark.parametrize("features", FEATURE_CHOICES)
+def test_padding_does_not_change_the_denoiser(trained, features):
     """Sampling groups graphs by size, which is only sound if padding nodes change nothing."""
     from molgen.chem.graph import mol_to_graph
 
     model = trained[0]
-    if extra_features:
+    if features:
         torch.manual_seed(1)
         model, _ = build_model(load_smiles("moses-sample", "train")[:300], hidden_dim=32, edge_dim=8, heads=2, layers=2,
-                               timesteps=50, extra_features=True)
+                               timesteps=50, **features)
     graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in ("CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
     x, e, mask = dense_batch(graphs, model.config.num_atom_types)
     xp, ep, maskp = dense_batch(graphs, model.config.num_atom_types, n=30)
@@ -186,15 +190,16 @@ def test_cycle_features_count_three_and_four_rings_exactly(smiles):
     assert (nodes[0, n:] == 0).all() and graphs[0, 2].item() == pytest.approx(n / 40)
 
 
-def test_a_denoiser_with_ring_features_trains_samples_and_round_trips(tmp_path):
+@pytest.mark.parametrize("features", FEATURE_CHOICES[1:])
+def test_a_denoiser_with_structural_features_trains_samples_and_round_trips(tmp_path, features):
     smiles = load_smiles("moses-sample", "train")[:300]
     torch.manual_seed(0)
-    model, _ = build_model(smiles, hidden_dim=32, edge_dim=8, heads=2, layers=2, timesteps=50, extra_features=True)
+    model, _ = build_model(smiles, hidden_dim=32, edge_dim=8, heads=2, layers=2, timesteps=50, **features)
     card = train(model, smiles[:250], smiles[250:], TrainConfig(batch_size=32, max_steps=20, eval_every=20, warmup_steps=2,
                                                                lr=2e-3), tmp_path / "x.pt", progress=False)
     assert card["training"]["valid_loss"] > 0
     again = load(tmp_path / "x.pt")
-    assert again.config.extra_features
+    assert all(getattr(again.config, name) == value for name, value in features.items())
     assert [s.smiles for s in again.sample(4, seed=1, steps=5)] == [s.smiles for s in model.sample(4, seed=1, steps=5)]
 
 
@@ -235,3 +240,65 @@ def test_checkpoint_round_trip_and_errors(trained, tmp_path):
     broken.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError):
         GraphDiffusion.load(broken)
+
+
+def _bonds_tensor(mol, padding: int = 0):
+    """One-hot Kekule bond classes of ``mol`` with ``padding`` empty atoms after its own."""
+    mol = Chem.Mol(mol)
+    Chem.Kekulize(mol, clearAromaticFlags=True)
+    n = mol.GetNumAtoms()
+    e = torch.zeros(1, n + padding, n + padding, 4)
+    e[..., 0] = 1
+    classes = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
+    for bond in mol.GetBonds():
+        i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
+        e[0, i, j] = e[0, j, i] = torch.nn.functional.one_hot(torch.tensor(classes[bond.GetBondType()]), 4).float()
+    return e, torch.arange(n + padding)[None] < n
+
+
+@pytest.mark.parametrize("smiles", ["CCOc1ccccc1", "CC.OCC", "C1CC1C(=O)O.N.Cl", "CC(=O)Nc1ccc(O)cc1", "C"])
+def test_spectral_features_match_the_laplacian_and_the_components(smiles):
+    import numpy as np
+
+    from molgen.models.graph_diffusion.features import spectral_features
+
+    mol = Chem.MolFromSmiles(smiles)
+    n = mol.GetNumAtoms()
+    e, mask = _bonds_tensor(mol, padding=3)
+    nodes, graphs = spectral_features(e, mask)
+    fragments = Chem.GetMolFrags(mol)
+    assert graphs[0, 0].item() * 5 == pytest.approx(len(fragments))
+    largest = max(len(f) for f in fragments)
+    for fragment in fragments:
+        for atom in fragment:
+            assert nodes[0, atom, 2].item() == pytest.approx(len(fragment) / n)
+            assert nodes[0, atom, 3].item() == float(len(fragment) == largest)
+    # the lowest non-zero eigenvalues, against numpy on RDKit's adjacency matrix
+    adjacency = Chem.GetAdjacencyMatrix(mol).astype(float)
+    spectrum = np.linalg.eigvalsh(np.diag(adjacency.sum(1)) - adjacency)[len(fragments):][:5]
+    expected = np.zeros(5)
+    expected[:len(spectrum)] = spectrum
+    assert graphs[0, 1:].numpy() * 4 == pytest.approx(expected, abs=1e-4)
+    assert (nodes[0, n:] == 0).all()
+    # eigenvector signs are fixed: the largest entry of each is positive
+    vectors = nodes[0, :n, :2]
+    assert (vectors.gather(0, vectors.abs().argmax(0, keepdim=True)) >= 0).all()
+    # padding changes nothing, eigenvector signs included
+    unpadded_nodes, unpadded_graphs = spectral_features(*_bonds_tensor(mol))
+    assert torch.allclose(unpadded_nodes[0], nodes[0, :n], atol=1e-4)
+    assert torch.allclose(unpadded_graphs, graphs, atol=1e-4)
+
+
+@pytest.mark.parametrize("smiles", ["c1ccccc1C(=O)O", "C#CC=CN", "OS(=O)(=O)c1ccccc1.Cl"])
+def test_valence_features_are_the_bond_order_sums(smiles):
+    from molgen.models.graph_diffusion.features import valence_features
+
+    mol = Chem.MolFromSmiles(smiles)
+    kekule = Chem.Mol(mol)
+    Chem.Kekulize(kekule, clearAromaticFlags=True)
+    e, mask = _bonds_tensor(mol, padding=2)
+    nodes, graphs = valence_features(e, mask)
+    expected = [sum(b.GetBondTypeAsDouble() for b in atom.GetBonds()) for atom in kekule.GetAtoms()]
+    assert (nodes[0, :mol.GetNumAtoms(), 0] * 4).tolist() == pytest.approx(expected)
+    assert (nodes[0, mol.GetNumAtoms():] == 0).all()
+    assert graphs[0, 0].item() * 4 == pytest.approx(sum(expected) / len(expected))

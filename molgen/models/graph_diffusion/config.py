@@ -20,6 +20,8 @@ class GraphDiffusionConfig:
     heads: int = 4
     layers: int = 4
     extra_features: bool = False                                 # ring statistics of the noisy graph (features.py)
+    spectral_features: bool = False                              # components and Laplacian spectrum of the noisy graph
+    valence_features: bool = False                               # bond-order sums of the noisy atoms
     edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)
     conditions: list[str] = field(default_factory=list)
     condition_mean: list[float] = field(default_factory=list)

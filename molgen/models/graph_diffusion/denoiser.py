@@ -3,8 +3,10 @@ with a global vector y (the time and any property targets), predicting the clean
 
 Each layer: attention whose scores are modulated by the edge features (FiLM: scores * (1 + a(E)) + b(E)),
 the scores in turn updating the edges, and y modulating the nodes; pre-norm residual MLPs after.
-With ``config.extra_features`` the atoms also read ring statistics of the noisy graph and y its
-ring counts and size (``features.py``); spectral features are not used.
+Structural features of the noisy graph (``features.py``) are optional and chosen in the config:
+ring statistics (``extra_features``), connectivity and the Laplacian spectrum
+(``spectral_features``), and atom valences (``valence_features``); the atoms read the per-atom
+ones and y the per-graph ones.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import torch
 from torch import nn
 
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
-from molgen.models.graph_diffusion.features import GRAPH_FEATURES, NODE_FEATURES, cycle_features
+from molgen.models.graph_diffusion.features import feature_sizes, structural_features
 
 NUM_BOND_CLASSES = 4
 
@@ -52,8 +54,9 @@ class Denoiser(nn.Module):
     def __init__(self, config: GraphDiffusionConfig):
         super().__init__()
         d, de = config.hidden_dim, config.edge_dim
-        self.extra_features = config.extra_features
-        extra_x, extra_y = (NODE_FEATURES, GRAPH_FEATURES) if config.extra_features else (0, 0)
+        self.features = {"cycles": config.extra_features, "spectral": config.spectral_features,
+                         "valence": config.valence_features}
+        extra_x, extra_y = feature_sizes(**self.features)
         self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
         self.embed_e = nn.Linear(NUM_BOND_CLASSES, de)
         # y: time, then per condition (value, present flag), then the graph's ring counts and size
@@ -64,8 +67,8 @@ class Denoiser(nn.Module):
 
     def forward(self, xt: torch.Tensor, et: torch.Tensor, y: torch.Tensor, node_mask: torch.Tensor):
         """Logits of the clean atom types (B, N, V) and bond classes (B, N, N, 4), the latter symmetric."""
-        if self.extra_features:
-            node_features, graph_features = cycle_features(et, node_mask)
+        if any(self.features.values()):
+            node_features, graph_features = structural_features(et, node_mask, **self.features)
             xt, y = torch.cat([xt, node_features], dim=-1), torch.cat([y, graph_features], dim=-1)
         x, e = self.embed_x(xt), self.embed_e(et)
         y = self.embed_y(y)
