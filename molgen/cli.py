@@ -587,6 +587,7 @@ def train_graph_diffusion(
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
     valence_features: bool = typer.Option(False, help="Feed the denoiser the bond-order sum of each noisy atom."),
+    edge_products: bool = typer.Option(False, help="Edges read the full query-key products (DiGress), not the per-head scores."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
 ) -> None:
@@ -618,6 +619,7 @@ def train_graph_diffusion(
     else:
         model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
                                spectral_features=spectral_features, valence_features=valence_features,
+                               edge_products=edge_products,
                                **GRAPH_DIFFUSION_SIZES[size])
         if names:
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()

@@ -126,11 +126,12 @@ def test_guidance_and_inpainting(trained):
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
-FEATURE_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
-                   {"extra_features": True, "spectral_features": True, "valence_features": True}]
+DENOISER_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
+                    {"edge_products": True},
+                    {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True}]
 
 
-@pytest.mark.parametrize("features", FEATURE_CHOICES)
+@pytest.mark.parametrize("features", DENOISER_CHOICES)
 def test_padding_does_not_change_the_denoiser(trained, features):
     """Sampling groups graphs by size, which is only sound if padding nodes change nothing."""
     from molgen.chem.graph import mol_to_graph
@@ -190,8 +191,8 @@ def test_cycle_features_count_three_and_four_rings_exactly(smiles):
     assert (nodes[0, n:] == 0).all() and graphs[0, 2].item() == pytest.approx(n / 40)
 
 
-@pytest.mark.parametrize("features", FEATURE_CHOICES[1:])
-def test_a_denoiser_with_structural_features_trains_samples_and_round_trips(tmp_path, features):
+@pytest.mark.parametrize("features", DENOISER_CHOICES[1:])
+def test_a_denoiser_with_features_or_edge_products_trains_samples_and_round_trips(tmp_path, features):
     smiles = load_smiles("moses-sample", "train")[:300]
     torch.manual_seed(0)
     model, _ = build_model(smiles, hidden_dim=32, edge_dim=8, heads=2, layers=2, timesteps=50, **features)

@@ -21,15 +21,20 @@ NUM_BOND_CLASSES = 4
 
 
 class GraphTransformerLayer(nn.Module):
-    def __init__(self, d: int, de: int, heads: int):
+    """With ``edge_products`` the edges read, and are modulated on, the full product q_i * k_j
+    (d numbers per atom pair, as in DiGress) instead of the ``heads`` summed attention scores:
+    whether i and j bond is decided in the edge, and four numbers per layer starve it."""
+
+    def __init__(self, d: int, de: int, heads: int, edge_products: bool = False):
         super().__init__()
-        self.heads, self.dk = heads, d // heads
+        self.heads, self.dk, self.edge_products = heads, d // heads, edge_products
         self.norm_x, self.norm_e = nn.LayerNorm(d), nn.LayerNorm(de)
         self.qkv = nn.Linear(d, 3 * d)
-        self.e_mul, self.e_add = nn.Linear(de, heads), nn.Linear(de, heads)
+        width = d if edge_products else heads
+        self.e_mul, self.e_add = nn.Linear(de, width), nn.Linear(de, width)
         self.y_film = nn.Linear(d, 2 * d)
         self.out_x = nn.Linear(d, d)
-        self.out_e = nn.Linear(heads, de)
+        self.out_e = nn.Linear(width, de)
         self.mlp_x = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
         self.mlp_e = nn.Sequential(nn.LayerNorm(de), nn.Linear(de, 2 * de), nn.GELU(), nn.Linear(2 * de, de))
 
@@ -37,10 +42,17 @@ class GraphTransformerLayer(nn.Module):
         b, n, d = x.shape
         h = self.norm_x(x)
         q, k, v = (t.view(b, n, self.heads, self.dk).transpose(1, 2) for t in self.qkv(h).chunk(3, dim=-1))
-        scores = q @ k.transpose(-1, -2) / self.dk ** 0.5                       # (B, H, N, N)
         en = self.norm_e(e)
-        scores = scores * (1 + self.e_mul(en).permute(0, 3, 1, 2)) + self.e_add(en).permute(0, 3, 1, 2)
-        e = e + self.out_e(scores.permute(0, 2, 3, 1))                           # edges read the scores
+        if self.edge_products:
+            products = q[:, :, :, None] * k[:, :, None] / self.dk ** 0.5          # (B, H, N, N, dk)
+            products = products.permute(0, 2, 3, 1, 4).reshape(b, n, n, d)       # (B, N, N, d)
+            products = products * (1 + self.e_mul(en)) + self.e_add(en)
+            e = e + self.out_e(products)                                         # edges read the products
+            scores = products.view(b, n, n, self.heads, self.dk).sum(-1).permute(0, 3, 1, 2)
+        else:
+            scores = q @ k.transpose(-1, -2) / self.dk ** 0.5                    # (B, H, N, N)
+            scores = scores * (1 + self.e_mul(en).permute(0, 3, 1, 2)) + self.e_add(en).permute(0, 3, 1, 2)
+            e = e + self.out_e(scores.permute(0, 2, 3, 1))                       # edges read the scores
         scores = scores.masked_fill(~node_mask[:, None, None, :], float("-inf"))
         attended = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, n, d)
         scale, shift = self.y_film(y).chunk(2, dim=-1)
@@ -61,7 +73,8 @@ class Denoiser(nn.Module):
         self.embed_e = nn.Linear(NUM_BOND_CLASSES, de)
         # y: time, then per condition (value, present flag), then the graph's ring counts and size
         self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
-        self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads) for _ in range(config.layers))
+        self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads, config.edge_products)
+                                    for _ in range(config.layers))
         self.head_x = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, config.num_atom_types))
         self.head_e = nn.Sequential(nn.LayerNorm(de), nn.Linear(de, NUM_BOND_CLASSES))
 
