@@ -303,3 +303,19 @@ def test_valence_features_are_the_bond_order_sums(smiles):
     assert (nodes[0, :mol.GetNumAtoms(), 0] * 4).tolist() == pytest.approx(expected)
     assert (nodes[0, mol.GetNumAtoms():] == 0).all()
     assert graphs[0, 0].item() * 4 == pytest.approx(sum(expected) / len(expected))
+
+
+def test_dense_batches_turn_back_into_the_same_molecules(trained):
+    """dense_batch writes all atoms and bonds in one indexed step; padding it to 30 atoms and
+    reading it back must give each input molecule, triple bonds, hexavalent sulfur and a lone atom included."""
+    from molgen.chem.graph import mol_to_graph
+
+    model = trained[0]
+    smiles = ["C#Cc1ccc(C(=O)O)cc1", "C", "CC(C)N1CCOCC1", "c1ccc2[nH]ccc2c1", "FC(F)(F)S(=O)(=O)Cl"]
+    graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in smiles]
+    x, e, mask = dense_batch(graphs, model.config.num_atom_types, n=30)
+    assert x.shape[:2] == (len(smiles), 30) and mask.sum(1).tolist() == [g.num_atoms for g in graphs]
+    pairs = mask[:, :, None] & mask[:, None, :] & ~torch.eye(30, dtype=torch.bool)
+    assert (e[pairs].sum(-1) == 1).all() and (e[~pairs] == 0).all() and torch.equal(e, e.transpose(1, 2))
+    back = [s.smiles for s in model._to_samples(x, e, mask)]
+    assert back == [Chem.CanonSmiles(s) for s in smiles]

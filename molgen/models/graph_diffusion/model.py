@@ -27,16 +27,20 @@ SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped b
 def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None):
     """One-hot atoms (B, N, V), one-hot bonds (B, N, N, 4) and the node mask (B, N)."""
     n = n or max(g.num_atoms for g in graphs)
+    sizes = torch.tensor([g.num_atoms for g in graphs])
+    mask = torch.arange(n)[None] < sizes[:, None]
+    # One indexed write for all atoms and one for all bonds (a Python loop per bond cost 13% of a step).
     x = torch.zeros(len(graphs), n, num_atom_types)
-    e = torch.zeros(len(graphs), n, n, NUM_BOND_CLASSES)
-    e[..., 0] = 1
-    mask = torch.zeros(len(graphs), n, dtype=torch.bool)
-    for b, g in enumerate(graphs):
-        k = g.num_atoms
-        x[b, torch.arange(k), torch.from_numpy(g.atoms)] = 1
-        mask[b, :k] = True
-        for (i, j), kind in zip(g.bonds, g.bond_types):
-            e[b, i, j] = e[b, j, i] = F.one_hot(torch.tensor(int(kind) + 1), NUM_BOND_CLASSES).float()
+    x[mask] = F.one_hot(torch.from_numpy(np.concatenate([g.atoms for g in graphs])).long(), num_atom_types).float()
+    classes = torch.zeros(len(graphs), n, n, dtype=torch.long)
+    bond_counts = [len(g.bond_types) for g in graphs]
+    if sum(bond_counts):
+        owner = torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(bond_counts))
+        ends = torch.from_numpy(np.concatenate([np.asarray(g.bonds, dtype=np.int64).reshape(-1, 2) for g in graphs])).long()
+        kinds = torch.from_numpy(np.concatenate([np.asarray(g.bond_types, dtype=np.int64) for g in graphs])).long() + 1
+        classes[owner, ends[:, 0], ends[:, 1]] = kinds
+        classes[owner, ends[:, 1], ends[:, 0]] = kinds
+    e = F.one_hot(classes, NUM_BOND_CLASSES).float()
     return (*_masked(x, e, mask), mask)
 
 
