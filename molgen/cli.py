@@ -587,7 +587,7 @@ def train_graph_diffusion(
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
     valence_features: bool = typer.Option(False, help="Feed the denoiser the bond-order sum of each noisy atom."),
-    edge_products: bool = typer.Option(False, help="Edges read the full query-key products (DiGress), not the per-head scores."),
+    edge_products: bool = typer.Option(False, help="Edges also read low-rank bilinear forms of their two atoms (after DiGress), not only the per-head scores."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
 ) -> None:

@@ -22,7 +22,7 @@ class GraphDiffusionConfig:
     extra_features: bool = False                                 # ring statistics of the noisy graph (features.py)
     spectral_features: bool = False                              # components and Laplacian spectrum of the noisy graph
     valence_features: bool = False                               # bond-order sums of the noisy atoms
-    edge_products: bool = False                                  # edges read q_i * k_j in full, not per-head scores
+    edge_products: bool = False                                  # edges read bilinear forms of both atoms, not only per-head scores
     edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)
     conditions: list[str] = field(default_factory=list)
     condition_mean: list[float] = field(default_factory=list)
