@@ -319,3 +319,16 @@ def test_dense_batches_turn_back_into_the_same_molecules(trained):
     assert (e[pairs].sum(-1) == 1).all() and (e[~pairs] == 0).all() and torch.equal(e, e.transpose(1, 2))
     back = [s.smiles for s in model._to_samples(x, e, mask)]
     assert back == [Chem.CanonSmiles(s) for s in smiles]
+
+
+def test_edge_products_are_the_bilinear_forms_of_each_atom_pair():
+    from molgen.models.graph_diffusion.denoiser import PAIR_RANK, GraphTransformerLayer
+
+    torch.manual_seed(0)
+    layer = GraphTransformerLayer(16, 6, 4, edge_products=True)
+    h = torch.randn(2, 5, 16)
+    left, right = layer.pair(h).view(2, 5, 2, 6, PAIR_RANK).unbind(2)
+    got = layer.pair_products(h)
+    for b, i, j, c in ((0, 0, 1, 0), (1, 4, 2, 5), (1, 3, 3, 2)):
+        expected = (left[b, i, c] * right[b, j, c]).sum() / PAIR_RANK ** 0.5
+        assert got[b, i, j, c].item() == pytest.approx(expected.item(), abs=1e-5)
