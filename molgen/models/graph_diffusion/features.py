@@ -44,7 +44,7 @@ def cycle_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tens
 
 # -- connectivity and spectrum --------------------------------------------------------------
 # A denoiser that cannot see whether its graph is one piece emits fragments: at 100 steps the
-# shipped checkpoint's samples were one molecule only 59% of the time. DiGress adds spectral
+# first shipped checkpoint's samples were one molecule only 59% of the time. DiGress adds spectral
 # features of the graph Laplacian L = D - A; molgen adds the component sizes exactly as well.
 
 SPECTRAL_NODE_FEATURES = 4   # two lowest non-trivial Laplacian eigenvectors, component size / atoms, in largest component
