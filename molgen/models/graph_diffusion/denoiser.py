@@ -77,7 +77,7 @@ class Denoiser(nn.Module):
         extra_x, extra_y = feature_sizes(**self.features)
         self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
         self.embed_e = nn.Linear(NUM_BOND_CLASSES, de)
-        # y: time, then per condition (value, present flag), then the graph's ring counts and size
+        # y: time, then per condition (value, present flag), then the per-graph structural features
         self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
         self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads, config.edge_products)
                                     for _ in range(config.layers))

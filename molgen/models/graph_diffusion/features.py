@@ -23,8 +23,8 @@ import math
 
 import torch
 
-NODE_FEATURES = 4   # 3- and 4-cycles through the atom, closed 5- and 6-walks
-GRAPH_FEATURES = 3  # 3- and 4-cycles in the graph, atoms / 40
+CYCLE_NODE_FEATURES = 4   # 3- and 4-cycles through the atom, closed 5- and 6-walks
+CYCLE_GRAPH_FEATURES = 3  # 3- and 4-cycles in the graph, atoms / 40
 
 
 def cycle_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -117,8 +117,8 @@ def valence_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Te
 
 def feature_sizes(cycles: bool, spectral: bool, valence: bool) -> tuple[int, int]:
     """How many node and graph features the chosen families add."""
-    node = NODE_FEATURES * cycles + SPECTRAL_NODE_FEATURES * spectral + VALENCE_NODE_FEATURES * valence
-    graph = GRAPH_FEATURES * cycles + SPECTRAL_GRAPH_FEATURES * spectral + VALENCE_GRAPH_FEATURES * valence
+    node = CYCLE_NODE_FEATURES * cycles + SPECTRAL_NODE_FEATURES * spectral + VALENCE_NODE_FEATURES * valence
+    graph = CYCLE_GRAPH_FEATURES * cycles + SPECTRAL_GRAPH_FEATURES * spectral + VALENCE_GRAPH_FEATURES * valence
     return node, graph
 
 
