@@ -1,11 +1,20 @@
 """Molecule <-> graph: the atom and bond vocabulary every graph model shares.
 
-The choice, made once here: bonds are **kekulized** (single, double, triple). A graph model
-then never has to predict aromaticity, and RDKit re-perceives it when a graph is turned
-back into a molecule. An atom is typed by its element, its formal charge and, only where
-RDKit's default valence model would give a different count, its number of explicit
-hydrogens (e.g. hypervalent sulfur or ``[PH]``). Stereochemistry and isotopes are not part
-of the graph; the round trip is exact on the non-isomeric canonical SMILES.
+Bonds come in one of two schemes, chosen by each model:
+
+- **Kekulé** (the default): single, double, triple. A graph model never predicts
+  aromaticity, and RDKit re-perceives it when a graph is turned back into a molecule. The
+  graph VAE's valence masks rely on integer bond orders.
+- **Aromatic** (``aromatic=True``): single, double, triple and aromatic, as DiGress uses
+  on MOSES. A benzene ring is then six bonds of one class instead of an exact alternation,
+  which a one-shot generator finds far easier; RDKit must then kekulize the rebuilt
+  molecule, and a ring it cannot kekulize makes the graph invalid (never repaired).
+
+An atom is typed by its element, its formal charge and, only where RDKit's default valence
+model would give a different count, its number of explicit hydrogens (e.g. hypervalent
+sulfur, ``[PH]``, and in the aromatic scheme the pyrrole-type ``[nH]``). Stereochemistry and
+isotopes are not part of the graph; the round trip is exact on the non-isomeric canonical
+SMILES in both schemes.
 """
 
 from __future__ import annotations
@@ -23,7 +32,11 @@ from molgen.chem.rdkit_log import quiet_rdkit
 #: Bond types in a graph, by index. Index 0 is reserved by models for "no bond".
 BOND_TYPES: tuple[Chem.BondType, ...] = (Chem.BondType.SINGLE, Chem.BondType.DOUBLE, Chem.BondType.TRIPLE)
 BOND_NAMES: tuple[str, ...] = ("single", "double", "triple")
-_BOND_INDEX = {bond: i for i, bond in enumerate(BOND_TYPES)}
+#: The aromatic scheme adds one bond type after the Kekulé ones (index 3).
+AROMATIC_BOND_TYPES: tuple[Chem.BondType, ...] = BOND_TYPES + (Chem.BondType.AROMATIC,)
+AROMATIC_BOND_NAMES: tuple[str, ...] = BOND_NAMES + ("aromatic",)
+AROMATIC_BOND = len(BOND_TYPES)
+_BOND_INDEX = {bond: i for i, bond in enumerate(AROMATIC_BOND_TYPES)}
 
 
 @dataclass(frozen=True, order=True)
@@ -82,21 +95,21 @@ class AtomVocabulary:
             raise UnknownAtomError(f"atom type {atom_type.label} is not in the vocabulary ({known})") from None
 
     @classmethod
-    def from_mols(cls, mols: Iterable[Chem.Mol | None]) -> "AtomVocabulary":
-        """Collect every atom type met in ``mols`` (``None`` entries are skipped)."""
+    def from_mols(cls, mols: Iterable[Chem.Mol | None], *, aromatic: bool = False) -> "AtomVocabulary":
+        """Collect every atom type met in ``mols`` (``None`` entries are skipped), in the chosen bond scheme."""
         counter: Counter[AtomType] = Counter()
         for mol in mols:
             if mol is not None:
-                counter.update(atom_types(mol))
+                counter.update(atom_types(mol, aromatic=aromatic))
         ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
         return cls([t for t, _ in ordered], [c for _, c in ordered])
 
     @classmethod
-    def from_smiles(cls, smiles: Iterable[str]) -> "AtomVocabulary":
+    def from_smiles(cls, smiles: Iterable[str], *, aromatic: bool = False) -> "AtomVocabulary":
         """Collect every atom type in a list of SMILES; unparsable ones are skipped."""
         from molgen.chem.parse import to_mol
 
-        return cls.from_mols(to_mol(s) for s in smiles)
+        return cls.from_mols((to_mol(s) for s in smiles), aromatic=aromatic)
 
     def to_dict(self) -> dict:
         return {
@@ -123,7 +136,8 @@ class MolGraph:
     """A molecule as plain arrays: node type indices and an undirected edge list.
 
     ``atoms[i]`` indexes the vocabulary; ``bonds`` is ``(n_bonds, 2)`` with ``i < j``;
-    ``bond_types[k]`` indexes :data:`BOND_TYPES`.
+    ``bond_types[k]`` indexes :data:`AROMATIC_BOND_TYPES` (only the first three, :data:`BOND_TYPES`,
+    in the Kekulé scheme).
     """
 
     atoms: np.ndarray
@@ -135,15 +149,17 @@ class MolGraph:
         return int(len(self.atoms))
 
 
-def _kekulized(mol: Chem.Mol) -> Chem.Mol:
+def _in_scheme(mol: Chem.Mol, aromatic: bool) -> Chem.Mol:
+    """``mol`` with its bonds as the scheme has them: kekulized, or aromatic as RDKit perceived them."""
     out = Chem.Mol(mol)
-    Chem.Kekulize(out, clearAromaticFlags=True)
+    if not aromatic:
+        Chem.Kekulize(out, clearAromaticFlags=True)
     return out
 
 
-def _default_hs(kekule: Chem.Mol) -> list[int]:
+def _default_hs(form: Chem.Mol) -> list[int]:
     """Hydrogen count each atom would get from RDKit's valence model with nothing pinned."""
-    probe = Chem.RWMol(kekule)
+    probe = Chem.RWMol(form)
     for atom in probe.GetAtoms():
         atom.SetNumExplicitHs(0)
         atom.SetNoImplicit(False)
@@ -151,14 +167,14 @@ def _default_hs(kekule: Chem.Mol) -> list[int]:
     return [atom.GetTotalNumHs() for atom in probe.GetAtoms()]
 
 
-def _kekule_atom_types(kekule: Chem.Mol) -> tuple[list[AtomType], list[int]]:
-    """Atom types of a kekulized molecule, and the indices of its radical atoms."""
+def _scheme_atom_types(form: Chem.Mol) -> tuple[list[AtomType], list[int]]:
+    """Atom types of a molecule in its bond scheme, and the indices of its radical atoms."""
     # Only bracket atoms ([nH], [NH+], [SH]) can carry a hydrogen count other than the
     # default, so the (costly) probe runs only for molecules that have one.
-    pinned = any(atom.GetNoImplicit() or atom.GetNumExplicitHs() for atom in kekule.GetAtoms())
-    defaults = _default_hs(kekule) if pinned else None
+    pinned = any(atom.GetNoImplicit() or atom.GetNumExplicitHs() for atom in form.GetAtoms())
+    defaults = _default_hs(form) if pinned else None
     types, radicals = [], []
-    for i, atom in enumerate(kekule.GetAtoms()):
+    for i, atom in enumerate(form.GetAtoms()):
         if atom.GetNumRadicalElectrons():
             radicals.append(i)
         num_hs = None
@@ -168,61 +184,61 @@ def _kekule_atom_types(kekule: Chem.Mol) -> tuple[list[AtomType], list[int]]:
     return types, radicals
 
 
-def _no_radicals(kekule: Chem.Mol, radicals: list[int]) -> None:
+def _no_radicals(form: Chem.Mol, radicals: list[int]) -> None:
     if radicals:
-        atom = kekule.GetAtomWithIdx(radicals[0])
+        atom = form.GetAtomWithIdx(radicals[0])
         raise ValueError(f"atom {radicals[0]} ({atom.GetSymbol()}) is a radical; radicals have no graph form")
 
 
-def atom_types(mol: Chem.Mol) -> list[AtomType]:
-    """The :class:`AtomType` of every atom of ``mol``, in atom order.
+def atom_types(mol: Chem.Mol, *, aromatic: bool = False) -> list[AtomType]:
+    """The :class:`AtomType` of every atom of ``mol`` in the chosen bond scheme, in atom order.
 
     Raises ``ValueError`` for a radical: the graph has no way to say so, and rebuilding it
     would silently give the closed-shell molecule.
     """
-    kekule = _kekulized(mol)
-    types, radicals = _kekule_atom_types(kekule)
-    _no_radicals(kekule, radicals)
+    form = _in_scheme(mol, aromatic)
+    types, radicals = _scheme_atom_types(form)
+    _no_radicals(form, radicals)
     return types
 
 
-def _typed_graph(mol: Chem.Mol) -> tuple[list[AtomType], list[int], np.ndarray, np.ndarray, Chem.Mol]:
+def _typed_graph(mol: Chem.Mol, aromatic: bool) -> tuple[list[AtomType], list[int], np.ndarray, np.ndarray, Chem.Mol]:
     with quiet_rdkit():
-        kekule = _kekulized(mol)
-    types, radicals = _kekule_atom_types(kekule)
+        form = _in_scheme(mol, aromatic)
+    types, radicals = _scheme_atom_types(form)
     bonds, kinds = [], []
-    for bond in kekule.GetBonds():
+    for bond in form.GetBonds():
         kind = _BOND_INDEX.get(bond.GetBondType())
         if kind is None:
             raise ValueError(f"bond type {bond.GetBondType()} between atoms {bond.GetBeginAtomIdx()} and {bond.GetEndAtomIdx()} is not supported")
         i, j = sorted((bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()))
         bonds.append((i, j))
         kinds.append(kind)
-    return types, radicals, np.array(bonds, dtype=np.int64).reshape(-1, 2), np.array(kinds, dtype=np.int64), kekule
+    return types, radicals, np.array(bonds, dtype=np.int64).reshape(-1, 2), np.array(kinds, dtype=np.int64), form
 
 
-def typed_graph(mol: Chem.Mol) -> tuple[list[AtomType], np.ndarray, np.ndarray]:
+def typed_graph(mol: Chem.Mol, *, aromatic: bool = False) -> tuple[list[AtomType], np.ndarray, np.ndarray]:
     """Atom types, bonds ``(n, 2)`` with ``i < j``, and bond-type indices of ``mol``.
 
     The vocabulary-free half of :func:`mol_to_graph`, for building a vocabulary and the
     graphs in one pass. Raises ``ValueError`` for radicals and unsupported bond types.
     """
-    types, radicals, bonds, kinds, kekule = _typed_graph(mol)
-    _no_radicals(kekule, radicals)
+    types, radicals, bonds, kinds, form = _typed_graph(mol, aromatic)
+    _no_radicals(form, radicals)
     return types, bonds, kinds
 
 
-def mol_to_graph(mol: Chem.Mol, vocabulary: AtomVocabulary) -> MolGraph:
-    """Turn a sanitized molecule into a :class:`MolGraph` over ``vocabulary``.
+def mol_to_graph(mol: Chem.Mol, vocabulary: AtomVocabulary, *, aromatic: bool = False) -> MolGraph:
+    """Turn a sanitized molecule into a :class:`MolGraph` over ``vocabulary``, in the chosen bond scheme.
 
     Hydrogen atoms that RDKit keeps as atoms (e.g. MOSES's ``[H]N=C...``) stay nodes, so the
     round trip is exact. Raises :class:`UnknownAtomError` for an atom type outside the
     vocabulary (checked first: an unknown element is the likelier cause), ``ValueError``
     for radicals and for bonds other than single, double, triple or aromatic.
     """
-    types, radicals, bonds, kinds, kekule = _typed_graph(mol)
+    types, radicals, bonds, kinds, form = _typed_graph(mol, aromatic)
     atoms = np.array([vocabulary.index(t) for t in types], dtype=np.int64)
-    _no_radicals(kekule, radicals)
+    _no_radicals(form, radicals)
     return MolGraph(atoms, bonds, kinds)
 
 
@@ -249,9 +265,9 @@ def graph_to_mol(
     """Rebuild a molecule from node types and typed edges, without correcting anything.
 
     ``atoms`` are vocabulary indices; ``bonds`` pairs of atom indices (each undirected bond
-    once); ``bond_types`` indices into :data:`BOND_TYPES`. The molecule is sanitized as
-    given: a valence violation or an impossible aromatic system makes ``valid`` false,
-    it is never repaired. The SMILES, when valid, is RDKit's canonical form.
+    once); ``bond_types`` indices into :data:`AROMATIC_BOND_TYPES` (a Kekulé graph never has
+    index 3). The molecule is sanitized as given: a valence violation or an aromatic bond
+    pattern RDKit cannot kekulize makes ``valid`` false, it is never repaired. The SMILES, when valid, is RDKit's canonical form.
     """
     atoms = np.asarray(atoms, dtype=np.int64).reshape(-1)
     bonds = np.asarray(bonds, dtype=np.int64).reshape(-1, 2)
@@ -270,7 +286,11 @@ def graph_to_mol(
     for (i, j), kind in zip(bonds, bond_types):
         if i == j or mol.GetBondBetweenAtoms(int(i), int(j)) is not None:
             raise ValueError(f"bond ({i}, {j}) is a self-loop or a duplicate")
-        mol.AddBond(int(i), int(j), BOND_TYPES[int(kind)])
+        mol.AddBond(int(i), int(j), AROMATIC_BOND_TYPES[int(kind)])
+        if int(kind) == AROMATIC_BOND:  # flagged as a parsed aromatic SMILES is, so sanitizing kekulizes it
+            mol.GetBondBetweenAtoms(int(i), int(j)).SetIsAromatic(True)
+            mol.GetAtomWithIdx(int(i)).SetIsAromatic(True)
+            mol.GetAtomWithIdx(int(j)).SetIsAromatic(True)
     built = mol.GetMol()
     with quiet_rdkit():
         try:

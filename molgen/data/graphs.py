@@ -2,11 +2,11 @@
 
 A graph's ``x`` holds atom-type indices (into the dataset's :class:`AtomVocabulary`),
 ``edge_index`` both directions of every bond, ``edge_attr`` the bond-type index (into
-``molgen.chem.BOND_TYPES``). Models embed the indices; keeping them as integers makes the
+``molgen.chem.AROMATIC_BOND_TYPES``; Kekulé graphs, the default, use only the first three). Models embed the indices; keeping them as integers makes the
 cache small (all of MOSES in a few hundred MB) and lets each model choose its features.
 
 A processed dataset is stored as a handful of concatenated tensors keyed by a hash of the
-SMILES, the vocabulary and :data:`FEATURIZER_VERSION`, so the second load is seconds.
+SMILES, the vocabulary, the bond scheme and :data:`FEATURIZER_VERSION`, so the second load is seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Sequence
@@ -54,13 +55,13 @@ class FeaturizeFailure:
     reason: str
 
 
-def featurize_one(smiles: str) -> tuple[list[AtomType], np.ndarray, np.ndarray] | str:
+def featurize_one(smiles: str, aromatic: bool = False) -> tuple[list[AtomType], np.ndarray, np.ndarray] | str:
     """Atom types and typed bonds of one SMILES, or the reason there are none (parse failure, radical)."""
     parsed = parse_smiles(smiles)
     if not parsed.ok:
         return f"{parsed.failure.value}: {parsed.message}"
     try:
-        return typed_graph(parsed.mol)
+        return typed_graph(parsed.mol, aromatic=aromatic)
     except ValueError as error:
         return str(error)
 
@@ -130,8 +131,9 @@ class GraphDataset(torch.utils.data.Dataset):
                    payload["bond_ptr"], AtomVocabulary.from_dict(json.loads(payload["vocabulary"])), failures)
 
 
-def cache_key(smiles: Sequence[str], vocabulary: AtomVocabulary | None) -> str:
-    digest = hashlib.sha256(f"v{FEATURIZER_VERSION}\n".encode())
+def cache_key(smiles: Sequence[str], vocabulary: AtomVocabulary | None, aromatic: bool = False) -> str:
+    # The Kekulé key is unchanged from before the aromatic scheme existed, so old caches stay valid.
+    digest = hashlib.sha256(f"v{FEATURIZER_VERSION}{' aromatic' if aromatic else ''}\n".encode())
     types = vocabulary.to_dict()["types"] if vocabulary is not None else "derived"
     digest.update(json.dumps(types).encode())
     for s in smiles:
@@ -140,12 +142,12 @@ def cache_key(smiles: Sequence[str], vocabulary: AtomVocabulary | None) -> str:
     return digest.hexdigest()[:24]
 
 
-def _featurize_chunk(chunk: list[str]) -> _Chunk:
+def _featurize_chunk(chunk: list[str], aromatic: bool = False) -> _Chunk:
     table: dict[AtomType, int] = {}
     graphs: list[tuple[np.ndarray, np.ndarray, np.ndarray] | str] = []
     with quiet_rdkit():
         for s in chunk:
-            result = featurize_one(s)
+            result = featurize_one(s, aromatic)
             if isinstance(result, str):
                 graphs.append(result)
                 continue
@@ -156,7 +158,8 @@ def _featurize_chunk(chunk: list[str]) -> _Chunk:
 
 
 def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *, cache: bool = True,
-              workers: int | None = None, progress: bool = True, chunk_size: int = 20_000) -> GraphDataset:
+              workers: int | None = None, progress: bool = True, chunk_size: int = 20_000,
+              aromatic: bool = False) -> GraphDataset:
     """Featurize SMILES into a :class:`GraphDataset`, loading it from the cache when it was built before.
 
     Args:
@@ -166,23 +169,25 @@ def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *
         cache: read and write ``<cache>/graphs/<key>.pt``.
         workers: processes to use (default: all cores for large inputs, one for small).
         progress: show a progress bar.
+        aromatic: the aromatic bond scheme (``molgen.chem.graph``) instead of the Kekulé one.
     """
     smiles = list(smiles)
-    path = cache_dir("graphs") / f"{cache_key(smiles, vocabulary)}.pt" if cache else None
+    path = cache_dir("graphs") / f"{cache_key(smiles, vocabulary, aromatic)}.pt" if cache else None
     if path is not None and path.is_file():
         return GraphDataset.load(path)
     pieces = [smiles[i:i + chunk_size] for i in range(0, len(smiles), chunk_size)]
     workers = workers or ((os.cpu_count() or 1) if len(smiles) > 2 * chunk_size else 1)
     bar = tqdm(total=len(smiles), desc="featurizing", unit="mol", disable=not progress)
     chunks: list[_Chunk] = []
+    work = partial(_featurize_chunk, aromatic=aromatic)
     if workers > 1:
         with get_context("spawn").Pool(workers) as pool:
-            for chunk in pool.imap(_featurize_chunk, pieces):
+            for chunk in pool.imap(work, pieces):
                 chunks.append(chunk)
                 bar.update(len(chunk.graphs))
     else:
         for piece in pieces:
-            chunks.append(_featurize_chunk(piece))
+            chunks.append(work(piece))
             bar.update(len(piece))
     bar.close()
     if vocabulary is None:

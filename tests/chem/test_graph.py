@@ -18,17 +18,18 @@ def sample_mols(sample_smiles):
     return [to_mol(s) for s in sample_smiles]
 
 
-def round_trip(mol, vocabulary):
-    graph = mol_to_graph(mol, vocabulary)
+def round_trip(mol, vocabulary, aromatic=False):
+    graph = mol_to_graph(mol, vocabulary, aromatic=aromatic)
     return graph_to_mol(graph.atoms, graph.bonds, graph.bond_types, vocabulary)
 
 
-def test_every_sample_molecule_round_trips_exactly(sample_mols):
+@pytest.mark.parametrize("aromatic", [False, True])
+def test_every_sample_molecule_round_trips_exactly(sample_mols, aromatic):
     assert all(m is not None for m in sample_mols)
-    vocabulary = AtomVocabulary.from_mols(sample_mols)
+    vocabulary = AtomVocabulary.from_mols(sample_mols, aromatic=aromatic)
     mismatches = []
     for mol in sample_mols:
-        result = round_trip(mol, vocabulary)
+        result = round_trip(mol, vocabulary, aromatic)
         if not result.valid or result.smiles != graph_round_trip_smiles(mol):
             mismatches.append((Chem.MolToSmiles(mol), result.smiles, result.error))
     assert mismatches == []
@@ -46,10 +47,33 @@ def test_sample_vocabulary_is_the_moses_atom_set(sample_mols):
     ["O=[N+]([O-])c1ccccc1", "[NH4+]", "C[n+]1ccccc1", "c1cc[nH]c1", "CC[SH](C)C", "O=[PH](O)O",
      "[H]N=C1CC1", "C=[N+]=[N-]", "CS(N)(=O)=O", "c1ccc2c(c1)[nH]c1ccccc12"],
 )
-def test_charges_and_pinned_hydrogens_round_trip(smiles):
+@pytest.mark.parametrize("aromatic", [False, True])
+def test_charges_and_pinned_hydrogens_round_trip(smiles, aromatic):
     mol = to_mol(smiles)
-    vocabulary = AtomVocabulary.from_mols([mol])
-    assert round_trip(mol, vocabulary).smiles == graph_round_trip_smiles(mol)
+    vocabulary = AtomVocabulary.from_mols([mol], aromatic=aromatic)
+    assert round_trip(mol, vocabulary, aromatic).smiles == graph_round_trip_smiles(mol)
+
+
+def test_the_aromatic_scheme_keeps_aromatic_bonds_and_pins_the_pyrrole_hydrogen():
+    indole = to_mol("c1ccc2[nH]ccc2c1")
+    vocabulary = AtomVocabulary.from_mols([indole], aromatic=True)
+    graph = mol_to_graph(indole, vocabulary, aromatic=True)
+    assert sorted(graph.bond_types.tolist()) == [3] * 10  # every ring bond aromatic, index 3
+    assert {t.label for t in vocabulary.types} == {"C", "N[H1]"}  # [nH]: an aromatic N takes no H by default
+    kekule = mol_to_graph(indole, AtomVocabulary.from_mols([indole]))
+    assert sorted(kekule.bond_types.tolist()) == [0] * 6 + [1] * 4  # Kekulé: alternating, and the N is plain
+    assert {t.label for t in AtomVocabulary.from_mols([indole]).types} == {"C", "N"}
+
+
+def test_an_aromatic_ring_that_cannot_be_kekulized_is_invalid_not_repaired():
+    vocabulary = AtomVocabulary([AtomType("C"), AtomType("N")])
+    ring = [(i, (i + 1) % 5) for i in range(5)]
+    result = graph_to_mol([0] * 5, ring, [3] * 5, vocabulary)  # five aromatic carbons: no Kekulé form
+    assert not result.valid and result.smiles is None and "kekulize" in result.error.lower()
+    benzene = graph_to_mol([0] * 6, [(i, (i + 1) % 6) for i in range(6)], [3] * 6, vocabulary)
+    assert benzene.valid and benzene.smiles == "c1ccccc1"
+    pyridine = graph_to_mol([1] + [0] * 5, [(i, (i + 1) % 6) for i in range(6)], [3] * 6, vocabulary)
+    assert pyridine.valid and pyridine.smiles == "c1ccncc1"
 
 
 def test_hypervalent_sulfur_hydride_gets_a_pinned_hydrogen_type():

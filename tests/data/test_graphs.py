@@ -62,3 +62,12 @@ def test_parallel_workers_give_the_same_dataset(sample_smiles):
     two = featurize(sample_smiles[:600], cache=False, progress=False, workers=2, chunk_size=200)
     assert one.smiles == two.smiles and torch.equal(one.atoms, two.atoms) and torch.equal(one.bonds, two.bonds)
     assert AtomType("C") == one.vocabulary.types[0]
+
+
+def test_the_aromatic_scheme_is_cached_apart_and_parallel_safe(sample_smiles):
+    kekule = featurize(sample_smiles[:400], progress=False)
+    aromatic = featurize(sample_smiles[:400], progress=False, aromatic=True)  # not the Kekulé cache
+    assert int((kekule.bond_types == 3).sum()) == 0 and int((aromatic.bond_types == 3).sum()) > 0
+    assert len(aromatic.bonds) == len(kekule.bonds)
+    two = featurize(sample_smiles[:400], cache=False, progress=False, workers=2, chunk_size=150, aromatic=True)
+    assert torch.equal(two.bond_types, aromatic.bond_types) and two.vocabulary.types == aromatic.vocabulary.types

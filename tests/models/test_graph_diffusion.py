@@ -128,7 +128,9 @@ def test_guidance_and_inpainting(trained):
 
 DENOISER_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
                     {"edge_products": True},
-                    {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True}]
+                    {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True},
+                    {"aromatic_bonds": True, "extra_features": True, "spectral_features": True, "valence_features": True,
+                     "edge_products": True}]
 
 
 @pytest.mark.parametrize("features", DENOISER_CHOICES)
@@ -141,9 +143,10 @@ def test_padding_does_not_change_the_denoiser(trained, features):
         torch.manual_seed(1)
         model, _ = build_model(load_smiles("moses-sample", "train")[:300], hidden_dim=32, edge_dim=8, heads=2, layers=2,
                                timesteps=50, **features)
-    graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in ("CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
-    x, e, mask = dense_batch(graphs, model.config.num_atom_types)
-    xp, ep, maskp = dense_batch(graphs, model.config.num_atom_types, n=30)
+    graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary, aromatic=model.config.aromatic_bonds)
+              for s in ("CCOc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
+    x, e, mask = dense_batch(graphs, model.config.num_atom_types, num_bond_classes=model.config.num_bond_classes)
+    xp, ep, maskp = dense_batch(graphs, model.config.num_atom_types, n=30, num_bond_classes=model.config.num_bond_classes)
     y = model.y_vector(torch.full((2,), 40), None)
     with torch.no_grad():
         (ax, ae), (bx, be) = model.denoiser(x, e, y, mask), model.denoiser(xp, ep, y, maskp)
@@ -243,17 +246,18 @@ def test_checkpoint_round_trip_and_errors(trained, tmp_path):
         GraphDiffusion.load(broken)
 
 
-def _bonds_tensor(mol, padding: int = 0):
-    """One-hot Kekule bond classes of ``mol`` with ``padding`` empty atoms after its own."""
+def _bonds_tensor(mol, padding: int = 0, aromatic: bool = False):
+    """One-hot bond classes of ``mol`` (Kekulé, or with the aromatic class) with ``padding`` empty atoms after its own."""
     mol = Chem.Mol(mol)
-    Chem.Kekulize(mol, clearAromaticFlags=True)
-    n = mol.GetNumAtoms()
-    e = torch.zeros(1, n + padding, n + padding, 4)
+    if not aromatic:
+        Chem.Kekulize(mol, clearAromaticFlags=True)
+    n, c = mol.GetNumAtoms(), 5 if aromatic else 4
+    e = torch.zeros(1, n + padding, n + padding, c)
     e[..., 0] = 1
-    classes = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3}
+    classes = {Chem.BondType.SINGLE: 1, Chem.BondType.DOUBLE: 2, Chem.BondType.TRIPLE: 3, Chem.BondType.AROMATIC: 4}
     for bond in mol.GetBonds():
         i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
-        e[0, i, j] = e[0, j, i] = torch.nn.functional.one_hot(torch.tensor(classes[bond.GetBondType()]), 4).float()
+        e[0, i, j] = e[0, j, i] = torch.nn.functional.one_hot(torch.tensor(classes[bond.GetBondType()]), c).float()
     return e, torch.arange(n + padding)[None] < n
 
 
@@ -290,16 +294,19 @@ def test_spectral_features_match_the_laplacian_and_the_components(smiles):
     assert torch.allclose(unpadded_graphs, graphs, atol=1e-4)
 
 
-@pytest.mark.parametrize("smiles", ["c1ccccc1C(=O)O", "C#CC=CN", "OS(=O)(=O)c1ccccc1.Cl"])
-def test_valence_features_are_the_bond_order_sums(smiles):
+@pytest.mark.parametrize("aromatic", [False, True])
+@pytest.mark.parametrize("smiles", ["c1ccccc1C(=O)O", "C#CC=CN", "OS(=O)(=O)c1ccccc1.Cl", "c1ccc2[nH]ccc2c1"])
+def test_valence_features_are_the_bond_order_sums(smiles, aromatic):
+    """Kekulé orders, or with aromatic bonds RDKit's 1.5 each."""
     from molgen.models.graph_diffusion.features import valence_features
 
     mol = Chem.MolFromSmiles(smiles)
-    kekule = Chem.Mol(mol)
-    Chem.Kekulize(kekule, clearAromaticFlags=True)
-    e, mask = _bonds_tensor(mol, padding=2)
+    form = Chem.Mol(mol)
+    if not aromatic:
+        Chem.Kekulize(form, clearAromaticFlags=True)
+    e, mask = _bonds_tensor(mol, padding=2, aromatic=aromatic)
     nodes, graphs = valence_features(e, mask)
-    expected = [sum(b.GetBondTypeAsDouble() for b in atom.GetBonds()) for atom in kekule.GetAtoms()]
+    expected = [sum(b.GetBondTypeAsDouble() for b in atom.GetBonds()) for atom in form.GetAtoms()]
     assert (nodes[0, :mol.GetNumAtoms(), 0] * 4).tolist() == pytest.approx(expected)
     assert (nodes[0, mol.GetNumAtoms():] == 0).all()
     assert graphs[0, 0].item() * 4 == pytest.approx(sum(expected) / len(expected))
@@ -319,6 +326,26 @@ def test_dense_batches_turn_back_into_the_same_molecules(trained):
     assert (e[pairs].sum(-1) == 1).all() and (e[~pairs] == 0).all() and torch.equal(e, e.transpose(1, 2))
     back = [s.smiles for s in model._to_samples(x, e, mask)]
     assert back == [Chem.CanonSmiles(s) for s in smiles]
+
+
+def test_aromatic_bonds_read_back_and_inpaint_exactly():
+    """With the aromatic class a dense batch still reads back into its molecules ([nH] and a
+    non-aromatic ring included), and an aromatic scaffold is held with its aromatic bonds."""
+    from molgen.chem.graph import mol_to_graph
+
+    torch.manual_seed(0)
+    model, dataset = build_model(load_smiles("moses-sample", "train")[:300], hidden_dim=32, edge_dim=8, heads=2, layers=2,
+                                 timesteps=50, aromatic_bonds=True)
+    assert model.config.num_bond_classes == 5 and len(model.config.edge_marginals) == 5
+    assert model.config.edge_marginals[4] > model.config.edge_marginals[2]  # MOSES has more aromatic than double bonds
+    smiles = ["C#Cc1ccc(C(=O)O)cc1", "C", "O=C1CCCN1", "c1ccc2[nH]ccc2c1", "Cc1ncc(Cl)s1"]
+    graphs = [mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary, aromatic=True) for s in smiles]
+    x, e, mask = dense_batch(graphs, model.config.num_atom_types, n=24, num_bond_classes=5)
+    assert [s.smiles for s in model._to_samples(x, e, mask)] == [Chem.CanonSmiles(s) for s in smiles]
+    fixed_x, fixed_e = model._scaffold("c1ccncc1")
+    assert (fixed_e.argmax(-1).triu(1) == 4).sum() == 6  # six aromatic ring bonds
+    x, e, _ = model.sample_graphs(4, steps=5, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(2))
+    assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
 
 
 def test_edge_products_are_the_bilinear_forms_of_each_atom_pair():

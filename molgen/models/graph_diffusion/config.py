@@ -11,7 +11,7 @@ class GraphDiffusionConfig:
 
     num_atom_types: int = 0
     node_marginals: list[float] = field(default_factory=list)
-    edge_marginals: list[float] = field(default_factory=list)   # none, single, double, triple
+    edge_marginals: list[float] = field(default_factory=list)   # none, single, double, triple (, aromatic)
     size_counts: list[int] = field(default_factory=list)        # size_counts[n]: training molecules with n atoms
     timesteps: int = 500
     default_steps: int | None = None                             # sampling steps when none are asked for (None: timesteps)
@@ -22,6 +22,7 @@ class GraphDiffusionConfig:
     extra_features: bool = False                                 # ring statistics of the noisy graph (features.py)
     spectral_features: bool = False                              # components and Laplacian spectrum of the noisy graph
     valence_features: bool = False                               # bond-order sums of the noisy atoms
+    aromatic_bonds: bool = False                                 # bonds as single/double/triple/aromatic, not Kekulé
     edge_products: bool = False                                  # edges read bilinear forms of both atoms, not only per-head scores
     edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)
     conditions: list[str] = field(default_factory=list)
@@ -31,6 +32,11 @@ class GraphDiffusionConfig:
     @property
     def max_atoms(self) -> int:
         return len(self.size_counts) - 1
+
+    @property
+    def num_bond_classes(self) -> int:
+        """Edge classes: "no bond" then the bond types of the scheme (``molgen.chem.graph``)."""
+        return 5 if self.aromatic_bonds else 4
 
     def to_dict(self) -> dict:
         return asdict(self)

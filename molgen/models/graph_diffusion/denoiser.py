@@ -1,8 +1,9 @@
-"""The denoiser: a dense graph transformer over noisy atoms X (B, N, V) and bonds E (B, N, N, 4),
+"""The denoiser: a dense graph transformer over noisy atoms X (B, N, V) and bonds E (B, N, N, C),
 with a global vector y (the time and any property targets), predicting the clean atom and bond types.
 
 Each layer: attention whose scores are modulated by the edge features (FiLM: scores * (1 + a(E)) + b(E)),
 the scores in turn updating the edges, and y modulating the nodes; pre-norm residual MLPs after.
+C is 4 (no bond, single, double, triple) or, with ``aromatic_bonds``, 5 (then aromatic).
 Structural features of the noisy graph (``features.py``) are optional and chosen in the config:
 ring statistics (``extra_features``), connectivity and the Laplacian spectrum
 (``spectral_features``), and atom valences (``valence_features``); the atoms read the per-atom
@@ -17,7 +18,6 @@ from torch import nn
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.features import feature_sizes, structural_features
 
-NUM_BOND_CLASSES = 4
 PAIR_RANK = 4   # rank of each edge channel's bilinear form of two atom states (edge_products)
 
 
@@ -76,16 +76,16 @@ class Denoiser(nn.Module):
                          "valence": config.valence_features}
         extra_x, extra_y = feature_sizes(**self.features)
         self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
-        self.embed_e = nn.Linear(NUM_BOND_CLASSES, de)
+        self.embed_e = nn.Linear(config.num_bond_classes, de)
         # y: time, then per condition (value, present flag), then the per-graph structural features
         self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
         self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads, config.edge_products)
                                     for _ in range(config.layers))
         self.head_x = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, config.num_atom_types))
-        self.head_e = nn.Sequential(nn.LayerNorm(de), nn.Linear(de, NUM_BOND_CLASSES))
+        self.head_e = nn.Sequential(nn.LayerNorm(de), nn.Linear(de, config.num_bond_classes))
 
     def forward(self, xt: torch.Tensor, et: torch.Tensor, y: torch.Tensor, node_mask: torch.Tensor):
-        """Logits of the clean atom types (B, N, V) and bond classes (B, N, N, 4), the latter symmetric."""
+        """Logits of the clean atom types (B, N, V) and bond classes (B, N, N, C), the latter symmetric."""
         if any(self.features.values()):
             node_features, graph_features = structural_features(et, node_mask, **self.features)
             xt, y = torch.cat([xt, node_features], dim=-1), torch.cat([y, graph_features], dim=-1)

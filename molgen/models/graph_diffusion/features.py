@@ -104,13 +104,13 @@ def spectral_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.T
 
 VALENCE_NODE_FEATURES = 1    # bond-order sum / 4
 VALENCE_GRAPH_FEATURES = 1   # mean bond-order sum / 4
-BOND_ORDERS = (0.0, 1.0, 2.0, 3.0)   # none, single, double, triple (Kekule classes)
+BOND_ORDERS = (0.0, 1.0, 2.0, 3.0, 1.5)   # none, single, double, triple, aromatic (RDKit's 1.5)
 
 
 def valence_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Node features (B, N, 1) and graph features (B, 1) of one-hot bonds ``e`` (B, N, N, 4)."""
+    """Node features (B, N, 1) and graph features (B, 1) of one-hot bonds ``e`` (B, N, N, 4 or 5)."""
     pair = (node_mask[:, :, None] & node_mask[:, None, :]).float()
-    valence = ((e * torch.tensor(BOND_ORDERS)).sum(-1) * pair).sum(-1) * node_mask
+    valence = ((e * torch.tensor(BOND_ORDERS[:e.shape[-1]])).sum(-1) * pair).sum(-1) * node_mask
     mean = valence.sum(-1) / node_mask.sum(-1).clamp(min=1)
     return (valence / 4)[..., None], (mean / 4)[:, None]
 

@@ -17,15 +17,15 @@ from torch import nn
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
 from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
-from molgen.models.graph_diffusion.denoiser import NUM_BOND_CLASSES, Denoiser
+from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
 
 
-def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None):
-    """One-hot atoms (B, N, V), one-hot bonds (B, N, N, 4) and the node mask (B, N)."""
+def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None, num_bond_classes: int = 4):
+    """One-hot atoms (B, N, V), one-hot bonds (B, N, N, C) and the node mask (B, N); class 0 is "no bond"."""
     n = n or max(g.num_atoms for g in graphs)
     sizes = torch.tensor([g.num_atoms for g in graphs])
     mask = torch.arange(n)[None] < sizes[:, None]
@@ -40,7 +40,7 @@ def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = Non
         kinds = torch.from_numpy(np.concatenate([np.asarray(g.bond_types, dtype=np.int64) for g in graphs])).long() + 1
         classes[owner, ends[:, 0], ends[:, 1]] = kinds
         classes[owner, ends[:, 1], ends[:, 0]] = kinds
-    e = F.one_hot(classes, NUM_BOND_CLASSES).float()
+    e = F.one_hot(classes, num_bond_classes).float()
     return (*_masked(x, e, mask), mask)
 
 
@@ -119,7 +119,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 logits_e = free_e + (1 + guidance) * (logits_e - free_e)
             px, pe = logits_x.softmax(-1), logits_e.softmax(-1)
             if s == 0:
-                xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), NUM_BOND_CLASSES).float()
+                xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), cfg.num_bond_classes).float()
             else:
                 post_x = self.noise.posterior(px, xt, t, s, self.noise.m_x)
                 post_e = self.noise.posterior(pe, et, t, s, self.noise.m_e)
@@ -135,7 +135,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
             raise ValueError(f"scaffold {smiles!r} is not a valid SMILES")
-        x, e, _ = dense_batch([mol_to_graph(mol, self.vocabulary)], self.config.num_atom_types)
+        graph = mol_to_graph(mol, self.vocabulary, aromatic=self.config.aromatic_bonds)
+        x, e, _ = dense_batch([graph], self.config.num_atom_types, num_bond_classes=self.config.num_bond_classes)
         return x[0], e[0]
 
     def _inpaint(self, xt, et, fixed, t: int, mask, generator):

@@ -21,12 +21,12 @@ from molgen.models.training import earlier_runs, learning_rate, load_resume_stat
 def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
                 **sizes) -> tuple[GraphDiffusion, GraphDataset]:
     """A fresh model whose vocabulary, marginals and size distribution come from the training molecules."""
-    dataset = featurize(list(train_smiles), progress=progress)
+    dataset = featurize(list(train_smiles), progress=progress, aromatic=sizes.get("aromatic_bonds", False))
     v = len(dataset.vocabulary)
     node_counts = torch.bincount(dataset.atoms, minlength=v).double()
     sizes_all = dataset.num_atoms()
     pairs = float((sizes_all * (sizes_all - 1) / 2).sum())
-    bond_counts = torch.bincount(dataset.bond_types + 1, minlength=4).double()
+    bond_counts = torch.bincount(dataset.bond_types + 1, minlength=5 if sizes.get("aromatic_bonds") else 4).double()
     bond_counts[0] = pairs - bond_counts[1:].sum()
     config = GraphDiffusionConfig(num_atom_types=v, node_marginals=(node_counts / node_counts.sum()).tolist(),
                                   edge_marginals=(bond_counts / bond_counts.sum()).tolist(),
@@ -35,7 +35,8 @@ def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), 
 
 
 def _batch(model: GraphDiffusion, dataset: GraphDataset, index: np.ndarray):
-    return dense_batch([dataset.graph(int(i)) for i in index], model.config.num_atom_types)
+    return dense_batch([dataset.graph(int(i)) for i in index], model.config.num_atom_types,
+                       num_bond_classes=model.config.num_bond_classes)
 
 
 @torch.no_grad()
@@ -60,8 +61,9 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
-    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress)
-    valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
+    aromatic = model.config.aromatic_bonds
+    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress, aromatic=aromatic)
+    valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False, aromatic=aromatic)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
