@@ -169,8 +169,9 @@ def _default_hs(form: Chem.Mol) -> list[int]:
 
 def _scheme_atom_types(form: Chem.Mol) -> tuple[list[AtomType], list[int]]:
     """Atom types of a molecule in its bond scheme, and the indices of its radical atoms."""
-    # Only bracket atoms ([nH], [NH+], [SH]) can carry a hydrogen count other than the
-    # default, so the (costly) probe runs only for molecules that have one.
+    # Only atoms with explicit hydrogens or no implicit ones (bracket atoms such as [nH], [NH+],
+    # [SH], or pyrrole N read from a Kekulé form) can differ from the default, so the (costly)
+    # probe runs only for molecules that have one.
     pinned = any(atom.GetNoImplicit() or atom.GetNumExplicitHs() for atom in form.GetAtoms())
     defaults = _default_hs(form) if pinned else None
     types, radicals = [], []

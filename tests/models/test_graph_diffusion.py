@@ -244,6 +244,13 @@ def test_checkpoint_round_trip_and_errors(trained, tmp_path):
     broken.write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError):
         GraphDiffusion.load(broken)
+    # a checkpoint from before the aromatic scheme (no such config field) is a Kekulé model
+    payload = torch.load(out, weights_only=True)
+    del payload["config"]["aromatic_bonds"]
+    torch.save(payload, tmp_path / "old.pt")
+    old = GraphDiffusion.load(tmp_path / "old.pt")
+    assert not old.config.aromatic_bonds and old.config.num_bond_classes == 4
+    assert [s.smiles for s in old.sample(4, seed=5, steps=5)] == [s.smiles for s in model.sample(4, seed=5, steps=5)]
 
 
 def _bonds_tensor(mol, padding: int = 0, aromatic: bool = False):
@@ -344,8 +351,37 @@ def test_aromatic_bonds_read_back_and_inpaint_exactly():
     assert [s.smiles for s in model._to_samples(x, e, mask)] == [Chem.CanonSmiles(s) for s in smiles]
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
     assert (fixed_e.argmax(-1).triu(1) == 4).sum() == 6  # six aromatic ring bonds
-    x, e, _ = model.sample_graphs(4, steps=5, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(2))
-    assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
+    from molgen.models.graph_diffusion.train import model_graphs
+
+    assert (model_graphs(model, smiles).bond_types == 3).any()  # what training reads is in the aromatic scheme
+
+
+def test_inpainting_lets_a_held_nh_take_a_substituent():
+    """A scaffold's [nH] (type N[H1]) may end as a plain aromatic N, so an N-substituted indole is
+    reachable; an atom of another element or charge is put back to the scaffold's."""
+    torch.manual_seed(0)
+    model, _ = build_model(load_smiles("moses-sample", "train")[:300] + ["Cn1ccc2ccccc21"], hidden_dim=32, edge_dim=8,
+                           heads=2, layers=2, timesteps=50, aromatic_bonds=True)
+    types = [t.label for t in model.vocabulary.types]
+    fixed = model._scaffold("c1ccc2[nH]ccc2c1")
+    nh = fixed[0].argmax(-1).tolist().index(types.index("N[H1]"))
+    x = torch.nn.functional.one_hot(torch.full((3, 12), types.index("C")), len(types)).float()
+    x[0, nh, types.index("N")] , x[0, nh, types.index("C")] = 1, 0    # substituted: kept
+    x[1, nh, types.index("O")], x[1, nh, types.index("C")] = 1, 0     # another element: put back
+    e = torch.zeros(3, 12, 12, 5)
+    x, e = model._inpaint(x, e, fixed, 0, torch.ones(3, 12, dtype=torch.bool), None)
+    held = [types[i] for i in x[:, nh].argmax(-1).tolist()]
+    assert held == ["N", "N[H1]", "N[H1]"]
+    others = [i for i in range(9) if i != nh]
+    assert torch.equal(x[:, others], fixed[0][others].expand(3, -1, -1)) and torch.equal(e[:, :9, :9], fixed[1].expand(3, -1, -1, -1))
+    with pytest.raises(ValueError, match="edge classes"):
+        dense_batch([model_graphs_of(model, "c1ccccc1")], model.config.num_atom_types)  # 5 classes needed, 4 given
+
+
+def model_graphs_of(model, smiles):
+    from molgen.chem.graph import mol_to_graph
+
+    return mol_to_graph(Chem.MolFromSmiles(smiles), model.vocabulary, aromatic=model.config.aromatic_bonds)
 
 
 def test_edge_products_are_the_bilinear_forms_of_each_atom_pair():

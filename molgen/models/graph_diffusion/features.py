@@ -28,7 +28,7 @@ CYCLE_GRAPH_FEATURES = 3  # 3- and 4-cycles in the graph, atoms / 40
 
 
 def cycle_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Node features (B, N, 4) and graph features (B, 3) of one-hot bonds ``e`` (B, N, N, 4)."""
+    """Node features (B, N, 4) and graph features (B, 3) of one-hot bonds ``e`` (B, N, N, C), class 0 "no bond"."""
     adjacency = _adjacency(e, node_mask)
     degree = adjacency.sum(-1)
     powers = [adjacency]
@@ -68,7 +68,7 @@ def component_sizes(adjacency: torch.Tensor, node_mask: torch.Tensor) -> torch.T
 
 
 def spectral_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Node features (B, N, 4) and graph features (B, 6) of one-hot bonds ``e`` (B, N, N, 4)."""
+    """Node features (B, N, 4) and graph features (B, 6) of one-hot bonds ``e`` (B, N, N, C), class 0 "no bond"."""
     adjacency = _adjacency(e, node_mask)
     n = adjacency.shape[-1]
     atoms = node_mask.sum(-1).clamp(min=1)

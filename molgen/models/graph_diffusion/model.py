@@ -34,6 +34,10 @@ def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = Non
     x[mask] = F.one_hot(torch.from_numpy(np.concatenate([g.atoms for g in graphs])).long(), num_atom_types).float()
     classes = torch.zeros(len(graphs), n, n, dtype=torch.long)
     bond_counts = [len(g.bond_types) for g in graphs]
+    largest = max((int(np.max(g.bond_types)) for g in graphs if len(g.bond_types)), default=-1)
+    if largest + 1 >= num_bond_classes:
+        raise ValueError(f"bond type {largest} needs more than {num_bond_classes} edge classes "
+                         "(an aromatic graph given to a Kekulé model, or num_bond_classes not passed?)")
     if sum(bond_counts):
         owner = torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(bond_counts))
         ends = torch.from_numpy(np.concatenate([np.asarray(g.bonds, dtype=np.int64).reshape(-1, 2) for g in graphs])).long()
@@ -140,17 +144,29 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         return x[0], e[0]
 
     def _inpaint(self, xt, et, fixed, t: int, mask, generator):
-        """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes."""
+        """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes.
+
+        At the end an atom keeps its element and charge but may change its pinned hydrogen count:
+        a scaffold's ``[nH]`` (type ``N[H1]`` with aromatic bonds) is an ``n`` once the model
+        substitutes it, as in an N-substituted indole, and holding the H would make that invalid."""
         fx, fe = fixed
         k = fx.shape[0]
         if t == 0:
-            xt[:, :k], et[:, :k, :k] = fx, fe
+            sampled, held = xt[:, :k].argmax(-1), fx.argmax(-1).expand(len(xt), -1)
+            same_atom = self._same_element_and_charge()[held, sampled]
+            xt[:, :k] = torch.where(same_atom[..., None], xt[:, :k], fx)
+            et[:, :k, :k] = fe
             return xt, et
         tt = torch.full((len(xt),), t, dtype=torch.long)
         nx, ne = self.noise.add_noise(fx.expand(len(xt), -1, -1), fe.expand(len(xt), -1, -1, -1), tt,
                                       torch.ones(len(xt), k, dtype=torch.bool), generator)
         xt[:, :k], et[:, :k, :k] = nx, ne
         return xt, et
+
+    def _same_element_and_charge(self) -> torch.Tensor:
+        """(V, V) bool: the two atom types differ at most in their pinned hydrogen count."""
+        keys = [(t.symbol, t.charge) for t in self.vocabulary.types]
+        return torch.tensor([[a == b for b in keys] for a in keys])
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
                guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,

@@ -43,7 +43,7 @@ class MarginalNoise:
 
     def add_noise(self, x0: torch.Tensor, e0: torch.Tensor, t: torch.Tensor, node_mask: torch.Tensor,
                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Sample one-hot X_t (B, N, V) and symmetric E_t (B, N, N, 4) given clean one-hot graphs."""
+        """Sample one-hot X_t (B, N, V) and symmetric E_t (B, N, N, C) given clean one-hot graphs."""
         px = self.marginal_probs(x0, t, self.m_x)
         pe = self.marginal_probs(e0, t, self.m_e)
         xt = _sample_onehot(px, generator)

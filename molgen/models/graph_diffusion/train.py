@@ -34,6 +34,11 @@ def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), 
     return GraphDiffusion(config, dataset.vocabulary), dataset
 
 
+def model_graphs(model: GraphDiffusion, smiles: Sequence[str], progress: bool = False) -> GraphDataset:
+    """The molecules as graphs in the model's vocabulary and bond scheme (Kekulé or aromatic)."""
+    return featurize(list(smiles), model.vocabulary, progress=progress, aromatic=model.config.aromatic_bonds)
+
+
 def _batch(model: GraphDiffusion, dataset: GraphDataset, index: np.ndarray):
     return dense_batch([dataset.graph(int(i)) for i in index], model.config.num_atom_types,
                        num_bond_classes=model.config.num_bond_classes)
@@ -61,9 +66,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
-    aromatic = model.config.aromatic_bonds
-    train_set = featurize(list(train_smiles), model.vocabulary, progress=progress, aromatic=aromatic)
-    valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False, aromatic=aromatic)
+    train_set, valid_set = model_graphs(model, train_smiles, progress), model_graphs(model, valid_smiles)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
