@@ -62,7 +62,13 @@ def test_fetch_with_a_corrupted_wheel_fails_cleanly(tmp_path, empty_cache):
 def test_featurize_reports_graphs_and_atom_types():
     result = run("data", "featurize", "moses-sample", "--split", "test")
     assert result.exit_code == 0, result.output
-    assert "1,000 graphs, 0 failures" in result.output and "atom types: C, N, O" in result.output
+    assert "1,000 graphs (Kekulé bonds), 0 failures" in result.output and "atom types: C, N, O" in result.output
+
+
+def test_featurize_takes_the_aromatic_scheme():
+    result = run("data", "featurize", "moses-sample", "--split", "test", "--aromatic-bonds")
+    assert result.exit_code == 0, result.output
+    assert "1,000 graphs (aromatic bonds), 0 failures" in result.output and "N[H1]" in result.output
 
 
 def test_score_writes_every_row_with_reasons(tmp_path):

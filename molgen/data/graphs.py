@@ -82,15 +82,15 @@ class GraphDataset(torch.utils.data.Dataset):
     """Featurized molecules held as concatenated tensors; ``dataset[i]`` is a PyG ``Data``.
 
     ``failures`` lists every input that produced no graph, with its reason: nothing is
-    dropped without a record.
+    dropped without a record. ``aromatic`` says which bond scheme the graphs use.
     """
 
     def __init__(self, smiles: list[str], atoms: torch.Tensor, bonds: torch.Tensor, bond_types: torch.Tensor,
                  atom_ptr: torch.Tensor, bond_ptr: torch.Tensor, vocabulary: AtomVocabulary,
-                 failures: list[FeaturizeFailure]):
+                 failures: list[FeaturizeFailure], aromatic: bool = False):
         self.smiles, self.atoms, self.bonds, self.bond_types = smiles, atoms, bonds, bond_types
         self.atom_ptr, self.bond_ptr = atom_ptr, bond_ptr
-        self.vocabulary, self.failures = vocabulary, failures
+        self.vocabulary, self.failures, self.aromatic = vocabulary, failures, aromatic
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -114,21 +114,36 @@ class GraphDataset(torch.utils.data.Dataset):
             "smiles": "\n".join(self.smiles), "atoms": self.atoms, "bonds": self.bonds, "bond_types": self.bond_types,
             "atom_ptr": self.atom_ptr, "bond_ptr": self.bond_ptr, "vocabulary": json.dumps(self.vocabulary.to_dict()),
             "failures": json.dumps([[f.index, f.smiles, f.reason] for f in self.failures]),
-            "version": FEATURIZER_VERSION,
+            "version": FEATURIZER_VERSION, "aromatic": self.aromatic,
         }
         partial = Path(str(path) + ".partial")
         torch.save(payload, partial)
         os.replace(partial, path)  # atomic: an interrupted save never leaves a half cache
 
     @classmethod
-    def load(cls, path: Path) -> "GraphDataset":
+    def load(cls, path: Path, aromatic: bool | None = None) -> "GraphDataset":
+        """Read a saved dataset; with ``aromatic`` given, refuse one saved in the other bond scheme.
+
+        Caches written before the scheme was recorded carry no flag; they are taken to be in the
+        scheme asked for (their cache key already tells the two apart).
+        """
         payload = torch.load(path, weights_only=True)
         if payload.get("version") != FEATURIZER_VERSION:
             raise ValueError(f"{path}: graph cache version {payload.get('version')}, expected {FEATURIZER_VERSION}")
+        saved = payload.get("aromatic")
+        if aromatic is not None and saved is not None and bool(saved) != aromatic:
+            raise ValueError(f"{path}: graphs in the {_scheme_name(bool(saved))} bond scheme, "
+                             f"expected {_scheme_name(aromatic)}")
         smiles = payload["smiles"].split("\n") if payload["smiles"] else []
         failures = [FeaturizeFailure(*row) for row in json.loads(payload["failures"])]
+        scheme = bool(saved) if saved is not None else bool(aromatic)
         return cls(smiles, payload["atoms"], payload["bonds"], payload["bond_types"], payload["atom_ptr"],
-                   payload["bond_ptr"], AtomVocabulary.from_dict(json.loads(payload["vocabulary"])), failures)
+                   payload["bond_ptr"], AtomVocabulary.from_dict(json.loads(payload["vocabulary"])), failures,
+                   aromatic=scheme)
+
+
+def _scheme_name(aromatic: bool) -> str:
+    return "aromatic" if aromatic else "Kekulé"
 
 
 def cache_key(smiles: Sequence[str], vocabulary: AtomVocabulary | None, aromatic: bool = False) -> str:
@@ -174,7 +189,7 @@ def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *
     smiles = list(smiles)
     path = cache_dir("graphs") / f"{cache_key(smiles, vocabulary, aromatic)}.pt" if cache else None
     if path is not None and path.is_file():
-        return GraphDataset.load(path)
+        return GraphDataset.load(path, aromatic=aromatic)
     pieces = [smiles[i:i + chunk_size] for i in range(0, len(smiles), chunk_size)]
     workers = workers or ((os.cpu_count() or 1) if len(smiles) > 2 * chunk_size else 1)
     bar = tqdm(total=len(smiles), desc="featurizing", unit="mol", disable=not progress)
@@ -192,7 +207,7 @@ def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *
     bar.close()
     if vocabulary is None:
         vocabulary = _vocabulary_of(chunks)
-    dataset = _assemble(smiles, chunks, vocabulary)
+    dataset = _assemble(smiles, chunks, vocabulary, aromatic)
     if path is not None:
         dataset.save(path)
     return dataset
@@ -209,7 +224,7 @@ def _vocabulary_of(chunks: list[_Chunk]) -> AtomVocabulary:
     return AtomVocabulary([t for t, _ in ordered], [c for _, c in ordered])
 
 
-def _assemble(smiles: list[str], chunks: list[_Chunk], vocabulary: AtomVocabulary) -> GraphDataset:
+def _assemble(smiles: list[str], chunks: list[_Chunk], vocabulary: AtomVocabulary, aromatic: bool) -> GraphDataset:
     index = {t: i for i, t in enumerate(vocabulary.types)}
     kept, graphs, failures = [], [], []
     position = 0
@@ -244,4 +259,5 @@ def _assemble(smiles: list[str], chunks: list[_Chunk], vocabulary: AtomVocabular
         bond_ptr=torch.from_numpy(np.concatenate([[0], np.cumsum(bond_counts)]).astype(np.int64)),
         vocabulary=vocabulary,
         failures=failures,
+        aromatic=aromatic,
     )

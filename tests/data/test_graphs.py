@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from molgen.chem import AtomType, AtomVocabulary, graph_to_mol, to_mol
@@ -69,5 +70,24 @@ def test_the_aromatic_scheme_is_cached_apart_and_parallel_safe(sample_smiles):
     aromatic = featurize(sample_smiles[:400], progress=False, aromatic=True)  # not the Kekulé cache
     assert int((kekule.bond_types == 3).sum()) == 0 and int((aromatic.bond_types == 3).sum()) > 0
     assert len(aromatic.bonds) == len(kekule.bonds)
+    assert aromatic.aromatic and not kekule.aromatic
     two = featurize(sample_smiles[:400], cache=False, progress=False, workers=2, chunk_size=150, aromatic=True)
     assert torch.equal(two.bond_types, aromatic.bond_types) and two.vocabulary.types == aromatic.vocabulary.types
+
+
+def test_a_saved_dataset_records_its_bond_scheme(tmp_path, sample_smiles):
+    aromatic = featurize(sample_smiles[:50], cache=False, progress=False, aromatic=True)
+    aromatic.save(tmp_path / "graphs.pt")
+    assert GraphDataset.load(tmp_path / "graphs.pt").aromatic is True
+    assert GraphDataset.load(tmp_path / "graphs.pt", aromatic=True).aromatic is True
+    with pytest.raises(ValueError, match="aromatic bond scheme, expected Kekulé"):
+        GraphDataset.load(tmp_path / "graphs.pt", aromatic=False)
+
+
+def test_a_cache_from_before_the_scheme_was_recorded_takes_the_scheme_asked_for(tmp_path, sample_smiles):
+    featurize(sample_smiles[:50], cache=False, progress=False).save(tmp_path / "graphs.pt")
+    payload = torch.load(tmp_path / "graphs.pt", weights_only=True)
+    del payload["aromatic"]
+    torch.save(payload, tmp_path / "graphs.pt")
+    assert GraphDataset.load(tmp_path / "graphs.pt").aromatic is False
+    assert GraphDataset.load(tmp_path / "graphs.pt", aromatic=True).aromatic is True
