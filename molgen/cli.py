@@ -111,14 +111,14 @@ def data_featurize(
                                              "instead of Kekulé bonds."),
 ) -> None:
     """Turn a dataset into cached molecular graphs (done once; later loads take seconds)."""
-    from molgen.data.graphs import featurize
+    from molgen.data.graphs import bond_scheme_name, featurize
     from molgen.data.registry import load_smiles
 
     smiles = load_smiles(name, split)
     started = time.perf_counter()
     dataset = featurize(smiles, workers=workers, aromatic=aromatic_bonds)  # the vocabulary is derived in the same pass
-    scheme = "aromatic" if aromatic_bonds else "Kekulé"
-    console.print(f"{len(dataset):,} graphs ({scheme} bonds), {len(dataset.failures):,} failures, atom types: "
+    console.print(f"{len(dataset):,} graphs ({bond_scheme_name(dataset.aromatic)} bonds), "
+                  f"{len(dataset.failures):,} failures, atom types: "
                   f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")
 
 

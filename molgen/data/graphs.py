@@ -132,8 +132,8 @@ class GraphDataset(torch.utils.data.Dataset):
             raise ValueError(f"{path}: graph cache version {payload.get('version')}, expected {FEATURIZER_VERSION}")
         saved = payload.get("aromatic")
         if aromatic is not None and saved is not None and bool(saved) != aromatic:
-            raise ValueError(f"{path}: graphs in the {_scheme_name(bool(saved))} bond scheme, "
-                             f"expected {_scheme_name(aromatic)}")
+            raise ValueError(f"{path}: graphs in the {bond_scheme_name(bool(saved))} bond scheme, "
+                             f"expected {bond_scheme_name(aromatic)}")
         smiles = payload["smiles"].split("\n") if payload["smiles"] else []
         failures = [FeaturizeFailure(*row) for row in json.loads(payload["failures"])]
         scheme = bool(saved) if saved is not None else bool(aromatic)
@@ -142,7 +142,8 @@ class GraphDataset(torch.utils.data.Dataset):
                    aromatic=scheme)
 
 
-def _scheme_name(aromatic: bool) -> str:
+def bond_scheme_name(aromatic: bool) -> str:
+    """How people name the two bond schemes: "aromatic" or "Kekulé"."""
     return "aromatic" if aromatic else "Kekulé"
 
 
