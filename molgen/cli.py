@@ -592,6 +592,7 @@ def train_graph_diffusion(
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
     valence_features: bool = typer.Option(False, help="Feed the denoiser the bond-order sum of each noisy atom."),
     edge_products: bool = typer.Option(False, help="Edges also read low-rank bilinear forms of their two atoms (after DiGress), not only the per-head scores."),
+    path_features: bool = typer.Option(False, help="Edges read the bond distance of their two noisy atoms (the ring a new bond would close)."),
     aromatic_bonds: bool = typer.Option(False, help="Bonds as single/double/triple/aromatic (as DiGress on MOSES) instead of Kekulé forms."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
@@ -624,7 +625,7 @@ def train_graph_diffusion(
     else:
         model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
                                spectral_features=spectral_features, valence_features=valence_features,
-                               edge_products=edge_products, aromatic_bonds=aromatic_bonds,
+                               edge_products=edge_products, path_features=path_features, aromatic_bonds=aromatic_bonds,
                                **GRAPH_DIFFUSION_SIZES[size])
         if names:
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()

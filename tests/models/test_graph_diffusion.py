@@ -128,7 +128,8 @@ def test_guidance_and_inpainting(trained):
 
 DENOISER_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
                     {"edge_products": True},
-                    {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True},
+                    {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True,
+                     "path_features": True},
                     {"aromatic_bonds": True, "extra_features": True, "spectral_features": True, "valence_features": True,
                      "edge_products": True}]
 
@@ -395,3 +396,25 @@ def test_edge_products_are_the_bilinear_forms_of_each_atom_pair():
     for b, i, j, c in ((0, 0, 1, 0), (1, 4, 2, 5), (1, 3, 3, 2)):
         expected = (left[b, i, c] * right[b, j, c]).sum() / PAIR_RANK ** 0.5
         assert got[b, i, j, c].item() == pytest.approx(expected.item(), abs=1e-5)
+
+
+@pytest.mark.parametrize("smiles", ["CCOc1ccccc1", "C1CCCCCCCCC1C", "CC.OCC", "C1CC1C(=O)O.N.Cl", "C"])
+def test_path_features_are_rdkit_bond_distances(smiles):
+    """Distance 1 to 7 one-hot, then "farther", then "another fragment"; nothing on the diagonal or padding."""
+    import numpy as np
+
+    from molgen.models.graph_diffusion.features import PATH_MAX_DISTANCE, path_features
+
+    mol = Chem.MolFromSmiles(smiles)
+    n = mol.GetNumAtoms()
+    e, mask = _bonds_tensor(mol, padding=2)
+    features = path_features(e, mask)[0]
+    distance = Chem.GetDistanceMatrix(mol)   # 1e8 between fragments
+    expected = np.zeros((n, n, PATH_MAX_DISTANCE + 2))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                d = distance[i, j]
+                expected[i, j, int(d) - 1 if d <= PATH_MAX_DISTANCE else PATH_MAX_DISTANCE + (d > 1000)] = 1
+    assert features[:n, :n].numpy().tolist() == expected.tolist()
+    assert (features[n:] == 0).all() and (features[:, n:] == 0).all()

@@ -22,6 +22,7 @@ class GraphDiffusionConfig:
     extra_features: bool = False                                 # ring statistics of the noisy graph (features.py)
     spectral_features: bool = False                              # components and Laplacian spectrum of the noisy graph
     valence_features: bool = False                               # bond-order sums of the noisy atoms
+    path_features: bool = False                                  # bond distances between the noisy atoms, read by the edges
     aromatic_bonds: bool = False                                 # bonds as single/double/triple/aromatic, not Kekulé
     edge_products: bool = False                                  # edges read bilinear forms of both atoms, not only per-head scores
     edge_weight: float = 5.0                                     # bonds weigh more than atoms in the loss (DiGress)

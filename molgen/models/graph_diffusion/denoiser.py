@@ -7,7 +7,8 @@ C is 4 (no bond, single, double, triple) or, with ``aromatic_bonds``, 5 (then ar
 Structural features of the noisy graph (``features.py``) are optional and chosen in the config:
 ring statistics (``extra_features``), connectivity and the Laplacian spectrum
 (``spectral_features``), and atom valences (``valence_features``); the atoms read the per-atom
-ones and y the per-graph ones.
+ones and y the per-graph ones. With ``path_features`` the edges also read the bond distance of
+their two atoms, which tells the size of the ring a new bond would close.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
-from molgen.models.graph_diffusion.features import feature_sizes, structural_features
+from molgen.models.graph_diffusion.features import PATH_EDGE_FEATURES, feature_sizes, path_features, structural_features
 
 PAIR_RANK = 4   # rank of each edge channel's bilinear form of two atom states (edge_products)
 
@@ -76,7 +77,8 @@ class Denoiser(nn.Module):
                          "valence": config.valence_features}
         extra_x, extra_y = feature_sizes(**self.features)
         self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
-        self.embed_e = nn.Linear(config.num_bond_classes, de)
+        self.path_features = config.path_features
+        self.embed_e = nn.Linear(config.num_bond_classes + PATH_EDGE_FEATURES * config.path_features, de)
         # y: time, then per condition (value, present flag), then the per-graph structural features
         self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
         self.layers = nn.ModuleList(GraphTransformerLayer(d, de, config.heads, config.edge_products)
@@ -89,6 +91,8 @@ class Denoiser(nn.Module):
         if any(self.features.values()):
             node_features, graph_features = structural_features(et, node_mask, **self.features)
             xt, y = torch.cat([xt, node_features], dim=-1), torch.cat([y, graph_features], dim=-1)
+        if self.path_features:
+            et = torch.cat([et, path_features(et, node_mask)], dim=-1)
         x, e = self.embed_x(xt), self.embed_e(et)
         y = self.embed_y(y)
         for layer in self.layers:

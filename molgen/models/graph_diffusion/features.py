@@ -1,4 +1,4 @@
-"""Structural features the denoiser cannot compute by itself: rings, connectivity and valence.
+"""Structural features the denoiser cannot compute by itself: rings, connectivity, valence and distances.
 
 Attention over atoms and bonds cannot tell a five-membered ring from a six-membered one, and
 ring sizes decide whether a sampled graph is a molecule. DiGress (Vignac et al. 2023) therefore
@@ -57,14 +57,19 @@ def _adjacency(e: torch.Tensor, node_mask: torch.Tensor) -> torch.Tensor:
     return e[..., 1:].sum(-1) * (node_mask[:, :, None] & node_mask[:, None, :])
 
 
-def component_sizes(adjacency: torch.Tensor, node_mask: torch.Tensor) -> torch.Tensor:
-    """Atoms in each atom's connected component (B, N), 0 on padding: reachability by repeated squaring."""
+def _reachability(adjacency: torch.Tensor) -> torch.Tensor:
+    """(B, N, N) bool: whether a path joins i and j (i to itself included), by repeated squaring."""
     n = adjacency.shape[-1]
     reach = (adjacency + torch.eye(n, dtype=adjacency.dtype)) > 0
     for _ in range(max(1, math.ceil(math.log2(max(n, 2))))):
         reach = (reach.float() @ reach.float()) > 0
+    return reach
+
+
+def component_sizes(adjacency: torch.Tensor, node_mask: torch.Tensor) -> torch.Tensor:
+    """Atoms in each atom's connected component (B, N), 0 on padding."""
     pair = node_mask[:, :, None] & node_mask[:, None, :]
-    return (reach & pair).sum(-1).float()
+    return (_reachability(adjacency) & pair).sum(-1).float()
 
 
 def spectral_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,6 +118,34 @@ def valence_features(e: torch.Tensor, node_mask: torch.Tensor) -> tuple[torch.Te
     valence = ((e * torch.tensor(BOND_ORDERS[:e.shape[-1]])).sum(-1) * pair).sum(-1) * node_mask
     mean = valence.sum(-1) / node_mask.sum(-1).clamp(min=1)
     return (valence / 4)[..., None], (mean / 4)[:, None]
+
+
+# -- distances between atoms ----------------------------------------------------------------
+# Half the base denoiser's valid samples carry a ring of more than seven atoms: deciding whether
+# atoms i and j bond, an edge cannot tell that the bond would close a ring of nine. A new bond
+# between atoms d bonds apart closes a ring of d + 1 atoms, so each edge reads the shortest-path
+# distance of its atom pair in the noisy graph (Graphormer's spatial encoding), one-hot.
+
+PATH_MAX_DISTANCE = 7                          # rings up to eight atoms are told apart, larger ones pooled
+PATH_EDGE_FEATURES = PATH_MAX_DISTANCE + 2     # distance 1..7, farther, not connected
+
+
+@torch.no_grad()
+def path_features(e: torch.Tensor, node_mask: torch.Tensor) -> torch.Tensor:
+    """Edge features (B, N, N, 9) of one-hot bonds ``e`` (B, N, N, C): for each pair of distinct atoms,
+    one-hot their bond distance 1 to 7, "farther" or "in another fragment"; zero on the diagonal and padding."""
+    adjacency = _adjacency(e, node_mask)
+    n = adjacency.shape[-1]
+    pair = node_mask[:, :, None] & node_mask[:, None, :] & ~torch.eye(n, dtype=torch.bool)
+    reached = torch.eye(n, dtype=torch.bool).expand_as(pair)
+    channels = []
+    for _ in range(PATH_MAX_DISTANCE):
+        grown = reached | ((reached.float() @ adjacency) > 0)
+        channels.append(grown & ~reached)
+        reached = grown
+    connected = _reachability(adjacency)
+    channels += [connected & ~reached, ~connected]
+    return torch.stack(channels, dim=-1).float() * pair[..., None]
 
 
 def feature_sizes(cycles: bool, spectral: bool, valence: bool) -> tuple[int, int]:
