@@ -77,7 +77,7 @@ class Denoiser(nn.Module):
                          "valence": config.valence_features}
         extra_x, extra_y = feature_sizes(**self.features)
         self.embed_x = nn.Linear(config.num_atom_types + extra_x, d)
-        self.path_features = config.path_features
+        self.reads_paths = config.path_features   # not "path_features": that is the function it calls
         self.embed_e = nn.Linear(config.num_bond_classes + PATH_EDGE_FEATURES * config.path_features, de)
         # y: time, then per condition (value, present flag), then the per-graph structural features
         self.embed_y = nn.Sequential(nn.Linear(1 + 2 * len(config.conditions) + extra_y, d), nn.GELU(), nn.Linear(d, d))
@@ -91,7 +91,7 @@ class Denoiser(nn.Module):
         if any(self.features.values()):
             node_features, graph_features = structural_features(et, node_mask, **self.features)
             xt, y = torch.cat([xt, node_features], dim=-1), torch.cat([y, graph_features], dim=-1)
-        if self.path_features:
+        if self.reads_paths:
             et = torch.cat([et, path_features(et, node_mask)], dim=-1)
         x, e = self.embed_x(xt), self.embed_e(et)
         y = self.embed_y(y)
