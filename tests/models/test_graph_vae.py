@@ -72,6 +72,21 @@ def test_prior_samples_are_valid_connected_and_seeded(trained):
     assert 0.0 <= fraction_invalid_without_masks(model, 64) <= 1.0
 
 
+def test_greedy_decoding_is_the_latent_alone_and_sampled_decoding_draws_more(trained):
+    model = trained[0]
+    greedy = [s.smiles for s in model.sample(64, seed=3)]
+    assert greedy == [s.smiles for s in model.sample(64, seed=3, decoding="greedy")]
+    # greedy decoding of the same latents, by hand: the prior draw is the only randomness
+    z = torch.randn(64, model.config.latent_dim, generator=torch.Generator().manual_seed(3))
+    assert greedy == latent.decode(model, z, greedy=True)
+    sampled = [s.smiles for s in model.sample(64, seed=3, decoding="sampled", temperature=1.0)]
+    assert all(s and "." not in s for s in sampled) and sampled != greedy
+    with pytest.raises(ValueError, match="temperature applies only"):
+        model.sample(4, seed=3, temperature=0.7)
+    with pytest.raises(ValueError, match="decoding must be one of"):
+        model.sample(4, seed=3, decoding="beam")
+
+
 def test_checkpoint_round_trip_and_corrupt_file(trained, tmp_path):
     model, out, _, _ = trained
     again = load(out)

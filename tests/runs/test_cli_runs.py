@@ -50,3 +50,5 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert run("export", "nope", "-o", tmp_path / "x.csv", home=tmp_path).exit_code == 2
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--steps", 50, home=tmp_path)
     assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output
+    foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--decoding", "sampled", home=tmp_path)
+    assert foreign.exit_code == 2 and "a smiles-lm model takes no decoding" in foreign.output

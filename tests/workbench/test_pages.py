@@ -72,6 +72,18 @@ def test_bfloat16_sampling_from_the_generate_page(stored_run):
     assert options.get("bf16") is True and candidates >= 5
 
 
+def test_graph_vae_decoding_from_the_generate_page(stored_run):
+    at = page("generate")
+    vae = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-vae"))
+    at.selectbox(key="gen_model").set_value(vae).run()
+    assert at.selectbox(key="gen_decoding").value == "greedy"
+    assert not [s for s in at.slider if s.key == "gen_temperature"]  # greedy decoding draws nothing
+    at.selectbox(key="gen_decoding").set_value("sampled").run()
+    at.slider(key="gen_temperature").set_value(0.8).run()
+    options, candidates = _generate(at, "vae-sampled-run", 5)
+    assert options == {"decoding": "sampled", "temperature": 0.8} and candidates >= 5
+
+
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
     """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
     at = page("generate")

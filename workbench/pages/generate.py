@@ -32,7 +32,12 @@ with left:
     name = st.text_input("Run name (optional)", key="gen_name")
     options: dict = {}
     with st.expander("Decoding"):
-        if model.family in ("smiles-lm", "graph-vae"):
+        if model.family == "graph-vae":
+            options["decoding"] = st.selectbox(
+                "Decoding of each latent", ["greedy", "sampled"], key="gen_decoding",
+                help="greedy: the decoder's most likely molecule for each prior latent (closer to the training set); "
+                     "sampled: every atom and bond drawn as well (more varied, more unusual)")
+        if model.family == "smiles-lm" or options.get("decoding") == "sampled":
             options["temperature"] = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
         if model.family == "smiles-lm":
             strategy = st.selectbox("Strategy", ["sample", "greedy", "beam"], key="gen_strategy",

@@ -317,9 +317,11 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
                                             nn.Linear(config.hidden_dim, len(config.properties)))
                               if config.properties else None)
 
-    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, temperature: float = 1.0,
-               batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
-        """``n`` molecules decoded from the prior N(0, I); every one is valid by construction (valence masks)."""
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str = "greedy",
+               temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
+        """``n`` molecules decoded from the prior N(0, I), greedily or by sampling (``decoding``; see
+        ``sample.DECODINGS``); every one is valid by construction (valence masks)."""
         from molgen.models.graph_vae.sample import sample_prior
 
-        return sample_prior(self, n, seed=seed, temperature=temperature, batch_size=batch_size, use_masks=use_masks)
+        return sample_prior(self, n, seed=seed, decoding=decoding, temperature=temperature, batch_size=batch_size,
+                            use_masks=use_masks)
