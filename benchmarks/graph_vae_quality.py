@@ -34,7 +34,7 @@ from molgen.data.registry import load_smiles
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
-from molgen.models.graph_vae.sample import fraction_invalid_without_masks
+from molgen.models.graph_vae.sample import DECODINGS, fraction_invalid_without_masks
 from molgen.models.training import write_card
 
 
@@ -79,14 +79,14 @@ def main() -> None:
     args = parser.parse_args()
     model = GraphVAE.load(args.checkpoint)
     by_decoding, seconds = {}, {}
-    for decoding in ("greedy", "sampled"):
+    for decoding in DECODINGS:
         started = time.perf_counter()
         samples = model.sample(args.n, seed=args.seed, decoding=decoding)
         seconds[decoding] = time.perf_counter() - started
         by_decoding[decoding] = evaluate([s.smiles for s in samples], "moses", train="moses")
     metrics, sampling = by_decoding["greedy"], seconds["greedy"]
     unmasked = {decoding: fraction_invalid_without_masks(model, max(100, args.n // 10), seed=args.seed, decoding=decoding)
-                for decoding in ("greedy", "sampled")}
+                for decoding in DECODINGS}
     test = load_smiles("moses", "test")
     rng = np.random.default_rng(args.seed)
     picked = [test[i] for i in rng.choice(len(test), 1000, replace=False)]
@@ -105,7 +105,7 @@ def main() -> None:
     name = f"molgen graph VAE ({model.training_record.get('steps', '?')} steps)"
     print(markdown_table({f"{name}, greedy decoding": metrics, f"{name}, sampled decoding": by_decoding["sampled"],
                           **published_rows(("VAE", "JTN-VAE", "DiGress"))}))
-    for decoding in ("greedy", "sampled"):
+    for decoding in DECODINGS:
         print(f"{decoding}: validity with masks {by_decoding[decoding]['valid']:.4f} (by construction); without masks "
               f"{1 - unmasked[decoding]:.4f} valid ({max(100, args.n // 10):,} prior samples); "
               f"sampling {seconds[decoding]:.0f} s for {args.n:,}")

@@ -147,6 +147,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                          f"{', '.join(sorted(SAMPLE_OPTIONS.get(family, set())))}")
     profile = load_profile(profile)
     generator = _load_generator(family, checkpoint)
+    check = getattr(generator, "check_sample_options", None)  # option values, where a family checks them
+    if check is not None:
+        check(**(sample_options or {}))
     steer, native = _native(generator, conditions)
     params = {"chunk_size": chunk_size, "max_samples": max_samples or DEFAULT_BUDGET_FACTOR * n,
               "sample_options": sample_options or {}, "n_jobs": n_jobs}

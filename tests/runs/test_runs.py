@@ -216,6 +216,9 @@ def test_a_graph_vae_checkpoint_joins_runs_through_the_registry(store, tmp_path)
                    sample_options={"decoding": "sampled"})
     record = run.record
     assert record["params"]["sample_options"] == {"decoding": "sampled"}
+    with pytest.raises(ValueError, match="decoding must be one of"):  # refused before anything is stored
+        generate(str(out), 5, seed=2, store=store, progress=False, name="bad-decoding", sample_options={"decoding": "beam"})
+    assert "bad-decoding" not in store.runs()["name"].tolist()
     assert record["model"] == "graph-vae" and record["native"] == {}
     assert record["counts"]["validity"] == 1.0  # the masked decoder: valid by construction
     ranked = run.candidates()

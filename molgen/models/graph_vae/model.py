@@ -317,6 +317,12 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
                                             nn.Linear(config.hidden_dim, len(config.properties)))
                               if config.properties else None)
 
+    def check_sample_options(self, *, decoding: str = "greedy", temperature: float | None = None, **options) -> None:
+        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
+        from molgen.models.graph_vae.sample import check_decoding
+
+        check_decoding(decoding, temperature)
+
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str = "greedy",
                temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
         """``n`` molecules decoded from the prior N(0, I), greedily or by sampling (``decoding``; see

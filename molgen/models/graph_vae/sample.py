@@ -42,13 +42,18 @@ def decode_latents(model, z: torch.Tensor, *, greedy: bool = True, temperature: 
 DECODINGS = ("greedy", "sampled")
 
 
-def sample_prior(model, n: int, *, seed: int | None = None, decoding: str = "greedy", temperature: float | None = None,
-                 batch_size: int = 512, use_masks: bool = True) -> list[Sample]:
-    """``n`` molecules from z ~ N(0, I), each decoded greedily or by sampling (seeded)."""
+def check_decoding(decoding: str, temperature: float | None) -> None:
+    """A clear ``ValueError`` for an unknown decoding, or a temperature that greedy decoding would ignore."""
     if decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
     if temperature is not None and decoding == "greedy":
         raise ValueError("a temperature applies only to decoding='sampled' (greedy decoding draws nothing)")
+
+
+def sample_prior(model, n: int, *, seed: int | None = None, decoding: str = "greedy", temperature: float | None = None,
+                 batch_size: int = 512, use_masks: bool = True) -> list[Sample]:
+    """``n`` molecules from z ~ N(0, I), each decoded greedily or by sampling (seeded)."""
+    check_decoding(decoding, temperature)
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
     z = torch.randn(n, model.config.latent_dim, generator=generator)
     return decode_latents(model, z, greedy=decoding == "greedy", temperature=1.0 if temperature is None else temperature,
