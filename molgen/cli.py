@@ -565,7 +565,7 @@ def train_graph_vae(
                          warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     card = train(model, training, valid, config, out, data_name=data, resume=resume,
-                 train_labels=np.nan_to_num(labels, nan=0.0) if labels is not None else None)
+                 train_labels=labels)
     console.print(f"best validation reconstruction NLL {card['training']['valid_recon_nll']:.3f}, "
                   f"KL {card['training']['valid_kl']:.3f} after {card['training']['steps']:,} steps -> {out}")
 
@@ -595,6 +595,7 @@ def train_graph_diffusion(
     edge_products: bool = typer.Option(False, help="Edges also read low-rank bilinear forms of their two atoms (after DiGress), not only the per-head scores."),
     path_features: bool = typer.Option(False, help="Edges read the bond distance of their two noisy atoms (the ring a new bond would close)."),
     aromatic_bonds: bool = typer.Option(False, help="Bonds as single/double/triple/aromatic (as DiGress on MOSES) instead of Kekulé forms."),
+    condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None),
 ) -> None:
@@ -632,10 +633,11 @@ def train_graph_diffusion(
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.condition_std = np.nanstd(labels, axis=0).round(4).tolist()
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
-                         eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)))
+                         eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
+                         condition_dropout=condition_dropout)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     card = train(model, training, valid, config, out, data_name=data, resume=resume,
-                 train_labels=np.nan_to_num(labels, nan=0.0) if labels is not None else None)
+                 train_labels=labels)
     console.print(f"best validation loss {card['training']['valid_loss']:.4f} after {card['training']['steps']:,} steps -> {out}")
 
 

@@ -105,6 +105,10 @@ class GraphDataset(torch.utils.data.Dataset):
             index += len(self)
         return graph_to_data(self.graph(index), self.smiles[index])
 
+    def source_rows(self, n_inputs: int) -> np.ndarray:
+        """For each kept graph, its position among the ``n_inputs`` molecules given to ``featurize``."""
+        return np.delete(np.arange(n_inputs), [f.index for f in self.failures])
+
     def num_atoms(self) -> torch.Tensor:
         """Heavy-atom count of every molecule (the size distribution generators sample from)."""
         return self.atom_ptr[1:] - self.atom_ptr[:-1]

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import torch
 
 
@@ -30,6 +31,36 @@ def data_fingerprint(smiles: Sequence[str]) -> str:
         digest.update(s.encode())
         digest.update(b"\n")
     return digest.hexdigest()[:16]
+
+
+def labels_of_featurized(labels: np.ndarray | None, dataset, n_inputs: int) -> np.ndarray | None:
+    """The rows of ``labels`` (one per input molecule) for the molecules ``dataset`` kept: featurizing
+    drops the inputs it cannot turn into graphs (each listed in ``dataset.failures``), and every
+    later label would otherwise belong to the wrong molecule."""
+    if labels is None:
+        return None
+    if len(labels) != n_inputs:
+        raise ValueError(f"{len(labels)} label rows for {n_inputs} molecules")
+    return labels[dataset.source_rows(n_inputs)]
+
+
+def normalised_conditions(model, labels: np.ndarray | None, rows: np.ndarray, dropout: float = 0.0,
+                          generator: torch.Generator | None = None, drop_all: float = 0.0) -> torch.Tensor | None:
+    """A conditional network's property input for ``rows`` of ``labels`` (standardised by the
+    model's ``condition_mean`` and ``condition_std``). Each value is hidden (NaN) with probability
+    ``dropout`` and a row's values all together with probability ``drop_all``, so that one model
+    learns to sample with any subset of targets, none included. A label that could not be
+    computed (NaN) stays hidden: it is absent, not zero."""
+    if labels is None or not model.config.conditions:
+        return None
+    mean = torch.tensor(model.config.condition_mean, dtype=torch.float32)
+    std = torch.tensor(model.config.condition_std, dtype=torch.float32)
+    values = (torch.from_numpy(np.asarray(labels[rows])).float() - mean) / std
+    if dropout > 0 or drop_all > 0:
+        hidden = torch.rand(values.shape, generator=generator) < dropout
+        hidden |= torch.rand(len(values), 1, generator=generator) < drop_all
+        values = values.masked_fill(hidden, float("nan"))
+    return values
 
 
 def learning_rate(step: int, config) -> float:

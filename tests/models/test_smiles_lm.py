@@ -255,7 +255,7 @@ def test_property_labels_match_the_scoring_layer_and_are_cached(sample_smiles, m
 def test_condition_dropout_hides_targets_at_the_asked_rate(vocabulary):
     import numpy as np
 
-    from molgen.models.smiles_lm.train import normalised_conditions
+    from molgen.models.training import normalised_conditions
 
     model = tiny("transformer", vocabulary, conditions=["qed", "logp"], condition_mean=[0.6, 2.5], condition_std=[0.2, 1.0])
     labels = np.tile(np.array([[0.8, 3.5]], dtype=np.float32), (20_000, 1))

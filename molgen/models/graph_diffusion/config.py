@@ -59,7 +59,8 @@ class TrainConfig:
     grad_clip: float = 1.0
     eval_every: int = 1000
     seed: int = 0
-    condition_drop: float = 0.1   # chance of training a molecule unconditionally (classifier-free guidance)
+    condition_dropout: float = 0.3   # chance of hiding each property (so any subset of targets is in distribution)
+    condition_drop_all: float = 0.1  # chance of hiding every property of a molecule (unconditional sampling, guidance)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -15,7 +15,8 @@ from tqdm.auto import tqdm
 from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
-from molgen.models.training import earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress
+from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
+                                    open_log, run_record, save_progress)
 
 
 def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
@@ -67,6 +68,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
     train_set, valid_set = model_graphs(model, train_smiles, progress), model_graphs(model, valid_smiles)
+    train_labels = labels_of_featurized(train_labels, train_set, len(train_smiles))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
@@ -94,12 +96,8 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
             lr = learning_rate(step, config)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            targets = None
-            if model.config.conditions and train_labels is not None:
-                targets = (torch.from_numpy(train_labels[index]).float() - torch.tensor(model.config.condition_mean)) / \
-                    torch.tensor(model.config.condition_std)
-                dropped = torch.rand(len(index), generator=noise) < config.condition_drop
-                targets[dropped] = float("nan")
+            targets = normalised_conditions(model, train_labels, index, config.condition_dropout, noise,
+                                            config.condition_drop_all)
             loss, loss_x, loss_e = model.loss(*_batch(model, train_set, index), targets=targets, generator=noise)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -21,7 +21,8 @@ from molgen.data.graphs import GraphDataset, cache_key, featurize
 from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, to_sequences
-from molgen.models.training import earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress, write_card
+from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
+                                    save_progress, write_card)
 
 
 def capacities(dataset: GraphDataset) -> list[int]:
@@ -98,6 +99,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     noise = torch.Generator().manual_seed(config.seed)
     train_set = _featurized(list(train_smiles), model.vocabulary, progress)
     valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
+    train_labels = labels_of_featurized(train_labels, train_set, len(train_smiles))
     usable = np.flatnonzero(train_set.num_atoms().numpy() <= model.config.max_atoms)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
@@ -130,9 +132,12 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
             recon = (atom_nll + bond_nll).mean()
             loss = recon + beta * kl.clamp(min=config.free_bits).sum()
             if model.property_head is not None and train_labels is not None:
-                target = torch.from_numpy(train_labels[index]).float()
+                target = torch.from_numpy(np.asarray(train_labels[index])).float()
                 target = (target - torch.tensor(model.config.property_mean)) / torch.tensor(model.config.property_std)
-                loss = loss + config.property_weight * torch.nn.functional.mse_loss(model.property_head(mu), target)
+                known = ~torch.isnan(target)  # a property RDKit could not compute is left out, not learnt as 0
+                if known.any():
+                    error = (model.property_head(mu) - target.nan_to_num()) ** 2
+                    loss = loss + config.property_weight * error[known].mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)

@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
-from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, open_log, run_record, save_progress,
-                                    write_card)
+from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, normalised_conditions,
+                                    open_log, run_record, save_progress, write_card)
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
 
@@ -75,23 +75,6 @@ def bucketed_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Genera
         batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
     rng.shuffle(batches)
     return batches
-
-
-def normalised_conditions(model: SmilesLM, labels: np.ndarray | None, rows: np.ndarray, dropout: float = 0.0,
-                          generator: torch.Generator | None = None, drop_all: float = 0.0) -> torch.Tensor | None:
-    """The network's condition input for ``rows`` of ``labels``: normalised, each hidden (NaN) with
-    probability ``dropout`` and all of a row's hidden together with probability ``drop_all``, so
-    that one model learns to sample with any subset of targets, none included."""
-    if labels is None or not model.config.conditions:
-        return None
-    mean = torch.tensor(model.config.condition_mean, dtype=torch.float32)
-    std = torch.tensor(model.config.condition_std, dtype=torch.float32)
-    values = (torch.from_numpy(labels[rows]).float() - mean) / std
-    if dropout > 0 or drop_all > 0:
-        hidden = torch.rand(values.shape, generator=generator) < dropout
-        hidden |= torch.rand(len(values), 1, generator=generator) < drop_all
-        values = values.masked_fill(hidden, float("nan"))
-    return values
 
 
 def _loss(model: SmilesLM, tokens: torch.Tensor, conditions: torch.Tensor | None = None) -> tuple[torch.Tensor, int]:
