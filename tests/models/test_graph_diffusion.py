@@ -126,6 +126,30 @@ def test_guidance_and_inpainting(trained):
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
+def test_sampling_with_training_labels_keeps_each_size_and_is_seeded(trained):
+    import numpy as np
+
+    from molgen.models.graph_diffusion.sample import sample_with_labels
+
+    model = trained[0]
+    sizes, labels = np.array([9, 14, 9, 20, 12]), np.array([[0.5], [0.8], [0.9], [0.6], [0.7]])
+    samples = sample_with_labels(model, sizes, labels, steps=10, seed=3)
+    assert [s.meta["atoms"] for s in samples] == sizes.tolist()  # each graph has its own molecule's size
+    assert [s.smiles for s in samples] == [s.smiles for s in sample_with_labels(model, sizes, labels, steps=10, seed=3)]
+    assert all((not s.smiles) or Chem.MolFromSmiles(s.smiles) is not None for s in samples)
+    with pytest.raises(ValueError, match="one row of qed per size"):
+        sample_with_labels(model, sizes, labels[:4], steps=10)
+    # a row of NaN asks for nothing: the same graphs as untargeted sampling under the same generator
+    size = torch.tensor([10, 10, 11])
+    absent = model.sample_graphs(3, steps=10, sizes=size, targets=torch.full((3, 1), float("nan")),
+                                 generator=torch.Generator().manual_seed(5))
+    plain = model.sample_graphs(3, steps=10, sizes=size, generator=torch.Generator().manual_seed(5))
+    assert all(torch.equal(a, b) for a, b in zip(absent, plain))
+    targeted = model.sample_graphs(3, steps=10, sizes=size, targets=torch.full((3, 1), 25.0),
+                                   generator=torch.Generator().manual_seed(5))
+    assert not all(torch.equal(a, b) for a, b in zip(targeted, plain))  # a per-graph target reaches the denoiser
+
+
 DENOISER_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
                     {"edge_products": True},
                     {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True,

@@ -91,10 +91,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
     @torch.no_grad()
     def sample_graphs(self, n: int, *, steps: int | None = None, sizes: torch.Tensor | None = None,
-                      targets: dict[str, float] | None = None, guidance: float = 0.0, scaffold: str | None = None,
-                      generator: torch.Generator | None = None):
+                      targets: dict[str, float] | torch.Tensor | None = None, guidance: float = 0.0,
+                      scaffold: str | None = None, generator: torch.Generator | None = None):
         """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: the config's
-        ``default_steps``, else all)."""
+        ``default_steps``, else all). ``targets`` is one set of property targets for every graph
+        (a dict of raw values), or a standardised (n, conditions) tensor with a row per graph
+        (NaN = not asked for)."""
         cfg = self.config
         steps = min(steps or cfg.default_steps or cfg.timesteps, cfg.timesteps)
         if sizes is None:
@@ -110,7 +112,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         et = _sample_onehot(self.noise.m_e.expand(n, n_max, n_max, -1), generator)
         upper = torch.triu(torch.ones(n_max, n_max, dtype=torch.bool), diagonal=1)[None, :, :, None]
         xt, et = _masked(xt, torch.where(upper, et, et.transpose(1, 2)), mask)
-        cond = self.normalise_targets(targets, n) if targets else None
+        if isinstance(targets, torch.Tensor):
+            if targets.shape != (n, len(cfg.conditions)):
+                raise ValueError(f"per-graph targets must be ({n}, {len(cfg.conditions)}), got {tuple(targets.shape)}")
+            cond = targets.float()
+        else:
+            cond = self.normalise_targets(targets, n) if targets else None
         times = torch.linspace(cfg.timesteps, 0, steps + 1).round().long().tolist()
         for t, s in zip(times[:-1], times[1:]):
             if fixed is not None:
