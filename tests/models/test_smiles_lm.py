@@ -108,6 +108,8 @@ def test_a_prefix_longer_than_max_len_comes_back_truncated(trained):
     assert [s.smiles for s in samples] == ["CCCCCCCC"] * 2 and all(s.meta.get("truncated") for s in samples)
 
 
+@pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
+                    reason="this CPU has no bfloat16 support in oneDNN (its LSTM primitive fails)")
 def test_bf16_sampling_scores_strings_close_to_float32(trained):
     """Each bfloat16 sample's log-likelihood is near what the float32 model gives the same string."""
     model = trained[0]
