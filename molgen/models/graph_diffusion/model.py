@@ -195,16 +195,23 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 sizes = torch.multinomial(weights, size, replacement=True, generator=generator)
             else:
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
-            # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
-            # and the bond tensors grow with the square of that. Samples come back in drawn order.
-            order = sizes.argsort(stable=True)
-            batch: list[Sample | None] = [None] * size
-            for group in order.split(SIZE_GROUP):
-                x, e, mask = self.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=conditions.targets or None,
-                                                guidance=guidance, scaffold=conditions.scaffold, generator=generator)
-                for index, sample in zip(group.tolist(), self._to_samples(x, e, mask)):
-                    batch[index] = sample
-            out.extend(batch)
+            out.extend(self.sample_sizes(sizes, steps=steps, targets=conditions.targets or None, guidance=guidance,
+                                         scaffold=conditions.scaffold, generator=generator))
+        return out
+
+    def sample_sizes(self, sizes: torch.Tensor, *, steps: int | None = None, targets: dict[str, float] | torch.Tensor | None = None,
+                     guidance: float = 0.0, scaffold: str | None = None, generator: torch.Generator | None = None) -> list[Sample]:
+        """One molecule per entry of ``sizes``, in that order; ``targets`` as in :meth:`sample_graphs`
+        (a per-graph tensor has one row per entry of ``sizes``)."""
+        # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
+        # and the bond tensors grow with the square of that. Samples come back in the given order.
+        out: list[Sample | None] = [None] * len(sizes)
+        for group in sizes.argsort(stable=True).split(SIZE_GROUP):
+            chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
+            x, e, mask = self.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance,
+                                            scaffold=scaffold, generator=generator)
+            for index, sample in zip(group.tolist(), self._to_samples(x, e, mask)):
+                out[index] = sample
         return out
 
     def _atom_range(self, num_atoms) -> tuple[int | None, int | None]:

@@ -23,22 +23,15 @@ def sample_with_labels(model, sizes, labels, *, steps: int | None = None, seed: 
     the ~10% whose targets were dropped). Each size is drawn with its own molecule's properties: a
     molecular weight and an atom count that disagree make invalid graphs.
     """
-    from molgen.models.graph_diffusion.model import SIZE_GROUP
+    from molgen.models.training import normalised_conditions
 
     conditions = model.config.conditions
     if not conditions:
         raise ValueError("this model is not conditional; sample it with model.sample")
     sizes = torch.as_tensor(np.asarray(sizes), dtype=torch.long)
-    values = torch.as_tensor(np.asarray(labels, dtype=np.float32))
-    if values.shape != (len(sizes), len(conditions)):
-        raise ValueError(f"labels must be one row of {', '.join(conditions)} per size: got {tuple(values.shape)} "
+    labels = np.asarray(labels, dtype=np.float32)
+    if labels.shape != (len(sizes), len(conditions)):
+        raise ValueError(f"labels must be one row of {', '.join(conditions)} per size: got {labels.shape} "
                          f"for {len(sizes)} sizes")
-    values = (values - torch.tensor(model.config.condition_mean)) / torch.tensor(model.config.condition_std)
-    generator = torch.Generator().manual_seed(seed)
-    out: list = [None] * len(sizes)
-    for group in sizes.argsort(stable=True).split(SIZE_GROUP):  # similar sizes denoised together, as in sample()
-        x, e, mask = model.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=values[group],
-                                         generator=generator)
-        for index, sample in zip(group.tolist(), model._to_samples(x, e, mask)):
-            out[index] = sample
-    return out
+    values = normalised_conditions(model, labels, np.arange(len(labels)))
+    return model.sample_sizes(sizes, steps=steps, targets=values, generator=torch.Generator().manual_seed(seed))
