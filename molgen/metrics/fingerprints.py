@@ -2,14 +2,18 @@
 
 MOSES's SNN and IntDiv need, for every generated molecule, the maximum (or the mean of a
 power of) its Tanimoto similarity to tens of thousands of molecules. The intersection
-counts of two sets of 0/1 vectors are one matrix product. It runs as an int8 x int8 -> int32
-product (``torch._int_mm``: VNNI on x86, about twice as fast as bfloat16 on the 2-core machine)
-where this PyTorch has one, else in bfloat16 with float32 accumulation; both hold 0/1 and the
-counts exactly. Fingerprints are 1024-bit Morgan radius 2, as MOSES uses.
+counts of two sets of 0/1 vectors are one matrix product, in int8 (``torch._int_mm``, int32
+counts) or in float32; both are exact (counts are at most 1024), so only the speed differs, and
+by two orders of magnitude between CPUs: int8 was about twice as fast as bfloat16 on an AVX-512
+VNNI machine, and 130 times slower than float32 on an AVX2-only one. :func:`fastest_dtype`
+times one small product in each, once per process. (bfloat16 is not offered: its output holds
+integers exactly only up to 256.)
+Fingerprints are 1024-bit Morgan radius 2, as MOSES uses.
 """
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 import numpy as np
@@ -38,8 +42,28 @@ def _int8_matmul_works() -> bool:
         return False
 
 
-#: The dtype intersections are computed in: int8 where ``torch._int_mm`` runs on this CPU.
-DEFAULT_DTYPE = torch.int8 if _int8_matmul_works() else torch.bfloat16
+def product_seconds(dtype: torch.dtype, rows: int = 64, cols: int = 1024, repeats: int = 2) -> float:
+    """Best time of ``repeats`` intersection products of ``rows`` x ``cols`` random fingerprints in ``dtype``."""
+    generator = torch.Generator().manual_seed(0)
+    gen = (torch.rand(rows, MOSES_FP_BITS, generator=generator) < 0.05).to(dtype)
+    ref = (torch.rand(cols, MOSES_FP_BITS, generator=generator) < 0.05).to(dtype)
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _intersections(gen, ref, as_float=False)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@lru_cache(maxsize=1)
+def fastest_dtype() -> torch.dtype:
+    """The dtype whose intersection product runs fastest on this CPU (timed once; every dtype is exact).
+
+    A small product suffices: on a CPU without fast int8 kernels the slow path is slow at
+    every size (35 s against 0.27 s for float32 at 1,024 x 8,192 on an AVX2-only EPYC).
+    """
+    candidates = [torch.float32] + ([torch.int8] if _int8_matmul_works() else [])
+    return min(candidates, key=product_seconds)
 
 
 def _as_matrix(fps: np.ndarray, dtype: torch.dtype) -> torch.Tensor:
@@ -71,7 +95,7 @@ def _tanimoto_block(ref: torch.Tensor, ref_counts: torch.Tensor, gen: torch.Tens
     return sims
 
 
-def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype = DEFAULT_DTYPE) -> np.ndarray:
+def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dtype: torch.dtype | None = None) -> np.ndarray:
     """For each row of ``gen_fps``, the highest Tanimoto similarity to any row of ``ref_fps``.
 
     Against references with the same on-bit count b, Tanimoto I / (a + b - I) only grows with
@@ -83,6 +107,7 @@ def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dt
     """
     if len(gen_fps) == 0 or len(ref_fps) == 0:
         return np.zeros(len(gen_fps))
+    dtype = dtype or fastest_dtype()
     gen_all = _as_matrix(gen_fps, dtype)
     gen_counts_all = torch.from_numpy(np.asarray(gen_fps, dtype=np.float32).sum(1))
     ref_counts = np.asarray(ref_fps, dtype=np.float32).sum(1)
@@ -108,7 +133,7 @@ def max_tanimoto(gen_fps: np.ndarray, ref_fps: np.ndarray, block: int = 8192, dt
 
 
 def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), block: int = 4096,
-                         dtype: torch.dtype = DEFAULT_DTYPE) -> dict[int, np.ndarray]:
+                         dtype: torch.dtype | None = None) -> dict[int, np.ndarray]:
     """For each row, mean over all rows (itself included) of Tanimoto**p, for each ``p``.
 
     The similarity matrix is symmetric, so only the blocks on and above the diagonal are
@@ -119,7 +144,7 @@ def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), bloc
     if n == 0:
         return {p: np.zeros(0) for p in powers}
     sums = {p: torch.zeros(n, dtype=torch.float64) for p in powers}
-    matrix = _as_matrix(fps, dtype)
+    matrix = _as_matrix(fps, dtype or fastest_dtype())
     counts = torch.from_numpy(np.asarray(fps, dtype=np.float32).sum(1))
     for i in range(0, n, block):
         for j in range(i, n, block):
@@ -132,13 +157,13 @@ def mean_tanimoto_powers(fps: np.ndarray, powers: tuple[int, ...] = (1, 2), bloc
     return {p: (total / n).numpy() for p, total in sums.items()}
 
 
-def nearest_neighbour_similarity(fps: np.ndarray, block: int = 4096, dtype: torch.dtype = DEFAULT_DTYPE) -> np.ndarray:
+def nearest_neighbour_similarity(fps: np.ndarray, block: int = 4096, dtype: torch.dtype | None = None) -> np.ndarray:
     """For each row, the highest Tanimoto similarity to any *other* row (0 for a single row)."""
     n = len(fps)
     best = torch.zeros(n)
     if n < 2:
         return best.numpy().astype(np.float64)
-    matrix = _as_matrix(fps, dtype)
+    matrix = _as_matrix(fps, dtype or fastest_dtype())
     counts = torch.from_numpy(np.asarray(fps, dtype=np.float32).sum(1))
     for start in range(0, n, block):
         sims = _tanimoto_block(matrix, counts, matrix[start:start + block], counts[start:start + block])
