@@ -296,6 +296,13 @@ def train_smiles_lm(
     if not 0 <= min_lr <= lr:
         console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
         raise typer.Exit(2)
+    if bf16:
+        from molgen.models.smiles_lm.sample import require_bf16
+        try:
+            require_bf16(arch)
+        except ValueError as error:
+            console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
     if threads:
         torch.set_num_threads(threads)
     smiles = load_smiles(data, "train")

@@ -108,6 +108,17 @@ def test_a_prefix_longer_than_max_len_comes_back_truncated(trained):
     assert [s.smiles for s in samples] == ["CCCCCCCC"] * 2 and all(s.meta.get("truncated") for s in samples)
 
 
+def test_bf16_lstm_on_a_cpu_without_it_is_a_clear_error(trained, monkeypatch):
+    from molgen.models.smiles_lm import sample as sampling
+    monkeypatch.setattr(sampling, "bf16_supported", lambda: False)
+    model = trained[0]
+    if model.config.arch == "lstm":
+        with pytest.raises(ValueError, match="bf16 for an LSTM needs a CPU with bfloat16 support"):
+            model.sample(4, seed=0, bf16=True)
+    else:  # a transformer runs in bfloat16 anywhere
+        assert len(model.sample(4, seed=0, bf16=True)) == 4
+
+
 @pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
                     reason="this CPU has no bfloat16 support in oneDNN (its LSTM primitive fails)")
 def test_bf16_sampling_scores_strings_close_to_float32(trained):

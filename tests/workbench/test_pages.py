@@ -65,8 +65,18 @@ def test_beam_search_from_the_generate_page(stored_run):
     assert {"strategy": "beam", "beam_width": 6}.items() <= options.items() and candidates > 0
 
 
-def test_bfloat16_sampling_from_the_generate_page(stored_run):
+def test_bfloat16_sampling_from_the_generate_page(stored_run, monkeypatch):
+    from molgen.models.smiles_lm import sample as sampling
+
     at = page("generate")
+    labels = at.selectbox(key="gen_model").options
+    lstm = next(label for label in labels if "lstm" in label)
+    monkeypatch.setattr(sampling, "bf16_supported", lambda: False)
+    at.selectbox(key="gen_model").set_value(lstm).run()
+    assert at.checkbox(key="gen_bf16").disabled  # oneDNN's bfloat16 LSTM would fail on such a CPU
+    monkeypatch.undo()
+    transformer = next(label for label in labels if "transformer" in label)  # runs in bfloat16 on any CPU
+    at.selectbox(key="gen_model").set_value(transformer).run()
     at.checkbox(key="gen_bf16").check().run()
     options, candidates = _generate(at, "bf16-run", 5)
     assert options.get("bf16") is True and candidates >= 5

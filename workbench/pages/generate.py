@@ -52,8 +52,11 @@ with left:
                 options["top_k"] = int(top_k)
             if top_p < 1:
                 options["top_p"] = float(top_p)
-            if st.checkbox("bfloat16 network (faster)", key="gen_bf16",
-                           help="about 1.6x faster on CPUs with AVX512-BF16, slower on others; "
+            from molgen.models.smiles_lm.sample import bf16_runs
+
+            if st.checkbox("bfloat16 network (faster)", key="gen_bf16", disabled=not bf16_runs(model.config.arch),
+                           help="about 1.6x faster on CPUs with AVX512-BF16, slower on others (an LSTM needs that "
+                                "support: greyed out without it); "
                                 "the same quality, but other molecules than float32 under the same seed"):
                 options["bf16"] = True
         if model.family == "graph-diffusion":

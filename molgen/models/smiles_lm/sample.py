@@ -16,6 +16,24 @@ from molgen.models.base import Conditions, Sample
 STRATEGIES = ("sample", "greedy", "beam")
 
 
+def bf16_supported() -> bool:
+    """Whether oneDNN runs bfloat16 on this CPU (AVX512-BF16 or AMX)."""
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def bf16_runs(arch: str) -> bool:
+    """Whether a network of ``arch`` runs in bfloat16 here: oneDNN's LSTM primitive fails without
+    bfloat16 support; the transformer runs anywhere (slower than float32 without that support)."""
+    return arch != "lstm" or bf16_supported()
+
+
+def require_bf16(arch: str) -> None:
+    """A clear error instead of oneDNN's when ``bf16`` is asked of an LSTM on a CPU that has none."""
+    if not bf16_runs(arch):
+        raise ValueError("bf16 for an LSTM needs a CPU with bfloat16 support (AVX512-BF16 or AMX), and this one has "
+                         "none: run without bf16 (it only adds speed), or use a transformer")
+
+
 def _filter_logits(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
     if top_k and top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
@@ -219,6 +237,8 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
         raise ValueError(f"temperature must be positive, got {temperature}")
     if not 0 < top_p <= 1:
         raise ValueError(f"top_p must lie in (0, 1], got {top_p}")
+    if bf16:
+        require_bf16(model.config.arch)
     conditions = conditions or Conditions()
     vocab = model.vocabulary
     prefix_text = conditions.prefix or ""
