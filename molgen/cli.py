@@ -654,15 +654,26 @@ def train_ship(
     destination: Path = typer.Argument(..., help="Where the shipped copy goes, e.g. molgen/pretrained/graph-vae.pt."),
     float32: bool = typer.Option(False, "--float32", help="Keep float32 weights (default: float16, half the size)."),
     default_steps: Optional[int] = typer.Option(None, help="Graph diffusion: sampling steps when none are asked for."),
+    label_prior: Optional[str] = typer.Option(None, help="Conditional graph diffusion: draw the label prior (training "
+                                              "molecules' atom counts with their properties, which untargeted sampling "
+                                              "follows) from this dataset's train split, e.g. moses."),
 ) -> None:
     """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
-    from molgen.models.base import CheckpointError
+    from molgen.models.base import CheckpointError, load
     from molgen.models.training import export_checkpoint
 
     changes = {"default_steps": default_steps} if default_steps is not None else {}
     try:
+        if label_prior:
+            from molgen.data.registry import load_smiles
+            from molgen.models.graph_diffusion.train import label_prior_from_smiles
+
+            model = load(str(source))
+            if model.family != "graph-diffusion":
+                raise ValueError(f"--label-prior is for graph diffusion checkpoints, not {model.family}")
+            changes["label_prior"] = label_prior_from_smiles(model, load_smiles(label_prior, "train"))
         card = export_checkpoint(source, destination, half=not float32, **changes)
-    except (CheckpointError, FileNotFoundError, ValueError) as error:
+    except (CheckpointError, FileNotFoundError, ValueError, KeyError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "

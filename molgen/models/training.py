@@ -101,7 +101,7 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> di
         card["arch"] = model.config.arch
     card.update({"parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
                  "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
-                 "config": model.config.to_dict(), "training": training_of(model),
+                 "config": getattr(model.config, "card_dict", model.config.to_dict)(), "training": training_of(model),
                  "metrics": metrics if metrics is not None else previous.get("metrics", {})})
     path.write_text(json.dumps(card, indent=1))
     return card
@@ -121,7 +121,9 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
         if not hasattr(model.config, name):
             raise ValueError(f"a {model.family} config has no field {name!r}")
         setattr(model.config, name, value)
-    training_of(model).update({"exported_from": Path(source).name, "weights": "float16" if half else "float32"})
+    record = training_of(model)
+    record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
+    record["weights"] = "float16" if half else "float32"
     model.save(destination, half=half)
     return write_card(model, Path(destination), metrics={})
 

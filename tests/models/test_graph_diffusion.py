@@ -150,6 +150,62 @@ def test_sampling_with_training_labels_keeps_each_size_and_is_seeded(trained):
     assert not all(torch.equal(a, b) for a, b in zip(targeted, plain))  # a per-graph target reaches the denoiser
 
 
+def test_untargeted_sampling_follows_the_label_prior_the_checkpoint_carries(trained, tmp_path):
+    import json
+
+    import numpy as np
+
+    from molgen.cli import app
+    from molgen.data.graphs import featurize
+    from molgen.models.graph_diffusion.sample import label_prior
+    from molgen.models.smiles_lm.labels import property_labels
+    from typer.testing import CliRunner
+
+    model, out = trained[0], trained[1]
+    smiles = load_smiles("moses-sample", "train")[:1500]
+    graphs = featurize(smiles, model.vocabulary, progress=False)
+    labels = property_labels(smiles, ["qed"], n_jobs=1, progress=False)[graphs.source_rows(len(smiles))]
+    # fewer training molecules than prior rows: every one, each with its own atom count and label
+    assert [row[0] for row in model.config.label_prior] == graphs.num_atoms().tolist()
+    assert [row[1] for row in model.config.label_prior] == pytest.approx(labels[:, 0].tolist(), abs=1e-4)
+    assert load(str(out)).config.label_prior == model.config.label_prior
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["config"]["label_prior"] == f"{len(graphs)} training molecules' (atoms, qed)"
+
+    kept = model.config.label_prior
+    try:
+        model.config.label_prior = [[13, 0.7], [21, 0.9]]
+        drawn = model.sample(12, seed=2, steps=5)
+        assert {s.meta["atoms"] for s in drawn} == {13, 21}  # each graph takes a prior row's size
+        assert [s.smiles for s in drawn] == [s.smiles for s in model.sample(12, seed=2, steps=5)]
+        assert len({s.meta["atoms"] for s in model.sample(12, seed=2, steps=5, label_prior=False)}) > 2
+        assert len({s.meta["atoms"] for s in model.sample(12, seed=2, steps=5,
+                                                          conditions=Conditions(targets={"qed": 0.8}))}) > 2
+        assert {s.meta["atoms"] for s in model.sample(6, seed=2, steps=5, num_atoms=16)} == {16}
+    finally:
+        model.config.label_prior = kept
+
+    rows = label_prior(np.array([5, 6, 7, 8]), np.array([[0.1, 1.0], [np.nan, 2.0], [0.3, 3.0], [0.4, 4.0]]), rows=2, seed=0)
+    assert len(rows) == 2 and all(row[0] != 6 for row in rows)  # a molecule with a missing label is left out
+    with pytest.raises(ValueError, match="one row per size"):
+        label_prior(np.array([5, 6]), np.array([[0.1]]))
+
+    # a conditional checkpoint shipped before priors existed gets one from its training set
+    bare = tmp_path / "bare.pt"
+    model.config.label_prior = []
+    try:
+        model.save(bare)
+    finally:
+        model.config.label_prior = kept
+    shipped = tmp_path / "shipped.pt"
+    result = CliRunner().invoke(app, ["train", "ship", str(bare), str(shipped), "--label-prior", "moses-sample"])
+    assert result.exit_code == 0, result.output
+    prior = load(str(shipped)).config.label_prior
+    assert len(prior) == 4096 and all(len(row) == 2 and 0 < row[1] < 1 for row in prior)
+    refused = CliRunner().invoke(app, ["train", "ship", str(bare), str(tmp_path / "x.pt"), "--label-prior", "no-such-data"])
+    assert refused.exit_code == 2
+
+
 DENOISER_CHOICES = [{}, {"extra_features": True}, {"spectral_features": True, "valence_features": True},
                     {"edge_products": True},
                     {"extra_features": True, "spectral_features": True, "valence_features": True, "edge_products": True,

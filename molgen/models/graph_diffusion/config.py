@@ -29,6 +29,7 @@ class GraphDiffusionConfig:
     conditions: list[str] = field(default_factory=list)
     condition_mean: list[float] = field(default_factory=list)
     condition_std: list[float] = field(default_factory=list)
+    label_prior: list[list[float]] = field(default_factory=list)  # [atoms, *raw labels] of training molecules (sample.py)
 
     @property
     def max_atoms(self) -> int:
@@ -41,6 +42,13 @@ class GraphDiffusionConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def card_dict(self) -> dict:
+        """The config as a model card shows it: the label prior summarised, not thousands of rows."""
+        data = self.to_dict()
+        if self.label_prior:
+            data["label_prior"] = f"{len(self.label_prior)} training molecules' (atoms, {', '.join(self.conditions)})"
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "GraphDiffusionConfig":

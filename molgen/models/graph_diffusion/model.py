@@ -19,6 +19,7 @@ from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normali
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
+from molgen.models.training import normalised_conditions
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
@@ -177,25 +178,38 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
                guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,
-               **options) -> list[Sample]:
+               label_prior: bool = True, **options) -> list[Sample]:
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
 
         ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
         from an inclusive ``(low, high)`` range; by default it follows the training distribution.
         The molecule returned is the graph's largest fragment, so it may have fewer atoms.
+
+        With no targets, no scaffold and no ``num_atoms``, a conditional model that carries a label
+        prior (``config.label_prior``: training molecules' atom counts with their property values)
+        gives each graph one such row, through the conditional branch (see
+        :func:`~molgen.models.graph_diffusion.sample.sample_with_labels`); ``label_prior=False``
+        samples the unconditional branch instead.
         """
         generator = torch.Generator().manual_seed(0 if seed is None else seed)
         conditions = conditions or Conditions()
         low, high = self._atom_range(num_atoms)
+        prior = (torch.tensor(self.config.label_prior, dtype=torch.float32)
+                 if label_prior and self.config.label_prior and not conditions.targets and not conditions.scaffold
+                 and low is None else None)
         weights = torch.tensor(self.config.size_counts, dtype=torch.float)
         out: list[Sample] = []
         while len(out) < n:
             size = min(batch_size, n - len(out))
-            if low is None:
+            targets = conditions.targets or None
+            if prior is not None:
+                rows = prior[torch.randint(len(prior), (size,), generator=generator)]
+                sizes, targets = rows[:, 0].long(), normalised_conditions(self, rows[:, 1:].numpy(), np.arange(size))
+            elif low is None:
                 sizes = torch.multinomial(weights, size, replacement=True, generator=generator)
             else:
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
-            out.extend(self.sample_sizes(sizes, steps=steps, targets=conditions.targets or None, guidance=guidance,
+            out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None else 0.0,
                                          scaffold=conditions.scaffold, generator=generator))
         return out
 

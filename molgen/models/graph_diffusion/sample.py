@@ -1,4 +1,5 @@
-"""Sampling helpers for the graph diffusion model: validity, and sampling through training labels."""
+"""Sampling helpers for the graph diffusion model: validity, sampling through training labels, and
+the label prior a conditional checkpoint carries for its untargeted samples."""
 
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ def validity(model, n: int, *, steps: int | None = None, seed: int = 0) -> tuple
     samples = model.sample(n, seed=seed, steps=steps)
     smiles = [s.smiles for s in samples]
     return float(np.mean([bool(s) for s in smiles])), smiles
+
+
+def label_prior(sizes, labels, rows: int = 4096, seed: int = 0) -> list[list[float]]:
+    """``rows`` training molecules drawn at random (seeded), each as ``[atoms, *raw labels]``, for
+    ``config.label_prior``: :meth:`GraphDiffusion.sample` then gives each untargeted graph one such
+    row. Molecules with a label RDKit could not compute are left out; labels keep 4 decimals."""
+    sizes, labels = np.asarray(sizes), np.asarray(labels, dtype=np.float64)
+    if labels.ndim != 2 or len(labels) != len(sizes):
+        raise ValueError(f"labels must have one row per size: got {labels.shape} for {len(sizes)} sizes")
+    complete = np.flatnonzero(~np.isnan(labels).any(axis=1))
+    picked = np.sort(np.random.default_rng(seed).choice(complete, min(rows, len(complete)), replace=False))
+    return [[int(sizes[i]), *(round(float(v), 4) for v in labels[i])] for i in picked]
 
 
 def sample_with_labels(model, sizes, labels, *, steps: int | None = None, seed: int = 0) -> list:

@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
+from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress)
 
@@ -38,6 +39,19 @@ def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), 
 def model_graphs(model: GraphDiffusion, smiles: Sequence[str], progress: bool = False) -> GraphDataset:
     """The molecules as graphs in the model's vocabulary and bond scheme (Kekulé or aromatic)."""
     return featurize(list(smiles), model.vocabulary, progress=progress, aromatic=model.config.aromatic_bonds)
+
+
+def label_prior_from_smiles(model: GraphDiffusion, smiles: Sequence[str], rows: int = 4096, seed: int = 0) -> list[list[float]]:
+    """A label prior for a trained conditional model (e.g. one shipped before checkpoints carried
+    one): ``rows`` training molecules drawn first (seeded), then featurized and labelled."""
+    from molgen.models.smiles_lm.labels import property_labels
+
+    if not model.config.conditions:
+        raise ValueError("this model is not conditional: it has no labels to draw a prior of")
+    drawn = [smiles[i] for i in np.random.default_rng(seed).choice(len(smiles), min(rows, len(smiles)), replace=False)]
+    graphs = model_graphs(model, drawn)
+    labels = labels_of_featurized(property_labels(drawn, model.config.conditions, n_jobs=1, progress=False), graphs, len(drawn))
+    return label_prior(graphs.num_atoms().numpy(), labels, rows, seed)
 
 
 def _batch(model: GraphDiffusion, dataset: GraphDataset, index: np.ndarray):
@@ -69,6 +83,8 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     noise = torch.Generator().manual_seed(config.seed)
     train_set, valid_set = model_graphs(model, train_smiles, progress), model_graphs(model, valid_smiles)
     train_labels = labels_of_featurized(train_labels, train_set, len(train_smiles))
+    if model.config.conditions and train_labels is not None:  # what untargeted sampling draws from (sample.py)
+        model.config.label_prior = label_prior(train_set.num_atoms().numpy(), train_labels, seed=config.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
