@@ -296,13 +296,6 @@ def train_smiles_lm(
     if not 0 <= min_lr <= lr:
         console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
         raise typer.Exit(2)
-    if bf16:
-        from molgen.models.smiles_lm.sample import require_bf16
-        try:
-            require_bf16(arch)
-        except ValueError as error:
-            console.print(escape(str(error)), style="red")
-            raise typer.Exit(2) from None
     if threads:
         torch.set_num_threads(threads)
     smiles = load_smiles(data, "train")
@@ -340,6 +333,13 @@ def train_smiles_lm(
         vocabulary = SmilesVocabulary.from_smiles(smiles)
         config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), conditions=names, **SMILES_LM_SIZES[size])
         model = SmilesLM(config, vocabulary)
+    if bf16:  # the model's own arch: with --from it comes from the checkpoint, not from --arch
+        from molgen.models.smiles_lm.sample import require_bf16
+        try:
+            require_bf16(model.config.arch)
+        except ValueError as error:
+            console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
     train_labels = valid_labels = None
     if model.config.conditions:
         train_labels, valid_labels = _labels(smiles, order, n_valid, model.config.conditions)

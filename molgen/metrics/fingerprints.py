@@ -5,7 +5,7 @@ power of) its Tanimoto similarity to tens of thousands of molecules. The interse
 counts of two sets of 0/1 vectors are one matrix product, in int8 (``torch._int_mm``, int32
 counts) or in float32; both are exact (counts are at most 1024), so only the speed differs, and
 by two orders of magnitude between CPUs: int8 was about twice as fast as bfloat16 on an AVX-512
-VNNI machine, and 130 times slower than float32 on an AVX2-only one. :func:`fastest_dtype`
+VNNI machine, and about 100 times slower than float32 on an AVX2-only one. :func:`fastest_dtype`
 times one small product in each, once per process. (bfloat16 is not offered: its output holds
 integers exactly only up to 256.)
 Fingerprints are 1024-bit Morgan radius 2, as MOSES uses.
@@ -60,7 +60,8 @@ def fastest_dtype() -> torch.dtype:
     """The dtype whose intersection product runs fastest on this CPU (timed once; every dtype is exact).
 
     A small product suffices: on a CPU without fast int8 kernels the slow path is slow at
-    every size (35 s against 0.27 s for float32 at 1,024 x 8,192 on an AVX2-only EPYC).
+    every size (39 s against 0.42 s for float32 at 1,024 x 8,192 on an AVX2-only EPYC;
+    ``benchmarks/metrics.py --products``).
     """
     candidates = [torch.float32] + ([torch.int8] if _int8_matmul_works() else [])
     return min(candidates, key=product_seconds)

@@ -119,6 +119,19 @@ def test_bf16_lstm_on_a_cpu_without_it_is_a_clear_error(trained, monkeypatch):
         assert len(model.sample(4, seed=0, bf16=True)) == 4
 
 
+def test_bf16_training_of_an_lstm_without_support_exits_with_the_reason(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+    from molgen.models.smiles_lm import sample as sampling
+
+    monkeypatch.setattr(sampling, "bf16_supported", lambda: False)
+    result = CliRunner().invoke(app, ["train", "smiles-lm", "--data", "moses-sample", "--size", "tiny", "--bf16",
+                                      "--max-steps", "5", "--out", str(tmp_path / "x.pt")])
+    assert result.exit_code == 2 and "bf16 for an LSTM needs a CPU with bfloat16 support" in result.output
+    assert not (tmp_path / "x.pt").exists()
+
+
 @pytest.mark.skipif(not torch.ops.mkldnn._is_mkldnn_bf16_supported(),
                     reason="this CPU has no bfloat16 support in oneDNN (its LSTM primitive fails)")
 def test_bf16_sampling_scores_strings_close_to_float32(trained):
