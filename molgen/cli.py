@@ -535,6 +535,7 @@ def train_graph_vae(
     free_bits: float = typer.Option(0.25, help="KL free bits per latent dimension (against posterior collapse)."),
     kl_weight: float = typer.Option(1.0, help="KL weight after the warm-up (beta); below 1 the latent carries more of the molecule."),
     properties: Optional[str] = typer.Option("qed,sa,logp", help="Property head targets (comma-separated; '' for none)."),
+    focus_attention: bool = typer.Option(False, help="Decoder heads attend over the placed atoms; with --resume, adds it to a checkpoint without."),
     seed: int = typer.Option(0),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
 ) -> None:
@@ -545,7 +546,7 @@ def train_graph_vae(
     from molgen.data.registry import load_smiles
     from molgen.models.graph_vae.config import PROPERTY_NAMES, TrainConfig
     from molgen.models.graph_vae.model import GraphVAE
-    from molgen.models.graph_vae.train import build_model, train
+    from molgen.models.graph_vae.train import build_model, train, with_focus_attention
 
     if threads:
         torch.set_num_threads(threads)
@@ -562,8 +563,11 @@ def train_graph_vae(
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is not None:
         model = GraphVAE.load(resume)
+        if focus_attention and not model.config.focus_attention:
+            model = with_focus_attention(model)
     else:
-        model, _ = build_model(training, properties=names, progress=True, **GRAPH_VAE_SIZES[size])
+        model, _ = build_model(training, properties=names, progress=True, focus_attention=focus_attention,
+                               **GRAPH_VAE_SIZES[size])
         if names:
             model.config.property_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.property_std = np.nanstd(labels, axis=0).round(4).tolist()

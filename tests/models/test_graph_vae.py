@@ -223,3 +223,89 @@ def test_a_resumed_run_names_every_earlier_invocation_in_its_card(smiles, tmp_pa
                      progress=False, command=command, resume=tmp_path / "r.last.pt" if stop > 2 else None)
     assert card["training"]["steps"] == 6 and card["training"]["command"] == "third"
     assert [(r["until_step"], r["command"]) for r in card["training"]["earlier_runs"]] == [(2, "first"), (4, "second")]
+
+
+def _decoding_matches_teacher_forcing(model, n: int = 12, seed: int = 3) -> list[int]:
+    """Greedy decode, then check every choice is the argmax of the teacher-forced logits; the lengths."""
+    z = torch.randn(n, model.config.latent_dim, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        atoms, bonds, lengths = model.decoder.decode(z, greedy=True)
+        m = int(lengths.max())
+        atoms, bonds = atoms[:, :m], bonds[:, :m, :m]
+        atom_logits, edge_logits = model.decoder.logits(z, atoms, bonds, lengths)
+    for b in range(n):
+        length = int(lengths[b])
+        assert atom_logits[b, :length].argmax(-1).tolist() == atoms[b, :length].tolist(), b
+        for t in range(1, length):
+            assert edge_logits[b, t, :t].argmax(-1).tolist() == bonds[b, t, :t].tolist(), (b, t)
+    return lengths.tolist()
+
+
+def test_focus_attention_starts_silent_then_decoding_and_training_agree(smiles, tmp_path):
+    """A decoder that gains the focus attention predicts exactly as before (its outputs start at zero);
+    once those outputs are not zero they change the loss, and greedy decoding still takes the
+    teacher-forced argmax at every step; the grown model round-trips and older weights refuse to load into it."""
+    from molgen.models.graph_vae.train import load_weights, with_focus_attention
+
+    torch.manual_seed(0)
+    model, dataset = build_model(smiles[:300], latent_dim=8, hidden_dim=32, encoder_layers=1)
+    grown = with_focus_attention(model)
+    assert grown.config.focus_attention and model.decoder.focus is None
+    model.eval(), grown.eval()
+    batch = _batch(model, dataset, np.arange(64))
+    with torch.no_grad():
+        before = elbo_terms(model, *batch, sample=False)
+        after = elbo_terms(grown, *batch, sample=False)
+        assert torch.equal(before[0], after[0]) and torch.equal(before[1], after[1])
+        for layer in (grown.decoder.focus.to_atom, grown.decoder.focus.to_bond):
+            torch.nn.init.normal_(layer.weight, std=0.5)
+        grown.decoder.atom_head[-1].bias[grown.decoder.stop] = -6.0  # an untrained decoder otherwise stops at once
+        moved = elbo_terms(grown, *batch, sample=False)
+    assert not torch.allclose(moved[0], after[0]) and torch.isfinite(moved[0]).all() and torch.isfinite(moved[1]).all()
+    assert max(_decoding_matches_teacher_forcing(grown)) > 5
+    grown.save(tmp_path / "focus.pt")
+    again = GraphVAE.load(tmp_path / "focus.pt")
+    assert again.config.focus_attention and torch.equal(again.decoder.focus.to_atom.weight, grown.decoder.focus.to_atom.weight)
+    with pytest.raises(ValueError, match="do not fit this network"):
+        load_weights(model, again)  # a decoder without the module cannot take its weights
+
+
+def test_decoding_can_keep_the_most_likely_of_several_candidates(trained, smiles):
+    """candidates=k: greedy plus k-1 draws per latent, the one the decoder finds most likely kept. It is
+    never less likely than the greedy decoding alone, and it is seeded."""
+    from molgen.models.graph_vae.sample import decode_latents
+
+    model = trained[0].eval()
+    z = latent.encode(model, smiles[:24])
+    greedy = decode_latents(model, z, candidates=1)
+    best = decode_latents(model, z, candidates=5, seed=1)
+    assert [s.smiles for s in best] == [s.smiles for s in decode_latents(model, z, candidates=5, seed=1)]
+    assert all(s.smiles and s.log_likelihood is not None and 0 <= s.meta["candidate"] < 5 for s in best)
+    with torch.no_grad():
+        atoms, bonds, lengths = model.decoder.decode(z, greedy=True)
+        m = int(lengths.max())
+        atom_nll, bond_nll = model.decoder(z, atoms[:, :m], bonds[:, :m, :m], lengths)
+    greedy_ll = (-(atom_nll + bond_nll)).tolist()
+    for sample, plain, ll in zip(best, greedy, greedy_ll):
+        assert sample.log_likelihood >= ll - 1e-4
+        if sample.meta["candidate"] == 0:
+            assert sample.smiles == plain.smiles
+    assert any(s.meta["candidate"] > 0 for s in best)  # a tiny model's greedy path is often not its most likely
+    assert 0.0 <= latent.reconstruction_accuracy(model, smiles[:24], candidates=3) <= 1.0
+    with pytest.raises(ValueError, match="at least 1"):
+        decode_latents(model, z, candidates=0)
+
+
+def test_the_cli_adds_focus_attention_to_a_checkpoint_it_resumes(trained, tmp_path):
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+
+    out = tmp_path / "f.pt"
+    result = CliRunner().invoke(app, ["train", "graph-vae", "--data", "moses-sample", "--resume", str(trained[1]),
+                                      "--focus-attention", "--max-steps", "2", "--eval-every", "2", "--out", str(out),
+                                      "--max-molecules", "600", "--properties", "", "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    model = GraphVAE.load(out)
+    assert model.config.focus_attention and model.training_record["steps"] == 2
+    assert model.training_record["earlier_runs"]  # the run it grew from is named

@@ -18,6 +18,7 @@ class GraphVAEConfig:
     hidden_dim: int = 192
     encoder_layers: int = 4
     max_atoms: int = 40
+    focus_attention: bool = False  # the atom and bond heads attend over the placed atoms (model.FocusAttention)
     properties: list[str] = field(default_factory=list)
     property_mean: list[float] = field(default_factory=list)
     property_std: list[float] = field(default_factory=list)

@@ -32,20 +32,22 @@ def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0)
     return mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp()
 
 
-def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0) -> list[str]:
-    return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed)]
+def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candidates: int = 1) -> list[str]:
+    """SMILES of latents, greedy (or sampled); ``candidates`` > 1 keeps the most likely of greedy and k - 1 draws."""
+    return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed, candidates=candidates)]
 
 
-def reconstruction_accuracy(model, smiles: Sequence[str]) -> float:
-    """Fraction of molecules whose greedy decoding of the latent mean gives the same canonical SMILES (no stereo)."""
-    decoded = decode(model, encode(model, smiles))
+def reconstruction_accuracy(model, smiles: Sequence[str], *, candidates: int = 1) -> float:
+    """Fraction of molecules whose decoding of the latent mean gives the same canonical SMILES (no stereo):
+    greedy, or the decoder's most likely of greedy and ``candidates - 1`` sampled decodings."""
+    decoded = decode(model, encode(model, smiles), candidates=candidates)
     same = [Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False) == d for s, d in zip(smiles, decoded)]
     return float(np.mean(same))
 
 
-def reconstruction_similarity(model, smiles: Sequence[str]) -> float:
-    """Mean Tanimoto (Morgan) between each molecule and its greedy decoding: how near a miss lands."""
-    decoded = decode(model, encode(model, smiles))
+def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int = 1) -> float:
+    """Mean Tanimoto (Morgan) between each molecule and its decoding: how near a miss lands."""
+    decoded = decode(model, encode(model, smiles), candidates=candidates)
     return float(np.mean([DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(s)),
                                                          morgan_fingerprint(Chem.MolFromSmiles(d)))
                           for s, d in zip(smiles, decoded)]))

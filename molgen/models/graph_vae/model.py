@@ -103,6 +103,55 @@ class Encoder(nn.Module):
         return mu, logvar.clamp(-10, 10)
 
 
+class FocusAttention(nn.Module):
+    """Where the next atom goes. Multi-head attention from the decoder state over the atoms placed so far,
+    each seen with the valence it has left and how many steps ago it was placed: in BFS order a new atom
+    bonds first to the earliest atom still taking neighbours, which the GRU state alone has to remember.
+    Both outputs (for the atom head and the bond head) start at zero, so a trained decoder can gain this
+    module and fine-tune from where it was."""
+
+    def __init__(self, hidden_dim: int, max_atoms: int, heads: int = 4):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(hidden_dim, hidden_dim)
+        self.key = nn.Linear(hidden_dim, hidden_dim, bias=False)
+        self.value = nn.Linear(hidden_dim, hidden_dim, bias=False)
+        self.key_free = nn.Embedding(MAX_ORDER_SUM + 1, hidden_dim)
+        self.value_free = nn.Embedding(MAX_ORDER_SUM + 1, hidden_dim)
+        self.key_distance = nn.Embedding(max_atoms + 1, hidden_dim)
+        self.to_atom = nn.Linear(hidden_dim, hidden_dim)
+        self.to_bond = nn.Linear(hidden_dim, hidden_dim)
+        for layer in (self.to_atom, self.to_bond):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, state: torch.Tensor, placed: torch.Tensor, free: torch.Tensor, distance: torch.Tensor,
+                visible: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``state`` (B, T, H) at T steps; ``placed`` (B, N, H) the atoms; ``free`` (B, T, N) each atom's free
+        valence at each step; ``distance`` (T, N) steps since placing; ``visible`` (T, N) atom placed before
+        the step. Returns the additions to the atom head's and the bond head's inputs, (B, T, H) each."""
+        b, t, h = state.shape
+        n, k = placed.shape[1], self.heads
+        d = h // k
+        if n == 0:
+            zero = state.new_zeros(b, t, h)
+            return zero, zero
+        query = self.query(state).view(b, t, k, d) / d ** 0.5
+        free = free.clamp(0, MAX_ORDER_SUM)
+        by_free = free[:, :, None, :].expand(b, t, k, n)
+        score = (torch.einsum("btkd,bnkd->btkn", query, self.key(placed).view(b, n, k, d))
+                 + torch.einsum("btkd,fkd->btkf", query, self.key_free.weight.view(-1, k, d)).gather(-1, by_free)
+                 + torch.einsum("btkd,fkd->btkf", query, self.key_distance.weight.view(-1, k, d))
+                 .gather(-1, distance.clamp(0, self.key_distance.num_embeddings - 1)[None, :, None, :].expand(b, t, k, n)))
+        score = score.masked_fill(~visible[None, :, None, :], float("-inf"))
+        weights = torch.softmax(score, -1).nan_to_num(0.0)  # a step with no atom placed yet attends to nothing
+        context = torch.einsum("btkn,bnkd->btkd", weights, self.value(placed).view(b, n, k, d))
+        per_free = torch.zeros(b, t, k, MAX_ORDER_SUM + 1, dtype=weights.dtype).scatter_add_(-1, by_free, weights)
+        context = context + torch.einsum("btkf,fkd->btkd", per_free, self.value_free.weight.view(-1, k, d))
+        context = context.reshape(b, t, h)
+        return self.to_atom(context), self.to_bond(context)
+
+
 class Decoder(nn.Module):
     """z -> graph, autoregressive in BFS order (see the module docstring)."""
 
@@ -129,6 +178,7 @@ class Decoder(nn.Module):
         self.edge_free = nn.Embedding(MAX_ORDER_SUM + 1, h)
         self.edge_made = nn.Embedding(MAX_ORDER_SUM + 1, h)
         self.edge_partners = nn.Linear(h, h, bias=False)
+        self.focus = FocusAttention(h, config.max_atoms) if config.focus_attention else None
         self.register_buffer("capacity", torch.tensor(config.capacities, dtype=torch.long), persistent=False)
 
     def node_features(self, atoms: torch.Tensor) -> torch.Tensor:
@@ -153,12 +203,18 @@ class Decoder(nn.Module):
         step_in = node + self.messages(node, bonds)  # what atom t tells step t+1
         inputs = torch.cat([self.start.expand(b, 1, -1), step_in], dim=1) + self.z_input(z)[:, None]
         states, _ = self.gru(inputs, torch.tanh(self.z_state(z))[None])  # (B, N+1, H): state t picks atom t
-        atom_logits = self.atom_head(states)
-        if use_masks:
-            atom_logits = atom_logits.masked_fill(~self._atom_mask(atoms, bonds, lengths), float("-inf"))
-        new = states[:, :n] + node                  # atom t as it is placed
         old = states[:, :n] + node                  # atom j with the state that chose it
         cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)
+        atom_in, bond_in = states, 0
+        if self.focus is not None:
+            used = torch.cat([self._used_before(bonds), bonds.sum(2, keepdim=True).transpose(1, 2)], dim=1)  # (B, N+1, N)
+            steps = torch.arange(n + 1)[:, None] - torch.arange(n)[None]                                    # (N+1, N)
+            atom_extra, bond_extra = self.focus(states, old, cap[:, None, :] - used, steps, steps > 0)
+            atom_in, bond_in = states + atom_extra, bond_extra[:, :n]
+        atom_logits = self.atom_head(atom_in)
+        if use_masks:
+            atom_logits = atom_logits.masked_fill(~self._atom_mask(atoms, bonds, lengths), float("-inf"))
+        new = states[:, :n] + node + bond_in        # atom t as it is placed
         free_j = (cap[:, None, :] - self._used_before(bonds)).clamp(0, MAX_ORDER_SUM)   # j's free valence when t arrives
         made = (torch.cumsum(bonds, dim=2) - bonds).clamp(0, MAX_ORDER_SUM)             # orders t bonded before j
         bonded = (bonds > 0).float()[..., None] * self.edge_partners(old)[:, None]      # (B, N, N, H): [t, j'] partner j'
@@ -255,8 +311,13 @@ class Decoder(nn.Module):
 
         for t in range(n_max + 1):
             h = self.gru(step_input[:, None], h[None])[1][0]
-            logits = self.atom_head(h)
             free = self.capacity[atoms[:, :t].clamp(min=0)] - load[:, :t]        # (B, t) free valence now
+            atom_in, bond_in = h, 0
+            if self.focus is not None:
+                steps = t - torch.arange(t)[None]
+                atom_extra, bond_extra = self.focus(h[:, None], states[:, :t] + nodes[:, :t], free[:, None], steps, steps > 0)
+                atom_in, bond_in = h + atom_extra[:, 0], bond_extra[:, 0]
+            logits = self.atom_head(atom_in)
             allowed = torch.ones_like(logits, dtype=torch.bool)
             if t == n_max:
                 allowed[:, :self.stop] = False
@@ -275,7 +336,7 @@ class Decoder(nn.Module):
             available = free > 0
             later = (torch.flip(torch.cumsum(torch.flip(available.long(), [1]), 1), [1]) - available.long()) > 0
             made = torch.zeros(b, dtype=torch.long)
-            new = self.edge_new(h + nodes[:, t])
+            new = self.edge_new(h + nodes[:, t] + bond_in)
             old = self.edge_old(states[:, :t] + nodes[:, :t])
             partner = self.edge_partners(states[:, :t] + nodes[:, :t])
             distance = self.edge_distance(t - torch.arange(t))

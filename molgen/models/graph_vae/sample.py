@@ -24,15 +24,48 @@ def graphs_to_samples(model, atoms: torch.Tensor, bonds: torch.Tensor, lengths: 
 
 
 def decode_latents(model, z: torch.Tensor, *, greedy: bool = True, temperature: float = 1.0, seed: int | None = None,
-                   use_masks: bool = True, batch_size: int = 512) -> list[Sample]:
+                   use_masks: bool = True, batch_size: int = 512, candidates: int = 1) -> list[Sample]:
+    """One molecule per latent. With ``candidates`` k > 1, each latent is decoded greedily and k - 1 times
+    by sampling (``temperature``), and the candidate the decoder itself finds most likely given z is kept:
+    greedy picks each step's best choice, which is not always the most likely whole graph."""
+    if candidates < 1:
+        raise ValueError(f"candidates must be at least 1, not {candidates}")
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
     model.eval()
     samples: list[Sample] = []
     for start in range(0, len(z), batch_size):
-        atoms, bonds, lengths = model.decoder.decode(z[start:start + batch_size], greedy=greedy, temperature=temperature,
-                                                     generator=generator, use_masks=use_masks)
-        samples.extend(graphs_to_samples(model, atoms, bonds, lengths))
+        chunk = z[start:start + batch_size]
+        if candidates == 1:
+            atoms, bonds, lengths = model.decoder.decode(chunk, greedy=greedy, temperature=temperature,
+                                                         generator=generator, use_masks=use_masks)
+            samples.extend(graphs_to_samples(model, atoms, bonds, lengths))
+        else:
+            samples.extend(_most_likely_of(model, chunk, candidates, temperature, generator, use_masks))
     return samples
+
+
+@torch.no_grad()
+def _most_likely_of(model, z: torch.Tensor, candidates: int, temperature: float, generator: torch.Generator,
+                    use_masks: bool) -> list[Sample]:
+    """For each latent, the decoding (greedy or one of ``candidates - 1`` draws) with the highest decoder log-likelihood."""
+    best_ll = torch.full((len(z),), float("-inf"))
+    best: list[Sample | None] = [None] * len(z)
+    for k in range(candidates):
+        atoms, bonds, lengths = model.decoder.decode(z, greedy=k == 0, temperature=temperature, generator=generator,
+                                                     use_masks=use_masks)
+        n = max(int(lengths.max()), 1)
+        atom_nll, bond_nll = model.decoder(z, atoms[:, :n], bonds[:, :n, :n], lengths, use_masks=use_masks)
+        log_likelihood = -(atom_nll + bond_nll)
+        better = (log_likelihood > best_ll).nonzero().flatten().tolist()
+        if not better:
+            continue
+        found = graphs_to_samples(model, atoms[better], bonds[better], lengths[better])
+        for b, sample in zip(better, found):
+            best_ll[b] = log_likelihood[b]
+            sample.log_likelihood = float(log_likelihood[b])
+            sample.meta["candidate"] = k  # 0 = the greedy decoding
+            best[b] = sample
+    return best
 
 
 #: How each prior latent becomes a molecule. "greedy" takes the decoder's most likely choice at every

@@ -38,14 +38,35 @@ def capacities(dataset: GraphDataset) -> list[int]:
 
 
 def build_model(train_smiles: Sequence[str], *, latent_dim: int = 64, hidden_dim: int = 192, encoder_layers: int = 4,
-                properties: Sequence[str] = (), progress: bool = False) -> tuple[GraphVAE, GraphDataset]:
+                properties: Sequence[str] = (), focus_attention: bool = False,
+                progress: bool = False) -> tuple[GraphVAE, GraphDataset]:
     """A fresh model whose vocabulary, capacities and size limit come from the training molecules."""
     dataset = featurize(list(train_smiles), progress=progress)
     sizes = dataset.num_atoms()
     config = GraphVAEConfig(num_atom_types=len(dataset.vocabulary), capacities=capacities(dataset), latent_dim=latent_dim,
                             hidden_dim=hidden_dim, encoder_layers=encoder_layers, max_atoms=int(sizes.max()) + 2,
-                            properties=list(properties))
+                            properties=list(properties), focus_attention=focus_attention)
     return GraphVAE(config, dataset.vocabulary), dataset
+
+
+def load_weights(model: GraphVAE, source: GraphVAE) -> bool:
+    """``source``'s weights into ``model``; a model that gained the focus attention keeps its own (zero-output)
+    copy of that module (returns True), any other mismatch is a ``ValueError``."""
+    missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
+    gained = model.decoder.focus is not None and source.decoder.focus is None
+    unfit = [k for k in missing if not (gained and k.startswith("decoder.focus."))] + list(unexpected)
+    if unfit:
+        raise ValueError(f"the checkpoint's weights do not fit this network ({', '.join(unfit[:4])}"
+                         f"{' ...' if len(unfit) > 4 else ''})")
+    return bool(missing)
+
+
+def with_focus_attention(model: GraphVAE) -> GraphVAE:
+    """A copy of ``model`` with the decoder's focus attention added (its outputs start at zero: same predictions)."""
+    config = GraphVAEConfig.from_dict({**model.config.to_dict(), "focus_attention": True})
+    grown = GraphVAE(config, model.vocabulary, model.training_record)
+    load_weights(grown, model)
+    return grown
 
 
 def _featurized(smiles: list[str], vocabulary: AtomVocabulary, progress: bool) -> GraphDataset:
@@ -92,7 +113,7 @@ def validate(model: GraphVAE, dataset: GraphDataset, batch_size: int = 256) -> d
 def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True, command: str | None = None,
           train_labels: np.ndarray | None = None) -> dict:
-    """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation ELBO)."""
+    """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation recon + kl_weight * KL)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
@@ -106,8 +127,8 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     lineage: dict = {}
     if resume is not None:
         resumed = GraphVAE.load(resume)
-        model.load_state_dict(resumed.state_dict())
-        state = load_resume_state(resume, optimizer)
+        grown = load_weights(model, resumed)
+        state = None if grown else load_resume_state(resume, optimizer)  # new parameters: a fresh optimizer and schedule
         lineage = {"earlier_runs": earlier_runs(resumed.training_record)}  # also from a shipped checkpoint (no state: a fresh schedule)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
@@ -161,7 +182,9 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
                     elapsed=elapsed, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
                     valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4), **lineage)
-                score = valid["recon"] + valid["kl"]
+                # the best checkpoint minimises the objective trained at its final KL weight (beta < 1 keeps more of
+                # the molecule in z; ranking by the beta = 1 ELBO would undo that and keep an early step)
+                score = valid["recon"] + config.kl_weight * valid["kl"]
                 is_best = score < best
                 best = min(best, score)
                 card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
