@@ -39,6 +39,20 @@ from molgen.models.graph_vae.sample import DECODINGS, fraction_invalid_without_m
 from molgen.models.training import write_card
 
 
+def reconstruction_molecules(model, seed: int = 0, n: int = 1000) -> list[str]:
+    """``n`` MOSES test molecules drawn with ``seed``, less any the model cannot encode (an atom type it lacks)."""
+    test = load_smiles("moses", "test")
+    picked = [test[i] for i in np.random.default_rng(seed).choice(len(test), n, replace=False)]
+    usable = []
+    for s in picked:
+        try:
+            latent.encode(model, [s])
+            usable.append(s)
+        except ValueError:
+            pass
+    return usable
+
+
 def qed_navigation(model, molecules: list[str], *, target: float, steps: int, starts: int = 50) -> dict:
     """How far gradient steps on the property head move RDKit's QED of the decoded molecule."""
     from rdkit import Chem
@@ -89,16 +103,7 @@ def main() -> None:
     metrics, sampling = by_decoding["greedy"], seconds["greedy"]
     unmasked = {decoding: fraction_invalid_without_masks(model, max(100, args.n // 10), seed=args.seed, decoding=decoding)
                 for decoding in DECODINGS}
-    test = load_smiles("moses", "test")
-    rng = np.random.default_rng(args.seed)
-    picked = [test[i] for i in rng.choice(len(test), 1000, replace=False)]
-    usable = []
-    for s in picked:
-        try:
-            latent.encode(model, [s])
-            usable.append(s)
-        except ValueError:
-            pass
+    usable = reconstruction_molecules(model, args.seed)
     reconstruction = latent.reconstruction_accuracy(model, usable)
     similarity = latent.reconstruction_similarity(model, usable)
     best_of_k = latent.reconstruction_accuracy(model, usable, candidates=args.candidates)
