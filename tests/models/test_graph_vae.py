@@ -187,20 +187,7 @@ def test_latent_analogues_from_a_checkpoint_path(trained, smiles):
 def test_greedy_decoding_is_what_the_teacher_forced_network_prefers(trained):
     """Training and sampling compute the same logits: each choice of a greedy decode is the
     argmax of the teacher-forced logits on the decoded graph (atoms, STOP, and every bond)."""
-    model = trained[0].eval()
-    z = torch.randn(12, model.config.latent_dim, generator=torch.Generator().manual_seed(3))
-    with torch.no_grad():
-        atoms, bonds, lengths = model.decoder.decode(z, greedy=True)
-        n = int(lengths.max())
-        atoms, bonds = atoms[:, :n], bonds[:, :n, :n]
-        atom_logits, edge_logits = model.decoder.logits(z, atoms, bonds, lengths)
-    for b in range(len(z)):
-        length = int(lengths[b])
-        chosen = atom_logits[b, :length + 1].argmax(-1)
-        assert chosen[:length].tolist() == atoms[b, :length].tolist()
-        assert int(chosen[length]) == model.decoder.stop or length == model.config.max_atoms
-        for t in range(1, length):
-            assert edge_logits[b, t, :t].argmax(-1).tolist() == bonds[b, t, :t].tolist(), (b, t)
+    _decoding_matches_teacher_forcing(trained[0].eval())
 
 
 def test_weights_of_another_network_layout_are_a_clear_error(trained, tmp_path):
@@ -235,7 +222,9 @@ def _decoding_matches_teacher_forcing(model, n: int = 12, seed: int = 3) -> list
         atom_logits, edge_logits = model.decoder.logits(z, atoms, bonds, lengths)
     for b in range(n):
         length = int(lengths[b])
-        assert atom_logits[b, :length].argmax(-1).tolist() == atoms[b, :length].tolist(), b
+        chosen = atom_logits[b, :length + 1].argmax(-1)
+        assert chosen[:length].tolist() == atoms[b, :length].tolist(), b
+        assert int(chosen[length]) == model.decoder.stop or length == model.config.max_atoms
         for t in range(1, length):
             assert edge_logits[b, t, :t].argmax(-1).tolist() == bonds[b, t, :t].tolist(), (b, t)
     return lengths.tolist()

@@ -207,7 +207,7 @@ class Decoder(nn.Module):
         cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)
         atom_in, bond_in = states, 0
         if self.focus is not None:
-            used = torch.cat([self._used_before(bonds), bonds.sum(2, keepdim=True).transpose(1, 2)], dim=1)  # (B, N+1, N)
+            used = self._used_at_steps(bonds)
             steps = torch.arange(n + 1)[:, None] - torch.arange(n)[None]                                    # (N+1, N)
             atom_extra, bond_extra = self.focus(states, old, cap[:, None, :] - used, steps, steps > 0)
             atom_in, bond_in = states + atom_extra, bond_extra[:, :n]
@@ -251,11 +251,15 @@ class Decoder(nn.Module):
         """used[t, j]: bond orders atom j carries to atoms before t (j's load when t arrives)."""
         return torch.cumsum(bonds, dim=1) - bonds
 
+    def _used_at_steps(self, bonds: torch.Tensor) -> torch.Tensor:
+        """(B, N+1, N): bond orders atom j carries when atom step t starts (t = N: the whole graph)."""
+        return torch.cat([self._used_before(bonds), bonds.sum(2, keepdim=True).transpose(1, 2)], dim=1)
+
     def _atom_mask(self, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(B, N+1, V+1): which atom classes step t may pick, given atoms 0..t-1 and their bonds."""
         b, n = atoms.shape
         cap = self.capacity[atoms.clamp(min=0)].masked_fill(atoms < 0, 0)            # (B, N)
-        used = torch.cat([self._used_before(bonds), bonds.sum(2, keepdim=True).transpose(1, 2)], dim=1)  # (B, N+1, N)
+        used = self._used_at_steps(bonds)
         # free valence of each earlier atom j when step t starts
         free = (cap[:, None, :] - used).clamp(min=0)
         earlier = torch.tril(torch.ones(n + 1, n, dtype=torch.bool), diagonal=-1)[None]
