@@ -86,6 +86,32 @@ def test_posterior_is_a_distribution_and_exact_at_full_confidence():
     assert torch.allclose(sure, torch.eye(3), atol=1e-6)
 
 
+@pytest.mark.parametrize("omega", [0.0, 0.7])
+def test_flow_step_is_a_distribution_that_carries_the_interpolant_forward(omega):
+    """Started from p_tau(. | c) = tau * onehot(c) + (1 - tau) * m, one step of the flow chain towards a
+    sure c lands exactly on p_(tau + dtau)(. | c) (the interpolant is linear in tau, so Euler is exact);
+    target guidance only adds mass on c, and a node already at c stays."""
+    noise = MarginalNoise([0.5, 0.3, 0.15, 0.05], [0.9, 0.1], 100)
+    m, eye = noise.m_x, torch.eye(4)
+    tau, dtau = 0.3, 0.1
+    for c in range(4):
+        step = noise.flow_step(eye[c].expand(4, 4), eye, tau, dtau, m, target_guidance=omega)  # row z: p(next | z)
+        assert torch.allclose(step.sum(-1), torch.ones(4)) and (step >= 0).all()
+        assert torch.allclose(step[c], eye[c])
+        start = tau * eye[c] + (1 - tau) * m
+        moved = start @ step
+        if omega == 0:
+            assert torch.allclose(moved, (tau + dtau) * eye[c] + (1 - tau - dtau) * m, atol=1e-6)
+        else:
+            assert moved[c] > tau + dtau + (1 - tau - dtau) * m[c] + 1e-3
+    # an uncertain prediction moves by the expected rate; a last step of any size is still a distribution
+    probs = torch.softmax(torch.randn(6, 4, generator=torch.Generator().manual_seed(0)), -1)
+    zt = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3, 0, 1]), 4).float()
+    for tau, dtau in ((0.0, 0.02), (0.95, 0.05)):
+        step = noise.flow_step(probs, zt, tau, dtau, m, target_guidance=omega)
+        assert torch.allclose(step.sum(-1), torch.ones(6)) and (step >= 0).all()
+
+
 def test_dense_batch_is_symmetric_and_masked():
     from molgen.data.graphs import featurize
 
@@ -108,6 +134,25 @@ def test_sampling_any_step_count_is_seeded_and_honest(trained):
         assert all((not s.smiles) or Chem.MolFromSmiles(s.smiles) is not None for s in samples)
         assert all(s.smiles or "error" in s.meta for s in samples)  # an invalid graph says why, nothing repaired
     assert [s.smiles for s in model.sample(8, seed=2, steps=10)] == [s.smiles for s in model.sample(8, seed=2, steps=10)]
+
+
+def test_the_flow_sampler_is_seeded_honest_and_inpaints(trained):
+    model = trained[0]
+    first = model.sample(12, seed=1, steps=10, sampler="flow", target_guidance=0.5)
+    assert [s.smiles for s in first] == [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="flow",
+                                                                        target_guidance=0.5)]
+    assert [s.smiles for s in first] != [s.smiles for s in model.sample(12, seed=1, steps=10)]
+    assert all(s.smiles or "error" in s.meta for s in first)
+    fixed_x, fixed_e = model._scaffold("c1ccncc1")
+    x, e, _ = model.sample_graphs(4, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
+                                  sampler="flow")
+    assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
+    with pytest.raises(ValueError, match="sampler must be one of"):
+        model.sample(2, steps=5, sampler="ddim")
+    with pytest.raises(ValueError, match="only to sampler='flow'"):
+        model.sample(2, steps=5, target_guidance=1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        model.sample(2, steps=5, sampler="flow", target_guidance=-1.0)
 
 
 def test_guidance_and_inpainting(trained):

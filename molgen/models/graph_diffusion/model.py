@@ -23,6 +23,9 @@ from molgen.models.training import normalised_conditions
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
+#: How the reverse process runs: "ancestral" draws from the DiGress posterior p(z_s | z_t); "flow"
+#: follows the discrete flow-matching chain (DeFoG) of the same denoiser (``noise.flow_step``).
+SAMPLERS = ("ancestral", "flow")
 
 
 def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None, num_bond_classes: int = 4):
@@ -93,11 +96,13 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     @torch.no_grad()
     def sample_graphs(self, n: int, *, steps: int | None = None, sizes: torch.Tensor | None = None,
                       targets: dict[str, float] | torch.Tensor | None = None, guidance: float = 0.0,
-                      scaffold: str | None = None, generator: torch.Generator | None = None):
+                      scaffold: str | None = None, generator: torch.Generator | None = None, sampler: str = "ancestral",
+                      target_guidance: float = 0.0):
         """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: the config's
         ``default_steps``, else all). ``targets`` is one set of property targets for every graph
         (a dict of raw values), or a standardised (n, conditions) tensor with a row per graph
-        (NaN = not asked for)."""
+        (NaN = not asked for). ``sampler`` is one of :data:`SAMPLERS`; ``target_guidance`` applies
+        to "flow" only."""
         cfg = self.config
         steps = min(steps or cfg.default_steps or cfg.timesteps, cfg.timesteps)
         if sizes is None:
@@ -119,8 +124,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             cond = targets.float()
         else:
             cond = self.normalise_targets(targets, n) if targets else None
-        times = torch.linspace(cfg.timesteps, 0, steps + 1).round().long().tolist()
-        for t, s in zip(times[:-1], times[1:]):
+        for t, s, tau, dtau in self._schedule(steps, sampler, target_guidance):
             if fixed is not None:
                 xt, et = self._inpaint(xt, et, fixed, t, mask, generator)
             tt = torch.full((n,), t, dtype=torch.long)
@@ -133,8 +137,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             if s == 0:
                 xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), cfg.num_bond_classes).float()
             else:
-                post_x = self.noise.posterior(px, xt, t, s, self.noise.m_x)
-                post_e = self.noise.posterior(pe, et, t, s, self.noise.m_e)
+                if sampler == "flow":
+                    post_x = self.noise.flow_step(px, xt, tau, dtau, self.noise.m_x, target_guidance)
+                    post_e = self.noise.flow_step(pe, et, tau, dtau, self.noise.m_e, target_guidance)
+                else:
+                    post_x = self.noise.posterior(px, xt, t, s, self.noise.m_x)
+                    post_e = self.noise.posterior(pe, et, t, s, self.noise.m_e)
                 xt = _sample_onehot(post_x.clamp(min=0) + 1e-12, generator)
                 et = _sample_onehot(post_e.clamp(min=0) + 1e-12, generator)
                 et = torch.where(upper, et, et.transpose(1, 2))
@@ -143,6 +151,21 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
         return xt, et, mask
 
+    def _schedule(self, steps: int, sampler: str, target_guidance: float) -> list[tuple[int, int, float, float]]:
+        """(t, s, tau, dtau) per reverse step, evenly spaced in t (DiGress): the network's noise level t,
+        the next level s (0 ends), and the flow's time tau = abar_t with its increment abar_s - abar_t.
+        (Steps evenly spaced in tau instead gave 0.75 valid against 0.90 at 50 steps: too few near the data.)"""
+        if sampler not in SAMPLERS:
+            raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        if target_guidance and sampler != "flow":
+            raise ValueError("target_guidance applies only to sampler='flow'")
+        if target_guidance < 0:
+            raise ValueError(f"target_guidance must be >= 0, got {target_guidance}")
+        abar = self.noise.alpha_bar.tolist()
+        times = torch.linspace(self.config.timesteps, 0, steps + 1).round().long().tolist()
+        return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
+
+    @torch.no_grad()
     def _scaffold(self, smiles: str):
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
@@ -178,7 +201,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
                guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,
-               label_prior: bool = True, **options) -> list[Sample]:
+               label_prior: bool = True, sampler: str = "ancestral", target_guidance: float = 0.0,
+               **options) -> list[Sample]:
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
 
         ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
@@ -210,11 +234,13 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             else:
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
             out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None else 0.0,
-                                         scaffold=conditions.scaffold, generator=generator))
+                                         scaffold=conditions.scaffold, generator=generator, sampler=sampler,
+                                         target_guidance=target_guidance))
         return out
 
     def sample_sizes(self, sizes: torch.Tensor, *, steps: int | None = None, targets: dict[str, float] | torch.Tensor | None = None,
-                     guidance: float = 0.0, scaffold: str | None = None, generator: torch.Generator | None = None) -> list[Sample]:
+                     guidance: float = 0.0, scaffold: str | None = None, generator: torch.Generator | None = None,
+                     sampler: str = "ancestral", target_guidance: float = 0.0) -> list[Sample]:
         """One molecule per entry of ``sizes``, in that order; ``targets`` as in :meth:`sample_graphs`
         (a per-graph tensor has one row per entry of ``sizes``)."""
         # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
@@ -223,7 +249,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         for group in sizes.argsort(stable=True).split(SIZE_GROUP):
             chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
             x, e, mask = self.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance,
-                                            scaffold=scaffold, generator=generator)
+                                            scaffold=scaffold, generator=generator, sampler=sampler,
+                                            target_guidance=target_guidance)
             for index, sample in zip(group.tolist(), self._to_samples(x, e, mask)):
                 out[index] = sample
         return out

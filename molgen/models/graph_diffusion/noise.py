@@ -67,6 +67,33 @@ class MarginalNoise:
         return out / out.sum(-1, keepdim=True).clamp(min=1e-12)
 
 
+    def flow_step(self, probs_x1: torch.Tensor, zt: torch.Tensor, tau: float, dtau: float, marginals: torch.Tensor,
+                  target_guidance: float = 0.0) -> torch.Tensor:
+        """p(z at tau + dtau | z at tau): one Euler step of the continuous-time Markov chain of discrete
+        flow matching (DeFoG, Qin et al. 2025), for predicted clean-type probabilities ``probs_x1`` (..., K).
+
+        ``tau = abar_t`` is the flow's time (0: the marginals, 1: the data). The flow's interpolant
+        ``tau * x1 + (1 - tau) * m`` is the very ``q(x_t | x0)`` this process trains on, so the denoiser
+        serves both samplers. Given a clean type c, the rate from z to j != z is
+        ``relu(d_j - d_z) / (K p(z | c))`` with ``d = d/dtau p(. | c) = onehot(c) - m``: the least
+        mass-moving rate whose marginals follow the interpolant. ``target_guidance`` (DeFoG's omega)
+        adds ``omega * onehot(c)_j / (K p(z | c))``, a push towards the predicted clean type.
+        """
+        k = marginals.shape[0]
+        eye = torch.eye(k)
+        zi = zt.argmax(-1)
+        m_z = marginals[zi][..., None]                                  # (..., 1)
+        d = eye - marginals[None, :]                                     # d/dtau p(j | c), [c, j]
+        d_z = eye[zi] - m_z                                              # d/dtau p(z | c), over c
+        p_z = tau * eye[zi] + (1 - tau) * m_z                            # p(z | c), over c
+        pushes = torch.relu(d - d_z[..., :, None]) + target_guidance * eye  # (..., c, j)
+        rate = ((probs_x1 / (k * p_z.clamp(min=1e-12)))[..., :, None] * pushes).sum(-2)
+        jump = dtau * rate * (1 - zt)                                    # never "to" the current type
+        total = jump.sum(-1, keepdim=True)
+        jump = jump / total.clamp(min=1.0)                               # a step may not leave more than all mass
+        return jump + (1 - jump.sum(-1, keepdim=True)).clamp(min=0) * zt
+
+
 def _sample_onehot(probs: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     flat = probs.reshape(-1, probs.shape[-1])
     index = torch.multinomial(flat, 1, generator=generator).view(probs.shape[:-1])
