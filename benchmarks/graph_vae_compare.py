@@ -2,7 +2,8 @@
 
     python benchmarks/graph_vae_compare.py CHECKPOINT [N]      # N prior samples, default 5000
 
-One JSON line per run: the main MOSES metrics of N greedy prior samples (seed 0) against MOSES test,
+One JSON line per run: the main MOSES metrics of N greedy prior samples (seed 0; from the aggregate
+posterior when the checkpoint carries one, ``latent_prior_rows``) against MOSES test,
 and the reconstruction of the 1,000 test molecules `graph_vae_quality.py` picks (greedy, most likely of
 10 decodings, mean Tanimoto to the input). One thread, so two checkpoints can run side by side. Use it to
 choose between runs; the shipped card's numbers come from `graph_vae_quality.py` at 30,000 samples.
@@ -34,7 +35,7 @@ def main() -> None:
     best_of_10 = latent.reconstruction_accuracy(model, usable, candidates=10)
     similarity = latent.reconstruction_similarity(model, usable)
     keys = ["valid", "unique@1000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv", "Filters", "Novelty"]
-    print(json.dumps({"checkpoint": path, "n": n, **{k: round(metrics[k], 4) for k in keys}, "recon_greedy": greedy,
+    print(json.dumps({"checkpoint": path, "n": n, "latent_prior_rows": model.config.latent_prior_rows, **{k: round(metrics[k], 4) for k in keys}, "recon_greedy": greedy,
                       "recon_best_of_10": best_of_10, "recon_similarity": round(similarity, 4), "molecules": len(usable),
                       "seconds": round(time.time() - started)}))
 

@@ -4,7 +4,9 @@
 
 - N prior samples, evaluated with `molgen.metrics.evaluate` against MOSES test and scaffold-test,
   once per decoding of the latents (greedy, the default, and sampled at temperature 1; the same
-  latents for both). The card records the default's metrics, and the sampled decoding's beside them.
+  latents for both; `--decodings` picks). The card records the default's metrics, and the sampled
+  decoding's beside them. A checkpoint that carries an aggregate posterior draws its latents from
+  it; one more greedy row then draws them from N(0, I), the prior the VAE was trained with.
   **Validity is by construction** (the decoder masks choices that break valence); the script
   also decodes N/10 prior samples with the masks off and reports the fraction RDKit rejects.
 - Reconstruction: greedy decoding of the latent mean of 1,000 MOSES test molecules, compared
@@ -91,18 +93,23 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=30_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--candidates", type=int, default=10, help="decodings per latent for the best-of-k reconstruction")
+    parser.add_argument("--decodings", default=",".join(DECODINGS), help="comma-separated; greedy is always run")
     parser.add_argument("--no-card", action="store_true")
     args = parser.parse_args()
+    decodings = ["greedy", *(d for d in args.decodings.split(",") if d in DECODINGS and d != "greedy")]
     model = GraphVAE.load(args.checkpoint)
+    carried = model.config.latent_prior_rows
+    prior = f"aggregate posterior of {carried:,} training molecules" if carried else "N(0, I)"
     by_decoding, seconds = {}, {}
-    for decoding in DECODINGS:
+    for decoding in decodings + (["standard"] if carried else []):
         started = time.perf_counter()
-        samples = model.sample(args.n, seed=args.seed, decoding=decoding)
+        samples = model.sample(args.n, seed=args.seed, decoding="greedy" if decoding == "standard" else decoding,
+                               latent_prior=decoding != "standard")
         seconds[decoding] = time.perf_counter() - started
         by_decoding[decoding] = evaluate([s.smiles for s in samples], "moses", train="moses")
     metrics, sampling = by_decoding["greedy"], seconds["greedy"]
     unmasked = {decoding: fraction_invalid_without_masks(model, max(100, args.n // 10), seed=args.seed, decoding=decoding)
-                for decoding in DECODINGS}
+                for decoding in decodings}
     usable = reconstruction_molecules(model, args.seed)
     reconstruction = latent.reconstruction_accuracy(model, usable)
     similarity = latent.reconstruction_similarity(model, usable)
@@ -111,9 +118,11 @@ def main() -> None:
     if model.property_head is not None and "qed" in model.config.properties:
         navigation = qed_navigation(model, usable, target=0.9, steps=40)
     name = f"molgen graph VAE ({model.training_record.get('steps', '?')} steps)"
-    print(markdown_table({f"{name}, greedy decoding": metrics, f"{name}, sampled decoding": by_decoding["sampled"],
-                          **published_rows(("VAE", "JTN-VAE", "DiGress"))}))
-    for decoding in DECODINGS:
+    rows = {f"{name}, {prior}, {d} decoding": by_decoding[d] for d in decodings}
+    if carried:
+        rows[f"{name}, N(0, I), greedy decoding"] = by_decoding["standard"]
+    print(markdown_table({**rows, **published_rows(("VAE", "JTN-VAE", "DiGress"))}))
+    for decoding in decodings:
         print(f"{decoding}: validity with masks {by_decoding[decoding]['valid']:.4f} (by construction); without masks "
               f"{1 - unmasked[decoding]:.4f} valid ({max(100, args.n // 10):,} prior samples); "
               f"sampling {seconds[decoding]:.0f} s for {args.n:,}")
@@ -124,20 +133,20 @@ def main() -> None:
     print(f"greedy: KL score {metrics['KL_score']}, FCD score {metrics['FCD_score']}")
     if not args.no_card:
         record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
-        sampled = by_decoding["sampled"]
-        record.update({"decoding": "greedy", "sampling_seconds": round(sampling, 1),
+        headline = ("valid", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv", "Filters", "Novelty")
+        record.update({"decoding": "greedy", "prior": prior, "sampling_seconds": round(sampling, 1),
                        "validity_note": "valid by construction (valence-masked decoder)",
-                       "valid_without_masks": round(1 - unmasked["greedy"], 4),
-                       "sampled_decoding": {**{k: sampled[k] for k in ("valid", "unique@10000", "FCD/Test", "SNN/Test",
-                                                                       "Frag/Test", "Scaf/Test", "IntDiv", "Filters",
-                                                                       "Novelty")},
-                                            "valid_without_masks": round(1 - unmasked["sampled"], 4)},
-                       "reconstruction": round(reconstruction, 4),
-                       "reconstruction_similarity": round(similarity, 4),
+                       "valid_without_masks": round(1 - unmasked["greedy"], 4)})
+        if "sampled" in by_decoding:
+            record["sampled_decoding"] = {**{k: by_decoding["sampled"][k] for k in headline},
+                                          "valid_without_masks": round(1 - unmasked["sampled"], 4)}
+        if carried:
+            record["standard_normal_prior"] = {k: by_decoding["standard"][k] for k in headline}
+        record.update({"reconstruction": round(reconstruction, 4), "reconstruction_similarity": round(similarity, 4),
                        f"reconstruction_most_likely_of_{args.candidates}": round(best_of_k, 4),
                        "reconstruction_molecules": len(usable), "navigation": navigation,
                        "command": f"python benchmarks/graph_vae_quality.py --checkpoint {args.checkpoint} -n {args.n} "
-                                  f"--candidates {args.candidates}"})
+                                  f"--candidates {args.candidates} --decodings {','.join(decodings)}"})
         write_card(model, Path(args.checkpoint), metrics=record)
         print(json.dumps(record, indent=1, default=str)[:400])
 

@@ -661,13 +661,28 @@ def train_ship(
     label_prior: Optional[str] = typer.Option(None, help="Conditional graph diffusion: draw the label prior (training "
                                               "molecules' atom counts with their properties, which untargeted sampling "
                                               "follows) from this dataset's train split, e.g. moses."),
+    latent_prior: Optional[str] = typer.Option(None, help="Graph VAE: carry the aggregate posterior (the encoder's "
+                                               "posteriors of 16,384 molecules of this dataset's train split, e.g. moses), "
+                                               "which prior sampling then follows instead of N(0, I)."),
 ) -> None:
     """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
-    from molgen.models.base import CheckpointError, load
+    from molgen.models.base import CheckpointError, load, load_checkpoint
     from molgen.models.training import export_checkpoint
 
     changes = {"default_steps": default_steps} if default_steps is not None else {}
+    prepare = None
     try:
+        if latent_prior:
+            from molgen.data.registry import load_smiles
+            from molgen.models.graph_vae.latent import aggregate_posterior
+
+            family = load_checkpoint(source).get("family")
+            if family != "graph-vae":
+                raise ValueError(f"--latent-prior is for graph VAE checkpoints, not {family}")
+            molecules = load_smiles(latent_prior, "train")
+
+            def prepare(model):
+                model.set_latent_prior(*aggregate_posterior(model, molecules))
         if label_prior:
             from molgen.data.registry import load_smiles
             from molgen.models.graph_diffusion.train import label_prior_from_smiles
@@ -676,7 +691,7 @@ def train_ship(
             if model.family != "graph-diffusion":
                 raise ValueError(f"--label-prior is for graph diffusion checkpoints, not {model.family}")
             changes["label_prior"] = label_prior_from_smiles(model, load_smiles(label_prior, "train"))
-        card = export_checkpoint(source, destination, half=not float32, **changes)
+        card = export_checkpoint(source, destination, half=not float32, prepare=prepare, **changes)
     except (CheckpointError, FileNotFoundError, ValueError, KeyError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

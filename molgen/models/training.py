@@ -107,10 +107,12 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> di
     return card
 
 
-def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True, **config_changes) -> dict:
+def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True, prepare=None,
+                      **config_changes) -> dict:
     """Copy a trained checkpoint of any family for shipping (half precision by default) with its card.
 
-    ``config_changes`` set inference-time config fields (e.g. a diffusion model's ``default_steps``).
+    ``config_changes`` set inference-time config fields (e.g. a diffusion model's ``default_steps``);
+    ``prepare(model)``, if given, then changes the loaded model itself (e.g. a graph VAE's latent prior).
     The card keeps the training record and notes the export; metrics come afterwards from the
     family's quality benchmark, because they must be measured on the shipped weights.
     """
@@ -121,6 +123,8 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
         if not hasattr(model.config, name):
             raise ValueError(f"a {model.family} config has no field {name!r}")
         setattr(model.config, name, value)
+    if prepare is not None:
+        prepare(model)
     record = training_of(model)
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"

@@ -298,3 +298,57 @@ def test_the_cli_adds_focus_attention_to_a_checkpoint_it_resumes(trained, tmp_pa
     model = GraphVAE.load(out)
     assert model.config.focus_attention and model.training_record["steps"] == 2
     assert model.training_record["earlier_runs"]  # the run it grew from is named
+
+
+def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training(trained, smiles, tmp_path):
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+    from molgen.models.graph_vae.sample import prior_latents
+    from molgen.models.graph_vae.train import with_focus_attention
+
+    model = GraphVAE.load(trained[1])
+    mu, logvar = latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=0)
+    assert mu.shape == logvar.shape == (64, model.config.latent_dim)
+    assert torch.equal(mu, latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=0)[0])
+    assert not torch.equal(mu, latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=1)[0])
+    with pytest.raises(ValueError, match="none of these molecules fits"):
+        latent.aggregate_posterior(model, ["not a smiles", "[Xe]"])
+    with pytest.raises(ValueError, match="means and log-variances"):
+        model.set_latent_prior(mu, logvar[:, :3])
+    standard = [s.smiles for s in model.sample(16, seed=0)]
+
+    # near-zero variances: every prior latent is one of the carried means
+    model.set_latent_prior(mu, torch.full_like(logvar, -30.0))
+    z = prior_latents(model, 200, torch.Generator().manual_seed(0))
+    distances = (z[:, None] - mu[None]).norm(dim=-1)
+    assert distances.min(dim=1).values.max() < 1e-4
+    assert len({int(i) for i in distances.argmin(dim=1)}) > 40  # the rows drawn are spread over the mixture
+    assert torch.equal(prior_latents(model, 5, torch.Generator().manual_seed(0), latent_prior=False),
+                       torch.randn(5, model.config.latent_dim, generator=torch.Generator().manual_seed(0)))
+    model.set_latent_prior(mu, logvar)
+    carried = [s.smiles for s in model.sample(16, seed=0)]
+    assert carried == [s.smiles for s in model.sample(16, seed=0)] and carried != standard
+    assert [s.smiles for s in model.sample(16, seed=0, latent_prior=False)] == standard
+    assert all(carried)  # valid by construction, whichever prior
+
+    path = model.save(tmp_path / "with-prior.pt", half=True)
+    again = GraphVAE.load(path)
+    assert again.config.latent_prior_rows == 64
+    assert torch.allclose(again.latent_prior[:, 0], mu, atol=2e-2) and torch.allclose(again.latent_prior[:, 1], logvar, atol=2e-2)
+    assert with_focus_attention(again).config.latent_prior_rows == 0  # a grown model will be trained: the prior is stale
+
+    # training changes the encoder the prior describes, so a resumed run drops it
+    out = tmp_path / "resumed.pt"
+    train(again, smiles[:300], smiles[300:400], TrainConfig(batch_size=16, max_steps=2, eval_every=2, warmup_steps=1), out,
+          resume=path, progress=False)
+    assert GraphVAE.load(out).config.latent_prior_rows == 0 and again.config.latent_prior_rows == 0
+
+    shipped = tmp_path / "shipped.pt"
+    result = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(shipped), "--latent-prior", "moses-sample"])
+    assert result.exit_code == 0, result.output
+    rows = GraphVAE.load(shipped).config.latent_prior_rows
+    assert rows == min(16384, len(load_smiles("moses-sample", "train")))
+    refused = CliRunner().invoke(app, ["train", "ship", "molgen/pretrained/smiles-lm-lstm.pt", str(tmp_path / "x.pt"),
+                                       "--latent-prior", "moses-sample"])
+    assert refused.exit_code == 2 and "for graph VAE checkpoints" in refused.output

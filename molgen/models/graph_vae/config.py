@@ -19,6 +19,7 @@ class GraphVAEConfig:
     encoder_layers: int = 4
     max_atoms: int = 40
     focus_attention: bool = False  # the atom and bond heads attend over the placed atoms (model.FocusAttention)
+    latent_prior_rows: int = 0     # training molecules in the aggregate posterior prior (GraphVAE.latent_prior)
     properties: list[str] = field(default_factory=list)
     property_mean: list[float] = field(default_factory=list)
     property_std: list[float] = field(default_factory=list)

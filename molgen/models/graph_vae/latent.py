@@ -16,8 +16,9 @@ from molgen.models.graph_vae.sample import decode_latents
 from molgen.scoring.similarity import morgan_fingerprint
 
 
-def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0) -> torch.Tensor:
-    """Latent means (or samples) of molecules; a SMILES that does not parse or fit raises ``ValueError`` naming it."""
+def posterior(model, smiles: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The encoder's mean and log-variance of each molecule; a SMILES that does not parse or fit raises
+    ``ValueError`` naming it."""
     data = []
     for s in smiles:
         parsed = parse_smiles(s)
@@ -25,11 +26,38 @@ def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0)
             raise ValueError(f"{s!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
         data.append(graph_to_data(mol_to_graph(parsed.mol, model.vocabulary)))
     with torch.no_grad():
-        mu, logvar = model.encoder(Batch.from_data_list(data))
+        return model.encoder(Batch.from_data_list(data))
+
+
+def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0) -> torch.Tensor:
+    """Latent means (or samples) of molecules; a SMILES that does not parse or fit raises ``ValueError`` naming it."""
+    mu, logvar = posterior(model, smiles)
     if not sample:
         return mu
     generator = torch.Generator().manual_seed(seed)
     return mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp()
+
+
+def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: int = 0,
+                        batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+    """Means and log-variances of ``rows`` molecules drawn from ``smiles`` (seeded), for
+    ``model.set_latent_prior``. Molecules the vocabulary cannot hold are left out, as in training."""
+    picked = []
+    for i in np.random.default_rng(seed).permutation(len(smiles)):
+        parsed = parse_smiles(smiles[i])
+        if not parsed.ok or parsed.mol.GetNumAtoms() > model.config.max_atoms:
+            continue
+        try:
+            picked.append(graph_to_data(mol_to_graph(parsed.mol, model.vocabulary)))
+        except ValueError:  # an atom type outside the vocabulary, or a radical
+            continue
+        if len(picked) == rows:
+            break
+    if not picked:
+        raise ValueError("none of these molecules fits the model (atom vocabulary, max_atoms)")
+    with torch.no_grad():
+        parts = [model.encoder(Batch.from_data_list(picked[i:i + batch_size])) for i in range(0, len(picked), batch_size)]
+    return torch.cat([mu for mu, _ in parts]), torch.cat([logvar for _, logvar in parts])
 
 
 def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candidates: int = 1) -> list[str]:

@@ -381,6 +381,23 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         self.property_head = (nn.Sequential(nn.Linear(config.latent_dim, config.hidden_dim), nn.ReLU(),
                                             nn.Linear(config.hidden_dim, len(config.properties)))
                               if config.properties else None)
+        if config.latent_prior_rows:
+            self.register_buffer("latent_prior", torch.zeros(config.latent_prior_rows, 2, config.latent_dim))
+
+    def set_latent_prior(self, mu: torch.Tensor, logvar: torch.Tensor) -> None:
+        """Carry the posteriors N(mu_i, exp(logvar_i)) of training molecules: prior samples then come from
+        their equal mixture, the aggregate posterior (``sample.sample_prior``; ``latent.aggregate_posterior``)."""
+        if mu.shape != logvar.shape or mu.dim() != 2 or mu.shape[1] != self.config.latent_dim or not len(mu):
+            raise ValueError(f"the prior needs (rows, {self.config.latent_dim}) means and log-variances, "
+                             f"got {tuple(mu.shape)} and {tuple(logvar.shape)}")
+        self.config.latent_prior_rows = len(mu)
+        self.register_buffer("latent_prior", torch.stack([mu, logvar], dim=1).detach().float().clone())
+
+    def clear_latent_prior(self) -> None:
+        """Forget the aggregate posterior (training changes the encoder it describes); N(0, I) again."""
+        if self.config.latent_prior_rows:
+            del self.latent_prior
+            self.config.latent_prior_rows = 0
 
     def check_sample_options(self, *, decoding: str = "greedy", temperature: float | None = None, **options) -> None:
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
@@ -389,10 +406,13 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         check_decoding(decoding, temperature)
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str = "greedy",
-               temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, **options) -> list[Sample]:
-        """``n`` molecules decoded from the prior N(0, I), greedily or by sampling (``decoding``; see
-        ``sample.DECODINGS``); every one is valid by construction (valence masks)."""
+               temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, latent_prior: bool = True,
+               **options) -> list[Sample]:
+        """``n`` molecules decoded from prior latents, greedily or by sampling (``decoding``; see
+        ``sample.DECODINGS``); every one is valid by construction (valence masks). The latents come
+        from the aggregate posterior the checkpoint carries (``set_latent_prior``), else, or with
+        ``latent_prior=False``, from N(0, I)."""
         from molgen.models.graph_vae.sample import sample_prior
 
         return sample_prior(self, n, seed=seed, decoding=decoding, temperature=temperature, batch_size=batch_size,
-                            use_masks=use_masks)
+                            use_masks=use_masks, latent_prior=latent_prior)

@@ -51,8 +51,10 @@ def build_model(train_smiles: Sequence[str], *, latent_dim: int = 64, hidden_dim
 
 def load_weights(model: GraphVAE, source: GraphVAE) -> bool:
     """``source``'s weights into ``model``; a model that gained the focus attention keeps its own (zero-output)
-    copy of that module (returns True), any other mismatch is a ``ValueError``."""
-    missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
+    copy of that module (returns True), any other mismatch is a ``ValueError``. ``source``'s aggregate
+    posterior prior is not carried over: it describes the old encoder, which training will change."""
+    weights = {k: v for k, v in source.state_dict().items() if k != "latent_prior"}
+    missing, unexpected = model.load_state_dict(weights, strict=False)
     gained = model.decoder.focus is not None and source.decoder.focus is None
     unfit = [k for k in missing if not (gained and k.startswith("decoder.focus."))] + list(unexpected)
     if unfit:
@@ -63,7 +65,7 @@ def load_weights(model: GraphVAE, source: GraphVAE) -> bool:
 
 def with_focus_attention(model: GraphVAE) -> GraphVAE:
     """A copy of ``model`` with the decoder's focus attention added (its outputs start at zero: same predictions)."""
-    config = GraphVAEConfig.from_dict({**model.config.to_dict(), "focus_attention": True})
+    config = GraphVAEConfig.from_dict({**model.config.to_dict(), "focus_attention": True, "latent_prior_rows": 0})
     grown = GraphVAE(config, model.vocabulary, model.training_record)
     load_weights(grown, model)
     return grown
@@ -118,6 +120,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
+    model.clear_latent_prior()  # it describes the encoder before this training
     train_set = _featurized(list(train_smiles), model.vocabulary, progress)
     valid_set = featurize(list(valid_smiles), model.vocabulary, progress=False)
     train_labels = labels_of_featurized(train_labels, train_set, len(train_smiles))
