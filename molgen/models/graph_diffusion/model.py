@@ -154,7 +154,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     def _schedule(self, steps: int, sampler: str, target_guidance: float) -> list[tuple[int, int, float, float]]:
         """(t, s, tau, dtau) per reverse step, evenly spaced in t (DiGress): the network's noise level t,
         the next level s (0 ends), and the flow's time tau = abar_t with its increment abar_s - abar_t.
-        (Steps evenly spaced in tau instead gave 0.75 valid against 0.90 at 50 steps: too few near the data.)"""
+        (Spaced evenly in tau, 50 flow steps gave 48 valid graphs of 64 against 61 of 64 for the ancestral
+        sampler: too few steps near the data.)"""
         if sampler not in SAMPLERS:
             raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
         if target_guidance and sampler != "flow":
