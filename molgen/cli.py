@@ -381,6 +381,9 @@ def generate_command(
     bf16: Optional[bool] = typer.Option(None, "--bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
+    sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'ancestral' (default) or 'flow' (discrete flow matching)."),
+    target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion with --sampler flow: the push towards the "
+                                                    "predicted clean graph (0.5 with --steps 100 measured best)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
     jobs: int = typer.Option(1, help="Scoring processes."),
 ) -> None:
@@ -396,7 +399,8 @@ def generate_command(
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
             options = {k: v for k, v in {"temperature": temperature, "decoding": decoding, "top_k": top_k, "top_p": top_p,
-                                         "bf16": bf16, "steps": steps, "guidance": guidance}.items() if v is not None}
+                                         "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
+                                         "target_guidance": target_guidance}.items() if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:

@@ -153,8 +153,9 @@ FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": 
 #: The sampling options each family's ``sample`` takes (besides ``conditions`` and ``seed``).
 SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "beam_width", "batch_size", "max_len",
                                 "use_cache", "bf16"},
-                  "graph-vae": {"decoding", "temperature", "batch_size", "use_masks"},
-                  "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms"}}
+                  "graph-vae": {"decoding", "temperature", "batch_size", "use_masks", "latent_prior"},
+                  "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
+                                      "target_guidance"}}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 

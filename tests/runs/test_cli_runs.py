@@ -52,3 +52,7 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--decoding", "sampled", home=tmp_path)
     assert foreign.exit_code == 2 and "a smiles-lm model takes no decoding" in foreign.output
+    unknown = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ddim", home=tmp_path)
+    assert unknown.exit_code == 2 and "sampler must be one of ancestral, flow" in unknown.output
+    unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--target-guidance", 0.5, home=tmp_path)
+    assert unused.exit_code == 2 and "only to sampler='flow'" in unused.output

@@ -28,6 +28,16 @@ SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped b
 SAMPLERS = ("ancestral", "flow")
 
 
+def check_sampler(sampler: str, target_guidance: float) -> None:
+    """A clear ``ValueError`` for an unknown sampler, or target guidance it cannot use."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if target_guidance and sampler != "flow":
+        raise ValueError("target_guidance applies only to sampler='flow'")
+    if target_guidance < 0:
+        raise ValueError(f"target_guidance must be >= 0, got {target_guidance}")
+
+
 def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None, num_bond_classes: int = 4):
     """One-hot atoms (B, N, V), one-hot bonds (B, N, N, C) and the node mask (B, N); class 0 is "no bond"."""
     n = n or max(g.num_atoms for g in graphs)
@@ -151,17 +161,16 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
         return xt, et, mask
 
+    def check_sample_options(self, *, sampler: str = "ancestral", target_guidance: float = 0.0, **options) -> None:
+        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
+        check_sampler(sampler, target_guidance)
+
     def _schedule(self, steps: int, sampler: str, target_guidance: float) -> list[tuple[int, int, float, float]]:
         """(t, s, tau, dtau) per reverse step, evenly spaced in t (DiGress): the network's noise level t,
         the next level s (0 ends), and the flow's time tau = abar_t with its increment abar_s - abar_t.
         (Spaced evenly in tau, 50 flow steps gave 48 valid graphs of 64 against 61 of 64 for the ancestral
         sampler: too few steps near the data.)"""
-        if sampler not in SAMPLERS:
-            raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-        if target_guidance and sampler != "flow":
-            raise ValueError("target_guidance applies only to sampler='flow'")
-        if target_guidance < 0:
-            raise ValueError(f"target_guidance must be >= 0, got {target_guidance}")
+        check_sampler(sampler, target_guidance)
         abar = self.noise.alpha_bar.tolist()
         times = torch.linspace(self.config.timesteps, 0, steps + 1).round().long().tolist()
         return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
