@@ -175,7 +175,6 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         times = torch.linspace(self.config.timesteps, 0, steps + 1).round().long().tolist()
         return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
 
-    @torch.no_grad()
     def _scaffold(self, smiles: str):
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
