@@ -96,7 +96,10 @@ def main() -> None:
     parser.add_argument("--decodings", default=",".join(DECODINGS), help="comma-separated; greedy is always run")
     parser.add_argument("--no-card", action="store_true")
     args = parser.parse_args()
-    decodings = ["greedy", *(d for d in args.decodings.split(",") if d in DECODINGS and d != "greedy")]
+    asked = [d for d in args.decodings.split(",") if d]
+    if set(asked) - set(DECODINGS):
+        parser.error(f"--decodings takes {', '.join(DECODINGS)}; got {args.decodings}")
+    decodings = ["greedy", *(d for d in DECODINGS if d in asked and d != "greedy")]
     model = GraphVAE.load(args.checkpoint)
     carried = model.config.latent_prior_rows
     prior = f"aggregate posterior of {carried:,} training molecules" if carried else "N(0, I)"

@@ -673,11 +673,12 @@ def train_ship(
     from molgen.models.base import CheckpointError, load, load_checkpoint
     from molgen.models.training import export_checkpoint
 
+    from molgen.data.registry import load_smiles
+
     changes = {"default_steps": default_steps} if default_steps is not None else {}
     prepare = None
     try:
         if latent_prior:
-            from molgen.data.registry import load_smiles
             from molgen.models.graph_vae.latent import aggregate_posterior
 
             family = load_checkpoint(source).get("family")
@@ -688,7 +689,6 @@ def train_ship(
             def prepare(model):
                 model.set_latent_prior(*aggregate_posterior(model, molecules))
         if label_prior:
-            from molgen.data.registry import load_smiles
             from molgen.models.graph_diffusion.train import label_prior_from_smiles
 
             model = load(str(source))

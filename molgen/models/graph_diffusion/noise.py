@@ -66,7 +66,6 @@ class MarginalNoise:
         out = left * right
         return out / out.sum(-1, keepdim=True).clamp(min=1e-12)
 
-
     def flow_step(self, probs_x1: torch.Tensor, zt: torch.Tensor, tau: float, dtau: float, marginals: torch.Tensor,
                   target_guidance: float = 0.0) -> torch.Tensor:
         """p(z at tau + dtau | z at tau): one Euler step of the continuous-time Markov chain of discrete

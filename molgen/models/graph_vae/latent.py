@@ -16,15 +16,18 @@ from molgen.models.graph_vae.sample import decode_latents
 from molgen.scoring.similarity import morgan_fingerprint
 
 
+def _graph_data(model, smiles: str):
+    """The encoder's input for one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
+    parsed = parse_smiles(smiles)
+    if not parsed.ok:
+        raise ValueError(f"{smiles!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
+    return graph_to_data(mol_to_graph(parsed.mol, model.vocabulary))
+
+
 def posterior(model, smiles: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
     """The encoder's mean and log-variance of each molecule; a SMILES that does not parse or fit raises
     ``ValueError`` naming it."""
-    data = []
-    for s in smiles:
-        parsed = parse_smiles(s)
-        if not parsed.ok:
-            raise ValueError(f"{s!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
-        data.append(graph_to_data(mol_to_graph(parsed.mol, model.vocabulary)))
+    data = [_graph_data(model, s) for s in smiles]
     with torch.no_grad():
         return model.encoder(Batch.from_data_list(data))
 
@@ -41,16 +44,15 @@ def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0)
 def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: int = 0,
                         batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
     """Means and log-variances of ``rows`` molecules drawn from ``smiles`` (seeded), for
-    ``model.set_latent_prior``. Molecules the vocabulary cannot hold are left out, as in training."""
+    ``model.set_latent_prior``. Molecules the model cannot hold are left out, as in training."""
     picked = []
     for i in np.random.default_rng(seed).permutation(len(smiles)):
-        parsed = parse_smiles(smiles[i])
-        if not parsed.ok or parsed.mol.GetNumAtoms() > model.config.max_atoms:
-            continue
         try:
-            picked.append(graph_to_data(mol_to_graph(parsed.mol, model.vocabulary)))
-        except ValueError:  # an atom type outside the vocabulary, or a radical
+            data = _graph_data(model, smiles[i])
+        except ValueError:  # unparsable, an atom type outside the vocabulary, or a radical
             continue
+        if data.num_nodes <= model.config.max_atoms:
+            picked.append(data)
         if len(picked) == rows:
             break
     if not picked:
