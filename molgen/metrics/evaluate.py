@@ -72,7 +72,8 @@ def _against(stats: ReferenceStats, suffix: str, canonical, described, fcd_gen, 
     metrics[f"Scaf/{suffix}"] = cosine_similarity(stats.scaffolds, described.scaffolds)
 
 
-def _resolve_reference(reference) -> dict[str, ReferenceStats]:
+def _resolve_reference(reference, pool=None, n_jobs: int | None = None) -> dict[str, ReferenceStats]:
+    """The reference statistics; a reference given as molecules is described with the caller's pool or ``n_jobs``."""
     if isinstance(reference, ReferenceStats):
         return {"Test": reference}
     if reference == "moses":
@@ -80,8 +81,8 @@ def _resolve_reference(reference) -> dict[str, ReferenceStats]:
     if isinstance(reference, str):
         from molgen.data.registry import load_smiles
 
-        return {"Test": compute_reference(load_smiles(reference, "test"), name=reference)}
-    return {"Test": compute_reference(list(reference))}
+        return {"Test": compute_reference(load_smiles(reference, "test"), name=reference, pool=pool, n_jobs=n_jobs)}
+    return {"Test": compute_reference(list(reference), pool=pool, n_jobs=n_jobs)}
 
 
 def _resolve_train(train) -> set[str] | None:
@@ -143,7 +144,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         if 0 < len(canonical) < cut:
             notes.append(f"unique@{cut} is computed on {len(canonical)} valid molecules (fewer than {cut}), as MOSES does")
     lap("parse")
-    references = _resolve_reference(reference)
+    references = _resolve_reference(reference, pool, n_jobs)
     lap("reference statistics")
     described = describe(canonical, pool=pool, n_jobs=n_jobs, progress=progress)
     lap("describe molecules")

@@ -55,7 +55,7 @@ def moses_reference(split: str = "test") -> ReferenceStats:
 
 
 def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: int | None = None,
-                      cache: bool = True) -> ReferenceStats:
+                      cache: bool = True, pool=None) -> ReferenceStats:
     """Statistics of an arbitrary reference set (invalid SMILES are skipped, as MOSES does)."""
     smiles = list(smiles)
     key = hashlib.sha256(("\n".join(smiles)).encode()).hexdigest()[:24]
@@ -65,9 +65,9 @@ def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: in
             return pickle.load(handle)  # our own cache file, written below
     with quiet_rdkit():
         canonical = [c for c in (canonical_smiles(s) for s in smiles) if c is not None]
-    described = describe(canonical, n_jobs=n_jobs)
-    stats = ReferenceStats(name, len(canonical), fcd_statistics(canonical), described.fps, described.fragments,
-                           described.scaffolds, described.properties)
+    described = describe(canonical, pool=pool, n_jobs=n_jobs)
+    stats = ReferenceStats(name, len(canonical), fcd_statistics(canonical, pool=pool, n_jobs=n_jobs), described.fps,
+                           described.fragments, described.scaffolds, described.properties)
     if cache:
         partial = path.with_suffix(".partial")
         with open(partial, "wb") as handle:

@@ -158,12 +158,25 @@ def test_properties_reused_from_qed_equal_the_separate_rdkit_calls(sample_smiles
 @pytest.mark.network
 def test_one_job_starts_no_process_pool(fetched_moses, monkeypatch):
     """evaluate(n_jobs=1) computes every stage in this process, however many molecules."""
+    import importlib
+
     from molgen.metrics import parallel
 
     def refuse(*args, **kwargs):
         raise AssertionError("a process pool was started with n_jobs=1")
 
     monkeypatch.setattr(parallel, "get_context", refuse)
-    smiles = ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "OC(=O)c1ccccc1O"] * 1001  # above every chunk size
-    metrics = evaluate(smiles, smiles[:500], train=None, n_jobs=1, kl_reference=smiles[:500])
-    assert metrics["n"] == 5005 and metrics["valid"] == 1.0
+    # Chunks of 3 molecules: every stage has many chunks (what would go to a pool), with 55 molecules
+    # instead of thousands above the real chunk sizes.
+    chunks = []
+
+    def small_chunks(function, items, *, chunk=2000, **kwargs):
+        chunks.append(-(-len(items) // 3))
+        return parallel.map_chunks(function, items, chunk=3, **kwargs)
+
+    for name in ("describe", "evaluate", "fcd", "guacamol"):  # each imported map_chunks by name
+        monkeypatch.setattr(importlib.import_module(f"molgen.metrics.{name}"), "map_chunks", small_chunks)
+    smiles = ["CCO", "c1ccccc1", "CC(=O)Nc1ccc(O)cc1", "CCN(CC)CC", "OC(=O)c1ccccc1O"] * 11
+    metrics = evaluate(smiles, smiles[:20], train=None, n_jobs=1, kl_reference=smiles[:20])
+    assert metrics["n"] == 55 and metrics["valid"] == 1.0
+    assert len(chunks) >= 4 and max(chunks) >= 19  # the stages really were split
