@@ -9,6 +9,9 @@
   it; one more greedy row then draws them from N(0, I), the prior the VAE was trained with.
   **Validity is by construction** (the decoder masks choices that break valence); the script
   also decodes N/10 prior samples with the masks off and reports the fraction RDKit rejects.
+  A checkpoint with a ring limit (`max_ring_size`: decoding closes no larger ring than its training
+  molecules do) is sampled with it; the script decodes N/10 prior samples without the limit and
+  reports the fraction that would have a larger ring.
 - Reconstruction: greedy decoding of the latent mean of 1,000 MOSES test molecules, compared
   with the input's canonical SMILES (no stereo); and the mean Tanimoto (Morgan) of each decoding
   to its input, which says how near the misses land. Beside it the same with `--candidates` k
@@ -37,7 +40,7 @@ from molgen.data.registry import load_smiles
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
-from molgen.models.graph_vae.sample import DECODINGS, fraction_invalid_without_masks
+from molgen.models.graph_vae.sample import DECODINGS, fraction_invalid_without_masks, fraction_over_ring_limit
 from molgen.models.training import write_card
 
 
@@ -113,6 +116,7 @@ def main() -> None:
     metrics, sampling = by_decoding["greedy"], seconds["greedy"]
     unmasked = {decoding: fraction_invalid_without_masks(model, max(100, args.n // 10), seed=args.seed, decoding=decoding)
                 for decoding in decodings}
+    over_ring_limit = fraction_over_ring_limit(model, max(100, args.n // 10), seed=args.seed)
     usable = reconstruction_molecules(model, args.seed)
     reconstruction = latent.reconstruction_accuracy(model, usable)
     similarity = latent.reconstruction_similarity(model, usable)
@@ -129,6 +133,9 @@ def main() -> None:
         print(f"{decoding}: validity with masks {by_decoding[decoding]['valid']:.4f} (by construction); without masks "
               f"{1 - unmasked[decoding]:.4f} valid ({max(100, args.n // 10):,} prior samples); "
               f"sampling {seconds[decoding]:.0f} s for {args.n:,}")
+    if over_ring_limit is not None:
+        print(f"ring limit {model.config.max_ring_size} atoms: without it {over_ring_limit:.4f} of "
+              f"{max(100, args.n // 10):,} greedy prior samples would have a larger ring")
     print(f"reconstruction (greedy, latent mean) {reconstruction:.3f} on {len(usable)} MOSES test molecules; "
           f"mean Tanimoto of the decoding to the input {similarity:.3f}; most likely of {args.candidates} decodings "
           f"{best_of_k:.3f}")
@@ -140,6 +147,10 @@ def main() -> None:
         record.update({"decoding": "greedy", "prior": prior, "sampling_seconds": round(sampling, 1),
                        "validity_note": "valid by construction (valence-masked decoder)",
                        "valid_without_masks": round(1 - unmasked["greedy"], 4)})
+        if over_ring_limit is not None:
+            record.update({"max_ring_size": model.config.max_ring_size,
+                           "ring_limit_note": "decoding closes no ring larger than the training molecules do",
+                           "over_ring_limit_without_it": round(over_ring_limit, 4)})
         if "sampled" in by_decoding:
             record["sampled_decoding"] = {**{k: by_decoding["sampled"][k] for k in headline},
                                           "valid_without_masks": round(1 - unmasked["sampled"], 4)}

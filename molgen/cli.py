@@ -668,6 +668,8 @@ def train_ship(
     latent_prior: Optional[str] = typer.Option(None, help="Graph VAE: carry the aggregate posterior (the encoder's "
                                                "posteriors of 16,384 molecules of this dataset's train split, e.g. moses), "
                                                "which prior sampling then follows instead of N(0, I)."),
+    max_ring_size: Optional[int] = typer.Option(None, help="Graph VAE: decoding closes no ring of more atoms than this "
+                                                "(models trained now record the largest their training molecules close)."),
 ) -> None:
     """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
     from molgen.models.base import CheckpointError, load, load_checkpoint
@@ -675,7 +677,11 @@ def train_ship(
 
     from molgen.data.registry import load_smiles
 
-    changes = {"default_steps": default_steps} if default_steps is not None else {}
+    if max_ring_size is not None and max_ring_size < 0:
+        console.print(f"--max-ring-size must be 0 or more, not {max_ring_size}", style="red")
+        raise typer.Exit(2)
+    changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
+               if value is not None}
     prepare = None
     try:
         if latent_prior:

@@ -213,10 +213,11 @@ def test_a_resumed_run_names_every_earlier_invocation_in_its_card(smiles, tmp_pa
 
 
 def _decoding_matches_teacher_forcing(model, n: int = 12, seed: int = 3) -> list[int]:
-    """Greedy decode, then check every choice is the argmax of the teacher-forced logits; the lengths."""
+    """Greedy decode, then check every choice is the argmax of the teacher-forced logits; the lengths.
+    The ring limit is a decoding-only mask (training molecules never meet it), so it is lifted here."""
     z = torch.randn(n, model.config.latent_dim, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
-        atoms, bonds, lengths = model.decoder.decode(z, greedy=True)
+        atoms, bonds, lengths = model.decoder.decode(z, greedy=True, ring_limit=False)
         m = int(lengths.max())
         atoms, bonds = atoms[:, :m], bonds[:, :m, :m]
         atom_logits, edge_logits = model.decoder.logits(z, atoms, bonds, lengths)
@@ -352,3 +353,41 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     refused = CliRunner().invoke(app, ["train", "ship", "molgen/pretrained/smiles-lm-lstm.pt", str(tmp_path / "x.pt"),
                                        "--latent-prior", "moses-sample"])
     assert refused.exit_code == 2 and "for graph VAE checkpoints" in refused.output
+
+
+def test_decoding_closes_no_ring_larger_than_the_training_molecules_do(trained, smiles, tmp_path):
+    from rdkit import Chem
+    from typer.testing import CliRunner
+
+    from molgen.chem.graph import mol_to_graph
+    from molgen.cli import app
+    from molgen.models.graph_vae.model import largest_closed_rings
+
+    def largest_ring(smi: str) -> int:
+        mol = Chem.MolFromSmiles(smi)  # held: the ring info lives in the molecule
+        return max((len(r) for r in mol.GetRingInfo().AtomRings()), default=0)
+
+    # the ring each closing bond makes in the decoder's partial graph: on these molecules, the largest ring RDKit finds
+    model = trained[0]
+    probes = ["CCO", "c1ccccc1", "C1CCCCCCC1", "c1ccc2ccccc2c1", "C1CC2CCC1C2", "O=C1CCCCCC(=O)N1", "C1CC12CC2"]
+    molecules = probes + smiles[:500]
+    _, bonds, _ = to_sequences([mol_to_graph(Chem.MolFromSmiles(s), model.vocabulary) for s in molecules], 60)
+    assert largest_closed_rings(bonds).tolist() == [largest_ring(s) for s in molecules]
+    assert model.config.max_ring_size == max(largest_ring(s) for s in smiles[:3000])  # build_model measured it
+
+    # a tight limit holds in every decoding; lifting it gives the larger rings back
+    measured, model.config.max_ring_size = model.config.max_ring_size, 5
+    try:
+        limited = [s.smiles for s in model.sample(300, seed=0)]
+        free = [s.smiles for s in model.sample(300, seed=0, ring_limit=False)]
+    finally:
+        model.config.max_ring_size = measured
+    assert all(limited) and max(largest_ring(s) for s in limited) <= 5
+    assert max(largest_ring(s) for s in free) > 5
+
+    shipped = tmp_path / "ringed.pt"
+    result = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(shipped), "--max-ring-size", "6"])
+    assert result.exit_code == 0, result.output
+    assert GraphVAE.load(shipped).config.max_ring_size == 6
+    refused = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(tmp_path / "x.pt"), "--max-ring-size", "-1"])
+    assert refused.exit_code == 2 and "0 or more" in refused.output

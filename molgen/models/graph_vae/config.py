@@ -18,6 +18,7 @@ class GraphVAEConfig:
     hidden_dim: int = 192
     encoder_layers: int = 4
     max_atoms: int = 40
+    max_ring_size: int | None = None  # decoding closes no larger ring (model.largest_closed_rings); None: no limit
     focus_attention: bool = False  # the atom and bond heads attend over the placed atoms (model.FocusAttention)
     latent_prior_rows: int = 0     # training molecules in the aggregate posterior prior (GraphVAE.latent_prior)
     properties: list[str] = field(default_factory=list)

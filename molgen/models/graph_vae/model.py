@@ -16,6 +16,11 @@ sum seen in training); a new atom must bond to some earlier atom (so ``none`` is
 last earlier atom that still has free valence when no bond was made yet); an atom can only be
 added while some earlier atom has free valence, else the molecule stops. Every decoded graph is
 therefore connected and within every atom's capacity by construction.
+
+Ring limit (decoding only): a bond that would close a ring of more than ``config.max_ring_size``
+atoms (the largest ring the training molecules' decodings close, :func:`largest_closed_rings`) is
+ruled out. The ring a bond closes is the shortest path between its atoms in the partial graph,
+plus one. Training needs no such mask: no training molecule closes a larger ring.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from molgen.models.graph_vae.config import GraphVAEConfig
 FAMILY = "graph-vae"
 NUM_BOND_CLASSES = 4  # none, single, double, triple (class k has bond order k)
 MAX_ORDER_SUM = 6     # free valence and bond-order sums are embedded up to this (sulfur's 6)
+UNREACHED = 10_000    # the graph distance between atoms not (yet) connected
 
 
 def bfs_order(graph: MolGraph) -> np.ndarray:
@@ -63,21 +69,71 @@ def bfs_order(graph: MolGraph) -> np.ndarray:
 def to_sequences(graphs: list[MolGraph], max_atoms: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Atom types (B, N) in BFS order (-1 = padding), bond classes (B, N, N) symmetric, and lengths (B,)."""
     n = min(max(g.num_atoms for g in graphs), max_atoms)
-    atoms = torch.full((len(graphs), n), -1, dtype=torch.long)
-    bonds = torch.zeros((len(graphs), n, n), dtype=torch.long)
-    lengths = torch.zeros(len(graphs), dtype=torch.long)
+    atoms = np.full((len(graphs), n), -1, dtype=np.int64)  # filled in numpy: element-wise tensor writes are slow
+    bonds = np.zeros((len(graphs), n, n), dtype=np.int64)
+    lengths = np.zeros(len(graphs), dtype=np.int64)
     for b, graph in enumerate(graphs):
         if graph.num_atoms > max_atoms:
             raise ValueError(f"a molecule with {graph.num_atoms} atoms exceeds max_atoms {max_atoms}")
         order = bfs_order(graph)
         position = np.empty_like(order)
         position[order] = np.arange(len(order))
-        atoms[b, :len(order)] = torch.from_numpy(graph.atoms[order])
-        for (i, j), kind in zip(graph.bonds, graph.bond_types):
-            p, q = int(position[i]), int(position[j])
-            bonds[b, p, q] = bonds[b, q, p] = int(kind) + 1
+        atoms[b, :len(order)] = graph.atoms[order]
+        if len(graph.bonds):
+            p, q = position[graph.bonds[:, 0]], position[graph.bonds[:, 1]]
+            bonds[b, p, q] = bonds[b, q, p] = graph.bond_types + 1
         lengths[b] = len(order)
-    return atoms, bonds, lengths
+    return torch.from_numpy(atoms), torch.from_numpy(bonds), torch.from_numpy(lengths)
+
+
+class PartialPaths:
+    """Shortest paths (in bonds) between the atoms placed so far, batched, for the ring a new bond closes.
+
+    While atom ``t`` makes its bonds, ``reach[x]`` is the shortest path from ``x`` to any atom ``t`` is
+    bonded to, in the graph before ``t``: a bond ``t - j`` then closes a ring of ``reach[j] + 2`` atoms
+    (``UNREACHED`` or more: no ring, ``t`` has no bond yet). When ``t`` is done, the paths through it join
+    the table, once per atom rather than once per bond.
+    """
+
+    def __init__(self, batch: int, max_atoms: int):
+        self.between = torch.full((batch, max_atoms, max_atoms), UNREACHED, dtype=torch.long)
+        self.reach = torch.empty(batch, 0, dtype=torch.long)
+        self.t = 0
+
+    def start_atom(self, t: int) -> None:
+        self.t, self.reach = t, torch.full((len(self.between), t), UNREACHED, dtype=torch.long)
+
+    def ring(self, j: int) -> torch.Tensor:
+        """(B,) the atoms in the ring a bond ``t - j`` would close now (``UNREACHED`` or more: none)."""
+        return self.reach[:, j] + 2
+
+    def bond(self, j: int, bonded: torch.Tensor) -> None:
+        """Atom ``t`` bonded to ``j`` in the rows where ``bonded`` (B,) is true."""
+        self.reach = torch.where(bonded[:, None], torch.minimum(self.reach, self.between[:, j, :self.t]), self.reach)
+
+    def finish_atom(self) -> None:
+        t, to_t = self.t, (self.reach + 1).clamp(max=UNREACHED)
+        through = (to_t[:, :, None] + to_t[:, None, :]).clamp(max=UNREACHED)
+        self.between[:, :t, :t] = torch.minimum(self.between[:, :t, :t], through)
+        self.between[:, t, :t] = self.between[:, :t, t] = to_t
+        self.between[:, t, t] = 0
+
+
+def largest_closed_rings(bonds: torch.Tensor) -> torch.Tensor:
+    """(B,) the largest ring each graph's BFS decoding closes (0: none), from :func:`to_sequences`'
+    bonds: the quantity ``config.max_ring_size`` limits when decoding."""
+    b, n = bonds.shape[:2]
+    paths = PartialPaths(b, n)
+    largest = torch.zeros(b, dtype=torch.long)
+    for t in range(n):
+        paths.start_atom(t)
+        for j in range(t):
+            bonded = bonds[:, t, j] > 0
+            ring = paths.ring(j)
+            largest = torch.where(bonded & (ring < UNREACHED), torch.maximum(largest, ring), largest)
+            paths.bond(j, bonded)
+        paths.finish_atom()
+    return largest
 
 
 class Encoder(nn.Module):
@@ -294,9 +350,13 @@ class Decoder(nn.Module):
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, *, greedy: bool = False, temperature: float = 1.0, generator: torch.Generator | None = None,
-               use_masks: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Graphs from latents: atom types (B, N) (-1 after the end), bond classes (B, N, N), lengths."""
+               use_masks: bool = True, ring_limit: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Graphs from latents: atom types (B, N) (-1 after the end), bond classes (B, N, N), lengths.
+        ``ring_limit`` (with ``use_masks``) rules out closing a ring larger than ``config.max_ring_size``."""
         b, n_max = z.shape[0], self.config.max_atoms
+        max_ring = self.config.max_ring_size if use_masks and ring_limit else None
+        if max_ring is not None:
+            paths = PartialPaths(b, n_max)
         h = torch.tanh(self.z_state(z))
         z_in = self.z_input(z)
         atoms = torch.full((b, n_max), -1, dtype=torch.long)
@@ -334,6 +394,8 @@ class Decoder(nn.Module):
             if done.all() or t == n_max:
                 break
             atoms[:, t] = torch.where(done, -1, choice)
+            if max_ring is not None:
+                paths.start_atom(t)
             states[:, t] = h
             nodes[:, t] = self.atom(atoms[:, t].clamp(min=0)) + self.position.weight[t]
             cap_t = self.capacity[atoms[:, t].clamp(min=0)]
@@ -352,13 +414,20 @@ class Decoder(nn.Module):
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
+                    if max_ring is not None:  # a first bond (made == 0) closes no ring: UNREACHED
+                        ring = paths.ring(j)
+                        allowed[:, 1:] &= ((ring >= UNREACHED) | (ring <= max_ring))[:, None]
                     edge_logits = edge_logits.masked_fill(~allowed, float("-inf"))
                 kind = torch.where(done, 0, pick(edge_logits))
+                if max_ring is not None:
+                    paths.bond(j, kind > 0)
                 bonds[:, t, j] = bonds[:, j, t] = kind
                 made += kind
                 load[:, j] += kind
                 partners = partners + (kind > 0).float()[:, None] * partner[:, j]
             load[:, t] = made
+            if max_ring is not None:
+                paths.finish_atom()
             message = 0
             for k, transform in enumerate(self.bond_message, start=1):
                 message = message + transform(((bonds[:, t, :t] == k).float()[:, None] @ nodes[:, :t]).squeeze(1))
@@ -407,12 +476,13 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str = "greedy",
                temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, latent_prior: bool = True,
-               **options) -> list[Sample]:
+               ring_limit: bool = True, **options) -> list[Sample]:
         """``n`` molecules decoded from prior latents, greedily or by sampling (``decoding``; see
-        ``sample.DECODINGS``); every one is valid by construction (valence masks). The latents come
-        from the aggregate posterior the checkpoint carries (``set_latent_prior``), else, or with
-        ``latent_prior=False``, from N(0, I)."""
+        ``sample.DECODINGS``); every one is valid by construction (valence masks), and closes no ring
+        larger than the training molecules do (``config.max_ring_size``; ``ring_limit=False`` lifts it).
+        The latents come from the aggregate posterior the checkpoint carries (``set_latent_prior``),
+        else, or with ``latent_prior=False``, from N(0, I)."""
         from molgen.models.graph_vae.sample import sample_prior
 
         return sample_prior(self, n, seed=seed, decoding=decoding, temperature=temperature, batch_size=batch_size,
-                            use_masks=use_masks, latent_prior=latent_prior)
+                            use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit)

@@ -24,10 +24,11 @@ def graphs_to_samples(model, atoms: torch.Tensor, bonds: torch.Tensor, lengths: 
 
 
 def decode_latents(model, z: torch.Tensor, *, greedy: bool = True, temperature: float = 1.0, seed: int | None = None,
-                   use_masks: bool = True, batch_size: int = 512, candidates: int = 1) -> list[Sample]:
+                   use_masks: bool = True, batch_size: int = 512, candidates: int = 1, ring_limit: bool = True) -> list[Sample]:
     """One molecule per latent. With ``candidates`` k > 1, each latent is decoded greedily and k - 1 times
     by sampling (``temperature``), and the candidate the decoder itself finds most likely given z is kept:
-    greedy picks each step's best choice, which is not always the most likely whole graph."""
+    greedy picks each step's best choice, which is not always the most likely whole graph. ``ring_limit``:
+    close no ring larger than ``config.max_ring_size`` (see ``model.Decoder.decode``)."""
     if candidates < 1:
         raise ValueError(f"candidates must be at least 1, not {candidates}")
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
@@ -37,22 +38,22 @@ def decode_latents(model, z: torch.Tensor, *, greedy: bool = True, temperature: 
         chunk = z[start:start + batch_size]
         if candidates == 1:
             atoms, bonds, lengths = model.decoder.decode(chunk, greedy=greedy, temperature=temperature,
-                                                         generator=generator, use_masks=use_masks)
+                                                         generator=generator, use_masks=use_masks, ring_limit=ring_limit)
             samples.extend(graphs_to_samples(model, atoms, bonds, lengths))
         else:
-            samples.extend(_most_likely_of(model, chunk, candidates, temperature, generator, use_masks))
+            samples.extend(_most_likely_of(model, chunk, candidates, temperature, generator, use_masks, ring_limit))
     return samples
 
 
 @torch.no_grad()
 def _most_likely_of(model, z: torch.Tensor, candidates: int, temperature: float, generator: torch.Generator,
-                    use_masks: bool) -> list[Sample]:
+                    use_masks: bool, ring_limit: bool) -> list[Sample]:
     """For each latent, the decoding (greedy or one of ``candidates - 1`` draws) with the highest decoder log-likelihood."""
     best_ll = torch.full((len(z),), float("-inf"))
     best: list[Sample | None] = [None] * len(z)
     for k in range(candidates):
         atoms, bonds, lengths = model.decoder.decode(z, greedy=k == 0, temperature=temperature, generator=generator,
-                                                     use_masks=use_masks)
+                                                     use_masks=use_masks, ring_limit=ring_limit)
         n = max(int(lengths.max()), 1)
         atom_nll, bond_nll = model.decoder(z, atoms[:, :n], bonds[:, :n, :n], lengths, use_masks=use_masks)
         log_likelihood = -(atom_nll + bond_nll)
@@ -98,16 +99,33 @@ def prior_latents(model, n: int, generator: torch.Generator, latent_prior: bool 
 
 
 def sample_prior(model, n: int, *, seed: int | None = None, decoding: str = "greedy", temperature: float | None = None,
-                 batch_size: int = 512, use_masks: bool = True, latent_prior: bool = True) -> list[Sample]:
+                 batch_size: int = 512, use_masks: bool = True, latent_prior: bool = True,
+                 ring_limit: bool = True) -> list[Sample]:
     """``n`` molecules from prior latents (:func:`prior_latents`), each decoded greedily or by sampling (seeded)."""
     check_decoding(decoding, temperature)
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
     z = prior_latents(model, n, generator, latent_prior)
     return decode_latents(model, z, greedy=decoding == "greedy", temperature=1.0 if temperature is None else temperature,
-                          seed=None if seed is None else seed + 1, use_masks=use_masks, batch_size=batch_size)
+                          seed=None if seed is None else seed + 1, use_masks=use_masks, batch_size=batch_size,
+                          ring_limit=ring_limit)
 
 
 def fraction_invalid_without_masks(model, n: int = 1000, seed: int = 0, decoding: str = "greedy") -> float:
     """How many prior samples RDKit would reject if the decoder's valence masks were switched off."""
     samples = sample_prior(model, n, seed=seed, decoding=decoding, use_masks=False)
     return float(np.mean([not s.smiles for s in samples]))
+
+
+def fraction_over_ring_limit(model, n: int = 1000, seed: int = 0, decoding: str = "greedy") -> float | None:
+    """How many prior samples would have a ring larger than ``config.max_ring_size`` if decoding did not
+    rule such rings out (``None`` when the checkpoint has no ring limit)."""
+    from rdkit import Chem
+
+    limit = model.config.max_ring_size
+    if limit is None:
+        return None
+    over = 0
+    for sample in sample_prior(model, n, seed=seed, decoding=decoding, ring_limit=False):
+        mol = Chem.MolFromSmiles(sample.smiles)
+        over += any(len(ring) > limit for ring in mol.GetRingInfo().AtomRings())
+    return over / n

@@ -20,7 +20,7 @@ from molgen.chem.graph import AtomVocabulary
 from molgen.data.graphs import GraphDataset, cache_key, featurize
 from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
-from molgen.models.graph_vae.model import GraphVAE, to_sequences
+from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
                                     save_progress, write_card)
 
@@ -37,15 +37,29 @@ def capacities(dataset: GraphDataset) -> list[int]:
     return out.tolist()
 
 
+def largest_training_ring(dataset: GraphDataset, max_molecules: int = 20_000, seed: int = 0) -> int:
+    """The largest ring the decoder closes on the training molecules (a seeded sample of at most
+    ``max_molecules``): decoding then closes none larger (``GraphVAEConfig.max_ring_size``)."""
+    rows = np.arange(len(dataset))
+    if len(rows) > max_molecules:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, max_molecules, replace=False))
+    largest = 0
+    for start in range(0, len(rows), 2048):
+        _, bonds, _ = to_sequences([dataset.graph(int(i)) for i in rows[start:start + 2048]], int(dataset.num_atoms().max()))
+        largest = max(largest, int(largest_closed_rings(bonds).max()))
+    return largest
+
+
 def build_model(train_smiles: Sequence[str], *, latent_dim: int = 64, hidden_dim: int = 192, encoder_layers: int = 4,
                 properties: Sequence[str] = (), focus_attention: bool = False,
                 progress: bool = False) -> tuple[GraphVAE, GraphDataset]:
-    """A fresh model whose vocabulary, capacities and size limit come from the training molecules."""
+    """A fresh model whose vocabulary, capacities, size limit and ring limit come from the training molecules."""
     dataset = featurize(list(train_smiles), progress=progress)
     sizes = dataset.num_atoms()
     config = GraphVAEConfig(num_atom_types=len(dataset.vocabulary), capacities=capacities(dataset), latent_dim=latent_dim,
                             hidden_dim=hidden_dim, encoder_layers=encoder_layers, max_atoms=int(sizes.max()) + 2,
-                            properties=list(properties), focus_attention=focus_attention)
+                            max_ring_size=largest_training_ring(dataset), properties=list(properties),
+                            focus_attention=focus_attention)
     return GraphVAE(config, dataset.vocabulary), dataset
 
 
