@@ -214,7 +214,7 @@ def test_a_resumed_run_names_every_earlier_invocation_in_its_card(smiles, tmp_pa
 
 def _decoding_matches_teacher_forcing(model, n: int = 12, seed: int = 3) -> list[int]:
     """Greedy decode, then check every choice is the argmax of the teacher-forced logits; the lengths.
-    The ring limit is a decoding-only mask (training molecules never meet it), so it is lifted here."""
+    The ring limit is a decoding-only mask (the teacher-forced logits do not apply it), so it is lifted here."""
     z = torch.randn(n, model.config.latent_dim, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         atoms, bonds, lengths = model.decoder.decode(z, greedy=True, ring_limit=False)

@@ -20,7 +20,8 @@ therefore connected and within every atom's capacity by construction.
 Ring limit (decoding only): a bond that would close a ring of more than ``config.max_ring_size``
 atoms (the largest ring the training molecules' decodings close, :func:`largest_closed_rings`) is
 ruled out. The ring a bond closes is the shortest path between its atoms in the partial graph,
-plus one. Training needs no such mask: no training molecule closes a larger ring.
+plus one. Training needs no such mask: with the limit ``build_model`` records, no training molecule
+closes a larger ring.
 """
 
 from __future__ import annotations
@@ -92,24 +93,34 @@ class PartialPaths:
     While atom ``t`` makes its bonds, ``reach[x]`` is the shortest path from ``x`` to any atom ``t`` is
     bonded to, in the graph before ``t``: a bond ``t - j`` then closes a ring of ``reach[j] + 2`` atoms
     (``UNREACHED`` or more: no ring, ``t`` has no bond yet). When ``t`` is done, the paths through it join
-    the table, once per atom rather than once per bond.
+    the table, once per atom rather than once per bond. With ``max_ring``, ``may_close(j)`` says where a
+    bond ``t - j`` stays within it (kept up to date as bonds are made, since decoding asks at every ``j``).
     """
 
-    def __init__(self, batch: int, max_atoms: int):
+    def __init__(self, batch: int, max_atoms: int, max_ring: int | None = None):
         self.between = torch.full((batch, max_atoms, max_atoms), UNREACHED, dtype=torch.long)
-        self.reach = torch.empty(batch, 0, dtype=torch.long)
-        self.t = 0
+        self.max_ring, self.t = max_ring, 0
+        self.start_atom(0)
 
     def start_atom(self, t: int) -> None:
         self.t, self.reach = t, torch.full((len(self.between), t), UNREACHED, dtype=torch.long)
+        self.within = torch.ones(len(self.between), t, dtype=torch.bool)
 
     def ring(self, j: int) -> torch.Tensor:
         """(B,) the atoms in the ring a bond ``t - j`` would close now (``UNREACHED`` or more: none)."""
         return self.reach[:, j] + 2
 
+    def may_close(self, j: int) -> torch.Tensor:
+        """(B,) whether a bond ``t - j`` closes no ring larger than ``max_ring``."""
+        return self.within[:, j]
+
     def bond(self, j: int, bonded: torch.Tensor) -> None:
         """Atom ``t`` bonded to ``j`` in the rows where ``bonded`` (B,) is true."""
+        if not bool(bonded.any()):
+            return
         self.reach = torch.where(bonded[:, None], torch.minimum(self.reach, self.between[:, j, :self.t]), self.reach)
+        if self.max_ring is not None:
+            self.within = (self.reach >= UNREACHED) | (self.reach + 2 <= self.max_ring)
 
     def finish_atom(self) -> None:
         t, to_t = self.t, (self.reach + 1).clamp(max=UNREACHED)
@@ -356,7 +367,7 @@ class Decoder(nn.Module):
         b, n_max = z.shape[0], self.config.max_atoms
         max_ring = self.config.max_ring_size if use_masks and ring_limit else None
         if max_ring is not None:
-            paths = PartialPaths(b, n_max)
+            paths = PartialPaths(b, n_max, max_ring)
         h = torch.tanh(self.z_state(z))
         z_in = self.z_input(z)
         atoms = torch.full((b, n_max), -1, dtype=torch.long)
@@ -414,9 +425,8 @@ class Decoder(nn.Module):
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
-                    if max_ring is not None:  # a first bond (made == 0) closes no ring: UNREACHED
-                        ring = paths.ring(j)
-                        allowed[:, 1:] &= ((ring >= UNREACHED) | (ring <= max_ring))[:, None]
+                    if max_ring is not None:  # a first bond (made == 0) closes no ring
+                        allowed[:, 1:] &= paths.may_close(j)[:, None]
                     edge_logits = edge_logits.masked_fill(~allowed, float("-inf"))
                 kind = torch.where(done, 0, pick(edge_logits))
                 if max_ring is not None:

@@ -37,15 +37,12 @@ def capacities(dataset: GraphDataset) -> list[int]:
     return out.tolist()
 
 
-def largest_training_ring(dataset: GraphDataset, max_molecules: int = 20_000, seed: int = 0) -> int:
-    """The largest ring the decoder closes on the training molecules (a seeded sample of at most
-    ``max_molecules``): decoding then closes none larger (``GraphVAEConfig.max_ring_size``)."""
-    rows = np.arange(len(dataset))
-    if len(rows) > max_molecules:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, max_molecules, replace=False))
-    largest = 0
-    for start in range(0, len(rows), 2048):
-        _, bonds, _ = to_sequences([dataset.graph(int(i)) for i in rows[start:start + 2048]], int(dataset.num_atoms().max()))
+def largest_training_ring(dataset: GraphDataset, chunk: int = 2048) -> int:
+    """The largest ring the decoder closes on any training molecule (``GraphVAEConfig.max_ring_size``:
+    decoding closes none larger, so it never rules out a training molecule). 111 s for 600,000 on 2 AMD threads."""
+    largest, size = 0, int(dataset.num_atoms().max())
+    for start in range(0, len(dataset), chunk):
+        _, bonds, _ = to_sequences([dataset.graph(i) for i in range(start, min(start + chunk, len(dataset)))], size)
         largest = max(largest, int(largest_closed_rings(bonds).max()))
     return largest
 
