@@ -9,8 +9,8 @@
   it; one more greedy row then draws them from N(0, I), the prior the VAE was trained with.
   **Validity is by construction** (the decoder masks choices that break valence); the script
   also decodes N/10 prior samples with the masks off and reports the fraction RDKit rejects.
-  A checkpoint with a ring limit (`max_ring_size`: decoding closes no larger ring than its training
-  molecules do) is sampled with it; the script decodes N/10 prior samples without the limit and
+  A checkpoint with a ring limit (`max_ring_size`: decoding closes no ring of more atoms) is
+  sampled with it; the script decodes N/10 prior samples without the limit and
   reports the fraction that would have a larger ring.
 - Reconstruction: greedy decoding of the latent mean of 1,000 MOSES test molecules, compared
   with the input's canonical SMILES (no stereo); and the mean Tanimoto (Morgan) of each decoding
@@ -149,7 +149,7 @@ def main() -> None:
                        "valid_without_masks": round(1 - unmasked["greedy"], 4)})
         if over_ring_limit is not None:
             record.update({"max_ring_size": model.config.max_ring_size,
-                           "ring_limit_note": "decoding closes no ring larger than the training molecules do",
+                           "ring_limit_note": f"decoding closes no ring of more than {model.config.max_ring_size} atoms",
                            "over_ring_limit_without_it": round(over_ring_limit, 4)})
         if "sampled" in by_decoding:
             record["sampled_decoding"] = {**{k: by_decoding["sampled"][k] for k in headline},

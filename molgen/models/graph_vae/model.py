@@ -489,7 +489,7 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
                ring_limit: bool = True, **options) -> list[Sample]:
         """``n`` molecules decoded from prior latents, greedily or by sampling (``decoding``; see
         ``sample.DECODINGS``); every one is valid by construction (valence masks), and closes no ring
-        larger than the training molecules do (``config.max_ring_size``; ``ring_limit=False`` lifts it).
+        of more than ``config.max_ring_size`` atoms (``ring_limit=False`` lifts it).
         The latents come from the aggregate posterior the checkpoint carries (``set_latent_prior``),
         else, or with ``latent_prior=False``, from N(0, I)."""
         from molgen.models.graph_vae.sample import sample_prior
