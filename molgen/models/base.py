@@ -153,7 +153,8 @@ FAMILIES = {"smiles-lm": "molgen.models.smiles_lm.model:SmilesLM", "graph-vae": 
 #: The sampling options each family's ``sample`` takes (besides ``conditions`` and ``seed``).
 SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "beam_width", "batch_size", "max_len",
                                 "use_cache", "bf16"},
-                  "graph-vae": {"decoding", "temperature", "batch_size", "use_masks", "latent_prior", "ring_limit"},
+                  "graph-vae": {"decoding", "temperature", "candidates", "batch_size", "use_masks", "latent_prior",
+                                "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
                                       "target_guidance"}}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.

@@ -12,7 +12,7 @@ from molgen.models import CheckpointError, load
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.config import TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, bfs_order, to_sequences
-from molgen.models.graph_vae.sample import fraction_invalid_without_masks
+from molgen.models.graph_vae.sample import MOST_LIKELY_CANDIDATES, fraction_invalid_without_masks, prior_latents
 from molgen.models.graph_vae.train import _batch, build_model, elbo_terms, train, validate
 
 
@@ -74,15 +74,15 @@ def test_prior_samples_are_valid_connected_and_seeded(trained):
 
 def test_greedy_decoding_is_the_latent_alone_and_sampled_decoding_draws_more(trained):
     model = trained[0]
-    greedy = [s.smiles for s in model.sample(64, seed=3)]
-    assert greedy == [s.smiles for s in model.sample(64, seed=3, decoding="greedy")]
+    greedy = [s.smiles for s in model.sample(64, seed=3, decoding="greedy")]
+    assert [s.smiles for s in model.sample(8, seed=3)] == [s.smiles for s in model.sample(8, seed=3, decoding="most-likely")]
     # greedy decoding of the same latents, by hand: the prior draw is the only randomness
     z = torch.randn(64, model.config.latent_dim, generator=torch.Generator().manual_seed(3))
     assert greedy == latent.decode(model, z, greedy=True)
     sampled = [s.smiles for s in model.sample(64, seed=3, decoding="sampled", temperature=1.0)]
     assert all(s and "." not in s for s in sampled) and sampled != greedy
     with pytest.raises(ValueError, match="temperature applies only"):
-        model.sample(4, seed=3, temperature=0.7)
+        model.sample(4, seed=3, decoding="greedy", temperature=0.7)
     with pytest.raises(ValueError, match="decoding must be one of"):
         model.sample(4, seed=3, decoding="beam")
 
@@ -190,6 +190,31 @@ def test_greedy_decoding_is_what_the_teacher_forced_network_prefers(trained):
     _decoding_matches_teacher_forcing(trained[0].eval())
 
 
+def test_the_log_likelihood_decoding_adds_up_is_the_teacher_forced_one(trained):
+    """The log-probability ``decode`` sums over its choices equals the teacher-forced -NLL of the graph
+    it made, greedy or drawn, with the ring limit on or lifted: the limit decides what may be chosen,
+    not how likely the network finds it."""
+    model = trained[0].eval()
+    z = torch.randn(40, model.config.latent_dim, generator=torch.Generator().manual_seed(5))
+    limit, model.config.max_ring_size = model.config.max_ring_size, 5  # tight: rules bonds out in this tiny model
+    try:
+        for greedy, ring_limit in [(True, False), (False, False), (True, True), (False, True)]:
+            with torch.no_grad():
+                atoms, bonds, lengths, log_likelihood = model.decoder.decode(
+                    z, greedy=greedy, temperature=0.8, generator=torch.Generator().manual_seed(1), ring_limit=ring_limit,
+                    with_log_likelihood=True)
+                m = int(lengths.max())
+                atom_nll, bond_nll = model.decoder(z, atoms[:, :m], bonds[:, :m, :m], lengths)
+            assert torch.isfinite(log_likelihood).all() and (log_likelihood < 0).all()
+            assert torch.allclose(log_likelihood, -(atom_nll + bond_nll), atol=1e-4), (greedy, ring_limit)
+        with torch.no_grad():  # the limit did rule something out in these decodings
+            limited, unlimited = (model.decoder.decode(z, greedy=False, generator=torch.Generator().manual_seed(1),
+                                                       temperature=0.8, ring_limit=r)[1] for r in (True, False))
+        assert not torch.equal(limited, unlimited)
+    finally:
+        model.config.max_ring_size = limit
+
+
 def test_weights_of_another_network_layout_are_a_clear_error(trained, tmp_path):
     from molgen.models.base import load_checkpoint, save_checkpoint
 
@@ -284,6 +309,27 @@ def test_decoding_can_keep_the_most_likely_of_several_candidates(trained, smiles
     assert 0.0 <= latent.reconstruction_accuracy(model, smiles[:24], candidates=3) <= 1.0
     with pytest.raises(ValueError, match="at least 1"):
         decode_latents(model, z, candidates=0)
+
+    # as a prior decoding: the same latents as greedy, each molecule at least as likely as greedy's
+    plain = model.sample(48, seed=2, decoding="greedy")
+    chosen = model.sample(48, seed=2, decoding="most-likely", candidates=4, temperature=0.7)
+    assert [s.smiles for s in chosen] == [s.smiles for s in model.sample(48, seed=2, decoding="most-likely",
+                                                                           candidates=4, temperature=0.7)]
+    z = prior_latents(model, 48, torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        greedy_ll = model.decoder.decode(z, greedy=True, with_log_likelihood=True)[3]
+    assert all(s.smiles for s in chosen)
+    assert all(s.log_likelihood >= float(ll) - 1e-4 for s, ll in zip(chosen, greedy_ll))
+    assert [s.smiles for s, p in zip(chosen, plain) if s.meta["candidate"] == 0] == \
+        [p.smiles for s, p in zip(chosen, plain) if s.meta["candidate"] == 0]
+    assert any(s.meta["candidate"] > 0 for s in chosen)
+    defaults = model.sample(8, seed=2, decoding="most-likely")  # MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
+    assert all(0 <= s.meta["candidate"] < MOST_LIKELY_CANDIDATES for s in defaults)
+    for bad, message in [({"decoding": "greedy", "candidates": 3}, "only to decoding='most-likely'"),
+                         ({"decoding": "most-likely", "candidates": 1}, "at least 2 candidates"),
+                         ({"decoding": "most-likely", "temperature": 0.0}, "above 0")]:
+        with pytest.raises(ValueError, match=message):
+            model.sample(4, seed=2, **bad)
 
 
 def test_the_cli_adds_focus_attention_to_a_checkpoint_it_resumes(trained, tmp_path):

@@ -52,6 +52,8 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--decoding", "sampled", home=tmp_path)
     assert foreign.exit_code == 2 and "a smiles-lm model takes no decoding" in foreign.output
+    unused = run("generate", "--model", "graph-vae", "-n", 5, "--decoding", "greedy", "--candidates", 3, home=tmp_path)
+    assert unused.exit_code == 2 and "candidates applies only to decoding='most-likely'" in unused.output
     unknown = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ddim", home=tmp_path)
     assert unknown.exit_code == 2 and "sampler must be one of ancestral, flow" in unknown.output
     unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--target-guidance", 0.5, home=tmp_path)

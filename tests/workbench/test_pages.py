@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from molgen.models.graph_vae.sample import DEFAULT_DECODING, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunStore
 from tests.workbench.conftest import PAGES
 
@@ -86,12 +87,20 @@ def test_graph_vae_decoding_from_the_generate_page(stored_run):
     at = page("generate")
     vae = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-vae"))
     at.selectbox(key="gen_model").set_value(vae).run()
-    assert at.selectbox(key="gen_decoding").value == "greedy"
-    assert not [s for s in at.slider if s.key == "gen_temperature"]  # greedy decoding draws nothing
+    assert at.selectbox(key="gen_decoding").value == DEFAULT_DECODING == "most-likely"
+    at.selectbox(key="gen_decoding").set_value("greedy").run()
+    assert not [s for s in at.slider if s.key.startswith("gen_temperature")]  # greedy decoding draws nothing
+    assert not [s for s in at.number_input if s.key == "gen_candidates"]
     at.selectbox(key="gen_decoding").set_value("sampled").run()
     at.slider(key="gen_temperature").set_value(0.8).run()
     options, candidates = _generate(at, "vae-sampled-run", 5)
     assert options == {"decoding": "sampled", "temperature": 0.8} and candidates >= 5
+    at.selectbox(key="gen_decoding").set_value("most-likely").run()
+    assert at.slider(key="gen_temperature_most_likely").value == MOST_LIKELY_TEMPERATURE  # not the 0.8 set above
+    at.number_input(key="gen_candidates").set_value(3).run()
+    options, candidates = _generate(at, "vae-most-likely-run", 5)
+    assert options == {"decoding": "most-likely", "candidates": 3, "temperature": MOST_LIKELY_TEMPERATURE}
+    assert candidates >= 5
 
 
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from molgen.models.base import Conditions
+from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -34,11 +35,18 @@ with left:
     with st.expander("Decoding"):
         if model.family == "graph-vae":
             options["decoding"] = st.selectbox(
-                "Decoding of each latent", ["greedy", "sampled"], key="gen_decoding",
-                help="greedy: the decoder's most likely molecule for each prior latent (closer to the training set); "
-                     "sampled: every atom and bond drawn as well (more varied, more unusual)")
-        if model.family == "smiles-lm" or options.get("decoding") == "sampled":
-            options["temperature"] = st.slider("Temperature", 0.2, 2.0, 1.0, 0.05, key="gen_temperature")
+                "Decoding of each latent", list(DECODINGS), DECODINGS.index(DEFAULT_DECODING), key="gen_decoding",
+                help="greedy: the decoder's best choice at every step (fast); "
+                     "sampled: every atom and bond drawn as well (more varied, more unusual); "
+                     "most-likely: greedy plus several draws, the molecule the decoder finds most likely kept "
+                     "(closest to the training set, several times slower)")
+            if options["decoding"] == "most-likely":
+                options["candidates"] = int(st.number_input("Candidates per latent", 2, 50, MOST_LIKELY_CANDIDATES,
+                                                            key="gen_candidates"))
+        if model.family == "smiles-lm" or options.get("decoding") in ("sampled", "most-likely"):
+            most_likely = options.get("decoding") == "most-likely"  # its own slider: its draws default cooler
+            options["temperature"] = st.slider("Temperature", 0.2, 2.0, MOST_LIKELY_TEMPERATURE if most_likely else 1.0,
+                                               0.05, key="gen_temperature_most_likely" if most_likely else "gen_temperature")
         if model.family == "smiles-lm":
             strategy = st.selectbox("Strategy", ["sample", "greedy", "beam"], key="gen_strategy",
                                     help="greedy and beam search are deterministic: they give few distinct molecules")

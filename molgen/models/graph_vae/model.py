@@ -361,9 +361,13 @@ class Decoder(nn.Module):
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor, *, greedy: bool = False, temperature: float = 1.0, generator: torch.Generator | None = None,
-               use_masks: bool = True, ring_limit: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+               use_masks: bool = True, ring_limit: bool = True, with_log_likelihood: bool = False):
         """Graphs from latents: atom types (B, N) (-1 after the end), bond classes (B, N, N), lengths.
-        ``ring_limit`` (with ``use_masks``) rules out closing a ring larger than ``config.max_ring_size``."""
+        ``ring_limit`` (with ``use_masks``) rules out closing a ring larger than ``config.max_ring_size``.
+        ``with_log_likelihood`` adds a fourth tensor (B,): the log-probability the network gives every
+        choice made (temperature 1, valence masks applied, the ring limit not), which is the teacher-forced
+        ``-forward`` of the decoded graph. Scored without the limit's renormalisation, a graph the
+        network only reached because a larger ring was ruled out keeps the low likelihood it has."""
         b, n_max = z.shape[0], self.config.max_atoms
         max_ring = self.config.max_ring_size if use_masks and ring_limit else None
         if max_ring is not None:
@@ -378,11 +382,18 @@ class Decoder(nn.Module):
         done = torch.zeros(b, dtype=torch.bool)
         step_input = self.start.expand(b, -1) + z_in
         classes = torch.arange(NUM_BOND_CLASSES)[None]
+        log_likelihood = torch.zeros(b)
 
-        def pick(logits: torch.Tensor) -> torch.Tensor:
+        def pick(logits: torch.Tensor, live: torch.Tensor, scored: torch.Tensor | None = None) -> torch.Tensor:
+            """Choose from ``logits``; add the choice's log-probability under ``scored`` (default ``logits``)."""
             if greedy:
-                return logits.argmax(-1)
-            return torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator).squeeze(1)
+                choice = logits.argmax(-1)
+            else:
+                choice = torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator).squeeze(1)
+            if with_log_likelihood:  # rows already stopped add nothing (where, not a product: their logits may be NaN)
+                chosen = torch.log_softmax(logits if scored is None else scored, -1).gather(1, choice[:, None]).squeeze(1)
+                log_likelihood.add_(torch.where(live, chosen, 0.0))
+            return choice
 
         for t in range(n_max + 1):
             h = self.gru(step_input[:, None], h[None])[1][0]
@@ -400,7 +411,7 @@ class Decoder(nn.Module):
                 allowed[:, :self.stop] = (free > 0).any(1)[:, None] & (self.capacity >= 1)[None]
             if t == 0:
                 allowed[:, self.stop] = False
-            choice = pick(logits.masked_fill(~allowed, float("-inf")))
+            choice = pick(logits.masked_fill(~allowed, float("-inf")), ~done)
             done = done | (choice == self.stop)
             if done.all() or t == n_max:
                 break
@@ -422,13 +433,16 @@ class Decoder(nn.Module):
             for j in range(t):
                 edge_logits = self.edge_out(new + old[:, j] + distance[j] + free_embedded[:, j]
                                             + self.edge_made(made.clamp(max=MAX_ORDER_SUM)) + partners)
+                scored = None
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
                     if max_ring is not None:  # a first bond (made == 0) closes no ring
+                        if with_log_likelihood:
+                            scored = edge_logits.masked_fill(~allowed, float("-inf"))
                         allowed[:, 1:] &= paths.may_close(j)[:, None]
                     edge_logits = edge_logits.masked_fill(~allowed, float("-inf"))
-                kind = torch.where(done, 0, pick(edge_logits))
+                kind = torch.where(done, 0, pick(edge_logits, ~done, scored))
                 if max_ring is not None:
                     paths.bond(j, kind > 0)
                 bonds[:, t, j] = bonds[:, j, t] = kind
@@ -442,6 +456,8 @@ class Decoder(nn.Module):
             for k, transform in enumerate(self.bond_message, start=1):
                 message = message + transform(((bonds[:, t, :t] == k).float()[:, None] @ nodes[:, :t]).squeeze(1))
             step_input = nodes[:, t] + message + z_in
+        if with_log_likelihood:
+            return atoms, bonds, (atoms >= 0).sum(1), log_likelihood
         return atoms, bonds, (atoms >= 0).sum(1)
 
 
@@ -478,21 +494,23 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
             del self.latent_prior
             self.config.latent_prior_rows = 0
 
-    def check_sample_options(self, *, decoding: str = "greedy", temperature: float | None = None, **options) -> None:
+    def check_sample_options(self, *, decoding: str | None = None, temperature: float | None = None,
+                             candidates: int | None = None, **options) -> None:
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
-        from molgen.models.graph_vae.sample import check_decoding
+        from molgen.models.graph_vae.sample import DEFAULT_DECODING, check_decoding
 
-        check_decoding(decoding, temperature)
+        check_decoding(decoding or DEFAULT_DECODING, temperature, candidates)
 
-    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str = "greedy",
-               temperature: float | None = None, batch_size: int = 512, use_masks: bool = True, latent_prior: bool = True,
-               ring_limit: bool = True, **options) -> list[Sample]:
-        """``n`` molecules decoded from prior latents, greedily or by sampling (``decoding``; see
-        ``sample.DECODINGS``); every one is valid by construction (valence masks), and closes no ring
-        of more than ``config.max_ring_size`` atoms (``ring_limit=False`` lifts it).
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str | None = None,
+               temperature: float | None = None, candidates: int | None = None, batch_size: int = 512,
+               use_masks: bool = True, latent_prior: bool = True, ring_limit: bool = True, **options) -> list[Sample]:
+        """``n`` molecules decoded from prior latents: greedily, by sampling, or the most likely of
+        ``candidates`` decodings (``decoding``: see ``sample.DECODINGS``; default ``sample.DEFAULT_DECODING``);
+        every one is valid by construction (valence masks), and closes no ring of more than
+        ``config.max_ring_size`` atoms (``ring_limit=False`` lifts it).
         The latents come from the aggregate posterior the checkpoint carries (``set_latent_prior``),
         else, or with ``latent_prior=False``, from N(0, I)."""
-        from molgen.models.graph_vae.sample import sample_prior
+        from molgen.models.graph_vae.sample import DEFAULT_DECODING, sample_prior
 
-        return sample_prior(self, n, seed=seed, decoding=decoding, temperature=temperature, batch_size=batch_size,
-                            use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit)
+        return sample_prior(self, n, seed=seed, decoding=decoding or DEFAULT_DECODING, temperature=temperature, candidates=candidates,
+                            batch_size=batch_size, use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit)
