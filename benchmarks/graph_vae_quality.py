@@ -41,7 +41,8 @@ from molgen.data.registry import load_smiles
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
-from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, fraction_invalid_without_masks, fraction_over_ring_limit
+from molgen.models.graph_vae.sample import (DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE,
+                                            fraction_invalid_without_masks, fraction_over_ring_limit)
 from molgen.models.training import write_card
 
 
@@ -146,6 +147,8 @@ def main() -> None:
     if not args.no_card:
         record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
         headline = ("valid", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv", "Filters", "Novelty")
+        if DEFAULT_DECODING == "most-likely":
+            record["decoding_options"] = {"candidates": MOST_LIKELY_CANDIDATES, "temperature": MOST_LIKELY_TEMPERATURE}
         record.update({"decoding": DEFAULT_DECODING, "prior": prior, "sampling_seconds": round(sampling, 1),
                        "validity_note": "valid by construction (valence-masked decoder)",
                        "valid_without_masks": round(1 - unmasked[DEFAULT_DECODING], 4)})
