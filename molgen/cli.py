@@ -377,7 +377,7 @@ def generate_command(
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature (SMILES models; graph VAE with --decoding "
                                                 "sampled or most-likely)."),
     decoding: Optional[str] = typer.Option(None, help="Graph VAE: 'most-likely' (default: the decoder's most likely of "
-                                           "--candidates decodings), 'greedy' (about 3x faster) or 'sampled', for each "
+                                           "--candidates decodings), 'greedy' (about 4x faster) or 'sampled', for each "
                                            "prior latent."),
     candidates: Optional[int] = typer.Option(None, help="Graph VAE with --decoding most-likely: decodings per latent "
                                              "(greedy plus draws; default 5)."),
