@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--no-label-prior", action="store_true", help="sample the unconditional branch")
     parser.add_argument("--sampler", choices=SAMPLERS, default="ancestral")
     parser.add_argument("--target-guidance", type=float, default=0.0, help="the flow sampler's omega (DeFoG)")
+    parser.add_argument("--stochasticity", type=float, default=0.0, help="the flow sampler's eta (DeFoG)")
     args = parser.parse_args()
     model = GraphDiffusion.load(args.checkpoint)
     rows, extra = {}, []
@@ -76,13 +77,14 @@ def main() -> None:
         n = args.n if i == 0 else (args.sweep_n or args.n)
         started = time.perf_counter()
         samples = model.sample(n, seed=args.seed, steps=steps, label_prior=not args.no_label_prior, sampler=args.sampler,
-                               target_guidance=args.target_guidance)
+                               target_guidance=args.target_guidance, stochasticity=args.stochasticity)
         seconds = time.perf_counter() - started
         smiles = [s.smiles for s in samples]
         connected = float(np.mean([s.meta.get("fragments") == 1 for s in samples]))
         metrics = evaluate(smiles, "moses", train="moses")
         name = f"molgen diffusion, {steps} steps" + ("" if args.sampler == "ancestral" else
-                                                     f", flow sampler, target guidance {args.target_guidance:g}")
+                                                     f", flow sampler, target guidance {args.target_guidance:g}"
+                                                     f", stochasticity {args.stochasticity:g}")
         rows[name] = metrics
         profiles[name] = rings = ring_profile(smiles)
         extra.append(f"{steps} steps, n={n}: valid {metrics['valid']:.4f}, one fragment {connected:.4f}, {seconds:.0f} s sampling "

@@ -389,6 +389,8 @@ def generate_command(
     sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'ancestral' (default) or 'flow' (discrete flow matching)."),
     target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion with --sampler flow: the push towards the "
                                                     "predicted clean graph (0.5 with --steps 100 measured best)."),
+    stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion with --sampler flow: how often a node or bond "
+                                                  "may leave the type it holds (DeFoG's eta; 0 = never)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
     jobs: int = typer.Option(1, help="Scoring processes."),
 ) -> None:
@@ -406,7 +408,8 @@ def generate_command(
             options = {k: v for k, v in {"temperature": temperature, "decoding": decoding, "candidates": candidates,
                                          "top_k": top_k, "top_p": top_p,
                                          "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
-                                         "target_guidance": target_guidance}.items() if v is not None}
+                                         "target_guidance": target_guidance,
+                                         "stochasticity": stochasticity}.items() if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:

@@ -147,12 +147,15 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                          f"{', '.join(sorted(SAMPLE_OPTIONS.get(family, set())))}")
     profile = load_profile(profile)
     generator = _load_generator(family, checkpoint)
+    options = dict(sample_options or {})
     check = getattr(generator, "check_sample_options", None)  # option values, where a family checks them
     if check is not None:
-        check(**(sample_options or {}))
+        # The family's defaults come back written in: a run resumed after a default changed samples
+        # the way it started.
+        options = check(**options) or options
     steer, native = _native(generator, conditions)
     params = {"chunk_size": chunk_size, "max_samples": max_samples or DEFAULT_BUDGET_FACTOR * n,
-              "sample_options": sample_options or {}, "n_jobs": n_jobs}
+              "sample_options": options, "n_jobs": n_jobs}
     run_id = store.create_run(name=name, model=family, checkpoint=str(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
                               native=native, profile=profile.to_dict(), versions=package_versions())

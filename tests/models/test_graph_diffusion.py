@@ -86,18 +86,22 @@ def test_posterior_is_a_distribution_and_exact_at_full_confidence():
     assert torch.allclose(sure, torch.eye(3), atol=1e-6)
 
 
-@pytest.mark.parametrize("omega", [0.0, 0.7])
-def test_flow_step_is_a_distribution_that_carries_the_interpolant_forward(omega):
+@pytest.mark.parametrize("omega,eta", [(0.0, 0.0), (0.7, 0.0), (0.0, 3.0)])
+def test_flow_step_is_a_distribution_that_carries_the_interpolant_forward(omega, eta):
     """Started from p_tau(. | c) = tau * onehot(c) + (1 - tau) * m, one step of the flow chain towards a
     sure c lands exactly on p_(tau + dtau)(. | c) (the interpolant is linear in tau, so Euler is exact);
-    target guidance only adds mass on c, and a node already at c stays."""
+    stochasticity moves mass both ways in balance, so the landing is still exact; target guidance only
+    adds mass on c, and without stochasticity a node already at c stays."""
     noise = MarginalNoise([0.5, 0.3, 0.15, 0.05], [0.9, 0.1], 100)
     m, eye = noise.m_x, torch.eye(4)
     tau, dtau = 0.3, 0.1
     for c in range(4):
-        step = noise.flow_step(eye[c].expand(4, 4), eye, tau, dtau, m, target_guidance=omega)  # row z: p(next | z)
-        assert torch.allclose(step.sum(-1), torch.ones(4)) and (step >= 0).all()
-        assert torch.allclose(step[c], eye[c])
+        step = noise.flow_step(eye[c].expand(4, 4), eye, tau, dtau, m, target_guidance=omega, stochasticity=eta)
+        assert torch.allclose(step.sum(-1), torch.ones(4)) and (step >= 0).all()  # row z: p(next | z)
+        if eta == 0:
+            assert torch.allclose(step[c], eye[c])
+        else:
+            assert step[c, c] < 1 - 1e-3  # a node at c may still leave it
         start = tau * eye[c] + (1 - tau) * m
         moved = start @ step
         if omega == 0:
@@ -108,7 +112,7 @@ def test_flow_step_is_a_distribution_that_carries_the_interpolant_forward(omega)
     probs = torch.softmax(torch.randn(6, 4, generator=torch.Generator().manual_seed(0)), -1)
     zt = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 3, 0, 1]), 4).float()
     for tau, dtau in ((0.0, 0.02), (0.95, 0.05)):
-        step = noise.flow_step(probs, zt, tau, dtau, m, target_guidance=omega)
+        step = noise.flow_step(probs, zt, tau, dtau, m, target_guidance=omega, stochasticity=eta)
         assert torch.allclose(step.sum(-1), torch.ones(6)) and (step >= 0).all()
 
 
@@ -153,6 +157,11 @@ def test_the_flow_sampler_is_seeded_honest_and_inpaints(trained):
         model.sample(2, steps=5, target_guidance=1.0)
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, steps=5, sampler="flow", target_guidance=-1.0)
+    with pytest.raises(ValueError, match="stochasticity applies only to sampler='flow'"):
+        model.sample(2, steps=5, stochasticity=1.0)
+    stirred = model.sample(12, seed=1, steps=10, sampler="flow", target_guidance=0.5, stochasticity=2.0)
+    assert [s.smiles for s in stirred] != [s.smiles for s in first]
+    assert all(s.smiles or "error" in s.meta for s in stirred)
 
 
 def test_guidance_and_inpainting(trained):

@@ -157,7 +157,7 @@ def _chunks(db, name: str) -> int:
 
 
 def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpoint, tmp_path):
-    args = ["generate", "--model", str(tiny_checkpoint), "-n", "400", "--chunk-size", "40", "--seed", "9"]
+    args = ["generate", "--model", str(tiny_checkpoint), "-n", "200", "--chunk-size", "20", "--seed", "9"]
     killed_home, clean_home = tmp_path / "killed", tmp_path / "clean"
     process = _cli(*args, "--name", "victim", home=killed_home)
     db = killed_home / "runs.sqlite"
@@ -219,6 +219,11 @@ def test_a_graph_vae_checkpoint_joins_runs_through_the_registry(store, tmp_path)
     with pytest.raises(ValueError, match="decoding must be one of"):  # refused before anything is stored
         generate(str(out), 5, seed=2, store=store, progress=False, name="bad-decoding", sample_options={"decoding": "beam"})
     assert "bad-decoding" not in store.runs()["name"].tolist()
+    from molgen.models.graph_vae.sample import DEFAULT_DECODING
+
+    pinned = generate(str(out), 2, seed=3, store=store, progress=False, name="pinned")
+    # the default decoding is written into the run, so a resume after a change of default decodes as it began
+    assert pinned.record["params"]["sample_options"] == {"decoding": DEFAULT_DECODING}
     assert record["model"] == "graph-vae" and record["native"] == {}
     assert record["counts"]["validity"] == 1.0  # the masked decoder: valid by construction
     ranked = run.candidates()

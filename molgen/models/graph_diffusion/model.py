@@ -28,14 +28,15 @@ SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped b
 SAMPLERS = ("ancestral", "flow")
 
 
-def check_sampler(sampler: str, target_guidance: float) -> None:
-    """A clear ``ValueError`` for an unknown sampler, or target guidance it cannot use."""
+def check_sampler(sampler: str, target_guidance: float, stochasticity: float = 0.0) -> None:
+    """A clear ``ValueError`` for an unknown sampler, or flow options it cannot use."""
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-    if target_guidance and sampler != "flow":
-        raise ValueError("target_guidance applies only to sampler='flow'")
-    if target_guidance < 0:
-        raise ValueError(f"target_guidance must be >= 0, got {target_guidance}")
+    for name, value in (("target_guidance", target_guidance), ("stochasticity", stochasticity)):
+        if value and sampler != "flow":
+            raise ValueError(f"{name} applies only to sampler='flow'")
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
 
 
 def dense_batch(graphs: list[MolGraph], num_atom_types: int, n: int | None = None, num_bond_classes: int = 4):
@@ -107,12 +108,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     def sample_graphs(self, n: int, *, steps: int | None = None, sizes: torch.Tensor | None = None,
                       targets: dict[str, float] | torch.Tensor | None = None, guidance: float = 0.0,
                       scaffold: str | None = None, generator: torch.Generator | None = None, sampler: str = "ancestral",
-                      target_guidance: float = 0.0):
+                      target_guidance: float = 0.0, stochasticity: float = 0.0):
         """Dense one-hot graphs (X, E, mask) after ``steps`` reverse steps (default: the config's
         ``default_steps``, else all). ``targets`` is one set of property targets for every graph
         (a dict of raw values), or a standardised (n, conditions) tensor with a row per graph
-        (NaN = not asked for). ``sampler`` is one of :data:`SAMPLERS`; ``target_guidance`` applies
-        to "flow" only."""
+        (NaN = not asked for). ``sampler`` is one of :data:`SAMPLERS`; ``target_guidance`` and
+        ``stochasticity`` apply to "flow" only (``noise.MarginalNoise.flow_step``)."""
         cfg = self.config
         steps = min(steps or cfg.default_steps or cfg.timesteps, cfg.timesteps)
         if sizes is None:
@@ -134,7 +135,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             cond = targets.float()
         else:
             cond = self.normalise_targets(targets, n) if targets else None
-        for t, s, tau, dtau in self._schedule(steps, sampler, target_guidance):
+        check_sampler(sampler, target_guidance, stochasticity)
+        for t, s, tau, dtau in self._schedule(steps):
             if fixed is not None:
                 xt, et = self._inpaint(xt, et, fixed, t, mask, generator)
             tt = torch.full((n,), t, dtype=torch.long)
@@ -148,8 +150,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), cfg.num_bond_classes).float()
             else:
                 if sampler == "flow":
-                    post_x = self.noise.flow_step(px, xt, tau, dtau, self.noise.m_x, target_guidance)
-                    post_e = self.noise.flow_step(pe, et, tau, dtau, self.noise.m_e, target_guidance)
+                    post_x = self.noise.flow_step(px, xt, tau, dtau, self.noise.m_x, target_guidance, stochasticity)
+                    post_e = self.noise.flow_step(pe, et, tau, dtau, self.noise.m_e, target_guidance, stochasticity)
                 else:
                     post_x = self.noise.posterior(px, xt, t, s, self.noise.m_x)
                     post_e = self.noise.posterior(pe, et, t, s, self.noise.m_e)
@@ -161,16 +163,16 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
         return xt, et, mask
 
-    def check_sample_options(self, *, sampler: str = "ancestral", target_guidance: float = 0.0, **options) -> None:
+    def check_sample_options(self, *, sampler: str = "ancestral", target_guidance: float = 0.0, stochasticity: float = 0.0,
+                             **options) -> None:
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
-        check_sampler(sampler, target_guidance)
+        check_sampler(sampler, target_guidance, stochasticity)
 
-    def _schedule(self, steps: int, sampler: str, target_guidance: float) -> list[tuple[int, int, float, float]]:
+    def _schedule(self, steps: int) -> list[tuple[int, int, float, float]]:
         """(t, s, tau, dtau) per reverse step, evenly spaced in t (DiGress): the network's noise level t,
         the next level s (0 ends), and the flow's time tau = abar_t with its increment abar_s - abar_t.
         (Spaced evenly in tau, 50 flow steps gave 48 valid graphs of 64 against 61 of 64 for the ancestral
         sampler: too few steps near the data.)"""
-        check_sampler(sampler, target_guidance)
         abar = self.noise.alpha_bar.tolist()
         times = torch.linspace(self.config.timesteps, 0, steps + 1).round().long().tolist()
         return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
@@ -211,7 +213,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, steps: int | None = None,
                guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,
                label_prior: bool = True, sampler: str = "ancestral", target_guidance: float = 0.0,
-               **options) -> list[Sample]:
+               stochasticity: float = 0.0, **options) -> list[Sample]:
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
 
         ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
@@ -244,12 +246,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
             out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None else 0.0,
                                          scaffold=conditions.scaffold, generator=generator, sampler=sampler,
-                                         target_guidance=target_guidance))
+                                         target_guidance=target_guidance, stochasticity=stochasticity))
         return out
 
     def sample_sizes(self, sizes: torch.Tensor, *, steps: int | None = None, targets: dict[str, float] | torch.Tensor | None = None,
                      guidance: float = 0.0, scaffold: str | None = None, generator: torch.Generator | None = None,
-                     sampler: str = "ancestral", target_guidance: float = 0.0) -> list[Sample]:
+                     sampler: str = "ancestral", target_guidance: float = 0.0, stochasticity: float = 0.0) -> list[Sample]:
         """One molecule per entry of ``sizes``, in that order; ``targets`` as in :meth:`sample_graphs`
         (a per-graph tensor has one row per entry of ``sizes``)."""
         # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
@@ -259,7 +261,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
             x, e, mask = self.sample_graphs(len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance,
                                             scaffold=scaffold, generator=generator, sampler=sampler,
-                                            target_guidance=target_guidance)
+                                            target_guidance=target_guidance, stochasticity=stochasticity)
             for index, sample in zip(group.tolist(), self._to_samples(x, e, mask)):
                 out[index] = sample
         return out

@@ -67,7 +67,7 @@ class MarginalNoise:
         return out / out.sum(-1, keepdim=True).clamp(min=1e-12)
 
     def flow_step(self, probs_x1: torch.Tensor, zt: torch.Tensor, tau: float, dtau: float, marginals: torch.Tensor,
-                  target_guidance: float = 0.0) -> torch.Tensor:
+                  target_guidance: float = 0.0, stochasticity: float = 0.0) -> torch.Tensor:
         """p(z at tau + dtau | z at tau): one Euler step of the continuous-time Markov chain of discrete
         flow matching (DeFoG, Qin et al. 2025), for predicted clean-type probabilities ``probs_x1`` (..., K).
 
@@ -77,6 +77,12 @@ class MarginalNoise:
         ``relu(d_j - d_z) / (K p(z | c))`` with ``d = d/dtau p(. | c) = onehot(c) - m``: the least
         mass-moving rate whose marginals follow the interpolant. ``target_guidance`` (DeFoG's omega)
         adds ``omega * onehot(c)_j / (K p(z | c))``, a push towards the predicted clean type.
+
+        ``stochasticity`` (DeFoG's eta) adds ``eta * p(j | c)``: for a sure c, the flux z -> j,
+        ``eta p(z | c) p(j | c)``, equals the flux back, so this rate moves no mass away from the
+        interpolant (detailed balance) but lets a node leave a type the chain chose wrongly. (This is one
+        rate with that property; DeFoG offers several. Its expectation over c is
+        ``eta * (tau * probs_x1 + (1 - tau) * m)``.)
         """
         k = marginals.shape[0]
         eye = torch.eye(k)
@@ -87,6 +93,8 @@ class MarginalNoise:
         p_z = tau * eye[zi] + (1 - tau) * m_z                            # p(z | c), over c
         pushes = torch.relu(d - d_z[..., :, None]) + target_guidance * eye  # (..., c, j)
         rate = ((probs_x1 / (k * p_z.clamp(min=1e-12)))[..., :, None] * pushes).sum(-2)
+        if stochasticity:
+            rate = rate + stochasticity * (tau * probs_x1 + (1 - tau) * marginals)
         jump = dtau * rate * (1 - zt)                                    # never "to" the current type
         total = jump.sum(-1, keepdim=True)
         jump = jump / total.clamp(min=1.0)                               # a step may not leave more than all mass

@@ -495,11 +495,15 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
             self.config.latent_prior_rows = 0
 
     def check_sample_options(self, *, decoding: str | None = None, temperature: float | None = None,
-                             candidates: int | None = None, **options) -> None:
-        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
+                             candidates: int | None = None, **options) -> dict:
+        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and
+        return the options with the default decoding written in, so the run pins it."""
         from molgen.models.graph_vae.sample import DEFAULT_DECODING, check_decoding
 
-        check_decoding(decoding or DEFAULT_DECODING, temperature, candidates)
+        decoding = decoding or DEFAULT_DECODING
+        check_decoding(decoding, temperature, candidates)
+        given = {"temperature": temperature, "candidates": candidates}
+        return {**options, "decoding": decoding, **{k: v for k, v in given.items() if v is not None}}
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str | None = None,
                temperature: float | None = None, candidates: int | None = None, batch_size: int = 512,
