@@ -11,9 +11,10 @@ about two aromatic rings and almost never a ring of more than seven atoms; a den
 not learned rings shows it here first). The row for the first step count is written into the
 model card. A conditional checkpoint that carries a label prior samples through it (each graph
 takes a training molecule's atom count and properties; ``GraphDiffusion.sample``);
-``--no-label-prior`` samples its unconditional branch instead. ``--sampler flow`` runs the discrete
-flow-matching chain (DeFoG) of the same denoiser instead of the ancestral DiGress posterior, with
-``--target-guidance``; only the default ancestral sampler writes the card.
+``--no-label-prior`` samples its unconditional branch instead. ``--sampler`` chooses the reverse
+process (default: the model's, the discrete flow-matching chain of DeFoG with ``--target-guidance``
+and ``--stochasticity`` at their defaults; ``ancestral``: the DiGress posterior). Only the default
+sampling writes the card, and the card names the sampler and its options.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rdkit.Chem import rdMolDescriptors
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.registry import load_smiles
 from molgen.metrics import evaluate, markdown_table, published_rows
-from molgen.models.graph_diffusion.model import SAMPLERS, GraphDiffusion
+from molgen.models.graph_diffusion.model import SAMPLERS, GraphDiffusion, sampler_options
 from molgen.models.training import write_card
 
 
@@ -66,32 +67,33 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-card", action="store_true")
     parser.add_argument("--no-label-prior", action="store_true", help="sample the unconditional branch")
-    parser.add_argument("--sampler", choices=SAMPLERS, default="ancestral")
-    parser.add_argument("--target-guidance", type=float, default=0.0, help="the flow sampler's omega (DeFoG)")
-    parser.add_argument("--stochasticity", type=float, default=0.0, help="the flow sampler's eta (DeFoG)")
+    parser.add_argument("--sampler", choices=SAMPLERS, default=None, help="default: the model's default sampler")
+    parser.add_argument("--target-guidance", type=float, default=None, help="the flow sampler's omega (DeFoG)")
+    parser.add_argument("--stochasticity", type=float, default=None, help="the flow sampler's eta (DeFoG)")
     args = parser.parse_args()
+    chain = sampler_options(args.sampler, args.target_guidance, args.stochasticity)
+    default_chain = args.sampler is None and args.target_guidance is None and args.stochasticity is None
+    chain_name = ("ancestral sampler" if chain["sampler"] == "ancestral" else
+                  f"flow sampler, target guidance {chain['target_guidance']:g}, stochasticity {chain['stochasticity']:g}")
     model = GraphDiffusion.load(args.checkpoint)
     rows, extra = {}, []
     profiles = {"MOSES test (first 5,000)": ring_profile(load_smiles("moses", "test")[:5000])}
     for i, steps in enumerate(int(s) for s in args.steps.split(",")):
         n = args.n if i == 0 else (args.sweep_n or args.n)
         started = time.perf_counter()
-        samples = model.sample(n, seed=args.seed, steps=steps, label_prior=not args.no_label_prior, sampler=args.sampler,
-                               target_guidance=args.target_guidance, stochasticity=args.stochasticity)
+        samples = model.sample(n, seed=args.seed, steps=steps, label_prior=not args.no_label_prior, **chain)
         seconds = time.perf_counter() - started
         smiles = [s.smiles for s in samples]
         connected = float(np.mean([s.meta.get("fragments") == 1 for s in samples]))
         metrics = evaluate(smiles, "moses", train="moses")
-        name = f"molgen diffusion, {steps} steps" + ("" if args.sampler == "ancestral" else
-                                                     f", flow sampler, target guidance {args.target_guidance:g}"
-                                                     f", stochasticity {args.stochasticity:g}")
+        name = f"molgen diffusion, {steps} steps, {chain_name}"
         rows[name] = metrics
         profiles[name] = rings = ring_profile(smiles)
         extra.append(f"{steps} steps, n={n}: valid {metrics['valid']:.4f}, one fragment {connected:.4f}, {seconds:.0f} s sampling "
                      f"({n / seconds:.1f} molecules/s)")
-        if i == 0 and not args.no_card and args.sampler == "ancestral":
+        if i == 0 and not args.no_card and default_chain:
             record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
-            record.update({"steps": steps, "one_fragment": connected, "sampling_seconds": round(seconds, 1),
+            record.update({"steps": steps, **chain, "one_fragment": connected, "sampling_seconds": round(seconds, 1),
                            "rings": {k: round(v, 4) for k, v in rings.items()},
                            "validity_note": "as DiGress: sanitized as sampled, largest fragment kept, no correction",
                            "untargeted_sampling": ("label prior: each graph a training molecule's atom count and properties"

@@ -386,11 +386,12 @@ def generate_command(
     bf16: Optional[bool] = typer.Option(None, "--bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
-    sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'ancestral' (default) or 'flow' (discrete flow matching)."),
-    target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion with --sampler flow: the push towards the "
-                                                    "predicted clean graph (0.5 with --steps 100 measured best)."),
-    stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion with --sampler flow: how often a node or bond "
-                                                  "may leave the type it holds (DeFoG's eta; 0 = never)."),
+    sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (default: the discrete flow-matching chain "
+                                          "of DeFoG) or 'ancestral' (the DiGress posterior)."),
+    target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: the push towards the "
+                                                    "predicted clean graph (default 0.5)."),
+    stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "
+                                                  "leaves the type it holds (DeFoG's eta; default 20, 0 = never)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
     jobs: int = typer.Option(1, help="Scoring processes."),
 ) -> None:

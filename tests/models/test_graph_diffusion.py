@@ -140,28 +140,35 @@ def test_sampling_any_step_count_is_seeded_and_honest(trained):
     assert [s.smiles for s in model.sample(8, seed=2, steps=10)] == [s.smiles for s in model.sample(8, seed=2, steps=10)]
 
 
-def test_the_flow_sampler_is_seeded_honest_and_inpaints(trained):
+def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
+    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, sampler_options
+
     model = trained[0]
-    first = model.sample(12, seed=1, steps=10, sampler="flow", target_guidance=0.5)
-    assert [s.smiles for s in first] == [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="flow",
-                                                                        target_guidance=0.5)]
-    assert [s.smiles for s in first] != [s.smiles for s in model.sample(12, seed=1, steps=10)]
-    assert all(s.smiles or "error" in s.meta for s in first)
+    assert DEFAULT_SAMPLER == "flow" and sampler_options() == {"sampler": "flow", **FLOW_DEFAULTS}
+    assert sampler_options("ancestral") == {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0}
+    first = model.sample(12, seed=1, steps=10)
+    explicit = model.sample(12, seed=1, steps=10, sampler="flow", **FLOW_DEFAULTS)
+    assert [s.smiles for s in first] == [s.smiles for s in explicit]  # the default is the flow chain with its defaults
+    assert [s.smiles for s in first] == [s.smiles for s in model.sample(12, seed=1, steps=10)]
+    assert [s.smiles for s in first] != [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="ancestral")]
+    still = model.sample(12, seed=1, steps=10, sampler="flow", stochasticity=0.0)
+    assert [s.smiles for s in still] != [s.smiles for s in first]  # stochasticity changes the chain
+    assert all(s.smiles or "error" in s.meta for s in first + still)
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
-    x, e, _ = model.sample_graphs(4, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
-                                  sampler="flow")
-    assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
+    for sampler in ("flow", "ancestral"):
+        x, e, _ = model.sample_graphs(4, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
+                                      sampler=sampler)
+        assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
     with pytest.raises(ValueError, match="sampler must be one of"):
         model.sample(2, steps=5, sampler="ddim")
-    with pytest.raises(ValueError, match="only to sampler='flow'"):
-        model.sample(2, steps=5, target_guidance=1.0)
-    with pytest.raises(ValueError, match=">= 0"):
-        model.sample(2, steps=5, sampler="flow", target_guidance=-1.0)
+    with pytest.raises(ValueError, match="target_guidance applies only to sampler='flow'"):
+        model.sample(2, steps=5, sampler="ancestral", target_guidance=1.0)
     with pytest.raises(ValueError, match="stochasticity applies only to sampler='flow'"):
-        model.sample(2, steps=5, stochasticity=1.0)
-    stirred = model.sample(12, seed=1, steps=10, sampler="flow", target_guidance=0.5, stochasticity=2.0)
-    assert [s.smiles for s in stirred] != [s.smiles for s in first]
-    assert all(s.smiles or "error" in s.meta for s in stirred)
+        model.sample(2, steps=5, sampler="ancestral", stochasticity=1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        model.sample(2, steps=5, target_guidance=-1.0)
+    # a run pins the sampler it started with, so a later change of default cannot change a resumed run
+    assert model.check_sample_options(steps=10) == {"steps": 10, "sampler": "flow", **FLOW_DEFAULTS}
 
 
 def test_guidance_and_inpainting(trained):

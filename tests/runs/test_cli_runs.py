@@ -56,7 +56,9 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert unused.exit_code == 2 and "candidates applies only to decoding='most-likely'" in unused.output
     unknown = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ddim", home=tmp_path)
     assert unknown.exit_code == 2 and "sampler must be one of ancestral, flow" in unknown.output
-    unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--target-guidance", 0.5, home=tmp_path)
+    unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ancestral", "--target-guidance", 0.5,
+                 home=tmp_path)
     assert unused.exit_code == 2 and "only to sampler='flow'" in unused.output
-    unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--stochasticity", 5, home=tmp_path)
+    unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ancestral", "--stochasticity", 5,
+                 home=tmp_path)
     assert unused.exit_code == 2 and "stochasticity applies only to sampler='flow'" in unused.output
