@@ -103,6 +103,27 @@ def test_graph_vae_decoding_from_the_generate_page(stored_run):
     assert candidates >= 5
 
 
+def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
+    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS
+
+    at = page("generate")
+    diffusion = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-diffusion"))
+    at.selectbox(key="gen_model").set_value(diffusion).run()
+    assert at.selectbox(key="gen_sampler").value == DEFAULT_SAMPLER == "flow"
+    assert at.slider(key="gen_target_guidance").value == FLOW_DEFAULTS["target_guidance"]
+    at.select_slider(key="gen_steps").set_value(10).run()
+    at.number_input(key="gen_budget").set_value(100).run()
+    at.slider(key="gen_stochasticity").set_value(5.0).run()
+    options, candidates = _generate(at, "diffusion-flow-run", 3)
+    assert options["sampler"] == "flow" and options["stochasticity"] == 5.0 and options["steps"] == 10
+    assert options["target_guidance"] == FLOW_DEFAULTS["target_guidance"] and candidates >= 3
+    at.selectbox(key="gen_sampler").set_value("ancestral").run()
+    assert not [s for s in at.slider if s.key in ("gen_target_guidance", "gen_stochasticity")]  # flow options only
+    options, candidates = _generate(at, "diffusion-ancestral-run", 3)
+    assert options["sampler"] == "ancestral" and options["target_guidance"] == options["stochasticity"] == 0.0
+    assert candidates >= 3
+
+
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
     """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
     at = page("generate")

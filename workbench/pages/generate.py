@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from molgen.models.base import Conditions
+from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, SAMPLERS
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
@@ -74,6 +75,17 @@ with left:
                                                 key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
+            options["sampler"] = st.selectbox(
+                "Sampler", list(SAMPLERS), SAMPLERS.index(DEFAULT_SAMPLER), key="gen_sampler",
+                help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
+                     "count; ancestral: DiGress's posterior, slightly more valid and larger molecules")
+            if options["sampler"] == "flow":
+                options["target_guidance"] = st.slider(
+                    "Target guidance", 0.0, 2.0, FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
+                    help="extra rate towards the graph the denoiser predicts: fewer odd rings, less variety")
+                options["stochasticity"] = st.slider(
+                    "Stochasticity", 0.0, 50.0, FLOW_DEFAULTS["stochasticity"], 1.0, key="gen_stochasticity",
+                    help="how freely an atom or bond may leave a type the chain chose wrongly")
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
 
 with right:
