@@ -29,8 +29,11 @@ data: $(STAMP)
 app: install data
 	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
+# Two pytest-xdist workers, one test file each at a time (files share their module fixtures, tiny
+# models trained once); tests/conftest.py splits the cores' threads between them.
+TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .pytest_cache

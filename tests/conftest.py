@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+# `make test` runs the suite in pytest-xdist workers that share the machine's cores: give each
+# worker its share of OpenMP threads (before torch is imported), or the workers' thread pools
+# oversubscribe the cores and every tensor operation waits on the others.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    _share = (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, _share)))
+
 import pytest
 
 from molgen.data.registry import load_smiles
@@ -9,6 +18,16 @@ from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.train import train
+
+
+#: The files that take longest, run first: pytest-xdist hands files to its workers in collection
+#: order, and a long file handed out last runs alone while the other worker idles.
+SLOWEST_FILES_FIRST = ("tests/workbench/test_browser.py", "tests/metrics/test_official_agreement.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(SLOWEST_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session", autouse=True)

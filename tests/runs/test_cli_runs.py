@@ -7,14 +7,20 @@ import json
 import pandas as pd
 from typer.testing import CliRunner
 
+from molgen import cli
 from molgen.cli import app
 
 runner = CliRunner()
 
 
 def run(*args, home):
-    return runner.invoke(app, [str(a) for a in args], env={"MOLGEN_HOME": str(home), "COLUMNS": "200"},
-                         catch_exceptions=False)
+    """Tables 200 columns wide, so that no name wraps. The width is set on the console itself: the
+    console fixes its width at import when $COLUMNS is set then (pytest-xdist sets it to 80)."""
+    width, cli.console.width = cli.console._width, 200
+    try:
+        return runner.invoke(app, [str(a) for a in args], env={"MOLGEN_HOME": str(home)}, catch_exceptions=False)
+    finally:
+        cli.console._width = width
 
 
 def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
