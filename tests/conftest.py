@@ -67,12 +67,24 @@ def fetched_moses(_isolated_molgen_dirs):
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory):
-    """A tiny SMILES LSTM trained on the committed sample (about 30% valid): fast enough to generate runs in tests."""
-    smiles = load_smiles("moses-sample", "train")
-    vocabulary = SmilesVocabulary.from_smiles(smiles + load_smiles("moses-sample", "test"))
-    config = SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=32, hidden_dim=256, lstm_layers=1, dropout=0.0)
-    model = SmilesLM(config, vocabulary)
-    out = tmp_path_factory.mktemp("tiny-lm") / "tiny.pt"
-    train(model, smiles[:4000], smiles[4000:], TrainConfig(batch_size=64, max_steps=500, eval_every=500, warmup_steps=20, lr=5e-3),
-          out, data_name="moses-sample", progress=False)
+    """A tiny SMILES LSTM trained on the committed sample (about 30% valid): fast enough to generate runs in tests.
+
+    Trained once per test run: pytest-xdist workers share it through their common temporary folder,
+    the first to need it training it under a lock (50 s of one thread)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the folder the workers' own folders lie in
+    out = shared / "tiny-lm" / "tiny.pt"
+    with FileLock(str(shared / "tiny-lm.lock")):
+        if not out.exists():
+            smiles = load_smiles("moses-sample", "train")
+            vocabulary = SmilesVocabulary.from_smiles(smiles + load_smiles("moses-sample", "test"))
+            config = SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=32, hidden_dim=256, lstm_layers=1,
+                                    dropout=0.0)
+            out.parent.mkdir(exist_ok=True)
+            train(SmilesLM(config, vocabulary), smiles[:4000], smiles[4000:],
+                  TrainConfig(batch_size=64, max_steps=500, eval_every=500, warmup_steps=20, lr=5e-3),
+                  out, data_name="moses-sample", progress=False)
     return out
