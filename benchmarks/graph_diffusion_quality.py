@@ -13,7 +13,8 @@ model card. A conditional checkpoint that carries a label prior samples through 
 takes a training molecule's atom count and properties; ``GraphDiffusion.sample``);
 ``--no-label-prior`` samples its unconditional branch instead. ``--sampler`` chooses the reverse
 process (default: the model's, the discrete flow-matching chain of DeFoG with ``--target-guidance``
-and ``--stochasticity`` at their defaults; ``ancestral``: the DiGress posterior). Only the default
+and ``--stochasticity`` at their defaults, or the ancestral sampler below ``FLOW_MIN_STEPS`` steps;
+``ancestral``: the DiGress posterior). Only the default
 sampling writes the card, and the card names the sampler and its options.
 """
 
@@ -71,14 +72,15 @@ def main() -> None:
     parser.add_argument("--target-guidance", type=float, default=None, help="the flow sampler's omega (DeFoG)")
     parser.add_argument("--stochasticity", type=float, default=None, help="the flow sampler's eta (DeFoG)")
     args = parser.parse_args()
-    chain = sampler_options(args.sampler, args.target_guidance, args.stochasticity)
     default_chain = args.sampler is None and args.target_guidance is None and args.stochasticity is None
-    chain_name = ("ancestral sampler" if chain["sampler"] == "ancestral" else
-                  f"flow sampler, target guidance {chain['target_guidance']:g}, stochasticity {chain['stochasticity']:g}")
     model = GraphDiffusion.load(args.checkpoint)
     rows, extra = {}, []
     profiles = {"MOSES test (first 5,000)": ring_profile(load_smiles("moses", "test")[:5000])}
     for i, steps in enumerate(int(s) for s in args.steps.split(",")):
+        # the default sampler depends on the step count (ancestral below FLOW_MIN_STEPS)
+        chain = sampler_options(args.sampler, args.target_guidance, args.stochasticity, model.resolved_steps(steps))
+        chain_name = ("ancestral sampler" if chain["sampler"] == "ancestral" else
+                      f"flow sampler, target guidance {chain['target_guidance']:g}, stochasticity {chain['stochasticity']:g}")
         n = args.n if i == 0 else (args.sweep_n or args.n)
         started = time.perf_counter()
         samples = model.sample(n, seed=args.seed, steps=steps, label_prior=not args.no_label_prior, **chain)

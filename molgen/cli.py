@@ -386,8 +386,9 @@ def generate_command(
     bf16: Optional[bool] = typer.Option(None, "--bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
-    sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (default: the discrete flow-matching chain "
-                                          "of DeFoG) or 'ancestral' (the DiGress posterior)."),
+    sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (the discrete flow-matching chain of DeFoG; "
+                                          "the default from 50 steps up) or 'ancestral' (the DiGress posterior; the "
+                                          "default below 50 steps)."),
     target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: the push towards the "
                                                     "predicted clean graph (default 0.5)."),
     stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "

@@ -141,17 +141,26 @@ def test_sampling_any_step_count_is_seeded_and_honest(trained):
 
 
 def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
-    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, sampler_options
+    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, FLOW_MIN_STEPS, sampler_options
 
     model = trained[0]
+    ancestral = {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0}
     assert DEFAULT_SAMPLER == "flow" and sampler_options() == {"sampler": "flow", **FLOW_DEFAULTS}
-    assert sampler_options("ancestral") == {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0}
-    first = model.sample(12, seed=1, steps=10)
-    explicit = model.sample(12, seed=1, steps=10, sampler="flow", **FLOW_DEFAULTS)
+    assert sampler_options("ancestral") == ancestral
+    # below FLOW_MIN_STEPS the default is the ancestral sampler, unless a flow option asks for the chain
+    assert sampler_options(steps=FLOW_MIN_STEPS) == {"sampler": "flow", **FLOW_DEFAULTS}
+    assert sampler_options(steps=FLOW_MIN_STEPS - 1) == ancestral
+    assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", "target_guidance": 0.5, "stochasticity": 5.0}
+    steps = FLOW_MIN_STEPS
+    first = model.sample(12, seed=1, steps=steps)
+    explicit = model.sample(12, seed=1, steps=steps, sampler="flow", **FLOW_DEFAULTS)
     assert [s.smiles for s in first] == [s.smiles for s in explicit]  # the default is the flow chain with its defaults
-    assert [s.smiles for s in first] == [s.smiles for s in model.sample(12, seed=1, steps=10)]
-    assert [s.smiles for s in first] != [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="ancestral")]
-    still = model.sample(12, seed=1, steps=10, sampler="flow", stochasticity=0.0)
+    assert [s.smiles for s in first] == [s.smiles for s in model.sample(12, seed=1, steps=steps)]
+    assert [s.smiles for s in first] != [s.smiles for s in model.sample(12, seed=1, steps=steps, sampler="ancestral")]
+    few = [s.smiles for s in model.sample(12, seed=1, steps=10)]
+    assert few == [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="ancestral")]
+    assert few != [s.smiles for s in model.sample(12, seed=1, steps=10, sampler="flow")]
+    still = model.sample(12, seed=1, steps=steps, sampler="flow", stochasticity=0.0)
     assert [s.smiles for s in still] != [s.smiles for s in first]  # stochasticity changes the chain
     assert all(s.smiles or "error" in s.meta for s in first + still)
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
@@ -168,7 +177,8 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, steps=5, target_guidance=-1.0)
     # a run pins the sampler it started with, so a later change of default cannot change a resumed run
-    assert model.check_sample_options(steps=10) == {"steps": 10, "sampler": "flow", **FLOW_DEFAULTS}
+    assert model.check_sample_options(steps=steps) == {"steps": steps, "sampler": "flow", **FLOW_DEFAULTS}
+    assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral}
 
 
 def test_guidance_and_inpainting(trained):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from molgen.models.base import Conditions
-from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, SAMPLERS
+from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
@@ -75,10 +75,13 @@ with left:
                                                 key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
+            few_steps = options["steps"] < FLOW_MIN_STEPS  # the default sampler changes there; so does the widget
             options["sampler"] = st.selectbox(
-                "Sampler", list(SAMPLERS), SAMPLERS.index(DEFAULT_SAMPLER), key="gen_sampler",
+                "Sampler", list(SAMPLERS), SAMPLERS.index("ancestral" if few_steps else DEFAULT_SAMPLER),
+                key="gen_sampler_few_steps" if few_steps else "gen_sampler",
                 help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
-                     "count; ancestral: DiGress's posterior, slightly more valid and larger molecules")
+                     f"count from {FLOW_MIN_STEPS} steps up; ancestral: DiGress's posterior, slightly more valid and "
+                     f"larger molecules, and the better of the two below {FLOW_MIN_STEPS} steps")
             if options["sampler"] == "flow":
                 options["target_guidance"] = st.slider(
                     "Target guidance", 0.0, 2.0, FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
