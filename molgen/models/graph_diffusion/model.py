@@ -33,7 +33,7 @@ SAMPLERS = ("ancestral", "flow")
 DEFAULT_SAMPLER = "flow"
 FLOW_DEFAULTS = {"target_guidance": 0.5, "stochasticity": 20.0}
 #: Below this many steps the default is the ancestral sampler: at 25 steps the flow chain left three
-#: graphs in four in pieces and was valid 0.75 of the time (0.69 with stochasticity 20), against
+#: graphs in four in pieces and was valid 0.69 to 0.77 of the time (stochasticity 0 to 20), against
 #: 0.85 for the ancestral sampler, whose FCD/Test was lower too (10.2 against 12.9 to 15.1; n = 1,000,
 #: benchmarks/RESULTS.md, "step counts with the default sampler").
 FLOW_MIN_STEPS = 50
