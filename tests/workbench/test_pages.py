@@ -109,17 +109,17 @@ def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
     at = page("generate")
     diffusion = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-diffusion"))
     at.selectbox(key="gen_model").set_value(diffusion).run()
-    assert at.selectbox(key="gen_sampler").value == DEFAULT_SAMPLER == "flow"
+    assert at.selectbox(key="gen_sampler_flow").value == DEFAULT_SAMPLER == "flow"
     assert at.slider(key="gen_target_guidance").value == FLOW_DEFAULTS["target_guidance"]
     at.select_slider(key="gen_steps").set_value(10).run()
-    assert at.selectbox(key="gen_sampler_few_steps").value == "ancestral"  # the flow chain needs 50 steps or more
-    at.selectbox(key="gen_sampler_few_steps").set_value("flow").run()
+    assert at.selectbox(key="gen_sampler_ancestral").value == "ancestral"  # the flow chain needs 50 steps or more
+    at.selectbox(key="gen_sampler_ancestral").set_value("flow").run()
     at.number_input(key="gen_budget").set_value(100).run()
     at.slider(key="gen_stochasticity").set_value(5.0).run()
     options, candidates = _generate(at, "diffusion-flow-run", 3)
     assert options["sampler"] == "flow" and options["stochasticity"] == 5.0 and options["steps"] == 10
     assert options["target_guidance"] == FLOW_DEFAULTS["target_guidance"] and candidates >= 3
-    at.selectbox(key="gen_sampler_few_steps").set_value("ancestral").run()
+    at.selectbox(key="gen_sampler_ancestral").set_value("ancestral").run()
     assert not [s for s in at.slider if s.key in ("gen_target_guidance", "gen_stochasticity")]  # flow options only
     options, candidates = _generate(at, "diffusion-ancestral-run", 3)
     assert options["sampler"] == "ancestral" and options["target_guidance"] == options["stochasticity"] == 0.0

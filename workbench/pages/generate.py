@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from molgen.models.base import Conditions
-from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS
+from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
@@ -75,10 +75,10 @@ with left:
                                                 key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
-            few_steps = options["steps"] < FLOW_MIN_STEPS  # the default sampler changes there; so does the widget
+            # The default sampler depends on the step count; a widget per default resets it when that changes.
+            default_sampler = sampler_options(steps=options["steps"])["sampler"]
             options["sampler"] = st.selectbox(
-                "Sampler", list(SAMPLERS), SAMPLERS.index("ancestral" if few_steps else DEFAULT_SAMPLER),
-                key="gen_sampler_few_steps" if few_steps else "gen_sampler",
+                "Sampler", list(SAMPLERS), SAMPLERS.index(default_sampler), key=f"gen_sampler_{default_sampler}",
                 help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
                      f"count from {FLOW_MIN_STEPS} steps up; ancestral: DiGress's posterior, slightly more valid and "
                      f"larger molecules, and the better of the two below {FLOW_MIN_STEPS} steps")
