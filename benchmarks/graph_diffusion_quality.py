@@ -14,7 +14,8 @@ takes a training molecule's atom count and properties; ``GraphDiffusion.sample``
 ``--no-label-prior`` samples its unconditional branch instead. ``--sampler`` chooses the reverse
 process (default: the model's, the discrete flow-matching chain of DeFoG with ``--target-guidance``
 and ``--stochasticity`` at their defaults, or the ancestral sampler below ``FLOW_MIN_STEPS`` steps;
-``ancestral``: the DiGress posterior). Only the default
+``ancestral``: the DiGress posterior); ``--step-spacing`` how its steps spread over the noise levels
+(``STEP_SPACING`` by default). Only the default
 sampling writes the card, and the card names the sampler and its options.
 """
 
@@ -71,16 +72,20 @@ def main() -> None:
     parser.add_argument("--sampler", choices=SAMPLERS, default=None, help="default: the model's default sampler")
     parser.add_argument("--target-guidance", type=float, default=None, help="the flow sampler's omega (DeFoG)")
     parser.add_argument("--stochasticity", type=float, default=None, help="the flow sampler's eta (DeFoG)")
+    parser.add_argument("--step-spacing", type=float, default=None, help="step k of n ends at T (1 - k/n)^spacing (default: the model's)")
     args = parser.parse_args()
-    default_chain = args.sampler is None and args.target_guidance is None and args.stochasticity is None
+    default_chain = (args.sampler is None and args.target_guidance is None and args.stochasticity is None
+                     and args.step_spacing is None)
     model = GraphDiffusion.load(args.checkpoint)
     rows, extra = {}, []
     profiles = {"MOSES test (first 5,000)": ring_profile(load_smiles("moses", "test")[:5000])}
     for i, steps in enumerate(int(s) for s in args.steps.split(",")):
         # the default sampler depends on the step count (ancestral below FLOW_MIN_STEPS)
-        chain = sampler_options(args.sampler, args.target_guidance, args.stochasticity, model.resolved_steps(steps))
+        chain = sampler_options(args.sampler, args.target_guidance, args.stochasticity, model.resolved_steps(steps),
+                                args.step_spacing)
         chain_name = ("ancestral sampler" if chain["sampler"] == "ancestral" else
                       f"flow sampler, target guidance {chain['target_guidance']:g}, stochasticity {chain['stochasticity']:g}")
+        chain_name += f", step spacing {chain['step_spacing']:g}"
         n = args.n if i == 0 else (args.sweep_n or args.n)
         started = time.perf_counter()
         samples = model.sample(n, seed=args.seed, steps=steps, label_prior=not args.no_label_prior, **chain)

@@ -393,6 +393,9 @@ def generate_command(
                                                     "predicted clean graph (default 0.5)."),
     stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "
                                                   "leaves the type it holds (DeFoG's eta; default 20, 0 = never)."),
+    step_spacing: Optional[float] = typer.Option(None, help="Graph diffusion: how the steps spread over the noise levels, "
+                                                 "step k of n ending at T (1 - k/n)^spacing; 1 = evenly (DiGress), "
+                                                 "above 1 crowded towards the clean end (default 2)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
     jobs: int = typer.Option(1, help="Scoring processes."),
 ) -> None:
@@ -411,7 +414,8 @@ def generate_command(
                                          "top_k": top_k, "top_p": top_p,
                                          "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
                                          "target_guidance": target_guidance,
-                                         "stochasticity": stochasticity}.items() if v is not None}
+                                         "stochasticity": stochasticity, "step_spacing": step_spacing}.items()
+                       if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:

@@ -208,11 +208,13 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     store.update_run(run_id, status="running", message="")
     bar = tqdm(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
     started = time.perf_counter()
+    # An option added after a run pinned its options is absent from it: resume it the way it started.
+    sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
     try:
         while accepted < n and sampled < params["max_samples"]:
             size = _next_chunk_size(n - accepted, accepted, sampled, params)
             t0 = time.perf_counter()
-            samples = generator.sample(size, conditions=steer, seed=chunk_seed(seed, index), **params["sample_options"])
+            samples = generator.sample(size, conditions=steer, seed=chunk_seed(seed, index), **sample_options)
             t1 = time.perf_counter()
             table, rejects, n_valid, n_duplicate = _process_chunk(samples, known, check, profile, train, origin, index,
                                                                   params["n_jobs"])

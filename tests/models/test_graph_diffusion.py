@@ -141,16 +141,19 @@ def test_sampling_any_step_count_is_seeded_and_honest(trained):
 
 
 def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
-    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, FLOW_MIN_STEPS, sampler_options
+    from molgen.models.graph_diffusion.model import (DEFAULT_SAMPLER, FLOW_DEFAULTS, FLOW_MIN_STEPS, STEP_SPACING,
+                                                     sampler_options)
 
     model = trained[0]
-    ancestral = {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0}
-    assert DEFAULT_SAMPLER == "flow" and sampler_options() == {"sampler": "flow", **FLOW_DEFAULTS}
+    spacing = {"step_spacing": STEP_SPACING}
+    ancestral = {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0, **spacing}
+    assert DEFAULT_SAMPLER == "flow" and sampler_options() == {"sampler": "flow", **FLOW_DEFAULTS, **spacing}
     assert sampler_options("ancestral") == ancestral
     # below FLOW_MIN_STEPS the default is the ancestral sampler, unless a flow option asks for the chain
-    assert sampler_options(steps=FLOW_MIN_STEPS) == {"sampler": "flow", **FLOW_DEFAULTS}
+    assert sampler_options(steps=FLOW_MIN_STEPS) == {"sampler": "flow", **FLOW_DEFAULTS, **spacing}
     assert sampler_options(steps=FLOW_MIN_STEPS - 1) == ancestral
-    assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", "target_guidance": 0.5, "stochasticity": 5.0}
+    assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", "target_guidance": 0.5, "stochasticity": 5.0,
+                                                            **spacing}
     steps = FLOW_MIN_STEPS
     first = model.sample(12, seed=1, steps=steps)
     explicit = model.sample(12, seed=1, steps=steps, sampler="flow", **FLOW_DEFAULTS)
@@ -177,8 +180,49 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, steps=5, target_guidance=-1.0)
     # a run pins the sampler it started with, so a later change of default cannot change a resumed run
-    assert model.check_sample_options(steps=steps) == {"steps": steps, "sampler": "flow", **FLOW_DEFAULTS}
+    assert model.check_sample_options(steps=steps) == {"steps": steps, "sampler": "flow", **FLOW_DEFAULTS, **spacing}
     assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral}
+
+
+def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
+    from molgen.models.graph_diffusion.model import STEP_SPACING
+
+    model = trained[0]
+    timesteps = model.config.timesteps
+    for steps in (5, 10, 50, timesteps):
+        even = [t for t, *_ in model._schedule(steps, 1.0)]
+        assert even == torch.linspace(timesteps, 0, steps + 1).round().long().tolist()[:-1]  # DiGress's levels
+        for spacing in (1.5, 2.0, 3.0):
+            schedule = model._schedule(steps, spacing)
+            levels = [t for t, *_ in schedule] + [schedule[-1][1]]
+            assert len(schedule) == steps and levels[0] == timesteps and levels[-1] == 0  # every step moves
+            assert all(a > b for a, b in zip(levels, levels[1:]))
+            if steps < timesteps:  # more of the steps end in the cleaner half than when spaced evenly
+                cleaner = lambda ts: sum(t <= timesteps // 2 for t in ts)
+                assert cleaner(levels) > cleaner(even + [0])
+    assert STEP_SPACING > 1
+    spaced = [s.smiles for s in model.sample(12, seed=1, steps=10)]
+    assert spaced == [s.smiles for s in model.sample(12, seed=1, steps=10, step_spacing=STEP_SPACING)]
+    assert spaced != [s.smiles for s in model.sample(12, seed=1, steps=10, step_spacing=1.0)]
+    with pytest.raises(ValueError, match="step_spacing must be > 0"):
+        model.sample(2, steps=5, step_spacing=0.0)
+
+
+def test_a_run_stored_before_the_step_spacing_resumes_with_even_steps(trained, tmp_path, monkeypatch):
+    from molgen.models.graph_diffusion.model import STEP_SPACING, GraphDiffusion
+    from molgen.runs import RunStore, generate, resume
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = generate(str(trained[1]), 30, seed=2, max_samples=8, chunk_size=8, store=store, progress=False,
+                   sample_options={"steps": 5})
+    assert run.record["params"]["sample_options"]["step_spacing"] == STEP_SPACING  # new runs pin it
+    old = {k: v for k, v in run.record["params"]["sample_options"].items() if k != "step_spacing"}
+    store.update_run(run.id, params={**run.record["params"], "sample_options": old})  # as a run stored before
+    asked = []
+    sample = GraphDiffusion.sample
+    monkeypatch.setattr(GraphDiffusion, "sample", lambda self, n, **options: asked.append(options) or sample(self, n, **options))
+    resume(run.id, store=store, max_samples=16, progress=False)
+    assert asked and all(options["step_spacing"] == 1.0 for options in asked)
 
 
 def test_guidance_and_inpainting(trained):

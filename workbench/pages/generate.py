@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from molgen.models.base import Conditions
-from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, sampler_options
+from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import generate
 from molgen.runs.conditions import ConditionError, ConditionFilter
@@ -89,6 +89,10 @@ with left:
                 options["stochasticity"] = st.slider(
                     "Stochasticity", 0.0, 50.0, FLOW_DEFAULTS["stochasticity"], 1.0, key="gen_stochasticity",
                     help="how freely an atom or bond may leave a type the chain chose wrongly")
+            options["step_spacing"] = st.slider(
+                "Step spacing", 1.0, 3.0, STEP_SPACING, 0.25, key="gen_step_spacing",
+                help="1 spreads the steps evenly over the noise levels (DiGress); higher crowds them towards the "
+                     "clean end, where the chain settles which atoms bond: more valid molecules at the same step count")
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
 
 with right:
