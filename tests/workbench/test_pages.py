@@ -104,7 +104,7 @@ def test_graph_vae_decoding_from_the_generate_page(stored_run):
 
 
 def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
-    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS
+    from molgen.models.graph_diffusion.model import DEFAULT_SAMPLER, FLOW_DEFAULTS, STEP_SPACING
 
     at = page("generate")
     diffusion = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-diffusion"))
@@ -119,11 +119,13 @@ def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
     options, candidates = _generate(at, "diffusion-flow-run", 3)
     assert options["sampler"] == "flow" and options["stochasticity"] == 5.0 and options["steps"] == 10
     assert options["target_guidance"] == FLOW_DEFAULTS["target_guidance"] and candidates >= 3
+    assert options["step_spacing"] == STEP_SPACING
     at.selectbox(key="gen_sampler_ancestral").set_value("ancestral").run()
+    at.slider(key="gen_step_spacing").set_value(1.0).run()  # either sampler: DiGress's even spacing
     assert not [s for s in at.slider if s.key in ("gen_target_guidance", "gen_stochasticity")]  # flow options only
     options, candidates = _generate(at, "diffusion-ancestral-run", 3)
     assert options["sampler"] == "ancestral" and options["target_guidance"] == options["stochasticity"] == 0.0
-    assert candidates >= 3
+    assert options["step_spacing"] == 1.0 and candidates >= 3
 
 
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
