@@ -437,3 +437,37 @@ def test_decoding_closes_no_ring_larger_than_the_training_molecules_do(trained, 
     assert GraphVAE.load(shipped).config.max_ring_size == 6
     refused = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(tmp_path / "x.pt"), "--max-ring-size", "-1"])
     assert refused.exit_code == 2 and "0 or more" in refused.output
+
+
+@pytest.mark.parametrize("method", ["random", "bayesian"])
+def test_latent_search_scores_every_molecule_with_rdkit_and_moves_towards_the_target(method):
+    """On the shipped weights (any property RDKit computes, not only the head's): the start's decoding comes
+    first, every molecule parses and its gap is RDKit's, a seed repeats the search, and the best molecule
+    found is nearer the targets than the start."""
+    from rdkit import Chem
+
+    from molgen.models.base import shipped_checkpoint
+
+    if shipped_checkpoint("graph-vae") is None:
+        pytest.skip("no shipped graph VAE")
+    model = load("graph-vae")
+    start = "CCOc1ccccc1NC(=O)c1ccccc1"  # TPSA 38, MW 241
+    targets = {"tpsa": 90.0, "mw": 320.0}
+    found = latent.search(model, start, targets, decodings=48, method=method, seed=1)
+    assert found[0]["round"] == -1 and found[0]["distance"] == 0.0
+    rounds = {row["round"] for row in found[1:]}
+    assert rounds == {0} if method == "random" else rounds <= {0, 1, 2} and max(rounds) >= 1  # 16 + 2 rounds of 16
+    assert len({row["smiles"] for row in found}) == len(found)
+    start_values = {"tpsa": 38.33, "mw": 241.29}
+    for row in found:
+        mol = Chem.MolFromSmiles(row["smiles"])
+        assert mol is not None
+        assert row["gap"] == pytest.approx(latent.target_gap(mol, targets, start_values), abs=1e-3)
+    assert min(row["gap"] for row in found[1:]) < latent.target_gap(Chem.MolFromSmiles(start), targets, start_values)
+    assert latent.search(model, start, targets, decodings=48, method=method, seed=1) == found
+    with pytest.raises(ValueError, match="unknown properties colour"):
+        latent.search(model, start, {"colour": 1.0}, method=method)
+    with pytest.raises(ValueError, match="not a valid molecule"):
+        latent.search(model, "C1CC((", targets, method=method)
+    with pytest.raises(ValueError, match="method must be one of"):
+        latent.search(model, start, targets, method="annealing")
