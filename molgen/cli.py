@@ -810,7 +810,7 @@ def augment_analogues(
     max_similarity: float = typer.Option(0.95, help="Upper edge of the similarity window (no copies)."),
     method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
                                                "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),
-    latent_radius: float = typer.Option(1.0, help="Radius around each seed's latent point (--method latent)."),
+    latent_radius: float = typer.Option(2.0, help="Radius around each seed's latent point (--method latent)."),
     diffusion_steps: int = typer.Option(100, help="Denoising steps (--method inpaint)."),
     vae: Optional[str] = typer.Option(None, help="Graph VAE checkpoint for --method latent (default: the shipped one)."),
     diffusion: Optional[str] = typer.Option(None, help="Graph diffusion checkpoint for --method inpaint (default: the shipped one)."),

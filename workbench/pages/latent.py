@@ -58,7 +58,9 @@ with interpolate_tab:
 with analogues_tab:
     seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
     count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
-    radius = st.slider("Latent radius", 0.05, 5.0, 1.0, 0.05, key="latent_radius")
+    radius = st.slider("Latent radius", 0.05, 5.0, 2.0, 0.05, key="latent_radius",
+                       help="On the shipped model 30 points at radius 1 decoded to 4 to 10 distinct molecules, at 2 to "
+                            "16 to 22 (Tanimoto to the seed about 0.4), at 3 to 24 to 27 (about 0.33).")
     if st.button("Explore", disabled=not (seed and seed_ok), key="latent_go_analogues"):
         try:
             found = latent.analogues(model, seed, count, radius)
@@ -95,7 +97,7 @@ with push_tab:
                 targets[name] = st.slider(name, low, high, default, key=f"latent_target_{name}")
         if method in SEARCHES:
             decodings = st.slider("Latent points decoded", 16, 1024, 256, 16, key="latent_search_decodings")
-            reach = st.slider("Latent radius of the search", 0.25, 3.0, 1.0, 0.25, key="latent_search_radius",
+            reach = st.slider("Latent radius of the search", 0.5, 6.0, 3.0, 0.25, key="latent_search_radius",
                               help="Smaller stays nearer the start molecule.")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")

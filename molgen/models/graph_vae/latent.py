@@ -102,8 +102,10 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
     return out
 
 
-def analogues(model, seed_smiles: str, n: int = 20, radius: float = 0.5, *, seed: int = 0) -> list[tuple[str, float]]:
-    """Distinct molecules decoded around a seed's latent point at ``radius``, each with its Tanimoto to the seed."""
+def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed: int = 0) -> list[tuple[str, float]]:
+    """Distinct molecules decoded around a seed's latent point at ``radius``, each with its Tanimoto to the seed.
+    (On the shipped weights 30 points at radius 0.5 decoded to 2 to 4 distinct molecules, at 1 to 4 to 10,
+    at 2 to 16 to 22 with a mean Tanimoto to the seed of about 0.4; three seeds.)"""
     z = encode(model, [seed_smiles])[0]
     generator = torch.Generator().manual_seed(seed)
     directions = torch.randn(n, len(z), generator=generator)
