@@ -225,8 +225,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         """(t, s, tau, dtau) per reverse step: the network's noise level t, the next level s (0 ends), and
         the flow's time tau = abar_t with its increment abar_s - abar_t. Step k of n ends at
         T * (1 - k / n) ** spacing, rounded; 1 spaces the steps evenly in t (DiGress). Near the clean end,
-        where that would round two steps to one level, step k ends no lower than n - k, so every step
-        moves and there are ``steps`` of them. (Spaced evenly in tau, 50 flow steps gave 48 valid graphs
+        where that would round two steps to one level, step k ends no lower than n - k, so with a spacing
+        of 1 or more every step moves and there are ``steps`` of them (below 1, steps that would round to
+        one level near the noisy end are merged). (Spaced evenly in tau, 50 flow steps gave 48 valid graphs
         of 64 against 61 of 64 for the ancestral sampler: too few steps near the data.)"""
         abar = self.noise.alpha_bar.tolist()
         even = torch.linspace(self.config.timesteps, 0, steps + 1)
