@@ -169,12 +169,16 @@ def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -
     meets a target is measured in a hundredth of the property's sensible range instead, so the gap stays finite."""
     from molgen.scoring.properties import PROPERTIES
 
-    gaps = []
-    for name, target in targets.items():
-        spec = PROPERTIES[name]
-        scale = max(abs(start_values[name] - target), (spec.high - spec.low) / 100)
-        gaps.append(abs(spec.function(mol) - target) / scale)
-    return float(np.mean(gaps))
+    return _gap({name: PROPERTIES[name].function(mol) for name in targets}, targets, start_values)
+
+
+def _gap(values: dict[str, float], targets: dict[str, float], start_values: dict[str, float]) -> float:
+    """:func:`target_gap` of a molecule whose target properties are already computed."""
+    from molgen.scoring.properties import PROPERTIES
+
+    scales = {name: max(abs(start_values[name] - target), (PROPERTIES[name].high - PROPERTIES[name].low) / 100)
+              for name, target in targets.items()}
+    return float(np.mean([abs(values[name] - target) / scales[name] for name, target in targets.items()]))
 
 
 #: How :func:`search` picks latent points: all at once around the start, or a round at a time by a Gaussian process.
@@ -200,7 +204,7 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
       far (a trust region, as in TuRBO: from a hundred points a GP cannot model 64 dimensions), within
       a radius that grows after a round that improved on the best or met no new molecule, and shrinks
       after one that met new molecules but no better one (between ``radius / 8`` and ``2 * radius``).
-      On the shipped weights it was no better than random search with the same decodings and took 3
+      On the shipped weights it was no better than random search with the same decodings and took 4
       to 15 times as long (benchmarks/RESULTS.md, "searching the latent space").
 
     The default ``radius`` is about the latent distance of a MOSES test molecule to its nearest neighbour
@@ -228,19 +232,20 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
     reference = morgan_fingerprint(start_mol)
     rng = np.random.default_rng(seed)
     dim = len(origin)
-    points, gaps, found, seen = [origin], [], [], set()
+    points, gaps, found, known_gaps = [origin], [], [], {}
 
     def record(round_index: int, z: np.ndarray, smiles: str) -> float | None:
+        """The gap of a decoded molecule; a molecule met for the first time is scored once and listed."""
+        if smiles in known_gaps:  # many nearby points decode to the same molecule
+            return known_gaps[smiles]
         mol = Chem.MolFromSmiles(smiles) if smiles else None
         if mol is None:
             return None
-        gap = target_gap(mol, targets, start_values)
-        if smiles not in seen:
-            seen.add(smiles)
-            found.append({"round": round_index, "smiles": smiles, "distance": round(float(np.linalg.norm(z - origin)), 3),
-                          "similarity": round(DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), 3),
-                          **{name: round(float(PROPERTIES[name].function(mol)), 4) for name in targets},
-                          "gap": round(gap, 4)})
+        values = {name: float(PROPERTIES[name].function(mol)) for name in targets}
+        known_gaps[smiles] = gap = _gap(values, targets, start_values)
+        found.append({"round": round_index, "smiles": smiles, "distance": round(float(np.linalg.norm(z - origin)), 3),
+                      "similarity": round(DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), 3),
+                      **{name: round(value, 4) for name, value in values.items()}, "gap": round(gap, 4)})
         return gap
 
     def decode_and_score(round_index: int, batch_points: np.ndarray) -> None:
