@@ -199,7 +199,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         outside.append({"smiles": s, "method": "latent", "removed_because": f"seed not encodable: {error}"})
                         continue
                     for text, _ in found:
-                        place(text, "latent", i, {"latent_radius": latent_radius, "seed": seed}, vae_text)
+                        place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS, "seed": seed},
+                              vae_text)
             elif method == "inpaint":
                 diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")
                 for i, s in enumerate(canonical):

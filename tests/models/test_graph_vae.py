@@ -107,26 +107,54 @@ def test_latent_operations(trained, smiles):
     for smiles_out, similarity in latent.analogues(model, smiles[0], n=8, radius=1.0):
         assert smiles_out and 0.0 <= similarity <= 1.0
     assert 0.0 <= latent.reconstruction_accuracy(model, smiles[:20]) <= 1.0
-    assert 0.0 <= latent.reconstruction_similarity(model, smiles[:20]) < 1.0  # an untrained decoder misses
+    assert 0.0 <= latent.reconstruction_similarity(model, smiles[:20], refine_steps=0) < 1.0  # an untrained decoder misses
     with pytest.raises(ValueError, match="not a valid molecule"):
         latent.encode(model, ["c1cccc1"])
 
 
-def test_an_overfitted_tiny_set_encodes_and_decodes_to_itself(smiles, tmp_path):
-    """Eight molecules learned by heart: greedy decoding of each latent mean gives the molecule
-    back, and an interpolation starts at the first molecule and ends at the second."""
-    from rdkit import Chem
-
+@pytest.fixture(scope="module")
+def overfitted(smiles, tmp_path_factory):
+    """Eight molecules learned by heart."""
     series = smiles[:8]
     torch.manual_seed(0)
     model, _ = build_model(series, latent_dim=16, hidden_dim=64, encoder_layers=2)
     train(model, series, series, TrainConfig(batch_size=8, max_steps=300, eval_every=300, warmup_steps=10, lr=3e-3,
-                                             kl_weight=0.01, kl_warmup_steps=100, free_bits=0.0), tmp_path / "v.pt", progress=False)
-    assert latent.reconstruction_accuracy(model, series) == 1.0
-    assert latent.reconstruction_similarity(model, series) == pytest.approx(1.0)
+                                             kl_weight=0.01, kl_warmup_steps=100, free_bits=0.0),
+          tmp_path_factory.mktemp("overfit") / "v.pt", progress=False)
+    return model, series
+
+
+def test_an_overfitted_tiny_set_encodes_and_decodes_to_itself(overfitted):
+    """Greedy decoding of each latent mean gives the molecule back, and an interpolation starts at
+    the first molecule and ends at the second."""
+    from rdkit import Chem
+
+    model, series = overfitted
+    assert latent.reconstruction_accuracy(model, series, refine_steps=0) == 1.0
+    assert latent.reconstruction_similarity(model, series, refine_steps=0) == pytest.approx(1.0)
     path = latent.interpolate(model, series[0], series[1], steps=6)
     canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False) for s in series[:2]]
     assert path[0] == (0.0, canonical[0]) and path[-1][1] == canonical[1]
+
+
+def test_refining_a_latent_brings_its_molecule_back(overfitted):
+    """Gradient steps on z, the decoder fixed, lead from another molecule's point to one that decodes
+    to the wanted molecule; what ``refine`` reports as returned is what decoding its latents gives,
+    and a latent that already decodes to its molecule is not moved."""
+    from rdkit import Chem
+
+    model, series = overfitted
+    canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False) for s in series]
+    mu, _ = latent.posterior(model, series)
+    elsewhere = mu.roll(1, 0)  # each molecule starts at the next one's mean, which decodes to that one
+    assert not any(c == d for c, d in zip(canonical, latent.decode(model, elsewhere)))
+    z, returned = latent.refine(model, series, elsewhere, steps=20)
+    assert bool(returned.all()) and latent.decode(model, z) == canonical
+    z, returned = latent.refine(model, series, mu, steps=20)
+    assert torch.equal(z, mu) and bool(returned.all())
+    assert torch.equal(latent.encode(model, series, refine_steps=0), mu)
+    with pytest.raises(ValueError, match="steps >= 0"):
+        latent.refine(model, series, mu, steps=-1)
 
 
 def test_no_shipped_graph_vae_is_a_clear_error():
@@ -155,7 +183,8 @@ def test_property_directed_steps_move_the_prediction(smiles, tmp_path):
     train(model, train_smiles, smiles[3000:3100], TrainConfig(batch_size=64, max_steps=60, eval_every=60, warmup_steps=5,
                                                               kl_warmup_steps=30), tmp_path / "p.pt", progress=False,
           train_labels=labels)
-    path = latent.optimise(model, smiles[0], {"logp": 6.0}, steps=30, lr=0.2)
+    # from the encoder's mean: refining the start of a 60-step model moves it where 30 steps decode one molecule
+    path = latent.optimise(model, smiles[0], {"logp": 6.0}, steps=30, lr=0.2, refine_steps=0)
     assert path and path[0]["step"] == 0 and path[0]["distance"] == 0.0
     assert path[-1]["distance"] > 0  # the walk left its start in z
     assert path[-1]["predicted_logp"] > path[0]["predicted_logp"]  # the head's prediction climbs towards the target
