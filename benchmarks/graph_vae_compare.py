@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from graph_vae_quality import reconstruction_molecules  # the same 1,000 test molecules (run from the repository root)
+from graph_vae_reconstruction import reconstruction_molecules  # the same 1,000 test molecules (run from the repository root)
 from molgen.metrics import evaluate
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
