@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default="molgen/pretrained/graph-vae.pt")
     parser.add_argument("--starts", type=int, default=24)
     parser.add_argument("--rounds", default="8,16")
+    parser.add_argument("--radius", type=float, default=4.0, help="latent.search's radius (its default: 4)")
     parser.add_argument("--methods", default="bayesian,random", help="comma-separated: bayesian, random")
     parser.add_argument("--refine-steps", type=int, default=latent.REFINE_STEPS,
                         help="the start's encoding: its encoder mean refined this many steps (latent.refine; 0: the mean)")
@@ -76,7 +77,8 @@ def main() -> None:
             for start in starts:
                 for method in (m for m in methods if m in asked):
                     began = time.perf_counter()
-                    found = latent.search(model, start, targets, decodings=budget, method=method, **encoding)
+                    found = latent.search(model, start, targets, decodings=budget, method=method, radius=args.radius,
+                                          **encoding)
                     rows[methods[method]].append(best(found))
                     seconds[methods[method]] += time.perf_counter() - began
             for name in rows:

@@ -206,6 +206,9 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception
     at.button(key="latent_go_interp").click().run()
     assert not at.exception and any("distinct molecules on the way" in m.value for m in at.markdown)
+    # a 20-step model brings neither end back, and the page says so rather than implying it did
+    assert any("did not decode back" in c.value for c in at.caption)
+    at.slider(key="latent_refine_steps").set_value(0).run()  # the encoder's point alone
     at.text_input(key="latent_seed").set_value("C1CC((").run()
     assert "not valid SMILES syntax" in at.error[0].value
     at.text_input(key="latent_seed").set_value("CCOc1ccccc1").run()

@@ -31,6 +31,17 @@ if getattr(model, "family", None) != "graph-vae":
     st.stop()
 st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every decoded graph is valid by construction "
            "(the decoder masks choices that would break valence).")
+refine_steps = st.slider(
+    "Encoding: gradient steps that bring a molecule back", 0, 100, latent.REFINE_STEPS, 5, key="latent_refine_steps",
+    help="Each molecule you give is placed at the encoder's point, then moved by gradient steps on z until greedy "
+         "decoding returns it (at most this many). On the shipped model the encoder's point alone decodes back to "
+         "0.087 of MOSES test molecules; after 40 steps (about 0.2 s a molecule) 0.80. 0: the encoder's point.")
+
+
+def canonical(smiles: str) -> str:
+    from rdkit import Chem
+
+    return Chem.MolToSmiles(Chem.MolFromSmiles(smiles), isomericSmiles=False)
 
 
 def grid(rows: list[tuple[str, str]], columns: int = 5) -> None:
@@ -48,22 +59,28 @@ with interpolate_tab:
     spherical = st.toggle("Spherical interpolation", key="latent_slerp")
     if st.button("Interpolate", disabled=not (start and end and start_ok and end_ok), key="latent_go_interp"):
         try:
-            met = latent.interpolate(model, start, end, steps, spherical=spherical)
+            met = latent.interpolate(model, start, end, steps, spherical=spherical, refine_steps=refine_steps)
         except ValueError as error:
             st.error(str(error))
         else:
             st.write(f"{len(met)} distinct molecules on the way")
+            missed = [name for name, given, got in (("start", start, met[0][1]), ("end", end, met[-1][1]))
+                      if canonical(given) != got]
+            if missed:
+                st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
+                           "from the nearest molecules the encoding reached (more encoding steps may help).")
             grid([(s, f"{f:.2f} of the way") for f, s in met])
 
 with analogues_tab:
     seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
     count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
     radius = st.slider("Latent radius", 0.05, 5.0, 2.0, 0.05, key="latent_radius",
-                       help="On the shipped model 30 points at radius 1 decoded to 4 to 10 distinct molecules, at 2 to "
-                            "16 to 22 (Tanimoto to the seed about 0.4), at 3 to 24 to 27 (about 0.33).")
+                       help="On the shipped model 20 points at radius 2 around a refined encoding decoded to about 16 "
+                            "distinct molecules, the seed among them for 70% of seeds, the others at a Tanimoto of "
+                            "about 0.38 to it. A larger radius finds more, and less similar, molecules.")
     if st.button("Explore", disabled=not (seed and seed_ok), key="latent_go_analogues"):
         try:
-            found = latent.analogues(model, seed, count, radius)
+            found = latent.analogues(model, seed, count, radius, refine_steps=refine_steps)
         except ValueError as error:
             st.error(str(error))
         else:
@@ -97,7 +114,7 @@ with push_tab:
                 targets[name] = st.slider(name, low, high, default, key=f"latent_target_{name}")
         if method in SEARCHES:
             decodings = st.slider("Latent points decoded", 16, 1024, 256, 16, key="latent_search_decodings")
-            reach = st.slider("Latent radius of the search", 0.5, 6.0, 3.0, 0.25, key="latent_search_radius",
+            reach = st.slider("Latent radius of the search", 0.5, 8.0, 4.0, 0.25, key="latent_search_radius",
                               help="Smaller stays nearer the start molecule.")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
@@ -105,9 +122,9 @@ with push_tab:
             try:
                 if method in SEARCHES:
                     found = latent.search(model, start_push, targets, decodings=decodings, method=SEARCHES[method],
-                                          radius=reach)
+                                          radius=reach, refine_steps=refine_steps)
                 else:
-                    walk = latent.optimise(model, start_push, targets, steps=n_steps)
+                    walk = latent.optimise(model, start_push, targets, steps=n_steps, refine_steps=refine_steps)
             except ValueError as error:
                 st.error(str(error))
             else:
