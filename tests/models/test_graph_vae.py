@@ -155,6 +155,10 @@ def test_refining_a_latent_brings_its_molecule_back(overfitted):
     assert torch.equal(latent.encode(model, series, refine_steps=0), mu)
     with pytest.raises(ValueError, match="steps >= 0"):
         latent.refine(model, series, mu, steps=-1)
+    with pytest.raises(ValueError, match="one latent per molecule"):
+        latent.refine(model, series, mu[:3])
+    with pytest.raises(ValueError, match="not a valid molecule"):
+        latent.refine(model, ["c1cccc1"], mu[:1])
 
 
 def test_no_shipped_graph_vae_is_a_clear_error():

@@ -24,12 +24,17 @@ from molgen.models.graph_vae.sample import decode_latents
 from molgen.scoring.similarity import morgan_fingerprint
 
 
-def _graph_data(model, smiles: str):
-    """The encoder's input for one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
+def _graph(model, smiles: str):
+    """The molecular graph of one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
     parsed = parse_smiles(smiles)
     if not parsed.ok:
         raise ValueError(f"{smiles!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
-    return graph_to_data(mol_to_graph(parsed.mol, model.vocabulary))
+    return mol_to_graph(parsed.mol, model.vocabulary)
+
+
+def _graph_data(model, smiles: str):
+    """The encoder's input for one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
+    return graph_to_data(_graph(model, smiles))
 
 
 def posterior(model, smiles: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -67,10 +72,12 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     """
     if steps < 0 or lr <= 0 or check_every < 1:
         raise ValueError(f"refine needs steps >= 0, lr > 0 and check_every >= 1; got {steps}, {lr}, {check_every}")
+    if len(z) != len(smiles):
+        raise ValueError(f"refine needs one latent per molecule; got {len(z)} latents for {len(smiles)} molecules")
     model.eval()
     z = z.detach().clone().float()
+    graphs = [_graph(model, s) for s in smiles]
     canonical = [_canonical(s) for s in smiles]
-    graphs = [mol_to_graph(parse_smiles(s).mol, model.vocabulary) for s in smiles]
     fits = [i for i, g in enumerate(graphs) if g.num_atoms <= model.config.max_atoms]
     returned = torch.zeros(len(smiles), dtype=torch.bool)
     for start in range(0, len(fits), REFINE_BATCH):
