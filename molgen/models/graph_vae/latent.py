@@ -64,7 +64,7 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     decoder's teacher-forced NLL of the molecule (its graph in BFS order), the network fixed.
 
     Every ``check_every`` steps the latents are decoded greedily, and a molecule that came back
-    stops moving, so it keeps the nearest such point on its path; the rest go on for ``steps``.
+    stops moving, so it keeps the first such point on its path; the rest go on for ``steps``.
     No pull towards the prior: with one (even at the training KL weight) most latents stop short
     of a point that decodes back. Returns the latents and, per molecule, whether greedy decoding of
     its latent returns it (a molecule larger than the decoder's ``max_atoms`` is left where it is).
