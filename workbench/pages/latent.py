@@ -64,8 +64,9 @@ with interpolate_tab:
             st.error(str(error))
         else:
             st.write(f"{len(met)} distinct molecules on the way")
-            missed = [name for name, given, got in (("start", start, met[0][1]), ("end", end, met[-1][1]))
-                      if canonical(given) != got]
+            # met lists each molecule once, so the end's decoding may stand earlier on the path
+            back = {"start": bool(met) and met[0][1] == canonical(start), "end": canonical(end) in {s for _, s in met}}
+            missed = [name for name, came_back in back.items() if not came_back]
             if missed:
                 st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
                            "from the nearest molecules the encoding reached (more encoding steps may help).")
