@@ -25,10 +25,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rdkit import Chem
 
+from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
-
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
 from molgen.models.training import write_card
@@ -66,7 +65,7 @@ def analogue_row(model, seeds: list[str], refine_steps: int, radius: float = 2.0
     distinct, itself, similarity = [], [], []
     for i, s in enumerate(seeds):
         found = latent.analogues(model, s, n=n, radius=radius, seed=i, refine_steps=refine_steps)
-        canonical = Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False)
+        canonical = canonical_smiles(s, isomeric=False)
         distinct.append(len(found))
         itself.append(any(smiles == canonical for smiles, _ in found))
         similarity.extend(sim for smiles, sim in found if smiles != canonical)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from molgen.chem.parse import canonical_smiles
 from molgen.models.base import shipped_checkpoint
 from workbench.common import depict, load_model, show_svg, smiles_field
 
@@ -38,12 +39,6 @@ refine_steps = st.slider(
          "0.087 of MOSES test molecules; after 40 steps (about 0.2 s a molecule) 0.80. 0: the encoder's point.")
 
 
-def canonical(smiles: str) -> str:
-    from rdkit import Chem
-
-    return Chem.MolToSmiles(Chem.MolFromSmiles(smiles), isomericSmiles=False)
-
-
 def grid(rows: list[tuple[str, str]], columns: int = 5) -> None:
     for start in range(0, len(rows), columns):
         for column, (smiles, caption) in zip(st.columns(columns), rows[start:start + columns]):
@@ -65,7 +60,8 @@ with interpolate_tab:
         else:
             st.write(f"{len(met)} distinct molecules on the way")
             # met lists each molecule once, so the end's decoding may stand earlier on the path
-            back = {"start": bool(met) and met[0][1] == canonical(start), "end": canonical(end) in {s for _, s in met}}
+            given = {name: canonical_smiles(text, isomeric=False) for name, text in (("start", start), ("end", end))}
+            back = {"start": bool(met) and met[0][1] == given["start"], "end": given["end"] in {s for _, s in met}}
             missed = [name for name, came_back in back.items() if not came_back]
             if missed:
                 st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "

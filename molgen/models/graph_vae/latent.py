@@ -17,7 +17,7 @@ from rdkit import Chem, DataStructs
 from torch_geometric.data import Batch
 
 from molgen.chem.graph import mol_to_graph
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.data.graphs import graph_to_data
 from molgen.models.graph_vae.model import to_sequences
 from molgen.models.graph_vae.sample import decode_latents
@@ -54,10 +54,6 @@ REFINE_CHECK_EVERY = 5
 REFINE_BATCH = 128
 
 
-def _canonical(smiles: str) -> str:
-    return Chem.MolToSmiles(Chem.MolFromSmiles(smiles), isomericSmiles=False)
-
-
 def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE_STEPS, lr: float = REFINE_LR,
            check_every: int = REFINE_CHECK_EVERY) -> tuple[torch.Tensor, torch.Tensor]:
     """Move each latent towards one that decodes to its molecule: Adam steps on z that lower the
@@ -77,7 +73,7 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     model.eval()
     z = z.detach().clone().float()
     graphs = [_graph(model, s) for s in smiles]
-    canonical = [_canonical(s) for s in smiles]
+    canonical = [canonical_smiles(s, isomeric=False) for s in smiles]
     fits = [i for i, g in enumerate(graphs) if g.num_atoms <= model.config.max_atoms]
     returned = torch.zeros(len(smiles), dtype=torch.bool)
     for start in range(0, len(fits), REFINE_BATCH):
@@ -164,7 +160,7 @@ def reconstruction_accuracy(model, smiles: Sequence[str], *, candidates: int = 1
     """Fraction of molecules whose reconstruction (``reconstruct``, or the given ``decoded``) has the
     same canonical SMILES (no stereo)."""
     decoded = decoded if decoded is not None else reconstruct(model, smiles, candidates=candidates, refine_steps=refine_steps)
-    return float(np.mean([_canonical(s) == d for s, d in zip(smiles, decoded)]))
+    return float(np.mean([canonical_smiles(s, isomeric=False) == d for s, d in zip(smiles, decoded)]))
 
 
 def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int = 1, refine_steps: int = REFINE_STEPS,
