@@ -131,6 +131,9 @@ def save_checkpoint(path: str | Path, payload: dict) -> Path:
 
 def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
     """Read a checkpoint with ``weights_only=True``; :class:`CheckpointError` says what is wrong."""
+    from molgen.models.memory import keep_freed_memory
+
+    keep_freed_memory()  # sampling and training follow a load: freed tensor memory is reused, not page-faulted in again
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")

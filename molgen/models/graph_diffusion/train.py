@@ -16,6 +16,7 @@ from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
+from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress)
 
@@ -79,6 +80,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     """Train in place; returns the model card of the best checkpoint (lowest validation loss)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    keep_freed_memory()
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
     train_set, valid_set = model_graphs(model, train_smiles, progress), model_graphs(model, valid_smiles)

@@ -21,6 +21,7 @@ from molgen.data.graphs import GraphDataset, cache_key, featurize
 from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
+from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
                                     save_progress, write_card)
 
@@ -129,6 +130,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation recon + kl_weight * KL)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    keep_freed_memory()
     torch.manual_seed(config.seed)
     noise = torch.Generator().manual_seed(config.seed)
     model.clear_latent_prior()  # it describes the encoder before this training

@@ -22,6 +22,7 @@ from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
+from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress, write_card)
 
@@ -133,6 +134,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         raise ValueError(f"a conditional model needs property labels for {', '.join(model.config.conditions)}")
     if config.bf16:
         require_bf16(model.config.arch)
+    keep_freed_memory()
     torch.manual_seed(config.seed)
     dropout_generator = torch.Generator().manual_seed(config.seed)
     vocab = model.vocabulary
