@@ -390,7 +390,7 @@ def generate_command(
                                           "the default from 50 steps up) or 'ancestral' (the DiGress posterior; the "
                                           "default below 50 steps)."),
     target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: the push towards the "
-                                                    "predicted clean graph (default 0.5)."),
+                                                    "predicted clean graph (default 1.5)."),
     stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "
                                                   "leaves the type it holds (DeFoG's eta; default 20, 0 = never)."),
     step_spacing: Optional[float] = typer.Option(None, help="Graph diffusion: how the steps spread over the noise levels, "
