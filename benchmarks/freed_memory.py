@@ -9,7 +9,7 @@ then times one task twice and reports the faster and its peak memory:
 - graph diffusion: 100 molecules at the default 50 steps (one sampling batch);
 - graph VAE: 1,024 prior samples, greedy decoding at batch 256;
 - SMILES LSTM: 2,048 samples at batch 512, temperature 1.
-The table gives, per task, the median over rounds of each setting and the ratio of the medians.
+The table gives, per task, the median (and range) over rounds of each setting and the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def child(task: str) -> None:
 
 def measure(task: str, keep: bool) -> dict:
     environment = {**os.environ, "MOLGEN_KEEP_FREED_MEMORY": "1" if keep else "0"}
-    done = subprocess.run([sys.executable, __file__, "--child", task], env=environment, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run([sys.executable, __file__, "--child", task], env=environment, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the child timing {task!r} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -68,7 +69,7 @@ def main() -> None:
         child(args.child)
         return
     tasks = [list(TASKS)[int(i)] for i in args.tasks.split(",")]
-    print(f"| task | rounds | kept: median s | not kept: median s | speed-up | peak MB kept / not |")
+    print("| task | rounds | kept: median s (range) | not kept: median s (range) | speed-up | peak MB kept / not |")
     print("|---|---|---|---|---|---|")
     for task in tasks:
         runs = {True: [], False: []}
@@ -78,10 +79,12 @@ def main() -> None:
                 if result["kept"] != keep:
                     raise SystemExit(f"the allocator setting did not take (asked {keep}, got {result['kept']}): not glibc?")
                 runs[keep].append(result)
-        kept, plain = (statistics.median(r["seconds"] for r in runs[k]) for k in (True, False))
+        seconds = {k: [r["seconds"] for r in runs[k]] for k in (True, False)}
+        kept, plain = (statistics.median(seconds[k]) for k in (True, False))
+        spread = {k: f"{min(seconds[k]):.2f}-{max(seconds[k]):.2f}" for k in (True, False)}
         peaks = [max(r["peak_mb"] for r in runs[k]) for k in (True, False)]
-        print(f"| {task} | {args.rounds} | {kept:.2f} | {plain:.2f} | {plain / kept:.2f}x | {peaks[0]:.0f} / {peaks[1]:.0f} |",
-              flush=True)
+        print(f"| {task} | {args.rounds} | {kept:.2f} ({spread[True]}) | {plain:.2f} ({spread[False]}) | {plain / kept:.2f}x "
+              f"| {peaks[0]:.0f} / {peaks[1]:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ LSTM samples 2.43 s -> 2.35 s (1.03x), with the same peak memory.
 
 PyTorch's CPU tuning guide reaches the same end by preloading jemalloc or tcmalloc; ``mallopt``
 needs no extra library. Set ``MOLGEN_KEEP_FREED_MEMORY=0`` to leave the allocator as it was.
-Elsewhere than glibc (macOS, musl) this does nothing.
+Elsewhere than glibc (macOS, musl, Windows) this does nothing; under a preloaded jemalloc or tcmalloc
+the call reaches glibc's unused allocator and changes nothing either. Freed memory below the trim
+threshold stays with the process after a large sampling batch: a long-lived workbench keeps about
+its peak working set instead of shrinking between batches.
 """
 
 from __future__ import annotations
@@ -44,8 +47,11 @@ def keep_freed_memory() -> bool:
 def _raise_thresholds() -> bool:
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):   # not glibc: nothing to tune
+    except (OSError, AttributeError, TypeError):   # not glibc (Windows cannot open "no library"): nothing to tune
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     # mallopt returns 1 on success; setting either threshold also stops glibc's own adjusting of it.
-    return mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+    # Both are asked for even if one is refused (glibc.malloc.hugetlb=2 caps the mmap threshold at 4 MiB).
+    mmap_set = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
+    trim_set = mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+    return mmap_set and trim_set

@@ -208,21 +208,28 @@ def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
         model.sample(2, steps=5, step_spacing=0.0)
 
 
-def test_a_run_stored_before_the_step_spacing_resumes_with_even_steps(trained, tmp_path, monkeypatch):
-    from molgen.models.graph_diffusion.model import STEP_SPACING, GraphDiffusion
+@pytest.mark.parametrize("unpinned, expected", [
+    (("step_spacing",), {"step_spacing": 1.0}),
+    # stored before the flow chain became the default: nothing about the sampler was pinned
+    (("sampler", "target_guidance", "stochasticity", "step_spacing"),
+     {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0, "step_spacing": 1.0}),
+])
+def test_a_run_stored_before_an_option_was_pinned_resumes_as_it_began(trained, tmp_path, monkeypatch, unpinned, expected):
+    from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, STEP_SPACING, GraphDiffusion
     from molgen.runs import RunStore, generate, resume
 
     store = RunStore(tmp_path / "runs.sqlite")
     run = generate(str(trained[1]), 30, seed=2, max_samples=8, chunk_size=8, store=store, progress=False,
-                   sample_options={"steps": 5})
-    assert run.record["params"]["sample_options"]["step_spacing"] == STEP_SPACING  # new runs pin it
-    old = {k: v for k, v in run.record["params"]["sample_options"].items() if k != "step_spacing"}
+                   sample_options={"steps": 5, "sampler": "flow"})
+    pinned = run.record["params"]["sample_options"]
+    assert pinned == {"steps": 5, "sampler": "flow", **FLOW_DEFAULTS, "step_spacing": STEP_SPACING}  # new runs pin all
+    old = {k: v for k, v in pinned.items() if k not in unpinned}
     store.update_run(run.id, params={**run.record["params"], "sample_options": old})  # as a run stored before
     asked = []
     sample = GraphDiffusion.sample
     monkeypatch.setattr(GraphDiffusion, "sample", lambda self, n, **options: asked.append(options) or sample(self, n, **options))
     resume(run.id, store=store, max_samples=16, progress=False)
-    assert asked and all(options["step_spacing"] == 1.0 for options in asked)
+    assert asked and all({k: options[k] for k in expected} == expected for options in asked)
 
 
 def test_guidance_and_inpainting(trained):

@@ -86,7 +86,7 @@ with left:
                 options["target_guidance"] = st.slider(
                     "Target guidance", 0.0, 2.0, FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
                     help="extra rate towards the graph the denoiser predicts: fewer odd rings and closer to the "
-                         "training set, a little less novel and varied (1.5 beat 0.5, 1 and 2 on FCD)")
+                         "training set, a little less novel and varied (1.5 beat 0.5 and 1 on FCD at n = 5,000)")
                 options["stochasticity"] = st.slider(
                     "Stochasticity", 0.0, 50.0, FLOW_DEFAULTS["stochasticity"], 1.0, key="gen_stochasticity",
                     help="how freely an atom or bond may leave a type the chain chose wrongly")

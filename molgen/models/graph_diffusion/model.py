@@ -104,9 +104,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
     family = FAMILY
     config_class = GraphDiffusionConfig
     #: Sampling options runs began to pin later, with the value a run that lacks them was sampled with
-    #: (``molgen.runs.generate`` fills them in on resume): runs stored before the step spacing existed
-    #: spaced their steps evenly.
-    OPTIONS_BEFORE_PINNED = {"step_spacing": 1.0}
+    #: (``molgen.runs.generate`` fills them in on resume): runs stored before the flow chain became the
+    #: default pinned no sampler and ran the ancestral one (flow options 0), and runs stored before the
+    #: step spacing existed spaced their steps evenly. A stored option always wins over these.
+    OPTIONS_BEFORE_PINNED = {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0, "step_spacing": 1.0}
 
     def __init__(self, config: GraphDiffusionConfig, vocabulary: AtomVocabulary, training: dict | None = None):
         super().__init__()
