@@ -152,8 +152,7 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     # below FLOW_MIN_STEPS the default is the ancestral sampler, unless a flow option asks for the chain
     assert sampler_options(steps=FLOW_MIN_STEPS) == {"sampler": "flow", **FLOW_DEFAULTS, **spacing}
     assert sampler_options(steps=FLOW_MIN_STEPS - 1) == ancestral
-    assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", "target_guidance": FLOW_DEFAULTS["target_guidance"], "stochasticity": 5.0,
-                                                            **spacing}
+    assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", **FLOW_DEFAULTS, "stochasticity": 5.0, **spacing}
     steps = FLOW_MIN_STEPS
     first = model.sample(12, seed=1, steps=steps)
     explicit = model.sample(12, seed=1, steps=steps, sampler="flow", **FLOW_DEFAULTS)

@@ -19,10 +19,10 @@ import torch
 from tqdm.auto import tqdm
 
 from molgen.data.tokenizer import SmilesVocabulary
+from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress, write_card)
 
