@@ -396,11 +396,14 @@ def generate_command(
     step_spacing: Optional[float] = typer.Option(None, help="Graph diffusion: how the steps spread over the noise levels, "
                                                  "step k of n ending at T (1 - k/n)^spacing; 1 = evenly (DiGress), "
                                                  "above 1 crowded towards the clean end (default 2)."),
+    projection: Optional[bool] = typer.Option(None, "--projection", help="Graph diffusion: project the sampled graphs "
+                                              "onto valence and the training set's largest ring as the chain ends (a "
+                                              "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
     jobs: int = typer.Option(1, help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
-    from molgen.runs import ConditionError, RunNotFound, RunStore, build_conditions
+    from molgen.runs import ConditionError, RunNotFound, RunStore, build_conditions, validity_note
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
 
@@ -414,7 +417,8 @@ def generate_command(
                                          "top_k": top_k, "top_p": top_p,
                                          "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
                                          "target_guidance": target_guidance,
-                                         "stochasticity": stochasticity, "step_spacing": step_spacing}.items()
+                                         "stochasticity": stochasticity, "step_spacing": step_spacing,
+                                         "projection": projection}.items()
                        if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
@@ -424,7 +428,7 @@ def generate_command(
     record = run.record
     counts = record["counts"]
     console.print(f"run [bold]{run.id}[/bold] ({record['name']}): {record['status']}. {record['message']}")
-    console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, no correction), "
+    console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, {validity_note(record)}), "
                   f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
                   f"novel {counts['novel'] if counts['novel'] is not None else 'unknown'}, "
                   f"meeting conditions {counts['accepted']:,}")

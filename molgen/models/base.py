@@ -159,7 +159,7 @@ SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "be
                   "graph-vae": {"decoding", "temperature", "candidates", "batch_size", "use_masks", "latent_prior",
                                 "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
-                                      "target_guidance", "stochasticity", "step_spacing"}}
+                                      "target_guidance", "stochasticity", "step_spacing", "projection"}}
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 

@@ -1,7 +1,7 @@
 """Generation runs: the pipeline that samples, scores and ranks, the SQLite run store, and export."""
 
 from molgen.runs.conditions import ConditionError, build_conditions
-from molgen.runs.generate import Run, generate, resume
+from molgen.runs.generate import Run, generate, resume, validity_note
 from molgen.runs.store import RunNotFound, RunStore
 
-__all__ = ["ConditionError", "Run", "RunNotFound", "RunStore", "build_conditions", "generate", "resume"]
+__all__ = ["ConditionError", "Run", "RunNotFound", "RunStore", "build_conditions", "generate", "resume", "validity_note"]

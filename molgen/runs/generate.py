@@ -312,6 +312,14 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> None:
     store.set_ranks(run_id, frame["id"].to_numpy(), ranks)
 
 
+def validity_note(record: dict) -> str:
+    """How a run's validity was reached, to print beside it: as sampled, or through the graph
+    diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
+    if record["params"]["sample_options"].get("projection"):
+        return "after projection onto valence and ring size, a correction"
+    return "no correction"
+
+
 def _counts(store: RunStore, run_id: str, n: int) -> dict:
     chunks = store.chunks(run_id)
     frame = store.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions"])

@@ -167,7 +167,7 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     assert all(s.smiles or "error" in s.meta for s in first + still)
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
     for sampler in ("flow", "ancestral"):
-        x, e, _ = model.sample_graphs(4, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
+        x, e, _, _ = model.sample_graphs(4, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
                                       sampler=sampler)
         assert torch.equal(x[:, :6], fixed_x.expand(4, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(4, -1, -1, -1))
     with pytest.raises(ValueError, match="sampler must be one of"):
@@ -179,8 +179,9 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, steps=5, target_guidance=-1.0)
     # a run pins the sampler it started with, so a later change of default cannot change a resumed run
-    assert model.check_sample_options(steps=steps) == {"steps": steps, "sampler": "flow", **FLOW_DEFAULTS, **spacing}
-    assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral}
+    pinned = {"sampler": "flow", **FLOW_DEFAULTS, **spacing, "projection": False}
+    assert model.check_sample_options(steps=steps) == {"steps": steps, **pinned}
+    assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral, "projection": False}
 
 
 def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
@@ -209,6 +210,7 @@ def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
 
 @pytest.mark.parametrize("unpinned, expected", [
     (("step_spacing",), {"step_spacing": 1.0}),
+    (("projection",), {"projection": False}),
     # stored before the flow chain became the default: nothing about the sampler was pinned
     (("sampler", "target_guidance", "stochasticity", "step_spacing"),
      {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0, "step_spacing": 1.0}),
@@ -221,7 +223,8 @@ def test_a_run_stored_before_an_option_was_pinned_resumes_as_it_began(trained, t
     run = generate(str(trained[1]), 30, seed=2, max_samples=8, chunk_size=8, store=store, progress=False,
                    sample_options={"steps": 5, "sampler": "flow"})
     pinned = run.record["params"]["sample_options"]
-    assert pinned == {"steps": 5, "sampler": "flow", **FLOW_DEFAULTS, "step_spacing": STEP_SPACING}  # new runs pin all
+    assert pinned == {"steps": 5, "sampler": "flow", **FLOW_DEFAULTS, "step_spacing": STEP_SPACING,  # new runs pin all
+                      "projection": False}
     old = {k: v for k, v in pinned.items() if k not in unpinned}
     store.update_run(run.id, params={**run.record["params"], "sample_options": old})  # as a run stored before
     asked = []
@@ -243,7 +246,7 @@ def test_guidance_and_inpainting(trained):
     assert sum(bool(s.smiles) for s in kept) > 0
     # exactly: the scaffold's atoms and bonds sit unchanged on the first nodes of every sampled graph
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
-    x, e, _ = model.sample_graphs(8, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4))
+    x, e, _, _ = model.sample_graphs(8, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4))
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
@@ -619,3 +622,38 @@ def test_path_features_are_rdkit_bond_distances(smiles):
                 expected[i, j, int(d) - 1 if d <= PATH_MAX_DISTANCE else PATH_MAX_DISTANCE + (d > 1000)] = 1
     assert features[:n, :n].numpy().tolist() == expected.tolist()
     assert (features[n:] == 0).all() and (features[:, n:] == 0).all()
+
+
+def test_projection_keeps_every_atom_in_valence_and_every_ring_in_the_limit_and_says_so(trained):
+    model = trained[0]
+    smiles = load_smiles("moses-sample", "train")[:1500]
+    mols = [Chem.MolFromSmiles(s) for s in smiles]  # held: ring info lives only as long as its molecule
+    largest = max(len(ring) for mol in mols for ring in mol.GetRingInfo().AtomRings())
+    assert model.config.max_ring_size == largest  # recorded from the training molecules
+    plain = model.sample(32, seed=6, steps=10)
+    projected = model.sample(32, seed=6, steps=10, projection=True)
+    assert all(s.smiles for s in projected)  # within every atom's capacity: nothing fails to sanitize
+    sampled = [Chem.MolFromSmiles(s.smiles) for s in projected]
+    rings = [len(r) for mol in sampled for r in mol.GetRingInfo().AtomRings()]
+    assert max(rings, default=0) <= model.config.max_ring_size
+    assert sum(s.meta["projected_bonds"] for s in projected) > 0 and not any("projected_bonds" in s.meta for s in plain)
+    assert [s.smiles for s in projected] == [s.smiles for s in model.sample(32, seed=6, steps=10, projection=True)]
+    # a held scaffold stays exact under the projection
+    fixed_x, fixed_e = model._scaffold("c1ccncc1")
+    x, e, _, changed = model.sample_graphs(8, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),
+                                           projection=True)
+    assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
+    assert changed.shape == (8,)
+    assert model.check_sample_options(steps=10, projection=True)["projection"] is True
+
+
+def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
+    from molgen.runs import RunStore, generate, validity_note
+
+    store = RunStore(tmp_path / "runs.sqlite")
+    run = generate(str(trained[1]), 10, seed=3, sample_options={"steps": 10, "projection": True}, store=store,
+                   progress=False, max_samples=40)
+    assert run.record["params"]["sample_options"]["projection"] is True
+    assert run.record["counts"]["validity"] == 1.0 and "correction" in validity_note(run.record)
+    plain = generate(str(trained[1]), 10, seed=3, sample_options={"steps": 10}, store=store, progress=False, max_samples=40)
+    assert validity_note(plain.record) == "no correction"

@@ -125,7 +125,11 @@ def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
     assert not [s for s in at.slider if s.key in ("gen_target_guidance", "gen_stochasticity")]  # flow options only
     options, candidates = _generate(at, "diffusion-ancestral-run", 3)
     assert options["sampler"] == "ancestral" and options["target_guidance"] == options["stochasticity"] == 0.0
-    assert options["step_spacing"] == 1.0 and candidates >= 3
+    assert options["step_spacing"] == 1.0 and candidates >= 3 and options["projection"] is False
+    at.checkbox(key="gen_projection").check().run()
+    options, candidates = _generate(at, "diffusion-projected-run", 3)
+    assert options["projection"] is True and candidates >= 3
+    assert any("after projection onto valence and ring size, a correction" in m.value for m in at.markdown)
 
 
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):

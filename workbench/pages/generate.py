@@ -7,7 +7,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import generate
+from molgen.runs import generate, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import load_model, molecule_editor, shipped_checkpoints, smiles_field, store
@@ -94,6 +94,12 @@ with left:
                 "Step spacing", 1.0, 3.0, STEP_SPACING, 0.25, key="gen_step_spacing",
                 help="1 spreads the steps evenly over the noise levels (DiGress); higher crowds them towards the "
                      "clean end, where the chain settles which atoms bond: more valid molecules at the same step count")
+            if st.checkbox("Project onto valence and ring size (a correction)", key="gen_projection",
+                           help="as the chain ends, bonds that would close a ring larger than any in the training set "
+                                "are dropped, and bonds beyond an atom's valence lowered or dropped, the denoiser's "
+                                "surest bonds kept first: every molecule is valid, but validity is then not the "
+                                "uncorrected number reported for the model"):
+                options["projection"] = True
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
 
 with right:
@@ -155,7 +161,7 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar.progress(1.0, text="done")
     counts = record["counts"]
     (st.success if record["status"] == "complete" else st.warning)(f"run {record['name']}: {record['message']}")
-    st.write(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} (no correction) · duplicates removed "
+    st.write(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · duplicates removed "
              f"{counts['duplicates']:,} · novel {counts['novelty'] if counts['novelty'] is not None else 'unknown'} · "
              f"ranked {counts['accepted']:,}")
     for what, how in record["native"].items():

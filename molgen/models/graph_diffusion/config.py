@@ -30,6 +30,9 @@ class GraphDiffusionConfig:
     condition_mean: list[float] = field(default_factory=list)
     condition_std: list[float] = field(default_factory=list)
     label_prior: list[list[float]] = field(default_factory=list)  # [atoms, *raw labels] of training molecules (sample.py)
+    # The largest ring (atoms) of any training molecule: the projection closes none larger. Checkpoints
+    # from before it was recorded were all trained on MOSES, which has none above 7 (its filters reject 8).
+    max_ring_size: int = 7
 
     @property
     def max_atoms(self) -> int:

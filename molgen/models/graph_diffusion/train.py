@@ -10,8 +10,10 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from rdkit import Chem
 from tqdm.auto import tqdm
 
+from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.graphs import GraphDataset, featurize
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
@@ -33,8 +35,21 @@ def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), 
     bond_counts[0] = pairs - bond_counts[1:].sum()
     config = GraphDiffusionConfig(num_atom_types=v, node_marginals=(node_counts / node_counts.sum()).tolist(),
                                   edge_marginals=(bond_counts / bond_counts.sum()).tolist(),
-                                  size_counts=torch.bincount(sizes_all).tolist(), conditions=list(conditions), **sizes)
+                                  size_counts=torch.bincount(sizes_all).tolist(), conditions=list(conditions),
+                                  max_ring_size=largest_ring(train_smiles), **sizes)
     return GraphDiffusion(config, dataset.vocabulary), dataset
+
+
+def largest_ring(smiles: Sequence[str]) -> int:
+    """The most atoms in any ring (RDKit's smallest set of smallest rings) of the parsable molecules,
+    0 if none has a ring: the limit of the sampler's projection. About a minute for 600,000 SMILES."""
+    largest = 0
+    with quiet_rdkit():
+        for text in smiles:
+            mol = Chem.MolFromSmiles(text)
+            if mol is not None:
+                largest = max([largest, *(len(ring) for ring in mol.GetRingInfo().AtomRings())])
+    return largest
 
 
 def model_graphs(model: GraphDiffusion, smiles: Sequence[str], progress: bool = False) -> GraphDataset:
