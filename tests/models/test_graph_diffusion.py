@@ -638,6 +638,7 @@ def test_projection_keeps_every_atom_in_valence_and_every_ring_in_the_limit_and_
     assert max(rings, default=0) <= model.config.max_ring_size
     assert sum(s.meta["projected_bonds"] for s in projected) > 0 and not any("projected_bonds" in s.meta for s in plain)
     assert [s.smiles for s in projected] == [s.smiles for s in model.sample(32, seed=6, steps=10, projection=True)]
+    assert all(s.smiles for s in model.sample(16, seed=6, steps=10, sampler="flow", projection=True))  # either sampler
     # a held scaffold stays exact under the projection
     fixed_x, fixed_e = model._scaffold("c1ccncc1")
     x, e, _, changed = model.sample_graphs(8, steps=10, scaffold="c1ccncc1", generator=torch.Generator().manual_seed(4),

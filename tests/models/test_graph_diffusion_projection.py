@@ -92,6 +92,9 @@ def test_a_batch_is_projected_graph_by_graph_within_its_mask():
     mask = torch.tensor([[True] * 8, [True] * 3 + [False] * 5])
     out, changed = project_batch(x, e, torch.from_numpy(np.stack([probability, probability])).float(), mask, [4], 7)
     assert changed.tolist() == [1, 0] and out.shape == e.shape
+    # the diagonal and the padded pairs stay all-zero rows, the encoding the denoiser was trained on
+    assert out[:, torch.arange(8), torch.arange(8)].abs().sum() == 0 and out[1, 3:].abs().sum() == out[1, :, 3:].abs().sum() == 0
+    assert (out[0].sum(-1) + torch.eye(8) == 1).all()  # every real pair one-hot
     assert out[0].argmax(-1)[7, 0] == 0 and out[0].argmax(-1)[0, 1] == 1
     with pytest.raises(ValueError, match="Kekulé"):
         from molgen.models.graph_diffusion.train import build_model

@@ -124,7 +124,8 @@ def project_batch(x: torch.Tensor, e: torch.Tensor, bond_probability: torch.Tens
                   capacities: list[int], max_ring: int | None, *, valence: bool = True,
                   fixed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Dense one-hot bonds (B, N, N, C) projected graph by graph (:func:`project_graph`), and the
-    bonds dropped or lowered per graph (B,)."""
+    bonds dropped or lowered per graph (B,). As in the sampler's graphs, the diagonal and the pairs of
+    padded atoms are all-zero rows, not "no bond": the denoiser was trained on that encoding."""
     atoms, classes = x.argmax(-1).numpy(), e.argmax(-1).numpy()
     probability = bond_probability.numpy()
     out = np.zeros_like(classes)
@@ -133,4 +134,5 @@ def project_batch(x: torch.Tensor, e: torch.Tensor, bond_probability: torch.Tens
         out[b, :size, :size], changed[b] = project_graph(atoms[b, :size], classes[b, :size, :size],
                                                          probability[b, :size, :size], capacities, max_ring,
                                                          valence=valence, fixed=fixed)
-    return F.one_hot(torch.from_numpy(out), e.shape[-1]).to(e.dtype), torch.from_numpy(changed)
+    pair = mask[:, :, None] & mask[:, None, :] & ~torch.eye(mask.shape[1], dtype=torch.bool)[None]
+    return F.one_hot(torch.from_numpy(out), e.shape[-1]).to(e.dtype) * pair[..., None], torch.from_numpy(changed)
