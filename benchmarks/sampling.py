@@ -94,7 +94,7 @@ def graph_rows(model, args) -> None:
         # and with the projection onto valence and ring size (a correction, so its validity is not comparable)
         for projection in (False, True):
             seconds, valid, unique = run(model, 100, batch_size=100, steps=steps, projection=projection)
-            tag = f"{steps} steps" + (", projected" if projection else "")
+            tag = f"{steps} steps" + (" projected" if projection else "")
             print(f"{name:<28} {tag:<18} {100:>6} {100:>6} {seconds:>7.1f} {valid / seconds:>9.1f} {unique / seconds:>15.1f} {valid / 100:>6.3f}")
 
 
