@@ -49,8 +49,9 @@ STEP_SPACING = 2.0
 #: With ``projection`` on, the graphs the chain samples at noise levels up to this fraction of the
 #: timesteps (the last 16 of 50 spaced steps) are projected onto valence and the ring limit
 #: (``projection.py``), so the denoiser rebuilds around a bond it was refused. At 50 flow steps
-#: (n = 2,000, seed 1) that gave FCD/Test 5.28 against 5.73 unprojected; projecting the whole chain
-#: gave 5.24 at about twice the projection's cost (benchmarks/RESULTS.md, "projection").
+#: (seed 1) that gave FCD/Test 4.88 against 5.23 as sampled (n = 5,000); projecting only the final
+#: graph left FCD as it was, and the whole chain was no better than the last tenth at three times the
+#: projection work (n = 1,000 and 2,000; benchmarks/RESULTS.md, "projection").
 PROJECT_BELOW = 0.1
 
 
