@@ -101,7 +101,7 @@ def main() -> None:
         profiles[name] = rings = ring_profile(smiles)
         extra.append(f"{steps} steps, n={n}: valid {metrics['valid']:.4f}, one fragment {connected:.4f}, {seconds:.0f} s sampling "
                      f"({n / seconds:.1f} molecules/s)" + (f", {np.mean([s.meta['projected_bonds'] for s in samples]):.2f} bonds "
-                                                                  "dropped or lowered per molecule, over the chain"
+                                                                  "dropped or lowered per molecule in the final graph"
                                                                   if args.projection else ""))
         if i == 0 and not args.no_card and default_chain:
             record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}

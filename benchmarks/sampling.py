@@ -3,7 +3,7 @@
     python benchmarks/sampling.py --checkpoint molgen/pretrained/smiles-lm-lstm.pt [--checkpoint ...]
 
 For each checkpoint (2 cores, CPU), times the generation of N molecules and counts how many are
-valid (RDKit, nothing corrected) and distinct:
+valid (RDKit, nothing corrected, except in the diffusion rows marked "projected") and distinct:
 - SMILES models: each decoding strategy at batch sizes 1 to 1024; a transformer with and
   without its KV cache, an LSTM in float32 and with a bfloat16 forward, in the same run;
 - graph VAE: prior samples decoded at batch 256 (valid by construction: valence masks), greedy and

@@ -687,8 +687,9 @@ def train_ship(
     latent_prior: Optional[str] = typer.Option(None, help="Graph VAE: carry the aggregate posterior (the encoder's "
                                                "posteriors of 16,384 molecules of this dataset's train split, e.g. moses), "
                                                "which prior sampling then follows instead of N(0, I)."),
-    max_ring_size: Optional[int] = typer.Option(None, help="Graph VAE: decoding closes no ring of more atoms than this "
-                                                "(models trained now record the largest their training molecules close)."),
+    max_ring_size: Optional[int] = typer.Option(None, help="Graph VAE: decoding closes no ring of more atoms than "
+                                                "this; graph diffusion: the projection's ring limit (models trained now "
+                                                "record it from their training molecules)."),
 ) -> None:
     """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
     from molgen.models.base import CheckpointError, load, load_checkpoint

@@ -239,7 +239,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     _rank(store, run_id, profile)
     timings["ranking"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-    counts = _counts(store, run_id, n)
+    counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
     else:

@@ -636,7 +636,7 @@ def test_projection_keeps_every_atom_in_valence_and_every_ring_in_the_limit_and_
     sampled = [Chem.MolFromSmiles(s.smiles) for s in projected]
     rings = [len(r) for mol in sampled for r in mol.GetRingInfo().AtomRings()]
     assert max(rings, default=0) <= model.config.max_ring_size
-    assert sum(s.meta["projected_bonds"] for s in projected) > 0 and not any("projected_bonds" in s.meta for s in plain)
+    assert all(s.meta["projected_bonds"] >= 0 for s in projected) and not any("projected_bonds" in s.meta for s in plain)
     assert [s.smiles for s in projected] == [s.smiles for s in model.sample(32, seed=6, steps=10, projection=True)]
     assert all(s.smiles for s in model.sample(16, seed=6, steps=10, sampler="flow", projection=True))  # either sampler
     # a held scaffold stays exact under the projection
@@ -648,6 +648,30 @@ def test_projection_keeps_every_atom_in_valence_and_every_ring_in_the_limit_and_
     assert model.check_sample_options(steps=10, projection=True)["projection"] is True
 
 
+def test_projection_repairs_a_denoiser_that_bonds_every_pair_of_carbons(trained, monkeypatch):
+    """A denoiser sure that every atom is carbon and every pair bonded: as sampled nothing is valid;
+    projected, every molecule is valid, within the ring limit, and counts the bonds it lost."""
+    model = trained[0]
+    cfg = model.config
+
+    def everything_bonded(xt, et, y, mask):
+        logits_x = torch.zeros(*mask.shape, cfg.num_atom_types)
+        logits_x[..., 0] = 10.0  # type 0, the commonest atom: carbon
+        logits_e = torch.zeros(*mask.shape, mask.shape[1], cfg.num_bond_classes)
+        logits_e[..., 1] = 10.0  # a single bond between every pair
+        return logits_x, logits_e
+
+    assert model.vocabulary.types[0].symbol == "C"
+    monkeypatch.setattr(model.denoiser, "forward", everything_bonded)
+    plain = model.sample(8, seed=1, steps=10, num_atoms=(8, 12))
+    assert not any(s.smiles for s in plain)  # carbons with seven or more bonds
+    projected = model.sample(8, seed=1, steps=10, num_atoms=(8, 12), projection=True)
+    mols = [Chem.MolFromSmiles(s.smiles) for s in projected]
+    assert all(mols) and all(s.meta["projected_bonds"] > 0 for s in projected)
+    assert all(len(ring) <= cfg.max_ring_size for mol in mols for ring in mol.GetRingInfo().AtomRings())
+    assert all(atom.GetDegree() <= 4 for mol in mols for atom in mol.GetAtoms())
+
+
 def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     from molgen.runs import RunStore, generate, validity_note
 
@@ -656,5 +680,6 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
                    progress=False, max_samples=40)
     assert run.record["params"]["sample_options"]["projection"] is True
     assert run.record["counts"]["validity"] == 1.0 and "correction" in validity_note(run.record)
+    assert run.record["counts"]["validity_note"] == validity_note(run.record)  # the manifest carries it in words
     plain = generate(str(trained[1]), 10, seed=3, sample_options={"steps": 10}, store=store, progress=False, max_samples=40)
     assert validity_note(plain.record) == "no correction"

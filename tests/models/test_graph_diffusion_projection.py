@@ -8,8 +8,10 @@ import pytest
 import torch
 from rdkit import Chem
 
-from molgen.chem.graph import AtomType, AtomVocabulary, graph_to_mol
+from molgen.chem.graph import AtomType, AtomVocabulary, graph_to_mol, mol_to_graph
+from molgen.data.registry import load_smiles
 from molgen.models.graph_diffusion.projection import atom_capacities, project_batch, project_graph
+from molgen.models.graph_diffusion.train import build_model, largest_ring
 
 CARBON_ONLY = [4] * 12
 
@@ -57,8 +59,8 @@ def test_a_bond_deferred_for_its_ring_is_kept_once_a_later_bond_shortens_the_pat
 def test_valence_lowers_a_bond_order_or_drops_the_least_likely_bond():
     # O (capacity 2) asked for a double bond to C0 and a single bond to C2: the surer double bond is kept,
     # the single bond is dropped; a carbon asked for five bonds loses its least likely one
-    vocabulary_atoms = np.array([0, 2, 0])  # types 0, 2, 0: C, O, C (capacities 4 and 2)
-    capacities = [4, 1, 2]
+    vocabulary_atoms = np.array([0, 2, 0])  # types 0, 2, 0: C, O, C
+    capacities = [4, 1, 2]  # type 0 (C) takes 4, type 2 (O) 2
     classes, probability = bonds_of(3, {(0, 1): (2, 0.9), (1, 2): (1, 0.4)})
     out, changed = project_graph(vocabulary_atoms, classes, probability, capacities, 7)
     assert changed == 1 and out[0, 1] == 2 and out[1, 2] == 0
@@ -80,7 +82,7 @@ def test_a_held_scaffold_keeps_its_bonds_however_unlikely():
     classes, probability = bonds_of(9, ring)
     out, changed = project_graph(np.zeros(9, dtype=np.int64), classes, probability, CARBON_ONLY, 7, fixed=8)
     assert changed == 0 and np.array_equal(out, classes)
-    free, dropped = project_graph(np.zeros(9, dtype=np.int64), classes, probability, CARBON_ONLY, 7)
+    _, dropped = project_graph(np.zeros(9, dtype=np.int64), classes, probability, CARBON_ONLY, 7)
     assert dropped == 1
 
 
@@ -96,10 +98,34 @@ def test_a_batch_is_projected_graph_by_graph_within_its_mask():
     assert out[:, torch.arange(8), torch.arange(8)].abs().sum() == 0 and out[1, 3:].abs().sum() == out[1, :, 3:].abs().sum() == 0
     assert (out[0].sum(-1) + torch.eye(8) == 1).all()  # every real pair one-hot
     assert out[0].argmax(-1)[7, 0] == 0 and out[0].argmax(-1)[0, 1] == 1
-    with pytest.raises(ValueError, match="Kekulé"):
-        from molgen.models.graph_diffusion.train import build_model
-        from molgen.data.registry import load_smiles
 
-        model, _ = build_model(load_smiles("moses-sample", "train")[:50], hidden_dim=16, edge_dim=4, heads=1, layers=1,
-                               timesteps=20, aromatic_bonds=True)
-        model.sample(2, steps=2, projection=True)
+
+def test_training_molecules_come_through_the_projection_unchanged():
+    """Whatever order the probabilities give their bonds, real molecules break no rule the projection
+    enforces: nothing is dropped or lowered (the limit is their own largest ring)."""
+    smiles = load_smiles("moses-sample", "train")[:400]
+    vocabulary = AtomVocabulary.from_smiles(smiles)
+    capacities, limit = atom_capacities(vocabulary), largest_ring(smiles)
+    rng = np.random.default_rng(0)
+    for text in smiles:
+        graph = mol_to_graph(Chem.MolFromSmiles(text), vocabulary)
+        k = graph.num_atoms
+        classes = np.zeros((k, k), dtype=np.int64)
+        ends = np.asarray(graph.bonds, dtype=np.int64).reshape(-1, 2)
+        classes[ends[:, 0], ends[:, 1]] = classes[ends[:, 1], ends[:, 0]] = np.asarray(graph.bond_types) + 1
+        for _ in range(2):
+            probability = rng.random((k, k))
+            out, changed = project_graph(np.asarray(graph.atoms), classes, (probability + probability.T) / 2,
+                                         capacities, limit)
+            assert changed == 0 and np.array_equal(out, classes), text
+
+
+def test_projection_refuses_an_aromatic_model_and_a_non_boolean():
+    model, _ = build_model(load_smiles("moses-sample", "train")[:50], hidden_dim=16, edge_dim=4, heads=1, layers=1,
+                           timesteps=20, aromatic_bonds=True)
+    for call in (lambda: model.sample(2, steps=2, projection=True), lambda: model.check_sample_options(projection=True)):
+        with pytest.raises(ValueError, match="Kekulé"):
+            call()
+    with pytest.raises(ValueError, match="projection must be True or False"):
+        model.check_sample_options(projection="false")
+    assert model.check_sample_options(projection=False)["projection"] is False  # unprojected sampling still works

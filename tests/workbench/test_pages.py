@@ -197,6 +197,9 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     from molgen.models.smiles_lm.labels import property_labels
 
     smiles = load_smiles("moses-sample", "train")[:800]
+    import torch
+
+    torch.manual_seed(0)  # the same small model whichever tests ran before in this worker
     model, _ = build_model(smiles, latent_dim=8, hidden_dim=32, encoder_layers=1, properties=["qed"])
     labels = property_labels(smiles, ["qed"], n_jobs=1, progress=False)
     model.config.property_mean, model.config.property_std = [float(labels.mean())], [float(labels.std())]

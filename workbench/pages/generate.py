@@ -95,6 +95,7 @@ with left:
                 help="1 spreads the steps evenly over the noise levels (DiGress); higher crowds them towards the "
                      "clean end, where the chain settles which atoms bond: more valid molecules at the same step count")
             if st.checkbox("Project onto valence and ring size (a correction)", key="gen_projection",
+                           disabled=model.config.aromatic_bonds,  # integer bond orders only
                            help="as the chain ends, bonds that would close a ring larger than any in the training set "
                                 "are dropped, and bonds beyond an atom's valence lowered or dropped, the denoiser's "
                                 "surest bonds kept first: every molecule is valid, but validity is then not the "

@@ -30,8 +30,9 @@ class GraphDiffusionConfig:
     condition_mean: list[float] = field(default_factory=list)
     condition_std: list[float] = field(default_factory=list)
     label_prior: list[list[float]] = field(default_factory=list)  # [atoms, *raw labels] of training molecules (sample.py)
-    # The largest ring (atoms) of any training molecule: the projection closes none larger. Checkpoints
-    # from before it was recorded were all trained on MOSES, which has none above 7 (its filters reject 8).
+    # The largest ring (atoms) of any training molecule: the projection closes none larger. A checkpoint
+    # trained before it was recorded gets 7, MOSES's largest (its filters reject 8), as the shipped one
+    # was trained on MOSES; set another with `molgen train ship --max-ring-size`.
     max_ring_size: int = 7
 
     @property

@@ -2,7 +2,8 @@
 training loss, and sampling with any number of steps, classifier-free guidance and inpainting.
 
 Validity is reported as DiGress does: the sampled graph is sanitized by RDKit as it is (no
-correction), and the largest fragment is kept as the molecule.
+correction), and the largest fragment is kept as the molecule. The optional projection onto valence
+and ring size (``projection.py``, off by default) is a correction, and is reported as one.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                       target_guidance: float | None = None, stochasticity: float | None = None,
                       step_spacing: float | None = None, projection: bool = False):
         """Dense one-hot graphs (X, E, mask) and the bonds the projection dropped or lowered in each
-        (zeros without it) after ``steps`` reverse steps (default: the config's
+        final graph (zeros without it) after ``steps`` reverse steps (default: the config's
         ``default_steps``, else all). ``targets`` is one set of property targets for every graph
         (a dict of raw values), or a standardised (n, conditions) tensor with a row per graph
         (NaN = not asked for). ``sampler`` is one of :data:`SAMPLERS` (default :data:`DEFAULT_SAMPLER`,
@@ -172,7 +173,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         projects the last part of the chain onto the ring limit and valence (a correction;
         :data:`PROJECT_BELOW`, ``projection.py``)."""
         cfg = self.config
-        capacities = self._capacities() if projection else None
+        capacities = self._capacities(projection)
         steps = self.resolved_steps(steps)
         if sizes is None:
             weights = torch.tensor(cfg.size_counts, dtype=torch.float)
@@ -223,16 +224,20 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 et = torch.where(upper, et, et.transpose(1, 2))
             xt, et = _masked(xt, et, mask)
             if projection and s <= PROJECT_BELOW * cfg.timesteps:
-                if fixed is not None and s == 0:  # the exact scaffold, so that its bonds are the ones kept first
+                if fixed is not None:  # the exact scaffold (the next step noises it again), kept first and unchecked
                     xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
-                et, changed = project_batch(xt, et, 1 - pe[..., 0], mask, capacities, cfg.max_ring_size, fixed=held)
-                projected += changed
+                et, projected = project_batch(xt, et, 1 - pe[..., 0], mask, capacities, cfg.max_ring_size, fixed=held)
         if fixed is not None:
             xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
         return xt, et, mask, projected
 
-    def _capacities(self) -> list[int]:
-        """The valence the projection allows each atom type; a model with aromatic bonds (order 1.5) has none."""
+    def _capacities(self, projection: bool) -> list[int] | None:
+        """The valence the projection allows each atom type (None without projection), or a clear error
+        for a ``projection`` that is not a bool, or a model with aromatic bonds (order 1.5)."""
+        if not isinstance(projection, (bool, np.bool_)):
+            raise ValueError(f"projection must be True or False, got {projection!r}")
+        if not projection:
+            return None
         if self.config.aromatic_bonds:
             raise ValueError("projection needs a Kekulé model (integer bond orders); this one has aromatic bonds")
         return atom_capacities(self.vocabulary)
@@ -242,8 +247,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                              projection: bool = False, **options) -> dict:
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and
         return the options with the sampler's defaults written in, so the run pins them."""
-        if projection:
-            self._capacities()  # a model with aromatic bonds cannot be projected
+        self._capacities(projection)  # refuses a non-bool, and a model with aromatic bonds
         return {**options, **sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(options.get("steps")),
                                              step_spacing), "projection": bool(projection)}
 
@@ -313,7 +317,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
         With ``projection`` the last part of the chain is projected onto the ring limit and valence
         (``projection.py``; a correction, so validity is then not DiGress's uncorrected number), and each
-        sample's ``meta["projected_bonds"]`` counts the bonds it dropped or lowered.
+        sample's ``meta["projected_bonds"]`` counts the bonds it dropped or lowered in the final graph.
 
         ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
         from an inclusive ``(low, high)`` range; by default it follows the training distribution.

@@ -1,7 +1,8 @@
 """The optional projection of sampled graphs onto two rules of chemistry: no atom bonded beyond its
 valence, and no ring larger than the training molecules have. It is a correction: a projected
 sample's validity is not the uncorrected number DiGress reports, and molgen reports it apart
-(``projection`` in the run's options, ``projected_bonds`` on every sample).
+(``projection`` in a run's options and its validity note; ``meta["projected_bonds"]`` on each
+sample of ``GraphDiffusion.sample``).
 
 The denoiser's own view decides what is kept. Bonds are taken in order of the denoiser's probability
 that the two atoms are bonded, most likely first. A bond that would close a ring of more than
@@ -12,7 +13,7 @@ capacity is lowered to the order that fits, or dropped.
 
 The ring a bond closes is the shortest path between its atoms in the bonds kept so far, plus the
 bond. That is a breadth-first search, written here rather than taken from a graph library: it runs
-once per candidate bond, and it stops at ``max_ring`` atoms.
+once per candidate bond on a graph of a few dozen atoms, until it meets the other atom.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), 
 
 def largest_ring(smiles: Sequence[str]) -> int:
     """The most atoms in any ring (RDKit's smallest set of smallest rings) of the parsable molecules,
-    0 if none has a ring: the limit of the sampler's projection. About a minute for 600,000 SMILES."""
+    0 if none has a ring: the limit of the sampler's projection. About 80 s for 600,000 SMILES (7.8 s for 60,000 of MOSES)."""
     largest = 0
     with quiet_rdkit():
         for text in smiles:
