@@ -94,12 +94,14 @@ with left:
                 "Step spacing", 1.0, 3.0, STEP_SPACING, 0.25, key="gen_step_spacing",
                 help="1 spreads the steps evenly over the noise levels (DiGress); higher crowds them towards the "
                      "clean end, where the chain settles which atoms bond: more valid molecules at the same step count")
+            projectable = not model.config.aromatic_bonds  # integer bond orders only
             if st.checkbox("Project onto valence and ring size (a correction)", key="gen_projection",
-                           disabled=model.config.aromatic_bonds,  # integer bond orders only
+                           disabled=not projectable,
                            help="as the chain ends, bonds that would close a ring larger than any in the training set "
                                 "are dropped, and bonds beyond an atom's valence lowered or dropped, the denoiser's "
                                 "surest bonds kept first: every molecule is valid, but validity is then not the "
-                                "uncorrected number reported for the model"):
+                                "uncorrected number reported for the model (models with aromatic bonds: greyed "
+                                "out)") and projectable:  # a box ticked for another checkpoint stays ticked
                 options["projection"] = True
         max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
 
