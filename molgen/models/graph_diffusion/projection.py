@@ -122,8 +122,7 @@ def project_graph(atoms: np.ndarray, classes: np.ndarray, bond_probability: np.n
 
 
 def project_batch(x: torch.Tensor, e: torch.Tensor, bond_probability: torch.Tensor, mask: torch.Tensor,
-                  capacities: list[int], max_ring: int | None, *, valence: bool = True,
-                  fixed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+                  capacities: list[int], max_ring: int | None, *, fixed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Dense one-hot bonds (B, N, N, C) projected graph by graph (:func:`project_graph`), and the
     bonds dropped or lowered per graph (B,). As in the sampler's graphs, the diagonal and the pairs of
     padded atoms are all-zero rows, not "no bond": the denoiser was trained on that encoding."""
@@ -134,6 +133,6 @@ def project_batch(x: torch.Tensor, e: torch.Tensor, bond_probability: torch.Tens
     for b, size in enumerate(mask.sum(1).tolist()):
         out[b, :size, :size], changed[b] = project_graph(atoms[b, :size], classes[b, :size, :size],
                                                          probability[b, :size, :size], capacities, max_ring,
-                                                         valence=valence, fixed=fixed)
+                                                         fixed=fixed)
     pair = mask[:, :, None] & mask[:, None, :] & ~torch.eye(mask.shape[1], dtype=torch.bool)[None]
     return F.one_hot(torch.from_numpy(out), e.shape[-1]).to(e.dtype) * pair[..., None], torch.from_numpy(changed)
