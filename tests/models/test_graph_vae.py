@@ -110,6 +110,15 @@ def test_latent_operations(trained, smiles):
     assert 0.0 <= latent.reconstruction_similarity(model, smiles[:20], refine_steps=0) < 1.0  # an untrained decoder misses
     with pytest.raises(ValueError, match="not a valid molecule"):
         latent.encode(model, ["c1cccc1"])
+    # an atom type the model never saw: the error names the molecule among several
+    with pytest.raises(ValueError, match=r"'OB\(O\)c1ccccc1' cannot be encoded: atom type B"):
+        latent.encode(model, [smiles[0], "OB(O)c1ccccc1", smiles[1]])
+    # larger than the decoder can build: refused, not encoded to some smaller molecule
+    too_large = "C" * (model.config.max_atoms + 1)
+    for call in (lambda: latent.encode(model, [too_large], refine_steps=0), lambda: latent.analogues(model, too_large, n=2),
+                 lambda: latent.interpolate(model, smiles[0], too_large, steps=3)):
+        with pytest.raises(ValueError, match=f"has {model.config.max_atoms + 1} heavy atoms; this model decodes at most"):
+            call()
 
 
 @pytest.fixture(scope="module")

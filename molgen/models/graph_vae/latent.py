@@ -25,11 +25,20 @@ from molgen.scoring.similarity import morgan_fingerprint
 
 
 def _graph(model, smiles: str):
-    """The molecular graph of one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
+    """The molecular graph of one SMILES; a ``ValueError`` naming it if it does not parse, fit the
+    vocabulary, or fit the decoder (more heavy atoms than ``max_atoms``: its encoding would decode
+    to some other, smaller molecule)."""
     parsed = parse_smiles(smiles)
     if not parsed.ok:
         raise ValueError(f"{smiles!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
-    return mol_to_graph(parsed.mol, model.vocabulary)
+    try:
+        graph = mol_to_graph(parsed.mol, model.vocabulary)
+    except ValueError as error:  # an atom type outside the vocabulary, a radical
+        raise ValueError(f"{smiles!r} cannot be encoded: {error}") from None
+    if graph.num_atoms > model.config.max_atoms:
+        raise ValueError(f"{smiles!r} has {graph.num_atoms} heavy atoms; this model decodes at most "
+                         f"{model.config.max_atoms} (the largest training molecules), so it cannot encode it")
+    return graph
 
 
 def _graph_data(model, smiles: str):
@@ -63,7 +72,7 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     stops moving, so it keeps the first such point on its path; the rest go on for ``steps``.
     No pull towards the prior: with one (even at the training KL weight) most latents stop short
     of a point that decodes back. Returns the latents and, per molecule, whether greedy decoding of
-    its latent returns it (a molecule larger than the decoder's ``max_atoms`` is left where it is).
+    its latent returns it.
     This is the semi-amortized inference of Kim et al. (2018), by plain gradient steps.
     """
     if steps < 0 or lr <= 0 or check_every < 1:
@@ -74,12 +83,10 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     z = z.detach().clone().float()
     graphs = [_graph(model, s) for s in smiles]
     canonical = [canonical_smiles(s, isomeric=False) for s in smiles]
-    fits = [i for i, g in enumerate(graphs) if g.num_atoms <= model.config.max_atoms]
     returned = torch.zeros(len(smiles), dtype=torch.bool)
-    for start in range(0, len(fits), REFINE_BATCH):
-        rows = fits[start:start + REFINE_BATCH]
-        z[rows], returned[rows] = _refine_batch(model, [graphs[i] for i in rows], [canonical[i] for i in rows],
-                                                z[rows], steps, lr, check_every)
+    for start in range(0, len(smiles), REFINE_BATCH):
+        rows = slice(start, start + REFINE_BATCH)
+        z[rows], returned[rows] = _refine_batch(model, graphs[rows], canonical[rows], z[rows], steps, lr, check_every)
     return z, returned
 
 
@@ -130,11 +137,9 @@ def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: i
     picked = []
     for i in np.random.default_rng(seed).permutation(len(smiles)):
         try:
-            data = _graph_data(model, smiles[i])
-        except ValueError:  # unparsable, an atom type outside the vocabulary, or a radical
+            picked.append(_graph_data(model, smiles[i]))
+        except ValueError:  # unparsable, an atom type outside the vocabulary, a radical, too large
             continue
-        if data.num_nodes <= model.config.max_atoms:
-            picked.append(data)
         if len(picked) == rows:
             break
     if not picked:
