@@ -157,6 +157,12 @@ class ConditionFilter:
             out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
         return out
 
+    def similarity(self, mol: Chem.Mol) -> float | None:
+        """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""
+        if self._reference is None:
+            return None
+        return DataStructs.TanimotoSimilarity(self._reference, morgan_fingerprint(mol))
+
     def failures(self, mol: Chem.Mol, properties: dict[str, float] | None = None) -> list[str]:
         """The conditions ``mol`` misses, in words ([] when it meets them all)."""
         missed = []
@@ -171,7 +177,7 @@ class ConditionFilter:
             if has_substructure(mol, query):
                 missed.append(f"avoid {text}")
         if self._reference is not None:
-            similarity = DataStructs.TanimotoSimilarity(self._reference, morgan_fingerprint(mol))
+            similarity = self.similarity(mol)
             if similarity < self.conditions.min_similarity:
                 missed.append(f"similarity {similarity:.2f} < {self.conditions.min_similarity:g}")
         return missed

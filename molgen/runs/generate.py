@@ -71,15 +71,20 @@ class Run:
 
 
 def resolve_checkpoint(model: str) -> tuple[str, Path]:
-    """(family, checkpoint path) for a family name (its shipped default) or a checkpoint path."""
-    if model in FAMILIES:
-        from molgen.models.base import shipped_checkpoint
+    """(family, checkpoint path) for a family name (its shipped default), the name of a shipped
+    checkpoint (``smiles-lm-transformer``) or a checkpoint path."""
+    from molgen.models.base import PRETRAINED_DIR, shipped_checkpoint
 
+    if model in FAMILIES:
         path = shipped_checkpoint(model)
         if path is None:
             raise FileNotFoundError(f"molgen ships no {model} checkpoint yet; give a checkpoint path")
         return model, path
-    path = Path(model)
+    shipped = {p.stem: p for p in sorted(PRETRAINED_DIR.glob("*.pt"))}
+    path = shipped.get(model, Path(model))
+    if not path.exists() and path.suffix != ".pt" and len(path.parts) == 1:  # a name, not a path: say which names exist
+        raise FileNotFoundError(f"no model {model!r}: give a family ({', '.join(FAMILIES)}), a shipped checkpoint "
+                                f"({', '.join(shipped)}) or the path of a checkpoint file")
     return load_checkpoint(path).get("family"), path
 
 
@@ -259,12 +264,19 @@ def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) ->
     return max(size, 1)
 
 
+# What a sampler did to a molecule, from ``Sample.meta``, kept as a candidate column so exports carry it:
+# the fragments of the sampled graph (graph diffusion keeps the largest) and the bonds the diffusion
+# projection dropped or lowered in it. Absent from runs whose model reports neither.
+SAMPLE_META_COLUMNS = {"fragments": "sampled_fragments", "projected_bonds": "projected_bonds"}
+
+
 def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
                    index: int, n_jobs: int):
     from molgen.scoring.pipeline import score
 
     rejects: list[tuple[str, str]] = []
     new: dict[str, float | None] = {}
+    meta: dict[str, dict] = {}
     mols = {}
     n_valid = n_duplicate = 0
     with quiet_rdkit():
@@ -279,6 +291,7 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
                 n_duplicate += 1
                 continue
             new[canonical] = sample.log_likelihood
+            meta[canonical] = sample.meta or {}
             mols[canonical] = parsed.mol
     if not new:
         return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
@@ -289,6 +302,11 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     table["origin"] = origin
     table["log_likelihood"] = [new[s] for s in table["smiles"]]
     table["novel"] = [None if train is None else s not in train for s in table["smiles"]]
+    for key, column in SAMPLE_META_COLUMNS.items():
+        if any(key in m for m in meta.values()):
+            table[column] = pd.array([meta[s].get(key) for s in table["smiles"]], dtype="Int64")
+    if check.conditions.similar_to:
+        table["similarity_to_reference"] = [round(check.similarity(mols[s]), 4) for s in table["smiles"]]
     with quiet_rdkit():
         missed = [check.failures(mols[s], row) for s, row in zip(table["smiles"], table.to_dict("records"))]
     table["meets_conditions"] = [not m for m in missed]

@@ -71,6 +71,19 @@ class RunNotFound(KeyError):
         return f"no run {self.args[0]!r} in the store (see `molgen runs list`)"
 
 
+class AmbiguousRun(RunNotFound):
+    """Several runs answer to one name (stores written before names had to be unique): which one is meant
+    is not guessed, since export, resume and delete would act on it."""
+
+    def __str__(self) -> str:
+        name, ids = self.args
+        return f"{len(ids)} runs are named {name!r} (ids {', '.join(ids)}, newest first): give the id of the one you mean"
+
+
+class RunNameTaken(ValueError):
+    pass
+
+
 def default_path() -> Path:
     return home() / "runs.sqlite"
 
@@ -122,6 +135,10 @@ class RunStore:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         now = time.time()
         with self.transaction() as db:
+            taken = db.execute("SELECT id FROM runs WHERE name = ? OR id = ?", (name, name)).fetchone() if name else None
+            if taken:  # a name is how export, resume and delete find a run: two runs must not share one
+                raise RunNameTaken(f"a run named {name!r} is already in the store (id {taken['id']}): choose another "
+                                   f"name, or continue that run (molgen generate --resume {name})")
             db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
                        "seed, n_requested, params, conditions, native, profile, versions, timings, counts) "
                        "VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')",
@@ -131,11 +148,13 @@ class RunStore:
         return run_id
 
     def resolve(self, run: str) -> str:
-        """A run id from an id, a unique id prefix or a name (the newest run of that name)."""
+        """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""
         row = self._db.execute("SELECT id FROM runs WHERE id = ?", (run,)).fetchone()
         if row:
             return row["id"]
         rows = self._db.execute("SELECT id FROM runs WHERE name = ? ORDER BY created DESC", (run,)).fetchall()
+        if len(rows) > 1:
+            raise AmbiguousRun(run, [r["id"] for r in rows])
         if rows:
             return rows[0]["id"]
         rows = self._db.execute("SELECT id FROM runs WHERE id LIKE ?", (run + "%",)).fetchall()

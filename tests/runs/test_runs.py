@@ -60,6 +60,45 @@ def test_same_seed_same_molecules(tiny_checkpoint, store):
     assert set(first["smiles"]) != set(other["smiles"])
 
 
+def test_a_name_finds_one_run_only(tiny_checkpoint, store):
+    """Export, resume and delete find a run by its name, so a second run of that name is refused, and a
+    store that already holds two (written before) says which ids, rather than acting on the newest."""
+    from molgen.runs import AmbiguousRun, RunNameTaken
+
+    first = generate(str(tiny_checkpoint), 5, seed=5, store=store, progress=False, name="screen [nH]")
+    with pytest.raises(RunNameTaken, match=rf"a run named 'screen \[nH\]' is already in the store \(id {first.id}\)"):
+        generate(str(tiny_checkpoint), 5, seed=6, store=store, progress=False, name="screen [nH]")
+    assert len(store.runs()) == 1  # the refused run left nothing behind
+    assert store.resolve("screen [nH]") == first.id
+    store._db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
+                      "seed, n_requested, params, conditions, native, profile, versions, timings, counts) "
+                      "SELECT 'older', name, created - 60, updated, status, message, model, checkpoint, checkpoint_sha256, "
+                      "seed, n_requested, params, conditions, native, profile, versions, timings, counts FROM runs")
+    with pytest.raises(AmbiguousRun, match=rf"2 runs are named 'screen \[nH\]' \(ids {first.id}, older, newest first\)"):
+        store.resolve("screen [nH]")
+    assert store.resolve("older") == "older"  # an id still finds its run
+
+
+def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_export(tiny_checkpoint, store, tmp_path):
+    from molgen.scoring.similarity import morgan_fingerprint
+    from rdkit import DataStructs
+
+    reference = "CC(=O)Nc1ccc(O)cc1"
+    run = generate(str(tiny_checkpoint), 20, conditions=build_conditions(similar_to=f"{reference}:0.05"), seed=4,
+                   store=store, progress=False, max_samples=400)
+    everything = run.candidates(ranked_only=False)
+    expected = [DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(reference)),
+                                               morgan_fingerprint(Chem.MolFromSmiles(s))) for s in everything["smiles"]]
+    assert np.allclose(everything["similarity_to_reference"], expected, atol=1e-4)
+    kept = everything[everything["meets_conditions"].astype(bool)]
+    assert len(kept) and (kept["similarity_to_reference"] >= 0.05).all()
+    assert ((everything["similarity_to_reference"] < 0.05) == ~everything["meets_conditions"].astype(bool)).all()
+    exported = pd.read_csv(export_run(store, run.id, tmp_path / "near.csv"))
+    assert exported["similarity_to_reference"].between(0.05, 1).all()
+    plain = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False).candidates()
+    assert "similarity_to_reference" not in plain  # no reference, nothing to be near
+
+
 def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_checkpoint, store):
     run = generate(str(tiny_checkpoint), 20, conditions=["mw<=20"], seed=1, max_samples=200, store=store, progress=False)
     assert run.status == "budget_exhausted"
@@ -230,3 +269,14 @@ def test_a_graph_vae_checkpoint_joins_runs_through_the_registry(store, tmp_path)
     assert len(ranked) >= 30 and (ranked["mw"] <= 350).all()
     train_set = set(load_smiles("moses-sample", "train"))  # the data its card names, all of it
     assert ranked["novel"].tolist() == [s not in train_set for s in ranked["smiles"]]
+
+
+def test_a_shipped_checkpoint_is_found_by_its_name_and_a_wrong_name_lists_the_right_ones():
+    from molgen.runs.generate import resolve_checkpoint
+
+    family, path = resolve_checkpoint("smiles-lm-transformer")
+    assert family == "smiles-lm" and path.name == "smiles-lm-transformer.pt" and path.is_file()
+    assert resolve_checkpoint("graph-vae")[1].name == "graph-vae.pt"  # a family: its shipped default
+    with pytest.raises(FileNotFoundError, match=r"no model 'transformer': give a family \(smiles-lm, graph-vae, "
+                                                r"graph-diffusion\), a shipped checkpoint \(.*smiles-lm-transformer"):
+        resolve_checkpoint("transformer")
