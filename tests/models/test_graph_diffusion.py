@@ -561,26 +561,51 @@ def test_aromatic_bonds_read_back_and_inpaint_exactly():
     assert (model_graphs(model, smiles).bond_types == 3).any()  # what training reads is in the aromatic scheme
 
 
-def test_inpainting_lets_a_held_nh_take_a_substituent():
-    """A scaffold's [nH] (type N[H1]) may end as a plain aromatic N, so an N-substituted indole is
-    reachable; an atom of another element or charge is put back to the scaffold's."""
+def test_inpainting_keeps_a_written_nh_and_puts_back_another_element():
+    """A scaffold's [nH] (type N[H1]) keeps its hydrogen, as the run's filter reads the scaffold
+    (SMARTS: exactly one H), so it ends as N[H1] and takes no bond to the rest of the graph; an atom
+    of another element or charge is put back to the scaffold's."""
     torch.manual_seed(0)
     model, _ = build_model(load_smiles("moses-sample", "train")[:300] + ["Cn1ccc2ccccc21"], hidden_dim=32, edge_dim=8,
                            heads=2, layers=2, timesteps=50, aromatic_bonds=True)
     types = [t.label for t in model.vocabulary.types]
-    fixed = model._scaffold("c1ccc2[nH]ccc2c1")
+    scaffold = "c1ccc2[nH]ccc2c1"
+    fixed = (*model._scaffold(scaffold), model._closed_atoms(scaffold))
     nh = fixed[0].argmax(-1).tolist().index(types.index("N[H1]"))
+    assert fixed[2].tolist() == [i == nh for i in range(9)]  # only the atom written with its H is closed
     x = torch.nn.functional.one_hot(torch.full((3, 12), types.index("C")), len(types)).float()
-    x[0, nh, types.index("N")] , x[0, nh, types.index("C")] = 1, 0    # substituted: kept
-    x[1, nh, types.index("O")], x[1, nh, types.index("C")] = 1, 0     # another element: put back
+    x[0, nh, types.index("N")], x[0, nh, types.index("C")] = 1, 0     # the H lost: put back
+    x[1, 0, types.index("O")], x[1, 0, types.index("C")] = 1, 0       # another element: put back
     e = torch.zeros(3, 12, 12, 5)
-    x, e = model._inpaint(x, e, fixed, 0, torch.ones(3, 12, dtype=torch.bool), None)
-    held = [types[i] for i in x[:, nh].argmax(-1).tolist()]
-    assert held == ["N", "N[H1]", "N[H1]"]
-    others = [i for i in range(9) if i != nh]
-    assert torch.equal(x[:, others], fixed[0][others].expand(3, -1, -1)) and torch.equal(e[:, :9, :9], fixed[1].expand(3, -1, -1, -1))
+    e[:, nh, 9, 1] = e[:, 9, nh, 1] = 1                               # a substituent on the NH: removed
+    mask = torch.ones(3, 12, dtype=torch.bool)
+    mask[2, 11] = False
+    x, e = model._inpaint(x, e, fixed, 0, mask, None)
+    assert [types[i] for i in x[:, nh].argmax(-1).tolist()] == ["N[H1]"] * 3
+    assert torch.equal(x[:, :9], fixed[0].expand(3, -1, -1)) and torch.equal(e[:, :9, :9], fixed[1].expand(3, -1, -1, -1))
+    outside = e[:, nh, 9:]
+    assert (outside.argmax(-1) == 0).all() and torch.equal(outside.sum(-1), mask[:, 9:].float())  # padding stays empty
+    assert torch.equal(e, e.transpose(1, 2))
     with pytest.raises(ValueError, match="edge classes"):
         dense_batch([model_graphs_of(model, "c1ccccc1")], model.config.num_atom_types)  # 5 classes needed, 4 given
+
+
+def test_a_scaffold_held_by_inpainting_passes_the_runs_filter(trained):
+    """Sampled with an indole scaffold, a molecule that holds it also passes the filter a run applies
+    (the scaffold read as SMARTS, where [nH] must keep its H): the NH takes no substituent."""
+    from molgen.scoring.similarity import has_substructure, substructure_query
+
+    model = trained[0]
+    scaffold = "c1ccc2[nH]ccc2c1"
+    assert model._closed_atoms(scaffold).tolist() == [i == 4 for i in range(9)]
+    assert not model._closed_atoms("c1ccncc1").any()
+    x, e, mask, _ = model.sample_graphs(16, steps=10, scaffold=scaffold, generator=torch.Generator().manual_seed(2))
+    assert (e[:, 4, 9:].argmax(-1) == 0).all() and torch.equal(e[:, 4, 9:].sum(-1), mask[:, 9:].float())
+    loose, strict = Chem.MolFromSmiles(scaffold), substructure_query(scaffold)
+    held = [m for m in (Chem.MolFromSmiles(s.smiles) for s in model.sample(24, seed=2, steps=10,
+                                                                         conditions=Conditions(scaffold=scaffold)) if s.smiles)
+            if m is not None and m.HasSubstructMatch(loose)]
+    assert held and all(has_substructure(m, strict) for m in held)
 
 
 def model_graphs_of(model, smiles):
@@ -683,3 +708,9 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     assert run.record["counts"]["validity_note"] == validity_note(run.record)  # the manifest carries it in words
     plain = generate(str(trained[1]), 10, seed=3, sample_options={"steps": 10}, store=store, progress=False, max_samples=40)
     assert validity_note(plain.record) == "no correction"
+    # what the sampler did to each molecule reaches its row: the fragments of the sampled graph, the bonds projected
+    corrected = run.candidates(ranked_only=False)
+    assert (corrected["sampled_fragments"] >= 1).all() and (corrected["projected_bonds"] >= 0).all()
+    as_sampled = plain.candidates(ranked_only=False)
+    assert (as_sampled["sampled_fragments"] >= 1).all() and "projected_bonds" not in as_sampled
+

@@ -16,6 +16,7 @@ from rdkit import Chem
 from torch import nn
 
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
+from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
@@ -178,7 +179,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         if sizes is None:
             weights = torch.tensor(cfg.size_counts, dtype=torch.float)
             sizes = torch.multinomial(weights, n, replacement=True, generator=generator)
-        fixed = self._scaffold(scaffold) if scaffold else None
+        fixed = (*self._scaffold(scaffold), self._closed_atoms(scaffold)) if scaffold else None
         if fixed is not None:
             sizes = sizes.clamp(min=fixed[0].shape[0])
         n_max = int(sizes.max())
@@ -284,17 +285,34 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         x, e, _ = dense_batch([graph], self.config.num_atom_types, num_bond_classes=self.config.num_bond_classes)
         return x[0], e[0]
 
-    def _inpaint(self, xt, et, fixed, t: int, mask, generator):
-        """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes.
+    def _closed_atoms(self, smiles: str) -> torch.Tensor:
+        """(k,) bool: the scaffold atoms written with their hydrogens (``[nH]``, ``[NH2]``, ``[C@@H]``).
+        A run's filter reads a scaffold as SMARTS when it parses as one (``substructure_query``), and
+        there such an atom must keep exactly that many hydrogens: inpainting gives it no new bond.
+        Read as SMILES (a scaffold that is no SMARTS), hydrogens do not count and every atom is open."""
+        mol = Chem.MolFromSmiles(smiles)
+        with quiet_rdkit():
+            as_smarts = Chem.MolFromSmarts(smiles) is not None
+        return torch.tensor([as_smarts and atom.GetNumExplicitHs() > 0 for atom in mol.GetAtoms()], dtype=torch.bool)
 
-        At the end an atom keeps its element and charge but may change its pinned hydrogen count:
-        a scaffold's ``[nH]`` (type ``N[H1]`` with aromatic bonds) is an ``n`` once the model
-        substitutes it, as in an N-substituted indole, and holding the H would make that invalid."""
-        fx, fe = fixed
+    def _inpaint(self, xt, et, fixed, t: int, mask, generator):
+        """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes,
+        and keep the closed ones (``_closed_atoms``) unbonded to the rest at every level.
+
+        At the end an open atom keeps its element and charge but may take the pinned hydrogen count
+        the model sampled (with aromatic bonds, types such as ``N`` and ``N[H1]``); a closed atom
+        keeps its exact type."""
+        fx, fe, closed = fixed
         k = fx.shape[0]
+        if bool(closed.any()):
+            rows = closed.nonzero().squeeze(1)
+            no_bond = F.one_hot(torch.zeros((), dtype=torch.long), et.shape[-1]).to(et.dtype)
+            outside = mask[:, k:, None].to(et.dtype) * no_bond  # (B, N - k, C), zero on padding
+            et[:, rows, k:] = outside[:, None].expand(-1, len(rows), -1, -1)
+            et[:, k:, rows] = outside[:, :, None].expand(-1, -1, len(rows), -1)
         if t == 0:
             sampled, held = xt[:, :k].argmax(-1), fx.argmax(-1).expand(len(xt), -1)
-            same_atom = self._same_element_and_charge()[held, sampled]
+            same_atom = self._same_element_and_charge()[held, sampled] & ~closed
             xt[:, :k] = torch.where(same_atom[..., None], xt[:, :k], fx)
             et[:, :k, :k] = fe
             return xt, et
