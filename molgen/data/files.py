@@ -99,7 +99,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     raise FileFormatError(
         path,
         f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); "
-        f"name it one of {', '.join(SMILES_COLUMN_NAMES)} or pass smiles_column",
+        f"name it one of {', '.join(SMILES_COLUMN_NAMES)} or name it (--smiles-column, or smiles_column in Python)",
         1,
     )
 
@@ -130,9 +130,30 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         rows.append(row)
         lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
+    for name in header:
+        if name != column:
+            frame[name] = _numbers_if_all_are(frame[name])
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     return _finish(frame, lines)
+
+
+def _numbers_if_all_are(values: pd.Series) -> pd.Series:
+    """A text column as numbers when every filled cell is one (blank cells become missing), so that
+    an activity read from CSV stays a number in Parquet; otherwise the text unchanged. A cell whose
+    number would not write back the same (an identifier such as ``007``) keeps the column text."""
+    text = values.str.strip()
+    filled = text[text != ""]
+    if not len(filled):
+        return values
+    numbers = pd.to_numeric(filled, errors="coerce")
+    if numbers.isna().any():
+        return values
+    whole = bool((numbers == numbers.round()).all()) and not filled.str.contains(r"[.eE]").any()
+    if whole and (filled.str.lstrip("+-").str.match(r"0\d") | filled.str.startswith("+")).any():
+        return values  # leading zeros or signs: an identifier, not a count
+    out = pd.to_numeric(text.where(text != ""), errors="coerce")
+    return out.astype("Int64") if whole else out.astype("float64")
 
 
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
@@ -251,11 +272,17 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     return path
 
 
+# The record's title line (what viewers list), from the first of these columns a table has, else the SMILES.
+SDF_TITLE_COLUMNS = ("name", "title", "id", "input_name", "input_id", "compound_id", "molecule_id")
+
+
 def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
+    lowered = {str(c).lower(): c for c in frame.columns}
+    title = next((lowered[c] for c in SDF_TITLE_COLUMNS if c in lowered), smiles_column)
     writer = Chem.SDWriter(str(path))
     try:
         with quiet_rdkit():
-            for row in frame.itertuples(index=False):
+            for row, name in zip(frame.itertuples(index=False), frame[title].tolist()):
                 values = row._asdict()
                 smiles = values.get(smiles_column)
                 mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
@@ -266,6 +293,8 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                 for key, value in values.items():
                     if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
                         mol.SetProp(str(key), str(value))
+                if name is not None and not pd.isna(name):
+                    mol.SetProp("_Name", str(name))
                 writer.write(mol)
     finally:
         writer.close()

@@ -18,8 +18,22 @@ def test_csv_keeps_invalid_rows_and_other_columns(tmp_path):
     frame = read_molecules(path)
     assert frame["smiles"].tolist() == ["CCO", "C1CC", "c1ccccc1"]
     assert frame["line"].tolist() == [2, 3, 5]
-    assert frame["id"].tolist() == ["a", "b", "c"] and frame["pIC50"].tolist() == ["6.1", "5.0", "7.2"]
+    assert frame["id"].tolist() == ["a", "b", "c"] and frame["pIC50"].tolist() == [6.1, 5.0, 7.2]
+    assert frame["pIC50"].dtype == "float64"  # a number in CSV stays a number in Parquet
     assert frame["read_error"].isna().all()
+
+
+def test_csv_columns_of_numbers_become_numbers_and_identifiers_stay_text(tmp_path):
+    path = write(tmp_path / "series.csv", "smiles,count,activity,code,note,blank\n"
+                                          "CCO,3,6.5,007,x,\nCCN,,1e2,12,4,\nCCC,-2,7,30,y,\n")
+    frame = read_molecules(path)
+    assert frame["count"].dtype == "Int64" and frame["count"].tolist()[::2] == [3, -2] and pd.isna(frame["count"][1])
+    assert frame["activity"].dtype == "float64" and frame["activity"].tolist() == [6.5, 100.0, 7.0]
+    assert frame["code"].tolist() == ["007", "12", "30"]  # leading zero: an identifier, kept as written
+    assert frame["note"].tolist() == ["x", "4", "y"] and frame["blank"].tolist() == ["", "", ""]
+    out = tmp_path / "series.parquet"
+    frame.drop(columns=["line"]).to_parquet(out)
+    assert pd.read_parquet(out)["activity"].dtype == "float64"
 
 
 @pytest.mark.parametrize("header", ["smiles", "Canonical_SMILES", "SMI", "smiles_string"])
@@ -137,3 +151,13 @@ def test_parquet_and_a_corrupt_parquet(tmp_path):
 def test_load_smiles_from_a_file_keeps_positions(tmp_path):
     path = write(tmp_path / "s.csv", "smiles,id\nCCO,1\nC1CC,2\n,3\n")  # an empty SMILES is kept as a row
     assert load_smiles(path) == ["CCO", "C1CC", ""]
+
+
+def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):
+    from molgen.data.files import write_molecules
+
+    named = write_molecules(pd.DataFrame({"smiles": ["CCO", "c1ccncc1"], "Name": ["ethanol", None], "pIC50": [5.0, 6.0]}),
+                            tmp_path / "named.sdf")
+    assert read_molecules(named)["name"].tolist() == ["ethanol", ""]  # a missing name leaves the title empty
+    plain = write_molecules(pd.DataFrame({"smiles": ["CCO", "CCN"], "qed": [0.4, 0.5]}), tmp_path / "plain.sdf")
+    assert read_molecules(plain)["name"].tolist() == ["CCO", "CCN"]
