@@ -110,7 +110,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
-        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), every
+        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``fragments``
+        (disconnected pieces: more than 1 is a salt or mixture, scored whole), every
         property, ``alerts``/``n_alerts``, ``<rule>_pass``/``<rule>_violations``,
         ``d_<property>`` desirabilities, ``passes_filters``, ``score``, ``rank`` (1 is best;
         0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
@@ -187,6 +188,8 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
         "reason": [p[2] for p in parsed],
         "smiles": canonical,
         "duplicate": duplicate,
+        # a salt or mixture is scored whole (logP of ibuprofen sodium, not of ibuprofen): say so per row
+        "fragments": pd.array([c.count(".") + 1 if c is not None else None for c in canonical], dtype="Int64"),
     })
     spread = table.reindex(row_of).reset_index(drop=True)  # label -1 (invalid) -> an all-missing row
     for column in spread.columns:

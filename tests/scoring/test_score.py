@@ -23,6 +23,13 @@ def test_one_row_per_input_in_order_invalid_rows_kept_with_reason():
     assert invalid["score"].isna().all() and (invalid["rank"] == 0).all() and invalid["qed"].isna().all()
 
 
+def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
+    table = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "[Na+].[Cl-]", "C1CC", "CCO.O.O"],
+                  progress=False)
+    assert table["fragments"].tolist()[:3] == [2, 1, 2] and pd.isna(table["fragments"][3]) and table["fragments"][4] == 3
+    assert table["logp"][0] != table["logp"][1]  # scored whole, as the column warns
+
+
 def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypatch):
     calls = []
     original = score_module._describe_chunk
