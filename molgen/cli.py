@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape  # SMILES and SMARTS are full of [brackets] that Rich would read as markup
-from rich.table import Table
+from rich.table import Column, Table
 
 app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Datasets: list, fetch, inspect, featurize.", no_args_is_help=True)
@@ -153,6 +153,10 @@ def score_command(
     console.print(f"scored {len(scored):,} rows ({valid:,} valid, {len(scored) - valid:,} invalid, "
                   f"{int(scored['duplicate'].sum()):,} duplicates) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output}")
+    mixtures = int((scored["fragments"] > 1).sum())
+    if mixtures:
+        console.print(f"[yellow]{mixtures:,} rows are salts or mixtures (column fragments > 1): each is scored whole, "
+                      "counter-ions included (molgen.chem.standardize_smiles keeps the largest fragment)[/yellow]")
 
 
 @app.command("evaluate")
@@ -199,7 +203,7 @@ def evaluate_command(
         rows[path.stem] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
-    console.print(markdown_table(table_rows))
+    console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
     for name, metrics in rows.items():
         extra = ", ".join(f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None)
         console.print(f"{name}: {extra} ({metrics['seconds']:.0f} s)" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
@@ -363,7 +367,8 @@ def train_smiles_lm(
 
 @app.command("generate")
 def generate_command(
-    model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint) or a checkpoint path."),
+    model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint), a shipped checkpoint's name "
+                                                "(smiles-lm-transformer) or a checkpoint path."),
     n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition to collect."),
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
     scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
@@ -427,13 +432,13 @@ def generate_command(
         raise typer.Exit(2) from None
     record = run.record
     counts = record["counts"]
-    console.print(f"run [bold]{run.id}[/bold] ({record['name']}): {record['status']}. {record['message']}")
+    console.print(f"run [bold]{run.id}[/bold] ({escape(record['name'])}): {record['status']}. {escape(record['message'])}")
     console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, {validity_note(record)}), "
                   f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
                   f"novel {counts['novel'] if counts['novel'] is not None else 'unknown'}, "
                   f"meeting conditions {counts['accepted']:,}")
     for what, how in record["native"].items():
-        console.print(f"  {what}: met natively by {how}")
+        console.print(f"  {what}: met natively by {escape(how)}")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
         console.print("  every condition is also enforced by filtering")
     top = run.candidates(limit=5)
@@ -451,10 +456,12 @@ def runs_list() -> None:
     from molgen.runs import RunStore
 
     frame = RunStore().runs()
-    table = Table("id", "name", "created", "status", "model", "seed", "asked", "sampled", "ranked", "tags")
+    # the id is what other commands take: never cut, however narrow the terminal
+    table = Table(Column("id", no_wrap=True, min_width=len(frame["id"].iloc[0]) if len(frame) else 2),
+                  "name", "created", "status", "model", "seed", "asked", "sampled", "ranked", "tags")
     for row in frame.itertuples():
-        table.add_row(row.id, row.name, row.created, row.status, row.model, str(row.seed), f"{row.n_requested:,}",
-                      f"{row.sampled:,}", f"{row.accepted:,}", ", ".join(json_list(row.tags)))
+        table.add_row(row.id, escape(row.name), row.created, row.status, escape(row.model), str(row.seed), f"{row.n_requested:,}",
+                      f"{row.sampled:,}", f"{row.accepted:,}", escape(", ".join(json_list(row.tags))))
     console.print(table)
 
 
@@ -506,7 +513,7 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
     from molgen.runs import RunNotFound, RunStore
 
     try:
-        console.print(f"tags: {', '.join(RunStore().tag_run(run, tags, remove=remove)) or '(none)'}")
+        console.print(f"tags: {escape(', '.join(RunStore().tag_run(run, tags, remove=remove))) or '(none)'}")
     except RunNotFound as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

@@ -76,6 +76,8 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
             path = path.with_name(path.name + f".{format}")
     elif suffix_format not in FORMATS:
         raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .sdf or .parquet or give --format")
+    if not path.parent.is_dir():
+        raise ExportError(f"{path}: the folder {path.parent} does not exist; create it or choose another path")
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only)
     write_molecules(frame, path)

@@ -138,6 +138,10 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if max_samples is not None and max_samples < 1:  # 0 must not quietly become the default budget
+        raise ValueError(f"max_samples must be at least 1 (or None: {DEFAULT_BUDGET_FACTOR} x n), got {max_samples}")
     store = store or RunStore()
     if isinstance(conditions, (list, tuple)):
         conditions = build_conditions(list(conditions))
@@ -159,7 +163,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         # the way it started.
         options = check(**options) or options
     steer, native = _native(generator, conditions)
-    params = {"chunk_size": chunk_size, "max_samples": max_samples or DEFAULT_BUDGET_FACTOR * n,
+    params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs}
     run_id = store.create_run(name=name, model=family, checkpoint=str(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
@@ -173,6 +177,8 @@ def resume(run: str, *, store: RunStore | None = None, progress: bool = True, ma
     store = store or RunStore()
     record = store.run(run)
     if max_samples is not None:
+        if max_samples < 1:
+            raise ValueError(f"max_samples must be at least 1, got {max_samples}")
         store.update_run(record["id"], params={**record["params"], "max_samples": max_samples})
     checkpoint = Path(record["checkpoint"])
     if not checkpoint.is_file():

@@ -7,7 +7,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import generate, validity_note
+from molgen.runs import RunNameTaken, generate, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import load_model, molecule_editor, shipped_checkpoints, smiles_field, store
@@ -156,9 +156,14 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
         bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
 
-    run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
-                   name=name or None, max_samples=int(max_samples), sample_options=options, store=store(), progress=False,
-                   on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
+    try:
+        run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
+                       name=name or None, max_samples=int(max_samples), sample_options=options, store=store(),
+                       progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
+    except RunNameTaken as error:
+        bar.empty()
+        st.error(str(error))
+        st.stop()
     record = run.record
     st.session_state["run_id"] = run.id
     bar.progress(1.0, text="done")
