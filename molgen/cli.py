@@ -129,6 +129,9 @@ def score_command(
     profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like) or a TOML file."),
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
     n_jobs: Optional[int] = typer.Option(None, help="Processes (default: all cores)."),
+    largest_fragment: bool = typer.Option(False, "--largest-fragment",
+                                          help="Score each input's largest organic fragment (drops counter-ions and "
+                                               "solvents); the fragments column keeps the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
@@ -143,7 +146,7 @@ def score_command(
         raise typer.Exit(2) from None
     started = time.perf_counter()
     # The reader's own columns stay; a record the reader could not read keeps its reason.
-    scored = score(frame["smiles"].fillna("").tolist(), chosen, n_jobs=n_jobs)
+    scored = score(frame["smiles"].fillna("").tolist(), chosen, n_jobs=n_jobs, largest_fragment=largest_fragment)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     extra = frame.drop(columns=["smiles", "read_error"])
@@ -154,9 +157,11 @@ def score_command(
                   f"{int(scored['duplicate'].sum()):,} duplicates) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output}")
     mixtures = int((scored["fragments"] > 1).sum())
-    if mixtures:
+    if mixtures and largest_fragment:
+        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their largest organic fragment")
+    elif mixtures:
         console.print(f"[yellow]{mixtures:,} rows are salts or mixtures (column fragments > 1): each is scored whole, "
-                      "counter-ions included (molgen.chem.standardize_smiles keeps the largest fragment)[/yellow]")
+                      "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
 
 
 @app.command("evaluate")

@@ -90,6 +90,23 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     assert len(records) == 3 and records[1].GetNumAtoms() == 0 and records[1].GetProp("valid") == "False"
 
 
+def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
+    import pandas as pd
+
+    source = tmp_path / "salts.csv"
+    source.write_text("smiles,id,activity\nCC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+],1,6.5\nCCO,2,5\n")
+    whole, parent = tmp_path / "whole.parquet", tmp_path / "parent.parquet"
+    result = run("score", str(source), "-o", str(whole))
+    said = " ".join(result.output.split())  # Rich wraps at the terminal's width
+    assert result.exit_code == 0 and "1 rows are salts or mixtures" in said and "--largest-fragment" in said
+    result = run("score", str(source), "-o", str(parent), "--largest-fragment")
+    assert result.exit_code == 0 and "scored by their largest organic fragment" in " ".join(result.output.split())
+    a, b = pd.read_parquet(whole), pd.read_parquet(parent)
+    assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1]
+    assert b["smiles"][0] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and b["logp"][0] > a["logp"][0] + 2
+    assert b["activity"].dtype == "float64" and b["id"].tolist() == [1, 2]  # numbers from CSV stay numbers
+
+
 def test_score_with_a_misspelt_profile_exits_2(tmp_path):
     source = tmp_path / "s.csv"
     source.write_text("smiles\nCCO\n")

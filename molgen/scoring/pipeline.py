@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem
+from rdkit.Chem.MolStandardize import rdMolStandardize
 from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
@@ -34,16 +35,26 @@ MIN_PARALLEL = 2_000
 CHUNK = 1_000
 
 
-def _parse_chunk(items: list) -> list[tuple[str | None, bytes | None, str]]:
-    """(canonical SMILES, molecule binary, reason) for raw SMILES strings."""
+def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
+    """(canonical SMILES, binary, '', fragments of the input) of a parsed molecule, reduced to its
+    largest organic fragment (RDKit's chooser: the counter-ion or solvent goes) when asked."""
+    fragments = len(Chem.GetMolFrags(mol))
+    if largest_fragment and fragments > 1:
+        mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+    return Chem.MolToSmiles(mol), mol.ToBinary(), "", fragments
+
+
+def _parse_chunk(args: tuple[list, bool]) -> list[tuple[str | None, bytes | None, str, int | None]]:
+    """(canonical SMILES, molecule binary, reason, fragments of the input) for raw SMILES strings."""
+    items, largest_fragment = args
     out = []
     with quiet_rdkit():
         for item in items:
             parsed = parse_smiles(item)
             if parsed.ok:
-                out.append((Chem.MolToSmiles(parsed.mol), parsed.mol.ToBinary(), ""))
+                out.append(_prepared(parsed.mol, largest_fragment))
             else:
-                out.append((None, None, f"{parsed.failure.value}: {parsed.message}"))
+                out.append((None, None, f"{parsed.failure.value}: {parsed.message}", None))
     return out
 
 
@@ -98,7 +109,7 @@ def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | 
 
 def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFrame,
           profile: ScoringProfile | str = "drug-like", *, n_jobs: int | None = None,
-          smiles_column: str | None = None, progress: bool = True) -> pd.DataFrame:
+          smiles_column: str | None = None, progress: bool = True, largest_fragment: bool = False) -> pd.DataFrame:
     """Score and rank molecules with a profile.
 
     Args:
@@ -107,11 +118,14 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         profile: a :class:`ScoringProfile`, a shipped profile name or a TOML path.
         n_jobs: processes (default: all cores; small inputs run in this process).
         progress: show progress bars.
+        largest_fragment: score each input's largest organic fragment (salts lose their
+            counter-ion); ``smiles`` is then that fragment's.
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
         (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``fragments``
-        (disconnected pieces: more than 1 is a salt or mixture, scored whole), every
+        (the input's disconnected pieces: more than 1 is a salt or mixture, scored whole unless
+        ``largest_fragment``), every
         property, ``alerts``/``n_alerts``, ``<rule>_pass``/``<rule>_violations``,
         ``d_<property>`` desirabilities, ``passes_filters``, ``score``, ``rank`` (1 is best;
         0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
@@ -127,19 +141,20 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     try:
         # Pass 1: parse once. RDKit molecules given directly are only canonicalized.
         raw_positions = [i for i, item in enumerate(items) if not isinstance(item, Chem.Mol)]
-        parsed: list[tuple[str | None, bytes | None, str]] = [None] * n  # type: ignore[list-item]
+        parsed: list[tuple[str | None, bytes | None, str, int | None]] = [None] * n  # type: ignore[list-item]
         for i, item in enumerate(items):
             if isinstance(item, Chem.Mol):
-                parsed[i] = (Chem.MolToSmiles(item), item.ToBinary(), "")
+                parsed[i] = _prepared(item, largest_fragment)
         raw = [items[i] for i in raw_positions]
         with tqdm(total=len(raw), desc="parsing", unit="mol", disable=not progress or len(raw) < MIN_PARALLEL) as bar:
-            results = _run(_parse_chunk, [raw[i:i + CHUNK] for i in range(0, len(raw), CHUNK)], pool, bar)
+            results = _run(_parse_chunk, [(raw[i:i + CHUNK], largest_fragment) for i in range(0, len(raw), CHUNK)],
+                           pool, bar)
         for i, result in zip(raw_positions, results):
             parsed[i] = result
         # Pass 2: describe each distinct canonical SMILES once.
         unique: dict[str, int] = {}
         binaries: list[bytes] = []
-        for canonical, binary, _ in parsed:
+        for canonical, binary, *_ in parsed:
             if canonical is not None and canonical not in unique:
                 unique[canonical] = len(binaries)
                 binaries.append(binary)
@@ -189,7 +204,7 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
         "smiles": canonical,
         "duplicate": duplicate,
         # a salt or mixture is scored whole (logP of ibuprofen sodium, not of ibuprofen): say so per row
-        "fragments": pd.array([c.count(".") + 1 if c is not None else None for c in canonical], dtype="Int64"),
+        "fragments": pd.array([p[3] for p in parsed], dtype="Int64"),
     })
     spread = table.reindex(row_of).reset_index(drop=True)  # label -1 (invalid) -> an all-missing row
     for column in spread.columns:

@@ -28,6 +28,11 @@ def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
                   progress=False)
     assert table["fragments"].tolist()[:3] == [2, 1, 2] and pd.isna(table["fragments"][3]) and table["fragments"][4] == 3
     assert table["logp"][0] != table["logp"][1]  # scored whole, as the column warns
+    parent = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "[Na+].[Cl-]", "C1CC", Chem.MolFromSmiles("OC(=O)c1ccccc1O.Cl")],
+                   progress=False, largest_fragment=True)
+    assert parent["smiles"].tolist()[0] == table["smiles"][1] and parent["logp"][0] == table["logp"][1]
+    assert parent["smiles"][1] in ("[Cl-]", "[Na+]") and parent["smiles"][3] == "O=C(O)c1ccccc1O"  # a Mol input too
+    assert parent["fragments"].tolist()[:2] == [2, 2] and pd.isna(parent["fragments"][2])  # the input's count
 
 
 def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypatch):
