@@ -106,7 +106,9 @@ def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> li
     # at least one atom beyond the scaffold where room allows: a graph that is all scaffold is the scaffold
     low = min(max(core_atoms + 1, atoms - 3), high)
     try:
-        samples = model.sample(n, conditions=Conditions(scaffold=core), steps=steps, seed=rng_seed, num_atoms=(low, high))
+        # the core writes a de-substituted aromatic N as [nH]: open, so the seed's N-substituent can come back
+        samples = model.sample(n, conditions=Conditions(scaffold=core), steps=steps, seed=rng_seed, num_atoms=(low, high),
+                               keep_scaffold_hydrogens=False)
     except ValueError as error:  # an atom type the model never saw, or a seed larger than it can build
         return [(seed_smiles, f"seed not usable by the diffusion model: {error}", {})]
     params = {"scaffold": core, "diffusion_steps": steps, "graph_nodes": [low, high]}

@@ -104,6 +104,12 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     )
 
 
+# Cells a numeric column may hold for "no value"; numbers in plain decimal notation, no words (inf, nan)
+MISSING_MARKERS = {"", "NA", "N/A", "NAN", "NULL", "NONE"}
+WHOLE_NUMBER = r"-?\d+"
+DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+
+
 def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -130,30 +136,36 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         rows.append(row)
         lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
-    for name in header:
+    for position, name in enumerate(header):  # by position: a header may repeat a name (or leave several blank)
         if name != column:
-            frame[name] = _numbers_if_all_are(frame[name])
+            frame.isetitem(position, _numbers_if_all_are(frame.iloc[:, position]))
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     return _finish(frame, lines)
 
 
 def _numbers_if_all_are(values: pd.Series) -> pd.Series:
-    """A text column as numbers when every filled cell is one (blank cells become missing), so that
-    an activity read from CSV stays a number in Parquet; otherwise the text unchanged. A cell whose
-    number would not write back the same (an identifier such as ``007``) keeps the column text."""
+    """A text column as numbers when every filled cell is a plain decimal number (blank cells and
+    NA, NaN, null, None, N/A become missing), so that an activity read from CSV stays a number in
+    Parquet; otherwise the text unchanged. Whole numbers become Int64, exactly (never through float),
+    unless one has a leading zero (an identifier such as 007) or does not fit 64 bits."""
     text = values.str.strip()
-    filled = text[text != ""]
+    filled = text[~text.str.upper().isin(MISSING_MARKERS)]
     if not len(filled):
         return values
-    numbers = pd.to_numeric(filled, errors="coerce")
-    if numbers.isna().any():
-        return values
-    whole = bool((numbers == numbers.round()).all()) and not filled.str.contains(r"[.eE]").any()
-    if whole and (filled.str.lstrip("+-").str.match(r"0\d") | filled.str.startswith("+")).any():
-        return values  # leading zeros or signs: an identifier, not a count
-    out = pd.to_numeric(text.where(text != ""), errors="coerce")
-    return out.astype("Int64") if whole else out.astype("float64")
+    if filled.str.fullmatch(WHOLE_NUMBER).all():
+        if filled.str.lstrip("-").str.match(r"0\d").any():
+            return values  # leading zeros: an identifier, not a count
+        numbers = [int(v) for v in filled]
+        if not all(-2**63 <= v < 2**63 for v in numbers):
+            return values
+        out = pd.array([None] * len(text), dtype="Int64")
+        out[np.flatnonzero(text.index.isin(filled.index))] = numbers
+        return pd.Series(out, index=values.index)
+    if filled.str.fullmatch(DECIMAL_NUMBER).all():
+        return pd.to_numeric(text.where(text.index.isin(filled.index)), errors="coerce").astype("float64")
+    return values
+
 
 
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
@@ -242,8 +254,9 @@ def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
     frame.insert(1 if "smiles" in frame.columns else 0, "line", pd.Series(lines, dtype="int64"))
     if "read_error" not in frame.columns:
         frame["read_error"] = None
-    ordered = ["smiles", "line", "read_error"] + [c for c in frame.columns if c not in ("smiles", "line", "read_error")]
-    return frame[ordered]
+    first = [list(frame.columns).index(c) for c in ("smiles", "line", "read_error")]
+    rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
+    return frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
 
 
 def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles") -> Path:
@@ -294,7 +307,7 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                     if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
                         mol.SetProp(str(key), str(value))
                 if name is not None and not pd.isna(name):
-                    mol.SetProp("_Name", str(name))
+                    mol.SetProp("_Name", " ".join(str(name).split()))  # the title is one line of the record
                 writer.write(mol)
     finally:
         writer.close()

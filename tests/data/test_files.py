@@ -31,6 +31,13 @@ def test_csv_columns_of_numbers_become_numbers_and_identifiers_stay_text(tmp_pat
     assert frame["activity"].dtype == "float64" and frame["activity"].tolist() == [6.5, 100.0, 7.0]
     assert frame["code"].tolist() == ["007", "12", "30"]  # leading zero: an identifier, kept as written
     assert frame["note"].tolist() == ["x", "4", "y"] and frame["blank"].tolist() == ["", "", ""]
+    # numbers that would not come back exactly stay text; missing-value markers are missing
+    odd = read_molecules(write(tmp_path / "odd.csv", "smiles,ic50,big,registry,pki,,\nCCO,inf,9223372036854775808,"
+                                                      "123456789012345678,NA,,\nCCN,5,1,,6.5,,\n"))
+    assert odd["ic50"].tolist() == ["inf", "5"] and odd["big"].tolist() == ["9223372036854775808", "1"]
+    assert odd["registry"].dtype == "Int64" and odd["registry"][0] == 123456789012345678  # exactly, not via float
+    assert odd["pki"].dtype == "float64" and pd.isna(odd["pki"][0]) and odd["pki"][1] == 6.5
+    assert list(odd.columns).count("") == 2  # two blank header names (Excel's trailing columns) read, not a crash
     out = tmp_path / "series.parquet"
     frame.drop(columns=["line"]).to_parquet(out)
     assert pd.read_parquet(out)["activity"].dtype == "float64"
@@ -159,5 +166,8 @@ def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):
     named = write_molecules(pd.DataFrame({"smiles": ["CCO", "c1ccncc1"], "Name": ["ethanol", None], "pIC50": [5.0, 6.0]}),
                             tmp_path / "named.sdf")
     assert read_molecules(named)["name"].tolist() == ["ethanol", ""]  # a missing name leaves the title empty
+    multiline = write_molecules(pd.DataFrame({"smiles": ["CCO"], "name": ["ethanol\nbatch 2"]}), tmp_path / "m.sdf")
+    assert multiline.read_text().splitlines()[0] == "ethanol batch 2"  # the title is one line; the property keeps both
+    assert read_molecules(multiline)["read_error"].isna().all()
     plain = write_molecules(pd.DataFrame({"smiles": ["CCO", "CCN"], "qed": [0.4, 0.5]}), tmp_path / "plain.sdf")
     assert read_molecules(plain)["name"].tolist() == ["CCO", "CCN"]

@@ -608,6 +608,21 @@ def test_a_scaffold_held_by_inpainting_passes_the_runs_filter(trained):
     assert held and all(has_substructure(m, strict) for m in held)
 
 
+def test_inpainting_opens_every_atom_when_asked_as_analogues_of_a_seed_do(trained, monkeypatch):
+    """A seed's Murcko core writes a de-substituted aromatic N as [nH]: analogues open it, so the
+    seed's own N-substituent can come back."""
+    model = trained[0]
+    seen = []
+    inpaint = type(model)._inpaint
+    monkeypatch.setattr(type(model), "_inpaint", lambda self, xt, et, fixed, *rest: seen.append(fixed[2].tolist())
+                        or inpaint(self, xt, et, fixed, *rest))
+    model.sample(4, seed=1, steps=5, conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"), keep_scaffold_hydrogens=False)
+    assert seen and all(not any(closed) for closed in seen)
+    seen.clear()
+    model.sample(4, seed=1, steps=5, conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"))
+    assert seen and all(closed == [i == 4 for i in range(9)] for closed in seen)
+
+
 def model_graphs_of(model, smiles):
     from molgen.chem.graph import mol_to_graph
 
@@ -711,6 +726,7 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     # what the sampler did to each molecule reaches its row: the fragments of the sampled graph, the bonds projected
     corrected = run.candidates(ranked_only=False)
     assert (corrected["sampled_fragments"] >= 1).all() and (corrected["projected_bonds"] >= 0).all()
+    assert "fragments" not in corrected  # score's count of the kept molecule's pieces: 1, beside the sampled graph's
     as_sampled = plain.candidates(ranked_only=False)
     assert (as_sampled["sampled_fragments"] >= 1).all() and "projected_bonds" not in as_sampled
 

@@ -117,7 +117,7 @@ def test_latent_operations(trained, smiles):
     too_large = "C" * (model.config.max_atoms + 1)
     for call in (lambda: latent.encode(model, [too_large], refine_steps=0), lambda: latent.analogues(model, too_large, n=2),
                  lambda: latent.interpolate(model, smiles[0], too_large, steps=3)):
-        with pytest.raises(ValueError, match=f"has {model.config.max_atoms + 1} heavy atoms; this model decodes at most"):
+        with pytest.raises(ValueError, match=f"has {model.config.max_atoms + 1} atoms as a graph; this model decodes at most"):
             call()
 
 

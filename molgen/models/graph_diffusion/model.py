@@ -162,7 +162,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                       targets: dict[str, float] | torch.Tensor | None = None, guidance: float = 0.0,
                       scaffold: str | None = None, generator: torch.Generator | None = None, sampler: str | None = None,
                       target_guidance: float | None = None, stochasticity: float | None = None,
-                      step_spacing: float | None = None, projection: bool = False):
+                      step_spacing: float | None = None, projection: bool = False,
+                      keep_scaffold_hydrogens: bool = True):
         """Dense one-hot graphs (X, E, mask) and the bonds the projection dropped or lowered in each
         final graph (zeros without it) after ``steps`` reverse steps (default: the config's
         ``default_steps``, else all). ``targets`` is one set of property targets for every graph
@@ -172,14 +173,20 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         ``target_guidance`` and ``stochasticity`` apply to "flow" only (``noise.MarginalNoise.flow_step``;
         defaults :data:`FLOW_DEFAULTS`); ``step_spacing`` to both (:data:`STEP_SPACING`). ``projection``
         projects the last part of the chain onto the ring limit and valence (a correction;
-        :data:`PROJECT_BELOW`, ``projection.py``)."""
+        :data:`PROJECT_BELOW`, ``projection.py``). ``keep_scaffold_hydrogens``: a scaffold atom written
+        with its hydrogens keeps them (``_closed_atoms``; False opens every atom, for a Murcko core whose
+        ``[nH]`` only marks where the seed had a substituent)."""
         cfg = self.config
         capacities = self._capacities(projection)
         steps = self.resolved_steps(steps)
         if sizes is None:
             weights = torch.tensor(cfg.size_counts, dtype=torch.float)
             sizes = torch.multinomial(weights, n, replacement=True, generator=generator)
-        fixed = (*self._scaffold(scaffold), self._closed_atoms(scaffold)) if scaffold else None
+        fixed = None
+        if scaffold:
+            fixed = self._scaffold(scaffold)
+            closed = self._closed_atoms(scaffold) if keep_scaffold_hydrogens else torch.zeros(len(fixed[0]), dtype=torch.bool)
+            fixed = (*fixed, closed)
         if fixed is not None:
             sizes = sizes.clamp(min=fixed[0].shape[0])
         n_max = int(sizes.max())
@@ -331,7 +338,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                guidance: float = 0.0, batch_size: int = 256, num_atoms: int | tuple[int, int] | None = None,
                label_prior: bool = True, sampler: str | None = None, target_guidance: float | None = None,
                stochasticity: float | None = None, step_spacing: float | None = None, projection: bool = False,
-               **options) -> list[Sample]:
+               keep_scaffold_hydrogens: bool = True, **options) -> list[Sample]:
         """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
         With ``projection`` the last part of the chain is projected onto the ring limit and valence
         (``projection.py``; a correction, so validity is then not DiGress's uncorrected number), and each
@@ -347,7 +354,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         :func:`~molgen.models.graph_diffusion.sample.sample_with_labels`); ``label_prior=False``
         samples the unconditional branch instead.
 
-        ``sampler``, ``target_guidance``, ``stochasticity`` and ``step_spacing``: see :meth:`sample_graphs`.
+        ``sampler``, ``target_guidance``, ``stochasticity``, ``step_spacing`` and ``keep_scaffold_hydrogens``:
+        see :meth:`sample_graphs`.
         """
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
                                 step_spacing)
@@ -370,14 +378,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             else:
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
             out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None else 0.0,
-                                         scaffold=conditions.scaffold, generator=generator, projection=projection, **chain))
+                                         scaffold=conditions.scaffold, generator=generator, projection=projection,
+                                         keep_scaffold_hydrogens=keep_scaffold_hydrogens, **chain))
         return out
 
     def sample_sizes(self, sizes: torch.Tensor, *, steps: int | None = None, targets: dict[str, float] | torch.Tensor | None = None,
                      guidance: float = 0.0, scaffold: str | None = None, generator: torch.Generator | None = None,
                      sampler: str | None = None, target_guidance: float | None = None,
                      stochasticity: float | None = None, step_spacing: float | None = None,
-                     projection: bool = False) -> list[Sample]:
+                     projection: bool = False, keep_scaffold_hydrogens: bool = True) -> list[Sample]:
         """One molecule per entry of ``sizes``, in that order; ``targets`` as in :meth:`sample_graphs`
         (a per-graph tensor has one row per entry of ``sizes``)."""
         # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
@@ -388,7 +397,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             x, e, mask, projected = self.sample_graphs(
                 len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
                 generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
-                step_spacing=step_spacing, projection=projection)
+                step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
             for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask), projected.tolist()):
                 if projection:
                     sample.meta["projected_bonds"] = changed

@@ -36,7 +36,7 @@ def _graph(model, smiles: str):
     except ValueError as error:  # an atom type outside the vocabulary, a radical
         raise ValueError(f"{smiles!r} cannot be encoded: {error}") from None
     if graph.num_atoms > model.config.max_atoms:
-        raise ValueError(f"{smiles!r} has {graph.num_atoms} heavy atoms; this model decodes at most "
+        raise ValueError(f"{smiles!r} has {graph.num_atoms} atoms as a graph; this model decodes at most "
                          f"{model.config.max_atoms} (the largest training molecules), so it cannot encode it")
     return graph
 
