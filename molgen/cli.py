@@ -773,7 +773,7 @@ def _augment_input(path: Path) -> list[str]:
 
     try:
         return load_smiles(path)
-    except (FileFormatError, KeyError) as error:
+    except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 

@@ -180,13 +180,32 @@ def family_class(family: str):
     return getattr(importlib.import_module(module), name)
 
 
+def shipped_checkpoints() -> dict[str, Path]:
+    """Every checkpoint under ``molgen/pretrained/`` by its name (``smiles-lm-transformer``)."""
+    return {p.stem: p for p in sorted(PRETRAINED_DIR.glob("*.pt"))}
+
+
+def checkpoint_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped checkpoint's name, or the path given; a bare word that is neither is a
+    :class:`CheckpointError` listing the names that exist."""
+    text = str(name_or_path)
+    shipped = shipped_checkpoints()
+    path = shipped.get(text, Path(text))
+    if not path.exists() and path.suffix != ".pt" and len(path.parts) == 1:  # a name, not a path: say which exist
+        raise CheckpointError(f"no model {text!r}: give a family ({', '.join(FAMILIES)}), a shipped checkpoint "
+                                f"({', '.join(shipped)}) or the path of a checkpoint file")
+    return path
+
+
 def load(family_or_path: str | Path) -> Generator:
-    """A generator: the shipped default of a family (``"smiles-lm"``) or any checkpoint path."""
+    """A generator: the shipped default of a family (``"smiles-lm"``), a shipped checkpoint by name
+    (``"smiles-lm-transformer"``) or any checkpoint path."""
     text = str(family_or_path)
     if text in FAMILIES:
         path = shipped_checkpoint(text)
         if path is None:
             raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and pass its path")
         return family_class(text).load(path)
-    payload_family = load_checkpoint(family_or_path).get("family")
-    return family_class(payload_family).load(family_or_path)
+    path = checkpoint_path(text)
+    payload_family = load_checkpoint(path).get("family")
+    return family_class(payload_family).load(path)

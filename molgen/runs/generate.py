@@ -73,18 +73,14 @@ class Run:
 def resolve_checkpoint(model: str) -> tuple[str, Path]:
     """(family, checkpoint path) for a family name (its shipped default), the name of a shipped
     checkpoint (``smiles-lm-transformer``) or a checkpoint path."""
-    from molgen.models.base import PRETRAINED_DIR, shipped_checkpoint
+    from molgen.models.base import checkpoint_path, shipped_checkpoint
 
     if model in FAMILIES:
         path = shipped_checkpoint(model)
         if path is None:
             raise FileNotFoundError(f"molgen ships no {model} checkpoint yet; give a checkpoint path")
         return model, path
-    shipped = {p.stem: p for p in sorted(PRETRAINED_DIR.glob("*.pt"))}
-    path = shipped.get(model, Path(model))
-    if not path.exists() and path.suffix != ".pt" and len(path.parts) == 1:  # a name, not a path: say which names exist
-        raise FileNotFoundError(f"no model {model!r}: give a family ({', '.join(FAMILIES)}), a shipped checkpoint "
-                                f"({', '.join(shipped)}) or the path of a checkpoint file")
+    path = checkpoint_path(model)
     return load_checkpoint(path).get("family"), path
 
 

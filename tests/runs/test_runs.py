@@ -279,11 +279,17 @@ def test_a_graph_vae_checkpoint_joins_runs_through_the_registry(store, tmp_path)
 
 
 def test_a_shipped_checkpoint_is_found_by_its_name_and_a_wrong_name_lists_the_right_ones():
+    from molgen.models import CheckpointError
     from molgen.runs.generate import resolve_checkpoint
 
     family, path = resolve_checkpoint("smiles-lm-transformer")
     assert family == "smiles-lm" and path.name == "smiles-lm-transformer.pt" and path.is_file()
     assert resolve_checkpoint("graph-vae")[1].name == "graph-vae.pt"  # a family: its shipped default
-    with pytest.raises(FileNotFoundError, match=r"no model 'transformer': give a family \(smiles-lm, graph-vae, "
+    with pytest.raises(CheckpointError, match=r"no model 'transformer': give a family \(smiles-lm, graph-vae, "
                                                 r"graph-diffusion\), a shipped checkpoint \(.*smiles-lm-transformer"):
         resolve_checkpoint("transformer")
+    from molgen.models import load
+
+    assert load("smiles-lm-transformer").config.arch == "transformer"  # the Python API takes the same names
+    with pytest.raises(CheckpointError, match="no model 'transformer'"):
+        load("transformer")
