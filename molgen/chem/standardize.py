@@ -28,6 +28,11 @@ class StandardizeOptions:
     remove_isotopes: bool = False
 
 
+def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
+    """The largest organic fragment of ``mol`` (RDKit's chooser: a counter-ion or solvent goes)."""
+    return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+
+
 def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:
     """Return a standardized copy of ``mol``: cleanup (normalizations), then the chosen steps.
 
@@ -37,7 +42,7 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
     with quiet_rdkit():
         out = rdMolStandardize.Cleanup(mol)
         if options.largest_fragment:
-            out = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(out)
+            out = largest_fragment(out)
         if options.neutralize:
             out = rdMolStandardize.Uncharger().uncharge(out)
         if options.remove_stereo:

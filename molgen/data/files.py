@@ -167,7 +167,6 @@ def _numbers_if_all_are(values: pd.Series) -> pd.Series:
     return values
 
 
-
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
     smiles, names, lines = [], [], []
     for number, line in enumerate(text.splitlines(), start=1):

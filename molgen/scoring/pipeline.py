@@ -16,11 +16,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from rdkit.Chem.MolStandardize import rdMolStandardize
 from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import largest_fragment as parent_fragment  # the parameter below is largest_fragment
 from molgen.data.files import find_smiles_column
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import find_alerts
@@ -37,10 +37,10 @@ CHUNK = 1_000
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
     """(canonical SMILES, binary, '', fragments of the input) of a parsed molecule, reduced to its
-    largest organic fragment (RDKit's chooser: the counter-ion or solvent goes) when asked."""
+    largest organic fragment (the counter-ion or solvent goes) when asked; nothing else is standardized."""
     fragments = len(Chem.GetMolFrags(mol))
     if largest_fragment and fragments > 1:
-        mol = rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+        mol = parent_fragment(mol)
     return Chem.MolToSmiles(mol), mol.ToBinary(), "", fragments
 
 
