@@ -128,7 +128,7 @@ def score_command(
     output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
     profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like) or a TOML file."),
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
-    n_jobs: Optional[int] = typer.Option(None, help="Processes (default: all cores)."),
+    n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
                                           help="Score each input's largest organic fragment (drops counter-ions and "
                                                "solvents); the fragments column keeps the input's count."),
@@ -410,10 +410,11 @@ def generate_command(
                                               "onto valence and the training set's largest ring as the chain ends (a "
                                               "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
-    jobs: int = typer.Option(1, help="Scoring processes."),
+    jobs: int = typer.Option(1, "--jobs", "--n-jobs", help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import ConditionError, RunNotFound, RunStore, build_conditions, validity_note
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
 
@@ -445,7 +446,9 @@ def generate_command(
     for what, how in record["native"].items():
         console.print(f"  {what}: met natively by {escape(how)}")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
-        console.print("  every condition is also enforced by filtering")
+        windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
+        console.print("  every condition is also enforced by filtering" + (": " if windows else "")
+                      + escape("; ".join(windows)))
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
@@ -501,12 +504,17 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
 
 
 @runs_app.command("delete")
-def runs_delete(run: str) -> None:
-    """Remove a run and its candidates from the store."""
+def runs_delete(run: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask first.")) -> None:
+    """Remove a run and its candidates from the store (asks first, unless --yes)."""
     from molgen.runs import RunNotFound, RunStore
 
+    store = RunStore()
     try:
-        console.print(f"deleted run {RunStore().delete_run(run)}")
+        record = store.run(run)
+        if not yes:
+            rows = store.count(record["id"])
+            typer.confirm(f"delete run {record['id']} ({record['name']}, {rows:,} candidates)?", abort=True)
+        console.print(f"deleted run {store.delete_run(record['id'])}")
     except RunNotFound as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

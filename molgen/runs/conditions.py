@@ -4,6 +4,9 @@ On the command line a condition is a short expression::
 
     qed>=0.7      mw<=450      2<=logp<=4      qed=0.8      (a target: within its tolerance)
 
+A strict bound is kept strict: ``hbd<5`` on a count means at most 4, and ``qed>0.7`` starts at the
+next float above 0.7 (conditions are stored as inclusive windows).
+
 plus ``--scaffold``, ``--avoid`` and ``--similar-to SMILES:0.4``. A generator family meets what
 it can natively (see ``native_conditions`` on each family); this module's
 :class:`ConditionFilter` then checks every molecule against every condition, so the final set
@@ -12,6 +15,7 @@ meets them all whichever way they were met.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -25,7 +29,7 @@ from molgen.scoring.similarity import has_substructure, morgan_fingerprint, subs
 TARGET_TOLERANCE = {"qed": 0.05, "sa": 0.5, "logp": 0.5, "mw": 25.0, "tpsa": 10.0}
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*<=?\s*([a-z_]+)\s*<=?\s*({_NUMBER})\s*$")
+_BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*(<=?)\s*([a-z_]+)\s*(<=?)\s*({_NUMBER})\s*$")
 _SIMPLE = re.compile(rf"^\s*([a-z_]+)\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
 
 
@@ -53,8 +57,10 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     text = text.strip().lower()
     between = _BETWEEN.match(text)
     if between:
-        low, name, high = float(between[1]), between[2], float(between[3])
+        name = between[3]
         _check_property(name, text)
+        low = _inclusive(name, float(between[1]), ">" if between[2] == "<" else ">=")
+        high = _inclusive(name, float(between[5]), between[4])
         _merge_range(conditions, name, low, high, text)
         return conditions
     simple = _SIMPLE.match(text)
@@ -65,10 +71,39 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     if op in ("=", "=="):
         conditions.targets[name] = value
     elif op.startswith(">"):
-        _merge_range(conditions, name, value, None, text)
+        _merge_range(conditions, name, _inclusive(name, value, op), None, text)
     else:
-        _merge_range(conditions, name, None, value, text)
+        _merge_range(conditions, name, None, _inclusive(name, value, op), text)
     return conditions
+
+
+def window_text(name: str, low: float | None, high: float | None) -> str:
+    """``2 <= logp <= 4`` for an inclusive window, ``0.7 < qed`` where a bound is the float next to a
+    short decimal (how a strict bound on a float is stored, :func:`_inclusive`)."""
+    def side(value: float) -> tuple[str, str]:
+        short = float(f"{value:.12g}")
+        if short != value and math.nextafter(short, value) == value:
+            return f"{short:g}", "<"
+        return f"{value:g}", "<="
+
+    text = name
+    if low is not None:
+        number, op = side(low)
+        text = f"{number} {op} {text}"
+    if high is not None:
+        number, op = side(high)
+        text = f"{text} {op} {number}"
+    return text
+
+
+def _inclusive(name: str, value: float, op: str) -> float:
+    """The inclusive bound equal to ``name op value``: a count's next whole number past a strict
+    bound (hbd<5 -> hbd<=4, hbd>2.5 -> hbd>=3), a float's next representable number otherwise."""
+    if op in (">=", "<="):
+        return value
+    if PROPERTIES[name].integer:
+        return float(math.floor(value) + 1 if op == ">" else math.ceil(value) - 1)
+    return math.nextafter(value, math.inf if op == ">" else -math.inf)
 
 
 def _merge_range(conditions: Conditions, name: str, low: float | None, high: float | None, text: str) -> None:
@@ -157,6 +192,18 @@ class ConditionFilter:
             out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
         return out
 
+    def describe(self) -> list[str]:
+        """Each property condition as the filter applies it, in words: a target with its tolerance
+        (``qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.85``), a window as its inclusive bounds."""
+        lines = []
+        for name, (low, high) in self.windows().items():
+            bounds = window_text(name, low, high)
+            if name in self.conditions.targets:
+                target = self.conditions.targets[name]
+                bounds = f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}"
+            lines.append(bounds)
+        return lines
+
     def similarity(self, mol: Chem.Mol) -> float | None:
         """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""
         if self._reference is None:
@@ -169,8 +216,7 @@ class ConditionFilter:
         for name, (low, high) in self.windows().items():
             value = properties[name] if properties and name in properties else PROPERTIES[name].function(mol)
             if (low is not None and value < low) or (high is not None and value > high):
-                bounds = f"{'' if low is None else f'{low:g} <= '}{name}{'' if high is None else f' <= {high:g}'}"
-                missed.append(f"{bounds} ({value:.3g})")
+                missed.append(f"{window_text(name, low, high)} ({value:.3g})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
             missed.append(f"scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:

@@ -249,6 +249,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
+        if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
+            message += f"; all {accepted:,} are ranked (export --top {n} keeps the best {n:,})"
     else:
         status = "budget_exhausted"
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "

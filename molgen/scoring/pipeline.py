@@ -101,7 +101,9 @@ def _run(function, chunks: list, pool, bar) -> list:
 def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | None]:
     if isinstance(molecules, pd.DataFrame):
         column = find_smiles_column([str(c) for c in molecules.columns], "<DataFrame>", smiles_column)
-        return list(molecules[column]), molecules.reset_index(drop=True)
+        frame = molecules.reset_index(drop=True)
+        # a column named "smiles" would meet the output's canonical one; its text is in "input"
+        return list(molecules[column]), frame.drop(columns=[column]) if column == "smiles" else frame
     if isinstance(molecules, pd.Series):
         return list(molecules), None
     return list(molecules), None
@@ -129,7 +131,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         property, ``alerts``/``n_alerts``, ``<rule>_pass``/``<rule>_violations``,
         ``d_<property>`` desirabilities, ``passes_filters``, ``score``, ``rank`` (1 is best;
         0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
-        keeps its other columns.
+        keeps its other columns, as ``input_<name>`` where the output has a column of that name.
     """
     profile = load_profile(profile)
     items, frame = _inputs(molecules, smiles_column)
@@ -215,7 +217,8 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
             spread[column] = spread[column].fillna(0).astype(np.int64) if column in ("rank", "pareto_front") else spread[column].astype("Int64")
     out = pd.concat([head, spread], axis=1)
     if frame is not None:
-        out = pd.concat([out, frame.drop(columns=[c for c in frame.columns if c in out.columns])], axis=1)
+        # the caller's columns stay, renamed input_<name> where the output has one of that name (their own qed)
+        out = pd.concat([out, frame.rename(columns={c: f"input_{c}" for c in frame.columns if c in out.columns})], axis=1)
     return out
 
 

@@ -1,6 +1,7 @@
 """Molecular properties a chemist filters and ranks on, each by a stable short name.
 
-Every property is a function of a sanitized RDKit molecule returning a float. The table
+Every property is a function of a sanitized RDKit molecule returning a number: a count
+(``integer``) is an int, everything else a float. The table
 :data:`PROPERTIES` is what profiles, conditions and the app refer to, so a name here is
 the one a user types.
 """
@@ -29,6 +30,7 @@ class PropertySpec:
     description: str
     low: float
     high: float
+    integer: bool = False   # a count: 'hbd<5' then means at most 4, and tables show it without decimals
 
 
 @lru_cache(maxsize=1)
@@ -79,18 +81,18 @@ _SPECS = [
     PropertySpec("logp", Crippen.MolLogP, "Crippen logP", -10, 15),
     PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000),
     PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500),
-    PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30),
-    PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40),
-    PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60),
-    PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20),
-    PropertySpec("aromatic_rings", rdMolDescriptors.CalcNumAromaticRings, "aromatic rings", 0, 15),
+    PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30, integer=True),
+    PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40, integer=True),
+    PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60, integer=True),
+    PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20, integer=True),
+    PropertySpec("aromatic_rings", rdMolDescriptors.CalcNumAromaticRings, "aromatic rings", 0, 15, integer=True),
     PropertySpec("fsp3", rdMolDescriptors.CalcFractionCSP3, "fraction of sp3 carbons", 0, 1),
-    PropertySpec("heavy_atoms", lambda m: m.GetNumHeavyAtoms(), "heavy (non-hydrogen) atoms", 0, 200),
-    PropertySpec("formal_charge", Chem.GetFormalCharge, "net formal charge", -10, 10),
-    PropertySpec("stereocentres", stereocentres, "tetrahedral stereocentres (assigned or not)", 0, 30),
+    PropertySpec("heavy_atoms", lambda m: m.GetNumHeavyAtoms(), "heavy (non-hydrogen) atoms", 0, 200, integer=True),
+    PropertySpec("formal_charge", Chem.GetFormalCharge, "net formal charge", -10, 10, integer=True),
+    PropertySpec("stereocentres", stereocentres, "tetrahedral stereocentres (assigned or not)", 0, 30, integer=True),
     PropertySpec("molar_refractivity", Crippen.MolMR, "Crippen molar refractivity (Ghose rule)", 0, 400),
     PropertySpec("atoms", lambda m: m.GetNumAtoms() + sum(a.GetTotalNumHs() for a in m.GetAtoms()),
-                 "atoms including hydrogens (Ghose rule)", 0, 400),
+                 "atoms including hydrogens (Ghose rule)", 0, 400, integer=True),
 ]
 if NP_MODEL.is_file():
     _SPECS.append(PropertySpec("np_likeness", np_likeness, "natural-product likeness (Ertl 2008), about -5 to 5", -5, 5))
@@ -100,5 +102,5 @@ PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
 
 
 def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[str, float]:
-    """The named properties of ``mol`` (all of them by default), as floats."""
-    return {name: float(PROPERTIES[name].function(mol)) for name in (names or PROPERTIES)}
+    """The named properties of ``mol`` (all of them by default): counts as ints, the rest as floats."""
+    return {name: (int if PROPERTIES[name].integer else float)(PROPERTIES[name].function(mol)) for name in (names or PROPERTIES)}

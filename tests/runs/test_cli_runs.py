@@ -13,12 +13,13 @@ from molgen.cli import app
 runner = CliRunner()
 
 
-def run(*args, home):
+def run(*args, home, input=None):
     """Tables 200 columns wide, so that no name wraps. The width is set on the console itself: the
     console fixes its width at import when $COLUMNS is set then (pytest-xdist sets it to 80)."""
     width, cli.console.width = cli.console._width, 200
     try:
-        return runner.invoke(app, [str(a) for a in args], env={"MOLGEN_HOME": str(home)}, catch_exceptions=False)
+        return runner.invoke(app, [str(a) for a in args], env={"MOLGEN_HOME": str(home)}, catch_exceptions=False,
+                             input=input)
     finally:
         cli.console._width = width
 
@@ -28,6 +29,7 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
                  home=tmp_path)
     assert result.exit_code == 0, result.output
     assert "complete" in result.output and "no correction" in result.output and "#1 " in result.output
+    assert "enforced by filtering: mw <= 450" in result.output
     listed = run("runs", "list", home=tmp_path)
     assert "cli-run" in listed.output
     shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)
@@ -41,7 +43,10 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert len(frame) == 10 and (frame["mw"] <= 450).all() and frame["rank"].is_monotonic_increasing
     manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
-    assert run("runs", "delete", "cli-run", home=tmp_path).exit_code == 0
+    declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")
+    assert declined.exit_code == 1 and "candidates)?" in declined.output
+    assert run("runs", "show", "cli-run", home=tmp_path).exit_code == 0   # still there
+    assert run("runs", "delete", "cli-run", home=tmp_path, input="y\n").exit_code == 0
     missing = run("runs", "show", "cli-run", home=tmp_path)
     assert missing.exit_code == 2 and "no run 'cli-run'" in missing.output
 

@@ -12,6 +12,25 @@ def test_expressions_become_ranges_and_targets():
     assert c.targets == {"sa": 3.0}
 
 
+def test_strict_bounds_stay_strict():
+    # on a count, hbd<5 means at most 4 (Lipinski's "no more than 5" is hbd<=5)
+    c = build_conditions(["hbd<5", "rings>1.5", "1<aromatic_rings<3"])
+    assert c.ranges == {"hbd": (None, 4.0), "rings": (2.0, None), "aromatic_rings": (2.0, 2.0)}
+    five_donors = Chem.MolFromSmiles("OCC(O)C(O)C(O)CO")
+    assert ConditionFilter(c).failures(five_donors)[0] == "hbd <= 4 (5)"
+    assert ConditionFilter(build_conditions(["hbd<=5"])).failures(five_donors) == []
+    # on a float, the bound itself is excluded: the filter's window starts at the next float
+    low, _ = build_conditions(["qed>0.7"]).ranges["qed"]
+    assert 0.7 < low < 0.7 + 1e-12
+    check = ConditionFilter(build_conditions(["qed>0.7", "0.5<=sa<4"]))
+    assert check.describe() == ["0.7 < qed", "0.5 <= sa < 4"]
+
+
+def test_describe_prints_a_targets_tolerance():
+    check = ConditionFilter(build_conditions(["qed=0.8", "mw<=450", "qed<=0.82"]))
+    assert check.describe() == ["mw <= 450", "qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.82"]
+
+
 @pytest.mark.parametrize("text, words", [("qde>=0.7", "did you mean 'qed'"), ("qed >= high", "cannot read"),
                                          ("qed", "cannot read")])
 def test_bad_expressions_say_why(text, words):

@@ -34,6 +34,8 @@ def test_run_end_to_end(tiny_checkpoint, store):
     ranked = run.candidates()
     counts = record["counts"]
     assert len(ranked) == counts["accepted"] >= 40
+    assert counts["accepted"] > 40   # the last chunk is kept whole, and the message says how to keep 40
+    assert f"all {counts['accepted']} are ranked (export --top 40" in record["message"]
     assert ranked["rank"].tolist() == sorted(ranked["rank"]) and ranked["rank"].iloc[0] == 1
     assert ranked["score"].is_monotonic_decreasing
     assert (ranked["mw"] <= 400).all() and (ranked["qed"] >= 0.3).all()

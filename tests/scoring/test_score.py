@@ -76,6 +76,22 @@ def test_mols_series_and_dataframes_are_accepted():
     assert score(pd.Series(["CCO"]), progress=False)["valid"].tolist() == [True]
 
 
+def test_callers_columns_named_like_outputs_are_kept_renamed():
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1O"], "qed": [0.1, 0.2], "rank": [7, 8]})
+    table = score(frame, progress=False)
+    assert table["input_qed"].tolist() == [0.1, 0.2] and table["input_rank"].tolist() == [7, 8]
+    assert table["qed"].tolist() != [0.1, 0.2] and table["smiles"].tolist() == ["CCO", "Oc1ccccc1"]
+    assert "input_smiles" not in table   # the SMILES column itself is the "input" column
+
+
+def test_counts_are_integer_columns():
+    table = score(["CC(=O)Oc1ccccc1C(=O)O", "bad("], progress=False)
+    for column in ("hbd", "hba", "heavy_atoms", "rings", "rotatable_bonds", "formal_charge"):
+        assert str(table[column].dtype) == "Int64", column
+    assert table["hbd"].tolist()[0] == 1 and table["hbd"].isna().tolist() == [False, True]
+    assert table["qed"].dtype.kind == "f"
+
+
 def test_hard_filters_require_avoid_and_similarity():
     profile = ScoringProfile(
         name="focused", components=[Component("similarity_max", Identity()), Component("qed", Identity())],
