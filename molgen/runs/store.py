@@ -275,6 +275,8 @@ class RunStore:
                 frame = frame.drop(columns=[column])  # a column only other runs' profiles fill
             elif kinds.get(column) == "bool":
                 frame[column] = frame[column].astype("boolean")
+            elif column in PROPERTIES and PROPERTIES[column].integer:  # a count, stored in a REAL column
+                frame[column] = frame[column].astype("Int64")
         return frame
 
     def count(self, run: str, *, ranked_only: bool = False,

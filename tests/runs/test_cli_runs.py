@@ -41,6 +41,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert exported.exit_code == 0, exported.output
     frame = pd.read_csv(out)
     assert len(frame) == 10 and (frame["mw"] <= 450).all() and frame["rank"].is_monotonic_increasing
+    raw = pd.read_csv(out, dtype=str)   # counts written as counts: "2", not "2.0"
+    assert all(raw[c].str.fullmatch(r"-?\d+").all() for c in ("hbd", "hba", "heavy_atoms", "rings"))
     manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
     declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")
