@@ -1,9 +1,14 @@
 """Guards for synthetic data: no held-out molecule leaks in (in any spelling), no copies of the
 seeds, no near-duplicates, optional alert and rule filters, and a record of every removal.
 
-Molecules are compared by canonical isomeric SMILES *and* by the canonical SMILES without
-stereo, so ``C[C@H](N)O``, ``N[C@@H](C)O`` and ``CC(N)O`` all match a held-out ``CC(N)O``.
-Near-duplicates are judged by Morgan Tanimoto similarity (radius 2, 2048 bits).
+Molecules are compared by canonical isomeric SMILES, by the canonical SMILES without stereo
+(so ``C[C@H](N)O``, ``N[C@@H](C)O`` and ``CC(N)O`` all match a held-out ``CC(N)O``), *and* by
+their parent: the largest organic fragment, uncharged, without stereo or isotope labels, hashed
+by RDKit's heteroatom-protomer MolHash, which is blind to where mobile hydrogens sit. So sodium
+benzoate matches benzoic acid, nicotine hydrochloride nicotine, 2-hydroxypyridine 2-pyridone,
+and CD3-anisole anisole: a chemist counts each pair as one compound, and a test set that meets
+its own salt or tautomer in the training data is leaked. Keto-enol pairs (a hydrogen on carbon)
+are not matched. Near-duplicates are judged by Morgan Tanimoto similarity (radius 2, 2048 bits).
 """
 
 from __future__ import annotations
@@ -14,18 +19,45 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem, DataStructs
+from rdkit.Chem import rdMolHash
+from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import largest_fragment
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
 from molgen.scoring.similarity import morgan_fingerprint
 
 
-def molecule_keys(mol: Chem.Mol) -> tuple[str, str]:
-    """(canonical isomeric SMILES, canonical SMILES without stereo): two spellings-proof identities."""
-    return Chem.MolToSmiles(mol), Chem.MolToSmiles(mol, isomericSmiles=False)
+def molecule_keys(mol: Chem.Mol) -> tuple[str, str, str]:
+    """(canonical isomeric SMILES, canonical SMILES without stereo, the parent's key): three
+    spelling-proof identities, the last also salt-, charge-, isotope- and tautomer-blind."""
+    return Chem.MolToSmiles(mol), Chem.MolToSmiles(mol, isomericSmiles=False), parent_key(mol)
+
+
+_UNCHARGER = rdMolStandardize.Uncharger()
+
+
+def parent_key(mol: Chem.Mol) -> str:
+    """The parent compound's identity: largest organic fragment, uncharged, no stereo, no isotope
+    labels, then RDKit's HetAtomProtomer hash (mobile hydrogens and protonation ignored). Prefixed
+    so that it never equals a SMILES key."""
+    # each step only where it can change something: a held-out set of 176k molecules is keyed in
+    # about 30 s instead of 85 (most molecules are one neutral fragment without explicit H)
+    parent = largest_fragment(mol) if len(Chem.GetMolFrags(mol)) > 1 else mol
+    if any(atom.GetFormalCharge() for atom in parent.GetAtoms()):
+        parent = _UNCHARGER.uncharge(parent)
+    parent = Chem.Mol(parent)
+    Chem.RemoveStereochemistry(parent)
+    explicit_hydrogens = False
+    for atom in parent.GetAtoms():
+        atom.SetIsotope(0)
+        explicit_hydrogens |= atom.GetAtomicNum() == 1
+    if explicit_hydrogens:   # a deuterium written as an atom is a plain hydrogen now
+        parent = Chem.RemoveHs(parent)
+    return "parent:" + rdMolHash.MolHash(parent, rdMolHash.HashFunction.HetAtomProtomer)
 
 
 @dataclass
@@ -44,14 +76,15 @@ class ReferenceSet:
                 mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
                 if mol is None:
                     continue  # a held-out string that is not a molecule cannot leak
-                isomeric, flat = molecule_keys(mol)
-                self.keys.setdefault(isomeric, isomeric)
-                self.keys.setdefault(flat, isomeric)
+                isomeric, flat, parent = molecule_keys(mol)
+                for key in (isomeric, flat, parent):
+                    self.keys.setdefault(key, isomeric)
                 self.canonical.append(isomeric)
                 self.fingerprints.append(morgan_fingerprint(mol))
 
     def exact(self, mol: Chem.Mol) -> str | None:
-        """The reference molecule ``mol`` is (in any spelling, with or without stereo), or None."""
+        """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,
+        charge state, isotopologue or tautomer of it), or None."""
         for key in molecule_keys(mol):
             if key in self.keys:
                 return self.keys[key]

@@ -49,6 +49,27 @@ def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
     assert stereo.exact(Chem.MolFromSmiles("NC(C)c1ccccc1")) == "C[C@H](N)c1ccccc1"
 
 
+@pytest.mark.parametrize("held, synthetic", [
+    ("OC(=O)c1ccccc1", "[Na+].[O-]C(=O)c1ccccc1"),                 # a salt of the held-out acid
+    ("CN1CCC[C@H]1c1cccnc1", "Cl.CN1CCCC1c1cccnc1"),               # a hydrochloride, stereo dropped
+    ("CCN", "CC[NH3+]"),                                            # a charge state
+    ("O=c1cccc[nH]1", "Oc1ccccn1"),                                 # a tautomer (2-pyridone, 2-hydroxypyridine)
+    ("COc1ccccc1", "[2H]C([2H])([2H])Oc1ccccc1"),                   # an isotopologue
+])
+def test_leakage_guard_sees_salts_charges_tautomers_and_isotopes(held, synthetic):
+    guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
+    _, removed = apply_guard(pd.DataFrame({"smiles": [synthetic], "method": "x", "seed_smiles": None}), guard)
+    canonical = Chem.MolToSmiles(Chem.MolFromSmiles(held))
+    assert removed["removed_because"].tolist() == [f"leak: is held-out molecule {canonical} (test split)"]
+
+
+def test_parent_key_keeps_different_molecules_apart():
+    # keto and enol differ by a hydrogen on carbon: not matched; nor are homologues or isomers
+    reference = ReferenceSet("held", ["CC(C)=O", "CCN", "Oc1ccccc1C"])
+    for smiles in ("CC(O)=C", "CCCN", "Oc1ccc(C)cc1", "c1ccncc1"):
+        assert reference.exact(Chem.MolFromSmiles(smiles)) is None, smiles
+
+
 def test_near_duplicates_alerts_and_rules_are_removed_with_reasons():
     guard = Guard(held_out=[ReferenceSet("held", ["CCCCCCCCCCCCCCO"])], near_duplicate=0.8, alerts=["pains"], rules=["lipinski"])
     rows = pd.DataFrame({"smiles": ["CCCCCCCCCCCCCCCO", "c1ccc(N=Nc2ccccc2)cc1", "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
