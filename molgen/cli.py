@@ -130,8 +130,9 @@ def score_command(
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
     n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
-                                          help="Score each input's largest organic fragment (drops counter-ions and "
-                                               "solvents); the fragments column keeps the input's count."),
+                                          help="Score a salt or mixture by its parent: the largest organic fragment, "
+                                               "neutralized (counter-ions and solvents go); the fragments column keeps "
+                                               "the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
@@ -158,7 +159,7 @@ def score_command(
                   f"{time.perf_counter() - started:.1f} s -> {output}")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
-        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their largest organic fragment")
+        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
     elif mixtures:
         console.print(f"[yellow]{mixtures:,} rows are salts or mixtures (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")

@@ -94,13 +94,13 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     import pandas as pd
 
     source = tmp_path / "salts.csv"
-    source.write_text("smiles,id,activity\nCC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+],1,6.5\nCCO,2,5\n")
+    source.write_text("smiles,id,activity\nCC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+],1,6.5\nCCO,2,5\n")
     whole, parent = tmp_path / "whole.parquet", tmp_path / "parent.parquet"
     result = run("score", str(source), "-o", str(whole))
     said = " ".join(result.output.split())  # Rich wraps at the terminal's width
     assert result.exit_code == 0 and "1 rows are salts or mixtures" in said and "--largest-fragment" in said
     result = run("score", str(source), "-o", str(parent), "--largest-fragment")
-    assert result.exit_code == 0 and "scored by their largest organic fragment" in " ".join(result.output.split())
+    assert result.exit_code == 0 and "scored by their parent (largest organic fragment, neutralized)" in " ".join(result.output.split())
     a, b = pd.read_parquet(whole), pd.read_parquet(parent)
     assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1]
     assert b["smiles"][0] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and b["logp"][0] > a["logp"][0] + 2

@@ -43,18 +43,38 @@ _NEEDS = {"latent": "graph-vae", "inpaint": "graph-diffusion"}
 PREFIX_FRACTIONS = (0.3, 0.5, 0.7)
 
 
-def _canonical_seeds(seeds: Sequence[str]) -> tuple[list[str], pd.DataFrame]:
+def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[list[str], pd.DataFrame]:
+    """The distinct valid seeds, canonical; the others with why: invalid, a repeat of an earlier
+    seed in another spelling, or a held-out molecule (its analogues would be built on a test molecule)."""
     kept, removed = [], []
     with quiet_rdkit():
-        for text in seeds:
+        for row, text in enumerate(seeds, start=1):
             parsed = parse_smiles(text)
-            if parsed.ok:
-                canonical = Chem.MolToSmiles(parsed.mol)
-                if canonical not in kept:
-                    kept.append(canonical)
+            if not parsed.ok:
+                removed.append({"smiles": text, "input_row": row,
+                                "removed_because": f"invalid seed: {parsed.failure.value}: {parsed.message}"})
+                continue
+            canonical = Chem.MolToSmiles(parsed.mol)
+            leak = guard.leak(parsed.mol)
+            if leak:
+                removed.append({"smiles": text, "input_row": row, "removed_because": f"seed is held out: {leak}"})
+            elif canonical in kept:
+                removed.append({"smiles": text, "input_row": row, "removed_because": f"repeated seed: {canonical}"})
             else:
-                removed.append({"smiles": text, "removed_because": f"invalid seed: {parsed.failure.value}: {parsed.message}"})
-    return kept, pd.DataFrame(removed, columns=["smiles", "removed_because"])
+                kept.append(canonical)
+    return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
+
+
+def _model_spelling(model, smiles: str) -> str | None:
+    """``smiles`` as the SMILES model can read it: as written, else without stereo (a MOSES model
+    has no stereo tokens); None when a token is still unknown (a charge or element it never saw)."""
+    for text in (smiles, Chem.MolToSmiles(Chem.MolFromSmiles(smiles), isomericSmiles=False)):
+        try:
+            model.vocabulary.encode(text, add_bos_eos=False)
+            return text
+        except ValueError:
+            continue
+    return None
 
 
 def _prefix_samples(model, seed_smiles: str, n: int, rng_seed: int, temperature: float) -> list[tuple[str, float]]:
@@ -155,14 +175,20 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     from molgen.models.base import load
     from molgen.runs.generate import file_sha256, resolve_checkpoint
 
-    canonical, removed_seeds = _canonical_seeds(seeds)
+    guard = guard or Guard()
+    canonical, removed_seeds = _canonical_seeds(seeds, guard)
     if not canonical:
-        raise ValueError("no valid seed molecule to make analogues of")
+        raise ValueError("no valid seed molecule to make analogues of"
+                         + (f" ({removed_seeds['removed_because'].iloc[0]})" if len(removed_seeds) else ""))
     family, checkpoint = resolve_checkpoint(model)
     prior = load(model)
     checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"
     seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(s)) for s in canonical]
-    guard = guard or Guard()
+    # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
+    spelled = {s: _model_spelling(prior, s) for s in canonical} if {"prefix", "fine-tune"} & set(methods) else {}
+    unreadable = [{"smiles": s, "method": "prefix/fine-tune", "seed_smiles": s,
+                   "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: a token outside its vocabulary"}
+                  for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
     window = {"min_similarity": min_similarity, "max_similarity": max_similarity}
     rows, outside = [], []
@@ -170,7 +196,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     def place(text: str, method: str, seed_index: int | None, params: dict, checkpoint: str = checkpoint_text) -> None:
         parsed = parse_smiles(text)
         if not parsed.ok:
-            outside.append({"smiles": text, "method": method, "removed_because": f"invalid: {parsed.failure.value}"})
+            outside.append({"smiles": text, "method": method, "removed_because": f"invalid: {parsed.failure.value}",
+                            "seed_smiles": canonical[seed_index] if seed_index is not None else None})
             return
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(parsed.mol), seed_fps))
         index = int(sims.argmax()) if seed_index is None else seed_index
@@ -188,8 +215,12 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         for method in methods:
             if method == "prefix":
                 for i, s in enumerate(canonical):
-                    for text, fraction in _prefix_samples(prior, s, samples_per_seed, seed + 1000 * i, temperature):
-                        place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed})
+                    if spelled[s] is None:
+                        continue
+                    stereo = {"stereo_dropped_in_prefix": True} if spelled[s] != s else {}
+                    for text, fraction in _prefix_samples(prior, spelled[s], samples_per_seed, seed + 1000 * i, temperature):
+                        place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed,
+                                                  **stereo})
             elif method == "latent":
                 from molgen.models.graph_vae import latent
 
@@ -212,8 +243,11 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         else:
                             place(text, "inpaint", i, {**params, "seed": seed}, diffusion_text)
             elif method == "fine-tune":
-                tuned = _fine_tuned(prior, canonical, fine_tune_steps, seed)
-                for sample in tuned.sample(samples_per_seed * len(canonical), seed=seed, temperature=temperature):
+                readable = [text for text in spelled.values() if text is not None]
+                if not readable:
+                    continue
+                tuned = _fine_tuned(prior, readable, fine_tune_steps, seed)
+                for sample in tuned.sample(samples_per_seed * len(readable), seed=seed, temperature=temperature):
                     place(sample.smiles, "fine-tune", None, {"fine_tune_steps": fine_tune_steps, "temperature": temperature,
                                                              "seed": seed})
     columns = ["smiles", "method", "seed_smiles", "params", "checkpoint", "similarity"]
@@ -225,7 +259,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     kept = kept.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")
     surplus = kept.groupby("seed_smiles").cumcount() >= per_seed
     kept = kept[~surplus].reset_index(drop=True)
-    removed = pd.concat([removed, pd.DataFrame(outside), removed_seeds], ignore_index=True)
+    removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds], ignore_index=True)
     return kept, removed
 
 

@@ -19,6 +19,7 @@ from molgen.augment.guards import Guard, ReferenceSet, molecule_keys
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import salt_parent
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES
 
@@ -41,8 +42,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             chunk: int = 1000, guard: Guard | None = None, profile=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (rows, removed, histogram).
 
-    ``rows`` are the valid inputs (``method = "original"``) followed by the synthetic ones, each
-    with provenance and its ``bin``; ``histogram`` has, per bin, its edges, the count before,
+    ``rows`` are the valid inputs (``method = "original"``, with their ``input_row``; a salt binned
+    by its parent: largest fragment, neutralized) followed by the synthetic ones, each with provenance and its ``bin``;
+    an input that is a held-out molecule is removed with the reason, like invalid ones; ``histogram`` has, per bin, its edges, the count before,
     the target, the count added and whether it reached the target.
 
     Args:
@@ -55,18 +57,23 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     from molgen.models.base import load
     from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint
 
-    inputs, removed = [], []
+    guard = guard or Guard()
+    inputs, input_rows, removed = [], [], []
     with quiet_rdkit():
         for line, text in enumerate(smiles, start=1):
             parsed = parse_smiles(text)
-            if parsed.ok:
-                inputs.append(parsed.mol)
+            if not parsed.ok:
+                removed.append({"smiles": text, "method": "original", "input_row": line,
+                                "removed_because": f"invalid input: {parsed.failure.value}: {parsed.message}"})
+            elif leak := guard.leak(parsed.mol):  # an input that is a test molecule would carry it into the set
+                removed.append({"smiles": text, "method": "original", "input_row": line, "removed_because": leak})
             else:
-                removed.append({"smiles": text, "method": "original", "removed_because": f"invalid input (row {line}): "
-                                f"{parsed.failure.value}: {parsed.message}"})
+                inputs.append(parsed.mol)
+                input_rows.append(line)
     if not inputs:
         raise ValueError("no valid input molecule to balance")
-    values = _values(inputs, prop, profile)
+    # a salt is binned by its parent (sodium benzoate by benzoic acid's logP): the counter-ion is not the compound
+    values = _values([salt_parent(m) for m in inputs], prop, profile)
     low, high = value_range if value_range is not None else (float(np.nanmin(values)), float(np.nanmax(values)))
     if not high > low:
         raise ValueError(f"the value range of {prop} is empty ({low} to {high}); give value_range")
@@ -84,7 +91,6 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"
     conditional = prop in getattr(generator.config, "conditions", [])
     originals = [Chem.MolToSmiles(m) for m in inputs]
-    guard = guard or Guard()
     guard.seeds = guard.seeds or ReferenceSet("inputs", originals)
     seen = {molecule_keys(m)[0] for m in inputs}
     added: list[dict] = []
@@ -117,19 +123,20 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 reason = guard.check(mol)
                 canonical = Chem.MolToSmiles(mol)
                 if reason:
-                    removed.append({"smiles": canonical, "method": "balance", "removed_because": reason})
+                    removed.append({"smiles": canonical, "method": "balance", "input_row": None, "removed_because": reason})
                     continue
                 need[b] -= 1
                 added.append({"smiles": canonical, "method": "balance", "seed_smiles": None,
                               "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
                                                      "native": conditional, **how}),
-                              "checkpoint": checkpoint_text, prop: float(v), "bin": int(b)})
+                              "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
-                                  "checkpoint": None, prop: values, "bin": bin_of(values)})
+                                  "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
+                                  "bin": bin_of(values)})
     rows = pd.concat([original_rows, pd.DataFrame(added, columns=original_rows.columns)], ignore_index=True)
     added_counts = np.bincount(np.array([a["bin"] for a in added], dtype=int), minlength=bins)
     histogram = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "before": before, "target": target,
                               "added": added_counts, "after": before + added_counts})
     histogram["reached"] = histogram["after"] >= histogram["target"]
     histogram.attrs["sampled"] = sampled
-    return rows, pd.DataFrame(removed, columns=["smiles", "method", "removed_because"]), histogram
+    return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram

@@ -122,7 +122,9 @@ class Guard:
         if unknown:
             raise ValueError(f"unknown rules {unknown}; known: {', '.join(RULES)}")
 
-    def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False) -> str:
+    def leak(self, mol: Chem.Mol) -> str:
+        """Why ``mol`` is (or nearly is) a held-out molecule, or '' when it is not. Also asked of
+        the inputs themselves: a seed or an original that is a test molecule leaks it too."""
         for reference in self.held_out:
             hit = reference.exact(mol)
             if hit is not None:
@@ -131,6 +133,12 @@ class Guard:
                 nearest, similarity = reference.nearest(mol)
                 if similarity >= self.near_duplicate:
                     return f"leak: near-duplicate of held-out {nearest} ({reference.name}, Tanimoto {similarity:.2f})"
+        return ""
+
+    def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False) -> str:
+        leak = self.leak(mol)
+        if leak:
+            return leak
         if self.seeds is not None and not allow_seed_copy:
             hit = self.seeds.exact(mol)
             if hit is not None:

@@ -33,6 +33,15 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
 
 
+def salt_parent(mol: Chem.Mol) -> Chem.Mol:
+    """The parent compound of a salt or mixture: its largest organic fragment, neutralized where a
+    neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
+    fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound."""
+    if len(Chem.GetMolFrags(mol)) == 1:
+        return mol
+    return rdMolStandardize.Uncharger().uncharge(largest_fragment(mol))
+
+
 def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:
     """Return a standardized copy of ``mol``: cleanup (normalizations), then the chosen steps.
 

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import largest_fragment as parent_fragment  # the parameter below is largest_fragment
+from molgen.chem.standardize import salt_parent
 from molgen.data.files import find_smiles_column
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import find_alerts
@@ -37,10 +37,10 @@ CHUNK = 1_000
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
     """(canonical SMILES, binary, '', fragments of the input) of a parsed molecule, reduced to its
-    largest organic fragment (the counter-ion or solvent goes) when asked; nothing else is standardized."""
+    salt parent (largest organic fragment, neutralized) when asked; nothing else is standardized."""
     fragments = len(Chem.GetMolFrags(mol))
     if largest_fragment and fragments > 1:
-        mol = parent_fragment(mol)
+        mol = salt_parent(mol)
     return Chem.MolToSmiles(mol), mol.ToBinary(), "", fragments
 
 
@@ -120,8 +120,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         profile: a :class:`ScoringProfile`, a shipped profile name or a TOML path.
         n_jobs: processes (default: all cores; small inputs run in this process).
         progress: show progress bars.
-        largest_fragment: score each input's largest organic fragment (salts lose their
-            counter-ion); ``smiles`` is then that fragment's.
+        largest_fragment: score a salt or mixture by its parent: the largest organic fragment,
+            neutralized (ibuprofen sodium is scored as ibuprofen); ``smiles`` is then the parent's.
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``

@@ -116,6 +116,34 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
         assert near["method"].eq("analogue:latent").all() and near["checkpoint"].str.startswith("graph-vae.pt").all()
 
 
+def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
+    held = "CC(=O)Nc1ccc(O)cc1"
+    seeds = ["C[C@H](N)c1ccc(Cl)cc1",        # stereo: the MOSES model reads it without
+             "O=C([O-])c1ccc(Cl)cc1",        # a charge the MOSES model never saw
+             "OC1=CC=C(NC(C)=O)C=C1",        # paracetamol, held out below
+             "Cc1ccc(S(N)(=O)=O)cc1", "c1cc(S(N)(=O)=O)ccc1C"]   # one seed twice
+    guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
+    kept, removed = analogues(seeds, per_seed=5, min_similarity=0.2, max_similarity=0.95, samples_per_seed=30, seed=2,
+                              guard=guard)
+    reasons = removed.set_index("smiles")["removed_because"]
+    assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"seed is held out: leak: is held-out molecule {held} (test split)"
+    assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
+    assert reasons["O=C([O-])c1ccc(Cl)cc1"].startswith("seed not readable by the SMILES model")
+    assert held not in set(kept["seed_smiles"]) and "O=C([O-])c1ccc(Cl)cc1" not in set(kept["seed_smiles"])
+    stereo = kept[kept["seed_smiles"] == "C[C@H](N)c1ccc(Cl)cc1"]
+    assert len(stereo) > 0 and all(json.loads(p)["stereo_dropped_in_prefix"] for p in stereo["params"])
+
+
+def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
+    smiles = load_smiles("moses-sample", "train")[:60] + ["[Na+].[O-]C(=O)c1ccccc1", "CC(=O)Nc1ccc(O)cc1"]
+    guard = Guard(held_out=[ReferenceSet("test split", ["CC(=O)Nc1ccc(O)cc1"])], near_duplicate=None)
+    rows, removed, _ = balance(smiles, "mw", bins=4, value_range=(100, 400), per_bin=1, seed=0, max_samples=10, guard=guard)
+    assert removed.set_index("input_row")["removed_because"][62].startswith("leak: is held-out molecule")
+    salt = rows[rows["input_row"] == 61].iloc[0]
+    assert salt["mw"] == pytest.approx(122.123, abs=1e-3)   # benzoic acid, not its sodium salt (144.1)
+    assert rows.loc[rows["method"] == "original", "input_row"].tolist() == list(range(1, 62))
+
+
 def test_balanced_set_reaches_its_target_histogram():
     smiles = load_smiles("moses-sample", "train")[:300]
     rows, removed, histogram = balance(smiles, "mw", bins=5, value_range=(250, 400), per_bin=80, seed=0, max_samples=20_000)
