@@ -776,15 +776,32 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _augment_input(path: Path) -> list[str]:
-    from molgen.data.files import FileFormatError
-    from molgen.data.registry import load_smiles
+def _augment_input(path: Path):
+    """The input's SMILES, one per record, and its other columns (ids, labels), row for row."""
+    from molgen.data.files import FileFormatError, read_molecules
 
     try:
-        return load_smiles(path)
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: not a file")
+        frame = read_molecules(path)
     except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    smiles = ["" if s is None else str(s) for s in frame["smiles"]]
+    return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
+
+
+def _with_input_columns(rows, columns):
+    """``rows`` with the input's other columns joined on ``input_row`` (1-based), so an id or an
+    activity follows each enumerated spelling; a name the rows already use becomes input_<name>."""
+    import pandas as pd
+
+    if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
+        return rows
+    columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns})
+    position = pd.to_numeric(rows["input_row"], errors="coerce") - 1
+    joined = columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    return pd.concat([rows.reset_index(drop=True), joined], axis=1)
 
 
 def _augment_write(rows, removed, output: Path) -> None:
@@ -822,9 +839,11 @@ def augment_enumerate(
     from molgen.augment import apply_guard, enumerate_smiles
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
-    rows, failed = enumerate_smiles(_augment_input(input), k, seed=seed, include_canonical=include_canonical)
+    smiles, columns = _augment_input(input)
+    rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
-    _augment_write(kept, pd.concat([failed, removed], ignore_index=True), output)
+    _augment_write(_with_input_columns(kept, columns),
+                   _with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output)
 
 
 @augment_app.command("analogues")
@@ -854,7 +873,8 @@ def augment_analogues(
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
     try:
-        kept, removed = analogues(_augment_input(input), per_seed=per_seed, min_similarity=min_similarity,
+        smiles, columns = _augment_input(input)
+        kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
                                   max_similarity=max_similarity, methods=method or ["prefix"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
                                   seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
@@ -862,7 +882,7 @@ def augment_analogues(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(kept, removed, output)
+    _augment_write(kept, _with_input_columns(removed, columns), output)
 
 
 @augment_app.command("balance")
@@ -893,12 +913,13 @@ def augment_balance(
             console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
             raise typer.Exit(2) from None
     try:
-        rows, removed, histogram = balance(_augment_input(input), property, bins=bins, value_range=bounds, per_bin=per_bin,
+        smiles, columns = _augment_input(input)
+        rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(rows, removed, output)
+    _augment_write(_with_input_columns(rows, columns), _with_input_columns(removed, columns), output)
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(f"{row.low:.3g} to {row.high:.3g}", str(row.before), str(row.target), str(row.added), str(row.after),

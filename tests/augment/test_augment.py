@@ -163,7 +163,7 @@ def test_balanced_set_reaches_its_target_histogram():
 
 def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     source = tmp_path / "series.csv"
-    source.write_text("smiles\n" + "\n".join(series[:5]) + "\nC1CC\n")
+    source.write_text("id,smiles,activity\n" + "\n".join(f"m{i},{s},{i + 0.5}" for i, s in enumerate(series[:5] + ["C1CC"])) + "\n")
     held = tmp_path / "held.smi"
     held.write_text(Chem.MolToSmiles(Chem.MolFromSmiles(series[0]), canonical=False, doRandom=True) + "\n")
     out = tmp_path / "enumerated.csv"
@@ -174,5 +174,9 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
     assert len(rows) == 12 and set(PROVENANCE_COLUMNS) <= set(rows.columns)
     assert report["removed_because"].str.startswith("leak").sum() == 3 and report["removed_because"].str.startswith("invalid").sum() == 1
+    # the input's own columns follow every spelling (a label-preserving augmentation keeps its labels)
+    assert (rows["id"] == "m" + (rows["input_row"] - 1).astype(str)).all()
+    assert (rows["activity"] == rows["input_row"] - 0.5).all()
+    assert set(report["id"]) == {"m0", "m5"}
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output
