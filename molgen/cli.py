@@ -195,18 +195,27 @@ def evaluate_command(
         kl_reference = _file_smiles(reference) if Path(reference).is_file() else load_smiles(reference, "test")
         reference_arg = compute_reference(kl_reference, name=reference)
         reference_props = reference_arg.properties
-    for path in samples:
+    # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi)
+    stems = [path.stem for path in samples]
+    names = [path.stem if stems.count(path.stem) == 1 else str(path) for path in samples]
+    if len(set(names)) < len(names):
+        console.print("[red]a samples file is named twice[/red]")
+        raise typer.Exit(2)
+    for path, name in zip(samples, names):
         try:
             frame = read_molecules(path, smiles_column=smiles_column)
         except (FileFormatError, FileNotFoundError) as error:
             console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
+        if not len(frame):
+            console.print(f"[red]{escape(str(path))}: no molecules in the file[/red]")
+            raise typer.Exit(2)
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         if n is not None:
             if len(smiles) < n:
                 console.print(f"[yellow]{path} has {len(smiles):,} rows, fewer than -n {n:,}: using all[/yellow]")
             smiles = smiles[:n]
-        rows[path.stem] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
+        rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown

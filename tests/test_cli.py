@@ -133,6 +133,17 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert report["Novelty"] is None and report["FCD/Test"] > 0
     assert "| model_a | 151 | 0.9934 |" in md.read_text()
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
+    # two files with one stem keep a row each, named by path; an empty file is an error
+    (tmp_path / "b").mkdir()
+    twin = tmp_path / "b" / "model_a.csv"
+    twin.write_text("smiles\n" + "\n".join(sample_smiles[:50]) + "\n")
+    result = run("evaluate", str(generated), str(twin), "--reference", str(reference), "--train", "none", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert {m["n"] for m in json.loads(out.read_text()).values()} == {151, 50}
+    empty = tmp_path / "empty.csv"
+    empty.write_text("smiles\n")
+    result = run("evaluate", str(empty), "--reference", str(reference), "--train", "none")
+    assert result.exit_code == 2 and "no molecules in the file" in " ".join(result.output.split())
 
 
 def test_fine_tune_the_shipped_model_on_a_series(tmp_path):

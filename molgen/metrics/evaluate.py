@@ -85,14 +85,20 @@ def _resolve_reference(reference, pool=None, n_jobs: int | None = None) -> dict[
     return {"Test": compute_reference(list(reference), pool=pool, n_jobs=n_jobs)}
 
 
-def _resolve_train(train) -> set[str] | None:
+def _resolve_train(train, pool=None, n_jobs: int | None = None) -> set[str] | None:
+    """The training molecules novelty is judged against. A registered dataset's split is taken as
+    stored (canonical, as MOSES compares its own train); a file or a list is canonicalized first,
+    so a training molecule written another way (OCC for CCO) still counts as seen."""
     if train is None:
         return None
     if isinstance(train, str):
-        from molgen.data.registry import load_smiles
+        from molgen.data.registry import REGISTRY, load_smiles
 
-        return set(load_smiles(train, "train"))
-    return set(train)
+        if train in REGISTRY:
+            return set(load_smiles(train, "train"))
+        train = load_smiles(train)
+    return {c for part in map_chunks(_canonical_chunk, list(train), pool=pool, n_jobs=n_jobs, chunk=5000)
+            for c in part if c is not None}
 
 
 def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceStats = "moses", *,
@@ -106,7 +112,8 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         reference: ``"moses"`` (test and scaffold-test, MOSES's own statistics), a dataset
             name (its ``test`` split), a list of SMILES, or precomputed :class:`ReferenceStats`.
         train: molecules for novelty (``"moses"`` = MOSES train; ``None`` skips novelty).
-            Compared as strings with the valid canonical SMILES, as MOSES does.
+            A dataset's split is compared as stored, with the valid canonical SMILES, as MOSES
+            does; a file or a list is canonicalized first.
         k: the ``unique@k`` cut-offs.
         kl_reference: SMILES the GuacaMol KL score compares with (default: the reference's
             test split for MOSES or a dataset, else ``reference`` itself).
@@ -134,7 +141,8 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         timings[stage] = timings.get(stage, 0.0) + now - clock[0]
         clock[0] = now
 
-    smiles = list(smiles)
+    # None or NaN (a blank cell) is a sample that is not a molecule: counted, and kept as text for every step
+    smiles = [s if isinstance(s, str) else "" for s in smiles]
     notes: list[str] = []
     canonical = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, n_jobs=n_jobs, chunk=5000) for c in part if c is not None]
     metrics: dict = {"n": len(smiles), "n_valid": len(canonical), "n_unique": len(set(canonical))}
@@ -168,7 +176,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         for name in ("IntDiv", "IntDiv2", "Filters") + PROPERTY_NAMES:
             metrics[name] = None
     lap("IntDiv, Filters, properties")
-    train_set = _resolve_train(train)
+    train_set = _resolve_train(train, pool, n_jobs)
     metrics["Novelty"] = novelty(canonical, train_set) if train_set is not None else None
     lap("novelty")
     kl_smiles = kl_reference

@@ -109,6 +109,17 @@ def test_evaluate_against_a_custom_reference(sample_smiles, small_reference):
     assert "FCD/TestSF" not in metrics
 
 
+def test_novelty_canonicalizes_a_given_train_set_and_none_is_an_invalid_sample(sample_smiles, small_reference):
+    from rdkit import Chem
+
+    generated = sample_smiles[:20] + [None, float("nan")]
+    respelled = [Chem.MolToSmiles(Chem.MolFromSmiles(s), canonical=False, doRandom=True) for s in sample_smiles[:10]]
+    assert not set(respelled) & set(sample_smiles[:10])
+    metrics = evaluate(generated, small_reference, train=respelled, n_jobs=1, kl_reference=sample_smiles[5000:5400])
+    assert metrics["n"] == 22 and metrics["n_valid"] == 20
+    assert metrics["Novelty"] == pytest.approx(10 / 20)   # the ten written another way are not novel
+
+
 def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
     metrics = evaluate(sample_smiles[5000:5400], small_reference, train=None, n_jobs=1,
                        kl_reference=sample_smiles[5000:5400])
