@@ -34,9 +34,10 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         where: a pandas query over any column, e.g. ``"qed > 0.6 and alerts == 0"``.
         diverse: skip a molecule more similar than this (Morgan Tanimoto) to a better one kept.
         top: keep the best ``top`` after the other filters.
-        selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``).
+        selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``),
+            ranked or not: a molecule picked by hand is exported even if it missed a condition (rank 0).
     """
-    frame = store.candidates(run, ranked_only=True)
+    frame = store.candidates(run, ranked_only=not selected_only)
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if where:

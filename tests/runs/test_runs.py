@@ -151,12 +151,20 @@ def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store,
 
 
 def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
-    run = generate(str(tiny_checkpoint), 40, seed=4, store=store, progress=False)
+    run = generate(str(tiny_checkpoint), 40, conditions=["qed>=0.5"], seed=4, store=store, progress=False)
     path = export_run(store, run.id, tmp_path / "f.csv", top=5, where="qed > 0.3 and alerts == 0", diverse=0.6)
     frame = pd.read_csv(path)
     assert 0 < len(frame) <= 5 and (frame["qed"] > 0.3).all() and (frame["alerts"] == 0).all()
     manifest = json.loads((tmp_path / "f.csv.manifest.json").read_text())
     assert manifest["export"]["where"] == "qed > 0.3 and alerts == 0" and manifest["export"]["top"] == 5
+    # a hand-picked molecule that missed a condition (rank 0) is still exported with the selection
+    everything = store.candidates(run.id)
+    unranked = everything[everything["rank"] == 0]["smiles"].head(1).tolist()
+    ranked = everything[everything["rank"] > 0]["smiles"].head(2).tolist()
+    assert len(unranked) == 1
+    store.set_selected(run.id, ranked + unranked)
+    picked = pd.read_csv(export_run(store, run.id, tmp_path / "picked.csv", selected_only=True))
+    assert picked["smiles"].tolist() == ranked + unranked and picked["rank"].tolist()[-1] == 0
     with pytest.raises(ExportError, match="cannot apply --where"):
         export_run(store, run.id, tmp_path / "g.csv", where="qed >>> 1")
     with pytest.raises(ExportError, match="cannot tell the format"):

@@ -66,6 +66,14 @@ def test_beam_search_from_the_generate_page(stored_run):
     assert {"strategy": "beam", "beam_width": 6}.items() <= options.items() and candidates > 0
 
 
+def test_the_default_budget_follows_n(stored_run):
+    at = page("generate")
+    assert at.number_input(key="gen_budget").value is None    # empty: 20 x n, whatever n becomes
+    _generate(at, "budget-run", 7)
+    with RunStore() as store:
+        assert store.run("budget-run")["params"]["max_samples"] == 140
+
+
 def test_bfloat16_sampling_from_the_generate_page(stored_run, monkeypatch):
     from molgen.models.smiles_lm import sample as sampling
 

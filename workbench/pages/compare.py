@@ -46,7 +46,8 @@ if run_id:
         mols = [Chem.MolFromSmiles(s) for s in smiles]
         return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in ("qed", "sa", "logp", "mw")})
 
-    generated = store().candidates(run_id, columns=["qed", "sa", "logp", "mw"])
+    # the ranked set: molecules that missed a condition stay in the store but are not the run's output
+    generated = store().candidates(run_id, ranked_only=True, columns=["qed", "sa", "logp", "mw"])
     reference = training_properties()
     import matplotlib.pyplot as plt
 
@@ -59,5 +60,5 @@ if run_id:
         axis.set_title(PROPERTIES[prop].description.split(",")[0].split("(")[0])
     axes[0].legend(fontsize=8)
     st.pyplot(figure)
-    st.caption(f"{len(generated):,} candidates of the run (conditions and deduplication applied) against 2,000 "
+    st.caption(f"{len(generated):,} ranked candidates of the run (conditions and deduplication applied) against 2,000 "
                "molecules of the committed MOSES training sample.")

@@ -103,7 +103,10 @@ with left:
                                 "uncorrected number reported for the model (models with aromatic bonds: greyed "
                                 "out)") and projectable:  # a box ticked for another checkpoint stays ticked
                 options["projection"] = True
-        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, max(100, 20 * int(n)), key="gen_budget")
+        # empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value)
+        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, None, step=1000,
+                                      key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
+                                      help="leave empty for 20 x the molecules asked for")
 
 with right:
     st.markdown("**Conditions**")
@@ -158,7 +161,7 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
 
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
-                       name=name or None, max_samples=int(max_samples), sample_options=options, store=store(),
+                       name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
                        progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
     except RunNameTaken as error:
         bar.empty()
