@@ -813,13 +813,19 @@ def _with_input_columns(rows, columns):
     return pd.concat([rows.reset_index(drop=True), joined], axis=1)
 
 
-def _augment_write(rows, removed, output: Path) -> None:
+def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -> None:
+    """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions)."""
+    from molgen.augment.provenance import write_manifest
     from molgen.data.files import write_molecules
 
     write_molecules(rows, output)
     report = output.with_name(output.name + ".removed.csv")
     write_molecules(removed, report)
-    console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}")
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
+    write_manifest(output, command=f"augment {context.info_name}", settings=settings, input_path=context.params["input"],
+                   guard=guard, rows=len(rows), removed=removed, report=report)
+    console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}"
+                  f" (settings, input checksum and guard in {output.name}.manifest.json)")
     if len(removed):
         reasons = removed["removed_because"].astype(str).str.split(":").str[0].value_counts()
         for reason, count in reasons.items():
@@ -834,6 +840,7 @@ _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (li
 
 @augment_app.command("enumerate")
 def augment_enumerate(
+    context: typer.Context,
     input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
     output: Path = typer.Option(..., "-o", "--output"),
     k: int = typer.Option(10, "-k", help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
@@ -852,11 +859,12 @@ def augment_enumerate(
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
     _augment_write(_with_input_columns(kept, columns),
-                   _with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output)
+                   _with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
 
 
 @augment_app.command("analogues")
 def augment_analogues(
+    context: typer.Context,
     input: Path = typer.Argument(..., help="The seed series."),
     output: Path = typer.Option(..., "-o", "--output"),
     per_seed: int = typer.Option(20, help="Analogues kept per seed at most."),
@@ -891,11 +899,12 @@ def augment_analogues(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(kept, _with_input_columns(removed, columns), output)
+    _augment_write(kept, _with_input_columns(removed, columns), output, context, guard)
 
 
 @augment_app.command("balance")
 def augment_balance(
+    context: typer.Context,
     input: Path = typer.Argument(..., help="The set to balance."),
     output: Path = typer.Option(..., "-o", "--output"),
     property: str = typer.Option(..., "--property", help="A property (qed, logp, ...) or, with --profile, a scoring column."),
@@ -928,7 +937,7 @@ def augment_balance(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(_with_input_columns(rows, columns), _with_input_columns(removed, columns), output)
+    _augment_write(_with_input_columns(rows, columns), _with_input_columns(removed, columns), output, context, guard)
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(f"{row.low:.3g} to {row.high:.3g}", str(row.before), str(row.target), str(row.added), str(row.after),

@@ -178,5 +178,12 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert (rows["id"] == "m" + (rows["input_row"] - 1).astype(str)).all()
     assert (rows["activity"] == rows["input_row"] - 0.5).all()
     assert set(report["id"]) == {"m0", "m5"}
+    manifest = json.loads((tmp_path / "enumerated.csv.manifest.json").read_text())
+    assert manifest["augment"]["command"] == "augment enumerate" and manifest["augment"]["settings"]["k"] == 3
+    assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1}] and manifest["guard"]["near_duplicate"] == 0.95
+    assert manifest["output"]["rows"] == 12 and manifest["output"]["removed_by_reason"] == {"leak": 3, "invalid input": 1}
+    import hashlib
+
+    assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output

@@ -78,10 +78,11 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
         except ValueError as error:
             st.error(str(error))
             st.stop()
-    st.session_state["aug_result"] = (rows, removed, histogram)
+    st.session_state["aug_result"] = (rows, removed, histogram, method)
 
 if "aug_result" in st.session_state:
-    rows, removed, histogram = st.session_state["aug_result"]
+    # the method that made these rows, not the one the radio shows now
+    rows, removed, histogram, made_by = st.session_state["aug_result"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     if histogram is not None:
         st.dataframe(histogram, hide_index=True)
@@ -89,10 +90,10 @@ if "aug_result" in st.session_state:
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
     buffer = io.StringIO()
     rows.to_csv(buffer, index=False)
-    st.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{method}.csv", mime="text/csv",
+    st.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{made_by}.csv", mime="text/csv",
                        key="aug_download")
     if len(removed):
         with st.expander(f"Removed ({len(removed):,})"):
             st.dataframe(removed, hide_index=True, width="stretch")
-            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name="removed.csv",
+            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name=f"augmented-{made_by}.removed.csv",
                                mime="text/csv", key="aug_removed_download")
