@@ -940,7 +940,7 @@ def augment_balance(
     _augment_write(_with_input_columns(rows, columns), _with_input_columns(removed, columns), output, context, guard)
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
-        table.add_row(f"{row.low:.3g} to {row.high:.3g}", str(row.before), str(row.target), str(row.added), str(row.after),
+        table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
     short = int((~histogram["reached"]).sum())

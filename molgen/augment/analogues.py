@@ -43,10 +43,12 @@ _NEEDS = {"latent": "graph-vae", "inpaint": "graph-diffusion"}
 PREFIX_FRACTIONS = (0.3, 0.5, 0.7)
 
 
-def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[list[str], pd.DataFrame]:
-    """The distinct valid seeds, canonical; the others with why: invalid, a repeat of an earlier
-    seed in another spelling, or a held-out molecule (its analogues would be built on a test molecule)."""
-    kept, removed = [], []
+def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int], pd.DataFrame]:
+    """The distinct valid seeds, canonical, each with its input row (1-based); the others with why:
+    invalid, a repeat of an earlier seed in another spelling, or a held-out molecule (its analogues
+    would be built on a test molecule)."""
+    kept: dict[str, int] = {}
+    removed = []
     with quiet_rdkit():
         for row, text in enumerate(seeds, start=1):
             parsed = parse_smiles(text)
@@ -55,13 +57,13 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[list[str], pd.
                                 "removed_because": f"invalid seed: {parsed.failure.value}: {parsed.message}"})
                 continue
             canonical = Chem.MolToSmiles(parsed.mol)
-            leak = guard.leak(parsed.mol)
+            leak = guard.leak(parsed.mol, near=False)
             if leak:
                 removed.append({"smiles": text, "input_row": row, "removed_because": f"seed is held out: {leak}"})
             elif canonical in kept:
                 removed.append({"smiles": text, "input_row": row, "removed_because": f"repeated seed: {canonical}"})
             else:
-                kept.append(canonical)
+                kept[canonical] = row
     return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
 
 
@@ -176,7 +178,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     from molgen.runs.generate import file_sha256, resolve_checkpoint
 
     guard = guard or Guard()
-    canonical, removed_seeds = _canonical_seeds(seeds, guard)
+    seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
+    canonical = list(seed_rows)
     if not canonical:
         raise ValueError("no valid seed molecule to make analogues of"
                          + (f" ({removed_seeds['removed_because'].iloc[0]})" if len(removed_seeds) else ""))
@@ -186,7 +189,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(s)) for s in canonical]
     # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
     spelled = {s: _model_spelling(prior, s) for s in canonical} if {"prefix", "fine-tune"} & set(methods) else {}
-    unreadable = [{"smiles": s, "method": "prefix/fine-tune", "seed_smiles": s,
+    unreadable = [{"smiles": s, "method": "prefix/fine-tune", "seed_smiles": s, "input_row": seed_rows[s],
                    "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: a token outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
@@ -247,9 +250,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 if not readable:
                     continue
                 tuned = _fine_tuned(prior, readable, fine_tune_steps, seed)
+                stereo = sum(spelled[s] not in (None, s) for s in canonical)
                 for sample in tuned.sample(samples_per_seed * len(readable), seed=seed, temperature=temperature):
                     place(sample.smiles, "fine-tune", None, {"fine_tune_steps": fine_tune_steps, "temperature": temperature,
-                                                             "seed": seed})
+                                                             "seed": seed, **({"seeds_without_stereo": stereo} if stereo else {})})
     columns = ["smiles", "method", "seed_smiles", "params", "checkpoint", "similarity"]
     frame = pd.DataFrame(rows, columns=columns)
     kept, removed = apply_guard(frame, guard)

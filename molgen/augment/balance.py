@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import Guard, ReferenceSet, molecule_keys
+from molgen.augment.guards import Guard, ReferenceSet
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -65,7 +65,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             if not parsed.ok:
                 removed.append({"smiles": text, "method": "original", "input_row": line,
                                 "removed_because": f"invalid input: {parsed.failure.value}: {parsed.message}"})
-            elif leak := guard.leak(parsed.mol):  # an input that is a test molecule would carry it into the set
+            elif leak := guard.leak(parsed.mol, near=False):  # an input that is a test molecule would carry it in
                 removed.append({"smiles": text, "method": "original", "input_row": line, "removed_because": leak})
             else:
                 inputs.append(parsed.mol)
@@ -92,7 +92,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     conditional = prop in getattr(generator.config, "conditions", [])
     originals = [Chem.MolToSmiles(m) for m in inputs]
     guard.seeds = guard.seeds or ReferenceSet("inputs", originals)
-    seen = {molecule_keys(m)[0] for m in inputs}
+    seen = {Chem.MolToSmiles(m) for m in inputs}
     added: list[dict] = []
     sampled, index = 0, 0
     with quiet_rdkit():
@@ -111,8 +111,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             mols = []
             for sample in samples:
                 parsed = parse_smiles(sample.smiles)
-                if parsed.ok and molecule_keys(parsed.mol)[0] not in seen:
-                    seen.add(molecule_keys(parsed.mol)[0])
+                canonical = Chem.MolToSmiles(parsed.mol) if parsed.ok else None
+                if canonical is not None and canonical not in seen:
+                    seen.add(canonical)
                     mols.append(parsed.mol)
             if not mols:
                 continue

@@ -36,10 +36,14 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
 def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     """The parent compound of a salt or mixture: its largest organic fragment, neutralized where a
     neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
-    fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound."""
+    fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
+    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl)."""
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol
-    return rdMolStandardize.Uncharger().uncharge(largest_fragment(mol))
+    parent = largest_fragment(mol)
+    if not any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()):
+        return parent   # no organic fragment (sodium chloride): neutralizing would make an acid (HCl)
+    return rdMolStandardize.Uncharger().uncharge(parent)
 
 
 def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:

@@ -29,8 +29,9 @@ from molgen.scoring.similarity import has_substructure, morgan_fingerprint, subs
 TARGET_TOLERANCE = {"qed": 0.05, "sa": 0.5, "logp": 0.5, "mw": 25.0, "tpsa": 10.0}
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*(<=?)\s*([a-z_]+)\s*(<=?)\s*({_NUMBER})\s*$")
-_SIMPLE = re.compile(rf"^\s*([a-z_]+)\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
+_NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
+_BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*(<=?)\s*({_NAME})\s*(<=?)\s*({_NUMBER})\s*$")
+_SIMPLE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
 
 
 class ConditionError(ValueError):
@@ -55,7 +56,10 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     """Add one property expression to ``conditions`` (a new :class:`Conditions` by default)."""
     conditions = conditions or Conditions()
     text = text.strip().lower()
-    between = _BETWEEN.match(text)
+    between, simple = _BETWEEN.match(text), _SIMPLE.match(text)
+    numbers = [between[1], between[5]] if between else [simple[3]] if simple else []
+    if not all(math.isfinite(float(n)) for n in numbers):
+        raise ConditionError(f"condition {text!r}: a bound must be a finite number")
     if between:
         name = between[3]
         _check_property(name, text)
@@ -63,7 +67,6 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
         high = _inclusive(name, float(between[5]), between[4])
         _merge_range(conditions, name, low, high, text)
         return conditions
-    simple = _SIMPLE.match(text)
     if not simple:
         raise ConditionError(f"cannot read condition {text!r}; write e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4' or 'qed=0.8'")
     name, op, value = simple[1], simple[2], float(simple[3])
@@ -83,8 +86,8 @@ def window_text(name: str, low: float | None, high: float | None) -> str:
     def side(value: float) -> tuple[str, str]:
         short = float(f"{value:.12g}")
         if short != value and math.nextafter(short, value) == value:
-            return f"{short:g}", "<"
-        return f"{value:g}", "<="
+            return f"{short:.12g}", "<"
+        return f"{value:.12g}", "<="
 
     text = name
     if low is not None:
@@ -166,6 +169,10 @@ class ConditionFilter:
         c = self.conditions
         for name in list(c.targets) + list(c.ranges):
             _check_property(name, name)
+        for name, (low, high) in self.windows().items():  # a target outside its own range: nothing can meet both
+            if low is not None and high is not None and low > high:
+                raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "
+                                     f"{window_text(name, low, high)}")
         try:
             if c.scaffold:
                 self._scaffold = substructure_query(c.scaffold)
@@ -187,7 +194,8 @@ class ConditionFilter:
         """Every property condition as an inclusive window (targets widened by their tolerance)."""
         out = dict(self.conditions.ranges)
         for name, value in self.conditions.targets.items():
-            low, high = value - tolerance(name), value + tolerance(name)
+            # rounded to 12 digits: 0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound
+            low, high = float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")
             old_low, old_high = out.get(name, (None, None))
             out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
         return out

@@ -129,6 +129,8 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"seed is held out: leak: is held-out molecule {held} (test split)"
     assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
     assert reasons["O=C([O-])c1ccc(Cl)cc1"].startswith("seed not readable by the SMILES model")
+    rows = removed.set_index("smiles")["input_row"]   # each unusable seed points back at its input row
+    assert (rows["O=C([O-])c1ccc(Cl)cc1"], rows["OC1=CC=C(NC(C)=O)C=C1"], rows["c1cc(S(N)(=O)=O)ccc1C"]) == (2, 3, 5)
     assert held not in set(kept["seed_smiles"]) and "O=C([O-])c1ccc(Cl)cc1" not in set(kept["seed_smiles"])
     stereo = kept[kept["seed_smiles"] == "C[C@H](N)c1ccc(Cl)cc1"]
     assert len(stereo) > 0 and all(json.loads(p)["stereo_dropped_in_prefix"] for p in stereo["params"])

@@ -29,6 +29,19 @@ def test_strict_bounds_stay_strict():
 def test_describe_prints_a_targets_tolerance():
     check = ConditionFilter(build_conditions(["qed=0.8", "mw<=450", "qed<=0.82"]))
     assert check.describe() == ["mw <= 450", "qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.82"]
+    # a target alone: its window is inclusive at both ends, whatever the float sum gives
+    for target, window in (("qed=0.8", "0.75 <= qed <= 0.85"), ("qed=0.7", "0.65 <= qed <= 0.75"),
+                           ("tpsa=70.1", "60.1 <= tpsa <= 80.1")):
+        assert ConditionFilter(build_conditions([target])).describe()[0].endswith(f"so {window}")
+    assert ConditionFilter(build_conditions(["mw>1234.5678"])).describe() == ["1234.5678 < mw"]
+
+
+def test_conditions_that_cannot_hold_or_read_are_refused():
+    with pytest.raises(ConditionError, match="no molecule can meet every condition on qed"):
+        build_conditions(["qed=0.8", "qed>0.9"])
+    with pytest.raises(ConditionError, match="finite"):
+        build_conditions(["hbd<1e400"])
+    assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
 
 
 @pytest.mark.parametrize("text, words", [("qde>=0.7", "did you mean 'qed'"), ("qed >= high", "cannot read"),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers as numbers_module
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
@@ -18,8 +21,6 @@ NEIGHBOUR_POOL = 50_000
 @st.cache_resource(show_spinner="fingerprinting the training set")
 def training_neighbours(data: str) -> tuple[list, list[str], str]:
     """Fingerprints of (up to NEIGHBOUR_POOL of) a model's training molecules, and how many that is."""
-    import numpy as np
-
     from molgen.data.registry import load_smiles
 
     try:
@@ -114,7 +115,9 @@ if run_id:
             elif row.get("alerts", 0):
                 st.warning(f"Alerts: {row['alert_names']}")
         with right:
-            numbers = {k: v for k, v in row.items() if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "id"}
+            # numpy scalars too: a count column (Int64) gives numpy.int64, which is not an int
+            numbers = {k: v for k, v in row.items() if isinstance(v, numbers_module.Real)
+                       and not isinstance(v, (bool, np.bool_)) and k != "id" and not pd.isna(v)}
             st.dataframe({"property": list(numbers), "value": [round(float(v), 4) for v in numbers.values()]},
                          hide_index=True, width="stretch", height=360)
         from molgen.models.base import load_checkpoint
