@@ -13,6 +13,7 @@ are not matched. Near-duplicates are judged by Morgan Tanimoto similarity (radiu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -40,23 +41,32 @@ def molecule_keys(mol: Chem.Mol) -> tuple[str, str, str]:
 _UNCHARGER = rdMolStandardize.Uncharger()
 
 
-def parent_key(mol: Chem.Mol) -> str:
+# What a canonical SMILES shows without a walk over the atoms (a Python loop over atoms costs
+# more than the RDKit calls it would save): a bracket atom's charge, and stereo, an isotope or an
+# explicit hydrogen atom.
+_CHARGE = re.compile(r"[+-]\d*\]")
+_LABELS = re.compile(r"[@/\\]|\[\d|\[H")
+
+
+def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:
     """The parent compound's identity: largest organic fragment, uncharged, no stereo, no isotope
     labels, then RDKit's HetAtomProtomer hash (mobile hydrogens and protonation ignored). Prefixed
-    so that it never equals a SMILES key."""
-    # each step only where it can change something: a held-out set of 176k molecules is keyed in
-    # about 30 s instead of 85 (most molecules are one neutral fragment without explicit H)
-    parent = largest_fragment(mol) if len(Chem.GetMolFrags(mol)) > 1 else mol
-    if any(atom.GetFormalCharge() for atom in parent.GetAtoms()):
+    so that it never equals a SMILES key. ``smiles``: ``mol``'s canonical SMILES, if known."""
+    # each step only where the SMILES shows it can change something: most molecules are one
+    # neutral fragment with no stereo, isotope or explicit H, and go straight to the hash
+    parent, smiles = mol, smiles or Chem.MolToSmiles(mol)
+    if "." in smiles:
+        parent = largest_fragment(parent)
+        smiles = Chem.MolToSmiles(parent)
+    if _CHARGE.search(smiles):
         parent = _UNCHARGER.uncharge(parent)
-    parent = Chem.Mol(parent)
-    Chem.RemoveStereochemistry(parent)
-    explicit_hydrogens = False
-    for atom in parent.GetAtoms():
-        atom.SetIsotope(0)
-        explicit_hydrogens |= atom.GetAtomicNum() == 1
-    if explicit_hydrogens:   # a deuterium written as an atom is a plain hydrogen now
-        parent = Chem.RemoveHs(parent)
+        smiles = Chem.MolToSmiles(parent)
+    if _LABELS.search(smiles):
+        parent = Chem.Mol(parent)
+        Chem.RemoveStereochemistry(parent)
+        for atom in parent.GetAtoms():
+            atom.SetIsotope(0)
+        parent = Chem.RemoveHs(parent)   # a deuterium written as an atom is a plain hydrogen now
     return "parent:" + rdMolHash.MolHash(parent, rdMolHash.HashFunction.HetAtomProtomer)
 
 
@@ -76,8 +86,10 @@ class ReferenceSet:
                 mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
                 if mol is None:
                     continue  # a held-out string that is not a molecule cannot leak
-                isomeric, flat, parent = molecule_keys(mol)
-                for key in (isomeric, flat, parent):
+                isomeric = Chem.MolToSmiles(mol)
+                # the SMILES without stereo differs only where there is something to drop
+                flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
+                for key in (isomeric, flat, parent_key(mol, isomeric)):
                     self.keys.setdefault(key, isomeric)
                 self.canonical.append(isomeric)
                 self.fingerprints.append(morgan_fingerprint(mol))
@@ -86,8 +98,10 @@ class ReferenceSet:
         """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,
         charge state, isotopologue or tautomer of it), or None."""
         # the cheap keys first: most molecules are decided by their SMILES before the parent is built
-        for key_of in (Chem.MolToSmiles, lambda m: Chem.MolToSmiles(m, isomericSmiles=False), parent_key):
-            key = key_of(mol)
+        isomeric = Chem.MolToSmiles(mol)
+        for key_of in (lambda: isomeric, lambda: Chem.MolToSmiles(mol, isomericSmiles=False),
+                       lambda: parent_key(mol, isomeric)):
+            key = key_of()
             if key in self.keys:
                 return self.keys[key]
         return None
