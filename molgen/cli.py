@@ -182,9 +182,11 @@ def evaluate_command(
 
     from molgen.data.files import FileFormatError, read_molecules
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+    from molgen.metrics.evaluate import training_set
 
     rows: dict[str, dict] = {}
-    train_arg = None if train == "none" else (train if not Path(train).is_file() else _file_smiles(train))
+    # a training file is canonicalized once, not once per samples file
+    train_arg = None if train == "none" else (train if not Path(train).is_file() else training_set(_file_smiles(train)))
     kl_reference = None
     if reference == "moses":
         reference_arg, reference_props = "moses", None

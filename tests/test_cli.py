@@ -140,6 +140,13 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     result = run("evaluate", str(generated), str(twin), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert {m["n"] for m in json.loads(out.read_text()).values()} == {151, 50}
+    from rdkit import Chem
+
+    respelled = tmp_path / "train.smi"   # the first 50 samples, written another way: not novel
+    respelled.write_text("\n".join(Chem.MolToSmiles(Chem.MolFromSmiles(s), doRandom=True, canonical=False)
+                                   for s in sample_smiles[:50]) + "\n")
+    result = run("evaluate", str(twin), "--reference", str(reference), "--train", str(respelled), "-o", str(out))
+    assert result.exit_code == 0 and json.loads(out.read_text())["model_a"]["Novelty"] == 0.0
     empty = tmp_path / "empty.csv"
     empty.write_text("smiles\n")
     result = run("evaluate", str(empty), "--reference", str(reference), "--train", "none")

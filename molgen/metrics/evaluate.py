@@ -85,12 +85,26 @@ def _resolve_reference(reference, pool=None, n_jobs: int | None = None) -> dict[
     return {"Test": compute_reference(list(reference), pool=pool, n_jobs=n_jobs)}
 
 
+class TrainingSet(frozenset):
+    """Training molecules already in the form novelty compares (from :func:`training_set`): given
+    to :func:`evaluate` as ``train``, they are used as they are, so several sample sets evaluated
+    against one large training file canonicalize it once."""
+
+
+def training_set(train: str | Sequence[str], n_jobs: int | None = None) -> TrainingSet:
+    """The training molecules novelty is judged against, resolved once (see :func:`evaluate`'s ``train``)."""
+    with worker_pool(n_jobs) as pool:
+        return TrainingSet(_resolve_train(train, pool, n_jobs))
+
+
 def _resolve_train(train, pool=None, n_jobs: int | None = None) -> set[str] | None:
     """The training molecules novelty is judged against. A registered dataset's split is taken as
     stored (canonical, as MOSES compares its own train); a file or a list is canonicalized first,
     so a training molecule written another way (OCC for CCO) still counts as seen."""
     if train is None:
         return None
+    if isinstance(train, TrainingSet):
+        return train
     if isinstance(train, str):
         from molgen.data.registry import REGISTRY, load_smiles
 
@@ -113,7 +127,8 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
             name (its ``test`` split), a list of SMILES, or precomputed :class:`ReferenceStats`.
         train: molecules for novelty (``"moses"`` = MOSES train; ``None`` skips novelty).
             A dataset's split is compared as stored, with the valid canonical SMILES, as MOSES
-            does; a file or a list is canonicalized first.
+            does; a file or a list is canonicalized first (a :class:`TrainingSet` from
+            :func:`training_set` is used as it is).
         k: the ``unique@k`` cut-offs.
         kl_reference: SMILES the GuacaMol KL score compares with (default: the reference's
             test split for MOSES or a dataset, else ``reference`` itself).

@@ -118,6 +118,12 @@ def test_novelty_canonicalizes_a_given_train_set_and_none_is_an_invalid_sample(s
     metrics = evaluate(generated, small_reference, train=respelled, n_jobs=1, kl_reference=sample_smiles[5000:5400])
     assert metrics["n"] == 22 and metrics["n_valid"] == 20
     assert metrics["Novelty"] == pytest.approx(10 / 20)   # the ten written another way are not novel
+    from molgen.metrics.evaluate import training_set
+
+    resolved = training_set(respelled, n_jobs=1)     # canonicalized once, then used as it is
+    assert resolved == {Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in sample_smiles[:10]}
+    again = evaluate(generated, small_reference, train=resolved, n_jobs=1, kl_reference=sample_smiles[5000:5400])
+    assert again["Novelty"] == metrics["Novelty"]
 
 
 def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
