@@ -5,6 +5,7 @@ UI helpers only; the chemistry and the data come from molgen.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +19,15 @@ from molgen.runs.store import RunStore
 
 #: The key scores shown everywhere, with their labels.
 KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
+
+
+def plain(text: object) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it as written: SMILES such as
+    ``[N+](=O)[O-]`` or ``C[Si](C)C`` are otherwise read as links, and ``__x__`` as bold."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def store() -> RunStore:
@@ -82,11 +92,11 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
             substructure_query(text)
             return text, True
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
             return text, False
     result = parse_smiles(text)
     if not result.ok:
-        st.error(f"not a valid molecule ({result.failure.value}): {result.message}")
+        st.error(plain(f"not a valid molecule ({result.failure.value}): {result.message}"))
         return text, False
     return text, True
 

@@ -337,9 +337,12 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> None:
 def validity_note(record: dict) -> str:
     """How a run's validity was reached, to print beside it: as sampled, or through the graph
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
+    # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
+    # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
+    fragment = ", largest fragment kept" if record["model"] == "graph-diffusion" else ""
     if record["params"]["sample_options"].get("projection"):
-        return "after projection onto valence and ring size, a correction"
-    return "no correction"
+        return f"after projection onto valence and ring size, a correction{fragment}"
+    return f"no correction{fragment}"
 
 
 def _counts(store: RunStore, run_id: str, n: int) -> dict:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from molgen.models.graph_vae.sample import DEFAULT_DECODING, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunStore
 from tests.workbench.conftest import PAGES
+
+
+def shown(element) -> str:
+    """An element's text as the page shows it: Markdown escapes (workbench.common.plain) removed."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def page(name: str, run_id: str | None = None) -> AppTest:
@@ -27,11 +34,11 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     at = page("generate")
     at.text_input(key="gen_scaffold").set_value("c1cc((").run()
     assert not at.exception
-    assert "neither valid SMARTS nor valid SMILES" in at.error[0].value
+    assert "neither valid SMARTS nor valid SMILES" in shown(at.error[0])
     assert at.button(key="gen_go").disabled
     at.text_input(key="gen_scaffold").set_value("").run()
     at.text_input(key="gen_reference").set_value("c1cccc1").run()
-    assert "kekulization" in at.error[0].value and at.button(key="gen_go").disabled
+    assert "kekulization" in shown(at.error[0]) and at.button(key="gen_go").disabled
     at.text_input(key="gen_reference").set_value("").run()
     at.checkbox(key="gen_on_mw").check().run()
     at.slider(key="gen_range_mw").set_value((150.0, 450.0)).run()
@@ -72,6 +79,22 @@ def test_the_default_budget_follows_n(stored_run):
     _generate(at, "budget-run", 7)
     with RunStore() as store:
         assert store.run("budget-run")["params"]["max_samples"] == 140
+    # the run's summary stays when another widget is touched afterwards
+    summary = [m.value for m in at.markdown if "missed a condition" in m.value]
+    assert len(summary) == 1 and "valid" in summary[0]
+    at.number_input(key="gen_n").set_value(9).run()
+    assert [m.value for m in at.markdown if "missed a condition" in m.value] == summary
+
+
+@pytest.mark.parametrize("text", ["O=[N+]([O-])c1ccccc1", "C[Si](C)(C)C", "__import__", "[x](y)", ":red[x]", "a*b*c"])
+def test_plain_text_survives_markdown(text):
+    import html
+
+    from markdown_it import MarkdownIt
+
+    from workbench.common import plain
+
+    assert MarkdownIt().renderInline(plain(text)) == html.escape(text, quote=False)
 
 
 def test_bfloat16_sampling_from_the_generate_page(stored_run, monkeypatch):
@@ -173,12 +196,12 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     at = page("export", stored_run)
     assert "candidates will be exported" in at.markdown[0].value
     at.text_input(key="export_where").set_value("qed >>> 2").run()
-    assert not at.exception and "cannot apply --where" in at.error[0].value
+    assert not at.exception and "cannot apply --where" in shown(at.error[0])
     at.text_input(key="export_where").set_value("qed > 0.5").run()
     at.number_input(key="export_top").set_value(5).run()
     assert not at.exception
-    shown = int(at.markdown[0].value.split("**")[1])
-    assert 0 < shown <= 5
+    exported = int(at.markdown[0].value.split("**")[1])
+    assert 0 < exported <= 5
 
 
 def test_augment_enumerates_and_reports_invalid_input():
@@ -218,7 +241,7 @@ def test_latent_page_with_a_graph_vae(tmp_path):
           progress=False, train_labels=labels)
     at = AppTest.from_file(str(PAGES / "latent.py"), default_timeout=180).run()
     at.text_input(key="latent_checkpoint").set_value(str(tmp_path / "missing.pt")).run()
-    assert not at.exception and "cannot use" in at.error[0].value
+    assert not at.exception and "cannot use" in shown(at.error[0])
     at.text_input(key="latent_checkpoint").set_value(str(out)).run()
     assert not at.exception
     at.button(key="latent_go_interp").click().run()
@@ -227,7 +250,7 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert any("did not decode back" in c.value for c in at.caption)
     at.slider(key="latent_refine_steps").set_value(0).run()  # the encoder's point alone
     at.text_input(key="latent_seed").set_value("C1CC((").run()
-    assert "not valid SMILES syntax" in at.error[0].value
+    assert "not valid SMILES syntax" in shown(at.error[0])
     at.text_input(key="latent_seed").set_value("CCOc1ccccc1").run()
     at.button(key="latent_go_analogues").click().run()
     assert not at.exception

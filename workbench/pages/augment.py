@@ -11,6 +11,7 @@ from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance,
 from molgen.chem.parse import parse_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import PROPERTIES
+from workbench.common import plain
 
 st.title("Augment")
 text = st.text_area("Input molecules (one SMILES per line)", "\n".join([
@@ -34,7 +35,7 @@ def _input_smiles() -> list[str]:
             try:
                 return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
             except FileFormatError as error:
-                st.error(str(error))
+                st.error(plain(error))
                 return []
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -42,7 +43,8 @@ def _input_smiles() -> list[str]:
 smiles = _input_smiles()
 invalid = [s for s in smiles if not parse_smiles(s).ok]
 if invalid:
-    st.warning(f"{len(invalid)} input rows are not valid molecules and will be reported, not used: {', '.join(invalid[:5])}")
+    st.warning(f"{len(invalid)} input rows are not valid molecules and will be reported, not used: "
+               + plain(", ".join(invalid[:5])))
 held = [line.strip() for line in held_text.splitlines() if line.strip()]
 guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 
@@ -76,7 +78,7 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
                 rows, removed, histogram = balance(smiles, prop, bins=bins, per_bin=int(per_bin) or None,
                                                    max_samples=int(budget), seed=int(seed), guard=guard)
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
             st.stop()
     st.session_state["aug_result"] = (rows, removed, histogram, method)
 

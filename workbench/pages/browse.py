@@ -12,7 +12,7 @@ from rdkit import Chem
 
 from molgen.scoring.alerts import alert_atoms
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
-from workbench.common import KEY_SCORES, depict, run_picker, show_svg, store
+from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
 
 FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
 NEIGHBOUR_POOL = 50_000
@@ -80,7 +80,7 @@ if run_id:
     page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
-    st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {record['name']}).")
+    st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {plain(record['name'])}).")
     if frame.empty:
         st.info("No candidate matches these filters." if total == 0 and ranges else
                 "This run has no ranked candidates: " + record["message"])
@@ -96,6 +96,8 @@ if run_id:
                                 on_change=_toggle_selected, args=(run_id, row.smiles, key))
         with table_tab:
             shown = ["rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "selected", "log_likelihood"]
+            if not ranked_only:  # unranked rows (#0) say which condition they missed
+                shown.insert(2, "failed_conditions")
             st.dataframe(frame[[c for c in shown if c in frame.columns]], hide_index=True, width="stretch")
 
         st.subheader("Details")
@@ -103,7 +105,7 @@ if run_id:
         row = frame.iloc[[f"#{r.rank} {r.smiles}" for r in frame.itertuples()].index(choice)]
         mol = Chem.MolFromSmiles(row["smiles"])
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
-            st.error(f"{row['smiles']} does not parse with this RDKit; no details to show")
+            st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
             st.stop()
         hits = alert_atoms(mol, ["pains", "brenk"])
         left, right = st.columns([3, 2])
@@ -113,7 +115,9 @@ if run_id:
             if hits:
                 st.warning("Alerts: " + "; ".join(hits))
             elif row.get("alerts", 0):
-                st.warning(f"Alerts: {row['alert_names']}")
+                st.warning(plain(f"Alerts: {row['alert_names']}"))
+            if row.get("failed_conditions"):
+                st.warning(plain(f"Missed the run's conditions (unranked): {row['failed_conditions']}"))
         with right:
             # numpy scalars too: a count column (Int64) gives numpy.int64, which is not an int
             numbers = {k: v for k, v in row.items() if isinstance(v, numbers_module.Real)

@@ -25,8 +25,11 @@ baselines = st.multiselect("Published baselines", known, default=[m for m in ("C
 published = published_rows(tuple(baselines)) if baselines else {}
 if rows:
     st.markdown(markdown_table({**rows, **published}))
-    st.caption("Ours: 30,000 samples each, seed 0, no valence correction, against MOSES test and scaffold-test; "
-               "the measurement is in each checkpoint's model card. FCD depends on n: read it beside n.")
+    sizes = sorted({int(m["n"]) for m in rows.values() if m.get("n")})
+    st.caption(f"Ours: {' or '.join(f'{n:,}' for n in sizes) or 'the card'} samples (column n), seed 0, no valence "
+               "correction, against MOSES test and scaffold-test; the measurement is in each checkpoint's model card. "
+               "FCD depends on n: read it beside n. logP, SA, QED and weight are Wasserstein distances between the "
+               "samples' and MOSES test's distributions of that property (0 is identical), not property values.")
 else:
     st.info("No shipped checkpoint has measured metrics in its model card yet.")
 

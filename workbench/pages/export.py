@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from molgen.runs.export import ExportError, export_run, select_candidates
-from workbench.common import run_picker, store
+from workbench.common import plain, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
@@ -28,9 +28,9 @@ if run_id:
     try:
         preview = select_candidates(store(), run_id, **options)
     except ExportError as error:
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
-    st.markdown(f"**{len(preview):,}** candidates will be exported from run {record['name']}.")
+    st.markdown(f"**{len(preview):,}** candidates will be exported from run {plain(record['name'])}.")
     st.dataframe(preview.head(20), hide_index=True, width="stretch")
     if len(preview):
         with tempfile.TemporaryDirectory() as folder:

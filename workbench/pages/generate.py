@@ -7,10 +7,10 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNameTaken, generate, validity_note
+from molgen.runs import RunNameTaken, RunNotFound, generate, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
-from workbench.common import load_model, molecule_editor, shipped_checkpoints, smiles_field, store
+from workbench.common import load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store
 
 #: Property sliders: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
@@ -125,7 +125,7 @@ with right:
         try:
             substructure_query(line)
         except ValueError as error:
-            st.error(f"avoid: {error}")
+            st.error(plain(f"avoid: {error}"))
             avoid_ok = False
     reference, reference_ok = smiles_field("Stay near this molecule (SMILES)", key="gen_reference")
     min_similarity = st.slider("Minimum similarity to it (Tanimoto)", 0.0, 1.0, 0.3, 0.05, key="gen_min_sim",
@@ -140,7 +140,7 @@ try:
 
     profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="the profile editor")
 except (ProfileError, tomllib.TOMLDecodeError) as error:
-    st.error(f"profile: {error}")
+    st.error(plain(f"profile: {error}"))
     profile_ok = False
 
 conditions = Conditions(ranges=ranges, scaffold=scaffold or None, avoid=avoid, similar_to=reference or None,
@@ -150,7 +150,7 @@ if ready:
     try:
         ConditionFilter(conditions)
     except ConditionError as error:
-        st.error(str(error))
+        st.error(plain(error))
         ready = False
 
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
@@ -165,16 +165,28 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
                        progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
     except RunNameTaken as error:
         bar.empty()
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
-    record = run.record
-    st.session_state["run_id"] = run.id
+    st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
     bar.progress(1.0, text="done")
-    counts = record["counts"]
-    (st.success if record["status"] == "complete" else st.warning)(f"run {record['name']}: {record['message']}")
-    st.write(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · duplicates removed "
-             f"{counts['duplicates']:,} · novel {counts['novelty'] if counts['novelty'] is not None else 'unknown'} · "
-             f"ranked {counts['accepted']:,}")
-    for what, how in record["native"].items():
-        st.caption(f"{what}: met natively by {how}; every condition is also enforced by filtering")
-    st.caption("Open **Browse** to filter, select and inspect this run, or **Export** to download it.")
+
+# The last run's summary stays until the next run: a widget touched afterwards must not erase it.
+if (last := st.session_state.get("gen_last_run")) is not None:
+    try:
+        record = store().run(last)
+    except RunNotFound:  # deleted since
+        record = None
+    if record is not None and record["counts"]:
+        counts = record["counts"]
+        failed = counts["unique"] - counts["accepted"]
+        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {record['message']}"))
+        st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
+                       f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
+                       f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
+                       f"{counts['novelty'] if counts['novelty'] is not None else 'unknown'}"))
+        for what, how in record["native"].items():
+            st.caption(plain(f"{what}: met natively by {how}; every condition is also enforced by filtering"))
+        if failed:
+            st.caption(f"The {failed:,} that missed a condition stay in the run, unranked: **Browse** shows them with "
+                       "the reason when its first toggle is off.")
+        st.caption("Open **Browse** to filter, select and inspect this run, or **Export** to download it.")

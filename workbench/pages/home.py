@@ -7,6 +7,7 @@ import streamlit as st
 from molgen import __version__
 from molgen.chem import canonical_smiles, parse_smiles
 from molgen.data.registry import REGISTRY
+from workbench.common import plain
 
 st.title("molgen workbench")
 st.caption(f"molgen {__version__}: generative design of small molecules")
@@ -25,6 +26,6 @@ smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", help="Parsed and
 if smiles:
     result = parse_smiles(smiles)
     if result.ok:
-        st.success(f"valid: canonical SMILES {canonical_smiles(result.mol)}")
+        st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
     else:
-        st.error(f"not a valid molecule ({result.failure.value}): {result.message}")
+        st.error(plain(f"not a valid molecule ({result.failure.value}): {result.message}"))

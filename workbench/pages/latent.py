@@ -7,7 +7,7 @@ import streamlit as st
 
 from molgen.chem.parse import canonical_smiles
 from molgen.models.base import shipped_checkpoint
-from workbench.common import depict, load_model, show_svg, smiles_field
+from workbench.common import depict, load_model, plain, show_svg, smiles_field
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -25,7 +25,7 @@ from molgen.models.graph_vae import latent  # noqa: E402 -- only when a model ex
 try:
     model = load_model(str(path))
 except (CheckpointError, FileNotFoundError, OSError) as error:
-    st.error(f"cannot use {path}: {error}")
+    st.error(plain(f"cannot use {path}: {error}"))
     st.stop()
 if getattr(model, "family", None) != "graph-vae":
     st.error(f"{path} is a {getattr(model, 'family', 'unknown')} checkpoint, not a graph VAE")
@@ -56,7 +56,7 @@ with interpolate_tab:
         try:
             met = latent.interpolate(model, start, end, steps, spherical=spherical, refine_steps=refine_steps)
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             st.write(f"{len(met)} distinct molecules on the way")
             # met lists each molecule once, so the end's decoding may stand earlier on the path
@@ -79,7 +79,7 @@ with analogues_tab:
         try:
             found = latent.analogues(model, seed, count, radius, refine_steps=refine_steps)
         except ValueError as error:
-            st.error(str(error))
+            st.error(plain(error))
         else:
             st.write(f"{len(found)} distinct molecules, most similar to the seed first")
             grid([(s, f"Tanimoto {sim:.2f}") for s, sim in found])
@@ -123,7 +123,7 @@ with push_tab:
                 else:
                     walk = latent.optimise(model, start_push, targets, steps=n_steps, refine_steps=refine_steps)
             except ValueError as error:
-                st.error(str(error))
+                st.error(plain(error))
             else:
                 if method in SEARCHES:
                     table = pd.DataFrame(found).sort_values(["gap", "round"], kind="stable")
