@@ -339,7 +339,9 @@ def validity_note(record: dict) -> str:
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
     # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
     # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
-    fragment = ", largest fragment kept" if record["model"] == "graph-diffusion" else ""
+    fragment = ""
+    if record["model"] == "graph-diffusion":
+        fragment = ", the scaffold's fragment kept" if record["conditions"].get("scaffold") else ", largest fragment kept"
     if record["params"]["sample_options"].get("projection"):
         return f"after projection onto valence and ring size, a correction{fragment}"
     return f"no correction{fragment}"

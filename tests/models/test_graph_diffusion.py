@@ -540,6 +540,20 @@ def test_dense_batches_turn_back_into_the_same_molecules(trained):
     assert back == [Chem.CanonSmiles(s) for s in smiles]
 
 
+def test_a_scaffold_keeps_its_own_fragment_even_when_smaller(trained):
+    """Inpainting puts the scaffold on the first nodes; a graph in two pieces keeps that piece
+    (here a benzene beside a larger decane), where an untargeted sample keeps the largest."""
+    from molgen.chem.graph import mol_to_graph
+
+    model = trained[0]
+    graph = mol_to_graph(Chem.MolFromSmiles("c1ccccc1.CCCCCCCCCC"), model.vocabulary)
+    assert list(graph.atoms[:6]) == [graph.atoms[0]] * 6   # the benzene's carbons come first
+    x, e, mask = dense_batch([graph], model.config.num_atom_types)
+    assert model._to_samples(x, e, mask)[0].smiles == "CCCCCCCCCC"
+    kept = model._to_samples(x, e, mask, scaffold_fragment=True)[0]
+    assert kept.smiles == "c1ccccc1" and kept.meta["fragments"] == 2
+
+
 def test_aromatic_bonds_read_back_and_inpaint_exactly():
     """With the aromatic class a dense batch still reads back into its molecules ([nH] and a
     non-aromatic ring included), and an aromatic scaffold is held with its aromatic bonds."""

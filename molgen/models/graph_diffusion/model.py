@@ -339,7 +339,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                label_prior: bool = True, sampler: str | None = None, target_guidance: float | None = None,
                stochasticity: float | None = None, step_spacing: float | None = None, projection: bool = False,
                keep_scaffold_hydrogens: bool = True, **options) -> list[Sample]:
-        """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept.
+        """``n`` molecules: graphs sanitized as sampled (nothing corrected), the largest fragment kept
+        (with a scaffold, the fragment that holds it).
         With ``projection`` the last part of the chain is projected onto the ring limit and valence
         (``projection.py``; a correction, so validity is then not DiGress's uncorrected number), and each
         sample's ``meta["projected_bonds"]`` counts the bonds it dropped or lowered in the final graph.
@@ -398,7 +399,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
                 generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
                 step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
-            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask), projected.tolist()):
+            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_fragment=bool(scaffold)),
+                                              projected.tolist()):
                 if projection:
                     sample.meta["projected_bonds"] = changed
                 out[index] = sample
@@ -423,7 +425,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
         return steer, how
 
-    def _to_samples(self, x, e, mask) -> list[Sample]:
+    def _to_samples(self, x, e, mask, scaffold_fragment: bool = False) -> list[Sample]:
+        """Each graph as a molecule, sanitized as sampled: its largest fragment or, with
+        ``scaffold_fragment``, the fragment holding node 0, where inpainting placed the scaffold (a
+        smaller fragment than the new atoms formed apart would otherwise be dropped with the scaffold)."""
         samples = []
         for b in range(len(x)):
             k = int(mask[b].sum())
@@ -437,7 +442,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 samples.append(Sample("", None, {"atoms": k, "error": result.error}))
                 continue
             fragments = Chem.GetMolFrags(result.mol, asMols=True)
-            largest = max(fragments, key=lambda m: m.GetNumAtoms())
-            samples.append(Sample(Chem.MolToSmiles(largest), None, {"atoms": k, "fragments": len(fragments)}))
+            if scaffold_fragment:
+                kept = fragments[next(i for i, atoms in enumerate(Chem.GetMolFrags(result.mol)) if 0 in atoms)]
+            else:
+                kept = max(fragments, key=lambda m: m.GetNumAtoms())
+            samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments)}))
         return samples
 
