@@ -12,8 +12,8 @@ any spelling) a copy. Methods, each drawing on a generator family:
   its most similar seed.
 - ``latent``: the graph VAE decodes points at a chosen radius around each seed's latent point.
 - ``inpaint``: graph diffusion holds each seed's Bemis-Murcko scaffold fixed and denoises the
-  rest, in graphs of up to 3 nodes more or fewer than the seed has atoms; a sample whose largest
-  fragment lost the scaffold is removed with that reason.
+  rest, in graphs of up to 3 nodes more or fewer than the seed has atoms; a sample that lost the
+  scaffold is removed with that reason.
 
 ``latent`` and ``inpaint`` use the shipped checkpoint of their family or one given by path;
 asking for a family molgen does not ship, without a path, is an error that says so.
@@ -139,8 +139,8 @@ def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> li
         if not sample.smiles:
             out.append((sample.smiles, f"invalid: {sample.meta.get('error', 'graph does not sanitize')}", params))
         elif not Chem.MolFromSmiles(sample.smiles).HasSubstructMatch(core_mol):
-            # the largest fragment is kept, and it may be one the new atoms formed apart from the scaffold
-            out.append((sample.smiles, f"scaffold lost: the largest fragment does not contain {core}", params))
+            # the scaffold's fragment is kept, but a held atom may have changed (the Murcko core's [nH] opened)
+            out.append((sample.smiles, f"scaffold lost: the molecule does not contain {core}", params))
         else:
             out.append((sample.smiles, None, params))
     return out

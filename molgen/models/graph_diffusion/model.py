@@ -347,7 +347,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
         ``num_atoms`` fixes the number of nodes of each sampled graph (an int) or draws it uniformly
         from an inclusive ``(low, high)`` range; by default it follows the training distribution.
-        The molecule returned is the graph's largest fragment, so it may have fewer atoms.
+        The molecule returned is the graph's largest fragment (with a scaffold, the one holding it), so
+        it may have fewer atoms.
 
         With no targets, no scaffold and no ``num_atoms``, a conditional model that carries a label
         prior (``config.label_prior``: training molecules' atom counts with their property values)
