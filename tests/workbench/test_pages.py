@@ -182,6 +182,8 @@ def test_browse_filters_and_selects(stored_run):
     slider.set_value((round((low + high) / 2, 2), high)).run()
     fewer = int(at.markdown[0].value.split("**")[1].replace(",", ""))
     assert 0 < fewer < total
+    donors = at.slider(key=f"browse_hbd_{stored_run}")   # a count: whole numbers
+    assert all(isinstance(v, int) for v in donors.value) and donors.step == 1
     details = next(d.value for d in at.dataframe if "property" in d.value.columns)
     assert {"qed", "mw", "hbd", "heavy_atoms", "rings"} <= set(details["property"])   # counts too (Int64 columns)
     first = next(c for c in at.checkbox if c.label.startswith("select #"))

@@ -11,6 +11,7 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.scoring.alerts import alert_atoms
+from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
 from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
 
@@ -58,7 +59,10 @@ if run_id:
             low, high = bounds.get(column, (None, None))
             if low is None or high is None or not high > low:
                 continue
-            low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
+            if column in PROPERTIES and PROPERTIES[column].integer:   # a count moves in whole steps
+                low, high = int(math.floor(low)), int(math.ceil(high))
+            else:
+                low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
             chosen = st.slider(KEY_SCORES.get(column, column), low, high, (low, high), key=f"browse_{column}_{run_id}")
             if chosen != (low, high):
                 ranges[column] = chosen
