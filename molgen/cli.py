@@ -146,12 +146,12 @@ def score_command(
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     started = time.perf_counter()
-    # The reader's own columns stay; a record the reader could not read keeps its reason.
-    scored = score(frame["smiles"].fillna("").tolist(), chosen, n_jobs=n_jobs, largest_fragment=largest_fragment)
+    # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
+    # keeps its reason.
+    scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), chosen, n_jobs=n_jobs,
+                   smiles_column="smiles", largest_fragment=largest_fragment)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
-    extra = frame.drop(columns=["smiles", "read_error"])
-    scored = scored.join(extra.rename(columns={c: f"input_{c}" for c in extra.columns if c in scored.columns}))
     write_molecules(scored, output)
     valid = int(scored["valid"].sum())
     console.print(f"scored {len(scored):,} rows ({valid:,} valid, {len(scored) - valid:,} invalid, "
@@ -817,7 +817,7 @@ def _with_input_columns(rows, columns):
 
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -> None:
     """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions)."""
-    from molgen.augment.provenance import write_manifest
+    from molgen.augment.provenance import reason_counts, write_manifest
     from molgen.data.files import write_molecules
 
     write_molecules(rows, output)
@@ -828,10 +828,8 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -
                    guard=guard, rows=len(rows), removed=removed, report=report)
     console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}"
                   f" (settings, input checksum and guard in {output.name}.manifest.json)")
-    if len(removed):
-        reasons = removed["removed_because"].astype(str).str.split(":").str[0].value_counts()
-        for reason, count in reasons.items():
-            console.print(f"  {count:,} {escape(str(reason))}")
+    for reason, count in reason_counts(removed).items():
+        console.print(f"  {count:,} {escape(reason)}")
 
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")

@@ -43,8 +43,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     """Returns (rows, removed, histogram).
 
     ``rows`` are the valid inputs (``method = "original"``, with their ``input_row``; a salt binned
-    by its parent: largest fragment, neutralized) followed by the synthetic ones, each with provenance and its ``bin``;
-    an input that is a held-out molecule is removed with the reason, like invalid ones; ``histogram`` has, per bin, its edges, the count before,
+    by its parent: largest fragment, neutralized) followed by the synthetic ones, each with
+    provenance and its ``bin``. An input that is a held-out molecule is removed with the reason,
+    like an invalid one. ``histogram`` has, per bin, its edges, the count before,
     the target, the count added and whether it reached the target.
 
     Args:
@@ -92,7 +93,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     conditional = prop in getattr(generator.config, "conditions", [])
     originals = [Chem.MolToSmiles(m) for m in inputs]
     guard.seeds = guard.seeds or ReferenceSet("inputs", originals)
-    seen = {Chem.MolToSmiles(m) for m in inputs}
+    seen = set(originals)
     added: list[dict] = []
     sampled, index = 0, 0
     with quiet_rdkit():

@@ -21,24 +21,14 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdMolHash
-from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import largest_fragment
+from molgen.chem.standardize import neutralize, salt_parent
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
 from molgen.scoring.similarity import morgan_fingerprint
-
-
-def molecule_keys(mol: Chem.Mol) -> tuple[str, str, str]:
-    """(canonical isomeric SMILES, canonical SMILES without stereo, the parent's key): three
-    spelling-proof identities, the last also salt-, charge-, isotope- and tautomer-blind."""
-    return Chem.MolToSmiles(mol), Chem.MolToSmiles(mol, isomericSmiles=False), parent_key(mol)
-
-
-_UNCHARGER = rdMolStandardize.Uncharger()
 
 
 # What a canonical SMILES shows without a walk over the atoms (a Python loop over atoms costs
@@ -56,10 +46,10 @@ def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:
     # neutral fragment with no stereo, isotope or explicit H, and go straight to the hash
     parent, smiles = mol, smiles or Chem.MolToSmiles(mol)
     if "." in smiles:
-        parent = largest_fragment(parent)
+        parent = salt_parent(parent)
         smiles = Chem.MolToSmiles(parent)
-    if _CHARGE.search(smiles):
-        parent = _UNCHARGER.uncharge(parent)
+    if _CHARGE.search(smiles):   # a charged parent given alone (CC[NH3+]), or an inorganic salt's ion
+        parent = neutralize(parent)
         smiles = Chem.MolToSmiles(parent)
     if _LABELS.search(smiles):
         parent = Chem.Mol(parent)

@@ -33,6 +33,14 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
 
 
+_UNCHARGER = rdMolStandardize.Uncharger()
+
+
+def neutralize(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with its charges neutralized where a neutral form exists (RDKit's Uncharger)."""
+    return _UNCHARGER.uncharge(mol)
+
+
 def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     """The parent compound of a salt or mixture: its largest organic fragment, neutralized where a
     neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
@@ -43,7 +51,7 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     parent = largest_fragment(mol)
     if not any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()):
         return parent   # no organic fragment (sodium chloride): neutralizing would make an acid (HCl)
-    return rdMolStandardize.Uncharger().uncharge(parent)
+    return neutralize(parent)
 
 
 def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:
@@ -57,7 +65,7 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
         if options.largest_fragment:
             out = largest_fragment(out)
         if options.neutralize:
-            out = rdMolStandardize.Uncharger().uncharge(out)
+            out = neutralize(out)
         if options.remove_stereo:
             out = Chem.Mol(out)
             Chem.RemoveStereochemistry(out)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -256,6 +258,16 @@ def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
     first = [list(frame.columns).index(c) for c in ("smiles", "line", "read_error")]
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
     return frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
+
+
+def write_json(data: dict, path: str | Path) -> Path:
+    """Write ``data`` as indented JSON, atomically (a temporary name, then renamed); values JSON
+    cannot hold (paths, timestamps) are written as text."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, indent=1, default=str))
+    os.replace(partial, path)
+    return path
 
 
 def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles") -> Path:

@@ -8,14 +8,12 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from molgen.data.files import FileFormatError, detect_format, write_molecules
+from molgen.data.files import FileFormatError, detect_format, write_json, write_molecules
 from molgen.runs.store import RunStore
 
 FORMATS = ("csv", "sdf", "parquet")
@@ -88,8 +86,5 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "run": record,
     }
-    manifest_path = path.with_name(path.name + ".manifest.json")
-    partial = manifest_path.with_name(manifest_path.name + ".partial")
-    partial.write_text(json.dumps(manifest, indent=1, default=str))
-    os.replace(partial, manifest_path)
+    write_json(manifest, path.with_name(path.name + ".manifest.json"))
     return path
