@@ -206,6 +206,25 @@ def test_property_directed_steps_move_the_prediction(smiles, tmp_path):
         latent.optimise(model, smiles[0], {"mw": 300})
 
 
+def test_target_gap_is_measured_in_the_start_distance_or_the_target_tolerance():
+    """1 is as far as the start; a start that already meets a target (QED 0.915 against 0.9) is measured in
+    the target's tolerance (0.05 for QED), so a molecule at 0.85 has gap 1, not 3.3."""
+    from rdkit import Chem
+
+    start = Chem.MolFromSmiles("CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1")  # QED 0.915
+    from molgen.scoring.properties import PROPERTIES
+
+    start_values = {"qed": PROPERTIES["qed"].function(start)}
+    assert latent.target_gap(start, {"qed": 0.5}, start_values) == pytest.approx(1.0)
+    assert latent._gap({"qed": 0.85}, {"qed": 0.9}, start_values) == pytest.approx(1.0)
+    assert latent._gap({"qed": 0.7}, {"qed": 0.5}, {"qed": 0.3}) == pytest.approx(1.0)  # the start's distance
+    # two targets averaged, each in its own scale
+    assert latent._gap({"qed": 0.4, "mw": 300}, {"qed": 0.5, "mw": 350}, {"qed": 0.3, "mw": 250}) == pytest.approx(0.5)
+    assert latent.meets_targets({"qed": 0.85}, {"qed": 0.9})          # exactly on the tolerance, as a run's filter
+    assert not latent.meets_targets({"qed": 0.84}, {"qed": 0.9})
+    assert not latent.meets_targets({"qed": 0.9, "mw": 400}, {"qed": 0.9, "mw": 350})
+
+
 def _parses(text: str) -> bool:
     from rdkit import Chem
 
@@ -505,6 +524,7 @@ def test_latent_search_scores_every_molecule_with_rdkit_and_moves_towards_the_ta
         mol = Chem.MolFromSmiles(row["smiles"])
         assert mol is not None
         assert row["gap"] == pytest.approx(latent.target_gap(mol, targets, start_values), abs=1e-3)
+        assert row["met"] == (abs(row["tpsa"] - 90) <= 10 and abs(row["mw"] - 320) <= 25)  # the run tolerances
     assert min(row["gap"] for row in found[1:]) < latent.target_gap(Chem.MolFromSmiles(start), targets, start_values)
     assert latent.search(model, start, targets, decodings=48, method=method, seed=1) == found
     with pytest.raises(ValueError, match="unknown properties colour"):

@@ -259,6 +259,8 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.button(key="latent_go_push").click().run()  # random search, the default: RDKit scores every molecule
     assert not at.exception and any("distinct molecules decoded" in m.value for m in at.markdown)
     assert at.dataframe[0].value["gap"].is_monotonic_increasing
+    met = int(at.dataframe[0].value["met"].sum())
+    assert any(f"**{met}** meet every target" in m.value for m in at.markdown)
     at.radio(key="latent_push_method").set_value(at.radio(key="latent_push_method").options[1]).run()  # Bayesian
     at.slider(key="latent_search_decodings").set_value(48).run()
     at.checkbox(key="latent_use_tpsa").check().run()  # a property the model's head does not predict
@@ -267,4 +269,4 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.radio(key="latent_push_method").set_value("Gradient steps on the property head").run()
     assert "latent_use_tpsa" not in [box.key for box in at.checkbox]  # the gradient takes only the head's properties
     at.button(key="latent_go_push").click().run()
-    assert not at.exception and any("per step" in m.value for m in at.markdown)
+    assert not at.exception and any("per step" in m.value and "closest" in m.value for m in at.markdown)

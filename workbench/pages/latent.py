@@ -7,6 +7,7 @@ import streamlit as st
 
 from molgen.chem.parse import canonical_smiles
 from molgen.models.base import shipped_checkpoint
+from molgen.runs.conditions import tolerance
 from workbench.common import depict, load_model, plain, show_svg, smiles_field
 
 st.title("Latent space")
@@ -91,6 +92,9 @@ RANDOM = "Random search around the start (RDKit scores every molecule)"
 BAYESIAN = "Bayesian optimisation (a Gaussian process picks each round of 16)"
 GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
+PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
+GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
+               "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start.")
 
 with push_tab:
     method = st.radio("Method", [RANDOM, BAYESIAN, GRADIENT], key="latent_push_method",
@@ -102,12 +106,14 @@ with push_tab:
         st.info("This graph VAE has no property head, so it cannot be steered by gradient steps; "
                 "Bayesian optimisation needs none.")
     else:
-        start_push, push_ok = smiles_field("Start from", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_push_from")
+        # a start far from the default target (QED 0.52 against 0.9), so the push has somewhere to go
+        start_push, push_ok = smiles_field("Start from", PUSH_START, key="latent_push_from")
         targets = {}
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
         for name in names:
             low, high, default = SEARCH_TARGETS.get(name, (-10.0, 10.0, 0.0))
-            if st.checkbox(f"target {name}", value=name == "qed", key=f"latent_use_{name}"):
+            if st.checkbox(f"target {name} (met within +/- {tolerance(name):g})", value=name == "qed",
+                           key=f"latent_use_{name}"):
                 targets[name] = st.slider(name, low, high, default, key=f"latent_target_{name}")
         if method in SEARCHES:
             decodings = st.slider("Latent points decoded", 16, 1024, 256, 16, key="latent_search_decodings")
@@ -127,15 +133,20 @@ with push_tab:
             else:
                 if method in SEARCHES:
                     table = pd.DataFrame(found).sort_values(["gap", "round"], kind="stable")
-                    st.write(f"{len(table)} distinct molecules decoded, closest to the targets first "
-                             "(gap 0: every target met; 1: as far as the start molecule; RDKit on the decoded molecules)")
+                    met = int(table["met"].sum())
+                    st.write(f"{len(table)} distinct molecules decoded, closest to the targets first; **{met}** meet "
+                             "every target within its tolerance (RDKit on the decoded molecules)")
+                    st.caption(GAP_CAPTION)
                     st.dataframe(table, hide_index=True, width="stretch")
                     grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.similarity:.2f}") for r in table.head(10).itertuples()])
                 else:
                     table = pd.DataFrame(walk)
                     st.dataframe(table, hide_index=True, width="stretch")
+                    first, best, last = table.iloc[0], table.loc[table["gap"].idxmin()], table.iloc[-1]
                     for name in targets:
-                        moved = (table[name].iloc[-1] - table[name].iloc[0]) / max(1, table["step"].iloc[-1])
-                        st.write(f"{name}: {table[name].iloc[0]:.3f} -> {table[name].iloc[-1]:.3f} "
-                                 f"({moved:+.4f} per step, RDKit on the decoded molecules)")
-                    grid([(r.smiles, f"step {r.step}") for r in table.itertuples()])
+                        moved = (last[name] - first[name]) / max(1, last["step"])
+                        st.write(f"{name}: {first[name]:.3f} at the start, closest {best[name]:.3f} (step {best['step']}), "
+                                 f"{last[name]:.3f} at the end ({moved:+.4f} per step; RDKit on the decoded molecules)")
+                    st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
+                               f"target within its tolerance. {GAP_CAPTION}")
+                    grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])

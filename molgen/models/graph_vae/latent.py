@@ -223,13 +223,15 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     """Gradient descent in z on the property head's distance to ``targets``, from ``start``'s latent point.
 
     Returns the distinct molecules met on the way, each with the step, its latent distance from the
-    start, the head's prediction and the property computed by RDKit on the decoded molecule (the
-    number that counts).
+    start, the head's prediction, the property computed by RDKit on the decoded molecule (the
+    number that counts), and that molecule's ``gap`` and ``met`` as :func:`search` reports them.
     """
     from molgen.scoring.properties import PROPERTIES
 
     if model.property_head is None:
         raise ValueError("this graph VAE was trained without a property head; it cannot be steered")
+    if not targets:
+        raise ValueError("give at least one property target")
     names = model.config.properties
     unknown = sorted(set(targets) - set(names))
     if unknown:
@@ -240,6 +242,8 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     origin = encode(model, [start], refine_steps=refine_steps)
     z = origin.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=lr)
+    start_mol = Chem.MolFromSmiles(start)
+    start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
     seen, path = set(), []
     for step in range(steps + 1):
         if step % decode_every == 0:
@@ -248,9 +252,11 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
             if mol is not None and smiles not in seen:
                 seen.add(smiles)
                 predicted = (model.property_head(z.detach())[0] * std + mean).tolist()
+                values = {n: PROPERTIES[n].function(mol) for n in names}
                 path.append({"step": step, "smiles": smiles, "distance": round(float((z.detach() - origin).norm()), 3),
                              **{f"predicted_{n}": round(v, 4) for n, v in zip(names, predicted)},
-                             **{n: round(PROPERTIES[n].function(mol), 4) for n in names}})
+                             **{n: round(v, 4) for n, v in values.items()},
+                             "gap": round(_gap(values, targets, start_values), 4), "met": meets_targets(values, targets)})
         if step == steps:
             break
         optimizer.zero_grad()
@@ -262,8 +268,11 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
 
 def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -> float:
     """How far ``mol`` is from ``targets``: each property's distance to its target as a fraction of the
-    start molecule's distance, averaged (1 at the start, 0 when every target is met). A start that already
-    meets a target is measured in a hundredth of the property's sensible range instead, so the gap stays finite."""
+    start molecule's distance, averaged (1 at the start, 0 when every target is hit exactly). A start
+    already within a target's tolerance (the one a condition ``qed=0.8`` uses, ``runs.conditions.tolerance``)
+    is measured in that tolerance instead, so the gap stays finite and a small miss reads as small: with
+    ``qed=0.9`` from a start at 0.915, a molecule at 0.85 has gap 1, not the 3.3 that a scale of the start's
+    own distance (0.015) would give."""
     from molgen.scoring.properties import PROPERTIES
 
     return _gap({name: PROPERTIES[name].function(mol) for name in targets}, targets, start_values)
@@ -271,11 +280,19 @@ def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -
 
 def _gap(values: dict[str, float], targets: dict[str, float], start_values: dict[str, float]) -> float:
     """:func:`target_gap` of a molecule whose target properties are already computed."""
-    from molgen.scoring.properties import PROPERTIES
+    from molgen.runs.conditions import tolerance
 
-    scales = {name: max(abs(start_values[name] - target), (PROPERTIES[name].high - PROPERTIES[name].low) / 100)
-              for name, target in targets.items()}
+    scales = {name: max(abs(start_values[name] - target), tolerance(name)) for name, target in targets.items()}
     return float(np.mean([abs(values[name] - target) / scales[name] for name, target in targets.items()]))
+
+
+def meets_targets(values: dict[str, float], targets: dict[str, float]) -> bool:
+    """Whether every target is met within its tolerance, as the condition ``qed=0.8`` is by a generation run."""
+    from molgen.runs.conditions import tolerance
+
+    # the window rounded as a condition's is (conditions.py), so 0.85 meets 0.9 +/- 0.05
+    return all(float(f"{target - tolerance(name):.12g}") <= values[name] <= float(f"{target + tolerance(name):.12g}")
+               for name, target in targets.items())
 
 
 #: How :func:`search` picks latent points: all at once around the start, or a round at a time by a Gaussian process.
@@ -311,8 +328,9 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
     best gap 0.065 against 0.073 with 272 decodings) with best molecules as similar to the start.
 
     Returns the distinct molecules met, in the order found: the round (0 for random search), the SMILES,
-    the latent distance from the start, the Tanimoto (Morgan) to the start, each target property (RDKit)
-    and the gap (0: every target met; 1: as far as the start). The start's own decoding comes first, as round -1.
+    the latent distance from the start, the Tanimoto (Morgan) to the start, each target property (RDKit),
+    the gap (:func:`target_gap`; 1: as far as the start) and ``met`` (every target within its tolerance,
+    :func:`meets_targets`). The start's own decoding comes first, as round -1.
     """
     from molgen.scoring.properties import PROPERTIES
 
@@ -344,7 +362,8 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
         known_gaps[smiles] = gap = _gap(values, targets, start_values)
         found.append({"round": round_index, "smiles": smiles, "distance": round(float(np.linalg.norm(z - origin)), 3),
                       "similarity": round(DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), 3),
-                      **{name: round(value, 4) for name, value in values.items()}, "gap": round(gap, 4)})
+                      **{name: round(value, 4) for name, value in values.items()}, "gap": round(gap, 4),
+                      "met": meets_targets(values, targets)})
         return gap
 
     def decode_and_score(round_index: int, batch_points: np.ndarray) -> None:
