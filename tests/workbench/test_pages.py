@@ -53,6 +53,22 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
 
 
+def test_a_property_target_from_the_generate_page(stored_run):
+    """A target, not a range: stored as a target (what a conditional model steers to), shown with its
+    tolerance before the run, and every ranked molecule lands within that tolerance."""
+    at = page("generate")
+    at.checkbox(key="gen_on_qed").check().run()
+    at.radio(key="gen_kind_qed").set_value(at.radio(key="gen_kind_qed").options[1]).run()
+    at.slider(key="gen_target_qed").set_value(0.8).run()
+    assert any("qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.85" in shown(c) for c in at.caption)
+    _generate(at, "qed-target", 10)
+    with RunStore() as store:
+        record = store.run("qed-target")
+        assert record["conditions"]["targets"] == {"qed": 0.8} and record["conditions"]["ranges"] == {}
+        ranked = store.candidates(record["id"], ranked_only=True)
+        assert len(ranked) and ranked["qed"].between(0.75, 0.85).all()
+
+
 def _generate(at, name: str, n: int) -> tuple[dict, int]:
     """Click Generate on a prepared page; the stored run's sampling options and its candidate count."""
     at.number_input(key="gen_n").set_value(n).run()

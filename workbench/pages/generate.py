@@ -8,7 +8,7 @@ from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNameTaken, RunNotFound, generate, validity_note
-from molgen.runs.conditions import ConditionError, ConditionFilter
+from molgen.runs.conditions import ConditionError, ConditionFilter, tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store
 
@@ -110,11 +110,21 @@ with left:
 
 with right:
     st.markdown("**Conditions**")
-    ranges = {}
+    ranges, targets = {}, {}
     for prop, (label, low, high, default, step) in SLIDERS.items():
-        on = st.checkbox(f"{label} range", key=f"gen_on_{prop}")
-        if on:
+        if not st.checkbox(label, key=f"gen_on_{prop}"):
+            continue
+        # a target is what a conditional model steers to (a range gives it the range's midpoint); every model's
+        # molecules are then kept only within the target's tolerance, as `qed=0.8` on the command line
+        kind = st.radio(f"{label} as", ["range", f"target (+/- {tolerance(prop):g})"], horizontal=True,
+                        key=f"gen_kind_{prop}", label_visibility="collapsed",
+                        help=f"a target: molecules within {tolerance(prop):g} of it are kept; a model conditioned on "
+                             f"{label} is steered to it")
+        if kind == "range":
             ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed")
+        else:
+            targets[prop] = st.slider(label, low, high, sum(default) / 2, step, key=f"gen_target_{prop}",
+                                      label_visibility="collapsed")
     scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
     avoid_text = st.text_area("Avoid these substructures (one SMARTS per line)", key="gen_avoid", height=80)
     avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
@@ -143,12 +153,14 @@ except (ProfileError, tomllib.TOMLDecodeError) as error:
     st.error(plain(f"profile: {error}"))
     profile_ok = False
 
-conditions = Conditions(ranges=ranges, scaffold=scaffold or None, avoid=avoid, similar_to=reference or None,
+conditions = Conditions(targets=targets, ranges=ranges, scaffold=scaffold or None, avoid=avoid, similar_to=reference or None,
                         min_similarity=min_similarity if reference else 0.0)
 ready = scaffold_ok and avoid_ok and reference_ok and profile_ok
 if ready:
     try:
-        ConditionFilter(conditions)
+        windows = ConditionFilter(conditions).describe()
+        if windows:
+            st.caption(plain("Kept only where " + "; ".join(windows)))
     except ConditionError as error:
         st.error(plain(error))
         ready = False
