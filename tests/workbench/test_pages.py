@@ -202,12 +202,27 @@ def test_browse_filters_and_selects(stored_run):
     assert all(isinstance(v, int) for v in donors.value) and donors.step == 1
     details = next(d.value for d in at.dataframe if "property" in d.value.columns)
     assert {"qed", "mw", "hbd", "heavy_atoms", "rings"} <= set(details["property"])   # counts too (Int64 columns)
+    meaning = dict(zip(details["property"], details["meaning"]))
+    assert "g/mol" in meaning["mw"] and "Å²" in meaning["tpsa"] and "0 to 1" in meaning["score"]
+    assert "." not in dict(zip(details["property"], details["value"]))["hbd"]   # a count reads as a whole number
     first = next(c for c in at.checkbox if c.label.startswith("select #"))
     first.check().run()
     with RunStore() as store:
         assert store.count(stored_run, ranges={"selected": (1, 1)}) == 1
         first.uncheck().run()
         assert store.count(stored_run, ranges={"selected": (1, 1)}) == 0
+    # the table's selected column is the one cell a chemist can edit; a tick there reaches the store and the grid
+    table = at.data_editor[0]
+    assert table.value.columns[0] == "selected"
+    second = table.value["smiles"].iloc[1]
+    at.session_state[table.key] = {"edited_rows": {1: {"selected": True}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    with RunStore() as store:
+        chosen = store.candidates(stored_run, ranges={"selected": (1, 1)})
+        assert chosen["smiles"].tolist() == [second]
+    assert next(c for c in at.checkbox if c.label == "select #2").value
+    assert not at.data_editor[0].value["selected"].iloc[0] and at.data_editor[0].value["selected"].iloc[1]
 
 
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):

@@ -46,6 +46,33 @@ def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
     store().set_selected(run_id, [smiles], bool(st.session_state[key]))
 
 
+#: What the details panel says a column is, where it is not a property (properties carry their own description).
+COLUMN_MEANINGS = {
+    "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
+    "score": "the scoring profile's aggregate of the desirabilities, 0 to 1 (higher is better)",
+    "log_likelihood": "the model's log-likelihood of this molecule (natural log; higher is more typical of its training)",
+    "alerts": "structural alerts matched (PAINS, Brenk)",
+    "chunk": "the sampling chunk that produced it",
+}
+
+
+def column_meaning(name: str) -> str:
+    """A column of the details panel in words, with its unit where it has one."""
+    if name in PROPERTIES:
+        return PROPERTIES[name].description
+    if name.startswith("d_") and name[2:] in PROPERTIES:
+        return f"desirability of {name[2:]} under the scoring profile, 0 to 1"
+    return COLUMN_MEANINGS.get(name, "")
+
+
+def _apply_table_selection(run_id: str, shown_rows: pd.DataFrame, edited: pd.DataFrame) -> bool:
+    """Write the table's ticked or unticked ``selected`` cells to the store; whether any changed."""
+    changed = edited["selected"].fillna(False).astype(bool) != shown_rows["selected"].fillna(False).astype(bool)
+    for smiles, selected in zip(edited.loc[changed, "smiles"], edited.loc[changed, "selected"]):
+        store().set_selected(run_id, [smiles], bool(selected))
+    return bool(changed.any())
+
+
 st.title("Browse")
 run_id = run_picker()
 if run_id:
@@ -96,13 +123,24 @@ if run_id:
                 with columns[i % 4]:
                     show_svg(depict(row.smiles), f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}")
                     key = f"select_{run_id}_{row.smiles}"
-                    st.checkbox(f"select #{row.rank}", value=bool(row.selected), key=key,
-                                on_change=_toggle_selected, args=(run_id, row.smiles, key))
+                    if key in st.session_state and st.session_state[key] != bool(row.selected):
+                        st.session_state[key] = bool(row.selected)   # ticked in the table since
+                    # the value comes from the store the first time, from the widget's state after that
+                    st.checkbox(f"select #{row.rank}", key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
+                                **({} if key in st.session_state else {"value": bool(row.selected)}))
         with table_tab:
-            shown = ["rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "selected", "log_likelihood"]
+            shown = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
             if not ranked_only:  # unranked rows (#0) say which condition they missed
-                shown.insert(2, "failed_conditions")
-            st.dataframe(frame[[c for c in shown if c in frame.columns]], hide_index=True, width="stretch")
+                shown.insert(3, "failed_conditions")
+            table = frame[[c for c in shown if c in frame.columns]].reset_index(drop=True)
+            st.caption("Tick **selected** here or in the grid; Export can write only the selected molecules.")
+            # a fresh key after each applied edit: the editor's own record of edits would otherwise outlive them
+            version = st.session_state.setdefault("browse_table_version", 0)
+            edited = st.data_editor(table, hide_index=True, width="stretch", key=f"browse_table_{run_id}_{version}",
+                                    disabled=[c for c in table.columns if c != "selected"])
+            if _apply_table_selection(run_id, table, edited):
+                st.session_state["browse_table_version"] = version + 1
+                st.rerun()
 
         st.subheader("Details")
         choice = st.selectbox("Candidate", [f"#{r.rank} {r.smiles}" for r in frame.itertuples()], key="browse_detail")
@@ -126,7 +164,10 @@ if run_id:
             # numpy scalars too: a count column (Int64) gives numpy.int64, which is not an int
             numbers = {k: v for k, v in row.items() if isinstance(v, numbers_module.Real)
                        and not isinstance(v, (bool, np.bool_)) and k != "id" and not pd.isna(v)}
-            st.dataframe({"property": list(numbers), "value": [round(float(v), 4) for v in numbers.values()]},
+            st.dataframe({"property": list(numbers),
+                          "value": [f"{int(v)}" if isinstance(v, numbers_module.Integral) else f"{float(v):.4g}"
+                                    for v in numbers.values()],
+                          "meaning": [column_meaning(name) for name in numbers]},
                          hide_index=True, width="stretch", height=360)
         from molgen.models.base import load_checkpoint
 
