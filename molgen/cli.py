@@ -551,7 +551,7 @@ def export_command(
     format: Optional[str] = typer.Option(None, help="csv, sdf or parquet (default: from the file name)."),
     top: Optional[int] = typer.Option(None, help="Keep the best N."),
     diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
-    where: Optional[str] = typer.Option(None, help="A filter over any column, e.g. 'qed > 0.6 and alerts == 0'."),
+    where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
 ) -> None:
     """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""

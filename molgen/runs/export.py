@@ -24,6 +24,35 @@ class ExportError(ValueError):
     """An export that cannot be made as asked (bad filter expression, unknown format)."""
 
 
+def _columns_by_any_case(expression: str, columns: list[str]) -> str:
+    """``expression`` with each name that is a column in another case (``QED``, ``logP``) spelt as the column is;
+    strings, numbers and operators are left as written. An expression that does not tokenize is returned as
+    given, for the query to report."""
+    import io
+    import tokenize
+
+    by_lower = {c.lower(): c for c in columns}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return expression
+    if not any(t.type == tokenize.NAME and t.string not in columns and t.string.lower() in by_lower for t in tokens):
+        return expression   # untokenize respaces an expression; leave one that needs no change exactly as written
+    return tokenize.untokenize(
+        (t.type, by_lower.get(t.string.lower(), t.string) if t.type == tokenize.NAME and t.string not in columns
+         else t.string) for t in tokens).strip()
+
+
+def _closest_column(error: Exception, columns: list[str]) -> str:
+    """'; did you mean ...' for an unknown name in a filter, when a column is close to it."""
+    import difflib
+    import re
+
+    unknown = re.search(r"name '([^']+)' is not defined", str(error))
+    close = difflib.get_close_matches(unknown.group(1).lower(), columns, n=1) if unknown else []
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False) -> pd.DataFrame:
     """The ranked candidates of ``run`` after the export filters, best first.
@@ -39,11 +68,13 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if where:
+        columns = [c for c in frame.columns if c not in _INTERNAL]
+        expression = _columns_by_any_case(where, columns)
         try:
-            frame = frame.query(where, engine="python")
+            frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
-            columns = ", ".join(c for c in frame.columns if c not in _INTERNAL)
-            raise ExportError(f"cannot apply --where {where!r}: {error}. Columns: {columns}") from None
+            raise ExportError(f"cannot apply the filter {where!r}: {error}{_closest_column(error, columns)}. "
+                              f"Columns: {', '.join(columns)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol
         from molgen.scoring.diversity import diverse_top

@@ -18,7 +18,7 @@ from rdkit import Chem
 from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
 from molgen.runs import RunStore, build_conditions, generate
-from molgen.runs.export import ExportError, export_run
+from molgen.runs.export import ExportError, export_run, select_candidates
 
 
 @pytest.fixture
@@ -165,8 +165,15 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     store.set_selected(run.id, ranked + unranked)
     picked = pd.read_csv(export_run(store, run.id, tmp_path / "picked.csv", selected_only=True))
     assert picked["smiles"].tolist() == ranked + unranked and picked["rank"].tolist()[-1] == 0
-    with pytest.raises(ExportError, match="cannot apply --where"):
+    with pytest.raises(ExportError, match="cannot apply the filter"):
         export_run(store, run.id, tmp_path / "g.csv", where="qed >>> 1")
+    # column names in any case, as a chemist writes them; a string literal is left as written
+    assert select_candidates(store, run.id, where="QED > 0.6 and logP < 4 and MW < 400").equals(
+        select_candidates(store, run.id, where="qed > 0.6 and logp < 4 and mw < 400"))
+    best = select_candidates(store, run.id)["smiles"].iloc[0]
+    assert select_candidates(store, run.id, where=f"SMILES == '{best}'")["smiles"].tolist() == [best]
+    with pytest.raises(ExportError, match="did you mean 'tpsa'"):
+        select_candidates(store, run.id, where="tpas < 90")
     with pytest.raises(ExportError, match="cannot tell the format"):
         export_run(store, run.id, tmp_path / "g.xyz")
     with pytest.raises(ExportError, match="the folder .*missing does not exist"):

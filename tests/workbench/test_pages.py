@@ -229,7 +229,7 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     at = page("export", stored_run)
     assert "candidates will be exported" in at.markdown[0].value
     at.text_input(key="export_where").set_value("qed >>> 2").run()
-    assert not at.exception and "cannot apply --where" in shown(at.error[0])
+    assert not at.exception and "cannot apply the filter" in shown(at.error[0])
     at.text_input(key="export_where").set_value("qed > 0.5").run()
     at.number_input(key="export_top").set_value(5).run()
     assert not at.exception

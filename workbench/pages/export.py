@@ -21,7 +21,9 @@ if run_id:
         diverse_on = st.toggle("Diverse: no two more similar than ...", key="export_diverse_on")
         diverse = st.slider("Tanimoto", 0.0, 1.0, 0.6, 0.05, key="export_diverse", disabled=not diverse_on)
     with c2:
-        where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where")
+        where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where",
+                              help="a pandas query: column names in any case (QED, logP, MW), and, or, not, "
+                                   "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
         fmt = st.radio("Format", ["csv", "sdf", "parquet"], horizontal=True, key="export_format")
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
                "selected_only": selected_only}
