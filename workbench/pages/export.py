@@ -35,10 +35,15 @@ if run_id:
     st.markdown(f"**{len(preview):,}** candidates will be exported from run {plain(record['name'])}.")
     st.dataframe(preview.head(20), hide_index=True, width="stretch")
     if len(preview):
-        with tempfile.TemporaryDirectory() as folder:
-            path = export_run(store(), run_id, Path(folder) / f"{record['name']}.{fmt}", **options)
-            data = path.read_bytes()
-            manifest = path.with_name(path.name + ".manifest.json").read_text()
-        st.download_button(f"Download {fmt.upper()}", data, file_name=path.name, key="export_download")
-        st.download_button("Download the manifest (JSON)", manifest, file_name=path.name + ".manifest.json",
+        name = f"{record['name']}.{fmt}"
+
+        def written(manifest: bool) -> bytes:
+            """The export (or its manifest) as the store holds it at the click, not at the last rerun."""
+            with tempfile.TemporaryDirectory() as folder:
+                path = export_run(store(), run_id, Path(folder) / name, **options)
+                return (path.with_name(path.name + ".manifest.json") if manifest else path).read_bytes()
+
+        # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
+        st.download_button(f"Download {fmt.upper()}", lambda: written(False), file_name=name, key="export_download")
+        st.download_button("Download the manifest (JSON)", lambda: written(True), file_name=name + ".manifest.json",
                            mime="application/json", key="export_manifest")
