@@ -1,4 +1,5 @@
-"""Structural alerts: RDKit's FilterCatalog sets and the MOSES filter set, reported by name.
+"""Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set and strained or unusual ring
+systems (``rings``, ``ring_alerts.py``), reported by name.
 
 An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
 ``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
@@ -13,6 +14,7 @@ from rdkit import Chem
 from rdkit.Chem import FilterCatalog
 
 from molgen.scoring.pattern_screen import ScreenedPatterns
+from molgen.scoring.ring_alerts import ring_alerts
 
 _CATALOGS = {
     "pains_a": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_A,
@@ -23,8 +25,9 @@ _CATALOGS = {
 }
 #: ``pains`` is shorthand for the three PAINS families.
 ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
-#: Every alert set by name: the RDKit catalogs and ``moses`` (MCF + PAINS + ring, charge, element rules).
-ALERT_SETS = tuple(_CATALOGS) + ("moses",)
+#: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules)
+#: and ``rings`` (strained or unusual ring systems).
+ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings")
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 
@@ -98,17 +101,22 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     for name in expand_alert_sets(sets):
         if name == "moses":
             hits.extend(moses_filter_alerts(mol))
+        elif name == "rings":
+            hits.extend(f"rings:{alert}" for alert in ring_alerts(mol))
         else:
             hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
     return hits
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
-    """Each alert ``mol`` hits (RDKit catalogs only), with the atom indices of its match, for highlighting."""
+    """Each alert ``mol`` hits (RDKit catalogs and ring alerts), with the atom indices of its match, for highlighting."""
     out: dict[str, list[int]] = {}
     for name in expand_alert_sets(sets):
         if name == "moses":
             continue  # MOSES rules (charges, rings, elements) are not substructure matches
+        if name == "rings":
+            out.update((f"rings:{alert}", atoms) for alert, atoms in ring_alerts(mol).items())
+            continue
         for entry in _catalog(name).GetMatches(mol):
             atoms = sorted({atom for match in entry.GetFilterMatches(mol) for _, atom in match.atomPairs})
             out[f"{name}:{entry.GetDescription()}"] = atoms

@@ -5,7 +5,7 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     name = "drug-like"
     aggregation = "geometric"        # or "arithmetic"
     ranking = "score"                # or "pareto" (front first, then score)
-    alerts = ["pains", "brenk"]      # alert sets reported for every candidate
+    alerts = ["pains", "brenk", "rings"]   # alert sets reported for every candidate
     rules = { lipinski = 1, veber = 0 }   # rule -> allowed violations (or a list of names)
     hard_filters = []                # any of "alerts", "rules", "require", "avoid": failing one sets the score to 0
     references = ["CC(=O)Oc1ccccc1C(=O)O"]  # for similarity_max / similarity_mean components

@@ -20,6 +20,43 @@ def test_clean_molecule_has_no_alerts():
     assert find_alerts(mol("CC(C)Cc1ccc(C(C)C(=O)O)cc1"), ["pains", "nih"]) == []
 
 
+@pytest.mark.parametrize("smiles, alert", [
+    ("O=C1CCCCCCN1", "ring of 8 or more atoms"),                               # an eight-membered lactam
+    ("CC12C=CC(CC1)C2", None),                                                 # norbornene: the double bond is not at a bridgehead
+    ("C12=CCC(CC1)C2", "double bond at the bridgehead"),                       # norborn-1-ene, anti-Bredt
+    ("CC1=C2CCCC(C2)CC1", None),                                               # bicyclo[4.2.1] (9 atoms): Bredt allows it
+    ("C1C2CC1C2", "three- or four-membered ring fused"),                       # bicyclo[1.1.1]pentane, strained
+    ("C1CC2CC2C1", "three- or four-membered ring fused"),                      # bicyclo[3.1.0]hexane
+    ("C1CC1c1ccccc1", None),                                                   # a lone cyclopropane
+    ("C1CC=C=CC1", "cumulated double bonds (allene) in a ring"),
+    ("O=S1(=O)CCCC1", None),                                                   # a sulfone: two double bonds, not carbon
+    ("C1CCC#CCC1", "triple bond in a ring of fewer than 9 atoms"),
+    ("CC1=CC1", "double bond in a three-membered ring"),
+    ("C1CC2CCC1C2", None),                                                     # norbornane
+    ("OC1C2CC3CC(C2)CC1C3", None),                                             # adamantanol: a cage, not strained
+    ("c1ccc2ccccc2c1", None),
+])
+def test_ring_alerts_flag_strained_and_unusual_ring_systems(smiles, alert):
+    from molgen.scoring.alerts import alert_atoms
+    from molgen.scoring.ring_alerts import RING_ALERTS
+
+    hits = find_alerts(mol(smiles), ["rings"])
+    if alert is None:
+        assert hits == []
+    else:
+        assert len(hits) >= 1 and hits[0].startswith(f"rings:{alert}") and all(h[6:] in RING_ALERTS for h in hits)
+        atoms = alert_atoms(mol(smiles), ["rings"])
+        assert set(atoms) == set(hits) and all(atoms[h] for h in hits)   # atoms to highlight for each
+
+
+def test_ring_alerts_highlight_the_ring_that_raises_them():
+    from molgen.scoring.alerts import alert_atoms
+
+    lactam_on_benzene = mol("c1ccccc1C1CCCCCCC(=O)N1")   # the eight-membered ring, not the benzene
+    ring = [*range(6, 14), 15]   # atom 14 is the carbonyl oxygen, outside the ring
+    assert alert_atoms(lactam_on_benzene, ["rings"]) == {"rings:ring of 8 or more atoms": ring}
+
+
 def test_unknown_alert_set_is_named():
     with pytest.raises(ValueError, match="unknown alert set 'painz'"):
         expand_alert_sets(["painz"])

@@ -149,7 +149,7 @@ if run_id:
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
             st.stop()
-        hits = alert_atoms(mol, ["pains", "brenk"])
+        hits = alert_atoms(mol, (record["profile"] or {}).get("alerts") or ["pains", "brenk", "rings"])
         left, right = st.columns([3, 2])
         with left:
             highlight = sorted({a for atoms in hits.values() for a in atoms})

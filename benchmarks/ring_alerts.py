@@ -1,0 +1,73 @@
+"""Ring alerts (``molgen.scoring.ring_alerts``): how often each fires on real molecules and on each
+shipped generator's raw samples.
+
+    python benchmarks/ring_alerts.py --n 600 --reference 20000
+
+One table. Rows: the first ``--reference`` MOSES test molecules (how often a real lead-like molecule
+is flagged: the false-alarm rate; MOSES's filters already removed rings of 8 or more atoms from it,
+so that column reads 0 there by construction), then ``--n`` samples of each shipped generator,
+drawn with ``model.sample`` under one seed: no condition, no filter, no correction, the largest
+fragment of every sample that parses. Columns: the share of molecules raising any ring alert, then
+each alert's share. The sampling time is printed beside each generator (2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import Counter
+
+from rdkit import Chem, RDLogger
+
+from molgen.data.moses import load_moses_split
+from molgen.models import load
+from molgen.models.base import checkpoint_path, shipped_checkpoints
+from molgen.scoring.ring_alerts import RING_ALERTS, ring_alerts
+
+GENERATORS = ("smiles-lm-lstm", "smiles-lm-transformer", "graph-vae", "graph-diffusion")
+SHORT = {name: name.split(" (")[0].replace("three- or four-membered ring fused to another ring", "small ring fused")
+         for name in RING_ALERTS}
+
+
+def largest_fragments(smiles: list[str]) -> list[Chem.Mol]:
+    mols = []
+    for text in smiles:
+        mol = Chem.MolFromSmiles(text) if text else None
+        if mol is not None:
+            mols.append(max(Chem.GetMolFrags(mol, asMols=True), key=lambda m: m.GetNumAtoms()))
+    return mols
+
+
+def row(label: str, mols: list[Chem.Mol]) -> str:
+    counts, flagged = Counter(), 0
+    for mol in mols:
+        raised = ring_alerts(mol)
+        counts.update(raised.keys())
+        flagged += bool(raised)
+    shares = " | ".join(f"{counts[name] / len(mols):.4f}" for name in RING_ALERTS)
+    return f"| {label} | {len(mols):,} | {flagged / len(mols):.4f} | {shares} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=600, help="samples per generator")
+    parser.add_argument("--reference", type=int, default=20_000, help="MOSES test molecules")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    RDLogger.DisableLog("rdApp.*")
+    print(f"| molecules | n | any ring alert | {' | '.join(SHORT[name] for name in RING_ALERTS)} |")
+    print("|---|---|---|" + "---|" * len(RING_ALERTS))
+    print(row(f"MOSES test (first {args.reference:,})", largest_fragments(load_moses_split("test")[:args.reference])))
+    for family in GENERATORS:
+        if family not in shipped_checkpoints():
+            continue
+        model = load(checkpoint_path(family))
+        start = time.perf_counter()
+        samples = model.sample(args.n, seed=args.seed)
+        seconds = time.perf_counter() - start
+        mols = largest_fragments([s.smiles for s in samples])
+        print(row(f"{family}, {args.n} raw samples ({len(mols)} parse; {seconds:.0f} s)", mols))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Ring alerts: strained or unusual ring systems, the kind a graph generator makes and a chemist would not.
+
+PAINS and Brenk flag reactive or assay-interfering groups; neither looks at the ring system. A
+graph model that places bonds one pair of atoms at a time can close rings no medicinal chemist
+would draw: an eight-membered ring in a lead-like molecule, a double bond at the bridgehead of a
+small bicycle, an allene inside a ring. Each alert here is a ring-perception rule (RDKit's SSSR),
+not a SMARTS, because ring size and bridging are not substructure properties.
+
+Rates on 20,000 MOSES test molecules and 600 raw samples of each shipped generator are in
+``benchmarks/RESULTS.md`` ("Ring alerts"); ``benchmarks/ring_alerts.py`` measures them.
+"""
+
+from __future__ import annotations
+
+from rdkit import Chem
+
+#: Bredt's rule: a bridgehead double bond is unstable in a bicycle of fewer than nine atoms
+#: (bicyclo[3.3.1]non-1-ene is the smallest isolable one).
+BREDT_MIN_ATOMS = 9
+#: A ring of this many atoms or more is flagged (MOSES's filters reject them too).
+LARGE_RING = 8
+#: A triple bond fits in a ring of nine atoms or more (cyclooctyne is the smallest isolable, and strained).
+TRIPLE_BOND_MIN_RING = 9
+
+LARGE = f"ring of {LARGE_RING} or more atoms"
+ANTI_BREDT = f"double bond at the bridgehead of a bicycle of fewer than {BREDT_MIN_ATOMS} atoms (Bredt's rule)"
+SMALL_FUSED = "three- or four-membered ring fused to another ring"
+RING_ALLENE = "cumulated double bonds (allene) in a ring"
+RING_TRIPLE = f"triple bond in a ring of fewer than {TRIPLE_BOND_MIN_RING} atoms"
+CYCLOPROPENE = "double bond in a three-membered ring"
+#: Every alert this module can raise, for documentation and tests.
+RING_ALERTS = (LARGE, ANTI_BREDT, SMALL_FUSED, RING_ALLENE, RING_TRIPLE, CYCLOPROPENE)
+
+_MULTIPLE = (Chem.BondType.DOUBLE, Chem.BondType.TRIPLE, Chem.BondType.AROMATIC)
+
+
+def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
+    """Each ring alert ``mol`` raises, with the atoms that raise it (for highlighting), in
+    :data:`RING_ALERTS` order; empty for an ordinary ring system."""
+    info = mol.GetRingInfo()
+    if not info.NumRings():
+        return {}
+    rings = [frozenset(ring) for ring in info.AtomRings()]
+    found: dict[str, set[int]] = {}
+
+    def flag(name: str, atoms) -> None:
+        found.setdefault(name, set()).update(atoms)
+
+    for ring in rings:
+        if len(ring) >= LARGE_RING:
+            flag(LARGE, ring)
+    for i, first in enumerate(rings):
+        for second in rings[i + 1:]:
+            shared = first & second
+            if len(shared) >= 2 and min(len(first), len(second)) <= 4:
+                flag(SMALL_FUSED, first | second)
+            if len(shared) >= 3 and len(first | second) < BREDT_MIN_ATOMS:
+                # a bridged bicycle; its bridgeheads are the shared atoms with three bonds inside it
+                system = first | second
+                for index in shared:
+                    atom = mol.GetAtomWithIdx(index)
+                    if sum(n.GetIdx() in system for n in atom.GetNeighbors()) >= 3 and any(
+                            bond.GetBondType() in _MULTIPLE and bond.GetOtherAtomIdx(index) in system
+                            for bond in atom.GetBonds()):
+                        flag(ANTI_BREDT, system)
+    for atom in mol.GetAtoms():
+        index = atom.GetIdx()
+        ring_doubles = [b for b in atom.GetBonds() if b.IsInRing() and b.GetBondType() == Chem.BondType.DOUBLE]
+        # carbon only: a ring sulfone or sulfoximine also has two double bonds on one atom, and is ordinary
+        if atom.GetSymbol() == "C" and len(ring_doubles) >= 2:
+            flag(RING_ALLENE, [index, *(b.GetOtherAtomIdx(index) for b in ring_doubles)])
+    for bond in mol.GetBonds():
+        if not bond.IsInRing():
+            continue
+        ends = (bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())
+        if bond.GetBondType() == Chem.BondType.TRIPLE and info.MinBondRingSize(bond.GetIdx()) < TRIPLE_BOND_MIN_RING:
+            flag(RING_TRIPLE, ends)
+        if bond.GetBondType() == Chem.BondType.DOUBLE and info.IsBondInRingOfSize(bond.GetIdx(), 3):
+            flag(CYCLOPROPENE, ends)
+    return {name: sorted(found[name]) for name in RING_ALERTS if name in found}
