@@ -222,7 +222,14 @@ def test_browse_filters_and_selects(stored_run):
         chosen = store.candidates(stored_run, ranges={"selected": (1, 1)})
         assert chosen["smiles"].tolist() == [second]
     assert next(c for c in at.checkbox if c.label == "select #2").value
-    assert not at.data_editor[0].value["selected"].iloc[0] and at.data_editor[0].value["selected"].iloc[1]
+    at.run()   # the editor keeps its edits across reruns; applying them again changes nothing
+    with RunStore() as store:
+        assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == [second]
+    # unticked in the grid: the table starts afresh from the store (a new editor), and the old tick is not re-applied
+    next(c for c in at.checkbox if c.label == "select #2").uncheck().run()
+    assert at.data_editor[0].key != table.key and not at.data_editor[0].value["selected"].any()
+    with RunStore() as store:
+        assert store.count(stored_run, ranges={"selected": (1, 1)}) == 0
 
 
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):

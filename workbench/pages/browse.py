@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers as numbers_module
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,29 @@ def column_bounds(run_id: str, updated: float) -> dict:
 
 def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
     store().set_selected(run_id, [smiles], bool(st.session_state[key]))
+    # the table's edits were made against the old selection: it starts afresh from the store
+    st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
+
+
+def table_key(run_id: str, rows: list[str]) -> str:
+    """The table editor's key: one editor per set of rows shown (its edits are by row; other filters, sort or
+    page make another) and per grid change (a grid tick bumps the version)."""
+    version = st.session_state.get("browse_table_version", 0)
+    return f"browse_table_{run_id}_{version}_{zlib.crc32(chr(10).join(rows).encode())}"
+
+
+def apply_table_edits(run_id: str, frame: pd.DataFrame, key: str) -> None:
+    """The table's ``selected`` edits, written to the store, the grid's boxes and ``frame`` before either is drawn.
+    The editor keeps every edit since it was made (ticks in quick succession arrive together), so all are
+    applied on every rerun; each is idempotent."""
+    edits = (st.session_state.get(key) or {}).get("edited_rows", {})
+    for row, change in edits.items():
+        if "selected" in change and int(row) < len(frame):
+            smiles, chosen = frame["smiles"].iloc[int(row)], bool(change["selected"])
+            if bool(frame["selected"].iloc[int(row)]) != chosen:
+                store().set_selected(run_id, [smiles], chosen)
+                frame.loc[frame.index[int(row)], "selected"] = chosen
+            st.session_state[f"select_{run_id}_{smiles}"] = chosen
 
 
 #: What the details panel says a column is, where it is not a property (properties carry their own description).
@@ -65,12 +89,6 @@ def column_meaning(name: str) -> str:
     return COLUMN_MEANINGS.get(name, "")
 
 
-def _apply_table_selection(run_id: str, shown_rows: pd.DataFrame, edited: pd.DataFrame) -> bool:
-    """Write the table's ticked or unticked ``selected`` cells to the store; whether any changed."""
-    changed = edited["selected"].fillna(False).astype(bool) != shown_rows["selected"].fillna(False).astype(bool)
-    for smiles, selected in zip(edited.loc[changed, "smiles"], edited.loc[changed, "selected"]):
-        store().set_selected(run_id, [smiles], bool(selected))
-    return bool(changed.any())
 
 
 st.title("Browse")
@@ -116,6 +134,8 @@ if run_id:
         st.info("No candidate matches these filters." if total == 0 and ranges else
                 "This run has no ranked candidates: " + record["message"])
     else:
+        editor = table_key(run_id, frame["smiles"].tolist())
+        apply_table_edits(run_id, frame, editor)
         grid_tab, table_tab = st.tabs(["Grid", "Table"])
         with grid_tab:
             columns = st.columns(4)
@@ -134,13 +154,17 @@ if run_id:
                 shown.insert(3, "failed_conditions")
             table = frame[[c for c in shown if c in frame.columns]].reset_index(drop=True)
             st.caption("Tick **selected** here or in the grid; Export can write only the selected molecules.")
-            # a fresh key after each applied edit: the editor's own record of edits would otherwise outlive them
-            version = st.session_state.setdefault("browse_table_version", 0)
-            edited = st.data_editor(table, hide_index=True, width="stretch", key=f"browse_table_{run_id}_{version}",
-                                    disabled=[c for c in table.columns if c != "selected"])
-            if _apply_table_selection(run_id, table, edited):
-                st.session_state["browse_table_version"] = version + 1
-                st.rerun()
+            # The editor's data stays as first shown, its edits on top: new data would reset the editor, and
+            # with it the table's scroll and sort, after every tick.
+            first_shown = st.session_state.setdefault("browse_table_first_shown", {})
+            if editor not in st.session_state:   # a new editor, or one Streamlit dropped while it was not shown
+                first_shown[editor] = table["selected"].tolist()
+            table["selected"] = first_shown[editor]
+            if len(first_shown) > 20:   # a session's editors of long ago
+                for old in list(first_shown)[:-20]:
+                    del first_shown[old]
+            st.data_editor(table, hide_index=True, width="stretch", key=editor,
+                           disabled=[c for c in table.columns if c != "selected"])
 
         st.subheader("Details")
         choice = st.selectbox("Candidate", [f"#{r.rank} {r.smiles}" for r in frame.itertuples()], key="browse_detail")
