@@ -25,8 +25,7 @@ from molgen.models.base import checkpoint_path, shipped_checkpoints
 from molgen.scoring.ring_alerts import RING_ALERTS, ring_alerts
 
 GENERATORS = ("smiles-lm-lstm", "smiles-lm-transformer", "graph-vae", "graph-diffusion")
-SHORT = {name: name.split(" (")[0].replace("three- or four-membered ring fused to another ring", "small ring fused")
-         for name in RING_ALERTS}
+SHORT = {name: name.split(" (")[0] for name in RING_ALERTS}   # the column headings
 
 
 def largest_fragments(smiles: list[str]) -> list[Chem.Mol]:

@@ -24,7 +24,7 @@ TRIPLE_BOND_MIN_RING = 9
 
 LARGE = f"ring of {LARGE_RING} or more atoms"
 ANTI_BREDT = f"double bond at the bridgehead of a bicycle of fewer than {BREDT_MIN_ATOMS} atoms (Bredt's rule)"
-SMALL_FUSED = "three- or four-membered ring fused to another ring"
+SMALL_FUSED = "two three- or four-membered rings sharing a bond (bicyclo[1.1.0]butane to bicyclo[2.2.0]hexane)"
 RING_ALLENE = "cumulated double bonds (allene) in a ring"
 RING_TRIPLE = f"triple bond in a ring of fewer than {TRIPLE_BOND_MIN_RING} atoms"
 CYCLOPROPENE = "double bond in a three-membered ring"
@@ -52,7 +52,9 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
     for i, first in enumerate(rings):
         for second in rings[i + 1:]:
             shared = first & second
-            if len(shared) >= 2 and min(len(first), len(second)) <= 4:
+            # both small and fused, not bridged: a small ring fused to a larger one is in approved drugs
+            # (penicillins, cephalosporins, saxagliptin, scopolamine's epoxide), as is bicyclo[1.1.1]pentane
+            if len(shared) == 2 and max(len(first), len(second)) <= 4:
                 flag(SMALL_FUSED, first | second)
             if len(shared) >= 3 and len(first | second) < BREDT_MIN_ATOMS:
                 # a bridged bicycle; its bridgeheads are the shared atoms with three bonds inside it
