@@ -205,6 +205,7 @@ def test_browse_filters_and_selects(stored_run):
     meaning = dict(zip(details["property"], details["meaning"]))
     assert "g/mol" in meaning["mw"] and "Å²" in meaning["tpsa"] and "0 to 1" in meaning["score"]
     assert "." not in dict(zip(details["property"], details["value"]))["hbd"]   # a count reads as a whole number
+    assert details["property"].iloc[0] == "qed" and "rings" in meaning["alerts"]   # properties first; the run's alert sets
     first = next(c for c in at.checkbox if c.label.startswith("select #"))
     first.check().run()
     with RunStore() as store:

@@ -72,21 +72,37 @@ def apply_table_edits(run_id: str, frame: pd.DataFrame, key: str) -> None:
 
 #: What the details panel says a column is, where it is not a property (properties carry their own description).
 COLUMN_MEANINGS = {
-    "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
     "score": "the scoring profile's aggregate of the desirabilities, 0 to 1 (higher is better)",
+    "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
+    "alerts": "structural alerts matched",
     "log_likelihood": "the model's log-likelihood of this molecule (natural log; higher is more typical of its training)",
-    "alerts": "structural alerts matched (PAINS, Brenk)",
+    "sampled_fragments": "disconnected pieces in the sampled graph (the largest, or the scaffold's, was kept)",
+    "projected_bonds": "bonds the valence projection dropped or lowered (a correction)",
     "chunk": "the sampling chunk that produced it",
 }
 
 
-def column_meaning(name: str) -> str:
+def column_meaning(name: str, alert_sets: list[str]) -> str:
     """A column of the details panel in words, with its unit where it has one."""
     if name in PROPERTIES:
         return PROPERTIES[name].description
     if name.startswith("d_") and name[2:] in PROPERTIES:
         return f"desirability of {name[2:]} under the scoring profile, 0 to 1"
+    if name == "alerts":
+        return f"structural alerts matched ({', '.join(alert_sets)})"
     return COLUMN_MEANINGS.get(name, "")
+
+
+def details_order(names) -> list[str]:
+    """Properties first (in the order molgen lists them), then desirabilities, then the run's own columns."""
+    names = list(names)
+    def position(name: str) -> tuple[int, int]:
+        if name in PROPERTIES:
+            return 0, list(PROPERTIES).index(name)
+        if name.startswith("d_"):
+            return 1, names.index(name)
+        return 2, list(COLUMN_MEANINGS).index(name) if name in COLUMN_MEANINGS else len(COLUMN_MEANINGS)
+    return sorted(names, key=position)
 
 
 
@@ -141,7 +157,10 @@ if run_id:
             columns = st.columns(4)
             for i, row in enumerate(frame.itertuples()):
                 with columns[i % 4]:
-                    show_svg(depict(row.smiles), f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}")
+                    alerts = getattr(row, "alerts", 0)
+                    flagged = f" · {alerts} alert{'s' * (alerts != 1)}" if pd.notna(alerts) and alerts else ""
+                    show_svg(depict(row.smiles),
+                             f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     key = f"select_{run_id}_{row.smiles}"
                     if key in st.session_state and st.session_state[key] != bool(row.selected):
                         st.session_state[key] = bool(row.selected)   # ticked in the table since
@@ -173,13 +192,14 @@ if run_id:
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
             st.stop()
-        hits = alert_atoms(mol, (record["profile"] or {}).get("alerts") or ["pains", "brenk", "rings"])
-        left, right = st.columns([3, 2])
+        alert_sets = (record["profile"] or {}).get("alerts") or ["pains", "brenk", "rings"]
+        hits = alert_atoms(mol, alert_sets)
+        left, right = st.columns([1, 1])
         with left:
             highlight = sorted({a for atoms in hits.values() for a in atoms})
             show_svg(depict(row["smiles"], (520, 400), highlight), "alert atoms highlighted" if highlight else "")
             if hits:
-                st.warning("Alerts: " + "; ".join(hits))
+                st.warning(plain("Alerts: " + "; ".join(hits)))
             elif row.get("alerts", 0):
                 st.warning(plain(f"Alerts: {row['alert_names']}"))
             if row.get("failed_conditions"):
@@ -188,11 +208,13 @@ if run_id:
             # numpy scalars too: a count column (Int64) gives numpy.int64, which is not an int
             numbers = {k: v for k, v in row.items() if isinstance(v, numbers_module.Real)
                        and not isinstance(v, (bool, np.bool_)) and k != "id" and not pd.isna(v)}
-            st.dataframe({"property": list(numbers),
-                          "value": [f"{int(v)}" if isinstance(v, numbers_module.Integral) else f"{float(v):.4g}"
-                                    for v in numbers.values()],
-                          "meaning": [column_meaning(name) for name in numbers]},
-                         hide_index=True, width="stretch", height=360)
+            names = details_order(numbers)
+            st.dataframe({"property": names,
+                          "value": [f"{int(numbers[n])}" if isinstance(numbers[n], numbers_module.Integral)
+                                    else f"{float(numbers[n]):.4g}" for n in names],
+                          "meaning": [column_meaning(name, alert_sets) for name in names]},
+                         hide_index=True, width="stretch", height=420,
+                         column_config={"meaning": st.column_config.TextColumn(width="large")})
         from molgen.models.base import load_checkpoint
 
         try:
