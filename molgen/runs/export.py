@@ -43,14 +43,23 @@ def _columns_by_any_case(expression: str, columns: list[str]) -> str:
          else t.string) for t in tokens).strip()
 
 
+#: Names chemists use for molgen's columns, for the filter's suggestion.
+_COLUMN_SYNONYMS = {"molwt": "mw", "mol_wt": "mw", "molecular_weight": "mw", "weight": "mw", "clogp": "logp",
+                    "alogp": "logp", "slogp": "logp", "psa": "tpsa", "donors": "hbd", "acceptors": "hba",
+                    "rotb": "rotatable_bonds", "rotatable": "rotatable_bonds", "sascore": "sa", "sa_score": "sa"}
+
+
 def _closest_column(error: Exception, columns: list[str]) -> str:
-    """'; did you mean ...' for an unknown name in a filter, when a column is close to it."""
+    """'; did you mean ...?' for an unknown name in a filter, when a column is close to it or it is another
+    name for one (molwt, clogP); otherwise a full stop."""
     import difflib
     import re
 
     unknown = re.search(r"name '([^']+)' is not defined", str(error))
-    close = difflib.get_close_matches(unknown.group(1).lower(), columns, n=1) if unknown else []
-    return f"; did you mean {close[0]!r}?" if close else ""
+    name = unknown.group(1).lower() if unknown else ""
+    close = [_COLUMN_SYNONYMS[name]] if _COLUMN_SYNONYMS.get(name) in columns else \
+        difflib.get_close_matches(name, columns, n=1) if name else []
+    return f"; did you mean {close[0]!r}?" if close else "."
 
 
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
@@ -73,7 +82,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
-            raise ExportError(f"cannot apply the filter {where!r}: {error}{_closest_column(error, columns)}. "
+            raise ExportError(f"cannot apply the filter {where!r}: {error}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol

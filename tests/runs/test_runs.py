@@ -172,8 +172,10 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
         select_candidates(store, run.id, where="qed > 0.6 and logp < 4 and mw < 400"))
     best = select_candidates(store, run.id)["smiles"].iloc[0]
     assert select_candidates(store, run.id, where=f"SMILES == '{best}'")["smiles"].tolist() == [best]
-    with pytest.raises(ExportError, match="did you mean 'tpsa'"):
+    with pytest.raises(ExportError, match=r"did you mean 'tpsa'\? Columns"):
         select_candidates(store, run.id, where="tpas < 90")
+    with pytest.raises(ExportError, match="did you mean 'mw'"):
+        select_candidates(store, run.id, where="MolWt < 400")
     with pytest.raises(ExportError, match="cannot tell the format"):
         export_run(store, run.id, tmp_path / "g.xyz")
     with pytest.raises(ExportError, match="the folder .*missing does not exist"):

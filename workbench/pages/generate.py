@@ -125,6 +125,8 @@ with right:
         else:
             targets[prop] = st.slider(label, low, high, sum(default) / 2, step, key=f"gen_target_{prop}",
                                       label_visibility="collapsed")
+            st.caption(f"kept within {tolerance(prop):g} either side: above the window is missed too "
+                       f"(for \"at least\", choose range)")
     scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
     avoid_text = st.text_area("Avoid these substructures (one SMARTS per line)", key="gen_avoid", height=80)
     avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
@@ -140,6 +142,17 @@ with right:
     reference, reference_ok = smiles_field("Stay near this molecule (SMILES)", key="gen_reference")
     min_similarity = st.slider("Minimum similarity to it (Tanimoto)", 0.0, 1.0, 0.3, 0.05, key="gen_min_sim",
                                disabled=not reference)
+    conditions = Conditions(targets=targets, ranges=ranges, scaffold=scaffold or None, avoid=avoid,
+                            similar_to=reference or None, min_similarity=min_similarity if reference else 0.0)
+    conditions_ok = True
+    if scaffold_ok and avoid_ok and reference_ok:
+        try:
+            windows = ConditionFilter(conditions).describe()
+            if windows:
+                st.caption(plain("Kept only where " + "; ".join(windows)))
+        except ConditionError as error:
+            st.error(plain(error))
+            conditions_ok = False
 
 st.markdown("**Scoring profile**")
 profile_name = st.selectbox("Profile", shipped_profiles(), key="gen_profile")
@@ -153,17 +166,7 @@ except (ProfileError, tomllib.TOMLDecodeError) as error:
     st.error(plain(f"profile: {error}"))
     profile_ok = False
 
-conditions = Conditions(targets=targets, ranges=ranges, scaffold=scaffold or None, avoid=avoid, similar_to=reference or None,
-                        min_similarity=min_similarity if reference else 0.0)
-ready = scaffold_ok and avoid_ok and reference_ok and profile_ok
-if ready:
-    try:
-        windows = ConditionFilter(conditions).describe()
-        if windows:
-            st.caption(plain("Kept only where " + "; ".join(windows)))
-    except ConditionError as error:
-        st.error(plain(error))
-        ready = False
+ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar = st.progress(0.0, text="sampling")

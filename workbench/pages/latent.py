@@ -133,6 +133,8 @@ with push_tab:
             else:
                 if method in SEARCHES:
                     table = pd.DataFrame(found).sort_values(["gap", "round"], kind="stable")
+                    if method == RANDOM:   # one round: the column would read 0 throughout (the start is -1)
+                        table = table.drop(columns="round")
                     met = int(table["met"].sum())
                     st.write(f"{len(table)} distinct molecules decoded, closest to the targets first; **{met}** meet "
                              "every target within its tolerance (RDKit on the decoded molecules)")
@@ -146,7 +148,12 @@ with push_tab:
                     for name in targets:
                         moved = (last[name] - first[name]) / max(1, last["step"])
                         st.write(f"{name}: {first[name]:.3f} at the start, closest {best[name]:.3f} (step {best['step']}), "
-                                 f"{last[name]:.3f} at the end ({moved:+.4f} per step; RDKit on the decoded molecules)")
+                                 f"{last[name]:.3f} at the last new molecule (step {last['step']}; {moved:+.4f} per step; "
+                                 "RDKit on the decoded molecules)")
+                    if last["step"] < n_steps:
+                        st.caption(f"The walk ran {n_steps} steps; from step {last['step']} on it met no new "
+                                   "molecule (the table lists each molecule once, where first met; the point is "
+                                   "decoded every 5 steps).")
                     st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
                                f"target within its tolerance. {GAP_CAPTION}")
                     grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
