@@ -32,7 +32,7 @@ def main() -> None:
 
         with RunStore(Path(home) / "runs.sqlite") as store:
             run_id = build(store, args.n)
-        page = Path(__file__).resolve().parents[1] / "workbench" / "pages" / "browse.py"
+        page = Path(__file__).resolve().parents[1] / "workbench" / "views" / "browse.py"
         at = AppTest.from_file(str(page), default_timeout=300)
         at.session_state["run_id"] = run_id
         start = time.perf_counter()

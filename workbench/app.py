@@ -1,7 +1,9 @@
 """The molgen workbench (Streamlit). Run it with `make app` (http://localhost:8501).
 
 UI code only: every page calls the molgen library; the run store is shared, each browser
-session keeps its own state.
+session keeps its own state. The pages live in views/, not pages/: Streamlit reads a pages/
+folder beside the entrypoint as a legacy multipage app until a session has run st.navigation, so
+a bookmarked page opened first after a restart showed the bare file names as its menu.
 """
 
 from __future__ import annotations
@@ -10,12 +12,12 @@ import streamlit as st
 
 st.set_page_config(page_title="molgen workbench", page_icon="⚗️", layout="wide")
 navigation = st.navigation([
-    st.Page("pages/home.py", title="Home", default=True),
-    st.Page("pages/generate.py", title="Generate"),
-    st.Page("pages/browse.py", title="Browse"),
-    st.Page("pages/latent.py", title="Latent space"),
-    st.Page("pages/compare.py", title="Compare"),
-    st.Page("pages/augment.py", title="Augment"),
-    st.Page("pages/export.py", title="Export"),
+    st.Page("views/home.py", title="Home", default=True),
+    st.Page("views/generate.py", title="Generate"),
+    st.Page("views/browse.py", title="Browse"),
+    st.Page("views/latent.py", title="Latent space"),
+    st.Page("views/compare.py", title="Compare"),
+    st.Page("views/augment.py", title="Augment"),
+    st.Page("views/export.py", title="Export"),
 ])
 navigation.run()

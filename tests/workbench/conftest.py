@@ -8,7 +8,7 @@ import pytest
 
 from molgen.runs import RunStore, generate
 
-PAGES = Path(__file__).resolve().parents[2] / "workbench" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "workbench" / "views"
 
 
 @pytest.fixture(scope="session")

@@ -225,3 +225,22 @@ def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
         assert field.input_value() == "c1ccccc1"
         assert "Traceback" not in page.content()
         browser.close()
+
+
+def test_a_page_opened_first_after_a_start_shows_the_app_navigation(server):
+    """A bookmark opened before anyone visited the home page: the menu lists the pages by title. With the
+    pages in a folder named pages/, Streamlit showed its file names (app, augment, ...) until a first visit."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        page.goto(f"{url}/export")
+        page.get_by_role("heading", name="Export").wait_for()
+        _settle(page)
+        menu = page.locator('[data-testid="stSidebarNav"]').inner_text().split()
+        browser.close()
+    assert "Latent" in menu and "latent" not in menu and "app" not in menu
