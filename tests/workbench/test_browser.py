@@ -121,6 +121,7 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
         with page.expect_download() as download:
             page.get_by_role("button", name="Download CSV").click()
         target = tmp_path / "selected.csv"
+        assert download.value.suggested_filename.endswith("-selected.csv")   # the name says which cut it holds
         download.value.save_as(target)
         page.screenshot(path=str(ARTIFACTS / "5-export.png"), full_page=True)
         browser.close()

@@ -35,7 +35,10 @@ if run_id:
     st.markdown(f"**{len(preview):,}** candidates will be exported from run {plain(record['name'])}.")
     st.dataframe(preview.head(20), hide_index=True, width="stretch")
     if len(preview):
-        name = f"{record['name']}.{fmt}"
+        # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
+        cut = "".join(["-selected" * selected_only, f"-top{int(top)}" if top else "",
+                       f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else ""])
+        name = f"{record['name']}{cut}.{fmt}"
 
         def written(manifest: bool) -> bytes:
             """The export (or its manifest) as the store holds it at the click, not at the last rerun."""
