@@ -231,6 +231,17 @@ def test_browse_filters_and_selects(stored_run):
     assert at.data_editor[0].key != table.key and not at.data_editor[0].value["selected"].any()
     with RunStore() as store:
         assert store.count(stored_run, ranges={"selected": (1, 1)}) == 0
+        store.set_selected(stored_run, frame_smiles := at.data_editor[0].value["smiles"].head(2).tolist())
+    # "Selected only": each untick in the table removes a row, so the next untick lands in another editor;
+    # neither may be lost
+    at.toggle(key="browse_selected").set_value(True).run()
+    for left in (1, 0):
+        table = at.data_editor[0]
+        assert table.value["selected"].all() and len(table.value) == left + 1
+        at.session_state[table.key] = {"edited_rows": {0: {"selected": False}}, "added_rows": [], "deleted_rows": []}
+        at.run()
+        with RunStore() as store:
+            assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == frame_smiles[2 - left:]
 
 
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):

@@ -56,18 +56,25 @@ def table_key(run_id: str, rows: list[str]) -> str:
     return f"browse_table_{run_id}_{version}_{zlib.crc32(chr(10).join(rows).encode())}"
 
 
-def apply_table_edits(run_id: str, frame: pd.DataFrame, key: str) -> None:
-    """The table's ``selected`` edits, written to the store, the grid's boxes and ``frame`` before either is drawn.
-    The editor keeps every edit since it was made (ticks in quick succession arrive together), so all are
-    applied on every rerun; each is idempotent."""
-    edits = (st.session_state.get(key) or {}).get("edited_rows", {})
-    for row, change in edits.items():
-        if "selected" in change and int(row) < len(frame):
-            smiles, chosen = frame["smiles"].iloc[int(row)], bool(change["selected"])
-            if bool(frame["selected"].iloc[int(row)]) != chosen:
-                store().set_selected(run_id, [smiles], chosen)
-                frame.loc[frame.index[int(row)], "selected"] = chosen
-            st.session_state[f"select_{run_id}_{smiles}"] = chosen
+def apply_table_edits() -> None:
+    """The last table's ``selected`` edits, written to the store and the grid's boxes before the page reads the run.
+
+    The editor keeps every edit since it was drawn (ticks in quick succession arrive together); each row is
+    mapped through the SMILES that editor showed, and only an edit that differs from what was last applied
+    is written, so a selection changed elsewhere since (another tab, the CLI) is not undone. A cell ticked
+    back to its first value drops out of the edits: it is applied as that value."""
+    shown = st.session_state.get("browse_table_shown")
+    if not shown:
+        return
+    edits = (st.session_state.get(shown["key"]) or {}).get("edited_rows", {})
+    current = {int(row): bool(change["selected"]) for row, change in edits.items() if "selected" in change}
+    for row in set(current) | set(shown["applied"]):
+        chosen = current.get(row, shown["selected"][row])
+        if shown["applied"].get(row, shown["selected"][row]) != chosen:
+            smiles = shown["rows"][row]
+            store().set_selected(shown["run"], [smiles], chosen)
+            st.session_state[f"select_{shown['run']}_{smiles}"] = chosen
+        shown["applied"][row] = chosen
 
 
 #: What the details panel says a column is, where it is not a property (properties carry their own description).
@@ -89,8 +96,15 @@ def column_meaning(name: str, alert_sets: list[str]) -> str:
     if name.startswith("d_") and name[2:] in PROPERTIES:
         return f"desirability of {name[2:]} under the scoring profile, 0 to 1"
     if name == "alerts":
-        return f"structural alerts matched ({', '.join(alert_sets)})"
+        return f"structural alerts matched ({', '.join(alert_sets) or 'the run reports none'})"
     return COLUMN_MEANINGS.get(name, "")
+
+
+def display_value(value) -> str:
+    """A count as a whole number; 100 and up with two decimals (MW 456.79, not 456.8 or 4.568e+02); else 4 figures."""
+    if isinstance(value, numbers_module.Integral):
+        return f"{int(value)}"
+    return f"{float(value):.2f}" if abs(value) >= 100 else f"{float(value):.4g}"
 
 
 def details_order(names) -> list[str]:
@@ -143,6 +157,7 @@ if run_id:
     total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
     pages = max(1, math.ceil(total / page_size))
     page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
+    apply_table_edits()   # before the run is read: the frame, the grid and the counts see the ticks
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {plain(record['name'])}).")
@@ -150,8 +165,6 @@ if run_id:
         st.info("No candidate matches these filters." if total == 0 and ranges else
                 "This run has no ranked candidates: " + record["message"])
     else:
-        editor = table_key(run_id, frame["smiles"].tolist())
-        apply_table_edits(run_id, frame, editor)
         grid_tab, table_tab = st.tabs(["Grid", "Table"])
         with grid_tab:
             columns = st.columns(4)
@@ -175,13 +188,13 @@ if run_id:
             st.caption("Tick **selected** here or in the grid; Export can write only the selected molecules.")
             # The editor's data stays as first shown, its edits on top: new data would reset the editor, and
             # with it the table's scroll and sort, after every tick.
-            first_shown = st.session_state.setdefault("browse_table_first_shown", {})
-            if editor not in st.session_state:   # a new editor, or one Streamlit dropped while it was not shown
-                first_shown[editor] = table["selected"].tolist()
-            table["selected"] = first_shown[editor]
-            if len(first_shown) > 20:   # a session's editors of long ago
-                for old in list(first_shown)[:-20]:
-                    del first_shown[old]
+            editor = table_key(run_id, table["smiles"].tolist())
+            shown = st.session_state.get("browse_table_shown")
+            if not shown or shown["key"] != editor or editor not in st.session_state:
+                shown = st.session_state["browse_table_shown"] = {
+                    "key": editor, "run": run_id, "rows": table["smiles"].tolist(),
+                    "selected": table["selected"].fillna(False).astype(bool).tolist(), "applied": {}}
+            table["selected"] = shown["selected"]
             st.data_editor(table, hide_index=True, width="stretch", key=editor,
                            disabled=[c for c in table.columns if c != "selected"])
 
@@ -192,7 +205,7 @@ if run_id:
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
             st.stop()
-        alert_sets = (record["profile"] or {}).get("alerts") or ["pains", "brenk", "rings"]
+        alert_sets = (record["profile"] or {}).get("alerts", ["pains", "brenk", "rings"])  # [] is a choice: none
         hits = alert_atoms(mol, alert_sets)
         left, right = st.columns([1, 1])
         with left:
@@ -210,8 +223,7 @@ if run_id:
                        and not isinstance(v, (bool, np.bool_)) and k != "id" and not pd.isna(v)}
             names = details_order(numbers)
             st.dataframe({"property": names,
-                          "value": [f"{int(numbers[n])}" if isinstance(numbers[n], numbers_module.Integral)
-                                    else f"{float(numbers[n]):.4g}" for n in names],
+                          "value": [display_value(numbers[n]) for n in names],
                           "meaning": [column_meaning(name, alert_sets) for name in names]},
                          hide_index=True, width="stretch", height=420,
                          column_config={"meaning": st.column_config.TextColumn(width="large")})
