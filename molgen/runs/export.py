@@ -25,9 +25,10 @@ class ExportError(ValueError):
 
 
 def _columns_by_any_case(expression: str, columns: list[str]) -> str:
-    """``expression`` with each name that is a column in another case (``QED``, ``logP``) spelt as the column is;
-    strings, numbers and operators are left as written. An expression that does not tokenize is returned as
-    given, for the query to report."""
+    """``expression`` with each name that is a column in another case (``QED``, ``logP``) spelt as the column
+    is, in backticks too (`` `QED` ``). Only those names change, in place: strings, numbers, operators and a
+    name after a dot (``smiles.str.contains``, ``qed.rank``) are left exactly as written. An expression that
+    does not tokenize is returned as given, for the query to report."""
     import io
     import tokenize
 
@@ -36,11 +37,19 @@ def _columns_by_any_case(expression: str, columns: list[str]) -> str:
         tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
     except (tokenize.TokenError, SyntaxError):
         return expression
-    if not any(t.type == tokenize.NAME and t.string not in columns and t.string.lower() in by_lower for t in tokens):
-        return expression   # untokenize respaces an expression; leave one that needs no change exactly as written
-    return tokenize.untokenize(
-        (t.type, by_lower.get(t.string.lower(), t.string) if t.type == tokenize.NAME and t.string not in columns
-         else t.string) for t in tokens).strip()
+    line_starts = [0]
+    for line in expression.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    changes, previous = [], None
+    for token in tokens:
+        if (token.type == tokenize.NAME and token.string not in columns and token.string.lower() in by_lower
+                and not (previous is not None and previous.string == ".")):
+            (row, col), (end_row, end_col) = token.start, token.end
+            changes.append((line_starts[row - 1] + col, line_starts[end_row - 1] + end_col, by_lower[token.string.lower()]))
+        previous = token
+    for begin, finish, column in reversed(changes):
+        expression = expression[:begin] + column + expression[finish:]
+    return expression
 
 
 #: Names chemists use for molgen's columns, for the filter's suggestion.
@@ -82,7 +91,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
-            raise ExportError(f"cannot apply the filter {where!r}: {error}{_closest_column(error, columns)} "
+            raise ExportError(f"cannot apply the filter {where!r}: {str(error).rstrip('.')}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol

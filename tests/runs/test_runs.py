@@ -170,6 +170,10 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     # column names in any case, as a chemist writes them; a string literal is left as written
     assert select_candidates(store, run.id, where="QED > 0.6 and logP < 4 and MW < 400").equals(
         select_candidates(store, run.id, where="qed > 0.6 and logp < 4 and mw < 400"))
+    assert select_candidates(store, run.id, where="`QED` > 0.6 and LOGP < 4").equals(
+        select_candidates(store, run.id, where="qed > 0.6 and logp < 4"))
+    assert len(select_candidates(store, run.id, where="smiles.str.contains('N') and Alerts >= 0")) == \
+        int(select_candidates(store, run.id)["smiles"].str.contains("N").sum())   # the method name is left alone
     best = select_candidates(store, run.id)["smiles"].iloc[0]
     assert select_candidates(store, run.id, where=f"SMILES == '{best}'")["smiles"].tolist() == [best]
     with pytest.raises(ExportError, match=r"did you mean 'tpsa'\? Columns"):

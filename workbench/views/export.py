@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, select_candidates
 from workbench.common import plain, run_picker, store
 
@@ -40,10 +41,12 @@ if run_id:
                        f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else ""])
         name = f"{record['name']}{cut}.{fmt}"
 
+        database = store().path   # read here: the download runs on a worker thread, outside this session
+
         def written(manifest: bool) -> bytes:
             """The export (or its manifest) as the store holds it at the click, not at the last rerun."""
-            with tempfile.TemporaryDirectory() as folder:
-                path = export_run(store(), run_id, Path(folder) / name, **options)
+            with tempfile.TemporaryDirectory() as folder, RunStore(database) as clicked:
+                path = export_run(clicked, run_id, Path(folder) / name, **options)
                 return (path.with_name(path.name + ".manifest.json") if manifest else path).read_bytes()
 
         # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
