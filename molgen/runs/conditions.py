@@ -43,6 +43,12 @@ def tolerance(name: str) -> float:
     return TARGET_TOLERANCE.get(name, 0.02 * (spec.high - spec.low))
 
 
+def target_window(name: str, value: float) -> tuple[float, float]:
+    """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, rounded to
+    12 digits (0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound)."""
+    return float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")
+
+
 def _check_property(name: str, text: str) -> None:
     if name not in PROPERTIES:
         import difflib
@@ -194,8 +200,7 @@ class ConditionFilter:
         """Every property condition as an inclusive window (targets widened by their tolerance)."""
         out = dict(self.conditions.ranges)
         for name, value in self.conditions.targets.items():
-            # rounded to 12 digits: 0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound
-            low, high = float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")
+            low, high = target_window(name, value)
             old_low, old_high = out.get(name, (None, None))
             out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
         return out

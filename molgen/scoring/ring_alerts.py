@@ -27,9 +27,10 @@ ANTI_BREDT = f"double bond at the bridgehead of a bicycle of fewer than {BREDT_M
 SMALL_FUSED = "two three- or four-membered rings sharing a bond (bicyclo[1.1.0]butane to bicyclo[2.2.0]hexane)"
 RING_ALLENE = "cumulated double bonds (allene) in a ring"
 RING_TRIPLE = f"triple bond in a ring of fewer than {TRIPLE_BOND_MIN_RING} atoms"
-CYCLOPROPENE = "double bond in a three-membered ring"
+CYCLOPROPENE = "double bond in a three-membered ring (cyclopropene, benzocyclopropene)"
+CYCLOBUTADIENE = "two double bonds in a four-membered ring (cyclobutadiene)"
 #: Every alert this module can raise, for documentation and tests.
-RING_ALERTS = (LARGE, ANTI_BREDT, SMALL_FUSED, RING_ALLENE, RING_TRIPLE, CYCLOPROPENE)
+RING_ALERTS = (LARGE, ANTI_BREDT, SMALL_FUSED, RING_ALLENE, RING_TRIPLE, CYCLOPROPENE, CYCLOBUTADIENE)
 
 _MULTIPLE = (Chem.BondType.DOUBLE, Chem.BondType.TRIPLE, Chem.BondType.AROMATIC)
 
@@ -77,6 +78,15 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
         ends = (bond.GetBeginAtomIdx(), bond.GetEndAtomIdx())
         if bond.GetBondType() == Chem.BondType.TRIPLE and info.MinBondRingSize(bond.GetIdx()) < TRIPLE_BOND_MIN_RING:
             flag(RING_TRIPLE, ends)
-        if bond.GetBondType() == Chem.BondType.DOUBLE and info.IsBondInRingOfSize(bond.GetIdx(), 3):
+        # aromatic too: RDKit reads benzocyclopropene's and cyclopropenone's three-ring bonds as aromatic
+        if bond.GetBondType() in (Chem.BondType.DOUBLE, Chem.BondType.AROMATIC) and info.IsBondInRingOfSize(bond.GetIdx(), 3):
             flag(CYCLOPROPENE, ends)
+    for ring, bonds in zip(info.AtomRings(), info.BondRings()):
+        # One multiple bond is ordinary (cyclobutene, benzocyclobutene's fused bond). A ring atom with an
+        # exocyclic double bond makes RDKit read the ring as aromatic without a cyclobutadiene in it: squaramides
+        # (a medicinal chemistry motif) and benzocyclobutenedione are left alone.
+        if len(ring) == 4 and sum(mol.GetBondWithIdx(b).GetBondType() in _MULTIPLE for b in bonds) >= 2 and not any(
+                bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
+                for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
+            flag(CYCLOBUTADIENE, ring)
     return {name: sorted(found[name]) for name in RING_ALERTS if name in found}

@@ -24,7 +24,7 @@ def test_clean_molecule_has_no_alerts():
     ("O=C1CCCCCCN1", "ring of 8 or more atoms"),                               # an eight-membered lactam
     ("CC12C=CC(CC1)C2", None),                                                 # norbornene: the double bond is not at a bridgehead
     ("C12=CCC(CC1)C2", "double bond at the bridgehead"),                       # norborn-1-ene, anti-Bredt
-    ("CC1=C2CCCC(C2)CC1", None),                                               # bicyclo[4.2.1] (9 atoms): Bredt allows it
+    ("CC1=C2CCCC(C2)CC1", None),                                               # bicyclo[3.3.1]non-1-ene: Bredt allows it
     ("C1C2CC1C2", None),                                                       # bicyclo[1.1.1]pentane, an isostere
     ("C1CC2CC2C1", None),                                                      # bicyclo[3.1.0]hexane, as in saxagliptin
     ("C1CC2C1C2", "two three- or four-membered rings sharing a bond"),         # bicyclo[2.1.0]pentane
@@ -35,6 +35,10 @@ def test_clean_molecule_has_no_alerts():
     ("O=S1(=O)CCCC1", None),                                                   # a sulfone: two double bonds, not carbon
     ("C1CCC#CCC1", "triple bond in a ring of fewer than 9 atoms"),
     ("CC1=CC1", "double bond in a three-membered ring"),
+    ("c1ccc2c(c1)C2", "double bond in a three-membered ring"),                 # benzocyclopropene (aromatic bonds)
+    ("C1=Cc2ccccc21", "two double bonds in a four-membered ring"),             # benzocyclobutadiene
+    ("c1ccc2c(c1)CC2", None),                                                  # benzocyclobutene: one
+    ("O=c1c(NC)c(NCc2ccccc2)c1=O", None),                                      # a squaramide, read as aromatic
     ("C1CC2CCC1C2", None),                                                     # norbornane
     ("OC1C2CC3CC(C2)CC1C3", None),                                             # adamantanol: a cage, not strained
     ("c1ccc2ccccc2c1", None),
@@ -55,7 +59,7 @@ def test_ring_alerts_flag_strained_and_unusual_ring_systems(smiles, alert):
 def test_ring_alerts_highlight_the_ring_that_raises_them():
     from molgen.scoring.alerts import alert_atoms
 
-    lactam_on_benzene = mol("c1ccccc1C1CCCCCCC(=O)N1")   # the eight-membered ring, not the benzene
+    lactam_on_benzene = mol("c1ccccc1C1CCCCCCC(=O)N1")   # the nine-membered ring, not the benzene
     ring = [*range(6, 14), 15]   # atom 14 is the carbonyl oxygen, outside the ring
     assert alert_atoms(lactam_on_benzene, ["rings"]) == {"rings:ring of 8 or more atoms": ring}
 

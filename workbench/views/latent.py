@@ -94,7 +94,8 @@ GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
 PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
-               "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start.")
+               "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start "
+               "(a start already within a tolerance scores below 1).")
 
 with push_tab:
     method = st.radio("Method", [RANDOM, BAYESIAN, GRADIENT], key="latent_push_method",
@@ -153,7 +154,7 @@ with push_tab:
                     if last["step"] < n_steps:
                         st.caption(f"The walk ran {n_steps} steps; from step {last['step']} on it met no new "
                                    "molecule (the table lists each molecule once, where first met; the point is "
-                                   "decoded every 5 steps).")
+                                   "decoded every 5 steps and at the last).")
                     st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
                                f"target within its tolerance. {GAP_CAPTION}")
                     grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])

@@ -246,7 +246,7 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
     seen, path = set(), []
     for step in range(steps + 1):
-        if step % decode_every == 0:
+        if step % decode_every == 0 or step == steps:   # the final point too, whatever the step count
             smiles = decode(model, z.detach())[0]
             mol = Chem.MolFromSmiles(smiles) if smiles else None
             if mol is not None and smiles not in seen:
@@ -272,7 +272,7 @@ def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -
     already within a target's tolerance (the one a condition ``qed=0.8`` uses, ``runs.conditions.tolerance``)
     is measured in that tolerance instead, so the gap stays finite and a small miss reads as small: with
     ``qed=0.9`` from a start at 0.915, a molecule at 0.85 has gap 1, not the 3.3 that a scale of the start's
-    own distance (0.015) would give."""
+    own distance (0.015) would give. The start's own gap is then below 1."""
     from molgen.scoring.properties import PROPERTIES
 
     return _gap({name: PROPERTIES[name].function(mol) for name in targets}, targets, start_values)
@@ -288,10 +288,9 @@ def _gap(values: dict[str, float], targets: dict[str, float], start_values: dict
 
 def meets_targets(values: dict[str, float], targets: dict[str, float]) -> bool:
     """Whether every target is met within its tolerance, as the condition ``qed=0.8`` is by a generation run."""
-    from molgen.runs.conditions import tolerance
+    from molgen.runs.conditions import target_window
 
-    # the window rounded as a condition's is (conditions.py), so 0.85 meets 0.9 +/- 0.05
-    return all(float(f"{target - tolerance(name):.12g}") <= values[name] <= float(f"{target + tolerance(name):.12g}")
+    return all(target_window(name, target)[0] <= values[name] <= target_window(name, target)[1]
                for name, target in targets.items())
 
 
