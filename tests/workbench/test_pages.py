@@ -62,6 +62,9 @@ def test_a_property_target_from_the_generate_page(stored_run):
     at.slider(key="gen_target_qed").set_value(0.8).run()
     assert any("qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.85" in shown(c) for c in at.caption)
     _generate(at, "qed-target", 10)
+    assert "export --top" not in shown(at.success[0])   # the app names its own Best N, not the CLI flag
+    summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
+    assert re.search(r"novel (\d+\.\d%|unknown)$", summary), summary   # a share, as validity is
     with RunStore() as store:
         record = store.run("qed-target")
         assert record["conditions"]["targets"] == {"qed": 0.8} and record["conditions"]["ranges"] == {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from molgen.models.base import Conditions
@@ -194,11 +196,14 @@ if (last := st.session_state.get("gen_last_run")) is not None:
     if record is not None and record["counts"]:
         counts = record["counts"]
         failed = counts["unique"] - counts["accepted"]
-        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {record['message']}"))
+        novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
+        # the run's message speaks to the command line; here the Export page's "Best N" is the same cut
+        message = re.sub(r"export --top (\d+) keeps", r"Export's Best N = \1 keeps", record["message"])
+        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
-                       f"{counts['novelty'] if counts['novelty'] is not None else 'unknown'}"))
+                       f"{novelty}"))
         for what, how in record["native"].items():
             st.caption(plain(f"{what}: met natively by {how}; every condition is also enforced by filtering"))
         if failed:
