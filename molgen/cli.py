@@ -353,6 +353,7 @@ def train_smiles_lm(
             raise typer.Exit(2)
         vocabulary = SmilesVocabulary.from_smiles(smiles)
         config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), conditions=names, **SMILES_LM_SIZES[size])
+        torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
         model = SmilesLM(config, vocabulary)
     if bf16:  # the model's own arch: with --from it comes from the checkpoint, not from --arch
         from molgen.models.smiles_lm.sample import require_bf16
@@ -621,6 +622,7 @@ def train_graph_vae(
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)
     else:
+        torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
         model, _ = build_model(training, properties=names, progress=True, focus_attention=focus_attention,
                                **GRAPH_VAE_SIZES[size])
         if names:
@@ -691,6 +693,7 @@ def train_graph_diffusion(
     if resume is not None:
         model = GraphDiffusion.load(resume)
     else:
+        torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
         model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
                                spectral_features=spectral_features, valence_features=valence_features,
                                edge_products=edge_products, path_features=path_features, aromatic_bonds=aromatic_bonds,

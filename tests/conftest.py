@@ -84,6 +84,9 @@ def tiny_checkpoint(tmp_path_factory):
             config = SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=32, hidden_dim=256, lstm_layers=1,
                                     dropout=0.0)
             out.parent.mkdir(exist_ok=True)
+            import torch
+
+            torch.manual_seed(0)  # the initial weights (torch seeds its generator at random in each process)
             train(SmilesLM(config, vocabulary), smiles[:4000], smiles[4000:],
                   TrainConfig(batch_size=64, max_steps=500, eval_every=500, warmup_steps=20, lr=5e-3),
                   out, data_name="moses-sample", progress=False)

@@ -295,6 +295,26 @@ def test_condition_dropout_hides_targets_at_the_asked_rate(vocabulary):
     assert abs(rows_hidden[:, 0].float().mean().item() - 0.5) < 0.015
 
 
+def test_training_from_the_command_line_is_reproducible_under_its_seed(tmp_path):
+    """Two runs with one seed give the same weights (torch seeds its own generator at random in every
+    process, so the initial weights must be seeded too); another seed gives others."""
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+
+    def trained(name: str, seed: int) -> dict:
+        out = tmp_path / f"{name}.pt"
+        result = CliRunner().invoke(app, ["train", "smiles-lm", "--data", "moses-sample", "--size", "tiny", "--max-steps", "3",
+                                          "--eval-every", "3", "--max-molecules", "500", "--seed", str(seed),
+                                          "--out", str(out), "--threads", "1"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return SmilesLM.load(out).network.state_dict()
+
+    first, again, other = trained("a", 0), trained("b", 0), trained("c", 1)
+    assert all(torch.equal(first[k], again[k]) for k in first)
+    assert not all(torch.equal(first[k], other[k]) for k in first)
+
+
 def test_conditional_training_from_the_command_line(tmp_path):
     from typer.testing import CliRunner
 
