@@ -55,6 +55,19 @@ def server(tmp_path):
     process.wait(timeout=20)
 
 
+def _chromium(playwright):
+    """Debian's Chromium, headless, as the CI machine runs it (Playwright's own browser download does not work here)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                      args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+
+
+def _page(browser, **options):
+    """A page of the size the screenshots are taken at, with a timeout for a loaded machine."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, **options)
+    page.set_default_timeout(120_000)
+    return page
+
+
 def _settle(page) -> None:
     """Wait until Streamlit has finished rerunning the script: no status widget, and no element left
     stale from the run before (a stale download button still serves the old data)."""
@@ -70,10 +83,8 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
     url, home = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-        page.set_default_timeout(120_000)
+        browser = _chromium(playwright)
+        page = _page(browser, accept_downloads=True)
 
         page.goto(url)
         page.get_by_text("Check a SMILES").wait_for()
@@ -161,8 +172,7 @@ def test_two_browser_sessions_keep_their_own_state_and_share_runs(server):
 
     url, home = server
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
+        browser = _chromium(playwright)
         a = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         b = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         for page in (a, b):
@@ -207,10 +217,8 @@ def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
     url, _ = server
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)
+        browser = _chromium(playwright)
+        page = _page(browser)
         page.goto(f"{url}/generate")
         page.get_by_text("Draw the substructure to keep").click()
         editor = page.frame_locator("iframe").first
@@ -235,10 +243,8 @@ def test_a_page_opened_first_after_a_start_shows_the_app_navigation(server):
 
     url, _ = server
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)
+        browser = _chromium(playwright)
+        page = _page(browser)
         page.goto(f"{url}/export")
         page.get_by_role("heading", name="Export").wait_for()
         _settle(page)
