@@ -245,6 +245,7 @@ def test_browse_filters_and_selects(stored_run):
         at.run()
         with RunStore() as store:
             assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == frame_smiles[2 - left:]
+        assert at.markdown[0].value.startswith(f"**{left}**")   # the count sees the untick in the same rerun
 
 
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):

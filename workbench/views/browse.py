@@ -154,10 +154,10 @@ if run_id:
     order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort")
     descending = c2.toggle("Descending", value=order_by not in ("rank", "sa"), key=f"browse_desc_{order_by}")
     page_size = c3.selectbox("Per page", [12, 24, 48, 96], key="browse_page_size")
+    apply_table_edits()   # before the run is read: the count, the frame and the grid see the ticks
     total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
     pages = max(1, math.ceil(total / page_size))
     page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
-    apply_table_edits()   # before the run is read: the frame, the grid and the counts see the ticks
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {plain(record['name'])}).")
@@ -207,7 +207,7 @@ if run_id:
             st.stop()
         alert_sets = (record["profile"] or {}).get("alerts", ["pains", "brenk", "rings"])  # [] is a choice: none
         hits = alert_atoms(mol, alert_sets)
-        left, right = st.columns([1, 1])
+        left, right = st.columns([2, 3])   # the table's meanings need the room more than the drawing
         with left:
             highlight = sorted({a for atoms in hits.values() for a in atoms})
             show_svg(depict(row["smiles"], (520, 400), highlight), "alert atoms highlighted" if highlight else "")
@@ -226,7 +226,8 @@ if run_id:
                           "value": [display_value(numbers[n]) for n in names],
                           "meaning": [column_meaning(name, alert_sets) for name in names]},
                          hide_index=True, width="stretch", height=420,
-                         column_config={"meaning": st.column_config.TextColumn(width="large")})
+                         column_config={"property": st.column_config.TextColumn(width="medium"),
+                                        "meaning": st.column_config.TextColumn(width="large")})
         from molgen.models.base import load_checkpoint
 
         try:
