@@ -229,6 +229,11 @@ def test_browse_filters_and_selects(stored_run):
     at.run()   # the editor keeps its edits across reruns; applying them again changes nothing
     with RunStore() as store:
         assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == [second]
+    # back from another page: Streamlit dropped the editor's edits, and the tick must not be read as undone
+    del at.session_state[table.key]
+    at.run()
+    with RunStore() as store:
+        assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == [second]
     # unticked in the grid: the table starts afresh from the store (a new editor), and the old tick is not re-applied
     next(c for c in at.checkbox if c.label == "select #2").uncheck().run()
     assert at.data_editor[0].key != table.key and not at.data_editor[0].value["selected"].any()

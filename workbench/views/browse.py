@@ -64,9 +64,9 @@ def apply_table_edits() -> None:
     is written, so a selection changed elsewhere since (another tab, the CLI) is not undone. A cell ticked
     back to its first value drops out of the edits: it is applied as that value."""
     shown = st.session_state.get("browse_table_shown")
-    if not shown:
-        return
-    edits = (st.session_state.get(shown["key"]) or {}).get("edited_rows", {})
+    if not shown or shown["key"] not in st.session_state:
+        return   # no table yet, or its editor was not drawn last run (another page): Streamlit dropped its edits
+    edits = st.session_state[shown["key"]].get("edited_rows", {})
     current = {int(row): bool(change["selected"]) for row, change in edits.items() if "selected" in change}
     for row in set(current) | set(shown["applied"]):
         chosen = current.get(row, shown["selected"][row])
@@ -181,10 +181,10 @@ if run_id:
                     st.checkbox(f"select #{row.rank}", key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
         with table_tab:
-            shown = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
+            table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
             if not ranked_only:  # unranked rows (#0) say which condition they missed
-                shown.insert(3, "failed_conditions")
-            table = frame[[c for c in shown if c in frame.columns]].reset_index(drop=True)
+                table_columns.insert(3, "failed_conditions")
+            table = frame[[c for c in table_columns if c in frame.columns]].reset_index(drop=True)
             st.caption("Tick **selected** here or in the grid; Export can write only the selected molecules.")
             # The editor's data stays as first shown, its edits on top: new data would reset the editor, and
             # with it the table's scroll and sort, after every tick.
