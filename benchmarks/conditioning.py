@@ -19,8 +19,7 @@ from rdkit import Chem
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.models.smiles_lm.model import SmilesLM
-from molgen.runs.conditions import tolerance
-from molgen.scoring.properties import PROPERTIES
+from molgen.scoring.properties import PROPERTIES, tolerance
 
 TARGETS = {"qed": (0.5, 0.7, 0.9), "logp": (1.0, 3.0, 5.0), "mw": (250.0, 350.0, 450.0), "sa": (2.0, 3.0, 4.0),
            "tpsa": (40.0, 80.0, 120.0)}

@@ -22,11 +22,8 @@ from dataclasses import asdict, dataclass, field
 from rdkit import Chem, DataStructs
 
 from molgen.models.base import Conditions
-from molgen.scoring.properties import PROPERTIES
+from molgen.scoring.properties import PROPERTIES, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, substructure_query
-
-#: How close to a bare target (``qed=0.8``) a molecule must land to count as meeting it.
-TARGET_TOLERANCE = {"qed": 0.05, "sa": 0.5, "logp": 0.5, "mw": 25.0, "tpsa": 10.0}
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -36,17 +33,6 @@ _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
 
 class ConditionError(ValueError):
     """A condition that cannot be understood or never be met; the message says which and why."""
-
-
-def tolerance(name: str) -> float:
-    spec = PROPERTIES[name]
-    return TARGET_TOLERANCE.get(name, 0.02 * (spec.high - spec.low))
-
-
-def target_window(name: str, value: float) -> tuple[float, float]:
-    """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, rounded to
-    12 digits (0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound)."""
-    return float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")
 
 
 def _check_property(name: str, text: str) -> None:

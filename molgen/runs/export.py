@@ -65,9 +65,12 @@ def _closest_column(error: Exception, columns: list[str]) -> str:
     import re
 
     unknown = re.search(r"name '([^']+)' is not defined", str(error))
-    name = unknown.group(1).lower() if unknown else ""
-    close = [_COLUMN_SYNONYMS[name]] if _COLUMN_SYNONYMS.get(name) in columns else \
-        difflib.get_close_matches(name, columns, n=1) if name else []
+    if unknown is None:
+        return "."
+    name = unknown.group(1).lower()
+    if _COLUMN_SYNONYMS.get(name) in columns:
+        return f"; did you mean {_COLUMN_SYNONYMS[name]!r}?"
+    close = difflib.get_close_matches(name, columns, n=1)
     return f"; did you mean {close[0]!r}?" if close else "."
 
 

@@ -104,3 +104,19 @@ PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
 def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[str, float]:
     """The named properties of ``mol`` (all of them by default): counts as ints, the rest as floats."""
     return {name: (int if PROPERTIES[name].integer else float)(PROPERTIES[name].function(mol)) for name in (names or PROPERTIES)}
+
+
+#: How close to a bare target (``qed=0.8``) a molecule must land to count as meeting it.
+TARGET_TOLERANCE = {"qed": 0.05, "sa": 0.5, "logp": 0.5, "mw": 25.0, "tpsa": 10.0}
+
+
+def tolerance(name: str) -> float:
+    """A target's tolerance: the table's, else 2% of the property's sensible range."""
+    spec = PROPERTIES[name]
+    return TARGET_TOLERANCE.get(name, 0.02 * (spec.high - spec.low))
+
+
+def target_window(name: str, value: float) -> tuple[float, float]:
+    """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, rounded to
+    12 digits (0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound)."""
+    return float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")

@@ -47,9 +47,16 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
     def flag(name: str, atoms) -> None:
         found.setdefault(name, set()).update(atoms)
 
-    for ring in rings:
+    for ring, bonds in zip(rings, info.BondRings()):
         if len(ring) >= LARGE_RING:
             flag(LARGE, ring)
+        # One multiple bond is ordinary (cyclobutene, benzocyclobutene's fused bond). A ring atom with an
+        # exocyclic double bond makes RDKit read the ring as aromatic without a cyclobutadiene in it: squaramides
+        # (a medicinal chemistry motif) and benzocyclobutenedione are left alone.
+        if len(ring) == 4 and sum(mol.GetBondWithIdx(b).GetBondType() in _MULTIPLE for b in bonds) >= 2 and not any(
+                bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
+                for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
+            flag(CYCLOBUTADIENE, ring)
     for i, first in enumerate(rings):
         for second in rings[i + 1:]:
             shared = first & second
@@ -81,12 +88,4 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
         # aromatic too: RDKit reads benzocyclopropene's and cyclopropenone's three-ring bonds as aromatic
         if bond.GetBondType() in (Chem.BondType.DOUBLE, Chem.BondType.AROMATIC) and info.IsBondInRingOfSize(bond.GetIdx(), 3):
             flag(CYCLOPROPENE, ends)
-    for ring, bonds in zip(info.AtomRings(), info.BondRings()):
-        # One multiple bond is ordinary (cyclobutene, benzocyclobutene's fused bond). A ring atom with an
-        # exocyclic double bond makes RDKit read the ring as aromatic without a cyclobutadiene in it: squaramides
-        # (a medicinal chemistry motif) and benzocyclobutenedione are left alone.
-        if len(ring) == 4 and sum(mol.GetBondWithIdx(b).GetBondType() in _MULTIPLE for b in bonds) >= 2 and not any(
-                bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
-                for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
-            flag(CYCLOBUTADIENE, ring)
     return {name: sorted(found[name]) for name in RING_ALERTS if name in found}

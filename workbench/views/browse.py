@@ -110,6 +110,7 @@ def display_value(value) -> str:
 def details_order(names) -> list[str]:
     """Properties first (in the order molgen lists them), then desirabilities, then the run's own columns."""
     names = list(names)
+
     def position(name: str) -> tuple[int, int]:
         if name in PROPERTIES:
             return 0, list(PROPERTIES).index(name)
@@ -117,8 +118,6 @@ def details_order(names) -> list[str]:
             return 1, names.index(name)
         return 2, list(COLUMN_MEANINGS).index(name) if name in COLUMN_MEANINGS else len(COLUMN_MEANINGS)
     return sorted(names, key=position)
-
-
 
 
 st.title("Browse")

@@ -10,7 +10,8 @@ from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNameTaken, RunNotFound, generate, validity_note
-from molgen.runs.conditions import ConditionError, ConditionFilter, tolerance
+from molgen.runs.conditions import ConditionError, ConditionFilter
+from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store
 

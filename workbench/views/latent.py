@@ -7,7 +7,7 @@ import streamlit as st
 
 from molgen.chem.parse import canonical_smiles
 from molgen.models.base import shipped_checkpoint
-from molgen.runs.conditions import tolerance
+from molgen.scoring.properties import tolerance
 from workbench.common import depict, load_model, plain, show_svg, smiles_field
 
 st.title("Latent space")

@@ -269,7 +269,7 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
 def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -> float:
     """How far ``mol`` is from ``targets``: each property's distance to its target as a fraction of the
     start molecule's distance, averaged (1 at the start, 0 when every target is hit exactly). A start
-    already within a target's tolerance (the one a condition ``qed=0.8`` uses, ``runs.conditions.tolerance``)
+    already within a target's tolerance (the one a condition ``qed=0.8`` uses, ``scoring.properties.tolerance``)
     is measured in that tolerance instead, so the gap stays finite and a small miss reads as small: with
     ``qed=0.9`` from a start at 0.915, a molecule at 0.85 has gap 1, not the 3.3 that a scale of the start's
     own distance (0.015) would give. The start's own gap is then below 1."""
@@ -280,7 +280,7 @@ def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -
 
 def _gap(values: dict[str, float], targets: dict[str, float], start_values: dict[str, float]) -> float:
     """:func:`target_gap` of a molecule whose target properties are already computed."""
-    from molgen.runs.conditions import tolerance
+    from molgen.scoring.properties import tolerance
 
     scales = {name: max(abs(start_values[name] - target), tolerance(name)) for name, target in targets.items()}
     return float(np.mean([abs(values[name] - target) / scales[name] for name, target in targets.items()]))
@@ -288,10 +288,10 @@ def _gap(values: dict[str, float], targets: dict[str, float], start_values: dict
 
 def meets_targets(values: dict[str, float], targets: dict[str, float]) -> bool:
     """Whether every target is met within its tolerance, as the condition ``qed=0.8`` is by a generation run."""
-    from molgen.runs.conditions import target_window
+    from molgen.scoring.properties import target_window
 
-    return all(target_window(name, target)[0] <= values[name] <= target_window(name, target)[1]
-               for name, target in targets.items())
+    windows = {name: target_window(name, target) for name, target in targets.items()}
+    return all(low <= values[name] <= high for name, (low, high) in windows.items())
 
 
 #: How :func:`search` picks latent points: all at once around the start, or a round at a time by a Gaussian process.
