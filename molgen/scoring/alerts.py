@@ -108,6 +108,12 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     return hits
 
 
+def count_findings(hits: list[str]) -> int:
+    """How many different findings ``hits`` (``"<set>:<name>"``) hold: a pattern two sets both report (a PAINS
+    pattern in ``pains_a`` and ``moses``, a ring of 8 atoms in ``moses`` and ``rings``) counts once."""
+    return len({hit.split(":", 1)[-1] for hit in hits})
+
+
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
     """Each alert ``mol`` hits (RDKit catalogs and ring alerts), with the atom indices of its match, for highlighting."""
     out: dict[str, list[int]] = {}

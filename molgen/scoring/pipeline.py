@@ -23,7 +23,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.files import find_smiles_column
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import find_alerts
+from molgen.scoring.alerts import count_findings, expand_alert_sets, find_alerts
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score
@@ -74,7 +74,7 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
                 row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
             hits = find_alerts(mol, profile.alerts) if profile.alerts else []
             row["alerts"] = "; ".join(hits)
-            row["n_alerts"] = len(hits)
+            row["n_alerts"] = count_findings(hits)
             for rule, allowed in profile.rules.items():
                 result = check_rule(rule, row, allowed)
                 row[f"{rule}_pass"] = result.passed
@@ -232,6 +232,14 @@ def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:
     }
     failed = np.full(len(table), "", dtype=object)
     for name in profile.hard_filters:
-        mask = checks[name]()
+        mask = checks[name]() if name in checks else _hits_alert_set(table["alerts"], name)
         failed[mask] = [f"{f}; {name}" if f else name for f in failed[mask]]
     return failed
+
+
+def _hits_alert_set(alerts: pd.Series, name: str) -> np.ndarray:
+    """Per molecule, whether its alerts (``"<set>:<name>; ..."``) include one from set ``name`` (an alias
+    such as ``pains`` covers its families)."""
+    prefixes = tuple(f"{s}:" for s in expand_alert_sets([name]))
+    return np.array([any(hit.startswith(prefixes) for hit in str(text).split("; ")) if isinstance(text, str) else False
+                     for text in alerts], dtype=bool)

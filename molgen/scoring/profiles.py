@@ -7,7 +7,8 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     ranking = "score"                # or "pareto" (front first, then score)
     alerts = ["pains", "brenk", "rings"]   # alert sets reported for every candidate
     rules = { lipinski = 1, veber = 0 }   # rule -> allowed violations (or a list of names)
-    hard_filters = []                # any of "alerts", "rules", "require", "avoid": failing one sets the score to 0
+    hard_filters = ["rings"]         # any of "alerts" (any set), one alert set ("rings", "pains", ...), "rules",
+                                     # "require", "avoid": failing one sets the score to 0 (the row stays)
     references = ["CC(=O)Oc1ccccc1C(=O)O"]  # for similarity_max / similarity_mean components
     require = ["c1ccccc1"]           # substructures that must be present (SMARTS or SMILES)
     avoid = ["[N+](=O)[O-]"]         # substructures that must be absent
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import expand_alert_sets
+from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets
 from molgen.scoring.desirability import TRANSFORMS, Transform, make_transform
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
@@ -107,8 +108,15 @@ class ScoringProfile:
             _choice(rule, RULES, f"{where}, rules")
             if not isinstance(allowed, int) or allowed < 0:
                 raise ProfileError(f"{where}, rules.{rule}: allowed violations must be a whole number >= 0, got {allowed!r}")
+        reported = expand_alert_sets(self.alerts)
         for name in self.hard_filters:
-            _choice(name, HARD_FILTERS, f"{where}, hard_filters")
+            if name in ALERT_SETS or name in ALIASES:
+                # a filter on an alert set the profile does not report would silently pass everything
+                if not set(expand_alert_sets([name])) <= set(reported):
+                    raise ProfileError(f"{where}, hard_filters: {name!r} is an alert set the profile does not report; "
+                                       f"add it to alerts ({', '.join(self.alerts) or 'none'})")
+                continue
+            _choice(name, HARD_FILTERS + ALERT_SETS + tuple(ALIASES), f"{where}, hard_filters")
         try:
             reference_fingerprints(self.references)
         except ValueError as error:

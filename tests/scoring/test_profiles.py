@@ -57,6 +57,10 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         (('rules = ["lipinski"]', 'rules = ["lipinksi"]'), "rules: unknown 'lipinksi' (did you mean 'lipinski'?)"),
         (('alerts = ["pains"]', 'alerts = ["panis"]'), "alerts: unknown alert set 'panis'"),
         (('"arithmetic"', '"harmonic"'), "aggregation: unknown 'harmonic'"),
+        (('alerts = ["pains"]', 'alerts = ["pains"]\nhard_filters = ["brenk"]'),
+         "hard_filters: 'brenk' is an alert set the profile does not report; add it to alerts (pains)"),
+        (('alerts = ["pains"]', 'alerts = ["pains"]\nhard_filters = ["ring"]'),
+         "hard_filters: unknown 'ring' (did you mean 'rings'?)"),
         (('transform = "identity"', 'transform = "identiy"'), "unknown transform 'identiy'"),
     ],
 )

@@ -111,6 +111,29 @@ def test_hard_filters_require_avoid_and_similarity():
     assert table["missing_required"].tolist()[1] == "c1ccccc1" and table["avoided_present"].tolist()[2] == "N=N"
 
 
+def test_a_hard_filter_on_an_alert_set_zeroes_only_that_sets_hits_and_a_shared_finding_counts_once():
+    profile = ScoringProfile(name="rings", components=[Component("qed", Identity())],
+                             alerts=["pains", "rings", "moses"], hard_filters=["rings"])
+    cyclooctyl, quinone, anisole = "c1ccc(C2CCCCCCC2)cc1", "O=C1C=CC(=O)C=C1", "COc1ccccc1"
+    table = score([cyclooctyl, quinone, anisole], profile, progress=False)
+    # the eight-membered ring is a ring alert (zeroed) and a MOSES one: one finding, two sets named
+    assert table["failed_filters"].tolist() == ["rings", "", ""]
+    assert table["score"][0] == 0.0 and (table["score"][1:] > 0).all() and table["rank"][0] == 3
+    assert "rings:ring of 8 or more atoms" in table["alerts"][0] and "moses:ring of 8 or more atoms" in table["alerts"][0]
+    assert table["n_alerts"].tolist()[0] == 1
+    assert table["n_alerts"].tolist()[1] == 1  # quinone_A(370) from PAINS and from MOSES's PAINS copy
+    pains = score([cyclooctyl, quinone], ScoringProfile(name="p", components=[Component("qed", Identity())],
+                                                        alerts=["pains", "rings"], hard_filters=["pains"]), progress=False)
+    assert pains["failed_filters"].tolist() == ["", "pains"]
+
+
+def test_shipped_profiles_rank_a_strained_ring_system_last_but_keep_it():
+    table = score(["C1=C2CCC1C2c1ccccc1", "CC(=O)Nc1ccc(O)cc1"], "drug-like", progress=False)
+    assert table["failed_filters"].tolist() == ["rings", ""]
+    assert table["rank"].tolist() == [2, 1] and table["valid"].all()
+    assert "Bredt" in table["alerts"][0]
+
+
 def test_pareto_ranking_profile():
     profile = ScoringProfile(name="p", ranking="pareto",
                              components=[Component("qed", Identity()), Component("logp", Gaussian(2.0, 1.0))])
