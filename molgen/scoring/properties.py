@@ -31,6 +31,8 @@ class PropertySpec:
     low: float
     high: float
     integer: bool = False   # a count: 'hbd<5' then means at most 4, and tables show it without decimals
+    floor: float | None = None     # the least value the property can take (None: unbounded), e.g. 0 for QED
+    ceiling: float | None = None   # the most it can take, e.g. 1 for QED
 
 
 @lru_cache(maxsize=1)
@@ -76,23 +78,26 @@ def stereocentres(mol: Chem.Mol) -> float:
 
 
 _SPECS = [
-    PropertySpec("qed", QED.qed, "quantitative estimate of drug-likeness (Bickerton 2012), 0 to 1", 0, 1),
-    PropertySpec("sa", sa_score, "synthetic accessibility score, 1 easy to 10 hard", 1, 10),
+    PropertySpec("qed", QED.qed, "quantitative estimate of drug-likeness (Bickerton 2012), 0 to 1", 0, 1, floor=0, ceiling=1),
+    PropertySpec("sa", sa_score, "synthetic accessibility score, 1 easy to 10 hard", 1, 10, floor=1, ceiling=10),
     PropertySpec("logp", Crippen.MolLogP, "Crippen logP", -10, 15),
-    PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000),
-    PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500),
-    PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30, integer=True),
-    PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40, integer=True),
-    PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60, integer=True),
-    PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20, integer=True),
-    PropertySpec("aromatic_rings", rdMolDescriptors.CalcNumAromaticRings, "aromatic rings", 0, 15, integer=True),
-    PropertySpec("fsp3", rdMolDescriptors.CalcFractionCSP3, "fraction of sp3 carbons", 0, 1),
-    PropertySpec("heavy_atoms", lambda m: m.GetNumHeavyAtoms(), "heavy (non-hydrogen) atoms", 0, 200, integer=True),
+    PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000, floor=0),
+    PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500, floor=0),
+    PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30, integer=True, floor=0),
+    PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40, integer=True, floor=0),
+    PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60, integer=True,
+                 floor=0),
+    PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20, integer=True, floor=0),
+    PropertySpec("aromatic_rings", rdMolDescriptors.CalcNumAromaticRings, "aromatic rings", 0, 15, integer=True, floor=0),
+    PropertySpec("fsp3", rdMolDescriptors.CalcFractionCSP3, "fraction of sp3 carbons", 0, 1, floor=0, ceiling=1),
+    PropertySpec("heavy_atoms", lambda m: m.GetNumHeavyAtoms(), "heavy (non-hydrogen) atoms", 0, 200, integer=True,
+                 floor=0),
     PropertySpec("formal_charge", Chem.GetFormalCharge, "net formal charge", -10, 10, integer=True),
-    PropertySpec("stereocentres", stereocentres, "tetrahedral stereocentres (assigned or not)", 0, 30, integer=True),
+    PropertySpec("stereocentres", stereocentres, "tetrahedral stereocentres (assigned or not)", 0, 30, integer=True,
+                 floor=0),
     PropertySpec("molar_refractivity", Crippen.MolMR, "Crippen molar refractivity (Ghose rule)", 0, 400),
     PropertySpec("atoms", lambda m: m.GetNumAtoms() + sum(a.GetTotalNumHs() for a in m.GetAtoms()),
-                 "atoms including hydrogens (Ghose rule)", 0, 400, integer=True),
+                 "atoms including hydrogens (Ghose rule)", 0, 400, integer=True, floor=0),
 ]
 if NP_MODEL.is_file():
     _SPECS.append(PropertySpec("np_likeness", np_likeness, "natural-product likeness (Ertl 2008), about -5 to 5", -5, 5))
@@ -117,6 +122,13 @@ def tolerance(name: str) -> float:
 
 
 def target_window(name: str, value: float) -> tuple[float, float]:
-    """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, rounded to
-    12 digits (0.8 + 0.05 is 0.8500000000000001 in floats, which would read as a strict bound)."""
-    return float(f"{value - tolerance(name):.12g}"), float(f"{value + tolerance(name):.12g}")
+    """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, cut to what
+    the property can take (QED 1.0 keeps 0.95 to 1, not to 1.05), rounded to 12 digits (0.8 + 0.05 is
+    0.8500000000000001 in floats, which would read as a strict bound)."""
+    spec = PROPERTIES[name]
+    low, high = value - tolerance(name), value + tolerance(name)
+    if spec.floor is not None:
+        low = max(low, spec.floor)
+    if spec.ceiling is not None:
+        high = min(high, spec.ceiling)
+    return float(f"{low:.12g}"), float(f"{high:.12g}")

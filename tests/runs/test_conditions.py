@@ -31,7 +31,9 @@ def test_describe_prints_a_targets_tolerance():
     assert check.describe() == ["mw <= 450", "qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.82"]
     # a target alone: its window is inclusive at both ends, whatever the float sum gives
     for target, window in (("qed=0.8", "0.75 <= qed <= 0.85"), ("qed=0.7", "0.65 <= qed <= 0.75"),
-                           ("tpsa=70.1", "60.1 <= tpsa <= 80.1")):
+                           ("tpsa=70.1", "60.1 <= tpsa <= 80.1"),
+                           # cut to what the property can take: QED stops at 1, SA starts at 1, TPSA at 0
+                           ("qed=1", "0.95 <= qed <= 1"), ("sa=1.2", "1 <= sa <= 1.7"), ("tpsa=5", "0 <= tpsa <= 15")):
         assert ConditionFilter(build_conditions([target])).describe()[0].endswith(f"so {window}")
     assert ConditionFilter(build_conditions(["mw>1234.5678"])).describe() == ["1234.5678 < mw"]
 
