@@ -317,8 +317,11 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception
     at.button(key="latent_go_push").click().run()  # random search, the default: RDKit scores every molecule
     assert not at.exception and any("distinct molecules decoded" in m.value for m in at.markdown)
-    assert at.dataframe[0].value["gap"].is_monotonic_increasing
-    met = int(at.dataframe[0].value["met"].sum())
+    found = at.dataframe[0].value
+    met = int(found["met"].sum())
+    # those meeting the targets first, nearest the start first; then the rest by gap
+    assert found["met"].tolist() == [True] * met + [False] * (len(found) - met)
+    assert found["similarity"][:met].is_monotonic_decreasing and found["gap"][met:].is_monotonic_increasing
     assert any(f"**{met}** meet every target" in m.value for m in at.markdown)
     at.radio(key="latent_push_method").set_value(at.radio(key="latent_push_method").options[1]).run()  # Bayesian
     at.slider(key="latent_search_decodings").set_value(48).run()

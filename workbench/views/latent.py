@@ -133,12 +133,13 @@ with push_tab:
                 st.error(plain(error))
             else:
                 if method in SEARCHES:
-                    table = pd.DataFrame(found).sort_values(["gap", "round"], kind="stable")
+                    table = pd.DataFrame(latent.chemist_order(found))
                     if method == RANDOM:   # one round: the column would read 0 throughout (the start is -1)
                         table = table.drop(columns="round")
                     met = int(table["met"].sum())
-                    st.write(f"{len(table)} distinct molecules decoded, closest to the targets first; **{met}** meet "
-                             "every target within its tolerance (RDKit on the decoded molecules)")
+                    st.write(f"{len(table)} distinct molecules decoded; **{met}** meet every target within its "
+                             "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
+                             "start first; then the rest, closest to the targets first.")
                     st.caption(GAP_CAPTION)
                     st.dataframe(table, hide_index=True, width="stretch")
                     grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.similarity:.2f}") for r in table.head(10).itertuples()])
