@@ -115,6 +115,13 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
         page.get_by_text("select #2", exact=True).click()
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "3-browse.png"), full_page=True)
+        # the table stays in view when a filter changes the count (and with it the page picker above the tabs)
+        page.get_by_role("tab", name="Table").click()
+        _settle(page)
+        page.get_by_text("Selected only").click()
+        _settle(page)
+        assert page.get_by_text("candidates match").inner_text().startswith("2 ")
+        assert page.get_by_role("tab", name="Table").get_attribute("aria-selected") == "true"
 
         for name in ("latent", "compare", "augment"):
             page.goto(f"{url}/{name}")

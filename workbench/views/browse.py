@@ -164,7 +164,9 @@ if run_id:
         st.info("No candidate matches these filters." if total == 0 and ranges else
                 "This run has no ranked candidates: " + record["message"])
     else:
-        grid_tab, table_tab = st.tabs(["Grid", "Table"])
+        # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
+        # (the page number appears or goes when a filter changes the count)
+        grid_tab, table_tab = st.tabs(["Grid", "Table"], key="browse_view", on_change="rerun")
         with grid_tab:
             columns = st.columns(4)
             for i, row in enumerate(frame.itertuples()):
