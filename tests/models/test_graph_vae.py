@@ -543,3 +543,62 @@ def test_search_results_in_a_chemists_order_molecules_meeting_the_targets_neares
             {"smiles": "nearer-miss", "met": False, "similarity": 0.3, "gap": 0.2, "round": 0}]
     assert [row["smiles"] for row in latent.chemist_order(rows)] == [
         "near-and-met", "far-and-met", "nearer-miss", "close-miss", "start"]
+
+
+def _small_rings_with_doubles(bonds: torch.Tensor, length: int) -> int:
+    """Three-membered rings with a double bond plus four-membered rings with two, in one decoded graph (Kekulé
+    bond classes, every such ring: all paths, not a ring basis)."""
+    adjacent = bonds[:length, :length].tolist()
+    found = 0
+    for a in range(length):
+        for b in range(a + 1, length):
+            if not adjacent[a][b]:
+                continue
+            for c in range(b + 1, length):
+                if adjacent[b][c] and adjacent[a][c]:
+                    found += int(2 in (adjacent[a][b], adjacent[b][c], adjacent[a][c]))
+    for b in range(length):   # four-rings b-a-d-c-b, from the two atoms a, c both b and d bond to
+        for d in range(b + 1, length):
+            common = [x for x in range(length) if adjacent[b][x] and adjacent[d][x]]
+            for i, a in enumerate(common):
+                for c in common[i + 1:]:
+                    orders = (adjacent[b][a], adjacent[a][d], adjacent[d][c], adjacent[c][b])
+                    found += int(sum(order == 2 for order in orders) >= 2)
+    return found
+
+
+def test_small_ring_doubles_reads_the_ring_a_bond_would_close(trained):
+    from rdkit import Chem
+
+    from molgen.chem.graph import mol_to_graph
+    from molgen.models.graph_vae.model import small_ring_doubles
+
+    model = trained[0]
+    # the BFS decoding of each molecule, replayed: at its ring-closing bond t - j, what the partial graph holds
+    # (C1=CC=C1 closes with its second double bond, after one on the path: a double there is ruled out)
+    expected = {"C1=CC1": ((1, -1),), "C1CC1": ((0, -1),), "C1=CCC1": ((-1, 1),), "C1=CC=C1": ((-1, 1),),
+                "C1CCC1": ((-1, 0),), "CC": ()}
+    for smi, closures in expected.items():
+        _, bonds, lengths = to_sequences([mol_to_graph(Chem.MolFromSmiles(smi), model.vocabulary)], 10)
+        seen = []
+        for t in range(int(lengths[0])):
+            partial = bonds.clone()
+            partial[:, t:, :] = partial[:, :, t:] = 0          # atoms from t on are not placed yet...
+            for j in range(t):
+                if bonds[0, t, j] and partial[0, t, :t].any():   # ...a bond to a second partner closes a ring
+                    three, four = small_ring_doubles(partial, t, j)
+                    seen.append((int(three[0]), int(four[0])))
+                partial[0, t, j] = partial[0, j, t] = bonds[0, t, j]
+        # the closing bond's own order is not counted: C1=CC1 closes with a single bond after one double
+        assert tuple(seen) == closures, smi
+
+
+def test_decoding_makes_no_cyclopropene_or_cyclobutadiene_unless_the_ring_rules_are_lifted(trained):
+    model = trained[0]
+    z = torch.randn(300, model.config.latent_dim, generator=torch.Generator().manual_seed(4))
+    counts = {}
+    for ring_limit in (True, False):
+        _, bonds, lengths = model.decoder.decode(z, temperature=1.0, generator=torch.Generator().manual_seed(2),
+                                                 ring_limit=ring_limit)
+        counts[ring_limit] = sum(_small_rings_with_doubles(bonds[i], int(lengths[i])) for i in range(len(z)))
+    assert counts[True] == 0 and counts[False] > 0, counts

@@ -21,7 +21,9 @@ Ring limit (decoding only): a bond that would close a ring of more than ``config
 atoms (the largest ring the training molecules' decodings close, :func:`largest_closed_rings`) is
 ruled out. The ring a bond closes is the shortest path between its atoms in the partial graph,
 plus one. Training needs no such mask: with the limit ``build_model`` records, no training molecule
-closes a larger ring.
+closes a larger ring. With it, a bond that would close a three-membered ring holding a double bond
+(a cyclopropene) or a four-membered ring holding two (a cyclobutadiene) is ruled out too: both are
+strained or antiaromatic and raise a ring alert (:func:`small_ring_doubles`).
 """
 
 from __future__ import annotations
@@ -128,6 +130,20 @@ class PartialPaths:
         self.between[:, :t, :t] = torch.minimum(self.between[:, :t, :t], through)
         self.between[:, t, :t] = self.between[:, :t, t] = to_t
         self.between[:, t, t] = 0
+
+
+def small_ring_doubles(bonds: torch.Tensor, t: int, j: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The most double bonds on the three- and four-membered rings a bond ``t - j`` would close, less that bond:
+    (B,) over paths ``t - a - j`` and (B,) over paths ``t - a - m - j`` in the partial graph (``a`` bonded to the
+    new atom ``t``), -1 where the bond closes no such ring. Any double bond in a three-membered ring makes a
+    cyclopropene; two in a four-membered ring make a cyclobutadiene."""
+    placed = bonds[:, :t, :t]                                    # (B, t, t) bond classes, class k = order k
+    to_t, to_j = bonds[:, t, :t], placed[:, :, j]                # (B, t): t's bonds so far; j's bonds
+    via = (to_t > 0) & (to_j > 0)                                # [b, a]: t - a - j
+    three = torch.where(via, (to_t == 2).long() + (to_j == 2).long(), -1).amax(1)
+    path = (to_t > 0)[:, :, None] & (placed > 0) & (to_j > 0)[:, None, :]   # [b, a, m]: t - a - m - j
+    doubles = (to_t == 2).long()[:, :, None] + (placed == 2).long() + (to_j == 2).long()[:, None, :]
+    return three, torch.where(path, doubles, -1).flatten(1).amax(1)
 
 
 def largest_closed_rings(bonds: torch.Tensor) -> torch.Tensor:
@@ -363,14 +379,16 @@ class Decoder(nn.Module):
     def decode(self, z: torch.Tensor, *, greedy: bool = False, temperature: float = 1.0, generator: torch.Generator | None = None,
                use_masks: bool = True, ring_limit: bool = True, with_log_likelihood: bool = False):
         """Graphs from latents: atom types (B, N) (-1 after the end), bond classes (B, N, N), lengths.
-        ``ring_limit`` (with ``use_masks``) rules out closing a ring larger than ``config.max_ring_size``.
+        ``ring_limit`` (with ``use_masks``) rules out closing a ring larger than ``config.max_ring_size``, and a
+        cyclopropene or cyclobutadiene (:func:`small_ring_doubles`).
         ``with_log_likelihood`` adds a fourth tensor (B,): the log-probability the network gives every
         choice made (temperature 1, valence masks applied, the ring limit not), which is the teacher-forced
         ``-forward`` of the decoded graph. Scored without the limit's renormalisation, a graph the
         network only reached because a larger ring was ruled out keeps the low likelihood it has."""
         b, n_max = z.shape[0], self.config.max_atoms
-        max_ring = self.config.max_ring_size if use_masks and ring_limit else None
-        if max_ring is not None:
+        ring_rules = use_masks and ring_limit
+        max_ring = self.config.max_ring_size if ring_rules else None
+        if ring_rules:
             paths = PartialPaths(b, n_max, max_ring)
         h = torch.tanh(self.z_state(z))
         z_in = self.z_input(z)
@@ -416,7 +434,7 @@ class Decoder(nn.Module):
             if done.all() or t == n_max:
                 break
             atoms[:, t] = torch.where(done, -1, choice)
-            if max_ring is not None:
+            if ring_rules:
                 paths.start_atom(t)
             states[:, t] = h
             nodes[:, t] = self.atom(atoms[:, t].clamp(min=0)) + self.position.weight[t]
@@ -437,20 +455,24 @@ class Decoder(nn.Module):
                 if use_masks:
                     allowed = classes <= torch.minimum(free[:, j], cap_t - made)[:, None]
                     allowed[:, 0] = ~((made == 0) & available[:, j] & ~later[:, j])
-                    if max_ring is not None:  # a first bond (made == 0) closes no ring
+                    if ring_rules:  # a first bond (made == 0) closes no ring, so these never rule out every class
                         if with_log_likelihood:
                             scored = edge_logits.masked_fill(~allowed, float("-inf"))
                         allowed[:, 1:] &= paths.may_close(j)[:, None]
+                        if bool((paths.ring(j) <= 4).any()):   # a three- or four-membered ring: check for doubles
+                            three, four = small_ring_doubles(bonds, t, j)
+                            allowed[:, 2:] &= ((three < 0) & (four < 1))[:, None]
+                            allowed[:, 1:] &= ((three < 1) & (four < 2))[:, None]
                     edge_logits = edge_logits.masked_fill(~allowed, float("-inf"))
                 kind = torch.where(done, 0, pick(edge_logits, ~done, scored))
-                if max_ring is not None:
+                if ring_rules:
                     paths.bond(j, kind > 0)
                 bonds[:, t, j] = bonds[:, j, t] = kind
                 made += kind
                 load[:, j] += kind
                 partners = partners + (kind > 0).float()[:, None] * partner[:, j]
             load[:, t] = made
-            if max_ring is not None:
+            if ring_rules:
                 paths.finish_atom()
             message = 0
             for k, transform in enumerate(self.bond_message, start=1):
