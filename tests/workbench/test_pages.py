@@ -191,6 +191,21 @@ def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
         assert at.text_input(key="gen_scaffold").value == query
 
 
+def test_browse_says_which_hard_filter_set_a_score_to_zero(stored_run):
+    with RunStore() as store:
+        first = store.candidates(stored_run, ranked_only=True, limit=1)["smiles"].iloc[0]
+        with store.transaction() as db:
+            db.execute("UPDATE candidates SET failed_filters = 'rings' WHERE run_id = ? AND smiles = ?", (stored_run, first))
+    try:
+        at = page("browse", stored_run)
+        assert not at.exception
+        # the details of the first candidate (markdown-escaped text)
+        assert any("Score set to 0" in w.value and "rings" in w.value for w in at.warning)
+    finally:
+        with RunStore() as store, store.transaction() as db:
+            db.execute("UPDATE candidates SET failed_filters = '' WHERE run_id = ? AND smiles = ?", (stored_run, first))
+
+
 def test_browse_filters_and_selects(stored_run):
     at = page("browse", stored_run)
     assert not at.exception

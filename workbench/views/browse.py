@@ -79,7 +79,8 @@ def apply_table_edits() -> None:
 
 #: What the details panel says a column is, where it is not a property (properties carry their own description).
 COLUMN_MEANINGS = {
-    "score": "the scoring profile's aggregate of the desirabilities, 0 to 1 (higher is better)",
+    "score": "the scoring profile's aggregate of the desirabilities, 0 to 1 (higher is better); 0 when a hard "
+             "filter of the profile fails (the warning beside the drawing names it)",
     "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
     "alerts": "structural alerts matched",
     "log_likelihood": "the model's log-likelihood of this molecule (natural log; higher is more typical of its training)",
@@ -173,6 +174,8 @@ if run_id:
                 with columns[i % 4]:
                     alerts = getattr(row, "alerts", 0)
                     flagged = f" · {alerts} alert{'s' * (alerts != 1)}" if pd.notna(alerts) and alerts else ""
+                    if getattr(row, "failed_filters", None):   # why a molecule that looks fine scores 0
+                        flagged += f" · fails {row.failed_filters}"
                     show_svg(depict(row.smiles),
                              f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     key = f"select_{run_id}_{row.smiles}"
@@ -216,6 +219,9 @@ if run_id:
                 st.warning(plain("Alerts: " + "; ".join(hits)))
             elif row.get("alerts", 0):
                 st.warning(plain(f"Alerts: {row['alert_names']}"))
+            if row.get("failed_filters"):
+                st.warning(plain(f"Score set to 0 by the profile's hard filters: {row['failed_filters']} "
+                                 "(a hard filter on an alert set fails when the molecule raises one of its alerts)"))
             if row.get("failed_conditions"):
                 st.warning(plain(f"Missed the run's conditions (unranked): {row['failed_conditions']}"))
         with right:
