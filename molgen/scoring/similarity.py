@@ -46,14 +46,23 @@ def similarity_to_references(mol: Chem.Mol, references: list) -> tuple[float, fl
 
 
 def substructure_query(text: str) -> Chem.Mol:
-    """A query molecule from SMARTS, or from SMILES when it is not SMARTS; ``ValueError`` otherwise."""
+    """A query molecule from SMARTS, or from SMILES when it is not SMARTS; ``ValueError`` otherwise.
+
+    An aromatic ring written in Kekulé form (``C1=CC=CC=C1``) is read as SMILES, aromatised: as SMARTS its
+    ``C`` would mean an aliphatic carbon, and the query would never match the benzene a chemist drew."""
     with quiet_rdkit():
         query = Chem.MolFromSmarts(text) if text.strip() else None
-        if query is None:
-            query = Chem.MolFromSmiles(text)
+        as_smiles = Chem.MolFromSmiles(text) if text.strip() else None
+    if query is None or (as_smiles is not None and _aromatic(as_smiles) and not _aromatic(query)):
+        query = as_smiles
     if query is None:
         raise ValueError(f"{text!r} is neither valid SMARTS nor valid SMILES")
     return query
+
+
+def _aromatic(mol: Chem.Mol) -> bool:
+    """Whether any atom is aromatic (in a SMARTS query: written as an aromatic atom, ``c`` or ``[n]``)."""
+    return any(atom.GetIsAromatic() for atom in mol.GetAtoms())
 
 
 def has_substructure(mol: Chem.Mol, query: Chem.Mol) -> bool:

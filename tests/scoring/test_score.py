@@ -155,3 +155,17 @@ def test_parallel_and_serial_give_the_same_table(sample_smiles, monkeypatch):
 def test_empty_input_gives_an_empty_table():
     table = score([], progress=False)
     assert len(table) == 0 and "score" in table.columns
+
+
+def test_an_aromatic_ring_written_in_kekule_form_matches_as_the_chemist_drew_it():
+    from molgen.scoring.similarity import substructure_query
+
+    indole = Chem.MolFromSmiles("Cc1ccc2[nH]ccc2c1")
+    for text in ("C1=CC=C2C(=C1)C=CN2", "c1ccc2[nH]ccc2c1", "C1=CC=CC=C1"):
+        assert indole.HasSubstructMatch(substructure_query(text)), text
+    # SMARTS stays SMARTS: an aliphatic pattern does not match the aromatic ring
+    assert not indole.HasSubstructMatch(substructure_query("C1CCCCC1"))
+    assert not Chem.MolFromSmiles("O=c1cccc[nH]1").HasSubstructMatch(substructure_query("[#6]=[#7]"))
+    profile = ScoringProfile(name="avoid", components=[Component("qed", Identity())], avoid=["C1=CC=CC=C1"],
+                             hard_filters=["avoid"])
+    assert score(["Cc1ccccc1", "CC1CCCCC1"], profile, progress=False)["failed_filters"].tolist() == ["avoid", ""]
