@@ -135,11 +135,12 @@ def score_command(
                                                "the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
-    from molgen.data.files import FileFormatError, read_molecules, write_molecules
+    from molgen.data.files import FileFormatError, check_writable, read_molecules, write_molecules
     from molgen.scoring.profiles import ProfileError, load_profile
     from molgen.scoring.pipeline import score
 
     try:
+        check_writable(output)   # before the scoring, not after it
         chosen = load_profile(profile)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:
@@ -385,6 +386,7 @@ def train_smiles_lm(
 
 @app.command("generate")
 def generate_command(
+    ctx: typer.Context,
     model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint), a shipped checkpoint's name "
                                                 "(smiles-lm-transformer) or a checkpoint path."),
     n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition to collect."),
@@ -431,7 +433,21 @@ def generate_command(
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
 
+    import signal
+
+    if resume:
+        # a resumed run samples as it started; an option given now would be silently ignored, so refuse it
+        given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs")
+                 and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]  # typer vendors click
+        if given:
+            flags = ", ".join("-n" if name == "n" else f"--{name.replace('_', '-')}" for name in given)
+            console.print(f"--resume continues run {escape(resume)} with the settings it started with; {flags} cannot "
+                          "change it (only --max-samples can). Start a new run for new settings.", style="red")
+            raise typer.Exit(2)
+    # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     store = RunStore()
+    started = time.time()
     try:
         if resume:
             run = run_resume(resume, store=store, max_samples=max_samples)
@@ -449,6 +465,9 @@ def generate_command(
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _say_interrupted(store, resume, started)
+        raise typer.Exit(130) from None
     record = run.record
     counts = record["counts"]
     console.print(f"run [bold]{run.id}[/bold] ({escape(record['name'])}): {record['status']}. {escape(record['message'])}")
@@ -465,6 +484,20 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _say_interrupted(store, resume: str | None, started: float) -> None:
+    """On stderr: which run stopped, what it holds, and the command that continues it."""
+    # resumed: that run; else the one this command created, the newest interrupted since it started
+    run_id = store.run(resume)["id"] if resume else store.newest("interrupted", started)
+    if run_id is None:
+        Console(stderr=True).print("interrupted before a run was stored", style="yellow")
+        return
+    stopped = store.run(run_id)
+    counts = stopped["counts"] or {}
+    Console(stderr=True).print(
+        f"run {stopped['id']} ({escape(stopped['name'])}) interrupted: {counts.get('accepted', 0):,} molecules meeting every "
+        f"condition are stored and ranked; continue with molgen generate --resume {stopped['id']}", style="yellow")
 
 
 runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs.", no_args_is_help=True)
@@ -567,7 +600,15 @@ def export_command(
     import json
 
     manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
-    console.print(f"wrote {manifest['export']['rows']:,} candidates to {path} (+ {path.name}.manifest.json)")
+    rows, record = manifest["export"]["rows"], manifest["run"]
+    console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
+    if record["status"] not in ("complete", "budget_exhausted"):
+        console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
+                      f"continue it with molgen generate --resume {record['id']}[/yellow]")
+    if not rows:
+        why = ("no candidate is selected (select them in the app's Browse page)" if selected else
+               "the filters kept none" if where or diverse is not None else "the run has no ranked candidates")
+        console.print(f"[yellow]the file is empty: {why}[/yellow]")
 
 
 GRAPH_VAE_SIZES = {"tiny": {"latent_dim": 16, "hidden_dim": 48, "encoder_layers": 2},

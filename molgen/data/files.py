@@ -275,6 +275,26 @@ def write_json(data: dict, path: str | Path) -> Path:
 FLOAT_FORMAT = "%.15g"
 
 
+#: The formats :func:`write_molecules` writes (a .smi file would lose every column but the SMILES).
+WRITABLE = ("csv", "tsv", "parquet", "sdf")
+
+
+def check_writable(path: str | Path) -> str:
+    """The format :func:`write_molecules` would write ``path`` in; :class:`FileFormatError` when it writes none,
+    so a command can refuse the name before its work rather than after."""
+    path = Path(path)
+    try:
+        fmt = detect_format(path)
+    except FileFormatError:   # its message offers the formats molgen reads, .smi among them
+        fmt = None
+    if fmt not in WRITABLE or (path.suffix.lower() == ".gz" and fmt not in ("csv", "tsv")):
+        raise FileFormatError(path, "cannot write this file type; end the name in .csv, .tsv, .parquet or .sdf "
+                                    "(optionally .gz for .csv and .tsv)")
+    if not path.parent.is_dir():
+        raise FileFormatError(path, f"the folder {path.parent} does not exist")
+    return fmt
+
+
 def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles") -> Path:
     """Write a molecule table as CSV, TSV, Parquet or SDF (by suffix), atomically.
 
@@ -283,7 +303,7 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     column as a data item, so nothing is lost.
     """
     path = Path(path)
-    fmt = detect_format(path)
+    fmt = check_writable(path)
     partial = path.with_name(path.name + ".partial")
     try:
         if fmt in ("csv", "tsv"):
@@ -293,8 +313,6 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
             frame.to_parquet(partial, index=False)
         elif fmt == "sdf":
             _write_sdf(frame, partial, smiles_column)
-        else:
-            raise FileFormatError(path, f"cannot write {fmt} files; use .csv, .tsv, .parquet or .sdf")
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)

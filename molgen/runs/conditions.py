@@ -64,6 +64,12 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     name, op, value = simple[1], simple[2], float(simple[3])
     _check_property(name, text)
     if op in ("=", "=="):
+        if name in conditions.targets and conditions.targets[name] != value:
+            raise ConditionError(f"condition {text!r}: {name} already has the target {conditions.targets[name]:g}; "
+                                 "give one target per property, or a range")
+        low, high = target_window(name, value)
+        if low > high:
+            _unreachable(name, text)
         conditions.targets[name] = value
     elif op.startswith(">"):
         _merge_range(conditions, name, _inclusive(name, value, op), None, text)
@@ -101,7 +107,19 @@ def _inclusive(name: str, value: float, op: str) -> float:
     return math.nextafter(value, math.inf if op == ">" else -math.inf)
 
 
+def _unreachable(name: str, text: str) -> None:
+    spec = PROPERTIES[name]
+    limits = " and ".join(part for part in (
+        f"at least {spec.floor:g}" if spec.floor is not None else "", f"at most {spec.ceiling:g}" if spec.ceiling is not None else "")
+        if part)
+    raise ConditionError(f"condition {text!r}: no molecule can meet it; {name} is {limits}")
+
+
 def _merge_range(conditions: Conditions, name: str, low: float | None, high: float | None, text: str) -> None:
+    spec = PROPERTIES[name]   # a bound past what the property can take keeps nothing: say so before any sampling
+    if (low is not None and spec.ceiling is not None and low > spec.ceiling) or (
+            high is not None and spec.floor is not None and high < spec.floor):
+        _unreachable(name, text)
     old_low, old_high = conditions.ranges.get(name, (None, None))
     low = low if old_low is None else (old_low if low is None else max(low, old_low))
     high = high if old_high is None else (old_high if high is None else min(high, old_high))

@@ -85,6 +85,8 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``),
             ranked or not: a molecule picked by hand is exported even if it missed a condition (rank 0).
     """
+    if top is not None and top < 1:
+        raise ExportError(f"--top must be at least 1, got {top}")
     frame = store.candidates(run, ranked_only=not selected_only)
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]

@@ -29,8 +29,9 @@ from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
 from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
 from molgen.runs.store import RunStore
+from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.profiles import ScoringProfile, load_profile
-from molgen.scoring.ranking import rank_by_pareto_then_score, rank_by_score
+from molgen.scoring.ranking import rank_after_hard_filters
 
 #: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
 DEFAULT_BUDGET_FACTOR = 20
@@ -237,16 +238,23 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             if on_chunk is not None:
                 on_chunk(accepted, n, sampled)
     except BaseException:
-        store.update_run(run_id, status="interrupted", message="interrupted; continue with `molgen generate --resume "
-                         f"{run_id}`", timings=timings)
+        # what is stored is ranked and counted, so the partial run can be browsed and exported as it stands
+        try:
+            _rank(store, run_id, profile)
+            counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
+        except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
+            counts = None
+        store.update_run(run_id, status="interrupted", message="interrupted; the molecules stored so far are ranked; "
+                         f"continue with `molgen generate --resume {run_id}`", timings=timings,
+                         **({"counts": counts} if counts else {}))
         raise
     finally:
         bar.close()
     t0 = time.perf_counter()
-    _rank(store, run_id, profile)
+    failing = _rank(store, run_id, profile)
     timings["ranking"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-    counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
+    counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
         if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
@@ -256,6 +264,10 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
                    f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else "")
                    + f" (more: molgen generate --resume {run_id} --max-samples N)")
+    if failing:
+        filters = ", ".join(profile.hard_filters)
+        message += (f"; {failing:,} of them fail the profile's hard filters ({filters}): score 0, ranked after the "
+                    "rest")
     store.update_run(run_id, status=status, message=message, timings=timings, counts=counts)
     return Run(run_id, store)
 
@@ -319,19 +331,21 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     return table, rejects, n_valid, n_duplicate
 
 
-def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> None:
+def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> int:
+    """Rank the molecules meeting every condition; returns how many of them fail a hard filter (ranked last)."""
     frame = store.candidates(run_id, order_by="id")
     frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
     if not len(frame):
         store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64))
-        return
-    scores = frame["score"].to_numpy(dtype=float)
-    if profile.ranking == "pareto":
-        desirability = frame[[f"d_{c.property}" for c in profile.components]].to_numpy(dtype=float)
-        ranks = rank_by_pareto_then_score(desirability, scores)
-    else:
-        ranks = rank_by_score(scores)
+        return 0
+    desirability = frame[[f"d_{c.property}" for c in profile.components]].to_numpy(dtype=float)
+    # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
+    aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
+    passes = frame["passes_filters"].fillna(True).astype(bool).to_numpy()
+    ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
+                                    desirability if profile.ranking == "pareto" else None)
     store.set_ranks(run_id, frame["id"].to_numpy(), ranks)
+    return int((~passes).sum())
 
 
 def validity_note(record: dict) -> str:

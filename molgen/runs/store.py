@@ -169,6 +169,12 @@ class RunStore:
             record[key] = json.loads(record[key] or "{}")
         return record
 
+    def newest(self, status: str, since: float) -> str | None:
+        """The id of the newest run with ``status`` created at or after ``since`` (seconds since the epoch)."""
+        row = self._db.execute("SELECT id FROM runs WHERE status = ? AND created >= ? ORDER BY created DESC LIMIT 1",
+                               (status, since)).fetchone()
+        return row[0] if row else None
+
     def runs(self) -> pd.DataFrame:
         rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags FROM runs "
                                 "ORDER BY created DESC").fetchall()

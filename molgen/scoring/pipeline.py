@@ -26,7 +26,7 @@ from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import count_findings, expand_alert_sets, find_alerts
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
-from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score
+from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 from molgen.scoring.rules import check_rule
 from molgen.scoring.similarity import reference_fingerprints, similarity_to_references, substructure_query
 
@@ -187,9 +187,8 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
     table["score"] = np.where(table["passes_filters"], aggregate, 0.0) if len(table) else aggregate
     if profile.ranking == "pareto":
         table["pareto_front"] = pareto_ranks(desirability)
-        table["rank"] = rank_by_pareto_then_score(desirability, table["score"].to_numpy())
-    else:
-        table["rank"] = rank_by_score(table["score"].to_numpy())
+    table["rank"] = rank_after_hard_filters(table["score"].to_numpy(), aggregate, table["passes_filters"].to_numpy(),
+                                            desirability if profile.ranking == "pareto" else None)
 
     canonical = [p[0] for p in parsed]
     row_of = np.array([unique[c] if c is not None else -1 for c in canonical], dtype=np.int64)

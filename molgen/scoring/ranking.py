@@ -90,3 +90,21 @@ def rank_by_pareto_then_score(objectives, scores, maximize: Sequence[bool] | boo
             current, previous = position, key
         ranks[i] = current
     return ranks
+
+
+def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.ndarray:
+    """Ranks with the molecules that fail a hard filter after every one that passes.
+
+    Those passing are ranked by ``scores`` (or, given ``objectives``, Pareto front first, then score). Those
+    failing score 0, and a tie would leave their order, and so an export's top N, to chance: they follow
+    in the order of ``aggregate``, the score their filter zeroed. NaN in either gets rank 0 (unranked).
+    """
+    passes = np.asarray(passes, dtype=bool)
+    kept = np.where(passes, np.asarray(scores, dtype=float), np.nan)
+    if objectives is None:
+        first = rank_by_score(kept)
+    else:
+        objectives = np.asarray(objectives, dtype=float)
+        first = rank_by_pareto_then_score(np.where(passes[:, None], objectives, np.nan), kept)
+    after = rank_by_score(np.where(passes, np.nan, np.asarray(aggregate, dtype=float)))
+    return np.where(after > 0, after + first.max(initial=0), first)

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from molgen import cli
 from molgen.cli import app
+from molgen.runs import RunStore
 
 runner = CliRunner()
 
@@ -75,3 +76,25 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ancestral", "--stochasticity", 5,
                  home=tmp_path)
     assert unused.exit_code == 2 and "stochasticity applies only to sampler='flow'" in unused.output
+
+
+def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_scored(tiny_checkpoint, tmp_path):
+    hot = run("generate", "--model", tiny_checkpoint, "-n", 5, "--temperature", -1, home=tmp_path)
+    assert hot.exit_code == 2 and "temperature must be positive" in hot.output
+    if (tmp_path / "runs.sqlite").exists():   # no run left behind, as there used to be (an "interrupted" one)
+        with RunStore(tmp_path / "runs.sqlite") as store:
+            assert store.runs().empty
+    done = run("generate", "--model", tiny_checkpoint, "-n", 5, "--seed", 2, "--name", "short", home=tmp_path)
+    assert done.exit_code == 0, done.output
+    changed = run("generate", "--resume", "short", "-n", 50, "--seed", 9, home=tmp_path)
+    assert changed.exit_code == 2 and "-n, --seed cannot change it" in changed.output
+    for top in (0, -5):
+        refused = run("export", "short", "--top", top, "-o", tmp_path / "x.csv", home=tmp_path)
+        assert refused.exit_code == 2 and "--top must be at least 1" in refused.output
+    empty = run("export", "short", "--selected", "-o", tmp_path / "none.csv", home=tmp_path)
+    assert empty.exit_code == 0 and "no candidate is selected" in empty.output
+    source = tmp_path / "in.smi"
+    source.write_text("CCO\n")
+    for name in ("out.xlsx", "out.smi", "out.sdf.gz"):
+        wrong = run("score", source, "-o", tmp_path / name, home=tmp_path)
+        assert wrong.exit_code == 2 and "cannot write this file type" in wrong.output, wrong.output

@@ -44,6 +44,15 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
     with pytest.raises(ConditionError, match="finite"):
         build_conditions(["hbd<1e400"])
     assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
+    # past what the property can take: refused before any sampling, not a spent budget
+    for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "at least 0"), ("hbd<0", "at least 0"),
+                        ("qed=1.2", "at most 1"), ("sa<1", "at least 1")):
+        with pytest.raises(ConditionError, match=f"no molecule can meet it; .* {limit}"):
+            build_conditions([text])
+    assert build_conditions(["qed=1.04"]).targets == {"qed": 1.04}   # its window, cut at 1, still holds molecules
+    with pytest.raises(ConditionError, match="qed already has the target 0.8"):
+        build_conditions(["qed=0.8", "qed=0.5"])
+    assert build_conditions(["qed=0.8", "qed=0.8"]).targets == {"qed": 0.8}
 
 
 @pytest.mark.parametrize("text, words", [("qde>=0.7", "did you mean 'qed'"), ("qed >= high", "cannot read"),

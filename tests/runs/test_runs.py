@@ -318,3 +318,24 @@ def test_a_shipped_checkpoint_is_found_by_its_name_and_a_wrong_name_lists_the_ri
     assert load("smiles-lm-transformer").config.arch == "transformer"  # the Python API takes the same names
     with pytest.raises(CheckpointError, match="no model 'transformer'"):
         load("transformer")
+
+
+def test_a_run_stopped_by_sigterm_is_interrupted_ranked_so_far_and_says_how_to_continue(tiny_checkpoint, tmp_path):
+    home = tmp_path / "home"
+    process = _cli("generate", "--model", str(tiny_checkpoint), "-n", "400", "--chunk-size", "20", "--seed", "9",
+                   "--name", "stopped", home=home)
+    db = home / "runs.sqlite"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (db.exists() and _chunks(db, "stopped") >= 2):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    out = process.communicate(timeout=120)[0]
+    assert process.returncode == 130, out
+    assert "interrupted" in out and "molgen generate --resume" in out
+    with RunStore(db) as store:
+        record = store.run("stopped")
+        assert record["status"] == "interrupted"
+        ranked = store.candidates(record["id"], ranked_only=True)
+        # what was stored is ranked and counted: the partial run can be browsed and exported as it stands
+        assert len(ranked) == record["counts"]["accepted"] > 0
+        assert sorted(ranked["rank"]) == list(range(1, len(ranked) + 1))

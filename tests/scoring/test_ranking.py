@@ -1,6 +1,6 @@
 import numpy as np
 
-from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score
+from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score, rank_after_hard_filters
 
 # Hand-made: A..G with two objectives to maximise.
 POINTS = np.array([[1, 5], [2, 4], [3, 3], [2, 2], [1, 1], [4, 1], [3, 3]], dtype=float)
@@ -44,3 +44,14 @@ def test_pareto_then_score():
     scores = [0.1, 0.2, 0.3, 0.9, 0.5, 0.6, 0.3]
     # Within front 1 by score: (4,1)=0.6, the two (3,3)=0.3 tie, (2,4)=0.2, (1,5)=0.1; then the fronts 2 and 3.
     assert rank_by_pareto_then_score(POINTS, scores).tolist() == [5, 4, 2, 6, 7, 1, 2]
+
+
+def test_molecules_failing_a_hard_filter_follow_every_passing_one_in_the_order_of_their_zeroed_score():
+    scores = np.array([0.5, 0.0, 0.9, 0.0, np.nan])
+    aggregate = np.array([0.5, 0.95, 0.9, 0.3, np.nan])
+    passes = np.array([True, False, True, False, True])
+    assert rank_after_hard_filters(scores, aggregate, passes).tolist() == [2, 3, 1, 4, 0]
+    # Pareto: a failing molecule on the first front still follows the passing ones
+    objectives = np.array([[0.5, 0.5], [1.0, 1.0], [0.9, 0.1], [0.3, 0.3], [np.nan, 0.0]])
+    assert rank_after_hard_filters(scores, aggregate, passes, objectives).tolist() == [2, 3, 1, 4, 0]
+    assert rank_after_hard_filters(scores[:0], aggregate[:0], passes[:0]).tolist() == []

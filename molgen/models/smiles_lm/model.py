@@ -172,6 +172,13 @@ class SmilesLM:
 
         return generate(self, n, conditions=conditions, seed=seed, **options)
 
+    def check_sample_options(self, **options) -> dict:
+        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
+        from molgen.models.smiles_lm.sample import check_options
+
+        check_options(self, **options)
+        return options
+
     def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
         """The conditions this model steers itself, and how (the pipeline filters for all of them anyway).
 

@@ -226,19 +226,30 @@ def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length
     return sorted(done, key=lambda item: -item[2])[:width]
 
 
+def check_options(model, *, strategy: str = "sample", temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
+                  beam_width: int = 10, bf16: bool = False, **_) -> None:
+    """``ValueError`` for a sampling option no run could use, named with what it got."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if not 0 < top_p <= 1:
+        raise ValueError(f"top_p must lie in (0, 1], got {top_p}")
+    if top_k < 0:
+        raise ValueError(f"top_k must be 0 (off) or more, got {top_k}")
+    if strategy == "beam" and beam_width < 1:
+        raise ValueError(f"beam_width must be at least 1, got {beam_width}")
+    if bf16:
+        require_bf16(model.config.arch)
+
+
 def generate(model, n: int, *, conditions: Conditions | None = None, seed: int | None = None, strategy: str = "sample",
              temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, beam_width: int = 10,
              batch_size: int = 512, max_len: int | None = None, use_cache: bool = True,
              bf16: bool = False) -> list[Sample]:
     """``n`` samples from ``model``; see :meth:`SmilesLM.sample` for the options."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    if not 0 < top_p <= 1:
-        raise ValueError(f"top_p must lie in (0, 1], got {top_p}")
-    if bf16:
-        require_bf16(model.config.arch)
+    check_options(model, strategy=strategy, temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
+                  bf16=bf16)
     conditions = conditions or Conditions()
     vocab = model.vocabulary
     prefix_text = conditions.prefix or ""
