@@ -476,11 +476,10 @@ def generate_command(
                   f"novel {counts['novel'] if counts['novel'] is not None else 'unknown'}, "
                   f"meeting conditions {counts['accepted']:,}")
     for what, how in record["native"].items():
-        console.print(f"  {what}: met natively by {escape(how)}")
+        console.print(f"  {what}: steered natively by {escape(how)}")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
         windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
-        console.print("  every condition is also enforced by filtering" + (": " if windows else "")
-                      + escape("; ".join(windows)))
+        console.print("  the filter keeps only molecules meeting every condition: " + escape("; ".join(windows)))
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import Iterable
 
 from rdkit import Chem, DataStructs
 
@@ -219,6 +221,12 @@ class ConditionFilter:
                 target = self.conditions.targets[name]
                 bounds = f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}"
             lines.append(bounds)
+        c = self.conditions
+        if c.scaffold:
+            lines.append(f"contains {c.scaffold}")
+        lines.extend(f"contains no {text}" for text in c.avoid)
+        if c.similar_to:
+            lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}")
         return lines
 
     def similarity(self, mol: Chem.Mol) -> float | None:
@@ -244,3 +252,17 @@ class ConditionFilter:
             if similarity < self.conditions.min_similarity:
                 missed.append(f"similarity {similarity:.2f} < {self.conditions.min_similarity:g}")
         return missed
+
+
+def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:
+    """The conditions molecules missed most often, from their ``failed_conditions`` ("; "-joined
+    :meth:`ConditionFilter.failures`), with each molecule's own value dropped: ``[("qed >= 0.9", 300), ...]``."""
+    counts: Counter[str] = Counter()
+    for text in failed:
+        if text:
+            counts.update({_MEASURED.sub("", miss) for miss in text.split("; ")})
+    return counts.most_common(top)
+
+
+#: A molecule's own value in a missed condition: "qed >= 0.9 (0.71)", "similarity 0.23 < 0.4".
+_MEASURED = re.compile(r" \([^()]*\)$|(?<=^similarity) [\d.]+(?= <)")

@@ -27,7 +27,8 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
-from molgen.runs.conditions import ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict
+from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
+                                    missed_most)
 from molgen.runs.store import RunStore
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.profiles import ScoringProfile, load_profile
@@ -264,6 +265,9 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
                    f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else "")
                    + f" (more: molgen generate --resume {run_id} --max-samples N)")
+        missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
+        if missed:   # which condition cut them, so a chemist knows which to loosen
+            message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecules)" for what, count in missed)
     if failing:
         filters = ", ".join(profile.hard_filters)
         message += (f"; {failing:,} of them fail the profile's hard filters ({filters}): score 0, ranked after the "

@@ -30,7 +30,7 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
                  home=tmp_path)
     assert result.exit_code == 0, result.output
     assert "complete" in result.output and "no correction" in result.output and "#1 " in result.output
-    assert "enforced by filtering: mw <= 450" in result.output
+    assert "keeps only molecules meeting every condition: mw <= 450" in result.output
     listed = run("runs", "list", home=tmp_path)
     assert "cli-run" in listed.output
     shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)

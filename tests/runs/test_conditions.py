@@ -84,3 +84,15 @@ def test_filter_names_every_missed_condition():
     assert [m.split()[0] for m in missed] == ["mw", "0.85", "avoid", "similarity"]
     assert check.failures(Chem.MolFromSmiles("c1ccccc1")) != []
     assert ConditionFilter(build_conditions(["mw<=100"], scaffold="c1ccccc1")).failures(Chem.MolFromSmiles("Cc1ccccc1")) == []
+
+
+def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_condition():
+    from molgen.runs.conditions import missed_most
+
+    check = ConditionFilter(build_conditions(["qed>=0.5"], scaffold="c1ccccc1", avoid=["N=N"], similar_to="CCO:0.4"))
+    assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
+    failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("CCCC", "c1ccccc1N=Nc1ccccc1", "CCO")]
+    assert failed[2].startswith("0.5 <= qed (0.4") and failed[2].endswith("; scaffold c1ccccc1")  # the reference: QED 0.41
+    counts = dict(missed_most(failed, top=10))
+    assert counts["scaffold c1ccccc1"] == 2 and counts["0.5 <= qed"] >= 2 and counts["avoid N=N"] == 1
+    assert all("(" not in what for what in counts)   # each molecule's own value is dropped

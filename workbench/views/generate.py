@@ -206,7 +206,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
                        f"{novelty}"))
         for what, how in record["native"].items():
-            st.caption(plain(f"{what}: met natively by {how}; every condition is also enforced by filtering"))
+            st.caption(plain(f"{what}: steered natively by {how}; the filter then keeps only the molecules meeting "
+                             "every condition"))
         if failed:
             st.caption(f"The {failed:,} that missed a condition stay in the run, unranked: **Browse** shows them with "
                        "the reason when its first toggle is off.")
