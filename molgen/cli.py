@@ -845,19 +845,6 @@ def _augment_input(path: Path):
     return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
 
 
-def _with_input_columns(rows, columns):
-    """``rows`` with the input's other columns joined on ``input_row`` (1-based), so an id or an
-    activity follows each enumerated spelling; a name the rows already use becomes input_<name>."""
-    import pandas as pd
-
-    if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
-        return rows
-    columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns})
-    position = pd.to_numeric(rows["input_row"], errors="coerce") - 1
-    joined = columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
-    return pd.concat([rows.reset_index(drop=True), joined], axis=1)
-
-
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -> None:
     """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions)."""
     from molgen.augment.provenance import reason_counts, write_manifest
@@ -901,8 +888,9 @@ def augment_enumerate(
     smiles, columns = _augment_input(input)
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
-    _augment_write(_with_input_columns(kept, columns),
-                   _with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
+    from molgen.augment.provenance import with_input_columns
+    _augment_write(with_input_columns(kept, columns),
+                   with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
 
 
 @augment_app.command("analogues")
@@ -942,7 +930,8 @@ def augment_analogues(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(kept, _with_input_columns(removed, columns), output, context, guard)
+    from molgen.augment.provenance import with_input_columns
+    _augment_write(kept, with_input_columns(removed, columns), output, context, guard)
 
 
 @augment_app.command("balance")
@@ -980,7 +969,8 @@ def augment_balance(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _augment_write(_with_input_columns(rows, columns), _with_input_columns(removed, columns), output, context, guard)
+    from molgen.augment.provenance import with_input_columns
+    _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard)
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),

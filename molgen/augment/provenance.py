@@ -28,23 +28,43 @@ def reason_counts(removed: pd.DataFrame) -> dict[str, int]:
     return {str(reason): int(count) for reason, count in counts.items()}
 
 
-def write_manifest(output: str | Path, *, command: str, settings: dict, input_path: str | Path, guard, rows: int,
-                   removed, report: str | Path) -> Path:
-    """``OUTPUT.manifest.json``, written atomically: what made ``output`` and what was taken out.
+def build_manifest(*, command: str, settings: dict, input_name: str, input_sha256: str, guard, rows: int, removed,
+                   output_name: str, report_name: str) -> dict:
+    """What made an augmentation output and what was taken out, as a manifest.
 
     ``guard`` is the :class:`~molgen.augment.guards.Guard` applied (its held-out sets by name and
     size, thresholds, alerts and rules); ``removed`` the removal table (counted by reason)."""
-    from molgen.data.files import write_json
     from molgen.runs.generate import package_versions
 
-    output, input_path = Path(output), Path(input_path)
-    manifest = {
+    return {
         "augment": {"command": command, "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "input": {"file": str(input_path), "sha256": hashlib.sha256(input_path.read_bytes()).hexdigest()},
+        "input": {"file": input_name, "sha256": input_sha256},
         "guard": {"held_out": [{"name": r.name, "molecules": len(r.canonical)} for r in guard.held_out],
                   "near_duplicate": guard.near_duplicate, "alerts": list(guard.alerts), "rules": list(guard.rules)},
-        "output": {"file": output.name, "rows": int(rows), "removed": int(len(removed)), "report": Path(report).name,
+        "output": {"file": output_name, "rows": int(rows), "removed": int(len(removed)), "report": report_name,
                    "removed_by_reason": reason_counts(removed)},
         "versions": package_versions(),
     }
+
+
+def write_manifest(output: str | Path, *, command: str, settings: dict, input_path: str | Path, guard, rows: int,
+                   removed, report: str | Path) -> Path:
+    """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``."""
+    from molgen.data.files import write_json
+
+    output, input_path = Path(output), Path(input_path)
+    manifest = build_manifest(command=command, settings=settings, input_name=str(input_path),
+                              input_sha256=hashlib.sha256(input_path.read_bytes()).hexdigest(), guard=guard, rows=rows,
+                              removed=removed, output_name=output.name, report_name=Path(report).name)
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
+
+
+def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:
+    """``rows`` with the input's other columns (ids, activities) joined on ``input_row`` (1-based), so an id or an
+    activity follows each synthetic row made from it; a name the rows already use becomes input_<name>."""
+    if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
+        return rows
+    columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns})
+    position = pd.to_numeric(rows["input_row"], errors="coerce") - 1
+    joined = columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    return pd.concat([rows.reset_index(drop=True), joined], axis=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -283,13 +284,16 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
 def test_augment_enumerates_and_reports_invalid_input():
     at = page("augment")
     at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O\nC1CC").run()
-    assert "1 input rows are not valid" in at.warning[0].value
+    assert "1 input row is not valid" in at.warning[0].value
     at.button(key="aug_go").click().run()
     assert not at.exception
     from molgen.augment import enumerate_smiles
 
     expected, failed = enumerate_smiles(["CCO", "c1ccccc1O", "C1CC"], 10, seed=0)
     assert at.success[0].value == f"{len(expected):,} rows; {len(failed):,} removed (each with its reason)"
+    manifest = at.session_state["aug_result"][4]   # what the manifest download holds, as the CLI writes it
+    assert manifest["output"]["rows"] == len(expected) and manifest["augment"]["settings"] == {"k": 10, "seed": 0}
+    assert manifest["input"]["sha256"] == hashlib.sha256(b"CCO\nc1ccccc1O\nC1CC").hexdigest()
 
 
 def test_compare_shows_our_models_beside_published_baselines(stored_run):

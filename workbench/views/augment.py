@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 import pandas as pd
 import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
+from molgen.augment.provenance import build_manifest, with_input_columns
 from molgen.chem.parse import parse_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import PROPERTIES
@@ -22,7 +25,9 @@ held_text = st.text_area("Held-out molecules that must never appear (one SMILES 
 method = st.radio("Method", ["enumerate", "analogues", "balance"], horizontal=True, key="aug_method")
 
 
-def _input_smiles() -> list[str]:
+def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
+    """The input's SMILES, its other columns (ids, labels; None for typed molecules), its name and its bytes
+    (for the manifest's checksum)."""
     if upload is not None:
         import tempfile
         from pathlib import Path
@@ -33,18 +38,27 @@ def _input_smiles() -> list[str]:
             path = Path(folder) / upload.name
             path.write_bytes(upload.getvalue())
             try:
-                return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
+                frame = read_molecules(path)
             except FileFormatError as error:
-                st.error(plain(error))
-                return []
-    return [line.strip() for line in text.splitlines() if line.strip()]
+                st.error(plain(str(error).replace(str(path), upload.name)))   # the name the chemist knows
+                st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
+                return [], None, upload.name, b""
+        smiles = frame["smiles"].fillna("").astype(str).tolist()
+        return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns]), upload.name, \
+            upload.getvalue()
+    typed = [line.strip() for line in text.splitlines() if line.strip()]
+    return typed, None, "molecules typed in the workbench", "\n".join(typed).encode()
 
 
-smiles = _input_smiles()
+if upload is not None:
+    st.caption(plain(f"Using the uploaded file {upload.name}; the molecules typed above are ignored. Its other "
+                     "columns (ids, activities) follow each row made from it."))
+smiles, input_columns, input_name, input_bytes = _input()
 invalid = [s for s in smiles if not parse_smiles(s).ok]
 if invalid:
-    st.warning(f"{len(invalid)} input rows are not valid molecules and will be reported, not used: "
-               + plain(", ".join(invalid[:5])))
+    shown = ", ".join(s if s else "(empty)" for s in invalid[:5])
+    st.warning(f"{len(invalid)} input row{'s are' if len(invalid) != 1 else ' is'} not valid molecules and will be "
+               "reported, not used: " + plain(shown))
 held = [line.strip() for line in held_text.splitlines() if line.strip()]
 guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 
@@ -80,11 +94,19 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
         except ValueError as error:
             st.error(plain(error))
             st.stop()
-    st.session_state["aug_result"] = (rows, removed, histogram, method)
+    settings = {"enumerate": lambda: {"k": k}, "analogues": lambda: {"per_seed": per_seed, "window": list(window),
+                                                                       "methods": methods or ["prefix"]},
+                "balance": lambda: {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}}[method]()
+    rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
+    manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
+                              input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
+                              rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
+                              report_name=f"augmented-{method}.removed.csv")
+    st.session_state["aug_result"] = (rows, removed, histogram, method, manifest)
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
-    rows, removed, histogram, made_by = st.session_state["aug_result"]
+    rows, removed, histogram, made_by, manifest = st.session_state["aug_result"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     if histogram is not None:
         st.dataframe(histogram, hide_index=True)
@@ -92,8 +114,12 @@ if "aug_result" in st.session_state:
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
     buffer = io.StringIO()
     rows.to_csv(buffer, index=False)
-    st.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{made_by}.csv", mime="text/csv",
-                       key="aug_download")
+    left, right = st.columns(2)
+    left.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{made_by}.csv", mime="text/csv",
+                         key="aug_download")
+    right.download_button("Download the manifest (JSON)", json.dumps(manifest, indent=2),
+                          file_name=f"augmented-{made_by}.csv.manifest.json", mime="application/json",
+                          key="aug_manifest_download", help="settings, the input's checksum, the guard and the counts")
     if len(removed):
         with st.expander(f"Removed ({len(removed):,})"):
             st.dataframe(removed, hide_index=True, width="stretch")
