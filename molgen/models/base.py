@@ -26,10 +26,12 @@ class Conditions:
     """What a chemist asks of generated molecules.
 
     Args:
-        targets: property -> target value (e.g. ``{"qed": 0.8}``), met natively by
+        targets: property -> target value (e.g. ``{"qed": 0.8}``), steered to natively by
             conditional models.
         ranges: property -> (low, high), inclusive; either bound may be ``None``.
         prefix: a SMILES prefix every molecule starts with (left-to-right completion).
+        prefixes: several prefixes, the molecules spread evenly over them (a scaffold written once for each
+            position a group can take; ``smiles_lm.scaffold``); ``prefix`` then goes unused.
         scaffold: a substructure to keep (SMILES or SMARTS).
         avoid: substructures that must not appear.
         similar_to: a reference molecule, with ``min_similarity`` (Morgan Tanimoto).
@@ -38,6 +40,7 @@ class Conditions:
     targets: dict[str, float] = field(default_factory=dict)
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     prefix: str | None = None
+    prefixes: list[str] = field(default_factory=list)
     scaffold: str | None = None
     avoid: list[str] = field(default_factory=list)
     similar_to: str | None = None

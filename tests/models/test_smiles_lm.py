@@ -335,3 +335,29 @@ def test_conditional_training_from_the_command_line(tmp_path):
     wrong = CliRunner().invoke(app, ["train", "smiles-lm", "--data", "moses-sample", "--arch", "lstm", "--conditions", "qed",
                                      "--out", str(tmp_path / "x.pt")])
     assert wrong.exit_code == 2 and "conditioning takes the transformer" in wrong.output
+
+
+def test_a_scaffold_is_written_once_for_each_position_a_group_can_take():
+    from rdkit import Chem
+
+    from molgen.models.smiles_lm.scaffold import decoration_prefixes
+
+    indole = Chem.MolFromSmiles("c1ccc2[nH]ccc2c1")
+    spellings = decoration_prefixes(indole)
+    assert spellings[0] == Chem.MolToSmiles(indole)   # the model's familiar spelling first
+    symmetry = list(Chem.CanonicalRankAtoms(indole, breakTies=False))
+    landed = set()
+    for text in spellings:   # a carbon written after each spelling lands on a distinct atom of the scaffold
+        extended = Chem.MolFromSmiles(text + "C")
+        match = extended.GetSubstructMatch(indole)
+        methyl = next(a.GetIdx() for a in extended.GetAtoms() if a.GetIdx() not in match)
+        landed.add(symmetry[match.index(extended.GetAtomWithIdx(methyl).GetNeighbors()[0].GetIdx())])
+    assert len(landed) == len(spellings) >= 3
+    assert decoration_prefixes(Chem.MolFromSmiles("c1ccccc1")) == ["c1ccccc1"]   # six equivalent atoms: one spelling
+    assert decoration_prefixes(Chem.MolFromSmiles("C(F)(F)(F)F")) == []          # no hydrogen to replace
+
+
+def test_prefixes_spread_the_samples_evenly(trained):
+    samples = trained[0].sample(7, seed=3, conditions=Conditions(prefixes=["c1ccccc1", "C1CCCCC1"]))
+    assert [s.smiles.startswith("c1ccccc1") for s in samples] == [True] * 4 + [False] * 3
+    assert all(s.smiles.startswith("C1CCCCC1") for s in samples[4:])

@@ -128,6 +128,14 @@ def test_scaffold_is_completed_natively_and_enforced(store):
     query = Chem.MolFromSmiles("c1ccc2ncccc2c1")
     ranked = run.candidates()
     assert len(ranked) >= 15 and all(Chem.MolFromSmiles(s).HasSubstructMatch(query) for s in ranked["smiles"])
+    # the new group lands on more than one of quinoline's positions (the canonical prefix alone gave one)
+    positions = set()
+    for smiles in ranked["smiles"]:
+        mol = Chem.MolFromSmiles(smiles)
+        match = mol.GetSubstructMatch(query)
+        positions.update(i for i, atom in enumerate(match)
+                         if any(n.GetIdx() not in match for n in mol.GetAtomWithIdx(atom).GetNeighbors()))
+    assert len(positions) >= 3, positions
 
 
 def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store, tmp_path):

@@ -18,6 +18,7 @@ from torch import nn
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
+from molgen.models.smiles_lm.scaffold import decoration_prefixes
 
 FAMILY = "smiles-lm"
 
@@ -184,7 +185,8 @@ class SmilesLM:
 
         A conditional transformer takes property targets; a range becomes a target at its middle,
         or half a training standard deviation inside a one-sided bound. A prefix, or a scaffold
-        written as SMILES, is met by left-to-right completion.
+        written as SMILES, is met by left-to-right completion: a scaffold as several prefixes, each ending
+        at another atom that can take a group (``smiles_lm.scaffold``).
         """
         steer = Conditions(prefix=conditions.prefix)
         how: dict[str, str] = {}
@@ -203,13 +205,19 @@ class SmilesLM:
         if conditions.prefix:
             how["prefix"] = "left-to-right completion"
         elif conditions.scaffold and (scaffold := Chem.MolFromSmiles(conditions.scaffold)) is not None:
-            canonical = Chem.MolToSmiles(scaffold)
-            try:
-                self.vocabulary.encode(canonical, add_bos_eos=False)
-            except ValueError:  # a token this model never saw: the pipeline's filter alone enforces it
+            spellings = []
+            for text in decoration_prefixes(scaffold):
+                try:
+                    self.vocabulary.encode(text, add_bos_eos=False)
+                except ValueError:  # a token this model never saw
+                    continue
+                spellings.append(text)
+            if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
-            steer.prefix = canonical
-            how["scaffold"] = f"left-to-right completion of {canonical}"
+            steer.prefixes = spellings
+            how["scaffold"] = (f"left-to-right completion of {Chem.MolToSmiles(scaffold)}, written {len(spellings)} "
+                               f"way{'s' * (len(spellings) != 1)} so the new group lands on each of "
+                               f"{len(spellings)} distinct positions in turn (one position per molecule)")
         return steer, how
 
     def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:

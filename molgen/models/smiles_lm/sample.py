@@ -252,10 +252,25 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
                   bf16=bf16)
     conditions = conditions or Conditions()
     vocab = model.vocabulary
-    prefix_text = conditions.prefix or ""
+    generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    texts = list(conditions.prefixes) or [conditions.prefix or ""]
+    samples: list[Sample] = []
+    for i, prefix_text in enumerate(texts):   # the molecules spread evenly over the prefixes, the first ones first
+        share = n // len(texts) + (i < n % len(texts))
+        if share:
+            samples += _generate_from(model, share, prefix_text, conditions, generator, strategy=strategy,
+                                      temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
+                                      batch_size=batch_size, max_len=max_len, use_cache=use_cache, bf16=bf16)
+    return samples
+
+
+def _generate_from(model, n: int, prefix_text: str, conditions: Conditions, generator, *, strategy: str,
+                   temperature: float, top_k: int, top_p: float, beam_width: int, batch_size: int, max_len: int | None,
+                   use_cache: bool, bf16: bool) -> list[Sample]:
+    """``n`` samples completing one prefix (``""``: from scratch)."""
+    vocab = model.vocabulary
     prefix = vocab.encode(prefix_text, add_bos_eos=False) if prefix_text else []
     max_len = min(max_len or model.config.max_len, model.config.max_len)
-    generator = torch.Generator().manual_seed(0 if seed is None else seed)
     samples: list[Sample] = []
     if strategy == "beam":
         cond = model.normalise_targets(conditions.targets, 1)
