@@ -155,14 +155,16 @@ def score_command(
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     write_molecules(scored, output)
     valid = int(scored["valid"].sum())
-    console.print(f"scored {len(scored):,} rows ({valid:,} valid, {len(scored) - valid:,} invalid, "
-                  f"{int(scored['duplicate'].sum()):,} duplicates) with {chosen.name} in "
+    duplicates = int(scored["duplicate"].sum())
+    console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
+                  f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output}")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
     elif mixtures:
-        console.print(f"[yellow]{mixtures:,} rows are salts or mixtures (column fragments > 1): each is scored whole, "
+        console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
+                      " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
 
 
@@ -473,7 +475,7 @@ def generate_command(
     console.print(f"run [bold]{run.id}[/bold] ({escape(record['name'])}): {record['status']}. {escape(record['message'])}")
     console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, {validity_note(record)}), "
                   f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
-                  f"novel {counts['novel'] if counts['novel'] is not None else 'unknown'}, "
+                  f"novel {format(counts['novel'], ',') if counts['novel'] is not None else 'unknown'}, "
                   f"meeting conditions {counts['accepted']:,}")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
@@ -504,14 +506,19 @@ app.add_typer(runs_app, name="runs")
 
 
 @runs_app.command("list")
-def runs_list() -> None:
+def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON record per run, for scripts.")) -> None:
     """Every stored run, newest first."""
     from molgen.runs import RunStore
 
     frame = RunStore().runs()
+    if as_json:
+        print(frame.assign(tags=[json_list(t) for t in frame["tags"]]).to_json(orient="records", indent=1))
+        return
     # the id is what other commands take: never cut, however narrow the terminal
+    # narrow terminals and pipes wrap the other columns rather than cut them to "na…"
     table = Table(Column("id", no_wrap=True, min_width=len(frame["id"].iloc[0]) if len(frame) else 2),
-                  "name", "created", "status", "model", "seed", "asked", "sampled", "ranked", "tags")
+                  *(Column(name, overflow="fold") for name in ("name", "created (UTC)", "status", "model", "seed", "asked",
+                                                               "sampled", "ranked", "tags")))
     for row in frame.itertuples():
         table.add_row(row.id, escape(row.name), row.created, row.status, escape(row.model), str(row.seed), f"{row.n_requested:,}",
                       f"{row.sampled:,}", f"{row.accepted:,}", escape(", ".join(json_list(row.tags))))
@@ -525,7 +532,8 @@ def json_list(text: str) -> list:
 
 
 @runs_app.command("show")
-def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to print.")) -> None:
+def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to print."),
+              as_json: bool = typer.Option(False, "--json", help="The record and the best candidates as JSON, for scripts.")) -> None:
     """A run's provenance, counts and best candidates."""
     import json
 
@@ -539,9 +547,13 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         raise typer.Exit(2) from None
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
     shown["profile"] = record["profile"].get("name")
-    console.print_json(json.dumps(shown, default=str))
     frame = store.candidates(record["id"], ranked_only=True, limit=top)
-    table = Table("rank", "smiles", "score", "qed", "sa", "logp", "mw", "alerts", "novel")
+    if as_json:
+        best = json.loads(frame.drop(columns=["id", "run_id"]).to_json(orient="records"))
+        print(json.dumps({**shown, "best": best}, indent=1, default=str))
+        return
+    console.print_json(json.dumps(shown, default=str))
+    table = Table("rank", Column("smiles", overflow="fold"), "score", "qed", "sa", "logp", "mw", "alerts", "novel")
     for row in frame.itertuples():
         table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))

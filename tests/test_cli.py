@@ -98,7 +98,7 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     whole, parent = tmp_path / "whole.parquet", tmp_path / "parent.parquet"
     result = run("score", str(source), "-o", str(whole))
     said = " ".join(result.output.split())  # Rich wraps at the terminal's width
-    assert result.exit_code == 0 and "1 rows are salts or mixtures" in said and "--largest-fragment" in said
+    assert result.exit_code == 0 and "1 row is a salt or mixture" in said and "--largest-fragment" in said
     result = run("score", str(source), "-o", str(parent), "--largest-fragment")
     assert result.exit_code == 0 and "scored by their parent (largest organic fragment, neutralized)" in " ".join(result.output.split())
     a, b = pd.read_parquet(whole), pd.read_parquet(parent)

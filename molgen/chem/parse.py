@@ -7,11 +7,13 @@ of dropping it. Nothing here corrects a molecule: a valence error stays an error
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from enum import Enum
 from typing import Iterable
 
-from rdkit import Chem
+from rdkit import Chem, rdBase
 
 from molgen.chem.rdkit_log import quiet_rdkit
 
@@ -71,9 +73,11 @@ def parse_smiles(smiles: object) -> ParseResult:
         if mol is not None:
             return ParseResult(smiles, mol)
         # Failure: parse again without sanitizing to say why.
-        raw = Chem.MolFromSmiles(smiles, sanitize=False)
+        with rdBase.CaptureErrorLog() as log:
+            raw = Chem.MolFromSmiles(smiles, sanitize=False)
         if raw is None:
-            return ParseResult(smiles, None, ParseFailure.SYNTAX, f"not valid SMILES syntax: {_clip(smiles)!r}")
+            return ParseResult(smiles, None, ParseFailure.SYNTAX,
+                               f"not valid SMILES syntax{_syntax_cause(log)}: {_clip(smiles)!r}")
         # DetectChemistryProblems runs sanitization without raising and names each problem.
         problems = Chem.DetectChemistryProblems(raw)
     if problems:
@@ -105,6 +109,23 @@ def canonical_smiles(smiles_or_mol: str | Chem.Mol, *, isomeric: bool = True) ->
 def parse_many(smiles: Iterable[object]) -> list[ParseResult]:
     """Parse many SMILES, keeping one result per input (invalid ones included), in order."""
     return [parse_smiles(s) for s in smiles]
+
+
+_CAUSE = re.compile(r"SMILES Parse Error: (.+?)(?: while parsing| for input|:?\s*$)", re.MULTILINE)
+_POSITION = re.compile(r"around position (\d+)")
+
+
+def _syntax_cause(capture) -> str:
+    """RDKit's reason for a syntax error, from its captured log (`` (unclosed ring)``, `` (extra open parentheses,
+    around position 3)``); empty when the log says nothing usable."""
+    try:
+        log = capture.messages
+    except UnicodeDecodeError:   # the log echoes the input, which need not be UTF-8 text
+        return ""
+    causes = [c for c in _CAUSE.findall(log) if not c.startswith(("check for mistakes", "Failed parsing", "syntax error"))]
+    position = _POSITION.search(log)
+    parts = causes[:1] + ([f"around position {position[1]}"] if position else [])
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -61,3 +61,9 @@ def test_parse_many_keeps_every_row_in_order():
     results = parse_many(["CCO", "", "C1CC", "c1ccccc1"])
     assert [r.ok for r in results] == [True, False, False, True]
     assert [r.smiles for r in results] == ["CCO", "", "C1CC", "c1ccccc1"]
+
+
+def test_a_syntax_error_says_what_rdkit_found_and_where():
+    assert parse_smiles("C1CC").message == "not valid SMILES syntax (unclosed ring): 'C1CC'"
+    assert parse_smiles("CC(C").message == "not valid SMILES syntax (extra open parentheses, around position 3): 'CC(C'"
+    assert parse_smiles("C[Xx]C").message == "not valid SMILES syntax (around position 3): 'C[Xx]C'"

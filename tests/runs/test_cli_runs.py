@@ -35,6 +35,10 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert "cli-run" in listed.output
     shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)
     assert shown.exit_code == 0 and "checkpoint_sha256" in shown.output
+    # for scripts: JSON, whole (a narrow terminal cut every column to "na…")
+    assert [r["name"] for r in json.loads(run("runs", "list", "--json", home=tmp_path).output)] == ["cli-run"]
+    record = json.loads(run("runs", "show", "cli-run", "--top", 3, "--json", home=tmp_path).output)
+    assert record["name"] == "cli-run" and [c["rank"] for c in record["best"]] == [1, 2, 3]
     tagged = run("runs", "tag", "cli-run", "series-a", "keep", home=tmp_path)
     assert "series-a, keep" in tagged.output
     out = tmp_path / "best.csv"
