@@ -48,6 +48,20 @@ def markdown_table(rows: Mapping[str, Mapping], columns: Sequence[str] = MOSES_C
     return "\n".join(lines)
 
 
+def metrics_frame(rows: Mapping[str, Mapping], columns: Sequence[str] = MOSES_COLUMNS) -> pd.DataFrame:
+    """:func:`markdown_table`'s rows as a table of numbers, indexed by model (missing: NaN), for an app to show
+    scrollable and sortable."""
+    return pd.DataFrame([{"model": name, "n": metrics.get("n"), **{c: _number(metrics.get(c)) for c in columns}}
+                         for name, metrics in rows.items()]).set_index("model")
+
+
+def _number(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):   # n/d and the like
+        return float("nan")
+
+
 def property_plots(generated: Mapping[str, Mapping[str, np.ndarray]], reference: Mapping[str, np.ndarray],
                    out_dir: str | Path, reference_name: str = "MOSES test") -> list[Path]:
     """One PNG per property: the reference distribution and each model's, as densities."""

@@ -298,8 +298,9 @@ def test_augment_enumerates_and_reports_invalid_input():
 
 def test_compare_shows_our_models_beside_published_baselines(stored_run):
     at = page("compare", stored_run)
-    table = "\n".join(m.value for m in at.markdown)
-    assert "CharRNN (published)" in table and "smiles-lm-lstm (ours)" in table
+    table = at.dataframe[0].value
+    assert {"CharRNN (published)", "molgen smiles-lm-lstm (ours)"} <= set(table.index)
+    assert table.loc["molgen smiles-lm-lstm (ours)", "FCD/Test"] > 0 and "Novelty" in table.columns
 
 
 def test_latent_page_with_a_graph_vae(tmp_path):

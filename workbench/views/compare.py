@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from molgen.metrics.report import PUBLISHED, markdown_table, published_rows
+from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
-from workbench.common import run_picker, store
+from workbench.common import plain, run_picker, store
 
 st.title("Compare")
 st.subheader("MOSES metrics")
@@ -24,7 +24,9 @@ baselines = st.multiselect("Published baselines", known, default=[m for m in ("C
                            key="compare_baselines")
 published = published_rows(tuple(baselines)) if baselines else {}
 if rows:
-    st.markdown(markdown_table({**rows, **published}))
+    # a dataframe, not a markdown table: twenty metric columns scroll inside it rather than run off the page
+    st.dataframe(metrics_frame({**rows, **published}), width="stretch",
+                 column_config={"n": st.column_config.NumberColumn(format="%d")})
     sizes = sorted({int(m["n"]) for m in rows.values() if m.get("n")})
     st.caption(f"Ours: {' or '.join(f'{n:,}' for n in sizes) or 'the card'} samples (column n), seed 0, no valence "
                "correction, against MOSES test and scaffold-test; the measurement is in each checkpoint's model card. "
@@ -33,7 +35,7 @@ if rows:
 else:
     st.info("No shipped checkpoint has measured metrics in its model card yet.")
 
-st.subheader("Property distributions: a run against the training set")
+st.subheader("Property distributions: a run against MOSES")
 run_id = run_picker(key="compare_run")
 if run_id:
     from molgen.data.registry import load_smiles
@@ -51,6 +53,9 @@ if run_id:
 
     # the ranked set: molecules that missed a condition stay in the store but are not the run's output
     generated = store().candidates(run_id, ranked_only=True, columns=["qed", "sa", "logp", "mw"])
+    if generated.empty:
+        st.info("This run has no ranked candidates to draw: " + plain(store().run(run_id)["message"]))
+        st.stop()
     reference = training_properties()
     import matplotlib.pyplot as plt
 
@@ -61,7 +66,9 @@ if run_id:
         axis.hist(reference[prop], bins=bins, density=True, alpha=0.5, label="MOSES train (sample)")
         axis.hist(generated[prop].dropna(), bins=bins, density=True, alpha=0.5, label="this run")
         axis.set_title(PROPERTIES[prop].description.split(",")[0].split("(")[0])
-    axes[0].legend(fontsize=8)
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2, fontsize=9, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.9))   # the legend above the plots, clear of the bars
     st.pyplot(figure)
     st.caption(f"{len(generated):,} ranked candidates of the run (conditions and deduplication applied) against 2,000 "
-               "molecules of the committed MOSES training sample.")
+               "molecules of the committed MOSES training sample. The reference is MOSES whatever the run's model was "
+               "trained on: for a fine-tuned model, read the shift as a shift from MOSES, not from its own training set.")
