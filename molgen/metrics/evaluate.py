@@ -115,6 +115,10 @@ def _resolve_train(train, pool=None, n_jobs: int | None = None) -> set[str] | No
             for c in part if c is not None}
 
 
+#: Below this many valid molecules, a note says the FCD and the distribution metrics are not comparable.
+FEW_MOLECULES = 1_000
+
+
 def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceStats = "moses", *,
              train: str | Sequence[str] | None = "moses", k: Sequence[int] = (1000, 10000),
              n_jobs: int | None = None, kl_reference: Sequence[str] | None = None,
@@ -175,6 +179,9 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     lap("ChemNet activations")
     if fcd_gen is None:
         notes.append("FCD needs at least 2 valid molecules")
+    elif len(canonical) < FEW_MOLECULES:
+        notes.append(f"only {len(canonical):,} valid molecules: FCD is biased upward at small n and the distribution "
+                     f"metrics are noisy; compare sets of equal n, and use {FEW_MOLECULES:,} or more (MOSES uses 30,000)")
     for suffix, stats in references.items():
         _against(stats, suffix, canonical, described, fcd_gen, metrics)
     lap("FCD, SNN, Frag, Scaf")

@@ -197,3 +197,9 @@ def test_one_job_starts_no_process_pool(fetched_moses, monkeypatch):
     metrics = evaluate(smiles, smiles[:20], train=None, n_jobs=1, kl_reference=smiles[:20])
     assert metrics["n"] == 55 and metrics["valid"] == 1.0
     assert len(chunks) >= 4 and max(chunks) >= 19  # the stages really were split
+
+
+def test_a_small_set_is_evaluated_with_a_note_that_its_fcd_is_not_comparable(small_reference):
+    metrics = evaluate(["CCO", "CCN", "c1ccccc1O"], small_reference, train=None, n_jobs=1, kl_reference=["CCO", "CCN", "CCC"])
+    assert metrics["FCD/Test"] is not None
+    assert any("only 3 valid molecules: FCD is biased upward" in note for note in metrics["notes"])
