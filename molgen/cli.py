@@ -989,8 +989,11 @@ def augment_balance(
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
     short = int((~histogram["reached"]).sum())
-    console.print(f"sampled {histogram.attrs['sampled']:,}; " + (f"[yellow]{short} bins stayed short of the target "
-                  "(raise --max-samples)[/yellow]" if short else "every bin reached its target"))
+    unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
+    console.print(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "
+                  f"guard {int((removed['method'] == 'balance').sum()):,}" + (f", not used: {unused}" if unused else "")
+                  + "; " + (f"[yellow]{short} bins stayed short of the target (raise --max-samples)[/yellow]" if short
+                            else "every bin reached its target"))
     from molgen.data.files import write_molecules
 
     write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))

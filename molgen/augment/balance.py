@@ -9,6 +9,8 @@ other SMILES model is sampled freely and its molecules dropped into whichever bi
 
 from __future__ import annotations
 
+from collections import Counter
+
 from typing import Sequence
 
 import numpy as np
@@ -96,6 +98,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     seen = set(originals)
     added: list[dict] = []
     sampled, index = 0, 0
+    # sampled molecules that are not rows and not removals either: counted, so "sampled 600, added 37" adds up
+    unused = Counter({"invalid": 0, "a repeat (of an input or an earlier sample)": 0, "outside the histogram": 0,
+                      "in a bin already full": 0})
     with quiet_rdkit():
         while need.sum() > 0 and sampled < max_samples:
             size = min(chunk, max_samples - sampled)
@@ -113,7 +118,11 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             for sample in samples:
                 parsed = parse_smiles(sample.smiles)
                 canonical = Chem.MolToSmiles(parsed.mol) if parsed.ok else None
-                if canonical is not None and canonical not in seen:
+                if canonical is None:
+                    unused["invalid"] += 1
+                elif canonical in seen:
+                    unused["a repeat (of an input or an earlier sample)"] += 1
+                else:
                     seen.add(canonical)
                     mols.append(parsed.mol)
             if not mols:
@@ -121,6 +130,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             new_values = _values(mols, prop, profile)
             for mol, b, v in zip(mols, bin_of(new_values), new_values):
                 if b < 0 or need[b] == 0:
+                    unused["outside the histogram" if b < 0 else "in a bin already full"] += 1
                     continue
                 reason = guard.check(mol)
                 canonical = Chem.MolToSmiles(mol)
@@ -141,4 +151,5 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                               "added": added_counts, "after": before + added_counts})
     histogram["reached"] = histogram["after"] >= histogram["target"]
     histogram.attrs["sampled"] = sampled
+    histogram.attrs["unused"] = dict(unused)
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram

@@ -63,8 +63,12 @@ class Run:
         return self.record["counts"]
 
     def candidates(self, ranked_only: bool = True, **options) -> pd.DataFrame:
-        """The ranked set (molecules meeting every condition, best first); ``ranked_only=False`` for all."""
-        return self.store.candidates(self.id, ranked_only=ranked_only, **options)
+        """The ranked set (molecules meeting every condition, best first); ``ranked_only=False`` for all.
+        Columns as a chemist reads them: rank, SMILES and score first; the store's row keys last."""
+        frame = self.store.candidates(self.id, ranked_only=ranked_only, **options)
+        first = [c for c in ("rank", "smiles", "score") if c in frame.columns]
+        last = [c for c in ("id", "run_id") if c in frame.columns]
+        return frame[first + [c for c in frame.columns if c not in first + last] + last]
 
     def export(self, path, **options) -> Path:
         from molgen.runs.export import export_run

@@ -161,6 +161,10 @@ def test_balanced_set_reaches_its_target_histogram():
         low, high = histogram.loc[row.bin, ["low", "high"]]
         assert low <= row.mw <= high
     assert not set(synthetic["smiles"]) & set(rows.loc[rows["method"] == "original", "smiles"])
+    # every sampled molecule is accounted for: added, removed by the guard, or not used (and why)
+    guarded = int((removed["method"] == "balance").sum())
+    assert histogram.attrs["sampled"] == len(synthetic) + guarded + sum(histogram.attrs["unused"].values())
+    assert histogram.attrs["unused"]["in a bin already full"] > 0
 
 
 def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
