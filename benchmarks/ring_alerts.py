@@ -65,6 +65,9 @@ def main() -> None:
     parser.add_argument("--ablate-small-ring-rules", action="store_true",
                         help="add a graph VAE row without the cyclopropene and cyclobutadiene rule")
     args = parser.parse_args()
+    unknown = set(args.models.split(",")) - set(GENERATORS)
+    if unknown:
+        parser.error(f"--models: unknown {', '.join(sorted(unknown))}; known: {', '.join(GENERATORS)}")
     RDLogger.DisableLog("rdApp.*")
     print(f"| molecules | n | any ring alert | {' | '.join(SHORT[name] for name in RING_ALERTS)} |")
     print("|---|---|---|" + "---|" * len(RING_ALERTS))

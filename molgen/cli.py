@@ -444,15 +444,16 @@ def generate_command(
         if given:
             flags = ", ".join("-n" if name == "n" else f"--{name.replace('_', '-')}" for name in given)
             console.print(f"--resume continues run {escape(resume)} with the settings it started with; {flags} cannot "
-                          "change it (only --max-samples can). Start a new run for new settings.", style="red")
+                          "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    previous_handler = signal.signal(signal.SIGTERM, signal.default_int_handler)
     store = RunStore()
     started = time.time()
     try:
         if resume:
-            run = run_resume(resume, store=store, max_samples=max_samples)
+            run = run_resume(resume, store=store, max_samples=max_samples,
+                             n_jobs=jobs if getattr(ctx.get_parameter_source("jobs"), "name", "") == "COMMANDLINE" else None)
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
             options = {k: v for k, v in {"temperature": temperature, "decoding": decoding, "candidates": candidates,
@@ -470,6 +471,8 @@ def generate_command(
     except KeyboardInterrupt:
         _say_interrupted(store, resume, started)
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     record = run.record
     counts = record["counts"]
     console.print(f"run [bold]{run.id}[/bold] ({escape(record['name'])}): {record['status']}. {escape(record['message'])}")
@@ -857,6 +860,17 @@ def _augment_input(path: Path):
     return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
 
 
+def _check_output(output: Path) -> None:
+    """Refuse an output name molgen cannot write before the work, not after it."""
+    from molgen.data.files import FileFormatError, check_writable
+
+    try:
+        check_writable(output)
+    except FileFormatError as error:
+        console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+
+
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -> None:
     """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions)."""
     from molgen.augment.provenance import reason_counts, write_manifest
@@ -892,6 +906,7 @@ def augment_enumerate(
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """k randomized spellings of every molecule, guarded against held-out leaks."""
+    _check_output(output)
     import pandas as pd
 
     from molgen.augment import apply_guard, enumerate_smiles
@@ -929,6 +944,7 @@ def augment_analogues(
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """New molecules near each seed, inside a similarity window, with the method of each."""
+    _check_output(output)
     from molgen.augment import analogues
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
@@ -963,6 +979,7 @@ def augment_balance(
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """Fill the short bins of a property's histogram with generated molecules."""
+    _check_output(output)
     from molgen.augment import balance
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)

@@ -99,8 +99,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     added: list[dict] = []
     sampled, index = 0, 0
     # sampled molecules that are not rows and not removals either: counted, so "sampled 600, added 37" adds up
-    unused = Counter({"invalid": 0, "a repeat (of an input or an earlier sample)": 0, "outside the histogram": 0,
-                      "in a bin already full": 0})
+    unused = Counter({"invalid": 0, "a repeat (of an input or an earlier sample)": 0, "no value of the property": 0,
+                      "outside the histogram": 0, "in a bin already full": 0})
     with quiet_rdkit():
         while need.sum() > 0 and sampled < max_samples:
             size = min(chunk, max_samples - sampled)
@@ -130,7 +130,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             new_values = _values(mols, prop, profile)
             for mol, b, v in zip(mols, bin_of(new_values), new_values):
                 if b < 0 or need[b] == 0:
-                    unused["outside the histogram" if b < 0 else "in a bin already full"] += 1
+                    why = "no value of the property" if np.isnan(v) else "outside the histogram" if b < 0 else \
+                        "in a bin already full"
+                    unused[why] += 1
                     continue
                 reason = guard.check(mol)
                 canonical = Chem.MolToSmiles(mol)

@@ -8,6 +8,7 @@ of dropping it. Nothing here corrects a molecule: a valence error stays an error
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 
 from dataclasses import dataclass
 from enum import Enum
@@ -73,7 +74,7 @@ def parse_smiles(smiles: object) -> ParseResult:
         if mol is not None:
             return ParseResult(smiles, mol)
         # Failure: parse again without sanitizing to say why.
-        with rdBase.CaptureErrorLog() as log:
+        with (rdBase.CaptureErrorLog() if hasattr(rdBase, "CaptureErrorLog") else nullcontext()) as log:
             raw = Chem.MolFromSmiles(smiles, sanitize=False)
         if raw is None:
             return ParseResult(smiles, None, ParseFailure.SYNTAX,
@@ -119,7 +120,7 @@ def _syntax_cause(capture) -> str:
     """RDKit's reason for a syntax error, from its captured log (`` (unclosed ring)``, `` (extra open parentheses,
     around position 3)``); empty when the log says nothing usable."""
     try:
-        log = capture.messages
+        log = capture.messages if capture is not None else ""   # an RDKit without CaptureErrorLog: no cause
     except UnicodeDecodeError:   # the log echoes the input, which need not be UTF-8 text
         return ""
     causes = [c for c in _CAUSE.findall(log) if not c.startswith(("check for mistakes", "Failed parsing", "syntax error"))]

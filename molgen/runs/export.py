@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from molgen.data.files import FileFormatError, detect_format, write_json, write_molecules
+from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
 from molgen.runs.store import RunStore
 
 FORMATS = ("csv", "sdf", "parquet")
@@ -131,6 +131,10 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .sdf or .parquet or give --format")
     if not path.parent.is_dir():
         raise ExportError(f"{path}: the folder {path.parent} does not exist; create it or choose another path")
+    try:
+        check_writable(path)   # e.g. best.sdf.gz: readable, not writable
+    except FileFormatError as error:
+        raise ExportError(str(error)) from None
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only)
     write_molecules(frame, path)

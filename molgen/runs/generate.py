@@ -174,10 +174,14 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
 
 
 def resume(run: str, *, store: RunStore | None = None, progress: bool = True, max_samples: int | None = None,
-           on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
-    """Continue a run that was interrupted, or one its budget stopped (give a larger ``max_samples``)."""
+           n_jobs: int | None = None, on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
+    """Continue a run that was interrupted, or one its budget stopped (give a larger ``max_samples``);
+    ``n_jobs`` changes the scoring processes (which change no result)."""
     store = store or RunStore()
     record = store.run(run)
+    if n_jobs is not None:
+        store.update_run(record["id"], params={**record["params"], "n_jobs": n_jobs})
+        record = store.run(record["id"])
     if max_samples is not None:
         if max_samples < 1:
             raise ValueError(f"max_samples must be at least 1, got {max_samples}")
@@ -274,8 +278,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecules)" for what, count in missed)
     if failing:
         filters = ", ".join(profile.hard_filters)
-        message += (f"; {failing:,} of them fail the profile's hard filters ({filters}): score 0, ranked after the "
-                    "rest")
+        message += (f"; {failing:,} of the ranked molecules fail the profile's hard filters ({filters}): score 0, "
+                    "ranked after the rest")
     store.update_run(run_id, status=status, message=message, timings=timings, counts=counts)
     return Run(run_id, store)
 

@@ -97,7 +97,8 @@ def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.nd
 
     Those passing are ranked by ``scores`` (or, given ``objectives``, Pareto front first, then score). Those
     failing score 0, and a tie would leave their order, and so an export's top N, to chance: they follow
-    in the order of ``aggregate``, the score their filter zeroed. NaN in either gets rank 0 (unranked).
+    in the order of ``aggregate``, the score their filter zeroed (a NaN one last). A passing molecule with a
+    NaN score gets rank 0 (unranked).
     """
     passes = np.asarray(passes, dtype=bool)
     kept = np.where(passes, np.asarray(scores, dtype=float), np.nan)
@@ -106,5 +107,7 @@ def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.nd
     else:
         objectives = np.asarray(objectives, dtype=float)
         first = rank_by_pareto_then_score(np.where(passes[:, None], objectives, np.nan), kept)
-    after = rank_by_score(np.where(passes, np.nan, np.asarray(aggregate, dtype=float)))
+    # a failing molecule whose aggregate is NaN still ranks (last), as it did when its score 0 was ranked
+    zeroed = np.nan_to_num(np.asarray(aggregate, dtype=float), nan=-np.inf)
+    after = rank_by_score(np.where(passes, np.nan, zeroed))
     return np.where(after > 0, after + first.max(initial=0), first)

@@ -539,7 +539,7 @@ def test_search_results_in_a_chemists_order_molecules_meeting_the_targets_neares
     rows = [{"smiles": "far-and-met", "met": True, "similarity": 0.2, "gap": 0.05, "round": 0},
             {"smiles": "close-miss", "met": False, "similarity": 0.6, "gap": 0.4, "round": 0},
             {"smiles": "near-and-met", "met": True, "similarity": 0.5, "gap": 0.3, "round": 1},
-            {"smiles": "start", "met": False, "similarity": 1.0, "gap": 1.0, "round": -1},
+            {"smiles": "start", "met": True, "similarity": 1.0, "gap": 0.0, "round": -1},
             {"smiles": "nearer-miss", "met": False, "similarity": 0.3, "gap": 0.2, "round": 0}]
     assert [row["smiles"] for row in latent.chemist_order(rows)] == [
         "near-and-met", "far-and-met", "nearer-miss", "close-miss", "start"]

@@ -352,7 +352,12 @@ def test_a_scaffold_is_written_once_for_each_position_a_group_can_take():
         match = extended.GetSubstructMatch(indole)
         methyl = next(a.GetIdx() for a in extended.GetAtoms() if a.GetIdx() not in match)
         landed.add(symmetry[match.index(extended.GetAtomWithIdx(methyl).GetNeighbors()[0].GetIdx())])
-    assert len(landed) == len(spellings) >= 3
+    assert len(landed) == len(spellings)
+    # every position carrying a hydrogen, but the [nH] (written in brackets, it cannot take a group)
+    carrying = {symmetry[a.GetIdx()] for a in indole.GetAtoms() if a.GetTotalNumHs() > 0 and a.GetSymbol() == "C"}
+    assert landed == carrying and len(carrying) == 6
+    quinoline = Chem.MolFromSmiles("c1ccc2ncccc2c1")
+    assert len(decoration_prefixes(quinoline)) == 7
     assert decoration_prefixes(Chem.MolFromSmiles("c1ccccc1")) == ["c1ccccc1"]   # six equivalent atoms: one spelling
     assert decoration_prefixes(Chem.MolFromSmiles("C(F)(F)(F)F")) == []          # no hydrogen to replace
 

@@ -92,6 +92,9 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
     assert done.exit_code == 0, done.output
     changed = run("generate", "--resume", "short", "-n", 50, "--seed", 9, home=tmp_path)
     assert changed.exit_code == 2 and "-n, --seed cannot change it" in changed.output
+    assert run("generate", "--resume", "short", "--jobs", 1, home=tmp_path).exit_code == 0   # scoring processes may change
+    gzipped = run("export", "short", "-o", tmp_path / "best.sdf.gz", home=tmp_path)   # readable, not writable
+    assert gzipped.exit_code == 2 and "cannot write this file type" in gzipped.output
     for top in (0, -5):
         refused = run("export", "short", "--top", top, "-o", tmp_path / "x.csv", home=tmp_path)
         assert refused.exit_code == 2 and "--top must be at least 1" in refused.output

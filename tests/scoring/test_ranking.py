@@ -55,3 +55,5 @@ def test_molecules_failing_a_hard_filter_follow_every_passing_one_in_the_order_o
     objectives = np.array([[0.5, 0.5], [1.0, 1.0], [0.9, 0.1], [0.3, 0.3], [np.nan, 0.0]])
     assert rank_after_hard_filters(scores, aggregate, passes, objectives).tolist() == [2, 3, 1, 4, 0]
     assert rank_after_hard_filters(scores[:0], aggregate[:0], passes[:0]).tolist() == []
+    # a failing molecule with no aggregate (a property that could not be computed) still ranks, last
+    assert rank_after_hard_filters([0.5, 0.0, 0.0], [0.5, np.nan, 0.2], [True, False, False]).tolist() == [1, 3, 2]

@@ -111,7 +111,7 @@ def test_hard_filters_require_avoid_and_similarity():
     assert table["missing_required"].tolist()[1] == "c1ccccc1" and table["avoided_present"].tolist()[2] == "N=N"
 
 
-def test_a_hard_filter_on_an_alert_set_zeroes_only_that_sets_hits_and_a_shared_finding_counts_once():
+def test_a_hard_filter_on_an_alert_set_zeroes_only_that_sets_hits_and_a_shared_finding_counts_once(fetched_moses):
     profile = ScoringProfile(name="rings", components=[Component("qed", Identity())],
                              alerts=["pains", "rings", "moses"], hard_filters=["rings"])
     cyclooctyl, quinone, anisole = "c1ccc(C2CCCCCCC2)cc1", "O=C1C=CC(=O)C=C1", "COc1ccccc1"

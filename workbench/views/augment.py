@@ -57,8 +57,8 @@ smiles, input_columns, input_name, input_bytes = _input()
 invalid = [s for s in smiles if not parse_smiles(s).ok]
 if invalid:
     shown = ", ".join(s if s else "(empty)" for s in invalid[:5])
-    st.warning(f"{len(invalid)} input row{'s are' if len(invalid) != 1 else ' is'} not valid molecules and will be "
-               "reported, not used: " + plain(shown))
+    st.warning(f"{len(invalid)} input row{'s are not valid molecules' if len(invalid) != 1 else ' is not a valid molecule'}"
+               " and will be reported, not used: " + plain(shown))
 held = [line.strip() for line in held_text.splitlines() if line.strip()]
 guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 

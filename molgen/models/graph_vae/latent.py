@@ -404,12 +404,14 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
 
 def chemist_order(found: list[dict]) -> list[dict]:
     """:func:`search`'s molecules as a chemist reads them: those that meet every target first, the most similar
-    to the start first (a near analogue that meets them is the find); then the rest, closest to the targets first.
+    to the start first (a near analogue that meets them is the find); then the rest, closest to the targets first;
+    the start's own decoding last.
 
     Ordered by gap alone, the best molecules of a random search sat at Tanimoto about 0.27 to the start,
     while molecules meeting the targets at higher similarity ranked below them."""
-    return sorted(found, key=lambda row: (not row["met"], -row["similarity"] if row["met"] else row["gap"],
-                                          row["round"]))
+    # the start's own decoding (round -1) goes last: it is the reference, not a find, even when it meets the targets
+    return sorted(found, key=lambda row: (row["round"] == -1, not row["met"],
+                                          -row["similarity"] if row["met"] else row["gap"], row["round"]))
 
 
 def _most_promising(points: np.ndarray, gaps: np.ndarray, candidates: np.ndarray, count: int, seed: int) -> np.ndarray:

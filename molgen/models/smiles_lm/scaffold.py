@@ -15,23 +15,53 @@ from molgen.chem.rdkit_log import quiet_rdkit
 
 
 def decoration_prefixes(scaffold: Chem.Mol) -> list[str]:
-    """SMILES of ``scaffold``, one for each atom a group written after it would bond to: the canonical
-    spelling first (when it ends at such an atom), then the others; one for each set of symmetry-equivalent atoms.
+    """SMILES of ``scaffold``, one for each position a group written after it can bond to (one per set of
+    symmetry-equivalent atoms carrying a hydrogen): the canonical spelling first (when it ends at such an
+    atom), then seeded random spellings until every position is reached.
 
-    A spelling counts only if appending a carbon really bonds it to the spelling's last atom (an
-    ``[nH]`` written in brackets cannot take one), checked by rebuilding the molecule."""
-    ends: dict[int, str] = {}   # symmetry class of the last atom -> a spelling ending there
+    A spelling counts only if appending a carbon really bonds it to the intended atom (an ``[nH]`` written
+    in brackets cannot take one), checked by rebuilding the molecule."""
+    ends: dict[int, str] = {}   # symmetry class of the atom a group lands on -> a spelling ending there
     canonical = Chem.MolToSmiles(scaffold)
     symmetry = list(Chem.CanonicalRankAtoms(scaffold, breakTies=False))   # equivalent atoms: one spelling
+    wanted = {symmetry[a.GetIdx()] for a in scaffold.GetAtoms() if a.GetTotalNumHs() > 0}
+    # the canonical spelling, then random ones (seeded, so a run repeats) until every class is reached
+    candidates = [canonical] + list(Chem.MolToRandomSmilesVect(scaffold, RANDOM_SPELLINGS, randomSeed=RANDOM_SEED))
     with quiet_rdkit():
-        for root in range(scaffold.GetNumAtoms()):
-            for canonical_order in (True, False):
-                text = Chem.MolToSmiles(scaffold, rootedAtAtom=root, canonical=canonical_order)
-                last = int(scaffold.GetProp("_smilesAtomOutputOrder").strip("[]").rstrip(",").split(",")[-1])
-                if symmetry[last] not in ends and _methyl_lands_on(scaffold, text, last):
-                    ends[symmetry[last]] = text
+        for text in candidates:
+            atom = _landing_atom(scaffold, text)
+            if atom is not None and symmetry[atom] not in ends:
+                ends[symmetry[atom]] = text
+                if set(ends) >= wanted:
+                    break
     first = [key for key, text in ends.items() if text == canonical]
     return [ends[key] for key in first + sorted(set(ends) - set(first))]
+
+
+#: Random spellings tried per scaffold (a DFS can end at any atom; a few hundred reach every position of
+#: a drug-sized scaffold) and their seed.
+RANDOM_SPELLINGS = 400
+RANDOM_SEED = 7
+
+
+def _landing_atom(scaffold: Chem.Mol, text: str) -> int | None:
+    """The scaffold atom a carbon written after ``text`` bonds to, if ``text + "C"`` is the scaffold with a
+    methyl on one of its atoms (an ``[nH]`` written last cannot take one); else None."""
+    extended = Chem.MolFromSmiles(text + "C")
+    if extended is None or extended.GetNumAtoms() != scaffold.GetNumAtoms() + 1:
+        return None
+    methyl = extended.GetNumAtoms() - 1   # written last, so parsed last
+    neighbours = extended.GetAtomWithIdx(methyl).GetNeighbors()
+    if len(neighbours) != 1:
+        return None
+    parsed = Chem.MolFromSmiles(text)
+    if parsed is None:
+        return None
+    # the spelling's own atom order -> the scaffold's (a match of the scaffold onto it, same molecule)
+    order = scaffold.GetSubstructMatch(parsed)
+    if not order or not _methyl_lands_on(scaffold, text, order[neighbours[0].GetIdx()]):
+        return None
+    return order[neighbours[0].GetIdx()]
 
 
 def _methyl_lands_on(scaffold: Chem.Mol, text: str, atom: int) -> bool:
