@@ -350,7 +350,8 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> int:
     if not len(frame):
         store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64))
         return 0
-    desirability = frame[[f"d_{c.property}" for c in profile.components]].to_numpy(dtype=float)
+    # reindex: a desirability column the store holds no value of comes back absent, not as NaN
+    desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
     # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
     aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
     passes = frame["passes_filters"].fillna(True).astype(bool).to_numpy()
