@@ -255,8 +255,11 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
     texts = list(conditions.prefixes) or [conditions.prefix or ""]
     samples: list[Sample] = []
-    for i, prefix_text in enumerate(texts):   # the molecules spread evenly over the prefixes, the first ones first
-        share = n // len(texts) + (i < n % len(texts))
+    # the molecules spread evenly over the prefixes; the remainder goes to prefixes picked by the seed, so a run's
+    # chunks (each with its own seed) do not all favour the first spellings
+    first = (0 if seed is None else seed) % len(texts)
+    for i, prefix_text in enumerate(texts):
+        share = n // len(texts) + ((i - first) % len(texts) < n % len(texts))
         if share:
             samples += _generate_from(model, share, prefix_text, conditions, generator, strategy=strategy,
                                       temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
