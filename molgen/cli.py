@@ -439,8 +439,7 @@ def generate_command(
 
     if resume:
         # a resumed run samples as it started; an option given now would be silently ignored, so refuse it
-        given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs")
-                 and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]  # typer vendors click
+        given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs") and _typed(ctx, name)]
         if given:
             flags = ", ".join("-n" if name == "n" else f"--{name.replace('_', '-')}" for name in given)
             console.print(f"--resume continues run {escape(resume)} with the settings it started with; {flags} cannot "
@@ -452,8 +451,7 @@ def generate_command(
     started = time.time()
     try:
         if resume:
-            run = run_resume(resume, store=store, max_samples=max_samples,
-                             n_jobs=jobs if getattr(ctx.get_parameter_source("jobs"), "name", "") == "COMMANDLINE" else None)
+            run = run_resume(resume, store=store, max_samples=max_samples, n_jobs=jobs if _typed(ctx, "jobs") else None)
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
             options = {k: v for k, v in {"temperature": temperature, "decoding": decoding, "candidates": candidates,
@@ -488,6 +486,11 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """Whether option ``name`` was given on the command line (not left at its default)."""
+    return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"   # by name: typer vendors click
 
 
 def _say_interrupted(store, resume: str | None, started: float) -> None:

@@ -10,7 +10,6 @@ other SMILES model is sampled freely and its molecules dropped into whichever bi
 from __future__ import annotations
 
 from collections import Counter
-
 from typing import Sequence
 
 import numpy as np

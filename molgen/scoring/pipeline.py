@@ -185,10 +185,10 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
     table["passes_filters"] = failed == ""
     table["failed_filters"] = failed
     table["score"] = np.where(table["passes_filters"], aggregate, 0.0) if len(table) else aggregate
+    passing = table["passes_filters"].to_numpy(dtype=bool)
     if profile.ranking == "pareto":   # the fronts the ranks use: of the molecules passing the hard filters (0: failing)
-        passing = table["passes_filters"].to_numpy(dtype=bool)
         table["pareto_front"] = pareto_ranks(np.where(passing[:, None], desirability, np.nan))
-    table["rank"] = rank_after_hard_filters(table["score"].to_numpy(), aggregate, table["passes_filters"].to_numpy(),
+    table["rank"] = rank_after_hard_filters(table["score"].to_numpy(), aggregate, passing,
                                             desirability if profile.ranking == "pareto" else None)
 
     canonical = [p[0] for p in parsed]

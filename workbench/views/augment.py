@@ -64,17 +64,20 @@ guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
+    settings = {"k": k}   # for the manifest
 elif method == "analogues":
     per_seed = st.slider("Analogues per seed", 1, 100, 10, key="aug_per_seed")
     window = st.slider("Similarity window (Tanimoto to the seed)", 0.0, 1.0, (0.4, 0.95), 0.05, key="aug_window")
     offered = ["prefix", "fine-tune"] + [m for m, family in (("latent", "graph-vae"), ("inpaint", "graph-diffusion"))
                                          if shipped_checkpoint(family)]
     methods = st.multiselect("Generators", offered, default=["prefix"], key="aug_methods")
+    settings = {"per_seed": per_seed, "window": list(window), "methods": methods or ["prefix"]}
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
     per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
     budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
+    settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
 seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
 if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
@@ -94,9 +97,6 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
         except ValueError as error:
             st.error(plain(error))
             st.stop()
-    settings = {"enumerate": lambda: {"k": k}, "analogues": lambda: {"per_seed": per_seed, "window": list(window),
-                                                                       "methods": methods or ["prefix"]},
-                "balance": lambda: {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}}[method]()
     rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,

@@ -14,6 +14,12 @@ from rdkit import Chem
 from molgen.chem.rdkit_log import quiet_rdkit
 
 
+#: Random spellings tried per scaffold (a DFS can end at any atom; a few hundred reach every position of
+#: a drug-sized scaffold) and their seed.
+RANDOM_SPELLINGS = 400
+RANDOM_SEED = 7
+
+
 def decoration_prefixes(scaffold: Chem.Mol) -> list[str]:
     """SMILES of ``scaffold``, one for each position a group written after it can bond to (one per set of
     symmetry-equivalent atoms carrying a hydrogen): the canonical spelling first (when it ends at such an
@@ -38,44 +44,23 @@ def decoration_prefixes(scaffold: Chem.Mol) -> list[str]:
     return [ends[key] for key in first + sorted(set(ends) - set(first))]
 
 
-#: Random spellings tried per scaffold (a DFS can end at any atom; a few hundred reach every position of
-#: a drug-sized scaffold) and their seed.
-RANDOM_SPELLINGS = 400
-RANDOM_SEED = 7
-
-
 def _landing_atom(scaffold: Chem.Mol, text: str) -> int | None:
     """The scaffold atom a carbon written after ``text`` bonds to, if ``text + "C"`` is the scaffold with a
-    methyl on one of its atoms (an ``[nH]`` written last cannot take one); else None."""
-    extended = Chem.MolFromSmiles(text + "C")
-    if extended is None or extended.GetNumAtoms() != scaffold.GetNumAtoms() + 1:
+    methyl on that atom and nothing else changed (an ``[nH]`` written last cannot take one); else None."""
+    parsed, extended = Chem.MolFromSmiles(text), Chem.MolFromSmiles(text + "C")
+    if parsed is None or extended is None or extended.GetNumAtoms() != scaffold.GetNumAtoms() + 1:
         return None
-    methyl = extended.GetNumAtoms() - 1   # written last, so parsed last
-    neighbours = extended.GetAtomWithIdx(methyl).GetNeighbors()
-    if len(neighbours) != 1:
+    neighbours = extended.GetAtomWithIdx(extended.GetNumAtoms() - 1).GetNeighbors()   # the methyl, parsed last
+    order = scaffold.GetSubstructMatch(parsed)   # the spelling's atom order -> the scaffold's (the same molecule)
+    if len(neighbours) != 1 or not order:
         return None
-    parsed = Chem.MolFromSmiles(text)
-    if parsed is None:
-        return None
-    # the spelling's own atom order -> the scaffold's (a match of the scaffold onto it, same molecule)
-    order = scaffold.GetSubstructMatch(parsed)
-    if not order or not _methyl_lands_on(scaffold, text, order[neighbours[0].GetIdx()]):
-        return None
-    return order[neighbours[0].GetIdx()]
-
-
-def _methyl_lands_on(scaffold: Chem.Mol, text: str, atom: int) -> bool:
-    """Whether ``text + "C"`` is ``scaffold`` with a methyl on ``atom``."""
+    atom = order[neighbours[0].GetIdx()]
     if scaffold.GetAtomWithIdx(atom).GetTotalNumHs() == 0:
-        return False
-    extended = Chem.MolFromSmiles(text + "C")
-    if extended is None:
-        return False
+        return None
     expected = Chem.RWMol(scaffold)
-    methyl = expected.AddAtom(Chem.Atom(6))
-    expected.AddBond(atom, methyl, Chem.BondType.SINGLE)
+    expected.AddBond(atom, expected.AddAtom(Chem.Atom(6)), Chem.BondType.SINGLE)
     try:
         Chem.SanitizeMol(expected)
     except Exception:  # noqa: BLE001 -- RDKit raises several sanitization errors; any means "not this atom"
-        return False
-    return Chem.MolToSmiles(extended) == Chem.MolToSmiles(expected)
+        return None
+    return atom if Chem.MolToSmiles(extended) == Chem.MolToSmiles(expected) else None
