@@ -118,7 +118,7 @@ def _training_set(data: str) -> frozenset[str] | None:
 
 
 def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
-             profile: str | ScoringProfile = "drug-like", seed: int = 0, name: str | None = None,
+             profile: str | ScoringProfile = "drug-like", seed: int = 1, name: str | None = None,
              max_samples: int | None = None, chunk_size: int = 1000, sample_options: dict | None = None,
              store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
              on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
@@ -130,7 +130,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         conditions: what to meet (a :class:`Conditions`, or expressions such as ``["qed>=0.7"]``);
             the family steers towards what it can, a filter enforces all.
         profile: scoring profile (name, TOML path or object).
-        seed: the run's seed; the same seed gives the same molecules.
+        seed: the run's seed; the same seed gives the same molecules (1 by default, as on the
+            command line and in the workbench).
         max_samples: the sampling budget (default ``20 * n``); the run stops there and says so.
         chunk_size: molecules sampled per stored chunk (the unit of resuming).
         sample_options: passed to the generator (``temperature``, ``top_k``, ``top_p``, ...).
@@ -267,7 +268,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
         if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
-            message += f"; all {accepted:,} are ranked (export --top {n} keeps the best {n:,})"
+            message += f"; all {accepted:,} are ranked, the best {n:,} as ranks 1 to {n:,}"
     else:
         status = "budget_exhausted"
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "

@@ -105,3 +105,17 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
     for name in ("out.xlsx", "out.smi", "out.sdf.gz"):
         wrong = run("score", source, "-o", tmp_path / name, home=tmp_path)
         assert wrong.exit_code == 2 and "cannot write this file type" in wrong.output, wrong.output
+
+
+def test_the_api_and_the_command_line_share_a_default_seed(tiny_checkpoint, tmp_path):
+    """A script's ``molgen.generate()`` and ``molgen generate`` with no seed give the same molecules."""
+    import molgen
+
+    assert run("generate", "--model", tiny_checkpoint, "-n", 8, "--name", "cli", home=tmp_path).exit_code == 0
+    store = RunStore(tmp_path / "runs.sqlite")
+    api = molgen.generate(tiny_checkpoint, 8, name="api", store=store, progress=False)
+    from molgen.runs.generate import Run
+
+    cli_run = Run(store.resolve("cli"), store)
+    assert cli_run.record["seed"] == api.record["seed"] == 1
+    assert list(cli_run.candidates()["smiles"]) == list(api.candidates()["smiles"])

@@ -35,7 +35,7 @@ def test_run_end_to_end(tiny_checkpoint, store):
     counts = record["counts"]
     assert len(ranked) == counts["accepted"] >= 40
     assert counts["accepted"] > 40   # the last chunk is kept whole, and the message says how to keep 40
-    assert f"all {counts['accepted']} are ranked (export --top 40" in record["message"]
+    assert f"all {counts['accepted']} are ranked, the best 40 as ranks 1 to 40" in record["message"]
     assert ranked["rank"].tolist() == sorted(ranked["rank"]) and ranked["rank"].iloc[0] == 1
     assert ranked["score"].is_monotonic_decreasing
     assert (ranked["mw"] <= 400).all() and (ranked["qed"] >= 0.3).all()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from molgen.models.base import Conditions
@@ -198,9 +196,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         counts = record["counts"]
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
-        # the run's message speaks to the command line; here the Export page's "Best N" is the same cut
-        message = re.sub(r"export --top (\d+) keeps", r"Export's Best N = \1 keeps", record["message"])
-        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {message}"))
+        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {record['message']}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
