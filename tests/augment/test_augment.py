@@ -34,6 +34,20 @@ def test_enumerated_smiles_are_valid_distinct_and_canonicalize_to_their_source(s
     assert again["smiles"].tolist() == rows["smiles"][: len(again)].tolist()
 
 
+def test_an_input_row_repeating_an_earlier_molecule_is_enumerated_and_marked():
+    """Two rows of one molecule (another spelling, perhaps another label) are both kept, and the repeat
+    names the first, so a chemist can check that their labels agree before training."""
+    from molgen.augment.enumerate import repeated_inputs
+
+    rows, _ = enumerate_smiles(["CCO", "c1ccccc1O", "OCC", "Oc1ccccc1", "CCN"], k=3, seed=0)
+    marks = rows.drop_duplicates("input_row").set_index("input_row")["same_molecule_as_row"]
+    assert marks.isna().tolist() == [True, True, False, False, True]
+    assert marks[3] == 1 and marks[4] == 2
+    note = repeated_inputs(rows)
+    assert note.startswith("2 input rows") and "row 3 = row 1" in note and "row 4 = row 2" in note
+    assert repeated_inputs(enumerate_smiles(["CCO", "CCN"], k=2)[0]) is None
+
+
 def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
     planted = series[5]
     other_spelling = Chem.MolToSmiles(Chem.MolFromSmiles(planted), canonical=False, doRandom=True)
@@ -191,5 +205,12 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     import hashlib
 
     assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    # a molecule given twice with two labels: both kept, the repeat marked and named on the terminal
+    twice = tmp_path / "twice.csv"
+    twice.write_text("smiles,activity\nCCO,1.0\nCCN,2.0\nOCC,7.0\n")
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(tmp_path / "twice-out.csv"), "-k", "2"])
+    assert result.exit_code == 0 and "row 3 = row 1" in " ".join(result.output.split())
+    marked = pd.read_csv(tmp_path / "twice-out.csv")
+    assert set(marked.loc[marked["same_molecule_as_row"] == 1, "activity"]) == {7.0}
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output

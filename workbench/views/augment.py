@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
+from molgen.augment.enumerate import repeated_inputs
 from molgen.augment.provenance import build_manifest, with_input_columns
 from molgen.chem.parse import parse_smiles
 from molgen.models.base import shipped_checkpoint
@@ -82,10 +83,11 @@ seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
 if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
     with st.spinner("augmenting"):
-        histogram = None
+        histogram, repeats = None, None
         try:
             if method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
+                repeats = repeated_inputs(rows)
                 rows, guarded = apply_guard(rows, guard, allow_seed_copy=True)
                 removed = pd.concat([removed, guarded], ignore_index=True)
             elif method == "analogues":
@@ -102,12 +104,14 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
                               report_name=f"augmented-{method}.removed.csv")
-    st.session_state["aug_result"] = (rows, removed, histogram, method, manifest)
+    st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats)
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
-    rows, removed, histogram, made_by, manifest = st.session_state["aug_result"]
+    rows, removed, histogram, made_by, manifest, repeats = st.session_state["aug_result"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
+    if repeats:
+        st.warning(plain(repeats))
     if histogram is not None:
         st.dataframe(histogram, hide_index=True)
     st.markdown("**Preview**")
