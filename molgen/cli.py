@@ -434,6 +434,7 @@ def generate_command(
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
+    from molgen.runs.generate import SampleOptionError
 
     import signal
 
@@ -441,8 +442,8 @@ def generate_command(
         # a resumed run samples as it started; an option given now would be silently ignored, so refuse it
         given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs") and _typed(ctx, name)]
         if given:
-            flags = ", ".join("-n" if name == "n" else f"--{name.replace('_', '-')}" for name in given)
-            console.print(f"--resume continues run {escape(resume)} with the settings it started with; {flags} cannot "
+            console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
+                          f"{', '.join(map(_flag, given))} cannot "
                           "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
@@ -454,15 +455,18 @@ def generate_command(
             run = run_resume(resume, store=store, max_samples=max_samples, n_jobs=jobs if _typed(ctx, "jobs") else None)
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
-            options = {k: v for k, v in {"temperature": temperature, "decoding": decoding, "candidates": candidates,
-                                         "top_k": top_k, "top_p": top_p,
-                                         "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
-                                         "target_guidance": target_guidance,
-                                         "stochasticity": stochasticity, "step_spacing": step_spacing,
-                                         "projection": projection}.items()
-                       if v is not None}
+            flags = {"temperature": temperature, "decoding": decoding, "candidates": candidates, "top_k": top_k,
+                     "top_p": top_p, "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
+                     "target_guidance": target_guidance, "stochasticity": stochasticity, "step_spacing": step_spacing,
+                     "projection": projection}
+            options = {k: v for k, v in flags.items() if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
                                chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
+    except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
+        takes = [_flag(name) for name in error.accepted if name in flags]
+        console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
+                      + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
+        raise typer.Exit(2) from None
     except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
@@ -486,6 +490,11 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _flag(name: str) -> str:
+    """A parameter's command-line spelling: ``top_k`` -> ``--top-k``, ``n`` -> ``-n``."""
+    return "-n" if name == "n" else "--" + name.replace("_", "-")
 
 
 def _typed(ctx: typer.Context, name: str) -> bool:

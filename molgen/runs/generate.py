@@ -76,6 +76,15 @@ class Run:
         return export_run(self.store, self.id, path, **options)
 
 
+class SampleOptionError(ValueError):
+    """Sampling options the chosen model does not take; ``accepted`` are those it does, so a caller
+    (the command line) can name them in its own terms."""
+
+    def __init__(self, family: str, foreign: list[str], accepted: list[str]):
+        self.family, self.foreign, self.accepted = family, foreign, accepted
+        super().__init__(f"a {family} model takes no {', '.join(foreign)}; its sampling options are {', '.join(accepted)}")
+
+
 def resolve_checkpoint(model: str) -> tuple[str, Path]:
     """(family, checkpoint path) for a family name (its shipped default), the name of a shipped
     checkpoint (``smiles-lm-transformer``) or a checkpoint path."""
@@ -155,8 +164,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
 
     foreign = sorted(set(sample_options or {}) - SAMPLE_OPTIONS.get(family, set()))
     if foreign:
-        raise ValueError(f"a {family} model takes no {', '.join(foreign)}; its sampling options are "
-                         f"{', '.join(sorted(SAMPLE_OPTIONS.get(family, set())))}")
+        raise SampleOptionError(family, foreign, sorted(SAMPLE_OPTIONS.get(family, set())))
     profile = load_profile(profile)
     generator = _load_generator(family, checkpoint)
     options = dict(sample_options or {})

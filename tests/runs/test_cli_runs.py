@@ -67,9 +67,12 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     assert bracketed.exit_code == 2 and "c1cc[nH]c1((" in bracketed.output  # printed as typed, not read as markup
     assert run("export", "nope", "-o", tmp_path / "x.csv", home=tmp_path).exit_code == 2
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--steps", 50, home=tmp_path)
-    assert foreign.exit_code == 2 and "a smiles-lm model takes no steps" in foreign.output
+    said = " ".join(foreign.output.split())
+    assert foreign.exit_code == 2 and "a smiles-lm model takes no --steps" in said
+    # named as the flags this command has: --top-k, not top_k; nothing the command line cannot take (beam_width)
+    assert "its sampling flags are --bf16, --temperature, --top-k, --top-p" in said and "beam" not in said
     foreign = run("generate", "--model", tiny_checkpoint, "-n", 5, "--decoding", "sampled", home=tmp_path)
-    assert foreign.exit_code == 2 and "a smiles-lm model takes no decoding" in foreign.output
+    assert foreign.exit_code == 2 and "a smiles-lm model takes no --decoding" in foreign.output
     unused = run("generate", "--model", "graph-vae", "-n", 5, "--decoding", "greedy", "--candidates", 3, home=tmp_path)
     assert unused.exit_code == 2 and "candidates applies only to decoding='most-likely'" in unused.output
     unknown = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ddim", home=tmp_path)
