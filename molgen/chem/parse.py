@@ -67,6 +67,12 @@ def parse_smiles(smiles: object) -> ParseResult:
         return ParseResult(smiles, None, ParseFailure.NOT_TEXT, f"expected a SMILES string, got {type(smiles).__name__}")
     if not smiles.strip():
         return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
+    inner = smiles.strip()
+    if any(character.isspace() for character in inner):
+        # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane
+        return ParseResult(smiles, None, ParseFailure.SYNTAX,
+                           f"a SMILES has no spaces or line breaks inside it (RDKit would read only "
+                           f"{inner.split()[0]!r}): {_clip(smiles)!r}")
     with quiet_rdkit():
         # Fast path: RDKit's standard parse (sanitize, remove redundant Hs, perceive stereo),
         # so molecules are exactly those every RDKit-based tool (MOSES, GuacaMol) sees.

@@ -113,7 +113,8 @@ DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 
 def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error naming its line, not a field that swallows the rows after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -130,7 +131,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         except StopIteration:
             break
         except csv.Error as error:
-            raise FileFormatError(path, f"malformed row ({error})", start) from None
+            why = ("a quoted field opened here is never closed (an unclosed quote?)" if "unexpected end of data" in str(error)
+                   else f"malformed row ({error})")
+            raise FileFormatError(path, why, start) from None
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line: not a record
         if len(row) != len(header):

@@ -67,3 +67,12 @@ def test_a_syntax_error_says_what_rdkit_found_and_where():
     assert parse_smiles("C1CC").message == "not valid SMILES syntax (unclosed ring): 'C1CC'"
     assert parse_smiles("CC(C").message == "not valid SMILES syntax (extra open parentheses, around position 3): 'CC(C'"
     assert parse_smiles("C[Xx]C").message == "not valid SMILES syntax (around position 3): 'C[Xx]C'"
+
+
+def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
+    """RDKit reads "CC O" as ethane named O; a cell or a typed line holding it would quietly lose the O."""
+    for text, first in (("CC O", "CC"), ("C\nC", "C"), ("c1ccccc1 benzene", "c1ccccc1")):
+        result = parse_smiles(text)
+        assert not result.ok and result.failure == ParseFailure.SYNTAX
+        assert f"RDKit would read only {first!r}" in result.message
+    assert parse_smiles("  CCO \n").ok   # the ends are trimmed, as every reader trims them

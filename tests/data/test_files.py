@@ -68,6 +68,17 @@ def test_row_with_wrong_field_count_names_its_line(tmp_path):
         read_molecules(path)
 
 
+def test_an_unclosed_quote_names_its_line_instead_of_swallowing_the_rows_after_it(tmp_path):
+    path = write(tmp_path / "quote.csv", 'id,smiles\nm1,CCO\nm2,"CCN\nm3,CCC\nm4,CCCC\n')
+    with pytest.raises(FileFormatError, match=r"quote.csv, line 3: a quoted field opened here is never closed"):
+        read_molecules(path)
+    # a quoted field that does close may span lines (a comment column); a SMILES holding a line break
+    # is then an invalid row with its reason, not the part before the break
+    path = write(tmp_path / "closed.csv", 'smiles,comment\nCCO,"two\nlines"\n"CC\nN",x\n')
+    frame = read_molecules(path)
+    assert frame["comment"].tolist() == ["two\nlines", "x"] and frame["smiles"].tolist() == ["CCO", "CC\nN"]
+
+
 def test_non_utf8_file_names_its_line(tmp_path):
     path = write(tmp_path / "latin.csv", "smiles,name\nCCO,ethanol\nCCN,\xe9thylamine\n".encode("latin-1"))
     with pytest.raises(FileFormatError, match=r"latin.csv, line 3: not UTF-8 text \(byte 0xe9"):
