@@ -61,10 +61,13 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
 
 def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:
     """``rows`` with the input's other columns (ids, activities) joined on ``input_row`` (1-based), so an id or an
-    activity follows each synthetic row made from it; a name the rows already use becomes input_<name>."""
+    activity follows each synthetic row made from it; a name the rows already use becomes input_<name>. They come
+    right after ``smiles``, where a chemist looks for them, before the provenance columns."""
     if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
         return rows
     columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns})
     position = pd.to_numeric(rows["input_row"], errors="coerce") - 1
     joined = columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
-    return pd.concat([rows.reset_index(drop=True), joined], axis=1)
+    rows = rows.reset_index(drop=True)
+    first = [c for c in ("smiles",) if c in rows.columns]
+    return pd.concat([rows[first], joined, rows.drop(columns=first)], axis=1)

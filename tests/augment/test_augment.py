@@ -198,6 +198,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert (rows["id"] == "m" + (rows["input_row"] - 1).astype(str)).all()
     assert (rows["activity"] == rows["input_row"] - 0.5).all()
     assert set(report["id"]) == {"m0", "m5"}
+    # the input's own columns (its line, id, activity) where a chemist looks, before the provenance
+    assert list(rows.columns[:4]) == ["smiles", "line", "id", "activity"]
     manifest = json.loads((tmp_path / "enumerated.csv.manifest.json").read_text())
     assert manifest["augment"]["command"] == "augment enumerate" and manifest["augment"]["settings"]["k"] == 3
     assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1}] and manifest["guard"]["near_duplicate"] == 0.95
