@@ -106,6 +106,28 @@ def test_the_default_budget_follows_n(stored_run):
     assert [m.value for m in at.markdown if "missed a condition" in m.value] == summary
 
 
+def test_a_run_its_budget_stopped_continues_from_the_generate_page(stored_run):
+    """As `molgen generate --resume RUN --max-samples N`: the same run samples on, nothing is lost or redone."""
+    at = page("generate")
+    at.number_input(key="gen_budget").set_value(100).run()
+    _generate(at, "short-budget", 150)
+    with RunStore() as store:
+        record = store.run("short-budget")
+    assert record["status"] == "budget_exhausted" and record["counts"]["sampled"] == 100
+    more = at.number_input(key=f"gen_more_{record['id']}")
+    assert more.value == 200   # twice the budget it stopped at
+    more.set_value(250).run()
+    at.button(key=f"gen_continue_{record['id']}").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        after = store.run("short-budget")
+        first_chunk = store.candidates(record["id"], ranked_only=False)
+    assert after["params"]["max_samples"] == 250 and after["counts"]["sampled"] > 100
+    assert after["counts"]["unique"] >= record["counts"]["unique"] and len(first_chunk) == after["counts"]["unique"]
+    summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
+    assert f"sampled {after['counts']['sampled']:,}" in summary   # the summary reads the continued run
+
+
 @pytest.mark.parametrize("text", ["O=[N+]([O-])c1ccccc1", "C[Si](C)(C)C", "__import__", "[x](y)", ":red[x]", "a*b*c"])
 def test_plain_text_survives_markdown(text):
     import html

@@ -7,7 +7,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNameTaken, RunNotFound, generate, validity_note
+from molgen.runs import RunNameTaken, RunNotFound, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -169,12 +169,39 @@ except (ProfileError, tomllib.TOMLDecodeError) as error:
 
 ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
-if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
+def _progress_bar():
+    """A progress bar and the per-chunk callback that moves it."""
     bar = st.progress(0.0, text="sampling")
 
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
         bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
 
+    return bar, on_chunk
+
+
+def _offer_to_continue(record: dict) -> None:
+    """A run its budget stopped, or one interrupted, continues where it stopped with the settings it started
+    with (as ``molgen generate --resume``); only the sampling budget can change."""
+    budget = int(record["params"]["max_samples"])
+    sampled = int(record["counts"].get("sampled", 0))
+    more = st.number_input("Sampling budget to continue with (molecules sampled in all)", min_value=max(1, sampled),
+                           value=budget if record["status"] == "interrupted" else max(2 * budget, sampled + 1),
+                           step=max(100, budget // 10), key=f"gen_more_{record['id']}",
+                           help="The run keeps its model, seed, conditions and profile; it samples until this "
+                                "many molecules have been sampled in all, or enough meet every condition.")
+    if st.button("Continue this run", key=f"gen_continue_{record['id']}"):
+        bar, on_chunk = _progress_bar()
+        try:
+            resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
+        except (FileNotFoundError, ValueError) as error:
+            bar.empty()
+            st.error(plain(error))
+            return
+        st.rerun()   # the summary above is the record's: read it again
+
+
+if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
+    bar, on_chunk = _progress_bar()
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                        name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
@@ -204,6 +231,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         for what, how in record["native"].items():
             st.caption(plain(f"{what}: steered natively by {how}; the filter then keeps only the molecules meeting "
                              "every condition"))
+        if record["status"] in ("budget_exhausted", "interrupted"):
+            _offer_to_continue(record)
         if failed:
             st.caption(f"The {failed:,} that missed a condition stay in the run, unranked: **Browse** shows them with "
                        "the reason when its first toggle is off.")
