@@ -467,9 +467,16 @@ def generate_command(
         console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
                       + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
         raise typer.Exit(2) from None
-    except (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError) as error:
-        console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
+    except Exception as error:
+        failed = _failed_run(store, resume, started)
+        if failed is None:   # refused before a run was stored: the input was wrong
+            if not isinstance(error, (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError)):
+                raise
+            console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
+        console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
+                      f"(molgen runs show {failed['id']})", style="red")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         _say_interrupted(store, resume, started)
         raise typer.Exit(130) from None
@@ -500,6 +507,18 @@ def _flag(name: str) -> str:
 def _typed(ctx: typer.Context, name: str) -> bool:
     """Whether option ``name`` was given on the command line (not left at its default)."""
     return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"   # by name: typer vendors click
+
+
+def _failed_run(store, resume: str | None, started: float) -> dict | None:
+    """The run this command marked failed (the resumed one, or the one it created), if any."""
+    try:
+        record = store.run(resume) if resume else None
+    except Exception:  # noqa: BLE001 -- an unknown run name: nothing was marked
+        return None
+    if record is None:
+        run_id = store.newest("failed", started)
+        record = store.run(run_id) if run_id else None
+    return record if record is not None and record["status"] == "failed" else None
 
 
 def _say_interrupted(store, resume: str | None, started: float) -> None:

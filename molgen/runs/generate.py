@@ -255,16 +255,20 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             bar.update(min(new_accepted, max(0, n - bar.n)))
             if on_chunk is not None:
                 on_chunk(accepted, n, sampled)
-    except BaseException:
+    except BaseException as error:
         # what is stored is ranked and counted, so the partial run can be browsed and exported as it stands
         try:
             _rank(store, run_id, profile)
             counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
         except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
             counts = None
-        store.update_run(run_id, status="interrupted", message="interrupted; the molecules stored so far are ranked; "
-                         f"continue with `molgen generate --resume {run_id}`", timings=timings,
-                         **({"counts": counts} if counts else {}))
+        if isinstance(error, Exception):   # an error, which resuming would likely meet again: say which
+            status, message = "failed", (f"failed: {type(error).__name__}: {error}; the molecules stored before it "
+                                         "are ranked")
+        else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
+            status, message = "interrupted", ("interrupted; the molecules stored so far are ranked; "
+                                              f"continue with `molgen generate --resume {run_id}`")
+        store.update_run(run_id, status=status, message=message, timings=timings, **({"counts": counts} if counts else {}))
         raise
     finally:
         bar.close()

@@ -234,6 +234,30 @@ def test_a_run_stored_before_an_option_was_pinned_resumes_as_it_began(trained, t
     assert asked and all({k: options[k] for k in expected} == expected for options in asked)
 
 
+def test_step_counts_outside_the_noise_levels_are_refused_and_the_count_run_is_pinned(trained):
+    """0 quietly ran the default and 1000 quietly ran 500, while the run recorded 0 or 1000."""
+    model = trained[0]
+    levels = model.config.timesteps
+    for steps in (0, -5, levels + 1):
+        with pytest.raises(ValueError, match=rf"steps must lie in 1\.\.{levels}"):
+            model.sample(2, seed=0, steps=steps)
+    assert model.check_sample_options()["steps"] == model.resolved_steps() == (model.config.default_steps or levels)
+    assert model.check_sample_options(steps=7)["steps"] == 7
+
+
+@pytest.mark.parametrize("scaffold, why", [
+    ("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1", "is a radical"),   # SMARTS-style atoms with no hydrogens
+    ("c1cccc1", "is not a SMILES molecule"),                 # SMARTS, but no Kekulé structure as SMILES
+    ("C" * 80, "heavy atoms; this model's graphs hold at most"),
+])
+def test_a_scaffold_inpainting_cannot_hold_is_refused_before_a_run(trained, scaffold, why):
+    """Before, these sampled from a broken scaffold (a traceback mid-run) or went filter-only without a word."""
+    with pytest.raises(ValueError, match=why):
+        trained[0].native_conditions(Conditions(scaffold=scaffold))
+    steer, how = trained[0].native_conditions(Conditions(scaffold="c1ccncc1"))
+    assert steer.scaffold == "c1ccncc1" and "inpainting" in how["scaffold"]
+
+
 def test_guidance_and_inpainting(trained):
     model = trained[0]
     guided = model.sample(8, seed=3, steps=10, guidance=2.0, conditions=Conditions(targets={"qed": 0.9}))

@@ -122,3 +122,21 @@ def test_the_api_and_the_command_line_share_a_default_seed(tiny_checkpoint, tmp_
     cli_run = Run(store.resolve("cli"), store)
     assert cli_run.record["seed"] == api.record["seed"] == 1
     assert list(cli_run.candidates()["smiles"]) == list(api.candidates()["smiles"])
+
+
+def test_a_run_that_fails_mid_way_exits_1_and_names_the_failed_run(tiny_checkpoint, tmp_path, monkeypatch):
+    import importlib
+
+    pipeline = importlib.import_module("molgen.runs.generate")
+    load = pipeline._load_generator
+
+    def broken(family, checkpoint):
+        generator = load(family, checkpoint)
+        generator.sample = lambda *args, **kwargs: (_ for _ in ()).throw(RuntimeError("sampler broke"))
+        return generator
+
+    monkeypatch.setattr(pipeline, "_load_generator", broken)
+    result = run("generate", "--model", tiny_checkpoint, "-n", 5, "--name", "breaks", home=tmp_path)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1 and "(breaks) failed: RuntimeError: sampler broke" in said and "runs show" in said
+    assert RunStore(tmp_path / "runs.sqlite").run("breaks")["status"] == "failed"

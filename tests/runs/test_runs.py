@@ -349,3 +349,36 @@ def test_a_run_stopped_by_sigterm_is_interrupted_ranked_so_far_and_says_how_to_c
         # what was stored is ranked and counted: the partial run can be browsed and exported as it stands
         assert len(ranked) == record["counts"]["accepted"] > 0 and (ranked["rank"] > 0).all()
         assert ranked["rank"].min() == 1
+
+
+def test_a_run_that_fails_mid_way_is_marked_failed_with_its_error_and_keeps_what_it_stored(tiny_checkpoint, store,
+                                                                                           monkeypatch):
+    """An error is not an interruption: the record says what went wrong (resuming would meet it again),
+    and the chunks stored before it are ranked."""
+    import importlib
+
+    pipeline = importlib.import_module("molgen.runs.generate")   # the module: molgen.runs.generate is also a function
+    load = pipeline._load_generator
+
+    def flaky(family, checkpoint):
+        generator = load(family, checkpoint)
+        sample, calls = generator.sample, []
+
+        def sample_then_fail(*args, **kwargs):
+            calls.append(1)
+            if len(calls) > 1:
+                raise RuntimeError("out of memory in the sampler")
+            return sample(*args, **kwargs)
+
+        generator.sample = sample_then_fail
+        return generator
+
+    monkeypatch.setattr(pipeline, "_load_generator", flaky)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        generate(str(tiny_checkpoint), 400, chunk_size=50, seed=2, store=store, progress=False, name="fails")
+    record = store.run("fails")
+    assert record["status"] == "failed"
+    assert record["message"].startswith("failed: RuntimeError: out of memory in the sampler")
+    assert "--resume" not in record["message"]
+    ranked = store.candidates(record["id"], ranked_only=True)
+    assert len(ranked) == record["counts"]["accepted"] > 0 and ranked["rank"].min() == 1

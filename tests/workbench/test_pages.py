@@ -106,6 +106,19 @@ def test_the_default_budget_follows_n(stored_run):
     assert [m.value for m in at.markdown if "missed a condition" in m.value] == summary
 
 
+def test_a_scaffold_the_diffusion_model_cannot_inpaint_is_a_message_not_a_traceback(stored_run):
+    at = page("generate")
+    diffusion = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-diffusion"))
+    at.selectbox(key="gen_model").set_value(diffusion).run()
+    at.text_input(key="gen_scaffold").set_value("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1").run()
+    at.number_input(key="gen_n").set_value(5).run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    assert any("needs it written as SMILES" in shown(e) for e in at.error)
+    with RunStore() as store:
+        assert not (store.runs()["status"] == "interrupted").any()   # refused before a run was stored
+
+
 def test_a_run_its_budget_stopped_continues_from_the_generate_page(stored_run):
     """As `molgen generate --resume RUN --max-samples N`: the same run samples on, nothing is lost or redone."""
     at = page("generate")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNameTaken, RunNotFound, generate, resume, validity_note
+from molgen.runs import RunNotFound, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -193,7 +195,7 @@ def _offer_to_continue(record: dict) -> None:
         bar, on_chunk = _progress_bar()
         try:
             resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
-        except (FileNotFoundError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 -- the record keeps a failure; the page says it, no traceback
             bar.empty()
             st.error(plain(error))
             return
@@ -202,16 +204,21 @@ def _offer_to_continue(record: dict) -> None:
 
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk = _progress_bar()
+    started = time.time()
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                        name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
                        progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
-    except RunNameTaken as error:
+    except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
-        st.error(plain(error))
-        st.stop()
-    st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
-    bar.progress(1.0, text="done")
+        failed_run = store().newest("failed", started)
+        if failed_run is None:   # refused before a run was stored (a taken name, a scaffold the model cannot hold)
+            st.error(plain(error))
+            st.stop()
+        st.session_state["run_id"] = st.session_state["gen_last_run"] = failed_run   # its summary says what went wrong
+    else:
+        st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
+        bar.progress(1.0, text="done")
 
 # The last run's summary stays until the next run: a widget touched afterwards must not erase it.
 if (last := st.session_state.get("gen_last_run")) is not None:
@@ -219,11 +226,14 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         record = store().run(last)
     except RunNotFound:  # deleted since
         record = None
+    if record is not None and not record["counts"]:   # failed before anything was stored and counted
+        st.error(plain(f"run {record['name']}: {record['message']}"))
     if record is not None and record["counts"]:
         counts = record["counts"]
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
-        (st.success if record["status"] == "complete" else st.warning)(plain(f"run {record['name']}: {record['message']}"))
+        say = {"complete": st.success, "failed": st.error}.get(record["status"], st.warning)
+        say(plain(f"run {record['name']}: {record['message']}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "

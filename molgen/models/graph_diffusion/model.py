@@ -256,14 +256,17 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and
         return the options with the sampler's defaults written in, so the run pins them."""
         self._capacities(projection)  # refuses a non-bool, and a model with aromatic bonds
-        return {**options, **sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(options.get("steps")),
-                                             step_spacing), "projection": bool(projection)}
+        steps = self.resolved_steps(options.get("steps"))   # pinned: the record says how many steps ran
+        return {**options, "steps": steps, **sampler_options(sampler, target_guidance, stochasticity, steps, step_spacing),
+                "projection": bool(projection)}
 
     def resolved_steps(self, steps: int | None = None) -> int:
-        """The reverse steps a chain runs when ``steps`` are asked for: the config's ``default_steps``
-        (else every timestep) when none are, never more than the timesteps."""
+        """The reverse steps a chain runs when ``steps`` are asked for (1 to the timesteps; others are
+        refused): the config's ``default_steps`` (else every timestep) when none are."""
         cfg = self.config
-        return min(steps or cfg.default_steps or cfg.timesteps, cfg.timesteps)
+        if steps is not None and not 1 <= steps <= cfg.timesteps:
+            raise ValueError(f"steps must lie in 1..{cfg.timesteps} (this model's noise levels), got {steps}")
+        return steps or cfg.default_steps or cfg.timesteps
 
     def _schedule(self, steps: int, spacing: float = 1.0) -> list[tuple[int, int, float, float]]:
         """(t, s, tau, dtau) per reverse step: the network's noise level t, the next level s (0 ends), and
@@ -421,10 +424,29 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             if name in self.config.conditions:
                 steer.targets[name] = value
                 how[f"target {name}"] = "classifier-free guidance"
-        if conditions.scaffold and Chem.MolFromSmiles(conditions.scaffold) is not None:
+        if conditions.scaffold:
+            self._check_inpaintable(conditions.scaffold)
             steer.scaffold = conditions.scaffold
             how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
         return steer, how
+
+    def _check_inpaintable(self, scaffold: str) -> None:
+        """Refuse, before a run starts, a scaffold inpainting cannot hold: one that is no SMILES molecule,
+        whose atoms have no graph form (``[#6]`` written without hydrogens is a radical), or larger
+        than any graph this model denoises. Filtering alone would keep almost nothing of such a run."""
+        hint = ("; graph diffusion grows a scaffold by inpainting, which needs it written as SMILES "
+                "(c1ccccc1, not [#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1)")
+        with quiet_rdkit():
+            mol = Chem.MolFromSmiles(scaffold)
+        if mol is None:
+            raise ValueError(f"scaffold {scaffold!r} is not a SMILES molecule{hint}")
+        if mol.GetNumAtoms() > self.config.max_atoms:
+            raise ValueError(f"scaffold {scaffold!r} has {mol.GetNumAtoms()} heavy atoms; this model's graphs hold at "
+                             f"most {self.config.max_atoms}, so nothing could grow around it")
+        try:
+            self._scaffold(scaffold)
+        except (ValueError, KeyError) as error:
+            raise ValueError(f"scaffold {scaffold!r}: {error}{hint}") from None
 
     def _to_samples(self, x, e, mask, scaffold_fragment: bool = False) -> list[Sample]:
         """Each graph as a molecule, sanitized as sampled: its largest fragment or, with
