@@ -288,7 +288,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
                    + f" (more: molgen generate --resume {run_id} --max-samples N)")
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
-            message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecules)" for what, count in missed)
+            message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
+                                                           for what, count in missed)
     if failing:
         filters = ", ".join(profile.hard_filters)
         message += (f"; {failing:,} of the ranked molecules fail the profile's hard filters ({filters}): score 0, "

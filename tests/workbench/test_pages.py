@@ -127,6 +127,8 @@ def test_a_run_its_budget_stopped_continues_from_the_generate_page(stored_run):
     with RunStore() as store:
         record = store.run("short-budget")
     assert record["status"] == "budget_exhausted" and record["counts"]["sampled"] == 100
+    warning = next(shown(w) for w in at.warning if "budget" in shown(w))
+    assert "used up" in warning and "molgen generate --resume" not in warning   # the page's own button continues it
     more = at.number_input(key=f"gen_more_{record['id']}")
     assert more.value == 200   # twice the budget it stopped at
     more.set_value(250).run()

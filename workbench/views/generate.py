@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import streamlit as st
@@ -233,7 +234,10 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
         say = {"complete": st.success, "failed": st.error}.get(record["status"], st.warning)
-        say(plain(f"run {record['name']}: {record['message']}"))
+        # the command that continues a run is the button below on this page
+        message = re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
+                         r"--resume \S+`", "", record["message"])
+        say(plain(f"run {record['name']}: {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
