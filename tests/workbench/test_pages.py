@@ -106,6 +106,17 @@ def test_the_default_budget_follows_n(stored_run):
     assert [m.value for m in at.markdown if "missed a condition" in m.value] == summary
 
 
+def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
+    at = page("generate")
+    editor = at.text_area(key=f"gen_toml_{at.selectbox(key='gen_profile').value}")
+    editor.set_value(editor.value.replace("aggregation", "agregation", 1)).run()
+    said = [shown(e) for e in at.error]
+    assert any(e.startswith("profile (edited here): unknown key 'agregation'") for e in said), said
+    editor.set_value("aggregation = [").run()
+    assert any(shown(e).startswith("profile (edited here): not valid TOML") for e in at.error)
+    assert at.button(key="gen_go").disabled
+
+
 def test_a_scaffold_the_diffusion_model_cannot_inpaint_is_a_message_not_a_traceback(stored_run):
     at = page("generate")
     diffusion = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-diffusion"))

@@ -165,9 +165,12 @@ profile, profile_ok = None, True
 try:
     import tomllib
 
-    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="the profile editor")
-except (ProfileError, tomllib.TOMLDecodeError) as error:
-    st.error(plain(f"profile: {error}"))
+    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
+except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
+    st.error(plain(error))
+    profile_ok = False
+except tomllib.TOMLDecodeError as error:
+    st.error(plain(f"profile (edited here): not valid TOML: {error}"))
     profile_ok = False
 
 ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
