@@ -83,6 +83,20 @@ def normalise_targets(names: list[str], mean: list[float], std: list[float], tar
     return torch.tensor([row] * batch, dtype=torch.float32)
 
 
+def range_targets(conditions: Conditions, names: list[str], std: list[float]) -> dict[str, float]:
+    """The target a conditional model steers to for each property range it is conditioned on (and for
+    which no target was given): the range's middle, or half a training standard deviation inside a
+    one-sided bound. The run's filter still keeps only molecules inside the range."""
+    out = {}
+    for name, (low, high) in conditions.ranges.items():
+        if name not in names or name in conditions.targets:
+            continue
+        spread = std[names.index(name)]
+        out[name] = ((low + high) / 2 if low is not None and high is not None
+                     else low + spread / 2 if low is not None else high - spread / 2)
+    return out
+
+
 class CheckpointError(ValueError):
     """A file that is not a usable molgen checkpoint (corrupt, truncated, foreign, other family)."""
 

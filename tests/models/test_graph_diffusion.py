@@ -245,6 +245,19 @@ def test_step_counts_outside_the_noise_levels_are_refused_and_the_count_run_is_p
     assert model.check_sample_options(steps=7)["steps"] == 7
 
 
+def test_a_property_range_is_steered_towards_as_the_conditional_transformer_does(trained):
+    """qed>=0.7 guides towards half a training standard deviation inside the bound; a range on a property
+    the model is not conditioned on (mw) is left to the run's filter."""
+    model = trained[0]
+    std = model.config.condition_std[0]
+    steer, how = model.native_conditions(Conditions(ranges={"qed": (0.7, None), "mw": (200.0, 400.0)}))
+    assert steer.targets == {"qed": pytest.approx(0.7 + std / 2)} and "range qed" in how and "range mw" not in how
+    steer, _ = model.native_conditions(Conditions(ranges={"qed": (0.6, 0.8)}))
+    assert steer.targets == {"qed": pytest.approx(0.7)}
+    steer, how = model.native_conditions(Conditions(targets={"qed": 0.9}, ranges={"qed": (0.6, 1.0)}))
+    assert steer.targets == {"qed": 0.9} and "range qed" not in how   # a target wins over a range on one property
+
+
 @pytest.mark.parametrize("scaffold, why", [
     ("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1", "is a radical"),   # SMARTS-style atoms with no hydrogens
     ("c1cccc1", "is not a SMILES molecule"),                 # SMARTS, but no Kekulé structure as SMILES

@@ -16,7 +16,7 @@ from rdkit import Chem
 from torch import nn
 
 from molgen.data.tokenizer import SmilesVocabulary
-from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, save_checkpoint
+from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
 from molgen.models.smiles_lm.scaffold import decoration_prefixes
 
@@ -195,11 +195,7 @@ class SmilesLM:
             if name in names:
                 steer.targets[name] = value
                 how[f"target {name}"] = f"property conditioning (target {value:g})"
-        for name, (low, high) in conditions.ranges.items():
-            if name not in names or name in steer.targets:
-                continue
-            std = self.config.condition_std[names.index(name)]
-            target = (low + high) / 2 if low is not None and high is not None else (low + std / 2 if low is not None else high - std / 2)
+        for name, target in range_targets(conditions, names, self.config.condition_std).items():
             steer.targets[name] = target
             how[f"range {name}"] = f"property conditioning (target {target:.3g})"
         if conditions.prefix:
