@@ -243,6 +243,8 @@ def test_step_counts_outside_the_noise_levels_are_refused_and_the_count_run_is_p
             model.sample(2, seed=0, steps=steps)
     assert model.check_sample_options()["steps"] == model.resolved_steps() == (model.config.default_steps or levels)
     assert model.check_sample_options(steps=7)["steps"] == 7
+    with pytest.raises(ValueError, match="guidance must be 0 or more"):
+        model.check_sample_options(guidance=-1.0)
 
 
 def test_a_property_range_is_steered_towards_as_the_conditional_transformer_does(trained):

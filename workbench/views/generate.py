@@ -78,7 +78,11 @@ with left:
             options["steps"] = st.select_slider("Diffusion steps", choices, value=min(choices, key=lambda c: abs(c - default)),
                                                 key="gen_steps")
             if model.config.conditions:
-                options["guidance"] = st.slider("Guidance scale", 0.0, 5.0, 1.0, 0.1, key="gen_guidance")
+                options["guidance"] = st.slider(
+                    "Guidance scale", 0.0, 2.0, 0.0, 0.1, key="gen_guidance",
+                    help="acts only with a property target or range: 0 steers by the conditional network alone (the "
+                         "command line's default), higher pushes further from the unconditional one; above 1 moved "
+                         "properties little further and cost validity (benchmarks/RESULTS.md)")
             # The default sampler depends on the step count; a widget per default resets it when that changes.
             default_sampler = sampler_options(steps=options["steps"])["sampler"]
             options["sampler"] = st.selectbox(

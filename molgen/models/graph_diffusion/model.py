@@ -256,6 +256,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and
         return the options with the sampler's defaults written in, so the run pins them."""
         self._capacities(projection)  # refuses a non-bool, and a model with aromatic bonds
+        if options.get("guidance") is not None and not options["guidance"] >= 0:
+            raise ValueError(f"guidance must be 0 or more (0: the conditional network alone), got {options['guidance']}")
         steps = self.resolved_steps(options.get("steps"))   # pinned: the record says how many steps ran
         return {**options, "steps": steps, **sampler_options(sampler, target_guidance, stochasticity, steps, step_spacing),
                 "projection": bool(projection)}
