@@ -74,6 +74,18 @@ def _closest_column(error: Exception, columns: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else "."
 
 
+def _filter_problem(error: Exception) -> str:
+    """What is wrong with a filter expression, in a chemist's words where pandas' are about its parser
+    ("Python keyword not valid identifier in numexpr query" for "qed >", though no numexpr runs)."""
+    text = str(error).rstrip(".")
+    if isinstance(error, SyntaxError) or type(error).__name__ == "TokenError" or "visit_" in text:
+        return ("it is not a complete expression: each comparison needs a column, an operator (<, <=, ==, !=, >=, >) "
+                "and a value, joined by and / or, e.g. 'qed > 0.6 and alerts == 0'")
+    if "cannot assign" in text:
+        return "'=' assigns; compare with '==' (e.g. 'alerts == 0')"
+    return text
+
+
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False) -> pd.DataFrame:
     """The ranked candidates of ``run`` after the export filters, best first.
@@ -96,7 +108,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
-            raise ExportError(f"cannot apply the filter {where!r}: {str(error).rstrip('.')}{_closest_column(error, columns)} "
+            raise ExportError(f"cannot apply the filter {where!r}: {_filter_problem(error)}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol

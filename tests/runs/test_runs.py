@@ -179,6 +179,13 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert picked["smiles"].tolist() == ranked + unranked and picked["rank"].tolist()[-1] == 0
     with pytest.raises(ExportError, match="cannot apply the filter"):
         export_run(store, run.id, tmp_path / "g.csv", where="qed >>> 1")
+    # said as what is wrong with the expression, not as pandas' parser puts it ("numexpr", "visit_RShift")
+    for unfinished in ("logp < 3 and qed >", "qed >> 2", "(qed > 1"):
+        with pytest.raises(ExportError, match="not a complete expression") as caught:
+            select_candidates(store, run.id, where=unfinished)
+        assert "numexpr" not in str(caught.value) and "visit_" not in str(caught.value)
+    with pytest.raises(ExportError, match="compare with '=='"):
+        select_candidates(store, run.id, where="alerts = 0")
     # column names in any case, as a chemist writes them; a string literal is left as written
     assert select_candidates(store, run.id, where="QED > 0.6 and logP < 4 and MW < 400").equals(
         select_candidates(store, run.id, where="qed > 0.6 and logp < 4 and mw < 400"))
