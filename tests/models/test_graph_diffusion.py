@@ -247,17 +247,13 @@ def test_step_counts_outside_the_noise_levels_are_refused_and_the_count_run_is_p
         model.check_sample_options(guidance=-1.0)
 
 
-def test_a_property_range_is_steered_towards_as_the_conditional_transformer_does(trained):
-    """qed>=0.7 guides towards half a training standard deviation inside the bound; a range on a property
-    the model is not conditioned on (mw) is left to the run's filter."""
-    model = trained[0]
-    std = model.config.condition_std[0]
-    steer, how = model.native_conditions(Conditions(ranges={"qed": (0.7, None), "mw": (200.0, 400.0)}))
-    assert steer.targets == {"qed": pytest.approx(0.7 + std / 2)} and "range qed" in how and "range mw" not in how
-    steer, _ = model.native_conditions(Conditions(ranges={"qed": (0.6, 0.8)}))
-    assert steer.targets == {"qed": pytest.approx(0.7)}
-    steer, how = model.native_conditions(Conditions(targets={"qed": 0.9}, ranges={"qed": (0.6, 1.0)}))
-    assert steer.targets == {"qed": 0.9} and "range qed" not in how   # a target wins over a range on one property
+def test_a_property_range_is_left_to_the_filter(trained):
+    """Steering to a range's middle put fewer samples inside it than the label prior (benchmarks/RESULTS.md,
+    "a property range steered to its middle"), so diffusion steers targets only."""
+    steer, how = trained[0].native_conditions(Conditions(ranges={"qed": (0.7, None)}))
+    assert not steer.targets and not how
+    steer, how = trained[0].native_conditions(Conditions(targets={"qed": 0.9}))
+    assert steer.targets == {"qed": 0.9} and "target qed" in how
 
 
 @pytest.mark.parametrize("scaffold, why", [

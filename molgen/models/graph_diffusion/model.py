@@ -17,7 +17,7 @@ from torch import nn
 
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets, range_targets
+from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -426,9 +426,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             if name in self.config.conditions:
                 steer.targets[name] = value
                 how[f"target {name}"] = "classifier-free guidance"
-        for name, target in range_targets(conditions, self.config.conditions, self.config.condition_std).items():
-            steer.targets[name] = target   # as the conditional transformer does: towards the range's middle
-            how[f"range {name}"] = f"classifier-free guidance (target {target:.3g})"
+        # A range is left to the filter: steered to its middle (as the conditional transformer does) fewer
+        # samples landed inside it than from the label prior (qed>=0.8: 46% against 51% of 300; RESULTS.md)
         if conditions.scaffold:
             self._check_inpaintable(conditions.scaffold)
             steer.scaffold = conditions.scaffold
