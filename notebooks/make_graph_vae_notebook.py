@@ -9,7 +9,8 @@ cells = [
 The shipped graph VAE (`molgen/pretrained/graph-vae.pt`) encodes a molecule to a point z and
 decodes any z back to a molecule, atom by atom, masking every choice that would break valence:
 every decoded graph is a valid molecule by construction. This notebook samples the prior,
-reconstructs molecules, interpolates between two of them, explores analogues of a seed, and
+reconstructs molecules (from the encoder's mean, and from that point refined by
+gradient steps until it decodes back), interpolates between two of them, explores analogues of a seed, and
 pushes a molecule towards a QED target with the property head."""),
     new_code_cell("""import molgen.models
 from molgen.models.graph_vae import latent
@@ -18,15 +19,26 @@ from molgen.models.graph_vae.sample import fraction_invalid_without_masks
 model = molgen.models.load("graph-vae")
 card = model.training_record
 print(f"{model.num_parameters():,} parameters, {card.get('steps')} steps on {card.get('data')}")
+# each prior latent decoded 5 ways (greedy, and 4 draws at temperature 0.7), the one the decoder finds most
+# likely kept (decoding="most-likely", the default); "greedy" is faster, "sampled" draws every atom and bond
 samples = model.sample(200, seed=0)
+greedy = model.sample(200, seed=0, decoding="greedy")
+drawn = model.sample(200, seed=0, decoding="sampled")
+print("distinct molecules, most likely / greedy / sampled:",
+      *(len({s.smiles for s in run}) for run in (samples, greedy, drawn)))
+print("kept from the greedy path, and mean log-likelihood given z:",
+      sum(s.meta["candidate"] == 0 for s in samples) / len(samples),
+      round(sum(s.log_likelihood for s in samples) / len(samples), 2))
 print("valid with masks:", sum(bool(s.smiles) for s in samples) / len(samples))
 print("invalid without masks:", fraction_invalid_without_masks(model, 200))
 [s.smiles for s in samples[:8]]"""),
     new_markdown_cell("## Reconstruction and interpolation"),
     new_code_cell("""from molgen.data.registry import load_smiles
 
-test = load_smiles("moses-sample", "test")[:200]
-print("reconstruction accuracy (greedy, latent mean):", latent.reconstruction_accuracy(model, test))
+test = load_smiles("moses-sample", "test")[:100]
+# encode() refines the encoder's mean by up to 40 gradient steps on z until greedy decoding returns the molecule
+print("reconstruction, greedy: from the encoder's mean", latent.reconstruction_accuracy(model, test, refine_steps=0),
+      "/ refined", latent.reconstruction_accuracy(model, test))
 path = latent.interpolate(model, test[0], test[1], steps=12)
 assert path and all(s for _, s in path)
 path"""),
@@ -37,6 +49,8 @@ walk = latent.optimise(model, test[2], {"qed": 0.9}, steps=40)
 [(w["step"], w["smiles"], w["qed"]) for w in walk]"""),
 ]
 
+for number, cell in enumerate(cells):   # ids fixed, so a regenerated notebook differs only where its cells do
+    cell["id"] = f"cell-{number}"
 notebook = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                                                "molgen": {"requires": ["graph-vae"]}})
 nbformat.write(notebook, __file__.replace("make_graph_vae_notebook.py", "graph_vae_latent_space.ipynb"))

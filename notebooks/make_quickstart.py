@@ -27,8 +27,9 @@ assert len(ranked) >= 300 and (ranked["qed"] >= 0.6).all() and (ranked["mw"] <= 
 ranked[["rank", "smiles", "score", "qed", "sa", "logp", "mw", "alerts", "novel"]].head(10)"""),
     new_markdown_cell("""## Export the best, diverse set
 
-`--top`, `--diverse` (no two molecules more similar than this Tanimoto) and `--where` (any
-column) filter the ranked set; the file gets a `.manifest.json` with the run's provenance."""),
+`top=` (the best n), `diverse=` (no two molecules more similar than this Tanimoto) and `where=`
+(a condition on any column) filter the ranked set, as `--top`, `--diverse` and `--where` do for
+`molgen export`; the file gets a `.manifest.json` with the run's provenance."""),
     new_code_cell("""import json
 from rdkit import Chem
 
@@ -47,5 +48,7 @@ mine = score(["CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1N(=O)=O", "not a molecule"], "dr
 mine[["input", "valid", "reason", "qed", "sa", "alerts", "score", "rank"]]"""),
 ]
 
+for number, cell in enumerate(cells):   # ids fixed, so a regenerated notebook differs only where its cells do
+    cell["id"] = f"cell-{number}"
 notebook = new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 nbformat.write(notebook, __file__.replace("make_quickstart.py", "quickstart.ipynb"))

@@ -230,7 +230,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 vae, vae_text = _graph_model(vae_checkpoint, "graph-vae")
                 for i, s in enumerate(canonical):
                     try:
-                        found = latent.analogues(vae, s, samples_per_seed, latent_radius, seed=seed + i)
+                        found = latent.analogues(vae, s, samples_per_seed, latent_radius, seed=seed + i, include_seed=True)
                     except ValueError as error:  # an atom type the VAE never saw
                         outside.append({"smiles": s, "method": "latent", "removed_because": f"seed not encodable: {error}"})
                         continue

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from rdkit import Chem
 
 from molgen.data.registry import load_smiles
 from molgen.models import CheckpointError, load
@@ -602,3 +603,15 @@ def test_decoding_makes_no_cyclopropene_or_cyclobutadiene_unless_the_ring_rules_
                                                  ring_limit=ring_limit)
         counts[ring_limit] = sum(_small_rings_with_doubles(bonds[i], int(lengths[i])) for i in range(len(z)))
     assert counts[True] == 0 and counts[False] > 0, counts
+
+
+def test_analogues_leave_out_the_seed_itself_unless_asked():
+    """Points very near a seed's encoding decode back to it; an analogue is another molecule."""
+    model = load("graph-vae")
+    seed = load_smiles("moses-sample", "test")[0]
+    with_seed = latent.analogues(model, seed, n=6, radius=0.01, include_seed=True)
+    assert (Chem.MolToSmiles(Chem.MolFromSmiles(seed)), 1.0) in with_seed
+    # the seed in another spelling is still the seed
+    others = latent.analogues(model, Chem.MolToSmiles(Chem.MolFromSmiles(seed), doRandom=True), n=6, radius=0.01)
+    assert Chem.MolToSmiles(Chem.MolFromSmiles(seed)) not in {smiles for smiles, _ in others}
+    assert len(others) == len(with_seed) - 1

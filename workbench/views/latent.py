@@ -74,15 +74,16 @@ with analogues_tab:
     count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
     radius = st.slider("Latent radius", 0.05, 5.0, 2.0, 0.05, key="latent_radius",
                        help="On the shipped model 20 points at radius 2 around a refined encoding decoded to about 16 "
-                            "distinct molecules, the seed among them for 70% of seeds, the others at a Tanimoto of "
-                            "about 0.38 to it. A larger radius finds more, and less similar, molecules.")
+                            "distinct molecules (the seed itself among them for 70% of seeds; it is not listed), the "
+                            "others at a Tanimoto of about 0.38 to it. A larger radius finds more, and less similar, "
+                            "molecules.")
     if st.button("Explore", disabled=not (seed and seed_ok), key="latent_go_analogues"):
         try:
             found = latent.analogues(model, seed, count, radius, refine_steps=refine_steps)
         except ValueError as error:
             st.error(plain(error))
         else:
-            st.write(f"{len(found)} distinct molecules, most similar to the seed first")
+            st.write(f"{len(found)} distinct molecules other than the seed, most similar to it first")
             grid([(s, f"Tanimoto {sim:.2f}") for s, sim in found])
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
