@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from workbench.common import keep_page_inputs
+
 st.set_page_config(page_title="molgen workbench", page_icon="⚗️", layout="wide")
 navigation = st.navigation([
     st.Page("views/home.py", title="Home", default=True),
@@ -20,4 +22,5 @@ navigation = st.navigation([
     st.Page("views/augment.py", title="Augment"),
     st.Page("views/export.py", title="Export"),
 ])
+keep_page_inputs()   # a form left for another page is as the chemist left it on return
 navigation.run()

@@ -24,6 +24,35 @@ KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
+# Inputs kept across pages: the forms a chemist fills in (Generate, Latent space, Augment). Not kept: buttons
+# and uploads (Streamlit refuses to set them), the drawing editors (components), and inputs whose bounds
+# follow a run (a stale value could fall outside them).
+KEPT_INPUTS = ("gen_", "latent_", "aug_")
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^aug_file$|_editor")
+
+
+def keep_page_inputs() -> None:
+    """Streamlit forgets the value of every widget a run did not draw, so a visit to another page reset a
+    form to its defaults. The app calls this before each page: it restores a page's inputs from a copy
+    the session keeps, then updates that copy with what the inputs hold now."""
+    kept = st.session_state.setdefault("_kept_inputs", {})
+    for key, value in kept.items():
+        if key not in st.session_state:
+            st.session_state[key] = value
+    for key in list(st.session_state.keys()):
+        value = st.session_state[key]
+        if (isinstance(key, str) and key.startswith(KEPT_INPUTS) and not NOT_KEPT.search(key)
+                and _an_input_value(value)):
+            kept[key] = value
+
+
+def _an_input_value(value: object) -> bool:
+    """What a text field, number, checkbox, selectbox or slider holds; a page's own results (aug_result,
+    a tuple of tables) are not inputs, and one the page removes must stay removed."""
+    scalar = (str, int, float, bool, type(None))
+    return isinstance(value, scalar) or (isinstance(value, (list, tuple)) and all(isinstance(v, scalar) for v in value))
+
+
 def plain(text: object) -> str:
     """``text`` escaped so that Streamlit's Markdown shows it as written: SMILES such as
     ``[N+](=O)[O-]`` or ``C[Si](C)C`` are otherwise read as links, and ``__x__`` as bold."""

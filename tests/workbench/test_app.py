@@ -56,3 +56,20 @@ def test_streamlit_serves_the_app_over_http():
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_generate_form_is_as_it_was_left_after_a_visit_to_another_page(stored_run):
+    """Streamlit forgets the values of widgets a run did not draw: going to Export and back reset the
+    model, n, the scaffold and the ticked conditions to their defaults."""
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("views/generate.py").run()
+    vae = next(label for label in at.selectbox(key="gen_model").options if label.startswith("graph-vae"))
+    at.selectbox(key="gen_model").set_value(vae).run()
+    at.number_input(key="gen_n").set_value(20).run()
+    at.text_input(key="gen_scaffold").set_value("c1ccncc1").run()
+    at.checkbox(key="gen_on_mw").check().run()
+    at.switch_page("views/export.py").run()
+    at.switch_page("views/generate.py").run()
+    assert not at.exception
+    assert at.selectbox(key="gen_model").value == vae and at.number_input(key="gen_n").value == 20
+    assert at.text_input(key="gen_scaffold").value == "c1ccncc1" and at.checkbox(key="gen_on_mw").value
