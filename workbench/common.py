@@ -6,6 +6,7 @@ UI helpers only; the chemistry and the data come from molgen.
 from __future__ import annotations
 
 import re
+import zlib
 from pathlib import Path
 
 import streamlit as st
@@ -140,7 +141,9 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
         return
     typed = st.session_state.get(field_key, "")
     with st.expander(label):
-        drawn = st_ketcher(typed, height=420, key=f"{field_key}_editor")
+        # Ketcher reads the molecule it is given only when it is created: keyed by the typed text, the
+        # editor is created afresh, showing it, whenever the field changes (it showed the old drawing)
+        drawn = st_ketcher(typed, height=420, key=f"{field_key}_editor_{zlib.crc32(typed.encode()):08x}")
     # Until Apply is pressed the editor hands back what it was given, so only a value that differs
     # both from the field and from the last one applied is a new drawing; anything else would
     # rewrite (and for SMARTS, change the meaning of) what was typed.

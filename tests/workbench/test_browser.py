@@ -239,6 +239,17 @@ def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "2b-draw-substructure.png"), full_page=True)
         assert field.input_value() == "c1ccccc1"
+        # and the other way: a substructure typed into the field is what the editor shows (it kept the
+        # old drawing before). The canvas is the editor's one large SVG; its text is the atom labels.
+        field.fill("O=C1CCCN1")
+        field.press("Enter")
+        _settle(page)
+        canvas_labels = ("() => [...document.querySelectorAll('svg')].filter(s => s.getBoundingClientRect().width > 300)"
+                         ".map(s => [...s.querySelectorAll('text')].map(t => t.textContent).join(''))")
+        frame = page.locator("iframe").first.element_handle().content_frame()
+        frame.wait_for_function(f"() => ({canvas_labels})().some(labels => labels.includes('N'))", timeout=30_000)
+        assert any("O" in labels and "N" in labels for labels in frame.evaluate(canvas_labels))
+        assert field.input_value() == "O=C1CCCN1"   # the fresh editor handed back what it was given: no rewrite
         assert "Traceback" not in page.content()
         browser.close()
 
