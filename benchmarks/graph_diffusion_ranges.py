@@ -6,7 +6,7 @@ For each range, N samples (seed 5, the default sampler and steps), three ways: t
 default (the label prior: each graph gets a training molecule's atom count and property row), the
 range's middle given as a target (guidance 0; half a training standard deviation inside a
 one-sided bound, as the conditional transformer steers a range), and the label prior restricted to
-training rows inside the range. Reports validity (nothing corrected) and the share of all N
+training rows inside the range (how a run steers a range now). Reports validity (nothing corrected) and the share of all N
 samples whose RDKit property lies inside the range. Prints a Markdown table.
 """
 

@@ -247,13 +247,28 @@ def test_step_counts_outside_the_noise_levels_are_refused_and_the_count_run_is_p
         model.check_sample_options(guidance=-1.0)
 
 
-def test_a_property_range_is_left_to_the_filter(trained):
-    """Steering to a range's middle put fewer samples inside it than the label prior (benchmarks/RESULTS.md,
-    "a property range steered to its middle"), so diffusion steers targets only."""
-    steer, how = trained[0].native_conditions(Conditions(ranges={"qed": (0.7, None)}))
-    assert not steer.targets and not how
-    steer, how = trained[0].native_conditions(Conditions(targets={"qed": 0.9}))
-    assert steer.targets == {"qed": 0.9} and "target qed" in how
+def test_a_property_range_restricts_the_label_prior_to_training_rows_inside_it(trained):
+    """Each graph is conditioned on a whole training row (atoms and every label) from inside the range: in
+    benchmarks/RESULTS.md that put more samples in range than a target at its middle."""
+    model = trained[0]
+    kept = model.config.label_prior
+    try:
+        model.config.label_prior = [[13, 0.55], [21, 0.9], [17, 0.95]]
+        steer, how = model.native_conditions(Conditions(ranges={"qed": (0.8, None), "tpsa": (None, 90.0)}))
+        assert steer.ranges == {"qed": (0.8, None)} and "2 of 3 training molecules" in how["range qed"]
+        assert "range tpsa" not in how   # not a property the model is conditioned on: the filter's
+        drawn = model.sample(12, seed=2, steps=5, conditions=steer)
+        assert {s.meta["atoms"] for s in drawn} == {21, 17}   # sizes of the rows inside, never the 13
+        assert [s.smiles for s in drawn] == [s.smiles for s in model.sample(12, seed=2, steps=5, conditions=steer)]
+        # with a target, or no training row inside, the range is left to the run's filter
+        steer, how = model.native_conditions(Conditions(targets={"qed": 0.9}, ranges={"qed": (0.6, 1.0)}))
+        assert steer.targets == {"qed": 0.9} and not steer.ranges and "range qed" not in how
+        steer, how = model.native_conditions(Conditions(ranges={"qed": (0.97, None)}))
+        assert not steer.ranges and not how
+        with pytest.raises(ValueError, match="no training molecule of the label prior"):
+            model.sample(2, seed=0, steps=5, conditions=Conditions(ranges={"qed": (0.97, None)}))
+    finally:
+        model.config.label_prior = kept
 
 
 @pytest.mark.parametrize("scaffold, why", [

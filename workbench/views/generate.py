@@ -29,9 +29,7 @@ with left:
     model_label = st.selectbox("Model", list(checkpoints), key="gen_model")
     model = load_model(str(checkpoints[model_label]))
     conditional = list(getattr(model.config, "conditions", []))
-    # what each family steers itself (its native_conditions); everything else is met by the run's filter
-    steered = ("targets and ranges" if model.family == "smiles-lm" else "targets (a range is met by filtering)")
-    st.caption(f"family {model.family}; " + (f"steers natively towards {steered} of {', '.join(conditional)}"
+    st.caption(f"family {model.family}; " + (f"steers natively towards targets and ranges of {', '.join(conditional)}"
                                               if conditional
                                               else "no native property conditioning: conditions are met by filtering"))
     if model.family == "graph-vae":
