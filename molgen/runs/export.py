@@ -122,8 +122,24 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if top is not None:
         frame = frame.head(top)
     frame = frame.drop(columns=[c for c in _INTERNAL if c in frame.columns]).reset_index(drop=True)
-    first = ["rank", "smiles", "score"]
-    return frame[first + [c for c in frame.columns if c not in first]]
+    return frame[_reading_order(list(frame.columns))]
+
+
+def _reading_order(columns: list[str]) -> list[str]:
+    """Columns as a chemist reads a ranked set: rank, SMILES, score and the similarity to a reference; the
+    properties; novelty, alerts, filters and rules; the desirabilities; then where each molecule came from
+    (chunk, origin, log-likelihood, ...), the store's tags and selection last."""
+    from molgen.scoring.properties import PROPERTIES
+
+    first = [c for c in ("rank", "smiles", "score", "similarity") if c in columns]
+    properties = [c for c in PROPERTIES if c in columns and c not in first]
+    judged = [c for c in ("novel", "alerts", "alert_names", "passes_filters", "failed_filters", "failed_conditions")
+              if c in columns]
+    judged += [c for c in columns if c.endswith(("_pass", "_violations")) and c not in judged]
+    desirabilities = [c for c in columns if c.startswith("d_")]
+    placed = set(first + properties + judged + desirabilities + ["tags", "selected"])
+    provenance = [c for c in columns if c not in placed]
+    return first + properties + judged + desirabilities + provenance + [c for c in ("tags", "selected") if c in columns]
 
 
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,

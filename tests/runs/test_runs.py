@@ -146,6 +146,11 @@ def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store,
     parquet = pd.read_parquet(paths["parquet"])
     sdf = [m for m in Chem.SDMolSupplier(str(paths["sdf"]))]
     assert len(csv) == len(parquet) == len(sdf) == len(expected)
+    # read left to right as a chemist does: rank, SMILES, score, the properties, the judgements, provenance last
+    columns = list(csv.columns)
+    assert columns[:4] == ["rank", "smiles", "score", "qed"] and list(parquet.columns) == columns
+    assert columns.index("mw") < columns.index("alerts") < columns.index("d_qed") < columns.index("chunk")
+    assert columns.index("log_likelihood") > columns.index("np_likeness") and columns[-1] == "selected"
     for frame in (csv, parquet):
         assert frame["smiles"].tolist() == expected["smiles"].tolist()
         assert frame["rank"].tolist() == expected["rank"].tolist()

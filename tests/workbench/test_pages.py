@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -52,6 +53,8 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         record = store.run("from-the-page")
         assert record["conditions"]["ranges"] == {"mw": [150.0, 450.0]}
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
+    # the summary names the run's model and seed: the form may show another model by the time it is read
+    assert shown(at.success[0]).startswith(f"run from-the-page ({Path(record['checkpoint']).stem}, seed ")
 
 
 def test_a_property_target_from_the_generate_page(stored_run):
@@ -327,6 +330,12 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     assert not at.exception
     exported = int(at.markdown[0].value.split("**")[1])
     assert 0 < exported <= 5
+    # nothing to export says why, and what would give rows
+    at.text_input(key="export_where").set_value("qed > 5").run()
+    assert "passes the filter: loosen it or clear it" in shown(at.info[0]) and not at.dataframe
+    at.text_input(key="export_where").set_value("").run()
+    at.toggle(key="export_selected").set_value(True).run()
+    assert "No candidate of this run is selected: tick molecules on **Browse**" in shown(at.info[0])
 
 
 def test_augment_enumerates_and_reports_invalid_input():

@@ -34,7 +34,18 @@ if run_id:
         st.error(plain(error))
         st.stop()
     st.markdown(f"**{len(preview):,}** candidates will be exported from run {plain(record['name'])}.")
-    st.dataframe(preview.head(20), hide_index=True, width="stretch")
+    if not len(preview):   # say why, and what would give rows
+        ranked = record["counts"].get("accepted", 0) if record["counts"] else 0
+        if selected_only:
+            st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
+                    "table), or turn off \"Only the selected candidates\".")
+        elif not ranked:
+            st.info("This run has no ranked molecules (none met every condition), so there is nothing to export. "
+                    "**Browse** shows the molecules that missed a condition, with the reason.")
+        else:
+            st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
+    else:
+        st.dataframe(preview.head(20), hide_index=True, width="stretch")
     if len(preview):
         # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
         cut = "".join(["-selected" * selected_only, f"-top{int(top)}" if top else "",

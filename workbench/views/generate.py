@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -245,7 +246,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         # the command that continues a run is the button below on this page
         message = re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
                          r"--resume \S+`", "", record["message"])
-        say(plain(f"run {record['name']}: {message}"))
+        # named with its model: the form above may already show another one
+        say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
