@@ -548,8 +548,15 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     if as_json:
         print(frame.assign(tags=[json_list(t) for t in frame["tags"]]).to_json(orient="records", indent=1))
         return
-    # the id is what other commands take: never cut, however narrow the terminal
-    # narrow terminals and pipes wrap the other columns rather than cut them to "na…"
+    if console.width < WIDE_TABLE:   # ten columns squeezed to three characters each read as noise: a block per run
+        for row in frame.itertuples():
+            tags = ", ".join(json_list(row.tags))
+            named = f"  {escape(row.name)}" if row.name != row.id else ""
+            console.print(f"[bold]{row.id}[/bold]{named}  {row.status}  {escape(row.model)}  seed {row.seed}", soft_wrap=True)
+            console.print(f"    created {row.created} UTC · asked {row.n_requested:,} · sampled {row.sampled:,} · ranked "
+                          f"{row.accepted:,}" + (f" · tags: {escape(tags)}" if tags else ""), soft_wrap=True)
+        return
+    # the id is what other commands take: never cut; the other columns wrap rather than be cut to "na…"
     table = Table(Column("id", no_wrap=True, min_width=len(frame["id"].iloc[0]) if len(frame) else 2),
                   *(Column(name, overflow="fold") for name in ("name", "created (UTC)", "status", "model", "seed", "asked",
                                                                "sampled", "ranked", "tags")))
@@ -563,6 +570,10 @@ def json_list(text: str) -> list:
     import json
 
     return json.loads(text or "[]")
+
+
+#: Narrower terminals (and pipes, read at 80 columns) get `runs list` as a block per run instead of a table.
+WIDE_TABLE = 120
 
 
 @runs_app.command("show")

@@ -39,6 +39,13 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert [r["name"] for r in json.loads(run("runs", "list", "--json", home=tmp_path).output)] == ["cli-run"]
     record = json.loads(run("runs", "show", "cli-run", "--top", 3, "--json", home=tmp_path).output)
     assert record["name"] == "cli-run" and [c["rank"] for c in record["best"]] == [1, 2, 3]
+    # a narrow terminal (or a pipe, read at 80 columns) gets a block per run, every field whole
+    width, cli.console.width = cli.console._width, 80
+    try:
+        narrow = runner.invoke(app, ["runs", "list"], env={"MOLGEN_HOME": str(tmp_path)}, catch_exceptions=False).output
+    finally:
+        cli.console._width = width
+    assert "cli-run  complete  smiles-lm  seed 3" in narrow and "asked 25 · sampled" in narrow
     tagged = run("runs", "tag", "cli-run", "series-a", "keep", home=tmp_path)
     assert "series-a, keep" in tagged.output
     out = tmp_path / "best.csv"
