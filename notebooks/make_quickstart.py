@@ -45,7 +45,7 @@ An invalid SMILES is a row with a reason, never an exception."""),
     new_code_cell("""from molgen.scoring import score
 
 mine = score(["CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1N(=O)=O", "not a molecule"], "drug-like", progress=False)
-mine[["input", "valid", "reason", "qed", "sa", "alerts", "score", "rank"]]"""),
+mine[["input", "valid", "reason", "qed", "sa", "alerts", "alert_names", "score", "rank"]]"""),
 ]
 
 for number, cell in enumerate(cells):   # ids fixed, so a regenerated notebook differs only where its cells do

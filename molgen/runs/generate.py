@@ -338,8 +338,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     if not new:
         return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
     table = score(list(new), profile, n_jobs=n_jobs, progress=False)
-    table["alert_names"] = table.pop("alerts").fillna("")
-    table["alerts"] = table.pop("n_alerts").astype(int)
+    table["alert_names"] = table["alert_names"].fillna("")
+    table["alerts"] = table["alerts"].astype(int)
     table["chunk"] = index
     table["origin"] = origin
     table["log_likelihood"] = [new[s] for s in table["smiles"]]

@@ -36,7 +36,7 @@ from molgen.scoring.properties import PROPERTIES
 SCHEMA_VERSION = 1
 PROPERTY_COLUMNS = tuple(PROPERTIES)
 #: Columns of the scoring table that describe the input, not the molecule: not stored.
-_NOT_STORED = ("input", "valid", "reason", "duplicate", "n_alerts", "fragments")  # a run keeps sampled_fragments
+_NOT_STORED = ("input", "valid", "reason", "duplicate", "fragments")  # a run keeps sampled_fragments
 _BOOL_COLUMNS = ("novel", "meets_conditions", "passes_filters", "selected")
 CORE_COLUMNS = ("smiles", "chunk", "origin", "log_likelihood", "novel", "meets_conditions", "failed_conditions", "score",
                 "rank", "passes_filters", "failed_filters", "alerts", "alert_names")

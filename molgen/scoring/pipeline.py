@@ -73,8 +73,8 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
             if references:
                 row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
             hits = find_alerts(mol, profile.alerts) if profile.alerts else []
-            row["alerts"] = "; ".join(hits)
-            row["n_alerts"] = count_findings(hits)
+            row["alerts"] = count_findings(hits)      # what a filter reads: alerts == 0
+            row["alert_names"] = "; ".join(hits)
             for rule, allowed in profile.rules.items():
                 result = check_rule(rule, row, allowed)
                 row[f"{rule}_pass"] = result.passed
@@ -128,7 +128,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``fragments``
         (the input's disconnected pieces: more than 1 is a salt or mixture, scored whole unless
         ``largest_fragment``), every
-        property, ``alerts``/``n_alerts``, ``<rule>_pass``/``<rule>_violations``,
+        property, ``alerts`` (a count, each finding once)/``alert_names``, ``<rule>_pass``/``<rule>_violations``,
         ``d_<property>`` desirabilities, ``passes_filters``, ``score``, ``rank`` (1 is best;
         0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
         keeps its other columns, as ``input_<name>`` where the output has a column of that name.
@@ -173,9 +173,9 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
 def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) -> pd.DataFrame:
     # Everything below is computed once per distinct molecule, then spread to the input rows.
     table = pd.DataFrame(described, index=pd.RangeIndex(len(described)))
-    for column in ("alerts", "n_alerts"):
+    for column in ("alerts", "alert_names"):
         if column not in table:
-            table[column] = pd.Series(dtype=object if column == "alerts" else "int64")
+            table[column] = pd.Series(dtype="int64" if column == "alerts" else object)
     desirability = np.zeros((len(table), len(profile.components)))
     for j, component in enumerate(profile.components):
         desirability[:, j] = component.transform(table[component.property].to_numpy(dtype=float)) if len(table) else []
@@ -225,14 +225,14 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
 def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:
     """Per distinct molecule, the hard filters it fails, joined with '; ' ('' when it passes)."""
     checks = {
-        "alerts": lambda: table["n_alerts"].to_numpy() > 0,
+        "alerts": lambda: table["alerts"].to_numpy() > 0,
         "rules": lambda: ~np.logical_and.reduce([table[f"{r}_pass"].to_numpy(dtype=bool) for r in profile.rules]) if profile.rules else np.zeros(len(table), bool),
         "require": lambda: table.get("missing_required", pd.Series([""] * len(table))).to_numpy(dtype=object) != "",
         "avoid": lambda: table.get("avoided_present", pd.Series([""] * len(table))).to_numpy(dtype=object) != "",
     }
     failed = np.full(len(table), "", dtype=object)
     for name in profile.hard_filters:
-        mask = checks[name]() if name in checks else _hits_alert_set(table["alerts"], name)
+        mask = checks[name]() if name in checks else _hits_alert_set(table["alert_names"], name)
         failed[mask] = [f"{f}; {name}" if f else name for f in failed[mask]]
     return failed
 
