@@ -64,7 +64,7 @@ def reconstruction_row(model, molecules: list[str], steps: int) -> dict:
 def analogue_row(model, seeds: list[str], refine_steps: int, radius: float = 2.0, n: int = 20) -> dict:
     distinct, itself, similarity = [], [], []
     for i, s in enumerate(seeds):
-        found = latent.analogues(model, s, n=n, radius=radius, seed=i, refine_steps=refine_steps)
+        found = latent.analogues(model, s, n=n, radius=radius, seed=i, refine_steps=refine_steps, include_seed=True)
         canonical = canonical_smiles(s, isomeric=False)
         distinct.append(len(found))
         itself.append(any(smiles == canonical for smiles, _ in found))

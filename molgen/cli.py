@@ -468,8 +468,8 @@ def generate_command(
                       + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
         raise typer.Exit(2) from None
     except Exception as error:
-        failed = _failed_run(store, resume, started)
-        if failed is None:   # refused before a run was stored: the input was wrong
+        failed = store.run(error.molgen_run_id) if hasattr(error, "molgen_run_id") else None
+        if failed is None:   # refused before the run sampled: the input was wrong
             if not isinstance(error, (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError)):
                 raise
             console.print(escape(str(error)), style="red")
@@ -507,18 +507,6 @@ def _flag(name: str) -> str:
 def _typed(ctx: typer.Context, name: str) -> bool:
     """Whether option ``name`` was given on the command line (not left at its default)."""
     return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"   # by name: typer vendors click
-
-
-def _failed_run(store, resume: str | None, started: float) -> dict | None:
-    """The run this command marked failed (the resumed one, or the one it created), if any."""
-    try:
-        record = store.run(resume) if resume else None
-    except Exception:  # noqa: BLE001 -- an unknown run name: nothing was marked
-        return None
-    if record is None:
-        run_id = store.newest("failed", started)
-        record = store.run(run_id) if run_id else None
-    return record if record is not None and record["status"] == "failed" else None
 
 
 def _say_interrupted(store, resume: str | None, started: float) -> None:
@@ -658,7 +646,10 @@ def export_command(
     manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
-    if record["status"] not in ("complete", "budget_exhausted"):
+    if record["status"] == "failed":
+        console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
+                      "molecules it ranked before the error[/yellow]")
+    elif record["status"] not in ("complete", "budget_exhausted"):
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
     if not rows:

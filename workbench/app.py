@@ -22,5 +22,5 @@ navigation = st.navigation([
     st.Page("views/augment.py", title="Augment"),
     st.Page("views/export.py", title="Export"),
 ])
-keep_page_inputs()   # a form left for another page is as the chemist left it on return
+keep_page_inputs(navigation.url_path or "home")   # a form left for another page is as it was on return
 navigation.run()

@@ -25,31 +25,36 @@ KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
-# Inputs kept across pages: the forms a chemist fills in (Generate, Latent space, Augment). Not kept: buttons
-# and uploads (Streamlit refuses to set them), the drawing editors (components), and inputs whose bounds
-# follow a run (a stale value could fall outside them).
-KEPT_INPUTS = ("gen_", "latent_", "aug_")
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^aug_file$|_editor")
+# Inputs kept across pages: the forms a chemist fills in, by the prefix of their widget keys. Not kept:
+# buttons, downloads and uploads (Streamlit refuses to set them), the drawing editors (components), and
+# inputs whose bounds follow a run (a stale value could fall outside them).
+KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_"}
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|download|^aug_file$|_editor")
 
 
-def keep_page_inputs() -> None:
+def keep_page_inputs(page: str) -> None:
     """Streamlit forgets the value of every widget a run did not draw, so a visit to another page reset a
-    form to its defaults. The app calls this before each page: it restores a page's inputs from a copy
-    the session keeps, then updates that copy with what the inputs hold now."""
+    form to its defaults. The app calls this before each page (``page``: its url path). Each run of a page
+    with a form records what its inputs hold; coming back from another page puts back any the visit made
+    Streamlit forget. Reruns of one page restore nothing, so a key the page drops stays dropped."""
     kept = st.session_state.setdefault("_kept_inputs", {})
-    for key, value in kept.items():
-        if key not in st.session_state:
-            st.session_state[key] = value
-    for key in list(st.session_state.keys()):
-        value = st.session_state[key]
-        if (isinstance(key, str) and key.startswith(KEPT_INPUTS) and not NOT_KEPT.search(key)
-                and _an_input_value(value)):
-            kept[key] = value
+    returning = st.session_state.get("_kept_page") != page
+    st.session_state["_kept_page"] = page
+    prefix = KEPT_INPUTS.get(page)
+    if prefix is None:
+        return
+    if returning:
+        for key, value in kept.get(page, {}).items():
+            if key not in st.session_state:
+                st.session_state[key] = value
+    kept[page] = {key: st.session_state[key] for key in list(st.session_state.keys())
+                  if isinstance(key, str) and key.startswith(prefix) and not NOT_KEPT.search(key)
+                  and _an_input_value(st.session_state[key])}
 
 
 def _an_input_value(value: object) -> bool:
     """What a text field, number, checkbox, selectbox or slider holds; a page's own results (aug_result,
-    a tuple of tables) are not inputs, and one the page removes must stay removed."""
+    a tuple of tables) are not inputs."""
     scalar = (str, int, float, bool, type(None))
     return isinstance(value, scalar) or (isinstance(value, (list, tuple)) and all(isinstance(v, scalar) for v in value))
 
@@ -144,12 +149,11 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
         # Ketcher reads the molecule it is given only when it is created: keyed by the typed text, the
         # editor is created afresh, showing it, whenever the field changes (it showed the old drawing)
         drawn = st_ketcher(typed, height=420, key=f"{field_key}_editor_{zlib.crc32(typed.encode()):08x}")
-    # Until Apply is pressed the editor hands back what it was given, so only a value that differs
-    # both from the field and from the last one applied is a new drawing; anything else would
-    # rewrite (and for SMARTS, change the meaning of) what was typed.
-    last_key = f"{field_key}_editor_last"
-    if drawn is not None and drawn != typed and drawn != st.session_state.get(last_key):
-        st.session_state[last_key] = drawn
+    # Until Apply is pressed the editor hands back what it was given, so only a value that differs from
+    # the field is a new drawing; anything else would rewrite (and for SMARTS, change the meaning of) what
+    # was typed. After an Apply the field changes, and with it the editor's key: the new editor hands
+    # back the field, so one drawing is applied once.
+    if drawn is not None and drawn != typed:
         with quiet_rdkit():
             mol = Chem.MolFromSmiles(drawn) if drawn else None
         # Ketcher writes its own SMILES dialect; canonical RDKit SMILES reads the same everywhere.

@@ -239,6 +239,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                               vae_text)
             elif method == "inpaint":
                 diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")
+                diffusion.resolved_steps(diffusion_steps)   # a bad step count is the user's error, not every seed's
                 for i, s in enumerate(canonical):
                     for text, reason, params in _inpainted(diffusion, s, samples_per_seed, diffusion_steps, seed + i):
                         if reason:

@@ -217,12 +217,22 @@ def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, st
     return Conditions(), {}
 
 
+def recorded_native(conditions: Conditions, native: dict[str, str]) -> Conditions:
+    """The part of ``conditions`` a run recorded as steered natively when it started: a run resumed after a
+    model learned to steer more (a range through graph diffusion's label prior) or refuses what it
+    steered before goes on as its record says it began; the filter holds the rest either way."""
+    return Conditions(targets={k: v for k, v in conditions.targets.items() if f"target {k}" in native},
+                      ranges={k: v for k, v in conditions.ranges.items() if f"range {k}" in native},
+                      prefix=conditions.prefix if "prefix" in native else None,
+                      scaffold=conditions.scaffold if "scaffold" in native else None)
+
+
 def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=None) -> Run:
     record = store.run(run_id)
     params, n, seed = record["params"], record["n_requested"], record["seed"]
     conditions = conditions_from_dict(record["conditions"])
     check = ConditionFilter(conditions)
-    steer, _ = _native(generator, conditions)
+    steer, _ = _native(generator, recorded_native(conditions, record["native"]))
     profile = ScoringProfile.from_dict(record["profile"])
     train = _training_set(training_of(generator).get("data", ""))
     origin = f"{record['model']}:{Path(record['checkpoint']).name}"
@@ -269,6 +279,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             status, message = "interrupted", ("interrupted; the molecules stored so far are ranked; "
                                               f"continue with `molgen generate --resume {run_id}`")
         store.update_run(run_id, status=status, message=message, timings=timings, **({"counts": counts} if counts else {}))
+        error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
         raise
     finally:
         bar.close()

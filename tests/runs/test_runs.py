@@ -394,3 +394,16 @@ def test_a_run_that_fails_mid_way_is_marked_failed_with_its_error_and_keeps_what
     assert "--resume" not in record["message"]
     ranked = store.candidates(record["id"], ranked_only=True)
     assert len(ranked) == record["counts"]["accepted"] > 0 and ranked["rank"].min() == 1
+
+
+def test_a_resumed_run_steers_only_what_its_record_says_it_steered():
+    from molgen.models.base import Conditions
+    from molgen.runs.generate import recorded_native
+
+    asked = Conditions(targets={"qed": 0.8}, ranges={"logp": (3.0, None), "mw": (None, 400.0)}, scaffold="c1ccncc1",
+                       avoid=["[N+](=O)[O-]"])
+    # stored before graph diffusion steered ranges, with a SMARTS-era scaffold it would now refuse: neither comes back
+    steer = recorded_native(asked, {"target qed": "classifier-free guidance"})
+    assert steer.targets == {"qed": 0.8} and not steer.ranges and steer.scaffold is None and not steer.avoid
+    steer = recorded_native(asked, {"range logp": "label prior", "scaffold": "inpainting"})
+    assert steer.ranges == {"logp": (3.0, None)} and steer.scaffold == "c1ccncc1" and not steer.targets

@@ -73,3 +73,17 @@ def test_the_generate_form_is_as_it_was_left_after_a_visit_to_another_page(store
     assert not at.exception
     assert at.selectbox(key="gen_model").value == vae and at.number_input(key="gen_n").value == 20
     assert at.text_input(key="gen_scaffold").value == "c1ccncc1" and at.checkbox(key="gen_on_mw").value
+
+
+def test_an_augment_result_and_its_input_survive_a_visit_to_another_page(stored_run):
+    """The Augment page holds download buttons, which Streamlit refuses to have set: coming back after a run
+    must restore the typed molecules, and nothing else, without an error."""
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("views/augment.py").run()
+    at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O").run()
+    at.button(key="aug_go").click().run()
+    assert not at.exception and at.success
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/augment.py").run()
+    assert not at.exception
+    assert at.text_area(key="aug_input").value == "CCO\nc1ccccc1O" and at.success

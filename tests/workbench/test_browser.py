@@ -164,7 +164,7 @@ def _generate(page, url: str, name: str, n: int = 12) -> None:
     run_name.press("Enter")
     _settle(page)
     page.get_by_role("button", name="Generate").click()
-    page.get_by_text(f"run {name}:").wait_for()
+    page.get_by_text(f"run {name} (").wait_for()
     _settle(page)
 
 

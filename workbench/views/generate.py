@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -82,13 +81,16 @@ with left:
             if model.config.conditions:
                 options["guidance"] = st.slider(
                     "Guidance scale", 0.0, 2.0, 0.0, 0.1, key="gen_guidance",
-                    help="acts only with a property target or range: 0 steers by the conditional network alone (the "
+                    help="acts only with a property target (a range steers through the label prior instead): 0 "
+                         "steers by the conditional network alone (the "
                          "command line's default), higher pushes further from the unconditional one; above 1 moved "
                          "properties little further and cost validity (benchmarks/RESULTS.md)")
-            # The default sampler depends on the step count; a widget per default resets it when that changes.
+            # The default sampler depends on the step count: the choice goes back to it when that changes.
             default_sampler = sampler_options(steps=options["steps"])["sampler"]
+            if st.session_state.get("gen_sampler_default") != default_sampler or "gen_sampler" not in st.session_state:
+                st.session_state["gen_sampler_default"] = st.session_state["gen_sampler"] = default_sampler
             options["sampler"] = st.selectbox(
-                "Sampler", list(SAMPLERS), SAMPLERS.index(default_sampler), key=f"gen_sampler_{default_sampler}",
+                "Sampler", list(SAMPLERS), key="gen_sampler",
                 help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
                      f"count from {FLOW_MIN_STEPS} steps up, and more often valid; ancestral: DiGress's posterior, larger "
                      f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps")
@@ -214,14 +216,13 @@ def _offer_to_continue(record: dict) -> None:
 
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk = _progress_bar()
-    started = time.time()
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                        name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
                        progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
     except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
-        failed_run = store().newest("failed", started)
+        failed_run = getattr(error, "molgen_run_id", None)   # the run it stopped; none if refused before sampling
         if failed_run is None:   # refused before a run was stored (a taken name, a scaffold the model cannot hold)
             st.error(plain(error))
             st.stop()

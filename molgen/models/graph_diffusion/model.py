@@ -269,7 +269,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         cfg = self.config
         if steps is not None and not 1 <= steps <= cfg.timesteps:
             raise ValueError(f"steps must lie in 1..{cfg.timesteps} (this model's noise levels), got {steps}")
-        return steps or cfg.default_steps or cfg.timesteps
+        return steps or min(cfg.default_steps or cfg.timesteps, cfg.timesteps)
 
     def _schedule(self, steps: int, spacing: float = 1.0) -> list[tuple[int, int, float, float]]:
         """(t, s, tau, dtau) per reverse step: the network's noise level t, the next level s (0 ends), and

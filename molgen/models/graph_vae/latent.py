@@ -211,10 +211,12 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     points = z + radius * directions / directions.norm(dim=1, keepdim=True)
     seed_mol = Chem.MolFromSmiles(seed_smiles)
     reference = morgan_fingerprint(seed_mol)
-    seen, out = (set() if include_seed else {Chem.MolToSmiles(seed_mol)}), []
+    seen, out = set(), []
+    # decoded graphs carry no stereo: the seed is the seed whatever its written stereocentres
+    seed_key = Chem.MolToSmiles(seed_mol, isomericSmiles=False)
     for s in decode(model, points):
         mol = Chem.MolFromSmiles(s) if s else None
-        if mol is None or s in seen:
+        if mol is None or s in seen or (not include_seed and Chem.MolToSmiles(mol, isomericSmiles=False) == seed_key):
             continue
         seen.add(s)
         out.append((s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol))))
