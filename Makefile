@@ -26,8 +26,11 @@ install: $(STAMP)
 data: $(STAMP)
 	$(BIN)/molgen data fetch moses || echo "warning: MOSES could not be fetched; the app runs on the shipped moses-sample"
 
+# The app puts back a form's inputs when a chemist returns to its page (workbench/common.py, keep_page_inputs);
+# Streamlit would log that as a widget "set via the Session State API", with a stack trace.
 app: install data
-	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false \
+		--global.disableWidgetStateDuplicationWarning true
 
 # Two pytest-xdist workers, one test file each at a time (files share their module fixtures, tiny
 # models trained once); tests/conftest.py splits the cores' threads between them.

@@ -44,23 +44,20 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = load(args.checkpoint)
-    prior, names = np.array(model.config.label_prior), model.config.conditions
+    names = model.config.conditions
     print("| range | how | valid | share of samples inside the range |")
     print("|---|---|---|---|")
     for name, low, high in RANGES:
         label = f"{'' if low is None else f'{low:g} <= '}{name}{'' if high is None else f' <= {high:g}'}"
         asked = Conditions(ranges={name: (low, high)})
         middle = range_targets(asked, names, model.config.condition_std)
-        column = prior[:, 1 + names.index(name)]
-        rows = (column >= (-np.inf if low is None else low)) & (column <= (np.inf if high is None else high))
-        arms = [("label prior (the untargeted default; a run's filter does the rest)", Conditions(), prior),
-                (f"steered to target {middle[name]:.3g} (guidance 0)", Conditions(targets=middle), prior),
-                (f"label prior restricted to the {int(rows.sum()):,} training rows inside it", Conditions(), prior[rows])]
-        for how, conditions, rows_used in arms:
-            model.config.label_prior = rows_used.tolist()
+        steered, how = model.native_conditions(asked)   # what a run steers: the prior restricted to the range
+        arms = [("label prior (the untargeted default; a run's filter does the rest)", Conditions()),
+                (f"steered to target {middle[name]:.3g} (guidance 0)", Conditions(targets=middle)),
+                (f"as a run steers it now: {how.get(f'range {name}', 'the filter only')}", steered)]
+        for arm, conditions in arms:
             valid, inside = inside_share(model, args.n, args.seed, conditions, name, low, high)
-            print(f"| {label} | {how} | {valid:.3f} | {inside:.3f} |", flush=True)
-        model.config.label_prior = prior.tolist()
+            print(f"| {label} | {arm} | {valid:.3f} | {inside:.3f} |", flush=True)
 
 
 if __name__ == "__main__":
