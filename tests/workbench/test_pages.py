@@ -349,6 +349,19 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     assert "No candidate of this run is selected: tick molecules on **Browse**" in shown(at.info[0])
 
 
+def test_augment_reads_typed_lines_as_a_smi_file_a_name_after_the_smiles():
+    """A chemist pastes a .smi file: "CCO ethanol" is ethanol named ethanol, not an invalid SMILES."""
+    at = page("augment")
+    at.text_area(key="aug_input").set_value("CCO ethanol\nc1ccccc1O phenol, the one from the shelf\nCCN").run()
+    assert not at.warning   # every line is a valid molecule
+    at.button(key="aug_go").click().run()
+    assert not at.exception
+    rows = at.session_state["aug_result"][0]
+    assert set(rows.loc[rows["input_row"] == 1, "name"]) == {"ethanol"}
+    assert set(rows.loc[rows["input_row"] == 2, "name"]) == {"phenol, the one from the shelf"}
+    assert set(rows.loc[rows["input_row"] == 3, "name"]) == {""}
+
+
 def test_augment_enumerates_and_reports_invalid_input():
     at = page("augment")
     at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O\nC1CC").run()

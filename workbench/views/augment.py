@@ -18,11 +18,12 @@ from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
 
 st.title("Augment")
-text = st.text_area("Input molecules (one SMILES per line)", "\n".join([
+text = st.text_area("Input molecules (one SMILES per line, a name after it if you like, as in a .smi file)", "\n".join([
     "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "O=C(NCc1ccco1)c1ccc(F)cc1"]),
     height=140, key="aug_input")
 upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
-held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line)", key="aug_held", height=80)
+held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
+                         key="aug_held", height=80)
 method = st.radio("Method", ["enumerate", "analogues", "balance"], horizontal=True, key="aug_method")
 
 
@@ -47,8 +48,15 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns]), upload.name, \
             upload.getvalue()
-    typed = [line.strip() for line in text.splitlines() if line.strip()]
-    return typed, None, "molecules typed in the workbench", "\n".join(typed).encode()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (*_smi_lines(lines), "molecules typed in the workbench", "\n".join(lines).encode())
+
+
+def _smi_lines(lines: list[str]) -> tuple[list[str], pd.DataFrame | None]:
+    """Lines as a .smi file holds them: the SMILES, then optionally a name (which follows each row made from it)."""
+    parts = [line.split(None, 1) for line in lines]
+    names = [part[1] if len(part) > 1 else "" for part in parts]
+    return [part[0] for part in parts], (pd.DataFrame({"name": names}) if any(names) else None)
 
 
 if upload is not None:
@@ -60,7 +68,7 @@ if invalid:
     shown = ", ".join(s if s else "(empty)" for s in invalid[:5])
     st.warning(f"{len(invalid)} input row{'s are not valid molecules' if len(invalid) != 1 else ' is not a valid molecule'}"
                " and will be reported, not used: " + plain(shown))
-held = [line.strip() for line in held_text.splitlines() if line.strip()]
+held = _smi_lines([line.strip() for line in held_text.splitlines() if line.strip()])[0]
 guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 
 if method == "enumerate":
