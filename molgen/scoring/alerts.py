@@ -108,10 +108,26 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     return hits
 
 
+def group_findings(hits) -> dict[str, list[str]]:
+    """Each different finding in ``hits`` (``"<set>:<name>"``) with the sets that report it, in order: a pattern
+    two sets both report (a PAINS pattern in ``pains_a`` and ``moses``, a ring of 8 atoms in ``moses`` and
+    ``rings``) is one finding."""
+    found: dict[str, list[str]] = {}
+    for hit in hits:
+        alert_set, _, name = hit.partition(":") if ":" in hit else ("", "", hit)
+        found.setdefault(name, []).append(alert_set)
+    return found
+
+
 def count_findings(hits: list[str]) -> int:
-    """How many different findings ``hits`` (``"<set>:<name>"``) hold: a pattern two sets both report (a PAINS
-    pattern in ``pains_a`` and ``moses``, a ring of 8 atoms in ``moses`` and ``rings``) counts once."""
-    return len({hit.split(":", 1)[-1] for hit in hits})
+    """How many different findings ``hits`` hold (:func:`group_findings`)."""
+    return len(group_findings(hits))
+
+
+def describe_findings(hits) -> str:
+    """Findings as a chemist reads them, each once, with the sets that report it: "quinone_A(370) (pains_a, moses)"."""
+    return "; ".join(f"{name} ({', '.join(s for s in sets if s)})" if any(sets) else name
+                     for name, sets in group_findings(hits).items())
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:

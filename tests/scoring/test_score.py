@@ -169,3 +169,15 @@ def test_an_aromatic_ring_written_in_kekule_form_matches_as_the_chemist_drew_it(
     profile = ScoringProfile(name="avoid", components=[Component("qed", Identity())], avoid=["C1=CC=CC=C1"],
                              hard_filters=["avoid"])
     assert score(["Cc1ccccc1", "CC1CCCCC1"], profile, progress=False)["failed_filters"].tolist() == ["avoid", ""]
+
+
+def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
+    from molgen.scoring.alerts import count_findings, describe_findings, group_findings
+
+    hits = ["pains_a:quinone_A(370)", "brenk:chinone_1", "moses:quinone_A(370)", "rings:ring of 8 or more atoms"]
+    assert group_findings(hits) == {"quinone_A(370)": ["pains_a", "moses"], "chinone_1": ["brenk"],
+                                    "ring of 8 or more atoms": ["rings"]}
+    assert count_findings(hits) == 3
+    assert describe_findings(hits) == ("quinone_A(370) (pains_a, moses); chinone_1 (brenk); "
+                                       "ring of 8 or more atoms (rings)")
+    assert count_findings([]) == 0 and describe_findings([]) == ""

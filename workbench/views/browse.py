@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
-from molgen.scoring.alerts import alert_atoms
+from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
 from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
@@ -215,10 +215,10 @@ if run_id:
         with left:
             highlight = sorted({a for atoms in hits.values() for a in atoms})
             show_svg(depict(row["smiles"], (520, 400), highlight), "alert atoms highlighted" if highlight else "")
-            if hits:
-                st.warning(plain("Alerts: " + "; ".join(hits)))
-            elif row.get("alerts", 0):
-                st.warning(plain(f"Alerts: {row['alert_names']}"))
+            # the run's findings (every set it reports, MOSES's rules too), each once, as the grid counts them
+            named = [hit for hit in str(row.get("alert_names") or "").split("; ") if hit] or list(hits)
+            if named:
+                st.warning(plain(f"Alerts ({count_findings(named)}): {describe_findings(named)}"))
             if row.get("failed_filters"):
                 st.warning(plain(f"Score set to 0 by the profile's hard filters: {row['failed_filters']} "
                                  "(a hard filter on an alert set fails when the molecule raises one of its alerts)"))
