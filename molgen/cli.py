@@ -527,6 +527,10 @@ runs_app = typer.Typer(help="The run store: list, show, tag and delete generatio
 app.add_typer(runs_app, name="runs")
 
 
+#: Narrower terminals (and pipes, read at 80 columns) get `runs list` as a block per run instead of a table.
+WIDE_TABLE = 120
+
+
 @runs_app.command("list")
 def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON record per run, for scripts.")) -> None:
     """Every stored run, newest first."""
@@ -558,10 +562,6 @@ def json_list(text: str) -> list:
     import json
 
     return json.loads(text or "[]")
-
-
-#: Narrower terminals (and pipes, read at 80 columns) get `runs list` as a block per run instead of a table.
-WIDE_TABLE = 120
 
 
 @runs_app.command("show")

@@ -65,9 +65,9 @@ def parse_smiles(smiles: object) -> ParseResult:
     """
     if not isinstance(smiles, str):
         return ParseResult(smiles, None, ParseFailure.NOT_TEXT, f"expected a SMILES string, got {type(smiles).__name__}")
-    if not smiles.strip():
-        return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
     inner = smiles.strip()
+    if not inner:
+        return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
     if any(character.isspace() for character in inner):
         # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane
         return ParseResult(smiles, None, ParseFailure.SYNTAX,

@@ -172,6 +172,12 @@ def _numbers_if_all_are(values: pd.Series) -> pd.Series:
     return values
 
 
+def read_smi_text(text: str) -> pd.DataFrame:
+    """Molecules typed or pasted as a ``.smi`` file holds them (a SMILES, then optionally a name; ``#``
+    comments and a header line skipped), with the columns :func:`read_molecules` gives."""
+    return _read_smi(Path("<text>"), text)
+
+
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
     smiles, names, lines = [], [], []
     for number, line in enumerate(text.splitlines(), start=1):

@@ -9,6 +9,7 @@ atomically: a temporary name, then a rename.
 from __future__ import annotations
 
 import time
+import tokenize
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +79,7 @@ def _filter_problem(error: Exception) -> str:
     """What is wrong with a filter expression, in a chemist's words where pandas' are about its parser
     ("Python keyword not valid identifier in numexpr query" for "qed >", though no numexpr runs)."""
     text = str(error).rstrip(".")
-    if isinstance(error, SyntaxError) or type(error).__name__ == "TokenError" or "visit_" in text:
+    if isinstance(error, (SyntaxError, tokenize.TokenError)) or "visit_" in text:   # visit_: an operator pandas lacks
         return ("it is not a complete expression: each comparison needs a column, an operator (<, <=, ==, !=, >=, >) "
                 "and a value, joined by and / or, e.g. 'qed > 0.6 and alerts == 0'")
     if "cannot assign" in text:

@@ -13,6 +13,7 @@ from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance,
 from molgen.augment.enumerate import repeated_inputs
 from molgen.augment.provenance import build_manifest, with_input_columns
 from molgen.chem.parse import parse_smiles
+from molgen.data.files import read_smi_text
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
@@ -48,15 +49,11 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns]), upload.name, \
             upload.getvalue()
+    typed = read_smi_text(text)   # as a .smi file: a name after the SMILES follows each row made from it
+    names = typed["name"].fillna("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (*_smi_lines(lines), "molecules typed in the workbench", "\n".join(lines).encode())
-
-
-def _smi_lines(lines: list[str]) -> tuple[list[str], pd.DataFrame | None]:
-    """Lines as a .smi file holds them: the SMILES, then optionally a name (which follows each row made from it)."""
-    parts = [line.split(None, 1) for line in lines]
-    names = [part[1] if len(part) > 1 else "" for part in parts]
-    return [part[0] for part in parts], (pd.DataFrame({"name": names}) if any(names) else None)
+    return (typed["smiles"].tolist(), pd.DataFrame({"name": names}) if names.any() else None,
+            "molecules typed in the workbench", "\n".join(lines).encode())
 
 
 if upload is not None:
@@ -68,7 +65,7 @@ if invalid:
     shown = ", ".join(s if s else "(empty)" for s in invalid[:5])
     st.warning(f"{len(invalid)} input row{'s are not valid molecules' if len(invalid) != 1 else ' is not a valid molecule'}"
                " and will be reported, not used: " + plain(shown))
-held = _smi_lines([line.strip() for line in held_text.splitlines() if line.strip()])[0]
+held = read_smi_text(held_text)["smiles"].tolist()
 guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
 
 if method == "enumerate":
