@@ -80,6 +80,17 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     return conditions
 
 
+def missed_value(value: float, low: float | None, high: float | None) -> str:
+    """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
+    against ``mw <= 350`` reads 350.4, not 350, which would look like a pass."""
+    for figures in range(3, 13):
+        text = f"{value:.{figures}g}"
+        shown = float(text)
+        if (low is not None and shown < low) or (high is not None and shown > high):
+            return text
+    return f"{value:.12g}"
+
+
 def window_text(name: str, low: float | None, high: float | None) -> str:
     """``2 <= logp <= 4`` for an inclusive window, ``0.7 < qed`` where a bound is the float next to a
     short decimal (how a strict bound on a float is stored, :func:`_inclusive`)."""
@@ -241,7 +252,7 @@ class ConditionFilter:
         for name, (low, high) in self.windows().items():
             value = properties[name] if properties and name in properties else PROPERTIES[name].function(mol)
             if (low is not None and value < low) or (high is not None and value > high):
-                missed.append(f"{window_text(name, low, high)} ({value:.3g})")
+                missed.append(f"{window_text(name, low, high)} ({missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
             missed.append(f"scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:

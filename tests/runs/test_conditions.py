@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from rdkit import Chem
+from rdkit.Chem import Descriptors
 
 from molgen.runs.conditions import ConditionError, ConditionFilter, build_conditions, parse_condition
 
@@ -96,3 +97,17 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     counts = dict(missed_most(failed, top=10))
     assert counts["scaffold c1ccccc1"] == 2 and counts["0.5 <= qed"] >= 2 and counts["avoid N=N"] == 1
     assert all("(" not in what for what in counts)   # each molecule's own value is dropped
+
+
+def test_a_missed_value_is_shown_with_the_figures_that_put_it_outside_its_window():
+    from molgen.runs.conditions import missed_value
+
+    assert missed_value(350.399, None, 350.0) == "350.4"        # not "350", which would read as a pass
+    assert missed_value(4.0004, None, 4.0) == "4.0004"
+    assert missed_value(512.3, None, 350.0) == "512"             # far off: three figures
+    low, _ = build_conditions(["qed>0.7"]).ranges["qed"]
+    assert missed_value(0.7, low, None) == "0.7"                 # the strict bound itself fails and reads as it
+    heavy = ConditionFilter(build_conditions(["mw<=350"]))
+    mw = Descriptors.MolWt(Chem.MolFromSmiles("O=C(NCc1ccco1)c1ccnc(SC2C(=O)c3ccccc32)c1"))
+    assert 350 < mw < 350.45
+    assert heavy.failures(Chem.MolFromSmiles("O=C(NCc1ccco1)c1ccnc(SC2C(=O)c3ccccc32)c1")) == ["mw <= 350 (350.4)"]
