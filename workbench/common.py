@@ -27,9 +27,12 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 # Inputs kept across pages: the forms a chemist fills in, by the prefix of their widget keys. Not kept:
 # buttons, downloads and uploads (Streamlit refuses to set them), the drawing editors (components), and
-# inputs whose bounds follow a run (a stale value could fall outside them).
-KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|download|^aug_file$|_editor")
+# inputs whose options follow what the page shows (Browse's page number, its candidate picker and table,
+# which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
+# them to the run's bounds.
+KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_"}
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|download|^aug_file$|_editor|"
+                      r"^browse_(page|detail|view)$|^browse_table_")
 
 
 def keep_page_inputs(page: str) -> None:
@@ -161,15 +164,19 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
 
 
 def run_picker(label: str = "Run", key: str = "run") -> str | None:
-    """Choose a stored run (newest first; the one just generated in this session by default)."""
+    """Choose a stored run (newest first; the one just generated in this session by default). The run
+    also stands in the page's address (``?run=<id>``), so a reload or a shared link shows the same run."""
     runs = store().runs()
     if runs.empty:
         st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
         return None
     labels = {f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}": r.id for r in runs.itertuples()}
     ids = list(labels.values())
-    current = st.session_state.get("run_id")
+    current = st.session_state.get("run_id") or st.query_params.get("run")
     index = ids.index(current) if current in ids else 0
+    if key in st.session_state and st.session_state[key] not in labels:
+        del st.session_state[key]   # its run was deleted, or renamed, or resumed (the label counts its rows)
     choice = st.selectbox(label, list(labels), index=index, key=key)
     st.session_state["run_id"] = labels[choice]
+    st.query_params["run"] = labels[choice]
     return labels[choice]

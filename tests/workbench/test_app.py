@@ -87,3 +87,30 @@ def test_an_augment_result_and_its_input_survive_a_visit_to_another_page(stored_
     at.switch_page("views/augment.py").run()
     assert not at.exception
     assert at.text_area(key="aug_input").value == "CCO\nc1ccccc1O" and at.success
+
+
+def test_the_browse_view_is_as_it_was_left_after_a_visit_to_another_page(stored_run):
+    """Sort, page size, the toggles and a chosen range came back as defaults after a visit to Compare."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["run_id"] = stored_run
+    at.run()
+    at.switch_page("views/browse.py").run()
+    at.selectbox(key="browse_sort").set_value("qed").run()
+    at.selectbox(key="browse_page_size").set_value(24).run()
+    at.toggle(key="browse_alerts").set_value(True).run()
+    slider = at.slider(key=f"browse_qed_{stored_run}")
+    low, high = slider.value
+    chosen = (round((low + high) / 2, 2), high)
+    slider.set_value(chosen).run()
+    count = at.markdown[0].value
+    at.switch_page("views/compare.py").run()
+    at.switch_page("views/browse.py").run()
+    assert not at.exception
+    assert at.selectbox(key="browse_sort").value == "qed" and at.selectbox(key="browse_page_size").value == 24
+    assert at.toggle(key="browse_alerts").value and at.slider(key=f"browse_qed_{stored_run}").value == chosen
+    assert at.markdown[0].value == count
+    # a kept range the run's bounds no longer hold (the run was resumed and changed) is moved inside them
+    at.switch_page("views/compare.py").run()
+    at.session_state["_kept_inputs"]["browse"][f"browse_qed_{stored_run}"] = (-5.0, 9.0)
+    at.switch_page("views/browse.py").run()
+    assert not at.exception and at.slider(key=f"browse_qed_{stored_run}").value == (low, high)

@@ -435,3 +435,39 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert "latent_use_tpsa" not in [box.key for box in at.checkbox]  # the gradient takes only the head's properties
     at.button(key="latent_go_push").click().run()
     assert not at.exception and any("per step" in m.value and "closest" in m.value for m in at.markdown)
+
+
+def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(tiny_checkpoint):
+    """A run whose conditions no molecule met: the filters are not to blame, and its sampled molecules are a
+    toggle away; unranked molecules are told apart by their boxes and say which condition they missed."""
+    from molgen.runs import generate
+    from molgen.runs.conditions import build_conditions
+
+    with RunStore() as store:
+        run = generate(str(tiny_checkpoint), 12, seed=3, store=store, progress=False, name="nothing-ranked",
+                       conditions=build_conditions(["mw>=2000"]), max_samples=60).id
+    at = page("browse", run)
+    assert not at.exception
+    assert "no ranked candidates" in shown(at.info[0]) and "Turn off" in shown(at.info[0])
+    at.toggle(key="browse_novel").set_value(True).run()
+    assert "no ranked candidates" in shown(at.info[0])   # not "No candidate matches these filters"
+    at.toggle(key="browse_novel").set_value(False).run()
+    at.toggle(key="browse_ranked").set_value(False).run()
+    boxes = [c.label for c in at.checkbox if c.label.startswith("select")]
+    assert boxes and len(set(boxes)) == len(boxes) and all("unranked" in b for b in boxes)
+    assert any("Missed the run's conditions (unranked): 2000 <= mw" in shown(w) for w in at.warning)
+
+
+def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_checkpoint):
+    """A reload starts a new session: the run comes from ?run=, not from the newest run in the store."""
+    from molgen.runs import generate
+
+    with RunStore() as store:
+        newer = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False, name="newer-run").id
+        assert store.runs()["id"].iloc[0] == newer != stored_run
+    at = page("browse", stored_run)
+    assert at.query_params["run"] == stored_run
+    reloaded = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    reloaded.query_params["run"] = stored_run
+    reloaded.run()
+    assert not reloaded.exception and "fixture-run" in reloaded.selectbox(key="run").value

@@ -13,10 +13,14 @@ from rdkit import Chem
 
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
+from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
 from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
 
 FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
+LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rotatable_bonds": "rotatable bonds",
+          "log_likelihood": "log-likelihood", "alerts": "structural alerts"}
+LOWER_FIRST = ("rank", "sa", "alerts")   # sorted ascending by default: the best, the easiest, the cleanest first
 NEIGHBOUR_POOL = 50_000
 
 
@@ -41,6 +45,24 @@ def training_neighbours(data: str) -> tuple[list, list[str], str]:
 def column_bounds(run_id: str, updated: float) -> dict:
     """Slider ends: a full scan of the run, so done once per run version (``updated`` changes when it does)."""
     return store().column_bounds(run_id, FILTERABLE)
+
+
+def clamp_range(chosen, low: float, high: float) -> tuple[float, float]:
+    """A kept slider range moved inside the run's current (low, high); the full range if nothing of it is left."""
+    try:
+        start, end = (max(low, min(high, float(v))) for v in chosen)
+    except (TypeError, ValueError):
+        return low, high
+    return (start, end) if start <= end else (low, high)
+
+
+def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) -> str:
+    """Why the page shows no molecule: a run that ranked none (and how to see what it sampled), or the filters."""
+    if ranked_only and store().count(run_id, ranked_only=True) == 0:
+        missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
+            if store().count(run_id) else ""
+        return f"This run has no ranked candidates: {record['message']}{missed}"
+    return "No candidate matches these filters." if ranges else "This run stored no molecules: " + record["message"]
 
 
 def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
@@ -87,11 +109,21 @@ COLUMN_MEANINGS = {
     "sampled_fragments": "disconnected pieces in the sampled graph (the largest, or the scaffold's, was kept)",
     "projected_bonds": "bonds the valence projection dropped or lowered (a correction)",
     "chunk": "the sampling chunk that produced it",
+    "novel": "not in the model's training set (canonical SMILES)",
+    "meets_conditions": "meets every condition of the run",
+    "passes_filters": "passes the scoring profile's hard filters",
 }
 
 
-def column_meaning(name: str, alert_sets: list[str]) -> str:
-    """A column of the details panel in words, with its unit where it has one."""
+def column_meaning(name: str, alert_sets: list[str], rules: dict | None = None) -> str:
+    """A column of the details panel in words, with its unit where it has one; ``rules``: the run profile's
+    rules and the violations each allows."""
+    rule = RULES.get(name.removesuffix("_pass")) if name.endswith("_pass") else None
+    if rule is not None:
+        allowed = rules.get(rule.name) if isinstance(rules, dict) else None   # a profile may list rules bare
+        allowed = allowed if isinstance(allowed, int) else rule.allowed_violations
+        return (f"{rule.name} rule ({', '.join(t.describe() for t in rule.terms)}): passes with at most {allowed} "
+                f"violation{'s' * (allowed != 1)} under the run's profile")
     if name in PROPERTIES:
         return PROPERTIES[name].description
     if name.startswith("d_") and name[2:] in PROPERTIES:
@@ -102,7 +134,10 @@ def column_meaning(name: str, alert_sets: list[str]) -> str:
 
 
 def display_value(value) -> str:
-    """A count as a whole number; 100 and up with two decimals (MW 456.79, not 456.8 or 4.568e+02); else 4 figures."""
+    """yes/no for a pass or a flag; a count as a whole number; 100 and up with two decimals (MW 456.79, not
+    456.8 or 4.568e+02); else 4 figures."""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
     if isinstance(value, numbers_module.Integral):
         return f"{int(value)}"
     return f"{float(value):.2f}" if abs(value) >= 100 else f"{float(value):.4g}"
@@ -138,7 +173,10 @@ if run_id:
                 low, high = int(math.floor(low)), int(math.ceil(high))
             else:
                 low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
-            chosen = st.slider(KEY_SCORES.get(column, column), low, high, (low, high), key=f"browse_{column}_{run_id}")
+            key = f"browse_{column}_{run_id}"
+            if key in st.session_state:   # kept from a visit before the run grew: inside its bounds now
+                st.session_state[key] = clamp_range(st.session_state[key], low, high)
+            chosen = st.slider(LABELS.get(column, column), low, high, (low, high), key=key)
             if chosen != (low, high):
                 ranges[column] = chosen
         if st.toggle("No structural alerts", key="browse_alerts"):
@@ -151,8 +189,8 @@ if run_id:
             ranges["selected"] = (1, 1)
     sort_columns = ["rank", *FILTERABLE, "alerts"]
     c1, c2, c3 = st.columns([2, 1, 1])
-    order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort")
-    descending = c2.toggle("Descending", value=order_by not in ("rank", "sa"), key=f"browse_desc_{order_by}")
+    order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort", format_func=lambda c: LABELS.get(c, c))
+    descending = c2.toggle("Descending", value=order_by not in LOWER_FIRST, key=f"browse_desc_{order_by}")
     page_size = c3.selectbox("Per page", [12, 24, 48, 96], key="browse_page_size")
     apply_table_edits()   # before the run is read: the count, the frame and the grid see the ticks
     total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
@@ -162,8 +200,7 @@ if run_id:
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {plain(record['name'])}).")
     if frame.empty:
-        st.info("No candidate matches these filters." if total == 0 and ranges else
-                "This run has no ranked candidates: " + record["message"])
+        st.info(empty_message(run_id, record, ranked_only, ranges))
     else:
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
         # (the page number appears or goes when a filter changes the count)
@@ -176,13 +213,18 @@ if run_id:
                     flagged = f" · {alerts} alert{'s' * (alerts != 1)}" if pd.notna(alerts) and alerts else ""
                     if getattr(row, "failed_filters", None):   # why a molecule that looks fine scores 0
                         flagged += f" · fails {row.failed_filters}"
+                    if getattr(row, "failed_conditions", None):   # unranked: which condition it missed
+                        flagged += f" · misses {row.failed_conditions}"
+                    place = f"#{row.rank}" if row.rank else "unranked"
                     show_svg(depict(row.smiles),
-                             f"#{row.rank} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
+                             f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     key = f"select_{run_id}_{row.smiles}"
                     if key in st.session_state and st.session_state[key] != bool(row.selected):
                         st.session_state[key] = bool(row.selected)   # ticked in the table since
-                    # the value comes from the store the first time, from the widget's state after that
-                    st.checkbox(f"select #{row.rank}", key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
+                    # the value comes from the store the first time, from the widget's state after that;
+                    # unranked molecules all have rank 0, so their boxes are told apart by place on the page
+                    label = f"select #{row.rank}" if row.rank else f"select (unranked, {(page - 1) * page_size + i + 1})"
+                    st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
         with table_tab:
             table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
@@ -226,13 +268,14 @@ if run_id:
                 st.warning(plain(f"Missed the run's conditions (unranked): {row['failed_conditions']}"))
         with right:
             # numpy scalars too: a count column (Int64) gives numpy.int64, which is not an int
-            numbers = {k: v for k, v in row.items() if isinstance(v, numbers_module.Real)
-                       and not isinstance(v, (bool, np.bool_)) and k != "id" and not pd.isna(v)}
+            numbers = {k: v for k, v in row.items() if isinstance(v, (numbers_module.Real, np.bool_))
+                       and k not in ("id", "selected") and not pd.isna(v)}
             names = details_order(numbers)
             st.dataframe({"property": names,
                           "value": [display_value(numbers[n]) for n in names],
-                          "meaning": [column_meaning(name, alert_sets) for name in names]},
-                         hide_index=True, width="stretch", height=420,
+                          "meaning": [column_meaning(name, alert_sets, (record["profile"] or {}).get("rules"))
+                                      for name in names]},
+                         hide_index=True, width="stretch", height=35 * (len(names) + 1) + 3,   # every row, no scrolling
                          column_config={"property": st.column_config.TextColumn(width="medium"),
                                         "meaning": st.column_config.TextColumn(width="large")})
         from molgen.models.base import load_checkpoint
