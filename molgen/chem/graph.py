@@ -92,7 +92,20 @@ class AtomVocabulary:
             return self._index[atom_type]
         except KeyError:
             known = ", ".join(t.label for t in self.types)
-            raise UnknownAtomError(f"atom type {atom_type.label} is not in the vocabulary ({known})") from None
+            raise UnknownAtomError(f"atom type {atom_type.label} is not in the vocabulary ({known}): "
+                                   f"{self._why_unknown(atom_type)}") from None
+
+    def _why_unknown(self, atom_type: AtomType) -> str:
+        """What kind of atom a chemist wrote that the model cannot take, in words."""
+        forms = [t.label for t in self.types if t.symbol == atom_type.symbol]
+        if atom_type.symbol == "H":
+            return "a hydrogen kept as an atom (isotope-labelled, such as [2H], or charged)"
+        if not forms:
+            return f"the element {atom_type.symbol} is not one the model was trained on"
+        if atom_type.charge:
+            return (f"a charged {atom_type.symbol} (charge {atom_type.charge:+d}); the model knows {atom_type.symbol} "
+                    f"only as {', '.join(forms)}, so nitro groups, N-oxides and quaternary N cannot be encoded")
+        return f"{atom_type.symbol} with fixed hydrogens; the model knows {atom_type.symbol} only as {', '.join(forms)}"
 
     @classmethod
     def from_mols(cls, mols: Iterable[Chem.Mol | None], *, aromatic: bool = False) -> "AtomVocabulary":

@@ -118,8 +118,20 @@ def test_latent_operations(trained, smiles):
     too_large = "C" * (model.config.max_atoms + 1)
     for call in (lambda: latent.encode(model, [too_large], refine_steps=0), lambda: latent.analogues(model, too_large, n=2),
                  lambda: latent.interpolate(model, smiles[0], too_large, steps=3)):
-        with pytest.raises(ValueError, match=f"has {model.config.max_atoms + 1} atoms as a graph; this model decodes at most"):
+        with pytest.raises(ValueError, match=f"has {model.config.max_atoms + 1} heavy atoms; this model decodes at most"):
             call()
+    # a salt: its counter-ion would be read into the molecule's point; refused, naming the parent to give
+    with pytest.raises(ValueError, match=r"is 2 fragments \(a salt or a mixture\).*give its parent, CN1CCC\(c2ccccc2\)CC1"):
+        latent.encode(model, ["Cl.CN1CCC(CC1)c1ccccc1"])
+    # a charged atom and a labelled hydrogen are named as what a chemist wrote
+    with pytest.raises(ValueError, match="a charged N .charge \\+1.*nitro groups"):
+        latent.encode(model, ["CC[N+](=O)[O-]"])
+    with pytest.raises(ValueError, match=r"isotope-labelled"):
+        latent.encode(model, ["[2H]C(Cl)Cl"])
+    # analogues around an encoding found once are the analogues of the seed
+    z = latent.encode(model, [smiles[0]])
+    assert latent.analogues_around(model, z[0], smiles[0], n=8, radius=1.0, seed=3) == \
+        latent.analogues(model, smiles[0], n=8, radius=1.0, seed=3)
 
 
 @pytest.fixture(scope="module")

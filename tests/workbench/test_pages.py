@@ -410,12 +410,22 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception and any("distinct molecules on the way" in m.value for m in at.markdown)
     # a 20-step model brings neither end back, and the page says so rather than implying it did
     assert any("did not decode back" in c.value for c in at.caption)
+    # the result stays while a setting changes, marked as made from the old settings
+    at.toggle(key="latent_slerp").set_value(True).run()
+    assert any("distinct molecules on the way" in shown(m) for m in at.markdown)
+    assert any("have changed since" in c.value for c in at.caption)
+    # a salt is encoded as its parent, and the page says so; one molecule at both ends has no path
+    at.text_input(key="latent_to").set_value("Cl.CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
+    assert any("encodes its parent, CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1" in shown(c) for c in at.caption)
+    assert "same molecule" in at.info[0].value and at.button(key="latent_go_interp").disabled
     at.slider(key="latent_refine_steps").set_value(0).run()  # the encoder's point alone
     at.text_input(key="latent_seed").set_value("C1CC((").run()
     assert "not valid SMILES syntax" in shown(at.error[0])
     at.text_input(key="latent_seed").set_value("CCOc1ccccc1").run()
     at.button(key="latent_go_analogues").click().run()
     assert not at.exception
+    # the encoder's point of an untrained model does not decode back to the seed: said, not implied
+    assert any("not to the seed" in shown(w) for w in at.warning)
     at.button(key="latent_go_push").click().run()  # random search, the default: RDKit scores every molecule
     assert not at.exception and any("distinct molecules decoded" in m.value for m in at.markdown)
     found = at.dataframe[0].value
@@ -424,7 +434,7 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     finds = found.iloc[:-1]   # the start's own decoding comes last
     met = int(finds["met"].sum())
     assert finds["met"].tolist() == [True] * met + [False] * (len(finds) - met)
-    assert finds["similarity"][:met].is_monotonic_decreasing and finds["gap"][met:].is_monotonic_increasing
+    assert finds["tanimoto_to_start"][:met].is_monotonic_decreasing and finds["gap"][met:].is_monotonic_increasing
     assert any(f"**{met}** meet every target" in m.value for m in at.markdown)
     at.radio(key="latent_push_method").set_value(at.radio(key="latent_push_method").options[1]).run()  # Bayesian
     at.slider(key="latent_search_decodings").set_value(48).run()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from rdkit import Chem
 
-from molgen.chem.parse import canonical_smiles
+from molgen.chem.parse import canonical_smiles, parse_smiles
+from molgen.chem.standardize import salt_parent
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from workbench.common import depict, load_model, plain, show_svg, smiles_field
@@ -37,54 +39,136 @@ refine_steps = st.slider(
     "Encoding: gradient steps that bring a molecule back", 0, 100, latent.REFINE_STEPS, 5, key="latent_refine_steps",
     help="Each molecule you give is placed at the encoder's point, then moved by gradient steps on z until greedy "
          "decoding returns it (at most this many). On the shipped model the encoder's point alone decodes back to "
-         "0.087 of MOSES test molecules; after 40 steps (about 0.2 s a molecule) 0.80. 0: the encoder's point.")
+         "8.7% of MOSES test molecules; after 40 steps (about 0.2 s a molecule) 80%. 0: the encoder's point.")
 
 
 def grid(rows: list[tuple[str, str]], columns: int = 5) -> None:
+    """Drawings with their captions, each followed by its SMILES (to copy)."""
     for start in range(0, len(rows), columns):
         for column, (smiles, caption) in zip(st.columns(columns), rows[start:start + columns]):
             with column:
                 show_svg(depict(smiles, (220, 170)), caption)
+                st.code(smiles, language=None, wrap_lines=True)
+
+
+def molecule_to_encode(text: str, ok: bool, what: str) -> str:
+    """The molecule a field's text gives the model: a salt or mixture as its parent (said under the field,
+    since the model encodes one molecule and a counter-ion would be read into it); '' with a hint when empty."""
+    if not text:
+        st.caption(f"Type a SMILES for {what}.")
+        return ""
+    if not ok:
+        return ""
+    mol = parse_smiles(text).mol
+    if len(Chem.GetMolFrags(mol)) == 1:
+        return text
+    parent = Chem.MolToSmiles(salt_parent(mol))
+    st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} (the other fragments removed)."))
+    return parent
+
+
+def stereo_note(text: str) -> None:
+    """Decoded graphs carry no stereo: say so where the given molecule has some."""
+    mol = parse_smiles(text).mol
+    if mol is not None and Chem.FindMolChiralCenters(mol, includeUnassigned=False, useLegacyImplementation=False) \
+            or (mol is not None and any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds())):
+        st.caption("The decoder draws graphs without stereochemistry: the molecules below carry none, and the "
+                   "given molecule's stereocentres and double-bond geometry are not compared.")
+
+
+def result_heading(result: dict, now: dict) -> None:
+    """What a kept result was made from, and whether the form has changed since (a result stays until the
+    next press, so a chemist can change a setting and compare)."""
+    st.markdown(plain(result["title"]))
+    if result["inputs"] != now:
+        st.caption("The settings above have changed since: press the button again for their result.")
+
+
+def download(table: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button("Download as CSV", table.to_csv(index=False).encode(), f"{name}.csv", "text/csv", key=key)
 
 
 interpolate_tab, analogues_tab, push_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets"])
 with interpolate_tab:
-    start, start_ok = smiles_field("From", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_from")
-    end, end_ok = smiles_field("To", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", key="latent_to")
+    typed_start, start_ok = smiles_field("From", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_from")
+    start = molecule_to_encode(typed_start, start_ok, "the start of the path")
+    typed_end, end_ok = smiles_field("To", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", key="latent_to")
+    end = molecule_to_encode(typed_end, end_ok, "the end of the path")
     steps = st.slider("Points on the path", 3, 50, 12, key="latent_steps")
     spherical = st.toggle("Spherical interpolation", key="latent_slerp")
-    if st.button("Interpolate", disabled=not (start and end and start_ok and end_ok), key="latent_go_interp"):
+    same = bool(start and end) and canonical_smiles(start, isomeric=False) == canonical_smiles(end, isomeric=False)
+    if same:
+        st.info("From and To are the same molecule: there is no path between them. Use Analogues to explore around it.")
+    inputs = {"start": start, "end": end, "steps": steps, "spherical": spherical, "refine": refine_steps}
+    if st.button("Interpolate", disabled=not (start and end) or same, key="latent_go_interp"):
         try:
             met = latent.interpolate(model, start, end, steps, spherical=spherical, refine_steps=refine_steps)
         except ValueError as error:
+            st.session_state.pop("latent_result_interpolate", None)
             st.error(plain(error))
         else:
-            st.write(f"{len(met)} distinct molecules on the way")
-            # met lists each molecule once, so the end's decoding may stand earlier on the path
-            given = {name: canonical_smiles(text, isomeric=False) for name, text in (("start", start), ("end", end))}
-            back = {"start": bool(met) and met[0][1] == given["start"], "end": given["end"] in {s for _, s in met}}
-            missed = [name for name, came_back in back.items() if not came_back]
-            if missed:
-                st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
-                           "from the nearest molecules the encoding reached (more encoding steps may help).")
-            grid([(s, f"{f:.2f} of the way") for f, s in met])
+            st.session_state["latent_result_interpolate"] = {
+                "inputs": inputs, "met": met,
+                "title": f"From {start} to {end}, {steps} points, {'spherical' if spherical else 'linear'}: "
+                         f"{len(met)} distinct molecule{'s' * (len(met) != 1)} on the way"}
+    result = st.session_state.get("latent_result_interpolate")
+    if result:
+        result_heading(result, inputs)
+        met, start_met, end_met = result["met"], result["inputs"]["start"], result["inputs"]["end"]
+        # met lists each molecule once, so the end's decoding may stand earlier on the path
+        given = {name: canonical_smiles(text, isomeric=False) for name, text in (("start", start_met), ("end", end_met))}
+        back = {"start": bool(met) and met[0][1] == given["start"], "end": given["end"] in {s for _, s in met}}
+        missed = [name for name, came_back in back.items() if not came_back]
+        if missed:
+            st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
+                       "from the nearest molecules the encoding reached (more encoding steps may help).")
+        stereo_note(start_met)
+
+        def where(fraction: float, smiles: str) -> str:
+            if smiles == given["start"] and fraction == 0:
+                return "start"
+            if smiles == given["end"]:
+                return "end" if fraction == 1 else f"end (reached at {fraction:.2f} of the way)"
+            return f"{fraction:.2f} of the way"
+        grid([(s, where(f, s)) for f, s in met])
+        download(pd.DataFrame({"fraction": [f for f, _ in met], "smiles": [s for _, s in met]}),
+                 "interpolation", "latent_download_interpolate")
 
 with analogues_tab:
-    seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
+    typed_seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
+    seed = molecule_to_encode(typed_seed, seed_ok, "the seed")
     count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
     radius = st.slider("Latent radius", 0.05, 5.0, 2.0, 0.05, key="latent_radius",
-                       help="On the shipped model 20 points at radius 2 around a refined encoding decoded to about 16 "
-                            "distinct molecules (the seed itself among them for 70% of seeds; it is not listed), the "
-                            "others at a Tanimoto of about 0.38 to it. A larger radius finds more, and less similar, "
-                            "molecules.")
-    if st.button("Explore", disabled=not (seed and seed_ok), key="latent_go_analogues"):
+                       help="In a benchmark on the shipped model, 20 points at radius 2 around each of 50 MOSES test "
+                            "molecules' refined encodings decoded to about 16 distinct molecules (the seed itself "
+                            "among them for 70% of seeds; it is not listed), the others at a Tanimoto of about 0.38 "
+                            "to it. A larger radius finds more, and less similar, molecules.")
+    inputs = {"seed": seed, "count": count, "radius": radius, "refine": refine_steps}
+    if st.button("Explore", disabled=not seed, key="latent_go_analogues"):
         try:
-            found = latent.analogues(model, seed, count, radius, refine_steps=refine_steps)
+            z = latent.encode(model, [seed], refine_steps=refine_steps)
+            centre = latent.decode(model, z)[0]
+            found = latent.analogues_around(model, z[0], seed, count, radius)
         except ValueError as error:
+            st.session_state.pop("latent_result_analogues", None)
             st.error(plain(error))
         else:
-            st.write(f"{len(found)} distinct molecules other than the seed, most similar to it first")
-            grid([(s, f"Tanimoto {sim:.2f}") for s, sim in found])
+            st.session_state["latent_result_analogues"] = {
+                "inputs": inputs, "found": found, "centre": centre,
+                "title": f"Around {seed}, {count} points at radius {radius:g}: {len(found)} distinct "
+                         f"molecule{'s' * (len(found) != 1)} other than the seed, most similar to it first"}
+    result = st.session_state.get("latent_result_analogues")
+    if result:
+        result_heading(result, inputs)
+        seed_met = result["inputs"]["seed"]
+        if result["centre"] != canonical_smiles(seed_met, isomeric=False):
+            st.warning(plain(f"The seed's encoding decodes to {result['centre'] or 'nothing'}, not to the seed: the "
+                             "analogues lie around that molecule, and their similarity is still to the seed (more "
+                             "encoding steps may help)."))
+        stereo_note(seed_met)
+        grid([(s, f"Tanimoto {sim:.2f}") for s, sim in result["found"]])
+        download(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]), "analogues",
+                 "latent_download_analogues")
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
 SEARCH_TARGETS = {"qed": (0.0, 1.0, 0.9), "sa": (1.0, 10.0, 2.0), "logp": (-3.0, 8.0, 3.0), "mw": (150.0, 600.0, 350.0),
@@ -93,6 +177,7 @@ RANDOM = "Random search around the start (RDKit scores every molecule)"
 BAYESIAN = "Bayesian optimisation (a Gaussian process picks each round of 16)"
 GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
+TARGET_LABELS = {"qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
 PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
                "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start "
@@ -114,49 +199,64 @@ with push_tab:
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
         for name in names:
             low, high, default = SEARCH_TARGETS.get(name, (-10.0, 10.0, 0.0))
-            if st.checkbox(f"target {name} (met within +/- {tolerance(name):g})", value=name == "qed",
+            label = TARGET_LABELS.get(name, name)
+            if st.checkbox(f"target {label} (met within +/- {tolerance(name):g})", value=name == "qed",
                            key=f"latent_use_{name}"):
-                targets[name] = st.slider(name, low, high, default, key=f"latent_target_{name}")
+                targets[name] = st.slider(label, low, high, default, key=f"latent_target_{name}")
         if method in SEARCHES:
             decodings = st.slider("Latent points decoded", 16, 1024, 256, 16, key="latent_search_decodings")
             reach = st.slider("Latent radius of the search", 0.5, 8.0, 4.0, 0.25, key="latent_search_radius",
                               help="Smaller stays nearer the start molecule.")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
-        if st.button("Push", disabled=not (start_push and push_ok and targets), key="latent_go_push"):
+        start_push = molecule_to_encode(start_push, push_ok, "the start")
+        settings = {"decodings": decodings, "radius": reach} if method in SEARCHES else {"steps": n_steps}
+        inputs = {"method": method, "start": start_push, "targets": targets, **settings, "refine": refine_steps}
+        if st.button("Push", disabled=not (start_push and targets), key="latent_go_push"):
             try:
                 if method in SEARCHES:
                     found = latent.search(model, start_push, targets, decodings=decodings, method=SEARCHES[method],
                                           radius=reach, refine_steps=refine_steps)
-                else:
-                    walk = latent.optimise(model, start_push, targets, steps=n_steps, refine_steps=refine_steps)
-            except ValueError as error:
-                st.error(plain(error))
-            else:
-                if method in SEARCHES:
                     table = pd.DataFrame(latent.chemist_order(found))
                     if method == RANDOM:   # one round: the column would read 0 throughout (the start is -1)
                         table = table.drop(columns="round")
-                    met = int(table["met"].sum())
-                    st.write(f"{len(table)} distinct molecules decoded; **{met}** meet every target within its "
-                             "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
-                             "start first; then the rest, closest to the targets first.")
-                    st.caption(GAP_CAPTION)
-                    st.dataframe(table, hide_index=True, width="stretch")
-                    grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.similarity:.2f}") for r in table.head(10).itertuples()])
                 else:
-                    table = pd.DataFrame(walk)
-                    st.dataframe(table, hide_index=True, width="stretch")
-                    first, best, last = table.iloc[0], table.loc[table["gap"].idxmin()], table.iloc[-1]
-                    for name in targets:
-                        moved = (last[name] - first[name]) / max(1, last["step"])
-                        st.write(f"{name}: {first[name]:.3f} at the start, closest {best[name]:.3f} (step {best['step']}), "
-                                 f"{last[name]:.3f} at the last new molecule (step {last['step']}; {moved:+.4f} per step; "
-                                 "RDKit on the decoded molecules)")
-                    if last["step"] < n_steps:
-                        st.caption(f"The walk ran {n_steps} steps; from step {last['step']} on it met no new "
-                                   "molecule (the table lists each molecule once, where first met; the point is "
-                                   "decoded every 5 steps and at the last).")
-                    st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
-                               f"target within its tolerance. {GAP_CAPTION}")
-                    grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
+                    table = pd.DataFrame(latent.optimise(model, start_push, targets, steps=n_steps,
+                                                         refine_steps=refine_steps))
+            except ValueError as error:
+                st.session_state.pop("latent_result_push", None)
+                st.error(plain(error))
+            else:
+                aims = ", ".join(f"{TARGET_LABELS.get(n, n)} {v:g}" for n, v in targets.items())
+                st.session_state["latent_result_push"] = {
+                    "inputs": inputs, "table": table.rename(columns={"similarity": "tanimoto_to_start"}),
+                    "title": f"From {start_push} towards {aims} ({method.split(' (')[0].lower()})"}
+        result = st.session_state.get("latent_result_push")
+        if result:
+            result_heading(result, inputs)
+            table, used = result["table"], result["inputs"]
+            if used["method"] in SEARCHES:
+                met = int(table["met"].sum())
+                st.write(f"{len(table)} distinct molecules decoded; **{met}** meet every target within its "
+                         "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
+                         "start first; then the rest, closest to the targets first.")
+                st.caption(GAP_CAPTION)
+                st.dataframe(table, hide_index=True, width="stretch")
+                grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.tanimoto_to_start:.2f}")
+                      for r in table.head(10).itertuples()])
+            else:
+                st.dataframe(table, hide_index=True, width="stretch")
+                first, best, last = table.iloc[0], table.loc[table["gap"].idxmin()], table.iloc[-1]
+                for name in used["targets"]:
+                    moved = (last[name] - first[name]) / max(1, last["step"])
+                    st.write(f"{TARGET_LABELS.get(name, name)}: {first[name]:.3f} at the start, closest "
+                             f"{best[name]:.3f} (step {best['step']}), {last[name]:.3f} at the last new molecule "
+                             f"(step {last['step']}; {moved:+.4f} per step; RDKit on the decoded molecules)")
+                if last["step"] < used["steps"]:
+                    st.caption(f"The walk ran {used['steps']} steps; from step {last['step']} on it met no new "
+                               "molecule (the table lists each molecule once, where first met; the point is "
+                               "decoded every 5 steps and at the last).")
+                st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
+                           f"target within its tolerance. {GAP_CAPTION}")
+                grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
+            download(table, "push", "latent_download_push")

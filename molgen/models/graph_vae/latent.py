@@ -18,6 +18,7 @@ from torch_geometric.data import Batch
 
 from molgen.chem.graph import mol_to_graph
 from molgen.chem.parse import canonical_smiles, parse_smiles
+from molgen.chem.standardize import salt_parent
 from molgen.data.graphs import graph_to_data
 from molgen.models.graph_vae.model import to_sequences
 from molgen.models.graph_vae.sample import decode_latents
@@ -29,16 +30,27 @@ def _graph(model, smiles: str):
     vocabulary, or fit the decoder (more heavy atoms than ``max_atoms``: its encoding would decode
     to some other, smaller molecule)."""
     parsed = parse_smiles(smiles)
+    named = _short(smiles)
     if not parsed.ok:
-        raise ValueError(f"{smiles!r} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
+        raise ValueError(f"{named} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
+    fragments = Chem.GetMolFrags(parsed.mol)
+    if len(fragments) > 1:   # a salt or a mixture: its counter-ion would be encoded into the molecule's point
+        parent = Chem.MolToSmiles(salt_parent(parsed.mol))
+        raise ValueError(f"{named} is {len(fragments)} fragments (a salt or a mixture); the model encodes one "
+                         f"molecule: give its parent, {parent}")
     try:
         graph = mol_to_graph(parsed.mol, model.vocabulary)
     except ValueError as error:  # an atom type outside the vocabulary, a radical
-        raise ValueError(f"{smiles!r} cannot be encoded: {error}") from None
+        raise ValueError(f"{named} cannot be encoded: {error}") from None
     if graph.num_atoms > model.config.max_atoms:
-        raise ValueError(f"{smiles!r} has {graph.num_atoms} atoms as a graph; this model decodes at most "
+        raise ValueError(f"{named} has {graph.num_atoms} heavy atoms; this model decodes at most "
                          f"{model.config.max_atoms} (the largest training molecules), so it cannot encode it")
     return graph
+
+
+def _short(smiles: str, limit: int = 60) -> str:
+    """A SMILES quoted for a message, cut short when long (the field above the message shows it whole)."""
+    return repr(smiles) if len(smiles) <= limit else repr(smiles[:limit - 1] + "…")
 
 
 def _graph_data(model, smiles: str):
@@ -206,6 +218,13 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     encodings decoded to 15.7 distinct molecules, the seed among them for 70% of seeds, the others at a
     mean Tanimoto of 0.38; around the encoder's means 17.2, 24% and 0.32. benchmarks/RESULTS.md)"""
     z = encode(model, [seed_smiles], refine_steps=refine_steps)[0]
+    return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed)
+
+
+def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed: int = 0,
+                     include_seed: bool = False) -> list[tuple[str, float]]:
+    """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
+    also wants to know what ``z`` itself decodes to encodes once."""
     generator = torch.Generator().manual_seed(seed)
     directions = torch.randn(n, len(z), generator=generator)
     points = z + radius * directions / directions.norm(dim=1, keepdim=True)
