@@ -257,6 +257,103 @@ def _split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: 
     return smiles, order, min(valid_size, max(1, len(smiles) // 10))
 
 
+def _check_training_flags(*, batch_size: int, eval_every: int, max_steps: int, lr: float, max_minutes: float | None,
+                          condition_dropout: float | None = None, max_molecules: int | None = None) -> None:
+    """Refuse, before any data is read, what would crash or do nothing hours into a run."""
+    problems = [text for bad, text in (
+        (batch_size < 1, f"--batch-size must be 1 or more, not {batch_size}"),
+        (eval_every < 1, f"--eval-every must be 1 or more, not {eval_every}"),
+        (max_steps < 1, f"--max-steps must be 1 or more, not {max_steps}"),
+        (not lr > 0, f"--lr must be positive, not {lr:g}"),
+        (max_minutes is not None and not max_minutes > 0, f"--max-minutes must be positive, not {max_minutes}"),
+        (condition_dropout is not None and not 0 <= condition_dropout <= 1,
+         f"--condition-dropout is a chance, between 0 and 1, not {condition_dropout}"),
+        (max_molecules is not None and max_molecules < 2,
+         f"--max-molecules must be 2 or more (one is held out for validation), not {max_molecules}"),
+    ) if bad]
+    if problems:
+        console.print(escape("; ".join(problems)), style="red")
+        raise typer.Exit(2)
+
+
+def _training_smiles(data: str) -> list[str]:
+    """The train split of a dataset, or a file's molecules; a clear error when it is neither."""
+    from molgen.data.files import FileFormatError
+    from molgen.data.registry import load_smiles
+
+    try:
+        return load_smiles(data, "train")
+    except (KeyError, FileNotFoundError, FileFormatError, IsADirectoryError) as error:
+        console.print(escape(str(error.args[0] if isinstance(error, KeyError) else error)), style="red")
+        raise typer.Exit(2) from None
+
+
+def _training_split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: int, data: str):
+    """:func:`_split`, refusing a set with nothing left to train on (the training loop would wait forever)."""
+    smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
+    if len(smiles) - n_valid < 1:
+        console.print(escape(f"{data} gives {len(smiles)} molecule{'s' * (len(smiles) != 1)}: too few to train (one in "
+                             "ten, and at least one, is held out for validation); give at least 2"), style="red")
+        raise typer.Exit(2)
+    return smiles, order, n_valid
+
+
+def _resumed_out(out: Path, default: Path, resume: Path | None) -> Path:
+    """With --resume and no --out, the run's own checkpoint (runs/x.last.pt continues runs/x.pt), so its log and
+    card stay in one place."""
+    if resume is None or out != default:
+        return out
+    return resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".pt")
+
+
+def _load_to_resume(loader, resume: Path, max_steps: int | None = None):
+    """The model a --resume (or --from) file holds: its architecture and conditions come from it, not from the
+    flags. A run already at ``max_steps`` is refused: continuing it would train one step past its schedule."""
+    import torch
+
+    from molgen.models.base import CheckpointError
+    from molgen.models.training import state_path
+
+    try:
+        model = loader(resume)
+    except (CheckpointError, FileNotFoundError, IsADirectoryError) as error:
+        console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+    state = state_path(resume)   # the step the run reached (a checkpoint without one restarts its schedule)
+    done = torch.load(state, map_location="cpu", weights_only=True).get("step") if state.is_file() else None
+    if max_steps is not None and done and done >= max_steps:
+        console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
+                             "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
+        raise typer.Exit(2)
+    return model
+
+
+def _run_training(run, out: Path, best_line) -> None:
+    """Run a family's training and report its best checkpoint: the card ``run`` returns, or, when no evaluation
+    of this session beat the earlier best (a resumed run), the card already beside ``out``. Ctrl-C says how
+    to continue."""
+    import json
+
+    try:
+        card = run()
+    except KeyboardInterrupt:
+        last = out.with_suffix(".last.pt")
+        resume = (f"continue from the last evaluation with --resume {last}" if last.is_file() else
+                  "no evaluation had run, so there is nothing to resume: start again")
+        console.print(escape(f"interrupted; {resume}"), style="yellow")
+        raise typer.Exit(130) from None
+    if card:
+        console.print(escape(best_line(card["training"]) + f" -> {out}"))
+        return
+    card_path = out.with_suffix(".json")
+    earlier = json.loads(card_path.read_text()).get("training", {}) if card_path.is_file() else {}
+    if earlier:
+        console.print(escape(f"no evaluation of this session beat the best so far; {out} stays: " + best_line(earlier)),
+                      style="yellow")
+    else:
+        console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
+
+
 def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
     """Property labels of the training part of ``order`` for ``names`` (computed for all five
     conditioning properties, so one cache serves every family)."""
@@ -307,7 +404,6 @@ def train_smiles_lm(
     import torch
 
     from molgen.chem.parse import canonical_smiles
-    from molgen.data.registry import load_smiles
     from molgen.data.tokenizer import SmilesVocabulary, UnknownTokenError
     from molgen.models.base import PRETRAINED_DIR, DEFAULT_CHECKPOINTS
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
@@ -317,24 +413,37 @@ def train_smiles_lm(
     # the schedule is checked before any data is read, so a typo fails at once
     lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
     min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
+    _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
+                          max_minutes=max_minutes, condition_dropout=condition_dropout, max_molecules=max_molecules)
     if not 0 <= min_lr <= lr:
         console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
         raise typer.Exit(2)
+    if valid_size < 1:
+        console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
+        raise typer.Exit(2)
+    if resume is None and from_ is None and arch not in ("lstm", "transformer"):
+        console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
+        raise typer.Exit(2)
+    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
     if threads:
         torch.set_num_threads(threads)
-    smiles = load_smiles(data, "train")
+    smiles = _training_smiles(data)
     if Path(data).is_file():  # a user's series: canonicalize, drop what is not a molecule, and say so
         canonical = [canonical_smiles(s) for s in smiles]
         dropped = sum(c is None for c in canonical)
         smiles = [c for c in canonical if c is not None]
         if dropped:
             console.print(f"[yellow]{dropped} rows of {data} are not valid molecules and are not trained on[/yellow]")
-    smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
+    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
-    if from_ is not None:
+    if resume is not None:   # the architecture, vocabulary and conditions of the run being continued
+        model = _load_to_resume(SmilesLM.load, resume, max_steps)
+        model.network.train()
+        parent = None   # train() keeps the parent the resumed run recorded
+    elif from_ is not None:
         source = PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"] if from_ == "pretrained" else Path(from_)
-        model = SmilesLM.load(source)
+        model = _load_to_resume(SmilesLM.load, source)
         model.network.train()
         from molgen.data.moses import sha256_of
 
@@ -377,13 +486,13 @@ def train_smiles_lm(
                                warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     try:
-        card = train(model, training, valid, train_config, out, data_name=data, resume=resume,
-                     train_labels=train_labels, valid_labels=valid_labels, parent=parent)
+        _run_training(lambda: train(model, training, valid, train_config, out, data_name=data, resume=resume,
+                                    train_labels=train_labels, valid_labels=valid_labels, parent=parent), out,
+                      lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}")
     except UnknownTokenError as error:
-        console.print(escape(str(error)), style="red")
+        console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
+                             "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
-    console.print(f"best validation NLL {card['training']['valid_nll_per_token']:.4f} per token "
-                  f"after {card['training']['steps']:,} steps -> {out}")
 
 
 @app.command("generate")
@@ -687,7 +796,6 @@ def train_graph_vae(
     import numpy as np
     import torch
 
-    from molgen.data.registry import load_smiles
     from molgen.models.graph_vae.config import PROPERTY_NAMES, TrainConfig
     from molgen.models.graph_vae.model import GraphVAE
     from molgen.models.graph_vae.train import build_model, train, with_focus_attention
@@ -701,15 +809,19 @@ def train_graph_vae(
     if any(p not in PROPERTY_NAMES for p in names):
         console.print(f"[red]--properties takes {', '.join(PROPERTY_NAMES)}; got {properties}[/red]")
         raise typer.Exit(2)
-    smiles = load_smiles(data, "train")
-    smiles, order, n_valid = _split(smiles, max_molecules, seed, 5000)
+    _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
+                          max_minutes=max_minutes, max_molecules=max_molecules)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
+    smiles = _training_smiles(data)
+    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
-    labels = _labels(smiles, order, n_valid, names)[0] if names else None
-    if resume is not None:
-        model = GraphVAE.load(resume)
+    if resume is not None:   # its size and property head come from the checkpoint
+        model = _load_to_resume(GraphVAE.load, resume, max_steps)
+        names = list(model.config.properties)
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)
-    else:
+    labels = _labels(smiles, order, n_valid, names)[0] if names else None
+    if resume is None:
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
         model, _ = build_model(training, properties=names, progress=True, focus_attention=focus_attention,
                                **GRAPH_VAE_SIZES[size])
@@ -720,10 +832,9 @@ def train_graph_vae(
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
-    card = train(model, training, valid, config, out, data_name=data, resume=resume,
-                 train_labels=labels)
-    console.print(f"best validation reconstruction NLL {card['training']['valid_recon_nll']:.3f}, "
-                  f"KL {card['training']['valid_kl']:.3f} after {card['training']['steps']:,} steps -> {out}")
+    _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
+                  out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
+                                 f"at step {t['steps']:,}")
 
 
 GRAPH_DIFFUSION_SIZES = {"tiny": {"hidden_dim": 32, "edge_dim": 8, "heads": 2, "layers": 2},
@@ -759,7 +870,6 @@ def train_graph_diffusion(
     import numpy as np
     import torch
 
-    from molgen.data.registry import load_smiles
     from molgen.models.graph_diffusion.config import TrainConfig
     from molgen.models.graph_diffusion.model import GraphDiffusion
     from molgen.models.graph_diffusion.train import build_model, train
@@ -774,13 +884,20 @@ def train_graph_diffusion(
     if any(c not in CONDITION_PROPERTIES for c in names):
         console.print(f"[red]--conditions takes {', '.join(CONDITION_PROPERTIES)}; got {conditions}[/red]")
         raise typer.Exit(2)
-    smiles = load_smiles(data, "train")
-    smiles, order, n_valid = _split(smiles, max_molecules, seed, 2000)
+    _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
+                          max_minutes=max_minutes, condition_dropout=condition_dropout, max_molecules=max_molecules)
+    if timesteps < 1:
+        console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
+        raise typer.Exit(2)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
+    smiles = _training_smiles(data)
+    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
+    if resume is not None:   # its size, features and conditions come from the checkpoint
+        model = _load_to_resume(GraphDiffusion.load, resume, max_steps)
+        names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
-    if resume is not None:
-        model = GraphDiffusion.load(resume)
-    else:
+    if resume is None:
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
         model, _ = build_model(training, conditions=names, progress=True, timesteps=timesteps, extra_features=extra_features,
                                spectral_features=spectral_features, valence_features=valence_features,
@@ -793,9 +910,8 @@ def train_graph_diffusion(
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
                          condition_dropout=condition_dropout)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
-    card = train(model, training, valid, config, out, data_name=data, resume=resume,
-                 train_labels=labels)
-    console.print(f"best validation loss {card['training']['valid_loss']:.4f} after {card['training']['steps']:,} steps -> {out}")
+    _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
+                  out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}")
 
 
 @train_app.command("ship")
@@ -822,6 +938,17 @@ def train_ship(
 
     if max_ring_size is not None and max_ring_size < 0:
         console.print(f"--max-ring-size must be 0 or more, not {max_ring_size}", style="red")
+        raise typer.Exit(2)
+    if default_steps is not None and default_steps < 1:
+        console.print(f"--default-steps must be 1 or more, not {default_steps}", style="red")
+        raise typer.Exit(2)
+    if destination.suffix != ".pt":
+        console.print(escape(f"{destination}: a checkpoint's name ends in .pt (its card is written beside it as .json)"),
+                      style="red")
+        raise typer.Exit(2)
+    if destination.resolve() == source.resolve():   # the float32 weights and their training card would be replaced
+        console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
+                      style="red")
         raise typer.Exit(2)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
                if value is not None}

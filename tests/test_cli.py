@@ -205,3 +205,65 @@ def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_
     assert wrong.exit_code == 2 and "no field 'default_steps'" in wrong.output
     missing = run("train", "ship", str(tmp_path / "nope.pt"), str(tmp_path / "y.pt"))
     assert missing.exit_code == 2
+
+
+def test_ship_refuses_to_overwrite_what_it_ships(tiny_checkpoint, tmp_path):
+    own = tmp_path / "own.pt"
+    shutil.copy(tiny_checkpoint, own)
+    before = own.read_bytes()
+    result = run("train", "ship", str(own), str(tmp_path / "." / "own.pt"))
+    assert result.exit_code == 2 and "is the checkpoint being shipped" in " ".join(result.output.split())
+    assert own.read_bytes() == before
+    assert run("train", "ship", str(own), str(tmp_path / "x.txt")).exit_code == 2
+    assert "--default-steps must be 1 or more" in run("train", "ship", str(own), str(tmp_path / "y.pt"),
+                                                      "--default-steps", "0").output
+
+
+def test_training_flags_and_data_are_checked_before_any_work(tmp_path):
+    """Each of these gave a traceback, a made-up number or a run that never ended."""
+    def refused(*args: str) -> str:
+        result = run("train", *args, "--out", str(tmp_path / "m.pt"), "--threads", "1")
+        assert result.exit_code == 2, result.output
+        return " ".join(result.output.split())
+
+    assert "--arch takes lstm or transformer, not gru" in refused("smiles-lm", "--data", "moses-sample", "--arch", "gru")
+    text = refused("smiles-lm", "--data", "moses-sample", "--batch-size", "0", "--eval-every", "0")
+    assert "--batch-size must be 1 or more" in text and "--eval-every must be 1 or more" in text
+    assert "--valid-size must be 1 or more" in refused("smiles-lm", "--data", "moses-sample", "--valid-size", "0")
+    assert "--condition-dropout is a chance" in refused("graph-diffusion", "--data", "moses-sample", "--condition-dropout", "2")
+    assert "--lr must be positive" in refused("graph-vae", "--data", "moses-sample", "--lr", "-1")
+    assert "neither a registered dataset" in refused("graph-vae", "--data", str(tmp_path / "nope.smi"))
+    assert "no such checkpoint file" in refused("smiles-lm", "--data", "moses-sample", "--from", str(tmp_path / "nope.pt"))
+    one = tmp_path / "one.smi"
+    one.write_text("CCO\n")
+    # one molecule, held out for validation, left none to train on: the loop waited for a batch forever
+    assert "too few to train" in refused("smiles-lm", "--data", str(one), "--size", "tiny", "--max-steps", "5")
+    assert "--max-molecules must be 2 or more" in refused("graph-diffusion", "--data", "moses-sample", "--max-molecules", "1")
+
+
+def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_did_not_improve(tmp_path):
+    """--resume alone continues a run: no architecture flags to repeat (an LSTM resumed with the default
+    --size base was a size-mismatch traceback), the same --out, its conditions; and a session whose
+    evaluations do not beat the earlier best says so (it was a KeyError)."""
+    out = tmp_path / "runs" / "d.pt"
+    common = ("--data", "moses-sample", "--max-molecules", "200", "--eval-every", "5", "--threads", "1")
+    first = run("train", "graph-diffusion", "--size", "tiny", "--conditions", "qed,logp", "--max-steps", "10",
+                "--out", str(out), *common)
+    assert first.exit_code == 0, first.output
+    last = out.with_suffix(".last.pt")
+    again = run("train", "graph-diffusion", "--resume", str(last), "--max-steps", "10", *common)
+    assert again.exit_code == 2 and "is at step 10, the end of --max-steps 10" in " ".join(again.output.split())
+    # a learning rate too small to change anything: nothing beats the best, and the card beside it is reported
+    flat = run("train", "graph-diffusion", "--resume", str(last), "--max-steps", "15", "--lr", "1e-12", *common)
+    assert flat.exit_code == 0, flat.output
+    assert "no evaluation of this session beat the best so far" in " ".join(flat.output.split())
+    assert load(str(out)).config.conditions == ["qed", "logp"]
+    assert json.loads(out.with_suffix(".json").read_text())["training"]["steps"] == 10
+    assert sum(1 for _ in out.with_suffix(".csv").open()) == 1 + 3   # one log for the run: steps 5, 10 and 15
+    lm = tmp_path / "runs" / "lm.pt"
+    made = run("train", "smiles-lm", "--size", "tiny", "--max-steps", "10", "--out", str(lm), *common)
+    assert made.exit_code == 0, made.output
+    resumed = run("train", "smiles-lm", "--resume", str(lm.with_suffix(".last.pt")), "--max-steps", "20", *common)
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(lm.with_suffix(".json").read_text())["training"]["steps"] in (10, 15, 20)
+    assert sum(1 for _ in lm.with_suffix(".csv").open()) == 1 + 4

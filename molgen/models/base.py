@@ -9,8 +9,6 @@ to resume training, goes to a separate ``*.state.pt`` file that is never shipped
 from __future__ import annotations
 
 import os
-import pickle
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -152,12 +150,19 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
 
     keep_freed_memory()  # sampling and training follow a load: freed tensor memory is reused, not page-faulted in again
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: an empty file, not a checkpoint")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, OSError) as error:
-        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt, truncated, or not saved by torch): {error}") from None
+    except Exception:  # noqa: BLE001 -- torch.load raises many types for a file it cannot read
+        # torch's own text is no help here ("pop from empty list", or advice to load with weights_only=False,
+        # which runs the file's code and which molgen never does)
+        raise CheckpointError(f"{path}: not a readable checkpoint (not a torch file, or a truncated or corrupt one)") \
+            from None
     if not isinstance(payload, dict) or "molgen" not in payload:
         raise CheckpointError(f"{path}: a torch file, but not a molgen checkpoint (no 'molgen' format key)")
     if payload["molgen"] != CHECKPOINT_FORMAT:

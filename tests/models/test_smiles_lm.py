@@ -190,6 +190,16 @@ def test_corrupt_and_foreign_checkpoints_are_clear_errors(trained, tmp_path):
         load_checkpoint(garbage)
     with pytest.raises(CheckpointError, match="no such checkpoint"):
         load(tmp_path / "missing.pt")
+    # a CSV log, an empty file and a folder given as a checkpoint: said plainly, not as torch's traceback
+    log = tmp_path / "log.csv"
+    log.write_text("step,valid\n1,2.0\n")
+    with pytest.raises(CheckpointError, match=r"not a readable checkpoint \(not a torch file"):
+        load(log)
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="an empty file"):
+        load(tmp_path / "empty.pt")
+    with pytest.raises(CheckpointError, match="is a folder"):
+        load(tmp_path)
 
 
 def test_weights_only_loading_refuses_pickled_code(tmp_path):

@@ -93,6 +93,9 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
           out: str | Path, *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
           command: str | None = None, train_labels: np.ndarray | None = None) -> dict:
     """Train in place; returns the model card of the best checkpoint (lowest validation loss)."""
+    if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
+        raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
+                         f"{len(valid_smiles)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     keep_freed_memory()

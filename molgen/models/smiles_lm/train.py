@@ -128,6 +128,9 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         parent: when fine-tuning or continuing a trained checkpoint, what the card should say it
             started from (its path and training record), so the lineage and total budget stay known.
     """
+    if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
+        raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
+                         f"{len(valid_smiles)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if model.config.conditions and (train_labels is None or valid_labels is None):
