@@ -12,7 +12,7 @@ from rich.markup import escape  # SMILES and SMARTS are full of [brackets] that 
 from rich.table import Column, Table
 
 app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
-data_app = typer.Typer(help="Datasets: list, fetch, inspect, featurize.", no_args_is_help=True)
+data_app = typer.Typer(help="Datasets: list, fetch, info, featurize.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 console = Console()
 
@@ -109,17 +109,25 @@ def data_featurize(
     aromatic_bonds: bool = typer.Option(False, "--aromatic-bonds",
                                         help="Aromatic bond scheme (an aromatic bond type, [nH] its own atom type) "
                                              "instead of Kekulé bonds."),
+    smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
 ) -> None:
     """Turn a dataset into cached molecular graphs (done once; later loads take seconds)."""
     from molgen.data.graphs import bond_scheme_name, featurize
-    from molgen.data.registry import load_smiles
 
-    smiles = load_smiles(name, split)
+    smiles = _dataset_smiles(name, split, smiles_column)
+    if not smiles:
+        console.print(escape(f"{name}: no molecules to featurize"), style="red")
+        raise typer.Exit(2)
     started = time.perf_counter()
     dataset = featurize(smiles, workers=workers, aromatic=aromatic_bonds)  # the vocabulary is derived in the same pass
-    console.print(f"{len(dataset):,} graphs ({bond_scheme_name(dataset.aromatic)} bonds), "
-                  f"{len(dataset.failures):,} failures, atom types: "
+    console.print(f"{len(dataset):,} graph{'s' * (len(dataset) != 1)} ({bond_scheme_name(dataset.aromatic)} bonds), "
+                  f"{len(dataset.failures):,} failure{'s' * (len(dataset.failures) != 1)}, atom types: "
                   f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")
+    shown = 10
+    for failure in dataset.failures[:shown]:   # positions count from 1, as a file's rows do
+        console.print(escape(f"  row {failure.index + 1}: {failure.smiles!r}: {failure.reason}"), style="yellow")
+    if len(dataset.failures) > shown:
+        console.print(f"  ... and {len(dataset.failures) - shown:,} more", style="yellow")
 
 
 @app.command("score")
@@ -185,8 +193,22 @@ def evaluate_command(
 
     from molgen.data.files import FileFormatError, read_molecules
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+    from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import training_set
 
+    # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
+    problems = [f"-n must be 1 or more, not {n}"] if n is not None and n < 1 else []
+    for flag, value, extra in (("--reference", reference, ()), ("--train", train, ("none",))):
+        if value not in (*REGISTRY, *extra) and not Path(value).is_file():
+            problems.append(f"{flag} {value}: neither a dataset ({', '.join((*REGISTRY, *extra))}) nor a file")
+    for flag, path, suffix in (("-o", output, ".json"), ("--markdown", markdown, ".md")):
+        if path is not None and path.suffix != suffix:
+            problems.append(f"{flag} {path}: it writes {suffix[1:].upper()}, so its name ends in {suffix}")
+        elif path is not None and not path.parent.is_dir():
+            problems.append(f"{flag} {path}: the folder {path.parent} does not exist")
+    if problems:
+        console.print(escape("; ".join(problems)), style="red")
+        raise typer.Exit(2)
     rows: dict[str, dict] = {}
     # a training file is canonicalized once, not once per samples file
     train_arg = None if train == "none" else (train if not Path(train).is_file() else training_set(_file_smiles(train)))
@@ -276,16 +298,24 @@ def _check_training_flags(*, batch_size: int, eval_every: int, max_steps: int, l
         raise typer.Exit(2)
 
 
-def _training_smiles(data: str) -> list[str]:
-    """The train split of a dataset, or a file's molecules; a clear error when it is neither."""
+def _dataset_smiles(data: str, split: str = "train", smiles_column: str | None = None) -> list[str]:
+    """A split of a dataset, or a file's molecules; a clear error when it is neither, or unreadable."""
     from molgen.data.files import FileFormatError
-    from molgen.data.registry import load_smiles
+    from molgen.data.registry import REGISTRY, load_smiles
 
+    if data in REGISTRY and split not in REGISTRY[data].splits:
+        console.print(escape(f"{data} has no split {split!r}; it has {', '.join(REGISTRY[data].splits)}"), style="red")
+        raise typer.Exit(2)
     try:
-        return load_smiles(data, "train")
+        return load_smiles(data, split, smiles_column=smiles_column)
     except (KeyError, FileNotFoundError, FileFormatError, IsADirectoryError) as error:
         console.print(escape(str(error.args[0] if isinstance(error, KeyError) else error)), style="red")
         raise typer.Exit(2) from None
+
+
+def _training_smiles(data: str) -> list[str]:
+    """The train split of a dataset, or a file's molecules; a clear error when it is neither."""
+    return _dataset_smiles(data, "train")
 
 
 def _training_split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: int, data: str):
@@ -725,10 +755,16 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
     from molgen.runs import RunNotFound, RunStore
 
     try:
-        console.print(f"tags: {escape(', '.join(RunStore().tag_run(run, tags, remove=remove))) or '(none)'}")
-    except RunNotFound as error:
+        store = RunStore()
+        before = store.run(run)["tags"] or []
+        after = store.tag_run(run, tags, remove=remove)
+    except (RunNotFound, ValueError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    absent = [t.strip() for t in tags if t.strip() not in before] if remove else []
+    if absent:
+        console.print(escape(f"not tagged {', '.join(absent)}: nothing to remove"), style="yellow")
+    console.print(f"tags: {escape(', '.join(after)) or '(none)'}")
 
 
 @app.command("export")

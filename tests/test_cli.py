@@ -267,3 +267,41 @@ def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_d
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(lm.with_suffix(".json").read_text())["training"]["steps"] in (10, 15, 20)
     assert sum(1 for _ in lm.with_suffix(".csv").open()) == 1 + 4
+
+
+def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path):
+    samples = tmp_path / "s.smi"
+    samples.write_text("CCO\nCCN\n")
+
+    def refused(*args: str) -> str:
+        result = run("evaluate", str(samples), *args)
+        assert result.exit_code == 2, result.output
+        return " ".join(result.output.split())
+
+    assert "-n must be 1 or more, not -5" in refused("-n", "-5")   # a negative slice dropped the last 5 rows
+    assert "--reference nope: neither a dataset" in refused("--reference", "nope")
+    assert "--train nope.smi: neither a dataset" in refused("--train", "nope.smi")
+    assert "the folder" in refused("--train", "none", "-o", str(tmp_path / "no" / "x.json"))
+    assert "its name ends in .json" in refused("--train", "none", "-o", str(tmp_path / "x.csv"))
+    assert "its name ends in .md" in refused("--train", "none", "--markdown", str(tmp_path / "x.txt"))
+
+
+def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
+    def said(*args: str) -> tuple[int, str]:
+        result = run("data", "featurize", *args, "--workers", "1")
+        return result.exit_code, " ".join(result.output.split())
+
+    unclosed = tmp_path / "bad.csv"
+    unclosed.write_text('smiles\n"CCO\nCCN\n')
+    assert said(str(unclosed)) == (2, f"{unclosed}, line 2: a quoted field opened here is never closed (an unclosed quote?)")
+    assert said(str(tmp_path)) == (2, f"{tmp_path} is a folder, not a file of molecules")
+    assert said("moses-sample", "--split", "foo")[1] == "moses-sample has no split 'foo'; it has train, test, test_scaffolds"
+    empty = tmp_path / "e.smi"
+    empty.write_text("")
+    assert said(str(empty)) == (2, f"{empty}: no molecules to featurize")
+    named = tmp_path / "named.csv"
+    named.write_text("compound\nCCO\nC1CC\n")
+    code, text = said(str(named))
+    assert code == 2 and "--smiles-column NAME" in text
+    code, text = said(str(named), "--smiles-column", "compound")
+    assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "row 2: 'C1CC': syntax" in text

@@ -58,6 +58,8 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
         format: ``csv``, ``tsv``, ``smi``, ``sdf`` or ``parquet``, overriding the suffix.
     """
     path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is a folder, not a file of molecules")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     fmt = format or detect_format(path)
@@ -101,7 +103,8 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     raise FileFormatError(
         path,
         f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); "
-        f"name it one of {', '.join(SMILES_COLUMN_NAMES)} or name it (--smiles-column, or smiles_column in Python)",
+        f"rename a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them "
+        "(--smiles-column NAME; smiles_column= in Python)",
         1,
     )
 
@@ -134,8 +137,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             why = ("a quoted field opened here is never closed (an unclosed quote?)" if "unexpected end of data" in str(error)
                    else f"malformed row ({error})")
             raise FileFormatError(path, why, start) from None
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank line: not a record
+        if not row or (len(row) == 1 and row[0] and not row[0].strip()):
+            continue  # a blank line is not a record; a quoted empty field ("", as pandas writes a missing SMILES) is
+            # a row whose SMILES is empty, kept so that it is counted and reported
         if len(row) != len(header):
             raise FileFormatError(path, f"{len(row)} fields where the header has {len(header)}", start)
         rows.append(row)

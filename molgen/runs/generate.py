@@ -176,7 +176,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     steer, native = _native(generator, conditions)
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs}
-    run_id = store.create_run(name=name, model=family, checkpoint=str(checkpoint), checkpoint_sha256=file_sha256(checkpoint),
+    # an absolute path: a run resumed from another working folder finds its checkpoint
+    run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
+                              checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
                               native=native, profile=profile.to_dict(), versions=package_versions())
     return _execute(store, run_id, generator, progress, on_chunk)

@@ -193,6 +193,13 @@ class RunStore:
             db.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in encoded)} WHERE id = ?", (*encoded.values(), run_id))
 
     def tag_run(self, run: str, tags: Iterable[str], remove: bool = False) -> list[str]:
+        """A run's tags after adding (or removing) ``tags``; ``ValueError`` for an empty tag or one with a comma
+        (tags are listed joined by commas, so "a,b" would read as two)."""
+        tags = [t.strip() for t in tags]
+        bad = [t for t in tags if not t or "," in t]
+        if bad:
+            raise ValueError(f"a tag is a non-empty word or phrase without commas; not {', '.join(map(repr, bad))} "
+                             "(give several tags as separate arguments)")
         record = self.run(run)
         current = list(record["tags"]) if isinstance(record["tags"], list) else []
         new = [t for t in current if t not in tags] if remove else current + [t for t in tags if t not in current]

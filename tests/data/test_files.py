@@ -169,6 +169,10 @@ def test_parquet_and_a_corrupt_parquet(tmp_path):
 def test_load_smiles_from_a_file_keeps_positions(tmp_path):
     path = write(tmp_path / "s.csv", "smiles,id\nCCO,1\nC1CC,2\n,3\n")  # an empty SMILES is kept as a row
     assert load_smiles(path) == ["CCO", "C1CC", ""]
+    # one column, as pandas writes a missing SMILES: a quoted empty field is a row; a blank line is not
+    single = write(tmp_path / "one.csv", 'smiles\nCCO\n""\n\nCCN\n')
+    assert read_molecules(single)["smiles"].tolist() == ["CCO", "", "CCN"]
+    assert read_molecules(single)["line"].tolist() == [2, 3, 5]
 
 
 def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):

@@ -48,6 +48,11 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert "cli-run  complete  smiles-lm  seed 3" in narrow and "asked 25 · sampled" in narrow
     tagged = run("runs", "tag", "cli-run", "series-a", "keep", home=tmp_path)
     assert "series-a, keep" in tagged.output
+    for bad in ("", "a,b"):   # an empty tag listed as ", "; a comma reads as two tags
+        refused = run("runs", "tag", "cli-run", bad, home=tmp_path)
+        assert refused.exit_code == 2 and "without commas" in refused.output
+    absent = run("runs", "tag", "cli-run", "nope", "--remove", home=tmp_path)
+    assert absent.exit_code == 0 and "not tagged nope: nothing to remove" in absent.output
     out = tmp_path / "best.csv"
     exported = run("export", "cli-run", "--top", 10, "--where", "mw <= 450", "-o", out, home=tmp_path)
     assert exported.exit_code == 0, exported.output
