@@ -412,8 +412,9 @@ def train_smiles_lm(
     size: str = typer.Option("base", help="tiny, small, medium or base."),
     out: Path = typer.Option(Path("runs/smiles-lm.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' or a checkpoint path."),
-    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run from its .last.pt."),
-    max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes."),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes "
+                                                "of training in all, counting the sessions a --resume continues."),
     max_steps: int = typer.Option(200_000, help="Length of the learning-rate schedule, and a hard stop."),
     batch_size: int = typer.Option(128),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 1e-3; 3e-4 when fine-tuning with --from)."),
@@ -426,7 +427,7 @@ def train_smiles_lm(
                                              "(e.g. qed,sa,logp,mw,tpsa); each hidden at random while training."),
     condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
     bf16: bool = typer.Option(False, help="bfloat16 autocast for training (faster on CPUs with AVX512-BF16)."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
 ) -> None:
     """Train (or fine-tune) a SMILES language model; resumable, with a model card beside the checkpoint."""
@@ -611,7 +612,7 @@ def generate_command(
         if failed is None:   # refused before the run sampled: the input was wrong
             if not isinstance(error, (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError)):
                 raise
-            console.print(escape(str(error)), style="red")
+            console.print(escape(_as_flags(str(error), GENERATE_OPTIONS)), style="red")
             raise typer.Exit(2) from None
         console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
                       f"(molgen runs show {failed['id']})", style="red")
@@ -636,6 +637,21 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+#: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,
+#: the samplers); one-word names (steps, temperature) read the same either way and are common words in messages
+GENERATE_OPTIONS = ("chunk_size", "max_samples", "top_k", "top_p", "target_guidance", "step_spacing")
+
+
+def _as_flags(message: str, names) -> str:
+    """An API error read on the command line: each option named as its flag ("top_p must lie in (0, 1]" ->
+    "--top-p must lie in (0, 1]")."""
+    import re
+
+    for name in names:   # whole words only
+        message = re.sub(rf"(?<![\w-]){name}(?![\w-])", _flag(name), message)
+    return message
 
 
 def _flag(name: str) -> str:
@@ -813,8 +829,9 @@ def train_graph_vae(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("base", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-vae.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
-    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run from its .last.pt."),
-    max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes."),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
+                                                "counting the sessions a --resume continues."),
     max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     batch_size: int = typer.Option(128),
@@ -825,7 +842,7 @@ def train_graph_vae(
     kl_weight: float = typer.Option(1.0, help="KL weight after the warm-up (beta); below 1 the latent carries more of the molecule."),
     properties: Optional[str] = typer.Option("qed,sa,logp", help="Property head targets (comma-separated; '' for none)."),
     focus_attention: bool = typer.Option(False, help="Decoder heads attend over the placed atoms; with --resume, adds it to a checkpoint without."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
 ) -> None:
     """Train the graph VAE; resumable, with a model card beside the checkpoint."""
@@ -883,14 +900,15 @@ def train_graph_diffusion(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("small", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-diffusion.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
-    resume: Optional[Path] = typer.Option(None, help="Continue an interrupted run from its .last.pt."),
-    max_minutes: Optional[float] = typer.Option(None),
-    max_steps: int = typer.Option(100_000),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
+                                                "counting the sessions a --resume continues."),
+    max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     timesteps: int = typer.Option(500, help="Diffusion steps of the noise process (sampling may use fewer)."),
-    batch_size: int = typer.Option(64),
-    lr: float = typer.Option(2e-4),
-    eval_every: int = typer.Option(1000),
+    batch_size: int = typer.Option(64, help="Molecules per training step."),
+    lr: float = typer.Option(2e-4, help="Peak learning rate (a cosine then takes it to a tenth)."),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
     conditions: Optional[str] = typer.Option(None, help="Properties for classifier-free guidance, e.g. qed,sa,logp,mw."),
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
@@ -899,8 +917,8 @@ def train_graph_diffusion(
     path_features: bool = typer.Option(False, help="Edges read the bond distance of their two noisy atoms (the ring a new bond would close)."),
     aromatic_bonds: bool = typer.Option(False, help="Bonds as single/double/triple/aromatic (as DiGress on MOSES) instead of Kekulé forms."),
     condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
-    seed: int = typer.Option(0),
-    threads: Optional[int] = typer.Option(None),
+    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
+    threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
 ) -> None:
     """Train the discrete graph diffusion model; resumable, with a model card beside the checkpoint."""
     import numpy as np

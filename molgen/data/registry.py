@@ -69,7 +69,7 @@ def get_dataset(name: str) -> DatasetEntry:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(REGISTRY)} (or give a file path)") from None
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(REGISTRY)}") from None
 
 
 def load_smiles(name_or_path: str | Path, split: str = "train", *, smiles_column: str | None = None) -> list[str]:

@@ -290,14 +290,17 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     timings["ranking"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
     counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
+    # a run without conditions keeps every valid new molecule: its count is not of molecules meeting conditions
+    meeting = "meet every condition" if check.describe() else "are valid and new"
     if accepted >= n:
-        status, message = "complete", f"{accepted:,} molecules meet every condition ({n:,} asked for)"
+        status, message = "complete", f"{accepted:,} molecules {meeting} ({n:,} asked for)"
         if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
             message += f"; all {accepted:,} are ranked, the best {n:,} as ranks 1 to {n:,}"
     else:
         status = "budget_exhausted"
         message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
-                   f"meet every condition" + ("; no molecule met them, so the ranked set is empty" if accepted == 0 else "")
+                   f"{meeting}" + (("; no molecule met them" if check.describe() else "; no valid new molecule was "
+                                    "sampled") + ", so the ranked set is empty" if accepted == 0 else "")
                    + f" (more: molgen generate --resume {run_id} --max-samples N)")
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen

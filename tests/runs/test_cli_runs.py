@@ -152,3 +152,10 @@ def test_a_run_that_fails_mid_way_exits_1_and_names_the_failed_run(tiny_checkpoi
     said = " ".join(result.output.split())
     assert result.exit_code == 1 and "(breaks) failed: RuntimeError: sampler broke" in said and "runs show" in said
     assert RunStore(tmp_path / "runs.sqlite").run("breaks")["status"] == "failed"
+
+
+def test_generate_names_refused_values_by_their_flags(tiny_checkpoint, tmp_path):
+    for flag, value, said in (("--top-p", 2, "--top-p must lie in (0, 1]"), ("--chunk-size", 0, "--chunk-size must be at least 1"),
+                              ("--max-samples", 0, "--max-samples must be at least 1")):
+        result = run("generate", "--model", tiny_checkpoint, "-n", 5, flag, value, home=tmp_path)
+        assert result.exit_code == 2 and said in result.output, result.output

@@ -31,6 +31,8 @@ def test_run_end_to_end(tiny_checkpoint, store):
     run = generate(str(tiny_checkpoint), 40, conditions=["mw<=400", "qed>=0.3"], seed=3, store=store, progress=False)
     record = run.record
     assert record["status"] == "complete" and "meet every condition" in record["message"]
+    plain = generate(str(tiny_checkpoint), 5, seed=3, store=store, progress=False).record   # no conditions to meet
+    assert plain["message"].startswith(f"{plain['counts']['accepted']:,} molecules are valid and new (5 asked for)")
     ranked = run.candidates()
     counts = record["counts"]
     assert len(ranked) == counts["accepted"] >= 40
