@@ -377,6 +377,33 @@ def test_augment_enumerates_and_reports_invalid_input():
     assert manifest["input"]["sha256"] == hashlib.sha256(b"CCO\nc1ccccc1O\nC1CC").hexdigest()
 
 
+def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_checkpoint, fetched_moses):
+    from molgen.runs import generate
+
+    with RunStore() as store:
+        other = generate(str(tiny_checkpoint), 20, seed=8, store=store, progress=False, name="other-run").id
+        records = {r: store.run(r) for r in (stored_run, other)}
+    at = page("compare", stored_run)
+    picker = at.multiselect(key="compare_runs")
+    assert [o for o in picker.value if "fixture-run" in o]   # the run in view comes first
+    picker.set_value([o for o in picker.options if "fixture-run" in o or "other-run" in o]).run()
+    assert not at.exception
+    summary = next(d.value for d in at.dataframe if "run" in d.value.columns)
+    assert summary["run"].tolist() == ["fixture-run", "other-run"] or summary["run"].tolist() == ["other-run", "fixture-run"]
+    row = summary.set_index("run").loc["other-run"]
+    assert row["validity"] == records[other]["counts"]["validity"] and row["ranked"] == records[other]["counts"]["accepted"]
+    at.button(key="compare_go_metrics").click().run()
+    assert not at.exception
+    measured = at.dataframe[-1].value
+    measured = getattr(measured, "data", measured)   # a Styler's frame
+    assert set(measured.index) == {"fixture-run", "other-run"} and (measured["FCD/Test"] > 0).all()
+    assert measured.loc["other-run", "valid"] == records[other]["counts"]["validity"]
+    with RunStore() as store:
+        store.delete_run(other)
+    at.run()   # a picked run deleted since: dropped from the picker, not an error
+    assert not at.exception and len(at.multiselect(key="compare_runs").value) == 1
+
+
 def test_compare_shows_our_models_beside_published_baselines(stored_run):
     at = page("compare", stored_run)
     table = at.dataframe[0].value

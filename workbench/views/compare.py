@@ -3,14 +3,68 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
+from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
-from workbench.common import plain, run_picker, store
+from workbench.common import plain, store
+
+MAX_RUNS = 6
+METRICS_CAP = 10_000
+PLOTTED = {"qed": "QED (0 to 1)", "sa": "SA score (1 easy to 10 hard)", "logp": "logP (Crippen)", "mw": "MW (g/mol)"}
+MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean)"}
+
+
+# 2,000 molecules draw the reference histograms as well as 5,000 did; RDKit's QED takes about
+# 3 ms a molecule on a slow CPU, so the first visit waits 6 s instead of 15.
+@st.cache_data(show_spinner="computing training-set properties")
+def training_properties(n: int = 2000) -> pd.DataFrame:
+    from rdkit import Chem
+
+    from molgen.data.registry import load_smiles
+    from molgen.scoring.properties import PROPERTIES
+
+    mols = [Chem.MolFromSmiles(s) for s in load_smiles("moses-sample", "train")[:n]]
+    return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in PLOTTED})
+
+
+def run_names(records: dict) -> dict:
+    """Each run's name, with its id where two runs share one."""
+    names = [record["name"] for record in records.values()]
+    return {run_id: record["name"] if names.count(record["name"]) == 1 else f"{record['name']} ({run_id})"
+            for run_id, record in records.items()}
+
+
+def summary_row(name: str, record: dict, ranked: pd.DataFrame) -> dict:
+    counts = record["counts"] or {}
+    return {"run": name, "model": Path(record["checkpoint"]).stem, "status": record["status"],
+            "sampled": counts.get("sampled"), "validity": counts.get("validity"), "unique": counts.get("unique"),
+            "novelty": counts.get("novelty"), "ranked": len(ranked),
+            **{label: ranked[prop].mean() if len(ranked) else None for prop, label in MEANS.items()}}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def run_metrics(run_id: str, updated: float) -> dict:
+    """The MOSES metrics of a run's stored molecules (``updated`` changes when the run does, so a resumed run is
+    measured again); validity and novelty from the run's counts, which saw every sample."""
+    from molgen.metrics import evaluate
+
+    smiles = store().candidates(run_id, order_by="id", limit=METRICS_CAP, columns=["smiles"])["smiles"].tolist()
+    metrics = evaluate(smiles, "moses", train=None, n_jobs=1)
+    counts = store().run(run_id)["counts"] or {}
+    return {**metrics, "valid": counts.get("validity"), "Novelty": counts.get("novelty"),
+            "unique@1000": None, "unique@10000": None}
+
+def readable(frame: pd.DataFrame):
+    """A metrics table as read: n in whole numbers, metrics to four decimals, "—" where a number is not
+    published or not measured (a bare None read as a value)."""
+    return frame.style.format(precision=4, na_rep="—").format("{:,.0f}", subset=["n"], na_rep="—")
+
 
 st.title("Compare")
 st.subheader("MOSES metrics")
@@ -25,50 +79,86 @@ baselines = st.multiselect("Published baselines", known, default=[m for m in ("C
 published = published_rows(tuple(baselines)) if baselines else {}
 if rows:
     # a dataframe, not a markdown table: twenty metric columns scroll inside it rather than run off the page
-    st.dataframe(metrics_frame({**rows, **published}), width="stretch",
-                 column_config={"n": st.column_config.NumberColumn(format="%d")})
-    sizes = sorted({int(m["n"]) for m in rows.values() if m.get("n")})
-    st.caption(f"Ours: {' or '.join(f'{n:,}' for n in sizes) or 'the card'} samples (column n), seed 0, no valence "
+    st.dataframe(readable(metrics_frame({**rows, **published})), width="stretch")
+    st.caption("Ours: the samples counted in column n, seed 0, no valence "
                "correction, against MOSES test and scaffold-test; the measurement is in each checkpoint's model card. "
                "FCD depends on n: read it beside n. logP, SA, QED and weight are Wasserstein distances between the "
                "samples' and MOSES test's distributions of that property (0 is identical), not property values.")
 else:
     st.info("No shipped checkpoint has measured metrics in its model card yet.")
 
-st.subheader("Property distributions: a run against MOSES")
-run_id = run_picker(key="compare_run")
-if run_id:
-    from molgen.data.registry import load_smiles
-    from molgen.scoring.properties import PROPERTIES
-
-    # 2,000 molecules draw the reference histograms as well as 5,000 did; RDKit's QED takes about
-    # 3 ms a molecule on a slow CPU, so the first visit waits 6 s instead of 15.
-    @st.cache_data(show_spinner="computing training-set properties")
-    def training_properties(n: int = 2000) -> pd.DataFrame:
-        from rdkit import Chem
-
-        smiles = load_smiles("moses-sample", "train")[:n]
-        mols = [Chem.MolFromSmiles(s) for s in smiles]
-        return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in ("qed", "sa", "logp", "mw")})
-
-    # the ranked set: molecules that missed a condition stay in the store but are not the run's output
-    generated = store().candidates(run_id, ranked_only=True, columns=["qed", "sa", "logp", "mw"])
-    if generated.empty:
-        st.info("This run has no ranked candidates to draw: " + plain(store().run(run_id)["message"]))
-        st.stop()
+st.subheader("Runs side by side")
+runs = store().runs()
+if runs.empty:
+    st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
+    st.stop()
+labels = {f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}": r.id for r in runs.itertuples()}
+label_of = {run_id: label for label, run_id in labels.items()}
+current = st.session_state.get("run_id") or st.query_params.get("run")
+if "compare_runs" in st.session_state:   # a run deleted, or resumed (its label counts its rows), since
+    st.session_state["compare_runs"] = [label for label in st.session_state["compare_runs"] if label in labels]
+chosen = st.multiselect("Runs", list(labels), max_selections=MAX_RUNS, key="compare_runs",
+                        help="Each run's ranked candidates (the molecules meeting its conditions, deduplicated).",
+                        **({} if "compare_runs" in st.session_state else
+                           {"default": [label_of.get(current, next(iter(labels)))]}))
+if not chosen:
+    st.info("Pick one or more runs to compare.")
+    st.stop()
+records = {labels[label]: store().run(labels[label]) for label in chosen}
+names = run_names(records)
+ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=list(PLOTTED)) for run_id in records}
+st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id]) for run_id, record in records.items()]),
+             hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.3f")
+                                                               for c in ("validity", "novelty", *MEANS.values())})
+st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
+           "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
+           "meeting the run's conditions, which the means and the plots below describe.")
+drawn = {run_id: frame for run_id, frame in ranked.items() if len(frame)}
+if len(drawn) < len(ranked):
+    st.info(plain("No ranked candidates to draw for " + ", ".join(names[r] for r in ranked if r not in drawn) + "."))
+if drawn:
     reference = training_properties()
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 4, figsize=(16, 3.2))
-    for axis, prop in zip(axes, ("qed", "sa", "logp", "mw")):
-        values = np.concatenate([reference[prop].to_numpy(), generated[prop].dropna().to_numpy()])
-        bins = np.linspace(np.nanmin(values), np.nanmax(values), 40)
-        axis.hist(reference[prop], bins=bins, density=True, alpha=0.5, label="MOSES train (sample)")
-        axis.hist(generated[prop].dropna(), bins=bins, density=True, alpha=0.5, label="this run")
-        axis.set_title(PROPERTIES[prop].description.split(",")[0].split("(")[0])
-    figure.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=2, fontsize=9, frameon=False)
-    figure.tight_layout(rect=(0, 0, 1, 0.9))   # the legend above the plots, clear of the bars
+    figure, axes = plt.subplots(1, 4, figsize=(16, 3.4))
+    for axis, (prop, label) in zip(axes, PLOTTED.items()):
+        values = np.concatenate([reference[prop].to_numpy(), *(f[prop].dropna().to_numpy() for f in drawn.values())])
+        smallest = min(len(f) for f in drawn.values())
+        # about two bins per square root of the smallest set, 10 to 40: spiky bars from a few dozen molecules
+        # read as structure that is not there
+        bins = np.linspace(np.nanmin(values), np.nanmax(values), int(np.clip(2 * np.sqrt(smallest), 10, 40)) + 1)
+        axis.hist(reference[prop], bins=bins, density=True, alpha=0.35, color="grey",
+                  label=f"MOSES train sample ({len(reference):,})")
+        for run_id, frame in drawn.items():
+            axis.hist(frame[prop].dropna(), bins=bins, density=True, histtype="step", linewidth=1.8,
+                      label=f"{names[run_id]} ({len(frame):,})")
+        axis.set_xlabel(label)
+        axis.set_ylabel("density")
+    figure.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=min(4, len(drawn) + 1), fontsize=9,
+                  frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.86))   # the legend above the plots, clear of the bars
     st.pyplot(figure)
-    st.caption(f"{len(generated):,} ranked candidates of the run (conditions and deduplication applied) against 2,000 "
-               "molecules of the committed MOSES training sample. The reference is MOSES whatever the run's model was "
-               "trained on: for a fine-tuned model, read the shift as a shift from MOSES, not from its own training set.")
+    st.caption("Each run's ranked candidates (n in the legend) against 2,000 molecules of the committed MOSES "
+               "training sample. The reference is MOSES whatever a run's model was trained on: for a fine-tuned "
+               "model, read the shift as a shift from MOSES, not from its own training set.")
+
+st.markdown("**MOSES metrics of these runs**")
+fetched = REGISTRY["moses"].is_available()   # the reference statistics and the MOSES filters come with it
+if not fetched:
+    st.caption("The metrics need MOSES's reference statistics and filters: `molgen data fetch moses` (or `make data`).")
+if st.button("Compute", key="compare_go_metrics", disabled=not fetched,
+             help="FCD, SNN, Frag, Scaf, IntDiv and Filters of each run's stored molecules against MOSES test and "
+                  f"scaffold-test, on at most {METRICS_CAP:,} molecules a run; a few seconds per thousand."):
+    with st.spinner("computing the metrics"):
+        st.session_state["compare_metrics"] = {
+            "runs": list(records),
+            "rows": {names[run_id]: run_metrics(run_id, record["updated"]) for run_id, record in records.items()}}
+result = st.session_state.get("compare_metrics")
+if result:
+    if result["runs"] != list(records):
+        st.caption("The runs picked have changed since: press Compute again for theirs.")
+    st.dataframe(readable(metrics_frame(result["rows"])), width="stretch")
+    st.caption("Against MOSES test and scaffold-test. A run stores each valid molecule once, so valid and novelty "
+               "come from the run's own counts (validity as sampled, novelty against the model's training set), and "
+               "unique@k is not measured (—). n: the molecules measured, the first a run stored. FCD depends on n: "
+               "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
