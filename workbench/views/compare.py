@@ -61,9 +61,9 @@ def run_metrics(run_id: str, updated: float) -> dict:
             "unique@1000": None, "unique@10000": None}
 
 def readable(frame: pd.DataFrame):
-    """A metrics table as read: n in whole numbers, metrics to four decimals, "—" where a number is not
-    published or not measured (a bare None read as a value)."""
-    return frame.style.format(precision=4, na_rep="—").format("{:,.0f}", subset=["n"], na_rep="—")
+    """A metrics table as read: n with thousands separators, metrics to four decimals (Streamlit shows a number
+    not published or not measured as None whatever the styler says)."""
+    return frame.astype(float).style.format(precision=4).format("{:,.0f}", subset=["n"])
 
 
 st.title("Compare")
@@ -160,5 +160,5 @@ if result:
     st.dataframe(readable(metrics_frame(result["rows"])), width="stretch")
     st.caption("Against MOSES test and scaffold-test. A run stores each valid molecule once, so valid and novelty "
                "come from the run's own counts (validity as sampled, novelty against the model's training set), and "
-               "unique@k is not measured (—). n: the molecules measured, the first a run stored. FCD depends on n: "
+               "unique@k is not measured (None). n: the molecules measured, the first a run stored. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
