@@ -134,7 +134,7 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
             return text, False
     result = parse_smiles(text)
     if not result.ok:
-        st.error(plain(f"not a valid molecule ({result.failure.value}): {result.message}"))
+        st.error(plain(f"not a valid molecule: {result.reason}"))
         return text, False
     return text, True
 

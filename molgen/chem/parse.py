@@ -48,6 +48,14 @@ class ParseResult:
     def ok(self) -> bool:
         return self.mol is not None
 
+    @property
+    def reason(self) -> str:
+        """Why it is not a molecule, in one phrase: the message, led by the kind of failure where the message does
+        not already name it ("valence: ..." but not "syntax: not valid SMILES syntax ..."); '' when ``ok``."""
+        if self.ok or self.failure is None:
+            return ""
+        return self.message if self.failure.value in self.message.lower() else f"{self.failure.value}: {self.message}"
+
 
 _PROBLEM_KINDS = {
     "AtomValenceException": ParseFailure.VALENCE,
@@ -92,7 +100,7 @@ def parse_smiles(smiles: object) -> ParseResult:
         failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
         if "non-ring atom" in first.Message():  # RDKit files this under kekulization
             failure = ParseFailure.AROMATICITY
-        return ParseResult(smiles, None, failure, first.Message())
+        return ParseResult(smiles, None, failure, _in_words(first.Message()))
     return ParseResult(smiles, None, ParseFailure.OTHER, "RDKit could not build a molecule from this SMILES")
 
 
@@ -133,6 +141,26 @@ def _syntax_cause(capture) -> str:
     position = _POSITION.search(log)
     parts = causes[:1] + ([f"around position {position[1]}"] if position else [])
     return f" ({', '.join(parts)})" if parts else ""
+
+
+_VALENCE = re.compile(r"Explicit valence for atom # (\d+) (\w+), (\d+), is greater than permitted")
+_KEKULE = re.compile(r"Can't kekulize mol\.\s+Unkekulized atoms: ([\d ]+)")
+_NON_RING = re.compile(r"non-ring atom (\d+) marked aromatic")
+
+
+def _in_words(message: str) -> str:
+    """RDKit's sanitization message as a chemist reads it, atoms counted from 1 in the order the SMILES writes
+    them (RDKit counts from 0); a message it does not know stays as RDKit wrote it."""
+    if found := _VALENCE.search(message):
+        index, element, valence = int(found[1]), found[2], found[3]
+        return f"atom {index + 1} ({element}) has a valence of {valence}, more than {element} allows"
+    if found := _KEKULE.search(message):
+        atoms = ", ".join(str(int(i) + 1) for i in found[1].split())
+        return (f"kekulization fails: the aromatic atoms {atoms} cannot be given alternating single and double "
+                "bonds (check the ring's size, and write a pyrrole-type nitrogen as [nH])")
+    if found := _NON_RING.search(message):
+        return f"atom {int(found[1]) + 1} is written aromatic (lower case) but is in no ring"
+    return message
 
 
 def _clip(text: str, limit: int = 80) -> str:

@@ -32,7 +32,7 @@ def reference_fingerprints(smiles: Sequence[str]) -> list:
     for s in smiles:
         parsed = parse_smiles(s)
         if not parsed.ok:
-            raise ValueError(f"reference molecule {s!r} is not valid ({parsed.failure.value}: {parsed.message})")
+            raise ValueError(f"reference molecule {s!r} is not valid ({parsed.reason})")
         fps.append(morgan_fingerprint(parsed.mol))
     return fps
 

@@ -76,3 +76,18 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
         assert not result.ok and result.failure == ParseFailure.SYNTAX
         assert f"RDKit would read only {first!r}" in result.message
     assert parse_smiles("  CCO \n").ok   # the ends are trimmed, as every reader trims them
+
+
+def test_sanitization_failures_read_as_a_chemist_counts_atoms():
+    """RDKit's "Explicit valence for atom # 1 C, 6, is greater than permitted" counts atoms from 0; the message
+    counts from 1, in the order the SMILES writes them, and the reason does not repeat its kind."""
+    from molgen.chem.parse import parse_smiles
+
+    pentavalent = parse_smiles("CC(C)(C)(C)(C)C")
+    assert pentavalent.message == "atom 2 (C) has a valence of 6, more than C allows"
+    assert pentavalent.reason == pentavalent.message
+    ring = parse_smiles("c1ccnc1")
+    assert ring.failure.value == "kekulization" and "aromatic atoms 1, 2, 3, 4, 5" in ring.message and "[nH]" in ring.message
+    assert parse_smiles("C1=CC=CC=C1c").reason == "aromaticity: atom 7 is written aromatic (lower case) but is in no ring"
+    assert parse_smiles("CC(=O").reason.startswith("not valid SMILES syntax (extra open parentheses")   # no "syntax: " lead
+    assert parse_smiles("CCO").reason == ""

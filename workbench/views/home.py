@@ -11,8 +11,9 @@ from workbench.common import plain
 
 st.title("molgen workbench")
 st.caption(f"molgen {__version__}: generative design of small molecules")
-st.markdown("**Generate** molecules under conditions, **Browse** and select them, **Compare** models on the MOSES "
-            "metrics, **Augment** a data set, and **Export** the result with its provenance.")
+st.markdown("**Generate** molecules under conditions, **Browse** and select them, explore a molecule's neighbourhood "
+            "in the graph VAE's **Latent space**, **Compare** models and runs on the MOSES metrics, **Augment** a data "
+            "set, and **Export** the result with its provenance.")
 
 st.subheader("Datasets")
 st.table([
@@ -28,4 +29,4 @@ if smiles:
     if result.ok:
         st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
     else:
-        st.error(plain(f"not a valid molecule ({result.failure.value}): {result.message}"))
+        st.error(plain(f"not a valid molecule: {result.reason}"))

@@ -32,7 +32,7 @@ def _graph(model, smiles: str):
     parsed = parse_smiles(smiles)
     named = _short(smiles)
     if not parsed.ok:
-        raise ValueError(f"{named} is not a valid molecule ({parsed.failure.value}): {parsed.message}")
+        raise ValueError(f"{named} is not a valid molecule: {parsed.reason}")
     fragments = Chem.GetMolFrags(parsed.mol)
     if len(fragments) > 1:   # a salt or a mixture: its counter-ion would be encoded into the molecule's point
         parent = Chem.MolToSmiles(salt_parent(parsed.mol))
