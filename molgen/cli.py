@@ -124,8 +124,8 @@ def data_featurize(
                   f"{len(dataset.failures):,} failure{'s' * (len(dataset.failures) != 1)}, atom types: "
                   f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")
     shown = 10
-    for failure in dataset.failures[:shown]:   # positions count from 1, as a file's rows do
-        console.print(escape(f"  row {failure.index + 1}: {failure.smiles!r}: {failure.reason}"), style="yellow")
+    for failure in dataset.failures[:shown]:   # counted from 1 among the molecules (a file's header is no molecule)
+        console.print(escape(f"  molecule {failure.index + 1}: {failure.smiles!r}: {failure.reason}"), style="yellow")
     if len(dataset.failures) > shown:
         console.print(f"  ... and {len(dataset.failures) - shown:,} more", style="yellow")
 
@@ -329,59 +329,79 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
 
 
 def _resumed_out(out: Path, default: Path, resume: Path | None) -> Path:
-    """With --resume and no --out, the run's own checkpoint (runs/x.last.pt continues runs/x.pt), so its log and
-    card stay in one place."""
-    if resume is None or out != default:
-        return out
-    return resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".pt")
+    """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
+    stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
+    shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card."""
+    from molgen.models.base import PRETRAINED_DIR
+
+    if resume is not None and out == default and resume.name.endswith(".last.pt"):
+        out = resume.with_name(resume.name.removesuffix(".last.pt") + ".pt")
+    if PRETRAINED_DIR.resolve() in out.resolve().parents:
+        console.print(escape(f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then "
+                             "ship the result with `molgen train ship`"), style="red")
+        raise typer.Exit(2)
+    return out
 
 
-def _load_to_resume(loader, resume: Path, max_steps: int | None = None):
+def _load_to_resume(loader, resume: Path):
     """The model a --resume (or --from) file holds: its architecture and conditions come from it, not from the
-    flags. A run already at ``max_steps`` is refused: continuing it would train one step past its schedule."""
-    import torch
-
+    flags."""
     from molgen.models.base import CheckpointError
-    from molgen.models.training import state_path
 
     try:
-        model = loader(resume)
+        return loader(resume)
     except (CheckpointError, FileNotFoundError, IsADirectoryError) as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    state = state_path(resume)   # the step the run reached (a checkpoint without one restarts its schedule)
-    done = torch.load(state, map_location="cpu", weights_only=True).get("step") if state.is_file() else None
-    if max_steps is not None and done and done >= max_steps:
+
+
+def _refuse_finished(resume: Path, max_steps: int) -> None:
+    """Refuse to continue a run already at ``max_steps``: it would train one step past its schedule. A checkpoint
+    without resume state restarts its schedule, so it is never finished."""
+    import torch
+
+    from molgen.models.training import state_path
+
+    state = state_path(resume)
+    try:
+        done = torch.load(state, map_location="cpu", weights_only=True).get("step") if state.is_file() else None
+    except Exception:  # noqa: BLE001 -- an unreadable state file is the trainer's to report, with its path
+        return
+    if done and done >= max_steps:
         console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
                              "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
         raise typer.Exit(2)
-    return model
 
 
-def _run_training(run, out: Path, best_line) -> None:
+def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None:
     """Run a family's training and report its best checkpoint: the card ``run`` returns, or, when no evaluation
-    of this session beat the earlier best (a resumed run), the card already beside ``out``. Ctrl-C says how
-    to continue."""
+    of this session beat the earlier best (a resumed run), the card of that best (beside ``out``, or beside the
+    run resumed). Ctrl-C says how to continue."""
     import json
 
     try:
         card = run()
     except KeyboardInterrupt:
         last = out.with_suffix(".last.pt")
-        resume = (f"continue from the last evaluation with --resume {last}" if last.is_file() else
-                  "no evaluation had run, so there is nothing to resume: start again")
-        console.print(escape(f"interrupted; {resume}"), style="yellow")
+        again = last if last.is_file() and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
+        console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
+                             "interrupted before the first evaluation, so there is nothing to resume: start again"),
+                      style="yellow")
         raise typer.Exit(130) from None
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
         return
-    card_path = out.with_suffix(".json")
-    earlier = json.loads(card_path.read_text()).get("training", {}) if card_path.is_file() else {}
-    if earlier:
-        console.print(escape(f"no evaluation of this session beat the best so far; {out} stays: " + best_line(earlier)),
-                      style="yellow")
-    else:
-        console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
+    beside = [out.with_suffix(".json")]
+    if resume is not None:   # the best of the run continued, under its own name
+        beside.append(resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".json"))
+    for card_path in beside:
+        earlier = json.loads(card_path.read_text()).get("training", {}) if card_path.is_file() else {}
+        if earlier:
+            best = card_path.with_suffix(".pt")
+            console.print(escape(f"no evaluation of this session beat the best so far, {best}: " + best_line(earlier)),
+                          style="yellow")
+            return
+    console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
 
 
 def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
@@ -469,7 +489,8 @@ def train_smiles_lm(
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # the architecture, vocabulary and conditions of the run being continued
-        model = _load_to_resume(SmilesLM.load, resume, max_steps)
+        model = _load_to_resume(SmilesLM.load, resume)
+        _refuse_finished(resume, max_steps)
         model.network.train()
         parent = None   # train() keeps the parent the resumed run recorded
     elif from_ is not None:
@@ -519,7 +540,8 @@ def train_smiles_lm(
     try:
         _run_training(lambda: train(model, training, valid, train_config, out, data_name=data, resume=resume,
                                     train_labels=train_labels, valid_labels=valid_labels, parent=parent), out,
-                      lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}")
+                      lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
+                      resume)
     except UnknownTokenError as error:
         console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                              "standardize, the molecules that use the token)"), style="red")
@@ -869,10 +891,12 @@ def train_graph_vae(
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
-        model = _load_to_resume(GraphVAE.load, resume, max_steps)
+        model = _load_to_resume(GraphVAE.load, resume)
         names = list(model.config.properties)
         if focus_attention and not model.config.focus_attention:
-            model = with_focus_attention(model)
+            model = with_focus_attention(model)   # a new network: training starts its schedule afresh
+        else:
+            _refuse_finished(resume, max_steps)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
@@ -887,7 +911,7 @@ def train_graph_vae(
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
-                                 f"at step {t['steps']:,}")
+                                 f"at step {t['steps']:,}", resume)
 
 
 GRAPH_DIFFUSION_SIZES = {"tiny": {"hidden_dim": 32, "edge_dim": 8, "heads": 2, "layers": 2},
@@ -948,7 +972,8 @@ def train_graph_diffusion(
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        model = _load_to_resume(GraphDiffusion.load, resume, max_steps)
+        model = _load_to_resume(GraphDiffusion.load, resume)
+        _refuse_finished(resume, max_steps)
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
@@ -965,7 +990,7 @@ def train_graph_diffusion(
                          condition_dropout=condition_dropout)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
-                  out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}")
+                  out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}", resume)
 
 
 @train_app.command("ship")

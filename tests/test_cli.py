@@ -256,7 +256,7 @@ def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_d
     # a learning rate too small to change anything: nothing beats the best, and the card beside it is reported
     flat = run("train", "graph-diffusion", "--resume", str(last), "--max-steps", "15", "--lr", "1e-12", *common)
     assert flat.exit_code == 0, flat.output
-    assert "no evaluation of this session beat the best so far" in " ".join(flat.output.split())
+    assert f"no evaluation of this session beat the best so far, {out}:" in " ".join(flat.output.split())
     assert load(str(out)).config.conditions == ["qed", "logp"]
     assert json.loads(out.with_suffix(".json").read_text())["training"]["steps"] == 10
     assert sum(1 for _ in out.with_suffix(".csv").open()) == 1 + 3   # one log for the run: steps 5, 10 and 15
@@ -267,6 +267,17 @@ def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_d
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(lm.with_suffix(".json").read_text())["training"]["steps"] in (10, 15, 20)
     assert sum(1 for _ in lm.with_suffix(".csv").open()) == 1 + 4
+    # a shipped checkpoint continued without --out trains into runs/ as before, never over the shipped file
+    from molgen.models.base import PRETRAINED_DIR
+
+    shipped = PRETRAINED_DIR / "graph-vae.pt"
+    into = run("train", "graph-vae", "--resume", str(shipped), "--max-steps", "1", "--out", str(PRETRAINED_DIR / "x.pt"),
+               *common)
+    assert into.exit_code == 2 and "is among the shipped checkpoints" in " ".join(into.output.split())
+    from molgen.cli import _resumed_out
+
+    assert _resumed_out(Path("runs/graph-vae.pt"), Path("runs/graph-vae.pt"), shipped) == Path("runs/graph-vae.pt")
+    assert _resumed_out(Path("runs/smiles-lm.pt"), Path("runs/smiles-lm.pt"), Path("a/b.last.pt")) == Path("a/b.pt")
 
 
 def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path):
@@ -304,4 +315,4 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     code, text = said(str(named))
     assert code == 2 and "--smiles-column NAME" in text
     code, text = said(str(named), "--smiles-column", "compound")
-    assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "row 2: 'C1CC': syntax" in text
+    assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "molecule 2: 'C1CC': syntax" in text

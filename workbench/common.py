@@ -30,7 +30,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # inputs whose options follow what the page shows (Browse's page number, its candidate picker and table,
 # which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
 # them to the run's bounds.
-KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_"}
+KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_"}
 NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|download|^aug_file$|_editor|"
                       r"^browse_(page|detail|view)$|^browse_table_")
 
@@ -163,20 +163,30 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
         st.session_state[field_key] = Chem.MolToSmiles(mol) if mol is not None else drawn
 
 
+def run_labels() -> dict[str, str]:
+    """Every stored run, newest first: its id -> how a picker shows it (name, status, ranked count, when)."""
+    return {r.id: f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}" for r in store().runs().itertuples()}
+
+
+def current_run() -> str | None:
+    """The run this session looks at: the one last picked or generated here, else the one in the address."""
+    return st.session_state.get("run_id") or st.query_params.get("run")
+
+
 def run_picker(label: str = "Run", key: str = "run") -> str | None:
     """Choose a stored run (newest first; the one just generated in this session by default). The run
-    also stands in the page's address (``?run=<id>``), so a reload or a shared link shows the same run."""
-    runs = store().runs()
-    if runs.empty:
+    also stands in the page's address (``?run=<id>``), so a reload or a shared link shows the same run.
+    The options are run ids, shown by label: a run that grows keeps its place in the picker."""
+    labels = run_labels()
+    if not labels:
         st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
         return None
-    labels = {f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}": r.id for r in runs.itertuples()}
-    ids = list(labels.values())
-    current = st.session_state.get("run_id") or st.query_params.get("run")
-    index = ids.index(current) if current in ids else 0
+    ids = list(labels)
+    current = current_run()
     if key in st.session_state and st.session_state[key] not in labels:
-        del st.session_state[key]   # its run was deleted, or renamed, or resumed (the label counts its rows)
-    choice = st.selectbox(label, list(labels), index=index, key=key)
-    st.session_state["run_id"] = labels[choice]
-    st.query_params["run"] = labels[choice]
-    return labels[choice]
+        del st.session_state[key]   # its run was deleted since
+    choice = st.selectbox(label, ids, index=ids.index(current) if current in ids else 0, key=key,
+                          format_func=lambda run_id: labels.get(run_id, run_id))
+    st.session_state["run_id"] = choice
+    st.query_params["run"] = choice
+    return choice

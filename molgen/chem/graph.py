@@ -103,8 +103,10 @@ class AtomVocabulary:
         if not forms:
             return f"the element {atom_type.symbol} is not one the model was trained on"
         if atom_type.charge:
-            return (f"a charged {atom_type.symbol} (charge {atom_type.charge:+d}); the model knows {atom_type.symbol} "
-                    f"only as {', '.join(forms)}, so nitro groups, N-oxides and quaternary N cannot be encoded")
+            # nitrogen is where a chemist meets this most: nitro groups and N-oxides are written charged
+            examples = " (nitro groups, N-oxides and ammonium ions are written with one)" if atom_type.symbol == "N" else ""
+            return (f"a charged {atom_type.symbol} (charge {atom_type.charge:+d}){examples}; the model knows "
+                    f"{atom_type.symbol} only as {', '.join(forms)}")
         return f"{atom_type.symbol} with fixed hydrogens; the model knows {atom_type.symbol} only as {', '.join(forms)}"
 
     @classmethod

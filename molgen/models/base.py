@@ -158,9 +158,12 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
         raise CheckpointError(f"{path}: an empty file, not a checkpoint")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # noqa: BLE001 -- torch.load raises many types for a file it cannot read
+    except Exception as error:  # noqa: BLE001 -- torch.load raises many types for a file it cannot read
         # torch's own text is no help here ("pop from empty list", or advice to load with weights_only=False,
         # which runs the file's code and which molgen never does)
+        if "Unsupported global" in str(error):   # a torch file that pickles Python objects, which could run code
+            raise CheckpointError(f"{path}: not a readable checkpoint (it holds Python objects; molgen loads "
+                                  "tensors and plain data only)") from None
         raise CheckpointError(f"{path}: not a readable checkpoint (not a torch file, or a truncated or corrupt one)") \
             from None
     if not isinstance(payload, dict) or "molgen" not in payload:

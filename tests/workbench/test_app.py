@@ -114,3 +114,14 @@ def test_the_browse_view_is_as_it_was_left_after_a_visit_to_another_page(stored_
     at.session_state["_kept_inputs"]["browse"][f"browse_qed_{stored_run}"] = (-5.0, 9.0)
     at.switch_page("views/browse.py").run()
     assert not at.exception and at.slider(key=f"browse_qed_{stored_run}").value == (low, high)
+    # an end left on the run's old bound follows the bound when the run grows: its new molecules are not
+    # filtered out by a range nobody chose (the bounds it was chosen against were narrower)
+    at.switch_page("views/compare.py").run()
+    kept = at.session_state["_kept_inputs"]["browse"]
+    kept[f"browse_qed_{stored_run}"] = (chosen[0], high - 0.05)
+    kept[f"browse_bounds_qed_{stored_run}"] = (low + 0.05, high - 0.05)
+    at.session_state[f"browse_bounds_qed_{stored_run}"] = (low + 0.05, high - 0.05)
+    at.switch_page("views/browse.py").run()
+    assert at.slider(key=f"browse_qed_{stored_run}").value == (chosen[0], high)
+    donors = at.slider(key=f"browse_hbd_{stored_run}")
+    assert all(isinstance(v, int) for v in donors.value)

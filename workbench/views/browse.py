@@ -47,17 +47,31 @@ def column_bounds(run_id: str, updated: float) -> dict:
     return store().column_bounds(run_id, FILTERABLE)
 
 
-def clamp_range(chosen, low: float, high: float) -> tuple[float, float]:
-    """A kept slider range moved inside the run's current (low, high); the full range if nothing of it is left."""
+def kept_range(chosen, low, high, old_bounds) -> tuple:
+    """A kept slider range for a run's current bounds (low, high). An end that sat on the bound it was chosen
+    against follows the bound (a run that grew shows its new molecules); the rest is moved inside the bounds,
+    in the slider's own type (whole numbers for counts); the full range if nothing of it is left."""
     try:
-        start, end = (max(low, min(high, float(v))) for v in chosen)
+        start, end = (float(v) for v in chosen)
+        old_low, old_high = (float(v) for v in old_bounds) if old_bounds else (None, None)
     except (TypeError, ValueError):
         return low, high
-    return (start, end) if start <= end else (low, high)
+    start = low if old_low is not None and start <= old_low else start
+    end = high if old_high is not None and end >= old_high else end
+    start, end = max(low, min(high, start)), max(low, min(high, end))
+    return (type(low)(start), type(high)(end)) if start <= end else (low, high)
+
+
+def rank_text(rank) -> str:
+    """'#3' for a ranked molecule; 'unranked' for one that missed a condition (rank 0) or a run still ranking (no rank)."""
+    return f"#{int(rank)}" if pd.notna(rank) and rank else "unranked"
 
 
 def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) -> str:
-    """Why the page shows no molecule: a run that ranked none (and how to see what it sampled), or the filters."""
+    """Why the page shows no molecule: a run still running, a run that ranked none (and how to see what it
+    sampled), or the filters."""
+    if record["status"] == "running":
+        return "This run is still running: its molecules are ranked when it stops. Reload the page then."
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
             if store().count(run_id) else ""
@@ -173,10 +187,11 @@ if run_id:
                 low, high = int(math.floor(low)), int(math.ceil(high))
             else:
                 low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
-            key = f"browse_{column}_{run_id}"
-            if key in st.session_state:   # kept from a visit before the run grew: inside its bounds now
-                st.session_state[key] = clamp_range(st.session_state[key], low, high)
+            key, bounds_key = f"browse_{column}_{run_id}", f"browse_bounds_{column}_{run_id}"
+            if key in st.session_state:   # kept from before the run grew or shrank: fitted to its bounds now
+                st.session_state[key] = kept_range(st.session_state[key], low, high, st.session_state.get(bounds_key))
             chosen = st.slider(LABELS.get(column, column), low, high, (low, high), key=key)
+            st.session_state[bounds_key] = (low, high)   # what the range was chosen against (kept with it)
             if chosen != (low, high):
                 ranges[column] = chosen
         if st.toggle("No structural alerts", key="browse_alerts"):
@@ -215,7 +230,7 @@ if run_id:
                         flagged += f" · fails {row.failed_filters}"
                     if getattr(row, "failed_conditions", None):   # unranked: which condition it missed
                         flagged += f" · misses {row.failed_conditions}"
-                    place = f"#{row.rank}" if row.rank else "unranked"
+                    place = rank_text(row.rank)
                     show_svg(depict(row.smiles),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     key = f"select_{run_id}_{row.smiles}"
@@ -223,7 +238,8 @@ if run_id:
                         st.session_state[key] = bool(row.selected)   # ticked in the table since
                     # the value comes from the store the first time, from the widget's state after that;
                     # unranked molecules all have rank 0, so their boxes are told apart by place on the page
-                    label = f"select #{row.rank}" if row.rank else f"select (unranked, {(page - 1) * page_size + i + 1})"
+                    label = f"select {place}" if place != "unranked" else \
+                        f"select (unranked, {(page - 1) * page_size + i + 1})"
                     st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
         with table_tab:
@@ -245,8 +261,8 @@ if run_id:
                            disabled=[c for c in table.columns if c != "selected"])
 
         st.subheader("Details")
-        choice = st.selectbox("Candidate", [f"#{r.rank} {r.smiles}" for r in frame.itertuples()], key="browse_detail")
-        row = frame.iloc[[f"#{r.rank} {r.smiles}" for r in frame.itertuples()].index(choice)]
+        shown_as = [f"{rank_text(r.rank)} {r.smiles}" for r in frame.itertuples()]
+        row = frame.iloc[shown_as.index(st.selectbox("Candidate", shown_as, key="browse_detail"))]
         mol = Chem.MolFromSmiles(row["smiles"])
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))

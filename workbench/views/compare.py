@@ -12,7 +12,7 @@ import streamlit as st
 from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
-from workbench.common import plain, store
+from workbench.common import current_run, plain, run_labels, store
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
@@ -88,23 +88,22 @@ else:
     st.info("No shipped checkpoint has measured metrics in its model card yet.")
 
 st.subheader("Runs side by side")
-runs = store().runs()
-if runs.empty:
+labels = run_labels()
+if not labels:
     st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
     st.stop()
-labels = {f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}": r.id for r in runs.itertuples()}
-label_of = {run_id: label for label, run_id in labels.items()}
-current = st.session_state.get("run_id") or st.query_params.get("run")
-if "compare_runs" in st.session_state:   # a run deleted, or resumed (its label counts its rows), since
-    st.session_state["compare_runs"] = [label for label in st.session_state["compare_runs"] if label in labels]
+if "compare_runs" in st.session_state:   # a run deleted since
+    st.session_state["compare_runs"] = [run_id for run_id in st.session_state["compare_runs"] if run_id in labels]
+current = current_run()
 chosen = st.multiselect("Runs", list(labels), max_selections=MAX_RUNS, key="compare_runs",
+                        format_func=lambda run_id: labels.get(run_id, run_id),
                         help="Each run's ranked candidates (the molecules meeting its conditions, deduplicated).",
                         **({} if "compare_runs" in st.session_state else
-                           {"default": [label_of.get(current, next(iter(labels)))]}))
+                           {"default": [current if current in labels else next(iter(labels))]}))
 if not chosen:
     st.info("Pick one or more runs to compare.")
     st.stop()
-records = {labels[label]: store().run(labels[label]) for label in chosen}
+records = {run_id: store().run(run_id) for run_id in chosen}
 names = run_names(records)
 ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=list(PLOTTED)) for run_id in records}
 st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id]) for run_id, record in records.items()]),

@@ -7,7 +7,6 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles, parse_smiles
-from molgen.chem.standardize import salt_parent
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from workbench.common import depict, load_model, plain, show_svg, smiles_field
@@ -59,21 +58,23 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         return ""
     if not ok:
         return ""
-    mol = parse_smiles(text).mol
-    if len(Chem.GetMolFrags(mol)) == 1:
+    parent = latent.parent_of(parse_smiles(text).mol)
+    if parent is None:
         return text
-    parent = Chem.MolToSmiles(salt_parent(mol))
     st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} (the other fragments removed)."))
     return parent
 
 
-def stereo_note(text: str) -> None:
-    """Decoded graphs carry no stereo: say so where the given molecule has some."""
-    mol = parse_smiles(text).mol
-    if mol is not None and Chem.FindMolChiralCenters(mol, includeUnassigned=False, useLegacyImplementation=False) \
-            or (mol is not None and any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds())):
+def stereo_note(*given: str) -> None:
+    """Decoded graphs carry no stereo: say so where a given molecule has some."""
+    def has_stereo(text: str) -> bool:
+        mol = parse_smiles(text).mol
+        return mol is not None and (
+            bool(Chem.FindMolChiralCenters(mol, includeUnassigned=False, useLegacyImplementation=False))
+            or any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds()))
+    if any(has_stereo(text) for text in given):
         st.caption("The decoder draws graphs without stereochemistry: the molecules below carry none, and the "
-                   "given molecule's stereocentres and double-bond geometry are not compared.")
+                   "given molecules' stereocentres and double-bond geometry are not compared.")
 
 
 def result_heading(result: dict, now: dict) -> None:
@@ -99,7 +100,8 @@ with interpolate_tab:
     same = bool(start and end) and canonical_smiles(start, isomeric=False) == canonical_smiles(end, isomeric=False)
     if same:
         st.info("From and To are the same molecule: there is no path between them. Use Analogues to explore around it.")
-    inputs = {"start": start, "end": end, "steps": steps, "spherical": spherical, "refine": refine_steps}
+    inputs = {"model": str(path), "start": start, "end": end, "steps": steps, "spherical": spherical,
+              "refine": refine_steps}
     if st.button("Interpolate", disabled=not (start and end) or same, key="latent_go_interp"):
         try:
             met = latent.interpolate(model, start, end, steps, spherical=spherical, refine_steps=refine_steps)
@@ -122,7 +124,7 @@ with interpolate_tab:
         if missed:
             st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
                        "from the nearest molecules the encoding reached (more encoding steps may help).")
-        stereo_note(start_met)
+        stereo_note(start_met, end_met)
 
         def where(fraction: float, smiles: str) -> str:
             if smiles == given["start"] and fraction == 0:
@@ -143,7 +145,7 @@ with analogues_tab:
                             "molecules' refined encodings decoded to about 16 distinct molecules (the seed itself "
                             "among them for 70% of seeds; it is not listed), the others at a Tanimoto of about 0.38 "
                             "to it. A larger radius finds more, and less similar, molecules.")
-    inputs = {"seed": seed, "count": count, "radius": radius, "refine": refine_steps}
+    inputs = {"model": str(path), "seed": seed, "count": count, "radius": radius, "refine": refine_steps}
     if st.button("Explore", disabled=not seed, key="latent_go_analogues"):
         try:
             z = latent.encode(model, [seed], refine_steps=refine_steps)
@@ -195,6 +197,7 @@ with push_tab:
     else:
         # a start far from the default target (QED 0.52 against 0.9), so the push has somewhere to go
         start_push, push_ok = smiles_field("Start from", PUSH_START, key="latent_push_from")
+        start_push = molecule_to_encode(start_push, push_ok, "the start")
         targets = {}
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
         for name in names:
@@ -209,9 +212,9 @@ with push_tab:
                               help="Smaller stays nearer the start molecule.")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
-        start_push = molecule_to_encode(start_push, push_ok, "the start")
         settings = {"decodings": decodings, "radius": reach} if method in SEARCHES else {"steps": n_steps}
-        inputs = {"method": method, "start": start_push, "targets": targets, **settings, "refine": refine_steps}
+        inputs = {"model": str(path), "method": method, "start": start_push, "targets": targets, **settings,
+                  "refine": refine_steps}
         if st.button("Push", disabled=not (start_push and targets), key="latent_go_push"):
             try:
                 if method in SEARCHES:

@@ -33,11 +33,10 @@ def _graph(model, smiles: str):
     named = _short(smiles)
     if not parsed.ok:
         raise ValueError(f"{named} is not a valid molecule: {parsed.reason}")
-    fragments = Chem.GetMolFrags(parsed.mol)
-    if len(fragments) > 1:   # a salt or a mixture: its counter-ion would be encoded into the molecule's point
-        parent = Chem.MolToSmiles(salt_parent(parsed.mol))
-        raise ValueError(f"{named} is {len(fragments)} fragments (a salt or a mixture); the model encodes one "
-                         f"molecule: give its parent, {parent}")
+    parent = parent_of(parsed.mol)
+    if parent is not None:   # a salt or a mixture: its counter-ion would be encoded into the molecule's point
+        raise ValueError(f"{named} is {len(Chem.GetMolFrags(parsed.mol))} fragments (a salt or a mixture); the model "
+                         f"encodes one molecule: give its parent, {parent}")
     try:
         graph = mol_to_graph(parsed.mol, model.vocabulary)
     except ValueError as error:  # an atom type outside the vocabulary, a radical
@@ -46,6 +45,12 @@ def _graph(model, smiles: str):
         raise ValueError(f"{named} has {graph.num_atoms} heavy atoms; this model decodes at most "
                          f"{model.config.max_atoms} (the largest training molecules), so it cannot encode it")
     return graph
+
+
+def parent_of(mol: Chem.Mol) -> str | None:
+    """The SMILES of a salt's or mixture's parent (its largest organic fragment, neutralized), which is what the
+    model can encode; None for a molecule of one fragment."""
+    return Chem.MolToSmiles(salt_parent(mol)) if len(Chem.GetMolFrags(mol)) > 1 else None
 
 
 def _short(smiles: str, limit: int = 60) -> str:
@@ -225,10 +230,12 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                      include_seed: bool = False) -> list[tuple[str, float]]:
     """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
     also wants to know what ``z`` itself decodes to encodes once."""
+    seed_mol = parse_smiles(seed_smiles).mol
+    if seed_mol is None:
+        raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parse_smiles(seed_smiles).reason}")
     generator = torch.Generator().manual_seed(seed)
     directions = torch.randn(n, len(z), generator=generator)
     points = z + radius * directions / directions.norm(dim=1, keepdim=True)
-    seed_mol = Chem.MolFromSmiles(seed_smiles)
     reference = morgan_fingerprint(seed_mol)
     seen, out = set(), []
     # decoded graphs carry no stereo: the seed is the seed whatever its written stereocentres
