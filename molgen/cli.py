@@ -247,10 +247,15 @@ def evaluate_command(
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
     for name, metrics in rows.items():
-        extra = ", ".join(f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None)
-        console.print(f"{name}: {extra} ({metrics['seconds']:.0f} s)" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
+        extra = [f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None]
+        took = f"{metrics['seconds']:.0f} s"
+        console.print(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
     if output:
-        serialisable = {name: {k: v for k, v in m.items() if k != "properties"} for name, m in rows.items()}
+        from molgen.metrics.evaluate import MOSES_COLUMNS
+
+        # every column of the table, null where it reads n/d (a reference without a scaffold split has no TestSF)
+        serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"}}
+                        for name, m in rows.items()}
         output.write_text(json.dumps(serialisable, indent=1))
     if markdown:
         markdown.write_text(markdown_table(table_rows) + "\n")
@@ -557,7 +562,9 @@ def generate_command(
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
     scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
     avoid: Optional[list[str]] = typer.Option(None, help="A substructure no molecule may contain (repeatable)."),
-    similar_to: Optional[str] = typer.Option(None, help="SMILES:THRESHOLD, a reference to stay near (Morgan Tanimoto)."),
+    similar_to: Optional[str] = typer.Option(None, help="SMILES:THRESHOLD, a reference to stay near (Morgan Tanimoto); "
+                                             "a SMILES alone keeps every molecule and reports its similarity "
+                                             "(column similarity_to_reference)."),
     profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name or a TOML file."),
     seed: int = typer.Option(1),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
@@ -762,7 +769,10 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         best = json.loads(frame.drop(columns=["id", "run_id"]).to_json(orient="records"))
         print(json.dumps({**shown, "best": best}, indent=1, default=str))
         return
-    console.print_json(json.dumps(shown, default=str))
+    # read by a person: times as runs list prints them (the JSON above keeps seconds since the epoch, for scripts)
+    when = {k: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(shown[k])) for k in ("created", "updated")
+            if isinstance(shown.get(k), (int, float))}
+    console.print_json(json.dumps({**shown, **when}, default=str))
     table = Table("rank", Column("smiles", overflow="fold"), "score", "qed", "sa", "logp", "mw", "alerts", "novel")
     for row in frame.itertuples():
         table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",

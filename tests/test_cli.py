@@ -130,6 +130,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())["model_a"]
     assert report["n"] == 151 and report["valid"] == pytest.approx(150 / 151)
+    assert "FCD/TestSF" in report and report["FCD/TestSF"] is None   # n/d in the table, null in the JSON
     assert report["Novelty"] is None and report["FCD/Test"] > 0
     assert "| model_a | 151 | 0.9934 |" in md.read_text()
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]

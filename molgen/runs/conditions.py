@@ -142,7 +142,8 @@ def _merge_range(conditions: Conditions, name: str, low: float | None, high: flo
 
 
 def parse_similar_to(text: str) -> tuple[str, float]:
-    """``SMILES:0.4`` -> (SMILES, 0.4); a bare SMILES means any similarity above 0."""
+    """``SMILES:0.4`` -> (SMILES, 0.4); a bare SMILES has threshold 0: nothing is filtered out, and a run reports
+    each molecule's similarity to it."""
     smiles, _, threshold = text.rpartition(":") if ":" in text else (text, "", "0")
     try:
         value = float(threshold)
