@@ -125,9 +125,11 @@ def count_findings(hits: list[str]) -> int:
 
 
 def describe_findings(hits) -> str:
-    """Findings as a chemist reads them, each once, with the sets that report it: "quinone_A(370) (pains_a, moses)"."""
-    return "; ".join(f"{name} ({', '.join(s for s in sets if s)})" if any(sets) else name
-                     for name, sets in group_findings(hits).items())
+    """Findings as a chemist reads them, each once, with the sets that report it, the catalogs' underscores as
+    spaces: "quinone A(370) (pains_a, moses)", "Aliphatic long chain (brenk)". The alert_names column keeps the
+    catalogs' own names."""
+    return "; ".join(f"{name.replace('_', ' ')} ({', '.join(s for s in sets if s)})" if any(sets) else
+                     name.replace("_", " ") for name, sets in group_findings(hits).items())
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:

@@ -178,6 +178,6 @@ def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
     assert group_findings(hits) == {"quinone_A(370)": ["pains_a", "moses"], "chinone_1": ["brenk"],
                                     "ring of 8 or more atoms": ["rings"]}
     assert count_findings(hits) == 3
-    assert describe_findings(hits) == ("quinone_A(370) (pains_a, moses); chinone_1 (brenk); "
+    assert describe_findings(hits) == ("quinone A(370) (pains_a, moses); chinone 1 (brenk); "
                                        "ring of 8 or more atoms (rings)")
     assert count_findings([]) == 0 and describe_findings([]) == ""
