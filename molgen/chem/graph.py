@@ -105,8 +105,10 @@ class AtomVocabulary:
         if atom_type.charge:
             # nitrogen is where a chemist meets this most: nitro groups and N-oxides are written charged
             examples = " (nitro groups, N-oxides and ammonium ions are written with one)" if atom_type.symbol == "N" else ""
+            known = "uncharged" if all(not t.charge for t in self.types if t.symbol == atom_type.symbol) else \
+                f"as {', '.join(forms)}"
             return (f"a charged {atom_type.symbol} (charge {atom_type.charge:+d}){examples}; the model knows "
-                    f"{atom_type.symbol} only as {', '.join(forms)}")
+                    f"{atom_type.symbol} only {known}")
         return f"{atom_type.symbol} with fixed hydrogens; the model knows {atom_type.symbol} only as {', '.join(forms)}"
 
     @classmethod

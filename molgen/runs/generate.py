@@ -290,18 +290,20 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
     timings["ranking"] = round(time.perf_counter() - t0, 3)
     timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
     counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
-    # a run without conditions keeps every valid new molecule: its count is not of molecules meeting conditions
-    meeting = "meet every condition" if check.describe() else "are valid and new"
+    # a run without conditions keeps every valid molecule once: its count is not of molecules meeting conditions
+    # ("unique", not "new": novelty against the training set is counted apart)
+    meeting = "meet every condition" if check.describe() else "are valid and unique"
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules {meeting} ({n:,} asked for)"
         if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
-            message += f"; all {accepted:,} are ranked, the best {n:,} as ranks 1 to {n:,}"
+            message += f"; all {accepted:,} are ranked (1 to {accepted:,}), the {n:,} asked for as ranks 1 to {n:,}"
     else:
         status = "budget_exhausted"
-        message = (f"sampling budget of {params['max_samples']:,} used up: {accepted:,} of the {n:,} molecules asked for "
-                   f"{meeting}" + (("; no molecule met them" if check.describe() else "; no valid new molecule was "
-                                    "sampled") + ", so the ranked set is empty" if accepted == 0 else "")
-                   + f" (more: molgen generate --resume {run_id} --max-samples N)")
+        got = (f"{accepted:,} of the {n:,} molecules asked for {meeting}" if accepted else
+               ("no molecule met every condition" if check.describe() else "no valid molecule was sampled")
+               + ", so the ranked set is empty")
+        message = (f"sampling budget of {params['max_samples']:,} used up: {got} "
+                   f"(more: molgen generate --resume {run_id} --max-samples N)")
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"

@@ -32,12 +32,13 @@ def test_run_end_to_end(tiny_checkpoint, store):
     record = run.record
     assert record["status"] == "complete" and "meet every condition" in record["message"]
     plain = generate(str(tiny_checkpoint), 5, seed=3, store=store, progress=False).record   # no conditions to meet
-    assert plain["message"].startswith(f"{plain['counts']['accepted']:,} molecules are valid and new (5 asked for)")
+    assert plain["message"].startswith(f"{plain['counts']['accepted']:,} molecules are valid and unique (5 asked for)")
     ranked = run.candidates()
     counts = record["counts"]
     assert len(ranked) == counts["accepted"] >= 40
     assert counts["accepted"] > 40   # the last chunk is kept whole, and the message says how to keep 40
-    assert f"all {counts['accepted']} are ranked, the best 40 as ranks 1 to 40" in record["message"]
+    assert f"all {counts['accepted']} are ranked (1 to {counts['accepted']}), the 40 asked for as ranks 1 to 40" \
+        in record["message"]
     assert ranked["rank"].tolist() == sorted(ranked["rank"]) and ranked["rank"].iloc[0] == 1
     assert ranked["score"].is_monotonic_decreasing
     assert (ranked["mw"] <= 400).all() and (ranked["qed"] >= 0.3).all()
@@ -106,7 +107,7 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
 def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_checkpoint, store):
     run = generate(str(tiny_checkpoint), 20, conditions=["mw<=20"], seed=1, max_samples=200, store=store, progress=False)
     assert run.status == "budget_exhausted"
-    assert "no molecule met them" in run.message
+    assert "no molecule met every condition, so the ranked set is empty" in run.message
     unique = len(run.candidates(ranked_only=False))
     assert f"missed most often: mw <= 20 ({unique:,} molecules)" in run.message   # which condition to loosen
     assert run.candidates().empty

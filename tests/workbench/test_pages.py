@@ -281,12 +281,14 @@ def test_browse_filters_and_selects(stored_run):
     assert 0 < fewer < total
     donors = at.slider(key=f"browse_hbd_{stored_run}")   # a count: whole numbers
     assert all(isinstance(v, int) for v in donors.value) and donors.step == 1
-    details = next(d.value for d in at.dataframe if "property" in d.value.columns)
+    details = at.table[0].value.reset_index()   # a static table: its meanings wrap
     assert {"qed", "mw", "hbd", "heavy_atoms", "rings"} <= set(details["property"])   # counts too (Int64 columns)
     meaning = dict(zip(details["property"], details["meaning"]))
     assert "g/mol" in meaning["mw"] and "Å²" in meaning["tpsa"] and "0 to 1" in meaning["score"]
     assert "." not in dict(zip(details["property"], details["value"]))["hbd"]   # a count reads as a whole number
     assert details["property"].iloc[0] == "qed" and "rings" in meaning["alerts"]   # properties first; the run's alert sets
+    assert dict(zip(details["property"], details["value"]))["lipinski_pass"] in ("yes", "no")
+    assert meaning["veber_pass"].startswith("Veber rule (rotatable_bonds <= 10, tpsa <= 140): passes with no violation")
     first = next(c for c in at.checkbox if c.label.startswith("select #"))
     first.check().run()
     with RunStore() as store:
@@ -445,6 +447,10 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.text_input(key="latent_to").set_value("Cl.CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     assert any("encodes its parent, CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1" in shown(c) for c in at.caption)
     assert "same molecule" in at.info[0].value and at.button(key="latent_go_interp").disabled
+    # an atom the model cannot take is said under the field, before any press
+    at.text_input(key="latent_to").set_value("CC[N+](=O)[O-]").run()
+    assert any("cannot be encoded" in shown(e) for e in at.error) and at.button(key="latent_go_interp").disabled
+    at.text_input(key="latent_to").set_value("Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1").run()
     at.slider(key="latent_refine_steps").set_value(0).run()  # the encoder's point alone
     at.text_input(key="latent_seed").set_value("C1CC((").run()
     assert "not valid SMILES syntax" in shown(at.error[0])

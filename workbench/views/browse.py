@@ -75,7 +75,7 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
             if store().count(run_id) else ""
-        return f"This run has no ranked candidates: {record['message']}{missed}"
+        return f"This run has no ranked candidates: {record['message'].rstrip('.')}.{missed}"
     return "No candidate matches these filters." if ranges else "This run stored no molecules: " + record["message"]
 
 
@@ -136,8 +136,9 @@ def column_meaning(name: str, alert_sets: list[str], rules: dict | None = None) 
     if rule is not None:
         allowed = rules.get(rule.name) if isinstance(rules, dict) else None   # a profile may list rules bare
         allowed = allowed if isinstance(allowed, int) else rule.allowed_violations
-        return (f"{rule.name} rule ({', '.join(t.describe() for t in rule.terms)}): passes with at most {allowed} "
-                f"violation{'s' * (allowed != 1)} under the run's profile")
+        limit = "no violation" if allowed == 0 else f"at most {allowed} violation{'s' * (allowed != 1)}"
+        return (f"{rule.name.replace('_', ' ').capitalize()} rule ({', '.join(t.describe() for t in rule.terms)}): "
+                f"passes with {limit} under the run's profile")
     if name in PROPERTIES:
         return PROPERTIES[name].description
     if name.startswith("d_") and name[2:] in PROPERTIES:
@@ -287,13 +288,11 @@ if run_id:
             numbers = {k: v for k, v in row.items() if isinstance(v, (numbers_module.Real, np.bool_))
                        and k not in ("id", "selected") and not pd.isna(v)}
             names = details_order(numbers)
-            st.dataframe({"property": names,
-                          "value": [display_value(numbers[n]) for n in names],
-                          "meaning": [column_meaning(name, alert_sets, (record["profile"] or {}).get("rules"))
-                                      for name in names]},
-                         hide_index=True, width="stretch", height=35 * (len(names) + 1) + 3,   # every row, no scrolling
-                         column_config={"property": st.column_config.TextColumn(width="medium"),
-                                        "meaning": st.column_config.TextColumn(width="large")})
+            # a static table: its meanings wrap, where a data grid cut them at the column's width
+            st.table(pd.DataFrame({"property": names,
+                                   "value": [display_value(numbers[n]) for n in names],
+                                   "meaning": [column_meaning(name, alert_sets, (record["profile"] or {}).get("rules"))
+                                               for name in names]}).set_index("property"))
         from molgen.models.base import load_checkpoint
 
         try:

@@ -17,7 +17,7 @@ from workbench.common import current_run, plain, run_labels, store
 MAX_RUNS = 6
 METRICS_CAP = 10_000
 PLOTTED = {"qed": "QED (0 to 1)", "sa": "SA score (1 easy to 10 hard)", "logp": "logP (Crippen)", "mw": "MW (g/mol)"}
-MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean)"}
+MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean, g/mol)"}
 
 
 # 2,000 molecules draw the reference histograms as well as 5,000 did; RDKit's QED takes about
@@ -107,8 +107,10 @@ records = {run_id: store().run(run_id) for run_id in chosen}
 names = run_names(records)
 ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=list(PLOTTED)) for run_id in records}
 st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id]) for run_id, record in records.items()]),
-             hide_index=True, width="stretch", column_config={c: st.column_config.NumberColumn(format="%.3f")
-                                                               for c in ("validity", "novelty", *MEANS.values())})
+             hide_index=True, width="stretch",
+             column_config={**{c: st.column_config.NumberColumn(format="%.3f")
+                               for c in ("validity", "novelty", *list(MEANS.values())[:3])},
+                            MEANS["mw"]: st.column_config.NumberColumn(format="%.1f")})
 st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
            "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
            "meeting the run's conditions, which the means and the plots below describe.")
@@ -156,8 +158,10 @@ result = st.session_state.get("compare_metrics")
 if result:
     if result["runs"] != list(records):
         st.caption("The runs picked have changed since: press Compute again for theirs.")
-    st.dataframe(readable(metrics_frame(result["rows"])), width="stretch")
-    st.caption("Against MOSES test and scaffold-test. A run stores each valid molecule once, so valid and novelty "
+    st.dataframe(readable(metrics_frame(result["rows"]).rename_axis("run")), width="stretch")
+    st.caption("Against MOSES test and scaffold-test, over every molecule a run stored (those that missed its "
+               "conditions too, unlike the summary and the plots above: the model's output, not the ranked set). "
+               "A run stores each valid molecule once, so valid and novelty "
                "come from the run's own counts (validity as sampled, novelty against the model's training set), and "
                "unique@k is not measured (None). n: the molecules measured, the first a run stored. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")

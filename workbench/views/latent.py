@@ -59,10 +59,14 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
     if not ok:
         return ""
     parent = latent.parent_of(parse_smiles(text).mol)
-    if parent is None:
-        return text
-    st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} (the other fragments removed)."))
-    return parent
+    if parent is not None:
+        st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} (the other fragments removed)."))
+    try:   # an atom the model cannot take, or too many: said here, before any press
+        latent.check_encodable(model, parent or text)
+    except ValueError as error:
+        st.error(plain(error))
+        return ""
+    return parent or text
 
 
 def stereo_note(*given: str) -> None:
@@ -112,7 +116,7 @@ with interpolate_tab:
             st.session_state["latent_result_interpolate"] = {
                 "inputs": inputs, "met": met,
                 "title": f"From {start} to {end}, {steps} points, {'spherical' if spherical else 'linear'}: "
-                         f"{len(met)} distinct molecule{'s' * (len(met) != 1)} on the way"}
+                         f"{len(met)} distinct molecule{'s' * (len(met) != 1)} on the way, the ends included"}
     result = st.session_state.get("latent_result_interpolate")
     if result:
         result_heading(result, inputs)

@@ -58,6 +58,12 @@ def _short(smiles: str, limit: int = 60) -> str:
     return repr(smiles) if len(smiles) <= limit else repr(smiles[:limit - 1] + "…")
 
 
+def check_encodable(model, smiles: str) -> None:
+    """``ValueError`` saying why ``model`` cannot encode ``smiles`` (not a molecule, a mixture, an atom outside its
+    vocabulary, too many atoms); nothing when it can. Cheap: no network is run."""
+    _graph(model, smiles)
+
+
 def _graph_data(model, smiles: str):
     """The encoder's input for one SMILES; ``ValueError`` if it does not parse or fit the vocabulary."""
     return graph_to_data(_graph(model, smiles))
