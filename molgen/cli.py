@@ -87,7 +87,8 @@ def data_info(name: str = typer.Argument(..., help="Dataset name.")) -> None:
     for split in entry.splits:
         smiles = entry.load(split)  # MOSES files are sha256-checked on every load
         expected = (entry.expected_sizes or {}).get(split)
-        table.add_row(split, f"{len(smiles):,}", f"{expected:,}" if expected else "", _split_checksum(name, split))
+        table.add_row(split, f"{len(smiles):,}", f"{expected:,}" if expected else "", _split_checksum(name, split),
+                      style="red" if expected and len(smiles) != expected else None)
     console.print(table)
 
 

@@ -60,6 +60,7 @@ REGISTRY: dict[str, DatasetEntry] = {
         load=_load_sample,
         is_available=lambda: SAMPLE_DIR.is_dir(),
         location=lambda: SAMPLE_DIR,
+        expected_sizes={"train": 5000, "test": 1000, "test_scaffolds": 1000},   # what make_sample.py draws
     ),
 }
 
