@@ -1078,6 +1078,9 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     from molgen.augment import Guard, ReferenceSet
     from molgen.data.registry import load_smiles
 
+    if not near_duplicate > 0:   # every molecule is at Tanimoto >= 0 to a held-out one: all would be removed
+        console.print(f"[red]--near-duplicate must lie above 0 (up to 1, exact copies only), not {near_duplicate}[/red]")
+        raise typer.Exit(2)
     sets = []
     for source in held_out or []:
         name, _, split = source.partition(":")  # a file, or a dataset split such as moses:test
@@ -1110,10 +1113,14 @@ def _augment_input(path: Path):
     return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
 
 
-def _check_output(output: Path) -> None:
-    """Refuse an output name molgen cannot write before the work, not after it."""
+def _check_output(output: Path, input: Path | None = None) -> None:
+    """Refuse an output name molgen cannot write, or the input itself (it would be lost, and the manifest would
+    checksum the output as the input), before the work, not after it."""
     from molgen.data.files import FileFormatError, check_writable
 
+    if input is not None and output.resolve() == input.resolve():
+        console.print(escape(f"{output} is the input: give the output another name"), style="red")
+        raise typer.Exit(2)
     try:
         check_writable(output)
     except FileFormatError as error:
@@ -1139,7 +1146,9 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -
 
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")
-_NEAR = typer.Option(0.95, help="Tanimoto at or above which a row is a near-duplicate of a held-out molecule (1 = exact only).")
+_NEAR = typer.Option(0.95, min=0.0, max=1.0,
+                     help="Tanimoto at or above which a row is a near-duplicate of a held-out molecule, or a near "
+                          "copy of its seed (1 = exact only).")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 
@@ -1149,14 +1158,14 @@ def augment_enumerate(
     context: typer.Context,
     input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
     output: Path = typer.Option(..., "-o", "--output"),
-    k: int = typer.Option(10, "-k", help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
+    k: int = typer.Option(10, "-k", min=1, help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
     include_canonical: bool = typer.Option(False, help="Also keep each molecule's canonical SMILES."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """k randomized spellings of every molecule, guarded against held-out leaks."""
-    _check_output(output)
+    _check_output(output, input)
     import pandas as pd
 
     from molgen.augment import apply_guard, enumerate_smiles
@@ -1179,29 +1188,31 @@ def augment_analogues(
     context: typer.Context,
     input: Path = typer.Argument(..., help="The seed series."),
     output: Path = typer.Option(..., "-o", "--output"),
-    per_seed: int = typer.Option(20, help="Analogues kept per seed at most."),
-    min_similarity: float = typer.Option(0.4, help="Lower edge of the similarity window (no strangers)."),
-    max_similarity: float = typer.Option(0.95, help="Upper edge of the similarity window (no copies)."),
+    per_seed: int = typer.Option(20, min=1, help="Analogues kept per seed at most (the most similar; the rest are "
+                                                 "listed as removed)."),
+    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no strangers)."),
+    max_similarity: float = typer.Option(0.95, min=0.0, max=1.0, help="Upper edge of the similarity window (no copies)."),
     method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
                                                "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),
-    latent_radius: float = typer.Option(2.0, help="Radius around each seed's latent point (--method latent)."),
-    diffusion_steps: int = typer.Option(100, help="Denoising steps (--method inpaint)."),
+    latent_radius: float = typer.Option(2.0, min=0.0, help="Radius around each seed's latent point (--method latent)."),
+    diffusion_steps: int = typer.Option(100, min=1, help="Denoising steps (--method inpaint)."),
     vae: Optional[str] = typer.Option(None, help="Graph VAE checkpoint for --method latent (default: the shipped one)."),
     diffusion: Optional[str] = typer.Option(None, help="Graph diffusion checkpoint for --method inpaint (default: the shipped one)."),
     model: str = typer.Option("smiles-lm", help="SMILES model: family name or checkpoint."),
-    samples_per_seed: int = typer.Option(300, help="Sampling budget per seed and method."),
-    fine_tune_steps: int = typer.Option(200),
-    temperature: float = typer.Option(1.0),
+    samples_per_seed: int = typer.Option(300, min=1, help="Sampling budget per seed and method."),
+    fine_tune_steps: int = typer.Option(200, min=1, help="Fine-tuning steps on the seeds (--method fine-tune)."),
+    temperature: float = typer.Option(1.0, min=0.0, help="Sampling temperature of the SMILES model."),
     profile: Optional[str] = typer.Option(None, help="Score rows with this profile (its hard filters remove rows)."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """New molecules near each seed, inside a similarity window, with the method of each."""
-    _check_output(output)
+    _check_output(output, input)
     from molgen.augment import analogues
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    context.params["method"] = list(dict.fromkeys(method or ["prefix"]))   # the manifest names the methods run
     try:
         smiles, columns = _augment_input(input)
         kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
@@ -1222,18 +1233,19 @@ def augment_balance(
     input: Path = typer.Argument(..., help="The set to balance."),
     output: Path = typer.Option(..., "-o", "--output"),
     property: str = typer.Option(..., "--property", help="A property (qed, logp, ...) or, with --profile, a scoring column."),
-    bins: int = typer.Option(10),
+    bins: int = typer.Option(10, min=1, help="Equal-width bins of the histogram."),
     value_range: Optional[str] = typer.Option(None, "--range", help="LOW,HIGH of the histogram (default: the input's range)."),
-    per_bin: Optional[int] = typer.Option(None, help="Target count per bin (default: the fullest bin's)."),
+    per_bin: Optional[int] = typer.Option(None, min=1, help="Target count per bin (default: the fullest bin's); a bin "
+                                          "already above it is not trimmed."),
     model: str = typer.Option("smiles-lm"),
-    max_samples: int = typer.Option(50_000, help="Sampling budget."),
+    max_samples: int = typer.Option(50_000, min=1, help="Sampling budget."),
     profile: Optional[str] = typer.Option(None),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
 ) -> None:
     """Fill the short bins of a property's histogram with generated molecules."""
-    _check_output(output)
+    _check_output(output, input)
     from molgen.augment import balance
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
@@ -1261,6 +1273,10 @@ def augment_balance(
     console.print(table)
     short = int((~histogram["reached"]).sum())
     unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
+    outside = histogram.attrs.get("inputs_outside", 0)
+    if outside:
+        console.print(f"[yellow]{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram "
+                      "(bin -1): kept as rows, counted in no bin[/yellow]")
     console.print(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "
                   f"guard {int((removed['method'] == 'balance').sum()):,}" + (f", not used: {unused}" if unused else "")
                   + "; " + (f"[yellow]{short} bins stayed short of the target (raise --max-samples)[/yellow]" if short

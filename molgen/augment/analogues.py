@@ -167,6 +167,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     """
     if not 0 <= min_similarity <= max_similarity <= 1:
         raise ValueError(f"need 0 <= min_similarity <= max_similarity <= 1, got {min_similarity}, {max_similarity}")
+    if per_seed < 1 or samples_per_seed < 1:
+        raise ValueError(f"need per_seed and samples_per_seed of 1 or more, got {per_seed} and {samples_per_seed}")
+    methods = list(dict.fromkeys(methods))   # a method named twice runs once
     for method in methods:
         if method not in METHODS:
             raise ValueError(f"unknown analogue method {method!r}; use {', '.join(METHODS)}")
@@ -263,8 +266,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     # Per seed: the most similar first, at most per_seed of them.
     kept = kept.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")
     surplus = kept.groupby("seed_smiles").cumcount() >= per_seed
+    beyond = kept[surplus].assign(removed_because=f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
     kept = kept[~surplus].reset_index(drop=True)
-    removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds], ignore_index=True)
+    removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
+                        ignore_index=True)
     return kept, removed
 
 

@@ -73,12 +73,13 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 inputs.append(parsed.mol)
                 input_rows.append(line)
     if not inputs:
-        raise ValueError("no valid input molecule to balance")
+        held = sum(not r["removed_because"].startswith("invalid input") for r in removed)
+        raise ValueError(f"no usable input molecule to balance: {len(removed) - held:,} invalid, {held:,} held out")
     # a salt is binned by its parent (sodium benzoate by benzoic acid's logP): the counter-ion is not the compound
     values = _values([salt_parent(m) for m in inputs], prop, profile)
     low, high = value_range if value_range is not None else (float(np.nanmin(values)), float(np.nanmax(values)))
     if not high > low:
-        raise ValueError(f"the value range of {prop} is empty ({low} to {high}); give value_range")
+        raise ValueError(f"the value range of {prop} is empty ({low:g} to {high:g}); give a range (--range LOW,HIGH)")
     edges = np.linspace(low, high, bins + 1)
 
     def bin_of(v: np.ndarray) -> np.ndarray:
@@ -86,6 +87,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         return np.where((v >= low) & (v <= high), index, -1)  # -1: outside the histogram
 
     before = np.bincount(bin_of(values)[bin_of(values) >= 0], minlength=bins)
+    if not before.any():   # nothing to balance: every input lies outside the histogram (or has no value)
+        raise ValueError(f"none of the {len(inputs):,} input molecules has a {prop} value inside {low:g} to {high:g}")
     target = np.full(bins, per_bin if per_bin is not None else int(before.max()))
     need = np.maximum(target - before, 0)
     family, checkpoint = resolve_checkpoint(model)
@@ -153,4 +156,5 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram["reached"] = histogram["after"] >= histogram["target"]
     histogram.attrs["sampled"] = sampled
     histogram.attrs["unused"] = dict(unused)
+    histogram.attrs["inputs_outside"] = int((bin_of(values) < 0).sum())   # kept as rows, in no bin
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram

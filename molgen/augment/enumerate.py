@@ -16,20 +16,29 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.augment.provenance import params_text
 
 
+#: Random spellings drawn per round, at most: a huge k draws in rounds rather than all at once.
+DRAW_LIMIT = 20_000
+
+
 def randomized_smiles(mol: Chem.Mol, k: int, seed: int = 0, *, include_canonical: bool = False) -> list[str]:
-    """Up to ``k`` distinct random spellings of ``mol`` (fewer when the molecule has fewer)."""
+    """Up to ``k`` distinct random spellings of ``mol`` (fewer when the molecule has fewer), none of them the
+    canonical SMILES unless ``include_canonical`` (then it comes first). Rounds of draws stop when a round finds
+    nothing new: ethanol has four spellings, and asking it for a million must not draw forever."""
     canonical = Chem.MolToSmiles(mol)
     out: list[str] = [canonical] if include_canonical else []
-    seen = set(out)
-    attempts = 0
-    while len(out) < k and attempts < 4:
-        for text in Chem.MolToRandomSmilesVect(mol, max(4 * k, 8), randomSeed=seed + 7919 * attempts):
+    seen = {canonical}
+    attempt = 0
+    while len(out) < k:
+        before = len(out)
+        for text in Chem.MolToRandomSmilesVect(mol, min(max(4 * k, 8), DRAW_LIMIT), randomSeed=seed + 7919 * attempt):
             if text not in seen:
                 seen.add(text)
                 out.append(text)
                 if len(out) == k:
                     break
-        attempts += 1
+        attempt += 1
+        if len(out) == before and attempt >= 4:   # rounds that find nothing new: the spellings are exhausted
+            break
     return out
 
 
@@ -56,7 +65,13 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
                 continue
             source = Chem.MolToSmiles(parsed.mol)
             earlier = first_row.setdefault(source, line)
-            for spelling in randomized_smiles(parsed.mol, k, seed + line, include_canonical=include_canonical):
+            spellings = randomized_smiles(parsed.mol, k, seed + line, include_canonical=include_canonical)
+            if not spellings:   # benzene: every atom order writes c1ccccc1, the canonical SMILES
+                failed.append({"smiles": text, "method": "enumerate", "seed_smiles": source, "params": params,
+                               "checkpoint": None, "input_row": line,
+                               "removed_because": "no spelling other than its canonical SMILES (include_canonical "
+                                                  "keeps that one)"})
+            for spelling in spellings:
                 rows.append({"smiles": spelling, "method": "enumerate", "seed_smiles": source, "params": params,
                              "checkpoint": None, "input_row": line,
                              "same_molecule_as_row": earlier if earlier != line else None})
@@ -74,5 +89,5 @@ def repeated_inputs(rows: pd.DataFrame) -> str | None:
         return None
     shown = ", ".join(f"row {r} = row {e}" for r, e in zip(pairs["input_row"].head(5), pairs["same_molecule_as_row"].head(5)))
     more = f" and {len(pairs) - 5:,} more" if len(pairs) > 5 else ""
-    return (f"{len(pairs):,} input rows hold a molecule an earlier row holds ({shown}{more}); both are enumerated "
+    return (f"{len(pairs):,} input row{'s hold' if len(pairs) != 1 else ' holds'} a molecule an earlier row holds ({shown}{more}); both are enumerated "
             "with their own columns, and column same_molecule_as_row marks the repeats: check their labels agree")

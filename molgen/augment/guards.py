@@ -172,7 +172,7 @@ def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = Fal
     """Split synthetic ``rows`` into (kept, removed); ``removed`` has a ``removed_because`` column.
 
     Rows whose SMILES do not parse are removed too, with the parser's reason. Exact duplicates
-    within ``rows`` (same molecule, same ``method`` and seed) keep their first occurrence.
+    within ``rows`` (same molecule, same ``method``, seed and input row) keep their first occurrence.
     """
     reasons = []
     seen: set[tuple] = set()
@@ -182,8 +182,10 @@ def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = Fal
             if not parsed.ok:
                 reasons.append(f"invalid: {parsed.failure.value}: {parsed.message}")
                 continue
+            # and, where rows carry it, the input row: two input rows holding one molecule (two labels of it)
+            # each keep all their spellings, as enumerate promises
             key = (record[smiles_column] if allow_seed_copy else Chem.MolToSmiles(parsed.mol),
-                   record.get("method"), record.get("seed_smiles"))
+                   record.get("method"), record.get("seed_smiles"), record.get("input_row"))
             if key in seen:
                 reasons.append("duplicate within the synthetic set")
                 continue

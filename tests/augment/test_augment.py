@@ -22,14 +22,17 @@ def series():
 
 
 def test_enumerated_smiles_are_valid_distinct_and_canonicalize_to_their_source(series):
-    rows, failed = enumerate_smiles(series + ["C1CC", "c1ccccc1"], k=8, seed=3)
-    assert failed["input_row"].tolist() == [21] and failed["removed_because"][0].startswith("invalid input: syntax")
+    rows, failed = enumerate_smiles(series + ["C1CC", "c1ccccc1", "CCO"], k=8, seed=3)
+    assert failed["input_row"].tolist() == [21, 22] and failed["removed_because"][0].startswith("invalid input: syntax")
+    # benzene is written c1ccccc1 whatever the atom order: its one spelling is the canonical one, not an augmentation
+    assert failed["removed_because"][1].startswith("no spelling other than its canonical SMILES")
+    assert "CCO" not in set(rows["smiles"]) and len(rows[rows["input_row"] == 23]) == 3   # OCC, C(C)O, C(O)C
     for source, group in rows.groupby("seed_smiles"):
         assert group["smiles"].is_unique
         assert all(Chem.MolToSmiles(Chem.MolFromSmiles(s)) == source for s in group["smiles"])
     counts = rows.groupby("input_row").size()
-    assert (counts.drop(22) == 8).all()
-    assert counts[22] < 8  # benzene has fewer than 8 distinct spellings; none is repeated to make up the number
+    assert (counts.drop(23) == 8).all()
+    assert counts[23] < 8  # ethanol has fewer than 8 distinct spellings; none is repeated to make up the number
     again, _ = enumerate_smiles(series, k=8, seed=3)
     assert again["smiles"].tolist() == rows["smiles"][: len(again)].tolist()
 
@@ -120,6 +123,13 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
         assert 0.35 <= similarity <= 0.9 and similarity == pytest.approx(row.similarity)
         assert {"min_similarity", "max_similarity", "prefix_fraction"} <= set(json.loads(row.params))
     assert removed["removed_because"].str.len().gt(0).all()
+    # what the per-seed cap leaves out is listed, the least similar, with why: no sampled molecule goes unaccounted
+    capped, capped_out = analogues(series[:3], per_seed=1, min_similarity=0.35, max_similarity=0.9, samples_per_seed=60,
+                                   seed=1)
+    beyond = capped_out[capped_out["removed_because"].str.startswith("beyond the 1 analogues kept per seed")]
+    assert len(capped) + len(beyond) == len(kept) + len(removed[removed["removed_because"].str.startswith("beyond")])
+    for seed_smiles, group in beyond.groupby("seed_smiles"):
+        assert group["similarity"].max() <= capped.loc[capped["seed_smiles"] == seed_smiles, "similarity"].min()
     from molgen.models.base import shipped_checkpoint
 
     if shipped_checkpoint("graph-vae") is None:
@@ -214,5 +224,13 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert result.exit_code == 0 and "row 3 = row 1" in " ".join(result.output.split())
     marked = pd.read_csv(tmp_path / "twice-out.csv")
     assert set(marked.loc[marked["same_molecule_as_row"] == 1, "activity"]) == {7.0}
+    # each of the two rows keeps its own k spellings (the guard removed the second row's as duplicates of the first's)
+    assert marked.groupby("activity").size().to_dict() == {1.0: 2, 2.0: 2, 7.0: 2}
+    # the input is never the output: it would be lost, and the manifest would checksum the output as the input
+    same = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(twice)])
+    assert same.exit_code == 2 and "is the input" in " ".join(same.output.split()) and twice.read_text().startswith("smiles,activity\nCCO,1.0")
+    for flag, value in (("-k", "0"), ("--seed", "-5"), ("--near-duplicate", "0")):
+        refused = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(tmp_path / "x.csv"), flag, value])
+        assert refused.exit_code == 2, (flag, refused.output)
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output
