@@ -168,6 +168,11 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
     salt = rows[rows["input_row"] == 61].iloc[0]
     assert salt["mw"] == pytest.approx(122.123, abs=1e-3)   # benzoic acid, not its sodium salt (144.1)
     assert rows.loc[rows["method"] == "original", "input_row"].tolist() == list(range(1, 62))
+    # a histogram no input falls in has nothing to balance: refused, not reported as every bin reached
+    with pytest.raises(ValueError, match="none of the 61 input molecules has a mw value inside 900 to 990"):
+        balance(smiles, "mw", bins=4, value_range=(900, 990), seed=0, max_samples=10, guard=guard)
+    with pytest.raises(ValueError, match="no usable input molecule to balance: 1 invalid, 1 held out"):
+        balance(["C1CC", "CC(=O)Nc1ccc(O)cc1"], "mw", guard=guard)
 
 
 def test_balanced_set_reaches_its_target_histogram():
