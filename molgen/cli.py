@@ -1283,7 +1283,8 @@ def augment_balance(
                             else "every bin reached its target"))
     from molgen.data.files import write_molecules
 
-    write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))
+    written = write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))
+    console.print(f"the histogram, bin by bin: {Path(written).name}")
 
 
 if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way)

@@ -59,7 +59,7 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
             canonical = Chem.MolToSmiles(parsed.mol)
             leak = guard.leak(parsed.mol, near=False)
             if leak:
-                removed.append({"smiles": text, "input_row": row, "removed_because": f"seed is held out: {leak}"})
+                removed.append({"smiles": text, "input_row": row, "removed_because": "held-out seed: " + leak.removeprefix("leak: ")})
             elif canonical in kept:
                 removed.append({"smiles": text, "input_row": row, "removed_because": f"repeated seed: {canonical}"})
             else:

@@ -150,7 +150,7 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     kept, removed = analogues(seeds, per_seed=5, min_similarity=0.2, max_similarity=0.95, samples_per_seed=30, seed=2,
                               guard=guard)
     reasons = removed.set_index("smiles")["removed_because"]
-    assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"seed is held out: leak: is held-out molecule {held} (test split)"
+    assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"held-out seed: is held-out molecule {held} (test split)"
     assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
     assert reasons["O=C([O-])c1ccc(Cl)cc1"].startswith("seed not readable by the SMILES model")
     rows = removed.set_index("smiles")["input_row"]   # each unusable seed points back at its input row
