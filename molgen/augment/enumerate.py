@@ -13,6 +13,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.augment.guards import parent_key
 from molgen.augment.provenance import params_text
 
 
@@ -48,12 +49,15 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
     Every row's ``seed_smiles`` is the canonical SMILES of its source molecule. An input row holding the
     same molecule as an earlier one (another spelling, perhaps another label) is still enumerated, as
     given, and its rows name that earlier row in ``same_molecule_as_row``, so conflicting labels can be
-    found before training.
+    found before training. A row holding another form of an earlier row's compound (a salt, a charge
+    state, a tautomer, a stereoisomer or an isotopologue: one parent, as the leak guard reads it) names
+    that row in ``same_parent_as_row``: such labels may differ for a reason, but should be looked at.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     rows, failed = [], []
     first_row: dict[str, int] = {}   # canonical SMILES -> the first input row holding it
+    first_parent: dict[str, int] = {}   # parent compound (parent_key) -> the first input row holding a form of it
     params = params_text({"k": k, "seed": seed, "include_canonical": include_canonical})
     with quiet_rdkit():
         for line, text in enumerate(smiles, start=1):
@@ -65,6 +69,8 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
                 continue
             source = Chem.MolToSmiles(parsed.mol)
             earlier = first_row.setdefault(source, line)
+            parent = first_parent.setdefault(parent_key(parsed.mol, source), line)
+            other_form = parent if parent != line and earlier == line else None   # not an exact repeat
             spellings = randomized_smiles(parsed.mol, k, seed + line, include_canonical=include_canonical)
             if not spellings:   # benzene: every atom order writes c1ccccc1, the canonical SMILES
                 failed.append({"smiles": text, "method": "enumerate", "seed_smiles": source, "params": params,
@@ -74,20 +80,30 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
             for spelling in spellings:
                 rows.append({"smiles": spelling, "method": "enumerate", "seed_smiles": source, "params": params,
                              "checkpoint": None, "input_row": line,
-                             "same_molecule_as_row": earlier if earlier != line else None})
+                             "same_molecule_as_row": earlier if earlier != line else None,
+                             "same_parent_as_row": other_form})
     columns = ["smiles", "method", "seed_smiles", "params", "checkpoint", "input_row"]
-    return (pd.DataFrame(rows, columns=columns + ["same_molecule_as_row"]).astype({"same_molecule_as_row": "Int64"}),
+    marks = ["same_molecule_as_row", "same_parent_as_row"]
+    return (pd.DataFrame(rows, columns=columns + marks).astype({mark: "Int64" for mark in marks}),
             pd.DataFrame(failed, columns=columns + ["removed_because"]))
 
 
 def repeated_inputs(rows: pd.DataFrame) -> str | None:
-    """A note naming the input rows that repeat an earlier row's molecule, or None when none does."""
-    if "same_molecule_as_row" not in rows.columns:
-        return None
-    pairs = rows.dropna(subset=["same_molecule_as_row"]).drop_duplicates("input_row")
-    if pairs.empty:
-        return None
-    shown = ", ".join(f"row {r} = row {e}" for r, e in zip(pairs["input_row"].head(5), pairs["same_molecule_as_row"].head(5)))
-    more = f" and {len(pairs) - 5:,} more" if len(pairs) > 5 else ""
-    return (f"{len(pairs):,} input row{'s hold' if len(pairs) != 1 else ' holds'} a molecule an earlier row holds ({shown}{more}); both are enumerated "
-            "with their own columns, and column same_molecule_as_row marks the repeats: check their labels agree")
+    """A note naming the input rows that repeat an earlier row's molecule, or hold another form of its compound;
+    None when none does."""
+    notes = []
+    for column, relation, advice in (
+            ("same_molecule_as_row", "a molecule an earlier row holds", "marks the repeats: check their labels agree"),
+            ("same_parent_as_row", "another form (salt, charge state, tautomer, stereoisomer or isotopologue) of an "
+                                   "earlier row's compound", "marks them: check their labels")):
+        if column not in rows.columns:
+            continue
+        pairs = rows.dropna(subset=[column]).drop_duplicates("input_row")
+        if pairs.empty:
+            continue
+        sign = "=" if column == "same_molecule_as_row" else "~"
+        shown = ", ".join(f"row {r} {sign} row {e}" for r, e in zip(pairs["input_row"].head(5), pairs[column].head(5)))
+        more = f" and {len(pairs) - 5:,} more" if len(pairs) > 5 else ""
+        notes.append(f"{len(pairs):,} input row{'s hold' if len(pairs) != 1 else ' holds'} {relation} ({shown}{more}); "
+                     f"both are enumerated with their own columns, and column {column} {advice}")
+    return "; ".join(notes) or None
