@@ -514,3 +514,23 @@ def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_che
     reloaded.query_params["run"] = stored_run
     reloaded.run()
     assert not reloaded.exception and reloaded.selectbox(key="run").value == stored_run
+
+
+def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result():
+    """A held-out benchmark split is picked, not typed; the result names the method and settings that made it,
+    and the form changed since is said."""
+    from molgen.data.registry import load_smiles
+
+    test_molecule = load_smiles("moses-sample", "test")[0]
+    at = page("augment")
+    at.text_area(key="aug_input").set_value(f"{test_molecule}\nCCOc1ccccc1").run()
+    assert "moses-sample:test" in at.multiselect(key="aug_held_splits").options
+    at.multiselect(key="aug_held_splits").set_value(["moses-sample:test"]).run()
+    at.slider(key="aug_k").set_value(3).run()
+    at.button(key="aug_go").click().run()
+    assert not at.exception
+    rows, removed = at.session_state["aug_result"][0], at.session_state["aug_result"][1]
+    assert set(rows["input_row"]) == {2}   # every spelling of the test molecule was removed as a leak
+    assert any("leak" in shown(c) for c in at.caption) and any("Made by enumerate" in shown(c) for c in at.caption)
+    at.slider(key="aug_k").set_value(4).run()
+    assert any("has changed since" in shown(c) for c in at.caption)

@@ -11,9 +11,10 @@ import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
 from molgen.augment.enumerate import repeated_inputs
-from molgen.augment.provenance import build_manifest, with_input_columns
+from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns
 from molgen.chem.parse import parse_smiles
 from molgen.data.files import read_smi_text
+from molgen.data.registry import REGISTRY, load_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
@@ -26,6 +27,13 @@ upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_fil
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
                          key="aug_held", height=80)
 method = st.radio("Method", ["enumerate", "analogues", "balance"], horizontal=True, key="aug_method")
+
+
+@st.cache_resource(show_spinner="reading the held-out split")
+def held_out_split(name: str) -> ReferenceSet:
+    """A dataset split as a held-out set (``moses:test``), built once per process: its parent keys take a while."""
+    dataset, _, split = name.partition(":")
+    return ReferenceSet(name, load_smiles(dataset, split))
 
 
 def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
@@ -66,7 +74,13 @@ if invalid:
     st.warning(f"{len(invalid)} input row{'s are not valid molecules' if len(invalid) != 1 else ' is not a valid molecule'}"
                " and will be reported, not used: " + plain(shown))
 held = read_smi_text(held_text)["smiles"].tolist()
-guard = Guard(held_out=[ReferenceSet("held-out", held)] if held else [])
+# benchmark splits a model will be judged on: a leak of one of their molecules would flatter every metric
+splits = [f"{entry.name}:{split}" for entry in REGISTRY.values() if entry.is_available()
+          for split in entry.splits if split != "train"]
+held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits",
+                             help="Every molecule of these splits is held out too, in any spelling or form "
+                                  "(MOSES test holds 176,074 molecules: the first use takes about a minute).")
+guard = Guard(held_out=([ReferenceSet("held-out", held)] if held else []) + [held_out_split(s) for s in held_splits])
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
@@ -77,7 +91,10 @@ elif method == "analogues":
     offered = ["prefix", "fine-tune"] + [m for m, family in (("latent", "graph-vae"), ("inpaint", "graph-diffusion"))
                                          if shipped_checkpoint(family)]
     methods = st.multiselect("Generators", offered, default=["prefix"], key="aug_methods")
-    settings = {"per_seed": per_seed, "window": list(window), "methods": methods or ["prefix"]}
+    samples = st.slider("Samples per seed and generator (the sampling budget)", 20, 1000, 300, 20, key="aug_samples",
+                        help="More finds more analogues inside the window, in proportionally more time.")
+    settings = {"per_seed": per_seed, "window": list(window), "methods": methods or ["prefix"],
+                "samples_per_seed": samples}
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
@@ -97,7 +114,8 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
                 removed = pd.concat([removed, guarded], ignore_index=True)
             elif method == "analogues":
                 rows, removed = analogues(smiles, per_seed=per_seed, min_similarity=window[0], max_similarity=window[1],
-                                          methods=methods or ["prefix"], seed=int(seed), guard=guard)
+                                          methods=methods or ["prefix"], samples_per_seed=samples, seed=int(seed),
+                                          guard=guard)
             else:
                 rows, removed, histogram = balance(smiles, prop, bins=bins, per_bin=int(per_bin) or None,
                                                    max_samples=int(budget), seed=int(seed), guard=guard)
@@ -108,13 +126,21 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
-                              report_name=f"augmented-{method}.removed.csv")
+                              report_name=f"augmented-{method}.csv.removed.csv")
     st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats)
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
     rows, removed, histogram, made_by, manifest, repeats = st.session_state["aug_result"]
+    made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
+    st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
+                     + ", ".join(f"{k} {v}" for k, v in made_with.items()))
+               + ("" if made_by == method and made_with == {**settings, "seed": int(seed)} else
+                  " · the form above has changed since: press Run for its result."))
+    if len(removed):
+        st.caption("Removed, by reason: " + plain("; ".join(f"{reason} {count:,}"
+                                                            for reason, count in reason_counts(removed).items())))
     if repeats:
         st.warning(plain(repeats))
     if histogram is not None:
@@ -132,5 +158,5 @@ if "aug_result" in st.session_state:
     if len(removed):
         with st.expander(f"Removed ({len(removed):,})"):
             st.dataframe(removed, hide_index=True, width="stretch")
-            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name=f"augmented-{made_by}.removed.csv",
+            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name=f"augmented-{made_by}.csv.removed.csv",
                                mime="text/csv", key="aug_removed_download")
