@@ -1133,7 +1133,10 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -
     from molgen.augment.provenance import reason_counts, write_manifest
     from molgen.data.files import write_molecules
 
+    replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
     write_molecules(rows, output)
+    if replaced:
+        console.print(f"[yellow]{escape(str(output))} existed and is replaced[/yellow]")
     report = output.with_name(output.name + ".removed.csv")
     write_molecules(removed, report)
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}

@@ -232,13 +232,18 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
 
                 vae, vae_text = _graph_model(vae_checkpoint, "graph-vae")
                 for i, s in enumerate(canonical):
+                    # a salt seed is explored around its parent, as the Latent page does: the model encodes one
+                    # molecule, and the counter-ion is not the compound
+                    parent = latent.parent_of(Chem.MolFromSmiles(s))
                     try:
-                        found = latent.analogues(vae, s, samples_per_seed, latent_radius, seed=seed + i, include_seed=True)
+                        found = latent.analogues(vae, parent or s, samples_per_seed, latent_radius, seed=seed + i,
+                                                 include_seed=True)
                     except ValueError as error:  # an atom type the VAE never saw
                         outside.append({"smiles": s, "method": "latent", "removed_because": f"seed not encodable: {error}"})
                         continue
                     for text, _ in found:
-                        place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS, "seed": seed},
+                        place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS,
+                                                  "seed": seed, **({"encoded_parent": parent} if parent else {})},
                               vae_text)
             elif method == "inpaint":
                 diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")

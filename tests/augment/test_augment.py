@@ -145,6 +145,11 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
     else:
         near, _ = analogues(series[:2], methods=["latent"], per_seed=5, min_similarity=0.2, samples_per_seed=40, seed=1)
         assert near["method"].eq("analogue:latent").all() and near["checkpoint"].str.startswith("graph-vae.pt").all()
+        # a salt seed is explored around its parent (the model encodes one molecule), and the row says so
+        salted, salt_removed = analogues(["[Na+].[O-]C(=O)c1ccc(Cl)cc1"], methods=["latent"], per_seed=3,
+                                         min_similarity=0.0, samples_per_seed=20, seed=1)
+        assert not salt_removed["removed_because"].str.startswith("seed not encodable").any()
+        assert len(salted) and all(json.loads(p)["encoded_parent"] == "O=C(O)c1ccc(Cl)cc1" for p in salted["params"])
 
 
 def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():

@@ -259,7 +259,8 @@ if run_id:
                     "selected": table["selected"].fillna(False).astype(bool).tolist(), "applied": {}}
             table["selected"] = shown["selected"]
             st.data_editor(table, hide_index=True, width="stretch", key=editor,
-                           disabled=[c for c in table.columns if c != "selected"])
+                           disabled=[c for c in table.columns if c != "selected"],
+                           column_config={c: st.column_config.Column(LABELS[c]) for c in table.columns if c in LABELS})
 
         st.subheader("Details")
         shown_as = [f"{rank_text(r.rank)} {r.smiles}" for r in frame.itertuples()]
