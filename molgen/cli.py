@@ -319,11 +319,6 @@ def _dataset_smiles(data: str, split: str = "train", smiles_column: str | None =
         raise typer.Exit(2) from None
 
 
-def _training_smiles(data: str) -> list[str]:
-    """The train split of a dataset, or a file's molecules; a clear error when it is neither."""
-    return _dataset_smiles(data, "train")
-
-
 def _training_split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: int, data: str):
     """:func:`_split`, refusing a set with nothing left to train on (the training loop would wait forever)."""
     smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
@@ -484,7 +479,7 @@ def train_smiles_lm(
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
     if threads:
         torch.set_num_threads(threads)
-    smiles = _training_smiles(data)
+    smiles = _dataset_smiles(data)
     if Path(data).is_file():  # a user's series: canonicalize, drop what is not a molecule, and say so
         canonical = [canonical_smiles(s) for s in smiles]
         dropped = sum(c is None for c in canonical)
@@ -898,7 +893,7 @@ def train_graph_vae(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
-    smiles = _training_smiles(data)
+    smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
@@ -979,7 +974,7 @@ def train_graph_diffusion(
         console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
-    smiles = _training_smiles(data)
+    smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
@@ -1219,7 +1214,7 @@ def augment_analogues(
     try:
         smiles, columns = _augment_input(input)
         kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
-                                  max_similarity=max_similarity, methods=method or ["prefix"], model=model,
+                                  max_similarity=max_similarity, methods=context.params["method"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
                                   seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
                                   diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion)

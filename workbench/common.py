@@ -163,6 +163,9 @@ def molecule_editor(field_key: str, label: str = "Draw it") -> None:
         st.session_state[field_key] = Chem.MolToSmiles(mol) if mol is not None else drawn
 
 
+NO_RUNS = "No runs yet: generate one on the Generate page (or `molgen generate` on the command line)."
+
+
 def run_labels() -> dict[str, str]:
     """Every stored run, newest first: its id -> how a picker shows it (name, status, ranked count, when)."""
     return {r.id: f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}" for r in store().runs().itertuples()}
@@ -179,7 +182,7 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     The options are run ids, shown by label: a run that grows keeps its place in the picker."""
     labels = run_labels()
     if not labels:
-        st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
+        st.info(NO_RUNS)
         return None
     ids = list(labels)
     current = current_run()

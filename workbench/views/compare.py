@@ -12,7 +12,7 @@ import streamlit as st
 from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
-from workbench.common import current_run, plain, run_labels, store
+from workbench.common import NO_RUNS, current_run, plain, run_labels, store
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
@@ -60,6 +60,7 @@ def run_metrics(run_id: str, updated: float) -> dict:
     return {**metrics, "valid": counts.get("validity"), "Novelty": counts.get("novelty"),
             "unique@1000": None, "unique@10000": None}
 
+
 def readable(frame: pd.DataFrame):
     """A metrics table as read: n with thousands separators, metrics to four decimals (Streamlit shows a number
     not published or not measured as None whatever the styler says)."""
@@ -90,7 +91,7 @@ else:
 st.subheader("Runs side by side")
 labels = run_labels()
 if not labels:
-    st.info("No runs yet: generate one on the Generate page (or `molgen generate` on the command line).")
+    st.info(NO_RUNS)
     st.stop()
 if "compare_runs" in st.session_state:   # a run deleted since
     st.session_state["compare_runs"] = [run_id for run_id in st.session_state["compare_runs"] if run_id in labels]
@@ -108,9 +109,8 @@ names = run_names(records)
 ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=list(PLOTTED)) for run_id in records}
 st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id]) for run_id, record in records.items()]),
              hide_index=True, width="stretch",
-             column_config={**{c: st.column_config.NumberColumn(format="%.3f")
-                               for c in ("validity", "novelty", *list(MEANS.values())[:3])},
-                            MEANS["mw"]: st.column_config.NumberColumn(format="%.1f")})
+             column_config={c: st.column_config.NumberColumn(format="%.1f" if c == MEANS["mw"] else "%.3f")
+                            for c in ("validity", "novelty", *MEANS.values())})
 st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
            "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
            "meeting the run's conditions, which the means and the plots below describe.")

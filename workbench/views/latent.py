@@ -9,7 +9,7 @@ from rdkit import Chem
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
-from workbench.common import depict, load_model, plain, show_svg, smiles_field
+from workbench.common import KEY_SCORES, depict, load_model, plain, show_svg, smiles_field
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -183,7 +183,6 @@ RANDOM = "Random search around the start (RDKit scores every molecule)"
 BAYESIAN = "Bayesian optimisation (a Gaussian process picks each round of 16)"
 GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
-TARGET_LABELS = {"qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
 PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
                "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start "
@@ -206,7 +205,7 @@ with push_tab:
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
         for name in names:
             low, high, default = SEARCH_TARGETS.get(name, (-10.0, 10.0, 0.0))
-            label = TARGET_LABELS.get(name, name)
+            label = KEY_SCORES.get(name, name)
             if st.checkbox(f"target {label} (met within +/- {tolerance(name):g})", value=name == "qed",
                            key=f"latent_use_{name}"):
                 targets[name] = st.slider(label, low, high, default, key=f"latent_target_{name}")
@@ -234,7 +233,7 @@ with push_tab:
                 st.session_state.pop("latent_result_push", None)
                 st.error(plain(error))
             else:
-                aims = ", ".join(f"{TARGET_LABELS.get(n, n)} {v:g}" for n, v in targets.items())
+                aims = ", ".join(f"{KEY_SCORES.get(n, n)} {v:g}" for n, v in targets.items())
                 st.session_state["latent_result_push"] = {
                     "inputs": inputs, "table": table.rename(columns={"similarity": "tanimoto_to_start"}),
                     "title": f"From {start_push} towards {aims} ({method.split(' (')[0].lower()})"}
@@ -256,7 +255,7 @@ with push_tab:
                 first, best, last = table.iloc[0], table.loc[table["gap"].idxmin()], table.iloc[-1]
                 for name in used["targets"]:
                     moved = (last[name] - first[name]) / max(1, last["step"])
-                    st.write(f"{TARGET_LABELS.get(name, name)}: {first[name]:.3f} at the start, closest "
+                    st.write(f"{KEY_SCORES.get(name, name)}: {first[name]:.3f} at the start, closest "
                              f"{best[name]:.3f} (step {best['step']}), {last[name]:.3f} at the last new molecule "
                              f"(step {last['step']}; {moved:+.4f} per step; RDKit on the decoded molecules)")
                 if last["step"] < used["steps"]:

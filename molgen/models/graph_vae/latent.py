@@ -236,9 +236,10 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                      include_seed: bool = False) -> list[tuple[str, float]]:
     """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
     also wants to know what ``z`` itself decodes to encodes once."""
-    seed_mol = parse_smiles(seed_smiles).mol
-    if seed_mol is None:
-        raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parse_smiles(seed_smiles).reason}")
+    parsed = parse_smiles(seed_smiles)
+    if not parsed.ok:
+        raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parsed.reason}")
+    seed_mol = parsed.mol
     generator = torch.Generator().manual_seed(seed)
     directions = torch.randn(n, len(z), generator=generator)
     points = z + radius * directions / directions.norm(dim=1, keepdim=True)
