@@ -253,7 +253,8 @@ class ConditionFilter:
         for name, (low, high) in self.windows().items():
             value = properties[name] if properties and name in properties else PROPERTIES[name].function(mol)
             if (low is not None and value < low) or (high is not None and value > high):
-                missed.append(f"{window_text(name, low, high)} ({missed_value(value, low, high)})")
+                # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
+                missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
             missed.append(f"scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:
@@ -276,5 +277,5 @@ def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:
     return counts.most_common(top)
 
 
-#: A molecule's own value in a missed condition: "qed >= 0.9 (0.71)", "similarity 0.23 < 0.4".
+#: A molecule's own value in a missed condition: "qed >= 0.9 (qed 0.71)", "similarity 0.23 < 0.4".
 _MEASURED = re.compile(r" \([^()]*\)$|(?<=^similarity) [\d.]+(?= <)")

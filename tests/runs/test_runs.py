@@ -54,6 +54,9 @@ def test_run_end_to_end(tiny_checkpoint, store):
     assert rejects["reason"].str.len().gt(0).all()
     failed = everything[~everything["meets_conditions"].astype(bool)]
     assert (failed["rank"] == 0).all() and failed["failed_conditions"].str.len().gt(0).all()
+    # slider ends: over every stored molecule, or over the ranked ones only
+    assert store.column_bounds(run.id, ["mw"]) == {"mw": (everything["mw"].min(), everything["mw"].max())}
+    assert store.column_bounds(run.id, ["mw"], ranked_only=True) == {"mw": (ranked["mw"].min(), ranked["mw"].max())}
     assert record["checkpoint_sha256"] and record["versions"]["rdkit"] and record["timings"]["total"] > 0
 
 

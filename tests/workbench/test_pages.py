@@ -498,7 +498,27 @@ def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(
     at.toggle(key="browse_ranked").set_value(False).run()
     boxes = [c.label for c in at.checkbox if c.label.startswith("select")]
     assert boxes and len(set(boxes)) == len(boxes) and all("unranked" in b for b in boxes)
-    assert any("Missed the run's conditions (unranked): 2000 <= mw" in shown(w) for w in at.warning)
+    assert any("Missed the run's conditions (unranked): 2000 <= mw (mw " in shown(w) for w in at.warning)
+
+
+def test_browse_sliders_span_the_molecules_it_lists(tiny_checkpoint):
+    """With only ranked molecules listed, a slider's ends are theirs: the unranked ones' values would give
+    a range that filters nothing."""
+    from molgen.runs import generate
+    from molgen.runs.conditions import build_conditions
+
+    with RunStore() as store:
+        run = generate(str(tiny_checkpoint), 10, seed=3, store=store, progress=False, name="some-ranked",
+                       conditions=build_conditions(["qed>=0.85"]), max_samples=40).id
+        ranked, everything = store.candidates(run, ranked_only=True), store.candidates(run, ranked_only=False)
+    assert len(ranked) and everything["qed"].min() < 0.85
+    at = page("browse", run)
+    qed = at.slider(key=f"browse_qed_{run}")
+    assert qed.min >= 0.85 and qed.value[0] >= 0.85
+    at.toggle(key="browse_ranked").set_value(False).run()
+    assert not at.exception
+    qed = at.slider(key=f"browse_qed_{run}")
+    assert qed.min < 0.85 and qed.value[0] == qed.min   # the kept end sat on the old bound: it follows the new one
 
 
 def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_checkpoint):

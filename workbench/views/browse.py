@@ -19,7 +19,8 @@ from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, st
 
 FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
 LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rotatable_bonds": "rotatable bonds",
-          "log_likelihood": "log-likelihood", "alerts": "structural alerts"}
+          "log_likelihood": "log-likelihood", "alerts": "structural alerts", "alert_names": "alerts found",
+          "failed_conditions": "conditions missed"}
 LOWER_FIRST = ("rank", "sa", "alerts")   # sorted ascending by default: the best, the easiest, the cleanest first
 NEIGHBOUR_POOL = 50_000
 
@@ -42,9 +43,10 @@ def training_neighbours(data: str) -> tuple[list, list[str], str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def column_bounds(run_id: str, updated: float) -> dict:
-    """Slider ends: a full scan of the run, so done once per run version (``updated`` changes when it does)."""
-    return store().column_bounds(run_id, FILTERABLE)
+def column_bounds(run_id: str, updated: float, ranked_only: bool) -> dict:
+    """Slider ends over the molecules the page lists (the ranked ones, or all): a full scan of the run, so done
+    once per run version (``updated`` changes when it does)."""
+    return store().column_bounds(run_id, FILTERABLE, ranked_only)
 
 
 def kept_range(chosen, low, high, old_bounds) -> tuple:
@@ -175,11 +177,11 @@ st.title("Browse")
 run_id = run_picker()
 if run_id:
     record = store().run(run_id)
-    bounds = column_bounds(run_id, record["updated"])
     ranges = {}
     with st.sidebar:
         st.header("Filters")
         ranked_only = st.toggle("Only molecules meeting the run's conditions", value=True, key="browse_ranked")
+        bounds = column_bounds(run_id, record["updated"], ranked_only)
         for column in FILTERABLE:
             low, high = bounds.get(column, (None, None))
             if low is None or high is None or not high > low:
@@ -248,6 +250,9 @@ if run_id:
             if not ranked_only:  # unranked rows (#0) say which condition they missed
                 table_columns.insert(3, "failed_conditions")
             table = frame[[c for c in table_columns if c in frame.columns]].reset_index(drop=True)
+            if "alert_names" in table:   # as the details panel words them, not the catalogs' raw names
+                table["alert_names"] = [describe_findings([hit for hit in str(text or "").split("; ") if hit])
+                                        for text in table["alert_names"]]
             st.caption("Tick **selected** here or in the grid; Export can write only the selected molecules.")
             # The editor's data stays as first shown, its edits on top: new data would reset the editor, and
             # with it the table's scroll and sort, after every tick.
