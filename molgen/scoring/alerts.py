@@ -1,5 +1,5 @@
-"""Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set and strained or unusual ring
-systems (``rings``, ``ring_alerts.py``), reported by name.
+"""Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set, strained or unusual ring
+systems (``rings``, ``ring_alerts.py``) and molecules with no carbon (``inorganic``), reported by name.
 
 An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
 ``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
@@ -25,9 +25,12 @@ _CATALOGS = {
 }
 #: ``pains`` is shorthand for the three PAINS families.
 ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
-#: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules)
-#: and ``rings`` (strained or unusual ring systems).
-ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings")
+#: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules),
+#: ``rings`` (strained or unusual ring systems) and ``inorganic`` (no carbon atom).
+ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "inorganic")
+#: The one ``inorganic`` alert. Br2, I2 or water can score well on QED and the MW window (QED has no
+#: notion of carbon), so a small model's junk would rank among its candidates without it.
+NO_CARBON = "no carbon atom"
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 
@@ -95,6 +98,11 @@ def passes_moses_filters(mol: Chem.Mol) -> bool:
     return not _moses_rule_alerts(mol) and not moses_filter_patterns()[1].any_match(Chem.AddHs(mol))
 
 
+def has_no_carbon(mol: Chem.Mol) -> bool:
+    """True for a molecule without a carbon atom (Br2, water, NaCl): not an organic compound."""
+    return not any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms())
+
+
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     """Every alert of the given sets that ``mol`` hits, as ``"<set>:<name>"``, in set order."""
     hits: list[str] = []
@@ -103,6 +111,8 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
             hits.extend(moses_filter_alerts(mol))
         elif name == "rings":
             hits.extend(f"rings:{alert}" for alert in ring_alerts(mol))
+        elif name == "inorganic":
+            hits.extend([f"inorganic:{NO_CARBON}"] if has_no_carbon(mol) else [])
         else:
             hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
     return hits
@@ -140,6 +150,10 @@ def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, l
             continue  # MOSES rules (charges, rings, elements) are not substructure matches
         if name == "rings":
             out.update((f"rings:{alert}", atoms) for alert, atoms in ring_alerts(mol).items())
+            continue
+        if name == "inorganic":
+            if has_no_carbon(mol):
+                out[f"inorganic:{NO_CARBON}"] = list(range(mol.GetNumAtoms()))
             continue
         for entry in _catalog(name).GetMatches(mol):
             atoms = sorted({atom for match in entry.GetFilterMatches(mol) for _, atom in match.atomPairs})

@@ -1,7 +1,7 @@
 import pytest
 from rdkit import Chem
 
-from molgen.scoring.alerts import expand_alert_sets, find_alerts, moses_filter_alerts
+from molgen.scoring.alerts import alert_atoms, expand_alert_sets, find_alerts, moses_filter_alerts
 from molgen.scoring.rules import check_rule
 
 
@@ -44,7 +44,6 @@ def test_clean_molecule_has_no_alerts():
     ("c1ccc2ccccc2c1", None),
 ])
 def test_ring_alerts_flag_strained_and_unusual_ring_systems(smiles, alert):
-    from molgen.scoring.alerts import alert_atoms
     from molgen.scoring.ring_alerts import RING_ALERTS
 
     hits = find_alerts(mol(smiles), ["rings"])
@@ -57,7 +56,6 @@ def test_ring_alerts_flag_strained_and_unusual_ring_systems(smiles, alert):
 
 
 def test_ring_alerts_highlight_the_ring_that_raises_them():
-    from molgen.scoring.alerts import alert_atoms
 
     lactam_on_benzene = mol("c1ccccc1C1CCCCCCC(=O)N1")   # the nine-membered ring, not the benzene
     ring = [*range(6, 14), 15]   # atom 14 is the carbonyl oxygen, outside the ring
@@ -95,3 +93,19 @@ def test_ghose_and_lead_likeness_ranges():
     assert check_rule("ghose", {**inside, "mw": 150}).violations == ("160 <= mw <= 480",)
     assert check_rule("lead_likeness", {"mw": 300, "logp": 3.0, "rotatable_bonds": 5}).passed
     assert check_rule("veber", {"rotatable_bonds": 11, "tpsa": 150}).violations == ("rotatable_bonds <= 10", "tpsa <= 140")
+
+
+def test_a_molecule_without_carbon_is_flagged_and_scores_zero_under_the_shipped_profiles():
+    """QED and the MW window rate I2 and Br2 as well as a drug; the shipped profiles give them 0, their rows kept."""
+    from molgen.scoring.pipeline import score
+
+    assert find_alerts(mol("BrBr"), ["inorganic"]) == ["inorganic:no carbon atom"]
+    assert find_alerts(mol("[Na+].[Cl-]"), ["inorganic"]) == ["inorganic:no carbon atom"]
+    assert find_alerts(mol("CC(=O)[O-].[Na+]"), ["inorganic"]) == []   # a salt of an organic acid is organic
+    assert alert_atoms(mol("O=S(=O)(O)O"), ["inorganic"]) == {"inorganic:no carbon atom": [0, 1, 2, 3, 4]}
+    for profile in ("drug-like", "lead-like"):
+        table = score(["II", "BrBr", "Cc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"], profile=profile, progress=False)
+        judged = dict(zip(table["smiles"], zip(table["score"], table["failed_filters"])))
+        assert judged["II"] == (0.0, "inorganic") and judged["BrBr"] == (0.0, "inorganic")
+        assert judged["Cc1ccccc1"][0] > 0 and judged["CC(=O)Oc1ccccc1C(=O)O"][0] > 0
+        assert set(table.nsmallest(2, "score")["smiles"]) == {"II", "BrBr"}
