@@ -1221,8 +1221,9 @@ def augment_analogues(
     except ValueError as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    from molgen.augment.provenance import with_input_columns
-    _augment_write(kept, with_input_columns(removed, columns), output, context, guard)
+    from molgen.augment.provenance import with_input_columns, with_seed_columns
+    _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
+                   output, context, guard)
 
 
 @augment_app.command("balance")

@@ -151,7 +151,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
               profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100, vae_checkpoint: str | None = None,
               diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why).
+    """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why). Each row
+    names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based).
 
     Args:
         seeds: the series (SMILES); invalid ones are reported, not used.
@@ -192,7 +193,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(s)) for s in canonical]
     # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
     spelled = {s: _model_spelling(prior, s) for s in canonical} if {"prefix", "fine-tune"} & set(methods) else {}
-    unreadable = [{"smiles": s, "method": "prefix/fine-tune", "seed_smiles": s, "input_row": seed_rows[s],
+    unreadable = [{"smiles": s, "method": "analogue:prefix/fine-tune", "seed_smiles": s, "input_row": seed_rows[s],
                    "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: a token outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
@@ -202,7 +203,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     def place(text: str, method: str, seed_index: int | None, params: dict, checkpoint: str = checkpoint_text) -> None:
         parsed = parse_smiles(text)
         if not parsed.ok:
-            outside.append({"smiles": text, "method": method, "removed_because": f"invalid: {parsed.failure.value}",
+            outside.append({"smiles": text, "method": f"analogue:{method}", "removed_because": f"invalid: {parsed.failure.value}",
                             "seed_smiles": canonical[seed_index] if seed_index is not None else None})
             return
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(parsed.mol), seed_fps))
@@ -210,7 +211,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         similarity = float(sims[index])
         if not min_similarity <= similarity <= max_similarity:
             kind = "stranger" if similarity < min_similarity else "too close"
-            outside.append({"smiles": text, "method": method, "seed_smiles": canonical[index],
+            outside.append({"smiles": text, "method": f"analogue:{method}", "seed_smiles": canonical[index],
                             "removed_because": f"{kind}: Tanimoto {similarity:.2f} to its seed, outside "
                                                f"[{min_similarity:g}, {max_similarity:g}]"})
             return
@@ -239,7 +240,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         found = latent.analogues(vae, parent or s, samples_per_seed, latent_radius, seed=seed + i,
                                                  include_seed=True)
                     except ValueError as error:  # an atom type the VAE never saw
-                        outside.append({"smiles": s, "method": "latent", "removed_because": f"seed not encodable: {error}"})
+                        outside.append({"smiles": s, "method": "analogue:latent", "seed_smiles": s,
+                                        "removed_because": f"seed not encodable: {error}"})
                         continue
                     for text, _ in found:
                         place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS,
@@ -251,7 +253,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 for i, s in enumerate(canonical):
                     for text, reason, params in _inpainted(diffusion, s, samples_per_seed, diffusion_steps, seed + i):
                         if reason:
-                            outside.append({"smiles": text, "method": "inpaint", "seed_smiles": s, "removed_because": reason})
+                            outside.append({"smiles": text, "method": "analogue:inpaint", "seed_smiles": s,
+                                            "removed_because": reason})
                         else:
                             place(text, "inpaint", i, {**params, "seed": seed}, diffusion_text)
             elif method == "fine-tune":
@@ -275,6 +278,11 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     kept = kept[~surplus].reset_index(drop=True)
     removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
                         ignore_index=True)
+    # each row names its seed's input row too, so the seed's id can follow it (provenance.with_seed_columns)
+    for frame in (kept, removed):
+        if "seed_smiles" in frame:
+            at = list(frame.columns).index("seed_smiles") + 1
+            frame.insert(at, "seed_row", frame["seed_smiles"].map(seed_rows).astype("Int64"))
     return kept, removed
 
 

@@ -59,15 +59,36 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
 
 
+def _input_rows(columns: pd.DataFrame, rows_1based: pd.Series) -> pd.DataFrame:
+    """The input's rows at 1-based positions (missing or empty positions give empty rows)."""
+    position = pd.to_numeric(rows_1based, errors="coerce") - 1
+    return columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+
+
 def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:
     """``rows`` with the input's other columns (ids, activities) joined on ``input_row`` (1-based), so an id or an
-    activity follows each synthetic row made from it; a name the rows already use becomes input_<name>. They come
-    right after ``smiles``, where a chemist looks for them, before the provenance columns."""
+    activity follows each synthetic row made from it; a name the rows already use becomes input_<name>, as does
+    the reader's ``line`` (the file line its record starts on, beside ``input_row``, the record's number). They
+    come right after ``smiles``, where a chemist looks for them, before the provenance columns."""
     if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
         return rows
-    columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns})
-    position = pd.to_numeric(rows["input_row"], errors="coerce") - 1
-    joined = columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    columns = columns.rename(columns={c: f"input_{c}" for c in columns.columns if c in rows.columns or c == "line"})
+    joined = _input_rows(columns, rows["input_row"])
     rows = rows.reset_index(drop=True)
     first = [c for c in ("smiles",) if c in rows.columns]
     return pd.concat([rows[first], joined, rows.drop(columns=first)], axis=1)
+
+
+def with_seed_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:
+    """Analogue rows with their seed's input columns joined on ``seed_row`` (1-based), each named seed_<name>,
+    right after ``seed_row``: an analogue of compound ASP-1 says so (``seed_id``), and the seed's activity is
+    labelled as the seed's, not taken for the analogue's own."""
+    if columns is None or "seed_row" not in rows.columns:
+        return rows
+    columns = columns.drop(columns=[c for c in ("line",) if c in columns.columns])
+    if not len(columns.columns):
+        return rows
+    joined = _input_rows(columns.add_prefix("seed_"), rows["seed_row"])
+    rows = rows.reset_index(drop=True)
+    at = list(rows.columns).index("seed_row") + 1
+    return pd.concat([rows.iloc[:, :at], joined, rows.iloc[:, at:]], axis=1)

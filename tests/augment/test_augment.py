@@ -225,8 +225,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert (rows["id"] == "m" + (rows["input_row"] - 1).astype(str)).all()
     assert (rows["activity"] == rows["input_row"] - 0.5).all()
     assert set(report["id"]) == {"m0", "m5"}
-    # the input's own columns (its line, id, activity) where a chemist looks, before the provenance
-    assert list(rows.columns[:4]) == ["smiles", "line", "id", "activity"]
+    # the input's own columns (its file line, id, activity) where a chemist looks, before the provenance
+    assert list(rows.columns[:4]) == ["smiles", "input_line", "id", "activity"]
     manifest = json.loads((tmp_path / "enumerated.csv.manifest.json").read_text())
     assert manifest["augment"]["command"] == "augment enumerate" and manifest["augment"]["settings"]["k"] == 3
     assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1}] and manifest["guard"]["near_duplicate"] == 0.95
@@ -249,5 +249,15 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     for flag, value in (("-k", "0"), ("--seed", "-5"), ("--near-duplicate", "0")):
         refused = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(tmp_path / "x.csv"), flag, value])
         assert refused.exit_code == 2, (flag, refused.output)
+    # an analogue carries its seed's id and activity as the seed's (its own activity is unknown)
+    result = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "near.csv"), "--per-seed",
+                                      "2", "--samples-per-seed", "20", "--min-similarity", "0.2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    near = pd.read_csv(tmp_path / "near.csv")
+    assert len(near) and "activity" not in near.columns and "id" not in near.columns
+    assert (near["seed_id"] == "m" + (near["seed_row"] - 1).astype(str)).all()
+    assert (near["seed_activity"] == near["seed_row"] - 0.5).all()
+    canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in series[:5]]
+    assert all(canonical[row - 1] == seed for row, seed in zip(near["seed_row"], near["seed_smiles"]))
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output

@@ -11,7 +11,7 @@ import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
 from molgen.augment.enumerate import repeated_inputs
-from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns
+from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns, with_seed_columns
 from molgen.chem.parse import parse_smiles
 from molgen.data.files import read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
@@ -123,6 +123,7 @@ if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
             st.error(plain(error))
             st.stop()
     rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
+    rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
