@@ -45,9 +45,13 @@ PREFIX_FRACTIONS = (0.3, 0.5, 0.7)
 
 def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int], pd.DataFrame]:
     """The distinct valid seeds, canonical, each with its input row (1-based); the others with why:
-    invalid, a repeat of an earlier seed in another spelling, or a held-out molecule (its analogues
-    would be built on a test molecule)."""
+    invalid, a repeat of an earlier seed in another spelling or another form (a salt, charge state, tautomer,
+    stereoisomer or isotopologue of one parent compound: the analogues of the two would be one set), or a
+    held-out molecule (its analogues would be built on a test molecule)."""
+    from molgen.augment.guards import parent_key
+
     kept: dict[str, int] = {}
+    parents: dict[str, str] = {}
     removed = []
     with quiet_rdkit():
         for row, text in enumerate(seeds, start=1):
@@ -62,8 +66,13 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
                 removed.append({"smiles": text, "input_row": row, "removed_because": "held-out seed: " + leak.removeprefix("leak: ")})
             elif canonical in kept:
                 removed.append({"smiles": text, "input_row": row, "removed_because": f"repeated seed: {canonical}"})
+            elif (parent := parent_key(parsed.mol, canonical)) in parents:
+                removed.append({"smiles": text, "input_row": row, "removed_because":
+                                f"repeated seed: another form of the compound of seed {parents[parent]} (row "
+                                f"{kept[parents[parent]]}): a salt, charge state, tautomer, stereoisomer or isotopologue"})
             else:
                 kept[canonical] = row
+                parents[parent] = canonical
     return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
 
 

@@ -157,7 +157,8 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     seeds = ["C[C@H](N)c1ccc(Cl)cc1",        # stereo: the MOSES model reads it without
              "O=C([O-])c1ccc(Cl)cc1",        # a charge the MOSES model never saw
              "OC1=CC=C(NC(C)=O)C=C1",        # paracetamol, held out below
-             "Cc1ccc(S(N)(=O)=O)cc1", "c1cc(S(N)(=O)=O)ccc1C"]   # one seed twice
+             "Cc1ccc(S(N)(=O)=O)cc1", "c1cc(S(N)(=O)=O)ccc1C",   # one seed twice
+             "O=C(O)c1ccccc1", "[Na+].[O-]C(=O)c1ccccc1"]   # an acid and its salt: one compound
     guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
     kept, removed = analogues(seeds, per_seed=5, min_similarity=0.2, max_similarity=0.95, samples_per_seed=30, seed=2,
                               guard=guard)
@@ -165,6 +166,8 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"held-out seed: is held-out molecule {held} (test split)"
     assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
     assert reasons["O=C([O-])c1ccc(Cl)cc1"].startswith("seed not readable by the SMILES model")
+    assert reasons["[Na+].[O-]C(=O)c1ccccc1"].startswith("repeated seed: another form of the compound of seed "
+                                                         "O=C(O)c1ccccc1 (row 6)")
     rows = removed.set_index("smiles")["input_row"]   # each unusable seed points back at its input row
     assert (rows["O=C([O-])c1ccc(Cl)cc1"], rows["OC1=CC=C(NC(C)=O)C=C1"], rows["c1cc(S(N)(=O)=O)ccc1C"]) == (2, 3, 5)
     assert held not in set(kept["seed_smiles"]) and "O=C([O-])c1ccc(Cl)cc1" not in set(kept["seed_smiles"])
