@@ -224,8 +224,9 @@ if run_id:
         # (the page number appears or goes when a filter changes the count)
         grid_tab, table_tab = st.tabs(["Grid", "Table"], key="browse_view", on_change="rerun")
         with grid_tab:
-            columns = st.columns(4)
             for i, row in enumerate(frame.itertuples()):
+                if i % 4 == 0:   # a row of columns per four molecules: a long caption cannot push the next row down
+                    columns = st.columns(4)
                 with columns[i % 4]:
                     alerts = getattr(row, "alerts", 0)
                     flagged = f" · {alerts} alert{'s' * (alerts != 1)}" if pd.notna(alerts) and alerts else ""
@@ -234,8 +235,6 @@ if run_id:
                     if getattr(row, "failed_conditions", None):   # unranked: which condition it missed
                         flagged += f" · misses {row.failed_conditions}"
                     place = rank_text(row.rank)
-                    show_svg(depict(row.smiles),
-                             f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     key = f"select_{run_id}_{row.smiles}"
                     if key in st.session_state and st.session_state[key] != bool(row.selected):
                         st.session_state[key] = bool(row.selected)   # ticked in the table since
@@ -243,8 +242,11 @@ if run_id:
                     # unranked molecules all have rank 0, so their boxes are told apart by place on the page
                     label = f"select {place}" if place != "unranked" else \
                         f"select (unranked, {(page - 1) * page_size + i + 1})"
+                    # the box above the drawing, so the boxes of a row line up whatever the captions' lengths
                     st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
+                    show_svg(depict(row.smiles),
+                             f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
         with table_tab:
             table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
             if not ranked_only:  # unranked rows (#0) say which condition they missed
