@@ -144,12 +144,12 @@ def score_command(
                                                "the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
-    from molgen.data.files import FileFormatError, check_writable, read_molecules, write_molecules
+    from molgen.data.files import FileFormatError, read_molecules, write_molecules
     from molgen.scoring.profiles import ProfileError, load_profile
     from molgen.scoring.pipeline import score
 
+    _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
-        check_writable(output)   # before the scoring, not after it
         chosen = load_profile(profile)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:

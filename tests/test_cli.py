@@ -88,6 +88,16 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     assert run("score", str(source), "-o", str(sdf)).exit_code == 0
     records = list(Chem.SDMolSupplier(str(sdf)))
     assert len(records) == 3 and records[1].GetNumAtoms() == 0 and records[1].GetProp("valid") == "False"
+    # a file with a column of the reader's name, and names no Python identifier could hold: nothing lost or renamed
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("smiles,line,IC50 (nM)\nCCO,HeLa,12.5\n")
+    assert run("score", str(labelled), "-o", str(tmp_path / "labelled.sdf")).exit_code == 0
+    record = next(iter(Chem.SDMolSupplier(str(tmp_path / "labelled.sdf"))))
+    assert record.GetProp("IC50 (nM)") == "12.5" and record.GetProp("input_line") == "HeLa" and record.GetProp("line") == "2"
+    # the output is never the input
+    refused = run("score", str(labelled), "-o", str(labelled))
+    assert refused.exit_code == 2 and "is the input" in " ".join(refused.output.split())
+    assert labelled.read_text().startswith("smiles,line")
 
 
 def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):

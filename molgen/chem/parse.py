@@ -35,8 +35,8 @@ class ParseFailure(str, Enum):
 class ParseResult:
     """The outcome of parsing one SMILES string.
 
-    ``mol`` is a sanitized molecule when ``ok``; otherwise ``None`` with ``failure`` and a
-    human-readable ``message`` (RDKit's own wording where it gives one).
+    ``smiles`` is the input as given; ``mol`` is a sanitized molecule when ``ok`` (``canonical`` its SMILES);
+    otherwise ``None`` with ``failure`` and a human-readable ``message`` (RDKit's reason, in a chemist's words).
     """
 
     smiles: object
@@ -47,6 +47,12 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return self.mol is not None
+
+    @property
+    def canonical(self) -> str | None:
+        """The molecule's canonical SMILES (the standardized form, from :func:`standardize_smiles`); None when not
+        ``ok``. ``smiles`` keeps the input as given."""
+        return Chem.MolToSmiles(self.mol) if self.mol is not None else None
 
     @property
     def reason(self) -> str:

@@ -78,7 +78,8 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
 
 
 def standardize_smiles(smiles: object, options: StandardizeOptions = StandardizeOptions()) -> ParseResult:
-    """Parse and standardize one SMILES; the result carries the canonical standardized form.
+    """Parse and standardize one SMILES: the result's ``mol`` is the standardized molecule and ``canonical`` its
+    canonical SMILES (``smiles`` keeps the input as given).
 
     Never raises: an unparsable input keeps its parse failure, and a molecule RDKit cannot
     standardize comes back with ``failure == OTHER`` and RDKit's message.

@@ -265,6 +265,11 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
 
 
 def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+    if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
+        kept = "input_line"
+        while kept in frame.columns:
+            kept = f"input_{kept}"
+        frame = frame.rename(columns={"line": kept})
     frame.insert(1 if "smiles" in frame.columns else 0, "line", pd.Series(lines, dtype="int64"))
     if "read_error" not in frame.columns:
         frame["read_error"] = None
@@ -342,8 +347,9 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
     writer = Chem.SDWriter(str(path))
     try:
         with quiet_rdkit():
-            for row, name in zip(frame.itertuples(index=False), frame[title].tolist()):
-                values = row._asdict()
+            columns = [str(c) for c in frame.columns]   # as written: itertuples renames "IC50 (nM)" to _39
+            for row, name in zip(frame.itertuples(index=False, name=None), frame[title].tolist()):
+                values = dict(zip(columns, row))
                 smiles = values.get(smiles_column)
                 mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
                 if mol is not None:

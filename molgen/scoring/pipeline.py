@@ -106,6 +106,8 @@ def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | 
         return list(molecules[column]), frame.drop(columns=[column]) if column == "smiles" else frame
     if isinstance(molecules, pd.Series):
         return list(molecules), None
+    if isinstance(molecules, (str, Chem.Mol)):   # one molecule: "CCO" is not three atoms to score one by one
+        return [molecules], None
     return list(molecules), None
 
 
@@ -116,7 +118,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
 
     Args:
         molecules: SMILES strings or RDKit molecules (a list, Series, or a DataFrame whose
-            SMILES column is found by name or given as ``smiles_column``).
+            SMILES column is found by name or given as ``smiles_column``); one string or molecule is one row.
         profile: a :class:`ScoringProfile`, a shipped profile name or a TOML path.
         n_jobs: processes (default: all cores; small inputs run in this process).
         progress: show progress bars.
@@ -173,6 +175,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
 def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) -> pd.DataFrame:
     # Everything below is computed once per distinct molecule, then spread to the input rows.
     table = pd.DataFrame(described, index=pd.RangeIndex(len(described)))
+    if not described:   # no valid molecule: the same columns all the same (methane's, for their names), empty
+        table = pd.DataFrame(columns=list(_describe_chunk(([Chem.MolFromSmiles("C").ToBinary()], profile.to_dict()))[0]))
     for column in ("alerts", "alert_names"):
         if column not in table:
             table[column] = pd.Series(dtype="int64" if column == "alerts" else object)

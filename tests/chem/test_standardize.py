@@ -9,6 +9,7 @@ def smiles_of(result):
 
 def test_salt_is_stripped_and_acid_neutralized():
     assert smiles_of(standardize_smiles("CC(=O)[O-].[Na+]")) == "CC(=O)O"
+    assert standardize_smiles("CC(=O)[O-].[Na+]").canonical == "CC(=O)O"   # .smiles keeps the input
     assert smiles_of(standardize_smiles("OC(=O)c1ccccc1.Cl")) == "O=C(O)c1ccccc1"
 
 

@@ -157,6 +157,16 @@ def test_empty_input_gives_an_empty_table():
     assert len(table) == 0 and "score" in table.columns
 
 
+def test_the_columns_do_not_depend_on_the_data():
+    """A chunk of invalid molecules has the columns of a valid one (a script reads table["qed"] either way);
+    one SMILES is one row, not one per character."""
+    columns = list(score(["CCO"], progress=False).columns)
+    assert list(score(["C1CC"], progress=False).columns) == columns == list(score([], progress=False).columns)
+    assert "qed" in columns and "lipinski_pass" in columns
+    single = score("CCO", progress=False)
+    assert single["smiles"].tolist() == ["CCO"]
+
+
 def test_an_aromatic_ring_written_in_kekule_form_matches_as_the_chemist_drew_it():
     from molgen.scoring.similarity import substructure_query
 
