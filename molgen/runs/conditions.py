@@ -22,7 +22,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
 from rdkit import Chem, DataStructs
+from rdkit.Chem import Descriptors
 
+from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, substructure_query
@@ -31,6 +33,10 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
 _BETWEEN = re.compile(rf"^\s*({_NUMBER})\s*(<=?)\s*({_NAME})\s*(<=?)\s*({_NUMBER})\s*$")
 _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
+
+
+#: A SMARTS atom primitive on hydrogens, degree, connectivity, valence or rings ([CH3], [D2], [X4], [v3], [R]).
+_BRACKET_CONSTRAINT = re.compile(r"\[[^\]]*[HDXvhxRr][^\]]*\]")
 
 
 class ConditionError(ValueError):
@@ -203,11 +209,36 @@ class ConditionFilter:
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
+        self._check_scaffold_against_the_rest()
         if c.similar_to:
             reference = Chem.MolFromSmiles(c.similar_to)
             if reference is None:
                 raise ConditionError(f"--similar-to: {c.similar_to!r} is not a valid SMILES")
             self._reference = morgan_fingerprint(reference)
+
+    def _check_scaffold_against_the_rest(self) -> None:
+        """Refuse what the scaffold alone rules out, before any sampling: an avoided group inside it, or a window
+        on MW or heavy atoms it is already past (every molecule keeping it weighs at least its heavy atoms)."""
+        c = self.conditions
+        with quiet_rdkit():
+            scaffold = Chem.MolFromSmiles(c.scaffold) if c.scaffold else None
+        if scaffold is None:   # none, or SMARTS: no molecule to weigh or search
+            return
+        for text, query in self._avoid:
+            # only a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl need
+            # not survive in a molecule that substitutes it
+            with quiet_rdkit():
+                same = Chem.MolFromSmiles(text)
+            same = same is not None and Chem.MolToSmiles(same) == Chem.MolToSmiles(scaffold)   # the very group
+            if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
+                raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
+                                     f"itself contains {text}, which is to be avoided")
+        least = {"mw": Descriptors.HeavyAtomMolWt(scaffold), "heavy_atoms": scaffold.GetNumHeavyAtoms()}
+        for name, (low, high) in self.windows().items():
+            if name in least and high is not None and least[name] > high:
+                raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
+                                     f"alone has {name} {least[name]:.4g} (its heavy atoms), above "
+                                     f"{window_text(name, low, high)}")
 
     @property
     def empty(self) -> bool:
@@ -256,10 +287,10 @@ class ConditionFilter:
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
                 missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
-            missed.append(f"scaffold {self.conditions.scaffold}")
+            missed.append(f"lacks scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:
             if has_substructure(mol, query):
-                missed.append(f"avoid {text}")
+                missed.append(f"contains avoided {text}")
         if self._reference is not None:
             similarity = self.similarity(mol)
             if similarity < self.conditions.min_similarity:

@@ -18,7 +18,7 @@ def test_strict_bounds_stay_strict():
     c = build_conditions(["hbd<5", "rings>1.5", "1<aromatic_rings<3"])
     assert c.ranges == {"hbd": (None, 4.0), "rings": (2.0, None), "aromatic_rings": (2.0, 2.0)}
     five_donors = Chem.MolFromSmiles("OCC(O)C(O)C(O)CO")
-    assert ConditionFilter(c).failures(five_donors)[0] == "hbd <= 4 (5)"
+    assert ConditionFilter(c).failures(five_donors)[0] == "hbd <= 4 (hbd 5)"
     assert ConditionFilter(build_conditions(["hbd<=5"])).failures(five_donors) == []
     # on a float, the bound itself is excluded: the filter's window starts at the next float
     low, _ = build_conditions(["qed>0.7"]).ranges["qed"]
@@ -82,7 +82,7 @@ def test_filter_names_every_missed_condition():
                                              similar_to="CCCCCCCCCC:0.9"))
     phenol = Chem.MolFromSmiles("Oc1ccc(CCN)cc1")
     missed = check.failures(phenol)
-    assert [m.split()[0] for m in missed] == ["mw", "0.85", "avoid", "similarity"]
+    assert [m.split()[0] for m in missed] == ["mw", "0.85", "contains", "similarity"]
     assert check.failures(Chem.MolFromSmiles("c1ccccc1")) != []
     assert ConditionFilter(build_conditions(["mw<=100"], scaffold="c1ccccc1")).failures(Chem.MolFromSmiles("Cc1ccccc1")) == []
 
@@ -93,9 +93,9 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     check = ConditionFilter(build_conditions(["qed>=0.5"], scaffold="c1ccccc1", avoid=["N=N"], similar_to="CCO:0.4"))
     assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("CCCC", "c1ccccc1N=Nc1ccccc1", "CCO")]
-    assert failed[2].startswith("0.5 <= qed (0.4") and failed[2].endswith("; scaffold c1ccccc1")  # the reference: QED 0.41
+    assert failed[2].startswith("0.5 <= qed (qed 0.4") and failed[2].endswith("; lacks scaffold c1ccccc1")  # the reference: QED 0.41
     counts = dict(missed_most(failed, top=10))
-    assert counts["scaffold c1ccccc1"] == 2 and counts["0.5 <= qed"] >= 2 and counts["avoid N=N"] == 1
+    assert counts["lacks scaffold c1ccccc1"] == 2 and counts["0.5 <= qed"] >= 2 and counts["contains avoided N=N"] == 1
     assert all("(" not in what for what in counts)   # each molecule's own value is dropped
 
 
@@ -111,3 +111,22 @@ def test_a_missed_value_is_shown_with_the_figures_that_put_it_outside_its_window
     mw = Descriptors.MolWt(Chem.MolFromSmiles("O=C(NCc1ccco1)c1ccnc(SC2C(=O)c3ccccc32)c1"))
     assert 350 < mw < 350.45
     assert heavy.failures(Chem.MolFromSmiles("O=C(NCc1ccco1)c1ccnc(SC2C(=O)c3ccccc32)c1")) == ["mw <= 350 (mw 350.4)"]
+
+
+def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
+    """An avoided group inside the scaffold, or a window the scaffold's heavy atoms already exceed, can never be
+    met: refused, naming why. A pattern on hydrogens ([CH3]) is not refused: a molecule may substitute it."""
+    from molgen.models.base import Conditions
+    from molgen.runs.conditions import ConditionError, ConditionFilter
+
+    refused = [Conditions(scaffold="c1ccc2[nH]ccc2c1", avoid=["c1ccc2[nH]ccc2c1"]),
+               Conditions(scaffold="O=[N+]([O-])c1ccccc1", avoid=["[N+](=O)[O-]"]),
+               Conditions(scaffold="O=C(Nc1ccc2[nH]ccc2c1)c1ccc(-c2ccccc2)cc1", ranges={"mw": (250.0, 290.0)}),
+               Conditions(scaffold="c1ccccc1", ranges={"heavy_atoms": (0.0, 5.0)})]
+    for conditions in refused:
+        with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
+            ConditionFilter(conditions)
+    for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3
+                       Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
+                       Conditions(scaffold="[c;R]1[c;R][c;R][c;R][c;R][c;R]1", ranges={"mw": (0.0, 50.0)})):   # SMARTS
+        ConditionFilter(conditions)

@@ -214,6 +214,10 @@ def _offer_to_continue(record: dict) -> None:
         st.rerun()   # the summary above is the record's: read it again
 
 
+if not ready:
+    st.caption("Generate waits for the fields marked in red above.")
+st.caption("While a run samples, changing the form or leaving the page stops it; it is kept, and its summary "
+           "here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk = _progress_bar()
     try:
@@ -227,9 +231,20 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
             st.error(plain(error))
             st.stop()
         st.session_state["run_id"] = st.session_state["gen_last_run"] = failed_run   # its summary says what went wrong
+    except BaseException as stopped:   # noqa: B036 -- re-raised: only noted
+        # a widget touched or the page left mid-run: Streamlit stops the script here, and the run is marked
+        # interrupted; its summary, with Continue, is what the page shows next
+        if (interrupted := getattr(stopped, "molgen_run_id", None)) is not None:
+            st.session_state["run_id"] = st.session_state["gen_last_run"] = interrupted
+        raise
     else:
         st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
-        bar.progress(1.0, text="done")
+        record = run.record
+        if record["status"] == "complete":
+            bar.progress(1.0, text="done")
+        else:   # left where it stopped: a full bar would read as success
+            bar.progress(min(record["counts"]["accepted"] / int(n), 1.0),
+                         text=f"stopped: the sampling budget is used up ({record['counts']['accepted']:,} of {int(n):,})")
 
 # The last run's summary stays until the next run: a widget touched afterwards must not erase it.
 if (last := st.session_state.get("gen_last_run")) is not None:
