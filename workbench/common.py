@@ -193,3 +193,9 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     st.session_state["run_id"] = choice
     st.query_params["run"] = choice
     return choice
+
+
+def file_name(run_name: str) -> str:
+    """A run's name as a file name: a run named "round 1/indoles: DMPK?" is written as round 1_indoles_ DMPK_ (a
+    slash would name a folder, and a colon or question mark is refused by some systems)."""
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", run_name).strip(" .") or "run"

@@ -122,7 +122,11 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         frame = frame.iloc[diverse_top(fingerprints, range(len(frame)), top or len(frame), diverse)]
     if top is not None:
         frame = frame.head(top)
-    frame = frame.drop(columns=[c for c in _INTERNAL if c in frame.columns]).reset_index(drop=True)
+    internal = _INTERNAL
+    if "meets_conditions" in frame.columns and not frame["meets_conditions"].fillna(False).astype(bool).all():
+        # a selected molecule that missed a condition (rank 0) says which, and the rest say they met them all
+        internal = tuple(c for c in _INTERNAL if c not in ("meets_conditions", "failed_conditions"))
+    frame = frame.drop(columns=[c for c in internal if c in frame.columns]).reset_index(drop=True)
     return frame[_reading_order(list(frame.columns))]
 
 
@@ -132,10 +136,10 @@ def _reading_order(columns: list[str]) -> list[str]:
     (chunk, origin, log-likelihood, ...), the store's tags and selection last."""
     from molgen.scoring.properties import PROPERTIES
 
-    first = [c for c in ("rank", "smiles", "score", "similarity") if c in columns]
+    first = [c for c in ("rank", "smiles", "score", "similarity_to_reference") if c in columns]
     properties = [c for c in PROPERTIES if c in columns and c not in first]
-    judged = [c for c in ("novel", "alerts", "alert_names", "passes_filters", "failed_filters", "failed_conditions")
-              if c in columns]
+    judged = [c for c in ("novel", "alerts", "alert_names", "passes_filters", "failed_filters", "meets_conditions",
+                          "failed_conditions") if c in columns]
     judged += [c for c in columns if c.endswith(("_pass", "_violations")) and c not in judged]
     desirabilities = [c for c in columns if c.startswith("d_")]
     placed = set(first + properties + judged + desirabilities + ["tags", "selected"])
@@ -171,7 +175,9 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "run": record,
+        # times as the export's own reads (ISO, local offset), not seconds since 1970
+        "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
+                             for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
     }
     write_json(manifest, path.with_name(path.name + ".manifest.json"))
     return path

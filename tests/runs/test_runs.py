@@ -103,6 +103,7 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     assert ((everything["similarity_to_reference"] < 0.05) == ~everything["meets_conditions"].astype(bool)).all()
     exported = pd.read_csv(export_run(store, run.id, tmp_path / "near.csv"))
     assert exported["similarity_to_reference"].between(0.05, 1).all()
+    assert list(exported.columns[:4]) == ["rank", "smiles", "score", "similarity_to_reference"]   # read beside the score
     plain = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False).candidates()
     assert "similarity_to_reference" not in plain  # no reference, nothing to be near
 
@@ -188,6 +189,12 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     store.set_selected(strict.id, ranked + unranked)
     picked = pd.read_csv(export_run(store, strict.id, tmp_path / "picked.csv", selected_only=True))
     assert picked["smiles"].tolist() == ranked + unranked and picked["rank"].tolist()[-1] == 0
+    # and it says which condition it missed; the ranked ones say they met them all
+    assert picked["meets_conditions"].astype(bool).tolist() == [True, True, False]
+    assert picked["failed_conditions"].tolist()[-1].startswith("0.8 <= qed (qed ")
+    assert "failed_conditions" not in pd.read_csv(path).columns   # a ranked set met every condition: nothing to say
+    # the run's times read as the export's: ISO, not seconds since 1970
+    assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):
         export_run(store, run.id, tmp_path / "g.csv", where="qed >>> 1")
     # said as what is wrong with the expression, not as pandas' parser puts it ("numexpr", "visit_RShift")

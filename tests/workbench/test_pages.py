@@ -170,6 +170,13 @@ def test_plain_text_survives_markdown(text):
     assert MarkdownIt().renderInline(plain(text)) == html.escape(text, quote=False)
 
 
+def test_a_run_name_becomes_a_file_name_without_folders():
+    from workbench.common import file_name
+
+    assert file_name("round 1/indoles: DMPK?") == "round 1_indoles_ DMPK_"
+    assert file_name("..") == "run" and file_name("hits-2026") == "hits-2026"
+
+
 def test_bfloat16_sampling_from_the_generate_page(stored_run, monkeypatch):
     from molgen.models.smiles_lm import sample as sampling
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, select_candidates
-from workbench.common import plain, run_picker, store
+from workbench.common import file_name, plain, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
@@ -33,10 +33,13 @@ if run_id:
     except ExportError as error:
         st.error(plain(error))
         st.stop()
-    st.markdown(f"**{len(preview):,}** candidates will be exported from run {plain(record['name'])}.")
+    st.markdown(f"**{len(preview):,}** candidate{'s' * (len(preview) != 1)} will be exported from run "
+                f"{plain(record['name'])}.")
     if not len(preview):   # say why, and what would give rows
         ranked = record["counts"].get("accepted", 0) if record["counts"] else 0
-        if selected_only:
+        if record["status"] == "running":   # ranks are set when a run ends
+            st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
+        elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
         elif not ranked:
@@ -46,11 +49,13 @@ if run_id:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
         st.dataframe(preview.head(20), hide_index=True, width="stretch")
+        if len(preview) > 20:
+            st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
     if len(preview):
         # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
         cut = "".join(["-selected" * selected_only, f"-top{int(top)}" if top else "",
                        f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else ""])
-        name = f"{record['name']}{cut}.{fmt}"
+        name = f"{file_name(record['name'])}{cut}.{fmt}"
 
         database = store().path   # read here: the download runs on a worker thread, outside this session
 
@@ -61,6 +66,8 @@ if run_id:
                 return (path.with_name(path.name + ".manifest.json") if manifest else path).read_bytes()
 
         # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
-        st.download_button(f"Download {fmt.upper()}", lambda: written(False), file_name=name, key="export_download")
+        # on_click="ignore": a click does not rerun the page, so a second click right after the first is not lost
+        st.download_button(f"Download {fmt.upper()}", lambda: written(False), file_name=name, key="export_download",
+                           on_click="ignore")
         st.download_button("Download the manifest (JSON)", lambda: written(True), file_name=name + ".manifest.json",
-                           mime="application/json", key="export_manifest")
+                           mime="application/json", key="export_manifest", on_click="ignore")
