@@ -85,7 +85,7 @@ def with_seed_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.Da
     labelled as the seed's, not taken for the analogue's own."""
     if columns is None or "seed_row" not in rows.columns:
         return rows
-    columns = columns.drop(columns=[c for c in ("line",) if c in columns.columns])
+    columns = columns.drop(columns="line", errors="ignore")   # the seed's file line says nothing of the analogue
     if not len(columns.columns):
         return rows
     joined = _input_rows(columns.add_prefix("seed_"), rows["seed_row"])

@@ -224,12 +224,13 @@ class ConditionFilter:
             scaffold = Chem.MolFromSmiles(c.scaffold) if c.scaffold else None
         if scaffold is None:   # none, or SMARTS: no molecule to weigh or search
             return
+        written = Chem.MolToSmiles(scaffold)
         for text, query in self._avoid:
-            # only a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl need
-            # not survive in a molecule that substitutes it
             with quiet_rdkit():
-                same = Chem.MolFromSmiles(text)
-            same = same is not None and Chem.MolToSmiles(same) == Chem.MolToSmiles(scaffold)   # the very group
+                avoided = Chem.MolFromSmiles(text)
+            same = avoided is not None and Chem.MolToSmiles(avoided) == written   # the very group
+            # else only a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl
+            # need not survive in a molecule that substitutes it
             if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
