@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -595,7 +596,7 @@ def generate_command(
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
-    from molgen.runs import ConditionError, RunNotFound, RunStore, build_conditions, validity_note
+    from molgen.runs import ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, validity_note
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
@@ -612,12 +613,14 @@ def generate_command(
                           "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
-    previous_handler = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    terminated = _Termination()
+    previous_handler = signal.signal(signal.SIGTERM, terminated.handle)
     store = RunStore()
     started = time.time()
     try:
         if resume:
-            run = run_resume(resume, store=store, max_samples=max_samples, n_jobs=jobs if _typed(ctx, "jobs") else None)
+            run = run_resume(resume, store=store, max_samples=max_samples, n_jobs=jobs if _typed(ctx, "jobs") else None,
+                             on_chunk=terminated.check)
         else:
             conditions = build_conditions(condition, scaffold=scaffold, avoid=avoid, similar_to=similar_to)
             flags = {"temperature": temperature, "decoding": decoding, "candidates": candidates, "top_k": top_k,
@@ -626,7 +629,8 @@ def generate_command(
                      "projection": projection}
             options = {k: v for k, v in flags.items() if v is not None}
             run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
-                               chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs)
+                               chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs,
+                               on_chunk=terminated.check)
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
         console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
@@ -635,15 +639,17 @@ def generate_command(
     except Exception as error:
         failed = store.run(error.molgen_run_id) if hasattr(error, "molgen_run_id") else None
         if failed is None:   # refused before the run sampled: the input was wrong
-            if not isinstance(error, (ConditionError, RunNotFound, FileNotFoundError, ValueError, KeyError)):
+            if not isinstance(error, (ConditionError, RunNotFound, RunBusy, FileNotFoundError, ValueError, KeyError)):
                 raise
             console.print(escape(_as_flags(str(error), GENERATE_OPTIONS)), style="red")
-            raise typer.Exit(2) from None
+            raise typer.Exit(1 if isinstance(error, RunBusy) else 2) from None
         console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
                       f"(molgen runs show {failed['id']})", style="red")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         _say_interrupted(store, resume, started)
+        if terminated:
+            terminated.die()
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
@@ -687,6 +693,44 @@ def _flag(name: str) -> str:
 def _typed(ctx: typer.Context, name: str) -> bool:
     """Whether option ``name`` was given on the command line (not left at its default)."""
     return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"   # by name: typer vendors click
+
+
+class _Termination:
+    """SIGTERM, taken as Ctrl-C: a KeyboardInterrupt at once, and again at the next chunk should the first be lost.
+
+    An exception raised from a signal handler lands wherever the interpreter happens to be. Inside an
+    object's finalizer (tqdm's ``__del__``) Python prints and drops it, and the run went on to the end;
+    inside code that a C extension runs through ``PyRun_String``, CPython notes a KeyboardInterrupt it
+    takes for unhandled, and the process died of SIGINT after the run was stored. So the flag is
+    checked between chunks too, and a terminated run ends by dying of SIGTERM itself (exit status 143
+    in a shell), once its record is written, as a parent process expects of a killed child."""
+
+    def __init__(self) -> None:
+        self.received = False
+
+    def __bool__(self) -> bool:
+        return self.received
+
+    def handle(self, signum, frame) -> None:
+        if not self.received:
+            self.received = True
+            raise KeyboardInterrupt
+
+    def check(self, accepted: int, n: int, sampled: int) -> None:
+        """``on_chunk``: a SIGTERM whose KeyboardInterrupt was swallowed stops the run here."""
+        if self.received:
+            raise KeyboardInterrupt
+
+    @staticmethod
+    def die() -> None:
+        import os
+        import signal
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        signal.pause()   # the signal is delivered at once; never reached
 
 
 def _say_interrupted(store, resume: str | None, started: float) -> None:
@@ -779,7 +823,7 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
 @runs_app.command("delete")
 def runs_delete(run: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask first.")) -> None:
     """Remove a run and its candidates from the store (asks first, unless --yes)."""
-    from molgen.runs import RunNotFound, RunStore
+    from molgen.runs import RunBusy, RunNotFound, RunStore
 
     store = RunStore()
     try:
@@ -791,6 +835,9 @@ def runs_delete(run: str, yes: bool = typer.Option(False, "--yes", "-y", help="D
     except RunNotFound as error:
         console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    except RunBusy as error:
+        console.print(escape(str(error)), style="red")
+        raise typer.Exit(1) from None
 
 
 @runs_app.command("tag")

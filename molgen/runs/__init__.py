@@ -2,7 +2,7 @@
 
 from molgen.runs.conditions import ConditionError, build_conditions
 from molgen.runs.generate import Run, generate, resume, validity_note
-from molgen.runs.store import AmbiguousRun, RunNameTaken, RunNotFound, RunStore
+from molgen.runs.store import AmbiguousRun, RunBusy, RunNameTaken, RunNotFound, RunStore
 
-__all__ = ["AmbiguousRun", "ConditionError", "Run", "RunNameTaken", "RunNotFound", "RunStore", "build_conditions", "generate",
+__all__ = ["AmbiguousRun", "ConditionError", "Run", "RunBusy", "RunNameTaken", "RunNotFound", "RunStore", "build_conditions", "generate",
            "resume", "validity_note"]

@@ -29,7 +29,7 @@ from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
-from molgen.runs.store import RunStore
+from molgen.runs.store import LeaseLost, RunStore, new_owner
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.ranking import rank_after_hard_filters
@@ -177,19 +177,29 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs}
     # an absolute path: a run resumed from another working folder finds its checkpoint
+    owner = new_owner()
     run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
                               checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
-                              native=native, profile=profile.to_dict(), versions=package_versions())
-    return _execute(store, run_id, generator, progress, on_chunk)
+                              native=native, profile=profile.to_dict(), versions=package_versions(), owner=owner)
+    with store.lease(run_id, owner):
+        return _execute(store, run_id, generator, progress, on_chunk, owner)
 
 
 def resume(run: str, *, store: RunStore | None = None, progress: bool = True, max_samples: int | None = None,
            n_jobs: int | None = None, on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
     """Continue a run that was interrupted, or one its budget stopped (give a larger ``max_samples``);
-    ``n_jobs`` changes the scoring processes (which change no result)."""
+    ``n_jobs`` changes the scoring processes (which change no result). ``RunBusy`` if another live process
+    is sampling it."""
     store = store or RunStore()
-    record = store.run(run)
+    run_id = store.run(run)["id"]
+    with store.lease(run_id) as owner:   # before anything changes: the run may be live elsewhere
+        return _resume_leased(store, run_id, owner, progress, max_samples, n_jobs, on_chunk)
+
+
+def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max_samples: int | None,
+                   n_jobs: int | None, on_chunk) -> Run:
+    record = store.run(run_id)
     if n_jobs is not None:
         store.update_run(record["id"], params={**record["params"], "n_jobs": n_jobs})
         record = store.run(record["id"])
@@ -204,7 +214,7 @@ def resume(run: str, *, store: RunStore | None = None, progress: bool = True, ma
         raise ValueError(f"run {record['id']}: {checkpoint} changed since the run started (sha256 differs); "
                          "resuming would mix two models")
     generator = _load_generator(record["model"], checkpoint)
-    return _execute(store, record["id"], generator, progress, on_chunk)
+    return _execute(store, record["id"], generator, progress, on_chunk, owner)
 
 
 def _load_generator(family: str, checkpoint: Path):
@@ -229,7 +239,7 @@ def recorded_native(conditions: Conditions, native: dict[str, str]) -> Condition
                       scaffold=conditions.scaffold if "scaffold" in native else None)
 
 
-def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=None) -> Run:
+def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, owner: str) -> Run:
     record = store.run(run_id)
     params, n, seed = record["params"], record["n_requested"], record["seed"]
     conditions = conditions_from_dict(record["conditions"])
@@ -257,7 +267,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             table, rejects, n_valid, n_duplicate = _process_chunk(samples, known, check, profile, train, origin, index,
                                                                   params["n_jobs"])
             t2 = time.perf_counter()
-            store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3))
+            store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner)
             known.update(table["smiles"])
             new_accepted = int(table["meets_conditions"].sum()) if len(table) else 0
             sampled, accepted = sampled + len(samples), accepted + new_accepted
@@ -267,6 +277,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk=N
             bar.update(min(new_accepted, max(0, n - bar.n)))
             if on_chunk is not None:
                 on_chunk(accepted, n, sampled)
+    except LeaseLost:
+        raise   # the run is another process's now: its record is not this one's to write
     except BaseException as error:
         # what is stored is ranked and counted, so the partial run can be browsed and exported as it stands
         try:

@@ -15,12 +15,18 @@ Tables:
 - ``rejects``: every sampled string that is not a molecule, with the reason.
 
 Several processes may write at once (WAL plus a busy timeout); each run only writes its own rows.
+A run being sampled is leased to its process (``owner``, ``heartbeat``): another process may not
+resume or delete it while the lease is live, and a run whose process died without a word (SIGKILL,
+a machine that stopped) reads as interrupted once its heartbeat is stale.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -34,6 +40,11 @@ from molgen.paths import home
 from molgen.scoring.properties import PROPERTIES
 
 SCHEMA_VERSION = 1
+#: A sampling process writes its run's heartbeat this often (seconds), from a thread of its own; a
+#: heartbeat older than LEASE_SECONDS means the process is gone. Generous: a busy store or a long
+#: RDKit call may hold a beat up for a while, and a lease taken from a live process costs its run.
+HEARTBEAT_SECONDS = 5.0
+LEASE_SECONDS = 60.0
 PROPERTY_COLUMNS = tuple(PROPERTIES)
 #: Columns of the scoring table that describe the input, not the molecule: not stored.
 _NOT_STORED = ("input", "valid", "reason", "duplicate", "fragments")  # a run keeps sampled_fragments
@@ -49,7 +60,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, name TEXT, created REAL, updated REAL, status TEXT, message TEXT,
     model TEXT, checkpoint TEXT, checkpoint_sha256 TEXT, seed INTEGER, n_requested INTEGER,
     params TEXT, conditions TEXT, native TEXT, profile TEXT, versions TEXT, timings TEXT, counts TEXT,
-    tags TEXT DEFAULT '[]');
+    tags TEXT DEFAULT '[]', owner TEXT, heartbeat REAL);
 CREATE TABLE IF NOT EXISTS chunks (
     run_id TEXT, idx INTEGER, size INTEGER, n_valid INTEGER, n_new INTEGER, n_duplicate INTEGER,
     n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
@@ -84,6 +95,15 @@ class RunNameTaken(ValueError):
     pass
 
 
+class RunBusy(RuntimeError):
+    """The run is being sampled by another live process: resuming or deleting it now would corrupt it."""
+
+
+def new_owner() -> str:
+    """Who holds a lease: host, process id and a token (two runs of one process, as in the web app, differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def default_path() -> Path:
     return home() / "runs.sqlite"
 
@@ -105,6 +125,10 @@ class RunStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
+            present = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
+            for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL")):   # stores written before leases
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._db.executemany("INSERT OR IGNORE INTO candidate_columns VALUES (?, 'bool')", [(c,) for c in _BOOL_COLUMNS])
 
@@ -131,7 +155,10 @@ class RunStore:
     # runs ---------------------------------------------------------------------------------
 
     def create_run(self, *, name: str | None, model: str, checkpoint: str, checkpoint_sha256: str, seed: int,
-                   n_requested: int, params: dict, conditions: dict, native: dict, profile: dict, versions: dict) -> str:
+                   n_requested: int, params: dict, conditions: dict, native: dict, profile: dict, versions: dict,
+                   owner: str | None = None) -> str:
+        """A new run, status running; ``owner`` (see :func:`new_owner`) holds its lease from the start, so no
+        other process can take it before its creator's :meth:`lease`."""
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         now = time.time()
         with self.transaction() as db:
@@ -140,12 +167,50 @@ class RunStore:
                 raise RunNameTaken(f"a run named {name!r} is already in the store (id {taken['id']}): choose another "
                                    f"name, or continue that run (molgen generate --resume {name})")
             db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
-                       "seed, n_requested, params, conditions, native, profile, versions, timings, counts) "
-                       "VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}')",
+                       "seed, n_requested, params, conditions, native, profile, versions, timings, counts, owner, heartbeat) "
+                       "VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?)",
                        (run_id, name or run_id, now, now, model, checkpoint, checkpoint_sha256, seed, n_requested,
                         json.dumps(params), json.dumps(conditions), json.dumps(native), json.dumps(profile),
-                        json.dumps(versions)))
+                        json.dumps(versions), owner, now))
         return run_id
+
+    # leases -------------------------------------------------------------------------------
+
+    @contextmanager
+    def lease(self, run: str, owner: str | None = None) -> Iterator[str]:
+        """Hold ``run`` for this process while the block runs: ``RunBusy`` if another live process holds it;
+        a heartbeat thread keeps the lease fresh; it is given up on leaving. Yields the owner, for
+        :meth:`add_chunk`'s check that the lease was not lost meanwhile (a process frozen past the lease)."""
+        run_id = self.resolve(run)
+        owner = owner or new_owner()
+        with self.transaction() as db:
+            row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row["owner"] != owner and _live(row["owner"], row["heartbeat"]):
+                raise RunBusy(_busy_message(run_id, row))
+            db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?", (owner, time.time(), run_id))
+        beat = _Heartbeat(self.path, run_id, owner)
+        beat.start()
+        try:
+            yield owner
+        finally:
+            beat.stop()
+            with self.transaction() as db:
+                db.execute("UPDATE runs SET owner = NULL, heartbeat = NULL WHERE id = ? AND owner = ?", (run_id, owner))
+
+    def _settle_abandoned(self) -> None:
+        """A run left 'running' by a process that died without a word (SIGKILL, a machine that stopped) reads
+        as interrupted: nothing will write to it again, and it resumes as any interrupted run does."""
+        running = self._db.execute("SELECT id, owner, heartbeat FROM runs WHERE status = 'running'").fetchall()
+        abandoned = [row for row in running if not _live(row["owner"], row["heartbeat"])]
+        if not abandoned:
+            return   # the usual case: a read, with no write lock taken
+        with self.transaction() as db:
+            for row in abandoned:   # unless another process took the lease meanwhile (a resume)
+                db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ? "
+                           "WHERE id = ? AND status = 'running' AND owner IS ?",
+                           ("stopped without a word: the process sampling it ended (killed, or its machine stopped) "
+                            "before it could rank; what it stored is kept, unranked until it is continued: "
+                            f"molgen generate --resume {row['id']}", row["id"], row["owner"]))
 
     def resolve(self, run: str) -> str:
         """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""
@@ -163,19 +228,24 @@ class RunStore:
         raise RunNotFound(run)
 
     def run(self, run: str) -> dict:
+        self._settle_abandoned()
         row = self._db.execute("SELECT * FROM runs WHERE id = ?", (self.resolve(run),)).fetchone()
         record = dict(row)
+        for internal in ("owner", "heartbeat"):
+            record.pop(internal)
         for key in ("params", "conditions", "native", "profile", "versions", "timings", "counts", "tags"):
             record[key] = json.loads(record[key] or "{}")
         return record
 
     def newest(self, status: str, since: float) -> str | None:
         """The id of the newest run with ``status`` created at or after ``since`` (seconds since the epoch)."""
+        self._settle_abandoned()
         row = self._db.execute("SELECT id FROM runs WHERE status = ? AND created >= ? ORDER BY created DESC LIMIT 1",
                                (status, since)).fetchone()
         return row[0] if row else None
 
     def runs(self) -> pd.DataFrame:
+        self._settle_abandoned()
         rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags FROM runs "
                                 "ORDER BY created DESC").fetchall()
         frame = pd.DataFrame([dict(r) for r in rows], columns=["id", "name", "created", "status", "model", "seed",
@@ -207,8 +277,12 @@ class RunStore:
         return new
 
     def delete_run(self, run: str) -> str:
+        """Remove a run and all its rows; ``RunBusy`` while another live process samples it."""
         run_id = self.resolve(run)
         with self.transaction() as db:
+            row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if _live(row["owner"], row["heartbeat"]):
+                raise RunBusy(_busy_message(run_id, row))
             for table in ("candidates", "chunks", "rejects"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
@@ -225,11 +299,17 @@ class RunStore:
         return {r[0] for r in self._db.execute("SELECT smiles FROM candidates WHERE run_id = ?", (run_id,))}
 
     def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
-                  n_valid: int, n_duplicate: int, seconds: float) -> None:
-        """Store one chunk's new candidates, its rejects and its record, all in one transaction."""
+                  n_valid: int, n_duplicate: int, seconds: float, owner: str | None = None) -> None:
+        """Store one chunk's new candidates, its rejects and its record, all in one transaction; with ``owner``,
+        only while that lease still holds the run (``RunBusy`` if another process took it over)."""
         columns = [c for c in candidates.columns if c not in _NOT_STORED]
         rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
+            if owner is not None:
+                row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+                if row["owner"] != owner:
+                    raise LeaseLost(f"run {run_id} was taken over by another process while this one was stalled "
+                                    f"(no heartbeat for over {LEASE_SECONDS:.0f} s); this process stops writing to it")
             if rows:
                 self._add_columns(db, candidates[columns])
                 db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
@@ -346,6 +426,60 @@ class RunStore:
 
     def _columns(self) -> list[str]:
         return [r[1] for r in self._db.execute("PRAGMA table_info(candidates)")]
+
+
+class LeaseLost(RunBusy):
+    """This process's lease on a run was taken by another after its heartbeat went stale."""
+
+
+def _live(owner: str | None, heartbeat: float | None) -> bool:
+    """Whether a lease's process is still there: its heartbeat is fresh and, on this host, its process exists
+    (so a run killed with SIGKILL can be continued at once, not a lease later)."""
+    if owner is None or heartbeat is None or time.time() - heartbeat >= LEASE_SECONDS:
+        return False
+    host, pid = owner.split(":")[:2]
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process of that id: there, so taken as live
+        return True
+    return True
+
+
+def _busy_message(run_id: str, row) -> str:
+    host, pid = (row["owner"].split(":") + ["?", "?"])[:2]
+    return (f"run {run_id} ({row['name']}) is being sampled by another process (pid {pid} on {host}, heard from "
+            f"{time.time() - row['heartbeat']:.0f} s ago): wait for it to end, or stop it (Ctrl-C there, or "
+            f"kill {pid}) and then continue it")
+
+
+class _Heartbeat(threading.Thread):
+    """Writes a run's heartbeat every HEARTBEAT_SECONDS on its own connection (the owner's connection may be
+    inside a transaction) while the lease is held."""
+
+    def __init__(self, path: Path, run_id: str, owner: str):
+        super().__init__(name=f"molgen-heartbeat-{run_id}", daemon=True)
+        self.path, self.run_id, self.owner = path, run_id, owner
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        db = sqlite3.connect(self.path, timeout=HEARTBEAT_SECONDS, isolation_level=None)
+        try:
+            while not self._stopped.wait(HEARTBEAT_SECONDS):
+                try:
+                    db.execute("UPDATE runs SET heartbeat = ? WHERE id = ? AND owner = ?",
+                               (time.time(), self.run_id, self.owner))
+                except sqlite3.OperationalError:   # a store busy beyond the timeout: the next beat tries again
+                    pass
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join(timeout=2 * HEARTBEAT_SECONDS)
 
 
 def _retry(action, attempts: int = 100):

@@ -17,7 +17,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
-from molgen.runs import RunStore, build_conditions, generate
+from molgen.runs import RunBusy, RunStore, build_conditions, generate, resume
 from molgen.runs.export import ExportError, export_run, select_candidates
 
 
@@ -274,7 +274,9 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
     process.wait()
     with RunStore(db) as store:
         record = store.run("victim")
-        assert record["status"] == "running"  # killed mid-run: nothing got to say otherwise
+        # killed mid-run, it could say nothing; its process is gone, so the store says it for it
+        assert record["status"] == "interrupted" and record["message"].startswith("stopped without a word")
+        assert f"--resume {record['id']}" in record["message"]
         chunks_at_kill = len(store.chunks(record["id"]))
     resumed = _cli("generate", "--resume", "victim", home=killed_home)
     out = resumed.communicate(timeout=300)[0]
@@ -293,6 +295,86 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
         expected = reference.candidates("clean")
         assert everything["smiles"].tolist() == expected["smiles"].tolist()
         assert store.run(run_id)["counts"] == reference.run("clean")["counts"]
+
+
+def test_a_run_live_in_another_process_is_neither_resumed_nor_deleted(tiny_checkpoint, tmp_path):
+    """Resuming a run another process is sampling would write its chunks twice (and failed with an
+    IntegrityError that marked the live run failed); deleting it left that process writing orphan rows."""
+    home = tmp_path / "home"
+    process = _cli("generate", "--model", str(tiny_checkpoint), "-n", "5000", "--chunk-size", "20", "--seed", "4",
+                   "--name", "live", home=home)
+    db = home / "runs.sqlite"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not (db.exists() and _chunks(db, "live") >= 2):
+            time.sleep(0.05)
+        with RunStore(db) as store:
+            with pytest.raises(RunBusy, match=rf"run \S+ \(live\) is being sampled by another process \(pid {process.pid} "):
+                resume("live", store=store, progress=False)
+            with pytest.raises(RunBusy, match=f"kill {process.pid}"):
+                store.delete_run("live")
+            assert store.run("live")["status"] == "running"   # the refused resume wrote nothing to it
+        refused = _cli("runs", "delete", "live", "--yes", home=home)
+        out = refused.communicate(timeout=120)[0]
+        assert refused.returncode == 1 and "being sampled by another process" in " ".join(out.split()), out
+        resumed = _cli("generate", "--resume", "live", home=home)
+        out = resumed.communicate(timeout=120)[0]
+        assert resumed.returncode == 1 and "wait for it to end" in " ".join(out.split()), out
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=120)
+    with RunStore(db) as store:
+        record = store.run("live")
+        assert record["status"] == "interrupted" and record["counts"]["sampled"] > 0
+        store.delete_run("live")   # stopped, it can go
+        assert store.runs().empty
+
+
+def test_a_lease_beats_while_held_and_is_given_up_after(tmp_path, monkeypatch):
+    from molgen.runs import store as store_module
+
+    monkeypatch.setattr(store_module, "HEARTBEAT_SECONDS", 0.05)
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = _bare_run(store, "held")
+
+        def lease_row():
+            return store._db.execute("SELECT owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+
+        with store.lease(run_id) as owner:
+            first = lease_row()["heartbeat"]
+            time.sleep(0.5)
+            assert lease_row()["owner"] == owner and lease_row()["heartbeat"] > first
+            with pytest.raises(RunBusy):   # a second lease in this very process is another holder
+                with store.lease(run_id):
+                    pass
+        assert lease_row()["owner"] is None
+
+
+def test_a_lease_from_another_host_holds_until_its_heartbeat_is_stale(tmp_path):
+    from molgen.runs.store import LEASE_SECONDS, LeaseLost
+
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = _bare_run(store, "remote")
+        away = "another-host.example:4242:abcd1234"   # a pid not checked: it is another machine's
+        store._db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?", (away, time.time(), run_id))
+        with pytest.raises(RunBusy, match="pid 4242 on another-host.example"):
+            with store.lease(run_id):
+                pass
+        assert store.run(run_id)["status"] == "running"
+        store._db.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time() - LEASE_SECONDS - 1, run_id))
+        record = store.run(run_id)   # silent past the lease: gone
+        assert record["status"] == "interrupted" and record["message"].startswith("stopped without a word")
+        with store.lease(run_id) as owner:
+            # the remote process wakes after its lease was taken: it may not write to the run any more
+            with pytest.raises(LeaseLost, match="taken over by another process"):
+                store.add_chunk(run_id, 0, 1, pd.DataFrame(columns=["smiles", "meets_conditions"]), [], 0, 0, 0.1, away)
+            store.add_chunk(run_id, 0, 1, pd.DataFrame(columns=["smiles", "meets_conditions"]), [], 0, 0, 0.1, owner)
+        assert len(store.chunks(run_id)) == 1
+
+
+def _bare_run(store: RunStore, name: str) -> str:
+    return store.create_run(name=name, model="smiles-lm", checkpoint="x.pt", checkpoint_sha256="0", seed=1,
+                            n_requested=1, params={}, conditions={}, native={}, profile={}, versions={})
 
 
 def test_two_processes_write_runs_at_once(tiny_checkpoint, tmp_path):
@@ -365,7 +447,8 @@ def test_a_run_stopped_by_sigterm_is_interrupted_ranked_so_far_and_says_how_to_c
         time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     out = process.communicate(timeout=120)[0]
-    assert process.returncode == 130, out
+    # it dies of the SIGTERM once its record is written, as a killed process does (143 in a shell)
+    assert process.returncode == -signal.SIGTERM, out
     assert "interrupted" in out and "molgen generate --resume" in out
     with RunStore(db) as store:
         record = store.run("stopped")
