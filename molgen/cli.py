@@ -138,7 +138,7 @@ def score_command(
     output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
     profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like) or a TOML file."),
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
-    n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", help="Processes (default: all cores)."),
+    n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", min=1, help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
                                           help="Score a salt or mixture by its parent: the largest organic fragment, "
                                                "neutralized (counter-ions and solvents go); the fragments column keeps "
@@ -593,7 +593,7 @@ def generate_command(
                                               "onto valence and the training set's largest ring as the chain ends (a "
                                               "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
-    jobs: int = typer.Option(1, "--jobs", "--n-jobs", help="Scoring processes."),
+    jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, validity_note
@@ -863,7 +863,8 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
 def export_command(
     run: str = typer.Argument(..., help="Run id or name."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .sdf or .parquet)."),
-    format: Optional[str] = typer.Option(None, help="csv, sdf or parquet (default: from the file name)."),
+    format: Optional[str] = typer.Option(None, help="csv, sdf or parquet (default: from the file name; a name "
+                                         "without a known ending gets .csv, .sdf or .parquet added)."),
     top: Optional[int] = typer.Option(None, help="Keep the best N."),
     diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
     where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),

@@ -128,16 +128,21 @@ def _inclusive(name: str, value: float, op: str) -> float:
 
 def _unreachable(name: str, text: str) -> None:
     spec = PROPERTIES[name]
+    least = "more than" if spec.above_floor else "at least"
     limits = " and ".join(part for part in (
-        f"at least {spec.floor:g}" if spec.floor is not None else "", f"at most {spec.ceiling:g}" if spec.ceiling is not None else "")
+        f"{least} {spec.floor:g}" if spec.floor is not None else "", f"at most {spec.ceiling:g}" if spec.ceiling is not None else "")
         if part)
     raise ConditionError(f"condition {text!r}: no molecule can meet it; {name} is {limits}")
 
 
+def _out_of_reach(name: str, low: float | None, high: float | None) -> bool:
+    spec = PROPERTIES[name]
+    return (low is not None and spec.ceiling is not None and low > spec.ceiling) or (
+        high is not None and spec.floor is not None and (high <= spec.floor if spec.above_floor else high < spec.floor))
+
+
 def _merge_range(conditions: Conditions, name: str, low: float | None, high: float | None, text: str) -> None:
-    spec = PROPERTIES[name]   # a bound past what the property can take keeps nothing: say so before any sampling
-    if (low is not None and spec.ceiling is not None and low > spec.ceiling) or (
-            high is not None and spec.floor is not None and high < spec.floor):
+    if _out_of_reach(name, low, high):   # a bound past what the property can take keeps nothing: say so before sampling
         _unreachable(name, text)
     old_low, old_high = conditions.ranges.get(name, (None, None))
     low = low if old_low is None else (old_low if low is None else max(low, old_low))
@@ -203,6 +208,8 @@ class ConditionFilter:
             if low is not None and high is not None and low > high:
                 raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "
                                      f"{window_text(name, low, high)}")
+            if _out_of_reach(name, low, high):   # ranges built directly (the web app's sliders), not parsed
+                _unreachable(name, window_text(name, low, high))
         try:
             if c.scaffold:
                 self._scaffold = substructure_query(c.scaffold)

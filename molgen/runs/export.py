@@ -158,7 +158,10 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
     if format is not None:
         if format not in FORMATS:
             raise ExportError(f"unknown export format {format!r}; use {', '.join(FORMATS)}")
-        if suffix_format != format:
+        if suffix_format is not None and suffix_format != format:   # out.csv written as SDF would mislead every reader
+            raise ExportError(f"{path.name} is named as {suffix_format}, but the format asked for is {format}: name it "
+                              f"{path.stem}.{format}, or leave the format out (it is taken from the name)")
+        if suffix_format is None:   # results, results.txt: the name gets the format's ending
             path = path.with_name(path.name + f".{format}")
     elif suffix_format not in FORMATS:
         raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .sdf or .parquet or give --format")

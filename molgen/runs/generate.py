@@ -154,6 +154,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if max_samples is not None and max_samples < 1:  # 0 must not quietly become the default budget
         raise ValueError(f"max_samples must be at least 1 (or None: {DEFAULT_BUDGET_FACTOR} x n), got {max_samples}")
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
     store = store or RunStore()
     if isinstance(conditions, (list, tuple)):
         conditions = build_conditions(list(conditions))
@@ -174,6 +176,11 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         # the way it started.
         options = check(**options) or options
     steer, native = _native(generator, conditions)
+    if options.get("guidance") and not any(how.startswith("target ") for how in native):
+        # guidance scales the pull towards a target; without one it would be recorded and change nothing
+        raise ValueError(f"guidance {options['guidance']} acts on a property target this model is conditioned on "
+                         "(qed=0.8), and none was given: give one, or leave guidance out (ranges steer through the "
+                         "label prior, not guidance)")
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs}
     # an absolute path: a run resumed from another working folder finds its checkpoint
@@ -200,6 +207,12 @@ def resume(run: str, *, store: RunStore | None = None, progress: bool = True, ma
 def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max_samples: int | None,
                    n_jobs: int | None, on_chunk) -> Run:
     record = store.run(run_id)
+    if n_jobs is not None and n_jobs < 1:
+        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    sampled = int(store.chunks(run_id)["size"].sum())
+    if max_samples is not None and max_samples < sampled:
+        raise ValueError(f"max_samples {max_samples:,} is below the {sampled:,} molecules run {run_id} has sampled "
+                         f"already: give more to sample on (or {sampled:,} to rank what is stored and end it)")
     if n_jobs is not None:
         store.update_run(record["id"], params={**record["params"], "n_jobs": n_jobs})
         record = store.run(record["id"])

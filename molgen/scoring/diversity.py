@@ -37,6 +37,8 @@ def diverse_top(fingerprints: Sequence, order: Sequence[int], n: int, max_simila
     one kept so far is at most ``max_similarity``; stop at ``n``. Returns the kept indices."""
     kept: list[int] = []
     kept_fps: list = []
+    if n < 1:
+        return kept
     for i in order:
         if kept_fps and max(DataStructs.BulkTanimotoSimilarity(fingerprints[i], kept_fps)) > max_similarity:
             continue

@@ -135,6 +135,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         0 for invalid rows) and, for Pareto ranking, ``pareto_front``. A DataFrame input
         keeps its other columns, as ``input_<name>`` where the output has a column of that name.
     """
+    if n_jobs is not None and n_jobs < 1:   # 0 must not quietly mean every core
+        raise ValueError(f"n_jobs must be at least 1 (or None: all cores), got {n_jobs}")
     profile = load_profile(profile)
     items, frame = _inputs(molecules, smiles_column)
     n = len(items)

@@ -33,6 +33,7 @@ class PropertySpec:
     integer: bool = False   # a count: 'hbd<5' then means at most 4, and tables show it without decimals
     floor: float | None = None     # the least value the property can take (None: unbounded), e.g. 0 for QED
     ceiling: float | None = None   # the most it can take, e.g. 1 for QED
+    above_floor: bool = False      # the floor itself is out of reach: every molecule weighs more than 0
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +82,7 @@ _SPECS = [
     PropertySpec("qed", QED.qed, "quantitative estimate of drug-likeness (Bickerton 2012), 0 to 1", 0, 1, floor=0, ceiling=1),
     PropertySpec("sa", sa_score, "synthetic accessibility score, 1 easy to 10 hard", 1, 10, floor=1, ceiling=10),
     PropertySpec("logp", Crippen.MolLogP, "Crippen logP", -10, 15),
-    PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000, floor=0),
+    PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000, floor=0, above_floor=True),
     PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500, floor=0),
     PropertySpec("hbd", rdMolDescriptors.CalcNumHBD, "hydrogen-bond donors", 0, 30, integer=True, floor=0),
     PropertySpec("hba", rdMolDescriptors.CalcNumHBA, "hydrogen-bond acceptors", 0, 40, integer=True, floor=0),

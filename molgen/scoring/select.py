@@ -19,6 +19,8 @@ def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6
     Morgan Tanimoto similarity to an already chosen one exceeds ``max_similarity``."""
     if not 0 <= max_similarity <= 1:
         raise ValueError(f"max_similarity must lie in [0, 1], got {max_similarity}")
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
     ranked = _ranked_unique(scored)
     fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
     kept = diverse_top(fps, range(len(fps)), n, max_similarity)

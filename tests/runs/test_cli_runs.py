@@ -95,6 +95,11 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     unused = run("generate", "--model", "graph-diffusion", "-n", 5, "--sampler", "ancestral", "--stochasticity", 5,
                  home=tmp_path)
     assert unused.exit_code == 2 and "stochasticity applies only to sampler='flow'" in unused.output
+    # guidance without a target was recorded in the run and changed nothing
+    aimless = run("generate", "--model", "graph-diffusion", "-n", 5, "--guidance", 1.0, "--condition", "qed>=0.5",
+                   home=tmp_path)
+    said = " ".join(aimless.output.split())
+    assert aimless.exit_code == 2 and "guidance 1.0 acts on a property target" in said and "none was given" in said
 
 
 def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_scored(tiny_checkpoint, tmp_path):
@@ -108,6 +113,23 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
     changed = run("generate", "--resume", "short", "-n", 50, "--seed", 9, home=tmp_path)
     assert changed.exit_code == 2 and "-n, --seed cannot change it" in changed.output
     assert run("generate", "--resume", "short", "--jobs", 1, home=tmp_path).exit_code == 0   # scoring processes may change
+    for jobs in (["--jobs", 0], ["--n-jobs", -1]):   # 0 quietly meant every core
+        refused = run("generate", "--model", tiny_checkpoint, "-n", 5, *jobs, home=tmp_path)
+        assert refused.exit_code == 2 and "Invalid value for '--jobs'" in refused.output, refused.output
+    (tmp_path / "one.smi").write_text("CCO\n")
+    assert run("score", tmp_path / "one.smi", "-o", tmp_path / "s.csv", "--jobs", 0, home=tmp_path).exit_code == 2
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        sampled = store.run("short")["counts"]["sampled"]
+    below = run("generate", "--resume", "short", "--max-samples", sampled - 1, home=tmp_path)
+    said = " ".join(below.output.split())
+    assert below.exit_code == 2 and f"--max-samples {sampled - 1} is below the {sampled} molecules" in said, said
+    # a name that says one format, asked for another: refused, not written as out.csv.sdf
+    clash = run("export", "short", "--format", "sdf", "-o", tmp_path / "out.csv", home=tmp_path)
+    said = " ".join(clash.output.split())
+    assert clash.exit_code == 2 and "out.csv is named as csv, but the format asked for is sdf" in said, said
+    assert not list(tmp_path.glob("out.csv*"))
+    bare = run("export", "short", "--format", "sdf", "-o", tmp_path / "picked", home=tmp_path)
+    assert bare.exit_code == 0 and (tmp_path / "picked.sdf").is_file()
     gzipped = run("export", "short", "-o", tmp_path / "best.sdf.gz", home=tmp_path)   # readable, not writable
     assert gzipped.exit_code == 2 and "cannot write this file type" in gzipped.output
     for top in (0, -5):

@@ -4,6 +4,7 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import Descriptors
 
+from molgen.models.base import Conditions
 from molgen.runs.conditions import ConditionError, ConditionFilter, build_conditions, parse_condition
 
 
@@ -46,11 +47,14 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
         build_conditions(["hbd<1e400"])
     assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
     # past what the property can take: refused before any sampling, not a spent budget
-    for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "at least 0"), ("hbd<0", "at least 0"),
-                        ("qed=1.2", "at most 1"), ("sa<1", "at least 1")):
+    for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "more than 0"), ("hbd<0", "at least 0"),
+                        ("qed=1.2", "at most 1"), ("sa<1", "at least 1"), ("0<=mw<=0", "more than 0")):
         with pytest.raises(ConditionError, match=f"no molecule can meet it; .* {limit}"):
             build_conditions([text])
     assert build_conditions(["qed=1.04"]).targets == {"qed": 1.04}   # its window, cut at 1, still holds molecules
+    assert build_conditions(["0<=hbd<=0"]).ranges == {"hbd": (0, 0)}   # a count's floor is reachable: no donor
+    with pytest.raises(ConditionError, match="mw is more than 0"):   # the web app's sliders build ranges directly
+        ConditionFilter(Conditions(ranges={"mw": (0.0, 0.0)}))
     with pytest.raises(ConditionError, match="qed already has the target 0.8"):
         build_conditions(["qed=0.8", "qed=0.5"])
     assert build_conditions(["qed=0.8", "qed=0.8"]).targets == {"qed": 0.8}

@@ -26,6 +26,8 @@ def test_strict_threshold_returns_fewer_and_bad_threshold_fails(scored):
     assert len(select_diverse_top(scored, 300, max_similarity=0.0)) < 300
     with pytest.raises(ValueError):
         select_diverse_top(scored, 5, max_similarity=1.5)
+    with pytest.raises(ValueError, match="n must be at least 1"):   # 0 returned every molecule
+        select_diverse_top(scored, 0)
 
 
 def test_butina_puts_near_duplicates_together():
