@@ -15,7 +15,10 @@ from rich.table import Column, Table
 app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
 data_app = typer.Typer(help="Datasets: list, fetch, info, featurize.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-console = Console()
+#: Results on stdout, errors on stderr (a script piping the output reads no error as data). Lines are
+#: not cut at 80 columns when the output is a pipe or a file: a SMILES or a path split in two is broken.
+console = Console(soft_wrap=True)
+error_console = Console(stderr=True, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -37,7 +40,7 @@ def _entry(name: str):
     try:
         return get_dataset(name)
     except KeyError as error:
-        console.print(escape(str(error.args[0])), style="red")
+        error_console.print(escape(str(error.args[0])), style="red")
         raise typer.Exit(2) from None
 
 
@@ -69,7 +72,7 @@ def data_fetch(
     try:
         folder = entry.fetch(wheel=wheel, force=force) if name == "moses" else entry.fetch()
     except FetchError as error:
-        console.print(f"[red]fetch failed:[/red] {escape(str(error))}")
+        error_console.print(f"[red]fetch failed:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None
     console.print(f"{name} is in {folder} ({time.perf_counter() - started:.1f} s)")
 
@@ -118,7 +121,7 @@ def data_featurize(
 
     smiles = _dataset_smiles(name, split, smiles_column)
     if not smiles:
-        console.print(escape(f"{name}: no molecules to featurize"), style="red")
+        error_console.print(escape(f"{name}: no molecules to featurize"), style="red")
         raise typer.Exit(2)
     started = time.perf_counter()
     dataset = featurize(smiles, workers=workers, aromatic=aromatic_bonds)  # the vocabulary is derived in the same pass
@@ -154,7 +157,7 @@ def score_command(
         chosen = load_profile(profile)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     started = time.perf_counter()
     # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
@@ -209,7 +212,7 @@ def evaluate_command(
         elif path is not None and not path.parent.is_dir():
             problems.append(f"{flag} {path}: the folder {path.parent} does not exist")
     if problems:
-        console.print(escape("; ".join(problems)), style="red")
+        error_console.print(escape("; ".join(problems)), style="red")
         raise typer.Exit(2)
     rows: dict[str, dict] = {}
     # a training file is canonicalized once, not once per samples file
@@ -228,16 +231,16 @@ def evaluate_command(
     stems = [path.stem for path in samples]
     names = [path.stem if stems.count(path.stem) == 1 else str(path) for path in samples]
     if len(set(names)) < len(names):
-        console.print("[red]a samples file is named twice[/red]")
+        error_console.print("[red]a samples file is named twice[/red]")
         raise typer.Exit(2)
     for path, name in zip(samples, names):
         try:
             frame = read_molecules(path, smiles_column=smiles_column)
         except (FileFormatError, FileNotFoundError) as error:
-            console.print(escape(str(error)), style="red")
+            error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
         if not len(frame):
-            console.print(f"[red]{escape(str(path))}: no molecules in the file[/red]")
+            error_console.print(f"[red]{escape(str(path))}: no molecules in the file[/red]")
             raise typer.Exit(2)
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         if n is not None:
@@ -301,7 +304,7 @@ def _check_training_flags(*, batch_size: int, eval_every: int, max_steps: int, l
          f"--max-molecules must be 2 or more (one is held out for validation), not {max_molecules}"),
     ) if bad]
     if problems:
-        console.print(escape("; ".join(problems)), style="red")
+        error_console.print(escape("; ".join(problems)), style="red")
         raise typer.Exit(2)
 
 
@@ -311,12 +314,12 @@ def _dataset_smiles(data: str, split: str = "train", smiles_column: str | None =
     from molgen.data.registry import REGISTRY, load_smiles
 
     if data in REGISTRY and split not in REGISTRY[data].splits:
-        console.print(escape(f"{data} has no split {split!r}; it has {', '.join(REGISTRY[data].splits)}"), style="red")
+        error_console.print(escape(f"{data} has no split {split!r}; it has {', '.join(REGISTRY[data].splits)}"), style="red")
         raise typer.Exit(2)
     try:
         return load_smiles(data, split, smiles_column=smiles_column)
     except (KeyError, FileNotFoundError, FileFormatError, IsADirectoryError) as error:
-        console.print(escape(str(error.args[0] if isinstance(error, KeyError) else error)), style="red")
+        error_console.print(escape(str(error.args[0] if isinstance(error, KeyError) else error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -324,7 +327,7 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     """:func:`_split`, refusing a set with nothing left to train on (the training loop would wait forever)."""
     smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
     if len(smiles) - n_valid < 1:
-        console.print(escape(f"{data} gives {len(smiles)} molecule{'s' * (len(smiles) != 1)}: too few to train (one in "
+        error_console.print(escape(f"{data} gives {len(smiles)} molecule{'s' * (len(smiles) != 1)}: too few to train (one in "
                              "ten, and at least one, is held out for validation); give at least 2"), style="red")
         raise typer.Exit(2)
     return smiles, order, n_valid
@@ -339,7 +342,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None) -> Path:
     if resume is not None and out == default and resume.name.endswith(".last.pt"):
         out = resume.with_name(resume.name.removesuffix(".last.pt") + ".pt")
     if PRETRAINED_DIR.resolve() in out.resolve().parents:
-        console.print(escape(f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then "
+        error_console.print(escape(f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then "
                              "ship the result with `molgen train ship`"), style="red")
         raise typer.Exit(2)
     return out
@@ -353,7 +356,7 @@ def _load_to_resume(loader, resume: Path):
     try:
         return loader(resume)
     except (CheckpointError, FileNotFoundError, IsADirectoryError) as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -370,7 +373,7 @@ def _refuse_finished(resume: Path, max_steps: int) -> None:
     except Exception:  # noqa: BLE001 -- an unreadable state file is the trainer's to report, with its path
         return
     if done and done >= max_steps:
-        console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
+        error_console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
                              "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
         raise typer.Exit(2)
 
@@ -469,13 +472,13 @@ def train_smiles_lm(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, condition_dropout=condition_dropout, max_molecules=max_molecules)
     if not 0 <= min_lr <= lr:
-        console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
+        error_console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
         raise typer.Exit(2)
     if valid_size < 1:
-        console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
+        error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
     if resume is None and from_ is None and arch not in ("lstm", "transformer"):
-        console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
+        error_console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
     if threads:
@@ -509,12 +512,12 @@ def train_smiles_lm(
     else:
         parent = None
         if size not in SMILES_LM_SIZES:
-            console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
+            error_console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
             raise typer.Exit(2)
         names = [c.strip() for c in conditions.split(",") if c.strip()] if conditions else []
         wrong = [c for c in names if c not in CONDITION_PROPERTIES]
         if wrong or (names and arch != "transformer"):
-            console.print(f"[red]conditioning takes the transformer and properties from {', '.join(CONDITION_PROPERTIES)}; "
+            error_console.print(f"[red]conditioning takes the transformer and properties from {', '.join(CONDITION_PROPERTIES)}; "
                           f"got --arch {arch} --conditions {conditions}[/red]")
             raise typer.Exit(2)
         vocabulary = SmilesVocabulary.from_smiles(smiles)
@@ -526,7 +529,7 @@ def train_smiles_lm(
         try:
             require_bf16(model.config.arch)
         except ValueError as error:
-            console.print(escape(str(error)), style="red")
+            error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
     train_labels = valid_labels = None
     if model.config.conditions:
@@ -545,7 +548,7 @@ def train_smiles_lm(
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
                       resume)
     except UnknownTokenError as error:
-        console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
+        error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                              "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
 
@@ -596,7 +599,8 @@ def generate_command(
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
-    from molgen.runs import ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, validity_note
+    from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filtered_only,
+                             validity_note)
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
@@ -608,7 +612,7 @@ def generate_command(
         # a resumed run samples as it started; an option given now would be silently ignored, so refuse it
         given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs") and _typed(ctx, name)]
         if given:
-            console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
+            error_console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
                           f"{', '.join(map(_flag, given))} cannot "
                           "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
             raise typer.Exit(2)
@@ -633,7 +637,7 @@ def generate_command(
                                on_chunk=terminated.check)
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
-        console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
+        error_console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
                       + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
         raise typer.Exit(2) from None
     except Exception as error:
@@ -641,9 +645,9 @@ def generate_command(
         if failed is None:   # refused before the run sampled: the input was wrong
             if not isinstance(error, (ConditionError, RunNotFound, RunBusy, FileNotFoundError, ValueError, KeyError)):
                 raise
-            console.print(escape(_as_flags(str(error), GENERATE_OPTIONS)), style="red")
+            error_console.print(escape(_as_flags(str(error), GENERATE_OPTIONS)), style="red")
             raise typer.Exit(1 if isinstance(error, RunBusy) else 2) from None
-        console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
+        error_console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
                       f"(molgen runs show {failed['id']})", style="red")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -662,6 +666,8 @@ def generate_command(
                   f"meeting conditions {counts['accepted']:,}")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
+    if record["native"] and (alone := filtered_only(record)):   # with none steered, "filter alone" goes without saying
+        console.print(f"  {', '.join(alone)}: not steered by this model here; met by the filter alone")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
         windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
         console.print("  the filter keeps only molecules meeting every condition: " + escape("; ".join(windows)))
@@ -739,11 +745,11 @@ def _say_interrupted(store, resume: str | None, started: float) -> None:
     # resumed: that run; else the one this command created, the newest interrupted since it started
     run_id = store.run(resume)["id"] if resume else store.newest("interrupted", started)
     if run_id is None:
-        Console(stderr=True).print("interrupted before a run was stored", style="yellow")
+        error_console.print("interrupted before a run was stored", style="yellow")
         return
     stopped = store.run(run_id)
     counts = stopped["counts"] or {}
-    Console(stderr=True).print(
+    error_console.print(
         f"run {stopped['id']} ({escape(stopped['name'])}) interrupted: {counts.get('accepted', 0):,} molecules meeting every "
         f"condition are stored and ranked; continue with molgen generate --resume {stopped['id']}", style="yellow")
 
@@ -764,6 +770,9 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     frame = RunStore().runs()
     if as_json:
         print(frame.assign(tags=[json_list(t) for t in frame["tags"]]).to_json(orient="records", indent=1))
+        return
+    if frame.empty:   # said, not a blank: an empty output reads as a failure, or as the wrong store
+        console.print(escape(f"no runs yet in {RunStore().path} (molgen generate starts one)"))
         return
     if console.width < WIDE_TABLE:   # ten columns squeezed to three characters each read as noise: a block per run
         for row in frame.itertuples():
@@ -801,7 +810,7 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
     try:
         record = store.run(run)
     except RunNotFound as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
     shown["profile"] = record["profile"].get("name")
@@ -834,10 +843,10 @@ def runs_delete(run: str, yes: bool = typer.Option(False, "--yes", "-y", help="D
             typer.confirm(f"delete run {record['id']} ({record['name']}, {rows:,} candidates)?", abort=True)
         console.print(f"deleted run {store.delete_run(record['id'])}")
     except RunNotFound as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     except RunBusy as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(1) from None
 
 
@@ -851,7 +860,7 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
         before = store.run(run)["tags"] or []
         after = store.tag_run(run, tags, remove=remove)
     except (RunNotFound, ValueError) as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     absent = [t.strip() for t in tags if t.strip() not in before] if remove else []
     if absent:
@@ -877,7 +886,7 @@ def export_command(
     try:
         path = export_run(RunStore(), run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected)
     except (RunNotFound, ExportError) as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     import json
 
@@ -933,11 +942,11 @@ def train_graph_vae(
     if threads:
         torch.set_num_threads(threads)
     if size not in GRAPH_VAE_SIZES:
-        console.print(f"[red]unknown size {size!r}; use {', '.join(GRAPH_VAE_SIZES)}[/red]")
+        error_console.print(f"[red]unknown size {size!r}; use {', '.join(GRAPH_VAE_SIZES)}[/red]")
         raise typer.Exit(2)
     names = [p.strip() for p in (properties or "").split(",") if p.strip()]
     if any(p not in PROPERTY_NAMES for p in names):
-        console.print(f"[red]--properties takes {', '.join(PROPERTY_NAMES)}; got {properties}[/red]")
+        error_console.print(f"[red]--properties takes {', '.join(PROPERTY_NAMES)}; got {properties}[/red]")
         raise typer.Exit(2)
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
@@ -1011,16 +1020,16 @@ def train_graph_diffusion(
     if threads:
         torch.set_num_threads(threads)
     if size not in GRAPH_DIFFUSION_SIZES:
-        console.print(f"[red]unknown size {size!r}; use {', '.join(GRAPH_DIFFUSION_SIZES)}[/red]")
+        error_console.print(f"[red]unknown size {size!r}; use {', '.join(GRAPH_DIFFUSION_SIZES)}[/red]")
         raise typer.Exit(2)
     names = [c.strip() for c in (conditions or "").split(",") if c.strip()]
     if any(c not in CONDITION_PROPERTIES for c in names):
-        console.print(f"[red]--conditions takes {', '.join(CONDITION_PROPERTIES)}; got {conditions}[/red]")
+        error_console.print(f"[red]--conditions takes {', '.join(CONDITION_PROPERTIES)}; got {conditions}[/red]")
         raise typer.Exit(2)
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, condition_dropout=condition_dropout, max_molecules=max_molecules)
     if timesteps < 1:
-        console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
+        error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
     smiles = _dataset_smiles(data)
@@ -1071,17 +1080,17 @@ def train_ship(
     from molgen.data.registry import load_smiles
 
     if max_ring_size is not None and max_ring_size < 0:
-        console.print(f"--max-ring-size must be 0 or more, not {max_ring_size}", style="red")
+        error_console.print(f"--max-ring-size must be 0 or more, not {max_ring_size}", style="red")
         raise typer.Exit(2)
     if default_steps is not None and default_steps < 1:
-        console.print(f"--default-steps must be 1 or more, not {default_steps}", style="red")
+        error_console.print(f"--default-steps must be 1 or more, not {default_steps}", style="red")
         raise typer.Exit(2)
     if destination.suffix != ".pt":
-        console.print(escape(f"{destination}: a checkpoint's name ends in .pt (its card is written beside it as .json)"),
+        error_console.print(escape(f"{destination}: a checkpoint's name ends in .pt (its card is written beside it as .json)"),
                       style="red")
         raise typer.Exit(2)
     if destination.resolve() == source.resolve():   # the float32 weights and their training card would be replaced
-        console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
+        error_console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
                       style="red")
         raise typer.Exit(2)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
@@ -1107,7 +1116,7 @@ def train_ship(
             changes["label_prior"] = label_prior_from_smiles(model, load_smiles(label_prior, "train"))
         card = export_checkpoint(source, destination, half=not float32, prepare=prepare, **changes)
     except (CheckpointError, FileNotFoundError, ValueError, KeyError) as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
                   f"card {destination.with_suffix('.json')}")
@@ -1123,7 +1132,7 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     from molgen.data.registry import load_smiles
 
     if not near_duplicate > 0:   # every molecule is at Tanimoto >= 0 to a held-out one: all would be removed
-        console.print(f"[red]--near-duplicate must lie above 0 (up to 1, exact copies only), not {near_duplicate}[/red]")
+        error_console.print(f"[red]--near-duplicate must lie above 0 (up to 1, exact copies only), not {near_duplicate}[/red]")
         raise typer.Exit(2)
     sets = []
     for source in held_out or []:
@@ -1132,13 +1141,13 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
             sets.append(ReferenceSet(source, load_smiles(name, split or "test") if not Path(source).is_file()
                                      else load_smiles(source)))
         except (KeyError, FileNotFoundError) as error:
-            console.print(f"[red]--held-out {source}: {error}[/red]")
+            error_console.print(f"[red]--held-out {source}: {error}[/red]")
             raise typer.Exit(2) from None
     try:
         return Guard(held_out=sets, near_duplicate=near_duplicate if near_duplicate < 1 else None, alerts=list(alerts or []),
                      rules=list(rules or []))
     except ValueError as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -1151,7 +1160,7 @@ def _augment_input(path: Path):
             raise FileNotFoundError(f"{path}: not a file")
         frame = read_molecules(path)
     except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
@@ -1163,12 +1172,12 @@ def _check_output(output: Path, input: Path | None = None) -> None:
     from molgen.data.files import FileFormatError, check_writable
 
     if input is not None and output.resolve() == input.resolve():
-        console.print(escape(f"{output} is the input: give the output another name"), style="red")
+        error_console.print(escape(f"{output} is the input: give the output another name"), style="red")
         raise typer.Exit(2)
     try:
         check_writable(output)
     except FileFormatError as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
 
 
@@ -1268,7 +1277,7 @@ def augment_analogues(
                                   seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
                                   diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion)
     except ValueError as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
@@ -1303,14 +1312,14 @@ def augment_balance(
             low, high = (float(v) for v in value_range.split(","))
             bounds = (low, high)
         except ValueError:
-            console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
+            error_console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
             raise typer.Exit(2) from None
     try:
         smiles, columns = _augment_input(input)
         rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
     except ValueError as error:
-        console.print(escape(str(error)), style="red")
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard)

@@ -418,6 +418,14 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> int:
     return int((~passes).sum())
 
 
+def filtered_only(record: dict) -> list[str]:
+    """The property conditions of a run its model did not steer, met by the filter alone ("range mw"): a
+    chemist reading "steered natively" for some should not assume it of the rest."""
+    conditions, native = record["conditions"], record["native"]
+    asked = [f"target {name}" for name in conditions.get("targets", {})] + [f"range {name}" for name in conditions.get("ranges", {})]
+    return [what for what in asked if what not in native]
+
+
 def validity_note(record: dict) -> str:
     """How a run's validity was reached, to print beside it: as sampled, or through the graph
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""

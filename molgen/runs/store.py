@@ -209,8 +209,8 @@ class RunStore:
                 db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ? "
                            "WHERE id = ? AND status = 'running' AND owner IS ?",
                            ("stopped without a word: the process sampling it ended (killed, or its machine stopped) "
-                            "before it could rank; what it stored is kept, unranked until it is continued: "
-                            f"molgen generate --resume {row['id']}", row["id"], row["owner"]))
+                            "before it could rank; what it stored is kept, unranked until the run is continued; "
+                            f"continue with `molgen generate --resume {row['id']}`", row["id"], row["owner"]))
 
     def resolve(self, run: str) -> str:
         """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""

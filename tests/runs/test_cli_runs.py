@@ -26,6 +26,8 @@ def run(*args, home, input=None):
 
 
 def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
+    empty = run("runs", "list", home=tmp_path)
+    assert empty.exit_code == 0 and "no runs yet in" in empty.output   # it printed nothing at all
     result = run("generate", "--model", tiny_checkpoint, "-n", 25, "--condition", "mw<=450", "--seed", 3, "--name", "cli-run",
                  home=tmp_path)
     assert result.exit_code == 0, result.output

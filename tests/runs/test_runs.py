@@ -503,3 +503,14 @@ def test_a_resumed_run_steers_only_what_its_record_says_it_steered():
     assert steer.targets == {"qed": 0.8} and not steer.ranges and steer.scaffold is None and not steer.avoid
     steer = recorded_native(asked, {"range logp": "label prior", "scaffold": "inpainting"})
     assert steer.ranges == {"logp": (3.0, None)} and steer.scaffold == "c1ccncc1" and not steer.targets
+
+
+def test_the_conditions_a_model_left_to_the_filter_are_named():
+    from molgen.runs import filtered_only
+
+    # graph diffusion with a scaffold: inpainting steers the scaffold, the ranges are the filter's alone
+    record = {"conditions": {"targets": {}, "ranges": {"qed": [0.6, None], "mw": [None, 400]}, "scaffold": "c1ccncc1"},
+              "native": {"scaffold": "inpainting (scaffold atoms and bonds held fixed)"}}
+    assert filtered_only(record) == ["range qed", "range mw"]
+    record["native"]["range qed"] = "label prior"
+    assert filtered_only(record) == ["range mw"]

@@ -52,6 +52,7 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     with RunStore() as store:
         record = store.run("from-the-page")
         assert record["conditions"]["ranges"] == {"mw": [150.0, 450.0]}
+        assert record["profile"]["name"] == "drug-like"   # shown in the editor, not edited: the shipped one
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
     # the summary names the run's model and seed: the form may show another model by the time it is read
     assert shown(at.success[0]).startswith(f"run from-the-page ({Path(record['checkpoint']).stem}, seed ")
@@ -118,6 +119,23 @@ def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
     editor.set_value("aggregation = [").run()
     assert any(shown(e).startswith("profile (edited here): not valid TOML") for e in at.error)
     assert at.button(key="gen_go").disabled
+
+
+def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_mw_window_is_refused(stored_run):
+    at = page("generate")
+    at.checkbox(key="gen_on_mw").check().run()
+    at.slider(key="gen_range_mw").set_value((0.0, 0.0)).run()
+    assert any("mw is more than 0" in shown(e) for e in at.error) and at.button(key="gen_go").disabled
+    at.checkbox(key="gen_on_mw").uncheck().run()
+    editor = at.text_area(key="gen_toml_drug-like")
+    editor.set_value(editor.value.replace("weight = 1.0", "weight = 3.0", 1)).run()
+    at.number_input(key="gen_n").set_value(5).run()
+    at.text_input(key="gen_name").set_value("edited-profile").run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        # the manifest of its export says which profile ranked it: not "drug-like", which it no longer was
+        assert store.run("edited-profile")["profile"]["name"] == "drug-like (edited)"
 
 
 def test_a_scaffold_the_diffusion_model_cannot_inpaint_is_a_message_not_a_traceback(stored_run):

@@ -10,7 +10,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNotFound, generate, resume, validity_note
+from molgen.runs import RunNotFound, filtered_only, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -18,8 +18,8 @@ from workbench.common import load_model, molecule_editor, plain, shipped_checkpo
 
 #: Property sliders: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
-           "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW", 0.0, 800.0, (200.0, 500.0), 5.0),
-           "tpsa": ("TPSA", 0.0, 250.0, (20.0, 140.0), 1.0)}
+           "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
+           "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
 
 st.title("Generate")
 checkpoints = shipped_checkpoints()
@@ -174,6 +174,9 @@ try:
     import tomllib
 
     profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
+    if profile.name == profile_name and profile.to_dict() != load_profile(profile_name).to_dict():
+        # the run's record and its export manifest must not pass an edited profile off as the shipped one
+        profile.name = f"{profile_name} (edited)"
 except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
     st.error(plain(error))
     profile_ok = False
@@ -271,6 +274,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         for what, how in record["native"].items():
             st.caption(plain(f"{what}: steered natively by {how}; the filter then keeps only the molecules meeting "
                              "every condition"))
+        if record["native"] and (alone := filtered_only(record)):
+            st.caption(plain(f"{', '.join(alone)}: not steered by this model here; met by the filter alone"))
         if record["status"] in ("budget_exhausted", "interrupted"):
             _offer_to_continue(record)
         if failed:
