@@ -26,7 +26,7 @@ from rdkit.Chem import Descriptors
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
-from molgen.scoring.properties import PROPERTIES, target_window, tolerance
+from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, substructure_query
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -84,17 +84,6 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
     else:
         _merge_range(conditions, name, None, _inclusive(name, value, op), text)
     return conditions
-
-
-def missed_value(value: float, low: float | None, high: float | None) -> str:
-    """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
-    against ``mw <= 350`` reads 350.4, not 350, which would look like a pass."""
-    for figures in range(3, 13):
-        text = f"{value:.{figures}g}"
-        shown = float(text)
-        if (low is not None and shown < low) or (high is not None and shown > high):
-            return text
-    return f"{value:.12g}"
 
 
 def window_text(name: str, low: float | None, high: float | None) -> str:

@@ -122,6 +122,17 @@ def tolerance(name: str) -> float:
     return TARGET_TOLERANCE.get(name, 0.02 * (spec.high - spec.low))
 
 
+def missed_value(value: float, low: float | None, high: float | None) -> str:
+    """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
+    against ``mw <= 350`` reads 350.4, not 350, which would look like a pass."""
+    for figures in range(3, 13):
+        text = f"{value:.{figures}g}"
+        shown = float(text)
+        if (low is not None and shown < low) or (high is not None and shown > high):
+            return text
+    return f"{value:.12g}"
+
+
 def target_window(name: str, value: float) -> tuple[float, float]:
     """The inclusive window a target ``name = value`` keeps: the value plus or minus its tolerance, cut to what
     the property can take (QED 1.0 keeps 0.95 to 1, not to 1.05), rounded to 12 digits (0.8 + 0.05 is

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from molgen.scoring.properties import missed_value
+
 
 @dataclass(frozen=True)
 class Term:
@@ -40,7 +42,7 @@ class Rule:
 @dataclass(frozen=True)
 class RuleResult:
     passed: bool
-    violations: tuple[str, ...]
+    violations: tuple[str, ...]   # each violated term with the value that broke it
 
 
 RULES: dict[str, Rule] = {
@@ -58,5 +60,7 @@ def check_rule(rule: Rule | str, properties: Mapping[str, float], allowed_violat
     """Check one rule against computed properties; ``allowed_violations`` overrides the rule's own."""
     rule = RULES[rule] if isinstance(rule, str) else rule
     allowed = rule.allowed_violations if allowed_violations is None else allowed_violations
-    violations = tuple(t.describe() for t in rule.terms if t.violated(properties[t.property]))
+    # with the value, as a missed condition reads: "mw <= 500 (mw 577)"
+    violations = tuple(f"{t.describe()} ({t.property} {missed_value(properties[t.property], t.low, t.high)})"
+                       for t in rule.terms if t.violated(properties[t.property]))
     return RuleResult(len(violations) <= allowed, violations)

@@ -37,6 +37,12 @@ with left:
     n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n")
     seed = st.number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed")
     name = st.text_input("Run name (optional)", key="gen_name")
+    # beside n, not inside Decoding: it decides when a run with strict conditions stops.
+    # Empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value).
+    max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, None, step=1000,
+                                  key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
+                                  help="leave empty for 20 x the molecules asked for; a run with strict conditions "
+                                       "stops here and says which condition cut the most")
     options: dict = {}
     with st.expander("Decoding"):
         if model.family == "graph-vae":
@@ -115,10 +121,6 @@ with left:
                                 "uncorrected number reported for the model (models with aromatic bonds: greyed "
                                 "out)") and projectable:  # a box ticked for another checkpoint stays ticked
                 options["projection"] = True
-        # empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value)
-        max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, None, step=1000,
-                                      key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
-                                      help="leave empty for 20 x the molecules asked for")
 
 with right:
     st.markdown("**Conditions**")
