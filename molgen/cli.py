@@ -641,7 +641,10 @@ def generate_command(
                       + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
         raise typer.Exit(2) from None
     except Exception as error:
-        failed = store.run(error.molgen_run_id) if hasattr(error, "molgen_run_id") else None
+        try:
+            failed = store.run(error.molgen_run_id) if hasattr(error, "molgen_run_id") else None
+        except RunNotFound:   # deleted by another process meanwhile: the error itself is what to say
+            failed = None
         if failed is None:   # refused before the run sampled: the input was wrong
             if not isinstance(error, (ConditionError, RunNotFound, RunBusy, FileNotFoundError, ValueError, KeyError)):
                 raise
@@ -650,8 +653,8 @@ def generate_command(
         error_console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
                       f"(molgen runs show {failed['id']})", style="red")
         raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        _say_interrupted(store, resume, started)
+    except KeyboardInterrupt as stop:
+        _say_interrupted(store, getattr(stop, "molgen_run_id", None) or resume, started)
         if terminated:
             terminated.die()
         raise typer.Exit(130) from None
@@ -719,9 +722,10 @@ class _Termination:
         return self.received
 
     def handle(self, signum, frame) -> None:
-        if not self.received:
-            self.received = True
-            raise KeyboardInterrupt
+        if self.received:   # a second SIGTERM: no more waiting for the record to be written
+            self.die()
+        self.received = True
+        raise KeyboardInterrupt
 
     def check(self, accepted: int, n: int, sampled: int) -> None:
         """``on_chunk``: a SIGTERM whose KeyboardInterrupt was swallowed stops the run here."""
@@ -740,10 +744,16 @@ class _Termination:
         signal.pause()   # the signal is delivered at once; never reached
 
 
-def _say_interrupted(store, resume: str | None, started: float) -> None:
+def _say_interrupted(store, run: str | None, started: float) -> None:
     """On stderr: which run stopped, what it holds, and the command that continues it."""
-    # resumed: that run; else the one this command created, the newest interrupted since it started
-    run_id = store.run(resume)["id"] if resume else store.newest("interrupted", started)
+    from molgen.runs import RunNotFound
+
+    # the run the interrupt names (or the one resumed); else one stopped before it could say: the newest
+    # interrupted since this command started (another terminal's run may be newer, so only as a last resort)
+    try:
+        run_id = store.run(run)["id"] if run else store.newest("interrupted", started)
+    except RunNotFound:
+        run_id = None
     if run_id is None:
         error_console.print("interrupted before a run was stored", style="yellow")
         return
@@ -838,6 +848,8 @@ def runs_delete(run: str, yes: bool = typer.Option(False, "--yes", "-y", help="D
     store = RunStore()
     try:
         record = store.run(run)
+        if busy := store.busy(record["id"]):   # before asking, not after a yes
+            raise RunBusy(busy)
         if not yes:
             rows = store.count(record["id"])
             typer.confirm(f"delete run {record['id']} ({record['name']}, {rows:,} candidates)?", abort=True)

@@ -253,25 +253,30 @@ def recorded_native(conditions: Conditions, native: dict[str, str]) -> Condition
 
 
 def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, owner: str) -> Run:
-    record = store.run(run_id)
-    params, n, seed = record["params"], record["n_requested"], record["seed"]
-    conditions = conditions_from_dict(record["conditions"])
-    check = ConditionFilter(conditions)
-    steer, _ = _native(generator, recorded_native(conditions, record["native"]))
-    profile = ScoringProfile.from_dict(record["profile"])
-    train = _training_set(training_of(generator).get("data", ""))
-    origin = f"{record['model']}:{Path(record['checkpoint']).name}"
-    chunks = store.chunks(run_id)
-    index = len(chunks)
-    sampled, accepted = int(chunks["size"].sum()), int(chunks["n_accepted"].sum())
-    known = store.known_smiles(run_id)
-    timings = dict(record["timings"] or {})
-    store.update_run(run_id, status="running", message="")
-    bar = tqdm(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
-    started = time.perf_counter()
-    # An option added after a run pinned its options is absent from it: resume it the way it started.
-    sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
+    """Sample the run's missing chunks, then rank and record it. Everything after the lease is taken is inside
+    the try, so a stop at any moment (even while setting up or ranking) leaves a record that says so; every
+    write of the record or the ranks checks the lease (``owner``), so a process that lost the run to another
+    (frozen past the lease, then woken) writes nothing more to it."""
+    record, profile, timings = store.run(run_id), None, {}
+    bar = None
     try:
+        params, n, seed = record["params"], record["n_requested"], record["seed"]
+        conditions = conditions_from_dict(record["conditions"])
+        check = ConditionFilter(conditions)
+        steer, _ = _native(generator, recorded_native(conditions, record["native"]))
+        profile = ScoringProfile.from_dict(record["profile"])
+        train = _training_set(training_of(generator).get("data", ""))
+        origin = f"{record['model']}:{Path(record['checkpoint']).name}"
+        chunks = store.chunks(run_id)
+        index = len(chunks)
+        sampled, accepted = int(chunks["size"].sum()), int(chunks["n_accepted"].sum())
+        known = store.known_smiles(run_id)
+        timings = dict(record["timings"] or {})
+        store.update_run(run_id, owner=owner, status="running", message="")
+        bar = tqdm(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
+        started = time.perf_counter()
+        # An option added after a run pinned its options is absent from it: resume it the way it started.
+        sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
         while accepted < n and sampled < params["max_samples"]:
             size = _next_chunk_size(n - accepted, accepted, sampled, params)
             t0 = time.perf_counter()
@@ -290,31 +295,53 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
             bar.update(min(new_accepted, max(0, n - bar.n)))
             if on_chunk is not None:
                 on_chunk(accepted, n, sampled)
+        t0 = time.perf_counter()
+        failing = _rank(store, run_id, profile, owner)
+        timings["ranking"] = round(time.perf_counter() - t0, 3)
+        timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
+        counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
+        status, message = _outcome(store, run_id, record, check, profile, accepted, failing)
+        store.update_run(run_id, owner=owner, status=status, message=message, timings=timings, counts=counts)
+        return Run(run_id, store)
     except LeaseLost:
         raise   # the run is another process's now: its record is not this one's to write
     except BaseException as error:
-        # what is stored is ranked and counted, so the partial run can be browsed and exported as it stands
-        try:
-            _rank(store, run_id, profile)
-            counts = {**_counts(store, run_id, n), "validity_note": validity_note(record)}
-        except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
-            counts = None
-        if isinstance(error, Exception):   # an error, which resuming would likely meet again: say which
-            status, message = "failed", (f"failed: {type(error).__name__}: {error}; the molecules stored before it "
-                                         "are ranked")
-        else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
-            status, message = "interrupted", ("interrupted; the molecules stored so far are ranked; "
-                                              f"continue with `molgen generate --resume {run_id}`")
-        store.update_run(run_id, status=status, message=message, timings=timings, **({"counts": counts} if counts else {}))
+        _record_the_stop(store, run_id, record, profile, timings, owner, error)
         error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
         raise
     finally:
-        bar.close()
-    t0 = time.perf_counter()
-    failing = _rank(store, run_id, profile)
-    timings["ranking"] = round(time.perf_counter() - t0, 3)
-    timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-    counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
+        if bar is not None:
+            bar.close()
+
+
+def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: ScoringProfile | None, timings: dict,
+                     owner: str, error: BaseException) -> None:
+    """What is stored is ranked and counted, so the partial run can be browsed and exported as it stands; the
+    record says whether it was stopped (resumable as it is) or failed (with the error)."""
+    try:
+        _rank(store, run_id, profile or ScoringProfile.from_dict(record["profile"]), owner)
+        counts = {**_counts(store, run_id, record["n_requested"]), "validity_note": validity_note(record)}
+    except LeaseLost:
+        return   # lost while it stopped: the record is the new holder's
+    except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
+        counts = None
+    if isinstance(error, Exception):   # an error, which resuming would likely meet again: say which
+        status, message = "failed", (f"failed: {type(error).__name__}: {error}; the molecules stored before it "
+                                     "are ranked")
+    else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
+        status, message = "interrupted", ("interrupted; the molecules stored so far are ranked; "
+                                          f"continue with `molgen generate --resume {run_id}`")
+    try:
+        store.update_run(run_id, owner=owner, status=status, message=message, timings=timings,
+                         **({"counts": counts} if counts else {}))
+    except LeaseLost:
+        pass
+
+
+def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
+             accepted: int, failing: int) -> tuple[str, str]:
+    """The status and message of a run that sampled to its end: complete, or stopped by its budget."""
+    n, params = record["n_requested"], record["params"]
     # a run without conditions keeps every valid molecule once: its count is not of molecules meeting conditions
     # ("unique", not "new": novelty against the training set is counted apart)
     meeting = "meet every condition" if check.describe() else "are valid and unique"
@@ -335,10 +362,10 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
                                                            for what, count in missed)
     if failing:
         filters = ", ".join(profile.hard_filters)
-        message += (f"; {failing:,} of the ranked molecules fail the profile's hard filters ({filters}): score 0, "
+        verb = "fails" if failing == 1 else "fail"
+        message += (f"; {failing:,} of the ranked molecules {verb} the profile's hard filters ({filters}): score 0, "
                     "ranked after the rest")
-    store.update_run(run_id, status=status, message=message, timings=timings, counts=counts)
-    return Run(run_id, store)
+    return status, message
 
 
 def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) -> int:
@@ -400,12 +427,12 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     return table, rejects, n_valid, n_duplicate
 
 
-def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> int:
+def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | None = None) -> int:
     """Rank the molecules meeting every condition; returns how many of them fail a hard filter (ranked last)."""
     frame = store.candidates(run_id, order_by="id")
     frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
     if not len(frame):
-        store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64))
+        store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64), owner)
         return 0
     # reindex: a desirability column the store holds no value of comes back absent, not as NaN
     desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
@@ -414,7 +441,7 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile) -> int:
     passes = frame["passes_filters"].fillna(True).astype(bool).to_numpy()
     ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
                                     desirability if profile.ranking == "pareto" else None)
-    store.set_ranks(run_id, frame["id"].to_numpy(), ranks)
+    store.set_ranks(run_id, frame["id"].to_numpy(), ranks, owner)
     return int((~passes).sum())
 
 

@@ -100,8 +100,19 @@ class RunBusy(RuntimeError):
 
 
 def new_owner() -> str:
-    """Who holds a lease: host, process id and a token (two runs of one process, as in the web app, differ)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """Who holds a lease: host, process id, the process's start time where the system tells it (so a later
+    process given the same id is not taken for it) and a token (two runs of one process, as in the web app,
+    differ)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_started(os.getpid()) or ''}:{uuid.uuid4().hex[:8]}"
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started, in clock ticks since boot (Linux ``/proc``); None where unknown or gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]   # field 22; the name before it may hold spaces and parentheses
 
 
 def default_path() -> Path:
@@ -185,6 +196,8 @@ class RunStore:
         owner = owner or new_owner()
         with self.transaction() as db:
             row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:   # deleted since it was resolved
+                raise RunNotFound(run)
             if row["owner"] != owner and _live(row["owner"], row["heartbeat"]):
                 raise RunBusy(_busy_message(run_id, row))
             db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?", (owner, time.time(), run_id))
@@ -196,6 +209,12 @@ class RunStore:
             beat.stop()
             with self.transaction() as db:
                 db.execute("UPDATE runs SET owner = NULL, heartbeat = NULL WHERE id = ? AND owner = ?", (run_id, owner))
+
+    def busy(self, run: str) -> str | None:
+        """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""
+        run_id = self.resolve(run)
+        row = self._db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return _busy_message(run_id, row) if row is not None and _live(row["owner"], row["heartbeat"]) else None
 
     def _settle_abandoned(self) -> None:
         """A run left 'running' by a process that died without a word (SIGKILL, a machine that stopped) reads
@@ -256,11 +275,25 @@ class RunStore:
         frame["accepted"] = [c.get("accepted", 0) for c in counts]
         return frame
 
-    def update_run(self, run_id: str, **fields) -> None:
+    def update_run(self, run_id: str, owner: str | None = None, **fields) -> None:
+        """Set fields of a run's record; with ``owner``, only while that lease holds it (``LeaseLost`` if not)."""
         encoded = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in fields.items()}
         encoded["updated"] = time.time()
         with self.transaction() as db:
+            if owner is not None:
+                self._check_held(db, run_id, owner)
             db.execute(f"UPDATE runs SET {', '.join(f'{k} = ?' for k in encoded)} WHERE id = ?", (*encoded.values(), run_id))
+
+    @staticmethod
+    def _check_held(db: sqlite3.Connection, run_id: str, owner: str) -> None:
+        """Inside a write transaction: ``LeaseLost`` unless ``owner`` still holds the run (it may have been taken
+        over by another process while this one was stalled, or deleted)."""
+        row = db.execute("SELECT owner FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise LeaseLost(f"run {run_id} was deleted while this process was sampling it; this process stops")
+        if row["owner"] != owner:
+            raise LeaseLost(f"run {run_id} was taken over by another process while this one was stalled "
+                            f"(no heartbeat for over {LEASE_SECONDS:.0f} s); this process stops writing to it")
 
     def tag_run(self, run: str, tags: Iterable[str], remove: bool = False) -> list[str]:
         """A run's tags after adding (or removing) ``tags``; ``ValueError`` for an empty tag or one with a comma
@@ -281,6 +314,8 @@ class RunStore:
         run_id = self.resolve(run)
         with self.transaction() as db:
             row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:   # deleted meanwhile by another process
+                raise RunNotFound(run)
             if _live(row["owner"], row["heartbeat"]):
                 raise RunBusy(_busy_message(run_id, row))
             for table in ("candidates", "chunks", "rejects"):
@@ -306,10 +341,7 @@ class RunStore:
         rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
             if owner is not None:
-                row = db.execute("SELECT name, owner, heartbeat FROM runs WHERE id = ?", (run_id,)).fetchone()
-                if row["owner"] != owner:
-                    raise LeaseLost(f"run {run_id} was taken over by another process while this one was stalled "
-                                    f"(no heartbeat for over {LEASE_SECONDS:.0f} s); this process stops writing to it")
+                self._check_held(db, run_id, owner)
             if rows:
                 self._add_columns(db, candidates[columns])
                 db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
@@ -330,8 +362,10 @@ class RunStore:
                        f"{ {'real': 'REAL', 'integer': 'INTEGER', 'bool': 'INTEGER'}.get(kind, 'TEXT') }")
             db.execute("INSERT OR REPLACE INTO candidate_columns VALUES (?, ?)", (column, kind))
 
-    def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray) -> None:
+    def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray, owner: str | None = None) -> None:
         with self.transaction() as db:
+            if owner is not None:
+                self._check_held(db, run_id, owner)
             db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
             db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
 
@@ -433,15 +467,22 @@ class LeaseLost(RunBusy):
 
 
 def _live(owner: str | None, heartbeat: float | None) -> bool:
-    """Whether a lease's process is still there: its heartbeat is fresh and, on this host, its process exists
-    (so a run killed with SIGKILL can be continued at once, not a lease later)."""
-    if owner is None or heartbeat is None or time.time() - heartbeat >= LEASE_SECONDS:
+    """Whether a lease's process is still there. On this host, where the process's start time was recorded,
+    exactly when that process exists: a run killed with SIGKILL can be continued at once, and one merely
+    stalled (suspended, a laptop asleep) is not taken from it however old its heartbeat. Otherwise (another
+    machine sharing the store) while its heartbeat is fresh, and on this host its process id exists."""
+    if owner is None or heartbeat is None:
         return False
-    host, pid = owner.split(":")[:2]
+    parts = owner.split(":")
+    host, pid, start = parts[0], int(parts[1]), parts[2] if len(parts) == 4 else ""
+    if host == socket.gethostname() and start:
+        return _started(pid) == start
+    if time.time() - heartbeat >= LEASE_SECONDS:
+        return False
     if host != socket.gethostname():
         return True
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:   # another user's process of that id: there, so taken as live
@@ -450,7 +491,10 @@ def _live(owner: str | None, heartbeat: float | None) -> bool:
 
 
 def _busy_message(run_id: str, row) -> str:
-    host, pid = (row["owner"].split(":") + ["?", "?"])[:2]
+    host, pid = row["owner"].split(":")[:2]
+    if host == socket.gethostname() and int(pid) == os.getpid():   # the web app: another page or session
+        return (f"run {run_id} ({row['name']}) is being sampled in this process (another page or session of the "
+                "web app): wait for it to end, or stop it there")
     return (f"run {run_id} ({row['name']}) is being sampled by another process (pid {pid} on {host}, heard from "
             f"{time.time() - row['heartbeat']:.0f} s ago): wait for it to end, or stop it (Ctrl-C there, or "
             f"kill {pid}) and then continue it")
@@ -472,7 +516,7 @@ class _Heartbeat(threading.Thread):
                 try:
                     db.execute("UPDATE runs SET heartbeat = ? WHERE id = ? AND owner = ?",
                                (time.time(), self.run_id, self.owner))
-                except sqlite3.OperationalError:   # a store busy beyond the timeout: the next beat tries again
+                except sqlite3.Error:   # a store busy beyond the timeout: the next beat tries again
                     pass
         finally:
             db.close()

@@ -372,6 +372,61 @@ def test_a_lease_from_another_host_holds_until_its_heartbeat_is_stale(tmp_path):
         assert len(store.chunks(run_id)) == 1
 
 
+def test_a_process_that_lost_its_run_writes_neither_ranks_nor_record(tmp_path):
+    from molgen.runs.store import LeaseLost
+
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = _bare_run(store, "lost")
+        with store.lease(run_id) as first:
+            store._db.execute("UPDATE runs SET owner = 'another-host.example:7:x' WHERE id = ?", (run_id,))  # taken over
+            with pytest.raises(LeaseLost, match="taken over"):
+                store.update_run(run_id, owner=first, status="interrupted")
+            with pytest.raises(LeaseLost, match="taken over"):
+                store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64), first)
+            assert store.run(run_id)["status"] == "running"
+            store._db.execute("UPDATE runs SET owner = ? WHERE id = ?", (first, run_id))
+            store._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))   # deleted under it
+            with pytest.raises(LeaseLost, match="was deleted"):   # not a TypeError on the missing row
+                store.add_chunk(run_id, 0, 1, pd.DataFrame(columns=["smiles", "meets_conditions"]), [], 0, 0, 0.1, first)
+
+
+def test_on_this_host_a_stalled_process_keeps_its_run_and_a_dead_one_loses_it_at_once(tmp_path):
+    from molgen.runs.store import LEASE_SECONDS, new_owner
+
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = _bare_run(store, "stalled")
+        old = time.time() - 10 * LEASE_SECONDS   # suspended, or a laptop asleep: no heartbeat for ten minutes
+        host, pid, start, _ = new_owner().split(":")
+        assert start, "this system tells a process's start time (Linux /proc)"
+        store._db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?", (new_owner(), old, run_id))
+        assert store.run(run_id)["status"] == "running" and "in this process" in store.busy(run_id)
+        # the same process id with another start time is a later process that was given the id: the first is gone
+        store._db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?",
+                          (f"{host}:{pid}:{int(start) - 1}:abc", time.time(), run_id))
+        assert store.busy(run_id) is None and store.run(run_id)["status"] == "interrupted"
+
+
+def test_a_stop_while_the_run_ranks_at_its_end_is_recorded_as_an_interruption(tiny_checkpoint, store, monkeypatch):
+    import importlib
+
+    pipeline = importlib.import_module("molgen.runs.generate")
+    rank, calls = pipeline._rank, []
+
+    def stopped_once(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt   # Ctrl-C or SIGTERM as the last chunk is ranked
+        return rank(*args)
+
+    monkeypatch.setattr(pipeline, "_rank", stopped_once)
+    with pytest.raises(KeyboardInterrupt):
+        generate(str(tiny_checkpoint), 10, seed=2, store=store, progress=False, name="ranking")
+    record = store.run("ranking")
+    # it was left "running", and read as a process killed without a word, with nothing ranked
+    assert record["status"] == "interrupted" and record["message"].startswith("interrupted; the molecules stored")
+    assert record["counts"]["accepted"] == len(store.candidates("ranking", ranked_only=True)) > 0
+
+
 def _bare_run(store: RunStore, name: str) -> str:
     return store.create_run(name=name, model="smiles-lm", checkpoint="x.pt", checkpoint_sha256="0", seed=1,
                             n_requested=1, params={}, conditions={}, native={}, profile={}, versions={})
