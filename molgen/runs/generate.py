@@ -130,7 +130,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
              profile: str | ScoringProfile = "drug-like", seed: int = 1, name: str | None = None,
              max_samples: int | None = None, chunk_size: int = 1000, sample_options: dict | None = None,
              store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
-             on_chunk: Callable[[int, int, int], None] | None = None) -> Run:
+             on_chunk: Callable[[int, int, int], None] | None = None,
+             on_start: Callable[[str], None] | None = None) -> Run:
     """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
 
     Args:
@@ -147,6 +148,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         store: the run store (default: ``$MOLGEN_HOME/runs.sqlite``).
         on_chunk: called after every stored chunk with (molecules accepted, n, sampled), for
             progress bars outside a terminal (the web app).
+        on_start: called with the run's id once it is stored, before any sampling (the web app notes it
+            then: a page stopped mid-run cannot count on its exception handlers).
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
@@ -190,6 +193,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
                               native=native, profile=profile.to_dict(), versions=package_versions(), owner=owner)
     with store.lease(run_id, owner):
+        if on_start is not None:
+            on_start(run_id)
         return _execute(store, run_id, generator, progress, on_chunk, owner)
 
 
@@ -467,12 +472,4 @@ def validity_note(record: dict) -> str:
 
 
 def _counts(store: RunStore, run_id: str, n: int) -> dict:
-    chunks = store.chunks(run_id)
-    frame = store.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions"])
-    sampled = int(chunks["size"].sum())
-    valid = int(chunks["n_valid"].sum())
-    novel = frame["novel"].dropna()
-    return {"requested": n, "chunks": len(chunks), "sampled": sampled, "valid": valid,
-            "validity": round(valid / sampled, 4) if sampled else None, "duplicates": int(chunks["n_duplicate"].sum()),
-            "unique": len(frame), "accepted": int(frame["meets_conditions"].fillna(False).sum()),
-            "novel": int(novel.sum()) if len(novel) else None, "novelty": round(float(novel.mean()), 4) if len(novel) else None}
+    return store.tally(run_id, n)

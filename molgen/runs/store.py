@@ -210,6 +210,20 @@ class RunStore:
             with self.transaction() as db:
                 db.execute("UPDATE runs SET owner = NULL, heartbeat = NULL WHERE id = ? AND owner = ?", (run_id, owner))
 
+    def tally(self, run_id: str, n: int) -> dict:
+        """A run's counts from what it stored: chunks sampled, valid, duplicates, unique, meeting every condition,
+        novel."""
+        chunks = self.chunks(run_id)
+        frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions"])
+        sampled = int(chunks["size"].sum())
+        valid = int(chunks["n_valid"].sum())
+        novel = frame["novel"].dropna()
+        return {"requested": n, "chunks": len(chunks), "sampled": sampled, "valid": valid,
+                "validity": round(valid / sampled, 4) if sampled else None, "duplicates": int(chunks["n_duplicate"].sum()),
+                "unique": len(frame), "accepted": int(frame["meets_conditions"].fillna(False).sum()),
+                "novel": int(novel.sum()) if len(novel) else None,
+                "novelty": round(float(novel.mean()), 4) if len(novel) else None}
+
     def busy(self, run: str) -> str | None:
         """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""
         run_id = self.resolve(run)
@@ -219,17 +233,22 @@ class RunStore:
     def _settle_abandoned(self) -> None:
         """A run left 'running' by a process that died without a word (SIGKILL, a machine that stopped) reads
         as interrupted: nothing will write to it again, and it resumes as any interrupted run does."""
-        running = self._db.execute("SELECT id, owner, heartbeat FROM runs WHERE status = 'running'").fetchall()
+        running = self._db.execute("SELECT id, owner, heartbeat, n_requested, counts FROM runs "
+                                   "WHERE status = 'running'").fetchall()
         abandoned = [row for row in running if not _live(row["owner"], row["heartbeat"])]
         if not abandoned:
             return   # the usual case: a read, with no write lock taken
+        # counted from what it stored: its record's counts are those of an earlier part, or none
+        counts = {row["id"]: {**{k: v for k, v in json.loads(row["counts"] or "{}").items() if k == "validity_note"},
+                              **self.tally(row["id"], row["n_requested"])} for row in abandoned}
         with self.transaction() as db:
             for row in abandoned:   # unless another process took the lease meanwhile (a resume)
-                db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ? "
-                           "WHERE id = ? AND status = 'running' AND owner IS ?",
-                           ("stopped without a word: the process sampling it ended (killed, or its machine stopped) "
-                            "before it could rank; what it stored is kept, unranked until the run is continued; "
-                            f"continue with `molgen generate --resume {row['id']}`", row["id"], row["owner"]))
+                db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ?, "
+                           "counts = ? WHERE id = ? AND status = 'running' AND owner IS ?",
+                           ("its process ended without a word (killed, or its machine stopped); what it stored is "
+                            "kept and counted, and ranked when the run is continued; "
+                            f"continue with `molgen generate --resume {row['id']}`", json.dumps(counts[row["id"]]),
+                            row["id"], row["owner"]))
 
     def resolve(self, run: str) -> str:
         """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""

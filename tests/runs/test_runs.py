@@ -275,9 +275,11 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
     with RunStore(db) as store:
         record = store.run("victim")
         # killed mid-run, it could say nothing; its process is gone, so the store says it for it
-        assert record["status"] == "interrupted" and record["message"].startswith("stopped without a word")
+        assert record["status"] == "interrupted" and record["message"].startswith("its process ended without a word")
         assert f"--resume {record['id']}" in record["message"]
         chunks_at_kill = len(store.chunks(record["id"]))
+        # counted from what it stored (it had no counts: a run writes them as it ends)
+        assert record["counts"]["sampled"] == store.chunks(record["id"])["size"].sum() > 0
     resumed = _cli("generate", "--resume", "victim", home=killed_home)
     out = resumed.communicate(timeout=300)[0]
     assert resumed.returncode == 0, out
@@ -363,7 +365,7 @@ def test_a_lease_from_another_host_holds_until_its_heartbeat_is_stale(tmp_path):
         assert store.run(run_id)["status"] == "running"
         store._db.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time() - LEASE_SECONDS - 1, run_id))
         record = store.run(run_id)   # silent past the lease: gone
-        assert record["status"] == "interrupted" and record["message"].startswith("stopped without a word")
+        assert record["status"] == "interrupted" and record["message"].startswith("its process ended without a word")
         with store.lease(run_id) as owner:
             # the remote process wakes after its lease was taken: it may not write to the run any more
             with pytest.raises(LeaseLost, match="taken over by another process"):

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from molgen.models.graph_vae.sample import DEFAULT_DECODING, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunStore
+from molgen.runs import RunStore, generate
 from tests.workbench.conftest import PAGES
 
 
@@ -161,8 +161,10 @@ def test_a_run_its_budget_stopped_continues_from_the_generate_page(stored_run):
     with RunStore() as store:
         record = store.run("short-budget")
     assert record["status"] == "budget_exhausted" and record["counts"]["sampled"] == 100
-    warning = next(shown(w) for w in at.warning if "budget" in shown(w))
-    assert "used up" in warning and "molgen generate --resume" not in warning   # the page's own button continues it
+    said = [shown(w) for w in at.warning]
+    assert "A budget of 100 is below the 150 molecules asked for" in said[0]   # said before the run, beside the field
+    warning = next(w for w in said if "used up" in w)
+    assert "molgen generate --resume" not in warning   # the page's own button continues it
     more = at.number_input(key=f"gen_more_{record['id']}")
     assert more.value == 200   # twice the budget it stopped at
     more.set_value(250).run()
@@ -175,6 +177,24 @@ def test_a_run_its_budget_stopped_continues_from_the_generate_page(stored_run):
     assert after["counts"]["unique"] >= record["counts"]["unique"] and len(first_chunk) == after["counts"]["unique"]
     summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
     assert f"sampled {after['counts']['sampled']:,}" in summary   # the summary reads the continued run
+
+
+def test_a_run_stopped_elsewhere_continues_from_the_generate_page(stored_run, tiny_checkpoint):
+    """A run the command line started (or one killed, or one from before a reload) had no Continue on the page."""
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 150, seed=4, max_samples=50, store=store, progress=False,
+                          name="from-the-terminal").id
+    at = page("generate")
+    at.selectbox(key="gen_continue_pick").set_value(run_id).run()
+    assert "budget of 50 used up" in " ".join(shown(c) for c in at.caption)
+    at.number_input(key=f"gen_more_{run_id}").set_value(400).run()
+    at.button(key=f"gen_continue_{run_id}").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        after = store.run(run_id)
+    assert after["params"]["max_samples"] == 400 and after["counts"]["sampled"] > 50
+    summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
+    assert f"sampled {after['counts']['sampled']:,}" in summary   # the page's summary is now that run's
 
 
 @pytest.mark.parametrize("text", ["O=[N+]([O-])c1ccccc1", "C[Si](C)(C)C", "__import__", "[x](y)", ":red[x]", "a*b*c"])
@@ -405,7 +425,6 @@ def test_augment_enumerates_and_reports_invalid_input():
 
 
 def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_checkpoint, fetched_moses):
-    from molgen.runs import generate
 
     with RunStore() as store:
         other = generate(str(tiny_checkpoint), 20, seed=8, store=store, progress=False, name="other-run").id
@@ -508,7 +527,6 @@ def test_latent_page_with_a_graph_vae(tmp_path):
 def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(tiny_checkpoint):
     """A run whose conditions no molecule met: the filters are not to blame, and its sampled molecules are a
     toggle away; unranked molecules are told apart by their boxes and say which condition they missed."""
-    from molgen.runs import generate
     from molgen.runs.conditions import build_conditions
 
     with RunStore() as store:
@@ -529,7 +547,6 @@ def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(
 def test_browse_sliders_span_the_molecules_it_lists(tiny_checkpoint):
     """With only ranked molecules listed, a slider's ends are theirs: the unranked ones' values would give
     a range that filters nothing."""
-    from molgen.runs import generate
     from molgen.runs.conditions import build_conditions
 
     with RunStore() as store:
@@ -548,7 +565,6 @@ def test_browse_sliders_span_the_molecules_it_lists(tiny_checkpoint):
 
 def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_checkpoint):
     """A reload starts a new session: the run comes from ?run=, not from the newest run in the store."""
-    from molgen.runs import generate
 
     with RunStore() as store:
         newer = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False, name="newer-run").id

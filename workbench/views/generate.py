@@ -43,6 +43,9 @@ with left:
                                   key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
                                   help="leave empty for 20 x the molecules asked for; a run with strict conditions "
                                        "stops here and says which condition cut the most")
+    if max_samples is not None and max_samples < n:   # allowed (a first slice, continued later), but never complete
+        st.warning(f"A budget of {int(max_samples):,} is below the {int(n):,} molecules asked for: the run will stop "
+                   "short, and can be continued with a larger budget.")
     options: dict = {}
     with st.expander("Decoding"):
         if model.family == "graph-vae":
@@ -198,6 +201,12 @@ def _progress_bar():
     return bar, on_chunk
 
 
+def _note_started(run_id: str) -> None:
+    """The run's summary, with Continue, is what the page shows after it, however it ends: noted as it starts,
+    since a page stopped mid-run (a widget touched) does not reliably keep what its handlers write."""
+    st.session_state["run_id"] = st.session_state["gen_last_run"] = run_id
+
+
 def _offer_to_continue(record: dict) -> None:
     """A run its budget stopped, or one interrupted, continues where it stopped with the settings it started
     with (as ``molgen generate --resume``); only the sampling budget can change."""
@@ -210,6 +219,7 @@ def _offer_to_continue(record: dict) -> None:
                                 "many molecules have been sampled in all, or enough meet every condition.")
     if st.button("Continue this run", key=f"gen_continue_{record['id']}"):
         bar, on_chunk = _progress_bar()
+        _note_started(record["id"])   # its summary is the page's from now on, however it ends
         try:
             resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
         except Exception as error:  # noqa: BLE001 -- the record keeps a failure; the page says it, no traceback
@@ -228,7 +238,8 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                        name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
-                       progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))))
+                       progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))),
+                       on_start=_note_started)
     except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
         failed_run = getattr(error, "molgen_run_id", None)   # the run it stopped; none if refused before sampling
@@ -257,9 +268,12 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         record = store().run(last)
     except RunNotFound:  # deleted since
         record = None
-    if record is not None and not record["counts"]:   # failed before anything was stored and counted
+    if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
+        st.info(plain((store().busy(last) or f"run {record['name']} is being sampled")
+                      + "; its summary shows here when it ends (reload the page then)"))
+    elif record is not None and not record["counts"]:   # failed before anything was stored and counted
         st.error(plain(f"run {record['name']}: {record['message']}"))
-    if record is not None and record["counts"]:
+    elif record is not None:
         counts = record["counts"]
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
@@ -284,3 +298,17 @@ if (last := st.session_state.get("gen_last_run")) is not None:
             st.caption(f"The {failed:,} that missed a condition stay in the run, unranked: **Browse** shows them with "
                        "the reason when its first toggle is off.")
         st.caption("Open **Browse** to filter, select and inspect this run, or **Export** to download it.")
+
+# Any stopped run in the store continues from here, not only this page's last one: a run the command
+# line started, one stopped by a kill, one from before a reload.
+stopped = store().runs()
+stopped = stopped[stopped["status"].isin(["interrupted", "budget_exhausted"])
+                  & (stopped["id"] != st.session_state.get("gen_last_run"))]
+if len(stopped):
+    with st.expander(f"Continue a stopped run ({len(stopped):,} in the store)"):
+        labels = {row.id: f"{row.name} · {row.status.replace('_', ' ')} · {row.model} · sampled {row.sampled:,}"
+                  for row in stopped.itertuples()}
+        picked = st.selectbox("Run", list(labels), format_func=labels.get, key="gen_continue_pick")
+        chosen = store().run(picked)
+        st.caption(plain(chosen["message"]))
+        _offer_to_continue(chosen)
