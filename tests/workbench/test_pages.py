@@ -136,6 +136,11 @@ def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_m
     with RunStore() as store:
         # the manifest of its export says which profile ranked it: not "drug-like", which it no longer was
         assert store.run("edited-profile")["profile"]["name"] == "drug-like (edited)"
+    editor.set_value(editor.value.replace('name = "drug-like"', 'name = "lead-like"', 1)).run()   # another's name
+    at.text_input(key="gen_name").set_value("renamed-profile").run()
+    at.button(key="gen_go").click().run()
+    with RunStore() as store:
+        assert store.run("renamed-profile")["profile"]["name"] == "lead-like (edited)"
 
 
 def test_a_scaffold_the_diffusion_model_cannot_inpaint_is_a_message_not_a_traceback(stored_run):

@@ -138,10 +138,11 @@ with right:
                         help=f"a target: molecules within {tolerance(prop):g} of it are kept; a model conditioned on "
                              f"{label} is steered to it")
         if kind == "range":
-            ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed")
+            ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed",
+                                     format="%.0f" if step >= 1 else None)   # MW 250, not 250.00
         else:
             targets[prop] = st.slider(label, low, high, sum(default) / 2, step, key=f"gen_target_{prop}",
-                                      label_visibility="collapsed")
+                                      label_visibility="collapsed", format="%.0f" if step >= 1 else None)
             st.caption(f"kept within {tolerance(prop):g} either side: above the window is missed too "
                        f"(for \"at least\", choose range)")
     scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
@@ -179,9 +180,10 @@ try:
     import tomllib
 
     profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
-    if profile.name == profile_name and profile.to_dict() != load_profile(profile_name).to_dict():
-        # the run's record and its export manifest must not pass an edited profile off as the shipped one
-        profile.name = f"{profile_name} (edited)"
+    if profile.name in shipped_profiles() and profile.to_dict() != load_profile(profile.name).to_dict():
+        # the run's record and its export manifest must not pass an edited profile off as a shipped one
+        # (its own, or another's name typed in)
+        profile.name = f"{profile.name} (edited)"
 except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
     st.error(plain(error))
     profile_ok = False
