@@ -290,7 +290,9 @@ class RunStore:
                                                                "n_requested", "counts", "tags"])
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
         counts = [json.loads(c or "{}") for c in frame.pop("counts")]
-        frame["sampled"] = [c.get("sampled", 0) for c in counts]
+        # from the chunks: a running run's record counts are written only as it ends
+        sampled = dict(self._db.execute("SELECT run_id, sum(size) FROM chunks GROUP BY run_id").fetchall())
+        frame["sampled"] = [int(sampled.get(run_id) or 0) for run_id in frame["id"]]
         frame["accepted"] = [c.get("accepted", 0) for c in counts]
         return frame
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,15 @@ def test_a_run_stopped_elsewhere_continues_from_the_generate_page(stored_run, ti
     at = page("generate")
     at.selectbox(key="gen_continue_pick").set_value(run_id).run()
     assert "budget of 50 used up" in " ".join(shown(c) for c in at.caption)
+    with RunStore() as store:   # meanwhile continued from another machine: it stays picked, and the page says so
+        store._db.execute("UPDATE runs SET status = 'running', owner = 'another-host.example:4242:x', heartbeat = ? "
+                          "WHERE id = ?", (time.time(), run_id))
+        at.run()
+        assert any("being sampled by another process (pid 4242 on another-host.example" in shown(i) for i in at.info)
+        assert f"gen_continue_{run_id}" not in [b.key for b in at.button]   # no Continue to click on a live run
+        store._db.execute("UPDATE runs SET status = 'budget_exhausted', owner = NULL, heartbeat = NULL WHERE id = ?",
+                          (run_id,))
+    at.run()
     at.number_input(key=f"gen_more_{run_id}").set_value(400).run()
     at.button(key=f"gen_continue_{run_id}").click().run()
     assert not at.exception

@@ -203,6 +203,23 @@ def _progress_bar():
     return bar, on_chunk
 
 
+def _on_this_page(message: str) -> str:
+    """A run's message without the command that continues it: on this page, the Continue button does."""
+    return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
+                  r"--resume \S+`", "", message)
+
+
+def _say_running(record: dict) -> None:
+    """A run whose record reads running: sampled by another process (named), or this app's own run still
+    sampling or being stopped."""
+    busy = store().busy(record["id"])
+    if busy and "in this process" not in busy:
+        st.info(plain(busy + "; its summary shows here when it ends (reload the page then)"))
+    else:
+        st.info(plain(f"run {record['name']} is still sampling, or being stopped; its summary shows here when it ends "
+                      "(reload the page then)"))
+
+
 def _note_started(run_id: str) -> None:
     """The run's summary, with Continue, is what the page shows after it, however it ends: noted as it starts,
     since a page stopped mid-run (a widget touched) does not reliably keep what its handlers write."""
@@ -271,8 +288,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
     except RunNotFound:  # deleted since
         record = None
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
-        st.info(plain((store().busy(last) or f"run {record['name']} is being sampled")
-                      + "; its summary shows here when it ends (reload the page then)"))
+        _say_running(record)
     elif record is not None and not record["counts"]:   # failed before anything was stored and counted
         st.error(plain(f"run {record['name']}: {record['message']}"))
     elif record is not None:
@@ -280,9 +296,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
         say = {"complete": st.success, "failed": st.error}.get(record["status"], st.warning)
-        # the command that continues a run is the button below on this page
-        message = re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
-                         r"--resume \S+`", "", record["message"])
+        message = _on_this_page(record["message"])
         # named with its model: the form above may already show another one
         say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
@@ -304,7 +318,11 @@ if (last := st.session_state.get("gen_last_run")) is not None:
 # Any stopped run in the store continues from here, not only this page's last one: a run the command
 # line started, one stopped by a kill, one from before a reload.
 stopped = store().runs()
-stopped = stopped[stopped["status"].isin(["interrupted", "budget_exhausted"])
+# the run picked stays listed when it is running again (continued elsewhere meanwhile): the page says so,
+# rather than the pick falling silently to another run
+picked_before = st.session_state.get("gen_continue_pick")
+stopped = stopped[(stopped["status"].isin(["interrupted", "budget_exhausted"])
+                   | ((stopped["id"] == picked_before) & (stopped["status"] == "running")))
                   & (stopped["id"] != st.session_state.get("gen_last_run"))]
 if len(stopped):
     with st.expander(f"Continue a stopped run ({len(stopped):,} in the store)"):
@@ -312,5 +330,8 @@ if len(stopped):
                   for row in stopped.itertuples()}
         picked = st.selectbox("Run", list(labels), format_func=labels.get, key="gen_continue_pick")
         chosen = store().run(picked)
-        st.caption(plain(chosen["message"]))
-        _offer_to_continue(chosen)
+        if chosen["status"] == "running":
+            _say_running(chosen)
+        else:
+            st.caption(plain(_on_this_page(chosen["message"])))
+            _offer_to_continue(chosen)
