@@ -328,7 +328,7 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     smiles, order, n_valid = _split(smiles, max_molecules, seed, valid_size)
     if len(smiles) - n_valid < 1:
         error_console.print(escape(f"{data} gives {len(smiles)} molecule{'s' * (len(smiles) != 1)}: too few to train (one in "
-                             "ten, and at least one, is held out for validation); give at least 2"), style="red")
+                                   "ten, and at least one, is held out for validation); give at least 2"), style="red")
         raise typer.Exit(2)
     return smiles, order, n_valid
 
@@ -343,7 +343,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None) -> Path:
         out = resume.with_name(resume.name.removesuffix(".last.pt") + ".pt")
     if PRETRAINED_DIR.resolve() in out.resolve().parents:
         error_console.print(escape(f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then "
-                             "ship the result with `molgen train ship`"), style="red")
+                                   "ship the result with `molgen train ship`"), style="red")
         raise typer.Exit(2)
     return out
 
@@ -374,7 +374,7 @@ def _refuse_finished(resume: Path, max_steps: int) -> None:
         return
     if done and done >= max_steps:
         error_console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
-                             "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
+                                   "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
         raise typer.Exit(2)
 
 
@@ -518,7 +518,7 @@ def train_smiles_lm(
         wrong = [c for c in names if c not in CONDITION_PROPERTIES]
         if wrong or (names and arch != "transformer"):
             error_console.print(f"[red]conditioning takes the transformer and properties from {', '.join(CONDITION_PROPERTIES)}; "
-                          f"got --arch {arch} --conditions {conditions}[/red]")
+                                f"got --arch {arch} --conditions {conditions}[/red]")
             raise typer.Exit(2)
         vocabulary = SmilesVocabulary.from_smiles(smiles)
         config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), conditions=names, **SMILES_LM_SIZES[size])
@@ -549,7 +549,7 @@ def train_smiles_lm(
                       resume)
     except UnknownTokenError as error:
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
-                             "standardize, the molecules that use the token)"), style="red")
+                                   "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
 
 
@@ -613,8 +613,8 @@ def generate_command(
         given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs") and _typed(ctx, name)]
         if given:
             error_console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
-                          f"{', '.join(map(_flag, given))} cannot "
-                          "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
+                                f"{', '.join(map(_flag, given))} cannot "
+                                "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
     terminated = _Termination()
@@ -638,7 +638,7 @@ def generate_command(
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
         error_console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
-                      + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
+                            + (f"its sampling flags are {', '.join(takes)}" if takes else "it takes no sampling flag"), style="red")
         raise typer.Exit(2) from None
     except Exception as error:
         try:
@@ -651,7 +651,7 @@ def generate_command(
             error_console.print(escape(_as_flags(str(error), GENERATE_OPTIONS)), style="red")
             raise typer.Exit(1 if isinstance(error, RunBusy) else 2) from None
         error_console.print(f"run {failed['id']} ({escape(failed['name'])}) {escape(failed['message'])} "
-                      f"(molgen runs show {failed['id']})", style="red")
+                            f"(molgen runs show {failed['id']})", style="red")
         raise typer.Exit(1) from None
     except KeyboardInterrupt as stop:
         _say_interrupted(store, getattr(stop, "molgen_run_id", None) or resume, started)
@@ -777,12 +777,13 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     """Every stored run, newest first."""
     from molgen.runs import RunStore
 
-    frame = RunStore().runs()
+    store = RunStore()
+    frame = store.runs()
     if as_json:
         print(frame.assign(tags=[json_list(t) for t in frame["tags"]]).to_json(orient="records", indent=1))
         return
     if frame.empty:   # said, not a blank: an empty output reads as a failure, or as the wrong store
-        console.print(escape(f"no runs yet in {RunStore().path} (molgen generate starts one)"))
+        console.print(escape(f"no runs yet in {store.path} (molgen generate starts one)"))
         return
     if console.width < WIDE_TABLE:   # ten columns squeezed to three characters each read as noise: a block per run
         for row in frame.itertuples():
@@ -1099,11 +1100,11 @@ def train_ship(
         raise typer.Exit(2)
     if destination.suffix != ".pt":
         error_console.print(escape(f"{destination}: a checkpoint's name ends in .pt (its card is written beside it as .json)"),
-                      style="red")
+                            style="red")
         raise typer.Exit(2)
     if destination.resolve() == source.resolve():   # the float32 weights and their training card would be replaced
         error_console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
-                      style="red")
+                            style="red")
         raise typer.Exit(2)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
                if value is not None}

@@ -304,7 +304,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         failing = _rank(store, run_id, profile, owner)
         timings["ranking"] = round(time.perf_counter() - t0, 3)
         timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-        counts = {**_counts(store, run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
+        counts = {**store.tally(run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
         status, message = _outcome(store, run_id, record, check, profile, accepted, failing)
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings, counts=counts)
         return Run(run_id, store)
@@ -325,7 +325,7 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
     record says whether it was stopped (resumable as it is) or failed (with the error)."""
     try:
         _rank(store, run_id, profile or ScoringProfile.from_dict(record["profile"]), owner)
-        counts = {**_counts(store, run_id, record["n_requested"]), "validity_note": validity_note(record)}
+        counts = {**store.tally(run_id, record["n_requested"]), "validity_note": validity_note(record)}
     except LeaseLost:
         return   # lost while it stopped: the record is the new holder's
     except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
@@ -470,6 +470,3 @@ def validity_note(record: dict) -> str:
         return f"after projection onto valence and ring size, a correction{fragment}"
     return f"no correction{fragment}"
 
-
-def _counts(store: RunStore, run_id: str, n: int) -> dict:
-    return store.tally(run_id, n)

@@ -266,12 +266,6 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
             st.error(plain(error))
             st.stop()
         st.session_state["run_id"] = st.session_state["gen_last_run"] = failed_run   # its summary says what went wrong
-    except BaseException as stopped:   # noqa: B036 -- re-raised: only noted
-        # a widget touched or the page left mid-run: Streamlit stops the script here, and the run is marked
-        # interrupted; its summary, with Continue, is what the page shows next
-        if (interrupted := getattr(stopped, "molgen_run_id", None)) is not None:
-            st.session_state["run_id"] = st.session_state["gen_last_run"] = interrupted
-        raise
     else:
         st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
         record = run.record
