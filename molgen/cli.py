@@ -558,7 +558,7 @@ def generate_command(
     ctx: typer.Context,
     model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint), a shipped checkpoint's name "
                                                 "(smiles-lm-transformer) or a checkpoint path."),
-    n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition to collect."),
+    n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition and passing the profile's hard filters to collect (those failing one are kept, ranked last)."),
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
     scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
     avoid: Optional[list[str]] = typer.Option(None, help="A substructure no molecule may contain (repeatable)."),
@@ -666,7 +666,9 @@ def generate_command(
     console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, {validity_note(record)}), "
                   f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
                   f"novel {format(counts['novel'], ',') if counts['novel'] is not None else 'unknown'}, "
-                  f"meeting conditions {counts['accepted']:,}")
+                  f"meeting conditions {counts['accepted']:,}"
+                  + (f" ({failing:,} failing the profile's hard filters, ranked last)"
+                     if (failing := counts.get("failing_hard_filters")) else ""))
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
     if record["native"] and (alone := filtered_only(record)):   # with none steered, "filter alone" goes without saying

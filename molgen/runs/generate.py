@@ -136,7 +136,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
 
     Args:
         model: a family (``"smiles-lm"``: its shipped checkpoint) or a checkpoint path.
-        n: distinct valid molecules meeting every condition to collect.
+        n: distinct valid molecules to collect that meet every condition and pass the profile's hard filters
+            (those failing one are kept and ranked last, but do not count towards ``n``).
         conditions: what to meet (a :class:`Conditions`, or expressions such as ``["qed>=0.7"]``);
             the family steers towards what it can, a filter enforces all.
         profile: scoring profile (name, TOML path or object).
@@ -185,7 +186,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                          "(qed=0.8), and none was given: give one, or leave guidance out (ranges steer through the "
                          "label prior, not guidance)")
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
-              "sample_options": options, "n_jobs": n_jobs}
+              "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False}
     # an absolute path: a run resumed from another working folder finds its checkpoint
     owner = new_owner()
     run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
@@ -274,7 +275,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         origin = f"{record['model']}:{Path(record['checkpoint']).name}"
         chunks = store.chunks(run_id)
         index = len(chunks)
-        sampled, accepted = int(chunks["size"].sum()), int(chunks["n_accepted"].sum())
+        sampled = int(chunks["size"].sum())
+        accepted = counted_towards_n(store.candidates(run_id, columns=["meets_conditions", "passes_filters"]), params)
         known = store.known_smiles(run_id)
         timings = dict(record["timings"] or {})
         store.update_run(run_id, owner=owner, status="running", message="")
@@ -292,7 +294,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
             t2 = time.perf_counter()
             store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner)
             known.update(table["smiles"])
-            new_accepted = int(table["meets_conditions"].sum()) if len(table) else 0
+            new_accepted = counted_towards_n(table, params)
             sampled, accepted = sampled + len(samples), accepted + new_accepted
             timings["sampling"] = round(timings.get("sampling", 0.0) + t1 - t0, 3)
             timings["scoring"] = round(timings.get("scoring", 0.0) + t2 - t1, 3)
@@ -304,8 +306,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         failing = _rank(store, run_id, profile, owner)
         timings["ranking"] = round(time.perf_counter() - t0, 3)
         timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-        counts = {**store.tally(run_id, n), "validity_note": validity_note(record), "failing_hard_filters": failing}
-        status, message = _outcome(store, run_id, record, check, profile, accepted, failing)
+        counts = {**store.tally(run_id, n), "validity_note": validity_note(record)}
+        status, message = _outcome(store, run_id, record, check, profile, accepted, counts["accepted"], failing)
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings, counts=counts)
         return Run(run_id, store)
     except LeaseLost:
@@ -343,29 +345,64 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
         pass
 
 
+def counted_towards_n(frame: pd.DataFrame, params: dict) -> int:
+    """How many of ``frame``'s molecules count towards the n a run asked for: those meeting every condition and
+    passing the profile's hard filters. A molecule failing one (a strained ring, no carbon) scores 0 and is ranked
+    last, so it is not one of the n a chemist asked for; runs stored before this rule (no
+    ``count_hard_filter_failures`` in their params) counted it, and are resumed as they began."""
+    if not len(frame):
+        return 0
+    counted = frame["meets_conditions"].fillna(False).astype(bool)
+    if not params.get("count_hard_filter_failures", True):
+        counted &= frame["passes_filters"].fillna(True).astype(bool)
+    return int(counted.sum())
+
+
+def counted_of(record: dict) -> int:
+    """How many of a stored run's molecules count towards its n (as :func:`counted_towards_n`), from its counts."""
+    counts = record["counts"] or {}
+    failing = 0 if record["params"].get("count_hard_filter_failures", True) else counts.get("failing_hard_filters", 0)
+    return counts.get("accepted", 0) - failing
+
+
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
-             accepted: int, failing: int) -> tuple[str, str]:
-    """The status and message of a run that sampled to its end: complete, or stopped by its budget."""
+             accepted: int, ranked: int, failing: int) -> tuple[str, str]:
+    """The status and message of a run that sampled to its end: complete, or stopped by its budget. ``accepted``
+    molecules count towards n; ``ranked`` meet every condition, ``failing`` of them fail a hard filter."""
     n, params = record["n_requested"], record["params"]
+    excluded = failing and not params.get("count_hard_filter_failures", True)
     # a run without conditions keeps every valid molecule once: its count is not of molecules meeting conditions
     # ("unique", not "new": novelty against the training set is counted apart)
     meeting = "meet every condition" if check.describe() else "are valid and unique"
+    if excluded:
+        meeting = ("meet every condition and pass" if check.describe() else "are valid, unique and pass") + \
+            " the profile's hard filters"
     if accepted >= n:
         status, message = "complete", f"{accepted:,} molecules {meeting} ({n:,} asked for)"
-        if accepted > n:  # the last chunk's molecules are all kept: sampled, scored, and ranked with the rest
-            message += f"; all {accepted:,} are ranked (1 to {accepted:,}), the {n:,} asked for as ranks 1 to {n:,}"
+        if accepted > n or excluded:  # the last chunk's molecules are all kept: sampled, scored, and ranked
+            message += f"; all {ranked:,} are ranked (1 to {ranked:,}), the {n:,} asked for as ranks 1 to {n:,}"
     else:
         status = "budget_exhausted"
         got = (f"{accepted:,} of the {n:,} molecules asked for {meeting}" if accepted else
                ("no molecule met every condition" if check.describe() else "no valid molecule was sampled")
                + ", so the ranked set is empty")
+        if not accepted and excluded:   # some were sampled and ranked, but failed a hard filter
+            got = ("no molecule met every condition and passed" if check.describe() else "no molecule passed") + \
+                " the profile's hard filters"
         message = (f"sampling budget of {params['max_samples']:,} used up: {got} "
                    f"(more: molgen generate --resume {run_id} --max-samples N)")
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
-    if failing:
+    if excluded:
+        filters = ", ".join(profile.hard_filters)
+        also = "meets every condition but fails" if failing == 1 else "meet every condition but fail"
+        if not check.describe():
+            also = "fails" if failing == 1 else "fail"
+        message += (f"; {failing:,} more {also} the profile's hard filters ({filters}): score 0, ranked after the "
+                    "rest, not counted")
+    elif failing:
         filters = ", ".join(profile.hard_filters)
         verb = "fails" if failing == 1 else "fail"
         message += (f"; {failing:,} of the ranked molecules {verb} the profile's hard filters ({filters}): score 0, "

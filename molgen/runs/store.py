@@ -211,16 +211,18 @@ class RunStore:
                 db.execute("UPDATE runs SET owner = NULL, heartbeat = NULL WHERE id = ? AND owner = ?", (run_id, owner))
 
     def tally(self, run_id: str, n: int) -> dict:
-        """A run's counts from what it stored: chunks sampled, valid, duplicates, unique, meeting every condition,
-        novel."""
+        """A run's counts from what it stored: chunks sampled, valid, duplicates, unique, meeting every condition
+        (``accepted``: the ranked set), of those failing the profile's hard filters (ranked last), novel."""
         chunks = self.chunks(run_id)
-        frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions"])
+        frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions", "passes_filters"])
+        meets = frame["meets_conditions"].fillna(False).astype(bool)
+        failing = meets & ~frame["passes_filters"].fillna(True).astype(bool)
         sampled = int(chunks["size"].sum())
         valid = int(chunks["n_valid"].sum())
         novel = frame["novel"].dropna()
         return {"requested": n, "chunks": len(chunks), "sampled": sampled, "valid": valid,
                 "validity": round(valid / sampled, 4) if sampled else None, "duplicates": int(chunks["n_duplicate"].sum()),
-                "unique": len(frame), "accepted": int(frame["meets_conditions"].fillna(False).sum()),
+                "unique": len(frame), "accepted": int(meets.sum()), "failing_hard_filters": int(failing.sum()),
                 "novel": int(novel.sum()) if len(novel) else None,
                 "novelty": round(float(novel.mean()), 4) if len(novel) else None}
 

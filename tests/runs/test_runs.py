@@ -17,7 +17,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
-from molgen.runs import RunBusy, RunStore, build_conditions, generate, resume
+from molgen.runs import RunBusy, RunStore, build_conditions, counted_of, generate, resume
 from molgen.runs.export import ExportError, export_run, select_candidates
 
 
@@ -116,6 +116,42 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert f"missed most often: mw <= 20 ({unique:,} molecules)" in run.message   # which condition to loosen
     assert run.candidates().empty
     assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
+
+
+def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store):
+    from molgen.scoring.desirability import Identity
+    from molgen.scoring.profiles import Component, ScoringProfile
+
+    profile = ScoringProfile(name="benzene", components=[Component("qed", Identity())], require=["c1ccccc1"],
+                             hard_filters=["require"])
+    run = generate(str(tiny_checkpoint), 30, profile=profile, seed=4, max_samples=40, chunk_size=20, store=store,
+                   progress=False)
+    assert run.status == "budget_exhausted"
+    passing = int(run.candidates()["passes_filters"].astype(bool).sum())
+    assert f"{passing:,} of the 30 molecules asked for are valid, unique and pass the profile's hard filters" \
+        in run.message
+    run = resume(run.id, store=store, max_samples=2000, progress=False)
+    counts, ranked = run.counts, run.candidates()
+    passes = ranked["passes_filters"].astype(bool)
+    assert run.status == "complete" and counts["failing_hard_filters"] == int((~passes).sum()) > 0
+    assert counts["accepted"] == len(ranked) and passes.sum() >= 30
+    assert passes.iloc[:int(passes.sum())].all()   # every passing molecule is ranked before any failing one
+    assert f"{int(passes.sum())} molecules are valid, unique and pass the profile's hard filters (30 asked for)" \
+        in run.message
+    assert f"{counts['failing_hard_filters']} more fail the profile's hard filters (require)" in run.message
+    assert counted_of(run.record) == int(passes.sum())
+
+
+def test_a_run_stored_before_hard_filter_failures_were_left_out_of_n_counts_them_still():
+    from molgen.runs.generate import counted_towards_n
+
+    frame = pd.DataFrame({"meets_conditions": [True, True, False, True], "passes_filters": [True, False, True, None]})
+    assert counted_towards_n(frame, {"count_hard_filter_failures": False}) == 2   # an unscored row is not held against it
+    assert counted_towards_n(frame, {}) == 3
+    assert counted_towards_n(frame.iloc[:0], {}) == 0
+    record = {"params": {}, "counts": {"accepted": 5, "failing_hard_filters": 2}}
+    assert counted_of(record) == 5
+    assert counted_of({**record, "params": {"count_hard_filter_failures": False}}) == 3
 
 
 def test_a_run_stopped_by_its_budget_continues_with_a_larger_one(tiny_checkpoint, store):

@@ -10,7 +10,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNotFound, filtered_only, generate, resume, validity_note
+from molgen.runs import RunNotFound, counted_of, filtered_only, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -34,7 +34,9 @@ with left:
                                               else "no native property conditioning: conditions are met by filtering"))
     if model.family == "graph-vae":
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
-    n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n")
+    n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n",
+                        help="and passing the profile's hard filters: a molecule failing one (a strained ring) is kept "
+                             "and ranked last, but not counted among these")
     seed = st.number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed")
     name = st.text_input("Run name (optional)", key="gen_name")
     # beside n, not inside Decoding: it decides when a run with strict conditions stops.
@@ -272,8 +274,8 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
         if record["status"] == "complete":
             bar.progress(1.0, text="done")
         else:   # left where it stopped: a full bar would read as success
-            bar.progress(min(record["counts"]["accepted"] / int(n), 1.0),
-                         text=f"stopped: the sampling budget is used up ({record['counts']['accepted']:,} of {int(n):,})")
+            bar.progress(min(counted_of(record) / int(n), 1.0),
+                         text=f"stopped: the sampling budget is used up ({counted_of(record):,} of {int(n):,})")
 
 # The last run's summary stays until the next run: a widget touched afterwards must not erase it.
 if (last := st.session_state.get("gen_last_run")) is not None:
@@ -295,8 +297,10 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
-                       f"missed a condition {failed:,} · ranked {counts['accepted']:,} · novel "
-                       f"{novelty}"))
+                       f"missed a condition {failed:,} · ranked {counts['accepted']:,}"
+                       + (f" (last {failing:,}: failing the profile's hard filters)"
+                          if (failing := counts.get("failing_hard_filters")) else "")
+                       + f" · novel {novelty}"))
         for what, how in record["native"].items():
             st.caption(plain(f"{what}: steered natively by {how}; the filter then keeps only the molecules meeting "
                              "every condition"))
