@@ -793,7 +793,7 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
             named = f"  {escape(row.name)}" if row.name != row.id else ""
             console.print(f"[bold]{row.id}[/bold]{named}  {row.status}  {escape(row.model)}  seed {row.seed}", soft_wrap=True)
             console.print(f"    created {row.created} UTC · asked {row.n_requested:,} · sampled {row.sampled:,} · ranked "
-                          f"{row.accepted:,}" + (f" · tags: {escape(tags)}" if tags else ""), soft_wrap=True)
+                          f"{row.ranked:,}" + (f" · tags: {escape(tags)}" if tags else ""), soft_wrap=True)
         return
     # the id is what other commands take: never cut; the other columns wrap rather than be cut to "na…"
     table = Table(Column("id", no_wrap=True, min_width=len(frame["id"].iloc[0]) if len(frame) else 2),
@@ -801,7 +801,7 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
                                                                "sampled", "ranked", "tags")))
     for row in frame.itertuples():
         table.add_row(row.id, escape(row.name), row.created, row.status, escape(row.model), str(row.seed), f"{row.n_requested:,}",
-                      f"{row.sampled:,}", f"{row.accepted:,}", escape(", ".join(json_list(row.tags))))
+                      f"{row.sampled:,}", f"{row.ranked:,}", escape(", ".join(json_list(row.tags))))
     console.print(table)
 
 

@@ -168,7 +168,7 @@ NO_RUNS = "No runs yet: generate one on the Generate page (or `molgen generate` 
 
 def run_labels() -> dict[str, str]:
     """Every stored run, newest first: its id -> how a picker shows it (name, status, ranked count, when)."""
-    return {r.id: f"{r.name} · {r.status} · {r.accepted:,} ranked · {r.created}" for r in store().runs().itertuples()}
+    return {r.id: f"{r.name} · {r.status} · {r.ranked:,} ranked · {r.created}" for r in store().runs().itertuples()}
 
 
 def current_run() -> str | None:

@@ -212,9 +212,9 @@ class RunStore:
 
     def tally(self, run_id: str, n: int) -> dict:
         """A run's counts from what it stored: chunks sampled, valid, duplicates, unique, meeting every condition
-        (``accepted``: the ranked set), of those failing the profile's hard filters (ranked last), novel."""
+        (``accepted``), of those failing the profile's hard filters (ranked last), ranked, novel."""
         chunks = self.chunks(run_id)
-        frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions", "passes_filters"])
+        frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions", "passes_filters", "rank"])
         meets = frame["meets_conditions"].fillna(False).astype(bool)
         failing = meets & ~frame["passes_filters"].fillna(True).astype(bool)
         sampled = int(chunks["size"].sum())
@@ -223,6 +223,8 @@ class RunStore:
         return {"requested": n, "chunks": len(chunks), "sampled": sampled, "valid": valid,
                 "validity": round(valid / sampled, 4) if sampled else None, "duplicates": int(chunks["n_duplicate"].sum()),
                 "unique": len(frame), "accepted": int(meets.sum()), "failing_hard_filters": int(failing.sum()),
+                # below accepted only for a run settled after its process died: ranks are set as a run ends
+                "ranked": int((frame["rank"].fillna(0) > 0).sum()),
                 "novel": int(novel.sum()) if len(novel) else None,
                 "novelty": round(float(novel.mean()), 4) if len(novel) else None}
 
@@ -296,6 +298,7 @@ class RunStore:
         sampled = dict(self._db.execute("SELECT run_id, sum(size) FROM chunks GROUP BY run_id").fetchall())
         frame["sampled"] = [int(sampled.get(run_id) or 0) for run_id in frame["id"]]
         frame["accepted"] = [c.get("accepted", 0) for c in counts]
+        frame["ranked"] = [c.get("ranked", c.get("accepted", 0)) for c in counts]   # runs counted before "ranked" was
         return frame
 
     def update_run(self, run_id: str, owner: str | None = None, **fields) -> None:

@@ -393,6 +393,29 @@ def test_browse_filters_and_selects(stored_run):
         assert at.markdown[0].value.startswith(f"**{left}**")   # the count sees the untick in the same rerun
 
 
+def test_a_run_whose_process_died_says_its_molecules_are_ranked_when_continued(stored_run, tiny_checkpoint):
+    import socket
+
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 150, seed=4, max_samples=50, store=store, progress=False,
+                          name="killed").id
+        # as a kill -9 mid-run leaves it: running, held by a process that is gone, nothing ranked yet
+        store._db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
+        store._db.execute("UPDATE runs SET status = 'running', owner = ?, counts = NULL WHERE id = ?",
+                          (f"{socket.gethostname()}:4194303::dead", run_id))
+        counts = store.run(run_id)["counts"]   # settled as it is read
+    assert counts["accepted"] > 0 and counts["ranked"] == 0
+    at = page("export", run_id)
+    assert not at.exception
+    assert any(f"{counts['accepted']:,} molecules meeting every condition are ranked, and can be exported, when it is "
+               "continued" in shown(i) for i in at.info)
+    at = page("generate")
+    at.session_state["gen_last_run"] = run_id
+    at.run()
+    summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
+    assert f"ranked 0 of {counts['accepted']:,} (the rest when continued)" in summary
+
+
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     at = page("export", stored_run)
     assert "candidates will be exported" in at.markdown[0].value

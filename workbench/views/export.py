@@ -36,12 +36,15 @@ if run_id:
     st.markdown(f"**{len(preview):,}** candidate{'s' * (len(preview) != 1)} will be exported from run "
                 f"{plain(record['name'])}.")
     if not len(preview):   # say why, and what would give rows
-        ranked = record["counts"].get("accepted", 0) if record["counts"] else 0
+        ranked = record["counts"].get("ranked", record["counts"].get("accepted", 0)) if record["counts"] else 0
         if record["status"] == "running":   # ranks are set when a run ends
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
         elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
+        elif not ranked and record["counts"] and record["counts"].get("accepted"):   # settled after its process died
+            st.info(f"This run's {record['counts']['accepted']:,} molecules meeting every condition are ranked, and can "
+                    "be exported, when it is continued (on **Generate**, under \"Continue a stopped run\").")
         elif not ranked:
             st.info("This run has no ranked molecules (none met every condition), so there is nothing to export. "
                     "**Browse** shows the molecules that missed a condition, with the reason.")

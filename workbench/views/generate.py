@@ -297,7 +297,9 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
-                       f"missed a condition {failed:,} · ranked {counts['accepted']:,}"
+                       f"missed a condition {failed:,} · ranked {counts.get('ranked', counts['accepted']):,}"
+                       + (f" of {counts['accepted']:,} (the rest when continued)"
+                          if counts.get("ranked", counts["accepted"]) < counts["accepted"] else "")
                        + (f" (last {failing:,}: failing the profile's hard filters)"
                           if (failing := counts.get("failing_hard_filters")) else "")
                        + f" · novel {novelty}"))
