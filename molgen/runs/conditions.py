@@ -199,6 +199,11 @@ class ConditionFilter:
                                      f"{window_text(name, low, high)}")
             if _out_of_reach(name, low, high):   # ranges built directly (the web app's sliders), not parsed
                 _unreachable(name, window_text(name, low, high))
+            if low is not None and low == high and not PROPERTIES[name].integer:   # a slider's two ends dragged together
+                near = window_text(name, *target_window(name, low))
+                raise ConditionError(f"{window_text(name, low, high)} asks for one exact value of a continuous "
+                                     f"property, which almost no molecule has: widen the window, or give a target "
+                                     f"({name}={low:g} keeps {near})")
         try:
             if c.scaffold:
                 self._scaffold = substructure_query(c.scaffold)

@@ -58,6 +58,12 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
     with pytest.raises(ConditionError, match="qed already has the target 0.8"):
         build_conditions(["qed=0.8", "qed=0.5"])
     assert build_conditions(["qed=0.8", "qed=0.8"]).targets == {"qed": 0.8}
+    # one exact value of a continuous property keeps next to nothing (a slider's ends dragged together)
+    with pytest.raises(ConditionError, match=r"2 <= logp <= 2 asks for one exact value .* \(logp=2 keeps "
+                                             r"1.5 <= logp <= 2.5\)"):
+        ConditionFilter(Conditions(ranges={"logp": (2.0, 2.0)}))
+    with pytest.raises(ConditionError, match="one exact value"):
+        build_conditions(["qed>=0.5", "qed<=0.5"])
 
 
 @pytest.mark.parametrize("text, words", [("qde>=0.7", "did you mean 'qed'"), ("qed >= high", "cannot read"),

@@ -128,6 +128,13 @@ def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_m
     at.slider(key="gen_range_mw").set_value((0.0, 0.0)).run()
     assert any("mw is more than 0" in shown(e) for e in at.error) and at.button(key="gen_go").disabled
     at.checkbox(key="gen_on_mw").uncheck().run()
+    at.checkbox(key="gen_on_qed").check().run()
+    at.slider(key="gen_range_qed").set_value((0.5, 0.5)).run()   # both ends dragged together
+    assert [shown(e) for e in at.error] == ["0.5 <= qed <= 0.5 asks for one exact value of a continuous property, which "
+                                            "almost no molecule has: widen the window, or give a target (qed=0.5 keeps "
+                                            "0.45 <= qed <= 0.55)"]   # once, beside its slider
+    assert at.button(key="gen_go").disabled
+    at.checkbox(key="gen_on_qed").uncheck().run()
     editor = at.text_area(key="gen_toml_drug-like")
     editor.set_value(editor.value.replace("weight = 1.0", "weight = 3.0", 1)).run()
     at.number_input(key="gen_n").set_value(5).run()

@@ -130,6 +130,7 @@ with left:
 with right:
     st.markdown("**Conditions**")
     ranges, targets = {}, {}
+    window_refused = False
     for prop, (label, low, high, default, step) in SLIDERS.items():
         if not st.checkbox(label, key=f"gen_on_{prop}"):
             continue
@@ -142,6 +143,11 @@ with right:
         if kind == "range":
             ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed",
                                      format="%.0f" if step >= 1 else None)   # MW 250, not 250.00
+            try:   # a window that keeps nothing (MW 0..0, both ends dragged together) is refused beside its slider
+                ConditionFilter(Conditions(ranges={prop: ranges[prop]}))
+            except ConditionError as error:
+                st.error(plain(error))
+                window_refused = True
         else:
             targets[prop] = st.slider(label, low, high, sum(default) / 2, step, key=f"gen_target_{prop}",
                                       label_visibility="collapsed", format="%.0f" if step >= 1 else None)
@@ -164,8 +170,8 @@ with right:
                                disabled=not reference)
     conditions = Conditions(targets=targets, ranges=ranges, scaffold=scaffold or None, avoid=avoid,
                             similar_to=reference or None, min_similarity=min_similarity if reference else 0.0)
-    conditions_ok = True
-    if scaffold_ok and avoid_ok and reference_ok:
+    conditions_ok = not window_refused
+    if scaffold_ok and avoid_ok and reference_ok and not window_refused:
         try:
             windows = ConditionFilter(conditions).describe()
             if windows:
