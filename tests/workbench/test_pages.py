@@ -589,6 +589,25 @@ def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(
     assert any("Missed the run's conditions (unranked): 2000 <= mw (mw " in shown(w) for w in at.warning)
 
 
+def test_browse_names_the_profile_and_shows_a_run_still_sampling(tiny_checkpoint):
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 20, seed=11, store=store, progress=False, name="still-sampling").id
+    at = page("browse", run_id)
+    assert any("seed 11 · scored with the profile drug-like · complete" in shown(c) for c in at.caption)
+    with RunStore() as store:   # as a run another machine is sampling reads: running, not yet counted
+        store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ?, "
+                          "counts = NULL WHERE id = ?", (time.time() + 3600, run_id))
+        unique = store.count(run_id)
+    try:
+        at = page("browse", run_id)
+        assert not at.exception
+        assert any(f"of {unique:,} in run still-sampling" in shown(m) for m in at.markdown)
+    finally:   # no live run left behind for the other pages' tests
+        with RunStore() as store:
+            store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
+                              (run_id,))
+
+
 def test_browse_sliders_span_the_molecules_it_lists(tiny_checkpoint):
     """With only ranked molecules listed, a slider's ends are theirs: the unranked ones' values would give
     a range that filters nothing."""

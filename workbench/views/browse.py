@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers as numbers_module
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -177,6 +178,9 @@ st.title("Browse")
 run_id = run_picker()
 if run_id:
     record = store().run(run_id)
+    # what ranked it: the same molecules score differently under another profile
+    st.caption(plain(f"{Path(record['checkpoint']).stem} · seed {record['seed']} · scored with the profile "
+                     f"{record['profile']['name']} · {record['status']}"))
     ranges = {}
     with st.sidebar:
         st.header("Filters")
@@ -216,7 +220,9 @@ if run_id:
     page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
-    st.markdown(f"**{total:,}** candidates match (of {record['counts'].get('unique', 0):,} in run {plain(record['name'])}).")
+    # counted from the store: a run still sampling has no counts in its record yet
+    st.markdown(f"**{total:,}** candidates match (of {store().count(run_id, ranked_only=False):,} in run "
+                f"{plain(record['name'])}).")
     if frame.empty:
         st.info(empty_message(run_id, record, ranked_only, ranges))
     else:
