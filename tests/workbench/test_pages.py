@@ -56,7 +56,8 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         assert record["profile"]["name"] == "drug-like"   # shown in the editor, not edited: the shipped one
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
     # the summary names the run's model and seed: the form may show another model by the time it is read
-    assert shown(at.success[0]).startswith(f"run from-the-page ({Path(record['checkpoint']).stem}, seed ")
+    assert shown(at.success[0]).startswith(f"run from-the-page ({Path(record['checkpoint']).stem}, seed 1, "
+                                           "profile drug-like): ")
 
 
 def test_a_property_target_from_the_generate_page(stored_run):
@@ -408,7 +409,7 @@ def test_a_run_whose_process_died_says_its_molecules_are_ranked_when_continued(s
                           name="killed").id
         # as a kill -9 mid-run leaves it: running, held by a process that is gone, nothing ranked yet
         store._db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
-        store._db.execute("UPDATE runs SET status = 'running', owner = ?, counts = NULL WHERE id = ?",
+        store._db.execute("UPDATE runs SET status = 'running', owner = ?, counts = '{}' WHERE id = ?",
                           (f"{socket.gethostname()}:4194303::dead", run_id))
         counts = store.run(run_id)["counts"]   # settled as it is read
     assert counts["accepted"] > 0 and counts["ranked"] == 0
@@ -596,7 +597,7 @@ def test_browse_names_the_profile_and_shows_a_run_still_sampling(tiny_checkpoint
     assert any("seed 11 · scored with the profile drug-like · complete" in shown(c) for c in at.caption)
     with RunStore() as store:   # as a run another machine is sampling reads: running, not yet counted
         store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ?, "
-                          "counts = NULL WHERE id = ?", (time.time() + 3600, run_id))
+                          "counts = '{}' WHERE id = ?", (time.time() + 3600, run_id))
         unique = store.count(run_id)
     try:
         at = page("browse", run_id)

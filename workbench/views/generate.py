@@ -300,7 +300,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         say = {"complete": st.success, "failed": st.error}.get(record["status"], st.warning)
         message = _on_this_page(record["message"])
         # named with its model: the form above may already show another one
-        say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}): {message}"))
+        say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}, profile "
+                  f"{record['profile']['name']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {counts.get('ranked', counts['accepted']):,}"
