@@ -569,7 +569,8 @@ def generate_command(
     seed: int = typer.Option(1),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
     max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n); with --resume, a new budget."),
-    chunk_size: int = typer.Option(1000, help="Molecules per stored chunk (the unit of resuming)."),
+    chunk_size: Optional[int] = typer.Option(None, help="Molecules per stored chunk (the unit of resuming); default: n, "
+                                             "within 100 to 1,000, as in the web app (the molecules depend on it)."),
     temperature: Optional[float] = typer.Option(None, help="Sampling temperature (SMILES models; graph VAE with --decoding "
                                                 "sampled or most-likely)."),
     decoding: Optional[str] = typer.Option(None, help="Graph VAE: 'most-likely' (default: the decoder's most likely of "

@@ -111,6 +111,13 @@ def package_versions() -> dict:
     return out
 
 
+def default_chunk_size(n: int) -> int:
+    """A run's chunk size unless one is given, the same from the command line, the API and the web app (the
+    molecules depend on it): n, within 100 (a chunk's overhead) to 1,000 (progress is stored, and shown, at least
+    that often)."""
+    return min(1000, max(100, n))
+
+
 def chunk_seed(seed: int, index: int) -> int:
     """Each chunk's own seed: independent of how many chunks ran before in this process."""
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
@@ -128,7 +135,7 @@ def _training_set(data: str) -> frozenset[str] | None:
 
 def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
              profile: str | ScoringProfile = "drug-like", seed: int = 1, name: str | None = None,
-             max_samples: int | None = None, chunk_size: int = 1000, sample_options: dict | None = None,
+             max_samples: int | None = None, chunk_size: int | None = None, sample_options: dict | None = None,
              store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
              on_chunk: Callable[[int, int, int], None] | None = None,
              on_start: Callable[[str], None] | None = None) -> Run:
@@ -144,7 +151,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         seed: the run's seed; the same seed gives the same molecules (1 by default, as on the
             command line and in the workbench).
         max_samples: the sampling budget (default ``20 * n``); the run stops there and says so.
-        chunk_size: molecules sampled per stored chunk (the unit of resuming).
+        chunk_size: molecules sampled per stored chunk (the unit of resuming); by default n, within 100 to 1,000
+            (:func:`default_chunk_size`). The chunks' seeds and sizes decide the molecules, so a run is repeated
+            with the same chunk size.
         sample_options: passed to the generator (``temperature``, ``top_k``, ``top_p``, ...).
         store: the run store (default: ``$MOLGEN_HOME/runs.sqlite``).
         on_chunk: called after every stored chunk with (molecules accepted, n, sampled), for
@@ -154,6 +163,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     """
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
+    chunk_size = default_chunk_size(n) if chunk_size is None else chunk_size
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
     if max_samples is not None and max_samples < 1:  # 0 must not quietly become the default budget

@@ -146,8 +146,9 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
         assert wrong.exit_code == 2 and "cannot write this file type" in wrong.output, wrong.output
 
 
-def test_the_api_and_the_command_line_share_a_default_seed(tiny_checkpoint, tmp_path):
-    """A script's ``molgen.generate()`` and ``molgen generate`` with no seed give the same molecules."""
+def test_the_api_and_the_command_line_share_a_default_seed_and_chunk_size(tiny_checkpoint, tmp_path):
+    """A script's ``molgen.generate()`` and ``molgen generate`` with no seed give the same molecules (the web app
+    takes the same defaults: tests/workbench)."""
     import molgen
 
     assert run("generate", "--model", tiny_checkpoint, "-n", 8, "--name", "cli", home=tmp_path).exit_code == 0
@@ -157,6 +158,7 @@ def test_the_api_and_the_command_line_share_a_default_seed(tiny_checkpoint, tmp_
 
     cli_run = Run(store.resolve("cli"), store)
     assert cli_run.record["seed"] == api.record["seed"] == 1
+    assert cli_run.record["params"]["chunk_size"] == api.record["params"]["chunk_size"] == 100   # n, at least 100
     assert list(cli_run.candidates()["smiles"]) == list(api.candidates()["smiles"])
 
 

@@ -54,6 +54,8 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
         record = store.run("from-the-page")
         assert record["conditions"]["ranges"] == {"mw": [150.0, 450.0]}
         assert record["profile"]["name"] == "drug-like"   # shown in the editor, not edited: the shipped one
+        # the command line's defaults: `molgen generate` with these settings repeats the run
+        assert record["seed"] == 1 and record["params"]["chunk_size"] == 100
         assert (store.candidates(record["id"], ranked_only=True)["mw"] <= 450).all()
     # the summary names the run's model and seed: the form may show another model by the time it is read
     assert shown(at.success[0]).startswith(f"run from-the-page ({Path(record['checkpoint']).stem}, seed 1, "

@@ -265,8 +265,7 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     try:
         run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
                        name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
-                       progress=False, on_chunk=on_chunk, chunk_size=min(1000, max(100, int(n))),
-                       on_start=_note_started)
+                       progress=False, on_chunk=on_chunk, on_start=_note_started)
     except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
         failed_run = getattr(error, "molgen_run_id", None)   # the run it stopped; none if refused before sampling
