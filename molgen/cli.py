@@ -600,7 +600,7 @@ def generate_command(
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
-    from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filtered_only,
+    from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
@@ -672,8 +672,8 @@ def generate_command(
                      if (failing := counts.get("failing_hard_filters")) else ""))
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
-    if record["native"] and (alone := filtered_only(record)):   # with none steered, "filter alone" goes without saying
-        console.print(f"  {', '.join(alone)}: not steered by this model here; met by the filter alone")
+    if alone := filter_alone_note(record):
+        console.print(f"  {escape(alone)}")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
         windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
         console.print("  the filter keeps only molecules meeting every condition: " + escape("; ".join(windows)))

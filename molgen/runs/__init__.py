@@ -1,8 +1,8 @@
 """Generation runs: the pipeline that samples, scores and ranks, the SQLite run store, and export."""
 
 from molgen.runs.conditions import ConditionError, build_conditions
-from molgen.runs.generate import Run, counted_of, filtered_only, generate, resume, validity_note
+from molgen.runs.generate import Run, counted_of, filter_alone_note, filtered_only, generate, resume, validity_note
 from molgen.runs.store import AmbiguousRun, RunBusy, RunNameTaken, RunNotFound, RunStore
 
-__all__ = ["AmbiguousRun", "ConditionError", "Run", "RunBusy", "RunNameTaken", "RunNotFound", "RunStore", "build_conditions", "counted_of", "filtered_only", "generate",
+__all__ = ["AmbiguousRun", "ConditionError", "Run", "RunBusy", "RunNameTaken", "RunNotFound", "RunStore", "build_conditions", "counted_of", "filter_alone_note", "filtered_only", "generate",
            "resume", "validity_note"]

@@ -498,11 +498,25 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | No
 
 
 def filtered_only(record: dict) -> list[str]:
-    """The property conditions of a run its model did not steer, met by the filter alone ("range mw"): a
-    chemist reading "steered natively" for some should not assume it of the rest."""
+    """The property conditions and the scaffold of a run its model did not steer, met by the filter alone
+    ("range mw"): a chemist reading "steered natively" for some should not assume it of the rest."""
     conditions, native = record["conditions"], record["native"]
     asked = [f"target {name}" for name in conditions.get("targets", {})] + [f"range {name}" for name in conditions.get("ranges", {})]
+    asked += ["scaffold"] if conditions.get("scaffold") else []
     return [what for what in asked if what not in native]
+
+
+def filter_alone_note(record: dict) -> str | None:
+    """What the filter alone met, in words, where a chemist could think it steered: beside conditions the model
+    did steer, or for a scaffold (which a chemist expects a model to build on: a SMARTS pattern, or a scaffold
+    written with atoms the model never saw, is only filtered for, and may keep few molecules)."""
+    alone = filtered_only(record)
+    if not alone or not (record["native"] or "scaffold" in alone):   # nothing steered: that goes without saying
+        return None
+    note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
+    if "scaffold" in alone and record["model"] == "smiles-lm":
+        note += " (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on)"
+    return note
 
 
 def validity_note(record: dict) -> str:

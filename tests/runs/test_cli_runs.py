@@ -72,6 +72,14 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert missing.exit_code == 2 and "no run 'cli-run'" in missing.output
 
 
+def test_a_scaffold_given_as_smarts_is_said_to_be_met_by_the_filter_alone(tiny_checkpoint, tmp_path):
+    result = run("generate", "--model", tiny_checkpoint, "-n", 3, "--max-samples", 40, "--scaffold", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1",
+                 home=tmp_path)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "scaffold: not steered by this model here; met by the filter alone" in said
+    assert "steered natively" not in said
+
+
 def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--condition", "qde>=0.5", home=tmp_path)
     assert bad.exit_code == 2 and "did you mean 'qed'" in bad.output

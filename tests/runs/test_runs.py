@@ -602,7 +602,7 @@ def test_a_resumed_run_steers_only_what_its_record_says_it_steered():
 
 
 def test_the_conditions_a_model_left_to_the_filter_are_named():
-    from molgen.runs import filtered_only
+    from molgen.runs import filter_alone_note, filtered_only
 
     # graph diffusion with a scaffold: inpainting steers the scaffold, the ranges are the filter's alone
     record = {"conditions": {"targets": {}, "ranges": {"qed": [0.6, None], "mw": [None, 400]}, "scaffold": "c1ccncc1"},
@@ -610,3 +610,9 @@ def test_the_conditions_a_model_left_to_the_filter_are_named():
     assert filtered_only(record) == ["range qed", "range mw"]
     record["native"]["range qed"] = "label prior"
     assert filtered_only(record) == ["range mw"]
+    # a scaffold the model did not build on (a SMARTS pattern) is said even with nothing else steered
+    lm = {"model": "smiles-lm", "conditions": {"ranges": {}, "scaffold": "[NX3;H1,H2]c1ncccn1"}, "native": {}}
+    assert filter_alone_note(lm).startswith("scaffold: not steered by this model here; met by the filter alone (a "
+                                            "SMILES language model completes a scaffold written as SMILES")
+    assert filter_alone_note({**lm, "conditions": {"ranges": {"qed": [0.5, None]}}}) is None   # nothing steered
+

@@ -39,6 +39,8 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     assert not at.exception
     assert "neither valid SMARTS nor valid SMILES" in shown(at.error[0])
     assert at.button(key="gen_go").disabled
+    at.text_input(key="gen_scaffold").set_value("[NX3;H1,H2]c1ncccn1").run()   # a pattern: filtered, never built on
+    assert any("A SMARTS pattern: no model builds on it" in shown(c) for c in at.caption)
     at.text_input(key="gen_scaffold").set_value("").run()
     at.text_input(key="gen_reference").set_value("c1cccc1").run()
     assert "kekulization" in shown(at.error[0]) and at.button(key="gen_go").disabled

@@ -10,7 +10,7 @@ import streamlit as st
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNotFound, counted_of, filtered_only, generate, resume, validity_note
+from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
@@ -20,6 +20,17 @@ from workbench.common import load_model, molecule_editor, plain, shipped_checkpo
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
            "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
            "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
+
+
+def _smarts_only(text: str) -> bool:
+    """A substructure that reads as SMARTS but not as a SMILES molecule: a pattern no model can build on."""
+    from rdkit import Chem
+
+    from molgen.chem.rdkit_log import quiet_rdkit
+
+    with quiet_rdkit():
+        return Chem.MolFromSmiles(text) is None
+
 
 st.title("Generate")
 checkpoints = shipped_checkpoints()
@@ -154,6 +165,9 @@ with right:
             st.caption(f"kept within {tolerance(prop):g} either side: above the window is missed too "
                        f"(for \"at least\", choose range)")
     scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
+    if scaffold and scaffold_ok and _smarts_only(scaffold):
+        st.caption("A SMARTS pattern: no model builds on it (graph diffusion refuses it); the filter keeps the "
+                   "molecules that happen to hold it, which may be few. Write the scaffold as SMILES to have it built on.")
     avoid_text = st.text_area("Avoid these substructures (one SMARTS per line)", key="gen_avoid", height=80)
     avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
     avoid_ok = True
@@ -312,8 +326,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         for what, how in record["native"].items():
             st.caption(plain(f"{what}: steered natively by {how}; the filter then keeps only the molecules meeting "
                              "every condition"))
-        if record["native"] and (alone := filtered_only(record)):
-            st.caption(plain(f"{', '.join(alone)}: not steered by this model here; met by the filter alone"))
+        if alone := filter_alone_note(record):
+            st.caption(plain(alone))
         if record["status"] in ("budget_exhausted", "interrupted"):
             _offer_to_continue(record)
         if failed:

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
+from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
@@ -141,6 +142,13 @@ class TransformerNet(nn.Module):
         return self.head(self.norm(x)), (new_state if keep else None)
 
 
+def _smiles_or_none(text: str) -> Chem.Mol | None:
+    """The scaffold as a molecule, or None for a SMARTS pattern (filtered for, not completed), without RDKit's
+    parse error on the terminal."""
+    with quiet_rdkit():
+        return Chem.MolFromSmiles(text)
+
+
 def build_network(config: SmilesLMConfig) -> nn.Module:
     if config.arch == "lstm":
         return LSTMNet(config)
@@ -200,7 +208,7 @@ class SmilesLM:
             how[f"range {name}"] = f"property conditioning (target {target:.3g})"
         if conditions.prefix:
             how["prefix"] = "left-to-right completion"
-        elif conditions.scaffold and (scaffold := Chem.MolFromSmiles(conditions.scaffold)) is not None:
+        elif conditions.scaffold and (scaffold := _smiles_or_none(conditions.scaffold)) is not None:
             spellings = []
             for text in decoration_prefixes(scaffold):
                 try:
