@@ -894,13 +894,17 @@ def export_command(
     diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
     where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
+    passing_only: bool = typer.Option(False, help="Leave out the molecules failing the profile's hard filters (score "
+                                      "0, ranked last)."),
 ) -> None:
     """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""
     from molgen.runs import RunNotFound, RunStore
     from molgen.runs.export import ExportError, export_run
 
     try:
-        path = export_run(RunStore(), run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected)
+        store = RunStore()
+        path = export_run(store, run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected,
+                          passing_only=passing_only)
     except (RunNotFound, ExportError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
@@ -916,9 +920,14 @@ def export_command(
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
     if not rows:
-        why = ("no candidate is selected (select them in the app's Browse page)" if selected else
-               "the filters kept none" if where or diverse is not None else "the run has no ranked candidates")
+        chosen = store.count(record["id"], ranges={"selected": (1, 1)}) if selected else 0
+        why = ("no candidate is selected (select them in the app's Browse page)" if selected and not chosen else
+               f"none of the {chosen:,} selected passes the filters" if selected else
+               "the filters kept none" if where or diverse is not None or passing_only else "the run has no ranked candidates")
         console.print(f"[yellow]the file is empty: {why}[/yellow]")
+    elif failing := manifest["export"]["failing_hard_filters"]:
+        console.print(f"[yellow]{failing:,} of them fail the profile's hard filters (score 0, ranked last; "
+                      f"--passing-only leaves them out)[/yellow]")
 
 
 GRAPH_VAE_SIZES = {"tiny": {"latent_dim": 16, "hidden_dim": 48, "encoder_layers": 2},

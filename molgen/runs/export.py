@@ -88,7 +88,7 @@ def _filter_problem(error: Exception) -> str:
 
 
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
-                      where: str | None = None, selected_only: bool = False) -> pd.DataFrame:
+                      where: str | None = None, selected_only: bool = False, passing_only: bool = False) -> pd.DataFrame:
     """The ranked candidates of ``run`` after the export filters, best first.
 
     Args:
@@ -97,12 +97,16 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         top: keep the best ``top`` after the other filters.
         selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``),
             ranked or not: a molecule picked by hand is exported even if it missed a condition (rank 0).
+        passing_only: leave out the molecules failing the profile's hard filters (score 0, ranked last), which
+            ``top`` would otherwise reach once it passes the molecules that pass.
     """
     if top is not None and top < 1:
         raise ExportError(f"--top must be at least 1, got {top}")
     frame = store.candidates(run, ranked_only=not selected_only)
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
+    if passing_only:
+        frame = frame[frame["passes_filters"].fillna(True).astype(bool)]
     if where:
         columns = [c for c in frame.columns if c not in _INTERNAL]
         expression = _columns_by_any_case(where, columns)
@@ -147,8 +151,16 @@ def _reading_order(columns: list[str]) -> list[str]:
     return first + properties + judged + desirabilities + provenance + [c for c in ("tags", "selected") if c in columns]
 
 
+def failing_hard_filters(frame: pd.DataFrame) -> int:
+    """How many rows of an export fail the profile's hard filters (score 0, ranked last)."""
+    if "passes_filters" not in frame.columns:
+        return 0
+    return int((~frame["passes_filters"].fillna(True).astype(bool)).sum())
+
+
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,
-               diverse: float | None = None, where: str | None = None, selected_only: bool = False) -> Path:
+               diverse: float | None = None, where: str | None = None, selected_only: bool = False,
+               passing_only: bool = False) -> Path:
     """Write the filtered ranked set to ``path`` (format from ``format`` or the suffix) and its manifest."""
     path = Path(path)
     try:
@@ -172,12 +184,13 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
     except FileFormatError as error:
         raise ExportError(str(error)) from None
     record = store.run(run)
-    frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only)
+    frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
+                              passing_only=passing_only)
     write_molecules(frame, path)
     manifest = {
         "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
-                   "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                   "passing_only": passing_only, "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         # times as the export's own reads (ISO, local offset), not seconds since 1970
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},

@@ -64,6 +64,10 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert all(raw[c].str.fullmatch(r"-?\d+").all() for c in ("hbd", "hba", "heavy_atoms", "rings"))
     manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.set_selected("cli-run", frame["smiles"].head(3))
+    none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)
+    assert none.exit_code == 0 and "the file is empty: none of the 3 selected passes the filters" in none.output
     declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")
     assert declined.exit_code == 1 and "candidates)?" in declined.output
     assert run("runs", "show", "cli-run", home=tmp_path).exit_code == 0   # still there

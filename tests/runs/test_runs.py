@@ -118,7 +118,7 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
 
 
-def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store):
+def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store, tmp_path):
     from molgen.scoring.desirability import Identity
     from molgen.scoring.profiles import Component, ScoringProfile
 
@@ -140,6 +140,11 @@ def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards
         in run.message
     assert f"{counts['failing_hard_filters']} more fail the profile's hard filters (require)" in run.message
     assert counted_of(run.record) == int(passes.sum())
+    # an export's best N reaches them once past the passing ones: its manifest counts them, or it leaves them out
+    cut = export_run(store, run.id, tmp_path / "cut.csv", top=int(passes.sum()) + 2)
+    assert json.loads((tmp_path / "cut.csv.manifest.json").read_text())["export"]["failing_hard_filters"] == 2
+    kept = pd.read_csv(export_run(store, run.id, tmp_path / "kept.csv", top=int(passes.sum()) + 2, passing_only=True))
+    assert len(kept) == int(passes.sum()) and kept["passes_filters"].all() and len(pd.read_csv(cut)) == len(kept) + 2
 
 
 def test_a_run_stored_before_hard_filter_failures_were_left_out_of_n_counts_them_still():

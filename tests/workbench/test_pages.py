@@ -488,6 +488,12 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     assert summary["run"].tolist() == ["fixture-run", "other-run"] or summary["run"].tolist() == ["other-run", "fixture-run"]
     row = summary.set_index("run").loc["other-run"]
     assert row["validity"] == records[other]["counts"]["validity"] and row["ranked"] == records[other]["counts"]["accepted"]
+    assert row["profile"] == "drug-like"
+    assert row["failing hard filters"] == records[other]["counts"]["failing_hard_filters"]
+    with RunStore() as store:   # the means describe the ranked molecules a chemist takes forward: passing the filters
+        ranked = store.candidates(other, ranked_only=True)
+    passing = ranked[ranked["passes_filters"].astype(bool)]
+    assert row["QED (mean)"] == pytest.approx(passing["qed"].mean())
     at.button(key="compare_go_metrics").click().run()
     assert not at.exception
     measured = at.dataframe[-1].value
@@ -599,6 +605,12 @@ def test_browse_names_the_profile_and_shows_a_run_still_sampling(tiny_checkpoint
         run_id = generate(str(tiny_checkpoint), 20, seed=11, store=store, progress=False, name="still-sampling").id
     at = page("browse", run_id)
     assert any("seed 11 · scored with the profile drug-like · complete" in shown(c) for c in at.caption)
+    with RunStore() as store:   # one scored 0 by a hard filter, hidden by a toggle
+        ranked = store.candidates(run_id, ranked_only=True)
+        store._db.execute("UPDATE candidates SET passes_filters = 0 WHERE run_id = ? AND smiles = ?",
+                          (run_id, ranked["smiles"].iloc[-1]))
+    at.toggle(key="browse_passing").set_value(True).run()
+    assert any(f"**{len(ranked) - 1:,}** candidates match" in m.value for m in at.markdown)
     with RunStore() as store:   # as a run another machine is sampling reads: running, not yet counted
         store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ?, "
                           "counts = '{}' WHERE id = ?", (time.time() + 3600, run_id))

@@ -203,6 +203,10 @@ if run_id:
                 ranges[column] = chosen
         if st.toggle("No structural alerts", key="browse_alerts"):
             ranges["alerts"] = (0, 0)
+        if st.toggle("Passes the profile's hard filters", key="browse_passing",
+                     help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a strained or "
+                          "unusual ring system, or no carbon), which are ranked last"):
+            ranges["passes_filters"] = (1, 1)
         if "lipinski_pass" in store()._columns() and st.toggle("Passes Lipinski", key="browse_lipinski"):
             ranges["lipinski_pass"] = (1, 1)
         if st.toggle("Novel only", key="browse_novel"):

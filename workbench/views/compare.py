@@ -40,12 +40,18 @@ def run_names(records: dict) -> dict:
             for run_id, record in records.items()}
 
 
-def summary_row(name: str, record: dict, ranked: pd.DataFrame) -> dict:
+def summary_row(name: str, record: dict, ranked: pd.DataFrame, passing: pd.DataFrame) -> dict:
     counts = record["counts"] or {}
-    return {"run": name, "model": Path(record["checkpoint"]).stem, "status": record["status"],
-            "sampled": counts.get("sampled"), "validity": counts.get("validity"), "unique": counts.get("unique"),
-            "novelty": counts.get("novelty"), "ranked": len(ranked),
-            **{label: ranked[prop].mean() if len(ranked) else None for prop, label in MEANS.items()}}
+    return {"run": name, "model": Path(record["checkpoint"]).stem, "profile": record["profile"].get("name"),
+            "status": record["status"], "sampled": counts.get("sampled"), "validity": counts.get("validity"),
+            "unique": counts.get("unique"), "novelty": counts.get("novelty"), "ranked": len(ranked),
+            "failing hard filters": len(ranked) - len(passing),
+            **{label: passing[prop].mean() if len(passing) else None for prop, label in MEANS.items()}}
+
+
+def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The ranked molecules the profile's hard filters keep: those a chemist takes forward (the rest score 0)."""
+    return ranked[ranked["passes_filters"].fillna(True).astype(bool)].drop(columns="passes_filters")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -106,17 +112,21 @@ if not chosen:
     st.stop()
 records = {run_id: store().run(run_id) for run_id in chosen}
 names = run_names(records)
-ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=list(PLOTTED)) for run_id in records}
-st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id]) for run_id, record in records.items()]),
+ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=[*PLOTTED, "passes_filters"]) for run_id in records}
+passing = {run_id: passing_hard_filters(frame) for run_id, frame in ranked.items()}
+st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id], passing[run_id])
+                           for run_id, record in records.items()]),
              hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(format="%.1f" if c == MEANS["mw"] else "%.3f")
                             for c in ("validity", "novelty", *MEANS.values())})
 st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
            "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
-           "meeting the run's conditions, which the means and the plots below describe.")
-drawn = {run_id: frame for run_id, frame in ranked.items() if len(frame)}
-if len(drawn) < len(ranked):
-    st.info(plain("No ranked candidates to draw for " + ", ".join(names[r] for r in ranked if r not in drawn) + "."))
+           "meeting the run's conditions; the means and the plots below describe the ranked molecules that pass the "
+           "run's profile's hard filters (those failing one score 0 and are ranked last).")
+drawn = {run_id: frame for run_id, frame in passing.items() if len(frame)}
+if len(drawn) < len(passing):
+    st.info(plain("No ranked candidates passing the hard filters to draw for "
+                  + ", ".join(names[r] for r in passing if r not in drawn) + "."))
 if drawn:
     reference = training_properties()
     import matplotlib.pyplot as plt
@@ -139,7 +149,7 @@ if drawn:
                   frameon=False)
     figure.tight_layout(rect=(0, 0, 1, 0.86))   # the legend above the plots, clear of the bars
     st.pyplot(figure)
-    st.caption("Each run's ranked candidates (n in the legend) against 2,000 molecules of the committed MOSES "
+    st.caption("Each run's ranked candidates passing its hard filters (n in the legend) against 2,000 molecules of the committed MOSES "
                "training sample. The reference is MOSES whatever a run's model was trained on: for a fine-tuned "
                "model, read the shift as a shift from MOSES, not from its own training set.")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from molgen.runs import RunStore
-from molgen.runs.export import ExportError, export_run, select_candidates
+from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from workbench.common import file_name, plain, run_picker, store
 
 st.title("Export")
@@ -26,8 +26,11 @@ if run_id:
                               help="a pandas query: column names in any case (QED, logP, MW), and, or, not, "
                                    "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
         fmt = st.radio("Format", ["csv", "sdf", "parquet"], horizontal=True, key="export_format")
+        passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
+                                 help="a strained or unusual ring system, or no carbon, in the shipped profiles: they "
+                                      "score 0 and are ranked last, so Best N reaches them once it passes the rest")
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
-               "selected_only": selected_only}
+               "selected_only": selected_only, "passing_only": passing_only}
     try:
         preview = select_candidates(store(), run_id, **options)
     except ExportError as error:
@@ -39,6 +42,8 @@ if run_id:
         ranked = record["counts"].get("ranked", record["counts"].get("accepted", 0)) if record["counts"] else 0
         if record["status"] == "running":   # ranks are set when a run ends
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
+        elif selected_only and (chosen := store().count(run_id, ranges={"selected": (1, 1)})):
+            st.info(f"None of the {chosen:,} selected candidates passes the filters: loosen them or clear them.")
         elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
@@ -51,6 +56,9 @@ if run_id:
         else:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
+        if failing := failing_hard_filters(preview):
+            st.warning(f"{failing:,} of these fail the profile's hard filters (score 0, ranked last): "
+                       "\"Leave out molecules failing the profile's hard filters\" drops them.")
         st.dataframe(preview.head(20), hide_index=True, width="stretch")
         if len(preview) > 20:
             st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
