@@ -39,8 +39,16 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     assert not at.exception
     assert "neither valid SMARTS nor valid SMILES" in shown(at.error[0])
     assert at.button(key="gen_go").disabled
-    at.text_input(key="gen_scaffold").set_value("[NX3;H1,H2]c1ncccn1").run()   # a pattern: filtered, never built on
-    assert any("A SMARTS pattern: no model builds on it" in shown(c) for c in at.caption)
+    # said before the run: what the model builds on, and what it leaves to the filter (a pattern is never built on)
+    at.text_input(key="gen_scaffold").set_value("c1ccncc1").run()
+    assert any(shown(c).startswith("scaffold: steered by left-to-right completion of c1ccncc1") for c in at.caption)
+    at.text_input(key="gen_scaffold").set_value("[NX3;H1,H2]c1ncccn1").run()
+    assert any(shown(c).startswith("scaffold: not steered by this model here; met by the filter alone") for c in at.caption)
+    labels = at.selectbox(key="gen_model").options
+    at.selectbox(key="gen_model").set_value(next(label for label in labels if label.startswith("graph-diffusion"))).run()
+    assert any("is not a SMILES molecule; graph diffusion grows a scaffold by inpainting" in shown(e) for e in at.error)
+    assert at.button(key="gen_go").disabled
+    at.selectbox(key="gen_model").set_value(labels[0]).run()
     at.text_input(key="gen_scaffold").set_value("").run()
     at.text_input(key="gen_reference").set_value("c1cccc1").run()
     assert "kekulization" in shown(at.error[0]) and at.button(key="gen_go").disabled
@@ -611,6 +619,12 @@ def test_browse_names_the_profile_and_shows_a_run_still_sampling(tiny_checkpoint
                           (run_id, ranked["smiles"].iloc[-1]))
     at.toggle(key="browse_passing").set_value(True).run()
     assert any(f"**{len(ranked) - 1:,}** candidates match" in m.value for m in at.markdown)
+    assert "log-likelihood" in at.selectbox(key="browse_sort").options
+    with RunStore() as store:   # as graph diffusion stores it: no log-likelihood, so nothing to sort by
+        store._db.execute("UPDATE candidates SET log_likelihood = NULL WHERE run_id = ?", (run_id,))
+        store.update_run(run_id, status="complete")   # a new record time: the page's cached slider ends are redone
+    at = page("browse", run_id)
+    assert "log-likelihood" not in at.selectbox(key="browse_sort").options
     with RunStore() as store:   # as a run another machine is sampling reads: running, not yet counted
         store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ?, "
                           "counts = '{}' WHERE id = ?", (time.time() + 3600, run_id))

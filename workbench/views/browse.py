@@ -213,7 +213,8 @@ if run_id:
             ranges["novel"] = (1, 1)
         if st.toggle("Selected only", key="browse_selected"):
             ranges["selected"] = (1, 1)
-    sort_columns = ["rank", *FILTERABLE, "alerts"]
+    # a column this run has no value of (graph diffusion gives no log-likelihood) would sort in no order at all
+    sort_columns = ["rank", *[c for c in FILTERABLE if bounds.get(c, (None, None))[0] is not None], "alerts"]
     c1, c2, c3 = st.columns([2, 1, 1])
     order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort", format_func=lambda c: LABELS.get(c, c))
     descending = c2.toggle("Descending", value=order_by not in LOWER_FIRST, key=f"browse_desc_{order_by}")

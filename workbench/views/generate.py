@@ -11,7 +11,7 @@ from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
-from molgen.runs.conditions import ConditionError, ConditionFilter
+from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store
@@ -20,16 +20,6 @@ from workbench.common import load_model, molecule_editor, plain, shipped_checkpo
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
            "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
            "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
-
-
-def _smarts_only(text: str) -> bool:
-    """A substructure that reads as SMARTS but not as a SMILES molecule: a pattern no model can build on."""
-    from rdkit import Chem
-
-    from molgen.chem.rdkit_log import quiet_rdkit
-
-    with quiet_rdkit():
-        return Chem.MolFromSmiles(text) is None
 
 
 st.title("Generate")
@@ -165,9 +155,6 @@ with right:
             st.caption(f"kept within {tolerance(prop):g} either side: above the window is missed too "
                        f"(for \"at least\", choose range)")
     scaffold, scaffold_ok = smiles_field("Keep this substructure (SMILES or SMARTS)", key="gen_scaffold", smarts=True)
-    if scaffold and scaffold_ok and _smarts_only(scaffold):
-        st.caption("A SMARTS pattern: no model builds on it (graph diffusion refuses it); the filter keeps the "
-                   "molecules that happen to hold it, which may be few. Write the scaffold as SMILES to have it built on.")
     avoid_text = st.text_area("Avoid these substructures (one SMARTS per line)", key="gen_avoid", height=80)
     avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
     avoid_ok = True
@@ -193,6 +180,19 @@ with right:
         except ConditionError as error:
             st.error(plain(error))
             conditions_ok = False
+    if conditions_ok and scaffold_ok and avoid_ok and reference_ok and hasattr(model, "native_conditions"):
+        # said before a run of minutes, not after it: what this model builds towards, and what it leaves to the filter
+        try:
+            _, native = model.native_conditions(conditions)
+        except ValueError as error:   # a scaffold graph diffusion cannot inpaint
+            st.error(plain(error))
+            conditions_ok = False
+        else:
+            for what, how in native.items():
+                st.caption(plain(f"{what}: steered by {how}"))
+            if alone := filter_alone_note({"model": model.family, "conditions": conditions_to_dict(conditions),
+                                           "native": native}):
+                st.caption(plain(alone))
 
 st.markdown("**Scoring profile**")
 profile_name = st.selectbox("Profile", shipped_profiles(), key="gen_profile")
