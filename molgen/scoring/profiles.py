@@ -198,7 +198,9 @@ class ScoringProfile:
 
 
 def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
-    """A shipped profile by name (``drug-like``, ``lead-like``) or a TOML file by path."""
+    """A shipped profile by name (``drug-like``, ``lead-like``), a TOML file by path, or a JSON file: a profile
+    as a run records it, or an export's manifest (``*.manifest.json``), whose run's profile is taken, so an
+    edited profile is reused as it ranked that run."""
     if isinstance(name_or_path, ScoringProfile):
         return name_or_path
     path = Path(name_or_path)
@@ -209,11 +211,30 @@ def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
         path = shipped
     if not path.is_file():
         raise ProfileError(f"profile file {path} does not exist")
+    if path.suffix.lower() == ".json":
+        return ScoringProfile.from_dict(_profile_in_json(path), str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"profile {path}: not valid TOML ({error})") from None
     return ScoringProfile.from_dict(data, str(path))
+
+
+def _profile_in_json(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ProfileError(f"profile {path}: not valid JSON ({error.msg}, line {error.lineno})") from None
+    if isinstance(data, dict) and isinstance(data.get("run"), dict) and isinstance(data["run"].get("profile"), dict):
+        return data["run"]["profile"]   # an export's manifest
+    if isinstance(data, dict) and isinstance(data.get("profile"), dict):
+        return data["profile"]   # a run's record (molgen runs show --json)
+    if isinstance(data, dict) and "components" in data:
+        return data
+    raise ProfileError(f"profile {path}: holds no scoring profile (a profile's fields, a run record with 'profile', "
+                       "or an export manifest)")
 
 
 def shipped_profiles() -> list[str]:

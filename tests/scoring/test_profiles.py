@@ -72,6 +72,23 @@ def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):
     assert message in str(error.value)
 
 
+def test_a_profile_recorded_in_a_run_or_an_export_manifest_is_reused_as_it_ranked(tmp_path):
+    import json
+
+    edited = ScoringProfile.from_dict({**load_profile("lead-like").to_dict(), "name": "lead-like (edited)"})
+    record = {"id": "r1", "profile": edited.to_dict()}
+    for name, data in (("bare.json", edited.to_dict()), ("record.json", record),
+                       ("best.csv.manifest.json", {"export": {"rows": 3}, "run": record})):
+        (tmp_path / name).write_text(json.dumps(data))
+        assert load_profile(tmp_path / name) == edited
+    (tmp_path / "other.json").write_text('{"export": {}}')
+    with pytest.raises(ProfileError, match="holds no scoring profile"):
+        load_profile(tmp_path / "other.json")
+    (tmp_path / "broken.json").write_text('{"name": ')
+    with pytest.raises(ProfileError, match="not valid JSON"):
+        load_profile(tmp_path / "broken.json")
+
+
 def test_broken_toml_and_missing_files(tmp_path):
     with pytest.raises(ProfileError, match="not valid TOML"):
         load_profile(write(tmp_path, "name = \n"))

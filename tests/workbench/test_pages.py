@@ -149,7 +149,9 @@ def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_m
     assert at.button(key="gen_go").disabled
     at.checkbox(key="gen_on_qed").uncheck().run()
     editor = at.text_area(key="gen_toml_drug-like")
+    assert not [d for d in at.get("download_button") if "profile" in d.proto.label]   # the shipped one: its name says it
     editor.set_value(editor.value.replace("weight = 1.0", "weight = 3.0", 1)).run()
+    assert [d.proto.label for d in at.get("download_button")] == ["Download this profile (TOML)"]
     at.number_input(key="gen_n").set_value(5).run()
     at.text_input(key="gen_name").set_value("edited-profile").run()
     at.button(key="gen_go").click().run()

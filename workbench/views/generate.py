@@ -212,6 +212,10 @@ except ProfileError as error:   # it names the profile and the place: "profile (
 except tomllib.TOMLDecodeError as error:
     st.error(plain(f"profile (edited here): not valid TOML: {error}"))
     profile_ok = False
+if profile_ok and profile.name.endswith(" (edited)"):   # kept for the command line (--profile) and the next session
+    # its TOML as recorded, named "(edited)": read back with --profile, it is not passed off as the shipped one
+    st.download_button("Download this profile (TOML)", profile.to_toml(), file_name=f"{profile.name.split(' (')[0]}-edited.toml",
+                       mime="application/toml", key="gen_profile_download", on_click="ignore")
 
 ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
