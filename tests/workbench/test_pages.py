@@ -413,6 +413,21 @@ def test_browse_filters_and_selects(stored_run):
         with RunStore() as store:
             assert store.candidates(stored_run, ranges={"selected": (1, 1)})["smiles"].tolist() == frame_smiles[2 - left:]
         assert at.markdown[0].value.startswith(f"**{left}**")   # the count sees the untick in the same rerun
+    # every molecule the filters keep, on every page, selected at once for Export
+    at.toggle(key="browse_selected").set_value(False).run()
+    at.toggle(key="browse_alerts").set_value(True).run()
+    matching = int(re.match(r"\*\*(\d+)\*\*", at.markdown[0].value).group(1))   # with the sliders set above
+    at.button(key="browse_select_all").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        assert 0 < matching < store.count(stored_run, ranked_only=True)   # the filters mattered
+        chosen = store.candidates(stored_run, ranges={"selected": (1, 1)})
+        assert len(chosen) == matching and (chosen["alerts"] == 0).all() and (chosen["rank"] > 0).all()
+    assert all(c.value for c in at.checkbox if c.label.startswith("select #"))
+    at.button(key="browse_unselect_all").click().run()
+    with RunStore() as store:
+        assert store.count(stored_run, ranges={"selected": (1, 1)}) == 0
+    at.toggle(key="browse_alerts").set_value(False).run()
 
 
 def test_a_run_whose_process_died_says_its_molecules_are_ranked_when_continued(stored_run, tiny_checkpoint):

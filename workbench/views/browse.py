@@ -82,6 +82,13 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
     return "No candidate matches these filters." if ranges else "This run stored no molecules: " + record["message"]
 
 
+def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: bool) -> None:
+    """Tick (or untick) every molecule the filters keep, on every page: a filtered set goes to Export as it is."""
+    smiles = store().candidates(run_id, ranked_only=ranked_only, ranges=ranges, columns=["smiles"])["smiles"]
+    store().set_selected(run_id, smiles, selected)
+    st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
+
+
 def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
     store().set_selected(run_id, [smiles], bool(st.session_state[key]))
     # the table's edits were made against the old selection: it starts afresh from the store
@@ -231,6 +238,11 @@ if run_id:
     if frame.empty:
         st.info(empty_message(run_id, record, ranked_only, ranges))
     else:
+        b1, b2, _ = st.columns([1, 1, 2])
+        b1.button(f"Select all {total:,} matching", key="browse_select_all", on_click=_select_matching,
+                  args=(run_id, ranked_only, ranges, True), help="on every page; Export can then write only these")
+        b2.button(f"Unselect all {total:,} matching", key="browse_unselect_all", on_click=_select_matching,
+                  args=(run_id, ranked_only, ranges, False))
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
         # (the page number appears or goes when a filter changes the count)
         grid_tab, table_tab = st.tabs(["Grid", "Table"], key="browse_view", on_change="rerun")
