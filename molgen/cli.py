@@ -896,6 +896,8 @@ def export_command(
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
     passing_only: bool = typer.Option(False, help="Leave out the molecules failing the profile's hard filters (score "
                                       "0, ranked last)."),
+    include_unranked: bool = typer.Option(False, help="Also the molecules that missed a condition (rank 0, last; "
+                                          "each says which)."),
 ) -> None:
     """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""
     from molgen.runs import RunNotFound, RunStore
@@ -904,7 +906,7 @@ def export_command(
     try:
         store = RunStore()
         path = export_run(store, run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected,
-                          passing_only=passing_only)
+                          passing_only=passing_only, include_unranked=include_unranked)
     except (RunNotFound, ExportError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

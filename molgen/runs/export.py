@@ -88,7 +88,8 @@ def _filter_problem(error: Exception) -> str:
 
 
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
-                      where: str | None = None, selected_only: bool = False, passing_only: bool = False) -> pd.DataFrame:
+                      where: str | None = None, selected_only: bool = False, passing_only: bool = False,
+                      include_unranked: bool = False) -> pd.DataFrame:
     """The ranked candidates of ``run`` after the export filters, best first.
 
     Args:
@@ -99,10 +100,12 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             ranked or not: a molecule picked by hand is exported even if it missed a condition (rank 0).
         passing_only: leave out the molecules failing the profile's hard filters (score 0, ranked last), which
             ``top`` would otherwise reach once it passes the molecules that pass.
+        include_unranked: the molecules that missed a condition too (rank 0, after the ranked ones, each saying
+            which it missed): the model's whole output, not only the ranked set.
     """
     if top is not None and top < 1:
         raise ExportError(f"--top must be at least 1, got {top}")
-    frame = store.candidates(run, ranked_only=not selected_only)
+    frame = store.candidates(run, ranked_only=not (selected_only or include_unranked))
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if passing_only:
@@ -160,7 +163,7 @@ def failing_hard_filters(frame: pd.DataFrame) -> int:
 
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,
                diverse: float | None = None, where: str | None = None, selected_only: bool = False,
-               passing_only: bool = False) -> Path:
+               passing_only: bool = False, include_unranked: bool = False) -> Path:
     """Write the filtered ranked set to ``path`` (format from ``format`` or the suffix) and its manifest."""
     path = Path(path)
     try:
@@ -185,12 +188,12 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         raise ExportError(str(error)) from None
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
-                              passing_only=passing_only)
+                              passing_only=passing_only, include_unranked=include_unranked)
     write_molecules(frame, path)
     manifest = {
         "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
-                   "passing_only": passing_only, "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                   "passing_only": passing_only, "include_unranked": include_unranked, "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         # times as the export's own reads (ISO, local offset), not seconds since 1970
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},

@@ -234,6 +234,11 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert picked["meets_conditions"].astype(bool).tolist() == [True, True, False]
     assert picked["failed_conditions"].tolist()[-1].startswith("0.8 <= qed (qed ")
     assert "failed_conditions" not in pd.read_csv(path).columns   # a ranked set met every condition: nothing to say
+    # the model's whole output: the ranked molecules, then those that missed a condition, each saying which
+    whole = pd.read_csv(export_run(store, strict.id, tmp_path / "whole.csv", include_unranked=True))
+    ranked_count = int((everything["rank"] > 0).sum())
+    assert len(whole) == len(everything) and whole["rank"].tolist()[:ranked_count] == list(range(1, ranked_count + 1))
+    assert (whole["rank"].iloc[ranked_count:] == 0).all() and whole["failed_conditions"].iloc[ranked_count:].str.len().gt(0).all()
     # the run's times read as the export's: ISO, not seconds since 1970
     assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):

@@ -513,7 +513,7 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     assert summary["run"].tolist() == ["fixture-run", "other-run"] or summary["run"].tolist() == ["other-run", "fixture-run"]
     row = summary.set_index("run").loc["other-run"]
     assert row["validity"] == records[other]["counts"]["validity"] and row["ranked"] == records[other]["counts"]["accepted"]
-    assert row["profile"] == "drug-like"
+    assert row["profile"] == "drug-like" and row["seed"] == 8 and row["conditions"] == "none"
     assert row["failing hard filters"] == records[other]["counts"]["failing_hard_filters"]
     with RunStore() as store:   # the means describe the ranked molecules a chemist takes forward: passing the filters
         ranked = store.candidates(other, ranked_only=True)

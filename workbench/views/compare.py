@@ -42,11 +42,19 @@ def run_names(records: dict) -> dict:
 
 def summary_row(name: str, record: dict, ranked: pd.DataFrame, passing: pd.DataFrame) -> dict:
     counts = record["counts"] or {}
-    return {"run": name, "model": Path(record["checkpoint"]).stem, "profile": record["profile"].get("name"),
+    return {"run": name, "model": Path(record["checkpoint"]).stem, "seed": record["seed"],
+            "profile": record["profile"].get("name"), "conditions": conditions_text(record["conditions"]),
             "status": record["status"], "sampled": counts.get("sampled"), "validity": counts.get("validity"),
             "unique": counts.get("unique"), "novelty": counts.get("novelty"), "ranked": len(ranked),
             "failing hard filters": len(ranked) - len(passing),
             **{label: passing[prop].mean() if len(passing) else None for prop, label in MEANS.items()}}
+
+
+def conditions_text(conditions: dict) -> str:
+    """A run's conditions in a few words, so runs compared under different ones are not read as like for like."""
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+
+    return "; ".join(ConditionFilter(conditions_from_dict(conditions)).describe()) or "none"
 
 
 def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:

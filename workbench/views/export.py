@@ -29,8 +29,10 @@ if run_id:
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
                                  help="a strained or unusual ring system, or no carbon, in the shipped profiles: they "
                                       "score 0 and are ranked last, so Best N reaches them once it passes the rest")
+        include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
+                                     help="rank 0, after the ranked ones; each says which condition it missed")
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
-               "selected_only": selected_only, "passing_only": passing_only}
+               "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked}
     try:
         preview = select_candidates(store(), run_id, **options)
     except ExportError as error:
