@@ -92,7 +92,7 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "1-home.png"), full_page=True)
 
         page.goto(f"{url}/generate")
-        field = page.get_by_label("Molecules (valid, unique, meeting every condition)")
+        field = page.get_by_role("spinbutton", name="Molecules (valid, unique, meeting every condition)")
         field.fill("24")
         field.press("Enter")
         _settle(page)
@@ -155,7 +155,7 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
 
 def _generate(page, url: str, name: str, n: int = 12) -> None:
     page.goto(f"{url}/generate")
-    field = page.get_by_label("Molecules (valid, unique, meeting every condition)")
+    field = page.get_by_role("spinbutton", name="Molecules (valid, unique, meeting every condition)")
     field.fill(str(n))
     field.press("Enter")
     _settle(page)
