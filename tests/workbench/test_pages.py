@@ -48,6 +48,9 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     at.selectbox(key="gen_model").set_value(next(label for label in labels if label.startswith("graph-diffusion"))).run()
     assert any("is not a SMILES molecule; graph diffusion grows a scaffold by inpainting" in shown(e) for e in at.error)
     assert at.button(key="gen_go").disabled
+    at.selectbox(key="gen_model").set_value(next(label for label in labels if label.startswith("graph-vae"))).run()
+    at.text_input(key="gen_scaffold").set_value("c1ccncc1").run()   # the VAE decodes from z: it builds on no scaffold
+    assert any(shown(c).startswith("scaffold: not steered by this model here") for c in at.caption)
     at.selectbox(key="gen_model").set_value(labels[0]).run()
     at.text_input(key="gen_scaffold").set_value("").run()
     at.text_input(key="gen_reference").set_value("c1cccc1").run()

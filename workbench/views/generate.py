@@ -180,10 +180,10 @@ with right:
         except ConditionError as error:
             st.error(plain(error))
             conditions_ok = False
-    if conditions_ok and scaffold_ok and avoid_ok and reference_ok and hasattr(model, "native_conditions"):
+    if conditions_ok and scaffold_ok and avoid_ok and reference_ok:
         # said before a run of minutes, not after it: what this model builds towards, and what it leaves to the filter
         try:
-            _, native = model.native_conditions(conditions)
+            _, native = model.native_conditions(conditions) if hasattr(model, "native_conditions") else (None, {})
         except ValueError as error:   # a scaffold graph diffusion cannot inpaint
             st.error(plain(error))
             conditions_ok = False
