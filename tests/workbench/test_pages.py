@@ -424,9 +424,22 @@ def test_browse_filters_and_selects(stored_run):
         chosen = store.candidates(stored_run, ranges={"selected": (1, 1)})
         assert len(chosen) == matching and (chosen["alerts"] == 0).all() and (chosen["rank"] > 0).all()
     assert all(c.value for c in at.checkbox if c.label.startswith("select #"))
+    # the selected molecules tagged at once; the tag reaches the table and every export
+    at.text_input(key="browse_tag_text").set_value("hinge").run()
+    at.button(key="browse_tag_go").click().run()
+    assert not at.exception and any(f"Tagged {matching:,} selected molecules 'hinge'" in shown(s) for s in at.success)
+    with RunStore() as store:
+        from molgen.runs.export import select_candidates
+
+        tagged = select_candidates(store, stored_run, where="tags.str.contains('hinge')")
+        assert sorted(tagged["smiles"]) == sorted(chosen["smiles"])
+    assert (at.data_editor[0].value["tags"] == "hinge").all()
     at.button(key="browse_unselect_all").click().run()
     with RunStore() as store:
         assert store.count(stored_run, ranges={"selected": (1, 1)}) == 0
+        store._db.execute("UPDATE candidates SET tags = '' WHERE run_id = ?", (stored_run,))
+    at.button(key="browse_tag_go").click().run()   # nothing selected now: said, nothing tagged
+    assert any("No molecule of this run is selected" in shown(e) for e in at.error)
     at.toggle(key="browse_alerts").set_value(False).run()
 
 

@@ -89,6 +89,22 @@ def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: boo
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
 
 
+def _tag_selected(run_id: str) -> None:
+    """Give every selected molecule of the run the tag typed (exports carry it: ``--where "tags.str.contains('x')"``)."""
+    tag = st.session_state.get("browse_tag_text", "").strip()
+    if not tag or "," in tag:   # tags are stored joined by commas
+        st.session_state["browse_tag_said"] = ("error", "A tag is a word or phrase without commas.")
+        return
+    chosen = store().candidates(run_id, ranges={"selected": (1, 1)}, columns=["smiles"])["smiles"]
+    if not len(chosen):
+        st.session_state["browse_tag_said"] = ("error", "No molecule of this run is selected: tick some first.")
+        return
+    store().tag_candidates(run_id, chosen, tag)
+    st.session_state["browse_tag_said"] = ("success", f"Tagged {len(chosen):,} selected molecule"
+                                                      f"{'s' * (len(chosen) != 1)} {tag!r}.")
+    st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
+
+
 def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
     store().set_selected(run_id, [smiles], bool(st.session_state[key]))
     # the table's edits were made against the old selection: it starts afresh from the store
@@ -243,6 +259,11 @@ if run_id:
                   args=(run_id, ranked_only, ranges, True), help="on every page; Export can then write only these")
         b2.button(f"Unselect all {total:,} matching", key="browse_unselect_all", on_click=_select_matching,
                   args=(run_id, ranked_only, ranges, False))
+        with st.expander("Tag the selected molecules"):
+            st.text_input("Tag", key="browse_tag_text", placeholder="hinge-binders")
+            st.button("Tag them", key="browse_tag_go", on_click=_tag_selected, args=(run_id,))
+            if said := st.session_state.pop("browse_tag_said", None):
+                (st.success if said[0] == "success" else st.error)(plain(said[1]))
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
         # (the page number appears or goes when a filter changes the count)
         grid_tab, table_tab = st.tabs(["Grid", "Table"], key="browse_view", on_change="rerun")
@@ -271,7 +292,8 @@ if run_id:
                     show_svg(depict(row.smiles),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
         with table_tab:
-            table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood"]
+            table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood",
+                             "tags"]
             if not ranked_only:  # unranked rows (#0) say which condition they missed
                 table_columns.insert(3, "failed_conditions")
             table = frame[[c for c in table_columns if c in frame.columns]].reset_index(drop=True)
