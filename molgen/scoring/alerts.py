@@ -134,12 +134,20 @@ def count_findings(hits: list[str]) -> int:
     return len(group_findings(hits))
 
 
+# Catalog names that say less than their pattern matches: Brenk's "Oxygen-nitrogen single bond" is a single bond
+# between any two N or O atoms outside rings, so a hydrazide's N-N carries it, read by a chemist as a mislabel.
+WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, neither atom in a ring"}
+
+
 def describe_findings(hits) -> str:
     """Findings as a chemist reads them, each once, with the sets that report it, the catalogs' underscores as
-    spaces: "quinone A(370) (pains_a, moses)", "Aliphatic long chain (brenk)". The alert_names column keeps the
-    catalogs' own names."""
-    return "; ".join(f"{name.replace('_', ' ')} ({', '.join(s for s in sets if s)})" if any(sets) else
-                     name.replace("_", " ") for name, sets in group_findings(hits).items())
+    spaces: "quinone A(370) (pains_a, moses)", "Aliphatic long chain (brenk)"; a name that says less than its
+    pattern matches says what it matches. The alert_names column keeps the catalogs' own names."""
+    def read(name: str) -> str:
+        return name.replace("_", " ") + (f" [{WHAT_IT_MATCHES[name]}]" if name in WHAT_IT_MATCHES else "")
+
+    return "; ".join(f"{read(name)} ({', '.join(s for s in sets if s)})" if any(sets) else read(name)
+                     for name, sets in group_findings(hits).items())
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:

@@ -191,3 +191,6 @@ def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
     assert describe_findings(hits) == ("quinone A(370) (pains_a, moses); chinone 1 (brenk); "
                                        "ring of 8 or more atoms (rings)")
     assert count_findings([]) == 0 and describe_findings([]) == ""
+    # a hydrazide's N-N is Brenk's "Oxygen-nitrogen single bond": the name alone reads as a mislabel
+    assert describe_findings(["brenk:Oxygen-nitrogen_single_bond"]) == \
+        "Oxygen-nitrogen single bond [N-N, N-O or O-O single bond, neither atom in a ring] (brenk)"
