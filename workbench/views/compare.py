@@ -12,25 +12,13 @@ import streamlit as st
 from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
-from workbench.common import NO_RUNS, current_run, plain, run_labels, store
+from workbench.common import NO_RUNS, current_run, plain, run_labels, store, training_properties
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
 PLOTTED = {"qed": "QED (0 to 1)", "sa": "SA score (1 easy to 10 hard)", "logp": "logP (Crippen)", "mw": "MW (g/mol)"}
 MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean, g/mol)"}
 
-
-# 2,000 molecules draw the reference histograms as well as 5,000 did; RDKit's QED takes about
-# 3 ms a molecule on a slow CPU, so the first visit waits 6 s instead of 15.
-@st.cache_data(show_spinner="computing training-set properties")
-def training_properties(n: int = 2000) -> pd.DataFrame:
-    from rdkit import Chem
-
-    from molgen.data.registry import load_smiles
-    from molgen.scoring.properties import PROPERTIES
-
-    mols = [Chem.MolFromSmiles(s) for s in load_smiles("moses-sample", "train")[:n]]
-    return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in PLOTTED})
 
 
 def run_names(records: dict) -> dict:

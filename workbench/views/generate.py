@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from molgen.models.base import Conditions
@@ -14,12 +15,32 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, re
 from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
-from workbench.common import load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store
+from workbench.common import (load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store,
+                              training_properties)
 
 #: Property sliders: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
            "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
            "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
+
+
+def _training_share(windows: dict) -> str | None:
+    """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
+    it, so a window holding a few percent (MW over 350, QED over 0.9) means a long run or a spent budget."""
+    reference = training_properties()
+    inside = np.ones(len(reference), bool)
+    named = [name for name in windows if name in reference.columns]
+    if not named:
+        return None
+    for name in named:
+        low, high = windows[name]
+        values = reference[name].to_numpy()
+        inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
+    share = inside.mean()
+    note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
+    if share < 0.05:   # the shipped models were trained on MOSES: they rarely sample outside it
+        note += ": the models trained on it will seldom reach it, and the run may need a large budget"
+    return note + f" (a sample of {len(reference):,}; {', '.join(named)})"
 
 
 st.title("Generate")
@@ -177,6 +198,8 @@ with right:
             windows = ConditionFilter(conditions).describe()
             if windows:
                 st.caption(plain("Kept only where " + "; ".join(windows)))
+                if share := _training_share(ConditionFilter(conditions).windows()):
+                    st.caption(plain(share))
         except ConditionError as error:
             st.error(plain(error))
             conditions_ok = False
