@@ -133,7 +133,9 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if "meets_conditions" in frame.columns and not frame["meets_conditions"].fillna(False).astype(bool).all():
         # a selected molecule that missed a condition (rank 0) says which, and the rest say they met them all
         internal = tuple(c for c in _INTERNAL if c not in ("meets_conditions", "failed_conditions"))
-    frame = frame.drop(columns=[c for c in internal if c in frame.columns]).reset_index(drop=True)
+    # a model that gives no log-likelihood (graph diffusion) leaves the column empty: not written
+    unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]
+    frame = frame.drop(columns=[c for c in internal if c in frame.columns] + unmeasured).reset_index(drop=True)
     return frame[_reading_order(list(frame.columns))]
 
 

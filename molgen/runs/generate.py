@@ -405,15 +405,17 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
+    if failing:   # the filters these molecules failed, most often first, not every filter of the profile
+        failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
+        named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()
+        filters = ", ".join(f"{name}: {count:,}" for name, count in named.items()) or ", ".join(profile.hard_filters)
     if excluded:
-        filters = ", ".join(profile.hard_filters)
         also = "meets every condition but fails" if failing == 1 else "meet every condition but fail"
         if not check.describe():
             also = "fails" if failing == 1 else "fail"
         message += (f"; {failing:,} more {also} the profile's hard filters ({filters}): score 0, ranked after the "
                     "rest, not counted")
     elif failing:
-        filters = ", ".join(profile.hard_filters)
         verb = "fails" if failing == 1 else "fail"
         message += (f"; {failing:,} of the ranked molecules {verb} the profile's hard filters ({filters}): score 0, "
                     "ranked after the rest")
@@ -516,6 +518,9 @@ def filter_alone_note(record: dict) -> str | None:
     note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
     if "scaffold" in alone and record["model"] == "smiles-lm":
         note += " (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on)"
+    if record["model"] == "graph-diffusion" and any(what.startswith("range ") for what in alone) and \
+            any(what == "scaffold" or what.startswith("target ") for what in record["native"]):
+        note += " (graph diffusion steers ranges through its label prior only when no target or scaffold is given)"
     return note
 
 

@@ -138,7 +138,8 @@ def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards
     assert passes.iloc[:int(passes.sum())].all()   # every passing molecule is ranked before any failing one
     assert f"{int(passes.sum())} molecules are valid, unique and pass the profile's hard filters (30 asked for)" \
         in run.message
-    assert f"{counts['failing_hard_filters']} more fail the profile's hard filters (require)" in run.message
+    failing = counts["failing_hard_filters"]   # named by the filters they failed, with how many each
+    assert f"{failing} more fail the profile's hard filters (require: {failing}): score 0" in run.message
     assert counted_of(run.record) == int(passes.sum())
     # an export's best N reaches them once past the passing ones: its manifest counts them, or it leaves them out
     cut = export_run(store, run.id, tmp_path / "cut.csv", top=int(passes.sum()) + 2)
@@ -213,6 +214,10 @@ def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store,
     assert manifest["run"]["checkpoint_sha256"] == run.record["checkpoint_sha256"]
 
 
+def whole_columns(store: RunStore, run_id: str) -> list[str]:
+    return list(select_candidates(store, run_id).columns)
+
+
 def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     run = generate(str(tiny_checkpoint), 40, conditions=["qed>=0.5"], seed=4, store=store, progress=False)
     path = export_run(store, run.id, tmp_path / "f.csv", top=5, where="qed > 0.3 and alerts == 0", diverse=0.6)
@@ -234,6 +239,9 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert picked["meets_conditions"].astype(bool).tolist() == [True, True, False]
     assert picked["failed_conditions"].tolist()[-1].startswith("0.8 <= qed (qed ")
     assert "failed_conditions" not in pd.read_csv(path).columns   # a ranked set met every condition: nothing to say
+    assert "log_likelihood" in whole_columns(store, run.id)
+    store._db.execute("UPDATE candidates SET log_likelihood = NULL WHERE run_id = ?", (run.id,))   # as graph diffusion's
+    assert "log_likelihood" not in whole_columns(store, run.id)   # an empty column is not written
     # the model's whole output: the ranked molecules, then those that missed a condition, each saying which
     whole = pd.read_csv(export_run(store, strict.id, tmp_path / "whole.csv", include_unranked=True))
     ranked_count = int((everything["rank"] > 0).sum())
@@ -618,6 +626,8 @@ def test_the_conditions_a_model_left_to_the_filter_are_named():
     record = {"conditions": {"targets": {}, "ranges": {"qed": [0.6, None], "mw": [None, 400]}, "scaffold": "c1ccncc1"},
               "native": {"scaffold": "inpainting (scaffold atoms and bonds held fixed)"}}
     assert filtered_only(record) == ["range qed", "range mw"]
+    assert filter_alone_note({**record, "model": "graph-diffusion"}).endswith(
+        "(graph diffusion steers ranges through its label prior only when no target or scaffold is given)")
     record["native"]["range qed"] = "label prior"
     assert filtered_only(record) == ["range mw"]
     # a scaffold the model did not build on (a SMARTS pattern) is said even with nothing else steered

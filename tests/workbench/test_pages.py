@@ -172,6 +172,8 @@ def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_m
     at.button(key="gen_go").click().run()
     with RunStore() as store:
         assert store.run("renamed-profile")["profile"]["name"] == "lead-like (edited)"
+    editor.set_value(editor.value.replace('name = "lead-like"', 'name = "kinase-oral"', 1)).run()   # a name of its own
+    assert [d.proto.label for d in at.get("download_button")] == ["Download this profile (TOML)"]
 
 
 def test_a_scaffold_the_diffusion_model_cannot_inpaint_is_a_message_not_a_traceback(stored_run):

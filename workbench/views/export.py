@@ -67,7 +67,8 @@ if run_id:
     if len(preview):
         # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
         cut = "".join(["-selected" * selected_only, f"-top{int(top)}" if top else "",
-                       f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else ""])
+                       f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else "",
+                       "-passing" * passing_only, "-with-unranked" * include_unranked])
         name = f"{file_name(record['name'])}{cut}.{fmt}"
 
         database = store().path   # read here: the download runs on a worker thread, outside this session

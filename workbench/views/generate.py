@@ -15,7 +15,7 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, re
 from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
-from workbench.common import (load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store,
+from workbench.common import (file_name, load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store,
                               training_properties)
 
 #: Property sliders: (label, low, high, default window, step).
@@ -52,6 +52,8 @@ with left:
     model = load_model(str(checkpoints[model_label]))
     conditional = list(getattr(model.config, "conditions", []))
     st.caption(f"family {model.family}; " + (f"steers natively towards targets and ranges of {', '.join(conditional)}"
+                                              + (" (ranges only when no target or scaffold is given)"
+                                                 if model.family == "graph-diffusion" else "")
                                               if conditional
                                               else "no native property conditioning: conditions are met by filtering"))
     if model.family == "graph-vae":
@@ -235,9 +237,11 @@ except ProfileError as error:   # it names the profile and the place: "profile (
 except tomllib.TOMLDecodeError as error:
     st.error(plain(f"profile (edited here): not valid TOML: {error}"))
     profile_ok = False
-if profile_ok and profile.name.endswith(" (edited)"):   # kept for the command line (--profile) and the next session
-    # its TOML as recorded, named "(edited)": read back with --profile, it is not passed off as the shipped one
-    st.download_button("Download this profile (TOML)", profile.to_toml(), file_name=f"{profile.name.split(' (')[0]}-edited.toml",
+if profile_ok and profile.to_dict() != load_profile(profile_name).to_dict():   # edited, or renamed and edited
+    # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
+    # stays "(edited)" when read back, not passed off as the shipped one
+    st.download_button("Download this profile (TOML)", profile.to_toml(),
+                       file_name=file_name(profile.name.replace(" (edited)", "-edited")) + ".toml",
                        mime="application/toml", key="gen_profile_download", on_click="ignore")
 
 ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
