@@ -438,15 +438,17 @@ class RunStore:
         clauses, values = self._where(self.resolve(run), ranked_only, ranges, set(self._columns()))
         return self._db.execute(f"SELECT count(*) FROM candidates WHERE {' AND '.join(clauses)}", values).fetchone()[0]
 
-    def column_bounds(self, run: str, columns: list[str], ranked_only: bool = False) -> dict[str, tuple[float | None, float | None]]:
-        """(min, max) of each column over a run's candidates, or its ranked ones (for slider ends)."""
+    def column_bounds(self, run: str, columns: list[str], ranked_only: bool = False, passing_only: bool = False
+                      ) -> dict[str, tuple[float | None, float | None]]:
+        """(min, max) of each column over a run's candidates, or its ranked ones, or those passing the profile's
+        hard filters (for slider ends)."""
         known = set(self._columns())
         present = [c for c in columns if c in known]
         if not present:
             return {}
-        ranked = " AND rank > 0" if ranked_only else ""
+        where = " AND rank > 0" * ranked_only + " AND passes_filters = 1" * passing_only
         row = self._db.execute(f"SELECT {', '.join(f'min({_quote(c)}), max({_quote(c)})' for c in present)} "
-                               f"FROM candidates WHERE run_id = ?{ranked}", (self.resolve(run),)).fetchone()
+                               f"FROM candidates WHERE run_id = ?{where}", (self.resolve(run),)).fetchone()
         return {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(present)}
 
     @staticmethod

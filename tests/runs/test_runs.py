@@ -141,6 +141,9 @@ def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards
     failing = counts["failing_hard_filters"]   # named by the filters they failed, with how many each
     assert f"{failing} more fail the profile's hard filters (require: {failing}): score 0" in run.message
     assert counted_of(run.record) == int(passes.sum())
+    # Browse's slider ends: over the passing molecules, the zeroed scores are not among them
+    assert store.column_bounds(run.id, ["score"], ranked_only=True)["score"][0] == 0
+    assert store.column_bounds(run.id, ["score"], ranked_only=True, passing_only=True)["score"][0] > 0
     # an export's best N reaches them once past the passing ones: its manifest counts them, or it leaves them out
     cut = export_run(store, run.id, tmp_path / "cut.csv", top=int(passes.sum()) + 2)
     assert json.loads((tmp_path / "cut.csv.manifest.json").read_text())["export"]["failing_hard_filters"] == 2

@@ -44,10 +44,10 @@ def training_neighbours(data: str) -> tuple[list, list[str], str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def column_bounds(run_id: str, updated: float, ranked_only: bool) -> dict:
-    """Slider ends over the molecules the page lists (the ranked ones, or all): a full scan of the run, so done
-    once per run version (``updated`` changes when it does)."""
-    return store().column_bounds(run_id, FILTERABLE, ranked_only)
+def column_bounds(run_id: str, updated: float, ranked_only: bool, passing_only: bool) -> dict:
+    """Slider ends over the molecules the page lists (the ranked ones, or all; those passing the hard filters): a
+    full scan of the run, so done once per run version (``updated`` changes when it does)."""
+    return store().column_bounds(run_id, FILTERABLE, ranked_only, passing_only)
 
 
 def kept_range(chosen, low, high, old_bounds) -> tuple:
@@ -208,7 +208,13 @@ if run_id:
     with st.sidebar:
         st.header("Filters")
         ranked_only = st.toggle("Only molecules meeting the run's conditions", value=True, key="browse_ranked")
-        bounds = column_bounds(run_id, record["updated"], ranked_only)
+        # before the sliders: their ends follow it (a score slider from 0 would count the zeroed molecules)
+        passing_only = st.toggle("Passes the profile's hard filters", key="browse_passing",
+                                 help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a "
+                                      "strained or unusual ring system, or no carbon), which are ranked last")
+        if passing_only:
+            ranges["passes_filters"] = (1, 1)
+        bounds = column_bounds(run_id, record["updated"], ranked_only, passing_only)
         for column in FILTERABLE:
             low, high = bounds.get(column, (None, None))
             if low is None or high is None or not high > low:
@@ -226,10 +232,6 @@ if run_id:
                 ranges[column] = chosen
         if st.toggle("No structural alerts", key="browse_alerts"):
             ranges["alerts"] = (0, 0)
-        if st.toggle("Passes the profile's hard filters", key="browse_passing",
-                     help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a strained or "
-                          "unusual ring system, or no carbon), which are ranked last"):
-            ranges["passes_filters"] = (1, 1)
         if "lipinski_pass" in store()._columns() and st.toggle("Passes Lipinski", key="browse_lipinski"):
             ranges["lipinski_pass"] = (1, 1)
         if st.toggle("Novel only", key="browse_novel"):
