@@ -197,10 +197,10 @@ with right:
     conditions_ok = not window_refused
     if scaffold_ok and avoid_ok and reference_ok and not window_refused:
         try:
-            windows = ConditionFilter(conditions).describe()
-            if windows:
+            check = ConditionFilter(conditions)
+            if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
-                if share := _training_share(ConditionFilter(conditions).windows()):
+                if share := _training_share(check.windows()):
                     st.caption(plain(share))
         except ConditionError as error:
             st.error(plain(error))
