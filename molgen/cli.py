@@ -139,7 +139,8 @@ def data_featurize(
 def score_command(
     input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet."),
     output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
-    profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like), a TOML file, or a run's export manifest (.manifest.json) to reuse its profile."),
+    profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like), a TOML file, or a run's export "
+                                "manifest (.manifest.json) to reuse its profile."),
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
     n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", min=1, help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
@@ -558,14 +559,16 @@ def generate_command(
     ctx: typer.Context,
     model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint), a shipped checkpoint's name "
                                                 "(smiles-lm-transformer) or a checkpoint path."),
-    n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition and passing the profile's hard filters to collect (those failing one are kept, ranked last)."),
+    n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition and passing the profile's "
+                          "hard filters to collect (those failing one are kept, ranked last)."),
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
     scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
     avoid: Optional[list[str]] = typer.Option(None, help="A substructure no molecule may contain (repeatable)."),
     similar_to: Optional[str] = typer.Option(None, help="SMILES:THRESHOLD, a reference to stay near (Morgan Tanimoto); "
                                              "a SMILES alone keeps every molecule and reports its similarity "
                                              "(column similarity_to_reference)."),
-    profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name, a TOML file, or a run's export manifest (.manifest.json) to reuse its profile."),
+    profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name, a TOML file, or a run's export "
+                                "manifest (.manifest.json) to reuse its profile."),
     seed: int = typer.Option(1),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
     max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n); with --resume, a new budget."),

@@ -195,7 +195,8 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
     manifest = {
         "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
-                   "passing_only": passing_only, "include_unranked": include_unranked, "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                   "passing_only": passing_only, "include_unranked": include_unranked,
+                   "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         # times as the export's own reads (ISO, local offset), not seconds since 1970
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
