@@ -288,10 +288,12 @@ class RunStore:
 
     def runs(self) -> pd.DataFrame:
         self._settle_abandoned()
-        rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags FROM runs "
-                                "ORDER BY created DESC").fetchall()
+        rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags, profile "
+                                "FROM runs ORDER BY created DESC").fetchall()
         frame = pd.DataFrame([dict(r) for r in rows], columns=["id", "name", "created", "status", "model", "seed",
-                                                               "n_requested", "counts", "tags"])
+                                                               "n_requested", "counts", "tags", "profile"])
+        # the profile's name: the same molecules rank differently under another
+        frame["profile"] = [json.loads(p).get("name") if isinstance(p, str) else None for p in frame["profile"]]
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
         counts = [json.loads(c or "{}") for c in frame.pop("counts")]
         # from the chunks: a running run's record counts are written only as it ends

@@ -38,7 +38,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)
     assert shown.exit_code == 0 and "checkpoint_sha256" in shown.output
     # for scripts: JSON, whole (a narrow terminal cut every column to "na…")
-    assert [r["name"] for r in json.loads(run("runs", "list", "--json", home=tmp_path).output)] == ["cli-run"]
+    listed_json = json.loads(run("runs", "list", "--json", home=tmp_path).output)
+    assert [(r["name"], r["profile"]) for r in listed_json] == [("cli-run", "drug-like")]
     record = json.loads(run("runs", "show", "cli-run", "--top", 3, "--json", home=tmp_path).output)
     assert record["name"] == "cli-run" and [c["rank"] for c in record["best"]] == [1, 2, 3]
     # a narrow terminal (or a pipe, read at 80 columns) gets a block per run, every field whole

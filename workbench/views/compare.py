@@ -113,8 +113,11 @@ passing = {run_id: passing_hard_filters(frame) for run_id, frame in ranked.items
 st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id], passing[run_id])
                            for run_id, record in records.items()]),
              hide_index=True, width="stretch",
-             column_config={c: st.column_config.NumberColumn(format="%.1f" if c == MEANS["mw"] else "%.3f")
-                            for c in ("validity", "novelty", *MEANS.values())})
+             column_config={**{c: st.column_config.NumberColumn(format="%.1f" if c == MEANS["mw"] else "%.3f")
+                               for c in ("validity", "novelty", *MEANS.values())},
+                            # read whole: what makes two runs comparable, or not
+                            "conditions": st.column_config.TextColumn(width="large"),
+                            "status": st.column_config.TextColumn(width="medium")})
 st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
            "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
            "meeting the run's conditions; the means and the plots below describe the ranked molecules that pass the "
