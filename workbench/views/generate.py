@@ -43,6 +43,15 @@ def _training_share(windows: dict) -> str | None:
     return note + f" (a sample of {len(reference):,}; {', '.join(named)})"
 
 
+def _content_digest(profile: ScoringProfile) -> str:
+    """Six hex digits of a profile's content (its name aside): the same edit gives the same digest."""
+    import hashlib
+    import json
+
+    content = {k: v for k, v in profile.to_dict().items() if k != "name"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
+
+
 st.title("Generate")
 checkpoints = shipped_checkpoints()
 molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
@@ -229,8 +238,8 @@ try:
     profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
     if profile.name in shipped_profiles() and profile.to_dict() != load_profile(profile.name).to_dict():
         # the run's record and its export manifest must not pass an edited profile off as a shipped one
-        # (its own, or another's name typed in)
-        profile.name = f"{profile.name} (edited)"
+        # (its own, or another's name typed in); the digest of its content tells two edits apart in Compare
+        profile.name = f"{profile.name} (edited {_content_digest(profile)})"
 except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
     st.error(plain(error))
     profile_ok = False
@@ -239,9 +248,9 @@ except tomllib.TOMLDecodeError as error:
     profile_ok = False
 if profile_ok and profile.to_dict() != load_profile(profile_name).to_dict():   # edited, or renamed and edited
     # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
-    # stays "(edited)" when read back, not passed off as the shipped one
+    # stays "(edited ...)" when read back, not passed off as the shipped one
     st.download_button("Download this profile (TOML)", profile.to_toml(),
-                       file_name=file_name(profile.name.replace(" (edited)", "-edited")) + ".toml",
+                       file_name=file_name(re.sub(r" \(edited (\w+)\)$", r"-edited-\1", profile.name)) + ".toml",
                        mime="application/toml", key="gen_profile_download", on_click="ignore")
 
 ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
