@@ -763,11 +763,17 @@ def _say_interrupted(store, run: str | None, started: float) -> None:
     if run_id is None:
         error_console.print("interrupted before a run was stored", style="yellow")
         return
+    from molgen.runs import counted_of
+
     stopped = store.run(run_id)
     counts = stopped["counts"] or {}
+    # in the terms of the run's own message: the molecules counted towards n, and those kept but not counted
+    failing = counts.get("failing_hard_filters", 0) if counted_of(stopped) < counts.get("accepted", 0) else 0
     error_console.print(
-        f"run {stopped['id']} ({escape(stopped['name'])}) interrupted: {counts.get('accepted', 0):,} molecules meeting every "
-        f"condition are stored and ranked; continue with molgen generate --resume {stopped['id']}", style="yellow")
+        f"run {stopped['id']} ({escape(stopped['name'])}) interrupted: {counted_of(stopped):,} of the "
+        f"{stopped['n_requested']:,} molecules asked for are stored and ranked"
+        + (f" ({failing:,} more fail the profile's hard filters)" if failing else "")
+        + f"; continue with molgen generate --resume {stopped['id']}", style="yellow")
 
 
 runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs.", no_args_is_help=True)
@@ -928,7 +934,9 @@ def export_command(
         chosen = store.count(record["id"], ranges={"selected": (1, 1)}) if selected else 0
         why = ("no candidate is selected (select them in the app's Browse page)" if selected and not chosen else
                f"none of the {chosen:,} selected passes the filters" if selected else
-               "the filters kept none" if where or diverse is not None or passing_only else "the run has no ranked candidates")
+               "the filters kept none" if where or diverse is not None else
+               "every ranked molecule fails the profile's hard filters" if passing_only and store.count(record["id"], ranked_only=True)
+               else "the run has no ranked candidates")
         console.print(f"[yellow]the file is empty: {why}[/yellow]")
     elif failing := manifest["export"]["failing_hard_filters"]:
         console.print(f"[yellow]{failing:,} of them fail the profile's hard filters (score 0, ranked last; "

@@ -157,10 +157,14 @@ def _reading_order(columns: list[str]) -> list[str]:
 
 
 def failing_hard_filters(frame: pd.DataFrame) -> int:
-    """How many rows of an export fail the profile's hard filters (score 0, ranked last)."""
+    """How many ranked rows of an export fail the profile's hard filters (score 0, ranked last), as the run counts
+    them: a molecule that missed a condition (rank 0, exported with --include-unranked) is not among them."""
     if "passes_filters" not in frame.columns:
         return 0
-    return int((~frame["passes_filters"].fillna(True).astype(bool)).sum())
+    failing = ~frame["passes_filters"].fillna(True).astype(bool)
+    if "meets_conditions" in frame.columns:   # present only where some row missed a condition
+        failing &= frame["meets_conditions"].fillna(False).astype(bool)
+    return int(failing.sum())
 
 
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,

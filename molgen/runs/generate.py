@@ -383,17 +383,23 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
     excluded = failing and not params.get("count_hard_filter_failures", True)
     # a run without conditions keeps every valid molecule once: its count is not of molecules meeting conditions
     # ("unique", not "new": novelty against the training set is counted apart)
-    meeting = "meet every condition" if check.describe() else "are valid and unique"
-    if excluded:
-        meeting = ("meet every condition and pass" if check.describe() else "are valid, unique and pass") + \
-            " the profile's hard filters"
+    def meeting(count: int) -> str:   # what the counted molecules are, the verbs agreeing with the count
+        def verb(one: str, more: str) -> str:
+            return one if count == 1 else more
+
+        parts = [verb("meets", "meet") + " every condition"] if check.describe() else [verb("is", "are") + " valid", "unique"]
+        if excluded:
+            parts.append(verb("passes", "pass") + " the profile's hard filters")
+        return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
     if accepted >= n:
-        status, message = "complete", f"{accepted:,} molecules {meeting} ({n:,} asked for)"
+        status, message = "complete", f"{accepted:,} molecule{'s' * (accepted != 1)} {meeting(accepted)} ({n:,} asked for)"
         if accepted > n or excluded:  # the last chunk's molecules are all kept: sampled, scored, and ranked
-            message += f"; all {ranked:,} are ranked (1 to {ranked:,}), the {n:,} asked for as ranks 1 to {n:,}"
+            asked = "the 1 asked for as rank 1" if n == 1 else f"the {n:,} asked for as ranks 1 to {n:,}"
+            message += f"; all {ranked:,} are ranked (1 to {ranked:,}), {asked}"
     else:
         status = "budget_exhausted"
-        got = (f"{accepted:,} of the {n:,} molecules asked for {meeting}" if accepted else
+        got = (f"{accepted:,} of the {n:,} molecules asked for {meeting(accepted)}" if accepted else
                ("no molecule met every condition" if check.describe() else "no valid molecule was sampled")
                + ", so the ranked set is empty")
         if not accepted and excluded:   # some were sampled and ranked, but failed a hard filter
@@ -413,7 +419,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         also = "meets every condition but fails" if failing == 1 else "meet every condition but fail"
         if not check.describe():
             also = "fails" if failing == 1 else "fail"
-        message += (f"; {failing:,} more {also} the profile's hard filters ({filters}): score 0, ranked after the "
+        more = " more" if accepted else ""   # beside "no molecule passed", not "more"
+        message += (f"; {failing:,}{more} {also} the profile's hard filters ({filters}): score 0, ranked after the "
                     "rest, not counted")
     elif failing:
         verb = "fails" if failing == 1 else "fail"

@@ -149,6 +149,10 @@ def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards
     assert json.loads((tmp_path / "cut.csv.manifest.json").read_text())["export"]["failing_hard_filters"] == 2
     kept = pd.read_csv(export_run(store, run.id, tmp_path / "kept.csv", top=int(passes.sum()) + 2, passing_only=True))
     assert len(kept) == int(passes.sum()) and kept["passes_filters"].all() and len(pd.read_csv(cut)) == len(kept) + 2
+    # with the molecules that missed a condition too, the count stays the run's: of the ranked ones only
+    export_run(store, run.id, tmp_path / "whole.csv", include_unranked=True)
+    whole = json.loads((tmp_path / "whole.csv.manifest.json").read_text())["export"]["failing_hard_filters"]
+    assert whole == counts["failing_hard_filters"]
 
 
 def test_a_run_stored_before_hard_filter_failures_were_left_out_of_n_counts_them_still():
