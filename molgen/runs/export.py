@@ -8,6 +8,7 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
+import re
 import time
 import tokenize
 from pathlib import Path
@@ -113,6 +114,11 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if where:
         columns = [c for c in frame.columns if c not in _INTERNAL]
         expression = _columns_by_any_case(where, columns)
+        # a column this run never filled (graph diffusion gives no log-likelihood) would keep no row, in silence
+        empty = [c for c in columns if len(frame) and frame[c].isna().all() and re.search(rf"\b{re.escape(c)}\b", expression)]
+        if empty:
+            raise ExportError(f"cannot apply the filter {where!r}: {empty[0]} has no value in this run (its model gives "
+                              "none), so a filter on it keeps no molecule")
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression

@@ -249,6 +249,8 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert "log_likelihood" in whole_columns(store, run.id)
     store._db.execute("UPDATE candidates SET log_likelihood = NULL WHERE run_id = ?", (run.id,))   # as graph diffusion's
     assert "log_likelihood" not in whole_columns(store, run.id)   # an empty column is not written
+    with pytest.raises(ExportError, match="log_likelihood has no value in this run"):   # nor filtered on in silence
+        select_candidates(store, run.id, where="log_likelihood < 0")
     # the model's whole output: the ranked molecules, then those that missed a condition, each saying which
     whole = pd.read_csv(export_run(store, strict.id, tmp_path / "whole.csv", include_unranked=True))
     ranked_count = int((everything["rank"] > 0).sum())
