@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
-from molgen.runs.store import RunStore
+from molgen.runs.store import RunStore, passes_hard_filters
 
 FORMATS = ("csv", "sdf", "parquet")
 _INTERNAL = ("id", "run_id", "meets_conditions", "failed_conditions")
@@ -110,7 +110,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if passing_only:
-        frame = frame[frame["passes_filters"].fillna(True).astype(bool)]
+        frame = frame[passes_hard_filters(frame)]
     if where:
         columns = [c for c in frame.columns if c not in _INTERNAL]
         expression = _columns_by_any_case(where, columns)
@@ -167,7 +167,7 @@ def failing_hard_filters(frame: pd.DataFrame) -> int:
     them: a molecule that missed a condition (rank 0, exported with --include-unranked) is not among them."""
     if "passes_filters" not in frame.columns:
         return 0
-    failing = ~frame["passes_filters"].fillna(True).astype(bool)
+    failing = ~passes_hard_filters(frame)
     if "meets_conditions" in frame.columns:   # present only where some row missed a condition
         failing &= frame["meets_conditions"].fillna(False).astype(bool)
     return int(failing.sum())

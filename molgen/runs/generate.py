@@ -29,7 +29,7 @@ from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
-from molgen.runs.store import LeaseLost, RunStore, new_owner
+from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.ranking import rank_after_hard_filters
@@ -364,7 +364,7 @@ def counted_towards_n(frame: pd.DataFrame, params: dict) -> int:
         return 0
     counted = frame["meets_conditions"].fillna(False).astype(bool)
     if not params.get("count_hard_filter_failures", True):
-        counted &= frame["passes_filters"].fillna(True).astype(bool)
+        counted &= passes_hard_filters(frame)
     return int(counted.sum())
 
 
@@ -499,7 +499,7 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | No
     desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
     # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
     aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
-    passes = frame["passes_filters"].fillna(True).astype(bool).to_numpy()
+    passes = passes_hard_filters(frame).to_numpy()
     ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
                                     desirability if profile.ranking == "pareto" else None)
     store.set_ranks(run_id, frame["id"].to_numpy(), ranks, owner)

@@ -99,6 +99,28 @@ class RunBusy(RuntimeError):
     """The run is being sampled by another live process: resuming or deleting it now would corrupt it."""
 
 
+def passes_hard_filters(frame: pd.DataFrame) -> pd.Series:
+    """Which candidates pass the profile's hard filters (a candidate not scored for them counts as passing)."""
+    return frame["passes_filters"].fillna(True).astype(bool)
+
+
+def ranked_count(counts: dict | None) -> int:
+    """How many of a run's molecules are ranked, from its record's counts (runs counted before ``ranked`` was
+    counted were ranked whole: their ``accepted``)."""
+    counts = counts or {}
+    return counts.get("ranked", counts.get("accepted", 0))
+
+
+def _checked_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one or a comma."""
+    tags = [t.strip() for t in tags]
+    bad = [t for t in tags if not t or "," in t]
+    if bad:
+        raise ValueError(f"a tag is a non-empty word or phrase without commas; not {', '.join(map(repr, bad))} "
+                         "(give several tags as separate arguments)")
+    return tags
+
+
 def new_owner() -> str:
     """Who holds a lease: host, process id, the process's start time where the system tells it (so a later
     process given the same id is not taken for it) and a token (two runs of one process, as in the web app,
@@ -216,7 +238,7 @@ class RunStore:
         chunks = self.chunks(run_id)
         frame = self.candidates(run_id, order_by="id", columns=["smiles", "novel", "meets_conditions", "passes_filters", "rank"])
         meets = frame["meets_conditions"].fillna(False).astype(bool)
-        failing = meets & ~frame["passes_filters"].fillna(True).astype(bool)
+        failing = meets & ~passes_hard_filters(frame)
         sampled = int(chunks["size"].sum())
         valid = int(chunks["n_valid"].sum())
         novel = frame["novel"].dropna()
@@ -300,7 +322,7 @@ class RunStore:
         sampled = dict(self._db.execute("SELECT run_id, sum(size) FROM chunks GROUP BY run_id").fetchall())
         frame["sampled"] = [int(sampled.get(run_id) or 0) for run_id in frame["id"]]
         frame["accepted"] = [c.get("accepted", 0) for c in counts]
-        frame["ranked"] = [c.get("ranked", c.get("accepted", 0)) for c in counts]   # runs counted before "ranked" was
+        frame["ranked"] = [ranked_count(c) for c in counts]
         return frame
 
     def update_run(self, run_id: str, owner: str | None = None, **fields) -> None:
@@ -326,11 +348,7 @@ class RunStore:
     def tag_run(self, run: str, tags: Iterable[str], remove: bool = False) -> list[str]:
         """A run's tags after adding (or removing) ``tags``; ``ValueError`` for an empty tag or one with a comma
         (tags are listed joined by commas, so "a,b" would read as two)."""
-        tags = [t.strip() for t in tags]
-        bad = [t for t in tags if not t or "," in t]
-        if bad:
-            raise ValueError(f"a tag is a non-empty word or phrase without commas; not {', '.join(map(repr, bad))} "
-                             "(give several tags as separate arguments)")
+        tags = _checked_tags(tags)
         record = self.run(run)
         current = list(record["tags"]) if isinstance(record["tags"], list) else []
         new = [t for t in current if t not in tags] if remove else current + [t for t in tags if t not in current]
@@ -481,6 +499,8 @@ class RunStore:
         return cursor.rowcount
 
     def tag_candidates(self, run: str, smiles: Iterable[str], tag: str) -> int:
+        """Add ``tag`` to the candidates of ``run`` with these SMILES; ``ValueError`` as for :meth:`tag_run`."""
+        [tag] = _checked_tags([tag])
         run_id = self.resolve(run)
         with self.transaction() as db:
             cursor = db.executemany("UPDATE candidates SET tags = CASE WHEN tags = '' THEN ?1 "

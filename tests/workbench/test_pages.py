@@ -448,6 +448,9 @@ def test_browse_filters_and_selects(stored_run):
         store._db.execute("UPDATE candidates SET tags = '' WHERE run_id = ?", (stored_run,))
     at.button(key="browse_tag_go").click().run()   # nothing selected now: said, nothing tagged
     assert any("No molecule of this run is selected" in shown(e) for e in at.error)
+    with RunStore() as store:   # a comma would read as two tags when listed: refused as the runs' tags are
+        with pytest.raises(ValueError, match="without commas"):
+            store.tag_candidates(stored_run, chosen["smiles"].head(1), "a,b")
     at.toggle(key="browse_alerts").set_value(False).run()
 
 

@@ -91,15 +91,17 @@ def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: boo
 
 def _tag_selected(run_id: str) -> None:
     """Give every selected molecule of the run the tag typed (exports carry it: ``--where "tags.str.contains('x')"``)."""
-    tag = st.session_state.get("browse_tag_text", "").strip()
-    if not tag or "," in tag:   # tags are stored joined by commas
-        st.session_state["browse_tag_said"] = ("error", "A tag is a word or phrase without commas.")
-        return
+    tag = st.session_state.get("browse_tag_text", "")
     chosen = store().candidates(run_id, ranges={"selected": (1, 1)}, columns=["smiles"])["smiles"]
     if not len(chosen):
         st.session_state["browse_tag_said"] = ("error", "No molecule of this run is selected: tick some first.")
         return
-    store().tag_candidates(run_id, chosen, tag)
+    try:
+        store().tag_candidates(run_id, chosen, tag)
+    except ValueError as error:   # empty, or a comma (tags are stored joined by commas)
+        st.session_state["browse_tag_said"] = ("error", str(error))
+        return
+    tag = tag.strip()
     st.session_state["browse_tag_said"] = ("success", f"Tagged {len(chosen):,} selected molecule"
                                                       f"{'s' * (len(chosen) != 1)} {tag!r}.")
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1

@@ -12,6 +12,7 @@ import streamlit as st
 from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
+from molgen.runs.store import passes_hard_filters
 from workbench.common import NO_RUNS, current_run, plain, run_labels, store, training_properties
 
 MAX_RUNS = 6
@@ -47,7 +48,7 @@ def conditions_text(conditions: dict) -> str:
 
 def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:
     """The ranked molecules the profile's hard filters keep: those a chemist takes forward (the rest score 0)."""
-    return ranked[ranked["passes_filters"].fillna(True).astype(bool)].drop(columns="passes_filters")
+    return ranked[passes_hard_filters(ranked)].drop(columns="passes_filters")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
+from molgen.runs.store import ranked_count
 from workbench.common import file_name, plain, run_picker, store
 
 st.title("Export")
@@ -41,7 +42,7 @@ if run_id:
     st.markdown(f"**{len(preview):,}** candidate{'s' * (len(preview) != 1)} will be exported from run "
                 f"{plain(record['name'])}.")
     if not len(preview):   # say why, and what would give rows
-        ranked = record["counts"].get("ranked", record["counts"].get("accepted", 0)) if record["counts"] else 0
+        ranked = ranked_count(record["counts"])
         if record["status"] == "running":   # ranks are set when a run ends
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
         elif selected_only and (chosen := store().count(run_id, ranges={"selected": (1, 1)})):

@@ -13,6 +13,7 @@ from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, S
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
 from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
+from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store,
@@ -357,9 +358,9 @@ if (last := st.session_state.get("gen_last_run")) is not None:
                   f"{record['profile']['name']}): {message}"))
         st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
-                       f"missed a condition {failed:,} · ranked {counts.get('ranked', counts['accepted']):,}"
+                       f"missed a condition {failed:,} · ranked {ranked_count(counts):,}"
                        + (f" of {counts['accepted']:,} (the rest when continued)"
-                          if counts.get("ranked", counts["accepted"]) < counts["accepted"] else "")
+                          if ranked_count(counts) < counts["accepted"] else "")
                        + (f" (last {failing:,}: failing the profile's hard filters)"
                           if (failing := counts.get("failing_hard_filters")) else "")
                        + f" · novel {novelty}"))
