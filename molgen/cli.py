@@ -600,6 +600,9 @@ def generate_command(
                                               "onto valence and the training set's largest ring as the chain ends (a "
                                               "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
+    like: Optional[str] = typer.Option(None, "--like", help="Start from a stored run's settings (id or name): its model, "
+                                       "n, seed, conditions, profile, budget and sampling options; each flag given "
+                                       "replaces one (any condition flag replaces all its conditions)."),
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
@@ -636,9 +639,11 @@ def generate_command(
                      "target_guidance": target_guidance, "stochasticity": stochasticity, "step_spacing": step_spacing,
                      "projection": projection}
             options = {k: v for k, v in flags.items() if v is not None}
-            run = run_generate(model, n, conditions=conditions, profile=profile, seed=seed, name=name, max_samples=max_samples,
-                               chunk_size=chunk_size, sample_options=options, store=store, n_jobs=jobs,
-                               on_chunk=terminated.check)
+            settings = {"model": model, "n": n, "conditions": conditions, "profile": profile, "seed": seed,
+                        "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
+            if like:
+                settings = _settings_like(ctx, like, store, settings)
+            run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
         error_console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
@@ -683,6 +688,48 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
+    """generate's settings from run ``like``, with each flag typed on the command line in place of the run's
+    own; printed, with what changed, before sampling starts."""
+    from molgen.runs.conditions import ConditionFilter
+    from molgen.runs.generate import resolve_checkpoint
+    from molgen.runs.settings import checkpoint_changed, run_settings
+
+    record = store.run(like)
+    settings = run_settings(like, store=store)
+    changed, notes = [], []
+    if _typed(ctx, "model"):
+        settings["model"] = given["model"]
+        family, _ = resolve_checkpoint(given["model"])
+        changed.append(f"model {given['model']}")
+        if family != record["model"] and settings["sample_options"]:
+            # another family's options would be refused: the run's stay with its model
+            notes.append(f"its {record['model']} sampling options are left out")
+            settings["sample_options"] = {}
+    elif checkpoint_changed(record):
+        notes.append(f"its checkpoint {settings['model']} has changed since (sha256 differs): the molecules will "
+                     "not repeat the run's")
+    if any(_typed(ctx, flag) for flag in ("condition", "scaffold", "avoid", "similar_to")):
+        settings["conditions"] = given["conditions"]
+        changed.append("conditions")
+    for key in ("n", "profile", "seed", "max_samples", "chunk_size"):
+        if _typed(ctx, key):
+            settings[key] = given[key]
+            changed.append(f"{_flag(key)} {given[key]}")
+    if _typed(ctx, "n") and not _typed(ctx, "max_samples"):
+        settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
+    options = {key: value for key, value in given["sample_options"].items() if _typed(ctx, key)}
+    settings["sample_options"] = {**settings["sample_options"], **options}
+    changed += [f"{_flag(key)} {value}" for key, value in options.items()]
+    windows = "; ".join(ConditionFilter(settings["conditions"]).describe()) or "none"
+    console.print(f"settings of run {record['id']} ({escape(record['name'])})"
+                  + (f", changed: {escape(', '.join(changed))}" if changed else ", unchanged")
+                  + f": {escape(str(settings['model']))}, n {settings['n']:,}, seed {settings['seed']}, conditions "
+                    f"{escape(windows)}, profile {escape(str(getattr(settings['profile'], 'name', settings['profile'])))}"
+                  + "".join(f"; {escape(note)}" for note in notes))
+    return settings
 
 
 #: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,

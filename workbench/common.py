@@ -32,7 +32,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
 # them to the run's bounds.
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|download|^aug_file$|_editor|"
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^aug_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -731,3 +732,64 @@ def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result(
     assert any("leak" in shown(c) for c in at.caption) and any("Made by enumerate" in shown(c) for c in at.caption)
     at.slider(key="aug_k").set_value(4).run()
     assert any("has changed since" in shown(c) for c in at.caption)
+
+
+def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
+    """Start from a stored run: the form takes its settings over whatever it held, and Generate then samples
+    the run's very molecules; a profile of the chemist's own comes back in the editor, under its own name."""
+    from molgen.models.base import shipped_checkpoint
+    from molgen.scoring.profiles import load_profile
+
+    profile = load_profile("lead-like")
+    profile.name = "my-series"
+    profile.components[0] = dataclasses.replace(profile.components[0], weight=2.5)
+    with RunStore() as store:
+        first = generate(str(shipped_checkpoint("smiles-lm")), 6, seed=7, profile=profile, store=store, progress=False,
+                         conditions=["qed=0.8", "mw<=450"], sample_options={"temperature": 0.8, "top_k": 30},
+                         name="to-fill-from")
+    at = page("generate")
+    at.number_input(key="gen_seed").set_value(99).run()
+    at.checkbox(key="gen_on_tpsa").check().run()
+    at.selectbox(key="gen_like_pick").set_value(first.id).run()
+    at.button(key="gen_like_go").click().run()
+    assert not at.exception
+    assert shown(at.success[0]) == "The form holds run to-fill-from's settings, except a run name (names are unique)."
+    assert not at.warning   # nothing it could not hold
+    assert at.number_input(key="gen_seed").value == 7 and at.number_input(key="gen_n").value == 6
+    assert not at.checkbox(key="gen_on_tpsa").value and at.slider(key="gen_target_qed").value == 0.8
+    assert at.slider(key="gen_range_mw").value == (0.0, 450.0)
+    assert at.slider(key="gen_temperature").value == 0.8 and at.number_input(key="gen_top_k").value == 30
+    at.text_input(key="gen_name").set_value("filled-again").run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        again, before = store.run("filled-again"), store.run(first.id)
+        assert again["profile"] == before["profile"] and again["profile"]["name"] == "my-series"
+        assert again["params"]["sample_options"] == before["params"]["sample_options"]
+        assert again["seed"] == 7 and again["conditions"]["targets"] == {"qed": 0.8}
+        ranked = [store.candidates(r, ranked_only=True, columns=["smiles"])["smiles"].tolist() for r in (first.id, again["id"])]
+    assert ranked[0] == ranked[1] and len(ranked[0]) >= 6
+
+
+def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
+    from molgen.runs.generate import default_chunk_size
+    from molgen.scoring.profiles import load_profile
+    from workbench.run_form import form_from_run
+
+    record = {"id": "r1", "n_requested": 50, "seed": 3, "checkpoint": "/elsewhere/my-model.pt", "model": "graph-diffusion",
+              "params": {"max_samples": 1000, "chunk_size": 37, "sample_options": {"steps": 30, "sampler": "flow",
+                                                                                   "stochasticity": 80.0}},
+              "conditions": {"targets": {"qed": 0.8}, "ranges": {"qed": [0.7, None], "mw": [None, 900.0],
+                                                                  "hbd": [None, 3]}, "avoid": ["[N+](=O)[O-]"]},
+              "profile": {**load_profile("drug-like").to_dict(), "name": "drug-like (edited 0a1b2c)"}}
+    values, notes = form_from_run(record, {"graph-diffusion (1.2 M parameters)": Path("/shipped/graph-diffusion.pt")})
+    said = "\n".join(notes)
+    assert "gen_model" not in values and "my-model.pt is not a shipped checkpoint" in said
+    assert default_chunk_size(50) == 100 and "chunks of 37" in said
+    assert "its 30 diffusion steps are not among" in said and "stochasticity 80 lies beyond" in said
+    assert "MW (g/mol) window -inf to 900 reaches beyond" in said and not values["gen_on_mw"]
+    assert "QED range 0.7 to inf beside the target" in said and values["gen_target_qed"] == 0.8
+    assert "condition on hbd has no field" in said
+    assert values["gen_avoid"] == "[N+](=O)[O-]" and values["gen_budget"] is None   # 20 x 50: the form's empty budget
+    # an edited shipped profile goes back into its own editor, under its recorded name
+    assert values["gen_profile"] == "drug-like" and 'name = "drug-like (edited 0a1b2c)"' in values["gen_toml_drug-like"]

@@ -16,14 +16,9 @@ from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_t
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
-from workbench.common import (file_name, load_model, molecule_editor, plain, shipped_checkpoints, smiles_field, store,
-                              training_properties)
-
-#: Property sliders: (label, low, high, default window, step).
-SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
-           "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
-           "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
-
+from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
+                              smiles_field, store, training_properties)
+from workbench.run_form import SLIDERS, form_from_run, target_label
 
 def _training_share(windows: dict) -> str | None:
     """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
@@ -53,8 +48,29 @@ def _content_digest(profile: ScoringProfile) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
 
 
+def _fill_from_run() -> None:
+    """The form takes the picked run's settings (a button's callback: it runs before the widgets are drawn,
+    the only moment Streamlit lets their values be set)."""
+    record = store().run(st.session_state["gen_like_pick"])
+    values, notes = form_from_run(record, shipped_checkpoints(), st.session_state.get("gen_profile"))
+    st.session_state.update(values)
+    st.session_state["gen_like_said"] = (record["id"], record["name"], notes)
+
+
 st.title("Generate")
 checkpoints = shipped_checkpoints()
+if stored := run_labels():
+    with st.expander("Start from a stored run"):
+        if st.session_state.get("gen_like_pick") not in stored:   # deleted since
+            st.session_state.pop("gen_like_pick", None)
+        st.selectbox("Run", list(stored), format_func=stored.get, key="gen_like_pick",
+                     help="its model, n, seed, budget, decoding options, conditions and profile fill the form; change "
+                          "what you like (a new seed, more molecules) and press Generate")
+        st.button("Fill the form", key="gen_like_go", on_click=_fill_from_run)
+        if (said := st.session_state.get("gen_like_said")) and said[0] == st.session_state.get("gen_like_pick"):
+            st.success(plain(f"The form holds run {said[1]}'s settings, except a run name (names are unique)."))
+            for note in said[2]:
+                st.warning(plain(note))
 molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
 left, right = st.columns([1, 1])
 with left:
@@ -170,7 +186,7 @@ with right:
             continue
         # a target is what a conditional model steers to (a range gives it the range's midpoint); every model's
         # molecules are then kept only within the target's tolerance, as `qed=0.8` on the command line
-        kind = st.radio(f"{label} as", ["range", f"target (+/- {tolerance(prop):g})"], horizontal=True,
+        kind = st.radio(f"{label} as", ["range", target_label(prop)], horizontal=True,
                         key=f"gen_kind_{prop}", label_visibility="collapsed",
                         help=f"a target: molecules within {tolerance(prop):g} of it are kept; a model conditioned on "
                              f"{label} is steered to it")

@@ -1,0 +1,47 @@
+"""A stored run's settings, read back as the arguments of :func:`molgen.runs.generate`: a chemist generates
+again from yesterday's run, the same, with another seed, more molecules or one condition changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from molgen.data.moses import sha256_of as file_sha256
+from molgen.models.base import family_class
+from molgen.runs.conditions import conditions_from_dict
+from molgen.runs.store import RunStore
+from molgen.scoring.profiles import ScoringProfile
+
+
+def run_settings(run: str, *, store: RunStore | None = None) -> dict:
+    """The settings run ``run`` (id or name) started with, as keyword arguments of ``generate``.
+
+    ``generate(**run_settings("hits"))`` samples the molecules run "hits" sampled: the same checkpoint,
+    seed, chunk size, sampling options (each family's defaults as the run pinned them), conditions and
+    profile. Change any for a variation, e.g. ``{**run_settings("hits"), "seed": 2}``; with another ``n``,
+    set ``max_samples`` too (``None``: 20 x n), since the stored budget was sized for the run's own n.
+    A run stored before a molecule failing a hard filter stopped counting towards ``n`` is repeated
+    under today's counting, so it may stop at another molecule. The run's name is not carried: names are
+    unique. ``FileNotFoundError`` when its checkpoint is gone; :func:`checkpoint_changed` tells whether the
+    file at its path is still the one the run sampled."""
+    record = (store or RunStore()).run(run)
+    checkpoint = Path(record["checkpoint"])
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"run {record['id']} ({record['name']}): its checkpoint {checkpoint} is gone, so "
+                                "its settings cannot be used again; choose a model")
+    params = record["params"]
+    # options a run stored before they were pinned were sampled with the values the family lists for them
+    pinned_later = getattr(family_class(record["model"]), "OPTIONS_BEFORE_PINNED", {})
+    return {"model": str(checkpoint), "n": int(record["n_requested"]),
+            "conditions": conditions_from_dict(record["conditions"]),
+            "profile": ScoringProfile.from_dict(record["profile"], source=f"run {record['id']}"),
+            "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),
+            "chunk_size": int(params["chunk_size"]),
+            "sample_options": {**pinned_later, **params["sample_options"]}}
+
+
+def checkpoint_changed(run: str | dict, *, store: RunStore | None = None) -> bool:
+    """Whether the file at a run's checkpoint path differs from the one the run sampled (retrained or replaced
+    since): the same settings then give other molecules. ``run``: an id, a name or a run's record."""
+    record = run if isinstance(run, dict) else (store or RunStore()).run(run)
+    checkpoint = Path(record["checkpoint"])
+    return not checkpoint.is_file() or file_sha256(checkpoint) != record["checkpoint_sha256"]

@@ -1,0 +1,86 @@
+"""Generating again from a stored run's settings: `run_settings` (the API) and `molgen generate --like`."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from molgen.runs import RunStore, checkpoint_changed, generate, run_settings
+from molgen.scoring.profiles import load_profile
+from tests.runs.test_cli_runs import run
+
+
+def _ranked(store: RunStore, run_id: str) -> list[str]:
+    return store.candidates(run_id, ranked_only=True, order_by="rank", columns=["smiles"])["smiles"].tolist()
+
+
+def test_a_run_generated_again_from_its_settings_samples_the_same_molecules(tiny_checkpoint, tmp_path):
+    profile = load_profile("drug-like")
+    profile.name = "my-profile"   # a profile of the chemist's own travels with the run, not by name
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        first = generate(str(tiny_checkpoint), 12, conditions=["mw<=400"], profile=profile, seed=5, chunk_size=40,
+                         max_samples=200, sample_options={"temperature": 0.9}, store=store, progress=False,
+                         name="first")
+        settings = run_settings("first", store=store)
+        assert settings["seed"] == 5 and settings["chunk_size"] == 40 and settings["max_samples"] == 200
+        assert settings["sample_options"] == {"temperature": 0.9} and settings["profile"].name == "my-profile"
+        assert settings["conditions"].ranges == {"mw": (None, 400.0)}
+        again = generate(**settings, store=store, progress=False, name="again")
+        assert _ranked(store, again.id) == _ranked(store, first.id) and len(_ranked(store, first.id)) >= 12
+        assert store.run("again")["profile"] == store.run("first")["profile"]
+        other = generate(**{**settings, "seed": 6}, store=store, progress=False, name="other-seed")
+        assert _ranked(store, other.id) != _ranked(store, first.id)
+
+
+def test_a_run_whose_checkpoint_changed_or_went_says_so(tiny_checkpoint, tmp_path):
+    copy = tmp_path / "model.pt"
+    shutil.copy(tiny_checkpoint, copy)
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        generate(str(copy), 3, seed=1, store=store, progress=False, name="moved")
+        assert not checkpoint_changed("moved", store=store)
+        with copy.open("ab") as file:   # retrained in place, say
+            file.write(b"\0")
+        assert checkpoint_changed("moved", store=store)
+        copy.unlink()
+        with pytest.raises(FileNotFoundError, match=r"moved\): its checkpoint .*model.pt is gone"):
+            run_settings("moved", store=store)
+
+
+def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_path):
+    first = run("generate", "--model", tiny_checkpoint, "-n", 10, "--condition", "mw<=450", "--avoid", "[N+](=O)[O-]",
+                "--seed", 3, "--temperature", 0.9, "--profile", "lead-like", "--name", "base", home=tmp_path)
+    assert first.exit_code == 0, first.output
+    same = run("generate", "--like", "base", "--name", "same", home=tmp_path)
+    assert same.exit_code == 0, same.output
+    line = " ".join(same.output.split())
+    assert "settings of run" in line and "(base), unchanged:" in line
+    assert "n 10, seed 3, conditions mw <= 450; contains no [N+](=O)[O-], profile lead-like" in line
+    varied = run("generate", "--like", "base", "--seed", 4, "-n", 5, "--top-k", 20, "--name", "varied", home=tmp_path)
+    assert varied.exit_code == 0, varied.output
+    assert "changed: -n 5, --seed 4, --top-k 20" in " ".join(varied.output.split())
+    replaced = run("generate", "--like", "base", "--condition", "qed>=0.3", "--name", "replaced", home=tmp_path)
+    assert replaced.exit_code == 0, replaced.output
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        base, same_record = store.run("base"), store.run("same")
+        for key in ("conditions", "profile", "seed", "n_requested", "checkpoint"):
+            assert same_record[key] == base[key], key
+        assert same_record["params"]["sample_options"] == base["params"]["sample_options"] == {"temperature": 0.9}
+        assert _ranked(store, "same") == _ranked(store, "base")
+        varied_record = store.run("varied")
+        assert varied_record["seed"] == 4 and varied_record["n_requested"] == 5
+        assert varied_record["params"]["max_samples"] == 100   # 20 x the new n, not the run's budget for 10
+        assert varied_record["params"]["chunk_size"] == base["params"]["chunk_size"]
+        assert varied_record["params"]["sample_options"] == {"temperature": 0.9, "top_k": 20}
+        assert varied_record["profile"]["name"] == "lead-like" and varied_record["conditions"] == base["conditions"]
+        # a condition flag replaces the run's conditions as a whole: the avoided group goes with mw
+        conditions = store.run("replaced")["conditions"]
+        assert conditions["ranges"] == {"qed": [0.3, None]} and conditions["avoid"] == []
+
+
+def test_generate_like_a_missing_run_or_with_resume_is_refused(tiny_checkpoint, tmp_path):
+    missing = run("generate", "--like", "nothing-here", home=tmp_path)
+    assert missing.exit_code == 2 and "no run 'nothing-here' in the store" in missing.output
+    run("generate", "--model", tiny_checkpoint, "-n", 2, "--name", "base", home=tmp_path)
+    both = run("generate", "--like", "base", "--resume", "base", home=tmp_path)
+    assert both.exit_code == 2 and "--like cannot change it" in " ".join(both.output.split())

@@ -1,0 +1,167 @@
+"""The Generate form filled from a stored run: the chemist starts from yesterday's run and changes a seed, n or
+a condition. Only what the form can hold is filled; whatever it cannot (a model that is not shipped, a value
+beyond a slider, a condition it has no field for) is said, never dropped silently."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, default_chunk_size
+from molgen.scoring.profiles import load_profile, shipped_profiles
+
+#: Property sliders of the form: (label, low, high, default window, step).
+SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
+           "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
+           "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
+
+#: The form's sampling-option fields by option: (session key, low, high); None bounds are unbounded.
+OPTION_FIELDS = {"candidates": ("gen_candidates", 2, 50), "beam_width": ("gen_beam_width", 2, 500),
+                 "top_k": ("gen_top_k", 0, 100), "top_p": ("gen_top_p", 0.05, 1.0),
+                 "guidance": ("gen_guidance", 0.0, 2.0), "target_guidance": ("gen_target_guidance", 0.0, 2.0),
+                 "stochasticity": ("gen_stochasticity", 0.0, 50.0), "step_spacing": ("gen_step_spacing", 1.0, 3.0)}
+STEP_CHOICES = (10, 25, 50, 100, 250, 500)
+TEMPERATURE = (0.2, 2.0)
+
+
+def target_label(prop: str) -> str:
+    """The form's radio choice for a target on ``prop`` (it names the tolerance)."""
+    from molgen.scoring.properties import tolerance
+
+    return f"target (+/- {tolerance(prop):g})"
+
+
+def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: str | None = None) -> tuple[dict, list[str]]:
+    """The Generate form's session values that repeat run ``record``, and the notes on what they cannot hold.
+
+    ``checkpoints``: the form's model choices (label -> path). ``current_profile``: the profile picked now,
+    whose text box holds the run's profile when that is no shipped one (edited, or a file of the chemist's)."""
+    values: dict = {"gen_n": int(record["n_requested"]), "gen_seed": int(record["seed"]), "gen_name": ""}
+    notes: list[str] = []
+    checkpoint = Path(record["checkpoint"]).resolve()
+    label = next((label for label, path in checkpoints.items() if Path(path).resolve() == checkpoint), None)
+    if label is None:
+        notes.append(f"its model {checkpoint.name} is not a shipped checkpoint, and this form offers only those: "
+                     f"`molgen generate --like {record['id']}` runs it")
+    else:
+        values["gen_model"] = label
+    params = record["params"]
+    n = int(record["n_requested"])
+    values["gen_budget"] = None if params["max_samples"] == DEFAULT_BUDGET_FACTOR * n else int(params["max_samples"])
+    if params["chunk_size"] != default_chunk_size(n):
+        notes.append(f"it sampled in chunks of {params['chunk_size']:,}, this form in chunks of "
+                     f"{default_chunk_size(n):,}: the same seed gives other molecules "
+                     f"(`molgen generate --like {record['id']}` keeps its chunks)")
+    _sampling_options(record["model"], dict(params["sample_options"]), values, notes)
+    _conditions(record["conditions"], values, notes)
+    _profile(record["profile"], values, current_profile)
+    return values, notes
+
+
+def _within(name: str, value, low, high, notes: list[str]) -> bool:
+    if low <= value <= high:
+        return True
+    notes.append(f"its {name} {value:g} lies beyond this form's {low:g} to {high:g}: left as the form had it")
+    return False
+
+
+def _sampling_options(family: str, options: dict, values: dict, notes: list[str]) -> None:
+    """The run's options over the form's defaults: an option a run did not set was sampled at its default, so
+    a field the chemist changed since goes back to it."""
+    from molgen.models.graph_vae.sample import DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
+
+    values.update({"smiles-lm": {"gen_strategy": "sample", "gen_temperature": 1.0, "gen_top_k": 0, "gen_top_p": 1.0,
+                                 "gen_beam_width": 10, "gen_bf16": False},
+                   "graph-vae": {"gen_decoding": DEFAULT_DECODING, "gen_candidates": MOST_LIKELY_CANDIDATES,
+                                 "gen_temperature": 1.0, "gen_temperature_most_likely": MOST_LIKELY_TEMPERATURE},
+                   "graph-diffusion": {"gen_guidance": 0.0, "gen_projection": False}}.get(family, {}))
+    for key in ("decoding", "strategy"):
+        if key in options:
+            values[f"gen_{key}"] = options.pop(key)
+    if "bf16" in options:
+        values["gen_bf16"] = bool(options.pop("bf16"))
+    if "projection" in options:
+        values["gen_projection"] = bool(options.pop("projection"))
+    if "temperature" in options:
+        temperature = options.pop("temperature")
+        key = "gen_temperature_most_likely" if values.get("gen_decoding") == "most-likely" else "gen_temperature"
+        if _within("temperature", temperature, *TEMPERATURE, notes):
+            values[key] = float(temperature)
+    if "steps" in options:
+        from molgen.models.graph_diffusion.model import sampler_options
+
+        steps = options.pop("steps")
+        if steps in STEP_CHOICES:
+            values["gen_steps"] = int(steps)
+            # the form puts the sampler back to the step count's default when the steps change: note that
+            # default as already seen, so the run's own sampler stays
+            values["gen_sampler_default"] = sampler_options(steps=int(steps))["sampler"]
+        else:
+            notes.append(f"its {steps} diffusion steps are not among this form's "
+                         f"{', '.join(map(str, STEP_CHOICES))}: left as the form had it")
+    if "sampler" in options:
+        values["gen_sampler"] = options.pop("sampler")
+    for option, value in options.items():
+        if option in OPTION_FIELDS:
+            key, low, high = OPTION_FIELDS[option]
+            if _within(option.replace("_", " "), value, low, high, notes):
+                values[key] = value
+        else:
+            notes.append(f"its sampling option {option} = {value} has no field on this form: "
+                         "left out (`molgen generate --like` keeps it)")
+
+
+def _conditions(conditions: dict, values: dict, notes: list[str]) -> None:
+    targets, ranges = dict(conditions.get("targets") or {}), dict(conditions.get("ranges") or {})
+    for prop, (label, low, high, _, _) in SLIDERS.items():
+        values[f"gen_on_{prop}"] = prop in targets or prop in ranges
+        if prop in targets:
+            values[f"gen_kind_{prop}"] = target_label(prop)
+            if _within(f"{label} target", targets[prop], low, high, notes):
+                values[f"gen_target_{prop}"] = float(targets[prop])
+            else:
+                values[f"gen_on_{prop}"] = False
+            if prop in ranges:
+                notes.append(f"its {label} range {_window(ranges[prop])} beside the target: this form holds one or "
+                             "the other, and keeps the target")
+        elif prop in ranges:
+            values[f"gen_kind_{prop}"] = "range"
+            lo, hi = ranges[prop]
+            window = (low if lo is None else lo, high if hi is None else hi)
+            if (lo is not None and lo < low) or (hi is not None and hi > high):
+                notes.append(f"its {label} window {_window(ranges[prop])} reaches beyond this form's slider "
+                             f"({low:g} to {high:g}): left out")
+                values[f"gen_on_{prop}"] = False
+            else:
+                values[f"gen_range_{prop}"] = (float(window[0]), float(window[1]))
+    for prop in sorted((set(targets) | set(ranges)) - set(SLIDERS)):
+        notes.append(f"its condition on {prop} has no field on this form: left out "
+                     "(`molgen generate --like` keeps it)")
+    if conditions.get("prefix") or conditions.get("prefixes"):
+        notes.append("its SMILES prefix has no field on this form: left out")
+    values["gen_scaffold"] = conditions.get("scaffold") or ""
+    values["gen_avoid"] = "\n".join(conditions.get("avoid") or [])
+    values["gen_reference"] = conditions.get("similar_to") or ""
+    if conditions.get("similar_to"):
+        values["gen_min_sim"] = float(conditions.get("min_similarity") or 0.0)
+
+
+def _window(window) -> str:
+    lo, hi = window
+    return f"{'-inf' if lo is None else f'{lo:g}'} to {'inf' if hi is None else f'{hi:g}'}"
+
+
+def _profile(profile: dict, values: dict, current: str | None) -> None:
+    """A shipped profile as the run used it is picked by name; any other (edited on this page, or the chemist's
+    own file) goes into the text box of the shipped one it was edited from, else of the profile picked now."""
+    from molgen.scoring.profiles import ScoringProfile
+
+    shipped = shipped_profiles()
+    name = profile.get("name", "")
+    if name in shipped and load_profile(name).to_dict() == profile:
+        values["gen_profile"] = name
+        return
+    base = re.sub(r" \(edited \w+\)$", "", name)
+    picked = base if base in shipped else (current if current in shipped else shipped[0])
+    values["gen_profile"] = picked
+    values[f"gen_toml_{picked}"] = ScoringProfile.from_dict(profile, source="the run").to_toml()
