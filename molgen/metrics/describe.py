@@ -20,7 +20,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.fingerprints import MOSES_FP_BITS, moses_fingerprint
-from molgen.metrics.parallel import map_chunks
+from molgen.parallel import map_chunks
 from molgen.scoring.alerts import passes_moses_filters
 from molgen.scoring.properties import sa_score
 
@@ -88,7 +88,7 @@ def _describe_chunk(smiles: list[str]) -> tuple:
 def describe(canonical_smiles: Sequence[str], *, n_jobs: int | None = None, progress: bool = False,
              chunk: int = 2000, pool=None) -> Described:
     """Describe valid canonical SMILES (duplicates count as many times as they appear), in
-    ``pool`` when given (see :mod:`molgen.metrics.parallel`), else on ``n_jobs`` processes."""
+    ``pool`` when given (see :mod:`molgen.parallel`), else on ``n_jobs`` processes."""
     results = map_chunks(_describe_chunk, canonical_smiles, pool=pool, n_jobs=n_jobs, chunk=chunk, progress=progress)
     fragments: Counter = Counter()
     scaffolds: Counter = Counter()

@@ -23,7 +23,7 @@ from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics, frechet_distance
 from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers
 from molgen.metrics.guacamol import fcd_score, kl_divergence_score
-from molgen.metrics.parallel import map_chunks, worker_pool
+from molgen.parallel import map_chunks, worker_pool
 from molgen.metrics.reference import ReferenceStats, compute_reference, moses_reference
 
 #: The order of the MOSES README table.

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from molgen.metrics.parallel import map_chunks
+from molgen.parallel import map_chunks
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +38,7 @@ def chemnet_activations(smiles: Sequence[str], batch_size: int = 512, pool=None,
     """ChemNet's penultimate activations (n, 512) of canonicalized SMILES, as fcd_torch encodes them.
 
     The canonicalization fcd_torch does per molecule (the same RDKit calls) runs first, in a
-    process ``pool`` or on ``n_jobs`` processes (:mod:`molgen.metrics.parallel`); the network here.
+    process ``pool`` or on ``n_jobs`` processes (:mod:`molgen.parallel`); the network here.
     """
     import torch
     from fcd_torch.utils import SmilesDataset

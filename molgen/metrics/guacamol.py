@@ -23,7 +23,7 @@ from scipy.stats import entropy, gaussian_kde
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.fingerprints import nearest_neighbour_similarity
-from molgen.metrics.parallel import map_chunks
+from molgen.parallel import map_chunks
 from molgen.paths import cache_dir
 
 DESCRIPTORS = ("BertzCT", "MolLogP", "MolWt", "TPSA", "NumHAcceptors", "NumHDonors", "NumRotatableBonds",

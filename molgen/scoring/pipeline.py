@@ -9,8 +9,6 @@ main process. Invalid inputs stay in the table with their reason.
 
 from __future__ import annotations
 
-import os
-from multiprocessing import get_context
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -22,6 +20,7 @@ from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.files import find_smiles_column
+from molgen.parallel import worker_count, worker_pool
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import count_findings, expand_alert_sets, find_alerts
 from molgen.scoring.profiles import ScoringProfile, load_profile
@@ -140,11 +139,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     profile = load_profile(profile)
     items, frame = _inputs(molecules, smiles_column)
     n = len(items)
-    workers = n_jobs or os.cpu_count() or 1
-    if n < MIN_PARALLEL:
-        workers = 1
-    pool = get_context("spawn").Pool(workers) if workers > 1 else None
-    try:
+    workers = 1 if n < MIN_PARALLEL else worker_count(n_jobs)
+    with worker_pool(workers) as pool:
         # Pass 1: parse once. RDKit molecules given directly are only canonicalized.
         raw_positions = [i for i, item in enumerate(items) if not isinstance(item, Chem.Mol)]
         parsed: list[tuple[str | None, bytes | None, str, int | None]] = [None] * n  # type: ignore[list-item]
@@ -167,10 +163,6 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         chunks = [(binaries[i:i + CHUNK], profile.to_dict()) for i in range(0, len(binaries), CHUNK)]
         with tqdm(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
             described = _run(_describe_chunk, chunks, pool, bar)
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
     return _assemble(items, parsed, unique, described, profile, frame)
 
 

@@ -194,3 +194,21 @@ def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
     # a hydrazide's N-N is Brenk's "Oxygen-nitrogen single bond": the name alone reads as a mislabel
     assert describe_findings(["brenk:Oxygen-nitrogen_single_bond"]) == \
         "Oxygen-nitrogen single bond [N-N, N-O or O-O single bond, neither atom in a ring] (brenk)"
+
+
+@pytest.mark.parametrize("how", ["a script without a main guard", "a script piped in on stdin"])
+def test_a_script_whose_workers_cannot_start_is_scored_in_process_with_a_warning(how, tmp_path):
+    """Spawned workers import the script that started them: without `if __name__ == "__main__":` they die as they
+    start, and multiprocessing.Pool replaced them for ever (the script hung). Now the work finishes here, and says why."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("import molgen.scoring.pipeline as p\np.MIN_PARALLEL = 2\nfrom molgen.scoring import score\n"
+                      "table = score(['CCO', 'c1ccccc1O', 'xyz'] * 3, n_jobs=2, progress=False)\n"
+                      "print('rows', len(table), int(table['valid'].sum()))\n")
+    args, stdin = ([sys.executable, str(script)], None) if how.endswith("guard") else ([sys.executable, "-"], script.read_text())
+    done = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "rows 9 6"
+    assert "needs its code under `if __name__ == \"__main__\":`" in done.stderr

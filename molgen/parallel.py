@@ -1,13 +1,21 @@
-"""Per-molecule work of the metrics, split into chunks over a pool of worker processes.
+"""Per-molecule work of scoring and the metrics, split into chunks over a pool of worker processes.
 
 RDKit calls hold the GIL, so molecules are described in processes (spawned: safe beside
 torch's threads). A pool is started once per evaluation and shared by its stages, because
 starting one (importing RDKit and molgen in each worker) costs about a second.
+
+A spawned worker imports the script that started it. A script without ``if __name__ == "__main__":``
+(or one piped in on stdin) kills every worker as it starts; ``multiprocessing.Pool`` replaced them
+for ever, and the script hung. The executor used here breaks instead, and the work is done in this
+process, with a warning that says why.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Callable, Iterator, Sequence, TypeVar
@@ -16,26 +24,44 @@ from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
+WORKERS_FAILED = ("molgen's worker processes died as they started, so this work runs in this process, on one core. "
+                  "A script that scores or evaluates with n_jobs > 1 needs its code under "
+                  "`if __name__ == \"__main__\":` (the workers import the script), and cannot be piped in on stdin; "
+                  "or pass n_jobs=1.")
+
 
 def worker_count(n_jobs: int | None) -> int:
     return max(1, n_jobs or os.cpu_count() or 1)
 
 
 class _LazyPool:
-    """A spawn pool started on first use, so that evaluating a handful of molecules starts none."""
+    """Spawned worker processes started on first use, so that evaluating a handful of molecules starts none;
+    work whose workers die (see the module's note) finishes in this process."""
 
     def __init__(self, workers: int):
-        self.workers, self._pool = workers, None
+        self.workers, self._executor, self._broken = workers, None, False
 
-    def imap(self, function, pieces):
-        if self._pool is None:
-            self._pool = get_context("spawn").Pool(self.workers)
-        return self._pool.imap(function, pieces)
+    def imap(self, function, pieces) -> Iterator:
+        """``function`` of each piece, in order, as each is ready."""
+        pieces = list(pieces)
+        done = 0
+        if not self._broken:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+            try:
+                for result in self._executor.map(function, pieces):
+                    yield result
+                    done += 1
+            except BrokenProcessPool:
+                self._broken = True
+                self.close()
+                warnings.warn(WORKERS_FAILED, RuntimeWarning, stacklevel=2)
+        yield from map(function, pieces[done:])
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
 
 
 @contextmanager
