@@ -96,7 +96,9 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", 1)
         return given
-    lowered = {c.strip().lower(): c for c in columns}
+    lowered: dict[str, str] = {}
+    for column in columns:   # the first of two spellings (smiles, SMILES) wins, as it reads left to right
+        lowered.setdefault(column.strip().lower(), column)
     for name in SMILES_COLUMN_NAMES:
         if name in lowered:
             return lowered[name]
@@ -220,7 +222,8 @@ def _read_sdf(path: Path, text: str) -> pd.DataFrame:
 def _sdf_record(block: list[str], start: int) -> dict:
     end = next((i for i, line in enumerate(block) if line.startswith("M  END")), None)
     if end is None:
-        return {"smiles": None, "read_error": f"record starting at line {start} is truncated (no 'M  END')"}
+        return {"smiles": None, "read_error": f"record starting at line {start} is truncated (no 'M  END')",
+                "name": block[0].strip() if block else None}
     record: dict = {}
     molblock = "\n".join(block[: end + 1])
     with quiet_rdkit():
@@ -235,7 +238,13 @@ def _sdf_record(block: list[str], start: int) -> dict:
                 Chem.SanitizeMol(mol)
                 record.update(smiles=Chem.MolToSmiles(Chem.RemoveHs(mol)), read_error=None)
     record["name"] = block[0].strip() if block else None
-    record.update(_sdf_fields(block[end + 1:]))
+    # A data item never replaces what the reader took from the molblock: a vendor's <SMILES> item (a salt
+    # form, say) would be scored in place of the structure, a <read_error> would mark a good record bad.
+    ours = {*record, "line"}
+    for key, value in _sdf_fields(block[end + 1:]).items():
+        while key.strip().lower() in ours:
+            key = f"sdf_{key}"
+        record[key] = value
     return record
 
 

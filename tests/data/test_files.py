@@ -132,9 +132,29 @@ def test_truncated_sdf_keeps_the_good_records_and_names_the_broken_one(tmp_path)
     assert frame["smiles"].tolist()[:2] == ["CCO", "c1ccncc1"]
     assert frame["name"].tolist()[:2] == ["ethanol", "pyridine"]
     assert frame["activity"].tolist()[:2] == ["1.5", "2.5"]
-    assert frame["smiles"].iloc[2] is None
+    assert frame["smiles"].iloc[2] is None and frame["name"].iloc[2] == "ethylamine"   # named, though unread
     assert f"line {start_line}" in frame["read_error"].iloc[2] and "truncated" in frame["read_error"].iloc[2]
     assert frame["line"].tolist() == [1, _line_of(good, "pyridine"), start_line]
+
+
+def test_sdf_data_items_never_replace_the_structure_read_from_the_molblock(tmp_path):
+    """A vendor's <SMILES> item (a salt form, another registration) must not be scored in place of the molblock."""
+    from molgen.scoring import score
+
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles("CCO"))
+    path = write(tmp_path / "vendor.sdf", "ethanol" + block[block.index("\n"):] + ">  <SMILES>\nCC(=O)[O-].[Na+]\n\n"
+                 ">  <smiles>\nc1ccccc1\n\n>  <read_error>\nnone\n\n>  <Name>\nEtOH\n\n$$$$\n")
+    frame = read_molecules(path)
+    assert frame.loc[0, "smiles"] == "CCO" and frame.loc[0, "read_error"] is None and frame.loc[0, "name"] == "ethanol"
+    assert frame.loc[0, "sdf_SMILES"] == "CC(=O)[O-].[Na+]" and frame.loc[0, "sdf_smiles"] == "c1ccccc1"
+    assert frame.loc[0, "sdf_read_error"] == "none" and frame.loc[0, "sdf_Name"] == "EtOH"
+    assert score(frame, progress=False).loc[0, "smiles"] == "CCO"
+
+
+def test_the_first_of_two_smiles_columns_is_read():
+    from molgen.data.files import find_smiles_column
+
+    assert find_smiles_column(["smiles", "SMILES"]) == "smiles" and find_smiles_column(["SMILES", "smiles"]) == "SMILES"
 
 
 def _line_of(text, needle):
