@@ -197,7 +197,7 @@ def evaluate_command(
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
     import json
 
-    from molgen.data.files import FileFormatError, read_molecules
+    from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
     from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import training_set
@@ -240,9 +240,6 @@ def evaluate_command(
         except (FileFormatError, FileNotFoundError) as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
-        if not len(frame):
-            error_console.print(f"[red]{escape(str(path))}: no molecules in the file[/red]")
-            raise typer.Exit(2)
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         if n is not None:
             if len(smiles) < n:
@@ -262,9 +259,9 @@ def evaluate_command(
         # every column of the table, null where it reads n/d (a reference without a scaffold split has no TestSF)
         serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"}}
                         for name, m in rows.items()}
-        output.write_text(json.dumps(serialisable, indent=1))
+        write_json(serialisable, output)
     if markdown:
-        markdown.write_text(markdown_table(table_rows) + "\n")
+        write_text(markdown_table(table_rows) + "\n", markdown)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
@@ -1225,7 +1222,8 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         try:
             sets.append(ReferenceSet(source, load_smiles(name, split or "test") if not Path(source).is_file()
                                      else load_smiles(source)))
-        except (KeyError, FileNotFoundError) as error:
+            sets[-1].require_readable()
+        except (KeyError, FileNotFoundError, ValueError) as error:
             error_console.print(f"[red]--held-out {source}: {error}[/red]")
             raise typer.Exit(2) from None
     try:

@@ -117,6 +117,15 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     assert b["activity"].dtype == "float64" and b["id"].tolist() == [1, 2]  # numbers from CSV stay numbers
 
 
+def test_scoring_a_file_with_no_molecules_exits_2_and_writes_nothing(tmp_path):
+    for name, text in (("empty.smi", ""), ("header.csv", "smiles,id\n")):
+        source, out = tmp_path / name, tmp_path / f"{name}.scored.csv"
+        source.write_text(text)
+        result = run("score", str(source), "-o", str(out))
+        assert result.exit_code == 2 and f"{name}: holds no molecules" in " ".join(result.output.split())
+        assert not out.exists()
+
+
 def test_score_with_a_misspelt_profile_exits_2(tmp_path):
     source = tmp_path / "s.csv"
     source.write_text("smiles\nCCO\n")
@@ -161,7 +170,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     empty = tmp_path / "empty.csv"
     empty.write_text("smiles\n")
     result = run("evaluate", str(empty), "--reference", str(reference), "--train", "none")
-    assert result.exit_code == 2 and "no molecules in the file" in " ".join(result.output.split())
+    assert result.exit_code == 2 and "empty.csv: holds no molecules (a header, then nothing)" in " ".join(result.output.split())
 
 
 def test_fine_tune_the_shipped_model_on_a_series(tmp_path):

@@ -69,13 +69,17 @@ class ReferenceSet:
     keys: dict[str, str] = field(init=False, default_factory=dict)
     fingerprints: list = field(init=False, default_factory=list)
     canonical: list[str] = field(init=False, default_factory=list)
+    #: entries that are no molecule, so guard nothing: a typo in a test compound leaves that compound unguarded,
+    #: which the command line and the workbench refuse (:meth:`require_readable`)
+    unreadable: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         with quiet_rdkit():
             for s in self.smiles:
                 mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
                 if mol is None:
-                    continue  # a held-out string that is not a molecule cannot leak
+                    self.unreadable.append(s if isinstance(s, str) else repr(s))
+                    continue
                 isomeric = Chem.MolToSmiles(mol)
                 # the SMILES without stereo differs only where there is something to drop
                 flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
@@ -83,6 +87,18 @@ class ReferenceSet:
                     self.keys.setdefault(key, isomeric)
                 self.canonical.append(isomeric)
                 self.fingerprints.append(morgan_fingerprint(mol))
+
+    def require_readable(self) -> None:
+        """A ``ValueError`` naming the entries that are no molecule: each is a compound meant to be held out
+        that no guard can recognise."""
+        if self.unreadable:
+            shown = ", ".join(repr(s) for s in self.unreadable[:5]) + (", ..." if len(self.unreadable) > 5 else "")
+            total = len(self.unreadable) + len(self.canonical)
+            raise ValueError(f"held-out {self.name}: {len(self.unreadable):,} of {total:,} entries "
+                             f"{'are not valid molecules' if len(self.unreadable) > 1 else 'is not a valid molecule'}"
+                             f" ({shown}), so nothing made could be checked against "
+                             f"{'them' if len(self.unreadable) > 1 else 'it'}: correct or remove "
+                             f"{'them' if len(self.unreadable) > 1 else 'it'}")
 
     def exact(self, mol: Chem.Mol) -> str | None:
         """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,

@@ -64,15 +64,20 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
         raise FileNotFoundError(f"{path}: no such file")
     fmt = format or detect_format(path)
     if fmt == "parquet":
-        return _read_parquet(path, smiles_column)
-    text = _read_text(path)
-    if fmt in ("csv", "tsv"):
-        return _read_table(path, text, "," if fmt == "csv" else "\t", smiles_column)
-    if fmt == "smi":
-        return _read_smi(path, text)
-    if fmt == "sdf":
-        return _read_sdf(path, text)
-    raise FileFormatError(path, f"unknown format {fmt!r}")
+        frame = _read_parquet(path, smiles_column)
+    elif fmt in ("csv", "tsv", "smi", "sdf"):
+        text = _read_text(path)
+        if fmt == "smi":
+            frame = _read_smi(path, text)
+        elif fmt == "sdf":
+            frame = _read_sdf(path, text)
+        else:
+            frame = _read_table(path, text, "," if fmt == "csv" else "\t", smiles_column)
+    else:
+        raise FileFormatError(path, f"unknown format {fmt!r}")
+    if frame.empty:   # an export that went wrong upstream, the wrong file: said, not scored as an empty success
+        raise FileFormatError(path, "holds no molecules" + (" (a header, then nothing)" if fmt in ("csv", "tsv") else ""))
+    return frame
 
 
 def _read_text(path: Path) -> str:
@@ -186,13 +191,16 @@ def read_smi_text(text: str) -> pd.DataFrame:
 
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
     smiles, names, lines = [], [], []
+    first = True
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         parts = stripped.split(None, 1)
-        if number == 1 and parts[0].lower() in SMILES_COLUMN_NAMES:
-            continue  # a header line
+        if first and parts[0].lower() in SMILES_COLUMN_NAMES:
+            first = False
+            continue  # a header line: the first that is neither blank nor a comment
+        first = False
         smiles.append(parts[0])
         names.append(parts[1] if len(parts) > 1 else None)
         lines.append(number)
@@ -290,9 +298,14 @@ def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
 def write_json(data: dict, path: str | Path) -> Path:
     """Write ``data`` as indented JSON, atomically (a temporary name, then renamed); values JSON
     cannot hold (paths, timestamps) are written as text."""
+    return write_text(json.dumps(data, indent=1, default=str), path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=1, default=str))
+    partial.write_text(text)
     os.replace(partial, path)
     return path
 

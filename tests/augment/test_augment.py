@@ -264,3 +264,27 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert all(canonical[row - 1] == seed for row, seed in zip(near["seed_row"], near["seed_smiles"]))
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output
+
+
+def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_path, series):
+    """A typo in a test compound would leave it unguarded while the chemist thinks it held out."""
+    held = tmp_path / "held.csv"
+    held.write_text("smiles\n" + series[0] + "\nCc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1\n")
+    source = tmp_path / "series.smi"
+    source.write_text("\n".join(series[:3]) + "\n")
+    out = tmp_path / "out.csv"
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", str(held)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "1 of 2 entries is not a valid molecule ('Cc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1')" in said
+    assert "correct or remove it" in said and not out.exists()
+    reference = ReferenceSet("typed", ["CCO", "C1CC", ""])
+    assert reference.unreadable == ["C1CC", ""]
+    with pytest.raises(ValueError, match="2 of 3 entries are not valid molecules"):
+        reference.require_readable()
+
+
+def test_augmenting_an_empty_file_is_an_error(tmp_path):
+    empty = tmp_path / "empty.smi"
+    empty.write_text("")
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(empty), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 2 and "empty.smi: holds no molecules" in " ".join(result.output.split())

@@ -94,6 +94,9 @@ def test_random_bytes_file_is_a_clear_error(tmp_path):
 def test_empty_and_unknown_files(tmp_path):
     with pytest.raises(FileFormatError, match="empty"):
         read_molecules(write(tmp_path / "empty.csv", ""))
+    for name, text in (("header.csv", "smiles,id\n"), ("blank.smi", "\n# nothing yet\n\n"), ("header.smi", "SMILES\n")):
+        with pytest.raises(FileFormatError, match=f"{name}: holds no molecules"):   # not an empty success
+            read_molecules(write(tmp_path / name, text))
     with pytest.raises(FileFormatError, match="unknown file type"):
         read_molecules(write(tmp_path / "data.xlsx", "x"))
     with pytest.raises(FileNotFoundError):
@@ -206,3 +209,10 @@ def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):
     assert read_molecules(multiline)["read_error"].isna().all()
     plain = write_molecules(pd.DataFrame({"smiles": ["CCO", "CCN"], "qed": [0.4, 0.5]}), tmp_path / "plain.sdf")
     assert read_molecules(plain)["name"].tolist() == ["CCO", "CCN"]
+
+
+def test_a_smi_header_after_comments_or_blank_lines_is_a_header(tmp_path):
+    frame = read_molecules(write(tmp_path / "commented.smi", "# exported 2026-12-04\n\nsmiles name\nCCO ethanol\n"))
+    assert frame["smiles"].tolist() == ["CCO"] and frame["line"].tolist() == [4]
+    # only the first such line: a later "smiles" is a row (an invalid one), not skipped unseen
+    assert read_molecules(write(tmp_path / "twice.smi", "smiles\nCCO\nsmiles\n"))["smiles"].tolist() == ["CCO", "smiles"]

@@ -793,3 +793,15 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert values["gen_avoid"] == "[N+](=O)[O-]" and values["gen_budget"] is None   # 20 x 50: the form's empty budget
     # an edited shipped profile goes back into its own editor, under its recorded name
     assert values["gen_profile"] == "drug-like" and 'name = "drug-like (edited 0a1b2c)"' in values["gen_toml_drug-like"]
+
+
+def test_augment_refuses_a_typed_held_out_entry_that_is_no_molecule():
+    at = page("augment")
+    at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O").run()
+    at.text_area(key="aug_held").set_value("CCN\nCC(F)(F)XYZ").run()
+    assert any("held-out molecules typed in the workbench: 1 of 2 entries is not a valid molecule ('CC(F)(F)XYZ')" in shown(e) for e in at.error)
+    assert at.button(key="aug_go").disabled
+    at.text_area(key="aug_held").set_value("CCN").run()
+    assert not at.error and not at.button(key="aug_go").disabled
+    at.text_area(key="aug_input").set_value("").run()
+    assert at.button(key="aug_go").disabled and any("Run waits for them" in shown(c) for c in at.caption)

@@ -80,7 +80,15 @@ splits = [f"{entry.name}:{split}" for entry in REGISTRY.values() if entry.is_ava
 held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits",
                              help="Every molecule of these splits is held out too, in any spelling or form "
                                   "(MOSES test holds 176,074 molecules: the first use takes about a minute).")
-guard = Guard(held_out=([ReferenceSet("held-out", held)] if held else []) + [held_out_split(s) for s in held_splits])
+typed_held_out = [ReferenceSet("molecules typed in the workbench", held)] if held else []
+held_out_ok = True
+for typed in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
+    try:
+        typed.require_readable()
+    except ValueError as error:
+        st.error(plain(error))
+        held_out_ok = False
+guard = Guard(held_out=typed_held_out + [held_out_split(s) for s in held_splits])
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
@@ -103,7 +111,9 @@ else:
     settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
 seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
-if st.button("Run", type="primary", disabled=not smiles, key="aug_go"):
+if not smiles and upload is None:   # an uploaded file without molecules is an error above
+    st.caption("Type or upload the molecules to augment: Run waits for them.")
+if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key="aug_go"):
     with st.spinner("augmenting"):
         histogram, repeats = None, None
         try:
