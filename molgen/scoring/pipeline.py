@@ -43,6 +43,19 @@ def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, i
     return Chem.MolToSmiles(mol), mol.ToBinary(), "", fragments
 
 
+def _given_molecule(mol: Chem.Mol, largest_fragment: bool) -> tuple[str | None, bytes | None, str, int | None]:
+    """An RDKit molecule given directly, checked as a SMILES string is: one built unsanitized may break valence,
+    one with explicit hydrogens (``AddHs``) would be described with them as atoms. Written as SMILES and read
+    back, it meets the same checks and gets the same reasons; a failure is its row's reason, not the batch's end."""
+    if mol.GetNumAtoms() == 0:
+        return None, None, "empty: a molecule with no atoms", None
+    try:
+        smiles = Chem.MolToSmiles(mol)
+    except Exception as error:  # noqa: BLE001 -- RDKit raises several types for a molecule it cannot write
+        return None, None, f"other: RDKit cannot write this molecule ({error})", None
+    return _parse_chunk(([smiles], largest_fragment))[0]
+
+
 def _parse_chunk(args: tuple[list, bool]) -> list[tuple[str | None, bytes | None, str, int | None]]:
     """(canonical SMILES, molecule binary, reason, fragments of the input) for raw SMILES strings."""
     items, largest_fragment = args
@@ -141,12 +154,12 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     n = len(items)
     workers = 1 if n < MIN_PARALLEL else worker_count(n_jobs)
     with worker_pool(workers) as pool:
-        # Pass 1: parse once. RDKit molecules given directly are only canonicalized.
+        # Pass 1: parse once. RDKit molecules given directly are checked as strings are.
         raw_positions = [i for i, item in enumerate(items) if not isinstance(item, Chem.Mol)]
         parsed: list[tuple[str | None, bytes | None, str, int | None]] = [None] * n  # type: ignore[list-item]
         for i, item in enumerate(items):
             if isinstance(item, Chem.Mol):
-                parsed[i] = _prepared(item, largest_fragment)
+                parsed[i] = _given_molecule(item, largest_fragment)
         raw = [items[i] for i in raw_positions]
         with tqdm(total=len(raw), desc="parsing", unit="mol", disable=not progress or len(raw) < MIN_PARALLEL) as bar:
             results = _run(_parse_chunk, [(raw[i:i + CHUNK], largest_fragment) for i in range(0, len(raw), CHUNK)],

@@ -107,9 +107,29 @@ if NP_MODEL.is_file():
 PROPERTIES: dict[str, PropertySpec] = {spec.name: spec for spec in _SPECS}
 
 
+#: Properties of the molecule as written, isotopes and all; every other one describes its unlabelled form.
+MASS_PROPERTIES = ("mw",)
+
+
 def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[str, float]:
-    """The named properties of ``mol`` (all of them by default): counts as ints, the rest as floats."""
-    return {name: (int if PROPERTIES[name].integer else float)(PROPERTIES[name].function(mol)) for name in (names or PROPERTIES)}
+    """The named properties of ``mol`` (all of them by default): counts as ints, the rest as floats.
+
+    An isotope-labelled molecule (a deuterated drug) is described as its unlabelled form, but for its weight:
+    RDKit keeps each deuterium as an atom, which made the SA score of deutetrabenazine 5.98 against
+    tetrabenazine's 3.24 for the same synthesis."""
+    unlabelled = _unlabelled(mol)
+    return {name: (int if PROPERTIES[name].integer else float)(
+                PROPERTIES[name].function(mol if name in MASS_PROPERTIES else unlabelled))
+            for name in (names or PROPERTIES)}
+
+
+def _unlabelled(mol: Chem.Mol) -> Chem.Mol:
+    if not any(atom.GetIsotope() for atom in mol.GetAtoms()):
+        return mol
+    plain = Chem.Mol(mol)
+    for atom in plain.GetAtoms():
+        atom.SetIsotope(0)
+    return Chem.RemoveHs(plain)   # a deuterium, now a plain hydrogen, folds into its atom
 
 
 #: How close to a bare target (``qed=0.8``) a molecule must land to count as meeting it.

@@ -212,3 +212,23 @@ def test_a_script_whose_workers_cannot_start_is_scored_in_process_with_a_warning
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "rows 9 6"
     assert "needs its code under `if __name__ == \"__main__\":`" in done.stderr
+
+
+def test_rdkit_molecules_given_directly_are_checked_as_strings_are():
+    """One broken molecule is its row's reason, not the batch's end; AddHs hydrogens are not atoms to score."""
+    broken = Chem.MolFromSmiles("C(F)(F)(F)(F)F", sanitize=False)
+    table = score([broken, Chem.Mol(), "CCO", Chem.AddHs(Chem.MolFromSmiles("CCO"))], progress=False)
+    assert table["valid"].tolist() == [False, False, True, True]
+    assert table.loc[0, "reason"].startswith("valence: ") and table.loc[1, "reason"].startswith("empty")
+    assert table.loc[3, "smiles"] == "CCO" and table.loc[3, "duplicate"]
+    assert table.loc[3, "sa"] == table.loc[2, "sa"] and table.loc[3, "qed"] == table.loc[2, "qed"]
+
+
+def test_an_isotope_labelled_molecule_is_described_unlabelled_but_weighed_as_written():
+    from molgen.scoring.properties import compute_properties
+
+    plain = compute_properties(Chem.MolFromSmiles("COc1ccccc1CCN"))
+    deuterated = compute_properties(Chem.MolFromSmiles("[2H]C([2H])([2H])Oc1ccccc1CCN"))
+    assert deuterated["mw"] == pytest.approx(plain["mw"] + 3 * 1.006, abs=0.01)
+    for name in ("sa", "qed", "logp", "tpsa", "heavy_atoms", "atoms", "rotatable_bonds"):
+        assert deuterated[name] == plain[name], name
