@@ -145,8 +145,8 @@ def score_command(
     n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", min=1, help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
                                           help="Score a salt or mixture by its parent: the largest organic fragment, "
-                                               "neutralized (counter-ions and solvents go); the fragments column keeps "
-                                               "the input's count."),
+                                               "neutralized (counter-ions and solvents go), and an ion given alone "
+                                               "neutralized; the fragments column keeps the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     from molgen.data.files import FileFormatError, read_molecules, write_molecules

@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import salt_parent
+from molgen.chem.standardize import neutralize, salt_parent
 from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.scoring.aggregate import AGGREGATIONS
@@ -36,10 +36,12 @@ CHUNK = 1_000
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
     """(canonical SMILES, binary, '', fragments of the input) of a parsed molecule, reduced to its
-    salt parent (largest organic fragment, neutralized) when asked; nothing else is standardized."""
+    salt parent (largest organic fragment, neutralized) when asked; nothing else is standardized.
+    A charged molecule given alone (a carboxylate, a protonated amine) is neutralized too, so that it and
+    its salt are one parent; a charge with no neutral form (a quaternary ammonium) stays."""
     fragments = len(Chem.GetMolFrags(mol))
-    if largest_fragment and fragments > 1:
-        mol = salt_parent(mol)
+    if largest_fragment:
+        mol = salt_parent(mol) if fragments > 1 else neutralize(mol)
     return Chem.MolToSmiles(mol), mol.ToBinary(), "", fragments
 
 
@@ -135,7 +137,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         n_jobs: processes (default: all cores; small inputs run in this process).
         progress: show progress bars.
         largest_fragment: score a salt or mixture by its parent: the largest organic fragment,
-            neutralized (ibuprofen sodium is scored as ibuprofen); ``smiles`` is then the parent's.
+            neutralized (ibuprofen sodium is scored as ibuprofen), and an ion given alone neutralized (a
+            protonated amine as the amine); ``smiles`` is then the parent's.
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``

@@ -31,13 +31,17 @@ def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
     parent = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "[Na+].[Cl-]", "C1CC", Chem.MolFromSmiles("OC(=O)c1ccccc1O.Cl")],
                    progress=False, largest_fragment=True)
     assert parent["smiles"].tolist()[0] == table["smiles"][1] and parent["logp"][0] == table["logp"][1]
-    assert parent["smiles"][1] in ("[Cl-]", "[Na+]")   # no organic fragment: not neutralized into HCl and parent["smiles"][3] == "O=C(O)c1ccccc1O"  # a Mol input too
+    assert parent["smiles"][1] in ("[Cl-]", "[Na+]")   # no organic fragment: not neutralized into HCl
+    assert parent["smiles"][3] == "O=C(O)c1ccccc1O"  # a Mol input too
     assert parent["fragments"].tolist()[:2] == [2, 2] and pd.isna(parent["fragments"][2])  # the input's count
     # a real salt: the carboxylate is neutralized, so ibuprofen sodium scores as ibuprofen
     sodium = score(["CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]", "C[NH+](C)CCc1ccccc1.[Cl-]", "C[N+](C)(C)C"],
                    progress=False, largest_fragment=True)
     assert sodium["smiles"].tolist() == [table["smiles"][1], "CN(C)CCc1ccccc1", "C[N+](C)(C)C"]
     assert sodium["logp"][0] == table["logp"][1]
+    # an ion given alone is its parent too: the carboxylate and the protonated amine are the compounds above
+    alone = score(["CC(C)Cc1ccc(C(C)C(=O)[O-])cc1", "C[NH+](C)CCc1ccccc1"], progress=False, largest_fragment=True)
+    assert alone["smiles"].tolist() == sodium["smiles"].tolist()[:2] and alone["logp"][0] == table["logp"][1]
 
 
 def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypatch):
