@@ -164,7 +164,8 @@ def _numbers_if_all_are(values: pd.Series) -> pd.Series:
     """A text column as numbers when every filled cell is a plain decimal number (blank cells and
     NA, NaN, null, None, N/A become missing), so that an activity read from CSV stays a number in
     Parquet; otherwise the text unchanged. Whole numbers become Int64, exactly (never through float),
-    unless one has a leading zero (an identifier such as 007) or does not fit 64 bits."""
+    unless one has a leading zero (an identifier such as 007) or does not fit 64 bits; decimals stay text
+    where two would read as one number (wells 1.10 and 1.1) or one has a leading zero."""
     text = values.str.strip()
     filled = text[~text.str.upper().isin(MISSING_MARKERS)]
     if not len(filled):
@@ -179,7 +180,12 @@ def _numbers_if_all_are(values: pd.Series) -> pd.Series:
         out[np.flatnonzero(text.index.isin(filled.index))] = numbers
         return pd.Series(out, index=values.index)
     if filled.str.fullmatch(DECIMAL_NUMBER).all():
-        return pd.to_numeric(text.where(text.index.isin(filled.index)), errors="coerce").astype("float64")
+        if filled.str.lstrip("+-").str.match(r"0\d").any():
+            return values  # leading zeros (0003.1): an identifier, not a measurement
+        numbers = pd.to_numeric(text.where(text.index.isin(filled.index)), errors="coerce").astype("float64")
+        if numbers[filled.index].nunique() < filled.nunique():
+            return values  # two spellings of one number (wells 1.10 and 1.1): text that means more than its value
+        return numbers
     return values
 
 

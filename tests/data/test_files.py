@@ -216,3 +216,9 @@ def test_a_smi_header_after_comments_or_blank_lines_is_a_header(tmp_path):
     assert frame["smiles"].tolist() == ["CCO"] and frame["line"].tolist() == [4]
     # only the first such line: a later "smiles" is a row (an invalid one), not skipped unseen
     assert read_molecules(write(tmp_path / "twice.smi", "smiles\nCCO\nsmiles\n"))["smiles"].tolist() == ["CCO", "smiles"]
+
+
+def test_identifiers_that_look_like_decimals_stay_text(tmp_path):
+    frame = read_molecules(write(tmp_path / "ids.csv", "smiles,well,batch,activity\nCCO,1.10,0003.1,1.50\nCCN,1.1,12.5,2.5\n"))
+    assert frame["well"].tolist() == ["1.10", "1.1"] and frame["batch"].tolist() == ["0003.1", "12.5"]
+    assert frame["activity"].tolist() == [1.5, 2.5]   # a measurement still reads as a number
