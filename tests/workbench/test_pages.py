@@ -614,7 +614,8 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     found = at.dataframe[0].value
     met = int(found["met"].sum())
     # those meeting the targets first, nearest the start first; then the rest by gap
-    finds = found.iloc[:-1]   # the start's own decoding comes last
+    finds = found.iloc[:-1]   # the start's own decoding comes last, marked (in the download too), never a find
+    assert found["is_start"].tolist() == [False] * len(finds) + [True]
     met = int(finds["met"].sum())
     assert finds["met"].tolist() == [True] * met + [False] * (len(finds) - met)
     assert finds["tanimoto_to_start"][:met].is_monotonic_decreasing and finds["gap"][met:].is_monotonic_increasing
@@ -628,6 +629,9 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert "latent_use_tpsa" not in [box.key for box in at.checkbox]  # the gradient takes only the head's properties
     at.button(key="latent_go_push").click().run()
     assert not at.exception and any("per step" in m.value and "closest" in m.value for m in at.markdown)
+    walk = at.dataframe[0].value
+    assert walk["is_start"].tolist() == (walk["step"] == 0).tolist() and walk["is_start"].iloc[0]
+    assert any(f"{int(walk['met'][1:].sum())} of the {len(walk) - 1} molecules met on the way" in shown(c) for c in at.caption)
 
 
 def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(tiny_checkpoint):

@@ -224,11 +224,16 @@ with push_tab:
                     found = latent.search(model, start_push, targets, decodings=decodings, method=SEARCHES[method],
                                           radius=reach, refine_steps=refine_steps)
                     table = pd.DataFrame(latent.chemist_order(found))
+                    start_row = table["round"] == -1
                     if method == RANDOM:   # one round: the column would read 0 throughout (the start is -1)
                         table = table.drop(columns="round")
                 else:
                     table = pd.DataFrame(latent.optimise(model, start_push, targets, steps=n_steps,
                                                          refine_steps=refine_steps))
+                    start_row = table["step"] == 0
+                # the start's own decoding is the reference, not a find: marked, in the download too, and not
+                # counted among the molecules that meet the targets
+                table.insert(1, "is_start", start_row)
             except ValueError as error:
                 st.session_state.pop("latent_result_push", None)
                 st.error(plain(error))
@@ -242,8 +247,9 @@ with push_tab:
             result_heading(result, inputs)
             table, used = result["table"], result["inputs"]
             if used["method"] in SEARCHES:
-                met = int(table["met"].sum())
-                st.write(f"{len(table)} distinct molecules decoded; **{met}** meet every target within its "
+                met = int(table.loc[~table["is_start"], "met"].sum())
+                st.write(f"{int((~table['is_start']).sum())} distinct molecules decoded besides the start's own "
+                         f"decoding (last, is_start); **{met}** meet every target within its "
                          "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
                          "start first; then the rest, closest to the targets first.")
                 st.caption(GAP_CAPTION)
@@ -262,7 +268,8 @@ with push_tab:
                     st.caption(f"The walk ran {used['steps']} steps; from step {last['step']} on it met no new "
                                "molecule (the table lists each molecule once, where first met; the point is "
                                "decoded every 5 steps and at the last).")
-                st.caption(f"{int(table['met'].sum())} of the {len(table)} molecules met on the way meet every "
-                           f"target within its tolerance. {GAP_CAPTION}")
+                found = table[~table["is_start"]]
+                st.caption(f"{int(found['met'].sum())} of the {len(found)} molecules met on the way (the start's "
+                           f"own decoding, step 0, apart) meet every target within its tolerance. {GAP_CAPTION}")
                 grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
             download(table, "push", "latent_download_push")
