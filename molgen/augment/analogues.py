@@ -34,6 +34,7 @@ from molgen.augment.guards import Guard, ReferenceSet, apply_guard
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import salt_parent
 from molgen.data.tokenizer import tokenize
 from molgen.models.base import Conditions, shipped_checkpoint
 from molgen.scoring.similarity import morgan_fingerprint
@@ -74,6 +75,12 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
                 kept[canonical] = row
                 parents[parent] = canonical
     return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
+
+
+def _has_stereo(smiles: str) -> bool:
+    mol = Chem.MolFromSmiles(smiles)
+    return bool(Chem.FindMolChiralCenters(mol, useLegacyImplementation=False)) or any(
+        bond.GetStereo() != Chem.BondStereo.STEREONONE for bond in mol.GetBonds())
 
 
 def _model_spelling(model, smiles: str) -> str | None:
@@ -199,9 +206,14 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     family, checkpoint = resolve_checkpoint(model)
     prior = load(model)
     checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"
-    seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(s)) for s in canonical]
+    # A salt seed (celecoxib HCl) is its parent compound to every generator and to the similarity window: the
+    # counter-ion is no part of an analogue, and a SMILES model has no token for it
+    compound = {s: Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(s))) if "." in s else s for s in canonical}
+    parent_note = {s: {"seed_parent": compound[s]} if compound[s] != s else {} for s in canonical}
+    seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(compound[s])) for s in canonical]
     # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
-    spelled = {s: _model_spelling(prior, s) for s in canonical} if {"prefix", "fine-tune"} & set(methods) else {}
+    spelled = ({s: _model_spelling(prior, compound[s]) for s in canonical} if {"prefix", "fine-tune"} & set(methods)
+               else {})
     unreadable = [{"smiles": s, "method": "analogue:prefix/fine-tune", "seed_smiles": s, "input_row": seed_rows[s],
                    "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: a token outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
@@ -233,10 +245,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 for i, s in enumerate(canonical):
                     if spelled[s] is None:
                         continue
-                    stereo = {"stereo_dropped_in_prefix": True} if spelled[s] != s else {}
+                    stereo = {"stereo_dropped_in_prefix": True} if spelled[s] != compound[s] else {}
                     for text, fraction in _prefix_samples(prior, spelled[s], samples_per_seed, seed + 1000 * i, temperature):
                         place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed,
-                                                  **stereo})
+                                                  **stereo, **parent_note[s]})
             elif method == "latent":
                 from molgen.models.graph_vae import latent
 
@@ -252,26 +264,29 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         outside.append({"smiles": s, "method": "analogue:latent", "seed_smiles": s,
                                         "removed_because": f"seed not encodable: {error}"})
                         continue
+                    # the graphs hold no stereo: a seed's stereocentres are not in its analogues, said on each row
+                    stereo = {"seed_stereo_not_encoded": True} if _has_stereo(s) else {}
                     for text, _ in found:
                         place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS,
-                                                  "seed": seed, **({"encoded_parent": parent} if parent else {})},
-                              vae_text)
+                                                  "seed": seed, **({"encoded_parent": parent} if parent else {}),
+                                                  **stereo}, vae_text)
             elif method == "inpaint":
                 diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")
                 diffusion.resolved_steps(diffusion_steps)   # a bad step count is the user's error, not every seed's
                 for i, s in enumerate(canonical):
-                    for text, reason, params in _inpainted(diffusion, s, samples_per_seed, diffusion_steps, seed + i):
+                    for text, reason, params in _inpainted(diffusion, compound[s], samples_per_seed, diffusion_steps,
+                                                           seed + i):
                         if reason:
                             outside.append({"smiles": text, "method": "analogue:inpaint", "seed_smiles": s,
                                             "removed_because": reason})
                         else:
-                            place(text, "inpaint", i, {**params, "seed": seed}, diffusion_text)
+                            place(text, "inpaint", i, {**params, "seed": seed, **parent_note[s]}, diffusion_text)
             elif method == "fine-tune":
                 readable = [text for text in spelled.values() if text is not None]
                 if not readable:
                     continue
                 tuned = _fine_tuned(prior, readable, fine_tune_steps, seed)
-                stereo = sum(spelled[s] not in (None, s) for s in canonical)
+                stereo = sum(spelled[s] not in (None, compound[s]) for s in canonical)
                 for sample in tuned.sample(samples_per_seed * len(readable), seed=seed, temperature=temperature):
                     place(sample.smiles, "fine-tune", None, {"fine_tune_steps": fine_tune_steps, "temperature": temperature,
                                                              "seed": seed, **({"seeds_without_stereo": stereo} if stereo else {})})

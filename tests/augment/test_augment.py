@@ -150,6 +150,28 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
                                          min_similarity=0.0, samples_per_seed=20, seed=1)
         assert not salt_removed["removed_because"].str.startswith("seed not encodable").any()
         assert len(salted) and all(json.loads(p)["encoded_parent"] == "O=C(O)c1ccc(Cl)cc1" for p in salted["params"])
+        # the graphs hold no stereo: a seed's stereocentre is said to be lost on each of its rows
+        chiral, _ = analogues(["C[C@H](N)c1ccc(Cl)cc1"], methods=["latent"], per_seed=3, min_similarity=0.0,
+                              samples_per_seed=20, seed=1)
+        assert len(chiral) and all(json.loads(p)["seed_stereo_not_encoded"] for p in chiral["params"])
+
+
+def test_a_salt_seed_is_its_parent_compound_to_the_prefix_model_and_the_similarity_window():
+    """Celecoxib HCl: the SMILES model has no token for the counter-ion, and Tanimoto to the salt understated
+    every analogue's similarity (celecoxib itself read 0.98 to its salt)."""
+    from rdkit import DataStructs
+
+    from molgen.scoring.similarity import morgan_fingerprint
+
+    salt, parent = "Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(S(N)(=O)=O)cc2)cc1.Cl", "Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(S(N)(=O)=O)cc2)cc1"
+    kept, removed = analogues([salt], per_seed=5, min_similarity=0.3, max_similarity=0.95, samples_per_seed=60, seed=1)
+    assert not removed["removed_because"].str.startswith("seed not readable").any() and len(kept)
+    assert (kept["seed_smiles"] == Chem.MolToSmiles(Chem.MolFromSmiles(salt))).all()   # joins back to the input row
+    reference = morgan_fingerprint(Chem.MolFromSmiles(parent))
+    for row in kept.itertuples():
+        assert json.loads(row.params)["seed_parent"] == Chem.MolToSmiles(Chem.MolFromSmiles(parent))
+        assert row.similarity == pytest.approx(DataStructs.TanimotoSimilarity(
+            morgan_fingerprint(Chem.MolFromSmiles(row.smiles)), reference))
 
 
 def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
