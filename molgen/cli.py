@@ -1387,6 +1387,7 @@ def augment_balance(
     """Fill the short bins of a property's histogram with generated molecules."""
     _check_output(output, input)
     from molgen.augment import balance
+    from molgen.augment.balance import balance_notes
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
     bounds = None
@@ -1411,16 +1412,9 @@ def augment_balance(
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
-    short = int((~histogram["reached"]).sum())
-    unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
-    outside = histogram.attrs.get("inputs_outside", 0)
-    if outside:
-        console.print(f"[yellow]{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram "
-                      "(bin -1): kept as rows, counted in no bin[/yellow]")
-    console.print(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "
-                  f"guard {int((removed['method'] == 'balance').sum()):,}" + (f", not used: {unused}" if unused else "")
-                  + "; " + (f"[yellow]{short} bins stayed short of the target (raise --max-samples)[/yellow]" if short
-                            else "every bin reached its target"))
+    for note in balance_notes(histogram, removed):
+        console.print(escape(note.replace("raise the sampling budget", "raise --max-samples")),
+                      style="yellow" if "short of" in note or not note.startswith("sampled") else None)
     from molgen.data.files import write_molecules
 
     written = write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import Guard, ReferenceSet
+from molgen.augment.guards import Guard, ReferenceSet, parent_key
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -86,7 +86,12 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         index = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, bins - 1)
         return np.where((v >= low) & (v <= high), index, -1)  # -1: outside the histogram
 
-    before = np.bincount(bin_of(values)[bin_of(values) >= 0], minlength=bins)
+    # A compound given twice (a salt and its free base, two stereoisomers) is one compound of the set: counted
+    # once, or its bin's count, and every bin's target with it, would be inflated. Both rows stay, the repeat marked.
+    first_row: dict[str, int] = {}
+    repeat_of = [first_row.setdefault(parent_key(m), row) for m, row in zip(inputs, input_rows)]
+    counted = np.array([first == row for first, row in zip(repeat_of, input_rows)])
+    before = np.bincount(bin_of(values)[(bin_of(values) >= 0) & counted], minlength=bins)
     if not before.any():   # nothing to balance: every input lies outside the histogram (or has no value)
         raise ValueError(f"none of the {len(inputs):,} input molecules has a {prop} value inside {low:g} to {high:g}")
     target = np.full(bins, per_bin if per_bin is not None else int(before.max()))
@@ -148,7 +153,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                               "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
                                   "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
-                                  "bin": bin_of(values)})
+                                  "bin": bin_of(values),
+                                  "same_parent_as_row": pd.array([None if c else r for c, r in zip(counted, repeat_of)],
+                                                                 dtype="Int64")})
     rows = pd.concat([original_rows, pd.DataFrame(added, columns=original_rows.columns)], ignore_index=True)
     added_counts = np.bincount(np.array([a["bin"] for a in added], dtype=int), minlength=bins)
     histogram = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "before": before, "target": target,
@@ -157,4 +164,25 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["sampled"] = sampled
     histogram.attrs["unused"] = dict(unused)
     histogram.attrs["inputs_outside"] = int((bin_of(values) < 0).sum())   # kept as rows, in no bin
+    histogram.attrs["repeated_compounds"] = int((~counted).sum())   # kept as rows, counted once in the bins
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
+
+
+def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame) -> list[str]:
+    """What a balance did beyond its histogram, in sentences (the command line prints them, the Augment page
+    shows them): inputs in no bin or counted once, and where every sampled molecule went."""
+    notes = []
+    if outside := histogram.attrs.get("inputs_outside", 0):
+        notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
+                     "kept as rows, counted in no bin")
+    if repeated := histogram.attrs.get("repeated_compounds", 0):
+        notes.append(f"{repeated:,} input row{'s are other forms' if repeated != 1 else ' is another form'} (a salt, "
+                     "charge state, tautomer, stereoisomer or isotopologue) of an earlier row's compound: kept as "
+                     "rows (same_parent_as_row), counted once in the bins")
+    short = int((~histogram["reached"]).sum())
+    unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
+    notes.append(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "
+                 f"guard {int((removed['method'] == 'balance').sum()):,}" + (f", not used: {unused}" if unused else "")
+                 + "; " + (f"{short} bin{'s' if short != 1 else ''} stayed short of the target (raise the sampling "
+                           "budget)" if short else "every bin reached its target"))
+    return notes

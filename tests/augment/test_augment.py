@@ -210,6 +210,15 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
         balance(smiles, "mw", bins=4, value_range=(900, 990), seed=0, max_samples=10, guard=guard)
     with pytest.raises(ValueError, match="no usable input molecule to balance: 1 invalid, 1 held out"):
         balance(["C1CC", "CC(=O)Nc1ccc(O)cc1"], "mw", guard=guard)
+    # a compound given as its salt and as itself is one compound of the set: counted once, both rows kept
+    forms = ["CCOc1ccccc1C(=O)O", "CCOc1ccccc1C(=O)[O-].[Na+]", "CCCCCCCCCCCCc1ccccc1"]   # MW 166, 166, 246
+    rows, removed, histogram = balance(forms, "mw", bins=2, value_range=(150, 250), per_bin=1, seed=0, max_samples=10)
+    assert histogram["before"].tolist() == [1, 1] and histogram.attrs["repeated_compounds"] == 1
+    originals = rows[rows["method"] == "original"]
+    assert [None if pd.isna(v) else int(v) for v in originals["same_parent_as_row"]] == [None, 1, None]
+    from molgen.augment.balance import balance_notes
+
+    assert any(n.startswith("1 input row is another form (a salt") for n in balance_notes(histogram, removed))
 
 
 def test_balanced_set_reaches_its_target_histogram():

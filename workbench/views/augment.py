@@ -155,7 +155,11 @@ if "aug_result" in st.session_state:
     if repeats:
         st.warning(plain(repeats))
     if histogram is not None:
+        from molgen.augment.balance import balance_notes
+
         st.dataframe(histogram, hide_index=True)
+        for note in balance_notes(histogram, removed):
+            st.caption(plain(note))
     st.markdown("**Preview**")
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
     buffer = io.StringIO()
