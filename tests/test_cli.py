@@ -330,7 +330,7 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     assert said("moses-sample", "--split", "foo")[1] == "moses-sample has no split 'foo'; it has train, test, test_scaffolds"
     empty = tmp_path / "e.smi"
     empty.write_text("")
-    assert said(str(empty)) == (2, f"{empty}: no molecules to featurize")
+    assert said(str(empty)) == (2, f"{empty}: holds no molecules")
     named = tmp_path / "named.csv"
     named.write_text("compound\nCCO\nC1CC\n")
     code, text = said(str(named))

@@ -177,7 +177,7 @@ def test_one_job_starts_no_process_pool(fetched_moses, monkeypatch):
     """evaluate(n_jobs=1) computes every stage in this process, however many molecules."""
     import importlib
 
-    from molgen.metrics import parallel
+    from molgen import parallel
 
     def refuse(*args, **kwargs):
         raise AssertionError("a process pool was started with n_jobs=1")
