@@ -1365,6 +1365,10 @@ def augment_analogues(
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard)
+    from molgen.augment.analogues import seeds_without_analogues
+
+    if empty := seeds_without_analogues(smiles, kept, removed):
+        console.print(escape(empty), style="yellow")
 
 
 @augment_app.command("balance")

@@ -318,3 +318,17 @@ def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[
     failing = kept[~kept["passes_filters"]].assign(removed_because=lambda f: "profile hard filters: " + table.loc[f.index, "failed_filters"])
     return kept[kept["passes_filters"]].drop(columns=["passes_filters"]), pd.concat([removed, failing.drop(columns=["passes_filters"])],
                                                                                       ignore_index=True)
+
+
+def seeds_without_analogues(seeds: Sequence[str], kept: pd.DataFrame, removed: pd.DataFrame) -> str | None:
+    """A sentence naming the seeds that were used but kept no analogue (each row says why in the removal report),
+    or None: a total alone hid a seed that gave nothing."""
+    refused = set(removed.loc[removed["removed_because"].str.match(r"(invalid|held-out|repeated) seed"), "input_row"]
+                  .dropna().astype(int))
+    found = set(kept["seed_row"].dropna().astype(int)) if "seed_row" in kept else set()
+    empty = [(row, text) for row, text in enumerate(seeds, start=1) if row not in refused and row not in found]
+    if not empty:
+        return None
+    shown = ", ".join(f"row {row} ({text})" for row, text in empty[:5]) + (", ..." if len(empty) > 5 else "")
+    return (f"{len(empty):,} seed{'s' if len(empty) != 1 else ''} kept no analogue: {shown}; the removal report says "
+            "why each sample went (a wider similarity window or more samples per seed may find some)")

@@ -319,3 +319,21 @@ def test_augmenting_an_empty_file_is_an_error(tmp_path):
     empty.write_text("")
     result = CliRunner().invoke(app, ["augment", "enumerate", str(empty), "-o", str(tmp_path / "out.csv")])
     assert result.exit_code == 2 and "empty.smi: holds no molecules" in " ".join(result.output.split())
+
+
+def test_seeds_that_kept_no_analogue_are_named(tmp_path, series):
+    from molgen.augment.analogues import seeds_without_analogues
+
+    seeds = [series[0], "C1CC", series[1]]   # the invalid one is reported as such, not as a seed without analogues
+    kept, removed = analogues(seeds, per_seed=3, min_similarity=0.98, max_similarity=0.99, samples_per_seed=20, seed=1)
+    said = seeds_without_analogues(seeds, kept, removed)
+    expected = [row for row in (1, 3) if row not in set(kept["seed_row"].dropna().astype(int))]
+    assert expected, "a window of 0.98 to 0.99 should leave a seed empty"
+    assert said.startswith(f"{len(expected)} seed") and all(f"row {row} ({seeds[row - 1]})" in said for row in expected)
+    assert "row 2" not in said
+    source = tmp_path / "seeds.smi"
+    source.write_text("\n".join(seeds) + "\n")
+    result = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "a.csv"), "--per-seed", "3",
+                                      "--samples-per-seed", "20", "--min-similarity", "0.98", "--max-similarity", "0.99",
+                                      "--seed", "1"])
+    assert result.exit_code == 0 and "kept no analogue: row 1" in " ".join(result.output.split())

@@ -139,6 +139,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
                               report_name=f"augmented-{method}.csv.removed.csv")
     st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats)
+    st.session_state["aug_result_seeds"] = smiles
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
@@ -154,6 +155,11 @@ if "aug_result" in st.session_state:
                                                             for reason, count in reason_counts(removed).items())))
     if repeats:
         st.warning(plain(repeats))
+    if made_by == "analogues":
+        from molgen.augment.analogues import seeds_without_analogues
+
+        if empty := seeds_without_analogues(st.session_state["aug_result_seeds"], rows, removed):
+            st.warning(plain(empty))
     if histogram is not None:
         from molgen.augment.balance import balance_notes
 

@@ -9,6 +9,7 @@ from rdkit import Chem
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
+from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 from workbench.common import KEY_SCORES, depict, load_model, plain, show_svg, smiles_field
 
 st.title("Latent space")
@@ -32,8 +33,10 @@ except (CheckpointError, FileNotFoundError, OSError) as error:
 if getattr(model, "family", None) != "graph-vae":
     st.error(f"{path} is a {getattr(model, 'family', 'unknown')} checkpoint, not a graph VAE")
     st.stop()
-st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every decoded graph is valid by construction "
-           "(the decoder masks choices that would break valence).")
+st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every decoded graph sanitizes in RDKit by "
+           "construction (the decoder masks choices that would break valence). That is validity, not stability: an "
+           "odd group (a three-membered N-S ring, an allene) can still appear. Similarities are Tanimoto on Morgan "
+           f"fingerprints (radius {MORGAN_RADIUS}, {MORGAN_BITS:,} bits).")
 refine_steps = st.slider(
     "Encoding: gradient steps that bring a molecule back", 0, 100, latent.REFINE_STEPS, 5, key="latent_refine_steps",
     help="Each molecule you give is placed at the encoder's point, then moved by gradient steps on z until greedy "
@@ -137,7 +140,9 @@ with interpolate_tab:
                 return "end" if fraction == 1 else f"end (reached at {fraction:.2f} of the way)"
             return f"{fraction:.2f} of the way"
         grid([(s, where(f, s)) for f, s in met])
-        download(pd.DataFrame({"fraction": [f for f, _ in met], "smiles": [s for _, s in met]}),
+        # the fraction to 4 places: the walk's own float32 steps (0.1818181872) mean no more than that
+        download(pd.DataFrame({"fraction": [round(float(f), 4) for f, _ in met], "smiles": [s for _, s in met],
+                               "where": [where(f, s) for f, s in met]}),
                  "interpolation", "latent_download_interpolate")
 
 with analogues_tab:
