@@ -168,11 +168,13 @@ def score_command(
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     write_molecules(scored, output)
+    manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
+                                                               "smiles_column": smiles_column})
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
-                  f"{time.perf_counter() - started:.1f} s -> {output}")
+                  f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
@@ -180,6 +182,27 @@ def score_command(
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
+
+
+def _score_manifest(scored, input: Path, output: Path, profile, settings: dict) -> Path:
+    """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
+    versions) and what came of it; ``--profile`` reads the profile back from it."""
+    import hashlib
+
+    from molgen.data.files import write_json
+    from molgen.runs.generate import package_versions
+
+    invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
+    return write_json({
+        "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        "input": {"file": str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest()},
+        "profile": profile.to_dict(),
+        "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),
+                   "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
+                   "duplicates": int(scored["duplicate"].sum()),
+                   "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum())},
+        "versions": package_versions(),
+    }, output.with_name(output.name + ".manifest.json"))
 
 
 @app.command("evaluate")

@@ -84,6 +84,18 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     table = pd.read_parquet(out)
     assert table["id"].tolist() == ["a", "b", "c"] and table["line"].tolist() == [2, 3, 4]
     assert table["reason"][1].startswith("syntax") and table["rank"].tolist()[1] == 0
+    # its manifest: what scored it (the profile whole, readable back by --profile) and what came of it
+    import hashlib
+    import json
+
+    from molgen.scoring.profiles import load_profile
+
+    manifest_path = tmp_path / "scored.parquet.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert manifest["output"]["rows"] == 3 and manifest["output"]["valid"] == 2
+    assert manifest["output"]["invalid_by_reason"] == {"syntax": 1} and manifest["score"]["settings"]["largest_fragment"] is False
+    assert load_profile(manifest_path).to_dict() == load_profile("lead-like").to_dict()
     sdf = tmp_path / "scored.sdf"
     assert run("score", str(source), "-o", str(sdf)).exit_code == 0
     records = list(Chem.SDMolSupplier(str(sdf)))
