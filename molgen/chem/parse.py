@@ -106,7 +106,7 @@ def parse_smiles(smiles: object) -> ParseResult:
         failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
         if "non-ring atom" in first.Message():  # RDKit files this under kekulization
             failure = ParseFailure.AROMATICITY
-        return ParseResult(smiles, None, failure, _in_words(first.Message()))
+        return ParseResult(smiles, None, failure, problem_in_words(first.Message()))
     return ParseResult(smiles, None, ParseFailure.OTHER, "RDKit could not build a molecule from this SMILES")
 
 
@@ -154,9 +154,9 @@ _KEKULE = re.compile(r"Can't kekulize mol\.\s+Unkekulized atoms: ([\d ]+)")
 _NON_RING = re.compile(r"non-ring atom (\d+) marked aromatic")
 
 
-def _in_words(message: str) -> str:
-    """RDKit's sanitization message as a chemist reads it, atoms counted from 1 in the order the SMILES writes
-    them (RDKit counts from 0); a message it does not know stays as RDKit wrote it."""
+def problem_in_words(message: str) -> str:
+    """RDKit's sanitization message as a chemist reads it, atoms counted from 1 in the order the SMILES (or an SDF
+    record's atom block) writes them (RDKit counts from 0); a message it does not know stays as RDKit wrote it."""
     if found := _VALENCE.search(message):
         index, element, valence = int(found[1]), found[2], found[3]
         return f"atom {index + 1} ({element}) has a valence of {valence}, more than {element} allows"

@@ -21,6 +21,7 @@ import pandas as pd
 from rdkit import Chem
 from rdkit.Chem import AllChem
 
+from molgen.chem.parse import problem_in_words
 from molgen.chem.rdkit_log import quiet_rdkit
 
 #: Column names recognised as the SMILES column (compared case-insensitively), in order of preference.
@@ -247,7 +248,9 @@ def _sdf_record(block: list[str], start: int) -> dict:
         else:
             problems = Chem.DetectChemistryProblems(mol)
             if problems:
-                record.update(smiles=None, read_error=f"record starting at line {start}: {problems[0].Message()}")
+                # in words, atoms counted from 1 as in the molblock's atom block (RDKit counts from 0)
+                message = problem_in_words(problems[0].Message())
+                record.update(smiles=None, read_error=f"record starting at line {start}: {message}")
             else:
                 Chem.SanitizeMol(mol)
                 record.update(smiles=Chem.MolToSmiles(Chem.RemoveHs(mol)), read_error=None)
