@@ -809,3 +809,19 @@ def test_augment_refuses_a_typed_held_out_entry_that_is_no_molecule():
     assert not at.error and not at.button(key="aug_go").disabled
     at.text_area(key="aug_input").set_value("").run()
     assert at.button(key="aug_go").disabled and any("Run waits for them" in shown(c) for c in at.caption)
+
+
+def test_augment_balance_shows_where_its_samples_went_and_offers_the_histogram():
+    from molgen.data.registry import load_smiles
+
+    at = page("augment")
+    at.text_area(key="aug_input").set_value("\n".join(load_smiles("moses-sample", "train")[:30])).run()
+    at.radio(key="aug_method").set_value("balance").run()
+    at.slider(key="aug_bins").set_value(3).run()
+    at.number_input(key="aug_budget").set_value(1000).run()
+    at.button(key="aug_go").click().run()
+    assert not at.exception
+    histogram = at.dataframe[0].value
+    assert list(histogram.columns[:2]) == ["qed from", "qed to"] and histogram["before"].sum() == 30
+    assert any(shown(c).startswith("sampled 1,000: added ") for c in at.caption)
+    assert "Download the histogram (CSV)" in [d.proto.label for d in at.get("download_button")]

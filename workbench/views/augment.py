@@ -163,9 +163,15 @@ if "aug_result" in st.session_state:
     if histogram is not None:
         from molgen.augment.balance import balance_notes
 
-        st.dataframe(histogram, hide_index=True)
+        binned = made_with["property"]
+        # each bin's edges named by the property binned, as the command line's .histogram.csv is written
+        shown_histogram = histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
+        st.dataframe(shown_histogram, hide_index=True)
         for note in balance_notes(histogram, removed):
             st.caption(plain(note))
+        st.download_button("Download the histogram (CSV)", shown_histogram.to_csv(index=False),
+                           file_name=f"augmented-{made_by}.csv.histogram.csv", mime="text/csv",
+                           key="aug_histogram_download")
     st.markdown("**Preview**")
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
     buffer = io.StringIO()
