@@ -1336,13 +1336,13 @@ def augment_enumerate(
     smiles, columns = _augment_input(input)
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
-    from molgen.augment.enumerate import repeated_inputs
+    from molgen.augment.enumerate import repeated_inputs, short_enumerations
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(kept, columns),
                    with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
-    note = repeated_inputs(rows)
-    if note:
-        console.print(f"[yellow]note: {escape(note)}[/yellow]")
+    for note in (repeated_inputs(rows), short_enumerations(rows, k)):
+        if note:
+            console.print(f"[yellow]note: {escape(note)}[/yellow]")
 
 
 @augment_app.command("analogues")

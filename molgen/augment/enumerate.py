@@ -107,3 +107,16 @@ def repeated_inputs(rows: pd.DataFrame) -> str | None:
         notes.append(f"{len(pairs):,} input row{'s hold' if len(pairs) != 1 else ' holds'} {relation} ({shown}{more}); "
                      f"both are enumerated with their own columns, and column {column} {advice}")
     return "; ".join(notes) or None
+
+
+def short_enumerations(rows: pd.DataFrame, k: int) -> str | None:
+    """A note naming the input rows RDKit could write fewer than ``k`` distinct ways (a small or symmetric
+    molecule has few spellings; choline has 11), before the guard; None when every row got ``k``."""
+    counts = rows.groupby("input_row").size()
+    short = counts[counts < k]
+    if short.empty:
+        return None
+    shown = ", ".join(f"row {row}: {count:,}" for row, count in short.head(5).items())
+    more = f" and {len(short) - 5:,} more" if len(short) > 5 else ""
+    return (f"{len(short):,} input row{'s have' if len(short) != 1 else ' has'} fewer than {k:,} distinct spellings "
+            f"({shown}{more}): a small or symmetric molecule has few, so the set weighs it less than the others")

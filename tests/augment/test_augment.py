@@ -337,3 +337,14 @@ def test_seeds_that_kept_no_analogue_are_named(tmp_path, series):
                                       "--samples-per-seed", "20", "--min-similarity", "0.98", "--max-similarity", "0.99",
                                       "--seed", "1"])
     assert result.exit_code == 0 and "kept no analogue: row 1" in " ".join(result.output.split())
+
+
+def test_rows_with_fewer_spellings_than_asked_are_named():
+    from molgen.augment.enumerate import short_enumerations
+
+    rows, _ = enumerate_smiles(["CCO", "CC(=O)Nc1ccc(O)cc1"], k=20, seed=0)
+    counts = rows.groupby("input_row").size()
+    assert counts[1] < 20 == counts[2]   # ethanol has few spellings, paracetamol many
+    assert short_enumerations(rows, 20) == (f"1 input row has fewer than 20 distinct spellings (row 1: {counts[1]}): a "
+                                            "small or symmetric molecule has few, so the set weighs it less than the others")
+    assert short_enumerations(rows, counts[1]) is None

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
-from molgen.augment.enumerate import repeated_inputs
+from molgen.augment.enumerate import repeated_inputs, short_enumerations
 from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns, with_seed_columns
 from molgen.chem.parse import parse_smiles
 from molgen.data.files import read_smi_text
@@ -119,7 +119,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
         try:
             if method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
-                repeats = repeated_inputs(rows)
+                repeats = [note for note in (repeated_inputs(rows), short_enumerations(rows, k)) if note]
                 rows, guarded = apply_guard(rows, guard, allow_seed_copy=True)
                 removed = pd.concat([removed, guarded], ignore_index=True)
             elif method == "analogues":
@@ -153,8 +153,8 @@ if "aug_result" in st.session_state:
     if len(removed):
         st.caption("Removed, by reason: " + plain("; ".join(f"{reason} {count:,}"
                                                             for reason, count in reason_counts(removed).items())))
-    if repeats:
-        st.warning(plain(repeats))
+    for note in repeats or []:
+        st.warning(plain(note))
     if made_by == "analogues":
         from molgen.augment.analogues import seeds_without_analogues
 
