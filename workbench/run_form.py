@@ -24,6 +24,14 @@ STEP_CHOICES = (10, 25, 50, 100, 250, 500)
 TEMPERATURE = (0.2, 2.0)
 
 
+def open_ends(prop: str, window: tuple[float, float]) -> tuple[float | None, float | None]:
+    """A slider's window as a condition: an end left at the slider's limit is no bound. "MW up to 450" is
+    ``mw <= 450``, as on the command line, not ``0 <= mw <= 450``, which a model steering towards ranges reads as
+    a window centred on 225."""
+    _, low, high, _, _ = SLIDERS[prop]
+    return (None if window[0] <= low else float(window[0]), None if window[1] >= high else float(window[1]))
+
+
 def target_label(prop: str) -> str:
     """The form's radio choice for a target on ``prop`` (it names the tolerance)."""
     from molgen.scoring.properties import tolerance
@@ -53,7 +61,7 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
                      f"{default_chunk_size(n):,}: the same seed gives other molecules "
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
     _sampling_options(record["model"], dict(params["sample_options"]), values, notes)
-    _conditions(record["conditions"], values, notes)
+    _conditions(record["conditions"], record.get("native") or {}, values, notes)
     _profile(record["profile"], values, current_profile)
     return values, notes
 
@@ -111,7 +119,7 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
                          "left out (`molgen generate --like` keeps it)")
 
 
-def _conditions(conditions: dict, values: dict, notes: list[str]) -> None:
+def _conditions(conditions: dict, native: dict, values: dict, notes: list[str]) -> None:
     targets, ranges = dict(conditions.get("targets") or {}), dict(conditions.get("ranges") or {})
     for prop, (label, low, high, _, _) in SLIDERS.items():
         values[f"gen_on_{prop}"] = prop in targets or prop in ranges
@@ -134,6 +142,11 @@ def _conditions(conditions: dict, values: dict, notes: list[str]) -> None:
                 values[f"gen_on_{prop}"] = False
             else:
                 values[f"gen_range_{prop}"] = (float(window[0]), float(window[1]))
+                if open_ends(prop, window) != (lo, hi) and f"range {prop}" in native:
+                    # a run from before the slider's ends meant "no bound": the same filter, another steer
+                    notes.append(f"its {label} window {_window(ranges[prop])} was closed at the slider's end, which "
+                                 "this form reads as no bound: the filter keeps the same molecules, but the model, "
+                                 "which steered towards the window, aims elsewhere (`molgen generate --like` keeps it)")
     for prop in sorted((set(targets) | set(ranges)) - set(SLIDERS)):
         notes.append(f"its condition on {prop} has no field on this form: left out "
                      "(`molgen generate --like` keeps it)")

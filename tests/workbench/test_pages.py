@@ -770,7 +770,8 @@ def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
         again, before = store.run("filled-again"), store.run(first.id)
         assert again["profile"] == before["profile"] and again["profile"]["name"] == "my-series"
         assert again["params"]["sample_options"] == before["params"]["sample_options"]
-        assert again["seed"] == 7 and again["conditions"]["targets"] == {"qed": 0.8}
+        assert again["seed"] == 7 and again["conditions"] == before["conditions"]   # mw <= 450: the slider's 0 is no bound
+        assert again["native"] == before["native"]   # so the model steered as it did
         ranked = [store.candidates(r, ranked_only=True, columns=["smiles"])["smiles"].tolist() for r in (first.id, again["id"])]
     assert ranked[0] == ranked[1] and len(ranked[0]) >= 6
 
@@ -794,6 +795,10 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert "MW (g/mol) window -inf to 900 reaches beyond" in said and not values["gen_on_mw"]
     assert "QED range 0.7 to inf beside the target" in said and values["gen_target_qed"] == 0.8
     assert "condition on hbd has no field" in said
+    closed = {**record, "conditions": {"ranges": {"mw": [0.0, 450.0]}}, "native": {"range mw": "property conditioning"}}
+    closed_values, closed_notes = form_from_run(closed, {})
+    assert closed_values["gen_range_mw"] == (0.0, 450.0)
+    assert any("MW (g/mol) window 0 to 450 was closed at the slider's end" in note for note in closed_notes)
     assert values["gen_avoid"] == "[N+](=O)[O-]" and values["gen_budget"] is None   # 20 x 50: the form's empty budget
     # an edited shipped profile goes back into its own editor, under its recorded name
     assert values["gen_profile"] == "drug-like" and 'name = "drug-like (edited 0a1b2c)"' in values["gen_toml_drug-like"]

@@ -18,7 +18,7 @@ from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
                               smiles_field, store, training_properties)
-from workbench.run_form import SLIDERS, form_from_run, target_label
+from workbench.run_form import SLIDERS, form_from_run, open_ends, target_label
 
 def _training_share(windows: dict) -> str | None:
     """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
@@ -191,8 +191,9 @@ with right:
                         help=f"a target: molecules within {tolerance(prop):g} of it are kept; a model conditioned on "
                              f"{label} is steered to it")
         if kind == "range":
-            ranges[prop] = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed",
-                                     format="%.0f" if step >= 1 else None)   # MW 250, not 250.00
+            window = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed",
+                               format="%.0f" if step >= 1 else None)   # MW 250, not 250.00
+            ranges[prop] = open_ends(prop, window)
             try:   # a window that keeps nothing (MW 0..0, both ends dragged together) is refused beside its slider
                 ConditionFilter(Conditions(ranges={prop: ranges[prop]}))
             except ConditionError as error:
