@@ -738,9 +738,15 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         if _typed(ctx, key):
             settings[key] = given[key]
             changed.append(f"{_flag(key)} {given[key]}")
-    if _typed(ctx, "n") and not _typed(ctx, "max_samples"):
+    if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
+        notes.append(f"the budget is 20 x the new n ({20 * given['n']:,} samples), not the run's "
+                     f"{record['params']['max_samples']:,}")
     options = {key: value for key, value in given["sample_options"].items() if _typed(ctx, key)}
+    if options.get("sampler", settings["sample_options"].get("sampler")) != settings["sample_options"].get("sampler"):
+        # the run's pinned flow options (0 under the ancestral sampler) belong to its sampler, not to the new one
+        for key in ("target_guidance", "stochasticity"):
+            settings["sample_options"].pop(key, None)
     settings["sample_options"] = {**settings["sample_options"], **options}
     changed += [f"{_flag(key)} {value}" for key, value in options.items()]
     windows = "; ".join(ConditionFilter(settings["conditions"]).describe()) or "none"

@@ -21,6 +21,7 @@ OPTION_FIELDS = {"candidates": ("gen_candidates", 2, 50), "beam_width": ("gen_be
                  "guidance": ("gen_guidance", 0.0, 2.0), "target_guidance": ("gen_target_guidance", 0.0, 2.0),
                  "stochasticity": ("gen_stochasticity", 0.0, 50.0), "step_spacing": ("gen_step_spacing", 1.0, 3.0)}
 STEP_CHOICES = (10, 25, 50, 100, 250, 500)
+BUDGET = (100, 2_000_000)
 TEMPERATURE = (0.2, 2.0)
 
 
@@ -55,7 +56,11 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
         values["gen_model"] = label
     params = record["params"]
     n = int(record["n_requested"])
-    values["gen_budget"] = None if params["max_samples"] == DEFAULT_BUDGET_FACTOR * n else int(params["max_samples"])
+    budget = int(params["max_samples"])
+    if budget == DEFAULT_BUDGET_FACTOR * n:
+        values["gen_budget"] = None
+    elif _within("sampling budget", budget, *BUDGET, notes):
+        values["gen_budget"] = budget
     if params["chunk_size"] != default_chunk_size(n):
         notes.append(f"it sampled in chunks of {params['chunk_size']:,}, this form in chunks of "
                      f"{default_chunk_size(n):,}: the same seed gives other molecules "
@@ -109,6 +114,10 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
                          f"{', '.join(map(str, STEP_CHOICES))}: left as the form had it")
     if "sampler" in options:
         values["gen_sampler"] = options.pop("sampler")
+        if values["gen_sampler"] != "flow":
+            # pinned as 0 because the ancestral sampler has none: the flow sliders keep their defaults
+            options.pop("target_guidance", None)
+            options.pop("stochasticity", None)
     for option, value in options.items():
         if option in OPTION_FIELDS:
             key, low, high = OPTION_FIELDS[option]
@@ -173,6 +182,7 @@ def _profile(profile: dict, values: dict, current: str | None) -> None:
     name = profile.get("name", "")
     if name in shipped and load_profile(name).to_dict() == profile:
         values["gen_profile"] = name
+        values[f"gen_toml_{name}"] = load_profile(name).to_toml()   # not an edit left there by an earlier fill
         return
     base = re.sub(r" \(edited \w+\)$", "", name)
     picked = base if base in shipped else (current if current in shipped else shipped[0])

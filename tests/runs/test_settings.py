@@ -59,6 +59,9 @@ def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_pat
     varied = run("generate", "--like", "base", "--seed", 4, "-n", 5, "--top-k", 20, "--name", "varied", home=tmp_path)
     assert varied.exit_code == 0, varied.output
     assert "changed: -n 5, --seed 4, --top-k 20" in " ".join(varied.output.split())
+    assert "the budget is 20 x the new n (100 samples), not the run's 200" in " ".join(varied.output.split())
+    same_n = run("generate", "--like", "base", "-n", 10, "--seed", 5, "--name", "same-n", home=tmp_path)
+    assert same_n.exit_code == 0 and "budget" not in same_n.output.split("\n")[0]
     replaced = run("generate", "--like", "base", "--condition", "qed>=0.3", "--name", "replaced", home=tmp_path)
     assert replaced.exit_code == 0, replaced.output
     with RunStore(tmp_path / "runs.sqlite") as store:
@@ -70,6 +73,7 @@ def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_pat
         varied_record = store.run("varied")
         assert varied_record["seed"] == 4 and varied_record["n_requested"] == 5
         assert varied_record["params"]["max_samples"] == 100   # 20 x the new n, not the run's budget for 10
+        assert store.run("same-n")["params"]["max_samples"] == base["params"]["max_samples"]   # n as it was
         assert varied_record["params"]["chunk_size"] == base["params"]["chunk_size"]
         assert varied_record["params"]["sample_options"] == {"temperature": 0.9, "top_k": 20}
         assert varied_record["profile"]["name"] == "lead-like" and varied_record["conditions"] == base["conditions"]

@@ -797,6 +797,15 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert "condition on hbd has no field" in said
     closed = {**record, "conditions": {"ranges": {"mw": [0.0, 450.0]}}, "native": {"range mw": "property conditioning"}}
     closed_values, closed_notes = form_from_run(closed, {})
+    # an ancestral run's pinned zeros are no flow settings; a budget below the field's 100 is said, not dropped
+    ancestral = {**record, "params": {"max_samples": 50, "chunk_size": 100, "sample_options": {
+        "steps": 10, "sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0}}}
+    ancestral_values, ancestral_notes = form_from_run(ancestral, {})
+    assert ancestral_values["gen_sampler"] == "ancestral" and "gen_target_guidance" not in ancestral_values
+    assert "gen_stochasticity" not in ancestral_values and "gen_budget" not in ancestral_values
+    assert any("sampling budget 50 lies beyond this form's 100" in note for note in ancestral_notes)
+    shipped = {**record, "profile": load_profile("lead-like").to_dict()}   # its editor reset, not an earlier fill's edit
+    assert form_from_run(shipped, {})[0]["gen_toml_lead-like"] == load_profile("lead-like").to_toml()
     assert closed_values["gen_range_mw"] == (0.0, 450.0)
     assert any("MW (g/mol) window 0 to 450 was closed at the slider's end" in note for note in closed_notes)
     assert values["gen_avoid"] == "[N+](=O)[O-]" and values["gen_budget"] is None   # 20 x 50: the form's empty budget

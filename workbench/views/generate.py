@@ -18,7 +18,7 @@ from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
                               smiles_field, store, training_properties)
-from workbench.run_form import SLIDERS, form_from_run, open_ends, target_label
+from workbench.run_form import BUDGET, SLIDERS, form_from_run, open_ends, target_label
 
 def _training_share(windows: dict) -> str | None:
     """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
@@ -91,7 +91,7 @@ with left:
     name = st.text_input("Run name (optional)", key="gen_name")
     # beside n, not inside Decoding: it decides when a run with strict conditions stops.
     # Empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value).
-    max_samples = st.number_input("Sampling budget (molecules sampled at most)", 100, 2_000_000, None, step=1000,
+    max_samples = st.number_input("Sampling budget (molecules sampled at most)", *BUDGET, None, step=1000,
                                   key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
                                   help="leave empty for 20 x the molecules asked for; a run with strict conditions "
                                        "stops here and says which condition cut the most")
