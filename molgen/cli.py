@@ -714,7 +714,8 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     """generate's settings from run ``like``, with each flag typed on the command line in place of the run's
     own; printed, with what changed, before sampling starts."""
     from molgen.runs.conditions import ConditionFilter
-    from molgen.runs.generate import resolve_checkpoint
+    from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
+    from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, resolve_checkpoint
     from molgen.runs.settings import checkpoint_changed, run_settings
 
     record = store.run(like)
@@ -740,12 +741,13 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
             changed.append(f"{_flag(key)} {given[key]}")
     if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
-        notes.append(f"the budget is 20 x the new n ({20 * given['n']:,} samples), not the run's "
+        notes.append(f"the budget is {DEFAULT_BUDGET_FACTOR} x the new n ({DEFAULT_BUDGET_FACTOR * given['n']:,} "
+                     "samples), not the run's "
                      f"{record['params']['max_samples']:,}")
     options = {key: value for key, value in given["sample_options"].items() if _typed(ctx, key)}
     if options.get("sampler", settings["sample_options"].get("sampler")) != settings["sample_options"].get("sampler"):
         # the run's pinned flow options (0 under the ancestral sampler) belong to its sampler, not to the new one
-        for key in ("target_guidance", "stochasticity"):
+        for key in FLOW_DEFAULTS:
             settings["sample_options"].pop(key, None)
     settings["sample_options"] = {**settings["sample_options"], **options}
     changed += [f"{_flag(key)} {value}" for key, value in options.items()]
@@ -1445,9 +1447,8 @@ def augment_balance(
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
-    for note in balance_notes(histogram, removed):
-        console.print(escape(note.replace("raise the sampling budget", "raise --max-samples")),
-                      style="yellow" if "short of" in note or not note.startswith("sampled") else None)
+    for note in balance_notes(histogram, removed, budget="--max-samples"):
+        console.print(escape(note), style="yellow" if "short of" in note or not note.startswith("sampled") else None)
     from molgen.data.files import write_molecules
 
     written = write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
 from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, default_chunk_size
 from molgen.scoring.profiles import load_profile, shipped_profiles
 
@@ -15,14 +16,13 @@ SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 1
            "logp": ("logP", -5.0, 10.0, (0.0, 5.0), 0.1), "mw": ("MW (g/mol)", 0.0, 800.0, (200.0, 500.0), 5.0),
            "tpsa": ("TPSA (Å²)", 0.0, 250.0, (20.0, 140.0), 1.0)}
 
-#: The form's sampling-option fields by option: (session key, low, high); None bounds are unbounded.
-OPTION_FIELDS = {"candidates": ("gen_candidates", 2, 50), "beam_width": ("gen_beam_width", 2, 500),
-                 "top_k": ("gen_top_k", 0, 100), "top_p": ("gen_top_p", 0.05, 1.0),
-                 "guidance": ("gen_guidance", 0.0, 2.0), "target_guidance": ("gen_target_guidance", 0.0, 2.0),
-                 "stochasticity": ("gen_stochasticity", 0.0, 50.0), "step_spacing": ("gen_step_spacing", 1.0, 3.0)}
+#: The form's sampling-option fields (session key ``gen_<option>``) and their (low, high): the form draws its
+#: widgets with them, and a run's value beyond them is said rather than set.
+OPTION_BOUNDS = {"candidates": (2, 50), "beam_width": (2, 500), "top_k": (0, 100), "top_p": (0.05, 1.0),
+                 "temperature": (0.2, 2.0), "guidance": (0.0, 2.0), "target_guidance": (0.0, 2.0),
+                 "stochasticity": (0.0, 50.0), "step_spacing": (1.0, 3.0)}
 STEP_CHOICES = (10, 25, 50, 100, 250, 500)
 BUDGET = (100, 2_000_000)
-TEMPERATURE = (0.2, 2.0)
 
 
 def open_ends(prop: str, window: tuple[float, float]) -> tuple[float | None, float | None]:
@@ -98,7 +98,7 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
     if "temperature" in options:
         temperature = options.pop("temperature")
         key = "gen_temperature_most_likely" if values.get("gen_decoding") == "most-likely" else "gen_temperature"
-        if _within("temperature", temperature, *TEMPERATURE, notes):
+        if _within("temperature", temperature, *OPTION_BOUNDS["temperature"], notes):
             values[key] = float(temperature)
     if "steps" in options:
         from molgen.models.graph_diffusion.model import sampler_options
@@ -116,13 +116,12 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
         values["gen_sampler"] = options.pop("sampler")
         if values["gen_sampler"] != "flow":
             # pinned as 0 because the ancestral sampler has none: the flow sliders keep their defaults
-            options.pop("target_guidance", None)
-            options.pop("stochasticity", None)
+            for key in FLOW_DEFAULTS:
+                options.pop(key, None)
     for option, value in options.items():
-        if option in OPTION_FIELDS:
-            key, low, high = OPTION_FIELDS[option]
-            if _within(option.replace("_", " "), value, low, high, notes):
-                values[key] = value
+        if option in OPTION_BOUNDS:
+            if _within(option.replace("_", " "), value, *OPTION_BOUNDS[option], notes):
+                values[f"gen_{option}"] = value
         else:
             notes.append(f"its sampling option {option} = {value} has no field on this form: "
                          "left out (`molgen generate --like` keeps it)")

@@ -32,6 +32,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 
 from molgen.augment.guards import Guard, ReferenceSet, apply_guard
 from molgen.augment.provenance import params_text
+from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
@@ -75,12 +76,6 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
                 kept[canonical] = row
                 parents[parent] = canonical
     return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
-
-
-def _has_stereo(smiles: str) -> bool:
-    mol = Chem.MolFromSmiles(smiles)
-    return bool(Chem.FindMolChiralCenters(mol, useLegacyImplementation=False)) or any(
-        bond.GetStereo() != Chem.BondStereo.STEREONONE for bond in mol.GetBonds())
 
 
 def _model_spelling(model, smiles: str) -> str | None:
@@ -265,7 +260,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                         "removed_because": f"seed not encodable: {error}"})
                         continue
                     # the graphs hold no stereo: a seed's stereocentres are not in its analogues, said on each row
-                    stereo = {"seed_stereo_not_encoded": True} if _has_stereo(s) else {}
+                    stereo = {"seed_stereo_not_encoded": True} if has_stereo(Chem.MolFromSmiles(s)) else {}
                     for text, _ in found:
                         place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS,
                                                   "seed": seed, **({"encoded_parent": parent} if parent else {}),

@@ -168,9 +168,10 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
-def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame) -> list[str]:
+def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = "the sampling budget") -> list[str]:
     """What a balance did beyond its histogram, in sentences (the command line prints them, the Augment page
-    shows them): inputs in no bin or counted once, and where every sampled molecule went."""
+    shows them): inputs in no bin or counted once, and where every sampled molecule went; ``budget`` names
+    the setting that lets a short bin fill (``--max-samples`` on the command line)."""
     notes = []
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
@@ -183,6 +184,6 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame) -> list[str]:
     unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
     notes.append(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "
                  f"guard {int((removed['method'] == 'balance').sum()):,}" + (f", not used: {unused}" if unused else "")
-                 + "; " + (f"{short} bin{'s' if short != 1 else ''} stayed short of the target (raise the sampling "
-                           "budget)" if short else "every bin reached its target"))
+                 + "; " + (f"{short} bin{'s' if short != 1 else ''} stayed short of the target (raise {budget})"
+                           if short else "every bin reached its target"))
     return notes

@@ -318,6 +318,12 @@ def graph_to_mol(
         return GraphToMolResult(built, True, Chem.MolToSmiles(built))
 
 
+def has_stereo(mol: Chem.Mol) -> bool:
+    """Whether ``mol`` has stereo a graph drops: an assigned stereocentre or a double bond's geometry."""
+    return bool(Chem.FindMolChiralCenters(mol, includeUnassigned=False, useLegacyImplementation=False)) or any(
+        bond.GetStereo() != Chem.BondStereo.STEREONONE for bond in mol.GetBonds())
+
+
 def graph_round_trip_smiles(mol: Chem.Mol) -> str:
     """The canonical SMILES a graph of ``mol`` should rebuild: no stereo, no isotopes, largest form as is."""
     return Chem.MolToSmiles(mol, isomericSmiles=False)

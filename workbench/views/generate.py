@@ -18,7 +18,8 @@ from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
                               smiles_field, store, training_properties)
-from workbench.run_form import BUDGET, SLIDERS, form_from_run, open_ends, target_label
+from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
+                                target_label)
 
 def _training_share(windows: dict) -> str | None:
     """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
@@ -108,11 +109,11 @@ with left:
                      "most-likely: greedy plus several draws, the molecule the decoder finds most likely kept "
                      "(closest to the training set, several times slower)")
             if options["decoding"] == "most-likely":
-                options["candidates"] = int(st.number_input("Candidates per latent", 2, 50, MOST_LIKELY_CANDIDATES,
+                options["candidates"] = int(st.number_input("Candidates per latent", *OPTION_BOUNDS["candidates"], MOST_LIKELY_CANDIDATES,
                                                             key="gen_candidates"))
         if model.family == "smiles-lm" or options.get("decoding") in ("sampled", "most-likely"):
             most_likely = options.get("decoding") == "most-likely"  # its own slider: its draws default cooler
-            options["temperature"] = st.slider("Temperature", 0.2, 2.0, MOST_LIKELY_TEMPERATURE if most_likely else 1.0,
+            options["temperature"] = st.slider("Temperature", *OPTION_BOUNDS["temperature"], MOST_LIKELY_TEMPERATURE if most_likely else 1.0,
                                                0.05, key="gen_temperature_most_likely" if most_likely else "gen_temperature")
         if model.family == "smiles-lm":
             strategy = st.selectbox("Strategy", ["sample", "greedy", "beam"], key="gen_strategy",
@@ -120,9 +121,9 @@ with left:
             if strategy != "sample":
                 options["strategy"] = strategy
             if strategy == "beam":
-                options["beam_width"] = int(st.number_input("Beam width", 2, 500, 10, key="gen_beam_width"))
-            top_k = st.number_input("Top-k (0 = off)", 0, 100, 0, key="gen_top_k")
-            top_p = st.slider("Top-p (1 = off)", 0.05, 1.0, 1.0, 0.01, key="gen_top_p")
+                options["beam_width"] = int(st.number_input("Beam width", *OPTION_BOUNDS["beam_width"], 10, key="gen_beam_width"))
+            top_k = st.number_input("Top-k (0 = off)", *OPTION_BOUNDS["top_k"], 0, key="gen_top_k")
+            top_p = st.slider("Top-p (1 = off)", *OPTION_BOUNDS["top_p"], 1.0, 0.01, key="gen_top_p")
             if top_k:
                 options["top_k"] = int(top_k)
             if top_p < 1:
@@ -135,13 +136,13 @@ with left:
                                 "the same quality, but other molecules than float32 under the same seed"):
                 options["bf16"] = True
         if model.family == "graph-diffusion":
-            choices = [c for c in (10, 25, 50, 100, 250, 500) if c <= model.config.timesteps]
+            choices = [c for c in STEP_CHOICES if c <= model.config.timesteps]
             default = model.config.default_steps or 100
             options["steps"] = st.select_slider("Diffusion steps", choices, value=min(choices, key=lambda c: abs(c - default)),
                                                 key="gen_steps")
             if model.config.conditions:
                 options["guidance"] = st.slider(
-                    "Guidance scale", 0.0, 2.0, 0.0, 0.1, key="gen_guidance",
+                    "Guidance scale", *OPTION_BOUNDS["guidance"], 0.0, 0.1, key="gen_guidance",
                     help="acts only with a property target (a range steers through the label prior instead): 0 "
                          "steers by the conditional network alone (the "
                          "command line's default), higher pushes further from the unconditional one; above 1 moved "
@@ -157,14 +158,14 @@ with left:
                      f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps")
             if options["sampler"] == "flow":
                 options["target_guidance"] = st.slider(
-                    "Target guidance", 0.0, 2.0, FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
+                    "Target guidance", *OPTION_BOUNDS["target_guidance"], FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
                     help="extra rate towards the graph the denoiser predicts: fewer odd rings and closer to the "
                          "training set, a little less novel and varied (1.5 beat 0.5 and 1 on FCD at n = 5,000)")
                 options["stochasticity"] = st.slider(
-                    "Stochasticity", 0.0, 50.0, FLOW_DEFAULTS["stochasticity"], 1.0, key="gen_stochasticity",
+                    "Stochasticity", *OPTION_BOUNDS["stochasticity"], FLOW_DEFAULTS["stochasticity"], 1.0, key="gen_stochasticity",
                     help="how freely an atom or bond may leave a type the chain chose wrongly")
             options["step_spacing"] = st.slider(
-                "Step spacing", 1.0, 3.0, STEP_SPACING, 0.25, key="gen_step_spacing",
+                "Step spacing", *OPTION_BOUNDS["step_spacing"], STEP_SPACING, 0.25, key="gen_step_spacing",
                 help="1 spreads the steps evenly over the noise levels (DiGress); higher crowds them towards the "
                      "clean end, where the chain settles which atoms bond: more valid molecules at the same step count")
             projectable = not model.config.aromatic_bonds  # integer bond orders only

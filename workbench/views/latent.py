@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from rdkit import Chem
 
+from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
@@ -74,12 +74,7 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
 
 def stereo_note(*given: str) -> None:
     """Decoded graphs carry no stereo: say so where a given molecule has some."""
-    def has_stereo(text: str) -> bool:
-        mol = parse_smiles(text).mol
-        return mol is not None and (
-            bool(Chem.FindMolChiralCenters(mol, includeUnassigned=False, useLegacyImplementation=False))
-            or any(b.GetStereo() != Chem.BondStereo.STEREONONE for b in mol.GetBonds()))
-    if any(has_stereo(text) for text in given):
+    if any((mol := parse_smiles(text).mol) is not None and has_stereo(mol) for text in given):
         st.caption("The decoder draws graphs without stereochemistry: the molecules below carry none, and the "
                    "given molecules' stereocentres and double-bond geometry are not compared.")
 
