@@ -719,10 +719,13 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     from molgen.runs.settings import checkpoint_changed, run_settings
 
     record = store.run(like)
-    settings = run_settings(like, store=store)
+    if not _typed(ctx, "model") and not Path(record["checkpoint"]).is_file():
+        error_console.print(escape(f"run {record['id']} ({record['name']}): its checkpoint {record['checkpoint']} is gone; "
+                                   "give --model to repeat its other settings with another"), style="red")
+        raise typer.Exit(2)
+    settings = run_settings(like, store=store, model=given["model"] if _typed(ctx, "model") else None)
     changed, notes = [], []
     if _typed(ctx, "model"):
-        settings["model"] = given["model"]
         family, _ = resolve_checkpoint(given["model"])
         changed.append(f"model {given['model']}")
         if family != record["model"] and settings["sample_options"]:

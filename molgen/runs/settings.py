@@ -12,7 +12,7 @@ from molgen.runs.store import RunStore
 from molgen.scoring.profiles import ScoringProfile
 
 
-def run_settings(run: str, *, store: RunStore | None = None) -> dict:
+def run_settings(run: str, *, store: RunStore | None = None, model: str | None = None) -> dict:
     """The settings run ``run`` (id or name) started with, as keyword arguments of ``generate``.
 
     ``generate(**run_settings("hits"))`` samples the molecules run "hits" sampled: the same checkpoint,
@@ -21,17 +21,18 @@ def run_settings(run: str, *, store: RunStore | None = None) -> dict:
     set ``max_samples`` too (``None``: 20 x n), since the stored budget was sized for the run's own n.
     A run stored before a molecule failing a hard filter stopped counting towards ``n`` is repeated
     under today's counting, so it may stop at another molecule. The run's name is not carried: names are
-    unique. ``FileNotFoundError`` when its checkpoint is gone; :func:`checkpoint_changed` tells whether the
-    file at its path is still the one the run sampled."""
+    unique. ``FileNotFoundError`` when its checkpoint is gone and no ``model`` is given in its place;
+    :func:`checkpoint_changed` tells whether the file at its path is still the one the run sampled.
+    ``model``: another checkpoint (or shipped model name) for the run's other settings."""
     record = (store or RunStore()).run(run)
     checkpoint = Path(record["checkpoint"])
-    if not checkpoint.is_file():
+    if model is None and not checkpoint.is_file():
         raise FileNotFoundError(f"run {record['id']} ({record['name']}): its checkpoint {checkpoint} is gone, so "
                                 "its settings cannot be used again; choose a model")
     params = record["params"]
     # options a run stored before they were pinned were sampled with the values the family lists for them
     pinned_later = getattr(family_class(record["model"]), "OPTIONS_BEFORE_PINNED", {})
-    return {"model": str(checkpoint), "n": int(record["n_requested"]),
+    return {"model": str(checkpoint) if model is None else model, "n": int(record["n_requested"]),
             "conditions": conditions_from_dict(record["conditions"]),
             "profile": ScoringProfile.from_dict(record["profile"], source=f"run {record['id']}"),
             "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),

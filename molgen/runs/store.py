@@ -87,7 +87,10 @@ class AmbiguousRun(RunNotFound):
     is not guessed, since export, resume and delete would act on it."""
 
     def __str__(self) -> str:
-        name, ids = self.args
+        name, ids, *prefix = self.args
+        if prefix and prefix[0]:
+            shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            return f"{len(ids)} run ids start with {name!r} ({shown}): give more of the id"
         return f"{len(ids)} runs are named {name!r} (ids {', '.join(ids)}, newest first): give the id of the one you mean"
 
 
@@ -286,9 +289,12 @@ class RunStore:
             raise AmbiguousRun(run, [r["id"] for r in rows])
         if rows:
             return rows[0]["id"]
-        rows = self._db.execute("SELECT id FROM runs WHERE id LIKE ?", (run + "%",)).fetchall()
+        escaped = run.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")   # a prefix, not a pattern
+        rows = self._db.execute("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id", (escaped + "%",)).fetchall()
         if len(rows) == 1:
             return rows[0]["id"]
+        if len(rows) > 1 and run:
+            raise AmbiguousRun(run, [r["id"] for r in rows], True)
         raise RunNotFound(run)
 
     def run(self, run: str) -> dict:

@@ -71,7 +71,7 @@ def test_same_seed_same_molecules(tiny_checkpoint, store):
 def test_a_name_finds_one_run_only(tiny_checkpoint, store):
     """Export, resume and delete find a run by its name, so a second run of that name is refused, and a
     store that already holds two (written before) says which ids, rather than acting on the newest."""
-    from molgen.runs import AmbiguousRun, RunNameTaken
+    from molgen.runs import AmbiguousRun, RunNameTaken, RunNotFound
 
     first = generate(str(tiny_checkpoint), 5, seed=5, store=store, progress=False, name="screen [nH]")
     with pytest.raises(RunNameTaken, match=rf"a run named 'screen \[nH\]' is already in the store \(id {first.id}\)"):
@@ -85,6 +85,14 @@ def test_a_name_finds_one_run_only(tiny_checkpoint, store):
     with pytest.raises(AmbiguousRun, match=rf"2 runs are named 'screen \[nH\]' \(ids {first.id}, older, newest first\)"):
         store.resolve("screen [nH]")
     assert store.resolve("older") == "older"  # an id still finds its run
+    assert store.resolve("ol") == "older"     # and a prefix only it has
+    store._db.execute("INSERT INTO runs (id, name, created, updated, status, model, checkpoint, seed, n_requested) "
+                      "SELECT 'oldest', 'another', created, updated, status, model, checkpoint, seed, n_requested FROM runs "
+                      "WHERE id = 'older'")
+    with pytest.raises(AmbiguousRun, match=r"2 run ids start with 'old' \(older, oldest\): give more of the id"):
+        store.resolve("old")
+    with pytest.raises(RunNotFound, match="no run 'ol_er'"):   # a prefix, not a LIKE pattern
+        store.resolve("ol_er")
 
 
 def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_export(tiny_checkpoint, store, tmp_path):

@@ -45,6 +45,8 @@ def test_a_run_whose_checkpoint_changed_or_went_says_so(tiny_checkpoint, tmp_pat
         copy.unlink()
         with pytest.raises(FileNotFoundError, match=r"moved\): its checkpoint .*model.pt is gone"):
             run_settings("moved", store=store)
+        elsewhere = run_settings("moved", store=store, model=str(tiny_checkpoint))   # another model, the rest kept
+        assert elsewhere["model"] == str(tiny_checkpoint) and elsewhere["seed"] == 1 and elsewhere["n"] == 3
 
 
 def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_path):
@@ -88,3 +90,18 @@ def test_generate_like_a_missing_run_or_with_resume_is_refused(tiny_checkpoint, 
     run("generate", "--model", tiny_checkpoint, "-n", 2, "--name", "base", home=tmp_path)
     both = run("generate", "--like", "base", "--resume", "base", home=tmp_path)
     assert both.exit_code == 2 and "--like cannot change it" in " ".join(both.output.split())
+
+
+def test_generate_like_a_run_whose_checkpoint_is_gone_takes_another_model(tiny_checkpoint, tmp_path):
+    copy = tmp_path / "model.pt"
+    shutil.copy(tiny_checkpoint, copy)
+    assert run("generate", "--model", copy, "-n", 3, "--seed", 7, "--name", "gone", home=tmp_path).exit_code == 0
+    copy.unlink()
+    refused = run("generate", "--like", "gone", home=tmp_path)
+    assert refused.exit_code == 2 and "is gone; give --model to repeat its other settings" in " ".join(refused.output.split())
+    elsewhere = run("generate", "--like", "gone", "--model", tiny_checkpoint, "--name", "elsewhere", home=tmp_path)
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert f"changed: model {tiny_checkpoint}" in " ".join(elsewhere.output.split())
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        record = store.run("elsewhere")
+        assert record["seed"] == 7 and record["n_requested"] == 3 and record["checkpoint"] == str(tiny_checkpoint)
