@@ -603,7 +603,7 @@ def generate_command(
                                              "(greedy plus draws; default 5)."),
     top_k: Optional[int] = typer.Option(None, help="Top-k sampling (SMILES models)."),
     top_p: Optional[float] = typer.Option(None, help="Nucleus sampling (SMILES models)."),
-    bf16: Optional[bool] = typer.Option(None, "--bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
+    bf16: Optional[bool] = typer.Option(None, "--bf16/--no-bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
     sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (the discrete flow-matching chain of DeFoG; "
@@ -616,7 +616,7 @@ def generate_command(
     step_spacing: Optional[float] = typer.Option(None, help="Graph diffusion: how the steps spread over the noise levels, "
                                                  "step k of n ending at T (1 - k/n)^spacing; 1 = evenly (DiGress), "
                                                  "above 1 crowded towards the clean end (default 2)."),
-    projection: Optional[bool] = typer.Option(None, "--projection", help="Graph diffusion: project the sampled graphs "
+    projection: Optional[bool] = typer.Option(None, "--projection/--no-projection", help="Graph diffusion: project the sampled graphs "
                                               "onto valence and the training set's largest ring as the chain ends (a "
                                               "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
@@ -753,7 +753,8 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         for key in FLOW_DEFAULTS:
             settings["sample_options"].pop(key, None)
     settings["sample_options"] = {**settings["sample_options"], **options}
-    changed += [f"{_flag(key)} {value}" for key, value in options.items()]
+    changed += [_flag(key) if value is True else f"--no-{_flag(key)[2:]}" if value is False else f"{_flag(key)} {value}"
+                for key, value in options.items()]   # switches as typed: --bf16, --no-projection
     windows = "; ".join(ConditionFilter(settings["conditions"]).describe()) or "none"
     console.print(f"settings of run {record['id']} ({escape(record['name'])})"
                   + (f", changed: {escape(', '.join(changed))}" if changed else ", unchanged")

@@ -105,3 +105,14 @@ def test_generate_like_a_run_whose_checkpoint_is_gone_takes_another_model(tiny_c
     with RunStore(tmp_path / "runs.sqlite") as store:
         record = store.run("elsewhere")
         assert record["seed"] == 7 and record["n_requested"] == 3 and record["checkpoint"] == str(tiny_checkpoint)
+
+
+def test_generate_like_a_run_can_turn_a_switch_off(tiny_checkpoint, tmp_path):
+    """A switch the run was sampled with (--bf16, --projection) has its --no- form for --like to turn it off."""
+    assert run("generate", "--model", tiny_checkpoint, "-n", 3, "--bf16", "--name", "half", home=tmp_path).exit_code == 0
+    full = run("generate", "--like", "half", "--no-bf16", "--name", "full", home=tmp_path)
+    assert full.exit_code == 0, full.output
+    assert "changed: --no-bf16:" in " ".join(full.output.split())
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.run("half")["params"]["sample_options"]["bf16"] is True
+        assert store.run("full")["params"]["sample_options"]["bf16"] is False
