@@ -212,12 +212,31 @@ def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
     if not path.is_file():
         raise ProfileError(f"profile file {path} does not exist")
     if path.suffix.lower() == ".json":
-        return ScoringProfile.from_dict(_profile_in_json(path), str(path))
+        return marked_if_edited(ScoringProfile.from_dict(_profile_in_json(path), str(path)))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"profile {path}: not valid TOML ({error})") from None
-    return ScoringProfile.from_dict(data, str(path))
+    profile = ScoringProfile.from_dict(data, str(path))
+    return profile if path.resolve().parent == PROFILE_DIR.resolve() else marked_if_edited(profile)
+
+
+def content_digest(profile: ScoringProfile) -> str:
+    """Six hex digits of a profile's content (its name aside): the same edit gives the same digest."""
+    import hashlib
+    import json
+
+    content = {k: v for k, v in profile.to_dict().items() if k != "name"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
+
+
+def marked_if_edited(profile: ScoringProfile) -> ScoringProfile:
+    """A profile that carries a shipped profile's name with other content is renamed "NAME (edited DIGEST)",
+    so that a run's record, its export manifest and Compare never pass an edit off as the shipped profile
+    (a copy of drug-like.toml with one weight changed, say); the digest tells two edits apart."""
+    if profile.name in shipped_profiles() and profile.to_dict() != load_profile(profile.name).to_dict():
+        profile.name = f"{profile.name} (edited {content_digest(profile)})"
+    return profile
 
 
 def _profile_in_json(path: Path) -> dict:

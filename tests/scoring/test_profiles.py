@@ -107,3 +107,25 @@ def test_python_object_is_validated_too():
         ScoringProfile(name="x", components=[Component("qed", Identity())], avoid=["C1CC("])
     with pytest.raises(ProfileError, match="at least one component"):
         ScoringProfile(name="x", components=[])
+
+
+def test_a_file_keeping_a_shipped_name_with_other_content_is_not_passed_off_as_it(tmp_path):
+    """A copy of drug-like.toml with one weight changed keeps its name in the file, but a run ranked by it
+    must not record "drug-like": it is read as "drug-like (edited DIGEST)", the digest telling edits apart."""
+    from molgen.scoring.profiles import PROFILE_DIR, content_digest
+
+    text = (PROFILE_DIR / "drug-like.toml").read_text()
+    (tmp_path / "copy.toml").write_text(text)
+    assert load_profile(tmp_path / "copy.toml").name == "drug-like"   # the same content is the shipped profile
+    edited = text.replace("weight = 2.0", "weight = 3.0", 1)
+    assert edited != text
+    (tmp_path / "mine.toml").write_text(edited)
+    (tmp_path / "mine-again.toml").write_text(edited)
+    (tmp_path / "other.toml").write_text(text.replace("weight = 2.0", "weight = 4.0", 1))
+    mine = load_profile(tmp_path / "mine.toml")
+    assert mine.name == f"drug-like (edited {content_digest(mine)})"
+    assert load_profile(tmp_path / "mine-again.toml").name == mine.name
+    assert load_profile(tmp_path / "other.toml").name not in (mine.name, "drug-like")
+    renamed = tmp_path / "renamed.toml"   # under a name of its own it keeps it
+    renamed.write_text(edited.replace('name = "drug-like"', 'name = "my series"'))
+    assert load_profile(renamed).name == "my series"

@@ -15,7 +15,7 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, re
 from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
-from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, shipped_profiles
+from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
                               smiles_field, store, training_properties)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
@@ -38,15 +38,6 @@ def _training_share(windows: dict) -> str | None:
     if share < 0.05:   # the shipped models were trained on MOSES: they rarely sample outside it
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
     return note + f" (a sample of {len(reference):,}; {', '.join(named)})"
-
-
-def _content_digest(profile: ScoringProfile) -> str:
-    """Six hex digits of a profile's content (its name aside): the same edit gives the same digest."""
-    import hashlib
-    import json
-
-    content = {k: v for k, v in profile.to_dict().items() if k != "name"}
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
 
 
 def _fill_from_run() -> None:
@@ -254,11 +245,8 @@ profile, profile_ok = None, True
 try:
     import tomllib
 
-    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
-    if profile.name in shipped_profiles() and profile.to_dict() != load_profile(profile.name).to_dict():
-        # the run's record and its export manifest must not pass an edited profile off as a shipped one
-        # (its own, or another's name typed in); the digest of its content tells two edits apart in Compare
-        profile.name = f"{profile.name} (edited {_content_digest(profile)})"
+    # an edit keeping a shipped name (its own, or another's typed in) is renamed "(edited ...)"
+    profile = marked_if_edited(ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)"))
 except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
     st.error(plain(error))
     profile_ok = False
