@@ -663,7 +663,19 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
-            run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
+            try:
+                run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
+            except ValueError as error:
+                carried = _carried_options_refused(ctx, settings, error) if like else []
+                if not carried or hasattr(error, "molgen_run_id"):
+                    raise
+                # a setting of the run that what was typed now makes inapplicable (its temperature under
+                # --decoding greedy, its guidance once the conditions hold no target) is left out, and said
+                left_out = ", ".join(f"{_flag(key)} {settings['sample_options'][key]}" for key in carried)
+                console.print(escape(f"left out the run's {left_out}: {_as_flags(str(error), GENERATE_OPTIONS)}"))
+                for key in carried:
+                    settings["sample_options"].pop(key)
+                run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
         error_console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "
@@ -767,6 +779,14 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
 #: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,
 #: the samplers); one-word names (steps, temperature) read the same either way and are common words in messages
 GENERATE_OPTIONS = ("chunk_size", "max_samples", "top_k", "top_p", "target_guidance", "step_spacing")
+
+
+def _carried_options_refused(ctx: typer.Context, settings: dict, error: Exception) -> list[str]:
+    """The sampling options --like carried from its run (not typed now) that a refusal names."""
+    import re
+
+    return [key for key in settings["sample_options"]
+            if not _typed(ctx, key) and re.search(rf"(?<![\w-]){key}(?![\w-])", str(error))]
 
 
 def _as_flags(message: str, names) -> str:

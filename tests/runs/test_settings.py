@@ -116,3 +116,20 @@ def test_generate_like_a_run_can_turn_a_switch_off(tiny_checkpoint, tmp_path):
     with RunStore(tmp_path / "runs.sqlite") as store:
         assert store.run("half")["params"]["sample_options"]["bf16"] is True
         assert store.run("full")["params"]["sample_options"]["bf16"] is False
+
+
+def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_path):
+    """A run sampled at temperature 0.8, repeated with --decoding greedy: the temperature it carried would be
+    refused (greedy decoding draws nothing), so it is left out and said; typed together, both are refused."""
+    first = run("generate", "--model", "graph-vae", "-n", 2, "--temperature", 0.8, "--decoding", "sampled",
+                "--name", "vae", home=tmp_path)
+    assert first.exit_code == 0, first.output
+    greedy = run("generate", "--like", "vae", "--decoding", "greedy", "--name", "greedy", home=tmp_path)
+    assert greedy.exit_code == 0, greedy.output
+    assert "left out the run's --temperature 0.8: a temperature applies only to decoding='sampled'" in \
+        " ".join(greedy.output.split())
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        options = store.run("greedy")["params"]["sample_options"]
+        assert options["decoding"] == "greedy" and "temperature" not in options
+    typed = run("generate", "--like", "vae", "--decoding", "greedy", "--temperature", 0.5, "--name", "typed", home=tmp_path)
+    assert typed.exit_code == 2 and "a temperature applies only" in typed.output and "left out" not in typed.output
