@@ -774,6 +774,9 @@ def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
         assert again["native"] == before["native"]   # so the model steered as it did
         ranked = [store.candidates(r, ranked_only=True, columns=["smiles"])["smiles"].tolist() for r in (first.id, again["id"])]
     assert ranked[0] == ranked[1] and len(ranked[0]) >= 6
+    at.number_input(key="gen_seed").set_value(8).run()   # the banner no longer claims the run's settings
+    assert not any("The form holds" in shown(box) for box in at.success)
+    assert "The form was filled from run to-fill-from; changed since: seed." in [shown(box) for box in at.info]
 
 
 def test_what_the_generate_form_cannot_hold_of_a_run_is_said():

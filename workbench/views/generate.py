@@ -46,7 +46,7 @@ def _fill_from_run() -> None:
     record = store().run(st.session_state["gen_like_pick"])
     values, notes = form_from_run(record, shipped_checkpoints(), st.session_state.get("gen_profile"))
     st.session_state.update(values)
-    st.session_state["gen_like_said"] = (record["id"], record["name"], notes)
+    st.session_state["gen_like_said"] = (record["id"], record["name"], notes, values)
 
 
 st.title("Generate")
@@ -60,8 +60,15 @@ if stored := run_labels():
                           "what you like (a new seed, more molecules) and press Generate")
         st.button("Fill the form", key="gen_like_go", on_click=_fill_from_run)
         if (said := st.session_state.get("gen_like_said")) and said[0] == st.session_state.get("gen_like_pick"):
-            st.success(plain(f"The form holds run {said[1]}'s settings, except a run name (names are unique)."))
-            for note in said[2]:
+            run_id, run_name, notes, filled = said
+            # fields changed since the fill (by hand, or reset by a model switched away and back)
+            changed = [key.removeprefix("gen_").replace("_", " ") for key, value in filled.items()
+                       if key != "gen_name" and st.session_state.get(key) != value]
+            if changed:
+                st.info(plain(f"The form was filled from run {run_name}; changed since: {', '.join(changed)}."))
+            else:
+                st.success(plain(f"The form holds run {run_name}'s settings, except a run name (names are unique)."))
+            for note in notes:
                 st.warning(plain(note))
 molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
 left, right = st.columns([1, 1])
