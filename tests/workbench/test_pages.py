@@ -561,6 +561,7 @@ def test_compare_shows_our_models_beside_published_baselines(stored_run):
     table = at.dataframe[0].value
     assert {"CharRNN (published)", "molgen smiles-lm-lstm (ours)"} <= set(table.index)
     assert table.loc["molgen smiles-lm-lstm (ours)", "FCD/Test"] > 0 and "Novelty" in table.columns
+    assert at.dataframe[0].proto.placeholder == "—"   # a metric a paper did not publish reads as a dash, not None
 
 
 def test_latent_page_with_a_graph_vae(tmp_path):

@@ -17,6 +17,7 @@ from workbench.common import NO_RUNS, current_run, plain, run_labels, store, tra
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
+MISSING = "—"   # a metric not published, or not measured (rather than Streamlit's "None")
 PLOTTED = {"qed": "QED (0 to 1)", "sa": "SA score (1 easy to 10 hard)", "logp": "logP (Crippen)", "mw": "MW (g/mol)"}
 MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean, g/mol)"}
 
@@ -65,8 +66,8 @@ def run_metrics(run_id: str, updated: float) -> dict:
 
 
 def readable(frame: pd.DataFrame):
-    """A metrics table as read: n with thousands separators, metrics to four decimals (Streamlit shows a number
-    not published or not measured as None whatever the styler says)."""
+    """A metrics table as read: n with thousands separators, metrics to four decimals (a number not published or
+    not measured is shown as :data:`MISSING`, through st.dataframe's placeholder: Streamlit ignores the styler's)."""
     return frame.astype(float).style.format(precision=4).format("{:,.0f}", subset=["n"])
 
 
@@ -83,8 +84,8 @@ baselines = st.multiselect("Published baselines", known, default=[m for m in ("C
 published = published_rows(tuple(baselines)) if baselines else {}
 if rows:
     # a dataframe, not a markdown table: twenty metric columns scroll inside it rather than run off the page
-    st.dataframe(readable(metrics_frame({**rows, **published})), width="stretch")
-    st.caption("Ours: the samples counted in column n, seed 0, no valence "
+    st.dataframe(readable(metrics_frame({**rows, **published})), width="stretch", placeholder=MISSING)
+    st.caption(f"{MISSING}: not published (baselines) or not measured. Ours: the samples counted in column n, seed 0, no valence "
                "correction, against MOSES test and scaffold-test; the measurement is in each checkpoint's model card. "
                "FCD depends on n: read it beside n. logP, SA, QED and weight are Wasserstein distances between the "
                "samples' and MOSES test's distributions of that property (0 is identical), not property values.")
@@ -113,7 +114,7 @@ ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=[*PLOTTED
 passing = {run_id: passing_hard_filters(frame) for run_id, frame in ranked.items()}
 st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id], passing[run_id])
                            for run_id, record in records.items()]),
-             hide_index=True, width="stretch",
+             hide_index=True, width="stretch", placeholder=MISSING,
              column_config={**{c: st.column_config.NumberColumn(format="%.1f" if c == MEANS["mw"] else "%.3f")
                                for c in ("validity", "novelty", *MEANS.values())},
                             # read whole: what makes two runs comparable, or not
@@ -168,10 +169,10 @@ result = st.session_state.get("compare_metrics")
 if result:
     if result["runs"] != list(records):
         st.caption("The runs picked have changed since: press Compute again for theirs.")
-    st.dataframe(readable(metrics_frame(result["rows"]).rename_axis("run")), width="stretch")
+    st.dataframe(readable(metrics_frame(result["rows"]).rename_axis("run")), width="stretch", placeholder=MISSING)
     st.caption("Against MOSES test and scaffold-test, over every molecule a run stored (those that missed its "
                "conditions too, unlike the summary and the plots above: the model's output, not the ranked set). "
                "A run stores each valid molecule once, so valid and novelty "
                "come from the run's own counts (validity as sampled, novelty against the model's training set), and "
-               "unique@k is not measured (None). n: the molecules measured, the first a run stored. FCD depends on n: "
+               f"unique@k is not measured ({MISSING}). n: the molecules measured, the first a run stored. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
