@@ -17,7 +17,7 @@ from rdkit.Chem.Draw import rdMolDraw2D
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import PRETRAINED_DIR
-from molgen.runs.store import RunStore
+from molgen.runs.store import AmbiguousRun, RunNotFound, RunStore
 
 #: The key scores shown everywhere, with their labels.
 KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
@@ -173,8 +173,31 @@ def run_labels() -> dict[str, str]:
 
 
 def current_run() -> str | None:
-    """The run this session looks at: the one last picked or generated here, else the one in the address."""
-    return st.session_state.get("run_id") or st.query_params.get("run")
+    """The run this session looks at: the one last picked or generated here, else the one in the address
+    (an id, a name or a unique id prefix, as on the command line; left as given when no run answers to it)."""
+    if st.session_state.get("run_id"):
+        return st.session_state["run_id"]
+    asked = st.query_params.get("run")
+    if not asked:
+        return None
+    try:
+        return store().resolve(asked)
+    except RunNotFound:
+        return asked
+
+
+def missing_run_note(current: str | None, ids: list[str]) -> str | None:
+    """What to say when the run in the address is not in the store (deleted since, or a mistyped link): the
+    page shows another run, and must not let it pass for the one asked for."""
+    if current is None or current in ids:
+        return None
+    try:
+        store().resolve(current)
+    except AmbiguousRun as error:
+        return f"{error}; showing the newest run instead"
+    except RunNotFound:
+        pass
+    return f"No run {current!r} in the store (deleted since, or a mistyped link): showing the newest run instead."
 
 
 def run_picker(label: str = "Run", key: str = "run") -> str | None:
@@ -189,6 +212,8 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     current = current_run()
     if key in st.session_state and st.session_state[key] not in labels:
         del st.session_state[key]   # its run was deleted since
+    if key not in st.session_state and (note := missing_run_note(current, ids)):
+        st.warning(note)
     choice = st.selectbox(label, ids, index=ids.index(current) if current in ids else 0, key=key,
                           format_func=lambda run_id: labels.get(run_id, run_id))
     st.session_state["run_id"] = choice

@@ -717,6 +717,20 @@ def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_che
     reloaded.query_params["run"] = stored_run
     reloaded.run()
     assert not reloaded.exception and reloaded.selectbox(key="run").value == stored_run
+    assert not reloaded.warning
+    # a link may name the run as the command line does (its name), and one naming no run says so
+    for address, shown_run, warned in (("fixture-run", stored_run, None), ("20261204-000000-gone00", newer, "No run"),
+                                       ("2", newer, "run ids start with '2'")):
+        linked = AppTest.from_file(str(PAGES / "export.py"), default_timeout=180)
+        linked.query_params["run"] = address
+        linked.run()
+        assert not linked.exception and linked.selectbox(key="run").value == shown_run
+        notes = [shown(w) for w in linked.warning]
+        assert any(warned in note for note in notes) if warned else not any("run" in note.lower() for note in notes), notes
+    compare = AppTest.from_file(str(PAGES / "compare.py"), default_timeout=180)
+    compare.query_params["run"] = "gone"
+    compare.run()
+    assert "No run 'gone' in the store" in " ".join(shown(w) for w in compare.warning)
 
 
 def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result():

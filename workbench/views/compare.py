@@ -13,7 +13,7 @@ from molgen.data.registry import REGISTRY
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
-from workbench.common import NO_RUNS, current_run, plain, run_labels, store, training_properties
+from workbench.common import NO_RUNS, current_run, missing_run_note, plain, run_labels, store, training_properties
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
@@ -100,6 +100,8 @@ if not labels:
 if "compare_runs" in st.session_state:   # a run deleted since
     st.session_state["compare_runs"] = [run_id for run_id in st.session_state["compare_runs"] if run_id in labels]
 current = current_run()
+if "compare_runs" not in st.session_state and (note := missing_run_note(current, list(labels))):
+    st.warning(note)
 chosen = st.multiselect("Runs", list(labels), max_selections=MAX_RUNS, key="compare_runs",
                         format_func=lambda run_id: labels.get(run_id, run_id),
                         help="Each run's ranked candidates (the molecules meeting its conditions, deduplicated).",
