@@ -24,6 +24,7 @@ from typing import Iterable
 from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors
 
+from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
@@ -212,10 +213,10 @@ class ConditionFilter:
             raise ConditionError(str(error)) from None
         self._check_scaffold_against_the_rest()
         if c.similar_to:
-            reference = Chem.MolFromSmiles(c.similar_to)
-            if reference is None:
-                raise ConditionError(f"--similar-to: {c.similar_to!r} is not a valid SMILES")
-            self._reference = morgan_fingerprint(reference)
+            reference = parse_smiles(c.similar_to)   # quietly: the reason goes in the error, not RDKit's log
+            if not reference.ok:
+                raise ConditionError(f"--similar-to: {reference.reason}")
+            self._reference = morgan_fingerprint(reference.mol)
 
     def _check_scaffold_against_the_rest(self) -> None:
         """Refuse what the scaffold alone rules out, before any sampling: an avoided group inside it, or a window
