@@ -222,6 +222,7 @@ def evaluate_command(
 
     from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+    from molgen.metrics.report import TABLE_LEGEND
     from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import training_set
 
@@ -272,10 +273,13 @@ def evaluate_command(
                                    keep_properties=plots is not None, progress=True)
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
+    console.print(escape(TABLE_LEGEND))
+    notes = []
     for name, metrics in rows.items():
         extra = [f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None]
         took = f"{metrics['seconds']:.0f} s"
         console.print(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
+        notes += [f"- {name}: {t}" for t in metrics["notes"]]
     if output:
         from molgen.metrics.evaluate import MOSES_COLUMNS
 
@@ -284,7 +288,8 @@ def evaluate_command(
                         for name, m in rows.items()}
         write_json(serialisable, output)
     if markdown:
-        write_text(markdown_table(table_rows) + "\n", markdown)
+        write_text(markdown_table(table_rows) + "\n\n" + TABLE_LEGEND + "\n" + ("\n" + "\n".join(notes) + "\n" if notes else ""),
+                   markdown)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,

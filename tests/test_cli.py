@@ -164,6 +164,9 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert "FCD/TestSF" in report and report["FCD/TestSF"] is None   # n/d in the table, null in the JSON
     assert report["Novelty"] is None and report["FCD/Test"] > 0
     assert "| model_a | 151 | 0.9934 |" in md.read_text()
+    # the columns named after properties are distances, not values: said beside the table, with its notes
+    assert "weight are Wasserstein distances" in md.read_text() and "weight are Wasserstein distances" in " ".join(result.output.split())
+    assert "- model_a: " in md.read_text() and report["notes"][0] in md.read_text()
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
     # two files with one stem keep a row each, named by path; an empty file is an error
     (tmp_path / "b").mkdir()

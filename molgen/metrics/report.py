@@ -38,6 +38,16 @@ def _cell(value) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+#: What a reader of the table needs beside it: four columns are named after properties but are not their values.
+TABLE_LEGEND = ("logP, SA, QED and weight are Wasserstein distances between the samples' and the reference's "
+                "distributions of that property (0: the same distribution), not property values. FCD depends on n: "
+                "compare it at similar n. n/d: not defined.")
+
+#: Axis labels of the property plots (the plotted values are the properties themselves).
+PLOT_LABELS = {"logP": "logP (Crippen)", "SA": "SA score (1 easy to 10 hard)", "QED": "QED (0 to 1)",
+               "weight": "molecular weight (g/mol)"}
+
+
 def markdown_table(rows: Mapping[str, Mapping], columns: Sequence[str] = MOSES_COLUMNS) -> str:
     """One row per model: n (FCD depends on it), then the metric columns; n/d = not defined."""
     header = ["model", "n"] + list(columns)
@@ -82,7 +92,7 @@ def property_plots(generated: Mapping[str, Mapping[str, np.ndarray]], reference:
         for model, values in generated.items():
             if len(values[prop]):
                 axis.hist(np.asarray(values[prop], dtype=float), bins=bins, density=True, histtype="step", linewidth=1.6, label=model)
-        axis.set_xlabel(prop)
+        axis.set_xlabel(PLOT_LABELS.get(prop, prop))
         axis.set_ylabel("density")
         axis.legend(fontsize=8)
         figure.tight_layout()
