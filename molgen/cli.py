@@ -169,12 +169,17 @@ def score_command(
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     write_molecules(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
-                                                               "smiles_column": smiles_column})
+                                                               "smiles_column": smiles_column},
+                               blank_lines=frame.attrs.get("blank_lines", []))
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
+    if blank := frame.attrs.get("blank_lines"):
+        shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
+        console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
+                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row[/yellow]")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
@@ -184,7 +189,7 @@ def score_command(
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
 
 
-def _score_manifest(scored, input: Path, output: Path, profile, settings: dict) -> Path:
+def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:
     """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
     versions) and what came of it; ``--profile`` reads the profile back from it."""
     import hashlib
@@ -195,7 +200,8 @@ def _score_manifest(scored, input: Path, output: Path, profile, settings: dict) 
     invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
     return write_json({
         "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "input": {"file": str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest()},
+        "input": {"file": str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest(),
+                  "blank_lines_skipped": list(blank_lines)},
         "profile": profile.to_dict(),
         "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),
                    "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},

@@ -352,3 +352,17 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     assert code == 2 and "--smiles-column NAME" in text
     code, text = said(str(named), "--smiles-column", "compound")
     assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "molecule 2: 'C1CC': syntax" in text
+
+
+def test_score_says_which_blank_lines_it_skipped(tmp_path):
+    import json
+
+    source = tmp_path / "mine.smi"
+    source.write_text("CCO ethanol\n\nc1ccccc1 benzene\nCCN\n")
+    out = tmp_path / "scored.csv"
+    result = run("score", str(source), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "scored 3 rows" in said and "1 blank line between records skipped (line 2): no molecule there, no row" in said
+    manifest = json.loads((tmp_path / "scored.csv.manifest.json").read_text())
+    assert manifest["input"]["blank_lines_skipped"] == [2]

@@ -134,7 +134,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         raise FileFormatError(path, f"unreadable header ({error})", 1) from None
     header = [h.strip() for h in header]
     column = find_smiles_column(header, path, smiles_column)
-    rows, lines = [], []
+    rows, lines, blank = [], [], []
     while True:
         start = reader.line_num + 1
         try:
@@ -146,8 +146,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
                    else f"malformed row ({error})")
             raise FileFormatError(path, why, start) from None
         if not row or (len(row) == 1 and row[0] and not row[0].strip()):
-            continue  # a blank line is not a record; a quoted empty field ("", as pandas writes a missing SMILES) is
-            # a row whose SMILES is empty, kept so that it is counted and reported
+            blank.append(start)
+            continue  # a blank line is not a record (counted, and said); a quoted empty field ("", as pandas writes
+            # a missing SMILES) is a row whose SMILES is empty, kept so that it is counted and reported
         if len(row) != len(header):
             raise FileFormatError(path, f"{len(row)} fields where the header has {len(header)}", start)
         rows.append(row)
@@ -158,7 +159,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             frame.isetitem(position, _numbers_if_all_are(frame.iloc[:, position]))
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
-    return _finish(frame, lines)
+    return _finish(frame, lines, blank)
 
 
 def _numbers_if_all_are(values: pd.Series) -> pd.Series:
@@ -197,11 +198,14 @@ def read_smi_text(text: str) -> pd.DataFrame:
 
 
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
-    smiles, names, lines = [], [], []
+    smiles, names, lines, blank = [], [], [], []
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped:
+            blank.append(number)
+            continue
+        if stripped.startswith("#"):
             continue
         parts = stripped.split(None, 1)
         if first and parts[0].lower() in SMILES_COLUMN_NAMES:
@@ -211,7 +215,7 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         smiles.append(parts[0])
         names.append(parts[1] if len(parts) > 1 else None)
         lines.append(number)
-    return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines)
+    return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank)
 
 
 def _read_sdf(path: Path, text: str) -> pd.DataFrame:
@@ -290,7 +294,10 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
     return _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
 
 
-def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.DataFrame:
+    """The reader's columns in order (smiles, line, read_error, the file's own); ``frame.attrs["blank_lines"]``
+    the blank lines between records that were skipped (the ones after the last record are no gap), so that
+    a caller can say them: a line that held nothing is no molecule, but a chemist counting rows should know."""
     if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
         kept = "input_line"
         while kept in frame.columns:
@@ -301,7 +308,9 @@ def _finish(frame: pd.DataFrame, lines: list[int]) -> pd.DataFrame:
         frame["read_error"] = None
     first = [list(frame.columns).index(c) for c in ("smiles", "line", "read_error")]
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
-    return frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
+    frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
+    frame.attrs["blank_lines"] = [number for number in blank if lines and number < lines[-1]]
+    return frame
 
 
 def write_json(data: dict, path: str | Path) -> Path:

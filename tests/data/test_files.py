@@ -223,3 +223,17 @@ def test_identifiers_that_look_like_decimals_stay_text(tmp_path):
     frame = read_molecules(write(tmp_path / "ids.csv", "smiles,well,batch,activity\nCCO,1.10,0003.1,1.50\nCCN,1.1,12.5,2.5\n"))
     assert frame["well"].tolist() == ["1.10", "1.1"] and frame["batch"].tolist() == ["0003.1", "12.5"]
     assert frame["activity"].tolist() == [1.5, 2.5]   # a measurement still reads as a number
+
+
+def test_blank_lines_between_records_are_counted_for_the_caller_to_say(tmp_path):
+    """A blank line holds no molecule and makes no row, but the reader says where one was skipped (a chemist
+    counting rows against lines would otherwise find one missing); blank lines after the last record are none."""
+    smi = tmp_path / "mine.smi"
+    smi.write_text("CCO ethanol\n\nc1ccccc1 benzene\n   \nCCN\n\n\n")
+    frame = read_molecules(smi)
+    assert frame["line"].tolist() == [1, 3, 5] and frame.attrs["blank_lines"] == [2, 4]
+    csv = tmp_path / "mine.csv"
+    csv.write_text('smiles,id\nCCO,a\n\n"",b\nCCN,c\n\n')
+    frame = read_molecules(csv)
+    assert frame["id"].tolist() == ["a", "b", "c"] and frame.attrs["blank_lines"] == [3]   # "" is a row: an empty SMILES
+    assert read_molecules(tmp_path / "mine.smi").attrs["blank_lines"] == [2, 4]
