@@ -857,3 +857,15 @@ def test_augment_balance_shows_where_its_samples_went_and_offers_the_histogram()
     assert list(histogram.columns[:2]) == ["qed from", "qed to"] and histogram["before"].sum() == 30
     assert any(shown(c).startswith("sampled 1,000: added ") for c in at.caption)
     assert "Download the histogram (CSV)" in [d.proto.label for d in at.get("download_button")]
+
+
+def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
+    at = page("home")
+    assert not at.exception and not at.warning   # aspirin: valid, scored, passes (its ester is a Brenk alert)
+    assert any(shown(c).startswith("score 0.") for c in at.caption) and any("brenk:phenol_ester" in shown(c) for c in at.caption)
+    at.text_input(key="home_smiles").set_value("CN1CCC[C@H]1c1cccnc1.Cl").run()
+    assert "2 fragments (a salt or mixture)" in shown(at.info[0]) and "parent compound is CN1CCC[C@H]1c1cccnc1" in shown(at.info[0])
+    at.text_input(key="home_smiles").set_value("[Na+].[Cl-]").run()
+    assert "fails the drug-like profile's hard filters (inorganic)" in shown(at.warning[0])
+    at.text_input(key="home_smiles").set_value("C1CC").run()
+    assert "not a valid molecule" in shown(at.error[0])

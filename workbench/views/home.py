@@ -6,8 +6,13 @@ import streamlit as st
 
 from molgen import __version__
 from molgen.chem import canonical_smiles, parse_smiles
+from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
+from molgen.scoring.pipeline import score
+from molgen.scoring.profiles import load_profile
 from workbench.common import plain
+
+DEFAULT_PROFILE = "drug-like"   # the command line's default profile
 
 st.title("molgen workbench")
 st.caption(f"molgen {__version__}: generative design of small molecules")
@@ -23,10 +28,26 @@ st.table([
 ])
 
 st.subheader("Check a SMILES")
-smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", help="Parsed and sanitized by RDKit; nothing is corrected.")
+smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", key="home_smiles", help="Parsed and sanitized by RDKit; nothing is corrected.")
 if smiles:
     result = parse_smiles(smiles)
     if result.ok:
         st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
+        # what `molgen score` would say of it with the default profile: a salt, a hard filter, an alert
+        row = score([smiles], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0]
+        if row["fragments"] > 1:
+            st.info(plain(f"{row['fragments']} fragments (a salt or mixture): scored whole, counter-ions included; "
+                          f"its parent compound is {canonical_smiles(salt_parent(result.mol))} "
+                          "(`molgen score --largest-fragment` scores that)"))
+        verdict = (f"score {row['score']:.3f} with the {DEFAULT_PROFILE} profile (QED {row['qed']:.2f}, "
+                   f"SA {row['sa']:.2f}, MW {row['mw']:.1f})")
+        if not row["passes_filters"]:
+            st.warning(plain(f"fails the {DEFAULT_PROFILE} profile's hard filters ({row['failed_filters']}): "
+                             f"{verdict}, ranked after every molecule that passes"))
+        else:
+            st.caption(plain(verdict))
+        if row["alerts"]:
+            st.caption(plain(f"structural alerts: {row['alert_names']} (named as in their catalogue: a flag to look "
+                             "at, not a verdict)"))
     else:
         st.error(plain(f"not a valid molecule: {result.reason}"))
