@@ -869,3 +869,13 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     assert "fails the drug-like profile's hard filters (inorganic)" in shown(at.warning[0])
     at.text_input(key="home_smiles").set_value("C1CC").run()
     assert "not a valid molecule" in shown(at.error[0])
+
+
+def test_browse_shows_the_value_it_sorts_by(stored_run):
+    at = page("browse", stored_run)
+    at.selectbox(key="browse_sort").set_value("mw").run()
+    assert not at.exception
+    with RunStore() as store:
+        heaviest = store.candidates(stored_run, ranked_only=True)["mw"].max()
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]   # the grid's drawings
+    assert captions[0].startswith("#") and f"· MW {heaviest:.4g}" in captions[0]

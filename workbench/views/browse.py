@@ -282,6 +282,9 @@ if run_id:
                         flagged += f" · fails {row.failed_filters}"
                     if getattr(row, "failed_conditions", None):   # unranked: which condition it missed
                         flagged += f" · misses {row.failed_conditions}"
+                    sorted_by = getattr(row, order_by, None)   # the order shown needs the value it follows
+                    if order_by not in ("rank", "score", "qed", "sa", "alerts") and pd.notna(sorted_by):
+                        flagged = f" · {LABELS.get(order_by, order_by)} {sorted_by:.4g}" + flagged
                     place = rank_text(row.rank)
                     key = f"select_{run_id}_{row.smiles}"
                     if key in st.session_state and st.session_state[key] != bool(row.selected):
