@@ -166,7 +166,7 @@ def column_meaning(name: str, alert_sets: list[str], rules: dict | None = None) 
         allowed = allowed if isinstance(allowed, int) else rule.allowed_violations
         limit = "no violation" if allowed == 0 else f"at most {allowed} violation{'s' * (allowed != 1)}"
         return (f"{rule.name.replace('_', ' ').capitalize()} rule ({', '.join(t.describe() for t in rule.terms)}): "
-                f"passes with {limit} under the run's profile")
+                f"passes with {limit} under the run's profile" + (f" ({rule.reference})" if rule.reference else ""))
     if name in PROPERTIES:
         return PROPERTIES[name].description
     if name.startswith("d_") and name[2:] in PROPERTIES:
