@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from rdkit import Chem, RDConfig, RDLogger
-from rdkit.Chem import QED, Crippen, Descriptors, FilterCatalog, rdMolDescriptors
+from rdkit.Chem import QED, Crippen, Descriptors, FilterCatalog, Lipinski, rdMolDescriptors
 
 from molgen.data.moses import fetch_moses, load_moses_split
 from molgen.scoring.pipeline import score
@@ -47,6 +47,7 @@ def plain_loop(smiles: list[str]) -> list[dict]:
             "valid": True, "smiles": Chem.MolToSmiles(mol), "qed": QED.qed(mol), "sa": sascorer.calculateScore(mol),
             "logp": Crippen.MolLogP(mol), "mw": Descriptors.MolWt(mol), "tpsa": rdMolDescriptors.CalcTPSA(mol),
             "hbd": rdMolDescriptors.CalcNumHBD(mol), "hba": rdMolDescriptors.CalcNumHBA(mol),
+            "nhoh_count": Lipinski.NHOHCount(mol), "no_count": Lipinski.NOCount(mol),
             "rotatable_bonds": rdMolDescriptors.CalcNumRotatableBonds(mol), "rings": rdMolDescriptors.CalcNumRings(mol),
             "aromatic_rings": rdMolDescriptors.CalcNumAromaticRings(mol), "fsp3": rdMolDescriptors.CalcFractionCSP3(mol),
             "heavy_atoms": mol.GetNumHeavyAtoms(), "formal_charge": Chem.GetFormalCharge(mol),
@@ -56,7 +57,7 @@ def plain_loop(smiles: list[str]) -> list[dict]:
             "np_likeness": npscorer.scoreMol(mol, np_model),
             "alerts": len(catalog.GetMatches(mol)),
         }
-        row["lipinski_pass"] = sum([row["mw"] > 500, row["logp"] > 5, row["hbd"] > 5, row["hba"] > 10]) <= 1
+        row["lipinski_pass"] = sum([row["mw"] > 500, row["logp"] > 5, row["nhoh_count"] > 5, row["no_count"] > 10]) <= 1
         row["veber_pass"] = row["rotatable_bonds"] <= 10 and row["tpsa"] <= 140
         rows.append(row)
     return rows

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from rdkit import Chem, RDConfig
-from rdkit.Chem import QED, Crippen, Descriptors, rdMolDescriptors
+from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 
 from molgen.chem.rdkit_log import quiet_rdkit
 
@@ -85,11 +85,17 @@ _SPECS = [
     PropertySpec("mw", Descriptors.MolWt, "molecular weight (g/mol)", 0, 2000, floor=0, above_floor=True),
     PropertySpec("tpsa", rdMolDescriptors.CalcTPSA, "topological polar surface area (Å²)", 0, 500, floor=0),
     PropertySpec("hbd", rdMolDescriptors.CalcNumHBD,
-                 "hydrogen-bond donors (RDKit's donor definition; Lipinski counted every NH and OH)", 0, 30, integer=True,
+                 "hydrogen-bond donors (RDKit's donor definition; the Lipinski rule reads nhoh_count)", 0, 30, integer=True,
                  floor=0),
     PropertySpec("hba", rdMolDescriptors.CalcNumHBA,
-                 "hydrogen-bond acceptors (RDKit's acceptor definition; Lipinski counted every N and O, often more: "
-                 "aspirin 3 here, 4 by N + O)", 0, 40, integer=True, floor=0),
+                 "hydrogen-bond acceptors (RDKit's acceptor definition, often fewer than N + O: aspirin 3 here, 4 by "
+                 "no_count, which the Lipinski rule reads)", 0, 40, integer=True, floor=0),
+    # Lipinski's own counts (1997): his donors are "the sum of OHs and NHs", his acceptors "the sum of Ns and Os".
+    PropertySpec("nhoh_count", Lipinski.NHOHCount,
+                 "hydrogens on N and O (Lipinski's donor count; an NH2 counts 2, as in RDKit's NHOHCount)", 0, 30,
+                 integer=True, floor=0),
+    PropertySpec("no_count", Lipinski.NOCount, "nitrogen and oxygen atoms (Lipinski's acceptor count)", 0, 40,
+                 integer=True, floor=0),
     PropertySpec("rotatable_bonds", rdMolDescriptors.CalcNumRotatableBonds, "rotatable bonds", 0, 60, integer=True,
                  floor=0),
     PropertySpec("rings", rdMolDescriptors.CalcNumRings, "rings (SSSR)", 0, 20, integer=True, floor=0),

@@ -46,11 +46,12 @@ class RuleResult:
 
 
 RULES: dict[str, Rule] = {
-    "lipinski": Rule("lipinski", (Term("mw", high=500), Term("logp", high=5), Term("hbd", high=5), Term("hba", high=10)),
+    "lipinski": Rule("lipinski", (Term("mw", high=500), Term("logp", high=5), Term("nhoh_count", high=5),
+                                  Term("no_count", high=10)),
                      allowed_violations=1,
-                     reference="Lipinski et al. 1997: at most one violation; hbd and hba are RDKit's donor and acceptor "
-                               "counts, not Lipinski's NH + OH and N + O, so a molecule near 10 acceptors may pass here "
-                               "and fail by his count"),
+                     reference="Lipinski et al. 1997: at most one violation; donors and acceptors counted as he "
+                               "defined them, NH + OH and N + O (not RDKit's hbd and hba); logP is Crippen's, "
+                               "where he used CLogP"),
     "veber": Rule("veber", (Term("rotatable_bonds", high=10), Term("tpsa", high=140)), reference="Veber et al. 2002"),
     "ghose": Rule("ghose", (Term("logp", -0.4, 5.6), Term("mw", 160, 480), Term("molar_refractivity", 40, 130), Term("atoms", 20, 70)),
                   reference="Ghose et al. 1999"),

@@ -2,6 +2,7 @@ import pytest
 from rdkit import Chem
 
 from molgen.scoring.alerts import alert_atoms, expand_alert_sets, find_alerts, moses_filter_alerts
+from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import check_rule
 
 
@@ -79,12 +80,22 @@ def test_moses_filter_set(fetched_moses):
 
 
 def test_lipinski_allows_one_violation_and_names_the_terms():
-    one = {"mw": 550, "logp": 3, "hbd": 1, "hba": 5}
-    two = {"mw": 550, "logp": 6, "hbd": 1, "hba": 5}
+    one = {"mw": 550, "logp": 3, "nhoh_count": 1, "no_count": 5}
+    two = {"mw": 550, "logp": 6, "nhoh_count": 1, "no_count": 5}
     assert check_rule("lipinski", one).passed
     result = check_rule("lipinski", two)
     assert not result.passed and result.violations == ("mw <= 500 (mw 550)", "logp <= 5 (logp 6)")
     assert not check_rule("lipinski", one, allowed_violations=0).passed
+
+
+def test_lipinski_counts_donors_and_acceptors_as_he_did():
+    # Aliskiren (552 g/mol) has 4 donors by RDKit's definition but 6 NH + OH (two NH2 count two each): one
+    # violation by RDKit's counts, two by Lipinski's, so the rule fails it.
+    aliskiren = Chem.MolFromSmiles("COCCCOc1cc(C[C@@H](C[C@H](N)[C@@H](O)C[C@@H](C(C)C)C(=O)NCC(C)(C)C(N)=O)C(C)C)ccc1OC")
+    props = compute_properties(aliskiren)
+    assert (props["hbd"], props["nhoh_count"], props["no_count"]) == (4, 6, 9)
+    result = check_rule("lipinski", props)
+    assert not result.passed and result.violations == ("mw <= 500 (mw 552)", "nhoh_count <= 5 (nhoh_count 6)")
 
 
 def test_ghose_and_lead_likeness_ranges():

@@ -34,6 +34,7 @@ def test_known_values():
     assert aspirin["qed"] == pytest.approx(0.550, abs=1e-3)
     assert aspirin["mw"] == pytest.approx(180.159, abs=1e-3)
     assert (aspirin["hbd"], aspirin["hba"], aspirin["heavy_atoms"], aspirin["aromatic_rings"]) == (1, 3, 13, 1)
+    assert (aspirin["nhoh_count"], aspirin["no_count"]) == (1, 4)   # Lipinski's counts: the ester's O too
     assert aspirin["sa"] < 2.5  # easy to make
     imatinib = compute_properties(Chem.MolFromSmiles(REFERENCES["imatinib"]))
     assert imatinib["sa"] > aspirin["sa"]

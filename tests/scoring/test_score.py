@@ -58,7 +58,7 @@ def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypat
 def test_columns_a_chemist_expects():
     table = score(["CC(=O)Oc1ccccc1C(=O)O", "c1ccc(N=Nc2ccccc2)cc1"], "drug-like", progress=False)
     for column in ["qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "rings", "aromatic_rings", "fsp3",
-                   "heavy_atoms", "formal_charge", "stereocentres", "alerts", "alert_names", "lipinski_pass",
+                   "heavy_atoms", "formal_charge", "stereocentres", "nhoh_count", "no_count", "alerts", "alert_names", "lipinski_pass",
                    "lipinski_violations", "veber_pass", "d_qed", "d_sa", "score", "rank", "passes_filters"]:
         assert column in table.columns, column
     assert "pains_a:azo_A(324)" in table.loc[1, "alert_names"] and table.loc[1, "alerts"] >= 1
