@@ -88,10 +88,34 @@ def test_leakage_guard_sees_salts_charges_tautomers_and_isotopes(held, synthetic
 
 
 def test_parent_key_keeps_different_molecules_apart():
-    # keto and enol differ by a hydrogen on carbon: not matched; nor are homologues or isomers
+    # keto and enol differ by a hydrogen on carbon: not one parent key (find catches them, below); nor are
+    # homologues or isomers, for either
     reference = ReferenceSet("held", ["CC(C)=O", "CCN", "Oc1ccccc1C"])
     for smiles in ("CC(O)=C", "CCCN", "Oc1ccc(C)cc1", "c1ccncc1"):
         assert reference.exact(Chem.MolFromSmiles(smiles)) is None, smiles
+    for smiles in ("CCCN", "Oc1ccc(C)cc1", "c1ccncc1", "CCC(C)=O", "CC(C)O"):
+        assert reference.find(Chem.MolFromSmiles(smiles)) is None, smiles
+
+
+@pytest.mark.parametrize("held, synthetic, how", [
+    # warfarin held out as its 4-hydroxycoumarin; the file holds it as the 2,4-dione and as the side chain's enol
+    ("CC(=O)CC(c1ccccc1)c1c(O)c2ccccc2oc1=O", "CC(=O)CC(c1ccccc1)C1C(=O)c2ccccc2OC1=O", "is a tautomer of"),
+    ("CC(=O)CC(c1ccccc1)c1c(O)c2ccccc2oc1=O", "CC(O)=CC(c1ccccc1)c1c(O)c2ccccc2oc1=O", "is a tautomer of"),
+    ("CC(=O)CC(=O)c1ccccc1", "CC(O)=CC(=O)c1ccccc1", "is a tautomer of"),              # a 1,3-diketone's enol
+    ("CC(C)N=O", "CC(C)=NO", "is a tautomer of"),                                       # nitroso and oxime
+    ("NCC(=O)O", "NCC(=O)O.CCCCCCCCCCCCCCCC(=O)O", "holds"),                            # the smaller part of a mixture
+    ("CC(=O)CC(=O)c1ccccc1", "[Na+].[Cl-].CC(O)=CC(=O)c1ccccc1.CCCCCCCCCCCCCCCCCCCC", "holds"),
+])
+def test_leakage_guard_sees_carbon_tautomers_and_mixtures(held, synthetic, how):
+    guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
+    _, removed = apply_guard(pd.DataFrame({"smiles": [synthetic], "method": "x", "seed_smiles": None}), guard)
+    canonical = Chem.MolToSmiles(Chem.MolFromSmiles(held))
+    expected = (f"leak: is a tautomer of held-out molecule {canonical} (test split)" if how == "is a tautomer of"
+                else f"leak: holds held-out molecule {canonical} in a mixture (test split)")
+    assert removed["removed_because"].tolist() == [expected]
+    # a seed's keto form generated from its enol is no new molecule either
+    seeded = Guard(seeds=ReferenceSet("seeds", [held]), near_duplicate=None)
+    assert seeded.check(Chem.MolFromSmiles(synthetic)).endswith(f"seed {canonical}" + " in a mixture" * (how == "holds"))
 
 
 def test_near_duplicates_alerts_and_rules_are_removed_with_reasons():
