@@ -28,7 +28,7 @@ from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
-from molgen.scoring.similarity import has_substructure, morgan_fingerprint, substructure_query
+from molgen.scoring.similarity import has_stereo, has_substructure, morgan_fingerprint, substructure_query
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -268,9 +268,11 @@ class ConditionFilter:
                 bounds = f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}"
             lines.append(bounds)
         c = self.conditions
+        stereo = " (with its stereo: the other configuration misses it; a centre or double bond left unassigned {})"
         if c.scaffold:
-            lines.append(f"contains {c.scaffold}")
-        lines.extend(f"contains no {text}" for text in c.avoid)
+            lines.append(f"contains {c.scaffold}" + (stereo.format("passes") if has_stereo(self._scaffold) else ""))
+        lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if has_stereo(query) else "")
+                     for text, query in self._avoid)
         if c.similar_to:
             lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}")
         return lines

@@ -27,7 +27,8 @@ from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 from molgen.scoring.rules import check_rule
-from molgen.scoring.similarity import reference_fingerprints, similarity_to_references, substructure_query
+from molgen.scoring.similarity import (has_substructure, reference_fingerprints, similarity_to_references,
+                                      substructure_query)
 
 #: Below this many inputs a pool costs more than it saves.
 MIN_PARALLEL = 2_000
@@ -94,10 +95,10 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
                 row[f"{rule}_pass"] = result.passed
                 row[f"{rule}_violations"] = "; ".join(result.violations)
             if required:
-                missing = [text for text, query in required if not mol.HasSubstructMatch(query)]
+                missing = [text for text, query in required if not has_substructure(mol, query)]
                 row["missing_required"] = "; ".join(missing)
             if avoided:
-                present = [text for text, query in avoided if mol.HasSubstructMatch(query)]
+                present = [text for text, query in avoided if has_substructure(mol, query)]
                 row["avoided_present"] = "; ".join(present)
             rows.append(row)
     return rows

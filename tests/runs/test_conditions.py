@@ -111,6 +111,25 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     assert all("(" not in what for what in counts)   # each molecule's own value is dropped
 
 
+def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():
+    # L-alanine kept: its methyl ester keeps it, the D ester does not; one with the centre unassigned may be either
+    keep = ConditionFilter(build_conditions([], scaffold="C[C@H](N)C(=O)O"))
+    assert keep.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == ["lacks scaffold C[C@H](N)C(=O)O"]
+    assert keep.failures(Chem.MolFromSmiles("C[C@H](N)C(=O)OC")) == []
+    assert keep.failures(Chem.MolFromSmiles("CC(N)C(=O)OC")) == []
+    assert keep.failures(Chem.MolFromSmiles("N[C@@H](C)C(=O)OC")) == []   # the same centre written another way
+    assert keep.describe() == ["contains C[C@H](N)C(=O)O (with its stereo: the other configuration misses it; a centre "
+                               "or double bond left unassigned passes)"]
+    # an E double bond avoided: the Z isomer is kept, an unassigned one may be E and is flagged
+    avoid = ConditionFilter(build_conditions([], avoid=["C/C=C/C"]))
+    assert avoid.failures(Chem.MolFromSmiles("C/C=C\\CO")) == []
+    assert avoid.failures(Chem.MolFromSmiles("C/C=C/CO")) == ["contains avoided C/C=C/C"]
+    assert avoid.failures(Chem.MolFromSmiles("CC=CCO")) == ["contains avoided C/C=C/C"]
+    # without stereo in the query, the molecule's stereo does not matter, as before
+    plain = ConditionFilter(build_conditions([], scaffold="CC(N)C(=O)O"))
+    assert plain.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == [] and "stereo" not in plain.describe()[0]
+
+
 def test_a_missed_value_is_shown_with_the_figures_that_put_it_outside_its_window():
     from molgen.runs.conditions import missed_value
 

@@ -113,6 +113,10 @@ def test_hard_filters_require_avoid_and_similarity():
     assert table["score"].tolist()[1:] == [0.0, 0.0] and table["score"][0] > 0
     assert table["rank"].tolist()[0] == 1 and sorted(table["rank"].tolist()[1:]) == [2, 3]  # no tie at score 0
     assert table["missing_required"].tolist()[1] == "c1ccccc1" and table["avoided_present"].tolist()[2] == "N=N"
+    # stereo written in a profile's pattern is honoured: the (E)-azobenzene avoided, the Z one passes
+    trans = ScoringProfile(name="no-trans", components=[Component("qed", Identity())], avoid=["c/N=N/c"])
+    table = score(["c1ccc(/N=N/c2ccccc2)cc1", "c1ccc(/N=N\\c2ccccc2)cc1"], trans, progress=False)
+    assert table["avoided_present"].tolist() == ["c/N=N/c", ""]
 
 
 def test_a_hard_filter_on_an_alert_set_zeroes_only_that_sets_hits_and_a_shared_finding_counts_once(fetched_moses):
