@@ -29,10 +29,8 @@ from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
-from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters
-from molgen.scoring.aggregate import AGGREGATIONS
+from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
 from molgen.scoring.profiles import ScoringProfile, load_profile
-from molgen.scoring.ranking import rank_after_hard_filters
 
 #: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
 DEFAULT_BUDGET_FACTOR = 20
@@ -490,20 +488,9 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
 
 def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | None = None) -> int:
     """Rank the molecules meeting every condition; returns how many of them fail a hard filter (ranked last)."""
-    frame = store.candidates(run_id, order_by="id")
-    frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
-    if not len(frame):
-        store.set_ranks(run_id, np.zeros(0, np.int64), np.zeros(0, np.int64), owner)
-        return 0
-    # reindex: a desirability column the store holds no value of comes back absent, not as NaN
-    desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
-    # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
-    aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
-    passes = passes_hard_filters(frame).to_numpy()
-    ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
-                                    desirability if profile.ranking == "pareto" else None)
-    store.set_ranks(run_id, frame["id"].to_numpy(), ranks, owner)
-    return int((~passes).sum())
+    ids, ranks, failing = run_ranks(store.candidates(run_id, order_by="id"), profile)
+    store.set_ranks(run_id, ids, ranks, owner)
+    return failing
 
 
 def filtered_only(record: dict) -> list[str]:

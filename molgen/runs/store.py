@@ -102,6 +102,25 @@ class RunBusy(RuntimeError):
     """The run is being sampled by another live process: resuming or deleting it now would corrupt it."""
 
 
+def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int]:
+    """(candidate ids, their ranks, how many fail a hard filter) for a run's candidates ``frame`` under its scoring
+    ``profile``: the molecules meeting every condition are ranked, those failing a hard filter last."""
+    from molgen.scoring.aggregate import AGGREGATIONS
+    from molgen.scoring.ranking import rank_after_hard_filters
+
+    frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
+    if not len(frame):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+    # reindex: a desirability column the store holds no value of comes back absent, not as NaN
+    desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
+    # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
+    aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
+    passes = passes_hard_filters(frame).to_numpy()
+    ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
+                                    desirability if profile.ranking == "pareto" else None)
+    return frame["id"].to_numpy(), ranks, int((~passes).sum())
+
+
 def passes_hard_filters(frame: pd.DataFrame) -> pd.Series:
     """Which candidates pass the profile's hard filters (a candidate not scored for them counts as passing)."""
     return frame["passes_filters"].fillna(True).astype(bool)
@@ -261,23 +280,40 @@ class RunStore:
 
     def _settle_abandoned(self) -> None:
         """A run left 'running' by a process that died without a word (SIGKILL, a machine that stopped) reads
-        as interrupted: nothing will write to it again, and it resumes as any interrupted run does."""
-        running = self._db.execute("SELECT id, owner, heartbeat, n_requested, counts FROM runs "
+        as interrupted: nothing will write to it again, so what it stored is ranked and counted here (it can be
+        browsed and exported as it stands, as after a Ctrl-C), and it resumes as any interrupted run does."""
+        from molgen.scoring.profiles import ScoringProfile
+
+        running = self._db.execute("SELECT id, owner, heartbeat, n_requested, counts, profile FROM runs "
                                    "WHERE status = 'running'").fetchall()
         abandoned = [row for row in running if not _live(row["owner"], row["heartbeat"])]
         if not abandoned:
             return   # the usual case: a read, with no write lock taken
-        # counted from what it stored: its record's counts are those of an earlier part, or none
-        counts = {row["id"]: {**{k: v for k, v in json.loads(row["counts"] or "{}").items() if k == "validity_note"},
-                              **self.tally(row["id"], row["n_requested"])} for row in abandoned}
+        settled = {}
+        for row in abandoned:   # ranked and counted before the write lock is taken
+            try:
+                ranks = run_ranks(self.candidates(row["id"], order_by="id"), ScoringProfile.from_dict(json.loads(row["profile"])))
+            except Exception:  # noqa: BLE001 -- a profile this version cannot read: settled unranked, ranked on resume
+                ranks = None
+            # counted from what it stored: its record's counts are those of an earlier part, or none
+            counts = {**{k: v for k, v in json.loads(row["counts"] or "{}").items() if k == "validity_note"},
+                      **self.tally(row["id"], row["n_requested"])}
+            if ranks is not None:
+                counts["ranked"] = int((ranks[1] > 0).sum())
+            settled[row["id"]] = ranks, counts
         with self.transaction() as db:
             for row in abandoned:   # unless another process took the lease meanwhile (a resume)
-                db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ?, "
-                           "counts = ? WHERE id = ? AND status = 'running' AND owner IS ?",
-                           ("its process ended without a word (killed, or its machine stopped); what it stored is "
-                            "kept and counted, and ranked when the run is continued; "
-                            f"continue with `molgen generate --resume {row['id']}`", json.dumps(counts[row["id"]]),
-                            row["id"], row["owner"]))
+                ranks, counts = settled[row["id"]]
+                ranked = ("ranked, and can be browsed and exported as it stands" if ranks is not None
+                          else "ranked when the run is continued")
+                changed = db.execute(
+                    "UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ?, "
+                    "counts = ? WHERE id = ? AND status = 'running' AND owner IS ?",
+                    (f"its process ended without a word (killed, or its machine stopped); what it stored is kept, "
+                     f"counted and {ranked}; continue with `molgen generate --resume {row['id']}`",
+                     json.dumps(counts), row["id"], row["owner"])).rowcount
+                if changed and ranks is not None:
+                    self._write_ranks(db, row["id"], *ranks[:2])
 
     def resolve(self, run: str) -> str:
         """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""
@@ -418,8 +454,12 @@ class RunStore:
         with self.transaction() as db:
             if owner is not None:
                 self._check_held(db, run_id, owner)
-            db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
-            db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
+            self._write_ranks(db, run_id, ids, ranks)
+
+    @staticmethod
+    def _write_ranks(db: sqlite3.Connection, run_id: str, ids: np.ndarray, ranks: np.ndarray) -> None:
+        db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
+        db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
 
     def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
                    limit: int | None = None, offset: int = 0,

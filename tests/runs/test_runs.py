@@ -351,9 +351,12 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
         chunks_at_kill = len(store.chunks(record["id"]))
         # counted from what it stored (it had no counts: a run writes them as it ends)
         assert record["counts"]["sampled"] == store.chunks(record["id"])["size"].sum() > 0
-        # ranks are set as a run ends: none yet, and the counts and the runs list say so rather than call them ranked
-        assert record["counts"]["accepted"] > 0 and record["counts"]["ranked"] == 0
-        assert store.runs().set_index("name").loc["victim", "ranked"] == 0
+        # ranked as it is settled, so it can be browsed and exported before it is continued, as after a Ctrl-C
+        assert record["counts"]["accepted"] > 0 and record["counts"]["ranked"] == record["counts"]["accepted"]
+        assert store.runs().set_index("name").loc["victim", "ranked"] == record["counts"]["accepted"]
+        ranked = store.candidates("victim", ranked_only=True)
+        assert ranked["rank"].tolist() == list(range(1, record["counts"]["accepted"] + 1))
+        assert "can be browsed and exported as it stands" in record["message"]
     resumed = _cli("generate", "--resume", "victim", home=killed_home)
     out = resumed.communicate(timeout=300)[0]
     assert resumed.returncode == 0, out
