@@ -132,6 +132,7 @@ def _training_set(data: str) -> frozenset[str] | None:
 
 
 def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
+             scaffold: str | None = None, avoid: list[str] | None = None, similar_to: str | None = None,
              profile: str | ScoringProfile = "drug-like", seed: int = 1, name: str | None = None,
              max_samples: int | None = None, chunk_size: int | None = None, sample_options: dict | None = None,
              store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
@@ -145,6 +146,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
             (those failing one are kept and ranked last, but do not count towards ``n``).
         conditions: what to meet (a :class:`Conditions`, or expressions such as ``["qed>=0.7"]``);
             the family steers towards what it can, a filter enforces all.
+        scaffold: a substructure every molecule keeps (SMILES, which a model can build on, or SMARTS), as
+            ``--scaffold``; ``avoid``: substructures none may hold; ``similar_to``: ``"SMILES:0.4"``, a reference
+            and the least Morgan Tanimoto to it. With expressions only; a :class:`Conditions` carries its own.
         profile: scoring profile (name, TOML path or object).
         seed: the run's seed; the same seed gives the same molecules (1 by default, as on the
             command line and in the workbench).
@@ -169,9 +173,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
     store = store or RunStore()
-    if isinstance(conditions, (list, tuple)):
-        conditions = build_conditions(list(conditions))
-    conditions = conditions or Conditions()
+    conditions = _conditions(conditions, scaffold, avoid, similar_to)
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
     family, checkpoint = resolve_checkpoint(model)
     from molgen.models.base import SAMPLE_OPTIONS
@@ -205,6 +207,23 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         if on_start is not None:
             on_start(run_id)
         return _execute(store, run_id, generator, progress, on_chunk, owner)
+
+
+def _conditions(conditions, scaffold: str | None, avoid: list[str] | None, similar_to: str | None) -> Conditions:
+    """What :func:`generate` was given to meet, as one checked :class:`Conditions`."""
+    structural = scaffold is not None or avoid is not None or similar_to is not None
+    if isinstance(conditions, Conditions):
+        if structural:
+            raise ValueError("give scaffold, avoid and similar_to with expressions (conditions=['qed>=0.6']), or "
+                             "inside the Conditions object, not both")
+        return conditions
+    if isinstance(avoid, str):   # one pattern, not its characters
+        avoid = [avoid]
+    if conditions is None or isinstance(conditions, (list, tuple)):
+        return build_conditions(list(conditions or []), scaffold=scaffold, avoid=avoid, similar_to=similar_to)
+    example = "conditions=['qed>=0.6', '300<=mw<=450', 'logp=3'], scaffold='c1ccncc1', avoid=['[N+](=O)[O-]']"
+    raise TypeError(f"conditions: expressions as on the command line ({example}) or a Conditions object "
+                    f"(molgen.runs.build_conditions), not {type(conditions).__name__}")
 
 
 def resume(run: str, *, store: RunStore | None = None, progress: bool = True, max_samples: int | None = None,

@@ -116,6 +116,22 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     assert "similarity_to_reference" not in plain  # no reference, nothing to be near
 
 
+def test_structural_conditions_go_to_generate_as_keywords_and_a_wrong_type_says_what_to_give(tiny_checkpoint, store):
+    run = generate(str(tiny_checkpoint), 5, conditions=["mw<=400"], scaffold="c1ccccc1", avoid="[N+](=O)[O-]",
+                   similar_to="CC(=O)Nc1ccc(O)cc1:0.05", seed=4, store=store, progress=False, max_samples=40)
+    stored = run.record["conditions"]
+    assert (stored["scaffold"], stored["avoid"], stored["similar_to"]) == ("c1ccccc1", ["[N+](=O)[O-]"],
+                                                                          "CC(=O)Nc1ccc(O)cc1")
+    assert stored["ranges"] == {"mw": [None, 400.0]} or stored["ranges"] == {"mw": (None, 400.0)}
+    before = len(store.runs())
+    with pytest.raises(TypeError, match=r"expressions as on the command line \(conditions=\['qed>=0.6'"):
+        generate(str(tiny_checkpoint), 5, conditions={"qed": (0.6, None)}, store=store, progress=False)
+    with pytest.raises(ValueError, match="not both"):
+        generate(str(tiny_checkpoint), 5, conditions=build_conditions(["qed>=0.6"]), scaffold="c1ccccc1", store=store,
+                 progress=False)
+    assert len(store.runs()) == before   # refused before anything was stored
+
+
 def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_checkpoint, store):
     run = generate(str(tiny_checkpoint), 20, conditions=["mw<=20"], seed=1, max_samples=200, store=store, progress=False)
     assert run.status == "budget_exhausted"
