@@ -631,7 +631,8 @@ def generate_command(
                                               "onto valence and the training set's largest ring as the chain ends (a "
                                               "correction: validity is then no longer the uncorrected number)."),
     resume: Optional[str] = typer.Option(None, "--resume", help="Continue an interrupted run (id or name)."),
-    like: Optional[str] = typer.Option(None, "--like", help="Start from a stored run's settings (id or name): its model, "
+    like: Optional[str] = typer.Option(None, "--like", help="Start from a run's settings (id or name in the store, or "
+                                       "its export's .manifest.json, from any store or machine): its model, "
                                        "n, seed, conditions, profile, budget and sampling options; each flag given "
                                        "replaces one (any condition flag replaces all its conditions)."),
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
@@ -739,9 +740,9 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     from molgen.runs.conditions import ConditionFilter
     from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
     from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, resolve_checkpoint
-    from molgen.runs.settings import checkpoint_changed, run_settings
+    from molgen.runs.settings import checkpoint_changed, run_record, run_settings
 
-    record = store.run(like)
+    record = run_record(like, store=store)
     if not _typed(ctx, "model") and not Path(record["checkpoint"]).is_file():
         error_console.print(escape(f"run {record['id']} ({record['name']}): its checkpoint {record['checkpoint']} is gone; "
                                    "give --model to repeat its other settings with another"), style="red")

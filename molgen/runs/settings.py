@@ -3,10 +3,11 @@ again from yesterday's run, the same, with another seed, more molecules or one c
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from molgen.data.moses import sha256_of as file_sha256
-from molgen.models.base import family_class
+from molgen.models.base import family_class, shipped_checkpoints
 from molgen.runs.conditions import conditions_from_dict
 from molgen.runs.store import RunStore
 from molgen.scoring.profiles import ScoringProfile
@@ -23,8 +24,10 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     under today's counting, so it may stop at another molecule. The run's name is not carried: names are
     unique. ``FileNotFoundError`` when its checkpoint is gone and no ``model`` is given in its place;
     :func:`checkpoint_changed` tells whether the file at its path is still the one the run sampled.
-    ``model``: another checkpoint (or shipped model name) for the run's other settings."""
-    record = (store or RunStore()).run(run)
+    ``model``: another checkpoint (or shipped model name) for the run's other settings. ``run`` may also be
+    the path of a run's export manifest (``best.csv.manifest.json``), which holds its record: a run repeated
+    from another store or machine."""
+    record = run_record(run, store=store)
     checkpoint = Path(record["checkpoint"])
     if model is None and not checkpoint.is_file():
         raise FileNotFoundError(f"run {record['id']} ({record['name']}): its checkpoint {checkpoint} is gone, so "
@@ -40,9 +43,39 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
             "sample_options": {**pinned_later, **params["sample_options"]}}
 
 
+#: What a run's record needs for its settings to be read back.
+RECORD_KEYS = ("id", "name", "model", "checkpoint", "checkpoint_sha256", "seed", "n_requested", "params", "conditions",
+               "profile")
+
+
+def run_record(run: str, *, store: RunStore | None = None) -> dict:
+    """The record of run ``run``: an id or name in the store, or the path of a run's export manifest (``FILE
+    .manifest.json``, which holds the record whole). A run from another machine whose checkpoint path does not
+    exist here is pointed at the shipped checkpoint of the same name and sha256, when this molgen ships it."""
+    path = Path(run)
+    if not path.is_file():
+        return (store or RunStore()).run(run)
+    if not run.endswith(".json"):   # an exported table: its manifest beside it holds the run
+        raise ValueError(f"{path} is a file, not a run: give a run's id or name, or its export's manifest "
+                         f"({path.name}.manifest.json)")
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a readable manifest ({error})") from None
+    record = manifest.get("run") if isinstance(manifest, dict) else None
+    if not isinstance(record, dict) or any(key not in record for key in RECORD_KEYS):
+        raise ValueError(f"{path}: not the manifest of a run's export (molgen export writes one beside the file it "
+                         "exports); a scored table's manifest holds no run")
+    checkpoint = Path(record["checkpoint"])
+    shipped = shipped_checkpoints().get(checkpoint.stem)
+    if not checkpoint.is_file() and shipped is not None and file_sha256(shipped) == record["checkpoint_sha256"]:
+        record = {**record, "checkpoint": str(shipped)}
+    return record
+
+
 def checkpoint_changed(run: str | dict, *, store: RunStore | None = None) -> bool:
     """Whether the file at a run's checkpoint path differs from the one the run sampled (retrained or replaced
     since): the same settings then give other molecules. ``run``: an id, a name or a run's record."""
-    record = run if isinstance(run, dict) else (store or RunStore()).run(run)
+    record = run if isinstance(run, dict) else run_record(run, store=store)
     checkpoint = Path(record["checkpoint"])
     return not checkpoint.is_file() or file_sha256(checkpoint) != record["checkpoint_sha256"]

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from molgen.data.moses import sha256_of as file_sha256
 from molgen.runs import RunStore, checkpoint_changed, generate, run_settings
 from molgen.scoring.profiles import load_profile
 from tests.runs.test_cli_runs import run
@@ -82,6 +83,45 @@ def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_pat
         # a condition flag replaces the run's conditions as a whole: the avoided group goes with mw
         conditions = store.run("replaced")["conditions"]
         assert conditions["ranges"] == {"qed": [0.3, None]} and conditions["avoid"] == []
+
+
+def test_generate_like_an_export_manifest_repeats_the_run_in_another_store(tiny_checkpoint, tmp_path):
+    import json
+
+    from molgen.models.base import shipped_checkpoints
+    from molgen.runs.settings import run_record
+
+    first = run("generate", "--model", tiny_checkpoint, "-n", 8, "--condition", "mw<=450", "--seed", 3,
+                "--temperature", 0.9, "--name", "base", home=tmp_path / "a")
+    assert first.exit_code == 0, first.output
+    exported = tmp_path / "base.csv"
+    assert run("export", "base", "-o", exported, home=tmp_path / "a").exit_code == 0
+    manifest = tmp_path / "base.csv.manifest.json"
+    again = run("generate", "--like", manifest, "--name", "again", home=tmp_path / "b")   # a fresh store
+    assert again.exit_code == 0, again.output
+    assert "(base), unchanged:" in " ".join(again.output.split())
+    with RunStore(tmp_path / "a" / "runs.sqlite") as a, RunStore(tmp_path / "b" / "runs.sqlite") as b:
+        assert _ranked(b, "again") == _ranked(a, "base") and len(_ranked(a, "base")) >= 8
+        assert b.run("again")["params"] == a.run("base")["params"]
+    # the exported table itself, or a manifest that holds no run, says what to give
+    table = run("generate", "--like", exported, home=tmp_path / "b")
+    assert table.exit_code != 0 and "give a run's id or name, or its export's manifest (base.csv.manifest.json)" in \
+        " ".join(table.output.split())
+    scored = tmp_path / "scored.csv.manifest.json"
+    scored.write_text(json.dumps({"score": {}}))
+    refused = run("generate", "--like", scored, home=tmp_path / "b")
+    assert refused.exit_code != 0 and "not the manifest of a run's export" in " ".join(refused.output.split())
+    # a run from another machine that sampled a shipped checkpoint finds this install's copy by name and sha256
+    shipped = shipped_checkpoints()["smiles-lm-lstm"]
+    record = json.loads(manifest.read_text())
+    record["run"].update(checkpoint="/elsewhere/molgen/pretrained/smiles-lm-lstm.pt",
+                         checkpoint_sha256=file_sha256(shipped))
+    moved = tmp_path / "moved.csv.manifest.json"
+    moved.write_text(json.dumps(record))
+    assert run_record(str(moved))["checkpoint"] == str(shipped)
+    record["run"]["checkpoint_sha256"] = "0" * 64   # another version's weights: not taken for these
+    moved.write_text(json.dumps(record))
+    assert run_record(str(moved))["checkpoint"] == "/elsewhere/molgen/pretrained/smiles-lm-lstm.pt"
 
 
 def test_generate_like_a_missing_run_or_with_resume_is_refused(tiny_checkpoint, tmp_path):
