@@ -149,6 +149,8 @@ def score_command(
                                                "neutralized; the fragments column keeps the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
+    import pandas as pd
+
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
     from molgen.scoring.profiles import ProfileError, load_profile
     from molgen.scoring.pipeline import score
@@ -167,6 +169,11 @@ def score_command(
                    smiles_column="smiles", largest_fragment=largest_fragment)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
+    # a repeated molecule names the file line that first held it, which a chemist can look up (not a row position)
+    first = scored["duplicate_of"]
+    scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
+                  pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
+    scored = scored.drop(columns="duplicate_of")
     write_molecules(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                "smiles_column": smiles_column},

@@ -112,6 +112,19 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     assert labelled.read_text().startswith("smiles,line")
 
 
+def test_score_names_the_line_a_repeated_molecule_first_appeared_on(tmp_path):
+    import pandas as pd
+
+    source = tmp_path / "series.csv"   # paracetamol three times, with three activities, one line blank
+    source.write_text("smiles,pIC50\nCC(=O)Nc1ccc(O)cc1,5.2\nCCO,4\n\nOc1ccc(NC(C)=O)cc1,5.3\nCC(=O)Nc1ccc(O)cc1,5.4\n")
+    result = run("score", str(source), "-o", str(tmp_path / "scored.csv"))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "scored.csv")
+    assert table["duplicate"].tolist() == [False, False, True, True]
+    assert table["duplicate_of_line"].tolist()[2:] == [2, 2] and table["duplicate_of_line"].isna().tolist()[:2] == [True, True]
+    assert table["line"].tolist() == [2, 3, 5, 6] and "duplicate_of" not in table
+
+
 def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     import pandas as pd
 

@@ -47,7 +47,7 @@ HEARTBEAT_SECONDS = 5.0
 LEASE_SECONDS = 60.0
 PROPERTY_COLUMNS = tuple(PROPERTIES)
 #: Columns of the scoring table that describe the input, not the molecule: not stored.
-_NOT_STORED = ("input", "valid", "reason", "duplicate", "fragments")  # a run keeps sampled_fragments
+_NOT_STORED = ("input", "valid", "reason", "duplicate", "duplicate_of", "fragments")  # a run keeps sampled_fragments
 _BOOL_COLUMNS = ("novel", "meets_conditions", "passes_filters", "selected")
 CORE_COLUMNS = ("smiles", "chunk", "origin", "log_likelihood", "novel", "meets_conditions", "failed_conditions", "score",
                 "rank", "passes_filters", "failed_filters", "alerts", "alert_names")

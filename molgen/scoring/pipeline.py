@@ -143,7 +143,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
-        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``fragments``
+        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``duplicate_of`` (that
+        earlier row's position, from 0), ``fragments``
         (the input's disconnected pieces: more than 1 is a salt or mixture, scored whole unless
         ``largest_fragment``), every
         property, ``alerts`` (a count, each finding once)/``alert_names``, ``<rule>_pass``/``<rule>_violations``,
@@ -208,18 +209,18 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
 
     canonical = [p[0] for p in parsed]
     row_of = np.array([unique[c] if c is not None else -1 for c in canonical], dtype=np.int64)
-    seen: set[str] = set()
-    duplicate = []
-    for c in canonical:
-        duplicate.append(c is not None and c in seen)
-        if c is not None:
-            seen.add(c)
+    first_row: dict[str, int] = {}
+    duplicate_of = []   # the row that first held the molecule, so conflicting labels of one compound can be found
+    for i, c in enumerate(canonical):
+        duplicate_of.append(first_row.setdefault(c, i) if c is not None else None)
+    duplicate_of = [d if d is not None and d != i else None for i, d in enumerate(duplicate_of)]
     head = pd.DataFrame({
         "input": [Chem.MolToSmiles(item) if isinstance(item, Chem.Mol) else item for item in items],
         "valid": row_of >= 0,
         "reason": [p[2] for p in parsed],
         "smiles": canonical,
-        "duplicate": duplicate,
+        "duplicate": [d is not None for d in duplicate_of],
+        "duplicate_of": pd.array(duplicate_of, dtype="Int64"),
         # a salt or mixture is scored whole (logP of ibuprofen sodium, not of ibuprofen): say so per row
         "fragments": pd.array([p[3] for p in parsed], dtype="Int64"),
     })

@@ -55,6 +55,12 @@ def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypat
     assert table.loc[0, "score"] == table.loc[2, "score"] and table.loc[0, "rank"] == table.loc[2, "rank"]
 
 
+def test_a_repeated_molecule_names_the_row_that_first_held_it():
+    table = score(["CC(=O)Nc1ccc(O)cc1", "not smiles", "Oc1ccc(NC(C)=O)cc1", "CCO", "CC(=O)Nc1ccc(O)cc1"], progress=False)
+    assert table["duplicate"].tolist() == [False, False, True, False, True]
+    assert table["duplicate_of"].tolist()[2::2] == [0, 0] and table["duplicate_of"].isna().tolist()[:2] == [True, True]
+
+
 def test_columns_a_chemist_expects():
     table = score(["CC(=O)Oc1ccccc1C(=O)O", "c1ccc(N=Nc2ccccc2)cc1"], "drug-like", progress=False)
     for column in ["qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "rings", "aromatic_rings", "fsp3",
