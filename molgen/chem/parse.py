@@ -71,6 +71,10 @@ _PROBLEM_KINDS = {
 }
 
 
+#: A SMILES followed by a CXSMILES extension block: ``C/C=C/C |c:1|``, ``C[C@H](N)C(=O)O |&1:1|``.
+_CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^\n]*\|)")
+
+
 def parse_smiles(smiles: object) -> ParseResult:
     """Parse and sanitize a SMILES string; on failure say which kind of failure and why.
 
@@ -82,6 +86,17 @@ def parse_smiles(smiles: object) -> ParseResult:
     inner = smiles.strip()
     if not inner:
         return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
+    extended = _CXSMILES.fullmatch(inner)
+    if extended:   # ChemAxon's extensions after one space (|c:1|, enhanced stereo |&1:1|): RDKit reads them
+        with quiet_rdkit():
+            mol = Chem.MolFromSmiles(inner)
+        if mol is not None:
+            return ParseResult(smiles, mol)
+        plain = parse_smiles(extended.group(1))
+        if not plain.ok:
+            return ParseResult(smiles, None, plain.failure, plain.message)
+        return ParseResult(smiles, None, ParseFailure.SYNTAX,
+                           f"RDKit cannot read the CXSMILES extension {_clip(extended.group(2))!r} after the SMILES")
     if any(character.isspace() for character in inner):
         # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane
         return ParseResult(smiles, None, ParseFailure.SYNTAX,

@@ -1,6 +1,7 @@
 import random
 
 import pytest
+from rdkit import Chem
 
 from molgen.chem import ParseFailure, canonical_smiles, parse_many, parse_smiles, to_mol
 
@@ -76,6 +77,17 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
         assert not result.ok and result.failure == ParseFailure.SYNTAX
         assert f"RDKit would read only {first!r}" in result.message
     assert parse_smiles("  CCO \n").ok   # the ends are trimmed, as every reader trims them
+
+
+def test_a_cxsmiles_extension_after_the_smiles_is_read():
+    # ChemAxon's extensions (exported by Marvin, ChemDraw and registration systems): RDKit reads them
+    assert parse_smiles("c1ccc2c(c1)[nH]c1ccccc12 |c:1|").ok
+    enhanced = parse_smiles("C[C@H](N)C(=O)O |&1:1|")   # an enhanced-stereo group: a racemic or unknown centre
+    assert enhanced.ok and enhanced.mol.GetStereoGroups()[0].GetGroupType() == Chem.StereoGroupType.STEREO_AND
+    unreadable = parse_smiles("CCO |foo|")
+    assert not unreadable.ok and "cannot read the CXSMILES extension '|foo|'" in unreadable.reason
+    broken = parse_smiles("C1CC |c:1|")   # the SMILES itself is what is wrong: its own reason
+    assert not broken.ok and "unclosed ring" in broken.reason
 
 
 def test_sanitization_failures_read_as_a_chemist_counts_atoms():
