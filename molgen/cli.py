@@ -174,6 +174,13 @@ def score_command(
     scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
                   pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
     scored = scored.drop(columns="duplicate_of")
+    # read as a chemist reads a sheet: the molecule and the file's own columns (its line, ids, labels), then the
+    # verdict, then every property; score() itself keeps the caller's columns last
+    given = [c for c in frame.columns if c not in ("smiles", "read_error")]   # the reader's line and the file's own
+    own = [c for c in scored.columns[-len(given):]] if given else []           # score() puts them last, in order
+    verdict = ["rank", "score", "passes_filters", "failed_filters", "duplicate", "duplicate_of_line", "fragments"]
+    head = ["input", "valid", "reason", "smiles", *own, *verdict]
+    scored = scored[head + [c for c in scored.columns if c not in head]]
     write_molecules(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                "smiles_column": smiles_column},

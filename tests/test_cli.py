@@ -123,6 +123,8 @@ def test_score_names_the_line_a_repeated_molecule_first_appeared_on(tmp_path):
     assert table["duplicate"].tolist() == [False, False, True, True]
     assert table["duplicate_of_line"].tolist()[2:] == [2, 2] and table["duplicate_of_line"].isna().tolist()[:2] == [True, True]
     assert table["line"].tolist() == [2, 3, 5, 6] and "duplicate_of" not in table
+    # the file's own columns sit beside the molecule, then the verdict, then the properties
+    assert list(table.columns[:8]) == ["input", "valid", "reason", "smiles", "line", "pIC50", "rank", "score"]
 
 
 def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
