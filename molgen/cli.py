@@ -291,6 +291,14 @@ def evaluate_command(
             smiles = smiles[:n]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
+        if {"rank", "score"} <= set(frame.columns) or Path(f"{path}.manifest.json").is_file():
+            # a run's export, or a scored table: molecules already kept valid, unique and ranked
+            rows[name]["notes"] = [*rows[name]["notes"],
+                                   "a ranked table (a run's export or molgen score's output): its molecules were "
+                                   "kept valid, unique and meeting the run's conditions before they reached it, so "
+                                   "validity, uniqueness and the distribution metrics describe that selection, not "
+                                   "the model's samples" + (f"; -n took its first {n:,} rows, its best ranked"
+                                                            if n is not None and "rank" in frame.columns else "")]
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
     console.print(escape(TABLE_LEGEND))

@@ -197,6 +197,13 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
                                    for s in sample_smiles[:50]) + "\n")
     result = run("evaluate", str(twin), "--reference", str(reference), "--train", str(respelled), "-o", str(out))
     assert result.exit_code == 0 and json.loads(out.read_text())["model_a"]["Novelty"] == 0.0
+    ranked = tmp_path / "export.csv"   # a ranked table (a run's export): its validity is the selection's, said
+    ranked.write_text("rank,smiles,score\n" + "\n".join(f"{i + 1},{s},0.5" for i, s in enumerate(sample_smiles[:40])) + "\n")
+    result = run("evaluate", str(ranked), "--reference", str(reference), "--train", "none", "-n", 30, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    note = json.loads(out.read_text())["export"]["notes"][-1]
+    assert note.startswith("a ranked table") and note.endswith("-n took its first 30 rows, its best ranked")
+    assert not any("ranked table" in n for n in report["notes"])   # plain samples carry no such note
     empty = tmp_path / "empty.csv"
     empty.write_text("smiles\n")
     result = run("evaluate", str(empty), "--reference", str(reference), "--train", "none")
