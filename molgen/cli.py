@@ -662,7 +662,7 @@ def generate_command(
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
-    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict, training_share
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
     from molgen.runs.generate import SampleOptionError
@@ -697,6 +697,9 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
+            share = training_share(ConditionFilter(settings["conditions"]).windows())
+            if share is not None and "seldom" in share:   # said before the budget is spent, as the Generate page does
+                console.print(f"[yellow]{escape(share)}[/yellow]")
             try:
                 run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
             except ValueError as error:

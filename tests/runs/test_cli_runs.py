@@ -85,6 +85,18 @@ def test_a_scaffold_given_as_smarts_is_said_to_be_met_by_the_filter_alone(tiny_c
     assert "steered natively" not in said
 
 
+def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_checkpoint, tmp_path):
+    far = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw>=480", "--max-samples", 20,
+              home=tmp_path)
+    said = " ".join(far.output.split())
+    assert far.exit_code == 0 and "0% of MOSES's training molecules lie inside it: the models trained on it will " \
+        "seldom reach it" in said
+    assert said.index("seldom reach it") < said.index("budget_exhausted")   # before the budget is spent
+    near = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw<=480", "--max-samples", 20,
+               home=tmp_path)
+    assert near.exit_code == 0 and "training molecules lie inside" not in near.output   # said only when it matters
+
+
 def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
     bad = run("generate", "--model", tiny_checkpoint, "-n", 5, "--condition", "qde>=0.5", home=tmp_path)
     assert bad.exit_code == 2 and "did you mean 'qed'" in bad.output

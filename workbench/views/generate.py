@@ -5,40 +5,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
-from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict
+from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict, training_share
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
-                              smiles_field, store, training_properties)
+                              smiles_field, store)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
-
-def _training_share(windows: dict) -> str | None:
-    """How much of MOSES's training set lies inside the property windows: a model trained on it seldom leaves
-    it, so a window holding a few percent (MW over 350, QED over 0.9) means a long run or a spent budget."""
-    reference = training_properties()
-    inside = np.ones(len(reference), bool)
-    named = [name for name in windows if name in reference.columns]
-    if not named:
-        return None
-    for name in named:
-        low, high = windows[name]
-        values = reference[name].to_numpy()
-        inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
-    share = inside.mean()
-    note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
-    if share < 0.05:   # the shipped models were trained on MOSES: they rarely sample outside it
-        note += ": the models trained on it will seldom reach it, and the run may need a large budget"
-    return note + f" (a sample of {len(reference):,}; {', '.join(named)})"
-
 
 def _fill_from_run() -> None:
     """The form takes the picked run's settings (a button's callback: it runs before the widgets are drawn,
@@ -226,7 +206,7 @@ with right:
             check = ConditionFilter(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
-                if share := _training_share(check.windows()):
+                if share := training_share(check.windows()):
                     st.caption(plain(share))
         except ConditionError as error:
             st.error(plain(error))
