@@ -379,3 +379,14 @@ def test_prefixes_spread_the_samples_evenly(trained):
     assert [s.smiles.startswith("c1ccccc1") for s in samples] == [True] * 3 + [False] * 4
     assert all(s.smiles.startswith("C1CCCCC1") for s in samples[3:])
     assert sum(s.smiles.startswith("c1ccccc1") for s in trained[0].sample(7, seed=4, conditions=prefixes)) == 4
+
+
+def test_a_stereo_scaffold_is_completed_without_its_stereo_by_a_model_that_writes_none(trained):
+    from molgen.models.base import Conditions
+
+    model = trained[0]   # trained on the MOSES sample: no @ or / token
+    steer, how = model.native_conditions(Conditions(scaffold="C[C@H](N)C(=O)O"))
+    assert steer.prefixes and not any("@" in p for p in steer.prefixes)
+    assert how["scaffold"].startswith("left-to-right completion of CC(N)C(=O)O, its stereo left unassigned")
+    plain_steer, plain_how = model.native_conditions(Conditions(scaffold="CC(N)C(=O)O"))
+    assert plain_steer.prefixes == steer.prefixes and "unassigned" not in plain_how["scaffold"]

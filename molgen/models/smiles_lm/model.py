@@ -20,6 +20,7 @@ from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
 from molgen.models.smiles_lm.scaffold import decoration_prefixes
+from molgen.scoring.similarity import has_stereo
 
 FAMILY = "smiles-lm"
 
@@ -209,20 +210,31 @@ class SmilesLM:
         if conditions.prefix:
             how["prefix"] = "left-to-right completion"
         elif conditions.scaffold and (scaffold := _smiles_or_none(conditions.scaffold)) is not None:
-            spellings = []
-            for text in decoration_prefixes(scaffold):
-                try:
-                    self.vocabulary.encode(text, add_bos_eos=False)
-                except ValueError:  # a token this model never saw
-                    continue
-                spellings.append(text)
+            spellings, unassigned = self._spellings(scaffold), ""
+            if not spellings and has_stereo(scaffold):
+                # a model trained without stereo (MOSES) has no @ or / token: it completes the scaffold with its
+                # stereo left unassigned, which the filter passes (it may be the stereoisomer asked for)
+                scaffold = Chem.Mol(scaffold)
+                Chem.RemoveStereochemistry(scaffold)
+                spellings, unassigned = self._spellings(scaffold), ", its stereo left unassigned (the model writes none)"
             if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
             steer.prefixes = spellings
-            how["scaffold"] = (f"left-to-right completion of {Chem.MolToSmiles(scaffold)}, written {len(spellings)} "
-                               f"way{'s' * (len(spellings) != 1)} so the new group lands on each of "
+            how["scaffold"] = (f"left-to-right completion of {Chem.MolToSmiles(scaffold)}{unassigned}, written "
+                               f"{len(spellings)} way{'s' * (len(spellings) != 1)} so the new group lands on each of "
                                f"{len(spellings)} distinct positions in turn (one position per molecule)")
         return steer, how
+
+    def _spellings(self, scaffold: Chem.Mol) -> list[str]:
+        """The scaffold's decoration prefixes this model can read (every token one it was trained on)."""
+        spellings = []
+        for text in decoration_prefixes(scaffold):
+            try:
+                self.vocabulary.encode(text, add_bos_eos=False)
+            except ValueError:  # a token this model never saw
+                continue
+            spellings.append(text)
+        return spellings
 
     def save(self, path, *, half: bool = False, extra: dict | None = None) -> Path:
         state = {k: (v.half() if half and v.is_floating_point() else v) for k, v in self.network.state_dict().items()}
