@@ -125,6 +125,11 @@ def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():
     assert avoid.failures(Chem.MolFromSmiles("C/C=C\\CO")) == []
     assert avoid.failures(Chem.MolFromSmiles("C/C=C/CO")) == ["contains avoided C/C=C/C"]
     assert avoid.failures(Chem.MolFromSmiles("CC=CCO")) == ["contains avoided C/C=C/C"]
+    # an atom or bond with no stereo to assign holds the query too: triphenylethylene holds trans-stilbene
+    stilbene = ConditionFilter(build_conditions([], avoid=["c1ccccc1/C=C/c1ccccc1"]))
+    assert stilbene.failures(Chem.MolFromSmiles("C(=C(c1ccccc1)c1ccccc1)c1ccccc1")) == [
+        "contains avoided c1ccccc1/C=C/c1ccccc1"]
+    assert ConditionFilter(build_conditions([], scaffold="N[C@@H](C)CC")).failures(Chem.MolFromSmiles("CCC(N)CC")) == []
     # without stereo in the query, the molecule's stereo does not matter, as before
     plain = ConditionFilter(build_conditions([], scaffold="CC(N)C(=O)O"))
     assert plain.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == [] and "stereo" not in plain.describe()[0]
