@@ -171,6 +171,11 @@ def score_command(
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     # a repeated molecule names the file line that first held it, which a chemist can look up (not a row position)
     first = scored["duplicate_of"]
+    if "duplicate_of_line" in scored.columns:   # a scored file scored again: its own column, kept as the input's
+        kept = "input_duplicate_of_line"
+        while kept in scored.columns:
+            kept = f"input_{kept}"
+        scored = scored.rename(columns={"duplicate_of_line": kept})
     scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
                   pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
     scored = scored.drop(columns="duplicate_of")
@@ -291,14 +296,13 @@ def evaluate_command(
             smiles = smiles[:n]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
-        if {"rank", "score"} <= set(frame.columns) or Path(f"{path}.manifest.json").is_file():
-            # a run's export, or a scored table: molecules already kept valid, unique and ranked
+        if _is_run_export(path, frame):
+            # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
             rows[name]["notes"] = [*rows[name]["notes"],
-                                   "a ranked table (a run's export or molgen score's output): its molecules were "
-                                   "kept valid, unique and meeting the run's conditions before they reached it, so "
-                                   "validity, uniqueness and the distribution metrics describe that selection, not "
-                                   "the model's samples" + (f"; -n took its first {n:,} rows, its best ranked"
-                                                            if n is not None and "rank" in frame.columns else "")]
+                                   "a run's export: its molecules were kept valid, unique and meeting the run's "
+                                   "conditions before they reached it, so validity, uniqueness and the "
+                                   "distribution metrics describe that selection, not the model's samples"
+                                   + (f"; -n took its first {n:,} rows, its best ranked" if n is not None else "")]
     table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
     console.print(escape(TABLE_LEGEND))
@@ -323,6 +327,20 @@ def evaluate_command(
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
                                reference_name="MOSES test" if reference == "moses" else reference)
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
+
+
+def _is_run_export(path: Path, frame) -> bool:
+    """Whether a samples file is a run's export (ranked, filtered molecules), not raw samples: its manifest
+    says so, or, without one, its columns (rank and score, and no valid column, which molgen score writes)."""
+    import json
+
+    manifest = Path(f"{path}.manifest.json")
+    if manifest.is_file():
+        try:
+            return "run" in json.loads(manifest.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            pass
+    return {"rank", "score"} <= set(frame.columns) and "valid" not in frame.columns
 
 
 def _file_smiles(path: str) -> list[str]:
@@ -662,7 +680,8 @@ def generate_command(
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
-    from molgen.runs.conditions import ConditionFilter, conditions_from_dict, training_share
+    from molgen.runs.conditions import (FEW_TRAINING_MOLECULES, ConditionFilter, conditions_from_dict,
+                                         training_share)
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
     from molgen.runs.generate import SampleOptionError
@@ -698,8 +717,8 @@ def generate_command(
             if like:
                 settings = _settings_like(ctx, like, store, settings)
             share = training_share(ConditionFilter(settings["conditions"]).windows())
-            if share is not None and "seldom" in share:   # said before the budget is spent, as the Generate page does
-                console.print(f"[yellow]{escape(share)}[/yellow]")
+            if share is not None and share[0] < FEW_TRAINING_MOLECULES:   # said before the budget is spent, as on
+                console.print(f"[yellow]{escape(share[1])}[/yellow]")         # the Generate page
             try:
                 run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
             except ValueError as error:

@@ -125,6 +125,12 @@ def test_score_names_the_line_a_repeated_molecule_first_appeared_on(tmp_path):
     assert table["line"].tolist() == [2, 3, 5, 6] and "duplicate_of" not in table
     # the file's own columns sit beside the molecule, then the verdict, then the properties
     assert list(table.columns[:8]) == ["input", "valid", "reason", "smiles", "line", "pIC50", "rank", "score"]
+    # a scored file scored again: its columns are the input's now, the new ones molgen's
+    again = run("score", str(tmp_path / "scored.csv"), "-o", str(tmp_path / "again.csv"))
+    assert again.exit_code == 0, again.output
+    rescored = pd.read_csv(tmp_path / "again.csv")
+    assert rescored["input_duplicate_of_line"].tolist()[2:] == [2, 2] == rescored["duplicate_of_line"].tolist()[2:]
+    assert rescored["input_line"].tolist() == [2, 3, 5, 6] and rescored["line"].tolist() == [2, 3, 4, 5]
 
 
 def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
@@ -202,8 +208,11 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     result = run("evaluate", str(ranked), "--reference", str(reference), "--train", "none", "-n", 30, "-o", str(out))
     assert result.exit_code == 0, result.output
     note = json.loads(out.read_text())["export"]["notes"][-1]
-    assert note.startswith("a ranked table") and note.endswith("-n took its first 30 rows, its best ranked")
-    assert not any("ranked table" in n for n in report["notes"])   # plain samples carry no such note
+    assert note.startswith("a run's export") and note.endswith("-n took its first 30 rows, its best ranked")
+    assert not any("run's export" in n for n in report["notes"])   # plain samples carry no such note
+    assert run("score", str(generated), "-o", str(tmp_path / "scored.csv")).exit_code == 0   # input order, invalid kept
+    result = run("evaluate", str(tmp_path / "scored.csv"), "--reference", str(reference), "--train", "none", "-o", str(out))
+    assert result.exit_code == 0 and not any("run's export" in n for n in json.loads(out.read_text())["scored"]["notes"])
     empty = tmp_path / "empty.csv"
     empty.write_text("smiles\n")
     result = run("evaluate", str(empty), "--reference", str(reference), "--train", "none")

@@ -75,6 +75,21 @@ _PROBLEM_KINDS = {
 _CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^\n]*\|)")
 
 
+def _relative_stereo_unassigned(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with the centres of its AND and OR stereo groups (``|&1:1|``: a racemate; ``|o1:1|``: one
+    enantiomer, not known which) unassigned: their chiral tags draw one enantiomer, which is not the compound,
+    and the canonical SMILES molgen compares and writes has no stereo groups. (Relative configuration between
+    the centres of one group is given up with them.)"""
+    relative = [atom.GetIdx() for group in mol.GetStereoGroups()
+                if group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE for atom in group.GetAtoms()]
+    if not relative:
+        return mol
+    flat = Chem.RWMol(mol)
+    for index in relative:
+        flat.GetAtomWithIdx(index).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    return Chem.MolFromSmiles(Chem.MolToSmiles(flat))   # read back: no group left naming the cleared centres
+
+
 def parse_smiles(smiles: object) -> ParseResult:
     """Parse and sanitize a SMILES string; on failure say which kind of failure and why.
 
@@ -91,7 +106,7 @@ def parse_smiles(smiles: object) -> ParseResult:
         with quiet_rdkit():
             mol = Chem.MolFromSmiles(inner)
         if mol is not None:
-            return ParseResult(smiles, mol)
+            return ParseResult(smiles, _relative_stereo_unassigned(mol))
         plain = parse_smiles(extended.group(1))
         if not plain.ok:
             return ParseResult(smiles, None, plain.failure, plain.message)

@@ -310,19 +310,28 @@ class ConditionFilter:
 TRAINING_SAMPLE = 2000
 
 
-@lru_cache(maxsize=None)
-def _training_values(name: str) -> np.ndarray:
+#: Under this share of the training molecules inside the windows, a run is warned it may need a large budget.
+FEW_TRAINING_MOLECULES = 0.05
+
+
+@lru_cache(maxsize=1)
+def _training_molecules() -> tuple[Chem.Mol, ...]:
     from molgen.data.registry import load_smiles
 
     with quiet_rdkit():
-        mols = [Chem.MolFromSmiles(s) for s in load_smiles("moses-sample", "train")[:TRAINING_SAMPLE]]
-    return np.array([PROPERTIES[name].function(m) for m in mols], dtype=float)
+        return tuple(Chem.MolFromSmiles(s) for s in load_smiles("moses-sample", "train")[:TRAINING_SAMPLE])
 
 
-def training_share(windows: dict[str, tuple[float | None, float | None]]) -> str | None:
-    """How much of MOSES's training set lies inside the property windows, in words (None without a window): the
-    shipped models were trained on it and seldom leave it, so a window holding a few percent (MW over 350, QED
-    over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000 molecules."""
+@lru_cache(maxsize=None)
+def _training_values(name: str) -> np.ndarray:
+    return np.array([PROPERTIES[name].function(m) for m in _training_molecules()], dtype=float)
+
+
+def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tuple[float, str] | None:
+    """How much of MOSES's training set lies inside the property windows, and that in words (None without a
+    window): the shipped models were trained on it and seldom leave it, so a window holding a few percent (MW
+    over 350, QED over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000
+    molecules."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
         return None
@@ -331,11 +340,11 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> str
         low, high = windows[name]
         values = _training_values(name)
         inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
-    share = inside.mean()
+    share = float(inside.mean())
     note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
-    if share < 0.05:
+    if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
-    return note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
+    return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
 
 
 def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:

@@ -211,7 +211,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
 
 def _conditions(conditions, scaffold: str | None, avoid: list[str] | None, similar_to: str | None) -> Conditions:
     """What :func:`generate` was given to meet, as one checked :class:`Conditions`."""
-    structural = scaffold is not None or avoid is not None or similar_to is not None
+    structural = bool(scaffold or avoid or similar_to)   # an empty avoid list asks for nothing
+    if isinstance(conditions, str):   # one expression, not its characters
+        conditions = [conditions]
     if isinstance(conditions, Conditions):
         if structural:
             raise ValueError("give scaffold, avoid and similar_to with expressions (conditions=['qed>=0.6']), or "

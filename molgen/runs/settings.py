@@ -4,7 +4,7 @@ again from yesterday's run, the same, with another seed, more molecules or one c
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import family_class, shipped_checkpoints
@@ -67,7 +67,9 @@ def run_record(run: str, *, store: RunStore | None = None) -> dict:
         raise ValueError(f"{path}: not the manifest of a run's export (molgen export writes one beside the file it "
                          "exports); a scored table's manifest holds no run")
     checkpoint = Path(record["checkpoint"])
-    shipped = shipped_checkpoints().get(checkpoint.stem)
+    # the file's name from a path written on any system (C:\\...\\smiles-lm-lstm.pt read on Linux)
+    stem = PureWindowsPath(record["checkpoint"]).stem if "\\" in record["checkpoint"] else checkpoint.stem
+    shipped = shipped_checkpoints().get(stem)
     if not checkpoint.is_file() and shipped is not None and file_sha256(shipped) == record["checkpoint_sha256"]:
         record = {**record, "checkpoint": str(shipped)}
     return record

@@ -291,8 +291,11 @@ class RunStore:
             return   # the usual case: a read, with no write lock taken
         settled = {}
         for row in abandoned:   # ranked and counted before the write lock is taken
+            chunks = self._db.execute("SELECT COUNT(*) FROM chunks WHERE run_id = ?", (row["id"],)).fetchone()[0]
             try:
                 ranks = run_ranks(self.candidates(row["id"], order_by="id"), ScoringProfile.from_dict(json.loads(row["profile"])))
+            except sqlite3.Error:
+                raise
             except Exception:  # noqa: BLE001 -- a profile this version cannot read: settled unranked, ranked on resume
                 ranks = None
             # counted from what it stored: its record's counts are those of an earlier part, or none
@@ -300,10 +303,14 @@ class RunStore:
                       **self.tally(row["id"], row["n_requested"])}
             if ranks is not None:
                 counts["ranked"] = int((ranks[1] > 0).sum())
-            settled[row["id"]] = ranks, counts
+            settled[row["id"]] = ranks, counts, chunks
         with self.transaction() as db:
             for row in abandoned:   # unless another process took the lease meanwhile (a resume)
-                ranks, counts = settled[row["id"]]
+                ranks, counts, chunks = settled[row["id"]]
+                # a process on another machine, silent past its lease but alive, may have stored a chunk since
+                # the snapshot: those ranks would leave it out, so the run is ranked when it is continued
+                if db.execute("SELECT COUNT(*) FROM chunks WHERE run_id = ?", (row["id"],)).fetchone()[0] != chunks:
+                    ranks = None
                 ranked = ("ranked, and can be browsed and exported as it stands" if ranks is not None
                           else "ranked when the run is continued")
                 changed = db.execute(

@@ -82,8 +82,11 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
 def test_a_cxsmiles_extension_after_the_smiles_is_read():
     # ChemAxon's extensions (exported by Marvin, ChemDraw and registration systems): RDKit reads them
     assert parse_smiles("c1ccc2c(c1)[nH]c1ccccc12 |c:1|").ok
-    enhanced = parse_smiles("C[C@H](N)C(=O)O |&1:1|")   # an enhanced-stereo group: a racemic or unknown centre
-    assert enhanced.ok and enhanced.mol.GetStereoGroups()[0].GetGroupType() == Chem.StereoGroupType.STEREO_AND
+    # an enhanced-stereo group: racemic (&1) or one enantiomer, not known which (o1): not the drawn enantiomer
+    for group in ("&1", "o1"):
+        enhanced = parse_smiles(f"C[C@H](N)C(=O)O |{group}:1|")
+        assert enhanced.ok and enhanced.canonical == "CC(N)C(=O)O" and not enhanced.mol.GetStereoGroups()
+    assert parse_smiles("C[C@H](N)C(=O)O |a:1|").canonical == "C[C@H](N)C(=O)O"   # absolute: as drawn
     unreadable = parse_smiles("CCO |foo|")
     assert not unreadable.ok and "cannot read the CXSMILES extension '|foo|'" in unreadable.reason
     broken = parse_smiles("C1CC |c:1|")   # the SMILES itself is what is wrong: its own reason

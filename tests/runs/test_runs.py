@@ -130,6 +130,9 @@ def test_structural_conditions_go_to_generate_as_keywords_and_a_wrong_type_says_
         generate(str(tiny_checkpoint), 5, conditions=build_conditions(["qed>=0.6"]), scaffold="c1ccccc1", store=store,
                  progress=False)
     assert len(store.runs()) == before   # refused before anything was stored
+    one = generate(str(tiny_checkpoint), 2, conditions="mw<=400", avoid=[], seed=4, store=store, progress=False,
+                   max_samples=20)   # one expression as a string; an empty avoid list asks for nothing
+    assert one.record["conditions"]["ranges"] in ({"mw": [None, 400.0]}, {"mw": (None, 400.0)})
 
 
 def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_checkpoint, store):
@@ -520,6 +523,26 @@ def test_a_stop_while_the_run_ranks_at_its_end_is_recorded_as_an_interruption(ti
     # it was left "running", and read as a process killed without a word, with nothing ranked
     assert record["status"] == "interrupted" and record["message"].startswith("interrupted; the molecules stored")
     assert record["counts"]["accepted"] == len(store.candidates("ranking", ranked_only=True)) > 0
+
+
+def test_a_settled_run_is_not_ranked_from_a_snapshot_another_writer_has_outdated(tiny_checkpoint, store, monkeypatch):
+    import molgen.runs.store as store_module
+    from molgen.runs.store import LEASE_SECONDS
+
+    run_id = generate(str(tiny_checkpoint), 5, seed=3, store=store, progress=False, name="remote").id
+    store._db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
+    store._db.execute("UPDATE runs SET status = 'running', owner = ?, heartbeat = ? WHERE id = ?",
+                      ("another-host.example:4242:abcd1234", time.time() - LEASE_SECONDS - 1, run_id))
+    ranks = store_module.run_ranks
+
+    def while_ranking(frame, profile):   # the remote process, alive after all, stores one more chunk meanwhile
+        store._db.execute("INSERT INTO chunks VALUES (?, 99, 1, 0, 0, 0, 0, 0.1)", (run_id,))
+        return ranks(frame, profile)
+
+    monkeypatch.setattr(store_module, "run_ranks", while_ranking)
+    record = store.run(run_id)
+    assert record["status"] == "interrupted" and "ranked when the run is continued" in record["message"]
+    assert store.count(run_id, ranges={"rank": (1, None)}) == 0   # no ranks that would leave its chunk out
 
 
 def _bare_run(store: RunStore, name: str) -> str:

@@ -119,8 +119,11 @@ def test_generate_like_an_export_manifest_repeats_the_run_in_another_store(tiny_
     moved = tmp_path / "moved.csv.manifest.json"
     moved.write_text(json.dumps(record))
     assert run_record(str(moved))["checkpoint"] == str(shipped)
-    record["run"]["checkpoint_sha256"] = "0" * 64   # another version's weights: not taken for these
+    record["run"]["checkpoint"] = "C:\\Users\\me\\molgen\\pretrained\\smiles-lm-lstm.pt"   # written on Windows
     moved.write_text(json.dumps(record))
+    assert run_record(str(moved))["checkpoint"] == str(shipped)
+    record["run"].update(checkpoint="/elsewhere/molgen/pretrained/smiles-lm-lstm.pt", checkpoint_sha256="0" * 64)
+    moved.write_text(json.dumps(record))   # another version's weights: not taken for these
     assert run_record(str(moved))["checkpoint"] == "/elsewhere/molgen/pretrained/smiles-lm-lstm.pt"
 
 

@@ -207,7 +207,7 @@ with right:
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
                 if share := training_share(check.windows()):
-                    st.caption(plain(share))
+                    st.caption(plain(share[1]))
         except ConditionError as error:
             st.error(plain(error))
             conditions_ok = False
