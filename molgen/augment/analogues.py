@@ -50,10 +50,10 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
     invalid, a repeat of an earlier seed in another spelling or another form (a salt, charge state, tautomer,
     stereoisomer or isotopologue of one parent compound: the analogues of the two would be one set), or a
     held-out molecule (its analogues would be built on a test molecule)."""
-    from molgen.augment.guards import parent_key
+    from molgen.augment.guards import CompoundIndex
 
     kept: dict[str, int] = {}
-    parents: dict[str, str] = {}
+    compounds = CompoundIndex()   # each compound's first seed
     removed = []
     with quiet_rdkit():
         for row, text in enumerate(seeds, start=1):
@@ -68,13 +68,12 @@ def _canonical_seeds(seeds: Sequence[str], guard: Guard) -> tuple[dict[str, int]
                 removed.append({"smiles": text, "input_row": row, "removed_because": "held-out seed: " + leak.removeprefix("leak: ")})
             elif canonical in kept:
                 removed.append({"smiles": text, "input_row": row, "removed_because": f"repeated seed: {canonical}"})
-            elif (parent := parent_key(parsed.mol, canonical)) in parents:
+            elif (first := compounds.first(parsed.mol, canonical, canonical)) != canonical:
                 removed.append({"smiles": text, "input_row": row, "removed_because":
-                                f"repeated seed: another form of the compound of seed {parents[parent]} (row "
-                                f"{kept[parents[parent]]}): a salt, charge state, tautomer, stereoisomer or isotopologue"})
+                                f"repeated seed: another form of the compound of seed {first} (row "
+                                f"{kept[first]}): a salt, charge state, tautomer, stereoisomer or isotopologue"})
             else:
                 kept[canonical] = row
-                parents[parent] = canonical
     return kept, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"])
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import Guard, ReferenceSet, parent_key
+from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -88,8 +88,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
 
     # A compound given twice (a salt and its free base, two stereoisomers) is one compound of the set: counted
     # once, or its bin's count, and every bin's target with it, would be inflated. Both rows stay, the repeat marked.
-    first_row: dict[str, int] = {}
-    repeat_of = [first_row.setdefault(parent_key(m), row) for m, row in zip(inputs, input_rows)]
+    compounds = CompoundIndex()
+    repeat_of = [compounds.first(m, row) for m, row in zip(inputs, input_rows)]
     counted = np.array([first == row for first, row in zip(repeat_of, input_rows)])
     before = np.bincount(bin_of(values)[(bin_of(values) >= 0) & counted], minlength=bins)
     if not before.any():   # nothing to balance: every input lies outside the histogram (or has no value)

@@ -13,7 +13,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.augment.guards import parent_key
+from molgen.augment.guards import CompoundIndex
 from molgen.augment.provenance import params_text
 
 
@@ -57,7 +57,7 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
         raise ValueError(f"k must be at least 1, got {k}")
     rows, failed = [], []
     first_row: dict[str, int] = {}   # canonical SMILES -> the first input row holding it
-    first_parent: dict[str, int] = {}   # parent compound (parent_key) -> the first input row holding a form of it
+    compounds = CompoundIndex()   # the first input row holding a form of each compound (a salt, a tautomer, ...)
     params = params_text({"k": k, "seed": seed, "include_canonical": include_canonical})
     with quiet_rdkit():
         for line, text in enumerate(smiles, start=1):
@@ -69,7 +69,7 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
                 continue
             source = Chem.MolToSmiles(parsed.mol)
             earlier = first_row.setdefault(source, line)
-            parent = first_parent.setdefault(parent_key(parsed.mol, source), line)
+            parent = compounds.first(parsed.mol, line, source)
             other_form = parent if parent != line and earlier == line else None   # not an exact repeat
             spellings = randomized_smiles(parsed.mol, k, seed + line, include_canonical=include_canonical)
             if not spellings:   # benzene: every atom order writes c1ccccc1, the canonical SMILES

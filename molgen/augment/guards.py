@@ -107,6 +107,30 @@ def tautomer_keys(smiles: str) -> frozenset[str]:
         return frozenset(_hash(tautomer) for tautomer in _tautomer_enumerator().Enumerate(parent))
 
 
+def compound_keys(mol: Chem.Mol, smiles: str | None = None) -> frozenset[str]:
+    """Every key one compound answers to as the guard reads it: its parent key and each of its tautomers'
+    (keto and enol included). Two molecules sharing one are forms of one compound. ``smiles``: ``mol``'s
+    canonical SMILES, if known."""
+    smiles = smiles or Chem.MolToSmiles(mol)
+    return frozenset({parent_key(mol, smiles), *tautomer_keys(smiles)})
+
+
+class CompoundIndex:
+    """What was first met of each compound (a row number, a seed's SMILES), a compound read as the leak guard
+    reads it: its salts, charge states, stereoisomers, isotopologues and tautomers are one compound."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, object] = {}
+
+    def first(self, mol: Chem.Mol, value: object, smiles: str | None = None) -> object:
+        """The value stored with the first form of ``mol``'s compound met, or ``value`` (stored now) if it is new."""
+        keys = compound_keys(mol, smiles)
+        earlier = next((self._first[key] for key in keys if key in self._first), value)
+        for key in keys:
+            self._first.setdefault(key, earlier)
+        return earlier
+
+
 @lru_cache(maxsize=1)
 def _salt_remover() -> rdMolStandardize.FragmentRemover:
     return rdMolStandardize.FragmentRemover()

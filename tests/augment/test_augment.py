@@ -52,10 +52,11 @@ def test_an_input_row_repeating_an_earlier_molecule_is_enumerated_and_marked():
     # another form of an earlier row's compound (its sodium salt, its tautomer, its enantiomer) is marked apart:
     # the leak guard reads these as one compound, and their labels deserve a look
     forms, _ = enumerate_smiles(["CC(C)Cc1ccc(C(C)C(=O)O)cc1", "[Na+].CC(C)Cc1ccc(C(C)C(=O)[O-])cc1", "Oc1ccccn1",
-                                 "O=c1cccc[nH]1", "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CCN"], k=2)
+                                 "O=c1cccc[nH]1", "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CCN",
+                                 "CC(=O)CC(=O)c1ccccc1", "CC(O)=CC(=O)c1ccccc1"], k=2)   # and a keto/enol pair
     parents = forms.drop_duplicates("input_row").set_index("input_row")["same_parent_as_row"]
-    assert [None if pd.isna(v) else int(v) for v in parents] == [None, 1, None, 3, None, 5, None]
-    assert "row 2 ~ row 1, row 4 ~ row 3, row 6 ~ row 5" in repeated_inputs(forms)
+    assert [None if pd.isna(v) else int(v) for v in parents] == [None, 1, None, 3, None, 5, None, None, 8]
+    assert "row 2 ~ row 1, row 4 ~ row 3, row 6 ~ row 5, row 9 ~ row 8" in repeated_inputs(forms)
 
 
 def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
