@@ -1006,6 +1006,41 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))
     console.print(table)
+    rejects = store.rejects(record["id"])
+    if len(rejects):
+        kinds = rejects["reason"].str.split(":").str[0].value_counts()
+        console.print(f"{len(rejects):,} sampled string{'s' * (len(rejects) != 1)} or graph{'s' * (len(rejects) != 1)} "
+                      f"not a molecule ({', '.join(f'{kind} {count:,}' for kind, count in kinds.items())}): "
+                      f"`molgen runs rejects {record['id']}` lists each with its reason")
+
+
+@runs_app.command("rejects")
+def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--output",
+                                                                   help="Write them all (.csv, .tsv or .parquet)."),
+                 top: int = typer.Option(20, help="How many to print (without -o).")) -> None:
+    """What a run sampled that is not a molecule: each string or graph as sampled, with RDKit's reason."""
+    from molgen.data.files import write_molecules
+    from molgen.runs import RunNotFound, RunStore
+
+    store = RunStore()
+    try:
+        frame = store.rejects(run)
+    except RunNotFound as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+    if output is not None:
+        write_molecules(frame.rename(columns={"text": "sampled"}), output)
+        console.print(f"wrote {len(frame):,} rejects -> {output}")
+        return
+    if not len(frame):
+        console.print("every sample of this run was a molecule")
+        return
+    table = Table("chunk", Column("sampled", overflow="fold"), Column("reason", overflow="fold"))
+    for row in frame.head(top).itertuples():
+        table.add_row(str(row.chunk), escape(row.text or "(nothing)"), escape(row.reason))
+    console.print(table)
+    if len(frame) > top:
+        console.print(f"the first {top} of {len(frame):,}; -o FILE writes them all")
 
 
 @runs_app.command("delete")

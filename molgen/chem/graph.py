@@ -274,6 +274,19 @@ class GraphToMolResult:
     error: str = ""
 
 
+def unsanitized_smiles(mol: Chem.Mol | None) -> str:
+    """A SMILES of a graph RDKit could not sanitize, as built (no implicit hydrogens worked out), for a reader to
+    see what failed; '' where even that cannot be written."""
+    if mol is None:
+        return ""
+    try:
+        with quiet_rdkit():
+            mol.UpdatePropertyCache(strict=False)
+            return Chem.MolToSmiles(mol, canonical=False)
+    except Exception:  # noqa: BLE001 -- RDKit raises several types for a graph it cannot write
+        return ""
+
+
 def graph_to_mol(
     atoms: Sequence[int] | np.ndarray,
     bonds: Sequence[Sequence[int]] | np.ndarray,

@@ -210,3 +210,19 @@ def test_generate_names_refused_values_by_their_flags(tiny_checkpoint, tmp_path)
                               ("--max-samples", 0, "--max-samples must be at least 1")):
         result = run("generate", "--model", tiny_checkpoint, "-n", 5, flag, value, home=tmp_path)
         assert result.exit_code == 2 and said in result.output, result.output
+
+
+def test_what_a_run_sampled_that_is_no_molecule_is_listed_with_its_reason(tiny_checkpoint, tmp_path):
+    assert run("generate", "--model", tiny_checkpoint, "-n", 5, "--seed", 2, "--name", "messy", home=tmp_path).exit_code == 0
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        stored = store.rejects("messy")
+    assert len(stored) > 0   # the tiny model writes about 70% invalid strings
+    shown = " ".join(run("runs", "show", "messy", home=tmp_path).output.split())
+    assert f"{len(stored):,} sampled strings or graphs not a molecule (" in shown and "molgen runs rejects" in shown
+    out = tmp_path / "rejects.csv"
+    assert run("runs", "rejects", "messy", "-o", out, home=tmp_path).exit_code == 0
+    written = pd.read_csv(out)
+    assert len(written) == len(stored) and list(written.columns) == ["chunk", "sampled", "reason"]
+    assert written["reason"].str.match(r"(syntax|valence|kekulization|aromaticity|empty|other): ").all()
+    listed = " ".join(run("runs", "rejects", "messy", "--top", 2, home=tmp_path).output.split())
+    assert f"the first 2 of {len(stored):,}" in listed

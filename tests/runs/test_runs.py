@@ -695,3 +695,26 @@ def test_the_conditions_a_model_left_to_the_filter_are_named():
                                             "SMILES language model completes a scaffold written as SMILES")
     assert filter_alone_note({**lm, "conditions": {"ranges": {"qed": [0.5, None]}}}) is None   # nothing steered
 
+
+
+def test_an_invalid_sampled_graph_is_stored_as_drawn_with_rdkits_reason():
+    """A graph model's invalid sample has no SMILES to parse: its reject is the graph as sampled and the reason
+    RDKit refused it (before, every one read 'empty: empty SMILES')."""
+    from molgen.chem.graph import AtomVocabulary, graph_to_mol, unsanitized_smiles
+    from molgen.models.base import Conditions, Sample
+    from molgen.runs.conditions import ConditionFilter
+    from molgen.runs.generate import _process_chunk
+    from molgen.scoring.profiles import load_profile
+
+    vocabulary = AtomVocabulary.from_smiles(["CCO"])
+    carbon = next(i for i, t in enumerate(vocabulary.types) if t.label == "C")
+    # a carbon bonded to five others: a valence RDKit refuses
+    result = graph_to_mol([carbon] * 6, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)], [0] * 5, vocabulary)
+    assert not result.valid
+    sample = Sample("", None, {"atoms": 6, "error": result.error, "graph": unsanitized_smiles(result.mol)})
+    _, rejects, n_valid, _ = _process_chunk([sample, Sample("CCO", None, {})], set(), ConditionFilter(Conditions()),
+                                            load_profile("drug-like"), None, "x", 0, 1)
+    assert n_valid == 1 and len(rejects) == 1
+    text, reason = rejects[0]
+    assert Chem.MolFromSmiles(text, sanitize=False).GetNumAtoms() == 6   # the graph as sampled
+    assert reason.startswith("valence: atom 1 (C) has a valence of 5, more than C allows")

@@ -227,7 +227,9 @@ if run_id:
                 low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
             key, bounds_key = f"browse_{column}_{run_id}", f"browse_bounds_{column}_{run_id}"
             if key in st.session_state:   # kept from before the run grew or shrank: fitted to its bounds now
-                st.session_state[key] = kept_range(st.session_state[key], low, high, st.session_state.get(bounds_key))
+                fitted = kept_range(st.session_state[key], low, high, st.session_state.get(bounds_key))
+                if tuple(fitted) != tuple(st.session_state[key]):   # written only when it moves: a write beside
+                    st.session_state[key] = fitted                  # the slider's default is logged as a conflict
             chosen = st.slider(LABELS.get(column, column), low, high, (low, high), key=key)
             st.session_state[bounds_key] = (low, high)   # what the range was chosen against (kept with it)
             if chosen != (low, high):

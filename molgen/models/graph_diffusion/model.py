@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
-from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph
+from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph, unsanitized_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
@@ -495,8 +495,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             pairs = upper.nonzero().numpy()
             kinds = (upper[upper > 0] - 1).numpy()
             result = graph_to_mol(atoms, pairs.reshape(-1, 2), kinds, self.vocabulary)
-            if not result.valid:
-                samples.append(Sample("", None, {"atoms": k, "error": result.error}))
+            if not result.valid:   # the graph as drawn (unsanitized), so a run's rejects show what failed
+                samples.append(Sample("", None, {"atoms": k, "error": result.error, "graph": unsanitized_smiles(result.mol)}))
                 continue
             fragments = Chem.GetMolFrags(result.mol, asMols=True)
             if scaffold_fragment:
