@@ -239,6 +239,17 @@ class ConditionFilter:
             if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
+            if has_stereo(query) and avoided is not None and has_substructure(_without_stereo(scaffold), query):
+                # keep (S), avoid (R): every molecule the models write leaves the centre unassigned, so it keeps
+                # the scaffold and may be the avoided stereoisomer; the kept stereo already rules the other out
+                instead = ("the scaffold's own stereo already rules out a molecule written with the other "
+                           f"configuration: leave {text} out" if has_stereo(scaffold) else
+                           "keep the stereoisomer you want (the scaffold written with its stereo) instead of avoiding "
+                           "the other")
+                raise ConditionError(f"no molecule molgen's models write can meet every condition: {text}, to be "
+                                     f"avoided, differs from the substructure to keep, {c.scaffold}, only in stereo. "
+                                     "The models write no stereo, and a centre left unassigned may be either "
+                                     f"stereoisomer, so it counts as holding the avoided group; {instead}")
         least = {"mw": Descriptors.HeavyAtomMolWt(scaffold), "heavy_atoms": scaffold.GetNumHeavyAtoms()}
         for name, (low, high) in self.windows().items():
             if name in least and high is not None and least[name] > high:
@@ -345,6 +356,12 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
+
+
+def _without_stereo(mol: Chem.Mol) -> Chem.Mol:
+    flat = Chem.Mol(mol)
+    Chem.RemoveStereochemistry(flat)
+    return flat
 
 
 def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:

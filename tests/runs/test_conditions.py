@@ -130,6 +130,12 @@ def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():
     assert stilbene.failures(Chem.MolFromSmiles("C(=C(c1ccccc1)c1ccccc1)c1ccccc1")) == [
         "contains avoided c1ccccc1/C=C/c1ccccc1"]
     assert ConditionFilter(build_conditions([], scaffold="N[C@@H](C)CC")).failures(Chem.MolFromSmiles("CCC(N)CC")) == []
+    # keep (S), avoid (R): every molecule a model writes would miss, so it is refused before sampling
+    with pytest.raises(ConditionError, match=r"differs from the substructure to keep, C\[C@H\]\(N\)C\(=O\)O, only in "
+                                             r"stereo.*leave C\[C@@H\]\(N\)C\(=O\)O out"):
+        ConditionFilter(build_conditions([], scaffold="C[C@H](N)C(=O)O", avoid=["C[C@@H](N)C(=O)O"]))
+    with pytest.raises(ConditionError, match="keep the stereoisomer you want"):   # any alanine but the R one
+        ConditionFilter(build_conditions([], scaffold="CC(N)C(=O)O", avoid=["C[C@@H](N)C(=O)O"]))
     # without stereo in the query, the molecule's stereo does not matter, as before
     plain = ConditionFilter(build_conditions([], scaffold="CC(N)C(=O)O"))
     assert plain.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == [] and "stereo" not in plain.describe()[0]

@@ -24,6 +24,7 @@ from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
 from molgen.models.graph_diffusion.projection import atom_capacities, project_batch
 from molgen.models.training import normalised_conditions
+from molgen.scoring.similarity import has_stereo
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
@@ -462,6 +463,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             self._check_inpaintable(conditions.scaffold)
             steer.scaffold = conditions.scaffold
             how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
+            with quiet_rdkit():
+                written = Chem.MolFromSmiles(conditions.scaffold)
+            if written is not None and has_stereo(written):   # graphs carry no stereo: the molecules have none
+                how["scaffold"] += ", its stereo left unassigned (the model writes none)"
         return steer, how
 
     def _check_inpaintable(self, scaffold: str) -> None:

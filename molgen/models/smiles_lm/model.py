@@ -220,9 +220,10 @@ class SmilesLM:
             if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
             steer.prefixes = spellings
-            how["scaffold"] = (f"left-to-right completion of {Chem.MolToSmiles(scaffold)}{unassigned}, written "
-                               f"{len(spellings)} way{'s' * (len(spellings) != 1)} so the new group lands on each of "
-                               f"{len(spellings)} distinct positions in turn (one position per molecule)")
+            placed = ("written once, so the new group lands on its one position" if len(spellings) == 1 else
+                      f"written {len(spellings)} ways so the new group lands on each of {len(spellings)} distinct "
+                      "positions in turn (one position per molecule)")
+            how["scaffold"] = f"left-to-right completion of {Chem.MolToSmiles(scaffold)}{unassigned}, {placed}"
         return steer, how
 
     def _spellings(self, scaffold: Chem.Mol) -> list[str]:
