@@ -1475,7 +1475,7 @@ def augment_analogues(
     output: Path = typer.Option(..., "-o", "--output"),
     per_seed: int = typer.Option(20, min=1, help="Analogues kept per seed at most (the most similar; the rest are "
                                                  "listed as removed)."),
-    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no strangers)."),
+    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed)."),
     max_similarity: float = typer.Option(0.95, min=0.0, max=1.0, help="Upper edge of the similarity window (no copies)."),
     method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
                                                "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),

@@ -225,9 +225,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         index = int(sims.argmax()) if seed_index is None else seed_index
         similarity = float(sims[index])
         if not min_similarity <= similarity <= max_similarity:
-            kind = "stranger" if similarity < min_similarity else "too close"
+            kind = "too far from its seed" if similarity < min_similarity else "too close to its seed"
             outside.append({"smiles": text, "method": f"analogue:{method}", "seed_smiles": canonical[index],
-                            "removed_because": f"{kind}: Tanimoto {similarity:.2f} to its seed, outside "
+                            "removed_because": f"{kind}: Tanimoto {similarity:.2f}, outside "
                                                f"[{min_similarity:g}, {max_similarity:g}]"})
             return
         rows.append({"smiles": Chem.MolToSmiles(parsed.mol), "method": f"analogue:{method}", "seed_smiles": canonical[index],

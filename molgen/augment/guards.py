@@ -189,22 +189,34 @@ class ReferenceSet:
     def exact(self, mol: Chem.Mol) -> str | None:
         """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,
         charge state, isotopologue or heteroatom tautomer of it), or None."""
+        found = self._exact(mol)
+        return found[0] if found else None
+
+    def _exact(self, mol: Chem.Mol) -> tuple[str, str] | None:
+        """(the reference molecule, how): ``"is"`` (the same molecule), ``"stereo"`` (with or without stereo) or
+        ``"form"`` (a salt, charge state, isotopologue or heteroatom tautomer of it)."""
         # the cheap keys first: most molecules are decided by their SMILES before the parent is built
         isomeric = Chem.MolToSmiles(mol)
         for key_of in (lambda: isomeric, lambda: Chem.MolToSmiles(mol, isomericSmiles=False),
                        lambda: parent_key(mol, isomeric)):
             key = key_of()
             if key in self.keys:
-                return self.keys[key]
+                hit = self.keys[key]
+                if hit == isomeric:
+                    return hit, "is"
+                flat = Chem.MolToSmiles(mol, isomericSmiles=False)   # a hit is rare: said precisely
+                return hit, "stereo" if flat == Chem.MolToSmiles(Chem.MolFromSmiles(hit), isomericSmiles=False) else "form"
         return None
 
     def find(self, mol: Chem.Mol) -> tuple[str, str] | None:
-        """(the reference molecule, how ``mol`` holds it) or None. How: ``"is"`` (:meth:`exact`), ``"tautomer"``
+        """(the reference molecule, how ``mol`` holds it) or None. How: ``"is"``, ``"stereo"`` or ``"form"``
+        (:meth:`exact`: the molecule, it stereo aside, or a salt, charge state, isotopologue or heteroatom
+        tautomer of it), ``"tautomer"``
         (a hydrogen moved to or from a carbon too: keto and enol) or ``"fragment"`` (one part of a mixture is
         the reference molecule, or a form of it, other than the largest part the parent key reads)."""
-        hit = self.exact(mol)
-        if hit is not None:
-            return hit, "is"
+        found = self._exact(mol)
+        if found is not None:
+            return found
         if not self.keys:
             return None
         isomeric = Chem.MolToSmiles(mol)
@@ -275,7 +287,9 @@ class Guard:
         if self.seeds is not None and not allow_seed_copy:
             found = self.seeds.find(mol)
             if found is not None:   # one reason before the colon, as the manifest counts removals by it
-                return "copy of seed: " + {"is": found[0], "tautomer": f"{found[0]}, as a tautomer",
+                return "copy of seed: " + {"is": found[0], "stereo": f"{found[0]}, stereo aside",
+                                           "form": f"{found[0]}, as a salt, charge state, tautomer or isotope label",
+                                           "tautomer": f"{found[0]}, as a tautomer",
                                            "fragment": f"{found[0]}, in a mixture"}[found[1]]
             if self.near_duplicate is not None:
                 nearest, similarity = self.seeds.nearest(mol)
@@ -296,8 +310,9 @@ class Guard:
 def _held(found: tuple[str, str], what: str) -> str:
     """A match of :meth:`ReferenceSet.find` in words: "is held-out molecule X", "is a tautomer of held-out ..."."""
     hit, how = found
-    return {"is": f"is {what} {hit}", "tautomer": f"is a tautomer of {what} {hit}",
-            "fragment": f"holds {what} {hit} in a mixture"}[how]
+    return {"is": f"is {what} {hit}", "stereo": f"is {what} {hit}, stereo aside",
+            "form": f"is another form (salt, charge state, tautomer or isotope label) of {what} {hit}",
+            "tautomer": f"is a tautomer of {what} {hit}", "fragment": f"holds {what} {hit} in a mixture"}[how]
 
 
 def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = False,

@@ -72,6 +72,8 @@ def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
     # stereo-free spelling of a stereo molecule is caught too
     stereo = ReferenceSet("held", ["C[C@H](N)c1ccccc1"])
     assert stereo.exact(Chem.MolFromSmiles("NC(C)c1ccccc1")) == "C[C@H](N)c1ccccc1"
+    assert Guard(held_out=[stereo]).leak(Chem.MolFromSmiles("NC(C)c1ccccc1")) == (
+        "leak: is held-out molecule C[C@H](N)c1ccccc1, stereo aside (held)")
 
 
 @pytest.mark.parametrize("held, synthetic", [
@@ -85,7 +87,9 @@ def test_leakage_guard_sees_salts_charges_tautomers_and_isotopes(held, synthetic
     guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
     _, removed = apply_guard(pd.DataFrame({"smiles": [synthetic], "method": "x", "seed_smiles": None}), guard)
     canonical = Chem.MolToSmiles(Chem.MolFromSmiles(held))
-    assert removed["removed_because"].tolist() == [f"leak: is held-out molecule {canonical} (test split)"]
+    assert removed["removed_because"].tolist() == [
+        f"leak: is another form (salt, charge state, tautomer or isotope label) of held-out molecule {canonical} "
+        "(test split)"]
 
 
 def test_parent_key_keeps_different_molecules_apart():
