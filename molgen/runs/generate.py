@@ -554,10 +554,12 @@ def validity_note(record: dict) -> str:
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
     # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
     # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
-    fragment = ""
-    if record["model"] == "graph-diffusion":
-        fragment = ", the scaffold's fragment kept" if record["conditions"].get("scaffold") else ", largest fragment kept"
+    if record["model"] != "graph-diffusion":
+        return "no correction"
+    # dropping the pieces is a change a chemist may call a correction: said apart from the atoms and bonds
+    kept = "the scaffold's kept" if record["conditions"].get("scaffold") else "the largest kept, as DiGress counts"
+    fragment = f"; disconnected pieces dropped ({kept})"
     if record["params"]["sample_options"].get("projection"):
         return f"after projection onto valence and ring size, a correction{fragment}"
-    return f"no correction{fragment}"
+    return f"atoms and bonds not corrected{fragment}"
 
