@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from rdkit import Chem
 
 from molgen import __version__
 from molgen.chem import canonical_smiles, parse_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
 from molgen.scoring.pipeline import score
@@ -27,18 +29,32 @@ st.table([
     for entry in REGISTRY.values()
 ])
 
+def _relative_stereo(text: str) -> bool:
+    """Whether a CXSMILES names a racemic (AND) or unknown (OR) stereo group, which parsing leaves unassigned."""
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(text.strip())
+    return mol is not None and any(group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE
+                                   for group in mol.GetStereoGroups())
+
+
 st.subheader("Check a SMILES")
 smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", key="home_smiles", help="Parsed and sanitized by RDKit; nothing is corrected.")
 if smiles:
     result = parse_smiles(smiles)
     if result.ok:
         st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
+        if "|" in smiles and _relative_stereo(smiles):   # a CXSMILES stereo group: say what became of it
+            st.caption(plain("the CXSMILES extension's racemic (&) or unknown (or) stereo group is read with its "
+                             "centres unassigned: a canonical SMILES cannot say which enantiomers are meant"))
         # what `molgen score` would say of it with the default profile: a salt, a hard filter, an alert
         row = score([smiles], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0]
         if row["fragments"] > 1:
+            parent = salt_parent(result.mol)
+            organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())
             st.info(plain(f"{row['fragments']} fragments (a salt or mixture): scored whole, counter-ions included; "
-                          f"its parent compound is {canonical_smiles(salt_parent(result.mol))} "
-                          "(`molgen score --largest-fragment` scores that)"))
+                          + (f"its parent compound is {canonical_smiles(parent)} (`molgen score --largest-fragment` "
+                             "scores that)" if organic else "none of them holds a carbon, so it has no organic parent "
+                                                           "compound to score instead")))
         verdict = (f"score {row['score']:.3f} with the {DEFAULT_PROFILE} profile (QED {row['qed']:.2f}, "
                    f"SA {row['sa']:.2f}, MW {row['mw']:.1f})")
         if not row["passes_filters"]:
