@@ -141,8 +141,18 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         internal = tuple(c for c in _INTERNAL if c not in ("meets_conditions", "failed_conditions"))
     # a model that gives no log-likelihood (graph diffusion) leaves the column empty: not written
     unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]
+    frame = frame.assign(molecule_id=molecule_ids(frame))
     frame = frame.drop(columns=[c for c in internal if c in frame.columns] + unmeasured).reset_index(drop=True)
     return frame[_reading_order(list(frame.columns))]
+
+
+def molecule_ids(frame: pd.DataFrame) -> pd.Series:
+    """Each candidate's stable identifier, for registration tools and an SDF's title line: the run's id and the
+    candidate's number in the store (``20261204-171501-8049f6-000123``), the same in every export of the run
+    whatever its filters, and unchanged by a resume (ranks move; this does not)."""
+    if not len(frame):
+        return pd.Series([], dtype=object, index=frame.index)
+    return frame["run_id"].astype(str) + "-" + frame["id"].astype(int).map("{:06d}".format)
 
 
 def _reading_order(columns: list[str]) -> list[str]:
@@ -152,6 +162,7 @@ def _reading_order(columns: list[str]) -> list[str]:
     from molgen.scoring.properties import PROPERTIES
 
     first = [c for c in ("rank", "smiles", "score", "similarity_to_reference") if c in columns]
+    first += [c for c in ("molecule_id",) if c in columns]   # after what is read first, before the properties
     properties = [c for c in PROPERTIES if c in columns and c not in first]
     judged = [c for c in ("novel", "alerts", "alert_names", "passes_filters", "failed_filters", "meets_conditions",
                           "failed_conditions") if c in columns]

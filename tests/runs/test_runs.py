@@ -231,7 +231,12 @@ def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store,
     assert len(csv) == len(parquet) == len(sdf) == len(expected)
     # read left to right as a chemist does: rank, SMILES, score, the properties, the judgements, provenance last
     columns = list(csv.columns)
-    assert columns[:4] == ["rank", "smiles", "score", "qed"] and list(parquet.columns) == columns
+    assert columns[:5] == ["rank", "smiles", "score", "molecule_id", "qed"] and list(parquet.columns) == columns
+    # a stable identifier (the run's id and the candidate's number in the store), the SDF's title line too
+    assert csv["molecule_id"].str.fullmatch(rf"{run.id}-\d{{6}}").all() and csv["molecule_id"].is_unique
+    assert [m.GetProp("_Name") for m in sdf] == csv["molecule_id"].tolist()
+    top = pd.read_csv(export_run(store, run.id, tmp_path / "best3.csv", top=3, where="qed > 0"))
+    assert top["molecule_id"].tolist() == csv.set_index("smiles").loc[top["smiles"], "molecule_id"].tolist()
     assert columns.index("mw") < columns.index("alerts") < columns.index("d_qed") < columns.index("chunk")
     assert columns.index("log_likelihood") > columns.index("np_likeness") and columns[-1] == "selected"
     for frame in (csv, parquet):
