@@ -976,20 +976,27 @@ def json_list(text: str) -> list:
     return json.loads(text or "[]")
 
 
+def _or_exit_if_missing(read):
+    """What ``read`` reads from the run store, or, for a run that is not there, the reason and exit status 2."""
+    from molgen.runs import RunNotFound
+
+    try:
+        return read()
+    except RunNotFound as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+
+
 @runs_app.command("show")
 def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to print."),
               as_json: bool = typer.Option(False, "--json", help="The record and the best candidates as JSON, for scripts.")) -> None:
     """A run's provenance, counts and best candidates."""
     import json
 
-    from molgen.runs import RunNotFound, RunStore
+    from molgen.runs import RunStore
 
     store = RunStore()
-    try:
-        record = store.run(run)
-    except RunNotFound as error:
-        error_console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
+    record = _or_exit_if_missing(lambda: store.run(run))
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
     shown["profile"] = record["profile"].get("name")
     frame = store.candidates(record["id"], ranked_only=True, limit=top)
@@ -1020,14 +1027,10 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
                  top: int = typer.Option(20, help="How many to print (without -o).")) -> None:
     """What a run sampled that is not a molecule: each string or graph as sampled, with RDKit's reason."""
     from molgen.data.files import write_molecules
-    from molgen.runs import RunNotFound, RunStore
+    from molgen.runs import RunStore
 
     store = RunStore()
-    try:
-        frame = store.rejects(run)
-    except RunNotFound as error:
-        error_console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
+    frame = _or_exit_if_missing(lambda: store.rejects(run))
     if output is not None:
         write_molecules(frame.rename(columns={"text": "sampled"}), output)
         console.print(f"wrote {len(frame):,} rejects -> {output}")
