@@ -1466,7 +1466,7 @@ def augment_enumerate(
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(kept, columns),
                    with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
-    for note in (repeated_inputs(rows), short_enumerations(rows, k)):
+    for note in (repeated_inputs(kept), short_enumerations(rows, k)):   # pairs the guard left both rows of
         if note:
             console.print(f"[yellow]note: {escape(note)}[/yellow]")
 

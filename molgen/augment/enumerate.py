@@ -90,8 +90,10 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
 
 def repeated_inputs(rows: pd.DataFrame) -> str | None:
     """A note naming the input rows that repeat an earlier row's molecule, or hold another form of its compound;
-    None when none does."""
+    None when none does. Give it the rows the guard kept: a pair one of whose rows was removed (a leak) has no
+    two labels left to compare."""
     notes = []
+    present = set(rows["input_row"]) if "input_row" in rows.columns else set()
     for column, relation, advice in (
             ("same_molecule_as_row", "a molecule an earlier row holds", "marks the repeats: check their labels agree"),
             ("same_parent_as_row", "another form (salt, charge state, tautomer, stereoisomer or isotopologue) of an "
@@ -99,6 +101,7 @@ def repeated_inputs(rows: pd.DataFrame) -> str | None:
         if column not in rows.columns:
             continue
         pairs = rows.dropna(subset=[column]).drop_duplicates("input_row")
+        pairs = pairs[pairs[column].isin(present)]
         if pairs.empty:
             continue
         sign = "=" if column == "same_molecule_as_row" else "~"

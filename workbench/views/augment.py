@@ -119,8 +119,10 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
         try:
             if method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
-                repeats = [note for note in (repeated_inputs(rows), short_enumerations(rows, k)) if note]
+                short = short_enumerations(rows, k)
                 rows, guarded = apply_guard(rows, guard, allow_seed_copy=True)
+                # pairs the guard left both rows of: a row removed as a leak has no label left to compare
+                repeats = [note for note in (repeated_inputs(rows), short) if note]
                 removed = pd.concat([removed, guarded], ignore_index=True)
             elif method == "analogues":
                 rows, removed = analogues(smiles, per_seed=per_seed, min_similarity=window[0], max_similarity=window[1],
