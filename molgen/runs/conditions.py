@@ -31,7 +31,7 @@ from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
-from molgen.scoring.similarity import has_stereo, has_substructure, morgan_fingerprint, substructure_query
+from molgen.scoring.similarity import has_substructure, morgan_fingerprint, query_has_stereo, substructure_query
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -239,11 +239,11 @@ class ConditionFilter:
             if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
-            if has_stereo(query) and avoided is not None and has_substructure(_without_stereo(scaffold), query):
+            if query_has_stereo(query) and avoided is not None and has_substructure(_without_stereo(scaffold), query):
                 # keep (S), avoid (R): every molecule the models write leaves the centre unassigned, so it keeps
                 # the scaffold and may be the avoided stereoisomer; the kept stereo already rules the other out
                 instead = ("the scaffold's own stereo already rules out a molecule written with the other "
-                           f"configuration: leave {text} out" if has_stereo(scaffold) else
+                           f"configuration: leave {text} out" if query_has_stereo(scaffold) else
                            "keep the stereoisomer you want (the scaffold written with its stereo) instead of avoiding "
                            "the other")
                 raise ConditionError(f"no molecule molgen's models write can meet every condition: {text}, to be "
@@ -284,8 +284,8 @@ class ConditionFilter:
         c = self.conditions
         stereo = " (with its stereo: the other configuration misses it; a centre or double bond left unassigned {})"
         if c.scaffold:
-            lines.append(f"contains {c.scaffold}" + (stereo.format("passes") if has_stereo(self._scaffold) else ""))
-        lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if has_stereo(query) else "")
+            lines.append(f"contains {c.scaffold}" + (stereo.format("passes") if query_has_stereo(self._scaffold) else ""))
+        lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if query_has_stereo(query) else "")
                      for text, query in self._avoid)
         if c.similar_to:
             lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}")

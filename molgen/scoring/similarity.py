@@ -71,13 +71,15 @@ def has_substructure(mol: Chem.Mol, query: Chem.Mol) -> bool:
     double bond unassigned, or whose atom there is no stereocentre at all, holds it (it may be that stereoisomer:
     a keep condition passes it, an avoid condition flags it). The models write no stereo (MOSES has none), so a
     kept stereo scaffold rules out only the molecules written with the other configuration."""
-    if not has_stereo(query):
+    if not query_has_stereo(query):
         return mol.HasSubstructMatch(query)
     return mol.HasSubstructMatch(query, _STEREO_MATCH)
 
 
-def has_stereo(query: Chem.Mol) -> bool:
-    """Whether a query (SMILES or SMARTS) specifies a tetrahedral centre or a double bond's geometry."""
+def query_has_stereo(query: Chem.Mol) -> bool:
+    """Whether a query (SMILES or SMARTS) specifies a tetrahedral centre or a double bond's geometry (read from
+    its chiral tags and bond stereo: a SMARTS query has no perceived stereocentres, unlike
+    :func:`molgen.chem.graph.has_stereo`, which asks it of a molecule)."""
     return (any(atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for atom in query.GetAtoms())
             or any(bond.GetStereo() != Chem.BondStereo.STEREONONE for bond in query.GetBonds()))
 

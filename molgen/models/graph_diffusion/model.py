@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
-from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, mol_to_graph, unsanitized_smiles
+from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo, mol_to_graph, unsanitized_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
@@ -24,7 +24,6 @@ from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
 from molgen.models.graph_diffusion.projection import atom_capacities, project_batch
 from molgen.models.training import normalised_conditions
-from molgen.scoring.similarity import has_stereo
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size

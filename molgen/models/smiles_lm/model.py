@@ -15,12 +15,12 @@ import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
+from molgen.chem.graph import has_stereo
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
 from molgen.models.smiles_lm.scaffold import decoration_prefixes
-from molgen.scoring.similarity import has_stereo
 
 FAMILY = "smiles-lm"
 
