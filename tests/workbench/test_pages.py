@@ -617,6 +617,12 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception and any("distinct molecules decoded" in m.value for m in at.markdown)
     found = at.dataframe[0].value
     met = int(found["met"].sum())
+    # each decoded molecule with what a chemist reads beside it: QED, SA, MW and its alerts, as RDKit gives them
+    from molgen.scoring.pipeline import score as score_with
+
+    assert {"qed", "sa", "mw", "alerts"} <= set(found.columns)
+    expected = score_with(found["smiles"].tolist(), "drug-like", n_jobs=1, progress=False)
+    assert found["alerts"].tolist() == expected["alert_names"].fillna("").tolist()
     # those meeting the targets first, nearest the start first; then the rest by gap
     finds = found.iloc[:-1]   # the start's own decoding comes last, marked (in the download too), never a find
     assert found["is_start"].tolist() == [False] * len(finds) + [True]

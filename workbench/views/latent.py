@@ -12,6 +12,8 @@ from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 from workbench.common import KEY_SCORES, depict, load_model, plain, show_svg, smiles_field
 
+DESCRIBED_WITH = "drug-like"   # the profile whose alerts the decoded molecules are shown with (the CLI's default)
+
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
                     help="e.g. runs/graph-vae.pt from `molgen train graph-vae`").strip()
@@ -87,6 +89,28 @@ def result_heading(result: dict, now: dict) -> None:
         st.caption("The settings above have changed since: press the button again for their result.")
 
 
+@st.cache_data(show_spinner=False)
+def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
+    from molgen.scoring.pipeline import score
+
+    scored = score(list(smiles), DESCRIBED_WITH, n_jobs=1, progress=False)
+    return scored[["qed", "sa", "logp", "mw", "alert_names"]].rename(columns={"alert_names": "alerts"})
+
+
+def with_properties(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with what a chemist reads beside each decoded molecule: QED, SA, logP, MW and the structural
+    alerts of the drug-like profile (named as in their catalogue: flags to look at, not verdicts). Columns the
+    table already has (a search's own targets) are kept as they are."""
+    described = _described(tuple(table["smiles"])).set_index(table.index)
+    return table.join(described[[c for c in described.columns if c not in table.columns]])
+
+
+def alert_flag(alerts: str) -> str:
+    """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them)."""
+    count = len([a for a in (alerts or "").split("; ") if a])
+    return f", {count} alert{'s' * (count != 1)}" if count else ""
+
+
 def download(table: pd.DataFrame, name: str, key: str) -> None:
     st.download_button("Download as CSV", table.to_csv(index=False).encode(), f"{name}.csv", "text/csv", key=key)
 
@@ -134,11 +158,11 @@ with interpolate_tab:
             if smiles == given["end"]:
                 return "end" if fraction == 1 else f"end (reached at {fraction:.2f} of the way)"
             return f"{fraction:.2f} of the way"
-        grid([(s, where(f, s)) for f, s in met])
         # the fraction to 4 places: the walk's own float32 steps (0.1818181872) mean no more than that
-        download(pd.DataFrame({"fraction": [round(float(f), 4) for f, _ in met], "smiles": [s for _, s in met],
-                               "where": [where(f, s) for f, s in met]}),
-                 "interpolation", "latent_download_interpolate")
+        path_table = with_properties(pd.DataFrame({"fraction": [round(float(f), 4) for f, _ in met],
+                                                   "smiles": [s for _, s in met], "where": [where(f, s) for f, s in met]}))
+        grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts)}") for r in path_table.itertuples()])
+        download(path_table, "interpolation", "latent_download_interpolate")
 
 with analogues_tab:
     typed_seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
@@ -172,9 +196,10 @@ with analogues_tab:
                              "analogues lie around that molecule, and their similarity is still to the seed (more "
                              "encoding steps may help)."))
         stereo_note(seed_met)
-        grid([(s, f"Tanimoto {sim:.2f}") for s, sim in result["found"]])
-        download(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]), "analogues",
-                 "latent_download_analogues")
+        found_table = with_properties(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]))
+        grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}{alert_flag(r.alerts)}")
+              for r in found_table.itertuples()])
+        download(found_table, "analogues", "latent_download_analogues")
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
 SEARCH_TARGETS = {"qed": (0.0, 1.0, 0.9), "sa": (1.0, 10.0, 2.0), "logp": (-3.0, 8.0, 3.0), "mw": (150.0, 600.0, 350.0),
@@ -245,11 +270,11 @@ with push_tab:
         result = st.session_state.get("latent_result_push")
         if result:
             result_heading(result, inputs)
-            table, used = result["table"], result["inputs"]
+            table, used = with_properties(result["table"]), result["inputs"]
             if used["method"] in SEARCHES:
                 met = int(table.loc[~table["is_start"], "met"].sum())
                 st.write(f"{int((~table['is_start']).sum())} distinct molecules decoded besides the start's own "
-                         f"decoding (last, is_start); **{met}** meet every target within its "
+                         f"decoding (the last row, marked is_start); **{met}** meet every target within its "
                          "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
                          "start first; then the rest, closest to the targets first.")
                 st.caption(GAP_CAPTION)
