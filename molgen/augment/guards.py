@@ -189,14 +189,14 @@ class ReferenceSet:
     def exact(self, mol: Chem.Mol) -> str | None:
         """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,
         charge state, isotopologue or heteroatom tautomer of it), or None."""
-        found = self._exact(mol)
+        found = self._exact(mol, Chem.MolToSmiles(mol))
         return found[0] if found else None
 
-    def _exact(self, mol: Chem.Mol) -> tuple[str, str] | None:
+    def _exact(self, mol: Chem.Mol, isomeric: str) -> tuple[str, str] | None:
         """(the reference molecule, how): ``"is"`` (the same molecule), ``"stereo"`` (with or without stereo) or
-        ``"form"`` (a salt, charge state, isotopologue or heteroatom tautomer of it)."""
+        ``"form"`` (a salt, charge state, isotopologue or heteroatom tautomer of it). ``isomeric``: ``mol``'s
+        canonical SMILES."""
         # the cheap keys first: most molecules are decided by their SMILES before the parent is built
-        isomeric = Chem.MolToSmiles(mol)
         for key_of in (lambda: isomeric, lambda: Chem.MolToSmiles(mol, isomericSmiles=False),
                        lambda: parent_key(mol, isomeric)):
             key = key_of()
@@ -211,15 +211,15 @@ class ReferenceSet:
     def find(self, mol: Chem.Mol) -> tuple[str, str] | None:
         """(the reference molecule, how ``mol`` holds it) or None. How: ``"is"``, ``"stereo"`` or ``"form"``
         (:meth:`exact`: the molecule, it stereo aside, or a salt, charge state, isotopologue or heteroatom
-        tautomer of it), ``"tautomer"``
-        (a hydrogen moved to or from a carbon too: keto and enol) or ``"fragment"`` (one part of a mixture is
-        the reference molecule, or a form of it, other than the largest part the parent key reads)."""
-        found = self._exact(mol)
+        tautomer of it), ``"tautomer"`` (a hydrogen moved to or from a carbon too: keto and enol) or
+        ``"fragment"`` (one part of a mixture is the reference molecule, or a form of it, other than the largest
+        part the parent key reads)."""
+        isomeric = Chem.MolToSmiles(mol)
+        found = self._exact(mol, isomeric)
         if found is not None:
             return found
         if not self.keys:
             return None
-        isomeric = Chem.MolToSmiles(mol)
         hit = self._tautomer_hit(isomeric)
         if hit is not None:
             return hit, "tautomer"

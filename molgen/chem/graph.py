@@ -273,6 +273,18 @@ class GraphToMolResult:
     smiles: str | None
     error: str = ""
 
+    @property
+    def reason(self) -> str:
+        """Why the graph is no molecule, as :func:`molgen.chem.parse.parse_smiles` says it of a SMILES ("valence:
+        atom 3 (C) has a valence of 5, more than C allows"); '' when it is one."""
+        if self.valid:
+            return ""
+        from molgen.chem.parse import sanitization_problem
+
+        with quiet_rdkit():
+            problem = sanitization_problem(Chem.Mol(self.mol)) if self.mol is not None else None
+        return f"{problem[0].value}: {problem[1]}" if problem else f"other: {self.error}"
+
 
 def unsanitized_smiles(mol: Chem.Mol | None) -> str:
     """A SMILES of a graph RDKit could not sanitize, as built (no implicit hydrogens worked out), for a reader to

@@ -129,15 +129,24 @@ def parse_smiles(smiles: object) -> ParseResult:
         if raw is None:
             return ParseResult(smiles, None, ParseFailure.SYNTAX,
                                f"not valid SMILES syntax{_syntax_cause(log)}: {_clip(smiles)!r}")
-        # DetectChemistryProblems runs sanitization without raising and names each problem.
-        problems = Chem.DetectChemistryProblems(raw)
-    if problems:
-        first = problems[0]
-        failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
-        if "non-ring atom" in first.Message():  # RDKit files this under kekulization
-            failure = ParseFailure.AROMATICITY
-        return ParseResult(smiles, None, failure, problem_in_words(first.Message()))
+        problem = sanitization_problem(raw)
+    if problem:
+        return ParseResult(smiles, None, *problem)
     return ParseResult(smiles, None, ParseFailure.OTHER, "RDKit could not build a molecule from this SMILES")
+
+
+def sanitization_problem(mol: Chem.Mol) -> tuple[ParseFailure, str] | None:
+    """The first problem RDKit's sanitization finds in an unsanitized molecule (a SMILES read without
+    sanitizing, a sampled graph), as its kind and in a chemist's words; None when there is none."""
+    # DetectChemistryProblems runs sanitization without raising and names each problem.
+    problems = Chem.DetectChemistryProblems(mol)
+    if not problems:
+        return None
+    first = problems[0]
+    failure = _PROBLEM_KINDS.get(first.GetType(), ParseFailure.OTHER)
+    if "non-ring atom" in first.Message():  # RDKit files this under kekulization
+        failure = ParseFailure.AROMATICITY
+    return failure, problem_in_words(first.Message())
 
 
 def to_mol(smiles: object) -> Chem.Mol | None:

@@ -54,6 +54,13 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     return neutralize(parent)
 
 
+def without_stereo(mol: Chem.Mol) -> Chem.Mol:
+    """A copy of ``mol`` with its stereocentres and double-bond geometry unassigned."""
+    flat = Chem.Mol(mol)
+    Chem.RemoveStereochemistry(flat)
+    return flat
+
+
 def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions()) -> Chem.Mol:
     """Return a standardized copy of ``mol``: cleanup (normalizations), then the chosen steps.
 
@@ -67,8 +74,7 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
         if options.neutralize:
             out = neutralize(out)
         if options.remove_stereo:
-            out = Chem.Mol(out)
-            Chem.RemoveStereochemistry(out)
+            out = without_stereo(out)
         if options.remove_isotopes:
             out = Chem.Mol(out)
             for atom in out.GetAtoms():

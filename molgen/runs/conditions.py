@@ -29,6 +29,7 @@ from rdkit.Chem import Descriptors
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, query_has_stereo, substructure_query
@@ -239,7 +240,7 @@ class ConditionFilter:
             if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
-            if query_has_stereo(query) and avoided is not None and has_substructure(_without_stereo(scaffold), query):
+            if query_has_stereo(query) and avoided is not None and has_substructure(without_stereo(scaffold), query):
                 # keep (S), avoid (R): every molecule the models write leaves the centre unassigned, so it keeps
                 # the scaffold and may be the avoided stereoisomer; the kept stereo already rules the other out
                 instead = ("the scaffold's own stereo already rules out a molecule written with the other "
@@ -356,12 +357,6 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
-
-
-def _without_stereo(mol: Chem.Mol) -> Chem.Mol:
-    flat = Chem.Mol(mol)
-    Chem.RemoveStereochemistry(flat)
-    return flat
 
 
 def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:

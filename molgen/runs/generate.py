@@ -462,13 +462,6 @@ def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) ->
 SAMPLE_META_COLUMNS = {"fragments": "sampled_fragments", "projected_bonds": "projected_bonds"}
 
 
-def graph_reason(error: str) -> str:
-    """A sampled graph's sanitization error as a reject's reason, in a parse failure's words and kinds."""
-    kind = "valence" if "valence" in error else "kekulization" if "kekulize" in error else (
-        "aromaticity" if "aromatic" in error else "other")
-    return f"{kind}: {problem_in_words(error)} (as sampled, before any correction)"
-
-
 def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
                    index: int, n_jobs: int):
     from molgen.scoring.pipeline import score
@@ -482,7 +475,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
         for sample in samples:
             parsed = parse_smiles(sample.smiles)
             if not parsed.ok and (sample.meta or {}).get("error"):   # a graph RDKit could not sanitize: its reason
-                rejects.append((sample.meta.get("graph", ""), graph_reason(sample.meta["error"])))
+                reason = sample.meta.get("reason") or f"other: {problem_in_words(sample.meta['error'])}"
+                rejects.append((sample.meta.get("graph", ""), f"{reason} (as sampled, before any correction)"))
                 continue
             if not parsed.ok:
                 rejects.append((sample.smiles, f"{parsed.failure.value}: {parsed.message}"))

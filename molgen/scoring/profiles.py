@@ -43,6 +43,8 @@ from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import reference_fingerprints, substructure_query
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
+#: The profile a molecule is scored with when none is named (the command line's default, and the workbench's).
+DEFAULT_PROFILE = "drug-like"
 SIMILARITY_PROPERTIES = ("similarity_max", "similarity_mean")
 HARD_FILTERS = ("alerts", "rules", "require", "avoid")
 RANKINGS = ("score", "pareto")

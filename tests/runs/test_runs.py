@@ -716,7 +716,8 @@ def test_an_invalid_sampled_graph_is_stored_as_drawn_with_rdkits_reason():
     # a carbon bonded to five others: a valence RDKit refuses
     result = graph_to_mol([carbon] * 6, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)], [0] * 5, vocabulary)
     assert not result.valid
-    sample = Sample("", None, {"atoms": 6, "error": result.error, "graph": unsanitized_smiles(result.mol)})
+    sample = Sample("", None, {"atoms": 6, "error": result.error, "reason": result.reason,   # as graph diffusion's
+                               "graph": unsanitized_smiles(result.mol)})
     _, rejects, n_valid, _ = _process_chunk([sample, Sample("CCO", None, {})], set(), ConditionFilter(Conditions()),
                                             load_profile("drug-like"), None, "x", 0, 1)
     assert n_valid == 1 and len(rejects) == 1

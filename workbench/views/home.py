@@ -11,10 +11,9 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
 from molgen.scoring.pipeline import score
-from molgen.scoring.profiles import load_profile
+from molgen.scoring.profiles import DEFAULT_PROFILE, load_profile
 from workbench.common import plain
 
-DEFAULT_PROFILE = "drug-like"   # the command line's default profile
 
 st.title("molgen workbench")
 st.caption(f"molgen {__version__}: generative design of small molecules")

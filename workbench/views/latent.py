@@ -8,11 +8,10 @@ import streamlit as st
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
+from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 from workbench.common import KEY_SCORES, depict, load_model, plain, show_svg, smiles_field
-
-DESCRIBED_WITH = "drug-like"   # the profile whose alerts the decoded molecules are shown with (the CLI's default)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -93,7 +92,7 @@ def result_heading(result: dict, now: dict) -> None:
 def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
     from molgen.scoring.pipeline import score
 
-    scored = score(list(smiles), DESCRIBED_WITH, n_jobs=1, progress=False)
+    scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
     return scored[["qed", "sa", "logp", "mw", "alert_names"]].rename(columns={"alert_names": "alerts"})
 
 

@@ -500,7 +500,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             kinds = (upper[upper > 0] - 1).numpy()
             result = graph_to_mol(atoms, pairs.reshape(-1, 2), kinds, self.vocabulary)
             if not result.valid:   # the graph as drawn (unsanitized), so a run's rejects show what failed
-                samples.append(Sample("", None, {"atoms": k, "error": result.error, "graph": unsanitized_smiles(result.mol)}))
+                samples.append(Sample("", None, {"atoms": k, "error": result.error, "reason": result.reason,
+                                                 "graph": unsanitized_smiles(result.mol)}))
                 continue
             fragments = Chem.GetMolFrags(result.mol, asMols=True)
             if scaffold_fragment:

@@ -17,6 +17,7 @@ from torch import nn
 
 from molgen.chem.graph import has_stereo
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import without_stereo
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
@@ -214,8 +215,7 @@ class SmilesLM:
             if not spellings and has_stereo(scaffold):
                 # a model trained without stereo (MOSES) has no @ or / token: it completes the scaffold with its
                 # stereo left unassigned, which the filter passes (it may be the stereoisomer asked for)
-                scaffold = Chem.Mol(scaffold)
-                Chem.RemoveStereochemistry(scaffold)
+                scaffold = without_stereo(scaffold)
                 spellings, unassigned = self._spellings(scaffold), ", its stereo left unassigned (the model writes none)"
             if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
