@@ -101,15 +101,30 @@ def load_model(path: str):
     return load(path)
 
 
-def depict(smiles: str, size: tuple[int, int] = (260, 200), highlight: list[int] | None = None) -> str:
-    """An RDKit SVG of ``smiles`` (atoms in ``highlight`` drawn highlighted); '' if it does not parse."""
+#: Highlight colours: a structural alert in RDKit's warm default, a kept scaffold in a cool blue, so the two read apart.
+ALERT_COLOUR = (1.0, 0.7, 0.7)
+SCAFFOLD_COLOUR = (0.65, 0.8, 1.0)
+
+
+def depict(smiles: str, size: tuple[int, int] = (260, 200), highlight: list[int] | None = None,
+           scaffold: tuple[int, ...] | list[int] | None = None) -> str:
+    """An RDKit SVG of ``smiles``: atoms in ``highlight`` (alerts) drawn in red, the atoms and bonds of a kept
+    ``scaffold`` in blue (an atom in both stays red: the alert matters more); '' if it does not parse."""
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles) if smiles else None
     if mol is None:
         return ""
+    alert, kept = set(highlight or []), set(scaffold or []) - set(highlight or [])
+    atoms = {**{a: SCAFFOLD_COLOUR for a in kept}, **{a: ALERT_COLOUR for a in alert}}
+    # a bond takes a colour when both its atoms are in the alert (or both in the scaffold), as RDKit's default does
+    bonds = {}
+    for group, colour in ((set(scaffold or []), SCAFFOLD_COLOUR), (alert, ALERT_COLOUR)):
+        bonds.update({bond.GetIdx(): colour for bond in mol.GetBonds()
+                      if bond.GetBeginAtomIdx() in group and bond.GetEndAtomIdx() in group})
     drawer = rdMolDraw2D.MolDraw2DSVG(*size)
     drawer.drawOptions().clearBackground = False
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=highlight or [])
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=list(atoms), highlightAtomColors=atoms,
+                                       highlightBonds=list(bonds), highlightBondColors=bonds)
     drawer.FinishDrawing()
     return drawer.GetDrawingText()
 

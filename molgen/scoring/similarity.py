@@ -76,6 +76,14 @@ def has_substructure(mol: Chem.Mol, query: Chem.Mol) -> bool:
     return mol.HasSubstructMatch(query, _STEREO_MATCH)
 
 
+def substructure_atoms(mol: Chem.Mol, query: Chem.Mol) -> tuple[int, ...]:
+    """The atoms of ``mol`` matched by the first hit of ``query`` (as :func:`has_substructure` matches it, stereo
+    honoured); empty when ``mol`` does not hold it. For drawing a kept scaffold where it lies in a molecule."""
+    if not query_has_stereo(query):
+        return mol.GetSubstructMatch(query)
+    return mol.GetSubstructMatch(query, _STEREO_MATCH)
+
+
 def query_has_stereo(query: Chem.Mol) -> bool:
     """Whether a query (SMILES or SMARTS) specifies a tetrahedral centre or a double bond's geometry (read from
     its chiral tags and bond stereo: a SMARTS query has no perceived stereocentres, unlike

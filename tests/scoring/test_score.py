@@ -246,3 +246,13 @@ def test_an_isotope_labelled_molecule_is_described_unlabelled_but_weighed_as_wri
     assert deuterated["mw"] == pytest.approx(plain["mw"] + 3 * 1.006, abs=0.01)
     for name in ("sa", "qed", "logp", "tpsa", "heavy_atoms", "atoms", "rotatable_bonds"):
         assert deuterated[name] == plain[name], name
+
+
+def test_substructure_atoms_say_where_a_kept_scaffold_lies_stereo_honoured():
+    from molgen.scoring.similarity import substructure_atoms, substructure_query
+
+    alanine = substructure_query("C[C@H](N)C(=O)O")
+    assert substructure_atoms(Chem.MolFromSmiles("C[C@H](N)C(=O)OC"), alanine) == (0, 1, 2, 3, 4, 5)
+    assert substructure_atoms(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC"), alanine) == ()   # the other configuration
+    assert substructure_atoms(Chem.MolFromSmiles("CC(N)C(=O)OC"), alanine) == (0, 1, 2, 3, 4, 5)   # unassigned
+    assert substructure_atoms(Chem.MolFromSmiles("CCOc1ccccc1"), substructure_query("c1ccccc1")) == (3, 4, 5, 6, 7, 8)

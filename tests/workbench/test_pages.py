@@ -893,3 +893,61 @@ def test_browse_shows_the_value_it_sorts_by(stored_run):
         heaviest = store.candidates(stored_run, ranked_only=True)["mw"].max()
     captions = [image.proto.imgs[0].caption for image in at.get("image")]   # the grid's drawings
     assert captions[0].startswith("#") and f"· MW {heaviest:.4g}" in captions[0]
+
+
+def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored_run, tiny_checkpoint):
+    at = page("browse", stored_run)
+    at.selectbox(key="browse_page_size").set_value(12).run()
+    with RunStore() as store:
+        ranked = store.candidates(stored_run, ranked_only=True)
+    assert len(ranked) > 12   # the one looked up lies on another page
+    far = ranked.iloc[-1]
+    # by rank, with or without '#': the details name it and show its values, whatever the page
+    for typed in (f"#{int(far['rank'])}", str(int(far["rank"]))):
+        at.text_input(key="browse_find").set_value(typed).run()
+        assert not at.exception and not at.error
+        assert any(shown(m) == f"**#{int(far['rank'])}** {far['smiles']}" for m in at.markdown)
+        values = at.table[0].value.reset_index()
+        assert dict(zip(values["property"], values["value"]))["mw"] == f"{far['mw']:.2f}"
+    # by SMILES written another way (atom order from RDKit's random output)
+    from rdkit import Chem
+
+    other_way = Chem.MolToSmiles(Chem.MolFromSmiles(far["smiles"]), doRandom=True, canonical=False)
+    at.text_input(key="browse_find").set_value(other_way).run()
+    assert any(shown(m) == f"**#{int(far['rank'])}** {far['smiles']}" for m in at.markdown)
+    for typed, said in ((f"#{len(ranked) + 5}", f"this run has no #{len(ranked) + 5} (it ranked {len(ranked)})"),
+                        ("C1CC", "neither a rank nor a valid SMILES"), ("#0", "ranks start at #1"),
+                        ("ClC(Cl)(Cl)Cl", "is not among this run's molecules")):
+        at.text_input(key="browse_find").set_value(typed).run()
+        assert not at.exception and any(said in shown(e) for e in at.error), typed
+    # a card's details button shows that molecule (and clears a lookup, which would hide it)
+    third = ranked.iloc[2]
+    at.button(key=f"details_{stored_run}_{third['smiles']}").click().run()
+    assert at.text_input(key="browse_find").value == ""
+    assert any(shown(m) == f"**#3** {third['smiles']}" for m in at.markdown)
+
+    # a run that kept a substructure says so, and the details say where it is drawn
+    with RunStore() as store:
+        scaffold_run = generate(str(tiny_checkpoint), 4, scaffold="c1ccccc1", seed=3, store=store, progress=False,
+                                max_samples=400).id
+        assert store.count(scaffold_run, ranked_only=True) > 0
+    at = page("browse", scaffold_run)
+    assert not at.exception
+    assert any("kept substructure c1ccccc1 is drawn in blue" in shown(c) for c in at.caption)
+    assert any("kept substructure in blue" in (image.proto.imgs[0].caption or "") for image in at.get("image"))
+
+
+def test_a_drawing_colours_alerts_and_a_kept_scaffold_apart():
+    from workbench.common import ALERT_COLOUR, SCAFFOLD_COLOUR, depict
+
+    def hex_colour(rgb):
+        return "#" + "".join(f"{round(v * 255):02X}" for v in rgb)
+
+    acid_chloride = "O=C(Cl)Cc1ccccc1"
+    plain_svg = depict(acid_chloride)
+    both = depict(acid_chloride, highlight=[0, 1, 2], scaffold=(4, 5, 6, 7, 8, 9))
+    assert hex_colour(SCAFFOLD_COLOUR) not in plain_svg.upper() and hex_colour(ALERT_COLOUR) not in plain_svg.upper()
+    assert hex_colour(SCAFFOLD_COLOUR) in both.upper() and hex_colour(ALERT_COLOUR) in both.upper()
+    # an atom in both is the alert's colour: only the scaffold's atoms outside the alert are blue
+    overlap = depict(acid_chloride, highlight=[0, 1, 2], scaffold=(1, 2))
+    assert hex_colour(SCAFFOLD_COLOUR) not in overlap.upper()

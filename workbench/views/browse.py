@@ -15,7 +15,7 @@ from rdkit import Chem
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
-from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints
+from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
 from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
 
 FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
@@ -63,6 +63,46 @@ def kept_range(chosen, low, high, old_bounds) -> tuple:
     end = high if old_high is not None and end >= old_high else end
     start, end = max(low, min(high, start)), max(low, min(high, end))
     return (type(low)(start), type(high)(end)) if start <= end else (low, high)
+
+
+def scaffold_query(record: dict):
+    """The run's kept substructure as a query, or None (no scaffold, or one this RDKit no longer reads)."""
+    text = (record.get("conditions") or {}).get("scaffold")
+    try:
+        return substructure_query(text) if text else None
+    except ValueError:
+        return None
+
+
+def scaffold_atoms(smiles: str, query) -> tuple[int, ...]:
+    """Where the run's kept scaffold lies in a molecule (drawn in blue); empty without one."""
+    mol = Chem.MolFromSmiles(smiles) if query is not None else None
+    return substructure_atoms(mol, query) if mol is not None else ()
+
+
+def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
+    """A candidate of the whole run (not only the page shown) by its rank (``12`` or ``#12``) or its SMILES
+    (any way of writing it); (a one-row frame, '') when found, else (an empty frame, why not)."""
+    from molgen.chem.parse import canonical_smiles
+
+    text = text.strip()
+    if text.lstrip("#").isdigit():
+        rank = int(text.lstrip("#"))
+        if rank < 1:
+            return pd.DataFrame(), "ranks start at #1 (unranked molecules have none: look them up by SMILES)"
+        found = store().candidates(run_id, ranges={"rank": (rank, rank)}, limit=1)
+        return found, "" if len(found) else f"this run has no #{rank} (it ranked {store().count(run_id, ranked_only=True):,})"
+    smiles = canonical_smiles(text)
+    if smiles is None:
+        return pd.DataFrame(), f"{text!r} is neither a rank nor a valid SMILES"
+    found = store().candidates(run_id, ranges={"smiles": (smiles, smiles)}, limit=1)
+    return found, "" if len(found) else f"{smiles} is not among this run's molecules"
+
+
+def _show_details(smiles: str) -> None:
+    """A card's Details button: that molecule in the details panel (the lookup field cleared, so it is shown)."""
+    st.session_state["browse_detail"] = smiles
+    st.session_state["browse_find"] = ""
 
 
 def rank_text(rank) -> str:
@@ -207,6 +247,9 @@ if run_id:
     st.caption(plain(f"{Path(record['checkpoint']).stem} · seed {record['seed']} · scored with the profile "
                      f"{record['profile']['name']} · {record['status']}"))
     ranges = {}
+    kept = scaffold_query(record)
+    if kept is not None:
+        st.caption(plain(f"The kept substructure {record['conditions']['scaffold']} is drawn in blue."))
     with st.sidebar:
         st.header("Filters")
         ranked_only = st.toggle("Only molecules meeting the run's conditions", value=True, key="browse_ranked")
@@ -298,8 +341,10 @@ if run_id:
                     # the box above the drawing, so the boxes of a row line up whatever the captions' lengths
                     st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
-                    show_svg(depict(row.smiles),
+                    show_svg(depict(row.smiles, scaffold=scaffold_atoms(row.smiles, kept)),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
+                    st.button("details", key=f"details_{run_id}_{row.smiles}", on_click=_show_details,
+                              args=(row.smiles,), help="show this molecule in the details panel below")
         with table_tab:
             table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood",
                              "tags"]
@@ -324,8 +369,23 @@ if run_id:
                            column_config={c: st.column_config.Column(LABELS[c]) for c in table.columns if c in LABELS})
 
         st.subheader("Details")
-        shown_as = [f"{rank_text(r.rank)} {r.smiles}" for r in frame.itertuples()]
-        row = frame.iloc[shown_as.index(st.selectbox("Candidate", shown_as, key="browse_detail"))]
+        d1, d2 = st.columns([3, 2])
+        # the page's molecules by their place; any molecule of the run by rank or SMILES, whatever the filters
+        page_smiles = frame["smiles"].tolist()
+        if st.session_state.get("browse_detail") not in page_smiles:
+            st.session_state.pop("browse_detail", None)   # a molecule of another page: the page's first instead
+        places = dict(zip(page_smiles, (rank_text(r) for r in frame["rank"])))
+        picked = d1.selectbox("Candidate on this page", page_smiles, key="browse_detail",
+                              format_func=lambda smiles: f"{places[smiles]} {smiles}")
+        wanted = d2.text_input("Or any molecule of the run", key="browse_find", placeholder="#12 or a SMILES",
+                               help="by rank or SMILES, whatever the filters and the page")
+        row = frame.iloc[page_smiles.index(picked)]
+        if wanted.strip():
+            found, why = find_candidate(run_id, wanted)
+            if len(found):
+                row = found.iloc[0]
+            else:
+                d2.error(plain(why))
         mol = Chem.MolFromSmiles(row["smiles"])
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
@@ -334,8 +394,11 @@ if run_id:
         hits = alert_atoms(mol, alert_sets)
         left, right = st.columns([2, 3])   # the table's meanings need the room more than the drawing
         with left:
+            st.markdown(f"**{plain(rank_text(row['rank']))}** {plain(row['smiles'])}")   # which one, looked up or picked
             highlight = sorted({a for atoms in hits.values() for a in atoms})
-            show_svg(depict(row["smiles"], (520, 400), highlight), "alert atoms highlighted" if highlight else "")
+            in_scaffold = scaffold_atoms(row["smiles"], kept)
+            said = [*(["alert atoms in red"] if highlight else []), *(["kept substructure in blue"] if in_scaffold else [])]
+            show_svg(depict(row["smiles"], (520, 400), highlight, in_scaffold), ", ".join(said))
             # the run's findings (every set it reports, MOSES's rules too), each once, as the grid counts them
             named = [hit for hit in str(row.get("alert_names") or "").split("; ") if hit] or list(hits)
             if named:
