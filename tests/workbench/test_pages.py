@@ -951,3 +951,43 @@ def test_a_drawing_colours_alerts_and_a_kept_scaffold_apart():
     # an atom in both is the alert's colour: only the scaffold's atoms outside the alert are blue
     overlap = depict(acid_chloride, highlight=[0, 1, 2], scaffold=(1, 2))
     assert hex_colour(SCAFFOLD_COLOUR) not in overlap.upper()
+
+
+def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
+    """Filters, sort and page stand in the address; a new session (a reload, a colleague's browser) reads them."""
+    at = page("browse", stored_run)
+    qed = at.slider(key=f"browse_qed_{stored_run}")
+    low, high = qed.value
+    middle = round((low + high) / 2, 2)
+    qed.set_value((middle, high)).run()
+    at.toggle(key="browse_novel").set_value(True).run()
+    at.selectbox(key="browse_sort").set_value("mw").run()
+    at.toggle(key="browse_desc_mw").set_value(False).run()   # lightest first: not the default for MW
+    assert not at.exception
+    address = dict(at.query_params)
+    assert address["qed"] == f"{middle:g}~{high:g}" and address["novel"] == "1" and address["sort"] == "mw"
+    assert address["desc"] == "0" and "all" not in address and "page" not in address   # defaults left out
+    count = at.markdown[0].value
+    grid = [image.proto.imgs[0].caption for image in at.get("image")]
+
+    reloaded = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    for name, value in address.items():
+        reloaded.query_params[name] = value
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.slider(key=f"browse_qed_{stored_run}").value == (middle, high)
+    assert reloaded.toggle(key="browse_novel").value and reloaded.selectbox(key="browse_sort").value == "mw"
+    assert reloaded.toggle(key="browse_desc_mw").value is False
+    assert reloaded.markdown[0].value == count and [i.proto.imgs[0].caption for i in reloaded.get("image")] == grid
+    # a later page of the same view; a page past the end (the run changed since) shows the last one
+    reloaded.selectbox(key="browse_page_size").set_value(12).run()
+    reloaded.toggle(key="browse_novel").set_value(False).run()
+    qed_slider = reloaded.slider(key=f"browse_qed_{stored_run}")
+    qed_slider.set_value(tuple(reloaded.session_state[f"browse_bounds_qed_{stored_run}"])).run()
+    pages = int(re.search(r"of (\d+)", reloaded.number_input(key="browse_page").label).group(1))
+    assert pages > 1 and "qed" not in reloaded.query_params
+    linked = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    linked.query_params.update({"run": stored_run, "page": "99", "qed": "x~y"})   # a hand-edited address: ignored
+    linked.run()
+    assert not linked.exception and linked.number_input(key="browse_page").value == pages
+    assert linked.slider(key=f"browse_qed_{stored_run}").value == tuple(linked.session_state[f"browse_bounds_qed_{stored_run}"])

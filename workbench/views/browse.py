@@ -105,6 +105,43 @@ def _show_details(smiles: str) -> None:
     st.session_state["browse_find"] = ""
 
 
+#: Browse's switches as the address writes them (a reload or a shared link opens the same view): parameter ->
+#: (widget key, the value the address names; the other is the default and is left out).
+ADDRESS_TOGGLES = {"all": ("browse_ranked", False), "passing": ("browse_passing", True),
+                   "clean": ("browse_alerts", True), "lipinski": ("browse_lipinski", True),
+                   "novel": ("browse_novel", True), "selected": ("browse_selected", True)}
+ADDRESS_KEYS = ("sort", "desc", "per", "page", *ADDRESS_TOGGLES, *FILTERABLE)
+
+
+def view_in_address() -> dict[str, str]:
+    """The view the address asks for, read on a browser session's first visit to Browse (a reload, a shared
+    link; after that the widgets hold it, and another run picked is not given this one's ranges):
+    {parameter: text}."""
+    if st.session_state.get("browse_address_read"):
+        return {}
+    st.session_state["browse_address_read"] = True
+    return {k: st.query_params[k] for k in ADDRESS_KEYS if k in st.query_params}
+
+
+def address_range(text: str) -> tuple[float, float] | None:
+    """'0.5~0.93' -> (0.5, 0.93); None for anything else (a hand-edited address is ignored, not an error)."""
+    try:
+        low, high = (float(v) for v in text.split("~"))
+    except ValueError:
+        return None
+    return (low, high) if low <= high else None
+
+
+def write_address(view: dict[str, str]) -> None:
+    """Put the view in the address (its defaults left out), keeping the run and anything else there."""
+    for name in ADDRESS_KEYS:
+        if name in view:
+            if st.query_params.get(name) != view[name]:
+                st.query_params[name] = view[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
 def rank_text(rank) -> str:
     """'#3' for a ranked molecule; 'unranked' for one that missed a condition (rank 0) or a run still ranking (no rank)."""
     return f"#{int(rank)}" if pd.notna(rank) and rank else "unranked"
@@ -250,9 +287,14 @@ if run_id:
     kept = scaffold_query(record)
     if kept is not None:
         st.caption(plain(f"The kept substructure {record['conditions']['scaffold']} is drawn in blue."))
+    asked, view = view_in_address(), {}
+    for name, (key, named) in ADDRESS_TOGGLES.items():
+        if name in asked:
+            st.session_state[key] = named if asked[name] == "1" else not named
     with st.sidebar:
         st.header("Filters")
-        ranked_only = st.toggle("Only molecules meeting the run's conditions", value=True, key="browse_ranked")
+        ranked_only = st.toggle("Only molecules meeting the run's conditions", key="browse_ranked",
+                                **({} if "browse_ranked" in st.session_state else {"value": True}))
         # before the sliders: their ends follow it (a score slider from 0 would count the zeroed molecules)
         passing_only = st.toggle("Passes the profile's hard filters", key="browse_passing",
                                  help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a "
@@ -269,14 +311,19 @@ if run_id:
             else:
                 low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
             key, bounds_key = f"browse_{column}_{run_id}", f"browse_bounds_{column}_{run_id}"
-            if key in st.session_state:   # kept from before the run grew or shrank: fitted to its bounds now
+            if column in asked and (from_address := address_range(asked[column])):
+                st.session_state[key] = kept_range(from_address, low, high, None)
+            elif key in st.session_state:   # kept from before the run grew or shrank: fitted to its bounds now
                 fitted = kept_range(st.session_state[key], low, high, st.session_state.get(bounds_key))
-                if tuple(fitted) != tuple(st.session_state[key]):   # written only when it moves: a write beside
-                    st.session_state[key] = fitted                  # the slider's default is logged as a conflict
-            chosen = st.slider(LABELS.get(column, column), low, high, (low, high), key=key)
+                if tuple(fitted) != tuple(st.session_state[key]):   # written only when it moves
+                    st.session_state[key] = fitted
+            # the default only for a new slider: one given beside a value set in the session is logged as a conflict
+            chosen = st.slider(LABELS.get(column, column), low, high, key=key,
+                               **({} if key in st.session_state else {"value": (low, high)}))
             st.session_state[bounds_key] = (low, high)   # what the range was chosen against (kept with it)
             if chosen != (low, high):
                 ranges[column] = chosen
+                view[column] = f"{chosen[0]:g}~{chosen[1]:g}"
         if st.toggle("No structural alerts", key="browse_alerts"):
             ranges["alerts"] = (0, 0)
         if "lipinski_pass" in store()._columns() and st.toggle("Passes Lipinski", key="browse_lipinski"):
@@ -287,14 +334,34 @@ if run_id:
             ranges["selected"] = (1, 1)
     # a column this run has no value of (graph diffusion gives no log-likelihood) would sort in no order at all
     sort_columns = ["rank", *[c for c in FILTERABLE if bounds.get(c, (None, None))[0] is not None], "alerts"]
+    page_sizes = [12, 24, 48, 96]
+    if asked.get("sort") in sort_columns:
+        st.session_state["browse_sort"] = asked["sort"]
+    if asked.get("per", "").isdigit() and int(asked["per"]) in page_sizes:
+        st.session_state["browse_page_size"] = int(asked["per"])
     c1, c2, c3 = st.columns([2, 1, 1])
     order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort", format_func=lambda c: LABELS.get(c, c))
-    descending = c2.toggle("Descending", value=order_by not in LOWER_FIRST, key=f"browse_desc_{order_by}")
-    page_size = c3.selectbox("Per page", [12, 24, 48, 96], key="browse_page_size")
+    desc_key, desc_default = f"browse_desc_{order_by}", order_by not in LOWER_FIRST
+    if asked.get("desc") in ("0", "1"):
+        st.session_state[desc_key] = asked["desc"] == "1"
+    descending = c2.toggle("Descending", key=desc_key, **({} if desc_key in st.session_state else {"value": desc_default}))
+    page_size = c3.selectbox("Per page", page_sizes, key="browse_page_size")
     apply_table_edits()   # before the run is read: the count, the frame and the grid see the ticks
     total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
     pages = max(1, math.ceil(total / page_size))
-    page = st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="browse_page") if pages > 1 else 1
+    if asked.get("page", "").isdigit():
+        st.session_state["browse_page"] = max(1, min(pages, int(asked["page"])))
+    if "browse_page" in st.session_state and st.session_state["browse_page"] > pages:
+        st.session_state["browse_page"] = pages   # the filters narrowed the list: its last page
+    page = st.number_input(f"Page (of {pages:,})", 1, pages, key="browse_page",
+                           **({} if "browse_page" in st.session_state else {"value": 1})) if pages > 1 else 1
+    view.update({name: "1" if st.session_state.get(key) == named else "0"
+                 for name, (key, named) in ADDRESS_TOGGLES.items() if st.session_state.get(key, not named) == named})
+    view.update({"sort": order_by} if order_by != "rank" else {})
+    view.update({"desc": "1" if descending else "0"} if descending != desc_default else {})
+    view.update({"per": str(page_size)} if page_size != page_sizes[0] else {})
+    view.update({"page": str(page)} if page > 1 else {})
+    write_address(view)
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     # counted from the store: a run still sampling has no counts in its record yet
