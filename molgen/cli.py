@@ -44,6 +44,50 @@ def _entry(name: str):
         raise typer.Exit(2) from None
 
 
+@app.command("models")
+def models_command(as_json: bool = typer.Option(False, "--json", help="Every shipped model card, for scripts.")) -> None:
+    """The shipped models: the names --model takes, each one's family, size, training and measured quality."""
+    import json
+
+    from molgen.models.base import DEFAULT_CHECKPOINTS, shipped_checkpoints
+
+    cards = {}
+    for name, path in shipped_checkpoints().items():
+        card_path = path.with_suffix(".json")
+        cards[name] = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    if as_json:
+        print(json.dumps(cards, indent=1))
+        return
+    defaults = {file.removesuffix(".pt"): family for family, file in DEFAULT_CHECKPOINTS.items()}
+    rows = []
+    for name, card in cards.items():
+        metrics, training = card.get("metrics") or {}, card.get("training") or {}
+
+        def measured(key: str) -> str:
+            return f"{metrics[key]:.3f}" if isinstance(metrics.get(key), (int, float)) else "—"
+        steps = f", {training['steps']:,} steps" if isinstance(training.get("steps"), int) else ""
+        rows.append({"--model": name, "family": card.get("family", "?") + (" (default)" if name in defaults else ""),
+                     "parameters": f"{card.get('parameters', 0) / 1e6:.1f} M",
+                     "trained on": f"{training.get('data', '?')}{steps}", "valid": measured("valid"),
+                     "FCD/Test": measured("FCD/Test") + (f" (n {metrics['n']:,})" if isinstance(metrics.get("n"), int) else ""),
+                     "novelty": measured("Novelty")})
+    if console.width < WIDE_TABLE:   # a block per model: seven squeezed columns read as noise
+        for row in rows:
+            console.print(f"[bold]{escape(row['--model'])}[/bold]  {escape(row['family'])}  {row['parameters']} parameters")
+            console.print(f"    trained on {escape(row['trained on'])} · valid {row['valid']} · FCD/Test {row['FCD/Test']} "
+                          f"· novelty {row['novelty']}")
+    else:
+        table = Table(Column("--model", no_wrap=True), *(key for key in rows[0] if key != "--model")) if rows else None
+        for row in rows:
+            table.add_row(*(escape(value) for value in row.values()))
+        if table is not None:
+            console.print(table)
+    console.print("(default): what --model <family> takes. valid: as sampled, no valence correction (the graph VAE's "
+                  "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
+                  "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
+                  "(molgen/pretrained/<name>.json, or --json) holds the data, steps, time and command.")
+
+
 @data_app.command("list")
 def data_list() -> None:
     """List the registered datasets and whether each is available here."""

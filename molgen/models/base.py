@@ -81,17 +81,24 @@ def normalise_targets(names: list[str], mean: list[float], std: list[float], tar
     return torch.tensor([row] * batch, dtype=torch.float32)
 
 
-def range_targets(conditions: Conditions, names: list[str], std: list[float]) -> dict[str, float]:
+def range_targets(conditions: Conditions, names: list[str], std: list[float],
+                  mean: list[float] | None = None) -> dict[str, float]:
     """The target a conditional model steers to for each property range it is conditioned on (and for
-    which no target was given): the range's middle, or half a training standard deviation inside a
-    one-sided bound. The run's filter still keeps only molecules inside the range."""
+    which no target was given): the range's middle; for a one-sided bound, the training mean when it lies at
+    least half a training standard deviation inside the bound (``mw <= 450`` is a ceiling, not a wish for 436),
+    else half a standard deviation inside it. The run's filter still keeps only molecules inside the range."""
     out = {}
     for name, (low, high) in conditions.ranges.items():
         if name not in names or name in conditions.targets:
             continue
         spread = std[names.index(name)]
-        out[name] = ((low + high) / 2 if low is not None and high is not None
-                     else low + spread / 2 if low is not None else high - spread / 2)
+        typical = mean[names.index(name)] if mean else None
+        if low is not None and high is not None:
+            out[name] = (low + high) / 2
+        elif low is not None:
+            out[name] = max(low + spread / 2, typical) if typical is not None else low + spread / 2
+        else:
+            out[name] = min(high - spread / 2, typical) if typical is not None else high - spread / 2
     return out
 
 

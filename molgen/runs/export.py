@@ -17,6 +17,7 @@ import pandas as pd
 
 from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
 from molgen.runs.store import RunStore, passes_hard_filters
+from molgen.scoring.similarity import SIMILARITY_MEASURE
 
 FORMATS = ("csv", "sdf", "parquet")
 _INTERNAL = ("id", "run_id", "meets_conditions", "failed_conditions")
@@ -217,7 +218,9 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
                    "passing_only": passing_only, "include_unranked": include_unranked,
-                   "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                   "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                   # the similarity condition, the similarity columns and --diverse all use this fingerprint
+                   "similarity": SIMILARITY_MEASURE},
         # times as the export's own reads (ISO, local offset), not seconds since 1970
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},

@@ -1,5 +1,6 @@
 """Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set, strained or unusual ring
-systems (``rings``, ``ring_alerts.py``) and molecules with no carbon (``inorganic``), reported by name.
+systems (``rings``, ``ring_alerts.py``), macrocycles (``macrocycles``), radicals (``radicals``) and molecules
+with no carbon (``inorganic``), reported by name.
 
 An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
 ``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
@@ -14,7 +15,7 @@ from rdkit import Chem
 from rdkit.Chem import FilterCatalog
 
 from molgen.scoring.pattern_screen import ScreenedPatterns
-from molgen.scoring.ring_alerts import ring_alerts
+from molgen.scoring.ring_alerts import MACROCYCLE, macrocycle_atoms, ring_alerts
 
 _CATALOGS = {
     "pains_a": FilterCatalog.FilterCatalogParams.FilterCatalogs.PAINS_A,
@@ -26,11 +27,14 @@ _CATALOGS = {
 #: ``pains`` is shorthand for the three PAINS families.
 ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
 #: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules),
-#: ``rings`` (strained or unusual ring systems) and ``inorganic`` (no carbon atom).
-ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "inorganic")
+#: ``rings`` (strained or unusual ring systems), ``macrocycles`` (a ring of 12 atoms or more: unusual for the
+#: shipped models, ordinary in some drugs), ``radicals`` (an unpaired electron) and ``inorganic`` (no carbon atom).
+ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "inorganic")
 #: The one ``inorganic`` alert. Br2, I2 or water can score well on QED and the MW window (QED has no
 #: notion of carbon), so a small model's junk would rank among its candidates without it.
 NO_CARBON = "no carbon atom"
+#: The one ``radicals`` alert. RDKit reads [CH2] or [O] as a radical without complaint, and no catalog looks.
+RADICAL = "unpaired electron (a radical)"
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 
@@ -103,6 +107,11 @@ def has_no_carbon(mol: Chem.Mol) -> bool:
     return not any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms())
 
 
+def radical_atoms(mol: Chem.Mol) -> list[int]:
+    """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone)."""
+    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
+
+
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     """Every alert of the given sets that ``mol`` hits, as ``"<set>:<name>"``, in set order."""
     hits: list[str] = []
@@ -111,6 +120,10 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
             hits.extend(moses_filter_alerts(mol))
         elif name == "rings":
             hits.extend(f"rings:{alert}" for alert in ring_alerts(mol))
+        elif name == "macrocycles":
+            hits.extend([f"macrocycles:{MACROCYCLE}"] if macrocycle_atoms(mol) else [])
+        elif name == "radicals":
+            hits.extend([f"radicals:{RADICAL}"] if radical_atoms(mol) else [])
         elif name == "inorganic":
             hits.extend([f"inorganic:{NO_CARBON}"] if has_no_carbon(mol) else [])
         else:
@@ -136,7 +149,15 @@ def count_findings(hits: list[str]) -> int:
 
 # Catalog names that say less than their pattern matches: Brenk's "Oxygen-nitrogen single bond" is a single bond
 # between any two N or O atoms outside rings, so a hydrazide's N-N carries it, read by a chemist as a mislabel.
-WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, neither atom in a ring"}
+WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, neither atom in a ring",
+                   # Brenk's heavy_metal lists boron and silicon with the metals: a boronic acid (bortezomib) carries it
+                   "heavy_metal": "one of Brenk's metals and metalloids, boron and silicon among them (B, Si, Se, As, "
+                                  "Te, Zn, Fe, Hg and others)",
+                   # four D2 atoms of any element: an ethylenediamine or morpholinopropoxy linker carries it
+                   "Aliphatic_long_chain": "four or more unbranched non-ring atoms in a row, any element",
+                   # RDKit's name; paracetamol carries it (its quinone imine, NAPQI, is the worry)
+                   "hydroquinone": "a phenol with OH or NH para to it (p-hydroquinone, p-aminophenol, paracetamol): "
+                                   "oxidised to a quinone or quinone imine"}
 
 
 def describe_findings(hits) -> str:
@@ -162,6 +183,11 @@ def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, l
         if name == "inorganic":
             if has_no_carbon(mol):
                 out[f"inorganic:{NO_CARBON}"] = list(range(mol.GetNumAtoms()))
+            continue
+        if name in ("macrocycles", "radicals"):
+            alert, atoms = (MACROCYCLE, macrocycle_atoms(mol)) if name == "macrocycles" else (RADICAL, radical_atoms(mol))
+            if atoms:
+                out[f"{name}:{alert}"] = atoms
             continue
         for entry in _catalog(name).GetMatches(mol):
             atoms = sorted({atom for match in entry.GetFilterMatches(mol) for _, atom in match.atomPairs})

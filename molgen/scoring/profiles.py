@@ -24,6 +24,12 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     low = 2.5
     high = 5.0
 
+    [[components]]
+    property = "alerts"              # the count of different alerts the profile reports: a soft penalty
+    transform = "gaussian"           # 1 with none, 0.61 with one, 0.14 with two
+    target = 0
+    width = 1
+
 Validation names the file, the place (``components[2]``) and the offending key or value,
 and suggests the closest known name for a misspelling.
 """
@@ -46,6 +52,9 @@ PROFILE_DIR = Path(__file__).parent / "profiles"
 #: The profile a molecule is scored with when none is named (the command line's default, and the workbench's).
 DEFAULT_PROFILE = "drug-like"
 SIMILARITY_PROPERTIES = ("similarity_max", "similarity_mean")
+#: A component on the alert count (each different finding once) of the sets the profile reports: a molecule with
+#: a PAINS or reactive-group alert scores lower without being struck out as a hard filter would.
+ALERT_COUNT = "alerts"
 HARD_FILTERS = ("alerts", "rules", "require", "avoid")
 RANKINGS = ("score", "pareto")
 _TOP_KEYS = ("name", "description", "aggregation", "ranking", "alerts", "rules", "hard_filters", "references",
@@ -94,10 +103,13 @@ class ScoringProfile:
         _choice(self.aggregation, AGGREGATIONS, f"{where}, aggregation")
         _choice(self.ranking, RANKINGS, f"{where}, ranking")
         for i, component in enumerate(self.components, start=1):
-            known = tuple(PROPERTIES) + SIMILARITY_PROPERTIES
+            known = tuple(PROPERTIES) + SIMILARITY_PROPERTIES + (ALERT_COUNT,)
             _choice(component.property, known, f"{where}, components[{i}].property")
             if component.property in SIMILARITY_PROPERTIES and not self.references:
                 raise ProfileError(f"{where}, components[{i}]: {component.property} needs `references`")
+            if component.property == ALERT_COUNT and not self.alerts:
+                raise ProfileError(f"{where}, components[{i}]: {ALERT_COUNT} counts the alerts of the sets the profile "
+                                   "reports, and it reports none: add some to `alerts`")
             if not component.weight >= 0:
                 raise ProfileError(f"{where}, components[{i}].weight: must be >= 0, got {component.weight}")
         if sum(c.weight for c in self.components) <= 0:

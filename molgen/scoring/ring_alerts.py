@@ -17,12 +17,21 @@ from rdkit import Chem
 #: Bredt's rule: a bridgehead double bond is unstable in a bicycle of fewer than nine atoms
 #: (bicyclo[3.3.1]non-1-ene is the smallest isolable one).
 BREDT_MIN_ATOMS = 9
-#: A ring of this many atoms or more is flagged (MOSES's filters reject them too).
+#: A ring of this many atoms or more is flagged (MOSES's filters reject them too) ...
 LARGE_RING = 8
+#: ... up to a macrocycle: from this size a ring is flexible, not strained, and in approved drugs (lorlatinib,
+#: erythromycin, cyclosporin); it is reported apart (``macrocycles``), not among the strained or unusual rings.
+MACROCYCLE_RING = 12
+#: A bridge across an aromatic ring's non-adjacent atoms shorter than this bends the ring out of plane:
+#: [6]paracyclophane and [5]metacyclophane are laboratory curiosities; a drug's macrocycle spans more.
+CYCLOPHANE_MIN_BRIDGE = 8
 #: A triple bond fits in a ring of nine atoms or more (cyclooctyne is the smallest isolable, and strained).
 TRIPLE_BOND_MIN_RING = 9
 
-LARGE = f"ring of {LARGE_RING} or more atoms"
+LARGE = f"ring of {LARGE_RING} to {MACROCYCLE_RING - 1} atoms (a medium ring)"
+MACROCYCLE = f"ring of {MACROCYCLE_RING} or more atoms (a macrocycle)"
+CYCLOPHANE = (f"aromatic ring bridged across non-adjacent atoms by fewer than {CYCLOPHANE_MIN_BRIDGE} atoms "
+              "(a strained cyclophane)")
 ANTI_BREDT = f"double bond at the bridgehead of a bicycle of fewer than {BREDT_MIN_ATOMS} atoms (Bredt's rule)"
 SMALL_FUSED = "two three- or four-membered rings sharing a bond (bicyclo[1.1.0]butane to bicyclo[2.2.0]hexane)"
 RING_ALLENE = "cumulated double bonds (allene) in a ring"
@@ -30,7 +39,7 @@ RING_TRIPLE = f"triple bond in a ring of fewer than {TRIPLE_BOND_MIN_RING} atoms
 CYCLOPROPENE = "double bond in a three-membered ring (cyclopropene, benzocyclopropene)"
 CYCLOBUTADIENE = "two double bonds in a four-membered ring (cyclobutadiene)"
 #: Every alert this module can raise, for documentation and tests.
-RING_ALERTS = (LARGE, ANTI_BREDT, SMALL_FUSED, RING_ALLENE, RING_TRIPLE, CYCLOPROPENE, CYCLOBUTADIENE)
+RING_ALERTS = (LARGE, ANTI_BREDT, CYCLOPHANE, SMALL_FUSED, RING_ALLENE, RING_TRIPLE, CYCLOPROPENE, CYCLOBUTADIENE)
 
 _MULTIPLE = (Chem.BondType.DOUBLE, Chem.BondType.TRIPLE, Chem.BondType.AROMATIC)
 
@@ -48,7 +57,7 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
         found.setdefault(name, set()).update(atoms)
 
     for ring, bonds in zip(rings, info.BondRings()):
-        if len(ring) >= LARGE_RING:
+        if LARGE_RING <= len(ring) < MACROCYCLE_RING:
             flag(LARGE, ring)
         # One multiple bond is ordinary (cyclobutene, benzocyclobutene's fused bond). A ring atom with an
         # exocyclic double bond makes RDKit read the ring as aromatic without a cyclobutadiene in it: squaramides
@@ -57,6 +66,13 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
                 bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
                 for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
             flag(CYCLOBUTADIENE, ring)
+    aromatic = [ring for ring in rings if all(mol.GetAtomWithIdx(a).GetIsAromatic() for a in ring)]
+    for ring in aromatic:
+        for other in rings:
+            # sharing three atoms or more, the other ring runs across the aromatic one (meta, para), not fused
+            # to one of its bonds; its atoms outside the aromatic ring are the bridge
+            if other != ring and len(other & ring) >= 3 and len(other - ring) < CYCLOPHANE_MIN_BRIDGE:
+                flag(CYCLOPHANE, ring | other)
     for i, first in enumerate(rings):
         for second in rings[i + 1:]:
             shared = first & second
@@ -89,3 +105,8 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
         if bond.GetBondType() in (Chem.BondType.DOUBLE, Chem.BondType.AROMATIC) and info.IsBondInRingOfSize(bond.GetIdx(), 3):
             flag(CYCLOPROPENE, ends)
     return {name: sorted(found[name]) for name in RING_ALERTS if name in found}
+
+
+def macrocycle_atoms(mol: Chem.Mol) -> list[int]:
+    """The atoms of ``mol``'s rings of :data:`MACROCYCLE_RING` atoms or more (SSSR); empty without one."""
+    return sorted({a for ring in mol.GetRingInfo().AtomRings() if len(ring) >= MACROCYCLE_RING for a in ring})

@@ -14,6 +14,9 @@ from molgen.chem.rdkit_log import quiet_rdkit
 
 #: Morgan radius 2 (ECFP4-like), 2048 bits: the fingerprint for similarity and diversity.
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
+#: The same in words, for a manifest: what a similarity number was computed on, so it can be reproduced.
+SIMILARITY_MEASURE = (f"Tanimoto on RDKit Morgan fingerprints, radius {MORGAN_RADIUS} (ECFP4-like), {MORGAN_BITS} bits, "
+                      "no chirality or features (rdFingerprintGenerator.GetMorganGenerator)")
 
 
 @lru_cache(maxsize=4)

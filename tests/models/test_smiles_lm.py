@@ -390,3 +390,18 @@ def test_a_stereo_scaffold_is_completed_without_its_stereo_by_a_model_that_write
     assert how["scaffold"].startswith("left-to-right completion of CC(N)C(=O)O, its stereo left unassigned")
     plain_steer, plain_how = model.native_conditions(Conditions(scaffold="CC(N)C(=O)O"))
     assert plain_steer.prefixes == steer.prefixes and "unassigned" not in plain_how["scaffold"]
+
+
+def test_a_one_sided_bound_is_a_ceiling_not_a_target_at_its_edge():
+    from molgen.models.base import Conditions, range_targets
+
+    names, std, mean = ["mw", "logp"], [28.0, 0.93], [307.0, 2.44]
+    # MOSES's typical molecule (MW 307) is well under 450: the model is steered there, not to 436
+    assert range_targets(Conditions(ranges={"mw": (None, 450.0)}), names, std, mean) == {"mw": 307.0}
+    # a bound the typical molecule misses: half a standard deviation inside it
+    assert range_targets(Conditions(ranges={"mw": (None, 250.0)}), names, std, mean) == {"mw": 236.0}
+    assert range_targets(Conditions(ranges={"logp": (4.0, None)}), names, std, mean) == pytest.approx({"logp": 4.465})
+    assert range_targets(Conditions(ranges={"logp": (1.0, None)}), names, std, mean) == {"logp": 2.44}
+    assert range_targets(Conditions(ranges={"logp": (2.0, 4.0)}), names, std, mean) == {"logp": 3.0}   # the middle
+    # no training statistics (an old caller): half a standard deviation inside, as before
+    assert range_targets(Conditions(ranges={"mw": (None, 450.0)}), names, std) == {"mw": 436.0}

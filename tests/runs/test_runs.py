@@ -264,6 +264,9 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert 0 < len(frame) <= 5 and (frame["qed"] > 0.3).all() and (frame["alerts"] == 0).all()
     manifest = json.loads((tmp_path / "f.csv.manifest.json").read_text())
     assert manifest["export"]["where"] == "qed > 0.3 and alerts == 0" and manifest["export"]["top"] == 5
+    # what --diverse (and any similarity condition) measured with, so a chemist can recompute it
+    assert "Morgan" in manifest["export"]["similarity"] and "radius 2" in manifest["export"]["similarity"]
+    assert "2048 bits" in manifest["export"]["similarity"]
     # a hand-picked molecule that missed a condition (rank 0) is still exported with the selection; a strict
     # condition makes sure some miss it (whether qed>=0.5 leaves any depends on the tiny model's training)
     strict = generate(str(tiny_checkpoint), 3, conditions=["qed>=0.8"], seed=4, store=store, progress=False)

@@ -22,7 +22,12 @@ def test_clean_molecule_has_no_alerts():
 
 
 @pytest.mark.parametrize("smiles, alert", [
-    ("O=C1CCCCCCN1", "ring of 8 or more atoms"),                               # an eight-membered lactam
+    ("O=C1CCCCCCN1", "ring of 8 to 11 atoms"),                                 # an eight-membered lactam
+    ("O=C1CCCCCCCCCCN1", None),                                                # a 12-membered lactam: a macrocycle, apart
+    ("O=S1(=O)NCc2cnn(c2)-c2ccc1cc2Cl", "aromatic ring bridged across"),       # a benzene para-bridged by 4 atoms
+    ("CC(C)NS(=O)(=O)c1ccc(-n2nc3cc2N=CN=C3)cc1", "aromatic ring bridged across"),   # a pyrazole 3,5-bridged, 9 atoms
+    ("C[C@@H]1Oc2cc(cnc2N)-c2c(C#N)n(C)nc2CN(C)C(=O)c2ccc(F)cc12", None),      # lorlatinib: a macrocycle, not strained
+    ("c1ccc2cc3ccccc3cc2c1", None),                                            # anthracene: fused, not bridged
     ("CC12C=CC(CC1)C2", None),                                                 # norbornene: the double bond is not at a bridgehead
     ("C12=CCC(CC1)C2", "double bond at the bridgehead"),                       # norborn-1-ene, anti-Bredt
     ("CC1=C2CCCC(C2)CC1", None),                                               # bicyclo[3.3.1]non-1-ene: Bredt allows it
@@ -51,7 +56,7 @@ def test_ring_alerts_flag_strained_and_unusual_ring_systems(smiles, alert):
     if alert is None:
         assert hits == []
     else:
-        assert len(hits) >= 1 and hits[0].startswith(f"rings:{alert}") and all(h[6:] in RING_ALERTS for h in hits)
+        assert any(h.startswith(f"rings:{alert}") for h in hits) and all(h[6:] in RING_ALERTS for h in hits)
         atoms = alert_atoms(mol(smiles), ["rings"])
         assert set(atoms) == set(hits) and all(atoms[h] for h in hits)   # atoms to highlight for each
 
@@ -60,7 +65,21 @@ def test_ring_alerts_highlight_the_ring_that_raises_them():
 
     lactam_on_benzene = mol("c1ccccc1C1CCCCCCC(=O)N1")   # the nine-membered ring, not the benzene
     ring = [*range(6, 14), 15]   # atom 14 is the carbonyl oxygen, outside the ring
-    assert alert_atoms(lactam_on_benzene, ["rings"]) == {"rings:ring of 8 or more atoms": ring}
+    assert alert_atoms(lactam_on_benzene, ["rings"]) == {"rings:ring of 8 to 11 atoms (a medium ring)": ring}
+
+
+def test_macrocycles_and_radicals_are_their_own_sets():
+    from molgen.scoring.alerts import MACROCYCLE, RADICAL
+
+    lorlatinib = mol("C[C@@H]1Oc2cc(cnc2N)-c2c(C#N)n(C)nc2CN(C)C(=O)c2ccc(F)cc12")
+    assert find_alerts(lorlatinib, ["rings", "macrocycles"]) == [f"macrocycles:{MACROCYCLE}"]
+    macrocycle = alert_atoms(lorlatinib, ["macrocycles"])[f"macrocycles:{MACROCYCLE}"]
+    assert len(macrocycle) == 12   # the twelve atoms of the macrocycle, not the rings fused to it
+    assert find_alerts(mol("O=C1CCCCCCN1"), ["macrocycles"]) == []   # eight atoms: a medium ring, in `rings`
+    # RDKit reads an unpaired electron without complaint, and no catalog looks for one
+    assert find_alerts(mol("C[CH2]"), ["pains", "brenk", "nih", "rings", "radicals"]) == [f"radicals:{RADICAL}"]
+    assert alert_atoms(mol("CC[O]"), ["radicals"]) == {f"radicals:{RADICAL}": [2]}
+    assert find_alerts(mol("CCO"), ["radicals", "macrocycles"]) == []
 
 
 def test_unknown_alert_set_is_named():

@@ -31,7 +31,7 @@ def write(tmp_path, text):
 def test_shipped_profiles_load():
     assert shipped_profiles() == ["drug-like", "lead-like"]
     drug = load_profile("drug-like")
-    assert drug.properties == ["qed", "sa", "logp", "mw", "tpsa"]
+    assert drug.properties == ["qed", "sa", "logp", "mw", "tpsa", "alerts"]
     assert drug.rules == {"lipinski": 1, "veber": 0}
     assert load_profile("lead-like").rules == {"lead_likeness": 0, "veber": 0}
 
@@ -129,3 +129,11 @@ def test_a_file_keeping_a_shipped_name_with_other_content_is_not_passed_off_as_i
     renamed = tmp_path / "renamed.toml"   # under a name of its own it keeps it
     renamed.write_text(edited.replace('name = "drug-like"', 'name = "my series"'))
     assert load_profile(renamed).name == "my series"
+
+
+def test_an_alert_count_component_needs_alerts_reported():
+    from molgen.scoring.desirability import Gaussian
+
+    with pytest.raises(ProfileError, match="counts the alerts of the sets the profile reports, and it reports none"):
+        ScoringProfile(name="x", components=[Component("qed", Identity()), Component("alerts", Gaussian(0.0, 1.0))])
+    ScoringProfile(name="x", alerts=["pains"], components=[Component("alerts", Gaussian(0.0, 1.0))])

@@ -130,11 +130,12 @@ def test_a_hard_filter_on_an_alert_set_zeroes_only_that_sets_hits_and_a_shared_f
                              alerts=["pains", "rings", "moses"], hard_filters=["rings"])
     cyclooctyl, quinone, anisole = "c1ccc(C2CCCCCCC2)cc1", "O=C1C=CC(=O)C=C1", "COc1ccccc1"
     table = score([cyclooctyl, quinone, anisole], profile, progress=False)
-    # the eight-membered ring is a ring alert (zeroed) and a MOSES one: one finding, two sets named
+    # the eight-membered ring is a ring alert (zeroed) and a MOSES one; MOSES's rule (8 or more, macrocycles too)
+    # and the medium-ring alert (8 to 11) are different statements, two findings
     assert table["failed_filters"].tolist() == ["rings", "", ""]
     assert table["score"][0] == 0.0 and (table["score"][1:] > 0).all() and table["rank"][0] == 3
-    assert "rings:ring of 8 or more atoms" in table["alert_names"][0] and "moses:ring of 8 or more atoms" in table["alert_names"][0]
-    assert table["alerts"].tolist()[0] == 1
+    assert "rings:ring of 8 to 11 atoms" in table["alert_names"][0] and "moses:ring of 8 or more atoms" in table["alert_names"][0]
+    assert table["alerts"].tolist()[0] == 2
     assert table["alerts"].tolist()[1] == 1  # quinone_A(370) from PAINS and from MOSES's PAINS copy
     pains = score([cyclooctyl, quinone], ScoringProfile(name="p", components=[Component("qed", Identity())],
                                                         alerts=["pains", "rings"], hard_filters=["pains"]), progress=False)
@@ -146,6 +147,23 @@ def test_shipped_profiles_rank_a_strained_ring_system_last_but_keep_it():
     assert table["failed_filters"].tolist() == ["rings", ""]
     assert table["rank"].tolist() == [2, 1] and table["valid"].all()
     assert "Bredt" in table["alert_names"][0]
+
+
+def test_shipped_profiles_rank_alerts_lower_and_report_macrocycles_without_striking_them_out():
+    rhodanine, imatinib = "O=C1NC(=S)SC1=Cc1ccccc1", "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
+    lorlatinib, radical = "C[C@@H]1Oc2cc(cnc2N)-c2c(C#N)n(C)nc2CN(C)C(=O)c2ccc(F)cc12", "CC[CH2]"
+    table = score([rhodanine, imatinib, lorlatinib, radical], "drug-like", progress=False).set_index("smiles")
+    rhodanine, imatinib, lorlatinib, radical = table.index   # canonical
+    # a PAINS rhodanine with three alerts scored above imatinib on QED and its windows alone; not any more
+    assert table.loc[rhodanine, "alerts"] >= 3 and table.loc[imatinib, "alerts"] == 0   # PAINS, Brenk, NIH
+    assert "pains_a:ene_rhod_A" in table.loc[rhodanine, "alert_names"]
+    found = table.loc[rhodanine, "alerts"]
+    assert table.loc[rhodanine, "d_alerts"] == pytest.approx(np.exp(-0.5 * found ** 2)) and table.loc[imatinib, "d_alerts"] == 1
+    assert table.loc[rhodanine, "score"] < table.loc[imatinib, "score"]
+    # an approved macrocycle is reported, not zeroed as a strained ring; a radical is
+    assert "macrocycle" in table.loc[lorlatinib, "alert_names"] and table.loc[lorlatinib, "failed_filters"] == ""
+    assert table.loc[lorlatinib, "score"] > 0
+    assert table.loc[radical, "failed_filters"] == "radicals" and table.loc[radical, "score"] == 0
 
 
 def test_pareto_ranking_profile():

@@ -551,7 +551,13 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     assert not at.exception
     measured = at.dataframe[-1].value
     measured = getattr(measured, "data", measured)   # a Styler's frame
-    assert set(measured.index) == {"fixture-run", "other-run"} and (measured["FCD/Test"] > 0).all()
+    runs = measured.loc[["fixture-run", "other-run"]]
+    assert (runs["FCD/Test"] > 0).all()
+    # each run is read beside the training set's own score at about its n (60 and 20 molecules: n = 100),
+    # and the page says that few molecules were measured
+    assert list(measured.index[2:]) == ["MOSES train itself, n = 100 (the ceiling)"]
+    assert measured.iloc[2]["FCD/Test"] > 10
+    assert any("Measured on few molecules" in shown(w) and "FCD/Test 12.78" in shown(w) for w in at.warning)
     assert measured.loc["other-run", "valid"] == records[other]["counts"]["validity"]
     with RunStore() as store:
         store.delete_run(other)

@@ -246,6 +246,8 @@ def column_meaning(name: str, alert_sets: list[str], rules: dict | None = None) 
                 f"passes with {limit} under the run's profile" + (f" ({rule.reference})" if rule.reference else ""))
     if name in PROPERTIES:
         return PROPERTIES[name].description
+    if name == "d_alerts":
+        return "desirability of the alert count under the scoring profile, 0 to 1 (1: no alert)"
     if name.startswith("d_") and name[2:] in PROPERTIES:
         return f"desirability of {name[2:]} under the scoring profile, 0 to 1"
     if name == "alerts":

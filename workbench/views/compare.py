@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.data.registry import REGISTRY
+from molgen.metrics.ceiling import nearest_ceiling
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
@@ -17,6 +18,7 @@ from workbench.common import NO_RUNS, current_run, missing_run_note, plain, run_
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
+SMALL_SAMPLE = 1_000   # under this, FCD and Scaf say more about n than about the model
 MISSING = "—"   # a metric not published, or not measured (rather than Streamlit's "None")
 PLOTTED = {"qed": "QED (0 to 1)", "sa": "SA score (1 easy to 10 hard)", "logp": "logP (Crippen)", "mw": "MW (g/mol)"}
 MEANS = {"qed": "QED (mean)", "sa": "SA (mean)", "logp": "logP (mean)", "mw": "MW (mean, g/mol)"}
@@ -171,7 +173,22 @@ result = st.session_state.get("compare_metrics")
 if result:
     if result["runs"] != list(records):
         st.caption("The runs picked have changed since: press Compute again for theirs.")
-    st.dataframe(readable(metrics_frame(result["rows"]).rename_axis("run")), width="stretch", placeholder=MISSING)
+    # beside each run, what the training molecules themselves score at about its n: FCD is read against that
+    ceilings = {}
+    for metrics in result["rows"].values():
+        size, ceiling = nearest_ceiling(int(metrics.get("n") or 0))
+        ceilings[f"MOSES train itself, n = {size:,} (the ceiling)"] = {"n": size, **ceiling}
+    st.dataframe(readable(metrics_frame({**result["rows"], **dict(sorted(ceilings.items(), key=lambda kv: kv[1]["n"]))})
+                          .rename_axis("run")), width="stretch", placeholder=MISSING)
+    small = {name: int(metrics.get("n") or 0) for name, metrics in result["rows"].items()
+             if int(metrics.get("n") or 0) < SMALL_SAMPLE}
+    if small:
+        size, ceiling = nearest_ceiling(min(small.values()))
+        st.warning(plain(f"Measured on few molecules ({', '.join(f'{name}: {n:,}' for name, n in small.items())}): "
+                         f"at n = {size:,} even a sample of MOSES's own training molecules scores FCD/Test "
+                         f"{ceiling['FCD/Test']:.2f} and Scaf/Test {ceiling['Scaf/Test']:.2f} (against 0.05 and "
+                         "0.95 at 30,000). Read each run against the ceiling row at its n, and generate more to rank "
+                         "models."))
     st.caption("Against MOSES test and scaffold-test, over every molecule a run stored (those that missed its "
                "conditions too, unlike the summary and the plots above: the model's output, not the ranked set). "
                "A run stores each valid molecule once, so valid and novelty "

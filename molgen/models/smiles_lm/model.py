@@ -193,10 +193,10 @@ class SmilesLM:
     def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
         """The conditions this model steers itself, and how (the pipeline filters for all of them anyway).
 
-        A conditional transformer takes property targets; a range becomes a target at its middle,
-        or half a training standard deviation inside a one-sided bound. A prefix, or a scaffold
-        written as SMILES, is met by left-to-right completion: a scaffold as several prefixes, each ending
-        at another atom that can take a group (``smiles_lm.scaffold``).
+        A conditional transformer takes property targets; a range becomes a target at its middle; a one-sided
+        bound, the training mean when that lies well inside it, else half a training standard deviation inside.
+        A prefix, or a scaffold written as SMILES, is met by left-to-right completion: a scaffold as several
+        prefixes, each ending at another atom that can take a group (``smiles_lm.scaffold``).
         """
         steer = Conditions(prefix=conditions.prefix)
         how: dict[str, str] = {}
@@ -205,7 +205,8 @@ class SmilesLM:
             if name in names:
                 steer.targets[name] = value
                 how[f"target {name}"] = f"property conditioning (target {value:g})"
-        for name, target in range_targets(conditions, names, self.config.condition_std).items():
+        for name, target in range_targets(conditions, names, self.config.condition_std,
+                                                 self.config.condition_mean).items():
             steer.targets[name] = target
             how[f"range {name}"] = f"property conditioning (target {target:.3g})"
         if conditions.prefix:
