@@ -399,16 +399,19 @@ def test_score_says_which_blank_lines_it_skipped(tmp_path):
     assert manifest["input"]["blank_lines_skipped"] == [2]
 
 
-def test_models_lists_the_names_model_takes_with_their_measured_quality():
+def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypatch):
+    from molgen import cli
     from molgen.models.base import shipped_checkpoints
 
-    result = runner.invoke(app, ["models"])
-    assert result.exit_code == 0, result.output
-    text = " ".join(result.output.split())
-    for name, path in shipped_checkpoints().items():
-        card = json.loads(path.with_suffix(".json").read_text())
-        assert name in text and f"FCD/Test {card['metrics']['FCD/Test']:.3f} (n {card['metrics']['n']:,})" in text
-    assert "smiles-lm-lstm smiles-lm (default)" in text and "smiles-lm-transformer smiles-lm 2.7 M" in text
-    assert "no valence correction" in text
+    for width in (80, 200):   # a block per model in a narrow terminal (and a pipe), a table in a wide one
+        monkeypatch.setattr(cli.console, "_width", width)
+        result = runner.invoke(app, ["models"])
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.output.replace("│", " ").split())
+        for name, path in shipped_checkpoints().items():
+            card = json.loads(path.with_suffix(".json").read_text())
+            assert name in text and f"{card['metrics']['FCD/Test']:.3f} (n {card['metrics']['n']:,})" in text, width
+        assert "smiles-lm-lstm smiles-lm (default)" in text and "smiles-lm-transformer smiles-lm 2.7 M" in text, width
+        assert "no valence correction" in text
     cards = json.loads(runner.invoke(app, ["models", "--json"]).output)
     assert set(cards) == set(shipped_checkpoints()) and all("training" in card for card in cards.values())

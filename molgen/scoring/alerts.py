@@ -133,8 +133,9 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
 
 def group_findings(hits) -> dict[str, list[str]]:
     """Each different finding in ``hits`` (``"<set>:<name>"``) with the sets that report it, in order: a pattern
-    two sets both report (a PAINS pattern in ``pains_a`` and ``moses``, a ring of 8 atoms in ``moses`` and
-    ``rings``) is one finding."""
+    two sets both report under one name (a PAINS pattern in ``pains_a`` and ``moses``) is one finding. MOSES's
+    "ring of 8 or more atoms" and the ``rings`` set's "ring of 8 to 11 atoms" are two (they differ on
+    macrocycles), so a profile reporting both counts a medium ring twice."""
     found: dict[str, list[str]] = {}
     for hit in hits:
         alert_set, _, name = hit.partition(":") if ":" in hit else ("", "", hit)

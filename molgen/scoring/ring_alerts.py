@@ -66,7 +66,9 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
                 bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
                 for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
             flag(CYCLOBUTADIENE, ring)
-    aromatic = [ring for ring in rings if all(mol.GetAtomWithIdx(a).GetIsAromatic() for a in ring)]
+    # a benzene-, pyridine- or azole-sized aromatic ring: a porphyrin's 16-atom inner ring is aromatic too, and its
+    # pyrroles would read as short bridges across it (temoporfin, verteporfin)
+    aromatic = [ring for ring in rings if 5 <= len(ring) <= 7 and all(mol.GetAtomWithIdx(a).GetIsAromatic() for a in ring)]
     for ring in aromatic:
         for other in rings:
             # sharing three atoms or more, the other ring runs across the aromatic one (meta, para), not fused

@@ -28,6 +28,10 @@ def test_clean_molecule_has_no_alerts():
     ("CC(C)NS(=O)(=O)c1ccc(-n2nc3cc2N=CN=C3)cc1", "aromatic ring bridged across"),   # a pyrazole 3,5-bridged, 9 atoms
     ("C[C@@H]1Oc2cc(cnc2N)-c2c(C#N)n(C)nc2CN(C)C(=O)c2ccc(F)cc12", None),      # lorlatinib: a macrocycle, not strained
     ("c1ccc2cc3ccccc3cc2c1", None),                                            # anthracene: fused, not bridged
+    ("C1=CC2=NC1=CC1=CC=C(N1)C=C1C=CC(=N1)C=C1C=CC(N1)=C2", None),             # porphine: its inner ring is aromatic
+    ("CN1C2CCC1CC2", None),                                                    # tropane
+    ("CC[C@@H]1[C@@]([C@@H]([C@H](C(=O)[C@@H](C[C@@]([C@@H]([C@H]([C@@H]([C@H](C(=O)O1)C)O[C@H]2C[C@@]([C@H]([C@@H]"
+     "(O2)C)O)(C)OC)C)O[C@H]3[C@@H]([C@H](C[C@H](O3)C)N(C)C)O)(C)O)C)C)O)(C)O", None),   # erythromycin: a macrocycle
     ("CC12C=CC(CC1)C2", None),                                                 # norbornene: the double bond is not at a bridgehead
     ("C12=CCC(CC1)C2", "double bond at the bridgehead"),                       # norborn-1-ene, anti-Bredt
     ("CC1=C2CCCC(C2)CC1", None),                                               # bicyclo[3.3.1]non-1-ene: Bredt allows it

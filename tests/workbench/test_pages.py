@@ -628,7 +628,10 @@ def test_latent_page_with_a_graph_vae(tmp_path):
 
     assert {"qed", "sa", "mw", "alerts"} <= set(found.columns)
     expected = score_with(found["smiles"].tolist(), "drug-like", n_jobs=1, progress=False)
-    assert found["alerts"].tolist() == expected["alert_names"].fillna("").tolist()
+    from molgen.scoring.alerts import describe_findings
+
+    assert found["alerts"].tolist() == [describe_findings([h for h in str(t or "").split("; ") if h])
+                                        for t in expected["alert_names"]]   # worded as Browse words them
     # those meeting the targets first, nearest the start first; then the rest by gap
     finds = found.iloc[:-1]   # the start's own decoding comes last, marked (in the download too), never a find
     assert found["is_start"].tolist() == [False] * len(finds) + [True]
@@ -877,7 +880,9 @@ def test_augment_balance_shows_where_its_samples_went_and_offers_the_histogram()
 def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     at = page("home")
     assert not at.exception and not at.warning   # aspirin: valid, scored, passes (its ester is a Brenk alert)
-    assert any(shown(c).startswith("score 0.") for c in at.caption) and any("brenk:phenol_ester" in shown(c) for c in at.caption)
+    assert any(shown(c).startswith("score 0.") for c in at.caption) and any("phenol ester (brenk)" in shown(c) for c in at.caption)
+    at.text_input(key="home_smiles").set_value("CC(=O)Nc1ccc(O)cc1").run()   # paracetamol: the catalog's name explained
+    assert any("hydroquinone [a phenol with OH or NH para to it" in shown(c) for c in at.caption)
     at.text_input(key="home_smiles").set_value("CN1CCC[C@H]1c1cccnc1.Cl").run()
     assert "2 fragments (a salt or mixture)" in shown(at.info[0]) and "parent compound is CN1CCC[C@H]1c1cccnc1" in shown(at.info[0])
     at.text_input(key="home_smiles").set_value("[Na+].[Cl-]").run()
@@ -926,11 +931,19 @@ def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored
                         ("ClC(Cl)(Cl)Cl", "is not among this run's molecules")):
         at.text_input(key="browse_find").set_value(typed).run()
         assert not at.exception and any(said in shown(e) for e in at.error), typed
+    for typed in ("²", "#99999999999999999999"):   # a digit that is no number, a rank past SQLite's integers
+        at.text_input(key="browse_find").set_value(typed).run()
+        assert not at.exception and at.error, typed
     # a card's details button shows that molecule (and clears a lookup, which would hide it)
     third = ranked.iloc[2]
     at.button(key=f"details_{stored_run}_{third['smiles']}").click().run()
     assert at.text_input(key="browse_find").value == ""
     assert any(shown(m) == f"**#3** {third['smiles']}" for m in at.markdown)
+    # so does a pick from the page's list, over a lookup typed before
+    at.text_input(key="browse_find").set_value(f"#{int(far['rank'])}").run()
+    at.selectbox(key="browse_detail").set_value(ranked.iloc[1]["smiles"]).run()
+    assert at.text_input(key="browse_find").value == ""
+    assert any(shown(m) == f"**#2** {ranked.iloc[1]['smiles']}" for m in at.markdown)
 
     # a run that kept a substructure says so, and the details say where it is drawn
     with RunStore() as store:
@@ -946,17 +959,20 @@ def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored
 def test_a_drawing_colours_alerts_and_a_kept_scaffold_apart():
     from workbench.common import ALERT_COLOUR, SCAFFOLD_COLOUR, depict
 
-    def hex_colour(rgb):
-        return "#" + "".join(f"{round(v * 255):02X}" for v in rgb)
+    def drawn_in(svg: str, rgb) -> bool:
+        """Whether the SVG paints in this colour (RDKit writes each channel as a byte, truncated or rounded)."""
+        wanted = [v * 255 for v in rgb]
+        return any(all(abs(int(code[i:i + 2], 16) - w) <= 1 for i, w in zip((0, 2, 4), wanted))
+                   for code in re.findall(r"#([0-9A-Fa-f]{6})", svg))
 
     acid_chloride = "O=C(Cl)Cc1ccccc1"
     plain_svg = depict(acid_chloride)
     both = depict(acid_chloride, highlight=[0, 1, 2], scaffold=(4, 5, 6, 7, 8, 9))
-    assert hex_colour(SCAFFOLD_COLOUR) not in plain_svg.upper() and hex_colour(ALERT_COLOUR) not in plain_svg.upper()
-    assert hex_colour(SCAFFOLD_COLOUR) in both.upper() and hex_colour(ALERT_COLOUR) in both.upper()
+    assert not drawn_in(plain_svg, SCAFFOLD_COLOUR) and not drawn_in(plain_svg, ALERT_COLOUR)
+    assert drawn_in(both, SCAFFOLD_COLOUR) and drawn_in(both, ALERT_COLOUR)
     # an atom in both is the alert's colour: only the scaffold's atoms outside the alert are blue
     overlap = depict(acid_chloride, highlight=[0, 1, 2], scaffold=(1, 2))
-    assert hex_colour(SCAFFOLD_COLOUR) not in overlap.upper()
+    assert drawn_in(overlap, ALERT_COLOUR) and not drawn_in(overlap, SCAFFOLD_COLOUR)
 
 
 def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
@@ -997,3 +1013,12 @@ def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
     linked.run()
     assert not linked.exception and linked.number_input(key="browse_page").value == pages
     assert linked.slider(key=f"browse_qed_{stored_run}").value == tuple(linked.session_state[f"browse_bounds_qed_{stored_run}"])
+    # a range wholly outside the run's values is the full range, not an empty page; a '²' is no page number;
+    # a desc for a sort this run lacks leaves the rank best-first
+    odd = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    odd.query_params.update({"run": stored_run, "score": "5~9", "page": "²", "sort": "nothing", "desc": "1"})
+    odd.run()
+    assert not odd.exception and "score" not in odd.query_params and "desc" not in odd.query_params
+    assert odd.slider(key=f"browse_score_{stored_run}").value == tuple(odd.session_state[f"browse_bounds_score_{stored_run}"])
+    assert int(odd.markdown[0].value.split("**")[1].replace(",", "")) > 0
+    assert odd.toggle(key="browse_desc_rank").value is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers as numbers_module
+import re
 import zlib
 from pathlib import Path
 
@@ -61,8 +62,10 @@ def kept_range(chosen, low, high, old_bounds) -> tuple:
         return low, high
     start = low if old_low is not None and start <= old_low else start
     end = high if old_high is not None and end >= old_high else end
+    if end < low or start > high or start > end:   # nothing of it lies within the bounds
+        return low, high
     start, end = max(low, min(high, start)), max(low, min(high, end))
-    return (type(low)(start), type(high)(end)) if start <= end else (low, high)
+    return type(low)(start), type(high)(end)
 
 
 def scaffold_query(record: dict):
@@ -86,7 +89,7 @@ def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
     from molgen.chem.parse import canonical_smiles
 
     text = text.strip()
-    if text.lstrip("#").isdigit():
+    if re.fullmatch(r"#?[0-9]{1,9}", text):
         rank = int(text.lstrip("#"))
         if rank < 1:
             return pd.DataFrame(), "ranks start at #1 (unranked molecules have none: look them up by SMILES)"
@@ -121,6 +124,11 @@ def view_in_address() -> dict[str, str]:
         return {}
     st.session_state["browse_address_read"] = True
     return {k: st.query_params[k] for k in ADDRESS_KEYS if k in st.query_params}
+
+
+def address_number(text: str | None) -> int | None:
+    """A whole number written in the address ('3'), else None (a hand-edited '²' or '1e99' is ignored)."""
+    return int(text) if text and re.fullmatch(r"[0-9]{1,6}", text) else None
 
 
 def address_range(text: str) -> tuple[float, float] | None:
@@ -290,7 +298,9 @@ if run_id:
     if kept is not None:
         st.caption(plain(f"The kept substructure {record['conditions']['scaffold']} is drawn in blue."))
     asked, view = view_in_address(), {}
-    for name, (key, named) in ADDRESS_TOGGLES.items():
+    has_lipinski = "lipinski_pass" in store()._columns()   # a store of lead-like runs only has no Lipinski column
+    toggles = {name: toggle for name, toggle in ADDRESS_TOGGLES.items() if name != "lipinski" or has_lipinski}
+    for name, (key, named) in toggles.items():
         if name in asked:
             st.session_state[key] = named if asked[name] == "1" else not named
     with st.sidebar:
@@ -300,7 +310,7 @@ if run_id:
         # before the sliders: their ends follow it (a score slider from 0 would count the zeroed molecules)
         passing_only = st.toggle("Passes the profile's hard filters", key="browse_passing",
                                  help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a "
-                                      "strained or unusual ring system, or no carbon), which are ranked last")
+                                      "strained or unusual ring system, a radical, or no carbon), which are ranked last")
         if passing_only:
             ranges["passes_filters"] = (1, 1)
         bounds = column_bounds(run_id, record["updated"], ranked_only, passing_only)
@@ -328,7 +338,7 @@ if run_id:
                 view[column] = f"{chosen[0]:g}~{chosen[1]:g}"
         if st.toggle("No structural alerts", key="browse_alerts"):
             ranges["alerts"] = (0, 0)
-        if "lipinski_pass" in store()._columns() and st.toggle("Passes Lipinski", key="browse_lipinski"):
+        if has_lipinski and st.toggle("Passes Lipinski", key="browse_lipinski"):
             ranges["lipinski_pass"] = (1, 1)
         if st.toggle("Novel only", key="browse_novel"):
             ranges["novel"] = (1, 1)
@@ -337,28 +347,29 @@ if run_id:
     # a column this run has no value of (graph diffusion gives no log-likelihood) would sort in no order at all
     sort_columns = ["rank", *[c for c in FILTERABLE if bounds.get(c, (None, None))[0] is not None], "alerts"]
     page_sizes = [12, 24, 48, 96]
+    sort_accepted = asked.get("sort", "rank") in sort_columns   # a desc named for a sort this run lacks is not the rank's
     if asked.get("sort") in sort_columns:
         st.session_state["browse_sort"] = asked["sort"]
-    if asked.get("per", "").isdigit() and int(asked["per"]) in page_sizes:
-        st.session_state["browse_page_size"] = int(asked["per"])
+    if address_number(asked.get("per")) in page_sizes:
+        st.session_state["browse_page_size"] = address_number(asked["per"])
     c1, c2, c3 = st.columns([2, 1, 1])
     order_by = c1.selectbox("Sort by", sort_columns, key="browse_sort", format_func=lambda c: LABELS.get(c, c))
     desc_key, desc_default = f"browse_desc_{order_by}", order_by not in LOWER_FIRST
-    if asked.get("desc") in ("0", "1"):
+    if asked.get("desc") in ("0", "1") and sort_accepted:
         st.session_state[desc_key] = asked["desc"] == "1"
     descending = c2.toggle("Descending", key=desc_key, **({} if desc_key in st.session_state else {"value": desc_default}))
     page_size = c3.selectbox("Per page", page_sizes, key="browse_page_size")
     apply_table_edits()   # before the run is read: the count, the frame and the grid see the ticks
     total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
     pages = max(1, math.ceil(total / page_size))
-    if asked.get("page", "").isdigit():
-        st.session_state["browse_page"] = max(1, min(pages, int(asked["page"])))
+    if address_number(asked.get("page")) is not None:
+        st.session_state["browse_page"] = max(1, min(pages, address_number(asked["page"])))
     if "browse_page" in st.session_state and st.session_state["browse_page"] > pages:
         st.session_state["browse_page"] = pages   # the filters narrowed the list: its last page
     page = st.number_input(f"Page (of {pages:,})", 1, pages, key="browse_page",
                            **({} if "browse_page" in st.session_state else {"value": 1})) if pages > 1 else 1
-    view.update({name: "1" if st.session_state.get(key) == named else "0"
-                 for name, (key, named) in ADDRESS_TOGGLES.items() if st.session_state.get(key, not named) == named})
+    view.update({name: "1" if named else "0"
+                 for name, (key, named) in toggles.items() if st.session_state.get(key, not named) == named})
     view.update({"sort": order_by} if order_by != "rank" else {})
     view.update({"desc": "1" if descending else "0"} if descending != desc_default else {})
     view.update({"per": str(page_size)} if page_size != page_sizes[0] else {})
@@ -444,8 +455,11 @@ if run_id:
         if st.session_state.get("browse_detail") not in page_smiles:
             st.session_state.pop("browse_detail", None)   # a molecule of another page: the page's first instead
         places = dict(zip(page_smiles, (rank_text(r) for r in frame["rank"])))
+        if st.session_state.get("browse_find_run") != run_id:   # a lookup typed for another run is not this run's
+            st.session_state["browse_find"], st.session_state["browse_find_run"] = "", run_id
         picked = d1.selectbox("Candidate on this page", page_smiles, key="browse_detail",
-                              format_func=lambda smiles: f"{places[smiles]} {smiles}")
+                              format_func=lambda smiles: f"{places[smiles]} {smiles}",
+                              on_change=lambda: st.session_state.update(browse_find=""))   # the one picked is shown
         wanted = d2.text_input("Or any molecule of the run", key="browse_find", placeholder="#12 or a SMILES",
                                help="by rank or SMILES, whatever the filters and the page")
         row = frame.iloc[page_smiles.index(picked)]

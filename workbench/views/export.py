@@ -28,7 +28,7 @@ if run_id:
                                    "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
         fmt = st.radio("Format", ["csv", "sdf", "parquet"], horizontal=True, key="export_format")
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
-                                 help="a strained or unusual ring system, or no carbon, in the shipped profiles: they "
+                                 help="a strained or unusual ring system, a radical, or no carbon, in the shipped profiles: they "
                                       "score 0 and are ranked last, so Best N reaches them once it passes the rest")
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
                                      help="rank 0, after the ranked ones; each says which condition it missed")

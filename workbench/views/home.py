@@ -10,6 +10,7 @@ from molgen.chem import canonical_smiles, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
+from molgen.scoring.alerts import describe_findings
 from molgen.scoring.pipeline import score
 from molgen.scoring.profiles import DEFAULT_PROFILE, load_profile
 from workbench.common import plain
@@ -62,7 +63,7 @@ if smiles:
         else:
             st.caption(plain(verdict))
         if row["alerts"]:
-            st.caption(plain(f"structural alerts: {row['alert_names']} (named as in their catalogue: a flag to look "
-                             "at, not a verdict)"))
+            named = [hit for hit in str(row["alert_names"]).split("; ") if hit]
+            st.caption(plain(f"structural alerts: {describe_findings(named)} (a flag to look at, not a verdict)"))
     else:
         st.error(plain(f"not a valid molecule: {result.reason}"))

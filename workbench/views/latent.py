@@ -8,6 +8,7 @@ import streamlit as st
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
+from molgen.scoring.alerts import describe_findings
 from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
@@ -93,7 +94,11 @@ def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
     from molgen.scoring.pipeline import score
 
     scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
-    return scored[["qed", "sa", "logp", "mw", "alert_names"]].rename(columns={"alert_names": "alerts"})
+    described = scored[["qed", "sa", "logp", "mw"]].copy()
+    # as the Browse page words them (a catalog name that says less than its pattern explained), each once
+    described["alerts"] = [describe_findings([hit for hit in str(text or "").split("; ") if hit])
+                           for text in scored["alert_names"]]
+    return described
 
 
 def with_properties(table: pd.DataFrame) -> pd.DataFrame:
@@ -106,7 +111,7 @@ def with_properties(table: pd.DataFrame) -> pd.DataFrame:
 
 def alert_flag(alerts: str) -> str:
     """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them)."""
-    count = len([a for a in (alerts or "").split("; ") if a])
+    count = len([a for a in (alerts or "").split("; ") if a])   # describe_findings joins the findings with '; '
     return f", {count} alert{'s' * (count != 1)}" if count else ""
 
 
