@@ -284,7 +284,9 @@ def recorded_native(conditions: Conditions, native: dict[str, str]) -> Condition
     return Conditions(targets={k: v for k, v in conditions.targets.items() if f"target {k}" in native},
                       ranges={k: v for k, v in conditions.ranges.items() if f"range {k}" in native},
                       prefix=conditions.prefix if "prefix" in native else None,
-                      scaffold=conditions.scaffold if "scaffold" in native else None)
+                      scaffold=conditions.scaffold if "scaffold" in native else None,
+                      similar_to=conditions.similar_to if "similar_to" in native else None,
+                      min_similarity=conditions.min_similarity if "similar_to" in native else 0.0)
 
 
 def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, owner: str) -> Run:
@@ -524,6 +526,7 @@ def filtered_only(record: dict) -> list[str]:
     conditions, native = record["conditions"], record["native"]
     asked = [f"target {name}" for name in conditions.get("targets", {})] + [f"range {name}" for name in conditions.get("ranges", {})]
     asked += ["scaffold"] if conditions.get("scaffold") else []
+    asked += ["similar_to"] if conditions.get("similar_to") else []
     return [what for what in asked if what not in native]
 
 

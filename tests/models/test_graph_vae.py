@@ -9,7 +9,7 @@ import torch
 from rdkit import Chem
 
 from molgen.data.registry import load_smiles
-from molgen.models import CheckpointError, load
+from molgen.models import CheckpointError, Conditions, load
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.config import TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, bfs_order, to_sequences
@@ -635,3 +635,27 @@ def test_analogues_leave_out_the_seed_itself_unless_asked():
     assert (flat, 1.0) in latent.analogues(model, chiral, n=6, radius=0.01, include_seed=True)   # decoded flat
     assert flat not in {Chem.MolToSmiles(Chem.MolFromSmiles(s), isomericSmiles=False)
                         for s, _ in latent.analogues(model, chiral, n=6, radius=0.01)}
+
+
+def test_the_shipped_vae_steers_similar_to_by_decoding_around_the_reference():
+    """A run asking for molecules near a reference decodes latents around its encoding: from the prior, almost
+    none of them would be near paracetamol; the pipeline's filter still checks every one."""
+    from molgen.models.base import checkpoint_path
+    from molgen.scoring.similarity import morgan_fingerprint
+    from rdkit import DataStructs
+
+    model = load(checkpoint_path("graph-vae"))
+    reference = "CC(=O)Nc1ccc(O)cc1"
+    steer, how = model.native_conditions(Conditions(similar_to=reference, min_similarity=0.4, ranges={"qed": (0.5, None)}))
+    assert steer.similar_to == reference and steer.min_similarity == 0.4 and not steer.ranges   # ranges: the filter
+    assert "around the reference's encoding" in how["similar_to"] and set(how) == {"similar_to"}
+    fingerprint = morgan_fingerprint(Chem.MolFromSmiles(reference))
+
+    def share_near(samples) -> float:
+        return np.mean([DataStructs.TanimotoSimilarity(fingerprint, morgan_fingerprint(Chem.MolFromSmiles(s.smiles))) >= 0.4
+                        for s in samples])
+    around = model.sample(32, conditions=steer, seed=5, decoding="greedy")
+    assert share_near(around) >= 0.5 and share_near(model.sample(32, seed=5, decoding="greedy")) <= 0.1
+    assert [s.smiles for s in model.sample(32, conditions=steer, seed=5, decoding="greedy")] == [s.smiles for s in around]
+    # a reference the model cannot encode (an element it never saw) is left to the filter, not an error
+    assert model.native_conditions(Conditions(similar_to="C[Se]c1ccccc1", min_similarity=0.4)) == (Conditions(), {})

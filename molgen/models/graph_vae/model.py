@@ -538,5 +538,33 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         else, or with ``latent_prior=False``, from N(0, I)."""
         from molgen.models.graph_vae.sample import DEFAULT_DECODING, sample_prior
 
+        around = self._encoding(conditions.similar_to) if conditions is not None and conditions.similar_to else None
         return sample_prior(self, n, seed=seed, decoding=decoding or DEFAULT_DECODING, temperature=temperature, candidates=candidates,
-                            batch_size=batch_size, use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit)
+                            batch_size=batch_size, use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit,
+                            around=around)
+
+    def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
+        """The conditions this model steers itself: a reference to stay near (``similar_to``), by decoding latents
+        around the reference's encoding instead of the prior's. Property conditions and a scaffold are left to
+        the run's filter (the property head steers only ``latent.search``, one molecule at a time)."""
+        from molgen.models.graph_vae.sample import SIMILAR_RADII
+
+        if not conditions.similar_to:
+            return Conditions(), {}
+        try:
+            self._encoding(conditions.similar_to)
+        except ValueError:   # an element or charge the model never saw: the filter alone, and the run says so
+            return Conditions(), {}
+        low, high = SIMILAR_RADII
+        return (Conditions(similar_to=conditions.similar_to, min_similarity=conditions.min_similarity),
+                {"similar_to": f"decoding latents around the reference's encoding (latent distance {low:g} to "
+                               f"{high:g}) instead of the prior's"})
+
+    def _encoding(self, smiles: str) -> torch.Tensor:
+        """The reference's latent point (``latent.encode``, refined), computed once per reference and model."""
+        from molgen.models.graph_vae.latent import encode
+
+        cache = self.__dict__.setdefault("_encodings", {})
+        if smiles not in cache:
+            cache[smiles] = encode(self, [smiles])[0]
+        return cache[smiles]
