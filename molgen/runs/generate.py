@@ -535,7 +535,10 @@ def filter_alone_note(record: dict) -> str | None:
     did steer, or for a scaffold (which a chemist expects a model to build on: a SMARTS pattern, or a scaffold
     written with atoms the model never saw, is only filtered for, and may keep few molecules)."""
     alone = filtered_only(record)
-    if not alone or not (record["native"] or "scaffold" in alone):   # nothing steered: that goes without saying
+    # nothing steered goes without saying, but for a scaffold, and for a reference the graph VAE could not encode
+    # (it steers one it can)
+    expected = "scaffold" in alone or (record["model"] == "graph-vae" and "similar_to" in alone)
+    if not alone or not (record["native"] or expected):
         return None
     note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
     if "scaffold" in alone and record["model"] == "smiles-lm":

@@ -702,6 +702,13 @@ def test_the_conditions_a_model_left_to_the_filter_are_named():
     assert filter_alone_note(lm).startswith("scaffold: not steered by this model here; met by the filter alone (a "
                                             "SMILES language model completes a scaffold written as SMILES")
     assert filter_alone_note({**lm, "conditions": {"ranges": {"qed": [0.5, None]}}}) is None   # nothing steered
+    # the graph VAE steers a reference it can encode; one it cannot is said to be the filter's alone
+    vae = {"model": "graph-vae", "conditions": {"ranges": {}, "similar_to": "C[Se]c1ccccc1", "min_similarity": 0.4},
+           "native": {}}
+    assert filtered_only(vae) == ["similar_to"]
+    assert filter_alone_note(vae).startswith("similar_to: not steered by this model here; met by the filter alone")
+    vae["native"] = {"similar_to": "decoding latents around the reference's encoding"}
+    assert filtered_only(vae) == [] and filter_alone_note(vae) is None
 
 
 
