@@ -542,7 +542,8 @@ def filter_alone_note(record: dict) -> str | None:
         return None
     note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
     if "scaffold" in alone and record["model"] == "smiles-lm":
-        note += " (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on)"
+        note += (" (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on, with "
+                 "at most one attachment point *)")
     if record["model"] == "graph-diffusion" and any(what.startswith("range ") for what in alone) and \
             any(what == "scaffold" or what.startswith("target ") for what in record["native"]):
         note += " (graph diffusion steers ranges through its label prior only when no target or scaffold is given)"

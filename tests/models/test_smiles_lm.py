@@ -405,3 +405,39 @@ def test_a_one_sided_bound_is_a_ceiling_not_a_target_at_its_edge():
     assert range_targets(Conditions(ranges={"logp": (2.0, 4.0)}), names, std, mean) == {"logp": 3.0}   # the middle
     # no training statistics (an old caller): half a standard deviation inside, as before
     assert range_targets(Conditions(ranges={"mw": (None, 450.0)}), names, std) == {"mw": 436.0}
+
+
+def test_an_attachment_point_puts_the_new_group_there_only(trained):
+    from rdkit import Chem
+
+    from molgen.models.base import Conditions
+    from molgen.models.smiles_lm.scaffold import AttachmentError, attachment_point
+    from molgen.runs.conditions import ConditionFilter
+
+    # the fluoxetine core, its aryl ring to be decorated para to the ether, its N-methyl amine kept
+    written = "CNCCC(Oc1ccc(*)cc1)c1ccccc1"
+    core, anchor = attachment_point(Chem.MolFromSmiles(written))
+    assert Chem.MolToSmiles(core) == Chem.MolToSmiles(Chem.MolFromSmiles("CNCCC(Oc1ccccc1)c1ccccc1"))
+    assert core.GetAtomWithIdx(anchor).GetSymbol() == "C" and core.GetAtomWithIdx(anchor).GetIsAromatic()
+    steer, how = trained[0].native_conditions(Conditions(scaffold=written))
+    assert how["scaffold"].endswith("the new group at the attachment point (*) only")
+    for text in steer.prefixes:   # every spelling ends at the marked carbon: a methyl written next lands para
+        extended = Chem.MolFromSmiles(text + "C")
+        assert extended.HasSubstructMatch(Chem.MolFromSmiles("CNCCC(Oc1ccc(C)cc1)c1ccccc1"))
+    unmarked, _ = trained[0].native_conditions(Conditions(scaffold="CNCCC(Oc1ccccc1)c1ccccc1"))
+    assert len(unmarked.prefixes) > len(steer.prefixes) == 1   # unmarked: the N-methyl and the NH are positions too
+    # the filter asks for a group there: the bare core misses, a para-chloro analogue meets it
+    check = ConditionFilter(Conditions(scaffold=written))
+    assert check.failures(Chem.MolFromSmiles("CNCCC(Oc1ccccc1)c1ccccc1"))
+    assert not check.failures(Chem.MolFromSmiles("CNCCC(Oc1ccc(Cl)cc1)c1ccccc1"))
+    # two attachment points are more than one completion can fill: left to the filter, said
+    with pytest.raises(AttachmentError, match="2 attachment points"):
+        attachment_point(Chem.MolFromSmiles("*c1ccc(*)cc1"))
+    assert trained[0].native_conditions(Conditions(scaffold="*c1ccc(*)cc1")) == (Conditions(), {})
+    assert attachment_point(Chem.MolFromSmiles("c1ccccc1")) is None
+    # graph diffusion cannot honour one: refused before a run, saying what to do
+    from molgen.models import load
+    from molgen.models.base import checkpoint_path
+
+    with pytest.raises(ValueError, match=r"an attachment point \(\*\) says where a SMILES model adds its group"):
+        load(checkpoint_path("graph-diffusion")).native_conditions(Conditions(scaffold=written))

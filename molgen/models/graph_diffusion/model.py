@@ -478,6 +478,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             mol = Chem.MolFromSmiles(scaffold)
         if mol is None:
             raise ValueError(f"scaffold {scaffold!r} is not a SMILES molecule{hint}")
+        if any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+            raise ValueError(f"scaffold {scaffold!r}: an attachment point (*) says where a SMILES model adds its group; "
+                             "graph diffusion inpaints new atoms wherever they fit, so write the scaffold without it "
+                             "(or use --model smiles-lm)")
         if mol.GetNumAtoms() > self.config.max_atoms:
             raise ValueError(f"scaffold {scaffold!r} has {mol.GetNumAtoms()} heavy atoms; this model's graphs hold at "
                              f"most {self.config.max_atoms}, so nothing could grow around it")

@@ -21,7 +21,7 @@ from molgen.chem.standardize import without_stereo
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
 from molgen.models.smiles_lm.config import SmilesLMConfig
-from molgen.models.smiles_lm.scaffold import decoration_prefixes
+from molgen.models.smiles_lm.scaffold import AttachmentError, attachment_point, decoration_prefixes
 
 FAMILY = "smiles-lm"
 
@@ -212,25 +212,37 @@ class SmilesLM:
         if conditions.prefix:
             how["prefix"] = "left-to-right completion"
         elif conditions.scaffold and (scaffold := _smiles_or_none(conditions.scaffold)) is not None:
-            spellings, unassigned = self._spellings(scaffold), ""
+            try:
+                marked = attachment_point(scaffold)
+            except AttachmentError:   # several * (or one inside a ring): the pipeline's filter alone enforces it
+                return steer, how
+            positions = None
+            if marked is not None:   # the group goes where the chemist put the *, nowhere else
+                scaffold, anchor = marked
+                positions = {anchor}
+            spellings, unassigned = self._spellings(scaffold, positions), ""
             if not spellings and has_stereo(scaffold):
                 # a model trained without stereo (MOSES) has no @ or / token: it completes the scaffold with its
                 # stereo left unassigned, which the filter passes (it may be the stereoisomer asked for)
                 scaffold = without_stereo(scaffold)
-                spellings, unassigned = self._spellings(scaffold), ", its stereo left unassigned (the model writes none)"
+                spellings = self._spellings(scaffold, positions)
+                unassigned = ", its stereo left unassigned (the model writes none)"
             if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
             steer.prefixes = spellings
             placed = ("written once, so the new group lands on its one position" if len(spellings) == 1 else
                       f"written {len(spellings)} ways so the new group lands on each of {len(spellings)} distinct "
                       "positions in turn (one position per molecule)")
+            if marked is not None:
+                placed = "the new group at the attachment point (*) only"
             how["scaffold"] = f"left-to-right completion of {Chem.MolToSmiles(scaffold)}{unassigned}, {placed}"
         return steer, how
 
-    def _spellings(self, scaffold: Chem.Mol) -> list[str]:
-        """The scaffold's decoration prefixes this model can read (every token one it was trained on)."""
+    def _spellings(self, scaffold: Chem.Mol, positions: set[int] | None = None) -> list[str]:
+        """The scaffold's decoration prefixes (at ``positions`` only, when given) this model can read (every token
+        one it was trained on)."""
         spellings = []
-        for text in decoration_prefixes(scaffold):
+        for text in decoration_prefixes(scaffold, positions):
             try:
                 self.vocabulary.encode(text, add_bos_eos=False)
             except ValueError:  # a token this model never saw

@@ -4,7 +4,9 @@ A SMILES model completes a prefix left to right, so whatever it writes next bond
 last atom. The scaffold's canonical SMILES alone would put every new group on one and the same
 atom (all indoles substituted at one carbon). Each spelling here ends at a different atom that
 carries a hydrogen, so spreading the molecules over the spellings decorates every such position
-in turn; a molecule still gets its new group at one position.
+in turn; a molecule still gets its new group at one position. A scaffold written with an attachment point
+(``*``, as in an R-group table: ``c1cc(*)ccc1S(N)(=O)=O``) is decorated there only, so a group is not put on
+an N-methyl or a sulfonamide NH the chemist meant to keep.
 """
 
 from __future__ import annotations
@@ -20,23 +22,52 @@ RANDOM_SPELLINGS = 400
 RANDOM_SEED = 7
 
 
-def decoration_prefixes(scaffold: Chem.Mol) -> list[str]:
+class AttachmentError(ValueError):
+    """A scaffold's attachment points (``*``) that left-to-right completion cannot honour."""
+
+
+def attachment_point(scaffold: Chem.Mol) -> tuple[Chem.Mol, int] | None:
+    """A scaffold written with one attachment point ``*``: the scaffold without it and the index (in that
+    molecule) of the atom the new group must bond to; None for a scaffold without ``*``.
+    :class:`AttachmentError` for more than one (a molecule is completed at one position) or a ``*`` that is
+    not a single-bonded end."""
+    dummies = [atom for atom in scaffold.GetAtoms() if atom.GetAtomicNum() == 0]
+    if not dummies:
+        return None
+    if len(dummies) > 1:
+        raise AttachmentError(f"{len(dummies)} attachment points (*): a SMILES model adds one group per molecule")
+    dummy = dummies[0]
+    bonds = dummy.GetBonds()
+    if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE:
+        raise AttachmentError("an attachment point (*) must hang off one scaffold atom by a single bond")
+    anchor = bonds[0].GetOtherAtomIdx(dummy.GetIdx())
+    core = Chem.RWMol(scaffold)
+    core.RemoveAtom(dummy.GetIdx())
+    core = core.GetMol()
+    core.GetAtomWithIdx(anchor - (anchor > dummy.GetIdx())).SetNoImplicit(False)   # the * becomes a hydrogen
+    Chem.SanitizeMol(core)
+    return core, anchor - (anchor > dummy.GetIdx())
+
+
+def decoration_prefixes(scaffold: Chem.Mol, positions: set[int] | None = None) -> list[str]:
     """SMILES of ``scaffold``, one for each position a group written after it can bond to (one per set of
-    symmetry-equivalent atoms carrying a hydrogen): the canonical spelling first (when it ends at such an
-    atom), then seeded random spellings until every position is reached.
+    symmetry-equivalent atoms carrying a hydrogen; only those of the atoms in ``positions`` when given, an
+    attachment point): the canonical spelling first (when it ends at such an atom), then seeded random
+    spellings until every position is reached.
 
     A spelling counts only if appending a carbon really bonds it to the intended atom (an ``[nH]`` written
     in brackets cannot take one), checked by rebuilding the molecule."""
     ends: dict[int, str] = {}   # symmetry class of the atom a group lands on -> a spelling ending there
     canonical = Chem.MolToSmiles(scaffold)
     symmetry = list(Chem.CanonicalRankAtoms(scaffold, breakTies=False))   # equivalent atoms: one spelling
-    wanted = {symmetry[a.GetIdx()] for a in scaffold.GetAtoms() if a.GetTotalNumHs() > 0}
+    wanted = {symmetry[a.GetIdx()] for a in scaffold.GetAtoms()
+              if a.GetTotalNumHs() > 0 and (positions is None or a.GetIdx() in positions)}
     # the canonical spelling, then random ones (seeded, so a run repeats) until every class is reached
     candidates = [canonical] + list(Chem.MolToRandomSmilesVect(scaffold, RANDOM_SPELLINGS, randomSeed=RANDOM_SEED))
     with quiet_rdkit():
         for text in candidates:
             atom = _landing_atom(scaffold, text)
-            if atom is not None and symmetry[atom] not in ends:
+            if atom is not None and symmetry[atom] in wanted and symmetry[atom] not in ends:
                 ends[symmetry[atom]] = text
                 if set(ends) >= wanted:
                     break
