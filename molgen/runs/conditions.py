@@ -193,6 +193,7 @@ class ConditionFilter:
     _scaffold: Chem.Mol | None = field(init=False, default=None)
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
+    _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
 
     def __post_init__(self) -> None:
         c = self.conditions
@@ -221,6 +222,7 @@ class ConditionFilter:
             if not reference.ok:
                 raise ConditionError(f"--similar-to: {reference.reason}")
             self._reference = morgan_fingerprint(reference.mol)
+            self._reference_key = Chem.MolToSmiles(without_stereo(reference.mol))
 
     def _check_scaffold_against_the_rest(self) -> None:
         """Refuse what the scaffold alone rules out, before any sampling: an avoided group inside it, or a window
@@ -315,6 +317,9 @@ class ConditionFilter:
             similarity = self.similarity(mol)
             if similarity < self.conditions.min_similarity:
                 missed.append(f"similarity {similarity:.2f} < {self.conditions.min_similarity:g}")
+            elif similarity == 1.0 and Chem.MolToSmiles(without_stereo(mol)) == self._reference_key:
+                # asked for molecules near it, a chemist has the reference already: kept, unranked, said
+                missed.append("is the reference itself")
         return missed
 
 

@@ -156,6 +156,10 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                                   "Te, Zn, Fe, Hg and others)",
                    # four D2 atoms of any element: an ethylenediamine or morpholinopropoxy linker carries it
                    "Aliphatic_long_chain": "four or more unbranched non-ring atoms in a row, any element",
+                   # Brenk's aldehyde is any C(=O)H: an N-formyl amide or a formate carries it (NIH's needs a carbon)
+                   "aldehyde": "a C(=O)H; Brenk's includes formamides and formates, NIH's only C-bound aldehydes",
+                   # NIH's: SF5 carries it beside the reactive sulfonyl halides and N-halo amines
+                   "halogen_heteroatom": "a halogen on N, O, S or P (sulfonyl halides, N-halo amines, and SF5 too)",
                    # RDKit's name; paracetamol carries it (its quinone imine, NAPQI, is the worry)
                    "hydroquinone": "a phenol with OH or NH para to it (p-hydroquinone, p-aminophenol, paracetamol): "
                                    "oxidised to a quinone or quinone imine"}

@@ -105,7 +105,8 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     check = ConditionFilter(build_conditions(["qed>=0.5"], scaffold="c1ccccc1", avoid=["N=N"], similar_to="CCO:0.4"))
     assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("CCCC", "c1ccccc1N=Nc1ccccc1", "CCO")]
-    assert failed[2].startswith("0.5 <= qed (qed 0.4") and failed[2].endswith("; lacks scaffold c1ccccc1")  # the reference: QED 0.41
+    # the reference: QED 0.41, no benzene, and no analogue of itself
+    assert failed[2].startswith("0.5 <= qed (qed 0.4") and failed[2].endswith("; lacks scaffold c1ccccc1; is the reference itself")
     counts = dict(missed_most(failed, top=10))
     assert counts["lacks scaffold c1ccccc1"] == 2 and counts["0.5 <= qed"] >= 2 and counts["contains avoided N=N"] == 1
     assert all("(" not in what for what in counts)   # each molecule's own value is dropped
@@ -172,3 +173,9 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
                        Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
                        Conditions(scaffold="[c;R]1[c;R][c;R][c;R][c;R][c;R]1", ranges={"mw": (0.0, 50.0)})):   # SMARTS
         ConditionFilter(conditions)
+
+
+def test_the_reference_itself_is_no_analogue_of_it():
+    check = ConditionFilter(build_conditions([], similar_to="C[C@H](N)C(=O)Oc1ccccc1:0.3"))
+    assert check.failures(Chem.MolFromSmiles("CC(N)C(=O)Oc1ccccc1")) == ["is the reference itself"]   # stereo aside
+    assert check.failures(Chem.MolFromSmiles("CC(N)C(=O)Oc1ccccc1C")) == []   # an analogue

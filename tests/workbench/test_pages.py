@@ -883,6 +883,11 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     assert any(shown(c).startswith("score 0.") for c in at.caption) and any("phenol ester (brenk)" in shown(c) for c in at.caption)
     at.text_input(key="home_smiles").set_value("CC(=O)Nc1ccc(O)cc1").run()   # paracetamol: the catalog's name explained
     assert any("hydroquinone [a phenol with OH or NH para to it" in shown(c) for c in at.caption)
+    assert any("a flag to look at, not a verdict" in shown(c) for c in at.caption)
+    at.text_input(key="home_smiles").set_value("CC[CH2]").run()   # a radical: a hard filter's verdict, not a flag
+    assert "hard filters (radicals)" in shown(at.warning[0])
+    assert any("unpaired electron" in shown(c) for c in at.caption)
+    assert not any("not a verdict" in shown(c) for c in at.caption)
     at.text_input(key="home_smiles").set_value("CN1CCC[C@H]1c1cccnc1.Cl").run()
     assert "2 fragments (a salt or mixture)" in shown(at.info[0]) and "parent compound is CN1CCC[C@H]1c1cccnc1" in shown(at.info[0])
     at.text_input(key="home_smiles").set_value("[Na+].[Cl-]").run()
@@ -931,6 +936,7 @@ def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored
                         ("ClC(Cl)(Cl)Cl", "is not among this run's molecules")):
         at.text_input(key="browse_find").set_value(typed).run()
         assert not at.exception and any(said in shown(e) for e in at.error), typed
+        assert not at.table, typed   # no other molecule's details under the error, to be read as the answer
     for typed in ("²", "#99999999999999999999"):   # a digit that is no number, a rank past SQLite's integers
         at.text_input(key="browse_find").set_value(typed).run()
         assert not at.exception and at.error, typed

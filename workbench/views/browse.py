@@ -78,9 +78,11 @@ def scaffold_query(record: dict):
 
 
 def scaffold_atoms(smiles: str, query) -> tuple[int, ...]:
-    """Where the run's kept scaffold lies in a molecule (drawn in blue); empty without one."""
+    """Where the run's kept scaffold lies in a molecule (drawn in blue); empty without one. An attachment point
+    (``*``) matches the new group's first atom, which is not the scaffold's: it is left out."""
     mol = Chem.MolFromSmiles(smiles) if query is not None else None
-    return substructure_atoms(mol, query) if mol is not None else ()
+    match = substructure_atoms(mol, query) if mol is not None else ()
+    return tuple(atom for atom, part in zip(match, query.GetAtoms()) if part.GetSmarts() not in ("*", "[*]")) if match else ()
 
 
 def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
@@ -465,10 +467,11 @@ if run_id:
         row = frame.iloc[page_smiles.index(picked)]
         if wanted.strip():
             found, why = find_candidate(run_id, wanted)
-            if len(found):
-                row = found.iloc[0]
-            else:
+            if not len(found):   # no details of another molecule under the error, to be read as the answer
                 d2.error(plain(why))
+                st.stop()
+            row = found.iloc[0]
+            d1.caption(plain(f"Showing {rank_text(row['rank'])}, looked up; clear the lookup to pick from the page."))
         mol = Chem.MolFromSmiles(row["smiles"])
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))

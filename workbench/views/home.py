@@ -64,6 +64,8 @@ if smiles:
             st.caption(plain(verdict))
         if row["alerts"]:
             named = [hit for hit in str(row["alert_names"]).split("; ") if hit]
-            st.caption(plain(f"structural alerts: {describe_findings(named)} (a flag to look at, not a verdict)"))
+            # a flag, unless a hard filter made it the verdict (a radical, a strained ring), said just above
+            flag = " (a flag to look at, not a verdict)" if row["passes_filters"] else ""
+            st.caption(plain(f"structural alerts: {describe_findings(named)}{flag}"))
     else:
         st.error(plain(f"not a valid molecule: {result.reason}"))

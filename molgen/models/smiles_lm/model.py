@@ -233,9 +233,10 @@ class SmilesLM:
             placed = ("written once, so the new group lands on its one position" if len(spellings) == 1 else
                       f"written {len(spellings)} ways so the new group lands on each of {len(spellings)} distinct "
                       "positions in turn (one position per molecule)")
-            if marked is not None:
-                placed = "the new group at the attachment point (*) only"
-            how["scaffold"] = f"left-to-right completion of {Chem.MolToSmiles(scaffold)}{unassigned}, {placed}"
+            shown = Chem.MolToSmiles(scaffold)
+            if marked is not None:   # named as written, with its *
+                placed, shown = "the new group at the attachment point (*) only", conditions.scaffold
+            how["scaffold"] = f"left-to-right completion of {shown}{unassigned}, {placed}"
         return steer, how
 
     def _spellings(self, scaffold: Chem.Mol, positions: set[int] | None = None) -> list[str]:
