@@ -1007,6 +1007,17 @@ def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
     assert reloaded.toggle(key="browse_novel").value and reloaded.selectbox(key="browse_sort").value == "mw"
     assert reloaded.toggle(key="browse_desc_mw").value is False
     assert reloaded.markdown[0].value == count and [i.proto.imgs[0].caption for i in reloaded.get("image")] == grid
+    # the Table tab too (the Grid is the default, left out)
+    assert "view" not in reloaded.query_params
+    reloaded.session_state["browse_view"] = "Table"
+    reloaded.run()
+    assert reloaded.query_params["view"] == "table"
+    tabled = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    tabled.query_params.update({"run": stored_run, "view": "table"})
+    tabled.run()
+    assert not tabled.exception and tabled.session_state["browse_view"] == "Table"
+    reloaded.session_state["browse_view"] = "Grid"
+    reloaded.run()
     # a later page of the same view; a page past the end (the run changed since) shows the last one
     reloaded.selectbox(key="browse_page_size").set_value(12).run()
     reloaded.toggle(key="browse_novel").set_value(False).run()

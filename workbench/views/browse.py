@@ -115,7 +115,8 @@ def _show_details(smiles: str) -> None:
 ADDRESS_TOGGLES = {"all": ("browse_ranked", False), "passing": ("browse_passing", True),
                    "clean": ("browse_alerts", True), "lipinski": ("browse_lipinski", True),
                    "novel": ("browse_novel", True), "selected": ("browse_selected", True)}
-ADDRESS_KEYS = ("sort", "desc", "per", "page", *ADDRESS_TOGGLES, *FILTERABLE)
+VIEWS = ("Grid", "Table")
+ADDRESS_KEYS = ("sort", "desc", "per", "page", "view", *ADDRESS_TOGGLES, *FILTERABLE)
 
 
 def view_in_address() -> dict[str, str]:
@@ -376,6 +377,9 @@ if run_id:
     view.update({"desc": "1" if descending else "0"} if descending != desc_default else {})
     view.update({"per": str(page_size)} if page_size != page_sizes[0] else {})
     view.update({"page": str(page)} if page > 1 else {})
+    if asked.get("view", "").capitalize() in VIEWS:
+        st.session_state["browse_view"] = asked["view"].capitalize()
+    view.update({"view": "table"} if st.session_state.get("browse_view") == "Table" else {})
     write_address(view)
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
@@ -397,7 +401,7 @@ if run_id:
                 (st.success if said[0] == "success" else st.error)(plain(said[1]))
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
         # (the page number appears or goes when a filter changes the count)
-        grid_tab, table_tab = st.tabs(["Grid", "Table"], key="browse_view", on_change="rerun")
+        grid_tab, table_tab = st.tabs(list(VIEWS), key="browse_view", on_change="rerun")
         with grid_tab:
             for i, row in enumerate(frame.itertuples()):
                 if i % 4 == 0:   # a row of columns per four molecules: a long caption cannot push the next row down
