@@ -11,21 +11,18 @@ from __future__ import annotations
 
 import math
 
-#: n -> the metrics of n MOSES training molecules against MOSES test and scaffold-test.
-CEILING: dict[int, dict[str, float]] = {
-    100: {"FCD/Test": 12.781, "FCD/TestSF": 13.173, "SNN/Test": 0.651, "Frag/Test": 0.977, "Scaf/Test": 0.178,
-          "IntDiv": 0.849},
-    300: {"FCD/Test": 4.697, "FCD/TestSF": 5.098, "SNN/Test": 0.643, "Frag/Test": 0.990, "Scaf/Test": 0.272,
-          "IntDiv": 0.855},
-    1_000: {"FCD/Test": 1.262, "FCD/TestSF": 1.749, "SNN/Test": 0.644, "Frag/Test": 0.998, "Scaf/Test": 0.538,
-            "IntDiv": 0.856},
-    3_000: {"FCD/Test": 0.416, "FCD/TestSF": 0.899, "SNN/Test": 0.643, "Frag/Test": 0.999, "Scaf/Test": 0.707,
-            "IntDiv": 0.856},
-    10_000: {"FCD/Test": 0.135, "FCD/TestSF": 0.605, "SNN/Test": 0.643, "Frag/Test": 1.000, "Scaf/Test": 0.879,
-             "IntDiv": 0.857},
-    30_000: {"FCD/Test": 0.0483, "FCD/TestSF": 0.5322, "SNN/Test": 0.6420, "Frag/Test": 0.9999, "Scaf/Test": 0.9475,
-             "IntDiv": 0.8568},
+#: The metrics measured, in the order of each row below.
+METRICS = ("FCD/Test", "FCD/TestSF", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv")
+_MEASURED = {   # n: one value per metric, as in RESULTS
+    100: (12.781, 13.173, 0.651, 0.977, 0.178, 0.849),
+    300: (4.697, 5.098, 0.643, 0.990, 0.272, 0.855),
+    1_000: (1.262, 1.749, 0.644, 0.998, 0.538, 0.856),
+    3_000: (0.416, 0.899, 0.643, 0.999, 0.707, 0.856),
+    10_000: (0.135, 0.605, 0.643, 1.000, 0.879, 0.857),
+    30_000: (0.0483, 0.5322, 0.6420, 0.9999, 0.9475, 0.8568),
 }
+#: n -> the metrics of n MOSES training molecules against MOSES test and scaffold-test.
+CEILING: dict[int, dict[str, float]] = {n: dict(zip(METRICS, row)) for n, row in _MEASURED.items()}
 
 
 def nearest_ceiling(n: int) -> tuple[int, dict[str, float]]:

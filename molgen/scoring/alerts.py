@@ -112,6 +112,16 @@ def radical_atoms(mol: Chem.Mol) -> list[int]:
     return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
 
 
+def _no_carbon_atoms(mol: Chem.Mol) -> list[int]:
+    """Every atom of a molecule without carbon (the whole molecule is the finding); none otherwise."""
+    return list(range(mol.GetNumAtoms())) if has_no_carbon(mol) else []
+
+
+#: molgen's own one-alert sets: set -> (the alert, the atoms of ``mol`` raising it, empty when it does not).
+_SINGLE_ALERT_SETS = {"macrocycles": (MACROCYCLE, macrocycle_atoms), "radicals": (RADICAL, radical_atoms),
+                      "inorganic": (NO_CARBON, _no_carbon_atoms)}
+
+
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     """Every alert of the given sets that ``mol`` hits, as ``"<set>:<name>"``, in set order."""
     hits: list[str] = []
@@ -120,12 +130,9 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
             hits.extend(moses_filter_alerts(mol))
         elif name == "rings":
             hits.extend(f"rings:{alert}" for alert in ring_alerts(mol))
-        elif name == "macrocycles":
-            hits.extend([f"macrocycles:{MACROCYCLE}"] if macrocycle_atoms(mol) else [])
-        elif name == "radicals":
-            hits.extend([f"radicals:{RADICAL}"] if radical_atoms(mol) else [])
-        elif name == "inorganic":
-            hits.extend([f"inorganic:{NO_CARBON}"] if has_no_carbon(mol) else [])
+        elif name in _SINGLE_ALERT_SETS:
+            alert, atoms = _SINGLE_ALERT_SETS[name]
+            hits.extend([f"{name}:{alert}"] if atoms(mol) else [])
         else:
             hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
     return hits
@@ -185,13 +192,9 @@ def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, l
         if name == "rings":
             out.update((f"rings:{alert}", atoms) for alert, atoms in ring_alerts(mol).items())
             continue
-        if name == "inorganic":
-            if has_no_carbon(mol):
-                out[f"inorganic:{NO_CARBON}"] = list(range(mol.GetNumAtoms()))
-            continue
-        if name in ("macrocycles", "radicals"):
-            alert, atoms = (MACROCYCLE, macrocycle_atoms(mol)) if name == "macrocycles" else (RADICAL, radical_atoms(mol))
-            if atoms:
+        if name in _SINGLE_ALERT_SETS:
+            alert, atoms_of = _SINGLE_ALERT_SETS[name]
+            if atoms := atoms_of(mol):
                 out[f"{name}:{alert}"] = atoms
             continue
         for entry in _catalog(name).GetMatches(mol):

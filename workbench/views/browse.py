@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
+from molgen.chem.parse import canonical_smiles
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
@@ -88,8 +89,6 @@ def scaffold_atoms(smiles: str, query) -> tuple[int, ...]:
 def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
     """A candidate of the whole run (not only the page shown) by its rank (``12`` or ``#12``) or its SMILES
     (any way of writing it); (a one-row frame, '') when found, else (an empty frame, why not)."""
-    from molgen.chem.parse import canonical_smiles
-
     text = text.strip()
     if re.fullmatch(r"#?[0-9]{1,9}", text):
         rank = int(text.lstrip("#"))

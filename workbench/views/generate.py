@@ -60,7 +60,7 @@ with left:
                                               + (" (ranges only when no target or scaffold is given)"
                                                  if model.family == "graph-diffusion" else "")
                                               if conditional
-                                              else "no native property conditioning: conditions are met by filtering"))
+                                              else "no native property conditioning: property conditions are met by filtering"))
     if model.family == "graph-vae":
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
     n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n",

@@ -500,6 +500,7 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
                               if config.properties else None)
         if config.latent_prior_rows:
             self.register_buffer("latent_prior", torch.zeros(config.latent_prior_rows, 2, config.latent_dim))
+        self._reference_encodings: dict[str, torch.Tensor] = {}   # similar_to references, encoded once (_encoding)
 
     def set_latent_prior(self, mu: torch.Tensor, logvar: torch.Tensor) -> None:
         """Carry the posteriors N(mu_i, exp(logvar_i)) of training molecules: prior samples then come from
@@ -564,7 +565,6 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         """The reference's latent point (``latent.encode``, refined), computed once per reference and model."""
         from molgen.models.graph_vae.latent import encode
 
-        cache = self.__dict__.setdefault("_encodings", {})
-        if smiles not in cache:
-            cache[smiles] = encode(self, [smiles])[0]
-        return cache[smiles]
+        if smiles not in self._reference_encodings:
+            self._reference_encodings[smiles] = encode(self, [smiles])[0]
+        return self._reference_encodings[smiles]
