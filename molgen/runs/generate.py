@@ -555,6 +555,8 @@ def validity_note(record: dict) -> str:
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
     # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
     # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
+    if record["model"] == "graph-vae":   # its decoder never offers a bond that breaks valence: said, as its card says
+        return "valid by construction: valence-masked decoder"
     if record["model"] != "graph-diffusion":
         return "no correction"
     # dropping the pieces is a change a chemist may call a correction: said apart from the atoms and bonds

@@ -734,3 +734,12 @@ def test_an_invalid_sampled_graph_is_stored_as_drawn_with_rdkits_reason():
     text, reason = rejects[0]
     assert Chem.MolFromSmiles(text, sanitize=False).GetNumAtoms() == 6   # the graph as sampled
     assert reason.startswith("valence: atom 1 (C) has a valence of 5, more than C allows")
+
+
+def test_a_graph_vae_runs_validity_says_it_is_by_construction():
+    """The VAE's decoder masks valence: its 100% is no measurement of an uncorrected sampler, and is not called one."""
+    from molgen.runs import validity_note
+
+    assert validity_note({"model": "graph-vae", "conditions": {}, "params": {"sample_options": {}}}) == \
+        "valid by construction: valence-masked decoder"
+    assert validity_note({"model": "smiles-lm", "conditions": {}, "params": {"sample_options": {}}}) == "no correction"
