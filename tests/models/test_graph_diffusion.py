@@ -300,6 +300,27 @@ def test_guidance_and_inpainting(trained):
     assert torch.equal(x[:, :6], fixed_x.expand(8, -1, -1)) and torch.equal(e[:, :6, :6], fixed_e.expand(8, -1, -1, -1))
 
 
+def test_a_scaffold_graph_always_has_atoms_beyond_the_scaffold_where_training_sizes_allow(trained, monkeypatch):
+    model = trained[0]
+    sizes = torch.tensor(model.config.size_counts)
+    largest = int(sizes.nonzero().max())
+    held = int(sizes.nonzero().min()) + 2   # a scaffold larger than some training molecules
+    weights = model.size_weights(held)
+    assert weights[:held + 1].sum() == 0 and torch.equal(weights[held + 1:], sizes[held + 1:].float())
+    assert torch.equal(model.size_weights(0), sizes.float())
+    assert torch.equal(model.size_weights(largest), sizes.float())   # no larger size: the scaffold's own
+    # most training molecules as small as a 10-atom scaffold: each of those graphs was the bare scaffold before
+    counts = [0] * len(model.config.size_counts)
+    counts[6], counts[10], counts[largest] = 50, 50, 1
+    monkeypatch.setattr(model.config, "size_counts", counts)
+    _, _, mask, _ = model.sample_graphs(32, steps=5, scaffold="c1ccc2ccccc2c1", generator=torch.Generator().manual_seed(1))
+    assert set(mask.sum(1).tolist()) == {largest}
+    drawn = []   # and through sample(), which draws the sizes of every chunk of a run
+    monkeypatch.setattr(model, "sample_sizes", lambda sizes, **kw: drawn.append(sizes) or [None] * len(sizes))
+    model.sample(32, seed=1, steps=5, conditions=Conditions(scaffold="c1ccc2ccccc2c1"))
+    assert set(torch.cat(drawn).tolist()) == {largest}
+
+
 def test_sampling_with_training_labels_keeps_each_size_and_is_seeded(trained):
     import numpy as np
 
