@@ -1439,7 +1439,12 @@ def _augment_input(path: Path):
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
-    return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
+    columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
+    # why a record could not be read (a truncated SDF record), by input row: its removal gives that reason, not the
+    # "empty SMILES" the missing structure would read as (_augment_write)
+    columns.attrs["read_errors"] = {row: str(error) for row, error in enumerate(frame.get("read_error", []), start=1)
+                                    if isinstance(error, str) and error}
+    return smiles, columns
 
 
 def _check_output(output: Path, input: Path | None = None) -> None:
@@ -1457,10 +1462,17 @@ def _check_output(output: Path, input: Path | None = None) -> None:
         raise typer.Exit(2) from None
 
 
-def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -> None:
-    """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions)."""
+def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None) -> None:
+    """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions).
+    ``read_errors``: why the reader could not read an input row (``_augment_input``), given as that row's reason."""
     from molgen.augment.provenance import reason_counts, write_manifest
     from molgen.data.files import write_molecules
+
+    if read_errors and len(removed):
+        unread = removed["input_row"].map(read_errors) if "input_row" in removed else None
+        if unread is not None and unread.notna().any():
+            removed = removed.copy()
+            removed.loc[unread.notna(), "removed_because"] = "invalid input: " + unread[unread.notna()]
 
     replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
     write_molecules(rows, output)
@@ -1479,8 +1491,9 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard) -
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")
 _NEAR = typer.Option(0.95, min=0.0, max=1.0,
-                     help="Tanimoto at or above which a row is a near-duplicate of a held-out molecule, or a near "
-                          "copy of its seed (1 = exact only).")
+                     help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule, or a "
+                          "near copy of its seed (1 = exact only). An input, and each spelling enumerate writes of it, "
+                          "is matched exactly (in any spelling or form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 
@@ -1505,11 +1518,12 @@ def augment_enumerate(
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
     smiles, columns = _augment_input(input)
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
-    kept, removed = apply_guard(rows, guard, allow_seed_copy=True)
+    kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
     from molgen.augment.enumerate import repeated_inputs, short_enumerations
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(kept, columns),
-                   with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard)
+                   with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard,
+                   columns.attrs["read_errors"])
     for note in (repeated_inputs(kept), short_enumerations(rows, k)):   # pairs the guard left both rows of
         if note:
             console.print(f"[yellow]note: {escape(note)}[/yellow]")
@@ -1557,11 +1571,23 @@ def augment_analogues(
         raise typer.Exit(2) from None
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
-                   output, context, guard)
+                   output, context, guard, columns.attrs["read_errors"])
     from molgen.augment.analogues import seeds_without_analogues
 
     if empty := seeds_without_analogues(smiles, kept, removed):
         console.print(escape(empty), style="yellow")
+
+
+def _refuse_a_label(name: str, columns, input: Path, profile: Optional[str]) -> None:
+    """A ``ValueError`` when ``--property`` names a column of the input (a measured label such as pIC50) rather
+    than a property molgen computes: a generated molecule has no value of it, so no bin could be filled."""
+    from molgen.scoring.properties import PROPERTIES
+
+    given = {str(column).lower(): str(column) for column in columns.columns if column != "line"}
+    if name not in PROPERTIES and profile is None and name.lower() in given:
+        raise ValueError(f"{given[name.lower()]!r} is a column of {input.name}, a value you measured: a generated "
+                         "molecule has none, so no bin of it can be filled. Balance on a property molgen computes "
+                         f"({', '.join(PROPERTIES)}) or, with --profile, a scoring column")
 
 
 @augment_app.command("balance")
@@ -1597,19 +1623,21 @@ def augment_balance(
             raise typer.Exit(2) from None
     try:
         smiles, columns = _augment_input(input)
+        _refuse_a_label(property, columns, input, profile)
         rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     from molgen.augment.provenance import with_input_columns
-    _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard)
+    _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard,
+                   columns.attrs["read_errors"])
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
-    for note in balance_notes(histogram, removed, budget="--max-samples"):
+    for note in balance_notes(histogram, removed, budget="--max-samples", labels=list(columns.columns)):
         console.print(escape(note), style="yellow" if "short of" in note or not note.startswith("sampled") else None)
     from molgen.data.files import write_molecules
 

@@ -35,7 +35,7 @@ from molgen.augment.provenance import params_text
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import salt_parent
+from molgen.chem.standardize import neutral_parent
 from molgen.data.tokenizer import tokenize
 from molgen.models.base import Conditions, shipped_checkpoint
 from molgen.scoring.similarity import morgan_fingerprint
@@ -87,6 +87,18 @@ def _model_spelling(model, smiles: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def _unknown_tokens(model, smiles: str) -> str:
+    """The tokens of ``smiles`` (without stereo) the SMILES model never saw, in words: "the token [N+]"."""
+    flat = Chem.MolToSmiles(Chem.MolFromSmiles(smiles), isomericSmiles=False)
+    unknown = []
+    for token in dict.fromkeys(tokenize(flat)):
+        try:
+            model.vocabulary.encode(token, add_bos_eos=False)
+        except ValueError:
+            unknown.append(token)
+    return ("the token " if len(unknown) == 1 else "the tokens ") + ", ".join(unknown)
 
 
 def _prefix_samples(model, seed_smiles: str, n: int, rng_seed: int, temperature: float) -> list[tuple[str, float]]:
@@ -201,15 +213,17 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     prior = load(model)
     checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"
     # A salt seed (celecoxib HCl) is its parent compound to every generator and to the similarity window: the
-    # counter-ion is no part of an analogue, and a SMILES model has no token for it
-    compound = {s: Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(s))) if "." in s else s for s in canonical}
+    # counter-ion is no part of an analogue, and a SMILES model has no token for it. So is a charge state written
+    # alone (a protonated amine, refused for its [NH+] before), as the balance bins it; a nitro group stays as it is.
+    compound = {s: Chem.MolToSmiles(neutral_parent(Chem.MolFromSmiles(s))) for s in canonical}
     parent_note = {s: {"seed_parent": compound[s]} if compound[s] != s else {} for s in canonical}
     seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(compound[s])) for s in canonical]
     # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
     spelled = ({s: _model_spelling(prior, compound[s]) for s in canonical} if {"prefix", "fine-tune"} & set(methods)
                else {})
     unreadable = [{"smiles": s, "method": "analogue:prefix/fine-tune", "seed_smiles": s, "input_row": seed_rows[s],
-                   "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: a token outside its vocabulary"}
+                   "removed_because": f"seed not readable by the SMILES model {checkpoint.name}: "
+                                      f"{_unknown_tokens(prior, compound[s])} outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
     window = {"min_similarity": min_similarity, "max_similarity": max_similarity}

@@ -20,7 +20,7 @@ from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import salt_parent
+from molgen.chem.standardize import neutral_parent
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES
 
@@ -43,8 +43,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             chunk: int = 1000, guard: Guard | None = None, profile=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (rows, removed, histogram).
 
-    ``rows`` are the valid inputs (``method = "original"``, with their ``input_row``; a salt binned
-    by its parent: largest fragment, neutralized) followed by the synthetic ones, each with
+    ``rows`` are the valid inputs (``method = "original"``, with their ``input_row``; a salt or a charged
+    form binned by its parent: largest fragment, neutralized) followed by the synthetic ones, each with
     provenance and its ``bin``. An input that is a held-out molecule is removed with the reason,
     like an invalid one. ``histogram`` has, per bin, its edges, the count before,
     the target, the count added and whether it reached the target.
@@ -75,8 +75,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     if not inputs:
         held = sum(not r["removed_because"].startswith("invalid input") for r in removed)
         raise ValueError(f"no usable input molecule to balance: {len(removed) - held:,} invalid, {held:,} held out")
-    # a salt is binned by its parent (sodium benzoate by benzoic acid's logP): the counter-ion is not the compound
-    values = _values([salt_parent(m) for m in inputs], prop, profile)
+    # a salt is binned by its parent (sodium benzoate by benzoic acid's logP): the counter-ion is not the compound;
+    # and a charge state by its neutral form, so the rows the guard counts as one compound share one value
+    values = _values([neutral_parent(m) for m in inputs], prop, profile)
     low, high = value_range if value_range is not None else (float(np.nanmin(values)), float(np.nanmax(values)))
     if not high > low:
         raise ValueError(f"the value range of {prop} is empty ({low:g} to {high:g}); give a range (--range LOW,HIGH)")
@@ -168,11 +169,20 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
-def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = "the sampling budget") -> list[str]:
+def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = "the sampling budget",
+                  labels: Sequence[str] = ()) -> list[str]:
     """What a balance did beyond its histogram, in sentences (the command line prints them, the Augment page
-    shows them): inputs in no bin or counted once, and where every sampled molecule went; ``budget`` names
-    the setting that lets a short bin fill (``--max-samples`` on the command line)."""
+    shows them): what the added rows are (and which of the input's columns, ``labels``, they lack), inputs in no
+    bin or counted once, and where every sampled molecule went; ``budget`` names the setting that lets a short
+    bin fill (``--max-samples`` on the command line)."""
     notes = []
+    if added := int(histogram["added"].sum()):
+        # a QSAR set is fitted on its labels: rows without them, and not of the series, must not slip in unnoticed
+        lacking = [label for label in labels if label != "line"]
+        notes.append(f"the {added:,} added row{'s are new molecules' if added != 1 else ' is a new molecule'} "
+                     "sampled from the model (method balance), not analogues of the inputs"
+                     + (f", with no value of {', '.join(lacking)}: fit on those columns with the original rows only "
+                        "(method original), or measure or predict the added ones first" if lacking else ""))
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

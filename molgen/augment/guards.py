@@ -155,8 +155,8 @@ class ReferenceSet:
     keys: dict[str, str] = field(init=False, default_factory=dict)
     fingerprints: list = field(init=False, default_factory=list)
     canonical: list[str] = field(init=False, default_factory=list)
-    #: entries that are no molecule, so guard nothing: a typo in a test compound leaves that compound unguarded,
-    #: which the command line and the workbench refuse (:meth:`require_readable`)
+    #: entries that are no molecule, so guard nothing: a typo in a test compound would leave that compound
+    #: unguarded, so a :class:`Guard` refuses a held-out set holding any (:meth:`require_readable`)
     unreadable: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -246,7 +246,8 @@ class Guard:
     """Everything a synthetic row must pass; :meth:`check` says why one fails ('' when it passes).
 
     Args:
-        held_out: sets that must never appear in training data (a test set), exact or near.
+        held_out: sets that must never appear in training data (a test set), exact or near. A set with an
+            entry that is no molecule is refused (``ValueError`` naming it): that compound could not be guarded.
         seeds: the molecules augmented; a generated copy of one is no new data.
         near_duplicate: Tanimoto at or above which a molecule counts as a near-duplicate of a
             held-out molecule or of a seed (``None``: exact matches only).
@@ -261,6 +262,8 @@ class Guard:
     rules: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        for reference in self.held_out:   # a held-out entry that is no molecule would leave its compound unguarded
+            reference.require_readable()
         unknown = [r for r in self.rules if r not in RULES]
         if unknown:
             raise ValueError(f"unknown rules {unknown}; known: {', '.join(RULES)}")
@@ -280,8 +283,11 @@ class Guard:
                     return f"leak: near-duplicate of held-out {nearest} ({reference.name}, Tanimoto {similarity:.2f})"
         return ""
 
-    def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False) -> str:
-        leak = self.leak(mol)
+    def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False, near: bool = True) -> str:
+        """Why ``mol`` may not be a synthetic row, or '' when it may. ``allow_seed_copy``: a copy of a seed is the
+        point (a spelling of an input); ``near``: held-out near-duplicates count too (not for an input's own
+        molecule, see :meth:`leak`)."""
+        leak = self.leak(mol, near=near)
         if leak:
             return leak
         if self.seeds is not None and not allow_seed_copy:
@@ -315,12 +321,18 @@ def _held(found: tuple[str, str], what: str) -> str:
             "tautomer": f"is a tautomer of {what} {hit}", "fragment": f"holds {what} {hit} in a mixture"}[how]
 
 
-def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = False,
+def apply_guard(rows: pd.DataFrame, guard: Guard, *, spellings: bool | None = None, allow_seed_copy: bool = False,
                 smiles_column: str = "smiles") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split synthetic ``rows`` into (kept, removed); ``removed`` has a ``removed_because`` column.
 
     Rows whose SMILES do not parse are removed too, with the parser's reason. Exact duplicates
     within ``rows`` (same molecule, same ``method``, seed and input row) keep their first occurrence.
+
+    ``spellings``: the rows are spellings of the inputs (:func:`~molgen.augment.enumerate.enumerate_smiles`), so
+    each spelling is a row of its own, a copy of its seed is the point, and a held-out molecule is matched exactly
+    (in any spelling or form), not by similarity: an input merely similar to a test molecule is the chemist's own
+    data, as in ``balance`` and ``analogues``. By default (None) a row is a spelling when its ``method`` is
+    ``"enumerate"``. ``allow_seed_copy`` is the older name of ``spellings=True``.
     """
     reasons = []
     seen: set[tuple] = set()
@@ -332,13 +344,14 @@ def apply_guard(rows: pd.DataFrame, guard: Guard, *, allow_seed_copy: bool = Fal
                 continue
             # and, where rows carry it, the input row: two input rows holding one molecule (two labels of it)
             # each keep all their spellings, as enumerate promises
-            key = (record[smiles_column] if allow_seed_copy else Chem.MolToSmiles(parsed.mol),
+            spelling = allow_seed_copy or (record.get("method") == "enumerate" if spellings is None else spellings)
+            key = (record[smiles_column] if spelling else Chem.MolToSmiles(parsed.mol),
                    record.get("method"), record.get("seed_smiles"), record.get("input_row"))
             if key in seen:
                 reasons.append("duplicate within the synthetic set")
                 continue
             seen.add(key)
-            reasons.append(guard.check(parsed.mol, allow_seed_copy=allow_seed_copy))
+            reasons.append(guard.check(parsed.mol, allow_seed_copy=spelling, near=not spelling))
     reasons = np.array(reasons, dtype=object)
     keep = reasons == ""
     removed = rows[~keep].copy()

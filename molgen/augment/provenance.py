@@ -29,33 +29,46 @@ def reason_counts(removed: pd.DataFrame) -> dict[str, int]:
 
 
 def build_manifest(*, command: str, settings: dict, input_name: str, input_sha256: str, guard, rows: int, removed,
-                   output_name: str, report_name: str) -> dict:
+                   output_name: str, report_name: str, output_sha256: str | None = None,
+                   report_sha256: str | None = None) -> dict:
     """What made an augmentation output and what was taken out, as a manifest.
 
-    ``guard`` is the :class:`~molgen.augment.guards.Guard` applied (its held-out sets by name and
-    size, thresholds, alerts and rules); ``removed`` the removal table (counted by reason)."""
+    ``guard`` is the :class:`~molgen.augment.guards.Guard` applied (its held-out sets by name, size and a
+    checksum of their molecules, thresholds, alerts and rules); ``removed`` the removal table (counted by
+    reason); ``output_sha256`` and ``report_sha256`` the written files' checksums, where they were written."""
     from molgen.runs.generate import package_versions
 
+    files = {"sha256": output_sha256, "report_sha256": report_sha256} if output_sha256 else {}
     return {
         "augment": {"command": command, "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "input": {"file": input_name, "sha256": input_sha256},
-        "guard": {"held_out": [{"name": r.name, "molecules": len(r.canonical)} for r in guard.held_out],
+        # a held-out set's molecules checksummed as canonical SMILES, sorted: the same set whether it came from a
+        # file (in any spelling or order) or a dataset split, so an audit can tell which test set guarded the output
+        "guard": {"held_out": [{"name": r.name, "molecules": len(r.canonical), "canonical_sha256": _molecules_sha256(r)}
+                               for r in guard.held_out],
                   "near_duplicate": guard.near_duplicate, "alerts": list(guard.alerts), "rules": list(guard.rules)},
         "output": {"file": output_name, "rows": int(rows), "removed": int(len(removed)), "report": report_name,
-                   "removed_by_reason": reason_counts(removed)},
+                   **files, "removed_by_reason": reason_counts(removed)},
         "versions": package_versions(),
     }
 
 
+def _molecules_sha256(reference) -> str:
+    return hashlib.sha256("\n".join(sorted(reference.canonical)).encode()).hexdigest()
+
+
 def write_manifest(output: str | Path, *, command: str, settings: dict, input_path: str | Path, guard, rows: int,
                    removed, report: str | Path) -> Path:
-    """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``."""
+    """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``, with the
+    checksums of the input, the output and the removal report."""
     from molgen.data.files import write_json
 
-    output, input_path = Path(output), Path(input_path)
+    output, input_path, report = Path(output), Path(input_path), Path(report)
     manifest = build_manifest(command=command, settings=settings, input_name=str(input_path),
                               input_sha256=hashlib.sha256(input_path.read_bytes()).hexdigest(), guard=guard, rows=rows,
-                              removed=removed, output_name=output.name, report_name=Path(report).name)
+                              removed=removed, output_name=output.name, report_name=report.name,
+                              output_sha256=hashlib.sha256(output.read_bytes()).hexdigest(),
+                              report_sha256=hashlib.sha256(report.read_bytes()).hexdigest())
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
 
 

@@ -54,6 +54,13 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     return neutralize(parent)
 
 
+def neutral_parent(mol: Chem.Mol) -> Chem.Mol:
+    """:func:`salt_parent`, neutralized where a neutral form exists even when given alone: the form a property of
+    the compound is read from, so a protonated amine written alone gets its HCl salt's logP (the leak guard counts
+    the two as one compound). A quaternary ammonium stays charged: it has no neutral form."""
+    return neutralize(salt_parent(mol))
+
+
 def without_stereo(mol: Chem.Mol) -> Chem.Mol:
     """A copy of ``mol`` with its stereocentres and double-bond geometry unassigned."""
     flat = Chem.Mol(mol)

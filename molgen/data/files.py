@@ -212,8 +212,12 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
             first = False
             continue  # a header line: the first that is neither blank nor a comment
         first = False
-        smiles.append(parts[0])
-        names.append(parts[1] if len(parts) > 1 else None)
+        text_smiles, name = parts[0], parts[1] if len(parts) > 1 else None
+        end = name.find("|", 1) if name and name.startswith("|") else -1
+        if end > 0:   # a CXSMILES extension (|&1:10|, an enhanced stereo group) belongs to the SMILES, not the name
+            text_smiles, name = f"{text_smiles} {name[:end + 1]}", name[end + 1:].strip() or None
+        smiles.append(text_smiles)
+        names.append(name)
         lines.append(number)
     return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank)
 

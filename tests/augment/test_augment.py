@@ -63,6 +63,20 @@ def test_an_input_row_repeating_an_earlier_molecule_is_enumerated_and_marked():
     assert "row 9 ~ row 8" not in repeated_inputs(kept) and "row 2 ~ row 1" in repeated_inputs(kept)
 
 
+def test_enumerated_inputs_are_matched_to_held_out_molecules_exactly_not_by_similarity():
+    # a cycloheptyl amide is the chemist's own compound, not the held-out cyclohexyl one, though Morgan r2 reads
+    # both alike (Tanimoto 1.0): enumerate removed it as a leak where balance and analogues keep such an input
+    held, own = "O=C(NC1CCCCC1)c1ccccc1", "O=C(NC1CCCCCC1)c1ccccc1"
+    guard = Guard(held_out=[ReferenceSet("test", [held])], near_duplicate=0.95)
+    rows, _ = enumerate_smiles([own, held], k=2, seed=0)
+    kept, removed = apply_guard(rows, guard)   # spellings by their method, without allow_seed_copy
+    assert set(kept["input_row"]) == {1} and len(kept) == 2
+    assert set(removed["input_row"]) == {2} and removed["removed_because"].str.startswith("leak: is held-out").all()
+    # a generated molecule that close to a held-out one is still a near-duplicate
+    generated = pd.DataFrame({"smiles": [own], "method": ["analogue:prefix"], "seed_smiles": ["CCO"], "input_row": [1]})
+    assert apply_guard(generated, guard)[1]["removed_because"].str.startswith("leak: near-duplicate").all()
+
+
 def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
     planted = series[5]
     other_spelling = Chem.MolToSmiles(Chem.MolFromSmiles(planted), canonical=False, doRandom=True)
@@ -126,6 +140,14 @@ def test_leakage_guard_sees_carbon_tautomers_and_mixtures(held, synthetic, how):
     seeded = Guard(seeds=ReferenceSet("seeds", [held]), near_duplicate=None)
     assert seeded.check(Chem.MolFromSmiles(synthetic)) == f"copy of seed: {canonical}, " + (
         "as a tautomer" if how == "is a tautomer of" else "in a mixture")
+
+
+def test_a_guard_refuses_a_held_out_set_with_an_entry_that_is_no_molecule():
+    # a typo in a test compound left it unguarded, silently, through the Python API (the CLI refused it)
+    typo = ReferenceSet("mine", ["CC(C)NCC(O)COc1cccc2ccccc12", "Cn1c(=O)c2c(ncn2C)n(C)c1=OX"])
+    with pytest.raises(ValueError, match=r"held-out mine: 1 of 2 entries is not a valid molecule \('Cn1c"):
+        Guard(held_out=[typo])
+    assert Guard(seeds=typo).seeds is typo   # seeds are the inputs: an unreadable one is a removed row, not an error
 
 
 def test_a_counter_ion_or_solvent_held_out_does_not_flag_every_salt():
@@ -216,10 +238,18 @@ def test_a_salt_seed_is_its_parent_compound_to_the_prefix_model_and_the_similari
             morgan_fingerprint(Chem.MolFromSmiles(row.smiles)), reference))
 
 
+def test_a_charge_state_seed_is_explored_around_its_neutral_form():
+    # a protonated amine written alone was refused for its [NH+], while its HCl salt was explored around the base
+    kept, removed = analogues(["C[NH+](C)CCC=C1c2ccccc2CCc2ccccc12"], per_seed=3, min_similarity=0.3, samples_per_seed=60,
+                              seed=1)
+    assert len(kept) and not removed["removed_because"].str.startswith("seed not readable").any()
+    assert {json.loads(p)["seed_parent"] for p in kept["params"]} == {"CN(C)CCC=C1c2ccccc2CCc2ccccc21"}
+
+
 def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     held = "CC(=O)Nc1ccc(O)cc1"
     seeds = ["C[C@H](N)c1ccc(Cl)cc1",        # stereo: the MOSES model reads it without
-             "O=C([O-])c1ccc(Cl)cc1",        # a charge the MOSES model never saw
+             "O=[N+]([O-])c1ccc(Cl)cc1",     # a nitro group: charges the MOSES model never saw
              "OC1=CC=C(NC(C)=O)C=C1",        # paracetamol, held out below
              "Cc1ccc(S(N)(=O)=O)cc1", "c1cc(S(N)(=O)=O)ccc1C",   # one seed twice
              "O=C(O)c1ccccc1", "[Na+].[O-]C(=O)c1ccccc1"]   # an acid and its salt: one compound
@@ -229,12 +259,13 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     reasons = removed.set_index("smiles")["removed_because"]
     assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"held-out seed: is held-out molecule {held} (test split)"
     assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
-    assert reasons["O=C([O-])c1ccc(Cl)cc1"].startswith("seed not readable by the SMILES model")
+    assert reasons["O=[N+]([O-])c1ccc(Cl)cc1"] == ("seed not readable by the SMILES model smiles-lm-lstm.pt: the tokens "
+                                                   "[N+], [O-] outside its vocabulary")
     assert reasons["[Na+].[O-]C(=O)c1ccccc1"].startswith("repeated seed: another form of the compound of seed "
                                                          "O=C(O)c1ccccc1 (row 6)")
     rows = removed.set_index("smiles")["input_row"]   # each unusable seed points back at its input row
-    assert (rows["O=C([O-])c1ccc(Cl)cc1"], rows["OC1=CC=C(NC(C)=O)C=C1"], rows["c1cc(S(N)(=O)=O)ccc1C"]) == (2, 3, 5)
-    assert held not in set(kept["seed_smiles"]) and "O=C([O-])c1ccc(Cl)cc1" not in set(kept["seed_smiles"])
+    assert (rows["O=[N+]([O-])c1ccc(Cl)cc1"], rows["OC1=CC=C(NC(C)=O)C=C1"], rows["c1cc(S(N)(=O)=O)ccc1C"]) == (2, 3, 5)
+    assert held not in set(kept["seed_smiles"]) and "O=[N+]([O-])c1ccc(Cl)cc1" not in set(kept["seed_smiles"])
     stereo = kept[kept["seed_smiles"] == "C[C@H](N)c1ccc(Cl)cc1"]
     assert len(stereo) > 0 and all(json.loads(p)["stereo_dropped_in_prefix"] for p in stereo["params"])
 
@@ -261,6 +292,11 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
     from molgen.augment.balance import balance_notes
 
     assert any(n.startswith("1 input row is another form (a salt") for n in balance_notes(histogram, removed))
+    # a charge state written alone is binned by its neutral form, as its HCl salt is: one compound, one value
+    amitriptyline = ["CN(C)CCC=C1c2ccccc2CCc2ccccc12.Cl", "C[NH+](C)CCC=C1c2ccccc2CCc2ccccc12", "CCCCCC"]
+    rows, _, _ = balance(amitriptyline, "logp", bins=2, per_bin=1, seed=0, max_samples=10)
+    salt, charged = rows.loc[rows["method"] == "original", "logp"].iloc[:2]
+    assert charged == salt == pytest.approx(4.17, abs=0.01)   # the lone cation read 2.75 before
 
 
 def test_balanced_set_reaches_its_target_histogram():
@@ -284,6 +320,20 @@ def test_balanced_set_reaches_its_target_histogram():
     assert histogram.attrs["unused"]["in a bin already full"] > 0
 
 
+def test_an_sdf_record_the_reader_could_not_read_is_removed_with_the_readers_reason(tmp_path, series):
+    blocks = [Chem.MolToMolBlock(Chem.MolFromSmiles(s)) + "$$$$\n" for s in series[:3]]
+    blocks[2] = blocks[2].split("M  END")[0]   # the last record cut off before its end
+    source = tmp_path / "series.sdf"
+    source.write_text("".join(blocks))
+    out = tmp_path / "enumerated.csv"
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
+    (reason,) = report.loc[report["input_row"] == 3, "removed_because"]
+    assert reason.startswith("invalid input: record starting at line ") and "truncated (no 'M  END')" in reason   # was "empty SMILES"
+    assert set(pd.read_csv(out)["input_row"]) == {1, 2}
+
+
 def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     source = tmp_path / "series.csv"
     source.write_text("id,smiles,activity\n" + "\n".join(f"m{i},{s},{i + 0.5}" for i, s in enumerate(series[:5] + ["C1CC"])) + "\n")
@@ -305,10 +355,15 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert list(rows.columns[:4]) == ["smiles", "input_line", "id", "activity"]
     manifest = json.loads((tmp_path / "enumerated.csv.manifest.json").read_text())
     assert manifest["augment"]["command"] == "augment enumerate" and manifest["augment"]["settings"]["k"] == 3
-    assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1}] and manifest["guard"]["near_duplicate"] == 0.95
-    assert manifest["output"]["rows"] == 12 and manifest["output"]["removed_by_reason"] == {"leak": 3, "invalid input": 1}
     import hashlib
 
+    canonical = Chem.MolToSmiles(Chem.MolFromSmiles(series[0]))   # the held file holds a random spelling of it
+    assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1,
+                                              "canonical_sha256": hashlib.sha256(canonical.encode()).hexdigest()}]
+    assert manifest["guard"]["near_duplicate"] == 0.95
+    assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert manifest["output"]["report_sha256"] == hashlib.sha256((tmp_path / "enumerated.csv.removed.csv").read_bytes()).hexdigest()
+    assert manifest["output"]["rows"] == 12 and manifest["output"]["removed_by_reason"] == {"leak": 3, "invalid input": 1}
     assert manifest["input"]["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     # a molecule given twice with two labels: both kept, the repeat marked and named on the terminal
     twice = tmp_path / "twice.csv"
@@ -337,6 +392,19 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert all(canonical[row - 1] == seed for row, seed in zip(near["seed_row"], near["seed_smiles"]))
     bad = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "qde"])
     assert bad.exit_code == 2 and "not a property" in bad.output
+    # the input's own label is refused as what it is: a generated molecule has no measured activity
+    label = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "Activity"])
+    said = " ".join(label.output.split())
+    assert label.exit_code == 2 and "'activity' is a column of series.csv, a value you measured" in said
+    # the rows it adds are said to lack the input's columns (they are not the series, and have no activity)
+    filled = CliRunner().invoke(app, ["augment", "balance", str(source), "-o", str(tmp_path / "b.csv"), "--property", "mw",
+                                      "--bins", "2", "--per-bin", "4", "--max-samples", "400"], catch_exceptions=False)
+    said = " ".join(filled.output.split())
+    assert filled.exit_code == 0, filled.output
+    added = pd.read_csv(tmp_path / "b.csv").query("method == 'balance'")
+    assert len(added) and added["activity"].isna().all()
+    assert f"the {len(added)} added rows are new molecules sampled from the model (method balance), not analogues of " \
+           "the inputs, with no value of id, activity: fit on those columns with the original rows only" in said
 
 
 def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_path, series):

@@ -118,6 +118,19 @@ def test_smi_with_header_comments_and_names(tmp_path):
     assert frame["line"].tolist() == [3, 4, 5]
 
 
+def test_a_cxsmiles_extension_in_a_smi_file_belongs_to_the_smiles_not_the_name(tmp_path):
+    # S-ibuprofen in an AND group (racemic): read as a pure enantiomer named "|&1:10| S-ibuprofen" before
+    path = write(tmp_path / "x.smi", "CC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O |&1:10| ibuprofen\nCC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O |&1:10|\n"
+                                     "CCO |bad ethanol\n")
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist()[:2] == ["CC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O |&1:10|"] * 2
+    assert frame["name"].tolist() == ["ibuprofen", None, "|bad ethanol"]   # no closing bar: a name, as before
+    from molgen.chem.parse import parse_smiles
+
+    parsed = parse_smiles(frame["smiles"][0])
+    assert parsed.ok and Chem.MolToSmiles(parsed.mol) == "CC(C)Cc1ccc(C(C)C(=O)O)cc1"   # racemic, as a CSV cell reads
+
+
 def _sdf_block(smiles, name, value):
     mol = Chem.MolFromSmiles(smiles)
     mol.SetProp("_Name", name)

@@ -88,7 +88,7 @@ for typed in typed_held_out:   # a typo in a test compound would leave it unguar
     except ValueError as error:
         st.error(plain(error))
         held_out_ok = False
-guard = Guard(held_out=typed_held_out + [held_out_split(s) for s in held_splits])
+guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits])
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
@@ -120,7 +120,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
             if method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
                 short = short_enumerations(rows, k)
-                rows, guarded = apply_guard(rows, guard, allow_seed_copy=True)
+                rows, guarded = apply_guard(rows, guard)   # spellings of the inputs (method enumerate)
                 # pairs the guard left both rows of: a row removed as a leak has no label left to compare
                 repeats = [note for note in (repeated_inputs(rows), short) if note]
                 removed = pd.concat([removed, guarded], ignore_index=True)
@@ -169,7 +169,7 @@ if "aug_result" in st.session_state:
         # each bin's edges named by the property binned, as the command line's .histogram.csv is written
         shown_histogram = histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
         st.dataframe(shown_histogram, hide_index=True)
-        for note in balance_notes(histogram, removed):
+        for note in balance_notes(histogram, removed, labels=[] if input_columns is None else list(input_columns.columns)):
             st.caption(plain(note))
         st.download_button("Download the histogram (CSV)", shown_histogram.to_csv(index=False),
                            file_name=f"augmented-{made_by}.csv.histogram.csv", mime="text/csv",
