@@ -239,10 +239,7 @@ def score_command(
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
-    if blank := frame.attrs.get("blank_lines"):
-        shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
-        console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
-                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row[/yellow]")
+    _say_blank_lines(frame)
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
@@ -1427,17 +1424,26 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _augment_input(path: Path):
+def _say_blank_lines(frame) -> None:
+    """The blank lines the reader skipped between records, said (a record may have been lost in an edit)."""
+    if blank := frame.attrs.get("blank_lines"):
+        shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
+        console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
+                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row[/yellow]")
+
+
+def _augment_input(path: Path, smiles_column: str | None = None):
     """The input's SMILES, one per record, and its other columns (ids, labels), row for row."""
     from molgen.data.files import FileFormatError, read_molecules
 
     try:
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: not a file")
-        frame = read_molecules(path)
+        frame = read_molecules(path, smiles_column=smiles_column)
     except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    _say_blank_lines(frame)
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
     # why a record could not be read (a truncated SDF record), by input row: its removal gives that reason, not the
@@ -1496,6 +1502,7 @@ _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                           "is matched exactly (in any spelling or form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
+_SMILES_COLUMN = typer.Option(None, "--smiles-column", help="The input's SMILES column, when not found by name.")
 
 
 @augment_app.command("enumerate")
@@ -1508,6 +1515,7 @@ def augment_enumerate(
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+    smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """k randomized spellings of every molecule, guarded against held-out leaks."""
     _check_output(output, input)
@@ -1516,7 +1524,7 @@ def augment_enumerate(
     from molgen.augment import apply_guard, enumerate_smiles
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
-    smiles, columns = _augment_input(input)
+    smiles, columns = _augment_input(input, smiles_column)
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
     from molgen.augment.enumerate import repeated_inputs, short_enumerations
@@ -1524,6 +1532,9 @@ def augment_enumerate(
     _augment_write(with_input_columns(kept, columns),
                    with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard,
                    columns.attrs["read_errors"])
+    if lost := len(smiles) - kept["input_row"].nunique():   # a compound gone whole, not only some of its spellings
+        console.print(f"[yellow]{lost:,} of the {len(smiles):,} input records {'have' if lost != 1 else 'has'} no row in "
+                      f"the output (the reasons in {output.name}.removed.csv, by input_row)[/yellow]")
     for note in (repeated_inputs(kept), short_enumerations(rows, k)):   # pairs the guard left both rows of
         if note:
             console.print(f"[yellow]note: {escape(note)}[/yellow]")
@@ -1552,6 +1563,7 @@ def augment_analogues(
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+    smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """New molecules near each seed, inside a similarity window, with the method of each."""
     _check_output(output, input)
@@ -1560,7 +1572,7 @@ def augment_analogues(
     guard = _augment_guard(held_out, near_duplicate, alerts, rules)
     context.params["method"] = list(dict.fromkeys(method or ["prefix"]))   # the manifest names the methods run
     try:
-        smiles, columns = _augment_input(input)
+        smiles, columns = _augment_input(input, smiles_column)
         kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
                                   max_similarity=max_similarity, methods=context.params["method"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
@@ -1606,6 +1618,7 @@ def augment_balance(
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
+    smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """Fill the short bins of a property's histogram with generated molecules."""
     _check_output(output, input)
@@ -1622,7 +1635,7 @@ def augment_balance(
             error_console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
             raise typer.Exit(2) from None
     try:
-        smiles, columns = _augment_input(input)
+        smiles, columns = _augment_input(input, smiles_column)
         _refuse_a_label(property, columns, input, profile)
         rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)

@@ -54,7 +54,8 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
     """Read molecules from a file; the format comes from the suffix unless given.
 
     Args:
-        path: a ``.csv``, ``.tsv``, ``.smi``, ``.sdf`` or ``.parquet`` file (text ones may be gzipped).
+        path: a ``.csv`` (comma-separated, or semicolon-separated as ChEMBL exports it), ``.tsv``, ``.smi``,
+            ``.sdf`` or ``.parquet`` file (text ones may be gzipped).
         smiles_column: the SMILES column of a table; found by name when omitted.
         format: ``csv``, ``tsv``, ``smi``, ``sdf`` or ``parquet``, overriding the suffix.
     """
@@ -73,7 +74,7 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
         elif fmt == "sdf":
             frame = _read_sdf(path, text)
         else:
-            frame = _read_table(path, text, "," if fmt == "csv" else "\t", smiles_column)
+            frame = _read_table(path, text, _csv_delimiter(text) if fmt == "csv" else "\t", smiles_column)
     else:
         raise FileFormatError(path, f"unknown format {fmt!r}")
     if frame.empty:   # an export that went wrong upstream, the wrong file: said, not scored as an empty success
@@ -121,6 +122,18 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
 MISSING_MARKERS = {"", "NA", "N/A", "NAN", "NULL", "NONE"}
 WHOLE_NUMBER = r"-?\d+"
 DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+
+
+def _csv_delimiter(text: str) -> str:
+    """``;`` for a CSV whose header is split by semicolons and holds no comma outside quotes (ChEMBL's export:
+    ``"Molecule ChEMBL ID";"Molecule Name";...;"Smiles"``), else ``,``. A SMILES holds no semicolon."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        by_comma = next(csv.reader([first]), [])
+        by_semicolon = next(csv.reader([first], delimiter=";"), [])
+    except csv.Error:
+        return ","
+    return ";" if len(by_comma) == 1 and len(by_semicolon) > 1 else ","
 
 
 def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:

@@ -334,15 +334,30 @@ def test_an_sdf_record_the_reader_could_not_read_is_removed_with_the_readers_rea
     assert set(pd.read_csv(out)["input_row"]) == {1, 2}
 
 
+def test_augment_reads_a_smiles_column_named_on_the_command_line(tmp_path, series):
+    source = tmp_path / "series.csv"
+    source.write_text("id;mol\n" + "\n".join(f"m{i};{s}" for i, s in enumerate(series[:2])) + "\n")   # semicolons too
+    out = tmp_path / "out.csv"
+    unnamed = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out)])
+    assert unnamed.exit_code == 2 and "no SMILES column in the header (columns are 'id', 'mol')" in " ".join(unnamed.output.split())
+    named = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2", "--smiles-column", "mol"])
+    assert named.exit_code == 0, named.output
+    assert set(pd.read_csv(out)["id"]) == {"m0", "m1"}
+
+
 def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     source = tmp_path / "series.csv"
-    source.write_text("id,smiles,activity\n" + "\n".join(f"m{i},{s},{i + 0.5}" for i, s in enumerate(series[:5] + ["C1CC"])) + "\n")
+    lines = [f"m{i},{s},{i + 0.5}" for i, s in enumerate(series[:5] + ["C1CC"])]
+    source.write_text("id,smiles,activity\n" + "\n".join(lines[:3] + [""] + lines[3:]) + "\n")   # a blank line 5
     held = tmp_path / "held.smi"
     held.write_text(Chem.MolToSmiles(Chem.MolFromSmiles(series[0]), canonical=False, doRandom=True) + "\n")
     out = tmp_path / "enumerated.csv"
     result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "3", "--held-out", str(held)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "1 blank line between records skipped (line 5)" in said
+    assert "2 of the 6 input records have no row in the output (the reasons in enumerated.csv.removed.csv" in said
     rows = pd.read_csv(out)
     report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
     assert len(rows) == 12 and set(PROVENANCE_COLUMNS) <= set(rows.columns)

@@ -118,6 +118,19 @@ def test_smi_with_header_comments_and_names(tmp_path):
     assert frame["line"].tolist() == [3, 4, 5]
 
 
+def test_a_semicolon_separated_csv_as_chembl_exports_it_is_read(tmp_path):
+    path = write(tmp_path / "chembl.csv", '"Molecule ChEMBL ID";"Molecule Name";"Smiles";"Standard Value";"Comment"\n'
+                                          '"CHEMBL25";"ASPIRIN";"CC(=O)Oc1ccccc1C(=O)O";"12.5";"a, b"\n'
+                                          '"CHEMBL112";"ACETAMINOPHEN";"CC(=O)Nc1ccc(O)cc1";"";""\n')
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == ["CC(=O)Oc1ccccc1C(=O)O", "CC(=O)Nc1ccc(O)cc1"]
+    assert frame["Molecule ChEMBL ID"].tolist() == ["CHEMBL25", "CHEMBL112"] and frame["Comment"][0] == "a, b"
+    assert frame["Standard Value"][0] == 12.5 and pd.isna(frame["Standard Value"][1])
+    # a comma-separated file whose cells hold semicolons stays comma-separated
+    path = write(tmp_path / "plain.csv", "smiles,note\nCCO,a;b\n")
+    assert read_molecules(path)["note"].tolist() == ["a;b"]
+
+
 def test_a_cxsmiles_extension_in_a_smi_file_belongs_to_the_smiles_not_the_name(tmp_path):
     # S-ibuprofen in an AND group (racemic): read as a pure enantiomer named "|&1:10| S-ibuprofen" before
     path = write(tmp_path / "x.smi", "CC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O |&1:10| ibuprofen\nCC(C)Cc1ccc(cc1)[C@@H](C)C(=O)O |&1:10|\n"
