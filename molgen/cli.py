@@ -1399,9 +1399,22 @@ augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, b
 app.add_typer(augment_app, name="augment")
 
 
-def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts: Optional[list[str]], rules: Optional[list[str]]):
+def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts: Optional[list[str]], rules: Optional[list[str]],
+                   generated: bool = False):
+    """The guard of an augment command; ``generated``: its rows are new molecules (analogues, balance), which
+    :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` screen unless ``--alerts`` says otherwise."""
     from molgen.augment import Guard, ReferenceSet
+    from molgen.augment.guards import GENERATED_ROW_ALERTS
     from molgen.data.registry import load_smiles
+    from molgen.scoring.alerts import expand_alert_sets
+
+    alerts = list(alerts) if alerts else list(GENERATED_ROW_ALERTS) if generated else []
+    alerts = [] if alerts == ["none"] else alerts
+    try:
+        expand_alert_sets(alerts)   # an unknown set refused now, not after the sampling
+    except ValueError as error:
+        error_console.print(f"[red]--alerts: {escape(str(error))} (or none)[/red]")
+        raise typer.Exit(2) from None
 
     if not near_duplicate > 0:   # every molecule is at Tanimoto >= 0 to a held-out one: all would be removed
         error_console.print(f"[red]--near-duplicate must lie above 0 (up to 1, exact copies only), not {near_duplicate}[/red]")
@@ -1500,7 +1513,10 @@ _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                      help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule, or a "
                           "near copy of its seed (1 = exact only). An input, and each spelling enumerate writes of it, "
                           "is matched exactly (in any spelling or form): one merely similar is your own data.")
-_ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable).")
+_ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable). "
+                       "analogues and balance remove new molecules with a strained ring system, a radical or no carbon "
+                       "by default (rings, radicals, inorganic: the shipped profiles' hard filters); --alerts none "
+                       "keeps them.")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 _SMILES_COLUMN = typer.Option(None, "--smiles-column", help="The input's SMILES column, when not found by name.")
 
@@ -1569,7 +1585,7 @@ def augment_analogues(
     _check_output(output, input)
     from molgen.augment import analogues
 
-    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     context.params["method"] = list(dict.fromkeys(method or ["prefix"]))   # the manifest names the methods run
     try:
         smiles, columns = _augment_input(input, smiles_column)
@@ -1625,7 +1641,7 @@ def augment_balance(
     from molgen.augment import balance
     from molgen.augment.balance import balance_notes
 
-    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     bounds = None
     if value_range:
         try:

@@ -160,19 +160,31 @@ class ReferenceSet:
     unreadable: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        with quiet_rdkit():
-            for s in self.smiles:
-                mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
-                if mol is None:
-                    self.unreadable.append(s if isinstance(s, str) else repr(s))
-                    continue
-                isomeric = Chem.MolToSmiles(mol)
-                # the SMILES without stereo differs only where there is something to drop
-                flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
-                for key in (isomeric, flat, parent_key(mol, isomeric)):
-                    self.keys.setdefault(key, isomeric)
-                self.canonical.append(isomeric)
-                self.fingerprints.append(morgan_fingerprint(mol))
+        from molgen.augment import reference_cache
+
+        large = len(self.smiles) >= reference_cache.CACHE_FROM
+        stored = reference_cache.load(self.smiles) if large else None   # MOSES test: 46 s to build, seconds to read
+        if stored is not None:
+            rows, self.fingerprints, self.unreadable = stored
+        else:
+            rows = []
+            with quiet_rdkit():
+                for s in self.smiles:
+                    mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
+                    if mol is None:
+                        self.unreadable.append(s if isinstance(s, str) else repr(s))
+                        continue
+                    isomeric = Chem.MolToSmiles(mol)
+                    # the SMILES without stereo differs only where there is something to drop
+                    flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
+                    rows.append((isomeric, flat, parent_key(mol, isomeric)))
+                    self.fingerprints.append(morgan_fingerprint(mol))
+            if large:
+                reference_cache.save(self.smiles, rows, self.fingerprints, self.unreadable)
+        for isomeric, flat, parent in rows:
+            for key in (isomeric, flat, parent):
+                self.keys.setdefault(key, isomeric)
+            self.canonical.append(isomeric)
 
     def require_readable(self) -> None:
         """A ``ValueError`` naming the entries that are no molecule: each is a compound meant to be held out
@@ -239,6 +251,12 @@ class ReferenceSet:
         sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(mol), self.fingerprints))
         best = int(sims.argmax())
         return self.canonical[best], float(sims[best])
+
+
+#: What an augment command screens the new molecules it makes for (analogues, balance; not an input's own spellings)
+#: unless told otherwise: the shipped scoring profiles' hard filters, so a generated bicyclo[2.2.0] penam or a
+#: radical is not training data by default.
+GENERATED_ROW_ALERTS = ("rings", "radicals", "inorganic")
 
 
 @dataclass

@@ -142,6 +142,31 @@ def test_leakage_guard_sees_carbon_tautomers_and_mixtures(held, synthetic, how):
         "as a tautomer" if how == "is a tautomer of" else "in a mixture")
 
 
+def test_a_large_held_out_set_is_stored_once_and_read_back_the_same(monkeypatch, empty_cache):
+    from molgen.augment import reference_cache
+
+    monkeypatch.setattr(reference_cache, "CACHE_FROM", 10)
+    held = load_smiles("moses-sample", "test")[:40] + ["C[C@H](N)C(=O)O", "CCO.Cl", "C1CC"]
+    built = ReferenceSet("test", held)
+    assert list((empty_cache / "held-out").glob("*.parquet"))
+    save = reference_cache.save
+    monkeypatch.setattr(reference_cache, "save", lambda *a: pytest.fail("a stored set is not stored again"))
+    read = ReferenceSet("test", held)
+    monkeypatch.setattr(reference_cache, "save", save)
+    assert read.keys == built.keys and read.canonical == built.canonical and read.unreadable == built.unreadable == ["C1CC"]
+    assert [fp.ToBitString() for fp in read.fingerprints] == [fp.ToBitString() for fp in built.fingerprints]
+    glycine = Chem.MolFromSmiles("N[C@@H](C)C(O)=O")
+    assert read.find(glycine) == built.find(glycine) and read.nearest(glycine) == built.nearest(glycine)
+    # other molecules, another RDKit or another keying: another file; a damaged file is rebuilt, not trusted
+    assert reference_cache.digest(held) != reference_cache.digest(held[:-1])
+    version = reference_cache.KEYS_VERSION
+    monkeypatch.setattr(reference_cache, "KEYS_VERSION", version + 1)
+    assert reference_cache.load(held) is None
+    monkeypatch.setattr(reference_cache, "KEYS_VERSION", version)
+    reference_cache._path(held).write_bytes(b"not parquet")
+    assert reference_cache.load(held) is None and ReferenceSet("test", held).keys == built.keys
+
+
 def test_a_guard_refuses_a_held_out_set_with_an_entry_that_is_no_molecule():
     # a typo in a test compound left it unguarded, silently, through the Python API (the CLI refused it)
     typo = ReferenceSet("mine", ["CC(C)NCC(O)COc1cccc2ccccc12", "Cn1c(=O)c2c(ncn2C)n(C)c1=OX"])
@@ -401,6 +426,15 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert result.exit_code == 0, result.output
     near = pd.read_csv(tmp_path / "near.csv")
     assert len(near) and "activity" not in near.columns and "id" not in near.columns
+    # new molecules are screened for strained rings, radicals and no carbon unless told otherwise
+    screened = json.loads((tmp_path / "near.csv.manifest.json").read_text())["guard"]["alerts"]
+    assert screened == ["rings", "radicals", "inorganic"]
+    for given, expected in ((["--alerts", "none"], []), (["--alerts", "pains"], ["pains"])):
+        again = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n2.csv"), "--per-seed", "1",
+                                         "--samples-per-seed", "10", *given], catch_exceptions=False)
+        assert again.exit_code == 0 and json.loads((tmp_path / "n2.csv.manifest.json").read_text())["guard"]["alerts"] == expected
+    unknown = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n3.csv"), "--alerts", "panis"])
+    assert unknown.exit_code == 2 and "unknown alert set 'panis'" in unknown.output and not (tmp_path / "n3.csv").exists()
     assert (near["seed_id"] == "m" + (near["seed_row"] - 1).astype(str)).all()
     assert (near["seed_activity"] == near["seed_row"] - 0.5).all()
     canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in series[:5]]

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
+from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.enumerate import repeated_inputs, short_enumerations
 from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns, with_seed_columns
 from molgen.chem.parse import parse_smiles
@@ -79,7 +80,8 @@ splits = [f"{entry.name}:{split}" for entry in REGISTRY.values() if entry.is_ava
           for split in entry.splits if split != "train"]
 held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits",
                              help="Every molecule of these splits is held out too, in any spelling or form "
-                                  "(MOSES test holds 176,074 molecules: the first use takes about a minute).")
+                                  "(MOSES test holds 176,074 molecules: keying them takes about a minute the first time on this "
+                                  "machine, then two seconds).")
 typed_held_out = [ReferenceSet("molecules typed in the workbench", held)] if held else []
 held_out_ok = True
 for typed in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
@@ -88,7 +90,12 @@ for typed in typed_held_out:   # a typo in a test compound would leave it unguar
     except ValueError as error:
         st.error(plain(error))
         held_out_ok = False
-guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits])
+# new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are not
+guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
+              alerts=[] if method == "enumerate" else list(GENERATED_ROW_ALERTS))
+if method != "enumerate":
+    st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
+               f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
