@@ -239,7 +239,7 @@ def score_command(
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
-    _say_blank_lines(frame)
+    _say_reading_notes(frame)
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
@@ -1437,12 +1437,18 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _say_blank_lines(frame) -> None:
-    """The blank lines the reader skipped between records, said (a record may have been lost in an edit)."""
+def _say_reading_notes(frame) -> None:
+    """What the reader noticed, said: blank lines skipped between records (a record may have been lost in an
+    edit), and a column of numbers kept as text because of a few cells that are not (one "notmeasured" pIC50)."""
     if blank := frame.attrs.get("blank_lines"):
         shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
         console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
                       f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row[/yellow]")
+    for column, cells in frame.attrs.get("text_among_numbers", {}).items():
+        shown = ", ".join(f"line {line}: {cell!r}" for line, cell in cells)
+        console.print(f"[yellow]column {escape(str(column))!r} is mostly numbers but is kept as text because of cells "
+                      f"that are not ({escape(shown)}): if it holds numbers, make those cells numbers or leave them "
+                      "empty[/yellow]")
 
 
 def _augment_input(path: Path, smiles_column: str | None = None):
@@ -1456,7 +1462,7 @@ def _augment_input(path: Path, smiles_column: str | None = None):
     except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _say_blank_lines(frame)
+    _say_reading_notes(frame)
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
     # why a record could not be read (a truncated SDF record), by input row: its removal gives that reason, not the

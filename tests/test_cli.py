@@ -399,6 +399,18 @@ def test_score_says_which_blank_lines_it_skipped(tmp_path):
     assert manifest["input"]["blank_lines_skipped"] == [2]
 
 
+def test_score_says_a_column_of_numbers_is_kept_as_text_and_why(tmp_path, monkeypatch):
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 200)
+    source = tmp_path / "series.csv"
+    source.write_text("smiles,pIC50\nCCO,5.1\nCCN,notmeasured\nCCC,6.2\n")
+    result = run("score", str(source), "-o", str(tmp_path / "scored.parquet"))
+    assert result.exit_code == 0, result.output
+    assert ("column 'pIC50' is mostly numbers but is kept as text because of cells that are not (line 3: "
+            "'notmeasured')") in " ".join(result.output.split())
+
+
 def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypatch):
     from molgen import cli
     from molgen.models.base import shipped_checkpoints

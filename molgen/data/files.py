@@ -167,12 +167,31 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         rows.append(row)
         lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
+    text_among_numbers = {}
     for position, name in enumerate(header):  # by position: a header may repeat a name (or leave several blank)
         if name != column:
             frame.isetitem(position, _numbers_if_all_are(frame.iloc[:, position]))
+            if cells := _words_among_numbers(frame.iloc[:, position]):
+                text_among_numbers[name] = [(lines[i], cell) for i, cell in cells]
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
-    return _finish(frame, lines, blank)
+    frame = _finish(frame, lines, blank)
+    frame.attrs["text_among_numbers"] = text_among_numbers
+    return frame
+
+
+def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:
+    """For a column left as text whose filled cells are mostly numbers (an activity with one "notmeasured"):
+    the positions and text of up to ``most`` cells that are not, so a reader can say why the whole column is
+    text (it would go to Parquet as strings, and a model would not read it); else []."""
+    if values.dtype != object or not len(values):
+        return []
+    text = values.astype(str).str.strip()
+    filled = text[~text.str.upper().isin(MISSING_MARKERS) & values.notna()]
+    numeric = filled.str.fullmatch(DECIMAL_NUMBER)
+    if not len(filled) or numeric.all() or numeric.mean() < 0.5:
+        return []
+    return [(int(i), str(cell)) for i, cell in filled[~numeric].head(most).items()]
 
 
 def _numbers_if_all_are(values: pd.Series) -> pd.Series:

@@ -118,6 +118,16 @@ def test_smi_with_header_comments_and_names(tmp_path):
     assert frame["line"].tolist() == [3, 4, 5]
 
 
+def test_a_column_of_numbers_kept_as_text_by_a_few_words_is_noticed(tmp_path):
+    path = write(tmp_path / "labels.csv", "id,smiles,pIC50,note\na,CCO,5.1,x\nb,CCN,notmeasured,y\nc,CCC,6.2,z\n"
+                                          "d,CCCC,,w\ne,CCCCC,7,ok\n")
+    frame = read_molecules(path)
+    assert frame["pIC50"].tolist() == ["5.1", "notmeasured", "6.2", "", "7"]   # text, as before: nothing is guessed
+    assert frame.attrs["text_among_numbers"] == {"pIC50": [(3, "notmeasured")]}   # the file line of the cell
+    numbers = read_molecules(write(tmp_path / "ok.csv", "smiles,pIC50,id\nCCO,5.1,007\nCCN,NA,008\n"))
+    assert numbers.attrs["text_among_numbers"] == {}   # numbers with a missing marker, and zero-padded ids
+
+
 def test_a_semicolon_separated_csv_as_chembl_exports_it_is_read(tmp_path):
     path = write(tmp_path / "chembl.csv", '"Molecule ChEMBL ID";"Molecule Name";"Smiles";"Standard Value";"Comment"\n'
                                           '"CHEMBL25";"ASPIRIN";"CC(=O)Oc1ccccc1C(=O)O";"12.5";"a, b"\n'
