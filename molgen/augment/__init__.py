@@ -5,7 +5,7 @@ from molgen.augment.analogues import analogues
 from molgen.augment.balance import balance
 from molgen.augment.enumerate import enumerate_smiles, randomized_smiles
 from molgen.augment.guards import Guard, ReferenceSet, apply_guard
-from molgen.augment.provenance import PROVENANCE_COLUMNS
+from molgen.augment.provenance import PROVENANCE_COLUMNS, with_input_columns, with_seed_columns, write_manifest
 
 __all__ = ["Guard", "PROVENANCE_COLUMNS", "ReferenceSet", "analogues", "apply_guard", "balance", "enumerate_smiles",
-           "randomized_smiles"]
+           "randomized_smiles", "with_input_columns", "with_seed_columns", "write_manifest"]

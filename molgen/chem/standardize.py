@@ -30,7 +30,8 @@ class StandardizeOptions:
 
 def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     """The largest organic fragment of ``mol`` (RDKit's chooser: a counter-ion or solvent goes)."""
-    return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+    with quiet_rdkit():   # the chooser logs each fragment it weighs: noise on a terminal or in a notebook
+        return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
 
 
 _UNCHARGER = rdMolStandardize.Uncharger()
@@ -38,7 +39,8 @@ _UNCHARGER = rdMolStandardize.Uncharger()
 
 def neutralize(mol: Chem.Mol) -> Chem.Mol:
     """``mol`` with its charges neutralized where a neutral form exists (RDKit's Uncharger)."""
-    return _UNCHARGER.uncharge(mol)
+    with quiet_rdkit():   # "Running Uncharger", once a molecule
+        return _UNCHARGER.uncharge(mol)
 
 
 def salt_parent(mol: Chem.Mol) -> Chem.Mol:
