@@ -115,6 +115,13 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
         page.get_by_text("select #2", exact=True).click()
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "3-browse.png"), full_page=True)
+        # a card's details button brings the details panel, below the grid, into view
+        heading = page.get_by_role("heading", name="Details")
+        assert heading.bounding_box()["y"] > 1000   # below the fold of the 1000-pixel window
+        page.get_by_role("button", name="details").nth(2).click()
+        _settle(page)
+        page.wait_for_function("() => document.getElementById('details').getBoundingClientRect().top < 400", timeout=20_000)
+        assert 0 <= heading.bounding_box()["y"] < 400
         # the table stays in view when a filter changes the count (and with it the page picker above the tabs)
         page.get_by_role("tab", name="Table").click()
         _settle(page)

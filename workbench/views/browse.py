@@ -107,6 +107,9 @@ def _show_details(smiles: str) -> None:
     """A card's Details button: that molecule in the details panel (the lookup field cleared, so it is shown)."""
     st.session_state["browse_detail"] = smiles
     st.session_state["browse_find"] = ""
+    # the panel lies below the grid, out of sight: scrolled to on the next run (a count, so each click is new)
+    st.session_state["browse_details_clicks"] = st.session_state.get("browse_details_clicks", 0) + 1
+    st.session_state["browse_scroll_to_details"] = True
 
 
 #: Browse's switches as the address writes them (a reload or a shared link opens the same view): parameter ->
@@ -429,7 +432,7 @@ if run_id:
                     show_svg(depict(row.smiles, scaffold=scaffold_atoms(row.smiles, kept)),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     st.button("details", key=f"details_{run_id}_{row.smiles}", on_click=_show_details,
-                              args=(row.smiles,), help="show this molecule in the details panel below")
+                              args=(row.smiles,), help="show this molecule in the details panel below (the page scrolls to it)")
         with table_tab:
             table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood",
                              "tags"]
@@ -453,7 +456,13 @@ if run_id:
                            disabled=[c for c in table.columns if c != "selected"],
                            column_config={c: st.column_config.Column(LABELS[c]) for c in table.columns if c in LABELS})
 
-        st.subheader("Details")
+        st.subheader("Details", anchor="details")
+        if st.session_state.pop("browse_scroll_to_details", False):
+            # brought into view once, after a card's button; the click's number makes each click's element new,
+            # so that a second click scrolls again
+            st.html(f"<script>/* click {st.session_state['browse_details_clicks']} */ setTimeout(() => "
+                    "document.getElementById('details')?.scrollIntoView({block: 'start'}), 50);</script>",
+                    unsafe_allow_javascript=True)
         d1, d2 = st.columns([3, 2])
         # the page's molecules by their place; any molecule of the run by rank or SMILES, whatever the filters
         page_smiles = frame["smiles"].tolist()
