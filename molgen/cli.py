@@ -1408,8 +1408,10 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     from molgen.data.registry import load_smiles
     from molgen.scoring.alerts import expand_alert_sets
 
-    alerts = list(alerts) if alerts else list(GENERATED_ROW_ALERTS) if generated else []
-    alerts = [] if alerts == ["none"] else alerts
+    # the sets named add to the screen of new molecules; "none" clears it first (--alerts none --alerts pains)
+    given = list(alerts or [])
+    screen = [] if "none" in given or not generated else list(GENERATED_ROW_ALERTS)
+    alerts = list(dict.fromkeys(screen + [name for name in given if name != "none"]))
     try:
         expand_alert_sets(alerts)   # an unknown set refused now, not after the sampling
     except ValueError as error:
@@ -1438,17 +1440,11 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
 
 
 def _say_reading_notes(frame) -> None:
-    """What the reader noticed, said: blank lines skipped between records (a record may have been lost in an
-    edit), and a column of numbers kept as text because of a few cells that are not (one "notmeasured" pIC50)."""
-    if blank := frame.attrs.get("blank_lines"):
-        shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
-        console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
-                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row[/yellow]")
-    for column, cells in frame.attrs.get("text_among_numbers", {}).items():
-        shown = ", ".join(f"line {line}: {cell!r}" for line, cell in cells)
-        console.print(f"[yellow]column {escape(str(column))!r} is mostly numbers but is kept as text because of cells "
-                      f"that are not ({escape(shown)}): if it holds numbers, make those cells numbers or leave them "
-                      "empty[/yellow]")
+    """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`), said in yellow."""
+    from molgen.data.files import reading_notes
+
+    for note in reading_notes(frame):
+        console.print(f"[yellow]{escape(note)}[/yellow]")
 
 
 def _augment_input(path: Path, smiles_column: str | None = None):
@@ -1465,10 +1461,9 @@ def _augment_input(path: Path, smiles_column: str | None = None):
     _say_reading_notes(frame)
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
-    # why a record could not be read (a truncated SDF record), by input row: its removal gives that reason, not the
-    # "empty SMILES" the missing structure would read as (_augment_write)
-    columns.attrs["read_errors"] = {row: str(error) for row, error in enumerate(frame.get("read_error", []), start=1)
-                                    if isinstance(error, str) and error}
+    from molgen.augment.provenance import read_errors
+
+    columns.attrs["read_errors"] = read_errors(frame)   # the reasons _augment_write gives those rows
     return smiles, columns
 
 
@@ -1493,11 +1488,9 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     from molgen.augment.provenance import reason_counts, write_manifest
     from molgen.data.files import write_molecules
 
-    if read_errors and len(removed):
-        unread = removed["input_row"].map(read_errors) if "input_row" in removed else None
-        if unread is not None and unread.notna().any():
-            removed = removed.copy()
-            removed.loc[unread.notna(), "removed_because"] = "invalid input: " + unread[unread.notna()]
+    from molgen.augment.provenance import with_read_errors
+
+    removed = with_read_errors(removed, read_errors)
 
     replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
     write_molecules(rows, output)
@@ -1521,8 +1514,8 @@ _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                           "is matched exactly (in any spelling or form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable). "
                        "analogues and balance remove new molecules with a strained ring system, a radical or no carbon "
-                       "by default (rings, radicals, inorganic: the shipped profiles' hard filters); --alerts none "
-                       "keeps them.")
+                       "by default (rings, radicals, inorganic: the shipped profiles' hard filters), and the sets named "
+                       "add to those; --alerts none keeps them (--alerts none --alerts pains: PAINS only).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 _SMILES_COLUMN = typer.Option(None, "--smiles-column", help="The input's SMILES column, when not found by name.")
 
@@ -1618,7 +1611,7 @@ def _refuse_a_label(name: str, columns, input: Path, profile: Optional[str]) -> 
     from molgen.scoring.properties import PROPERTIES
 
     given = {str(column).lower(): str(column) for column in columns.columns if column != "line"}
-    if name not in PROPERTIES and profile is None and name.lower() in given:
+    if name not in PROPERTIES and name.lower() not in PROPERTIES and profile is None and name.lower() in given:
         raise ValueError(f"{given[name.lower()]!r} is a column of {input.name}, a value you measured: a generated "
                          "molecule has none, so no bin of it can be filled. Balance on a property molgen computes "
                          f"({', '.join(PROPERTIES)}) or, with --profile, a scoring column")
@@ -1645,7 +1638,7 @@ def augment_balance(
     """Fill the short bins of a property's histogram with generated molecules."""
     _check_output(output, input)
     from molgen.augment import balance
-    from molgen.augment.balance import balance_notes
+    from molgen.augment.balance import balance_notes, filled_columns
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     bounds = None
@@ -1658,6 +1651,10 @@ def augment_balance(
             raise typer.Exit(2) from None
     try:
         smiles, columns = _augment_input(input, smiles_column)
+        from molgen.scoring.properties import PROPERTIES
+
+        property = property.lower() if property.lower() in PROPERTIES else property   # --property QED is qed
+        context.params["property"] = property
         _refuse_a_label(property, columns, input, profile)
         rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
                                            model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
@@ -1672,7 +1669,7 @@ def augment_balance(
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
-    for note in balance_notes(histogram, removed, budget="--max-samples", labels=list(columns.columns)):
+    for note in balance_notes(histogram, removed, budget="--max-samples", labels=filled_columns(columns)):
         console.print(escape(note), style="yellow" if "short of" in note or not note.startswith("sampled") else None)
     from molgen.data.files import write_molecules
 

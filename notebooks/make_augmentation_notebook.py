@@ -32,15 +32,19 @@ similarity: an input merely similar to a test molecule is the chemist's own data
 kept, removed = apply_guard(rows, guard)
 kept = with_input_columns(kept, series.drop(columns="smiles"))
 removed = with_input_columns(pd.concat([failed, removed], ignore_index=True), series.drop(columns="smiles"))
+from rdkit import Chem
+
 assert "CMP-1" not in set(kept["compound_id"])          # paracetamol is held out
-assert (kept.groupby("compound_id")["pIC50"].nunique() == 1).all()
+# every spelling carries the label of the molecule it spells (seed_smiles: the input's canonical SMILES)
+label_of = {Chem.MolToSmiles(m): p for m, p in zip(map(Chem.MolFromSmiles, series["smiles"]), series["pIC50"]) if m}
+assert (kept["seed_smiles"].map(label_of) == kept["pIC50"]).all()
 print(removed[["compound_id", "removed_because"]].drop_duplicates().to_string(index=False))
 kept[["smiles", "compound_id", "pIC50", "method", "seed_smiles"]].head(6)"""),
     new_markdown_cell("""## Analogues: new molecules near each seed, inside a similarity window
 
 An analogue's activity is unknown: the seed's id and label come as `seed_compound_id` and `seed_pIC50`. New
-molecules with a strained ring system, a radical or no carbon are screened out here as the command line does
-by default (`alerts=`). The salt (amitriptyline HCl) is explored around its parent."""),
+molecules with a strained ring system, a radical or no carbon are screened out (`alerts=`), as `analogues` and
+`balance` do when given no guard, and the command line by default. The salt (amitriptyline HCl) is explored around its parent."""),
     new_code_cell("""screened = Guard(held_out=guard.held_out, alerts=["rings", "radicals", "inorganic"])
 near, dropped = analogues(series["smiles"].tolist(), per_seed=3, min_similarity=0.4, samples_per_seed=60, seed=1,
                           guard=screened)
@@ -52,11 +56,11 @@ near[["smiles", "seed_compound_id", "seed_pIC50", "similarity", "method"]].head(
 
 `balance` fills the short bins of a property's histogram with new molecules from the shipped model. They are
 not analogues of the series and have no pIC50: fit a model of the labels on the original rows only."""),
-    new_code_cell("""from molgen.augment.balance import balance_notes
+    new_code_cell("""from molgen.augment.balance import balance_notes, filled_columns
 
 rows, removed, histogram = balance(series["smiles"].tolist(), "logp", bins=3, per_bin=3, seed=0,
-                                   max_samples=2000, guard=screened)
-for note in balance_notes(histogram, removed, labels=["compound_id", "pIC50"]):
+                                   max_samples=2000, guard=Guard(held_out=guard.held_out, alerts=screened.alerts))
+for note in balance_notes(histogram, removed, labels=filled_columns(series.drop(columns="smiles"))):
     print("-", note)
 histogram"""),
 ]

@@ -30,7 +30,7 @@ import pandas as pd
 from rdkit import Chem, DataStructs
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgen.augment.guards import Guard, ReferenceSet, apply_guard
+from molgen.augment.guards import GENERATED_ROW_ALERTS, Guard, ReferenceSet, apply_guard
 from molgen.augment.provenance import params_text
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
@@ -184,7 +184,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             scaffold and denoising the rest, ``diffusion_steps`` steps, graphs within 3 nodes of the seed's size).
         model: a SMILES model: family name (shipped checkpoint) or checkpoint path.
         samples_per_seed: sampling budget per seed and method.
-        guard: leak, copy, alert and rule checks; by default the seeds are the copy set.
+        guard: leak, copy, alert and rule checks; by default the seeds are the copy set, and without a guard
+            new molecules are screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS`.
         profile: a scoring profile whose ``score`` is added to every row (hard filters remove rows).
         vae_checkpoint / diffusion_checkpoint: checkpoints for ``latent`` / ``inpaint`` (default: the shipped ones).
     """
@@ -203,7 +204,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     from molgen.models.base import load
     from molgen.runs.generate import file_sha256, resolve_checkpoint
 
-    guard = guard or Guard()
+    guard = guard or Guard(alerts=list(GENERATED_ROW_ALERTS))   # new molecules screened, as on the command line
     seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
     canonical = list(seed_rows)
     if not canonical:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet
+from molgen.augment.guards import GENERATED_ROW_ALERTS, CompoundIndex, Guard, ReferenceSet
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -55,11 +55,13 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         bins / value_range: equal-width bins over ``value_range`` (default: the inputs' range).
         per_bin: the target count of every bin (default: the fullest bin's count).
         max_samples: molecules sampled at most before giving up on short bins.
+        guard: leak, copy, alert and rule checks; without one, new molecules are screened for
+            :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS`.
     """
     from molgen.models.base import load
     from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint
 
-    guard = guard or Guard()
+    guard = guard or Guard(alerts=list(GENERATED_ROW_ALERTS))   # new molecules screened, as on the command line
     inputs, input_rows, removed = [], [], []
     with quiet_rdkit():
         for line, text in enumerate(smiles, start=1):
@@ -169,20 +171,28 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
+def filled_columns(columns: pd.DataFrame | None) -> list[str]:
+    """The input's own columns that hold a value somewhere (ids, labels), the reader's ``line`` aside: what a row
+    balance adds has none of."""
+    if columns is None:
+        return []
+    return [str(c) for c in columns.columns if c != "line" and columns[c].notna().any()
+            and not columns[c].astype(str).str.strip().eq("").all()]
+
+
 def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = "the sampling budget",
                   labels: Sequence[str] = ()) -> list[str]:
     """What a balance did beyond its histogram, in sentences (the command line prints them, the Augment page
-    shows them): what the added rows are (and which of the input's columns, ``labels``, they lack), inputs in no
-    bin or counted once, and where every sampled molecule went; ``budget`` names the setting that lets a short
-    bin fill (``--max-samples`` on the command line)."""
+    shows them): what the added rows are (and that they have no value in the input's own columns, ``labels``:
+    :func:`filled_columns`), inputs in no bin or counted once, and where every sampled molecule went; ``budget``
+    names the setting that lets a short bin fill (``--max-samples`` on the command line)."""
     notes = []
     if added := int(histogram["added"].sum()):
         # a QSAR set is fitted on its labels: rows without them, and not of the series, must not slip in unnoticed
-        lacking = [label for label in labels if label != "line"]
         notes.append(f"the {added:,} added row{'s are new molecules' if added != 1 else ' is a new molecule'} "
                      "sampled from the model (method balance), not analogues of the inputs"
-                     + (f", with no value of {', '.join(lacking)}: fit on those columns with the original rows only "
-                        "(method original), or measure or predict the added ones first" if lacking else ""))
+                     + (f", with no value in the input's own columns ({', '.join(labels)}): a model of a label among "
+                        "them is fitted on the original rows only (method original)" if labels else ""))
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

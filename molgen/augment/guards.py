@@ -162,6 +162,8 @@ class ReferenceSet:
     def __post_init__(self) -> None:
         from molgen.augment import reference_cache
 
+        if not isinstance(self.smiles, Sequence):   # a generator, say: read once, kept (its length is needed)
+            self.smiles = list(self.smiles)
         large = len(self.smiles) >= reference_cache.CACHE_FROM
         stored = reference_cache.load(self.smiles) if large else None   # MOSES test: 46 s to build, seconds to read
         if stored is not None:

@@ -54,7 +54,9 @@ def build_manifest(*, command: str, settings: dict, input_name: str, input_sha25
 
 
 def _molecules_sha256(reference) -> str:
-    return hashlib.sha256("\n".join(sorted(reference.canonical)).encode()).hexdigest()
+    """The held-out molecules' checksum: each distinct canonical SMILES once, sorted (a file listing one twice, or
+    in another order or spelling, is the same held-out set)."""
+    return hashlib.sha256("\n".join(sorted(set(reference.canonical))).encode()).hexdigest()
 
 
 def write_manifest(output: str | Path, *, command: str, settings: dict, input_path: str | Path, guard, rows: int,
@@ -72,10 +74,31 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
 
 
+def read_errors(frame: pd.DataFrame) -> dict[int, str]:
+    """Why the reader could not read a record (a truncated SDF record), by 1-based input row: a removal gives that
+    reason (:func:`with_read_errors`), not the "empty SMILES" the missing structure reads as."""
+    return {row: str(error) for row, error in enumerate(frame.get("read_error", []), start=1)
+            if isinstance(error, str) and error}
+
+
+def with_read_errors(removed: pd.DataFrame, errors: dict[int, str] | None) -> pd.DataFrame:
+    """``removed`` with each unread input row's reason the reader's (:func:`read_errors`)."""
+    if not errors or not len(removed) or "input_row" not in removed:
+        return removed
+    unread = removed["input_row"].map(errors)
+    if not unread.notna().any():
+        return removed
+    removed = removed.copy()
+    removed.loc[unread.notna(), "removed_because"] = "invalid input: " + unread[unread.notna()]
+    return removed
+
+
 def _input_rows(columns: pd.DataFrame, rows_1based: pd.Series) -> pd.DataFrame:
-    """The input's rows at 1-based positions (missing or empty positions give empty rows)."""
+    """The input's rows at 1-based positions (missing or empty positions give empty rows). By position, whatever
+    ``columns``'s index: a filtered table (``series[series.pIC50 > 5]``) keeps its old labels, and a lookup by label
+    put each label on another molecule."""
     position = pd.to_numeric(rows_1based, errors="coerce") - 1
-    return columns.reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    return columns.reset_index(drop=True).reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
 
 
 def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:

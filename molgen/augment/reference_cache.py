@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 import rdkit
-from rdkit import DataStructs
+from rdkit import Chem, DataStructs
 
 from molgen.paths import cache_dir
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
@@ -28,10 +31,31 @@ CACHE_FROM = 5_000
 KEYS_VERSION = 1
 
 
+#: Molecules keyed afresh by every process and folded into the digest: a change to the keying (the parent, the
+#: neutralizer, the fingerprint) that nobody marked by raising KEYS_VERSION still names another file, where a stale
+#: file would miss a leak. A salt, a charge state, stereo, an isotope, a mixture, a tautomer-prone ring.
+PROBES = ("CC(=O)Oc1ccccc1C(=O)O", "CN(C)CCC=C1c2ccccc2CCc2ccccc12.Cl", "C[NH+](C)C", "[O-]C(=O)c1ccccc1.[Na+]",
+          "C[C@H](N)C(=O)O", "[2H]C([2H])([2H])Oc1ccccc1", "O=c1cccc[nH]1", "CCO.CC(=O)Nc1ccc(O)cc1")
+
+
+@lru_cache(maxsize=1)
+def _keying() -> str:
+    from molgen.augment.guards import parent_key
+    from molgen.chem.parse import parse_smiles
+    from molgen.chem.rdkit_log import quiet_rdkit
+    from molgen.scoring.similarity import morgan_fingerprint
+
+    with quiet_rdkit():
+        mols = [parse_smiles(s).mol for s in PROBES]
+        return "|".join(f"{Chem.MolToSmiles(m)} {Chem.MolToSmiles(m, isomericSmiles=False)} {parent_key(m)} "
+                        f"{morgan_fingerprint(m).ToBase64()}" for m in mols)
+
+
 def digest(smiles: Sequence) -> str:
-    """What a reference set's keys depend on: its entries in order, RDKit's version and molgen's keying."""
+    """What a reference set's keys depend on: its entries in order, RDKit's version and molgen's keying (as
+    :data:`KEYS_VERSION` says and as :data:`PROBES` show it)."""
     hasher = hashlib.sha256(f"keys {KEYS_VERSION} rdkit {rdkit.__version__} morgan {MORGAN_RADIUS} "
-                            f"{MORGAN_BITS}\n".encode())
+                            f"{MORGAN_BITS}\n{_keying()}\n".encode())
     for entry in smiles:
         hasher.update(repr(entry).encode() + b"\n")
     return hasher.hexdigest()[:32]
@@ -44,16 +68,18 @@ def _path(smiles: Sequence):
 def load(smiles: Sequence) -> tuple[list[tuple[str, str, str]], list, list[str]] | None:
     """(each readable molecule's canonical SMILES, without stereo and parent key; their fingerprints; the
     unreadable entries) as stored for these ``smiles``, or None when nothing usable is stored."""
-    path = _path(smiles)
-    if not path.is_file():
-        return None
     try:
+        path = _path(smiles)   # a cache folder that cannot be made (MOLGEN_CACHE under a file): no cache, no error
+        if not path.is_file():
+            return None
         table = pd.read_parquet(path)
         molecules = table[table["kind"] == "molecule"]
         rows = list(zip(molecules["canonical"], molecules["flat"], molecules["parent"]))
         fingerprints = [DataStructs.ExplicitBitVect(bytes(b)) for b in molecules["fingerprint"]]
         unreadable = table.loc[table["kind"] == "unreadable", "canonical"].tolist()
     except Exception:  # noqa: BLE001 -- a truncated or foreign file (any reader error): rebuilt, not trusted
+        return None
+    if len(rows) + len(unreadable) != len(smiles) or len(fingerprints) != len(rows):   # not this set's file
         return None
     return rows, fingerprints, unreadable
 
@@ -71,9 +97,13 @@ def save(smiles: Sequence, rows: list[tuple[str, str, str]], fingerprints: list,
     partial = None
     try:
         path = _path(smiles)
-        partial = path.with_name(path.name + ".partial")
+        # a name of its own: two processes keying the same set at once each write their own file, and the last
+        # rename wins with a whole file (both hold the same keys)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
+        os.close(handle)
+        partial = name
         table.to_parquet(partial, index=False)
         os.replace(partial, path)
     except OSError:
         if partial is not None:
-            partial.unlink(missing_ok=True)
+            Path(partial).unlink(missing_ok=True)

@@ -59,8 +59,10 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
 def neutral_parent(mol: Chem.Mol) -> Chem.Mol:
     """:func:`salt_parent`, neutralized where a neutral form exists even when given alone: the form a property of
     the compound is read from, so a protonated amine written alone gets its HCl salt's logP (the leak guard counts
-    the two as one compound). A quaternary ammonium stays charged: it has no neutral form."""
-    return neutralize(salt_parent(mol))
+    the two as one compound). A quaternary ammonium stays charged: it has no neutral form; and so does an ion with
+    no carbon (sodium chloride's chloride, not HCl), as in :func:`salt_parent`."""
+    parent = salt_parent(mol)
+    return neutralize(parent) if any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()) else parent
 
 
 def without_stereo(mol: Chem.Mol) -> Chem.Mol:

@@ -167,17 +167,29 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         rows.append(row)
         lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
-    text_among_numbers = {}
+    text_among_numbers, decimal_commas = {}, []
     for position, name in enumerate(header):  # by position: a header may repeat a name (or leave several blank)
         if name != column:
-            frame.isetitem(position, _numbers_if_all_are(frame.iloc[:, position]))
+            values = frame.iloc[:, position]
+            if delimiter == ";" and _decimal_commas(values):   # a semicolon CSV from a decimal-comma locale: 5,1
+                values = values.str.replace(",", ".", regex=False)
+                decimal_commas.append(name)
+            frame.isetitem(position, _numbers_if_all_are(values))
             if cells := _words_among_numbers(frame.iloc[:, position]):
                 text_among_numbers[name] = [(lines[i], cell) for i, cell in cells]
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     frame = _finish(frame, lines, blank)
-    frame.attrs["text_among_numbers"] = text_among_numbers
+    frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas
     return frame
+
+
+def _decimal_commas(values: pd.Series) -> bool:
+    """Whether every filled cell is a number, one at least written with a decimal comma (``5,1``), as Excel writes
+    a semicolon-separated file in a decimal-comma locale."""
+    text = values.str.strip()
+    filled = text[~text.str.upper().isin(MISSING_MARKERS)]
+    return bool(len(filled)) and filled.str.fullmatch(r"[+-]?\d+(,\d+)?").all() and filled.str.contains(",").any()
 
 
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:
@@ -190,6 +202,8 @@ def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, st
     filled = text[~text.str.upper().isin(MISSING_MARKERS) & values.notna()]
     numeric = filled.str.fullmatch(DECIMAL_NUMBER)
     if not len(filled) or numeric.all() or numeric.mean() < 0.5:
+        return []
+    if filled[numeric].str.fullmatch(WHOLE_NUMBER).all():   # 1001, 1002, CMP-3: identifiers, not a measurement
         return []
     return [(int(i), str(cell)) for i, cell in filled[~numeric].head(most).items()]
 
@@ -347,6 +361,24 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.
     frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
     frame.attrs["blank_lines"] = [number for number in blank if lines and number < lines[-1]]
     return frame
+
+
+def reading_notes(frame: pd.DataFrame) -> list[str]:
+    """What the reader noticed, in sentences (the command line and the workbench say them): blank lines skipped
+    between records (a record may have been lost in an edit), numbers read with a decimal comma, and a column of
+    numbers kept as text because of a few cells that are not (one "notmeasured" pIC50)."""
+    notes = []
+    if blank := frame.attrs.get("blank_lines"):
+        shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
+        notes.append(f"{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
+                     f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row")
+    for column in frame.attrs.get("decimal_commas", []):
+        notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
+    for column, cells in frame.attrs.get("text_among_numbers", {}).items():
+        shown = ", ".join(f"line {line}: {cell!r}" for line, cell in cells)
+        notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because of cells that are not "
+                     f"({shown}): if it holds numbers, make those cells numbers or leave them empty")
+    return notes
 
 
 def write_json(data: dict, path: str | Path) -> Path:

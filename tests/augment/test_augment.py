@@ -159,12 +159,47 @@ def test_a_large_held_out_set_is_stored_once_and_read_back_the_same(monkeypatch,
     assert read.find(glycine) == built.find(glycine) and read.nearest(glycine) == built.nearest(glycine)
     # other molecules, another RDKit or another keying: another file; a damaged file is rebuilt, not trusted
     assert reference_cache.digest(held) != reference_cache.digest(held[:-1])
+    keying = reference_cache._keying
+    monkeypatch.setattr(reference_cache, "_keying", lambda: "keys changed, nobody bumped KEYS_VERSION")
+    assert reference_cache.load(held) is None
+    monkeypatch.setattr(reference_cache, "_keying", keying)
+    from molgen.augment.provenance import _molecules_sha256   # a set listed twice over is the same set
+
+    assert _molecules_sha256(ReferenceSet("twice", held[:40] * 2)) == _molecules_sha256(ReferenceSet("once", held[:40]))
     version = reference_cache.KEYS_VERSION
     monkeypatch.setattr(reference_cache, "KEYS_VERSION", version + 1)
     assert reference_cache.load(held) is None
     monkeypatch.setattr(reference_cache, "KEYS_VERSION", version)
     reference_cache._path(held).write_bytes(b"not parquet")
     assert reference_cache.load(held) is None and ReferenceSet("test", held).keys == built.keys
+    # a stored file of another length is not this set's; a generator is read once; a cache that cannot be made
+    # costs the build, not an error
+    reference_cache.save(held, [("C", "C", "parent:C")], [built.fingerprints[0]], [])
+    assert reference_cache.load(held) is None
+    assert ReferenceSet("test", iter(held)).keys == built.keys
+    blocker = empty_cache / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("MOLGEN_CACHE", str(blocker / "cache"))
+    assert ReferenceSet("test", held).keys == built.keys
+
+
+def test_the_input_columns_join_by_position_whatever_the_tables_index():
+    from molgen.augment import with_input_columns
+
+    series = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC", "CCCl"], "id": list("ABCD"), "pIC50": [5.0, 6.0, 7.0, 8.0]})
+    potent = series[series["pIC50"] > 5.5]   # index 1, 2, 3: labels looked up by index put B's on C and C's on D
+    rows, _ = enumerate_smiles(potent["smiles"].tolist(), k=2, seed=0)
+    joined = with_input_columns(rows, potent.drop(columns="smiles"))
+    truth = {Chem.MolToSmiles(Chem.MolFromSmiles(s)): (i, p) for s, i, p in zip(potent["smiles"], potent["id"], potent["pIC50"])}
+    assert [truth[s] for s in joined["seed_smiles"]] == list(zip(joined["id"], joined["pIC50"]))
+
+
+def test_a_neutral_parent_keeps_an_inorganic_ion_and_a_quaternary_ammonium():
+    from molgen.chem.standardize import neutral_parent
+
+    for given, parent in (("[Na+].[Cl-]", "[Cl-]"), ("C[N+](C)(C)C.[Cl-]", "C[N+](C)(C)C"), ("CC[NH3+]", "CCN"),
+                          ("[O-]C(=O)c1ccccc1.[Na+]", "O=C(O)c1ccccc1")):
+        assert Chem.MolToSmiles(neutral_parent(Chem.MolFromSmiles(given))) == parent, given   # not HCl from NaCl
 
 
 def test_a_guard_refuses_a_held_out_set_with_an_entry_that_is_no_molecule():
@@ -429,7 +464,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     # new molecules are screened for strained rings, radicals and no carbon unless told otherwise
     screened = json.loads((tmp_path / "near.csv.manifest.json").read_text())["guard"]["alerts"]
     assert screened == ["rings", "radicals", "inorganic"]
-    for given, expected in ((["--alerts", "none"], []), (["--alerts", "pains"], ["pains"])):
+    for given, expected in ((["--alerts", "none"], []), (["--alerts", "pains"], ["rings", "radicals", "inorganic", "pains"]),
+                            (["--alerts", "none", "--alerts", "pains"], ["pains"])):
         again = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n2.csv"), "--per-seed", "1",
                                          "--samples-per-seed", "10", *given], catch_exceptions=False)
         assert again.exit_code == 0 and json.loads((tmp_path / "n2.csv.manifest.json").read_text())["guard"]["alerts"] == expected
@@ -453,7 +489,11 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     added = pd.read_csv(tmp_path / "b.csv").query("method == 'balance'")
     assert len(added) and added["activity"].isna().all()
     assert f"the {len(added)} added rows are new molecules sampled from the model (method balance), not analogues of " \
-           "the inputs, with no value of id, activity: fit on those columns with the original rows only" in said
+           "the inputs, with no value in the input's own columns (id, activity): a model of a label among them is " \
+           "fitted on the original rows only (method original)" in said
+    from molgen.augment.balance import filled_columns   # a .smi file's empty name column is no label
+
+    assert filled_columns(pd.DataFrame({"line": [1, 2], "name": [None, None], "id": ["a", ""], "note": ["", " "]})) == ["id"]
 
 
 def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_path, series):

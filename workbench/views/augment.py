@@ -12,7 +12,8 @@ import streamlit as st
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
 from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.enumerate import repeated_inputs, short_enumerations
-from molgen.augment.provenance import build_manifest, reason_counts, with_input_columns, with_seed_columns
+from molgen.augment.provenance import (build_manifest, reason_counts, with_input_columns, with_read_errors,
+                                       with_seed_columns)
 from molgen.chem.parse import parse_smiles
 from molgen.data.files import read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
@@ -55,9 +56,15 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
                 st.error(plain(str(error).replace(str(path), upload.name)))   # the name the chemist knows
                 st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
                 return [], None, upload.name, b""
+        from molgen.augment.provenance import read_errors
+        from molgen.data.files import reading_notes
+
+        for note in reading_notes(frame):   # blank lines, decimal commas, numbers kept as text: as the CLI says them
+            st.caption(plain(note))
         smiles = frame["smiles"].fillna("").astype(str).tolist()
-        return smiles, frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns]), upload.name, \
-            upload.getvalue()
+        columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
+        columns.attrs["read_errors"] = read_errors(frame)   # a truncated SDF record's reason, given to its removal
+        return smiles, columns, upload.name, upload.getvalue()
     typed = read_smi_text(text)   # as a .smi file: a name after the SMILES follows each row made from it
     names = typed["name"].fillna("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -80,8 +87,8 @@ splits = [f"{entry.name}:{split}" for entry in REGISTRY.values() if entry.is_ava
           for split in entry.splits if split != "train"]
 held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits",
                              help="Every molecule of these splits is held out too, in any spelling or form "
-                                  "(MOSES test holds 176,074 molecules: keying them takes about a minute the first time on this "
-                                  "machine, then two seconds).")
+                                  "(MOSES test holds 176,074 molecules: keying them takes about a minute the first time, then "
+                                  "a few seconds, read back from the molgen cache).")
 typed_held_out = [ReferenceSet("molecules typed in the workbench", held)] if held else []
 held_out_ok = True
 for typed in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
@@ -141,6 +148,8 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
         except ValueError as error:
             st.error(plain(error))
             st.stop()
+    if input_columns is not None:
+        removed = with_read_errors(removed, input_columns.attrs.get("read_errors"))
     rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
@@ -170,13 +179,13 @@ if "aug_result" in st.session_state:
         if empty := seeds_without_analogues(st.session_state["aug_result_seeds"], rows, removed):
             st.warning(plain(empty))
     if histogram is not None:
-        from molgen.augment.balance import balance_notes
+        from molgen.augment.balance import balance_notes, filled_columns
 
         binned = made_with["property"]
         # each bin's edges named by the property binned, as the command line's .histogram.csv is written
         shown_histogram = histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
         st.dataframe(shown_histogram, hide_index=True)
-        for note in balance_notes(histogram, removed, labels=[] if input_columns is None else list(input_columns.columns)):
+        for note in balance_notes(histogram, removed, labels=filled_columns(input_columns)):
             st.caption(plain(note))
         st.download_button("Download the histogram (CSV)", shown_histogram.to_csv(index=False),
                            file_name=f"augmented-{made_by}.csv.histogram.csv", mime="text/csv",
