@@ -396,6 +396,24 @@ def counted_of(record: dict) -> int:
     return counts.get("accepted", 0) - failing
 
 
+#: The share of valid samples repeating an earlier one above which a run that ran out of budget says that more
+#: samples would add little: the model knows few distinct ways to meet the conditions (the shipped LSTM on a
+#: fluoxetine scaffold: 9,690 of 9,927 valid samples repeated, 237 distinct molecules; benchmarks/RESULTS.md).
+SATURATED = 0.8
+
+
+def saturation_note(chunks: pd.DataFrame) -> str:
+    """For a run out of budget: "; N of M valid samples repeated ..." when most of them did (:data:`SATURATED`),
+    so that a chemist raises the temperature or changes the model rather than the budget; else ''."""
+    valid, repeated = int(chunks["n_valid"].sum()), int(chunks["n_duplicate"].sum())
+    if not valid or repeated / valid < SATURATED:
+        return ""
+    return (f"; {repeated:,} of the {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one: this model "
+            "knows few distinct molecules that meet the conditions, so a larger budget adds few (a scaffold near the "
+            "size of the training molecules leaves little to add; try --temperature above 1 with a SMILES model, "
+            "another --model, or a model fine-tuned on your series)")
+
+
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
              accepted: int, ranked: int, failing: int) -> tuple[str, str]:
     """The status and message of a run that sampled to its end: complete, or stopped by its budget. ``accepted``
@@ -426,12 +444,14 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         if not accepted and excluded:   # some were sampled and ranked, but failed a hard filter
             got = ("no molecule met every condition and passed" if check.describe() else "no molecule passed") + \
                 " the profile's hard filters"
-        message = (f"sampling budget of {params['max_samples']:,} used up: {got} "
-                   f"(more: molgen generate --resume {run_id} --max-samples N)")
+        saturated = saturation_note(store.chunks(run_id))   # then a larger budget is not the way to more
+        message = (f"sampling budget of {params['max_samples']:,} used up: {got}"
+                   + ("" if saturated else f" (more: molgen generate --resume {run_id} --max-samples N)"))
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
+        message += saturated
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()
