@@ -276,7 +276,12 @@ def evaluate_command(
     samples: list[Path] = typer.Argument(..., help="Generated molecules, one file per model (CSV, SMI, ...)."),
     reference: str = typer.Option("moses", help="moses (test + scaffold-test), a dataset name (its test split), or a file."),
     train: str = typer.Option("moses", help="Training set for novelty: moses, a dataset, a file, or none."),
-    n: Optional[int] = typer.Option(None, "-n", help="Use the first n rows of each file (e.g. 30000)."),
+    n: Optional[int] = typer.Option(None, "-n", help="Use the first n rows of each file (e.g. 30000), as MOSES's "
+                                    "scripts do. A file in sampling order is fine; one sorted by score or step is "
+                                    "not: use --sample."),
+    sample: Optional[int] = typer.Option(None, "--sample", help="Use n rows of each file drawn at random (--seed), "
+                                         "whatever the file's order."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of --sample."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write all metrics as JSON."),
     markdown: Optional[Path] = typer.Option(None, help="Write the table (with published baselines) as Markdown."),
     plots: Optional[Path] = typer.Option(None, help="Folder for property-distribution PNGs."),
@@ -288,12 +293,15 @@ def evaluate_command(
 
     from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
-    from molgen.metrics.report import TABLE_LEGEND
+    from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
     from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import training_set
 
     # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
-    problems = [f"-n must be 1 or more, not {n}"] if n is not None and n < 1 else []
+    problems = [f"{flag} must be 1 or more, not {value}" for flag, value in (("-n", n), ("--sample", sample))
+                if value is not None and value < 1]
+    if n is not None and sample is not None:
+        problems.append("-n (the first rows) or --sample (rows at random), not both")
     for flag, value, extra in (("--reference", reference, ()), ("--train", train, ("none",))):
         if value not in (*REGISTRY, *extra) and not Path(value).is_file():
             problems.append(f"{flag} {value}: neither a dataset ({', '.join((*REGISTRY, *extra))}) nor a file")
@@ -330,13 +338,19 @@ def evaluate_command(
         except (FileFormatError, FileNotFoundError) as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
+        _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         smiles = frame["smiles"].fillna("").astype(str).tolist()
-        if n is not None:
-            if len(smiles) < n:
-                console.print(f"[yellow]{path} has {len(smiles):,} rows, fewer than -n {n:,}: using all[/yellow]")
-            smiles = smiles[:n]
+        chosen, how = _evaluated_rows(len(smiles), n, sample, seed)
+        if how.startswith("all"):
+            if n is not None or sample is not None:
+                error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
+                                    f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
+        smiles = [smiles[i] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
+        rows[name]["input"] = {"file": str(path), "sha256": _sha256(path), "rows": len(frame), "used": len(smiles),
+                               "rows_used": how, "blank_lines_skipped": list(frame.attrs.get("blank_lines", [])),
+                               "reference": reference, "train": train}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
             rows[name]["notes"] = [*rows[name]["notes"],
@@ -344,9 +358,12 @@ def evaluate_command(
                                    "conditions before they reached it, so validity, uniqueness and the "
                                    "distribution metrics describe that selection, not the model's samples"
                                    + (f"; -n took its first {n:,} rows, its best ranked" if n is not None else "")]
-    table_rows = {**rows, **(published_rows() if published and reference == "moses" else {})}
+    table_rows = {**rows, **(_ceiling_rows(rows) if reference == "moses" else {}),
+                  **(published_rows() if published and reference == "moses" else {})}
+    legend = TABLE_LEGEND + (" " + CEILING_LEGEND if reference == "moses" else "") + \
+        (" " + PUBLISHED_LEGEND if published and reference == "moses" else "")
     console.print(escape(markdown_table(table_rows)), soft_wrap=True)  # one row a line at any width: pasteable markdown
-    console.print(escape(TABLE_LEGEND))
+    console.print(escape(legend))
     notes = []
     for name, metrics in rows.items():
         extra = [f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None]
@@ -357,17 +374,61 @@ def evaluate_command(
         from molgen.metrics.evaluate import MOSES_COLUMNS
 
         # every column of the table, null where it reads n/d (a reference without a scaffold split has no TestSF)
-        serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"}}
+        from molgen.runs.generate import package_versions
+
+        serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"},
+                               "versions": package_versions(), "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
                         for name, m in rows.items()}
         write_json(serialisable, output)
     if markdown:
-        write_text(markdown_table(table_rows) + "\n\n" + TABLE_LEGEND + "\n" + ("\n" + "\n".join(notes) + "\n" if notes else ""),
-                   markdown)
+        inputs = [f"- {name}: {m['input']['used']:,} of the {m['input']['rows']:,} rows of {m['input']['file']} "
+                  f"({m['input']['rows_used']}), sha256 {m['input']['sha256'][:16]}" for name, m in rows.items()]
+        versions = ", ".join(f"{k} {v}" for k, v in _versions_said().items())
+        write_text(markdown_table(table_rows) + "\n\n" + legend + "\n\n" + "\n".join(inputs) + "\n"
+                   + f"- reference {reference}, train {train}; {versions}\n"
+                   + ("\n" + "\n".join(notes) + "\n" if notes else ""), markdown)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
                                reference_name="MOSES test" if reference == "moses" else reference)
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
+
+
+def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:
+    """The rows of a samples file to evaluate (in file order) and how they were chosen, in words."""
+    import numpy as np
+
+    wanted = first if first is not None else sample
+    if wanted is None or wanted >= total:
+        return list(range(total)), "all"
+    if first is not None:
+        return list(range(first)), f"the first {first:,}"
+    picked = np.sort(np.random.default_rng(seed).choice(total, size=sample, replace=False))
+    return picked.tolist(), f"{sample:,} drawn at random, seed {seed}"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _versions_said() -> dict:
+    from molgen.runs.generate import package_versions
+
+    return {k: v for k, v in package_versions().items() if k in ("molgen", "rdkit", "torch", "python") and v}
+
+
+def _ceiling_rows(rows: dict) -> dict:
+    """What MOSES's training molecules themselves score at the sample sizes nearest the rows' (the measured
+    ceiling, molgen/metrics/ceiling.py): a few hundred molecules are read against this, not the published rows."""
+    from molgen.metrics.ceiling import nearest_ceiling
+
+    out = {}
+    for metrics in rows.values():
+        size, ceiling = nearest_ceiling(int(metrics.get("n") or 0))
+        out[f"MOSES train sample (measured, n {size:,})"] = {"n": size, **ceiling}
+    return dict(sorted(out.items(), key=lambda item: item[1]["n"]))
 
 
 def _is_run_export(path: Path, frame) -> bool:
@@ -1439,12 +1500,13 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _say_reading_notes(frame) -> None:
-    """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`), said in yellow."""
+def _say_reading_notes(frame, where=None) -> None:
+    """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`), said in yellow (on
+    ``where``, the standard output by default)."""
     from molgen.data.files import reading_notes
 
     for note in reading_notes(frame):
-        console.print(f"[yellow]{escape(note)}[/yellow]")
+        (where or console).print(f"[yellow]{escape(note)}[/yellow]")
 
 
 def _augment_input(path: Path, smiles_column: str | None = None):

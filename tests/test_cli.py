@@ -347,6 +347,40 @@ def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_d
     assert _resumed_out(Path("runs/smiles-lm.pt"), Path("runs/smiles-lm.pt"), Path("a/b.last.pt")) == Path("a/b.pt")
 
 
+def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_their_n(tmp_path, sample_smiles,
+                                                                                        fetched_moses, monkeypatch):
+    import json
+
+    from molgen import cli
+
+    monkeypatch.setattr(cli.error_console, "_width", 200)
+    # a file sorted by size (as a score-sorted export would be): its first rows are not a sample of it
+    ordered = sorted(sample_smiles[:400], key=len)
+    generated = tmp_path / "sorted.smi"
+    generated.write_text("\n".join(ordered[:200]) + "\n\n" + "\n".join(ordered[200:]) + "\n")
+    out, md = tmp_path / "r.json", tmp_path / "r.md"
+    result = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(out),
+                 "--markdown", str(md))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())["sorted"]
+    taken = report["input"]
+    assert (taken["rows"], taken["used"], taken["rows_used"]) == (400, 150, "150 drawn at random, seed 3")
+    assert taken["blank_lines_skipped"] == [201] and "1 blank line between records skipped (line 201)" in result.output
+    assert taken["sha256"] == __import__("hashlib").sha256(generated.read_bytes()).hexdigest()
+    assert report["versions"]["rdkit"] and report["n"] == 150
+    first = run("evaluate", str(generated), "-n", "150", "--train", "none", "-o", str(tmp_path / "f.json"))
+    head = json.loads((tmp_path / "f.json").read_text())["sorted"]
+    assert head["input"]["rows_used"] == "the first 150" and head["weight"] > 2 * report["weight"]   # the small ones
+    again = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(tmp_path / "a.json"))
+    assert again.exit_code == first.exit_code == 0
+    assert json.loads((tmp_path / "a.json").read_text())["sorted"]["FCD/Test"] == report["FCD/Test"]   # the seed repeats
+    # a row of MOSES's own training molecules at the measured n nearest 150 (100), and the published Train row said
+    table = md.read_text()
+    assert "| MOSES train sample (measured, n 100) | 100 | n/d | n/d | n/d | 12.7810 |" in table
+    assert "its Novelty 1.0 included, though training molecules are not novel" in table
+    assert "- sorted: 150 of the 400 rows of" in table and "(150 drawn at random, seed 3)" in table
+
+
 def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path):
     samples = tmp_path / "s.smi"
     samples.write_text("CCO\nCCN\n")
@@ -357,6 +391,8 @@ def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path)
         return " ".join(result.output.split())
 
     assert "-n must be 1 or more, not -5" in refused("-n", "-5")   # a negative slice dropped the last 5 rows
+    assert "--sample must be 1 or more, not 0" in refused("--sample", "0")
+    assert "-n (the first rows) or --sample (rows at random), not both" in refused("-n", "1", "--sample", "1")
     assert "--reference nope: neither a dataset" in refused("--reference", "nope")
     assert "--train nope.smi: neither a dataset" in refused("--train", "nope.smi")
     assert "the folder" in refused("--train", "none", "-o", str(tmp_path / "no" / "x.json"))

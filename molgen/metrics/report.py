@@ -43,6 +43,15 @@ TABLE_LEGEND = ("logP, SA, QED and weight are Wasserstein distances between the 
                 "distributions of that property (0: the same distribution), not property values. FCD depends on n: "
                 "compare it at similar n. n/d: not defined.")
 
+#: Beside the measured ceiling rows the command line adds (molgen/metrics/ceiling.py).
+CEILING_LEGEND = ("MOSES train sample (measured): MOSES's own training molecules scored as if generated, at the "
+                  "measured size nearest each row's n: what a perfect model reads at that n.")
+#: Beside the published rows: MOSES's README prints Novelty 1.0 for its Train row, which a sample of the training
+#: set cannot score (its molecules are all in it); shown as published.
+PUBLISHED_LEGEND = ("(published): as printed by MOSES (30,000 samples; the Train row as MOSES's README gives it, its "
+                    "Novelty 1.0 included, though training molecules are not novel) and by the papers named in "
+                    "molgen/metrics/published/moses_published.csv.")
+
 #: Axis labels of the property plots (the plotted values are the properties themselves).
 PLOT_LABELS = {"logP": "logP (Crippen)", "SA": "SA score (1 easy to 10 hard)", "QED": "QED (0 to 1)",
                "weight": "molecular weight (g/mol)"}
