@@ -326,9 +326,10 @@ def evaluate_command(
         kl_reference = _file_smiles(reference) if Path(reference).is_file() else load_smiles(reference, "test")
         reference_arg = compute_reference(kl_reference, name=reference)
         reference_props = reference_arg.properties
-    # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi)
-    stems = [path.stem for path in samples]
-    names = [path.stem if stems.count(path.stem) == 1 else str(path) for path in samples]
+    # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi);
+    # a gzipped file's stem without its format (runs.csv.gz: runs)
+    stems = [Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem for path in samples]
+    names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, samples)]
     if len(set(names)) < len(names):
         error_console.print("[red]a samples file is named twice[/red]")
         raise typer.Exit(2)
@@ -366,7 +367,7 @@ def evaluate_command(
     console.print(escape(legend))
     notes = []
     for name, metrics in rows.items():
-        extra = [f"{k} {metrics[k]:.4f}" for k in ("KL_score", "FCD_score") if metrics.get(k) is not None]
+        extra = [f"{k} {metrics[k]:.4f}" if metrics.get(k) is not None else f"{k} n/d" for k in ("KL_score", "FCD_score")]
         took = f"{metrics['seconds']:.0f} s"
         console.print(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
         notes += [f"- {name}: {t}" for t in metrics["notes"]]

@@ -379,6 +379,12 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     assert "| MOSES train sample (measured, n 100) | 100 | n/d | n/d | n/d | 12.7810 |" in table
     assert "its Novelty 1.0 included, though training molecules are not novel" in table
     assert "- sorted: 150 of the 400 rows of" in table and "(150 drawn at random, seed 3)" in table
+    import gzip   # a gzipped file's row is named without its .smi too
+
+    packed = tmp_path / "packed.smi.gz"
+    packed.write_bytes(gzip.compress(generated.read_bytes()))
+    assert run("evaluate", str(packed), "-n", "20", "--train", "none", "-o", str(out)).exit_code == 0
+    assert list(json.loads(out.read_text())) == ["packed"]
 
 
 def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path):

@@ -215,6 +215,13 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
             kl_smiles = list(reference)
     if kl_smiles is not None:
         metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
+        # a generated molecule that is a reference molecule scores as a perfect match (SNN 1, FCD pulled to 0):
+        # a set that holds many of them was not generated, or its model memorised its test set
+        inside = len(set(canonical) & set(kl_smiles))
+        metrics["in_reference"] = inside
+        if inside:
+            notes.append(f"{inside:,} of the {len(set(canonical)):,} distinct valid molecules are molecules of the "
+                         "reference set itself (as written there): SNN, FCD and Frag read them as perfect matches")
     lap("GuacaMol KL")
     metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
     if keep_properties:

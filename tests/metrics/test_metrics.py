@@ -134,6 +134,24 @@ def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
     assert metrics["Frag/Test"] == pytest.approx(1.0) and metrics["Scaf/Test"] == pytest.approx(1.0)
     assert metrics["logP"] == pytest.approx(0.0) and metrics["Novelty"] is None
     assert metrics["KL_score"] == pytest.approx(1.0)
+    # said, since SNN 1 and FCD 0 would otherwise read as a perfect model
+    assert metrics["in_reference"] == 400
+    assert any(n.startswith("400 of the 400 distinct valid molecules are molecules of the reference set itself")
+               for n in metrics["notes"])
+    elsewhere = evaluate(sample_smiles[:50], small_reference, train=None, n_jobs=1, kl_reference=sample_smiles[5000:5400])
+    assert elsewhere["in_reference"] == 0 and not any("reference set itself" in n for n in elsewhere["notes"])
+
+
+def test_two_molecules_have_no_kl_score_and_no_numpy_warning(small_reference):
+    import warnings
+
+    from molgen.data.registry import load_smiles
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)   # an empty histogram bin divided 0 by 0 on the terminal
+        metrics = evaluate(["CCO", "c1ccccc1"], small_reference, train=None, n_jobs=1,
+                           kl_reference=load_smiles("moses-sample", "test")[:400])
+    assert metrics["KL_score"] is None
 
 
 def test_all_invalid_input_is_valid_zero_and_not_defined(small_reference):
