@@ -293,6 +293,7 @@ def evaluate_command(
 
     from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+    from molgen.metrics.ceiling import ceiling_rows
     from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
     from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import training_set
@@ -342,10 +343,9 @@ def evaluate_command(
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         chosen, how = _evaluated_rows(len(smiles), n, sample, seed)
-        if how.startswith("all"):
-            if n is not None or sample is not None:
-                error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
-                                    f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
+        if how == "all" and (n or sample or 0) > len(smiles):
+            error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
+                                f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
         smiles = [smiles[i] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
@@ -359,7 +359,7 @@ def evaluate_command(
                                    "conditions before they reached it, so validity, uniqueness and the "
                                    "distribution metrics describe that selection, not the model's samples"
                                    + (f"; -n took its first {n:,} rows, its best ranked" if n is not None else "")]
-    table_rows = {**rows, **(_ceiling_rows(rows) if reference == "moses" else {}),
+    table_rows = {**rows, **(ceiling_rows(rows) if reference == "moses" else {}),
                   **(published_rows() if published and reference == "moses" else {})}
     legend = TABLE_LEGEND + (" " + CEILING_LEGEND if reference == "moses" else "") + \
         (" " + PUBLISHED_LEGEND if published and reference == "moses" else "")
@@ -418,18 +418,6 @@ def _versions_said() -> dict:
     from molgen.runs.generate import package_versions
 
     return {k: v for k, v in package_versions().items() if k in ("molgen", "rdkit", "torch", "python") and v}
-
-
-def _ceiling_rows(rows: dict) -> dict:
-    """What MOSES's training molecules themselves score at the sample sizes nearest the rows' (the measured
-    ceiling, molgen/metrics/ceiling.py): a few hundred molecules are read against this, not the published rows."""
-    from molgen.metrics.ceiling import nearest_ceiling
-
-    out = {}
-    for metrics in rows.values():
-        size, ceiling = nearest_ceiling(int(metrics.get("n") or 0))
-        out[f"MOSES train sample (measured, n {size:,})"] = {"n": size, **ceiling}
-    return dict(sorted(out.items(), key=lambda item: item[1]["n"]))
 
 
 def _is_run_export(path: Path, frame) -> bool:
@@ -1655,7 +1643,8 @@ def augment_analogues(
                                   max_similarity=max_similarity, methods=context.params["method"], model=model,
                                   samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
                                   seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
-                                  diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion)
+                                  diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion,
+                                  screen=False)   # the guard holds the screen --alerts asked for (none, or more)
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
@@ -1720,7 +1709,8 @@ def augment_balance(
         context.params["property"] = property
         _refuse_a_label(property, columns, input, profile)
         rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
-                                           model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile)
+                                           model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile,
+                                           screen=False)   # the guard holds the screen --alerts asked for
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None

@@ -43,11 +43,11 @@ kept[["smiles", "compound_id", "pIC50", "method", "seed_smiles"]].head(6)"""),
     new_markdown_cell("""## Analogues: new molecules near each seed, inside a similarity window
 
 An analogue's activity is unknown: the seed's id and label come as `seed_compound_id` and `seed_pIC50`. New
-molecules with a strained ring system, a radical or no carbon are screened out (`alerts=`), as `analogues` and
-`balance` do when given no guard, and the command line by default. The salt (amitriptyline HCl) is explored around its parent."""),
-    new_code_cell("""screened = Guard(held_out=guard.held_out, alerts=["rings", "radicals", "inorganic"])
-near, dropped = analogues(series["smiles"].tolist(), per_seed=3, min_similarity=0.4, samples_per_seed=60, seed=1,
-                          guard=screened)
+molecules with a strained ring system, a radical or no carbon are screened out, as `analogues` and `balance`
+do unless told `screen=False` (the command line: unless `--alerts none`); the guard's `alerts=` adds more.
+The salt (amitriptyline HCl) is explored around its parent. The same guard serves every call: each works on a copy."""),
+    new_code_cell("""near, dropped = analogues(series["smiles"].tolist(), per_seed=3, min_similarity=0.4, samples_per_seed=60, seed=1,
+                          guard=guard)
 near = with_seed_columns(near, series.drop(columns="smiles"))
 assert "pIC50" not in near.columns and near["seed_pIC50"].notna().all()
 assert (near["similarity"] >= 0.4).all()
@@ -59,7 +59,7 @@ not analogues of the series and have no pIC50: fit a model of the labels on the 
     new_code_cell("""from molgen.augment.balance import balance_notes, filled_columns
 
 rows, removed, histogram = balance(series["smiles"].tolist(), "logp", bins=3, per_bin=3, seed=0,
-                                   max_samples=2000, guard=Guard(held_out=guard.held_out, alerts=screened.alerts))
+                                   max_samples=2000, guard=guard)
 for note in balance_notes(histogram, removed, labels=filled_columns(series.drop(columns="smiles"))):
     print("-", note)
 histogram"""),

@@ -376,7 +376,7 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     assert json.loads((tmp_path / "a.json").read_text())["sorted"]["FCD/Test"] == report["FCD/Test"]   # the seed repeats
     # a row of MOSES's own training molecules at the measured n nearest 150 (100), and the published Train row said
     table = md.read_text()
-    assert "| MOSES train sample (measured, n 100) | 100 | n/d | n/d | n/d | 12.7810 |" in table
+    assert "| MOSES train itself, n = 100 (the ceiling) | 100 | n/d | n/d | n/d | 12.7810 |" in table
     assert "its Novelty 1.0 included, though training molecules are not novel" in table
     assert "- sorted: 150 of the 400 rows of" in table and "(150 drawn at random, seed 3)" in table
     import gzip   # a gzipped file's row is named without its .smi too

@@ -30,7 +30,7 @@ import pandas as pd
 from rdkit import Chem, DataStructs
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgen.augment.guards import GENERATED_ROW_ALERTS, Guard, ReferenceSet, apply_guard
+from molgen.augment.guards import Guard, ReferenceSet, apply_guard, screened
 from molgen.augment.provenance import params_text
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
@@ -171,7 +171,7 @@ def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> li
 def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float = 0.4, max_similarity: float = 0.95,
               methods: Sequence[str] = ("prefix",), model: str = "smiles-lm", fine_tune_steps: int = 200,
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
-              profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100, vae_checkpoint: str | None = None,
+              screen: bool = True, profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100, vae_checkpoint: str | None = None,
               diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why). Each row
     names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based).
@@ -184,8 +184,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             scaffold and denoising the rest, ``diffusion_steps`` steps, graphs within 3 nodes of the seed's size).
         model: a SMILES model: family name (shipped checkpoint) or checkpoint path.
         samples_per_seed: sampling budget per seed and method.
-        guard: leak, copy, alert and rule checks; by default the seeds are the copy set, and without a guard
-            new molecules are screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS`.
+        guard: leak, copy, alert and rule checks; by default the seeds are the copy set.
+        screen: new molecules are also screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` (strained
+            rings, radicals, no carbon), with or without a guard, as on the command line.
         profile: a scoring profile whose ``score`` is added to every row (hard filters remove rows).
         vae_checkpoint / diffusion_checkpoint: checkpoints for ``latent`` / ``inpaint`` (default: the shipped ones).
     """
@@ -204,7 +205,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     from molgen.models.base import load
     from molgen.runs.generate import file_sha256, resolve_checkpoint
 
-    guard = guard or Guard(alerts=list(GENERATED_ROW_ALERTS))   # new molecules screened, as on the command line
+    # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
+    # stay this call's
+    guard = screened(guard, screen)
     seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
     canonical = list(seed_rows)
     if not canonical:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import GENERATED_ROW_ALERTS, CompoundIndex, Guard, ReferenceSet
+from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, screened
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -40,7 +40,8 @@ def _values(mols: list[Chem.Mol], name: str, profile) -> np.ndarray:
 
 def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tuple[float, float] | None = None,
             per_bin: int | None = None, model: str = "smiles-lm", seed: int = 0, max_samples: int = 50_000,
-            chunk: int = 1000, guard: Guard | None = None, profile=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+            chunk: int = 1000, guard: Guard | None = None, screen: bool = True,
+            profile=None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Returns (rows, removed, histogram).
 
     ``rows`` are the valid inputs (``method = "original"``, with their ``input_row``; a salt or a charged
@@ -55,13 +56,16 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         bins / value_range: equal-width bins over ``value_range`` (default: the inputs' range).
         per_bin: the target count of every bin (default: the fullest bin's count).
         max_samples: molecules sampled at most before giving up on short bins.
-        guard: leak, copy, alert and rule checks; without one, new molecules are screened for
-            :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS`.
+        guard: leak, copy, alert and rule checks.
+        screen: new molecules are also screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` (strained
+            rings, radicals, no carbon), with or without a guard, as on the command line.
     """
     from molgen.models.base import load
     from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint
 
-    guard = guard or Guard(alerts=list(GENERATED_ROW_ALERTS))   # new molecules screened, as on the command line
+    # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
+    # stay this call's
+    guard = screened(guard, screen)
     inputs, input_rows, removed = [], [], []
     with quiet_rdkit():
         for line, text in enumerate(smiles, start=1):
@@ -176,8 +180,12 @@ def filled_columns(columns: pd.DataFrame | None) -> list[str]:
     balance adds has none of."""
     if columns is None:
         return []
-    return [str(c) for c in columns.columns if c != "line" and columns[c].notna().any()
-            and not columns[c].astype(str).str.strip().eq("").all()]
+    filled = []
+    for position, name in enumerate(columns.columns):   # by position: a header may repeat a name or leave it blank
+        values = columns.iloc[:, position]
+        if name != "line" and values.notna().any() and not values.astype(str).str.strip().eq("").all():
+            filled.append(str(name))
+    return list(dict.fromkeys(filled))
 
 
 def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = "the sampling budget",
@@ -191,8 +199,8 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
         # a QSAR set is fitted on its labels: rows without them, and not of the series, must not slip in unnoticed
         notes.append(f"the {added:,} added row{'s are new molecules' if added != 1 else ' is a new molecule'} "
                      "sampled from the model (method balance), not analogues of the inputs"
-                     + (f", with no value in the input's own columns ({', '.join(labels)}): a model of a label among "
-                        "them is fitted on the original rows only (method original)" if labels else ""))
+                     + (f", with no value in the input's own columns ({', '.join(labels)}): fit a model of those "
+                        "labels on the original rows only (method original)" if labels else ""))
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

@@ -333,6 +333,16 @@ class Guard:
         return ""
 
 
+def screened(guard: Guard | None, screen: bool = True) -> Guard:
+    """A copy of ``guard`` (a bare one if None) whose alerts include :data:`GENERATED_ROW_ALERTS` when ``screen``:
+    what ``analogues`` and ``balance`` check their new molecules with. A copy, so that the seeds they set on it are
+    not left on the caller's guard for the next call."""
+    guard = guard or Guard()
+    alerts = list(dict.fromkeys([*guard.alerts, *(GENERATED_ROW_ALERTS if screen else ())]))
+    return Guard(held_out=list(guard.held_out), seeds=guard.seeds, near_duplicate=guard.near_duplicate, alerts=alerts,
+                 rules=list(guard.rules))
+
+
 def _held(found: tuple[str, str], what: str) -> str:
     """A match of :meth:`ReferenceSet.find` in words: "is held-out molecule X", "is a tautomer of held-out ..."."""
     hit, how = found

@@ -103,6 +103,7 @@ def save(smiles: Sequence, rows: list[tuple[str, str, str]], fingerprints: list,
         os.close(handle)
         partial = name
         table.to_parquet(partial, index=False)
+        os.chmod(partial, 0o644)   # mkstemp's 0600 would keep a shared cache from its other users
         os.replace(partial, path)
     except OSError:
         if partial is not None:

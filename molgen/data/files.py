@@ -121,6 +121,8 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
 # Cells a numeric column may hold for "no value"; numbers in plain decimal notation, no words (inf, nan)
 MISSING_MARKERS = {"", "NA", "N/A", "NAN", "NULL", "NONE"}
 WHOLE_NUMBER = r"-?\d+"
+#: A compound identifier among whole numbers (CMP-3, ABC_12, CHEMBL25): letters, then digits.
+IDENTIFIER = r"[A-Za-z]+[-_ ]?\d+"
 DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 
@@ -189,7 +191,8 @@ def _decimal_commas(values: pd.Series) -> bool:
     a semicolon-separated file in a decimal-comma locale."""
     text = values.str.strip()
     filled = text[~text.str.upper().isin(MISSING_MARKERS)]
-    return bool(len(filled)) and filled.str.fullmatch(r"[+-]?\d+(,\d+)?").all() and filled.str.contains(",").any()
+    return bool(len(filled)) and filled.str.fullmatch(r"[+-]?\d+(,\d+)?([eE][+-]?\d+)?").all() \
+        and filled.str.contains(",").any()
 
 
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:
@@ -203,8 +206,8 @@ def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, st
     numeric = filled.str.fullmatch(DECIMAL_NUMBER)
     if not len(filled) or numeric.all() or numeric.mean() < 0.5:
         return []
-    if filled[numeric].str.fullmatch(WHOLE_NUMBER).all():   # 1001, 1002, CMP-3: identifiers, not a measurement
-        return []
+    if filled[numeric].str.fullmatch(WHOLE_NUMBER).all() and filled[~numeric].str.fullmatch(IDENTIFIER).all():
+        return []   # 1001, 1002, CMP-3: identifiers; 120, 4500, inactive, >1000 (an IC50 in nM): a measurement
     return [(int(i), str(cell)) for i, cell in filled[~numeric].head(most).items()]
 
 

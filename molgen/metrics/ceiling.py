@@ -29,3 +29,14 @@ def nearest_ceiling(n: int) -> tuple[int, dict[str, float]]:
     """The measured sample size nearest ``n`` (on a log scale) and its metrics."""
     size = min(CEILING, key=lambda measured: abs(math.log(measured) - math.log(max(n, 1))))
     return size, CEILING[size]
+
+
+def ceiling_rows(rows: dict[str, dict]) -> dict[str, dict]:
+    """A table row of the ceiling for each evaluated row (name -> metrics), at the measured size nearest its number
+    of valid molecules (the metrics are computed on those: 1,000 samples at 50% validity read against n = 300),
+    one row per size, smallest first: what the command line and the Compare page show beside the rows."""
+    out = {}
+    for metrics in rows.values():
+        size, ceiling = nearest_ceiling(int(metrics.get("n_valid", metrics.get("n")) or 0))
+        out[f"MOSES train itself, n = {size:,} (the ceiling)"] = {"n": size, **ceiling}
+    return dict(sorted(out.items(), key=lambda item: item[1]["n"]))

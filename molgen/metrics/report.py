@@ -44,8 +44,8 @@ TABLE_LEGEND = ("logP, SA, QED and weight are Wasserstein distances between the 
                 "compare it at similar n. n/d: not defined.")
 
 #: Beside the measured ceiling rows the command line adds (molgen/metrics/ceiling.py).
-CEILING_LEGEND = ("MOSES train sample (measured): MOSES's own training molecules scored as if generated, at the "
-                  "measured size nearest each row's n: what a perfect model reads at that n.")
+CEILING_LEGEND = ("MOSES train itself (the ceiling): MOSES's own training molecules scored as if generated, at the "
+                  "measured size nearest each row's number of valid molecules: what a perfect model reads at that n.")
 #: Beside the published rows: MOSES's README prints Novelty 1.0 for its Train row, which a sample of the training
 #: set cannot score (its molecules are all in it); shown as published.
 PUBLISHED_LEGEND = ("(published): as printed by MOSES (30,000 samples; the Train row as MOSES's README gives it, its "

@@ -396,22 +396,28 @@ def counted_of(record: dict) -> int:
     return counts.get("accepted", 0) - failing
 
 
-#: The share of valid samples repeating an earlier one above which a run that ran out of budget says that more
-#: samples would add little: the model knows few distinct ways to meet the conditions (the shipped LSTM on a
-#: fluoxetine scaffold: 9,690 of 9,927 valid samples repeated, 237 distinct molecules; benchmarks/RESULTS.md).
+#: The share of a run's latest valid samples repeating an earlier one above which a run out of budget says so: its
+#: model knows few distinct molecules that fit (the shipped LSTM on a fluoxetine scaffold: 9,690 of 9,927 valid
+#: samples repeated, 237 distinct molecules; benchmarks/RESULTS.md).
 SATURATED = 0.8
 
 
-def saturation_note(chunks: pd.DataFrame) -> str:
-    """For a run out of budget: "; N of M valid samples repeated ..." when most of them did (:data:`SATURATED`),
-    so that a chemist raises the temperature or changes the model rather than the budget; else ''."""
-    valid, repeated = int(chunks["n_valid"].sum()), int(chunks["n_duplicate"].sum())
-    if not valid or repeated / valid < SATURATED:
+def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True) -> str:
+    """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
+    (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
+    that rate, and what gives more than a larger budget; else ''."""
+    latest = chunks.tail(3)
+    valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
+    if missing <= 0 or not valid or repeated / valid < SATURATED:
         return ""
-    return (f"; {repeated:,} of the {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one: this model "
-            "knows few distinct molecules that meet the conditions, so a larger budget adds few (a scaffold near the "
-            "size of the training molecules leaves little to add; try --temperature above 1 with a SMILES model, "
-            "another --model, or a model fine-tuned on your series)")
+    counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
+    at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
+               f"more samples" if counted else f"they added none of the {missing:,} still missing")
+    what = "molecules that meet the conditions" if conditioned else "molecules"
+    return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one, "
+            f"and {at_rate}: this model knows few distinct {what} (a scaffold near the size of its training "
+            "molecules leaves little to add). A higher --temperature (a SMILES model, sampling), another --model or a "
+            "model fine-tuned on your series gives more")
 
 
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
@@ -444,14 +450,13 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         if not accepted and excluded:   # some were sampled and ranked, but failed a hard filter
             got = ("no molecule met every condition and passed" if check.describe() else "no molecule passed") + \
                 " the profile's hard filters"
-        saturated = saturation_note(store.chunks(run_id))   # then a larger budget is not the way to more
-        message = (f"sampling budget of {params['max_samples']:,} used up: {got}"
-                   + ("" if saturated else f" (more: molgen generate --resume {run_id} --max-samples N)"))
+        message = (f"sampling budget of {params['max_samples']:,} used up: {got} "
+                   f"(more: molgen generate --resume {run_id} --max-samples N)")
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
-        message += saturated
+        message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()

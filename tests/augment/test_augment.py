@@ -202,6 +202,16 @@ def test_a_neutral_parent_keeps_an_inorganic_ion_and_a_quaternary_ammonium():
         assert Chem.MolToSmiles(neutral_parent(Chem.MolFromSmiles(given))) == parent, given   # not HCl from NaCl
 
 
+def test_analogues_screen_new_molecules_with_any_guard_and_leave_the_callers_guard_as_it_was():
+    from molgen.augment.guards import GENERATED_ROW_ALERTS, screened
+
+    mine = Guard(held_out=[ReferenceSet("test", ["CCO"])], alerts=["pains"])
+    assert screened(mine).alerts == ["pains", *GENERATED_ROW_ALERTS] and screened(mine, screen=False).alerts == ["pains"]
+    assert mine.alerts == ["pains"] and screened(None).alerts == list(GENERATED_ROW_ALERTS)
+    kept, _ = analogues(["CC(=O)Nc1ccc(O)cc1"], per_seed=2, min_similarity=0.2, samples_per_seed=20, seed=1, guard=mine)
+    assert mine.seeds is None   # the seeds of this call were set on its copy: a later balance is not checked against them
+
+
 def test_a_guard_refuses_a_held_out_set_with_an_entry_that_is_no_molecule():
     # a typo in a test compound left it unguarded, silently, through the Python API (the CLI refused it)
     typo = ReferenceSet("mine", ["CC(C)NCC(O)COc1cccc2ccccc12", "Cn1c(=O)c2c(ncn2C)n(C)c1=OX"])
@@ -489,11 +499,13 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     added = pd.read_csv(tmp_path / "b.csv").query("method == 'balance'")
     assert len(added) and added["activity"].isna().all()
     assert f"the {len(added)} added rows are new molecules sampled from the model (method balance), not analogues of " \
-           "the inputs, with no value in the input's own columns (id, activity): a model of a label among them is " \
-           "fitted on the original rows only (method original)" in said
+           "the inputs, with no value in the input's own columns (id, activity): fit a model of those labels on the " \
+           "original rows only (method original)" in said
     from molgen.augment.balance import filled_columns   # a .smi file's empty name column is no label
 
     assert filled_columns(pd.DataFrame({"line": [1, 2], "name": [None, None], "id": ["a", ""], "note": ["", " "]})) == ["id"]
+    repeated = pd.DataFrame([["a", "b", None], ["c", None, None]], columns=["id", "id", ""])   # a header as written
+    assert filled_columns(repeated) == ["id"]
 
 
 def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_path, series):

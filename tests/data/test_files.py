@@ -127,7 +127,9 @@ def test_a_column_of_numbers_kept_as_text_by_a_few_words_is_noticed(tmp_path):
     numbers = read_molecules(write(tmp_path / "ok.csv", "smiles,pIC50,id\nCCO,5.1,007\nCCN,NA,008\n"))
     assert numbers.attrs["text_among_numbers"] == {}   # numbers with a missing marker, and zero-padded ids
     ids = read_molecules(write(tmp_path / "ids.csv", "smiles,id\nCCO,1001\nCCN,1002\nCCC,CMP-3\n"))
-    assert ids.attrs["text_among_numbers"] == {}   # whole numbers among words: identifiers
+    assert ids.attrs["text_among_numbers"] == {}   # whole numbers among identifiers
+    nanomolar = read_molecules(write(tmp_path / "nm.csv", "smiles,IC50_nM\nCCO,120\nCCN,4500\nCCC,inactive\nCCCC,35\n"))
+    assert nanomolar.attrs["text_among_numbers"] == {"IC50_nM": [(4, "inactive")]}   # whole numbers, and a word
 
 
 def test_a_semicolon_separated_csv_as_chembl_exports_it_is_read(tmp_path):
@@ -139,9 +141,10 @@ def test_a_semicolon_separated_csv_as_chembl_exports_it_is_read(tmp_path):
     assert frame["Molecule ChEMBL ID"].tolist() == ["CHEMBL25", "CHEMBL112"] and frame["Comment"][0] == "a, b"
     assert frame["Standard Value"][0] == 12.5 and pd.isna(frame["Standard Value"][1])
     # a semicolon file from a decimal-comma locale: its numbers read as numbers, and said
-    path = write(tmp_path / "excel.csv", "smiles;pIC50;id\nCCO;5,1;1\nCCN;6;2\nCCC;;3\n")
+    path = write(tmp_path / "excel.csv", "smiles;pIC50;id;Ki\nCCO;5,1;1;1,5E-03\nCCN;6;2;2E-04\nCCC;;3;\n")
     frame = read_molecules(path)
-    assert frame["pIC50"].tolist()[:2] == [5.1, 6.0] and pd.isna(frame["pIC50"][2]) and frame.attrs["decimal_commas"] == ["pIC50"]
+    assert frame["Ki"].tolist()[:2] == [0.0015, 0.0002]
+    assert frame["pIC50"].tolist()[:2] == [5.1, 6.0] and pd.isna(frame["pIC50"][2]) and frame.attrs["decimal_commas"] == ["pIC50", "Ki"]
     assert frame["id"].tolist() == [1, 2, 3]
     # a comma-separated file whose cells hold semicolons stays comma-separated
     path = write(tmp_path / "plain.csv", "smiles,note\nCCO,a;b\n")

@@ -145,21 +145,27 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
 
 
-def test_a_run_that_keeps_repeating_itself_says_a_larger_budget_adds_little(tiny_checkpoint, store):
+def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny_checkpoint, store):
     from molgen.runs.generate import saturation_note
 
-    # greedy decoding writes one molecule over and over: the budget is not what limits this run
+    # greedy decoding writes one molecule over and over: more of the same budget would add nothing
     run = generate(str(tiny_checkpoint), 20, seed=1, max_samples=100, sample_options={"strategy": "greedy"}, store=store,
                    progress=False)
-    chunks = store.chunks(run.id)
-    valid, repeated = int(chunks["n_valid"].sum()), int(chunks["n_duplicate"].sum())
+    latest = store.chunks(run.id).tail(3)
+    valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
     assert run.status == "budget_exhausted" and repeated >= 0.8 * valid > 0
-    assert f"; {repeated:,} of the {valid:,} valid samples" in run.message and "so a larger budget adds few" in run.message
-    assert "--max-samples N" not in run.message   # the way to more that would not be
-    assert saturation_note(pd.DataFrame({"n_valid": [100, 100], "n_duplicate": [70, 80]})) == ""   # 75%: said nothing
-    assert saturation_note(pd.DataFrame({"n_valid": [100], "n_duplicate": [80]})).startswith(
-        "; 80 of the 100 valid samples (80%) repeated an earlier one")
-    assert saturation_note(pd.DataFrame({"n_valid": [0], "n_duplicate": [0]})) == ""
+    counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
+    assert f"; {repeated:,} of the latest {valid:,} valid samples" in run.message
+    assert (f"would take about {-(-(20 - len(run.candidates())) * size // counted):,} more samples" if counted
+            else "they added none") in run.message
+    assert f"--resume {run.id} --max-samples N" in run.message   # still the way on, where the rate allows
+    chunks = pd.DataFrame({"size": [500, 500], "n_valid": [100, 100], "n_duplicate": [70, 80], "n_accepted": [30, 20]})
+    assert saturation_note(chunks, 50) == ""   # 75% repeated: nothing said
+    chunks.loc[1, "n_duplicate"] = 100
+    said = saturation_note(chunks, 50, conditioned=False)
+    assert said.startswith("; 170 of the latest 200 valid samples (85%) repeated an earlier one, and at that rate the 50 "
+                           "still missing would take about 1,000 more samples: this model knows few distinct molecules ")
+    assert saturation_note(chunks, 0) == "" and saturation_note(chunks.assign(n_valid=0), 5) == ""
 
 
 def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store, tmp_path):

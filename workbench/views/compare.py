@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.data.registry import REGISTRY
-from molgen.metrics.ceiling import nearest_ceiling
+from molgen.metrics.ceiling import ceiling_rows, nearest_ceiling
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
@@ -174,12 +174,8 @@ if result:
     if result["runs"] != list(records):
         st.caption("The runs picked have changed since: press Compute again for theirs.")
     # beside each run, what the training molecules themselves score at about its n: FCD is read against that
-    ceilings = {}
-    for metrics in result["rows"].values():
-        size, ceiling = nearest_ceiling(int(metrics.get("n") or 0))
-        ceilings[f"MOSES train itself, n = {size:,} (the ceiling)"] = {"n": size, **ceiling}
-    st.dataframe(readable(metrics_frame({**result["rows"], **dict(sorted(ceilings.items(), key=lambda kv: kv[1]["n"]))})
-                          .rename_axis("run")), width="stretch", placeholder=MISSING)
+    st.dataframe(readable(metrics_frame({**result["rows"], **ceiling_rows(result["rows"])}).rename_axis("run")),
+                 width="stretch", placeholder=MISSING)
     small = {name: int(metrics.get("n") or 0) for name, metrics in result["rows"].items()
              if int(metrics.get("n") or 0) < SMALL_SAMPLE}
     if small:
