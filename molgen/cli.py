@@ -303,6 +303,9 @@ def evaluate_command(
                 if value is not None and value < 1]
     if n is not None and sample is not None:
         problems.append("-n (the first rows) or --sample (rows at random), not both")
+    if seed and sample is None:
+        problems.append(f"--seed {seed} draws --sample's rows: give --sample N too (without it every row, or -n's "
+                        "first rows, are used)")
     for flag, value, extra in (("--reference", reference, ()), ("--train", train, ("none",))):
         if value not in (*REGISTRY, *extra) and not Path(value).is_file():
             problems.append(f"{flag} {value}: neither a dataset ({', '.join((*REGISTRY, *extra))}) nor a file")
@@ -351,7 +354,9 @@ def evaluate_command(
                                    keep_properties=plots is not None, progress=True)
         rows[name]["input"] = {"file": str(path), "sha256": _sha256(path), "rows": len(frame), "used": len(smiles),
                                "rows_used": how, "blank_lines_skipped": list(frame.attrs.get("blank_lines", [])),
-                               "reference": reference, "train": train}
+                               "reference": reference, "train": train,
+                               **{f"{flag}_sha256": _sha256(Path(value)) for flag, value in
+                                  (("reference", reference), ("train", train)) if Path(value).is_file()}}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
             rows[name]["notes"] = [*rows[name]["notes"],

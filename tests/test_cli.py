@@ -203,6 +203,11 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
                                    for s in sample_smiles[:50]) + "\n")
     result = run("evaluate", str(twin), "--reference", str(reference), "--train", str(respelled), "-o", str(out))
     assert result.exit_code == 0 and json.loads(out.read_text())["model_a"]["Novelty"] == 0.0
+    import hashlib   # the files the numbers were measured against, checksummed too
+
+    taken = json.loads(out.read_text())["model_a"]["input"]
+    assert taken["train_sha256"] == hashlib.sha256(respelled.read_bytes()).hexdigest()
+    assert taken["reference_sha256"] == hashlib.sha256(reference.read_bytes()).hexdigest()
     ranked = tmp_path / "export.csv"   # a ranked table (a run's export): its validity is the selection's, said
     ranked.write_text("rank,smiles,score\n" + "\n".join(f"{i + 1},{s},0.5" for i, s in enumerate(sample_smiles[:40])) + "\n")
     result = run("evaluate", str(ranked), "--reference", str(reference), "--train", "none", "-n", 30, "-o", str(out))
@@ -399,6 +404,7 @@ def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path)
     assert "-n must be 1 or more, not -5" in refused("-n", "-5")   # a negative slice dropped the last 5 rows
     assert "--sample must be 1 or more, not 0" in refused("--sample", "0")
     assert "-n (the first rows) or --sample (rows at random), not both" in refused("-n", "1", "--sample", "1")
+    assert "--seed 4 draws --sample's rows: give --sample N too" in refused("--seed", "4")
     assert "--reference nope: neither a dataset" in refused("--reference", "nope")
     assert "--train nope.smi: neither a dataset" in refused("--train", "nope.smi")
     assert "the folder" in refused("--train", "none", "-o", str(tmp_path / "no" / "x.json"))
