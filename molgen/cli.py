@@ -372,7 +372,8 @@ def evaluate_command(
     console.print(escape(legend))
     notes = []
     for name, metrics in rows.items():
-        extra = [f"{k} {metrics[k]:.4f}" if metrics.get(k) is not None else f"{k} n/d" for k in ("KL_score", "FCD_score")]
+        extra = [f"{k} {metrics[k]:.4f}" if metrics.get(k) is not None else f"{k} n/d"
+                 for k in ("KL_score", "FCD_score")]
         took = f"{metrics['seconds']:.0f} s"
         console.print(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
         notes += [f"- {name}: {t}" for t in metrics["notes"]]
@@ -1454,8 +1455,8 @@ augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, b
 app.add_typer(augment_app, name="augment")
 
 
-def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts: Optional[list[str]], rules: Optional[list[str]],
-                   generated: bool = False):
+def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts: Optional[list[str]],
+                   rules: Optional[list[str]], generated: bool = False):
     """The guard of an augment command; ``generated``: its rows are new molecules (analogues, balance), which
     :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` screen unless ``--alerts`` says otherwise."""
     from molgen.augment import Guard, ReferenceSet

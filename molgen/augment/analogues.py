@@ -171,8 +171,8 @@ def _inpainted(model, seed_smiles: str, n: int, steps: int, rng_seed: int) -> li
 def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float = 0.4, max_similarity: float = 0.95,
               methods: Sequence[str] = ("prefix",), model: str = "smiles-lm", fine_tune_steps: int = 200,
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
-              screen: bool = True, profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100, vae_checkpoint: str | None = None,
-              diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              screen: bool = True, profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100,
+              vae_checkpoint: str | None = None, diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why). Each row
     names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based).
 
