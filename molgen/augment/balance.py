@@ -199,8 +199,8 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
         # a QSAR set is fitted on its labels: rows without them, and not of the series, must not slip in unnoticed
         notes.append(f"the {added:,} added row{'s are new molecules' if added != 1 else ' is a new molecule'} "
                      "sampled from the model (method balance), not analogues of the inputs"
-                     + (f", with no value in the input's own columns ({', '.join(labels)}): fit a model of those "
-                        "labels on the original rows only (method original)" if labels else ""))
+                     + (f", with no value in the input's own columns ({', '.join(labels)}): fit a model of any "
+                        "label among them on the original rows only (method original)" if labels else ""))
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

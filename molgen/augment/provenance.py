@@ -98,7 +98,11 @@ def _input_rows(columns: pd.DataFrame, rows_1based: pd.Series) -> pd.DataFrame:
     ``columns``'s index: a filtered table (``series[series.pIC50 > 5]``) keeps its old labels, and a lookup by label
     put each label on another molecule."""
     position = pd.to_numeric(rows_1based, errors="coerce") - 1
-    return columns.reset_index(drop=True).reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    joined = columns.reset_index(drop=True).reindex(position.fillna(-1).astype(int).to_numpy()).reset_index(drop=True)
+    for at, dtype in enumerate(columns.dtypes):   # a row with no input (balance's) would turn line 3 into 3.0
+        if pd.api.types.is_integer_dtype(dtype) and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            joined.isetitem(at, joined.iloc[:, at].astype("Int64"))
+    return joined
 
 
 def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.DataFrame:

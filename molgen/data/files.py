@@ -173,11 +173,18 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
     for position, name in enumerate(header):  # by position: a header may repeat a name (or leave several blank)
         if name != column:
             values = frame.iloc[:, position]
-            if delimiter == ";" and _decimal_commas(values):   # a semicolon CSV from a decimal-comma locale: 5,1
-                values = values.str.replace(",", ".", regex=False)
+            # a semicolon CSV from a decimal-comma locale (5,1): read as numbers when every cell is one; otherwise
+            # kept as written, and its words found among the numbers as read with a decimal point
+            as_read = values.str.replace(",", ".", regex=False) if delimiter == ";" and _decimal_commas(values) \
+                else values
+            numbers = _numbers_if_all_are(as_read)
+            if as_read is not values and numbers.dtype != object:
+                values = numbers
                 decimal_commas.append(name)
-            frame.isetitem(position, _numbers_if_all_are(values))
-            if cells := _words_among_numbers(frame.iloc[:, position]):
+            else:
+                values = _numbers_if_all_are(values)
+            frame.isetitem(position, values)
+            if cells := _words_among_numbers(as_read if values.dtype == object else values):
                 text_among_numbers[name] = [(lines[i], cell) for i, cell in cells]
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
@@ -187,12 +194,12 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
 
 
 def _decimal_commas(values: pd.Series) -> bool:
-    """Whether every filled cell is a number, one at least written with a decimal comma (``5,1``), as Excel writes
-    a semicolon-separated file in a decimal-comma locale."""
+    """Whether most filled cells are numbers, one at least written with a decimal comma (``5,1``), as Excel writes
+    a semicolon-separated file in a decimal-comma locale (a stray word among them is found by the caller)."""
     text = values.str.strip()
     filled = text[~text.str.upper().isin(MISSING_MARKERS)]
-    return bool(len(filled)) and filled.str.fullmatch(r"[+-]?\d+(,\d+)?([eE][+-]?\d+)?").all() \
-        and filled.str.contains(",").any()
+    numeric = filled.str.fullmatch(r"[+-]?\d+(,\d+)?([eE][+-]?\d+)?")
+    return bool(len(filled)) and numeric.mean() >= 0.5 and filled[numeric].str.contains(",").any()
 
 
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:

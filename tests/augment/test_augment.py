@@ -496,11 +496,13 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
                                       "--bins", "2", "--per-bin", "4", "--max-samples", "400"], catch_exceptions=False)
     said = " ".join(filled.output.split())
     assert filled.exit_code == 0, filled.output
-    added = pd.read_csv(tmp_path / "b.csv").query("method == 'balance'")
+    written = pd.read_csv(tmp_path / "b.csv")
+    added = written.query("method == 'balance'")
     assert len(added) and added["activity"].isna().all()
+    assert (tmp_path / "b.csv").read_text().splitlines()[1].split(",")[1] == "2"   # input_line 2, not 2.0
     assert f"the {len(added)} added rows are new molecules sampled from the model (method balance), not analogues of " \
-           "the inputs, with no value in the input's own columns (id, activity): fit a model of those labels on the " \
-           "original rows only (method original)" in said
+           "the inputs, with no value in the input's own columns (id, activity): fit a model of any label among them " \
+           "on the original rows only (method original)" in said
     from molgen.augment.balance import filled_columns   # a .smi file's empty name column is no label
 
     assert filled_columns(pd.DataFrame({"line": [1, 2], "name": [None, None], "id": ["a", ""], "note": ["", " "]})) == ["id"]

@@ -146,6 +146,10 @@ def test_a_semicolon_separated_csv_as_chembl_exports_it_is_read(tmp_path):
     assert frame["Ki"].tolist()[:2] == [0.0015, 0.0002]
     assert frame["pIC50"].tolist()[:2] == [5.1, 6.0] and pd.isna(frame["pIC50"][2]) and frame.attrs["decimal_commas"] == ["pIC50", "Ki"]
     assert frame["id"].tolist() == [1, 2, 3]
+    # decimal commas and a word: kept as written, and the word found (it was neither said nor read before)
+    mixed = read_molecules(write(tmp_path / "mixed.csv", "smiles;pIC50\nCCO;6,12\nCCN;notmeasured\nCCC;7,35\n"))
+    assert mixed["pIC50"].tolist() == ["6,12", "notmeasured", "7,35"] and mixed.attrs["decimal_commas"] == []
+    assert mixed.attrs["text_among_numbers"] == {"pIC50": [(3, "notmeasured")]}
     # a comma-separated file whose cells hold semicolons stays comma-separated
     path = write(tmp_path / "plain.csv", "smiles,note\nCCO,a;b\n")
     assert read_molecules(path)["note"].tolist() == ["a;b"]

@@ -60,7 +60,8 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         from molgen.data.files import reading_notes
 
         for note in reading_notes(frame):   # blank lines, decimal commas, numbers kept as text: as the CLI says them
-            st.caption(plain(note))
+            # a column of activities kept as text cannot be used as numbers: a warning, not a caption
+            (st.warning if "kept as text" in note else st.caption)(plain(note))
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
         columns.attrs["read_errors"] = read_errors(frame)   # a truncated SDF record's reason, given to its removal
@@ -76,8 +77,9 @@ if upload is not None:
     st.caption(plain(f"Using the uploaded file {upload.name}; the molecules typed above are ignored. Its other "
                      "columns (ids, activities) follow each row made from it."))
 smiles, input_columns, input_name, input_bytes = _input()
-invalid = [s for s in smiles if not parse_smiles(s).ok]
-if invalid:
+unread = {} if input_columns is None else input_columns.attrs.get("read_errors", {})
+invalid = [unread.get(row, s) for row, s in enumerate(smiles, start=1) if not parse_smiles(s).ok]
+if invalid:   # a record the reader could not read shows its reason (a truncated SDF record), not "(empty)"
     shown = ", ".join(s if s else "(empty)" for s in invalid[:5])
     st.warning(f"{len(invalid)} input row{'s are not valid molecules' if len(invalid) != 1 else ' is not a valid molecule'}"
                " and will be reported, not used: " + plain(shown))
