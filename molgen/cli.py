@@ -292,6 +292,7 @@ def evaluate_command(
     import json
 
     from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
+    from molgen.data.moses import sha256_of
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
     from molgen.metrics.ceiling import ceiling_rows
     from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
@@ -330,6 +331,9 @@ def evaluate_command(
         kl_reference = _file_smiles(reference) if Path(reference).is_file() else load_smiles(reference, "test")
         reference_arg = compute_reference(kl_reference, name=reference)
         reference_props = reference_arg.properties
+    # the reference and train files the numbers were measured against, checksummed once for every samples file
+    measured_against = {f"{flag}_sha256": sha256_of(Path(value)) for flag, value in
+                        (("reference", reference), ("train", train)) if Path(value).is_file()}
     # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi);
     # a gzipped file's stem without its format (runs.csv.gz: runs)
     stems = [Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem for path in samples]
@@ -352,11 +356,9 @@ def evaluate_command(
         smiles = [smiles[i] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
-        rows[name]["input"] = {"file": str(path), "sha256": _sha256(path), "rows": len(frame), "used": len(smiles),
+        rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(frame), "used": len(smiles),
                                "rows_used": how, "blank_lines_skipped": list(frame.attrs.get("blank_lines", [])),
-                               "reference": reference, "train": train,
-                               **{f"{flag}_sha256": _sha256(Path(value)) for flag, value in
-                                  (("reference", reference), ("train", train)) if Path(value).is_file()}}
+                               "reference": reference, "train": train, **measured_against}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
             rows[name]["notes"] = [*rows[name]["notes"],
@@ -412,12 +414,6 @@ def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int
         return list(range(first)), f"the first {first:,}"
     picked = np.sort(np.random.default_rng(seed).choice(total, size=sample, replace=False))
     return picked.tolist(), f"{sample:,} drawn at random, seed {seed}"
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _versions_said() -> dict:
@@ -1542,10 +1538,8 @@ def _check_output(output: Path, input: Path | None = None) -> None:
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None) -> None:
     """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions).
     ``read_errors``: why the reader could not read an input row (``_augment_input``), given as that row's reason."""
-    from molgen.augment.provenance import reason_counts, write_manifest
+    from molgen.augment.provenance import reason_counts, with_read_errors, write_manifest
     from molgen.data.files import write_molecules
-
-    from molgen.augment.provenance import with_read_errors
 
     removed = with_read_errors(removed, read_errors)
 

@@ -22,7 +22,7 @@ Tanimoto similarity (radius 2, 2048 bits).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Sequence
 
@@ -338,9 +338,7 @@ def screened(guard: Guard | None, screen: bool = True) -> Guard:
     what ``analogues`` and ``balance`` check their new molecules with. A copy, so that the seeds they set on it are
     not left on the caller's guard for the next call."""
     guard = guard or Guard()
-    alerts = list(dict.fromkeys([*guard.alerts, *(GENERATED_ROW_ALERTS if screen else ())]))
-    return Guard(held_out=list(guard.held_out), seeds=guard.seeds, near_duplicate=guard.near_duplicate, alerts=alerts,
-                 rules=list(guard.rules))
+    return replace(guard, alerts=list(dict.fromkeys([*guard.alerts, *(GENERATED_ROW_ALERTS if screen else ())])))
 
 
 def _held(found: tuple[str, str], what: str) -> str:

@@ -64,13 +64,13 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
     """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``, with the
     checksums of the input, the output and the removal report."""
     from molgen.data.files import write_json
+    from molgen.data.moses import sha256_of
 
     output, input_path, report = Path(output), Path(input_path), Path(report)
     manifest = build_manifest(command=command, settings=settings, input_name=str(input_path),
-                              input_sha256=hashlib.sha256(input_path.read_bytes()).hexdigest(), guard=guard, rows=rows,
-                              removed=removed, output_name=output.name, report_name=report.name,
-                              output_sha256=hashlib.sha256(output.read_bytes()).hexdigest(),
-                              report_sha256=hashlib.sha256(report.read_bytes()).hexdigest())
+                              input_sha256=sha256_of(input_path), guard=guard, rows=rows, removed=removed,
+                              output_name=output.name, report_name=report.name, output_sha256=sha256_of(output),
+                              report_sha256=sha256_of(report))
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
 
 
