@@ -1457,7 +1457,6 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` screen unless ``--alerts`` says otherwise."""
     from molgen.augment import Guard, ReferenceSet
     from molgen.augment.guards import GENERATED_ROW_ALERTS
-    from molgen.data.registry import load_smiles
     from molgen.scoring.alerts import expand_alert_sets
 
     # the sets named add to the screen of new molecules; "none" clears it first (--alerts none --alerts pains)
@@ -1475,13 +1474,13 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2)
     sets = []
     for source in held_out or []:
-        name, _, split = source.partition(":")  # a file, or a dataset split such as moses:test
         try:
-            sets.append(ReferenceSet(source, load_smiles(name, split or "test") if not Path(source).is_file()
-                                     else load_smiles(source)))
+            sets.append(ReferenceSet(source, _held_out_smiles(source)))
             sets[-1].require_readable()
         except (KeyError, FileNotFoundError, ValueError) as error:
-            error_console.print(f"[red]--held-out {source}: {error}[/red]")
+            message = str(error).replace("(--smiles-column NAME; smiles_column= in Python)",
+                                         f"(--held-out {source}:COLUMN)")
+            error_console.print(f"[red]--held-out {escape(source)}: {escape(message)}[/red]")
             raise typer.Exit(2) from None
     try:
         return Guard(held_out=sets, near_duplicate=near_duplicate if near_duplicate < 1 else None, alerts=list(alerts or []),
@@ -1489,6 +1488,20 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+
+
+def _held_out_smiles(source: str) -> list[str]:
+    """The molecules of one ``--held-out``: a file (FILE, or FILE:COLUMN naming its SMILES column, as a held-out
+    file's header seldom matches the input's), or a dataset split (moses:test; the test split by default)."""
+    from molgen.data.registry import load_smiles
+
+    if Path(source).is_file():
+        return load_smiles(source)
+    before, _, after = source.rpartition(":")   # the last colon: a Windows drive letter stays in the path
+    if before and Path(before).is_file():
+        return load_smiles(before, smiles_column=after)
+    name, _, split = source.partition(":")
+    return load_smiles(name, split or "test")
 
 
 def _say_reading_notes(frame, where=None) -> None:
@@ -1558,7 +1571,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
         console.print(f"  {count:,} {escape(reason)}")
 
 
-_HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file, or a dataset split like moses:test (repeatable).")
+_HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file (FILE:COLUMN names its SMILES column), or a dataset split like moses:test (repeatable).")
 _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                      help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule, or a "
                           "near copy of its seed (1 = exact only). An input, and each spelling enumerate writes of it, "

@@ -561,3 +561,27 @@ def test_rows_with_fewer_spellings_than_asked_are_named():
     assert short_enumerations(rows, 20) == (f"1 input row has fewer than 20 distinct spellings (row 1: {counts[1]}): a "
                                             "small or symmetric molecule has few, so the set weighs it less than the others")
     assert short_enumerations(rows, counts[1]) is None
+
+
+def test_a_held_out_file_names_its_smiles_column_after_a_colon(tmp_path, series, monkeypatch):
+    """A held-out file's header seldom matches the input's: FILE:COLUMN names its column, and an unnamed one's
+    error says how (not --smiles-column, which is the input's)."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.error_console, "_width", 400)   # a long temporary path is not folded mid-word
+    held = tmp_path / "assay.csv"
+    held.write_text("compound,molecule_structure\nT1," + series[0] + "\n")
+    source = tmp_path / "series.smi"
+    source.write_text("\n".join(series[:3]) + "\n")
+    out = tmp_path / "out.csv"
+    unnamed = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", str(held)])
+    said = " ".join(unnamed.output.split())
+    assert unnamed.exit_code == 2 and f"(--held-out {held}:COLUMN)" in said and "--smiles-column" not in said
+    named = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2",
+                                     "--held-out", f"{held}:molecule_structure"])
+    assert named.exit_code == 0, named.output
+    report = pd.read_csv(tmp_path / "out.csv.removed.csv")
+    assert report["removed_because"].str.startswith("leak").sum() >= 1
+    assert set(pd.read_csv(out)["input_row"]) == {2, 3}
+    wrong = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", f"{held}:nope"])
+    assert wrong.exit_code == 2 and "no column 'nope'" in " ".join(wrong.output.split())
