@@ -1551,10 +1551,10 @@ def _check_output(output: Path, input: Path | None = None) -> None:
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None) -> None:
     """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions).
     ``read_errors``: why the reader could not read an input row (``_augment_input``), given as that row's reason."""
-    from molgen.augment.provenance import reason_counts, with_read_errors, write_manifest
+    from molgen.augment.provenance import reason_first, reason_lines, with_read_errors, write_manifest
     from molgen.data.files import write_molecules
 
-    removed = with_read_errors(removed, read_errors)
+    removed = reason_first(with_read_errors(removed, read_errors))
 
     replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
     write_molecules(rows, output)
@@ -1567,15 +1567,15 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
                    guard=guard, rows=len(rows), removed=removed, report=report)
     console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}"
                   f" (settings, input checksum and guard in {output.name}.manifest.json)")
-    for reason, count in reason_counts(removed).items():
-        console.print(f"  {count:,} {escape(reason)}")
+    for line in reason_lines(removed):
+        console.print(f"  {escape(line)}")
 
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file (FILE:COLUMN names its SMILES column), or a dataset split like moses:test (repeatable).")
 _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                      help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule, or a "
-                          "near copy of its seed (1 = exact only). An input, and each spelling enumerate writes of it, "
-                          "is matched exactly (in any spelling or form): one merely similar is your own data.")
+                          "near copy of its seed (1 = exact only). A seed itself is matched exactly (in any spelling or "
+                          "form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable). "
                        "analogues and balance remove new molecules with a strained ring system, a radical or no carbon "
                        "by default (rings, radicals, inorganic: the shipped profiles' hard filters), and the sets named "
@@ -1592,17 +1592,18 @@ def augment_enumerate(
     k: int = typer.Option(10, "-k", min=1, help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
     include_canonical: bool = typer.Option(False, help="Also keep each molecule's canonical SMILES."),
     seed: int = typer.Option(0, min=0),
-    held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
+    held_out: Optional[list[str]] = _HELD_OUT,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
-    """k randomized spellings of every molecule, guarded against held-out leaks."""
+    """k randomized spellings of every molecule, guarded against held-out leaks (matched exactly, in any spelling
+    or form: a spelling is the chemist's own molecule, so no near-duplicate threshold applies)."""
     _check_output(output, input)
     import pandas as pd
 
     from molgen.augment import apply_guard, enumerate_smiles
 
-    guard = _augment_guard(held_out, near_duplicate, alerts, rules)
+    guard = _augment_guard(held_out, 1.0, alerts, rules)   # 1.0: exact only, and the manifest says no threshold
     smiles, columns = _augment_input(input, smiles_column)
     rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
     kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)

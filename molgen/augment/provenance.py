@@ -28,6 +28,28 @@ def reason_counts(removed: pd.DataFrame) -> dict[str, int]:
     return {str(reason): int(count) for reason, count in counts.items()}
 
 
+def reason_lines(removed: pd.DataFrame) -> list[str]:
+    """Each kind of reason with its count, as said to a chemist: where the rows removed for it are spellings
+    (enumerate's), also how many input records they came from, so "leak 20" is not read as 20 compounds."""
+    lines = []
+    for reason, count in reason_counts(removed).items():
+        these = removed[removed["removed_because"].astype(str).str.split(":").str[0] == reason]
+        spelled = "method" in these and (these["method"] == "enumerate").all() and "input_row" in these
+        records = these["input_row"].nunique() if spelled else count
+        lines.append(f"{count:,} {reason}" + (f" (spellings of {records:,} input record{'s' if records != 1 else ''})"
+                                               if records != count else ""))
+    return lines
+
+
+def reason_first(removed: pd.DataFrame) -> pd.DataFrame:
+    """The removal report with ``removed_because`` right after ``smiles``: the reason beside the molecule, not
+    after a dozen provenance and input columns."""
+    if "removed_because" not in removed.columns:
+        return removed
+    order = [c for c in ("smiles", "removed_because") if c in removed.columns]
+    return removed[order + [c for c in removed.columns if c not in order]]
+
+
 def build_manifest(*, command: str, settings: dict, input_name: str, input_sha256: str, guard, rows: int, removed,
                    output_name: str, report_name: str, output_sha256: str | None = None,
                    report_sha256: str | None = None) -> dict:

@@ -432,6 +432,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
     assert len(rows) == 12 and set(PROVENANCE_COLUMNS) <= set(rows.columns)
     assert report["removed_because"].str.startswith("leak").sum() == 3 and report["removed_because"].str.startswith("invalid").sum() == 1
+    assert list(report.columns[:2]) == ["smiles", "removed_because"]   # the reason beside the molecule
+    assert "3 leak (spellings of 1 input record)" in said   # three spellings, one compound
     # the input's own columns follow every spelling (a label-preserving augmentation keeps its labels)
     assert (rows["id"] == "m" + (rows["input_row"] - 1).astype(str)).all()
     assert (rows["activity"] == rows["input_row"] - 0.5).all()
@@ -445,7 +447,7 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     canonical = Chem.MolToSmiles(Chem.MolFromSmiles(series[0]))   # the held file holds a random spelling of it
     assert manifest["guard"]["held_out"] == [{"name": str(held), "molecules": 1,
                                               "canonical_sha256": hashlib.sha256(canonical.encode()).hexdigest()}]
-    assert manifest["guard"]["near_duplicate"] == 0.95
+    assert manifest["guard"]["near_duplicate"] is None   # spellings are matched exactly: no threshold applied
     assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert manifest["output"]["report_sha256"] == hashlib.sha256((tmp_path / "enumerated.csv.removed.csv").read_bytes()).hexdigest()
     assert manifest["output"]["rows"] == 12 and manifest["output"]["removed_by_reason"] == {"leak": 3, "invalid input": 1}

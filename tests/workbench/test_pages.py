@@ -523,8 +523,17 @@ def test_augment_enumerates_and_reports_invalid_input():
     expected, failed = enumerate_smiles(["CCO", "c1ccccc1O", "C1CC"], 10, seed=0)
     assert at.success[0].value == f"{len(expected):,} rows; {len(failed):,} removed (each with its reason)"
     manifest = at.session_state["aug_result"][4]   # what the manifest download holds, as the CLI writes it
-    assert manifest["output"]["rows"] == len(expected) and manifest["augment"]["settings"] == {"k": 10, "seed": 0}
+    assert manifest["output"]["rows"] == len(expected)
+    assert manifest["augment"]["settings"] == {"k": 10, "include_canonical": False, "seed": 0}
     assert manifest["input"]["sha256"] == hashlib.sha256(b"CCO\nc1ccccc1O\nC1CC").hexdigest()
+    assert manifest["guard"]["near_duplicate"] is None   # spellings are matched exactly: no threshold was applied
+    removed = at.session_state["aug_result"][1]
+    assert list(removed.columns[:2]) == ["smiles", "removed_because"]   # the reason beside the molecule
+    # benzene's one spelling is its canonical SMILES: the option the removal reason names is on the page
+    at.checkbox(key="aug_canonical").check().run()
+    at.button(key="aug_go").click().run()
+    rows = at.session_state["aug_result"][0]
+    assert "Oc1ccccc1" in set(rows[rows["input_row"] == 2]["smiles"])   # phenol's canonical SMILES, now kept
 
 
 def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_checkpoint, fetched_moses):
@@ -766,7 +775,9 @@ def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result(
     assert not at.exception
     rows, removed = at.session_state["aug_result"][0], at.session_state["aug_result"][1]
     assert set(rows["input_row"]) == {2}   # every spelling of the test molecule was removed as a leak
-    assert any("leak" in shown(c) for c in at.caption) and any("Made by enumerate" in shown(c) for c in at.caption)
+    assert any("Made by enumerate" in shown(c) for c in at.caption)
+    # the leaked rows are spellings of one compound, and the count says so
+    assert any(f"{len(removed)} leak (spellings of 1 input record)" in shown(c) for c in at.caption)
     at.slider(key="aug_k").set_value(4).run()
     assert any("has changed since" in shown(c) for c in at.caption)
 

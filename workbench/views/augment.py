@@ -12,8 +12,8 @@ import streamlit as st
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
 from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.enumerate import repeated_inputs, short_enumerations
-from molgen.augment.provenance import (build_manifest, reason_counts, with_input_columns, with_read_errors,
-                                       with_seed_columns)
+from molgen.augment.provenance import (build_manifest, reason_first, reason_lines, with_input_columns,
+                                       with_read_errors, with_seed_columns)
 from molgen.chem.parse import parse_smiles
 from molgen.data.files import read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
@@ -100,7 +100,9 @@ for typed in typed_held_out:   # a typo in a test compound would leave it unguar
         st.error(plain(error))
         held_out_ok = False
 # new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are not
+# an input's spellings are matched exactly (no near-duplicate threshold), new molecules by similarity too
 guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
+              near_duplicate=None if method == "enumerate" else 0.95,
               alerts=[] if method == "enumerate" else list(GENERATED_ROW_ALERTS))
 if method != "enumerate":
     st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
@@ -108,7 +110,9 @@ if method != "enumerate":
 
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
-    settings = {"k": k}   # for the manifest
+    include_canonical = st.checkbox("Also keep each molecule's canonical SMILES", False, key="aug_canonical",
+                                    help="Without it, a molecule with no other spelling (benzene) has no row.")
+    settings = {"k": k, "include_canonical": include_canonical}   # for the manifest
 elif method == "analogues":
     per_seed = st.slider("Analogues per seed", 1, 100, 10, key="aug_per_seed")
     window = st.slider("Similarity window (Tanimoto to the seed)", 0.0, 1.0, (0.4, 0.95), 0.05, key="aug_window")
@@ -134,7 +138,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
         histogram, repeats = None, None
         try:
             if method == "enumerate":
-                rows, removed = enumerate_smiles(smiles, k, seed=int(seed))
+                rows, removed = enumerate_smiles(smiles, k, seed=int(seed), include_canonical=include_canonical)
                 short = short_enumerations(rows, k)
                 rows, guarded = apply_guard(rows, guard)   # spellings of the inputs (method enumerate)
                 # pairs the guard left both rows of: a row removed as a leak has no label left to compare
@@ -154,6 +158,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
         removed = with_read_errors(removed, input_columns.attrs.get("read_errors"))
     rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
+    removed = reason_first(removed)   # the reason beside the molecule
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
@@ -171,8 +176,7 @@ if "aug_result" in st.session_state:
                + ("" if made_by == method and made_with == {**settings, "seed": int(seed)} else
                   " · the form above has changed since: press Run for its result."))
     if len(removed):
-        st.caption("Removed, by reason: " + plain("; ".join(f"{reason} {count:,}"
-                                                            for reason, count in reason_counts(removed).items())))
+        st.caption("Removed, by reason: " + plain("; ".join(reason_lines(removed))))
     for note in repeats or []:
         st.warning(plain(note))
     if made_by == "analogues":
