@@ -183,7 +183,8 @@ if result:
         st.warning(plain(f"Measured on few molecules ({', '.join(f'{name}: {n:,}' for name, n in small.items())}): "
                          f"at n = {size:,} even a sample of MOSES's own training molecules scores FCD/Test "
                          f"{ceiling['FCD/Test']:.2f} and Scaf/Test {ceiling['Scaf/Test']:.2f} (against 0.05 and "
-                         "0.95 at 30,000; fewer molecules than the row's n read worse still). Read each run against the "
+                         "0.95 at 30,000; fewer molecules than the row's n read worse still on average, and one small sample can read "
+                         "above it on Scaf or SNN by chance: a reference, not a bound). Read each run against the "
                          "ceiling row nearest its n, and generate more to rank models. A run kept to a scaffold or a "
                          "reference is not meant to match MOSES test: its FCD measures the condition, not the model."))
     st.caption("Against MOSES test and scaffold-test, over every molecule a run stored (those that missed its "
