@@ -1620,6 +1620,43 @@ def augment_enumerate(
             console.print(f"[yellow]note: {escape(note)}[/yellow]")
 
 
+@augment_app.command("replicates")
+def augment_replicates(
+    context: typer.Context,
+    input: Path = typer.Argument(..., help="Measurements, one row each (CSV, SMI, SDF, Parquet, ...)."),
+    output: Path = typer.Option(..., "-o", "--output"),
+    label: list[str] = typer.Option(..., "--label", help="A measured column to aggregate (repeatable): pIC50, logD ..."),
+    how: str = typer.Option("median", help="median, mean, or geometric (for concentrations such as IC50 in nM)."),
+    by: str = typer.Option("parent", help="parent: a salt or charge state is its compound's row (stereoisomers stay "
+                                          "apart); molecule: only identical molecules merge."),
+    max_spread: float = typer.Option(1.0, min=0.0, help="Replicates spreading wider than this (largest minus smallest; "
+                                                         "log10 units for geometric) are marked in LABEL_disagree."),
+    smiles_column: Optional[str] = _SMILES_COLUMN,
+) -> None:
+    """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
+    compounds whose replicates disagree marked (curation before augmenting or training)."""
+    _check_output(output, input)
+    from molgen.augment import Guard
+    from molgen.augment.replicates import AGGREGATES, GROUPINGS, merge_replicates
+
+    for flag, value, known in (("--how", how, AGGREGATES), ("--by", by, GROUPINGS)):
+        if value not in known:
+            error_console.print(f"[red]{flag}: {escape(value)} is not one of {', '.join(known)}[/red]")
+            raise typer.Exit(2)
+    smiles, columns = _augment_input(input, smiles_column)
+    try:
+        result = merge_replicates(smiles, columns, label, how=how, by=by, max_spread=max_spread)
+    except ValueError as error:
+        error_console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    from molgen.augment.provenance import with_input_columns
+
+    _augment_write(result.merged, with_input_columns(result.removed, columns), output, context,
+                   Guard(near_duplicate=None), columns.attrs["read_errors"])
+    for note in result.notes:
+        console.print(f"[yellow]note: {escape(note)}[/yellow]")
+
+
 @augment_app.command("analogues")
 def augment_analogues(
     context: typer.Context,

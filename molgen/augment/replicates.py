@@ -1,0 +1,165 @@
+"""Replicate measurements merged: one row per compound, each label aggregated, its spread and its values kept.
+
+A series exported from an assay database holds one row per measurement: a compound tested three times is three
+rows, often with three different pIC50s, and a salt and its free base are two registrations of one compound.
+Trained on as they stand, such rows weigh a compound by how often it was tested and put contradicting labels on
+one molecule. Merging them first is ordinary curation; this module does it without hiding what it did: every
+merged row says how many rows it came from (``n_rows``, ``input_rows``), each label's values and spread, and the
+compounds whose replicates disagree by more than ``max_spread`` are marked (``<label>_disagree``), not averaged away.
+
+A value written with a qualifier (``>10``, ``<=5``: outside the assay's range) is not a number to average: it is
+listed apart (``<label>_qualified``) and counted in the note; a compound with only qualified values has none.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from rdkit import Chem
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.standardize import neutral_parent
+
+#: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
+#: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
+AGGREGATES = ("median", "mean", "geometric")
+#: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
+#: stereo kept: enantiomers stay apart, as their activities may differ); ``molecule`` only identical molecules.
+GROUPINGS = ("parent", "molecule")
+#: A cell such as ">10", "<= 5", "~7": a qualifier, then a number.
+_QUALIFIED = re.compile(r"^\s*(>=|<=|>|<|~|≥|≤)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
+
+
+@dataclass
+class MergeResult:
+    """The merged table, the rows that could not be merged (with why), and notes a chemist should read."""
+
+    merged: pd.DataFrame
+    removed: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def compound_key(smiles: str, by: str = "parent") -> str | None:
+    """The canonical SMILES rows are grouped by (``by``: :data:`GROUPINGS`); None when ``smiles`` does not read."""
+    parsed = parse_smiles(smiles)
+    if not parsed.ok:
+        return None
+    mol = neutral_parent(parsed.mol) if by == "parent" else parsed.mol
+    return Chem.MolToSmiles(mol)
+
+
+def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
+    """A label column as numbers, the qualified cells (their text, apart) and the cells that are neither."""
+    text = column.astype("string").str.strip()
+    numbers = pd.to_numeric(column, errors="coerce")
+    qualified = text.where(text.fillna("").str.match(_QUALIFIED), pd.NA)
+    other = text[numbers.isna() & qualified.isna() & text.notna() & (text != "")]
+    return numbers.astype(float), qualified, sorted(set(other.astype(str)))
+
+
+def _aggregate(values: np.ndarray, how: str) -> float:
+    if not len(values):
+        return math.nan
+    if how == "median":
+        return float(np.median(values))
+    if how == "mean":
+        return float(np.mean(values))
+    return float(np.exp(np.mean(np.log(values))))
+
+
+def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels: Sequence[str], *,
+                     how: str = "median", by: str = "parent", max_spread: float | None = 1.0) -> MergeResult:
+    """One row per compound of ``smiles`` (row for row with ``columns``, the input's other columns).
+
+    Each of ``labels`` (columns of ``columns``) is aggregated by ``how`` over the compound's numeric values, with
+    ``<label>_n`` (values used), ``<label>_spread`` (largest minus smallest; for ``geometric``, in log10 units,
+    so 10 and 1000 nM read 2.0), ``<label>_values`` (each value, in input order), ``<label>_qualified`` (values
+    such as ">10", left out) and ``<label>_disagree`` (the spread exceeds ``max_spread``, in the label's own
+    units; None: never). Other columns keep their distinct values joined by "; " (an id column lists every
+    registration merged). Rows whose SMILES does not read are ``removed``.
+    """
+    if how not in AGGREGATES:
+        raise ValueError(f"unknown aggregate {how!r}; known: {', '.join(AGGREGATES)}")
+    if by not in GROUPINGS:
+        raise ValueError(f"unknown grouping {by!r}; known: {', '.join(GROUPINGS)}")
+    if not labels:
+        raise ValueError("name at least one label column to merge (the measured values, e.g. pIC50)")
+    columns = pd.DataFrame(index=range(len(smiles))) if columns is None else columns.reset_index(drop=True)
+    missing = [label for label in labels if label not in columns.columns]
+    if missing:
+        raise ValueError(f"no column {', '.join(map(repr, missing))}; columns are "
+                         f"{', '.join(map(repr, columns.columns)) or 'none besides the SMILES'}")
+    if len(columns) != len(smiles):
+        raise ValueError(f"{len(smiles)} SMILES but {len(columns)} rows of columns")
+
+    notes: list[str] = []
+    values: dict[str, pd.Series] = {}
+    qualified: dict[str, pd.Series] = {}
+    for label in labels:
+        values[label], qualified[label], other = _label_values(columns[label])
+        if how == "geometric" and (values[label] <= 0).any():
+            raise ValueError(f"{label}: a geometric mean needs positive values (a concentration, not a pIC50); "
+                             f"{int((values[label] <= 0).sum())} are not: use median or mean")
+        if other:
+            shown = ", ".join(repr(o) for o in other[:5]) + (f" and {len(other) - 5} more" if len(other) > 5 else "")
+            notes.append(f"{label}: {len(other)} distinct cell{'s are' if len(other) != 1 else ' is'} neither a number "
+                         f"nor a qualified one ({shown}): left out of the aggregate")
+        positive = values[label].dropna()
+        if how != "geometric" and len(positive) > 1 and (positive > 0).all() and positive.max() >= 100 * positive.min():
+            notes.append(f"{label}: its values span {math.log10(positive.max() / positive.min()):.1f} orders of "
+                         "magnitude, as a concentration's do: --how geometric (how='geometric') averages and spreads "
+                         "them in log10 units (a spread in nM is ruled by the largest values)")
+        if n := int(qualified[label].notna().sum()):
+            notes.append(f"{label}: {n:,} value{'s' if n != 1 else ''} written with a qualifier (>, <, ~: outside the "
+                         f"assay's range) left out of the aggregate and listed in {label}_qualified")
+
+    keys = [compound_key(s, by) for s in smiles]
+    removed = [{"smiles": s, "input_row": row, "removed_because": f"invalid: {parse_smiles(s).reason}"}
+               for row, (s, key) in enumerate(zip(smiles, keys), start=1) if key is None]
+    order: dict[str, list[int]] = {}   # compound -> its input rows (0-based), in input order
+    for position, key in enumerate(keys):
+        if key is not None:
+            order.setdefault(key, []).append(position)
+
+    others = [c for c in columns.columns if c not in labels]
+    out = []
+    for key, positions in order.items():
+        row: dict[str, object] = {"smiles": key}
+        for label in labels:
+            numbers = values[label].iloc[positions].dropna().to_numpy()
+            spread = (float(np.log10(numbers.max()) - np.log10(numbers.min())) if how == "geometric"
+                      else float(numbers.max() - numbers.min())) if len(numbers) else math.nan
+            row[label] = _aggregate(numbers, how)
+            row[f"{label}_n"] = len(numbers)
+            row[f"{label}_spread"] = spread
+            row[f"{label}_values"] = "; ".join(f"{v:g}" for v in numbers)
+            row[f"{label}_qualified"] = "; ".join(qualified[label].iloc[positions].dropna().astype(str))
+            row[f"{label}_disagree"] = max_spread is not None and len(numbers) > 1 and spread > max_spread
+        row["n_rows"] = len(positions)
+        row["input_rows"] = "; ".join(str(p + 1) for p in positions)
+        forms = list(dict.fromkeys(Chem.MolToSmiles(parse_smiles(smiles[p]).mol) for p in positions))
+        row["forms"] = "; ".join(forms) if len(forms) > 1 else ""
+        for column in others:   # ids, dates, assay names (the reader's file line as input_lines): every distinct value
+            kept = [str(v) for v in columns[column].iloc[positions] if pd.notna(v) and str(v).strip() != ""]
+            row["input_lines" if column == "line" else column] = "; ".join(dict.fromkeys(kept))
+        out.append(row)
+    merged = pd.DataFrame(out, columns=None if out else ["smiles", *labels, "n_rows", "input_rows"])
+    if len(merged):
+        repeated = merged[merged["n_rows"] > 1]
+        notes.insert(0, f"{len(smiles) - len(removed):,} readable rows merged into {len(merged):,} compounds; "
+                        f"{len(repeated):,} measured in more than one row"
+                        + (f", {int(repeated['forms'].ne('').sum()):,} of them written in more than one form "
+                           "(a salt, a charge state: see forms)" if by == "parent" and repeated["forms"].ne("").any()
+                           else ""))
+        for label in labels if max_spread is not None else ():
+            if n := int(merged[f"{label}_disagree"].sum()):
+                shown = ", ".join(f"rows {r}" for r in merged.loc[merged[f"{label}_disagree"], "input_rows"].head(3))
+                notes.append(f"{label}: {n:,} compound{'s have' if n != 1 else ' has'} replicates disagreeing by more "
+                             f"than {max_spread:g}{' log10 unit' if how == 'geometric' else ''} ({shown}"
+                             f"{' and more' if n > 3 else ''}): marked in {label}_disagree, worth a look before training")
+    return MergeResult(merged, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"]), notes)

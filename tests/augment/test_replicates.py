@@ -1,0 +1,96 @@
+"""Replicate measurements merged into one row per compound, with what was merged and how."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from molgen.augment.replicates import compound_key, merge_replicates
+from molgen.cli import app
+
+PROCAINAMIDE = "CCN(CC)CCNC(=O)c1ccc(N)cc1"
+PIPERAZINE = "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1"
+
+
+def _assay() -> tuple[list[str], pd.DataFrame]:
+    smiles = [PROCAINAMIDE, PROCAINAMIDE, PROCAINAMIDE + ".Cl", PIPERAZINE, PIPERAZINE,
+              "C[C@H](N)c1ccccc1", "C[C@H](N)c1ccccc1", "C[C@@H](N)c1ccccc1", "C1CC", "Oc1ccccc1"]
+    columns = pd.DataFrame({"id": ["P-1", "P-1", "P-1a", "Z-2", "Z-2", "R-3", "R-3", "S-4", "X-5", "Y-6"],
+                            "pIC50": ["6.1", "6.3", "6.2", "5.0", "7.2", ">8", "8.4", "4.0", "5", "n.d."],
+                            "IC50_nM": [794, 501, 631, 10000, 63, None, 4, 100000, 5, None]})
+    return smiles, columns
+
+
+def test_replicates_merge_into_one_row_per_compound_keeping_values_spread_and_disagreement():
+    smiles, columns = _assay()
+    result = merge_replicates(smiles, columns, ["pIC50"], how="median", max_spread=1.0)
+    merged = result.merged.set_index("smiles")
+    # the hydrochloride is procainamide's row too (by parent), said in forms; its three values' median
+    procainamide = merged.loc[PROCAINAMIDE]
+    assert procainamide["n_rows"] == 3 and procainamide["input_rows"] == "1; 2; 3"
+    assert procainamide["pIC50"] == pytest.approx(6.2) and procainamide["pIC50_spread"] == pytest.approx(0.2)
+    assert procainamide["forms"] == f"{PROCAINAMIDE}; {PROCAINAMIDE}.Cl" and procainamide["id"] == "P-1; P-1a"
+    assert not procainamide["pIC50_disagree"]
+    # 5.0 and 7.2 for one compound: marked, not averaged away unseen
+    assert merged.loc[PIPERAZINE, "pIC50_disagree"] and merged.loc[PIPERAZINE, "pIC50_values"] == "5; 7.2"
+    # enantiomers stay apart; a qualified value is listed, not averaged
+    r = merged.loc["C[C@H](N)c1ccccc1"]
+    assert r["pIC50"] == pytest.approx(8.4) and r["pIC50_n"] == 1 and r["pIC50_qualified"] == ">8"
+    assert merged.loc["C[C@@H](N)c1ccccc1", "pIC50"] == pytest.approx(4.0)
+    # a compound with no number left has no value, and the unreadable row is reported
+    assert pd.isna(merged.loc["Oc1ccccc1", "pIC50"]) and merged.loc["Oc1ccccc1", "pIC50_n"] == 0
+    assert result.removed["input_row"].tolist() == [9]
+    assert result.removed["removed_because"].iloc[0].startswith("invalid: not valid SMILES syntax")
+    said = " ".join(result.notes)
+    assert "9 readable rows merged into 5 compounds; 3 measured in more than one row, 1 of them written in more " \
+           "than one form" in said
+    assert "'n.d.'" in said and "1 value written with a qualifier" in said
+    assert "pIC50: 1 compound has replicates disagreeing by more than 1 (rows 4; 5)" in said
+
+
+def test_concentrations_merge_geometrically_and_spread_in_log_units():
+    smiles, columns = _assay()
+    median = merge_replicates(smiles, columns, ["IC50_nM"], how="median")
+    assert any("span 4.4 orders of magnitude" in note for note in median.notes)   # the advice to use geometric
+    geometric = merge_replicates(smiles, columns, ["IC50_nM"], how="geometric", by="molecule").merged.set_index("smiles")
+    assert geometric.loc[PIPERAZINE, "IC50_nM"] == pytest.approx((10000 * 63) ** 0.5)
+    assert geometric.loc[PIPERAZINE, "IC50_nM_spread"] == pytest.approx(2.2006, abs=1e-3)
+    assert geometric.loc[PIPERAZINE, "IC50_nM_disagree"]
+    # by molecule, the salt is a row of its own
+    assert geometric.loc[PROCAINAMIDE, "n_rows"] == 2 and geometric.loc[PROCAINAMIDE + ".Cl", "n_rows"] == 1
+    with pytest.raises(ValueError, match="a geometric mean needs positive values"):
+        merge_replicates(["CCO", "CCO"], pd.DataFrame({"pIC50": [-1.0, 2.0]}), ["pIC50"], how="geometric")
+
+
+def test_merging_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="no column 'pki'; columns are 'id', 'pIC50'"):
+        merge_replicates(["CCO"], pd.DataFrame({"id": ["a"], "pIC50": [5.0]}), ["pki"])
+    with pytest.raises(ValueError, match="name at least one label column"):
+        merge_replicates(["CCO"], None, [])
+    with pytest.raises(ValueError, match="unknown aggregate 'mode'"):
+        merge_replicates(["CCO"], pd.DataFrame({"pIC50": [5.0]}), ["pIC50"], how="mode")
+    assert compound_key("CC[NH3+]") == compound_key("CCN.Cl") == "CCN"
+    assert compound_key("CC[NH3+]", by="molecule") == "CC[NH3+]" and compound_key("C1CC") is None
+
+
+def test_the_replicates_command_writes_the_merged_table_its_removals_and_a_manifest(tmp_path):
+    smiles, columns = _assay()
+    source = tmp_path / "assay.csv"
+    pd.DataFrame({"smiles": smiles, **columns}).to_csv(source, index=False)
+    out = tmp_path / "merged.csv"
+    result = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "pIC50", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "wrote 5 rows" in said and "pIC50: 1 compound has replicates disagreeing" in said
+    merged = pd.read_csv(out)
+    assert list(merged.columns[:2]) == ["smiles", "pIC50"] and merged["input_lines"].iloc[0] == "2; 3; 4"
+    removed = pd.read_csv(tmp_path / "merged.csv.removed.csv")
+    assert removed["id"].tolist() == ["X-5"]   # the input's columns follow the removed row
+    manifest = json.loads((tmp_path / "merged.csv.manifest.json").read_text())
+    assert manifest["augment"]["command"] == "augment replicates" and manifest["augment"]["settings"]["how"] == "median"
+    wrong = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "pIC50", "--how", "mode",
+                                     "-o", str(out)])
+    assert wrong.exit_code == 2 and "--how: mode is not one of median, mean, geometric" in " ".join(wrong.output.split())
