@@ -1,6 +1,6 @@
 """Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set, strained or unusual ring
-systems (``rings``, ``ring_alerts.py``), macrocycles (``macrocycles``), radicals (``radicals``) and molecules
-with no carbon (``inorganic``), reported by name.
+systems (``rings``, ``ring_alerts.py``), macrocycles (``macrocycles``), radicals (``radicals``), molecules
+with no carbon (``inorganic``) and reactive groups no catalog names (``reactive``), reported by name.
 
 An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
 ``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
@@ -28,8 +28,19 @@ _CATALOGS = {
 ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
 #: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules),
 #: ``rings`` (strained or unusual ring systems), ``macrocycles`` (a ring of 12 atoms or more: unusual for the
-#: shipped models, ordinary in some drugs), ``radicals`` (an unpaired electron) and ``inorganic`` (no carbon atom).
-ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "inorganic")
+#: shipped models, ordinary in some drugs), ``radicals`` (an unpaired electron), ``inorganic`` (no carbon atom)
+#: and ``reactive`` (:data:`REACTIVE`).
+ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "inorganic", "reactive")
+#: Reactive groups that PAINS, Brenk, NIH and MOSES's MCF all pass (checked with RDKit 2026.09): alert -> SMARTS.
+#: A C-nitroso group dimerises and oxidises and is a toxicophore (Brenk and NIH name only N-nitroso); an enamine
+#: hydrolyses to its carbonyl and amine, unless a conjugated acceptor stabilises it (an enaminone, a
+#: 1,4-dihydropyridine ester, an amide or aryl nitrogen: all left out). Each is rare in MOSES's training set
+#: (C-nitroso 0, enamines 7 of 50,000 molecules), so a sampled one is more likely a model's slip than a design.
+REACTIVE = {
+    "C-nitroso": "[#6]-[NX2]=[OX1]",
+    "enamine": "[CX3;!$(C-[!#1;!#6]);!$(C-C=[O,S,N]);!$(C-C#N);!$(C-[N+](=O)[O-])]"
+               "=[CX3;!$(C-C=[O,S]);!$(C-C#N)]-[NX3;!$(N-[C,S]=[O,S,N]);!$(N-a);!$([N+])]",
+}
 #: The one ``inorganic`` alert. Br2, I2 or water can score well on QED and the MW window (QED has no
 #: notion of carbon), so a small model's junk would rank among its candidates without it.
 NO_CARBON = "no carbon atom"
@@ -117,6 +128,20 @@ def _no_carbon_atoms(mol: Chem.Mol) -> list[int]:
     return list(range(mol.GetNumAtoms())) if has_no_carbon(mol) else []
 
 
+@lru_cache(maxsize=1)
+def _reactive_patterns() -> dict[str, Chem.Mol]:
+    return {alert: Chem.MolFromSmarts(smarts) for alert, smarts in REACTIVE.items()}
+
+
+def _reactive_atoms(mol: Chem.Mol) -> dict[str, list[int]]:
+    """Each :data:`REACTIVE` alert ``mol`` hits, with the atoms of its matches."""
+    out = {}
+    for alert, pattern in _reactive_patterns().items():
+        if matches := mol.GetSubstructMatches(pattern):
+            out[alert] = sorted({atom for match in matches for atom in match})
+    return out
+
+
 #: molgen's own one-alert sets: set -> (the alert, the atoms of ``mol`` raising it, empty when it does not).
 _SINGLE_ALERT_SETS = {"macrocycles": (MACROCYCLE, macrocycle_atoms), "radicals": (RADICAL, radical_atoms),
                       "inorganic": (NO_CARBON, _no_carbon_atoms)}
@@ -133,6 +158,8 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
         elif name in _SINGLE_ALERT_SETS:
             alert, atoms = _SINGLE_ALERT_SETS[name]
             hits.extend([f"{name}:{alert}"] if atoms(mol) else [])
+        elif name == "reactive":
+            hits.extend(f"reactive:{alert}" for alert in _reactive_atoms(mol))
         else:
             hits.extend(f"{name}:{entry.GetDescription()}" for entry in _catalog(name).GetMatches(mol))
     return hits
@@ -196,6 +223,9 @@ def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, l
             alert, atoms_of = _SINGLE_ALERT_SETS[name]
             if atoms := atoms_of(mol):
                 out[f"{name}:{alert}"] = atoms
+            continue
+        if name == "reactive":
+            out.update((f"reactive:{alert}", atoms) for alert, atoms in _reactive_atoms(mol).items())
             continue
         for entry in _catalog(name).GetMatches(mol):
             atoms = sorted({atom for match in entry.GetFilterMatches(mol) for _, atom in match.atomPairs})

@@ -86,6 +86,25 @@ def test_macrocycles_and_radicals_are_their_own_sets():
     assert find_alerts(mol("CCO"), ["radicals", "macrocycles"]) == []
 
 
+@pytest.mark.parametrize("smiles, expected", [
+    ("Cc1ccc(N=O)cc1", ["reactive:C-nitroso"]),                 # an aryl C-nitroso: every catalog passes it
+    ("CC(C)(C)N=O", ["reactive:C-nitroso"]),
+    ("CC(C)=C(C)N1CCCC1", ["reactive:enamine"]),               # hydrolyses to the ketone and pyrrolidine
+    ("CN(C)C=Cc1ccccc1", ["reactive:enamine"]),
+    ("CN(C)C=CC(C)=O", []),                                     # an enaminone: push-pull stabilised
+    ("CCOC(=O)C1=C(C)NC(C)=C(C(=O)OCC)C1c1ccccc1", []),         # a 1,4-dihydropyridine (nifedipine's core)
+    ("CC(=O)NC=C", []),                                         # an enamide
+    ("c1ccc2[nH]ccc2c1", []),                                   # indole: aromatic, no enamine
+    ("CN(C)N=O", []),                                           # N-nitroso: Brenk's and NIH's, not a C-nitroso
+])
+def test_reactive_groups_no_catalog_names(smiles, expected):
+    molecule = mol(smiles)
+    assert find_alerts(molecule, ["reactive"]) == expected
+    if expected:   # what makes it reactive, and that no catalog said so before
+        assert find_alerts(molecule, ["pains", "brenk", "nih"]) == []
+        assert set(alert_atoms(molecule, ["reactive"])) == set(expected)
+
+
 def test_unknown_alert_set_is_named():
     with pytest.raises(ValueError, match="unknown alert set 'painz'"):
         expand_alert_sets(["painz"])
