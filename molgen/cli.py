@@ -595,21 +595,37 @@ SMILES_LM_SIZES = {
 }
 
 
+#: A fine-tune's default length in passes over the series (``benchmarks/fine_tuning.py``, a 36-molecule series on the
+#: shipped LSTM: after 50 passes 6 of 9 held-out members are found, 16% of samples copy the series and a fifth are
+#: new molecules keeping its core; after 100, 9 of 9 but 59% copies and fewer new ones; after 400 mostly copies).
+FINE_TUNE_EPOCHS = 50
+#: ``train smiles-lm`` flags a --resume takes from the run it continues unless given: the card's train_config names.
+RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "min_lr": "min_lr", "max_steps": "max_steps",
+                 "eval_every": "eval_every", "valid_size": "valid_size", "max_molecules": "max_molecules",
+                 "randomize": "randomize_smiles", "condition_dropout": "condition_dropout", "bf16": "bf16", "seed": "seed"}
+
+
 @train_app.command("smiles-lm")
 def train_smiles_lm(
-    data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
-    arch: str = typer.Option("lstm", help="lstm or transformer."),
+    ctx: typer.Context,
+    data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES (salts read as their "
+                                           "parent; rows a model cannot learn listed and left out)."),
+    arch: str = typer.Option("lstm", help="lstm or transformer (with --from pretrained: which shipped model)."),
     size: str = typer.Option("base", help="tiny, small, medium or base."),
     out: Path = typer.Option(Path("runs/smiles-lm.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
-    from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' or a checkpoint path."),
-    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' (the shipped model of --arch) or a "
+                                                             "checkpoint path."),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt: its model, data, settings and "
+                                                     "--out come from it, unless given."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes "
                                                 "of training in all, counting the sessions a --resume continues."),
-    max_steps: int = typer.Option(200_000, help="Length of the learning-rate schedule, and a hard stop."),
+    max_steps: Optional[int] = typer.Option(None, help="Length of the learning-rate schedule, and a hard stop (default "
+                                            f"200,000; when fine-tuning, {FINE_TUNE_EPOCHS} passes over the data)."),
     batch_size: int = typer.Option(128),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate (default 1e-3; 3e-4 when fine-tuning with --from)."),
     min_lr: Optional[float] = typer.Option(None, help="Learning rate at the end of the cosine (default: the lower of 1e-4 and lr/3)."),
-    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
+    eval_every: Optional[int] = typer.Option(None, help="Validate and checkpoint every N steps (default 1000, or a tenth "
+                                             "of --max-steps when that is shorter). Ctrl-C also checkpoints."),
     valid_size: int = typer.Option(10_000, help="Molecules held out for validation (10% of small sets)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     randomize: bool = typer.Option(False, help="Randomized-SMILES augmentation."),
@@ -619,22 +635,50 @@ def train_smiles_lm(
     bf16: bool = typer.Option(False, help="bfloat16 autocast for training (faster on CPUs with AVX512-BF16)."),
     seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
+    smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
 ) -> None:
     """Train (or fine-tune) a SMILES language model; resumable, with a model card beside the checkpoint."""
     import numpy as np
     import torch
 
-    from molgen.chem.parse import canonical_smiles
     from molgen.data.tokenizer import SmilesVocabulary, UnknownTokenError
-    from molgen.models.base import PRETRAINED_DIR, DEFAULT_CHECKPOINTS
+    from molgen.models.base import PRETRAINED_DIR
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
     from molgen.models.smiles_lm.model import SmilesLM
+    from molgen.models.training import data_fingerprint
+    from molgen.models.smiles_lm.series import prepare_series
     from molgen.models.smiles_lm.train import train
 
+    def given(name: str) -> bool:   # by name: typer carries its own copy of click's ParameterSource
+        source = ctx.get_parameter_source(name)
+        return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+    model, record = None, {}
+    if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
+        model = _load_to_resume(SmilesLM.load, resume)
+        record = model.training if isinstance(model.training, dict) else {}
+        earlier = record.get("train_config", {})
+        taken = {flag: earlier[key] for flag, key in RESUMED_FLAGS.items() if not given(flag) and key in earlier}
+        batch_size, lr, min_lr = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("min_lr", min_lr)
+        max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
+        valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
+        randomize, condition_dropout = taken.get("randomize", randomize), taken.get("condition_dropout", condition_dropout)
+        bf16, seed = taken.get("bf16", bf16), taken.get("seed", seed)
+        if not given("data") and record.get("data"):
+            data = str(record["data"])
+            if data not in _registry_names() and not Path(data).is_file():
+                error_console.print(escape(f"the run resumed trained on {data}, not found from here: give it with --data"),
+                                    style="red")
+                raise typer.Exit(2)
+        if taken or not given("data"):
+            console.print(escape(f"continuing on {data} with the run's settings ({', '.join(f'{k} {v}' for k, v in taken.items())})"
+                                 if taken else f"continuing on {data}"))
+    fine_tuning = from_ is not None or bool(record.get("started_from"))
     # the schedule is checked before any data is read, so a typo fails at once
-    lr = lr if lr is not None else (3e-4 if from_ is not None else 1e-3)
+    lr = lr if lr is not None else (3e-4 if fine_tuning else 1e-3)
     min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
-    _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
+    _check_training_flags(batch_size=batch_size, eval_every=1 if eval_every is None else eval_every,
+                          max_steps=1 if max_steps is None else max_steps, lr=lr,
                           max_minutes=max_minutes, condition_dropout=condition_dropout, max_molecules=max_molecules)
     if not 0 <= min_lr <= lr:
         error_console.print(f"[red]--min-lr {min_lr:g} must lie between 0 and the peak learning rate {lr:g}[/red]")
@@ -642,40 +686,61 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
-    if resume is None and from_ is None and arch not in ("lstm", "transformer"):
+    if arch not in ("lstm", "transformer"):
         error_console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
     if threads:
         torch.set_num_threads(threads)
-    smiles = _dataset_smiles(data)
-    if Path(data).is_file():  # a user's series: canonicalize, drop what is not a molecule, and say so
-        canonical = [canonical_smiles(s) for s in smiles]
-        dropped = sum(c is None for c in canonical)
-        smiles = [c for c in canonical if c is not None]
-        if dropped:
-            console.print(f"[yellow]{dropped} rows of {data} are not valid molecules and are not trained on[/yellow]")
-    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
-    valid = [smiles[i] for i in order[:n_valid]]
-    training = [smiles[i] for i in order[n_valid:]]
-    if resume is not None:   # the architecture, vocabulary and conditions of the run being continued
-        model = _load_to_resume(SmilesLM.load, resume)
-        _refuse_finished(resume, max_steps)
-        model.network.train()
-        parent = None   # train() keeps the parent the resumed run recorded
+
+    parent = None   # train() keeps the parent a resumed run recorded
+    if resume is not None:
+        _refuse_finished(resume, 200_000 if max_steps is None else max_steps)
     elif from_ is not None:
-        source = PRETRAINED_DIR / DEFAULT_CHECKPOINTS["smiles-lm"] if from_ == "pretrained" else Path(from_)
+        source = PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained" else Path(from_)
         model = _load_to_resume(SmilesLM.load, source)
-        model.network.train()
+        if given("arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
+            error_console.print(escape(f"--arch {arch}, but {source} is a {model.config.arch}: leave out --arch, or give "
+                                       f"a {arch} checkpoint"), style="red")
+            raise typer.Exit(2)
         from molgen.data.moses import sha256_of
 
         earlier = model.training if isinstance(model.training, dict) else {}
         # the sha256 names the exact weights: a path alone is ambiguous once a continued run is shipped over it
-        parent = {"checkpoint": str(source), "sha256": sha256_of(source),
+        parent = {"checkpoint": str(source.resolve()), "sha256": sha256_of(source),
                   **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
                                              "started_from") if k in earlier}}
+
+    preparation = None
+    if Path(data).is_file():  # a user's series: salts as parents, rows the model cannot learn listed, before training
+        smiles, column, lines = _training_file(data, smiles_column)
+        prepared = prepare_series(smiles, model.vocabulary if model is not None else None,
+                                  model.config.max_len if model is not None else None, where=lines)
+        for note in prepared.notes():
+            console.print(f"[yellow]{escape(note)}[/yellow]")
+        smiles, preparation = prepared.smiles, {"smiles_column": column, "rows": len(prepared.smiles) +
+                                                len(prepared.dropped), **prepared.record()}
+        data = str(Path(data).resolve())   # a card names the file wherever the model is used from
     else:
-        parent = None
+        smiles = _dataset_smiles(data)
+    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
+    valid = [smiles[i] for i in order[:n_valid]]
+    training = [smiles[i] for i in order[n_valid:]]
+    if len(training) < 20:   # a handful of molecules teaches their own spellings, little of a chemotype
+        console.print(f"[yellow]{len(training)} molecules to train on: a fine-tune learns these molecules themselves "
+                      "more than their chemotype; expect copies of them among the samples[/yellow]")
+    if resume is not None and record.get("data_fingerprint") and data_fingerprint(training) != record["data_fingerprint"]:
+        # other molecules than the run trained on: refused unless asked for (then said)
+        message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, --valid-size "
+                   "and --seed decide them)")
+        if not given("data"):
+            error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
+            raise typer.Exit(2)
+        console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
+
+    if model is not None:   # continued or fine-tuned: the architecture, vocabulary and conditions of the checkpoint
+        model.network.train()
+    else:
         if size not in SMILES_LM_SIZES:
             error_console.print(f"[red]unknown size {size!r}; use {', '.join(SMILES_LM_SIZES)}[/red]")
             raise typer.Exit(2)
@@ -696,6 +761,9 @@ def train_smiles_lm(
         except ValueError as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
+    if max_steps is None:   # a fine-tune's schedule in passes over its series, not a MOSES run's 200,000 steps
+        max_steps = FINE_TUNE_EPOCHS * -(-len(training) // batch_size) if fine_tuning else 200_000
+    eval_every = eval_every or max(1, min(1000, max_steps // 10))
     train_labels = valid_labels = None
     if model.config.conditions:
         train_labels, valid_labels = _labels(smiles, order, n_valid, model.config.conditions)
@@ -704,18 +772,41 @@ def train_smiles_lm(
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
     train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min_lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
-                               condition_dropout=condition_dropout,
+                               condition_dropout=condition_dropout, max_molecules=max_molecules,
                                warmup_steps=min(500, max(1, max_steps // 10)))
-    console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
+    console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} "
+                  f"valid molecules; {max_steps:,} steps, validated every {eval_every:,}")
     try:
         _run_training(lambda: train(model, training, valid, train_config, out, data_name=data, resume=resume,
-                                    train_labels=train_labels, valid_labels=valid_labels, parent=parent), out,
+                                    train_labels=train_labels, valid_labels=valid_labels, parent=parent,
+                                    preparation=preparation), out,
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
                       resume)
-    except UnknownTokenError as error:
+    except UnknownTokenError as error:   # a dataset's molecules (a file's were checked above)
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
+
+
+def _registry_names() -> set[str]:
+    from molgen.data.registry import REGISTRY
+
+    return set(REGISTRY)
+
+
+def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str | None, list[str]]:
+    """A user's file of molecules to train on: every record's SMILES (unreadable ones empty, so each keeps its row
+    number), the column they were read from, and each record's place ("line 4")."""
+    from molgen.data.files import FileFormatError, read_molecules
+
+    try:
+        frame = read_molecules(path, smiles_column=smiles_column)
+    except (FileFormatError, FileNotFoundError, KeyError) as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+    _say_reading_notes(frame)
+    lines = [f"line {n}" for n in frame["line"]] if "line" in frame else [f"record {n}" for n in range(1, len(frame) + 1)]
+    return ["" if s is None else str(s) for s in frame["smiles"]], frame.attrs.get("smiles_column"), lines
 
 
 @app.command("generate")
@@ -859,6 +950,14 @@ def generate_command(
                   f"meeting conditions {counts['accepted']:,}"
                   + (f" ({failing:,} failing the profile's hard filters, ranked last)"
                      if (failing := counts.get("failing_hard_filters")) else ""))
+    if counts["novel"] is not None and (copies := counts["unique"] - counts["novel"]):
+        # a fine-tuned model writes its series back: those rank beside new molecules unless looked for
+        console.print(f"  [yellow]{copies:,} of the {counts['unique']:,} unique molecules are in the model's training "
+                      f"data ({escape(_trained_on(record))}): column novel is False for them; `molgen export "
+                      f"{escape(record['name'])} --where 'novel == True'` leaves them out[/yellow]")
+    elif counts["novel"] is None:
+        console.print(f"  [yellow]novelty unknown: the model's training data ({escape(_trained_on(record))}) cannot be "
+                      "read from here[/yellow]")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
     if alone := filter_alone_note(record):
@@ -869,6 +968,14 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _trained_on(record: dict) -> str:
+    """The data a run's model learned from, as its record keeps it: a fine-tune's series, then what it started from."""
+    lineage = record.get("model_training") or {}
+    sources = [lineage.get("data")] + [parent.get("data") for parent in lineage.get("started_from", [])]
+    return ", then ".join(Path(s).name if Path(s).suffix else s for s in reversed([s for s in sources if s])) or \
+        "not recorded"
 
 
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
@@ -1035,6 +1142,7 @@ WIDE_TABLE = 120
 @runs_app.command("list")
 def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON record per run, for scripts.")) -> None:
     """Every stored run, newest first."""
+    from molgen.models.base import shipped_checkpoints
     from molgen.runs import RunStore
 
     store = RunStore()
@@ -1045,6 +1153,10 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     if frame.empty:   # said, not a blank: an empty output reads as a failure, or as the wrong store
         console.print(escape(f"no runs yet in {store.path} (molgen generate starts one)"))
         return
+    # a checkpoint of the chemist's own (a fine-tune) named beside its family: two smiles-lm runs may be two models
+    shipped = {str(p.resolve()) for p in shipped_checkpoints().values()}
+    frame["model"] = [model if not checkpoint or checkpoint in shipped else f"{model}: {Path(checkpoint).name}"
+                      for model, checkpoint in zip(frame["model"], frame["checkpoint"])]
     if console.width < WIDE_TABLE:   # ten columns squeezed to three characters each read as noise: a block per run
         for row in frame.itertuples():
             tags = ", ".join(json_list(row.tags))

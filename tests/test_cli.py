@@ -242,10 +242,11 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
     result = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "40",
                  "--batch-size", "32", "--eval-every", "20", "--out", str(out), "--threads", "1", "--min-lr", "2e-5")
     assert result.exit_code == 0, result.output
-    assert "1 rows of" in result.output and "not trained on" in result.output
+    said = " ".join(result.output.split())
+    assert f"1 row is left out: line {len(used) + 2} (not-a-molecule): not a valid molecule" in said
     prior, focused = load("smiles-lm"), SmilesLM.load(out)
     assert focused.vocabulary.to_dict() == prior.vocabulary.to_dict()
-    assert focused.training["data"] == str(source) and focused.training["steps"] == 40
+    assert focused.training["data"] == str(source.resolve()) and focused.training["steps"] == 40
     assert focused.training["train_config"]["min_lr"] == 2e-5
     # the card keeps the lineage: which checkpoint it started from and that one's own budget
     started_from = focused.training["started_from"]
@@ -259,6 +260,119 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
     before, after = validation_nll(prior, data), validation_nll(focused, data)
     print(f"held-out sulfonamide NLL per token: prior {before:.4f}, fine-tuned {after:.4f}")
     assert after < before - 0.02
+
+
+def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_checkpoints_on_ctrl_c(tmp_path, monkeypatch):
+    """From a chemist's review: a resumed fine-tune trained on MOSES at the from-scratch learning rate; one unknown
+    token stopped training, one molecule per attempt; Ctrl-C before the first evaluation lost the work; --arch was
+    ignored beside --from."""
+    from molgen.models.smiles_lm import train as train_module
+    from molgen.models.smiles_lm.model import SmilesLM
+    from molgen.models.training import state_path
+
+    series = ["COc1cc(Nc2nccc(-c3ccc(F)cc3)n2)cc(OC)c1OC", "CNC(=O)c1ccc(Nc2nccc(-c3ccncc3)n2)cc1",
+              "NS(=O)(=O)c1ccc(Nc2nccc(-c3ccsc3)n2)cc1", "c1cc(-c2ccsc2)nc(Nc2ccc(OCCN3CCCC3)cc2)n1",
+              "Fc1ccc(-c2ccnc(Nc3cccc(Cl)c3)n2)cc1", "CN1CCN(Cc2ccc(Nc3nccc(-c4cccnc4)n3)cc2)CC1"] * 2
+    source = tmp_path / "series.csv"
+    source.write_text("id,structure\n" + "".join(f"K{i},{s}\n" for i, s in enumerate(series)) +
+                      "X1,CN1CCN(Cc2ccc(Nc3nccc(-c4cccnc4)n3)cc2)CC1.Cl\nX2,C[C@H](N)c1ccc(Nc2nccc(-c3cccnc3)n2)cc1\n"
+                      "X3,C[Si](C)(C)c1ccc(Nc2nccc(-c3cccnc3)n2)cc1\nX4,OB(O)c1ccccc1\nX5,c1ccccc1N(\n")
+    out = tmp_path / "ft" / "series.pt"
+    first = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "3",
+                "--out", str(out), "--threads", "1")
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())
+    assert "1 row: salt or charge state read as its neutral parent" in said and "1 row: stereo dropped" in said
+    # every row the model cannot learn, at once, by its file line, with why
+    assert "3 rows are left out: line 16" in said and "token [Si] not in the model's vocabulary" in said
+    assert "line 17 (OB(O)c1ccccc1): token B not in" in said and "line 18 (c1ccccc1N(): not a valid molecule" in said
+    assert "13 train / 1 valid molecules; 3 steps, validated every 1" in said
+    record = SmilesLM.load(out).training
+    assert record["data"] == str(source.resolve())   # the card finds the file from any folder
+    assert record["data_preparation"]["smiles_column"] == "structure" and record["data_preparation"]["rows"] == 17
+    assert [row["where"] for row in record["data_preparation"]["left_out"]] == ["line 16", "line 17", "line 18"]
+
+    # resumed with nothing but --max-steps, from another folder: the series and the fine-tune's settings
+    monkeypatch.chdir(tmp_path / "ft")
+    resumed = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "5", "--threads", "1")
+    assert resumed.exit_code == 0, resumed.output
+    said = " ".join(resumed.output.split())
+    assert f"continuing on {source.resolve()} with the run's settings" in said and "lr 0.0003" in said
+    log = out.with_suffix(".csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in log[1:]] == ["1", "2", "3", "4", "5"]
+    assert max(float(line.split(",")[4]) for line in log[1:]) <= 3e-4   # no jump to the from-scratch 1e-3
+    other = tmp_path / "other.smi"
+    other.write_text("CCO\nCCN\nCCC\n")
+    moved = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--data", str(other),
+                "--max-steps", "6", "--threads", "1")
+    assert moved.exit_code == 0 and "the training molecules differ from those of the run resumed" in moved.output
+
+    # Ctrl-C between steps checkpoints the steps done, so a short fine-tune is resumable
+    calls = {"n": 0}
+    real_loss = train_module._loss
+
+    def interrupted_at_the_third(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_loss(*args, **kwargs)
+
+    monkeypatch.setattr(train_module, "_loss", interrupted_at_the_third)
+    short = tmp_path / "short.pt"
+    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "50",
+                  "--eval-every", "1000", "--out", str(short), "--threads", "1")
+    assert stopped.exit_code == 130 and "continue with --resume" in stopped.output
+    assert torch.load(state_path(short.with_suffix(".last.pt")), weights_only=True)["step"] == 2
+    monkeypatch.undo()
+
+    # a run of the fine-tuned model keeps what it learned from, and the run list names the checkpoint
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
+    generated = run("generate", "--model", str(out), "-n", "5", "--name", "from-series", "--max-samples", "200")
+    assert generated.exit_code == 0, generated.output
+    shown = json.loads(run("runs", "show", "from-series", "--json").output)
+    assert shown["model_training"]["data"] == str(source.resolve()) and shown["model_training"]["rows_left_out"] == 3
+    assert shown["model_training"]["started_from"][0]["data"] == "moses"
+    assert "smiles-lm: series.pt" in " ".join(run("runs", "list").output.split())
+
+    # --arch beside --from: the shipped model of that arch, or refused when the checkpoint is another
+    mismatch = run("train", "smiles-lm", "--from", str(out), "--arch", "transformer", "--data", str(source),
+                   "--out", str(tmp_path / "t.pt"))
+    assert mismatch.exit_code == 2 and "is a lstm" in " ".join(mismatch.output.split())
+
+
+def test_a_run_says_how_many_of_its_molecules_its_model_was_trained_on(tiny_checkpoint, tmp_path, monkeypatch):
+    """A fine-tuned model writes its series back, and those ranked beside new molecules unnoticed."""
+    import importlib
+
+    generate_module = importlib.import_module("molgen.runs.generate")   # the module, not the function it exports
+
+    class Everything:   # every molecule sampled is a training molecule
+        def __contains__(self, smiles):
+            return True
+
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(generate_module, "training_molecules", lambda record: Everything())
+    result = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--name", "copies", "--max-samples", "400")
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "are in the model's training data (moses-sample): column novel is False for them" in said
+    assert "molgen export copies --where 'novel == True'" in said
+    monkeypatch.setattr(generate_module, "training_molecules", lambda record: None)
+    unknown = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--name", "unknown", "--max-samples", "400")
+    assert "novelty unknown: the model's training data (moses-sample) cannot be read from here" in \
+        " ".join(unknown.output.split())
+
+
+def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_what_it_started_from(tmp_path):
+    from molgen.data.registry import load_smiles
+    from molgen.runs.generate import training_molecules
+
+    series = tmp_path / "series.smi"
+    series.write_text("c1ccccc1NC(C)=O\nOC(=O)c1ccccc1OC(C)=O\n")   # acetanilide and aspirin, not as RDKit writes them
+    moses = load_smiles("moses-sample", "train")
+    known = training_molecules({"data": str(series), "started_from": {"data": "moses-sample"}})
+    assert {"CC(=O)Nc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"} <= known and set(moses) <= known
+    assert training_molecules({"data": str(tmp_path / "moved.smi"), "started_from": {"data": "moses-sample"}}) is None
 
 
 def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_path):

@@ -190,6 +190,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     frame = _finish(frame, lines, blank)
     frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas
+    frame.attrs["smiles_column"] = column   # the column read as SMILES, found by name or given
     return frame
 
 
@@ -351,7 +352,9 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
     column = find_smiles_column([str(c) for c in frame.columns], path, smiles_column)
     frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
     frame["smiles"] = frame["smiles"].astype(object)
-    return _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
+    finished = _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
+    finished.attrs["smiles_column"] = column
+    return finished
 
 
 def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.DataFrame:

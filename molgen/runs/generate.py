@@ -122,13 +122,49 @@ def chunk_seed(seed: int, index: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def _training_set(data: str) -> frozenset[str] | None:
-    from molgen.data.registry import load_smiles
+def _data_molecules(data: str) -> frozenset[str] | None:
+    """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
+    user's file, canonicalised here (a series written by hand must not read its own members as novel)."""
+    from molgen.chem.parse import canonical_smiles
+    from molgen.data.registry import REGISTRY, load_smiles
 
     try:
-        return frozenset(load_smiles(data, "train"))
+        smiles = load_smiles(data, "train")
     except Exception:  # noqa: BLE001 -- a user's file that moved, a dataset not fetched: novelty is then unknown
         return None
+    if data in REGISTRY:
+        return frozenset(smiles)
+    return frozenset(c for c in (canonical_smiles(s) for s in smiles if s) if c is not None)
+
+
+def model_lineage(record: dict) -> dict:
+    """What a checkpoint learned from, as a run keeps it: its data (with the data's fingerprint and steps) and, for a
+    fine-tuned model, each checkpoint it started from (path, sha256, data), nearest first."""
+    keep = ("data", "data_fingerprint", "steps")
+    out = {k: record[k] for k in keep if k in record}
+    if prepared := record.get("data_preparation"):
+        out["rows_left_out"] = len(prepared.get("left_out", []))
+    parents, parent = [], record.get("started_from")
+    while isinstance(parent, dict):
+        parents.append({k: parent[k] for k in ("checkpoint", "sha256", *keep) if k in parent})
+        parent = parent.get("started_from")
+    if parents:
+        out["started_from"] = parents
+    return out
+
+
+def training_molecules(record: dict) -> frozenset[str] | None:
+    """Every molecule a model learned from, as canonical SMILES: its own training data and, for a fine-tuned model,
+    the data of the model it started from (a molecule of MOSES is not new from a model fine-tuned on a series
+    after MOSES). None when any of them cannot be read (novelty is then unknown, not measured against part)."""
+    sources, parent = [record.get("data")], record.get("started_from")
+    while isinstance(parent, dict):
+        sources.append(parent.get("data"))
+        parent = parent.get("started_from")
+    sets = [_data_molecules(str(data)) for data in dict.fromkeys(d for d in sources if d)]
+    if not sets or any(s is None for s in sets):
+        return None
+    return frozenset().union(*sets)
 
 
 def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions | list[str] | None = None,
@@ -202,7 +238,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
                               checkpoint_sha256=file_sha256(checkpoint),
                               seed=seed, n_requested=n, params=params, conditions=conditions_to_dict(conditions),
-                              native=native, profile=profile.to_dict(), versions=package_versions(), owner=owner)
+                              native=native, profile=profile.to_dict(), versions=package_versions(), owner=owner,
+                              model_training=model_lineage(training_of(generator)))
     with store.lease(run_id, owner):
         if on_start is not None:
             on_start(run_id)
@@ -302,7 +339,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         check = ConditionFilter(conditions)
         steer, _ = _native(generator, recorded_native(conditions, record["native"]))
         profile = ScoringProfile.from_dict(record["profile"])
-        train = _training_set(training_of(generator).get("data", ""))
+        train = training_molecules(training_of(generator))
         origin = f"{record['model']}:{Path(record['checkpoint']).name}"
         chunks = store.chunks(run_id)
         index = len(chunks)

@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, name TEXT, created REAL, updated REAL, status TEXT, message TEXT,
     model TEXT, checkpoint TEXT, checkpoint_sha256 TEXT, seed INTEGER, n_requested INTEGER,
     params TEXT, conditions TEXT, native TEXT, profile TEXT, versions TEXT, timings TEXT, counts TEXT,
-    tags TEXT DEFAULT '[]', owner TEXT, heartbeat REAL);
+    tags TEXT DEFAULT '[]', owner TEXT, heartbeat REAL, model_training TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     run_id TEXT, idx INTEGER, size INTEGER, n_valid INTEGER, n_new INTEGER, n_duplicate INTEGER,
     n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
@@ -181,7 +181,8 @@ class RunStore:
                 if statement.strip():
                     self._db.execute(statement)
             present = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
-            for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL")):   # stores written before leases
+            # stores written before leases, and before runs kept what their model learned from
+            for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL"), ("model_training", "TEXT")):
                 if column not in present:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -211,9 +212,10 @@ class RunStore:
 
     def create_run(self, *, name: str | None, model: str, checkpoint: str, checkpoint_sha256: str, seed: int,
                    n_requested: int, params: dict, conditions: dict, native: dict, profile: dict, versions: dict,
-                   owner: str | None = None) -> str:
+                   owner: str | None = None, model_training: dict | None = None) -> str:
         """A new run, status running; ``owner`` (see :func:`new_owner`) holds its lease from the start, so no
-        other process can take it before its creator's :meth:`lease`."""
+        other process can take it before its creator's :meth:`lease`. ``model_training``: what the checkpoint
+        learned from (its data and the model it was fine-tuned from), kept with the run should the file go."""
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         now = time.time()
         with self.transaction() as db:
@@ -222,11 +224,11 @@ class RunStore:
                 raise RunNameTaken(f"a run named {name!r} is already in the store (id {taken['id']}): choose another "
                                    f"name, or continue that run (molgen generate --resume {name})")
             db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
-                       "seed, n_requested, params, conditions, native, profile, versions, timings, counts, owner, heartbeat) "
-                       "VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?)",
+                       "seed, n_requested, params, conditions, native, profile, versions, timings, counts, owner, heartbeat, "
+                       "model_training) VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?, ?)",
                        (run_id, name or run_id, now, now, model, checkpoint, checkpoint_sha256, seed, n_requested,
                         json.dumps(params), json.dumps(conditions), json.dumps(native), json.dumps(profile),
-                        json.dumps(versions), owner, now))
+                        json.dumps(versions), owner, now, json.dumps(model_training or {})))
         return run_id
 
     # leases -------------------------------------------------------------------------------
@@ -346,7 +348,7 @@ class RunStore:
         record = dict(row)
         for internal in ("owner", "heartbeat"):
             record.pop(internal)
-        for key in ("params", "conditions", "native", "profile", "versions", "timings", "counts", "tags"):
+        for key in ("params", "conditions", "native", "profile", "versions", "timings", "counts", "tags", "model_training"):
             record[key] = json.loads(record[key] or "{}")
         return record
 
@@ -359,10 +361,10 @@ class RunStore:
 
     def runs(self) -> pd.DataFrame:
         self._settle_abandoned()
-        rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags, profile "
-                                "FROM runs ORDER BY created DESC").fetchall()
+        rows = self._db.execute("SELECT id, name, created, status, model, seed, n_requested, counts, tags, profile, "
+                                "checkpoint FROM runs ORDER BY created DESC").fetchall()
         frame = pd.DataFrame([dict(r) for r in rows], columns=["id", "name", "created", "status", "model", "seed",
-                                                               "n_requested", "counts", "tags", "profile"])
+                                                               "n_requested", "counts", "tags", "profile", "checkpoint"])
         # the profile's name: the same molecules rank differently under another
         frame["profile"] = [json.loads(p).get("name") if isinstance(p, str) else None for p in frame["profile"]]
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")

@@ -58,6 +58,7 @@ class TrainConfig:
     condition_dropout: float = 0.3    # chance of hiding each property target during training
     condition_drop_all: float = 0.1   # chance of hiding every target of a molecule (unconditional sampling)
     bf16: bool = False                # bfloat16 autocast for the forward pass (CPUs with AVX512-BF16: ~1.7x)
+    max_molecules: int | None = None  # a random subset of the data (seeded), so a resumed run takes the same one
 
     def to_dict(self) -> dict:
         return asdict(self)

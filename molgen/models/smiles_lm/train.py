@@ -112,7 +112,7 @@ def _randomized(smiles: str) -> str:
 def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
           command: str | None = None, train_labels: np.ndarray | None = None,
-          valid_labels: np.ndarray | None = None, parent: dict | None = None) -> dict:
+          valid_labels: np.ndarray | None = None, parent: dict | None = None, preparation: dict | None = None) -> dict:
     """Train ``model`` in place; returns the model card of the best checkpoint.
 
     Args:
@@ -127,6 +127,11 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             present, restores the optimizer, step and clock too.
         parent: when fine-tuning or continuing a trained checkpoint, what the card should say it
             started from (its path and training record), so the lineage and total budget stay known.
+        preparation: what was done to a user's file before training (its SMILES column, rows changed and
+            rows left out, with why), kept in the card as ``data_preparation``.
+
+    Ctrl-C (KeyboardInterrupt) validates and checkpoints the step reached, then raises again: a short fine-tune
+    interrupted before its first evaluation is resumable, not lost.
     """
     if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
         raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
@@ -163,36 +168,41 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = tqdm(total=config.max_steps, initial=step, desc=f"training {model.config.arch}", unit="step", disable=not progress)
     running, running_count = 0.0, 0
-    stop = False
+    stop = interrupted = False
+    saved_step = step   # the step the resume files hold: an interrupt right after a checkpoint writes none again
     while not stop:
         batches = bucketed_batches(train_set.lengths, config.batch_size, np.random.default_rng([config.seed, epoch]))
         for index in batches[position:]:
-            position += 1
-            if config.randomize_smiles:
-                randomized = [_randomized(train_set.smiles[i]) for i in index]
-                try:
-                    tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
-                except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
+            try:
+                if config.randomize_smiles:
+                    randomized = [_randomized(train_set.smiles[i]) for i in index]
+                    try:
+                        tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
+                    except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
+                        tokens = train_set.batch(index, vocab.pad_id)
+                else:
                     tokens = train_set.batch(index, vocab.pad_id)
+                for group in optimizer.param_groups:
+                    group["lr"] = learning_rate(step, config)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                    conditions = normalised_conditions(model, train_labels, index, config.condition_dropout,
+                                                       dropout_generator, config.condition_drop_all)
+                    loss, count = _loss(model, tokens, conditions)
+                optimizer.zero_grad(set_to_none=True)
+                (loss / count).backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
+                optimizer.step()
+            except KeyboardInterrupt:   # this batch is not taken: checkpoint the steps done, then stop
+                interrupted = True
             else:
-                tokens = train_set.batch(index, vocab.pad_id)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, config)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                conditions = normalised_conditions(model, train_labels, index, config.condition_dropout, dropout_generator,
-                                                   config.condition_drop_all)
-                loss, count = _loss(model, tokens, conditions)
-            optimizer.zero_grad(set_to_none=True)
-            (loss / count).backward()
-            torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
-            optimizer.step()
-            step += 1
-            tokens_seen += count
-            running, running_count = running + loss.item(), running_count + count
-            bar.update(1)
+                position += 1
+                step += 1
+                tokens_seen += count
+                running, running_count = running + loss.item(), running_count + count
+                bar.update(1)
             elapsed = time.perf_counter() - started
-            stop = step >= config.max_steps or elapsed >= budget
-            if step % config.eval_every == 0 or stop:
+            stop = interrupted or step >= config.max_steps or elapsed >= budget
+            if (step % config.eval_every == 0 or stop) and step > saved_step:
                 valid = validation_nll(model, valid_set, labels=valid_labels)
                 train_nll = running / max(running_count, 1)
                 running, running_count = 0.0, 0
@@ -204,15 +214,19 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                                             epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
                                             molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
                                             valid_nll_per_token=round(valid, 4),
-                                            **({"started_from": parent} if parent else {}), **lineage)
+                                            **({"started_from": parent} if parent else {}),
+                                            **({"data_preparation": preparation} if preparation else {}), **lineage)
                 is_best = valid < best
                 best = min(best, valid)
                 card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
                                      best=best, epoch=epoch, position=position) or card
+                saved_step = step
             if stop:
                 break
         else:
             epoch, position = epoch + 1, 0
     bar.close()
     log.close()
+    if interrupted:
+        raise KeyboardInterrupt
     return card

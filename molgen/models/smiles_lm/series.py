@@ -1,0 +1,98 @@
+"""A chemist's own molecules made ready for a SMILES model: every row read, each one the model cannot learn
+from named with its reason, before any training.
+
+A series exported from a registration system holds salts, stereo and elements a model trained on MOSES never
+saw. Fine-tuning keeps the model's vocabulary, so one unknown token used to stop training, one molecule per
+attempt. Here the whole file is looked at once: a salt or charge state becomes its neutral parent (the
+molecule the model is to learn, not its counter-ion), stereo is dropped when the vocabulary has no ``@`` (said,
+with a count), and what still cannot be written in the vocabulary (an element or charge it lacks, a SMILES too
+long) is left out and listed by row, with the token that stops it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from rdkit import Chem
+
+from molgen.chem.parse import parse_smiles
+from molgen.chem.standardize import neutral_parent, without_stereo
+from molgen.data.tokenizer import SmilesVocabulary, TokenizeError, tokenize
+
+
+@dataclass
+class PreparedSeries:
+    """The molecules to train on (canonical SMILES, input order), those left out, and what was changed."""
+
+    smiles: list[str]
+    #: (where: "row 3", or "line 4" of a file, the SMILES as given, why it is left out)
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: change -> how many rows it changed ("salt or charge state read as its neutral parent", "stereo dropped")
+    changed: dict[str, int] = field(default_factory=dict)
+
+    def notes(self, shown: int = 10) -> list[str]:
+        """What a chemist is told before training: each change with its count, then every row left out."""
+        out = [f"{count:,} row{'s' if count != 1 else ''}: {change}" for change, count in self.changed.items() if count]
+        if self.dropped:
+            listed = "; ".join(f"{where} ({smiles or 'empty'}): {why}" for where, smiles, why in self.dropped[:shown])
+            more = f"; and {len(self.dropped) - shown:,} more" if len(self.dropped) > shown else ""
+            out.append(f"{len(self.dropped):,} row{'s are' if len(self.dropped) != 1 else ' is'} left out: {listed}{more}")
+        return out
+
+    def record(self) -> dict:
+        """What the model card keeps of it: counts, and every row left out."""
+        return {"changed": {k: v for k, v in self.changed.items() if v},
+                "left_out": [{"where": where, "smiles": smiles, "why": why} for where, smiles, why in self.dropped]}
+
+
+STEREO_DROPPED = "stereo dropped (the model's vocabulary has no @ or / \\ token: it writes no stereo)"
+PARENT_TAKEN = "salt or charge state read as its neutral parent"
+
+
+def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = None,
+                   max_len: int | None = None, *, where: Sequence[str] | None = None) -> PreparedSeries:
+    """``smiles`` as a SMILES model can learn them. ``vocabulary`` (a model being fine-tuned or continued): stereo
+    is dropped where it has no stereo token, and a molecule needing a token it lacks is left out; None (a model
+    built from these molecules) keeps stereo and every element. ``max_len``: the model's longest sequence, its
+    begin and end tokens included. ``where``: how to name each row in what is said ("line 4" of a file; default
+    "row 1", "row 2", ...)."""
+    writes_stereo = vocabulary is None or any("@" in t or t in ("/", "\\") for t in vocabulary.tokens)
+    prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, STEREO_DROPPED: 0})
+    for row, given in enumerate(smiles, start=1):
+        place = where[row - 1] if where is not None else f"row {row}"
+        parsed = parse_smiles(given)
+        if not parsed.ok:
+            prepared.dropped.append((place, str(given or ""), f"not a valid molecule ({parsed.reason})"))
+            continue
+        mol = parsed.mol
+        parent = neutral_parent(mol)
+        if Chem.MolToSmiles(parent) != Chem.MolToSmiles(mol):
+            prepared.changed[PARENT_TAKEN] += 1
+            mol = parent
+        text = Chem.MolToSmiles(mol)
+        if not writes_stereo and any(mark in text for mark in ("@", "/", "\\")):
+            prepared.changed[STEREO_DROPPED] += 1
+            text = Chem.MolToSmiles(without_stereo(mol))
+        why = _unwritable(text, vocabulary, max_len)
+        if why:
+            prepared.dropped.append((place, str(given), why))
+            continue
+        prepared.smiles.append(text)
+    return prepared
+
+
+def _unwritable(smiles: str, vocabulary: SmilesVocabulary | None, max_len: int | None) -> str | None:
+    """Why the model cannot learn ``smiles`` as written, or None."""
+    try:
+        tokens = tokenize(smiles)
+    except TokenizeError as error:
+        return str(error)
+    if vocabulary is not None:
+        unknown = list(dict.fromkeys(t for t in tokens if t not in vocabulary))
+        if unknown:
+            return (f"token{'s' if len(unknown) != 1 else ''} {', '.join(unknown)} not in the model's vocabulary "
+                    f"(it never met {'them' if len(unknown) != 1 else 'it'} in training)")
+    if max_len is not None and len(tokens) + 2 > max_len:
+        return f"{len(tokens):,} tokens, longer than the model's {max_len - 2:,}"
+    return None
