@@ -33,6 +33,8 @@ class Conditions:
         scaffold: a substructure to keep (SMILES or SMARTS).
         avoid: substructures that must not appear.
         similar_to: a reference molecule, with ``min_similarity`` (Morgan Tanimoto).
+        extend_prefix: the prefix must be continued (a scaffold's attachment point ``*``: a group is to be added
+            where the prefix ends, so the string may not end right after it).
     """
 
     targets: dict[str, float] = field(default_factory=dict)
@@ -43,6 +45,7 @@ class Conditions:
     avoid: list[str] = field(default_factory=list)
     similar_to: str | None = None
     min_similarity: float = 0.0
+    extend_prefix: bool = False
 
 
 @dataclass

@@ -96,13 +96,20 @@ def _draw(logits: torch.Tensor, generator, *, greedy: bool, temperature: float, 
     return nxt, logp.gather(1, nxt[:, None]).squeeze(1)
 
 
+def _without_end(logits: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """``logits`` with <eos> ruled out: the string must go on (a group at a scaffold's attachment point)."""
+    logits = logits.clone()
+    logits[..., eos_id] = float("-inf")
+    return logits
+
+
 @torch.no_grad()
 def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, greedy: bool, temperature: float,
                   top_k: int, top_p: float, max_len: int, use_cache: bool,
-                  bf16: bool = False) -> list[tuple[list[int], float, bool]]:
+                  bf16: bool = False, extend: bool = False) -> list[tuple[list[int], float, bool]]:
     """Transformer: one batch written in lockstep. Rows that have emitted <eos> leave the
     batch, so the network only runs on unfinished strings: a batch costs the sum of its
-    lengths rather than batch x its longest string."""
+    lengths rather than batch x its longest string. ``extend``: the first token is not <eos>."""
     vocab, network, arch = model.vocabulary, model.network.eval(), model.config.arch
     start = [vocab.bos_id] + prefix
     if len(start) >= max_len:  # no room left after the prefix: it comes back as it is, flagged truncated
@@ -115,6 +122,8 @@ def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, gree
     loglik = torch.zeros(batch, dtype=torch.float64)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         logits, state = _step(network, arch, seq[:, :length], None, cond, 0, use_cache)
+        if extend:
+            logits = _without_end(logits, vocab.eos_id)
         while length < max_len:
             nxt, token_logp = _draw(logits, generator, greedy=greedy, temperature=temperature, top_k=top_k, top_p=top_p)
             loglik[rows] += token_logp.double()
@@ -135,12 +144,14 @@ def _sample_batch(model, batch: int, prefix: list[int], cond, generator, *, gree
 
 @torch.no_grad()
 def _sample_stream(model, n: int, width: int, prefix: list[int], generator, *, greedy: bool, temperature: float,
-                   top_k: int, top_p: float, max_len: int, bf16: bool = False) -> list[tuple[list[int], float, bool]]:
+                   top_k: int, top_p: float, max_len: int, bf16: bool = False,
+                   extend: bool = False) -> list[tuple[list[int], float, bool]]:
     """LSTM: ``n`` strings, ``width`` of them in flight at a time. A row whose string ends
     starts the next string at once, so the batch stays full until the last strings: no step
     runs the network on a half-empty batch while one long string finishes.
 
-    Every string starts from the same state (after <bos> and the prefix), computed once.
+    Every string starts from the same state (after <bos> and the prefix), computed once. ``extend``: the first
+    token is not <eos>.
     """
     vocab, network = model.vocabulary, model.network.eval()
     start = [vocab.bos_id] + prefix
@@ -152,6 +163,8 @@ def _sample_stream(model, n: int, width: int, prefix: list[int], generator, *, g
     loglik = torch.zeros(n, dtype=torch.float64)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         start_logits, (start_h, start_c) = _step(network, "lstm", torch.tensor([start]), None, None, 0, True)
+        if extend:
+            start_logits = _without_end(start_logits, vocab.eos_id)
         width = min(width, n)
         rows = torch.arange(width)                          # the string each row is writing
         position = torch.full((width,), len(start))         # where its next token goes
@@ -280,7 +293,8 @@ def _generate_from(model, n: int, prefix_text: str, conditions: Conditions, gene
         for tokens, loglik, score in beam_search(model, max(beam_width, n), prefix, cond, max_len)[:n]:
             samples.append(Sample(prefix_text + vocab.decode(tokens[len(prefix):]), loglik, {"beam_score": score}))
         return samples
-    options = dict(greedy=strategy == "greedy", temperature=temperature, top_k=top_k, top_p=top_p, max_len=max_len, bf16=bf16)
+    options = dict(greedy=strategy == "greedy", temperature=temperature, top_k=top_k, top_p=top_p, max_len=max_len, bf16=bf16,
+                   extend=bool(prefix) and conditions.extend_prefix)
     if model.config.arch == "lstm":
         model.normalise_targets(conditions.targets, 1)  # refuses property targets: an LSTM takes none
         rows = _sample_stream(model, n, batch_size, prefix, generator, **options)

@@ -50,28 +50,36 @@ def attachment_point(scaffold: Chem.Mol) -> tuple[Chem.Mol, int] | None:
 
 
 def decoration_prefixes(scaffold: Chem.Mol, positions: set[int] | None = None) -> list[str]:
-    """SMILES of ``scaffold``, one for each position a group written after it can bond to (one per set of
-    symmetry-equivalent atoms carrying a hydrogen; only those of the atoms in ``positions`` when given, an
-    attachment point): the canonical spelling first (when it ends at such an atom), then seeded random
-    spellings until every position is reached.
+    """SMILES of ``scaffold``, one for each position a group written after it can bond to: the first of each
+    position's :func:`decoration_spellings`."""
+    return [spellings[0] for spellings in decoration_spellings(scaffold, positions, per_position=1)]
+
+
+def decoration_spellings(scaffold: Chem.Mol, positions: set[int] | None = None, per_position: int = 1) -> list[list[str]]:
+    """Up to ``per_position`` SMILES of ``scaffold`` for each position a group written after it can bond to (one
+    per set of symmetry-equivalent atoms carrying a hydrogen; only those of the atoms in ``positions`` when given,
+    an attachment point): the canonical spelling first (when it ends at such an atom), then seeded random
+    spellings until every position has its spellings or the draws run out. A model picks among a position's
+    spellings the one it reads best (``SmilesLM``): the first one found may be one it never met in training.
 
     A spelling counts only if appending a carbon really bonds it to the intended atom (an ``[nH]`` written
     in brackets cannot take one), checked by rebuilding the molecule."""
-    ends: dict[int, str] = {}   # symmetry class of the atom a group lands on -> a spelling ending there
+    ends: dict[int, list[str]] = {}   # symmetry class of the atom a group lands on -> spellings ending there
     canonical = Chem.MolToSmiles(scaffold)
-    symmetry = list(Chem.CanonicalRankAtoms(scaffold, breakTies=False))   # equivalent atoms: one spelling
+    symmetry = list(Chem.CanonicalRankAtoms(scaffold, breakTies=False))   # equivalent atoms: one position
     wanted = {symmetry[a.GetIdx()] for a in scaffold.GetAtoms()
               if a.GetTotalNumHs() > 0 and (positions is None or a.GetIdx() in positions)}
-    # the canonical spelling, then random ones (seeded, so a run repeats) until every class is reached
+    # the canonical spelling, then random ones (seeded, so a run repeats) until every class has its spellings
     candidates = [canonical] + list(Chem.MolToRandomSmilesVect(scaffold, RANDOM_SPELLINGS, randomSeed=RANDOM_SEED))
     with quiet_rdkit():
-        for text in candidates:
+        for text in dict.fromkeys(candidates):
             atom = _landing_atom(scaffold, text)
-            if atom is not None and symmetry[atom] in wanted and symmetry[atom] not in ends:
-                ends[symmetry[atom]] = text
-                if set(ends) >= wanted:
-                    break
-    first = [key for key, text in ends.items() if text == canonical]
+            if atom is None or symmetry[atom] not in wanted or len(ends.get(symmetry[atom], ())) >= per_position:
+                continue
+            ends.setdefault(symmetry[atom], []).append(text)
+            if len(ends) == len(wanted) and all(len(found) >= per_position for found in ends.values()):
+                break
+    first = [key for key, found in ends.items() if found[0] == canonical]
     return [ends[key] for key in first + sorted(set(ends) - set(first))]
 
 
