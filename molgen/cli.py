@@ -860,6 +860,8 @@ def generate_command(
                                        "n, seed, conditions, profile, budget and sampling options; each flag given "
                                        "replaces one (any condition flag replaces all its conditions)."),
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
+    threads: Optional[int] = typer.Option(None, min=1, help="torch threads for sampling (default: all cores); the "
+                                          "molecules do not depend on it."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
@@ -872,9 +874,11 @@ def generate_command(
 
     import signal
 
+    _use_threads(threads)   # a machine shared with other work, or several runs side by side
     if resume:
         # a resumed run samples as it started; an option given now would be silently ignored, so refuse it
-        given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs") and _typed(ctx, name)]
+        given = [name for name in ctx.params if name not in ("resume", "max_samples", "jobs", "threads")
+                 and _typed(ctx, name)]
         if given:
             error_console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
                                 f"{', '.join(map(_flag, given))} cannot "
@@ -1694,6 +1698,15 @@ _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert s
                        "add to those; --alerts none keeps them (--alerts none --alerts pains: PAINS only).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 _SMILES_COLUMN = typer.Option(None, "--smiles-column", help="The input's SMILES column, when not found by name.")
+_THREADS = typer.Option(None, "--threads", min=1, help="torch threads for the models (default: all cores).")
+
+
+def _use_threads(threads: int | None) -> None:
+    """torch's thread count, when given: a machine shared with other work."""
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
 
 
 @augment_app.command("enumerate")
@@ -1792,9 +1805,10 @@ def augment_analogues(
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
-    smiles_column: Optional[str] = _SMILES_COLUMN,
+    smiles_column: Optional[str] = _SMILES_COLUMN, threads: Optional[int] = _THREADS,
 ) -> None:
     """New molecules near each seed, inside a similarity window, with the method of each."""
+    _use_threads(threads)
     _check_output(output, input)
     from molgen.augment import analogues
 
@@ -1848,9 +1862,10 @@ def augment_balance(
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
-    smiles_column: Optional[str] = _SMILES_COLUMN,
+    smiles_column: Optional[str] = _SMILES_COLUMN, threads: Optional[int] = _THREADS,
 ) -> None:
     """Fill the short bins of a property's histogram with generated molecules."""
+    _use_threads(threads)
     _check_output(output, input)
     from molgen.augment import balance
     from molgen.augment.balance import balance_notes, filled_columns

@@ -352,7 +352,8 @@ def test_a_run_says_how_many_of_its_molecules_its_model_was_trained_on(tiny_chec
 
     monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(generate_module, "training_molecules", lambda record: Everything())
-    result = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--name", "copies", "--max-samples", "400")
+    result = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--name", "copies", "--max-samples", "400",
+                 "--threads", "1")
     said = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "are in the model's training data (moses-sample): column novel is False for them" in said
