@@ -720,7 +720,7 @@ def train_smiles_lm(
             console.print(f"[yellow]{escape(note)}[/yellow]")
         smiles, preparation = prepared.smiles, {"smiles_column": column, "rows": len(prepared.smiles) +
                                                 len(prepared.dropped), **prepared.record()}
-        data = str(Path(data).resolve())   # a card names the file wherever the model is used from
+        data = _data_name(data)   # a card names the file wherever the model is used from
     else:
         smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
@@ -786,6 +786,32 @@ def train_smiles_lm(
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
+
+
+def _data_name(data: str) -> str:
+    """How a card names its training data: a file by its absolute path (found from any folder), a dataset by name."""
+    return str(Path(data).resolve()) if Path(data).is_file() else data
+
+
+def _resumed_data(ctx: typer.Context, data: str, resume: Path | None) -> str:
+    """The data a --resume trains on: ``--data`` when typed, else the data of the run it continues (a fine-tune
+    resumed went back to MOSES, the default), which must still be found from here."""
+    if resume is None or _typed(ctx, "data"):
+        return data
+    from molgen.models.base import CheckpointError, load_checkpoint
+
+    try:
+        recorded = (load_checkpoint(resume).get("training") or {}).get("data")
+    except (CheckpointError, FileNotFoundError, IsADirectoryError):
+        return data   # the loader says what is wrong with the file, where the model is loaded
+    if not recorded or recorded == data:
+        return data
+    if recorded not in _registry_names() and not Path(recorded).is_file():
+        error_console.print(escape(f"the run resumed trained on {recorded}, not found from here: give it with --data"),
+                            style="red")
+        raise typer.Exit(2)
+    console.print(escape(f"continuing on {recorded}, the data of the run resumed"))
+    return recorded
 
 
 def _registry_names() -> set[str]:
@@ -1352,6 +1378,7 @@ GRAPH_VAE_SIZES = {"tiny": {"latent_dim": 16, "hidden_dim": 48, "encoder_layers"
 
 @train_app.command("graph-vae")
 def train_graph_vae(
+    ctx: typer.Context,
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("base", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-vae.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
@@ -1391,6 +1418,7 @@ def train_graph_vae(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
+    data = _resumed_data(ctx, data, resume)
     smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
@@ -1413,7 +1441,8 @@ def train_graph_vae(
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
-    _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
+    _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
+                                train_labels=labels),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
                                  f"at step {t['steps']:,}", resume)
 
@@ -1425,6 +1454,7 @@ GRAPH_DIFFUSION_SIZES = {"tiny": {"hidden_dim": 32, "edge_dim": 8, "heads": 2, "
 
 @train_app.command("graph-diffusion")
 def train_graph_diffusion(
+    ctx: typer.Context,
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("small", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-diffusion.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
@@ -1472,6 +1502,7 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
+    data = _resumed_data(ctx, data, resume)
     smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
@@ -1493,7 +1524,8 @@ def train_graph_diffusion(
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
                          condition_dropout=condition_dropout)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
-    _run_training(lambda: train(model, training, valid, config, out, data_name=data, resume=resume, train_labels=labels),
+    _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
+                                train_labels=labels),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}", resume)
 
 

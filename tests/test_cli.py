@@ -266,9 +266,12 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     """From a chemist's review: a resumed fine-tune trained on MOSES at the from-scratch learning rate; one unknown
     token stopped training, one molecule per attempt; Ctrl-C before the first evaluation lost the work; --arch was
     ignored beside --from."""
+    from molgen import cli
     from molgen.models.smiles_lm import train as train_module
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.training import state_path
+
+    monkeypatch.setattr(cli.console, "_width", 400)   # a long temporary path is not folded mid-word
 
     series = ["COc1cc(Nc2nccc(-c3ccc(F)cc3)n2)cc(OC)c1OC", "CNC(=O)c1ccc(Nc2nccc(-c3ccncc3)n2)cc1",
               "NS(=O)(=O)c1ccc(Nc2nccc(-c3ccsc3)n2)cc1", "c1cc(-c2ccsc2)nc(Nc2ccc(OCCN3CCCC3)cc2)n1",
@@ -362,6 +365,29 @@ def test_a_run_says_how_many_of_its_molecules_its_model_was_trained_on(tiny_chec
     unknown = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--name", "unknown", "--max-samples", "400")
     assert "novelty unknown: the model's training data (moses-sample) cannot be read from here" in \
         " ".join(unknown.output.split())
+
+
+def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, monkeypatch):
+    from molgen import cli
+    from molgen.data.registry import load_smiles
+
+    monkeypatch.setattr(cli.console, "_width", 400)   # a long temporary path is not folded mid-word
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    series = tmp_path / "series.smi"
+    series.write_text("\n".join(load_smiles("moses-sample", "train")[:60]) + "\n")
+    out = tmp_path / "d.pt"
+    first = run("train", "graph-diffusion", "--size", "tiny", "--data", str(series), "--max-steps", "2",
+                "--eval-every", "1", "--out", str(out), "--threads", "1")
+    assert first.exit_code == 0, first.output
+    assert json.loads(out.with_suffix(".json").read_text())["training"]["data"] == str(series.resolve())
+    monkeypatch.chdir(tmp_path.parent)   # another folder: the card's absolute path still finds the file
+    again = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "3",
+                "--eval-every", "1", "--threads", "1")
+    assert again.exit_code == 0, again.output
+    assert f"continuing on {series.resolve()}, the data of the run resumed" in " ".join(again.output.split())
+    series.rename(tmp_path / "moved.smi")
+    gone = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
+    assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())
 
 
 def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_what_it_started_from(tmp_path):
