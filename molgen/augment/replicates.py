@@ -14,7 +14,6 @@ listed apart (``<label>_qualified``) and counted in the note; a compound with on
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -24,6 +23,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.standardize import neutral_parent
+from molgen.data.files import QUALIFIED_NUMBER
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -31,8 +31,6 @@ AGGREGATES = ("median", "mean", "geometric")
 #: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
 #: stereo kept: enantiomers stay apart, as their activities may differ); ``molecule`` only identical molecules.
 GROUPINGS = ("parent", "molecule")
-#: A cell such as ">10", "<= 5", "~7": a qualifier, then a number.
-_QUALIFIED = re.compile(r"^\s*(>=|<=|>|<|~|≥|≤)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$")
 
 
 @dataclass
@@ -57,7 +55,7 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
     """A label column as numbers, the qualified cells (their text, apart) and the cells that are neither."""
     text = column.astype("string").str.strip()
     numbers = pd.to_numeric(column, errors="coerce")
-    qualified = text.where(text.fillna("").str.match(_QUALIFIED), pd.NA)
+    qualified = text.where(text.fillna("").str.fullmatch(QUALIFIED_NUMBER), pd.NA)   # ">10", "<= 5", "~7"
     other = text[numbers.isna() & qualified.isna() & text.notna() & (text != "")]
     return numbers.astype(float), qualified, sorted(set(other.astype(str)))
 

@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +204,10 @@ def _decimal_commas(values: pd.Series) -> bool:
     return bool(len(filled)) and numeric.mean() >= 0.5 and filled[numeric].str.contains(",").any()
 
 
+#: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range).
+QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:
     """For a column left as text whose filled cells are mostly numbers (an activity with one "notmeasured"):
     the positions and text of up to ``most`` cells that are not, so a reader can say why the whole column is
@@ -389,6 +394,11 @@ def reading_notes(frame: pd.DataFrame) -> list[str]:
         notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
     for column, cells in frame.attrs.get("text_among_numbers", {}).items():
         shown = ", ".join(f"line {line}: {cell!r}" for line, cell in cells)
+        if all(QUALIFIED_NUMBER.fullmatch(cell.strip()) for _, cell in cells):   # >8, <10: outside an assay's range
+            notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because of values written "
+                         f"with a qualifier ({shown}): a measurement outside the assay's range, no number a model "
+                         "can use as it stands (`molgen augment replicates` lists them apart)")
+            continue
         notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because of cells that are not "
                      f"({shown}): if it holds numbers, make those cells numbers or leave them empty")
     return notes

@@ -85,6 +85,16 @@ def test_the_replicates_command_writes_the_merged_table_its_removals_and_a_manif
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "wrote 5 rows" in said and "pIC50: 1 compound has replicates disagreeing" in said
+    # a qualified value is named as one by the reader, not as a stray word to fix (here beside a real one, n.d.)
+    assert "kept as text because of cells that are not (line 7: '>8', line 11: 'n.d.')" in said
+    from molgen.data.files import read_molecules, reading_notes
+
+    qualified = tmp_path / "qualified.csv"
+    qualified.write_text("smiles,pIC50\nCCO,5.1\nCCN,6.2\nCCC,>8\n")
+    assert reading_notes(read_molecules(qualified)) == [
+        "column 'pIC50' is mostly numbers but is kept as text because of values written with a qualifier (line 4: "
+        "'>8'): a measurement outside the assay's range, no number a model can use as it stands (`molgen augment "
+        "replicates` lists them apart)"]
     merged = pd.read_csv(out)
     assert list(merged.columns[:2]) == ["smiles", "pIC50"] and merged["input_lines"].iloc[0] == "2; 3; 4"
     removed = pd.read_csv(tmp_path / "merged.csv.removed.csv")

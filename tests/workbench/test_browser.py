@@ -276,3 +276,38 @@ def test_a_page_opened_first_after_a_start_shows_the_app_navigation(server):
         menu = page.locator('[data-testid="stSidebarNav"]').inner_text().split()
         browser.close()
     assert "Latent" in menu and "latent" not in menu and "app" not in menu
+
+
+def test_an_uploaded_assay_file_merges_its_replicates_on_the_augment_page(server, tmp_path):
+    """A chemist's export, one row per measurement: uploaded, merged to one row per compound, downloaded."""
+    from playwright.sync_api import sync_playwright
+
+    assay = tmp_path / "assay.csv"
+    assay.write_text("compound_id,smiles,pIC50\nP-1,CCN(CC)CCNC(=O)c1ccc(N)cc1,6.1\nP-1,CCN(CC)CCNC(=O)c1ccc(N)cc1,6.3\n"
+                     "P-1a,CCN(CC)CCNC(=O)c1ccc(N)cc1.Cl,6.2\nZ-2,Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1,5.0\n"
+                     "Z-2,Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1,7.2\nR-3,C[C@H](N)c1ccccc1,>8\n")
+    url, _ = server
+    with sync_playwright() as playwright:
+        browser = _chromium(playwright)
+        page = _page(browser, accept_downloads=True)
+        page.goto(f"{url}/augment")
+        page.get_by_role("heading", name="Augment").wait_for()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(assay))
+        page.get_by_text("Using the uploaded file assay.csv").wait_for()
+        page.get_by_text("replicates", exact=True).click()
+        page.get_by_text("Measured columns to merge").wait_for()
+        _settle(page)
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text("6 readable rows merged into 3 compounds").wait_for()
+        page.get_by_text("pIC50: 1 compound has replicates disagreeing by more than 1").wait_for()
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "augment-replicates.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download rows (CSV)").click()
+        target = tmp_path / "merged.csv"
+        download.value.save_as(target)
+        browser.close()
+    merged = pd.read_csv(target).set_index("smiles")
+    assert merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "n_rows"] == 3 and merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "pIC50"] == 6.2
+    assert merged.loc["Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "pIC50_disagree"]
+    assert merged.loc["C[C@H](N)c1ccccc1", "pIC50_qualified"] == ">8"

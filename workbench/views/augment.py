@@ -28,7 +28,8 @@ text = st.text_area("Input molecules (one SMILES per line, a name after it if yo
 upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
                          key="aug_held", height=80)
-method = st.radio("Method", ["enumerate", "analogues", "balance"], horizontal=True, key="aug_method")
+method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
+                  help="replicates: merge repeated measurements into one row per compound, before augmenting.")
 
 
 @st.cache_resource(show_spinner="reading the held-out split")
@@ -104,7 +105,7 @@ for typed in typed_held_out:   # a typo in a test compound would leave it unguar
 guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
               near_duplicate=None if method == "enumerate" else 0.95,
               alerts=[] if method == "enumerate" else list(GENERATED_ROW_ALERTS))
-if method != "enumerate":
+if method in ("analogues", "balance"):
     st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
                f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
 
@@ -123,21 +124,45 @@ elif method == "analogues":
                         help="More finds more analogues inside the window, in proportionally more time.")
     settings = {"per_seed": per_seed, "window": list(window), "methods": methods or ["prefix"],
                 "samples_per_seed": samples}
+elif method == "replicates":
+    from molgen.augment.replicates import AGGREGATES, GROUPINGS
+
+    # the measured columns of the uploaded file (typed molecules carry names only)
+    measured = [c for c in (input_columns.columns if input_columns is not None else []) if c not in ("line", "name")]
+    labels = st.multiselect("Measured columns to merge", measured, default=measured[-1:], key="aug_labels",
+                            help="Each is aggregated over a compound's rows, beside its values, count and spread.")
+    if not measured:
+        st.caption("Upload a file with measured columns (pIC50, IC50, logD): the molecules typed above have none.")
+    how = st.selectbox("Aggregate", AGGREGATES, key="aug_how",
+                       help="geometric for concentrations (IC50 in nM): averaged and spread in log10 units.")
+    by = st.selectbox("One compound is", GROUPINGS, key="aug_by",
+                      format_func={"parent": "its parent (a salt or charge state merged; enantiomers apart)",
+                                   "molecule": "the identical molecule only"}.get)
+    max_spread = st.number_input("Replicates disagree above a spread of", 0.0, 1e9, 1.0, key="aug_spread",
+                                 help="Largest minus smallest, in the column's units (log10 units for geometric).")
+    settings = {"labels": labels, "how": how, "by": by, "max_spread": float(max_spread)}
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
     per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
     budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
     settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
-seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
+# a merge draws nothing at random
+seed = 0 if method == "replicates" else st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
 if not smiles and upload is None:   # an uploaded file without molecules is an error above
     st.caption("Type or upload the molecules to augment: Run waits for them.")
-if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key="aug_go"):
+if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (method == "replicates" and not labels),
+             key="aug_go"):
     with st.spinner("augmenting"):
         histogram, repeats = None, None
         try:
-            if method == "enumerate":
+            if method == "replicates":
+                from molgen.augment.replicates import merge_replicates
+
+                merged = merge_replicates(smiles, input_columns, labels, how=how, by=by, max_spread=float(max_spread))
+                rows, removed, repeats = merged.merged, merged.removed, merged.notes   # one row per compound
+            elif method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed), include_canonical=include_canonical)
                 short = short_enumerations(rows, k)
                 rows, guarded = apply_guard(rows, guard)   # spellings of the inputs (method enumerate)
@@ -156,11 +181,14 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok, key=
             st.stop()
     if input_columns is not None:
         removed = with_read_errors(removed, input_columns.attrs.get("read_errors"))
-    rows, removed = with_input_columns(rows, input_columns), with_input_columns(removed, input_columns)
+    # merged rows carry the input's columns already (each distinct value of the compound's rows)
+    rows = rows if method == "replicates" else with_input_columns(rows, input_columns)
+    removed = with_input_columns(removed, input_columns)
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     removed = reason_first(removed)   # the reason beside the molecule
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
-                              input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(), guard=guard,
+                              input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(),
+                              guard=Guard(near_duplicate=None) if method == "replicates" else guard,   # no guard applied
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
                               report_name=f"augmented-{method}.csv.removed.csv")
     st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats)
@@ -172,13 +200,13 @@ if "aug_result" in st.session_state:
     made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
-                     + ", ".join(f"{k} {v}" for k, v in made_with.items()))
+                     + ", ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in made_with.items()))
                + ("" if made_by == method and made_with == {**settings, "seed": int(seed)} else
                   " · the form above has changed since: press Run for its result."))
     if len(removed):
         st.caption("Removed, by reason: " + plain("; ".join(reason_lines(removed))))
-    for note in repeats or []:
-        st.warning(plain(note))
+    for note in repeats or []:   # a merge's notes inform (how many merged, what was left out); the others warn
+        (st.info if made_by == "replicates" else st.warning)(plain(note))
     if made_by == "analogues":
         from molgen.augment.analogues import seeds_without_analogues
 
