@@ -658,7 +658,15 @@ def train_smiles_lm(
         model = _load_to_resume(SmilesLM.load, resume)
         record = model.training if isinstance(model.training, dict) else {}
         earlier = record.get("train_config", {})
-        taken = {flag: earlier[key] for flag, key in RESUMED_FLAGS.items() if not given(flag) and key in earlier}
+        taken = {flag: earlier[key] for flag, key in RESUMED_FLAGS.items()
+                 if not given(flag) and key in earlier and earlier[key] is not None}
+        if given("max_steps"):   # the run's checkpoint interval was a tenth of its old schedule: a new one for the new
+            taken.pop("eval_every", None)
+        if not model.config.conditions:   # an unconditional model has no property to hide
+            taken.pop("condition_dropout", None)
+        recorded_column = (record.get("data_preparation") or {}).get("smiles_column")
+        if not given("smiles_column") and recorded_column:
+            smiles_column = recorded_column   # the column its file was read from
         batch_size, lr, min_lr = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("min_lr", min_lr)
         max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
@@ -710,12 +718,14 @@ def train_smiles_lm(
         parent = {"checkpoint": str(source.resolve()), "sha256": sha256_of(source),
                   **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
                                              "started_from") if k in earlier}}
+        if column := (earlier.get("data_preparation") or {}).get("smiles_column"):   # to read its data again
+            parent["data_preparation"] = {"smiles_column": column}
 
     preparation = None
     if Path(data).is_file():  # a user's series: salts as parents, rows the model cannot learn listed, before training
         smiles, column, lines = _training_file(data, smiles_column)
         prepared = prepare_series(smiles, model.vocabulary if model is not None else None,
-                                  model.config.max_len if model is not None else None, where=lines)
+                                  model.config.max_len if model is not None else SmilesLMConfig().max_len, where=lines)
         for note in prepared.notes():
             console.print(f"[yellow]{escape(note)}[/yellow]")
         smiles, preparation = prepared.smiles, {"smiles_column": column, "rows": len(prepared.smiles) +
@@ -727,8 +737,9 @@ def train_smiles_lm(
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
     if len(training) < 20:   # a handful of molecules teaches their own spellings, little of a chemotype
-        console.print(f"[yellow]{len(training)} molecules to train on: a fine-tune learns these molecules themselves "
-                      "more than their chemotype; expect copies of them among the samples[/yellow]")
+        console.print(f"[yellow]{len(training)} molecules to train on: a model learns these molecules themselves "
+                      f"more than their chemotype{'' if fine_tuning else ', and a new one little else'}; expect copies "
+                      "of them among the samples[/yellow]")
     if resume is not None and record.get("data_fingerprint") and data_fingerprint(training) != record["data_fingerprint"]:
         # other molecules than the run trained on: refused unless asked for (then said)
         message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, --valid-size "
@@ -984,8 +995,8 @@ def generate_command(
         # a fine-tuned model writes its series back: those rank beside new molecules unless looked for
         console.print(f"  [yellow]{copies:,} of the {counts['unique']:,} unique molecules are in the model's training "
                       f"data ({escape(_trained_on(record))}): column novel is False for them; `molgen export "
-                      f"{escape(record['name'])} --where 'novel == True'` leaves them out[/yellow]")
-    elif counts["novel"] is None:
+                      f"{escape(record['name'])} --where 'novel == True' -o new.csv` leaves them out[/yellow]")
+    elif counts["novel"] is None and counts["unique"]:
         console.print(f"  [yellow]novelty unknown: the model's training data ({escape(_trained_on(record))}) cannot be "
                       "read from here[/yellow]")
     for what, how in record["native"].items():

@@ -277,12 +277,12 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
               "NS(=O)(=O)c1ccc(Nc2nccc(-c3ccsc3)n2)cc1", "c1cc(-c2ccsc2)nc(Nc2ccc(OCCN3CCCC3)cc2)n1",
               "Fc1ccc(-c2ccnc(Nc3cccc(Cl)c3)n2)cc1", "CN1CCN(Cc2ccc(Nc3nccc(-c4cccnc4)n3)cc2)CC1"] * 2
     source = tmp_path / "series.csv"
-    source.write_text("id,structure\n" + "".join(f"K{i},{s}\n" for i, s in enumerate(series)) +
+    source.write_text("id,mol\n" + "".join(f"K{i},{s}\n" for i, s in enumerate(series)) +
                       "X1,CN1CCN(Cc2ccc(Nc3nccc(-c4cccnc4)n3)cc2)CC1.Cl\nX2,C[C@H](N)c1ccc(Nc2nccc(-c3cccnc3)n2)cc1\n"
                       "X3,C[Si](C)(C)c1ccc(Nc2nccc(-c3cccnc3)n2)cc1\nX4,OB(O)c1ccccc1\nX5,c1ccccc1N(\n")
     out = tmp_path / "ft" / "series.pt"
-    first = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "3",
-                "--out", str(out), "--threads", "1")
+    first = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--smiles-column", "mol",
+                "--max-steps", "3", "--out", str(out), "--threads", "1")
     assert first.exit_code == 0, first.output
     said = " ".join(first.output.split())
     assert "1 row: salt or charge state read as its neutral parent" in said and "1 row: stereo dropped" in said
@@ -292,10 +292,10 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     assert "13 train / 1 valid molecules; 3 steps, validated every 1" in said
     record = SmilesLM.load(out).training
     assert record["data"] == str(source.resolve())   # the card finds the file from any folder
-    assert record["data_preparation"]["smiles_column"] == "structure" and record["data_preparation"]["rows"] == 17
+    assert record["data_preparation"]["smiles_column"] == "mol" and record["data_preparation"]["rows"] == 17
     assert [row["where"] for row in record["data_preparation"]["left_out"]] == ["line 16", "line 17", "line 18"]
 
-    # resumed with nothing but --max-steps, from another folder: the series and the fine-tune's settings
+    # resumed with nothing but --max-steps, from another folder: the series, its column and the fine-tune's settings
     monkeypatch.chdir(tmp_path / "ft")
     resumed = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "5", "--threads", "1")
     assert resumed.exit_code == 0, resumed.output
@@ -310,22 +310,26 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
                 "--max-steps", "6", "--threads", "1")
     assert moved.exit_code == 0 and "the training molecules differ from those of the run resumed" in moved.output
 
-    # Ctrl-C between steps checkpoints the steps done, so a short fine-tune is resumable
+    # Ctrl-C during a step lets it finish, then checkpoints, so a short fine-tune is resumable
+    import os
+    import signal
+
     calls = {"n": 0}
     real_loss = train_module._loss
 
     def interrupted_at_the_third(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)   # as a terminal's Ctrl-C, in the middle of the third step
         return real_loss(*args, **kwargs)
 
     monkeypatch.setattr(train_module, "_loss", interrupted_at_the_third)
     short = tmp_path / "short.pt"
-    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "50",
-                  "--eval-every", "1000", "--out", str(short), "--threads", "1")
+    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--smiles-column", "mol",
+                  "--max-steps", "50", "--eval-every", "1000", "--out", str(short), "--threads", "1")
     assert stopped.exit_code == 130 and "continue with --resume" in stopped.output
-    assert torch.load(state_path(short.with_suffix(".last.pt")), weights_only=True)["step"] == 2
+    assert torch.load(state_path(short.with_suffix(".last.pt")), weights_only=True)["step"] == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # Ctrl-C raises again after training
     monkeypatch.undo()
 
     # a run of the fine-tuned model keeps what it learned from, and the run list names the checkpoint
@@ -339,7 +343,7 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
 
     # --arch beside --from: the shipped model of that arch, or refused when the checkpoint is another
     mismatch = run("train", "smiles-lm", "--from", str(out), "--arch", "transformer", "--data", str(source),
-                   "--out", str(tmp_path / "t.pt"))
+                   "--smiles-column", "mol", "--out", str(tmp_path / "t.pt"))
     assert mismatch.exit_code == 2 and "is a lstm" in " ".join(mismatch.output.split())
 
 
@@ -394,11 +398,15 @@ def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_wha
     from molgen.data.registry import load_smiles
     from molgen.runs.generate import training_molecules
 
-    series = tmp_path / "series.smi"
-    series.write_text("c1ccccc1NC(C)=O\nOC(=O)c1ccccc1OC(C)=O\n")   # acetanilide and aspirin, not as RDKit writes them
+    series = tmp_path / "series.csv"
+    # acetanilide and aspirin, not as RDKit writes them; a salt of an amine with its stereo, which a model without
+    # stereo tokens learned as the flat free base; the SMILES in a column the card names
+    series.write_text("id,mol\na,c1ccccc1NC(C)=O\nb,OC(=O)c1ccccc1OC(C)=O\nc,C[C@H](N)c1ccccc1.Cl\n")
     moses = load_smiles("moses-sample", "train")
-    known = training_molecules({"data": str(series), "started_from": {"data": "moses-sample"}})
-    assert {"CC(=O)Nc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O"} <= known and set(moses) <= known
+    known = training_molecules({"data": str(series), "data_preparation": {"smiles_column": "mol"},
+                                "started_from": {"data": "moses-sample"}})
+    assert {"CC(=O)Nc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "CC(N)c1ccccc1", "C[C@H](N)c1ccccc1"} <= known
+    assert set(moses) <= known
     assert training_molecules({"data": str(tmp_path / "moved.smi"), "started_from": {"data": "moses-sample"}}) is None
 
 
@@ -451,6 +459,13 @@ def test_training_flags_and_data_are_checked_before_any_work(tmp_path):
     # one molecule, held out for validation, left none to train on: the loop waited for a batch forever
     assert "too few to train" in refused("smiles-lm", "--data", str(one), "--size", "tiny", "--max-steps", "5")
     assert "--max-molecules must be 2 or more" in refused("graph-diffusion", "--data", "moses-sample", "--max-molecules", "1")
+    # a new model's longest string: a longer molecule is left out by its line, not a traceback inside training
+    long = tmp_path / "long.smi"
+    long.write_text("C" * 130 + "\n" + "\n".join(["CCO", "CCN", "CCC", "CCCl", "c1ccccc1", "CC(=O)O"] * 2) + "\n")
+    made = run("train", "smiles-lm", "--data", str(long), "--size", "tiny", "--max-steps", "1", "--out",
+               str(tmp_path / "long.pt"), "--threads", "1")
+    assert made.exit_code == 0 and "line 1 (" in made.output and "130 tokens, longer than the model's 126" in \
+        " ".join(made.output.split())
 
 
 def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_did_not_improve(tmp_path):

@@ -55,6 +55,7 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
     """A label column as numbers, the qualified cells (their text, apart) and the cells that are neither."""
     text = column.astype("string").str.strip()
     numbers = pd.to_numeric(column, errors="coerce")
+    numbers = numbers.where(np.isfinite(numbers.astype(float)))   # "inf" is no measurement
     qualified = text.where(text.fillna("").str.fullmatch(QUALIFIED_NUMBER), pd.NA)   # ">10", "<= 5", "~7"
     other = text[numbers.isna() & qualified.isna() & text.notna() & (text != "")]
     return numbers.astype(float), qualified, sorted(set(other.astype(str)))
@@ -125,6 +126,11 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             order.setdefault(key, []).append(position)
 
     others = [c for c in columns.columns if c not in labels]
+    made = {"smiles", "n_rows", "input_rows", "forms", "input_lines",
+            *(f"{label}{suffix}" for label in labels for suffix in ("", "_n", "_spread", "_values", "_qualified",
+                                                                    "_disagree"))}
+    # an input column named like one this table makes (n_rows, pIC50_n) keeps its values under input_<name>
+    renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
     out = []
     for key, positions in order.items():
         row: dict[str, object] = {"smiles": key}
@@ -144,7 +150,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         row["forms"] = "; ".join(forms) if len(forms) > 1 else ""
         for column in others:   # ids, dates, assay names (the reader's file line as input_lines): every distinct value
             kept = [str(v) for v in columns[column].iloc[positions] if pd.notna(v) and str(v).strip() != ""]
-            row["input_lines" if column == "line" else column] = "; ".join(dict.fromkeys(kept))
+            row["input_lines" if column == "line" else renamed[column]] = "; ".join(dict.fromkeys(kept))
         out.append(row)
     merged = pd.DataFrame(out, columns=None if out else ["smiles", *labels, "n_rows", "input_rows"])
     if len(merged):

@@ -16,7 +16,9 @@ import math
 import os
 import platform
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -178,3 +180,24 @@ def open_log(out: Path, resume, header: list[str]):
     if new:
         writer.writerow(header)
     return handle, writer
+
+
+class CtrlC:
+    """Ctrl-C as a flag a training loop reads between steps (``pressed``), so the step under way finishes and is
+    checkpointed, not cut through mid-update; a second Ctrl-C stops at once, as usual. Only the main thread can
+    take the signal: elsewhere the flag stays unset and Ctrl-C raises as before. Call :meth:`release` after."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._press)
+
+    def _press(self, signum, frame) -> None:
+        self.pressed = True
+        signal.signal(signal.SIGINT, self._previous)   # a second Ctrl-C raises KeyboardInterrupt
+
+    def release(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None

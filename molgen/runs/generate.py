@@ -122,19 +122,28 @@ def chunk_seed(seed: int, index: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def _data_molecules(data: str) -> frozenset[str] | None:
+def _data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
     """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
-    user's file, canonicalised here (a series written by hand must not read its own members as novel)."""
-    from molgen.chem.parse import canonical_smiles
+    user's file (its recorded SMILES column), each molecule as written and as a model was taught it (its neutral
+    parent, with and without stereo: ``smiles_lm.series``), so that no member of a series reads as novel."""
+    from molgen.chem.parse import parse_smiles
+    from molgen.chem.standardize import neutral_parent, without_stereo
     from molgen.data.registry import REGISTRY, load_smiles
 
     try:
-        smiles = load_smiles(data, "train")
+        smiles = load_smiles(data, "train", smiles_column=smiles_column)
     except Exception:  # noqa: BLE001 -- a user's file that moved, a dataset not fetched: novelty is then unknown
         return None
     if data in REGISTRY:
         return frozenset(smiles)
-    return frozenset(c for c in (canonical_smiles(s) for s in smiles if s) if c is not None)
+    forms = set()
+    for text in smiles:
+        parsed = parse_smiles(text)
+        if parsed.ok:
+            parent = neutral_parent(parsed.mol)
+            forms.update((Chem.MolToSmiles(parsed.mol), Chem.MolToSmiles(parent),
+                          Chem.MolToSmiles(without_stereo(parent))))
+    return frozenset(forms)
 
 
 def model_lineage(record: dict) -> dict:
@@ -157,11 +166,14 @@ def training_molecules(record: dict) -> frozenset[str] | None:
     """Every molecule a model learned from, as canonical SMILES: its own training data and, for a fine-tuned model,
     the data of the model it started from (a molecule of MOSES is not new from a model fine-tuned on a series
     after MOSES). None when any of them cannot be read (novelty is then unknown, not measured against part)."""
-    sources, parent = [record.get("data")], record.get("started_from")
+    def column(of: dict) -> str | None:   # the SMILES column a file was read from, where the card names it
+        return (of.get("data_preparation") or {}).get("smiles_column")
+
+    sources, parent = [(record.get("data"), column(record))], record.get("started_from")
     while isinstance(parent, dict):
-        sources.append(parent.get("data"))
+        sources.append((parent.get("data"), column(parent)))
         parent = parent.get("started_from")
-    sets = [_data_molecules(str(data)) for data in dict.fromkeys(d for d in sources if d)]
+    sets = [_data_molecules(str(data), smiles) for data, smiles in dict.fromkeys(s for s in sources if s[0])]
     if not sets or any(s is None for s in sets):
         return None
     return frozenset().union(*sets)

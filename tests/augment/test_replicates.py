@@ -65,6 +65,14 @@ def test_concentrations_merge_geometrically_and_spread_in_log_units():
         merge_replicates(["CCO", "CCO"], pd.DataFrame({"pIC50": [-1.0, 2.0]}), ["pIC50"], how="geometric")
 
 
+def test_an_input_column_named_like_a_merged_one_keeps_its_values_and_inf_is_no_measurement():
+    columns = pd.DataFrame({"n_rows": ["a", "b"], "pIC50": ["5.0", "inf"]})
+    result = merge_replicates(["CCO", "OCC"], columns, ["pIC50"])
+    row = result.merged.iloc[0]
+    assert row["n_rows"] == 2 and row["input_n_rows"] == "a; b"
+    assert row["pIC50"] == 5.0 and row["pIC50_n"] == 1 and any("'inf'" in note for note in result.notes)
+
+
 def test_merging_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match="no column 'pki'; columns are 'id', 'pIC50'"):
         merge_replicates(["CCO"], pd.DataFrame({"id": ["a"], "pIC50": [5.0]}), ["pki"])

@@ -468,3 +468,13 @@ def test_an_attachment_point_is_completed_from_the_spelling_the_model_reads_best
     kept = [m for m in mols if m is not None and not check.failures(m)]
     print(f"valid {sum(m is not None for m in mols)}/100, a group at the *: {len(kept)}")
     assert sum(m is not None for m in mols) >= 80 and len(kept) >= 80   # none is the bare scaffold, ended at once
+
+
+def test_a_scaffold_longer_than_the_model_writes_is_left_to_the_filter():
+    """Its spellings were scored by the network anyway: the transformer raised on a sequence past max_len."""
+    from molgen.models import load
+    from molgen.models.base import Conditions
+
+    model = load("smiles-lm-transformer")
+    steer, how = model.native_conditions(Conditions(scaffold="C" * 140 + "O"))
+    assert steer.prefixes == [] and "scaffold" not in how

@@ -48,7 +48,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
         narrow = runner.invoke(app, ["runs", "list"], env={"MOLGEN_HOME": str(tmp_path)}, catch_exceptions=False).output
     finally:
         cli.console._width = width
-    assert "cli-run  complete  smiles-lm: tiny.pt  seed 3" in narrow   # its own checkpoint, named and "asked 25 · sampled" in narrow
+    # its own checkpoint, named
+    assert "cli-run  complete  smiles-lm: tiny.pt  seed 3" in narrow and "asked 25 · sampled" in narrow
     tagged = run("runs", "tag", "cli-run", "series-a", "keep", home=tmp_path)
     assert "series-a, keep" in tagged.output
     for bad in ("", "a,b"):   # an empty tag listed as ", "; a comma reads as two tags

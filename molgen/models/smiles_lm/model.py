@@ -255,10 +255,11 @@ class SmilesLM:
             readable = []
             for text in spellings:
                 try:
-                    self.vocabulary.encode(text, add_bos_eos=False)
+                    tokens = self.vocabulary.encode(text, add_bos_eos=False)
                 except ValueError:  # a token this model never saw
                     continue
-                readable.append(text)
+                if len(tokens) + 2 <= self.config.max_len:   # room for <bos>, and for a group after it
+                    readable.append(text)
             if readable:
                 likelihoods = self.prefix_log_likelihoods(readable)
                 chosen.append(readable[max(range(len(readable)), key=likelihoods.__getitem__)])

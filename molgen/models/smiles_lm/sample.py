@@ -194,8 +194,10 @@ def _sample_stream(model, n: int, width: int, prefix: list[int], generator, *, g
 
 
 @torch.no_grad()
-def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length_penalty: float = 1.0) -> list[tuple[list[int], float, float]]:
-    """The ``width`` best sequences by length-normalised log-likelihood (sum / length**length_penalty).
+def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length_penalty: float = 1.0,
+                extend: bool = False) -> list[tuple[list[int], float, float]]:
+    """The ``width`` best sequences by length-normalised log-likelihood (sum / length**length_penalty);
+    ``extend``: none ends right after the prefix.
 
     Returns (tokens, log-likelihood, normalised score), best first.
     """
@@ -203,6 +205,8 @@ def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length
     seq = torch.tensor([[vocab.bos_id] + prefix], dtype=torch.long)
     cond1 = cond[:1] if cond is not None else None
     logits, state = _step(network, arch, seq, None, cond1, 0, True)
+    if extend:
+        logits = _without_end(logits, vocab.eos_id)
     scores = torch.zeros(1, dtype=torch.float64)
     done: list[tuple[list[int], float, float]] = []
     while seq.shape[1] < max_len and len(done) < width:
@@ -290,7 +294,8 @@ def _generate_from(model, n: int, prefix_text: str, conditions: Conditions, gene
     samples: list[Sample] = []
     if strategy == "beam":
         cond = model.normalise_targets(conditions.targets, 1)
-        for tokens, loglik, score in beam_search(model, max(beam_width, n), prefix, cond, max_len)[:n]:
+        for tokens, loglik, score in beam_search(model, max(beam_width, n), prefix, cond, max_len,
+                                                 extend=bool(prefix) and conditions.extend_prefix)[:n]:
             samples.append(Sample(prefix_text + vocab.decode(tokens[len(prefix):]), loglik, {"beam_score": score}))
         return samples
     options = dict(greedy=strategy == "greedy", temperature=temperature, top_k=top_k, top_p=top_p, max_len=max_len, bf16=bf16,

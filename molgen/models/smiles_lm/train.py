@@ -23,8 +23,8 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (data_fingerprint, earlier_runs, learning_rate, load_resume_state, normalised_conditions,
-                                    open_log, run_record, save_progress, write_card)
+from molgen.models.training import (CtrlC, data_fingerprint, earlier_runs, learning_rate, load_resume_state,
+                                    normalised_conditions, open_log, run_record, save_progress, write_card)
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
 
@@ -170,61 +170,66 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     running, running_count = 0.0, 0
     stop = interrupted = False
     saved_step = step   # the step the resume files hold: an interrupt right after a checkpoint writes none again
-    while not stop:
-        batches = bucketed_batches(train_set.lengths, config.batch_size, np.random.default_rng([config.seed, epoch]))
-        for index in batches[position:]:
-            try:
-                if config.randomize_smiles:
-                    randomized = [_randomized(train_set.smiles[i]) for i in index]
-                    try:
-                        tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
-                    except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
+    ctrl_c = CtrlC()   # Ctrl-C ends the step under way, then validates and checkpoints
+    try:
+        while not stop:
+            batches = bucketed_batches(train_set.lengths, config.batch_size, np.random.default_rng([config.seed, epoch]))
+            for index in batches[position:]:
+                try:
+                    if config.randomize_smiles:
+                        randomized = [_randomized(train_set.smiles[i]) for i in index]
+                        try:
+                            tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
+                        except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
+                            tokens = train_set.batch(index, vocab.pad_id)
+                    else:
                         tokens = train_set.batch(index, vocab.pad_id)
+                    for group in optimizer.param_groups:
+                        group["lr"] = learning_rate(step, config)
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
+                        conditions = normalised_conditions(model, train_labels, index, config.condition_dropout,
+                                                           dropout_generator, config.condition_drop_all)
+                        loss, count = _loss(model, tokens, conditions)
+                    optimizer.zero_grad(set_to_none=True)
+                    (loss / count).backward()
+                    torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
+                    optimizer.step()
+                except KeyboardInterrupt:   # (off the main thread) this batch is not taken: checkpoint, then stop
+                    interrupted = True
                 else:
-                    tokens = train_set.batch(index, vocab.pad_id)
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(step, config)
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=config.bf16):
-                    conditions = normalised_conditions(model, train_labels, index, config.condition_dropout,
-                                                       dropout_generator, config.condition_drop_all)
-                    loss, count = _loss(model, tokens, conditions)
-                optimizer.zero_grad(set_to_none=True)
-                (loss / count).backward()
-                torch.nn.utils.clip_grad_norm_(network.parameters(), config.grad_clip)
-                optimizer.step()
-            except KeyboardInterrupt:   # this batch is not taken: checkpoint the steps done, then stop
-                interrupted = True
+                    position += 1
+                    step += 1
+                    tokens_seen += count
+                    running, running_count = running + loss.item(), running_count + count
+                    bar.update(1)
+                elapsed = time.perf_counter() - started
+                interrupted = interrupted or ctrl_c.pressed
+                stop = interrupted or step >= config.max_steps or elapsed >= budget
+                if (step % config.eval_every == 0 or stop) and step > saved_step:
+                    valid = validation_nll(model, valid_set, labels=valid_labels)
+                    train_nll = running / max(running_count, 1)
+                    running, running_count = 0.0, 0
+                    writer.writerow([step, epoch, tokens_seen, round(elapsed / 60, 2), f"{learning_rate(step, config):.2e}",
+                                     f"{train_nll:.4f}", f"{valid:.4f}"])
+                    log.flush()
+                    bar.set_postfix(train=f"{train_nll:.3f}", valid=f"{valid:.3f}")
+                    model.training = run_record(data=data_name, train_smiles=train_smiles, step=step, command=command,
+                                                epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
+                                                molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
+                                                valid_nll_per_token=round(valid, 4),
+                                                **({"started_from": parent} if parent else {}),
+                                                **({"data_preparation": preparation} if preparation else {}), **lineage)
+                    is_best = valid < best
+                    best = min(best, valid)
+                    card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
+                                         best=best, epoch=epoch, position=position) or card
+                    saved_step = step
+                if stop:
+                    break
             else:
-                position += 1
-                step += 1
-                tokens_seen += count
-                running, running_count = running + loss.item(), running_count + count
-                bar.update(1)
-            elapsed = time.perf_counter() - started
-            stop = interrupted or step >= config.max_steps or elapsed >= budget
-            if (step % config.eval_every == 0 or stop) and step > saved_step:
-                valid = validation_nll(model, valid_set, labels=valid_labels)
-                train_nll = running / max(running_count, 1)
-                running, running_count = 0.0, 0
-                writer.writerow([step, epoch, tokens_seen, round(elapsed / 60, 2), f"{learning_rate(step, config):.2e}",
-                                 f"{train_nll:.4f}", f"{valid:.4f}"])
-                log.flush()
-                bar.set_postfix(train=f"{train_nll:.3f}", valid=f"{valid:.3f}")
-                model.training = run_record(data=data_name, train_smiles=train_smiles, step=step, command=command,
-                                            epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
-                                            molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
-                                            valid_nll_per_token=round(valid, 4),
-                                            **({"started_from": parent} if parent else {}),
-                                            **({"data_preparation": preparation} if preparation else {}), **lineage)
-                is_best = valid < best
-                best = min(best, valid)
-                card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
-                                     best=best, epoch=epoch, position=position) or card
-                saved_step = step
-            if stop:
-                break
-        else:
-            epoch, position = epoch + 1, 0
+                epoch, position = epoch + 1, 0
+    finally:
+        ctrl_c.release()
     bar.close()
     log.close()
     if interrupted:
