@@ -94,6 +94,29 @@ def shipped_checkpoints() -> dict[str, Path]:
 
 
 @st.cache_resource(show_spinner="loading the model")
+def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
+    """The Generate form's models, label -> path: the shipped checkpoints, then the chemist's own (a model fine-tuned
+    on a series): every checkpoint a stored run used that is still on disk, and ``extra`` (typed on the page)."""
+    import json
+
+    out = shipped_checkpoints()
+    shipped = {path.resolve() for path in out.values()}
+    runs = store().runs()
+    used = [Path(c) for c in runs["checkpoint"].dropna()] if "checkpoint" in runs else []
+    for path in dict.fromkeys([*map(Path, extra), *used]):
+        path = path.expanduser().resolve()
+        if path in shipped or not path.is_file():
+            continue
+        card = path.with_suffix(".json")
+        info = json.loads(card.read_text()) if card.is_file() else {}
+        trained_on = Path(str((info.get("training") or {}).get("data", ""))).name
+        label = (f"{path.stem} (your own {info.get('family', 'checkpoint')}"
+                 + (f", trained on {trained_on}" if trained_on else "") + f": {path})")
+        out[label] = path
+        shipped.add(path)
+    return out
+
+
 def load_model(path: str):
     """A generator, loaded once per process and shared by every session."""
     from molgen.models.base import load

@@ -50,8 +50,9 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
     checkpoint = Path(record["checkpoint"]).resolve()
     label = next((label for label, path in checkpoints.items() if Path(path).resolve() == checkpoint), None)
     if label is None:
-        notes.append(f"its model {checkpoint.name} is not a shipped checkpoint, and this form offers only those: "
-                     f"`molgen generate --like {record['id']}` runs it")
+        notes.append(f"its model {checkpoint.name} is among neither the shipped checkpoints nor the files on this "
+                     f"machine ({checkpoint} is gone): `molgen generate --like {record['id']} --model NEW.pt` runs "
+                     "its settings with another")
     else:
         values["gen_model"] = label
     params = record["params"]

@@ -823,6 +823,26 @@ def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
     assert "The form was filled from run to-fill-from; changed since: seed." in [shown(box) for box in at.info]
 
 
+def test_the_generate_form_offers_the_chemists_own_checkpoints(tiny_checkpoint, tmp_path):
+    """A model fine-tuned on a series: used by a stored run, or typed, it is a model the form offers."""
+    with RunStore() as store:
+        own_run = generate(str(tiny_checkpoint), 5, seed=2, store=store, progress=False, name="own-model",
+                           max_samples=200)
+    at = page("generate")
+    labels = at.selectbox(key="gen_model").options
+    own = [label for label in labels if str(tiny_checkpoint.resolve()) in label]
+    assert own and "your own smiles-lm" in own[0] and labels[0].startswith("smiles-lm-lstm")
+    at.selectbox(key="gen_like_pick").set_value(own_run.id).run()
+    at.button(key="gen_like_go").click().run()
+    assert at.selectbox(key="gen_model").value == own[0]   # its run fills the form with it
+    copy = tmp_path / "copy.pt"
+    copy.write_bytes(tiny_checkpoint.read_bytes())
+    at.text_input(key="gen_own_checkpoint").set_value(str(copy)).run()
+    assert str(copy.resolve()) in at.selectbox(key="gen_model").value   # typed: offered and picked
+    at.text_input(key="gen_own_checkpoint").set_value(str(tmp_path / "nope.pt")).run()
+    assert any("no checkpoint file at" in shown(e) for e in at.error)
+
+
 def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     from molgen.runs.generate import default_chunk_size
     from molgen.scoring.profiles import load_profile
@@ -836,7 +856,7 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
               "profile": {**load_profile("drug-like").to_dict(), "name": "drug-like (edited 0a1b2c)"}}
     values, notes = form_from_run(record, {"graph-diffusion (1.2 M parameters)": Path("/shipped/graph-diffusion.pt")})
     said = "\n".join(notes)
-    assert "gen_model" not in values and "my-model.pt is not a shipped checkpoint" in said
+    assert "gen_model" not in values and "its model my-model.pt is among neither the shipped checkpoints" in said
     assert default_chunk_size(50) == 100 and "chunks of 37" in said
     assert "its 30 diffusion steps are not among" in said and "stochasticity 80 lies beyond" in said
     assert "MW (g/mol) window -inf to 900 reaches beyond" in said and not values["gen_on_mw"]

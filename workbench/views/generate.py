@@ -15,7 +15,7 @@ from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_t
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
-from workbench.common import (file_name, load_model, molecule_editor, plain, run_labels, shipped_checkpoints,
+from workbench.common import (file_name, load_model, model_choices, molecule_editor, plain, run_labels,
                               smiles_field, store)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
@@ -24,13 +24,34 @@ def _fill_from_run() -> None:
     """The form takes the picked run's settings (a button's callback: it runs before the widgets are drawn,
     the only moment Streamlit lets their values be set)."""
     record = store().run(st.session_state["gen_like_pick"])
-    values, notes = form_from_run(record, shipped_checkpoints(), st.session_state.get("gen_profile"))
+    values, notes = form_from_run(record, model_choices(), st.session_state.get("gen_profile"))
     st.session_state.update(values)
     st.session_state["gen_like_said"] = (record["id"], record["name"], notes, values)
 
 
+def _own_checkpoint() -> list[Path]:
+    """A checkpoint path typed on the page, when it names a file (said otherwise)."""
+    typed = st.session_state.get("gen_own_checkpoint", "").strip()
+    if not typed:
+        return []
+    path = Path(typed).expanduser()
+    if not path.is_file():
+        st.error(plain(f"no checkpoint file at {typed}"))
+        return []
+    return [path]
+
+
+def _pick_own_checkpoint() -> None:
+    """A checkpoint typed is the model picked (a text box's callback: before the select box is drawn)."""
+    own = _own_checkpoint()
+    if own:
+        label = next((label for label, path in model_choices(own).items() if path == own[0].resolve()), None)
+        if label is not None:
+            st.session_state["gen_model"] = label
+
+
 st.title("Generate")
-checkpoints = shipped_checkpoints()
+checkpoints = model_choices(_own_checkpoint())
 if stored := run_labels():
     with st.expander("Start from a stored run"):
         if st.session_state.get("gen_like_pick") not in stored:   # deleted since
@@ -53,7 +74,12 @@ if stored := run_labels():
 molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
 left, right = st.columns([1, 1])
 with left:
-    model_label = st.selectbox("Model", list(checkpoints), key="gen_model")
+    model_label = st.selectbox("Model", list(checkpoints), key="gen_model",
+                               help="the shipped models, then your own: every checkpoint a stored run used, and one "
+                                    "typed below (a model fine-tuned on your series)")
+    st.text_input("... or a checkpoint of your own (a .pt file)", key="gen_own_checkpoint",
+                  on_change=_pick_own_checkpoint, placeholder="runs/series.pt",
+                  help="made by `molgen train smiles-lm --from pretrained --data series.csv --out runs/series.pt`")
     model = load_model(str(checkpoints[model_label]))
     conditional = list(getattr(model.config, "conditions", []))
     st.caption(f"family {model.family}; " + (f"steers natively towards targets and ranges of {', '.join(conditional)}"
