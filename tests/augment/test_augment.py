@@ -512,14 +512,18 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert filled_columns(repeated) == ["id"]
 
 
+def _enumerate_three(tmp_path, series, *options: str):
+    """`molgen augment enumerate` of the series' first three molecules (a .smi file) into out.csv, with ``options``."""
+    source, out = tmp_path / "series.smi", tmp_path / "out.csv"
+    source.write_text("\n".join(series[:3]) + "\n")
+    return CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), *options]), out
+
+
 def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_path, series):
     """A typo in a test compound would leave it unguarded while the chemist thinks it held out."""
     held = tmp_path / "held.csv"
     held.write_text("smiles\n" + series[0] + "\nCc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1\n")
-    source = tmp_path / "series.smi"
-    source.write_text("\n".join(series[:3]) + "\n")
-    out = tmp_path / "out.csv"
-    result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", str(held)])
+    result, out = _enumerate_three(tmp_path, series, "--held-out", str(held))
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "1 of 2 entries is not a valid molecule ('Cc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1')" in said
     assert "correct or remove it" in said and not out.exists()
@@ -573,17 +577,13 @@ def test_a_held_out_file_names_its_smiles_column_after_a_colon(tmp_path, series,
     monkeypatch.setattr(cli.error_console, "_width", 400)   # a long temporary path is not folded mid-word
     held = tmp_path / "assay.csv"
     held.write_text("compound,molecule_structure\nT1," + series[0] + "\n")
-    source = tmp_path / "series.smi"
-    source.write_text("\n".join(series[:3]) + "\n")
-    out = tmp_path / "out.csv"
-    unnamed = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", str(held)])
+    unnamed, out = _enumerate_three(tmp_path, series, "--held-out", str(held))
     said = " ".join(unnamed.output.split())
     assert unnamed.exit_code == 2 and f"(--held-out {held}:COLUMN)" in said and "--smiles-column" not in said
-    named = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2",
-                                     "--held-out", f"{held}:molecule_structure"])
+    named, _ = _enumerate_three(tmp_path, series, "-k", "2", "--held-out", f"{held}:molecule_structure")
     assert named.exit_code == 0, named.output
     report = pd.read_csv(tmp_path / "out.csv.removed.csv")
     assert report["removed_because"].str.startswith("leak").sum() >= 1
     assert set(pd.read_csv(out)["input_row"]) == {2, 3}
-    wrong = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "--held-out", f"{held}:nope"])
+    wrong, _ = _enumerate_three(tmp_path, series, "--held-out", f"{held}:nope")
     assert wrong.exit_code == 2 and "no column 'nope'" in " ".join(wrong.output.split())
