@@ -672,6 +672,8 @@ def train_smiles_lm(
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
         randomize, condition_dropout = taken.get("randomize", randomize), taken.get("condition_dropout", condition_dropout)
         bf16, seed = taken.get("bf16", bf16), taken.get("seed", seed)
+        if not given("threads") and record.get("threads"):   # the run's thread count (a shared machine's choice)
+            threads = taken["threads"] = record["threads"]
         if not given("data") and record.get("data"):
             data = str(record["data"])
             if data not in _registry_names() and not Path(data).is_file():
@@ -679,7 +681,7 @@ def train_smiles_lm(
                                     style="red")
                 raise typer.Exit(2)
         if taken or not given("data"):
-            console.print(escape(f"continuing on {data} with the run's settings ({', '.join(f'{k} {v}' for k, v in taken.items())})"
+            console.print(escape(f"continuing on {data} with the run's settings ({', '.join(f'{k} {v:g}' if isinstance(v, float) else f'{k} {v}' for k, v in taken.items())})"
                                  if taken else f"continuing on {data}"))
     fine_tuning = from_ is not None or bool(record.get("started_from"))
     # the schedule is checked before any data is read, so a typo fails at once
@@ -728,8 +730,9 @@ def train_smiles_lm(
                                   model.config.max_len if model is not None else SmilesLMConfig().max_len, where=lines)
         for note in prepared.notes():
             console.print(f"[yellow]{escape(note)}[/yellow]")
-        smiles, preparation = prepared.smiles, {"smiles_column": column, "rows": len(prepared.smiles) +
-                                                len(prepared.dropped), **prepared.record()}
+        preparation = {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
+                       **prepared.record()}
+        smiles = prepared.smiles
         data = _data_name(data)   # a card names the file wherever the model is used from
     else:
         smiles = _dataset_smiles(data)
@@ -841,7 +844,7 @@ def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str
     except (FileFormatError, FileNotFoundError, KeyError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _say_reading_notes(frame)
+    _say_reading_notes(frame, skip=[c for c in frame.columns if c != "smiles"])   # training reads the SMILES alone
     lines = [f"line {n}" for n in frame["line"]] if "line" in frame else [f"record {n}" for n in range(1, len(frame) + 1)]
     return ["" if s is None else str(s) for s in frame["smiles"]], frame.attrs.get("smiles_column"), lines
 
@@ -993,9 +996,15 @@ def generate_command(
                      if (failing := counts.get("failing_hard_filters")) else ""))
     if counts["novel"] is not None and (copies := counts["unique"] - counts["novel"]):
         # a fine-tuned model writes its series back: those rank beside new molecules unless looked for
+        from molgen.runs.generate import copies_of_own_data
+
+        stored = run.candidates(ranked_only=False, columns=["smiles", "novel"])
+        own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
+        series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
         console.print(f"  [yellow]{copies:,} of the {counts['unique']:,} unique molecules are in the model's training "
-                      f"data ({escape(_trained_on(record))}): column novel is False for them; `molgen export "
-                      f"{escape(record['name'])} --where 'novel == True' -o new.csv` leaves them out[/yellow]")
+                      f"data ({escape(_trained_on(record))}){escape(series)}: column novel is False for them; "
+                      f"`molgen export {escape(record['name'])} --where 'novel == True' -o new.csv` leaves them "
+                      "out[/yellow]")
     elif counts["novel"] is None and counts["unique"]:
         console.print(f"  [yellow]novelty unknown: the model's training data ({escape(_trained_on(record))}) cannot be "
                       "read from here[/yellow]")
@@ -1015,8 +1024,9 @@ def _trained_on(record: dict) -> str:
     """The data a run's model learned from, as its record keeps it: a fine-tune's series, then what it started from."""
     lineage = record.get("model_training") or {}
     sources = [lineage.get("data")] + [parent.get("data") for parent in lineage.get("started_from", [])]
-    return ", then ".join(Path(s).name if Path(s).suffix else s for s in reversed([s for s in sources if s])) or \
-        "not recorded"
+    named = [Path(s).name if Path(s).suffix else s for s in reversed([s for s in sources if s])]
+    # a run continued on its own data names it once: "moses, then series.csv", not "moses, then moses, ..."
+    return ", then ".join(n for i, n in enumerate(named) if i == 0 or n != named[i - 1]) or "not recorded"
 
 
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
@@ -1663,17 +1673,18 @@ def _held_out_smiles(source: str) -> list[str]:
     return load_smiles(name, split or "test")
 
 
-def _say_reading_notes(frame, where=None) -> None:
+def _say_reading_notes(frame, where=None, skip=()) -> None:
     """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`), said in yellow (on
-    ``where``, the standard output by default)."""
+    ``where``, the standard output by default), except of the columns in ``skip``."""
     from molgen.data.files import reading_notes
 
-    for note in reading_notes(frame):
+    for note in reading_notes(frame, skip=skip):
         (where or console).print(f"[yellow]{escape(note)}[/yellow]")
 
 
-def _augment_input(path: Path, smiles_column: str | None = None):
-    """The input's SMILES, one per record, and its other columns (ids, labels), row for row."""
+def _augment_input(path: Path, smiles_column: str | None = None, quiet_about=()):
+    """The input's SMILES, one per record, and its other columns (ids, labels), row for row; what the reader noticed
+    is said, except of the columns in ``quiet_about`` (a command that says it better)."""
     from molgen.data.files import FileFormatError, read_molecules
 
     try:
@@ -1683,7 +1694,7 @@ def _augment_input(path: Path, smiles_column: str | None = None):
     except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _say_reading_notes(frame)
+    _say_reading_notes(frame, skip=quiet_about)
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
     from molgen.augment.provenance import read_errors
@@ -1799,21 +1810,26 @@ def augment_replicates(
                                           "apart); molecule: only identical molecules merge."),
     max_spread: float = typer.Option(1.0, min=0.0, help="Replicates spreading wider than this (largest minus smallest; "
                                                          "log10 units for geometric) are marked in LABEL_disagree."),
+    relation: Optional[str] = typer.Option(None, help="A column holding each value's qualifier ('=', '>', '<'), as "
+                                                      "ChEMBL's Standard Relation (found by that name when present)."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
     compounds whose replicates disagree marked (curation before augmenting or training)."""
     _check_output(output, input)
     from molgen.augment import Guard
-    from molgen.augment.replicates import AGGREGATES, GROUPINGS, merge_replicates
+    from molgen.augment.replicates import AGGREGATES, CHEMBL_RELATION, GROUPINGS, merge_replicates
 
     for flag, value, known in (("--how", how, AGGREGATES), ("--by", by, GROUPINGS)):
         if value not in known:
             error_console.print(f"[red]{flag}: {escape(value)} is not one of {', '.join(known)}[/red]")
             raise typer.Exit(2)
-    smiles, columns = _augment_input(input, smiles_column)
+    smiles, columns = _augment_input(input, smiles_column, quiet_about=label)   # the merge says what it read of them
+    if relation is None and CHEMBL_RELATION in columns.columns:   # ChEMBL's qualifiers, in a column of their own
+        relation = CHEMBL_RELATION
+        console.print(f"reading each value's qualifier from column {CHEMBL_RELATION!r} (--relation)")
     try:
-        result = merge_replicates(smiles, columns, label, how=how, by=by, max_spread=max_spread)
+        result = merge_replicates(smiles, columns, label, how=how, by=by, max_spread=max_spread, relation=relation)
     except ValueError as error:
         error_console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None

@@ -289,7 +289,8 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     # every row the model cannot learn, at once, by its file line, with why
     assert "3 rows are left out: line 16" in said and "token [Si] not in the model's vocabulary" in said
     assert "line 17 (OB(O)c1ccccc1): token B not in" in said and "line 18 (c1ccccc1N(): not a valid molecule" in said
-    assert "13 train / 1 valid molecules; 3 steps, validated every 1" in said
+    assert "6 train / 1 valid molecules; 3 steps, validated every 1" in said   # six distinct, one held out
+    assert "7 rows: the same molecule as an earlier row once read so" in said   # six repeats and the salt
     record = SmilesLM.load(out).training
     assert record["data"] == str(source.resolve())   # the card finds the file from any folder
     assert record["data_preparation"]["smiles_column"] == "mol" and record["data_preparation"]["rows"] == 17
@@ -408,6 +409,12 @@ def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_wha
     assert {"CC(=O)Nc1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "CC(N)c1ccccc1", "C[C@H](N)c1ccccc1"} <= known
     assert set(moses) <= known
     assert training_molecules({"data": str(tmp_path / "moved.smi"), "started_from": {"data": "moses-sample"}}) is None
+    # of a run's training copies, how many are the series' own (apart from what the model started from)
+    from molgen.runs.generate import copies_of_own_data
+
+    record = {"model_training": {"data": str(series), "smiles_column": "mol", "started_from": [{"data": "moses"}]}}
+    assert copies_of_own_data(record, ["CC(=O)Nc1ccccc1", "CC(N)c1ccccc1", moses[0]]) == 2
+    assert copies_of_own_data({"model_training": {"data": "moses"}}, ["CCO"]) is None   # not fine-tuned
 
 
 def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_path):

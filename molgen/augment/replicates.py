@@ -14,6 +14,7 @@ listed apart (``<label>_qualified``) and counted in the note; a compound with on
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -28,6 +29,8 @@ from molgen.data.files import QUALIFIED_NUMBER
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
 AGGREGATES = ("median", "mean", "geometric")
+#: The column ChEMBL's activity export holds each value's qualifier in ('=', '>', '<', quoted).
+CHEMBL_RELATION = "Standard Relation"
 #: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
 #: stereo kept: enantiomers stay apart, as their activities may differ); ``molecule`` only identical molecules.
 GROUPINGS = ("parent", "molecule")
@@ -40,6 +43,20 @@ class MergeResult:
     merged: pd.DataFrame
     removed: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+
+
+def measured_columns(columns: pd.DataFrame) -> list[str]:
+    """The columns of ``columns`` that hold measurements: mostly numbers, or numbers written with a qualifier (not an
+    id, a name or the reader's file line), a p-value such as pIC50 first, then ChEMBL's Standard Value."""
+    found = []
+    for name in columns.columns:
+        if name in ("line", "name", CHEMBL_RELATION):
+            continue
+        values, qualified, _ = _label_values(columns[name])
+        filled = columns[name].astype("string").str.strip().replace("", pd.NA).dropna()
+        if len(filled) and values.notna().sum() + qualified.notna().sum() >= len(filled) / 2:
+            found.append(name)
+    return sorted(found, key=lambda n: (not re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(n)), n != "Standard Value"))
 
 
 def compound_key(smiles: str, by: str = "parent") -> str | None:
@@ -61,6 +78,21 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
     return numbers.astype(float), qualified, sorted(set(other.astype(str)))
 
 
+def _contradicts(bound: str, value: float, tolerance: float, how: str) -> bool:
+    """Whether a qualified value (">8", "<= 5") says the opposite of the aggregate ``value`` by more than
+    ``tolerance`` (log10 units for a geometric aggregate): "<5" beside a median of 8.1."""
+    found = re.fullmatch(r"\s*(>=|<=|>|<|≥|≤)\s*(.+?)\s*", bound)
+    if not found or math.isnan(value):
+        return False
+    limit = float(found.group(2))
+    if how == "geometric":
+        if limit <= 0 or value <= 0:
+            return False
+        limit, value = math.log10(limit), math.log10(value)
+    below = found.group(1) in ("<", "<=", "≤")
+    return (value - limit if below else limit - value) > tolerance
+
+
 def _aggregate(values: np.ndarray, how: str) -> float:
     if not len(values):
         return math.nan
@@ -72,15 +104,18 @@ def _aggregate(values: np.ndarray, how: str) -> float:
 
 
 def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels: Sequence[str], *,
-                     how: str = "median", by: str = "parent", max_spread: float | None = 1.0) -> MergeResult:
+                     how: str = "median", by: str = "parent", max_spread: float | None = 1.0,
+                     relation: str | None = None) -> MergeResult:
     """One row per compound of ``smiles`` (row for row with ``columns``, the input's other columns).
 
     Each of ``labels`` (columns of ``columns``) is aggregated by ``how`` over the compound's numeric values, with
     ``<label>_n`` (values used), ``<label>_spread`` (largest minus smallest; for ``geometric``, in log10 units,
     so 10 and 1000 nM read 2.0), ``<label>_values`` (each value, in input order), ``<label>_qualified`` (values
     such as ">10", left out) and ``<label>_disagree`` (the spread exceeds ``max_spread``, in the label's own
-    units; None: never). Other columns keep their distinct values joined by "; " (an id column lists every
-    registration merged). Rows whose SMILES does not read are ``removed``.
+    units; None: never; also where a qualified value contradicts the aggregate: "<5" beside a median of 8.1).
+    ``relation``: a column holding each value's qualifier apart (ChEMBL's "Standard Relation": '=', '>', '<'), read
+    as if written before the value. Other columns keep their distinct values joined by "; " (an id column lists
+    every registration merged). Rows whose SMILES does not read are ``removed``.
     """
     if how not in AGGREGATES:
         raise ValueError(f"unknown aggregate {how!r}; known: {', '.join(AGGREGATES)}")
@@ -89,10 +124,13 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     if not labels:
         raise ValueError("name at least one label column to merge (the measured values, e.g. pIC50)")
     columns = pd.DataFrame(index=range(len(smiles))) if columns is None else columns.reset_index(drop=True)
-    missing = [label for label in labels if label not in columns.columns]
+    missing = [label for label in [*labels, *([relation] if relation else [])] if label not in columns.columns]
     if missing:
-        raise ValueError(f"no column {', '.join(map(repr, missing))}; columns are "
-                         f"{', '.join(map(repr, columns.columns)) or 'none besides the SMILES'}")
+        own = [c for c in columns.columns if c != "line"]   # the reader's file line is not the chemist's column
+        near = [c for m in missing for c in own if c.lower() == m.lower()]
+        raise ValueError(f"no column {', '.join(map(repr, missing))}"
+                         + (f" (did you mean {', '.join(map(repr, near))}?)" if near else "")
+                         + f"; columns are {', '.join(map(repr, own)) or 'none besides the SMILES'}")
     if len(columns) != len(smiles):
         raise ValueError(f"{len(smiles)} SMILES but {len(columns)} rows of columns")
 
@@ -100,7 +138,19 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     values: dict[str, pd.Series] = {}
     qualified: dict[str, pd.Series] = {}
     for label in labels:
-        values[label], qualified[label], other = _label_values(columns[label])
+        column = columns[label]
+        if relation:   # ChEMBL: '>' in a column of its own, the value beside it
+            qualifier = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
+            text = column.astype("string").str.strip()
+            column = text.where(qualifier.isin(["", "="]) | text.isna(), qualifier + text)
+        values[label], qualified[label], other = _label_values(column)
+        filled = column.astype("string").str.strip().replace("", pd.NA).dropna()
+        if len(filled) and values[label].notna().sum() + qualified[label].notna().sum() < len(filled) / 2:
+            raise ValueError(f"{label}: {values[label].notna().sum():,} of its {len(filled):,} filled cells are numbers: "
+                             "not a measured column (an id, a name?); give the column of values, e.g. pIC50")
+        if how == "geometric" and re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(label)):
+            raise ValueError(f"{label}: a p-value (pIC50, pKi) is already a logarithm: its mean is the geometric mean "
+                             "of the concentrations; use median or mean (a geometric mean of logs would hide spreads)")
         if how == "geometric" and (values[label] <= 0).any():
             raise ValueError(f"{label}: a geometric mean needs positive values (a concentration, not a pIC50); "
                              f"{int((values[label] <= 0).sum())} are not: use median or mean")
@@ -131,7 +181,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
                                                                     "_disagree"))}
     # an input column named like one this table makes (n_rows, pIC50_n) keeps its values under input_<name>
     renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
-    out = []
+    out, multi_form = [], 0
     for key, positions in order.items():
         row: dict[str, object] = {"smiles": key}
         for label in labels:
@@ -142,12 +192,17 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             row[f"{label}_n"] = len(numbers)
             row[f"{label}_spread"] = spread
             row[f"{label}_values"] = "; ".join(f"{v:g}" for v in numbers)
-            row[f"{label}_qualified"] = "; ".join(qualified[label].iloc[positions].dropna().astype(str))
-            row[f"{label}_disagree"] = max_spread is not None and len(numbers) > 1 and spread > max_spread
+            bounds = qualified[label].iloc[positions].dropna().astype(str).tolist()
+            row[f"{label}_qualified"] = "; ".join(bounds)
+            row[f"{label}_disagree"] = max_spread is not None and (
+                (len(numbers) > 1 and spread > max_spread)
+                or any(_contradicts(bound, row[label], max_spread, how) for bound in bounds))
         row["n_rows"] = len(positions)
         row["input_rows"] = "; ".join(str(p + 1) for p in positions)
         forms = list(dict.fromkeys(Chem.MolToSmiles(parse_smiles(smiles[p]).mol) for p in positions))
-        row["forms"] = "; ".join(forms) if len(forms) > 1 else ""
+        # the forms written, where more than one or where the one written is not the row's (a TFA salt's parent)
+        row["forms"] = "; ".join(forms) if len(forms) > 1 or forms[0] != key else ""
+        multi_form += len(forms) > 1
         for column in others:   # ids, dates, assay names (the reader's file line as input_lines): every distinct value
             kept = [str(v) for v in columns[column].iloc[positions] if pd.notna(v) and str(v).strip() != ""]
             row["input_lines" if column == "line" else renamed[column]] = "; ".join(dict.fromkeys(kept))
@@ -157,9 +212,8 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         repeated = merged[merged["n_rows"] > 1]
         notes.insert(0, f"{len(smiles) - len(removed):,} readable rows merged into {len(merged):,} compounds; "
                         f"{len(repeated):,} measured in more than one row"
-                        + (f", {int(repeated['forms'].ne('').sum()):,} of them written in more than one form "
-                           "(a salt, a charge state: see forms)" if by == "parent" and repeated["forms"].ne("").any()
-                           else ""))
+                        + (f", {multi_form:,} of them written in more than one form (a salt, a charge state: see "
+                           "forms)" if by == "parent" and multi_form else ""))
         for label in labels if max_spread is not None else ():
             if n := int(merged[f"{label}_disagree"].sum()):
                 shown = ", ".join(f"rows {r}" for r in merged.loc[merged[f"{label}_disagree"], "input_rows"].head(3))

@@ -153,6 +153,8 @@ def model_lineage(record: dict) -> dict:
     out = {k: record[k] for k in keep if k in record}
     if prepared := record.get("data_preparation"):
         out["rows_left_out"] = len(prepared.get("left_out", []))
+        if prepared.get("smiles_column"):
+            out["smiles_column"] = prepared["smiles_column"]
     parents, parent = [], record.get("started_from")
     while isinstance(parent, dict):
         parents.append({k: parent[k] for k in ("checkpoint", "sha256", *keep) if k in parent})
@@ -160,6 +162,16 @@ def model_lineage(record: dict) -> dict:
     if parents:
         out["started_from"] = parents
     return out
+
+
+def copies_of_own_data(record: dict, smiles) -> int | None:
+    """How many of ``smiles`` (canonical) are molecules of the data a fine-tuned model was last trained on (its
+    series, apart from what it started from), from a run's record; None when that is not a file read here."""
+    lineage = record.get("model_training") or {}
+    if not lineage.get("started_from") or not lineage.get("data"):
+        return None
+    own = _data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    return None if own is None else sum(s in own for s in smiles)
 
 
 def training_molecules(record: dict) -> frozenset[str] | None:
@@ -451,10 +463,10 @@ def counted_of(record: dict) -> int:
 SATURATED = 0.8
 
 
-def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True) -> str:
+def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False) -> str:
     """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
     (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
-    that rate, and what gives more than a larger budget; else ''."""
+    that rate, and what gives more than a larger budget (``fine_tuned``: the model is one already); else ''."""
     latest = chunks.tail(3)
     valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
     if missing <= 0 or not valid or repeated / valid < SATURATED:
@@ -464,9 +476,12 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
                f"more samples" if counted else f"they added none of the {missing:,} still missing")
     what = "molecules that meet the conditions" if conditioned else "molecules"
     return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one, "
-            f"and {at_rate}: this model knows few distinct {what} (a scaffold near the size of its training "
-            "molecules leaves little to add). A higher --temperature (a SMILES model, sampling), another --model or a "
-            "model fine-tuned on your series gives more")
+            f"and {at_rate}: this model knows few distinct {what}"
+            + (" (fine-tuned, it writes mostly what its series holds). A higher --temperature (a SMILES model, "
+               "sampling), a shorter fine-tune or the model it started from gives more" if fine_tuned else
+               " (a scaffold near the size of its training molecules, or an attachment point, leaves little to add). "
+               "A higher --temperature (a SMILES model, sampling), another --model or a model fine-tuned on your "
+               "series gives more"))
 
 
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
@@ -505,7 +520,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
-        message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()))
+        message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
+                                   fine_tuned=bool((record.get("model_training") or {}).get("started_from")))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()

@@ -62,7 +62,29 @@ def test_concentrations_merge_geometrically_and_spread_in_log_units():
     # by molecule, the salt is a row of its own
     assert geometric.loc[PROCAINAMIDE, "n_rows"] == 2 and geometric.loc[PROCAINAMIDE + ".Cl", "n_rows"] == 1
     with pytest.raises(ValueError, match="a geometric mean needs positive values"):
-        merge_replicates(["CCO", "CCO"], pd.DataFrame({"pIC50": [-1.0, 2.0]}), ["pIC50"], how="geometric")
+        merge_replicates(["CCO", "CCO"], pd.DataFrame({"shift": [-1.0, 2.0]}), ["shift"], how="geometric")
+    # a pIC50 is a logarithm already: a geometric mean of it would read 8.35 and 6.55 as agreeing
+    with pytest.raises(ValueError, match="pIC50: a p-value .* is already a logarithm"):
+        merge_replicates(["CCO", "CCO"], pd.DataFrame({"pIC50": [8.35, 6.55]}), ["pIC50"], how="geometric")
+
+
+def test_chembl_relations_qualify_their_values_and_a_qualified_value_can_disagree():
+    """ChEMBL writes '>' in a column of its own (Standard Relation, quoted), the value beside it."""
+    columns = pd.DataFrame({"Standard Relation": ["'='", "'>'", "'='", "'<'", "'='"],
+                            "Standard Value": ["11", "10000", "4.9", "5", "8.1"]})
+    smiles = ["CCO", "CCO", "CCO", "CCN", "CCN"]
+    result = merge_replicates(smiles, columns, ["Standard Value"], relation="Standard Relation", how="geometric")
+    merged = result.merged.set_index("smiles")
+    assert merged.loc["CCO", "Standard Value_values"] == "11; 4.9"   # the >10000 is not averaged in as 10000
+    assert merged.loc["CCO", "Standard Value_qualified"] == ">10000" and merged.loc["CCO", "Standard Value_disagree"]
+    assert not merged.loc["CCN", "Standard Value_disagree"]   # <5 nM beside 8.1 nM: 0.2 log units apart
+    # a pIC50 "<5" beside a measured 8.1: the replicates contradict one another, though one number has no spread
+    pic50 = merge_replicates(["CCN", "CCN"], pd.DataFrame({"pIC50": ["<5", "8.1"]}), ["pIC50"]).merged.iloc[0]
+    assert pic50["pIC50_disagree"] and pic50["pIC50_n"] == 1 and pic50["pIC50"] == 8.1
+    with pytest.raises(ValueError, match="not a measured column"):
+        merge_replicates(smiles, pd.DataFrame({"id": list("abcde")}), ["id"])
+    with pytest.raises(ValueError, match=r"no column 'pic50' \(did you mean 'pIC50'\?\); columns are 'pIC50'$"):
+        merge_replicates(["CCO"], pd.DataFrame({"line": [2], "pIC50": [5.0]}), ["pic50"])
 
 
 def test_an_input_column_named_like_a_merged_one_keeps_its_values_and_inf_is_no_measurement():
@@ -93,8 +115,8 @@ def test_the_replicates_command_writes_the_merged_table_its_removals_and_a_manif
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "wrote 5 rows" in said and "pIC50: 1 compound has replicates disagreeing" in said
-    # a qualified value is named as one by the reader, not as a stray word to fix (here beside a real one, n.d.)
-    assert "kept as text because of cells that are not (line 7: '>8', line 11: 'n.d.')" in said
+    # the merge says what it made of the label's cells: the reader's "kept as text" warning is not said of it
+    assert "column 'pIC50' is mostly numbers" not in said and "'n.d.'" in said and "pIC50: 1 value written with" in said
     from molgen.data.files import read_molecules, reading_notes
 
     qualified = tmp_path / "qualified.csv"

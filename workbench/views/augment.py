@@ -127,10 +127,15 @@ elif method == "analogues":
 elif method == "replicates":
     from molgen.augment.replicates import AGGREGATES, GROUPINGS
 
-    # the measured columns of the uploaded file (typed molecules carry names only)
-    measured = [c for c in (input_columns.columns if input_columns is not None else []) if c not in ("line", "name")]
-    labels = st.multiselect("Measured columns to merge", measured, default=measured[-1:], key="aug_labels",
+    from molgen.augment.replicates import CHEMBL_RELATION, measured_columns
+
+    # the measured columns of the uploaded file (mostly numbers; typed molecules carry names only), a pIC50 first
+    measured = measured_columns(input_columns) if input_columns is not None else []
+    labels = st.multiselect("Measured columns to merge", measured, default=measured[:1], key="aug_labels",
                             help="Each is aggregated over a compound's rows, beside its values, count and spread.")
+    relation = CHEMBL_RELATION if input_columns is not None and CHEMBL_RELATION in input_columns.columns else None
+    if relation:
+        st.caption(f"Each value's qualifier ('>', '<') is read from column {relation!r}, as ChEMBL writes it.")
     if not measured:
         st.caption("Upload a file with measured columns (pIC50, IC50, logD): the molecules typed above have none.")
     how = st.selectbox("Aggregate", AGGREGATES, key="aug_how",
@@ -140,7 +145,7 @@ elif method == "replicates":
                                    "molecule": "the identical molecule only"}.get)
     max_spread = st.number_input("Replicates disagree above a spread of", 0.0, 1e9, 1.0, key="aug_spread",
                                  help="Largest minus smallest, in the column's units (log10 units for geometric).")
-    settings = {"labels": labels, "how": how, "by": by, "max_spread": float(max_spread)}
+    settings = {"labels": labels, "how": how, "by": by, "max_spread": float(max_spread), "relation": relation}
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
@@ -160,7 +165,8 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
             if method == "replicates":
                 from molgen.augment.replicates import merge_replicates
 
-                merged = merge_replicates(smiles, input_columns, labels, how=how, by=by, max_spread=float(max_spread))
+                merged = merge_replicates(smiles, input_columns, labels, how=how, by=by, max_spread=float(max_spread),
+                                          relation=relation)
                 rows, removed, repeats = merged.merged, merged.removed, merged.notes   # one row per compound
             elif method == "enumerate":
                 rows, removed = enumerate_smiles(smiles, k, seed=int(seed), include_canonical=include_canonical)

@@ -48,6 +48,8 @@ class PreparedSeries:
 
 STEREO_DROPPED = "stereo dropped (the model's vocabulary has no @ or / \\ token: it writes no stereo)"
 PARENT_TAKEN = "salt or charge state read as its neutral parent"
+REPEATED = ("the same molecule as an earlier row once read so (a salt beside its parent, stereoisomers without "
+            "their stereo, a repeat): learned once, so that no molecule is both trained and validated on")
 
 
 def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = None,
@@ -58,7 +60,8 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
     begin and end tokens included. ``where``: how to name each row in what is said ("line 4" of a file; default
     "row 1", "row 2", ...)."""
     writes_stereo = vocabulary is None or any("@" in t or t in ("/", "\\") for t in vocabulary.tokens)
-    prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, STEREO_DROPPED: 0})
+    prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, STEREO_DROPPED: 0, REPEATED: 0})
+    seen: set[str] = set()
     for row, given in enumerate(smiles, start=1):
         place = where[row - 1] if where is not None else f"row {row}"
         parsed = parse_smiles(given)
@@ -78,6 +81,10 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
         if why:
             prepared.dropped.append((place, str(given), why))
             continue
+        if text in seen:
+            prepared.changed[REPEATED] += 1
+            continue
+        seen.add(text)
         prepared.smiles.append(text)
     return prepared
 
