@@ -672,8 +672,8 @@ def train_smiles_lm(
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
         randomize, condition_dropout = taken.get("randomize", randomize), taken.get("condition_dropout", condition_dropout)
         bf16, seed = taken.get("bf16", bf16), taken.get("seed", seed)
-        if not given("threads") and record.get("threads"):   # the run's thread count (a shared machine's choice)
-            threads = taken["threads"] = record["threads"]
+        if not given("threads") and earlier.get("threads"):   # a thread count the run was given (not all cores)
+            threads = taken["threads"] = earlier["threads"]
         if not given("data") and record.get("data"):
             data = str(record["data"])
             if data not in _registry_names() and not Path(data).is_file():
@@ -746,7 +746,9 @@ def train_smiles_lm(
     if resume is not None and record.get("data_fingerprint") and data_fingerprint(training) != record["data_fingerprint"]:
         # other molecules than the run trained on: refused unless asked for (then said)
         message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, --valid-size "
-                   "and --seed decide them)")
+                   "and --seed decide them" + ("; or the run was prepared before molgen learned a repeated molecule "
+                                               "once: fine-tune again with --from" if preparation and "molecules" not in
+                                               (record.get("data_preparation") or {"molecules": 0}) else "") + ")")
         if not given("data"):
             error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
             raise typer.Exit(2)
@@ -786,7 +788,7 @@ def train_smiles_lm(
             model.config.condition_std = np.nanstd(train_labels, axis=0).astype(float).round(4).tolist()
     train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min_lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
-                               condition_dropout=condition_dropout, max_molecules=max_molecules,
+                               condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads,
                                warmup_steps=min(500, max(1, max_steps // 10)))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} "
                   f"valid molecules; {max_steps:,} steps, validated every {eval_every:,}")
@@ -844,7 +846,7 @@ def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str
     except (FileFormatError, FileNotFoundError, KeyError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    _say_reading_notes(frame, skip=[c for c in frame.columns if c != "smiles"])   # training reads the SMILES alone
+    _say_reading_notes(frame, columns=False)   # training reads the SMILES alone
     lines = [f"line {n}" for n in frame["line"]] if "line" in frame else [f"record {n}" for n in range(1, len(frame) + 1)]
     return ["" if s is None else str(s) for s in frame["smiles"]], frame.attrs.get("smiles_column"), lines
 
@@ -1673,12 +1675,12 @@ def _held_out_smiles(source: str) -> list[str]:
     return load_smiles(name, split or "test")
 
 
-def _say_reading_notes(frame, where=None, skip=()) -> None:
-    """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`), said in yellow (on
-    ``where``, the standard output by default), except of the columns in ``skip``."""
+def _say_reading_notes(frame, where=None, skip=(), columns: bool = True) -> None:
+    """What the reader noticed in the input (:func:`molgen.data.files.reading_notes`, ``skip`` and ``columns`` as
+    there), said in yellow (on ``where``, the standard output by default)."""
     from molgen.data.files import reading_notes
 
-    for note in reading_notes(frame, skip=skip):
+    for note in reading_notes(frame, skip=skip, columns=columns):
         (where or console).print(f"[yellow]{escape(note)}[/yellow]")
 
 

@@ -298,10 +298,11 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
 
     # resumed with nothing but --max-steps, from another folder: the series, its column and the fine-tune's settings
     monkeypatch.chdir(tmp_path / "ft")
-    resumed = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "5", "--threads", "1")
+    resumed = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "5")
     assert resumed.exit_code == 0, resumed.output
     said = " ".join(resumed.output.split())
     assert f"continuing on {source.resolve()} with the run's settings" in said and "lr 0.0003" in said
+    assert "threads 1" in said   # the thread count the run was given
     log = out.with_suffix(".csv").read_text().splitlines()
     assert [line.split(",")[0] for line in log[1:]] == ["1", "2", "3", "4", "5"]
     assert max(float(line.split(",")[4]) for line in log[1:]) <= 3e-4   # no jump to the from-scratch 1e-3

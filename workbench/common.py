@@ -93,7 +93,15 @@ def shipped_checkpoints() -> dict[str, Path]:
     return out
 
 
-@st.cache_resource(show_spinner="loading the model")
+def _family_of(path: Path) -> str | None:
+    from molgen.models.base import CheckpointError, load_checkpoint
+
+    try:
+        return load_checkpoint(path).get("family")
+    except (CheckpointError, OSError):
+        return None
+
+
 def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
     """The Generate form's models, label -> path: the shipped checkpoints, then the chemist's own (a model fine-tuned
     on a series): every checkpoint a stored run used that is still on disk, and ``extra`` (typed on the page)."""
@@ -110,13 +118,15 @@ def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
         card = path.with_suffix(".json")
         info = json.loads(card.read_text()) if card.is_file() else {}
         trained_on = Path(str((info.get("training") or {}).get("data", ""))).name
-        label = (f"{path.stem} (your own {info.get('family', 'checkpoint')}"
+        family = info.get("family") or _family_of(path)   # a checkpoint copied without its card names it too
+        label = (f"{path.stem} (your own {family or 'checkpoint'}"
                  + (f", trained on {trained_on}" if trained_on else "") + f": {path})")
         out[label] = path
         shipped.add(path)
     return out
 
 
+@st.cache_resource(show_spinner="loading the model")
 def load_model(path: str):
     """A generator, loaded once per process and shared by every session."""
     from molgen.models.base import load

@@ -45,6 +45,11 @@ class MergeResult:
     notes: list[str] = field(default_factory=list)
 
 
+def is_p_value(name) -> bool:
+    """Whether a column is named as a negative log of a concentration: pIC50, pKi, ChEMBL's "pChEMBL Value"."""
+    return bool(re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(name))) or str(name).lower().startswith("pchembl")
+
+
 def measured_columns(columns: pd.DataFrame) -> list[str]:
     """The columns of ``columns`` that hold measurements: mostly numbers, or numbers written with a qualifier (not an
     id, a name or the reader's file line), a p-value such as pIC50 first, then ChEMBL's Standard Value."""
@@ -56,7 +61,7 @@ def measured_columns(columns: pd.DataFrame) -> list[str]:
         filled = columns[name].astype("string").str.strip().replace("", pd.NA).dropna()
         if len(filled) and values.notna().sum() + qualified.notna().sum() >= len(filled) / 2:
             found.append(name)
-    return sorted(found, key=lambda n: (not re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(n)), n != "Standard Value"))
+    return sorted(found, key=lambda n: (not is_p_value(n), n != "Standard Value"))
 
 
 def compound_key(smiles: str, by: str = "parent") -> str | None:
@@ -139,16 +144,18 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     qualified: dict[str, pd.Series] = {}
     for label in labels:
         column = columns[label]
-        if relation:   # ChEMBL: '>' in a column of its own, the value beside it
+        if relation and not is_p_value(label):   # ChEMBL: '>' in a column of its own, beside its concentration
+            # (not beside a pIC50, where '>' of the concentration is '<'; ChEMBL leaves pChEMBL empty for those)
             qualifier = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
             text = column.astype("string").str.strip()
-            column = text.where(qualifier.isin(["", "="]) | text.isna(), qualifier + text)
+            column = text.where(qualifier.isin(["", "="]) | text.isna() | (text == ""), qualifier + text)
         values[label], qualified[label], other = _label_values(column)
         filled = column.astype("string").str.strip().replace("", pd.NA).dropna()
-        if len(filled) and values[label].notna().sum() + qualified[label].notna().sum() < len(filled) / 2:
-            raise ValueError(f"{label}: {values[label].notna().sum():,} of its {len(filled):,} filled cells are numbers: "
+        readable = int(values[label].notna().sum() + qualified[label].notna().sum())
+        if len(filled) and readable < len(filled) / 2:
+            raise ValueError(f"{label}: {readable:,} of its {len(filled):,} filled cells are numbers (qualified or not): "
                              "not a measured column (an id, a name?); give the column of values, e.g. pIC50")
-        if how == "geometric" and re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(label)):
+        if how == "geometric" and is_p_value(label):
             raise ValueError(f"{label}: a p-value (pIC50, pKi) is already a logarithm: its mean is the geometric mean "
                              "of the concentrations; use median or mean (a geometric mean of logs would hide spreads)")
         if how == "geometric" and (values[label] <= 0).any():
@@ -218,6 +225,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             if n := int(merged[f"{label}_disagree"].sum()):
                 shown = ", ".join(f"rows {r}" for r in merged.loc[merged[f"{label}_disagree"], "input_rows"].head(3))
                 notes.append(f"{label}: {n:,} compound{'s have' if n != 1 else ' has'} replicates disagreeing by more "
-                             f"than {max_spread:g}{' log10 unit' if how == 'geometric' else ''} ({shown}"
+                             f"than {max_spread:g}{' log10 unit' if how == 'geometric' else ''}, or a qualified value "
+                             f"contradicting the rest ({shown}"
                              f"{' and more' if n > 3 else ''}): marked in {label}_disagree, worth a look before training")
     return MergeResult(merged, pd.DataFrame(removed, columns=["smiles", "input_row", "removed_because"]), notes)

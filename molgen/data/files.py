@@ -381,19 +381,20 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.
     return frame
 
 
-def reading_notes(frame: pd.DataFrame, skip=()) -> list[str]:
+def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[str]:
     """What the reader noticed, in sentences (the command line and the workbench say them): blank lines skipped
     between records (a record may have been lost in an edit), numbers read with a decimal comma, and a column of
-    numbers kept as text because of a few cells that are not (one "notmeasured" pIC50); none about the columns in
-    ``skip``."""
+    numbers kept as text because of a few cells that are not (one "notmeasured" pIC50), except of the columns in
+    ``skip`` (a command that says what it made of their cells); ``columns=False``: nothing about any column (a
+    command that reads the SMILES alone)."""
     notes = []
     if blank := frame.attrs.get("blank_lines"):
         shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
         notes.append(f"{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row")
-    for column in [c for c in frame.attrs.get("decimal_commas", []) if c not in skip]:
+    for column in frame.attrs.get("decimal_commas", []) if columns else ():   # said even of a skipped column
         notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
-    for column, cells in frame.attrs.get("text_among_numbers", {}).items():
+    for column, cells in frame.attrs.get("text_among_numbers", {}).items() if columns else ():
         if column in skip:
             continue
         shown = ", ".join(f"line {line}: {cell!r}" for line, cell in cells)

@@ -48,7 +48,8 @@ def test_replicates_merge_into_one_row_per_compound_keeping_values_spread_and_di
     assert "9 readable rows merged into 5 compounds; 3 measured in more than one row, 1 of them written in more " \
            "than one form" in said
     assert "'n.d.'" in said and "1 value written with a qualifier" in said
-    assert "pIC50: 1 compound has replicates disagreeing by more than 1 (rows 4; 5)" in said
+    assert "pIC50: 1 compound has replicates disagreeing by more than 1, or a qualified value contradicting the rest " \
+           "(rows 4; 5)" in said
 
 
 def test_concentrations_merge_geometrically_and_spread_in_log_units():
@@ -81,6 +82,14 @@ def test_chembl_relations_qualify_their_values_and_a_qualified_value_can_disagre
     # a pIC50 "<5" beside a measured 8.1: the replicates contradict one another, though one number has no spread
     pic50 = merge_replicates(["CCN", "CCN"], pd.DataFrame({"pIC50": ["<5", "8.1"]}), ["pIC50"]).merged.iloc[0]
     assert pic50["pIC50_disagree"] and pic50["pIC50_n"] == 1 and pic50["pIC50"] == 8.1
+    # the relation qualifies the concentration, not a p-value beside it (where '>' of the concentration is '<')
+    both = merge_replicates(["CCN", "CCN"], pd.DataFrame({"Standard Relation": ["'>'", "'='"],
+                                                         "Standard Value": ["10000", "70"], "pIC50": ["5", "7.15"]}),
+                            ["Standard Value", "pIC50"], relation="Standard Relation").merged.iloc[0]
+    assert both["Standard Value_qualified"] == ">10000" and both["pIC50_values"] == "5; 7.15"
+    from molgen.augment.replicates import is_p_value
+
+    assert is_p_value("pChEMBL Value") and is_p_value("pKi") and not is_p_value("price")
     with pytest.raises(ValueError, match="not a measured column"):
         merge_replicates(smiles, pd.DataFrame({"id": list("abcde")}), ["id"])
     with pytest.raises(ValueError, match=r"no column 'pic50' \(did you mean 'pIC50'\?\); columns are 'pIC50'$"):
@@ -93,6 +102,16 @@ def test_an_input_column_named_like_a_merged_one_keeps_its_values_and_inf_is_no_
     row = result.merged.iloc[0]
     assert row["n_rows"] == 2 and row["input_n_rows"] == "a; b"
     assert row["pIC50"] == 5.0 and row["pIC50_n"] == 1 and any("'inf'" in note for note in result.notes)
+
+
+def test_a_labels_decimal_commas_are_said_by_the_replicates_command(tmp_path):
+    """The merge's own notes say what it made of a label's cells, but not that 1,200 was read as 1.2."""
+    source = tmp_path / "assay.csv"
+    source.write_text("smiles;IC50\nCCO;1,2\nCCO;2,5\nCCN;15,0\n")
+    result = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "IC50", "-o",
+                                      str(tmp_path / "m.csv")])
+    assert result.exit_code == 0 and "column 'IC50' read as numbers written with a decimal comma" in \
+        " ".join(result.output.split())
 
 
 def test_merging_refuses_what_it_cannot_do():

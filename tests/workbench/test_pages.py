@@ -824,13 +824,18 @@ def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
 
 
 def test_the_generate_form_offers_the_chemists_own_checkpoints(tiny_checkpoint, tmp_path):
-    """A model fine-tuned on a series: used by a stored run, or typed, it is a model the form offers."""
+    """A model fine-tuned on a series: used by a stored run, or typed, it is a model the form offers (and one used
+    after the page first drew its list, too: the list is read afresh)."""
+    own_model = tmp_path / "own.pt"
+    own_model.write_bytes(tiny_checkpoint.read_bytes())
+    before = page("generate").selectbox(key="gen_model").options
+    assert not any(str(own_model.resolve()) in label for label in before)
     with RunStore() as store:
-        own_run = generate(str(tiny_checkpoint), 5, seed=2, store=store, progress=False, name="own-model",
+        own_run = generate(str(own_model), 5, seed=2, store=store, progress=False, name="own-model",
                            max_samples=200)
     at = page("generate")
     labels = at.selectbox(key="gen_model").options
-    own = [label for label in labels if str(tiny_checkpoint.resolve()) in label]
+    own = [label for label in labels if str(own_model.resolve()) in label]
     assert own and "your own smiles-lm" in own[0] and labels[0].startswith("smiles-lm-lstm")
     at.selectbox(key="gen_like_pick").set_value(own_run.id).run()
     at.button(key="gen_like_go").click().run()

@@ -59,6 +59,7 @@ class TrainConfig:
     condition_drop_all: float = 0.1   # chance of hiding every target of a molecule (unconditional sampling)
     bf16: bool = False                # bfloat16 autocast for the forward pass (CPUs with AVX512-BF16: ~1.7x)
     max_molecules: int | None = None  # a random subset of the data (seeded), so a resumed run takes the same one
+    threads: int | None = None        # torch threads when given (--threads), so a resumed run keeps the choice
 
     def to_dict(self) -> dict:
         return asdict(self)
