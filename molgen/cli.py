@@ -649,38 +649,29 @@ def train_smiles_lm(
     from molgen.models.smiles_lm.series import prepare_series
     from molgen.models.smiles_lm.train import train
 
-    def given(name: str) -> bool:   # by name: typer carries its own copy of click's ParameterSource
-        source = ctx.get_parameter_source(name)
-        return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-
     model, record = None, {}
     if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
         model = _load_to_resume(SmilesLM.load, resume)
         record = model.training if isinstance(model.training, dict) else {}
         earlier = record.get("train_config", {})
         taken = {flag: earlier[key] for flag, key in RESUMED_FLAGS.items()
-                 if not given(flag) and key in earlier and earlier[key] is not None}
-        if given("max_steps"):   # the run's checkpoint interval was a tenth of its old schedule: a new one for the new
+                 if not _typed(ctx, flag) and key in earlier and earlier[key] is not None}
+        if _typed(ctx, "max_steps"):   # the run's checkpoint interval was a tenth of its old schedule: a new one for the new
             taken.pop("eval_every", None)
         if not model.config.conditions:   # an unconditional model has no property to hide
             taken.pop("condition_dropout", None)
         recorded_column = (record.get("data_preparation") or {}).get("smiles_column")
-        if not given("smiles_column") and recorded_column:
+        if not _typed(ctx, "smiles_column") and recorded_column:
             smiles_column = recorded_column   # the column its file was read from
         batch_size, lr, min_lr = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("min_lr", min_lr)
         max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
         randomize, condition_dropout = taken.get("randomize", randomize), taken.get("condition_dropout", condition_dropout)
         bf16, seed = taken.get("bf16", bf16), taken.get("seed", seed)
-        if not given("threads") and earlier.get("threads"):   # a thread count the run was given (not all cores)
+        if not _typed(ctx, "threads") and earlier.get("threads"):   # a thread count the run was given (not all cores)
             threads = taken["threads"] = earlier["threads"]
-        if not given("data") and record.get("data"):
-            data = str(record["data"])
-            if data not in _registry_names() and not Path(data).is_file():
-                error_console.print(escape(f"the run resumed trained on {data}, not found from here: give it with --data"),
-                                    style="red")
-                raise typer.Exit(2)
-        if taken or not given("data"):
+        data = _resumed_data(ctx, data, resume, record, say=False)   # said below, with the settings
+        if taken or not _typed(ctx, "data"):
             console.print(escape(f"continuing on {data} with the run's settings ({', '.join(f'{k} {v:g}' if isinstance(v, float) else f'{k} {v}' for k, v in taken.items())})"
                                  if taken else f"continuing on {data}"))
     fine_tuning = from_ is not None or bool(record.get("started_from"))
@@ -709,7 +700,7 @@ def train_smiles_lm(
     elif from_ is not None:
         source = PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained" else Path(from_)
         model = _load_to_resume(SmilesLM.load, source)
-        if given("arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
+        if _typed(ctx, "arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
             error_console.print(escape(f"--arch {arch}, but {source} is a {model.config.arch}: leave out --arch, or give "
                                        f"a {arch} checkpoint"), style="red")
             raise typer.Exit(2)
@@ -749,7 +740,7 @@ def train_smiles_lm(
                    "and --seed decide them" + ("; or the run was prepared before molgen learned a repeated molecule "
                                                "once: fine-tune again with --from" if preparation and "molecules" not in
                                                (record.get("data_preparation") or {"molecules": 0}) else "") + ")")
-        if not given("data"):
+        if not _typed(ctx, "data"):
             error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
             raise typer.Exit(2)
         console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
@@ -809,25 +800,30 @@ def _data_name(data: str) -> str:
     return str(Path(data).resolve()) if Path(data).is_file() else data
 
 
-def _resumed_data(ctx: typer.Context, data: str, resume: Path | None) -> str:
+def _resumed_data(ctx: typer.Context, data: str, resume: Path | None, record: dict | None = None,
+                  say: bool = True) -> str:
     """The data a --resume trains on: ``--data`` when typed, else the data of the run it continues (a fine-tune
-    resumed went back to MOSES, the default), which must still be found from here."""
+    resumed went back to MOSES, the default), which must still be found from here. ``record``: the run's training
+    record, when loaded already (else read from ``resume``); ``say``: say which data it continues on."""
     if resume is None or _typed(ctx, "data"):
         return data
-    from molgen.models.base import CheckpointError, load_checkpoint
+    if record is None:
+        from molgen.models.base import CheckpointError, load_checkpoint
 
-    try:
-        recorded = (load_checkpoint(resume).get("training") or {}).get("data")
-    except (CheckpointError, FileNotFoundError, IsADirectoryError):
-        return data   # the loader says what is wrong with the file, where the model is loaded
+        try:
+            record = load_checkpoint(resume).get("training") or {}
+        except (CheckpointError, FileNotFoundError, IsADirectoryError):
+            return data   # the loader says what is wrong with the file, where the model is loaded
+    recorded = record.get("data")
     if not recorded or recorded == data:
         return data
     if recorded not in _registry_names() and not Path(recorded).is_file():
         error_console.print(escape(f"the run resumed trained on {recorded}, not found from here: give it with --data"),
                             style="red")
         raise typer.Exit(2)
-    console.print(escape(f"continuing on {recorded}, the data of the run resumed"))
-    return recorded
+    if say:
+        console.print(escape(f"continuing on {recorded}, the data of the run resumed"))
+    return str(recorded)
 
 
 def _registry_names() -> set[str]:
@@ -836,16 +832,24 @@ def _registry_names() -> set[str]:
     return set(REGISTRY)
 
 
-def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str | None, list[str]]:
-    """A user's file of molecules to train on: every record's SMILES (unreadable ones empty, so each keeps its row
-    number), the column they were read from, and each record's place ("line 4")."""
+def _read_input(path, smiles_column: str | None = None):
+    """A user's file of molecules as the reader gives it (:func:`molgen.data.files.read_molecules`); a missing,
+    unreadable or malformed file is said, naming its line, and the command stops."""
     from molgen.data.files import FileFormatError, read_molecules
 
     try:
-        frame = read_molecules(path, smiles_column=smiles_column)
-    except (FileFormatError, FileNotFoundError, KeyError) as error:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: not a file")
+        return read_molecules(path, smiles_column=smiles_column)
+    except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+
+
+def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str | None, list[str]]:
+    """A user's file of molecules to train on: every record's SMILES (unreadable ones empty, so each keeps its row
+    number), the column they were read from, and each record's place ("line 4")."""
+    frame = _read_input(path, smiles_column)
     _say_reading_notes(frame, columns=False)   # training reads the SMILES alone
     lines = [f"line {n}" for n in frame["line"]] if "line" in frame else [f"record {n}" for n in range(1, len(frame) + 1)]
     return ["" if s is None else str(s) for s in frame["smiles"]], frame.attrs.get("smiles_column"), lines
@@ -1687,15 +1691,7 @@ def _say_reading_notes(frame, where=None, skip=(), columns: bool = True) -> None
 def _augment_input(path: Path, smiles_column: str | None = None, quiet_about=()):
     """The input's SMILES, one per record, and its other columns (ids, labels), row for row; what the reader noticed
     is said, except of the columns in ``quiet_about`` (a command that says it better)."""
-    from molgen.data.files import FileFormatError, read_molecules
-
-    try:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"{path}: not a file")
-        frame = read_molecules(path, smiles_column=smiles_column)
-    except (FileFormatError, FileNotFoundError, KeyError) as error:  # a folder or device: not a file
-        error_console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
+    frame = _read_input(path, smiles_column)
     _say_reading_notes(frame, skip=quiet_about)
     smiles = ["" if s is None else str(s) for s in frame["smiles"]]
     columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])

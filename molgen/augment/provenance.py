@@ -20,20 +20,24 @@ def params_text(params: dict) -> str:
     return json.dumps(params, sort_keys=True)
 
 
+def _reason_kinds(removed: pd.DataFrame) -> pd.Series:
+    """Each removed row's kind of reason: the text before its first colon ("leak", "invalid", ...)."""
+    return removed["removed_because"].astype(str).str.split(":").str[0]
+
+
 def reason_counts(removed: pd.DataFrame) -> dict[str, int]:
     """How many rows were removed for each kind of reason (the text before its first colon)."""
     if not len(removed):
         return {}
-    counts = removed["removed_because"].astype(str).str.split(":").str[0].value_counts()
-    return {str(reason): int(count) for reason, count in counts.items()}
+    return {str(reason): int(count) for reason, count in _reason_kinds(removed).value_counts().items()}
 
 
 def reason_lines(removed: pd.DataFrame) -> list[str]:
     """Each kind of reason with its count, as said to a chemist: where the rows removed for it are spellings
     (enumerate's), also how many input records they came from, so "leak 20" is not read as 20 compounds."""
-    lines = []
+    lines, kinds = [], _reason_kinds(removed) if len(removed) else None
     for reason, count in reason_counts(removed).items():
-        these = removed[removed["removed_because"].astype(str).str.split(":").str[0] == reason]
+        these = removed[kinds == reason]
         spelled = "method" in these and (these["method"] == "enumerate").all() and "input_row" in these
         records = these["input_row"].nunique() if spelled else count
         lines.append(f"{count:,} {reason}" + (f" (spellings of {records:,} input record{'s' if records != 1 else ''})"

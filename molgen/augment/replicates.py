@@ -86,8 +86,8 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
 def _contradicts(bound: str, value: float, tolerance: float, how: str) -> bool:
     """Whether a qualified value (">8", "<= 5") says the opposite of the aggregate ``value`` by more than
     ``tolerance`` (log10 units for a geometric aggregate): "<5" beside a median of 8.1."""
-    found = re.fullmatch(r"\s*(>=|<=|>|<|≥|≤)\s*(.+?)\s*", bound)
-    if not found or math.isnan(value):
+    found = QUALIFIED_NUMBER.fullmatch(bound.strip())
+    if not found or found.group(1) == "~" or math.isnan(value):   # "about 7" bounds nothing
         return False
     limit = float(found.group(2))
     if how == "geometric":

@@ -204,8 +204,9 @@ def _decimal_commas(values: pd.Series) -> bool:
     return bool(len(filled)) and numeric.mean() >= 0.5 and filled[numeric].str.contains(",").any()
 
 
-#: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range).
-QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+#: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range); groups:
+#: the qualifier, the number.
+QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:

@@ -250,20 +250,19 @@ class SmilesLM:
         spellings this model can read (every token one it was trained on), the one it finds most likely. A spelling
         it seldom met reads as another molecule's start: `n1c(...)nccc1` drew a pyrimidinone's `=O` in 99% of
         completions, where `c1cnc(...)nc1` (the likelier) gave 99% valid molecules."""
-        chosen = []
+        readable: list[list[str]] = []   # each position's spellings this model can read and extend
         for spellings in decoration_spellings(scaffold, positions, per_position=SPELLINGS_PER_POSITION):
-            readable = []
+            readable.append([])
             for text in spellings:
                 try:
                     tokens = self.vocabulary.encode(text, add_bos_eos=False)
                 except ValueError:  # a token this model never saw
                     continue
                 if len(tokens) + 2 <= self.config.max_len:   # room for <bos>, and for a group after it
-                    readable.append(text)
-            if readable:
-                likelihoods = self.prefix_log_likelihoods(readable)
-                chosen.append(readable[max(range(len(readable)), key=likelihoods.__getitem__)])
-        return chosen
+                    readable[-1].append(text)
+        flat = [text for texts in readable for text in texts]
+        likelihood = dict(zip(flat, self.prefix_log_likelihoods(flat))) if flat else {}   # one pass for all
+        return [max(texts, key=likelihood.__getitem__) for texts in readable if texts]
 
     @torch.no_grad()
     def prefix_log_likelihoods(self, texts: list[str]) -> list[float]:
