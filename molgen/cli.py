@@ -600,9 +600,66 @@ SMILES_LM_SIZES = {
 #: new molecules keeping its core; after 100, 9 of 9 but 59% copies and fewer new ones; after 400 mostly copies).
 FINE_TUNE_EPOCHS = 50
 #: ``train smiles-lm`` flags a --resume takes from the run it continues unless given: the card's train_config names.
+#: (threads only when the run was given a count: a card's top-level thread count may be all cores, which nobody chose)
 RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "min_lr": "min_lr", "max_steps": "max_steps",
                  "eval_every": "eval_every", "valid_size": "valid_size", "max_molecules": "max_molecules",
-                 "randomize": "randomize_smiles", "condition_dropout": "condition_dropout", "bf16": "bf16", "seed": "seed"}
+                 "randomize": "randomize_smiles", "condition_dropout": "condition_dropout", "bf16": "bf16", "seed": "seed",
+                 "threads": "threads"}
+
+
+def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> dict:
+    """The settings a --resume takes from the run it continues: each of ``flags`` (flag name -> the card's
+    train_config name) that was not typed and that the card records."""
+    earlier = record.get("train_config") or {}
+    return {flag: earlier[key] for flag, key in flags.items() if not _typed(ctx, flag) and earlier.get(key) is not None}
+
+
+def _say_continuing(ctx: typer.Context, data: str, taken: dict) -> None:
+    """Say what a --resume continues on: the data (unless typed) and the run's settings it took."""
+    if taken:
+        settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in taken.items())
+        console.print(escape(f"continuing on {data} with the run's settings ({settings})"))
+    elif not _typed(ctx, "data"):
+        console.print(escape(f"continuing on {data}"))
+
+
+def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "") -> None:
+    """A --resume whose training molecules are not the run's (another file, subset, split or seed) is refused
+    unless --data asks for them, and then said: the card would otherwise describe data the model never saw."""
+    from molgen.models.training import data_fingerprint
+
+    if not record.get("data_fingerprint") or data_fingerprint(training) == record["data_fingerprint"]:
+        return
+    message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, the validation "
+               f"share and --seed decide them{hint})")
+    if not _typed(ctx, "data"):
+        error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
+        raise typer.Exit(2)
+    console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
+
+
+def _recorded_max_molecules(record: dict, available: int, valid_size: int) -> int | None:
+    """The subset size of a run recorded before cards named --max-molecules: the molecules it trained on plus its
+    validation share, when that is fewer than the data holds (None: it trained on all of it)."""
+    trained = record.get("molecules")
+    if not isinstance(trained, int) or trained < 1:
+        return None
+    for total in range(trained + valid_size, trained, -1):   # the largest total whose split leaves ``trained``
+        if total - min(valid_size, max(1, total // 10)) == trained:   # (59 and 60 both leave 54: the data decides)
+            return total if total < available else None
+    return None
+
+
+def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str]):
+    """A graph family's --resume: its model, the data it trained on and the settings of ``flags`` it ran with
+    (each unless typed), said in one line. Returns (model, record, data, taken)."""
+    from molgen.models.training import training_of
+
+    model = _load_to_resume(loader, resume)
+    record = training_of(model) or {}
+    taken = _taken_from_run(ctx, record, flags)
+    data = _resumed_data(ctx, data, resume, record, say=False)
+    return model, record, data, taken
 
 
 @train_app.command("smiles-lm")
@@ -645,7 +702,6 @@ def train_smiles_lm(
     from molgen.models.base import PRETRAINED_DIR
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
     from molgen.models.smiles_lm.model import SmilesLM
-    from molgen.models.training import data_fingerprint
     from molgen.models.smiles_lm.series import prepare_series
     from molgen.models.smiles_lm.train import train
 
@@ -653,9 +709,7 @@ def train_smiles_lm(
     if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
         model = _load_to_resume(SmilesLM.load, resume)
         record = model.training if isinstance(model.training, dict) else {}
-        earlier = record.get("train_config", {})
-        taken = {flag: earlier[key] for flag, key in RESUMED_FLAGS.items()
-                 if not _typed(ctx, flag) and key in earlier and earlier[key] is not None}
+        taken = _taken_from_run(ctx, record, RESUMED_FLAGS)
         if _typed(ctx, "max_steps"):   # the run's checkpoint interval was a tenth of its old schedule: a new one for the new
             taken.pop("eval_every", None)
         if not model.config.conditions:   # an unconditional model has no property to hide
@@ -667,13 +721,9 @@ def train_smiles_lm(
         max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
         randomize, condition_dropout = taken.get("randomize", randomize), taken.get("condition_dropout", condition_dropout)
-        bf16, seed = taken.get("bf16", bf16), taken.get("seed", seed)
-        if not _typed(ctx, "threads") and earlier.get("threads"):   # a thread count the run was given (not all cores)
-            threads = taken["threads"] = earlier["threads"]
+        bf16, seed, threads = taken.get("bf16", bf16), taken.get("seed", seed), taken.get("threads", threads)
         data = _resumed_data(ctx, data, resume, record, say=False)   # said below, with the settings
-        if taken or not _typed(ctx, "data"):
-            console.print(escape(f"continuing on {data} with the run's settings ({', '.join(f'{k} {v:g}' if isinstance(v, float) else f'{k} {v}' for k, v in taken.items())})"
-                                 if taken else f"continuing on {data}"))
+        _say_continuing(ctx, data, taken)
     fine_tuning = from_ is not None or bool(record.get("started_from"))
     # the schedule is checked before any data is read, so a typo fails at once
     lr = lr if lr is not None else (3e-4 if fine_tuning else 1e-3)
@@ -734,16 +784,10 @@ def train_smiles_lm(
         console.print(f"[yellow]{len(training)} molecules to train on: a model learns these molecules themselves "
                       f"more than their chemotype{'' if fine_tuning else ', and a new one little else'}; expect copies "
                       "of them among the samples[/yellow]")
-    if resume is not None and record.get("data_fingerprint") and data_fingerprint(training) != record["data_fingerprint"]:
-        # other molecules than the run trained on: refused unless asked for (then said)
-        message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, --valid-size "
-                   "and --seed decide them" + ("; or the run was prepared before molgen learned a repeated molecule "
-                                               "once: fine-tune again with --from" if preparation and "molecules" not in
-                                               (record.get("data_preparation") or {"molecules": 0}) else "") + ")")
-        if not _typed(ctx, "data"):
-            error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
-            raise typer.Exit(2)
-        console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
+    if resume is not None:
+        _refuse_other_molecules(ctx, record, training, data, "; or the run was prepared before molgen learned a repeated "
+                                "molecule once: fine-tune again with --from" if preparation and "molecules" not in
+                                (record.get("data_preparation") or {"molecules": 0}) else "")
 
     if model is not None:   # continued or fine-tuned: the architecture, vocabulary and conditions of the checkpoint
         model.network.train()
@@ -1398,6 +1442,10 @@ def export_command(
                       f"--passing-only leaves them out)[/yellow]")
 
 
+#: ``train graph-vae`` flags a --resume takes from the run it continues unless given: the card's train_config names.
+GRAPH_VAE_RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "max_steps": "max_steps", "eval_every": "eval_every",
+                           "max_molecules": "max_molecules", "kl_warmup": "kl_warmup_steps", "free_bits": "free_bits",
+                           "kl_weight": "kl_weight", "seed": "seed", "threads": "threads"}
 GRAPH_VAE_SIZES = {"tiny": {"latent_dim": 16, "hidden_dim": 48, "encoder_layers": 2},
                    "small": {"latent_dim": 32, "hidden_dim": 128, "encoder_layers": 3},
                    "base": {"latent_dim": 64, "hidden_dim": 192, "encoder_layers": 4}}
@@ -1433,6 +1481,13 @@ def train_graph_vae(
     from molgen.models.graph_vae.model import GraphVAE
     from molgen.models.graph_vae.train import build_model, train, with_focus_attention
 
+    model, record, taken = None, {}, {}
+    if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
+        model, record, data, taken = _resume_graph_run(ctx, GraphVAE.load, resume, data, GRAPH_VAE_RESUMED_FLAGS)
+        batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
+        eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
+        kl_warmup, free_bits = taken.get("kl_warmup", kl_warmup), taken.get("free_bits", free_bits)
+        kl_weight, seed, threads = taken.get("kl_weight", kl_weight), taken.get("seed", seed), taken.get("threads", threads)
     if threads:
         torch.set_num_threads(threads)
     if size not in GRAPH_VAE_SIZES:
@@ -1445,12 +1500,15 @@ def train_graph_vae(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
-    data = _resumed_data(ctx, data, resume)
     smiles = _dataset_smiles(data)
+    if resume is not None and "max_molecules" not in taken and not _typed(ctx, "max_molecules"):
+        max_molecules = taken["max_molecules"] = _recorded_max_molecules(record, len(smiles), 5000)
+    if resume is not None:
+        _say_continuing(ctx, data, {k: v for k, v in taken.items() if v is not None})
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
-        model = _load_to_resume(GraphVAE.load, resume)
+        _refuse_other_molecules(ctx, record, training, data)
         names = list(model.config.properties)
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)   # a new network: training starts its schedule afresh
@@ -1466,7 +1524,7 @@ def train_graph_vae(
             model.config.property_std = np.nanstd(labels, axis=0).round(4).tolist()
     config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
-                         warmup_steps=min(500, max(1, max_steps // 10)))
+                         warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels),
@@ -1474,6 +1532,10 @@ def train_graph_vae(
                                  f"at step {t['steps']:,}", resume)
 
 
+#: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).
+GRAPH_DIFFUSION_RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "max_steps": "max_steps",
+                                 "eval_every": "eval_every", "max_molecules": "max_molecules",
+                                 "condition_dropout": "condition_dropout", "seed": "seed", "threads": "threads"}
 GRAPH_DIFFUSION_SIZES = {"tiny": {"hidden_dim": 32, "edge_dim": 8, "heads": 2, "layers": 2},
                          "small": {"hidden_dim": 96, "edge_dim": 24, "heads": 4, "layers": 4},
                          "base": {"hidden_dim": 128, "edge_dim": 32, "heads": 4, "layers": 6}}
@@ -1514,6 +1576,17 @@ def train_graph_diffusion(
     from molgen.models.graph_diffusion.train import build_model, train
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
 
+    model, record, taken = None, {}, {}
+    if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
+        model, record, data, taken = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
+                                                       GRAPH_DIFFUSION_RESUMED_FLAGS)
+        batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
+        eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
+        seed, threads = taken.get("seed", seed), taken.get("threads", threads)
+        if model.config.conditions:   # an unconditional model has no property to hide
+            condition_dropout = taken.get("condition_dropout", condition_dropout)
+        else:
+            taken.pop("condition_dropout", None)
     if threads:
         torch.set_num_threads(threads)
     if size not in GRAPH_DIFFUSION_SIZES:
@@ -1529,12 +1602,15 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
-    data = _resumed_data(ctx, data, resume)
     smiles = _dataset_smiles(data)
+    if resume is not None and "max_molecules" not in taken and not _typed(ctx, "max_molecules"):
+        max_molecules = taken["max_molecules"] = _recorded_max_molecules(record, len(smiles), 2000)
+    if resume is not None:
+        _say_continuing(ctx, data, {k: v for k, v in taken.items() if v is not None})
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        model = _load_to_resume(GraphDiffusion.load, resume)
+        _refuse_other_molecules(ctx, record, training, data)
         _refuse_finished(resume, max_steps)
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
@@ -1549,7 +1625,7 @@ def train_graph_diffusion(
             model.config.condition_std = np.nanstd(labels, axis=0).round(4).tolist()
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
-                         condition_dropout=condition_dropout)
+                         condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels),

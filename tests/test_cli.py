@@ -390,10 +390,48 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     again = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "3",
                 "--eval-every", "1", "--threads", "1")
     assert again.exit_code == 0, again.output
-    assert f"continuing on {series.resolve()}, the data of the run resumed" in " ".join(again.output.split())
+    assert f"continuing on {series.resolve()} with the run's settings (" in " ".join(again.output.split())
     series.rename(tmp_path / "moved.smi")
     gone = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
     assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())
+
+
+@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
+def test_a_graph_model_resumed_takes_its_runs_subset_and_settings(family, tmp_path, monkeypatch):
+    """A graph run resumed with --resume and a longer --max-steps went back to the flags' defaults: all of the data
+    instead of its --max-molecules subset, another seed, learning rate and batch (as smiles-lm did before)."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    out = tmp_path / "g.pt"
+    settings = ("--max-molecules", "120", "--seed", "3", "--lr", "0.003", "--batch-size", "8", "--eval-every", "1",
+                "--threads", "1")
+    first = run("train", family, "--size", "tiny", "--data", "moses-sample", "--max-steps", "2", "--out", str(out),
+                *settings)
+    assert first.exit_code == 0, first.output
+    again = run("train", family, "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "3")
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert "with the run's settings (" in said and "max_molecules 120" in said and "seed 3" in said
+    card = json.loads(out.with_suffix(".json").read_text())["training"]
+    assert card["steps"] == 3 and card["molecules"] == 108   # 120 less the tenth held out: the run's own subset
+    config = card["train_config"]
+    assert (config["max_molecules"], config["seed"], config["lr"], config["batch_size"], config["threads"]) == \
+        (120, 3, 0.003, 8, 1)
+    # another subset asked for without --data is refused: the card would describe molecules the model never saw
+    other = run("train", family, "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4",
+                "--max-molecules", "100")
+    assert other.exit_code == 2 and "the training molecules differ from those of the run resumed" in other.output
+
+
+def test_a_subset_recorded_before_cards_named_it_is_found_from_the_molecules_trained_on():
+    from molgen.cli import _recorded_max_molecules
+
+    assert _recorded_max_molecules({"molecules": 598_000}, 1_584_663, 2000) == 600_000   # the shipped diffusion's run
+    assert _recorded_max_molecules({"molecules": 108}, 1000, 5000) == 120   # a tenth held out of a small subset
+    assert _recorded_max_molecules({"molecules": 900}, 1000, 2000) is None   # all of the data
+    assert _recorded_max_molecules({}, 1000, 2000) is None
 
 
 def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_what_it_started_from(tmp_path):

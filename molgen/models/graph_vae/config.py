@@ -44,6 +44,8 @@ class TrainConfig:
     warmup_steps: int = 500
     max_steps: int = 100_000
     max_minutes: float | None = None
+    max_molecules: int | None = None  # the seeded subset trained on (recorded so a --resume takes the same one)
+    threads: int | None = None        # torch threads the run was given (None: all cores)
     grad_clip: float = 1.0
     eval_every: int = 1000
     valid_size: int = 5000
