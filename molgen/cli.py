@@ -599,6 +599,8 @@ SMILES_LM_SIZES = {
 #: shipped LSTM: after 50 passes 6 of 9 held-out members are found, 16% of samples copy the series and a fifth are
 #: new molecules keeping its core; after 100, 9 of 9 but 59% copies and fewer new ones; after 400 mostly copies).
 FINE_TUNE_EPOCHS = 50
+#: Samples a fine-tuned model's card is measured on (seconds on a CPU for the shipped LSTM).
+FINE_TUNE_SAMPLES = 1000
 #: ``train smiles-lm`` flags a --resume takes from the run it continues unless given: the card's train_config names.
 #: (threads only when the run was given a count: a card's top-level thread count may be all cores, which nobody chose)
 RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "min_lr": "min_lr", "max_steps": "max_steps",
@@ -617,7 +619,8 @@ def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> 
 def _say_continuing(ctx: typer.Context, data: str, taken: dict) -> None:
     """Say what a --resume continues on: the data (unless typed) and the run's settings it took."""
     if taken:
-        settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in taken.items())
+        settings = ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {' and '.join(v)}" if isinstance(v, list)
+                             else f"{k} {v}" for k, v in taken.items())
         console.print(escape(f"continuing on {data} with the run's settings ({settings})"))
     elif not _typed(ctx, "data"):
         console.print(escape(f"continuing on {data}"))
@@ -693,6 +696,10 @@ def train_smiles_lm(
     seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
+    where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7', "
+                                              "'IC50_nM<100' (repeatable: all must hold). A qualified value counts "
+                                              "when all it stands for meets it (>8 for >=7); ChEMBL's Standard "
+                                              "Relation is read. Novelty still counts every row of the file."),
 ) -> None:
     """Train (or fine-tune) a SMILES language model; resumable, with a model card beside the checkpoint."""
     import numpy as np
@@ -717,6 +724,8 @@ def train_smiles_lm(
         recorded_column = (record.get("data_preparation") or {}).get("smiles_column")
         if not _typed(ctx, "smiles_column") and recorded_column:
             smiles_column = recorded_column   # the column its file was read from
+        if not _typed(ctx, "where") and (record.get("data_preparation") or {}).get("where"):
+            where = taken["where"] = record["data_preparation"]["where"]   # the rows it chose
         batch_size, lr, min_lr = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("min_lr", min_lr)
         max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
@@ -766,16 +775,20 @@ def train_smiles_lm(
 
     preparation = None
     if Path(data).is_file():  # a user's series: salts as parents, rows the model cannot learn listed, before training
-        smiles, column, lines = _training_file(data, smiles_column)
+        smiles, column, lines, selection = _training_file(data, smiles_column, where)
         prepared = prepare_series(smiles, model.vocabulary if model is not None else None,
                                   model.config.max_len if model is not None else SmilesLMConfig().max_len, where=lines)
         for note in prepared.notes():
             console.print(f"[yellow]{escape(note)}[/yellow]")
         preparation = {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
-                       **prepared.record()}
+                       **prepared.record(), **(selection or {})}
         smiles = prepared.smiles
         data = _data_name(data)   # a card names the file wherever the model is used from
     else:
+        if where:
+            error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
+                                       "SMILES alone"), style="red")
+            raise typer.Exit(2)
         smiles = _dataset_smiles(data)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     valid = [smiles[i] for i in order[:n_valid]]
@@ -837,6 +850,14 @@ def train_smiles_lm(
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
+    if fine_tuning and out.is_file():   # what the fine-tuned model writes, in its card (a MOSES run has its benchmark)
+        from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune, report_line
+        from molgen.models.training import write_card
+
+        best = SmilesLM.load(out)
+        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES)
+        write_card(best, out, metrics=metrics)
+        console.print(escape(report_line(metrics)))
 
 
 def _data_name(data: str) -> str:
@@ -890,13 +911,52 @@ def _read_input(path, smiles_column: str | None = None):
         raise typer.Exit(2) from None
 
 
-def _training_file(path: str, smiles_column: str | None) -> tuple[list[str], str | None, list[str]]:
+def _training_file(path: str, smiles_column: str | None,
+                   where: list[str] | None = None) -> tuple[list[str], str | None, list[str], dict | None]:
     """A user's file of molecules to train on: every record's SMILES (unreadable ones empty, so each keeps its row
-    number), the column they were read from, and each record's place ("line 4")."""
+    number), the column they were read from, each record's place ("line 4"), and, with ``where`` (``pIC50>=7``),
+    only the rows meeting every condition, with what the selection left out for the card (None without)."""
+    from dataclasses import replace
+
+    from molgen.data.row_selection import RowCondition, RowConditionError, column_named, select_rows
+
     frame = _read_input(path, smiles_column)
-    _say_reading_notes(frame, columns=False)   # training reads the SMILES alone
     lines = [f"line {n}" for n in frame["line"]] if "line" in frame else [f"record {n}" for n in range(1, len(frame) + 1)]
-    return ["" if s is None else str(s) for s in frame["smiles"]], frame.attrs.get("smiles_column"), lines
+    smiles = ["" if s is None else str(s) for s in frame["smiles"]]
+    selection = None
+    if where:
+        try:
+            conditions = [RowCondition.parse(text) for text in where]   # named as the file names the column:
+            conditions = [replace(c, column=column_named(frame, c.column)) for c in conditions]   # for the card
+            keep, why = select_rows(frame, conditions)
+        except RowConditionError as error:
+            error_console.print(f"--where: {escape(str(error))}", style="red")
+            raise typer.Exit(2) from None
+        left_out = [{"where": lines[i], "why": why[i]} for i in range(len(frame)) if not keep[i]]
+        selection = {"where": [str(c) for c in conditions], "rows_selected": sum(keep), "not_selected": left_out}
+        for note in _selection_notes(selection, len(frame)):
+            console.print(f"[yellow]{escape(note)}[/yellow]" if not sum(keep) else escape(note))
+        if not sum(keep):
+            error_console.print("--where keeps no row: nothing to train on", style="red")
+            raise typer.Exit(2)
+        smiles = [s for s, k in zip(smiles, keep) if k]
+        lines = [line for line, k in zip(lines, keep) if k]
+    _say_reading_notes(frame, columns=False)   # the SMILES (a selecting column's unreadable cells are said above)
+    return smiles, frame.attrs.get("smiles_column"), lines, selection
+
+
+def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
+    """What --where kept, and the rows it left out grouped by why (below the threshold, undecided, not measured)."""
+    kinds: dict[str, list[str]] = {}
+    for row in selection["not_selected"]:
+        kind = ("not measured" if row["why"].endswith("not measured") else
+                "qualified, undecided" if "may or may not" in row["why"] else "outside the range")
+        kinds.setdefault(kind, []).append(f"{row['where']} ({row['why']})" if kind != "not measured" else row["where"])
+    said = [f"--where {' and '.join(selection['where'])} keeps {selection['rows_selected']:,} of {rows:,} rows"]
+    for kind, rows_of_kind in kinds.items():
+        more = f", and {len(rows_of_kind) - shown:,} more" if len(rows_of_kind) > shown else ""
+        said.append(f"{len(rows_of_kind):,} left out, {kind}: {'; '.join(rows_of_kind[:shown])}{more}")
+    return said
 
 
 @app.command("generate")
@@ -1900,7 +1960,7 @@ def augment_replicates(
             raise typer.Exit(2)
     smiles, columns = _augment_input(input, smiles_column, quiet_about=label)   # the merge says what it read of them
     if relation is None and CHEMBL_RELATION in columns.columns:   # ChEMBL's qualifiers, in a column of their own
-        relation = CHEMBL_RELATION
+        relation = context.params["relation"] = CHEMBL_RELATION   # the manifest names the column read
         console.print(f"reading each value's qualifier from column {CHEMBL_RELATION!r} (--relation)")
     try:
         result = merge_replicates(smiles, columns, label, how=how, by=by, max_spread=max_spread, relation=relation)

@@ -396,6 +396,52 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())
 
 
+def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says_what_it_writes(tmp_path, monkeypatch):
+    """A chemist fine-tuning on the potent compounds of an assay export: --where reads a qualified value as what
+    it stands for and ChEMBL's separate relation column; a resume keeps the selection; the card measures samples."""
+    from molgen import cli
+    from molgen.models.smiles_lm.model import SmilesLM
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 200)
+    rows = [("K1", "c1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "7.5", "'='"), ("K2", "Cc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "6.1", "'='"),
+            ("K3", "COc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "8", "'>'"), ("K4", "Clc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "7.2", "'<'"),
+            ("K5", "Fc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "", ""), ("K6", "CCc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "8.2", "'='"),
+            ("K7", "CN(C)c1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "7.1", "'='"), ("K8", "Oc1ccc(Nc2nccc(-c3cccnc3)n2)cc1", "9", "'='")]
+    source = tmp_path / "assay.csv"
+    source.write_text("Molecule ChEMBL ID;Smiles;Standard Relation;pIC50\n" +
+                      "".join(f"{i};{smi};{rel};{value}\n" for i, smi, value, rel in rows))
+    out = tmp_path / "ft" / "potent.pt"
+    bad = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--where", "pKi>=7", "--out", str(out))
+    assert bad.exit_code == 2 and "no column 'pKi' in the file" in " ".join(bad.output.split())
+    first = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--where", "pic50 >= 7",
+                "--max-steps", "3", "--out", str(out), "--threads", "1")
+    assert first.exit_code == 0, first.output
+    said = " ".join(first.output.split())
+    # ChEMBL's relation qualifies the concentration: beside a pIC50 it reads flipped ('>' 8 is a pIC50 below 8)
+    assert "--where pIC50>=7 keeps 5 of 8 rows" in said and "line 3 (pIC50 6.1 is not >= 7)" in said
+    assert "line 4 (pIC50 <8 may or may not be >= 7)" in said and "1 left out, not measured: line 6" in said
+    preparation = SmilesLM.load(out).training["data_preparation"]
+    assert preparation["where"] == ["pIC50>=7"] and preparation["rows_selected"] == 5
+    card = json.loads(out.with_suffix(".json").read_text())["metrics"]
+    assert card["samples"] == 200 and 0 < card["valid"] <= 1 and card["held_out"] == 1
+    assert card["distinct_valid"] >= card["new_molecules"] + card["held_out_found"]
+    assert "200 samples (seed 0, temperature 1):" in said and "held-out series members found" in said
+    resumed = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
+    assert resumed.exit_code == 0, resumed.output   # the same six rows: the run's selection, not the whole file
+    assert "where pIC50>=7" in " ".join(resumed.output.split())
+    concentration = tmp_path / "nm.csv"
+    concentration.write_text("Smiles;Standard Relation;Standard Value\n" + "".join(
+        f"{smi};{rel};{value}\n" for smi, rel, value in [(rows[0][1], "'='", "50"), (rows[1][1], "'<'", "80"),
+                                                         (rows[2][1], "'>'", "10"), (rows[5][1], "'='", "20")]))
+    by_value = run("train", "smiles-lm", "--from", "pretrained", "--data", str(concentration), "--where",
+                   "Standard Value<=100", "--max-steps", "1", "--out", str(tmp_path / "nm.pt"), "--threads", "1")
+    said = " ".join(by_value.output.split())
+    assert by_value.exit_code == 0 and "keeps 3 of 4 rows" in said and "(Standard Value >10 may or may not be <= 100)" in said
+    dataset = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", "--where", "pIC50>=7")
+    assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
+
+
 @pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
 def test_a_graph_model_resumed_takes_its_runs_subset_and_settings(family, tmp_path, monkeypatch):
     """A graph run resumed with --resume and a longer --max-steps went back to the flags' defaults: all of the data

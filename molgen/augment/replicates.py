@@ -25,12 +25,11 @@ from rdkit import Chem
 from molgen.chem.parse import parse_smiles
 from molgen.chem.standardize import neutral_parent
 from molgen.data.files import QUALIFIED_NUMBER
+from molgen.data.measurements import CHEMBL_RELATION, is_p_value, with_relation  # noqa: F401 -- names of this module too
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
 AGGREGATES = ("median", "mean", "geometric")
-#: The column ChEMBL's activity export holds each value's qualifier in ('=', '>', '<', quoted).
-CHEMBL_RELATION = "Standard Relation"
 #: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
 #: stereo kept: enantiomers stay apart, as their activities may differ); ``molecule`` only identical molecules.
 GROUPINGS = ("parent", "molecule")
@@ -43,11 +42,6 @@ class MergeResult:
     merged: pd.DataFrame
     removed: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-
-
-def is_p_value(name) -> bool:
-    """Whether a column is named as a negative log of a concentration: pIC50, pKi, ChEMBL's "pChEMBL Value"."""
-    return bool(re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(name))) or str(name).lower().startswith("pchembl")
 
 
 def measured_columns(columns: pd.DataFrame) -> list[str]:
@@ -144,11 +138,19 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     qualified: dict[str, pd.Series] = {}
     for label in labels:
         column = columns[label]
-        if relation and not is_p_value(label):   # ChEMBL: '>' in a column of its own, beside its concentration
-            # (not beside a pIC50, where '>' of the concentration is '<'; ChEMBL leaves pChEMBL empty for those)
-            qualifier = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
-            text = column.astype("string").str.strip()
-            column = text.where(qualifier.isin(["", "="]) | text.isna() | (text == ""), qualifier + text)
+        if relation:   # ChEMBL: '>' in a column of its own, beside its concentration (flipped beside a pIC50)
+            column = with_relation(column, columns[relation], label)
+            said = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
+            qualified_rows = ~said.isin(["", "="])
+            empty = columns[label].astype("string").str.strip().fillna("") == ""
+            if is_p_value(label) and (qualified_rows & ~empty).any():
+                notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
+                             "concentration above 10 µM is a pIC50 below 5)")
+            if n := int((qualified_rows & empty).sum()):   # ChEMBL leaves pChEMBL Value empty for a qualified value
+                notes.append(f"{label}: {n:,} row{'s' if n != 1 else ''} with a qualified {relation} ('>', '<') "
+                             f"{'have' if n != 1 else 'has'} no {label} (ChEMBL writes no pChEMBL Value for them), so "
+                             f"{'they are' if n != 1 else 'it is'} not merged as a bound: merge the concentration "
+                             "(Standard Value, --how geometric) to keep them")
         values[label], qualified[label], other = _label_values(column)
         filled = column.astype("string").str.strip().replace("", pd.NA).dropna()
         readable = int(values[label].notna().sum() + qualified[label].notna().sum())
@@ -170,6 +172,11 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             notes.append(f"{label}: its values span {math.log10(positive.max() / positive.min()):.1f} orders of "
                          "magnitude, as a concentration's do: --how geometric (how='geometric') averages and spreads "
                          "them in log10 units (a spread in nM is ruled by the largest values)")
+        blank = columns[label].astype("string").str.strip().fillna("").isin(["", "nan", "NaN"])
+        if n := int(blank.sum()):   # a row without a measurement still merges (its ids, its forms): said, not hidden
+            notes.append(f"{label}: {n:,} row{'s have' if n != 1 else ' has'} no value (empty), so "
+                         f"{label}_n counts fewer values than n_rows counts rows for {'their' if n != 1 else 'its'} "
+                         "compound")
         if n := int(qualified[label].notna().sum()):
             notes.append(f"{label}: {n:,} value{'s' if n != 1 else ''} written with a qualifier (>, <, ~: outside the "
                          f"assay's range) left out of the aggregate and listed in {label}_qualified")
@@ -223,7 +230,11 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
                            "forms)" if by == "parent" and multi_form else ""))
         for label in labels if max_spread is not None else ():
             if n := int(merged[f"{label}_disagree"].sum()):
-                shown = ", ".join(f"rows {r}" for r in merged.loc[merged[f"{label}_disagree"], "input_rows"].head(3))
+                # named by file line where the reader kept them (what an editor shows), else by input row
+                where = "input_lines" if "input_lines" in merged.columns else "input_rows"
+                word = "lines" if where == "input_lines" else "rows"
+                shown = "; ".join(f"{word} {str(r).replace('; ', ', ')}"
+                                  for r in merged.loc[merged[f"{label}_disagree"], where].head(3))
                 notes.append(f"{label}: {n:,} compound{'s have' if n != 1 else ' has'} replicates disagreeing by more "
                              f"than {max_spread:g}{' log10 unit' if how == 'geometric' else ''}, or a qualified value "
                              f"contradicting the rest ({shown}"

@@ -82,11 +82,20 @@ def test_chembl_relations_qualify_their_values_and_a_qualified_value_can_disagre
     # a pIC50 "<5" beside a measured 8.1: the replicates contradict one another, though one number has no spread
     pic50 = merge_replicates(["CCN", "CCN"], pd.DataFrame({"pIC50": ["<5", "8.1"]}), ["pIC50"]).merged.iloc[0]
     assert pic50["pIC50_disagree"] and pic50["pIC50_n"] == 1 and pic50["pIC50"] == 8.1
-    # the relation qualifies the concentration, not a p-value beside it (where '>' of the concentration is '<')
-    both = merge_replicates(["CCN", "CCN"], pd.DataFrame({"Standard Relation": ["'>'", "'='"],
-                                                         "Standard Value": ["10000", "70"], "pIC50": ["5", "7.15"]}),
-                            ["Standard Value", "pIC50"], relation="Standard Relation").merged.iloc[0]
-    assert both["Standard Value_qualified"] == ">10000" and both["pIC50_values"] == "5; 7.15"
+    # the relation qualifies the concentration; beside it, a pIC50 reads it flipped (>10000 nM is a pIC50 below 5:
+    # it was averaged in as an exact 5, while the CLI said the relation was read)
+    table = pd.DataFrame({"Standard Relation": ["'>'", "'='", "'>'"], "Standard Value": ["10000", "70", "50000"],
+                          "pIC50": ["5", "7.15", ""], "pChEMBL Value": [None, 7.15, None]})
+    merged = merge_replicates(["CCN", "CCN", "CCO"], table, ["Standard Value", "pIC50", "pChEMBL Value"],
+                              relation="Standard Relation")
+    both = merged.merged.iloc[0]
+    assert both["Standard Value_qualified"] == ">10000" and both["pIC50_values"] == "7.15"
+    assert both["pIC50_qualified"] == "<5" and both["pIC50_disagree"]   # below 5 beside 7.15, as >10000 nM beside 70
+    said = " ".join(merged.notes)
+    assert "pIC50: Standard Relation's qualifiers are read flipped" in said
+    # ChEMBL writes no pChEMBL Value for a qualified measurement: its bounds are said to be missing, not dropped quietly
+    assert "pChEMBL Value: 2 rows with a qualified Standard Relation ('>', '<') have no pChEMBL Value" in said
+    assert "pIC50: 1 row has no value (empty)" in said
     from molgen.augment.replicates import is_p_value
 
     assert is_p_value("pChEMBL Value") and is_p_value("pKi") and not is_p_value("price")

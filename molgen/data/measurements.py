@@ -1,0 +1,35 @@
+"""Measured columns as assay exports write them: p-values, and qualifiers kept in a column of their own.
+
+ChEMBL's activity export writes ``>`` apart from its number (``Standard Relation`` beside ``Standard Value``);
+read alone, a ``>10000`` nM would pass as 10000. Its ``pChEMBL Value`` is a negative log, where the same
+qualifier would flip, and ChEMBL leaves it empty for a qualified concentration.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+#: The column ChEMBL's activity export holds each value's qualifier in ('=', '>', '<', quoted).
+CHEMBL_RELATION = "Standard Relation"
+
+
+def is_p_value(name) -> bool:
+    """Whether a column is named as a negative log of a concentration: pIC50, pKi, ChEMBL's "pChEMBL Value"."""
+    return bool(re.fullmatch(r"p[A-Z][A-Za-z0-9]*", str(name))) or str(name).lower().startswith("pchembl")
+
+
+#: A concentration's qualifier as it reads on its negative log: IC50 > 10 µM is pIC50 < 5.
+FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "≥": "≤", "≤": "≥", "~": "~"}
+
+
+def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "") -> pd.Series:
+    """``values`` with the qualifier of a relation column written in front (``>`` and ``10000`` -> ``>10000``);
+    '=' or an empty qualifier leaves a value as it is. ChEMBL's relation qualifies the concentration, so beside a
+    p-value column (``name`` pIC50, a user's -log10 of Standard Value) it reads flipped: '>' there is '<' here."""
+    qualifier = qualifiers.astype("string").str.strip().str.strip("'\"").fillna("")
+    if is_p_value(name):
+        qualifier = qualifier.map(lambda q: FLIPPED.get(q, q), na_action="ignore")
+    text = values.astype("string").str.strip()
+    return text.where(qualifier.isin(["", "="]) | text.isna() | (text == ""), qualifier + text)
