@@ -49,7 +49,7 @@ def test_replicates_merge_into_one_row_per_compound_keeping_values_spread_and_di
            "than one form" in said
     assert "'n.d.'" in said and "1 value written with a qualifier" in said
     assert "pIC50: 1 compound has replicates disagreeing by more than 1, or a qualified value contradicting the rest " \
-           "(rows 4; 5)" in said
+           "(rows 4, 5)" in said
 
 
 def test_concentrations_merge_geometrically_and_spread_in_log_units():
