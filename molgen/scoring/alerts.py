@@ -165,21 +165,59 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     return hits
 
 
-def group_findings(hits) -> dict[str, list[str]]:
+def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> dict[str, list[str]]:
     """Each different finding in ``hits`` (``"<set>:<name>"``) with the sets that report it, in order: a pattern
-    two sets both report under one name (a PAINS pattern in ``pains_a`` and ``moses``) is one finding. MOSES's
-    "ring of 8 or more atoms" and the ``rings`` set's "ring of 8 to 11 atoms" are two (they differ on
-    macrocycles), so a profile reporting both counts a medium ring twice."""
+    two sets both report under one name (a PAINS pattern in ``pains_a`` and ``moses``) is one finding. With
+    ``atoms`` (:func:`alert_atoms`), two names one catalog gives to one group of atoms (:func:`_one_site`) are one
+    finding too, named "name / other name": NIH's acrylate and halo_acrylate on one acrylamide, Brenk's Michael
+    acceptor and thiocarbonyl on one rhodanine. Different catalogs flagging one group still count apart (a
+    quinone is PAINS's, Brenk's and NIH's): their agreement is how a notorious motif weighs more than a mild one.
+    MOSES's "ring of 8 or more atoms" (a rule, without atoms) and the ``rings`` set's "ring of 8 to 11 atoms"
+    stay two, so a profile reporting both counts a medium ring twice."""
     found: dict[str, list[str]] = {}
     for hit in hits:
         alert_set, _, name = hit.partition(":") if ":" in hit else ("", "", hit)
         found.setdefault(name, []).append(alert_set)
-    return found
+    if not atoms or len(found) < 2:
+        return found
+    by_catalog: dict[tuple[str, str], set[int]] = {}   # (catalog, name) -> the atoms that catalog's name matched
+    for hit, matched in atoms.items():
+        alert_set, _, name = hit.partition(":")
+        if name in found and matched:
+            by_catalog.setdefault((_catalog_family(alert_set), name), set()).update(matched)
+    names = list(found)
+    site = {name: name for name in names}   # each name's first name of its finding (names in order of hits)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if site[second] != second:
+                continue
+            if any(family == other_family and _one_site(a, b)
+                   for (family, name_a), a in by_catalog.items() if name_a == first
+                   for (other_family, name_b), b in by_catalog.items() if name_b == second):
+                site[second] = site[first]
+    merged: dict[str, list[str]] = {}
+    for name in names:   # "acrylate / halo_acrylate" with every set reporting either
+        label = " / ".join(n for n in names if site[n] == site[name])
+        merged.setdefault(label, [])
+        merged[label].extend(s for s in found[name] if s not in merged[label])
+    return merged
 
 
-def count_findings(hits: list[str]) -> int:
-    """How many different findings ``hits`` hold (:func:`group_findings`)."""
-    return len(group_findings(hits))
+def _catalog_family(alert_set: str) -> str:
+    """The catalog an alert set belongs to: PAINS's three families are one catalog."""
+    return "pains" if alert_set.startswith("pains") else alert_set
+
+
+def _one_site(a: set[int], b: set[int]) -> bool:
+    """Two matches flag one group of atoms: one lies within the other, or they share at least two atoms and half
+    of the smaller (a catalog may list a pattern's first match only, another pattern every match)."""
+    shared = len(a & b)
+    return shared == min(len(a), len(b)) or (shared >= 2 and 2 * shared >= min(len(a), len(b)))
+
+
+def count_findings(hits: list[str], atoms: dict[str, list[int]] | None = None) -> int:
+    """How many different findings ``hits`` hold (:func:`group_findings`; ``atoms`` as there)."""
+    return len(group_findings(hits, atoms))
 
 
 # Catalog names that say less than their pattern matches: Brenk's "Oxygen-nitrogen single bond" is a single bond
@@ -194,28 +232,40 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                    "aldehyde": "a C(=O)H; Brenk's includes formamides and formates, NIH's only C-bound aldehydes",
                    # NIH's: SF5 carries it beside the reactive sulfonyl halides and N-halo amines
                    "halogen_heteroatom": "a halogen on N, O, S or P (sulfonyl halides, N-halo amines, and SF5 too)",
+                   # NIH's pattern, as RDKit ships it, needs no halogen: a plain acrylamide or acrylate carries it
+                   "halo_acrylate": "a terminal C=C beside a carbonyl, halogenated or not (RDKit's NIH pattern needs "
+                                    "no halogen: any acrylamide or acrylate)",
                    # RDKit's name; paracetamol carries it (its quinone imine, NAPQI, is the worry)
                    "hydroquinone": "a phenol with OH or NH para to it (p-hydroquinone, p-aminophenol, paracetamol): "
                                    "oxidised to a quinone or quinone imine"}
 
 
-def describe_findings(hits) -> str:
+def describe_findings(hits, atoms: dict[str, list[int]] | None = None) -> str:
     """Findings as a chemist reads them, each once, with the sets that report it, the catalogs' underscores as
     spaces: "quinone A(370) (pains_a, moses)", "Aliphatic long chain (brenk)"; a name that says less than its
-    pattern matches says what it matches. The alert_names column keeps the catalogs' own names."""
+    pattern matches says what it matches; with ``atoms``, the names of one site together (:func:`group_findings`).
+    The alert_names column keeps the catalogs' own names."""
     def read(name: str) -> str:
         return name.replace("_", " ") + (f" [{WHAT_IT_MATCHES[name]}]" if name in WHAT_IT_MATCHES else "")
 
-    return "; ".join(f"{read(name)} ({', '.join(s for s in sets if s)})" if any(sets) else read(name)
-                     for name, sets in group_findings(hits).items())
+    return "; ".join(f"{' / '.join(map(read, label.split(' / ')))} ({', '.join(s for s in sets if s)})" if any(sets)
+                     else read(label) for label, sets in group_findings(hits, atoms).items())
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:
-    """Each alert ``mol`` hits (RDKit catalogs and ring alerts), with the atom indices of its match, for highlighting."""
+    """Each alert ``mol`` hits (RDKit catalogs, MOSES's patterns, ring alerts and molgen's own), with the atom
+    indices of its matches: for highlighting, and to count a group of atoms several patterns match once."""
     out: dict[str, list[int]] = {}
     for name in expand_alert_sets(sets):
-        if name == "moses":
-            continue  # MOSES rules (charges, rings, elements) are not substructure matches
+        if name == "moses":   # its MCF and PAINS patterns (its rules on charges, rings and elements match no atoms)
+            names, screened = moses_filter_patterns()
+            with_h, heavy = Chem.AddHs(mol), mol.GetNumAtoms()   # MOSES matches with explicit hydrogens
+            for i in screened.matching(with_h):
+                atoms = sorted({a for match in with_h.GetSubstructMatches(screened.patterns[i]) for a in match
+                                if a < heavy})
+                if atoms:
+                    out[f"moses:{names[i]}"] = atoms
+            continue
         if name == "rings":
             out.update((f"rings:{alert}", atoms) for alert, atoms in ring_alerts(mol).items())
             continue

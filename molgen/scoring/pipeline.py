@@ -22,7 +22,7 @@ from molgen.chem.standardize import neutralize, salt_parent
 from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import count_findings, expand_alert_sets, find_alerts
+from molgen.scoring.alerts import alert_atoms, count_findings, expand_alert_sets, find_alerts
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
@@ -88,7 +88,8 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
             if references:
                 row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
             hits = find_alerts(mol, profile.alerts) if profile.alerts else []
-            row["alerts"] = count_findings(hits)      # what a filter reads: alerts == 0
+            # what a filter reads (alerts == 0): one group of atoms several patterns match is one finding
+            row["alerts"] = count_findings(hits, alert_atoms(mol, profile.alerts) if len(hits) > 1 else None)
             row["alert_names"] = "; ".join(hits)
             for rule, allowed in profile.rules.items():
                 result = check_rule(rule, row, allowed)

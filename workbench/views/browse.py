@@ -500,7 +500,7 @@ if run_id:
             # the run's findings (every set it reports, MOSES's rules too), each once, as the grid counts them
             named = [hit for hit in str(row.get("alert_names") or "").split("; ") if hit] or list(hits)
             if named:
-                st.warning(plain(f"Alerts ({count_findings(named)}): {describe_findings(named)}"))
+                st.warning(plain(f"Alerts ({count_findings(named, hits)}): {describe_findings(named, hits)}"))
             if row.get("failed_filters"):
                 st.warning(plain(f"Score set to 0 by the profile's hard filters: {row['failed_filters']} "
                                  "(a hard filter on an alert set fails when the molecule raises one of its alerts)"))
