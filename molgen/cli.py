@@ -240,6 +240,8 @@ def score_command(
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
     _say_reading_notes(frame)
+    for note in _common_alert_notes(scored[scored["valid"]]):
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
@@ -247,6 +249,17 @@ def score_command(
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
+
+
+def _common_alert_notes(valid, share: float = 0.25, least: int = 5) -> list[str]:
+    """An alert raised by a quarter or more of a table's molecules is likely the series' own group (a solubilising
+    chain, a warhead): say so, and how a profile accepts it, rather than let it push the whole series down."""
+    from collections import Counter
+
+    counts = Counter(hit for names in valid["alert_names"].fillna("") for hit in dict.fromkeys(names.split("; ")) if hit)
+    return [f"{hit} is raised by {count:,} of the {len(valid):,} valid molecules: if it is the series' own, a profile "
+            f"can accept it with ignore_alerts = [\"{hit}\"] (a copy of --profile's TOML; see README, scoring)"
+            for hit, count in counts.most_common() if count >= least and count >= share * len(valid)]
 
 
 def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:

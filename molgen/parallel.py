@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Callable, Iterator, Sequence, TypeVar
 
-from tqdm.auto import tqdm
+from molgen.progress import progress_bar
 
 T = TypeVar("T")
 
@@ -93,7 +93,7 @@ def map_chunks(function: Callable[[list], T], items: Sequence, *, pool=None, n_j
             return map_chunks(function, items, pool=own, chunk=chunk, progress=progress, desc=desc)
     mapped = pool.imap(function, pieces) if pool is not None and len(pieces) > 1 else map(function, pieces)
     results: list[T] = []
-    with tqdm(total=len(items), desc=desc, unit="mol", disable=not progress) as bar:
+    with progress_bar(total=len(items), desc=desc, unit="mol", disable=not progress) as bar:
         for piece, result in zip(pieces, mapped):
             results.append(result)
             bar.update(len(piece))

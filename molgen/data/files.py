@@ -209,6 +209,11 @@ def _decimal_commas(values: pd.Series) -> bool:
 QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
+#: Several numbers in one cell, joined by "; " (a merged compound's values).
+_NUMBER_LIST = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?:\s*;\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
+                          r"(?:[eE][-+]?\d+)?)+")
+
+
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:
     """For a column left as text whose filled cells are mostly numbers (an activity with one "notmeasured"):
     the positions and text of up to ``most`` cells that are not, so a reader can say why the whole column is
@@ -403,6 +408,11 @@ def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[st
             notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because of values written "
                          f"with a qualifier ({shown}): a measurement outside the assay's range, no number a model "
                          "can use as it stands (`molgen augment replicates` lists them apart)")
+            continue
+        if all(_NUMBER_LIST.fullmatch(cell.strip()) for _, cell in cells):   # as replicates writes other columns
+            notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because some cells hold "
+                         f"several, joined by '; ' ({shown}), as `molgen augment replicates` writes a merged "
+                         "compound's columns other than its --label (a measurement given as a --label there gets one value each)")
             continue
         notes.append(f"column {str(column)!r} is mostly numbers but is kept as text because of cells that are not "
                      f"({shown}): if it holds numbers, make those cells numbers or leave them empty")

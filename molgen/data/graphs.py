@@ -24,12 +24,12 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch_geometric.data import Data
-from tqdm.auto import tqdm
 
 from molgen.chem.graph import AtomType, AtomVocabulary, MolGraph, typed_graph
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.paths import cache_dir
+from molgen.progress import progress_bar
 
 #: Bump when the graph encoding changes, so stale caches are not reused.
 FEATURIZER_VERSION = 2
@@ -197,7 +197,7 @@ def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *
         return GraphDataset.load(path, aromatic=aromatic)
     pieces = [smiles[i:i + chunk_size] for i in range(0, len(smiles), chunk_size)]
     workers = workers or ((os.cpu_count() or 1) if len(smiles) > 2 * chunk_size else 1)
-    bar = tqdm(total=len(smiles), desc="featurizing", unit="mol", disable=not progress)
+    bar = progress_bar(total=len(smiles), desc="featurizing", unit="mol", disable=not progress)
     chunks: list[_Chunk] = []
     work = partial(_featurize_chunk, aromatic=aromatic)
     if workers > 1:

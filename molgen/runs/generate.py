@@ -20,13 +20,13 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles, problem_in_words
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import training_of
+from molgen.progress import progress_bar
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
@@ -372,7 +372,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         known = store.known_smiles(run_id)
         timings = dict(record["timings"] or {})
         store.update_run(run_id, owner=owner, status="running", message="")
-        bar = tqdm(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
+        bar = progress_bar(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
         started = time.perf_counter()
         # An option added after a run pinned its options is absent from it: resume it the way it started.
         sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
@@ -477,7 +477,8 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     what = "molecules that meet the conditions" if conditioned else "molecules"
     return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one, "
             f"and {at_rate}: this model knows few distinct {what}"
-            + (" (fine-tuned, it writes mostly what its series holds). A higher --temperature (a SMILES model, "
+            + (" (a fine-tune narrows what a model writes: the repeats are its own favourite molecules, not only "
+               "its series'). A higher --temperature (a SMILES model, "
                "sampling), a shorter fine-tune or the model it started from gives more" if fine_tuned else
                " (a scaffold near the size of its training molecules, or an attachment point, leaves little to add). "
                "A higher --temperature (a SMILES model, sampling), another --model or a model fine-tuned on your "

@@ -203,6 +203,36 @@ def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> dict[str,
     return merged
 
 
+def known_alert_names(sets) -> set[str]:
+    """Every ``"<set>:<name>"`` the given sets can raise, where a set can say (MOSES's patterns need its data: when
+    it is not fetched, only its rules)."""
+    from molgen.scoring.ring_alerts import RING_ALERTS
+
+    names: set[str] = set()
+    for name in expand_alert_sets(sets):
+        if name == "moses":
+            names.update(f"moses:{rule}" for rule in ("ring of 8 or more atoms", "charged atom"))
+            try:
+                names.update(f"moses:{pattern}" for pattern in moses_filter_patterns()[0])
+            except FileNotFoundError:
+                pass
+        elif name == "rings":
+            names.update(f"rings:{alert}" for alert in RING_ALERTS)
+        elif name in _SINGLE_ALERT_SETS:
+            names.add(f"{name}:{_SINGLE_ALERT_SETS[name][0]}")
+        elif name == "reactive":
+            names.update(f"reactive:{alert}" for alert in REACTIVE)
+        else:
+            catalog = _catalog(name)
+            names.update(f"{name}:{catalog.GetEntryWithIdx(i).GetDescription()}" for i in range(catalog.GetNumEntries()))
+    return names
+
+
+def is_ignored(hit: str, ignored) -> bool:
+    """Whether ``hit`` (``"<set>:<name>"``) is one a profile leaves out: named with its set, or by name in any set."""
+    return hit in ignored or (":" in hit and hit.partition(":")[2] in ignored)
+
+
 def _catalog_family(alert_set: str) -> str:
     """The catalog an alert set belongs to: PAINS's three families are one catalog."""
     return "pains" if alert_set.startswith("pains") else alert_set

@@ -14,15 +14,15 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from rdkit import Chem
-from tqdm.auto import tqdm
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent
 from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
+from molgen.progress import progress_bar
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import alert_atoms, count_findings, expand_alert_sets, find_alerts
+from molgen.scoring.alerts import alert_atoms, count_findings, expand_alert_sets, find_alerts, is_ignored
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
@@ -33,6 +33,12 @@ from molgen.scoring.similarity import (has_substructure, reference_fingerprints,
 #: Below this many inputs a pool costs more than it saves.
 MIN_PARALLEL = 2_000
 CHUNK = 1_000
+
+
+def profile_alert_atoms(mol, profile) -> dict[str, list[int]]:
+    """The atoms of each alert ``profile`` reports on ``mol``, less those it leaves out (``ignore_alerts``)."""
+    return {hit: atoms for hit, atoms in alert_atoms(mol, profile.alerts).items()
+            if not is_ignored(hit, profile.ignore_alerts)}
 
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
@@ -88,8 +94,10 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
             if references:
                 row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
             hits = find_alerts(mol, profile.alerts) if profile.alerts else []
+            if profile.ignore_alerts:   # what the chemist accepts for this series (a solubilising chain)
+                hits = [hit for hit in hits if not is_ignored(hit, profile.ignore_alerts)]
             # what a filter reads (alerts == 0): one group of atoms several patterns match is one finding
-            row["alerts"] = count_findings(hits, alert_atoms(mol, profile.alerts) if len(hits) > 1 else None)
+            row["alerts"] = count_findings(hits, profile_alert_atoms(mol, profile) if len(hits) > 1 else None)
             row["alert_names"] = "; ".join(hits)
             for rule, allowed in profile.rules.items():
                 result = check_rule(rule, row, allowed)
@@ -167,7 +175,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
             if isinstance(item, Chem.Mol):
                 parsed[i] = _given_molecule(item, largest_fragment)
         raw = [items[i] for i in raw_positions]
-        with tqdm(total=len(raw), desc="parsing", unit="mol", disable=not progress or len(raw) < MIN_PARALLEL) as bar:
+        with progress_bar(total=len(raw), desc="parsing", unit="mol", disable=not progress or len(raw) < MIN_PARALLEL) as bar:
             results = _run(_parse_chunk, [(raw[i:i + CHUNK], largest_fragment) for i in range(0, len(raw), CHUNK)],
                            pool, bar)
         for i, result in zip(raw_positions, results):
@@ -180,7 +188,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
                 unique[canonical] = len(binaries)
                 binaries.append(binary)
         chunks = [(binaries[i:i + CHUNK], profile.to_dict()) for i in range(0, len(binaries), CHUNK)]
-        with tqdm(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
+        with progress_bar(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
             described = _run(_describe_chunk, chunks, pool, bar)
     return _assemble(items, parsed, unique, described, profile, frame)
 

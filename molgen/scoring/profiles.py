@@ -6,6 +6,8 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     aggregation = "geometric"        # or "arithmetic"
     ranking = "score"                # or "pareto" (front first, then score)
     alerts = ["pains", "brenk", "rings"]   # alert sets reported for every candidate
+    ignore_alerts = ["brenk:Aliphatic_long_chain"]   # alerts accepted for this series: not reported nor counted
+                                     # ("<set>:<name>", or a name alone for every set that raises it)
     rules = { lipinski = 1, veber = 0 }   # rule -> allowed violations (or a list of names)
     hard_filters = ["rings"]         # any of "alerts" (any set), one alert set ("rings", "pains", ...), "rules",
                                      # "require", "avoid": failing one sets the score to 0 (the row stays)
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets
+from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets, known_alert_names
 from molgen.scoring.desirability import TRANSFORMS, Transform, make_transform
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
@@ -57,8 +59,8 @@ SIMILARITY_PROPERTIES = ("similarity_max", "similarity_mean")
 ALERT_COUNT = "alerts"
 HARD_FILTERS = ("alerts", "rules", "require", "avoid")
 RANKINGS = ("score", "pareto")
-_TOP_KEYS = ("name", "description", "aggregation", "ranking", "alerts", "rules", "hard_filters", "references",
-             "require", "avoid", "components")
+_TOP_KEYS = ("name", "description", "aggregation", "ranking", "alerts", "ignore_alerts", "rules", "hard_filters",
+             "references", "require", "avoid", "components")
 _COMPONENT_KEYS = ("property", "transform", "weight")
 
 
@@ -85,6 +87,7 @@ class ScoringProfile:
     aggregation: str = "geometric"
     ranking: str = "score"
     alerts: list[str] = field(default_factory=list)
+    ignore_alerts: list[str] = field(default_factory=list)
     rules: dict[str, int] = field(default_factory=dict)
     hard_filters: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -118,6 +121,16 @@ class ScoringProfile:
             expand_alert_sets(self.alerts)
         except ValueError as error:
             raise ProfileError(f"{where}, alerts: {error}") from None
+        if self.ignore_alerts:   # a misspelt name would leave the alert counted without a word
+            known = known_alert_names(self.alerts)
+            bare = {name.partition(":")[2] for name in known}
+            for name in self.ignore_alerts:
+                if name not in known and name not in bare and not (name.startswith("moses:") and
+                                                                   not any(k.startswith("moses:MCF") for k in known)):
+                    close = difflib.get_close_matches(name, sorted(known | bare), n=1)
+                    raise ProfileError(f"{where}, ignore_alerts: {name!r} is no alert of the sets it reports "
+                                       f"({', '.join(self.alerts) or 'none'})"
+                                       + (f"; did you mean {close[0]!r}?" if close else ""))
         for rule, allowed in self.rules.items():
             _choice(rule, RULES, f"{where}, rules")
             if not isinstance(allowed, int) or allowed < 0:
@@ -177,7 +190,7 @@ class ScoringProfile:
         return cls(
             name=data["name"], components=components, description=data.get("description", ""),
             aggregation=data.get("aggregation", "geometric"), ranking=data.get("ranking", "score"),
-            alerts=list(data.get("alerts", [])), rules=dict(rules), hard_filters=list(data.get("hard_filters", [])),
+            alerts=list(data.get("alerts", [])), ignore_alerts=list(data.get("ignore_alerts", [])), rules=dict(rules), hard_filters=list(data.get("hard_filters", [])),
             references=list(data.get("references", [])), require=list(data.get("require", [])),
             avoid=list(data.get("avoid", [])), source=source,
         )
@@ -185,7 +198,8 @@ class ScoringProfile:
     def to_dict(self) -> dict:
         return {
             "name": self.name, "description": self.description, "aggregation": self.aggregation,
-            "ranking": self.ranking, "alerts": list(self.alerts), "rules": dict(self.rules),
+            "ranking": self.ranking, "alerts": list(self.alerts),
+            **({"ignore_alerts": list(self.ignore_alerts)} if self.ignore_alerts else {}), "rules": dict(self.rules),
             "hard_filters": list(self.hard_filters), "references": list(self.references),
             "require": list(self.require), "avoid": list(self.avoid),
             "components": [
@@ -200,6 +214,8 @@ class ScoringProfile:
         data = self.to_dict()
         lines = []
         for key in _TOP_KEYS[:-1]:
+            if key not in data:   # ignore_alerts, written only when the profile has some
+                continue
             value = data[key]
             if key == "rules":
                 lines.append("rules = { " + ", ".join(f"{k} = {v}" for k, v in value.items()) + " }")

@@ -287,3 +287,24 @@ def test_blank_lines_between_records_are_counted_for_the_caller_to_say(tmp_path)
     frame = read_molecules(csv)
     assert frame["id"].tolist() == ["a", "b", "c"] and frame.attrs["blank_lines"] == [3]   # "" is a row: an empty SMILES
     assert read_molecules(tmp_path / "mine.smi").attrs["blank_lines"] == [2, 4]
+
+
+def test_cells_holding_several_numbers_are_said_to_be_a_merged_compounds(tmp_path):
+    """A table written by `augment replicates` joins a compound's other values with '; ': `molgen score` told the
+    chemist to make those cells numbers."""
+    from molgen.data.files import read_molecules, reading_notes
+
+    path = tmp_path / "merged.csv"
+    path.write_text("smiles,pChEMBL Value\n" + "".join(f"{s},{v}\n" for s, v in [
+        ("CCO", "6.46; 6.3"), ("CCN", "7.1"), ("CCC", "8.0"), ("CCCl", "5.5"), ("CCBr", "6.0")]))
+    said = " ".join(reading_notes(read_molecules(path)))
+    assert "some cells hold several, joined by '; ' (line 2: '6.46; 6.3')" in said and "make those cells" not in said
+
+
+def test_progress_off_a_terminal_is_written_every_half_minute(tmp_path):
+    import io
+
+    from molgen.progress import LOG_INTERVAL, progress_bar
+
+    with progress_bar(total=3, file=io.StringIO()) as bar:
+        assert bar.mininterval == LOG_INTERVAL

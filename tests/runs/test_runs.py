@@ -168,7 +168,7 @@ def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny
     assert saturation_note(chunks, 0) == "" and saturation_note(chunks.assign(n_valid=0), 5) == ""
     # a fine-tuned model is not told to fine-tune: it writes mostly its series
     tuned = saturation_note(chunks, 50, fine_tuned=True)
-    assert "fine-tuned, it writes mostly what its series holds" in tuned and "a model fine-tuned on" not in tuned
+    assert "a fine-tune narrows what a model writes" in tuned and "a model fine-tuned on" not in tuned
 
 
 def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store, tmp_path):

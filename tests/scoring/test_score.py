@@ -295,3 +295,32 @@ def test_one_catalog_naming_one_group_of_atoms_twice_counts_it_once():
     assert "acrylate / halo acrylate [a terminal C=C beside a carbonyl, halogenated or not" in said
     table = score(["C=CC(=O)Nc1ccccc1", "O=C1C=CC(=O)C=C1"], "drug-like", progress=False)
     assert table.set_index("smiles")["alerts"].to_dict() == {"C=CC(=O)Nc1ccccc1": 2, "O=C1C=CC(=O)C=C1": 3}
+
+
+def test_a_profile_accepts_the_alerts_a_series_owns_and_score_says_which_are_everywhere(tmp_path, monkeypatch):
+    """From a chemist's review: Brenk's Aliphatic_long_chain flags every 3-carbon amine linker of an EGFR series
+    (gefitinib ranked 23rd of 34 in its own series) and nothing said a profile could accept it."""
+    from typer.testing import CliRunner
+
+    from molgen import cli
+    from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile
+
+    drug_like = load_profile("drug-like").to_dict()
+    gefitinib = "COc1cc2ncnc(Nc3ccc(F)c(Cl)c3)c2cc1OCCCN1CCOCC1"
+    before = score([gefitinib], "drug-like", progress=False).iloc[0]
+    assert "brenk:Aliphatic_long_chain" in before["alert_names"] and before["alerts"] == 1
+    accepting = ScoringProfile.from_dict({**drug_like, "ignore_alerts": ["Aliphatic_long_chain"]})
+    after = score([gefitinib], accepting, progress=False).iloc[0]
+    assert after["alerts"] == 0 and "Aliphatic_long_chain" not in after["alert_names"] and after["score"] > before["score"]
+    assert ScoringProfile.from_dict(accepting.to_dict()).ignore_alerts == ["Aliphatic_long_chain"]   # round trip
+    with pytest.raises(ProfileError, match="did you mean 'brenk:Aliphatic_long_chain'"):
+        ScoringProfile.from_dict({**drug_like, "ignore_alerts": ["brenk:Aliphatic_long_chian"]})
+    series = tmp_path / "series.smi"
+    series.write_text("\n".join([gefitinib, "COc1cc2ncnc(Nc3cccc(Br)c3)c2cc1OCCCN1CCCC1",
+                                 "COc1cc2ncnc(Nc3cccc(C#C)c3)c2cc1OCCCN(C)C", "COc1cc2ncnc(Nc3ccccc3)c2cc1OCCCN1CCOCC1",
+                                 "COc1cc2ncnc(Nc3ccc(F)cc3)c2cc1OCCCN1CCN(C)CC1", "c1ccc2ncncc2c1"]) + "\n")
+    monkeypatch.setattr(cli.console, "_width", 400)
+    result = CliRunner().invoke(cli.app, ["score", str(series), "-o", str(tmp_path / "out.csv"), "--jobs", "1"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "brenk:Aliphatic_long_chain is raised by 5 of the 6 valid molecules" in said
+    assert 'ignore_alerts = ["brenk:Aliphatic_long_chain"]' in said

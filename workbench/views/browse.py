@@ -14,7 +14,7 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
-from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
+from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
@@ -489,7 +489,8 @@ if run_id:
             st.error(plain(f"{row['smiles']} does not parse with this RDKit; no details to show"))
             st.stop()
         alert_sets = (record["profile"] or {}).get("alerts", ["pains", "brenk", "rings"])  # [] is a choice: none
-        hits = alert_atoms(mol, alert_sets)
+        ignored = (record["profile"] or {}).get("ignore_alerts", [])   # what the run's profile accepts
+        hits = {hit: atoms for hit, atoms in alert_atoms(mol, alert_sets).items() if not is_ignored(hit, ignored)}
         left, right = st.columns([2, 3])   # the table's meanings need the room more than the drawing
         with left:
             st.markdown(f"**{plain(rank_text(row['rank']))}** {plain(row['smiles'])}")   # which one, looked up or picked

@@ -11,7 +11,6 @@ from typing import Sequence
 import numpy as np
 import torch
 from rdkit import Chem
-from tqdm.auto import tqdm
 
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.graphs import GraphDataset, featurize
@@ -21,6 +20,7 @@ from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress)
+from molgen.progress import progress_bar
 
 
 def build_model(train_smiles: Sequence[str], *, conditions: Sequence[str] = (), progress: bool = False,
@@ -118,7 +118,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
-    bar = tqdm(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)
+    bar = progress_bar(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)
     running = np.zeros(3)
     seen = 0
     card: dict = {}

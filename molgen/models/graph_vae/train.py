@@ -14,7 +14,6 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch_geometric.data import Batch
-from tqdm.auto import tqdm
 
 from molgen.chem.graph import AtomVocabulary
 from molgen.data.graphs import GraphDataset, cache_key, featurize
@@ -24,6 +23,7 @@ from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_seq
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
                                     save_progress, write_card)
+from molgen.progress import progress_bar
 
 
 def capacities(dataset: GraphDataset) -> list[int]:
@@ -154,7 +154,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
-    bar = tqdm(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)
+    bar = progress_bar(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)
     running = {"recon": 0.0, "kl": 0.0, "n": 0}
     card: dict = {}
     model.train()

@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 from rdkit import Chem
-from tqdm.auto import tqdm
 
 from molgen.paths import cache_dir
+from molgen.progress import progress_bar
 from molgen.scoring.properties import PROPERTIES
 
 CHUNK = 2_000
@@ -47,7 +47,7 @@ def property_labels(smiles: Sequence[str], names: Sequence[str], *, n_jobs: int 
         if labels.shape == (len(smiles), len(names)):
             return labels
     chunks = [(list(smiles[i:i + CHUNK]), names) for i in range(0, len(smiles), CHUNK)]
-    bar = tqdm(total=len(smiles), desc="property labels", unit="mol", disable=not progress)
+    bar = progress_bar(total=len(smiles), desc="property labels", unit="mol", disable=not progress)
     parts = []
     if n_jobs > 1 and len(chunks) > 1:
         with get_context("spawn").Pool(n_jobs) as pool:

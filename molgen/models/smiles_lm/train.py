@@ -16,7 +16,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from molgen.data.tokenizer import SmilesVocabulary
 from molgen.models.memory import keep_freed_memory
@@ -25,6 +24,7 @@ from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
 from molgen.models.training import (CtrlC, data_fingerprint, earlier_runs, learning_rate, load_resume_state,
                                     normalised_conditions, open_log, run_record, save_progress, write_card)
+from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
 
@@ -166,7 +166,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     card = {}
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
-    bar = tqdm(total=config.max_steps, initial=step, desc=f"training {model.config.arch}", unit="step", disable=not progress)
+    bar = progress_bar(total=config.max_steps, initial=step, desc=f"training {model.config.arch}", unit="step", disable=not progress)
     running, running_count = 0.0, 0
     stop = interrupted = False
     saved_step = step   # the step the resume files hold: an interrupt right after a checkpoint writes none again
