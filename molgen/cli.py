@@ -1117,20 +1117,9 @@ def generate_command(
                   f"meeting conditions {counts['accepted']:,}"
                   + (f" ({failing:,} failing the profile's hard filters, ranked last)"
                      if (failing := counts.get("failing_hard_filters")) else ""))
-    if counts["novel"] is not None and (copies := counts["unique"] - counts["novel"]):
-        # a fine-tuned model writes its series back: those rank beside new molecules unless looked for
-        from molgen.runs.generate import copies_of_own_data
-
-        stored = run.candidates(ranked_only=False, columns=["smiles", "novel"])
-        own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
-        series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
-        console.print(f"  [yellow]{copies:,} of the {counts['unique']:,} unique molecules are in the model's training "
-                      f"data ({escape(_trained_on(record))}){escape(series)}: column novel is False for them; "
-                      f"`molgen export {escape(record['name'])} --where 'novel == True' -o new.csv` leaves them "
-                      "out[/yellow]")
-    elif counts["novel"] is None and counts["unique"]:
-        console.print(f"  [yellow]novelty unknown: the model's training data ({escape(_trained_on(record))}) cannot be "
-                      "read from here[/yellow]")
+    for note in _training_data_notes(record, lambda: run.candidates(ranked_only=False, columns=["smiles", "novel",
+                                                                                                "rank"])):
+        console.print(f"  [yellow]{escape(note)}[/yellow]")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
     if alone := filter_alone_note(record):
@@ -1141,6 +1130,37 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _training_data_notes(record: dict, candidates) -> list[str]:
+    """What a run's molecules owe to its model's training data: how many copy it (a fine-tuned model writes its
+    series back, and those rank beside new molecules unless looked for), how many of the series' own; for a
+    fine-tuned model, how many keep a ring system of the series (a chemist's export of the best 50 may hold few).
+    ``candidates``: reads the run's molecules (smiles, novel, rank), only when needed."""
+    from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
+
+    counts, notes, stored = record["counts"] or {}, [], None
+    if counts.get("novel") is None:
+        if counts.get("unique"):
+            notes.append(f"novelty unknown: the model's training data ({_trained_on(record)}) cannot be read from here")
+    elif copies := counts["unique"] - counts["novel"]:
+        stored = candidates()
+        own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
+        series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
+        notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
+                     f"({_trained_on(record)}){series}: column novel is False for them; `molgen export "
+                     f"{record['name']} --where 'novel == True' -o new.csv` leaves them out")
+    if not (record.get("model_training") or {}).get("started_from") or not counts.get("unique"):
+        return notes   # not a fine-tuned model's run: no series to be near
+    stored = candidates() if stored is None else stored
+    ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
+    kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
+    if kept is not None:
+        on, top_on, top = kept
+        notes.append(f"{on:,} of the {len(ranked):,} ranked molecules keep a ring system (Murcko scaffold) of "
+                     f"{Path(record['model_training']['data']).name}, {top_on} of the best {top}: the profile ranks "
+                     "by its own terms, not by closeness to the series (--scaffold keeps a core; --similar-to stays near a molecule)")
+    return notes
 
 
 def _trained_on(record: dict) -> str:
@@ -1392,6 +1412,8 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))
     console.print(table)
+    for note in _training_data_notes(record, lambda: store.candidates(record["id"], ranked_only=False)):
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     rejects = store.rejects(record["id"])
     if len(rejects):
         kinds = rejects["reason"].str.split(":").str[0].value_counts()

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -338,6 +339,12 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
     generated = run("generate", "--model", str(out), "-n", "5", "--name", "from-series", "--max-samples", "200")
     assert generated.exit_code == 0, generated.output
+    # how many keep a ring system of the series, said by the run and by runs show alike (from a chemist's review)
+    kept = re.search(r"(\d+) of the (\d+) ranked molecules keep a ring system \(Murcko scaffold\) of series.csv, "
+                     r"(\d+) of the best (\d+)", " ".join(generated.output.split()))
+    assert kept, generated.output
+    assert int(kept[1]) <= int(kept[2]) and int(kept[3]) <= min(int(kept[1]), int(kept[4]))
+    assert kept[0] in " ".join(run("runs", "show", "from-series").output.split())
     shown = json.loads(run("runs", "show", "from-series", "--json").output)
     assert shown["model_training"]["data"] == str(source.resolve()) and shown["model_training"]["rows_left_out"] == 3
     assert shown["model_training"]["started_from"][0]["data"] == "moses"

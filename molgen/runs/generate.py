@@ -174,6 +174,23 @@ def copies_of_own_data(record: dict, smiles) -> int | None:
     return None if own is None else sum(s in own for s in smiles)
 
 
+def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50) -> tuple[int, int, int] | None:
+    """For a fine-tuned model's run: how many of ``ranked_smiles`` (best first) keep a ring system (Murcko
+    scaffold) of the series it was fine-tuned on, how many of the first ``top`` do, and that top's size; None for
+    a model that is not fine-tuned or whose series cannot be read here."""
+    from molgen.models.smiles_lm.fine_tune_report import on_scaffolds, series_scaffolds
+
+    lineage = record.get("model_training") or {}
+    if not lineage.get("started_from") or not lineage.get("data"):
+        return None
+    own = _data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    if own is None:
+        return None
+    scaffolds = series_scaffolds(own)
+    kept = on_scaffolds(ranked_smiles, scaffolds)
+    return sum(kept), sum(kept[:top]), min(top, len(kept))
+
+
 def training_molecules(record: dict) -> frozenset[str] | None:
     """Every molecule a model learned from, as canonical SMILES: its own training data and, for a fine-tuned model,
     the data of the model it started from (a molecule of MOSES is not new from a model fine-tuned on a series

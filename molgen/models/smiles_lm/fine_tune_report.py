@@ -27,6 +27,18 @@ def _scaffold(smiles: str) -> str:
     return MurckoScaffold.MurckoScaffoldSmiles(smiles=smiles)
 
 
+def series_scaffolds(smiles) -> set[str]:
+    """The ring systems (Murcko scaffolds) of a series' molecules; an acyclic molecule has none."""
+    with quiet_rdkit():
+        return {_scaffold(s) for s in smiles if _canonical(s)} - {""}
+
+
+def on_scaffolds(smiles: Sequence[str], scaffolds: set[str]) -> list[bool]:
+    """For each of ``smiles``, whether its ring system is one of ``scaffolds``."""
+    with quiet_rdkit():
+        return [bool(_canonical(s)) and _scaffold(s) in scaffolds for s in smiles]
+
+
 def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0) -> dict:
     """``n`` samples of ``model`` (temperature 1, ``seed``) against the molecules it was fine-tuned on
     (``training``) and the series members it was validated on (``held_out``)."""
@@ -37,8 +49,7 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
         valid = [s for s in samples if s]
         distinct = set(valid)
         new = distinct - taught - kept_apart
-        series_scaffolds = {_scaffold(s) for s in taught | kept_apart} - {""}
-        on_scaffold = sum(1 for s in new if _scaffold(s) in series_scaffolds)
+        on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(taught | kept_apart)))
     return {"samples": n, "seed": seed, "temperature": 1.0,
             "valid": round(len(valid) / n, 4) if n else None,
             "distinct_valid": len(distinct),
