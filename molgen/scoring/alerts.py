@@ -239,10 +239,13 @@ def _catalog_family(alert_set: str) -> str:
 
 
 def _one_site(a: set[int], b: set[int]) -> bool:
-    """Two matches flag one group of atoms: one lies within the other, or they share at least two atoms and half
-    of the smaller (a catalog may list a pattern's first match only, another pattern every match)."""
+    """Two matches flag one group of atoms: one lies within the other, or two small matches (a functional group's,
+    six atoms at most) share at least two atoms and half of the smaller (a catalog may list a pattern's first match
+    only, another every match). Two ring-system patterns overlapping in part (an aniline on a naphthalene, a
+    coumarin and a polycyclic aromatic) are two findings (benchmarks/alert_sites.py)."""
     shared = len(a & b)
-    return shared == min(len(a), len(b)) or (shared >= 2 and 2 * shared >= min(len(a), len(b)))
+    return shared == min(len(a), len(b)) or (shared >= 2 and max(len(a), len(b)) <= 6
+                                              and 2 * shared >= min(len(a), len(b)))
 
 
 def count_findings(hits: list[str], atoms: dict[str, list[int]] | None = None) -> int:
