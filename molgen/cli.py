@@ -256,10 +256,22 @@ def _common_alert_notes(valid, share: float = 0.25, least: int = 5) -> list[str]
     chain, a warhead): say so, and how a profile accepts it, rather than let it push the whole series down."""
     from collections import Counter
 
-    counts = Counter(hit for names in valid["alert_names"].fillna("") for hit in dict.fromkeys(names.split("; ")) if hit)
-    return [f"{hit} is raised by {count:,} of the {len(valid):,} valid molecules: if it is the series' own, a profile "
-            f"can accept it with ignore_alerts = [\"{hit}\"] (a copy of --profile's TOML; see README, scoring)"
-            for hit, count in counts.most_common() if count >= least and count >= share * len(valid)]
+    # by name: brenk:aldehyde and nih:aldehyde are one finding, and only the bare name accepts both
+    per_molecule = [dict.fromkeys(hit.partition(":")[2] or hit for hit in names.split("; ") if hit)
+                    for names in valid["alert_names"].fillna("")]
+    counts = Counter(name for names in per_molecule for name in names)
+    sets: dict[str, set[str]] = {}
+    for names in valid["alert_names"].fillna(""):
+        for hit in filter(None, names.split("; ")):
+            sets.setdefault(hit.partition(":")[2] or hit, set()).add(hit.partition(":")[0])
+    notes = []
+    for name, count in counts.most_common():
+        if count >= least and count >= share * len(valid):
+            accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
+            notes.append(f"{accepted} is raised by {count:,} of the {len(valid):,} valid molecules: if it is the "
+                         f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] (a copy of "
+                         "--profile's TOML; see README, scoring)")
+    return notes
 
 
 def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:
@@ -666,6 +678,30 @@ def _recorded_max_molecules(record: dict, available: int, valid_size: int) -> in
     return None
 
 
+def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: dict, smiles: list[str],
+                 max_molecules: int | None, seed: int, valid_size: int, data: str):
+    """A graph family's subset and split (:func:`_training_split`). With --resume: the run's own, refused when its
+    molecules are not the run's unless --data asks, then said with the settings taken. A card from before
+    --max-molecules was recorded gives the subset whose training molecules match its fingerprint (a guess from
+    the molecules it trained on, which featurizing may have thinned, else all of the data)."""
+    from molgen.models.training import data_fingerprint
+
+    if (resume is not None and not _typed(ctx, "max_molecules") and record.get("data_fingerprint")
+            and "max_molecules" not in (record.get("train_config") or {})):
+        for guess in dict.fromkeys([_recorded_max_molecules(record, len(smiles), valid_size), None]):
+            subset, order, n_valid = _training_split(smiles, guess, seed, valid_size, data)
+            if data_fingerprint([subset[i] for i in order[n_valid:]]) == record["data_fingerprint"]:
+                max_molecules = guess
+                if guess is not None:
+                    taken["max_molecules"] = guess
+                break
+    subset, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
+    if resume is not None:
+        _refuse_other_molecules(ctx, record, [subset[i] for i in order[n_valid:]], data)
+        _say_continuing(ctx, data, taken)
+    return subset, order, n_valid
+
+
 def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str]):
     """A graph family's --resume: its model, the data it trained on and the settings of ``flags`` it ran with
     (each unless typed), said in one line. Returns (model, record, data, taken)."""
@@ -867,8 +903,12 @@ def train_smiles_lm(
         from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune, report_line
         from molgen.models.training import write_card
 
+        from molgen.runs.generate import data_molecules
+
         best = SmilesLM.load(out)
-        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES)
+        # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them)
+        known = data_molecules(data, preparation.get("smiles_column")) if preparation else None
+        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset())
         write_card(best, out, metrics=metrics)
         console.print(escape(report_line(metrics)))
 
@@ -1595,15 +1635,10 @@ def train_graph_vae(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
-    smiles = _dataset_smiles(data)
-    if resume is not None and "max_molecules" not in taken and not _typed(ctx, "max_molecules"):
-        max_molecules = taken["max_molecules"] = _recorded_max_molecules(record, len(smiles), 5000)
-    if resume is not None:
-        _say_continuing(ctx, data, {k: v for k, v in taken.items() if v is not None})
-    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 5000, data)
+    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, _dataset_smiles(data), max_molecules, seed,
+                                          5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
-        _refuse_other_molecules(ctx, record, training, data)
         names = list(model.config.properties)
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)   # a new network: training starts its schedule afresh
@@ -1697,15 +1732,10 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
-    smiles = _dataset_smiles(data)
-    if resume is not None and "max_molecules" not in taken and not _typed(ctx, "max_molecules"):
-        max_molecules = taken["max_molecules"] = _recorded_max_molecules(record, len(smiles), 2000)
-    if resume is not None:
-        _say_continuing(ctx, data, {k: v for k, v in taken.items() if v is not None})
-    smiles, order, n_valid = _training_split(smiles, max_molecules, seed, 2000, data)
+    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, _dataset_smiles(data), max_molecules, seed,
+                                          2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        _refuse_other_molecules(ctx, record, training, data)
         _refuse_finished(resume, max_steps)
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None

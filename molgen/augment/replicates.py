@@ -146,7 +146,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             if is_p_value(label) and (qualified_rows & ~empty).any():
                 notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
                              "concentration above 10 µM is a pIC50 below 5)")
-            if n := int((qualified_rows & empty).sum()):   # ChEMBL leaves pChEMBL Value empty for a qualified value
+            if is_p_value(label) and (n := int((qualified_rows & empty).sum())):   # ChEMBL writes no pChEMBL for those
                 notes.append(f"{label}: {n:,} row{'s' if n != 1 else ''} with a qualified {relation} ('>', '<') "
                              f"{'have' if n != 1 else 'has'} no {label} (ChEMBL writes no pChEMBL Value for them), so "
                              f"{'they are' if n != 1 else 'it is'} not merged as a bound: merge the concentration "

@@ -13,6 +13,8 @@ import pandas as pd
 
 #: The column ChEMBL's activity export holds each value's qualifier in ('=', '>', '<', quoted).
 CHEMBL_RELATION = "Standard Relation"
+#: The value that qualifier qualifies (a concentration, in Standard Units).
+CHEMBL_VALUE = "Standard Value"
 
 
 def is_p_value(name) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from molgen.data.files import QUALIFIED_NUMBER
-from molgen.data.measurements import CHEMBL_RELATION, with_relation
+from molgen.data.measurements import CHEMBL_RELATION, CHEMBL_VALUE, is_p_value, with_relation
 
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _CONDITION = re.compile(rf"^\s*(.+?)\s*(>=|<=|>|<|≥|≤)\s*({_NUMBER})\s*$")
@@ -48,13 +48,16 @@ class RowCondition:
         return cls(match[1].strip().strip("'\""), _SAME.get(match[2], match[2]), float(match[3]))
 
     def __str__(self) -> str:
-        return f"{self.column}{self.op}{self.value:g}"
+        return f"{self.column}{self.op}{_number(self.value)}"
 
     def verdict(self, cell: object) -> tuple[bool | None, str]:
         """(True: meets it; False: does not; None: not measured, or a qualified value that may or may not) and,
         unless True, why, in words."""
         (low, low_open), (high, high_open), written = _interval(cell)
         if written is None:
+            if isinstance(cell, str) and "," in cell:
+                return None, (f"{self.column} {cell.strip()!r} has a comma: a thousands separator or a decimal one? "
+                              "(not read; write the number plainly)")
             return None, f"{self.column} not measured"
         t = self.value
         if self.op == ">=":
@@ -68,8 +71,13 @@ class RowCondition:
         if every:
             return True, ""
         if none:
-            return False, f"{self.column} {written} is not {self.op} {t:g}"
-        return None, f"{self.column} {written} may or may not be {self.op} {t:g}"
+            return False, f"{self.column} {written} is not {self.op} {_number(t)}"
+        return None, f"{self.column} {written} may or may not be {self.op} {_number(t)}"
+
+
+def _number(value: float) -> str:
+    """A threshold written back as typed (1234567, not 1.23457e+06: a card's --where is read again on resume)."""
+    return f"{value:.15g}"
 
 
 def _interval(cell: object) -> tuple[tuple[float, bool], tuple[float, bool], str | None]:
@@ -80,7 +88,9 @@ def _interval(cell: object) -> tuple[tuple[float, bool], tuple[float, bool], str
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
         value = float(cell)
         return (value, False), (value, False), (f"{value:g}" if math.isfinite(value) else None)
-    text = str(cell).strip().replace(",", ".") if str(cell).count(",") == 1 and "." not in str(cell) else str(cell).strip()
+    text = str(cell).strip()
+    if "," in text:   # 1,000 nM or 7,5: the reader turns a column of decimal commas into numbers; one left as text is
+        return (0.0, False), (0.0, False), None   # ambiguous, so not read as a measurement (said as such)
     try:
         value = float(text)
         if math.isfinite(value):
@@ -119,7 +129,8 @@ def select_rows(frame: pd.DataFrame, conditions: list[RowCondition]) -> tuple[li
         column = column_named(frame, condition.column)
         named.append(replace(condition, column=str(column)))   # reasons name the column as the file does
         values = frame[column]
-        if CHEMBL_RELATION in frame.columns and column != CHEMBL_RELATION:   # flipped beside a p-value
+        # ChEMBL's relation qualifies its Standard Value (and, flipped, a p-value of it), not Molecular Weight or AlogP
+        if CHEMBL_RELATION in frame.columns and (column == CHEMBL_VALUE or is_p_value(column)):
             values = with_relation(values, frame[CHEMBL_RELATION], column).astype(object).where(values.notna(), None)
         cells.append(list(values))
     keep, why = [], []

@@ -165,7 +165,7 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
     card = None
     if is_best:
         model.save(out)
-        card = write_card(model, out)
+        card = write_card(model, out, metrics={})   # metrics measured on earlier weights describe them, not these
     model.save(out.with_suffix(".last.pt"))
     torch.save({"optimizer": optimizer.state_dict(), **counters}, out.with_suffix(".state.pt"))
     return card

@@ -122,7 +122,7 @@ def chunk_seed(seed: int, index: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def _data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
+def data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
     """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
     user's file (its recorded SMILES column), each molecule as written and as a model was taught it (its neutral
     parent, with and without stereo: ``smiles_lm.series``), so that no member of a series reads as novel."""
@@ -170,7 +170,7 @@ def copies_of_own_data(record: dict, smiles) -> int | None:
     lineage = record.get("model_training") or {}
     if not lineage.get("started_from") or not lineage.get("data"):
         return None
-    own = _data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
     return None if own is None else sum(s in own for s in smiles)
 
 
@@ -180,10 +180,12 @@ def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50
     a model that is not fine-tuned or whose series cannot be read here."""
     from molgen.models.smiles_lm.fine_tune_report import on_scaffolds, series_scaffolds
 
+    from molgen.data.registry import REGISTRY
+
     lineage = record.get("model_training") or {}
-    if not lineage.get("started_from") or not lineage.get("data"):
-        return None
-    own = _data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    if not lineage.get("started_from") or not lineage.get("data") or lineage["data"] in REGISTRY:
+        return None   # a dataset is no series to keep near (and its scaffolds would take minutes)
+    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
     if own is None:
         return None
     scaffolds = series_scaffolds(own)
@@ -202,7 +204,7 @@ def training_molecules(record: dict) -> frozenset[str] | None:
     while isinstance(parent, dict):
         sources.append((parent.get("data"), column(parent)))
         parent = parent.get("started_from")
-    sets = [_data_molecules(str(data), smiles) for data, smiles in dict.fromkeys(s for s in sources if s[0])]
+    sets = [data_molecules(str(data), smiles) for data, smiles in dict.fromkeys(s for s in sources if s[0])]
     if not sets or any(s is None for s in sets):
         return None
     return frozenset().union(*sets)

@@ -183,7 +183,7 @@ def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> dict[str,
     by_catalog: dict[tuple[str, str], set[int]] = {}   # (catalog, name) -> the atoms that catalog's name matched
     for hit, matched in atoms.items():
         alert_set, _, name = hit.partition(":")
-        if name in found and matched:
+        if name in found and matched and name not in _ANY_ATOMS:
             by_catalog.setdefault((_catalog_family(alert_set), name), set()).update(matched)
     names = list(found)
     site = {name: name for name in names}   # each name's first name of its finding (names in order of hits)
@@ -231,6 +231,11 @@ def known_alert_names(sets) -> set[str]:
 def is_ignored(hit: str, ignored) -> bool:
     """Whether ``hit`` (``"<set>:<name>"``) is one a profile leaves out: named with its set, or by name in any set."""
     return hit in ignored or (":" in hit and hit.partition(":")[2] in ignored)
+
+
+#: Patterns of any atoms in a row, whose match may run through another group (Brenk's long chain through a
+#: peroxide's O-O): never one site with another finding.
+_ANY_ATOMS = {"Aliphatic_long_chain"}
 
 
 def _catalog_family(alert_set: str) -> str:
@@ -291,7 +296,10 @@ def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, l
     out: dict[str, list[int]] = {}
     for name in expand_alert_sets(sets):
         if name == "moses":   # its MCF and PAINS patterns (its rules on charges, rings and elements match no atoms)
-            names, screened = moses_filter_patterns()
+            try:
+                names, screened = moses_filter_patterns()
+            except FileNotFoundError:   # MOSES not fetched here: its patterns' atoms are not known (none drawn)
+                continue
             with_h, heavy = Chem.AddHs(mol), mol.GetNumAtoms()   # MOSES matches with explicit hydrogens
             for i in screened.matching(with_h):
                 atoms = sorted({a for match in with_h.GetSubstructMatches(screened.patterns[i]) for a in match

@@ -22,7 +22,8 @@ from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import alert_atoms, count_findings, expand_alert_sets, find_alerts, is_ignored
+from molgen.scoring.alerts import (alert_atoms, count_findings, describe_findings, expand_alert_sets, find_alerts,
+                                   is_ignored)
 from molgen.scoring.profiles import ScoringProfile, load_profile
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
@@ -39,6 +40,14 @@ def profile_alert_atoms(mol, profile) -> dict[str, list[int]]:
     """The atoms of each alert ``profile`` reports on ``mol``, less those it leaves out (``ignore_alerts``)."""
     return {hit: atoms for hit, atoms in alert_atoms(mol, profile.alerts).items()
             if not is_ignored(hit, profile.ignore_alerts)}
+
+
+def described_alerts(smiles: str, alert_names: str | None, profile: ScoringProfile | str) -> str:
+    """A scored row's alerts as a chemist reads them (:func:`~molgen.scoring.alerts.describe_findings`), the names
+    one catalog gives to one group of atoms together, as the row's ``alerts`` count reads them."""
+    named = [hit for hit in str(alert_names or "").split("; ") if hit]
+    mol = Chem.MolFromSmiles(smiles) if len(named) > 1 else None
+    return describe_findings(named, profile_alert_atoms(mol, load_profile(profile)) if mol is not None else None)
 
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:

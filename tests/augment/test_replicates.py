@@ -96,6 +96,11 @@ def test_chembl_relations_qualify_their_values_and_a_qualified_value_can_disagre
     # ChEMBL writes no pChEMBL Value for a qualified measurement: its bounds are said to be missing, not dropped quietly
     assert "pChEMBL Value: 2 rows with a qualified Standard Relation ('>', '<') have no pChEMBL Value" in said
     assert "pIC50: 1 row has no value (empty)" in said
+    # a concentration left empty beside its '>' is not told that ChEMBL writes no pChEMBL Value for it
+    concentration = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Standard Relation": ["'>'", "'='"],
+                                                                   "Standard Value": [None, "70"]}),
+                                     ["Standard Value"], relation="Standard Relation", how="geometric")
+    assert "pChEMBL" not in " ".join(concentration.notes)
     from molgen.augment.replicates import is_p_value
 
     assert is_p_value("pChEMBL Value") and is_p_value("pKi") and not is_p_value("price")

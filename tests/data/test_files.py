@@ -308,3 +308,31 @@ def test_progress_off_a_terminal_is_written_every_half_minute(tmp_path):
 
     with progress_bar(total=3, file=io.StringIO()) as bar:
         assert bar.mininterval == LOG_INTERVAL
+
+
+def test_rows_chosen_by_a_measured_column_read_qualifiers_relations_and_commas_as_a_chemist_does():
+    import pandas as pd
+
+    from molgen.data.row_selection import RowCondition, RowConditionError, select_rows
+
+    at_least_7 = RowCondition.parse("pIC50 >= 7")
+    verdicts = {cell: at_least_7.verdict(cell)[0] for cell in (7, 6.9, ">8", ">7", ">5", "<5", "<7", "<=7", "", None,
+                                                              "n.d.", "~7", "≥7")}
+    assert verdicts == {7: True, 6.9: False, ">8": True, ">7": True, ">5": None, "<5": False, "<7": False,
+                        "<=7": None, "": None, None: None, "n.d.": None, "~7": True, "≥7": True}
+    # a comma left as text is ambiguous (1,000 nM read as 1.0 kept it as potent), and said so
+    below_100 = RowCondition.parse("IC50_nM<100")
+    assert below_100.verdict("1,000") == (None, "IC50_nM '1,000' has a comma: a thousands separator or a decimal one? "
+                                                "(not read; write the number plainly)")
+    assert str(RowCondition.parse("IC50_nM<1234567")) == "IC50_nM<1234567"   # read back the same on resume
+    # ChEMBL's relation qualifies Standard Value, flipped for a p-value of it, and not Molecular Weight beside them
+    table = pd.DataFrame({"Standard Relation": ["'>'", "'='"], "Standard Value": [10000.0, 50.0],
+                          "pIC50": [5.0, 7.3], "Molecular Weight": [450.3, 380.2]})
+    assert select_rows(table, [RowCondition.parse("Standard Value<=100")])[0] == [False, True]
+    assert select_rows(table, [RowCondition.parse("pIC50>=7")])[0] == [False, True]   # >10 µM is a pIC50 below 5
+    kept, why = select_rows(table, [RowCondition.parse("Molecular Weight<500")])
+    assert kept == [True, True], why
+    with pytest.raises(RowConditionError, match="no column 'pKi'"):
+        select_rows(table, [RowCondition.parse("pKi>7")])
+    with pytest.raises(RowConditionError, match="cannot read"):
+        RowCondition.parse("pIC50 is high")

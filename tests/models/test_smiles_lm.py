@@ -478,3 +478,22 @@ def test_a_scaffold_longer_than_the_model_writes_is_left_to_the_filter():
     model = load("smiles-lm-transformer")
     steer, how = model.native_conditions(Conditions(scaffold="C" * 140 + "O"))
     assert steer.prefixes == [] and "scaffold" not in how
+
+
+def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
+    """Rows a --where left out are the chemist's molecules: not new, as a run's novelty counts them."""
+    from types import SimpleNamespace
+
+    from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune
+
+    class Fixed:
+        def sample(self, n, seed=None, temperature=1.0):
+            written = ["c1ccccc1O", "c1ccccc1N", "c1ccccc1Cl", "CCO", "C1CC"]
+            return [SimpleNamespace(smiles=written[i % len(written)]) for i in range(n)]
+
+    plain = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10)
+    assert (plain["valid"], plain["distinct_valid"], plain["training_copies"]) == (0.8, 4, 0.25)
+    assert (plain["held_out_found"], plain["held_out"], plain["new_molecules"]) == (1, 1, 2)
+    assert plain["new_on_series_scaffold"] == 0.5   # the chlorobenzene shares the benzene; ethanol has no ring
+    known = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, known=frozenset({"Clc1ccccc1"}))
+    assert known["new_molecules"] == 1 and known["new_on_series_scaffold"] == 0.0

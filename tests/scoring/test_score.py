@@ -324,3 +324,19 @@ def test_a_profile_accepts_the_alerts_a_series_owns_and_score_says_which_are_eve
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "brenk:Aliphatic_long_chain is raised by 5 of the 6 valid molecules" in said
     assert 'ignore_alerts = ["brenk:Aliphatic_long_chain"]' in said
+
+
+def test_a_chain_of_any_atoms_is_never_one_site_with_the_group_it_runs_through():
+    """Brenk's long chain runs through a peroxide's O-O: merged, diethyl peroxide counted as one alert, as hexanol."""
+    table = score(["CCOOCC", "CCCCCCO", "CCCCOOCCCC"], "drug-like", progress=False).set_index("smiles")["alerts"]
+    assert table["CCCCCCO"] == 1 and table["CCOOCC"] == 2 and table["CCCCOOCCCC"] == 2
+
+
+def test_an_alert_two_sets_raise_is_suggested_by_its_bare_name():
+    import pandas as pd
+
+    from molgen.cli import _common_alert_notes
+
+    valid = pd.DataFrame({"alert_names": ["brenk:aldehyde; nih:aldehyde"] * 5 + ["brenk:Aliphatic_long_chain"] * 5})
+    said = " ".join(_common_alert_notes(valid))
+    assert 'ignore_alerts = ["aldehyde"]' in said and 'ignore_alerts = ["brenk:Aliphatic_long_chain"]' in said

@@ -10,8 +10,7 @@ from molgen.chem import canonical_smiles, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
-from molgen.scoring.alerts import describe_findings
-from molgen.scoring.pipeline import score
+from molgen.scoring.pipeline import described_alerts, score
 from molgen.scoring.profiles import DEFAULT_PROFILE, load_profile
 from workbench.common import plain
 
@@ -63,9 +62,9 @@ if smiles:
         else:
             st.caption(plain(verdict))
         if row["alerts"]:
-            named = [hit for hit in str(row["alert_names"]).split("; ") if hit]
             # a flag, unless a hard filter made it the verdict (a radical, a strained ring), said just above
             flag = " (a flag to look at, not a verdict)" if row["passes_filters"] else ""
-            st.caption(plain(f"structural alerts: {describe_findings(named)}{flag}"))
+            st.caption(plain(f"structural alerts: {described_alerts(row['smiles'], row['alert_names'], DEFAULT_PROFILE)}"
+                             f"{flag}"))
     else:
         st.error(plain(f"not a valid molecule: {result.reason}"))

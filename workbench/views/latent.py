@@ -8,7 +8,6 @@ import streamlit as st
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.models.base import shipped_checkpoint
-from molgen.scoring.alerts import describe_findings
 from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
@@ -91,13 +90,13 @@ def result_heading(result: dict, now: dict) -> None:
 
 @st.cache_data(show_spinner=False)
 def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
-    from molgen.scoring.pipeline import score
+    from molgen.scoring.pipeline import described_alerts, score
 
     scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
     described = scored[["qed", "sa", "logp", "mw"]].copy()
     # as the Browse page words them (a catalog name that says less than its pattern explained), each once
-    described["alerts"] = [describe_findings([hit for hit in str(text or "").split("; ") if hit])
-                           for text in scored["alert_names"]]
+    described["alerts"] = [described_alerts(s, text, DEFAULT_PROFILE)
+                           for s, text in zip(scored["smiles"], scored["alert_names"])]
     return described
 
 

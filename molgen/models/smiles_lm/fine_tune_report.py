@@ -39,17 +39,19 @@ def on_scaffolds(smiles: Sequence[str], scaffolds: set[str]) -> list[bool]:
         return [bool(_canonical(s)) and _scaffold(s) in scaffolds for s in smiles]
 
 
-def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0) -> dict:
+def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0,
+                      known: frozenset[str] | set[str] = frozenset()) -> dict:
     """``n`` samples of ``model`` (temperature 1, ``seed``) against the molecules it was fine-tuned on
-    (``training``) and the series members it was validated on (``held_out``)."""
+    (``training``) and the series members it was validated on (``held_out``); ``known``: the rest of the series'
+    file in canonical forms (rows a --where left out), not new either, and whose ring systems are the series'."""
     with quiet_rdkit():
         taught = {c for c in map(_canonical, training) if c}
         kept_apart = {c for c in map(_canonical, held_out) if c} - taught
         samples = [_canonical(s.smiles) for s in model.sample(n, seed=seed, temperature=1.0)]
         valid = [s for s in samples if s]
         distinct = set(valid)
-        new = distinct - taught - kept_apart
-        on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(taught | kept_apart)))
+        new = distinct - taught - kept_apart - set(known)
+        on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(taught | kept_apart | set(known))))
     return {"samples": n, "seed": seed, "temperature": 1.0,
             "valid": round(len(valid) / n, 4) if n else None,
             "distinct_valid": len(distinct),
