@@ -251,7 +251,7 @@ def score_command(
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
 
 
-def _common_alert_notes(valid, share: float = 0.25, least: int = 5) -> list[str]:
+def _common_alert_notes(valid, what: str = "valid molecules", share: float = 0.25, least: int = 5) -> list[str]:
     """An alert raised by a quarter or more of a table's molecules is likely the series' own group (a solubilising
     chain, a warhead): say so, and how a profile accepts it, rather than let it push the whole series down."""
     from collections import Counter
@@ -268,7 +268,7 @@ def _common_alert_notes(valid, share: float = 0.25, least: int = 5) -> list[str]
     for name, count in counts.most_common():
         if count >= least and count >= share * len(valid):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
-            notes.append(f"{accepted} is raised by {count:,} of the {len(valid):,} valid molecules: if it is the "
+            notes.append(f"{accepted} is raised by {count:,} of the {len(valid):,} {what}: if it is the "
                          f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] (a copy of "
                          "--profile's TOML; see README, scoring)")
     return notes
@@ -782,7 +782,10 @@ def train_smiles_lm(
         bf16, seed, threads = taken.get("bf16", bf16), taken.get("seed", seed), taken.get("threads", threads)
         data = _resumed_data(ctx, data, resume, record, say=False)   # said below, with the settings
         _say_continuing(ctx, data, taken)
-    fine_tuning = from_ is not None or bool(record.get("started_from"))
+    from molgen.models.training import is_fine_tune
+
+    # the defaults of a fine-tune (its learning rate, passes over a series); a continued MOSES run is none
+    fine_tuning = from_ is not None or is_fine_tune(record)
     # the schedule is checked before any data is read, so a typo fails at once
     lr = lr if lr is not None else (3e-4 if fine_tuning else 1e-3)
     min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
@@ -899,7 +902,8 @@ def train_smiles_lm(
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
-    if fine_tuning and out.is_file():   # what the fine-tuned model writes, in its card (a MOSES run has its benchmark)
+    if fine_tuning and preparation and out.is_file():   # what a model fine-tuned on a file writes, in its card
+        # (a dataset's run has its benchmark, and canonicalising a million molecules here would take minutes)
         from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune, report_line
         from molgen.models.training import write_card
 
@@ -1160,6 +1164,8 @@ def generate_command(
     for note in _training_data_notes(record, lambda: run.candidates(ranked_only=False, columns=["smiles", "novel",
                                                                                                 "rank"])):
         console.print(f"  [yellow]{escape(note)}[/yellow]")
+    for note in _common_alert_notes(run.candidates(ranked_only=True, columns=["alert_names"]), "ranked molecules"):
+        console.print(f"  [yellow]{escape(note)}[/yellow]")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
     if alone := filter_alone_note(record):
@@ -1190,7 +1196,9 @@ def _training_data_notes(record: dict, candidates) -> list[str]:
         notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
                      f"({_trained_on(record)}){series}: column novel is False for them; `molgen export "
                      f"{record['name']} --where 'novel == True' -o new.csv` leaves them out")
-    if not (record.get("model_training") or {}).get("started_from") or not counts.get("unique"):
+    from molgen.models.training import is_fine_tune
+
+    if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
         return notes   # not a fine-tuned model's run: no series to be near
     stored = candidates() if stored is None else stored
     ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
@@ -1453,6 +1461,9 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))
     console.print(table)
     for note in _training_data_notes(record, lambda: store.candidates(record["id"], ranked_only=False)):
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    for note in _common_alert_notes(store.candidates(record["id"], ranked_only=True, columns=["alert_names"]),
+                                    "ranked molecules"):
         console.print(f"[yellow]{escape(note)}[/yellow]")
     rejects = store.rejects(record["id"])
     if len(rejects):
@@ -2086,10 +2097,12 @@ def augment_analogues(
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard, columns.attrs["read_errors"])
-    from molgen.augment.analogues import seeds_without_analogues
+    from molgen.augment.analogues import scaffold_note, seeds_without_analogues
 
     if empty := seeds_without_analogues(smiles, kept, removed):
         console.print(escape(empty), style="yellow")
+    if note := scaffold_note(kept):
+        console.print(escape(note), style="yellow")
 
 
 def _refuse_a_label(name: str, columns, input: Path, profile: Optional[str]) -> None:

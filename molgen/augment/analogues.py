@@ -104,8 +104,10 @@ def _unknown_tokens(model, smiles: str) -> str:
 def _prefix_samples(model, seed_smiles: str, n: int, rng_seed: int, temperature: float) -> list[tuple[str, float]]:
     tokens = tokenize(seed_smiles)
     out = []
-    per_prefix = max(1, n // len(PREFIX_FRACTIONS))
-    for j, fraction in enumerate(PREFIX_FRACTIONS):
+    for j, fraction in enumerate(PREFIX_FRACTIONS):   # the budget shared out whole (200: 67, 67, 66)
+        per_prefix = n // len(PREFIX_FRACTIONS) + (j < n % len(PREFIX_FRACTIONS))
+        if per_prefix < 1:
+            continue
         prefix = "".join(tokens[:max(1, int(len(tokens) * fraction))])
         for sample in model.sample(per_prefix, conditions=Conditions(prefix=prefix), seed=rng_seed + j, temperature=temperature):
             out.append((sample.smiles, fraction))
@@ -244,8 +246,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         similarity = float(sims[index])
         if not min_similarity <= similarity <= max_similarity:
             kind = "too far from its seed" if similarity < min_similarity else "too close to its seed"
+            # three decimals: 0.397 printed as 0.40 read as inside [0.4, 0.95]
             outside.append({"smiles": text, "method": f"analogue:{method}", "seed_smiles": canonical[index],
-                            "removed_because": f"{kind}: Tanimoto {similarity:.2f}, outside "
+                            "similarity": similarity,
+                            "removed_because": f"{kind}: Tanimoto {similarity:.3f}, outside "
                                                f"[{min_similarity:g}, {max_similarity:g}]"})
             return
         rows.append({"smiles": Chem.MolToSmiles(parsed.mol), "method": f"analogue:{method}", "seed_smiles": canonical[index],
@@ -270,8 +274,9 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                     # molecule, and the counter-ion is not the compound
                     parent = latent.parent_of(Chem.MolFromSmiles(s))
                     try:
+                        # every decoding, repeats too: they are listed as removed, as the other methods' are
                         found = latent.analogues(vae, parent or s, samples_per_seed, latent_radius, seed=seed + i,
-                                                 include_seed=True)
+                                                 include_seed=True, keep_repeats=True)
                     except ValueError as error:  # an atom type the VAE never saw
                         outside.append({"smiles": s, "method": "analogue:latent", "seed_smiles": s,
                                         "removed_because": f"seed not encodable: {error}"})
@@ -312,6 +317,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     surplus = kept.groupby("seed_smiles").cumcount() >= per_seed
     beyond = kept[surplus].assign(removed_because=f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
     kept = kept[~surplus].reset_index(drop=True)
+    kept.insert(list(kept.columns).index("similarity") + 1, "keeps_seed_scaffold",
+                keeps_seed_scaffold(kept["smiles"], kept["seed_smiles"]))
     removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
                         ignore_index=True)
     # each row names its seed's input row too, so the seed's id can follow it (provenance.with_seed_columns)
@@ -320,6 +327,38 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             at = list(frame.columns).index("seed_smiles") + 1
             frame.insert(at, "seed_row", frame["seed_smiles"].map(seed_rows).astype("Int64"))
     return kept, removed
+
+
+def keeps_seed_scaffold(smiles: Sequence[str], seeds: Sequence[str]) -> pd.Series:
+    """For each analogue, whether it holds its seed's ring system (Bemis-Murcko scaffold) whole: similarity alone
+    passed linezolid's analogues whose oxazolidinone had become an oxazinane (the prefix method rewrites the end of
+    the seed's SMILES). None for a seed without rings."""
+    from molgen.data.splits import murcko_scaffold
+
+    cores: dict[str, Chem.Mol | None] = {}
+    out = []
+    with quiet_rdkit():
+        for text, seed in zip(smiles, seeds):
+            if seed not in cores:
+                core = murcko_scaffold(seed)
+                cores[seed] = Chem.MolFromSmiles(core) if core else None
+            mol = Chem.MolFromSmiles(text)
+            out.append(None if cores[seed] is None or mol is None else mol.HasSubstructMatch(cores[seed]))
+    return pd.Series(out, dtype="boolean")
+
+
+def scaffold_note(kept: pd.DataFrame) -> str:
+    """How many kept analogues of each method hold their seed's ring system, when some do not; else ''."""
+    if "keeps_seed_scaffold" not in kept or not len(kept):
+        return ""
+    parts = []
+    for method, rows in kept.groupby("method", sort=False):
+        known = rows["keeps_seed_scaffold"].dropna()
+        if len(known) and not known.all():
+            parts.append(f"{method.removeprefix('analogue:')}: {int(known.sum()):,} of {len(known):,}")
+    return ("analogues holding their seed's ring system (Murcko scaffold) whole, by method: " + ", ".join(parts)
+            + " (column keeps_seed_scaffold; a prefix completion rewrites the end of the seed's SMILES, inpaint holds "
+              "the scaffold)") if parts else ""
 
 
 def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -83,6 +83,15 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
 
 
+def is_fine_tune(record: dict) -> bool:
+    """Whether a training record (a card's, or a run's ``model_training``) is of a fine-tune: a model that started
+    from a checkpoint trained on other data (a series after MOSES). A run continued on its own data (the shipped
+    transformer's second session on MOSES) started from a checkpoint too, and is no fine-tune."""
+    parent = record.get("started_from")
+    parent = parent[0] if isinstance(parent, list) and parent else parent
+    return isinstance(parent, dict) and bool(record.get("data")) and parent.get("data") != record.get("data")
+
+
 def training_of(model) -> dict:
     """A model's training record: SmilesLM keeps it in ``training``; torch-module families in ``training_record``."""
     record = getattr(model, "training_record", None)

@@ -25,7 +25,7 @@ from molgen.chem.parse import parse_smiles, problem_in_words
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
-from molgen.models.training import training_of
+from molgen.models.training import is_fine_tune, training_of
 from molgen.progress import progress_bar
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
@@ -168,7 +168,7 @@ def copies_of_own_data(record: dict, smiles) -> int | None:
     """How many of ``smiles`` (canonical) are molecules of the data a fine-tuned model was last trained on (its
     series, apart from what it started from), from a run's record; None when that is not a file read here."""
     lineage = record.get("model_training") or {}
-    if not lineage.get("started_from") or not lineage.get("data"):
+    if not is_fine_tune(lineage):   # a model continued on its own data has no series apart from it
         return None
     own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
     return None if own is None else sum(s in own for s in smiles)
@@ -183,7 +183,7 @@ def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50
     from molgen.data.registry import REGISTRY
 
     lineage = record.get("model_training") or {}
-    if not lineage.get("started_from") or not lineage.get("data") or lineage["data"] in REGISTRY:
+    if not is_fine_tune(lineage) or lineage["data"] in REGISTRY:
         return None   # a dataset is no series to keep near (and its scaffolds would take minutes)
     own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
     if own is None:
@@ -541,7 +541,7 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
-                                   fine_tuned=bool((record.get("model_training") or {}).get("started_from")))
+                                   fine_tuned=is_fine_tune(record.get("model_training") or {}))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()

@@ -264,6 +264,19 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
         assert 0.35 <= similarity <= 0.9 and similarity == pytest.approx(row.similarity)
         assert {"min_similarity", "max_similarity", "prefix_fraction"} <= set(json.loads(row.params))
     assert removed["removed_because"].str.len().gt(0).all()
+    assert len(kept) + len(removed) == 3 * 60   # the budget shared out whole over the three prefix lengths
+    # outside the window: the reason's Tanimoto cannot read as inside it (0.397 printed as 0.40), and is a column
+    far = removed[removed["removed_because"].str.startswith("too far from its seed")]
+    assert len(far) and far["similarity"].lt(0.35).all() and far["removed_because"].str.contains(r"Tanimoto 0\.\d{3},").all()
+    # which analogues hold their seed's ring system whole (linezolid's oxazolidinone became an oxazinane)
+    from molgen.augment.analogues import keeps_seed_scaffold
+
+    assert keeps_seed_scaffold(["CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)CCO1", "CC(=O)NCC1CN(c2ccc(N3CCCC3)c(F)c2)C(=O)O1",
+                                "CCO"], ["CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"] * 2 + ["CCN"]).astype(object).fillna(-1).tolist() == \
+        [False, False, -1]   # the morpholine is part of the ring system; an acyclic seed has none
+    assert keeps_seed_scaffold(["CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"],
+                               ["NCC1CN(c2ccc(N3CCOCC3)cc2)C(=O)O1"]).tolist() == [True]
+    assert kept["keeps_seed_scaffold"].notna().all()
     # what the per-seed cap leaves out is listed, the least similar, with why: no sampled molecule goes unaccounted
     capped, capped_out = analogues(series[:3], per_seed=1, min_similarity=0.35, max_similarity=0.9, samples_per_seed=60,
                                    seed=1)
@@ -277,8 +290,11 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
         with pytest.raises(ValueError, match="does not ship yet"):
             analogues(series[:1], methods=["latent"])
     else:
-        near, _ = analogues(series[:2], methods=["latent"], per_seed=5, min_similarity=0.2, samples_per_seed=40, seed=1)
+        near, away = analogues(series[:2], methods=["latent"], per_seed=5, min_similarity=0.2, samples_per_seed=40, seed=1)
         assert near["method"].eq("analogue:latent").all() and near["checkpoint"].str.startswith("graph-vae.pt").all()
+        # every decoding is accounted for, its repeats listed as the other methods' are (47 of 200 went unlisted)
+        assert len(near) + len(away) == 2 * 40
+        assert away["removed_because"].str.startswith("duplicate within the synthetic set").any()
         # a salt seed is explored around its parent (the model encodes one molecule), and the row says so
         salted, salt_removed = analogues(["[Na+].[O-]C(=O)c1ccc(Cl)cc1"], methods=["latent"], per_seed=3,
                                          min_similarity=0.0, samples_per_seed=20, seed=1)

@@ -497,3 +497,21 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     assert plain["new_on_series_scaffold"] == 0.5   # the chlorobenzene shares the benzene; ethanol has no ring
     known = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, known=frozenset({"Clc1ccccc1"}))
     assert known["new_molecules"] == 1 and known["new_on_series_scaffold"] == 0.0
+
+
+def test_a_run_continued_on_its_own_data_is_no_fine_tune():
+    """The shipped transformer's second session on MOSES started from a checkpoint: runs of it were told to fine-tune
+    less, and counted 'copies from moses' as if MOSES were a series (and read MOSES for it, minutes)."""
+    import json
+
+    from molgen.models.base import PRETRAINED_DIR
+    from molgen.models.training import is_fine_tune
+    from molgen.runs.generate import copies_of_own_data, model_lineage, series_scaffold_counts
+
+    card = json.loads((PRETRAINED_DIR / "smiles-lm-transformer.json").read_text())["training"]
+    assert card["started_from"]["data"] == card["data"] == "moses"
+    assert not is_fine_tune(card) and not is_fine_tune(model_lineage(card))
+    record = {"model_training": model_lineage(card)}
+    assert copies_of_own_data(record, ["CCO"]) is None and series_scaffold_counts(record, ["CCO"]) is None
+    assert is_fine_tune({"data": "/series.csv", "started_from": [{"data": "moses"}]})
+    assert is_fine_tune({"data": "/series.csv", "started_from": {"data": "moses"}})

@@ -8,6 +8,7 @@ where that molecule is. ``refine_steps=0`` gives the encoder's mean unchanged.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Sequence
 
@@ -221,19 +222,23 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
 
 
 def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed: int = 0,
-              refine_steps: int = REFINE_STEPS, include_seed: bool = False) -> list[tuple[str, float]]:
+              refine_steps: int = REFINE_STEPS, include_seed: bool = False,
+              keep_repeats: bool = False) -> list[tuple[str, float]]:
     """Distinct molecules decoded around a seed's encoding (``encode``) at ``radius``, each with its Tanimoto
     to the seed, most similar first; the seed itself, when a point decodes back to it, only with
     ``include_seed`` (an analogue is another molecule; augmentation counts the copies it removes).
     (On the shipped weights, 20 points at radius 2 around 50 MOSES test molecules' refined
     encodings decoded to 15.7 distinct molecules, the seed among them for 70% of seeds, the others at a
-    mean Tanimoto of 0.38; around the encoder's means 17.2, 24% and 0.32. benchmarks/RESULTS.md)"""
+    mean Tanimoto of 0.38; around the encoder's means 17.2, 24% and 0.32. benchmarks/RESULTS.md)
+    ``keep_repeats``: every point's decoding in point order, repeats and undecodable ones ('') too, so that a
+    caller accounting for each sample (augmentation's removal report) loses none."""
     z = encode(model, [seed_smiles], refine_steps=refine_steps)[0]
-    return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed)
+    return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
+                            keep_repeats=keep_repeats)
 
 
 def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed: int = 0,
-                     include_seed: bool = False) -> list[tuple[str, float]]:
+                     include_seed: bool = False, keep_repeats: bool = False) -> list[tuple[str, float]]:
     """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
     also wants to know what ``z`` itself decodes to encodes once."""
     parsed = parse_smiles(seed_smiles)
@@ -247,7 +252,12 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
     seen, out = set(), []
     # decoded graphs carry no stereo: the seed is the seed whatever its written stereocentres
     seed_key = Chem.MolToSmiles(seed_mol, isomericSmiles=False)
-    for s in decode(model, points):
+    decoded = decode(model, points)
+    if keep_repeats:
+        return [(s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)) if (mol := Chem.MolFromSmiles(s)
+                                                                                         if s else None) else math.nan)
+                for s in decoded]
+    for s in decoded:
         mol = Chem.MolFromSmiles(s) if s else None
         if mol is None or s in seen or (not include_seed and Chem.MolToSmiles(mol, isomericSmiles=False) == seed_key):
             continue
