@@ -540,6 +540,10 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
                                                            for what, count in missed)
+            if missed[0][0].startswith("similarity") and "similar_to" in filtered_only(record):
+                # the reference was only filtered for: a model that steers towards it, or its core kept, gives more
+                message += ("; this model does not steer towards the reference: the graph VAE does (--model "
+                            "graph-vae decodes around its encoding), and --scaffold keeps its core")
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile

@@ -114,6 +114,12 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     assert list(exported.columns[:4]) == ["rank", "smiles", "score", "similarity_to_reference"]   # read beside the score
     plain = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False).candidates()
     assert "similarity_to_reference" not in plain  # no reference, nothing to be near
+    # a reference the model only filters for, met by none: the run says which model steers towards one
+    far = generate(str(tiny_checkpoint), 20, conditions=build_conditions(similar_to=f"{reference}:0.99"), seed=4,
+                   store=store, progress=False, max_samples=100)
+    message = far.record["message"]
+    assert far.record["status"] == "budget_exhausted" and "missed most often: similarity < 0.99" in message
+    assert "the graph VAE does (--model graph-vae decodes around its encoding)" in message
 
 
 def test_structural_conditions_go_to_generate_as_keywords_and_a_wrong_type_says_what_to_give(tiny_checkpoint, store):
