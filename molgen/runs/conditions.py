@@ -15,6 +15,7 @@ meets them all whichever way they were met.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -294,6 +295,35 @@ class ConditionFilter:
             lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}")
         return lines
 
+    def with_scaffold_stereo(self, mol: Chem.Mol) -> Chem.Mol:
+        """``mol`` with the kept scaffold's tetrahedral centres set where it holds the scaffold with them unassigned:
+        the models write no stereo, so an (S)-linezolid scaffold's completions came back racemic, the one
+        configuration the chemist had written lost. ``mol`` itself when there is nothing to set: no stereo centre
+        in the scaffold, no match, a centre written already, or an atom that is no stereocentre in ``mol``. (A
+        double bond's geometry is not set: a model's E or Z is its own.)"""
+        query = self._scaffold
+        if query is None:
+            return mol
+        centres = [a.GetIdx() for a in query.GetAtoms()
+                   if a.GetChiralTag() in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)]
+        if not centres:
+            return mol
+        for match in mol.GetSubstructMatches(query, useChirality=False, maxMatches=8):
+            targets = [match[i] for i in centres]
+            if any(mol.GetAtomWithIdx(t).GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
+                continue
+            for tags in itertools.product((Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW),
+                                          repeat=len(targets)):
+                candidate = Chem.Mol(mol)
+                for target, tag in zip(targets, tags):
+                    candidate.GetAtomWithIdx(target).SetChiralTag(tag)
+                Chem.AssignStereochemistry(candidate, cleanIt=True, force=True)
+                if any(candidate.GetAtomWithIdx(t).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
+                    break   # an atom that is no stereocentre here (two equal branches): nothing to carry
+                if candidate.HasSubstructMatch(query, _STRICT_STEREO):
+                    return candidate
+        return mol
+
     def similarity(self, mol: Chem.Mol) -> float | None:
         """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""
         if self._reference is None:
@@ -321,6 +351,11 @@ class ConditionFilter:
                 # asked for molecules near it, a chemist has the reference already: kept, unranked, said
                 missed.append("is the reference itself")
         return missed
+
+
+#: A query's stereo met only by the same configuration (an unassigned centre does not meet it).
+_STRICT_STEREO = Chem.SubstructMatchParameters()
+_STRICT_STEREO.useChirality = True
 
 
 #: Molecules of the committed MOSES training sample that :func:`training_share` measures windows on.

@@ -275,7 +275,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                          "(qed=0.8), and none was given: give one, or leave guidance out (ranges steer through the "
                          "label prior, not guidance)")
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
-              "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False}
+              "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False,
+              "scaffold_stereo_carried": True}
     # an absolute path: a run resumed from another working folder finds its checkpoint
     owner = new_owner()
     run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
@@ -401,7 +402,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
             samples = generator.sample(size, conditions=steer, seed=chunk_seed(seed, index), **sample_options)
             t1 = time.perf_counter()
             table, rejects, n_valid, n_duplicate = _process_chunk(samples, known, check, profile, train, origin, index,
-                                                                  params["n_jobs"])
+                                                                  params["n_jobs"],
+                                                                  params.get("scaffold_stereo_carried", False))
             t2 = time.perf_counter()
             store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner)
             known.update(table["smiles"])
@@ -579,7 +581,10 @@ SAMPLE_META_COLUMNS = {"fragments": "sampled_fragments", "projected_bonds": "pro
 
 
 def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
-                   index: int, n_jobs: int):
+                   index: int, n_jobs: int, carry_stereo: bool = False):
+    """A chunk's samples parsed, deduplicated against the run, scored and checked. ``carry_stereo``: a kept
+    scaffold's stereocentres set on the molecules holding it unassigned (runs stored before this keep theirs as
+    sampled, so a resumed run stores no second form of a molecule it has)."""
     from molgen.scoring.pipeline import score
 
     rejects: list[tuple[str, str]] = []
@@ -598,13 +603,14 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
                 rejects.append((sample.smiles, f"{parsed.failure.value}: {parsed.message}"))
                 continue
             n_valid += 1
-            canonical = Chem.MolToSmiles(parsed.mol)
+            mol = check.with_scaffold_stereo(parsed.mol) if carry_stereo else parsed.mol
+            canonical = Chem.MolToSmiles(mol)
             if canonical in known or canonical in new:
                 n_duplicate += 1
                 continue
             new[canonical] = sample.log_likelihood
             meta[canonical] = sample.meta or {}
-            mols[canonical] = parsed.mol
+            mols[canonical] = mol
     if not new:
         return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
     table = score(list(new), profile, n_jobs=n_jobs, progress=False)

@@ -179,3 +179,29 @@ def test_the_reference_itself_is_no_analogue_of_it():
     check = ConditionFilter(build_conditions([], similar_to="C[C@H](N)C(=O)Oc1ccccc1:0.3"))
     assert check.failures(Chem.MolFromSmiles("CC(N)C(=O)Oc1ccccc1")) == ["is the reference itself"]   # stereo aside
     assert check.failures(Chem.MolFromSmiles("CC(N)C(=O)Oc1ccccc1C")) == []   # an analogue
+
+
+def test_a_kept_scaffolds_stereocentres_are_set_on_the_molecules_holding_it_unassigned():
+    """From a lead-optimisation review: an (S)-linezolid scaffold's completions came back racemic."""
+    from types import SimpleNamespace
+
+    from molgen.runs.generate import _process_chunk
+    from molgen.scoring.profiles import load_profile
+
+    check = ConditionFilter(build_conditions(scaffold="CC(=O)NC[C@H]1CN(c2ccc(*)c(F)c2)C(=O)O1"))
+    linezolid = "CC(=O)NC[C@H]1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"
+    flat, other = "CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1", "CC(=O)NC[C@@H]1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"
+    assert Chem.MolToSmiles(check.with_scaffold_stereo(Chem.MolFromSmiles(flat))) == linezolid
+    assert Chem.MolToSmiles(check.with_scaffold_stereo(Chem.MolFromSmiles(other))) == other   # written: kept
+    samples = [SimpleNamespace(smiles=s, log_likelihood=-1.0, meta={}) for s in (flat, flat, other, "CCO")]
+    table, _, n_valid, duplicates = _process_chunk(samples, set(), check, load_profile("drug-like"), None, "t", 0, 1,
+                                                   carry_stereo=True)
+    assert n_valid == 4 and duplicates == 1
+    met = dict(zip(table["smiles"], table["meets_conditions"]))
+    assert met == {linezolid: True, other: False, "CCO": False}
+    # a run stored before keeps its molecules as sampled, so its resume stores no second form of one it has
+    before, _, _, _ = _process_chunk(samples[:1], set(), check, load_profile("drug-like"), None, "t", 0, 1)
+    assert before["smiles"].tolist() == [flat]
+    # an atom that is no stereocentre in the molecule (two equal branches) is left alone
+    alanine = ConditionFilter(build_conditions(scaffold="C[C@H](N)C(=O)O"))
+    assert Chem.MolToSmiles(alanine.with_scaffold_stereo(Chem.MolFromSmiles("CC(C)(N)C(=O)O"))) == "CC(C)(N)C(=O)O"

@@ -475,7 +475,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             with quiet_rdkit():
                 written = Chem.MolFromSmiles(conditions.scaffold)
             if written is not None and has_stereo(written):   # graphs carry no stereo: the molecules have none
-                how["scaffold"] += ", its stereo left unassigned (the model writes none)"
+                how["scaffold"] += (", its stereo left unassigned (the model writes none; a run then sets the "
+                                     "scaffold's stereocentres on each molecule holding it)")
         return steer, how
 
     def _check_inpaintable(self, scaffold: str) -> None:

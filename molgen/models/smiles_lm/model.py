@@ -229,7 +229,8 @@ class SmilesLM:
                 # stereo left unassigned, which the filter passes (it may be the stereoisomer asked for)
                 scaffold = without_stereo(scaffold)
                 spellings = self._spellings(scaffold, positions)
-                unassigned = ", its stereo left unassigned (the model writes none)"
+                unassigned = (", its stereo left unassigned (the model writes none; a run then sets the scaffold's "
+                              "stereocentres on each molecule holding it)")
             if not spellings:   # the pipeline's filter alone enforces it
                 return steer, how
             steer.prefixes = spellings
