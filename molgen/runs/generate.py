@@ -590,7 +590,7 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     rejects: list[tuple[str, str]] = []
     new: dict[str, float | None] = {}
     meta: dict[str, dict] = {}
-    mols = {}
+    mols, as_sampled = {}, {}
     n_valid = n_duplicate = 0
     with quiet_rdkit():
         for sample in samples:
@@ -611,6 +611,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
             new[canonical] = sample.log_likelihood
             meta[canonical] = sample.meta or {}
             mols[canonical] = mol
+            if mol is not parsed.mol:   # its stereo set by the run: the molecule as sampled is what novelty asks of
+                as_sampled[canonical] = Chem.MolToSmiles(parsed.mol)
     if not new:
         return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
     table = score(list(new), profile, n_jobs=n_jobs, progress=False)
@@ -619,7 +621,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     table["chunk"] = index
     table["origin"] = origin
     table["log_likelihood"] = [new[s] for s in table["smiles"]]
-    table["novel"] = [None if train is None else s not in train for s in table["smiles"]]
+    table["novel"] = [None if train is None else s not in train and as_sampled.get(s, s) not in train
+                      for s in table["smiles"]]
     for key, column in SAMPLE_META_COLUMNS.items():
         if any(key in m for m in meta.values()):
             table[column] = pd.array([meta[s].get(key) for s in table["smiles"]], dtype="Int64")

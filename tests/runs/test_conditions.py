@@ -199,6 +199,10 @@ def test_a_kept_scaffolds_stereocentres_are_set_on_the_molecules_holding_it_unas
     assert n_valid == 4 and duplicates == 1
     met = dict(zip(table["smiles"], table["meets_conditions"]))
     assert met == {linezolid: True, other: False, "CCO": False}
+    # a training molecule written flat is no new molecule for the stereo the run set on it
+    trained, _, _, _ = _process_chunk(samples[:1], set(), check, load_profile("drug-like"), frozenset({flat}), "t", 0,
+                                      1, carry_stereo=True)
+    assert trained["smiles"].tolist() == [linezolid] and trained["novel"].tolist() == [False]
     # a run stored before keeps its molecules as sampled, so its resume stores no second form of one it has
     before, _, _, _ = _process_chunk(samples[:1], set(), check, load_profile("drug-like"), None, "t", 0, 1)
     assert before["smiles"].tolist() == [flat]
