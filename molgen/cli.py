@@ -230,6 +230,9 @@ def score_command(
     verdict = ["rank", "score", "passes_filters", "failed_filters", "duplicate", "duplicate_of_line", "fragments"]
     head = ["input", "valid", "reason", "smiles", *own, *verdict]
     scored = scored[head + [c for c in scored.columns if c not in head]]
+    from molgen.runs.export import unranked_empty
+
+    scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
     write_molecules(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                "smiles_column": smiles_column},
@@ -1550,7 +1553,7 @@ def export_command(
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
     passing_only: bool = typer.Option(False, help="Leave out the molecules failing the profile's hard filters (score "
                                       "0, ranked last)."),
-    include_unranked: bool = typer.Option(False, help="Also the molecules that missed a condition (rank 0, last; "
+    include_unranked: bool = typer.Option(False, help="Also the molecules that missed a condition (no rank, last; "
                                           "each says which)."),
 ) -> None:
     """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""

@@ -99,10 +99,10 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         diverse: skip a molecule more similar than this (Morgan Tanimoto) to a better one kept.
         top: keep the best ``top`` after the other filters.
         selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``),
-            ranked or not: a molecule picked by hand is exported even if it missed a condition (rank 0).
+            ranked or not: a molecule picked by hand is exported even if it missed a condition (no rank: an empty cell).
         passing_only: leave out the molecules failing the profile's hard filters (score 0, ranked last), which
             ``top`` would otherwise reach once it passes the molecules that pass.
-        include_unranked: the molecules that missed a condition too (rank 0, after the ranked ones, each saying
+        include_unranked: the molecules that missed a condition too (no rank, after the ranked ones, each saying
             which it missed): the model's whole output, not only the ranked set.
     """
     if top is not None and top < 1:
@@ -144,7 +144,16 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]
     frame = frame.assign(molecule_id=molecule_ids(frame))
     frame = frame.drop(columns=[c for c in internal if c in frame.columns] + unmeasured).reset_index(drop=True)
+    if "rank" in frame.columns:   # a molecule that missed a condition has no rank: empty, not 0 (sorted above rank 1)
+        frame["rank"] = unranked_empty(frame["rank"])
     return frame[_reading_order(list(frame.columns))]
+
+
+def unranked_empty(rank: pd.Series) -> pd.Series:
+    """A rank column as a file gives it: the store's 0 for "not ranked" (missed a condition, or not a molecule)
+    as an empty cell, so that a sheet sorted by rank puts those rows last, not above rank 1."""
+    numbers = pd.to_numeric(rank, errors="coerce").astype("Int64")
+    return numbers.mask(numbers == 0)
 
 
 def molecule_ids(frame: pd.DataFrame) -> pd.Series:

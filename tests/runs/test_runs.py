@@ -308,7 +308,7 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert len(unranked) == 1
     store.set_selected(strict.id, ranked + unranked)
     picked = pd.read_csv(export_run(store, strict.id, tmp_path / "picked.csv", selected_only=True))
-    assert picked["smiles"].tolist() == ranked + unranked and picked["rank"].tolist()[-1] == 0
+    assert picked["smiles"].tolist() == ranked + unranked and pd.isna(picked["rank"].tolist()[-1])   # no rank: empty
     # and it says which condition it missed; the ranked ones say they met them all
     assert picked["meets_conditions"].astype(bool).tolist() == [True, True, False]
     assert picked["failed_conditions"].tolist()[-1].startswith("0.8 <= qed (qed ")
@@ -322,7 +322,9 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     whole = pd.read_csv(export_run(store, strict.id, tmp_path / "whole.csv", include_unranked=True))
     ranked_count = int((everything["rank"] > 0).sum())
     assert len(whole) == len(everything) and whole["rank"].tolist()[:ranked_count] == list(range(1, ranked_count + 1))
-    assert (whole["rank"].iloc[ranked_count:] == 0).all() and whole["failed_conditions"].iloc[ranked_count:].str.len().gt(0).all()
+    assert whole["rank"].iloc[ranked_count:].isna().all() and whole["failed_conditions"].iloc[ranked_count:].str.len().gt(0).all()
+    # sorted by rank, as a sheet sorts it, the unranked rows come last (a 0 came above rank 1)
+    assert whole.sort_values("rank")["rank"].head(1).tolist() == [1]
     # the run's times read as the export's: ISO, not seconds since 1970
     assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):
