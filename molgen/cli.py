@@ -785,12 +785,21 @@ def train_smiles_lm(
         bf16, seed, threads = taken.get("bf16", bf16), taken.get("seed", seed), taken.get("threads", threads)
         data = _resumed_data(ctx, data, resume, record, say=False)   # said below, with the settings
         _say_continuing(ctx, data, taken)
+    from molgen.models.base import CheckpointError, load_checkpoint
     from molgen.models.training import is_fine_tune
 
-    # the defaults of a fine-tune (its learning rate, passes over a series); a continued MOSES run is none
-    fine_tuning = from_ is not None or is_fine_tune(record)
+    # the defaults of a fine-tune (its learning rate, passes over a series); a MOSES run continued with --from is none
+    started = {}
+    if from_ is not None:
+        try:
+            started = load_checkpoint(PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained"
+                                      else Path(from_)).get("training") or {}
+        except (CheckpointError, FileNotFoundError, IsADirectoryError):
+            pass   # said where the model is loaded, below
+    fine_tuning = is_fine_tune({"data": _data_name(data), "started_from": started} if from_ is not None else record)
     # the schedule is checked before any data is read, so a typo fails at once
-    lr = lr if lr is not None else (3e-4 if fine_tuning else 1e-3)
+    # a checkpoint given to start from, on its own data or another: its minimum is not left at the 1e-3 of a new run
+    lr = lr if lr is not None else (3e-4 if fine_tuning or from_ is not None else 1e-3)
     min_lr = min_lr if min_lr is not None else min(1e-4, lr / 3)
     _check_training_flags(batch_size=batch_size, eval_every=1 if eval_every is None else eval_every,
                           max_steps=1 if max_steps is None else max_steps, lr=lr,

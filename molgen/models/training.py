@@ -85,11 +85,17 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
 
 def is_fine_tune(record: dict) -> bool:
     """Whether a training record (a card's, or a run's ``model_training``) is of a fine-tune: a model that started
-    from a checkpoint trained on other data (a series after MOSES). A run continued on its own data (the shipped
-    transformer's second session on MOSES) started from a checkpoint too, and is no fine-tune."""
-    parent = record.get("started_from")
-    parent = parent[0] if isinstance(parent, list) and parent else parent
-    return isinstance(parent, dict) and bool(record.get("data")) and parent.get("data") != record.get("data")
+    from a checkpoint trained, at any step of its lineage, on other data (a series after MOSES). A run continued
+    on its own data (the shipped transformer's second session on MOSES) started from a checkpoint too, and is no
+    fine-tune."""
+    ancestors, parent = [], record.get("started_from")
+    if isinstance(parent, list):   # a run's lineage: the checkpoints it started from, nearest first
+        ancestors = [p for p in parent if isinstance(p, dict)]
+    while isinstance(parent, dict):   # a card's: each one's own started_from
+        ancestors.append(parent)
+        parent = parent.get("started_from")
+    # any of them on other data: a second fine-tune on its series (from the first) is one too
+    return bool(record.get("data")) and any(a.get("data") != record.get("data") for a in ancestors)
 
 
 def training_of(model) -> dict:

@@ -296,7 +296,7 @@ class ConditionFilter:
         return lines
 
     def with_scaffold_stereo(self, mol: Chem.Mol) -> Chem.Mol:
-        """``mol`` with the kept scaffold's tetrahedral centres set where it holds the scaffold with them unassigned:
+        """``mol`` with the kept scaffold's tetrahedral centres set on each copy of it whose centres are unassigned:
         the models write no stereo, so an (S)-linezolid scaffold's completions came back racemic, the one
         configuration the chemist had written lost. ``mol`` itself when there is nothing to set: no stereo centre
         in the scaffold, no match, a centre written already, or an atom that is no stereocentre in ``mol``. (A
@@ -308,21 +308,25 @@ class ConditionFilter:
                    if a.GetChiralTag() in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)]
         if not centres:
             return mol
-        for match in mol.GetSubstructMatches(query, useChirality=False, maxMatches=8):
+        result = mol
+        for match in mol.GetSubstructMatches(query, useChirality=False, maxMatches=8):   # every copy of it
             targets = [match[i] for i in centres]
-            if any(mol.GetAtomWithIdx(t).GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
+            if any(result.GetAtomWithIdx(t).GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
                 continue
             for tags in itertools.product((Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW),
                                           repeat=len(targets)):
-                candidate = Chem.Mol(mol)
+                candidate = Chem.Mol(result)
                 for target, tag in zip(targets, tags):
                     candidate.GetAtomWithIdx(target).SetChiralTag(tag)
                 Chem.AssignStereochemistry(candidate, cleanIt=True, force=True)
                 if any(candidate.GetAtomWithIdx(t).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
                     break   # an atom that is no stereocentre here (two equal branches): nothing to carry
-                if candidate.HasSubstructMatch(query, _STRICT_STEREO):
-                    return candidate
-        return mol
+                # this copy must hold the scaffold's configuration, not another copy written with it already
+                if any(tuple(found[i] for i in centres) == tuple(targets)
+                       for found in candidate.GetSubstructMatches(query, _STRICT_STEREO)):
+                    result = candidate
+                    break
+        return result
 
     def similarity(self, mol: Chem.Mol) -> float | None:
         """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""

@@ -171,7 +171,17 @@ def copies_of_own_data(record: dict, smiles) -> int | None:
     if not is_fine_tune(lineage):   # a model continued on its own data has no series apart from it
         return None
     own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
-    return None if own is None else sum(s in own for s in smiles)
+    if own is None:
+        return None
+    # a molecule whose scaffold stereo the run set is the series' when its form as sampled (flat) is
+    return sum(s in own or _flat(s) in own for s in smiles)
+
+
+def _flat(smiles: str) -> str:
+    from molgen.chem.standardize import without_stereo
+
+    mol = Chem.MolFromSmiles(smiles)
+    return Chem.MolToSmiles(without_stereo(mol)) if mol is not None else smiles
 
 
 def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50) -> tuple[int, int, int] | None:
@@ -544,8 +554,11 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                                                            for what, count in missed)
             if missed[0][0].startswith("similarity") and "similar_to" in filtered_only(record):
                 # the reference was only filtered for: a model that steers towards it, or its core kept, gives more
-                message += ("; this model does not steer towards the reference: the graph VAE does (--model "
-                            "graph-vae decodes around its encoding), and --scaffold keeps its core")
+                core = "" if record["conditions"].get("scaffold") else ", and --scaffold keeps its core"
+                message += ("; the graph VAE could not encode the reference (an atom type it never saw), so it was "
+                            "only filtered for" if record["model"] == "graph-vae" else
+                            "; this model does not steer towards the reference: the graph VAE does (--model "
+                            "graph-vae decodes around its encoding)") + core
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile

@@ -515,3 +515,6 @@ def test_a_run_continued_on_its_own_data_is_no_fine_tune():
     assert copies_of_own_data(record, ["CCO"]) is None and series_scaffold_counts(record, ["CCO"]) is None
     assert is_fine_tune({"data": "/series.csv", "started_from": [{"data": "moses"}]})
     assert is_fine_tune({"data": "/series.csv", "started_from": {"data": "moses"}})
+    # a second fine-tune on its series, from the first: one too (its nearest parent learned the same file)
+    assert is_fine_tune({"data": "/s.csv", "started_from": [{"data": "/s.csv"}, {"data": "moses"}]})
+    assert is_fine_tune({"data": "/s.csv", "started_from": {"data": "/s.csv", "started_from": {"data": "moses"}}})

@@ -207,5 +207,18 @@ def test_a_kept_scaffolds_stereocentres_are_set_on_the_molecules_holding_it_unas
     before, _, _, _ = _process_chunk(samples[:1], set(), check, load_profile("drug-like"), None, "t", 0, 1)
     assert before["smiles"].tolist() == [flat]
     # an atom that is no stereocentre in the molecule (two equal branches) is left alone
-    alanine = ConditionFilter(build_conditions(scaffold="C[C@H](N)C(=O)O"))
-    assert Chem.MolToSmiles(alanine.with_scaffold_stereo(Chem.MolFromSmiles("CC(C)(N)C(=O)O"))) == "CC(C)(N)C(=O)O"
+    butylamine = ConditionFilter(build_conditions(scaffold="CC[C@H](C)N"))
+    pentan_3_amine = Chem.MolFromSmiles("CCC(CC)N")
+    assert Chem.MolFromSmiles("CCC(CC)N").HasSubstructMatch(butylamine._scaffold)   # it matches, and is no centre
+    assert Chem.MolToSmiles(butylamine.with_scaffold_stereo(pentan_3_amine)) == "CCC(N)CC"
+    # two copies: each set to the scaffold's configuration (one was set the other way while the first matched),
+    # and a copy written already is kept
+    from rdkit.Chem import FindMolChiralCenters
+
+    ester = ConditionFilter(build_conditions(scaffold="C[C@H](N)C(=O)OC"))   # (S)-alanine methyl ester
+    for smiles, expected in (("CC(N)C(=O)OCCOC(=O)C(C)N", ["S", "S"]), ("C[C@H](N)C(=O)OCCOC(=O)C(C)N", ["S", "S"]),
+                             ("CC(N)C(=O)OCCOC(=O)[C@H](C)N", ["S", "S"]),
+                             ("CC(N)C(=O)OCCOC(=O)[C@@H](C)N", ["R", "S"])):   # an R written is kept (and filtered)
+        carried = ester.with_scaffold_stereo(Chem.MolFromSmiles(smiles))
+        labels = sorted(label for _, label in FindMolChiralCenters(carried, includeUnassigned=True))
+        assert labels == expected, (smiles, Chem.MolToSmiles(carried), labels)
