@@ -243,7 +243,9 @@ def score_command(
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
     _say_reading_notes(frame)
-    for note in _common_alert_notes(scored[scored["valid"]]):
+    from molgen.runs.notes import common_alert_notes
+
+    for note in common_alert_notes(scored.loc[scored["valid"], "alert_names"]):
         console.print(f"[yellow]{escape(note)}[/yellow]")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
@@ -252,29 +254,6 @@ def score_command(
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
-
-
-def _common_alert_notes(valid, what: str = "valid molecules", share: float = 0.25, least: int = 5) -> list[str]:
-    """An alert raised by a quarter or more of a table's molecules is likely the series' own group (a solubilising
-    chain, a warhead): say so, and how a profile accepts it, rather than let it push the whole series down."""
-    from collections import Counter
-
-    # by name: brenk:aldehyde and nih:aldehyde are one finding, and only the bare name accepts both
-    per_molecule = [dict.fromkeys(hit.partition(":")[2] or hit for hit in names.split("; ") if hit)
-                    for names in valid["alert_names"].fillna("")]
-    counts = Counter(name for names in per_molecule for name in names)
-    sets: dict[str, set[str]] = {}
-    for names in valid["alert_names"].fillna(""):
-        for hit in filter(None, names.split("; ")):
-            sets.setdefault(hit.partition(":")[2] or hit, set()).add(hit.partition(":")[0])
-    notes = []
-    for name, count in counts.most_common():
-        if count >= least and count >= share * len(valid):
-            accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
-            notes.append(f"{accepted} is raised by {count:,} of the {len(valid):,} {what}: if it is the "
-                         f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] (a copy of "
-                         "--profile's TOML; see README, scoring)")
-    return notes
 
 
 def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:
@@ -1173,10 +1152,9 @@ def generate_command(
                   f"meeting conditions {counts['accepted']:,}"
                   + (f" ({failing:,} failing the profile's hard filters, ranked last)"
                      if (failing := counts.get("failing_hard_filters")) else ""))
-    for note in _training_data_notes(record, lambda: run.candidates(ranked_only=False, columns=["smiles", "novel",
-                                                                                                "rank"])):
-        console.print(f"  [yellow]{escape(note)}[/yellow]")
-    for note in _common_alert_notes(run.candidates(ranked_only=True, columns=["alert_names"]), "ranked molecules"):
+    from molgen.runs.notes import run_notes
+
+    for note in run_notes(record, run.candidates):
         console.print(f"  [yellow]{escape(note)}[/yellow]")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
@@ -1188,48 +1166,6 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
-
-
-def _training_data_notes(record: dict, candidates) -> list[str]:
-    """What a run's molecules owe to its model's training data: how many copy it (a fine-tuned model writes its
-    series back, and those rank beside new molecules unless looked for), how many of the series' own; for a
-    fine-tuned model, how many keep a ring system of the series (a chemist's export of the best 50 may hold few).
-    ``candidates``: reads the run's molecules (smiles, novel, rank), only when needed."""
-    from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
-
-    counts, notes, stored = record["counts"] or {}, [], None
-    if counts.get("novel") is None:
-        if counts.get("unique"):
-            notes.append(f"novelty unknown: the model's training data ({_trained_on(record)}) cannot be read from here")
-    elif copies := counts["unique"] - counts["novel"]:
-        stored = candidates()
-        own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
-        series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
-        notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
-                     f"({_trained_on(record)}){series}: column novel is False for them; `molgen export "
-                     f"{record['name']} --where 'novel == True' -o new.csv` leaves them out")
-    from molgen.models.training import is_fine_tune
-
-    if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
-        return notes   # not a fine-tuned model's run: no series to be near
-    stored = candidates() if stored is None else stored
-    ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
-    kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
-    if kept is not None:
-        on, top_on, top = kept
-        notes.append(f"{on:,} of the {len(ranked):,} ranked molecules keep a ring system (Murcko scaffold) of "
-                     f"{Path(record['model_training']['data']).name}, {top_on} of the best {top}: the profile ranks "
-                     "by its own terms, not by closeness to the series (--scaffold keeps a core; --similar-to stays near a molecule)")
-    return notes
-
-
-def _trained_on(record: dict) -> str:
-    """The data a run's model learned from, as its record keeps it: a fine-tune's series, then what it started from."""
-    lineage = record.get("model_training") or {}
-    sources = [lineage.get("data")] + [parent.get("data") for parent in lineage.get("started_from", [])]
-    named = [Path(s).name if Path(s).suffix else s for s in reversed([s for s in sources if s])]
-    # a run continued on its own data names it once: "moses, then series.csv", not "moses, then moses, ..."
-    return ", then ".join(n for i, n in enumerate(named) if i == 0 or n != named[i - 1]) or "not recorded"
 
 
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
@@ -1472,10 +1408,9 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
                       f"{row.mw:.1f}", str(row.alerts), str(row.novel))
     console.print(table)
-    for note in _training_data_notes(record, lambda: store.candidates(record["id"], ranked_only=False)):
-        console.print(f"[yellow]{escape(note)}[/yellow]")
-    for note in _common_alert_notes(store.candidates(record["id"], ranked_only=True, columns=["alert_names"]),
-                                    "ranked molecules"):
+    from molgen.runs.notes import run_notes
+
+    for note in run_notes(record, lambda **options: store.candidates(record["id"], **options)):
         console.print(f"[yellow]{escape(note)}[/yellow]")
     rejects = store.rejects(record["id"])
     if len(rejects):

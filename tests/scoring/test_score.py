@@ -335,8 +335,8 @@ def test_a_chain_of_any_atoms_is_never_one_site_with_the_group_it_runs_through()
 def test_an_alert_two_sets_raise_is_suggested_by_its_bare_name():
     import pandas as pd
 
-    from molgen.cli import _common_alert_notes
+    from molgen.runs.notes import common_alert_notes
 
-    valid = pd.DataFrame({"alert_names": ["brenk:aldehyde; nih:aldehyde"] * 5 + ["brenk:Aliphatic_long_chain"] * 5})
-    said = " ".join(_common_alert_notes(valid))
+    names = pd.Series(["brenk:aldehyde; nih:aldehyde"] * 5 + ["brenk:Aliphatic_long_chain"] * 5)
+    said = " ".join(common_alert_notes(names))
     assert 'ignore_alerts = ["aldehyde"]' in said and 'ignore_alerts = ["brenk:Aliphatic_long_chain"]' in said

@@ -285,6 +285,15 @@ def _progress_bar():
     return bar, on_chunk
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _run_notes(run_id: str, updated: float) -> list[str]:
+    """A finished run's notes (training-data copies, the series' ring systems, an alert most molecules raise),
+    read once per state of the run (``updated``): a fine-tuned model's note reads its series file."""
+    from molgen.runs.notes import run_notes
+
+    return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options))
+
+
 def _on_this_page(message: str) -> str:
     """A run's message without the command that continues it: on this page, the Continue button does."""
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
@@ -388,6 +397,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
                              "every condition"))
         if alone := filter_alone_note(record):
             st.caption(plain(alone))
+        for note in _run_notes(record["id"], record["updated"]):   # as the command line says them
+            st.warning(plain(note))
         if record["status"] in ("budget_exhausted", "interrupted"):
             _offer_to_continue(record)
         if failed:

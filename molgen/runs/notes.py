@@ -1,0 +1,87 @@
+"""What a run's numbers do not say by themselves, in sentences the command line and the workbench both show.
+
+How many molecules copy the model's training data (a fine-tuned model writes its series back), how many keep a
+ring system of the series it was fine-tuned on, and which alert most of them raise (likely the series' own
+group, which a profile can accept). Each note is computed from the run's record and its stored molecules.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from molgen.models.training import is_fine_tune
+from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
+
+
+def run_notes(record: dict, candidates: Callable[..., pd.DataFrame]) -> list[str]:
+    """Every note on a finished run: its training data's share, then an alert most of its ranked molecules raise.
+    ``candidates``: the run's molecules, called with ``RunStore.candidates``'s keywords (``Run.candidates``)."""
+    notes = training_data_notes(record, lambda: candidates(ranked_only=False, columns=["smiles", "novel", "rank"]))
+    return notes + common_alert_notes(candidates(ranked_only=True, columns=["alert_names"])["alert_names"],
+                                      "ranked molecules")
+
+
+def training_data_notes(record: dict, candidates) -> list[str]:
+    """What a run's molecules owe to its model's training data: how many copy it (a fine-tuned model writes its
+    series back, and those rank beside new molecules unless looked for), how many of the series' own; for a
+    fine-tuned model, how many keep a ring system of the series (a chemist's export of the best 50 may hold few).
+    ``candidates``: reads the run's molecules (smiles, novel, rank), only when needed."""
+    counts, notes, stored = record["counts"] or {}, [], None
+    if counts.get("novel") is None:
+        if counts.get("unique"):
+            notes.append(f"novelty unknown: the model's training data ({trained_on(record)}) cannot be read from here")
+    elif copies := counts["unique"] - counts["novel"]:
+        stored = candidates()
+        own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
+        series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
+        notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
+                     f"({trained_on(record)}){series}: column novel is False for them; `molgen export "
+                     f"{record['name']} --where 'novel == True' -o new.csv` leaves them out")
+    if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
+        return notes   # not a fine-tuned model's run: no series to be near
+    stored = candidates() if stored is None else stored
+    ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
+    kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
+    if kept is not None:
+        on, top_on, top = kept
+        notes.append(f"{on:,} of the {len(ranked):,} ranked molecules keep a ring system (Murcko scaffold) of "
+                     f"{Path(record['model_training']['data']).name}, {top_on} of the best {top}: the profile ranks "
+                     "by its own terms, not by closeness to the series (--scaffold keeps a core; --similar-to stays "
+                     "near a molecule)")
+    return notes
+
+
+def trained_on(record: dict) -> str:
+    """The data a run's model learned from, as its record keeps it: a fine-tune's series, then what it started from."""
+    lineage = record.get("model_training") or {}
+    sources = [lineage.get("data")] + [parent.get("data") for parent in lineage.get("started_from", [])]
+    named = [Path(s).name if Path(s).suffix else s for s in reversed([s for s in sources if s])]
+    # a run continued on its own data names it once: "moses, then series.csv", not "moses, then moses, ..."
+    return ", then ".join(n for i, n in enumerate(named) if i == 0 or n != named[i - 1]) or "not recorded"
+
+
+def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", share: float = 0.25,
+                       least: int = 5) -> list[str]:
+    """An alert raised by a quarter or more of a table's molecules (``alert_names``, one cell each; five at least)
+    is likely the series' own group (a solubilising chain, a warhead): say so, and how a profile accepts it,
+    rather than let it push the whole series down."""
+    # by name: brenk:aldehyde and nih:aldehyde are one finding, and only the bare name accepts both
+    per_molecule = [dict.fromkeys(hit.partition(":")[2] or hit for hit in names.split("; ") if hit)
+                    for names in alert_names.fillna("")]
+    counts = Counter(name for names in per_molecule for name in names)
+    sets: dict[str, set[str]] = {}
+    for names in alert_names.fillna(""):
+        for hit in filter(None, names.split("; ")):
+            sets.setdefault(hit.partition(":")[2] or hit, set()).add(hit.partition(":")[0])
+    notes = []
+    for name, count in counts.most_common():
+        if count >= least and count >= share * len(alert_names):
+            accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
+            notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
+                         f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] (a copy of "
+                         "--profile's TOML; see README, scoring)")
+    return notes
