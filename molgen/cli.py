@@ -156,7 +156,7 @@ def data_featurize(
     split: str = typer.Option("train", help="Split to featurize."),
     workers: Optional[int] = typer.Option(None, help="Processes (default: all cores for large sets)."),
     aromatic_bonds: bool = typer.Option(False, "--aromatic-bonds",
-                                        help="Aromatic bond scheme (an aromatic bond type, [nH] its own atom type) "
+                                        help="Aromatic bond scheme (an aromatic bond type, \\[nH] its own atom type) "
                                              "instead of Kekulé bonds."),
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
 ) -> None:
@@ -1105,19 +1105,20 @@ def generate_command(
             share = training_share(ConditionFilter(settings["conditions"]).windows())
             if share is not None and share[0] < FEW_TRAINING_MOLECULES:   # said before the budget is spent, as on
                 console.print(f"[yellow]{escape(share[1])}[/yellow]")         # the Generate page
-            try:
-                run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
-            except ValueError as error:
-                carried = _carried_options_refused(ctx, settings, error) if like else []
-                if not carried or hasattr(error, "molgen_run_id"):
-                    raise
-                # a setting of the run that what was typed now makes inapplicable (its temperature under
-                # --decoding greedy, its guidance once the conditions hold no target) is left out, and said
-                left_out = ", ".join(f"{_flag(key)} {settings['sample_options'][key]}" for key in carried)
-                console.print(escape(f"left out the run's {left_out}: {_as_flags(str(error), GENERATE_OPTIONS)}"))
-                for key in carried:
-                    settings["sample_options"].pop(key)
-                run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
+            while True:   # each refused setting the run carried is left out in turn (greedy drops two of them)
+                try:
+                    run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
+                    break
+                except ValueError as error:
+                    carried = _carried_options_refused(ctx, settings, error) if like else []
+                    if not carried or hasattr(error, "molgen_run_id"):
+                        raise
+                    # a setting of the run that what was typed now makes inapplicable (its temperature under
+                    # --decoding greedy, its guidance once the conditions hold no target) is left out, and said
+                    left_out = ", ".join(f"{_flag(key)} {settings['sample_options'][key]}" for key in carried)
+                    console.print(escape(f"left out the run's {left_out}: {_as_flags(str(error), GENERATE_OPTIONS)}"))
+                    for key in carried:
+                        settings["sample_options"].pop(key)
     except SampleOptionError as error:   # named as flags: the API's own option names are not all on the command line
         takes = [_flag(name) for name in error.accepted if name in flags]
         error_console.print(f"a {error.family} model takes no {', '.join(map(_flag, error.foreign))}; "

@@ -75,8 +75,8 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
             if not spellings:   # benzene: every atom order writes c1ccccc1, the canonical SMILES
                 failed.append({"smiles": text, "method": "enumerate", "seed_smiles": source, "params": params,
                                "checkpoint": None, "input_row": line,
-                               "removed_because": "no spelling other than its canonical SMILES (include_canonical "
-                                                  "keeps that one)"})
+                               "removed_because": "no spelling other than its canonical SMILES (--include-canonical, "
+                                                  "include_canonical=True in Python, keeps that one)"})
             for spelling in spellings:
                 rows.append({"smiles": spelling, "method": "enumerate", "seed_smiles": source, "params": params,
                              "checkpoint": None, "input_row": line,

@@ -55,6 +55,8 @@ def run_record(run: str, *, store: RunStore | None = None) -> dict:
     exist here is pointed at the shipped checkpoint of the same name and sha256, when this molgen ships it."""
     path = Path(run)
     if not path.is_file():
+        if run.endswith(".manifest.json"):   # a manifest meant, not a run's name: say the file is missing
+            raise FileNotFoundError(f"{path}: no such manifest file (an export writes FILE.manifest.json beside FILE)")
         return (store or RunStore()).run(run)
     if not run.endswith(".json"):   # an exported table: its manifest beside it holds the run
         raise ValueError(f"{path} is a file, not a run: give a run's id or name, or its export's manifest "

@@ -130,6 +130,8 @@ def test_generate_like_an_export_manifest_repeats_the_run_in_another_store(tiny_
 def test_generate_like_a_missing_run_or_with_resume_is_refused(tiny_checkpoint, tmp_path):
     missing = run("generate", "--like", "nothing-here", home=tmp_path)
     assert missing.exit_code == 2 and "no run 'nothing-here' in the store" in missing.output
+    gone = run("generate", "--like", "best.csv.manifest.json", "-n", 2, home=tmp_path)   # a manifest meant: the file
+    assert gone.exit_code == 2 and "best.csv.manifest.json: no such manifest file" in " ".join(gone.output.split())
     run("generate", "--model", tiny_checkpoint, "-n", 2, "--name", "base", home=tmp_path)
     both = run("generate", "--like", "base", "--resume", "base", home=tmp_path)
     assert both.exit_code == 2 and "--like cannot change it" in " ".join(both.output.split())
@@ -176,3 +178,11 @@ def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_pa
         assert options["decoding"] == "greedy" and "temperature" not in options
     typed = run("generate", "--like", "vae", "--decoding", "greedy", "--temperature", 0.5, "--name", "typed", home=tmp_path)
     assert typed.exit_code == 2 and "a temperature applies only" in typed.output and "left out" not in typed.output
+    # two carried options greedy cannot take: each left out in turn (the second was refused)
+    both = run("generate", "--model", "graph-vae", "-n", 2, "--temperature", 0.8, "--decoding", "most-likely",
+               "--candidates", 4, "--name", "vae2", home=tmp_path)
+    assert both.exit_code == 0, both.output
+    again = run("generate", "--like", "vae2", "--decoding", "greedy", "--name", "greedy2", home=tmp_path)
+    said = " ".join(again.output.split())
+    assert again.exit_code == 0, again.output
+    assert "left out the run's --temperature 0.8" in said and "left out the run's --candidates 4" in said
