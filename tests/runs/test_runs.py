@@ -120,6 +120,12 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     message = far.record["message"]
     assert far.record["status"] == "budget_exhausted" and "missed most often: similarity < 0.99" in message
     assert "the graph VAE does (--model graph-vae decodes around its encoding)" in message
+    # the graph VAE itself, given a reference it cannot encode (boron), is not sent to itself
+    vae = generate("graph-vae", 5, conditions=build_conditions(similar_to="OB(O)c1ccc(Cl)cc1:0.9"), seed=1,
+                   store=store, progress=False, max_samples=40)
+    said = vae.record["message"]
+    assert vae.record["native"] == {} and "the graph VAE could not encode the reference" in said
+    assert "--model graph-vae" not in said
 
 
 def test_structural_conditions_go_to_generate_as_keywords_and_a_wrong_type_says_what_to_give(tiny_checkpoint, store):
