@@ -25,7 +25,8 @@ from rdkit import Chem
 from molgen.chem.parse import parse_smiles
 from molgen.chem.standardize import neutral_parent
 from molgen.data.files import QUALIFIED_NUMBER
-from molgen.data.measurements import CHEMBL_RELATION, is_p_value, with_relation  # noqa: F401 -- names of this module too
+from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
+                                      with_relation)                                     # this module too
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -46,10 +47,11 @@ class MergeResult:
 
 def measured_columns(columns: pd.DataFrame) -> list[str]:
     """The columns of ``columns`` that hold measurements: mostly numbers, or numbers written with a qualifier (not an
-    id, a name or the reader's file line), a p-value such as pIC50 first, then ChEMBL's Standard Value."""
+    id, a name, the reader's file line or ChEMBL's compound descriptors such as Molecule Max Phase), a p-value such
+    as pIC50 first, then ChEMBL's Standard Value."""
     found = []
     for name in columns.columns:
-        if name in ("line", "name", CHEMBL_RELATION):
+        if name in ("line", "name", CHEMBL_RELATION, *CHEMBL_DESCRIPTORS):   # ChEMBL's compound descriptors
             continue
         values, qualified, _ = _label_values(columns[name])
         filled = columns[name].astype("string").str.strip().replace("", pd.NA).dropna()

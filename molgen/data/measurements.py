@@ -15,6 +15,10 @@ import pandas as pd
 CHEMBL_RELATION = "Standard Relation"
 #: The value that qualifier qualifies (a concentration, in Standard Units).
 CHEMBL_VALUE = "Standard Value"
+#: Numeric columns of ChEMBL's activity export that describe the compound or the record, not the measurement:
+#: nothing to merge replicates of (a salt's Molecular Weight differs from its parent's by design).
+CHEMBL_DESCRIPTORS = ("Molecule Max Phase", "Molecular Weight", "#RO5 Violations", "AlogP", "Potential Duplicate",
+                      "Source ID", "Document Year")
 
 
 def is_p_value(name) -> bool:

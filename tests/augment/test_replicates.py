@@ -167,3 +167,13 @@ def test_the_replicates_command_writes_the_merged_table_its_removals_and_a_manif
     wrong = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "pIC50", "--how", "mode",
                                      "-o", str(out)])
     assert wrong.exit_code == 2 and "--how: mode is not one of median, mean, geometric" in " ".join(wrong.output.split())
+
+
+def test_chembls_compound_descriptors_are_not_offered_as_measurements():
+    """The Augment page offered Molecule Max Phase and Molecular Weight as labels to merge replicates of."""
+    from molgen.augment.replicates import measured_columns
+
+    export = pd.DataFrame({"Molecule ChEMBL ID": ["CHEMBL1", "CHEMBL2"], "Molecule Max Phase": [4, None],
+                           "Molecular Weight": [446.9, 393.4], "AlogP": [4.3, 3.2], "Standard Relation": ["'='", "'>'"],
+                           "Standard Value": [3.0, 10000.0], "pChEMBL Value": [8.52, None], "line": [2, 3]})
+    assert measured_columns(export) == ["pChEMBL Value", "Standard Value"]
