@@ -1077,3 +1077,13 @@ def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
     assert odd.slider(key=f"browse_score_{stored_run}").value == tuple(odd.session_state[f"browse_bounds_score_{stored_run}"])
     assert int(odd.markdown[0].value.split("**")[1].replace(",", "")) > 0
     assert odd.toggle(key="browse_desc_rank").value is False
+
+
+def test_the_augment_pages_held_out_controls_are_greyed_for_replicates():
+    """Replicates merges rows and adds no molecule: its held-out controls were offered as if they guarded it."""
+    at = page("augment")
+    assert not at.text_area(key="aug_held").disabled
+    at.radio(key="aug_method").set_value("replicates").run()
+    assert at.text_area(key="aug_held").disabled and at.multiselect(key="aug_held_splits").disabled
+    at.radio(key="aug_method").set_value("enumerate").run()
+    assert not at.text_area(key="aug_held").disabled

@@ -26,8 +26,11 @@ text = st.text_area("Input molecules (one SMILES per line, a name after it if yo
     "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "O=C(NCc1ccco1)c1ccc(F)cc1"]),
     height=140, key="aug_input")
 upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
+# replicates adds no molecule, so nothing can leak: its held-out controls are shown greyed, their values kept
+merging = st.session_state.get("aug_method") == "replicates"
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
-                         key="aug_held", height=80)
+                         key="aug_held", height=80, disabled=merging,
+                         help="Not used by replicates, which merges rows and adds no molecule." if merging else None)
 method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
 
@@ -88,7 +91,7 @@ held = read_smi_text(held_text)["smiles"].tolist()
 # benchmark splits a model will be judged on: a leak of one of their molecules would flatter every metric
 splits = [f"{entry.name}:{split}" for entry in REGISTRY.values() if entry.is_available()
           for split in entry.splits if split != "train"]
-held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits",
+held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_splits", disabled=merging,
                              help="Every molecule of these splits is held out too, in any spelling or form "
                                   "(MOSES test holds 176,074 molecules: keying them takes about a minute the first time, then "
                                   "a few seconds, read back from the molgen cache).")
@@ -102,7 +105,8 @@ for typed in typed_held_out:   # a typo in a test compound would leave it unguar
         held_out_ok = False
 # new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are not
 # an input's spellings are matched exactly (no near-duplicate threshold), new molecules by similarity too
-guard = Guard(held_out=(typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
+guard = Guard(held_out=[] if merging else   # replicates reads no held-out set: a split is not keyed for nothing
+              (typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
               near_duplicate=None if method == "enumerate" else 0.95,
               alerts=[] if method == "enumerate" else list(GENERATED_ROW_ALERTS))
 if method in ("analogues", "balance"):
