@@ -764,18 +764,23 @@ def train_smiles_lm(
         bf16, seed, threads = taken.get("bf16", bf16), taken.get("seed", seed), taken.get("threads", threads)
         data = _resumed_data(ctx, data, resume, record, say=False)   # said below, with the settings
         _say_continuing(ctx, data, taken)
-    from molgen.models.base import CheckpointError, load_checkpoint
     from molgen.models.training import is_fine_tune
 
+    if arch not in ("lstm", "transformer"):
+        error_console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
+        raise typer.Exit(2)
+    source = None
+    if resume is None and from_ is not None:   # the checkpoint a new run starts from (a --resume continues its own)
+        source = PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained" else Path(from_)
+        model = _load_to_resume(SmilesLM.load, source)
+        if _typed(ctx, "arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
+            error_console.print(escape(f"--arch {arch}, but {source} is a {model.config.arch}: leave out --arch, or give "
+                                       f"a {arch} checkpoint"), style="red")
+            raise typer.Exit(2)
+    started = (model.training if isinstance(model.training, dict) else {}) if source is not None else {}
     # the defaults of a fine-tune (its learning rate, passes over a series); a MOSES run continued with --from is none
-    started = {}
-    if from_ is not None:
-        try:
-            started = load_checkpoint(PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained"
-                                      else Path(from_)).get("training") or {}
-        except (CheckpointError, FileNotFoundError, IsADirectoryError):
-            pass   # said where the model is loaded, below
-    fine_tuning = is_fine_tune({"data": _data_name(data), "started_from": started} if from_ is not None else record)
+    fine_tuning = (is_fine_tune({"data": _data_name(data), "started_from": started}) if source is not None
+                   else from_ is not None or is_fine_tune(record))
     # the schedule is checked before any data is read, so a typo fails at once
     # a checkpoint given to start from, on its own data or another: its minimum is not left at the 1e-3 of a new run
     lr = lr if lr is not None else (3e-4 if fine_tuning or from_ is not None else 1e-3)
@@ -789,9 +794,6 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
-    if arch not in ("lstm", "transformer"):
-        error_console.print(f"[red]--arch takes lstm or transformer, not {escape(arch)}[/red]")
-        raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
     if threads:
         torch.set_num_threads(threads)
@@ -799,16 +801,10 @@ def train_smiles_lm(
     parent = None   # train() keeps the parent a resumed run recorded
     if resume is not None:
         _refuse_finished(resume, 200_000 if max_steps is None else max_steps)
-    elif from_ is not None:
-        source = PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained" else Path(from_)
-        model = _load_to_resume(SmilesLM.load, source)
-        if _typed(ctx, "arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
-            error_console.print(escape(f"--arch {arch}, but {source} is a {model.config.arch}: leave out --arch, or give "
-                                       f"a {arch} checkpoint"), style="red")
-            raise typer.Exit(2)
+    elif source is not None:   # loaded above
         from molgen.data.moses import sha256_of
 
-        earlier = model.training if isinstance(model.training, dict) else {}
+        earlier = started
         # the sha256 names the exact weights: a path alone is ambiguous once a continued run is shipped over it
         parent = {"checkpoint": str(source.resolve()), "sha256": sha256_of(source),
                   **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",

@@ -210,8 +210,7 @@ QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*([-+]?(?:\d+(?:\.\d*)?|\
 
 
 #: Several numbers in one cell, joined by "; " (a merged compound's values).
-_NUMBER_LIST = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?:\s*;\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)"
-                          r"(?:[eE][-+]?\d+)?)+")
+_NUMBER_LIST = re.compile(rf"{DECIMAL_NUMBER}(?:\s*;\s*{DECIMAL_NUMBER})+")
 
 
 def _words_among_numbers(values: pd.Series, most: int = 3) -> list[tuple[int, str]]:

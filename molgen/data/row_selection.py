@@ -18,11 +18,10 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from molgen.data.files import QUALIFIED_NUMBER
+from molgen.data.files import DECIMAL_NUMBER, QUALIFIED_NUMBER
 from molgen.data.measurements import CHEMBL_RELATION, CHEMBL_VALUE, is_p_value, with_relation
 
-_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_CONDITION = re.compile(rf"^\s*(.+?)\s*(>=|<=|>|<|≥|≤)\s*({_NUMBER})\s*$")
+_CONDITION = re.compile(rf"^\s*(.+?)\s*(>=|<=|>|<|≥|≤)\s*({DECIMAL_NUMBER})\s*$")
 _SAME = {"≥": ">=", "≤": "<="}
 _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 

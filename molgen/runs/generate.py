@@ -125,17 +125,33 @@ def chunk_seed(seed: int, index: int) -> int:
 def data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
     """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
     user's file (its recorded SMILES column), each molecule as written and as a model was taught it (its neutral
-    parent, with and without stereo: ``smiles_lm.series``), so that no member of a series reads as novel."""
-    from molgen.chem.parse import parse_smiles
-    from molgen.chem.standardize import neutral_parent, without_stereo
+    parent, with and without stereo: ``smiles_lm.series``), so that no member of a series reads as novel. A file's
+    are read once while it is unchanged (a run's notes ask for its series twice: copies, then ring systems)."""
     from molgen.data.registry import REGISTRY, load_smiles
 
+    if data not in REGISTRY:
+        try:
+            stat = Path(data).stat()
+        except OSError:   # moved or never here: novelty is then unknown
+            return None
+        return _file_molecules(data, smiles_column, stat.st_mtime_ns, stat.st_size)
     try:
-        smiles = load_smiles(data, "train", smiles_column=smiles_column)
-    except Exception:  # noqa: BLE001 -- a user's file that moved, a dataset not fetched: novelty is then unknown
+        return frozenset(load_smiles(data, "train", smiles_column=smiles_column))
+    except Exception:  # noqa: BLE001 -- a dataset not fetched: novelty is then unknown
         return None
-    if data in REGISTRY:
-        return frozenset(smiles)
+
+
+@lru_cache(maxsize=8)
+def _file_molecules(path: str, smiles_column: str | None, mtime_ns: int, size: int) -> frozenset[str] | None:
+    """:func:`data_molecules` of a user's file, cached by its path and state (``mtime_ns``, ``size``)."""
+    from molgen.chem.parse import parse_smiles
+    from molgen.chem.standardize import neutral_parent, without_stereo
+    from molgen.data.registry import load_smiles
+
+    try:
+        smiles = load_smiles(path, "train", smiles_column=smiles_column)
+    except Exception:  # noqa: BLE001 -- an unreadable file: novelty is then unknown
+        return None
     forms = set()
     for text in smiles:
         parsed = parse_smiles(text)

@@ -12,31 +12,19 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from rdkit import Chem
-from rdkit.Chem.Scaffolds import MurckoScaffold
-
+from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-
-
-def _canonical(smiles: str) -> str | None:
-    mol = Chem.MolFromSmiles(smiles) if smiles else None
-    return Chem.MolToSmiles(mol) if mol is not None else None
-
-
-def _scaffold(smiles: str) -> str:
-    return MurckoScaffold.MurckoScaffoldSmiles(smiles=smiles)
+from molgen.data.splits import murcko_scaffold
 
 
 def series_scaffolds(smiles) -> set[str]:
     """The ring systems (Murcko scaffolds) of a series' molecules; an acyclic molecule has none."""
-    with quiet_rdkit():
-        return {_scaffold(s) for s in smiles if _canonical(s)} - {""}
+    return {murcko_scaffold(s) for s in smiles} - {"", None}
 
 
 def on_scaffolds(smiles: Sequence[str], scaffolds: set[str]) -> list[bool]:
     """For each of ``smiles``, whether its ring system is one of ``scaffolds``."""
-    with quiet_rdkit():
-        return [bool(_canonical(s)) and _scaffold(s) in scaffolds for s in smiles]
+    return [murcko_scaffold(s) in scaffolds for s in smiles]
 
 
 def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0,
@@ -45,9 +33,9 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
     (``training``) and the series members it was validated on (``held_out``); ``known``: the rest of the series'
     file in canonical forms (rows a --where left out), not new either, and whose ring systems are the series'."""
     with quiet_rdkit():
-        taught = {c for c in map(_canonical, training) if c}
-        kept_apart = {c for c in map(_canonical, held_out) if c} - taught
-        samples = [_canonical(s.smiles) for s in model.sample(n, seed=seed, temperature=1.0)]
+        taught = {c for c in map(canonical_smiles, training) if c}
+        kept_apart = {c for c in map(canonical_smiles, held_out) if c} - taught
+        samples = [canonical_smiles(s.smiles) for s in model.sample(n, seed=seed, temperature=1.0)]
         valid = [s for s in samples if s]
         distinct = set(valid)
         new = distinct - taught - kept_apart - set(known)
