@@ -280,9 +280,15 @@ def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, 
 
 @app.command("evaluate")
 def evaluate_command(
-    samples: list[Path] = typer.Argument(..., help="Generated molecules, one file per model (CSV, SMI, ...)."),
+    samples: Optional[list[Path]] = typer.Argument(None, help="Generated molecules, one file per model (CSV, SMI, ...)."),
+    runs: Optional[list[str]] = typer.Option(None, "--run", help="A stored run (id, id prefix or name; repeatable): "
+                                             "all its distinct valid molecules, in sampling order, its conditions "
+                                             "met or not; validity, uniqueness and novelty from its counts, which "
+                                             "saw every sample."),
     reference: str = typer.Option("moses", help="moses (test + scaffold-test), a dataset name (its test split), or a file."),
-    train: str = typer.Option("moses", help="Training set for novelty: moses, a dataset, a file, or none."),
+    train: Optional[str] = typer.Option(None, help="Training set for novelty: moses, a dataset, a file, or none. "
+                                        "Default: moses for a file; for --run, the run's own novelty, measured "
+                                        "against its model's training data."),
     n: Optional[int] = typer.Option(None, "-n", help="Use the first n rows of each file (e.g. 30000), as MOSES's "
                                     "scripts do. A file in sampling order is fine; one sorted by score or step is "
                                     "not: use --sample."),
@@ -307,27 +313,33 @@ def evaluate_command(
     from molgen.metrics.evaluate import training_set
 
     # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
+    samples, runs = list(samples or []), list(runs or [])
     problems = [f"{flag} must be 1 or more, not {value}" for flag, value in (("-n", n), ("--sample", sample))
                 if value is not None and value < 1]
+    if not samples and not runs:
+        problems.append("nothing to evaluate: give samples files, --run RUN, or both")
     if n is not None and sample is not None:
         problems.append("-n (the first rows) or --sample (rows at random), not both")
     if seed and sample is None:
         problems.append(f"--seed {seed} draws --sample's rows: give --sample N too (without it every row, or -n's "
                         "first rows, are used)")
     for flag, value, extra in (("--reference", reference, ()), ("--train", train, ("none",))):
-        if value not in (*REGISTRY, *extra) and not Path(value).is_file():
+        if value is not None and value not in (*REGISTRY, *extra) and not Path(value).is_file():
             problems.append(f"{flag} {value}: neither a dataset ({', '.join((*REGISTRY, *extra))}) nor a file")
     for flag, path, suffix in (("-o", output, ".json"), ("--markdown", markdown, ".md")):
         if path is not None and path.suffix != suffix:
             problems.append(f"{flag} {path}: it writes {suffix[1:].upper()}, so its name ends in {suffix}")
         elif path is not None and not path.parent.is_dir():
             problems.append(f"{flag} {path}: the folder {path.parent} does not exist")
+    records = _evaluated_runs(runs, problems)
     if problems:
         error_console.print(escape("; ".join(problems)), style="red")
         raise typer.Exit(2)
     rows: dict[str, dict] = {}
+    file_train = train or "moses"
     # a training file is canonicalized once, not once per samples file
-    train_arg = None if train == "none" else (train if not Path(train).is_file() else training_set(_file_smiles(train)))
+    train_arg = None if file_train == "none" else (file_train if not Path(file_train).is_file()
+                                                   else training_set(_file_smiles(file_train)))
     kl_reference = None
     if reference == "moses":
         reference_arg, reference_props = "moses", None
@@ -340,13 +352,16 @@ def evaluate_command(
         reference_props = reference_arg.properties
     # the reference and train files the numbers were measured against, checksummed once for every samples file
     measured_against = {f"{flag}_sha256": sha256_of(Path(value)) for flag, value in
-                        (("reference", reference), ("train", train)) if Path(value).is_file()}
+                        (("reference", reference), ("train", file_train)) if Path(value).is_file()}
     # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi);
-    # a gzipped file's stem without its format (runs.csv.gz: runs)
+    # a gzipped file's stem without its format (runs.csv.gz: runs); a run's, its name
     stems = [Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem for path in samples]
     names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, samples)]
-    if len(set(names)) < len(names):
-        error_console.print("[red]a samples file is named twice[/red]")
+    run_names = [record["name"] or record["id"] for record in records]
+    run_names = [name if (run_names + names).count(name) == 1 else f"{name} ({record['id']})"
+                 for name, record in zip(run_names, records)]
+    if len(set(names + run_names)) < len(names) + len(run_names):
+        error_console.print("[red]a samples file or a run is named twice[/red]")
         raise typer.Exit(2)
     for path, name in zip(samples, names):
         try:
@@ -365,14 +380,21 @@ def evaluate_command(
                                    keep_properties=plots is not None, progress=True)
         rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(frame), "used": len(smiles),
                                "rows_used": how, "blank_lines_skipped": list(frame.attrs.get("blank_lines", [])),
-                               "reference": reference, "train": train, **measured_against}
+                               "reference": reference, "train": file_train, **measured_against}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
             rows[name]["notes"] = [*rows[name]["notes"],
                                    "a run's export: its molecules were kept valid, unique and meeting the run's "
                                    "conditions before they reached it, so validity, uniqueness and the "
-                                   "distribution metrics describe that selection, not the model's samples"
+                                   "distribution metrics describe that selection, not the model's samples "
+                                   "(`molgen evaluate --run RUN` measures all of a run's molecules)"
                                    + (f"; -n took its first {n:,} rows, its best ranked" if n is not None else "")]
+    for record, name in zip(records, run_names):
+        rows[name] = _evaluate_run(record, n=n, sample=sample, seed=seed, reference_arg=reference_arg,
+                                   kl_reference=kl_reference, train=train, train_arg=train_arg,
+                                   keep_properties=plots is not None)
+        rows[name]["input"] = {**rows[name]["input"], "reference": reference, "train": train or "the run's own",
+                               **({} if train is None else measured_against)}
     table_rows = {**rows, **(ceiling_rows(rows) if reference == "moses" else {}),
                   **(published_rows() if published and reference == "moses" else {})}
     legend = TABLE_LEGEND + (" " + CEILING_LEGEND if reference == "moses" else "") + \
@@ -398,10 +420,14 @@ def evaluate_command(
         write_json(serialisable, output)
     if markdown:
         inputs = [f"- {name}: {m['input']['used']:,} of the {m['input']['rows']:,} rows of {m['input']['file']} "
-                  f"({m['input']['rows_used']}), sha256 {m['input']['sha256'][:16]}" for name, m in rows.items()]
+                  f"({m['input']['rows_used']}), sha256 {m['input']['sha256'][:16]}" if "file" in m["input"] else
+                  f"- {name}: {m['input']['used']:,} of the {m['input']['rows']:,} distinct valid molecules of run "
+                  f"{m['input']['run']} ({m['input']['rows_used']}), model {m['input']['checkpoint']}, seed "
+                  f"{m['input']['seed']}" for name, m in rows.items()]
         versions = ", ".join(f"{k} {v}" for k, v in _versions_said().items())
+        trains = ", ".join(dict.fromkeys(m["input"]["train"] for m in rows.values()))
         write_text(markdown_table(table_rows) + "\n\n" + legend + "\n\n" + "\n".join(inputs) + "\n"
-                   + f"- reference {reference}, train {train}; {versions}\n"
+                   + f"- reference {reference}, train {trains}; {versions}\n"
                    + ("\n" + "\n".join(notes) + "\n" if notes else ""), markdown)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
@@ -421,6 +447,73 @@ def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int
         return list(range(first)), f"the first {first:,}"
     picked = np.sort(np.random.default_rng(seed).choice(total, size=sample, replace=False))
     return picked.tolist(), f"{sample:,} drawn at random, seed {seed}"
+
+
+def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
+    """The stored runs ``molgen evaluate --run`` names, each once; a run the store lacks is added to ``problems``."""
+    if not runs:
+        return []
+    from molgen.runs import RunNotFound, RunStore
+
+    store, records = RunStore(), {}
+    for run in runs:
+        try:
+            record = store.run(run)
+        except RunNotFound as error:
+            problems.append(str(error))
+            continue
+        if record["id"] in records:
+            problems.append(f"--run {run} names run {record['id']} a second time")
+        records[record["id"]] = record
+    return list(records.values())
+
+
+def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int, reference_arg, kl_reference,
+                  train: str | None, train_arg, keep_properties: bool) -> dict:
+    """The MOSES metrics of a stored run: its distinct valid molecules, its conditions met or not, in sampling
+    order. The store keeps each molecule once, so validity and uniqueness come from the run's counts, which saw
+    every sample, and so does novelty unless ``train`` names a set (the run measured it against its model's
+    training data, a fine-tune's series included)."""
+    from molgen.metrics import evaluate
+    from molgen.runs import RunStore
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+    from molgen.runs.generate import validity_note
+    from molgen.runs.notes import trained_on
+
+    stored = RunStore().candidates(record["id"], order_by="id", columns=["smiles"])["smiles"].tolist()
+    chosen, how = _evaluated_rows(len(stored), n, sample, seed)
+    if how == "all" and (n or sample or 0) > len(stored):
+        error_console.print(f"[yellow]run {escape(record['id'])} stored {len(stored):,} distinct valid molecules, "
+                            f"fewer than {'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
+    metrics = evaluate([stored[i] for i in chosen], reference_arg, train=train_arg if train is not None else None,
+                       kl_reference=kl_reference, keep_properties=keep_properties, progress=True)
+    counts, notes = record["counts"] or {}, []
+    sampled, valid, unique = counts.get("sampled"), counts.get("valid"), counts.get("unique")
+    metrics["valid"] = counts.get("validity")
+    for key in [k for k in metrics if k.startswith("unique@")]:
+        metrics[key] = None
+    if sampled:
+        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record)}); "
+                     f"{unique:,} of those distinct ({unique / valid if valid else 0:.4f}). The run keeps each molecule "
+                     "once, so unique@k is not measured and the distribution metrics describe its distinct molecules "
+                     "(MOSES counts a repeat in them as often as it was sampled)")
+    if train is None:
+        metrics["Novelty"] = counts.get("novelty")
+        notes.append(f"novelty: the run's own, against its model's training data ({trained_on(record)})"
+                     if counts.get("novelty") is not None else
+                     "novelty: not known (the model's training data could not be read when the run ran); --train "
+                     "names a set to measure it against")
+    described = ConditionFilter(conditions_from_dict(record["conditions"] or {})).describe()
+    if described:
+        notes.append(f"sampled under conditions ({'; '.join(described)}): its molecules, those missing a condition "
+                     "included, describe the model's samples under them, not its prior")
+    if record["status"] != "complete":
+        notes.append(f"the run is {record['status']}: {sampled or 0:,} samples taken")
+    metrics["notes"] = [*(note for note in metrics["notes"] if not note.startswith("unique@")), *notes]
+    metrics["input"] = {"run": record["id"], "name": record["name"], "checkpoint": record["checkpoint"],
+                        "checkpoint_sha256": record["checkpoint_sha256"], "seed": record["seed"],
+                        "status": record["status"], "rows": len(stored), "used": len(chosen), "rows_used": how}
+    return metrics
 
 
 def _versions_said() -> dict:

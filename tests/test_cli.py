@@ -215,6 +215,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert result.exit_code == 0, result.output
     note = json.loads(out.read_text())["export"]["notes"][-1]
     assert note.startswith("a run's export") and note.endswith("-n took its first 30 rows, its best ranked")
+    assert "`molgen evaluate --run RUN` measures all of a run's molecules" in note
     assert not any("run's export" in n for n in report["notes"])   # plain samples carry no such note
     assert run("score", str(generated), "-o", str(tmp_path / "scored.csv")).exit_code == 0   # input order, invalid kept
     result = run("evaluate", str(tmp_path / "scored.csv"), "--reference", str(reference), "--train", "none", "-o", str(out))
@@ -646,6 +647,53 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     packed.write_bytes(gzip.compress(generated.read_bytes()))
     assert run("evaluate", str(packed), "-n", "20", "--train", "none", "-o", str(out)).exit_code == 0
     assert list(json.loads(out.read_text())) == ["packed"]
+
+
+def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(
+        tmp_path, tiny_checkpoint, sample_smiles, fetched_moses, monkeypatch):
+    from molgen.runs import RunStore
+
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
+    made = run("generate", "--model", str(tiny_checkpoint), "-n", "40", "--name", "tiny-run", "--max-samples", "300",
+               "--threads", "1", "--condition", "qed>=0.5")
+    assert made.exit_code == 0, made.output
+    record = RunStore().run("tiny-run")
+    stored = RunStore().candidates(record["id"], columns=["smiles"])
+    counts = record["counts"]
+    assert counts["valid"] < counts["sampled"]   # the tiny model samples invalid strings: validity below 1 to check
+    other = tmp_path / "other.smi"
+    other.write_text("\n".join(sample_smiles[:60]) + "\n")
+    out, md = tmp_path / "r.json", tmp_path / "r.md"
+    result = run("evaluate", "--run", "tiny-run", str(other), "--reference", "moses-sample", "--train", "moses-sample",
+                 "-o", str(out), "--markdown", str(md))
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert list(report) == ["other", "tiny-run"]
+    measured = report["tiny-run"]
+    # every distinct valid molecule stored, conditions met or not; validity as the run counted every sample
+    assert measured["n"] == len(stored) and measured["input"]["run"] == record["id"]
+    assert measured["valid"] == counts["validity"] and measured["unique@1000"] is None
+    assert measured["Novelty"] is not None and 0 <= measured["Novelty"] <= 1   # --train named a set: measured on it
+    said = " ".join(result.output.split())
+    assert f"valid: {counts['valid']:,} of the run's {counts['sampled']:,} samples (no correction)" in said
+    assert "sampled under conditions (0.5 <= qed)" in said
+    assert not any(note.startswith("unique@") for note in measured["notes"])   # not measured, so not explained
+    assert f"of the {len(stored):,} distinct valid molecules of run {record['id']}" in md.read_text()
+    # without --train, the run's own novelty, against its model's training data
+    own = run("evaluate", "--run", record["id"][:15], "--reference", "moses-sample", "-o", str(out))
+    assert own.exit_code == 0, own.output
+    assert json.loads(out.read_text())["tiny-run"]["Novelty"] == counts["novelty"]
+    assert "novelty: the run's own, against its model's training data (moses-sample)" in " ".join(own.output.split())
+    # -n takes the first molecules sampled
+    first = run("evaluate", "--run", "tiny-run", "-n", "10", "--reference", "moses-sample", "-o", str(out))
+    assert first.exit_code == 0 and json.loads(out.read_text())["tiny-run"]["n"] == 10
+    # a run not in the store, or named twice, is refused before anything is computed
+    missing = run("evaluate", "--run", "nope", "--reference", "moses-sample")
+    assert missing.exit_code == 2 and "no run 'nope' in the store" in missing.output
+    twice = run("evaluate", "--run", "tiny-run", "--run", record["id"], "--reference", "moses-sample")
+    assert twice.exit_code == 2 and f"names run {record['id']} a second time" in " ".join(twice.output.split())
+    nothing = run("evaluate")
+    assert nothing.exit_code == 2 and "nothing to evaluate" in nothing.output
 
 
 def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path):
