@@ -269,6 +269,16 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     return choice
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def run_notes_of(run_id: str, updated: float) -> list[str]:
+    """A finished run's notes (training-data copies, the series' ring systems, an alert most molecules raise), as the
+    command line says them, read once per state of the run (``updated``): a fine-tuned model's note reads its
+    series file."""
+    from molgen.runs.notes import run_notes
+
+    return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options))
+
+
 def file_name(run_name: str) -> str:
     """A run's name as a file name: a run named "round 1/indoles: DMPK?" is written as round 1_indoles_ DMPK_ (a
     slash would name a folder, and a colon or question mark is refused by some systems)."""

@@ -499,6 +499,24 @@ def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     assert "No candidate of this run is selected: tick molecules on **Browse**" in shown(at.info[0])
 
 
+def test_browse_and_export_repeat_the_runs_notes(stored_run, monkeypatch):
+    """A note that bears on what to take forward (copies of the training data, an alert most molecules raise) is
+    shown where a chemist browses and exports the run, not only where it was generated."""
+    import molgen.runs.notes
+    from workbench.common import run_notes_of
+
+    said = "12 of the 60 ranked molecules are in the model's training data"
+    monkeypatch.setattr(molgen.runs.notes, "run_notes", lambda record, candidates: [said])
+    run_notes_of.clear()   # cached across pages and tests, per run and state
+    try:
+        for name in ("browse", "export"):
+            at = page(name, stored_run)
+            assert not at.exception
+            assert said in [shown(warning) for warning in at.warning], name
+    finally:
+        run_notes_of.clear()
+
+
 def test_augment_reads_typed_lines_as_a_smi_file_a_name_after_the_smiles():
     """A chemist pastes a .smi file: "CCO ethanol" is ethanol named ethanol, not an invalid SMILES."""
     at = page("augment")

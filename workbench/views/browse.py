@@ -18,7 +18,7 @@ from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
-from workbench.common import KEY_SCORES, depict, plain, run_picker, show_svg, store
+from workbench.common import KEY_SCORES, depict, plain, run_notes_of, run_picker, show_svg, store
 
 FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
 LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rotatable_bonds": "rotatable bonds",
@@ -298,6 +298,9 @@ if run_id:
     # what ranked it: the same molecules score differently under another profile
     st.caption(plain(f"{Path(record['checkpoint']).stem} · seed {record['seed']} · scored with the profile "
                      f"{record['profile']['name']} · {record['status']}"))
+    if record["status"] != "running":   # as Generate and the command line say them: copies, the series, an alert
+        for note in run_notes_of(run_id, record["updated"]):
+            st.warning(plain(note))
     ranges = {}
     kept = scaffold_query(record)
     if kept is not None:

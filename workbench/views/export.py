@@ -10,12 +10,15 @@ import streamlit as st
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import file_name, plain, run_picker, store
+from workbench.common import file_name, plain, run_notes_of, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
 if run_id:
     record = store().run(run_id)
+    if record["status"] != "running":   # before the choices they bear on (novel == True leaves the copies out)
+        for note in run_notes_of(run_id, record["updated"]):
+            st.warning(plain(note))
     c1, c2 = st.columns(2)
     with c1:
         selected_only = st.toggle("Only the selected candidates", key="export_selected")

@@ -16,7 +16,7 @@ from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (file_name, load_model, model_choices, molecule_editor, plain, run_labels,
-                              smiles_field, store)
+                              run_notes_of, smiles_field, store)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -285,15 +285,6 @@ def _progress_bar():
     return bar, on_chunk
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _run_notes(run_id: str, updated: float) -> list[str]:
-    """A finished run's notes (training-data copies, the series' ring systems, an alert most molecules raise),
-    read once per state of the run (``updated``): a fine-tuned model's note reads its series file."""
-    from molgen.runs.notes import run_notes
-
-    return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options))
-
-
 def _on_this_page(message: str) -> str:
     """A run's message without the command that continues it: on this page, the Continue button does."""
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
@@ -397,7 +388,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
                              "every condition"))
         if alone := filter_alone_note(record):
             st.caption(plain(alone))
-        for note in _run_notes(record["id"], record["updated"]):   # as the command line says them
+        for note in run_notes_of(record["id"], record["updated"]):   # as the command line says them
             st.warning(plain(note))
         if record["status"] in ("budget_exhausted", "interrupted"):
             _offer_to_continue(record)
