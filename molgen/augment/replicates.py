@@ -23,7 +23,7 @@ import pandas as pd
 from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
-from molgen.chem.standardize import neutral_parent
+from molgen.chem.standardize import canonical_tautomer, neutral_parent
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
                                       with_relation)                                     # this module too
@@ -32,8 +32,9 @@ from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
 AGGREGATES = ("median", "mean", "geometric")
 #: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
-#: stereo kept: enantiomers stay apart, as their activities may differ); ``molecule`` only identical molecules.
-GROUPINGS = ("parent", "molecule")
+#: stereo kept: enantiomers stay apart, as their activities may differ); ``tautomer`` also merges tautomers of one
+#: parent (RDKit's canonical tautomer, written as the row's SMILES); ``molecule`` only identical molecules.
+GROUPINGS = ("parent", "tautomer", "molecule")
 
 
 @dataclass
@@ -65,8 +66,16 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
     parsed = parse_smiles(smiles)
     if not parsed.ok:
         return None
-    mol = neutral_parent(parsed.mol) if by == "parent" else parsed.mol
-    return Chem.MolToSmiles(mol)
+    mol = neutral_parent(parsed.mol) if by in ("parent", "tautomer") else parsed.mol
+    return Chem.MolToSmiles(canonical_tautomer(mol) if by == "tautomer" else mol)
+
+
+def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
+    """The compounds of ``keys`` (canonical SMILES) that are tautomers of one another, in groups of two or more."""
+    groups: dict[str, list[str]] = {}
+    for key in keys:
+        groups.setdefault(Chem.MolToSmiles(canonical_tautomer(Chem.MolFromSmiles(key))), []).append(key)
+    return [group for group in groups.values() if len(group) > 1]
 
 
 def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
@@ -228,8 +237,14 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         repeated = merged[merged["n_rows"] > 1]
         notes.insert(0, f"{len(smiles) - len(removed):,} readable rows merged into {len(merged):,} compounds; "
                         f"{len(repeated):,} measured in more than one row"
-                        + (f", {multi_form:,} of them written in more than one form (a salt, a charge state: see "
-                           "forms)" if by == "parent" and multi_form else ""))
+                        + (f", {multi_form:,} of them written in more than one form (a salt, a charge state"
+                           f"{', a tautomer' if by == 'tautomer' else ''}: see forms)"
+                           if by in ("parent", "tautomer") and multi_form else ""))
+        if by != "tautomer" and (tautomers := _tautomer_pairs(list(order))):
+            shown = "; ".join(" and ".join(group) for group in tautomers[:3])
+            notes.append(f"{len(tautomers):,} compound{'s are' if len(tautomers) != 1 else ' is'} written here as "
+                         f"two or more tautomers, kept apart ({shown}{' and more' if len(tautomers) > 3 else ''}): "
+                         "--by tautomer merges them")
         for label in labels if max_spread is not None else ():
             if n := int(merged[f"{label}_disagree"].sum()):
                 # named by file line where the reader kept them (what an editor shows), else by input row

@@ -65,6 +65,16 @@ def neutral_parent(mol: Chem.Mol) -> Chem.Mol:
     return neutralize(parent) if any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()) else parent
 
 
+def canonical_tautomer(mol: Chem.Mol) -> Chem.Mol:
+    """RDKit's canonical tautomer of ``mol`` (2-hydroxypyridine and 2-pyridone give one molecule), its stereocentres
+    and double-bond geometry kept where they survive: enantiomers written as two tautomers stay two compounds."""
+    enumerator = rdMolStandardize.TautomerEnumerator()
+    enumerator.SetRemoveSp3Stereo(False)
+    enumerator.SetRemoveBondStereo(False)
+    with quiet_rdkit():
+        return enumerator.Canonicalize(mol)
+
+
 def without_stereo(mol: Chem.Mol) -> Chem.Mol:
     """A copy of ``mol`` with its stereocentres and double-bond geometry unassigned."""
     flat = Chem.Mol(mol)

@@ -52,6 +52,28 @@ def test_replicates_merge_into_one_row_per_compound_keeping_values_spread_and_di
            "(rows 4, 5)" in said
 
 
+def test_tautomers_of_one_compound_are_said_by_parent_and_merged_by_tautomer():
+    # one pyridone registered twice, once as 2-hydroxypyridine; a salt of it too; enantiomers of a ketone stay apart
+    smiles = ["Oc1ccc(Cl)cn1", "O=c1ccc(Cl)c[nH]1", "O=c1ccc(Cl)c[nH]1.Cl", "C[C@H](N)C(=O)c1ccccc1",
+              "C[C@@H](N)C(=O)c1ccccc1", "CCO"]
+    columns = pd.DataFrame({"pIC50": [6.0, 6.4, 6.2, 7.0, 5.0, 4.0]})
+    apart = merge_replicates(smiles, columns, ["pIC50"])
+    assert len(apart.merged) == 5
+    said = " ".join(apart.notes)
+    assert "1 compound is written here as two or more tautomers, kept apart (Oc1ccc(Cl)cn1 and O=c1ccc(Cl)c[nH]1)" \
+        in said and "--by tautomer merges them" in said
+    merged = merge_replicates(smiles, columns, ["pIC50"], by="tautomer")
+    rows = merged.merged.set_index("smiles")
+    assert len(rows) == 4 and compound_key("Oc1ccc(Cl)cn1", "tautomer") == compound_key("O=c1ccc(Cl)c[nH]1", "tautomer")
+    pyridone = rows.loc[compound_key("Oc1ccc(Cl)cn1", "tautomer")]
+    assert pyridone["n_rows"] == 3 and pyridone["pIC50"] == pytest.approx(6.2)
+    assert pyridone["forms"] == "Oc1ccc(Cl)cn1; O=c1ccc(Cl)c[nH]1; Cl.O=c1ccc(Cl)c[nH]1"
+    assert "written in more than one form (a salt, a charge state, a tautomer: see forms)" in " ".join(merged.notes)
+    assert "kept apart" not in " ".join(merged.notes)
+    # the enantiomers keep their own rows and values
+    assert sorted(rows["pIC50"].dropna().tolist()) == [4.0, 5.0, 6.2, 7.0]
+
+
 def test_concentrations_merge_geometrically_and_spread_in_log_units():
     smiles, columns = _assay()
     median = merge_replicates(smiles, columns, ["IC50_nM"], how="median")
