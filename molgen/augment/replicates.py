@@ -23,7 +23,7 @@ import pandas as pd
 from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
-from molgen.chem.standardize import canonical_tautomer, neutral_parent
+from molgen.chem.standardize import canonical_tautomer, neutral_parent, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
                                       with_relation)                                     # this module too
@@ -72,9 +72,21 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
 
 def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
     """The compounds of ``keys`` (canonical SMILES) that are tautomers of one another, in groups of two or more."""
-    groups: dict[str, list[str]] = {}
+    from rdkit.Chem import rdMolHash
+
+    # tautomers share their formula and their atoms' connectivity: only compounds that do are canonicalized
+    # (a millisecond each), so a large export with no tautomers costs a few seconds, not minutes
+    skeletons: dict[tuple[str, str], list[Chem.Mol]] = {}
     for key in keys:
-        groups.setdefault(Chem.MolToSmiles(canonical_tautomer(Chem.MolFromSmiles(key))), []).append(key)
+        mol = Chem.MolFromSmiles(key)
+        flat = without_stereo(mol)
+        skeleton = (rdMolHash.MolHash(Chem.Mol(flat), rdMolHash.HashFunction.ElementGraph),
+                    rdMolHash.MolHash(Chem.Mol(flat), rdMolHash.HashFunction.MolFormula))
+        skeletons.setdefault(skeleton, []).append(mol)
+    groups: dict[str, list[str]] = {}
+    for mols in (mols for mols in skeletons.values() if len(mols) > 1):
+        for mol in mols:
+            groups.setdefault(Chem.MolToSmiles(canonical_tautomer(mol)), []).append(Chem.MolToSmiles(mol))
     return [group for group in groups.values() if len(group) > 1]
 
 
