@@ -296,37 +296,61 @@ class ConditionFilter:
         return lines
 
     def with_scaffold_stereo(self, mol: Chem.Mol) -> Chem.Mol:
-        """``mol`` with the kept scaffold's tetrahedral centres set on each copy of it whose centres are unassigned:
-        the models write no stereo, so an (S)-linezolid scaffold's completions came back racemic, the one
-        configuration the chemist had written lost. ``mol`` itself when there is nothing to set: no stereo centre
-        in the scaffold, no match, a centre written already, or an atom that is no stereocentre in ``mol``. (A
-        double bond's geometry is not set: a model's E or Z is its own.)"""
+        """``mol`` with the kept scaffold's stereo set on each copy of it whose stereo is unassigned, its tetrahedral
+        centres and its double bonds' E or Z alike: the models write no stereo, so an (S)-linezolid scaffold's
+        completions came back racemic, and afatinib's (E)-crotonamide without its geometry, the one configuration the
+        chemist had written lost. ``mol`` itself when there is nothing to set: no stereo in the scaffold, no match,
+        stereo written already on that copy, or an atom or bond that is no stereo element in ``mol``."""
         query = self._scaffold
         if query is None:
             return mol
         centres = [a.GetIdx() for a in query.GetAtoms()
                    if a.GetChiralTag() in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)]
-        if not centres:
+        bonds = [b for b in query.GetBonds() if b.GetStereo() in _SET_BOND_STEREO and len(b.GetStereoAtoms()) == 2]
+        if not centres and not bonds:
             return mol
+        # the query atoms whose places a copy must keep: its centres and its stereo bonds' atoms
+        placed = centres + [i for b in bonds for i in (b.GetBeginAtomIdx(), b.GetEndAtomIdx())]
+        # what can hold stereo in mol: a scaffold's centre on two equal branches here (its atom no centre), or its
+        # double bond ending in =CH2, has nothing to carry
+        potential = Chem.FindPotentialStereo(Chem.Mol(mol))
+        stereo_atoms = {p.centeredOn for p in potential if p.type == Chem.StereoType.Atom_Tetrahedral}
+        stereo_bonds = {p.centeredOn for p in potential if p.type == Chem.StereoType.Bond_Double}
         result = mol
         for match in mol.GetSubstructMatches(query, useChirality=False, maxMatches=8):   # every copy of it
-            targets = [match[i] for i in centres]
-            if any(result.GetAtomWithIdx(t).GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
+            atoms = [match[i] for i in centres]
+            # each double bond's place in mol, and the neighbours its geometry is read against, as the query's
+            # (RDKit wants the begin atom's neighbour first, and mol's bond may run the other way)
+            double = []
+            for b in bonds:
+                placed_bond = result.GetBondBetweenAtoms(match[b.GetBeginAtomIdx()], match[b.GetEndAtomIdx()])
+                ends = tuple(match[i] for i in b.GetStereoAtoms())
+                same_way = placed_bond.GetBeginAtomIdx() == match[b.GetBeginAtomIdx()]
+                double.append((placed_bond.GetIdx(), ends if same_way else ends[::-1]))
+            if not stereo_atoms.issuperset(atoms) or not stereo_bonds.issuperset(b for b, _ in double):
                 continue
-            for tags in itertools.product((Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW),
-                                          repeat=len(targets)):
+            if any(result.GetAtomWithIdx(t).GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for t in atoms) or \
+                    any(result.GetBondWithIdx(b).GetStereo() != Chem.BondStereo.STEREONONE for b, _ in double):
+                continue   # written already, by the model or for another copy sharing atoms with this one
+            for tags in itertools.product(
+                    *[(Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)] * len(atoms),
+                    *[(Chem.BondStereo.STEREOCIS, Chem.BondStereo.STEREOTRANS)] * len(double)):
                 candidate = Chem.Mol(result)
-                for target, tag in zip(targets, tags):
+                for target, tag in zip(atoms, tags):
                     candidate.GetAtomWithIdx(target).SetChiralTag(tag)
-                Chem.AssignStereochemistry(candidate, cleanIt=True, force=True)
-                if any(candidate.GetAtomWithIdx(t).GetChiralTag() == Chem.ChiralType.CHI_UNSPECIFIED for t in targets):
-                    break   # an atom that is no stereocentre here (two equal branches): nothing to carry
+                for (bond, ends), tag in zip(double, tags[len(atoms):]):
+                    candidate.GetBondWithIdx(bond).SetStereoAtoms(*ends)
+                    candidate.GetBondWithIdx(bond).SetStereo(tag)
                 # this copy must hold the scaffold's configuration, not another copy written with it already
-                if any(tuple(found[i] for i in centres) == tuple(targets)
+                if any(tuple(found[i] for i in placed) == tuple(match[i] for i in placed)
                        for found in candidate.GetSubstructMatches(query, _STRICT_STEREO)):
                     result = candidate
                     break
-        return result
+        if result is mol:
+            return mol
+        # read afresh from its SMILES, so its stereo is perceived as for any parsed molecule: its canonical SMILES
+        # (a run's key for repeats) is then the one the same molecule written with that stereo gets
+        return Chem.MolFromSmiles(Chem.MolToSmiles(result)) or result
 
     def similarity(self, mol: Chem.Mol) -> float | None:
         """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""
@@ -357,6 +381,9 @@ class ConditionFilter:
         return missed
 
 
+#: A double bond's geometry as a scaffold read from SMILES holds it (E or Z, from its bond directions).
+_SET_BOND_STEREO = (Chem.BondStereo.STEREOE, Chem.BondStereo.STEREOZ, Chem.BondStereo.STEREOCIS,
+                    Chem.BondStereo.STEREOTRANS)
 #: A query's stereo met only by the same configuration (an unassigned centre does not meet it).
 _STRICT_STEREO = Chem.SubstructMatchParameters()
 _STRICT_STEREO.useChirality = True

@@ -222,3 +222,28 @@ def test_a_kept_scaffolds_stereocentres_are_set_on_the_molecules_holding_it_unas
         carried = ester.with_scaffold_stereo(Chem.MolFromSmiles(smiles))
         labels = sorted(label for _, label in FindMolChiralCenters(carried, includeUnassigned=True))
         assert labels == expected, (smiles, Chem.MolToSmiles(carried), labels)
+
+
+def test_a_kept_scaffolds_double_bond_geometry_is_set_on_the_molecules_holding_it_unassigned():
+    """Afatinib's (E)-crotonamide warhead kept as the scaffold: a completion written without geometry gets E."""
+    warhead = ConditionFilter(build_conditions(scaffold="CN(C)C/C=C/C(=O)Nc1ccccc1"))
+    flat = Chem.MolFromSmiles("CN(C)CC=CC(=O)Nc1ccc(F)cc1")
+    assert Chem.MolToSmiles(warhead.with_scaffold_stereo(flat)) == "CN(C)C/C=C/C(=O)Nc1ccc(F)cc1"
+    written_z = "CN(C)C/C=C\\C(=O)Nc1ccc(F)cc1"   # the model's own Z is kept (and fails the scaffold)
+    assert Chem.MolToSmiles(warhead.with_scaffold_stereo(Chem.MolFromSmiles(written_z))) == written_z
+    assert warhead.failures(Chem.MolFromSmiles(written_z)) == ["lacks scaffold CN(C)C/C=C/C(=O)Nc1ccccc1"]
+    # a Z scaffold sets Z; a centre and a double bond together are both set
+    cis = ConditionFilter(build_conditions(scaffold="COc1ccc(/C=C\\c2ccccc2)cc1"))
+    carried = cis.with_scaffold_stereo(Chem.MolFromSmiles("COc1ccc(C=Cc2ccc(O)cc2)cc1"))
+    assert Chem.MolToSmiles(carried) == Chem.MolToSmiles(Chem.MolFromSmiles("COc1ccc(/C=C\\c2ccc(O)cc2)cc1"))
+    both = ConditionFilter(build_conditions(scaffold="C[C@H](N)/C=C/C(=O)O"))
+    carried = both.with_scaffold_stereo(Chem.MolFromSmiles("CC(N)C=CC(=O)OC"))
+    assert Chem.MolToSmiles(carried) == Chem.MolToSmiles(Chem.MolFromSmiles("C[C@H](N)/C=C/C(=O)OC"))
+    # a molecule written the other way round (its bond runs from the scaffold's end atom to its begin atom), and
+    # two copies: each set
+    reversed_order = both.with_scaffold_stereo(Chem.MolFromSmiles("CC(N)C=CC(=O)OCCOC(=O)C=CC(C)N"))
+    assert Chem.MolToSmiles(reversed_order) == Chem.MolToSmiles(Chem.MolFromSmiles(
+        "C[C@H](N)/C=C/C(=O)OCCOC(=O)/C=C/[C@H](C)N"))
+    # a double bond that is no stereo bond in the molecule (a terminal =CH2) is left alone
+    vinyl = ConditionFilter(build_conditions(scaffold="C/C=C/C"))
+    assert Chem.MolToSmiles(vinyl.with_scaffold_stereo(Chem.MolFromSmiles("CC(C)=CC"))) == "CC=C(C)C"
