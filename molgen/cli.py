@@ -1169,7 +1169,8 @@ def generate_command(
         if given:
             error_console.print(f"--resume continues run {escape(resume)} with the settings it started with; "
                                 f"{', '.join(map(_flag, given))} cannot "
-                                "change it (only --max-samples and --jobs can). Start a new run for new settings.", style="red")
+                                "change it (only --max-samples, --jobs and --threads can). Start a new run for new "
+                                "settings.", style="red")
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
     terminated = _Termination()
@@ -1411,7 +1412,9 @@ def _say_interrupted(store, run: str | None, started: float) -> None:
         + f"; continue with molgen generate --resume {stopped['id']}", style="yellow")
 
 
-runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs, and list what a run sampled "
+                            "that is no molecule (rejects). A run's molecules are written to a file by "
+                            "`molgen export RUN`.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
 
@@ -1433,9 +1436,10 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     if frame.empty:   # said, not a blank: an empty output reads as a failure, or as the wrong store
         console.print(escape(f"no runs yet in {store.path} (molgen generate starts one)"))
         return
-    # a checkpoint of the chemist's own (a fine-tune) named beside its family: two smiles-lm runs may be two models
-    shipped = {str(p.resolve()) for p in shipped_checkpoints().values()}
-    frame["model"] = [model if not checkpoint or checkpoint in shipped else f"{model}: {Path(checkpoint).name}"
+    # a shipped checkpoint by the name --model takes (smiles-lm-lstm or smiles-lm-transformer, not their family), a
+    # checkpoint of the chemist's own (a fine-tune) beside its family: two smiles-lm runs may be two models
+    shipped = {str(path.resolve()): name for name, path in shipped_checkpoints().items()}
+    frame["model"] = [model if not checkpoint else shipped.get(checkpoint, f"{model}: {Path(checkpoint).name}")
                       for model, checkpoint in zip(frame["model"], frame["checkpoint"])]
     if console.width < WIDE_TABLE:   # ten columns squeezed to three characters each read as noise: a block per run
         for row in frame.itertuples():

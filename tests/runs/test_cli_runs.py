@@ -25,6 +25,20 @@ def run(*args, home, input=None):
         cli.console._width = width
 
 
+def test_runs_list_names_a_shipped_checkpoint_as_model_takes_it(tmp_path, monkeypatch):
+    """The shipped LSTM and transformer are both smiles-lm: listed by the name --model takes."""
+    from molgen.models.base import shipped_checkpoints
+
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path))
+    with RunStore() as store:
+        for name in ("smiles-lm-lstm", "smiles-lm-transformer"):
+            store.create_run(name=f"run-{len(name)}", model="smiles-lm", checkpoint=str(shipped_checkpoints()[name].resolve()),
+                             checkpoint_sha256="0", seed=0, n_requested=1, params={}, conditions={}, native={},
+                             profile={"name": "drug-like"}, versions={})
+    listed = " ".join(run("runs", "list", home=tmp_path).output.split())
+    assert "smiles-lm-lstm" in listed and "smiles-lm-transformer" in listed
+
+
 def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     empty = run("runs", "list", home=tmp_path)
     assert empty.exit_code == 0 and "no runs yet in" in empty.output   # it printed nothing at all
