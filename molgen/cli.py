@@ -291,7 +291,7 @@ def evaluate_command(
                                         "against its model's training data."),
     n: Optional[int] = typer.Option(None, "-n", help="Use the first n rows of each file (e.g. 30000), as MOSES's "
                                     "scripts do. A file in sampling order is fine; one sorted by score or step is "
-                                    "not: use --sample."),
+                                    "not, nor a dataset's own file (MOSES's test split is not shuffled): use --sample."),
     sample: Optional[int] = typer.Option(None, "--sample", help="Use n rows of each file drawn at random (--seed), "
                                          "whatever the file's order."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of --sample."),

@@ -138,12 +138,15 @@ def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
     assert metrics["in_reference"] == 400
     assert any(n.startswith("400 of the 400 distinct valid molecules are molecules of the reference set itself")
                for n in metrics["notes"])
+    # a part of the reference measured (a file's first rows) is said, with how to draw rows at random
+    assert any(n.startswith("most are the reference's own molecules") and "--sample" in n for n in metrics["notes"])
     from rdkit import Chem   # a reference written another way is the same molecules
 
     respelled = [Chem.MolToSmiles(Chem.MolFromSmiles(s), canonical=False, doRandom=True) for s in sample_smiles[5000:5400]]
     assert evaluate(sample_smiles[5000:5100], small_reference, train=None, n_jobs=1, kl_reference=respelled)["in_reference"] == 100
     elsewhere = evaluate(sample_smiles[:50], small_reference, train=None, n_jobs=1, kl_reference=sample_smiles[5000:5400])
     assert elsewhere["in_reference"] == 0 and not any("reference set itself" in n for n in elsewhere["notes"])
+    assert not any(n.startswith("most are the reference's own") for n in elsewhere["notes"])
 
 
 def test_two_molecules_have_no_kl_score_and_no_numpy_warning(small_reference):
