@@ -89,6 +89,13 @@ def _filter_problem(error: Exception) -> str:
     return text
 
 
+def _has_conditions(store: RunStore, run: str) -> bool:
+    """Whether ``run`` was generated under conditions (property windows, a scaffold, substructures, a reference)."""
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+
+    return bool(ConditionFilter(conditions_from_dict(store.run(run)["conditions"] or {})).describe())
+
+
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False, passing_only: bool = False,
                       include_unranked: bool = False) -> pd.DataFrame:
@@ -137,8 +144,10 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if top is not None:
         frame = frame.head(top)
     internal = _INTERNAL
-    if "meets_conditions" in frame.columns and not frame["meets_conditions"].fillna(False).astype(bool).all():
-        # a selected molecule that missed a condition (rank 0) says which, and the rest say they met them all
+    if _has_conditions(store, run) or ("meets_conditions" in frame.columns
+                                       and not frame["meets_conditions"].fillna(False).astype(bool).all()):
+        # a run with conditions writes whether each molecule met them, and which it missed, whatever the rows: its
+        # exports share their columns (a script joining them), and a molecule that missed one says which
         internal = tuple(c for c in _INTERNAL if c not in ("meets_conditions", "failed_conditions"))
     # a model that gives no log-likelihood (graph diffusion) leaves the column empty: not written
     unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]

@@ -289,6 +289,7 @@ def test_exports_read_back_with_the_same_rows_and_values(tiny_checkpoint, store,
     manifest = json.loads((tmp_path / "top.csv.manifest.json").read_text())
     assert manifest["run"]["id"] == run.id and manifest["export"]["rows"] == len(expected)
     assert manifest["run"]["checkpoint_sha256"] == run.record["checkpoint_sha256"]
+    assert "failed_conditions" not in csv.columns   # a run without conditions: nothing to say
 
 
 def whole_columns(store: RunStore, run_id: str) -> list[str]:
@@ -318,7 +319,10 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     # and it says which condition it missed; the ranked ones say they met them all
     assert picked["meets_conditions"].astype(bool).tolist() == [True, True, False]
     assert picked["failed_conditions"].tolist()[-1].startswith("0.8 <= qed (qed ")
-    assert "failed_conditions" not in pd.read_csv(path).columns   # a ranked set met every condition: nothing to say
+    # a run with conditions writes both columns whatever the rows (exports of one run share their columns)
+    ranked_only = pd.read_csv(export_run(store, strict.id, tmp_path / "ranked.csv"))
+    assert ranked_only["meets_conditions"].astype(bool).all() and ranked_only["failed_conditions"].isna().all()
+    assert "failed_conditions" in pd.read_csv(path).columns
     assert "log_likelihood" in whole_columns(store, run.id)
     store._db.execute("UPDATE candidates SET log_likelihood = NULL WHERE run_id = ?", (run.id,))   # as graph diffusion's
     assert "log_likelihood" not in whole_columns(store, run.id)   # an empty column is not written

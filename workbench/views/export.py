@@ -34,7 +34,8 @@ if run_id:
                                  help="a strained or unusual ring system, a radical, or no carbon, in the shipped profiles: they "
                                       "score 0 and are ranked last, so Best N reaches them once it passes the rest")
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
-                                     help="rank 0, after the ranked ones; each says which condition it missed")
+                                     help="no rank (an empty cell in the file), after the ranked ones; each says which "
+                                          "condition it missed")
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
                "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked}
     try:
@@ -65,7 +66,8 @@ if run_id:
         if failing := failing_hard_filters(preview):
             st.warning(f"{failing:,} of these fail the profile's hard filters (score 0, ranked last): "
                        "\"Leave out molecules failing the profile's hard filters\" drops them.")
-        st.dataframe(preview.head(20), hide_index=True, width="stretch")
+        # as the file writes it: an unranked molecule's rank is an empty cell, not "None"
+        st.dataframe(preview.head(20), hide_index=True, width="stretch", placeholder="")
         if len(preview) > 20:
             st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
     if len(preview):
