@@ -303,6 +303,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False,
               "scaffold_stereo_carried": True}
+    if unsteered := getattr(generator, "unsteered", lambda conditions: {})(conditions):
+        params["unsteered"] = unsteered   # why a condition the model steers elsewhere is filtered for here
     # an absolute path: a run resumed from another working folder finds its checkpoint
     owner = new_owner()
     run_id = store.create_run(name=name, model=family, checkpoint=str(Path(checkpoint).resolve()),
@@ -571,10 +573,15 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
             if missed[0][0].startswith("similarity") and "similar_to" in filtered_only(record):
                 # the reference was only filtered for: a model that steers towards it, or its core kept, gives more
                 core = "" if record["conditions"].get("scaffold") else ", and --scaffold keeps its core"
-                message += ("; the graph VAE could not encode the reference (an atom type it never saw), so it was "
-                            "only filtered for" if record["model"] == "graph-vae" else
-                            "; this model does not steer towards the reference: the graph VAE does (--model "
-                            "graph-vae decodes around its encoding)") + core
+                if record["model"] == "graph-vae":
+                    why = params.get("unsteered", {}).get("similar_to", "an atom type it never saw")
+                    message += f"; the graph VAE could not encode the reference ({why.rstrip('.')}), so it was only filtered for"
+                elif (why := shipped_graph_vae_cannot_encode(record["conditions"]["similar_to"])) is None:
+                    message += ("; this model does not steer towards the reference: the graph VAE does (--model "
+                                "graph-vae decodes around its encoding)")
+                else:   # sending the chemist to a model that cannot steer either is a dead end
+                    message += f"; this model does not steer towards the reference, nor could the graph VAE ({why})"
+                message += core
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
@@ -672,6 +679,24 @@ def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | No
     return failing
 
 
+def shipped_graph_vae_cannot_encode(smiles: str) -> str | None:
+    """Why the shipped graph VAE cannot steer towards ``smiles`` (too many heavy atoms, an element it never saw), or
+    None when it can, or when it cannot be loaded to ask (nothing is then said of it)."""
+    from molgen.models.base import shipped_checkpoints
+
+    try:
+        model = _shipped_graph_vae(str(shipped_checkpoints()["graph-vae"]))
+    except Exception:  # noqa: BLE001 -- no shipped VAE here: the hint is then left as it was
+        return None
+    reason = model.unsteered(conditions_from_dict({"similar_to": smiles})).get("similar_to")
+    return reason.rstrip(".") if reason else None
+
+
+@lru_cache(maxsize=1)
+def _shipped_graph_vae(path: str):
+    return _load_generator("graph-vae", Path(path))
+
+
 def filtered_only(record: dict) -> list[str]:
     """The property conditions and the scaffold of a run its model did not steer, met by the filter alone
     ("range mw"): a chemist reading "steered natively" for some should not assume it of the rest."""
@@ -699,6 +724,8 @@ def filter_alone_note(record: dict) -> str | None:
     if record["model"] == "graph-diffusion" and any(what.startswith("range ") for what in alone) and \
             any(what == "scaffold" or what.startswith("target ") for what in record["native"]):
         note += " (graph diffusion steers ranges through its label prior only when no target or scaffold is given)"
+    if "similar_to" in alone and (why := (record.get("params") or {}).get("unsteered", {}).get("similar_to")):
+        note += f" (the reference: {why.rstrip('.')})"
     return note
 
 

@@ -17,7 +17,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
-from molgen.runs import RunBusy, RunStore, build_conditions, counted_of, generate, resume
+from molgen.runs import RunBusy, RunStore, build_conditions, counted_of, filter_alone_note, generate, resume
 from molgen.runs.export import ExportError, export_run, select_candidates
 
 
@@ -125,7 +125,19 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
                    store=store, progress=False, max_samples=40)
     said = vae.record["message"]
     assert vae.record["native"] == {} and "the graph VAE could not encode the reference" in said
-    assert "--model graph-vae" not in said
+    assert "cannot be encoded" in said and "--model graph-vae" not in said   # the real reason, not a guess
+    # gefitinib: 31 heavy atoms, more than the shipped VAE decodes; said as the reason, and another model is not sent
+    # to the graph VAE, which could not steer either (a dead end in the web review)
+    gefitinib = "COc1cc2ncnc(Nc3ccc(F)c(Cl)c3)c2cc1OCCCN1CCOCC1"
+    big = generate("graph-vae", 5, conditions=build_conditions(similar_to=f"{gefitinib}:0.99"), seed=1, store=store,
+                   progress=False, max_samples=40)
+    assert "has 31 heavy atoms; this model decodes at most" in big.record["message"]
+    assert "31 heavy atoms" in big.record["params"]["unsteered"]["similar_to"]
+    assert "(the reference: " in filter_alone_note(big.record)
+    lstm = generate(str(tiny_checkpoint), 20, conditions=build_conditions(similar_to=f"{gefitinib}:0.99"), seed=4,
+                    store=store, progress=False, max_samples=60)
+    said = lstm.record["message"]
+    assert "nor could the graph VAE (" in said and "31 heavy atoms" in said and "--model graph-vae" not in said
 
 
 def test_structural_conditions_go_to_generate_as_keywords_and_a_wrong_type_says_what_to_give(tiny_checkpoint, store):

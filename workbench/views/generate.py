@@ -247,8 +247,9 @@ with right:
         else:
             for what, how in native.items():
                 st.caption(plain(f"{what}: steered by {how}"))
+            unsteered = model.unsteered(conditions) if hasattr(model, "unsteered") else {}
             if alone := filter_alone_note({"model": model.family, "conditions": conditions_to_dict(conditions),
-                                           "native": native}):
+                                           "native": native, "params": {"unsteered": unsteered}}):
                 st.caption(plain(alone))
 
 st.markdown("**Scoring profile**")
@@ -286,7 +287,11 @@ def _progress_bar():
 
 
 def _on_this_page(message: str) -> str:
-    """A run's message without the command that continues it: on this page, the Continue button does."""
+    """A run's message without the command that continues it (on this page, the Continue button does), and the
+    model it points to named as this page's Model choice rather than as a flag."""
+    message = message.replace("(--model graph-vae decodes around its encoding)",
+                              "(choose graph-vae under Model: it decodes around its encoding)")
+    message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
                   r"--resume \S+`", "", message)
 

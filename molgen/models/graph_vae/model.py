@@ -561,6 +561,17 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
                 {"similar_to": f"decoding latents around the reference's encoding (latent distance {low:g} to "
                                f"{high:g}) instead of the prior's"})
 
+    def unsteered(self, conditions: Conditions) -> dict[str, str]:
+        """The conditions this model steers in general but cannot here, each with why: a reference it cannot encode
+        (too many heavy atoms, an element it never saw), which the run's filter alone then meets."""
+        if not conditions.similar_to:
+            return {}
+        try:
+            self._encoding(conditions.similar_to)
+        except ValueError as error:
+            return {"similar_to": str(error)}
+        return {}
+
     def _encoding(self, smiles: str) -> torch.Tensor:
         """The reference's latent point (``latent.encode``, refined), computed once per reference and model."""
         from molgen.models.graph_vae.latent import encode
