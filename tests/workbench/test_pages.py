@@ -968,6 +968,20 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     assert "not a valid molecule" in shown(at.error[0])
 
 
+def test_browse_filters_and_sorts_by_similarity_to_the_runs_reference(stored_run, tiny_checkpoint):
+    """From a web review: a run's tightest condition was its reference, and Browse could not sort or filter by it."""
+    with RunStore() as runs:
+        near = generate(str(tiny_checkpoint), 10, seed=3, store=runs, progress=False, max_samples=200,
+                        similar_to="CC(=O)Nc1ccc(O)cc1:0.05").id
+    at = page("browse", near)
+    assert not at.exception
+    assert [s for s in at.slider if s.key == f"browse_similarity_to_reference_{near}"]
+    assert "similarity to the reference" in at.selectbox(key="browse_sort").options
+    plain_run = page("browse", stored_run)   # a run without a reference: nothing to filter by
+    assert not [s for s in plain_run.slider if s.key.startswith("browse_similarity_to_reference")]
+    assert "similarity to the reference" not in plain_run.selectbox(key="browse_sort").options
+
+
 def test_browse_shows_the_value_it_sorts_by(stored_run):
     at = page("browse", stored_run)
     at.selectbox(key="browse_sort").set_value("mw").run()

@@ -20,10 +20,11 @@ from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
 from workbench.common import KEY_SCORES, depict, plain, run_notes_of, run_picker, show_svg, store
 
-FILTERABLE = ["score", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds", "log_likelihood"]
+FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
+              "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
 LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rotatable_bonds": "rotatable bonds",
           "log_likelihood": "log-likelihood", "alerts": "structural alerts", "alert_names": "alerts found",
-          "failed_conditions": "conditions missed"}
+          "failed_conditions": "conditions missed", "similarity_to_reference": "similarity to the reference"}
 LOWER_FIRST = ("rank", "sa", "alerts")   # sorted ascending by default: the best, the easiest, the cleanest first
 NEIGHBOUR_POOL = 50_000
 
@@ -237,6 +238,7 @@ COLUMN_MEANINGS = {
              "filter of the profile fails (the warning beside the drawing names it)",
     "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
     "alerts": "structural alerts matched",
+    "similarity_to_reference": "Tanimoto similarity to the run's reference (Morgan radius 2, 2048 bits), 0 to 1",
     "log_likelihood": "the model's log-likelihood of this molecule (natural log; higher is more typical of its training)",
     "sampled_fragments": "disconnected pieces in the sampled graph (the largest, or the scaffold's, was kept)",
     "projected_bonds": "bonds the valence projection dropped or lowered (a correction)",
@@ -389,8 +391,8 @@ if run_id:
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     # counted from the store: a run still sampling has no counts in its record yet
-    st.markdown(f"**{total:,}** candidates match (of {store().count(run_id, ranked_only=False):,} in run "
-                f"{plain(record['name'])}).")
+    st.markdown(f"**{total:,}** candidate{'s' * (total != 1)} match{'es' * (total == 1)} (of "
+                f"{store().count(run_id, ranked_only=False):,} in run {plain(record['name'])}).")
     if frame.empty:
         st.info(empty_message(run_id, record, ranked_only, ranges))
     else:
@@ -437,11 +439,13 @@ if run_id:
                     st.button("details", key=f"details_{run_id}_{row.smiles}", on_click=_show_details,
                               args=(row.smiles,), help="show this molecule in the details panel below (the page scrolls to it)")
         with table_tab:
-            table_columns = ["selected", "rank", "smiles", *KEY_SCORES, "alerts", "alert_names", "novel", "log_likelihood",
-                             "tags"]
+            table_columns = ["selected", "rank", "smiles", "similarity_to_reference", *KEY_SCORES, "alerts", "alert_names",
+                             "novel", "log_likelihood", "tags"]
             if not ranked_only:  # unranked rows (#0) say which condition they missed
                 table_columns.insert(3, "failed_conditions")
-            table = frame[[c for c in table_columns if c in frame.columns]].reset_index(drop=True)
+            # a run without a reference has no similarity to show (the store's column is another run's)
+            table = frame[[c for c in table_columns if c in frame.columns
+                           and not (c == "similarity_to_reference" and frame[c].isna().all())]].reset_index(drop=True)
             if "alert_names" in table:   # as the details panel words them, not the catalogs' raw names
                 table["alert_names"] = [describe_findings([hit for hit in str(text or "").split("; ") if hit])
                                         for text in table["alert_names"]]
