@@ -177,10 +177,16 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
 
         try:
             substructure_query(text)
-            return text, True
         except ValueError as error:
             st.error(plain(error))
             return text, False
+        read = parse_smiles(text)
+        if not read.ok:   # SMARTS only: a slip in a SMILES (a ring that cannot be aromatic) reads so without a word
+            said = (f"Read as SMARTS: it is not valid SMILES ({read.reason}), so a model that builds on a scaffold "
+                    "written as SMILES only filters for it.")
+            # written as a SMILES would be (no SMARTS-only syntax): likely a slip, said louder
+            (st.caption if re.search(r"[\[~!,;&$]", text) else st.warning)(plain(said))
+        return text, True
     result = parse_smiles(text)
     if not result.ok:
         st.error(plain(f"not a valid molecule: {result.reason}"))

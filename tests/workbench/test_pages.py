@@ -347,6 +347,19 @@ def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
     assert at.selectbox(key="gen_sampler").value == "flow"
 
 
+def test_a_kept_substructure_read_only_as_smarts_is_said(stored_run):
+    """From a web review: a quinazoline typed with a slip (c1ccc2ncnc2c1, no valid SMILES) became a SMARTS filter
+    without a word, and the SMILES models stopped building on it."""
+    at = page("generate")
+    at.text_input(key="gen_scaffold").set_value("c1ccc2ncnc2c1").run()
+    assert any(shown(w).startswith("Read as SMARTS: it is not valid SMILES") for w in at.warning)
+    at.text_input(key="gen_scaffold").set_value("[N;H2]c1ccccc1").run()   # meant as SMARTS
+    assert not any("Read as SMARTS" in shown(w) for w in at.warning)
+    assert any(shown(c).startswith("Read as SMARTS") for c in at.caption)
+    at.text_input(key="gen_scaffold").set_value("c1ccc2ncncc2c1").run()   # quinazoline: SMILES, nothing to say
+    assert not any("Read as SMARTS" in shown(e) for e in [*at.warning, *at.caption])
+
+
 def test_a_typed_smarts_is_not_rewritten_by_the_molecule_editor(stored_run):
     """The Ketcher editor hands back what it was given until Apply: that must not count as a drawing."""
     at = page("generate")
