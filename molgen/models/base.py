@@ -105,6 +105,16 @@ def range_targets(conditions: Conditions, names: list[str], std: list[float],
     return out
 
 
+def range_target_basis(low: float | None, high: float | None, target: float, mean: float | None) -> str:
+    """Where :func:`range_targets` put a range's target, in words (a chemist who asked for ``mw <= 450`` and reads
+    "target 307" should know why)."""
+    if low is not None and high is not None:
+        return "the range's middle"
+    if mean is not None and target == mean:
+        return "the training molecules' mean, inside the bound"
+    return "half a training standard deviation inside the bound"
+
+
 class CheckpointError(ValueError):
     """A file that is not a usable molgen checkpoint (corrupt, truncated, foreign, other family)."""
 

@@ -405,6 +405,12 @@ def test_a_one_sided_bound_is_a_ceiling_not_a_target_at_its_edge():
     assert range_targets(Conditions(ranges={"logp": (2.0, 4.0)}), names, std, mean) == {"logp": 3.0}   # the middle
     # no training statistics (an old caller): half a standard deviation inside, as before
     assert range_targets(Conditions(ranges={"mw": (None, 450.0)}), names, std) == {"mw": 436.0}
+    # and where each target came from, said beside it ("target 307" alone read as a wish the chemist never made)
+    from molgen.models.base import range_target_basis
+
+    assert range_target_basis(None, 450.0, 307.0, 307.0) == "the training molecules' mean, inside the bound"
+    assert range_target_basis(None, 250.0, 236.0, 307.0) == "half a training standard deviation inside the bound"
+    assert range_target_basis(2.0, 4.0, 3.0, 2.44) == "the range's middle"
 
 
 def test_an_attachment_point_puts_the_new_group_there_only(trained):

@@ -19,7 +19,8 @@ from molgen.chem.graph import has_stereo
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import without_stereo
 from molgen.data.tokenizer import SmilesVocabulary
-from molgen.models.base import Conditions, Sample, load_checkpoint, normalise_targets, range_targets, save_checkpoint
+from molgen.models.base import (Conditions, Sample, load_checkpoint, normalise_targets, range_target_basis, range_targets,
+                                save_checkpoint)
 from molgen.models.smiles_lm.config import SmilesLMConfig
 from molgen.models.smiles_lm.scaffold import AttachmentError, attachment_point, decoration_spellings
 
@@ -211,7 +212,9 @@ class SmilesLM:
         for name, target in range_targets(conditions, names, self.config.condition_std,
                                                  self.config.condition_mean).items():
             steer.targets[name] = target
-            how[f"range {name}"] = f"property conditioning (target {target:.3g})"
+            mean = self.config.condition_mean[names.index(name)] if self.config.condition_mean else None
+            basis = range_target_basis(*conditions.ranges[name], target, mean)
+            how[f"range {name}"] = f"property conditioning (target {target:.3g}: {basis}; the filter keeps the whole range)"
         if conditions.prefix:
             how["prefix"] = "left-to-right completion"
         elif conditions.scaffold and (scaffold := _smiles_or_none(conditions.scaffold)) is not None:
