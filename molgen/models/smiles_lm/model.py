@@ -242,7 +242,9 @@ class SmilesLM:
             steer.extend_prefix = True
             placed = ("written once, so the new group lands on its one position" if len(spellings) == 1 else
                       f"written {len(spellings)} ways so the new group lands on each of {len(spellings)} distinct "
-                      "positions in turn (one position per molecule)")
+                      "positions in turn (one position per molecule: a scaffold substituted at two places, as "
+                      "gefitinib's quinazoline is, does not come from this model; graph diffusion's inpainting "
+                      "builds at several)")
             shown = Chem.MolToSmiles(scaffold)
             if marked is not None:   # named as written, with its *
                 placed, shown = "the new group at the attachment point (*) only", conditions.scaffold
