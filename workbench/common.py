@@ -282,7 +282,7 @@ def run_notes_of(run_id: str, updated: float) -> list[str]:
     series file."""
     from molgen.runs.notes import run_notes
 
-    return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options))
+    return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options), on_page=True)
 
 
 def file_name(run_name: str) -> str:

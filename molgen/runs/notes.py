@@ -17,15 +17,17 @@ from molgen.models.training import is_fine_tune
 from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
 
 
-def run_notes(record: dict, candidates: Callable[..., pd.DataFrame]) -> list[str]:
+def run_notes(record: dict, candidates: Callable[..., pd.DataFrame], on_page: bool = False) -> list[str]:
     """Every note on a finished run: its training data's share, then an alert most of its ranked molecules raise.
-    ``candidates``: the run's molecules, called with ``RunStore.candidates``'s keywords (``Run.candidates``)."""
-    notes = training_data_notes(record, lambda: candidates(ranked_only=False, columns=["smiles", "novel", "rank"]))
+    ``candidates``: the run's molecules, called with ``RunStore.candidates``'s keywords (``Run.candidates``);
+    ``on_page``: what to do named as the workbench's controls, not as commands."""
+    notes = training_data_notes(record, lambda: candidates(ranked_only=False, columns=["smiles", "novel", "rank"]),
+                                on_page)
     return notes + common_alert_notes(candidates(ranked_only=True, columns=["alert_names"])["alert_names"],
-                                      "ranked molecules")
+                                      "ranked molecules", on_page=on_page)
 
 
-def training_data_notes(record: dict, candidates) -> list[str]:
+def training_data_notes(record: dict, candidates, on_page: bool = False) -> list[str]:
     """What a run's molecules owe to its model's training data: how many copy it (a fine-tuned model writes its
     series back, and those rank beside new molecules unless looked for), how many of the series' own; for a
     fine-tuned model, how many keep a ring system of the series (a chemist's export of the best 50 may hold few).
@@ -39,8 +41,9 @@ def training_data_notes(record: dict, candidates) -> list[str]:
         own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
         series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
         notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
-                     f"({trained_on(record)}){series}: column novel is False for them; `molgen export "
-                     f"{record['name']} --where 'novel == True' -o new.csv` leaves them out")
+                     f"({trained_on(record)}){series}: column novel is False for them; "
+                     + ("Browse's \"Novel only\" or Export's filter novel == True leaves them out" if on_page else
+                        f"`molgen export {record['name']} --where 'novel == True' -o new.csv` leaves them out"))
     if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
         return notes   # not a fine-tuned model's run: no series to be near
     stored = candidates() if stored is None else stored
@@ -50,8 +53,9 @@ def training_data_notes(record: dict, candidates) -> list[str]:
         on, top_on, top = kept
         notes.append(f"{on:,} of the {len(ranked):,} ranked molecules keep a ring system (Murcko scaffold) of "
                      f"{Path(record['model_training']['data']).name}, {top_on} of the best {top}: the profile ranks "
-                     "by its own terms, not by closeness to the series (--scaffold keeps a core; --similar-to stays "
-                     "near a molecule)")
+                     "by its own terms, not by closeness to the series "
+                     + ("(on Generate, a kept substructure keeps a core; a molecule to stay near keeps close to it)"
+                        if on_page else "(--scaffold keeps a core; --similar-to stays near a molecule)"))
     return notes
 
 
@@ -65,7 +69,7 @@ def trained_on(record: dict) -> str:
 
 
 def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", share: float = 0.25,
-                       least: int = 5) -> list[str]:
+                       least: int = 5, on_page: bool = False) -> list[str]:
     """An alert raised by a quarter or more of a table's molecules (``alert_names``, one cell each; five at least)
     is likely the series' own group (a solubilising chain, a warhead): say so, and how a profile accepts it,
     rather than let it push the whole series down."""
@@ -82,6 +86,7 @@ def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", sh
         if count >= least and count >= share * len(alert_names):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
             notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
-                         f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] (a copy of "
-                         "--profile's TOML; see README, scoring)")
+                         f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] "
+                         + ("(in the profile's TOML, edited on Generate)" if on_page else
+                            "(a copy of --profile's TOML; see README, scoring)"))
     return notes

@@ -340,3 +340,22 @@ def test_an_alert_two_sets_raise_is_suggested_by_its_bare_name():
     names = pd.Series(["brenk:aldehyde; nih:aldehyde"] * 5 + ["brenk:Aliphatic_long_chain"] * 5)
     said = " ".join(common_alert_notes(names))
     assert 'ignore_alerts = ["aldehyde"]' in said and 'ignore_alerts = ["brenk:Aliphatic_long_chain"]' in said
+    assert "--profile's TOML" in said
+    # on a workbench page, what to do is named as its controls, not as a command
+    on_page = " ".join(common_alert_notes(names, on_page=True))
+    assert "edited on Generate" in on_page and "--profile" not in on_page
+
+
+def test_a_runs_copies_note_names_the_pages_controls_on_a_page():
+    import pandas as pd
+
+    from molgen.runs.notes import training_data_notes
+
+    record = {"name": "r", "counts": {"unique": 10, "novel": 7}, "model_training": {"data": "moses-sample"}}
+    stored = pd.DataFrame({"smiles": ["CCO"] * 10, "novel": [False] * 3 + [True] * 7, "rank": range(1, 11)})
+    said = " ".join(training_data_notes(record, lambda: stored))
+    assert "3 of the 10 unique molecules are in the model's training data (moses-sample)" in said
+    assert "`molgen export r --where 'novel == True' -o new.csv` leaves them out" in said
+    on_page = " ".join(training_data_notes(record, lambda: stored, on_page=True))
+    assert "Browse's \"Novel only\" or Export's filter novel == True leaves them out" in on_page
+    assert "molgen export" not in on_page

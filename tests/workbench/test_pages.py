@@ -530,7 +530,7 @@ def test_browse_and_export_repeat_the_runs_notes(stored_run, monkeypatch):
     from workbench.common import run_notes_of
 
     said = "12 of the 60 ranked molecules are in the model's training data"
-    monkeypatch.setattr(molgen.runs.notes, "run_notes", lambda record, candidates: [said])
+    monkeypatch.setattr(molgen.runs.notes, "run_notes", lambda record, candidates, on_page=False: [said])
     run_notes_of.clear()   # cached across pages and tests, per run and state
     try:
         for name in ("browse", "export"):
