@@ -65,7 +65,7 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Every shi
 
         def measured(key: str) -> str:
             return f"{metrics[key]:.3f}" if isinstance(metrics.get(key), (int, float)) else "—"
-        steps = f", {training['steps']:,} steps" if isinstance(training.get("steps"), int) else ""
+        steps = _steps_said(training)
         rows.append({"--model": name, "family": card.get("family", "?") + (" (default)" if name in defaults else ""),
                      "parameters": f"{card.get('parameters', 0) / 1e6:.1f} M",
                      "trained on": f"{training.get('data', '?')}{steps}", "valid": measured("valid"),
@@ -86,6 +86,22 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Every shi
                   "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
                   "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
                   "(molgen/pretrained/<name>.json, or --json) holds the data, steps, time and command.")
+
+
+def _steps_said(training: dict) -> str:
+    """A card's training steps as `molgen models` lists them: the steps of the weights shipped, of how long a
+    schedule (a time limit or the best checkpoint can end it early), and the steps of the model it started from
+    (the transformer continued one: its own 12,000 are not all it learned)."""
+    if not isinstance(training.get("steps"), int):
+        return ""
+    said = f", {training['steps']:,} steps"
+    planned = (training.get("train_config") or {}).get("max_steps")
+    if isinstance(planned, int) and planned != training["steps"]:
+        said += f" of a {planned:,}-step schedule"
+    before, parent = 0, training.get("started_from")
+    while isinstance(parent, dict) and isinstance(parent.get("steps"), int):
+        before, parent = before + parent["steps"], parent.get("started_from")
+    return said + (f", after {before:,} of the model it started from" if before else "")
 
 
 @data_app.command("list")

@@ -777,5 +777,13 @@ def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypa
             assert name in text and f"{card['metrics']['FCD/Test']:.3f} (n {card['metrics']['n']:,})" in text, width
         assert "smiles-lm-lstm smiles-lm (default)" in text and "smiles-lm-transformer smiles-lm 2.7 M" in text, width
         assert "no valence correction" in text
+    monkeypatch.setattr(cli.console, "_width", 80)
+    text = " ".join(runner.invoke(app, ["models"]).output.split())
+    # the transformer continued an earlier model: its steps and the earlier ones; a schedule cut short is said
+    transformer = json.loads(shipped_checkpoints()["smiles-lm-transformer"].with_suffix(".json").read_text())["training"]
+    assert f"{transformer['steps']:,} steps, after {transformer['started_from']['steps']:,} of the model it started " \
+           "from" in text
+    lstm = json.loads(shipped_checkpoints()["smiles-lm-lstm"].with_suffix(".json").read_text())["training"]
+    assert f"{lstm['steps']:,} steps of a {lstm['train_config']['max_steps']:,}-step schedule" in text
     cards = json.loads(runner.invoke(app, ["models", "--json"]).output)
     assert set(cards) == set(shipped_checkpoints()) and all("training" in card for card in cards.values())
