@@ -34,7 +34,7 @@ from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import neutralize, salt_parent
+from molgen.chem.standardize import neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
@@ -79,32 +79,16 @@ def parent_molecule(mol: Chem.Mol, smiles: str | None = None) -> Chem.Mol:
     return parent
 
 
-#: RDKit's enumerator stops at this many tautomers and transforms (its defaults are 1,000 each). A MOSES
-#: molecule has a handful, well under them; a peptide or a glycopeptide has thousands, and at the defaults
-#: took 0.3 s (a decapeptide) to 1.5 s (vancomycin) a check. Past them the enumeration is partial: a
-#: tautomer it did not reach is not matched (the exact keys, the parent's included, still are).
-MAX_TAUTOMERS = 200
-MAX_TRANSFORMS = 200
-
-
-@lru_cache(maxsize=1)
-def _tautomer_enumerator() -> rdMolStandardize.TautomerEnumerator:
-    enumerator = rdMolStandardize.TautomerEnumerator()
-    enumerator.SetMaxTautomers(MAX_TAUTOMERS)
-    enumerator.SetMaxTransforms(MAX_TRANSFORMS)
-    return enumerator
-
-
 @lru_cache(maxsize=65_536)   # the spellings of one molecule (SMILES enumeration) are enumerated once
 def tautomer_keys(smiles: str) -> frozenset[str]:
     """The parent keys of every tautomer of the parent of the molecule whose canonical SMILES is ``smiles``,
-    hydrogens moved to and from carbons included (RDKit's enumerator, within :data:`MAX_TAUTOMERS`)."""
+    hydrogens moved to and from carbons included (RDKit's enumerator, within :data:`molgen.chem.standardize.MAX_TAUTOMERS`)."""
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:   # a canonical SMILES RDKit cannot read back: its exact keys are all there is
             return frozenset()
         parent = parent_molecule(mol, smiles)
-        return frozenset(_hash(tautomer) for tautomer in _tautomer_enumerator().Enumerate(parent))
+        return frozenset(_hash(tautomer) for tautomer in tautomer_enumerator().Enumerate(parent))
 
 
 def compound_keys(mol: Chem.Mol, smiles: str | None = None) -> frozenset[str]:

@@ -23,7 +23,7 @@ import pandas as pd
 from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
-from molgen.chem.standardize import canonical_tautomer, neutral_parent, without_stereo
+from molgen.chem.standardize import canonical_tautomer_smiles, neutral_parent, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
                                       with_relation)                                     # this module too
@@ -67,7 +67,7 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
     if not parsed.ok:
         return None
     mol = neutral_parent(parsed.mol) if by in ("parent", "tautomer") else parsed.mol
-    return Chem.MolToSmiles(canonical_tautomer(mol) if by == "tautomer" else mol)
+    return canonical_tautomer_smiles(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
 
 
 def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
@@ -86,7 +86,8 @@ def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
     groups: dict[str, list[str]] = {}
     for mols in (mols for mols in skeletons.values() if len(mols) > 1):
         for mol in mols:
-            groups.setdefault(Chem.MolToSmiles(canonical_tautomer(mol)), []).append(Chem.MolToSmiles(mol))
+            written = Chem.MolToSmiles(mol)
+            groups.setdefault(canonical_tautomer_smiles(written), []).append(written)
     return [group for group in groups.values() if len(group) > 1]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rdkit import Chem
 from rdkit.Chem.MolStandardize import rdMolStandardize
@@ -65,14 +66,35 @@ def neutral_parent(mol: Chem.Mol) -> Chem.Mol:
     return neutralize(parent) if any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()) else parent
 
 
-def canonical_tautomer(mol: Chem.Mol) -> Chem.Mol:
-    """RDKit's canonical tautomer of ``mol`` (2-hydroxypyridine and 2-pyridone give one molecule), its stereocentres
-    and double-bond geometry kept where they survive: enantiomers written as two tautomers stay two compounds."""
+#: RDKit's enumerator stops at this many tautomers and transforms (its defaults are 1,000 each). A MOSES
+#: molecule has a handful, well under them; a peptide or a glycopeptide has thousands, and at the defaults
+#: took 0.3 s (a decapeptide) to 1.5 s (vancomycin) a molecule. Past them the enumeration is partial: a
+#: tautomer it did not reach is not matched, nor chosen as the canonical one.
+MAX_TAUTOMERS = 200
+MAX_TRANSFORMS = 200
+
+
+@lru_cache(maxsize=2)
+def tautomer_enumerator(keep_stereo: bool = False) -> rdMolStandardize.TautomerEnumerator:
+    """RDKit's tautomer enumerator within :data:`MAX_TAUTOMERS` and :data:`MAX_TRANSFORMS`; ``keep_stereo``: the
+    stereocentres and double-bond geometry of the atoms a tautomer moves are kept (RDKit drops them by default)."""
     enumerator = rdMolStandardize.TautomerEnumerator()
-    enumerator.SetRemoveSp3Stereo(False)
-    enumerator.SetRemoveBondStereo(False)
+    enumerator.SetMaxTautomers(MAX_TAUTOMERS)
+    enumerator.SetMaxTransforms(MAX_TRANSFORMS)
+    if keep_stereo:
+        enumerator.SetRemoveSp3Stereo(False)
+        enumerator.SetRemoveBondStereo(False)
+    return enumerator
+
+
+@lru_cache(maxsize=65_536)   # the replicate rows of one compound are canonicalized once
+def canonical_tautomer_smiles(smiles: str) -> str:
+    """RDKit's canonical tautomer of the molecule written ``smiles``, as canonical SMILES (2-hydroxypyridine and
+    2-pyridone give one), its stereocentres and double-bond geometry kept where they survive: enantiomers written
+    as two tautomers stay two compounds. (From a form no chemist writes, an exocyclic methylene breaking an aromatic
+    ring, RDKit may reach another one.)"""
     with quiet_rdkit():
-        return enumerator.Canonicalize(mol)
+        return Chem.MolToSmiles(tautomer_enumerator(keep_stereo=True).Canonicalize(Chem.MolFromSmiles(smiles)))
 
 
 def without_stereo(mol: Chem.Mol) -> Chem.Mol:
