@@ -326,7 +326,7 @@ def evaluate_command(
     from molgen.metrics.ceiling import ceiling_rows
     from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
     from molgen.data.registry import REGISTRY
-    from molgen.metrics.evaluate import training_set
+    from molgen.metrics.evaluate import PART_OF_REFERENCE, training_set
 
     # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
     samples, runs = list(samples or []), list(runs or [])
@@ -410,7 +410,11 @@ def evaluate_command(
                                    kl_reference=kl_reference, train=train, train_arg=train_arg,
                                    keep_properties=plots is not None)
         rows[name]["input"] = {**rows[name]["input"], "reference": reference, "train": train or "the run's own",
-                               **({} if train is None else measured_against)}
+                               **{k: v for k, v in measured_against.items() if train is not None or k != "train_sha256"}}
+    for name, metrics in rows.items():   # a part of the reference measured: the first rows were taken, say how not to
+        if "at random" not in metrics["input"]["rows_used"]:
+            metrics["notes"] = [note + ": draw rows at random (--sample N)" if note.startswith(PART_OF_REFERENCE)
+                                else note for note in metrics["notes"]]
     table_rows = {**rows, **(ceiling_rows(rows) if reference == "moses" else {}),
                   **(published_rows() if published and reference == "moses" else {})}
     legend = TABLE_LEGEND + (" " + CEILING_LEGEND if reference == "moses" else "") + \
@@ -486,49 +490,19 @@ def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
 
 def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int, reference_arg, kl_reference,
                   train: str | None, train_arg, keep_properties: bool) -> dict:
-    """The MOSES metrics of a stored run: its distinct valid molecules, its conditions met or not, in sampling
-    order. The store keeps each molecule once, so validity and uniqueness come from the run's counts, which saw
-    every sample, and so does novelty unless ``train`` names a set (the run measured it against its model's
-    training data, a fine-tune's series included)."""
-    from molgen.metrics import evaluate
+    """``molgen evaluate --run``: :func:`molgen.runs.metrics.measure_run` of the rows -n or --sample choose."""
     from molgen.runs import RunStore
-    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
-    from molgen.runs.generate import validity_note
-    from molgen.runs.notes import trained_on
+    from molgen.runs.metrics import measure_run
 
-    stored = RunStore().candidates(record["id"], order_by="id", columns=["smiles"])["smiles"].tolist()
-    chosen, how = _evaluated_rows(len(stored), n, sample, seed)
-    if how == "all" and (n or sample or 0) > len(stored):
-        error_console.print(f"[yellow]run {escape(record['id'])} stored {len(stored):,} distinct valid molecules, "
+    store = RunStore()
+    total = store.count(record["id"])
+    chosen, how = _evaluated_rows(total, n, sample, seed)
+    if how == "all" and (n or sample or 0) > total:
+        error_console.print(f"[yellow]run {escape(record['id'])} stored {total:,} distinct valid molecules, "
                             f"fewer than {'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
-    metrics = evaluate([stored[i] for i in chosen], reference_arg, train=train_arg if train is not None else None,
-                       kl_reference=kl_reference, keep_properties=keep_properties, progress=True)
-    counts, notes = record["counts"] or {}, []
-    sampled, valid, unique = counts.get("sampled"), counts.get("valid"), counts.get("unique")
-    metrics["valid"] = counts.get("validity")
-    for key in [k for k in metrics if k.startswith("unique@")]:
-        metrics[key] = None
-    if sampled:
-        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record)}); "
-                     f"{unique:,} of those distinct ({unique / valid if valid else 0:.4f}). The run keeps each molecule "
-                     "once, so unique@k is not measured and the distribution metrics describe its distinct molecules "
-                     "(MOSES counts a repeat in them as often as it was sampled)")
-    if train is None:
-        metrics["Novelty"] = counts.get("novelty")
-        notes.append(f"novelty: the run's own, against its model's training data ({trained_on(record)})"
-                     if counts.get("novelty") is not None else
-                     "novelty: not known (the model's training data could not be read when the run ran); --train "
-                     "names a set to measure it against")
-    described = ConditionFilter(conditions_from_dict(record["conditions"] or {})).describe()
-    if described:
-        notes.append(f"sampled under conditions ({'; '.join(described)}): its molecules, those missing a condition "
-                     "included, describe the model's samples under them, not its prior")
-    if record["status"] != "complete":
-        notes.append(f"the run is {record['status']}: {sampled or 0:,} samples taken")
-    metrics["notes"] = [*(note for note in metrics["notes"] if not note.startswith("unique@")), *notes]
-    metrics["input"] = {"run": record["id"], "name": record["name"], "checkpoint": record["checkpoint"],
-                        "checkpoint_sha256": record["checkpoint_sha256"], "seed": record["seed"],
-                        "status": record["status"], "rows": len(stored), "used": len(chosen), "rows_used": how}
+    metrics = measure_run(store, record, chosen, reference=reference_arg, train=train_arg if train is not None else None,
+                          kl_reference=kl_reference, keep_properties=keep_properties, progress=True)
+    metrics["input"]["rows_used"] = how
     return metrics
 
 

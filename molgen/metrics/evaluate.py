@@ -32,6 +32,11 @@ MOSES_COLUMNS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF
                  "logP", "SA", "QED", "weight")
 
 
+#: How the note begins that says most molecules measured are the reference's own (the command line adds how to
+#: draw rows at random, where the first rows were taken).
+PART_OF_REFERENCE = "most are the reference's own molecules: this measures a part of the reference"
+
+
 def cosine_similarity(reference: Counter, generated: Counter) -> float | None:
     """Cosine similarity of two count dictionaries over the union of their keys (MOSES's Frag/Scaf)."""
     if not reference or not generated:
@@ -230,11 +235,10 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         if inside:
             notes.append(f"{inside:,} of the {len(set(canonical)):,} distinct valid molecules are molecules of the "
                          "reference set itself: SNN reads each as 1.0, its own nearest neighbour")
-        if inside >= len(set(canonical)) / 2:   # a part of the reference measured against all of it
-            notes.append("most are the reference's own molecules: this measures a part of the reference, and a file's "
-                         "first rows are no random part of it (MOSES's test split is not shuffled: its first 1,000 "
-                         "weigh 299 g/mol on average, a random 1,000 306, and read FCD/Test 6.0 against 1.2): draw "
-                         "rows at random (molgen evaluate --sample N)")
+        if inside and inside >= len(set(canonical)) / 2:   # a part of the reference measured against all of it
+            notes.append(PART_OF_REFERENCE + ", and a file's first rows are no random part of it (MOSES's test split "
+                         "is not shuffled: its first 1,000 weigh 299 g/mol on average, a random 1,000 306, and read "
+                         "FCD/Test 6.0 against 1.2)")
     lap("GuacaMol KL")
     metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
     if keep_properties:

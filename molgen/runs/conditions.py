@@ -180,6 +180,12 @@ def conditions_to_dict(conditions: Conditions) -> dict:
     return data
 
 
+def has_conditions(data: dict | None) -> bool:
+    """Whether a run's recorded conditions (:func:`conditions_to_dict`) ask for anything: a property window, a
+    scaffold, a substructure to avoid, a reference to stay near."""
+    return bool(ConditionFilter(conditions_from_dict(data or {})).describe())
+
+
 def conditions_from_dict(data: dict) -> Conditions:
     data = dict(data)
     data["ranges"] = {k: tuple(v) for k, v in data.get("ranges", {}).items()}

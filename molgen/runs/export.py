@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
+from molgen.runs.conditions import has_conditions
 from molgen.runs.store import RunStore, passes_hard_filters
 from molgen.scoring.similarity import SIMILARITY_MEASURE
 
@@ -89,13 +90,6 @@ def _filter_problem(error: Exception) -> str:
     return text
 
 
-def _has_conditions(store: RunStore, run: str) -> bool:
-    """Whether ``run`` was generated under conditions (property windows, a scaffold, substructures, a reference)."""
-    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
-
-    return bool(ConditionFilter(conditions_from_dict(store.run(run)["conditions"] or {})).describe())
-
-
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False, passing_only: bool = False,
                       include_unranked: bool = False) -> pd.DataFrame:
@@ -144,7 +138,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     if top is not None:
         frame = frame.head(top)
     internal = _INTERNAL
-    if _has_conditions(store, run) or ("meets_conditions" in frame.columns
+    if has_conditions(store.run(run)["conditions"]) or ("meets_conditions" in frame.columns
                                        and not frame["meets_conditions"].fillna(False).astype(bool).all()):
         # a run with conditions writes whether each molecule met them, and which it missed, whatever the rows: its
         # exports share their columns (a script joining them), and a molecule that missed one says which

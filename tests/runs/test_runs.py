@@ -799,3 +799,19 @@ def test_a_graph_vae_runs_validity_says_it_is_by_construction():
     assert validity_note({"model": "graph-vae", "conditions": {}, "params": {"sample_options": {}}}) == \
         "valid by construction: valence-masked decoder"
     assert validity_note({"model": "smiles-lm", "conditions": {}, "params": {"sample_options": {}}}) == "no correction"
+
+
+def test_a_run_is_measured_as_it_stands_while_it_still_samples(tiny_checkpoint, store, sample_smiles, fetched_moses):
+    """`molgen evaluate --run` and Compare on a run whose record has no counts yet (still sampling, or resumed and
+    sampling again): validity and novelty from what it stored, not from the record's empty or older counts."""
+    from molgen.runs.metrics import measure_run
+
+    run = generate(str(tiny_checkpoint), 15, seed=5, store=store, progress=False, max_samples=150)
+    record = {**run.record, "status": "running", "counts": {}}
+    measured = measure_run(store, record, reference=sample_smiles[5000:5300], n_jobs=1)
+    tally = store.tally(run.id, record["n_requested"])
+    assert measured["valid"] == tally["validity"] is not None and measured["n"] == tally["unique"]
+    assert measured["Novelty"] == pytest.approx(tally["novelty"], abs=1e-4)
+    said = " ".join(measured["notes"])
+    assert f"the run is running: measured as it stood, {tally['sampled']:,} samples taken" in said
+    assert "novelty: not known" not in said

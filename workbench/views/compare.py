@@ -56,15 +56,12 @@ def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def run_metrics(run_id: str, updated: float) -> dict:
-    """The MOSES metrics of a run's stored molecules (``updated`` changes when the run does, so a resumed run is
-    measured again); validity and novelty from the run's counts, which saw every sample."""
-    from molgen.metrics import evaluate
+    """The MOSES metrics of a run's first :data:`METRICS_CAP` stored molecules (``updated`` changes when the run
+    does, so a resumed run is measured again), as `molgen evaluate --run` measures them."""
+    from molgen.runs.metrics import measure_run
 
-    smiles = store().candidates(run_id, order_by="id", limit=METRICS_CAP, columns=["smiles"])["smiles"].tolist()
-    metrics = evaluate(smiles, "moses", train=None, n_jobs=1)
-    counts = store().run(run_id)["counts"] or {}
-    return {**metrics, "valid": counts.get("validity"), "Novelty": counts.get("novelty"),
-            "unique@1000": None, "unique@10000": None}
+    record = store().run(run_id)
+    return measure_run(store(), record, range(min(METRICS_CAP, store().count(run_id))), n_jobs=1)
 
 
 def readable(frame: pd.DataFrame):
