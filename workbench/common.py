@@ -173,7 +173,7 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
     if not text:
         return "", True
     if smarts:
-        from molgen.scoring.similarity import substructure_query
+        from molgen.scoring.similarity import substructure_query, written_as_smarts
 
         try:
             substructure_query(text)
@@ -185,7 +185,8 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
             said = (f"Read as SMARTS: it is not valid SMILES ({read.reason}), so a model that builds on a scaffold "
                     "written as SMILES only filters for it.")
             # written as a SMILES would be (no SMARTS-only syntax): likely a slip, said louder
-            (st.caption if re.search(r"[\[~!,;&$]", text) else st.warning)(plain(said))
+            # meant as SMARTS: said quietly; else likely a slip in a SMILES, said louder
+            (st.caption if written_as_smarts(text) else st.warning)(plain(said))
         return text, True
     result = parse_smiles(text)
     if not result.ok:
@@ -273,6 +274,16 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     st.session_state["run_id"] = choice
     st.query_params["run"] = choice
     return choice
+
+
+def on_this_page(message: str) -> str:
+    """A run's message as a page shows it: without the command that continues it (Generate's Continue button does),
+    and the model or option it points to named as Generate's controls rather than as flags."""
+    message = message.replace("(--model graph-vae decodes around its encoding)",
+                              "(choose graph-vae under Model: it decodes around its encoding)")
+    message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")
+    return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
+                  r"--resume \S+`", "", message)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -31,6 +31,7 @@ from molgen.runs.conditions import (ConditionFilter, build_conditions, condition
                                     missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
 from molgen.scoring.profiles import ScoringProfile, load_profile
+from molgen.scoring.similarity import written_as_smarts
 
 #: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
 DEFAULT_BUDGET_FACTOR = 20
@@ -721,6 +722,10 @@ def filter_alone_note(record: dict) -> str | None:
     if "scaffold" in alone and record["model"] == "smiles-lm":
         note += (" (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on, with "
                  "at most one attachment point *)")
+    scaffold = record["conditions"].get("scaffold") or ""
+    if "scaffold" in alone and not written_as_smarts(scaffold) and not (read := parse_smiles(scaffold)).ok:
+        # a slip in a SMILES that still reads as SMARTS (c1ccc2ncnc2c1) turns building on it into filtering for it
+        note += f" (the scaffold reads as SMARTS only: it is not valid SMILES, {read.reason})"
     if record["model"] == "graph-diffusion" and any(what.startswith("range ") for what in alone) and \
             any(what == "scaffold" or what.startswith("target ") for what in record["native"]):
         note += " (graph diffusion steers ranges through its label prior only when no target or scaffold is given)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from functools import lru_cache
 from typing import Sequence
 
@@ -61,6 +63,13 @@ def substructure_query(text: str) -> Chem.Mol:
     if query is None:
         raise ValueError(f"{text!r} is neither valid SMARTS nor valid SMILES")
     return query
+
+
+def written_as_smarts(text: str) -> bool:
+    """Whether ``text`` uses syntax only SMARTS has (a logical operator or bond query, or an atom primitive such as
+    ``[#6]``, ``[R2]``, ``[D3]``, ``[X3]``): meant as a pattern. A text without it that is no valid SMILES is more
+    likely a slip in a SMILES (``c1ccc2ncnc2c1``; ``[nH]`` and ``[C@@H]`` are SMILES too) that reads as SMARTS."""
+    return re.search(r"[~!,;&$]|\[[^\]]*(#\d|[DXRrvxh]\d|\*)", text) is not None
 
 
 def _aromatic(mol: Chem.Mol) -> bool:

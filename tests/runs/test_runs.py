@@ -758,6 +758,10 @@ def test_the_conditions_a_model_left_to_the_filter_are_named():
     assert filter_alone_note(lm).startswith("scaffold: not steered by this model here; met by the filter alone (a "
                                             "SMILES language model completes a scaffold written as SMILES")
     assert filter_alone_note({**lm, "conditions": {"ranges": {"qed": [0.5, None]}}}) is None   # nothing steered
+    # a slip in a SMILES read as SMARTS only is said as such, on the command line as on the page
+    slip = filter_alone_note({**lm, "conditions": {"ranges": {}, "scaffold": "c1ccc2ncnc2c1"}})
+    assert "(the scaffold reads as SMARTS only: it is not valid SMILES, " in slip
+    assert "reads as SMARTS only" not in filter_alone_note(lm)   # a SMARTS written as such: meant
     # the graph VAE steers a reference it can encode; one it cannot is said to be the filter's alone
     vae = {"model": "graph-vae", "conditions": {"ranges": {}, "similar_to": "C[Se]c1ccccc1", "min_similarity": 0.4},
            "native": {}}

@@ -353,6 +353,8 @@ def test_a_kept_substructure_read_only_as_smarts_is_said(stored_run):
     at = page("generate")
     at.text_input(key="gen_scaffold").set_value("c1ccc2ncnc2c1").run()
     assert any(shown(w).startswith("Read as SMARTS: it is not valid SMILES") for w in at.warning)
+    at.text_input(key="gen_scaffold").set_value("O=C(N[C@@H](C)c1ccccc1)c1cncc1").run()   # a slip with a [C@@H]
+    assert any(shown(w).startswith("Read as SMARTS: it is not valid SMILES") for w in at.warning)
     at.text_input(key="gen_scaffold").set_value("[N;H2]c1ccccc1").run()   # meant as SMARTS
     assert not any("Read as SMARTS" in shown(w) for w in at.warning)
     assert any(shown(c).startswith("Read as SMARTS") for c in at.caption)
@@ -1143,3 +1145,16 @@ def test_the_augment_pages_held_out_controls_are_greyed_for_replicates():
     assert at.text_area(key="aug_held").disabled and at.multiselect(key="aug_held_splits").disabled
     at.radio(key="aug_method").set_value("enumerate").run()
     assert not at.text_area(key="aug_held").disabled
+
+
+def test_a_runs_message_on_a_page_names_the_pages_controls_not_flags():
+    from workbench.common import on_this_page
+
+    message = ("sampling budget of 200 used up: no molecule met every condition (more: molgen generate --resume r1 "
+               "--max-samples N); missed most often: similarity < 0.9 (50 molecules); this model does not steer "
+               "towards the reference: the graph VAE does (--model graph-vae decodes around its encoding), and "
+               "--scaffold keeps its core")
+    shown_here = on_this_page(message)
+    assert "--" not in shown_here and "molgen generate" not in shown_here
+    assert "(choose graph-vae under Model: it decodes around its encoding), and a kept substructure keeps its core" \
+        in shown_here

@@ -18,7 +18,7 @@ from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
-from workbench.common import KEY_SCORES, depict, plain, run_notes_of, run_picker, show_svg, store
+from workbench.common import KEY_SCORES, depict, on_this_page, plain, run_notes_of, run_picker, show_svg, store
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -169,8 +169,9 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
             if store().count(run_id) else ""
-        return f"This run has no ranked candidates: {record['message'].rstrip('.')}.{missed}"
-    return "No candidate matches these filters." if ranges else "This run stored no molecules: " + record["message"]
+        return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{missed}"
+    return "No candidate matches these filters." if ranges else "This run stored no molecules: " + \
+        on_this_page(record["message"])
 
 
 def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: bool) -> None:

@@ -15,8 +15,8 @@ from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_t
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
-from workbench.common import (file_name, load_model, model_choices, molecule_editor, plain, run_labels,
-                              run_notes_of, smiles_field, store)
+from workbench.common import (file_name, load_model, model_choices, molecule_editor, on_this_page, plain,
+                              run_labels, run_notes_of, smiles_field, store)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -286,16 +286,6 @@ def _progress_bar():
     return bar, on_chunk
 
 
-def _on_this_page(message: str) -> str:
-    """A run's message without the command that continues it (on this page, the Continue button does), and the
-    model it points to named as this page's Model choice rather than as a flag."""
-    message = message.replace("(--model graph-vae decodes around its encoding)",
-                              "(choose graph-vae under Model: it decodes around its encoding)")
-    message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")
-    return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
-                  r"--resume \S+`", "", message)
-
-
 def _say_running(record: dict) -> None:
     """A run whose record reads running: sampled by another process (named), or this app's own run still
     sampling or being stopped."""
@@ -376,7 +366,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         failed = counts["unique"] - counts["accepted"]
         novelty = "unknown" if counts["novelty"] is None else f"{counts['novelty']:.1%}"
         say = {"complete": st.success, "failed": st.error}.get(record["status"], st.warning)
-        message = _on_this_page(record["message"])
+        message = on_this_page(record["message"])
         # named with its model: the form above may already show another one
         say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}, profile "
                   f"{record['profile']['name']}): {message}"))
@@ -420,5 +410,5 @@ if len(stopped):
         if chosen["status"] == "running":
             _say_running(chosen)
         else:
-            st.caption(plain(_on_this_page(chosen["message"])))
+            st.caption(plain(on_this_page(chosen["message"])))
             _offer_to_continue(chosen)
