@@ -2048,8 +2048,9 @@ def augment_replicates(
     label: list[str] = typer.Option(..., "--label", help="A measured column to aggregate (repeatable): pIC50, logD ..."),
     how: str = typer.Option("median", help="median, mean, or geometric (for concentrations such as IC50 in nM)."),
     by: str = typer.Option("parent", help="parent: a salt or charge state is its compound's row (stereoisomers stay "
-                                          "apart); tautomer: tautomers of one parent too (RDKit's canonical tautomer "
-                                          "is the row's SMILES); molecule: only identical molecules merge."),
+                                          "apart); tautomer: tautomers of one parent too (keyed by RDKit's canonical "
+                                          "tautomer, written as the form submitted most often; E and Z stay apart); "
+                                          "molecule: only identical molecules merge."),
     max_spread: float = typer.Option(1.0, min=0.0, help="Replicates spreading wider than this (largest minus smallest; "
                                                          "log10 units for geometric) are marked in LABEL_disagree."),
     relation: Optional[str] = typer.Option(None, help="A column holding each value's qualifier ('=', '>', '<'), as "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -23,7 +24,7 @@ import pandas as pd
 from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
-from molgen.chem.standardize import canonical_tautomer_smiles, neutral_parent, without_stereo
+from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
                                       with_relation)                                     # this module too
@@ -33,7 +34,8 @@ from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_
 AGGREGATES = ("median", "mean", "geometric")
 #: How rows are grouped into one compound: ``parent`` merges salts and charge states (the neutral parent,
 #: stereo kept: enantiomers stay apart, as their activities may differ); ``tautomer`` also merges tautomers of one
-#: parent (RDKit's canonical tautomer, written as the row's SMILES); ``molecule`` only identical molecules.
+#: parent (keyed by RDKit's canonical tautomer; the row written as the form submitted most often; stereoisomers a
+#: tautomer would merge, E and Z of a moving double bond, kept apart); ``molecule`` only identical molecules.
 GROUPINGS = ("parent", "tautomer", "molecule")
 
 
@@ -67,7 +69,7 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
     if not parsed.ok:
         return None
     mol = neutral_parent(parsed.mol) if by in ("parent", "tautomer") else parsed.mol
-    return canonical_tautomer_smiles(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
+    return tautomer_key(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
 
 
 def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
@@ -87,7 +89,7 @@ def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
     for mols in (mols for mols in skeletons.values() if len(mols) > 1):
         for mol in mols:
             written = Chem.MolToSmiles(mol)
-            groups.setdefault(canonical_tautomer_smiles(written), []).append(written)
+            groups.setdefault(tautomer_key(written), []).append(written)
     return [group for group in groups.values() if len(group) > 1]
 
 
@@ -221,7 +223,10 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
     out, multi_form = [], 0
     for key, positions in order.items():
-        row: dict[str, object] = {"smiles": key}
+        # by tautomer, the key is RDKit's canonical tautomer, which may be a form no one submitted (oxindole's is
+        # 2-hydroxyindole): the row is written as its parent form submitted most often (the first, on a tie)
+        row: dict[str, object] = {"smiles": key if by != "tautomer" else Counter(
+            compound_key(smiles[p], "parent") for p in positions).most_common(1)[0][0]}
         for label in labels:
             numbers = values[label].iloc[positions].dropna().to_numpy()
             spread = (float(np.log10(numbers.max()) - np.log10(numbers.min())) if how == "geometric"
@@ -239,7 +244,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         row["input_rows"] = "; ".join(str(p + 1) for p in positions)
         forms = list(dict.fromkeys(Chem.MolToSmiles(parse_smiles(smiles[p]).mol) for p in positions))
         # the forms written, where more than one or where the one written is not the row's (a TFA salt's parent)
-        row["forms"] = "; ".join(forms) if len(forms) > 1 or forms[0] != key else ""
+        row["forms"] = "; ".join(forms) if len(forms) > 1 or forms[0] != row["smiles"] else ""
         multi_form += len(forms) > 1
         for column in others:   # ids, dates, assay names (the reader's file line as input_lines): every distinct value
             kept = [str(v) for v in columns[column].iloc[positions] if pd.notna(v) and str(v).strip() != ""]

@@ -87,14 +87,25 @@ def tautomer_enumerator(keep_stereo: bool = False) -> rdMolStandardize.TautomerE
     return enumerator
 
 
-@lru_cache(maxsize=65_536)   # the replicate rows of one compound are canonicalized once
-def canonical_tautomer_smiles(smiles: str) -> str:
-    """RDKit's canonical tautomer of the molecule written ``smiles``, as canonical SMILES (2-hydroxypyridine and
-    2-pyridone give one), its stereocentres and double-bond geometry kept where they survive: enantiomers written
-    as two tautomers stay two compounds. (From a form no chemist writes, an exocyclic methylene breaking an aromatic
-    ring, RDKit may reach another one.)"""
+@lru_cache(maxsize=65_536)   # the replicate rows of one compound are keyed once
+def tautomer_key(smiles: str) -> str:
+    """One key for every tautomer of the molecule written ``smiles`` (canonical SMILES): RDKit's canonical tautomer,
+    which gives 2-hydroxypyridine and 2-pyridone one key. It is a key, not a structure to show: RDKit scores
+    aromatic rings first, so oxindole's key is 2-hydroxyindole. A molecule whose stereo a tautomer would lose (an
+    E or Z double bond that moves, sunitinib's; a stereocentre that becomes sp2) is its own key: its stereoisomers
+    are not one compound. (From a form no chemist writes, an exocyclic methylene breaking an aromatic ring, RDKit
+    may reach another canonical tautomer.)"""
+    mol = Chem.MolFromSmiles(smiles)
     with quiet_rdkit():
-        return Chem.MolToSmiles(tautomer_enumerator(keep_stereo=True).Canonicalize(Chem.MolFromSmiles(smiles)))
+        # read back from its SMILES: the enumerator leaves a lost geometry marked "any", which a count would take
+        tautomer = Chem.MolFromSmiles(Chem.MolToSmiles(tautomer_enumerator(keep_stereo=True).Canonicalize(mol)))
+    return Chem.MolToSmiles(tautomer) if _stereo_elements(tautomer) >= _stereo_elements(mol) else smiles
+
+
+def _stereo_elements(mol: Chem.Mol) -> int:
+    """How many stereocentres and double-bond geometries ``mol`` has assigned."""
+    centres = sum(atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for atom in mol.GetAtoms())
+    return centres + sum(bond.GetStereo() != Chem.BondStereo.STEREONONE for bond in mol.GetBonds())
 
 
 def without_stereo(mol: Chem.Mol) -> Chem.Mol:

@@ -72,6 +72,23 @@ def test_tautomers_of_one_compound_are_said_by_parent_and_merged_by_tautomer():
     assert "kept apart" not in " ".join(merged.notes)
     # the enantiomers keep their own rows and values
     assert sorted(rows["pIC50"].dropna().tolist()) == [4.0, 5.0, 6.2, 7.0]
+    # the row is a form submitted (the pyridone, twice), not RDKit's canonical tautomer, which may be none of them
+    assert "O=c1ccc(Cl)c[nH]1" in rows.index
+    oxindole = merge_replicates(["O=C1Cc2ccccc2N1", "O=C1Cc2ccccc2N1", "Oc1cc2ccccc2[nH]1"],
+                                pd.DataFrame({"pIC50": [5.0, 5.2, 5.4]}), ["pIC50"], by="tautomer").merged
+    assert oxindole["smiles"].tolist() == ["O=C1Cc2ccccc2N1"] and oxindole["n_rows"].tolist() == [3]
+
+
+def test_e_and_z_isomers_are_no_tautomers_of_one_another():
+    """From a review: Z-sunitinib (pIC50 8) and E-sunitinib (5) were merged by tautomer to 6.5, under a quinoid
+    structure RDKit's canonical tautomer gave, and named as tautomers by parent."""
+    z = "CCN(CC)CCNC(=O)c1c(C)[nH]c(/C=C2\\C(=O)Nc3ccc(F)cc32)c1C"
+    e = "CCN(CC)CCNC(=O)c1c(C)[nH]c(/C=C2/C(=O)Nc3ccc(F)cc32)c1C"
+    columns = pd.DataFrame({"pIC50": [8.0, 5.0]})
+    merged = merge_replicates([z, e], columns, ["pIC50"], by="tautomer")
+    assert sorted(merged.merged["pIC50"].tolist()) == [5.0, 8.0]
+    assert set(merged.merged["smiles"]) == {compound_key(z), compound_key(e)}
+    assert not any("tautomers" in note for note in merge_replicates([z, e], columns, ["pIC50"]).notes)
 
 
 def test_concentrations_merge_geometrically_and_spread_in_log_units():

@@ -146,7 +146,7 @@ elif method == "replicates":
                        help="geometric for concentrations (IC50 in nM): averaged and spread in log10 units.")
     by = st.selectbox("One compound is", GROUPINGS, key="aug_by",
                       format_func={"parent": "its parent (a salt or charge state merged; enantiomers apart)",
-                                   "tautomer": "its parent's tautomers too (RDKit's canonical tautomer)",
+                                   "tautomer": "its parent's tautomers too (E and Z apart)",
                                    "molecule": "the identical molecule only"}.get)
     max_spread = st.number_input("Replicates disagree above a spread of", 0.0, 1e9, 1.0, key="aug_spread",
                                  help="Largest minus smallest, in the column's units (log10 units for geometric).")
