@@ -94,6 +94,26 @@ def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
         "leak: is held-out molecule C[C@H](N)c1ccccc1, stereo aside (held)")
 
 
+def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once():
+    """From a review: one analogue from the prefix and the latent method of one seed was written twice (double
+    weight, and a random split could put it on both sides)."""
+    rows = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1", "c1cc(-c2ccnc(N)n2)ccc1Br", "Nc1nccc(-c2ccc(Br)cc2)n1",
+                                    "CCO"],
+                         "method": ["analogue:prefix", "analogue:latent", "analogue:prefix", "analogue:latent"],
+                         "seed_smiles": ["Nc1nccc(-c2ccccc2)n1", "Nc1nccc(-c2ccccc2)n1", "Nc1ccccn1", "CCN"]})
+    kept, removed = apply_guard(rows, Guard(near_duplicate=None))
+    assert kept["smiles"].tolist() == ["Nc1nccc(-c2ccc(Br)cc2)n1", "CCO"]
+    assert removed["removed_because"].tolist() == [
+        "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles Nc1nccc(-c2ccccc2)n1"] * 2
+    from molgen.augment.provenance import reason_counts
+
+    assert reason_counts(removed) == {"duplicate within the synthetic set": 2}   # one kind, counted together
+    # a spelling repeated for another seed or input row is that row's own (enumerate keeps each)
+    spellings = pd.DataFrame({"smiles": ["OCC", "OCC"], "method": ["enumerate"] * 2, "seed_smiles": ["CCO"] * 2,
+                              "input_row": [1, 2]})
+    assert len(apply_guard(spellings, Guard(near_duplicate=None))[0]) == 2
+
+
 @pytest.mark.parametrize("held, synthetic", [
     ("OC(=O)c1ccccc1", "[Na+].[O-]C(=O)c1ccccc1"),                 # a salt of the held-out acid
     ("CN1CCC[C@H]1c1cccnc1", "Cl.CN1CCCC1c1cccnc1"),               # a hydrochloride, stereo dropped
