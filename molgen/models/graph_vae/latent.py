@@ -203,7 +203,8 @@ def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int =
 
 def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool = False,
                 refine_steps: int = REFINE_STEPS) -> list[tuple[float, str]]:
-    """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), with where.
+    """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), each with the
+    fraction of the way where it is first met (the end's molecule may be met before 1.0, and is then listed there).
     The ends are the molecules' encodings (``encode``, ``refine_steps``)."""
     z0, z1 = encode(model, [start, end], refine_steps=refine_steps)
     fractions = torch.linspace(0, 1, steps)
