@@ -2130,11 +2130,11 @@ def augment_analogues(
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard, columns.attrs["read_errors"])
-    from molgen.augment.analogues import scaffold_note, seeds_without_analogues
+    from molgen.augment.analogues import scaffold_note, seeds_without_analogues, stereo_note
 
     if empty := seeds_without_analogues(smiles, kept, removed):
         console.print(escape(empty), style="yellow")
-    if note := scaffold_note(kept):
+    for note in filter(None, (scaffold_note(kept), stereo_note(kept))):
         console.print(escape(note), style="yellow")
 
 

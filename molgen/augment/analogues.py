@@ -361,6 +361,26 @@ def scaffold_note(kept: pd.DataFrame) -> str:
               "the scaffold)") if parts else ""
 
 
+def stereo_note(kept: pd.DataFrame) -> str:
+    """How many kept analogues of seeds with stereocentres or E/Z double bonds carry no stereo at all, when some do
+    not; else '': the models write none, so a chiral seed's analogues come back unassigned, and a chemist reading
+    them as the seed's enantiomer series would be wrong."""
+    if not len(kept) or "seed_smiles" not in kept:
+        return ""
+
+    def has_stereo(smiles: str) -> bool:   # canonical SMILES write stereo as @, / or \\ only
+        return any(mark in smiles for mark in "@/\\")
+
+    chiral = {seed for seed in kept["seed_smiles"].dropna().unique() if has_stereo(seed)}
+    rows = kept[kept["seed_smiles"].isin(chiral)]
+    flat = [not has_stereo(text) for text in rows["smiles"]]
+    if not any(flat):
+        return ""
+    return (f"{sum(flat):,} of the {len(rows):,} analogues of {len(chiral):,} seed{'s' * (len(chiral) != 1)} with "
+            "stereocentres or E/Z double bonds carry no stereo: the models write none, so each stands for its "
+            "stereoisomers together (assign it before comparing with the seed)")
+
+
 def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[pd.DataFrame, pd.DataFrame]:
     from molgen.scoring.pipeline import score
 

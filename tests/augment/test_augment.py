@@ -623,3 +623,13 @@ def test_a_held_out_file_names_its_smiles_column_after_a_colon(tmp_path, series,
     assert set(pd.read_csv(out)["input_row"]) == {2, 3}
     wrong, _ = _enumerate_three(tmp_path, series, "--held-out", f"{held}:nope")
     assert wrong.exit_code == 2 and "no column 'nope'" in " ".join(wrong.output.split())
+
+
+def test_analogues_of_a_chiral_seed_written_without_stereo_are_said():
+    from molgen.augment.analogues import stereo_note
+
+    kept = pd.DataFrame({"smiles": ["CC(N)c1ccccc1F", "C[C@H](N)c1ccccc1Cl", "CCOc1ccccc1"],
+                         "seed_smiles": ["C[C@H](N)c1ccccc1", "C[C@H](N)c1ccccc1", "COc1ccccc1"]})
+    assert stereo_note(kept).startswith("1 of the 2 analogues of 1 seed with stereocentres or E/Z double bonds carry "
+                                        "no stereo")
+    assert stereo_note(kept.iloc[1:]) == ""   # every analogue of the chiral seed carries stereo
