@@ -169,8 +169,9 @@ def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> dict[str,
     """Each different finding in ``hits`` (``"<set>:<name>"``) with the sets that report it, in order: a pattern
     two sets both report under one name (a PAINS pattern in ``pains_a`` and ``moses``) is one finding. With
     ``atoms`` (:func:`alert_atoms`), two names one catalog gives to one group of atoms (:func:`_one_site`) are one
-    finding too, named "name / other name": NIH's acrylate and halo_acrylate on one acrylamide, Brenk's Michael
-    acceptor and thiocarbonyl on one rhodanine. Different catalogs flagging one group still count apart (a
+    finding too, named "name / other name": NIH's acrylate and halo_acrylate on one acrylamide. (Brenk's Michael
+    acceptor and thiocarbonyl on a 5-benzylidene rhodanine match different atoms, the exocyclic C=C and the C=S,
+    and count apart.) Different catalogs flagging one group still count apart (a
     quinone is PAINS's, Brenk's and NIH's): their agreement is how a notorious motif weighs more than a mild one.
     MOSES's "ring of 8 or more atoms" (a rule, without atoms) and the ``rings`` set's "ring of 8 to 11 atoms"
     stay two, so a profile reporting both counts a medium ring twice."""

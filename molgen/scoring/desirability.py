@@ -7,7 +7,7 @@ computed) stays NaN, so an aggregate never pretends to know it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 
 import numpy as np
 
@@ -173,9 +173,16 @@ def make_transform(kind: str, **params) -> Transform:
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ValueError(f"transform {kind!r} has no parameter {', '.join(map(repr, unknown))}; it takes {', '.join(sorted(allowed)) or 'none'}")
-    try:
-        transform = cls(**params)
-    except TypeError as error:
-        raise ValueError(f"transform {kind!r}: {error}") from None
+    missing = sorted(f.name for f in fields(cls) if f.name not in params and f.default is MISSING
+                     and f.default_factory is MISSING)
+    if missing:   # said in the profile's words, not as the class's missing positional argument
+        raise ValueError(f"transform {kind!r} needs {', '.join(map(repr, missing))}; it takes "
+                         f"{', '.join(sorted(allowed))}")
+    # a number written in quotes ("200") would compare as text deep in scoring: refused here, by name
+    texts = [f"{name} = {value!r}" for name, value in params.items()
+             if not isinstance(value, (int, float)) or isinstance(value, bool)]
+    if texts:
+        raise ValueError(f"transform {kind!r}: {', '.join(texts)} is not a number (write it without quotes)")
+    transform = cls(**params)
     transform.validate()
     return transform

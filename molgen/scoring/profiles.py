@@ -115,6 +115,10 @@ class ScoringProfile:
                                    "reports, and it reports none: add some to `alerts`")
             if not component.weight >= 0:
                 raise ProfileError(f"{where}, components[{i}].weight: must be >= 0, got {component.weight}")
+            first = self.properties.index(component.property) + 1
+            if first < i:   # a table has one d_<property> column: a second component's would hide the first's
+                raise ProfileError(f"{where}, components[{i}]: {component.property} is scored by components[{first}] "
+                                   "already; one component per property (combine the two windows in one transform)")
         if sum(c.weight for c in self.components) <= 0:
             raise ProfileError(f"{where}: the component weights are all zero")
         try:
@@ -133,7 +137,7 @@ class ScoringProfile:
                                        + (f"; did you mean {close[0]!r}?" if close else ""))
         for rule, allowed in self.rules.items():
             _choice(rule, RULES, f"{where}, rules")
-            if not isinstance(allowed, int) or allowed < 0:
+            if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 0:   # true is no count
                 raise ProfileError(f"{where}, rules.{rule}: allowed violations must be a whole number >= 0, got {allowed!r}")
         reported = expand_alert_sets(self.alerts)
         for name in self.hard_filters:
@@ -183,7 +187,10 @@ class ScoringProfile:
             except ValueError as error:
                 suggestion = _suggest_param(params, transform_kind)
                 raise ProfileError(f"{place} ({raw['property']}): {error}{suggestion}") from None
-            components.append(Component(raw["property"], transform, float(raw.get("weight", 1.0))))
+            weight = raw.get("weight", 1.0)
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                raise ProfileError(f"{place}.weight: {weight!r} is not a number (write it without quotes)")
+            components.append(Component(raw["property"], transform, float(weight)))
         rules = data.get("rules", {})
         if isinstance(rules, list):
             rules = {name: RULES[name].allowed_violations if name in RULES else 0 for name in rules}

@@ -154,8 +154,10 @@ def tolerance(name: str) -> float:
 
 def missed_value(value: float, low: float | None, high: float | None) -> str:
     """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
-    against ``mw <= 350`` reads 350.4, not 350, which would look like a pass."""
-    for figures in range(3, 13):
+    against ``mw <= 350`` reads 350.4, not 350, which would look like a pass; and never in exponent form (MW 1203,
+    not 1.2e+03): at least as many figures as the whole part has."""
+    whole = len(str(int(abs(value)))) if abs(value) < 1e12 else 12
+    for figures in range(max(3, whole), 13):
         text = f"{value:.{figures}g}"
         shown = float(text)
         if (low is not None and shown < low) or (high is not None and shown > high):

@@ -19,6 +19,7 @@ from molgen.chem import ParseFailure, canonical_smiles, parse_many, parse_smiles
         ("CN(C)(C)C", ParseFailure.VALENCE),
         (b"CCO", ParseFailure.NOT_TEXT),
         (None, ParseFailure.NOT_TEXT),
+        (float("nan"), ParseFailure.EMPTY),        # a blank cell as pandas reads it: empty, as the CLI says
     ],
 )
 def test_bad_smiles_fail_with_their_reason(smiles, failure):

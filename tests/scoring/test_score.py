@@ -359,3 +359,32 @@ def test_a_runs_copies_note_names_the_pages_controls_on_a_page():
     on_page = " ".join(training_data_notes(record, lambda: stored, on_page=True))
     assert "Browse's \"Novel only\" or Export's filter novel == True leaves them out" in on_page
     assert "molgen export" not in on_page
+
+
+def test_a_profile_refuses_a_quoted_number_a_missing_parameter_and_a_second_component_on_one_property():
+    """From a scoring review: low = "200" crashed in scoring with a traceback, weight = "0.5" and lipinski = true were
+    taken silently, a missing low named the class's positional argument, and two qed components left one d_qed
+    column that did not add up to the score."""
+    from molgen.scoring.profiles import ProfileError, ScoringProfile
+
+    def refused(components, **extra) -> str:
+        with pytest.raises(ProfileError) as error:
+            ScoringProfile.from_dict({"name": "t", "components": components, **extra}, source="t.toml")
+        return str(error.value)
+
+    said = refused([{"property": "mw", "transform": "double_sigmoid", "low": "200", "high": 500}])
+    assert "components[1] (mw): transform 'double_sigmoid': low = '200' is not a number (write it without quotes)" \
+        in said
+    assert "transform 'reverse_sigmoid' needs 'low'" in refused([{"property": "mw", "transform": "reverse_sigmoid",
+                                                                   "high": 500}])
+    assert "components[1].weight: '0.5' is not a number" in refused([{"property": "qed", "weight": "0.5"}])
+    assert "rules.lipinski: allowed violations must be a whole number >= 0, got True" in refused(
+        [{"property": "qed"}], rules={"lipinski": True})
+    assert "components[2]: qed is scored by components[1] already" in refused(
+        [{"property": "qed"}, {"property": "qed", "transform": "sigmoid", "low": 0.3, "high": 0.7}])
+
+
+def test_a_rule_violation_reads_its_value_without_an_exponent():
+    from molgen.scoring.properties import missed_value
+
+    assert missed_value(1202.6, None, 500) == "1203" and missed_value(350.399, None, 350) == "350.4"
