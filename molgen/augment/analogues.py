@@ -22,6 +22,7 @@ asking for a family molgen does not ship, without a path, is an error that says 
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -312,11 +313,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     kept, removed = apply_guard(frame, guard)
     if profile is not None and len(kept):
         kept, removed = _apply_profile(kept, removed, profile)
-    # Per seed: the most similar first, at most per_seed of them.
-    kept = kept.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")
-    surplus = kept.groupby("seed_smiles").cumcount() >= per_seed
-    beyond = kept[surplus].assign(removed_because=f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
-    kept = kept[~surplus].reset_index(drop=True)
+    kept, beyond = _once_within_the_cap(kept, per_seed)
     kept.insert(list(kept.columns).index("similarity") + 1, "keeps_seed_scaffold",
                 keeps_seed_scaffold(kept["smiles"], kept["seed_smiles"]))
     removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
@@ -379,6 +376,31 @@ def stereo_note(kept: pd.DataFrame) -> str:
     return (f"{sum(flat):,} of the {len(rows):,} analogues of {len(chiral):,} seed{'s' * (len(chiral) != 1)} with "
             "stereocentres or E/Z double bonds carry no stereo: the models write none, so each stands for its "
             "stereoisomers together (assign it before comparing with the seed)")
+
+
+def _once_within_the_cap(kept: pd.DataFrame, per_seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """At most ``per_seed`` analogues a seed, the most similar first, and each molecule once in the whole set, however
+    many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides): the
+    rows are taken most similar first, each molecule by the first seed with room for it, so a seed at its cap
+    leaves a molecule to another seed that has room. Returns (kept, removed with why)."""
+    ordered = kept.sort_values("similarity", ascending=False, kind="stable")
+    taken: dict[str, tuple[str, str]] = {}   # molecule -> (method, seed) of the row kept
+    filled: Counter = Counter()
+    reasons = []
+    for smiles, method, seed in zip(ordered["smiles"], ordered["method"], ordered["seed_smiles"]):
+        key = Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
+        if key in taken:
+            reasons.append(f"duplicate within the synthetic set: kept from method {taken[key][0]}, seed_smiles "
+                           f"{taken[key][1]}")
+        elif filled[seed] >= per_seed:
+            reasons.append(f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
+        else:
+            taken[key], filled[seed] = (method, seed), filled[seed] + 1
+            reasons.append("")
+    ordered = ordered.assign(removed_because=reasons)
+    out = ordered[ordered["removed_because"] == ""].drop(columns="removed_because")
+    out = out.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")
+    return out.reset_index(drop=True), ordered[ordered["removed_because"] != ""]
 
 
 def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -337,9 +337,10 @@ def apply_guard(rows: pd.DataFrame, guard: Guard, *, spellings: bool | None = No
                 smiles_column: str = "smiles") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split synthetic ``rows`` into (kept, removed); ``removed`` has a ``removed_because`` column.
 
-    Rows whose SMILES do not parse are removed too, with the parser's reason. A new molecule is kept once, at its
-    first row, whatever method or seed reached it again; a spelling repeated for one method, seed and input row,
-    once too.
+    Rows whose SMILES do not parse are removed too, with the parser's reason. Exact duplicates
+    within ``rows`` (same molecule, same ``method``, seed and input row) keep their first occurrence; a repeat of a
+    row the guard removed is removed with its reason. (``analogues`` keeps a molecule reached by several methods or
+    seeds once, as it caps each seed.)
 
     ``spellings``: the rows are spellings of the inputs (:func:`~molgen.augment.enumerate.enumerate_smiles`), so
     each spelling is a row of its own, a copy of its seed is the point, and a held-out molecule is matched exactly
@@ -348,28 +349,24 @@ def apply_guard(rows: pd.DataFrame, guard: Guard, *, spellings: bool | None = No
     ``"enumerate"``. ``allow_seed_copy`` is the older name of ``spellings=True``.
     """
     reasons = []
-    seen: dict[tuple, dict] = {}   # each key's first row
+    seen: dict[tuple, str] = {}   # each key's first row's verdict ('' when kept)
     with quiet_rdkit():
         for record in rows.to_dict("records"):
             parsed = parse_smiles(record[smiles_column])
             if not parsed.ok:
                 reasons.append(f"invalid: {parsed.failure.value}: {parsed.message}")
                 continue
+            # and, where rows carry it, the input row: two input rows holding one molecule (two labels of it)
+            # each keep all their spellings, as enumerate promises
             spelling = allow_seed_copy or (record.get("method") == "enumerate" if spellings is None else spellings)
-            # a spelling is kept per method, seed and input row (two input rows holding one molecule, two labels of
-            # it, each keep all their spellings, as enumerate promises); a new molecule once in the whole set, however
-            # many methods or seeds reached it: twice, it would weigh double, and a split could put it on both sides
-            key = ((record[smiles_column], record.get("method"), record.get("seed_smiles"), record.get("input_row"))
-                   if spelling else (Chem.MolToSmiles(parsed.mol),))
+            key = (record[smiles_column] if spelling else Chem.MolToSmiles(parsed.mol),
+                   record.get("method"), record.get("seed_smiles"), record.get("input_row"))
             if key in seen:
-                first = seen[key]
-                came = ", ".join(f"{name} {first[name]}" for name in ("method", "seed_smiles") if first.get(name))
-                # the first colon ends the reason's kind (what the summary counts), the rest says which row was kept
-                reasons.append("duplicate within the synthetic set" + (f": kept from {came}" if came and not spelling
-                                                                        else ""))
+                # a repeat of a removed row is removed for the same reason (a leak met twice is two leaked rows)
+                reasons.append(seen[key] or "duplicate within the synthetic set")
                 continue
-            seen[key] = record
-            reasons.append(guard.check(parsed.mol, allow_seed_copy=spelling, near=not spelling))
+            seen[key] = guard.check(parsed.mol, allow_seed_copy=spelling, near=not spelling)
+            reasons.append(seen[key])
     reasons = np.array(reasons, dtype=object)
     keep = reasons == ""
     removed = rows[~keep].copy()

@@ -94,24 +94,32 @@ def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
         "leak: is held-out molecule C[C@H](N)c1ccccc1, stereo aside (held)")
 
 
-def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once():
-    """From a review: one analogue from the prefix and the latent method of one seed was written twice (double
-    weight, and a random split could put it on both sides)."""
-    rows = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1", "c1cc(-c2ccnc(N)n2)ccc1Br", "Nc1nccc(-c2ccc(Br)cc2)n1",
-                                    "CCO"],
-                         "method": ["analogue:prefix", "analogue:latent", "analogue:prefix", "analogue:latent"],
-                         "seed_smiles": ["Nc1nccc(-c2ccccc2)n1", "Nc1nccc(-c2ccccc2)n1", "Nc1ccccn1", "CCN"]})
-    kept, removed = apply_guard(rows, Guard(near_duplicate=None))
-    assert kept["smiles"].tolist() == ["Nc1nccc(-c2ccc(Br)cc2)n1", "CCO"]
-    assert removed["removed_because"].tolist() == [
-        "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles Nc1nccc(-c2ccccc2)n1"] * 2
+def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each_seeds_cap():
+    """From reviews: one analogue from the prefix and the latent method of one seed was written twice (double weight,
+    and a split could put it on both sides); and, once kept once, a molecule credited to a seed at its cap was lost
+    although another seed had room."""
+    from molgen.augment.analogues import _once_within_the_cap
     from molgen.augment.provenance import reason_counts
 
-    assert reason_counts(removed) == {"duplicate within the synthetic set": 2}   # one kind, counted together
-    # a spelling repeated for another seed or input row is that row's own (enumerate keeps each)
-    spellings = pd.DataFrame({"smiles": ["OCC", "OCC"], "method": ["enumerate"] * 2, "seed_smiles": ["CCO"] * 2,
-                              "input_row": [1, 2]})
-    assert len(apply_guard(spellings, Guard(near_duplicate=None))[0]) == 2
+    rows = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1", "c1cc(-c2ccnc(N)n2)ccc1Br", "Cc1ccc(-c2ccnc(N)n2)cc1",
+                                    "Nc1nccc(-c2ccc(Br)cc2)n1"],
+                         "method": ["analogue:prefix", "analogue:latent", "analogue:prefix", "analogue:prefix"],
+                         "seed_smiles": ["A", "A", "A", "B"], "similarity": [0.7, 0.7, 0.8, 0.6]})
+    kept, removed = _once_within_the_cap(rows, per_seed=1)
+    # seed A keeps its most similar (the tolyl), seed B the bromophenyl A had no room for; the repeat is said
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "Cc1ccc(-c2ccnc(N)n2)cc1"),
+                                                             ("B", "Nc1nccc(-c2ccc(Br)cc2)n1")]
+    assert reason_counts(removed) == {"beyond the 1 analogues kept per seed (the most similar)": 2}
+    kept, removed = _once_within_the_cap(rows, per_seed=5)
+    assert sorted(kept["smiles"]) == ["Cc1ccc(-c2ccnc(N)n2)cc1", "Nc1nccc(-c2ccc(Br)cc2)n1"]
+    assert removed["removed_because"].str.startswith("duplicate within the synthetic set: kept from method "
+                                                     "analogue:prefix, seed_smiles A").all() and len(removed) == 2
+    # a repeat of a row the guard removed (a held-out molecule) is removed for the same reason, not called kept
+    held = Guard(held_out=[ReferenceSet("test", ["Nc1nccc(-c2ccc(Br)cc2)n1"])], near_duplicate=None)
+    twice = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1"] * 2, "method": ["analogue:prefix"] * 2,
+                          "seed_smiles": ["A"] * 2})
+    assert [r.startswith("leak: is held-out molecule") for r in apply_guard(twice, held)[1]["removed_because"]] == \
+        [True, True]
 
 
 @pytest.mark.parametrize("held, synthetic", [
