@@ -412,7 +412,7 @@ def evaluate_command(
         rows[name]["input"] = {**rows[name]["input"], "reference": reference, "train": train or "the run's own",
                                **{k: v for k, v in measured_against.items() if train is not None or k != "train_sha256"}}
     for name, metrics in rows.items():   # a part of the reference measured: the first rows were taken, say how not to
-        if "at random" not in metrics["input"]["rows_used"]:
+        if metrics["input"]["rows_used"].startswith("the first"):
             metrics["notes"] = [note + ": draw rows at random (--sample N)" if note.startswith(PART_OF_REFERENCE)
                                 else note for note in metrics["notes"]]
     table_rows = {**rows, **(ceiling_rows(rows) if reference == "moses" else {}),
@@ -500,8 +500,10 @@ def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int,
     if how == "all" and (n or sample or 0) > total:
         error_console.print(f"[yellow]run {escape(record['id'])} stored {total:,} distinct valid molecules, "
                             f"fewer than {'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
+    # --train none measures no novelty; no --train, the run's own
     metrics = measure_run(store, record, chosen, reference=reference_arg, train=train_arg if train is not None else None,
-                          kl_reference=kl_reference, keep_properties=keep_properties, progress=True)
+                          own_novelty=train is None, kl_reference=kl_reference, keep_properties=keep_properties,
+                          progress=True)
     metrics["input"]["rows_used"] = how
     return metrics
 

@@ -683,7 +683,8 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     own = run("evaluate", "--run", record["id"][:15], "--reference", "moses-sample", "-o", str(out))
     assert own.exit_code == 0, own.output
     assert json.loads(out.read_text())["tiny-run"]["Novelty"] == pytest.approx(counts["novelty"], abs=1e-4)
-    assert "novelty: the run's own, against its model's training data (moses-sample)" in " ".join(own.output.split())
+    assert "novelty: the run's own, of the molecules measured, against its model's training data (moses-sample)" in \
+        " ".join(own.output.split())
     # -n takes the first molecules sampled, and novelty is theirs (validity can only be the whole run's)
     marks = RunStore().candidates(record["id"], order_by="id", columns=["novel"])["novel"].head(10).astype(bool)
     first = run("evaluate", "--run", "tiny-run", "-n", "10", "--reference", str(other), "-o", str(out))
@@ -691,15 +692,18 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     head = json.loads(out.read_text())["tiny-run"]
     assert head["n"] == 10 and head["Novelty"] == pytest.approx(marks.mean()) and head["valid"] == counts["validity"]
     assert head["input"]["reference_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()   # a file's, checksummed
-    assert "train_sha256" not in head["input"]
+    # --train none measures no novelty (the run's own is for no --train)
+    none = run("evaluate", "--run", "tiny-run", "-n", "10", "--reference", "moses-sample", "--train", "none", "-o", str(out))
+    assert none.exit_code == 0 and json.loads(out.read_text())["tiny-run"]["Novelty"] is None
     # a part of the reference measured: said, and how to draw at random only where the first rows were taken
     part = "most are the reference's own molecules: this measures a part of the reference"
     taken = run("evaluate", str(other), "-n", "30", "--reference", str(other), "--train", "none", "-o", str(out))
     note = next(n for n in json.loads(out.read_text())["other"]["notes"] if n.startswith(part))
     assert taken.exit_code == 0 and note.endswith("draw rows at random (--sample N)")
-    drawn = run("evaluate", str(other), "--sample", "30", "--reference", str(other), "--train", "none", "-o", str(out))
-    note = next(n for n in json.loads(out.read_text())["other"]["notes"] if n.startswith(part))
-    assert drawn.exit_code == 0 and "--sample" not in note
+    for rows in (["--sample", "30"], []):   # drawn at random, or every row: --sample would not help
+        drawn = run("evaluate", str(other), *rows, "--reference", str(other), "--train", "none", "-o", str(out))
+        note = next(n for n in json.loads(out.read_text())["other"]["notes"] if n.startswith(part))
+        assert drawn.exit_code == 0 and "--sample" not in note, rows
     # a run not in the store, or named twice, is refused before anything is computed
     missing = run("evaluate", "--run", "nope", "--reference", "moses-sample")
     assert missing.exit_code == 2 and "no run 'nope' in the store" in missing.output

@@ -93,13 +93,20 @@ def tautomer_key(smiles: str) -> str:
     which gives 2-hydroxypyridine and 2-pyridone one key. It is a key, not a structure to show: RDKit scores
     aromatic rings first, so oxindole's key is 2-hydroxyindole. A molecule whose stereo a tautomer would lose (an
     E or Z double bond that moves, sunitinib's; a stereocentre that becomes sp2) is its own key: its stereoisomers
-    are not one compound. (From a form no chemist writes, an exocyclic methylene breaking an aromatic ring, RDKit
-    may reach another canonical tautomer.)"""
-    mol = Chem.MolFromSmiles(smiles)
+    are not one compound (nor, then, are its own other tautomers merged with it). (From a form no chemist writes,
+    an exocyclic methylene breaking an aromatic ring, RDKit may reach another canonical tautomer.)"""
     with quiet_rdkit():
+        mol = Chem.MolFromSmiles(smiles)
+        if mol is None:
+            return smiles
+        enumerator = tautomer_enumerator(keep_stereo=True)
         # read back from its SMILES: the enumerator leaves a lost geometry marked "any", which a count would take
-        tautomer = Chem.MolFromSmiles(Chem.MolToSmiles(tautomer_enumerator(keep_stereo=True).Canonicalize(mol)))
-    return Chem.MolToSmiles(tautomer) if _stereo_elements(tautomer) >= _stereo_elements(mol) else smiles
+        tautomer = Chem.MolFromSmiles(Chem.MolToSmiles(enumerator.Canonicalize(mol)))
+        if tautomer is not None and _stereo_elements(tautomer) >= _stereo_elements(mol):
+            return Chem.MolToSmiles(tautomer)
+    # the canonical tautomer loses stereo: the molecule is its own key, so E and Z stay apart (and its other
+    # tautomers, the lactim of a Z lactam, are not merged with it either: a safe miss, said in the docs)
+    return smiles
 
 
 def _stereo_elements(mol: Chem.Mol) -> int:

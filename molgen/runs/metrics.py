@@ -18,13 +18,17 @@ from molgen.runs.store import RunStore
 
 
 def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None, *, reference="moses",
-                train=None, kl_reference: Sequence[str] | None = None, keep_properties: bool = False,
-                progress: bool = False, n_jobs: int | None = None) -> dict:
+                train=None, own_novelty: bool = True, kl_reference: Sequence[str] | None = None,
+                keep_properties: bool = False, progress: bool = False, n_jobs: int | None = None) -> dict:
     """:func:`molgen.metrics.evaluate` of a stored run's distinct valid molecules (``rows``: positions among them
     in sampling order; all by default), with ``valid`` from its tally of every sample, ``unique@k`` not measured
-    (None), ``Novelty`` the measured molecules' own marks unless ``train`` is given, and notes saying so."""
-    stored = store.candidates(record["id"], order_by="id", columns=["smiles", "novel"])
-    chosen = stored if rows is None else stored.iloc[list(rows)]
+    (None), and notes saying so. ``Novelty``: against ``train`` when given; else the measured molecules' own marks
+    (``own_novelty``), or not measured."""
+    rows = None if rows is None else list(rows)
+    # only as far into the run as the rows measured reach (Compare measures the first 10,000 of a larger run)
+    stored = store.candidates(record["id"], order_by="id", columns=["smiles", "novel"],
+                              **({"limit": max(rows) + 1} if rows else {}))
+    chosen = stored if rows is None else stored.iloc[rows]
     metrics = evaluate(chosen["smiles"].tolist(), reference, train=train, kl_reference=kl_reference,
                        keep_properties=keep_properties, progress=progress, n_jobs=n_jobs)
     tally = store.tally(record["id"], record["n_requested"])   # as stored now: a run still sampling too
@@ -38,11 +42,12 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
                      f"whatever rows were measured; {unique:,} of those distinct ({unique / valid if valid else 0:.4f}). "
                      "The run keeps each molecule once, so unique@k is not measured and the distribution metrics "
                      "describe its distinct molecules (MOSES counts a repeat in them as often as it was sampled)")
-    if train is None:
+    if train is None and own_novelty and len(chosen):
         marks = chosen["novel"]
-        known = len(marks) and marks.notna().all()
+        known = bool(marks.notna().all())
         metrics["Novelty"] = float(marks.astype(bool).mean()) if known else None
-        notes.append(f"novelty: the run's own, against its model's training data ({trained_on(record)})" if known else
+        notes.append(f"novelty: the run's own, of the molecules measured, against its model's training data "
+                     f"({trained_on(record)})" if known else
                      "novelty: not known (the model's training data could not be read when the run ran); a training "
                      "set given to measure against measures it")
     if has_conditions(record["conditions"]):

@@ -69,7 +69,12 @@ def written_as_smarts(text: str) -> bool:
     """Whether ``text`` uses syntax only SMARTS has (a logical operator or bond query, or an atom primitive such as
     ``[#6]``, ``[R2]``, ``[D3]``, ``[X3]``): meant as a pattern. A text without it that is no valid SMILES is more
     likely a slip in a SMILES (``c1ccc2ncnc2c1``; ``[nH]`` and ``[C@@H]`` are SMILES too) that reads as SMARTS."""
-    return re.search(r"[~!,;&$]|\[[^\]]*(#\d|[DXRrvxh]\d|\*)", text) is not None
+    # a logical operator or bond query; an atom primitive with its number ([#6], [R2], [D3]) or alone between
+    # delimiters ([R], [a], [c;R]: not the r of [Br]); a ring bond (C@C) outside brackets, where @ is chirality.
+    # Not [*] or [*:1]: an attachment point is SMILES too
+    if re.search(r"[~!,;&$]|\[[^\]]*(#\d|[DXRrvxh]\d)|(?<=[\[;&,!])[RrDXaA](?=[\];&,!])", text):
+        return True
+    return re.search(r"[A-Za-z\])\d]@[A-Za-z\[(]", re.sub(r"\[[^\]]*\]", "[]", text)) is not None
 
 
 def _aromatic(mol: Chem.Mol) -> bool:

@@ -819,3 +819,7 @@ def test_a_run_is_measured_as_it_stands_while_it_still_samples(tiny_checkpoint, 
     said = " ".join(measured["notes"])
     assert f"the run is running: measured as it stood, {tally['sampled']:,} samples taken" in said
     assert "novelty: not known" not in said
+    assert measure_run(store, record, reference=sample_smiles[5000:5300], own_novelty=False, n_jobs=1)["Novelty"] is None
+    # no molecule measured: no novelty, and no false reason for it
+    empty = measure_run(store, record, [], reference=sample_smiles[5000:5300], n_jobs=1)
+    assert empty["Novelty"] is None and not any("novelty" in note for note in empty["notes"])

@@ -388,3 +388,13 @@ def test_a_rule_violation_reads_its_value_without_an_exponent():
     from molgen.scoring.properties import missed_value
 
     assert missed_value(1202.6, None, 500) == "1203" and missed_value(350.399, None, 350) == "350.4"
+
+
+def test_smarts_only_syntax_is_told_from_a_slip_in_a_smiles():
+    from molgen.scoring.similarity import written_as_smarts
+
+    for meant in ("[N;H2]c1ccccc1", "[#6]1:[#6]:[#6]:1", "[R]", "[c;R]", "[D3]", "C@C", "C-,=C", "[!#1]"):
+        assert written_as_smarts(meant), meant
+    # SMILES, however written: chirality, [nH], bromine, an attachment point
+    for smiles in ("c1ccc2ncnc2c1", "C[C@H](N)O", "[nH]1cccc1", "[Br]c1ccccc1", "[Ar]", "c1ccccc1[*:1]", "[NH3+]C"):
+        assert not written_as_smarts(smiles), smiles

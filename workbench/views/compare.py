@@ -184,9 +184,9 @@ if result:
                          "above it on Scaf or SNN by chance: a reference, not a bound). Read each run against the "
                          "ceiling row nearest its n, and generate more to rank models. A run kept to a scaffold or a "
                          "reference is not meant to match MOSES test: its FCD measures the condition, not the model."))
-    st.caption("Against MOSES test and scaffold-test, over every molecule a run stored (those that missed its "
-               "conditions too, unlike the summary and the plots above: the model's output, not the ranked set). "
-               "A run stores each valid molecule once, so valid and novelty "
-               "come from the run's own counts (validity as sampled, novelty against the model's training set), and "
-               f"unique@k is not measured ({MISSING}). n: the molecules measured, the first a run stored. FCD depends on n: "
+    st.caption(f"Against MOSES test and scaffold-test, over the first {METRICS_CAP:,} molecules a run stored (those "
+               "that missed its conditions too, unlike the summary and the plots above: the model's output, not the "
+               "ranked set). A run stores each valid molecule once, so valid comes from the run's count of every "
+               "sample (as sampled, no correction), novelty is that of the molecules measured (against the model's "
+               f"training set), and unique@k is not measured ({MISSING}). n: the molecules measured. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
