@@ -14,14 +14,19 @@ def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
     return ranked.sort_values("rank", kind="stable")
 
 
-def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6) -> pd.DataFrame:
+def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6, *,
+                       passing_only: bool = False) -> pd.DataFrame:
     """The best ``n`` distinct valid rows of a scored table (by ``rank``), skipping any row whose
-    Morgan Tanimoto similarity to an already chosen one exceeds ``max_similarity``."""
+    Morgan Tanimoto similarity to an already chosen one exceeds ``max_similarity``. ``passing_only``: leave out the
+    rows failing the profile's hard filters (score 0, ranked last), which a large ``n`` otherwise reaches, as
+    ``molgen export --passing-only`` does."""
     if not 0 <= max_similarity <= 1:
         raise ValueError(f"max_similarity must lie in [0, 1], got {max_similarity}")
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     ranked = _ranked_unique(scored)
+    if passing_only and "passes_filters" in ranked:
+        ranked = ranked[ranked["passes_filters"].fillna(False).astype(bool)]
     fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
     kept = diverse_top(fps, range(len(fps)), n, max_similarity)
     return ranked.iloc[kept]

@@ -43,3 +43,13 @@ def test_clusters_column_and_maxmin(scored):
     fps = [morgan_fingerprint(to_mol(s)) for s in scored["smiles"].dropna()[:100]]
     picks = maxmin_pick(fps, 10, seed=1)
     assert len(set(picks)) == 10 and picks == maxmin_pick(fps, 10, seed=1)
+
+
+def test_the_diverse_pick_can_leave_out_the_hard_filter_failures(sample_smiles):
+    """From a scoring review: a large pick ended with water and cubane (score 0, failing the hard filters)."""
+    table = score(sample_smiles[:40] + ["O", "C12C3C4C1C5C2C3C45"], "drug-like", n_jobs=1, progress=False)
+    assert not table["passes_filters"].fillna(False).astype(bool).all()   # something fails, so the test can fail
+    everything = select_diverse_top(table, 100, max_similarity=0.99)
+    assert not everything["passes_filters"].astype(bool).all()
+    passing = select_diverse_top(table, 100, max_similarity=0.99, passing_only=True)
+    assert passing["passes_filters"].astype(bool).all() and len(passing) < len(everything)
