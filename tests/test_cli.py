@@ -691,6 +691,7 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     assert first.exit_code == 0, first.output
     head = json.loads(out.read_text())["tiny-run"]
     assert head["n"] == 10 and head["Novelty"] == pytest.approx(marks.mean()) and head["valid"] == counts["validity"]
+    assert (head["input"]["rows"], head["input"]["used"]) == (len(stored), 10)   # the run's whole count, not 10
     assert head["input"]["reference_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()   # a file's, checksummed
     # --train none measures no novelty (the run's own is for no --train)
     none = run("evaluate", "--run", "tiny-run", "-n", "10", "--reference", "moses-sample", "--train", "none", "-o", str(out))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
 from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, default_chunk_size
-from molgen.scoring.profiles import load_profile, shipped_profiles
+from molgen.scoring.profiles import ProfileError, load_profile, shipped_profiles, stored_profile
 
 #: Property sliders of the form: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
@@ -68,7 +68,7 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
     _sampling_options(record["model"], dict(params["sample_options"]), values, notes)
     _conditions(record["conditions"], record.get("native") or {}, values, notes)
-    _profile(record["profile"], values, current_profile)
+    _profile(record["profile"], values, current_profile, notes)
     return values, notes
 
 
@@ -173,11 +173,9 @@ def _window(window) -> str:
     return f"{'-inf' if lo is None else f'{lo:g}'} to {'inf' if hi is None else f'{hi:g}'}"
 
 
-def _profile(profile: dict, values: dict, current: str | None) -> None:
+def _profile(profile: dict, values: dict, current: str | None, notes: list[str]) -> None:
     """A shipped profile as the run used it is picked by name; any other (edited on this page, or the chemist's
     own file) goes into the text box of the shipped one it was edited from, else of the profile picked now."""
-    from molgen.scoring.profiles import ScoringProfile
-
     shipped = shipped_profiles()
     name = profile.get("name", "")
     if name in shipped and load_profile(name).to_dict() == profile:
@@ -186,5 +184,10 @@ def _profile(profile: dict, values: dict, current: str | None) -> None:
         return
     base = re.sub(r" \(edited \w+\)$", "", name)
     picked = base if base in shipped else (current if current in shipped else shipped[0])
+    try:
+        toml = stored_profile(profile, "the run").to_toml()
+    except ProfileError as error:   # a check added since the run refuses its profile: the form keeps its own
+        notes.append(f"its profile is not filled in: {error}")
+        return
     values["gen_profile"] = picked
-    values[f"gen_toml_{picked}"] = ScoringProfile.from_dict(profile, source="the run").to_toml()
+    values[f"gen_toml_{picked}"] = toml

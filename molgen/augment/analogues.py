@@ -310,10 +310,14 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                                              "seed": seed, **({"seeds_without_stereo": stereo} if stereo else {})})
     columns = ["smiles", "method", "seed_smiles", "params", "checkpoint", "similarity"]
     frame = pd.DataFrame(rows, columns=columns)
-    kept, removed = apply_guard(frame, guard)
+    kept, guarded = apply_guard(frame, guard)
+    removed = guarded
     if profile is not None and len(kept):
         kept, removed = _apply_profile(kept, removed, profile)
     kept, beyond = _once_within_the_cap(kept, per_seed)
+    # what became of a repeat's first copy, once the profile and the cap have had their say
+    later = pd.concat([removed.iloc[len(guarded):], beyond], ignore_index=True)
+    removed = _fates_of_repeats(removed, kept, later)
     kept.insert(list(kept.columns).index("similarity") + 1, "keeps_seed_scaffold",
                 keeps_seed_scaffold(kept["smiles"], kept["seed_smiles"]))
     removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
@@ -380,15 +384,23 @@ def stereo_note(kept: pd.DataFrame) -> str:
 
 def _once_within_the_cap(kept: pd.DataFrame, per_seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """At most ``per_seed`` analogues a seed, the most similar first, and each molecule once in the whole set, however
-    many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides): the
-    rows are taken most similar first, each molecule by the first seed with room for it, so a seed at its cap
-    leaves a molecule to another seed that has room. Returns (kept, removed with why)."""
-    ordered = kept.sort_values("similarity", ascending=False, kind="stable")
+    many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides). A
+    molecule only one seed reached is placed first; then one several reached goes to the most similar of them with
+    room, so a seed at its cap leaves a shared molecule to another, and no seed is left empty by a molecule another
+    could hold. Returns (kept, removed with why)."""
+    if not len(kept):
+        return kept.reset_index(drop=True), kept.assign(removed_because=pd.Series(dtype=object))
+    keys = [Chem.MolToSmiles(Chem.MolFromSmiles(smiles)) for smiles in kept["smiles"]]
+    seeds_of: dict[str, set] = {}
+    for key, seed in zip(keys, kept["seed_smiles"]):
+        seeds_of.setdefault(key, set()).add(seed)
+    ordered = kept.assign(_key=keys).sort_values("similarity", ascending=False, kind="stable")
+    shared = ordered["_key"].map(lambda key: len(seeds_of[key]) > 1)
+    ordered = pd.concat([ordered[~shared], ordered[shared]])   # each part most similar first
     taken: dict[str, tuple[str, str]] = {}   # molecule -> (method, seed) of the row kept
     filled: Counter = Counter()
     reasons = []
-    for smiles, method, seed in zip(ordered["smiles"], ordered["method"], ordered["seed_smiles"]):
-        key = Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
+    for key, method, seed in zip(ordered["_key"], ordered["method"], ordered["seed_smiles"]):
         if key in taken:
             reasons.append(f"duplicate within the synthetic set: kept from method {taken[key][0]}, seed_smiles "
                            f"{taken[key][1]}")
@@ -397,10 +409,32 @@ def _once_within_the_cap(kept: pd.DataFrame, per_seed: int) -> tuple[pd.DataFram
         else:
             taken[key], filled[seed] = (method, seed), filled[seed] + 1
             reasons.append("")
-    ordered = ordered.assign(removed_because=reasons)
+    ordered = ordered.assign(removed_because=reasons).drop(columns="_key")
     out = ordered[ordered["removed_because"] == ""].drop(columns="removed_because")
     out = out.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")
     return out.reset_index(drop=True), ordered[ordered["removed_because"] != ""]
+
+
+def _fates_of_repeats(removed: pd.DataFrame, kept: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
+    """``removed`` with each exact repeat the guard set aside ("duplicate within the synthetic set", its first copy
+    then passed on) given what became of that first copy: kept (from which method and seed), or removed later, by
+    the profile's hard filters or the per-seed cap, for that reason (a repeat of a molecule kept nowhere is no
+    duplicate of a kept one)."""
+    bare = removed["removed_because"].eq("duplicate within the synthetic set") if len(removed) else None
+    if bare is None or not bare.any():
+        return removed
+
+    def key(smiles: str) -> str:
+        return Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
+
+    fate = {key(s): f"duplicate within the synthetic set: kept from method {m}, seed_smiles {seed}"
+            for s, m, seed in zip(kept["smiles"], kept["method"], kept["seed_smiles"])}
+    for s, reason in zip(later["smiles"], later["removed_because"]):
+        fate.setdefault(key(s), reason)
+    removed = removed.copy()
+    removed.loc[bare, "removed_because"] = [fate.get(key(s), "duplicate within the synthetic set")
+                                            for s in removed.loc[bare, "smiles"]]
+    return removed
 
 
 def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -96,7 +96,8 @@ def parse_smiles(smiles: object) -> ParseResult:
     Never raises for bad input: bytes, ``None``, empty strings, random text and chemically
     impossible molecules all come back as a ``ParseResult`` with ``ok == False``.
     """
-    if isinstance(smiles, float) and smiles != smiles:   # NaN: a blank cell as pandas reads it, as the CLI says it
+    if (isinstance(smiles, float) and smiles != smiles) or type(smiles).__name__ == "NAType":
+        # NaN or pandas' NA: a blank cell as pandas reads it (its string and Arrow columns give NA), as the CLI says it
         return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
     if not isinstance(smiles, str):
         return ParseResult(smiles, None, ParseFailure.NOT_TEXT, f"expected a SMILES string, got {type(smiles).__name__}")

@@ -30,7 +30,7 @@ from molgen.progress import progress_bar
 from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
                                     missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
-from molgen.scoring.profiles import ScoringProfile, load_profile
+from molgen.scoring.profiles import ScoringProfile, load_profile, stored_profile
 from molgen.scoring.similarity import written_as_smarts
 
 #: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
@@ -411,7 +411,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         conditions = conditions_from_dict(record["conditions"])
         check = ConditionFilter(conditions)
         steer, _ = _native(generator, recorded_native(conditions, record["native"]))
-        profile = ScoringProfile.from_dict(record["profile"])
+        profile = stored_profile(record["profile"], f"run {record['id']}")
         train = training_molecules(training_of(generator))
         origin = f"{record['model']}:{Path(record['checkpoint']).name}"
         chunks = store.chunks(run_id)
@@ -468,7 +468,7 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
     """What is stored is ranked and counted, so the partial run can be browsed and exported as it stands; the
     record says whether it was stopped (resumable as it is) or failed (with the error)."""
     try:
-        _rank(store, run_id, profile or ScoringProfile.from_dict(record["profile"]), owner)
+        _rank(store, run_id, profile or stored_profile(record["profile"], f"run {run_id}"), owner)
         counts = {**store.tally(run_id, record["n_requested"]), "validity_note": validity_note(record)}
     except LeaseLost:
         return   # lost while it stopped: the record is the new holder's

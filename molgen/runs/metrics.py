@@ -60,5 +60,5 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
     metrics["notes"] = notes
     metrics["input"] = {"run": record["id"], "name": record["name"], "checkpoint": record["checkpoint"],
                         "checkpoint_sha256": record["checkpoint_sha256"], "seed": record["seed"],
-                        "status": record["status"], "rows": len(stored), "used": len(chosen)}
+                        "status": record["status"], "rows": tally["unique"], "used": len(chosen)}
     return metrics

@@ -10,7 +10,7 @@ from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import family_class, shipped_checkpoints
 from molgen.runs.conditions import conditions_from_dict
 from molgen.runs.store import RunStore
-from molgen.scoring.profiles import ScoringProfile
+from molgen.scoring.profiles import stored_profile
 
 
 def run_settings(run: str, *, store: RunStore | None = None, model: str | None = None) -> dict:
@@ -38,7 +38,7 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     pinned_later = getattr(family_class(record["model"]), "OPTIONS_BEFORE_PINNED", {})
     return {"model": str(checkpoint) if model is None else model, "n": int(record["n_requested"]),
             "conditions": conditions_from_dict(record["conditions"]),
-            "profile": ScoringProfile.from_dict(record["profile"], source=f"run {record['id']}"),
+            "profile": stored_profile(record["profile"], f"run {record['id']}"),
             "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),
             "chunk_size": int(params["chunk_size"]),
             "sample_options": {**pinned_later, **params["sample_options"]}}

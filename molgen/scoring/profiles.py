@@ -258,6 +258,16 @@ def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
     return profile if path.resolve().parent == PROFILE_DIR.resolve() else marked_if_edited(profile)
 
 
+def stored_profile(data: dict, source: str) -> ScoringProfile:
+    """The profile a run stored, read back to rank, resume or repeat it; a ``ProfileError`` saying so when a check
+    added since the run refuses it (two components on one property, a rule written ``true``)."""
+    try:
+        return ScoringProfile.from_dict(data, source)
+    except ProfileError as error:
+        raise ProfileError(f"{error} (the profile stored with {source} is refused by a check added since it ran: "
+                           "score its molecules again with a corrected profile, --profile FILE)") from None
+
+
 def content_digest(profile: ScoringProfile) -> str:
     """Six hex digits of a profile's content (its name aside): the same edit gives the same digest."""
     import hashlib

@@ -8,6 +8,8 @@ the one a user types.
 
 from __future__ import annotations
 
+import math
+
 import gzip
 import pickle
 from dataclasses import dataclass
@@ -156,9 +158,11 @@ def missed_value(value: float, low: float | None, high: float | None) -> str:
     """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
     against ``mw <= 350`` reads 350.4, not 350, which would look like a pass; and never in exponent form (MW 1203,
     not 1.2e+03): at least as many figures as the whole part has."""
-    whole = len(str(int(abs(value)))) if abs(value) < 1e12 else 12
+    whole = len(str(int(round(abs(value))))) if abs(value) < 1e12 else 12   # 999.7 rounds to four figures
     for figures in range(max(3, whole), 13):
         text = f"{value:.{figures}g}"
+        if "e" in text:   # a value under 1e-4: fixed point, to its first figures
+            text = f"{value:.{figures - 1 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
         shown = float(text)
         if (low is not None and shown < low) or (high is not None and shown > high):
             return text

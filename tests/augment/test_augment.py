@@ -114,6 +114,20 @@ def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each
     assert sorted(kept["smiles"]) == ["Cc1ccc(-c2ccnc(N)n2)cc1", "Nc1nccc(-c2ccc(Br)cc2)n1"]
     assert removed["removed_because"].str.startswith("duplicate within the synthetic set: kept from method "
                                                      "analogue:prefix, seed_smiles A").all() and len(removed) == 2
+    # a molecule two seeds reached goes to the one with room: no seed is left empty for it (M to A, N to B)
+    shared = pd.DataFrame({"smiles": ["CCOc1ccccc1", "CCNc1ccccc1", "CCOc1ccccc1"], "method": ["analogue:prefix"] * 3,
+                           "seed_smiles": ["B", "B", "A"], "similarity": [0.9, 0.85, 0.8]})
+    kept, removed = _once_within_the_cap(shared, per_seed=1)
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "CCOc1ccccc1"), ("B", "CCNc1ccccc1")]
+    # an exact repeat whose first copy the cap or the profile removed takes that reason, not "duplicate"
+    from molgen.augment.analogues import _fates_of_repeats
+
+    guarded = pd.DataFrame({"smiles": ["C12C3C4C1C5C2C3C45", "CCOc1ccccc1"], "removed_because": [
+        "duplicate within the synthetic set"] * 2})
+    later = pd.DataFrame({"smiles": ["C12C3C4C1C5C2C3C45"], "removed_because": ["profile hard filters: rings"]})
+    fates = _fates_of_repeats(guarded, kept, later)["removed_because"].tolist()
+    assert fates == ["profile hard filters: rings",
+                     "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles A"]
     # a repeat of a row the guard removed (a held-out molecule) is removed for the same reason, not called kept
     held = Guard(held_out=[ReferenceSet("test", ["Nc1nccc(-c2ccc(Br)cc2)n1"])], near_duplicate=None)
     twice = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1"] * 2, "method": ["analogue:prefix"] * 2,
@@ -309,7 +323,10 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
     capped, capped_out = analogues(series[:3], per_seed=1, min_similarity=0.35, max_similarity=0.9, samples_per_seed=60,
                                    seed=1)
     beyond = capped_out[capped_out["removed_because"].str.startswith("beyond the 1 analogues kept per seed")]
-    assert len(capped) + len(beyond) == len(kept) + len(removed[removed["removed_because"].str.startswith("beyond")])
+
+    def placed(out: pd.DataFrame) -> int:   # rows the cap decided on: beyond it, or a repeat of a kept molecule
+        return int(out["removed_because"].str.match(r"beyond|duplicate within the synthetic set: kept from").sum())
+    assert len(beyond) and len(capped) + placed(capped_out) == len(kept) + placed(removed)
     for seed_smiles, group in beyond.groupby("seed_smiles"):
         assert group["similarity"].max() <= capped.loc[capped["seed_smiles"] == seed_smiles, "similarity"].min()
     from molgen.models.base import shipped_checkpoint

@@ -20,6 +20,7 @@ from molgen.chem import ParseFailure, canonical_smiles, parse_many, parse_smiles
         (b"CCO", ParseFailure.NOT_TEXT),
         (None, ParseFailure.NOT_TEXT),
         (float("nan"), ParseFailure.EMPTY),        # a blank cell as pandas reads it: empty, as the CLI says
+        (__import__("pandas").NA, ParseFailure.EMPTY),   # and as a string or Arrow column reads it
     ],
 )
 def test_bad_smiles_fail_with_their_reason(smiles, failure):

@@ -388,6 +388,7 @@ def test_a_rule_violation_reads_its_value_without_an_exponent():
     from molgen.scoring.properties import missed_value
 
     assert missed_value(1202.6, None, 500) == "1203" and missed_value(350.399, None, 350) == "350.4"
+    assert missed_value(999.7, None, 500) == "999.7" and missed_value(3e-05, 0.5, None) == "0.00003"
 
 
 def test_smarts_only_syntax_is_told_from_a_slip_in_a_smiles():
@@ -398,3 +399,11 @@ def test_smarts_only_syntax_is_told_from_a_slip_in_a_smiles():
     # SMILES, however written: chirality, [nH], bromine, an attachment point
     for smiles in ("c1ccc2ncnc2c1", "C[C@H](N)O", "[nH]1cccc1", "[Br]c1ccccc1", "[Ar]", "c1ccccc1[*:1]", "[NH3+]C"):
         assert not written_as_smarts(smiles), smiles
+
+
+def test_a_stored_profile_a_new_check_refuses_says_which_run_and_what_to_do():
+    from molgen.scoring.profiles import ProfileError, stored_profile
+
+    older = {"name": "mine", "components": [{"property": "qed"}, {"property": "qed", "weight": 2.0}]}
+    with pytest.raises(ProfileError, match=r"the profile stored with run r1 is refused by a check added since it ran"):
+        stored_profile(older, "run r1")
