@@ -1264,7 +1264,8 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         error_console.print(escape(f"run {record['id']} ({record['name']}): its checkpoint {record['checkpoint']} is gone; "
                                    "give --model to repeat its other settings with another"), style="red")
         raise typer.Exit(2)
-    settings = run_settings(like, store=store, model=given["model"] if _typed(ctx, "model") else None)
+    settings = run_settings(like, store=store, model=given["model"] if _typed(ctx, "model") else None,
+                            profile=given["profile"] if _typed(ctx, "profile") else None)
     changed, notes = [], []
     if _typed(ctx, "model"):
         family, _ = resolve_checkpoint(given["model"])

@@ -384,19 +384,15 @@ def stereo_note(kept: pd.DataFrame) -> str:
 
 def _once_within_the_cap(kept: pd.DataFrame, per_seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """At most ``per_seed`` analogues a seed, the most similar first, and each molecule once in the whole set, however
-    many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides). A
-    molecule only one seed reached is placed first; then one several reached goes to the most similar of them with
-    room, so a seed at its cap leaves a shared molecule to another, and no seed is left empty by a molecule another
-    could hold. Returns (kept, removed with why)."""
+    many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides): the
+    rows are taken most similar first, a molecule by the first seed with room for it, so a seed at its cap leaves
+    a shared molecule to the next. A seed whose molecules all went to other seeds keeps none; its rows say where
+    each went. (Placing the molecules one seed reached before the shared ones was tried: it traded a seed's best
+    molecule for a weaker one of its own, and still left seeds empty.) Returns (kept, removed with why)."""
     if not len(kept):
         return kept.reset_index(drop=True), kept.assign(removed_because=pd.Series(dtype=object))
     keys = [Chem.MolToSmiles(Chem.MolFromSmiles(smiles)) for smiles in kept["smiles"]]
-    seeds_of: dict[str, set] = {}
-    for key, seed in zip(keys, kept["seed_smiles"]):
-        seeds_of.setdefault(key, set()).add(seed)
     ordered = kept.assign(_key=keys).sort_values("similarity", ascending=False, kind="stable")
-    shared = ordered["_key"].map(lambda key: len(seeds_of[key]) > 1)
-    ordered = pd.concat([ordered[~shared], ordered[shared]])   # each part most similar first
     taken: dict[str, tuple[str, str]] = {}   # molecule -> (method, seed) of the row kept
     filled: Counter = Counter()
     reasons = []

@@ -14,7 +14,6 @@ listed apart (``<label>_qualified``) and counted in the note; a compound with on
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence

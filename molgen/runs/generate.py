@@ -474,11 +474,11 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
         return   # lost while it stopped: the record is the new holder's
     except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
         counts = None
+    ranked = "are ranked" if counts is not None else "could not be ranked (see the error)"
     if isinstance(error, Exception):   # an error, which resuming would likely meet again: say which
-        status, message = "failed", (f"failed: {type(error).__name__}: {error}; the molecules stored before it "
-                                     "are ranked")
+        status, message = "failed", f"failed: {type(error).__name__}: {error}; the molecules stored before it {ranked}"
     else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
-        status, message = "interrupted", ("interrupted; the molecules stored so far are ranked; "
+        status, message = "interrupted", (f"interrupted; the molecules stored so far {ranked}; "
                                           f"continue with `molgen generate --resume {run_id}`")
     try:
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings,

@@ -13,7 +13,7 @@ from molgen.runs.store import RunStore
 from molgen.scoring.profiles import stored_profile
 
 
-def run_settings(run: str, *, store: RunStore | None = None, model: str | None = None) -> dict:
+def run_settings(run: str, *, store: RunStore | None = None, model: str | None = None, profile=None) -> dict:
     """The settings run ``run`` (id or name) started with, as keyword arguments of ``generate``.
 
     ``generate(**run_settings("hits"))`` samples the molecules run "hits" sampled: the same checkpoint,
@@ -27,7 +27,8 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     :func:`checkpoint_changed` tells whether the file at its path is still the one the run sampled.
     ``model``: another checkpoint (or shipped model name) for the run's other settings. ``run`` may also be
     the path of a run's export manifest (``best.csv.manifest.json``), which holds its record: a run repeated
-    from another store or machine."""
+    from another store or machine. ``profile``: another scoring profile (the run's own is then not read, so a
+    stored profile a later check refuses can be replaced)."""
     record = run_record(run, store=store)
     checkpoint = Path(record["checkpoint"])
     if model is None and not checkpoint.is_file():
@@ -38,7 +39,7 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     pinned_later = getattr(family_class(record["model"]), "OPTIONS_BEFORE_PINNED", {})
     return {"model": str(checkpoint) if model is None else model, "n": int(record["n_requested"]),
             "conditions": conditions_from_dict(record["conditions"]),
-            "profile": stored_profile(record["profile"], f"run {record['id']}"),
+            "profile": profile if profile is not None else stored_profile(record["profile"], f"run {record['id']}"),
             "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),
             "chunk_size": int(params["chunk_size"]),
             "sample_options": {**pinned_later, **params["sample_options"]}}

@@ -265,7 +265,8 @@ def stored_profile(data: dict, source: str) -> ScoringProfile:
         return ScoringProfile.from_dict(data, source)
     except ProfileError as error:
         raise ProfileError(f"{error} (the profile stored with {source} is refused by a check added since it ran: "
-                           "score its molecules again with a corrected profile, --profile FILE)") from None
+                           "repeat the run with a corrected profile, `molgen generate --like RUN --profile FILE` or "
+                           "another profile on the Generate page)") from None
 
 
 def content_digest(profile: ScoringProfile) -> str:

@@ -158,15 +158,19 @@ def missed_value(value: float, low: float | None, high: float | None) -> str:
     """``value`` to three figures, or as many more as it takes to read outside its window: MW 350.399
     against ``mw <= 350`` reads 350.4, not 350, which would look like a pass; and never in exponent form (MW 1203,
     not 1.2e+03): at least as many figures as the whole part has."""
-    whole = len(str(int(round(abs(value))))) if abs(value) < 1e12 else 12   # 999.7 rounds to four figures
-    for figures in range(max(3, whole), 13):
-        text = f"{value:.{figures}g}"
-        if "e" in text:   # a value under 1e-4: fixed point, to its first figures
-            text = f"{value:.{figures - 1 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
+    digits = len(str(int(abs(value))))   # of the whole part: 999.7 has 3
+    for figures in range(3, max(13, digits + 3)):
+        if abs(value) >= 1:   # fixed point, never an exponent: as many decimals as the figures leave
+            text = f"{value:.{max(0, figures - digits)}f}"
+            text = text.rstrip("0").rstrip(".") if "." in text else text   # 5.5, not 5.50
+        else:                 # to its first significant figures (0.00003, not 3e-05)
+            text = f"{value:.{figures}g}"
+            if "e" in text:
+                text = f"{value:.{figures - 1 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
         shown = float(text)
         if (low is not None and shown < low) or (high is not None and shown > high):
             return text
-    return f"{value:.12g}"
+    return text
 
 
 def target_window(name: str, value: float) -> tuple[float, float]:

@@ -114,11 +114,15 @@ def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each
     assert sorted(kept["smiles"]) == ["Cc1ccc(-c2ccnc(N)n2)cc1", "Nc1nccc(-c2ccc(Br)cc2)n1"]
     assert removed["removed_because"].str.startswith("duplicate within the synthetic set: kept from method "
                                                      "analogue:prefix, seed_smiles A").all() and len(removed) == 2
-    # a molecule two seeds reached goes to the one with room: no seed is left empty for it (M to A, N to B)
+    # most similar first: a molecule two seeds reached goes to the one it is nearer; a seed whose molecules all went
+    # elsewhere keeps none, and its row says where its molecule went
     shared = pd.DataFrame({"smiles": ["CCOc1ccccc1", "CCNc1ccccc1", "CCOc1ccccc1"], "method": ["analogue:prefix"] * 3,
                            "seed_smiles": ["B", "B", "A"], "similarity": [0.9, 0.85, 0.8]})
     kept, removed = _once_within_the_cap(shared, per_seed=1)
-    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "CCOc1ccccc1"), ("B", "CCNc1ccccc1")]
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("B", "CCOc1ccccc1")]
+    assert removed.set_index("seed_smiles")["removed_because"].to_dict() == {
+        "B": "beyond the 1 analogues kept per seed (the most similar)",
+        "A": "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"}
     # an exact repeat whose first copy the cap or the profile removed takes that reason, not "duplicate"
     from molgen.augment.analogues import _fates_of_repeats
 
@@ -127,7 +131,7 @@ def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each
     later = pd.DataFrame({"smiles": ["C12C3C4C1C5C2C3C45"], "removed_because": ["profile hard filters: rings"]})
     fates = _fates_of_repeats(guarded, kept, later)["removed_because"].tolist()
     assert fates == ["profile hard filters: rings",
-                     "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles A"]
+                     "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"]
     # a repeat of a row the guard removed (a held-out molecule) is removed for the same reason, not called kept
     held = Guard(held_out=[ReferenceSet("test", ["Nc1nccc(-c2ccc(Br)cc2)n1"])], near_duplicate=None)
     twice = pd.DataFrame({"smiles": ["Nc1nccc(-c2ccc(Br)cc2)n1"] * 2, "method": ["analogue:prefix"] * 2,

@@ -1,7 +1,6 @@
 import random
 
 import pytest
-from rdkit import Chem
 
 from molgen.chem import ParseFailure, canonical_smiles, parse_many, parse_smiles, to_mol
 

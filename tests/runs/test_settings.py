@@ -186,3 +186,22 @@ def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_pa
     said = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert "left out the run's --temperature 0.8" in said and "left out the run's --candidates 4" in said
+
+
+def test_a_stored_profile_a_later_check_refuses_can_be_replaced(tmp_path):
+    """From a review: the refusal advised --profile, but --like read the stored profile before the typed one."""
+    import pytest
+
+    from molgen.models.base import shipped_checkpoints
+    from molgen.runs import RunStore, run_settings
+    from molgen.scoring.profiles import ProfileError, load_profile
+
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.create_run(name="older", model="smiles-lm", checkpoint=str(shipped_checkpoints()["smiles-lm-lstm"]),
+                         checkpoint_sha256="0", seed=0, n_requested=5, params={"max_samples": 100, "chunk_size": 50,
+                                                                               "sample_options": {}},
+                         conditions={}, native={}, versions={},
+                         profile={"name": "mine", "components": [{"property": "qed"}, {"property": "qed"}]})
+        with pytest.raises(ProfileError, match="molgen generate --like RUN --profile FILE"):
+            run_settings("older", store=store)
+        assert run_settings("older", store=store, profile=load_profile("drug-like"))["profile"].name == "drug-like"

@@ -388,7 +388,9 @@ def test_a_rule_violation_reads_its_value_without_an_exponent():
     from molgen.scoring.properties import missed_value
 
     assert missed_value(1202.6, None, 500) == "1203" and missed_value(350.399, None, 350) == "350.4"
-    assert missed_value(999.7, None, 500) == "999.7" and missed_value(3e-05, 0.5, None) == "0.00003"
+    assert missed_value(999.7, None, 500) == "1000" and missed_value(3e-05, 0.5, None) == "0.00003"
+    assert missed_value(1e15, None, 500) == "1000000000000000" and missed_value(5.5, None, 5) == "5.5"
+    assert missed_value(123456789012.5, None, 123456789012.4) == "123456789012.5"   # as many figures as it takes
 
 
 def test_smarts_only_syntax_is_told_from_a_slip_in_a_smiles():
