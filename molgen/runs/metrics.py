@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from molgen.metrics import evaluate
-from molgen.runs.conditions import ConditionFilter, conditions_from_dict, has_conditions
+from molgen.runs.conditions import ConditionFilter, conditions_from_dict
 from molgen.runs.generate import validity_note
 from molgen.runs.notes import trained_on
 from molgen.runs.store import RunStore
@@ -50,8 +50,7 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
                      f"({trained_on(record)})" if known else
                      "novelty: not known (the model's training data could not be read when the run ran); a training "
                      "set given to measure against measures it")
-    if has_conditions(record["conditions"]):
-        described = "; ".join(ConditionFilter(conditions_from_dict(record["conditions"])).describe())
+    if described := "; ".join(ConditionFilter(conditions_from_dict(record["conditions"] or {})).describe()):
         notes.append(f"sampled under conditions ({described}): its molecules, those missing a condition included, "
                      "describe the model's samples under them, not its prior")
     if record["status"] != "complete":
