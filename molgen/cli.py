@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -213,7 +214,7 @@ def score_command(
 
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
     from molgen.scoring.profiles import ProfileError, load_profile
-    from molgen.scoring.pipeline import score
+    from molgen.scoring.pipeline import MixturesScoredWhole, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
@@ -225,8 +226,10 @@ def score_command(
     started = time.perf_counter()
     # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
     # keeps its reason.
-    scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), chosen, n_jobs=n_jobs,
-                   smiles_column="smiles", largest_fragment=largest_fragment)
+    with warnings.catch_warnings():   # the salts are said below, with the flag that scores their parents
+        warnings.simplefilter("ignore", MixturesScoredWhole)
+        scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), chosen,
+                       n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     # a repeated molecule names the file line that first held it, which a chemist can look up (not a row position)

@@ -9,6 +9,7 @@ main process. Invalid inputs stay in the table with their reason.
 
 from __future__ import annotations
 
+import warnings
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -30,6 +31,11 @@ from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 from molgen.scoring.rules import check_rule
 from molgen.scoring.similarity import (has_substructure, reference_fingerprints, similarity_to_references,
                                       substructure_query)
+
+class MixturesScoredWhole(UserWarning):
+    """Some rows are salts or mixtures and were scored whole (a salt's logP is not its drug's): the warning a
+    Python caller gets, as the CLI prints it; the ``fragments`` column names the rows."""
+
 
 #: Below this many inputs a pool costs more than it saves.
 MIN_PARALLEL = 2_000
@@ -157,7 +163,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         progress: show progress bars.
         largest_fragment: score a salt or mixture by its parent: the largest organic fragment,
             neutralized (ibuprofen sodium is scored as ibuprofen), and an ion given alone neutralized (a
-            protonated amine as the amine); ``smiles`` is then the parent's.
+            protonated amine as the amine); ``smiles`` is then the parent's. Without it, salts and mixtures
+            are scored whole and a :class:`MixturesScoredWhole` warning says how many.
 
     Returns:
         One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
@@ -199,6 +206,11 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         chunks = [(binaries[i:i + CHUNK], profile.to_dict()) for i in range(0, len(binaries), CHUNK)]
         with progress_bar(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
             described = _run(_describe_chunk, chunks, pool, bar)
+    mixtures = sum(1 for *_, fragments in parsed if fragments is not None and fragments > 1)
+    if mixtures and not largest_fragment:
+        warnings.warn(f"{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'} "
+                      "(column fragments > 1), scored whole, counter-ions included; largest_fragment=True scores "
+                      "the parent molecule", MixturesScoredWhole, stacklevel=2)
     return _assemble(items, parsed, unique, described, profile, frame)
 
 

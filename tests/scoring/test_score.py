@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +8,7 @@ from rdkit import Chem
 from molgen.scoring import pipeline as score_module
 from molgen.scoring.desirability import Gaussian, Identity
 from molgen.scoring.profiles import Component, ScoringProfile, load_profile
-from molgen.scoring.pipeline import score
+from molgen.scoring.pipeline import MixturesScoredWhole, score
 
 INPUTS = ["CC(=O)Oc1ccccc1C(=O)O", "C1CC", "OC(=O)c1ccccc1OC(C)=O", "", "Cn1cnc2c1c(=O)n(C)c(=O)n2C",
           "c1cccc1", "c1ccc(N=Nc2ccccc2)cc1", "C(C)(C)(C)(C)C"]
@@ -24,12 +26,15 @@ def test_one_row_per_input_in_order_invalid_rows_kept_with_reason():
 
 
 def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
-    table = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "[Na+].[Cl-]", "C1CC", "CCO.O.O"],
-                  progress=False)
+    with pytest.warns(MixturesScoredWhole, match="3 rows are salts or mixtures"):   # as the CLI says it
+        table = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "[Na+].[Cl-]", "C1CC",
+                       "CCO.O.O"], progress=False)
     assert table["fragments"].tolist()[:3] == [2, 1, 2] and pd.isna(table["fragments"][3]) and table["fragments"][4] == 3
     assert table["logp"][0] != table["logp"][1]  # scored whole, as the column warns
-    parent = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "[Na+].[Cl-]", "C1CC", Chem.MolFromSmiles("OC(=O)c1ccccc1O.Cl")],
-                   progress=False, largest_fragment=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MixturesScoredWhole)   # scored by their parents: nothing to warn of
+        parent = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "[Na+].[Cl-]", "C1CC",
+                        Chem.MolFromSmiles("OC(=O)c1ccccc1O.Cl")], progress=False, largest_fragment=True)
     assert parent["smiles"].tolist()[0] == table["smiles"][1] and parent["logp"][0] == table["logp"][1]
     assert parent["smiles"][1] in ("[Cl-]", "[Na+]")   # no organic fragment: not neutralized into HCl
     assert parent["smiles"][3] == "O=C(O)c1ccccc1O"  # a Mol input too
