@@ -386,25 +386,52 @@ def _once_within_the_cap(kept: pd.DataFrame, per_seed: int) -> tuple[pd.DataFram
     """At most ``per_seed`` analogues a seed, the most similar first, and each molecule once in the whole set, however
     many methods or seeds reached it (twice, it would weigh double, and a split could put it on both sides): the
     rows are taken most similar first, a molecule by the first seed with room for it, so a seed at its cap leaves
-    a shared molecule to the next. A seed whose molecules all went to other seeds keeps none; its rows say where
-    each went. (Placing the molecules one seed reached before the shared ones was tried: it traded a seed's best
-    molecule for a weaker one of its own, and still left seeds empty.) Returns (kept, removed with why)."""
+    a shared molecule to the next. Then a seed left with none takes back its most similar molecule from a seed that
+    keeps one after giving it up (another it holds, or the next it had no room for): one analogue for every seed
+    matters more than a seed's best. A seed keeps none only when each of its molecules is another seed's only one;
+    its rows say where each went. Returns (kept, removed with why)."""
     if not len(kept):
         return kept.reset_index(drop=True), kept.assign(removed_because=pd.Series(dtype=object))
     keys = [Chem.MolToSmiles(Chem.MolFromSmiles(smiles)) for smiles in kept["smiles"]]
     ordered = kept.assign(_key=keys).sort_values("similarity", ascending=False, kind="stable")
-    taken: dict[str, tuple[str, str]] = {}   # molecule -> (method, seed) of the row kept
+    rows = list(zip(ordered["_key"], ordered["seed_smiles"]))
+    of_seed: dict[str, list[int]] = {}   # seed -> its rows' positions, most similar first
+    for at, (_, seed) in enumerate(rows):
+        of_seed.setdefault(seed, []).append(at)
+    taken: dict[str, int] = {}   # molecule -> the position of the row that keeps it
     filled: Counter = Counter()
+
+    def take(at: int) -> None:
+        taken[rows[at][0]] = at
+        filled[rows[at][1]] += 1
+
+    def next_free(seed: str, besides: str = "") -> int | None:   # the seed's most similar row no seed holds
+        return next((at for at in of_seed[seed] if rows[at][0] not in taken and rows[at][0] != besides), None)
+
+    for at, (key, seed) in enumerate(rows):
+        if key not in taken and filled[seed] < per_seed:
+            take(at)
+    for seed, positions in of_seed.items():   # seeds left empty take a molecule from a seed that can spare one
+        if filled[seed]:
+            continue
+        for at in positions:
+            holder = rows[taken[rows[at][0]]][1]
+            refill = next_free(holder, besides=rows[at][0])
+            if filled[holder] >= 2 or refill is not None:
+                filled[holder] -= 1
+                take(at)
+                if refill is not None:
+                    take(refill)
+                break
     reasons = []
-    for key, method, seed in zip(ordered["_key"], ordered["method"], ordered["seed_smiles"]):
-        if key in taken:
-            reasons.append(f"duplicate within the synthetic set: kept from method {taken[key][0]}, seed_smiles "
-                           f"{taken[key][1]}")
-        elif filled[seed] >= per_seed:
-            reasons.append(f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
-        else:
-            taken[key], filled[seed] = (method, seed), filled[seed] + 1
+    for at, (key, seed) in enumerate(rows):
+        if taken.get(key) == at:
             reasons.append("")
+        elif key in taken:
+            method, holder = ordered["method"].iat[taken[key]], rows[taken[key]][1]
+            reasons.append(f"duplicate within the synthetic set: kept from method {method}, seed_smiles {holder}")
+        else:
+            reasons.append(f"beyond the {per_seed:,} analogues kept per seed (the most similar)")
     ordered = ordered.assign(removed_because=reasons).drop(columns="_key")
     out = ordered[ordered["removed_because"] == ""].drop(columns="removed_because")
     out = out.sort_values(["seed_smiles", "similarity"], ascending=[True, False], kind="stable")

@@ -106,23 +106,35 @@ def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each
                          "method": ["analogue:prefix", "analogue:latent", "analogue:prefix", "analogue:prefix"],
                          "seed_smiles": ["A", "A", "A", "B"], "similarity": [0.7, 0.7, 0.8, 0.6]})
     kept, removed = _once_within_the_cap(rows, per_seed=1)
-    # seed A keeps its most similar (the tolyl), seed B the bromophenyl A had no room for; the repeat is said
+    # seed A keeps its most similar (the tolyl), seed B the bromophenyl A had no room for; A's two rows of it say
+    # where it is kept
     assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "Cc1ccc(-c2ccnc(N)n2)cc1"),
                                                              ("B", "Nc1nccc(-c2ccc(Br)cc2)n1")]
-    assert reason_counts(removed) == {"beyond the 1 analogues kept per seed (the most similar)": 2}
+    assert removed["removed_because"].tolist() == [
+        "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"] * 2
     kept, removed = _once_within_the_cap(rows, per_seed=5)
     assert sorted(kept["smiles"]) == ["Cc1ccc(-c2ccnc(N)n2)cc1", "Nc1nccc(-c2ccc(Br)cc2)n1"]
-    assert removed["removed_because"].str.startswith("duplicate within the synthetic set: kept from method "
-                                                     "analogue:prefix, seed_smiles A").all() and len(removed) == 2
-    # most similar first: a molecule two seeds reached goes to the one it is nearer; a seed whose molecules all went
-    # elsewhere keeps none, and its row says where its molecule went
+    # A has room for the bromophenyl too, but gives it to B, which has nothing else
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "Cc1ccc(-c2ccnc(N)n2)cc1"),
+                                                             ("B", "Nc1nccc(-c2ccc(Br)cc2)n1")]
+    assert removed["removed_because"].tolist() == [
+        "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"] * 2
+    # most similar first: a molecule two seeds reached goes to the one it is nearer, unless that leaves the other
+    # seed none while the nearer one has another (B keeps its second, A the shared one: each seed one analogue)
     shared = pd.DataFrame({"smiles": ["CCOc1ccccc1", "CCNc1ccccc1", "CCOc1ccccc1"], "method": ["analogue:prefix"] * 3,
                            "seed_smiles": ["B", "B", "A"], "similarity": [0.9, 0.85, 0.8]})
     kept, removed = _once_within_the_cap(shared, per_seed=1)
-    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("B", "CCOc1ccccc1")]
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "CCOc1ccccc1"), ("B", "CCNc1ccccc1")]
     assert removed.set_index("seed_smiles")["removed_because"].to_dict() == {
-        "B": "beyond the 1 analogues kept per seed (the most similar)",
-        "A": "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"}
+        "B": "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles A"}
+    # with room for two, B holds both and gives A the shared one; a seed whose only molecule is another seed's only
+    # one keeps none, and its row says where its molecule went
+    kept, _ = _once_within_the_cap(shared, per_seed=2)
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("A", "CCOc1ccccc1"), ("B", "CCNc1ccccc1")]
+    kept, removed = _once_within_the_cap(shared.iloc[[0, 2]], per_seed=1)
+    assert list(zip(kept["seed_smiles"], kept["smiles"])) == [("B", "CCOc1ccccc1")]
+    assert removed["removed_because"].tolist() == [
+        "duplicate within the synthetic set: kept from method analogue:prefix, seed_smiles B"]
     # an exact repeat whose first copy the cap or the profile removed takes that reason, not "duplicate"
     from molgen.augment.analogues import _fates_of_repeats
 
