@@ -268,7 +268,7 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                    # four D2 atoms of any element: an ethylenediamine or morpholinopropoxy linker carries it
                    "Aliphatic_long_chain": "four or more unbranched non-ring atoms in a row, any element",
                    # Brenk's aldehyde is any C(=O)H: an N-formyl amide or a formate carries it (NIH's needs a carbon)
-                   "aldehyde": "a C(=O)H; Brenk's includes formamides and formates, NIH's only C-bound aldehydes",
+                   "aldehyde": "any C(=O)H, Brenk's including formamides and formates, NIH's only C-bound aldehydes",
                    # NIH's: SF5 carries it beside the reactive sulfonyl halides and N-halo amines
                    "halogen_heteroatom": "a halogen on N, O, S or P (sulfonyl halides, N-halo amines, and SF5 too)",
                    # NIH's pattern, as RDKit ships it, needs no halogen: a plain acrylamide or acrylate carries it

@@ -163,3 +163,14 @@ def test_a_molecule_without_carbon_is_flagged_and_scores_zero_under_the_shipped_
         assert judged["II"] == (0.0, "inorganic") and judged["BrBr"] == (0.0, "inorganic")
         assert judged["Cc1ccccc1"][0] > 0 and judged["CC(=O)Oc1ccccc1C(=O)O"][0] > 0
         assert set(table.nsmallest(2, "score")["smiles"]) == {"II", "BrBr"}
+
+
+def test_an_alert_description_never_holds_the_separator_between_findings():
+    """Findings are joined with '; ', and a page counts them by it: the aldehyde's description held one, so an
+    N-formyl anilide read "2 alerts" on the Latent space page beside one in its table."""
+    from molgen.scoring.alerts import WHAT_IT_MATCHES, describe_findings
+
+    assert not [name for name, text in WHAT_IT_MATCHES.items() if "; " in text]
+    mol = Chem.MolFromSmiles("COc1ccc(NC=O)cc1")
+    hits = find_alerts(mol, ["brenk"])
+    assert len(describe_findings(hits, alert_atoms(mol, ["brenk"])).split("; ")) == 1
