@@ -44,6 +44,7 @@ def keep_page_inputs(page: str) -> None:
     kept = st.session_state.setdefault("_kept_inputs", {})
     returning = st.session_state.get("_kept_page") != page
     st.session_state["_kept_page"] = page
+    st.session_state["_page_returned_to"] = returning   # this run is the first since another page's
     prefix = KEPT_INPUTS.get(page)
     if prefix is None:
         return

@@ -307,6 +307,16 @@ def test_an_uploaded_assay_file_merges_its_replicates_on_the_augment_page(server
             page.get_by_role("button", name="Download rows (CSV)").click()
         target = tmp_path / "merged.csv"
         download.value.save_as(target)
+        # a visit to another page empties the uploader; the file stays in use, said, until the chemist drops it
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+        page.get_by_role("heading", name="molgen").first.wait_for()
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Augment", exact=True).click()
+        page.get_by_text("Using assay.csv, uploaded before you left the page").wait_for()
+        page.get_by_text("Measured columns to merge").wait_for()
+        _settle(page)
+        assert page.get_by_text("Upload a file with measured columns").count() == 0
+        page.get_by_role("button", name="Use the typed molecules instead").click()
+        page.get_by_text("Upload a file with measured columns").wait_for()
         browser.close()
     merged = pd.read_csv(target).set_index("smiles")
     assert merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "n_rows"] == 3 and merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "pIC50"] == 6.2

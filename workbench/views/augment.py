@@ -25,7 +25,28 @@ st.title("Augment")
 text = st.text_area("Input molecules (one SMILES per line, a name after it if you like, as in a .smi file)", "\n".join([
     "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "O=C(NCc1ccco1)c1ccc(F)cc1"]),
     height=140, key="aug_input")
-upload = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
+uploaded = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
+
+
+def _kept_upload(widget) -> tuple[str, bytes] | None:
+    """The uploaded file as (name, bytes). A visit to another page empties the uploader (Streamlit cannot put a
+    file back in it), so the file is kept until the chemist removes it in the uploader, uploads another, or
+    presses the button that drops it; a form whose file silently went back to the typed molecules lost work."""
+    state = st.session_state
+    if widget is not None:
+        state["_aug_upload"] = (widget.name, widget.getvalue())
+    elif state.get("_aug_upload_live") and not state.get("_page_returned_to"):
+        state.pop("_aug_upload", None)   # removed in the uploader itself
+    state["_aug_upload_live"] = widget is not None
+    return state.get("_aug_upload")
+
+
+upload = _kept_upload(uploaded)
+if upload is not None and uploaded is None:
+    st.caption(plain(f"Using {upload[0]}, uploaded before you left the page (the uploader cannot show it again)."))
+    if st.button("Use the typed molecules instead", key="aug_drop_upload"):
+        st.session_state.pop("_aug_upload", None)
+        st.rerun()
 # replicates adds no molecule, so nothing can leak: its held-out controls are shown greyed, their values kept
 merging = st.session_state.get("aug_method") == "replicates"
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
@@ -52,14 +73,15 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         from molgen.data.files import FileFormatError, read_molecules
 
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / upload.name
-            path.write_bytes(upload.getvalue())
+            name, content = upload
+            path = Path(folder) / name
+            path.write_bytes(content)
             try:
                 frame = read_molecules(path)
             except FileFormatError as error:
-                st.error(plain(str(error).replace(str(path), upload.name)))   # the name the chemist knows
+                st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
                 st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
-                return [], None, upload.name, b""
+                return [], None, name, b""
         from molgen.augment.provenance import read_errors
         from molgen.data.files import reading_notes
 
@@ -69,7 +91,7 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
         columns.attrs["read_errors"] = read_errors(frame)   # a truncated SDF record's reason, given to its removal
-        return smiles, columns, upload.name, upload.getvalue()
+        return smiles, columns, name, content
     typed = read_smi_text(text)   # as a .smi file: a name after the SMILES follows each row made from it
     names = typed["name"].fillna("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -78,7 +100,7 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
 
 
 if upload is not None:
-    st.caption(plain(f"Using the uploaded file {upload.name}; the molecules typed above are ignored. Its other "
+    st.caption(plain(f"Using the uploaded file {upload[0]}; the molecules typed above are ignored. Its other "
                      "columns (ids, activities) follow each row made from it."))
 smiles, input_columns, input_name, input_bytes = _input()
 unread = {} if input_columns is None else input_columns.attrs.get("read_errors", {})
