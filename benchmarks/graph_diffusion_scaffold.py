@@ -26,7 +26,11 @@ from molgen.scoring.similarity import has_substructure, substructure_query
 
 SCAFFOLDS = {"indole": "c1ccc2[nH]ccc2c1", "pyridine": "c1ccncc1", "piperazine": "C1CNCCN1",
              # 22 atoms, near the largest MOSES molecules (27): little room is left to denoise
-             "fluoxetine": "CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1"}
+             "fluoxetine": "CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1",
+             # attachment points (*): new atoms bonded there only, and the filter asks for a group at each
+             "fluoxetine-core": "CNCCC(Oc1ccccc1)c1ccccc1", "fluoxetine-core-para*": "CNCCC(Oc1ccc(*)cc1)c1ccccc1",
+             "quinazoline": "c1ccc2ncncc2c1", "quinazoline-6*": "*c1ccc2ncncc2c1",
+             "quinazoline-6*,7*": "*c1cc2ncncc2cc1*"}
 
 
 def main() -> None:

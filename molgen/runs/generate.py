@@ -721,7 +721,7 @@ def filter_alone_note(record: dict) -> str | None:
     note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
     if "scaffold" in alone and record["model"] == "smiles-lm":
         note += (" (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on, with "
-                 "at most one attachment point *)")
+                 "at most one attachment point *; graph diffusion's inpainting builds at several)")
     scaffold = record["conditions"].get("scaffold") or ""
     if "scaffold" in alone and not written_as_smarts(scaffold) and not (read := parse_smiles(scaffold)).ok:
         # a slip in a SMILES that still reads as SMARTS (c1ccc2ncnc2c1) turns building on it into filtering for it

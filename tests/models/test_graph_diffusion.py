@@ -708,6 +708,41 @@ def test_inpainting_opens_every_atom_when_asked_as_analogues_of_a_seed_do(traine
     assert seen and all(closed == [i == 4 for i in range(9)] for closed in seen)
 
 
+def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
+    """An R-group table's scaffold (``*`` at each position to vary) was refused; now the new atoms bond at the marked
+    atoms only, each ``*`` standing for the hydrogen it replaces, and a run's filter asks for a group at each."""
+    from molgen.models.graph_diffusion.model import scaffold_core
+
+    core, anchors = scaffold_core("[*:1]c1ccc2ncncc2c1*")
+    assert Chem.MolToSmiles(core) == "c1ccc2ncncc2c1" and sum(anchors) == 2
+    assert Chem.MolToSmiles(scaffold_core("*n1ccnc1")[0]) == "c1c[nH]cn1"   # the * was the NH's substituent
+    assert scaffold_core("c1ccncc1")[1] is None
+    for bad in ("*=C1CCCC1", "C1CC*CC1", "*"):
+        with pytest.raises(ValueError, match="must hang off one scaffold atom by a single bond"):
+            trained[0].native_conditions(Conditions(scaffold=bad))
+    # the shipped model (the tiny one here bonds nothing to any scaffold): new atoms bond at the mark, nowhere else
+    from molgen.models.base import checkpoint_path
+
+    model, written = load(checkpoint_path("graph-diffusion")), "CNCCC(Oc1ccc(*)cc1)c1ccccc1"
+    steer, how = model.native_conditions(Conditions(scaffold=written))
+    assert steer.scaffold == written and how["scaffold"].endswith("new atoms bonded at the attachment points (*) only")
+    anchor, k = scaffold_core(written)[1].index(True), 18
+    assert model._closed_atoms(written).tolist() == [i != anchor for i in range(k)]
+    x, e, mask, _ = model.sample_graphs(16, scaffold=written, generator=torch.Generator().manual_seed(2),
+                                        keep_scaffold_hydrogens=False)   # the * wins over opening every atom
+    bonded = (e[:, :k, k:].argmax(-1) > 0).any(-1)      # (graph, scaffold atom): bonded to a new atom
+    assert not bonded[:, [i for i in range(k) if i != anchor]].any() and bonded[:, anchor].sum() >= 4
+    fixed_x, fixed_e = model._scaffold(written)
+    assert torch.equal(x[:, :k], fixed_x.expand(16, -1, -1)) and torch.equal(e[:, :k, :k], fixed_e.expand(16, -1, -1, -1))
+    # a molecule larger than the scaffold carries its new group at the mark, as the run's filter reads it
+    from molgen.scoring.similarity import has_substructure, substructure_query
+
+    query = substructure_query(written)
+    grown = [m for m in (Chem.MolFromSmiles(s.smiles) for s in model.sample(16, seed=2, conditions=Conditions(
+        scaffold=written))) if m is not None and m.GetNumAtoms() > k]
+    assert len(grown) >= 4 and all(has_substructure(m, query) for m in grown)
+
+
 def model_graphs_of(model, smiles):
     from molgen.chem.graph import mol_to_graph
 

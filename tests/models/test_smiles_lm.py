@@ -441,12 +441,6 @@ def test_an_attachment_point_puts_the_new_group_there_only(trained):
         attachment_point(Chem.MolFromSmiles("*c1ccc(*)cc1"))
     assert trained[0].native_conditions(Conditions(scaffold="*c1ccc(*)cc1")) == (Conditions(), {})
     assert attachment_point(Chem.MolFromSmiles("c1ccccc1")) is None
-    # graph diffusion cannot honour one: refused before a run, saying what to do
-    from molgen.models import load
-    from molgen.models.base import checkpoint_path
-
-    with pytest.raises(ValueError, match=r"an attachment point \(\*\) says where a SMILES model adds its group"):
-        load(checkpoint_path("graph-diffusion")).native_conditions(Conditions(scaffold=written))
 
 
 def test_an_attachment_point_is_completed_from_the_spelling_the_model_reads_best():

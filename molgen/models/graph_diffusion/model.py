@@ -183,7 +183,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         fixed = None
         if scaffold:
             fixed = self._scaffold(scaffold)
-            closed = self._closed_atoms(scaffold) if keep_scaffold_hydrogens else torch.zeros(len(fixed[0]), dtype=torch.bool)
+            # an attachment point says where the new atoms go whatever keep_scaffold_hydrogens says
+            opened = not keep_scaffold_hydrogens and scaffold_core(scaffold)[1] is None
+            closed = torch.zeros(len(fixed[0]), dtype=torch.bool) if opened else self._closed_atoms(scaffold)
             fixed = (*fixed, closed)
         if sizes is None:
             sizes = torch.multinomial(self.size_weights(fixed[0].shape[0] if fixed is not None else 0), n,
@@ -291,19 +293,20 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
 
     def _scaffold(self, smiles: str):
-        mol = Chem.MolFromSmiles(smiles)
-        if mol is None:
-            raise ValueError(f"scaffold {smiles!r} is not a valid SMILES")
+        mol, _ = scaffold_core(smiles)
         graph = mol_to_graph(mol, self.vocabulary, aromatic=self.config.aromatic_bonds)
         x, e, _ = dense_batch([graph], self.config.num_atom_types, num_bond_classes=self.config.num_bond_classes)
         return x[0], e[0]
 
     def _closed_atoms(self, smiles: str) -> torch.Tensor:
-        """(k,) bool: the scaffold atoms written with their hydrogens (``[nH]``, ``[NH2]``, ``[C@@H]``).
-        A run's filter reads a scaffold as SMARTS when it parses as one (``substructure_query``), and
-        there such an atom must keep exactly that many hydrogens: inpainting gives it no new bond.
+        """(k,) bool: the scaffold atoms inpainting gives no bond to the new atoms. With attachment points
+        (``*``), every atom but those bearing one. Else the atoms written with their hydrogens (``[nH]``,
+        ``[NH2]``, ``[C@@H]``): a run's filter reads a scaffold as SMARTS when it parses as one
+        (``substructure_query``), and there such an atom must keep exactly that many hydrogens.
         Read as SMILES (a scaffold that is no SMARTS), hydrogens do not count and every atom is open."""
-        mol = Chem.MolFromSmiles(smiles)
+        mol, anchors = scaffold_core(smiles)
+        if anchors is not None:
+            return torch.tensor([not anchor for anchor in anchors], dtype=torch.bool)
         with quiet_rdkit():
             as_smarts = Chem.MolFromSmarts(smiles) is not None
         return torch.tensor([as_smarts and atom.GetNumExplicitHs() > 0 for atom in mol.GetAtoms()], dtype=torch.bool)
@@ -472,6 +475,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             self._check_inpaintable(conditions.scaffold)
             steer.scaffold = conditions.scaffold
             how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
+            if scaffold_core(conditions.scaffold)[1] is not None:
+                how["scaffold"] += ", new atoms bonded at the attachment points (*) only"
             with quiet_rdkit():
                 written = Chem.MolFromSmiles(conditions.scaffold)
             if written is not None and has_stereo(written):   # graphs carry no stereo: the molecules have none
@@ -489,12 +494,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             mol = Chem.MolFromSmiles(scaffold)
         if mol is None:
             raise ValueError(f"scaffold {scaffold!r} is not a SMILES molecule{hint}")
-        if any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
-            raise ValueError(f"scaffold {scaffold!r}: an attachment point (*) says where a SMILES model adds its group; "
-                             "graph diffusion inpaints new atoms wherever they fit, so write the scaffold without it "
-                             "(or use --model smiles-lm)")
-        if mol.GetNumAtoms() > self.config.max_atoms:
-            raise ValueError(f"scaffold {scaffold!r} has {mol.GetNumAtoms()} heavy atoms; this model's graphs hold at "
+        try:
+            core, _ = scaffold_core(scaffold)
+        except ValueError as error:
+            raise ValueError(f"scaffold {scaffold!r}: {error}") from None
+        if core.GetNumAtoms() > self.config.max_atoms:
+            raise ValueError(f"scaffold {scaffold!r} has {core.GetNumAtoms()} heavy atoms; this model's graphs hold at "
                              f"most {self.config.max_atoms}, so nothing could grow around it")
         try:
             self._scaffold(scaffold)
@@ -526,3 +531,36 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments)}))
         return samples
 
+
+def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
+    """A scaffold as inpainting holds it: the molecule without its attachment points (``*``, each put back as the
+    hydrogen it stands for, so ``*n1ccnc1`` holds an NH) and, per remaining atom, whether it bore one (None when
+    none is written: every atom may take new atoms). Several attachment points are fine (an R1/R2 table); each
+    must hang off one scaffold atom by a single bond."""
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        raise ValueError("is not a valid SMILES")
+    dummies = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
+    if not dummies:
+        return mol, None
+    editable = Chem.RWMol(mol)
+    for dummy in dummies:
+        bonds = dummy.GetBonds()
+        if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE or \
+                bonds[0].GetOtherAtom(dummy).GetAtomicNum() == 0:
+            raise ValueError("an attachment point (*) must hang off one scaffold atom by a single bond")
+        editable.GetAtomWithIdx(bonds[0].GetOtherAtomIdx(dummy.GetIdx())).SetBoolProp("_attachment", True)
+        hydrogen = editable.GetAtomWithIdx(dummy.GetIdx())
+        hydrogen.SetAtomicNum(1)
+        hydrogen.SetIsotope(0)
+        hydrogen.SetAtomMapNum(0)
+        hydrogen.SetFormalCharge(0)
+    with quiet_rdkit():
+        try:
+            core = Chem.RemoveHs(editable.GetMol())
+        except Exception as error:   # RDKit's sanitization errors share no base class worth naming
+            raise ValueError(f"without its attachment points it is no molecule ({error})") from None
+    if not core.GetNumAtoms():
+        raise ValueError("holds no atom besides its attachment points")
+    return core, [bool(atom.HasProp("_attachment")) for atom in core.GetAtoms()]
