@@ -180,7 +180,16 @@ def data_featurize(
     """Turn a dataset into cached molecular graphs (done once; later loads take seconds)."""
     from molgen.data.graphs import bond_scheme_name, featurize
 
-    smiles = _dataset_smiles(name, split, smiles_column)
+    places = None   # a file's failures are named by the line a chemist can open it at
+    from molgen.data.registry import REGISTRY
+
+    if name not in REGISTRY and Path(name).is_file():
+        frame = _read_input(name, smiles_column)
+        smiles = ["" if s is None else str(s) for s in frame["smiles"]]
+        places = ([f"line {n}" for n in frame["line"]] if "line" in frame
+                  else [f"record {n}" for n in range(1, len(frame) + 1)])
+    else:
+        smiles = _dataset_smiles(name, split, smiles_column)
     if not smiles:
         error_console.print(escape(f"{name}: no molecules to featurize"), style="red")
         raise typer.Exit(2)
@@ -190,8 +199,9 @@ def data_featurize(
                   f"{len(dataset.failures):,} failure{'s' * (len(dataset.failures) != 1)}, atom types: "
                   f"{', '.join(t.label for t in dataset.vocabulary.types)} ({time.perf_counter() - started:.1f} s)")
     shown = 10
-    for failure in dataset.failures[:shown]:   # counted from 1 among the molecules (a file's header is no molecule)
-        console.print(escape(f"  molecule {failure.index + 1}: {failure.smiles!r}: {failure.reason}"), style="yellow")
+    for failure in dataset.failures[:shown]:   # a dataset's counted from 1 among its molecules
+        place = places[failure.index] if places else f"molecule {failure.index + 1}"
+        console.print(escape(f"  {place}: {failure.smiles!r}: {failure.reason}"), style="yellow")
     if len(dataset.failures) > shown:
         console.print(f"  ... and {len(dataset.failures) - shown:,} more", style="yellow")
 
@@ -711,6 +721,17 @@ def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> 
     return {flag: earlier[key] for flag, key in flags.items() if not _typed(ctx, flag) and earlier.get(key) is not None}
 
 
+def _refuse_reshaping(ctx: typer.Context, resume: Path, flags: dict[str, str]) -> None:
+    """A --resume continues the run's own model: flags that shape a new one (``flags``: parameter name -> flag as
+    typed) were taken silently and did nothing (--arch transformer trained the LSTM on), so they are refused."""
+    typed = [flag for name, flag in flags.items() if _typed(ctx, name)]
+    if typed:
+        error_console.print(escape(f"{', '.join(typed)} {'shape' if len(typed) > 1 else 'shapes'} a new model; --resume "
+                                   f"continues the model of {resume} as it is: leave {'them' if len(typed) > 1 else 'it'} "
+                                   "out (or start a new run with --out elsewhere)"), style="red")
+        raise typer.Exit(2)
+
+
 def _say_continuing(ctx: typer.Context, data: str, taken: dict) -> None:
     """Say what a --resume continues on: the data (unless typed) and the run's settings it took."""
     if taken:
@@ -772,6 +793,54 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
     return subset, order, n_valid
 
 
+def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smiles_column: str | None = None,
+                           where: list[str] | None = None) -> tuple[list[str], dict | None]:
+    """A graph family's molecules: a dataset's as they are; a user's file as the SMILES models read one (salts as
+    their parents, a molecule once, ``--where`` its rows), every row the model cannot learn listed by line with
+    why: no molecule, a radical, and for a continued ``model`` an atom type it lacks or more atoms than it builds.
+    Returns (SMILES, what the card keeps of the preparation; None for a dataset)."""
+    from molgen.chem.graph import mol_to_graph, typed_graph
+    from molgen.models.series import prepare_series
+
+    if not Path(data).is_file():
+        if where:
+            error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
+                                       "SMILES alone"), style="red")
+            raise typer.Exit(2)
+        return _dataset_smiles(data), None
+    smiles, column, lines, selection = _training_file(data, smiles_column, where)
+    largest = getattr(getattr(model, "config", None), "max_atoms", None)
+
+    def unlearnable(text: str) -> str | None:
+        from rdkit import Chem
+
+        mol = Chem.MolFromSmiles(text)
+        try:
+            mol_to_graph(mol, model.vocabulary, aromatic=aromatic) if model is not None else typed_graph(mol, aromatic=aromatic)
+        except ValueError as error:   # an atom type outside the vocabulary, a radical
+            return str(error)
+        if largest is not None and mol.GetNumAtoms() > largest:
+            return f"{mol.GetNumAtoms()} heavy atoms, more than the {largest} this model builds"
+        return None
+
+    prepared = prepare_series(smiles, where=lines, unlearnable=unlearnable)
+    for note in prepared.notes():
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
+                             **prepared.record(), **(selection or {})}
+
+
+def _resumed_file_reading(ctx: typer.Context, record: dict, smiles_column: str | None,
+                          where: list[str] | None) -> tuple[str | None, list[str] | None]:
+    """A --resume on the run's own file reads it as the run did (its SMILES column, its --where rows), unless
+    typed; a file given with --data is read afresh (its column found by name)."""
+    preparation = record.get("data_preparation") or {}
+    if _typed(ctx, "data"):
+        return smiles_column, where
+    return (smiles_column if _typed(ctx, "smiles_column") else preparation.get("smiles_column") or smiles_column,
+            where if _typed(ctx, "where") else preparation.get("where") or where)
+
+
 def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str]):
     """A graph family's --resume: its model, the data it trained on and the settings of ``flags`` it ran with
     (each unless typed), said in one line. Returns (model, record, data, taken)."""
@@ -828,11 +897,13 @@ def train_smiles_lm(
     from molgen.models.base import PRETRAINED_DIR
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
     from molgen.models.smiles_lm.model import SmilesLM
-    from molgen.models.smiles_lm.series import prepare_series
+    from molgen.models.series import prepare_series
     from molgen.models.smiles_lm.train import train
 
     model, record = None, {}
     if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
+        _refuse_reshaping(ctx, resume, {"arch": "--arch", "size": "--size", "from_": "--from",
+                                        "conditions": "--conditions"})
         model = _load_to_resume(SmilesLM.load, resume)
         record = model.training if isinstance(model.training, dict) else {}
         taken = _taken_from_run(ctx, record, RESUMED_FLAGS)
@@ -840,11 +911,10 @@ def train_smiles_lm(
             taken.pop("eval_every", None)
         if not model.config.conditions:   # an unconditional model has no property to hide
             taken.pop("condition_dropout", None)
-        recorded_column = (record.get("data_preparation") or {}).get("smiles_column")
-        if not _typed(ctx, "smiles_column") and recorded_column:
-            smiles_column = recorded_column   # the column its file was read from
-        if not _typed(ctx, "where") and (record.get("data_preparation") or {}).get("where"):
-            where = taken["where"] = record["data_preparation"]["where"]   # the rows it chose
+        typed_where = where
+        smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)   # its file as it read it
+        if where and where is not typed_where:
+            taken["where"] = where   # the rows it chose, said with the settings
         batch_size, lr, min_lr = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("min_lr", min_lr)
         max_steps, eval_every = taken.get("max_steps", max_steps), taken.get("eval_every", eval_every)
         valid_size, max_molecules = taken.get("valid_size", valid_size), taken.get("max_molecules", max_molecules)
@@ -1078,10 +1148,12 @@ def _training_file(path: str, smiles_column: str | None,
 
 
 def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
-    """What --where kept, and the rows it left out grouped by why (below the threshold, undecided, not measured)."""
+    """What --where kept, and the rows it left out grouped by why (below the threshold, undecided, not measured, a
+    cell that is no number)."""
     kinds: dict[str, list[str]] = {}
     for row in selection["not_selected"]:
         kind = ("not measured" if row["why"].endswith("not measured") else
+                "not read as a number" if "(not read" in row["why"] else
                 "qualified, undecided" if "may or may not" in row["why"] else "outside the range")
         kinds.setdefault(kind, []).append(f"{row['where']} ({row['why']})" if kind != "not measured" else row["where"])
     said = [f"--where {' and '.join(selection['where'])} keeps {selection['rows_selected']:,} of {rows:,} rows"]
@@ -1655,6 +1727,9 @@ def train_graph_vae(
     focus_attention: bool = typer.Option(False, help="Decoder heads attend over the placed atoms; with --resume, adds it to a checkpoint without."),
     seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
+    smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
+    where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7' "
+                                              "(repeatable: all must hold), as for smiles-lm."),
 ) -> None:
     """Train the graph VAE; resumable, with a model card beside the checkpoint."""
     import numpy as np
@@ -1666,6 +1741,7 @@ def train_graph_vae(
 
     model, record, taken = None, {}, {}
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
+        _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
         model, record, data, taken = _resume_graph_run(ctx, GraphVAE.load, resume, data, GRAPH_VAE_RESUMED_FLAGS)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
@@ -1683,8 +1759,9 @@ def train_graph_vae(
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
-    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, _dataset_smiles(data), max_molecules, seed,
-                                          5000, data)
+    smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
+    molecules, preparation = _graph_training_smiles(data, model, smiles_column=smiles_column, where=where)
+    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
         names = list(model.config.properties)
@@ -1704,8 +1781,12 @@ def train_graph_vae(
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
+    if kl_warmup > max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
+        console.print(f"[yellow]--kl-warmup {kl_warmup:,} is longer than --max-steps {max_steps:,}: the KL weight "
+                      f"never reaches {kl_weight:g}, and checkpoints are compared at it (give a shorter --kl-warmup)"
+                      "[/yellow]")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
-                                train_labels=labels),
+                                train_labels=labels, preparation=preparation),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
                                  f"at step {t['steps']:,}", resume)
 
@@ -1744,18 +1825,24 @@ def train_graph_diffusion(
     condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
     seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
+    smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
+    where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7' "
+                                              "(repeatable: all must hold), as for smiles-lm."),
 ) -> None:
     """Train the discrete graph diffusion model; resumable, with a model card beside the checkpoint."""
     import numpy as np
     import torch
 
     from molgen.models.graph_diffusion.config import TrainConfig
-    from molgen.models.graph_diffusion.model import GraphDiffusion
+    from molgen.models.graph_diffusion.model import TRAINED_DEFAULT_STEPS, GraphDiffusion
     from molgen.models.graph_diffusion.train import build_model, train
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
 
     model, record, taken = None, {}, {}
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
+        _refuse_reshaping(ctx, resume, {name: "--" + name.replace("_", "-") for name in (
+            "size", "timesteps", "conditions", "extra_features", "spectral_features", "valence_features",
+            "edge_products", "path_features", "aromatic_bonds")})
         model, record, data, taken = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
                                                        GRAPH_DIFFUSION_RESUMED_FLAGS)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
@@ -1780,8 +1867,11 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
-    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, _dataset_smiles(data), max_molecules, seed,
-                                          2000, data)
+    smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
+    molecules, preparation = _graph_training_smiles(
+        data, model, aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
+        smiles_column=smiles_column, where=where)
+    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
         _refuse_finished(resume, max_steps)
@@ -1796,12 +1886,15 @@ def train_graph_diffusion(
         if names:
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.condition_std = np.nanstd(labels, axis=0).round(4).tolist()
+        model.config.default_steps = min(TRAINED_DEFAULT_STEPS, timesteps)   # `train ship --default-steps` changes it
+        console.print(f"sampling takes {model.config.default_steps} steps of its {timesteps} unless asked for more "
+                      "(--steps)")
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
-                                train_labels=labels),
+                                train_labels=labels, preparation=preparation),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}", resume)
 
 

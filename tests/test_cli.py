@@ -313,6 +313,14 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     moved = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--data", str(other),
                 "--max-steps", "6", "--threads", "1")
     assert moved.exit_code == 0 and "the training molecules differ from those of the run resumed" in moved.output
+    # a flag shaping a new model did nothing on a resume (--arch transformer trained the LSTM on): refused
+    reshaped = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--arch", "transformer",
+                   "--size", "tiny", "--max-steps", "7")
+    assert reshaped.exit_code == 2 and "--arch, --size shape a new model; --resume continues the model of" in \
+        " ".join(reshaped.output.split())
+    for family, flag in (("graph-vae", "--properties"), ("graph-diffusion", "--aromatic-bonds")):
+        said = run("train", family, "--resume", str(tmp_path / "any.last.pt"), flag, *(["qed"] if flag == "--properties" else []))
+        assert said.exit_code == 2 and f"{flag} shapes a new model" in " ".join(said.output.split())
 
     # Ctrl-C during a step lets it finish, then checkpoints, so a short fine-tune is resumable
     import os
@@ -394,7 +402,15 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     first = run("train", "graph-diffusion", "--size", "tiny", "--data", str(series), "--max-steps", "2",
                 "--eval-every", "1", "--out", str(out), "--threads", "1")
     assert first.exit_code == 0, first.output
-    assert json.loads(out.with_suffix(".json").read_text())["training"]["data"] == str(series.resolve())
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["training"]["data"] == str(series.resolve())
+    # the line it cannot learn is listed, as a SMILES model lists it, and the count said is the card's
+    said = " ".join(first.output.split())
+    assert "1 row is left out: line 61 (C1CC): not a valid molecule" in said
+    assert card["training"]["data_preparation"]["left_out"][0]["where"] == "line 61"
+    assert f"{card['training']['molecules']} train / " in said
+    # a new model samples with the shipped model's step count, not all 500 of its timesteps
+    assert card["config"]["default_steps"] == 50 and "sampling takes 50 steps of its 500" in said
     monkeypatch.chdir(tmp_path.parent)   # another folder: the card's absolute path still finds the file
     again = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "3",
                 "--eval-every", "1", "--threads", "1")
@@ -752,7 +768,7 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     code, text = said(str(named))
     assert code == 2 and "--smiles-column NAME" in text
     code, text = said(str(named), "--smiles-column", "compound")
-    assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "molecule 2: 'C1CC': syntax" in text
+    assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "line 3: 'C1CC': syntax" in text   # the file's line, not the molecule's place
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):

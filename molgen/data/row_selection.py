@@ -21,7 +21,9 @@ import pandas as pd
 from molgen.data.files import DECIMAL_NUMBER, QUALIFIED_NUMBER
 from molgen.data.measurements import CHEMBL_RELATION, CHEMBL_VALUE, is_p_value, with_relation
 
-_CONDITION = re.compile(rf"^\s*(.+?)\s*(>=|<=|>|<|≥|≤)\s*({DECIMAL_NUMBER})\s*$")
+_CONDITION = re.compile(rf"^\s*([^<>=≥≤]+?)\s*(>=|<=|>|<|≥|≤)\s*({DECIMAL_NUMBER})\s*$")   # no comparison in a name
+#: Cells that say no value was measured, as assay exports write them.
+_NOT_MEASURED = {"", "na", "n/a", "nd", "n.d.", "-", "none", "null", "nan", "not determined", "not tested"}
 _SAME = {"≥": ">=", "≤": "<="}
 _COMPARE = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 
@@ -43,7 +45,7 @@ class RowCondition:
         match = _CONDITION.match(text)
         if not match or not math.isfinite(float(match[3])):
             raise RowConditionError(f"cannot read {text!r}: write a column, a comparison and a number, e.g. 'pIC50>=7' "
-                                    "or 'IC50_nM<100'")
+                                    "or 'IC50_nM<100'; one condition each (repeat --where: all must hold)")
         return cls(match[1].strip().strip("'\""), _SAME.get(match[2], match[2]), float(match[3]))
 
     def __str__(self) -> str:
@@ -57,6 +59,8 @@ class RowCondition:
             if isinstance(cell, str) and "," in cell:
                 return None, (f"{self.column} {cell.strip()!r} has a comma: a thousands separator or a decimal one? "
                               "(not read; write the number plainly)")
+            if isinstance(cell, str) and cell.strip().lower() not in _NOT_MEASURED:   # an id column (L0), a typo
+                return None, f"{self.column} {cell.strip()!r} is not a number (not read)"
             return None, f"{self.column} not measured"
         t = self.value
         if self.op == ">=":
@@ -116,7 +120,7 @@ def column_named(frame: pd.DataFrame, name: str) -> str:
     close = [c for c in frame.columns if squeeze(c) == squeeze(name)]
     if len(close) == 1:
         return close[0]
-    shown = ", ".join(repr(str(c)) for c in frame.columns if c not in ("line", "smiles", "input_smiles"))
+    shown = ", ".join(repr(str(c)) for c in frame.columns if c not in ("line", "smiles", "input_smiles", "read_error"))
     raise RowConditionError(f"no column {name!r} in the file to select rows by; its columns: {shown or 'none'}")
 
 

@@ -184,6 +184,9 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
         if "Unsupported global" in str(error):   # a torch file that pickles Python objects, which could run code
             raise CheckpointError(f"{path}: not a readable checkpoint (it holds Python objects; molgen loads "
                                   "tensors and plain data only)") from None
+        if path.suffix == ".json" and path.with_suffix(".pt").is_file():   # the card beside it, given by mistake
+            raise CheckpointError(f"{path}: a model card, not a checkpoint; the checkpoint it describes is "
+                                  f"{path.with_suffix('.pt')}") from None
         raise CheckpointError(f"{path}: not a readable checkpoint (not a torch file, or a truncated or corrupt one)") \
             from None
     if not isinstance(payload, dict) or "molgen" not in payload:

@@ -198,21 +198,24 @@ def open_log(out: Path, resume, header: list[str]):
 
 
 class CtrlC:
-    """Ctrl-C as a flag a training loop reads between steps (``pressed``), so the step under way finishes and is
-    checkpointed, not cut through mid-update; a second Ctrl-C stops at once, as usual. Only the main thread can
-    take the signal: elsewhere the flag stays unset and Ctrl-C raises as before. Call :meth:`release` after."""
+    """Ctrl-C, or a kill (SIGTERM, what ``kill`` and a job scheduler send), as a flag a training loop reads between
+    steps (``pressed``), so the step under way finishes, is validated and checkpointed, not cut through mid-update
+    or lost since the last evaluation; a second signal stops at once, as usual. Only the main thread can take
+    signals: elsewhere the flag stays unset and Ctrl-C raises as before. Call :meth:`release` after."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.pressed = False
-        self._previous = None
+        self._previous: dict = {}
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._press)
+            self._previous = {number: signal.signal(number, self._press) for number in self.SIGNALS}
 
     def _press(self, signum, frame) -> None:
         self.pressed = True
-        signal.signal(signal.SIGINT, self._previous)   # a second Ctrl-C raises KeyboardInterrupt
+        signal.signal(signum, self._previous[signum])   # a second one acts as it did before (Ctrl-C raises)
 
     def release(self) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
+        self._previous = {}

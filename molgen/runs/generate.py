@@ -126,7 +126,7 @@ def chunk_seed(seed: int, index: int) -> int:
 def data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
     """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
     user's file (its recorded SMILES column), each molecule as written and as a model was taught it (its neutral
-    parent, with and without stereo: ``smiles_lm.series``), so that no member of a series reads as novel. A file's
+    parent, with and without stereo: ``models.series``), so that no member of a series reads as novel. A file's
     are read once while it is unchanged (a run's notes ask for its series twice: copies, then ring systems)."""
     from molgen.data.registry import REGISTRY, load_smiles
 

@@ -336,3 +336,13 @@ def test_rows_chosen_by_a_measured_column_read_qualifiers_relations_and_commas_a
         select_rows(table, [RowCondition.parse("pKi>7")])
     with pytest.raises(RowConditionError, match="cannot read"):
         RowCondition.parse("pIC50 is high")
+    # from a review: a doubled comparison or two conditions in one were read as a column 'pIC50>' that is missing
+    for text in ("pIC50>>7", "pIC50>=7 and pIC50<8"):
+        with pytest.raises(RowConditionError, match=r"cannot read .* one condition each \(repeat --where"):
+            RowCondition.parse(text)
+    # an id or a typo in a value column is no number, said as such; an assay's "n.d." is not measured
+    assert at_least_7.verdict("L0") == (None, "pIC50 'L0' is not a number (not read)")
+    assert at_least_7.verdict("n.d.") == (None, "pIC50 not measured")
+    with pytest.raises(RowConditionError) as refused:
+        select_rows(table.assign(read_error=None), [RowCondition.parse("pKi>7")])
+    assert "read_error" not in str(refused.value)   # the reader's own column is not the chemist's

@@ -743,6 +743,36 @@ def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
     assert len(grown) >= 4 and all(has_substructure(m, query) for m in grown)
 
 
+def test_a_kill_mid_training_finishes_the_step_and_checkpoints_it(tmp_path, monkeypatch):
+    """``kill`` (SIGTERM) ended a training run where it stood, losing every step since the last evaluation, as
+    Ctrl-C did for the graph families: now either finishes the step under way, validates, checkpoints, and stops."""
+    import os
+    import signal
+
+    from molgen.models.training import state_path
+
+    smiles = load_smiles("moses-sample", "train")[:200]
+    torch.manual_seed(0)
+    model, _ = build_model(smiles, hidden_dim=16, edge_dim=4, heads=2, layers=1, timesteps=20)
+    calls = {"n": 0}
+    real_loss = type(model).loss
+
+    def killed_at_the_third(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_loss(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "loss", killed_at_the_third)
+    before = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "d.pt"
+    with pytest.raises(KeyboardInterrupt):
+        train(model, smiles[:150], smiles[150:], TrainConfig(batch_size=16, max_steps=50, eval_every=1000,
+                                                             warmup_steps=1), out, progress=False)
+    assert torch.load(state_path(out.with_suffix(".last.pt")), weights_only=True)["step"] == 3
+    assert out.is_file() and signal.getsignal(signal.SIGTERM) == before   # the best so far, and the handler back
+
+
 def model_graphs_of(model, smiles):
     from molgen.chem.graph import mol_to_graph
 

@@ -416,7 +416,7 @@ def test_the_cli_adds_focus_attention_to_a_checkpoint_it_resumes(trained, tmp_pa
     out = tmp_path / "f.pt"
     result = CliRunner().invoke(app, ["train", "graph-vae", "--data", "moses-sample", "--resume", str(trained[1]),
                                       "--focus-attention", "--max-steps", "2", "--eval-every", "2", "--out", str(out),
-                                      "--max-molecules", "600", "--properties", "", "--threads", "1"])
+                                      "--max-molecules", "600", "--threads", "1"])
     assert result.exit_code == 0, result.output
     model = GraphVAE.load(out)
     assert model.config.focus_attention and model.training_record["steps"] == 2

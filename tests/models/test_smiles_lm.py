@@ -200,6 +200,9 @@ def test_corrupt_and_foreign_checkpoints_are_clear_errors(trained, tmp_path):
         load(tmp_path / "empty.pt")
     with pytest.raises(CheckpointError, match="is a folder"):
         load(tmp_path)
+    # the model card beside a checkpoint, given for it: pointed to the checkpoint
+    with pytest.raises(CheckpointError, match=rf"a model card, not a checkpoint; the checkpoint it describes is .*{out.name}"):
+        load(out.with_suffix(".json"))
 
 
 def test_weights_only_loading_refuses_pickled_code(tmp_path):

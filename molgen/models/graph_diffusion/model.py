@@ -43,6 +43,9 @@ FLOW_DEFAULTS = {"target_guidance": 1.5, "stochasticity": 20.0}
 #: 50 steps the chain leads (0.974 and 6.50 against 0.955 and 7.88; n = 1,000 each, benchmarks/RESULTS.md,
 #: "step spacing"). With even spacing the chain fell apart at 25 steps (valid 0.69).
 FLOW_MIN_STEPS = 50
+#: The sampling steps a newly trained model takes when none are asked for (the shipped model's): a user's model
+#: sampled every one of its 500 timesteps, ten times as long, without a word.
+TRAINED_DEFAULT_STEPS = 50
 #: How the reverse steps are spread over the noise levels, for either sampler: step k of n ends at
 #: t = T * (1 - k / n) ** spacing. 1 spaces them evenly in t, as DiGress does; above 1 they crowd
 #: towards the clean end, where the chain settles which atoms bond (DeFoG's "time distortion").

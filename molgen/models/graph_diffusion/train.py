@@ -18,7 +18,7 @@ from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConf
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
+from molgen.models.training import (CtrlC, earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
                                     open_log, run_record, save_progress)
 from molgen.progress import progress_bar
 
@@ -91,7 +91,7 @@ def validate(model: GraphDiffusion, dataset: GraphDataset, batch_size: int = 128
 
 def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig,
           out: str | Path, *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
-          command: str | None = None, train_labels: np.ndarray | None = None) -> dict:
+          command: str | None = None, train_labels: np.ndarray | None = None, preparation: dict | None = None) -> dict:
     """Train in place; returns the model card of the best checkpoint (lowest validation loss)."""
     if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
         raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
@@ -123,47 +123,54 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     seen = 0
     card: dict = {}
     model.train()
-    stop = False
-    while not stop:
-        order = np.random.default_rng([config.seed, epoch]).permutation(len(train_set))
-        batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
-        for index in batches[position:]:
-            position += 1
-            lr = learning_rate(step, config)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            targets = normalised_conditions(model, train_labels, index, config.condition_dropout, noise,
-                                            config.condition_drop_all)
-            loss, loss_x, loss_e = model.loss(*_batch(model, train_set, index), targets=targets, generator=noise)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            step += 1
-            running += [loss.item(), loss_x.item(), loss_e.item()]
-            seen += 1
-            bar.update(1)
-            elapsed = time.perf_counter() - started
-            stop = step >= config.max_steps or elapsed >= budget
-            if step % config.eval_every == 0 or stop:
-                valid = validate(model, valid_set)
-                means = running / max(seen, 1)
-                running, seen = np.zeros(3), 0
-                writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", *(f"{v:.4f}" for v in means), f"{valid:.4f}"])
-                log.flush()
-                bar.set_postfix(valid=f"{valid:.3f}")
-                model.training_record = run_record(
-                    data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
-                    elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4),
-                    **lineage)
-                is_best = valid < best
-                best = min(best, valid)
-                card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
-                                     position=position) or card
-            if stop:
-                break
-        else:
-            epoch, position = epoch + 1, 0
+    stop = interrupted = False
+    ctrl_c = CtrlC()   # Ctrl-C or a kill ends the step under way, then validates and checkpoints
+    try:
+        while not stop:
+            order = np.random.default_rng([config.seed, epoch]).permutation(len(train_set))
+            batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+            for index in batches[position:]:
+                position += 1
+                lr = learning_rate(step, config)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                targets = normalised_conditions(model, train_labels, index, config.condition_dropout, noise,
+                                                config.condition_drop_all)
+                loss, loss_x, loss_e = model.loss(*_batch(model, train_set, index), targets=targets, generator=noise)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                step += 1
+                running += [loss.item(), loss_x.item(), loss_e.item()]
+                seen += 1
+                bar.update(1)
+                elapsed = time.perf_counter() - started
+                interrupted = ctrl_c.pressed
+                stop = interrupted or step >= config.max_steps or elapsed >= budget
+                if step % config.eval_every == 0 or stop:
+                    valid = validate(model, valid_set)
+                    means = running / max(seen, 1)
+                    running, seen = np.zeros(3), 0
+                    writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", *(f"{v:.4f}" for v in means), f"{valid:.4f}"])
+                    log.flush()
+                    bar.set_postfix(valid=f"{valid:.3f}")
+                    model.training_record = run_record(
+                        data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
+                        elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4),
+                        **({"data_preparation": preparation} if preparation else {}), **lineage)
+                    is_best = valid < best
+                    best = min(best, valid)
+                    card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
+                                         position=position) or card
+                if stop:
+                    break
+            else:
+                epoch, position = epoch + 1, 0
+    finally:
+        ctrl_c.release()
     bar.close()
     log.close()
+    if interrupted:
+        raise KeyboardInterrupt
     return card

@@ -21,7 +21,7 @@ from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
+from molgen.models.training import (CtrlC, earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
                                     save_progress, write_card)
 from molgen.progress import progress_bar
 
@@ -126,8 +126,9 @@ def validate(model: GraphVAE, dataset: GraphDataset, batch_size: int = 256) -> d
 
 def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True, command: str | None = None,
-          train_labels: np.ndarray | None = None) -> dict:
-    """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation recon + kl_weight * KL)."""
+          train_labels: np.ndarray | None = None, preparation: dict | None = None) -> dict:
+    """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation recon + kl_weight * KL).
+    ``preparation``: what reading a user's file did (rows left out, salts read as parents), for the card."""
     if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
         raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
                          f"{len(valid_smiles)}")
@@ -158,60 +159,68 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     running = {"recon": 0.0, "kl": 0.0, "n": 0}
     card: dict = {}
     model.train()
-    stop = False
-    while not stop:
-        order = usable[np.random.default_rng([config.seed, epoch]).permutation(len(usable))]
-        batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
-        for index in batches[position:]:
-            position += 1
-            lr = learning_rate(step, config)  # the SMILES models' warm-up + cosine, same fields
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            beta = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
-            atom_nll, bond_nll, kl, mu = elbo_terms(model, *_batch(model, train_set, index), generator=noise)
-            recon = (atom_nll + bond_nll).mean()
-            loss = recon + beta * kl.clamp(min=config.free_bits).sum()
-            if model.property_head is not None and train_labels is not None:
-                target = torch.from_numpy(np.asarray(train_labels[index])).float()
-                target = (target - torch.tensor(model.config.property_mean)) / torch.tensor(model.config.property_std)
-                known = ~torch.isnan(target)  # a property RDKit could not compute is left out, not learnt as 0
-                if known.any():
-                    error = (model.property_head(mu) - target.nan_to_num()) ** 2
-                    loss = loss + config.property_weight * error[known].mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            step += 1
-            running["recon"] += recon.item() * len(index)
-            running["kl"] += kl.sum().item() * len(index)
-            running["n"] += len(index)
-            bar.update(1)
-            elapsed = time.perf_counter() - started
-            stop = step >= config.max_steps or elapsed >= budget
-            if step % config.eval_every == 0 or stop:
-                valid = validate(model, valid_set)
-                train_recon, train_kl = running["recon"] / running["n"], running["kl"] / running["n"]
-                running = {"recon": 0.0, "kl": 0.0, "n": 0}
-                writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", round(beta, 4), f"{train_recon:.4f}",
-                                 f"{train_kl:.4f}", f"{valid['recon']:.4f}", f"{valid['kl']:.4f}"])
-                log.flush()
-                bar.set_postfix(recon=f"{valid['recon']:.2f}", kl=f"{valid['kl']:.2f}")
-                model.training_record = run_record(
-                    data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
-                    elapsed=elapsed, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
-                    valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4), **lineage)
-                # the best checkpoint minimises the objective trained at its final KL weight (beta < 1 keeps more of
-                # the molecule in z; ranking by the beta = 1 ELBO would undo that and keep an early step)
-                score = valid["recon"] + config.kl_weight * valid["kl"]
-                is_best = score < best
-                best = min(best, score)
-                card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
-                                     position=position) or card
-            if stop:
-                break
-        else:
-            epoch, position = epoch + 1, 0
+    stop = interrupted = False
+    ctrl_c = CtrlC()   # Ctrl-C or a kill ends the step under way, then validates and checkpoints
+    try:
+        while not stop:
+            order = usable[np.random.default_rng([config.seed, epoch]).permutation(len(usable))]
+            batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+            for index in batches[position:]:
+                position += 1
+                lr = learning_rate(step, config)  # the SMILES models' warm-up + cosine, same fields
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                beta = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+                atom_nll, bond_nll, kl, mu = elbo_terms(model, *_batch(model, train_set, index), generator=noise)
+                recon = (atom_nll + bond_nll).mean()
+                loss = recon + beta * kl.clamp(min=config.free_bits).sum()
+                if model.property_head is not None and train_labels is not None:
+                    target = torch.from_numpy(np.asarray(train_labels[index])).float()
+                    target = (target - torch.tensor(model.config.property_mean)) / torch.tensor(model.config.property_std)
+                    known = ~torch.isnan(target)  # a property RDKit could not compute is left out, not learnt as 0
+                    if known.any():
+                        error = (model.property_head(mu) - target.nan_to_num()) ** 2
+                        loss = loss + config.property_weight * error[known].mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                step += 1
+                running["recon"] += recon.item() * len(index)
+                running["kl"] += kl.sum().item() * len(index)
+                running["n"] += len(index)
+                bar.update(1)
+                elapsed = time.perf_counter() - started
+                interrupted = ctrl_c.pressed
+                stop = interrupted or step >= config.max_steps or elapsed >= budget
+                if step % config.eval_every == 0 or stop:
+                    valid = validate(model, valid_set)
+                    train_recon, train_kl = running["recon"] / running["n"], running["kl"] / running["n"]
+                    running = {"recon": 0.0, "kl": 0.0, "n": 0}
+                    writer.writerow([step, epoch, round(elapsed / 60, 2), f"{lr:.2e}", round(beta, 4), f"{train_recon:.4f}",
+                                     f"{train_kl:.4f}", f"{valid['recon']:.4f}", f"{valid['kl']:.4f}"])
+                    log.flush()
+                    bar.set_postfix(recon=f"{valid['recon']:.2f}", kl=f"{valid['kl']:.2f}")
+                    model.training_record = run_record(
+                        data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
+                        elapsed=elapsed, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
+                        valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4),
+                        **({"data_preparation": preparation} if preparation else {}), **lineage)
+                    # the best checkpoint minimises the objective trained at its final KL weight (beta < 1 keeps more of
+                    # the molecule in z; ranking by the beta = 1 ELBO would undo that and keep an early step)
+                    score = valid["recon"] + config.kl_weight * valid["kl"]
+                    is_best = score < best
+                    best = min(best, score)
+                    card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
+                                         position=position) or card
+                if stop:
+                    break
+            else:
+                epoch, position = epoch + 1, 0
+    finally:
+        ctrl_c.release()
     bar.close()
     log.close()
+    if interrupted:
+        raise KeyboardInterrupt
     return card

@@ -1,18 +1,19 @@
-"""A chemist's own molecules made ready for a SMILES model: every row read, each one the model cannot learn
-from named with its reason, before any training.
+"""A chemist's own molecules made ready for a model (any family): every row read, each one the model cannot
+learn from named with its reason, before any training.
 
 A series exported from a registration system holds salts, stereo and elements a model trained on MOSES never
 saw. Fine-tuning keeps the model's vocabulary, so one unknown token used to stop training, one molecule per
 attempt. Here the whole file is looked at once: a salt or charge state becomes its neutral parent (the
 molecule the model is to learn, not its counter-ion), stereo is dropped when the vocabulary has no ``@`` (said,
 with a count), and what still cannot be written in the vocabulary (an element or charge it lacks, a SMILES too
-long) is left out and listed by row, with the token that stops it.
+long) is left out and listed by row, with the token that stops it. A graph model gives its own test (an atom
+type its vocabulary lacks, more atoms than it builds).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rdkit import Chem
 
@@ -53,12 +54,15 @@ REPEATED = ("the same molecule as an earlier row once read so (a salt beside its
 
 
 def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = None,
-                   max_len: int | None = None, *, where: Sequence[str] | None = None) -> PreparedSeries:
+                   max_len: int | None = None, *, where: Sequence[str] | None = None,
+                   unlearnable: Callable[[str], str | None] | None = None) -> PreparedSeries:
     """``smiles`` as a SMILES model can learn them. ``vocabulary`` (a model being fine-tuned or continued): stereo
     is dropped where it has no stereo token, and a molecule needing a token it lacks is left out; None (a model
     built from these molecules) keeps stereo and every element. ``max_len``: the model's longest sequence, its
     begin and end tokens included. ``where``: how to name each row in what is said ("line 4" of a file; default
-    "row 1", "row 2", ...)."""
+    "row 1", "row 2", ...). ``unlearnable``: another model's test in place of the SMILES model's (a graph model's:
+    an atom type its vocabulary lacks, more atoms than it builds), given the canonical SMILES, returning why or
+    None."""
     writes_stereo = vocabulary is None or any("@" in t or t in ("/", "\\") for t in vocabulary.tokens)
     prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, STEREO_DROPPED: 0, REPEATED: 0})
     seen: set[str] = set()
@@ -77,7 +81,7 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
         if not writes_stereo and any(mark in text for mark in ("@", "/", "\\")):
             prepared.changed[STEREO_DROPPED] += 1
             text = Chem.MolToSmiles(without_stereo(mol))
-        why = _unwritable(text, vocabulary, max_len)
+        why = unlearnable(text) if unlearnable is not None else _unwritable(text, vocabulary, max_len)
         if why:
             prepared.dropped.append((place, str(given), why))
             continue
