@@ -9,7 +9,10 @@ cells = [
 A chemist's series, as a table with ids and a measured pIC50, made into training data three ways: more
 spellings of each molecule (labels kept), generative analogues of each seed (the seed's label named as the
 seed's), and a property-balanced set. A guard keeps every held-out molecule out, in any spelling or form.
-The command line does the same with files: `molgen augment enumerate | analogues | balance`."""),
+The command line does the same with files: `molgen augment enumerate | analogues | balance`.
+
+This file stores no outputs (so its diff stays readable): run the cells to see them. The test suite runs every notebook
+top to bottom on the shipped checkpoints, so the asserts below hold on this version."""),
     new_code_cell("""import pandas as pd
 
 from molgen.augment import (Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles,

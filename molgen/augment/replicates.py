@@ -127,6 +127,11 @@ def _aggregate(values: np.ndarray, how: str) -> float:
     return float(np.exp(np.mean(np.log(values))))
 
 
+def _without_float_noise(value: float) -> float:
+    """``value`` at 12 significant digits (4.300000000000001 as 4.3); NaN stays NaN."""
+    return float(f"{value:.12g}") if math.isfinite(value) else value
+
+
 def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels: Sequence[str], *,
                      how: str = "median", by: str = "parent", max_spread: float | None = 1.0,
                      relation: str | None = None) -> MergeResult:
@@ -139,7 +144,8 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     units; None: never; also where a qualified value contradicts the aggregate: "<5" beside a median of 8.1).
     ``relation``: a column holding each value's qualifier apart (ChEMBL's "Standard Relation": '=', '>', '<'), read
     as if written before the value. Other columns keep their distinct values joined by "; " (an id column lists
-    every registration merged). Rows whose SMILES does not read are ``removed``.
+    every registration merged). ``input_rows`` names the input's records merged, counted from 1 (a file's own
+    line numbers, its header counted, follow as ``input_lines``). Rows whose SMILES does not read are ``removed``.
     """
     if how not in AGGREGATES:
         raise ValueError(f"unknown aggregate {how!r}; known: {', '.join(AGGREGATES)}")
@@ -230,7 +236,9 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             numbers = values[label].iloc[positions].dropna().to_numpy()
             spread = (float(np.log10(numbers.max()) - np.log10(numbers.min())) if how == "geometric"
                       else float(numbers.max() - numbers.min())) if len(numbers) else math.nan
-            row[label] = _aggregate(numbers, how)
+            # at 12 significant digits: 6.1 - 4.3 is 1.7999999999999998 in binary, which no assay measured
+            spread = _without_float_noise(spread)
+            row[label] = _without_float_noise(_aggregate(numbers, how))
             row[f"{label}_n"] = len(numbers)
             row[f"{label}_spread"] = spread
             row[f"{label}_values"] = "; ".join(f"{v:g}" for v in numbers)

@@ -660,6 +660,16 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.text_input(key="latent_to").set_value("Cl.CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     assert any("encodes its parent, CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1" in shown(c) for c in at.caption)
     assert "same molecule" in at.info[0].value and at.button(key="latent_go_interp").disabled
+    # ibuprofen sodium's carboxylate is neutralized, said; table salt has no organic parent; a mixture of two
+    # equally large molecules names both (from a review: [Na+].[Cl-] was "encoded as [Cl-]", then refused)
+    at.text_input(key="latent_to").set_value("CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]").run()
+    assert any("encodes its parent, CC(C)Cc1ccc(C(C)C(=O)O)cc1 (the largest organic fragment, neutralized;" in shown(c)
+               for c in at.caption)
+    at.text_input(key="latent_to").set_value("[Na+].[Cl-]").run()
+    assert any("no organic parent compound to encode" in shown(e) for e in at.error)
+    at.text_input(key="latent_to").set_value("CCO.CCN").run()
+    assert any("CCN, CCO are equally large: type the one you mean alone" in shown(c) or
+               "CCO, CCN are equally large: type the one you mean alone" in shown(c) for c in at.caption)
     # an atom the model cannot take is said under the field, before any press
     at.text_input(key="latent_to").set_value("CC[N+](=O)[O-]").run()
     assert any("cannot be encoded" in shown(e) for e in at.error) and at.button(key="latent_go_interp").disabled
@@ -972,6 +982,12 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     assert not any("not a verdict" in shown(c) for c in at.caption)
     at.text_input(key="home_smiles").set_value("CN1CCC[C@H]1c1cccnc1.Cl").run()
     assert "2 fragments (a salt or mixture)" in shown(at.info[0]) and "parent compound is CN1CCC[C@H]1c1cccnc1" in shown(at.info[0])
+    # paracetamol's HCl salt scored 0.2 above paracetamol: the parent's score is said beside the whole's
+    at.text_input(key="home_smiles").set_value("CC(=O)Nc1ccc(O)cc1.Cl").run()
+    from molgen.scoring.pipeline import score
+
+    alone = score(["CC(=O)Nc1ccc(O)cc1"], "drug-like", n_jobs=1)["score"][0]
+    assert f"which scores {alone:.3f}" in shown(at.info[0]) and "against the whole's 0.6" in shown(at.info[0])
     at.text_input(key="home_smiles").set_value("[Na+].[Cl-]").run()
     assert "fails the drug-like profile's hard filters (inorganic)" in shown(at.warning[0])
     assert "no organic parent compound" in shown(at.info[0]) and "[Cl-]" not in shown(at.info[0])

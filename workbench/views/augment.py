@@ -233,7 +233,9 @@ if "aug_result" in st.session_state:
     made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
-                     + ", ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in made_with.items()))
+                     + ", ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in made_with.items()
+                                 # unset settings, and a merge's seed (it draws nothing), say nothing
+                                 if v is not None and not (made_by == "replicates" and k == "seed")))
                + ("" if made_by == method and made_with == {**settings, "seed": int(seed)} else
                   " · the form above has changed since: press Run for its result."))
     if len(removed):

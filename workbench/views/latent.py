@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from rdkit import Chem
 
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
@@ -62,9 +63,22 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         return ""
     if not ok:
         return ""
-    parent = latent.parent_of(parse_smiles(text).mol)
+    mol = parse_smiles(text).mol
+    parent = latent.parent_of(mol)
     if parent is not None:
-        st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} (the other fragments removed)."))
+        pieces = Chem.GetMolFrags(mol, asMols=True)
+        organic = [piece for piece in pieces if any(atom.GetAtomicNum() == 6 for atom in piece.GetAtoms())]
+        if not organic:
+            st.error(plain(f"{text}: none of its fragments holds a carbon, so it has no organic parent compound to "
+                           "encode"))
+            return ""
+        largest = max(piece.GetNumHeavyAtoms() for piece in organic)
+        equal = list(dict.fromkeys(Chem.MolToSmiles(p) for p in organic if p.GetNumHeavyAtoms() == largest))
+        how = ("the largest organic fragment" + (", neutralized" if all(Chem.MolToSmiles(p) != parent for p in organic)
+                                                 else "") + "; the other fragments removed")
+        if len(equal) > 1:   # the choice among equal fragments is RDKit's, not the chemist's
+            how += f"; {', '.join(equal)} are equally large: type the one you mean alone"
+        st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} ({how})."))
     try:   # an atom the model cannot take, or too many: said here, before any press
         latent.check_encodable(model, parent or text)
     except ValueError as error:
@@ -214,7 +228,8 @@ SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
 PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
                "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start "
-               "(a start already within a tolerance scores below 1).")
+               "(a start already within a tolerance scores below 1). distance: how far the molecule's latent point "
+               "lies from the start's (Euclidean, in the model's latent space).")
 
 with push_tab:
     method = st.radio("Method", [RANDOM, BAYESIAN, GRADIENT], key="latent_push_method",
