@@ -794,15 +794,17 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
 
 
 def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smiles_column: str | None = None,
-                           where: list[str] | None = None) -> tuple[list[str], dict | None]:
+                           where: list[str] | None = None, as_before: bool = False) -> tuple[list[str], dict | None]:
     """A graph family's molecules: a dataset's as they are; a user's file as the SMILES models read one (salts as
     their parents, a molecule once, ``--where`` its rows), every row the model cannot learn listed by line with
     why: no molecule, a radical, and for a continued ``model`` an atom type it lacks or more atoms than it builds.
+    ``as_before``: a run resumed on its file that trained before files were prepared (its card has no
+    ``data_preparation``) reads it raw again, as it did, so its molecules still match the card's fingerprint.
     Returns (SMILES, what the card keeps of the preparation; None for a dataset)."""
     from molgen.chem.graph import mol_to_graph, typed_graph
     from molgen.models.series import prepare_series
 
-    if not Path(data).is_file():
+    if not Path(data).is_file() or as_before:
         if where:
             error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
                                        "SMILES alone"), style="red")
@@ -828,6 +830,12 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
         console.print(f"[yellow]{escape(note)}[/yellow]")
     return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
                              **prepared.record(), **(selection or {})}
+
+
+def _prepared_before(ctx: typer.Context, resume: Path | None, record: dict) -> bool:
+    """Whether a graph run is resumed on its own file, read raw when it trained (before files were prepared)."""
+    return resume is not None and not _typed(ctx, "data") and not record.get("data_preparation") and \
+        not _typed(ctx, "where")
 
 
 def _resumed_file_reading(ctx: typer.Context, record: dict, smiles_column: str | None,
@@ -1760,7 +1768,8 @@ def train_graph_vae(
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
-    molecules, preparation = _graph_training_smiles(data, model, smiles_column=smiles_column, where=where)
+    molecules, preparation = _graph_training_smiles(data, model, smiles_column=smiles_column, where=where,
+                                                    as_before=_prepared_before(ctx, resume, record))
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
@@ -1870,7 +1879,7 @@ def train_graph_diffusion(
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, model, aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
-        smiles_column=smiles_column, where=where)
+        smiles_column=smiles_column, where=where, as_before=_prepared_before(ctx, resume, record))
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
