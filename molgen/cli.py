@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -224,7 +223,7 @@ def score_command(
 
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
     from molgen.scoring.profiles import ProfileError, load_profile
-    from molgen.scoring.pipeline import MixturesScoredWhole, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
@@ -236,8 +235,7 @@ def score_command(
     started = time.perf_counter()
     # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
     # keeps its reason.
-    with warnings.catch_warnings():   # the salts are said below, with the flag that scores their parents
-        warnings.simplefilter("ignore", MixturesScoredWhole)
+    with mixtures_said_elsewhere():   # the salts are said below, with the flag that scores their parents
         scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), chosen,
                        n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
     unread = frame["read_error"].notna().to_numpy()
@@ -654,15 +652,17 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
     run resumed). Ctrl-C says how to continue."""
     import json
 
+    from molgen.models.training import Terminated
+
     try:
         card = run()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stopped:
         last = out.with_suffix(".last.pt")
         again = last if last.is_file() and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
         console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
                              "interrupted before the first evaluation, so there is nothing to resume: start again"),
                       style="yellow")
-        raise typer.Exit(130) from None
+        raise typer.Exit(143 if isinstance(stopped, Terminated) else 130) from None   # as a killed process exits
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
         return
@@ -797,7 +797,9 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
                            where: list[str] | None = None, as_before: bool = False) -> tuple[list[str], dict | None]:
     """A graph family's molecules: a dataset's as they are; a user's file as the SMILES models read one (salts as
     their parents, a molecule once, ``--where`` its rows), every row the model cannot learn listed by line with
-    why: no molecule, a radical, and for a continued ``model`` an atom type it lacks or more atoms than it builds.
+    why: no molecule, a radical, and for a ``model`` continued on another file an atom type it lacks or more atoms
+    than it builds (on its own file, the run's validation molecules may hold such atoms: the first reading is
+    repeated, or the molecules would differ from the run's). Stereo is dropped: a graph carries none.
     ``as_before``: a run resumed on its file that trained before files were prepared (its card has no
     ``data_preparation``) reads it raw again, as it did, so its molecules still match the card's fingerprint.
     Returns (SMILES, what the card keeps of the preparation; None for a dataset)."""
@@ -809,7 +811,7 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
             error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
                                        "SMILES alone"), style="red")
             raise typer.Exit(2)
-        return _dataset_smiles(data), None
+        return _dataset_smiles(data, smiles_column=smiles_column if Path(data).is_file() else None), None
     smiles, column, lines, selection = _training_file(data, smiles_column, where)
     largest = getattr(getattr(model, "config", None), "max_atoms", None)
 
@@ -825,7 +827,7 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
             return f"{mol.GetNumAtoms()} heavy atoms, more than the {largest} this model builds"
         return None
 
-    prepared = prepare_series(smiles, where=lines, unlearnable=unlearnable)
+    prepared = prepare_series(smiles, where=lines, unlearnable=unlearnable, stereo=False)
     for note in prepared.notes():
         console.print(f"[yellow]{escape(note)}[/yellow]")
     return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
@@ -1768,7 +1770,8 @@ def train_graph_vae(
                           max_minutes=max_minutes, max_molecules=max_molecules)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
-    molecules, preparation = _graph_training_smiles(data, model, smiles_column=smiles_column, where=where,
+    molecules, preparation = _graph_training_smiles(data, model if _typed(ctx, "data") else None,
+                                                    smiles_column=smiles_column, where=where,
                                                     as_before=_prepared_before(ctx, resume, record))
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
@@ -1790,10 +1793,10 @@ def train_graph_vae(
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
-    if kl_warmup > max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
-        console.print(f"[yellow]--kl-warmup {kl_warmup:,} is longer than --max-steps {max_steps:,}: the KL weight "
-                      f"never reaches {kl_weight:g}, and checkpoints are compared at it (give a shorter --kl-warmup)"
-                      "[/yellow]")
+    if kl_warmup >= max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
+        console.print(f"[yellow]--kl-warmup {kl_warmup:,} is as long as --max-steps {max_steps:,} or longer: the KL "
+                      f"weight reaches {kl_weight:g} at the last step at best, and checkpoints are compared at it "
+                      "(give a shorter --kl-warmup)[/yellow]")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
@@ -1878,8 +1881,9 @@ def train_graph_diffusion(
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
-        data, model, aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
-        smiles_column=smiles_column, where=where, as_before=_prepared_before(ctx, resume, record))
+        data, model if _typed(ctx, "data") else None, smiles_column=smiles_column, where=where,
+        aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
+        as_before=_prepared_before(ctx, resume, record))
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
@@ -1896,8 +1900,9 @@ def train_graph_diffusion(
             model.config.condition_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.condition_std = np.nanstd(labels, axis=0).round(4).tolist()
         model.config.default_steps = min(TRAINED_DEFAULT_STEPS, timesteps)   # `train ship --default-steps` changes it
-        console.print(f"sampling takes {model.config.default_steps} steps of its {timesteps} unless asked for more "
-                      "(--steps)")
+        if model.config.default_steps < timesteps:
+            console.print(f"sampling takes {model.config.default_steps} steps of its {timesteps} unless asked for "
+                          "more (--steps)")
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)

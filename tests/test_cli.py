@@ -416,6 +416,18 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
                 "--eval-every", "1", "--threads", "1")
     assert again.exit_code == 0, again.output
     assert f"continuing on {series.resolve()} with the run's settings (" in " ".join(again.output.split())
+    # the only bromide and the largest molecule fall among the validation molecules: a resume on the file read
+    # them against the model's vocabulary and size, left them out, and refused its own molecules as others
+    small = tmp_path / "small.csv"
+    small.write_text("smiles,pIC50\n" + "".join(f"{s},5\n" for s in (
+        "CCO CCN CCC c1ccccc1 Brc1ccccc1 CC(=O)O CCCC CCCN CCOC c1ccncc1 CC(C)O OCCO NCCN CC(=O)N c1ccoc1 CCS CC#N "
+        "C1CCCCC1 C1CCNCC1 Cc1ccccc1").split()))
+    tiny = tmp_path / "tiny.pt"
+    assert run("train", "graph-diffusion", "--data", str(small), "--out", str(tiny), "--max-steps", "2", "--eval-every",
+               "2", "--batch-size", "8", "--timesteps", "10", "--threads", "1").exit_code == 0
+    resumed = run("train", "graph-diffusion", "--resume", str(tiny.with_suffix(".last.pt")), "--max-steps", "3",
+                  "--threads", "1")
+    assert resumed.exit_code == 0 and "left out" not in resumed.output, resumed.output
     series.rename(tmp_path / "moved.smi")
     gone = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
     assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())

@@ -28,11 +28,12 @@ from molgen.scoring.properties import PROPERTIES
 def _values(mols: list[Chem.Mol], name: str, profile) -> np.ndarray:
     if name in PROPERTIES:
         return np.array([PROPERTIES[name].function(m) for m in mols], dtype=float)
-    from molgen.scoring.pipeline import score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     if profile is None:
         raise ValueError(f"{name!r} is not a property ({', '.join(PROPERTIES)}); for a scoring column give a profile")
-    table = score(mols, profile, progress=False)
+    with mixtures_said_elsewhere():   # the molecules are their parents already
+        table = score(mols, profile, progress=False)
     if name not in table:
         raise ValueError(f"the profile has no column {name!r}; it has {', '.join(c for c in table.columns if c[0] != '_')}")
     return table[name].to_numpy(dtype=float)

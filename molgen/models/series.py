@@ -48,6 +48,7 @@ class PreparedSeries:
 
 
 STEREO_DROPPED = "stereo dropped (the model's vocabulary has no @ or / \\ token: it writes no stereo)"
+GRAPH_STEREO_DROPPED = "stereo dropped (a molecular graph carries none)"
 PARENT_TAKEN = "salt or charge state read as its neutral parent"
 REPEATED = ("the same molecule as an earlier row once read so (a salt beside its parent, stereoisomers without "
             "their stereo, a repeat): learned once, so that no molecule is both trained and validated on")
@@ -55,16 +56,20 @@ REPEATED = ("the same molecule as an earlier row once read so (a salt beside its
 
 def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = None,
                    max_len: int | None = None, *, where: Sequence[str] | None = None,
-                   unlearnable: Callable[[str], str | None] | None = None) -> PreparedSeries:
+                   unlearnable: Callable[[str], str | None] | None = None,
+                   stereo: bool | None = None) -> PreparedSeries:
     """``smiles`` as a SMILES model can learn them. ``vocabulary`` (a model being fine-tuned or continued): stereo
     is dropped where it has no stereo token, and a molecule needing a token it lacks is left out; None (a model
     built from these molecules) keeps stereo and every element. ``max_len``: the model's longest sequence, its
     begin and end tokens included. ``where``: how to name each row in what is said ("line 4" of a file; default
     "row 1", "row 2", ...). ``unlearnable``: another model's test in place of the SMILES model's (a graph model's:
     an atom type its vocabulary lacks, more atoms than it builds), given the canonical SMILES, returning why or
-    None."""
-    writes_stereo = vocabulary is None or any("@" in t or t in ("/", "\\") for t in vocabulary.tokens)
-    prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, STEREO_DROPPED: 0, REPEATED: 0})
+    None. ``stereo``: whether the model writes stereo (default: as its vocabulary says; False for a graph model,
+    whose stereoisomers are one graph, learned once)."""
+    writes_stereo = (stereo if stereo is not None else
+                     vocabulary is None or any("@" in t or t in ("/", "\\") for t in vocabulary.tokens))
+    dropped_stereo = STEREO_DROPPED if stereo is None else GRAPH_STEREO_DROPPED
+    prepared = PreparedSeries([], changed={PARENT_TAKEN: 0, dropped_stereo: 0, REPEATED: 0})
     seen: set[str] = set()
     for row, given in enumerate(smiles, start=1):
         place = where[row - 1] if where is not None else f"row {row}"
@@ -79,7 +84,7 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
             mol = parent
         text = Chem.MolToSmiles(mol)
         if not writes_stereo and any(mark in text for mark in ("@", "/", "\\")):
-            prepared.changed[STEREO_DROPPED] += 1
+            prepared.changed[dropped_stereo] += 1
             text = Chem.MolToSmiles(without_stereo(mol))
         why = unlearnable(text) if unlearnable is not None else _unwritable(text, vocabulary, max_len)
         if why:

@@ -197,25 +197,39 @@ def open_log(out: Path, resume, header: list[str]):
     return handle, writer
 
 
+class Terminated(KeyboardInterrupt):
+    """Training stopped by a kill (SIGTERM) rather than Ctrl-C: the command then exits 143, as a killed process
+    does (and as ``molgen generate`` does), after checkpointing."""
+
+
 class CtrlC:
     """Ctrl-C, or a kill (SIGTERM, what ``kill`` and a job scheduler send), as a flag a training loop reads between
     steps (``pressed``), so the step under way finishes, is validated and checkpointed, not cut through mid-update
     or lost since the last evaluation; a second signal stops at once, as usual. Only the main thread can take
-    signals: elsewhere the flag stays unset and Ctrl-C raises as before. Call :meth:`release` after."""
+    signals: elsewhere the flag stays unset and Ctrl-C raises as before. Used as a context manager (the handlers
+    are put back on leaving); :meth:`stop` is the exception to end training with."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.pressed = False
+        self.received: int | None = None
         self._previous: dict = {}
+
+    def __enter__(self) -> "CtrlC":
         if threading.current_thread() is threading.main_thread():
             self._previous = {number: signal.signal(number, self._press) for number in self.SIGNALS}
+        return self
 
-    def _press(self, signum, frame) -> None:
-        self.pressed = True
-        signal.signal(signum, self._previous[signum])   # a second one acts as it did before (Ctrl-C raises)
-
-    def release(self) -> None:
+    def __exit__(self, *exc) -> None:
         for number, previous in self._previous.items():
             signal.signal(number, previous)
         self._previous = {}
+
+    def _press(self, signum, frame) -> None:
+        self.pressed, self.received = True, signum
+        signal.signal(signum, self._previous[signum])   # a second one acts as it did before (Ctrl-C raises)
+
+    def stop(self) -> KeyboardInterrupt:
+        """What ends an interrupted training: :class:`Terminated` after a kill, else a KeyboardInterrupt."""
+        return Terminated() if self.received == signal.SIGTERM else KeyboardInterrupt()

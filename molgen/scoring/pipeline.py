@@ -10,6 +10,7 @@ main process. Invalid inputs stay in the table with their reason.
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -35,6 +36,15 @@ from molgen.scoring.similarity import (has_substructure, reference_fingerprints,
 class MixturesScoredWhole(UserWarning):
     """Some rows are salts or mixtures and were scored whole (a salt's logP is not its drug's): the warning a
     Python caller gets, as the CLI prints it; the ``fragments`` column names the rows."""
+
+
+@contextmanager
+def mixtures_said_elsewhere():
+    """Within it, :func:`score` does not warn of salts scored whole: for callers that say so in their own words
+    (the CLI, the Home page), or that score molecules a model wrote, where the warning's advice has no use."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MixturesScoredWhole)
+        yield
 
 
 #: Below this many inputs a pool costs more than it saves.

@@ -54,7 +54,10 @@ def substructure_query(text: str) -> Chem.Mol:
     """A query molecule from SMARTS, or from SMILES when it is not SMARTS; ``ValueError`` otherwise.
 
     An aromatic ring written in Kekulé form (``C1=CC=CC=C1``) is read as SMILES, aromatised: as SMARTS its
-    ``C`` would mean an aliphatic carbon, and the query would never match the benzene a chemist drew."""
+    ``C`` would mean an aliphatic carbon, and the query would never match the benzene a chemist drew. An
+    attachment point numbered as R-group tables and BRICS number them (``[1*]``) is any atom, as ``*`` is: as
+    SMARTS it would ask for an atom of mass 1, which no molecule holds."""
+    text = re.sub(r"\[\d+\*", "[*", text)
     with quiet_rdkit():
         query = Chem.MolFromSmarts(text) if text.strip() else None
         as_smiles = Chem.MolFromSmiles(text) if text.strip() else None

@@ -644,6 +644,11 @@ def test_aromatic_bonds_read_back_and_inpaint_exactly():
     from molgen.models.graph_diffusion.train import model_graphs
 
     assert (model_graphs(model, smiles).bond_types == 3).any()  # what training reads is in the aromatic scheme
+    # an aromatic N marked for a group is held as a bare n, not the [nH] the * read as a hydrogen gives (whose
+    # pinned H left no valence for the group); unmarked, the indole's [nH] keeps its H
+    types = [t.label for t in model.vocabulary.types]
+    assert types[int(model._scaffold("*n1ccc2ccccc21")[0][0].argmax())] == "N"
+    assert types[int(model._scaffold("c1ccc2[nH]ccc2c1")[0][4].argmax())] == "N[H1]"
 
 
 def test_inpainting_keeps_a_written_nh_and_puts_back_another_element():
@@ -716,6 +721,7 @@ def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
     core, anchors = scaffold_core("[*:1]c1ccc2ncncc2c1*")
     assert Chem.MolToSmiles(core) == "c1ccc2ncncc2c1" and sum(anchors) == 2
     assert Chem.MolToSmiles(scaffold_core("*n1ccnc1")[0]) == "c1c[nH]cn1"   # the * was the NH's substituent
+    assert Chem.MolToSmiles(scaffold_core("*/C=C/c1ccccc1")[0]) == "C=Cc1ccccc1"   # a * fixing E/Z goes too
     assert scaffold_core("c1ccncc1")[1] is None
     for bad in ("*=C1CCCC1", "C1CC*CC1", "*"):
         with pytest.raises(ValueError, match="must hang off one scaffold atom by a single bond"):
@@ -737,6 +743,9 @@ def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
     # a molecule larger than the scaffold carries its new group at the mark, as the run's filter reads it
     from molgen.scoring.similarity import has_substructure, substructure_query
 
+    # an attachment point numbered as an R-group table numbers it ([1*]) is any atom to the filter, not mass 1
+    assert has_substructure(Chem.MolFromSmiles("Cc1ccncc1"), substructure_query("[1*]c1ccncc1"))
+    assert not has_substructure(Chem.MolFromSmiles("c1ccncc1"), substructure_query("[1*]c1ccncc1"))
     query = substructure_query(written)
     grown = [m for m in (Chem.MolFromSmiles(s.smiles) for s in model.sample(16, seed=2, conditions=Conditions(
         scaffold=written))) if m is not None and m.GetNumAtoms() > k]
@@ -749,7 +758,7 @@ def test_a_kill_mid_training_finishes_the_step_and_checkpoints_it(tmp_path, monk
     import os
     import signal
 
-    from molgen.models.training import state_path
+    from molgen.models.training import Terminated, state_path
 
     smiles = load_smiles("moses-sample", "train")[:200]
     torch.manual_seed(0)
@@ -766,7 +775,7 @@ def test_a_kill_mid_training_finishes_the_step_and_checkpoints_it(tmp_path, monk
     monkeypatch.setattr(type(model), "loss", killed_at_the_third)
     before = signal.getsignal(signal.SIGTERM)
     out = tmp_path / "d.pt"
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Terminated):   # the command then exits 143, as a killed process does
         train(model, smiles[:150], smiles[150:], TrainConfig(batch_size=16, max_steps=50, eval_every=1000,
                                                              warmup_steps=1), out, progress=False)
     assert torch.load(state_path(out.with_suffix(".last.pt")), weights_only=True)["step"] == 3

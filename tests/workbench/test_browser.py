@@ -315,6 +315,17 @@ def test_an_uploaded_assay_file_merges_its_replicates_on_the_augment_page(server
         page.get_by_text("Measured columns to merge").wait_for()
         _settle(page)
         assert page.get_by_text("Upload a file with measured columns").count() == 0
+        # a second visit after a change on the page (the form's inputs are then kept, the button's key not)
+        page.get_by_text("enumerate", exact=True).click()
+        _settle(page)
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+        page.get_by_role("heading", name="molgen").first.wait_for()
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Augment", exact=True).click()
+        page.get_by_text("Using assay.csv, uploaded before you left the page").wait_for()
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.get_by_text("replicates", exact=True).click()
+        page.get_by_text("Measured columns to merge").wait_for()
         page.get_by_role("button", name="Use the typed molecules instead").click()
         page.get_by_text("Upload a file with measured columns").wait_for()
         browser.close()

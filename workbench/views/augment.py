@@ -44,7 +44,7 @@ def _kept_upload(widget) -> tuple[str, bytes] | None:
 upload = _kept_upload(uploaded)
 if upload is not None and uploaded is None:
     st.caption(plain(f"Using {upload[0]}, uploaded before you left the page (the uploader cannot show it again)."))
-    if st.button("Use the typed molecules instead", key="aug_drop_upload"):
+    if st.button("Use the typed molecules instead", key="aug_drop_upload_go"):
         st.session_state.pop("_aug_upload", None)
         st.rerun()
 # replicates adds no molecule, so nothing can leak: its held-out controls are shown greyed, their values kept

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import streamlit as st
 from rdkit import Chem
 
@@ -12,7 +10,7 @@ from molgen.chem import canonical_smiles, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
-from molgen.scoring.pipeline import MixturesScoredWhole, described_alerts, score
+from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
 from molgen.scoring.profiles import DEFAULT_PROFILE, load_profile
 from workbench.common import plain
 
@@ -48,8 +46,7 @@ if smiles:
             st.caption(plain("the CXSMILES extension's racemic (&) or unknown (or) stereo group is read with its "
                              "centres unassigned: a canonical SMILES cannot say which enantiomers are meant"))
         # what `molgen score` would say of it with the default profile: a salt, a hard filter, an alert
-        with warnings.catch_warnings():   # a salt is said below, in the page's words
-            warnings.simplefilter("ignore", MixturesScoredWhole)
+        with mixtures_said_elsewhere():   # a salt is said below, in the page's words
             row = score([smiles], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0]
         if row["fragments"] > 1:
             parent = salt_parent(result.mol)

@@ -104,9 +104,10 @@ def result_heading(result: dict, now: dict) -> None:
 
 @st.cache_data(show_spinner=False)
 def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
-    from molgen.scoring.pipeline import described_alerts, score
+    from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
 
-    scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
+    with mixtures_said_elsewhere():   # decoded molecules, one fragment each
+        scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
     described = scored[["qed", "sa", "logp", "mw"]].copy()
     # as the Browse page words them (a catalog name that says less than its pattern explained), each once
     described["alerts"] = [described_alerts(s, text, DEFAULT_PROFILE)

@@ -296,9 +296,14 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         return [(t, s, abar[t], abar[s] - abar[t]) for t, s in zip(times[:-1], times[1:])]
 
     def _scaffold(self, smiles: str):
-        mol, _ = scaffold_core(smiles)
+        mol, anchors = scaffold_core(smiles)
         graph = mol_to_graph(mol, self.vocabulary, aromatic=self.config.aromatic_bonds)
         x, e, _ = dense_batch([graph], self.config.num_atom_types, num_bond_classes=self.config.num_bond_classes)
+        if anchors is not None and self.config.aromatic_bonds:
+            # aromatic types pin hydrogens: *n1ccnc1's N would be held as [nH], which can take no new atom
+            x = x.clone()
+            for index, atom_type in substituted_anchor_types(smiles, self.vocabulary).items():
+                x[0, index] = F.one_hot(torch.tensor(atom_type), x.shape[-1]).to(x.dtype)
         return x[0], e[0]
 
     def _closed_atoms(self, smiles: str) -> torch.Tensor:
@@ -548,6 +553,8 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
     if not dummies:
         return mol, None
     editable = Chem.RWMol(mol)
+    for atom in editable.GetAtoms():   # where each kept atom was written (RemoveHs renumbers)
+        atom.SetIntProp("_written", atom.GetIdx())
     for dummy in dummies:
         bonds = dummy.GetBonds()
         if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE or \
@@ -559,11 +566,39 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
         hydrogen.SetIsotope(0)
         hydrogen.SetAtomMapNum(0)
         hydrogen.SetFormalCharge(0)
+    removal = Chem.RemoveHsParameters()
+    removal.removeDefiningBondStereo = True   # a * fixing a double bond's E/Z goes too (graphs carry no stereo)
     with quiet_rdkit():
         try:
-            core = Chem.RemoveHs(editable.GetMol())
+            core = Chem.RemoveHs(editable.GetMol(), removal)
         except Exception as error:   # RDKit's sanitization errors share no base class worth naming
             raise ValueError(f"without its attachment points it is no molecule ({error})") from None
     if not core.GetNumAtoms():
         raise ValueError("holds no atom besides its attachment points")
     return core, [bool(atom.HasProp("_attachment")) for atom in core.GetAtoms()]
+
+
+def substituted_anchor_types(smiles: str, vocabulary: AtomVocabulary) -> dict[int, int]:
+    """For each atom bearing an attachment point (its index in :func:`scaffold_core`'s molecule), its type in the
+    aromatic scheme once substituted, read with each ``*`` as a carbon: an aromatic N marked for a group is an
+    ``n``, not the ``[nH]`` that the ``*`` read as a hydrogen gives. An anchor whose substituted form does not
+    read, or has a type outside ``vocabulary``, keeps its type."""
+    from molgen.chem.graph import atom_types
+
+    core, anchors = scaffold_core(smiles)
+    editable = Chem.RWMol(Chem.MolFromSmiles(smiles))
+    for carbon in editable.GetAtoms():
+        if carbon.GetAtomicNum() == 0:
+            carbon.SetAtomicNum(6)
+            carbon.SetIsotope(0)
+            carbon.SetAtomMapNum(0)
+            carbon.SetFormalCharge(0)
+    with quiet_rdkit():
+        try:
+            substituted = editable.GetMol()
+            Chem.SanitizeMol(substituted)
+            types = atom_types(substituted, aromatic=True)
+        except Exception:   # noqa: BLE001 -- RDKit's sanitization errors share no useful base class
+            return {}
+    written = [types[atom.GetIntProp("_written")] for atom in core.GetAtoms()]
+    return {i: vocabulary.index(written[i]) for i, anchor in enumerate(anchors or []) if anchor and written[i] in vocabulary}

@@ -160,8 +160,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     card: dict = {}
     model.train()
     stop = interrupted = False
-    ctrl_c = CtrlC()   # Ctrl-C or a kill ends the step under way, then validates and checkpoints
-    try:
+    with CtrlC() as ctrl_c:   # Ctrl-C or a kill ends the step under way, then validates and checkpoints
         while not stop:
             order = usable[np.random.default_rng([config.seed, epoch]).permutation(len(usable))]
             batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
@@ -217,10 +216,8 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     break
             else:
                 epoch, position = epoch + 1, 0
-    finally:
-        ctrl_c.release()
     bar.close()
     log.close()
     if interrupted:
-        raise KeyboardInterrupt
+        raise ctrl_c.stop()
     return card

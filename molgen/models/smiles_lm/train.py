@@ -170,8 +170,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     running, running_count = 0.0, 0
     stop = interrupted = False
     saved_step = step   # the step the resume files hold: an interrupt right after a checkpoint writes none again
-    ctrl_c = CtrlC()   # Ctrl-C ends the step under way, then validates and checkpoints
-    try:
+    with CtrlC() as ctrl_c:   # Ctrl-C or a kill ends the step under way, then validates and checkpoints
         while not stop:
             batches = bucketed_batches(train_set.lengths, config.batch_size, np.random.default_rng([config.seed, epoch]))
             for index in batches[position:]:
@@ -228,10 +227,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     break
             else:
                 epoch, position = epoch + 1, 0
-    finally:
-        ctrl_c.release()
     bar.close()
     log.close()
     if interrupted:
-        raise KeyboardInterrupt
+        raise ctrl_c.stop()
     return card
