@@ -434,7 +434,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
                                                                   params["n_jobs"],
                                                                   params.get("scaffold_stereo_carried", False))
             t2 = time.perf_counter()
-            store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner)
+            store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner,
+                            n_bare_scaffold=bare_scaffolds(samples))
             known.update(table["smiles"])
             new_accepted = counted_towards_n(table, params)
             sampled, accepted = sampled + len(samples), accepted + new_accepted
@@ -448,7 +449,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         failing = _rank(store, run_id, profile, owner)
         timings["ranking"] = round(time.perf_counter() - t0, 3)
         timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
-        counts = {**store.tally(run_id, n), "validity_note": validity_note(record)}
+        counts = store.tally(run_id, n)
+        counts["validity_note"] = validity_note(record, counts)
         status, message = _outcome(store, run_id, record, check, profile, accepted, counts["accepted"], failing)
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings, counts=counts)
         return Run(run_id, store)
@@ -469,7 +471,8 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
     record says whether it was stopped (resumable as it is) or failed (with the error)."""
     try:
         _rank(store, run_id, profile or stored_profile(record["profile"], f"run {run_id}"), owner)
-        counts = {**store.tally(run_id, record["n_requested"]), "validity_note": validity_note(record)}
+        counts = store.tally(run_id, record["n_requested"])
+        counts["validity_note"] = validity_note(record, counts)
     except LeaseLost:
         return   # lost while it stopped: the record is the new holder's
     except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
@@ -617,6 +620,13 @@ def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) ->
 SAMPLE_META_COLUMNS = {"fragments": "sampled_fragments", "projected_bonds": "projected_bonds"}
 
 
+def bare_scaffolds(samples) -> int | None:
+    """How many samples are a scaffold with nothing grown on it (graph diffusion says so per sample: its new atoms
+    formed a piece apart, which is dropped); None when the sampler does not say."""
+    grown = [sample.meta["added_atoms"] for sample in samples if sample.smiles and "added_atoms" in (sample.meta or {})]
+    return sum(added == 0 for added in grown) if grown else None
+
+
 def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
                    index: int, n_jobs: int, carry_stereo: bool = False):
     """A chunk's samples parsed, deduplicated against the run, scored and checked. ``carry_stereo``: a kept
@@ -735,9 +745,10 @@ def filter_alone_note(record: dict) -> str | None:
     return note
 
 
-def validity_note(record: dict) -> str:
+def validity_note(record: dict, counts: dict | None = None) -> str:
     """How a run's validity was reached, to print beside it: as sampled, or through the graph
-    diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``)."""
+    diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``); and how many
+    valid samples were a scaffold with nothing grown on it (``counts``: the run's, else its record's)."""
     # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
     # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
     if record["model"] == "graph-vae":   # its decoder never offers a bond that breaks valence: said, as its card says
@@ -747,6 +758,10 @@ def validity_note(record: dict) -> str:
     # dropping the pieces is a change a chemist may call a correction: said apart from the atoms and bonds
     kept = "the scaffold's kept" if record["conditions"].get("scaffold") else "the largest kept, as DiGress counts"
     fragment = f"; disconnected pieces dropped ({kept})"
+    bare = (counts if counts is not None else record.get("counts") or {}).get("bare_scaffold")
+    if bare:   # valid, as DiGress counts, but nothing a chemist can use: 42 of 64 at a quinazoline's two marks
+        fragment += (f"; {bare:,} of the valid samples {'are' if bare != 1 else 'is'} the bare scaffold, its new "
+                     "atoms all in pieces apart")
     if record["params"]["sample_options"].get("projection"):
         return f"after projection onto valence and ring size, a correction{fragment}"
     return f"atoms and bonds not corrected{fragment}"

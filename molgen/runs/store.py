@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS runs (
     tags TEXT DEFAULT '[]', owner TEXT, heartbeat REAL, model_training TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     run_id TEXT, idx INTEGER, size INTEGER, n_valid INTEGER, n_new INTEGER, n_duplicate INTEGER,
-    n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
+    n_accepted INTEGER, seconds REAL, n_bare_scaffold INTEGER, PRIMARY KEY (run_id, idx));
 CREATE TABLE IF NOT EXISTS candidates (
     id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, smiles TEXT NOT NULL, chunk INTEGER, origin TEXT,
     log_likelihood REAL, novel INTEGER, meets_conditions INTEGER, failed_conditions TEXT,
@@ -185,6 +185,9 @@ class RunStore:
             for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL"), ("model_training", "TEXT")):
                 if column not in present:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
+            # and before chunks counted the samples that grew nothing on a scaffold (empty for those chunks)
+            if "n_bare_scaffold" not in {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}:
+                self._db.execute("ALTER TABLE chunks ADD COLUMN n_bare_scaffold INTEGER")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._db.executemany("INSERT OR IGNORE INTO candidate_columns VALUES (?, 'bool')", [(c,) for c in _BOOL_COLUMNS])
 
@@ -272,7 +275,9 @@ class RunStore:
                 # below accepted only for a run settled after its process died: ranks are set as a run ends
                 "ranked": int((frame["rank"].fillna(0) > 0).sum()),
                 "novel": int(novel.sum()) if len(novel) else None,
-                "novelty": round(float(novel.mean()), 4) if len(novel) else None}
+                "novelty": round(float(novel.mean()), 4) if len(novel) else None,
+                # valid samples that grew nothing on the scaffold (graph diffusion's new atoms all came apart)
+                "bare_scaffold": int(chunks["n_bare_scaffold"].sum()) if chunks["n_bare_scaffold"].notna().any() else None}
 
     def busy(self, run: str) -> str | None:
         """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""
@@ -425,15 +430,17 @@ class RunStore:
     def chunks(self, run_id: str) -> pd.DataFrame:
         rows = self._db.execute("SELECT * FROM chunks WHERE run_id = ? ORDER BY idx", (run_id,)).fetchall()
         return pd.DataFrame([dict(r) for r in rows], columns=["run_id", "idx", "size", "n_valid", "n_new", "n_duplicate",
-                                                              "n_accepted", "seconds"])
+                                                              "n_accepted", "seconds", "n_bare_scaffold"])
 
     def known_smiles(self, run_id: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT smiles FROM candidates WHERE run_id = ?", (run_id,))}
 
     def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
-                  n_valid: int, n_duplicate: int, seconds: float, owner: str | None = None) -> None:
+                  n_valid: int, n_duplicate: int, seconds: float, owner: str | None = None,
+                  n_bare_scaffold: int | None = None) -> None:
         """Store one chunk's new candidates, its rejects and its record, all in one transaction; with ``owner``,
-        only while that lease still holds the run (``RunBusy`` if another process took it over)."""
+        only while that lease still holds the run (``RunBusy`` if another process took it over).
+        ``n_bare_scaffold``: valid samples that grew nothing on a scaffold held by inpainting (None: not counted)."""
         columns = [c for c in candidates.columns if c not in _NOT_STORED]
         rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
@@ -444,9 +451,10 @@ class RunStore:
                 db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
                                f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
             db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)", [(run_id, idx, text, reason) for text, reason in rejects])
-            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO chunks (run_id, idx, size, n_valid, n_new, n_duplicate, n_accepted, seconds, "
+                       "n_bare_scaffold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (run_id, idx, size, n_valid, len(rows), n_duplicate,
-                        int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
+                        int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds, n_bare_scaffold))
 
     def _add_columns(self, db: sqlite3.Connection, frame: pd.DataFrame) -> None:
         """Give every column of ``frame`` an SQL column (inside the caller's write transaction)."""

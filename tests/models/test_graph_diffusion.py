@@ -621,8 +621,9 @@ def test_a_scaffold_keeps_its_own_fragment_even_when_smaller(trained):
     assert list(graph.atoms[:6]) == [graph.atoms[0]] * 6   # the benzene's carbons come first
     x, e, mask = dense_batch([graph], model.config.num_atom_types)
     assert model._to_samples(x, e, mask)[0].smiles == "CCCCCCCCCC"
-    kept = model._to_samples(x, e, mask, scaffold_fragment=True)[0]
+    kept = model._to_samples(x, e, mask, scaffold_atoms=6)[0]
     assert kept.smiles == "c1ccccc1" and kept.meta["fragments"] == 2
+    assert kept.meta["added_atoms"] == 0   # the bare scaffold: a run counts it apart from the molecules grown
 
 
 def test_aromatic_bonds_read_back_and_inpaint_exactly():
@@ -888,4 +889,21 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     assert "fragments" not in corrected  # score's count of the kept molecule's pieces: 1, beside the sampled graph's
     as_sampled = plain.candidates(ranked_only=False)
     assert (as_sampled["sampled_fragments"] >= 1).all() and "projected_bonds" not in as_sampled
+    assert plain.record["counts"]["bare_scaffold"] is None   # no scaffold: nothing to count
+
+
+def test_a_scaffold_run_counts_the_samples_that_grew_nothing_on_it(trained, tmp_path):
+    """From a review: at a quinazoline's two marks most samples came back as the bare scaffold (their new atoms a
+    piece apart, dropped), counted valid and then duplicate without a word. The tiny model grows nothing on any
+    scaffold: every valid sample is the bare pyridine, and the run says so beside its validity."""
+    from molgen.runs import RunStore, generate, validity_note
+
+    run = generate(str(trained[1]), 2, seed=3, conditions=Conditions(scaffold="*c1ccncc1"),
+                   sample_options={"steps": 10}, store=RunStore(tmp_path / "runs.sqlite"), progress=False,
+                   max_samples=32)
+    counts = run.record["counts"]
+    assert counts["bare_scaffold"] == counts["valid"] > 0
+    assert f"{counts['valid']} of the valid samples are the bare scaffold, its new atoms all in pieces apart" in \
+        validity_note(run.record)
+    assert counts["validity_note"] == validity_note(run.record)
 

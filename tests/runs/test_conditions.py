@@ -165,12 +165,16 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     refused = [Conditions(scaffold="c1ccc2[nH]ccc2c1", avoid=["c1ccc2[nH]ccc2c1"]),
                Conditions(scaffold="O=[N+]([O-])c1ccccc1", avoid=["[N+](=O)[O-]"]),
                Conditions(scaffold="O=C(Nc1ccc2[nH]ccc2c1)c1ccc(-c2ccccc2)cc1", ranges={"mw": (250.0, 290.0)}),
-               Conditions(scaffold="c1ccccc1", ranges={"heavy_atoms": (0.0, 5.0)})]
+               Conditions(scaffold="c1ccccc1", ranges={"heavy_atoms": (0.0, 5.0)}),
+               # each attachment point asks for a group: at least a carbon more (124.1 + 12.0 for quinazoline)
+               Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),
+               Conditions(scaffold="*c1ccccc1*", ranges={"heavy_atoms": (0.0, 7.0)})]
     for conditions in refused:
         with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
     for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3
                        Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
+                       Conditions(scaffold="c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),   # unmarked: 124.1
                        Conditions(scaffold="[c;R]1[c;R][c;R][c;R][c;R][c;R]1", ranges={"mw": (0.0, 50.0)})):   # SMARTS
         ConditionFilter(conditions)
 

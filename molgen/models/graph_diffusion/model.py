@@ -418,7 +418,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
                 generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
                 step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
-            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_fragment=bool(scaffold)),
+            held = self._scaffold(scaffold)[0].shape[0] if scaffold else 0
+            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_atoms=held),
                                               projected.tolist()):
                 if projection:
                     sample.meta["projected_bonds"] = changed
@@ -514,10 +515,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         except (ValueError, KeyError) as error:
             raise ValueError(f"scaffold {scaffold!r}: {error}{hint}") from None
 
-    def _to_samples(self, x, e, mask, scaffold_fragment: bool = False) -> list[Sample]:
-        """Each graph as a molecule, sanitized as sampled: its largest fragment or, with
-        ``scaffold_fragment``, the fragment holding node 0, where inpainting placed the scaffold (a
-        smaller fragment than the new atoms formed apart would otherwise be dropped with the scaffold)."""
+    def _to_samples(self, x, e, mask, scaffold_atoms: int = 0) -> list[Sample]:
+        """Each graph as a molecule, sanitized as sampled: its largest fragment or, with a scaffold held on the
+        first ``scaffold_atoms`` nodes, the fragment holding node 0, where inpainting placed it (a smaller
+        fragment than the new atoms formed apart would otherwise be dropped with the scaffold); its
+        ``added_atoms`` then counts the atoms it grew (0: the new atoms all came apart, the bare scaffold)."""
+        scaffold_fragment = scaffold_atoms > 0
         samples = []
         for b in range(len(x)):
             k = int(mask[b].sum())
@@ -536,7 +539,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 kept = fragments[next(i for i, atoms in enumerate(Chem.GetMolFrags(result.mol)) if 0 in atoms)]
             else:
                 kept = max(fragments, key=lambda m: m.GetNumAtoms())
-            samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments)}))
+            grown = {"added_atoms": kept.GetNumAtoms() - scaffold_atoms} if scaffold_fragment else {}
+            samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments), **grown}))
         return samples
 
 
