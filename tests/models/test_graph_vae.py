@@ -649,6 +649,11 @@ def test_the_shipped_vae_steers_similar_to_by_decoding_around_the_reference():
     steer, how = model.native_conditions(Conditions(similar_to=reference, min_similarity=0.4, ranges={"qed": (0.5, None)}))
     assert steer.similar_to == reference and steer.min_similarity == 0.4 and not steer.ranges   # ranges: the filter
     assert "around the reference's encoding" in how["similar_to"] and set(how) == {"similar_to"}
+    assert how["similar_to"].endswith("its encoding decodes back to it")
+    # a reference the model comes back from far (a review's 29-atom quinazoline: no molecule reached 0.5) says so
+    far = model.native_conditions(Conditions(similar_to="COCCOc1cc2ncnc(Nc3ccc(F)c(Cl)c3)c2cc1OCCOC"))[1]
+    assert "its encoding decodes back to " in far["similar_to"] and "seldom writes molecules much nearer" in \
+        far["similar_to"]
     fingerprint = morgan_fingerprint(Chem.MolFromSmiles(reference))
 
     def share_near(samples) -> float:
