@@ -91,10 +91,11 @@ def tautomer_enumerator(keep_stereo: bool = False) -> rdMolStandardize.TautomerE
 def tautomer_key(smiles: str) -> str:
     """One key for every tautomer of the molecule written ``smiles`` (canonical SMILES): RDKit's canonical tautomer,
     which gives 2-hydroxypyridine and 2-pyridone one key. It is a key, not a structure to show: RDKit scores
-    aromatic rings first, so oxindole's key is 2-hydroxyindole. A molecule whose stereo a tautomer would lose (an
-    E or Z double bond that moves, sunitinib's; a stereocentre that becomes sp2) is its own key: its stereoisomers
-    are not one compound (nor, then, are its own other tautomers merged with it). (From a form no chemist writes,
-    an exocyclic methylene breaking an aromatic ring, RDKit may reach another canonical tautomer.)"""
+    aromatic rings first, so oxindole's key is 2-hydroxyindole. Where the canonical tautomer would lose the
+    molecule's stereo (an E or Z double bond that moves, sunitinib's; a stereocentre that becomes sp2), the key is
+    the best-scored of its tautomers that keep it (ties: the first SMILES): Z-sunitinib and its Z lactim share one,
+    E-sunitinib has another, since stereoisomers are not one compound. (From a form no chemist writes, an exocyclic
+    methylene breaking an aromatic ring, RDKit may reach another canonical tautomer.)"""
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(smiles)
         if mol is None:
@@ -102,11 +103,15 @@ def tautomer_key(smiles: str) -> str:
         enumerator = tautomer_enumerator(keep_stereo=True)
         # read back from its SMILES: the enumerator leaves a lost geometry marked "any", which a count would take
         tautomer = Chem.MolFromSmiles(Chem.MolToSmiles(enumerator.Canonicalize(mol)))
-        if tautomer is not None and _stereo_elements(tautomer) >= _stereo_elements(mol):
+        needed = _stereo_elements(mol)
+        if tautomer is not None and _stereo_elements(tautomer) >= needed:
             return Chem.MolToSmiles(tautomer)
-    # the canonical tautomer loses stereo: the molecule is its own key, so E and Z stay apart (and its other
-    # tautomers, the lactim of a Z lactam, are not merged with it either: a safe miss, said in the docs)
-    return smiles
+        # the tautomers keeping the stereo are the same set from any of them: their best is one key for all
+        keeping = [back for back in (Chem.MolFromSmiles(Chem.MolToSmiles(t)) for t in enumerator.Enumerate(mol))
+                   if back is not None and _stereo_elements(back) >= needed]
+        if not keeping:
+            return smiles
+        return min((-rdMolStandardize.TautomerEnumerator.ScoreTautomer(t), Chem.MolToSmiles(t)) for t in keeping)[1]
 
 
 def _stereo_elements(mol: Chem.Mol) -> int:

@@ -91,6 +91,15 @@ def test_e_and_z_isomers_are_no_tautomers_of_one_another():
     assert sorted(merged.merged["pIC50"].tolist()) == [5.0, 8.0]
     assert set(merged.merged["smiles"]) == {compound_key(z), compound_key(e)}
     assert not any("tautomers" in note for note in merge_replicates([z, e], columns, ["pIC50"]).notes)
+    # each geometry's own tautomers still merge with it: the Z lactim is Z-sunitinib, the E lactim E-sunitinib
+    from molgen.chem.standardize import tautomer_key
+
+    z_lactim = "CCN(CC)CCNC(=O)c1c(C)[nH]c(/C=C2\\C(O)=Nc3ccc(F)cc32)c1C"
+    e_lactim = "CCN(CC)CCNC(=O)c1c(C)[nH]c(/C=C2/C(O)=Nc3ccc(F)cc32)c1C"
+    assert tautomer_key(z_lactim) == tautomer_key(z) != tautomer_key(e) == tautomer_key(e_lactim)
+    four = merge_replicates([z, e, z_lactim, e_lactim], pd.DataFrame({"pIC50": [8.0, 5.0, 8.2, 5.2]}), ["pIC50"],
+                            by="tautomer").merged
+    assert sorted(four["pIC50"].tolist()) == [5.1, 8.1] and set(four["smiles"]) == {compound_key(z), compound_key(e)}
 
 
 def test_concentrations_merge_geometrically_and_spread_in_log_units():
