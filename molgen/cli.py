@@ -662,7 +662,9 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
         console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
                              "interrupted before the first evaluation, so there is nothing to resume: start again"),
                       style="yellow")
-        raise typer.Exit(143 if isinstance(stopped, Terminated) else 130) from None   # as a killed process exits
+        if isinstance(stopped, Terminated):   # killed: dies of the signal once checkpointed, as generate does
+            _Termination.die()
+        raise typer.Exit(130) from None
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
         return

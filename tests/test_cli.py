@@ -433,6 +433,35 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())
 
 
+def test_a_killed_training_checkpoints_the_step_it_reached_and_dies_of_the_signal(tmp_path):
+    """``kill`` ended a training where it stood, losing every step since the last evaluation: now the step under
+    way finishes and is checkpointed, the command to continue is said, and the process dies of SIGTERM, as a
+    killed ``molgen generate`` does."""
+    import os
+    import signal
+    import time
+
+    from molgen.models.training import state_path
+
+    script = Path(sys.executable).parent / "molgen"
+    out = tmp_path / "d.pt"
+    process = subprocess.Popen([str(script), "train", "graph-diffusion", "--data", "moses-sample", "--size", "tiny",
+                                "--max-molecules", "400", "--max-steps", "100000", "--eval-every", "100000",
+                                "--out", str(out), "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env={**os.environ, "COLUMNS": "300"})
+    seen = []
+    for line in process.stdout:   # the model is built and training starts after this line
+        seen.append(line)
+        if "parameters;" in line:
+            break
+    time.sleep(3)
+    process.send_signal(signal.SIGTERM)
+    said = "".join(seen) + process.stdout.read()
+    assert process.wait(timeout=120) == -signal.SIGTERM, said
+    assert f"interrupted; continue with --resume {out.with_suffix('.last.pt')}" in " ".join(said.split())
+    assert torch.load(state_path(out.with_suffix(".last.pt")), weights_only=True)["step"] >= 1
+
+
 def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says_what_it_writes(tmp_path, monkeypatch):
     """A chemist fine-tuning on the potent compounds of an assay export: --where reads a qualified value as what
     it stands for and ChEMBL's separate relation column; a resume keeps the selection; the card measures samples."""

@@ -198,8 +198,8 @@ def open_log(out: Path, resume, header: list[str]):
 
 
 class Terminated(KeyboardInterrupt):
-    """Training stopped by a kill (SIGTERM) rather than Ctrl-C: the command then exits 143, as a killed process
-    does (and as ``molgen generate`` does), after checkpointing."""
+    """Training stopped by a kill (SIGTERM) rather than Ctrl-C: the command, once it has checkpointed, dies of
+    the signal, as ``molgen generate`` does (a shell reads 143; a parent process, killed by SIGTERM)."""
 
 
 class CtrlC:

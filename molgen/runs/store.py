@@ -63,7 +63,9 @@ CREATE TABLE IF NOT EXISTS runs (
     tags TEXT DEFAULT '[]', owner TEXT, heartbeat REAL, model_training TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     run_id TEXT, idx INTEGER, size INTEGER, n_valid INTEGER, n_new INTEGER, n_duplicate INTEGER,
-    n_accepted INTEGER, seconds REAL, n_bare_scaffold INTEGER, PRIMARY KEY (run_id, idx));
+    n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
+-- a table of its own, not a column of chunks: molgen versions before it insert into chunks by position
+CREATE TABLE IF NOT EXISTS bare_scaffolds (run_id TEXT, idx INTEGER, n INTEGER, PRIMARY KEY (run_id, idx));
 CREATE TABLE IF NOT EXISTS candidates (
     id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, smiles TEXT NOT NULL, chunk INTEGER, origin TEXT,
     log_likelihood REAL, novel INTEGER, meets_conditions INTEGER, failed_conditions TEXT,
@@ -185,9 +187,6 @@ class RunStore:
             for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL"), ("model_training", "TEXT")):
                 if column not in present:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
-            # and before chunks counted the samples that grew nothing on a scaffold (empty for those chunks)
-            if "n_bare_scaffold" not in {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}:
-                self._db.execute("ALTER TABLE chunks ADD COLUMN n_bare_scaffold INTEGER")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._db.executemany("INSERT OR IGNORE INTO candidate_columns VALUES (?, 'bool')", [(c,) for c in _BOOL_COLUMNS])
 
@@ -277,7 +276,13 @@ class RunStore:
                 "novel": int(novel.sum()) if len(novel) else None,
                 "novelty": round(float(novel.mean()), 4) if len(novel) else None,
                 # valid samples that grew nothing on the scaffold (graph diffusion's new atoms all came apart)
-                "bare_scaffold": int(chunks["n_bare_scaffold"].sum()) if chunks["n_bare_scaffold"].notna().any() else None}
+                "bare_scaffold": self._bare_scaffolds(run_id)}
+
+    def _bare_scaffolds(self, run_id: str) -> int | None:
+        """How many of a run's valid samples were a bare scaffold; None where its sampler did not count them."""
+        total, counted = self._db.execute("SELECT SUM(n), COUNT(*) FROM bare_scaffolds WHERE run_id = ?",
+                                          (run_id,)).fetchone()
+        return int(total) if counted else None
 
     def busy(self, run: str) -> str | None:
         """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""
@@ -420,7 +425,7 @@ class RunStore:
                 raise RunNotFound(run)
             if _live(row["owner"], row["heartbeat"]):
                 raise RunBusy(_busy_message(run_id, row))
-            for table in ("candidates", "chunks", "rejects"):
+            for table in ("candidates", "chunks", "rejects", "bare_scaffolds"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         return run_id
@@ -430,7 +435,7 @@ class RunStore:
     def chunks(self, run_id: str) -> pd.DataFrame:
         rows = self._db.execute("SELECT * FROM chunks WHERE run_id = ? ORDER BY idx", (run_id,)).fetchall()
         return pd.DataFrame([dict(r) for r in rows], columns=["run_id", "idx", "size", "n_valid", "n_new", "n_duplicate",
-                                                              "n_accepted", "seconds", "n_bare_scaffold"])
+                                                              "n_accepted", "seconds"])
 
     def known_smiles(self, run_id: str) -> set[str]:
         return {r[0] for r in self._db.execute("SELECT smiles FROM candidates WHERE run_id = ?", (run_id,))}
@@ -451,10 +456,11 @@ class RunStore:
                 db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
                                f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
             db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)", [(run_id, idx, text, reason) for text, reason in rejects])
-            db.execute("INSERT INTO chunks (run_id, idx, size, n_valid, n_new, n_duplicate, n_accepted, seconds, "
-                       "n_bare_scaffold) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (run_id, idx, size, n_valid, len(rows), n_duplicate,
-                        int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds, n_bare_scaffold))
+                        int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
+            if n_bare_scaffold is not None:
+                db.execute("INSERT INTO bare_scaffolds VALUES (?, ?, ?)", (run_id, idx, n_bare_scaffold))
 
     def _add_columns(self, db: sqlite3.Connection, frame: pd.DataFrame) -> None:
         """Give every column of ``frame`` an SQL column (inside the caller's write transaction)."""

@@ -63,6 +63,11 @@ def substructure_query(text: str) -> Chem.Mol:
         as_smiles = Chem.MolFromSmiles(text) if text.strip() else None
     if query is None or (as_smiles is not None and _aromatic(as_smiles) and not _aromatic(query)):
         query = as_smiles
+        if query is not None and any(atom.GetAtomicNum() == 0 for atom in query.GetAtoms()):
+            # read as SMILES, an attachment point is an atom of number 0 that no molecule holds: any atom instead
+            adjust = Chem.AdjustQueryParameters.NoAdjustments()
+            adjust.makeDummiesQueries = True
+            query = Chem.AdjustQueryProperties(query, adjust)
     if query is None:
         raise ValueError(f"{text!r} is neither valid SMARTS nor valid SMILES")
     return query

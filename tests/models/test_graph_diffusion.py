@@ -649,6 +649,7 @@ def test_aromatic_bonds_read_back_and_inpaint_exactly():
     # pinned H left no valence for the group); unmarked, the indole's [nH] keeps its H
     types = [t.label for t in model.vocabulary.types]
     assert types[int(model._scaffold("*n1ccc2ccccc21")[0][0].argmax())] == "N"
+    assert types[int(model._scaffold("[*:1]n1ccc2ccccc21")[0][0].argmax())] == "N"   # bracketed: no implicit H
     assert types[int(model._scaffold("c1ccc2[nH]ccc2c1")[0][4].argmax())] == "N[H1]"
 
 
@@ -747,6 +748,8 @@ def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
     # an attachment point numbered as an R-group table numbers it ([1*]) is any atom to the filter, not mass 1
     assert has_substructure(Chem.MolFromSmiles("Cc1ccncc1"), substructure_query("[1*]c1ccncc1"))
     assert not has_substructure(Chem.MolFromSmiles("c1ccncc1"), substructure_query("[1*]c1ccncc1"))
+    # a scaffold drawn in Kekulé form is read as SMILES: its * matched nothing, now any atom
+    assert has_substructure(Chem.MolFromSmiles("Cc1ccncc1"), substructure_query("[*:1]C1=CC=NC=C1"))
     query = substructure_query(written)
     grown = [m for m in (Chem.MolFromSmiles(s.smiles) for s in model.sample(16, seed=2, conditions=Conditions(
         scaffold=written))) if m is not None and m.GetNumAtoms() > k]

@@ -600,8 +600,7 @@ def test_a_settled_run_is_not_ranked_from_a_snapshot_another_writer_has_outdated
     ranks = store_module.run_ranks
 
     def while_ranking(frame, profile):   # the remote process, alive after all, stores one more chunk meanwhile
-        store._db.execute("INSERT INTO chunks (run_id, idx, size, n_valid, n_new, n_duplicate, n_accepted, "
-                          "seconds) VALUES (?, 99, 1, 0, 0, 0, 0, 0.1)", (run_id,))
+        store._db.execute("INSERT INTO chunks VALUES (?, 99, 1, 0, 0, 0, 0, 0.1)", (run_id,))
         return ranks(frame, profile)
 
     monkeypatch.setattr(store_module, "run_ranks", while_ranking)

@@ -535,11 +535,14 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                                                  "graph": unsanitized_smiles(result.mol)}))
                 continue
             fragments = Chem.GetMolFrags(result.mol, asMols=True)
+            grown = {}
             if scaffold_fragment:
-                kept = fragments[next(i for i, atoms in enumerate(Chem.GetMolFrags(result.mol)) if 0 in atoms)]
+                which, nodes = next((i, atoms) for i, atoms in enumerate(Chem.GetMolFrags(result.mol)) if 0 in atoms)
+                kept = fragments[which]
+                # the new nodes it holds (a scaffold written in pieces may leave one of its own pieces behind)
+                grown = {"added_atoms": sum(node >= scaffold_atoms for node in nodes)}
             else:
                 kept = max(fragments, key=lambda m: m.GetNumAtoms())
-            grown = {"added_atoms": kept.GetNumAtoms() - scaffold_atoms} if scaffold_fragment else {}
             samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments), **grown}))
         return samples
 
@@ -597,6 +600,8 @@ def substituted_anchor_types(smiles: str, vocabulary: AtomVocabulary) -> dict[in
             carbon.SetIsotope(0)
             carbon.SetAtomMapNum(0)
             carbon.SetFormalCharge(0)
+            carbon.SetNoImplicit(False)   # [*:1] is read with no implicit hydrogens: as carbon, a radical
+            carbon.SetNumExplicitHs(0)
     with quiet_rdkit():
         try:
             substituted = editable.GetMol()

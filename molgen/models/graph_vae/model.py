@@ -584,8 +584,8 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         if Chem.MolToSmiles(without_stereo(given)) == Chem.MolToSmiles(decoded):
             return "; its encoding decodes back to it"
         near = DataStructs.TanimotoSimilarity(morgan_fingerprint(given), morgan_fingerprint(decoded))
-        return (f"; its encoding decodes back to {back}, Tanimoto {near:.2f} to it: this model seldom writes molecules "
-                "much nearer")
+        return (f"; its own encoding decodes back (greedily) to {back}, Tanimoto {near:.2f} to it: the model does not "
+                "hold the reference itself")
 
     def unsteered(self, conditions: Conditions) -> dict[str, str]:
         """The conditions this model steers in general but cannot here, each with why: a reference it cannot encode
