@@ -396,8 +396,19 @@ def evaluate_command(
         except (FileFormatError, FileNotFoundError) as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
+        blank = list(frame.attrs.get("blank_lines", []))
+        frame.attrs["blank_lines"] = []   # said below as what evaluate makes of them, not as skipped
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
-        smiles = frame["smiles"].fillna("").astype(str).tolist()
+        # a blank line between records is an empty sample, invalid, as MOSES counts '' (a generator writing one
+        # sample a line wrote nothing there); skipping it raised validity
+        by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
+                         + [(line, "") for line in blank])
+        smiles = [text for _, text in by_line]
+        if blank:
+            shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
+            error_console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records "
+                                f"(line{'s' * (len(blank) != 1)} {shown}) counted as empty samples, invalid, as "
+                                "MOSES counts an empty string[/yellow]")
         chosen, how = _evaluated_rows(len(smiles), n, sample, seed)
         if how == "all" and (n or sample or 0) > len(smiles):
             error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
@@ -405,8 +416,8 @@ def evaluate_command(
         smiles = [smiles[i] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
-        rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(frame), "used": len(smiles),
-                               "rows_used": how, "blank_lines_skipped": list(frame.attrs.get("blank_lines", [])),
+        rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(by_line), "used": len(smiles),
+                               "rows_used": how, "blank_lines_counted_invalid": blank,
                                "reference": reference, "train": file_train, **measured_against}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
@@ -445,8 +456,12 @@ def evaluate_command(
         # every column of the table, null where it reads n/d (a reference without a scaffold split has no TestSF)
         from molgen.runs.generate import package_versions
 
+        from importlib.metadata import version
+
+        # the FCD's ChemNet weights are those of the fcd-torch wheel, as MOSES's own metrics use them
+        versions = {**package_versions(), "fcd-torch": version("fcd-torch")}
         serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"},
-                               "versions": package_versions(), "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                               "versions": versions, "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
                         for name, m in rows.items()}
         write_json(serialisable, output)
     if markdown:

@@ -683,13 +683,17 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())["sorted"]
     taken = report["input"]
-    assert (taken["rows"], taken["used"], taken["rows_used"]) == (400, 150, "150 drawn at random, seed 3")
-    assert taken["blank_lines_skipped"] == [201] and "1 blank line between records skipped (line 201)" in result.output
+    assert (taken["rows"], taken["used"], taken["rows_used"]) == (401, 150, "150 drawn at random, seed 3")
+    # the blank line is an empty sample, invalid, as MOSES counts '' (skipped, it raised validity: a review)
+    assert taken["blank_lines_counted_invalid"] == [201]
+    assert "1 blank line between records (line 201) counted as empty samples, invalid" in " ".join(result.output.split())
     assert taken["sha256"] == __import__("hashlib").sha256(generated.read_bytes()).hexdigest()
-    assert report["versions"]["rdkit"] and report["n"] == 150
+    assert report["versions"]["rdkit"] and report["versions"]["fcd-torch"] and report["n"] == 150   # FCD's weights
     first = run("evaluate", str(generated), "-n", "150", "--train", "none", "-o", str(tmp_path / "f.json"))
     head = json.loads((tmp_path / "f.json").read_text())["sorted"]
     assert head["input"]["rows_used"] == "the first 150" and head["weight"] > 2 * report["weight"]   # the small ones
+    whole = run("evaluate", str(generated), "--train", "none", "-o", str(tmp_path / "w.json"))
+    assert whole.exit_code == 0 and json.loads((tmp_path / "w.json").read_text())["sorted"]["valid"] == 400 / 401
     again = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(tmp_path / "a.json"))
     assert again.exit_code == first.exit_code == 0
     assert json.loads((tmp_path / "a.json").read_text())["sorted"]["FCD/Test"] == report["FCD/Test"]   # the seed repeats
@@ -697,7 +701,7 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     table = md.read_text()
     assert "| MOSES train itself, n = 100 (the ceiling) | 100 | n/d | n/d | n/d | 12.7810 |" in table
     assert "its Novelty 1.0 included, though training molecules are not novel" in table
-    assert "- sorted: 150 of the 400 rows of" in table and "(150 drawn at random, seed 3)" in table
+    assert "- sorted: 150 of the 401 rows of" in table and "(150 drawn at random, seed 3)" in table
     import gzip   # a gzipped file's row is named without its .smi too
 
     packed = tmp_path / "packed.smi.gz"

@@ -34,12 +34,14 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
     tally = store.tally(record["id"], record["n_requested"])   # as stored now: a run still sampling too
     sampled, valid, unique = tally["sampled"], tally["valid"], tally["unique"]
     notes = [note for note in metrics["notes"] if not note.startswith("unique@")]   # not measured, not explained
-    metrics["valid"] = tally["validity"]
+    metrics["valid"] = valid / sampled if sampled else None   # in full, as a file's is (the tally rounds for show)
+    metrics["n_sampled"] = sampled   # valid's denominator: n and n_valid count the distinct molecules measured
     for key in [k for k in metrics if k.startswith("unique@")]:
         metrics[key] = None
     if sampled:
-        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record)}), the whole run's "
-                     f"whatever rows were measured; {unique:,} of those distinct ({unique / valid if valid else 0:.4f}). "
+        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record)}), of the whole run "
+                     f"however many of its molecules were measured; {unique:,} of those distinct "
+                     f"({unique / valid if valid else 0:.4f}). "
                      "The run keeps each molecule once, so unique@k is not measured and the distribution metrics "
                      "describe its distinct molecules (MOSES counts a repeat in them as often as it was sampled)")
     if train is None and own_novelty and len(chosen):
