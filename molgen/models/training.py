@@ -197,6 +197,16 @@ def open_log(out: Path, resume, header: list[str]):
     return handle, writer
 
 
+def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict) -> dict:
+    """Close a training's progress bar and log, then return its best card or, when a signal stopped it (its step
+    checkpointed already), raise what :meth:`CtrlC.stop` says."""
+    bar.close()
+    log.close()
+    if interrupted:
+        raise ctrl_c.stop()
+    return card
+
+
 class Terminated(KeyboardInterrupt):
     """Training stopped by a kill (SIGTERM) rather than Ctrl-C: the command, once it has checkpointed, dies of
     the signal, as ``molgen generate`` does (a shell reads 143; a parent process, killed by SIGTERM)."""

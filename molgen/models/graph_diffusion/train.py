@@ -18,8 +18,8 @@ from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConf
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, earlier_runs, labels_of_featurized, learning_rate, load_resume_state, normalised_conditions,
-                                    open_log, run_record, save_progress)
+from molgen.models.training import (CtrlC, earlier_runs, end_training, labels_of_featurized, learning_rate,
+                                    load_resume_state, normalised_conditions, open_log, run_record, save_progress)
 from molgen.progress import progress_bar
 
 
@@ -166,8 +166,4 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
                     break
             else:
                 epoch, position = epoch + 1, 0
-    bar.close()
-    log.close()
-    if interrupted:
-        raise ctrl_c.stop()
-    return card
+    return end_training(bar, log, ctrl_c, interrupted, card)

@@ -21,8 +21,8 @@ from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, earlier_runs, labels_of_featurized, learning_rate, load_resume_state, open_log, run_record,
-                                    save_progress, write_card)
+from molgen.models.training import (CtrlC, earlier_runs, end_training, labels_of_featurized, learning_rate,
+                                    load_resume_state, open_log, run_record, save_progress, write_card)
 from molgen.progress import progress_bar
 
 
@@ -216,8 +216,4 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     break
             else:
                 epoch, position = epoch + 1, 0
-    bar.close()
-    log.close()
-    if interrupted:
-        raise ctrl_c.stop()
-    return card
+    return end_training(bar, log, ctrl_c, interrupted, card)

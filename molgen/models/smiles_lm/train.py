@@ -22,8 +22,9 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (CtrlC, data_fingerprint, earlier_runs, learning_rate, load_resume_state,
-                                    normalised_conditions, open_log, run_record, save_progress, write_card)
+from molgen.models.training import (CtrlC, data_fingerprint, earlier_runs, end_training, learning_rate,
+                                    load_resume_state, normalised_conditions, open_log, run_record, save_progress,
+                                    write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -227,8 +228,4 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     break
             else:
                 epoch, position = epoch + 1, 0
-    bar.close()
-    log.close()
-    if interrupted:
-        raise ctrl_c.stop()
-    return card
+    return end_training(bar, log, ctrl_c, interrupted, card)
