@@ -396,7 +396,8 @@ def evaluate_command(
         except (FileFormatError, FileNotFoundError) as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
-        blank = list(frame.attrs.get("blank_lines", []))
+        first = int(frame["line"].min()) if len(frame) else 0   # blank lines before it separate no records
+        blank = [line for line in frame.attrs.get("blank_lines", []) if line > first]
         frame.attrs["blank_lines"] = []   # said below as what evaluate makes of them, not as skipped
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         # a blank line between records is an empty sample, invalid, as MOSES counts '' (a generator writing one
@@ -1478,7 +1479,10 @@ class _Termination:
         sys.stderr.flush()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
-        signal.pause()   # the signal is delivered at once; never reached
+        # delivered at once, except to PID 1 (a container without an init), which ignores its own default-handled
+        # SIGTERM: then exit with the status a shell gives a killed process
+        time.sleep(1)
+        os._exit(128 + signal.SIGTERM)
 
 
 def _say_interrupted(store, run: str | None, started: float) -> None:

@@ -676,7 +676,8 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     # a file sorted by size (as a score-sorted export would be): its first rows are not a sample of it
     ordered = sorted(sample_smiles[:400], key=len)
     generated = tmp_path / "sorted.smi"
-    generated.write_text("\n".join(ordered[:200]) + "\n\n" + "\n".join(ordered[200:]) + "\n")
+    # a blank line before the first record separates nothing; the one between records is an empty sample
+    generated.write_text("\n" + "\n".join(ordered[:200]) + "\n\n" + "\n".join(ordered[200:]) + "\n")
     out, md = tmp_path / "r.json", tmp_path / "r.md"
     result = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(out),
                  "--markdown", str(md))
@@ -685,8 +686,8 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     taken = report["input"]
     assert (taken["rows"], taken["used"], taken["rows_used"]) == (401, 150, "150 drawn at random, seed 3")
     # the blank line is an empty sample, invalid, as MOSES counts '' (skipped, it raised validity: a review)
-    assert taken["blank_lines_counted_invalid"] == [201]
-    assert "1 blank line between records (line 201) counted as empty samples, invalid" in " ".join(result.output.split())
+    assert taken["blank_lines_counted_invalid"] == [202]
+    assert "1 blank line between records (line 202) counted as empty samples, invalid" in " ".join(result.output.split())
     assert taken["sha256"] == __import__("hashlib").sha256(generated.read_bytes()).hexdigest()
     assert report["versions"]["rdkit"] and report["versions"]["fcd-torch"] and report["n"] == 150   # FCD's weights
     first = run("evaluate", str(generated), "-n", "150", "--train", "none", "-o", str(tmp_path / "f.json"))

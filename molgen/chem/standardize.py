@@ -106,7 +106,8 @@ def tautomer_key(smiles: str) -> str:
         needed = _stereo_elements(mol)
         if tautomer is not None and _stereo_elements(tautomer) >= needed:
             return Chem.MolToSmiles(tautomer)
-        # the tautomers keeping the stereo are the same set from any of them: their best is one key for all
+        # the tautomers keeping the stereo are the same set from any of them (within the enumerator's caps: past
+        # MAX_TAUTOMERS, a peptide's forms may reach different sets, and are then not merged): their best is the key
         keeping = [back for back in (Chem.MolFromSmiles(Chem.MolToSmiles(t)) for t in enumerator.Enumerate(mol))
                    if back is not None and _stereo_elements(back) >= needed]
         if not keeping:

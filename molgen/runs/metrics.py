@@ -39,7 +39,7 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
     for key in [k for k in metrics if k.startswith("unique@")]:
         metrics[key] = None
     if sampled:
-        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record)}), of the whole run "
+        notes.append(f"valid: {valid:,} of the run's {sampled:,} samples ({validity_note(record, tally)}), of the whole run "
                      f"however many of its molecules were measured; {unique:,} of those distinct "
                      f"({unique / valid if valid else 0:.4f}). "
                      "The run keeps each molecule once, so unique@k is not measured and the distribution metrics "

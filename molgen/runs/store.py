@@ -296,8 +296,10 @@ class RunStore:
         browsed and exported as it stands, as after a Ctrl-C), and it resumes as any interrupted run does."""
         from molgen.scoring.profiles import ScoringProfile
 
-        running = self._db.execute("SELECT id, owner, heartbeat, n_requested, counts, profile FROM runs "
-                                   "WHERE status = 'running'").fetchall()
+        from molgen.runs.generate import validity_note
+
+        running = self._db.execute("SELECT id, owner, heartbeat, n_requested, counts, profile, model, conditions, "
+                                   "params FROM runs WHERE status = 'running'").fetchall()
         abandoned = [row for row in running if not _live(row["owner"], row["heartbeat"])]
         if not abandoned:
             return   # the usual case: a read, with no write lock taken
@@ -311,8 +313,10 @@ class RunStore:
             except Exception:  # noqa: BLE001 -- a profile this version cannot read: settled unranked, ranked on resume
                 ranks = None
             # counted from what it stored: its record's counts are those of an earlier part, or none
-            counts = {**{k: v for k, v in json.loads(row["counts"] or "{}").items() if k == "validity_note"},
-                      **self.tally(row["id"], row["n_requested"])}
+            counts = self.tally(row["id"], row["n_requested"])
+            counts["validity_note"] = validity_note({"model": row["model"], "conditions": json.loads(row["conditions"]
+                                                                                                    or "{}"),
+                                                     "params": json.loads(row["params"] or "{}")}, counts)
             if ranks is not None:
                 counts["ranked"] = int((ranks[1] > 0).sum())
             settled[row["id"]] = ranks, counts, chunks
@@ -456,7 +460,8 @@ class RunStore:
                 db.executemany(f"INSERT INTO candidates ({', '.join(_quote(c) for c in ['run_id', *columns])}) "
                                f"VALUES ({', '.join('?' * (len(columns) + 1))})", rows)
             db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?)", [(run_id, idx, text, reason) for text, reason in rejects])
-            db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO chunks (run_id, idx, size, n_valid, n_new, n_duplicate, n_accepted, seconds) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",   # by name: a column added one day leaves this as it is
                        (run_id, idx, size, n_valid, len(rows), n_duplicate,
                         int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
             if n_bare_scaffold is not None:

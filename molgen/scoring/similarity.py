@@ -67,7 +67,11 @@ def substructure_query(text: str) -> Chem.Mol:
             # read as SMILES, an attachment point is an atom of number 0 that no molecule holds: any atom instead
             adjust = Chem.AdjustQueryParameters.NoAdjustments()
             adjust.makeDummiesQueries = True
-            query = Chem.AdjustQueryProperties(query, adjust)
+            editable = Chem.RWMol(Chem.AdjustQueryProperties(query, adjust))
+            for bond in list(editable.GetBonds()):   # and its bond single or aromatic, as SMARTS reads *c1ccccc1's
+                if 0 in (bond.GetBeginAtom().GetAtomicNum(), bond.GetEndAtom().GetAtomicNum()):
+                    editable.ReplaceBond(bond.GetIdx(), Chem.BondFromSmarts("-,:"), preserveProps=True)
+            query = editable.GetMol()
     if query is None:
         raise ValueError(f"{text!r} is neither valid SMARTS nor valid SMILES")
     return query

@@ -750,6 +750,10 @@ def test_attachment_points_are_where_inpainting_bonds_new_atoms(trained):
     assert not has_substructure(Chem.MolFromSmiles("c1ccncc1"), substructure_query("[1*]c1ccncc1"))
     # a scaffold drawn in Kekulé form is read as SMILES: its * matched nothing, now any atom
     assert has_substructure(Chem.MolFromSmiles("Cc1ccncc1"), substructure_query("[*:1]C1=CC=NC=C1"))
+    # and its bond to the ring single or aromatic, as the aromatic spelling's (naphthalene holds both)
+    naphthalene = Chem.MolFromSmiles("c1ccc2ccccc2c1")
+    assert has_substructure(naphthalene, substructure_query("*C1=CC=CC=C1"))
+    assert has_substructure(naphthalene, substructure_query("*c1ccccc1"))
     query = substructure_query(written)
     grown = [m for m in (Chem.MolFromSmiles(s.smiles) for s in model.sample(16, seed=2, conditions=Conditions(
         scaffold=written))) if m is not None and m.GetNumAtoms() > k]

@@ -650,6 +650,8 @@ def test_the_shipped_vae_steers_similar_to_by_decoding_around_the_reference():
     assert steer.similar_to == reference and steer.min_similarity == 0.4 and not steer.ranges   # ranges: the filter
     assert "around the reference's encoding" in how["similar_to"] and set(how) == {"similar_to"}
     assert how["similar_to"].endswith("its encoding decodes back to it")
+    labelled = model.native_conditions(Conditions(similar_to="[13CH3]C(=O)Nc1ccc(O)cc1"))[1]["similar_to"]
+    assert labelled.endswith("its encoding decodes back to it")   # a graph carries no isotope: held all the same
     # a reference the model comes back from far (a review's 29-atom quinazoline: no molecule reached 0.5) says so
     far = model.native_conditions(Conditions(similar_to="COCCOc1cc2ncnc(Nc3ccc(F)c(Cl)c3)c2cc1OCCOC"))[1]
     assert "its own encoding decodes back (greedily) to " in far["similar_to"] and "does not hold the reference" in \

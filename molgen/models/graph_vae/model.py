@@ -573,7 +573,7 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
     def _said_round_trip(self, smiles: str) -> str:
         from rdkit import Chem, DataStructs
 
-        from molgen.chem.standardize import without_stereo
+        from molgen.chem.graph import graph_round_trip_smiles
         from molgen.models.graph_vae.latent import decode
         from molgen.scoring.similarity import morgan_fingerprint
 
@@ -581,7 +581,7 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         given, decoded = Chem.MolFromSmiles(smiles), Chem.MolFromSmiles(back) if back else None
         if decoded is None or given is None:
             return ""
-        if Chem.MolToSmiles(without_stereo(given)) == Chem.MolToSmiles(decoded):
+        if graph_round_trip_smiles(given) == Chem.MolToSmiles(decoded):   # graphs carry no stereo or isotopes
             return "; its encoding decodes back to it"
         near = DataStructs.TanimotoSimilarity(morgan_fingerprint(given), morgan_fingerprint(decoded))
         return (f"; its own encoding decodes back (greedily) to {back}, Tanimoto {near:.2f} to it: the model does not "
