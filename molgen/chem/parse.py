@@ -213,3 +213,17 @@ def problem_in_words(message: str) -> str:
 
 def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def misplaced_attachment_point(mol: Chem.Mol) -> str | None:
+    """Why the attachment points (``*``) of a scaffold written as SMILES cannot mark where a group goes, or None: each
+    must hang off one scaffold atom by a single bond (``C1CC*CC1`` is a ring atom, ``*=C1CCCC1`` a double bond, a
+    lone ``*`` marks no atom)."""
+    for atom in mol.GetAtoms():
+        if atom.GetAtomicNum() != 0:
+            continue
+        bonds = atom.GetBonds()
+        if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE or \
+                bonds[0].GetOtherAtom(atom).GetAtomicNum() == 0:
+            return "an attachment point (*) must hang off one scaffold atom by a single bond"
+    return None

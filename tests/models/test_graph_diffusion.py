@@ -272,7 +272,8 @@ def test_a_property_range_restricts_the_label_prior_to_training_rows_inside_it(t
 
 
 @pytest.mark.parametrize("scaffold, why", [
-    ("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1", "is a radical"),   # SMARTS-style atoms with no hydrogens
+    ("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1", "is written as SMARTS; graph diffusion grows"),   # not "a radical"
+    ("[CH2]C1CCCCC1", "is a radical"),   # SMILES whose bracket atom lacks an H it needs: said as such
     ("c1cccc1", "is not a SMILES molecule"),                 # SMARTS, but no Kekulé structure as SMILES
     ("C" * 80, "heavy atoms; this model's graphs hold at most"),
 ])

@@ -172,6 +172,10 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     for conditions in refused:
         with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
+    # a misplaced attachment point, for every model (a lone * kept any molecule; graph diffusion alone refused it)
+    for scaffold in ("C1CC*CC1", "*=C1CCCC1", "*"):
+        with pytest.raises(ConditionError, match=r"must hang off one scaffold atom by a single bond"):
+            ConditionFilter(Conditions(scaffold=scaffold))
     for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3
                        Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
                        Conditions(scaffold="c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),   # unmarked: 124.1

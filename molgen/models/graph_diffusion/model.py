@@ -17,6 +17,7 @@ from rdkit import Chem
 from torch import nn
 
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo, mol_to_graph, unsanitized_smiles
+from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
@@ -513,6 +514,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         try:
             self._scaffold(scaffold)
         except (ValueError, KeyError) as error:
+            from molgen.scoring.similarity import written_as_smarts
+
+            if written_as_smarts(scaffold):   # [#6] reads as a bare carbon, a radical: the SMARTS is the cause
+                raise ValueError(f"scaffold {scaffold!r} is written as SMARTS{hint}") from None
             raise ValueError(f"scaffold {scaffold!r}: {error}{hint}") from None
 
     def _to_samples(self, x, e, mask, scaffold_atoms: int = 0) -> list[Sample]:
@@ -559,14 +564,13 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
     dummies = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
     if not dummies:
         return mol, None
+    if why := misplaced_attachment_point(mol):
+        raise ValueError(why)
     editable = Chem.RWMol(mol)
     for atom in editable.GetAtoms():   # where each kept atom was written (RemoveHs renumbers)
         atom.SetIntProp("_written", atom.GetIdx())
     for dummy in dummies:
         bonds = dummy.GetBonds()
-        if len(bonds) != 1 or bonds[0].GetBondType() != Chem.BondType.SINGLE or \
-                bonds[0].GetOtherAtom(dummy).GetAtomicNum() == 0:
-            raise ValueError("an attachment point (*) must hang off one scaffold atom by a single bond")
         editable.GetAtomWithIdx(bonds[0].GetOtherAtomIdx(dummy.GetIdx())).SetBoolProp("_attachment", True)
         hydrogen = editable.GetAtomWithIdx(dummy.GetIdx())
         hydrogen.SetAtomicNum(1)
