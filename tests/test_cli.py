@@ -734,7 +734,8 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     measured = report["tiny-run"]
     # every distinct valid molecule stored, conditions met or not; validity as the run counted every sample
     assert measured["n"] == len(stored) and measured["input"]["run"] == record["id"]
-    assert measured["valid"] == counts["validity"] and measured["unique@1000"] is None
+    assert measured["valid"] == counts["valid"] / counts["sampled"] and measured["unique@1000"] is None
+    assert measured["n_sampled"] == counts["sampled"]   # valid's denominator, in the JSON as a number
     assert measured["Novelty"] is not None and 0 <= measured["Novelty"] <= 1   # --train named a set: measured on it
     said = " ".join(result.output.split())
     assert f"valid: {counts['valid']:,} of the run's {counts['sampled']:,} samples (no correction)" in said
@@ -752,7 +753,7 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     first = run("evaluate", "--run", "tiny-run", "-n", "10", "--reference", str(other), "-o", str(out))
     assert first.exit_code == 0, first.output
     head = json.loads(out.read_text())["tiny-run"]
-    assert head["n"] == 10 and head["Novelty"] == pytest.approx(marks.mean()) and head["valid"] == counts["validity"]
+    assert head["n"] == 10 and head["Novelty"] == pytest.approx(marks.mean()) and head["valid"] == counts["valid"] / counts["sampled"]
     assert (head["input"]["rows"], head["input"]["used"]) == (len(stored), 10)   # the run's whole count, not 10
     assert head["input"]["reference_sha256"] == hashlib.sha256(other.read_bytes()).hexdigest()   # a file's, checksummed
     # --train none measures no novelty (the run's own is for no --train)

@@ -28,7 +28,7 @@ import numpy as np
 from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors
 
-from molgen.chem.parse import misplaced_attachment_point, parse_smiles
+from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import without_stereo
 from molgen.models.base import Conditions
@@ -244,8 +244,6 @@ class ConditionFilter:
             scaffold = Chem.MolFromSmiles(c.scaffold) if c.scaffold else None
         if scaffold is None:   # none, or SMARTS: no molecule to weigh or search
             return
-        if why := misplaced_attachment_point(scaffold):   # for every model: a lone * would keep any molecule
-            raise ConditionError(f"scaffold {c.scaffold!r}: {why}")
         written = Chem.MolToSmiles(scaffold)
         for text, query in self._avoid:
             with quiet_rdkit():

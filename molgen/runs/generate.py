@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import parse_smiles, problem_in_words
+from molgen.chem.parse import misplaced_attachment_point, parse_smiles, problem_in_words
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
@@ -730,10 +730,15 @@ def filter_alone_note(record: dict) -> str | None:
     if not alone or not (record["native"] or expected):
         return None
     note = f"{', '.join(alone)}: not steered by this model here; met by the filter alone"
-    if "scaffold" in alone and record["model"] == "smiles-lm":
+    scaffold = record["conditions"].get("scaffold") or ""
+    with quiet_rdkit():
+        written = Chem.MolFromSmiles(scaffold) if scaffold else None
+    if "scaffold" in alone and written is not None and misplaced_attachment_point(written):
+        # C1CC*CC1: a * in a ring or on a double bond marks no place for a group; the filter reads it as any atom
+        note += " (its * is no attachment point, which hangs off one atom by a single bond: it is read as any atom)"
+    elif "scaffold" in alone and record["model"] == "smiles-lm":
         note += (" (a SMILES language model completes a scaffold written as SMILES, in atoms it was trained on, with "
                  "at most one attachment point *; graph diffusion's inpainting builds at several)")
-    scaffold = record["conditions"].get("scaffold") or ""
     if "scaffold" in alone and not written_as_smarts(scaffold) and not (read := parse_smiles(scaffold)).ok:
         # a slip in a SMILES that still reads as SMARTS (c1ccc2ncnc2c1) turns building on it into filtering for it
         note += f" (the scaffold reads as SMARTS only: it is not valid SMILES, {read.reason})"

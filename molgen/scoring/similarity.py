@@ -68,8 +68,9 @@ def substructure_query(text: str) -> Chem.Mol:
             adjust = Chem.AdjustQueryParameters.NoAdjustments()
             adjust.makeDummiesQueries = True
             editable = Chem.RWMol(Chem.AdjustQueryProperties(query, adjust))
-            for bond in list(editable.GetBonds()):   # and its bond single or aromatic, as SMARTS reads *c1ccccc1's
-                if 0 in (bond.GetBeginAtom().GetAtomicNum(), bond.GetEndAtom().GetAtomicNum()):
+            for bond in list(editable.GetBonds()):   # its single bond single or aromatic, as SMARTS reads *c1ccccc1's
+                if 0 in (bond.GetBeginAtom().GetAtomicNum(), bond.GetEndAtom().GetAtomicNum()) and \
+                        bond.GetBondType() == Chem.BondType.SINGLE:   # *=N stays a double bond
                     editable.ReplaceBond(bond.GetIdx(), Chem.BondFromSmarts("-,:"), preserveProps=True)
             query = editable.GetMol()
     if query is None:

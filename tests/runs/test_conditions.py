@@ -172,10 +172,20 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     for conditions in refused:
         with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
-    # a misplaced attachment point, for every model (a lone * kept any molecule; graph diffusion alone refused it)
-    for scaffold in ("C1CC*CC1", "*=C1CCCC1", "*"):
-        with pytest.raises(ConditionError, match=r"must hang off one scaffold atom by a single bond"):
-            ConditionFilter(Conditions(scaffold=scaffold))
+    # a * in a ring or on a double bond is no attachment point: a wildcard, as SMARTS reads it (a stored run's
+    # scaffold so written is still read, and the filter-alone note says what the * is)
+    from molgen.runs.generate import filter_alone_note
+    from molgen.scoring.similarity import has_substructure
+
+    ring = ConditionFilter(Conditions(scaffold="C1CC*CC1"))
+    assert ring.failures(Chem.MolFromSmiles("C1CCNCC1")) == [] == ring.failures(Chem.MolFromSmiles("C1CCCCC1"))
+    record = {"model": "smiles-lm", "native": {}, "conditions": {"scaffold": "C1CC*CC1"}}
+    assert "its * is no attachment point, which hangs off one atom by a single bond: it is read as any atom" in \
+        filter_alone_note(record)
+    # a Kekulé * keeps the order of its bond: *=N is an imine, not an amine (an avoided group was reversed)
+    imine = ConditionFilter(Conditions(avoid=["*=NC1=CC=CC=C1"]))
+    assert imine.failures(Chem.MolFromSmiles("CNc1ccccc1")) == []
+    assert imine.failures(Chem.MolFromSmiles("C=Nc1ccccc1")) == ["contains avoided *=NC1=CC=CC=C1"]
     for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3
                        Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
                        Conditions(scaffold="c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),   # unmarked: 124.1
