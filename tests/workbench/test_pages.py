@@ -611,7 +611,7 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     assert list(measured.index[2:]) == ["MOSES train itself, n = 100 (the ceiling)"]
     assert measured.iloc[2]["FCD/Test"] > 10
     assert any("Measured on few molecules" in shown(w) and "FCD/Test 12.78" in shown(w) for w in at.warning)
-    assert measured.loc["other-run", "valid"] == records[other]["counts"]["validity"]
+    assert measured.loc["other-run", "valid"] == pytest.approx(records[other]["counts"]["validity"], abs=5e-5)   # in full
     with RunStore() as store:
         store.delete_run(other)
     at.run()   # a picked run deleted since: dropped from the picker, not an error
