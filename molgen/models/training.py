@@ -186,6 +186,14 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
     return card
 
 
+def checkpoint(model, out: Path, optimizer: torch.optim.Optimizer, value: float, best: float, card: dict,
+               **counters) -> tuple[float, dict]:
+    """At an evaluation scoring ``value`` (lower is better): :func:`save_progress`, the best checkpoint written when
+    ``value`` beats ``best``. Returns the best value so far and the card of the best checkpoint."""
+    best_now = min(best, value)
+    return best_now, save_progress(model, out, optimizer, value < best, best=best_now, **counters) or card
+
+
 def open_log(out: Path, resume, header: list[str]):
     """The CSV log beside ``out``: appended to when resuming, else started with ``header``."""
     path = out.with_suffix(".csv")

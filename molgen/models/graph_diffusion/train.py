@@ -18,8 +18,8 @@ from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConf
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, earlier_runs, end_training, labels_of_featurized, learning_rate,
-                                    load_resume_state, normalised_conditions, open_log, run_record, save_progress)
+from molgen.models.training import (CtrlC, checkpoint, earlier_runs, end_training, labels_of_featurized, learning_rate,
+                                    load_resume_state, normalised_conditions, open_log, run_record)
 from molgen.progress import progress_bar
 
 
@@ -158,10 +158,8 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
                         data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
                         elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_loss=round(valid, 4),
                         **({"data_preparation": preparation} if preparation else {}), **lineage)
-                    is_best = valid < best
-                    best = min(best, valid)
-                    card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
-                                         position=position) or card
+                    best, card = checkpoint(model, out, optimizer, valid, best, card, step=step, elapsed=elapsed,
+                                            epoch=epoch, position=position)
                 if stop:
                     break
             else:

@@ -21,8 +21,8 @@ from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, earlier_runs, end_training, labels_of_featurized, learning_rate,
-                                    load_resume_state, open_log, run_record, save_progress, write_card)
+from molgen.models.training import (CtrlC, checkpoint, earlier_runs, end_training, labels_of_featurized, learning_rate,
+                                    load_resume_state, open_log, run_record, write_card)
 from molgen.progress import progress_bar
 
 
@@ -208,10 +208,8 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     # the best checkpoint minimises the objective trained at its final KL weight (beta < 1 keeps more of
                     # the molecule in z; ranking by the beta = 1 ELBO would undo that and keep an early step)
                     score = valid["recon"] + config.kl_weight * valid["kl"]
-                    is_best = score < best
-                    best = min(best, score)
-                    card = save_progress(model, out, optimizer, is_best, step=step, elapsed=elapsed, best=best, epoch=epoch,
-                                         position=position) or card
+                    best, card = checkpoint(model, out, optimizer, score, best, card, step=step, elapsed=elapsed,
+                                            epoch=epoch, position=position)
                 if stop:
                     break
             else:

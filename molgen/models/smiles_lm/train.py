@@ -22,9 +22,8 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (CtrlC, data_fingerprint, earlier_runs, end_training, learning_rate,
-                                    load_resume_state, normalised_conditions, open_log, run_record, save_progress,
-                                    write_card)
+from molgen.models.training import (CtrlC, checkpoint, data_fingerprint, earlier_runs, end_training, learning_rate,
+                                    load_resume_state, normalised_conditions, open_log, run_record, write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -219,10 +218,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                                                 valid_nll_per_token=round(valid, 4),
                                                 **({"started_from": parent} if parent else {}),
                                                 **({"data_preparation": preparation} if preparation else {}), **lineage)
-                    is_best = valid < best
-                    best = min(best, valid)
-                    card = save_progress(model, out, optimizer, is_best, step=step, tokens_seen=tokens_seen, elapsed=elapsed,
-                                         best=best, epoch=epoch, position=position) or card
+                    best, card = checkpoint(model, out, optimizer, valid, best, card, step=step, tokens_seen=tokens_seen,
+                                            elapsed=elapsed, epoch=epoch, position=position)
                     saved_step = step
                 if stop:
                     break
