@@ -811,26 +811,40 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
     return subset, order, n_valid
 
 
-def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smiles_column: str | None = None,
-                           where: list[str] | None = None, as_before: bool = False) -> tuple[list[str], dict | None]:
-    """A graph family's molecules: a dataset's as they are; a user's file as the SMILES models read one (salts as
-    their parents, a molecule once, ``--where`` its rows), every row the model cannot learn listed by line with
-    why: no molecule, a radical, and for a ``model`` continued on another file an atom type it lacks or more atoms
-    than it builds (on its own file, the run's validation molecules may hold such atoms: the first reading is
-    repeated, or the molecules would differ from the run's). Stereo is dropped: a graph carries none.
-    ``as_before``: a run resumed on its file that trained before files were prepared (its card has no
-    ``data_preparation``) reads it raw again, as it did, so its molecules still match the card's fingerprint.
-    Returns (SMILES, what the card keeps of the preparation; None for a dataset)."""
-    from molgen.chem.graph import mol_to_graph, typed_graph
+def _training_molecules(data: str, smiles_column: str | None, where: list[str] | None,
+                        **prepare) -> tuple[list[str], dict | None]:
+    """A training run's molecules: a dataset's train split as it is, or a user's file made ready for the model
+    (:func:`~molgen.models.series.prepare_series` with ``prepare``: salts as parents, a molecule once, ``--where``
+    its rows, every row the model cannot learn listed by line), said, and kept for the card. Returns (SMILES, the
+    preparation for the card; None for a dataset)."""
     from molgen.models.series import prepare_series
 
-    if not Path(data).is_file() or as_before:
+    if not Path(data).is_file():
         if where:
             error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
                                        "SMILES alone"), style="red")
             raise typer.Exit(2)
-        return _dataset_smiles(data, smiles_column=smiles_column if Path(data).is_file() else None), None
+        return _dataset_smiles(data), None
     smiles, column, lines, selection = _training_file(data, smiles_column, where)
+    prepared = prepare_series(smiles, where=lines, **prepare)
+    for note in prepared.notes():
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
+                             **prepared.record(), **(selection or {})}
+
+
+def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smiles_column: str | None = None,
+                           where: list[str] | None = None, as_before: bool = False) -> tuple[list[str], dict | None]:
+    """A graph family's molecules (:func:`_training_molecules`), stereo dropped (a graph carries none), a row it
+    cannot learn being no molecule, a radical, and for a ``model`` continued on another file an atom type it lacks
+    or more atoms than it builds (on its own file, the run's validation molecules may hold such atoms: the first
+    reading is repeated, or the molecules would differ from the run's). ``as_before``: a run resumed on its file
+    that trained before files were prepared (its card has no ``data_preparation``) reads it raw again, as it did,
+    so its molecules still match the card's fingerprint."""
+    from molgen.chem.graph import mol_to_graph, typed_graph
+
+    if as_before and Path(data).is_file():
+        return _dataset_smiles(data, smiles_column=smiles_column), None
     largest = getattr(getattr(model, "config", None), "max_atoms", None)
 
     def unlearnable(text: str) -> str | None:
@@ -845,11 +859,7 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
             return f"{mol.GetNumAtoms()} heavy atoms, more than the {largest} this model builds"
         return None
 
-    prepared = prepare_series(smiles, where=lines, unlearnable=unlearnable, stereo=False)
-    for note in prepared.notes():
-        console.print(f"[yellow]{escape(note)}[/yellow]")
-    return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
-                             **prepared.record(), **(selection or {})}
+    return _training_molecules(data, smiles_column, where, unlearnable=unlearnable, stereo=False)
 
 
 def _prepared_before(ctx: typer.Context, resume: Path | None, record: dict) -> bool:
@@ -925,7 +935,6 @@ def train_smiles_lm(
     from molgen.models.base import PRETRAINED_DIR
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES, SmilesLMConfig, TrainConfig
     from molgen.models.smiles_lm.model import SmilesLM
-    from molgen.models.series import prepare_series
     from molgen.models.smiles_lm.train import train
 
     model, record = None, {}
@@ -998,23 +1007,11 @@ def train_smiles_lm(
         if column := (earlier.get("data_preparation") or {}).get("smiles_column"):   # to read its data again
             parent["data_preparation"] = {"smiles_column": column}
 
-    preparation = None
-    if Path(data).is_file():  # a user's series: salts as parents, rows the model cannot learn listed, before training
-        smiles, column, lines, selection = _training_file(data, smiles_column, where)
-        prepared = prepare_series(smiles, model.vocabulary if model is not None else None,
-                                  model.config.max_len if model is not None else SmilesLMConfig().max_len, where=lines)
-        for note in prepared.notes():
-            console.print(f"[yellow]{escape(note)}[/yellow]")
-        preparation = {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
-                       **prepared.record(), **(selection or {})}
-        smiles = prepared.smiles
-        data = _data_name(data)   # a card names the file wherever the model is used from
-    else:
-        if where:
-            error_console.print(escape(f"--where selects rows of a file by a measured column; {data} is a dataset of "
-                                       "SMILES alone"), style="red")
-            raise typer.Exit(2)
-        smiles = _dataset_smiles(data)
+    # a user's series: salts as parents, rows the model cannot learn listed, before training
+    smiles, preparation = _training_molecules(
+        data, smiles_column, where, vocabulary=model.vocabulary if model is not None else None,
+        max_len=model.config.max_len if model is not None else SmilesLMConfig().max_len)
+    data = _data_name(data)   # a card names a file wherever the model is used from
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]

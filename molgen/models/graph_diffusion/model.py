@@ -413,13 +413,13 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         # Graphs of similar size denoised together: a dense batch pads every graph to its largest,
         # and the bond tensors grow with the square of that. Samples come back in the given order.
         out: list[Sample | None] = [None] * len(sizes)
+        held = self._scaffold(scaffold)[0].shape[0] if scaffold else 0   # the scaffold's nodes, first in each graph
         for group in sizes.argsort(stable=True).split(SIZE_GROUP):
             chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
             x, e, mask, projected = self.sample_graphs(
                 len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
                 generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
                 step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
-            held = self._scaffold(scaffold)[0].shape[0] if scaffold else 0
             for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_atoms=held),
                                               projected.tolist()):
                 if projection:
@@ -572,11 +572,7 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
     for dummy in dummies:
         bonds = dummy.GetBonds()
         editable.GetAtomWithIdx(bonds[0].GetOtherAtomIdx(dummy.GetIdx())).SetBoolProp("_attachment", True)
-        hydrogen = editable.GetAtomWithIdx(dummy.GetIdx())
-        hydrogen.SetAtomicNum(1)
-        hydrogen.SetIsotope(0)
-        hydrogen.SetAtomMapNum(0)
-        hydrogen.SetFormalCharge(0)
+    _attachment_points_as(editable, 1)
     removal = Chem.RemoveHsParameters()
     removal.removeDefiningBondStereo = True   # a * fixing a double bond's E/Z goes too (graphs carry no stereo)
     with quiet_rdkit():
@@ -589,6 +585,19 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
     return core, [bool(atom.HasProp("_attachment")) for atom in core.GetAtoms()]
 
 
+def _attachment_points_as(editable: Chem.RWMol, atomic_number: int) -> None:
+    """Each ``*`` of ``editable`` made a plain atom of ``atomic_number`` (the hydrogen it stands for, or a carbon
+    standing for a group): no label, charge or pinned hydrogens (``[*:1]`` is read with none: as carbon, a radical)."""
+    for atom in editable.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            atom.SetAtomicNum(atomic_number)
+            atom.SetIsotope(0)
+            atom.SetAtomMapNum(0)
+            atom.SetFormalCharge(0)
+            atom.SetNoImplicit(False)
+            atom.SetNumExplicitHs(0)
+
+
 def substituted_anchor_types(smiles: str, vocabulary: AtomVocabulary) -> dict[int, int]:
     """For each atom bearing an attachment point (its index in :func:`scaffold_core`'s molecule), its type in the
     aromatic scheme once substituted, read with each ``*`` as a carbon: an aromatic N marked for a group is an
@@ -598,14 +607,7 @@ def substituted_anchor_types(smiles: str, vocabulary: AtomVocabulary) -> dict[in
 
     core, anchors = scaffold_core(smiles)
     editable = Chem.RWMol(Chem.MolFromSmiles(smiles))
-    for carbon in editable.GetAtoms():
-        if carbon.GetAtomicNum() == 0:
-            carbon.SetAtomicNum(6)
-            carbon.SetIsotope(0)
-            carbon.SetAtomMapNum(0)
-            carbon.SetFormalCharge(0)
-            carbon.SetNoImplicit(False)   # [*:1] is read with no implicit hydrogens: as carbon, a radical
-            carbon.SetNumExplicitHs(0)
+    _attachment_points_as(editable, 6)
     with quiet_rdkit():
         try:
             substituted = editable.GetMol()
