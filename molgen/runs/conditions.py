@@ -203,6 +203,7 @@ class ConditionFilter:
 
     conditions: Conditions
     _scaffold: Chem.Mol | None = field(init=False, default=None)
+    _scaffold_unmarked: Chem.Mol | None = field(init=False, default=None)   # its attachment points (*) taken off
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
     _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
@@ -225,6 +226,7 @@ class ConditionFilter:
         try:
             if c.scaffold:
                 self._scaffold = substructure_query(c.scaffold)
+                self._scaffold_unmarked = _without_attachment_points(self._scaffold)
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -383,7 +385,11 @@ class ConditionFilter:
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
                 missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
-            missed.append(f"lacks scaffold {self.conditions.scaffold}")
+            if self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
+                # the scaffold is there, a mark left a hydrogen: "lacks" would send a chemist looking for the rings
+                missed.append(f"no group at an attachment point of scaffold {self.conditions.scaffold}")
+            else:
+                missed.append(f"lacks scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:
             if has_substructure(mol, query):
                 missed.append(f"contains avoided {text}")
@@ -444,6 +450,18 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
+
+
+def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:
+    """A scaffold query with its attachment points (a ``*`` bonded to one atom) removed; None when it has none.
+    A ``*`` inside a ring or chain is a wildcard atom, not a mark, and stays."""
+    marks = [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1]
+    if not marks or len(marks) == query.GetNumAtoms():
+        return None
+    editable = Chem.RWMol(query)
+    for index in sorted(marks, reverse=True):
+        editable.RemoveAtom(index)
+    return editable.GetMol()
 
 
 def missed_most(failed: Iterable[str], top: int = 3) -> list[tuple[str, int]]:

@@ -112,6 +112,25 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     assert all("(" not in what for what in counts)   # each molecule's own value is dropped
 
 
+def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
+    from molgen.runs.conditions import missed_most
+
+    for scaffold in ("*c1ccc2ncncc2c1", "[*:1]c1ccc2ncncc2c1", "[#6]1:[#6]:[#6](-*):[#6]:[#6]:[#6]:1"):
+        check = ConditionFilter(build_conditions([], scaffold=scaffold))
+        bare = "c1ccc2ncncc2c1" if "n" in scaffold else "c1ccccc1"
+        assert check.failures(Chem.MolFromSmiles(bare)) == [f"no group at an attachment point of scaffold {scaffold}"]
+        assert check.failures(Chem.MolFromSmiles("C" + bare)) == []
+        assert check.failures(Chem.MolFromSmiles("CCCC")) == [f"lacks scaffold {scaffold}"]
+    # two marks, one filled: still a bare mark; the count keeps the two misses apart
+    check = ConditionFilter(build_conditions([], scaffold="*c1ccc(*)cc1"))
+    failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("Cc1ccccc1", "c1ccccc1", "CCC", "Cc1ccc(C)cc1")]
+    assert dict(missed_most(failed)) == {"no group at an attachment point of scaffold *c1ccc(*)cc1": 2,
+                                         "lacks scaffold *c1ccc(*)cc1": 1}
+    # a * inside a ring is any atom, not a mark: a molecule without the ring lacks it
+    assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCC")) == \
+        ["lacks scaffold C1CC*CC1"]
+
+
 def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():
     # L-alanine kept: its methyl ester keeps it, the D ester does not; one with the centre unassigned may be either
     keep = ConditionFilter(build_conditions([], scaffold="C[C@H](N)C(=O)O"))

@@ -214,6 +214,10 @@ def test_an_aromatic_ring_written_in_kekule_form_matches_as_the_chemist_drew_it(
     # SMARTS stays SMARTS: an aliphatic pattern does not match the aromatic ring
     assert not indole.HasSubstructMatch(substructure_query("C1CCCCC1"))
     assert not Chem.MolFromSmiles("O=c1cccc[nH]1").HasSubstructMatch(substructure_query("[#6]=[#7]"))
+    # atomic numbers with aromatic bonds are SMARTS, though RDKit's SMILES parser reads them too (as radicals,
+    # which matched no benzene)
+    assert indole.HasSubstructMatch(substructure_query("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1"))
+    assert indole.HasSubstructMatch(substructure_query("[#6]1:[#6]:[#6](-*):[#6]:[#6]:[#6]:1"))
     profile = ScoringProfile(name="avoid", components=[Component("qed", Identity())], avoid=["C1=CC=CC=C1"],
                              hard_filters=["avoid"])
     assert score(["Cc1ccccc1", "CC1CCCCC1"], profile, progress=False)["failed_filters"].tolist() == ["avoid", ""]
