@@ -113,14 +113,22 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if passing_only:
         frame = frame[passes_hard_filters(frame)]
+    if "rank" in frame.columns:   # before any filter: "rank <= 5" must not keep the unranked (the store's 0)
+        frame = frame.assign(rank=unranked_empty(frame["rank"]))
     if where:
         columns = [c for c in frame.columns if c not in _INTERNAL]
         expression = _columns_by_any_case(where, columns)
         # a column this run never filled (graph diffusion gives no log-likelihood) would keep no row, in silence
         empty = [c for c in columns if len(frame) and frame[c].isna().all() and re.search(rf"\b{re.escape(c)}\b", expression)]
+        if empty == ["rank"]:
+            raise ExportError(f"cannot apply the filter {where!r}: no molecule of these is ranked (each missed a "
+                              "condition), so a filter on rank keeps none")
         if empty:
             raise ExportError(f"cannot apply the filter {where!r}: {empty[0]} has no value in this run (its model gives "
                               "none), so a filter on it keeps no molecule")
+        if decimal_comma := re.search(r"\d,\d", expression):
+            raise ExportError(f"cannot apply the filter {where!r}: write a decimal point, not a comma "
+                              f"({decimal_comma.group().replace(',', '.')})")
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
@@ -147,8 +155,6 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]
     frame = frame.assign(molecule_id=molecule_ids(frame))
     frame = frame.drop(columns=[c for c in internal if c in frame.columns] + unmeasured).reset_index(drop=True)
-    if "rank" in frame.columns:   # a molecule that missed a condition has no rank: empty, not 0 (sorted above rank 1)
-        frame["rank"] = unranked_empty(frame["rank"])
     return frame[_reading_order(list(frame.columns))]
 
 

@@ -1128,6 +1128,14 @@ def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
     tabled.query_params.update({"run": stored_run, "view": "table"})
     tabled.run()
     assert not tabled.exception and tabled.session_state["browse_view"] == "Table"
+    # the conditions switch off (every molecule) is written as the address reads it: a reload keeps it off
+    reloaded.toggle(key="browse_ranked").set_value(False).run()
+    assert reloaded.query_params["all"] == "1"
+    every = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    every.query_params.update(dict(reloaded.query_params))
+    every.run()
+    assert not every.exception and every.toggle(key="browse_ranked").value is False
+    assert every.query_params["all"] == "1"
     reloaded.session_state["browse_view"] = "Grid"
     reloaded.run()
     # a later page of the same view; a page past the end (the run changed since) shows the last one

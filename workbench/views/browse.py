@@ -379,8 +379,8 @@ if run_id:
         st.session_state["browse_page"] = pages   # the filters narrowed the list: its last page
     page = st.number_input(f"Page (of {pages:,})", 1, pages, key="browse_page",
                            **({} if "browse_page" in st.session_state else {"value": 1})) if pages > 1 else 1
-    view.update({name: "1" if named else "0"
-                 for name, (key, named) in toggles.items() if st.session_state.get(key, not named) == named})
+    # "1": the switch is in the state the address names ("all=1": every molecule, the conditions switch off)
+    view.update({name: "1" for name, (key, named) in toggles.items() if st.session_state.get(key, not named) == named})
     view.update({"sort": order_by} if order_by != "rank" else {})
     view.update({"desc": "1" if descending else "0"} if descending != desc_default else {})
     view.update({"per": str(page_size)} if page_size != page_sizes[0] else {})
