@@ -2044,13 +2044,19 @@ def _held_out_smiles(source: str) -> list[str]:
     file's header seldom matches the input's), or a dataset split (moses:test; the test split by default)."""
     from molgen.data.registry import load_smiles
 
-    if Path(source).is_file():
-        return load_smiles(source)
-    before, _, after = source.rpartition(":")   # the last colon: a Windows drive letter stays in the path
-    if before and Path(before).is_file():
-        return load_smiles(before, smiles_column=after)
+    path = _held_out_file(source)
+    if path is not None:
+        return load_smiles(path, smiles_column=None if str(path) == source else source.rpartition(":")[2])
     name, _, split = source.partition(":")
     return load_smiles(name, split or "test")
+
+
+def _held_out_file(source: str) -> Path | None:
+    """The file a ``--held-out`` names (FILE or FILE:COLUMN), or None for a dataset split."""
+    if Path(source).is_file():
+        return Path(source)
+    before = source.rpartition(":")[0]   # the last colon: a Windows drive letter stays in the path
+    return Path(before) if before and Path(before).is_file() else None
 
 
 def _say_reading_notes(frame, where=None, skip=(), columns: bool = True) -> None:
@@ -2075,19 +2081,31 @@ def _augment_input(path: Path, smiles_column: str | None = None, quiet_about=())
     return smiles, columns
 
 
-def _check_output(output: Path, input: Path | None = None) -> None:
-    """Refuse an output name molgen cannot write, or the input itself (it would be lost, and the manifest would
-    checksum the output as the input), before the work, not after it."""
+def _check_output(output: Path, input: Path | None = None, held_out: Optional[list[str]] = None,
+                  beside: tuple[str, ...] = (".manifest.json",)) -> None:
+    """Refuse an output name molgen cannot write, or one that would overwrite the input or a ``--held-out`` file,
+    itself or by a file written beside it (``beside``: OUTPUT.manifest.json, OUTPUT.removed.csv, ...): the input
+    would be lost and the manifest would checksum the output as the input; a held-out set written over would guard
+    nothing next time. Before the work, not after it."""
     from molgen.data.files import FileFormatError, check_writable
 
-    if input is not None and output.resolve() == input.resolve():
-        error_console.print(escape(f"{output} is the input: give the output another name"), style="red")
-        raise typer.Exit(2)
+    kept = [(input, "the input")] if input is not None else []
+    kept += [(path, "a --held-out file") for path in map(_held_out_file, held_out or []) if path is not None]
+    for written in [output, *(output.with_name(output.name + suffix) for suffix in beside)]:
+        for path, what in kept:
+            if written.resolve() == path.resolve():
+                where = "" if written == output else f" (written beside {output.name})"
+                error_console.print(escape(f"{written}{where} is {what}: give the output another name"), style="red")
+                raise typer.Exit(2)
     try:
         check_writable(output)
     except FileFormatError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+
+
+#: What an augment command writes beside its output (balance adds the histogram).
+_AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
 
 
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None) -> None:
@@ -2149,7 +2167,7 @@ def augment_enumerate(
 ) -> None:
     """k randomized spellings of every molecule, guarded against held-out leaks (matched exactly, in any spelling
     or form: a spelling is the chemist's own molecule, so no near-duplicate threshold applies)."""
-    _check_output(output, input)
+    _check_output(output, input, held_out, _AUGMENT_BESIDE)
     import pandas as pd
 
     from molgen.augment import apply_guard, enumerate_smiles
@@ -2190,7 +2208,7 @@ def augment_replicates(
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
     compounds whose replicates disagree marked (curation before augmenting or training)."""
-    _check_output(output, input)
+    _check_output(output, input, beside=_AUGMENT_BESIDE)
     from molgen.augment import Guard
     from molgen.augment.replicates import AGGREGATES, CHEMBL_RELATION, GROUPINGS, merge_replicates
 
@@ -2242,7 +2260,7 @@ def augment_analogues(
 ) -> None:
     """New molecules near each seed, inside a similarity window, with the method of each."""
     _use_threads(threads)
-    _check_output(output, input)
+    _check_output(output, input, held_out, _AUGMENT_BESIDE)
     from molgen.augment import analogues
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
@@ -2301,7 +2319,7 @@ def augment_balance(
 ) -> None:
     """Fill the short bins of a property's histogram with generated molecules."""
     _use_threads(threads)
-    _check_output(output, input)
+    _check_output(output, input, held_out, (*_AUGMENT_BESIDE, ".histogram.csv"))
     from molgen.augment import balance
     from molgen.augment.balance import balance_notes, filled_columns
 

@@ -541,6 +541,24 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     # the input is never the output: it would be lost, and the manifest would checksum the output as the input
     same = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(twice)])
     assert same.exit_code == 2 and "is the input" in " ".join(same.output.split()) and twice.read_text().startswith("smiles,activity\nCCO,1.0")
+    # nor a held-out file (FILE or FILE:COLUMN), nor a file written beside the output: the report over the input
+    held = tmp_path / "held.csv"
+    held.write_text("smiles\nCCCC\n")
+    for command in (["enumerate", str(twice), "-o", str(held), "--held-out", str(held)],
+                    ["analogues", str(twice), "-o", str(held), "--held-out", f"{held}:smiles"],
+                    ["balance", str(twice), "--property", "logp", "-o", str(held), "--held-out", str(held)]):
+        refused = CliRunner().invoke(app, ["augment", *command])
+        assert refused.exit_code == 2 and "is a --held-out file" in " ".join(refused.output.split()), command
+        assert held.read_text() == "smiles\nCCCC\n"
+    beside = tmp_path / "r.csv.removed.csv"
+    beside.write_text(twice.read_text())
+    refused = CliRunner().invoke(app, ["augment", "enumerate", str(beside), "-o", str(tmp_path / "r.csv")])
+    assert refused.exit_code == 2 and "(written beside r.csv) is the input" in " ".join(refused.output.split())
+    assert beside.read_text() == twice.read_text() and not (tmp_path / "r.csv").exists()
+    histogram = tmp_path / "h.csv.histogram.csv"
+    histogram.write_text(twice.read_text())
+    refused = CliRunner().invoke(app, ["augment", "balance", str(histogram), "--property", "logp", "-o", str(tmp_path / "h.csv")])
+    assert refused.exit_code == 2 and "is the input" in refused.output
     for flag, value in (("-k", "0"), ("--seed", "-5"), ("--near-duplicate", "0")):
         refused = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(tmp_path / "x.csv"), flag, value])
         assert refused.exit_code == 2, (flag, refused.output)
