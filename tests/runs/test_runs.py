@@ -347,6 +347,12 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert whole["rank"].iloc[ranked_count:].isna().all() and whole["failed_conditions"].iloc[ranked_count:].str.len().gt(0).all()
     # sorted by rank, as a sheet sorts it, the unranked rows come last (a 0 came above rank 1)
     assert whole.sort_values("rank")["rank"].head(1).tolist() == [1]
+    # a filter on rank keeps ranked molecules only: an unranked one has no rank (the store's 0 passed "rank <= 5")
+    best = select_candidates(store, strict.id, where="rank <= 2", include_unranked=True)
+    assert best["rank"].tolist() == list(range(1, min(2, ranked_count) + 1))
+    assert len(select_candidates(store, strict.id, where="rank < 1", include_unranked=True)) == 0
+    with pytest.raises(ExportError, match=r"decimal point, not a comma \(0.5\)"):
+        select_candidates(store, strict.id, where="qed > 0,5")
     # the run's times read as the export's: ISO, not seconds since 1970
     assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):
