@@ -86,6 +86,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     # and a charge state by its neutral form, so the rows the guard counts as one compound share one value
     values = _values([neutral_parent(m) for m in inputs], prop, profile)
     low, high = value_range if value_range is not None else (float(np.nanmin(values)), float(np.nanmax(values)))
+    if value_range is not None and not high > low:
+        raise ValueError(f"the range {low:g},{high:g} of {prop} is empty: LOW comes first and must be below HIGH")
     if not high > low:
         raise ValueError(f"the value range of {prop} is empty ({low:g} to {high:g}); give a range (--range LOW,HIGH)")
     edges = np.linspace(low, high, bins + 1)

@@ -40,7 +40,7 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
         stored = candidates()
         own = copies_of_own_data(record, stored.loc[stored["novel"].eq(False), "smiles"])
         series = (f", {own:,} of them from {Path(record['model_training']['data']).name}" if own is not None else "")
-        notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules are in the model's training data "
+        notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules {'is' if copies == 1 else 'are'} in the model's training data "
                      f"({trained_on(record)}){series}: column novel is False for them; "
                      + ("Browse's \"Novel only\" or Export's filter novel == True leaves them out" if on_page else
                         f"`molgen export {record['name']} --where 'novel == True' -o new.csv` leaves them out"))

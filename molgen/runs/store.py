@@ -141,7 +141,7 @@ def _checked_tags(tags: Iterable[str]) -> list[str]:
     bad = [t for t in tags if not t or "," in t]
     if bad:
         raise ValueError(f"a tag is a non-empty word or phrase without commas; not {', '.join(map(repr, bad))} "
-                         "(give several tags as separate arguments)")
+                         "(give several tags one at a time)")
     return tags
 
 
@@ -506,7 +506,8 @@ class RunStore:
             raise KeyError(f"cannot sort by {order_by!r}; known: {', '.join(sorted(known))}")
         order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
         if order_by == "rank" and not descending and not ranked_only:
-            order = "rank = 0, rank ASC"  # unranked (0) last
+            # unranked (0) last, best scored first among them (as a molecule that missed a condition is read)
+            order = "rank = 0, rank ASC" + (", score DESC" if "score" in known else "")
         wanted = ", ".join(_quote(c) for c in ["id", *[c for c in columns if c != "id"]]) if columns else "*"
         if columns and (unknown := [c for c in columns if c not in known]):
             raise KeyError(f"no candidate column {unknown[0]!r}; known: {', '.join(sorted(known))}")

@@ -428,6 +428,8 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
     # a histogram no input falls in has nothing to balance: refused, not reported as every bin reached
     with pytest.raises(ValueError, match="none of the 61 input molecules has a mw value inside 900 to 990"):
         balance(smiles, "mw", bins=4, value_range=(900, 990), seed=0, max_samples=10, guard=guard)
+    with pytest.raises(ValueError, match="the range 400,100 of mw is empty: LOW comes first"):   # reversed, not missing
+        balance(smiles, "mw", bins=4, value_range=(400, 100), seed=0, max_samples=10, guard=guard)
     with pytest.raises(ValueError, match="no usable input molecule to balance: 1 invalid, 1 held out"):
         balance(["C1CC", "CC(=O)Nc1ccc(O)cc1"], "mw", guard=guard)
     # a compound given as its salt and as itself is one compound of the set: counted once, both rows kept

@@ -345,6 +345,7 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     ranked_count = int((everything["rank"] > 0).sum())
     assert len(whole) == len(everything) and whole["rank"].tolist()[:ranked_count] == list(range(1, ranked_count + 1))
     assert whole["rank"].iloc[ranked_count:].isna().all() and whole["failed_conditions"].iloc[ranked_count:].str.len().gt(0).all()
+    assert whole["score"].iloc[ranked_count:].is_monotonic_decreasing   # the unranked best first, not as stored
     # sorted by rank, as a sheet sorts it, the unranked rows come last (a 0 came above rank 1)
     assert whole.sort_values("rank")["rank"].head(1).tolist() == [1]
     # a filter on rank keeps ranked molecules only: an unranked one has no rank (the store's 0 passed "rank <= 5")

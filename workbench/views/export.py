@@ -58,8 +58,8 @@ if run_id:
             st.info(f"This run's {record['counts']['accepted']:,} molecules meeting every condition are ranked, and can "
                     "be exported, when it is continued (on **Generate**, under \"Continue a stopped run\").")
         elif not ranked:
-            st.info("This run has no ranked molecules (none met every condition), so there is nothing to export. "
-                    "**Browse** shows the molecules that missed a condition, with the reason.")
+            st.info("This run has no ranked molecules (none met every condition): turn on \"Also the molecules that "
+                    "missed a condition\" to export them, each with the condition it missed (**Browse** shows them too).")
         else:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
