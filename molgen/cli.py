@@ -1694,6 +1694,7 @@ def export_command(
     from molgen.runs import RunNotFound, RunStore
     from molgen.runs.export import ExportError, export_run
 
+    existed = output.exists()   # said, not refused: exporting a run again over its last export is the common case
     try:
         store = RunStore()
         path = export_run(store, run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected,
@@ -1706,6 +1707,8 @@ def export_command(
     manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
+    if existed and path.resolve() == output.resolve():
+        console.print(f"[yellow]{escape(str(path))} existed and is replaced[/yellow]")
     if record["status"] == "failed":
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
                       "molecules it ranked before the error[/yellow]")

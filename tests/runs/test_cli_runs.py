@@ -80,6 +80,9 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert all(raw[c].str.fullmatch(r"-?\d+").all() for c in ("hbd", "hba", "heavy_atoms", "rings"))
     manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
+    assert "existed and is replaced" not in exported.output
+    again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
+    assert again.exit_code == 0 and "best.csv existed and is replaced" in again.output and len(pd.read_csv(out)) == 5
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.set_selected("cli-run", frame["smiles"].head(3))
     none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)
