@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -2107,6 +2107,15 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
         raise typer.Exit(2) from None
 
 
+def _stopped_before_writing(output: Path) -> NoReturn:
+    """Ctrl-C during an augment command's work (minutes, for analogues and balance), said with what it left:
+    nothing, since the rows are written at the end (exit 130, as a shell counts SIGINT)."""
+    left = f"; {output} is as it was" if output.exists() else ""
+    error_console.print(f"[yellow]stopped: nothing was written{escape(left)}. Run the command again to start over "
+                        "(the same seed gives the same rows).[/yellow]")
+    raise typer.Exit(130)
+
+
 #: What an augment command writes beside its output (balance adds the histogram).
 _AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
 
@@ -2279,6 +2288,8 @@ def augment_analogues(
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard, columns.attrs["read_errors"])
@@ -2348,6 +2359,8 @@ def augment_balance(
     except ValueError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard,
                    columns.attrs["read_errors"])

@@ -39,6 +39,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutral_parent
 from molgen.data.tokenizer import tokenize
 from molgen.models.base import Conditions, shipped_checkpoint
+from molgen.progress import progress_bar
 from molgen.scoring.similarity import morgan_fingerprint
 
 METHODS = ("prefix", "fine-tune", "latent", "inpaint")
@@ -256,16 +257,20 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         rows.append({"smiles": Chem.MolToSmiles(parsed.mol), "method": f"analogue:{method}", "seed_smiles": canonical[index],
                      "params": params_text({**params, **window}), "checkpoint": checkpoint, "similarity": similarity})
 
-    with quiet_rdkit():
+    # a bar per seed and method: a run takes minutes (a seed's 300 samples, a fine-tune), and was silent
+    bar = progress_bar(total=len(methods) * len(canonical), desc="analogues", unit="seed")
+    with quiet_rdkit(), bar:
         for method in methods:
             if method == "prefix":
                 for i, s in enumerate(canonical):
                     if spelled[s] is None:
+                        bar.update(1)
                         continue
                     stereo = {"stereo_dropped_in_prefix": True} if spelled[s] != compound[s] else {}
                     for text, fraction in _prefix_samples(prior, spelled[s], samples_per_seed, seed + 1000 * i, temperature):
                         place(text, "prefix", i, {"prefix_fraction": fraction, "temperature": temperature, "seed": seed,
                                                   **stereo, **parent_note[s]})
+                    bar.update(1)
             elif method == "latent":
                 from molgen.models.graph_vae import latent
 
@@ -281,6 +286,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                     except ValueError as error:  # an atom type the VAE never saw
                         outside.append({"smiles": s, "method": "analogue:latent", "seed_smiles": s,
                                         "removed_because": f"seed not encodable: {error}"})
+                        bar.update(1)
                         continue
                     # the graphs hold no stereo: a seed's stereocentres are not in its analogues, said on each row
                     stereo = {"seed_stereo_not_encoded": True} if has_stereo(Chem.MolFromSmiles(s)) else {}
@@ -288,6 +294,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                         place(text, "latent", i, {"latent_radius": latent_radius, "refine_steps": latent.REFINE_STEPS,
                                                   "seed": seed, **({"encoded_parent": parent} if parent else {}),
                                                   **stereo}, vae_text)
+                    bar.update(1)
             elif method == "inpaint":
                 diffusion, diffusion_text = _graph_model(diffusion_checkpoint, "graph-diffusion")
                 diffusion.resolved_steps(diffusion_steps)   # a bad step count is the user's error, not every seed's
@@ -299,6 +306,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                             "removed_because": reason})
                         else:
                             place(text, "inpaint", i, {**params, "seed": seed, **parent_note[s]}, diffusion_text)
+                    bar.update(1)
             elif method == "fine-tune":
                 readable = [text for text in spelled.values() if text is not None]
                 if not readable:
@@ -308,6 +316,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                 for sample in tuned.sample(samples_per_seed * len(readable), seed=seed, temperature=temperature):
                     place(sample.smiles, "fine-tune", None, {"fine_tune_steps": fine_tune_steps, "temperature": temperature,
                                                              "seed": seed, **({"seeds_without_stereo": stereo} if stereo else {})})
+                bar.update(len(canonical))
     columns = ["smiles", "method", "seed_smiles", "params", "checkpoint", "similarity"]
     frame = pd.DataFrame(rows, columns=columns)
     kept, guarded = apply_guard(frame, guard)

@@ -578,6 +578,21 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
         again = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n2.csv"), "--per-seed", "1",
                                          "--samples-per-seed", "10", *given], catch_exceptions=False)
         assert again.exit_code == 0 and json.loads((tmp_path / "n2.csv.manifest.json").read_text())["guard"]["alerts"] == expected
+    # Ctrl-C during the work: said, and the last output left as it was (the rows are written at the end)
+    before = (tmp_path / "near.csv").read_bytes()
+    for command, function in ((["analogues"], "analogues"), (["balance", "--property", "logp"], "balance")):
+        def stopped(*args, **kwargs):
+            raise KeyboardInterrupt
+        import molgen.augment
+        original = getattr(molgen.augment, function)
+        setattr(molgen.augment, function, stopped)
+        try:
+            interrupted = CliRunner().invoke(app, ["augment", *command, str(source), "-o", str(tmp_path / "near.csv")])
+        finally:
+            setattr(molgen.augment, function, original)
+        assert interrupted.exit_code == 130, interrupted.output
+        assert "stopped: nothing was written" in " ".join(interrupted.output.split()) and "is as it was" in interrupted.output
+        assert (tmp_path / "near.csv").read_bytes() == before
     unknown = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n3.csv"), "--alerts", "panis"])
     assert unknown.exit_code == 2 and "unknown alert set 'panis'" in unknown.output and not (tmp_path / "n3.csv").exists()
     assert (near["seed_id"] == "m" + (near["seed_row"] - 1).astype(str)).all()
