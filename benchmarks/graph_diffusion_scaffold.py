@@ -8,7 +8,8 @@ sampled (validity exactly as DiGress counts it, nothing corrected) and once with
 fragment) still contains the scaffold as a run's filter reads it (``substructure_query``: SMARTS
 first, so an ``[nH]`` must keep its H), the share of valid molecules with a ring of more than seven
 atoms, distinct valid molecules, distinct molecules that keep the scaffold and add to it (what a run
-can rank), and seconds. ``--scaffolds`` picks some by name, ``--as-sampled`` skips the projected rows.
+can rank), and seconds. ``--scaffolds`` picks some by name, ``--as-sampled`` skips the projected rows,
+``--samplers`` and ``--steps`` compare the two samplers at a step count (default: the model's own choice).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--scaffolds", nargs="+", choices=SCAFFOLDS, default=list(SCAFFOLDS))
     parser.add_argument("--as-sampled", action="store_true", help="no projected rows")
+    parser.add_argument("--samplers", nargs="+", choices=("flow", "ancestral"), default=[None],
+                        help="one row per sampler (default: the one the model picks for the step count)")
+    parser.add_argument("--steps", type=int, default=None, help="reverse steps (default: the model's)")
     args = parser.parse_args()
     model = GraphDiffusion.load(args.checkpoint)
     print("| scaffold | sampling | valid | scaffold kept (of all) | ring > 7 atoms (of valid) | distinct valid "
@@ -49,9 +53,11 @@ def main() -> None:
         scaffold = SCAFFOLDS[name]
         query = substructure_query(scaffold)  # exactly as a run's ConditionFilter matches it
         bare = Chem.MolToSmiles(Chem.MolFromSmiles(scaffold))
-        for projection in (False,) if args.as_sampled else (False, True):
+        for sampler, projection in [(sampler, projection) for sampler in args.samplers
+                                    for projection in ((False,) if args.as_sampled else (False, True))]:
             started = time.perf_counter()
-            samples = model.sample(args.n, seed=args.seed, conditions=Conditions(scaffold=scaffold), projection=projection)
+            samples = model.sample(args.n, seed=args.seed, conditions=Conditions(scaffold=scaffold), projection=projection,
+                                   steps=args.steps, sampler=sampler)
             seconds = time.perf_counter() - started
             with quiet_rdkit():
                 mols = [m for m in (Chem.MolFromSmiles(s.smiles) for s in samples if s.smiles) if m is not None]
@@ -60,6 +66,8 @@ def main() -> None:
             distinct = len({Chem.MolToSmiles(m) for m in mols})
             decorated = len({Chem.MolToSmiles(m) for m in mols if has_substructure(m, query)} - {bare})
             label = "projected (a correction)" if projection else "as sampled"
+            chain = model.check_sample_options(steps=args.steps, sampler=sampler)
+            label += f", {chain['sampler']}, {chain['steps']} steps"
             print(f"| {name} `{scaffold}` | {label} | {len(mols) / args.n:.3f} | {kept:.3f} | {large:.3f} | {distinct} "
                   f"| {decorated} | {seconds:.0f} |")
 

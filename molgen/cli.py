@@ -1221,8 +1221,9 @@ def generate_command(
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
     sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (the discrete flow-matching chain of DeFoG; "
-                                          "the default from 50 steps up) or 'ancestral' (the DiGress posterior; the "
-                                          "default below 50 steps)."),
+                                          "the default from 50 steps up, and for a --scaffold without attachment "
+                                          "points) or 'ancestral' (the DiGress posterior; the default below 50 steps, "
+                                          "and for a --scaffold with attachment points *)."),
     target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: the push towards the "
                                                     "predicted clean graph (default 1.5)."),
     stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "

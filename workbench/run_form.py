@@ -66,7 +66,8 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
         notes.append(f"it sampled in chunks of {params['chunk_size']:,}, this form in chunks of "
                      f"{default_chunk_size(n):,}: the same seed gives other molecules "
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
-    _sampling_options(record["model"], dict(params["sample_options"]), values, notes)
+    _sampling_options(record["model"], dict(params["sample_options"]), values, notes,
+                      (record["conditions"] or {}).get("scaffold"))
     _conditions(record["conditions"], record.get("native") or {}, values, notes)
     _profile(record["profile"], values, current_profile, notes)
     return values, notes
@@ -79,7 +80,7 @@ def _within(name: str, value, low, high, notes: list[str]) -> bool:
     return False
 
 
-def _sampling_options(family: str, options: dict, values: dict, notes: list[str]) -> None:
+def _sampling_options(family: str, options: dict, values: dict, notes: list[str], scaffold: str | None = None) -> None:
     """The run's options over the form's defaults: an option a run did not set was sampled at its default, so
     a field the chemist changed since goes back to it."""
     from molgen.models.graph_vae.sample import DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
@@ -107,9 +108,9 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
         steps = options.pop("steps")
         if steps in STEP_CHOICES:
             values["gen_steps"] = int(steps)
-            # the form puts the sampler back to the step count's default when the steps change: note that
-            # default as already seen, so the run's own sampler stays
-            values["gen_sampler_default"] = sampler_options(steps=int(steps))["sampler"]
+            # the form puts the sampler back to the default of the step count and scaffold when they change: note
+            # that default as already seen, so the run's own sampler stays
+            values["gen_sampler_default"] = sampler_options(steps=int(steps), scaffold=scaffold or None)["sampler"]
         else:
             notes.append(f"its {steps} diffusion steps are not among this form's "
                          f"{', '.join(map(str, STEP_CHOICES))}: left as the form had it")

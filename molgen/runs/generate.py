@@ -9,6 +9,7 @@ would have: none missing, none twice.
 
 from __future__ import annotations
 
+import inspect
 import math
 import platform
 import time
@@ -294,7 +295,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     if check is not None:
         # The family's defaults come back written in: a run resumed after a default changed samples
         # the way it started.
-        options = check(**options) or options
+        # graph diffusion's default sampler depends on the scaffold held (a scaffold is a condition, not an option)
+        by_scaffold = {"scaffold": conditions.scaffold} if "scaffold" in inspect.signature(check).parameters else {}
+        options = check(**options, **by_scaffold) or options
     steer, native = _native(generator, conditions)
     if options.get("guidance") and not any(how.startswith("target ") for how in native):
         # guidance scales the pull towards a target; without one it would be recorded and change nothing

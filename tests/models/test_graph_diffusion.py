@@ -153,6 +153,19 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     assert sampler_options(steps=FLOW_MIN_STEPS) == {"sampler": "flow", **FLOW_DEFAULTS, **spacing}
     assert sampler_options(steps=FLOW_MIN_STEPS - 1) == ancestral
     assert sampler_options(steps=10, stochasticity=5.0) == {"sampler": "flow", **FLOW_DEFAULTS, "stochasticity": 5.0, **spacing}
+    # with a scaffold the default follows the scaffold, not the step count: the chain keeps a whole scaffold valid,
+    # the ancestral sampler grows at attachment points (benchmarks/RESULTS.md, "which sampler inpaints")
+    for steps in (10, FLOW_MIN_STEPS):
+        assert sampler_options(steps=steps, scaffold="c1ccncc1")["sampler"] == "flow"
+        assert sampler_options(steps=steps, scaffold="*c1ccncc1")["sampler"] == "ancestral"
+        assert sampler_options(steps=steps, scaffold="[*:1]c1ccc([*:2])cc1")["sampler"] == "ancestral"
+        assert sampler_options(steps=steps, scaffold="C1CC*CC1")["sampler"] == "flow"   # refused later, with its reason
+    assert sampler_options(steps=10, scaffold="*c1ccncc1", stochasticity=5.0)["sampler"] == "flow"
+    assert model.check_sample_options(steps=10, scaffold="c1ccncc1")["sampler"] == "flow"
+    assert "scaffold" not in model.check_sample_options(steps=10, scaffold="c1ccncc1")   # a condition, not an option
+    grown = model.sample(6, seed=2, steps=10, conditions=Conditions(scaffold="*c1ccncc1"))
+    assert [s.smiles for s in grown] == [s.smiles for s in model.sample(6, seed=2, steps=10, sampler="ancestral",
+                                                                         conditions=Conditions(scaffold="*c1ccncc1"))]
     steps = FLOW_MIN_STEPS
     first = model.sample(12, seed=1, steps=steps)
     explicit = model.sample(12, seed=1, steps=steps, sampler="flow", **FLOW_DEFAULTS)

@@ -151,15 +151,19 @@ with left:
                          "steers by the conditional network alone (the "
                          "command line's default), higher pushes further from the unconditional one; above 1 moved "
                          "properties little further and cost validity (benchmarks/RESULTS.md)")
-            # The default sampler depends on the step count: the choice goes back to it when that changes.
-            default_sampler = sampler_options(steps=options["steps"])["sampler"]
+            # The default sampler depends on the step count and the scaffold (attachment points or not): the choice
+            # goes back to it when they change. The scaffold field is further down: its value from the last rerun.
+            default_sampler = sampler_options(steps=options["steps"],
+                                              scaffold=st.session_state.get("gen_scaffold") or None)["sampler"]
             if st.session_state.get("gen_sampler_default") != default_sampler or "gen_sampler" not in st.session_state:
                 st.session_state["gen_sampler_default"] = st.session_state["gen_sampler"] = default_sampler
             options["sampler"] = st.selectbox(
                 "Sampler", list(SAMPLERS), key="gen_sampler",
                 help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
                      f"count from {FLOW_MIN_STEPS} steps up, and more often valid; ancestral: DiGress's posterior, larger "
-                     f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps")
+                     f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps. With a scaffold: flow keeps a "
+                     "whole scaffold valid four times as often; ancestral grows a group at attachment points (*) three "
+                     "to six times as often (benchmarks/RESULTS.md)")
             if options["sampler"] == "flow":
                 options["target_guidance"] = st.slider(
                     "Target guidance", *OPTION_BOUNDS["target_guidance"], FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",
