@@ -66,7 +66,7 @@ def main() -> None:
             distinct = len({Chem.MolToSmiles(m) for m in mols})
             decorated = len({Chem.MolToSmiles(m) for m in mols if has_substructure(m, query)} - {bare})
             label = "projected (a correction)" if projection else "as sampled"
-            chain = model.check_sample_options(steps=args.steps, sampler=sampler)
+            chain = model.check_sample_options(steps=args.steps, sampler=sampler, scaffold=scaffold)   # as sample() picks
             label += f", {chain['sampler']}, {chain['steps']} steps"
             print(f"| {name} `{scaffold}` | {label} | {len(mols) / args.n:.3f} | {kept:.3f} | {large:.3f} | {distinct} "
                   f"| {decorated} | {seconds:.0f} |")

@@ -1396,6 +1396,8 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         for key in FLOW_DEFAULTS:
             settings["sample_options"].pop(key, None)
     settings["sample_options"] = {**settings["sample_options"], **options}
+    if note := _sampler_for_the_new_scaffold(record, settings, options):
+        notes.append(note)
     changed += [_flag(key) if value is True else f"--no-{_flag(key)[2:]}" if value is False else f"{_flag(key)} {value}"
                 for key, value in options.items()]   # switches as typed: --bf16, --no-projection
     windows = "; ".join(ConditionFilter(settings["conditions"]).describe()) or "none"
@@ -1405,6 +1407,28 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
                     f"{escape(windows)}, profile {escape(str(getattr(settings['profile'], 'name', settings['profile'])))}"
                   + "".join(f"; {escape(note)}" for note in notes))
     return settings
+
+
+def _sampler_for_the_new_scaffold(record: dict, settings: dict, typed: dict) -> str | None:
+    """Graph diffusion's default sampler follows the scaffold (``sampler_options``): a run repeated with another
+    scaffold and no sampler typed takes the new scaffold's default where the run's sampler was its own default
+    (a sampler the run was given by name stays). Returns the note that says so, or None."""
+    from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, sampler_options
+
+    options = settings["sample_options"]
+    carried = options.get("sampler")
+    before, after = (record["conditions"] or {}).get("scaffold"), settings["conditions"].scaffold
+    if carried is None or before == after or {"sampler", *FLOW_DEFAULTS} & set(typed):
+        return None
+    steps = options.get("steps")
+    if sampler_options(steps=steps, scaffold=before)["sampler"] != carried:
+        return None   # chosen by name when the run started
+    default = sampler_options(steps=steps, scaffold=after)["sampler"]
+    if default == carried:
+        return None
+    for key in ("sampler", *FLOW_DEFAULTS):   # the new sampler's own defaults are pinned when the run starts
+        options.pop(key, None)
+    return f"sampler {default}, the default for the new scaffold (the run's {carried} was the default for its own)"
 
 
 #: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,
@@ -1695,7 +1719,10 @@ def export_command(
     from molgen.runs import RunNotFound, RunStore
     from molgen.runs.export import ExportError, export_run
 
-    existed = output.exists()   # said, not refused: exporting a run again over its last export is the common case
+    # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
+    # writes results.csv)
+    existed = {p.resolve() for p in (output, output.with_name(f"{output.name}.{format}") if format else output)
+               if p.exists()}
     try:
         store = RunStore()
         path = export_run(store, run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected,
@@ -1708,7 +1735,7 @@ def export_command(
     manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
-    if existed and path.resolve() == output.resolve():
+    if path.resolve() in existed:
         console.print(f"[yellow]{escape(str(path))} existed and is replaced[/yellow]")
     if record["status"] == "failed":
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
@@ -2048,19 +2075,20 @@ def _held_out_smiles(source: str) -> list[str]:
     file's header seldom matches the input's), or a dataset split (moses:test; the test split by default)."""
     from molgen.data.registry import load_smiles
 
-    path = _held_out_file(source)
+    path, column = _held_out_file(source)
     if path is not None:
-        return load_smiles(path, smiles_column=None if str(path) == source else source.rpartition(":")[2])
+        return load_smiles(path, smiles_column=column)
     name, _, split = source.partition(":")
     return load_smiles(name, split or "test")
 
 
-def _held_out_file(source: str) -> Path | None:
-    """The file a ``--held-out`` names (FILE or FILE:COLUMN), or None for a dataset split."""
+def _held_out_file(source: str) -> tuple[Path | None, str | None]:
+    """The file a ``--held-out`` names and its SMILES column (FILE, or FILE:COLUMN), or (None, None) for a
+    dataset split."""
     if Path(source).is_file():
-        return Path(source)
-    before = source.rpartition(":")[0]   # the last colon: a Windows drive letter stays in the path
-    return Path(before) if before and Path(before).is_file() else None
+        return Path(source), None
+    before, _, column = source.rpartition(":")   # the last colon: a Windows drive letter stays in the path
+    return (Path(before), column) if before and Path(before).is_file() else (None, None)
 
 
 def _say_reading_notes(frame, where=None, skip=(), columns: bool = True) -> None:
@@ -2094,7 +2122,7 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
     from molgen.data.files import FileFormatError, check_writable
 
     kept = [(input, "the input")] if input is not None else []
-    kept += [(path, "a --held-out file") for path in map(_held_out_file, held_out or []) if path is not None]
+    kept += [(path, "a --held-out file") for path, _ in map(_held_out_file, held_out or []) if path is not None]
     for written in [output, *(output.with_name(output.name + suffix) for suffix in beside)]:
         for path, what in kept:
             if written.resolve() == path.resolve():

@@ -176,7 +176,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
               methods: Sequence[str] = ("prefix",), model: str = "smiles-lm", fine_tune_steps: int = 200,
               samples_per_seed: int = 300, temperature: float = 1.0, seed: int = 0, guard: Guard | None = None,
               screen: bool = True, profile=None, latent_radius: float = 2.0, diffusion_steps: int = 100,
-              vae_checkpoint: str | None = None, diffusion_checkpoint: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              vae_checkpoint: str | None = None, diffusion_checkpoint: str | None = None,
+              progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why). Each row
     names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based).
 
@@ -193,6 +194,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             rings, radicals, no carbon), with or without a guard, as on the command line.
         profile: a scoring profile whose ``score`` is added to every row (hard filters remove rows).
         vae_checkpoint / diffusion_checkpoint: checkpoints for ``latent`` / ``inpaint`` (default: the shipped ones).
+        progress: a bar per seed and method on stderr (fine-tune moves it once, after its training).
     """
     if not 0 <= min_similarity <= max_similarity <= 1:
         raise ValueError(f"need 0 <= min_similarity <= max_similarity <= 1, got {min_similarity}, {max_similarity}")
@@ -258,9 +260,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                      "params": params_text({**params, **window}), "checkpoint": checkpoint, "similarity": similarity})
 
     # a bar per seed and method: a run takes minutes (a seed's 300 samples, a fine-tune), and was silent
-    bar = progress_bar(total=len(methods) * len(canonical), desc="analogues", unit="seed")
+    bar = progress_bar(total=len(methods) * len(canonical), desc="analogues", unit="seed", disable=not progress)
     with quiet_rdkit(), bar:
         for method in methods:
+            bar.set_description(f"analogues ({method})")
             if method == "prefix":
                 for i, s in enumerate(canonical):
                     if spelled[s] is None:
@@ -310,6 +313,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             elif method == "fine-tune":
                 readable = [text for text in spelled.values() if text is not None]
                 if not readable:
+                    bar.update(len(canonical))
                     continue
                 tuned = _fine_tuned(prior, readable, fine_tune_steps, seed)
                 stereo = sum(spelled[s] not in (None, compound[s]) for s in canonical)

@@ -455,7 +455,9 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:
     """A scaffold query with its attachment points (a ``*`` bonded to one atom) removed; None when it has none.
     A ``*`` inside a ring or chain is a wildcard atom, not a mark, and stays."""
-    marks = [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1]
+    # a written * only ("AtomNull": any atom), not a query atom that happens to carry no element ([N,O], [R], [$(...)])
+    marks = [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1
+             and atom.HasQuery() and atom.DescribeQuery().strip() == "AtomNull"]
     if not marks or len(marks) == query.GetNumAtoms():
         return None
     editable = Chem.RWMol(query)

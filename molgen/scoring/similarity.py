@@ -54,18 +54,18 @@ def substructure_query(text: str) -> Chem.Mol:
     """A query molecule from SMARTS, or from SMILES when it is not SMARTS; ``ValueError`` otherwise.
 
     An aromatic ring written in Kekulé form (``C1=CC=CC=C1``) is read as SMILES, aromatised: as SMARTS its
-    ``C`` would mean an aliphatic carbon, and the query would never match the benzene a chemist drew; a text
-    written with syntax only SMARTS has (``[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1``) stays SMARTS. An
+    ``C`` would mean an aliphatic carbon, and the query would never match the benzene a chemist drew; one whose
+    SMILES reading holds radicals (``[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1``, bare atoms) stays SMARTS. An
     attachment point numbered as R-group tables and BRICS number them (``[1*]``) is any atom, as ``*`` is: as
     SMARTS it would ask for an atom of mass 1, which no molecule holds."""
     text = re.sub(r"\[\d+\*", "[*", text)
     with quiet_rdkit():
         query = Chem.MolFromSmarts(text) if text.strip() else None
         as_smiles = Chem.MolFromSmiles(text) if text.strip() else None
-    # not when written with syntax only SMARTS has: [#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1 also parses as SMILES, as a ring
-    # of bare aromatic carbons (radicals) that matches no benzene
+    # not when the SMILES reading holds radicals: [#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1 also parses as SMILES, as a ring
+    # of bare aromatic carbons that matches no benzene ([#7] in C1=CC=C[#7]=C1 is pyridine's N either way)
     if query is None or (as_smiles is not None and _aromatic(as_smiles) and not _aromatic(query)
-                         and not written_as_smarts(text)):
+                         and not any(atom.GetNumRadicalElectrons() for atom in as_smiles.GetAtoms())):
         query = as_smiles
         if query is not None and any(atom.GetAtomicNum() == 0 for atom in query.GetAtoms()):
             # read as SMILES, an attachment point is an atom of number 0 that no molecule holds: any atom instead

@@ -552,6 +552,10 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
         refused = CliRunner().invoke(app, ["augment", *command])
         assert refused.exit_code == 2 and "is a --held-out file" in " ".join(refused.output.split()), command
         assert held.read_text() == "smiles\nCCCC\n"
+    # a held-out path written with ./ or // is read as the file it names (its text was taken for FILE:COLUMN)
+    dotted = CliRunner().invoke(app, ["augment", "enumerate", str(twice), "-o", str(tmp_path / "dotted.csv"),
+                                      "--held-out", f"{tmp_path}/./held.csv"])
+    assert dotted.exit_code == 0, dotted.output
     beside = tmp_path / "r.csv.removed.csv"
     beside.write_text(twice.read_text())
     refused = CliRunner().invoke(app, ["augment", "enumerate", str(beside), "-o", str(tmp_path / "r.csv")])

@@ -83,6 +83,9 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert "existed and is replaced" not in exported.output
     again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
     assert again.exit_code == 0 and "best.csv existed and is replaced" in again.output and len(pd.read_csv(out)) == 5
+    bare = tmp_path / "best"   # the format's ending added: the file replaced is best.csv, and said
+    suffixed = run("export", "cli-run", "--top", 3, "--format", "csv", "-o", bare, home=tmp_path)
+    assert suffixed.exit_code == 0 and "best.csv existed and is replaced" in " ".join(suffixed.output.split())
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.set_selected("cli-run", frame["smiles"].head(3))
     none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)

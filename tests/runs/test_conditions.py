@@ -115,9 +115,9 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
 def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     from molgen.runs.conditions import missed_most
 
-    for scaffold in ("*c1ccc2ncncc2c1", "[*:1]c1ccc2ncncc2c1", "[#6]1:[#6]:[#6](-*):[#6]:[#6]:[#6]:1"):
+    for scaffold in ("*c1ccc2ncncc2c1", "[*:1]c1ccc2ncncc2c1", "[#6]1:[#6]:[#6](-*):[#6]:[#6]:[#6]:1", "C1=CC=C(*)C=C1"):
         check = ConditionFilter(build_conditions([], scaffold=scaffold))
-        bare = "c1ccc2ncncc2c1" if "n" in scaffold else "c1ccccc1"
+        bare = "c1ccc2ncncc2c1" if "ncnc" in scaffold else "c1ccccc1"
         assert check.failures(Chem.MolFromSmiles(bare)) == [f"no group at an attachment point of scaffold {scaffold}"]
         assert check.failures(Chem.MolFromSmiles("C" + bare)) == []
         assert check.failures(Chem.MolFromSmiles("CCCC")) == [f"lacks scaffold {scaffold}"]
@@ -126,9 +126,13 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("Cc1ccccc1", "c1ccccc1", "CCC", "Cc1ccc(C)cc1")]
     assert dict(missed_most(failed)) == {"no group at an attachment point of scaffold *c1ccc(*)cc1": 2,
                                          "lacks scaffold *c1ccc(*)cc1": 1}
-    # a * inside a ring is any atom, not a mark: a molecule without the ring lacks it
-    assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCC")) == \
+    # a * inside a ring is any atom, not a mark: pentane holds the ring with it taken out, and still lacks it
+    assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCCCC")) == \
         ["lacks scaffold C1CC*CC1"]
+    # nor is a query atom with no element a mark: toluene lacks the acid or the N/O, it has a group there
+    for scaffold in ("c1ccccc1[$(C(=O)O)]", "c1ccccc1[N,O]", "c1ccccc1[R]", "c1ccccc1[!C]"):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles("Cc1ccccc1")) == \
+            [f"lacks scaffold {scaffold}"]
 
 
 def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():

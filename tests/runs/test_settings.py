@@ -205,3 +205,28 @@ def test_a_stored_profile_a_later_check_refuses_can_be_replaced(tmp_path):
         with pytest.raises(ProfileError, match="molgen generate --like RUN --profile FILE"):
             run_settings("older", store=store)
         assert run_settings("older", store=store, profile=load_profile("drug-like"))["profile"].name == "drug-like"
+
+
+def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path):
+    """From a review: graph diffusion's default sampler follows the scaffold, but --like carried the run's pinned
+    default (ancestral, below 50 steps) to a whole scaffold, which it inpaints valid a quarter of the time."""
+    def options(name):
+        with RunStore(tmp_path / "runs.sqlite") as store:
+            return store.run(name)["params"]["sample_options"]
+
+    common = ("-n", 1, "--max-samples", 4, "--chunk-size", 4)
+    assert run("generate", "--model", "graph-diffusion", "--steps", 10, *common, "--name", "plain",
+               home=tmp_path).exit_code == 0
+    assert options("plain")["sampler"] == "ancestral"   # the default below 50 steps, with no scaffold
+    whole = run("generate", "--like", "plain", "--scaffold", "c1ccncc1", "--name", "whole", home=tmp_path)
+    assert whole.exit_code == 0, whole.output
+    assert "sampler flow, the default for the new scaffold" in " ".join(whole.output.split())
+    assert options("whole")["sampler"] == "flow" and options("whole")["steps"] == 10
+    typed = run("generate", "--like", "plain", "--scaffold", "c1ccncc1", "--sampler", "ancestral", "--name", "typed",
+                home=tmp_path)
+    assert typed.exit_code == 0 and options("typed")["sampler"] == "ancestral" and "default for the new" not in typed.output
+    # a sampler the run was given by name stays its own
+    assert run("generate", "--model", "graph-diffusion", "--steps", 10, "--sampler", "flow", *common, "--name", "named",
+               home=tmp_path).exit_code == 0
+    marked = run("generate", "--like", "named", "--scaffold", "*c1ccncc1", "--name", "marked", home=tmp_path)
+    assert marked.exit_code == 0 and options("marked")["sampler"] == "flow" and "default for the new" not in marked.output

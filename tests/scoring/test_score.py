@@ -218,6 +218,9 @@ def test_an_aromatic_ring_written_in_kekule_form_matches_as_the_chemist_drew_it(
     # which matched no benzene)
     assert indole.HasSubstructMatch(substructure_query("[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1"))
     assert indole.HasSubstructMatch(substructure_query("[#6]1:[#6]:[#6](-*):[#6]:[#6]:[#6]:1"))
+    # a Kekulé ring with an atomic number in it reads as SMILES still: [#7] is pyridine's N either way
+    assert Chem.MolFromSmiles("Cc1ccncc1").HasSubstructMatch(substructure_query("C1=CC=C[#7]=C1"))
+    assert Chem.MolFromSmiles("Nc1ccccc1").HasSubstructMatch(substructure_query("C1=CC=CC=C1[#7H2]"))
     profile = ScoringProfile(name="avoid", components=[Component("qed", Identity())], avoid=["C1=CC=CC=C1"],
                              hard_filters=["avoid"])
     assert score(["Cc1ccccc1", "CC1CCCCC1"], profile, progress=False)["failed_filters"].tolist() == ["avoid", ""]

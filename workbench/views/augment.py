@@ -205,7 +205,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
             elif method == "analogues":
                 rows, removed = analogues(smiles, per_seed=per_seed, min_similarity=window[0], max_similarity=window[1],
                                           methods=methods or ["prefix"], samples_per_seed=samples, seed=int(seed),
-                                          guard=guard)
+                                          guard=guard, progress=False)   # the page's spinner says it works, not the server's log
             else:
                 rows, removed, histogram = balance(smiles, prop, bins=bins, per_bin=int(per_bin) or None,
                                                    max_samples=int(budget), seed=int(seed), guard=guard)

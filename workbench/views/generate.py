@@ -162,7 +162,7 @@ with left:
                 help="flow: the discrete flow-matching chain (DeFoG), closer to the training set at the same step "
                      f"count from {FLOW_MIN_STEPS} steps up, and more often valid; ancestral: DiGress's posterior, larger "
                      f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps. With a scaffold: flow keeps a "
-                     "whole scaffold valid four times as often; ancestral grows a group at attachment points (*) three "
+                     "whole scaffold valid three to four times as often; ancestral grows a group at attachment points (*) three "
                      "to six times as often (benchmarks/RESULTS.md)")
             if options["sampler"] == "flow":
                 options["target_guidance"] = st.slider(
