@@ -1410,25 +1410,26 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
 
 
 def _sampler_for_the_new_scaffold(record: dict, settings: dict, typed: dict) -> str | None:
-    """Graph diffusion's default sampler follows the scaffold (``sampler_options``): a run repeated with another
-    scaffold and no sampler typed takes the new scaffold's default where the run's sampler was its own default
-    (a sampler the run was given by name stays). Returns the note that says so, or None."""
+    """Graph diffusion's default sampler follows the step count and the scaffold (``sampler_options``): a run
+    repeated with other steps or another scaffold and no sampler typed takes their default where the run's sampler
+    was its own default (a sampler the run was given by name stays). Returns the note that says so, or None."""
     from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, sampler_options
 
     options = settings["sample_options"]
     carried = options.get("sampler")
-    before, after = (record["conditions"] or {}).get("scaffold"), settings["conditions"].scaffold
+    before = (record["params"]["sample_options"].get("steps"), (record["conditions"] or {}).get("scaffold"))
+    after = (options.get("steps"), settings["conditions"].scaffold)
     if carried is None or before == after or {"sampler", *FLOW_DEFAULTS} & set(typed):
         return None
-    steps = options.get("steps")
-    if sampler_options(steps=steps, scaffold=before)["sampler"] != carried:
+    if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried:
         return None   # chosen by name when the run started
-    default = sampler_options(steps=steps, scaffold=after)["sampler"]
+    default = sampler_options(steps=after[0], scaffold=after[1])["sampler"]
     if default == carried:
         return None
     for key in ("sampler", *FLOW_DEFAULTS):   # the new sampler's own defaults are pinned when the run starts
         options.pop(key, None)
-    return f"sampler {default}, the default for the new scaffold (the run's {carried} was the default for its own)"
+    changed = " and ".join(what for what, old, new in zip(("steps", "scaffold"), before, after) if old != new)
+    return f"sampler {default}, the default for the new {changed} (the run's {carried} was the default for its own)"
 
 
 #: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,
@@ -1528,7 +1529,7 @@ def _say_interrupted(store, run: str | None, started: float) -> None:
     failing = counts.get("failing_hard_filters", 0) if counted_of(stopped) < counts.get("accepted", 0) else 0
     error_console.print(
         f"run {stopped['id']} ({escape(stopped['name'])}) interrupted: {counted_of(stopped):,} of the "
-        f"{stopped['n_requested']:,} molecules asked for are stored and ranked"
+        f"{stopped['n_requested']:,} molecules asked for {'is' if counted_of(stopped) == 1 else 'are'} stored and ranked"
         + (f" ({failing:,} more fail the profile's hard filters)" if failing else "")
         + f"; continue with molgen generate --resume {stopped['id']}", style="yellow")
 

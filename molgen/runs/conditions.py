@@ -204,6 +204,7 @@ class ConditionFilter:
     conditions: Conditions
     _scaffold: Chem.Mol | None = field(init=False, default=None)
     _scaffold_unmarked: Chem.Mol | None = field(init=False, default=None)   # its attachment points (*) taken off
+    _scaffold_anywhere: Chem.Mol | None = field(init=False, default=None)   # with marks: groups allowed off them too
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
     _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
@@ -227,6 +228,9 @@ class ConditionFilter:
             if c.scaffold:
                 self._scaffold = substructure_query(c.scaffold)
                 self._scaffold_unmarked = _without_attachment_points(self._scaffold)
+                if self._scaffold_unmarked is not None:   # an R-group core: groups at its marks, hydrogen elsewhere
+                    self._scaffold_anywhere = self._scaffold
+                    self._scaffold = held_as_drawn(self._scaffold)
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -385,8 +389,10 @@ class ConditionFilter:
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
                 missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
-            if self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
-                # the scaffold is there, a mark left a hydrogen: "lacks" would send a chemist looking for the rings
+            # "lacks" would send a chemist looking for the rings where they are there, substituted elsewhere
+            if self._scaffold_anywhere is not None and has_substructure(mol, self._scaffold_anywhere):
+                missed.append(f"a group off the attachment points of scaffold {self.conditions.scaffold}")
+            elif self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
                 missed.append(f"no group at an attachment point of scaffold {self.conditions.scaffold}")
             else:
                 missed.append(f"lacks scaffold {self.conditions.scaffold}")
@@ -450,6 +456,16 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
+
+
+def held_as_drawn(query: Chem.Mol) -> Chem.Mol:
+    """A scaffold with attachment points read as an R-group table reads it: each atom keeps exactly the heavy
+    neighbours drawn (its marks counted), so a group lands at a ``*`` and nowhere else (``*c1ccc2ncncc2c1`` holds
+    6-methylquinazoline, not 6,7-dimethylquinazoline; the fluoxetine core's NH stays an NH)."""
+    adjust = Chem.AdjustQueryParameters.NoAdjustments()
+    adjust.adjustDegree = True
+    adjust.adjustDegreeFlags = Chem.ADJUST_IGNOREDUMMIES   # chains too (RDKit's default leaves them open)
+    return Chem.AdjustQueryProperties(query, adjust)
 
 
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:

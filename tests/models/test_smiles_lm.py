@@ -444,6 +444,11 @@ def test_an_attachment_point_puts_the_new_group_there_only(trained):
         attachment_point(Chem.MolFromSmiles("*c1ccc(*)cc1"))
     assert trained[0].native_conditions(Conditions(scaffold="*c1ccc(*)cc1")) == (Conditions(), {})
     assert attachment_point(Chem.MolFromSmiles("c1ccccc1")) is None
+    # a mark on an aromatic N: no spelling ending in [nH] takes a group, so the filter alone (it raised
+    # RDKit's KekulizeException, and the command line printed only RDKit's line)
+    with pytest.raises(AttachmentError, match="without its attachment point is no molecule"):
+        attachment_point(Chem.MolFromSmiles("*n1ccnc1"))
+    assert trained[0].native_conditions(Conditions(scaffold="*n1ccnc1")) == (Conditions(), {})
 
 
 def test_an_attachment_point_is_completed_from_the_spelling_the_model_reads_best():

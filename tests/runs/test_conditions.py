@@ -121,6 +121,20 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
         assert check.failures(Chem.MolFromSmiles(bare)) == [f"no group at an attachment point of scaffold {scaffold}"]
         assert check.failures(Chem.MolFromSmiles("C" + bare)) == []
         assert check.failures(Chem.MolFromSmiles("CCCC")) == [f"lacks scaffold {scaffold}"]
+    # an R-group core: a group at each mark and hydrogen elsewhere, as the table reads it (a review: the filter
+    # ranked 6,7-dimethylquinazoline for a 6-* core, and a second ring substituent for a para-* benzene)
+    core = ConditionFilter(build_conditions([], scaffold="*c1ccc2ncncc2c1"))
+    assert core.failures(Chem.MolFromSmiles("Cc1ccc2ncncc2c1")) == []
+    for elsewhere in ("Cc1cc2cncnc2cc1C", "Cc1ccc2ncncc2c1Cl"):
+        assert core.failures(Chem.MolFromSmiles(elsewhere)) == \
+            ["a group off the attachment points of scaffold *c1ccc2ncncc2c1"], elsewhere
+    fluoxetine = ConditionFilter(build_conditions([], scaffold="CNCCC(Oc1ccc(*)cc1)c1ccccc1"))
+    assert fluoxetine.failures(Chem.MolFromSmiles("CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1")) == []
+    for elsewhere in ("CN(C)CCC(Oc1ccc(C)cc1)c1ccccc1", "CNCCC(Oc1ccc(C)cc1)c1ccc(F)cc1"):   # the NH kept, as drawn
+        assert fluoxetine.failures(Chem.MolFromSmiles(elsewhere))[0].startswith("a group off"), elsewhere
+    # without a mark a scaffold is a substructure: groups anywhere
+    assert ConditionFilter(build_conditions([], scaffold="c1ccc2ncncc2c1")).failures(
+        Chem.MolFromSmiles("Cc1cc2cncnc2cc1C")) == []
     # two marks, one filled: still a bare mark; the count keeps the two misses apart
     check = ConditionFilter(build_conditions([], scaffold="*c1ccc(*)cc1"))
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("Cc1ccccc1", "c1ccccc1", "CCC", "Cc1ccc(C)cc1")]

@@ -220,7 +220,7 @@ def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path)
     assert options("plain")["sampler"] == "ancestral"   # the default below 50 steps, with no scaffold
     whole = run("generate", "--like", "plain", "--scaffold", "c1ccncc1", "--name", "whole", home=tmp_path)
     assert whole.exit_code == 0, whole.output
-    assert "sampler flow, the default for the new scaffold" in " ".join(whole.output.split())
+    assert "sampler flow, the default for the new scaffold (the run's" in " ".join(whole.output.split())
     assert options("whole")["sampler"] == "flow" and options("whole")["steps"] == 10
     typed = run("generate", "--like", "plain", "--scaffold", "c1ccncc1", "--sampler", "ancestral", "--name", "typed",
                 home=tmp_path)
@@ -230,3 +230,7 @@ def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path)
                home=tmp_path).exit_code == 0
     marked = run("generate", "--like", "named", "--scaffold", "*c1ccncc1", "--name", "marked", home=tmp_path)
     assert marked.exit_code == 0 and options("marked")["sampler"] == "flow" and "default for the new" not in marked.output
+    # and so does a step count across the line: 60 steps take the chain, the default there
+    longer = run("generate", "--like", "plain", "--steps", 60, "--name", "longer", home=tmp_path)
+    assert longer.exit_code == 0 and "sampler flow, the default for the new steps" in " ".join(longer.output.split())
+    assert options("longer")["sampler"] == "flow" and options("longer")["steps"] == 60

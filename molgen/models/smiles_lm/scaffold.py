@@ -45,7 +45,13 @@ def attachment_point(scaffold: Chem.Mol) -> tuple[Chem.Mol, int] | None:
     core.RemoveAtom(dummy.GetIdx())
     core = core.GetMol()
     core.GetAtomWithIdx(anchor - (anchor > dummy.GetIdx())).SetNoImplicit(False)   # the * becomes a hydrogen
-    Chem.SanitizeMol(core)
+    try:
+        with quiet_rdkit():
+            Chem.SanitizeMol(core)
+    except Exception as error:   # RDKit's sanitization errors share no base class worth naming
+        # *n1ccnc1: the aromatic N that bore the mark reads as no hydrogen-bearing [nH], and a spelling ending in
+        # [nH] takes no group; the run's filter alone enforces the scaffold then
+        raise AttachmentError(f"the scaffold without its attachment point is no molecule ({error})") from None
     return core, anchor - (anchor > dummy.GetIdx())
 
 
