@@ -5,8 +5,9 @@
 For each scaffold, N molecules at the default sampler with the scaffold held by inpainting, once as
 sampled (validity exactly as DiGress counts it, nothing corrected) and once with ``projection=True``
 (a correction), on the same seed: validity, the share of all samples whose molecule (the largest
-fragment) still contains the scaffold as a run's filter reads it (``substructure_query``: SMARTS
-first, so an ``[nH]`` must keep its H), the share of valid molecules with a ring of more than seven
+fragment) still contains the scaffold as a run's filter reads it (``ConditionFilter``: SMARTS first,
+so an ``[nH]`` must keep its H; with attachment points an R-group core, a group at each ``*`` and
+nowhere else on it), the share of valid molecules with a ring of more than seven
 atoms, distinct valid molecules, distinct molecules that keep the scaffold and add to it (what a run
 can rank), and seconds. ``--scaffolds`` picks some by name, ``--as-sampled`` skips the projected rows,
 ``--samplers`` and ``--steps`` compare the two samplers at a step count (default: the model's own choice).
@@ -23,7 +24,7 @@ from rdkit import Chem
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import GraphDiffusion
-from molgen.scoring.similarity import has_substructure, substructure_query
+from molgen.runs.conditions import ConditionFilter
 
 SCAFFOLDS = {"indole": "c1ccc2[nH]ccc2c1", "pyridine": "c1ccncc1", "piperazine": "C1CNCCN1",
              # 22 atoms, near the largest MOSES molecules (27): little room is left to denoise
@@ -51,7 +52,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name in args.scaffolds:
         scaffold = SCAFFOLDS[name]
-        query = substructure_query(scaffold)  # exactly as a run's ConditionFilter matches it
+        check = ConditionFilter(Conditions(scaffold=scaffold))   # exactly as a run's filter reads it
         bare = Chem.MolToSmiles(Chem.MolFromSmiles(scaffold))
         for sampler, projection in [(sampler, projection) for sampler in args.samplers
                                     for projection in ((False,) if args.as_sampled else (False, True))]:
@@ -61,10 +62,10 @@ def main() -> None:
             seconds = time.perf_counter() - started
             with quiet_rdkit():
                 mols = [m for m in (Chem.MolFromSmiles(s.smiles) for s in samples if s.smiles) if m is not None]
-            kept = sum(has_substructure(m, query) for m in mols) / args.n
+            kept = sum(not check.failures(m) for m in mols) / args.n
             large = np.mean([any(len(r) > 7 for r in m.GetRingInfo().AtomRings()) for m in mols]) if mols else 0.0
             distinct = len({Chem.MolToSmiles(m) for m in mols})
-            decorated = len({Chem.MolToSmiles(m) for m in mols if has_substructure(m, query)} - {bare})
+            decorated = len({Chem.MolToSmiles(m) for m in mols if not check.failures(m)} - {bare})
             label = "projected (a correction)" if projection else "as sampled"
             chain = model.check_sample_options(steps=args.steps, sampler=sampler, scaffold=scaffold)   # as sample() picks
             label += f", {chain['sampler']}, {chain['steps']} steps"

@@ -226,11 +226,10 @@ class ConditionFilter:
                                      f"({name}={low:g} keeps {near})")
         try:
             if c.scaffold:
-                self._scaffold = substructure_query(c.scaffold)
-                self._scaffold_unmarked = _without_attachment_points(self._scaffold)
-                if self._scaffold_unmarked is not None:   # an R-group core: groups at its marks, hydrogen elsewhere
-                    self._scaffold_anywhere = self._scaffold
-                    self._scaffold = held_as_drawn(self._scaffold)
+                self._scaffold = scaffold_query(c.scaffold)   # with marks, an R-group core: hydrogen elsewhere
+                loose = substructure_query(c.scaffold)
+                self._scaffold_unmarked = _without_attachment_points(loose)
+                self._scaffold_anywhere = loose if self._scaffold_unmarked is not None else None
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -310,7 +309,8 @@ class ConditionFilter:
         c = self.conditions
         stereo = " (with its stereo: the other configuration misses it; a centre or double bond left unassigned {})"
         if c.scaffold:
-            lines.append(f"contains {c.scaffold}" + (stereo.format("passes") if query_has_stereo(self._scaffold) else ""))
+            core = " (an R-group core: a group at each *, none elsewhere on it)" if self._scaffold_anywhere else ""
+            lines.append(f"contains {c.scaffold}{core}" + (stereo.format("passes") if query_has_stereo(self._scaffold) else ""))
         lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if query_has_stereo(query) else "")
                      for text, query in self._avoid)
         if c.similar_to:
@@ -461,19 +461,36 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
 def held_as_drawn(query: Chem.Mol) -> Chem.Mol:
     """A scaffold with attachment points read as an R-group table reads it: each atom keeps exactly the heavy
     neighbours drawn (its marks counted), so a group lands at a ``*`` and nowhere else (``*c1ccc2ncncc2c1`` holds
-    6-methylquinazoline, not 6,7-dimethylquinazoline; the fluoxetine core's NH stays an NH)."""
+    6-methylquinazoline, not 6,7-dimethylquinazoline; the fluoxetine core's NH stays an NH). Every atom but the
+    marks: RDKit's own flag for this passes over any atom of no element, ``[N,O]`` and ``a`` too."""
+    marks = set(_attachment_points(query))
     adjust = Chem.AdjustQueryParameters.NoAdjustments()
     adjust.adjustDegree = True
-    adjust.adjustDegreeFlags = Chem.ADJUST_IGNOREDUMMIES   # chains too (RDKit's default leaves them open)
-    return Chem.AdjustQueryProperties(query, adjust)
+    adjust.adjustDegreeFlags = Chem.ADJUST_IGNORENONE
+    editable = Chem.RWMol(Chem.AdjustQueryProperties(query, adjust))
+    for index in marks:   # a mark stays any atom, of any degree: it is the group's first atom
+        editable.ReplaceAtom(index, Chem.AtomFromSmarts("*"), preserveProps=True)
+    return editable.GetMol()
+
+
+def scaffold_query(text: str) -> Chem.Mol:
+    """A kept scaffold as a run's filter reads it (``substructure_query``; with attachment points an R-group core,
+    :func:`held_as_drawn`); ``ValueError`` for a text that is neither SMARTS nor SMILES."""
+    query = substructure_query(text)
+    return held_as_drawn(query) if _attachment_points(query) else query
+
+
+def _attachment_points(query: Chem.Mol) -> list[int]:
+    """The written ``*`` bonded to one atom ("AtomNull": any atom); not a query atom that happens to carry no element
+    ([N,O], [R], [$(...)]), nor a ``*`` inside a ring or chain (a wildcard atom)."""
+    return [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1
+            and atom.HasQuery() and atom.DescribeQuery().strip() == "AtomNull"]
 
 
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:
     """A scaffold query with its attachment points (a ``*`` bonded to one atom) removed; None when it has none.
     A ``*`` inside a ring or chain is a wildcard atom, not a mark, and stays."""
-    # a written * only ("AtomNull": any atom), not a query atom that happens to carry no element ([N,O], [R], [$(...)])
-    marks = [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1
-             and atom.HasQuery() and atom.DescribeQuery().strip() == "AtomNull"]
+    marks = _attachment_points(query)
     if not marks or len(marks) == query.GetNumAtoms():
         return None
     editable = Chem.RWMol(query)

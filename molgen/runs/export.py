@@ -127,7 +127,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             raise ExportError(f"cannot apply the filter {where!r}: {empty[0]} has no value in this run (its model gives "
                               "none), so a filter on it keeps no molecule")
         # a comparison's number written with a comma ("qed > 0,6" is qed > (0, 6)); "rank in [1,2]" is a list
-        if decimal_comma := re.search(r"[<>=]\s*(-?\d+,\d+)(?!\s*[,\]\)])", expression):
+        if decimal_comma := re.search(r"[<>=]\s*(-?\d+,\d+)(?![\d,])(?!\s*[,\]])", expression):
             raise ExportError(f"cannot apply the filter {where!r}: write a decimal point, not a comma "
                               f"({decimal_comma.group(1).replace(',', '.')})")
         if re.search(r"\brank\s*(==|<=|<)\s*0\b", expression):

@@ -132,6 +132,15 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     assert fluoxetine.failures(Chem.MolFromSmiles("CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1")) == []
     for elsewhere in ("CN(C)CCC(Oc1ccc(C)cc1)c1ccccc1", "CNCCC(Oc1ccc(C)cc1)c1ccc(F)cc1"):   # the NH kept, as drawn
         assert fluoxetine.failures(Chem.MolFromSmiles(elsewhere))[0].startswith("a group off"), elsewhere
+    # an atom of no element ([N,O], a) keeps its neighbours as drawn too: only the written * takes a group
+    for scaffold, elsewhere in (("*c1ccc([N,O])cc1", "Cc1ccc(NC)cc1"), ("*c1ccaaa1", "Cc1ccc(C)c(C)c1")):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(elsewhere))[0] \
+            .startswith("a group off"), scaffold
+    # Browse draws the copy that meets the core, not the first copy of the rings
+    from molgen.runs.conditions import scaffold_query
+    from molgen.scoring.similarity import substructure_atoms
+    two = Chem.MolFromSmiles("Cc1cc2ncncc2cc1CCc1ccc2ncncc2c1")   # a 6,7-disubstituted copy, then a 6-substituted one
+    assert min(substructure_atoms(two, scaffold_query("*c1ccc2ncncc2c1"))) >= 12
     # without a mark a scaffold is a substructure: groups anywhere
     assert ConditionFilter(build_conditions([], scaffold="c1ccc2ncncc2c1")).failures(
         Chem.MolFromSmiles("Cc1cc2cncnc2cc1C")) == []

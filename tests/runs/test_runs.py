@@ -352,8 +352,12 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     best = select_candidates(store, strict.id, where="rank <= 2", include_unranked=True)
     assert best["rank"].tolist() == list(range(1, min(2, ranked_count) + 1))
     assert len(select_candidates(store, strict.id, where="rank < 1", include_unranked=True)) == 0
-    with pytest.raises(ExportError, match=r"decimal point, not a comma \(0.5\)"):
-        select_candidates(store, strict.id, where="qed > 0,5")
+    for comma in ("qed > 0,5", "(qed > 0,5) and (mw < 900)"):
+        with pytest.raises(ExportError, match=r"decimal point, not a comma \(0.5\)"):
+            select_candidates(store, strict.id, where=comma)
+    assert len(select_candidates(store, strict.id, where="rank in [1,2]")) == min(2, ranked_count)   # a list, no comma
+    with pytest.raises(ExportError, match=r"rank.isna\(\) selects them"):
+        select_candidates(store, strict.id, where="rank == 0", include_unranked=True)
     # the run's times read as the export's: ISO, not seconds since 1970
     assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):

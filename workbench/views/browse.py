@@ -14,10 +14,11 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
+from molgen.runs.conditions import scaffold_query as filter_query
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
-from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
+from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms
 from workbench.common import KEY_SCORES, depict, on_this_page, plain, run_notes_of, run_picker, show_svg, store
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
@@ -71,10 +72,11 @@ def kept_range(chosen, low, high, old_bounds) -> tuple:
 
 
 def scaffold_query(record: dict):
-    """The run's kept substructure as a query, or None (no scaffold, or one this RDKit no longer reads)."""
+    """The run's kept substructure as its filter reads it (with attachment points an R-group core: the copy drawn
+    is the one that meets it), or None (no scaffold, or one this RDKit no longer reads)."""
     text = (record.get("conditions") or {}).get("scaffold")
     try:
-        return substructure_query(text) if text else None
+        return filter_query(text) if text else None
     except ValueError:
         return None
 
