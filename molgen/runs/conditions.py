@@ -463,24 +463,31 @@ def held_as_drawn(query: Chem.Mol) -> Chem.Mol:
     neighbours drawn (its marks counted), so a group lands at a ``*`` and nowhere else (``*c1ccc2ncncc2c1`` holds
     6-methylquinazoline, not 6,7-dimethylquinazoline; the fluoxetine core's NH stays an NH). Every atom but the
     marks: RDKit's own flag for this passes over any atom of no element, ``[N,O]`` and ``a`` too."""
-    marks = set(_attachment_points(query))
     adjust = Chem.AdjustQueryParameters.NoAdjustments()
     adjust.adjustDegree = True
     adjust.adjustDegreeFlags = Chem.ADJUST_IGNORENONE
     editable = Chem.RWMol(Chem.AdjustQueryProperties(query, adjust))
-    for index in marks:   # a mark stays any atom, of any degree: it is the group's first atom
-        editable.ReplaceAtom(index, Chem.AtomFromSmarts("*"), preserveProps=True)
+    # as written: a mark (any atom, of any degree: the group's first atom), and an atom whose own query speaks of its
+    # surroundings ([$(C=O)], [R], [x2], [D3]), which a drawn degree would contradict
+    for index in attachment_points(query) + _surroundings_queried(query):
+        editable.ReplaceAtom(index, query.GetAtomWithIdx(index), preserveProps=True)
     return editable.GetMol()
+
+
+def _surroundings_queried(query: Chem.Mol) -> list[int]:
+    """The query atoms written with a recursive SMARTS or a ring, connectivity or degree primitive."""
+    return [atom.GetIdx() for atom in query.GetAtoms()
+            if atom.HasQuery() and re.search(r"\$\(|(?<![A-Za-z])[RrxDXv]\d*(?![a-z])", atom.GetSmarts())]
 
 
 def scaffold_query(text: str) -> Chem.Mol:
     """A kept scaffold as a run's filter reads it (``substructure_query``; with attachment points an R-group core,
     :func:`held_as_drawn`); ``ValueError`` for a text that is neither SMARTS nor SMILES."""
     query = substructure_query(text)
-    return held_as_drawn(query) if _attachment_points(query) else query
+    return held_as_drawn(query) if attachment_points(query) else query
 
 
-def _attachment_points(query: Chem.Mol) -> list[int]:
+def attachment_points(query: Chem.Mol) -> list[int]:
     """The written ``*`` bonded to one atom ("AtomNull": any atom); not a query atom that happens to carry no element
     ([N,O], [R], [$(...)]), nor a ``*`` inside a ring or chain (a wildcard atom)."""
     return [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1
@@ -490,7 +497,7 @@ def _attachment_points(query: Chem.Mol) -> list[int]:
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:
     """A scaffold query with its attachment points (a ``*`` bonded to one atom) removed; None when it has none.
     A ``*`` inside a ring or chain is a wildcard atom, not a mark, and stays."""
-    marks = _attachment_points(query)
+    marks = attachment_points(query)
     if not marks or len(marks) == query.GetNumAtoms():
         return None
     editable = Chem.RWMol(query)

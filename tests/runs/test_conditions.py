@@ -136,6 +136,11 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     for scaffold, elsewhere in (("*c1ccc([N,O])cc1", "Cc1ccc(NC)cc1"), ("*c1ccaaa1", "Cc1ccc(C)c(C)c1")):
         assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(elsewhere))[0] \
             .startswith("a group off"), scaffold
+    # but an atom whose own query speaks of its surroundings keeps it as written (a drawn degree of 1 contradicted
+    # [R] or [$(C=O)], and the filter kept no molecule)
+    for scaffold, fitting in (("*c1ccc(cc1)[$(C(=O)[OH])]", "Cc1ccc(cc1)C(=O)O"), ("*c1ccc(cc1)[R]", "Cc1ccc(cc1)C1CC1"),
+                              ("[C;$(C=O)]c1ccc(*)cc1", "CC(=O)c1ccc(C)cc1"), ("[Br]c1ccc(*)cc1", "Brc1ccc(C)cc1")):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(fitting)) == [], scaffold
     # Browse draws the copy that meets the core, not the first copy of the rings
     from molgen.runs.conditions import scaffold_query
     from molgen.scoring.similarity import substructure_atoms

@@ -14,11 +14,11 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
-from molgen.runs.conditions import scaffold_query as filter_query
+from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
-from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms
+from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
 from workbench.common import KEY_SCORES, depict, on_this_page, plain, run_notes_of, run_picker, show_svg, store
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
@@ -71,22 +71,27 @@ def kept_range(chosen, low, high, old_bounds) -> tuple:
     return type(low)(start), type(high)(end)
 
 
-def scaffold_query(record: dict):
-    """The run's kept substructure as its filter reads it (with attachment points an R-group core: the copy drawn
-    is the one that meets it), or None (no scaffold, or one this RDKit no longer reads)."""
+def scaffold_query(record: dict) -> list | None:
+    """The run's kept substructure as queries to draw it by, or None (no scaffold, or one this RDKit no longer
+    reads): as its filter reads it (with attachment points an R-group core, so the copy drawn is the one that meets
+    it), then, for a molecule that missed the core, the same rings with groups anywhere."""
     text = (record.get("conditions") or {}).get("scaffold")
     try:
-        return filter_query(text) if text else None
+        return [filter_query(text), substructure_query(text)] if text else None
     except ValueError:
         return None
 
 
-def scaffold_atoms(smiles: str, query) -> tuple[int, ...]:
-    """Where the run's kept scaffold lies in a molecule (drawn in blue); empty without one. An attachment point
-    (``*``) matches the new group's first atom, which is not the scaffold's: it is left out."""
-    mol = Chem.MolFromSmiles(smiles) if query is not None else None
-    match = substructure_atoms(mol, query) if mol is not None else ()
-    return tuple(atom for atom, part in zip(match, query.GetAtoms()) if part.GetSmarts() not in ("*", "[*]")) if match else ()
+def scaffold_atoms(smiles: str, queries: list | None) -> tuple[int, ...]:
+    """Where the run's kept scaffold lies in a molecule (drawn in blue), by the first of ``queries`` that matches;
+    empty without one. An attachment point (``*``) matches the new group's first atom, which is not the scaffold's:
+    it is left out (a wildcard inside the scaffold is drawn)."""
+    mol = Chem.MolFromSmiles(smiles) if queries else None
+    for query in queries or ():
+        if mol is not None and (match := substructure_atoms(mol, query)):
+            marks = set(attachment_points(query))
+            return tuple(atom for index, atom in enumerate(match) if index not in marks)
+    return ()
 
 
 def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
