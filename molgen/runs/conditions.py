@@ -389,8 +389,11 @@ class ConditionFilter:
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
                 missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
-            # "lacks" would send a chemist looking for the rings where they are there, substituted elsewhere
-            if self._scaffold_anywhere is not None and has_substructure(mol, self._scaffold_anywhere):
+            # "lacks" would send a chemist looking for the rings where they are there, substituted elsewhere or
+            # written with the other configuration (a match that reads no stereo)
+            if query_has_stereo(self._scaffold) and mol.HasSubstructMatch(self._scaffold):
+                missed.append(f"scaffold {self.conditions.scaffold} in another configuration")
+            elif self._scaffold_anywhere is not None and has_substructure(mol, self._scaffold_anywhere):
                 missed.append(f"a group off the attachment points of scaffold {self.conditions.scaffold}")
             elif self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
                 missed.append(f"no group at an attachment point of scaffold {self.conditions.scaffold}")

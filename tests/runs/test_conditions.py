@@ -141,6 +141,11 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     for scaffold, fitting in (("*c1ccc(cc1)[$(C(=O)[OH])]", "Cc1ccc(cc1)C(=O)O"), ("*c1ccc(cc1)[R]", "Cc1ccc(cc1)C1CC1"),
                               ("[C;$(C=O)]c1ccc(*)cc1", "CC(=O)c1ccc(C)cc1"), ("[Br]c1ccc(*)cc1", "Brc1ccc(C)cc1")):
         assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(fitting)) == [], scaffold
+    # a mark next to a stereo element: the other configuration is said as such (it was "no group at an attachment
+    # point": the core without its mark had lost the stereo's reference atom)
+    for scaffold, other in (("*/C=C/C(=O)Nc1ccccc1", "C/C=C\\C(=O)Nc1ccccc1"), ("C[C@H](*)C(=O)O", "C[C@@H](N)C(=O)O")):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(other)) == \
+            [f"scaffold {scaffold} in another configuration"]
     # Browse draws the copy that meets the core, not the first copy of the rings
     from molgen.runs.conditions import scaffold_query
     from molgen.scoring.similarity import substructure_atoms
@@ -166,7 +171,7 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
 def test_stereo_written_in_a_scaffold_or_an_avoided_group_is_honoured():
     # L-alanine kept: its methyl ester keeps it, the D ester does not; one with the centre unassigned may be either
     keep = ConditionFilter(build_conditions([], scaffold="C[C@H](N)C(=O)O"))
-    assert keep.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == ["lacks scaffold C[C@H](N)C(=O)O"]
+    assert keep.failures(Chem.MolFromSmiles("C[C@@H](N)C(=O)OC")) == ["scaffold C[C@H](N)C(=O)O in another configuration"]
     assert keep.failures(Chem.MolFromSmiles("C[C@H](N)C(=O)OC")) == []
     assert keep.failures(Chem.MolFromSmiles("CC(N)C(=O)OC")) == []
     assert keep.failures(Chem.MolFromSmiles("N[C@@H](C)C(=O)OC")) == []   # the same centre written another way
@@ -300,7 +305,7 @@ def test_a_kept_scaffolds_double_bond_geometry_is_set_on_the_molecules_holding_i
     assert Chem.MolToSmiles(warhead.with_scaffold_stereo(flat)) == "CN(C)C/C=C/C(=O)Nc1ccc(F)cc1"
     written_z = "CN(C)C/C=C\\C(=O)Nc1ccc(F)cc1"   # the model's own Z is kept (and fails the scaffold)
     assert Chem.MolToSmiles(warhead.with_scaffold_stereo(Chem.MolFromSmiles(written_z))) == written_z
-    assert warhead.failures(Chem.MolFromSmiles(written_z)) == ["lacks scaffold CN(C)C/C=C/C(=O)Nc1ccccc1"]
+    assert warhead.failures(Chem.MolFromSmiles(written_z)) == ["scaffold CN(C)C/C=C/C(=O)Nc1ccccc1 in another configuration"]
     # a Z scaffold sets Z; a centre and a double bond together are both set
     cis = ConditionFilter(build_conditions(scaffold="COc1ccc(/C=C\\c2ccccc2)cc1"))
     carried = cis.with_scaffold_stereo(Chem.MolFromSmiles("COc1ccc(C=Cc2ccc(O)cc2)cc1"))
