@@ -1396,7 +1396,7 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         for key in FLOW_DEFAULTS:
             settings["sample_options"].pop(key, None)
     settings["sample_options"] = {**settings["sample_options"], **options}
-    if note := _sampler_for_the_new_scaffold(record, settings, options):
+    if note := _default_sampler_again(record, settings, options):
         notes.append(note)
     changed += [_flag(key) if value is True else f"--no-{_flag(key)[2:]}" if value is False else f"{_flag(key)} {value}"
                 for key, value in options.items()]   # switches as typed: --bf16, --no-projection
@@ -1409,7 +1409,7 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     return settings
 
 
-def _sampler_for_the_new_scaffold(record: dict, settings: dict, typed: dict) -> str | None:
+def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | None:
     """Graph diffusion's default sampler follows the step count and the scaffold (``sampler_options``): a run
     repeated with other steps or another scaffold and no sampler typed takes their default where the run's sampler
     was its own default (a sampler the run was given by name stays). Returns the note that says so, or None."""

@@ -226,10 +226,11 @@ class ConditionFilter:
                                      f"({name}={low:g} keeps {near})")
         try:
             if c.scaffold:
-                self._scaffold = scaffold_query(c.scaffold)   # with marks, an R-group core: hydrogen elsewhere
                 loose = substructure_query(c.scaffold)
                 self._scaffold_unmarked = _without_attachment_points(loose)
                 self._scaffold_anywhere = loose if self._scaffold_unmarked is not None else None
+                # with marks, an R-group core: hydrogen elsewhere (as scaffold_query reads it)
+                self._scaffold = held_as_drawn(loose) if self._scaffold_anywhere is not None else loose
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None

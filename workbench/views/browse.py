@@ -77,7 +77,10 @@ def scaffold_query(record: dict) -> list | None:
     it), then, for a molecule that missed the core, the same rings with groups anywhere."""
     text = (record.get("conditions") or {}).get("scaffold")
     try:
-        return [filter_query(text), substructure_query(text)] if text else None
+        if not text:
+            return None
+        loose = substructure_query(text)
+        return [filter_query(text), loose] if attachment_points(loose) else [loose]
     except ValueError:
         return None
 

@@ -43,7 +43,6 @@ FLOW_DEFAULTS = {"target_guidance": 1.5, "stochasticity": 20.0}
 #: the ancestral sampler was valid 0.945 of the time with FCD/Test 8.76, the flow chain 0.928 and 9.60; at
 #: 50 steps the chain leads (0.974 and 6.50 against 0.955 and 7.88; n = 1,000 each, benchmarks/RESULTS.md,
 #: "step spacing"). With even spacing the chain fell apart at 25 steps (valid 0.69).
-FLOW_MIN_STEPS = 50
 #: With a scaffold the default sampler depends on it, not on the step count. Inpainting a whole scaffold, the
 #: ancestral sampler gave valid molecules 0.22 and 0.24 of the time (indole, pyridine; 50 steps) against the flow
 #: chain's 0.83 and 0.89, and 0.22 and 0.29 against 0.79 and 0.85 at 20 steps: it bonds new atoms to scaffold atoms
@@ -51,6 +50,7 @@ FLOW_MIN_STEPS = 50
 #: marks 2.8 and 5.7 times as often (quinazoline 6-*: 0.383 against 0.137, and 0.317 against 0.087 at 20 steps;
 #: 6,7-*: 0.227 against 0.040; para-* fluoxetine core 0.600 both, 84 distinct against 73), valid 0.91 to 0.99 (n = 300 a row, seed 3;
 #: benchmarks/RESULTS.md, "which sampler inpaints").
+FLOW_MIN_STEPS = 50
 #: The sampling steps a newly trained model takes when none are asked for (the shipped model's): a user's model
 #: sampled every one of its 500 timesteps, ten times as long, without a word.
 TRAINED_DEFAULT_STEPS = 50
