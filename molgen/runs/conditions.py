@@ -205,6 +205,8 @@ class ConditionFilter:
     _scaffold: Chem.Mol | None = field(init=False, default=None)
     _scaffold_unmarked: Chem.Mol | None = field(init=False, default=None)   # its attachment points (*) taken off
     _scaffold_anywhere: Chem.Mol | None = field(init=False, default=None)   # with marks: groups allowed off them too
+    _scaffold_any_bond: Chem.Mol | None = field(init=False, default=None)   # with marks: a group there by any bond
+    _scaffold_crowded: Chem.Mol | None = field(init=False, default=None)   # with marks: more groups at a marked atom
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
     _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
@@ -231,6 +233,9 @@ class ConditionFilter:
                 self._scaffold_anywhere = loose if self._scaffold_unmarked is not None else None
                 # with marks, an R-group core: hydrogen elsewhere (as scaffold_query reads it)
                 self._scaffold = held_as_drawn(loose) if self._scaffold_anywhere is not None else loose
+                if self._scaffold_anywhere is not None:
+                    self._scaffold_any_bond = held_as_drawn(_marks_bonded_by_any_bond(loose))
+                    self._scaffold_crowded = held_as_drawn(loose, but_the_marked=True)
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -394,6 +399,14 @@ class ConditionFilter:
             # written with the other configuration (a match that reads no stereo)
             if query_has_stereo(self._scaffold) and mol.HasSubstructMatch(self._scaffold):
                 missed.append(f"scaffold {self.conditions.scaffold} in another configuration")
+            elif self._scaffold_any_bond is not None and has_substructure(mol, self._scaffold_any_bond):
+                # piperidin-4-one for *C1CCNCC1: its C=O is at the mark, where a * stands for one hydrogen
+                missed.append(f"a group double- or triple-bonded at an attachment point of scaffold "
+                              f"{self.conditions.scaffold} (a * is a single bond)")
+            elif self._scaffold_crowded is not None and has_substructure(mol, self._scaffold_crowded):
+                # gem-dimethyl at a 4-* piperidine's carbon: the extra group is at the mark, not elsewhere
+                missed.append(f"more than one group at an attachment point of scaffold {self.conditions.scaffold} "
+                              "(a * takes one)")
             elif self._scaffold_anywhere is not None and has_substructure(mol, self._scaffold_anywhere):
                 missed.append(f"a group off the attachment points of scaffold {self.conditions.scaffold}")
             elif self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
@@ -462,18 +475,22 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
 
 
-def held_as_drawn(query: Chem.Mol) -> Chem.Mol:
+def held_as_drawn(query: Chem.Mol, *, but_the_marked: bool = False) -> Chem.Mol:
     """A scaffold with attachment points read as an R-group table reads it: each atom keeps exactly the heavy
     neighbours drawn (its marks counted), so a group lands at a ``*`` and nowhere else (``*c1ccc2ncncc2c1`` holds
     6-methylquinazoline, not 6,7-dimethylquinazoline; the fluoxetine core's NH stays an NH). Every atom but the
-    marks: RDKit's own flag for this passes over any atom of no element, ``[N,O]`` and ``a`` too."""
+    marks: RDKit's own flag for this passes over any atom of no element, ``[N,O]`` and ``a`` too.
+    ``but_the_marked``: the atoms bearing a mark may take more groups (to tell a crowded mark from a group
+    elsewhere)."""
     adjust = Chem.AdjustQueryParameters.NoAdjustments()
     adjust.adjustDegree = True
     adjust.adjustDegreeFlags = Chem.ADJUST_IGNORENONE
     editable = Chem.RWMol(Chem.AdjustQueryProperties(query, adjust))
     # as written: a mark (any atom, of any degree: the group's first atom), and an atom whose own query speaks of its
     # surroundings ([$(C=O)], [R], [x2], [D3]), which a drawn degree would contradict
-    for index in attachment_points(query) + _surroundings_queried(query):
+    marks = attachment_points(query)
+    marked = [query.GetAtomWithIdx(i).GetNeighbors()[0].GetIdx() for i in marks] if but_the_marked else []
+    for index in set(marks + _surroundings_queried(query) + marked):
         editable.ReplaceAtom(index, query.GetAtomWithIdx(index), preserveProps=True)
     return editable.GetMol()
 
@@ -496,6 +513,15 @@ def attachment_points(query: Chem.Mol) -> list[int]:
     ([N,O], [R], [$(...)]), nor a ``*`` inside a ring or chain (a wildcard atom)."""
     return [atom.GetIdx() for atom in query.GetAtoms() if atom.GetAtomicNum() == 0 and atom.GetDegree() == 1
             and atom.HasQuery() and atom.DescribeQuery().strip() == "AtomNull"]
+
+
+def _marks_bonded_by_any_bond(query: Chem.Mol) -> Chem.Mol:
+    """A scaffold query whose attachment points may be bonded by any bond order (a ``*`` written is single)."""
+    any_bond = Chem.MolFromSmarts("*~*").GetBondWithIdx(0)
+    editable = Chem.RWMol(query)
+    for index in attachment_points(query):
+        editable.ReplaceBond(query.GetAtomWithIdx(index).GetBonds()[0].GetIdx(), any_bond, preserveProps=True)
+    return editable.GetMol()
 
 
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:

@@ -159,6 +159,17 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("Cc1ccccc1", "c1ccccc1", "CCC", "Cc1ccc(C)cc1")]
     assert dict(missed_most(failed)) == {"no group at an attachment point of scaffold *c1ccc(*)cc1": 2,
                                          "lacks scaffold *c1ccc(*)cc1": 1}
+    # a group double-bonded at a mark (piperidin-4-one for a 4-* piperidine) is said so, not "no group" there
+    marked = ConditionFilter(build_conditions([], scaffold="*C1CCNCC1"))
+    for double in ("O=C1CCNCC1", "C=C1CCNCC1"):
+        assert marked.failures(Chem.MolFromSmiles(double)) == \
+            ["a group double- or triple-bonded at an attachment point of scaffold *C1CCNCC1 (a * is a single bond)"]
+    assert marked.failures(Chem.MolFromSmiles("OC1CCNCC1")) == []
+    # two groups on the marked atom are said so; a group on another atom is "off the attachment points"
+    assert marked.failures(Chem.MolFromSmiles("CC1(C)CCNCC1")) == \
+        ["more than one group at an attachment point of scaffold *C1CCNCC1 (a * takes one)"]
+    assert marked.failures(Chem.MolFromSmiles("CC1CCN(C)CC1"))[0].startswith("a group off")
+    assert marked.failures(Chem.MolFromSmiles("C1CCNCC1")) == ["no group at an attachment point of scaffold *C1CCNCC1"]
     # a * inside a ring is any atom, not a mark: pentane holds the ring with it taken out, and still lacks it
     assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCCCC")) == \
         ["lacks scaffold C1CC*CC1"]
