@@ -207,6 +207,7 @@ class ConditionFilter:
     _scaffold_anywhere: Chem.Mol | None = field(init=False, default=None)   # with marks: groups allowed off them too
     _scaffold_any_bond: Chem.Mol | None = field(init=False, default=None)   # with marks: a group there by any bond
     _scaffold_crowded: Chem.Mol | None = field(init=False, default=None)   # with marks: more groups at a marked atom
+    _scaffold_hydrogens_aside: Chem.Mol | None = field(init=False, default=None)   # [nH] read as any aromatic N
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
     _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
@@ -236,6 +237,7 @@ class ConditionFilter:
                 if self._scaffold_anywhere is not None:
                     self._scaffold_any_bond = held_as_drawn(_marks_bonded_by_any_bond(loose))
                     self._scaffold_crowded = held_as_drawn(loose, but_the_marked=True)
+                self._scaffold_hydrogens_aside = _elements_only(c.scaffold)
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -411,6 +413,9 @@ class ConditionFilter:
                 missed.append(f"a group off the attachment points of scaffold {self.conditions.scaffold}")
             elif self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
                 missed.append(f"no group at an attachment point of scaffold {self.conditions.scaffold}")
+            elif self._scaffold_hydrogens_aside is not None and mol.HasSubstructMatch(self._scaffold_hydrogens_aside):
+                missed.append(f"a group on an atom scaffold {self.conditions.scaffold} writes with its hydrogens (a "
+                              "bracketed H, as in [nH] or [NH2], is held as written)")
             else:
                 missed.append(f"lacks scaffold {self.conditions.scaffold}")
         for text, query in self._avoid:
@@ -522,6 +527,20 @@ def _marks_bonded_by_any_bond(query: Chem.Mol) -> Chem.Mol:
     for index in attachment_points(query):
         editable.ReplaceBond(query.GetAtomWithIdx(index).GetBonds()[0].GetIdx(), any_bond, preserveProps=True)
     return editable.GetMol()
+
+
+def _elements_only(text: str) -> Chem.Mol | None:
+    """A scaffold that writes an atom with its hydrogens (``[nH]``, ``[NH2]``), read as SMILES without its
+    attachment points, to match by elements and bonds alone (N-methylindole holds indole's rings so); None for
+    one that writes none, or no SMILES."""
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(text)
+    if mol is None or not any(atom.GetNumExplicitHs() for atom in mol.GetAtoms() if atom.GetAtomicNum()):
+        return None
+    editable = Chem.RWMol(mol)
+    for index in sorted((atom.GetIdx() for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0), reverse=True):
+        editable.RemoveAtom(index)
+    return editable.GetMol() if editable.GetNumAtoms() else None
 
 
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:

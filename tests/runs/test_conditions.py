@@ -170,6 +170,14 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
         ["more than one group at an attachment point of scaffold *C1CCNCC1 (a * takes one)"]
     assert marked.failures(Chem.MolFromSmiles("CC1CCN(C)CC1"))[0].startswith("a group off")
     assert marked.failures(Chem.MolFromSmiles("C1CCNCC1")) == ["no group at an attachment point of scaffold *C1CCNCC1"]
+    # a group on an atom written with its hydrogens is said so (N-methylindole "lacked" indole), marked or not
+    for scaffold, substituted in (("c1ccc2[nH]ccc2c1", "Cn1ccc2ccccc21"), ("*c1ccc2[nH]ccc2c1", "Cc1ccc2n(C)ccc2c1"),
+                                  ("[NH2]Cc1ccccc1", "CNCc1ccccc1")):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(substituted)) == \
+            [f"a group on an atom scaffold {scaffold} writes with its hydrogens (a bracketed H, as in [nH] or [NH2], "
+             "is held as written)"], scaffold
+    assert ConditionFilter(build_conditions([], scaffold="c1ccc2[nH]ccc2c1")).failures(Chem.MolFromSmiles("c1ccccc1")) \
+        == ["lacks scaffold c1ccc2[nH]ccc2c1"]
     # a * inside a ring is any atom, not a mark: pentane holds the ring with it taken out, and still lacks it
     assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCCCC")) == \
         ["lacks scaffold C1CC*CC1"]
