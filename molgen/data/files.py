@@ -98,11 +98,12 @@ def _read_text(path: Path) -> str:
         raise FileFormatError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {column}); save the file as UTF-8", line) from None
 
 
-def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None) -> str:
-    """Pick the SMILES column among ``columns``: the one given, else the first known name."""
+def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None,
+                       line: int = 1) -> str:
+    """Pick the SMILES column among ``columns`` (the header, on ``line``): the one given, else the first known name."""
     if given is not None:
         if given not in columns:
-            raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", 1)
+            raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
         return given
     lowered: dict[str, str] = {}
     for column in columns:   # the first of two spellings (smiles, SMILES) wins, as it reads left to right
@@ -115,7 +116,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
         f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); "
         f"rename a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them "
         "(--smiles-column NAME; smiles_column= in Python)",
-        1,
+        line,
     )
 
 
@@ -142,14 +143,16 @@ def _csv_delimiter(text: str) -> str:
 def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:
     # strict: an unclosed quote is an error naming its line, not a field that swallows the rows after it
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise FileFormatError(path, "the file is empty", 1) from None
-    except csv.Error as error:
-        raise FileFormatError(path, f"unreadable header ({error})", 1) from None
+    header = []
+    while not any(h.strip() for h in header):   # blank lines before the header are skipped, as the delimiter's guess does
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise FileFormatError(path, "the file is empty", 1) from None
+        except csv.Error as error:
+            raise FileFormatError(path, f"unreadable header ({error})", reader.line_num + 1) from None
     header = [h.strip() for h in header]
-    column = find_smiles_column(header, path, smiles_column)
+    column = find_smiles_column(header, path, smiles_column, reader.line_num)
     rows, lines, blank = [], [], []
     while True:
         start = reader.line_num + 1
@@ -369,7 +372,8 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
 
 def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.DataFrame:
     """The reader's columns in order (smiles, line, read_error, the file's own); ``frame.attrs["blank_lines"]``
-    the blank lines between records that were skipped (the ones after the last record are no gap), so that
+    the blank lines between records that were skipped (the ones before the first record or after the last are no
+    gap), so that
     a caller can say them: a line that held nothing is no molecule, but a chemist counting rows should know."""
     if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
         kept = "input_line"
@@ -382,7 +386,7 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.
     first = [list(frame.columns).index(c) for c in ("smiles", "line", "read_error")]
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
     frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
-    frame.attrs["blank_lines"] = [number for number in blank if lines and number < lines[-1]]
+    frame.attrs["blank_lines"] = [number for number in blank if lines and lines[0] < number < lines[-1]]
     return frame
 
 

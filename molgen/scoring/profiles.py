@@ -148,6 +148,10 @@ class ScoringProfile:
                                        f"add it to alerts ({', '.join(self.alerts) or 'none'})")
                 continue
             _choice(name, HARD_FILTERS + ALERT_SETS + tuple(ALIASES), f"{where}, hard_filters")
+            # likewise a filter on rules, patterns or alerts the profile does not name: nothing could fail it
+            if not getattr(self, name):
+                raise ProfileError(f"{where}, hard_filters: {name!r} filters on the profile's `{name}`, and it has "
+                                   f"none, so it would pass every molecule: add some to `{name}`, or drop the filter")
         try:
             reference_fingerprints(self.references)
         except ValueError as error:

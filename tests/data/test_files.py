@@ -287,6 +287,16 @@ def test_blank_lines_between_records_are_counted_for_the_caller_to_say(tmp_path)
     frame = read_molecules(csv)
     assert frame["id"].tolist() == ["a", "b", "c"] and frame.attrs["blank_lines"] == [3]   # "" is a row: an empty SMILES
     assert read_molecules(tmp_path / "mine.smi").attrs["blank_lines"] == [2, 4]
+    # blank lines before the first record are no gap either; before a CSV's header they are skipped (the first,
+    # blank, line was taken for a header of no columns: "no SMILES column in the header (columns are )")
+    smi.write_text("\n\nCCO\n\nCCN\n")
+    assert read_molecules(smi).attrs["blank_lines"] == [4]
+    csv.write_text("\n \nsmiles,id\nCCO,a\n\nCCN,b\n")
+    frame = read_molecules(csv)
+    assert frame["id"].tolist() == ["a", "b"] and frame["line"].tolist() == [4, 6] and frame.attrs["blank_lines"] == [5]
+    csv.write_text("\n\nname,id\nCCO,a\n")
+    with pytest.raises(FileFormatError, match="line 3: no SMILES column"):
+        read_molecules(csv)
 
 
 def test_cells_holding_several_numbers_are_said_to_be_a_merged_compounds(tmp_path):

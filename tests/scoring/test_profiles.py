@@ -61,6 +61,9 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
          "hard_filters: 'brenk' is an alert set the profile does not report; add it to alerts (pains)"),
         (('alerts = ["pains"]', 'alerts = ["pains"]\nhard_filters = ["ring"]'),
          "hard_filters: unknown 'ring' (did you mean 'rings'?)"),
+        # a filter on patterns the profile does not give would pass every molecule
+        (('alerts = ["pains"]', 'alerts = ["pains"]\nhard_filters = ["require"]'),
+         "hard_filters: 'require' filters on the profile's `require`, and it has none, so it would pass every molecule"),
         (('transform = "identity"', 'transform = "identiy"'), "unknown transform 'identiy'"),
     ],
 )
