@@ -345,14 +345,17 @@ def test_graph_diffusion_sampler_from_the_generate_page(stored_run):
     at.select_slider(key="gen_steps").set_value(10).run()
     at.select_slider(key="gen_steps").set_value(100).run()
     assert at.selectbox(key="gen_sampler").value == "flow"
-    # with a scaffold the default follows it: the chain for a whole one at any steps, ancestral at attachment points
+    # with a scaffold the default is the chain at any steps, whole or with attachment points
     at.select_slider(key="gen_steps").set_value(10).run()
     at.text_input(key="gen_scaffold").set_value("c1ccncc1").run()
     at.run()   # the sampler reads the scaffold field, further down the page, as the last rerun left it
     assert at.selectbox(key="gen_sampler").value == "flow"
     at.text_input(key="gen_scaffold").set_value("*c1ccncc1").run()
     at.run()
-    assert at.selectbox(key="gen_sampler").value == "ancestral"
+    assert at.selectbox(key="gen_sampler").value == "flow"
+    at.text_input(key="gen_scaffold").set_value("").run()
+    at.run()
+    assert at.selectbox(key="gen_sampler").value == "ancestral"   # no scaffold, 10 steps: the unconditional default
 
 
 def test_a_kept_substructure_read_only_as_smarts_is_said(stored_run):

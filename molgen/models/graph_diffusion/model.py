@@ -43,13 +43,13 @@ FLOW_DEFAULTS = {"target_guidance": 1.5, "stochasticity": 20.0}
 #: the ancestral sampler was valid 0.945 of the time with FCD/Test 8.76, the flow chain 0.928 and 9.60; at
 #: 50 steps the chain leads (0.974 and 6.50 against 0.955 and 7.88; n = 1,000 each, benchmarks/RESULTS.md,
 #: "step spacing"). With even spacing the chain fell apart at 25 steps (valid 0.69).
-#: With a scaffold the default sampler depends on it, not on the step count. Inpainting a whole scaffold, the
-#: ancestral sampler gave valid molecules 0.22 and 0.24 of the time (indole, pyridine; 50 steps) against the flow
-#: chain's 0.83 and 0.89, and 0.22 and 0.29 against 0.79 and 0.85 at 20 steps: it bonds new atoms to scaffold atoms
-#: with no valence left. Growing at attachment points (only the marked atoms take bonds), it kept a group at the
-#: marks 2.8 and 5.7 times as often (quinazoline 6-*: 0.383 against 0.137, and 0.317 against 0.087 at 20 steps;
-#: 6,7-*: 0.227 against 0.040; para-* fluoxetine core 0.600 both, 84 distinct against 73), valid 0.91 to 0.99 (n = 300 a row, seed 3;
-#: benchmarks/RESULTS.md, "which sampler inpaints").
+#: With a scaffold the default is the chain at any step count. Inpainting a whole scaffold, the ancestral sampler
+#: gave valid molecules 0.22 and 0.24 of the time (indole, pyridine; 50 steps) against the chain's 0.83 and 0.89,
+#: and 0.22 and 0.29 against 0.79 and 0.85 at 20 steps: it bonds new atoms to scaffold atoms with no valence left.
+#: Growing at attachment points (a group by a single bond at each ``*``, ``_bonds_at_the_marks``), the chain kept
+#: the decorated scaffold 0.980 and 0.987 of the time against 0.933 and 0.863 (quinazoline 6-* and 6,7-*, 50 steps),
+#: 0.950 and 0.930 against 0.903 and 0.907 at 20 steps (n = 300 a row, seed 3; benchmarks/RESULTS.md, "a group at
+#: each attachment point").
 FLOW_MIN_STEPS = 50
 #: The sampling steps a newly trained model takes when none are asked for (the shipped model's): a user's model
 #: sampled every one of its 500 timesteps, ten times as long, without a word.
@@ -76,17 +76,16 @@ def sampler_options(sampler: str | None = None, target_guidance: float | None = 
     the default), or a clear ``ValueError`` for an unknown sampler, a negative value, a flow option
     given to "ancestral", or a step spacing that is not positive.
 
-    With no sampler named and no flow option given, the default is "ancestral" for a ``scaffold`` with
-    attachment points (``*``) and "flow" for one without (:data:`FLOW_MIN_STEPS`' note says why); with
-    no scaffold, :data:`DEFAULT_SAMPLER`, unless ``steps`` (the step count the chain will run) is below
-    :data:`FLOW_MIN_STEPS`: then "ancestral"."""
+    With no sampler named and no flow option given, the default is "flow" with a ``scaffold``, at any step count
+    (:data:`FLOW_MIN_STEPS`' note says why); with no scaffold, :data:`DEFAULT_SAMPLER`, unless ``steps`` (the step
+    count the chain will run) is below :data:`FLOW_MIN_STEPS`: then "ancestral"."""
     if sampler is None:
         few_steps = steps is not None and steps < FLOW_MIN_STEPS
         flow_asked = target_guidance is not None or stochasticity is not None
         if flow_asked:
             sampler = "flow"
         elif scaffold:
-            sampler = "ancestral" if _has_attachment_points(scaffold) else "flow"
+            sampler = "flow"
         else:
             sampler = "ancestral" if few_steps else DEFAULT_SAMPLER
     if sampler not in SAMPLERS:
@@ -198,13 +197,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         cfg = self.config
         capacities = self._capacities(projection)
         steps = self.resolved_steps(steps)
-        fixed = None
-        if scaffold:
-            fixed = self._scaffold(scaffold)
-            # an attachment point says where the new atoms go whatever keep_scaffold_hydrogens says
-            opened = not keep_scaffold_hydrogens and scaffold_core(scaffold)[1] is None
-            closed = torch.zeros(len(fixed[0]), dtype=torch.bool) if opened else self._closed_atoms(scaffold)
-            fixed = (*fixed, closed)
+        fixed = self._held(scaffold, keep_scaffold_hydrogens) if scaffold else None
         if sizes is None:
             sizes = torch.multinomial(self.size_weights(fixed[0].shape[0] if fixed is not None else 0), n,
                                       replacement=True, generator=generator)
@@ -227,9 +220,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         flow = chain["sampler"] == "flow"
         projected = torch.zeros(n, dtype=torch.long)
         held = fixed[0].shape[0] if fixed is not None else 0
+        belief = None   # the last prediction's chance of a bond per pair: which new bond a mark keeps
         for t, s, tau, dtau in self._schedule(steps, chain["step_spacing"]):
             if fixed is not None:
-                xt, et = self._inpaint(xt, et, fixed, t, mask, generator)
+                xt, et = self._inpaint(xt, et, fixed, t, mask, generator, belief)
             tt = torch.full((n,), t, dtype=torch.long)
             logits_x, logits_e = self.denoiser(xt, et, self.y_vector(tt, cond), mask)
             if cond is not None and guidance:
@@ -237,6 +231,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 logits_x = free_x + (1 + guidance) * (logits_x - free_x)
                 logits_e = free_e + (1 + guidance) * (logits_e - free_e)
             px, pe = logits_x.softmax(-1), logits_e.softmax(-1)
+            belief = 1 - pe[..., 0]
             if s == 0:
                 xt, et = F.one_hot(px.argmax(-1), cfg.num_atom_types).float(), F.one_hot(pe.argmax(-1), cfg.num_bond_classes).float()
             else:
@@ -254,10 +249,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             xt, et = _masked(xt, et, mask)
             if projection and s <= PROJECT_BELOW * cfg.timesteps:
                 if fixed is not None:  # the exact scaffold (the next step noises it again), kept first and unchecked
-                    xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
+                    xt, et = self._inpaint(xt, et, fixed, 0, mask, generator, belief)
                 et, projected = project_batch(xt, et, 1 - pe[..., 0], mask, capacities, cfg.max_ring_size, fixed=held)
         if fixed is not None:
-            xt, et = self._inpaint(xt, et, fixed, 0, mask, generator)
+            xt, et = self._inpaint(xt, et, fixed, 0, mask, generator, belief)
         return xt, et, mask, projected
 
     def _capacities(self, projection: bool) -> list[int] | None:
@@ -323,6 +318,16 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 x[0, index] = F.one_hot(torch.tensor(atom_type), x.shape[-1]).to(x.dtype)
         return x[0], e[0]
 
+    def _held(self, smiles: str, keep_scaffold_hydrogens: bool = True):
+        """What inpainting holds of a scaffold: its atom and bond types (``_scaffold``), the atoms closed to new
+        bonds (``_closed_atoms``) and the attachment points on each atom ((k,) long; None without a ``*``)."""
+        x, e = self._scaffold(smiles)
+        marks = scaffold_core(smiles)[1]
+        # an attachment point says where the new atoms go whatever keep_scaffold_hydrogens says
+        opened = not keep_scaffold_hydrogens and marks is None
+        closed = torch.zeros(len(x), dtype=torch.bool) if opened else self._closed_atoms(smiles)
+        return x, e, closed, None if marks is None else torch.tensor(marks, dtype=torch.long)
+
     def _closed_atoms(self, smiles: str) -> torch.Tensor:
         """(k,) bool: the scaffold atoms inpainting gives no bond to the new atoms. With attachment points
         (``*``), every atom but those bearing one. Else the atoms written with their hydrogens (``[nH]``,
@@ -336,14 +341,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             as_smarts = Chem.MolFromSmarts(smiles) is not None
         return torch.tensor([as_smarts and atom.GetNumExplicitHs() > 0 for atom in mol.GetAtoms()], dtype=torch.bool)
 
-    def _inpaint(self, xt, et, fixed, t: int, mask, generator):
+    def _inpaint(self, xt, et, fixed, t: int, mask, generator, belief=None):
         """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes,
-        and keep the closed ones (``_closed_atoms``) unbonded to the rest at every level.
+        keep the closed ones (``_closed_atoms``) unbonded to the rest at every level, and give an atom with
+        attachment points as many new bonds as it has points, each single (``_bonds_at_the_marks``).
 
         At the end an open atom keeps its element and charge but may take the pinned hydrogen count
         the model sampled (with aromatic bonds, types such as ``N`` and ``N[H1]``); a closed atom
         keeps its exact type."""
-        fx, fe, closed = fixed
+        fx, fe, closed, marks = fixed
         k = fx.shape[0]
         if bool(closed.any()):
             rows = closed.nonzero().squeeze(1)
@@ -351,6 +357,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             outside = mask[:, k:, None].to(et.dtype) * no_bond  # (B, N - k, C), zero on padding
             et[:, rows, k:] = outside[:, None].expand(-1, len(rows), -1, -1)
             et[:, k:, rows] = outside[:, :, None].expand(-1, -1, len(rows), -1)
+        if marks is not None:
+            self._bonds_at_the_marks(et, marks, k, mask, generator, belief)
         if t == 0:
             sampled, held = xt[:, :k].argmax(-1), fx.argmax(-1).expand(len(xt), -1)
             same_atom = self._same_element_and_charge()[held, sampled] & ~closed
@@ -362,6 +370,34 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                                       torch.ones(len(xt), k, dtype=torch.bool), generator)
         xt[:, :k], et[:, :k, :k] = nx, ne
         return xt, et
+
+    @staticmethod
+    def _bonds_at_the_marks(et, marks, k: int, mask, generator, belief=None) -> None:
+        """In place: each scaffold atom with attachment points takes exactly as many bonds to the new atoms as it has
+        points, each single, as an R-group table reads its ``*`` (each a hydrogen replaced by one group through a
+        single bond). The chain draws every pair's bond apart from the others, so a marked ring carbon took two or
+        three new atoms (valence 5 or 6: about one sample in ten at a quinazoline's 6 and 7), or none, and the new
+        atoms then formed a fragment apart (62% of a 6-position's samples ended as the bare scaffold). Kept, or
+        added, are the bonds the last prediction held likeliest (``belief``, (B, N, N)); before the first
+        prediction, drawn bonds are kept at random and none is added."""
+        single, none = torch.eye(et.shape[-1], dtype=et.dtype)[[1, 0]]
+        inside = mask[:, k:]
+        taken = torch.zeros_like(inside)   # new atoms an earlier mark bonded here: a group per mark, not one shared
+        for row in marks.nonzero().squeeze(1).tolist():
+            bonded = (et[:, row, k:].argmax(-1) > 0) & inside          # (B, N - k)
+            if belief is None:
+                score = torch.rand(bonded.shape, generator=generator).masked_fill(~bonded, -1.0)
+                wanted = bonded
+            else:   # drawn bonds first, then the likeliest others
+                score = belief[:, row, k:] + 2.0 * bonded
+                wanted = inside & ~taken
+            score = score.masked_fill(~wanted, -2.0)
+            top = score.topk(min(int(marks[row]), score.shape[1]), dim=-1).indices
+            keep = torch.zeros_like(bonded).scatter_(1, top, True) & wanted
+            taken |= keep
+            new = torch.where(keep[..., None], single, none) * inside[..., None].to(et.dtype)
+            et[:, row, k:] = new
+            et[:, k:, row] = new
 
     def _same_element_and_charge(self) -> torch.Tensor:
         """(V, V) bool: the two atom types differ at most in their pinned hydrogen count."""
@@ -568,9 +604,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         return samples
 
 
-def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
+def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[int] | None]:
     """A scaffold as inpainting holds it: the molecule without its attachment points (``*``, each put back as the
-    hydrogen it stands for, so ``*n1ccnc1`` holds an NH) and, per remaining atom, whether it bore one (None when
+    hydrogen it stands for, so ``*n1ccnc1`` holds an NH) and, per remaining atom, how many it bore (None when
     none is written: every atom may take new atoms). Several attachment points are fine (an R1/R2 table); each
     must hang off one scaffold atom by a single bond."""
     with quiet_rdkit():
@@ -587,7 +623,8 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
         atom.SetIntProp("_written", atom.GetIdx())
     for dummy in dummies:
         bonds = dummy.GetBonds()
-        editable.GetAtomWithIdx(bonds[0].GetOtherAtomIdx(dummy.GetIdx())).SetBoolProp("_attachment", True)
+        anchor = editable.GetAtomWithIdx(bonds[0].GetOtherAtomIdx(dummy.GetIdx()))
+        anchor.SetIntProp("_marks", anchor.GetIntProp("_marks") + 1 if anchor.HasProp("_marks") else 1)
     _attachment_points_as(editable, 1)
     removal = Chem.RemoveHsParameters()
     removal.removeDefiningBondStereo = True   # a * fixing a double bond's E/Z goes too (graphs carry no stereo)
@@ -598,16 +635,7 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[bool] | None]:
             raise ValueError(f"without its attachment points it is no molecule ({error})") from None
     if not core.GetNumAtoms():
         raise ValueError("holds no atom besides its attachment points")
-    return core, [bool(atom.HasProp("_attachment")) for atom in core.GetAtoms()]
-
-
-def _has_attachment_points(scaffold: str) -> bool:
-    """Whether a scaffold inpainting can hold marks attachment points (``*``); False for one it cannot hold, which
-    the run refuses with the reason (``_check_inpaintable``), not here."""
-    try:
-        return scaffold_core(scaffold)[1] is not None
-    except ValueError:
-        return False
+    return core, [atom.GetIntProp("_marks") if atom.HasProp("_marks") else 0 for atom in core.GetAtoms()]
 
 
 def _attachment_points_as(editable: Chem.RWMol, atomic_number: int) -> None:
