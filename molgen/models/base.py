@@ -47,6 +47,10 @@ class Conditions:
     min_similarity: float = 0.0
     extend_prefix: bool = False
 
+    def __post_init__(self) -> None:
+        # a range open at both ends bounds nothing (a web slider left at its limits): no condition, as if not given
+        self.ranges = {name: bounds for name, bounds in self.ranges.items() if tuple(bounds) != (None, None)}
+
 
 @dataclass
 class Sample:

@@ -30,7 +30,7 @@ from rdkit.Chem import Descriptors
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import without_stereo
+from molgen.chem.standardize import salt_parent, without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, query_has_stereo, substructure_query
@@ -145,6 +145,24 @@ def _merge_range(conditions: Conditions, name: str, low: float | None, high: flo
     if low is not None and high is not None and low > high:
         raise ConditionError(f"condition {text!r}: {name} cannot be both >= {low} and <= {high}")
     conditions.ranges[name] = (low, high)
+
+
+def check_new_reference(conditions: Conditions) -> None:
+    """Refuse, before a new run, a reference no generated molecule can usefully be near (runs stored with one
+    still read): a salt or mixture (the models write one molecule, so a counter-ion's bits lower every similarity,
+    and a graph VAE encodes one molecule) and a threshold of 1 (met by the reference's own fingerprint alone)."""
+    if not conditions.similar_to:
+        return
+    reference = parse_smiles(conditions.similar_to)
+    if reference.ok and len(Chem.GetMolFrags(reference.mol)) > 1:
+        parent = Chem.MolToSmiles(salt_parent(reference.mol))
+        raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
+                             f"stay near, e.g. its parent {parent} (the models write one molecule, and a counter-ion "
+                             "would lower every similarity)")
+    if conditions.min_similarity >= 1:
+        raise ConditionError(f"a Tanimoto of {conditions.min_similarity:g} to {conditions.similar_to} is met only by "
+                             "molecules with its very fingerprint: the reference itself (or a stereoisomer), which a "
+                             "run does not count as new. Ask for less (0.7 keeps close analogues)")
 
 
 def parse_similar_to(text: str) -> tuple[str, float]:

@@ -28,8 +28,8 @@ from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import is_fine_tune, training_of
 from molgen.progress import progress_bar
-from molgen.runs.conditions import (ConditionFilter, build_conditions, conditions_from_dict, conditions_to_dict,
-                                    missed_most)
+from molgen.runs.conditions import (ConditionFilter, build_conditions, check_new_reference, conditions_from_dict,
+                                    conditions_to_dict, missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
 from molgen.scoring.profiles import ScoringProfile, load_profile, stored_profile
 from molgen.scoring.similarity import written_as_smarts
@@ -282,6 +282,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     store = store or RunStore()
     conditions = _conditions(conditions, scaffold, avoid, similar_to)
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
+    check_new_reference(conditions)
     family, checkpoint = resolve_checkpoint(model)
     from molgen.models.base import SAMPLE_OPTIONS
 

@@ -340,3 +340,21 @@ def test_a_kept_scaffolds_double_bond_geometry_is_set_on_the_molecules_holding_i
     # a double bond that is no stereo bond in the molecule (a terminal =CH2) is left alone
     vinyl = ConditionFilter(build_conditions(scaffold="C/C=C/C"))
     assert Chem.MolToSmiles(vinyl.with_scaffold_stereo(Chem.MolFromSmiles("CC(C)=CC"))) == "CC=C(C)C"
+
+
+def test_a_new_run_refuses_a_salt_reference_and_a_similarity_of_one_and_an_open_range_is_no_condition():
+    """From a web review: a salt reference was compared whole (the counter-ion's bits lowering every similarity) and
+    a threshold of 1 burnt the budget; a range slider left at both limits crashed a conditional model's page."""
+    from molgen.runs.conditions import check_new_reference
+
+    with pytest.raises(ConditionError, match=r"is a salt or mixture: give the one molecule to stay near, e\.g\. its "
+                                             r"parent CC\(=O\)Nc1ccc\(O\)cc1"):
+        check_new_reference(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1.Cl:0.4"))
+    with pytest.raises(ConditionError, match="met only by molecules with its very fingerprint"):
+        check_new_reference(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1:1"))
+    check_new_reference(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1:0.9"))
+    # a run stored with one still reads
+    assert ConditionFilter(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1.Cl:1")).describe()
+    open_range = Conditions(ranges={"qed": (None, None), "mw": (None, 450.0)})
+    assert open_range.ranges == {"mw": (None, 450.0)}
+    assert ConditionFilter(open_range).describe() == ["mw <= 450"]

@@ -156,6 +156,12 @@ def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_m
                                             "almost no molecule has: widen the window, or give a target (qed=0.5 keeps "
                                             "0.45 <= qed <= 0.55)"]   # once, beside its slider
     assert at.button(key="gen_go").disabled
+    # both ends at the slider's limits bound nothing: no condition, said (it crashed the page with a conditional
+    # model: a range open at both ends reached the model's targets)
+    at.slider(key="gen_range_qed").set_value((0.0, 1.0)).run()
+    assert not at.exception and not at.error
+    assert any("The whole scale: no condition on" in c.value for c in at.caption)
+    assert not any("Kept only where" in c.value for c in at.caption)
     at.checkbox(key="gen_on_qed").uncheck().run()
     editor = at.text_area(key="gen_toml_drug-like")
     assert not [d for d in at.get("download_button") if "profile" in d.proto.label]   # the shipped one: its name says it
@@ -671,6 +677,11 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.text_input(key="latent_to").set_value("Cl.CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     assert any("encodes its parent, CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1" in shown(c) for c in at.caption)
     assert "same molecule" in at.info[0].value and at.button(key="latent_go_interp").disabled
+    # two enantiomers are one molecule to a model without stereo, and the page says that is why (a web review)
+    at.text_input(key="latent_from").set_value("C[C@H](N)C(=O)O").run()
+    at.text_input(key="latent_to").set_value("C[C@@H](N)C(=O)O").run()
+    assert "differ only in stereochemistry" in at.info[0].value and at.button(key="latent_go_interp").disabled
+    at.text_input(key="latent_from").set_value("CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     # ibuprofen sodium's carboxylate is neutralized, said; table salt has no organic parent; a mixture of two
     # equally large molecules names both (from a review: [Na+].[Cl-] was "encoded as [Cl-]", then refused)
     at.text_input(key="latent_to").set_value("CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]").run()

@@ -11,7 +11,8 @@ from molgen.models.base import Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
-from molgen.runs.conditions import ConditionError, ConditionFilter, conditions_to_dict, training_share
+from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_reference, conditions_to_dict,
+                                    training_share)
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
@@ -202,7 +203,11 @@ with right:
         if kind == "range":
             window = st.slider(label, low, high, default, step, key=f"gen_range_{prop}", label_visibility="collapsed",
                                format="%.0f" if step >= 1 else None)   # MW 250, not 250.00
-            ranges[prop] = open_ends(prop, window)
+            bounds = open_ends(prop, window)
+            if bounds == (None, None):   # both ends at the slider's limits: no bound either side, no condition
+                st.caption(f"The whole scale: no condition on {label} (drag an end in to set one)")
+                continue
+            ranges[prop] = bounds
             try:   # a window that keeps nothing (MW 0..0, both ends dragged together) is refused beside its slider
                 ConditionFilter(Conditions(ranges={prop: ranges[prop]}))
             except ConditionError as error:
@@ -234,6 +239,7 @@ with right:
     if scaffold_ok and avoid_ok and reference_ok and not window_refused:
         try:
             check = ConditionFilter(conditions)
+            check_new_reference(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
                 if share := training_share(check.windows()):
