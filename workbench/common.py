@@ -283,9 +283,9 @@ def on_this_page(message: str) -> str:
     message = message.replace("(--model graph-vae decodes around its encoding)",
                               "(choose graph-vae under Model: it decodes around its encoding)")
     message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")
-    message = message.replace("A higher --temperature (a SMILES model, sampling)",
-                              "A higher Temperature (a SMILES model, sampling)")
-    message = message.replace("another --model or a model fine-tuned", "another Model or a model fine-tuned")
+    message = message.replace("higher --temperature", "higher Temperature")   # saturation_note's advice
+    message = message.replace("--decoding sampled", "'sampled' decoding of each latent (under Decoding)")
+    message = message.replace("nother --model", "nother Model")   # "another" or "Another", sentence-first
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
                   r"--resume \S+`", "", message)
 

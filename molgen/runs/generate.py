@@ -520,10 +520,12 @@ def counted_of(record: dict) -> int:
 SATURATED = 0.8
 
 
-def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False) -> str:
+def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False,
+                    conditions: dict | None = None, family: str | None = None) -> str:
     """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
     (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
-    that rate, and what gives more than a larger budget (``fine_tuned``: the model is one already); else ''."""
+    that rate, and what gives more than a larger budget, for the run's ``conditions`` (its stored dict) and model
+    ``family`` (``fine_tuned``: the model is one already); else ''."""
     latest = chunks.tail(3)
     valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
     if missing <= 0 or not valid or repeated / valid < SATURATED:
@@ -532,14 +534,26 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
                f"more samples" if counted else f"they added none of the {missing:,} still missing")
     what = "molecules that meet the conditions" if conditioned else "molecules"
+    conditions = conditions or {}
+    # why so few, from what the run asked (a web review: a graph VAE's similarity run was told of scaffolds)
+    causes = []
+    if scaffold := conditions.get("scaffold"):
+        causes.append("an attachment point leaves little to add" if "*" in scaffold else
+                      "a scaffold near the size of its training molecules leaves little to add")
+    if conditions.get("similar_to") and (conditions.get("min_similarity") or 0) > 0:
+        causes.append(f"few molecules lie within Tanimoto {conditions['min_similarity']:g} of the reference: a lower "
+                      "threshold gives more")
+    if fine_tuned:
+        causes.insert(0, "a fine-tune narrows what a model writes: the repeats are its own favourite molecules, not "
+                         "only its series'")
+    remedies = {"smiles-lm": "a higher --temperature (sampling)", "graph-vae": "--decoding sampled with a higher --temperature"}
+    ways = [remedies[family]] if family in remedies else []
+    ways += ["a shorter fine-tune", "the model it started from"] if fine_tuned else \
+        ["another --model", "a model fine-tuned on your series"]
+    advice = ", ".join(ways[:-1]) + " or " + ways[-1]
     return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one, "
-            f"and {at_rate}: this model knows few distinct {what}"
-            + (" (a fine-tune narrows what a model writes: the repeats are its own favourite molecules, not only "
-               "its series'). A higher --temperature (a SMILES model, "
-               "sampling), a shorter fine-tune or the model it started from gives more" if fine_tuned else
-               " (a scaffold near the size of its training molecules, or an attachment point, leaves little to add). "
-               "A higher --temperature (a SMILES model, sampling), another --model or a model fine-tuned on your "
-               "series gives more"))
+            f"and {at_rate}: this model knows few distinct {what}" + (f" ({'; '.join(causes)})" if causes else "")
+            + f". {advice[0].upper()}{advice[1:]} gives more")
 
 
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
@@ -591,7 +605,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                     message += f"; this model does not steer towards the reference, nor could the graph VAE ({why})"
                 message += core
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
-                                   fine_tuned=is_fine_tune(record.get("model_training") or {}))
+                                   fine_tuned=is_fine_tune(record.get("model_training") or {}),
+                                   conditions=record.get("conditions"), family=record.get("model"))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()

@@ -188,11 +188,22 @@ def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny
     chunks.loc[1, "n_duplicate"] = 100
     said = saturation_note(chunks, 50, conditioned=False)
     assert said.startswith("; 170 of the latest 200 valid samples (85%) repeated an earlier one, and at that rate the 50 "
-                           "still missing would take about 1,000 more samples: this model knows few distinct molecules ")
+                           "still missing would take about 1,000 more samples: this model knows few distinct molecules. Another "
+                           "--model or a model fine-tuned on your series gives more")
     assert saturation_note(chunks, 0) == "" and saturation_note(chunks.assign(n_valid=0), 5) == ""
     # a fine-tuned model is not told to fine-tune: it writes mostly its series
     tuned = saturation_note(chunks, 50, fine_tuned=True)
     assert "a fine-tune narrows what a model writes" in tuned and "a model fine-tuned on" not in tuned
+    # the advice fits the run (a web review: a graph VAE's similarity run was told of scaffolds and SMILES models)
+    vae = saturation_note(chunks, 50, conditions={"similar_to": "CC(=O)Nc1ccc(O)cc1", "min_similarity": 0.4},
+                          family="graph-vae")
+    assert "few molecules lie within Tanimoto 0.4 of the reference: a lower threshold gives more" in vae
+    assert "scaffold" not in vae and "attachment" not in vae and "SMILES" not in vae
+    assert vae.endswith(". --decoding sampled with a higher --temperature, another --model or a model fine-tuned on "
+                        "your series gives more")
+    marked = saturation_note(chunks, 50, conditions={"scaffold": "*c1ccncc1"}, family="smiles-lm")
+    assert "(an attachment point leaves little to add)" in marked and ". A higher --temperature (sampling)" in marked
+    assert "(a scaffold near the size" in saturation_note(chunks, 50, conditions={"scaffold": "c1ccncc1"})
 
 
 def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store, tmp_path):

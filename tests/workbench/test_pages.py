@@ -1200,9 +1200,11 @@ def test_a_runs_message_on_a_page_names_the_pages_controls_not_flags():
                "--max-samples N); missed most often: similarity < 0.9 (50 molecules); this model does not steer "
                "towards the reference: the graph VAE does (--model graph-vae decodes around its encoding), and "
                "--scaffold keeps its core; 90 of the latest 100 valid samples (90%) repeated an earlier one. A higher "
-               "--temperature (a SMILES model, sampling), another --model or a model fine-tuned on your series gives "
-               "more")
+               "--temperature (sampling), another --model or a model fine-tuned on your series gives more")
     shown_here = on_this_page(message)
     assert "--" not in shown_here and "molgen generate" not in shown_here
+    for advice in ("--decoding sampled with a higher --temperature, another --model or a model fine-tuned on your "
+                   "series gives more", "Another --model or a model fine-tuned on your series gives more"):
+        assert "--" not in on_this_page(advice), on_this_page(advice)
     assert "(choose graph-vae under Model: it decodes around its encoding), and a kept substructure keeps its core" \
         in shown_here
