@@ -482,7 +482,7 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     """How much of MOSES's training set lies inside the property windows, and that in words (None without a
     window): the shipped models were trained on it and seldom leave it, so a window holding a few percent (MW
     over 350, QED over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000
-    molecules."""
+    molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
         return None
@@ -495,7 +495,8 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
     note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
     if share < FEW_TRAINING_MOLECULES:
         note += ": the models trained on it will seldom reach it, and the run may need a large budget"
-    return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)})"
+    # the property windows alone: a reference to stay near or a scaffold narrows the run further (a web review)
+    return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)}: the property windows only)"
 
 
 def held_as_drawn(query: Chem.Mol, *, but_the_marked: bool = False) -> Chem.Mol:

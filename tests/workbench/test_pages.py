@@ -60,7 +60,7 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     at.checkbox(key="gen_on_mw").check().run()
     at.slider(key="gen_range_mw").set_value((400.0, 450.0)).run()   # past most of MOSES: said before the run
     note = next(shown(c) for c in at.caption if "of MOSES's training molecules lie inside it" in shown(c))
-    assert "will seldom reach it" in note and note.endswith("(a sample of 2,000; mw)")
+    assert "will seldom reach it" in note and note.endswith("(a sample of 2,000; mw: the property windows only)")
     at.slider(key="gen_range_mw").set_value((150.0, 450.0)).run()
     note = next(shown(c) for c in at.caption if "of MOSES's training molecules lie inside it" in shown(c))
     assert int(note.split("%")[0]) > 90 and "seldom" not in note
