@@ -34,6 +34,14 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """molgen: generate, score and evaluate small molecules."""
 
 
+def run() -> None:
+    """The ``molgen`` command: Ctrl-C watched (``molgen.interrupts``: RDKit would swallow some), then the app."""
+    from molgen.interrupts import watch_ctrl_c
+
+    watch_ctrl_c()
+    app()
+
+
 def _entry(name: str):
     from molgen.data.registry import get_dataset
 

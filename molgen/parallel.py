@@ -58,8 +58,14 @@ class _LazyPool:
                 warnings.warn(WORKERS_FAILED, RuntimeWarning, stacklevel=2)
         yield from map(function, pieces[done:])
 
-    def close(self) -> None:
+    def close(self, *, stop_workers: bool = False) -> None:
+        """Shut the workers down; ``stop_workers``: end them now (the caller is stopping, on Ctrl-C among others),
+        rather than wait for the chunks under way (seconds each, and under ``molgen`` they ignore Ctrl-C: the
+        command takes it for them, ``molgen.interrupts``)."""
         if self._executor is not None:
+            if stop_workers:
+                for process in list(getattr(self._executor, "_processes", {}).values()):
+                    process.terminate()
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
@@ -75,8 +81,10 @@ def worker_pool(n_jobs: int | None) -> Iterator:
     pool = _LazyPool(workers)
     try:
         yield pool
-    finally:
-        pool.close()
+    except BaseException:
+        pool.close(stop_workers=True)
+        raise
+    pool.close()
 
 
 def map_chunks(function: Callable[[list], T], items: Sequence, *, pool=None, n_jobs: int | None = None,
