@@ -1229,9 +1229,8 @@ def generate_command(
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
     sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (the discrete flow-matching chain of DeFoG; "
-                                          "the default from 50 steps up, and for a --scaffold without attachment "
-                                          "points) or 'ancestral' (the DiGress posterior; the default below 50 steps, "
-                                          "and for a --scaffold with attachment points *)."),
+                                          "the default from 50 steps up, and with any --scaffold) or 'ancestral' "
+                                          "(the DiGress posterior; the default below 50 steps without a scaffold)."),
     target_guidance: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: the push towards the "
                                                     "predicted clean graph (default 1.5)."),
     stochasticity: Optional[float] = typer.Option(None, help="Graph diffusion, flow sampler: how readily a node or bond "
@@ -1429,7 +1428,10 @@ def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | N
     after = (options.get("steps"), settings["conditions"].scaffold)
     if carried is None or before == after or {"sampler", *FLOW_DEFAULTS} & set(typed):
         return None
-    if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried:
+    # the run's own default then: today's, or for a scaffold with attachment points the ancestral sampler, its
+    # default until each mark took one new atom (a review: such a run repeated around a whole scaffold kept it)
+    earlier = carried == "ancestral" and before[1] is not None and "*" in before[1]
+    if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried and not earlier:
         return None   # chosen by name when the run started
     default = sampler_options(steps=after[0], scaffold=after[1])["sampler"]
     if default == carried:

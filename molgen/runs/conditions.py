@@ -155,10 +155,11 @@ def check_new_reference(conditions: Conditions) -> None:
         return
     reference = parse_smiles(conditions.similar_to)
     if reference.ok and len(Chem.GetMolFrags(reference.mol)) > 1:
-        parent = Chem.MolToSmiles(salt_parent(reference.mol))
+        parent = salt_parent(reference.mol)
+        organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())   # [Na+].[Cl-] has no parent to offer
         raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
-                             f"stay near, e.g. its parent {parent} (the models write one molecule, and a counter-ion "
-                             "would lower every similarity)")
+                             "stay near" + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if organic else "")
+                             + " (the models write one molecule, and a counter-ion would lower every similarity)")
     if conditions.min_similarity >= 1:
         raise ConditionError(f"a Tanimoto of {conditions.min_similarity:g} to {conditions.similar_to} is met only by "
                              "molecules with its very fingerprint: the reference itself (or a stereoisomer), which a "
@@ -431,7 +432,8 @@ class ConditionFilter:
                 missed.append(f"a group off the attachment points of scaffold {self.conditions.scaffold}")
             elif self._scaffold_unmarked is not None and has_substructure(mol, self._scaffold_unmarked):
                 missed.append(f"no group at an attachment point of scaffold {self.conditions.scaffold}")
-            elif self._scaffold_hydrogens_aside is not None and mol.HasSubstructMatch(self._scaffold_hydrogens_aside):
+            elif self._scaffold_hydrogens_aside is not None and _group_on_a_written_hydrogen(
+                    mol, self._scaffold_hydrogens_aside):
                 missed.append(f"a group on an atom scaffold {self.conditions.scaffold} writes with its hydrogens (a "
                               "bracketed H, as in [nH] or [NH2], is held as written)")
             else:
@@ -560,6 +562,15 @@ def _elements_only(text: str) -> Chem.Mol | None:
     for index in sorted((atom.GetIdx() for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0), reverse=True):
         editable.RemoveAtom(index)
     return editable.GetMol() if editable.GetNumAtoms() else None
+
+
+def _group_on_a_written_hydrogen(mol: Chem.Mol, elements: Chem.Mol) -> bool:
+    """Whether ``mol`` holds the scaffold by elements and bonds (``_elements_only``) with more heavy neighbours on an
+    atom the scaffold writes with its hydrogens than drawn: a group there, not a tautomer or a charged form (which
+    hold it as well by elements alone)."""
+    written = [atom.GetIdx() for atom in elements.GetAtoms() if atom.GetNumExplicitHs()]
+    return any(mol.GetAtomWithIdx(match[i]).GetDegree() > elements.GetAtomWithIdx(i).GetDegree()
+               for match in mol.GetSubstructMatches(elements, maxMatches=16) for i in written)
 
 
 def _without_attachment_points(query: Chem.Mol) -> Chem.Mol | None:

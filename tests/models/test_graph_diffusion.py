@@ -718,8 +718,8 @@ def test_inpainting_opens_every_atom_when_asked_as_analogues_of_a_seed_do(traine
     model = trained[0]
     seen = []
     inpaint = type(model)._inpaint
-    monkeypatch.setattr(type(model), "_inpaint", lambda self, xt, et, fixed, *rest: seen.append(fixed[2].tolist())
-                        or inpaint(self, xt, et, fixed, *rest))
+    monkeypatch.setattr(type(model), "_inpaint", lambda self, xt, et, fixed, *rest, **options:
+                        seen.append(fixed[2].tolist()) or inpaint(self, xt, et, fixed, *rest, **options))
     model.sample(4, seed=1, steps=5, conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"), keep_scaffold_hydrogens=False)
     assert seen and all(not any(closed) for closed in seen)
     seen.clear()
@@ -811,6 +811,32 @@ def test_each_attachment_point_takes_one_new_atom_by_a_single_bond():
     et = original.clone()
     GraphDiffusion._bonds_at_the_marks(et, marks, k, mask, torch.Generator().manual_seed(0), None)
     assert len(partners(0, 0)) == 1 and set(partners(0, 0)) <= {3, 4, 5} and partners(1, 0) == {} and partners(1, 2) == {}
+
+
+def test_a_marked_atom_keeps_its_held_type_and_the_projection_keeps_its_valence():
+    """From a code review: with aromatic types, a marked N sampled as [nH] kept that type with its forced group (N of
+    valence 5); and after the projection dropped a mark's bond to a full atom, the last inpainting added it back."""
+    torch.manual_seed(0)
+    model, _ = build_model(load_smiles("moses-sample", "train")[:300] + ["Cn1ccnc1"], hidden_dim=32, edge_dim=8,
+                           heads=2, layers=2, timesteps=50, aromatic_bonds=True)
+    types = [t.label for t in model.vocabulary.types]
+    fixed = model._held("*n1ccnc1")
+    anchor = fixed[3].tolist().index(1)
+    assert types[int(fixed[0][anchor].argmax())] == "N"   # held substituted, not [nH]
+    x = fixed[0].expand(2, -1, -1).clone()
+    x = torch.cat([x, torch.nn.functional.one_hot(torch.full((2, 2), types.index("C")), len(types)).float()], 1)
+    x[:, anchor] = torch.nn.functional.one_hot(torch.tensor(types.index("N[H1]")), len(types)).float()
+    e = torch.zeros(2, 7, 7, model.config.num_bond_classes)
+    e[..., 0] = 1
+    x, e = model._inpaint(x, e, fixed, 0, torch.ones(2, 7, dtype=torch.bool), None, torch.rand(2, 7, 7))
+    assert [types[i] for i in x[:, anchor].argmax(-1).tolist()] == ["N", "N"]
+    assert (e[:, anchor, 5:].argmax(-1) > 0).sum(-1).tolist() == [1, 1]
+    # the shipped model, projected: every graph valid (3 of 48 had a carbon of valence 5 again)
+    from molgen.models.base import checkpoint_path
+
+    shipped = load(checkpoint_path("graph-diffusion"))
+    samples = shipped.sample(48, seed=1, steps=20, projection=True, conditions=Conditions(scaffold="*c1ccc2ncncc2c1*"))
+    assert all(s.smiles for s in samples), [s.meta.get("reason") for s in samples if not s.smiles]
 
 
 def test_a_kill_mid_training_finishes_the_step_and_checkpoints_it(tmp_path, monkeypatch):

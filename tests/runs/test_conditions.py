@@ -178,6 +178,11 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
              "is held as written)"], scaffold
     assert ConditionFilter(build_conditions([], scaffold="c1ccc2[nH]ccc2c1")).failures(Chem.MolFromSmiles("c1ccccc1")) \
         == ["lacks scaffold c1ccc2[nH]ccc2c1"]
+    # a tautomer or a charged form holds it by elements too, with no group: not said to have one (a code review)
+    for scaffold, other in (("Cc1ccc2[nH]cnc2c1", "Cc1ccc2nc[nH]c2c1"), ("[NH2]Cc1ccccc1", "[NH3+]Cc1ccccc1"),
+                            ("c1ccc2[nH]ccc2c1", "c1ccc2[n-]ccc2c1")):
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(other)) == \
+            [f"lacks scaffold {scaffold}"], scaffold
     # a * inside a ring is any atom, not a mark: pentane holds the ring with it taken out, and still lacks it
     assert ConditionFilter(build_conditions([], scaffold="C1CC*CC1")).failures(Chem.MolFromSmiles("CCCCC")) == \
         ["lacks scaffold C1CC*CC1"]
@@ -353,6 +358,9 @@ def test_a_new_run_refuses_a_salt_reference_and_a_similarity_of_one_and_an_open_
     with pytest.raises(ConditionError, match="met only by molecules with its very fingerprint"):
         check_new_reference(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1:1"))
     check_new_reference(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1:0.9"))
+    with pytest.raises(ConditionError) as error:   # no organic parent to offer
+        check_new_reference(build_conditions([], similar_to="[Na+].[Cl-]:0.4"))
+    assert "e.g." not in str(error.value)
     # a run stored with one still reads
     assert ConditionFilter(build_conditions([], similar_to="CC(=O)Nc1ccc(O)cc1.Cl:1")).describe()
     open_range = Conditions(ranges={"qed": (None, None), "mw": (None, 450.0)})

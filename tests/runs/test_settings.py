@@ -230,6 +230,13 @@ def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path)
                home=tmp_path).exit_code == 0
     marked = run("generate", "--like", "named", "--scaffold", "*c1ccncc1", "--name", "marked", home=tmp_path)
     assert marked.exit_code == 0 and options("marked")["sampler"] == "flow" and "default for the new" not in marked.output
+    # a run stored when the ancestral sampler was the default at attachment points: around a whole scaffold, the
+    # chain (a code review: it stayed ancestral, read as chosen by name)
+    assert run("generate", "--model", "graph-diffusion", "--steps", 10, "--sampler", "ancestral", "--scaffold",
+               "*c1ccncc1", *common, "--name", "older", home=tmp_path).exit_code == 0
+    whole_again = run("generate", "--like", "older", "--scaffold", "c1ccncc1", "--name", "whole-again", home=tmp_path)
+    assert whole_again.exit_code == 0 and options("whole-again")["sampler"] == "flow"
+    assert "sampler flow, the default for the new scaffold" in " ".join(whole_again.output.split())
     # and so does a step count across the line: 60 steps take the chain, the default there
     longer = run("generate", "--like", "plain", "--steps", 60, "--name", "longer", home=tmp_path)
     assert longer.exit_code == 0 and "sampler flow, the default for the new steps" in " ".join(longer.output.split())

@@ -680,7 +680,7 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     # two enantiomers are one molecule to a model without stereo, and the page says that is why (a web review)
     at.text_input(key="latent_from").set_value("C[C@H](N)C(=O)O").run()
     at.text_input(key="latent_to").set_value("C[C@@H](N)C(=O)O").run()
-    assert "differ only in stereochemistry" in at.info[0].value and at.button(key="latent_go_interp").disabled
+    assert "differ only in stereochemistry or isotopes" in at.info[0].value and at.button(key="latent_go_interp").disabled
     at.text_input(key="latent_from").set_value("CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     # ibuprofen sodium's carboxylate is neutralized, said; table salt has no organic parent; a mixture of two
     # equally large molecules names both (from a review: [Na+].[Cl-] was "encoded as [Cl-]", then refused)

@@ -164,7 +164,7 @@ with left:
                      f"count from {FLOW_MIN_STEPS} steps up, and more often valid; ancestral: DiGress's posterior, larger "
                      f"molecules, and the better of the two below {FLOW_MIN_STEPS} steps. With a scaffold flow is the default: it keeps a "
                      "whole scaffold valid three to four times as often, and a group at each attachment point (*) "
-                     "0.93 to 0.99 of the time against ancestral's 0.86 to 0.93 (benchmarks/RESULTS.md)")
+                     "0.93 to 0.99 of the time against ancestral's 0.86 to 0.99 (benchmarks/RESULTS.md)")
             if options["sampler"] == "flow":
                 options["target_guidance"] = st.slider(
                     "Target guidance", *OPTION_BOUNDS["target_guidance"], FLOW_DEFAULTS["target_guidance"], 0.1, key="gen_target_guidance",

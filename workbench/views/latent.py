@@ -144,8 +144,8 @@ with interpolate_tab:
     same = bool(start and end) and canonical_smiles(start, isomeric=False) == canonical_smiles(end, isomeric=False)
     if same:
         stereo = canonical_smiles(start) != canonical_smiles(end)
-        st.info("From and To " + ("differ only in stereochemistry, which this model does not encode (it writes no "
-                                  "stereo): to it they are one molecule" if stereo else "are the same molecule")
+        st.info("From and To " + ("differ only in stereochemistry or isotopes, which this model does not encode: to "
+                                  "it they are one molecule" if stereo else "are the same molecule")
                 + ", so there is no path between them. Use Analogues to explore around it.")
     inputs = {"model": str(path), "start": start, "end": end, "steps": steps, "spherical": spherical,
               "refine": refine_steps}

@@ -251,8 +251,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 if fixed is not None:  # the exact scaffold (the next step noises it again), kept first and unchecked
                     xt, et = self._inpaint(xt, et, fixed, 0, mask, generator, belief)
                 et, projected = project_batch(xt, et, 1 - pe[..., 0], mask, capacities, cfg.max_ring_size, fixed=held)
-        if fixed is not None:
-            xt, et = self._inpaint(xt, et, fixed, 0, mask, generator, belief)
+        if fixed is not None:   # after a projection, nothing added: a mark's bond it dropped went to a full atom
+            xt, et = self._inpaint(xt, et, fixed, 0, mask, generator, belief, grow=not projection)
         return xt, et, mask, projected
 
     def _capacities(self, projection: bool) -> list[int] | None:
@@ -341,14 +341,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             as_smarts = Chem.MolFromSmarts(smiles) is not None
         return torch.tensor([as_smarts and atom.GetNumExplicitHs() > 0 for atom in mol.GetAtoms()], dtype=torch.bool)
 
-    def _inpaint(self, xt, et, fixed, t: int, mask, generator, belief=None):
+    def _inpaint(self, xt, et, fixed, t: int, mask, generator, belief=None, grow: bool = True):
         """Hold the scaffold's atoms and bonds (noised to level t, exact at 0) on the first k nodes,
         keep the closed ones (``_closed_atoms``) unbonded to the rest at every level, and give an atom with
-        attachment points as many new bonds as it has points, each single (``_bonds_at_the_marks``).
+        attachment points as many new bonds as it has points, each single (``_bonds_at_the_marks``; ``grow=False``:
+        only fewer, as after a projection).
 
         At the end an open atom keeps its element and charge but may take the pinned hydrogen count
         the model sampled (with aromatic bonds, types such as ``N`` and ``N[H1]``); a closed atom
-        keeps its exact type."""
+        keeps its exact type, and so does a marked one."""
         fx, fe, closed, marks = fixed
         k = fx.shape[0]
         if bool(closed.any()):
@@ -358,10 +359,12 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             et[:, rows, k:] = outside[:, None].expand(-1, len(rows), -1, -1)
             et[:, k:, rows] = outside[:, :, None].expand(-1, -1, len(rows), -1)
         if marks is not None:
-            self._bonds_at_the_marks(et, marks, k, mask, generator, belief)
+            self._bonds_at_the_marks(et, marks, k, mask, generator, belief if grow else None)
         if t == 0:
             sampled, held = xt[:, :k].argmax(-1), fx.argmax(-1).expand(len(xt), -1)
-            same_atom = self._same_element_and_charge()[held, sampled] & ~closed
+            # a marked atom keeps its held type too: its bonds are fixed, so a sampled [nH] with its group is N(5)
+            marked = marks > 0 if marks is not None else torch.zeros_like(closed)
+            same_atom = self._same_element_and_charge()[held, sampled] & ~closed & ~marked
             xt[:, :k] = torch.where(same_atom[..., None], xt[:, :k], fx)
             et[:, :k, :k] = fe
             return xt, et
@@ -378,8 +381,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         single bond). The chain draws every pair's bond apart from the others, so a marked ring carbon took two or
         three new atoms (valence 5 or 6: about one sample in ten at a quinazoline's 6 and 7), or none, and the new
         atoms then formed a fragment apart (62% of a 6-position's samples ended as the bare scaffold). Kept, or
-        added, are the bonds the last prediction held likeliest (``belief``, (B, N, N)); before the first
-        prediction, drawn bonds are kept at random and none is added."""
+        added, are the bonds the last prediction held likeliest (``belief``, (B, N, N)); without one (before the first
+        prediction, after a projection) drawn bonds are only thinned, at random, and none is added."""
         single, none = torch.eye(et.shape[-1], dtype=et.dtype)[[1, 0]]
         inside = mask[:, k:]
         taken = torch.zeros_like(inside)   # new atoms an earlier mark bonded here: a group per mark, not one shared
