@@ -625,18 +625,42 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     return smiles, order, n_valid
 
 
-def _resumed_out(out: Path, default: Path, resume: Path | None) -> Path:
+#: What a training run writes beside its --out NAME.pt (``molgen.models.training``): card, log, resume checkpoint and
+#: state, and the files a checkpoint is written through.
+TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt", ".pt.partial")
+
+
+def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
     stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
-    shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card."""
+    shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
+    without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
+    `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
+    earlier one replaces it, and says so; its old resume files go at once, so a Ctrl-C never points to them."""
     from molgen.models.base import PRETRAINED_DIR
 
     if resume is not None and out == default and resume.name.endswith(".last.pt"):
         out = resume.with_name(resume.name.removesuffix(".last.pt") + ".pt")
+    refusal = None
     if PRETRAINED_DIR.resolve() in out.resolve().parents:
-        error_console.print(escape(f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then "
-                                   "ship the result with `molgen train ship`"), style="red")
+        refusal = (f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then ship the "
+                   "result with `molgen train ship`")
+    elif out.suffix != ".pt" or out.is_dir():
+        refusal = (f"--out {out}: give the checkpoint's file name, ending .pt (its card NAME.json and log NAME.csv "
+                   "are written beside it)")
+    elif data is not None and Path(data).is_file():
+        written = {out.with_suffix(suffix).resolve(): suffix for suffix in (".pt", *TRAINING_FILES)}
+        if (suffix := written.get(Path(data).resolve())) is not None:
+            refusal = (f"--out {out} would write its {suffix} over the --data file {data}: name the model otherwise "
+                       f"(e.g. --out {out.with_name(out.stem + '-model.pt')})")
+    if refusal:
+        error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
+    if resume is None and out.is_file():
+        console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log"),
+                      style="yellow")
+        for suffix in (".last.pt", ".state.pt"):
+            out.with_suffix(suffix).unlink(missing_ok=True)
     return out
 
 
@@ -676,10 +700,14 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
     run resumed). Ctrl-C says how to continue."""
     import json
 
+    from molgen.models.base import CheckpointError
     from molgen.models.training import Terminated
 
     try:
         card = run()
+    except CheckpointError as error:   # a resume state found unreadable once training starts
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
     except KeyboardInterrupt as stopped:
         last = out.with_suffix(".last.pt")
         again = last if last.is_file() and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
@@ -975,6 +1003,13 @@ def train_smiles_lm(
     source = None
     if resume is None and from_ is not None:   # the checkpoint a new run starts from (a --resume continues its own)
         source = PRETRAINED_DIR / f"smiles-lm-{arch}.pt" if from_ == "pretrained" else Path(from_)
+        # its size and conditions are the checkpoint's: a typed one did nothing, and the card's command listed it
+        shaping = [flag for name, flag in (("size", "--size"), ("conditions", "--conditions")) if _typed(ctx, name)]
+        if shaping:
+            error_console.print(escape(f"{' and '.join(shaping)} {'shape' if len(shaping) > 1 else 'shapes'} a new "
+                                       f"model; --from {from_} fine-tunes {source.name} as it is (its size and "
+                                       f"conditions): leave {'them' if len(shaping) > 1 else 'it'} out"), style="red")
+            raise typer.Exit(2)
         model = _load_to_resume(SmilesLM.load, source)
         if _typed(ctx, "arch") and model.config.arch != arch:   # the flag and the checkpoint disagree: say so, not train the other
             error_console.print(escape(f"--arch {arch}, but {source} is a {model.config.arch}: leave out --arch, or give "
@@ -997,7 +1032,7 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume)
+    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume, data)
     if threads:
         torch.set_num_threads(threads)
 
@@ -1828,7 +1863,11 @@ def train_graph_vae(
         raise typer.Exit(2)
     _check_training_flags(batch_size=batch_size, eval_every=eval_every, max_steps=max_steps, lr=lr,
                           max_minutes=max_minutes, max_molecules=max_molecules)
-    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume)
+    if kl_weight < 0 or free_bits < 0:   # a negative weight rewards a large KL, and checkpoint selection with it
+        error_console.print(escape(f"--kl-weight and --free-bits must be 0 or more, not {kl_weight:g} and "
+                                   f"{free_bits:g}"), style="red")
+        raise typer.Exit(2)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(data, model if _typed(ctx, "data") else None,
                                                     smiles_column=smiles_column, where=where,
@@ -1938,7 +1977,7 @@ def train_graph_diffusion(
     if timesteps < 1:
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, model if _typed(ctx, "data") else None, smiles_column=smiles_column, where=where,

@@ -869,3 +869,61 @@ def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypa
     assert f"{lstm['steps']:,} steps of a {lstm['train_config']['max_steps']:,}-step schedule" in text
     cards = json.loads(runner.invoke(app, ["models", "--json"]).output)
     assert set(cards) == set(shipped_checkpoints()) and all("training" in card for card in cards.values())
+
+
+def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoint_name(tmp_path):
+    """From a training review: `--data series.csv --out series.pt` wrote the training log over the series; a folder or
+    a name without .pt crashed at the first evaluation; a negative KL weight trained; an earlier run's resume files
+    under the same --out were what a Ctrl-C pointed to."""
+    series = tmp_path / "series.csv"
+    series.write_text("smiles\n" + "\n".join(["CCO", "CCN", "CCC", "c1ccccc1O", "c1ccccc1N"] * 4) + "\n")
+    before = series.read_text()
+    common = ("--max-steps", "2", "--batch-size", "4", "--threads", "1", "--size", "tiny")
+    for family in ("smiles-lm", "graph-vae", "graph-diffusion"):
+        over = run("train", family, "--data", str(series), "--out", str(tmp_path / "series.pt"), *common)
+        assert over.exit_code == 2 and "would write its .csv over the --data file" in " ".join(over.output.split()), family
+    assert series.read_text() == before
+    (tmp_path / "folder").mkdir()
+    for bad in (tmp_path / "folder", tmp_path / "model.v2"):
+        refused = run("train", "smiles-lm", "--data", str(series), "--out", str(bad), *common)
+        assert refused.exit_code == 2 and "ending .pt" in refused.output
+    negative = run("train", "graph-vae", "--data", str(series), "--out", str(tmp_path / "v.pt"), "--kl-weight", "-1",
+                   *common)
+    assert negative.exit_code == 2 and "--kl-weight and --free-bits must be 0 or more" in negative.output
+    out = tmp_path / "m.pt"
+    for suffix in (".pt", ".last.pt", ".state.pt"):
+        out.with_suffix(suffix).write_bytes(b"an earlier run")
+    again = run("train", "smiles-lm", "--data", str(series), "--out", str(out), "--max-steps", "1", "--batch-size", "4",
+                "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    assert again.exit_code == 0, again.output
+    assert "exists (an earlier run): this run replaces it" in " ".join(again.output.split())
+    assert out.with_suffix(".state.pt").read_bytes() != b"an earlier run"   # this run's own, not the earlier one's
+
+
+def test_a_truncated_resume_state_is_said_to_be_one(tmp_path):
+    """It was a traceback (OSError from torch.load); it is written through a partial file now, as checkpoints are."""
+    import torch
+
+    from molgen.models.base import CheckpointError
+    from molgen.models.training import load_resume_state, save_progress
+
+    model = torch.nn.Linear(2, 2)
+    model.save = lambda path: torch.save(model.state_dict(), path)
+    optimizer = torch.optim.Adam(model.parameters())
+    out = tmp_path / "r.pt"
+    save_progress(model, out, optimizer, is_best=False, step=3)
+    assert load_resume_state(out.with_suffix(".last.pt"), optimizer)["step"] == 3
+    assert not list(tmp_path.glob("*.partial"))
+    state = out.with_suffix(".state.pt")
+    state.write_bytes(state.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match=r"r\.state\.pt \(the resume state beside .*\) is not readable"):
+        load_resume_state(out.with_suffix(".last.pt"), optimizer)
+
+
+def test_fine_tuning_from_a_checkpoint_refuses_flags_that_shape_a_new_model(tmp_path):
+    """--from took the checkpoint's size and conditions and ignored the typed ones without a word."""
+    for flags in (("--size", "tiny"), ("--conditions", "qed,logp")):
+        refused = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", *flags,
+                      "--out", str(tmp_path / "f.pt"), "--max-steps", "1")
+        assert refused.exit_code == 2 and f"{flags[0]} shapes a new model; --from pretrained fine-tunes" in \
+            " ".join(refused.output.split())

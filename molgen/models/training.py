@@ -167,11 +167,18 @@ def earlier_runs(record: dict) -> list[dict]:
 def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer) -> dict:
     """Restore the optimizer from ``resume``'s ``.state.pt`` and return its counters ({} when there is none:
     a checkpoint without state, e.g. a shipped one, restarts the schedule with a fresh optimizer)."""
+    from molgen.models.base import CheckpointError
+
     path = state_path(resume)
     if not path.is_file():
         return {}
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    optimizer.load_state_dict(state.pop("optimizer"))
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        optimizer.load_state_dict(state.pop("optimizer"))
+    except Exception as error:   # torch's unpickling and shape errors share no base class worth naming
+        raise CheckpointError(f"{path} (the resume state beside {resume}) is not readable ({type(error).__name__}): "
+                              f"truncated or from another run; move it away to resume {resume} with a fresh optimizer "
+                              "and schedule") from None
     return state
 
 
@@ -182,7 +189,10 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
         model.save(out)
         card = write_card(model, out, metrics={})   # metrics measured on earlier weights describe them, not these
     model.save(out.with_suffix(".last.pt"))
-    torch.save({"optimizer": optimizer.state_dict(), **counters}, out.with_suffix(".state.pt"))
+    state = out.with_suffix(".state.pt")   # written whole or not at all, as a checkpoint is (a kill mid-write)
+    partial = state.with_name(state.name + ".partial")
+    torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)
+    os.replace(partial, state)
     return card
 
 
