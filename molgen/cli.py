@@ -636,7 +636,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
     without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
     `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
-    earlier one replaces it, and says so; its old resume files go at once, so a Ctrl-C never points to them."""
+    earlier one replaces it, and says so (a Ctrl-C then points to resume files this run wrote, ``_run_training``)."""
     from molgen.models.base import PRETRAINED_DIR
 
     if resume is not None and out == default and resume.name.endswith(".last.pt"):
@@ -659,8 +659,6 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if resume is None and out.is_file():
         console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log"),
                       style="yellow")
-        for suffix in (".last.pt", ".state.pt"):
-            out.with_suffix(suffix).unlink(missing_ok=True)
     return out
 
 
@@ -703,6 +701,9 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
     from molgen.models.base import CheckpointError
     from molgen.models.training import Terminated
 
+    import time
+
+    started = time.time()
     try:
         card = run()
     except CheckpointError as error:   # a resume state found unreadable once training starts
@@ -710,7 +711,9 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
         raise typer.Exit(2) from None
     except KeyboardInterrupt as stopped:
         last = out.with_suffix(".last.pt")
-        again = last if last.is_file() and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
+        # this run's own resume file: one an earlier run left under the same --out is not (a training review)
+        written = last.is_file() and last.stat().st_mtime >= started - 1
+        again = last if written and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
         console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
                              "interrupted before the first evaluation, so there is nothing to resume: start again"),
                       style="yellow")
@@ -1451,6 +1454,11 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     return settings
 
 
+#: When graph diffusion's default at attachment points became the flow chain (each mark then took one new atom):
+#: runs stored before it with a marked scaffold and the ancestral sampler had it as their default.
+ANCESTRAL_AT_MARKS_UNTIL = 1796474909.0   # 2026-12-05 12:48:29 UTC
+
+
 def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | None:
     """Graph diffusion's default sampler follows the step count and the scaffold (``sampler_options``): a run
     repeated with other steps or another scaffold and no sampler typed takes their default where the run's sampler
@@ -1463,9 +1471,11 @@ def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | N
     after = (options.get("steps"), settings["conditions"].scaffold)
     if carried is None or before == after or {"sampler", *FLOW_DEFAULTS} & set(typed):
         return None
-    # the run's own default then: today's, or for a scaffold with attachment points the ancestral sampler, its
-    # default until each mark took one new atom (a review: such a run repeated around a whole scaffold kept it)
-    earlier = carried == "ancestral" and before[1] is not None and "*" in before[1]
+    # the run's own default then: today's, or for a run stored with attachment points before the default became the
+    # chain there, the ancestral sampler (a review: such a run repeated around a whole scaffold kept it); a run since
+    # that names it keeps it
+    earlier = carried == "ancestral" and before[1] is not None and "*" in before[1] and \
+        record.get("created", 0) < ANCESTRAL_AT_MARKS_UNTIL
     if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried and not earlier:
         return None   # chosen by name when the run started
     default = sampler_options(steps=after[0], scaffold=after[1])["sampler"]
@@ -2456,5 +2466,5 @@ def augment_balance(
     console.print(f"the histogram, bin by bin: {Path(written).name}")
 
 
-if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way)
-    app()
+if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way), as the command
+    run()

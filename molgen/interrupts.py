@@ -32,6 +32,11 @@ def watch_ctrl_c() -> bool:
     if signal.getsignal(_WAKE) is not signal.SIG_DFL:
         return False   # someone else's handler: not ours to take over
     signal.signal(_WAKE, lambda number, frame: None)
+    # multiprocessing starts its resource tracker with SIGINT blocked and then unblocks it in the calling thread: the
+    # first worker pool undid the block (a review). Started now, it is never started again.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     threading.Thread(target=_forward_ctrl_c, args=(threading.main_thread().ident,), name="molgen-ctrl-c",
                      daemon=True).start()

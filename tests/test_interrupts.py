@@ -20,6 +20,12 @@ WATCHED = textwrap.dedent("""
         sys.exit(0)
     print("watching", watch_ctrl_c())
     assert signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())   # RDKit's handler is never called
+    if sys.argv[1] == "pool":   # and still after a worker pool started (its resource tracker unblocked it: a review)
+        from molgen.parallel import worker_pool
+        with worker_pool(2) as pool:
+            list(pool.imap(abs, [-1, -2]))
+        print("blocked after a pool", signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+        sys.exit(0)
     if sys.argv[1] == "handler":   # a training's graceful stop: the handler in place runs, in the main thread
         seen = []
         signal.signal(signal.SIGINT, lambda number, frame: seen.append(threading.current_thread().name))
@@ -57,6 +63,10 @@ def test_a_ctrl_c_during_substructure_searches_stops_the_command(delay):
     done = _run("search", delay)
     assert done.stdout.split("\n")[:2] == ["watching True", "KeyboardInterrupt"], done.stdout + done.stderr
     assert "Substructure search was interrupted" not in done.stderr   # RDKit never took it
+
+
+def test_sigint_stays_blocked_after_a_worker_pool_starts():
+    assert _run("pool").stdout.split("\n")[:2] == ["watching True", "blocked after a pool True"]
 
 
 def test_the_handler_in_place_runs_in_the_main_thread_and_a_background_job_is_left_alone():

@@ -207,7 +207,7 @@ def test_a_stored_profile_a_later_check_refuses_can_be_replaced(tmp_path):
         assert run_settings("older", store=store, profile=load_profile("drug-like"))["profile"].name == "drug-like"
 
 
-def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path):
+def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path, monkeypatch):
     """From a review: graph diffusion's default sampler follows the scaffold, but --like carried the run's pinned
     default (ancestral, below 50 steps) to a whole scaffold, which it inpaints valid a quarter of the time."""
     def options(name):
@@ -230,10 +230,15 @@ def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path)
                home=tmp_path).exit_code == 0
     marked = run("generate", "--like", "named", "--scaffold", "*c1ccncc1", "--name", "marked", home=tmp_path)
     assert marked.exit_code == 0 and options("marked")["sampler"] == "flow" and "default for the new" not in marked.output
-    # a run stored when the ancestral sampler was the default at attachment points: around a whole scaffold, the
-    # chain (a code review: it stayed ancestral, read as chosen by name)
+    # a run with attachment points and the ancestral sampler named keeps it; one stored when that was the default
+    # there takes the new scaffold's (a code review: it stayed ancestral, read as chosen by name)
     assert run("generate", "--model", "graph-diffusion", "--steps", 10, "--sampler", "ancestral", "--scaffold",
                "*c1ccncc1", *common, "--name", "older", home=tmp_path).exit_code == 0
+    kept = run("generate", "--like", "older", "--scaffold", "c1ccncc1", "--name", "kept", home=tmp_path)
+    assert kept.exit_code == 0 and options("kept")["sampler"] == "ancestral"
+    import molgen.cli
+
+    monkeypatch.setattr(molgen.cli, "ANCESTRAL_AT_MARKS_UNTIL", float("inf"))   # as if stored before the change
     whole_again = run("generate", "--like", "older", "--scaffold", "c1ccncc1", "--name", "whole-again", home=tmp_path)
     assert whole_again.exit_code == 0 and options("whole-again")["sampler"] == "flow"
     assert "sampler flow, the default for the new scaffold" in " ".join(whole_again.output.split())
