@@ -701,18 +701,17 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
     from molgen.models.base import CheckpointError
     from molgen.models.training import Terminated
 
-    import time
-
-    started = time.time()
+    last = out.with_suffix(".last.pt")
+    # the resume file as an earlier run under this --out left it (by the filesystem's own clock): one this run did
+    # not rewrite is not offered on Ctrl-C (a training review)
+    before = (last.stat().st_mtime_ns, last.stat().st_ino) if last.is_file() else None
     try:
         card = run()
     except CheckpointError as error:   # a resume state found unreadable once training starts
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     except KeyboardInterrupt as stopped:
-        last = out.with_suffix(".last.pt")
-        # this run's own resume file: one an earlier run left under the same --out is not (a training review)
-        written = last.is_file() and last.stat().st_mtime >= started - 1
+        written = last.is_file() and (last.stat().st_mtime_ns, last.stat().st_ino) != before
         again = last if written and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
         console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
                              "interrupted before the first evaluation, so there is nothing to resume: start again"),
@@ -1459,6 +1458,19 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
 ANCESTRAL_AT_MARKS_UNTIL = 1796474909.0   # 2026-12-05 12:48:29 UTC
 
 
+def _created_at(record: dict) -> float:
+    """When a run was stored, as an epoch: the store keeps a number, an export manifest an ISO time; 0 if neither."""
+    from datetime import datetime
+
+    created = record.get("created")
+    if isinstance(created, (int, float)):
+        return float(created)
+    try:
+        return datetime.fromisoformat(str(created)).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | None:
     """Graph diffusion's default sampler follows the step count and the scaffold (``sampler_options``): a run
     repeated with other steps or another scaffold and no sampler typed takes their default where the run's sampler
@@ -1475,7 +1487,7 @@ def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | N
     # chain there, the ancestral sampler (a review: such a run repeated around a whole scaffold kept it); a run since
     # that names it keeps it
     earlier = carried == "ancestral" and before[1] is not None and "*" in before[1] and \
-        record.get("created", 0) < ANCESTRAL_AT_MARKS_UNTIL
+        _created_at(record) < ANCESTRAL_AT_MARKS_UNTIL
     if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried and not earlier:
         return None   # chosen by name when the run started
     default = sampler_options(steps=after[0], scaffold=after[1])["sampler"]

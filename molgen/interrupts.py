@@ -36,7 +36,10 @@ def watch_ctrl_c() -> bool:
     # first worker pool undid the block (a review). Started now, it is never started again.
     from multiprocessing import resource_tracker
 
-    resource_tracker.ensure_running()
+    try:
+        resource_tracker.ensure_running()
+    except Exception:   # noqa: BLE001 -- no process to start (a limit, no interpreter path): Ctrl-C as before
+        return False
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     threading.Thread(target=_forward_ctrl_c, args=(threading.main_thread().ident,), name="molgen-ctrl-c",
                      daemon=True).start()

@@ -925,3 +925,30 @@ def test_fine_tuning_from_a_checkpoint_refuses_flags_that_shape_a_new_model(tmp_
                       "--out", str(tmp_path / "f.pt"), "--max-steps", "1")
         assert refused.exit_code == 2 and f"{flags[0]} shapes a new model; --from pretrained fine-tunes" in \
             " ".join(refused.output.split())
+
+
+def test_a_ctrl_c_before_the_first_evaluation_does_not_offer_an_earlier_runs_resume_file(tmp_path, capsys):
+    """An earlier run's RUN.last.pt under the same --out was offered as this run's ('continue with --resume'), and
+    resuming it continued the other run."""
+    import typer
+
+    from molgen.cli import _run_training
+
+    out = tmp_path / "m.pt"
+    out.with_suffix(".last.pt").write_bytes(b"an earlier run")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    with pytest.raises(typer.Exit):
+        _run_training(interrupted, out, str)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "nothing to resume" in said and "--resume" not in said
+
+    def wrote_then_interrupted():
+        out.with_suffix(".last.pt").write_bytes(b"this run's")
+        raise KeyboardInterrupt
+
+    with pytest.raises(typer.Exit):
+        _run_training(wrote_then_interrupted, out, str)
+    assert f"continue with --resume {out.with_suffix('.last.pt')}" in " ".join(capsys.readouterr().out.split())
