@@ -625,11 +625,6 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     return smiles, order, n_valid
 
 
-#: What a training run writes beside its --out NAME.pt (``molgen.models.training``): card, log, resume checkpoint and
-#: state, and the files a checkpoint is written through.
-TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt", ".pt.partial")
-
-
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
     stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
@@ -649,6 +644,8 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         refusal = (f"--out {out}: give the checkpoint's file name, ending .pt (its card NAME.json and log NAME.csv "
                    "are written beside it)")
     elif data is not None and Path(data).is_file():
+        from molgen.models.training import TRAINING_FILES
+
         written = {out.with_suffix(suffix).resolve(): suffix for suffix in (".pt", *TRAINING_FILES)}
         if (suffix := written.get(Path(data).resolve())) is not None:
             refusal = (f"--out {out} would write its {suffix} over the --data file {data}: name the model otherwise "
@@ -1458,19 +1455,6 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
 ANCESTRAL_AT_MARKS_UNTIL = 1796474909.0   # 2026-12-05 12:48:29 UTC
 
 
-def _created_at(record: dict) -> float:
-    """When a run was stored, as an epoch: the store keeps a number, an export manifest an ISO time; 0 if neither."""
-    from datetime import datetime
-
-    created = record.get("created")
-    if isinstance(created, (int, float)):
-        return float(created)
-    try:
-        return datetime.fromisoformat(str(created)).timestamp()
-    except ValueError:
-        return 0.0
-
-
 def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | None:
     """Graph diffusion's default sampler follows the step count and the scaffold (``sampler_options``): a run
     repeated with other steps or another scaffold and no sampler typed takes their default where the run's sampler
@@ -1487,7 +1471,7 @@ def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | N
     # chain there, the ancestral sampler (a review: such a run repeated around a whole scaffold kept it); a run since
     # that names it keeps it
     earlier = carried == "ancestral" and before[1] is not None and "*" in before[1] and \
-        _created_at(record) < ANCESTRAL_AT_MARKS_UNTIL
+        record.get("created", 0) < ANCESTRAL_AT_MARKS_UNTIL
     if sampler_options(steps=before[0], scaffold=before[1])["sampler"] != carried and not earlier:
         return None   # chosen by name when the run started
     default = sampler_options(steps=after[0], scaffold=after[1])["sampler"]

@@ -149,6 +149,11 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     return write_card(model, Path(destination), metrics={})
 
 
+#: What a training run writes beside its checkpoint NAME.pt: card, log, resume checkpoint and state, and the partial
+#: files each is written through (the command refuses an --out whose files would land on its --data).
+TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt", ".pt.partial", ".last.pt.partial", ".state.pt.partial")
+
+
 def state_path(checkpoint: str | Path) -> Path:
     return Path(str(checkpoint).removesuffix(".last.pt").removesuffix(".pt") + ".state.pt")
 

@@ -4,6 +4,7 @@ again from yesterday's run, the same, with another seed, more molecules or one c
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path, PureWindowsPath
 
 from molgen.data.moses import sha256_of as file_sha256
@@ -70,6 +71,14 @@ def run_record(run: str, *, store: RunStore | None = None) -> dict:
     if not isinstance(record, dict) or any(key not in record for key in RECORD_KEYS):
         raise ValueError(f"{path}: not the manifest of a run's export (molgen export writes one beside the file it "
                          "exports); a scored table's manifest holds no run")
+    # its times as the store keeps them, seconds since 1970 (the export wrote them as ISO text for reading)
+    record = dict(record)
+    for key in ("created", "updated"):
+        if isinstance(record.get(key), str):
+            try:
+                record[key] = datetime.fromisoformat(record[key]).timestamp()
+            except ValueError:   # a time edited by hand: not worth refusing the run for
+                del record[key]
     checkpoint = Path(record["checkpoint"])
     # the file's name from a path written on any system (C:\\...\\smiles-lm-lstm.pt read on Linux)
     stem = PureWindowsPath(record["checkpoint"]).stem if "\\" in record["checkpoint"] else checkpoint.stem
