@@ -671,18 +671,18 @@ def _load_to_resume(loader, resume: Path):
         raise typer.Exit(2) from None
 
 
-def _refuse_finished(resume: Path, max_steps: int) -> None:
-    """Refuse to continue a run already at ``max_steps``: it would train one step past its schedule. A checkpoint
-    without resume state restarts its schedule, so it is never finished."""
-    import torch
+def _refuse_finished(resume: Path, max_steps: int, steps: int | None) -> None:
+    """Refuse, before any data is read, a resume state that is not of the checkpoint's step ``steps`` (RUN.pt, the
+    best, beside the latest step's state) or is unreadable, and a run already at ``max_steps``: it would train one
+    step past its schedule. A checkpoint without resume state restarts its schedule, so it is never finished."""
+    from molgen.models.base import CheckpointError
+    from molgen.models.training import read_resume_state
 
-    from molgen.models.training import state_path
-
-    state = state_path(resume)
     try:
-        done = torch.load(state, map_location="cpu", weights_only=True).get("step") if state.is_file() else None
-    except Exception:  # noqa: BLE001 -- an unreadable state file is the trainer's to report, with its path
-        return
+        done = read_resume_state(resume, steps).get("step")
+    except CheckpointError as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
     if done and done >= max_steps:
         error_console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
                                    "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
@@ -1037,17 +1037,11 @@ def train_smiles_lm(
 
     parent = None   # train() keeps the parent a resumed run recorded
     if resume is not None:
-        _refuse_finished(resume, 200_000 if max_steps is None else max_steps)
+        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record.get("steps"))
     elif source is not None:   # loaded above
-        from molgen.data.moses import sha256_of
+        from molgen.models.training import parent_record
 
-        earlier = started
-        # the sha256 names the exact weights: a path alone is ambiguous once a continued run is shipped over it
-        parent = {"checkpoint": str(source.resolve()), "sha256": sha256_of(source),
-                  **{k: earlier[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
-                                             "started_from") if k in earlier}}
-        if column := (earlier.get("data_preparation") or {}).get("smiles_column"):   # to read its data again
-            parent["data_preparation"] = {"smiles_column": column}
+        parent = parent_record(source, started)
 
     # a user's series: salts as parents, rows the model cannot learn listed, before training
     smiles, preparation = _training_molecules(
@@ -1119,12 +1113,21 @@ def train_smiles_lm(
         from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune, report_line
         from molgen.models.training import write_card
 
-        from molgen.runs.generate import data_molecules
+        from molgen.runs.generate import data_molecules, training_molecules
 
         best = SmilesLM.load(out)
-        # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them)
-        known = data_molecules(data, preparation.get("smiles_column")) if preparation else None
-        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset())
+        try:
+            # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
+            # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
+            known = data_molecules(data, preparation.get("smiles_column")) if preparation else None
+            lineage = best.training.get("started_from")
+            before = training_molecules({"started_from": lineage}) if lineage else frozenset()
+            metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
+                                        learned_before=before)
+        except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
+            console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
+                                 "whole; its card holds no measurement of its samples"), style="yellow")
+            raise typer.Exit(130) from None
         write_card(best, out, metrics=metrics)
         console.print(escape(report_line(metrics)))
 
@@ -1885,7 +1888,7 @@ def train_graph_vae(
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)   # a new network: training starts its schedule afresh
         else:
-            _refuse_finished(resume, max_steps)
+            _refuse_finished(resume, max_steps, record.get("steps"))
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
@@ -1992,7 +1995,7 @@ def train_graph_diffusion(
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        _refuse_finished(resume, max_steps)
+        _refuse_finished(resume, max_steps, record.get("steps"))
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:

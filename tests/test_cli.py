@@ -311,8 +311,13 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     other = tmp_path / "other.smi"
     other.write_text("CCO\nCCN\nCCC\n")
     moved = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--data", str(other),
-                "--max-steps", "6", "--threads", "1")
+                "--max-steps", "6", "--threads", "1", "--out", str(tmp_path / "other.pt"))
     assert moved.exit_code == 0 and "the training molecules differ from those of the run resumed" in moved.output
+    # continued on other molecules: a fine-tune of the series model, validated on its own molecules (its best was
+    # judged against the series' validation score, and none was written)
+    onwards = SmilesLM.load(tmp_path / "other.pt").training
+    assert onwards["data"] == str(other.resolve()) and onwards["started_from"]["data"] == str(source.resolve())
+    assert onwards["started_from"]["started_from"]["data"] == "moses"
     # a flag shaping a new model did nothing on a resume (--arch transformer trained the LSTM on): refused
     reshaped = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--arch", "transformer",
                    "--size", "tiny", "--max-steps", "7")
@@ -896,6 +901,46 @@ def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoi
                 "--threads", "1", "--size", "tiny", "--eval-every", "1")
     assert again.exit_code == 0, again.output
     assert "exists (an earlier run): this run replaces it" in " ".join(again.output.split())
+
+
+def test_a_ctrl_c_while_a_fine_tune_is_measured_says_the_model_is_whole_and_its_card_unmeasured(tmp_path, monkeypatch):
+    """Ctrl-C while the fine-tuned model was sampled for its card ended the command with the card's metrics empty
+    and no word of it."""
+    from molgen.models.smiles_lm import fine_tune_report
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", pressed)
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO")))
+    out = tmp_path / "ft.pt"
+    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(series), "--max-steps", "1",
+                  "--out", str(out), "--threads", "1")
+    said = " ".join(stopped.output.split())
+    assert stopped.exit_code == 130 and "interrupted while sampling the fine-tuned model for its card" in said
+    assert "is trained and whole; its card holds no measurement of its samples" in said
+    assert out.is_file() and json.loads(out.with_suffix(".json").read_text())["metrics"] == {}
+
+
+def test_a_best_checkpoint_resumed_beside_a_later_state_is_refused_before_data_is_read(tmp_path):
+    """--resume RUN.pt (the best, an earlier step) took the state of RUN.last.pt's step: refused, with the way on."""
+    import shutil
+
+    out = tmp_path / "d.pt"
+    common = ("--data", "moses-sample", "--max-molecules", "120", "--threads", "1")
+    made = run("train", "graph-diffusion", "--size", "tiny", "--max-steps", "4", "--eval-every", "2", "--out", str(out),
+               *common)
+    assert made.exit_code == 0, made.output
+    shutil.copy(out.with_suffix(".last.pt"), tmp_path / "at4.pt")
+    run_again = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "6",
+                    "--eval-every", "2", *common)
+    assert run_again.exit_code == 0, run_again.output
+    shutil.copy(tmp_path / "at4.pt", out)   # the best at an earlier step than the last, as it often is
+    refused = run("train", "graph-diffusion", "--resume", str(out), "--max-steps", "8", *common)
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "holds the weights of step 4, but the resume state beside it" in said
+    assert "is of step 6: continue the run from its latest step with --resume" in said
 
 
 def test_a_truncated_resume_state_is_said_to_be_one(tmp_path):

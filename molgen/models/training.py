@@ -169,9 +169,11 @@ def earlier_runs(record: dict) -> list[dict]:
             {"until_step": record.get("steps"), "wall_minutes": record.get("wall_minutes"), "command": record["command"]}]
 
 
-def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer) -> dict:
-    """Restore the optimizer from ``resume``'s ``.state.pt`` and return its counters ({} when there is none:
-    a checkpoint without state, e.g. a shipped one, restarts the schedule with a fresh optimizer)."""
+def read_resume_state(resume: str | Path, steps: int | None = None) -> dict:
+    """The resume state beside ``resume`` (optimizer, counters, random generators), {} when there is none (a shipped
+    checkpoint: a fresh optimizer and schedule). ``steps``: the step of ``resume``'s own weights (its training
+    record's); a state of another step is refused. RUN.pt (the best checkpoint) and RUN.last.pt share RUN.state.pt,
+    the latest step's: resuming the best with it paired earlier weights with a later schedule (a training review)."""
     from molgen.models.base import CheckpointError
 
     path = state_path(resume)
@@ -179,12 +181,81 @@ def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer) -> d
         return {}
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-        optimizer.load_state_dict(state.pop("optimizer"))
-    except Exception as error:   # torch's unpickling and shape errors share no base class worth naming
+    except Exception as error:   # torch's unpickling errors share no base class worth naming
         raise CheckpointError(f"{path} (the resume state beside {resume}) is not readable ({type(error).__name__}): "
                               f"truncated or from another run; move it away to resume {resume} with a fresh optimizer "
                               "and schedule") from None
+    if steps is not None and state.get("step") not in (None, steps):
+        last = Path(resume).with_name(path.name.removesuffix(".state.pt") + ".last.pt")
+        continued = f"--resume {last}" if last.is_file() and last != Path(resume) else "the run's .last.pt"
+        raise CheckpointError(f"{resume} holds the weights of step {steps:,}, but the resume state beside it ({path}) is "
+                              f"of step {state['step']:,}: continue the run from its latest step with {continued}; to "
+                              f"train on from step {steps:,} with a fresh optimizer and schedule, copy {resume} to a "
+                              "name of its own and resume that")
     return state
+
+
+def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer, steps: int | None = None,
+                      generators: Sequence[torch.Generator] = ()) -> dict:
+    """Restore the optimizer from ``resume``'s ``.state.pt`` (:func:`read_resume_state`) and return its counters
+    ({} when there is none). The random state a run saved (torch's and each of ``generators``, in order) is put back
+    too, so an interrupted run resumed draws what it would have drawn uninterrupted."""
+    from molgen.models.base import CheckpointError
+
+    state = read_resume_state(resume, steps)
+    if not state:
+        return state
+    try:
+        optimizer.load_state_dict(state.pop("optimizer"))
+    except Exception as error:   # torch's shape errors share no base class worth naming
+        raise CheckpointError(f"{state_path(resume)} (the resume state beside {resume}) does not fit this model "
+                              f"({type(error).__name__}): from another run; move it away to resume {resume} with a "
+                              "fresh optimizer and schedule") from None
+    saved = state.pop("random", None)
+    if saved is not None:   # resume states written before random states were saved restart them from the seed
+        torch.set_rng_state(saved["torch"])
+        for generator, generator_state in zip(generators, saved["generators"]):
+            generator.set_state(generator_state)
+    return state
+
+
+def best_to_beat(state: dict, record: dict, train_smiles: Sequence[str]) -> float:
+    """The validation score a resumed run's checkpoints must beat: the run's best (``state``'s) when it trained on
+    the same molecules (``record``: the resumed checkpoint's training record), so validated on the same ones; else
+    none (a checkpoint continued on a series validates on the series, and a score on MOSES is no bar to it: the
+    fine-tune wrote no best checkpoint until it beat one)."""
+    if not state or record.get("data_fingerprint") != data_fingerprint(train_smiles):
+        return float("inf")
+    return state["best"]
+
+
+def random_state(generators: Sequence[torch.Generator] = ()) -> dict:
+    """torch's random state and each of a run's own ``generators``', for its resume state."""
+    return {"torch": torch.get_rng_state(), "generators": [generator.get_state() for generator in generators]}
+
+
+def parent_record(source: str | Path, record: dict) -> dict:
+    """What a card says of the checkpoint ``source`` a model started from (``record``: its training record): its
+    path and sha256 (a path alone is ambiguous once a continued run is shipped over it), data and budget, and its
+    own parent, so that the lineage and every molecule it learned stay known."""
+    from molgen.data.moses import sha256_of
+
+    parent = {"checkpoint": str(Path(source).resolve()), "sha256": sha256_of(Path(source)),
+              **{k: record[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
+                                         "started_from") if k in record}}
+    if column := (record.get("data_preparation") or {}).get("smiles_column"):   # to read its data again
+        parent["data_preparation"] = {"smiles_column": column}
+    return parent
+
+
+def resumed_parent(resume: str | Path, record: dict, data: str) -> dict | None:
+    """What a run resumed from ``resume`` (``record``: that checkpoint's training record) on ``data`` started from:
+    the checkpoint itself when it learned from other data (a shipped model continued on a series is a fine-tune of
+    it: its molecules are not new from the result), else the parent the run recorded (a fine-tune resumed), else
+    None (a run continued on its own data)."""
+    if record.get("data") and record["data"] != data:
+        return parent_record(resume, record)
+    return record.get("started_from")
 
 
 def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: bool, **counters) -> dict | None:
@@ -196,7 +267,7 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
     model.save(out.with_suffix(".last.pt"))
     state = out.with_suffix(".state.pt")   # written whole or not at all, as a checkpoint is (a kill mid-write)
     partial = state.with_name(state.name + ".partial")
-    torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)
+    torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)   # counters: step, clock, random state
     os.replace(partial, state)
     return card
 

@@ -505,6 +505,12 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     assert plain["new_on_series_scaffold"] == 0.5   # the chlorobenzene shares the benzene; ethanol has no ring
     known = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, known=frozenset({"Clc1ccccc1"}))
     assert known["new_molecules"] == 1 and known["new_on_series_scaffold"] == 0.0
+    # a molecule of the data the model started from (MOSES for a shipped one) is no new one either (it was counted)
+    before = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, learned_before=frozenset({"CCO"}))
+    assert before["new_molecules"] == 1 and before["new_on_series_scaffold"] == 1.0
+    assert before["new_means"] == "in neither the series nor the data of the model it started from"
+    unread = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, learned_before=None)
+    assert unread["new_molecules"] == 2 and "not found here" in unread["new_means"]
 
 
 def test_a_run_continued_on_its_own_data_is_no_fine_tune():

@@ -22,8 +22,9 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (CtrlC, checkpoint, data_fingerprint, earlier_runs, end_training, learning_rate,
-                                    load_resume_state, normalised_conditions, open_log, run_record, write_card)
+from molgen.models.training import (CtrlC, best_to_beat, checkpoint, data_fingerprint, earlier_runs, end_training,
+                                    learning_rate, load_resume_state, normalised_conditions, open_log, random_state,
+                                    resumed_parent, run_record, write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -102,11 +103,13 @@ def validation_nll(model: SmilesLM, data: TokenizedSet, batch_size: int = 512, l
     return total / max(count, 1)
 
 
-def _randomized(smiles: str) -> str:
+def _randomized(smiles: str, seed: int) -> str:
+    """A random spelling of ``smiles`` drawn from ``seed`` (RDKit's own generator is not the run's: seeded from the
+    run's seed and step, a run resumed spells each batch as an uninterrupted one does)."""
     from rdkit import Chem
 
     mol = Chem.MolFromSmiles(smiles)
-    return Chem.MolToSmiles(mol, canonical=False, doRandom=True) if mol is not None else smiles
+    return Chem.MolToRandomSmilesVect(mol, 1, randomSeed=seed)[0] if mol is not None else smiles
 
 
 def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
@@ -156,11 +159,12 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     if resume is not None:
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
-        state = load_resume_state(resume, optimizer)
+        state = load_resume_state(resume, optimizer, resumed.training.get("steps"), [dropout_generator])
         lineage = {"earlier_runs": earlier_runs(resumed.training)}  # also from a shipped checkpoint (no state: a fresh schedule)
-        parent = parent or (resumed.training.get("started_from") if state else None)  # a resumed fine-tune keeps its parent
+        parent = parent or resumed_parent(resume, resumed.training, data_name)   # a resumed fine-tune keeps its parent
         if state:
-            step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
+            step, tokens_seen, elapsed = state["step"], state["tokens_seen"], state["elapsed"]
+            best = best_to_beat(state, resumed.training, train_smiles)
             epoch, position = state["epoch"], state["position"]
     log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
@@ -176,7 +180,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             for index in batches[position:]:
                 try:
                     if config.randomize_smiles:
-                        randomized = [_randomized(train_set.smiles[i]) for i in index]
+                        seeds = np.random.default_rng([config.seed, step]).integers(1, 2**31 - 1, size=len(index))   # 0: unseeded
+                        randomized = [_randomized(train_set.smiles[i], int(draw)) for i, draw in zip(index, seeds)]
                         try:
                             tokens = tokenize_set(randomized, vocab, model.config.max_len).batch(np.arange(len(index)), vocab.pad_id)
                         except ValueError:  # a random spelling with an unseen token or too long: keep the canonical batch
@@ -219,7 +224,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                                                 **({"started_from": parent} if parent else {}),
                                                 **({"data_preparation": preparation} if preparation else {}), **lineage)
                     best, card = checkpoint(model, out, optimizer, valid, best, card, step=step, tokens_seen=tokens_seen,
-                                            elapsed=elapsed, epoch=epoch, position=position)
+                                            elapsed=elapsed, epoch=epoch, position=position,
+                                            random=random_state([dropout_generator]))
                     saved_step = step
                 if stop:
                     break

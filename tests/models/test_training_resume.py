@@ -1,0 +1,138 @@
+"""Resuming a training run, in every family: an interrupted run resumed ends where an uninterrupted one does; a
+best checkpoint is not paired with a later step's state; a model continued on other data records what it started
+from."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+
+import pytest
+import torch
+
+from molgen.data.registry import load_smiles
+from molgen.models.base import CheckpointError
+
+
+def _smiles_lm(smiles):
+    from molgen.data.tokenizer import SmilesVocabulary
+    from molgen.models.smiles_lm.config import SmilesLMConfig, TrainConfig
+    from molgen.models.smiles_lm.model import SmilesLM
+    from molgen.models.smiles_lm.train import train
+
+    vocabulary = SmilesVocabulary.from_smiles(smiles)
+    model = SmilesLM(SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=16, hidden_dim=32, lstm_layers=1,
+                                    dropout=0.2, max_len=100), vocabulary)
+    # randomized spellings: RDKit draws them, from the run's seed and step
+    return model, TrainConfig(batch_size=16, max_steps=6, eval_every=3, warmup_steps=1, randomize_smiles=True), train
+
+
+def _graph_vae(smiles):
+    from molgen.models.graph_vae.config import TrainConfig
+    from molgen.models.graph_vae.train import build_model, train
+
+    model, _ = build_model(smiles, latent_dim=8, hidden_dim=16, encoder_layers=1)
+    return model, TrainConfig(batch_size=16, max_steps=6, eval_every=3, warmup_steps=1, kl_warmup_steps=2), train
+
+
+def _graph_diffusion(smiles):
+    from molgen.models.graph_diffusion.config import TrainConfig
+    from molgen.models.graph_diffusion.train import build_model, train
+
+    model, _ = build_model(smiles, hidden_dim=16, edge_dim=4, heads=2, layers=1, timesteps=20)
+    return model, TrainConfig(batch_size=16, max_steps=6, eval_every=3, warmup_steps=1), train
+
+
+@pytest.mark.parametrize("family", [_smiles_lm, _graph_vae, _graph_diffusion])
+def test_an_interrupted_run_resumed_ends_with_the_weights_of_an_uninterrupted_one(family, tmp_path, monkeypatch):
+    """A resumed run reseeded its random generators (the diffusion noise, the VAE's latent draws, dropout, RDKit's
+    random spellings) from the run's seed: its steps after the resume drew other numbers than the run would have.
+    The resume state now carries them."""
+    smiles = load_smiles("moses-sample", "train")[:120]
+    torch.manual_seed(0)
+    fresh, config, train = family(smiles)
+    whole, interrupted = copy.deepcopy(fresh), copy.deepcopy(fresh)
+    torch.manual_seed(1)   # what the run draws from torch's own generator is the run's, whatever came before
+    train(whole, smiles[:100], smiles[100:], config, tmp_path / "whole.pt", progress=False)
+
+    clip, calls = torch.nn.utils.clip_grad_norm_, {"n": 0}
+
+    def ctrl_c_at_the_third_step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            os.kill(os.getpid(), signal.SIGINT)   # the loop finishes this step, validates and checkpoints it
+        return clip(*args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", ctrl_c_at_the_third_step)
+    torch.manual_seed(1)
+    with pytest.raises(KeyboardInterrupt):
+        train(interrupted, smiles[:100], smiles[100:], config, tmp_path / "cut.pt", progress=False)
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", clip)
+    torch.manual_seed(123)   # another process, another state: the resume state puts the run's back
+    resumed = copy.deepcopy(fresh)
+    train(resumed, smiles[:100], smiles[100:], config, tmp_path / "cut.pt", progress=False,
+          resume=tmp_path / "cut.last.pt")
+    from molgen.models.base import load
+
+    ends = [load(str(tmp_path / name)) for name in ("whole.last.pt", "cut.last.pt")]
+    weights = [dict(getattr(end, "network", end).state_dict()) for end in ends]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert sum(1 for _ in (tmp_path / "cut.csv").open()) == sum(1 for _ in (tmp_path / "whole.csv").open())
+
+
+def test_the_best_checkpoint_is_not_resumed_with_a_later_steps_state(tmp_path):
+    """RUN.pt (the best, step 3) and RUN.last.pt (step 6) share RUN.state.pt, written at step 6: --resume RUN.pt
+    took step 6's optimizer and counters with step 3's weights, training on from a step its weights never saw."""
+    from molgen.models.training import load_resume_state, read_resume_state, save_progress
+
+    model = torch.nn.Linear(2, 2)
+    model.save = lambda path: torch.save(model.state_dict(), path)
+    optimizer = torch.optim.Adam(model.parameters())
+    out = tmp_path / "r.pt"
+    save_progress(model, out, optimizer, is_best=False, step=3)
+    out.write_bytes(out.with_suffix(".last.pt").read_bytes())   # the best checkpoint, at step 3
+    assert load_resume_state(out, optimizer, steps=3)["step"] == 3   # the best is the latest: its state is its own
+    save_progress(model, out, optimizer, is_best=False, step=6)
+    with pytest.raises(CheckpointError, match=r"r\.pt holds the weights of step 3, but the resume state beside it .* "
+                                              r"is of step 6: continue the run from its latest step with --resume "
+                                              r".*r\.last\.pt"):
+        load_resume_state(out, optimizer, steps=3)
+    assert read_resume_state(out.with_suffix(".last.pt"), 6)["step"] == 6
+    assert read_resume_state(tmp_path / "shipped.pt", 9) == {}   # no state: a fresh optimizer and schedule
+
+
+@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
+def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started_from(family, tmp_path):
+    """A graph family fine-tunes by --resume CHECKPOINT --data SERIES; its card named the series alone, so a run of
+    the result counted the molecules of the data the checkpoint learned (MOSES) as novel, and no note read it as a
+    fine-tune. The checkpoint is its started_from now, as smiles-lm's --from records it."""
+    import json
+
+    from molgen.models.training import is_fine_tune
+    from molgen.runs.generate import training_molecules
+    from tests.test_cli import run
+
+    first = tmp_path / "first.pt"
+    made = run("train", family, "--size", "tiny", "--data", "moses-sample", "--max-molecules", "120", "--max-steps", "2",
+               "--eval-every", "2", "--out", str(first), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    series = tmp_path / "series.csv"
+    series.write_text("smiles\n" + "\n".join(f"c1ccc(cc1){tail}" for tail in
+                                              ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO", "CN", "C(C)C")))
+    tuned = tmp_path / "tuned.pt"
+    again = run("train", family, "--resume", str(first), "--data", str(series), "--max-steps", "4", "--eval-every", "2",
+                "--out", str(tuned), "--threads", "1")
+    assert again.exit_code == 0, again.output
+    record = json.loads(tuned.with_suffix(".json").read_text())["training"]
+    parent = record["started_from"]
+    assert parent["data"] == "moses-sample" and parent["checkpoint"] == str(first.resolve())
+    assert parent["steps"] == 2 and len(parent["sha256"]) == 64
+    assert record["valid_molecules"] >= 1 and is_fine_tune(record)
+    learned = training_molecules(record)
+    assert learned is not None and set(load_smiles("moses-sample", "train")) <= learned
+    # resumed on its own series, the fine-tune keeps its parent
+    resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "6", "--threads", "1")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(tuned.with_suffix(".json").read_text())["training"]["started_from"]["sha256"] == parent["sha256"]
