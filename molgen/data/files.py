@@ -490,6 +490,15 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
 SDF_TITLE_COLUMNS = ("name", "title", "id", "input_name", "input_id", "compound_id", "molecule_id")
 
 
+def _sdf_value(value) -> str:
+    """A data item's text: a blank line ends an SDF data item, and RDKit drops (with a warning, quieted here) a value
+    holding one, e.g. a multi-line note of a user's file: its lines are kept, the blank ones left out."""
+    text = FLOAT_FORMAT % value if isinstance(value, float) else str(value)
+    if "\n" in text or "\r" in text:
+        text = "\n".join(line for line in text.splitlines() if line.strip())
+    return text
+
+
 def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
     lowered = {str(c).lower(): c for c in frame.columns}
     title = next((lowered[c] for c in SDF_TITLE_COLUMNS if c in lowered), smiles_column)
@@ -507,7 +516,7 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                     mol = Chem.Mol()
                 for key, value in values.items():
                     if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
-                        mol.SetProp(str(key), FLOAT_FORMAT % value if isinstance(value, float) else str(value))
+                        mol.SetProp(str(key), _sdf_value(value))
                 if name is not None and not pd.isna(name):
                     mol.SetProp("_Name", " ".join(str(name).split()))  # the title is one line of the record
                 writer.write(mol)

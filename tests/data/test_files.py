@@ -258,6 +258,9 @@ def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):
     multiline = write_molecules(pd.DataFrame({"smiles": ["CCO"], "name": ["ethanol\nbatch 2"]}), tmp_path / "m.sdf")
     assert multiline.read_text().splitlines()[0] == "ethanol batch 2"  # the title is one line; the property keeps both
     assert read_molecules(multiline)["read_error"].isna().all()
+    # a value with a blank line (a note from a spreadsheet cell) was dropped from the record without a word
+    noted = write_molecules(pd.DataFrame({"smiles": ["CCO"], "note": ["made twice\n\n  \r\nsee batch 2"]}), tmp_path / "n.sdf")
+    assert Chem.SDMolSupplier(str(noted))[0].GetProp("note") == "made twice\nsee batch 2"
     plain = write_molecules(pd.DataFrame({"smiles": ["CCO", "CCN"], "qed": [0.4, 0.5]}), tmp_path / "plain.sdf")
     assert read_molecules(plain)["name"].tolist() == ["CCO", "CCN"]
 
