@@ -2193,6 +2193,11 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
     except FileFormatError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
+    for suffix in beside:   # a folder under a report's name stopped the writes midway, the manifest left stale
+        if (written := output.with_name(output.name + suffix)).is_dir():
+            error_console.print(escape(f"{written} (written beside {output.name}) is a folder: move it away or give "
+                                       "the output another name"), style="red")
+            raise typer.Exit(2)
 
 
 def _stopped_before_writing(output: Path) -> NoReturn:
@@ -2208,23 +2213,36 @@ def _stopped_before_writing(output: Path) -> NoReturn:
 _AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
 
 
-def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None) -> None:
-    """The rows, the removal report and a manifest (settings, input checksum, guard, counts, versions).
-    ``read_errors``: why the reader could not read an input row (``_augment_input``), given as that row's reason."""
+def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None,
+                   beside: dict | None = None) -> None:
+    """The rows, the removal report, the tables of ``beside`` (suffix -> table: balance's histogram) and, last, a
+    manifest (settings, input checksum, guard, counts, versions, each file's checksum): a manifest is never left
+    describing the files of an earlier run. ``read_errors``: why the reader could not read an input row
+    (``_augment_input``), given as that row's reason."""
     from molgen.augment.provenance import reason_first, reason_lines, with_read_errors, write_manifest
     from molgen.data.files import write_molecules
 
     removed = reason_first(with_read_errors(removed, read_errors))
 
     replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
-    write_molecules(rows, output)
+    report = output.with_name(output.name + ".removed.csv")
+    extra = {output.with_name(output.name + suffix): table for suffix, table in (beside or {}).items()}
+    manifest = output.with_name(output.name + ".manifest.json")
+    try:
+        manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
+        for path, table in ((output, rows), (report, removed), *extra.items()):
+            write_molecules(table, path)
+        settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
+        write_manifest(output, command=f"augment {context.info_name}", settings=settings,
+                       input_path=context.params["input"], guard=guard, rows=len(rows), removed=removed, report=report,
+                       beside=list(extra))
+    except OSError as error:   # a disk filled, a folder gone: said, with what stands written
+        error_console.print(escape(f"writing {error.filename or output} failed ({error.strerror or error}): no "
+                                   f"manifest was written, so the files beside {output.name} are not a whole set; "
+                                   "run the command again"), style="red")
+        raise typer.Exit(1) from None
     if replaced:
         console.print(f"[yellow]{escape(str(output))} existed and is replaced[/yellow]")
-    report = output.with_name(output.name + ".removed.csv")
-    write_molecules(removed, report)
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
-    write_manifest(output, command=f"augment {context.info_name}", settings=settings, input_path=context.params["input"],
-                   guard=guard, rows=len(rows), removed=removed, report=report)
     console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}"
                   f" (settings, input checksum and guard in {output.name}.manifest.json)")
     for line in reason_lines(removed):
@@ -2451,7 +2469,7 @@ def augment_balance(
         _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard,
-                   columns.attrs["read_errors"])
+                   columns.attrs["read_errors"], beside={".histogram.csv": histogram})
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
@@ -2459,10 +2477,7 @@ def augment_balance(
     console.print(table)
     for note in balance_notes(histogram, removed, budget="--max-samples", labels=filled_columns(columns)):
         console.print(escape(note), style="yellow" if "short of" in note or not note.startswith("sampled") else None)
-    from molgen.data.files import write_molecules
-
-    written = write_molecules(histogram, output.with_name(output.name + ".histogram.csv"))
-    console.print(f"the histogram, bin by bin: {Path(written).name}")
+    console.print(f"the histogram, bin by bin: {output.name}.histogram.csv")
 
 
 if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way), as the command

@@ -31,7 +31,7 @@ import pandas as pd
 from rdkit import Chem, DataStructs
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgen.augment.guards import Guard, ReferenceSet, apply_guard, screened
+from molgen.augment.guards import Guard, ReferenceSet, apply_guard, molecule_list, screened
 from molgen.augment.provenance import params_text
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
@@ -213,6 +213,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
 
     # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
     # stay this call's
+    molecule_list(seeds, "analogues")
     guard = screened(guard, screen)
     seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
     canonical = list(seed_rows)
@@ -225,7 +226,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     # A salt seed (celecoxib HCl) is its parent compound to every generator and to the similarity window: the
     # counter-ion is no part of an analogue, and a SMILES model has no token for it. So is a charge state written
     # alone (a protonated amine, refused for its [NH+] before), as the balance bins it; a nitro group stays as it is.
-    compound = {s: Chem.MolToSmiles(neutral_parent(Chem.MolFromSmiles(s))) for s in canonical}
+    compound = {s: seed_compound(s) for s in canonical}
     parent_note = {s: {"seed_parent": compound[s]} if compound[s] != s else {} for s in canonical}
     seed_fps = [morgan_fingerprint(Chem.MolFromSmiles(compound[s])) for s in canonical]
     # the SMILES methods read each seed in the model's tokens: without stereo if need be, or not at all
@@ -332,7 +333,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     later = pd.concat([removed.iloc[len(guarded):], beyond], ignore_index=True)
     removed = _fates_of_repeats(removed, kept, later)
     kept.insert(list(kept.columns).index("similarity") + 1, "keeps_seed_scaffold",
-                keeps_seed_scaffold(kept["smiles"], kept["seed_smiles"]))
+                keeps_seed_scaffold(kept["smiles"], kept["seed_smiles"].map(compound)))   # a salt's ring-bearing ion is no core
     removed = pd.concat([removed, pd.DataFrame(outside), pd.DataFrame(unreadable), removed_seeds, beyond],
                         ignore_index=True)
     # each row names its seed's input row too, so the seed's id can follow it (provenance.with_seed_columns)
@@ -341,6 +342,11 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
             at = list(frame.columns).index("seed_smiles") + 1
             frame.insert(at, "seed_row", frame["seed_smiles"].map(seed_rows).astype("Int64"))
     return kept, removed
+
+
+def seed_compound(smiles: str) -> str:
+    """The compound a seed stands for (canonical SMILES): a salt's parent, a charge state written alone neutralized."""
+    return Chem.MolToSmiles(neutral_parent(Chem.MolFromSmiles(smiles)))
 
 
 def keeps_seed_scaffold(smiles: Sequence[str], seeds: Sequence[str]) -> pd.Series:
@@ -385,7 +391,8 @@ def stereo_note(kept: pd.DataFrame) -> str:
     def has_stereo(smiles: str) -> bool:   # canonical SMILES write stereo as @, / or \\ only
         return any(mark in smiles for mark in "@/\\")
 
-    chiral = {seed for seed in kept["seed_smiles"].dropna().unique() if has_stereo(seed)}
+    # a salt's stereo may be its counter-ion's (pyrantel's E double bond beside pamoate): the compound's is read
+    chiral = {seed for seed in kept["seed_smiles"].dropna().unique() if has_stereo(seed_compound(seed))}
     rows = kept[kept["seed_smiles"].isin(chiral)]
     flat = [not has_stereo(text) for text in rows["smiles"]]
     if not any(flat):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, screened
+from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, molecule_list, screened
 from molgen.augment.provenance import params_text
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -66,6 +66,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
 
     # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
     # stay this call's
+    molecule_list(smiles, "balance")
     guard = screened(guard, screen)
     inputs, input_rows, removed = [], [], []
     with quiet_rdkit():
@@ -90,7 +91,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         raise ValueError(f"the range {low:g},{high:g} of {prop} is empty: LOW comes first and must be below HIGH")
     if not high > low:
         raise ValueError(f"the value range of {prop} is empty ({low:g} to {high:g}); give a range (--range LOW,HIGH)")
-    edges = np.linspace(low, high, bins + 1)
+    asked = bins
+    edges, bins = bin_edges(prop, low, high, bins)
+    low, high = float(edges[0]), float(edges[-1])
 
     def bin_of(v: np.ndarray) -> np.ndarray:
         index = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, bins - 1)
@@ -175,7 +178,25 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["unused"] = dict(unused)
     histogram.attrs["inputs_outside"] = int((bin_of(values) < 0).sum())   # kept as rows, in no bin
     histogram.attrs["repeated_compounds"] = int((~counted).sum())   # kept as rows, counted once in the bins
+    histogram.attrs["bins_asked"] = asked
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
+
+
+def bin_edges(prop: str, low: float, high: float, bins: int) -> tuple[np.ndarray, int]:
+    """(edges, bins): ``bins`` equal-width bins from ``low`` to ``high``; for a count (hbd, rings, heavy atoms) each
+    bin holds the same number of whole values, from half below ``low`` to half above ``high``, and there are no more
+    bins than values: an equal-width bin between two whole numbers can never fill, and spent the whole sampling
+    budget trying (``hbd`` 0 to 3 in 8 bins left four empty)."""
+    from molgen.scoring.properties import PROPERTIES
+
+    if prop not in PROPERTIES or not PROPERTIES[prop].integer:
+        return np.linspace(low, high, bins + 1), bins
+    first, last = int(np.ceil(low)), int(np.floor(high))
+    if last < first:
+        raise ValueError(f"{prop} counts whole numbers, and none lies between {low:g} and {high:g}")
+    width = -(-(last - first + 1) // bins)   # whole values a bin
+    bins = -(-(last - first + 1) // width)
+    return first - 0.5 + width * np.arange(bins + 1), bins
 
 
 def filled_columns(columns: pd.DataFrame | None) -> list[str]:
@@ -204,6 +225,11 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
                      "sampled from the model (method balance), not analogues of the inputs"
                      + (f", with no value in the input's own columns ({', '.join(labels)}): fit a model of any "
                         "label among them on the original rows only (method original)" if labels else ""))
+    if histogram.attrs.get("bins_asked", len(histogram)) != len(histogram):
+        width = int(round(histogram["high"].iloc[0] - histogram["low"].iloc[0]))
+        notes.append(f"the property counts whole numbers: {len(histogram)} bins of {width:g} value"
+                     f"{'s' * (width != 1)} each, not the {histogram.attrs['bins_asked']} asked (a bin holding no "
+                     "whole number could never fill)")
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

@@ -13,7 +13,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.augment.guards import CompoundIndex
+from molgen.augment.guards import CompoundIndex, molecule_list
 from molgen.augment.provenance import params_text
 
 
@@ -23,12 +23,13 @@ DRAW_LIMIT = 20_000
 
 def randomized_smiles(mol: Chem.Mol, k: int, seed: int = 0, *, include_canonical: bool = False) -> list[str]:
     """Up to ``k`` distinct random spellings of ``mol`` (fewer when the molecule has fewer), none of them the
-    canonical SMILES unless ``include_canonical`` (then it comes first). Rounds of draws stop when a round finds
-    nothing new: ethanol has four spellings, and asking it for a million must not draw forever."""
+    canonical SMILES; ``include_canonical`` adds it, first (it took one of the k places). Rounds of draws stop when
+    a round finds nothing new: ethanol has four spellings, and asking it for a million must not draw forever."""
     canonical = Chem.MolToSmiles(mol)
     out: list[str] = [canonical] if include_canonical else []
     seen = {canonical}
     attempt = 0
+    k += len(out)
     while len(out) < k:
         before = len(out)
         for text in Chem.MolToRandomSmilesVect(mol, min(max(4 * k, 8), DRAW_LIMIT), randomSeed=seed + 7919 * attempt):
@@ -53,6 +54,7 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
     state, a tautomer, a stereoisomer or an isotopologue: one parent, as the leak guard reads it) names
     that row in ``same_parent_as_row``: such labels may differ for a reason, but should be looked at.
     """
+    molecule_list(smiles, "enumerate_smiles")
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     rows, failed = [], []

@@ -14,7 +14,7 @@ nitroso and its oxime) escapes that hash. So a molecule that matches no key is a
 (RDKit's TautomerEnumerator, on its parent) and each tautomer's parent key looked up: 1.5 ms a check
 for MOSES molecules, paid by the molecule checked, never by the held-out set (keying MOSES test's
 176,074 canonical tautomers would take nine minutes). Each fragment of a mixture that may be a
-compound (not a counter-ion or solvent of RDKit's salt list) is checked too, so a held-out molecule
+compound (not a counter-ion or solvent of RDKit's salt list or of ``molgen.chem.counterions``) is checked too, so a held-out molecule
 cannot hide as the smaller part of one. Near-duplicates are judged by Morgan
 Tanimoto similarity (radius 2, 2048 bits).
 """
@@ -115,6 +115,14 @@ class CompoundIndex:
         return earlier
 
 
+def molecule_list(smiles, what: str):
+    """``smiles`` as given, refused when it is one string: a str is a sequence of its characters, and a guard keyed
+    on 'C', 'C' and 'O' guarded nothing without a word (``ReferenceSet("test", "CCO")``)."""
+    if isinstance(smiles, (str, bytes)):
+        raise TypeError(f"{what} takes a list of SMILES, not one string: give [{smiles!r}]")
+    return smiles
+
+
 @lru_cache(maxsize=1)
 def _salt_remover() -> rdMolStandardize.FragmentRemover:
     return rdMolStandardize.FragmentRemover()
@@ -122,12 +130,14 @@ def _salt_remover() -> rdMolStandardize.FragmentRemover:
 
 def _compound_fragments(mol: Chem.Mol) -> tuple[Chem.Mol, ...]:
     """The fragments of a mixture that may be a compound of their own: not a counter-ion or solvent RDKit's
-    salt list names (chloride, water, acetic acid, TFA, ...), and holding a carbon. A held-out set from a
-    toxicity screen lists water, HCl and acetic acid as compounds; every hydrate, hydrochloride and acetate
-    salt must not read as holding them."""
+    salt list or :mod:`molgen.chem.counterions` names (chloride, water, acetic acid, TFA, pamoate, meglumine, ...),
+    and holding a carbon. A held-out set from a toxicity screen lists water, HCl and acetic acid as compounds;
+    every hydrate, hydrochloride and acetate salt must not read as holding them."""
+    from molgen.chem.counterions import is_counterion
+
     kept = _salt_remover().remove(mol)
     return tuple(fragment for fragment in Chem.GetMolFrags(kept, asMols=True, sanitizeFrags=False)
-                 if any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()))
+                 if any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()) and not is_counterion(fragment))
 
 
 @dataclass
@@ -146,6 +156,7 @@ class ReferenceSet:
     def __post_init__(self) -> None:
         from molgen.augment import reference_cache
 
+        molecule_list(self.smiles, f"ReferenceSet {self.name!r}")
         if not isinstance(self.smiles, Sequence):   # a generator, say: read once, kept (its length is needed)
             self.smiles = list(self.smiles)
         large = len(self.smiles) >= reference_cache.CACHE_FROM

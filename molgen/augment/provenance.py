@@ -8,6 +8,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
@@ -86,9 +87,9 @@ def _molecules_sha256(reference) -> str:
 
 
 def write_manifest(output: str | Path, *, command: str, settings: dict, input_path: str | Path, guard, rows: int,
-                   removed, report: str | Path) -> Path:
+                   removed, report: str | Path, beside: Sequence[str | Path] = ()) -> Path:
     """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``, with the
-    checksums of the input, the output and the removal report."""
+    checksums of the input, the output, the removal report and each file of ``beside`` (balance's histogram)."""
     from molgen.data.files import write_json
     from molgen.data.moses import sha256_of
 
@@ -97,6 +98,8 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
                               input_sha256=sha256_of(input_path), guard=guard, rows=rows, removed=removed,
                               output_name=output.name, report_name=report.name, output_sha256=sha256_of(output),
                               report_sha256=sha256_of(report))
+    if beside:
+        manifest["output"]["beside"] = [{"file": Path(path).name, "sha256": sha256_of(Path(path))} for path in beside]
     return write_json(manifest, output.with_name(output.name + ".manifest.json"))
 
 

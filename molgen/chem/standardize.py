@@ -30,8 +30,15 @@ class StandardizeOptions:
 
 
 def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
-    """The largest organic fragment of ``mol`` (RDKit's chooser: a counter-ion or solvent goes)."""
+    """The largest organic fragment of ``mol`` that is not a known counter-ion or solvent (RDKit's chooser among
+    the rest: :mod:`molgen.chem.counterions`; pamoate and meglumine outweigh many drugs they are salts of)."""
+    from functools import reduce
+
+    from molgen.chem.counterions import compound_fragments
+
     with quiet_rdkit():   # the chooser logs each fragment it weighs: noise on a terminal or in a notebook
+        if len(Chem.GetMolFrags(mol)) > 1:
+            mol = reduce(Chem.CombineMols, compound_fragments(mol))
         return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
 
 
@@ -45,8 +52,8 @@ def neutralize(mol: Chem.Mol) -> Chem.Mol:
 
 
 def salt_parent(mol: Chem.Mol) -> Chem.Mol:
-    """The parent compound of a salt or mixture: its largest organic fragment, neutralized where a
-    neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
+    """The parent compound of a salt or mixture: its largest organic fragment that is no known counter-ion
+    (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
     so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl)."""
     if len(Chem.GetMolFrags(mol)) == 1:

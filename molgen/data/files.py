@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -459,6 +460,13 @@ def check_writable(path: str | Path) -> str:
                                     "(optionally .gz for .csv and .tsv)")
     if not path.parent.is_dir():
         raise FileFormatError(path, f"the folder {path.parent} does not exist")
+    if path.is_dir():
+        raise FileFormatError(path, "is a folder: give the name of the file to write")
+    try:   # a folder the process cannot write in (read-only, /proc) fails here, not after minutes of work
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as error:
+        raise FileFormatError(path, f"the folder {path.parent} cannot be written in ({error.strerror})") from None
     return fmt
 
 

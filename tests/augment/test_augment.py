@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -184,7 +186,7 @@ def test_parent_key_keeps_different_molecules_apart():
     ("CC(=O)CC(c1ccccc1)c1c(O)c2ccccc2oc1=O", "CC(O)=CC(c1ccccc1)c1c(O)c2ccccc2oc1=O", "is a tautomer of"),
     ("CC(=O)CC(=O)c1ccccc1", "CC(O)=CC(=O)c1ccccc1", "is a tautomer of"),              # a 1,3-diketone's enol
     ("CC(C)N=O", "CC(C)=NO", "is a tautomer of"),                                       # nitroso and oxime
-    ("NCC(=O)O", "NCC(=O)O.CCCCCCCCCCCCCCCC(=O)O", "holds"),                            # the smaller part of a mixture
+    ("NCC(=O)O", "NCC(=O)O.CCCCCCCCCCCCCCCCO", "holds"),                                # the smaller part of a mixture
     ("CC(=O)CC(=O)c1ccccc1", "[Na+].[Cl-].CC(O)=CC(=O)c1ccccc1.CCCCCCCCCCCCCCCCCCCC", "holds"),
 ])
 def test_leakage_guard_sees_carbon_tautomers_and_mixtures(held, synthetic, how):
@@ -621,6 +623,12 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert f"the {len(added)} added rows are new molecules sampled from the model (method balance), not analogues of " \
            "the inputs, with no value in the input's own columns (id, activity): fit a model of any label among them " \
            "on the original rows only (method original)" in said
+    # the manifest is written last, and checksums every file beside the rows, the histogram included
+    manifest = json.loads((tmp_path / "b.csv.manifest.json").read_text())
+    from molgen.data.moses import sha256_of
+
+    assert manifest["output"]["beside"] == [{"file": "b.csv.histogram.csv",
+                                             "sha256": sha256_of(tmp_path / "b.csv.histogram.csv")}]
     from molgen.augment.balance import filled_columns   # a .smi file's empty name column is no label
 
     assert filled_columns(pd.DataFrame({"line": [1, 2], "name": [None, None], "id": ["a", ""], "note": ["", " "]})) == ["id"]
@@ -713,3 +721,119 @@ def test_analogues_of_a_chiral_seed_written_without_stereo_are_said():
     assert stereo_note(kept).startswith("1 of the 2 analogues of 1 seed with stereocentres or E/Z double bonds carry "
                                         "no stereo")
     assert stereo_note(kept.iloc[1:]) == ""   # every analogue of the chiral seed carries stereo
+
+
+OLANZAPINE = "CN1CCN(CC1)C1=Nc2ccccc2Nc2sc(C)cc12"
+PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
+
+
+@pytest.mark.parametrize("salt, parent", [
+    (f"{OLANZAPINE}.{PAMOIC_ACID}", OLANZAPINE),   # pamoate: 29 heavy atoms to olanzapine's 22
+    ("CC(=O)Nc1c(I)c(NC(C)=O)c(I)c(C(=O)[O-])c1I.C[NH2+]CC(O)C(O)C(O)C(O)CO",   # diatrizoate meglumine
+     "CC(=O)Nc1c(I)c(NC(C)=O)c(I)c(C(=O)O)c1I"),
+    ("CN1C=C(C)C(=N1)/C=C/c1cccs1.[O-]C(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C([O-])=O)c1O",
+     "CN1C=C(C)C(=N1)/C=C/c1cccs1"),
+    ("CNCC(O)C(O)C(O)C(O)CO.OC(=O)C(O)C(O)C(O)=O", "CNCC(O)C(O)C(O)C(O)CO"),   # two listed ions: the largest
+])
+def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
+    """A review: the largest fragment of olanzapine pamoate is the pamoate, so a held-out olanzapine pamoate guarded
+    pamoic acid (and every pamoate salt) instead of olanzapine, and replicates merged two pamoate salts as one."""
+    from molgen.chem.standardize import salt_parent
+
+    assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(salt))) == Chem.MolToSmiles(Chem.MolFromSmiles(parent))
+
+
+def test_a_held_out_pamoate_guards_its_drug_and_not_other_pamoates():
+    guard = Guard(held_out=[ReferenceSet("test", [f"{OLANZAPINE}.{PAMOIC_ACID}"])])
+    assert guard.leak(Chem.MolFromSmiles(OLANZAPINE), near=False)
+    assert guard.leak(Chem.MolFromSmiles(f"{OLANZAPINE}.Cl"), near=False)
+    hydroxyzine_pamoate = f"OCCOCCN1CCN(CC1)C(c1ccccc1)c1ccc(Cl)cc1.{PAMOIC_ACID}"
+    for other in (PAMOIC_ACID, hydroxyzine_pamoate):
+        assert guard.leak(Chem.MolFromSmiles(other), near=False) == ""
+
+
+def test_replicates_keep_two_drugs_salted_with_one_counter_ion_apart():
+    from molgen.augment.replicates import merge_replicates
+
+    pyrantel, morantel = "CN1CCCN=C1/C=C/c1cccs1", "CN1CCCN=C1/C=C/c1sccc1C"
+    columns = pd.DataFrame({"pIC50": [5.0, 7.0]})
+    merged = merge_replicates([f"{pyrantel}.{PAMOIC_ACID}", f"{morantel}.{PAMOIC_ACID}"], columns, ["pIC50"])
+    assert len(merged.merged) == 2 and sorted(merged.merged["pIC50"]) == [5.0, 7.0]
+
+
+def test_an_analogue_of_a_salt_seed_keeps_the_drugs_core_not_the_salts():
+    """A besylate (amlodipine's, in a review): the Murcko scaffold of the whole salt held besylate's benzene apart,
+    so no analogue held it: every keeps_seed_scaffold was False. 5-Methoxy-DMT's indole is written first, so the
+    prefix method keeps it in every analogue."""
+    besylate = "COc1ccc2[nH]cc(CCN(C)C)c2c1.OS(=O)(=O)c1ccccc1"
+    kept, _ = analogues([besylate], per_seed=10, min_similarity=0.3, max_similarity=0.95, samples_per_seed=60, seed=1)
+    indole = Chem.MolFromSmiles("c1ccc2[nH]ccc2c1")
+    held = [Chem.MolFromSmiles(s).HasSubstructMatch(indole) for s in kept["smiles"]]
+    assert any(held) and kept["keeps_seed_scaffold"].tolist() == held
+
+
+def test_a_count_property_is_binned_by_whole_numbers():
+    from molgen.augment.balance import balance_notes, bin_edges
+
+    edges, bins = bin_edges("hbd", 0, 3, 8)   # eight equal-width bins left four between whole numbers, never filled
+    assert bins == 4 and edges.tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5]
+    edges, bins = bin_edges("heavy_atoms", 10, 30, 8)
+    assert bins == 7 and np.diff(edges).tolist() == [3.0] * 7 and edges[0] == 9.5 and edges[-1] >= 30
+    assert bin_edges("qed", 0.1, 0.9, 4)[1] == 4
+    with pytest.raises(ValueError, match="counts whole numbers, and none lies between 0.2 and 0.8"):
+        bin_edges("rings", 0.2, 0.8, 3)
+    smiles = ["CCO", "OCCO", "OCC(O)CO", "CC", "CCN"]   # hbd 1, 2, 3, 0, 1
+    rows, removed, histogram = balance(smiles, "hbd", bins=8, seed=0, max_samples=10)
+    assert histogram["before"].tolist() == [1, 2, 1, 1] and rows.loc[rows["method"] == "original", "bin"].tolist() == \
+        [1, 2, 3, 0, 1]
+    assert any(note.startswith("the property counts whole numbers: 4 bins of 1 value each, not the 8 asked")
+               for note in balance_notes(histogram, removed))
+
+
+def test_include_canonical_adds_the_canonical_spelling_to_the_k_random_ones():
+    from molgen.augment.enumerate import randomized_smiles
+
+    spellings = randomized_smiles(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"), 1, include_canonical=True)
+    assert len(spellings) == 2 and spellings[0] == "CC(=O)Oc1ccccc1C(=O)O"
+
+
+def test_one_smiles_string_given_for_a_list_is_refused():
+    """A str is a sequence of its characters: ReferenceSet("test", "CCO") guarded 'C', 'C' and 'O', silently."""
+    with pytest.raises(TypeError, match=r"takes a list of SMILES, not one string: give \['CCO'\]"):
+        ReferenceSet("test", "CCO")
+    with pytest.raises(TypeError, match="enumerate_smiles takes a list of SMILES"):
+        enumerate_smiles("CCN", k=3)
+    with pytest.raises(TypeError, match="balance takes a list"):
+        balance("CCN", "qed")
+    with pytest.raises(TypeError, match="analogues takes a list"):
+        analogues("CCN")
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_work(tmp_path, series):
+    """A review: a folder named as the output was a traceback after the work (minutes, for analogues); a folder
+    under the removal report's name stopped the writes midway and left the earlier run's manifest beside new rows."""
+    result, out = _enumerate_three(tmp_path, series, "-k", "2")
+    assert result.exit_code == 0, result.output
+    earlier = json.loads(out.with_name("out.csv.manifest.json").read_text())
+    (tmp_path / "adir.csv").mkdir()
+    folder = CliRunner().invoke(app, ["augment", "enumerate", str(tmp_path / "series.smi"), "-o", str(tmp_path / "adir.csv")])
+    assert folder.exit_code == 2 and "is a folder: give the name of the file to write" in " ".join(folder.output.split())
+    report = out.with_name("out.csv.removed.csv")
+    report.unlink()
+    report.mkdir()
+    blocked, _ = _enumerate_three(tmp_path, series, "-k", "7")
+    said = " ".join(blocked.output.split())
+    assert blocked.exit_code == 2 and "out.csv.removed.csv (written beside out.csv) is a folder" in said
+    assert json.loads(out.with_name("out.csv.manifest.json").read_text()) == earlier   # nothing was written
+    from molgen.data.files import FileFormatError, check_writable
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK) and os.geteuid() == 0:   # root writes anywhere: a folder of /proc cannot be
+            locked = Path("/proc")
+        with pytest.raises(FileFormatError, match="cannot be written in"):
+            check_writable(locked / "out.csv")
+    finally:
+        (tmp_path / "locked").chmod(0o700)

@@ -588,6 +588,11 @@ def test_augment_enumerates_and_reports_invalid_input():
     assert manifest["augment"]["settings"] == {"k": 10, "include_canonical": False, "seed": 0}
     assert manifest["input"]["sha256"] == hashlib.sha256(b"CCO\nc1ccccc1O\nC1CC").hexdigest()
     assert manifest["guard"]["near_duplicate"] is None   # spellings are matched exactly: no threshold was applied
+    # the checksums of the very files the downloads give (a review: the page's manifest had none)
+    files = at.session_state["aug_result"][6]
+    assert manifest["output"]["sha256"] == hashlib.sha256(files["rows"].encode()).hexdigest()
+    assert manifest["output"]["report_sha256"] == hashlib.sha256(files["removed"].encode()).hexdigest()
+    assert manifest["input"]["file"] == "input molecules typed in the workbench"
     removed = at.session_state["aug_result"][1]
     assert list(removed.columns[:2]) == ["smiles", "removed_because"]   # the reason beside the molecule
     # benzene's one spelling is its canonical SMILES: the option the removal reason names is on the page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 
 import pandas as pd
@@ -63,6 +62,11 @@ def held_out_split(name: str) -> ReferenceSet:
     return ReferenceSet(name, load_smiles(dataset, split))
 
 
+def histogram_table(histogram: pd.DataFrame, binned: str) -> pd.DataFrame:
+    """The histogram as the page shows and downloads it: each bin's edges named by the property binned."""
+    return histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
+
+
 def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
     """The input's SMILES, its other columns (ids, labels; None for typed molecules), its name and its bytes
     (for the manifest's checksum)."""
@@ -96,7 +100,7 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
     names = typed["name"].fillna("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return (typed["smiles"].tolist(), pd.DataFrame({"name": names}) if names.any() else None,
-            "molecules typed in the workbench", "\n".join(lines).encode())
+            "input molecules typed in the workbench", "\n".join(lines).encode())
 
 
 if upload is not None:
@@ -219,17 +223,25 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
     removed = with_input_columns(removed, input_columns)
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     removed = reason_first(removed)   # the reason beside the molecule
+    # the files as the downloads give them, made once, so the manifest checksums the very bytes downloaded
+    files = {"rows": rows.to_csv(index=False), "removed": removed.to_csv(index=False),
+             "histogram": None if histogram is None else histogram_table(histogram, prop).to_csv(index=False)}
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(),
                               guard=Guard(near_duplicate=None) if method == "replicates" else guard,   # no guard applied
                               rows=len(rows), removed=removed, output_name=f"augmented-{method}.csv",
-                              report_name=f"augmented-{method}.csv.removed.csv")
-    st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats)
+                              report_name=f"augmented-{method}.csv.removed.csv",
+                              output_sha256=hashlib.sha256(files["rows"].encode()).hexdigest(),
+                              report_sha256=hashlib.sha256(files["removed"].encode()).hexdigest())
+    if files["histogram"] is not None:
+        manifest["output"]["beside"] = [{"file": f"augmented-{method}.csv.histogram.csv",
+                                         "sha256": hashlib.sha256(files["histogram"].encode()).hexdigest()}]
+    st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats, files)
     st.session_state["aug_result_seeds"] = smiles
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
-    rows, removed, histogram, made_by, manifest, repeats = st.session_state["aug_result"]
+    rows, removed, histogram, made_by, manifest, repeats, files = st.session_state["aug_result"]
     made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
@@ -253,21 +265,16 @@ if "aug_result" in st.session_state:
     if histogram is not None:
         from molgen.augment.balance import balance_notes, filled_columns
 
-        binned = made_with["property"]
-        # each bin's edges named by the property binned, as the command line's .histogram.csv is written
-        shown_histogram = histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
-        st.dataframe(shown_histogram, hide_index=True)
+        st.dataframe(histogram_table(histogram, made_with["property"]), hide_index=True)
         for note in balance_notes(histogram, removed, labels=filled_columns(input_columns)):
             st.caption(plain(note))
-        st.download_button("Download the histogram (CSV)", shown_histogram.to_csv(index=False),
+        st.download_button("Download the histogram (CSV)", files["histogram"],
                            file_name=f"augmented-{made_by}.csv.histogram.csv", mime="text/csv",
                            key="aug_histogram_download")
     st.markdown("**Preview**")
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
-    buffer = io.StringIO()
-    rows.to_csv(buffer, index=False)
     left, right = st.columns(2)
-    left.download_button("Download rows (CSV)", buffer.getvalue(), file_name=f"augmented-{made_by}.csv", mime="text/csv",
+    left.download_button("Download rows (CSV)", files["rows"], file_name=f"augmented-{made_by}.csv", mime="text/csv",
                          key="aug_download")
     right.download_button("Download the manifest (JSON)", json.dumps(manifest, indent=2),
                           file_name=f"augmented-{made_by}.csv.manifest.json", mime="application/json",
@@ -275,5 +282,5 @@ if "aug_result" in st.session_state:
     if len(removed):
         with st.expander(f"Removed ({len(removed):,})"):
             st.dataframe(removed, hide_index=True, width="stretch")
-            st.download_button("Download the removal report (CSV)", removed.to_csv(index=False), file_name=f"augmented-{made_by}.csv.removed.csv",
+            st.download_button("Download the removal report (CSV)", files["removed"], file_name=f"augmented-{made_by}.csv.removed.csv",
                                mime="text/csv", key="aug_removed_download")

@@ -1,0 +1,83 @@
+"""Counter-ions and solvents of pharmaceutical salts and solvates, recognised as such in a mixture.
+
+The parent of a salt is its largest organic fragment (RDKit's chooser), unless that fragment is the counter-ion:
+pamoic acid (29 heavy atoms) outweighs olanzapine (22), hydroxyzine (25) and pyrantel (14); meglumine outweighs
+many acids it is paired with, docusate most bases. RDKit's own salt and fragment lists stop at inorganic ions
+and a few small acids. This list holds the common salt formers of marketed drugs (after the FDA-approved salt
+forms reviewed by Paulekuhn, Dressman and Saal, J. Med. Chem. 2007, 50, 6665) and crystallisation solvents, each
+as its neutral form: a fragment is one when it is, once neutralized, without stereo or isotope labels.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rdkit import Chem
+
+#: name -> the neutral form's SMILES (stereo left out: D- and L-tartrate, maleate and fumarate are each one entry).
+COUNTERIONS = {
+    # sulfonates
+    "mesylate": "CS(=O)(=O)O", "esylate": "CCS(=O)(=O)O", "edisylate": "O=S(=O)(O)CCS(=O)(=O)O",
+    "isethionate": "O=S(=O)(O)CCO", "besylate": "O=S(=O)(O)c1ccccc1", "tosylate": "Cc1ccc(S(=O)(=O)O)cc1",
+    "closylate": "O=S(=O)(O)c1ccc(Cl)cc1", "napsylate": "O=S(=O)(O)c1ccc2ccccc2c1",
+    "napadisylate": "O=S(=O)(O)c1cccc2c(S(=O)(=O)O)cccc12", "camsylate": "CC1(C)C2CCC1(CS(=O)(=O)O)C(=O)C2",
+    "cyclamate": "O=S(=O)(O)NC1CCCCC1", "lauryl sulfate (estolate)": "CCCCCCCCCCCCOS(=O)(=O)O",
+    "docusate": "CCCCC(CC)COC(=O)CC(C(=O)OCC(CC)CCCC)S(=O)(=O)O",
+    # carboxylates
+    "formate": "O=CO", "acetate": "CC(=O)O", "trifluoroacetate": "O=C(O)C(F)(F)F", "propionate": "CCC(=O)O",
+    "oxalate": "O=C(O)C(=O)O", "malonate": "O=C(O)CC(=O)O", "succinate": "O=C(O)CCC(=O)O",
+    "glutarate": "O=C(O)CCCC(=O)O", "adipate": "O=C(O)CCCCC(=O)O", "maleate/fumarate": "O=C(O)C=CC(=O)O",
+    "malate": "O=C(O)CC(O)C(=O)O", "tartrate": "O=C(O)C(O)C(O)C(=O)O", "citrate": "O=C(O)CC(O)(CC(=O)O)C(=O)O",
+    "lactate": "CC(O)C(=O)O", "glycolate": "O=C(O)CO", "gluconate": "O=C(O)C(O)C(O)C(O)C(O)CO",
+    "glucuronate": "O=C(O)C1OC(O)C(O)C(O)C1O", "lactobionate": "O=C(O)C(O)C(O)C(OC1OC(CO)C(O)C(O)C1O)C(O)CO",
+    "benzoate": "O=C(O)c1ccccc1", "salicylate": "O=C(O)c1ccccc1O", "mandelate": "O=C(O)C(O)c1ccccc1",
+    "hippurate": "O=C(O)CNC(=O)c1ccccc1", "gentisate": "O=C(O)c1cc(O)ccc1O",
+    "xinafoate": "O=C(O)c1ccc2ccccc2c1O", "pamoate (embonate)": "O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O",
+    "orotate": "O=C(O)c1cc(=O)[nH]c(=O)[nH]1", "nicotinate": "O=C(O)c1cccnc1", "aspartate": "NC(CC(=O)O)C(=O)O",
+    "glutamate": "NC(CCC(=O)O)C(=O)O", "laurate": "CCCCCCCCCCCC(=O)O", "palmitate": "CCCCCCCCCCCCCCCC(=O)O",
+    "stearate": "CCCCCCCCCCCCCCCCCC(=O)O", "oleate": "CCCCCCCCC=CCCCCCCCC(=O)O",
+    # other acids
+    "saccharinate": "O=C1NS(=O)(=O)c2ccccc21", "teoclate": "Cn1c(=O)c2[nH]c(Cl)nc2n(C)c1=O",
+    "picrate": "O=[N+]([O-])c1cc([N+](=O)[O-])c(O)c([N+](=O)[O-])c1",
+    # bases and cations
+    "meglumine": "CNCC(O)C(O)C(O)C(O)CO", "tromethamine": "NC(CO)(CO)CO", "benzathine": "c1ccc(CNCCNCc2ccccc2)cc1",
+    "olamine": "NCCO", "diolamine": "OCCNCCO", "trolamine": "OCCN(CCO)CCO", "deanol": "CN(C)CCO",
+    "epolamine": "OCCN1CCCC1", "choline": "C[N+](C)(C)CCO", "diethylamine": "CCNCC",
+    "erbumine (tert-butylamine)": "CC(C)(C)N", "dicyclohexylamine": "C1CCC(NC2CCCCC2)CC1", "piperazine": "C1CNCCN1",
+    "lysine": "NCCCCC(N)C(=O)O", "arginine": "N=C(N)NCCCC(N)C(=O)O", "triethylamine": "CCN(CC)CC",
+    # solvents of solvates
+    "methanol": "CO", "ethanol": "CCO", "isopropanol": "CC(C)O", "acetone": "CC(C)=O", "acetonitrile": "CC#N",
+    "dimethyl sulfoxide": "CS(C)=O", "dimethylformamide": "CN(C)C=O", "diethyl ether": "CCOCC",
+    "ethyl acetate": "CCOC(C)=O", "dichloromethane": "ClCCl", "chloroform": "ClC(Cl)Cl", "tetrahydrofuran": "C1CCOC1",
+    "dioxane": "C1COCCO1", "toluene": "Cc1ccccc1", "heptane": "CCCCCCC", "tert-butyl methyl ether": "COC(C)(C)C",
+}
+
+
+def _key(mol: Chem.Mol) -> str:
+    """A fragment as the list is matched: neutralized, without stereo or isotope labels, canonical."""
+    from molgen.chem.standardize import neutralize
+
+    plain = Chem.Mol(neutralize(mol))
+    for atom in plain.GetAtoms():
+        atom.SetIsotope(0)
+    return Chem.MolToSmiles(plain, isomericSmiles=False)
+
+
+@lru_cache(maxsize=1)
+def _keys() -> frozenset[str]:
+    return frozenset(_key(Chem.MolFromSmiles(smiles)) for smiles in COUNTERIONS.values())
+
+
+def is_counterion(fragment: Chem.Mol) -> bool:
+    """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state."""
+    return _key(fragment) in _keys()
+
+
+def compound_fragments(mol: Chem.Mol) -> list[Chem.Mol]:
+    """The fragments of ``mol`` that may be the compound: the organic ones that are not a listed counter-ion or
+    solvent, or all of them when there are none (sodium benzoate is benzoate; a salt of two listed ions, meglumine
+    tartrate, is itself the compound)."""
+    fragments = list(Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False))
+    kept = [fragment for fragment in fragments
+            if any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()) and not is_counterion(fragment)]
+    return kept or fragments
