@@ -625,6 +625,26 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     return smiles, order, n_valid
 
 
+def _refuse_replacing_the_parent(out: Path, resume: Path | None, record: dict, data: str, training: list[str]) -> None:
+    """A --resume on other data is a fine-tune (:func:`~molgen.models.training.on_other_data`): refused under the
+    run it starts from (its default --out, RUN.pt): the new model would replace the one it started from, whose
+    sha256 its card records (a review: the parent's weights were then nowhere)."""
+    from molgen.models.training import on_other_data
+
+    if resume is None or not on_other_data(record, _data_name(data), training):
+        return
+
+    def run_of(path: Path) -> str:
+        return str(path.resolve()).removesuffix(".last.pt").removesuffix(".pt")
+
+    if run_of(out) == run_of(resume):
+        named = resume.with_name(f"{Path(run_of(resume)).name}-{Path(data).stem}.pt")
+        error_console.print(escape(f"--resume {resume} on other data ({data}) fine-tunes it: the new model needs a name "
+                                   f"of its own (--out {named}), or it would replace the model it starts from"),
+                            style="red")
+        raise typer.Exit(2)
+
+
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
     stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
@@ -671,13 +691,18 @@ def _load_to_resume(loader, resume: Path):
         raise typer.Exit(2) from None
 
 
-def _refuse_finished(resume: Path, max_steps: int, steps: int | None) -> None:
-    """Refuse, before any data is read, a resume state that is not of the checkpoint's step ``steps`` (RUN.pt, the
-    best, beside the latest step's state) or is unreadable, and a run already at ``max_steps``: it would train one
-    step past its schedule. A checkpoint without resume state restarts its schedule, so it is never finished."""
+def _refuse_finished(resume: Path, max_steps: int, record: dict, data: str) -> None:
+    """Refuse, before any data is read, a resume state that is not of the checkpoint's step (``record``: its
+    training record; RUN.pt, the best, beside the latest step's state) or is unreadable, and a run already at
+    ``max_steps``: it would train one step past its schedule. A checkpoint without resume state restarts its
+    schedule, so it is never finished; so does one continued on other ``data`` (a fine-tune, whose state is not
+    read: the trainer decides that by its molecules too, a file moved being the same data)."""
     from molgen.models.base import CheckpointError
     from molgen.models.training import read_resume_state
 
+    if record.get("data") not in (None, _data_name(data)):
+        return
+    steps = record.get("steps")
     try:
         done = read_resume_state(resume, steps).get("step")
     except CheckpointError as error:
@@ -1016,8 +1041,10 @@ def train_smiles_lm(
             raise typer.Exit(2)
     started = (model.training if isinstance(model.training, dict) else {}) if source is not None else {}
     # the defaults of a fine-tune (its learning rate, passes over a series); a MOSES run continued with --from is none
+    # (a --resume on other data fine-tunes the checkpoint too: its card is measured, as --from's)
     fine_tuning = (is_fine_tune({"data": _data_name(data), "started_from": started}) if source is not None
-                   else from_ is not None or is_fine_tune(record))
+                   else from_ is not None or is_fine_tune(record)
+                   or (resume is not None and _typed(ctx, "data") and record.get("data") not in (None, _data_name(data))))
     # the schedule is checked before any data is read, so a typo fails at once
     # a checkpoint given to start from, on its own data or another: its minimum is not left at the 1e-3 of a new run
     lr = lr if lr is not None else (3e-4 if fine_tuning or from_ is not None else 1e-3)
@@ -1037,7 +1064,7 @@ def train_smiles_lm(
 
     parent = None   # train() keeps the parent a resumed run recorded
     if resume is not None:
-        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record.get("steps"))
+        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record, data)
     elif source is not None:   # loaded above
         from molgen.models.training import parent_record
 
@@ -1056,6 +1083,7 @@ def train_smiles_lm(
                       f"more than their chemotype{'' if fine_tuning else ', and a new one little else'}; expect copies "
                       "of them among the samples[/yellow]")
     if resume is not None:
+        _refuse_replacing_the_parent(out, resume, record, data, training)
         _refuse_other_molecules(ctx, record, training, data, "; or the run was prepared before molgen learned a repeated "
                                 "molecule once: fine-tune again with --from" if preparation and "molecules" not in
                                 (record.get("data_preparation") or {"molecules": 0}) else "")
@@ -1857,6 +1885,8 @@ def train_graph_vae(
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
         model, record, data, taken = _resume_graph_run(ctx, GraphVAE.load, resume, data, GRAPH_VAE_RESUMED_FLAGS)
+        if not (focus_attention and not model.config.focus_attention):   # a network grown starts its schedule afresh
+            _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         kl_warmup, free_bits = taken.get("kl_warmup", kl_warmup), taken.get("free_bits", free_bits)
@@ -1884,11 +1914,10 @@ def train_graph_vae(
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
+        _refuse_replacing_the_parent(out, resume, record, data, training)
         names = list(model.config.properties)
         if focus_attention and not model.config.focus_attention:
             model = with_focus_attention(model)   # a new network: training starts its schedule afresh
-        else:
-            _refuse_finished(resume, max_steps, record.get("steps"))
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process
@@ -1965,6 +1994,7 @@ def train_graph_diffusion(
             "edge_products", "path_features", "aromatic_bonds")})
         model, record, data, taken = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
                                                        GRAPH_DIFFUSION_RESUMED_FLAGS)
+        _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         seed, threads = taken.get("seed", seed), taken.get("threads", threads)
@@ -1995,7 +2025,7 @@ def train_graph_diffusion(
     smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        _refuse_finished(resume, max_steps, record.get("steps"))
+        _refuse_replacing_the_parent(out, resume, record, data, training)
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:

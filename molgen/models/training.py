@@ -187,10 +187,13 @@ def read_resume_state(resume: str | Path, steps: int | None = None) -> dict:
                               "and schedule") from None
     if steps is not None and state.get("step") not in (None, steps):
         last = Path(resume).with_name(path.name.removesuffix(".state.pt") + ".last.pt")
-        continued = f"--resume {last}" if last.is_file() and last != Path(resume) else "the run's .last.pt"
+        if last == Path(resume):   # the two files written apart (a kill between them): the state is not of these weights
+            raise CheckpointError(f"{resume} holds the weights of step {steps:,}, but its resume state {path} is of step "
+                                  f"{state['step']:,} (the two were not written together, a kill between them): move "
+                                  f"{path} away to resume {resume} with a fresh optimizer and schedule")
         raise CheckpointError(f"{resume} holds the weights of step {steps:,}, but the resume state beside it ({path}) is "
-                              f"of step {state['step']:,}: continue the run from its latest step with {continued}; to "
-                              f"train on from step {steps:,} with a fresh optimizer and schedule, copy {resume} to a "
+                              f"of step {state['step']:,}: continue the run from its latest step with --resume {last}; "
+                              f"to train on from step {steps:,} with a fresh optimizer and schedule, copy {resume} to a "
                               "name of its own and resume that")
     return state
 
@@ -219,16 +222,6 @@ def load_resume_state(resume: str | Path, optimizer: torch.optim.Optimizer, step
     return state
 
 
-def best_to_beat(state: dict, record: dict, train_smiles: Sequence[str]) -> float:
-    """The validation score a resumed run's checkpoints must beat: the run's best (``state``'s) when it trained on
-    the same molecules (``record``: the resumed checkpoint's training record), so validated on the same ones; else
-    none (a checkpoint continued on a series validates on the series, and a score on MOSES is no bar to it: the
-    fine-tune wrote no best checkpoint until it beat one)."""
-    if not state or record.get("data_fingerprint") != data_fingerprint(train_smiles):
-        return float("inf")
-    return state["best"]
-
-
 def random_state(generators: Sequence[torch.Generator] = ()) -> dict:
     """torch's random state and each of a run's own ``generators``', for its resume state."""
     return {"torch": torch.get_rng_state(), "generators": [generator.get_state() for generator in generators]}
@@ -248,14 +241,36 @@ def parent_record(source: str | Path, record: dict) -> dict:
     return parent
 
 
-def resumed_parent(resume: str | Path, record: dict, data: str) -> dict | None:
-    """What a run resumed from ``resume`` (``record``: that checkpoint's training record) on ``data`` started from:
-    the checkpoint itself when it learned from other data (a shipped model continued on a series is a fine-tune of
-    it: its molecules are not new from the result), else the parent the run recorded (a fine-tune resumed), else
-    None (a run continued on its own data)."""
-    if record.get("data") and record["data"] != data:
-        return parent_record(resume, record)
-    return record.get("started_from")
+def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
+    """Whether a checkpoint (``record``: its training record) continued on ``data`` (``train_smiles``) learns from
+    other data than it did: a fine-tune. Another name and other molecules: a file moved is the same data, and so is
+    another subset of the same data (then only the validation score is not comparable, :func:`resume_run`)."""
+    return (bool(record.get("data")) and record["data"] != data
+            and record.get("data_fingerprint") != data_fingerprint(train_smiles))
+
+
+def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimizer, *, data: str,
+               train_smiles: Sequence[str], generators: Sequence[torch.Generator] = (),
+               fresh: bool = False) -> tuple[dict, dict]:
+    """What a run resumed from ``resume`` (``record``: that checkpoint's training record) takes from it: (its resume
+    state, the optimizer restored: counters and random state; the lineage for the card: ``earlier_runs`` and
+    ``started_from``).
+
+    The run continues where the checkpoint's run stood when it has a resume state and learns the same data. It
+    starts its own schedule, with a fresh optimizer and counters, and records the checkpoint as ``started_from``
+    (its sha256, data and steps) when ``fresh`` (a network grown), when there is no state (a shipped checkpoint),
+    and on other data (:func:`on_other_data`: a fine-tune, whose steps, epochs and clock are its own; the
+    parent's molecules are not new from it). A run on another subset of its data continues, and its best is
+    judged afresh: its validation molecules, and so its scores, are not the run's."""
+    other = on_other_data(record, data, train_smiles)
+    state = {} if fresh or other else load_resume_state(resume, optimizer, record.get("steps"), generators)
+    lineage: dict = {"earlier_runs": earlier_runs(record)}
+    parent = record.get("started_from") if state else parent_record(resume, record)
+    if parent:
+        lineage["started_from"] = parent
+    if state and record.get("data_fingerprint") != data_fingerprint(train_smiles):
+        state["best"] = float("inf")   # a score on other validation molecules is no bar (one was never beaten)
+    return state, lineage
 
 
 def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: bool, **counters) -> dict | None:

@@ -22,7 +22,8 @@ def _smiles_lm(smiles):
     from molgen.models.smiles_lm.train import train
 
     vocabulary = SmilesVocabulary.from_smiles(smiles)
-    model = SmilesLM(SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=16, hidden_dim=32, lstm_layers=1,
+    # two layers: dropout acts between them (a review: with one it drew nothing, and the test passed without the fix)
+    model = SmilesLM(SmilesLMConfig(arch="lstm", vocab_size=len(vocabulary), embed_dim=16, hidden_dim=32, lstm_layers=2,
                                     dropout=0.2, max_len=100), vocabulary)
     # randomized spellings: RDKit draws them, from the run's seed and step
     return model, TrainConfig(batch_size=16, max_steps=6, eval_every=3, warmup_steps=1, randomize_smiles=True), train
@@ -100,6 +101,10 @@ def test_the_best_checkpoint_is_not_resumed_with_a_later_steps_state(tmp_path):
                                               r".*r\.last\.pt"):
         load_resume_state(out, optimizer, steps=3)
     assert read_resume_state(out.with_suffix(".last.pt"), 6)["step"] == 6
+    # RUN.last.pt itself of another step than its state (a kill between the two writes): no circular advice
+    with pytest.raises(CheckpointError, match=r"r\.last\.pt holds the weights of step 7, but its resume state .* is of "
+                                              r"step 6 \(the two were not written together.*\): move .*r\.state\.pt away"):
+        read_resume_state(out.with_suffix(".last.pt"), 7)
     assert read_resume_state(tmp_path / "shipped.pt", 9) == {}   # no state: a fresh optimizer and schedule
 
 
@@ -121,8 +126,15 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
     series = tmp_path / "series.csv"
     series.write_text("smiles\n" + "\n".join(f"c1ccc(cc1){tail}" for tail in
                                               ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO", "CN", "C(C)C")))
+    # without --out it would be written over the model it starts from (its card records that model's sha256)
+    before = first.read_bytes()
+    kept = run("train", family, "--resume", str(first.with_suffix(".last.pt")), "--data", str(series), "--max-steps", "4",
+               "--threads", "1")
+    assert kept.exit_code == 2 and "fine-tunes it: the new model needs a name of its own (--out" in \
+        " ".join(kept.output.split())
+    assert first.read_bytes() == before
     tuned = tmp_path / "tuned.pt"
-    again = run("train", family, "--resume", str(first), "--data", str(series), "--max-steps", "4", "--eval-every", "2",
+    again = run("train", family, "--resume", str(first), "--data", str(series), "--max-steps", "3", "--eval-every", "3",
                 "--out", str(tuned), "--threads", "1")
     assert again.exit_code == 0, again.output
     record = json.loads(tuned.with_suffix(".json").read_text())["training"]
@@ -130,9 +142,41 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
     assert parent["data"] == "moses-sample" and parent["checkpoint"] == str(first.resolve())
     assert parent["steps"] == 2 and len(parent["sha256"]) == 64
     assert record["valid_molecules"] >= 1 and is_fine_tune(record)
+    # its own schedule: steps, epochs and clock count the fine-tune alone (the parent's ran on, counted twice)
+    assert record["steps"] == 3 and [line.split(",")[0] for line in tuned.with_suffix(".csv").read_text().split()[1:]] == ["3"]
     learned = training_molecules(record)
     assert learned is not None and set(load_smiles("moses-sample", "train")) <= learned
     # resumed on its own series, the fine-tune keeps its parent
     resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "6", "--threads", "1")
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(tuned.with_suffix(".json").read_text())["training"]["started_from"]["sha256"] == parent["sha256"]
+    # the same molecules from a file moved: a run continued, not a fine-tune of itself
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    series.rename(moved / series.name)
+    onwards = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--data", str(moved / series.name),
+                  "--max-steps", "9", "--threads", "1")
+    assert onwards.exit_code == 0, onwards.output
+    continued = json.loads(tuned.with_suffix(".json").read_text())["training"]
+    assert continued["started_from"]["sha256"] == parent["sha256"] and continued["steps"] > 6
+
+
+def test_a_checkpoint_without_resume_state_continued_records_it_as_its_start(tmp_path):
+    """A shipped checkpoint has no resume state: its schedule restarts at step 0, so the run started from it (its
+    sha256 and 12,000 steps), not from the checkpoint's own parent (a review: the card named that one)."""
+    import json
+    import shutil
+
+    from molgen.data.moses import sha256_of
+    from molgen.models.base import PRETRAINED_DIR
+    from tests.test_cli import run
+
+    shipped = tmp_path / "lstm.pt"   # a copy: the shipped folder is no place to write
+    shutil.copy(PRETRAINED_DIR / "smiles-lm-lstm.pt", shipped)
+    made = run("train", "smiles-lm", "--resume", str(shipped), "--data", "moses-sample", "--max-molecules", "100",
+               "--max-steps", "2", "--eval-every", "2", "--out", str(tmp_path / "on.pt"), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    record = json.loads((tmp_path / "on.json").read_text())["training"]
+    assert record["steps"] == 2 and record["started_from"]["sha256"] == sha256_of(shipped)
+    assert record["started_from"]["steps"] == json.loads((PRETRAINED_DIR / "smiles-lm-lstm.json").read_text())[
+        "training"]["steps"]

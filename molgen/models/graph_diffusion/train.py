@@ -18,9 +18,8 @@ from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConf
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, best_to_beat, checkpoint, earlier_runs, end_training, labels_of_featurized,
-                                    learning_rate, load_resume_state, normalised_conditions, open_log, random_state,
-                                    resumed_parent, run_record)
+from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate,
+                                    normalised_conditions, open_log, random_state, resume_run, run_record)
 from molgen.progress import progress_bar
 
 
@@ -112,13 +111,10 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     if resume is not None:
         resumed = GraphDiffusion.load(resume)
         model.load_state_dict(resumed.state_dict())
-        state = load_resume_state(resume, optimizer, resumed.training_record.get("steps"), generators=[noise])
-        lineage = {"earlier_runs": earlier_runs(resumed.training_record)}  # also from a shipped checkpoint (no state: a fresh schedule)
-        if parent := resumed_parent(resume, resumed.training_record, data_name):
-            lineage["started_from"] = parent
+        state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
+                                    generators=[noise])
         if state:
-            step, elapsed, epoch, position = state["step"], state["elapsed"], state["epoch"], state["position"]
-            best = best_to_beat(state, resumed.training_record, train_smiles)
+            step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")

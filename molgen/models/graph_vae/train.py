@@ -21,9 +21,8 @@ from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, best_to_beat, checkpoint, earlier_runs, end_training, labels_of_featurized,
-                                    learning_rate, load_resume_state, open_log, random_state, resumed_parent,
-                                    run_record, write_card)
+from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
+                                    random_state, resume_run, run_record, write_card)
 from molgen.progress import progress_bar
 
 
@@ -148,15 +147,11 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     lineage: dict = {}
     if resume is not None:
         resumed = GraphVAE.load(resume)
-        grown = load_weights(model, resumed)
-        # new parameters: a fresh optimizer and schedule
-        state = None if grown else load_resume_state(resume, optimizer, resumed.training_record.get("steps"), [noise])
-        lineage = {"earlier_runs": earlier_runs(resumed.training_record)}  # also from a shipped checkpoint (no state: a fresh schedule)
-        if parent := resumed_parent(resume, resumed.training_record, data_name):
-            lineage["started_from"] = parent
+        grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
+        state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
+                                    generators=[noise], fresh=grown)
         if state:
-            step, elapsed, epoch, position = state["step"], state["elapsed"], state["epoch"], state["position"]
-            best = best_to_beat(state, resumed.training_record, train_smiles)
+            step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")

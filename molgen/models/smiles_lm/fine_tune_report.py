@@ -42,7 +42,7 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
         samples = [canonical_smiles(s.smiles) for s in model.sample(n, seed=seed, temperature=1.0)]
         valid = [s for s in samples if s]
         distinct = set(valid)
-        new = distinct - taught - kept_apart - set(known) - set(learned_before or ())
+        new = {s for s in distinct - taught - kept_apart - set(known) if s not in (learned_before or ())}   # no copy of MOSES
         on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(taught | kept_apart | set(known))))
     return {"samples": n, "seed": seed, "temperature": 1.0,
             "valid": round(len(valid) / n, 4) if n else None,

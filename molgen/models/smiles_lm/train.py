@@ -22,9 +22,8 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (CtrlC, best_to_beat, checkpoint, data_fingerprint, earlier_runs, end_training,
-                                    learning_rate, load_resume_state, normalised_conditions, open_log, random_state,
-                                    resumed_parent, run_record, write_card)
+from molgen.models.training import (CtrlC, checkpoint, data_fingerprint, end_training, learning_rate,
+                                    normalised_conditions, open_log, random_state, resume_run, run_record, write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -159,12 +158,11 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     if resume is not None:
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
-        state = load_resume_state(resume, optimizer, resumed.training.get("steps"), [dropout_generator])
-        lineage = {"earlier_runs": earlier_runs(resumed.training)}  # also from a shipped checkpoint (no state: a fresh schedule)
-        parent = parent or resumed_parent(resume, resumed.training, data_name)   # a resumed fine-tune keeps its parent
+        state, lineage = resume_run(resume, resumed.training, optimizer, data=data_name, train_smiles=train_smiles,
+                                    generators=[dropout_generator])
+        parent = parent or lineage.pop("started_from", None)   # a resumed fine-tune keeps its parent
         if state:
-            step, tokens_seen, elapsed = state["step"], state["tokens_seen"], state["elapsed"]
-            best = best_to_beat(state, resumed.training, train_smiles)
+            step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
     log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
