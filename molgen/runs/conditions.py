@@ -415,6 +415,9 @@ class ConditionFilter:
             if (low is not None and value < low) or (high is not None and value > high):
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
                 missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
+        if self._scaffold is not None:
+            mol_as_drawn = mol
+            mol = _hydrogens_as_counts(mol)
         if self._scaffold is not None and not has_substructure(mol, self._scaffold):
             # "lacks" would send a chemist looking for the rings where they are there, substituted elsewhere or
             # written with the other configuration (a match that reads no stereo)
@@ -438,6 +441,8 @@ class ConditionFilter:
                               "bracketed H, as in [nH] or [NH2], is held as written)")
             else:
                 missed.append(f"lacks scaffold {self.conditions.scaffold}")
+        if self._scaffold is not None:
+            mol = mol_as_drawn
         for text, query in self._avoid:
             if has_substructure(mol, query):
                 missed.append(f"contains avoided {text}")
@@ -562,6 +567,18 @@ def _elements_only(text: str) -> Chem.Mol | None:
     for index in sorted((atom.GetIdx() for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0), reverse=True):
         editable.RemoveAtom(index)
     return editable.GetMol() if editable.GetNumAtoms() else None
+
+
+def _hydrogens_as_counts(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with hydrogens written as atoms ([2H], [H]) folded into their neighbours' counts, for the scaffold's
+    reading: a deuterium at an attachment point is no group there (4-deuterio-4-methylpiperidine read as two groups
+    at a 4-* mark, and N-deuterio as a group off the marks)."""
+    if not any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms()):
+        return mol
+    params = Chem.RemoveHsParameters()
+    params.removeIsotopes = True
+    params.removeDefiningBondStereo = True
+    return Chem.RemoveHs(mol, params, sanitize=False)
 
 
 def _group_on_a_written_hydrogen(mol: Chem.Mol, elements: Chem.Mol) -> bool:

@@ -170,6 +170,10 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
         ["more than one group at an attachment point of scaffold *C1CCNCC1 (a * takes one)"]
     assert marked.failures(Chem.MolFromSmiles("CC1CCN(C)CC1"))[0].startswith("a group off")
     assert marked.failures(Chem.MolFromSmiles("C1CCNCC1")) == ["no group at an attachment point of scaffold *C1CCNCC1"]
+    # a deuterium written as an atom is a hydrogen to the scaffold's reading, not a group (a review)
+    assert marked.failures(Chem.MolFromSmiles("[2H]C1(C)CCNCC1")) == [] == marked.failures(Chem.MolFromSmiles("CC1CCN([2H])CC1"))
+    assert marked.failures(Chem.MolFromSmiles("[2H]C1([2H])CCNCC1")) == \
+        ["no group at an attachment point of scaffold *C1CCNCC1"]
     # a group on an atom written with its hydrogens is said so (N-methylindole "lacked" indole), marked or not
     for scaffold, substituted in (("c1ccc2[nH]ccc2c1", "Cn1ccc2ccccc21"), ("*c1ccc2[nH]ccc2c1", "Cc1ccc2n(C)ccc2c1"),
                                   ("[NH2]Cc1ccccc1", "CNCc1ccccc1")):
