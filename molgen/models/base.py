@@ -61,11 +61,21 @@ class Sample:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def sampling_seed(seed: int | None) -> int:
+    """The seed a sampler draws from: ``seed``, or when None a fresh one from the system's entropy (None meant seed 0,
+    and a loop pooling unseeded batches got one batch over and over, a review found). Seed it to repeat a draw."""
+    if seed is None:
+        return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
+    return seed
+
+
 @runtime_checkable
 class Generator(Protocol):
     family: str
 
-    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, **options) -> list[Sample]: ...
+    def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, **options) -> list[Sample]:
+        """``n`` samples as drawn (nothing corrected); the same ``seed`` draws the same ones, and None a fresh draw
+        each call (:func:`sampling_seed`)."""
 
     def save(self, path) -> None: ...
 

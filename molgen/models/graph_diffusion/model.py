@@ -19,7 +19,7 @@ from torch import nn
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo, mol_to_graph, unsanitized_smiles
 from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets
+from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets, sampling_seed
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -436,7 +436,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         conditions = conditions or Conditions()
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
                                 step_spacing, conditions.scaffold)
-        generator = torch.Generator().manual_seed(0 if seed is None else seed)
+        generator = torch.Generator().manual_seed(sampling_seed(seed))
         low, high = self._atom_range(num_atoms)
         prior = (self._prior_inside(conditions.ranges)
                  if label_prior and self.config.label_prior and not conditions.targets and not conditions.scaffold

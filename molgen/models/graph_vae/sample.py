@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from molgen.chem.graph import graph_to_mol
-from molgen.models.base import Sample
+from molgen.models.base import Sample, sampling_seed
 
 
 def graphs_to_samples(model, atoms: torch.Tensor, bonds: torch.Tensor, lengths: torch.Tensor) -> list[Sample]:
@@ -31,7 +31,7 @@ def decode_latents(model, z: torch.Tensor, *, greedy: bool = True, temperature: 
     close no ring larger than ``config.max_ring_size`` (see ``model.Decoder.decode``)."""
     if candidates < 1:
         raise ValueError(f"candidates must be at least 1, not {candidates}")
-    generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    generator = torch.Generator().manual_seed(sampling_seed(seed))
     model.eval()
     samples: list[Sample] = []
     for start in range(0, len(z), batch_size):
@@ -135,13 +135,14 @@ def sample_prior(model, n: int, *, seed: int | None = None, decoding: str = DEFA
     """``n`` molecules from prior latents (:func:`prior_latents`), or from latents around a point (``around``: a
     reference's encoding, :func:`latents_around`), each decoded as ``decoding`` says (:data:`DECODINGS`; seeded)."""
     check_decoding(decoding, temperature, candidates)
-    generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    seed = sampling_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     z = prior_latents(model, n, generator, latent_prior) if around is None else latents_around(around, n, generator)
     if decoding == "most-likely":
         candidates = candidates or MOST_LIKELY_CANDIDATES
         temperature = MOST_LIKELY_TEMPERATURE if temperature is None else temperature
     return decode_latents(model, z, greedy=decoding == "greedy", temperature=1.0 if temperature is None else temperature,
-                          seed=None if seed is None else seed + 1, use_masks=use_masks, batch_size=batch_size,
+                          seed=seed + 1, use_masks=use_masks, batch_size=batch_size,
                           ring_limit=ring_limit, candidates=candidates or 1)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from molgen.models.base import Conditions, Sample
+from molgen.models.base import Conditions, Sample, sampling_seed
 
 STRATEGIES = ("sample", "greedy", "beam")
 
@@ -269,12 +269,13 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
                   bf16=bf16)
     conditions = conditions or Conditions()
     vocab = model.vocabulary
-    generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    seed = sampling_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     texts = list(conditions.prefixes) or [conditions.prefix or ""]
     samples: list[Sample] = []
     # the molecules spread evenly over the prefixes; the remainder goes to prefixes picked by the seed, so a run's
     # chunks (each with its own seed) do not all favour the first spellings
-    first = (0 if seed is None else seed) % len(texts)
+    first = seed % len(texts)
     for i, prefix_text in enumerate(texts):
         share = n // len(texts) + ((i - first) % len(texts) < n % len(texts))
         if share:
