@@ -222,8 +222,9 @@ def score_command(
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
     n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", min=1, help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
-                                          help="Score a salt or mixture by its parent: the largest organic fragment, "
-                                               "neutralized (counter-ions and solvents go), and an ion given alone "
+                                          help="Score a salt or mixture by its parent: the largest organic fragment that "
+                                               "is no known counter-ion or solvent (pamoate, besylate, meglumine, ... go), "
+                                               "neutralized, and an ion given alone "
                                                "neutralized; the fragments column keeps the input's count."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
@@ -284,7 +285,7 @@ def score_command(
         console.print(f"[yellow]{escape(note)}[/yellow]")
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
-        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment, neutralized)")
+        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment that is no known counter-ion, neutralized)")
     elif mixtures:
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
@@ -625,33 +626,32 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     return smiles, order, n_valid
 
 
-def _refuse_replacing_the_parent(out: Path, resume: Path | None, record: dict, data: str, training: list[str]) -> None:
-    """A --resume on other data is a fine-tune (:func:`~molgen.models.training.on_other_data`): refused under the
-    run it starts from (its default --out, RUN.pt): the new model would replace the one it started from, whose
-    sha256 its card records (a review: the parent's weights were then nowhere)."""
-    from molgen.models.training import on_other_data
-
-    if resume is None or not on_other_data(record, _data_name(data), training):
-        return
-
-    def run_of(path: Path) -> str:
-        return str(path.resolve()).removesuffix(".last.pt").removesuffix(".pt")
-
-    if run_of(out) == run_of(resume):
-        named = resume.with_name(f"{Path(run_of(resume)).name}-{Path(data).stem}.pt")
-        error_console.print(escape(f"--resume {resume} on other data ({data}) fine-tunes it: the new model needs a name "
-                                   f"of its own (--out {named}), or it would replace the model it starts from"),
-                            style="red")
-        raise typer.Exit(2)
+def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bool:
+    """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
+    it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
+    schedule for a series), said. By name, before the data is read; a file moved (the recorded one gone, one of its
+    name given) is the run's own, continued (its molecules are then checked against the run's)."""
+    recorded = record.get("data")
+    if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
+        return False
+    if Path(data).is_file() and not Path(recorded).exists() and Path(recorded).name == Path(data).name:
+        return False
+    console.print(escape(f"--resume {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
+                         "it, with a schedule of its own (the run's settings are not taken)"))
+    return True
 
 
-def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None) -> Path:
+def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
+                 starts_from: Path | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
     stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
     shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
     without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
     `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
-    earlier one replaces it, and says so (a Ctrl-C then points to resume files this run wrote, ``_run_training``)."""
+    earlier one replaces it, and says so (a Ctrl-C then points to resume files this run wrote, ``_run_training``).
+    ``starts_from``: the checkpoint a new model starts a schedule of its own from (--from's, or a --resume's that is
+    a fine-tune, a network grown or without its resume state), whose sha256 its card records: never written under
+    that checkpoint's own run (a review: it replaced the model it started from)."""
     from molgen.models.base import PRETRAINED_DIR
 
     if resume is not None and out == default and resume.name.endswith(".last.pt"):
@@ -670,13 +670,31 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         if (suffix := written.get(Path(data).resolve())) is not None:
             refusal = (f"--out {out} would write its {suffix} over the --data file {data}: name the model otherwise "
                        f"(e.g. --out {out.with_name(out.stem + '-model.pt')})")
+    if refusal is None and starts_from is not None and _run_of(out) == _run_of(starts_from):
+        named = starts_from.with_name(Path(_run_of(starts_from)).name + "-2.pt")
+        refusal = (f"this run starts a model of its own from {starts_from} (a fine-tune, a network grown or a checkpoint "
+                   f"without resume state): give it a name of its own (--out {named}), or it would replace the model "
+                   "it starts from")
     if refusal:
         error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
-    if resume is None and out.is_file():
+    if (resume is None or starts_from is not None) and out.is_file():
         console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log"),
                       style="yellow")
     return out
+
+
+def _run_of(path: Path) -> str:
+    """A training run's name: its checkpoint's path without .pt or .last.pt (RUN.pt and RUN.last.pt are one run's)."""
+    return str(path.resolve()).removesuffix(".last.pt").removesuffix(".pt")
+
+
+def _afresh_from(resume: Path | None, fine_tune: bool = False, grown: bool = False) -> Path | None:
+    """``resume`` when the run starts a schedule of its own from it (a fine-tune, a network grown, or a checkpoint
+    without resume state: a shipped one), else None (:func:`_resumed_out`'s ``starts_from``)."""
+    from molgen.models.training import state_path
+
+    return resume if resume is not None and (fine_tune or grown or not state_path(resume).is_file()) else None
 
 
 def _load_to_resume(loader, resume: Path):
@@ -941,14 +959,16 @@ def _resumed_file_reading(ctx: typer.Context, record: dict, smiles_column: str |
 
 def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str]):
     """A graph family's --resume: its model, the data it trained on and the settings of ``flags`` it ran with
-    (each unless typed), said in one line. Returns (model, record, data, taken)."""
+    (each unless typed), said in one line; on other data a fine-tune, which takes no setting. Returns (model, record,
+    data, taken, fine_tune)."""
     from molgen.models.training import training_of
 
     model = _load_to_resume(loader, resume)
     record = training_of(model) or {}
-    taken = _taken_from_run(ctx, record, flags)
+    fine_tune = _fine_tunes(ctx, resume, record, data)
+    taken = {} if fine_tune else _taken_from_run(ctx, record, flags)
     data = _resumed_data(ctx, data, resume, record, say=False)
-    return model, record, data, taken
+    return model, record, data, taken, fine_tune
 
 
 @train_app.command("smiles-lm")
@@ -998,6 +1018,15 @@ def train_smiles_lm(
     from molgen.models.smiles_lm.train import train
 
     model, record = None, {}
+    if resume is not None and _typed(ctx, "data") and not _typed(ctx, "from_"):
+        from molgen.models.base import CheckpointError, load_checkpoint
+
+        try:
+            earlier = load_checkpoint(resume).get("training") or {}
+        except (CheckpointError, FileNotFoundError, IsADirectoryError):
+            earlier = {}   # the loader says what is wrong with the file, where the model is loaded
+        if _fine_tunes(ctx, resume, earlier, data):   # the checkpoint fine-tuned, as --from CKPT does it
+            from_, resume = str(resume), None
     if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"arch": "--arch", "size": "--size", "from_": "--from",
                                         "conditions": "--conditions"})
@@ -1041,10 +1070,8 @@ def train_smiles_lm(
             raise typer.Exit(2)
     started = (model.training if isinstance(model.training, dict) else {}) if source is not None else {}
     # the defaults of a fine-tune (its learning rate, passes over a series); a MOSES run continued with --from is none
-    # (a --resume on other data fine-tunes the checkpoint too: its card is measured, as --from's)
     fine_tuning = (is_fine_tune({"data": _data_name(data), "started_from": started}) if source is not None
-                   else from_ is not None or is_fine_tune(record)
-                   or (resume is not None and _typed(ctx, "data") and record.get("data") not in (None, _data_name(data))))
+                   else from_ is not None or is_fine_tune(record))
     # the schedule is checked before any data is read, so a typo fails at once
     # a checkpoint given to start from, on its own data or another: its minimum is not left at the 1e-3 of a new run
     lr = lr if lr is not None else (3e-4 if fine_tuning or from_ is not None else 1e-3)
@@ -1058,7 +1085,7 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume, data)
+    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume, data, starts_from=source or _afresh_from(resume))
     if threads:
         torch.set_num_threads(threads)
 
@@ -1083,7 +1110,6 @@ def train_smiles_lm(
                       f"more than their chemotype{'' if fine_tuning else ', and a new one little else'}; expect copies "
                       "of them among the samples[/yellow]")
     if resume is not None:
-        _refuse_replacing_the_parent(out, resume, record, data, training)
         _refuse_other_molecules(ctx, record, training, data, "; or the run was prepared before molgen learned a repeated "
                                 "molecule once: fine-tune again with --from" if preparation and "molecules" not in
                                 (record.get("data_preparation") or {"molecules": 0}) else "")
@@ -1881,11 +1907,13 @@ def train_graph_vae(
     from molgen.models.graph_vae.model import GraphVAE
     from molgen.models.graph_vae.train import build_model, train, with_focus_attention
 
-    model, record, taken = None, {}, {}
+    model, record, taken, fine_tune, grown = None, {}, {}, False, False
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
-        model, record, data, taken = _resume_graph_run(ctx, GraphVAE.load, resume, data, GRAPH_VAE_RESUMED_FLAGS)
-        if not (focus_attention and not model.config.focus_attention):   # a network grown starts its schedule afresh
+        model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphVAE.load, resume, data,
+                                                                  GRAPH_VAE_RESUMED_FLAGS)
+        grown = focus_attention and not model.config.focus_attention
+        if not grown:   # a network grown starts its schedule afresh
             _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
@@ -1906,17 +1934,19 @@ def train_graph_vae(
         error_console.print(escape(f"--kl-weight and --free-bits must be 0 or more, not {kl_weight:g} and "
                                    f"{free_bits:g}"), style="red")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data,
+                       starts_from=_afresh_from(resume, fine_tune, grown))
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(data, model if _typed(ctx, "data") else None,
                                                     smiles_column=smiles_column, where=where,
                                                     as_before=_prepared_before(ctx, resume, record))
-    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 5000, data)
+    # a fine-tune splits its series as a new run does
+    smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
+                                          molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size and property head come from the checkpoint
-        _refuse_replacing_the_parent(out, resume, record, data, training)
         names = list(model.config.properties)
-        if focus_attention and not model.config.focus_attention:
+        if grown:
             model = with_focus_attention(model)   # a new network: training starts its schedule afresh
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
@@ -1935,7 +1965,7 @@ def train_graph_vae(
                       f"weight reaches {kl_weight:g} at the last step at best, and checkpoints are compared at it "
                       "(give a shorter --kl-warmup)[/yellow]")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
-                                train_labels=labels, preparation=preparation),
+                                train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
                                  f"at step {t['steps']:,}", resume)
 
@@ -1987,13 +2017,13 @@ def train_graph_diffusion(
     from molgen.models.graph_diffusion.train import build_model, train
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
 
-    model, record, taken = None, {}, {}
+    model, record, taken, fine_tune = None, {}, {}, False
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {name: "--" + name.replace("_", "-") for name in (
             "size", "timesteps", "conditions", "extra_features", "spectral_features", "valence_features",
             "edge_products", "path_features", "aromatic_bonds")})
-        model, record, data, taken = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
-                                                       GRAPH_DIFFUSION_RESUMED_FLAGS)
+        model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
+                                                                  GRAPH_DIFFUSION_RESUMED_FLAGS)
         _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
@@ -2016,16 +2046,18 @@ def train_graph_diffusion(
     if timesteps < 1:
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data,
+                       starts_from=_afresh_from(resume, fine_tune))
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, model if _typed(ctx, "data") else None, smiles_column=smiles_column, where=where,
         aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
         as_before=_prepared_before(ctx, resume, record))
-    smiles, order, n_valid = _graph_split(ctx, resume, record, taken, molecules, max_molecules, seed, 2000, data)
+    # a fine-tune splits its series as a new run does
+    smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
+                                          molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if resume is not None:   # its size, features and conditions come from the checkpoint
-        _refuse_replacing_the_parent(out, resume, record, data, training)
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None
     if resume is None:
@@ -2046,7 +2078,7 @@ def train_graph_diffusion(
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
-                                train_labels=labels, preparation=preparation),
+                                train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}", resume)
 
 
@@ -2471,7 +2503,7 @@ def augment_balance(
     _use_threads(threads)
     _check_output(output, input, held_out, (*_AUGMENT_BESIDE, ".histogram.csv"))
     from molgen.augment import balance
-    from molgen.augment.balance import balance_notes, filled_columns
+    from molgen.augment.balance import balance_notes, bin_label, filled_columns
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     bounds = None
@@ -2502,7 +2534,7 @@ def augment_balance(
                    columns.attrs["read_errors"], beside={".histogram.csv": histogram})
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
-        table.add_row(f"{row.low:.4g} to {row.high:.4g}", str(row.before), str(row.target), str(row.added), str(row.after),
+        table.add_row(bin_label(property, row.low, row.high), str(row.before), str(row.target), str(row.added), str(row.after),
                       "yes" if row.reached else "[yellow]no[/yellow]")
     console.print(table)
     for note in balance_notes(histogram, removed, budget="--max-samples", labels=filled_columns(columns)):

@@ -183,8 +183,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
 
 
 def bin_edges(prop: str, low: float, high: float, bins: int) -> tuple[np.ndarray, int]:
-    """(edges, bins): ``bins`` equal-width bins from ``low`` to ``high``; for a count (hbd, rings, heavy atoms) each
-    bin holds the same number of whole values, from half below ``low`` to half above ``high``, and there are no more
+    """(edges, bins): ``bins`` equal-width bins from ``low`` to ``high``; for a count (hbd, rings, heavy atoms), bins of
+    whole values (their sizes differing by one at most) from half below ``low`` to half above ``high``, and no more
     bins than values: an equal-width bin between two whole numbers can never fill, and spent the whole sampling
     budget trying (``hbd`` 0 to 3 in 8 bins left four empty)."""
     from molgen.scoring.properties import PROPERTIES
@@ -194,9 +194,20 @@ def bin_edges(prop: str, low: float, high: float, bins: int) -> tuple[np.ndarray
     first, last = int(np.ceil(low)), int(np.floor(high))
     if last < first:
         raise ValueError(f"{prop} counts whole numbers, and none lies between {low:g} and {high:g}")
-    width = -(-(last - first + 1) // bins)   # whole values a bin
-    bins = -(-(last - first + 1) // width)
-    return first - 0.5 + width * np.arange(bins + 1), bins
+    values = last - first + 1
+    bins = min(bins, values)
+    sizes = [values // bins + (i < values % bins) for i in range(bins)]
+    return first - 0.5 + np.concatenate([[0], np.cumsum(sizes)]), bins
+
+
+def bin_label(prop: str, low: float, high: float) -> str:
+    """A bin as a table shows it: a count's whole values ('0 to 2', '3'), else its edges."""
+    from molgen.scoring.properties import PROPERTIES
+
+    if prop in PROPERTIES and PROPERTIES[prop].integer:
+        first, last = int(np.ceil(low)), int(np.floor(high))
+        return str(first) if first == last else f"{first} to {last}"
+    return f"{low:.4g} to {high:.4g}"
 
 
 def filled_columns(columns: pd.DataFrame | None) -> list[str]:
@@ -226,10 +237,8 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
                      + (f", with no value in the input's own columns ({', '.join(labels)}): fit a model of any "
                         "label among them on the original rows only (method original)" if labels else ""))
     if histogram.attrs.get("bins_asked", len(histogram)) != len(histogram):
-        width = int(round(histogram["high"].iloc[0] - histogram["low"].iloc[0]))
-        notes.append(f"the property counts whole numbers: {len(histogram)} bins of {width:g} value"
-                     f"{'s' * (width != 1)} each, not the {histogram.attrs['bins_asked']} asked (a bin holding no "
-                     "whole number could never fill)")
+        notes.append(f"the property counts whole numbers: {len(histogram)} bins, one a value, not the "
+                     f"{histogram.attrs['bins_asked']} asked (a bin holding no whole number could never fill)")
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")

@@ -117,7 +117,8 @@ def repeated_inputs(rows: pd.DataFrame) -> str | None:
 def short_enumerations(rows: pd.DataFrame, k: int) -> str | None:
     """A note naming the input rows RDKit could write fewer than ``k`` distinct ways (a small or symmetric
     molecule has few spellings; choline has 11), before the guard; None when every row got ``k``."""
-    counts = rows.groupby("input_row").size()
+    random = rows[rows["smiles"] != rows["seed_smiles"]]   # the canonical one --include-canonical adds is no one of k
+    counts = random.groupby("input_row").size().reindex(rows["input_row"].unique(), fill_value=0)
     short = counts[counts < k]
     if short.empty:
         return None

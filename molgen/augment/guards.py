@@ -3,7 +3,7 @@ seeds, no near-duplicates, optional alert and rule filters, and a record of ever
 
 Molecules are compared by canonical isomeric SMILES, by the canonical SMILES without stereo
 (so ``C[C@H](N)O``, ``N[C@@H](C)O`` and ``CC(N)O`` all match a held-out ``CC(N)O``), *and* by
-their parent: the largest organic fragment, uncharged, without stereo or isotope labels, hashed
+their parent: the largest organic fragment that is no known counter-ion, uncharged, without stereo or isotope labels, hashed
 by RDKit's heteroatom-protomer MolHash, which is blind to where mobile hydrogens sit. So sodium
 benzoate matches benzoic acid, nicotine hydrochloride nicotine, 2-hydroxypyridine 2-pyridone,
 and CD3-anisole anisole: a chemist counts each pair as one compound, and a test set that meets
@@ -60,7 +60,8 @@ def _hash(parent: Chem.Mol) -> str:
 
 
 def parent_molecule(mol: Chem.Mol, smiles: str | None = None) -> Chem.Mol:
-    """The largest organic fragment of ``mol``, uncharged, without stereo or isotope labels."""
+    """The parent of ``mol`` (:func:`~molgen.chem.standardize.salt_parent`), uncharged, without stereo or isotope
+    labels."""
     # each step only where the SMILES shows it can change something: most molecules are one
     # neutral fragment with no stereo, isotope or explicit H, and go straight to the hash
     parent, smiles = mol, smiles or Chem.MolToSmiles(mol)

@@ -5,7 +5,9 @@ pamoic acid (29 heavy atoms) outweighs olanzapine (22), hydroxyzine (25) and pyr
 many acids it is paired with, docusate most bases. RDKit's own salt and fragment lists stop at inorganic ions
 and a few small acids. This list holds the common salt formers of marketed drugs (after the FDA-approved salt
 forms reviewed by Paulekuhn, Dressman and Saal, J. Med. Chem. 2007, 50, 6665) and crystallisation solvents, each
-as its neutral form: a fragment is one when it is, once neutralized, without stereo or isotope labels.
+as its neutral form: a fragment is one when it is, once neutralized, without stereo or isotope labels. Those that
+are drugs too (salicylate, lysine, choline, ...) are listed but never set aside: in morpholine salicylate the
+salicylate is the drug.
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ COUNTERIONS = {
 }
 
 
+#: Listed salt formers that are drugs of their own (morpholine salicylate is a salicylate, arginine pidolate an
+#: arginine): they are not set aside; the larger fragment wins, as for any two compounds in one record.
+DRUGS_TOO = frozenset({"salicylate", "nicotinate", "benzoate", "mandelate", "gentisate", "orotate", "aspartate",
+                       "glutamate", "lysine", "arginine", "choline", "piperazine", "tromethamine", "teoclate"})
+
+
 def _key(mol: Chem.Mol) -> str:
     """A fragment as the list is matched: neutralized, without stereo or isotope labels, canonical."""
     from molgen.chem.standardize import neutralize
@@ -65,11 +73,12 @@ def _key(mol: Chem.Mol) -> str:
 
 @lru_cache(maxsize=1)
 def _keys() -> frozenset[str]:
-    return frozenset(_key(Chem.MolFromSmiles(smiles)) for smiles in COUNTERIONS.values())
+    return frozenset(_key(Chem.MolFromSmiles(smiles)) for name, smiles in COUNTERIONS.items() if name not in DRUGS_TOO)
 
 
 def is_counterion(fragment: Chem.Mol) -> bool:
-    """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state."""
+    """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state, and
+    no drug of its own (:data:`DRUGS_TOO`)."""
     return _key(fragment) in _keys()
 
 

@@ -17,7 +17,7 @@ class StandardizeOptions:
     """What :func:`standardize` does; the defaults suit training data for generators.
 
     Args:
-        largest_fragment: keep only the largest organic fragment (drops salts and solvents).
+        largest_fragment: keep only the largest organic fragment that is no known counter-ion or solvent.
         neutralize: neutralize charges where a neutral form exists (zwitterions may stay).
         remove_stereo: drop tetrahedral and double-bond stereo.
         remove_isotopes: set every isotope label to natural abundance.

@@ -251,7 +251,7 @@ def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
 
 def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimizer, *, data: str,
                train_smiles: Sequence[str], generators: Sequence[torch.Generator] = (),
-               fresh: bool = False) -> tuple[dict, dict]:
+               fresh: bool = False, fine_tune: bool | None = None) -> tuple[dict, dict]:
     """What a run resumed from ``resume`` (``record``: that checkpoint's training record) takes from it: (its resume
     state, the optimizer restored: counters and random state; the lineage for the card: ``earlier_runs`` and
     ``started_from``).
@@ -259,10 +259,10 @@ def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimize
     The run continues where the checkpoint's run stood when it has a resume state and learns the same data. It
     starts its own schedule, with a fresh optimizer and counters, and records the checkpoint as ``started_from``
     (its sha256, data and steps) when ``fresh`` (a network grown), when there is no state (a shipped checkpoint),
-    and on other data (:func:`on_other_data`: a fine-tune, whose steps, epochs and clock are its own; the
-    parent's molecules are not new from it). A run on another subset of its data continues, and its best is
+    and on other data (``fine_tune``, else :func:`on_other_data`: a fine-tune, whose steps, epochs and clock are its
+    own; the parent's molecules are not new from it). A run on another subset of its data continues, and its best is
     judged afresh: its validation molecules, and so its scores, are not the run's."""
-    other = on_other_data(record, data, train_smiles)
+    other = on_other_data(record, data, train_smiles) if fine_tune is None else fine_tune
     state = {} if fresh or other else load_resume_state(resume, optimizer, record.get("steps"), generators)
     lineage: dict = {"earlier_runs": earlier_runs(record)}
     parent = record.get("started_from") if state else parent_record(resume, record)

@@ -68,7 +68,7 @@ def described_alerts(smiles: str, alert_names: str | None, profile: ScoringProfi
 
 def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, int]:
     """(canonical SMILES, binary, '', fragments of the input) of a parsed molecule, reduced to its
-    salt parent (largest organic fragment, neutralized) when asked; nothing else is standardized.
+    salt parent (:func:`~molgen.chem.standardize.salt_parent`) when asked; nothing else is standardized.
     A charged molecule given alone (a carboxylate, a protonated amine) is neutralized too, so that it and
     its salt are one parent; a charge with no neutral form (a quaternary ammonium) stays."""
     fragments = len(Chem.GetMolFrags(mol))
@@ -171,8 +171,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         profile: a :class:`ScoringProfile`, a shipped profile name or a TOML path.
         n_jobs: processes (default: all cores; small inputs run in this process).
         progress: show progress bars.
-        largest_fragment: score a salt or mixture by its parent: the largest organic fragment,
-            neutralized (ibuprofen sodium is scored as ibuprofen), and an ion given alone neutralized (a
+        largest_fragment: score a salt or mixture by its parent: the largest organic fragment that is no
+            known counter-ion or solvent (:mod:`molgen.chem.counterions`), neutralized (ibuprofen sodium is scored as ibuprofen), and an ion given alone neutralized (a
             protonated amine as the amine); ``smiles`` is then the parent's. Without it, salts and mixtures
             are scored whole and a :class:`MixturesScoredWhole` warning says how many.
 

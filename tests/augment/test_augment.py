@@ -734,6 +734,8 @@ PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
     ("CN1C=C(C)C(=N1)/C=C/c1cccs1.[O-]C(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C([O-])=O)c1O",
      "CN1C=C(C)C(=N1)/C=C/c1cccs1"),
     ("CNCC(O)C(O)C(O)C(O)CO.OC(=O)C(O)C(O)C(O)=O", "CNCC(O)C(O)C(O)C(O)CO"),   # two listed ions: the largest
+    # a salt former that is a drug too is never set aside (a code review: morpholine salicylate read as morpholine)
+    ("C1COCCN1.OC(=O)c1ccccc1O", "OC(=O)c1ccccc1O"), ("NC(CCCNC(N)=N)C(O)=O.O=C1CCC(C(=O)O)N1", "NC(CCCNC(N)=N)C(O)=O"),
 ])
 def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
     """A review: the largest fragment of olanzapine pamoate is the pamoate, so a held-out olanzapine pamoate guarded
@@ -777,8 +779,14 @@ def test_a_count_property_is_binned_by_whole_numbers():
 
     edges, bins = bin_edges("hbd", 0, 3, 8)   # eight equal-width bins left four between whole numbers, never filled
     assert bins == 4 and edges.tolist() == [-0.5, 0.5, 1.5, 2.5, 3.5]
-    edges, bins = bin_edges("heavy_atoms", 10, 30, 8)
-    assert bins == 7 and np.diff(edges).tolist() == [3.0] * 7 and edges[0] == 9.5 and edges[-1] >= 30
+    edges, bins = bin_edges("heavy_atoms", 10, 30, 8)   # 21 values: five bins of three, three of two
+    assert bins == 8 and np.diff(edges).tolist() == [3.0] * 5 + [2.0] * 3 and (edges[0], edges[-1]) == (9.5, 30.5)
+    edges, bins = bin_edges("hbd", 0, 4, 2)   # a --range is kept: hbd 5 lies outside it (a code review)
+    assert bins == 2 and edges.tolist() == [-0.5, 2.5, 4.5]
+    from molgen.augment.balance import bin_label
+
+    assert (bin_label("hbd", -0.5, 2.5), bin_label("hbd", 2.5, 3.5), bin_label("qed", 0.1, 0.3)) == \
+        ("0 to 2", "3", "0.1 to 0.3")
     assert bin_edges("qed", 0.1, 0.9, 4)[1] == 4
     with pytest.raises(ValueError, match="counts whole numbers, and none lies between 0.2 and 0.8"):
         bin_edges("rings", 0.2, 0.8, 3)
@@ -786,7 +794,7 @@ def test_a_count_property_is_binned_by_whole_numbers():
     rows, removed, histogram = balance(smiles, "hbd", bins=8, seed=0, max_samples=10)
     assert histogram["before"].tolist() == [1, 2, 1, 1] and rows.loc[rows["method"] == "original", "bin"].tolist() == \
         [1, 2, 3, 0, 1]
-    assert any(note.startswith("the property counts whole numbers: 4 bins of 1 value each, not the 8 asked")
+    assert any(note.startswith("the property counts whole numbers: 4 bins, one a value, not the 8 asked")
                for note in balance_notes(histogram, removed))
 
 
@@ -795,6 +803,10 @@ def test_include_canonical_adds_the_canonical_spelling_to_the_k_random_ones():
 
     spellings = randomized_smiles(Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O"), 1, include_canonical=True)
     assert len(spellings) == 2 and spellings[0] == "CC(=O)Oc1ccccc1C(=O)O"
+    from molgen.augment.enumerate import short_enumerations
+
+    rows, _ = enumerate_smiles(["CCO", "CCN"], k=4, include_canonical=True)   # three random spellings each, and their own
+    assert short_enumerations(rows, 4).startswith("2 input rows have fewer than 4 distinct spellings (row 1: 3, row 2: 3)")
 
 
 def test_one_smiles_string_given_for_a_list_is_refused():

@@ -130,7 +130,7 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
     before = first.read_bytes()
     kept = run("train", family, "--resume", str(first.with_suffix(".last.pt")), "--data", str(series), "--max-steps", "4",
                "--threads", "1")
-    assert kept.exit_code == 2 and "fine-tunes it: the new model needs a name of its own (--out" in \
+    assert kept.exit_code == 2 and "give it a name of its own (--out" in \
         " ".join(kept.output.split())
     assert first.read_bytes() == before
     tuned = tmp_path / "tuned.pt"
@@ -162,21 +162,29 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
 
 
 def test_a_checkpoint_without_resume_state_continued_records_it_as_its_start(tmp_path):
-    """A shipped checkpoint has no resume state: its schedule restarts at step 0, so the run started from it (its
-    sha256 and 12,000 steps), not from the checkpoint's own parent (a review: the card named that one)."""
+    """A checkpoint without its resume state (a shipped one; one whose state was moved away) restarts its schedule
+    at step 0: the run started from it (its sha256 and steps), not from the checkpoint's own parent, and it is a
+    model of its own, refused under the checkpoint's name (a review: it replaced the model it started from, and
+    appended its log to the old one)."""
     import json
-    import shutil
 
     from molgen.data.moses import sha256_of
-    from molgen.models.base import PRETRAINED_DIR
+    from molgen.models.training import state_path
     from tests.test_cli import run
 
-    shipped = tmp_path / "lstm.pt"   # a copy: the shipped folder is no place to write
-    shutil.copy(PRETRAINED_DIR / "smiles-lm-lstm.pt", shipped)
-    made = run("train", "smiles-lm", "--resume", str(shipped), "--data", "moses-sample", "--max-molecules", "100",
-               "--max-steps", "2", "--eval-every", "2", "--out", str(tmp_path / "on.pt"), "--threads", "1")
+    common = ("--data", "moses-sample", "--max-molecules", "100", "--eval-every", "2", "--threads", "1")
+    first = tmp_path / "a.pt"
+    made = run("train", "smiles-lm", "--size", "tiny", "--max-steps", "4", "--out", str(first), *common)
     assert made.exit_code == 0, made.output
-    record = json.loads((tmp_path / "on.json").read_text())["training"]
-    assert record["steps"] == 2 and record["started_from"]["sha256"] == sha256_of(shipped)
-    assert record["started_from"]["steps"] == json.loads((PRETRAINED_DIR / "smiles-lm-lstm.json").read_text())[
-        "training"]["steps"]
+    last = first.with_suffix(".last.pt")
+    state_path(last).unlink()
+    before = first.read_bytes()
+    refused = run("train", "smiles-lm", "--resume", str(last), "--max-steps", "2", *common)
+    assert refused.exit_code == 2 and "give it a name of its own (--out" in " ".join(refused.output.split())
+    assert first.read_bytes() == before
+    again = run("train", "smiles-lm", "--resume", str(last), "--max-steps", "2", "--out", str(tmp_path / "b.pt"), *common)
+    assert again.exit_code == 0, again.output
+    record = json.loads((tmp_path / "b.json").read_text())["training"]
+    assert record["steps"] == 2 and record["started_from"]["sha256"] == sha256_of(last)
+    assert record["started_from"]["steps"] == 4 and "started_from" not in record["started_from"]
+    assert [line.split(",")[0] for line in (tmp_path / "b.csv").read_text().split()[1:]] == ["2"]   # a log of its own

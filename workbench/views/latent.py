@@ -72,10 +72,15 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
             st.error(plain(f"{text}: none of its fragments holds a carbon, so it has no organic parent compound to "
                            "encode"))
             return ""
-        largest = max(piece.GetNumHeavyAtoms() for piece in organic)
-        equal = list(dict.fromkeys(Chem.MolToSmiles(p) for p in organic if p.GetNumHeavyAtoms() == largest))
-        how = ("the largest organic fragment" + (", neutralized" if all(Chem.MolToSmiles(p) != parent for p in organic)
-                                                 else "") + "; the other fragments removed")
+        from molgen.chem.counterions import compound_fragments
+
+        # a known counter-ion (pamoate, besylate) is set aside even when larger than the drug
+        candidates = [piece for piece in compound_fragments(mol) if any(a.GetAtomicNum() == 6 for a in piece.GetAtoms())]
+        largest = max(piece.GetNumHeavyAtoms() for piece in candidates)
+        equal = list(dict.fromkeys(Chem.MolToSmiles(p) for p in candidates if p.GetNumHeavyAtoms() == largest))
+        how = ("the largest organic fragment" + (" that is no known counter-ion" if len(candidates) < len(organic) else "")
+               + (", neutralized" if all(Chem.MolToSmiles(p) != parent for p in candidates) else "")
+               + "; the other fragments removed")
         if len(equal) > 1:   # the choice among equal fragments is RDKit's, not the chemist's
             how += f"; {', '.join(equal)} are equally large: type the one you mean alone"
         st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} ({how})."))

@@ -91,7 +91,8 @@ def validate(model: GraphDiffusion, dataset: GraphDataset, batch_size: int = 128
 
 def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig,
           out: str | Path, *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
-          command: str | None = None, train_labels: np.ndarray | None = None, preparation: dict | None = None) -> dict:
+          command: str | None = None, train_labels: np.ndarray | None = None, preparation: dict | None = None,
+          fine_tune: bool | None = None) -> dict:
     """Train in place; returns the model card of the best checkpoint (lowest validation loss)."""
     if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
         raise ValueError(f"training needs molecules to learn from and to validate on; got {len(train_smiles)} and "
@@ -108,14 +109,15 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
+    state: dict = {}
     if resume is not None:
         resumed = GraphDiffusion.load(resume)
         model.load_state_dict(resumed.state_dict())
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[noise])
+                                    generators=[noise], fine_tune=fine_tune)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-    log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
+    log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)

@@ -49,8 +49,9 @@ def _graph(model, smiles: str):
 
 
 def parent_of(mol: Chem.Mol) -> str | None:
-    """The SMILES of a salt's or mixture's parent (its largest organic fragment, neutralized), which is what the
-    model can encode; None for a molecule of one fragment."""
+    """The SMILES of a salt's or mixture's parent (:func:`~molgen.chem.standardize.salt_parent`: its largest organic
+    fragment that is no known counter-ion, neutralized), which is what the model can encode; None for a molecule of
+    one fragment."""
     return Chem.MolToSmiles(salt_parent(mol)) if len(Chem.GetMolFrags(mol)) > 1 else None
 
 

@@ -126,7 +126,7 @@ def validate(model: GraphVAE, dataset: GraphDataset, batch_size: int = 256) -> d
 
 def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True, command: str | None = None,
-          train_labels: np.ndarray | None = None, preparation: dict | None = None) -> dict:
+          train_labels: np.ndarray | None = None, preparation: dict | None = None, fine_tune: bool | None = None) -> dict:
     """Train ``model`` in place; returns the model card of the best checkpoint (lowest validation recon + kl_weight * KL).
     ``preparation``: what reading a user's file did (rows left out, salts read as parents), for the card."""
     if not len(train_smiles) or not len(valid_smiles):   # the loop would wait for a batch forever
@@ -145,14 +145,15 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
+    state: dict = {}
     if resume is not None:
         resumed = GraphVAE.load(resume)
         grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[noise], fresh=grown)
+                                    generators=[noise], fresh=grown, fine_tune=fine_tune)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-    log, writer = open_log(out, resume, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
+    log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)

@@ -155,6 +155,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     step, tokens_seen, elapsed, best = 0, 0, 0.0, float("inf")
     epoch, position = 0, 0
     lineage: dict = {}
+    state: dict = {}
     if resume is not None:
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
@@ -164,7 +165,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
-    log, writer = open_log(out, resume, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
+    log, writer = open_log(out, resume if state else None, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
     card = {}
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
