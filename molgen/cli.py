@@ -999,7 +999,7 @@ def train_smiles_lm(
                                              "(e.g. qed,sa,logp,mw,tpsa); each hidden at random while training."),
     condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
     bf16: bool = typer.Option(False, help="bfloat16 autocast for training (faster on CPUs with AVX512-BF16)."),
-    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
+    seed: int = typer.Option(0, min=0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
     where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7', "
@@ -1302,7 +1302,7 @@ def generate_command(
                                              "(column similarity_to_reference)."),
     profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name, a TOML file, or a run's export "
                                 "manifest (.manifest.json) to reuse its profile."),
-    seed: int = typer.Option(1),
+    seed: int = typer.Option(1, min=0),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
     max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n); with --resume, a new budget."),
     chunk_size: Optional[int] = typer.Option(None, help="Molecules per stored chunk (the unit of resuming); default: n, "
@@ -1893,7 +1893,7 @@ def train_graph_vae(
     kl_weight: float = typer.Option(1.0, help="KL weight after the warm-up (beta); below 1 the latent carries more of the molecule."),
     properties: Optional[str] = typer.Option("qed,sa,logp", help="Property head targets (comma-separated; '' for none)."),
     focus_attention: bool = typer.Option(False, help="Decoder heads attend over the placed atoms; with --resume, adds it to a checkpoint without."),
-    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
+    seed: int = typer.Option(0, min=0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
     where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7' "
@@ -2002,7 +2002,7 @@ def train_graph_diffusion(
     path_features: bool = typer.Option(False, help="Edges read the bond distance of their two noisy atoms (the ring a new bond would close)."),
     aromatic_bonds: bool = typer.Option(False, help="Bonds as single/double/triple/aromatic (as DiGress on MOSES) instead of Kekulé forms."),
     condition_dropout: float = typer.Option(0.3, help="Chance of hiding each property target during training."),
-    seed: int = typer.Option(0, help="Seeds the subset, the split, the initial weights and the batches."),
+    seed: int = typer.Option(0, min=0, help="Seeds the subset, the split, the initial weights and the batches."),
     threads: Optional[int] = typer.Option(None, help="torch threads (default: all cores)."),
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
     where: Optional[list[str]] = typer.Option(None, help="A file's rows to learn, by a measured column: 'pIC50>=7' "

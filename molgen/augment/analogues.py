@@ -31,10 +31,10 @@ import pandas as pd
 from rdkit import Chem, DataStructs
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgen.augment.guards import Guard, ReferenceSet, apply_guard, molecule_list, screened
+from molgen.augment.guards import Guard, ReferenceSet, apply_guard, screened
 from molgen.augment.provenance import params_text
 from molgen.chem.graph import has_stereo
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutral_parent
 from molgen.data.tokenizer import tokenize

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, molecule_list, screened
+from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, screened
 from molgen.augment.provenance import params_text
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutral_parent
 from molgen.models.base import Conditions

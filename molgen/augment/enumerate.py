@@ -11,9 +11,9 @@ from typing import Sequence
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.augment.guards import CompoundIndex, molecule_list
+from molgen.augment.guards import CompoundIndex
 from molgen.augment.provenance import params_text
 
 

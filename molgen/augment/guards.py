@@ -32,7 +32,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdMolHash
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
@@ -114,14 +114,6 @@ class CompoundIndex:
         for key in keys:
             self._first.setdefault(key, earlier)
         return earlier
-
-
-def molecule_list(smiles, what: str):
-    """``smiles`` as given, refused when it is one string: a str is a sequence of its characters, and a guard keyed
-    on 'C', 'C' and 'O' guarded nothing without a word (``ReferenceSet("test", "CCO")``)."""
-    if isinstance(smiles, (str, bytes)):
-        raise TypeError(f"{what} takes a list of SMILES, not one string: give [{smiles!r}]")
-    return smiles
 
 
 @lru_cache(maxsize=1)

@@ -227,3 +227,12 @@ def misplaced_attachment_point(mol: Chem.Mol) -> str | None:
                 bonds[0].GetOtherAtom(atom).GetAtomicNum() == 0:
             return "an attachment point (*) must hang off one scaffold atom by a single bond"
     return None
+
+
+def molecule_list(smiles, what: str):
+    """``smiles`` as given, refused when it is one string: a str is a sequence of its characters, and a guard keyed
+    on 'C', 'C' and 'O' guarded nothing without a word (``ReferenceSet("test", "CCO")``), an evaluation of "CCO"
+    measured three molecules."""
+    if isinstance(smiles, (str, bytes)):
+        raise TypeError(f"{what} takes a list of SMILES, not one string: give [{smiles!r}]")
+    return smiles

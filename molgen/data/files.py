@@ -310,7 +310,13 @@ def _read_sdf(path: Path, text: str) -> pd.DataFrame:
         lines.append(start)
     if not records:
         raise FileFormatError(path, "no SDF records", 1)
-    return _finish(pd.DataFrame(records, dtype=object), lines)
+    frame = pd.DataFrame(records, dtype=object)
+    for position, name in enumerate(frame.columns):   # a data item of numbers is numbers, as a CSV column is (a
+        if name not in ("smiles", "read_error", "name"):   # review: molgen's own SDF export read back qed as text)
+            values = frame.iloc[:, position]
+            frame.isetitem(position, _numbers_if_all_are(values.where(values.notna(), "").astype(str)).where(
+                values.notna(), None) if values.notna().any() else values)
+    return _finish(frame, lines)
 
 
 def _sdf_record(block: list[str], start: int) -> dict:

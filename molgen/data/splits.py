@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molgen.chem.parse import to_mol
+from molgen.chem.parse import molecule_list, to_mol
 from molgen.chem.rdkit_log import quiet_rdkit
 
 SPLIT_NAMES = ("train", "valid", "test")
@@ -46,6 +46,7 @@ def scaffold_split(smiles: Sequence[str], fractions: Sequence[float] = (0.8, 0.1
     ``seed`` and dealt to whichever split is furthest below its target. Unparsable SMILES
     form a group of their own, so every index lands in exactly one split.
     """
+    molecule_list(smiles, "scaffold_split")
     train_f, valid_f, test_f = _check(fractions)
     groups: dict[str | None, list[int]] = defaultdict(list)
     for index, s in enumerate(smiles):

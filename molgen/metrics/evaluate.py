@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial.distance import cosine
 from scipy.stats import wasserstein_distance
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics, frechet_distance
@@ -149,6 +149,7 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         ``Novelty``, ``logP``, ``SA``, ``QED``, ``weight``), ``KL_score``, ``FCD_score``,
         the counts ``n``, ``n_valid``, ``n_unique``, timing, and ``notes``.
     """
+    molecule_list(smiles, "evaluate")
     with worker_pool(n_jobs) as pool:  # one pool of processes for describe and the KL score
         return _evaluate(smiles, reference, train=train, k=k, kl_reference=kl_reference,
                          keep_properties=keep_properties, progress=progress, pool=pool, n_jobs=n_jobs)

@@ -50,6 +50,8 @@ class Conditions:
     def __post_init__(self) -> None:
         # a range open at both ends bounds nothing (a web slider left at its limits): no condition, as if not given
         self.ranges = {name: bounds for name, bounds in self.ranges.items() if tuple(bounds) != (None, None)}
+        if isinstance(self.avoid, str):   # one pattern, as generate(avoid=...) takes it: not its characters
+            self.avoid = [self.avoid]
 
 
 @dataclass
@@ -222,6 +224,14 @@ SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "be
                                 "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
                                       "target_guidance", "stochasticity", "step_spacing", "projection"}}
+def refuse_unknown_options(family: str, options: dict) -> None:
+    """A ``TypeError`` naming sampling options ``family``'s ``sample`` does not take: a misspelt ``step=10`` was
+    dropped without a word, and the steps asked for were not the steps run (a review)."""
+    if options:
+        raise TypeError(f"{family} sampling takes no option {', '.join(map(repr, sorted(options)))}; it takes "
+                        f"{', '.join(sorted(SAMPLE_OPTIONS[family]))}")
+
+
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 

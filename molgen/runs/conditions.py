@@ -160,6 +160,9 @@ def check_new_reference(conditions: Conditions) -> None:
         raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
                              "stay near" + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if organic else "")
                              + " (the models write one molecule, and a counter-ion would lower every similarity)")
+    if not 0 <= conditions.min_similarity <= 1:
+        raise ConditionError(f"a Tanimoto similarity lies between 0 and 1; {conditions.min_similarity:g} is no "
+                             "threshold")
     if conditions.min_similarity >= 1:
         raise ConditionError(f"a Tanimoto of {conditions.min_similarity:g} to {conditions.similar_to} is met only by "
                              "molecules with its very fingerprint: the reference itself (or a stereoisomer), which a "

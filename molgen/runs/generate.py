@@ -279,6 +279,10 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         raise ValueError(f"max_samples must be at least 1 (or None: {DEFAULT_BUDGET_FACTOR} x n), got {max_samples}")
     if n_jobs < 1:
         raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    # a run's seed decides its molecules, so it is stored: a whole number of 0 or more (None, -1 and 1.5 were
+    # stored with a failed run, then a numpy error)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number of 0 or more, got {seed!r}")
     store = store or RunStore()
     conditions = _conditions(conditions, scaffold, avoid, similar_to)
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored

@@ -10,8 +10,15 @@ from molgen.scoring.similarity import morgan_fingerprint
 
 
 def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
-    ranked = scored[(scored["rank"] > 0) & ~scored["duplicate"]]
-    return ranked.sort_values("rank", kind="stable")
+    """The ranked rows, best first, each molecule once: ``score()``'s table marks repeats (``duplicate``); a run's
+    candidates or an export hold each once already and have no such column (a review: a KeyError)."""
+    if "rank" not in scored.columns:
+        raise ValueError("the table has no rank column: give a scored table (score(), a run's candidates, an export)")
+    ranks = pd.to_numeric(scored["rank"], errors="coerce")   # an export writes an unranked row's rank empty
+    keep = ranks > 0
+    if "duplicate" in scored.columns:
+        keep &= ~scored["duplicate"].fillna(False).astype(bool)
+    return scored[keep].iloc[ranks[keep].argsort(kind="stable").to_numpy()]
 
 
 def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6, *,

@@ -19,7 +19,8 @@ from torch import nn
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo, mol_to_graph, unsanitized_smiles
 from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import Conditions, GraphModelCheckpoint, Sample, normalise_targets, sampling_seed
+from molgen.models.base import (Conditions, GraphModelCheckpoint, Sample, normalise_targets, refuse_unknown_options,
+                               sampling_seed)
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -433,6 +434,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         ``sampler``, ``target_guidance``, ``stochasticity``, ``step_spacing`` and ``keep_scaffold_hydrogens``:
         see :meth:`sample_graphs`.
         """
+        refuse_unknown_options(self.family, options)
+        if n < 0:
+            raise ValueError(f"n must be 0 or more, not {n}")
         conditions = conditions or Conditions()
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
                                 step_spacing, conditions.scaffold)

@@ -18,7 +18,7 @@ from rdkit import Chem, DataStructs
 from torch_geometric.data import Batch
 
 from molgen.chem.graph import mol_to_graph
-from molgen.chem.parse import canonical_smiles, parse_smiles
+from molgen.chem.parse import canonical_smiles, molecule_list, parse_smiles
 from molgen.chem.standardize import salt_parent
 from molgen.data.graphs import graph_to_data
 from molgen.models.graph_vae.model import to_sequences
@@ -146,6 +146,7 @@ def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0,
     """Latent points of molecules: the encoder's mean refined by ``refine_steps`` gradient steps
     (``refine``; 0 keeps the mean), or with ``sample`` a draw from the encoder's posterior around
     that point. A SMILES that does not parse or fit raises ``ValueError`` naming it."""
+    molecule_list(smiles, "encode")
     mu, logvar = posterior(model, smiles)
     if refine_steps:
         mu, _ = refine(model, smiles, mu, steps=refine_steps)
@@ -189,6 +190,7 @@ def reconstruction_accuracy(model, smiles: Sequence[str], *, candidates: int = 1
                             decoded: Sequence[str] | None = None) -> float:
     """Fraction of molecules whose reconstruction (``reconstruct``, or the given ``decoded``) has the
     same canonical SMILES (no stereo)."""
+    molecule_list(smiles, "reconstruction_accuracy")
     decoded = decoded if decoded is not None else reconstruct(model, smiles, candidates=candidates, refine_steps=refine_steps)
     return float(np.mean([canonical_smiles(s, isomeric=False) == d for s, d in zip(smiles, decoded)]))
 
@@ -196,6 +198,7 @@ def reconstruction_accuracy(model, smiles: Sequence[str], *, candidates: int = 1
 def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int = 1, refine_steps: int = REFINE_STEPS,
                               decoded: Sequence[str] | None = None) -> float:
     """Mean Tanimoto (Morgan) between each molecule and its reconstruction: how near a miss lands."""
+    molecule_list(smiles, "reconstruction_similarity")
     decoded = decoded if decoded is not None else reconstruct(model, smiles, candidates=candidates, refine_steps=refine_steps)
     return float(np.mean([DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(s)),
                                                          morgan_fingerprint(Chem.MolFromSmiles(d)))

@@ -265,6 +265,8 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
              batch_size: int = 512, max_len: int | None = None, use_cache: bool = True,
              bf16: bool = False) -> list[Sample]:
     """``n`` samples from ``model``; see :meth:`SmilesLM.sample` for the options."""
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, not {n}")
     check_options(model, strategy=strategy, temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
                   bf16=bf16)
     conditions = conditions or Conditions()

@@ -1,0 +1,84 @@
+"""The Python API as a script author meets it (a review of it): tables from any source, seeds, a string given for a
+list, options misspelt, an SDF read back."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import molgen
+from molgen.models import Conditions, load
+
+
+def test_diverse_selection_and_clusters_take_a_runs_candidates_and_an_export(tmp_path):
+    """select_diverse_top on run.candidates() (no 'duplicate' column: each molecule is once already) was a
+    KeyError; an export read back writes an unranked row's rank empty."""
+    from molgen.scoring.select import add_clusters, select_diverse_top
+
+    table = pd.DataFrame({"smiles": ["c1ccccc1O", "c1ccccc1N", "CCCCCCO", "c1ccccc1Cl"], "rank": [1, 2, 3, None]})
+    chosen = select_diverse_top(table, 3, max_similarity=0.3)
+    assert chosen["smiles"].tolist() == ["c1ccccc1O", "CCCCCCO"] and chosen["rank"].tolist() == [1, 3]
+    assert add_clusters(table)["cluster"].tolist()[3] == -1   # the unranked row is in no cluster
+    with pytest.raises(ValueError, match="no rank column"):
+        select_diverse_top(table.drop(columns="rank"), 2)
+
+
+@pytest.mark.parametrize("seed", [None, -1, 1.5, True])
+def test_a_runs_seed_is_a_whole_number_refused_before_anything_is_stored(seed, tmp_path):
+    from molgen.runs.store import RunStore
+
+    store = RunStore(tmp_path / "runs.db")
+    with pytest.raises(ValueError, match="seed must be a whole number of 0 or more"):
+        molgen.generate(n=5, seed=seed, store=store, progress=False)
+    assert store.runs().empty   # no failed run left behind
+
+
+def test_unseeded_sampling_draws_afresh_and_a_seed_repeats(tiny_checkpoint):
+    model = load(str(tiny_checkpoint))
+    assert [s.smiles for s in model.sample(40, seed=3)] == [s.smiles for s in model.sample(40, seed=3)]
+    assert [s.smiles for s in model.sample(40)] != [s.smiles for s in model.sample(40)]
+
+
+def test_one_smiles_string_for_a_list_is_refused_and_an_avoided_pattern_is_one_pattern():
+    from molgen.data.splits import scaffold_split
+    from molgen.metrics import evaluate
+
+    with pytest.raises(TypeError, match=r"evaluate takes a list of SMILES, not one string: give \['CCO'\]"):
+        evaluate("CCO", reference="moses-sample", train=None)
+    with pytest.raises(TypeError, match="scaffold_split takes a list"):
+        scaffold_split("CCO")
+    from molgen.models.graph_vae import latent
+
+    with pytest.raises(TypeError, match="encode takes a list"):
+        latent.encode(load("graph-vae"), "CCO")
+    assert Conditions(avoid="c1ccccc1").avoid == ["c1ccccc1"]   # '1' was "neither valid SMARTS nor SMILES"
+
+
+def test_a_similarity_threshold_outside_0_to_1_is_said_to_be_one(tmp_path):
+    from molgen.runs.conditions import ConditionError, check_new_reference
+
+    with pytest.raises(ConditionError, match="a Tanimoto similarity lies between 0 and 1; 1.5 is no threshold"):
+        check_new_reference(Conditions(similar_to="CCO", min_similarity=1.5))
+
+
+def test_graph_samplers_refuse_options_they_do_not_take():
+    """d.sample(2, step=10) ran the default steps without a word (the SMILES model raised for its typos)."""
+    with pytest.raises(TypeError, match="graph-diffusion sampling takes no option 'step'; it takes .*steps"):
+        load("graph-diffusion").sample(2, seed=1, step=10)
+    with pytest.raises(TypeError, match="graph-vae sampling takes no option 'tempreature'"):
+        load("graph-vae").sample(2, tempreature=0.5)
+    with pytest.raises(ValueError, match="n must be 0 or more"):
+        load("graph-vae").sample(-1)
+
+
+def test_an_sdf_export_read_back_has_its_numbers_as_numbers(tmp_path):
+    """A review: molgen's own SDF export read back gave qed as text (d[d.qed > 0.5] failed); a CSV gave numbers."""
+    from molgen.data.files import read_molecules, write_molecules
+
+    frame = pd.DataFrame({"smiles": ["CCO", "CCN", "C"], "qed": [0.4, 0.5, None], "id": ["007", "8", "9"],
+                          "n": [1, 2, 3], "note": ["a", "1", None]})
+    back = read_molecules(write_molecules(frame, tmp_path / "t.sdf"))
+    assert back["qed"].dtype == "float64" and back["qed"].isna().tolist() == [False, False, True]
+    assert back["n"].tolist() == [1, 2, 3] and back["id"].tolist() == ["007", "8", "9"]   # an identifier stays text
+    assert back["note"].tolist()[:2] == ["a", "1"]
+    assert back[back["qed"] > 0.45]["smiles"].tolist() == ["CCN"]
