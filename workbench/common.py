@@ -31,9 +31,14 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # inputs whose options follow what the page shows (Browse's page number, its candidate picker and table,
 # which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
 # them to the run's bounds.
-KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^aug_file$|_editor|"
+KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
+               "export": "export_"}
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^export_manifest$|^aug_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_")
+
+
+#: A run's statuses that Generate's "Continue a stopped run" takes up.
+CONTINUABLE = ("interrupted", "budget_exhausted")
 
 
 def keep_page_inputs(page: str) -> None:
@@ -52,9 +57,20 @@ def keep_page_inputs(page: str) -> None:
         for key, value in kept.get(page, {}).items():
             if key not in st.session_state:
                 st.session_state[key] = value
-    kept[page] = {key: st.session_state[key] for key in list(st.session_state.keys())
-                  if isinstance(key, str) and key.startswith(prefix) and not NOT_KEPT.search(key)
-                  and _an_input_value(st.session_state[key])}
+    record_page_inputs(page)
+
+
+def record_page_inputs(page: str) -> None:
+    """Note what ``page``'s inputs hold now, for :func:`keep_page_inputs` to put back after a visit elsewhere. A page
+    that sets inputs itself during its run (Browse, from its address) calls it again at its end: recorded at the
+    start only, a view opened from a link was lost on the way back (a review)."""
+    prefix = KEPT_INPUTS.get(page)
+    if prefix is None:
+        return
+    st.session_state.setdefault("_kept_inputs", {})[page] = {
+        key: st.session_state[key] for key in list(st.session_state.keys())
+        if isinstance(key, str) and key.startswith(prefix) and not NOT_KEPT.search(key)
+        and _an_input_value(st.session_state[key])}
 
 
 def _an_input_value(value: object) -> bool:

@@ -125,3 +125,35 @@ def test_the_browse_view_is_as_it_was_left_after_a_visit_to_another_page(stored_
     assert at.slider(key=f"browse_qed_{stored_run}").value == (chosen[0], high)
     donors = at.slider(key=f"browse_hbd_{stored_run}")
     assert all(isinstance(v, int) for v in donors.value)
+
+
+def test_the_export_settings_are_as_they_were_left_after_a_visit_to_browse(stored_run):
+    """A chemist who went to Browse to tick a few more molecules came back to a download of the whole run: Export's
+    settings were not among the inputs kept across pages (a review)."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["run_id"] = stored_run
+    at.run()
+    at.switch_page("views/export.py").run()
+    at.toggle(key="export_selected").set_value(True).run()
+    at.text_input(key="export_where").set_value("qed > 0.5").run()
+    at.radio(key="export_format").set_value("sdf").run()
+    at.switch_page("views/browse.py").run()
+    at.switch_page("views/export.py").run()
+    assert not at.exception
+    assert at.toggle(key="export_selected").value and at.text_input(key="export_where").value == "qed > 0.5"
+    assert at.radio(key="export_format").value == "sdf"
+
+
+def test_a_browse_view_opened_from_a_link_is_kept_after_a_visit_to_another_page(stored_run):
+    """The inputs were recorded before Browse read its address: a view opened from a link came back as defaults."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["run_id"] = stored_run
+    at.run()
+    at.query_params["sort"] = "qed"
+    at.query_params["per"] = "24"
+    at.switch_page("views/browse.py").run()
+    assert at.selectbox(key="browse_sort").value == "qed" and at.selectbox(key="browse_page_size").value == 24
+    at.switch_page("views/compare.py").run()
+    at.switch_page("views/browse.py").run()
+    assert not at.exception
+    assert at.selectbox(key="browse_sort").value == "qed" and at.selectbox(key="browse_page_size").value == 24

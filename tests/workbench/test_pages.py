@@ -1213,3 +1213,34 @@ def test_a_runs_message_on_a_page_names_the_pages_controls_not_flags():
         assert "--" not in on_this_page(advice), on_this_page(advice)
     assert "(choose graph-vae under Model: it decodes around its encoding), and a kept substructure keeps its core" \
         in shown_here
+
+
+def test_browse_offers_lipinski_only_for_a_run_scored_with_it_and_survives_a_deleted_run(tiny_checkpoint):
+    """A review: on a lead-like run (no Lipinski rule in its profile) "Passes Lipinski" filtered out every molecule;
+    and a tick on a run deleted from another tab was a RunNotFound traceback."""
+    with RunStore() as store:
+        lead = generate(str(tiny_checkpoint), 8, seed=5, store=store, progress=False, name="lead",
+                        profile="lead-like").id
+        drug = generate(str(tiny_checkpoint), 8, seed=5, store=store, progress=False, name="drug").id
+    at = page("browse", lead)
+    assert not at.exception and "Passes Lipinski" not in [t.label for t in at.toggle]
+    at = page("browse", drug)
+    assert "Passes Lipinski" in [t.label for t in at.toggle]
+    box = next(c for c in at.checkbox if c.label.startswith("select"))
+    with RunStore() as store:
+        store.delete_run(drug)
+    box.check().run()
+    assert not at.exception
+
+
+def test_a_run_stopped_before_it_stored_a_molecule_says_so_on_browse_and_export(tiny_checkpoint):
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 8, seed=5, store=store, progress=False, name="stopped-early").id
+        store._db.execute("DELETE FROM candidates WHERE run_id = ?", (run_id,))
+        store.update_run(run_id, status="interrupted")
+    at = page("browse", run_id)
+    assert not at.exception
+    assert any("This run stopped (interrupted) before it stored a molecule. Continue it on Generate" in shown(i)
+               for i in at.info)
+    at = page("export", run_id)
+    assert any("before it stored a molecule: there is nothing to export" in shown(i) for i in at.info)

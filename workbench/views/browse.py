@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers as numbers_module
 import re
@@ -15,11 +16,13 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
+from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
-from workbench.common import KEY_SCORES, depict, on_this_page, plain, run_notes_of, run_picker, show_svg, store
+from workbench.common import (CONTINUABLE, KEY_SCORES, depict, on_this_page, plain, record_page_inputs, run_notes_of,
+                              run_picker, show_svg, store)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -176,6 +179,9 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
     sampled), or the filters."""
     if record["status"] == "running":
         return "This run is still running: its molecules are ranked when it stops. Reload the page then."
+    if record["status"] in CONTINUABLE and not store().count(run_id):   # a Ctrl-C before its first chunk was stored
+        return (f"This run stopped ({record['status'].replace('_', ' ')}) before it stored a molecule. Continue it on Generate, under "
+                "\"Continue a stopped run\".")
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
             if store().count(run_id) else ""
@@ -184,6 +190,19 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
         on_this_page(record["message"])
 
 
+def _unless_deleted(callback):
+    """A widget's callback that does nothing when its run was deleted since the page was drawn (another tab, the
+    command line): the rerun then says so, as the run picker does; it was a RunNotFound traceback (a review)."""
+    @functools.wraps(callback)
+    def guarded(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except RunNotFound:
+            return None
+    return guarded
+
+
+@_unless_deleted
 def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: bool) -> None:
     """Tick (or untick) every molecule the filters keep, on every page: a filtered set goes to Export as it is."""
     smiles = store().candidates(run_id, ranked_only=ranked_only, ranges=ranges, columns=["smiles"])["smiles"]
@@ -191,6 +210,7 @@ def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: boo
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
 
 
+@_unless_deleted
 def _tag_selected(run_id: str) -> None:
     """Give every selected molecule of the run the tag typed (exports carry it: ``--where "tags.str.contains('x')"``)."""
     tag = st.session_state.get("browse_tag_text", "")
@@ -209,6 +229,7 @@ def _tag_selected(run_id: str) -> None:
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
 
 
+@_unless_deleted
 def _toggle_selected(run_id: str, smiles: str, key: str) -> None:
     store().set_selected(run_id, [smiles], bool(st.session_state[key]))
     # the table's edits were made against the old selection: it starts afresh from the store
@@ -222,6 +243,7 @@ def table_key(run_id: str, rows: list[str]) -> str:
     return f"browse_table_{run_id}_{version}_{zlib.crc32(chr(10).join(rows).encode())}"
 
 
+@_unless_deleted
 def apply_table_edits() -> None:
     """The last table's ``selected`` edits, written to the store and the grid's boxes before the page reads the run.
 
@@ -319,7 +341,8 @@ if run_id:
     if kept is not None:
         st.caption(plain(f"The kept substructure {record['conditions']['scaffold']} is drawn in blue."))
     asked, view = view_in_address(), {}
-    has_lipinski = "lipinski_pass" in store()._columns()   # a store of lead-like runs only has no Lipinski column
+    # a run scored without Lipinski's rule (lead-like) has no value to filter by: every molecule would be filtered out
+    has_lipinski = "lipinski" in (record["profile"].get("rules") or {})
     toggles = {name: toggle for name, toggle in ADDRESS_TOGGLES.items() if name != "lipinski" or has_lipinski}
     for name, (key, named) in toggles.items():
         if name in asked:
@@ -399,6 +422,7 @@ if run_id:
         st.session_state["browse_view"] = asked["view"].capitalize()
     view.update({"view": "table"} if st.session_state.get("browse_view") == "Table" else {})
     write_address(view)
+    record_page_inputs("browse")   # the view the address set, kept for the way back from another page
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
                                limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
     # counted from the store: a run still sampling has no counts in its record yet

@@ -16,8 +16,8 @@ from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_r
 from molgen.runs.store import ranked_count
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
-from workbench.common import (file_name, load_model, model_choices, molecule_editor, on_this_page, plain,
-                              run_labels, run_notes_of, smiles_field, store)
+from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
+                              plain, run_labels, run_notes_of, smiles_field, store)
 from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -408,7 +408,7 @@ stopped = store().runs()
 # the run picked stays listed when it is running again (continued elsewhere meanwhile): the page says so,
 # rather than the pick falling silently to another run
 picked_before = st.session_state.get("gen_continue_pick")
-stopped = stopped[(stopped["status"].isin(["interrupted", "budget_exhausted"])
+stopped = stopped[(stopped["status"].isin(CONTINUABLE)
                    | ((stopped["id"] == picked_before) & (stopped["status"] == "running")))
                   & (stopped["id"] != st.session_state.get("gen_last_run"))]
 if len(stopped):
