@@ -629,12 +629,11 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
 def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bool:
     """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
     it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
-    schedule for a series), said. By name, before the data is read; a file moved (the recorded one gone, one of its
-    name given) is the run's own, continued (its molecules are then checked against the run's)."""
+    schedule for a series), said. By name, before the data is read, and the one decision the trainer follows too
+    (``fine_tune``): a file moved or renamed is other data, a fine-tune of the run (a guess by its name let the
+    command continue the run where the trainer fine-tuned it, over the parent, a review found)."""
     recorded = record.get("data")
     if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
-        return False
-    if Path(data).is_file() and not Path(recorded).exists() and Path(recorded).name == Path(data).name:
         return False
     console.print(escape(f"--resume {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
                          "it, with a schedule of its own (the run's settings are not taken)"))
@@ -1017,7 +1016,7 @@ def train_smiles_lm(
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.smiles_lm.train import train
 
-    model, record = None, {}
+    model, record, converted = None, {}, None
     if resume is not None and _typed(ctx, "data") and not _typed(ctx, "from_"):
         from molgen.models.base import CheckpointError, load_checkpoint
 
@@ -1026,7 +1025,7 @@ def train_smiles_lm(
         except (CheckpointError, FileNotFoundError, IsADirectoryError):
             earlier = {}   # the loader says what is wrong with the file, where the model is loaded
         if _fine_tunes(ctx, resume, earlier, data):   # the checkpoint fine-tuned, as --from CKPT does it
-            from_, resume = str(resume), None
+            from_, resume, converted = str(resume), None, resume
     if resume is not None:   # the run continued: its data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"arch": "--arch", "size": "--size", "from_": "--from",
                                         "conditions": "--conditions"})
@@ -1085,7 +1084,9 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume, data, starts_from=source or _afresh_from(resume))
+    # a --resume made a fine-tune keeps the resume's default --out (its RUN.pt), refused as the model it starts from
+    out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume or converted, data,
+                       starts_from=source or _afresh_from(resume))
     if threads:
         torch.set_num_threads(threads)
 
@@ -1155,7 +1156,7 @@ def train_smiles_lm(
     try:
         _run_training(lambda: train(model, training, valid, train_config, out, data_name=data, resume=resume,
                                     train_labels=train_labels, valid_labels=valid_labels, parent=parent,
-                                    preparation=preparation), out,
+                                    preparation=preparation, fine_tune=False), out,
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
                       resume)
     except UnknownTokenError as error:   # a dataset's molecules (a file's were checked above)

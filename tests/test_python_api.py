@@ -21,6 +21,10 @@ def test_diverse_selection_and_clusters_take_a_runs_candidates_and_an_export(tmp
     assert add_clusters(table)["cluster"].tolist()[3] == -1   # the unranked row is in no cluster
     with pytest.raises(ValueError, match="no rank column"):
         select_diverse_top(table.drop(columns="rank"), 2)
+    # a scored table read back with molgen's reader keeps its true/false as text: 'False' is no repeat
+    read_back = table.assign(duplicate=["False", "True", "False", ""], passes_filters=["True", "True", "False", "True"])
+    assert select_diverse_top(read_back, 3, max_similarity=0.3)["smiles"].tolist() == ["c1ccccc1O", "CCCCCCO"]
+    assert select_diverse_top(read_back, 3, max_similarity=0.3, passing_only=True)["smiles"].tolist() == ["c1ccccc1O"]
 
 
 @pytest.mark.parametrize("seed", [None, -1, 1.5, True])
@@ -82,3 +86,7 @@ def test_an_sdf_export_read_back_has_its_numbers_as_numbers(tmp_path):
     assert back["n"].tolist() == [1, 2, 3] and back["id"].tolist() == ["007", "8", "9"]   # an identifier stays text
     assert back["note"].tolist()[:2] == ["a", "1"]
     assert back[back["qed"] > 0.45]["smiles"].tolist() == ["CCN"]
+    # the title, and a data item named as one of the reader's own columns, stay as written
+    titled = read_molecules(write_molecules(pd.DataFrame({"smiles": ["CCO", "CCN"], "name": ["1e5", "12"]}),
+                                            tmp_path / "titled.sdf"))
+    assert titled["name"].tolist() == ["1e5", "12"] and titled["sdf_name"].tolist() == ["1e5", "12"]

@@ -58,7 +58,8 @@ COUNTERIONS = {
 #: Listed salt formers that are drugs of their own (morpholine salicylate is a salicylate, arginine pidolate an
 #: arginine): they are not set aside; the larger fragment wins, as for any two compounds in one record.
 DRUGS_TOO = frozenset({"salicylate", "nicotinate", "benzoate", "mandelate", "gentisate", "orotate", "aspartate",
-                       "glutamate", "lysine", "arginine", "choline", "piperazine", "tromethamine", "teoclate"})
+                       "glutamate", "lysine", "arginine", "choline", "piperazine", "teoclate"})
+# (tromethamine is not among them: a salt former above all, and as large as fosfomycin in fosfomycin trometamol)
 
 
 def _key(mol: Chem.Mol) -> str:

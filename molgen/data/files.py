@@ -312,10 +312,14 @@ def _read_sdf(path: Path, text: str) -> pd.DataFrame:
         raise FileFormatError(path, "no SDF records", 1)
     frame = pd.DataFrame(records, dtype=object)
     for position, name in enumerate(frame.columns):   # a data item of numbers is numbers, as a CSV column is (a
-        if name not in ("smiles", "read_error", "name"):   # review: molgen's own SDF export read back qed as text)
-            values = frame.iloc[:, position]
-            frame.isetitem(position, _numbers_if_all_are(values.where(values.notna(), "").astype(str)).where(
-                values.notna(), None) if values.notna().any() else values)
+        # review: molgen's own SDF export read back qed as text); the title, and a data item named as a column of
+        # the reader's own (sdf_name, sdf_SMILES), stay as written
+        if name in ("smiles", "read_error", "name") or str(name).startswith("sdf_"):
+            continue
+        values = frame.iloc[:, position]
+        numbers = _numbers_if_all_are(values.where(values.notna(), "").astype(str))
+        if pd.api.types.is_numeric_dtype(numbers):
+            frame.isetitem(position, numbers)
     return _finish(frame, lines)
 
 

@@ -224,12 +224,13 @@ SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "be
                                 "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
                                       "target_guidance", "stochasticity", "step_spacing", "projection"}}
-def refuse_unknown_options(family: str, options: dict) -> None:
+def refuse_unknown_options(family: str, options: dict, also: tuple[str, ...] = ()) -> None:
     """A ``TypeError`` naming sampling options ``family``'s ``sample`` does not take: a misspelt ``step=10`` was
-    dropped without a word, and the steps asked for were not the steps run (a review)."""
+    dropped without a word, and the steps asked for were not the steps run (a review). ``also``: options the method
+    takes beyond the run pipeline's (:data:`SAMPLE_OPTIONS`), named with them."""
     if options:
         raise TypeError(f"{family} sampling takes no option {', '.join(map(repr, sorted(options)))}; it takes "
-                        f"{', '.join(sorted(SAMPLE_OPTIONS[family]))}")
+                        f"{', '.join(sorted({*SAMPLE_OPTIONS[family], *also}))}")
 
 
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.

@@ -581,7 +581,9 @@ def _hydrogens_as_counts(mol: Chem.Mol) -> Chem.Mol:
     params = Chem.RemoveHsParameters()
     params.removeIsotopes = True
     params.removeDefiningBondStereo = True
-    return Chem.RemoveHs(mol, params, sanitize=False)
+    folded = Chem.RemoveHs(mol, params, sanitize=False)
+    folded.UpdatePropertyCache(strict=False)   # an unbracketed N's implicit count, or [NH2] reads none there
+    return folded
 
 
 def _group_on_a_written_hydrogen(mol: Chem.Mol, elements: Chem.Mol) -> bool:

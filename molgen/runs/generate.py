@@ -229,8 +229,13 @@ def training_molecules(record: dict) -> frozenset[str] | None:
         return (of.get("data_preparation") or {}).get("smiles_column")
 
     sources, parent = [(record.get("data"), column(record))], record.get("started_from")
+    seen = {record.get("data_fingerprint")} - {None}
     while isinstance(parent, dict):
-        sources.append((parent.get("data"), column(parent)))
+        # a parent that learned the very molecules already counted (a run continued on its file moved or renamed)
+        # adds none, and its old path, gone, must not make novelty unknown
+        if parent.get("data_fingerprint") not in seen:
+            sources.append((parent.get("data"), column(parent)))
+        seen |= {parent.get("data_fingerprint")} - {None}
         parent = parent.get("started_from")
     sets = [data_molecules(str(data), smiles) for data, smiles in dict.fromkeys(s for s in sources if s[0])]
     if not sets or any(s is None for s in sets):

@@ -9,6 +9,18 @@ from molgen.scoring.diversity import butina_clusters, diverse_top
 from molgen.scoring.similarity import morgan_fingerprint
 
 
+def flags(values: pd.Series) -> pd.Series:
+    """A column of true/false as booleans, whatever read it: a table of molgen's reader keeps 'True'/'False' as text,
+    and every non-empty text is true to ``astype(bool)`` (a review: a scored CSV read back selected nothing)."""
+    if values.dtype == bool:
+        return values
+    text = values.astype("string").str.strip().str.lower()
+    known = text.isin(["true", "1", "1.0", "false", "0", "0.0", ""]) | text.isna()
+    if not known.all():
+        raise ValueError(f"column {values.name!r} holds {values[~known].iloc[0]!r}, not true or false")
+    return text.isin(["true", "1", "1.0"]).fillna(False).astype(bool)
+
+
 def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
     """The ranked rows, best first, each molecule once: ``score()``'s table marks repeats (``duplicate``); a run's
     candidates or an export hold each once already and have no such column (a review: a KeyError)."""
@@ -17,7 +29,7 @@ def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
     ranks = pd.to_numeric(scored["rank"], errors="coerce")   # an export writes an unranked row's rank empty
     keep = ranks > 0
     if "duplicate" in scored.columns:
-        keep &= ~scored["duplicate"].fillna(False).astype(bool)
+        keep &= ~flags(scored["duplicate"])
     return scored[keep].iloc[ranks[keep].argsort(kind="stable").to_numpy()]
 
 
@@ -33,7 +45,7 @@ def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6
         raise ValueError(f"n must be at least 1, got {n}")
     ranked = _ranked_unique(scored)
     if passing_only and "passes_filters" in ranked:
-        ranked = ranked[ranked["passes_filters"].fillna(False).astype(bool)]
+        ranked = ranked[flags(ranked["passes_filters"])]
     fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
     kept = diverse_top(fps, range(len(fps)), n, max_similarity)
     return ranked.iloc[kept]

@@ -736,6 +736,7 @@ PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
     ("CNCC(O)C(O)C(O)C(O)CO.OC(=O)C(O)C(O)C(O)=O", "CNCC(O)C(O)C(O)C(O)CO"),   # two listed ions: the largest
     # a salt former that is a drug too is never set aside (a code review: morpholine salicylate read as morpholine)
     ("C1COCCN1.OC(=O)c1ccccc1O", "OC(=O)c1ccccc1O"), ("NC(CCCNC(N)=N)C(O)=O.O=C1CCC(C(=O)O)N1", "NC(CCCNC(N)=N)C(O)=O"),
+    ("C[C@@H]1O[C@@H]1P(=O)(O)O.NC(CO)(CO)CO", "C[C@@H]1O[C@@H]1P(=O)(O)O"),   # fosfomycin trometamol
 ])
 def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
     """A review: the largest fragment of olanzapine pamoate is the pamoate, so a held-out olanzapine pamoate guarded

@@ -150,15 +150,18 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
     resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "6", "--threads", "1")
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(tuned.with_suffix(".json").read_text())["training"]["started_from"]["sha256"] == parent["sha256"]
-    # the same molecules from a file moved: a run continued, not a fine-tune of itself
+    # a file moved is other data to the command (by its name, the one decision command and trainer follow): a
+    # fine-tune, under a name of its own; its molecules are the parent's, so the old path, gone, leaves novelty known
     moved = tmp_path / "moved"
     moved.mkdir()
     series.rename(moved / series.name)
     onwards = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--data", str(moved / series.name),
-                  "--max-steps", "9", "--threads", "1")
+                  "--max-steps", "3", "--eval-every", "3", "--out", str(tmp_path / "moved.pt"), "--threads", "1")
     assert onwards.exit_code == 0, onwards.output
-    continued = json.loads(tuned.with_suffix(".json").read_text())["training"]
-    assert continued["started_from"]["sha256"] == parent["sha256"] and continued["steps"] > 6
+    again = json.loads((tmp_path / "moved.json").read_text())["training"]
+    assert again["started_from"]["checkpoint"] == str(tuned.with_suffix(".last.pt").resolve())
+    assert again["started_from"]["data_fingerprint"] == again["data_fingerprint"]
+    assert training_molecules(again) is not None
 
 
 def test_a_checkpoint_without_resume_state_continued_records_it_as_its_start(tmp_path):
@@ -188,3 +191,24 @@ def test_a_checkpoint_without_resume_state_continued_records_it_as_its_start(tmp
     assert record["steps"] == 2 and record["started_from"]["sha256"] == sha256_of(last)
     assert record["started_from"]["steps"] == 4 and "started_from" not in record["started_from"]
     assert [line.split(",")[0] for line in (tmp_path / "b.csv").read_text().split()[1:]] == ["2"]   # a log of its own
+
+
+def test_a_smiles_model_resumed_on_other_data_is_refused_under_the_runs_own_name(tmp_path, monkeypatch):
+    """A --resume on other data is --from's fine-tune; without --out it took the default runs/smiles-lm.pt and
+    replaced an unrelated run there (a review): it keeps the resume's own name, refused as the model it starts from."""
+    from tests.test_cli import run
+
+    monkeypatch.chdir(tmp_path)
+    common = ("--max-steps", "2", "--eval-every", "2", "--threads", "1")
+    made = run("train", "smiles-lm", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "60",
+               "--out", "runs/a.pt", *common)
+    assert made.exit_code == 0, made.output
+    other = run("train", "smiles-lm", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "60", *common)
+    assert other.exit_code == 0 and (tmp_path / "runs" / "smiles-lm.pt").is_file()
+    before = (tmp_path / "runs" / "smiles-lm.pt").read_bytes()
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F")))
+    refused = run("train", "smiles-lm", "--resume", "runs/a.last.pt", "--data", str(series), *common)
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "a fine-tune of it" in said and "give it a name of its own" in said
+    assert (tmp_path / "runs" / "smiles-lm.pt").read_bytes() == before

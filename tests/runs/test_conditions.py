@@ -174,6 +174,9 @@ def test_a_scaffold_held_with_a_mark_left_bare_is_said_so_not_lacking():
     assert marked.failures(Chem.MolFromSmiles("[2H]C1(C)CCNCC1")) == [] == marked.failures(Chem.MolFromSmiles("CC1CCN([2H])CC1"))
     assert marked.failures(Chem.MolFromSmiles("[2H]C1([2H])CCNCC1")) == \
         ["no group at an attachment point of scaffold *C1CCNCC1"]
+    for scaffold, deuterated in (("[NH2]Cc1ccccc1", "[2H]N([2H])Cc1ccccc1"), ("[NH2]Cc1ccccc1", "[2H]NCc1ccccc1"),
+                                 ("O=C1CC[NH]CC1", "O=C1CCN([2H])CC1")):   # a bracketed H count read after the fold
+        assert ConditionFilter(build_conditions([], scaffold=scaffold)).failures(Chem.MolFromSmiles(deuterated)) == []
     # a group on an atom written with its hydrogens is said so (N-methylindole "lacked" indole), marked or not
     for scaffold, substituted in (("c1ccc2[nH]ccc2c1", "Cn1ccc2ccccc21"), ("*c1ccc2[nH]ccc2c1", "Cc1ccc2n(C)ccc2c1"),
                                   ("[NH2]Cc1ccccc1", "CNCc1ccccc1")):

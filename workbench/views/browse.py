@@ -342,7 +342,8 @@ if run_id:
         st.caption(plain(f"The kept substructure {record['conditions']['scaffold']} is drawn in blue."))
     asked, view = view_in_address(), {}
     # a run scored without Lipinski's rule (lead-like) has no value to filter by: every molecule would be filtered out
-    has_lipinski = "lipinski" in (record["profile"].get("rules") or {})
+    # (and a store in which no run has filled the column yet has none to ask for)
+    has_lipinski = "lipinski" in (record["profile"].get("rules") or {}) and "lipinski_pass" in store()._columns()
     toggles = {name: toggle for name, toggle in ADDRESS_TOGGLES.items() if name != "lipinski" or has_lipinski}
     for name, (key, named) in toggles.items():
         if name in asked:

@@ -434,7 +434,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         ``sampler``, ``target_guidance``, ``stochasticity``, ``step_spacing`` and ``keep_scaffold_hydrogens``:
         see :meth:`sample_graphs`.
         """
-        refuse_unknown_options(self.family, options)
+        refuse_unknown_options(self.family, options, also=("keep_scaffold_hydrogens",))
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
         conditions = conditions or Conditions()

@@ -114,7 +114,8 @@ def _randomized(smiles: str, seed: int) -> str:
 def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[str], config: TrainConfig, out: str | Path,
           *, data_name: str = "custom", resume: str | Path | None = None, progress: bool = True,
           command: str | None = None, train_labels: np.ndarray | None = None,
-          valid_labels: np.ndarray | None = None, parent: dict | None = None, preparation: dict | None = None) -> dict:
+          valid_labels: np.ndarray | None = None, parent: dict | None = None, preparation: dict | None = None,
+          fine_tune: bool | None = None) -> dict:
     """Train ``model`` in place; returns the model card of the best checkpoint.
 
     Args:
@@ -131,6 +132,8 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             started from (its path and training record), so the lineage and total budget stay known.
         preparation: what was done to a user's file before training (its SMILES column, rows changed and
             rows left out, with why), kept in the card as ``data_preparation``.
+        fine_tune: whether ``resume`` is fine-tuned (its own schedule) rather than continued; None: decided by
+            :func:`~molgen.models.training.on_other_data`.
 
     Ctrl-C (KeyboardInterrupt) validates and checkpoints the step reached, then raises again: a short fine-tune
     interrupted before its first evaluation is resumable, not lost.
@@ -160,7 +163,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
         state, lineage = resume_run(resume, resumed.training, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[dropout_generator])
+                                    generators=[dropout_generator], fine_tune=fine_tune)
         parent = parent or lineage.pop("started_from", None)   # a resumed fine-tune keeps its parent
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
