@@ -630,10 +630,12 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bo
     """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
     it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
     schedule for a series), said. By name, before the data is read, and the one decision the trainer follows too
-    (``fine_tune``): a file moved or renamed is other data, a fine-tune of the run (a guess by its name let the
-    command continue the run where the trainer fine-tuned it, over the parent, a review found)."""
+    (``fine_tune``). A file moved (the recorded one gone, one of its name given, as the command's own advice asks)
+    is the run's, continued; its molecules are then compared with the run's and any difference said."""
     recorded = record.get("data")
     if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
+        return False
+    if Path(data).is_file() and not Path(recorded).exists() and Path(recorded).name == Path(data).name:
         return False
     console.print(escape(f"--resume {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
                          "it, with a schedule of its own (the run's settings are not taken)"))
@@ -653,8 +655,10 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     that checkpoint's own run (a review: it replaced the model it started from)."""
     from molgen.models.base import PRETRAINED_DIR
 
-    if resume is not None and out == default and resume.name.endswith(".last.pt"):
-        out = resume.with_name(resume.name.removesuffix(".last.pt") + ".pt")
+    if resume is not None and out == default and (resume.name.endswith(".last.pt") or (
+            starts_from is not None and PRETRAINED_DIR.resolve() not in resume.resolve().parents)):
+        # (a fine-tune from RUN.pt, the best, too: the default is then refused below, not runs/NAME.pt replaced)
+        out = resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".pt")
     refusal = None
     if PRETRAINED_DIR.resolve() in out.resolve().parents:
         refusal = (f"--out {out} is among the shipped checkpoints: train into another folder (runs/), then ship the "
@@ -708,16 +712,16 @@ def _load_to_resume(loader, resume: Path):
         raise typer.Exit(2) from None
 
 
-def _refuse_finished(resume: Path, max_steps: int, record: dict, data: str) -> None:
+def _refuse_finished(resume: Path, max_steps: int, record: dict, fine_tune: bool) -> None:
     """Refuse, before any data is read, a resume state that is not of the checkpoint's step (``record``: its
     training record; RUN.pt, the best, beside the latest step's state) or is unreadable, and a run already at
     ``max_steps``: it would train one step past its schedule. A checkpoint without resume state restarts its
-    schedule, so it is never finished; so does one continued on other ``data`` (a fine-tune, whose state is not
-    read: the trainer decides that by its molecules too, a file moved being the same data)."""
+    schedule, so it is never finished; nor is a fine-tune (``fine_tune``: :func:`_fine_tunes`), whose state is not
+    read."""
     from molgen.models.base import CheckpointError
     from molgen.models.training import read_resume_state
 
-    if record.get("data") not in (None, _data_name(data)):
+    if fine_tune:
         return
     steps = record.get("steps")
     try:
@@ -1092,7 +1096,7 @@ def train_smiles_lm(
 
     parent = None   # train() keeps the parent a resumed run recorded
     if resume is not None:
-        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record, data)
+        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record, False)   # a fine-tune is --from's
     elif source is not None:   # loaded above
         from molgen.models.training import parent_record
 
@@ -1158,7 +1162,7 @@ def train_smiles_lm(
                                     train_labels=train_labels, valid_labels=valid_labels, parent=parent,
                                     preparation=preparation, fine_tune=False), out,
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
-                      resume)
+                      None if _afresh_from(resume) else resume)   # a new model's Ctrl-C: its own resume files
     except UnknownTokenError as error:   # a dataset's molecules (a file's were checked above)
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
@@ -1175,8 +1179,8 @@ def train_smiles_lm(
             # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
             # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
             known = data_molecules(data, preparation.get("smiles_column")) if preparation else None
-            lineage = best.training.get("started_from")
-            before = training_molecules({"started_from": lineage}) if lineage else frozenset()
+            # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
+            before = training_molecules(best.training) if best.training.get("started_from") else frozenset()
             metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
                                         learned_before=before)
         except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
@@ -1915,7 +1919,7 @@ def train_graph_vae(
                                                                   GRAPH_VAE_RESUMED_FLAGS)
         grown = focus_attention and not model.config.focus_attention
         if not grown:   # a network grown starts its schedule afresh
-            _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
+            _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         kl_warmup, free_bits = taken.get("kl_warmup", kl_warmup), taken.get("free_bits", free_bits)
@@ -1935,8 +1939,8 @@ def train_graph_vae(
         error_console.print(escape(f"--kl-weight and --free-bits must be 0 or more, not {kl_weight:g} and "
                                    f"{free_bits:g}"), style="red")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data,
-                       starts_from=_afresh_from(resume, fine_tune, grown))
+    afresh = _afresh_from(resume, fine_tune, grown)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(data, model if _typed(ctx, "data") else None,
                                                     smiles_column=smiles_column, where=where,
@@ -1968,7 +1972,7 @@ def train_graph_vae(
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
-                                 f"at step {t['steps']:,}", resume)
+                                 f"at step {t['steps']:,}", None if afresh else resume)   # a new model's own resume files
 
 
 #: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).
@@ -2025,7 +2029,7 @@ def train_graph_diffusion(
             "edge_products", "path_features", "aromatic_bonds")})
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
                                                                   GRAPH_DIFFUSION_RESUMED_FLAGS)
-        _refuse_finished(resume, taken.get("max_steps", max_steps), record, data)
+        _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         seed, threads = taken.get("seed", seed), taken.get("threads", threads)
@@ -2047,8 +2051,8 @@ def train_graph_diffusion(
     if timesteps < 1:
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
-    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data,
-                       starts_from=_afresh_from(resume, fine_tune))
+    afresh = _afresh_from(resume, fine_tune)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, model if _typed(ctx, "data") else None, smiles_column=smiles_column, where=where,
@@ -2080,7 +2084,8 @@ def train_graph_diffusion(
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
-                  out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}", resume)
+                  out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}",
+                  None if afresh else resume)   # a new model's Ctrl-C points to its own resume files, not the parent
 
 
 @train_app.command("ship")

@@ -314,7 +314,7 @@ def _read_sdf(path: Path, text: str) -> pd.DataFrame:
     for position, name in enumerate(frame.columns):   # a data item of numbers is numbers, as a CSV column is (a
         # review: molgen's own SDF export read back qed as text); the title, and a data item named as a column of
         # the reader's own (sdf_name, sdf_SMILES), stay as written
-        if name in ("smiles", "read_error", "name") or str(name).startswith("sdf_"):
+        if name in ("smiles", "read_error", "name") or re.fullmatch(r"(?i)(sdf_)+(smiles|read_error|name|line)", str(name)):
             continue
         values = frame.iloc[:, position]
         numbers = _numbers_if_all_are(values.where(values.notna(), "").astype(str))

@@ -244,7 +244,8 @@ def parent_record(source: str | Path, record: dict) -> dict:
 def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
     """Whether a checkpoint (``record``: its training record) continued on ``data`` (``train_smiles``) learns from
     other data than it did: a fine-tune. Another name and other molecules: a file moved is the same data, and so is
-    another subset of the same data (then only the validation score is not comparable, :func:`resume_run`)."""
+    another subset of the same data (then only the validation score is not comparable, :func:`resume_run`). The
+    Python API's default; the command decides by the name --data gives and says so (``resume_run(fine_tune=)``)."""
     return (bool(record.get("data")) and record["data"] != data
             and record.get("data_fingerprint") != data_fingerprint(train_smiles))
 

@@ -150,18 +150,27 @@ def test_a_graph_model_continued_on_other_data_records_the_checkpoint_it_started
     resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "6", "--threads", "1")
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(tuned.with_suffix(".json").read_text())["training"]["started_from"]["sha256"] == parent["sha256"]
-    # a file moved is other data to the command (by its name, the one decision command and trainer follow): a
-    # fine-tune, under a name of its own; its molecules are the parent's, so the old path, gone, leaves novelty known
+    # a file moved (as the command's "not found from here: give it with --data" asks) continues the run
     moved = tmp_path / "moved"
     moved.mkdir()
     series.rename(moved / series.name)
     onwards = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--data", str(moved / series.name),
-                  "--max-steps", "3", "--eval-every", "3", "--out", str(tmp_path / "moved.pt"), "--threads", "1")
+                  "--max-steps", "9", "--threads", "1")
     assert onwards.exit_code == 0, onwards.output
-    again = json.loads((tmp_path / "moved.json").read_text())["training"]
-    assert again["started_from"]["checkpoint"] == str(tuned.with_suffix(".last.pt").resolve())
-    assert again["started_from"]["data_fingerprint"] == again["data_fingerprint"]
-    assert training_molecules(again) is not None
+    continued = json.loads(tuned.with_suffix(".json").read_text())["training"]
+    assert continued["started_from"]["sha256"] == parent["sha256"] and continued["steps"] > 6
+    # a copy under another name is other data: a fine-tune under a name of its own, whose parent learned the very
+    # same molecules (novelty counts them once, and known though the parent's path is gone)
+    copy = tmp_path / "copy.csv"
+    copy.write_text((moved / series.name).read_text())
+    again = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--data", str(copy), "--max-steps", "3",
+                "--eval-every", "3", "--out", str(tmp_path / "copied.pt"), "--threads", "1")
+    assert again.exit_code == 0, again.output
+    copied = json.loads((tmp_path / "copied.json").read_text())["training"]
+    assert copied["started_from"]["checkpoint"] == str(tuned.with_suffix(".last.pt").resolve())
+    assert copied["started_from"]["data_fingerprint"] == copied["data_fingerprint"]
+    (moved / series.name).unlink()
+    assert training_molecules(copied) is not None
 
 
 def test_a_checkpoint_without_resume_state_continued_records_it_as_its_start(tmp_path):
@@ -208,7 +217,31 @@ def test_a_smiles_model_resumed_on_other_data_is_refused_under_the_runs_own_name
     before = (tmp_path / "runs" / "smiles-lm.pt").read_bytes()
     series = tmp_path / "series.smi"
     series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F")))
-    refused = run("train", "smiles-lm", "--resume", "runs/a.last.pt", "--data", str(series), *common)
-    said = " ".join(refused.output.split())
-    assert refused.exit_code == 2 and "a fine-tune of it" in said and "give it a name of its own" in said
-    assert (tmp_path / "runs" / "smiles-lm.pt").read_bytes() == before
+    for checkpoint in ("runs/a.last.pt", "runs/a.pt"):   # from the best too (a review: it replaced smiles-lm.pt)
+        refused = run("train", "smiles-lm", "--resume", checkpoint, "--data", str(series), *common)
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2 and "a fine-tune of it" in said and "give it a name of its own" in said
+        assert (tmp_path / "runs" / "smiles-lm.pt").read_bytes() == before
+
+
+def test_a_fine_tune_stopped_before_its_first_evaluation_does_not_point_to_its_parent(tmp_path, monkeypatch):
+    """Ctrl-C advice pointed a graph fine-tune to its parent's resume file, which continues the parent, not it."""
+    from molgen.models.graph_vae import train as vae_train
+    from tests.test_cli import run
+
+    first = tmp_path / "first.pt"
+    made = run("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "120",
+               "--max-steps", "2", "--eval-every", "2", "--out", str(first), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F")))
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vae_train, "train", pressed)
+    stopped = run("train", "graph-vae", "--resume", str(first.with_suffix(".last.pt")), "--data", str(series),
+                  "--out", str(tmp_path / "tuned.pt"), "--threads", "1")
+    said = " ".join(stopped.output.split())
+    assert stopped.exit_code == 130 and "nothing to resume: start again" in said and "first.last.pt" not in \
+        said.split("a fine-tune of it")[-1]
