@@ -176,9 +176,9 @@ def parse_similar_to(text: str) -> tuple[str, float]:
     try:
         value = float(threshold)
     except ValueError:
-        raise ConditionError(f"--similar-to {text!r}: write SMILES:THRESHOLD, e.g. 'CCO:0.4'") from None
+        raise ConditionError(f"similar_to (--similar-to) {text!r}: write SMILES:THRESHOLD, e.g. 'CCO:0.4'") from None
     if not 0 <= value <= 1:
-        raise ConditionError(f"--similar-to {text!r}: the similarity threshold must lie in [0, 1]")
+        raise ConditionError(f"similar_to (--similar-to) {text!r}: the similarity threshold must lie in [0, 1]")
     return smiles, value
 
 
@@ -267,7 +267,7 @@ class ConditionFilter:
         if c.similar_to:
             reference = parse_smiles(c.similar_to)   # quietly: the reason goes in the error, not RDKit's log
             if not reference.ok:
-                raise ConditionError(f"--similar-to: {reference.reason}")
+                raise ConditionError(f"similar_to (--similar-to): {reference.reason}")
             self._reference = morgan_fingerprint(reference.mol)
             self._reference_key = Chem.MolToSmiles(without_stereo(reference.mol))
 

@@ -107,7 +107,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             which it missed): the model's whole output, not only the ranked set.
     """
     if top is not None and top < 1:
-        raise ExportError(f"--top must be at least 1, got {top}")
+        raise ExportError(f"top (--top) must be at least 1, got {top}")   # said to the API and the command alike
     frame = store.candidates(run, ranked_only=not (selected_only or include_unranked))
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
@@ -144,7 +144,7 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         from molgen.scoring.similarity import morgan_fingerprint
 
         if not 0 <= diverse <= 1:
-            raise ExportError(f"--diverse must lie in [0, 1], got {diverse}")
+            raise ExportError(f"diverse (--diverse) must lie in [0, 1], got {diverse}")
         fingerprints = [morgan_fingerprint(to_mol(s)) for s in frame["smiles"]]
         frame = frame.iloc[diverse_top(fingerprints, range(len(frame)), top or len(frame), diverse)]
     if top is not None:

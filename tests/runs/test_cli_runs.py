@@ -182,7 +182,7 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
     assert gzipped.exit_code == 2 and "cannot write this file type" in gzipped.output
     for top in (0, -5):
         refused = run("export", "short", "--top", top, "-o", tmp_path / "x.csv", home=tmp_path)
-        assert refused.exit_code == 2 and "--top must be at least 1" in refused.output
+        assert refused.exit_code == 2 and "top (--top) must be at least 1" in refused.output
     empty = run("export", "short", "--selected", "-o", tmp_path / "none.csv", home=tmp_path)
     assert empty.exit_code == 0 and "no candidate is selected" in empty.output
     source = tmp_path / "in.smi"

@@ -82,7 +82,7 @@ def test_bad_structures_are_refused_before_sampling(capfd):
     with pytest.raises(ConditionError, match="neither valid SMARTS"):
         build_conditions(avoid=["C1CC(("])
     capfd.readouterr()
-    with pytest.raises(ConditionError, match=r"--similar-to: not valid SMILES syntax .*'C1CC\(\('"):
+    with pytest.raises(ConditionError, match=r"similar_to \(--similar-to\): not valid SMILES syntax .*'C1CC\(\('"):
         build_conditions(similar_to="C1CC((:0.4")
     assert "SMILES Parse Error" not in capfd.readouterr().err   # the reason is in the error, not RDKit's log before it
     with pytest.raises(ConditionError, match=r"\[0, 1\]"):
