@@ -630,12 +630,11 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bo
     """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
     it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
     schedule for a series), said. By name, before the data is read, and the one decision the trainer follows too
-    (``fine_tune``). A file moved (the recorded one gone, one of its name given, as the command's own advice asks)
-    is the run's, continued; its molecules are then compared with the run's and any difference said."""
+    (``fine_tune``). A file moved is other data too: a guess that a file of the same name is the run's continued
+    an unrelated series over the run, and read it without the run's --where (two reviews); the run's own file
+    continues it where the card names it (``_resumed_data`` says so when it is gone)."""
     recorded = record.get("data")
     if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
-        return False
-    if Path(data).is_file() and not Path(recorded).exists() and Path(recorded).name == Path(data).name:
         return False
     console.print(escape(f"--resume {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
                          "it, with a schedule of its own (the run's settings are not taken)"))
@@ -645,7 +644,8 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bo
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
                  starts_from: Path | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
-    stay in one place (a checkpoint resumed from under another name keeps the default). Never into the
+    stay in one place (a checkpoint resumed from under another name keeps the default, unless the run starts afresh
+    from it, ``starts_from``: then its own name, refused below, so that a new model is named). Never into the
     shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
     without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
     `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
@@ -985,7 +985,8 @@ def train_smiles_lm(
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' (the shipped model of --arch) or a "
                                                              "checkpoint path."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt: its model, data, settings and "
-                                                     "--out come from it, unless given."),
+                                                     "--out come from it, unless given; with --data naming other data, "
+                                                     "fine-tune it as --from does (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop (cleanly, with a final checkpoint) after this many minutes "
                                                 "of training in all, counting the sessions a --resume continues."),
     max_steps: Optional[int] = typer.Option(None, help="Length of the learning-rate schedule, and a hard stop (default "
@@ -1214,8 +1215,9 @@ def _resumed_data(ctx: typer.Context, data: str, resume: Path | None, record: di
     if not recorded or recorded == data:
         return data
     if recorded not in _registry_names() and not Path(recorded).is_file():
-        error_console.print(escape(f"the run resumed trained on {recorded}, not found from here: give it with --data"),
-                            style="red")
+        error_console.print(escape(f"the run resumed trained on {recorded}, not found from here: put it back there to "
+                                   "continue the run (--data naming another file fine-tunes the model, under a new "
+                                   "--out)"), style="red")
         raise typer.Exit(2)
     if say:
         console.print(escape(f"continuing on {recorded}, the data of the run resumed"))
@@ -1885,7 +1887,8 @@ def train_graph_vae(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("base", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-vae.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
-    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
+                                                "with --data naming other data, fine-tune the checkpoint (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
     max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),
@@ -1990,7 +1993,8 @@ def train_graph_diffusion(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("small", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-diffusion.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
-    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it)."),
+    resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
+                                                "with --data naming other data, fine-tune the checkpoint (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
     max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),

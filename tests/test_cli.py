@@ -436,7 +436,8 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     assert resumed.exit_code == 0 and "left out" not in resumed.output, resumed.output
     series.rename(tmp_path / "moved.smi")
     gone = run("train", "graph-diffusion", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
-    assert gone.exit_code == 2 and "not found from here: give it with --data" in " ".join(gone.output.split())
+    assert gone.exit_code == 2 and "not found from here: put it back there to continue the run" in \
+        " ".join(gone.output.split())
 
 
 def test_a_killed_training_checkpoints_the_step_it_reached_and_dies_of_the_signal(tmp_path):
