@@ -629,10 +629,9 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
 def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bool:
     """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
     it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
-    schedule for a series), said. By name, before the data is read, and the one decision the trainer follows too
-    (``fine_tune``). A file moved is other data too: a guess that a file of the same name is the run's continued
-    an unrelated series over the run, and read it without the run's --where (two reviews); the run's own file
-    continues it where the card names it (``_resumed_data`` says so when it is gone)."""
+    schedule for a series), said. Decided by name, before the data is read, and followed by the trainer too
+    (``fine_tune``): the run's file moved elsewhere is other data (put back where the card names it, it continues
+    the run; a guess by its name once continued an unrelated series over the run, a review found)."""
     recorded = record.get("data")
     if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
         return False

@@ -9,7 +9,7 @@ from molgen.scoring.diversity import butina_clusters, diverse_top
 from molgen.scoring.similarity import morgan_fingerprint
 
 
-def flags(values: pd.Series) -> pd.Series:
+def _as_booleans(values: pd.Series) -> pd.Series:
     """A column of true/false as booleans, whatever read it: a table of molgen's reader keeps 'True'/'False' as text,
     and every non-empty text is true to ``astype(bool)`` (a review: a scored CSV read back selected nothing)."""
     if values.dtype == bool:
@@ -29,7 +29,7 @@ def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
     ranks = pd.to_numeric(scored["rank"], errors="coerce")   # an export writes an unranked row's rank empty
     keep = ranks > 0
     if "duplicate" in scored.columns:
-        keep &= ~flags(scored["duplicate"])
+        keep &= ~_as_booleans(scored["duplicate"])
     return scored[keep].iloc[ranks[keep].argsort(kind="stable").to_numpy()]
 
 
@@ -45,7 +45,7 @@ def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6
         raise ValueError(f"n must be at least 1, got {n}")
     ranked = _ranked_unique(scored)
     if passing_only and "passes_filters" in ranked:
-        ranked = ranked[flags(ranked["passes_filters"])]
+        ranked = ranked[_as_booleans(ranked["passes_filters"])]
     fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
     kept = diverse_top(fps, range(len(fps)), n, max_similarity)
     return ranked.iloc[kept]
