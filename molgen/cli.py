@@ -847,6 +847,11 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
 
     if not record.get("data_fingerprint") or data_fingerprint(training) == record["data_fingerprint"]:
         return
+    from molgen.models.series import PARENT_TAKEN
+
+    if ((record.get("data_preparation") or {}).get("changed") or {}).get(PARENT_TAKEN):   # read before the rule
+        hint += ("; or its salts read as their parent: molgen now sets a known counter-ion aside even when larger "
+                 "than the drug (molgen.chem.counterions), so a run prepared before reads other parents")
     message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, the validation "
                f"share and --seed decide them{hint})")
     if not _typed(ctx, "data"):
@@ -1062,8 +1067,9 @@ def train_smiles_lm(
         # its size and conditions are the checkpoint's: a typed one did nothing, and the card's command listed it
         shaping = [flag for name, flag in (("size", "--size"), ("conditions", "--conditions")) if _typed(ctx, name)]
         if shaping:
+            how = f"--resume {converted} on other data" if converted is not None else f"--from {from_}"
             error_console.print(escape(f"{' and '.join(shaping)} {'shape' if len(shaping) > 1 else 'shapes'} a new "
-                                       f"model; --from {from_} fine-tunes {source.name} as it is (its size and "
+                                       f"model; {how} fine-tunes {source.name} as it is (its size and "
                                        f"conditions): leave {'them' if len(shaping) > 1 else 'it'} out"), style="red")
             raise typer.Exit(2)
         model = _load_to_resume(SmilesLM.load, source)

@@ -218,6 +218,9 @@ def test_a_smiles_model_resumed_on_other_data_is_refused_under_the_runs_own_name
     before = (tmp_path / "runs" / "smiles-lm.pt").read_bytes()
     series = tmp_path / "series.smi"
     series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F")))
+    sized = run("train", "smiles-lm", "--resume", "runs/a.last.pt", "--data", str(series), "--size", "tiny", *common)
+    assert sized.exit_code == 2 and "--size shapes a new model; --resume runs/a.last.pt on other data fine-tunes" in \
+        " ".join(sized.output.split())
     for checkpoint in ("runs/a.last.pt", "runs/a.pt"):   # from the best too (a review: it replaced smiles-lm.pt)
         refused = run("train", "smiles-lm", "--resume", checkpoint, "--data", str(series), *common)
         said = " ".join(refused.output.split())
@@ -246,3 +249,22 @@ def test_a_fine_tune_stopped_before_its_first_evaluation_does_not_point_to_its_p
     said = " ".join(stopped.output.split())
     assert stopped.exit_code == 130 and "nothing to resume: start again" in said and "first.last.pt" not in \
         said.split("a fine-tune of it")[-1]
+
+
+def test_a_run_on_salts_whose_molecules_changed_names_the_counter_ion_rule_among_the_causes(tmp_path):
+    """A run prepared before salts were read by their drug reads other parents now; the refusal named only the
+    subset, split and seed."""
+    from tests.test_cli import run
+
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F"))
+                      + "CCCCN.Cl\n")
+    out = tmp_path / "s.pt"
+    made = run("train", "smiles-lm", "--size", "tiny", "--data", str(series), "--max-steps", "2", "--eval-every", "2",
+               "--out", str(out), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    with series.open("a") as handle:   # the file read otherwise now (as a new parent rule would read it)
+        handle.write("c1ccc(cc1)CO\n")
+    refused = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "the training molecules differ" in said and "sets a known counter-ion aside" in said
