@@ -182,14 +182,19 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
+def _counts(prop: str) -> bool:
+    """Whether ``prop`` is a property of whole numbers (hbd, rings, heavy atoms)."""
+    from molgen.scoring.properties import PROPERTIES
+
+    return prop in PROPERTIES and PROPERTIES[prop].integer
+
+
 def bin_edges(prop: str, low: float, high: float, bins: int) -> tuple[np.ndarray, int]:
     """(edges, bins): ``bins`` equal-width bins from ``low`` to ``high``; for a count (hbd, rings, heavy atoms), bins of
     whole values (their sizes differing by one at most) from half below ``low`` to half above ``high``, and no more
     bins than values: an equal-width bin between two whole numbers can never fill, and spent the whole sampling
     budget trying (``hbd`` 0 to 3 in 8 bins left four empty)."""
-    from molgen.scoring.properties import PROPERTIES
-
-    if prop not in PROPERTIES or not PROPERTIES[prop].integer:
+    if not _counts(prop):
         return np.linspace(low, high, bins + 1), bins
     first, last = int(np.ceil(low)), int(np.floor(high))
     if last < first:
@@ -202,9 +207,7 @@ def bin_edges(prop: str, low: float, high: float, bins: int) -> tuple[np.ndarray
 
 def bin_label(prop: str, low: float, high: float) -> str:
     """A bin as a table shows it: a count's whole values ('0 to 2', '3'), else its edges."""
-    from molgen.scoring.properties import PROPERTIES
-
-    if prop in PROPERTIES and PROPERTIES[prop].integer:
+    if _counts(prop):
         first, last = int(np.ceil(low)), int(np.floor(high))
         return str(first) if first == last else f"{first} to {last}"
     return f"{low:.4g} to {high:.4g}"

@@ -457,9 +457,10 @@ FLOAT_FORMAT = "%.15g"
 WRITABLE = ("csv", "tsv", "parquet", "sdf")
 
 
-def check_writable(path: str | Path) -> str:
+def check_writable(path: str | Path, probe: bool = True) -> str:
     """The format :func:`write_molecules` would write ``path`` in; :class:`FileFormatError` when it writes none,
-    so a command can refuse the name before its work rather than after."""
+    so a command can refuse the name before its work rather than after. ``probe``: also create a file in its folder
+    and remove it (a writer about to write needs no probe: its own write says so)."""
     path = Path(path)
     try:
         fmt = detect_format(path)
@@ -473,8 +474,9 @@ def check_writable(path: str | Path) -> str:
     if path.is_dir():
         raise FileFormatError(path, "is a folder: give the name of the file to write")
     try:   # a folder the process cannot write in (read-only, /proc) fails here, not after minutes of work
-        with tempfile.TemporaryFile(dir=path.parent):
-            pass
+        if probe:
+            with tempfile.TemporaryFile(dir=path.parent):
+                pass
     except OSError as error:
         raise FileFormatError(path, f"the folder {path.parent} cannot be written in ({error.strerror})") from None
     return fmt
@@ -488,7 +490,7 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     column as a data item, so nothing is lost.
     """
     path = Path(path)
-    fmt = check_writable(path)
+    fmt = check_writable(path, probe=False)
     partial = path.with_name(path.name + ".partial")
     try:
         if fmt in ("csv", "tsv"):
