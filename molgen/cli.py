@@ -2518,7 +2518,7 @@ def augment_balance(
     _use_threads(threads)
     _check_output(output, input, held_out, (*_AUGMENT_BESIDE, ".histogram.csv"))
     from molgen.augment import balance
-    from molgen.augment.balance import balance_notes, bin_label, filled_columns
+    from molgen.augment.balance import balance_notes, bin_label, filled_columns, histogram_table
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     bounds = None
@@ -2546,7 +2546,7 @@ def augment_balance(
         _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard,
-                   columns.attrs["read_errors"], beside={".histogram.csv": histogram})
+                   columns.attrs["read_errors"], beside={".histogram.csv": histogram_table(histogram, property)})
     table = Table("bin", "before", "target", "added", "after", "reached")
     for row in histogram.itertuples():
         table.add_row(bin_label(property, row.low, row.high), str(row.before), str(row.target), str(row.added), str(row.after),

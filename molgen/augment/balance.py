@@ -213,6 +213,11 @@ def bin_label(prop: str, low: float, high: float) -> str:
     return f"{low:.4g} to {high:.4g}"
 
 
+def histogram_table(histogram: pd.DataFrame, prop: str) -> pd.DataFrame:
+    """The histogram as a file and the Augment page give it: each bin's edges named by the property binned."""
+    return histogram.rename(columns={"low": f"{prop} from", "high": f"{prop} to"})
+
+
 def filled_columns(columns: pd.DataFrame | None) -> list[str]:
     """The input's own columns that hold a value somewhere (ids, labels), the reader's ``line`` aside: what a row
     balance adds has none of."""

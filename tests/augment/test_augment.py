@@ -629,6 +629,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
 
     assert manifest["output"]["beside"] == [{"file": "b.csv.histogram.csv",
                                              "sha256": sha256_of(tmp_path / "b.csv.histogram.csv")}]
+    # its bins named by the property, as the Augment page's download names them
+    assert (tmp_path / "b.csv.histogram.csv").read_text().splitlines()[0].startswith("mw from,mw to,before")
     from molgen.augment.balance import filled_columns   # a .smi file's empty name column is no label
 
     assert filled_columns(pd.DataFrame({"line": [1, 2], "name": [None, None], "id": ["a", ""], "note": ["", " "]})) == ["id"]

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from molgen.augment import Guard, ReferenceSet, analogues, apply_guard, balance, enumerate_smiles
-from molgen.augment.guards import GENERATED_ROW_ALERTS
+from molgen.augment.balance import histogram_table
 from molgen.augment.enumerate import repeated_inputs, short_enumerations
+from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.provenance import (build_manifest, reason_first, reason_lines, with_input_columns,
                                        with_read_errors, with_seed_columns)
 from molgen.chem.parse import parse_smiles
@@ -60,11 +61,6 @@ def held_out_split(name: str) -> ReferenceSet:
     """A dataset split as a held-out set (``moses:test``), built once per process: its parent keys take a while."""
     dataset, _, split = name.partition(":")
     return ReferenceSet(name, load_smiles(dataset, split))
-
-
-def histogram_table(histogram: pd.DataFrame, binned: str) -> pd.DataFrame:
-    """The histogram as the page shows and downloads it: each bin's edges named by the property binned."""
-    return histogram.rename(columns={"low": f"{binned} from", "high": f"{binned} to"})
 
 
 def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
