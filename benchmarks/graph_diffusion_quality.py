@@ -105,7 +105,9 @@ def main() -> None:
                                                                   if args.projection else ""))
         if i == 0 and not args.no_card and default_chain:
             record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
-            record.update({"steps": steps, **chain, "one_fragment": connected, "sampling_seconds": round(seconds, 1),
+            record.update({"command": f"python benchmarks/graph_diffusion_quality.py --checkpoint {args.checkpoint} "
+                                      f"-n {args.n} --steps {steps}",
+                           "steps": steps, **chain, "one_fragment": connected, "sampling_seconds": round(seconds, 1),
                            "rings": {k: round(v, 4) for k, v in rings.items()},
                            "validity_note": "as DiGress: sanitized as sampled, largest fragment kept, no correction",
                            "untargeted_sampling": ("label prior: each graph a training molecule's atom count and properties"

@@ -405,20 +405,27 @@ def evaluate_command(
         except (FileFormatError, FileNotFoundError) as error:
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
-        first = int(frame["line"].min()) if len(frame) else 0   # blank lines before it separate no records
-        blank = [line for line in frame.attrs.get("blank_lines", []) if line > first]
+        # a blank line below the header is an empty sample, invalid, as MOSES counts '' (a generator writing one
+        # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity)
+        blank = sorted(frame.attrs.get("blank_lines", []) + frame.attrs.get("edge_blank_lines", []))
         frame.attrs["blank_lines"] = []   # said below as what evaluate makes of them, not as skipped
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
-        # a blank line between records is an empty sample, invalid, as MOSES counts '' (a generator writing one
-        # sample a line wrote nothing there); skipping it raised validity
         by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
                          + [(line, "") for line in blank])
         smiles = [text for _, text in by_line]
         if blank:
             shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
-            error_console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} between records "
+            error_console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} "
                                 f"(line{'s' * (len(blank) != 1)} {shown}) counted as empty samples, invalid, as "
                                 "MOSES counts an empty string[/yellow]")
+        # a record the reader could not read (an SDF block without its end, a pentavalent carbon) is an invalid
+        # sample: counted, and said with its line and why
+        unreadable = [(int(line), str(why)) for line, why in zip(frame["line"], frame["read_error"]) if why]
+        if unreadable:
+            shown = "; ".join(why if f"line {line}" in why else f"line {line}: {why}" for line, why in unreadable[:5]) + \
+                (f"; and {len(unreadable) - 5:,} more" if len(unreadable) > 5 else "")
+            error_console.print(escape(f"{len(unreadable):,} record{'s' * (len(unreadable) != 1)} not read as a "
+                                       f"molecule, counted invalid ({shown})"), style="yellow")
         chosen, how = _evaluated_rows(len(smiles), n, sample, seed)
         if how == "all" and (n or sample or 0) > len(smiles):
             error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
@@ -428,6 +435,7 @@ def evaluate_command(
                                    keep_properties=plots is not None, progress=True)
         rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(by_line), "used": len(smiles),
                                "rows_used": how, "blank_lines_counted_invalid": blank,
+                               "unreadable_records": [{"line": line, "why": why} for line, why in unreadable],
                                "reference": reference, "train": file_train, **measured_against}
         if _is_run_export(path, frame):
             # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
@@ -482,8 +490,10 @@ def evaluate_command(
                   f"{m['input']['seed']}" for name, m in rows.items()]
         versions = ", ".join(f"{k} {v}" for k, v in _versions_said().items())
         trains = ", ".join(dict.fromkeys(m["input"]["train"] for m in rows.values()))
+        sizes = next(iter(rows.values())).get("reference_n", {})   # one reference for every row
+        described = " (" + ", ".join(f"{suffix} {size:,} molecules" for suffix, size in sizes.items()) + ")" if sizes else ""
         write_text(markdown_table(table_rows) + "\n\n" + legend + "\n\n" + "\n".join(inputs) + "\n"
-                   + f"- reference {reference}, train {trains}; {versions}\n"
+                   + f"- reference {reference}{described}, train {trains}; {versions}\n"
                    + ("\n" + "\n".join(notes) + "\n" if notes else ""), markdown)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
@@ -545,9 +555,13 @@ def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int,
 
 
 def _versions_said() -> dict:
+    """The versions the numbers depend on: fcd-torch's too, whose ChemNet weights the FCD uses."""
+    from importlib.metadata import version
+
     from molgen.runs.generate import package_versions
 
-    return {k: v for k, v in package_versions().items() if k in ("molgen", "rdkit", "torch", "python") and v}
+    said = {k: v for k, v in package_versions().items() if k in ("molgen", "rdkit", "torch", "python") and v}
+    return {**said, "fcd-torch": version("fcd-torch")}
 
 
 def _is_run_export(path: Path, frame) -> bool:

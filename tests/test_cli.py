@@ -683,39 +683,80 @@ def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_th
     # a file sorted by size (as a score-sorted export would be): its first rows are not a sample of it
     ordered = sorted(sample_smiles[:400], key=len)
     generated = tmp_path / "sorted.smi"
-    # a blank line before the first record separates nothing; the one between records is an empty sample
-    generated.write_text("\n" + "\n".join(ordered[:200]) + "\n\n" + "\n".join(ordered[200:]) + "\n")
+    # a blank line is an empty sample, between records as before the first or after the last (a generator that
+    # wrote '' first or last: skipped, they raised validity, a review)
+    generated.write_text("\n" + "\n".join(ordered[:200]) + "\n\n" + "\n".join(ordered[200:]) + "\n\n")
     out, md = tmp_path / "r.json", tmp_path / "r.md"
     result = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(out),
                  "--markdown", str(md))
     assert result.exit_code == 0, result.output
     report = json.loads(out.read_text())["sorted"]
     taken = report["input"]
-    assert (taken["rows"], taken["used"], taken["rows_used"]) == (401, 150, "150 drawn at random, seed 3")
-    # the blank line is an empty sample, invalid, as MOSES counts '' (skipped, it raised validity: a review)
-    assert taken["blank_lines_counted_invalid"] == [202]
-    assert "1 blank line between records (line 202) counted as empty samples, invalid" in " ".join(result.output.split())
+    assert (taken["rows"], taken["used"], taken["rows_used"]) == (403, 150, "150 drawn at random, seed 3")
+    # the blank lines are empty samples, invalid, as MOSES counts '' (skipped, they raised validity: a review)
+    assert taken["blank_lines_counted_invalid"] == [1, 202, 403]
+    assert "3 blank lines (lines 1, 202, 403) counted as empty samples, invalid" in " ".join(result.output.split())
     assert taken["sha256"] == __import__("hashlib").sha256(generated.read_bytes()).hexdigest()
     assert report["versions"]["rdkit"] and report["versions"]["fcd-torch"] and report["n"] == 150   # FCD's weights
     first = run("evaluate", str(generated), "-n", "150", "--train", "none", "-o", str(tmp_path / "f.json"))
     head = json.loads((tmp_path / "f.json").read_text())["sorted"]
     assert head["input"]["rows_used"] == "the first 150" and head["weight"] > 2 * report["weight"]   # the small ones
     whole = run("evaluate", str(generated), "--train", "none", "-o", str(tmp_path / "w.json"))
-    assert whole.exit_code == 0 and json.loads((tmp_path / "w.json").read_text())["sorted"]["valid"] == 400 / 401
+    assert whole.exit_code == 0 and json.loads((tmp_path / "w.json").read_text())["sorted"]["valid"] == 400 / 403
     again = run("evaluate", str(generated), "--sample", "150", "--seed", "3", "--train", "none", "-o", str(tmp_path / "a.json"))
     assert again.exit_code == first.exit_code == 0
     assert json.loads((tmp_path / "a.json").read_text())["sorted"]["FCD/Test"] == report["FCD/Test"]   # the seed repeats
-    # a row of MOSES's own training molecules at the measured n nearest 150 (100), and the published Train row said
+    # a row of MOSES's own training molecules at the valid molecules' n, between the rows measured at 100 and 300
+    # (linear in 1/n: at 150 half of each, FCD 8.739), and the published Train row said
+    from molgen.metrics.ceiling import ceiling_at
+
     table = md.read_text()
-    assert "| MOSES train itself, n = 100 (the ceiling) | 100 | n/d | n/d | n/d | 12.7810 |" in table
+    valid = report["n_valid"]
+    assert 140 < valid <= 150 and ceiling_at(150)[1]["FCD/Test"] == pytest.approx(8.739)
+    assert f"| MOSES train itself, n = {valid} (the ceiling, interpolated between n = 100 and 300) | {valid} | n/d | n/d | " \
+           f"n/d | {ceiling_at(valid)[1]['FCD/Test']:.4f} |" in table
     assert "its Novelty 1.0 included, though training molecules are not novel" in table
-    assert "- sorted: 150 of the 401 rows of" in table and "(150 drawn at random, seed 3)" in table
+    assert "- sorted: 150 of the 403 rows of" in table and "(150 drawn at random, seed 3)" in table
+    # the Markdown names the FCD's weights' version (the JSON's did alone) and the reference's size
+    assert "fcd-torch 1." in table and "- reference moses (Test 176,074 molecules, TestSF 176,225 molecules)" in table
     import gzip   # a gzipped file's row is named without its .smi too
 
     packed = tmp_path / "packed.smi.gz"
     packed.write_bytes(gzip.compress(generated.read_bytes()))
     assert run("evaluate", str(packed), "-n", "20", "--train", "none", "-o", str(out)).exit_code == 0
     assert list(json.loads(out.read_text())) == ["packed"]
+
+
+def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs_only_the_kl_score(
+        tmp_path, sample_smiles, fetched_moses, monkeypatch):
+    """From an evaluation review: an SDF record that is no molecule was counted invalid without a word on which or
+    why; a reference file smaller than the samples (a chemist's actives) ended the command in a traceback with no
+    table; the reference's lines that are not molecules went unsaid."""
+    from rdkit import Chem
+
+    from molgen import cli
+
+    monkeypatch.setattr(cli.error_console, "_width", 300)
+    pentavalent = Chem.MolFromSmiles("C(C)(C)(C)(C)C", sanitize=False)
+    pentavalent.UpdatePropertyCache(strict=False)
+    blocks = [Chem.MolToMolBlock(Chem.MolFromSmiles(s)) for s in ("CCO", "Oc1ccccc1", "CC(=O)Nc1ccc(O)cc1")]
+    blocks.append(Chem.MolToMolBlock(pentavalent, kekulize=False))
+    samples = tmp_path / "mix.sdf"
+    samples.write_text("$$$$\n".join(blocks) + "$$$$\ntruncated\n  RDKit\n\n  2  1  0  0  0  0  0  0  0  0999 V2000\n")
+    reference = tmp_path / "actives.smi"
+    reference.write_text("\n".join(["xyz", sample_smiles[0]]) + "\n")
+    out = tmp_path / "r.json"
+    result = run("evaluate", str(samples), "--reference", str(reference), "--train", "none", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "2 records not read as a molecule, counted invalid (record starting at line 60: atom 1 (C) has a valence " \
+           "of 5" in said and "record starting at line 77 is truncated" in said
+    report = json.loads(out.read_text())["mix"]
+    assert report["valid"] == 0.6 and [r["line"] for r in report["input"]["unreadable_records"]] == [60, 77]
+    # every metric the one reference molecule allows (FCD needs two), and the KL score said not defined
+    assert report["KL_score"] is None and report["SNN/Test"] > 0 and report["reference_n"] == {"Test": 1}
+    assert "KL_score not defined: the KL score's reference holds 2 SMILES, fewer than the 3 distinct generated" in said
+    assert "1 of the reference's 2 SMILES are not molecules: the Test statistics are of its 1 valid ones" in said
 
 
 def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(
@@ -875,6 +916,8 @@ def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypa
     assert f"{lstm['steps']:,} steps of a {lstm['train_config']['max_steps']:,}-step schedule" in text
     cards = json.loads(runner.invoke(app, ["models", "--json"]).output)
     assert set(cards) == set(shipped_checkpoints()) and all("training" in card for card in cards.values())
+    # each card's numbers say the command that measured them (the diffusion card's did not)
+    assert all(card["metrics"]["command"].startswith("python benchmarks/") for card in cards.values())
 
 
 def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoint_name(tmp_path):

@@ -281,6 +281,7 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         parts = stripped.split(None, 1)
         if first and parts[0].lower() in SMILES_COLUMN_NAMES:
             first = False
+            blank.clear()   # the blank lines above a header are before the file's rows, not among them
             continue  # a header line: the first that is neither blank nor a comment
         first = False
         text_smiles, name = parts[0], parts[1] if len(parts) > 1 else None
@@ -383,9 +384,10 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
 
 def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.DataFrame:
     """The reader's columns in order (smiles, line, read_error, the file's own); ``frame.attrs["blank_lines"]``
-    the blank lines between records that were skipped (the ones before the first record or after the last are no
-    gap), so that
-    a caller can say them: a line that held nothing is no molecule, but a chemist counting rows should know."""
+    the blank lines between records that were skipped, so that a caller can say them: a line that held nothing is
+    no molecule, but a chemist counting rows should know. Those before the first record (below a header) or after
+    the last are no gap between molecules, and are kept apart (``frame.attrs["edge_blank_lines"]``) for a caller
+    reading each line as one sample (``molgen evaluate``: a generator that wrote '' first or last)."""
     if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
         kept = "input_line"
         while kept in frame.columns:
@@ -398,6 +400,7 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
     frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
     frame.attrs["blank_lines"] = [number for number in blank if lines and lines[0] < number < lines[-1]]
+    frame.attrs["edge_blank_lines"] = [number for number in blank if not lines or not lines[0] < number < lines[-1]]
     return frame
 
 

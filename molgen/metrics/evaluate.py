@@ -22,7 +22,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics, frechet_distance
 from molgen.metrics.fingerprints import max_tanimoto, mean_tanimoto_powers
-from molgen.metrics.guacamol import fcd_score, kl_divergence_score
+from molgen.metrics.guacamol import ReferenceTooSmall, fcd_score, kl_divergence_score
 from molgen.parallel import map_chunks, worker_pool
 from molgen.metrics.reference import ReferenceStats, compute_reference, moses_reference
 
@@ -150,6 +150,12 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         the counts ``n``, ``n_valid``, ``n_unique``, timing, and ``notes``.
     """
     molecule_list(smiles, "evaluate")
+    # a list, a tuple, a pandas Series or a NumPy array of SMILES, read as a list (a Series compared with "moses"
+    # is a Series of booleans, not an answer)
+    if not isinstance(reference, (str, ReferenceStats)):
+        reference = list(reference)
+    if kl_reference is not None:
+        kl_reference = list(molecule_list(kl_reference, "evaluate's kl_reference"))
     with worker_pool(n_jobs) as pool:  # one pool of processes for describe and the KL score
         return _evaluate(smiles, reference, train=train, k=k, kl_reference=kl_reference,
                          keep_properties=keep_properties, progress=progress, pool=pool, n_jobs=n_jobs)
@@ -178,6 +184,11 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
             notes.append(f"unique@{cut} is computed on {len(canonical)} valid molecules (fewer than {cut}), as MOSES does")
     lap("parse")
     references = _resolve_reference(reference, pool, n_jobs)
+    metrics["reference_n"] = {suffix: stats.size for suffix, stats in references.items()}
+    for suffix, stats in references.items():
+        if stats.given is not None and stats.given > stats.size:
+            notes.append(f"{stats.given - stats.size:,} of the reference's {stats.given:,} SMILES are not molecules: "
+                         f"the {suffix} statistics are of its {stats.size:,} valid ones")
     lap("reference statistics")
     described = describe(canonical, pool=pool, n_jobs=n_jobs, progress=progress)
     lap("describe molecules")
@@ -220,7 +231,11 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         elif not isinstance(reference, ReferenceStats):
             kl_smiles = list(reference)
     if kl_smiles is not None:
-        metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
+        try:
+            metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
+        except ReferenceTooSmall as error:   # a chemist's 200 actives against 500 samples: every other metric stands
+            metrics["KL_score"] = None
+            notes.append(f"KL_score not defined: {error}")
         # a generated molecule that is a reference molecule is its own nearest neighbour (SNN 1.0): a set holding
         # many was not generated, or its model memorised its test set. MOSES's files are compared as written (its
         # canonical SMILES; canonicalising 350,000 would cost half a minute), a given reference canonicalised.

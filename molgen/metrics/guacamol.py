@@ -47,10 +47,15 @@ def stereo_free_unique(smiles: Sequence[str], limit: int | None = None) -> list[
     return list(seen)
 
 
+class ReferenceTooSmall(ValueError):
+    """The KL score's reference holds fewer SMILES than the distinct generated molecules it is compared with."""
+
+
 def random_subset(items: Sequence[str], size: int, seed: int = SUBSET_SEED) -> list[str]:
     """``size`` items without replacement, drawn as GuacaMol's ``get_random_subset`` draws them."""
     if len(items) < size:
-        raise ValueError(f"the reference has {len(items)} molecules, fewer than the {size} needed")
+        raise ReferenceTooSmall(f"the KL score's reference holds {len(items):,} SMILES, fewer than the {size:,} "
+                                "distinct generated molecules it draws as many of (GuacaMol compares sets of one size)")
     rng = np.random.RandomState(seed)  # the legacy generator: same draws on every NumPy version
     return list(rng.choice(np.asarray(items, dtype=object), size, replace=False))
 
@@ -116,7 +121,8 @@ def kl_divergence_score(generated: Sequence[str], reference: Sequence[str], n: i
 
     Returns (score, KL divergence per descriptor, number of molecules used); the score is
     ``None`` (not defined) with fewer than two distinct valid molecules, or when a
-    continuous descriptor takes a single value (its kernel density does not exist).
+    continuous descriptor takes a single value (its kernel density does not exist). Raises
+    :class:`ReferenceTooSmall` when ``reference`` has fewer SMILES than the molecules used.
     """
     unique = stereo_free_unique(generated, limit=n)
     if len(unique) < 2:

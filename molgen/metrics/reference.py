@@ -35,6 +35,8 @@ class ReferenceStats:
     fragments: Counter
     scaffolds: Counter
     properties: dict[str, np.ndarray]
+    #: the SMILES given (``size`` of them are molecules); None for MOSES's shipped statistics and older caches
+    given: int | None = None
 
 
 @lru_cache(maxsize=2)
@@ -56,7 +58,8 @@ def moses_reference(split: str = "test") -> ReferenceStats:
 
 def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: int | None = None,
                       cache: bool = True, pool=None) -> ReferenceStats:
-    """Statistics of an arbitrary reference set (invalid SMILES are skipped, as MOSES does)."""
+    """Statistics of an arbitrary reference set: its valid molecules (``size``) of the SMILES ``given``, an invalid
+    one skipped and counted (MOSES's own reference is all valid; its FCD raises on an invalid SMILES)."""
     smiles = list(smiles)
     key = hashlib.sha256(("\n".join(smiles)).encode()).hexdigest()[:24]
     path = cache_dir("metrics") / f"reference-{key}.pkl"
@@ -67,7 +70,7 @@ def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: in
         canonical = [c for c in (canonical_smiles(s) for s in smiles) if c is not None]
     described = describe(canonical, pool=pool, n_jobs=n_jobs)
     stats = ReferenceStats(name, len(canonical), fcd_statistics(canonical, pool=pool, n_jobs=n_jobs), described.fps,
-                           described.fragments, described.scaffolds, described.properties)
+                           described.fragments, described.scaffolds, described.properties, given=len(smiles))
     if cache:
         partial = path.with_suffix(".partial")
         with open(partial, "wb") as handle:

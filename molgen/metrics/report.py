@@ -44,8 +44,9 @@ TABLE_LEGEND = ("logP, SA, QED and weight are Wasserstein distances between the 
                 "compare it at similar n. n/d: not defined.")
 
 #: Beside the measured ceiling rows the command line adds (molgen/metrics/ceiling.py).
-CEILING_LEGEND = ("MOSES train itself (the ceiling): MOSES's own training molecules scored as if generated, at the "
-                  "measured size nearest each row's number of valid molecules: what a perfect model reads at that n, "
+CEILING_LEGEND = ("MOSES train itself (the ceiling): MOSES's own training molecules scored as if generated, at each "
+                  "row's number of valid molecules (interpolated in 1/n between the sizes measured, 100 to 30,000): "
+                  "what a perfect model reads at that n, "
                   "on average (two samples), not a bound: a run of a few hundred molecules or fewer can read above "
                   "it on SNN, Scaf or IntDiv by chance.")
 #: Beside the published rows: MOSES's README prints Novelty 1.0 for its Train row, which a sample of the training

@@ -149,6 +149,27 @@ def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
     assert not any(n.startswith("most are the reference's own") for n in elsewhere["notes"])
 
 
+def test_a_reference_smaller_than_the_samples_leaves_only_the_kl_score_undefined_and_a_series_reads_as_a_list(
+        sample_smiles):
+    """From an evaluation review: a chemist's own reference smaller than the generated set (200 actives, 500
+    samples) crashed the whole evaluation in the KL score's subset; its SMILES that are not molecules were skipped
+    without a word; a pandas Series or a NumPy array as the reference was "truth value ... ambiguous"."""
+    import pandas as pd
+
+    generated, reference = sample_smiles[:60], sample_smiles[5000:5040] + ["xyz", "C1CC"]
+    metrics = evaluate(generated, reference, train=None, n_jobs=1)
+    assert metrics["KL_score"] is None and metrics["FCD/Test"] > 0 and 0 < metrics["SNN/Test"] < 1
+    assert any(note.startswith("KL_score not defined: the KL score's reference holds 42 SMILES, fewer than the 60 ")
+               for note in metrics["notes"]), metrics["notes"]
+    assert metrics["reference_n"] == {"Test": 40}
+    assert "2 of the reference's 42 SMILES are not molecules: the Test statistics are of its 40 valid ones" in metrics["notes"]
+    for given in (pd.Series(reference), np.array(reference), tuple(reference)):
+        again = evaluate(pd.Series(generated), given, train=None, n_jobs=1)
+        assert again["FCD/Test"] == pytest.approx(metrics["FCD/Test"]) and again["SNN/Test"] == metrics["SNN/Test"]
+    with_kl = evaluate(generated, reference, train=None, n_jobs=1, kl_reference=pd.Series(sample_smiles[5000:5400]))
+    assert 0 < with_kl["KL_score"] <= 1 and not any(note.startswith("KL_score") for note in with_kl["notes"])
+
+
 def test_two_molecules_have_no_kl_score_and_no_numpy_warning(small_reference):
     import warnings
 

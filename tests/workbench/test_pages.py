@@ -630,7 +630,7 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     assert (runs["FCD/Test"] > 0).all()
     # each run is read beside the training set's own score at about its n (60 and 20 molecules: n = 100),
     # and the page says that few molecules were measured
-    assert list(measured.index[2:]) == ["MOSES train itself, n = 100 (the ceiling)"]
+    assert list(measured.index[2:]) == ["MOSES train itself, n = 100 (the ceiling, measured)"]
     assert measured.iloc[2]["FCD/Test"] > 10
     assert any("Measured on few molecules" in shown(w) and "FCD/Test 12.78" in shown(w) for w in at.warning)
     assert measured.loc["other-run", "valid"] == pytest.approx(records[other]["counts"]["validity"], abs=5e-5)   # in full

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from molgen.data.registry import REGISTRY
-from molgen.metrics.ceiling import ceiling_rows, nearest_ceiling
+from molgen.metrics.ceiling import ceiling_at, ceiling_rows
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
@@ -176,13 +176,13 @@ if result:
     small = {name: int(metrics.get("n") or 0) for name, metrics in result["rows"].items()
              if int(metrics.get("n") or 0) < SMALL_SAMPLE}
     if small:
-        size, ceiling = nearest_ceiling(min(small.values()))
+        size, ceiling, _ = ceiling_at(min(small.values()))
         st.warning(plain(f"Measured on few molecules ({', '.join(f'{name}: {n:,}' for name, n in small.items())}): "
                          f"at n = {size:,} even a sample of MOSES's own training molecules scores FCD/Test "
                          f"{ceiling['FCD/Test']:.2f} and Scaf/Test {ceiling['Scaf/Test']:.2f} (against 0.05 and "
                          "0.95 at 30,000; fewer molecules than the row's n read worse still on average, and one small sample can read "
                          "above it on Scaf or SNN by chance: a reference, not a bound). Read each run against the "
-                         "ceiling row nearest its n, and generate more to rank models. A run kept to a scaffold or a "
+                         "ceiling row at its n, and generate more to rank models. A run kept to a scaffold or a "
                          "reference is not meant to match MOSES test: its FCD measures the condition, not the model."))
     st.caption(f"Against MOSES test and scaffold-test, over the first {METRICS_CAP:,} molecules a run stored (those "
                "that missed its conditions too, unlike the summary and the plots above: the model's output, not the "
