@@ -95,6 +95,10 @@ class AtomVocabulary:
             raise UnknownAtomError(f"atom type {atom_type.label} is not in the vocabulary ({known}): "
                                    f"{self._why_unknown(atom_type)}") from None
 
+    def elements(self) -> set[str]:
+        """The elements this vocabulary can write, by symbol: a scaffold with another element is out of its reach."""
+        return {atom_type.symbol for atom_type in self.types}
+
     def _why_unknown(self, atom_type: AtomType) -> str:
         """What kind of atom a chemist wrote that the model cannot take, in words."""
         forms = [t.label for t in self.types if t.symbol == atom_type.symbol]

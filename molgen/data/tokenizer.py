@@ -16,6 +16,9 @@ from typing import Iterable, Literal, Sequence
 
 SMILES_TOKEN_PATTERN = re.compile(r"(\[[^\[\]]+\]|Br|Cl|%\d{2}|[BCNOPSFIbcnosp*]|[()=#$:/\\.~+\-@?>]|\d)")
 
+#: The element of an atom token: Cl, Br or an organic-subset letter (c is aromatic C), or a bracket atom's symbol
+#: after its isotope ([13CH3], [nH], [Cl-], [se]).
+_ELEMENT_OF_TOKEN = re.compile(r"^(Cl|Br|[BCNOPSFIbcnosp])$|^\[\d*([A-Z][a-z]?|[a-z][a-z]?)")
 PAD, BOS, EOS, UNK = "<pad>", "<bos>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, BOS, EOS, UNK)
 
@@ -100,6 +103,15 @@ class SmilesVocabulary:
                 continue
             out.append(self.tokens[index])
         return "".join(out)
+
+    def elements(self) -> set[str]:
+        """The elements this vocabulary can write, by symbol (``c`` and ``[nH]`` are C and N): what a model of it
+        can put in a molecule, and a scaffold with another element is out of its reach."""
+        written = set()
+        for token in self.tokens[len(SPECIAL_TOKENS):]:
+            if atom := _ELEMENT_OF_TOKEN.match(token):
+                written.add((atom.group(1) or atom.group(2)).capitalize())
+        return written
 
     def to_dict(self) -> dict:
         return {"tokens": self.tokens, "counts": self.counts}

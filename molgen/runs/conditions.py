@@ -26,7 +26,7 @@ from typing import Iterable
 import numpy as np
 
 from rdkit import Chem, DataStructs
-from rdkit.Chem import Descriptors
+from rdkit.Chem import Descriptors, rdMolDescriptors
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -233,6 +233,7 @@ class ConditionFilter:
     _avoid: list[tuple[str, Chem.Mol]] = field(init=False, default_factory=list)
     _reference: object = field(init=False, default=None)
     _reference_key: str | None = field(init=False, default=None)   # its canonical SMILES, stereo aside
+    _scaffold_key: tuple[int, str] | None = field(init=False, default=None)   # a whole-molecule scaffold: atoms, SMILES
 
     def __post_init__(self) -> None:
         c = self.conditions
@@ -260,6 +261,11 @@ class ConditionFilter:
                     self._scaffold_any_bond = held_as_drawn(_marks_bonded_by_any_bond(loose))
                     self._scaffold_crowded = held_as_drawn(loose, but_the_marked=True)
                 self._scaffold_hydrogens_aside = _elements_only(c.scaffold)
+                with quiet_rdkit():
+                    whole = Chem.MolFromSmiles(c.scaffold)
+                if whole is not None and not any(atom.GetAtomicNum() == 0 for atom in whole.GetAtoms()):
+                    whole = without_stereo(whole)
+                    self._scaffold_key = (whole.GetNumHeavyAtoms(), Chem.MolToSmiles(whole))
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]
         except ValueError as error:
             raise ConditionError(str(error)) from None
@@ -303,14 +309,16 @@ class ConditionFilter:
         # an attachment point (*) asks for a group: at least one more heavy atom, a carbon at the lightest the
         # models write (quinazoline's 130.2 with a * is 142.2 at least; a ceiling of 140 was sampled to the end)
         marks = sum(atom.GetAtomicNum() == 0 for atom in scaffold.GetAtoms())
-        least = {"mw": Descriptors.HeavyAtomMolWt(scaffold) + marks * LIGHTEST_GROUP_ATOM,
-                 "heavy_atoms": scaffold.GetNumHeavyAtoms() + marks}
+        least = {"mw": (Descriptors.HeavyAtomMolWt(scaffold) + marks * LIGHTEST_GROUP_ATOM,
+                        f"its heavy atoms{', and a carbon at each attachment point' if marks else ''}"),
+                 "heavy_atoms": (scaffold.GetNumHeavyAtoms() + marks,
+                                 f"its heavy atoms{', and one at each attachment point' if marks else ''}"),
+                 **_counts_a_scaffold_keeps(scaffold, substructure_query(c.scaffold))}
         for name, (low, high) in self.windows().items():
-            if name in least and high is not None and least[name] > high:
+            if name in least and high is not None and least[name][0] > high:
+                value, why = least[name]
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
-                                     f"alone has {name} {least[name]:.4g} (its heavy atoms"
-                                     f"{', and a carbon at each attachment point' if marks else ''}), above "
-                                     f"{window_text(name, low, high)}")
+                                     f"alone has {name} {value:.4g} ({why}), above {window_text(name, low, high)}")
 
     @property
     def empty(self) -> bool:
@@ -446,6 +454,11 @@ class ConditionFilter:
                 missed.append(f"lacks scaffold {self.conditions.scaffold}")
         if self._scaffold is not None:
             mol = mol_as_drawn
+            if self._scaffold_key is not None and not missed and mol.GetNumHeavyAtoms() == self._scaffold_key[0] \
+                    and Chem.MolToSmiles(without_stereo(mol)) == self._scaffold_key[1]:
+                # a chemist keeping a scaffold has it already (diffusion's inpainting grew nothing on it): kept,
+                # unranked and said, as the reference itself is, not counted among the molecules asked for
+                missed.append("is the scaffold itself")
         for text, query in self._avoid:
             if has_substructure(mol, query):
                 missed.append(f"contains avoided {text}")
@@ -457,6 +470,30 @@ class ConditionFilter:
                 # asked for molecules near it, a chemist has the reference already: kept, unranked, said
                 missed.append("is the reference itself")
         return missed
+
+
+#: An H-bond donor as RDKit's ``CalcNumHBD`` counts one (Lipinski's NH and OH; the ``hbd`` property).
+_DONOR = Chem.MolFromSmarts("[$([N;!H0;v3]),$([N;!H0;+1;v4]),$([O,S;H1;+0]),$([n;H1;+0])]")
+
+
+def _counts_a_scaffold_keeps(scaffold: Chem.Mol, query: Chem.Mol) -> dict[str, tuple[int, str]]:
+    """The counts every molecule holding ``scaffold`` (read from SMILES; ``query`` its substructure query, atom for
+    atom) has at least, each with why: its rings (a molecule holding a ring system has at least its independent
+    rings: bonds - atoms + fragments), its aromatic rings (its aromatic atoms stay aromatic, as the query reads
+    them), and its donors among atoms whose hydrogen count the query holds ([nH], [NH2], [OH] read as SMARTS: each
+    stays a donor). An atom written without its hydrogens (N, or a Kekulé ring's N, read as SMILES) may give a
+    hydrogen up to a group, so it bounds nothing."""
+    independent = scaffold.GetNumBonds() - scaffold.GetNumAtoms() + len(Chem.GetMolFrags(scaffold))
+    held = set()
+    if query.GetNumAtoms() == scaffold.GetNumAtoms():
+        for atom in query.GetAtoms():
+            said = atom.DescribeQuery() if atom.HasQuery() else ""
+            if re.search(r"AtomHCount [1-9]\d* = val", said) and "!=" not in said and "AtomOr" not in said:
+                held.add(atom.GetIdx())
+    donors = sum(1 for (index,) in scaffold.GetSubstructMatches(_DONOR) if index in held)
+    return {"rings": (independent, "its rings, which every molecule holding it has"),
+            "aromatic_rings": (rdMolDescriptors.CalcNumAromaticRings(scaffold), "its aromatic rings, which stay aromatic"),
+            "hbd": (donors, "its NH or OH written with their hydrogens, which it holds as written")}
 
 
 #: A double bond's geometry as a scaffold read from SMILES holds it (E or Z, from its bond directions).

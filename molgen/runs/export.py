@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
+from molgen.data.moses import sha256_of
 from molgen.runs.conditions import has_conditions
 from molgen.runs.store import RunStore, passes_hard_filters
 from molgen.scoring.similarity import SIMILARITY_MEASURE
@@ -237,7 +238,9 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
                               passing_only=passing_only, include_unranked=include_unranked)
     write_molecules(frame, path)
     manifest = {
-        "export": {"file": path.name, "format": format or suffix_format, "rows": len(frame), "columns": list(frame.columns),
+        # the file's checksum: a copy passed on can be checked against the manifest that describes it
+        "export": {"file": path.name, "sha256": sha256_of(path), "format": format or suffix_format, "rows": len(frame),
+                   "columns": list(frame.columns),
                    "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
                    "passing_only": passing_only, "include_unranked": include_unranked,
                    "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

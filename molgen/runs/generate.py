@@ -28,8 +28,8 @@ from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
 from molgen.models.training import is_fine_tune, training_of
 from molgen.progress import progress_bar
-from molgen.runs.conditions import (ConditionFilter, build_conditions, check_new_reference, conditions_from_dict,
-                                    conditions_to_dict, missed_most)
+from molgen.runs.conditions import (ConditionError, ConditionFilter, build_conditions, check_new_reference,
+                                    conditions_from_dict, conditions_to_dict, missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
 from molgen.scoring.profiles import ScoringProfile, load_profile, stored_profile
 from molgen.scoring.similarity import written_as_smarts
@@ -309,6 +309,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         by_scaffold = {"scaffold": conditions.scaffold} if "scaffold" in inspect.signature(check).parameters else {}
         options = check(**options, **by_scaffold) or options
     steer, native = _native(generator, conditions)
+    refuse_a_scaffold_out_of_reach(generator, conditions)
     if options.get("guidance") and not any(how.startswith("target ") for how in native):
         # guidance scales the pull towards a target; without one it would be recorded and change nothing
         raise ValueError(f"guidance {options['guidance']} acts on a property target this model is conditioned on "
@@ -330,6 +331,24 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         if on_start is not None:
             on_start(run_id)
         return _execute(store, run_id, generator, progress, on_chunk, owner)
+
+
+def refuse_a_scaffold_out_of_reach(generator, conditions: Conditions) -> None:
+    """``ConditionError`` for a scaffold (written as SMILES) holding an element the model cannot write: no molecule
+    it writes keeps it, and a run spent its whole budget to say "lacks scaffold" (a review: [Se] with the LSTM)."""
+    vocabulary = getattr(generator, "vocabulary", None)
+    if not conditions.scaffold or not hasattr(vocabulary, "elements"):
+        return
+    with quiet_rdkit():
+        scaffold = Chem.MolFromSmiles(conditions.scaffold)
+    if scaffold is None:   # SMARTS: [#34] or [Se,S] may be met another way; the filter says what it missed
+        return
+    writes = vocabulary.elements()
+    missing = sorted({atom.GetSymbol() for atom in scaffold.GetAtoms() if atom.GetAtomicNum() > 1} - writes)
+    if missing:
+        raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it holds "
+                             f"{', '.join(missing)}, which the model cannot write (it writes "
+                             f"{', '.join(sorted(writes - {'H'}))})")
 
 
 def _conditions(conditions, scaffold: str | None, avoid: list[str] | None, similar_to: str | None) -> Conditions:
@@ -530,15 +549,22 @@ SATURATED = 0.8
 
 
 def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False,
-                    conditions: dict | None = None, family: str | None = None) -> str:
+                    conditions: dict | None = None, family: str | None = None, options: dict | None = None) -> str:
     """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
     (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
-    that rate, and what gives more than a larger budget, for the run's ``conditions`` (its stored dict) and model
-    ``family`` (``fine_tuned``: the model is one already); else ''."""
+    that rate, and what gives more than a larger budget, for the run's ``conditions`` (its stored dict), model
+    ``family`` and sampling ``options`` (``fine_tuned``: the model is one already); else ''."""
     latest = chunks.tail(3)
     valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
     if missing <= 0 or not valid or repeated / valid < SATURATED:
         return ""
+    strategy = (options or {}).get("strategy")
+    if family == "smiles-lm" and strategy in ("greedy", "beam"):
+        # no rate to extrapolate: every chunk decodes the same strings, whatever its seed (a review was told 3,800
+        # more samples would give the 19 missing, and to raise a temperature greedy decoding does not use)
+        return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one: "
+                f"{strategy} decoding writes the same molecules whatever the seed, so no budget gives the {missing:,} "
+                "still missing. Sampling (strategy 'sample', the default) gives more")
     counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
     at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
                f"more samples" if counted else f"they added none of the {missing:,} still missing")
@@ -615,7 +641,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                 message += core
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}),
-                                   conditions=record.get("conditions"), family=record.get("model"))
+                                   conditions=record.get("conditions"), family=record.get("model"),
+                                   options=params.get("sample_options"))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()
@@ -743,7 +770,8 @@ def filtered_only(record: dict) -> list[str]:
     conditions, native = record["conditions"], record["native"]
     asked = [f"target {name}" for name in conditions.get("targets", {})] + [f"range {name}" for name in conditions.get("ranges", {})]
     asked += ["scaffold"] if conditions.get("scaffold") else []
-    asked += ["similar_to"] if conditions.get("similar_to") else []
+    # a reference without a threshold asks only for a similarity column: nothing to steer or to meet
+    asked += ["similar_to"] if conditions.get("similar_to") and (conditions.get("min_similarity") or 0) > 0 else []
     return [what for what in asked if what not in native]
 
 

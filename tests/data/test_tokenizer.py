@@ -42,3 +42,9 @@ def test_a_special_token_spelled_in_smiles_is_not_accepted():
     vocabulary = SmilesVocabulary.from_smiles(["CCO"])
     with pytest.raises(TokenizeError):
         vocabulary.encode("C<pad>C")
+
+
+def test_a_vocabulary_says_the_elements_it_can_write():
+    vocabulary = SmilesVocabulary(list(SPECIAL_TOKENS) + ["c", "[nH]", "Cl", "[13CH3]", "[se]", "[Cl-]", "[C@@H]", "1", "=",
+                                                          "(", "%10", "*", "[Sn]", "[O-]", "Br", "s"])
+    assert vocabulary.elements() == {"C", "N", "Cl", "Se", "Sn", "O", "Br", "S"}

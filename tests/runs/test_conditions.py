@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from rdkit import Chem
 from rdkit.Chem import Descriptors
@@ -278,6 +280,48 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
                        Conditions(scaffold="c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),   # unmarked: 124.1
                        Conditions(scaffold="[c;R]1[c;R][c;R][c;R][c;R][c;R]1", ranges={"mw": (0.0, 50.0)})):   # SMARTS
         ConditionFilter(conditions)
+
+
+def test_counts_a_scaffold_already_has_rule_out_a_window_before_sampling():
+    """From a generation review: indole under rings<=1, its [nH] under hbd<1 and benzene under aromatic_rings<1
+    sampled to the end of the budget ("missed most often: rings <= 1"); a molecule holding a scaffold has at least
+    its rings, its aromatic rings and the donors it writes with their hydrogens."""
+    from rdkit.Chem import rdMolDescriptors
+
+    from molgen.runs.conditions import _DONOR
+
+    refused = {("c1ccc2[nH]ccc2c1", "rings<=1"): "alone has rings 2 (its rings, which every molecule holding it has)",
+               ("C1CC2CCC1C2", "rings<=1"): "alone has rings 2",   # a bridged ring system: two independent rings
+               ("c1ccccc1", "aromatic_rings<1"): "alone has aromatic_rings 1 (its aromatic rings, which stay aromatic)",
+               ("c1ccc2[nH]ccc2c1", "hbd<1"): "alone has hbd 1 (its NH or OH written with their hydrogens",
+               ("[NH2]c1ccc([OH])cc1", "hbd<=1"): "alone has hbd 2"}
+    for (scaffold, condition), said in refused.items():
+        with pytest.raises(ConditionError, match=re.escape(said)):
+            ConditionFilter(build_conditions([condition], scaffold=scaffold))
+    # an atom written without its hydrogens may give one up to a group (aniline's N-methyl, Kekulé indole's
+    # N-benzyl); a * adds no ring; a SMARTS query bounds nothing
+    for scaffold, condition in (("Nc1ccccc1", "hbd<1"), ("C1=CC=C2C(=C1)C=CN2", "hbd<1"), ("*c1ccccc1", "rings<=1"),
+                                ("[#6]1~[#6]~[#6]~[#6]~[#6]~[#6]~1", "aromatic_rings<1"), ("c1ccc2[nH]ccc2c1", "rings<=2")):
+        ConditionFilter(build_conditions([condition], scaffold=scaffold))
+    # the donors counted as RDKit's hbd counts them
+    for smiles in ("c1ccc2[nH]ccc2c1", "NCc1ccccc1O", "C[NH3+]", "OC(=O)c1ccccc1S", "CN(C)C", "O=c1cc[nH]cc1"):
+        mol = Chem.MolFromSmiles(smiles)
+        assert len(mol.GetSubstructMatches(_DONOR)) == rdMolDescriptors.CalcNumHBD(mol), smiles
+
+
+def test_a_scaffold_written_bare_is_kept_unranked_as_the_scaffold_itself():
+    """From a generation review: diffusion's inpainting grew nothing on indole, and plain indole was ranked 49th,
+    novel and counted among the molecules asked for; a chemist keeping a scaffold has it already."""
+    check = ConditionFilter(build_conditions(["mw<=400"], scaffold="C[C@H](N)c1ccccc1"))
+    assert check.failures(Chem.MolFromSmiles("CC(N)c1ccccc1")) == ["is the scaffold itself"]   # stereo aside
+    assert check.failures(Chem.MolFromSmiles("C[C@H](N)c1ccccc1")) == ["is the scaffold itself"]
+    assert check.failures(Chem.MolFromSmiles("CC(N)c1ccc(F)cc1")) == []   # a molecule built on it
+    # with marks, a bare core already misses its groups; a SMARTS scaffold is no molecule to be
+    assert check.failures(Chem.MolFromSmiles("CC(N)c1ccccc1")) == ["is the scaffold itself"]
+    marked = ConditionFilter(build_conditions([], scaffold="*c1ccncc1"))
+    assert marked.failures(Chem.MolFromSmiles("c1ccncc1")) == ["no group at an attachment point of scaffold *c1ccncc1"]
+    assert ConditionFilter(build_conditions([], scaffold="[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1")).failures(
+        Chem.MolFromSmiles("c1ccccc1")) == []
 
 
 def test_the_reference_itself_is_no_analogue_of_it():

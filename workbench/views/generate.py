@@ -14,6 +14,7 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, re
 from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_reference, conditions_to_dict,
                                     training_share)
 from molgen.runs.store import ranked_count
+from molgen.runs.generate import refuse_a_scaffold_out_of_reach
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
@@ -251,6 +252,7 @@ with right:
         # said before a run of minutes, not after it: what this model builds towards, and what it leaves to the filter
         try:
             _, native = model.native_conditions(conditions) if hasattr(model, "native_conditions") else (None, {})
+            refuse_a_scaffold_out_of_reach(model, conditions)   # an element the model cannot write ([Se], the LSTM)
         except ValueError as error:   # a scaffold graph diffusion cannot inpaint
             st.error(plain(error))
             conditions_ok = False
