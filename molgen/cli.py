@@ -406,8 +406,9 @@ def evaluate_command(
             error_console.print(escape(str(error)), style="red")
             raise typer.Exit(2) from None
         # a blank line below the header is an empty sample, invalid, as MOSES counts '' (a generator writing one
-        # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity)
-        blank = sorted(frame.attrs.get("blank_lines", []) + frame.attrs.get("edge_blank_lines", []))
+        # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity),
+        # but not one a comment sets apart (under a '# model X' header it formats the header)
+        blank = frame.attrs.get("empty_sample_lines", [])
         frame.attrs["blank_lines"] = []   # said below as what evaluate makes of them, not as skipped
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
@@ -1519,6 +1520,16 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         # the run's pinned flow options (0 under the ancestral sampler) belong to its sampler, not to the new one
         for key in FLOW_DEFAULTS:
             settings["sample_options"].pop(key, None)
+    carried = settings["sample_options"]
+    if options.get("decoding", carried.get("decoding")) != carried.get("decoding"):
+        # the graph VAE's run pinned its decoding's defaults (most-likely's temperature 0.7 is not what --decoding
+        # sampled takes, a review): those are left for the new decoding's own, pinned when the run starts; a value
+        # the run was given stays, and is said if the new decoding cannot take it
+        from molgen.models.graph_vae.sample import DECODING_DEFAULTS
+
+        for key, default in DECODING_DEFAULTS.get(carried.get("decoding"), {}).items():
+            if carried.get(key) == default:
+                carried.pop(key)
     settings["sample_options"] = {**settings["sample_options"], **options}
     if note := _default_sampler_again(record, settings, options):
         notes.append(note)

@@ -9,10 +9,12 @@ the row number for Parquet), ``read_error`` (why an SDF record could not be read
 
 from __future__ import annotations
 
+import bisect
 import csv
 import gzip
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -269,7 +271,7 @@ def read_smi_text(text: str) -> pd.DataFrame:
 
 
 def _read_smi(path: Path, text: str) -> pd.DataFrame:
-    smiles, names, lines, blank = [], [], [], []
+    smiles, names, lines, blank, comments = [], [], [], [], []
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -277,6 +279,7 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
             blank.append(number)
             continue
         if stripped.startswith("#"):
+            comments.append(number)
             continue
         parts = stripped.split(None, 1)
         if first and parts[0].lower() in SMILES_COLUMN_NAMES:
@@ -291,7 +294,7 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         smiles.append(text_smiles)
         names.append(name)
         lines.append(number)
-    return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank)
+    return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank, comments)
 
 
 def _read_sdf(path: Path, text: str) -> pd.DataFrame:
@@ -382,12 +385,24 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
     return finished
 
 
-def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.DataFrame:
+def _set_apart(number: int, lines: list[int], comments: list[int]) -> bool:
+    """Whether a comment line lies between blank line ``number`` and the record before it or the one after it
+    (``lines`` and ``comments`` ascending, as read)."""
+    if not comments:
+        return False
+    at = bisect.bisect_left(lines, number)
+    before, after = lines[at - 1] if at else 0, lines[at] if at < len(lines) else math.inf
+    nearest = bisect.bisect_left(comments, number)   # the comments just before and just after the blank line
+    return (nearest > 0 and comments[nearest - 1] > before) or (nearest < len(comments) and comments[nearest] < after)
+
+
+def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = (), comments: list[int] = ()) -> pd.DataFrame:
     """The reader's columns in order (smiles, line, read_error, the file's own); ``frame.attrs["blank_lines"]``
     the blank lines between records that were skipped, so that a caller can say them: a line that held nothing is
-    no molecule, but a chemist counting rows should know. Those before the first record (below a header) or after
-    the last are no gap between molecules, and are kept apart (``frame.attrs["edge_blank_lines"]``) for a caller
-    reading each line as one sample (``molgen evaluate``: a generator that wrote '' first or last)."""
+    no molecule, but a chemist counting rows should know. ``frame.attrs["empty_sample_lines"]``: the blank lines
+    (below a header) that a caller reading each line as one sample takes as an empty one (``molgen evaluate``: a
+    generator that wrote ''), first and last ones included, but not one a comment sets apart from the records (a
+    blank line under a ``#`` header formats it)."""
     if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
         kept = "input_line"
         while kept in frame.columns:
@@ -400,7 +415,7 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = ()) -> pd.
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
     frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
     frame.attrs["blank_lines"] = [number for number in blank if lines and lines[0] < number < lines[-1]]
-    frame.attrs["edge_blank_lines"] = [number for number in blank if not lines or not lines[0] < number < lines[-1]]
+    frame.attrs["empty_sample_lines"] = [number for number in blank if not _set_apart(number, lines, comments)]
     return frame
 
 

@@ -152,10 +152,11 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
     molecule_list(smiles, "evaluate")
     # a list, a tuple, a pandas Series or a NumPy array of SMILES, read as a list (a Series compared with "moses"
     # is a Series of booleans, not an answer)
+    # (a blank cell, NaN or None, is a reference SMILES that is no molecule, as on the generated side)
     if not isinstance(reference, (str, ReferenceStats)):
-        reference = list(reference)
+        reference = [s if isinstance(s, str) else "" for s in reference]
     if kl_reference is not None:
-        kl_reference = list(molecule_list(kl_reference, "evaluate's kl_reference"))
+        kl_reference = [s if isinstance(s, str) else "" for s in molecule_list(kl_reference, "evaluate's kl_reference")]
     with worker_pool(n_jobs) as pool:  # one pool of processes for describe and the KL score
         return _evaluate(smiles, reference, train=train, k=k, kl_reference=kl_reference,
                          keep_properties=keep_properties, progress=progress, pool=pool, n_jobs=n_jobs)

@@ -481,8 +481,9 @@ def _counts_a_scaffold_keeps(scaffold: Chem.Mol, query: Chem.Mol) -> dict[str, t
     atom) has at least, each with why: its rings (a molecule holding a ring system has at least its independent
     rings: bonds - atoms + fragments), its aromatic rings (its aromatic atoms stay aromatic, as the query reads
     them), and its donors among atoms whose hydrogen count the query holds ([nH], [NH2], [OH] read as SMARTS: each
-    stays a donor). An atom written without its hydrogens (N, or a Kekulé ring's N, read as SMILES) may give a
-    hydrogen up to a group, so it bounds nothing."""
+    stays a donor, uncharged: a cation such as 1-methylimidazolium's [nH+] holds [nH] and counts as no donor, but
+    the models write neutral molecules). An atom written without its hydrogens (N, or a Kekulé ring's N, read as
+    SMILES) may give a hydrogen up to a group, so it bounds nothing."""
     independent = scaffold.GetNumBonds() - scaffold.GetNumAtoms() + len(Chem.GetMolFrags(scaffold))
     held = set()
     if query.GetNumAtoms() == scaffold.GetNumAtoms():
@@ -493,7 +494,8 @@ def _counts_a_scaffold_keeps(scaffold: Chem.Mol, query: Chem.Mol) -> dict[str, t
     donors = sum(1 for (index,) in scaffold.GetSubstructMatches(_DONOR) if index in held)
     return {"rings": (independent, "its rings, which every molecule holding it has"),
             "aromatic_rings": (rdMolDescriptors.CalcNumAromaticRings(scaffold), "its aromatic rings, which stay aromatic"),
-            "hbd": (donors, "its NH or OH written with their hydrogens, which it holds as written")}
+            "hbd": (donors, "its NH or OH written with their hydrogens, held as written and uncharged as the "
+                            "models write them; write n or N for an atom that may take a group")}
 
 
 #: A double bond's geometry as a scaffold read from SMILES holds it (E or Z, from its bond directions).

@@ -13,7 +13,7 @@ import inspect
 import math
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -308,7 +308,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         # graph diffusion's default sampler depends on the scaffold held (a scaffold is a condition, not an option)
         by_scaffold = {"scaffold": conditions.scaffold} if "scaffold" in inspect.signature(check).parameters else {}
         options = check(**options, **by_scaffold) or options
-    steer, native = _native(generator, conditions)
+    steer, native = _native(generator, to_steer(conditions))
     refuse_a_scaffold_out_of_reach(generator, conditions)
     if options.get("guidance") and not any(how.startswith("target ") for how in native):
         # guidance scales the pull towards a target; without one it would be recorded and change nothing
@@ -318,7 +318,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False,
               "scaffold_stereo_carried": True}
-    if unsteered := getattr(generator, "unsteered", lambda conditions: {})(conditions):
+    if unsteered := getattr(generator, "unsteered", lambda conditions: {})(to_steer(conditions)):
         params["unsteered"] = unsteered   # why a condition the model steers elsewhere is filtered for here
     # an absolute path: a run resumed from another working folder finds its checkpoint
     owner = new_owner()
@@ -417,6 +417,15 @@ def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, st
     if hasattr(generator, "native_conditions"):
         return generator.native_conditions(conditions)
     return Conditions(), {}
+
+
+def to_steer(conditions: Conditions) -> Conditions:
+    """What a new run asks its model to steer: a reference without a threshold asks only for each molecule's
+    similarity to it (a column), so it is not steered towards (a review: the graph VAE narrowed such a run to
+    acetanilides). A run that steered one before resumes as it began (:func:`recorded_native`)."""
+    if conditions.similar_to and conditions.min_similarity <= 0:
+        return replace(conditions, similar_to=None)
+    return conditions
 
 
 def recorded_native(conditions: Conditions, native: dict[str, str]) -> Conditions:
@@ -561,10 +570,12 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     strategy = (options or {}).get("strategy")
     if family == "smiles-lm" and strategy in ("greedy", "beam"):
         # no rate to extrapolate: every chunk decodes the same strings, whatever its seed (a review was told 3,800
-        # more samples would give the 19 missing, and to raise a temperature greedy decoding does not use)
+        # more samples would give the 19 missing, and to raise a temperature greedy decoding does not use); a beam
+        # search keeps as many beams as its chunk asks, so a larger chunk decodes more of them
+        larger = " or, for beams, a larger chunk size (each chunk keeps as many)" if strategy == "beam" else ""
         return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one: "
                 f"{strategy} decoding writes the same molecules whatever the seed, so no budget gives the {missing:,} "
-                "still missing. Sampling (strategy 'sample', the default) gives more")
+                f"still missing. Sampling (strategy 'sample', the default){larger} gives more")
     counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
     at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
                f"more samples" if counted else f"they added none of the {missing:,} still missing")

@@ -359,3 +359,21 @@ def test_rows_chosen_by_a_measured_column_read_qualifiers_relations_and_commas_a
     with pytest.raises(RowConditionError) as refused:
         select_rows(table.assign(read_error=None), [RowCondition.parse("pKi>7")])
     assert "read_error" not in str(refused.value)   # the reader's own column is not the chemist's
+
+
+def test_the_blank_lines_a_file_of_samples_holds_as_empty_ones(tmp_path):
+    """molgen evaluate reads each line below a header as one sample: a blank one first, last or between records
+    is an empty sample (a generator that wrote ''), but not one a comment sets apart (a review: the blank line
+    under a '# model X' header was counted, and validity fell)."""
+    from molgen.data.files import read_molecules
+
+    cases = {"a.smi": ("\nCCO\n\nCCN\n\n", [1, 3, 5]),
+             "b.smi": ("# samples of model X\n# seed 0\n\nCCO\nc1ccccc1\n", []),
+             "c.smi": ("CCO\nCC\n\n# end\n\n", []),
+             "d.smi": ("CCO\n\n# part two\nCCN\n# part three\n\nCCC\n\n", [8]),
+             "e.smi": ("\n\nsmiles\n\nCCO\n", [4]),   # above the header: before the file's rows
+             "f.csv": ("\nsmiles,name\n\nCCO,a\n\nCCN,b\n\n", [3, 5, 7])}
+    for name, (text, expected) in cases.items():
+        (tmp_path / name).write_text(text)
+        assert read_molecules(tmp_path / name).attrs["empty_sample_lines"] == expected, name
+    assert read_molecules(tmp_path / "d.smi").attrs["blank_lines"] == [2, 6]   # the gaps other commands say

@@ -150,7 +150,7 @@ def test_the_reference_against_itself_is_close(sample_smiles, small_reference):
 
 
 def test_a_reference_smaller_than_the_samples_leaves_only_the_kl_score_undefined_and_a_series_reads_as_a_list(
-        sample_smiles):
+        sample_smiles, fetched_moses):
     """From an evaluation review: a chemist's own reference smaller than the generated set (200 actives, 500
     samples) crashed the whole evaluation in the KL score's subset; its SMILES that are not molecules were skipped
     without a word; a pandas Series or a NumPy array as the reference was "truth value ... ambiguous"."""
@@ -166,6 +166,10 @@ def test_a_reference_smaller_than_the_samples_leaves_only_the_kl_score_undefined
     for given in (pd.Series(reference), np.array(reference), tuple(reference)):
         again = evaluate(pd.Series(generated), given, train=None, n_jobs=1)
         assert again["FCD/Test"] == pytest.approx(metrics["FCD/Test"]) and again["SNN/Test"] == metrics["SNN/Test"]
+    # a column read from a CSV with a blank cell (NaN) is a reference SMILES that is no molecule, not a TypeError
+    holed = evaluate(generated, pd.Series(reference[:40] + [float("nan"), None]), train=None, n_jobs=1)
+    assert holed["reference_n"] == {"Test": 40} and "2 of the reference's 42 SMILES are not molecules: the Test " \
+        "statistics are of its 40 valid ones" in holed["notes"]
     with_kl = evaluate(generated, reference, train=None, n_jobs=1, kl_reference=pd.Series(sample_smiles[5000:5400]))
     assert 0 < with_kl["KL_score"] <= 1 and not any(note.startswith("KL_score") for note in with_kl["notes"])
 

@@ -668,10 +668,13 @@ def test_the_shipped_vae_steers_similar_to_by_decoding_around_the_reference():
     assert model.native_conditions(Conditions(similar_to="C[Se]c1ccccc1", min_similarity=0.4)) == (Conditions(), {})
     # a reference without a threshold asks only for the similarity column: the prior is sampled (a review: it narrowed
     # a run to acetanilides, 20 of 32 samples repeats)
+    from molgen.runs.generate import _native, recorded_native, to_steer
+
     bare = Conditions(similar_to=reference)
-    assert model.native_conditions(bare) == (Conditions(), {}) and model.unsteered(bare) == {}
-    assert [s.smiles for s in model.sample(8, conditions=bare, seed=5, decoding="greedy")] == \
-        [s.smiles for s in model.sample(8, seed=5, decoding="greedy")]
+    assert _native(model, to_steer(bare)) == (Conditions(), {}) and model.unsteered(to_steer(bare)) == {}
+    # a run that steered towards one before (its record says so) resumes steering, not from the prior (a review)
+    resumed, _ = _native(model, recorded_native(bare, {"similar_to": "decoding latents around ..."}))
+    assert resumed.similar_to == reference
     # a run pins the decoding's defaults, as graph diffusion's do: a resumed or repeated run decodes as it began
     assert model.check_sample_options() == {"decoding": "most-likely", "temperature": 0.7, "candidates": 5}
     assert model.check_sample_options(decoding="sampled") == {"decoding": "sampled", "temperature": 1.0}

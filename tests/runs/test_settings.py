@@ -186,6 +186,16 @@ def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_pa
     said = " ".join(again.output.split())
     assert again.exit_code == 0, again.output
     assert "left out the run's --temperature 0.8" in said and "left out the run's --candidates 4" in said
+    # a run given no temperature pinned its decoding's defaults: another decoding takes its own, not those (a
+    # review: --decoding sampled decoded at most-likely's 0.7, and was told of a --candidates 5 never given)
+    plain = run("generate", "--model", "graph-vae", "-n", 2, "--name", "vae3", home=tmp_path)
+    sampled = run("generate", "--like", "vae3", "--decoding", "sampled", "--name", "sampled3", home=tmp_path)
+    assert plain.exit_code == sampled.exit_code == 0, sampled.output
+    assert "left out" not in sampled.output
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.run("vae3")["params"]["sample_options"] == {"decoding": "most-likely", "temperature": 0.7,
+                                                                 "candidates": 5}
+        assert store.run("sampled3")["params"]["sample_options"] == {"decoding": "sampled", "temperature": 1.0}
 
 
 def test_a_stored_profile_a_later_check_refuses_can_be_replaced(tmp_path):

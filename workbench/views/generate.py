@@ -14,7 +14,7 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, re
 from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_reference, conditions_to_dict,
                                     training_share)
 from molgen.runs.store import ranked_count
-from molgen.runs.generate import refuse_a_scaffold_out_of_reach
+from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
@@ -251,7 +251,7 @@ with right:
     if conditions_ok and scaffold_ok and avoid_ok and reference_ok:
         # said before a run of minutes, not after it: what this model builds towards, and what it leaves to the filter
         try:
-            _, native = model.native_conditions(conditions) if hasattr(model, "native_conditions") else (None, {})
+            _, native = model.native_conditions(to_steer(conditions)) if hasattr(model, "native_conditions") else (None, {})
             refuse_a_scaffold_out_of_reach(model, conditions)   # an element the model cannot write ([Se], the LSTM)
         except ValueError as error:   # a scaffold graph diffusion cannot inpaint
             st.error(plain(error))
@@ -259,7 +259,7 @@ with right:
         else:
             for what, how in native.items():
                 st.caption(plain(f"{what}: steered by {how}"))
-            unsteered = model.unsteered(conditions) if hasattr(model, "unsteered") else {}
+            unsteered = model.unsteered(to_steer(conditions)) if hasattr(model, "unsteered") else {}
             if alone := filter_alone_note({"model": model.family, "conditions": conditions_to_dict(conditions),
                                            "native": native, "params": {"unsteered": unsteered}}):
                 st.caption(plain(alone))

@@ -523,15 +523,13 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and
         return the options with the defaults written in (the decoding, and its candidates and temperature), so
         the run pins them: a run resumed or repeated (``--like``) after a default changed decodes as it began."""
-        from molgen.models.graph_vae.sample import (DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE,
-                                                    check_decoding)
+        from molgen.models.graph_vae.sample import DECODING_DEFAULTS, DEFAULT_DECODING, check_decoding
 
         decoding = decoding or DEFAULT_DECODING
         check_decoding(decoding, temperature, candidates)
-        defaults = {"most-likely": {"temperature": MOST_LIKELY_TEMPERATURE, "candidates": MOST_LIKELY_CANDIDATES},
-                    "sampled": {"temperature": 1.0}}.get(decoding, {})
         given = {"temperature": temperature, "candidates": candidates}
-        return {**options, "decoding": decoding, **defaults, **{k: v for k, v in given.items() if v is not None}}
+        return {**options, "decoding": decoding, **DECODING_DEFAULTS[decoding],
+                **{k: v for k, v in given.items() if v is not None}}
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, decoding: str | None = None,
                temperature: float | None = None, candidates: int | None = None, batch_size: int = 512,
@@ -548,22 +546,18 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         refuse_unknown_options(self.family, options)
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
-        # a reference with a threshold is steered towards; a reference alone asks only for each molecule's
-        # similarity to it, and the prior is sampled (a review: it narrowed a run to acetanilides)
-        steered = conditions is not None and conditions.similar_to and conditions.min_similarity > 0
-        around = self._encoding(conditions.similar_to) if steered else None
+        around = self._encoding(conditions.similar_to) if conditions is not None and conditions.similar_to else None
         return sample_prior(self, n, seed=seed, decoding=decoding or DEFAULT_DECODING, temperature=temperature, candidates=candidates,
                             batch_size=batch_size, use_masks=use_masks, latent_prior=latent_prior, ring_limit=ring_limit,
                             around=around)
 
     def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
-        """The conditions this model steers itself: a reference to stay near (``similar_to`` with a threshold), by
-        decoding latents around the reference's encoding instead of the prior's. A reference without a threshold
-        asks only for the similarity column, and is not steered towards. Property conditions and a scaffold are
-        left to the run's filter (the property head steers only ``latent.search``, one molecule at a time)."""
+        """The conditions this model steers itself: a reference to stay near (``similar_to``), by decoding latents
+        around the reference's encoding instead of the prior's. Property conditions and a scaffold are left to
+        the run's filter (the property head steers only ``latent.search``, one molecule at a time)."""
         from molgen.models.graph_vae.sample import SIMILAR_RADII
 
-        if not conditions.similar_to or conditions.min_similarity <= 0:
+        if not conditions.similar_to:
             return Conditions(), {}
         try:
             self._encoding(conditions.similar_to)

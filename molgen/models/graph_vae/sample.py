@@ -85,6 +85,9 @@ DECODINGS = ("greedy", "sampled", "most-likely")
 DEFAULT_DECODING = "most-likely"
 MOST_LIKELY_CANDIDATES = 5
 MOST_LIKELY_TEMPERATURE = 0.7  # of the draws; below 1 they stray less from the greedy path
+#: Each decoding's defaults, pinned in a run that did not give them (greedy draws nothing: none).
+DECODING_DEFAULTS = {"most-likely": {"temperature": MOST_LIKELY_TEMPERATURE, "candidates": MOST_LIKELY_CANDIDATES},
+                     "sampled": {"temperature": 1.0}, "greedy": {}}
 
 
 def check_decoding(decoding: str, temperature: float | None, candidates: int | None = None) -> None:
