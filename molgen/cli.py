@@ -409,7 +409,8 @@ def evaluate_command(
         # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity),
         # but not one a comment sets apart (under a '# model X' header it formats the header)
         blank = frame.attrs.get("empty_sample_lines", [])
-        frame.attrs["blank_lines"] = []   # said below as what evaluate makes of them, not as skipped
+        # said below as what evaluate makes of them; one a comment sets apart is skipped, and said so
+        frame.attrs["blank_lines"] = [line for line in frame.attrs.get("blank_lines", []) if line not in set(blank)]
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
                          + [(line, "") for line in blank])
@@ -1503,6 +1504,11 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     elif checkpoint_changed(record):
         notes.append(f"its checkpoint {settings['model']} has changed since (sha256 differs): the molecules will "
                      "not repeat the run's")
+    if "similar_to" in (record.get("native") or {}) and not (record["conditions"] or {}).get("min_similarity"):
+        # a graph VAE run from before a reference alone stopped being steered towards (molgen.runs.generate.to_steer)
+        notes.append("it decoded around its reference, given without a threshold; a new run takes a reference alone "
+                     "as a similarity column and samples the prior: the molecules will not repeat the run's (give "
+                     "--similar-to SMILES:THRESHOLD to steer)")
     if any(_typed(ctx, flag) for flag in ("condition", "scaffold", "avoid", "similar_to")):
         settings["conditions"] = given["conditions"]
         changed.append("conditions")
@@ -1527,9 +1533,12 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         # the run was given stays, and is said if the new decoding cannot take it
         from molgen.models.graph_vae.sample import DECODING_DEFAULTS
 
-        for key, default in DECODING_DEFAULTS.get(carried.get("decoding"), {}).items():
-            if carried.get(key) == default:
-                carried.pop(key)
+        pinned = {key: carried.pop(key) for key, default in DECODING_DEFAULTS.get(carried.get("decoding"), {}).items()
+                  if carried.get(key) == default and key not in options}
+        if pinned:   # a value typed in the run equal to its default cannot be told from the default: said
+            notes.append(f"its {' and '.join(f'{key} {value:g}' for key, value in pinned.items())}, "
+                         f"{carried['decoding']}'s default{'s' * (len(pinned) > 1)}, left for "
+                         f"{options['decoding']}'s own")
     settings["sample_options"] = {**settings["sample_options"], **options}
     if note := _default_sampler_again(record, settings, options):
         notes.append(note)

@@ -757,6 +757,14 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert report["KL_score"] is None and report["SNN/Test"] > 0 and report["reference_n"] == {"Test": 1}
     assert "KL_score not defined: the KL score's reference holds 2 SMILES, fewer than the 3 distinct generated" in said
     assert "1 of the reference's 2 SMILES are not molecules: the Test statistics are of its 1 valid ones" in said
+    # a blank line a comment sets apart formats the file: no empty sample, and said as skipped (a review)
+    batches = tmp_path / "batches.smi"
+    batches.write_text("# model X\n\nCCO\n\n# batch 2\nCCN\n\nCCC\n")
+    result = run("evaluate", str(batches), "--train", "none", "--no-published", "-o", str(out))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and json.loads(out.read_text())["batches"]["valid"] == 0.75   # line 7 is a sample
+    assert "1 blank line (line 7) counted as empty samples" in said and "blank line between records skipped " \
+        "(line 4)" in said
 
 
 def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(

@@ -284,7 +284,8 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         parts = stripped.split(None, 1)
         if first and parts[0].lower() in SMILES_COLUMN_NAMES:
             first = False
-            blank.clear()   # the blank lines above a header are before the file's rows, not among them
+            blank.clear()   # the blank lines and comments above a header are before the file's rows, not among them
+            comments.clear()
             continue  # a header line: the first that is neither blank nor a comment
         first = False
         text_smiles, name = parts[0], parts[1] if len(parts) > 1 else None

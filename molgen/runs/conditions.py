@@ -495,7 +495,8 @@ def _counts_a_scaffold_keeps(scaffold: Chem.Mol, query: Chem.Mol) -> dict[str, t
     return {"rings": (independent, "its rings, which every molecule holding it has"),
             "aromatic_rings": (rdMolDescriptors.CalcNumAromaticRings(scaffold), "its aromatic rings, which stay aromatic"),
             "hbd": (donors, "its NH or OH written with their hydrogens, held as written and uncharged as the "
-                            "models write them; write n or N for an atom that may take a group")}
+                            "models write them; for an N that may take a group, write its ring in Kekulé form "
+                            "(C1=CNC=C1) or an aliphatic N without its H")}
 
 
 #: A double bond's geometry as a scaffold read from SMILES holds it (E or Z, from its bond directions).

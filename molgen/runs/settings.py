@@ -23,7 +23,9 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     set ``max_samples`` too (``None``: 20 x n), since the stored budget was sized for the run's own n.
     A run stored before a molecule failing a hard filter stopped counting towards ``n`` is repeated
     under today's counting, so it may stop at another molecule; one stored before a kept scaffold's stereocentres
-    were set on its molecules is repeated with them set. The run's name is not carried: names are
+    were set on its molecules is repeated with them set; a graph VAE run that decoded around a reference given
+    without a threshold is repeated sampling the prior (a reference alone is now a similarity column,
+    ``generate.to_steer``). The run's name is not carried: names are
     unique. ``FileNotFoundError`` when its checkpoint is gone and no ``model`` is given in its place;
     :func:`checkpoint_changed` tells whether the file at its path is still the one the run sampled.
     ``model``: another checkpoint (or shipped model name) for the run's other settings. ``run`` may also be

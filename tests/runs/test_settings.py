@@ -192,6 +192,19 @@ def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_pa
     sampled = run("generate", "--like", "vae3", "--decoding", "sampled", "--name", "sampled3", home=tmp_path)
     assert plain.exit_code == sampled.exit_code == 0, sampled.output
     assert "left out" not in sampled.output
+    # said, since a value typed in the run equal to the default cannot be told from it
+    assert "its temperature 0.7 and candidates 5, most-likely's defaults, left for sampled's own" in \
+        " ".join(sampled.output.split())
+    # a run stored when a reference alone was steered towards is repeated sampling the prior: said (a review)
+    bare = run("generate", "--model", "graph-vae", "-n", 2, "--similar-to", "CC(=O)Nc1ccc(O)cc1", "--name", "bare",
+               home=tmp_path)
+    assert bare.exit_code == 0, bare.output
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.run("bare")["native"] == {}   # not steered now
+        store.update_run(store.run("bare")["id"], native={"similar_to": "decoding latents around the reference's encoding"})
+    again = run("generate", "--like", "bare", "--name", "bare-again", home=tmp_path)
+    assert again.exit_code == 0 and "it decoded around its reference, given without a threshold" in \
+        " ".join(again.output.split())
     with RunStore(tmp_path / "runs.sqlite") as store:
         assert store.run("vae3")["params"]["sample_options"] == {"decoding": "most-likely", "temperature": 0.7,
                                                                  "candidates": 5}
