@@ -126,8 +126,10 @@ def test_latent_operations(trained, smiles):
     # a charged atom and a labelled hydrogen are named as what a chemist wrote
     with pytest.raises(ValueError, match="a charged N .charge \\+1. .nitro groups"):
         latent.encode(model, ["CC[N+](=O)[O-]"])
-    with pytest.raises(ValueError, match=r"a charged O \(charge -1\); the model knows O only uncharged$"):
-        latent.encode(model, ["CC(=O)[O-]"])
+    with pytest.raises(ValueError, match=r"a charged N \(charge \+1\) .*; the model knows N only uncharged$"):
+        latent.encode(model, ["C[N+](C)(C)CC(=O)[O-]"])   # a betaine: no neutral form
+    with pytest.raises(ValueError, match=r"is a charged form; .* give its neutral form, CC\(=O\)O"):
+        latent.encode(model, ["CC(=O)[O-]"])   # a carboxylate alone: its acid
     with pytest.raises(ValueError, match=r"isotope-labelled"):
         latent.encode(model, ["[2H]C(Cl)Cl"])
     # analogues around an encoding found once are the analogues of the seed
@@ -680,3 +682,44 @@ def test_the_shipped_vae_steers_similar_to_by_decoding_around_the_reference():
     assert model.check_sample_options(decoding="sampled") == {"decoding": "sampled", "temperature": 1.0}
     assert model.check_sample_options(decoding="greedy") == {"decoding": "greedy"}
     assert model.check_sample_options(candidates=3)["candidates"] == 3
+
+
+def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_refuse_bad_arguments():
+    """From a latent-space review: a search whose start did not decode back listed the start itself as its best find
+    (Tanimoto 1, meeting the target); a protonated amine written alone was refused, though augment's README said it
+    is explored around its amine; empty or ill-sized arguments were IndexErrors and RuntimeErrors; a hydrogen kept
+    for a double bond's geometry was refused as if isotope-labelled; a 13C start's MW read 1.003 high."""
+    from molgen.models.base import checkpoint_path
+    from molgen.scoring.properties import PROPERTIES
+
+    model = load(checkpoint_path("graph-vae"))
+    start = "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1"   # its unrefined encoding decodes to another molecule
+    found = latent.search(model, start, {"qed": 0.9}, decodings=128, refine_steps=0)
+    key = Chem.MolToSmiles(Chem.MolFromSmiles(start), isomericSmiles=False)
+    assert found[0]["round"] == -1 and found[0]["smiles"] != key   # the premise: the start's decoding is another
+    assert not [row for row in found if row["smiles"] == key]      # ... and the start is no find
+    walk = latent.optimise(model, start, {"qed": 0.9}, steps=30, refine_steps=0)
+    assert not [row for row in walk[1:] if row["smiles"] == key]
+    # a charged form alone is encoded as its neutral form where one exists, as a salt is as its parent
+    assert latent.parent_of(Chem.MolFromSmiles("C[NH+](C)Cc1ccccc1")) == "CN(C)Cc1ccccc1"
+    assert latent.parent_of(Chem.MolFromSmiles("C[N+](C)(C)Cc1ccccc1")) is None   # no neutral form: as written
+    assert latent.parent_of(Chem.MolFromSmiles("CCO")) is None
+    with pytest.raises(ValueError, match="is a charged form; the model encodes neutral molecules: give its neutral "
+                                         r"form, CN\(C\)Cc1ccccc1"):
+        latent.encode(model, ["C[NH+](C)Cc1ccccc1"])
+    for bad, said in ((lambda: latent.encode(model, []), "give at least one SMILES"),
+                      (lambda: latent.encode(model, [None]), "item 0 to encode is None"),
+                      (lambda: latent.interpolate(model, start, "CCO", 1), "steps must be 2 or more"),
+                      (lambda: latent.analogues(model, start, n=0), "n must be 1 or more"),
+                      (lambda: latent.analogues(model, start, radius=-1.0), "radius 0 or more"),
+                      (lambda: latent.search(model, start, {"qed": float("nan")}), "every target must be a number"),
+                      (lambda: latent.optimise(model, start, {"qed": 0.9}, steps=-1), "steps must be 0 or more")):
+        with pytest.raises(ValueError, match=said):
+            bad()
+    assert latent.reconstruct(model, ["[H]/N=C(\\N)c1ccccc1"], refine_steps=0)[0]   # encoded, its H folded in
+    labelled = latent.search(model, "[13CH3]c1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", {"mw": 300.0}, decodings=4,
+                             refine_steps=0)
+    assert latent._start_molecule("[13CH3]c1ccccc1N1CCN(C(=O)c2ccccc2O)CC1").GetNumAtoms() == 22
+    assert PROPERTIES["mw"].function(latent._start_molecule("[13CH3]c1ccccc1N")) == \
+        pytest.approx(PROPERTIES["mw"].function(Chem.MolFromSmiles("Cc1ccccc1N")))
+    assert labelled   # runs on the unlabelled start

@@ -65,7 +65,9 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         return ""
     mol = parse_smiles(text).mol
     parent = latent.parent_of(mol)
-    if parent is not None:
+    if parent is not None and len(Chem.GetMolFrags(mol)) == 1:   # a protonated amine, a carboxylate, alone
+        st.caption(plain(f"A charged form: the model encodes neutral molecules, so its neutral form, {parent}."))
+    elif parent is not None:
         pieces = Chem.GetMolFrags(mol, asMols=True)
         organic = [piece for piece in pieces if any(atom.GetAtomicNum() == 6 for atom in piece.GetAtoms())]
         if not organic:
@@ -93,10 +95,14 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
 
 
 def stereo_note(*given: str) -> None:
-    """Decoded graphs carry no stereo: say so where a given molecule has some."""
-    if any((mol := parse_smiles(text).mol) is not None and has_stereo(mol) for text in given):
+    """Decoded graphs carry no stereo and no isotope labels: say so where a given molecule has some."""
+    mols = [mol for text in given if (mol := parse_smiles(text).mol) is not None]
+    if any(has_stereo(mol) for mol in mols):
         st.caption("The decoder draws graphs without stereochemistry: the molecules below carry none, and the "
                    "given molecules' stereocentres and double-bond geometry are not compared.")
+    if any(atom.GetIsotope() for mol in mols for atom in mol.GetAtoms()):   # a 13C label, dropped without a word
+        st.caption("The model encodes no isotope label: the molecules below carry none, and the given molecule is "
+                   "read (and compared) without its labels.")
 
 
 def result_heading(result: dict, now: dict) -> None:
@@ -264,7 +270,9 @@ with push_tab:
         if method in SEARCHES:
             decodings = st.slider("Latent points decoded", 16, 1024, 256, 16, key="latent_search_decodings")
             reach = st.slider("Latent radius of the search", 0.5, 8.0, 4.0, 0.25, key="latent_search_radius",
-                              help="Smaller stays nearer the start molecule.")
+                              help="A scale, not a bound: each point lies about a quarter to the whole of it "
+                                   "from the start (the Bayesian search moves on from its best point, and reaches "
+                                   "further). Smaller stays nearer the start molecule.")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
         settings = {"decodings": decodings, "radius": reach} if method in SEARCHES else {"steps": n_steps}
@@ -298,6 +306,7 @@ with push_tab:
         if result:
             result_heading(result, inputs)
             table, used = with_properties(result["table"]), result["inputs"]
+            stereo_note(used["start"])
             if used["method"] in SEARCHES:
                 met = int(table.loc[~table["is_start"], "met"].sum())
                 st.write(f"{int((~table['is_start']).sum())} distinct molecules decoded besides the start's own "

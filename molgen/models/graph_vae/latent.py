@@ -19,7 +19,7 @@ from torch_geometric.data import Batch
 
 from molgen.chem.graph import mol_to_graph
 from molgen.chem.parse import canonical_smiles, molecule_list, parse_smiles
-from molgen.chem.standardize import salt_parent
+from molgen.chem.standardize import neutral_parent
 from molgen.data.graphs import graph_to_data
 from molgen.models.graph_vae.model import to_sequences
 from molgen.models.graph_vae.sample import decode_latents
@@ -35,11 +35,18 @@ def _graph(model, smiles: str):
     if not parsed.ok:
         raise ValueError(f"{named} is not a valid molecule: {parsed.reason}")
     parent = parent_of(parsed.mol)
-    if parent is not None:   # a salt or a mixture: its counter-ion would be encoded into the molecule's point
+    if parent is not None and len(Chem.GetMolFrags(parsed.mol)) > 1:   # its counter-ion would be read into the point
         raise ValueError(f"{named} is {len(Chem.GetMolFrags(parsed.mol))} fragments (a salt or a mixture); the model "
                          f"encodes one molecule: give its parent, {parent}")
+    if parent is not None:   # a protonated amine, a carboxylate: the model was trained on neutral molecules
+        raise ValueError(f"{named} is a charged form; the model encodes neutral molecules: give its neutral form, "
+                         f"{parent}")
+    # a hydrogen RDKit keeps as an atom only to carry a double bond's geometry ([H]/N=C(\N)c1ccccc1), which the
+    # graphs drop anyway, is folded into its atom's count; an isotope-labelled or charged one stays, and is refused
+    plain_hydrogens = Chem.RemoveHsParameters()
+    plain_hydrogens.removeDefiningBondStereo = True
     try:
-        graph = mol_to_graph(parsed.mol, model.vocabulary)
+        graph = mol_to_graph(Chem.RemoveHs(parsed.mol, plain_hydrogens), model.vocabulary)
     except ValueError as error:  # an atom type outside the vocabulary, a radical
         raise ValueError(f"{named} cannot be encoded: {error}") from None
     if graph.num_atoms > model.config.max_atoms:
@@ -49,10 +56,12 @@ def _graph(model, smiles: str):
 
 
 def parent_of(mol: Chem.Mol) -> str | None:
-    """The SMILES of a salt's or mixture's parent (:func:`~molgen.chem.standardize.salt_parent`: its largest organic
-    fragment that is no known counter-ion, neutralized), which is what the model can encode; None for a molecule of
-    one fragment."""
-    return Chem.MolToSmiles(salt_parent(mol)) if len(Chem.GetMolFrags(mol)) > 1 else None
+    """The SMILES of what the model can encode of a salt, a mixture or a charged form written alone
+    (:func:`~molgen.chem.standardize.neutral_parent`: the largest organic fragment that is no known counter-ion,
+    neutralized; a protonated amine alone, its amine); None for a molecule of one fragment the model reads as
+    written (uncharged, or with no neutral form, such as a quaternary ammonium)."""
+    parent = Chem.MolToSmiles(neutral_parent(mol))
+    return parent if len(Chem.GetMolFrags(mol)) > 1 or parent != Chem.MolToSmiles(mol) else None
 
 
 def _short(smiles: str, limit: int = 60) -> str:
@@ -74,6 +83,12 @@ def _graph_data(model, smiles: str):
 def posterior(model, smiles: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
     """The encoder's mean and log-variance of each molecule; a SMILES that does not parse or fit raises
     ``ValueError`` naming it."""
+    smiles = list(molecule_list(smiles, "encode"))
+    if not smiles:   # an empty batch was an IndexError deep in PyTorch Geometric
+        raise ValueError("give at least one SMILES to encode")
+    for position, text in enumerate(smiles):
+        if not isinstance(text, str):
+            raise ValueError(f"item {position} to encode is {text!r}, not a SMILES string")
     data = [_graph_data(model, s) for s in smiles]
     with torch.no_grad():
         return model.encoder(Batch.from_data_list(data))
@@ -210,6 +225,8 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
     """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), each with the
     fraction of the way where it is first met (the end's molecule may be met before 1.0, and is then listed there).
     The ends are the molecules' encodings (``encode``, ``refine_steps``)."""
+    if steps < 2:
+        raise ValueError(f"steps must be 2 or more (the path's two ends at least), not {steps}")
     z0, z1 = encode(model, [start, end], refine_steps=refine_steps)
     fractions = torch.linspace(0, 1, steps)
     if spherical:
@@ -246,6 +263,8 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                      include_seed: bool = False, keep_repeats: bool = False) -> list[tuple[str, float]]:
     """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
     also wants to know what ``z`` itself decodes to encodes once."""
+    if n < 1 or not radius >= 0:
+        raise ValueError(f"n must be 1 or more and radius 0 or more, not n={n}, radius={radius}")
     parsed = parse_smiles(seed_smiles)
     if not parsed.ok:
         raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parsed.reason}")
@@ -285,6 +304,10 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
         raise ValueError("this graph VAE was trained without a property head; it cannot be steered")
     if not targets:
         raise ValueError("give at least one property target")
+    if steps < 0 or decode_every < 1:
+        raise ValueError(f"steps must be 0 or more and decode_every 1 or more, not {steps} and {decode_every}")
+    if not all(math.isfinite(value) for value in targets.values()):
+        raise ValueError(f"every target must be a number: {targets}")
     names = model.config.properties
     unknown = sorted(set(targets) - set(names))
     if unknown:
@@ -295,15 +318,16 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     origin = encode(model, [start], refine_steps=refine_steps)
     z = origin.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=lr)
-    start_mol = Chem.MolFromSmiles(start)
+    start_mol = _start_molecule(start)
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
+    start_key = _stereo_free(start_mol)
     seen, path = set(), []
     for step in range(steps + 1):
         if step % decode_every == 0 or step == steps:   # the final point too, whatever the step count
             smiles = decode(model, z.detach())[0]
             mol = Chem.MolFromSmiles(smiles) if smiles else None
-            if mol is not None and smiles not in seen:
-                seen.add(smiles)
+            if mol is not None and smiles not in seen and (step == 0 or _stereo_free(mol) != start_key):
+                seen.add(smiles)   # the start itself, met later on the way, is no find (as in ``search``)
                 predicted = (model.property_head(z.detach())[0] * std + mean).tolist()
                 values = {n: PROPERTIES[n].function(mol) for n in names}
                 path.append({"step": step, "smiles": smiles, "distance": round(float((z.detach() - origin).norm()), 3),
@@ -317,6 +341,21 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
         loss.backward()
         optimizer.step()
     return path
+
+
+def _stereo_free(mol: Chem.Mol) -> str:
+    """A molecule's canonical SMILES without stereo: decoded graphs carry none, so the start is the start whatever
+    its written stereocentres."""
+    return Chem.MolToSmiles(mol, isomericSmiles=False)
+
+
+def _start_molecule(smiles: str) -> Chem.Mol:
+    """The start as the model reads it (an isotope label is not encoded): its target values are read from that
+    molecule, as a decoded one's are (a 13C label raised the start's MW by 1.003)."""
+    mol = Chem.MolFromSmiles(smiles)
+    for atom in mol.GetAtoms():
+        atom.SetIsotope(0)
+    return mol
 
 
 def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -> float:
@@ -360,8 +399,9 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
     guess is wrong the walk goes astray, and only the head's properties can be asked for. Here every
     latent point is decoded and scored with :func:`target_gap`, so any property RDKit computes can be a
     target. ``decodings`` latent points are decoded in all (greedily, so every molecule is valid by
-    construction), about ``radius`` or less from the start (each at a distance drawn from
-    ``radius / 4`` to ``radius``).
+    construction), each at about a distance drawn from ``radius / 4`` to ``radius`` from the start (a Gaussian
+    step of that scale: a scale, not a bound; a few reach a little past it, and the Bayesian search below moves
+    its centre and can reach further).
 
     - ``method="random"``: all of them around the start at once.
     - ``method="bayesian"``: 16 around the start, then rounds of 16: a Gaussian process (scikit-learn)
@@ -393,18 +433,23 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
         raise ValueError("give at least one property target")
     if method not in SEARCH_METHODS:
         raise ValueError(f"method must be one of {', '.join(SEARCH_METHODS)}, got {method!r}")
-    if decodings < 1 or radius <= 0:
+    if decodings < 1 or not radius > 0:
         raise ValueError("decodings must be >= 1 and radius > 0")
+    if not all(math.isfinite(value) for value in targets.values()):   # NaN read as gap nan on every row
+        raise ValueError(f"every target must be a number: {targets}")
     origin = encode(model, [start], refine_steps=refine_steps)[0].numpy().astype(np.float64)
-    start_mol = Chem.MolFromSmiles(start)
+    start_mol = _start_molecule(start)
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
     reference = morgan_fingerprint(start_mol)
+    start_key = _stereo_free(start_mol)
     rng = np.random.default_rng(seed)
     dim = len(origin)
     points, gaps, found, known_gaps = [origin], [], [], {}
 
     def record(round_index: int, z: np.ndarray, smiles: str) -> float | None:
-        """The gap of a decoded molecule; a molecule met for the first time is scored once and listed."""
+        """The gap of a decoded molecule; a molecule met for the first time is scored once and listed, but for the
+        start itself met away from its own decoding (where the encoding does not decode back): the chemist has it,
+        and listed it read as a find at Tanimoto 1 meeting the targets (a review)."""
         if smiles in known_gaps:  # many nearby points decode to the same molecule
             return known_gaps[smiles]
         mol = Chem.MolFromSmiles(smiles) if smiles else None
@@ -412,6 +457,8 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
             return None
         values = {name: float(PROPERTIES[name].function(mol)) for name in targets}
         known_gaps[smiles] = gap = _gap(values, targets, start_values)
+        if round_index >= 0 and _stereo_free(mol) == start_key:
+            return gap   # the search learns from the point all the same
         found.append({"round": round_index, "smiles": smiles, "distance": round(float(np.linalg.norm(z - origin)), 3),
                       "similarity": round(DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), 3),
                       **{name: round(value, 4) for name, value in values.items()}, "gap": round(gap, 4),
