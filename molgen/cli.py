@@ -1504,14 +1504,16 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     elif checkpoint_changed(record):
         notes.append(f"its checkpoint {settings['model']} has changed since (sha256 differs): the molecules will "
                      "not repeat the run's")
-    if "similar_to" in (record.get("native") or {}) and not (record["conditions"] or {}).get("min_similarity"):
+    if any(_typed(ctx, flag) for flag in ("condition", "scaffold", "avoid", "similar_to")):
+        settings["conditions"] = given["conditions"]
+        changed.append("conditions")
+    carried_conditions = settings["conditions"]   # the run's, or those typed now
+    if "similar_to" in (record.get("native") or {}) and not (record["conditions"] or {}).get("min_similarity") \
+            and carried_conditions.similar_to and carried_conditions.min_similarity <= 0:
         # a graph VAE run from before a reference alone stopped being steered towards (molgen.runs.generate.to_steer)
         notes.append("it decoded around its reference, given without a threshold; a new run takes a reference alone "
                      "as a similarity column and samples the prior: the molecules will not repeat the run's (give "
                      "--similar-to SMILES:THRESHOLD to steer)")
-    if any(_typed(ctx, flag) for flag in ("condition", "scaffold", "avoid", "similar_to")):
-        settings["conditions"] = given["conditions"]
-        changed.append("conditions")
     for key in ("n", "profile", "seed", "max_samples", "chunk_size"):
         if _typed(ctx, key):
             settings[key] = given[key]

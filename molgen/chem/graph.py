@@ -103,7 +103,8 @@ class AtomVocabulary:
         """What kind of atom a chemist wrote that the model cannot take, in words."""
         forms = [t.label for t in self.types if t.symbol == atom_type.symbol]
         if atom_type.symbol == "H":
-            return "a hydrogen kept as an atom (isotope-labelled, such as [2H], or charged)"
+            return ("a hydrogen kept as an atom (isotope-labelled, such as [2H], charged, or a [H] written to fix a "
+                    "double bond's geometry, which the model does not encode: write the molecule without it)")
         if not forms:
             return f"the element {atom_type.symbol} is not one the model was trained on"
         if atom_type.charge:

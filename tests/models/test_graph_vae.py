@@ -688,7 +688,8 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
     """From a latent-space review: a search whose start did not decode back listed the start itself as its best find
     (Tanimoto 1, meeting the target); a protonated amine written alone was refused, though augment's README said it
     is explored around its amine; empty or ill-sized arguments were IndexErrors and RuntimeErrors; a hydrogen kept
-    for a double bond's geometry was refused as if isotope-labelled; a 13C start's MW read 1.003 high."""
+    for a double bond's geometry was refused as if isotope-labelled (folding it in for the graph alone made the
+    molecule two molecules: a code review); a 13C start's MW read 1.003 high."""
     from molgen.models.base import checkpoint_path
     from molgen.scoring.properties import PROPERTIES
 
@@ -709,14 +710,20 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
         latent.encode(model, ["C[NH+](C)Cc1ccccc1"])
     for bad, said in ((lambda: latent.encode(model, []), "give at least one SMILES"),
                       (lambda: latent.encode(model, [None]), "item 0 to encode is None"),
-                      (lambda: latent.interpolate(model, start, "CCO", 1), "steps must be 2 or more"),
+                      (lambda: latent.interpolate(model, start, "CCO", 1), "steps must be a whole number, 2 or more"),
                       (lambda: latent.analogues(model, start, n=0), "n must be 1 or more"),
                       (lambda: latent.analogues(model, start, radius=-1.0), "radius 0 or more"),
-                      (lambda: latent.search(model, start, {"qed": float("nan")}), "every target must be a number"),
-                      (lambda: latent.optimise(model, start, {"qed": 0.9}, steps=-1), "steps must be 0 or more")):
+                      (lambda: latent.search(model, start, {"qed": float("nan")}), "the target of qed must be a number, not nan"),
+                      (lambda: latent.optimise(model, start, {"qed": 0.9}, steps=-1), "steps must be 0 or more"),
+                      (lambda: latent.interpolate(model, start, "CCO", 2.5), "steps must be a whole number"),
+                      (lambda: latent.search(model, start, {"qed": "0.9"}), "the target of qed must be a number"),
+                      (lambda: latent.analogues(model, start, radius=float("inf")), "finite"),
+                      (lambda: latent.decode(model, torch.zeros(3, 5)), "dimensions, not 5")):
         with pytest.raises(ValueError, match=said):
             bad()
-    assert latent.reconstruct(model, ["[H]/N=C(\\N)c1ccccc1"], refine_steps=0)[0]   # encoded, its H folded in
+    # a [H] kept for a double bond's geometry is said as what it is (it read as isotope-labelled or charged)
+    with pytest.raises(ValueError, match="a \\[H\\] written to fix a double bond's geometry"):
+        latent.encode(model, ["[H]/N=C(\\N)c1ccccc1"])
     labelled = latent.search(model, "[13CH3]c1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", {"mw": 300.0}, decodings=4,
                              refine_steps=0)
     assert latent._start_molecule("[13CH3]c1ccccc1N1CCN(C(=O)c2ccccc2O)CC1").GetNumAtoms() == 22

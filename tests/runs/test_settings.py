@@ -205,6 +205,9 @@ def test_generate_like_leaves_out_a_carried_option_that_no_longer_applies(tmp_pa
     again = run("generate", "--like", "bare", "--name", "bare-again", home=tmp_path)
     assert again.exit_code == 0 and "it decoded around its reference, given without a threshold" in \
         " ".join(again.output.split())
+    steered = run("generate", "--like", "bare", "--similar-to", "CC(=O)Nc1ccc(O)cc1:0.4", "--name", "steered",
+                  home=tmp_path)   # a threshold typed now: steered, and nothing to say
+    assert steered.exit_code == 0 and "given without a threshold" not in steered.output
     with RunStore(tmp_path / "runs.sqlite") as store:
         assert store.run("vae3")["params"]["sample_options"] == {"decoding": "most-likely", "temperature": 0.7,
                                                                  "candidates": 5}

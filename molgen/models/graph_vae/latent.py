@@ -41,12 +41,8 @@ def _graph(model, smiles: str):
     if parent is not None:   # a protonated amine, a carboxylate: the model was trained on neutral molecules
         raise ValueError(f"{named} is a charged form; the model encodes neutral molecules: give its neutral form, "
                          f"{parent}")
-    # a hydrogen RDKit keeps as an atom only to carry a double bond's geometry ([H]/N=C(\N)c1ccccc1), which the
-    # graphs drop anyway, is folded into its atom's count; an isotope-labelled or charged one stays, and is refused
-    plain_hydrogens = Chem.RemoveHsParameters()
-    plain_hydrogens.removeDefiningBondStereo = True
     try:
-        graph = mol_to_graph(Chem.RemoveHs(parsed.mol, plain_hydrogens), model.vocabulary)
+        graph = mol_to_graph(parsed.mol, model.vocabulary)
     except ValueError as error:  # an atom type outside the vocabulary, a radical
         raise ValueError(f"{named} cannot be encoded: {error}") from None
     if graph.num_atoms > model.config.max_atoms:
@@ -192,6 +188,7 @@ def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: i
 
 def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candidates: int = 1) -> list[str]:
     """SMILES of latents, greedy (or sampled); ``candidates`` > 1 keeps the most likely of greedy and k - 1 draws."""
+    _check_latent(model, z)
     return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed, candidates=candidates)]
 
 
@@ -225,8 +222,8 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
     """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), each with the
     fraction of the way where it is first met (the end's molecule may be met before 1.0, and is then listed there).
     The ends are the molecules' encodings (``encode``, ``refine_steps``)."""
-    if steps < 2:
-        raise ValueError(f"steps must be 2 or more (the path's two ends at least), not {steps}")
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 2:
+        raise ValueError(f"steps must be a whole number, 2 or more (the path's two ends at least), not {steps!r}")
     z0, z1 = encode(model, [start, end], refine_steps=refine_steps)
     fractions = torch.linspace(0, 1, steps)
     if spherical:
@@ -263,8 +260,9 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                      include_seed: bool = False, keep_repeats: bool = False) -> list[tuple[str, float]]:
     """:func:`analogues` around a latent point already found (``z``, the seed's encoding): a caller that
     also wants to know what ``z`` itself decodes to encodes once."""
-    if n < 1 or not radius >= 0:
-        raise ValueError(f"n must be 1 or more and radius 0 or more, not n={n}, radius={radius}")
+    if n < 1 or not 0 <= radius < math.inf:
+        raise ValueError(f"n must be 1 or more and radius 0 or more (and finite), not n={n}, radius={radius}")
+    _check_latent(model, z)
     parsed = parse_smiles(seed_smiles)
     if not parsed.ok:
         raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parsed.reason}")
@@ -306,8 +304,7 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
         raise ValueError("give at least one property target")
     if steps < 0 or decode_every < 1:
         raise ValueError(f"steps must be 0 or more and decode_every 1 or more, not {steps} and {decode_every}")
-    if not all(math.isfinite(value) for value in targets.values()):
-        raise ValueError(f"every target must be a number: {targets}")
+    _check_targets(targets)
     names = model.config.properties
     unknown = sorted(set(targets) - set(names))
     if unknown:
@@ -341,6 +338,19 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
         loss.backward()
         optimizer.step()
     return path
+
+
+def _check_targets(targets: dict) -> None:
+    """``ValueError`` unless every target is a finite number (a NaN read as gap nan on every row, "0.9" a TypeError)."""
+    for name, value in targets.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
+            raise ValueError(f"the target of {name} must be a number, not {value!r}")
+
+
+def _check_latent(model, z: torch.Tensor) -> None:
+    """``ValueError`` unless ``z`` holds points of this model's latent dimension."""
+    if z.shape[-1] != model.config.latent_dim:
+        raise ValueError(f"latent points of this model have {model.config.latent_dim} dimensions, not {z.shape[-1]}")
 
 
 def _stereo_free(mol: Chem.Mol) -> str:
@@ -433,10 +443,10 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
         raise ValueError("give at least one property target")
     if method not in SEARCH_METHODS:
         raise ValueError(f"method must be one of {', '.join(SEARCH_METHODS)}, got {method!r}")
-    if decodings < 1 or not radius > 0:
-        raise ValueError("decodings must be >= 1 and radius > 0")
-    if not all(math.isfinite(value) for value in targets.values()):   # NaN read as gap nan on every row
-        raise ValueError(f"every target must be a number: {targets}")
+    if isinstance(decodings, bool) or decodings < 1 or not 0 < radius < math.inf or pool < 1:
+        raise ValueError(f"decodings and pool must be 1 or more and radius above 0 (and finite), not decodings="
+                         f"{decodings!r}, pool={pool!r}, radius={radius!r}")
+    _check_targets(targets)   # NaN read as gap nan on every row
     origin = encode(model, [start], refine_steps=refine_steps)[0].numpy().astype(np.float64)
     start_mol = _start_molecule(start)
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
