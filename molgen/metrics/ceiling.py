@@ -27,8 +27,9 @@ def ceiling_at(n: int) -> tuple[int, dict[str, float], str]:
     """What MOSES training molecules score at ``n`` molecules: the n the numbers are of, the numbers, and how they
     were had, in words. Between two measured sizes each metric is interpolated linearly in 1/n (FCD's bias falls
     as 1/n: the rows at 1,000 and 3,000 give FCD/Test 0.63 at 2,000, where a sample of 2,000 measures 0.62; the
-    nearest measured row, 1.262 or 0.416, was off by half or twice). Below the smallest size or above the largest, that size's row as measured
-    (its own n: FCD at 50 molecules is no extrapolation of the rows above)."""
+    nearest measured row, 1.262 or 0.416, was off by half or twice). Below the smallest size or above the
+    largest, that size's row as measured, with its own n (FCD at 50 molecules is no extrapolation of the rows
+    above)."""
     n = max(int(n), 1)
     sizes = sorted(CEILING)
     if n <= sizes[0] or n >= sizes[-1] or n in CEILING:

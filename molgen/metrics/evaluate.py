@@ -151,8 +151,8 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
     """
     molecule_list(smiles, "evaluate")
     # a list, a tuple, a pandas Series or a NumPy array of SMILES, read as a list (a Series compared with "moses"
-    # is a Series of booleans, not an answer)
-    # (a blank cell, NaN or None, is a reference SMILES that is no molecule, as on the generated side)
+    # is a Series of booleans, not an answer); a blank cell (NaN, None) is a SMILES that is no molecule, as on the
+    # generated side
     if not isinstance(reference, (str, ReferenceStats)):
         reference = [s if isinstance(s, str) else "" for s in reference]
     if kl_reference is not None:

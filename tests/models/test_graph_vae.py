@@ -718,7 +718,9 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
                       (lambda: latent.interpolate(model, start, "CCO", 2.5), "steps must be a whole number"),
                       (lambda: latent.search(model, start, {"qed": "0.9"}), "the target of qed must be a number"),
                       (lambda: latent.analogues(model, start, radius=float("inf")), "finite"),
-                      (lambda: latent.decode(model, torch.zeros(3, 5)), "dimensions, not 5")):
+                      (lambda: latent.decode(model, torch.zeros(3, 5)), r"shape \(n, 64\) here, not \(3, 5\)"),
+                      # encode's (1, d) given as one point spread analogues at radius x 8 (a review)
+                      (lambda: latent.analogues_around(model, torch.zeros(1, 64), start, 5), r"shape \(64,\)")):
         with pytest.raises(ValueError, match=said):
             bad()
     # a [H] kept for a double bond's geometry is said as what it is (it read as isotope-labelled or charged)

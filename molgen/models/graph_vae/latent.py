@@ -9,6 +9,7 @@ where that molecule is. ``refine_steps=0`` gives the encoder's mean unchanged.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from typing import Sequence
 
@@ -188,7 +189,7 @@ def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: i
 
 def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candidates: int = 1) -> list[str]:
     """SMILES of latents, greedy (or sampled); ``candidates`` > 1 keeps the most likely of greedy and k - 1 draws."""
-    _check_latent(model, z)
+    _check_latent(model, z, 2)
     return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed, candidates=candidates)]
 
 
@@ -222,7 +223,7 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
     """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), each with the
     fraction of the way where it is first met (the end's molecule may be met before 1.0, and is then listed there).
     The ends are the molecules' encodings (``encode``, ``refine_steps``)."""
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 2:
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool) or steps < 2:
         raise ValueError(f"steps must be a whole number, 2 or more (the path's two ends at least), not {steps!r}")
     z0, z1 = encode(model, [start, end], refine_steps=refine_steps)
     fractions = torch.linspace(0, 1, steps)
@@ -262,7 +263,7 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
     also wants to know what ``z`` itself decodes to encodes once."""
     if n < 1 or not 0 <= radius < math.inf:
         raise ValueError(f"n must be 1 or more and radius 0 or more (and finite), not n={n}, radius={radius}")
-    _check_latent(model, z)
+    _check_latent(model, z, 1)
     parsed = parse_smiles(seed_smiles)
     if not parsed.ok:
         raise ValueError(f"{_short(seed_smiles)} is not a valid molecule: {parsed.reason}")
@@ -347,10 +348,14 @@ def _check_targets(targets: dict) -> None:
             raise ValueError(f"the target of {name} must be a number, not {value!r}")
 
 
-def _check_latent(model, z: torch.Tensor) -> None:
-    """``ValueError`` unless ``z`` holds points of this model's latent dimension."""
-    if z.shape[-1] != model.config.latent_dim:
-        raise ValueError(f"latent points of this model have {model.config.latent_dim} dimensions, not {z.shape[-1]}")
+def _check_latent(model, z, dims: int) -> None:
+    """``ValueError`` unless ``z`` is a tensor of ``dims`` dimensions (1: one point; 2: a row per point) whose points
+    are of this model's latent dimension: a (1, d) point given as one spread analogues at radius x sqrt(d)."""
+    shape = tuple(z.shape) if isinstance(z, torch.Tensor) else None
+    if shape is None or len(shape) != dims or shape[-1] != model.config.latent_dim:
+        want = f"({model.config.latent_dim},)" if dims == 1 else f"(n, {model.config.latent_dim})"
+        raise ValueError(f"latent points of this model are a tensor of shape {want} here, not "
+                         f"{shape if shape is not None else type(z).__name__}")
 
 
 def _stereo_free(mol: Chem.Mol) -> str:
