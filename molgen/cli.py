@@ -410,7 +410,8 @@ def evaluate_command(
         # but not one a comment sets apart (under a '# model X' header it formats the header)
         blank = frame.attrs.get("empty_sample_lines", [])
         # said below as what evaluate makes of them; one a comment sets apart is skipped, and said so
-        frame.attrs["blank_lines"] = [line for line in frame.attrs.get("blank_lines", []) if line not in set(blank)]
+        counted = set(blank)
+        frame.attrs["blank_lines"] = [line for line in frame.attrs.get("blank_lines", []) if line not in counted]
         _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
         by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
                          + [(line, "") for line in blank])
@@ -474,12 +475,7 @@ def evaluate_command(
         from molgen.metrics.evaluate import MOSES_COLUMNS
 
         # every column of the table, null where it reads n/d (a reference without a scaffold split has no TestSF)
-        from molgen.runs.generate import package_versions
-
-        from importlib.metadata import version
-
-        # the FCD's ChemNet weights are those of the fcd-torch wheel, as MOSES's own metrics use them
-        versions = {**package_versions(), "fcd-torch": version("fcd-torch")}
+        versions = _measured_versions()
         serialisable = {name: {**dict.fromkeys(MOSES_COLUMNS), **{k: v for k, v in m.items() if k != "properties"},
                                "versions": versions, "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
                         for name, m in rows.items()}
@@ -556,14 +552,20 @@ def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int,
     return metrics
 
 
-def _versions_said() -> dict:
-    """The versions the numbers depend on: fcd-torch's too, whose ChemNet weights the FCD uses."""
+def _measured_versions() -> dict:
+    """The package versions beside evaluate's numbers: fcd-torch's too, whose ChemNet weights the FCD uses (as
+    MOSES's own metrics use them)."""
     from importlib.metadata import version
 
     from molgen.runs.generate import package_versions
 
-    said = {k: v for k, v in package_versions().items() if k in ("molgen", "rdkit", "torch", "python") and v}
-    return {**said, "fcd-torch": version("fcd-torch")}
+    return {**package_versions(), "fcd-torch": version("fcd-torch")}
+
+
+def _versions_said() -> dict:
+    """The versions the numbers depend on, for the Markdown's one line."""
+    said = ("molgen", "rdkit", "torch", "python", "fcd-torch")
+    return {k: v for k, v in _measured_versions().items() if k in said and v}
 
 
 def _is_run_export(path: Path, frame) -> bool:

@@ -129,13 +129,14 @@ def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[st
     An isotope-labelled molecule (a deuterated drug) is described as its unlabelled form, but for its weight:
     RDKit keeps each deuterium as an atom, which made the SA score of deutetrabenazine 5.98 against
     tetrabenazine's 3.24 for the same synthesis."""
-    unlabelled = _unlabelled(mol)
+    unlabelled = without_labels(mol)
     return {name: (int if PROPERTIES[name].integer else float)(
                 PROPERTIES[name].function(mol if name in MASS_PROPERTIES else unlabelled))
             for name in (names or PROPERTIES)}
 
 
-def _unlabelled(mol: Chem.Mol) -> Chem.Mol:
+def without_labels(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` without isotope labels (itself when it holds none); a deuterium, then a plain hydrogen, folded in."""
     if not any(atom.GetIsotope() for atom in mol.GetAtoms()):
         return mol
     plain = Chem.Mol(mol)

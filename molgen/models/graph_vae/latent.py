@@ -274,7 +274,7 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
     reference = morgan_fingerprint(seed_mol)
     seen, out = set(), []
     # decoded graphs carry no stereo: the seed is the seed whatever its written stereocentres
-    seed_key = Chem.MolToSmiles(seed_mol, isomericSmiles=False)
+    seed_key = _stereo_free(seed_mol)
     decoded = decode(model, points)
     if keep_repeats:
         return [(s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)) if (mol := Chem.MolFromSmiles(s)
@@ -282,7 +282,7 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                 for s in decoded]
     for s in decoded:
         mol = Chem.MolFromSmiles(s) if s else None
-        if mol is None or s in seen or (not include_seed and Chem.MolToSmiles(mol, isomericSmiles=False) == seed_key):
+        if mol is None or s in seen or (not include_seed and _stereo_free(mol) == seed_key):
             continue
         seen.add(s)
         out.append((s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol))))
@@ -367,10 +367,9 @@ def _stereo_free(mol: Chem.Mol) -> str:
 def _start_molecule(smiles: str) -> Chem.Mol:
     """The start as the model reads it (an isotope label is not encoded): its target values are read from that
     molecule, as a decoded one's are (a 13C label raised the start's MW by 1.003)."""
-    mol = Chem.MolFromSmiles(smiles)
-    for atom in mol.GetAtoms():
-        atom.SetIsotope(0)
-    return mol
+    from molgen.scoring.properties import without_labels
+
+    return without_labels(Chem.MolFromSmiles(smiles))
 
 
 def target_gap(mol, targets: dict[str, float], start_values: dict[str, float]) -> float:

@@ -141,12 +141,11 @@ def sample_prior(model, n: int, *, seed: int | None = None, decoding: str = DEFA
     seed = sampling_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     z = prior_latents(model, n, generator, latent_prior) if around is None else latents_around(around, n, generator)
-    if decoding == "most-likely":
-        candidates = candidates or MOST_LIKELY_CANDIDATES
-        temperature = MOST_LIKELY_TEMPERATURE if temperature is None else temperature
-    return decode_latents(model, z, greedy=decoding == "greedy", temperature=1.0 if temperature is None else temperature,
-                          seed=seed + 1, use_masks=use_masks, batch_size=batch_size,
-                          ring_limit=ring_limit, candidates=candidates or 1)
+    defaults = DECODING_DEFAULTS[decoding]
+    candidates = candidates or defaults.get("candidates", 1)
+    temperature = defaults.get("temperature", 1.0) if temperature is None else temperature
+    return decode_latents(model, z, greedy=decoding == "greedy", temperature=temperature, seed=seed + 1,
+                          use_masks=use_masks, batch_size=batch_size, ring_limit=ring_limit, candidates=candidates)
 
 
 def fraction_invalid_without_masks(model, n: int = 1000, seed: int = 0, decoding: str = "greedy") -> float:
