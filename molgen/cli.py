@@ -226,17 +226,26 @@ def score_command(
                                                "is no known counter-ion or solvent (pamoate, besylate, meglumine, ... go), "
                                                "neutralized, and an ion given alone "
                                                "neutralized; the fragments column keeps the input's count."),
+    top: Optional[int] = typer.Option(None, "--top", min=1, help="Pick the best N distinct molecules: column pick "
+                                      "numbers them 1..N in rank order (empty for the rest); every row is still written."),
+    diverse: Optional[float] = typer.Option(None, "--diverse", min=0.0, max=1.0,
+                                            help="Pick no two molecules more similar than this (Morgan Tanimoto), "
+                                                 "best first; with --top, at most N of them."),
+    passing_only: bool = typer.Option(False, "--passing-only", help="Picks leave out molecules failing the profile's "
+                                      "hard filters (score 0, ranked last)."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     import pandas as pd
 
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
+    from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile
     from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
         chosen = load_profile(profile)
+        check_alert_data(chosen.alerts)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:
         error_console.print(escape(str(error)), style="red")
@@ -262,16 +271,22 @@ def score_command(
     # read as a chemist reads a sheet: the molecule and the file's own columns (its line, ids, labels), then the
     # verdict, then every property; score() itself keeps the caller's columns last
     given = [c for c in frame.columns if c not in ("smiles", "read_error")]   # the reader's line and the file's own
-    own = [c for c in scored.columns[-len(given):]] if given else []           # score() puts them last, in order
+    # by position: a file may repeat a column's name (two "id" columns), which selecting by name would double
+    columns = list(scored.columns)
+    own = list(range(len(columns) - len(given), len(columns)))                 # score() puts them last, in order
     verdict = ["rank", "score", "passes_filters", "failed_filters", "duplicate", "duplicate_of_line", "fragments"]
-    head = ["input", "valid", "reason", "smiles", *own, *verdict]
-    scored = scored[head + [c for c in scored.columns if c not in head]]
+    head = [columns.index(c) for c in ("input", "valid", "reason", "smiles")] + own + \
+           [columns.index(c) for c in verdict]
+    scored = scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
+    if top is not None or diverse is not None or passing_only:
+        scored = _with_picks(scored, top, diverse, passing_only)
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
     write_molecules(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
-                                                               "smiles_column": smiles_column},
+                                                               "smiles_column": smiles_column, "top": top,
+                                                               "diverse": diverse, "passing_only": passing_only},
                                blank_lines=frame.attrs.get("blank_lines", []))
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
@@ -292,6 +307,29 @@ def score_command(
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
 
 
+def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bool):
+    """``scored`` with a ``pick`` column beside ``rank``: the diverse best (:func:`select_diverse_top`) numbered 1..N in
+    rank order, empty for every other row, so the table keeps every row and its order; what fell short is said."""
+    import pandas as pd
+
+    from molgen.scoring import select_diverse_top
+
+    wanted = top if top is not None else len(scored)
+    picked = select_diverse_top(scored, wanted, 1.0 if diverse is None else diverse, passing_only=passing_only) \
+        if len(scored) else scored.iloc[:0]
+    pick = pd.Series(pd.NA, index=scored.index, dtype="Int64")
+    pick.loc[picked.index] = range(1, len(picked) + 1)
+    scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
+    if top is not None and len(picked) < top:
+        passing = " passing the hard filters" if passing_only else ""
+        apart = f" and no more similar than {diverse:g} to a better one picked" if diverse is not None else ""
+        console.print(f"[yellow]picked {len(picked):,} of the {top:,} asked for: no other distinct valid molecule"
+                      f"{passing}{apart}[/yellow]")
+    else:
+        console.print(f"picked {len(picked):,} (column pick)")
+    return scored
+
+
 def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:
     """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
     versions) and what came of it; ``--profile`` reads the profile back from it."""
@@ -309,7 +347,8 @@ def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, 
         "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),
                    "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
                    "duplicates": int(scored["duplicate"].sum()),
-                   "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum())},
+                   "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum()),
+                   **({"picked": int(scored["pick"].notna().sum())} if "pick" in scored.columns else {})},
         "versions": package_versions(),
     }, output.with_name(output.name + ".manifest.json"))
 

@@ -170,6 +170,48 @@ def test_score_with_a_misspelt_profile_exits_2(tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_score_picks_the_diverse_best_and_keeps_every_row(tmp_path):
+    import pandas as pd
+    from rdkit import Chem, DataStructs
+
+    from molgen.scoring.similarity import morgan_fingerprint
+
+    source = tmp_path / "s.csv"
+    # repeated column names are kept by position, not doubled
+    source.write_text("smiles,id,id\nc1ccccc1O,1,2\nCc1ccccc1O,3,4\nCCc1ccccc1O,5,6\nCC(=O)Nc1ccc(O)cc1,7,8\n"
+                      "C1CC,9,10\nOCCN1CCOCC1,11,12\nc1ccccc1O,13,14\n")
+    out = tmp_path / "o.csv"
+    result = run("score", str(source), "-o", str(out), "--top", "3", "--diverse", "0.3")
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[0].split(",").count("id") == 2
+    table = pd.read_csv(out)
+    assert len(table) == 7   # every row written, the invalid one and the repeat too
+    picked = table[table["pick"].notna()].sort_values("pick")
+    assert picked["pick"].tolist() == [1, 2, 3] and picked["rank"].is_monotonic_increasing
+    assert not picked["duplicate"].any() and picked["valid"].all()
+    fps = [morgan_fingerprint(Chem.MolFromSmiles(s)) for s in picked["smiles"]]
+    assert max(DataStructs.BulkTanimotoSimilarity(fps[i], fps[:i]) for i in range(1, 3))[0] <= 0.3
+    assert json.loads((tmp_path / "o.csv.manifest.json").read_text())["output"]["picked"] == 3
+    # asked for more than there are: said, not padded
+    short = run("score", str(source), "-o", str(tmp_path / "p.csv"), "--top", "50")
+    assert "picked 5 of the 50 asked for" in " ".join(short.output.split())
+
+
+def test_score_with_the_moses_alert_set_says_to_fetch_it_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOLGEN_CACHE", str(tmp_path / "empty"))
+    from molgen.scoring.alerts import moses_filter_patterns
+
+    moses_filter_patterns.cache_clear()
+    source = tmp_path / "s.csv"
+    source.write_text("smiles\nCCO\n")
+    profile = tmp_path / "p.toml"
+    profile.write_text('name = "p"\nalerts = ["moses"]\n[[components]]\nproperty = "qed"\n')
+    result = run("score", str(source), "--profile", str(profile), "-o", str(tmp_path / "o.csv"))
+    moses_filter_patterns.cache_clear()
+    assert result.exit_code == 2 and "molgen data fetch moses" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, fetched_moses):
     import json
 

@@ -84,6 +84,13 @@ def moses_filter_patterns() -> tuple[list[str], ScreenedPatterns]:
     return names, ScreenedPatterns(patterns)
 
 
+def check_alert_data(sets) -> None:
+    """Raise the ``FileNotFoundError`` that says to fetch MOSES now, before any molecule is read, when ``sets``
+    holds the moses set: its patterns come with the fetched data (a review: a traceback from a worker)."""
+    if "moses" in expand_alert_sets(sets):
+        moses_filter_patterns()
+
+
 def _moses_rule_alerts(mol: Chem.Mol) -> list[str]:
     hits = []
     if any(len(ring) >= 8 for ring in mol.GetRingInfo().AtomRings()):

@@ -72,8 +72,11 @@ class Sigmoid(Transform):
         _positive("steepness", self.steepness)
 
     def apply(self, x):
+        return _logistic(self._rise(x))
+
+    def _rise(self, x):
         centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
-        return _logistic((x - centre) / half * _LN19 * self.steepness)
+        return (x - centre) / half * _LN19 * self.steepness
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,9 @@ class ReverseSigmoid(Sigmoid):
     kind = "reverse_sigmoid"
 
     def apply(self, x):
-        return 1.0 - super().apply(x)
+        # the logistic of the fall itself: 1 - logistic(z) rounds to exactly 0 far past high (a TPSA of 430 would
+        # score 0 as a hard-filter failure does, and tie with every molecule beyond it)
+        return _logistic(-self._rise(x))
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,9 @@ def make_transform(kind: str, **params) -> Transform:
              if not isinstance(value, (int, float)) or isinstance(value, bool)]
     if texts:
         raise ValueError(f"transform {kind!r}: {', '.join(texts)} is not a number (write it without quotes)")
+    endless = [f"{name} = {value!r}" for name, value in params.items() if not math.isfinite(value)]
+    if endless:   # a NaN target makes every score NaN: nothing would be ranked
+        raise ValueError(f"transform {kind!r}: {', '.join(endless)} is not a finite number")
     transform = cls(**params)
     transform.validate()
     return transform

@@ -24,10 +24,10 @@ from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
 from molgen.scoring.aggregate import AGGREGATIONS
-from molgen.scoring.alerts import (alert_atoms, count_findings, describe_findings, expand_alert_sets, find_alerts,
+from molgen.scoring.alerts import (alert_atoms, check_alert_data, count_findings, describe_findings, expand_alert_sets, find_alerts,
                                    is_ignored)
 from molgen.scoring.profiles import ScoringProfile, load_profile
-from molgen.scoring.properties import compute_properties
+from molgen.scoring.properties import compute_properties, without_labels
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 from molgen.scoring.rules import check_rule
 from molgen.scoring.similarity import (has_substructure, reference_fingerprints, similarity_to_references,
@@ -63,6 +63,7 @@ def described_alerts(smiles: str, alert_names: str | None, profile: ScoringProfi
     one catalog gives to one group of atoms together, as the row's ``alerts`` count reads them."""
     named = [hit for hit in str(alert_names or "").split("; ") if hit]
     mol = Chem.MolFromSmiles(smiles) if len(named) > 1 else None
+    mol = without_labels(mol) if mol is not None else None   # as scoring found them: on the unlabelled parent
     return describe_findings(named, profile_alert_atoms(mol, load_profile(profile)) if mol is not None else None)
 
 
@@ -116,26 +117,34 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
         for binary in binaries:
             mol = Chem.Mol(binary)
             row: dict = compute_properties(mol)
+            # a deuterated or 13C-labelled molecule is described as its parent: O-D holds no [OH] for an alert's
+            # pattern, and a CD3's explicit atoms would change its fingerprint
+            plain = without_labels(mol)
             if references:
-                row["similarity_max"], row["similarity_mean"] = similarity_to_references(mol, references)
-            hits = find_alerts(mol, profile.alerts) if profile.alerts else []
+                row["similarity_max"], row["similarity_mean"] = similarity_to_references(plain, references)
+            hits = find_alerts(plain, profile.alerts) if profile.alerts else []
             if profile.ignore_alerts:   # what the chemist accepts for this series (a solubilising chain)
                 hits = [hit for hit in hits if not is_ignored(hit, profile.ignore_alerts)]
             # what a filter reads (alerts == 0): one group of atoms several patterns match is one finding
-            row["alerts"] = count_findings(hits, profile_alert_atoms(mol, profile) if len(hits) > 1 else None)
+            row["alerts"] = count_findings(hits, profile_alert_atoms(plain, profile) if len(hits) > 1 else None)
             row["alert_names"] = "; ".join(hits)
             for rule, allowed in profile.rules.items():
                 result = check_rule(rule, row, allowed)
                 row[f"{rule}_pass"] = result.passed
                 row[f"{rule}_violations"] = "; ".join(result.violations)
             if required:
-                missing = [text for text, query in required if not has_substructure(mol, query)]
+                missing = [text for text, query in required if not has_substructure(_as_read_by(query, mol, plain), query)]
                 row["missing_required"] = "; ".join(missing)
             if avoided:
-                present = [text for text, query in avoided if has_substructure(mol, query)]
+                present = [text for text, query in avoided if has_substructure(_as_read_by(query, mol, plain), query)]
                 row["avoided_present"] = "; ".join(present)
             rows.append(row)
     return rows
+
+
+def _as_read_by(query: Chem.Mol, mol: Chem.Mol, plain: Chem.Mol) -> Chem.Mol:
+    """The molecule as labelled for a pattern that names an isotope ([2H], [13C]), else as its parent."""
+    return mol if any(atom.GetIsotope() for atom in query.GetAtoms()) else plain
 
 
 def _run(function, chunks: list, pool, bar) -> list:
@@ -190,6 +199,7 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     if n_jobs is not None and n_jobs < 1:   # 0 must not quietly mean every core
         raise ValueError(f"n_jobs must be at least 1 (or None: all cores), got {n_jobs}")
     profile = load_profile(profile)
+    check_alert_data(profile.alerts)
     items, frame = _inputs(molecules, smiles_column)
     n = len(items)
     workers = 1 if n < MIN_PARALLEL else worker_count(n_jobs)

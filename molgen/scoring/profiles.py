@@ -39,6 +39,8 @@ and suggests the closest known name for a misspelling.
 from __future__ import annotations
 
 import difflib
+import json
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -62,6 +64,7 @@ RANKINGS = ("score", "pareto")
 _TOP_KEYS = ("name", "description", "aggregation", "ranking", "alerts", "ignore_alerts", "rules", "hard_filters",
              "references", "require", "avoid", "components")
 _COMPONENT_KEYS = ("property", "transform", "weight")
+_LIST_KEYS = ("alerts", "ignore_alerts", "hard_filters", "references", "require", "avoid")
 
 
 class ProfileError(ValueError):
@@ -101,6 +104,8 @@ class ScoringProfile:
     def validate(self) -> None:
         """Raise :class:`ProfileError` for anything a scoring run would trip over later."""
         where = f"profile {self.source or repr(self.name)}"
+        for key in _LIST_KEYS:
+            setattr(self, key, _list_of_texts(getattr(self, key), key, where))
         if not self.components:
             raise ProfileError(f"{where}: at least one component is needed")
         _choice(self.aggregation, AGGREGATIONS, f"{where}, aggregation")
@@ -194,6 +199,8 @@ class ScoringProfile:
             weight = raw.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise ProfileError(f"{place}.weight: {weight!r} is not a number (write it without quotes)")
+            if not math.isfinite(weight):   # an infinite weight makes every score NaN and ranks nothing
+                raise ProfileError(f"{place}.weight: must be a finite number, got {weight}")
             components.append(Component(raw["property"], transform, float(weight)))
         rules = data.get("rules", {})
         if isinstance(rules, list):
@@ -201,9 +208,7 @@ class ScoringProfile:
         return cls(
             name=data["name"], components=components, description=data.get("description", ""),
             aggregation=data.get("aggregation", "geometric"), ranking=data.get("ranking", "score"),
-            alerts=list(data.get("alerts", [])), ignore_alerts=list(data.get("ignore_alerts", [])), rules=dict(rules), hard_filters=list(data.get("hard_filters", [])),
-            references=list(data.get("references", [])), require=list(data.get("require", [])),
-            avoid=list(data.get("avoid", [])), source=source,
+            rules=dict(rules), source=source, **{key: data.get(key, []) for key in _LIST_KEYS},   # checked by validate
         )
 
     def to_dict(self) -> dict:
@@ -236,6 +241,16 @@ class ScoringProfile:
             lines.append("\n[[components]]")
             lines.extend(f"{k} = {_toml_value(v)}" for k, v in component.items())
         return "\n".join(lines) + "\n"
+
+
+def _list_of_texts(value, key: str, where: str) -> list[str]:
+    """A list key's value as a list; one text written without brackets is refused, not read as its characters
+    (avoid = "CN" as avoiding C and N)."""
+    if isinstance(value, str):
+        raise ProfileError(f"{where}, {key}: expected a list, got the text {value!r} (write {key} = [{json.dumps(value)}])")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise ProfileError(f"{where}, {key}: expected a list of texts, got {value!r}")
+    return list(value)
 
 
 def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:

@@ -65,6 +65,13 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         (('alerts = ["pains"]', 'alerts = ["pains"]\nhard_filters = ["require"]'),
          "hard_filters: 'require' filters on the profile's `require`, and it has none, so it would pass every molecule"),
         (('transform = "identity"', 'transform = "identiy"'), "unknown transform 'identiy'"),
+        # one text where a list belongs was read as its characters: avoid = "CN" avoided every C and every N
+        (('alerts = ["pains"]', 'alerts = ["pains"]\navoid = "CN"'),
+         'avoid: expected a list, got the text \'CN\' (write avoid = ["CN"])'),
+        (('alerts = ["pains"]', 'alerts = "pains"'), "alerts: expected a list, got the text 'pains'"),
+        # a NaN target or an infinite weight made every score NaN: nothing ranked, and no word said
+        (("high = 5.0", "high = nan"), "components[2] (sa): transform 'reverse_sigmoid': high = nan is not a finite number"),
+        (("weight = 2", "weight = inf"), "components[1].weight: must be a finite number, got inf"),
     ],
 )
 def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):
@@ -110,6 +117,8 @@ def test_python_object_is_validated_too():
         ScoringProfile(name="x", components=[Component("qed", Identity())], avoid=["C1CC("])
     with pytest.raises(ProfileError, match="at least one component"):
         ScoringProfile(name="x", components=[])
+    with pytest.raises(ProfileError, match="references: expected a list, got the text 'CCO'"):
+        ScoringProfile(name="x", components=[Component("similarity_max", Identity())], references="CCO")
 
 
 def test_a_file_keeping_a_shipped_name_with_other_content_is_not_passed_off_as_it(tmp_path):

@@ -279,6 +279,20 @@ def test_an_isotope_labelled_molecule_is_described_unlabelled_but_weighed_as_wri
         assert deuterated[name] == plain[name], name
 
 
+def test_a_labelled_molecules_alerts_similarity_and_substructures_are_its_parents():
+    # O-D holds no [OH]: hydroquinone's deuterated form lost an alert and outranked its parent; a CD3 read 0.72 to itself
+    table = score(["Oc1ccc(O)cc1", "[2H]Oc1ccc(O[2H])cc1"], progress=False)
+    assert table["alert_names"][0] == table["alert_names"][1] and table["alerts"][0] == table["alerts"][1] == 2
+    profile = ScoringProfile.from_dict({**load_profile("drug-like").to_dict(), "references": ["CC(=O)Nc1ccc(O)cc1"],
+                                        "require": ["[OH]"], "avoid": ["[2H]"]})
+    labelled = score(["[2H]C([2H])([2H])C(=O)Nc1ccc(O)cc1", "CC(=O)Nc1ccc(O[2H])cc1", "CC(=O)Nc1ccc(O)cc1"],
+                     profile, progress=False)
+    assert labelled["similarity_max"].tolist() == [1.0, 1.0, 1.0]
+    assert labelled["missing_required"].tolist() == ["", "", ""]
+    # a pattern that names an isotope still reads the label
+    assert labelled["avoided_present"].tolist() == ["[2H]", "[2H]", ""]
+
+
 def test_substructure_atoms_say_where_a_kept_scaffold_lies_stereo_honoured():
     from molgen.scoring.similarity import substructure_atoms, substructure_query
 

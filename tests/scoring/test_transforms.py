@@ -20,6 +20,13 @@ def test_reverse_sigmoid_mirrors():
     assert t([2.0, 4.0, 6.0]) == pytest.approx([0.95, 0.5, 0.05])
 
 
+def test_reverse_sigmoid_far_past_high_is_small_not_zero():
+    # 1 - logistic rounded to exactly 0: every molecule with TPSA above ~430 scored 0 under drug-like, tied,
+    # and read as a hard-filter failure
+    far = make_transform("reverse_sigmoid", low=90.0, high=140.0)([430.0, 600.0])
+    assert far[0] == pytest.approx(7.72e-17, rel=1e-2) and 0 < far[1] < far[0]
+
+
 def test_double_sigmoid_is_half_at_the_bounds_and_high_inside():
     t = make_transform("double_sigmoid", low=1.0, high=4.0, width=1.0)
     assert t([1.0, 4.0]) == pytest.approx([0.5, 0.5], abs=1e-3)
