@@ -240,7 +240,7 @@ def score_command(
     from molgen.data.files import FileFormatError, read_molecules, write_molecules
     from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import input_name, mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
@@ -261,10 +261,7 @@ def score_command(
     # a repeated molecule names the file line that first held it, which a chemist can look up (not a row position)
     first = scored["duplicate_of"]
     if "duplicate_of_line" in scored.columns:   # a scored file scored again: its own column, kept as the input's
-        kept = "input_duplicate_of_line"
-        while kept in scored.columns:
-            kept = f"input_{kept}"
-        scored = scored.rename(columns={"duplicate_of_line": kept})
+        scored = scored.rename(columns={"duplicate_of_line": input_name(set(scored.columns), "duplicate_of_line")})
     scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
                   pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
     scored = scored.drop(columns="duplicate_of")
@@ -313,12 +310,14 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     import pandas as pd
 
     from molgen.scoring import select_diverse_top
+    from molgen.scoring.pipeline import input_name
 
     wanted = top if top is not None else len(scored)
     picked = select_diverse_top(scored, wanted, 1.0 if diverse is None else diverse, passing_only=passing_only) \
         if len(scored) else scored.iloc[:0]
     pick = pd.Series(pd.NA, index=scored.index, dtype="Int64")
     pick.loc[picked.index] = range(1, len(picked) + 1)
+    scored = scored.rename(columns={"pick": input_name(set(scored.columns), "pick")})   # a file picked before
     scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
     if top is not None and len(picked) < top:
         passing = " passing the hard filters" if passing_only else ""

@@ -195,6 +195,25 @@ def test_score_picks_the_diverse_best_and_keeps_every_row(tmp_path):
     # asked for more than there are: said, not padded
     short = run("score", str(source), "-o", str(tmp_path / "p.csv"), "--top", "50")
     assert "picked 5 of the 50 asked for" in " ".join(short.output.split())
+    # a file picked before, picked again: its pick kept as the input's; Parquet and SDF give repeated names a number
+    for suffix in ("parquet", "sdf"):
+        again = run("score", str(out), "-o", str(tmp_path / f"again.{suffix}"), "--top", "2")
+        assert again.exit_code == 0, again.output
+    again = pd.read_parquet(tmp_path / "again.parquet")
+    assert again["input_pick"].notna().sum() == 3 and again["pick"].notna().sum() == 2
+    assert {"id", "id (2)"} <= set(again.columns)
+
+
+def test_score_reads_a_second_smiles_column_as_the_files_own(tmp_path):
+    import pandas as pd
+
+    for header in ("smiles,smiles", "SMILES,smiles"):
+        source = tmp_path / "twice.csv"
+        source.write_text(f"{header}\nCCO,CCN\n")
+        result = run("score", str(source), "-o", str(tmp_path / "twice.csv.out.csv"))
+        assert result.exit_code == 0, result.output
+        table = pd.read_csv(tmp_path / "twice.csv.out.csv")
+        assert table["smiles"].tolist() == ["CCO"] and table["input_smiles"].tolist() == ["CCN"]
 
 
 def test_score_with_the_moses_alert_set_says_to_fetch_it_before_reading(tmp_path, monkeypatch):

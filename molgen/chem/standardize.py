@@ -42,6 +42,22 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
         return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
 
 
+def without_labels(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` without isotope labels (itself when it holds none): the parent a deuterated or 13C-labelled molecule
+    is described as. A deuterium, then a plain hydrogen, folds into its atom, also where it alone set a double
+    bond's geometry (=CHD has none once both are H)."""
+    if not any(atom.GetIsotope() for atom in mol.GetAtoms()):
+        return mol
+    plain = Chem.Mol(mol)
+    for atom in plain.GetAtoms():
+        atom.SetIsotope(0)
+    return Chem.RemoveHs(plain, _FOLD_EVERY_HYDROGEN)
+
+
+_FOLD_EVERY_HYDROGEN = Chem.RemoveHsParameters()
+_FOLD_EVERY_HYDROGEN.removeDefiningBondStereo = True
+
+
 _UNCHARGER = rdMolStandardize.Uncharger()
 
 

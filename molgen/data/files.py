@@ -177,8 +177,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     text_among_numbers, decimal_commas = {}, []
+    at = header.index(column)   # the first column of that name is read as SMILES
     for position, name in enumerate(header):  # by position: a header may repeat a name (or leave several blank)
-        if name != column:
+        if position != at:
             values = frame.iloc[:, position]
             # a semicolon CSV from a decimal-comma locale (5,1): read as numbers when every cell is one; otherwise
             # kept as written, and its words found among the numbers as read with a decimal point
@@ -193,7 +194,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             frame.isetitem(position, values)
             if cells := _words_among_numbers(as_read if values.dtype == object else values):
                 text_among_numbers[name] = [(lines[i], cell) for i, cell in cells]
-    frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
+    # a second column of the SMILES column's name (smiles,smiles or SMILES,smiles) is kept as the file's own text
+    frame.columns = ["smiles" if position == at else f"input_{name}" if name.lower() == "smiles" or name == column
+                     else name for position, name in enumerate(header)]
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     frame = _finish(frame, lines, blank)
     frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas
@@ -516,13 +519,28 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
             frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT,
                          compression="gzip" if path.suffix.lower() == ".gz" else None)
         elif fmt == "parquet":
-            frame.to_parquet(partial, index=False)
+            _told_apart(frame).to_parquet(partial, index=False)
         elif fmt == "sdf":
-            _write_sdf(frame, partial, smiles_column)
+            _write_sdf(_told_apart(frame), partial, smiles_column)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def _told_apart(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with a repeated column name (a file's two "id" columns, kept by position) numbered from its second
+    on ("id (2)"): Parquet and SDF data items need a name each; a CSV keeps the names as they were."""
+    if frame.columns.is_unique:
+        return frame
+    given = set(map(str, frame.columns))
+    names: list[str] = []
+    for column in map(str, frame.columns):
+        name, number = column, 2
+        while name in names or (name != column and name in given):   # "id (2)" may be a column of its own
+            name, number = f"{column} ({number})", number + 1
+        names.append(name)
+    return frame.set_axis(names, axis=1)
 
 
 # The record's title line (what viewers list), from the first of these columns a table has, else the SMILES.

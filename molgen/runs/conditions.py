@@ -30,7 +30,7 @@ from rdkit.Chem import Descriptors, rdMolDescriptors
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import salt_parent, without_stereo
+from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
 from molgen.scoring.similarity import has_substructure, morgan_fingerprint, query_has_stereo, substructure_query
@@ -274,8 +274,9 @@ class ConditionFilter:
             reference = parse_smiles(c.similar_to)   # quietly: the reason goes in the error, not RDKit's log
             if not reference.ok:
                 raise ConditionError(f"similar_to (--similar-to): {reference.reason}")
-            self._reference = morgan_fingerprint(reference.mol)
-            self._reference_key = Chem.MolToSmiles(without_stereo(reference.mol))
+            parent = without_labels(reference.mol)   # d3-paracetamol is paracetamol to a generator, as to scoring
+            self._reference = morgan_fingerprint(parent)
+            self._reference_key = Chem.MolToSmiles(without_stereo(parent))
 
     def _check_scaffold_against_the_rest(self) -> None:
         """Refuse what the scaffold alone rules out, before any sampling: an avoided group inside it, or a window
@@ -416,7 +417,7 @@ class ConditionFilter:
         """Morgan Tanimoto of ``mol`` to the reference (``similar_to``), or None without one."""
         if self._reference is None:
             return None
-        return DataStructs.TanimotoSimilarity(self._reference, morgan_fingerprint(mol))
+        return DataStructs.TanimotoSimilarity(self._reference, morgan_fingerprint(without_labels(mol)))
 
     def failures(self, mol: Chem.Mol, properties: dict[str, float] | None = None) -> list[str]:
         """The conditions ``mol`` misses, in words ([] when it meets them all)."""

@@ -35,6 +35,13 @@ class Transform:
 
     kind = "transform"
 
+    def __post_init__(self) -> None:
+        # a NaN target makes every score NaN: nothing would be ranked, and nothing said (from TOML or from Python)
+        endless = [f"{name} = {value!r}" for name, value in self.params().items()
+                   if isinstance(value, (int, float)) and not math.isfinite(value)]
+        if endless:
+            raise ValueError(f"transform {self.kind!r}: {', '.join(endless)} is not a finite number")
+
     def __call__(self, values) -> np.ndarray:
         return self.apply(np.asarray(values, dtype=float))
 
@@ -188,9 +195,6 @@ def make_transform(kind: str, **params) -> Transform:
              if not isinstance(value, (int, float)) or isinstance(value, bool)]
     if texts:
         raise ValueError(f"transform {kind!r}: {', '.join(texts)} is not a number (write it without quotes)")
-    endless = [f"{name} = {value!r}" for name, value in params.items() if not math.isfinite(value)]
-    if endless:   # a NaN target makes every score NaN: nothing would be ranked
-        raise ValueError(f"transform {kind!r}: {', '.join(endless)} is not a finite number")
     transform = cls(**params)
     transform.validate()
     return transform

@@ -19,7 +19,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import neutralize, salt_parent
+from molgen.chem.standardize import neutralize, salt_parent, without_labels
 from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
@@ -27,7 +27,7 @@ from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import (alert_atoms, check_alert_data, count_findings, describe_findings, expand_alert_sets, find_alerts,
                                    is_ignored)
 from molgen.scoring.profiles import ScoringProfile, load_profile
-from molgen.scoring.properties import compute_properties, without_labels
+from molgen.scoring.properties import compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 from molgen.scoring.rules import check_rule
 from molgen.scoring.similarity import (has_substructure, reference_fingerprints, similarity_to_references,
@@ -133,18 +133,20 @@ def _describe_chunk(args: tuple[list[bytes], dict]) -> list[dict]:
                 row[f"{rule}_pass"] = result.passed
                 row[f"{rule}_violations"] = "; ".join(result.violations)
             if required:
-                missing = [text for text, query in required if not has_substructure(_as_read_by(query, mol, plain), query)]
+                missing = [text for text, query in required if not _holds(mol, plain, query)]
                 row["missing_required"] = "; ".join(missing)
             if avoided:
-                present = [text for text, query in avoided if has_substructure(_as_read_by(query, mol, plain), query)]
+                present = [text for text, query in avoided if _holds(mol, plain, query)]
                 row["avoided_present"] = "; ".join(present)
             rows.append(row)
     return rows
 
 
-def _as_read_by(query: Chem.Mol, mol: Chem.Mol, plain: Chem.Mol) -> Chem.Mol:
-    """The molecule as labelled for a pattern that names an isotope ([2H], [13C]), else as its parent."""
-    return mol if any(atom.GetIsotope() for atom in query.GetAtoms()) else plain
+def _holds(mol: Chem.Mol, plain: Chem.Mol, query: Chem.Mol) -> bool:
+    """Whether a labelled molecule holds ``query`` as written or as its unlabelled parent: [OH] is in phenol's O-D
+    form (its parent's), [2H] or [#6;13*] in the labels themselves. Tried both ways, not by reading the pattern for an
+    isotope, which a recursive or compound SMARTS ([$([2H])], [#1;2*]) hides."""
+    return has_substructure(plain, query) or (plain is not mol and has_substructure(mol, query))
 
 
 def _run(function, chunks: list, pool, bar) -> list:
@@ -223,7 +225,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
             if canonical is not None and canonical not in unique:
                 unique[canonical] = len(binaries)
                 binaries.append(binary)
-        chunks = [(binaries[i:i + CHUNK], profile.to_dict()) for i in range(0, len(binaries), CHUNK)]
+        recipe = profile.to_dict()
+        chunks = [(binaries[i:i + CHUNK], recipe) for i in range(0, len(binaries), CHUNK)]
         with progress_bar(total=len(binaries), desc="scoring", unit="mol", disable=not progress or len(binaries) < MIN_PARALLEL) as bar:
             described = _run(_describe_chunk, chunks, pool, bar)
     mixtures = sum(1 for *_, fragments in parsed if fragments is not None and fragments > 1)
@@ -284,8 +287,23 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
     out = pd.concat([head, spread], axis=1)
     if frame is not None:
         # the caller's columns stay, renamed input_<name> where the output has one of that name (their own qed)
-        out = pd.concat([out, frame.rename(columns={c: f"input_{c}" for c in frame.columns if c in out.columns})], axis=1)
+        taken = set(out.columns) | set(frame.columns)
+        renamed = {}
+        for column in frame.columns:
+            if column in out.columns and column not in renamed:
+                renamed[column] = input_name(taken, column)
+                taken.add(renamed[column])
+        out = pd.concat([out, frame.rename(columns=renamed)], axis=1)
     return out
+
+
+def input_name(taken, name: str) -> str:
+    """``input_<name>`` for a caller's column the output also names, prefixed again while that too is taken (a file
+    holding both rank and input_rank)."""
+    name = f"input_{name}"
+    while name in taken:
+        name = f"input_{name}"
+    return name
 
 
 def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:

@@ -118,8 +118,8 @@ class ScoringProfile:
             if component.property == ALERT_COUNT and not self.alerts:
                 raise ProfileError(f"{where}, components[{i}]: {ALERT_COUNT} counts the alerts of the sets the profile "
                                    "reports, and it reports none: add some to `alerts`")
-            if not component.weight >= 0:
-                raise ProfileError(f"{where}, components[{i}].weight: must be >= 0, got {component.weight}")
+            if not component.weight >= 0 or not math.isfinite(component.weight):   # inf would make every score NaN
+                raise ProfileError(f"{where}, components[{i}].weight: must be a finite number >= 0, got {component.weight}")
             first = self.properties.index(component.property) + 1
             if first < i:   # a table has one d_<property> column: a second component's would hide the first's
                 raise ProfileError(f"{where}, components[{i}]: {component.property} is scored by components[{first}] "
@@ -199,8 +199,6 @@ class ScoringProfile:
             weight = raw.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise ProfileError(f"{place}.weight: {weight!r} is not a number (write it without quotes)")
-            if not math.isfinite(weight):   # an infinite weight makes every score NaN and ranks nothing
-                raise ProfileError(f"{place}.weight: must be a finite number, got {weight}")
             components.append(Component(raw["property"], transform, float(weight)))
         rules = data.get("rules", {})
         if isinstance(rules, list):
@@ -212,6 +210,7 @@ class ScoringProfile:
         )
 
     def to_dict(self) -> dict:
+        self.validate()   # a field set after construction (profile.avoid = "CN") is checked before it is written
         return {
             "name": self.name, "description": self.description, "aggregation": self.aggregation,
             "ranking": self.ranking, "alerts": list(self.alerts),

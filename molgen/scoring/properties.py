@@ -21,6 +21,7 @@ from rdkit import Chem, RDConfig
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdMolDescriptors
 
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import without_labels
 
 
 @dataclass(frozen=True)
@@ -133,16 +134,6 @@ def compute_properties(mol: Chem.Mol, names: list[str] | None = None) -> dict[st
     return {name: (int if PROPERTIES[name].integer else float)(
                 PROPERTIES[name].function(mol if name in MASS_PROPERTIES else unlabelled))
             for name in (names or PROPERTIES)}
-
-
-def without_labels(mol: Chem.Mol) -> Chem.Mol:
-    """``mol`` without isotope labels (itself when it holds none); a deuterium, then a plain hydrogen, folded in."""
-    if not any(atom.GetIsotope() for atom in mol.GetAtoms()):
-        return mol
-    plain = Chem.Mol(mol)
-    for atom in plain.GetAtoms():
-        atom.SetIsotope(0)
-    return Chem.RemoveHs(plain)   # a deuterium, now a plain hydrogen, folds into its atom
 
 
 #: How close to a bare target (``qed=0.8``) a molecule must land to count as meeting it.

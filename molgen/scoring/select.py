@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from molgen.chem.parse import to_mol
+from molgen.chem.standardize import without_labels
 from molgen.scoring.diversity import butina_clusters, diverse_top
 from molgen.scoring.similarity import morgan_fingerprint
 
@@ -19,6 +20,12 @@ def _as_booleans(values: pd.Series) -> pd.Series:
     if not known.all():
         raise ValueError(f"column {values.name!r} holds {values[~known].iloc[0]!r}, not true or false")
     return text.isin(["true", "1", "1.0"]).fillna(False).astype(bool)
+
+
+def _parent_fingerprint(smiles: str):
+    """A row's fingerprint as scoring compares it: a labelled molecule's is its parent's (d3-paracetamol is
+    paracetamol to a diversity cut, as to the profile's similarity)."""
+    return morgan_fingerprint(without_labels(to_mol(smiles)))
 
 
 def _ranked_unique(scored: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +53,7 @@ def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6
     ranked = _ranked_unique(scored)
     if passing_only and "passes_filters" in ranked:
         ranked = ranked[_as_booleans(ranked["passes_filters"])]
-    fps = [morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]]
+    fps = [_parent_fingerprint(s) for s in ranked["smiles"]]
     kept = diverse_top(fps, range(len(fps)), n, max_similarity)
     return ranked.iloc[kept]
 
@@ -55,7 +62,7 @@ def add_clusters(scored: pd.DataFrame, threshold: float = 0.4) -> pd.DataFrame:
     """A copy of ``scored`` with a ``cluster`` column (Butina at Tanimoto distance ``threshold``;
     -1 for invalid and duplicate rows)."""
     ranked = _ranked_unique(scored)
-    labels = butina_clusters([morgan_fingerprint(to_mol(s)) for s in ranked["smiles"]], threshold)
+    labels = butina_clusters([_parent_fingerprint(s) for s in ranked["smiles"]], threshold)
     out = scored.copy()
     out["cluster"] = -1
     out.loc[ranked.index, "cluster"] = labels

@@ -13,6 +13,7 @@ from rdkit.Chem import rdFingerprintGenerator
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import without_labels
 
 #: Morgan radius 2 (ECFP4-like), 2048 bits: the fingerprint for similarity and diversity.
 MORGAN_RADIUS, MORGAN_BITS = 2, 2048
@@ -38,7 +39,7 @@ def reference_fingerprints(smiles: Sequence[str]) -> list:
         parsed = parse_smiles(s)
         if not parsed.ok:
             raise ValueError(f"reference molecule {s!r} is not valid ({parsed.reason})")
-        fps.append(morgan_fingerprint(parsed.mol))
+        fps.append(morgan_fingerprint(without_labels(parsed.mol)))   # as the molecules it is compared with
     return fps
 
 

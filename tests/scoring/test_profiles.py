@@ -1,6 +1,6 @@
 import pytest
 
-from molgen.scoring.desirability import Identity, ReverseSigmoid
+from molgen.scoring.desirability import Gaussian, Identity, ReverseSigmoid
 from molgen.scoring.profiles import Component, ProfileError, ScoringProfile, load_profile, shipped_profiles
 
 VALID = """
@@ -53,7 +53,7 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         (('property = "sa"', 'property = "sas"'), "components[2].property: unknown 'sas' (did you mean 'sa'?)"),
         (("high = 5.0", "hihg = 5.0"), "components[2] (sa): transform 'reverse_sigmoid' has no parameter 'hihg'"),
         (("high = 5.0", "high = 1.0"), "components[2] (sa): low (2.5) must be below high (1.0)"),
-        (("weight = 2", "weight = -2"), "components[1].weight: must be >= 0"),
+        (("weight = 2", "weight = -2"), "components[1].weight: must be a finite number >= 0"),
         (('rules = ["lipinski"]', 'rules = ["lipinksi"]'), "rules: unknown 'lipinksi' (did you mean 'lipinski'?)"),
         (('alerts = ["pains"]', 'alerts = ["panis"]'), "alerts: unknown alert set 'panis'"),
         (('"arithmetic"', '"harmonic"'), "aggregation: unknown 'harmonic'"),
@@ -71,7 +71,7 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         (('alerts = ["pains"]', 'alerts = "pains"'), "alerts: expected a list, got the text 'pains'"),
         # a NaN target or an infinite weight made every score NaN: nothing ranked, and no word said
         (("high = 5.0", "high = nan"), "components[2] (sa): transform 'reverse_sigmoid': high = nan is not a finite number"),
-        (("weight = 2", "weight = inf"), "components[1].weight: must be a finite number, got inf"),
+        (("weight = 2", "weight = inf"), "components[1].weight: must be a finite number >= 0, got inf"),
     ],
 )
 def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):
@@ -119,6 +119,14 @@ def test_python_object_is_validated_too():
         ScoringProfile(name="x", components=[])
     with pytest.raises(ProfileError, match="references: expected a list, got the text 'CCO'"):
         ScoringProfile(name="x", components=[Component("similarity_max", Identity())], references="CCO")
+    with pytest.raises(ProfileError, match="weight: must be a finite number >= 0, got inf"):
+        ScoringProfile(name="x", components=[Component("qed", Identity(), float("inf"))])
+    with pytest.raises(ValueError, match="target = nan is not a finite number"):
+        Gaussian(target=float("nan"), width=1.0)
+    edited = load_profile("drug-like")
+    edited.avoid = "CN"   # set after construction: checked before it is written (or sent to a worker)
+    with pytest.raises(ProfileError, match="avoid: expected a list"):
+        edited.to_dict()
 
 
 def test_a_file_keeping_a_shipped_name_with_other_content_is_not_passed_off_as_it(tmp_path):

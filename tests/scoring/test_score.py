@@ -96,6 +96,12 @@ def test_mols_series_and_dataframes_are_accepted():
     assert score(pd.Series(["CCO"]), progress=False)["valid"].tolist() == [True]
 
 
+def test_a_callers_column_renamed_never_meets_another_of_its_columns():
+    table = score(pd.DataFrame({"smiles": ["CCO"], "rank": [7], "input_rank": [8]}), progress=False)
+    assert table.columns.is_unique
+    assert table["input_rank"].tolist() == [8] and table["input_input_rank"].tolist() == [7]
+
+
 def test_callers_columns_named_like_outputs_are_kept_renamed():
     frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1O"], "qed": [0.1, 0.2], "rank": [7, 8]})
     table = score(frame, progress=False)
@@ -289,8 +295,17 @@ def test_a_labelled_molecules_alerts_similarity_and_substructures_are_its_parent
                      profile, progress=False)
     assert labelled["similarity_max"].tolist() == [1.0, 1.0, 1.0]
     assert labelled["missing_required"].tolist() == ["", "", ""]
-    # a pattern that names an isotope still reads the label
+    # a pattern that names an isotope still reads the label, however the SMARTS names it
     assert labelled["avoided_present"].tolist() == ["[2H]", "[2H]", ""]
+    named = ScoringProfile.from_dict({**load_profile("drug-like").to_dict(), "avoid": ["[#6;13*]", "[$([2H])]"],
+                                      "require": ["[#1;2*]"], "references": ["[2H]C([2H])([2H])Oc1ccccc1"]})
+    table = score(["[2H]C([2H])([2H])Oc1ccccc1", "[13CH3]Oc1ccccc1", "COc1ccccc1"], named, progress=False)
+    assert table["avoided_present"].tolist() == ["[$([2H])]", "[#6;13*]", ""]
+    assert table["missing_required"].tolist() == ["", "[#1;2*]", "[#1;2*]"]
+    assert table["similarity_max"].tolist() == [1.0, 1.0, 1.0]   # a labelled reference is its parent too
+    # a deuterium that alone set a double bond's geometry leaves none: =CHD's parent is styrene
+    styrene = score(["[2H]/C=C/c1ccccc1", "C=Cc1ccccc1"], progress=False)
+    assert styrene["sa"][0] == styrene["sa"][1] and styrene["qed"][0] == styrene["qed"][1]
 
 
 def test_substructure_atoms_say_where_a_kept_scaffold_lies_stereo_honoured():

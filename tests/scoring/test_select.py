@@ -53,3 +53,11 @@ def test_the_diverse_pick_can_leave_out_the_hard_filter_failures(sample_smiles):
     assert not everything["passes_filters"].astype(bool).all()
     passing = select_diverse_top(table, 100, max_similarity=0.99, passing_only=True)
     assert passing["passes_filters"].astype(bool).all() and len(passing) < len(everything)
+
+
+def test_a_labelled_molecule_is_its_parent_to_a_diversity_cut():
+    from molgen.scoring.pipeline import score
+
+    table = score(["CC(=O)Nc1ccc(O)cc1", "[2H]C([2H])([2H])C(=O)Nc1ccc(O)cc1", "c1ccncc1"], progress=False)
+    picked = select_diverse_top(table, 3, max_similarity=0.8)
+    assert len(picked) == 2 and "c1ccncc1" in picked["smiles"].tolist()

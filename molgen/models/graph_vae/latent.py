@@ -367,7 +367,7 @@ def _stereo_free(mol: Chem.Mol) -> str:
 def _start_molecule(smiles: str) -> Chem.Mol:
     """The start as the model reads it (an isotope label is not encoded): its target values are read from that
     molecule, as a decoded one's are (a 13C label raised the start's MW by 1.003)."""
-    from molgen.scoring.properties import without_labels
+    from molgen.chem.standardize import without_labels
 
     return without_labels(Chem.MolFromSmiles(smiles))
 
