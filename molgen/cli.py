@@ -733,6 +733,15 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         refusal = (f"this run starts a model of its own from {starts_from} (a fine-tune, a network grown or a checkpoint "
                    f"without resume state): give it a name of its own (--out {named}), or it would replace the model "
                    "it starts from")
+    if refusal is None:   # a folder that cannot be written in fails here, not after the data is read and featurized
+        import tempfile
+
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=out.parent):
+                pass
+        except OSError as error:
+            refusal = f"--out {out}: its folder {out.parent} cannot be written in ({error.strerror or error})"
     if refusal:
         error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
@@ -1001,6 +1010,47 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
         return None
 
     return _training_molecules(data, smiles_column, where, unlearnable=unlearnable, stereo=False)
+
+
+def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int, batch_size: int,
+                              settings: dict, fine_tune_lr: bool = True) -> dict:
+    """A graph family's fine-tune settings, each flag not typed set for a series as smiles-lm's --from sets them:
+    ``FINE_TUNE_EPOCHS`` passes over it (not 100,000 steps: 13 hours for 270 molecules, a review found), a peak
+    learning rate of 3e-4 (``fine_tune_lr``: where the command's default is higher), validation every tenth of the run; and for the graph VAE the KL weight and free bits
+    the ``parent`` trained at, at full weight from the first step (its latent space is trained: a warm-up from 0
+    judged the best checkpoint at a weight it never trained at). Said in one line."""
+    chosen = dict(settings)
+    if not _typed(ctx, "max_steps"):
+        chosen["max_steps"] = FINE_TUNE_EPOCHS * -(-n_training // batch_size)
+    if fine_tune_lr and not _typed(ctx, "lr"):
+        chosen["lr"] = 3e-4
+    if not _typed(ctx, "eval_every"):
+        chosen["eval_every"] = max(1, min(1000, chosen["max_steps"] // 10))
+    trained = parent.get("train_config") or {}
+    for name, recorded in (("kl_weight", "kl_weight"), ("free_bits", "free_bits")):
+        if name in chosen and not _typed(ctx, name) and isinstance(trained.get(recorded), (int, float)):
+            chosen[name] = trained[recorded]
+    if "kl_warmup" in chosen and not _typed(ctx, "kl_warmup"):
+        chosen["kl_warmup"] = 0
+    said = [f"{chosen['max_steps']:,} steps" + ("" if _typed(ctx, "max_steps") else
+                                              f" ({FINE_TUNE_EPOCHS} passes over {n_training:,} molecules)"),
+            f"lr {chosen['lr']:g}", f"validated every {chosen['eval_every']:,}"]
+    if "kl_weight" in chosen:
+        said.append(f"KL weight {chosen['kl_weight']:g}" + ("" if _typed(ctx, "kl_weight") else " (the parent's)")
+                    + (f" after {chosen['kl_warmup']:,} warm-up steps" if chosen["kl_warmup"] else " from the first step")
+                    + f", free bits {chosen['free_bits']:g}")
+    console.print(escape("fine-tune settings (flags given override them): " + ", ".join(said)))
+    return chosen
+
+
+def _vocabulary_reading(ctx: typer.Context, model, record: dict):
+    """The model whose atom types and size a file is read against (:func:`_graph_training_smiles`), or None: a model
+    going on to other data (--data typed), and a fine-tune resumed on its series, whose first reading was against the
+    same vocabulary (a review: without it, rows the model cannot learn came back, and the printed resume command was
+    refused for other molecules). A run resumed on the data it built its vocabulary from is read as it first was."""
+    from molgen.models.training import is_fine_tune
+
+    return model if model is not None and (_typed(ctx, "data") or is_fine_tune(record)) else None
 
 
 def _prepared_before(ctx: typer.Context, resume: Path | None, record: dict) -> bool:
@@ -1972,12 +2022,14 @@ def train_graph_vae(
                                                 "with --data naming other data, fine-tune the checkpoint (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
-    max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),
+    max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop (a fine-tune: "
+                                  f"{FINE_TUNE_EPOCHS} passes over its series)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     batch_size: int = typer.Option(128),
-    lr: float = typer.Option(1e-3),
-    eval_every: int = typer.Option(1000),
-    kl_warmup: int = typer.Option(5000, help="Steps over which the KL weight rises from 0."),
+    lr: float = typer.Option(1e-3, help="Peak learning rate (a fine-tune: 3e-4)."),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run)."),
+    kl_warmup: int = typer.Option(5000, help="Steps over which the KL weight rises from 0 (a fine-tune: none, "
+                                  "its parent's weight and free bits from the first step)."),
     free_bits: float = typer.Option(0.25, help="KL free bits per latent dimension (against posterior collapse)."),
     kl_weight: float = typer.Option(1.0, help="KL weight after the warm-up (beta); below 1 the latent carries more of the molecule."),
     properties: Optional[str] = typer.Option("qed,sa,logp", help="Property head targets (comma-separated; '' for none)."),
@@ -2026,7 +2078,7 @@ def train_graph_vae(
     afresh = _afresh_from(resume, fine_tune, grown)
     out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
-    molecules, preparation = _graph_training_smiles(data, model if _typed(ctx, "data") else None,
+    molecules, preparation = _graph_training_smiles(data, _vocabulary_reading(ctx, model, record),
                                                     smiles_column=smiles_column, where=where,
                                                     as_before=_prepared_before(ctx, resume, record))
     # a fine-tune splits its series as a new run does
@@ -2045,6 +2097,12 @@ def train_graph_vae(
         if names:
             model.config.property_mean = np.nanmean(labels, axis=0).round(4).tolist()
             model.config.property_std = np.nanstd(labels, axis=0).round(4).tolist()
+    if fine_tune:   # a series' schedule and the parent's KL settings, not a MOSES run's from scratch
+        settings = _graph_fine_tune_settings(ctx, record, len(training), batch_size, {
+            "max_steps": max_steps, "lr": lr, "eval_every": eval_every, "kl_weight": kl_weight, "free_bits": free_bits,
+            "kl_warmup": kl_warmup})
+        max_steps, lr, eval_every = settings["max_steps"], settings["lr"], settings["eval_every"]
+        kl_weight, free_bits, kl_warmup = settings["kl_weight"], settings["free_bits"], settings["kl_warmup"]
     config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
                          kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
@@ -2057,6 +2115,11 @@ def train_graph_vae(
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
                                  f"at step {t['steps']:,}", None if afresh else resume)   # a new model's own resume files
+    # training drops the prior a checkpoint carried (it described the encoder before): said, with how to add one
+    console.print(escape(f"{out} samples its prior latents from N(0, I): it carries no aggregate posterior (for the "
+                         "shipped model, FCD/Test 2.93 from N(0, I) greedily, 1.61 from its posterior); add one with "
+                         f"`molgen train ship {out} {out.with_name(out.stem + '-prior.pt')} --latent-prior {data}`"),
+                  style="yellow")
 
 
 #: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).
@@ -2078,12 +2141,13 @@ def train_graph_diffusion(
                                                 "with --data naming other data, fine-tune the checkpoint (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
-    max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop."),
+    max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop (a fine-tune: "
+                                  f"{FINE_TUNE_EPOCHS} passes over its series)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     timesteps: int = typer.Option(500, help="Diffusion steps of the noise process (sampling may use fewer)."),
     batch_size: int = typer.Option(64, help="Molecules per training step."),
     lr: float = typer.Option(2e-4, help="Peak learning rate (a cosine then takes it to a tenth)."),
-    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps."),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run)."),
     conditions: Optional[str] = typer.Option(None, help="Properties for classifier-free guidance, e.g. qed,sa,logp,mw."),
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),
@@ -2140,7 +2204,7 @@ def train_graph_diffusion(
     out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
-        data, model if _typed(ctx, "data") else None, smiles_column=smiles_column, where=where,
+        data, _vocabulary_reading(ctx, model, record), smiles_column=smiles_column, where=where,
         aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
         as_before=_prepared_before(ctx, resume, record))
     # a fine-tune splits its series as a new run does
@@ -2163,6 +2227,11 @@ def train_graph_diffusion(
         if model.config.default_steps < timesteps:
             console.print(f"sampling takes {model.config.default_steps} steps of its {timesteps} unless asked for "
                           "more (--steps)")
+    if fine_tune:   # a series' schedule, not a MOSES run's from scratch
+        settings = _graph_fine_tune_settings(ctx, record, len(training), batch_size,
+                                             {"max_steps": max_steps, "lr": lr, "eval_every": eval_every},
+                                             fine_tune_lr=False)   # its default, 2e-4, is below a fine-tune's 3e-4
+        max_steps, eval_every = settings["max_steps"], settings["eval_every"]
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
                          eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)

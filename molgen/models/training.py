@@ -25,6 +25,8 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from molgen.data.files import write_json
+
 
 def data_fingerprint(smiles: Sequence[str]) -> str:
     """A short hash of the training molecules, in order (recorded in every card)."""
@@ -112,7 +114,10 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> di
     ``metrics=None`` keeps the metrics an earlier card held (they are measured on shipped weights).
     """
     path = Path(checkpoint).with_suffix(".json")
-    previous = json.loads(path.read_text()) if path.is_file() else {}
+    try:   # an earlier card cut short (a kill while it was written, by an older molgen) only loses its metrics
+        previous = json.loads(path.read_text()) if path.is_file() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        previous = {}
     card = {"family": model.family}
     if hasattr(model.config, "arch"):
         card["arch"] = model.config.arch
@@ -120,7 +125,7 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> di
                  "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
                  "config": getattr(model.config, "card_dict", model.config.to_dict)(), "training": training_of(model),
                  "metrics": metrics if metrics is not None else previous.get("metrics", {})})
-    path.write_text(json.dumps(card, indent=1))
+    write_json(card, path)   # atomically, as the checkpoint it describes
     return card
 
 
@@ -299,7 +304,8 @@ def checkpoint(model, out: Path, optimizer: torch.optim.Optimizer, value: float,
 def open_log(out: Path, resume, header: list[str]):
     """The CSV log beside ``out``: appended to when resuming, else started with ``header``."""
     path = out.with_suffix(".csv")
-    new = not (resume and path.is_file())
+    # an empty log (a new run under the name, killed before it wrote a row) starts with its header again
+    new = not (resume and path.is_file() and path.stat().st_size)
     handle = open(path, "w" if new else "a", newline="")
     writer = csv.writer(handle)
     if new:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import torch
@@ -268,3 +269,73 @@ def test_a_run_on_salts_whose_molecules_changed_names_the_counter_ion_rule_among
     refused = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4")
     said = " ".join(refused.output.split())
     assert refused.exit_code == 2 and "the training molecules differ" in said and "sets a known counter-ion aside" in said
+
+
+@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
+def test_a_graph_fine_tune_resumed_by_the_command_it_printed_reads_its_series_as_it_did(family, tmp_path):
+    """Without --data, a resumed fine-tune read its series without its model's vocabulary: the rows it had left out
+    (an element the model never saw) came back, and the printed resume command was refused for other molecules.
+    A fine-tune also took a from-scratch schedule: 100,000 steps and, for the VAE, a KL weight of 1 warmed up from 0."""
+    import json
+
+    from tests.test_cli import run
+
+    first = tmp_path / "first.pt"
+    made = run("train", family, "--size", "tiny", "--data", "moses-sample", "--max-molecules", "120",
+               "--max-steps", "2", "--eval-every", "2", "--out", str(first), "--threads", "1",
+               *(["--kl-weight", "0.2"] if family == "graph-vae" else []))
+    assert made.exit_code == 0, made.output
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F",
+                                                                 "CO", "CN", "CCl"))
+                      + "C[Si](C)(C)c1ccccc1\n")   # an element no MOSES model writes: left out
+    tuned = tmp_path / "tuned.pt"
+    tuning = run("train", family, "--resume", str(first.with_suffix(".last.pt")), "--data", str(series),
+                 "--out", str(tuned), "--threads", "1", "--max-steps", "2")
+    said = " ".join(tuning.output.split())
+    assert tuning.exit_code == 0, tuning.output
+    assert "atom type Si is not in the vocabulary" in said and "fine-tune settings" in said
+    config = json.loads(tuned.with_suffix(".json").read_text())["training"]["train_config"]
+    assert config["max_steps"] == 2 and config["eval_every"] == 1   # --max-steps given; validation at a tenth
+    if family == "graph-vae":
+        assert config["kl_weight"] == 0.2 and config["kl_warmup_steps"] == 0 and config["lr"] == 3e-4
+        assert "carries no aggregate posterior" in said
+    resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "3")
+    assert resumed.exit_code == 0, resumed.output
+    assert json.loads(tuned.with_suffix(".json").read_text())["training"]["steps"] == 3
+
+
+def test_a_cut_short_card_and_an_emptied_log_do_not_stop_a_resume(tmp_path):
+    from tests.test_cli import run
+
+    out = tmp_path / "run.pt"
+    made = run("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "120",
+               "--max-steps", "2", "--eval-every", "1", "--out", str(out), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    out.with_suffix(".json").write_text('{"family": "gra')   # a kill while an older molgen wrote it
+    out.with_suffix(".csv").write_text("")                   # a new run under the name, killed before its first row
+    resumed = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "3")
+    assert resumed.exit_code == 0, resumed.output
+    assert out.with_suffix(".csv").read_text().startswith("step,")
+    import json
+
+    assert json.loads(out.with_suffix(".json").read_text())["training"]["steps"] == 3
+
+
+def test_an_out_folder_that_cannot_be_written_is_refused_before_the_data_is_read(tmp_path):
+    from tests.test_cli import run
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):   # root writes anywhere: /proc then stands in for it
+            target = Path("/proc/molgen-test/run.pt")
+        else:
+            target = locked / "run.pt"
+        refused = run("train", "smiles-lm", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "50",
+                      "--max-steps", "1", "--out", str(target))
+    finally:
+        locked.chmod(0o700)
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "cannot be written in" in said and "Traceback" not in said
