@@ -736,9 +736,11 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if refusal is None:   # a folder that cannot be written in fails here, not after the data is read and featurized
         import tempfile
 
+        existing = next(folder for folder in [out.parent, *out.parent.parents] if folder.exists())   # made later
         try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=out.parent):
+            if not existing.is_dir():
+                raise NotADirectoryError(20, "a file stands where a folder would be made", str(existing))
+            with tempfile.TemporaryFile(dir=existing):
                 pass
         except OSError as error:
             refusal = f"--out {out}: its folder {out.parent} cannot be written in ({error.strerror or error})"
@@ -799,10 +801,10 @@ def _refuse_finished(resume: Path, max_steps: int, record: dict, fine_tune: bool
         raise typer.Exit(2)
 
 
-def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None:
+def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path | None:
     """Run a family's training and report its best checkpoint: the card ``run`` returns, or, when no evaluation
     of this session beat the earlier best (a resumed run), the card of that best (beside ``out``, or beside the
-    run resumed). Ctrl-C says how to continue."""
+    run resumed). Ctrl-C says how to continue. Returns the best checkpoint reported, None when there is none."""
     import json
 
     from molgen.models.base import CheckpointError
@@ -828,18 +830,42 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> None
         raise typer.Exit(130) from None
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
-        return
+        return out
     beside = [out.with_suffix(".json")]
     if resume is not None:   # the best of the run continued, under its own name
         beside.append(resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".json"))
     for card_path in beside:
-        earlier = json.loads(card_path.read_text()).get("training", {}) if card_path.is_file() else {}
+        best = card_path.with_suffix(".pt")
+        try:
+            earlier = json.loads(card_path.read_text()).get("training", {}) if card_path.is_file() else {}
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):   # cut short by a kill, or not a card
+            if best.is_file():
+                console.print(escape(f"no evaluation of this session beat the best so far, {best} (its card "
+                                     f"{card_path} cannot be read)"), style="yellow")
+                return best
+            continue
         if earlier:
-            best = card_path.with_suffix(".pt")
             console.print(escape(f"no evaluation of this session beat the best so far, {best}: " + best_line(earlier)),
                           style="yellow")
-            return
+            return best
     console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
+    return None
+
+
+def _say_no_latent_prior(best: Path, data: str, smiles_column: str | None, where: list[str] | None) -> None:
+    """That a trained graph VAE samples N(0, I), and the command that gives it an aggregate posterior: from its
+    data where `train ship` reads it as training did (a dataset, or a file found by its SMILES column's name, all
+    rows learned), else from a file of the molecules it learned."""
+    import shlex
+
+    plain = not (smiles_column or where)
+    console.print(escape(f"{best} samples its prior latents from N(0, I): it carries no aggregate posterior (for the "
+                         "shipped model, FCD/Test 2.93 from N(0, I) greedily, 1.61 from its posterior); add one with "
+                         f"`molgen train ship {shlex.quote(str(best))} "
+                         f"{shlex.quote(str(best.with_name(best.stem + '-prior.pt')))} --latent-prior "
+                         f"{shlex.quote(data) if plain else 'FILE'}`"
+                         + ("" if plain else ", FILE holding the molecules it learned, one SMILES a line")),
+                  style="yellow")
 
 
 def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
@@ -2027,7 +2053,8 @@ def train_graph_vae(
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     batch_size: int = typer.Option(128),
     lr: float = typer.Option(1e-3, help="Peak learning rate (a fine-tune: 3e-4)."),
-    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run)."),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run, "
+                                   "at most 1,000)."),
     kl_warmup: int = typer.Option(5000, help="Steps over which the KL weight rises from 0 (a fine-tune: none, "
                                   "its parent's weight and free bits from the first step)."),
     free_bits: float = typer.Option(0.25, help="KL free bits per latent dimension (against posterior collapse)."),
@@ -2111,15 +2138,13 @@ def train_graph_vae(
         console.print(f"[yellow]--kl-warmup {kl_warmup:,} is as long as --max-steps {max_steps:,} or longer: the KL "
                       f"weight reaches {kl_weight:g} at the last step at best, and checkpoints are compared at it "
                       "(give a shorter --kl-warmup)[/yellow]")
-    _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
-                                train_labels=labels, preparation=preparation, fine_tune=fine_tune),
-                  out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL {t['valid_kl']:.3f} "
-                                 f"at step {t['steps']:,}", None if afresh else resume)   # a new model's own resume files
-    # training drops the prior a checkpoint carried (it described the encoder before): said, with how to add one
-    console.print(escape(f"{out} samples its prior latents from N(0, I): it carries no aggregate posterior (for the "
-                         "shipped model, FCD/Test 2.93 from N(0, I) greedily, 1.61 from its posterior); add one with "
-                         f"`molgen train ship {out} {out.with_name(out.stem + '-prior.pt')} --latent-prior {data}`"),
-                  style="yellow")
+    best = _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
+                                       train_labels=labels, preparation=preparation, fine_tune=fine_tune),
+                         out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL "
+                                        f"{t['valid_kl']:.3f} at step {t['steps']:,}",
+                         None if afresh else resume)   # a new model's own resume files
+    if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
+        _say_no_latent_prior(best, data, smiles_column, where)
 
 
 #: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).
@@ -2147,7 +2172,8 @@ def train_graph_diffusion(
     timesteps: int = typer.Option(500, help="Diffusion steps of the noise process (sampling may use fewer)."),
     batch_size: int = typer.Option(64, help="Molecules per training step."),
     lr: float = typer.Option(2e-4, help="Peak learning rate (a cosine then takes it to a tenth)."),
-    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run)."),
+    eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run, "
+                                   "at most 1,000)."),
     conditions: Optional[str] = typer.Option(None, help="Properties for classifier-free guidance, e.g. qed,sa,logp,mw."),
     extra_features: bool = typer.Option(False, help="Feed the denoiser ring statistics of the noisy graph (DiGress's extra features)."),
     spectral_features: bool = typer.Option(False, help="Feed the denoiser the noisy graph's components and Laplacian spectrum."),

@@ -339,3 +339,15 @@ def test_an_out_folder_that_cannot_be_written_is_refused_before_the_data_is_read
         locked.chmod(0o700)
     said = " ".join(refused.output.split())
     assert refused.exit_code == 2 and "cannot be written in" in said and "Traceback" not in said
+
+
+def test_a_session_that_beat_no_best_reads_past_a_cut_short_card(tmp_path):
+    from molgen.cli import _run_training
+
+    out = tmp_path / "run.pt"
+    out.write_bytes(b"weights")
+    out.with_suffix(".json").write_text('{"family": "gra')
+    best = _run_training(lambda: {}, out, lambda training: "")   # no evaluation of the session beat the best
+    assert best == out
+    out.unlink()
+    assert _run_training(lambda: {}, out, lambda training: "") is None
