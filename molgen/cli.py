@@ -2013,6 +2013,9 @@ def export_command(
     if record["status"] == "failed":
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
                       "molecules it ranked before the error[/yellow]")
+    elif record["status"] == "running":   # ranks are set when a run ends: a resume would be refused meanwhile
+        console.print(f"[yellow]run {escape(record['name'])} is still sampling: its molecules are ranked, and can be "
+                      "exported ranked, when it ends (those written now have no rank yet)[/yellow]")
     elif record["status"] not in ("complete", "budget_exhausted"):
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")

@@ -1,4 +1,4 @@
-"""Export a run's ranked candidates as CSV, SDF or Parquet, with a provenance manifest beside the file.
+"""Export a run's ranked candidates as CSV, TSV, SDF or Parquet, with a provenance manifest beside the file.
 
 ``FILE.manifest.json`` holds the run's record (model, checkpoint sha256, seed, conditions,
 profile, versions, counts) and the export's own filters (``top``, ``diverse``, ``where``) and
@@ -8,9 +8,12 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import time
 import tokenize
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +24,7 @@ from molgen.runs.conditions import has_conditions
 from molgen.runs.store import RunStore, passes_hard_filters
 from molgen.scoring.similarity import SIMILARITY_MEASURE
 
-FORMATS = ("csv", "sdf", "parquet")
+FORMATS = ("csv", "tsv", "sdf", "parquet")
 _INTERNAL = ("id", "run_id", "meets_conditions", "failed_conditions")
 
 
@@ -116,8 +119,13 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         frame = frame[passes_hard_filters(frame)]
     if "rank" in frame.columns:   # before any filter: "rank <= 5" must not keep the unranked (the store's 0)
         frame = frame.assign(rank=unranked_empty(frame["rank"]))
+    # a filter reads the rows as the file gives them: with their molecule_id, and no condition missed an empty cell
+    frame = frame.assign(molecule_id=molecule_ids(frame))
+    if "failed_conditions" in frame.columns:
+        frame = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None))
+    where = where.strip() if isinstance(where, str) else where   # a filter of spaces alone is no filter
     if where:
-        columns = [c for c in frame.columns if c not in _INTERNAL]
+        columns = [c for c in frame.columns if c not in ("id", "run_id")]
         expression = _columns_by_any_case(where, columns)
         # a column this run never filled (graph diffusion gives no log-likelihood) would keep no row, in silence
         empty = [c for c in columns if len(frame) and frame[c].isna().all() and re.search(rf"\b{re.escape(c)}\b", expression)]
@@ -133,7 +141,8 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
                               f"({decimal_comma.group(1).replace(',', '.')})")
         if re.search(r"\brank\s*(==|<=|<)\s*0\b", expression):
             raise ExportError(f"cannot apply the filter {where!r}: a molecule that missed a condition has no rank (an "
-                              "empty cell, not 0); rank.isna() selects them (with --include-unranked)")
+                              "empty cell, not 0); rank.isna() selects them (with --include-unranked, or on the "
+                              "Export page \"Also the molecules that missed a condition\")")
         try:
             frame = frame.query(expression, engine="python")
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
@@ -158,7 +167,6 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         internal = tuple(c for c in _INTERNAL if c not in ("meets_conditions", "failed_conditions"))
     # a model that gives no log-likelihood (graph diffusion) leaves the column empty: not written
     unmeasured = [c for c in ("log_likelihood",) if c in frame.columns and len(frame) and frame[c].isna().all()]
-    frame = frame.assign(molecule_id=molecule_ids(frame))
     frame = frame.drop(columns=[c for c in internal if c in frame.columns] + unmeasured).reset_index(drop=True)
     return frame[_reading_order(list(frame.columns))]
 
@@ -226,23 +234,45 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         if suffix_format is None:   # results, results.txt: the name gets the format's ending
             path = path.with_name(path.name + f".{format}")
     elif suffix_format not in FORMATS:
-        raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .sdf or .parquet or give --format")
+        raise ExportError(f"{path}: cannot tell the format from the name; end it in .csv, .tsv, .sdf or .parquet or "
+                          "give --format")
     if not path.parent.is_dir():
         raise ExportError(f"{path}: the folder {path.parent} does not exist; create it or choose another path")
     try:
         check_writable(path)   # e.g. best.sdf.gz: readable, not writable
     except FileFormatError as error:
         raise ExportError(str(error)) from None
+    manifest_path = path.with_name(path.name + ".manifest.json")
+    if manifest_path.is_dir():   # found before the file is written, not after: it would be left without its manifest
+        raise ExportError(f"{manifest_path} is a folder: the export's manifest cannot be written there")
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
                               passing_only=passing_only, include_unranked=include_unranked)
-    write_molecules(frame, path)
+    with _exporting_into(path.parent):   # two exports to one name at once: each file beside its own manifest
+        write_molecules(frame, path)
+        _write_manifest(frame, path, manifest_path, record, format or suffix_format, top=top, diverse=diverse,
+                        where=where, selected_only=selected_only, passing_only=passing_only,
+                        include_unranked=include_unranked)
+    return path
+
+
+@contextmanager
+def _exporting_into(folder: Path):
+    """One export at a time writes into ``folder`` (an advisory lock on the folder itself, so no lock file is left
+    behind): a file and its manifest are two renames, and two exports under one name interleaved them."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)   # closing releases the lock
+
+
+def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record: dict, fmt: str, **options) -> None:
     manifest = {
         # the file's checksum: a copy passed on can be checked against the manifest that describes it
-        "export": {"file": path.name, "sha256": sha256_of(path), "format": format or suffix_format, "rows": len(frame),
-                   "columns": list(frame.columns),
-                   "top": top, "diverse": diverse, "where": where, "selected_only": selected_only,
-                   "passing_only": passing_only, "include_unranked": include_unranked,
+        "export": {"file": path.name, "sha256": sha256_of(path), "format": fmt, "rows": len(frame),
+                   "columns": list(frame.columns), **options,
                    "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                    # the similarity condition, the similarity columns and --diverse all use this fingerprint
                    "similarity": SIMILARITY_MEASURE},
@@ -250,5 +280,4 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
     }
-    write_json(manifest, path.with_name(path.name + ".manifest.json"))
-    return path
+    write_json(manifest, manifest_path)
