@@ -1976,9 +1976,9 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
 @app.command("export")
 def export_command(
     run: str = typer.Argument(..., help="Run id or name."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .sdf or .parquet)."),
-    format: Optional[str] = typer.Option(None, help="csv, sdf or parquet (default: from the file name; a name "
-                                         "without a known ending gets .csv, .sdf or .parquet added)."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .tsv, .sdf or .parquet; .csv.gz and .tsv.gz compressed)."),
+    format: Optional[str] = typer.Option(None, help="csv, tsv, sdf or parquet (default: from the file name; a name "
+                                         "without a known ending gets .csv, .tsv, .sdf or .parquet added)."),
     top: Optional[int] = typer.Option(None, help="Keep the best N."),
     diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
     where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),
