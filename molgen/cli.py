@@ -1976,7 +1976,8 @@ def runs_tag(run: str, tags: list[str], remove: bool = typer.Option(False, help=
 @app.command("export")
 def export_command(
     run: str = typer.Argument(..., help="Run id or name."),
-    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .tsv, .sdf or .parquet; .csv.gz and .tsv.gz compressed)."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .tsv, .sdf or .parquet; .csv.gz and "
+                                                          ".tsv.gz compressed)."),
     format: Optional[str] = typer.Option(None, help="csv, tsv, sdf or parquet (default: from the file name; a name "
                                          "without a known ending gets .csv, .tsv, .sdf or .parquet added)."),
     top: Optional[int] = typer.Option(None, help="Keep the best N."),
