@@ -1991,7 +1991,7 @@ def export_command(
 ) -> None:
     """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""
     from molgen.runs import RunNotFound, RunStore
-    from molgen.runs.export import ExportError, export_run
+    from molgen.runs.export import ExportError, export_with_manifest
 
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
@@ -1999,14 +1999,12 @@ def export_command(
                if p.exists()}
     try:
         store = RunStore()
-        path = export_run(store, run, output, format=format, top=top, diverse=diverse, where=where, selected_only=selected,
-                          passing_only=passing_only, include_unranked=include_unranked)
+        path, manifest = export_with_manifest(store, run, output, format=format, top=top, diverse=diverse, where=where,
+                                              selected_only=selected, passing_only=passing_only,
+                                              include_unranked=include_unranked)
     except (RunNotFound, ExportError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
-    import json
-
-    manifest = json.loads(path.with_name(path.name + ".manifest.json").read_text())
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
     if path.resolve() in existed:

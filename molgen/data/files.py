@@ -18,8 +18,6 @@ import math
 import os
 import re
 import tempfile
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -466,22 +464,10 @@ def write_json(data: dict, path: str | Path) -> Path:
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
-    with _partial_beside(path) as partial:
-        partial.write_text(text)
-        os.replace(partial, path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
     return path
-
-
-@contextmanager
-def _partial_beside(path: Path):
-    """A temporary name of its own beside ``path`` (two writers of one file never share one: a review's two exports
-    at once renamed each other's), removed if the write fails before it is renamed to ``path``."""
-    # not mkstemp: its file is private to its owner (0600), and the export renamed from it would be too
-    partial = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
-    try:
-        yield partial
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 #: Floats in text files: 15 significant digits, as many as a double holds exactly, so a sum's rounding noise
@@ -527,7 +513,8 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     """
     path = Path(path)
     fmt = check_writable(path, probe=False)
-    with _partial_beside(path) as partial:
+    partial = path.with_name(path.name + ".partial")
+    try:
         if fmt in ("csv", "tsv"):
             frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT,
                          compression="gzip" if path.suffix.lower() == ".gz" else None)
@@ -536,6 +523,8 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
         elif fmt == "sdf":
             _write_sdf(_told_apart(frame), partial, smiles_column)
         partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 

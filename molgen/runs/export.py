@@ -8,7 +8,6 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import time
@@ -119,16 +118,14 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         frame = frame[passes_hard_filters(frame)]
     if "rank" in frame.columns:   # before any filter: "rank <= 5" must not keep the unranked (the store's 0)
         frame = frame.assign(rank=unranked_empty(frame["rank"]))
-    # a filter reads the rows as the file gives them: with their molecule_id, and no condition missed an empty cell
-    frame = frame.assign(molecule_id=molecule_ids(frame))
-    if "failed_conditions" in frame.columns:
-        frame = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None))
+    frame = frame.assign(molecule_id=molecule_ids(frame))   # before the filter, which may name it
     where = where.strip() if isinstance(where, str) else where   # a filter of spaces alone is no filter
     if where:
         columns = [c for c in frame.columns if c not in ("id", "run_id")]
         expression = _columns_by_any_case(where, columns)
         # a column this run never filled (graph diffusion gives no log-likelihood) would keep no row, in silence
-        empty = [c for c in columns if len(frame) and frame[c].isna().all() and re.search(rf"\b{re.escape(c)}\b", expression)]
+        empty = [c for c in columns if len(frame) and frame[c].isna().all() and c != "failed_conditions"
+                 and re.search(rf"\b{re.escape(c)}\b", expression)]
         if empty == ["rank"]:
             raise ExportError(f"cannot apply the filter {where!r}: no molecule of these is ranked (each missed a "
                               "condition), so a filter on rank keeps none")
@@ -143,8 +140,11 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             raise ExportError(f"cannot apply the filter {where!r}: a molecule that missed a condition has no rank (an "
                               "empty cell, not 0); rank.isna() selects them (with --include-unranked, or on the "
                               "Export page \"Also the molecules that missed a condition\")")
+        # read as the file gives the rows: a molecule that missed no condition has an empty failed_conditions cell
+        readable = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None)) \
+            if "failed_conditions" in frame.columns else frame
         try:
-            frame = frame.query(expression, engine="python")
+            frame = frame.loc[readable.query(expression, engine="python").index]
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
             raise ExportError(f"cannot apply the filter {where!r}: {_filter_problem(error)}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
@@ -220,7 +220,19 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
                diverse: float | None = None, where: str | None = None, selected_only: bool = False,
                passing_only: bool = False, include_unranked: bool = False) -> Path:
     """Write the filtered ranked set to ``path`` (format from ``format`` or the suffix) and its manifest."""
+    return export_with_manifest(store, run, path, format=format, top=top, diverse=diverse, where=where,
+                                selected_only=selected_only, passing_only=passing_only,
+                                include_unranked=include_unranked)[0]
+
+
+def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format: str | None = None,
+                         top: int | None = None, diverse: float | None = None, where: str | None = None,
+                         selected_only: bool = False, passing_only: bool = False,
+                         include_unranked: bool = False) -> tuple[Path, dict]:
+    """:func:`export_run`, returning the manifest written with the file too: read back from disk, it may be another
+    export's, written under the same name since."""
     path = Path(path)
+    where = (where.strip() or None) if isinstance(where, str) else where   # spaces alone are no filter
     try:
         suffix_format = detect_format(path)
     except FileFormatError:
@@ -250,25 +262,39 @@ def export_run(store: RunStore, run: str, path: str | Path, *, format: str | Non
                               passing_only=passing_only, include_unranked=include_unranked)
     with _exporting_into(path.parent):   # two exports to one name at once: each file beside its own manifest
         write_molecules(frame, path)
-        _write_manifest(frame, path, manifest_path, record, format or suffix_format, top=top, diverse=diverse,
-                        where=where, selected_only=selected_only, passing_only=passing_only,
-                        include_unranked=include_unranked)
-    return path
+        manifest = _write_manifest(frame, path, manifest_path, record, format or suffix_format, top=top,
+                                   diverse=diverse, where=where, selected_only=selected_only,
+                                   passing_only=passing_only, include_unranked=include_unranked)
+    return path, manifest
 
 
 @contextmanager
 def _exporting_into(folder: Path):
     """One export at a time writes into ``folder`` (an advisory lock on the folder itself, so no lock file is left
-    behind): a file and its manifest are two renames, and two exports under one name interleaved them."""
-    handle = os.open(folder, os.O_RDONLY)
+    behind): a file and its manifest are two renames, and two exports under one name interleaved them (and shared
+    one temporary name). Where no such lock can be had (no fcntl, a folder that cannot be read, NFS), it exports
+    without one, as before."""
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        import fcntl
+    except ImportError:
+        fcntl = None
+    handle = None
+    if fcntl is not None:
+        try:
+            handle = os.open(folder, os.O_RDONLY)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            if handle is not None:
+                os.close(handle)
+            handle = None
+    try:
         yield
     finally:
-        os.close(handle)   # closing releases the lock
+        if handle is not None:
+            os.close(handle)   # closing releases the lock
 
 
-def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record: dict, fmt: str, **options) -> None:
+def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record: dict, fmt: str, **options) -> dict:
     manifest = {
         # the file's checksum: a copy passed on can be checked against the manifest that describes it
         "export": {"file": path.name, "sha256": sha256_of(path), "format": fmt, "rows": len(frame),
@@ -281,3 +307,4 @@ def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
     }
     write_json(manifest, manifest_path)
+    return manifest

@@ -395,6 +395,10 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     first_id = whole["molecule_id"].iloc[0]
     assert select_candidates(store, strict.id, where=f"Molecule_ID == '{first_id}'")["molecule_id"].tolist() == [first_id]
     assert select_candidates(store, strict.id, where="   ").equals(select_candidates(store, strict.id))   # no filter
+    # the ranked ones alone missed no condition: the filter says so, not that the column has no value in this run
+    assert len(select_candidates(store, strict.id, where="failed_conditions.isna()")) == ranked_count
+    # written as before: a met row's failed_conditions stays an empty text in the file
+    assert select_candidates(store, strict.id, where="rank >= 1")["failed_conditions"].eq("").all()
     # the run's times read as the export's: ISO, not seconds since 1970
     assert manifest["run"]["created"].startswith(time.strftime("%Y-")) and manifest["run"]["created"][10] == "T"
     with pytest.raises(ExportError, match="cannot apply the filter"):
@@ -430,12 +434,27 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert len(store.runs()) == 2   # the two above; none of the refused ones
 
 
-def test_two_exports_under_one_name_at_once_each_leave_a_file_beside_its_own_manifest(tiny_checkpoint, store, tmp_path):
+def test_two_exports_under_one_name_at_once_each_leave_a_file_beside_its_own_manifest(tiny_checkpoint, store, tmp_path,
+                                                                                      monkeypatch):
     import hashlib
     import threading
 
+    from molgen.data.files import write_json
+    from molgen.runs import export as export_module
+
     run = generate(str(tiny_checkpoint), 30, conditions=["qed>=0.5"], seed=4, store=store, progress=False)
     target, errors = tmp_path / "race.tsv", []   # .tsv: written as the shared reader reads it
+    written = threading.Event()
+
+    def slow_manifest(data, path):
+        """The first export's manifest comes late: the second export writes its file and manifest meanwhile,
+        unless it waits for the first to finish (the file then the second's, the manifest the first's)."""
+        if threading.current_thread().name == "first":
+            written.set()
+            time.sleep(1.0)
+        return write_json(data, path)
+
+    monkeypatch.setattr(export_module, "write_json", slow_manifest)
 
     def export(**options):
         try:
@@ -443,15 +462,16 @@ def test_two_exports_under_one_name_at_once_each_leave_a_file_beside_its_own_man
         except Exception as error:   # noqa: BLE001 -- a crash of either is the failure looked for
             errors.append(error)
 
-    for _ in range(3):
-        both = [threading.Thread(target=export, kwargs={"include_unranked": True}), threading.Thread(target=export)]
-        for thread in both:
-            thread.start()
-        for thread in both:
-            thread.join()
-        manifest = json.loads((tmp_path / "race.tsv.manifest.json").read_text())
-        assert not errors and manifest["export"]["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
-        assert len(pd.read_csv(target, sep="\t")) == manifest["export"]["rows"]
+    first = threading.Thread(target=export, kwargs={"include_unranked": True}, name="first")
+    second = threading.Thread(target=export, name="second")
+    first.start()
+    assert written.wait(60)
+    second.start()
+    for thread in (first, second):
+        thread.join()
+    manifest = json.loads((tmp_path / "race.tsv.manifest.json").read_text())
+    assert not errors and manifest["export"]["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert len(pd.read_csv(target, sep="\t")) == manifest["export"]["rows"]
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 

@@ -1,4 +1,4 @@
-"""Export: the selection or the filtered ranked set of any run as CSV, SDF or Parquet, with its manifest."""
+"""Export: the selection or the filtered ranked set of any run as CSV, TSV, SDF or Parquet, with its manifest."""
 
 from __future__ import annotations
 
@@ -29,13 +29,14 @@ if run_id:
         where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where",
                               help="a pandas query: column names in any case (QED, logP, MW), and, or, not, "
                                    "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
-        fmt = st.radio("Format", ["csv", "sdf", "parquet"], horizontal=True, key="export_format")
+        fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="export_format")
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
                                  help="a strained or unusual ring system, a radical, or no carbon, in the shipped profiles: they "
                                       "score 0 and are ranked last, so Best N reaches them once it passes the rest")
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
                                      help="no rank (an empty cell in the file), after the ranked ones; each says which "
                                           "condition it missed")
+    where = where.strip()   # spaces alone are no filter, and no "-filtered" in the file's name
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
                "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked}
     try:
