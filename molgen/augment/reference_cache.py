@@ -28,7 +28,8 @@ from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 CACHE_FROM = 5_000
 #: Raise when a ReferenceSet's keys change (parent_key, the SMILES without stereo, the fingerprint): the old files
 #: are then never read again.
-KEYS_VERSION = 2   # 2: a salt's parent is no listed counter-ion (pamoate outweighed olanzapine)
+KEYS_VERSION = 3   # 2: a salt's parent is no listed counter-ion (pamoate outweighed olanzapine); 3: a metal bonded
+                  # to its anion (O[Na]) is a salt, and fingerprints are of parents
 
 
 #: Molecules keyed afresh by every process and folded into the digest: a change to the keying (the parent, the

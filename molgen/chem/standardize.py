@@ -58,6 +58,23 @@ _FOLD_EVERY_HYDROGEN = Chem.RemoveHsParameters()
 _FOLD_EVERY_HYDROGEN.removeDefiningBondStereo = True
 
 
+#: Metals a salt is written bonded to (a vendor's or PubChem's O[Na]): their bonds to a non-metal are ionic.
+SALT_METALS = frozenset({3, 11, 19, 37, 55, 4, 12, 20, 38, 56, 13, 30})   # Li Na K Rb Cs, Be Mg Ca Sr Ba, Al, Zn
+
+
+def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
+    """``mol`` with a salt metal's covalent bonds to a non-metal broken into ions (RDKit's MetalDisconnector): a
+    carboxylate or phenolate written with its sodium bonded (C(=O)O[Na]) is then the salt it is. Itself when it
+    holds no such metal bonded to anything."""
+    if not any(atom.GetAtomicNum() in SALT_METALS and atom.GetDegree() for atom in mol.GetAtoms()):
+        return mol
+    with quiet_rdkit():
+        disconnected = _METAL_DISCONNECTOR.Disconnect(Chem.Mol(mol))   # on a copy: it also changes what it is given
+    # nothing broken (a Grignard's C-Mg stays): the molecule as given, not one with its hydrogens made explicit
+    return disconnected if len(Chem.GetMolFrags(disconnected)) > len(Chem.GetMolFrags(mol)) else mol
+
+
+_METAL_DISCONNECTOR = rdMolStandardize.MetalDisconnector()
 _UNCHARGER = rdMolStandardize.Uncharger()
 
 
@@ -72,6 +89,7 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
     so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl)."""
+    mol = without_metal_bonds(mol)   # sodium ibuprofen written C(=O)O[Na] is the salt [Na+].C(=O)[O-]
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol
     parent = largest_fragment(mol)

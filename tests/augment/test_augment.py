@@ -160,6 +160,10 @@ def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each
     ("CCN", "CC[NH3+]"),                                            # a charge state
     ("O=c1cccc[nH]1", "Oc1ccccn1"),                                 # a tautomer (2-pyridone, 2-hydroxypyridine)
     ("COc1ccccc1", "[2H]C([2H])([2H])Oc1ccccc1"),                   # an isotopologue
+    ("CCO", "CC[18OH]"),                                            # a label is no stereo (was "stereo aside")
+    # a salt written with its metal bonded, as vendors' and PubChem's files often do, either way round
+    ("CC(C)Cc1ccc(cc1)C(C)C(=O)O", "CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]"),
+    ("COC(=O)c1ccc(O[K])cc1", "COC(=O)c1ccc(O)cc1"),
 ])
 def test_leakage_guard_sees_salts_charges_tautomers_and_isotopes(held, synthetic):
     guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
@@ -746,6 +750,17 @@ def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
     from molgen.chem.standardize import salt_parent
 
     assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(salt))) == Chem.MolToSmiles(Chem.MolFromSmiles(parent))
+
+
+@pytest.mark.parametrize("written", ["", ".Cl", ".OC(=O)C(O)C(O)C(=O)O", "[2H]"])
+def test_a_near_duplicate_is_measured_against_the_held_out_parent_however_it_is_written(written):
+    """A review: the C17 homologue of a held-out C16 anilide (Tanimoto 1.00 between parents) passed when the held-out
+    file listed its tartrate salt (0.81 as written) or its O-D form (0.79)."""
+    held = "CCCCCCCCCCCCCCCC(=O)Nc1ccc(O)cc1" + (written if written.startswith(".") else "")
+    if written == "[2H]":
+        held = "CCCCCCCCCCCCCCCC(=O)Nc1ccc(O[2H])cc1"
+    guard = Guard(held_out=[ReferenceSet("test", [held])], near_duplicate=0.95)
+    assert guard.check(Chem.MolFromSmiles("CCCCCCCCCCCCCCCCC(=O)Nc1ccc(O)cc1")).startswith("leak: near-duplicate")
 
 
 def test_a_held_out_pamoate_guards_its_drug_and_not_other_pamoates():
