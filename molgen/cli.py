@@ -931,6 +931,19 @@ def _say_continuing(ctx: typer.Context, data: str, taken: dict) -> None:
         console.print(escape(f"continuing on {data}"))
 
 
+def _holds_bonded_salt_metal(data: str) -> bool:
+    """Whether a training file writes a salt metal bonded to its anion (O[Na], [Na]O...), which molgen reads as the
+    salt's parent since a review; a dataset name or an unreadable file: no."""
+    import re
+
+    try:
+        text = Path(data).read_text(errors="replace") if Path(data).is_file() else ""
+    except OSError:
+        return False
+    metal = r"\[\d*(?:Li|Na|K|Rb|Cs|Mg|Ca|Sr|Ba)(?![a-z])[^\]]*\]"
+    return re.search(rf"[A-Za-z\])]{metal}|{metal}[A-Za-z(\[]", text) is not None
+
+
 def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "") -> None:
     """A --resume whose training molecules are not the run's (another file, subset, split or seed) is refused
     unless --data asks for them, and then said: the card would otherwise describe data the model never saw."""
@@ -943,6 +956,9 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
     if ((record.get("data_preparation") or {}).get("changed") or {}).get(PARENT_TAKEN):   # read before the rule
         hint += ("; or its salts read as their parent: molgen now sets a known counter-ion aside even when larger "
                  "than the drug (molgen.chem.counterions), so a run prepared before reads other parents")
+    if _holds_bonded_salt_metal(data):
+        hint += ("; or its salts written with their metal bonded (C(=O)O[Na]): molgen now reads them as their parent "
+                 "(molgen.chem.standardize.without_metal_bonds), so a run prepared before reads other molecules")
     message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, the validation "
                f"share and --seed decide them{hint})")
     if not _typed(ctx, "data"):

@@ -126,10 +126,10 @@ def _fine_tuned(model, seeds: list[str], steps: int, seed: int):
         model.save(path)
         tuned = SmilesLM.load(path)
         tuned.network.train()
-        # canonical SMILES, as the prior learned and `molgen train --from` tunes: randomized spellings of a few seeds
-        # in 200 steps left the model writing half invalid SMILES (0 analogues of 300 samples for 5 seeds, a review)
+        # randomized spellings: tuned on canonical SMILES, 200 steps on a few seeds make the model write them back
+        # (1,797 of 2,000 samples seed copies on a 20-molecule series, against 212; 98 analogues kept, against 261)
         config = TrainConfig(batch_size=min(32, len(seeds)), lr=3e-4, min_lr=1e-4, max_steps=steps, eval_every=steps,
-                             warmup_steps=max(1, steps // 10), seed=seed, randomize_smiles=False)
+                             warmup_steps=max(1, steps // 10), seed=seed, randomize_smiles=True)
         train(tuned, seeds, seeds, config, Path(folder) / "tuned.pt", data_name="seed set", progress=False)
         return SmilesLM.load(Path(folder) / "tuned.pt")
 

@@ -46,7 +46,7 @@ from molgen.scoring.similarity import morgan_fingerprint
 # explicit hydrogen atom.
 _CHARGE = re.compile(r"[+-]\d*\]")
 _LABELS = re.compile(r"[@/\\]|\[\d|\[H")
-_SALT_METAL = re.compile(r"\[(?:Li|Na|K|Rb|Cs|Be|Mg|Ca|Sr|Ba|Al|Zn)[\]H+]")
+_SALT_METAL = re.compile(r"\[\d*(?:Li|Na|K|Rb|Cs|Mg|Ca|Sr|Ba)(?![a-z])")   # chem.standardize.SALT_METALS
 
 
 def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:

@@ -58,23 +58,43 @@ _FOLD_EVERY_HYDROGEN = Chem.RemoveHsParameters()
 _FOLD_EVERY_HYDROGEN.removeDefiningBondStereo = True
 
 
-#: Metals a salt is written bonded to (a vendor's or PubChem's O[Na]): their bonds to a non-metal are ionic.
-SALT_METALS = frozenset({3, 11, 19, 37, 55, 4, 12, 20, 38, 56, 13, 30})   # Li Na K Rb Cs, Be Mg Ca Sr Ba, Al, Zn
+#: Metals a salt is written bonded to (a vendor's or PubChem's O[Na]), with the atoms whose bond to them is ionic:
+#: the alkali metals to O, S and N (saccharin sodium's N-Na), the alkaline earths to O and S (a porphyrin's Mg-N is
+#: a complex, kept). Other metals (Zn, Al, Pt, Au, Sn) stay bonded: their bonds are the compound's.
+SALT_METALS = {3: {7, 8, 16}, 11: {7, 8, 16}, 19: {7, 8, 16}, 37: {7, 8, 16}, 55: {7, 8, 16},   # Li Na K Rb Cs
+               12: {8, 16}, 20: {8, 16}, 38: {8, 16}, 56: {8, 16}}                              # Mg Ca Sr Ba
 
 
 def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
-    """``mol`` with a salt metal's covalent bonds to a non-metal broken into ions (RDKit's MetalDisconnector): a
-    carboxylate or phenolate written with its sodium bonded (C(=O)O[Na]) is then the salt it is. Itself when it
-    holds no such metal bonded to anything."""
-    if not any(atom.GetAtomicNum() in SALT_METALS and atom.GetDegree() for atom in mol.GetAtoms()):
+    """``mol`` with each single bond of a salt metal (:data:`SALT_METALS`) to an O, S or N broken into a pair of
+    ions, the metal +1 and its neighbour -1: a carboxylate or phenolate written with its sodium bonded (C(=O)O[Na])
+    is then the salt it is. A metal's other bonds (a Grignard's C-Mg) and every other metal are left as written.
+    Itself when there is no such bond, or when the ions would not sanitize."""
+    bonds = [(bond.GetBeginAtom(), bond.GetEndAtom()) for bond in mol.GetBonds()
+             if bond.GetBondType() == Chem.BondType.SINGLE and _salt_bond(bond.GetBeginAtom(), bond.GetEndAtom())]
+    if not bonds:
         return mol
-    with quiet_rdkit():
-        disconnected = _METAL_DISCONNECTOR.Disconnect(Chem.Mol(mol))   # on a copy: it also changes what it is given
-    # nothing broken (a Grignard's C-Mg stays): the molecule as given, not one with its hydrogens made explicit
-    return disconnected if len(Chem.GetMolFrags(disconnected)) > len(Chem.GetMolFrags(mol)) else mol
+    ions = Chem.RWMol(mol)
+    for first, second in bonds:
+        metal, anion = (first, second) if first.GetAtomicNum() in SALT_METALS else (second, first)
+        ions.RemoveBond(metal.GetIdx(), anion.GetIdx())
+        for index, charge in ((metal.GetIdx(), 1), (anion.GetIdx(), -1)):
+            atom = ions.GetAtomWithIdx(index)
+            atom.SetFormalCharge(atom.GetFormalCharge() + charge)
+            atom.SetNoImplicit(True)   # its hydrogens as they were: the anion took none from the metal
+    try:
+        with quiet_rdkit():
+            Chem.SanitizeMol(ions)
+    except Exception:  # noqa: BLE001 -- RDKit raises several types; the molecule is then kept as written
+        return mol
+    return ions.GetMol()
 
 
-_METAL_DISCONNECTOR = rdMolStandardize.MetalDisconnector()
+def _salt_bond(one: Chem.Atom, other: Chem.Atom) -> bool:
+    return other.GetAtomicNum() in SALT_METALS.get(one.GetAtomicNum(), ()) or \
+        one.GetAtomicNum() in SALT_METALS.get(other.GetAtomicNum(), ())
+
+
 _UNCHARGER = rdMolStandardize.Uncharger()
 
 

@@ -19,7 +19,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import neutralize, salt_parent, without_labels
+from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
 from molgen.data.files import find_smiles_column
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
@@ -72,6 +72,7 @@ def _prepared(mol: Chem.Mol, largest_fragment: bool) -> tuple[str, bytes, str, i
     salt parent (:func:`~molgen.chem.standardize.salt_parent`) when asked; nothing else is standardized.
     A charged molecule given alone (a carboxylate, a protonated amine) is neutralized too, so that it and
     its salt are one parent; a charge with no neutral form (a quaternary ammonium) stays."""
+    mol = without_metal_bonds(mol)   # C(=O)O[Na] is a salt of two ions: counted, warned of and reduced as one
     fragments = len(Chem.GetMolFrags(mol))
     if largest_fragment:
         mol = salt_parent(mol) if fragments > 1 else neutralize(mol)

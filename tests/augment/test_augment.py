@@ -733,6 +733,35 @@ OLANZAPINE = "CN1CCN(CC1)C1=Nc2ccccc2Nc2sc(C)cc12"
 PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
 
 
+@pytest.mark.parametrize("written, parent", [
+    ("CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]", "CC(C)Cc1ccc(cc1)C(C)C(=O)O"),      # a salt written with its metal bonded
+    ("[Na]OC(=O)CCS[Na]", "OC(=O)CCS"),                                   # every salt-metal bond, S-Na too
+    ("O=C1N([Na])S(=O)(=O)c2ccccc12", "O=C1NS(=O)(=O)c2ccccc12"),         # saccharin sodium's N-Na
+    ("CC(=O)O[22Na]", "CC(=O)O"),
+    # a code review: the metal's own bonds stay where they are the compound's (gold, zinc, a Grignard's C-Mg)
+    ("O=C(O[Na])CC(S[Au])C(=O)O[Na]", "O=C(O)CC(S[Au])C(=O)O"),
+    ("CC(=O)O[Zn]OC(C)=O", "CC(=O)O[Zn]OC(C)=O"), ("C[Mg]Br", "C[Mg]Br"), ("CC[Zn]CC", "CC[Zn]CC"),
+])
+def test_a_salt_metal_bonded_to_its_anion_is_a_salt_and_other_metal_bonds_stay(written, parent):
+    from molgen.augment.guards import parent_molecule
+    from molgen.chem.standardize import salt_parent
+
+    expected = Chem.MolToSmiles(Chem.MolFromSmiles(parent))
+    assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(written))) == expected
+    assert Chem.MolToSmiles(parent_molecule(Chem.MolFromSmiles(written))) == Chem.MolToSmiles(
+        parent_molecule(Chem.MolFromSmiles(parent)))   # the leak guard reads it as salt_parent does
+
+
+def test_a_resumed_run_on_a_file_of_bonded_salts_is_told_why_its_molecules_changed(tmp_path):
+    from molgen.cli import _holds_bonded_salt_metal
+
+    bonded, ionic = tmp_path / "bonded.csv", tmp_path / "ionic.csv"
+    bonded.write_text("smiles\nCCO\nCC(=O)O[Na]\n")
+    ionic.write_text("smiles\nCC(=O)[O-].[Na+]\n[Kr]\n")
+    assert _holds_bonded_salt_metal(str(bonded)) and not _holds_bonded_salt_metal(str(ionic))
+    assert not _holds_bonded_salt_metal("moses")
+
+
 @pytest.mark.parametrize("salt, parent", [
     (f"{OLANZAPINE}.{PAMOIC_ACID}", OLANZAPINE),   # pamoate: 29 heavy atoms to olanzapine's 22
     ("CC(=O)Nc1c(I)c(NC(C)=O)c(I)c(C(=O)[O-])c1I.C[NH2+]CC(O)C(O)C(O)C(O)CO",   # diatrizoate meglumine

@@ -60,6 +60,15 @@ def test_duplicates_by_canonical_smiles_are_scored_once_and_share_rank(monkeypat
     assert table.loc[0, "score"] == table.loc[2, "score"] and table.loc[0, "rank"] == table.loc[2, "rank"]
 
 
+def test_a_salt_written_with_its_metal_bonded_is_scored_as_a_salt():
+    ibuprofen = "CC(C)Cc1ccc(cc1)C(C)C(=O)O"
+    with pytest.warns(MixturesScoredWhole):
+        whole = score([ibuprofen, "CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]"], progress=False)
+    assert whole["fragments"].tolist() == [1, 2]
+    parents = score(["CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]", ibuprofen], progress=False, largest_fragment=True)
+    assert parents["smiles"][0] == parents["smiles"][1] and parents["duplicate"].tolist() == [False, True]
+
+
 def test_a_repeated_molecule_names_the_row_that_first_held_it():
     table = score(["CC(=O)Nc1ccc(O)cc1", "not smiles", "Oc1ccc(NC(C)=O)cc1", "CCO", "CC(=O)Nc1ccc(O)cc1"], progress=False)
     assert table["duplicate"].tolist() == [False, False, True, False, True]
