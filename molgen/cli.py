@@ -736,8 +736,9 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if refusal is None:   # a folder that cannot be written in fails here, not after the data is read and featurized
         import tempfile
 
-        existing = next(folder for folder in [out.parent, *out.parent.parents] if folder.exists())   # made later
-        try:
+        try:   # the nearest folder that is there (a link counts, even one to nothing): the rest is made later
+            existing = next(folder for folder in [out.parent, *out.parent.parents]
+                            if folder.exists() or folder.is_symlink())
             if not existing.is_dir():
                 raise NotADirectoryError(20, "a file stands where a folder would be made", str(existing))
             with tempfile.TemporaryFile(dir=existing):

@@ -214,6 +214,11 @@ def test_score_reads_a_second_smiles_column_as_the_files_own(tmp_path):
         assert result.exit_code == 0, result.output
         table = pd.read_csv(tmp_path / "twice.csv.out.csv")
         assert table["smiles"].tolist() == ["CCO"] and table["input_smiles"].tolist() == ["CCN"]
+    # and under a name no other column of the file has
+    source.write_text("SMILES,smiles,input_smiles\nCCO,CCN,CCC\n")
+    assert run("score", str(source), "-o", str(tmp_path / "three.csv")).exit_code == 0
+    table = pd.read_csv(tmp_path / "three.csv")
+    assert table["input_smiles"].tolist() == ["CCC"] and table["input_input_smiles"].tolist() == ["CCN"]
 
 
 def test_score_with_the_moses_alert_set_says_to_fetch_it_before_reading(tmp_path, monkeypatch):

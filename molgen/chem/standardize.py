@@ -78,10 +78,14 @@ def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
     for first, second in bonds:
         metal, anion = (first, second) if first.GetAtomicNum() in SALT_METALS else (second, first)
         ions.RemoveBond(metal.GetIdx(), anion.GetIdx())
-        for index, charge in ((metal.GetIdx(), 1), (anion.GetIdx(), -1)):
+        # each keeps the hydrogens it holds ([Na]O is sodium hydroxide, [Na]NC(C)=O acetamide's salt), written out
+        # so that sanitizing adds none to the bare metal and takes none from the anion
+        for index, charge, hydrogens in ((metal.GetIdx(), 1, metal.GetTotalNumHs()),
+                                         (anion.GetIdx(), -1, anion.GetTotalNumHs())):
             atom = ions.GetAtomWithIdx(index)
             atom.SetFormalCharge(atom.GetFormalCharge() + charge)
-            atom.SetNoImplicit(True)   # its hydrogens as they were: the anion took none from the metal
+            atom.SetNumExplicitHs(hydrogens)
+            atom.SetNoImplicit(True)
     try:
         with quiet_rdkit():
             Chem.SanitizeMol(ions)
@@ -91,8 +95,11 @@ def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
 
 
 def _salt_bond(one: Chem.Atom, other: Chem.Atom) -> bool:
-    return other.GetAtomicNum() in SALT_METALS.get(one.GetAtomicNum(), ()) or \
-        one.GetAtomicNum() in SALT_METALS.get(other.GetAtomicNum(), ())
+    """A bond written between an uncharged salt metal with no hydrogen and an uncharged O, S or N: one written
+    charged already (O[Na+], [O-][Na]) or a hydride ([NaH]) is not the common salt form, and is left as written."""
+    metal, anion = (one, other) if one.GetAtomicNum() in SALT_METALS else (other, one)
+    return anion.GetAtomicNum() in SALT_METALS.get(metal.GetAtomicNum(), ()) and \
+        not metal.GetFormalCharge() and not anion.GetFormalCharge() and not metal.GetTotalNumHs()
 
 
 _UNCHARGER = rdMolStandardize.Uncharger()

@@ -194,9 +194,16 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             frame.isetitem(position, values)
             if cells := _words_among_numbers(as_read if values.dtype == object else values):
                 text_among_numbers[name] = [(lines[i], cell) for i, cell in cells]
-    # a second column of the SMILES column's name (smiles,smiles or SMILES,smiles) is kept as the file's own text
-    frame.columns = ["smiles" if position == at else f"input_{name}" if name.lower() == "smiles" or name == column
-                     else name for position, name in enumerate(header)]
+    # a second column of the SMILES column's name (smiles,smiles or SMILES,smiles) is kept as the file's own text,
+    # under a name no other column of the file has
+    names, taken = [], set(header)
+    for position, name in enumerate(header):
+        if position != at and (name.lower() == "smiles" or name == column):
+            while (name := f"input_{name}") in taken:
+                pass
+            taken.add(name)
+        names.append("smiles" if position == at else name)
+    frame.columns = names
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
     frame = _finish(frame, lines, blank)
     frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas

@@ -738,6 +738,8 @@ PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
     ("[Na]OC(=O)CCS[Na]", "OC(=O)CCS"),                                   # every salt-metal bond, S-Na too
     ("O=C1N([Na])S(=O)(=O)c2ccccc12", "O=C1NS(=O)(=O)c2ccccc12"),         # saccharin sodium's N-Na
     ("CC(=O)O[22Na]", "CC(=O)O"),
+    # the anion keeps its hydrogens (a code review: [Na]NC(C)=O read as a radical, no longer acetamide's salt)
+    ("CC(=O)N[Na]", "CC(N)=O"), ("[Na]NS(=O)(=O)c1ccccc1", "NS(=O)(=O)c1ccccc1"), ("[Li]NC", "CN"),
     # a code review: the metal's own bonds stay where they are the compound's (gold, zinc, a Grignard's C-Mg)
     ("O=C(O[Na])CC(S[Au])C(=O)O[Na]", "O=C(O)CC(S[Au])C(=O)O"),
     ("CC(=O)O[Zn]OC(C)=O", "CC(=O)O[Zn]OC(C)=O"), ("C[Mg]Br", "C[Mg]Br"), ("CC[Zn]CC", "CC[Zn]CC"),
@@ -750,6 +752,19 @@ def test_a_salt_metal_bonded_to_its_anion_is_a_salt_and_other_metal_bonds_stay(w
     assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles(written))) == expected
     assert Chem.MolToSmiles(parent_molecule(Chem.MolFromSmiles(written))) == Chem.MolToSmiles(
         parent_molecule(Chem.MolFromSmiles(parent)))   # the leak guard reads it as salt_parent does
+
+
+def test_bonded_salt_metals_become_ions_without_radicals_and_odd_forms_stay_as_written():
+    from molgen.chem.standardize import without_metal_bonds
+
+    for written, ions in (("[Na]O", "[Na+].[OH-]"), ("O[Mg]O", "[Mg+2].[OH-].[OH-]"), ("[Na]S", "[Na+].[SH-]")):
+        mol = without_metal_bonds(Chem.MolFromSmiles(written))
+        assert Chem.MolToSmiles(mol) == Chem.MolToSmiles(Chem.MolFromSmiles(ions))
+        assert not any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms())
+    for odd in ("O[Na+]", "[O-][Na]", "C[O][NaH]"):
+        mol = Chem.MolFromSmiles(odd)
+        if mol is not None:
+            assert without_metal_bonds(mol) is mol
 
 
 def test_a_resumed_run_on_a_file_of_bonded_salts_is_told_why_its_molecules_changed(tmp_path):
