@@ -937,12 +937,14 @@ def _holds_bonded_salt_metal(data: str) -> bool:
     salt's parent since a review; a dataset name or an unreadable file: no."""
     import re
 
+    from molgen.chem.standardize import SALT_METAL_TOKEN
+
     try:
         text = Path(data).read_text(errors="replace") if Path(data).is_file() else ""
     except OSError:
         return False
-    metal = r"\[\d*(?:Li|Na|K|Rb|Cs|Mg|Ca|Sr|Ba)(?![a-z])[^\]]*\]"
-    return re.search(rf"[A-Za-z\])]{metal}|{metal}[A-Za-z(\[]", text) is not None
+    # the token with an atom written right before it or right after it: bonded, not a dot-separated ion
+    return re.search(rf"[A-Za-z\])]{SALT_METAL_TOKEN}|{SALT_METAL_TOKEN}[A-Za-z(\[]", text) is not None
 
 
 def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "") -> None:
@@ -1059,9 +1061,10 @@ def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int,
                               settings: dict, fine_tune_lr: bool = True) -> dict:
     """A graph family's fine-tune settings, each flag not typed set for a series as smiles-lm's --from sets them:
     ``FINE_TUNE_EPOCHS`` passes over it (not 100,000 steps: 13 hours for 270 molecules, a review found), a peak
-    learning rate of 3e-4 (``fine_tune_lr``: where the command's default is higher), validation every tenth of the run; and for the graph VAE the KL weight and free bits
-    the ``parent`` trained at, at full weight from the first step (its latent space is trained: a warm-up from 0
-    judged the best checkpoint at a weight it never trained at). Said in one line."""
+    learning rate of 3e-4 (``fine_tune_lr``: where the command's default is higher), validation every tenth of the
+    run; and for the graph VAE the KL weight and free bits the ``parent`` trained at, at full weight from the first
+    step (its latent space is trained: a warm-up from 0 judged the best checkpoint at a weight it never trained at).
+    Said in one line."""
     chosen = dict(settings)
     if not _typed(ctx, "max_steps"):
         chosen["max_steps"] = FINE_TUNE_EPOCHS * -(-n_training // batch_size)
@@ -1070,9 +1073,9 @@ def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int,
     if not _typed(ctx, "eval_every"):
         chosen["eval_every"] = max(1, min(1000, chosen["max_steps"] // 10))
     trained = parent.get("train_config") or {}
-    for name, recorded in (("kl_weight", "kl_weight"), ("free_bits", "free_bits")):
-        if name in chosen and not _typed(ctx, name) and isinstance(trained.get(recorded), (int, float)):
-            chosen[name] = trained[recorded]
+    for name in ("kl_weight", "free_bits"):   # named alike in the flags and the parent's train_config
+        if name in chosen and not _typed(ctx, name) and isinstance(trained.get(name), (int, float)):
+            chosen[name] = trained[name]
     if "kl_warmup" in chosen and not _typed(ctx, "kl_warmup"):
         chosen["kl_warmup"] = 0
     said = [f"{chosen['max_steps']:,} steps" + ("" if _typed(ctx, "max_steps") else

@@ -34,7 +34,7 @@ from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import neutralize, salt_parent, tautomer_enumerator
+from molgen.chem.standardize import SALT_METAL_TOKEN, neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
@@ -46,7 +46,7 @@ from molgen.scoring.similarity import morgan_fingerprint
 # explicit hydrogen atom.
 _CHARGE = re.compile(r"[+-]\d*\]")
 _LABELS = re.compile(r"[@/\\]|\[\d|\[H")
-_SALT_METAL = re.compile(r"\[\d*(?:Li|Na|K|Rb|Cs|Mg|Ca|Sr|Ba)(?![a-z])")   # chem.standardize.SALT_METALS
+_SALT_METAL = re.compile(SALT_METAL_TOKEN)
 
 
 def parent_key(mol: Chem.Mol, smiles: str | None = None) -> str:

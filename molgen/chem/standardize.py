@@ -65,6 +65,11 @@ SALT_METALS = {3: {7, 8, 16}, 11: {7, 8, 16}, 19: {7, 8, 16}, 37: {7, 8, 16}, 55
                12: {8, 16}, 20: {8, 16}, 38: {8, 16}, 56: {8, 16}}                              # Mg Ca Sr Ba
 
 
+#: A salt metal's atom as SMILES writes it (``[Na]``, ``[23Na+]``, ``[K:1]``; not ``[Kr]``): a regular expression.
+SALT_METAL_TOKEN = r"\[\d*(?:%s)(?![a-z])[^\]]*\]" % "|".join(
+    sorted(Chem.GetPeriodicTable().GetElementSymbol(number) for number in SALT_METALS))
+
+
 def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
     """``mol`` with each single bond of a salt metal (:data:`SALT_METALS`) to an O, S or N broken into a pair of
     ions, the metal +1 and its neighbour -1: a carboxylate or phenolate written with its sodium bonded (C(=O)O[Na])
