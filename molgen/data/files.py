@@ -186,7 +186,9 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             as_read = values.str.replace(",", ".", regex=False) if delimiter == ";" and _decimal_commas(values) \
                 else values
             numbers = _numbers_if_all_are(as_read)
-            if as_read is not values and numbers.dtype != object:
+            # read with points: numbers, or qualified numbers among them (>6.0); a word among them keeps the column
+            # as written (its words found below)
+            if as_read is not values and (numbers.dtype != object or _numbers_or_qualified(as_read)):
                 values = numbers
                 decimal_commas.append(name)
             else:
@@ -216,8 +218,16 @@ def _decimal_commas(values: pd.Series) -> bool:
     a semicolon-separated file in a decimal-comma locale (a stray word among them is found by the caller)."""
     text = values.str.strip()
     filled = text[~text.str.upper().isin(MISSING_MARKERS)]
-    numeric = filled.str.fullmatch(r"[+-]?\d+(,\d+)?([eE][+-]?\d+)?")
+    # a qualified value (>6,0, a measurement outside the assay's range) is written in the same locale
+    numeric = filled.str.fullmatch(r"(?:>=|<=|>|<|~|≥|≤)?\s*[+-]?\d+(,\d+)?([eE][+-]?\d+)?")
     return bool(len(filled)) and numeric.mean() >= 0.5 and filled[numeric].str.contains(",").any()
+
+
+def _numbers_or_qualified(values: pd.Series) -> bool:
+    """Whether every filled cell is a number, plain or qualified (``>6.0``)."""
+    text = values.str.strip()
+    filled = text[~text.str.upper().isin(MISSING_MARKERS)]
+    return bool((filled.str.fullmatch(DECIMAL_NUMBER) | filled.str.fullmatch(QUALIFIED_NUMBER.pattern)).all())
 
 
 #: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range); groups:

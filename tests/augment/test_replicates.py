@@ -178,6 +178,20 @@ def test_a_labels_decimal_commas_are_said_by_the_replicates_command(tmp_path):
         " ".join(result.output.split())
 
 
+def test_a_qualified_value_among_decimal_commas_is_read_in_the_same_locale(tmp_path):
+    """A review: one cell written >6,0 made the whole column "not a measured column", and --where kept no row."""
+    from molgen.data.files import read_molecules
+
+    source = tmp_path / "assay.csv"
+    source.write_text("smiles;pIC50\nCCO;5,1\nCCN;7,3\nCCC;>6,0\n")
+    frame = read_molecules(source)
+    assert frame["pIC50"].tolist() == ["5.1", "7.3", ">6.0"] and frame.attrs["decimal_commas"] == ["pIC50"]
+    result = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "pIC50", "-o",
+                                      str(tmp_path / "m.csv")])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "1 value written with a qualifier" in said
+
+
 def test_merging_refuses_what_it_cannot_do():
     with pytest.raises(ValueError, match="no column 'pki'; columns are 'id', 'pIC50'"):
         merge_replicates(["CCO"], pd.DataFrame({"id": ["a"], "pIC50": [5.0]}), ["pki"])
