@@ -740,7 +740,9 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
             existing = next(folder for folder in [out.parent, *out.parent.parents]
                             if folder.exists() or folder.is_symlink())
             if not existing.is_dir():
-                raise NotADirectoryError(20, "a file stands where a folder would be made", str(existing))
+                raise NotADirectoryError(20, "a link to nothing stands where a folder would be made" if
+                                         existing.is_symlink() else "a file stands where a folder would be made",
+                                         str(existing))
             with tempfile.TemporaryFile(dir=existing):
                 pass
         except OSError as error:

@@ -100,11 +100,13 @@ def without_metal_bonds(mol: Chem.Mol) -> Chem.Mol:
 
 
 def _salt_bond(one: Chem.Atom, other: Chem.Atom) -> bool:
-    """A bond written between an uncharged salt metal with no hydrogen and an uncharged O, S or N: one written
-    charged already (O[Na+], [O-][Na]) or a hydride ([NaH]) is not the common salt form, and is left as written."""
+    """A bond written between an uncharged salt metal with no hydrogen nor carbon and an uncharged O, S or N: one
+    written charged already (O[Na+], [O-][Na]), a hydride ([NaH]) or an organometallic (C[Mg]OC) is not the common
+    salt form, and is left as written."""
     metal, anion = (one, other) if one.GetAtomicNum() in SALT_METALS else (other, one)
     return anion.GetAtomicNum() in SALT_METALS.get(metal.GetAtomicNum(), ()) and \
-        not metal.GetFormalCharge() and not anion.GetFormalCharge() and not metal.GetTotalNumHs()
+        not metal.GetFormalCharge() and not anion.GetFormalCharge() and not metal.GetTotalNumHs() and \
+        not any(neighbour.GetAtomicNum() == 6 for neighbour in metal.GetNeighbors())   # C[Mg]OC: an organometallic
 
 
 _UNCHARGER = rdMolStandardize.Uncharger()

@@ -224,10 +224,12 @@ def _decimal_commas(values: pd.Series) -> bool:
 
 
 def _numbers_or_qualified(values: pd.Series) -> bool:
-    """Whether every filled cell is a number, plain or qualified (``>6.0``)."""
+    """Whether every filled cell is a number, plain or qualified (``>6.0``), one at least qualified: a column of
+    plain numbers kept as text (wells 1,10 and 1,1; leading zeros) is the reader's to keep as written."""
     text = values.str.strip()
     filled = text[~text.str.upper().isin(MISSING_MARKERS)]
-    return bool((filled.str.fullmatch(DECIMAL_NUMBER) | filled.str.fullmatch(QUALIFIED_NUMBER.pattern)).all())
+    qualified = filled.str.fullmatch(QUALIFIED_NUMBER.pattern)
+    return bool(qualified.any() and (filled.str.fullmatch(DECIMAL_NUMBER) | qualified).all())
 
 
 #: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range); groups:

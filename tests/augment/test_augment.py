@@ -743,6 +743,7 @@ PAMOIC_ACID = "OC(=O)c1cc2ccccc2c(Cc2c(O)c(cc3ccccc23)C(O)=O)c1O"
     # a code review: the metal's own bonds stay where they are the compound's (gold, zinc, a Grignard's C-Mg)
     ("O=C(O[Na])CC(S[Au])C(=O)O[Na]", "O=C(O)CC(S[Au])C(=O)O"),
     ("CC(=O)O[Zn]OC(C)=O", "CC(=O)O[Zn]OC(C)=O"), ("C[Mg]Br", "C[Mg]Br"), ("CC[Zn]CC", "CC[Zn]CC"),
+    ("C[Mg]OC", "C[Mg]OC"),   # an organometallic's metal keeps every bond
 ])
 def test_a_salt_metal_bonded_to_its_anion_is_a_salt_and_other_metal_bonds_stay(written, parent):
     from molgen.augment.guards import parent_molecule

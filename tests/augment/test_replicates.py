@@ -190,6 +190,10 @@ def test_a_qualified_value_among_decimal_commas_is_read_in_the_same_locale(tmp_p
                                       str(tmp_path / "m.csv")])
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "1 value written with a qualifier" in said
+    # plain numbers the reader keeps as text (wells 1,10 and 1,1) stay as written (a code review)
+    wells = tmp_path / "wells.csv"
+    wells.write_text("smiles;well\nCCO;1,10\nCCN;1,1\nCCC;2,3\n")
+    assert read_molecules(wells)["well"].tolist() == ["1,10", "1,1", "2,3"]
 
 
 def test_merging_refuses_what_it_cannot_do():
