@@ -237,10 +237,10 @@ def score_command(
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     import pandas as pd
 
-    from molgen.data.files import FileFormatError, read_molecules, write_molecules
+    from molgen.data.files import FileFormatError, input_name, read_molecules, write_molecules
     from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile
-    from molgen.scoring.pipeline import input_name, mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     try:
@@ -309,8 +309,8 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     rank order, empty for every other row, so the table keeps every row and its order; what fell short is said."""
     import pandas as pd
 
+    from molgen.data.files import input_name
     from molgen.scoring import select_diverse_top
-    from molgen.scoring.pipeline import input_name
 
     wanted = top if top is not None else len(scored)
     picked = select_diverse_top(scored, wanted, 1.0 if diverse is None else diverse, passing_only=passing_only) \

@@ -168,9 +168,10 @@ class ReferenceSet:
                     isomeric = Chem.MolToSmiles(mol)
                     # the SMILES without stereo differs only where there is something to drop
                     flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
-                    rows.append((isomeric, flat, parent_key(mol, isomeric)))
+                    parent = parent_molecule(mol, isomeric)   # once, for its key and its fingerprint
+                    rows.append((isomeric, flat, _hash(parent)))
                     # near-duplicates measured between parents: a held-out tartrate salt read 0.81 to its homologue
-                    self.fingerprints.append(morgan_fingerprint(parent_molecule(mol, isomeric)))
+                    self.fingerprints.append(morgan_fingerprint(parent))
             if large:
                 reference_cache.save(self.smiles, rows, self.fingerprints, self.unreadable)
         for isomeric, flat, parent in rows:

@@ -201,8 +201,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
     names, taken = [], set(header)
     for position, name in enumerate(header):
         if position != at and (name.lower() == "smiles" or name == column):
-            while (name := f"input_{name}") in taken:
-                pass
+            name = input_name(taken, name)
             taken.add(name)
         names.append("smiles" if position == at else name)
     frame.columns = names
@@ -213,28 +212,42 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
     return frame
 
 
+#: The qualifiers a measurement outside an assay's range is written with: ``>10``, ``<= 5``, ``~7``.
+QUALIFIERS = r">=|<=|>|<|~|≥|≤"
+#: A number written with a qualifier; groups: the qualifier, the number.
+QUALIFIED_NUMBER = re.compile(rf"({QUALIFIERS})\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
+
+
+def input_name(taken, name: str) -> str:
+    """``input_<name>`` for a file's or caller's column whose name molgen's own output holds, prefixed again while
+    that too is taken (a file holding both rank and input_rank)."""
+    name = f"input_{name}"
+    while name in taken:
+        name = f"input_{name}"
+    return name
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    """A text column's cells that hold something, stripped (blank, NA, NaN, null, None and N/A left out)."""
+    text = values.str.strip()
+    return text[~text.str.upper().isin(MISSING_MARKERS)]
+
+
 def _decimal_commas(values: pd.Series) -> bool:
     """Whether most filled cells are numbers, one at least written with a decimal comma (``5,1``), as Excel writes
     a semicolon-separated file in a decimal-comma locale (a stray word among them is found by the caller)."""
-    text = values.str.strip()
-    filled = text[~text.str.upper().isin(MISSING_MARKERS)]
+    filled = _filled(values)
     # a qualified value (>6,0, a measurement outside the assay's range) is written in the same locale
-    numeric = filled.str.fullmatch(r"(?:>=|<=|>|<|~|≥|≤)?\s*[+-]?\d+(,\d+)?([eE][+-]?\d+)?")
+    numeric = filled.str.fullmatch(rf"(?:{QUALIFIERS})?\s*[+-]?\d+(,\d+)?([eE][+-]?\d+)?")
     return bool(len(filled)) and numeric.mean() >= 0.5 and filled[numeric].str.contains(",").any()
 
 
 def _numbers_or_qualified(values: pd.Series) -> bool:
     """Whether every filled cell is a number, plain or qualified (``>6.0``), one at least qualified: a column of
     plain numbers kept as text (wells 1,10 and 1,1; leading zeros) is the reader's to keep as written."""
-    text = values.str.strip()
-    filled = text[~text.str.upper().isin(MISSING_MARKERS)]
+    filled = _filled(values)
     qualified = filled.str.fullmatch(QUALIFIED_NUMBER.pattern)
     return bool(qualified.any() and (filled.str.fullmatch(DECIMAL_NUMBER) | qualified).all())
-
-
-#: A number written with a qualifier: ``>10``, ``<= 5``, ``~7`` (a measurement outside an assay's range); groups:
-#: the qualifier, the number.
-QUALIFIED_NUMBER = re.compile(r"(>=|<=|>|<|~|≥|≤)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
 #: Several numbers in one cell, joined by "; " (a merged compound's values).

@@ -20,7 +20,7 @@ from rdkit import Chem
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
-from molgen.data.files import find_smiles_column
+from molgen.data.files import find_smiles_column, input_name
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
 from molgen.scoring.aggregate import AGGREGATIONS
@@ -296,15 +296,6 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
                 taken.add(renamed[column])
         out = pd.concat([out, frame.rename(columns=renamed)], axis=1)
     return out
-
-
-def input_name(taken, name: str) -> str:
-    """``input_<name>`` for a caller's column the output also names, prefixed again while that too is taken (a file
-    holding both rank and input_rank)."""
-    name = f"input_{name}"
-    while name in taken:
-        name = f"input_{name}"
-    return name
 
 
 def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:
