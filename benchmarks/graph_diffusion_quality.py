@@ -34,7 +34,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.registry import load_smiles
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.graph_diffusion.model import SAMPLERS, GraphDiffusion, sampler_options
-from molgen.models.training import write_card
+from molgen.models.training import write_measured_card
 
 
 def ring_profile(smiles: list[str]) -> dict:
@@ -113,7 +113,7 @@ def main() -> None:
                            "untargeted_sampling": ("label prior: each graph a training molecule's atom count and properties"
                                                    if model.config.label_prior and not args.no_label_prior
                                                    else "unconditional branch, sizes from the training histogram")})
-            write_card(model, Path(args.checkpoint), metrics=record)
+            write_measured_card(model, Path(args.checkpoint), record)
     print(markdown_table({**rows, **published_rows(("DiGress",))}))
     print("\n".join(extra))
     print()

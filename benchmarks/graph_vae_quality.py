@@ -45,7 +45,7 @@ from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.model import GraphVAE
 from molgen.models.graph_vae.sample import (DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE,
                                             fraction_invalid_without_masks, fraction_over_ring_limit)
-from molgen.models.training import write_card
+from molgen.models.training import write_measured_card
 
 sys.path.insert(0, str(Path(__file__).parent))
 from graph_vae_reconstruction import reconstruction_molecules, reconstruction_record  # noqa: E402
@@ -158,7 +158,7 @@ def main() -> None:
         record.update({**reconstruction, "navigation": navigation,
                        "command": f"python benchmarks/graph_vae_quality.py --checkpoint {args.checkpoint} -n {args.n} "
                                   f"--candidates {args.candidates} --decodings {','.join(decodings)}"})
-        write_card(model, Path(args.checkpoint), metrics=record)
+        write_measured_card(model, Path(args.checkpoint), record)
         print(json.dumps(record, indent=1, default=str)[:400])
 
 

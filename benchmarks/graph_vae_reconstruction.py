@@ -117,14 +117,12 @@ def main() -> None:
         name = "encoder mean" if r["refine_steps"] == 0 else f"refined, {r['refine_steps']} steps"
         print(f"| {name} | {r['distinct']} | {r['seed_among_them']:.2f} | {r['similarity_to_seed']:.3f} |")
     if args.card:
-        card_path = Path(args.checkpoint).with_suffix(".json")
-        metrics = json.loads(card_path.read_text()).get("metrics", {})
-        metrics.update(reconstruction_record(model, molecules, rows=rows))
+        metrics = reconstruction_record(model, molecules, rows=rows)
         metrics["reconstruction_by_refine_steps"] = rows
         metrics["analogues_radius_2"] = analogue_rows
         metrics["reconstruction_command"] = (f"python benchmarks/graph_vae_reconstruction.py --checkpoint {args.checkpoint} "
                                              f"--steps {args.steps} --seeds {args.seeds} --card")
-        write_card(model, Path(args.checkpoint), metrics=metrics)
+        write_card(model, Path(args.checkpoint), metrics=metrics, keep_other_metrics=True)
 
 
 if __name__ == "__main__":

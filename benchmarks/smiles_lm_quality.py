@@ -16,7 +16,7 @@ from pathlib import Path
 
 from molgen.metrics import evaluate, markdown_table, published_rows
 from molgen.models.smiles_lm.model import SmilesLM
-from molgen.models.training import write_card
+from molgen.models.training import write_measured_card
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
         record.update(sampling={"n": args.n, "seed": args.seed, "strategy": "sample", "temperature": 1.0,
                                 "valence_correction": "none"},
                       command=f"python benchmarks/smiles_lm_quality.py --checkpoint {args.checkpoint} -n {args.n}")
-        write_card(model, Path(args.checkpoint), metrics=record)
+        write_measured_card(model, Path(args.checkpoint), record)
         print(json.dumps({k: record[k] for k in ("valid", "unique@10000", "FCD/Test", "Novelty")}, indent=1))
 
 

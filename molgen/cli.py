@@ -384,7 +384,7 @@ def evaluate_command(
     from molgen.metrics.ceiling import ceiling_rows
     from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
     from molgen.data.registry import REGISTRY
-    from molgen.metrics.evaluate import PART_OF_REFERENCE, training_set
+    from molgen.metrics.evaluate import FIRST_ROWS, PART_OF_REFERENCE, training_set
 
     # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
     samples, runs = list(samples or []), list(runs or [])
@@ -413,7 +413,7 @@ def evaluate_command(
     file_train = train or "moses"
     # a training file is canonicalized once, not once per samples file
     train_arg = None if file_train == "none" else (file_train if not Path(file_train).is_file()
-                                                   else training_set(_file_smiles(file_train)))
+                                                   else training_set(_file_smiles(file_train, "--train")))
     kl_reference = None
     if reference == "moses":
         reference_arg, reference_props = "moses", None
@@ -421,7 +421,7 @@ def evaluate_command(
         from molgen.data.registry import load_smiles
         from molgen.metrics import compute_reference
 
-        kl_reference = _file_smiles(reference) if Path(reference).is_file() else load_smiles(reference, "test")
+        kl_reference = _file_smiles(reference, "--reference") if Path(reference).is_file() else load_smiles(reference, "test")
         reference_arg = compute_reference(kl_reference, name=reference)
         reference_props = reference_arg.properties
     # the reference and train files the numbers were measured against, checksummed once for every samples file
@@ -457,7 +457,8 @@ def evaluate_command(
         if blank:
             shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
             error_console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} "
-                                f"(line{'s' * (len(blank) != 1)} {shown}) counted as empty samples, invalid, as "
+                                f"(line{'s' * (len(blank) != 1)} {shown}) counted as "
+                                f"{'empty samples' if len(blank) != 1 else 'an empty sample'}, invalid, as "
                                 "MOSES counts an empty string[/yellow]")
         # a record the reader could not read (an SDF block without its end, a pentavalent carbon) is an invalid
         # sample: counted, and said with its line and why
@@ -492,10 +493,11 @@ def evaluate_command(
                                    keep_properties=plots is not None)
         rows[name]["input"] = {**rows[name]["input"], "reference": reference, "train": train or "the run's own",
                                **{k: v for k, v in measured_against.items() if train is not None or k != "train_sha256"}}
-    for name, metrics in rows.items():   # a part of the reference measured: the first rows were taken, say how not to
-        if metrics["input"]["rows_used"].startswith("the first"):
-            metrics["notes"] = [note + ": draw rows at random (--sample N)" if note.startswith(PART_OF_REFERENCE)
-                                else note for note in metrics["notes"]]
+    for name, metrics in rows.items():   # a part of the reference measured: where a file's first rows were taken, said
+        first = "file" in metrics["input"] and metrics["input"]["rows_used"].startswith("the first")   # and how not to
+        metrics["notes"] = [(f"{PART_OF_REFERENCE}, and {FIRST_ROWS}: draw rows at random (--sample N)" if first
+                             else PART_OF_REFERENCE) if note.startswith(PART_OF_REFERENCE) else note
+                            for note in metrics["notes"]]
     table_rows = {**rows, **(ceiling_rows(rows) if reference == "moses" else {}),
                   **(published_rows() if published and reference == "moses" else {})}
     legend = TABLE_LEGEND + (" " + CEILING_LEGEND if reference == "moses" else "") + \
@@ -620,10 +622,15 @@ def _is_run_export(path: Path, frame) -> bool:
     return {"rank", "score"} <= set(frame.columns) and "valid" not in frame.columns
 
 
-def _file_smiles(path: str) -> list[str]:
-    from molgen.data.files import read_molecules
+def _file_smiles(path: str, flag: str) -> list[str]:
+    """A reference or training file's SMILES, every record's (a non-molecule is counted where it is used); what the
+    reader noticed (blank lines skipped) said, led by the ``flag`` that named the file."""
+    from molgen.data.files import read_molecules, reading_notes
 
-    return read_molecules(path)["smiles"].fillna("").astype(str).tolist()
+    frame = read_molecules(path)
+    for note in reading_notes(frame, columns=False):
+        error_console.print(escape(f"{flag} {path}: {note}"), style="yellow")
+    return frame["smiles"].fillna("").astype(str).tolist()
 
 
 def _split(smiles: list[str], max_molecules: int | None, seed: int, valid_size: int):

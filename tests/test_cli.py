@@ -810,7 +810,7 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     samples = tmp_path / "mix.sdf"
     samples.write_text("$$$$\n".join(blocks) + "$$$$\ntruncated\n  RDKit\n\n  2  1  0  0  0  0  0  0  0  0999 V2000\n")
     reference = tmp_path / "actives.smi"
-    reference.write_text("\n".join(["xyz", sample_smiles[0]]) + "\n")
+    reference.write_text("\n".join(["xyz", "", sample_smiles[0]]) + "\n")   # a blank line: skipped, and said
     out = tmp_path / "r.json"
     result = run("evaluate", str(samples), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -821,15 +821,17 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert report["valid"] == 0.6 and [r["line"] for r in report["input"]["unreadable_records"]] == [60, 77]
     # every metric the one reference molecule allows (FCD needs two), and the KL score said not defined
     assert report["KL_score"] is None and report["SNN/Test"] > 0 and report["reference_n"] == {"Test": 1}
-    assert "KL_score not defined: the KL score's reference holds 2 SMILES, fewer than the 3 distinct generated" in said
-    assert "1 of the reference's 2 SMILES are not molecules: the Test statistics are of its 1 valid ones" in said
+    # the KL score draws from the reference's molecules, not its non-molecules
+    assert "KL_score not defined: the KL score's reference holds 1 SMILES, fewer than the 3 distinct generated" in said
+    assert f"--reference {reference}: 1 blank line between records skipped (line 2)" in said
+    assert "1 of the reference's 2 SMILES is not a molecule: the Test statistics are of its 1 valid one" in said
     # a blank line a comment sets apart formats the file: no empty sample, and said as skipped (a review)
     batches = tmp_path / "batches.smi"
     batches.write_text("# model X\n\nCCO\n\n# batch 2\nCCN\n\nCCC\n")
     result = run("evaluate", str(batches), "--train", "none", "--no-published", "-o", str(out))
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and json.loads(out.read_text())["batches"]["valid"] == 0.75   # line 7 is a sample
-    assert "1 blank line (line 7) counted as empty samples" in said and "blank line between records skipped " \
+    assert "1 blank line (line 7) counted as an empty sample" in said and "blank line between records skipped " \
         "(line 4)" in said
 
 
@@ -858,6 +860,8 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     assert measured["n"] == len(stored) and measured["input"]["run"] == record["id"]
     assert measured["valid"] == counts["valid"] / counts["sampled"] and measured["unique@1000"] is None
     assert measured["n_sampled"] == counts["sampled"]   # valid's denominator, in the JSON as a number
+    assert measured["valid"] == measured["n_valid_sampled"] / measured["n_sampled"]   # a script's own division agrees
+    assert measured["n_unique_sampled"] == counts["unique"] == measured["n_unique"]   # every distinct one measured
     assert measured["Novelty"] is not None and 0 <= measured["Novelty"] <= 1   # --train named a set: measured on it
     said = " ".join(result.output.split())
     assert f"valid: {counts['valid']:,} of the run's {counts['sampled']:,} samples (no correction)" in said
@@ -889,7 +893,7 @@ def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelt
     for rows in (["--sample", "30"], []):   # drawn at random, or every row: --sample would not help
         drawn = run("evaluate", str(other), *rows, "--reference", str(other), "--train", "none", "-o", str(out))
         note = next(n for n in json.loads(out.read_text())["other"]["notes"] if n.startswith(part))
-        assert drawn.exit_code == 0 and "--sample" not in note, rows
+        assert drawn.exit_code == 0 and "--sample" not in note and "first rows" not in note, rows
     # a run not in the store, or named twice, is refused before anything is computed
     missing = run("evaluate", "--run", "nope", "--reference", "moses-sample")
     assert missing.exit_code == 2 and "no run 'nope' in the store" in missing.output

@@ -35,6 +35,10 @@ MOSES_COLUMNS = ("valid", "unique@1000", "unique@10000", "FCD/Test", "FCD/TestSF
 #: How the note begins that says most molecules measured are the reference's own (the command line adds how to
 #: draw rows at random, where the first rows were taken).
 PART_OF_REFERENCE = "most are the reference's own molecules: this measures a part of the reference"
+#: Why a part of the reference is no sample of it when it is a file's first rows (the CLI, which knows how the rows
+#: were taken, says it only then).
+FIRST_ROWS = ("a file's first rows are no random part of it (MOSES's test split is not shuffled: its first 1,000 "
+              "weigh 299 g/mol on average, a random 1,000 306, and read FCD/Test 6.0 against 1.2)")
 
 
 def cosine_similarity(reference: Counter, generated: Counter) -> float | None:
@@ -104,7 +108,9 @@ def training_set(train: str | Sequence[str], n_jobs: int | None = None) -> Train
 
 def _resolve_train(train, pool=None, n_jobs: int | None = None) -> set[str] | None:
     """The training molecules novelty is judged against. A registered dataset's split is taken as
-    stored (canonical, as MOSES compares its own train); a file or a list is canonicalized first,
+    stored (canonical, as MOSES compares its own train: about 3 in 20,000 of MOSES's strings canonicalize
+    otherwise under today's RDKit, and such a training molecule reads as novel, in MOSES too); a file or a
+    list is canonicalized first,
     so a training molecule written another way (OCC for CCO) still counts as seen."""
     if train is None:
         return None
@@ -188,8 +194,9 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     metrics["reference_n"] = {suffix: stats.size for suffix, stats in references.items()}
     for suffix, stats in references.items():
         if stats.given is not None and stats.given > stats.size:
-            notes.append(f"{stats.given - stats.size:,} of the reference's {stats.given:,} SMILES are not molecules: "
-                         f"the {suffix} statistics are of its {stats.size:,} valid ones")
+            notes.append(f"{stats.given - stats.size:,} of the reference's {stats.given:,} SMILES "
+                         f"{'is not a molecule' if stats.given - stats.size == 1 else 'are not molecules'}: "
+                         f"the {suffix} statistics are of its {stats.size:,} valid one{'s' * (stats.size != 1)}")
     lap("reference statistics")
     described = describe(canonical, pool=pool, n_jobs=n_jobs, progress=progress)
     lap("describe molecules")
@@ -232,8 +239,18 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         elif not isinstance(reference, ReferenceStats):
             kl_smiles = list(reference)
     if kl_smiles is not None:
+        kl_canonical = None
+        if reference != "moses":   # a given reference's non-molecules (counted above) are none of its distribution
+            kl_canonical = [c for part in map_chunks(_canonical_chunk, list(kl_smiles), pool=pool, n_jobs=n_jobs,
+                                                     chunk=5000) for c in part]
+            kl_smiles = [s for s, c in zip(kl_smiles, kl_canonical) if c is not None]
         try:
             metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
+            if metrics["KL_score"] is None:   # said, as every other n/d is
+                notes.append("KL_score not defined: " + (
+                    f"it needs two distinct valid molecules or more (here {metrics['KL_n']})" if metrics["KL_n"] < 2 else
+                    f"among the {metrics['KL_n']:,} distinct molecules a descriptor's distribution has no density (one "
+                    "value for all, or too few molecules to fill its bins)"))
         except ReferenceTooSmall as error:   # a chemist's 200 actives against 500 samples: every other metric stands
             metrics["KL_score"] = None
             notes.append(f"KL_score not defined: {error}")
@@ -245,17 +262,14 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
 
             held = set(kl_smiles) | set(load_moses_split("test_scaffolds"))
         else:
-            held = {c for part in map_chunks(_canonical_chunk, list(kl_smiles), pool=pool, n_jobs=n_jobs, chunk=5000)
-                    for c in part if c is not None}
+            held = {c for c in kl_canonical if c is not None}
         inside = len(set(canonical) & held)
         metrics["in_reference"] = inside
         if inside:
             notes.append(f"{inside:,} of the {len(set(canonical)):,} distinct valid molecules are molecules of the "
                          "reference set itself: SNN reads each as 1.0, its own nearest neighbour")
         if inside and inside >= len(set(canonical)) / 2:   # a part of the reference measured against all of it
-            notes.append(PART_OF_REFERENCE + ", and a file's first rows are no random part of it (MOSES's test split "
-                         "is not shuffled: its first 1,000 weigh 299 g/mol on average, a random 1,000 306, and read "
-                         "FCD/Test 6.0 against 1.2)")
+            notes.append(f"{PART_OF_REFERENCE}; mind that {FIRST_ROWS}")
     lap("GuacaMol KL")
     metrics["FCD_score"] = fcd_score(metrics.get("FCD/Test"))
     if keep_properties:

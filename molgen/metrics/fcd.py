@@ -6,6 +6,7 @@ the network) is what makes our FCD agree with the official numbers.
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from typing import Sequence
 
@@ -68,7 +69,9 @@ def frechet_distance(reference: dict[str, np.ndarray], generated: dict[str, np.n
 
     mu1, mu2 = np.atleast_1d(reference["mu"]), np.atleast_1d(generated["mu"])
     s1, s2 = np.atleast_2d(reference["sigma"]), np.atleast_2d(generated["sigma"])
-    covmean = linalg.sqrtm(s1 @ s2)
+    with warnings.catch_warnings():   # a singular product (few or identical molecules) is met by the ridge below,
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)   # not a SciPy warning on a chemist's terminal
+        covmean = linalg.sqrtm(s1 @ s2)
     if not np.isfinite(covmean).all():
         ridge = np.eye(len(s1)) * eps
         covmean = linalg.sqrtm((s1 + ridge) @ (s2 + ridge))

@@ -76,13 +76,28 @@ def learning_rate(step: int, config) -> float:
 
 
 def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: float, elapsed: float, config,
-               command: str | None, **measured) -> dict:
-    """What a checkpoint's card says about its training: data, budget, machine, the exact command."""
+               command: str | None, clock_start: tuple[float, float] = (0.0, 0.0), **measured) -> dict:
+    """What a checkpoint's card says about its training: data, budget, machine, the exact command.
+
+    ``clock_start``: (seconds, CPU-hours) the run had when this invocation resumed it (:func:`resumed_clock`); the
+    CPU-hours count each invocation at its own thread count (57 minutes on 2 threads, then 55 on 1: 2.8, not 1.9)."""
     threads = torch.get_num_threads()
+    cpu_hours = clock_start[1] + (elapsed - clock_start[0]) / 3600 * threads
     return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
-            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(elapsed / 3600 * threads, 2),
+            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 2),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+
+
+def resumed_clock(state: dict, record: dict) -> tuple[float, float]:
+    """What :func:`run_record` takes as ``clock_start``: the seconds and CPU-hours of the run this invocation continues
+    (``state``, its resume state; ``record``, the resumed checkpoint's training record); (0, 0) for a run that starts
+    its own clock (a fresh run, a fine-tune, a shipped checkpoint without state)."""
+    if not state:
+        return 0.0, 0.0
+    elapsed = float(state.get("elapsed", 0.0))
+    # an older record's CPU-hours were the clock at one thread count; the best there is for what came before
+    return elapsed, float(record.get("cpu_hours", elapsed / 3600 * record.get("threads", 1)))
 
 
 def is_fine_tune(record: dict) -> bool:
@@ -108,25 +123,64 @@ def training_of(model) -> dict:
     return record if isinstance(record, dict) else {}
 
 
-def write_card(model, checkpoint: str | Path, metrics: dict | None = None) -> dict:
+def read_card(checkpoint: str | Path) -> dict:
+    """The model card beside ``checkpoint``; {} when there is none, or one cut short (a kill while an older molgen
+    wrote it)."""
+    path = Path(checkpoint).with_suffix(".json")
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+
+
+def _filled_in(record: dict, earlier: dict) -> dict:
+    """``record`` with what ``earlier`` holds beyond it (nested records included), ``record`` winning where both do."""
+    merged = {**earlier, **record}
+    for key, value in record.items():
+        if isinstance(value, dict) and isinstance(earlier.get(key), dict):
+            merged[key] = _filled_in(value, earlier[key])
+    return merged
+
+
+def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, keep_other_metrics: bool = False) -> dict:
     """The model card beside a checkpoint: what it is, what it learned from, how long, how good.
 
-    ``metrics=None`` keeps the metrics an earlier card held (they are measured on shipped weights).
+    ``metrics=None`` keeps the metrics an earlier card held (they are measured on shipped weights);
+    ``keep_other_metrics``: ``metrics`` are written over the earlier ones, whose other keys stay (a second
+    benchmark's numbers on the same weights). A card of the same training (its steps and data) keeps what was
+    written into its training record by hand (an earlier run's command, a parent's sha256), which the
+    checkpoint does not hold.
     """
-    path = Path(checkpoint).with_suffix(".json")
-    try:   # an earlier card cut short (a kill while it was written, by an older molgen) only loses its metrics
-        previous = json.loads(path.read_text()) if path.is_file() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        previous = {}
+    previous = read_card(checkpoint)
+    training, earlier = training_of(model), previous.get("training") or {}
+    if all(earlier.get(key) == training.get(key) for key in ("steps", "data_fingerprint", "command")):
+        training = _filled_in(training, earlier)
+    if metrics is None:
+        metrics = previous.get("metrics", {})
+    elif keep_other_metrics:
+        metrics = {**previous.get("metrics", {}), **metrics}
     card = {"family": model.family}
     if hasattr(model.config, "arch"):
         card["arch"] = model.config.arch
     card.update({"parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
                  "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
-                 "config": getattr(model.config, "card_dict", model.config.to_dict)(), "training": training_of(model),
-                 "metrics": metrics if metrics is not None else previous.get("metrics", {})})
-    write_json(card, path)   # atomically, as the checkpoint it describes
+                 "config": getattr(model.config, "card_dict", model.config.to_dict)(), "training": training,
+                 "metrics": metrics})
+    write_json(card, Path(checkpoint).with_suffix(".json"))   # atomically, as the checkpoint it describes
     return card
+
+
+def write_measured_card(model, checkpoint: str | Path, metrics: dict) -> bool:
+    """A quality benchmark's ``metrics`` (measured on ``metrics["n"]`` samples) written into the checkpoint's card,
+    over its other metrics; refused, and said, when the card holds a measurement on more samples (a quick check
+    at -n 200 would otherwise replace the 30,000-sample numbers `molgen models` shows)."""
+    held = (read_card(checkpoint).get("metrics") or {}).get("n")
+    if isinstance(held, int) and held > metrics.get("n", 0):
+        print(f"the card ({Path(checkpoint).with_suffix('.json')}) is not written: it holds a measurement on "
+              f"{held:,} samples, more than these {metrics.get('n', 0):,}; remove its metrics to record these instead")
+        return False
+    write_card(model, checkpoint, metrics=metrics, keep_other_metrics=True)
+    return True
 
 
 def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool = True, prepare=None,
@@ -171,7 +225,8 @@ def earlier_runs(record: dict) -> list[dict]:
     if not record.get("command"):
         return []
     return [*record.get("earlier_runs", []),
-            {"until_step": record.get("steps"), "wall_minutes": record.get("wall_minutes"), "command": record["command"]}]
+            {"until_step": record.get("steps"), "wall_minutes": record.get("wall_minutes"), "threads": record.get("threads"),
+             "cpu_hours": record.get("cpu_hours"), "command": record["command"]}]
 
 
 def read_resume_state(resume: str | Path, steps: int | None = None) -> dict:

@@ -35,7 +35,9 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
     sampled, valid, unique = tally["sampled"], tally["valid"], tally["unique"]
     notes = [note for note in metrics["notes"] if not note.startswith("unique@")]   # not measured, not explained
     metrics["valid"] = valid / sampled if sampled else None   # in full, as a file's is (the tally rounds for show)
-    metrics["n_sampled"] = sampled   # valid's denominator: n and n_valid count the distinct molecules measured
+    # n, n_valid and n_unique count the distinct molecules measured (what FCD and the rest are of); valid is
+    # n_valid_sampled / n_sampled, the whole run's tally, each number in the JSON for a script to divide
+    metrics.update(n_sampled=sampled, n_valid_sampled=valid, n_unique_sampled=unique)
     for key in [k for k in metrics if k.startswith("unique@")]:
         metrics[key] = None
     if sampled:

@@ -159,7 +159,7 @@ def test_a_reference_smaller_than_the_samples_leaves_only_the_kl_score_undefined
     generated, reference = sample_smiles[:60], sample_smiles[5000:5040] + ["xyz", "C1CC"]
     metrics = evaluate(generated, reference, train=None, n_jobs=1)
     assert metrics["KL_score"] is None and metrics["FCD/Test"] > 0 and 0 < metrics["SNN/Test"] < 1
-    assert any(note.startswith("KL_score not defined: the KL score's reference holds 42 SMILES, fewer than the 60 ")
+    assert any(note.startswith("KL_score not defined: the KL score's reference holds 40 SMILES, fewer than the 60 ")
                for note in metrics["notes"]), metrics["notes"]
     assert metrics["reference_n"] == {"Test": 40}
     assert "2 of the reference's 42 SMILES are not molecules: the Test statistics are of its 40 valid ones" in metrics["notes"]
@@ -183,7 +183,14 @@ def test_two_molecules_have_no_kl_score_and_no_numpy_warning(small_reference):
         warnings.simplefilter("error", RuntimeWarning)   # an empty histogram bin divided 0 by 0 on the terminal
         metrics = evaluate(["CCO", "c1ccccc1"], small_reference, train=None, n_jobs=1,
                            kl_reference=load_smiles("moses-sample", "test")[:400])
-    assert metrics["KL_score"] is None
+        # one molecule sampled 40 times: FCD's covariance is singular (SciPy warned of it on the terminal)
+        repeated = evaluate(["CC(=O)Nc1ccc(O)cc1"] * 40, small_reference, train=None, n_jobs=1,
+                            kl_reference=load_smiles("moses-sample", "test")[:400])
+    assert metrics["KL_score"] is None and repeated["KL_score"] is None
+    # an n/d is said, as every other one is (a review found this one silent)
+    assert "KL_score not defined: among the 2 distinct molecules a descriptor's distribution has no density (one " \
+           "value for all, or too few molecules to fill its bins)" in metrics["notes"], metrics["notes"]
+    assert "KL_score not defined: it needs two distinct valid molecules or more (here 1)" in repeated["notes"]
 
 
 def test_all_invalid_input_is_valid_zero_and_not_defined(small_reference):

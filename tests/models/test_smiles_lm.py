@@ -532,3 +532,36 @@ def test_a_run_continued_on_its_own_data_is_no_fine_tune():
     # a second fine-tune on its series, from the first: one too (its nearest parent learned the same file)
     assert is_fine_tune({"data": "/s.csv", "started_from": [{"data": "/s.csv"}, {"data": "moses"}]})
     assert is_fine_tune({"data": "/s.csv", "started_from": {"data": "/s.csv", "started_from": {"data": "moses"}}})
+
+
+def test_a_benchmark_writes_its_metrics_over_the_cards_others_and_never_a_smaller_measurement(trained, tmp_path, capsys):
+    """A review: `smiles_lm_quality.py -n 200` replaced the card's 30,000-sample metrics, dropped another
+    benchmark's keys, and the training fields written into the card by hand (a parent's sha256, an earlier run)."""
+    import json
+    import shutil
+
+    from molgen.models.training import read_card, write_card, write_measured_card
+
+    model, out, _, _ = trained
+    shipped = tmp_path / "shipped.pt"
+    shutil.copy(out, shipped)
+    write_card(model, shipped, metrics={"n": 30_000, "valid": 0.97, "reconstruction": 0.7})
+    card = read_card(shipped)
+    card["training"]["earlier_runs_note"] = "written by hand"
+    card["training"].setdefault("started_from", {})["sha256"] = "abc"
+    shipped.with_suffix(".json").write_text(json.dumps(card))
+    assert not write_measured_card(model, shipped, {"n": 200, "valid": 0.5})   # a quick check: refused, and said
+    assert "holds a measurement on 30,000 samples, more than these 200" in " ".join(capsys.readouterr().out.split())
+    assert read_card(shipped)["metrics"]["valid"] == 0.97
+    assert write_measured_card(model, shipped, {"n": 30_000, "valid": 0.98})
+    again = read_card(shipped)
+    assert again["metrics"] == {"n": 30_000, "valid": 0.98, "reconstruction": 0.7}   # the other benchmark's key stays
+    assert again["training"]["earlier_runs_note"] == "written by hand" and again["training"]["started_from"]["sha256"] == "abc"
+    # the card of other weights (another step) keeps none of it
+    training = model.training
+    model.training = {**training, "steps": training["steps"] + 1}
+    try:
+        other = write_card(model, shipped, metrics={})
+    finally:
+        model.training = training   # the module's fixture, shared
+    assert "earlier_runs_note" not in other["training"] and other["metrics"] == {}

@@ -351,3 +351,44 @@ def test_a_session_that_beat_no_best_reads_past_a_cut_short_card(tmp_path):
     assert best == out
     out.unlink()
     assert _run_training(lambda: {}, out, lambda training: "") is None
+
+
+@pytest.mark.parametrize("family", [_smiles_lm, _graph_vae, _graph_diffusion])
+def test_a_resumed_run_counts_each_invocations_cpu_time_at_its_own_thread_count(family, tmp_path, monkeypatch):
+    """A review: the LSTM's card said 1.87 CPU-hours for 57 minutes on 2 threads and 55 on 1 (2.8): the cumulative
+    clock was multiplied by the last invocation's threads. Each invocation now adds its own clock at its threads."""
+    import sys
+
+    from molgen.models.training import read_card
+
+    smiles = load_smiles("moses-sample", "train")[:120]
+    torch.manual_seed(0)
+    model, config, train = family(smiles)
+    first = copy.deepcopy(model)
+    short = type(config)(**{**config.to_dict(), "max_steps": 3})
+    train(first, smiles[:100], smiles[100:], short, tmp_path / "m.pt", progress=False)
+    before = read_card(tmp_path / "m.pt")["training"]
+    elapsed = torch.load(tmp_path / "m.state.pt", weights_only=False)["elapsed"]
+    module = sys.modules[train.__module__]
+    given, real = [], module.run_record
+    monkeypatch.setattr(module, "run_record", lambda **kw: given.append(kw["clock_start"]) or real(**kw))
+    card = train(copy.deepcopy(model), smiles[:100], smiles[100:], config, tmp_path / "m.pt", progress=False,
+                 resume=tmp_path / "m.last.pt")
+    assert given and set(given) == {(elapsed, before["cpu_hours"])}   # where the first invocation's clock stood
+    earlier = (card or read_card(tmp_path / "m.pt"))["training"]["earlier_runs"][-1]
+    assert (earlier["until_step"], earlier["threads"], earlier["cpu_hours"]) == (3, before["threads"], before["cpu_hours"])
+
+
+def test_cpu_hours_add_each_invocation_at_its_threads(monkeypatch):
+    from molgen.models.smiles_lm.config import TrainConfig
+    from molgen.models.training import resumed_clock, run_record
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    # 57 minutes on 2 threads (1.9 CPU-hours), then resumed for 55 more on 1
+    start = resumed_clock({"elapsed": 57 * 60.0}, {"cpu_hours": 1.9, "threads": 2})
+    record = run_record(data="moses", train_smiles=["CCO"], step=10, epochs=1.0, elapsed=112 * 60.0,
+                        config=TrainConfig(), command="x", clock_start=start)
+    assert record["cpu_hours"] == 2.82 and record["wall_minutes"] == 112.0
+    assert resumed_clock({}, {"cpu_hours": 1.9}) == (0.0, 0.0)   # a fine-tune or a fresh run: its own clock
+    # a record from before cpu_hours existed: its clock at its threads
+    assert resumed_clock({"elapsed": 3600.0}, {"threads": 2}) == (3600.0, 2.0)

@@ -19,7 +19,7 @@ from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate,
-                                    normalised_conditions, open_log, random_state, resume_run, run_record)
+                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record)
 from molgen.progress import progress_bar
 
 
@@ -109,12 +109,14 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
+    clock_start = (0.0, 0.0)
     state: dict = {}
     if resume is not None:
         resumed = GraphDiffusion.load(resume)
         model.load_state_dict(resumed.state_dict())
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[noise], fine_tune=fine_tune)
+        clock_start = resumed_clock(state, resumed.training_record)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
@@ -158,7 +160,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
                     bar.set_postfix(valid=f"{valid:.3f}")
                     model.training_record = run_record(
                         data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
-                        elapsed=elapsed, config=config, command=command, molecules=len(train_set), valid_molecules=len(valid_set),
+                        elapsed=elapsed, clock_start=clock_start, config=config, command=command, molecules=len(train_set), valid_molecules=len(valid_set),
                         valid_loss=round(valid, 4),
                         **({"data_preparation": preparation} if preparation else {}), **lineage)
                     best, card = checkpoint(model, out, optimizer, valid, best, card, step=step, elapsed=elapsed,

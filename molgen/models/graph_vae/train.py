@@ -22,7 +22,7 @@ from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
-                                    random_state, resume_run, run_record, write_card)
+                                    random_state, resume_run, resumed_clock, run_record, write_card)
 from molgen.progress import progress_bar
 
 
@@ -145,12 +145,14 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     step, elapsed, best, epoch, position = 0, 0.0, float("inf"), 0, 0
     lineage: dict = {}
+    clock_start = (0.0, 0.0)
     state: dict = {}
     if resume is not None:
         resumed = GraphVAE.load(resume)
         grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[noise], fresh=grown, fine_tune=fine_tune)
+        clock_start = resumed_clock(state, resumed.training_record)
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
@@ -203,7 +205,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     bar.set_postfix(recon=f"{valid['recon']:.2f}", kl=f"{valid['kl']:.2f}")
                     model.training_record = run_record(
                         data=data_name, train_smiles=train_smiles, step=step, epochs=epoch + position / max(len(batches), 1),
-                        elapsed=elapsed, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
+                        elapsed=elapsed, clock_start=clock_start, config=config, command=command, molecules=len(usable), valid_molecules=len(valid_set),
                         valid_recon_nll=round(valid["recon"], 4), valid_kl=round(valid["kl"], 4),
                         **({"data_preparation": preparation} if preparation else {}), **lineage)
                     # the best checkpoint minimises the objective trained at its final KL weight (beta < 1 keeps more of

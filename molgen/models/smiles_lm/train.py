@@ -23,7 +23,7 @@ from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
 from molgen.models.training import (CtrlC, checkpoint, data_fingerprint, end_training, learning_rate,
-                                    normalised_conditions, open_log, random_state, resume_run, run_record, write_card)
+                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record, write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -158,6 +158,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
     step, tokens_seen, elapsed, best = 0, 0, 0.0, float("inf")
     epoch, position = 0, 0
     lineage: dict = {}
+    clock_start = (0.0, 0.0)
     state: dict = {}
     if resume is not None:
         resumed = SmilesLM.load(resume)
@@ -165,6 +166,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         state, lineage = resume_run(resume, resumed.training, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[dropout_generator], fine_tune=fine_tune)
         parent = parent or lineage.pop("started_from", None)   # a resumed fine-tune keeps its parent
+        clock_start = resumed_clock(state, resumed.training)
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
@@ -220,7 +222,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                     log.flush()
                     bar.set_postfix(train=f"{train_nll:.3f}", valid=f"{valid:.3f}")
                     model.training = run_record(data=data_name, train_smiles=train_smiles, step=step, command=command,
-                                                epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, config=config,
+                                                epochs=epoch + position / max(len(batches), 1), elapsed=elapsed, clock_start=clock_start, config=config,
                                                 molecules=len(train_set), valid_molecules=len(valid_set), tokens_seen=tokens_seen,
                                                 valid_nll_per_token=round(valid, 4),
                                                 **({"started_from": parent} if parent else {}),
