@@ -622,6 +622,18 @@ def _is_run_export(path: Path, frame) -> bool:
     return {"rank", "score"} <= set(frame.columns) and "valid" not in frame.columns
 
 
+def _conditioned_on(model: str) -> list[str]:
+    """The properties a checkpoint (a name or a path) is conditioned on, from its card, before the run loads it; []
+    where no card says (the run itself says what it steers)."""
+    from molgen.models.base import checkpoint_path
+    from molgen.models.training import read_card
+
+    try:
+        return list((read_card(checkpoint_path(model)).get("config") or {}).get("conditions") or [])
+    except Exception:   # noqa: BLE001 - a wrong name or a path is refused by the run, with its reason
+        return []
+
+
 def _file_smiles(path: str, flag: str) -> list[str]:
     """A reference or training file's SMILES, every record's (a non-molecule is counted where it is used); what the
     reader noticed (blank lines skipped) said, led by the ``flag`` that named the file."""
@@ -1521,7 +1533,7 @@ def generate_command(
                                          training_share)
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
-    from molgen.runs.generate import SampleOptionError
+    from molgen.runs.generate import LARGE_RUN, SampleOptionError
 
     import signal
 
@@ -1556,9 +1568,13 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
-            share = training_share(ConditionFilter(settings["conditions"]).windows())
+            share = training_share(ConditionFilter(settings["conditions"]).windows(), _conditioned_on(settings["model"]))
             if share is not None and share[0] < FEW_TRAINING_MOLECULES:   # said before the budget is spent, as on
                 console.print(f"[yellow]{escape(share[1])}[/yellow]")         # the Generate page
+            if settings["n"] > LARGE_RUN:   # a typo's extra zeros start hours of sampling: said, not refused
+                console.print(f"[yellow]n {settings['n']:,} is a large run (the workbench's form stops at "
+                              f"{LARGE_RUN:,}): the progress bar says how long it will take; Ctrl-C stops it, and "
+                              "--resume continues it[/yellow]")
             while True:   # each refused setting the run carried is left out in turn (greedy drops two of them)
                 try:
                     run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
@@ -2056,7 +2072,8 @@ def export_command(
                else "the run has no ranked candidates")
         console.print(f"[yellow]the file is empty: {why}[/yellow]")
     elif failing := manifest["export"]["failing_hard_filters"]:
-        console.print(f"[yellow]{failing:,} of them fail the profile's hard filters (score 0, ranked last; "
+        console.print(f"[yellow]{failing:,} of them {'fails' if failing == 1 else 'fail'} the profile's hard filters "
+                      "(score 0, ranked last; "
                       f"--passing-only leaves them out)[/yellow]")
 
 

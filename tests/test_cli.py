@@ -1119,3 +1119,13 @@ def test_a_ctrl_c_before_the_first_evaluation_does_not_offer_an_earlier_runs_res
     with pytest.raises(typer.Exit):
         _run_training(wrote_then_interrupted, out, str)
     assert f"continue with --resume {out.with_suffix('.last.pt')}" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_large_run_is_said_before_it_starts(tiny_checkpoint, tmp_path, monkeypatch):
+    """A review: -n 1000000000 started without a word (a budget of 2e10, an ETA of 3,529 hours)."""
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
+    result = run("generate", "--model", str(tiny_checkpoint), "-n", "100001", "--max-samples", "64", "--threads", "1")
+    said = " ".join(result.output.split())
+    assert "n 100,001 is a large run (the workbench's form stops at 100,000)" in said
+    small = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--max-samples", "64", "--threads", "1")
+    assert "is a large run" not in small.output

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
-from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, default_chunk_size
+from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, LARGE_RUN, default_chunk_size
 from molgen.scoring.profiles import ProfileError, load_profile, shipped_profiles, stored_profile
 
 #: Property sliders of the form: (label, low, high, default window, step).
@@ -23,6 +23,9 @@ OPTION_BOUNDS = {"candidates": (2, 50), "beam_width": (2, 500), "top_k": (0, 100
                  "stochasticity": (0.0, 50.0), "step_spacing": (1.0, 3.0)}
 STEP_CHOICES = (10, 25, 50, 100, 250, 500)
 BUDGET = (100, 2_000_000)
+#: The form's molecules and seed fields (a run from the command line may have asked for more).
+N_RANGE = (1, LARGE_RUN)
+SEED_RANGE = (0, 2**31 - 1)
 
 
 def open_ends(prop: str, window: tuple[float, float]) -> tuple[float | None, float | None]:
@@ -45,8 +48,13 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
 
     ``checkpoints``: the form's model choices (label -> path). ``current_profile``: the profile picked now,
     whose text box holds the run's profile when that is no shipped one (edited, or a file of the chemist's)."""
-    values: dict = {"gen_n": int(record["n_requested"]), "gen_seed": int(record["seed"]), "gen_name": ""}
+    values: dict = {"gen_name": ""}
     notes: list[str] = []
+    # a number the field cannot hold would be put back to its default by the field itself, unsaid
+    for key, name, value, bounds in (("gen_n", "molecules asked for", int(record["n_requested"]), N_RANGE),
+                                     ("gen_seed", "seed", int(record["seed"]), SEED_RANGE)):
+        if _within(name, value, *bounds, notes, like=record["id"]):
+            values[key] = value
     checkpoint = Path(record["checkpoint"]).resolve()
     label = next((label for label, path in checkpoints.items() if Path(path).resolve() == checkpoint), None)
     if label is None:
@@ -73,10 +81,16 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
     return values, notes
 
 
-def _within(name: str, value, low, high, notes: list[str]) -> bool:
+def _within(name: str, value, low, high, notes: list[str], like: str | None = None) -> bool:
+    """Whether ``value`` fits the form's field (``low`` to ``high``); if not, noted as left out (``like``: the run
+    whose settings `molgen generate --like` repeats whole)."""
     if low <= value <= high:
         return True
-    notes.append(f"its {name} {value:g} lies beyond this form's {low:g} to {high:g}: left as the form had it")
+    def shown(number) -> str:   # counts with thousands separators, whole (a budget of 2,000,000, not 2e+06)
+        return f"{number:,}" if isinstance(number, int) else f"{number:g}"
+
+    notes.append(f"its {name} {shown(value)} lies beyond this form's {shown(low)} to {shown(high)}: left as the form had it"
+                 + (f" (`molgen generate --like {like}` runs it as it was)" if like else ""))
     return False
 
 

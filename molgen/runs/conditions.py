@@ -21,14 +21,14 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Collection, Iterable
 
 import numpy as np
 
 from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors, rdMolDescriptors
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import parse_smiles, to_mol
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
@@ -176,7 +176,15 @@ def parse_similar_to(text: str) -> tuple[str, float]:
     try:
         value = float(threshold)
     except ValueError:
-        raise ConditionError(f"similar_to (--similar-to) {text!r}: write SMILES:THRESHOLD, e.g. 'CCO:0.4'") from None
+        value = None
+    # a SMILES may hold colons itself (an atom map [CH3:1], an aromatic bond c:c): read whole when the part before
+    # the last colon is no molecule and the whole is
+    if value is None or to_mol(smiles) is None:
+        if ":" in text and to_mol(text) is not None:
+            return text, 0.0
+        if value is None:
+            raise ConditionError(f"similar_to (--similar-to) {text!r}: write SMILES:THRESHOLD, e.g. 'CCO:0.4' (the "
+                                 "part before the last colon is the reference molecule)")
     if not 0 <= value <= 1:
         raise ConditionError(f"similar_to (--similar-to) {text!r}: the similarity threshold must lie in [0, 1]")
     return smiles, value
@@ -307,11 +315,13 @@ class ConditionFilter:
                                      f"avoided, differs from the substructure to keep, {c.scaffold}, only in stereo. "
                                      "The models write no stereo, and a centre left unassigned may be either "
                                      f"stereoisomer, so it counts as holding the avoided group; {instead}")
-        # an attachment point (*) asks for a group: at least one more heavy atom, a carbon at the lightest the
-        # models write (quinazoline's 130.2 with a * is 142.2 at least; a ceiling of 140 was sampled to the end)
+        # every molecule keeping the scaffold holds its atoms and, on each free valence, a hydrogen or something
+        # heavier (indole weighs 117.15, its heavy atoms alone 110.1: a ceiling of 115 was sampled to the end); an
+        # attachment point (*, weighing 0) asks for a group: at least one more heavy atom, a carbon at the
+        # lightest the models write (quinazoline with a * is 141.2 at least; a ceiling of 140 was sampled out)
         marks = sum(atom.GetAtomicNum() == 0 for atom in scaffold.GetAtoms())
-        least = {"mw": (Descriptors.HeavyAtomMolWt(scaffold) + marks * LIGHTEST_GROUP_ATOM,
-                        f"its heavy atoms{', and a carbon at each attachment point' if marks else ''}"),
+        least = {"mw": (Descriptors.MolWt(scaffold) + marks * LIGHTEST_GROUP_ATOM,
+                        f"its atoms with their hydrogens{', and a carbon at each attachment point' if marks else ''}"),
                  "heavy_atoms": (scaffold.GetNumHeavyAtoms() + marks,
                                  f"its heavy atoms{', and one at each attachment point' if marks else ''}"),
                  **_counts_a_scaffold_keeps(scaffold, substructure_query(c.scaffold))}
@@ -343,7 +353,9 @@ class ConditionFilter:
             bounds = window_text(name, low, high)
             if name in self.conditions.targets:
                 target = self.conditions.targets[name]
-                bounds = f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}"
+                whole = PROPERTIES[name].integer and math.ceil(low) == math.floor(high)   # a count's one value
+                bounds = (f"{name} = {math.ceil(low)} (a count: exactly)" if whole else
+                          f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}")
             lines.append(bounds)
         c = self.conditions
         stereo = " (with its stereo: the other configuration misses it; a centre or double bond left unassigned {})"
@@ -353,7 +365,8 @@ class ConditionFilter:
         lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if query_has_stereo(query) else "")
                      for text, query in self._avoid)
         if c.similar_to:
-            lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}")
+            lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}" if c.min_similarity > 0 else
+                         f"Tanimoto to {c.similar_to} reported (no threshold: it keeps every molecule)")
         return lines
 
     def with_scaffold_stereo(self, mol: Chem.Mol) -> Chem.Mol:
@@ -529,11 +542,15 @@ def _training_values(name: str) -> np.ndarray:
     return np.array([PROPERTIES[name].function(m) for m in _training_molecules()], dtype=float)
 
 
-def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tuple[float, str] | None:
+def training_share(windows: dict[str, tuple[float | None, float | None]],
+                   steered: Collection[str] = ()) -> tuple[float, str] | None:
     """How much of MOSES's training set lies inside the property windows, and that in words (None without a
     window): the shipped models were trained on it and seldom leave it, so a window holding a few percent (MW
     over 350, QED over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000
-    molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says."""
+    molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says.
+    ``steered``: the properties the chosen model is conditioned on; one that steers every windowed property aims
+    at the window itself (the conditional transformer reached MW >= 420 with logP >= 4.5, 0% of MOSES, in 90
+    samples), and is told so."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
         return None
@@ -544,8 +561,12 @@ def training_share(windows: dict[str, tuple[float | None, float | None]]) -> tup
         inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
     share = float(inside.mean())
     note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
-    if share < FEW_TRAINING_MOLECULES:
-        note += ": the models trained on it will seldom reach it, and the run may need a large budget"
+    if share < FEW_TRAINING_MOLECULES and set(named) <= set(steered):
+        note += (": this model is conditioned on " + ", ".join(named) + " and aims at the window, though it learned "
+                 "little there")
+    elif share < FEW_TRAINING_MOLECULES:
+        note += (": a model not conditioned on " + ", ".join(sorted(set(named) - set(steered))) + " will seldom reach "
+                 "it, and the run may need a large budget")
     # the property windows alone: a reference to stay near or a scaffold narrows the run further (a web review)
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)}: the property windows only)"
 

@@ -36,6 +36,8 @@ from molgen.scoring.similarity import written_as_smarts
 
 #: With no ``max_samples``, a run may draw this many times the molecules asked for before it gives up.
 DEFAULT_BUDGET_FACTOR = 20
+#: Runs above this many molecules are large: the workbench's form stops here, the command line says so.
+LARGE_RUN = 100_000
 MIN_CHUNK = 32
 
 

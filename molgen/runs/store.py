@@ -221,10 +221,12 @@ class RunStore:
         run_id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         now = time.time()
         with self.transaction() as db:
-            taken = db.execute("SELECT id FROM runs WHERE name = ? OR id = ?", (name, name)).fetchone() if name else None
+            taken = (db.execute("SELECT id, status FROM runs WHERE name = ? OR id = ?", (name, name)).fetchone()
+                     if name else None)
             if taken:  # a name is how export, resume and delete find a run: two runs must not share one
                 raise RunNameTaken(f"a run named {name!r} is already in the store (id {taken['id']}): choose another "
-                                   f"name, or continue that run (molgen generate --resume {name})")
+                                   "name" + ("" if taken["status"] == "complete" else
+                                             f", or continue that run (molgen generate --resume {name})"))
             db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
                        "seed, n_requested, params, conditions, native, profile, versions, timings, counts, owner, heartbeat, "
                        "model_training) VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?, ?)",

@@ -106,6 +106,11 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
 
     check = ConditionFilter(build_conditions(["qed>=0.5"], scaffold="c1ccccc1", avoid=["N=N"], similar_to="CCO:0.4"))
     assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
+    # a target on a count keeps one value, said as such (not "2.6 <= rings <= 3.4")
+    assert ConditionFilter(build_conditions(["rings=3"])).describe() == ["rings = 3 (a count: exactly)"]
+    # a reference without a threshold filters nothing: not said as ">= 0"
+    assert ConditionFilter(build_conditions(similar_to="CCO")).describe() == \
+        ["Tanimoto to CCO reported (no threshold: it keeps every molecule)"]
     failed = ["; ".join(check.failures(Chem.MolFromSmiles(s))) for s in ("CCCC", "c1ccccc1N=Nc1ccccc1", "CCO")]
     # the reference: QED 0.41, no benzene, and no analogue of itself
     assert failed[2].startswith("0.5 <= qed (qed 0.4") and failed[2].endswith("; lacks scaffold c1ccccc1; is the reference itself")
@@ -255,12 +260,17 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
                Conditions(scaffold="O=[N+]([O-])c1ccccc1", avoid=["[N+](=O)[O-]"]),
                Conditions(scaffold="O=C(Nc1ccc2[nH]ccc2c1)c1ccc(-c2ccccc2)cc1", ranges={"mw": (250.0, 290.0)}),
                Conditions(scaffold="c1ccccc1", ranges={"heavy_atoms": (0.0, 5.0)}),
-               # each attachment point asks for a group: at least a carbon more (124.1 + 12.0 for quinazoline)
-               Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),
+               # each attachment point asks for a group: at least a carbon more (129.1 + 12.0 for quinazoline)
+               Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 140.0)}),
+               # a molecule keeping indole weighs its hydrogens too (117.15; its heavy atoms alone 110.1)
+               Conditions(scaffold="c1ccc2[nH]ccc2c1", ranges={"mw": (0.0, 115.0)}),
                Conditions(scaffold="*c1ccccc1*", ranges={"heavy_atoms": (0.0, 7.0)})]
     for conditions in refused:
         with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
+    with pytest.raises(ConditionError, match=r"alone has mw 117.2 \(its atoms with their hydrogens\)"):
+        ConditionFilter(Conditions(scaffold="c1ccc2[nH]ccc2c1", ranges={"mw": (0.0, 115.0)}))
+    ConditionFilter(Conditions(scaffold="c1ccc2[nH]ccc2c1", ranges={"mw": (0.0, 117.2)}))   # indole itself meets it
     # a * in a ring or on a double bond is no attachment point: a wildcard, as SMARTS reads it (a stored run's
     # scaffold so written is still read, and the filter-alone note says what the * is)
     from molgen.runs.generate import filter_alone_note
@@ -417,3 +427,29 @@ def test_a_new_run_refuses_a_salt_reference_and_a_similarity_of_one_and_an_open_
     open_range = Conditions(ranges={"qed": (None, None), "mw": (None, 450.0)})
     assert open_range.ranges == {"mw": (None, 450.0)}
     assert ConditionFilter(open_range).describe() == ["mw <= 450"]
+
+
+def test_a_similarity_reference_may_hold_colons_of_its_own():
+    """A review: an atom-mapped reference ([CH3:1]...) was refused as "write SMILES:THRESHOLD", and c1:c:c:c:c:c:1
+    was cut at its last colon into an unclosed ring."""
+    from molgen.runs.conditions import ConditionError, parse_similar_to
+
+    assert parse_similar_to("[CH3:1]C(=O)Nc1ccc(O)cc1") == ("[CH3:1]C(=O)Nc1ccc(O)cc1", 0.0)
+    assert parse_similar_to("c1:c:c:c:c:c:1") == ("c1:c:c:c:c:c:1", 0.0)
+    assert parse_similar_to("[CH3:1]CC:0.4") == ("[CH3:1]CC", 0.4) and parse_similar_to("CCO:0.4") == ("CCO", 0.4)
+    with pytest.raises(ConditionError, match="write SMILES:THRESHOLD"):
+        parse_similar_to("xyz:abc")
+
+
+def test_a_window_few_training_molecules_reach_is_said_as_the_chosen_model_meets_it():
+    """A review: "the models trained on it will seldom reach it" was said to the conditional transformer, which
+    then reached MW >= 420 with logP >= 4.5 (0% of MOSES) natively in 90 samples."""
+    from molgen.runs.conditions import training_share
+
+    windows = {"mw": (420.0, None), "logp": (4.5, None)}
+    share, unsteered = training_share(windows)
+    assert share < 0.01 and "a model not conditioned on logp, mw will seldom reach it" in unsteered
+    _, steered = training_share(windows, ["qed", "sa", "logp", "mw", "tpsa"])
+    assert "this model is conditioned on mw, logp and aims at the window" in steered and "seldom" not in steered
+    _, partly = training_share(windows, ["mw"])   # one of the two steered: the other is left to chance
+    assert "a model not conditioned on logp will seldom reach it" in partly

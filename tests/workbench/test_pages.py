@@ -963,6 +963,16 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert form_from_run(shipped, {})[0]["gen_toml_lead-like"] == load_profile("lead-like").to_toml()
     assert closed_values["gen_range_mw"] == (0.0, 450.0)
     assert any("MW (g/mol) window 0 to 450 was closed at the slider's end" in note for note in closed_notes)
+    # a run the command line asked more of than the fields hold: said, not put back to the field's default unsaid
+    large = {**record, "n_requested": 150_000, "seed": 5_000_000_000,
+             "params": {**record["params"], "max_samples": 2_500_000, "chunk_size": default_chunk_size(150_000)}}
+    large_values, large_notes = form_from_run(large, {})
+    large_said = "\n".join(large_notes)
+    assert "gen_n" not in large_values and "gen_seed" not in large_values
+    assert "its molecules asked for 150,000 lies beyond this form's 1 to 100,000: left as the form had it " \
+           "(`molgen generate --like r1` runs it as it was)" in large_said
+    assert "its seed 5,000,000,000 lies beyond this form's 0 to 2,147,483,647" in large_said
+    assert "sampling budget 2,500,000 lies beyond this form's 100 to 2,000,000" in large_said
     assert values["gen_avoid"] == "[N+](=O)[O-]" and values["gen_budget"] is None   # 20 x 50: the form's empty budget
     # an edited shipped profile goes back into its own editor, under its recorded name
     assert values["gen_profile"] == "drug-like" and 'name = "drug-like (edited 0a1b2c)"' in values["gen_toml_drug-like"]

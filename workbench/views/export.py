@@ -68,7 +68,8 @@ if run_id:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
         if failing := failing_hard_filters(preview):
-            st.warning(f"{failing:,} of these fail the profile's hard filters (score 0, ranked last): "
+            st.warning(f"{failing:,} of these {'fails' if failing == 1 else 'fail'} the profile's hard filters "
+                       "(score 0, ranked last): "
                        "\"Leave out molecules failing the profile's hard filters\" drops them.")
         # as the file writes it: an unranked molecule's rank is an empty cell, not "None"
         st.dataframe(preview.head(20), hide_index=True, width="stretch", placeholder="")

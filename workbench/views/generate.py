@@ -19,7 +19,7 @@ from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
                               plain, run_labels, run_notes_of, smiles_field, store)
-from workbench.run_form import (BUDGET, OPTION_BOUNDS, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
+from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
 def _fill_from_run() -> None:
@@ -91,10 +91,10 @@ with left:
                                               else "no native property conditioning: property conditions are met by filtering"))
     if model.family == "graph-vae":
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
-    n = st.number_input("Molecules (valid, unique, meeting every condition)", 1, 100_000, 200, step=50, key="gen_n",
+    n = st.number_input("Molecules (valid, unique, meeting every condition)", *N_RANGE, 200, step=50, key="gen_n",
                         help="and passing the profile's hard filters: a molecule failing one (a strained ring) is kept "
                              "and ranked last, but not counted among these")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 1, key="gen_seed")
+    seed = st.number_input("Seed", *SEED_RANGE, 1, key="gen_seed")
     name = st.text_input("Run name (optional)", key="gen_name")
     # beside n, not inside Decoding: it decides when a run with strict conditions stops.
     # Empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value).
@@ -243,7 +243,7 @@ with right:
             check_new_reference(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
-                if share := training_share(check.windows()):
+                if share := training_share(check.windows(), getattr(model.config, "conditions", None) or ()):
                     st.caption(plain(share[1]))
         except ConditionError as error:
             st.error(plain(error))

@@ -228,10 +228,14 @@ with analogues_tab:
                              "analogues lie around that molecule, and their similarity is still to the seed (more "
                              "encoding steps may help)."))
         stereo_note(seed_met)
-        found_table = with_properties(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]))
-        grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}{alert_flag(r.alerts)}")
-              for r in found_table.itertuples()])
-        download(found_table, "analogues", "latent_download_analogues")
+        if not result["found"]:   # every point decoded back to the seed: nothing to show or download
+            st.info(f"Every point at radius {result['inputs']['radius']:g} decoded back to the seed: raise the latent "
+                    "radius to reach other molecules.")
+        else:
+            found_table = with_properties(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]))
+            grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}{alert_flag(r.alerts)}")
+                  for r in found_table.itertuples()])
+            download(found_table, "analogues", "latent_download_analogues")
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
 SEARCH_TARGETS = {"qed": (0.0, 1.0, 0.9), "sa": (1.0, 10.0, 2.0), "logp": (-3.0, 8.0, 3.0), "mw": (150.0, 600.0, 350.0),

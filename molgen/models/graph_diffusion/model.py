@@ -525,7 +525,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         for name, value in conditions.targets.items():
             if name in self.config.conditions:
                 steer.targets[name] = value
-                how[f"target {name}"] = "classifier-free guidance"
+                # at guidance 0 (the default) the conditional branch alone; a scale above it adds classifier-free
+                # guidance, away from the unconditional branch
+                how[f"target {name}"] = "property conditioning (the conditional branch; a guidance scale above 0 " \
+                                        "adds classifier-free guidance)"
         # A range: the label prior restricted to training rows inside it (_prior_inside), only where the
         # prior is what sampling uses (no target, no scaffold). A target at the range's middle, as the
         # conditional transformer takes it, landed fewer samples inside (benchmarks/RESULTS.md).
