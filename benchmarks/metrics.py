@@ -7,7 +7,7 @@ Evaluates N molecules drawn (seed 0) from the MOSES *training* set against MOSES
 scaffold-test, as a generated set would be: every metric, GuacaMol's KL and FCD scores, on
 all cores. This is both the speed benchmark (target: under 3 minutes for 30,000 on 2 cores)
 and what a perfect model scores at this sample size (FCD depends strongly on n; novelty is
-near 0: MOSES's training strings are compared as stored, as MOSES does, and about 3 in 20,000
+near 0: MOSES's training strings are compared as stored, as MOSES does, and a few in 10,000
 of them canonicalize differently under today's RDKit, so such a molecule reads as novel).
 Prints the time of each stage and the metric row.
 

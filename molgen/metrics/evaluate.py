@@ -108,7 +108,7 @@ def training_set(train: str | Sequence[str], n_jobs: int | None = None) -> Train
 
 def _resolve_train(train, pool=None, n_jobs: int | None = None) -> set[str] | None:
     """The training molecules novelty is judged against. A registered dataset's split is taken as
-    stored (canonical, as MOSES compares its own train: about 3 in 20,000 of MOSES's strings canonicalize
+    stored (canonical, as MOSES compares its own train: a few in 10,000 of MOSES's strings canonicalize
     otherwise under today's RDKit, and such a training molecule reads as novel, in MOSES too); a file or a
     list is canonicalized first,
     so a training molecule written another way (OCC for CCO) still counts as seen."""
@@ -240,29 +240,30 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
             kl_smiles = list(reference)
     if kl_smiles is not None:
         kl_canonical = None
-        if reference != "moses":   # a given reference's non-molecules (counted above) are none of its distribution
+        if kl_reference is not None or reference != "moses":   # a given reference's non-molecules are none of it
             kl_canonical = [c for part in map_chunks(_canonical_chunk, list(kl_smiles), pool=pool, n_jobs=n_jobs,
                                                      chunk=5000) for c in part]
             kl_smiles = [s for s, c in zip(kl_smiles, kl_canonical) if c is not None]
         try:
             metrics["KL_score"], kls, metrics["KL_n"] = kl_divergence_score(smiles, kl_smiles, pool=pool, n_jobs=n_jobs)
             if metrics["KL_score"] is None:   # said, as every other n/d is
+                broken = [name for name, value in kls.items() if not np.isfinite(value)]
                 notes.append("KL_score not defined: " + (
                     f"it needs two distinct valid molecules or more (here {metrics['KL_n']})" if metrics["KL_n"] < 2 else
-                    f"among the {metrics['KL_n']:,} distinct molecules a descriptor's distribution has no density (one "
-                    "value for all, or too few molecules to fill its bins)"))
+                    f"the KL divergence of {', '.join(broken) or 'a descriptor'} is not defined between the "
+                    f"{metrics['KL_n']:,} distinct molecules and as many of the reference's (one side takes a single "
+                    "value, or the samples lie wholly outside the reference's range)"))
         except ReferenceTooSmall as error:   # a chemist's 200 actives against 500 samples: every other metric stands
             metrics["KL_score"] = None
             notes.append(f"KL_score not defined: {error}")
         # a generated molecule that is a reference molecule is its own nearest neighbour (SNN 1.0): a set holding
         # many was not generated, or its model memorised its test set. MOSES's files are compared as written (its
         # canonical SMILES; canonicalising 350,000 would cost half a minute), a given reference canonicalised.
+        held = set(kl_smiles) if kl_canonical is None else {c for c in kl_canonical if c is not None}
         if reference == "moses":
             from molgen.data.moses import load_moses_split
 
-            held = set(kl_smiles) | set(load_moses_split("test_scaffolds"))
-        else:
-            held = {c for c in kl_canonical if c is not None}
+            held |= set(load_moses_split("test_scaffolds"))
         inside = len(set(canonical) & held)
         metrics["in_reference"] = inside
         if inside:

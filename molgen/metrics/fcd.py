@@ -69,12 +69,14 @@ def frechet_distance(reference: dict[str, np.ndarray], generated: dict[str, np.n
 
     mu1, mu2 = np.atleast_1d(reference["mu"]), np.atleast_1d(generated["mu"])
     s1, s2 = np.atleast_2d(reference["sigma"]), np.atleast_2d(generated["sigma"])
-    with warnings.catch_warnings():   # a singular product (few or identical molecules) is met by the ridge below,
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)   # not a SciPy warning on a chemist's terminal
+    # a singular product (few or identical molecules) has a square root SciPy computes but warns of: its result is
+    # used, as MOSES and fcd_torch use it, without the warning on a chemist's terminal
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
         covmean = linalg.sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        ridge = np.eye(len(s1)) * eps
-        covmean = linalg.sqrtm((s1 + ridge) @ (s2 + ridge))
+        if not np.isfinite(covmean).all():
+            ridge = np.eye(len(s1)) * eps
+            covmean = linalg.sqrtm((s1 + ridge) @ (s2 + ridge))
     if np.iscomplexobj(covmean):
         if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
             raise ValueError(f"the covariance product has an imaginary square root ({np.abs(covmean.imag).max():.3g})")

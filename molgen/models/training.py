@@ -142,22 +142,31 @@ def _filled_in(record: dict, earlier: dict) -> dict:
     return merged
 
 
+def _same_training(card: dict, training: dict) -> bool:
+    """Whether a card describes the run whose training record is ``training`` (its steps, data and command)."""
+    earlier = card.get("training") or {}
+    return bool(earlier) and all(earlier.get(key) == training.get(key) for key in ("steps", "data_fingerprint", "command"))
+
+
 def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, keep_other_metrics: bool = False) -> dict:
     """The model card beside a checkpoint: what it is, what it learned from, how long, how good.
 
     ``metrics=None`` keeps the metrics an earlier card held (they are measured on shipped weights);
-    ``keep_other_metrics``: ``metrics`` are written over the earlier ones, whose other keys stay (a second
-    benchmark's numbers on the same weights). A card of the same training (its steps and data) keeps what was
-    written into its training record by hand (an earlier run's command, a parent's sha256), which the
-    checkpoint does not hold.
+    ``keep_other_metrics``: ``metrics`` are written over those of an earlier card of the same training, whose
+    other keys stay (a second benchmark's numbers on the same weights). A card of the same training (its steps,
+    data and command) keeps what was written into its training record by hand, which the checkpoint does not
+    hold (an earlier run's command, a parent's sha256), and the values it names in ``hand_corrected``.
     """
     previous = read_card(checkpoint)
-    training, earlier = training_of(model), previous.get("training") or {}
-    if all(earlier.get(key) == training.get(key) for key in ("steps", "data_fingerprint", "command")):
-        training = _filled_in(training, earlier)
+    training = training_of(model)
+    same = _same_training(previous, training)
+    if same:
+        earlier = previous["training"]
+        training = {**_filled_in(training, earlier),
+                    **{key: earlier[key] for key in earlier.get("hand_corrected", []) if key in earlier}}
     if metrics is None:
         metrics = previous.get("metrics", {})
-    elif keep_other_metrics:
+    elif keep_other_metrics and same:
         metrics = {**previous.get("metrics", {}), **metrics}
     card = {"family": model.family}
     if hasattr(model.config, "arch"):
@@ -172,12 +181,15 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
 
 def write_measured_card(model, checkpoint: str | Path, metrics: dict) -> bool:
     """A quality benchmark's ``metrics`` (measured on ``metrics["n"]`` samples) written into the checkpoint's card,
-    over its other metrics; refused, and said, when the card holds a measurement on more samples (a quick check
-    at -n 200 would otherwise replace the 30,000-sample numbers `molgen models` shows)."""
-    held = (read_card(checkpoint).get("metrics") or {}).get("n")
-    if isinstance(held, int) and held > metrics.get("n", 0):
+    over its other metrics; refused, and said, when the card, of these weights' training, holds a measurement on
+    more samples (``n``, or a fine-tune report's ``samples``): a quick check at -n 200 would otherwise replace the
+    30,000-sample numbers `molgen models` shows."""
+    card = read_card(checkpoint)
+    held = card.get("metrics") or {}
+    size = max((value for value in (held.get("n"), held.get("samples")) if isinstance(value, int)), default=0)
+    if _same_training(card, training_of(model)) and size > metrics.get("n", 0):
         print(f"the card ({Path(checkpoint).with_suffix('.json')}) is not written: it holds a measurement on "
-              f"{held:,} samples, more than these {metrics.get('n', 0):,}; remove its metrics to record these instead")
+              f"{size:,} samples, more than these {metrics.get('n', 0):,}; remove its metrics to record these instead")
         return False
     write_card(model, checkpoint, metrics=metrics, keep_other_metrics=True)
     return True

@@ -549,6 +549,7 @@ def test_a_benchmark_writes_its_metrics_over_the_cards_others_and_never_a_smalle
     card = read_card(shipped)
     card["training"]["earlier_runs_note"] = "written by hand"
     card["training"].setdefault("started_from", {})["sha256"] = "abc"
+    card["training"].update(cpu_hours=99.0, hand_corrected=["cpu_hours"])   # a value the checkpoint holds wrongly
     shipped.with_suffix(".json").write_text(json.dumps(card))
     assert not write_measured_card(model, shipped, {"n": 200, "valid": 0.5})   # a quick check: refused, and said
     assert "holds a measurement on 30,000 samples, more than these 200" in " ".join(capsys.readouterr().out.split())
@@ -557,11 +558,17 @@ def test_a_benchmark_writes_its_metrics_over_the_cards_others_and_never_a_smalle
     again = read_card(shipped)
     assert again["metrics"] == {"n": 30_000, "valid": 0.98, "reconstruction": 0.7}   # the other benchmark's key stays
     assert again["training"]["earlier_runs_note"] == "written by hand" and again["training"]["started_from"]["sha256"] == "abc"
+    assert again["training"]["cpu_hours"] == 99.0
     # the card of other weights (another step) keeps none of it
     training = model.training
     model.training = {**training, "steps": training["steps"] + 1}
     try:
         other = write_card(model, shipped, metrics={})
+        write_card(model, shipped, metrics={"n": 30_000, "valid": 0.97, "reconstruction": 0.7})
     finally:
         model.training = training   # the module's fixture, shared
     assert "earlier_runs_note" not in other["training"] and other["metrics"] == {}
+    assert other["training"]["cpu_hours"] == training["cpu_hours"]
+    # nor are another training's metrics kept beside a measurement, or a bar to it
+    assert write_measured_card(model, shipped, {"n": 200, "valid": 0.5})
+    assert read_card(shipped)["metrics"] == {"n": 200, "valid": 0.5}
