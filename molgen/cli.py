@@ -39,7 +39,14 @@ def run() -> None:
     from molgen.interrupts import watch_ctrl_c
 
     watch_ctrl_c()
-    app()
+    try:
+        app()
+    except RuntimeError as error:   # any command that opens the run store: one line, its file and the remedy
+        store = sys.modules.get("molgen.runs.store")   # loaded if it raised (not imported for every --help)
+        if store is None or not isinstance(error, store.StoreUnreadable):
+            raise
+        error_console.print(escape(str(error)), style="red")
+        raise SystemExit(2) from None
 
 
 def _entry(name: str):
@@ -155,9 +162,15 @@ def data_info(name: str = typer.Argument(..., help="Dataset name.")) -> None:
     if not entry.is_available():
         console.print("[yellow]not fetched[/yellow]: run `molgen data fetch " + name + "`")
         raise typer.Exit(1)
+    from molgen.data.moses import FetchError
+
     table = Table("split", "molecules", "expected", "sha256")
     for split in entry.splits:
-        smiles = entry.load(split)  # MOSES files are sha256-checked on every load
+        try:
+            smiles = entry.load(split)  # MOSES files are sha256-checked on every load
+        except FetchError as error:   # a cached file damaged since it was fetched: said, with the fix
+            error_console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
         expected = (entry.expected_sizes or {}).get(split)
         table.add_row(split, f"{len(smiles):,}", f"{expected:,}" if expected else "", _split_checksum(name, split),
                       style="red" if expected and len(smiles) != expected else None)
@@ -620,18 +633,6 @@ def _is_run_export(path: Path, frame) -> bool:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             pass
     return {"rank", "score"} <= set(frame.columns) and "valid" not in frame.columns
-
-
-def _conditioned_on(model: str) -> list[str]:
-    """The properties a checkpoint (a name or a path) is conditioned on, from its card, before the run loads it; []
-    where no card says (the run itself says what it steers)."""
-    from molgen.models.base import checkpoint_path
-    from molgen.models.training import read_card
-
-    try:
-        return list((read_card(checkpoint_path(model)).get("config") or {}).get("conditions") or [])
-    except Exception:   # noqa: BLE001 - a wrong name or a path is refused by the run, with its reason
-        return []
 
 
 def _file_smiles(path: str, flag: str) -> list[str]:
@@ -1568,7 +1569,7 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
-            share = training_share(ConditionFilter(settings["conditions"]).windows(), _conditioned_on(settings["model"]))
+            share = training_share(ConditionFilter(settings["conditions"]).windows())   # the run says what it steers
             if share is not None and share[0] < FEW_TRAINING_MOLECULES:   # said before the budget is spent, as on
                 console.print(f"[yellow]{escape(share[1])}[/yellow]")         # the Generate page
             if settings["n"] > LARGE_RUN:   # a typo's extra zeros start hours of sampling: said, not refused
@@ -1955,16 +1956,18 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
 
 @runs_app.command("rejects")
 def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                                                   help="Write them all (.csv, .tsv or .parquet)."),
+                                                                   help="Write them all (.csv, .tsv, .parquet or .sdf, each an empty record with its text)."),
                  top: int = typer.Option(20, help="How many to print (without -o).")) -> None:
     """What a run sampled that is not a molecule: each string or graph as sampled, with RDKit's reason."""
     from molgen.data.files import write_molecules
     from molgen.runs import RunStore
 
+    if output is not None:   # a name it cannot write is refused before the store is read
+        _check_output(output, beside=())
     store = RunStore()
     frame = _or_exit_if_missing(lambda: store.rejects(run))
     if output is not None:
-        write_molecules(frame.rename(columns={"text": "sampled"}), output)
+        write_molecules(frame.rename(columns={"text": "sampled"}), output, smiles_column="sampled")
         console.print(f"wrote {len(frame):,} rejects -> {output}")
         return
     if not len(frame):

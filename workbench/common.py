@@ -17,7 +17,7 @@ from rdkit.Chem.Draw import rdMolDraw2D
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import PRETRAINED_DIR
-from molgen.runs.store import AmbiguousRun, RunNotFound, RunStore
+from molgen.runs.store import AmbiguousRun, RunNotFound, RunStore, StoreUnreadable
 
 #: The key scores shown everywhere, with their labels.
 KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
@@ -89,7 +89,11 @@ def plain(text: object) -> str:
 def store() -> RunStore:
     """This browser session's connection to the shared run store (runs are shared, state is not)."""
     if "store" not in st.session_state:
-        st.session_state["store"] = RunStore()
+        try:
+            st.session_state["store"] = RunStore()
+        except StoreUnreadable as error:   # the page says which file and what to do, and goes no further
+            st.error(str(error))
+            st.stop()
     return st.session_state["store"]
 
 

@@ -109,7 +109,8 @@ def fetch_moses(wheel: str | Path | None = None, *, force: bool = False) -> Path
         ChecksumError: the wheel, or a file in it, does not match its known sha256.
     """
     folder = moses_dir()
-    if is_fetched() and not force:
+    # present and whole: a cached file changed since (a flipped byte) is extracted again, not reported as there
+    if is_fetched() and not force and all(sha256_of(folder / f.filename) == f.sha256 for f in FILES.values()):
         return folder
     wheel = wheel or os.environ.get("MOLGEN_MOSES_WHEEL")
     with tempfile.TemporaryDirectory(prefix="molgen-moses-") as tmp:

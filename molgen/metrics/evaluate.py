@@ -259,11 +259,12 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         # a generated molecule that is a reference molecule is its own nearest neighbour (SNN 1.0): a set holding
         # many was not generated, or its model memorised its test set. MOSES's files are compared as written (its
         # canonical SMILES; canonicalising 350,000 would cost half a minute), a given reference canonicalised.
-        held = set(kl_smiles) if kl_canonical is None else {c for c in kl_canonical if c is not None}
-        if reference == "moses":
+        if reference == "moses":   # SNN's reference, whatever the KL score drew from
             from molgen.data.moses import load_moses_split
 
-            held |= set(load_moses_split("test_scaffolds"))
+            held = set(load_moses_split("test")) | set(load_moses_split("test_scaffolds"))
+        else:
+            held = set(kl_smiles) if kl_canonical is None else {c for c in kl_canonical if c is not None}
         inside = len(set(canonical) & held)
         metrics["in_reference"] = inside
         if inside:

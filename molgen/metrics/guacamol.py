@@ -130,16 +130,16 @@ def kl_divergence_score(generated: Sequence[str], reference: Sequence[str], n: i
     d_ref, sim_ref = _baseline(reference, len(unique), pool, n_jobs)
     d_gen, sim_gen = _describe(unique, pool, n_jobs)
     kls: dict[str, float] = {}
-    try:
-        # a handful of molecules makes empty histogram bins (0/0): the score is then not defined, said as None,
-        # not as a numpy warning on the terminal
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for j, name in enumerate(DESCRIPTORS):
-                kl = continuous_kl if j < CONTINUOUS else discrete_kl
-                kls[name] = kl(d_ref[:, j], d_gen[:, j])
-            kls["internal_similarity"] = continuous_kl(sim_ref, sim_gen)
-    except (np.linalg.LinAlgError, ValueError):
-        return None, kls, len(unique)
+    # a handful of molecules makes empty histogram bins (0/0), and one value for all no kernel density: that
+    # descriptor's divergence is NaN and the score not defined (None), not a numpy warning on the terminal
+    columns = [(name, continuous_kl if j < CONTINUOUS else discrete_kl, d_ref[:, j], d_gen[:, j])
+               for j, name in enumerate(DESCRIPTORS)] + [("internal_similarity", continuous_kl, sim_ref, sim_gen)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for name, kl, ref, gen in columns:
+            try:
+                kls[name] = kl(ref, gen)
+            except (np.linalg.LinAlgError, ValueError):
+                kls[name] = math.nan
     if not all(math.isfinite(value) for value in kls.values()):
         return None, kls, len(unique)
     score = float(np.mean([math.exp(-value) for value in kls.values()]))

@@ -166,7 +166,8 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
                     **{key: earlier[key] for key in earlier.get("hand_corrected", []) if key in earlier}}
     if metrics is None:
         metrics = previous.get("metrics", {})
-    elif keep_other_metrics and same:
+    elif keep_other_metrics and same and "samples" not in previous.get("metrics", {}):
+        # (a fine-tune's report, of its own 1,000 samples, is replaced whole: its numbers beside a benchmark's mislead)
         metrics = {**previous.get("metrics", {}), **metrics}
     card = {"family": model.family}
     if hasattr(model.config, "arch"):
@@ -214,6 +215,11 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     if prepare is not None:
         prepare(model)
     record = training_of(model)
+    source_card = read_card(source)   # what was written into its card by hand goes with it to a new place
+    if _same_training(source_card, record):
+        earlier = source_card["training"]
+        record.update({**_filled_in(record, earlier),
+                       **{key: earlier[key] for key in earlier.get("hand_corrected", []) if key in earlier}})
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
     model.save(destination, half=half)

@@ -315,13 +315,17 @@ class ConditionFilter:
                                      f"avoided, differs from the substructure to keep, {c.scaffold}, only in stereo. "
                                      "The models write no stereo, and a centre left unassigned may be either "
                                      f"stereoisomer, so it counts as holding the avoided group; {instead}")
-        # every molecule keeping the scaffold holds its atoms and, on each free valence, a hydrogen or something
-        # heavier (indole weighs 117.15, its heavy atoms alone 110.1: a ceiling of 115 was sampled to the end); an
-        # attachment point (*, weighing 0) asks for a group: at least one more heavy atom, a carbon at the
-        # lightest the models write (quinazoline with a * is 141.2 at least; a ceiling of 140 was sampled out)
+        # an attachment point (*, weighing 0) asks for a group: at least one more heavy atom, a carbon at the
+        # lightest the models write. An R-group core is held as drawn (a group at each *, hydrogen elsewhere), so its
+        # hydrogens stay too: quinazoline with a * weighs 141.2 at least (its heavy atoms and a carbon, 136.1: a
+        # ceiling of 140 was sampled to the end). Any other scaffold's hydrogens may go (two of its atoms bonded
+        # into a ring: indoline holds NCCc1ccccc1 at 119.2, below its 121.2): its heavy atoms alone
         marks = sum(atom.GetAtomicNum() == 0 for atom in scaffold.GetAtoms())
-        least = {"mw": (Descriptors.MolWt(scaffold) + marks * LIGHTEST_GROUP_ATOM,
-                        f"its atoms with their hydrogens{', and a carbon at each attachment point' if marks else ''}"),
+        core = self._scaffold_anywhere is not None
+        least = {"mw": ((Descriptors.MolWt(scaffold) if core else Descriptors.HeavyAtomMolWt(scaffold))
+                        + marks * LIGHTEST_GROUP_ATOM,
+                        ("its atoms with their hydrogens, held as drawn, and a carbon at each attachment point" if core
+                         else "its heavy atoms" + (", and a carbon at each *" if marks else ""))),
                  "heavy_atoms": (scaffold.GetNumHeavyAtoms() + marks,
                                  f"its heavy atoms{', and one at each attachment point' if marks else ''}"),
                  **_counts_a_scaffold_keeps(scaffold, substructure_query(c.scaffold))}
@@ -353,7 +357,7 @@ class ConditionFilter:
             bounds = window_text(name, low, high)
             if name in self.conditions.targets:
                 target = self.conditions.targets[name]
-                whole = PROPERTIES[name].integer and math.ceil(low) == math.floor(high)   # a count's one value
+                whole = PROPERTIES[name].integer and math.ceil(low) == math.floor(high) == target   # a count's value
                 bounds = (f"{name} = {math.ceil(low)} (a count: exactly)" if whole else
                           f"{name} = {target:g} +/- {tolerance(name):g}, so {bounds}")
             lines.append(bounds)
@@ -548,9 +552,9 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
     window): the shipped models were trained on it and seldom leave it, so a window holding a few percent (MW
     over 350, QED over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000
     molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says.
-    ``steered``: the properties the chosen model is conditioned on; one that steers every windowed property aims
-    at the window itself (the conditional transformer reached MW >= 420 with logP >= 4.5, 0% of MOSES, in 90
-    samples), and is told so."""
+    ``steered``: the properties the chosen model steers for these conditions (its ``native_conditions``); one that
+    steers every windowed property aims at the window itself (the conditional transformer reached MW >= 420 with
+    logP >= 4.5, 0% of MOSES, in 90 samples), and is told so."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
         return None
@@ -562,11 +566,11 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
     share = float(inside.mean())
     note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
     if share < FEW_TRAINING_MOLECULES and set(named) <= set(steered):
-        note += (": this model is conditioned on " + ", ".join(named) + " and aims at the window, though it learned "
-                 "little there")
+        note += (": this model steers " + " and ".join(named) + " towards " + ("it" if len(named) == 1 else "them")
+                 + ", though it learned little there")
     elif share < FEW_TRAINING_MOLECULES:
-        note += (": a model not conditioned on " + ", ".join(sorted(set(named) - set(steered))) + " will seldom reach "
-                 "it, and the run may need a large budget")
+        note += (": a model that does not steer " + " and ".join(sorted(set(named) - set(steered))) + " will seldom "
+                 "reach it, and the run may need a large budget")
     # the property windows alone: a reference to stay near or a scaffold narrows the run further (a web review)
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)}: the property windows only)"
 

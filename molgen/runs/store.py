@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -104,6 +105,10 @@ class RunBusy(RuntimeError):
     """The run is being sampled by another live process: resuming or deleting it now would corrupt it."""
 
 
+class StoreUnreadable(RuntimeError):
+    """The run store's file cannot be used: damaged, not a molgen store, or locked by another process too long."""
+
+
 def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int]:
     """(candidate ids, their ranks, how many fail a hard filter) for a run's candidates ``frame`` under its scoring
     ``profile``: the molecules meeting every condition are ranked, those failing a hard filter last."""
@@ -138,9 +143,10 @@ def ranked_count(counts: dict | None) -> int:
 def _checked_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one or a comma."""
     tags = [t.strip() for t in tags]
-    bad = [t for t in tags if not t or "," in t]
+    bad = [t for t in tags if not t or "," in t or any(not c.isprintable() for c in t)]   # a line break: a broken table
     if bad:
-        raise ValueError(f"a tag is a non-empty word or phrase without commas; not {', '.join(map(repr, bad))} "
+        raise ValueError(f"a tag is a non-empty word or phrase on one line, without commas or tabs; not "
+                         f"{', '.join(map(repr, bad))} "
                          "(give several tags one at a time)")
     return tags
 
@@ -173,11 +179,25 @@ class RunStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        try:
+            self._open()
+        except sqlite3.DatabaseError as error:   # said as a chemist can act on it, not as a traceback
+            self._db.close()
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreUnreadable(f"the run store {self.path} is locked by another process that holds it too long "
+                                      "(a sampling run writes briefly): try again when it finishes") from None
+            raise StoreUnreadable(f"the run store {self.path} cannot be read ({error}): it is damaged or no molgen "
+                                  "store. Move it aside (molgen then starts an empty one there) or restore it from a "
+                                  "copy; MOLGEN_HOME names another folder") from None
+
+    def _open(self) -> None:
         self._db.execute("PRAGMA busy_timeout=60000")
         # Switching a new file to WAL takes an exclusive lock that SQLite's busy handler does not wait
         # for, so two processes creating the store at once retry here rather than fail.
         _retry(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
         self._db.execute("PRAGMA synchronous=NORMAL")
+        if self._schema_current():   # a reader needs no write lock (another process may hold it for a while)
+            return
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -189,6 +209,17 @@ class RunStore:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             self._db.executemany("INSERT OR IGNORE INTO candidate_columns VALUES (?, 'bool')", [(c,) for c in _BOOL_COLUMNS])
+
+    def _schema_current(self) -> bool:
+        """Whether the file already holds this version's tables and columns (nothing to create)."""
+        made = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+        if not set(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA)) <= made:
+            return False
+        version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        present = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
+        kinds = {r[0] for r in self._db.execute("SELECT * FROM candidate_columns")}
+        return (version is not None and version[0] == str(SCHEMA_VERSION)
+                and {"owner", "heartbeat", "model_training"} <= present and set(_BOOL_COLUMNS) <= kinds)
 
     def close(self) -> None:
         self._db.close()

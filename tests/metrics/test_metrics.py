@@ -190,6 +190,7 @@ def test_two_molecules_have_no_kl_score_and_no_numpy_warning(small_reference):
     # an n/d is said, as every other one is (a review found this one silent)
     kl_note = next(note for note in metrics["notes"] if note.startswith("KL_score not defined: the KL divergence of "))
     assert "is not defined between the 2 distinct molecules and as many of the reference's" in kl_note, kl_note
+    assert "NumHAcceptors" in kl_note and "a descriptor" not in kl_note   # named, each that failed
     assert "KL_score not defined: it needs two distinct valid molecules or more (here 1)" in repeated["notes"]
 
 

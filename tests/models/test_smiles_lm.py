@@ -559,6 +559,10 @@ def test_a_benchmark_writes_its_metrics_over_the_cards_others_and_never_a_smalle
     assert again["metrics"] == {"n": 30_000, "valid": 0.98, "reconstruction": 0.7}   # the other benchmark's key stays
     assert again["training"]["earlier_runs_note"] == "written by hand" and again["training"]["started_from"]["sha256"] == "abc"
     assert again["training"]["cpu_hours"] == 99.0
+    from molgen.models.training import export_checkpoint   # shipped to a new place, the hand fields go with it
+
+    moved = export_checkpoint(shipped, tmp_path / "moved.pt")
+    assert moved["training"]["cpu_hours"] == 99.0 and moved["training"]["earlier_runs_note"] == "written by hand"
     # the card of other weights (another step) keeps none of it
     training = model.training
     model.training = {**training, "steps": training["steps"] + 1}

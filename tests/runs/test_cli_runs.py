@@ -110,8 +110,8 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     far = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw>=480", "--max-samples", 20,
               home=tmp_path)
     said = " ".join(far.output.split())
-    assert far.exit_code == 0 and "0% of MOSES's training molecules lie inside it: a model not conditioned on mw " \
-        "will seldom reach it" in said
+    assert far.exit_code == 0 and "0% of MOSES's training molecules lie inside it: a model that does not steer " \
+        "mw will seldom reach it" in said
     assert said.index("seldom reach it") < said.index("budget_exhausted")   # before the budget is spent
     near = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw<=480", "--max-samples", 20,
                home=tmp_path)
@@ -247,3 +247,49 @@ def test_what_a_run_sampled_that_is_no_molecule_is_listed_with_its_reason(tiny_c
     assert written["reason"].str.match(r"(syntax|valence|kekulization|aromaticity|empty|other): ").all()
     listed = " ".join(run("runs", "rejects", "messy", "--top", 2, home=tmp_path).output.split())
     assert f"the first 2 of {len(stored):,}" in listed
+
+
+def test_a_damaged_store_is_one_line_naming_its_file_and_a_reader_needs_no_write_lock(tmp_path, monkeypatch, capsys):
+    """A review: a store that is no database gave a traceback from every command and page; a store another process
+    held (BEGIN EXCLUSIVE) made even `runs list` wait without a word."""
+    import sqlite3
+    import sys
+
+    import pytest
+
+    from molgen.runs import StoreUnreadable
+
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "runs.sqlite").write_text("not a database, some text\n")
+    with pytest.raises(StoreUnreadable, match="cannot be read .file is not a database.: it is damaged or no molgen"):
+        RunStore(damaged / "runs.sqlite")
+    monkeypatch.setenv("MOLGEN_HOME", str(damaged))
+    monkeypatch.setattr(sys, "argv", ["molgen", "runs", "list"])
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    said = " ".join(capsys.readouterr().err.split())
+    assert stopped.value.code == 2 and f"the run store {damaged / 'runs.sqlite'} cannot be read" in said
+    RunStore(tmp_path / "held" / "runs.sqlite").close()   # a store of this version, then held by another writer
+    holder = sqlite3.connect(tmp_path / "held" / "runs.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        listed = run("runs", "list", home=tmp_path / "held")
+        assert listed.exit_code == 0 and "no runs yet" in listed.output
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoint, tmp_path):
+    """A review: `runs rejects -o rej.sdf` crashed (KeyError 'smiles'), and .xlsx was a traceback."""
+    made = run("generate", "--model", tiny_checkpoint, "-n", 3, "--max-samples", 60, "--name", "rj", home=tmp_path)
+    assert made.exit_code == 0, made.output
+    rejects = RunStore(tmp_path / "runs.sqlite").rejects("rj")
+    assert len(rejects) > 0   # the tiny model writes strings that are no molecule
+    written = run("runs", "rejects", "rj", "-o", tmp_path / "rej.sdf", home=tmp_path)
+    assert written.exit_code == 0 and (tmp_path / "rej.sdf").read_text().count("$$$$") == len(rejects)
+    refused = run("runs", "rejects", "rj", "-o", tmp_path / "rej.xlsx", home=tmp_path)
+    assert refused.exit_code == 2 and "cannot write this file type" in refused.output
+    tagged = run("runs", "tag", "rj", "line one\nline two", home=tmp_path)
+    assert tagged.exit_code != 0 and "on one line, without commas or tabs" in " ".join(tagged.output.split())

@@ -243,7 +243,12 @@ with right:
             check_new_reference(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
-                if share := training_share(check.windows(), getattr(model.config, "conditions", None) or ()):
+                try:   # what this model steers for these conditions (a diffusion range only through its prior)
+                    native = model.native_conditions(to_steer(conditions))[1] if hasattr(model, "native_conditions") else {}
+                except ValueError:   # said below, where the model's conditions are
+                    native = {}
+                steered = [what.split(" ", 1)[1] for what in native if what.startswith(("target ", "range "))]
+                if share := training_share(check.windows(), steered):
                     st.caption(plain(share[1]))
         except ConditionError as error:
             st.error(plain(error))
