@@ -1956,7 +1956,7 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
 
 @runs_app.command("rejects")
 def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--output",
-                                                                   help="Write them all (.csv, .tsv, .parquet or .sdf, each an empty record with its text)."),
+                                                                   help="Write them all (.csv, .tsv, .parquet, or .sdf: there each an empty record holding its text)."),
                  top: int = typer.Option(20, help="How many to print (without -o).")) -> None:
     """What a run sampled that is not a molecule: each string or graph as sampled, with RDKit's reason."""
     from molgen.data.files import write_molecules

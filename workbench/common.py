@@ -92,7 +92,7 @@ def store() -> RunStore:
         try:
             st.session_state["store"] = RunStore()
         except StoreUnreadable as error:   # the page says which file and what to do, and goes no further
-            st.error(str(error))
+            st.error(plain(error))
             st.stop()
     return st.session_state["store"]
 

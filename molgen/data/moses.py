@@ -97,7 +97,7 @@ def download_wheel(destination: Path) -> Path:
 
 
 def fetch_moses(wheel: str | Path | None = None, *, force: bool = False) -> Path:
-    """Fetch MOSES into the cache and return its folder; a no-op when already there.
+    """Fetch MOSES into the cache and return its folder; a no-op when already there and whole (checksums).
 
     Args:
         wheel: a local copy of ``molsets-0.3.1-py3-none-any.whl`` to use instead of

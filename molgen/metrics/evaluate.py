@@ -259,12 +259,20 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         # a generated molecule that is a reference molecule is its own nearest neighbour (SNN 1.0): a set holding
         # many was not generated, or its model memorised its test set. MOSES's files are compared as written (its
         # canonical SMILES; canonicalising 350,000 would cost half a minute), a given reference canonicalised.
-        if reference == "moses":   # SNN's reference, whatever the KL score drew from
+        # SNN's reference, whatever the KL score drew from
+        if reference == "moses":
             from molgen.data.moses import load_moses_split
 
-            held = set(load_moses_split("test")) | set(load_moses_split("test_scaffolds"))
-        else:
-            held = set(kl_smiles) if kl_canonical is None else {c for c in kl_canonical if c is not None}
+            held = (set(kl_smiles) if kl_reference is None else set(load_moses_split("test"))) | \
+                set(load_moses_split("test_scaffolds"))
+        elif kl_reference is None or isinstance(reference, ReferenceStats):   # the KL draw is that reference
+            held = {c for c in kl_canonical if c is not None}
+        else:   # a dataset's test split or a list, beside a KL reference of its own
+            from molgen.data.registry import load_smiles
+
+            given = load_smiles(reference, "test") if isinstance(reference, str) else list(reference)
+            held = {c for part in map_chunks(_canonical_chunk, given, pool=pool, n_jobs=n_jobs, chunk=5000)
+                    for c in part if c is not None}
         inside = len(set(canonical) & held)
         metrics["in_reference"] = inside
         if inside:

@@ -332,8 +332,9 @@ class ConditionFilter:
         for name, (low, high) in self.windows().items():
             if name in least and high is not None and least[name][0] > high:
                 value, why = least[name]
-                raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
-                                     f"alone has {name} {value:.4g} ({why}), above {window_text(name, low, high)}")
+                raise ConditionError(f"no molecule can meet every condition: every molecule holding the substructure "
+                                     f"to keep, {c.scaffold}, has {name} {value:.4g} at least ({why}), above "
+                                     f"{window_text(name, low, high)}")
 
     @property
     def empty(self) -> bool:
@@ -570,7 +571,7 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
                  + ", though it learned little there")
     elif share < FEW_TRAINING_MOLECULES:
         note += (": a model that does not steer " + " and ".join(sorted(set(named) - set(steered))) + " will seldom "
-                 "reach it, and the run may need a large budget")
+                 f"reach {'it' if len(named) == 1 else 'them'}, and the run may need a large budget")
     # the property windows alone: a reference to stay near or a scaffold narrows the run further (a web review)
     return share, note + f" (a sample of {TRAINING_SAMPLE:,}; {', '.join(named)}: the property windows only)"
 

@@ -50,6 +50,9 @@ PROPERTY_COLUMNS = tuple(PROPERTIES)
 #: Columns of the scoring table that describe the input, not the molecule: not stored.
 _NOT_STORED = ("input", "valid", "reason", "duplicate", "duplicate_of", "fragments")  # a run keeps sampled_fragments
 _BOOL_COLUMNS = ("novel", "meets_conditions", "passes_filters", "selected")
+#: Columns of ``runs`` added after the first stores were written (leases; what a run's model learned from): an older
+#: store gets them when opened.
+_ADDED_RUN_COLUMNS = (("owner", "TEXT"), ("heartbeat", "REAL"), ("model_training", "TEXT"))
 CORE_COLUMNS = ("smiles", "chunk", "origin", "log_likelihood", "novel", "meets_conditions", "failed_conditions", "score",
                 "rank", "passes_filters", "failed_filters", "alerts", "alert_names")
 
@@ -109,6 +112,21 @@ class StoreUnreadable(RuntimeError):
     """The run store's file cannot be used: damaged, not a molgen store, or locked by another process too long."""
 
 
+def _store_problem(path: Path, error: sqlite3.DatabaseError) -> str:
+    """What SQLite's ``error`` on opening the store at ``path`` means to a chemist, and what to do: only a file that
+    is no database, or a damaged one, is offered to be moved aside (a full disk or a read-only folder is no
+    damage, and moving the store then would look like losing its runs)."""
+    kind = getattr(error, "sqlite_errorname", "")
+    if kind.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error):
+        return (f"the run store {path} is locked by another process that holds it too long (a sampling run writes "
+                "briefly): try again when it finishes")
+    if kind.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return (f"the run store {path} cannot be read ({error}): it is damaged or no molgen store. Move it aside "
+                "(molgen then starts an empty one there) or restore it from a copy; MOLGEN_HOME names another folder")
+    return (f"the run store {path} cannot be opened ({error}): check that its folder can be written in and the disk "
+            "has room; MOLGEN_HOME names another folder")
+
+
 def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int]:
     """(candidate ids, their ranks, how many fail a hard filter) for a run's candidates ``frame`` under its scoring
     ``profile``: the molecules meeting every condition are ranked, those failing a hard filter last."""
@@ -143,9 +161,9 @@ def ranked_count(counts: dict | None) -> int:
 def _checked_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one or a comma."""
     tags = [t.strip() for t in tags]
-    bad = [t for t in tags if not t or "," in t or any(not c.isprintable() for c in t)]   # a line break: a broken table
+    bad = [t for t in tags if not t or "," in t or any(c in "\n\r\t\v\f" for c in t)]   # a line break: a broken table
     if bad:
-        raise ValueError(f"a tag is a non-empty word or phrase on one line, without commas or tabs; not "
+        raise ValueError(f"a tag is a non-empty word or phrase on one line, without commas, tabs or line breaks; not "
                          f"{', '.join(map(repr, bad))} "
                          "(give several tags one at a time)")
     return tags
@@ -177,18 +195,15 @@ class RunStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
+        self._db = None
         try:
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            self._db.row_factory = sqlite3.Row
             self._open()
         except sqlite3.DatabaseError as error:   # said as a chemist can act on it, not as a traceback
-            self._db.close()
-            if "locked" in str(error) or "busy" in str(error):
-                raise StoreUnreadable(f"the run store {self.path} is locked by another process that holds it too long "
-                                      "(a sampling run writes briefly): try again when it finishes") from None
-            raise StoreUnreadable(f"the run store {self.path} cannot be read ({error}): it is damaged or no molgen "
-                                  "store. Move it aside (molgen then starts an empty one there) or restore it from a "
-                                  "copy; MOLGEN_HOME names another folder") from None
+            if self._db is not None:
+                self._db.close()
+            raise StoreUnreadable(_store_problem(self.path, error)) from None
 
     def _open(self) -> None:
         self._db.execute("PRAGMA busy_timeout=60000")
@@ -204,7 +219,7 @@ class RunStore:
                     self._db.execute(statement)
             present = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
             # stores written before leases, and before runs kept what their model learned from
-            for column, kind in (("owner", "TEXT"), ("heartbeat", "REAL"), ("model_training", "TEXT")):
+            for column, kind in _ADDED_RUN_COLUMNS:
                 if column not in present:
                     self._db.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
@@ -219,7 +234,7 @@ class RunStore:
         present = {r[1] for r in self._db.execute("PRAGMA table_info(runs)")}
         kinds = {r[0] for r in self._db.execute("SELECT * FROM candidate_columns")}
         return (version is not None and version[0] == str(SCHEMA_VERSION)
-                and {"owner", "heartbeat", "model_training"} <= present and set(_BOOL_COLUMNS) <= kinds)
+                and set(dict(_ADDED_RUN_COLUMNS)) <= present and set(_BOOL_COLUMNS) <= kinds)
 
     def close(self) -> None:
         self._db.close()
@@ -446,7 +461,8 @@ class RunStore:
     def tag_run(self, run: str, tags: Iterable[str], remove: bool = False) -> list[str]:
         """A run's tags after adding (or removing) ``tags``; ``ValueError`` for an empty tag or one with a comma
         (tags are listed joined by commas, so "a,b" would read as two)."""
-        tags = _checked_tags(tags)
+        # a tag to remove is matched as stored (an older molgen stored tags with line breaks): only added ones checked
+        tags = [t.strip() for t in tags] if remove else _checked_tags(tags)
         record = self.run(run)
         current = list(record["tags"]) if isinstance(record["tags"], list) else []
         new = [t for t in current if t not in tags] if remove else current + [t for t in tags if t not in current]

@@ -266,10 +266,15 @@ def test_a_damaged_store_is_one_line_naming_its_file_and_a_reader_needs_no_write
         RunStore(damaged / "runs.sqlite")
     monkeypatch.setenv("MOLGEN_HOME", str(damaged))
     monkeypatch.setattr(sys, "argv", ["molgen", "runs", "list"])
+    monkeypatch.setattr("molgen.interrupts.watch_ctrl_c", lambda: False)   # not this test process's Ctrl-C
     with pytest.raises(SystemExit) as stopped:
         cli.run()
     said = " ".join(capsys.readouterr().err.split())
     assert stopped.value.code == 2 and f"the run store {damaged / 'runs.sqlite'} cannot be read" in said
+    # a file SQLite cannot open (here a folder in its place) is no damage: not offered to be moved aside
+    (tmp_path / "folder" / "runs.sqlite").mkdir(parents=True)
+    with pytest.raises(StoreUnreadable, match="cannot be opened .unable to open database file.: check that its folder"):
+        RunStore(tmp_path / "folder" / "runs.sqlite")
     RunStore(tmp_path / "held" / "runs.sqlite").close()   # a store of this version, then held by another writer
     holder = sqlite3.connect(tmp_path / "held" / "runs.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -292,4 +297,7 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     refused = run("runs", "rejects", "rj", "-o", tmp_path / "rej.xlsx", home=tmp_path)
     assert refused.exit_code == 2 and "cannot write this file type" in refused.output
     tagged = run("runs", "tag", "rj", "line one\nline two", home=tmp_path)
-    assert tagged.exit_code != 0 and "on one line, without commas or tabs" in " ".join(tagged.output.split())
+    assert tagged.exit_code != 0 and "on one line, without commas, tabs or line breaks" in " ".join(tagged.output.split())
+    store = RunStore(tmp_path / "runs.sqlite")   # one an older molgen stored can still be taken off
+    store.update_run(store.resolve("rj"), tags=["line one\nline two", "IC50\xa0<10"])
+    assert store.tag_run("rj", ["line one\nline two"], remove=True) == ["IC50\xa0<10"]

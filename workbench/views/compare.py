@@ -55,9 +55,9 @@ def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def run_metrics(run_id: str, updated: float, stored: int) -> dict:
+def run_metrics(run_id: str, updated: float, sampled: int) -> dict:
     """The MOSES metrics of a run's first :data:`METRICS_CAP` stored molecules (``updated`` changes when the run
-    does, so a resumed run is measured again; ``stored``, its molecules now, as a run still sampling adds chunks
+    does, so a resumed run is measured again; ``sampled``, its samples now, as a run still sampling adds chunks
     without changing ``updated``), as `molgen evaluate --run` measures them."""
     from molgen.runs.metrics import measure_run
 
@@ -166,7 +166,7 @@ if st.button("Compute", key="compare_go_metrics", disabled=not fetched,
     with st.spinner("computing the metrics"):
         st.session_state["compare_metrics"] = {
             "runs": list(records),
-            "rows": {names[run_id]: run_metrics(run_id, record["updated"], store().count(run_id))
+            "rows": {names[run_id]: run_metrics(run_id, record["updated"], store().tally(run_id, record["n_requested"])["sampled"])
                      for run_id, record in records.items()}}
 result = st.session_state.get("compare_metrics")
 if result:
