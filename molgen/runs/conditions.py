@@ -332,8 +332,8 @@ class ConditionFilter:
         for name, (low, high) in self.windows().items():
             if name in least and high is not None and least[name][0] > high:
                 value, why = least[name]
-                raise ConditionError(f"no molecule can meet every condition: every molecule holding the substructure "
-                                     f"to keep, {c.scaffold}, has {name} {value:.4g} at least ({why}), above "
+                raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
+                                     f"brings {name} {value:.4g} at least to every molecule holding it ({why}), above "
                                      f"{window_text(name, low, high)}")
 
     @property

@@ -29,6 +29,7 @@ import socket
 import sqlite3
 import threading
 import time
+import unicodedata
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,11 +121,13 @@ def _store_problem(path: Path, error: sqlite3.DatabaseError) -> str:
     if kind.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error):
         return (f"the run store {path} is locked by another process that holds it too long (a sampling run writes "
                 "briefly): try again when it finishes")
-    if kind.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
-        return (f"the run store {path} cannot be read ({error}): it is damaged or no molgen store. Move it aside "
-                "(molgen then starts an empty one there) or restore it from a copy; MOLGEN_HOME names another folder")
-    return (f"the run store {path} cannot be opened ({error}): check that its folder can be written in and the disk "
-            "has room; MOLGEN_HOME names another folder")
+    if kind.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PERM",
+                        "SQLITE_AUTH")):
+        return (f"the run store {path} cannot be opened ({error}): check that its folder can be written in and the "
+                "disk has room; MOLGEN_HOME names another folder")
+    # not a database, damaged, or another program's tables under the name
+    return (f"the run store {path} cannot be read ({error}): it is damaged or no molgen store. Move it aside "
+            "(molgen then starts an empty one there) or restore it from a copy; MOLGEN_HOME names another folder")
 
 
 def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int]:
@@ -161,7 +164,8 @@ def ranked_count(counts: dict | None) -> int:
 def _checked_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one or a comma."""
     tags = [t.strip() for t in tags]
-    bad = [t for t in tags if not t or "," in t or any(c in "\n\r\t\v\f" for c in t)]   # a line break: a broken table
+    # a line break or a control character (a terminal's escape) breaks the table a tag is shown in
+    bad = [t for t in tags if not t or "," in t or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in t)]
     if bad:
         raise ValueError(f"a tag is a non-empty word or phrase on one line, without commas, tabs or line breaks; not "
                          f"{', '.join(map(repr, bad))} "
@@ -194,7 +198,11 @@ class RunStore:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:   # MOLGEN_HOME naming a file, or a folder that cannot be made
+            raise StoreUnreadable(f"the run store's folder {self.path.parent} cannot be made ({error.strerror}): "
+                                  "MOLGEN_HOME names another folder") from None
         self._db = None
         try:
             self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)

@@ -275,6 +275,16 @@ def test_a_damaged_store_is_one_line_naming_its_file_and_a_reader_needs_no_write
     (tmp_path / "folder" / "runs.sqlite").mkdir(parents=True)
     with pytest.raises(StoreUnreadable, match="cannot be opened .unable to open database file.: check that its folder"):
         RunStore(tmp_path / "folder" / "runs.sqlite")
+    # another program's database under the name is no molgen store; a MOLGEN_HOME that is a file, no folder to make
+    other = sqlite3.connect(tmp_path / "other.sqlite")
+    other.execute("CREATE TABLE meta (a, b, c)")
+    other.commit()
+    other.close()
+    with pytest.raises(StoreUnreadable, match="it is damaged or no molgen store"):
+        RunStore(tmp_path / "other.sqlite")
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StoreUnreadable, match="folder .*a-file cannot be made"):
+        RunStore(tmp_path / "a-file" / "runs.sqlite")
     RunStore(tmp_path / "held" / "runs.sqlite").close()   # a store of this version, then held by another writer
     holder = sqlite3.connect(tmp_path / "held" / "runs.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
@@ -287,6 +297,8 @@ def test_a_damaged_store_is_one_line_naming_its_file_and_a_reader_needs_no_write
 
 
 def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoint, tmp_path):
+    import pytest
+
     """A review: `runs rejects -o rej.sdf` crashed (KeyError 'smiles'), and .xlsx was a traceback."""
     made = run("generate", "--model", tiny_checkpoint, "-n", 3, "--max-samples", 60, "--name", "rj", home=tmp_path)
     assert made.exit_code == 0, made.output
@@ -301,3 +313,6 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     store = RunStore(tmp_path / "runs.sqlite")   # one an older molgen stored can still be taken off
     store.update_run(store.resolve("rj"), tags=["line one\nline two", "IC50\xa0<10"])
     assert store.tag_run("rj", ["line one\nline two"], remove=True) == ["IC50\xa0<10"]
+    for broken in ("a\u2028b", "a\x1b[31mb"):   # a Unicode line separator, a terminal escape
+        with pytest.raises(ValueError, match="on one line"):
+            store.tag_run("rj", [broken])

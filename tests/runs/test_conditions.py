@@ -266,10 +266,9 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
                Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 141.0)}),
                Conditions(scaffold="*c1ccccc1*", ranges={"heavy_atoms": (0.0, 7.0)})]
     for conditions in refused:
-        with pytest.raises(ConditionError, match="no molecule can meet every condition: (the|every molecule holding "
-                                                 "the) substructure to keep"):
+        with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
-    with pytest.raises(ConditionError, match=r"has mw 141.2 at least \(its atoms with their hydrogens, held as drawn"):
+    with pytest.raises(ConditionError, match=r"brings mw 141.2 at least to every molecule holding it \(its atoms with their hydrogens, held as drawn"):
         ConditionFilter(Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 141.0)}))
     # a scaffold that is no core may lose hydrogens to a ring of its own atoms: indoline (119.2) holds NCCc1ccccc1
     check = ConditionFilter(Conditions(scaffold="NCCc1ccccc1", ranges={"mw": (0.0, 120.5)}))
@@ -303,11 +302,11 @@ def test_counts_a_scaffold_already_has_rule_out_a_window_before_sampling():
 
     from molgen.runs.conditions import _DONOR
 
-    refused = {("c1ccc2[nH]ccc2c1", "rings<=1"): "has rings 2 at least (its rings, which every molecule holding it has)",
-               ("C1CC2CCC1C2", "rings<=1"): "has rings 2 at least",   # a bridged ring system: two independent rings
-               ("c1ccccc1", "aromatic_rings<1"): "has aromatic_rings 1 at least (its aromatic rings, which stay aromatic)",
-               ("c1ccc2[nH]ccc2c1", "hbd<1"): "has hbd 1 at least (its NH or OH written with their hydrogens",
-               ("[NH2]c1ccc([OH])cc1", "hbd<=1"): "has hbd 2 at least"}
+    refused = {("c1ccc2[nH]ccc2c1", "rings<=1"): "brings rings 2 at least to every molecule holding it (its rings, which every molecule holding it has)",
+               ("C1CC2CCC1C2", "rings<=1"): "brings rings 2 at least",   # a bridged ring system: two independent rings
+               ("c1ccccc1", "aromatic_rings<1"): "brings aromatic_rings 1 at least to every molecule holding it (its aromatic rings, which stay aromatic)",
+               ("c1ccc2[nH]ccc2c1", "hbd<1"): "brings hbd 1 at least to every molecule holding it (its NH or OH written with their hydrogens",
+               ("[NH2]c1ccc([OH])cc1", "hbd<=1"): "brings hbd 2 at least"}
     for (scaffold, condition), said in refused.items():
         with pytest.raises(ConditionError, match=re.escape(said)):
             ConditionFilter(build_conditions([condition], scaffold=scaffold))

@@ -166,7 +166,7 @@ if st.button("Compute", key="compare_go_metrics", disabled=not fetched,
     with st.spinner("computing the metrics"):
         st.session_state["compare_metrics"] = {
             "runs": list(records),
-            "rows": {names[run_id]: run_metrics(run_id, record["updated"], store().tally(run_id, record["n_requested"])["sampled"])
+            "rows": {names[run_id]: run_metrics(run_id, record["updated"], int(store().chunks(run_id)["size"].sum()))
                      for run_id, record in records.items()}}
 result = st.session_state.get("compare_metrics")
 if result:
