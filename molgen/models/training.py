@@ -148,6 +148,14 @@ def _same_training(card: dict, training: dict) -> bool:
     return bool(earlier) and all(earlier.get(key) == training.get(key) for key in ("steps", "data_fingerprint", "command"))
 
 
+def _with_hand_fields(training: dict, card: dict) -> dict:
+    """``training`` with what ``card`` (of the same training) had written into its record by hand: the fields the
+    checkpoint lacks, and the values the card names in ``hand_corrected``."""
+    earlier = card["training"]
+    return {**_filled_in(training, earlier), **{key: earlier[key] for key in earlier.get("hand_corrected", [])
+                                                 if key in earlier}}
+
+
 def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, keep_other_metrics: bool = False) -> dict:
     """The model card beside a checkpoint: what it is, what it learned from, how long, how good.
 
@@ -161,9 +169,7 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
     training = training_of(model)
     same = _same_training(previous, training)
     if same:
-        earlier = previous["training"]
-        training = {**_filled_in(training, earlier),
-                    **{key: earlier[key] for key in earlier.get("hand_corrected", []) if key in earlier}}
+        training = _with_hand_fields(training, previous)
     if metrics is None:
         metrics = previous.get("metrics", {})
     elif keep_other_metrics and same and "samples" not in previous.get("metrics", {}):
@@ -217,9 +223,7 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     record = training_of(model)
     source_card = read_card(source)   # what was written into its card by hand goes with it to a new place
     if _same_training(source_card, record):
-        earlier = source_card["training"]
-        record.update({**_filled_in(record, earlier),
-                       **{key: earlier[key] for key in earlier.get("hand_corrected", []) if key in earlier}})
+        record.update(_with_hand_fields(record, source_card))
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
     model.save(destination, half=half)

@@ -162,7 +162,8 @@ def ranked_count(counts: dict | None) -> int:
 
 
 def _checked_tags(tags: Iterable[str]) -> list[str]:
-    """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one or a comma."""
+    """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one, a comma, or
+    a line break or other control character."""
     tags = [t.strip() for t in tags]
     # a line break or a control character (a terminal's escape) breaks the table a tag is shown in
     bad = [t for t in tags if not t or "," in t or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in t)]
