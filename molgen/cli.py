@@ -1928,6 +1928,9 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
     record = _or_exit_if_missing(lambda: store.run(run))
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
     shown["profile"] = record["profile"].get("name")
+    if not record["counts"]:   # still sampling (counts are written as a run ends): what it has stored so far
+        shown["counts"] = {**store.tally(record["id"], record["n_requested"]),
+                           "note": "counted from what the run has stored so far; its molecules are ranked as it ends"}
     frame = store.candidates(record["id"], ranked_only=True, limit=top)
     if as_json:
         best = json.loads(frame.drop(columns=["id", "run_id"]).to_json(orient="records"))

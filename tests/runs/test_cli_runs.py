@@ -297,6 +297,8 @@ def test_a_damaged_store_is_one_line_naming_its_file_and_a_reader_needs_no_write
 
 
 def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoint, tmp_path):
+    import time
+
     import pytest
 
     """A review: `runs rejects -o rej.sdf` crashed (KeyError 'smiles'), and .xlsx was a traceback."""
@@ -308,6 +310,16 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     assert written.exit_code == 0 and (tmp_path / "rej.sdf").read_text().count("$$$$") == len(rejects)
     refused = run("runs", "rejects", "rj", "-o", tmp_path / "rej.xlsx", home=tmp_path)
     assert refused.exit_code == 2 and "cannot write this file type" in refused.output
+    # a run still sampling has no counts of its own yet: `runs show` counts what it has stored (it printed {})
+    store = RunStore(tmp_path / "runs.sqlite")
+    settled = store.run("rj")["counts"]
+    store.update_run(store.resolve("rj"), counts={}, status="running")
+    from molgen.runs.store import new_owner   # held by a live process (this one), so not settled as abandoned
+    with store.transaction() as db:
+        db.execute("UPDATE runs SET owner = ?, heartbeat = ? WHERE id = ?", (new_owner(), time.time(), store.resolve("rj")))
+    shown = json.loads(run("runs", "show", "rj", "--json", home=tmp_path).output)
+    assert shown["counts"]["sampled"] == settled["sampled"] and shown["counts"]["unique"] == settled["unique"]
+    assert shown["counts"]["note"].startswith("counted from what the run has stored so far")
     tagged = run("runs", "tag", "rj", "line one\nline two", home=tmp_path)
     assert tagged.exit_code != 0 and "on one line, without commas, tabs or line breaks" in " ".join(tagged.output.split())
     store = RunStore(tmp_path / "runs.sqlite")   # one an older molgen stored can still be taken off

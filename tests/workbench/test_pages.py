@@ -617,6 +617,7 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
     row = summary.set_index("run").loc["other-run"]
     assert row["validity"] == records[other]["counts"]["validity"] and row["ranked"] == records[other]["counts"]["accepted"]
     assert row["profile"] == "drug-like" and row["seed"] == 8 and row["conditions"] == "none"
+    assert row["validity as"] == "no correction"   # per run: a graph model's validity is reached otherwise
     assert row["failing hard filters"] == records[other]["counts"]["failing_hard_filters"]
     with RunStore() as store:   # the means describe the ranked molecules a chemist takes forward: passing the filters
         ranked = store.candidates(other, ranked_only=True)

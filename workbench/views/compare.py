@@ -33,10 +33,14 @@ def run_names(records: dict) -> dict:
 
 
 def summary_row(name: str, record: dict, ranked: pd.DataFrame, passing: pd.DataFrame) -> dict:
-    counts = record["counts"] or {}
+    from molgen.runs.generate import validity_note
+
+    # a run still sampling has no counts of its own yet (they are written as it ends): those stored so far
+    counts = record["counts"] or store().tally(record["id"], record["n_requested"])
     return {"run": name, "model": Path(record["checkpoint"]).stem, "seed": record["seed"],
             "profile": record["profile"].get("name"), "conditions": conditions_text(record["conditions"]),
             "status": record["status"], "sampled": counts.get("sampled"), "validity": counts.get("validity"),
+            "validity as": counts.get("validity_note") or validity_note(record, counts),
             "unique": counts.get("unique"), "novelty": counts.get("novelty"), "ranked": len(ranked),
             "failing hard filters": len(ranked) - len(passing),
             **{label: passing[prop].mean() if len(passing) else None for prop, label in MEANS.items()}}
@@ -122,7 +126,9 @@ st.dataframe(pd.DataFrame([summary_row(names[run_id], record, ranked[run_id], pa
                             # read whole: what makes two runs comparable, or not
                             "conditions": st.column_config.TextColumn(width="large"),
                             "status": st.column_config.TextColumn(width="medium")})
-st.caption("validity: the share of sampled molecules RDKit accepts, as sampled (no correction); unique: distinct "
+st.caption("validity: the share of sampled molecules RDKit accepts, as each run's model reached it (validity as: "
+           "no correction for the SMILES models, by construction for the graph VAE, the largest fragment for graph "
+           "diffusion); a run still sampling: its counts so far, ranked as it ends; unique: distinct "
            "valid molecules stored; novelty: the share of those not in the model's training set; ranked: those "
            "meeting the run's conditions; the means and the plots below describe the ranked molecules that pass the "
            "run's profile's hard filters (those failing one score 0 and are ranked last).")
