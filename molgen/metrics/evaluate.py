@@ -256,10 +256,10 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
         except ReferenceTooSmall as error:   # a chemist's 200 actives against 500 samples: every other metric stands
             metrics["KL_score"] = None
             notes.append(f"KL_score not defined: {error}")
-        # a generated molecule that is a reference molecule is its own nearest neighbour (SNN 1.0): a set holding
-        # many was not generated, or its model memorised its test set. MOSES's files are compared as written (its
-        # canonical SMILES; canonicalising 350,000 would cost half a minute), a given reference canonicalised.
-        # SNN's reference, whatever the KL score drew from
+        # a generated molecule that is a molecule of SNN's reference (whatever the KL score drew from) is its own
+        # nearest neighbour (SNN 1.0): a set holding many was not generated, or its model memorised its test set.
+        # MOSES's files are compared as written (its canonical SMILES; canonicalising 350,000 would cost half a
+        # minute), a given reference canonicalised.
         if reference == "moses":
             from molgen.data.moses import load_moses_split
 
