@@ -438,6 +438,8 @@ class RunStore:
                                                                "n_requested", "counts", "tags", "profile", "checkpoint"])
         # the profile's name: the same molecules rank differently under another
         frame["profile"] = [json.loads(p).get("name") if isinstance(p, str) else None for p in frame["profile"]]
+        # seconds since the epoch (as `runs show --json` gives them, for scripts) and the minute a person reads
+        frame.insert(frame.columns.get_loc("created") + 1, "created_at", frame["created"].astype(float))
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
         counts = [json.loads(c or "{}") for c in frame.pop("counts")]
         # from the chunks: a running run's record counts are written only as it ends

@@ -56,6 +56,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert [(r["name"], r["profile"]) for r in listed_json] == [("cli-run", "drug-like")]
     record = json.loads(run("runs", "show", "cli-run", "--top", 3, "--json", home=tmp_path).output)
     assert record["name"] == "cli-run" and [c["rank"] for c in record["best"]] == [1, 2, 3]
+    # one time in both (the list gave a minute as text, show seconds since the epoch)
+    assert listed_json[0]["created"] == record["created"] and isinstance(record["created"], float)
     # a narrow terminal (or a pipe, read at 80 columns) gets a block per run, every field whole
     width, cli.console.width = cli.console._width, 80
     try:
