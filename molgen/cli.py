@@ -205,6 +205,7 @@ def data_featurize(
 
     if name not in REGISTRY and Path(name).is_file():
         frame = _read_input(name, smiles_column)
+        _say_reading_notes(frame, columns=False)   # a blank line skipped is said, as by every command reading a file
         smiles = ["" if s is None else str(s) for s in frame["smiles"]]
         places = ([f"line {n}" for n in frame["line"]] if "line" in frame
                   else [f"record {n}" for n in range(1, len(frame) + 1)])

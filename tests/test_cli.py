@@ -942,6 +942,9 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     assert code == 2 and "--smiles-column NAME" in text
     code, text = said(str(named), "--smiles-column", "compound")
     assert code == 0 and "1 graph (Kekulé bonds), 1 failure," in text and "line 3: 'C1CC': syntax" in text   # the file's line, not the molecule's place
+    gapped = tmp_path / "gapped.smi"
+    gapped.write_text("CCO\n\nCCN\n")   # a line that held nothing: no graph, no failure, but said
+    assert "2 graphs" in said(str(gapped))[1] and "1 blank line between records skipped (line 2)" in said(str(gapped))[1]
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):
