@@ -233,6 +233,24 @@ def refuse_unknown_options(family: str, options: dict, also: tuple[str, ...] = (
                         f"{', '.join(sorted({*SAMPLE_OPTIONS[family], *also}))}")
 
 
+def warn_unread_conditions(family: str, conditions: Conditions | None, read: set[str]) -> None:
+    """A warning naming the conditions set in ``conditions`` that ``family``'s ``sample`` does not read (``read``:
+    the fields it does): called directly, a model draws as if they were not given (the LSTM does not keep a
+    scaffold, no model avoids a substructure), where ``molgen.generate`` steers what the model can
+    (``native_conditions``) and filters for every condition."""
+    if conditions is None:
+        return
+    unset = Conditions()
+    ignored = [name for name in ("targets", "ranges", "prefix", "prefixes", "scaffold", "avoid", "similar_to")
+               if name not in read and getattr(conditions, name) != getattr(unset, name)]
+    if ignored:
+        import warnings
+
+        warnings.warn(f"{family} sample() does not read conditions.{', conditions.'.join(ignored)}: its samples are "
+                      "drawn without them; molgen.generate filters for every condition (and the model's "
+                      "native_conditions() says what it steers)", UserWarning, stacklevel=3)
+
+
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.
 DEFAULT_CHECKPOINTS = {"smiles-lm": "smiles-lm-lstm.pt", "graph-vae": "graph-vae.pt", "graph-diffusion": "graph-diffusion.pt"}
 

@@ -20,7 +20,7 @@ from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo
 from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import (Conditions, GraphModelCheckpoint, Sample, normalise_targets, refuse_unknown_options,
-                               sampling_seed)
+                               sampling_seed, warn_unread_conditions)
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -435,6 +435,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         see :meth:`sample_graphs`.
         """
         refuse_unknown_options(self.family, options, also=("keep_scaffold_hydrogens",))
+        # ranges are read only to pick label-prior rows: by a model that carries them, with no target or scaffold
+        prior_read = conditions is not None and label_prior and self.config.label_prior and not conditions.targets \
+            and not conditions.scaffold
+        warn_unread_conditions(self.family, conditions, {"targets", "scaffold", *(("ranges",) if prior_read else ())})
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
         conditions = conditions or Conditions()

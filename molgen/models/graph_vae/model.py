@@ -540,10 +540,11 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         ``config.max_ring_size`` atoms (``ring_limit=False`` lifts it).
         The latents come from the aggregate posterior the checkpoint carries (``set_latent_prior``),
         else, or with ``latent_prior=False``, from N(0, I)."""
-        from molgen.models.base import refuse_unknown_options
+        from molgen.models.base import refuse_unknown_options, warn_unread_conditions
         from molgen.models.graph_vae.sample import DEFAULT_DECODING, sample_prior
 
         refuse_unknown_options(self.family, options)
+        warn_unread_conditions(self.family, conditions, {"similar_to"})
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
         around = self._encoding(conditions.similar_to) if conditions is not None and conditions.similar_to else None

@@ -183,8 +183,11 @@ class SmilesLM:
         ``conditions.prefix`` completes a given SMILES prefix; ``conditions.targets`` steer a
         conditional transformer.
         """
+        from molgen.models.base import warn_unread_conditions
         from molgen.models.smiles_lm.sample import generate
 
+        # a scaffold reaches the sampler as prefixes (native_conditions), never as itself
+        warn_unread_conditions(self.family, conditions, {"prefix", "prefixes", "targets"})
         return generate(self, n, conditions=conditions, seed=seed, **options)
 
     def check_sample_options(self, **options) -> dict:
