@@ -152,6 +152,17 @@ def sanitization_problem(mol: Chem.Mol) -> tuple[ParseFailure, str] | None:
     return failure, problem_in_words(first.Message())
 
 
+#: The reason given for a SMILES that parses but holds a dummy atom: an R-group or core, not a whole molecule.
+FRAGMENT_REASON = ("fragment: holds an attachment point or dummy atom (*), not a whole molecule; cap it (with [H] or C) "
+                   "to score it")
+
+
+def has_dummy_atom(mol: Chem.Mol) -> bool:
+    """Whether ``mol`` holds an atom of atomic number 0 (``*``, ``[*:1]``, an SDF's R#): its QED, MW and logP
+    would count that atom as nothing."""
+    return any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms())
+
+
 def to_mol(smiles: object) -> Chem.Mol | None:
     """Return the sanitized molecule for ``smiles``, or ``None`` when it cannot be one.
 

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import misplaced_attachment_point, parse_smiles, problem_in_words
+from molgen.chem.parse import (FRAGMENT_REASON, has_dummy_atom, misplaced_attachment_point, parse_smiles,
+                               problem_in_words)
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint
@@ -716,6 +717,9 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
                 continue
             if not parsed.ok:
                 rejects.append((sample.smiles, f"{parsed.failure.value}: {parsed.message}"))
+                continue
+            if has_dummy_atom(parsed.mol):   # a scaffold's * left unfilled: no molecule, and no row score() can fill
+                rejects.append((sample.smiles, FRAGMENT_REASON))
                 continue
             n_valid += 1
             mol = check.with_scaffold_stereo(parsed.mol) if carry_stereo else parsed.mol

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
 from molgen.data.files import find_smiles_column, input_name
@@ -99,7 +99,9 @@ def _parse_chunk(args: tuple[list, bool]) -> list[tuple[str | None, bytes | None
     with quiet_rdkit():
         for item in items:
             parsed = parse_smiles(item)
-            if parsed.ok:
+            if parsed.ok and has_dummy_atom(parsed.mol):   # an R-group or core (*c1ccccc1) is no molecule to score
+                out.append((None, None, FRAGMENT_REASON, None))
+            elif parsed.ok:
                 out.append(_prepared(parsed.mol, largest_fragment))
             else:
                 out.append((None, None, f"{parsed.failure.value}: {parsed.message}", None))

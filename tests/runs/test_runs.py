@@ -887,6 +887,10 @@ def test_an_invalid_sampled_graph_is_stored_as_drawn_with_rdkits_reason():
     text, reason = rejects[0]
     assert Chem.MolFromSmiles(text, sanitize=False).GetNumAtoms() == 6   # the graph as sampled
     assert reason.startswith("valence: atom 1 (C) has a valence of 5, more than C allows")
+    # a sample with an unfilled attachment point: a reject with its reason (score() would leave its row unscored)
+    _, rejects, n_valid, _ = _process_chunk([Sample("*c1ccccc1", None, {}), Sample("CCO", None, {})], set(),
+                                            ConditionFilter(Conditions()), load_profile("drug-like"), None, "x", 0, 1)
+    assert n_valid == 1 and rejects == [("*c1ccccc1", rejects[0][1])] and rejects[0][1].startswith("fragment:")
 
 
 def test_a_graph_vae_runs_validity_says_it_is_by_construction():

@@ -25,6 +25,14 @@ def test_one_row_per_input_in_order_invalid_rows_kept_with_reason():
     assert invalid["score"].isna().all() and (invalid["rank"] == 0).all() and invalid["qed"].isna().all()
 
 
+def test_a_fragment_with_an_attachment_point_is_a_row_with_its_reason_not_a_scored_molecule():
+    # *c1ccccc1 was scored as a molecule of MW 77 and QED 0.43: the * counted as no atom at all
+    table = score(["*c1ccccc1", "[*:1]C(=O)O", "c1ccccc1"], progress=False)
+    assert table["valid"].tolist() == [False, False, True]
+    assert all(reason.startswith("fragment: holds an attachment point") for reason in table["reason"][:2])
+    assert table["qed"][:2].isna().all() and table["rank"].tolist()[2] == 1
+
+
 def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
     with pytest.warns(MixturesScoredWhole, match="3 rows are salts or mixtures"):   # as the CLI says it
         table = score(["CC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na+]", "CC(C)Cc1ccc(C(C)C(=O)O)cc1", "[Na+].[Cl-]", "C1CC",
