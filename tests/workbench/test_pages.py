@@ -639,6 +639,7 @@ def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_check
         store.delete_run(other)
     at.run()   # a picked run deleted since: dropped from the picker, not an error
     assert not at.exception and len(at.multiselect(key="compare_runs").value) == 1
+    assert any(other in shown(i) and "No longer in the run store" in shown(i) for i in at.info)   # said, not silent
 
 
 def test_compare_shows_our_models_beside_published_baselines(stored_run):

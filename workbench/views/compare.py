@@ -101,8 +101,11 @@ labels = run_labels()
 if not labels:
     st.info(NO_RUNS)
     st.stop()
-if "compare_runs" in st.session_state:   # a run deleted since
-    st.session_state["compare_runs"] = [run_id for run_id in st.session_state["compare_runs"] if run_id in labels]
+if "compare_runs" in st.session_state:   # a run deleted since (in another tab, or by molgen runs delete): said
+    if gone := [run_id for run_id in st.session_state["compare_runs"] if run_id not in labels]:
+        st.info(plain(f"No longer in the run store, left out of the comparison: {', '.join(gone)} (deleted after "
+                      "being picked)."))
+        st.session_state["compare_runs"] = [run_id for run_id in st.session_state["compare_runs"] if run_id in labels]
 current = current_run()
 if "compare_runs" not in st.session_state and (note := missing_run_note(current, list(labels))):
     st.warning(note)
