@@ -315,6 +315,9 @@ def parent_record(source: str | Path, record: dict) -> dict:
     own parent, so that the lineage and every molecule it learned stay known."""
     from molgen.data.moses import sha256_of
 
+    card = read_card(source)   # its card's corrections (the shipped LSTM's CPU-hours) over the checkpoint's record
+    if _same_training(card, record):
+        record = _with_hand_fields(record, card)
     parent = {"checkpoint": str(Path(source).resolve()), "sha256": sha256_of(Path(source)),
               **{k: record[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
                                          "started_from") if k in record}}

@@ -392,3 +392,23 @@ def test_cpu_hours_add_each_invocation_at_its_threads(monkeypatch):
     assert resumed_clock({}, {"cpu_hours": 1.9}) == (0.0, 0.0)   # a fine-tune or a fresh run: its own clock
     # a record from before cpu_hours existed: its clock at its threads
     assert resumed_clock({"elapsed": 3600.0}, {"threads": 2}) == (3600.0, 2.0)
+
+
+def test_a_fine_tunes_parent_carries_its_cards_hand_corrections(tmp_path):
+    """A fine-tune of the shipped LSTM named its parent's CPU-hours from the checkpoint's record (1.87, its clock at
+    one thread) where the card says 2.82 (each invocation at its own thread count)."""
+    import json
+
+    from molgen.models.base import load, shipped_checkpoints
+    from molgen.models.training import parent_record, training_of
+
+    shipped = shipped_checkpoints()["smiles-lm-lstm"]
+    record = training_of(load(str(shipped)))
+    card = json.loads(shipped.with_suffix(".json").read_text())
+    assert "cpu_hours" in card["training"]["hand_corrected"] and record["cpu_hours"] != card["training"]["cpu_hours"]
+    assert parent_record(shipped, record)["cpu_hours"] == card["training"]["cpu_hours"]
+    # a card of another training (the weights trained on since) corrects nothing
+    copy = tmp_path / "mine.pt"
+    copy.write_bytes(shipped.read_bytes())
+    copy.with_suffix(".json").write_text(json.dumps({"training": {**card["training"], "steps": -1}}))
+    assert parent_record(copy, record)["cpu_hours"] == record["cpu_hours"]
