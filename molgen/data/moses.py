@@ -112,9 +112,13 @@ def fetch_moses(wheel: str | Path | None = None, *, force: bool = False) -> Path
     # present and whole: a cached file changed since (a flipped byte) is extracted again, not reported as there
     if is_fetched() and not force and all(sha256_of(folder / f.filename) == f.sha256 for f in FILES.values()):
         return folder
+    source = "--wheel" if wheel else "MOLGEN_MOSES_WHEEL"   # where a path that is no file came from, to say it
     wheel = wheel or os.environ.get("MOLGEN_MOSES_WHEEL")
     with tempfile.TemporaryDirectory(prefix="molgen-moses-") as tmp:
         path = Path(wheel) if wheel else download_wheel(Path(tmp))
+        if not path.is_file():   # a mistyped --wheel (or MOLGEN_MOSES_WHEEL) said as such, not a traceback
+            raise FetchError(f"{source} {path}: no such file (a copy of {WHEEL_FILENAME}; leave it out to download "
+                             "it from PyPI)")
         actual = sha256_of(path)
         if actual != WHEEL_SHA256:
             raise ChecksumError(f"{path}: sha256 {actual} does not match the expected {WHEEL_SHA256}; the wheel is corrupted or not {WHEEL_FILENAME}")

@@ -4,7 +4,7 @@ import zipfile
 import pytest
 
 from molgen.data import moses
-from molgen.data.moses import ChecksumError, DownloadError, fetch_moses, load_moses_split, moses_file
+from molgen.data.moses import ChecksumError, DownloadError, FetchError, fetch_moses, load_moses_split, moses_file
 
 
 @pytest.mark.network
@@ -36,6 +36,14 @@ def test_a_corrupted_wheel_is_refused(tmp_path, empty_cache):
     with pytest.raises(ChecksumError, match="does not match the expected"):
         fetch_moses(wheel)
     assert not moses.is_fetched()
+
+
+def test_a_wheel_path_that_is_no_file_is_said(tmp_path, empty_cache, monkeypatch):
+    with pytest.raises(FetchError, match=r"--wheel .*nope.whl: no such file"):   # it was a FileNotFoundError traceback
+        fetch_moses(tmp_path / "nope.whl")
+    monkeypatch.setenv("MOLGEN_MOSES_WHEEL", str(tmp_path / "gone.whl"))
+    with pytest.raises(FetchError, match=r"MOLGEN_MOSES_WHEEL .*gone.whl: no such file"):
+        fetch_moses()
 
 
 def test_a_corrupted_member_is_refused_and_nothing_is_left_behind(tmp_path, monkeypatch, empty_cache):
