@@ -1579,7 +1579,8 @@ def generate_command(
                               "--resume continues it[/yellow]")
             while True:   # each refused setting the run carried is left out in turn (greedy drops two of them)
                 try:
-                    run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check)
+                    run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check,
+                                       on_start=lambda run_id: _say_filter_alone(store, run_id))
                     break
                 except ValueError as error:
                     carried = _carried_options_refused(ctx, settings, error) if like else []
@@ -1639,6 +1640,15 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+
+
+def _say_filter_alone(store, run_id: str) -> None:
+    """Before sampling starts, as the Generate page says it: the conditions the model leaves to the filter (a
+    scaffold the LSTM cannot build on keeps few molecules of a budget spent by the time the run says so)."""
+    from molgen.runs import filter_alone_note
+
+    if alone := filter_alone_note(store.run(run_id)):
+        console.print(f"[yellow]{escape(alone)}[/yellow]")
 
 
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:

@@ -106,6 +106,8 @@ def test_a_scaffold_given_as_smarts_is_said_to_be_met_by_the_filter_alone(tiny_c
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "scaffold: not steered by this model here; met by the filter alone" in said
     assert "steered natively" not in said
+    # said before sampling starts (as the Generate page says it), not only once the budget is spent
+    assert said.index("met by the filter alone") < said.index("complete.")
 
 
 def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_checkpoint, tmp_path):
