@@ -229,7 +229,8 @@ def data_featurize(
 
 @app.command("score")
 def score_command(
-    input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet."),
+    input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet; - reads SMILES (one per line, "
+                                 "a name after it) from standard input."),
     output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
     profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like), a TOML file, or a run's export "
                                 "manifest (.manifest.json) to reuse its profile."),
@@ -257,6 +258,13 @@ def score_command(
     from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
+    from_stdin = str(input) == "-"
+    if from_stdin:   # `... | molgen score - -o x.csv`: read as a .smi file, named as standard input in the manifest
+        if sys.stdin.isatty():   # it would wait for typing that a chemist does not know is expected
+            error_console.print("- reads molecules from standard input: pipe them in (cat mols.smi | molgen score - "
+                                "-o scored.csv), or give a file", style="red")
+            raise typer.Exit(2)
+        input = _stdin_as_smi_file()
     try:
         chosen = load_profile(profile)
         check_alert_data(chosen.alerts)
@@ -298,7 +306,7 @@ def score_command(
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                "smiles_column": smiles_column, "top": top,
                                                                "diverse": diverse, "passing_only": passing_only},
-                               blank_lines=frame.attrs.get("blank_lines", []))
+                               blank_lines=frame.attrs.get("blank_lines", []), from_stdin=from_stdin)
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
@@ -343,9 +351,25 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     return scored
 
 
-def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=()) -> Path:
+def _stdin_as_smi_file() -> Path:
+    """Standard input saved as a .smi file (removed as molgen exits), for the readers that take a file: its lines
+    are then named as a file's are."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="molgen-stdin-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "stdin.smi"
+    path.write_bytes(sys.stdin.buffer.read())
+    return path
+
+
+def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=(),
+                    from_stdin: bool = False) -> Path:
     """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
-    versions) and what came of it; ``--profile`` reads the profile back from it."""
+    versions) and what came of it; ``--profile`` reads the profile back from it. ``from_stdin``: ``input`` holds
+    what standard input gave."""
     import hashlib
 
     from molgen.data.files import write_json
@@ -354,7 +378,7 @@ def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, 
     invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
     return write_json({
         "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "input": {"file": str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest(),
+        "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest(),
                   "blank_lines_skipped": list(blank_lines)},
         "profile": profile.to_dict(),
         "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),

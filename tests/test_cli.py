@@ -947,6 +947,21 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     assert "2 graphs" in said(str(gapped))[1] and "1 blank line between records skipped (line 2)" in said(str(gapped))[1]
 
 
+def test_score_reads_smiles_from_standard_input(tmp_path):
+    import json
+
+    out = tmp_path / "piped.csv"
+    result = runner.invoke(app, ["score", "-", "-o", str(out)], input="CCO ethanol\nC1CC\nc1ccccc1\n")
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert table["valid"].tolist() == [True, False, True] and table["name"].tolist()[0] == "ethanol"
+    assert table["line"].tolist() == [1, 2, 3]   # the lines as piped in
+    manifest = json.loads((tmp_path / "piped.csv.manifest.json").read_text())
+    assert manifest["input"]["file"] == "(standard input)"
+
+
 def test_score_says_which_blank_lines_it_skipped(tmp_path):
     import json
 
