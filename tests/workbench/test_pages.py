@@ -865,6 +865,28 @@ def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result(
     assert any(f"{len(removed)} leak (spellings of 1 input record)" in shown(c) for c in at.caption)
     at.slider(key="aug_k").set_value(4).run()
     assert any("has changed since" in shown(c) for c in at.caption)
+    downloads = lambda: {d.proto.label: d.proto.disabled for d in at.get("download_button")}   # noqa: E731
+    assert not downloads()["Download rows (CSV)"]
+    # a molecule typed as held out since may be among the rows: they are not offered until Run makes new ones
+    # (the page showed and downloaded them as guarded)
+    at.text_area(key="aug_held").set_value("CCOc1ccccc1").run()
+    assert any("have changed since these rows were made" in shown(w) for w in at.warning)
+    assert all(downloads().values())
+    at.text_area(key="aug_held").set_value("").run()   # back as it was: the rows are offered again
+    assert not any(downloads().values())
+    at.text_area(key="aug_input").set_value("CCOc1ccccc1").run()   # another input
+    assert all(downloads().values())
+
+
+def test_the_augment_pages_example_molecules_are_moses_training_molecules(fetched_moses):
+    """Two of its examples were MOSES test molecules: run as they stood, the page made the leak it guards against."""
+    from molgen.chem.parse import canonical_smiles
+    from molgen.data.registry import load_smiles
+
+    at = page("augment")
+    examples = {canonical_smiles(line) for line in at.text_area(key="aug_input").value.splitlines()}
+    assert len(examples) == 3 and examples <= set(load_smiles("moses", "train"))
+    assert not examples & (set(load_smiles("moses", "test")) | set(load_smiles("moses", "test_scaffolds")))
 
 
 def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):

@@ -22,8 +22,10 @@ from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
 
 st.title("Augment")
+# MOSES training molecules: an example run with MOSES test held out removes nothing (two of the earlier examples
+# were MOSES test molecules, the very leak the page guards against)
 text = st.text_area("Input molecules (one SMILES per line, a name after it if you like, as in a .smi file)", "\n".join([
-    "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "O=C(NCc1ccco1)c1ccc(F)cc1"]),
+    "CCNS(=O)(=O)c1ccc(NCc2cn[nH]c2)cc1", "Nc1ccc2oc(CC(=O)N3CCCCC3)nc2c1", "CCOc1ccc(N(CC)S(=O)(=O)c2cccnc2)cc1"]),
     height=140, key="aug_input")
 uploaded = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
 
@@ -54,6 +56,12 @@ held_text = st.text_area("Held-out molecules that must never appear (one SMILES 
                          help="Not used by replicates, which merges rows and adds no molecule." if merging else None)
 method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
+
+
+def made_from(input_bytes: bytes, held: list[str], splits: list[str], merging: bool) -> tuple:
+    """What a result was made from besides its settings: the input, and the held-out set it was guarded against
+    (none for replicates, which reads none)."""
+    return hashlib.sha256(input_bytes).hexdigest(), () if merging else (tuple(held), tuple(splits))
 
 
 @st.cache_resource(show_spinner="reading the held-out split")
@@ -234,8 +242,12 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
                                          "sha256": hashlib.sha256(files["histogram"].encode()).hexdigest()}]
     st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats, files)
     st.session_state["aug_result_seeds"] = smiles
+    st.session_state["aug_result_from"] = made_from(input_bytes, held, held_splits, merging)
 
 if "aug_result" in st.session_state:
+    # the molecules or the held-out set changed since: the rows are another input's, guarded against another set
+    # (a molecule typed as held out since may be among them), so they are not offered for download
+    stale = st.session_state.get("aug_result_from") != made_from(input_bytes, held, held_splits, merging)
     # the method that made these rows, not the one the radio shows now
     rows, removed, histogram, made_by, manifest, repeats, files = st.session_state["aug_result"]
     made_with = manifest["augment"]["settings"]
@@ -246,6 +258,9 @@ if "aug_result" in st.session_state:
                                  if v is not None and not (made_by == "replicates" and k == "seed")))
                + ("" if made_by == method and made_with == {**settings, "seed": int(seed)} else
                   " · the form above has changed since: press Run for its result."))
+    if stale:
+        st.warning("The input molecules or the held-out molecules and splits above have changed since these rows "
+                   "were made: press Run for rows from them (the downloads wait for it).")
     if len(removed):
         st.caption("Removed, by reason: " + plain("; ".join(reason_lines(removed))))
     for note in repeats or []:   # a merge's notes inform (how many merged, what was left out); the others warn
@@ -266,17 +281,17 @@ if "aug_result" in st.session_state:
             st.caption(plain(note))
         st.download_button("Download the histogram (CSV)", files["histogram"],
                            file_name=f"augmented-{made_by}.csv.histogram.csv", mime="text/csv",
-                           key="aug_histogram_download")
+                           key="aug_histogram_download", disabled=stale)
     st.markdown("**Preview**")
     st.dataframe(rows.head(50), hide_index=True, width="stretch")
     left, right = st.columns(2)
     left.download_button("Download rows (CSV)", files["rows"], file_name=f"augmented-{made_by}.csv", mime="text/csv",
-                         key="aug_download")
+                         key="aug_download", disabled=stale)
     right.download_button("Download the manifest (JSON)", json.dumps(manifest, indent=2),
                           file_name=f"augmented-{made_by}.csv.manifest.json", mime="application/json",
-                          key="aug_manifest_download", help="settings, the input's checksum, the guard and the counts")
+                          key="aug_manifest_download", disabled=stale, help="settings, the input's checksum, the guard and the counts")
     if len(removed):
         with st.expander(f"Removed ({len(removed):,})"):
             st.dataframe(removed, hide_index=True, width="stretch")
             st.download_button("Download the removal report (CSV)", files["removed"], file_name=f"augmented-{made_by}.csv.removed.csv",
-                               mime="text/csv", key="aug_removed_download")
+                               mime="text/csv", key="aug_removed_download", disabled=stale)
