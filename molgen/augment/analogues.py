@@ -220,8 +220,14 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
     seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
     canonical = list(seed_rows)
     if not canonical:
-        raise ValueError("no valid seed molecule to make analogues of"
-                         + (f" ({removed_seeds['removed_because'].iloc[0]})" if len(removed_seeds) else ""))
+        # every seed counted by why it was left out, the first of each kind shown: one reason named for three
+        # held-out seeds read as if the other two were invalid
+        said = []
+        for kind, group in removed_seeds.groupby(removed_seeds["removed_because"].str.partition(":")[0], sort=False):
+            first = group.iloc[0]
+            said.append(f"{len(group):,} {kind}{'s' * (len(group) != 1)} (row {first['input_row']}: "
+                        f"{first['removed_because'].partition(': ')[2]})")
+        raise ValueError("no seed molecule left to make analogues of" + (f": {'; '.join(said)}" if said else ""))
     family, checkpoint = resolve_checkpoint(model)
     prior = load(model)
     checkpoint_text = f"{checkpoint.name} sha256:{file_sha256(checkpoint)[:16]}"

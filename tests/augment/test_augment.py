@@ -399,6 +399,15 @@ def test_a_charge_state_seed_is_explored_around_its_neutral_form():
     assert {json.loads(p)["seed_parent"] for p in kept["params"]} == {"CN(C)CCC=C1c2ccccc2CCc2ccccc21"}
 
 
+def test_when_no_seed_is_left_each_reason_is_counted():
+    """Three held-out seeds were said as "no valid seed molecule (held-out seed: ...)", the first alone."""
+    guard = Guard(held_out=[ReferenceSet("test split", ["CCO", "CCN", "CCC"])], near_duplicate=None)
+    with pytest.raises(ValueError) as said:
+        analogues(["CCO", "CCN", "C1CC", "CCC"], per_seed=2, guard=guard)
+    assert str(said.value).startswith("no seed molecule left to make analogues of: 3 held-out seeds (row 1: is "
+                                      "held-out molecule CCO (test split)); 1 invalid seed (row 3: syntax:")
+
+
 def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     held = "CC(=O)Nc1ccc(O)cc1"
     seeds = ["C[C@H](N)c1ccc(Cl)cc1",        # stereo: the MOSES model reads it without
