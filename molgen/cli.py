@@ -2632,9 +2632,12 @@ def augment_enumerate(
     from molgen.augment import apply_guard, enumerate_smiles
 
     guard = _augment_guard(held_out, 1.0, alerts, rules)   # 1.0: exact only, and the manifest says no threshold
-    smiles, columns = _augment_input(input, smiles_column)
-    rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
-    kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
+    try:   # keying a held-out split takes a minute the first time: Ctrl-C there is said, as by analogues and balance
+        smiles, columns = _augment_input(input, smiles_column)
+        rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
+        kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
+    except KeyboardInterrupt:
+        _stopped_before_writing(output)
     from molgen.augment.enumerate import repeated_inputs, short_enumerations
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(kept, columns),

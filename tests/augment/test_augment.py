@@ -599,7 +599,8 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
         assert again.exit_code == 0 and json.loads((tmp_path / "n2.csv.manifest.json").read_text())["guard"]["alerts"] == expected
     # Ctrl-C during the work: said, and the last output left as it was (the rows are written at the end)
     before = (tmp_path / "near.csv").read_bytes()
-    for command, function in ((["analogues"], "analogues"), (["balance", "--property", "logp"], "balance")):
+    for command, function in ((["analogues"], "analogues"), (["balance", "--property", "logp"], "balance"),
+                              (["enumerate"], "apply_guard")):   # enumerate's stop was silent
         def stopped(*args, **kwargs):
             raise KeyboardInterrupt
         import molgen.augment
