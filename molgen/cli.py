@@ -2552,6 +2552,8 @@ def _stopped_before_writing(output: Path) -> NoReturn:
 
 #: What an augment command writes beside its output (balance adds the histogram).
 _AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
+#: What only some augment commands write beside their output: removed when another writes the output.
+_AUGMENT_WRITTEN_BESIDE = (".histogram.csv",)
 
 
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None,
@@ -2565,12 +2567,19 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
 
     removed = reason_first(with_read_errors(removed, read_errors))
 
-    replaced = output.exists()   # said, not refused: rerunning a command over its own output is the common case
     report = output.with_name(output.name + ".removed.csv")
     extra = {output.with_name(output.name + suffix): table for suffix, table in (beside or {}).items()}
     manifest = output.with_name(output.name + ".manifest.json")
+    # said, not refused: rerunning a command over its own output is the common case (the report too: another
+    # run's output may have been named like it)
+    replaced = [path for path in (output, report, *extra) if path.exists()]
+    # an earlier balance's histogram beside an output now written by another command would read as this one's
+    stale = [path for suffix in _AUGMENT_WRITTEN_BESIDE if (path := output.with_name(output.name + suffix)).is_file()
+             and path not in extra]
     try:
         manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
+        for path in stale:
+            path.unlink()
         for path, table in ((output, rows), (report, removed), *extra.items()):
             write_molecules(table, path)
         settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
@@ -2583,7 +2592,11 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
                                    "run the command again"), style="red")
         raise typer.Exit(1) from None
     if replaced:
-        console.print(f"[yellow]{escape(str(output))} existed and is replaced[/yellow]")
+        console.print(f"[yellow]{escape(', '.join(map(str, replaced)))} existed and "
+                      f"{'is' if len(replaced) == 1 else 'are'} replaced[/yellow]")
+    if stale:
+        console.print(f"[yellow]removed {escape(', '.join(map(str, stale)))}: an earlier run's, which this one does "
+                      "not write[/yellow]")
     console.print(f"wrote {len(rows):,} rows to {output}; {len(removed):,} removed, with the reason of each, in {report.name}"
                   f" (settings, input checksum and guard in {output.name}.manifest.json)")
     for line in reason_lines(removed):

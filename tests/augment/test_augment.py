@@ -922,3 +922,21 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_work(tmp_path, s
             check_writable(locked / "out.csv")
     finally:
         (tmp_path / "locked").chmod(0o700)
+
+
+def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and_said(tmp_path):
+    """An earlier balance's histogram stayed beside an enumerate output, and a report written over another run's
+    output (named x.csv.removed.csv) went without a word."""
+    source = tmp_path / "in.smi"
+    source.write_text("CCO\nc1ccccc1O\n")
+    out = tmp_path / "x.csv"
+    histogram = tmp_path / "x.csv.histogram.csv"
+    histogram.write_text("qed from,qed to,before\n0,1,2\n")   # as balance leaves it
+    (tmp_path / "x.csv.removed.csv").write_text("smiles\nCCN\n")   # another run's output, so named
+    said = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2"], catch_exceptions=False)
+    text = " ".join(said.output.split())
+    assert said.exit_code == 0 and not histogram.exists()
+    assert f"removed {histogram}: an earlier run's, which this one does not write" in text
+    assert f"{tmp_path / 'x.csv.removed.csv'} existed and is replaced" in text
+    manifest = json.loads((tmp_path / "x.csv.manifest.json").read_text())
+    assert "histogram" not in json.dumps(manifest["output"])
