@@ -18,7 +18,7 @@ from rdkit import Chem
 
 from molgen.augment.guards import CompoundIndex, Guard, ReferenceSet, screened
 from molgen.augment.provenance import params_text
-from molgen.chem.parse import molecule_list, parse_smiles
+from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom, molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutral_parent
 from molgen.models.base import Conditions
@@ -75,6 +75,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             if not parsed.ok:
                 removed.append({"smiles": text, "method": "original", "input_row": line,
                                 "removed_because": f"invalid input: {parsed.failure.value}: {parsed.message}"})
+            elif has_dummy_atom(parsed.mol):   # an R-group has no property value of its own (the * counted as nothing)
+                removed.append({"smiles": text, "method": "original", "input_row": line,
+                                "removed_because": f"invalid input: {FRAGMENT_REASON}"})
             elif leak := guard.leak(parsed.mol, near=False):  # an input that is a test molecule would carry it in
                 removed.append({"smiles": text, "method": "original", "input_row": line, "removed_because": leak})
             else:

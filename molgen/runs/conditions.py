@@ -28,7 +28,7 @@ import numpy as np
 from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors, rdMolDescriptors
 
-from molgen.chem.parse import parse_smiles, to_mol
+from molgen.chem.parse import has_dummy_atom, parse_smiles, to_mol
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
@@ -271,7 +271,7 @@ class ConditionFilter:
                 self._scaffold_hydrogens_aside = _elements_only(c.scaffold)
                 with quiet_rdkit():
                     whole = Chem.MolFromSmiles(c.scaffold)
-                if whole is not None and not any(atom.GetAtomicNum() == 0 for atom in whole.GetAtoms()):
+                if whole is not None and not has_dummy_atom(whole):
                     whole = without_stereo(whole)
                     self._scaffold_key = (whole.GetNumHeavyAtoms(), Chem.MolToSmiles(whole))
             self._avoid = [(text, substructure_query(text)) for text in c.avoid]

@@ -99,10 +99,11 @@ def _parse_chunk(args: tuple[list, bool]) -> list[tuple[str | None, bytes | None
     with quiet_rdkit():
         for item in items:
             parsed = parse_smiles(item)
-            if parsed.ok and has_dummy_atom(parsed.mol):   # an R-group or core (*c1ccccc1) is no molecule to score
-                out.append((None, None, FRAGMENT_REASON, None))
-            elif parsed.ok:
-                out.append(_prepared(parsed.mol, largest_fragment))
+            if parsed.ok:
+                prepared = _prepared(parsed.mol, largest_fragment)
+                # an R-group or core (*c1ccccc1) is no molecule to score; a * dropped with --largest-fragment's
+                # other fragments leaves one
+                out.append((None, None, FRAGMENT_REASON, None) if has_dummy_atom(Chem.Mol(prepared[1])) else prepared)
             else:
                 out.append((None, None, f"{parsed.failure.value}: {parsed.message}", None))
     return out

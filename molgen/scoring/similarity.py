@@ -11,7 +11,7 @@ import numpy as np
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import has_dummy_atom, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import without_labels
 
@@ -68,7 +68,7 @@ def substructure_query(text: str) -> Chem.Mol:
     if query is None or (as_smiles is not None and _aromatic(as_smiles) and not _aromatic(query)
                          and not any(atom.GetNumRadicalElectrons() for atom in as_smiles.GetAtoms())):
         query = as_smiles
-        if query is not None and any(atom.GetAtomicNum() == 0 for atom in query.GetAtoms()):
+        if query is not None and has_dummy_atom(query):
             # read as SMILES, an attachment point is an atom of number 0 that no molecule holds: any atom instead
             adjust = Chem.AdjustQueryParameters.NoAdjustments()
             adjust.makeDummiesQueries = True

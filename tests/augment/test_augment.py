@@ -445,8 +445,8 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
         balance(smiles, "mw", bins=4, value_range=(900, 990), seed=0, max_samples=10, guard=guard)
     with pytest.raises(ValueError, match="the range 400,100 of mw is empty: LOW comes first"):   # reversed, not missing
         balance(smiles, "mw", bins=4, value_range=(400, 100), seed=0, max_samples=10, guard=guard)
-    with pytest.raises(ValueError, match="no usable input molecule to balance: 1 invalid, 1 held out"):
-        balance(["C1CC", "CC(=O)Nc1ccc(O)cc1"], "mw", guard=guard)
+    with pytest.raises(ValueError, match="no usable input molecule to balance: 2 invalid, 1 held out"):
+        balance(["C1CC", "CC(=O)Nc1ccc(O)cc1", "*c1ccccc1"], "mw", guard=guard)   # an R-group has no MW of its own
     # a compound given as its salt and as itself is one compound of the set: counted once, both rows kept
     forms = ["CCOc1ccccc1C(=O)O", "CCOc1ccccc1C(=O)[O-].[Na+]", "CCCCCCCCCCCCc1ccccc1"]   # MW 166, 166, 246
     rows, removed, histogram = balance(forms, "mw", bins=2, value_range=(150, 250), per_bin=1, seed=0, max_samples=10)

@@ -31,6 +31,9 @@ def test_a_fragment_with_an_attachment_point_is_a_row_with_its_reason_not_a_scor
     assert table["valid"].tolist() == [False, False, True]
     assert all(reason.startswith("fragment: holds an attachment point") for reason in table["reason"][:2])
     assert table["qed"][:2].isna().all() and table["rank"].tolist()[2] == 1
+    # its parent is whole once the * goes with the other fragments
+    parent = score(["c1ccccc1.*"], progress=False, largest_fragment=True)
+    assert parent["valid"].tolist() == [True] and parent["smiles"].tolist() == ["c1ccccc1"]
 
 
 def test_a_salt_or_mixture_is_marked_by_its_fragment_count():
