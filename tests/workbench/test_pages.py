@@ -867,6 +867,9 @@ def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result(
     assert any("has changed since" in shown(c) for c in at.caption)
     downloads = lambda: {d.proto.label: d.proto.disabled for d in at.get("download_button")}   # noqa: E731
     assert not downloads()["Download rows (CSV)"]
+    at.radio(key="aug_method").set_value("replicates").run()   # another method picked: the rows are still these
+    assert not downloads()["Download rows (CSV)"]
+    at.radio(key="aug_method").set_value("enumerate").run()
     # a molecule typed as held out since may be among the rows: they are not offered until Run makes new ones
     # (the page showed and downloaded them as guarded)
     at.text_area(key="aug_held").set_value("CCOc1ccccc1").run()

@@ -245,11 +245,12 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
     st.session_state["aug_result_from"] = made_from(input_bytes, held, held_splits, merging)
 
 if "aug_result" in st.session_state:
-    # the molecules or the held-out set changed since: the rows are another input's, guarded against another set
-    # (a molecule typed as held out since may be among them), so they are not offered for download
-    stale = st.session_state.get("aug_result_from") != made_from(input_bytes, held, held_splits, merging)
     # the method that made these rows, not the one the radio shows now
     rows, removed, histogram, made_by, manifest, repeats, files = st.session_state["aug_result"]
+    # the molecules or the held-out set changed since: the rows are another input's, guarded against another set
+    # (a molecule typed as held out since may be among them), so they are not offered for download; read as the
+    # method that made them read it (a merge reads no held-out set, whatever the radio shows now)
+    stale = st.session_state.get("aug_result_from") != made_from(input_bytes, held, held_splits, made_by == "replicates")
     made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
