@@ -2552,8 +2552,18 @@ def _stopped_before_writing(output: Path) -> NoReturn:
 
 #: What an augment command writes beside its output (balance adds the histogram).
 _AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
-#: What only some augment commands write beside their output: removed when another writes the output.
-_AUGMENT_WRITTEN_BESIDE = (".histogram.csv",)
+def _written_beside_before(output: Path) -> list[Path]:
+    """The files an earlier augment run's manifest says it wrote beside ``output`` besides the removal report
+    (balance's histogram) that are still there; none without a readable manifest."""
+    import json
+
+    try:
+        earlier = json.loads(output.with_name(output.name + ".manifest.json").read_text())
+        named = [entry["file"] for entry in earlier["output"].get("beside", [])]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    return [path for name in named if Path(name).name == name and name.startswith(output.name + ".")
+            and (path := output.with_name(name)).is_file()]
 
 
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None,
@@ -2573,9 +2583,10 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     # said, not refused: rerunning a command over its own output is the common case (the report too: another
     # run's output may have been named like it)
     replaced = [path for path in (output, report, *extra) if path.exists()]
-    # an earlier balance's histogram beside an output now written by another command would read as this one's
-    stale = [path for suffix in _AUGMENT_WRITTEN_BESIDE if (path := output.with_name(output.name + suffix)).is_file()
-             and path not in extra]
+    # an earlier balance's histogram beside an output now written by another command would read as this one's:
+    # removed when the earlier manifest names it as written beside (never a file of the chemist's so named)
+    stale = [path for path in _written_beside_before(output) if path not in extra
+             and path.resolve() != Path(context.params["input"]).resolve()]
     try:
         manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
         for path in stale:
