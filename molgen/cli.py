@@ -269,9 +269,15 @@ def score_command(
         chosen = load_profile(profile)
         check_alert_data(chosen.alerts)
         frame = read_molecules(input, smiles_column=smiles_column)
-    except (ProfileError, FileFormatError, FileNotFoundError) as error:
-        error_console.print(escape(str(error)), style="red")
+    except (ProfileError, FileFormatError, FileNotFoundError) as error:   # the piped input named as such
+        error_console.print(escape(str(error).replace(str(input), "standard input") if from_stdin else str(error)),
+                            style="red")
         raise typer.Exit(2) from None
+    first_line = next((line for line in input.read_text(errors="replace").splitlines() if line.strip()), "") \
+        if from_stdin else ""
+    if "," in first_line or "\t" in first_line:   # a table piped in: every row would read as a broken SMILES
+        console.print("[yellow]standard input is read as SMILES, one per line (a name after a space): a CSV or TSV "
+                      "table is read from its file (molgen score table.csv -o ...)[/yellow]")
     started = time.perf_counter()
     # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
     # keeps its reason.

@@ -960,6 +960,10 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert table["line"].tolist() == [1, 2, 3]   # the lines as piped in
     manifest = json.loads((tmp_path / "piped.csv.manifest.json").read_text())
     assert manifest["input"]["file"] == "(standard input)"
+    empty = runner.invoke(app, ["score", "-", "-o", str(out)], input="")
+    assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
+    table = runner.invoke(app, ["score", "-", "-o", str(out)], input="smiles,id\nCCO,1\n")
+    assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):
