@@ -247,8 +247,8 @@ def warn_unread_conditions(family: str, conditions: Conditions | None, read: set
         import warnings
 
         warnings.warn(f"{family} sample() does not read conditions.{', conditions.'.join(ignored)}: its samples are "
-                      "drawn without them; molgen.generate filters for every condition (and the model's "
-                      "native_conditions() says what it steers)", UserWarning, stacklevel=3)
+                      f"drawn without {'it' if len(ignored) == 1 else 'them'}; molgen.generate filters for every "
+                      "condition (and the model's native_conditions() says what it steers)", UserWarning, stacklevel=3)
 
 
 #: Shipped default checkpoint of each family, under ``molgen/pretrained/``.

@@ -311,7 +311,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         # graph diffusion's default sampler depends on the scaffold held (a scaffold is a condition, not an option)
         by_scaffold = {"scaffold": conditions.scaffold} if "scaffold" in inspect.signature(check).parameters else {}
         options = check(**options, **by_scaffold) or options
-    steer, native = _native(generator, to_steer(conditions))
+    steer, native = _native(generator, to_steer(conditions), options)
     refuse_a_scaffold_out_of_reach(generator, conditions)
     if options.get("guidance") and not any(how.startswith("target ") for how in native):
         # guidance scales the pull towards a target; without one it would be recorded and change nothing
@@ -416,10 +416,13 @@ def _load_generator(family: str, checkpoint: Path):
     return family_class(family).load(checkpoint)
 
 
-def _native(generator, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
-    if hasattr(generator, "native_conditions"):
-        return generator.native_conditions(conditions)
-    return Conditions(), {}
+def _native(generator, conditions: Conditions, options: dict | None = None) -> tuple[Conditions, dict[str, str]]:
+    """What ``generator`` steers of ``conditions`` under the sampling ``options`` it reads there (graph
+    diffusion's range steering depends on its label_prior and num_atoms options)."""
+    if not hasattr(generator, "native_conditions"):
+        return Conditions(), {}
+    taken = inspect.signature(generator.native_conditions).parameters
+    return generator.native_conditions(conditions, **{k: v for k, v in (options or {}).items() if k in taken})
 
 
 def to_steer(conditions: Conditions) -> Conditions:
@@ -454,7 +457,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         params, n, seed = record["params"], record["n_requested"], record["seed"]
         conditions = conditions_from_dict(record["conditions"])
         check = ConditionFilter(conditions)
-        steer, _ = _native(generator, recorded_native(conditions, record["native"]))
+        steer, _ = _native(generator, recorded_native(conditions, record["native"]), params.get("sample_options"))
         profile = stored_profile(record["profile"], f"run {record['id']}")
         train = training_molecules(training_of(generator))
         origin = f"{record['model']}:{Path(record['checkpoint']).name}"

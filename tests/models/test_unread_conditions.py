@@ -25,6 +25,29 @@ def test_a_models_sample_names_the_conditions_it_draws_without(name, read, unrea
         model.sample(2, conditions=read, seed=0, **options)
 
 
+def test_graph_diffusion_reads_ranges_only_where_its_label_prior_draws_them(tmp_path):
+    """A range picks label-prior rows: of a property the model is conditioned on, with no target, scaffold or atom
+    count given; otherwise it is drawn without, and said (it went unsaid with num_atoms, or a tpsa range)."""
+    from molgen import generate
+    from molgen.runs import RunStore
+
+    model = load("graph-diffusion")
+    for quiet in ({}, {"label_prior": True}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            model.sample(2, conditions=Conditions(ranges={"qed": (0.7, None)}), seed=0, steps=5, **quiet)
+    for drawn_without in (dict(num_atoms=12), dict(label_prior=False), dict(conditions=Conditions(
+            ranges={"tpsa": (None, 10)}))):
+        with pytest.warns(UserWarning, match="does not read conditions.ranges: its samples are drawn without it"):
+            model.sample(2, **{"conditions": Conditions(ranges={"qed": (0.7, None)}), **drawn_without}, seed=0, steps=5)
+    # the run records what the model steers under its options: no label prior asked for, none recorded
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        run = generate("graph-diffusion", 2, conditions=["qed>=0.7"], seed=0, max_samples=8, progress=False,
+                       sample_options={"steps": 5, "label_prior": False}, store=RunStore(tmp_path / "runs.sqlite"))
+    assert "range qed" not in run.record["native"]
+
+
 def test_the_pipeline_passes_a_model_only_what_it_steers(tmp_path):
     from molgen import generate
     from molgen.runs import RunStore

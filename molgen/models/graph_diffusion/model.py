@@ -435,20 +435,18 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         see :meth:`sample_graphs`.
         """
         refuse_unknown_options(self.family, options, also=("keep_scaffold_hydrogens",))
-        # ranges are read only to pick label-prior rows: by a model that carries them, with no target or scaffold
-        prior_read = conditions is not None and label_prior and self.config.label_prior and not conditions.targets \
-            and not conditions.scaffold
-        warn_unread_conditions(self.family, conditions, {"targets", "scaffold", *(("ranges",) if prior_read else ())})
+        conditions = conditions or Conditions()
+        # ranges are read only to pick label-prior rows, and only those of properties the model is conditioned on
+        prior_used = self._uses_label_prior(conditions, label_prior, num_atoms)
+        ranges_read = prior_used and set(conditions.ranges) <= set(self.config.conditions)
+        warn_unread_conditions(self.family, conditions, {"targets", "scaffold", *(("ranges",) if ranges_read else ())})
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
-        conditions = conditions or Conditions()
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
                                 step_spacing, conditions.scaffold)
         generator = torch.Generator().manual_seed(sampling_seed(seed))
         low, high = self._atom_range(num_atoms)
-        prior = (self._prior_inside(conditions.ranges)
-                 if label_prior and self.config.label_prior and not conditions.targets and not conditions.scaffold
-                 and low is None else None)
+        prior = self._prior_inside(conditions.ranges) if prior_used else None
         weights = self.size_weights(self._scaffold(conditions.scaffold)[0].shape[0] if conditions.scaffold else 0)
         out: list[Sample] = []
         while len(out) < n:
@@ -524,7 +522,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             raise ValueError(f"num_atoms must lie in 1..{self.config.max_atoms} (low <= high), got {num_atoms}")
         return low, high
 
-    def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
+    def _uses_label_prior(self, conditions: Conditions, label_prior: bool = True, num_atoms=None) -> bool:
+        """Whether sampling draws each graph's atom count and property labels from the label prior: a model that
+        carries one, asked for no target, no scaffold and no atom count (``sample``'s ``label_prior``)."""
+        return bool(label_prior and self.config.label_prior and not conditions.targets and not conditions.scaffold
+                    and num_atoms is None)
+
+    def native_conditions(self, conditions: Conditions, *, label_prior: bool = True,
+                          num_atoms=None) -> tuple[Conditions, dict[str, str]]:
+        """What this model steers itself (``label_prior`` and ``num_atoms`` as ``sample`` takes them)."""
         steer, how = Conditions(), {}
         for name, value in conditions.targets.items():
             if name in self.config.conditions:
@@ -537,7 +543,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         # prior is what sampling uses (no target, no scaffold). A target at the range's middle, as the
         # conditional transformer takes it, landed fewer samples inside (benchmarks/RESULTS.md).
         steerable = {name: bounds for name, bounds in conditions.ranges.items() if name in self.config.conditions}
-        if steerable and self.config.label_prior and not steer.targets and not conditions.scaffold:
+        if steerable and self._uses_label_prior(Conditions(targets=steer.targets, scaffold=conditions.scaffold),
+                                                label_prior, num_atoms):
             try:
                 rows = len(self._prior_inside(steerable))
             except ValueError:   # no training row inside: the filter alone, as for a model without a prior
