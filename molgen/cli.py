@@ -252,7 +252,7 @@ def score_command(
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
     import pandas as pd
 
-    from molgen.data.files import FileFormatError, input_name, read_molecules, write_molecules
+    from molgen.data.files import FileFormatError, input_name, read_molecules
     from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile
     from molgen.scoring.pipeline import mixtures_said_elsewhere, score
@@ -308,7 +308,7 @@ def score_command(
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
-    write_molecules(scored, output)
+    _write_or_exit(scored, output)
     manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                "smiles_column": smiles_column, "top": top,
                                                                "diverse": diverse, "passing_only": passing_only},
@@ -355,6 +355,20 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     else:
         console.print(f"picked {len(picked):,} (column pick)")
     return scored
+
+
+def _write_or_exit(frame, output: Path, **options) -> None:
+    """:func:`molgen.data.files.write_molecules`, or a failed write (a full disk) said in one line, exit status 1:
+    the file is written whole or not at all, so an earlier one of that name is as it was."""
+    from molgen.data.files import write_molecules
+
+    try:
+        write_molecules(frame, output, **options)
+    except OSError as error:
+        error_console.print(escape(f"writing {output} failed ({error.strerror or error}); "
+                                   + (f"the earlier {output.name} is as it was" if output.exists() else "nothing was written")),
+                            style="red")
+        raise typer.Exit(1) from None
 
 
 def _stdin_as_smi_file() -> Path:
@@ -2007,7 +2021,6 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
                                                                    help="Write them all (.csv, .tsv, .parquet, or .sdf: there each an empty record holding its text)."),
                  top: int = typer.Option(20, help="How many to print (without -o).")) -> None:
     """What a run sampled that is not a molecule: each string or graph as sampled, with RDKit's reason."""
-    from molgen.data.files import write_molecules
     from molgen.runs import RunStore
 
     if output is not None:   # a name it cannot write is refused before the store is read
@@ -2015,7 +2028,7 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
     store = RunStore()
     frame = _or_exit_if_missing(lambda: store.rejects(run))
     if output is not None:
-        write_molecules(frame.rename(columns={"text": "sampled"}), output, smiles_column="sampled")
+        _write_or_exit(frame.rename(columns={"text": "sampled"}), output, smiles_column="sampled")
         console.print(f"wrote {len(frame):,} rejects -> {output}")
         return
     if not len(frame):

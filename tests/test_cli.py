@@ -966,6 +966,20 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
 
 
+def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):
+    from molgen.data import files
+
+    def full(frame, path, **options):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(files, "write_molecules", full)
+    source = tmp_path / "in.smi"
+    source.write_text("CCO\n")
+    result = run("score", str(source), "-o", str(tmp_path / "out.sdf"))
+    assert result.exit_code == 1 and "out.sdf failed (No space left on device); nothing was written" in \
+        " ".join(result.output.split())
+
+
 def test_score_says_which_blank_lines_it_skipped(tmp_path):
     import json
 

@@ -18,6 +18,7 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -536,10 +537,13 @@ def check_writable(path: str | Path, probe: bool = True) -> str:
     return fmt
 
 
-def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles") -> Path:
+def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles",
+                    before_replace: Callable[[Path], None] | None = None) -> Path:
     """Write a molecule table as CSV, TSV, Parquet or SDF (by suffix), atomically.
 
-    The file appears complete or not at all (written to a temporary name, then renamed).
+    The file appears complete or not at all (written to a temporary name, then renamed); a failed write (a full
+    disk) raises ``OSError`` and leaves any earlier file as it was. ``before_replace``: called with the complete
+    temporary file just before it takes the name (an export stages its manifest of it there).
     In SDF every row becomes a record, invalid ones included as empty molecules, with every
     column as a data item, so nothing is lost.
     """
@@ -554,6 +558,8 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
             _told_apart(frame).to_parquet(partial, index=False)
         elif fmt == "sdf":
             _write_sdf(_told_apart(frame), partial, smiles_column)
+        if before_replace is not None:
+            before_replace(partial)
         partial.replace(path)
     finally:
         partial.unlink(missing_ok=True)
@@ -591,7 +597,10 @@ def _sdf_value(value) -> str:
 def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
     lowered = {str(c).lower(): c for c in frame.columns}
     title = next((lowered[c] for c in SDF_TITLE_COLUMNS if c in lowered), smiles_column)
-    writer = Chem.SDWriter(str(path))
+    # through a Python file: a failed write (a full disk) raises, where RDKit's own file writer stops silently
+    # and a cut-short file would be renamed into place as whole
+    handle = open(path, "w", encoding="utf-8")
+    writer = Chem.SDWriter(handle)
     try:
         with quiet_rdkit():
             columns = [str(c) for c in frame.columns]   # as written: itertuples renames "IC50 (nM)" to _39
@@ -609,5 +618,6 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                 if name is not None and not pd.isna(name):
                     mol.SetProp("_Name", " ".join(str(name).split()))  # the title is one line of the record
                 writer.write(mol)
-    finally:
         writer.close()
+    finally:
+        handle.close()

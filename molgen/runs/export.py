@@ -260,11 +260,27 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
                               passing_only=passing_only, include_unranked=include_unranked)
+    staged = manifest_path.with_name(manifest_path.name + ".partial")
+    manifest: dict = {}
+
+    def stage_manifest(written: Path) -> None:
+        """The manifest of the complete file, staged; the earlier manifest removed just before the file takes its
+        name: a kill between the two renames leaves the new file without a manifest, never beside the old one."""
+        manifest.update(_manifest(frame, path.name, sha256_of(written), record, format or suffix_format, top=top,
+                                  diverse=diverse, where=where, selected_only=selected_only,
+                                  passing_only=passing_only, include_unranked=include_unranked))
+        write_json(manifest, staged)
+        manifest_path.unlink(missing_ok=True)
+
     with _exporting_into(path.parent):   # two exports to one name at once: each file beside its own manifest
-        write_molecules(frame, path)
-        manifest = _write_manifest(frame, path, manifest_path, record, format or suffix_format, top=top,
-                                   diverse=diverse, where=where, selected_only=selected_only,
-                                   passing_only=passing_only, include_unranked=include_unranked)
+        try:
+            write_molecules(frame, path, before_replace=stage_manifest)
+            os.replace(staged, manifest_path)
+        except OSError as error:   # a full disk, a folder gone: the earlier export stays whole
+            staged.unlink(missing_ok=True)
+            raise ExportError(f"writing {error.filename or path} failed ({error.strerror or error}); "
+                              f"{'the earlier ' + path.name + ' is as it was' if path.exists() else 'nothing was written'}"
+                              ) from None
     return path, manifest
 
 
@@ -294,10 +310,11 @@ def _exporting_into(folder: Path):
             os.close(handle)   # closing releases the lock
 
 
-def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record: dict, fmt: str, **options) -> dict:
-    manifest = {
+def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:
+    """An export's manifest: the file (``name``, its ``sha256``), the options that chose its rows, the run whole."""
+    return {
         # the file's checksum: a copy passed on can be checked against the manifest that describes it
-        "export": {"file": path.name, "sha256": sha256_of(path), "format": fmt, "rows": len(frame),
+        "export": {"file": name, "sha256": sha256, "format": fmt, "rows": len(frame),
                    "columns": list(frame.columns), **options,
                    "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                    # the similarity condition, the similarity columns and --diverse all use this fingerprint
@@ -306,5 +323,3 @@ def _write_manifest(frame: pd.DataFrame, path: Path, manifest_path: Path, record
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
     }
-    write_json(manifest, manifest_path)
-    return manifest

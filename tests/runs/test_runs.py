@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -486,9 +487,41 @@ def test_export_is_atomic(tiny_checkpoint, store, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ExportError, match=r"failed \(disk full\); the earlier set.parquet is as it was"):
         export_run(store, run.id, target)
     assert target.read_bytes() == b"the previous export"
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_an_sdf_export_cut_short_by_a_full_disk_leaves_the_earlier_export_and_its_manifest(tiny_checkpoint, store,
+                                                                                             tmp_path, monkeypatch):
+    """RDKit's SD writer stopped silently on a full disk, and the cut-short file took the export's name beside the
+    earlier export's manifest (a review, on a 200 kB tmpfs)."""
+    from molgen.data import files
+
+    run = generate(str(tiny_checkpoint), 20, seed=4, store=store, progress=False)
+    target = tmp_path / "set.sdf"
+    export_run(store, run.id, target, top=5)
+    before = target.read_bytes(), (tmp_path / "set.sdf.manifest.json").read_bytes()
+
+    class FullDisk(io.TextIOBase):   # a text file that takes 2 kB, then fails as a full disk does
+        def __init__(self, path, *args, **kwargs):
+            self.handle, self.room = open(path, *args, **kwargs), 2000
+
+        def write(self, text):
+            self.room -= len(text)
+            if self.room < 0:
+                raise OSError(28, "No space left on device")
+            return self.handle.write(text)
+
+        def close(self):
+            self.handle.close()
+            super().close()
+
+    monkeypatch.setattr(files, "open", FullDisk, raising=False)
+    with pytest.raises(ExportError, match=r"No space left on device\); the earlier set.sdf is as it was"):
+        export_run(store, run.id, target)
+    assert (target.read_bytes(), (tmp_path / "set.sdf.manifest.json").read_bytes()) == before
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
