@@ -287,11 +287,14 @@ def test_a_property_range_restricts_the_label_prior_to_training_rows_inside_it(t
     ("[CH2]C1CCCCC1", "is a radical"),   # SMILES whose bracket atom lacks an H it needs: said as such
     ("c1cccc1", "is not a SMILES molecule"),                 # SMARTS, but no Kekulé structure as SMILES
     ("C" * 80, "heavy atoms; this model's graphs hold at most"),
+    ("c1ccccc1.C1CCNCC1", "is written in 2 pieces"),   # a third of the molecules lost the piperidine
 ])
 def test_a_scaffold_inpainting_cannot_hold_is_refused_before_a_run(trained, scaffold, why):
     """Before, these sampled from a broken scaffold (a traceback mid-run) or went filter-only without a word."""
     with pytest.raises(ValueError, match=why):
         trained[0].native_conditions(Conditions(scaffold=scaffold))
+    with pytest.raises(ValueError, match=why):   # and by the model's own sample, called directly
+        trained[0].sample(1, seed=0, steps=2, conditions=Conditions(scaffold=scaffold))
     steer, how = trained[0].native_conditions(Conditions(scaffold="c1ccncc1"))
     assert steer.scaffold == "c1ccncc1" and "inpainting" in how["scaffold"]
 
@@ -994,3 +997,15 @@ def test_a_scaffold_run_counts_the_samples_that_grew_nothing_on_it(trained, tmp_
         validity_note(run.record)
     assert counts["validity_note"] == validity_note(run.record)
 
+
+
+def test_a_held_scaffold_made_aromatic_by_a_fused_ring_is_counted_on_its_sample():
+    """Inpainting holds the bonds as drawn, but a benzene fused onto pyrrolidin-2-one's C-C bond makes those
+    atoms aromatic (an oxindole): the scaffold as written no longer matches, and the sample says so."""
+    model = load("graph-diffusion")
+    scaffold = Chem.MolFromSmiles("O=C1CCCN1")
+    samples = [s for s in model.sample(30, seed=1, conditions=Conditions(scaffold="O=C1CCCN1")) if s.smiles]
+    changed = [s.meta["scaffold_aromaticity_changed"] for s in samples]
+    held = [Chem.MolFromSmiles(s.smiles).HasSubstructMatch(scaffold) for s in samples]
+    assert any(changed) and all(h for h, c in zip(held, changed) if c == 0)
+    assert not any(h for h, c in zip(held, changed) if c)

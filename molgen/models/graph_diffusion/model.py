@@ -447,6 +447,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         generator = torch.Generator().manual_seed(sampling_seed(seed))
         low, high = self._atom_range(num_atoms)
         prior = self._prior_inside(conditions.ranges) if prior_used else None
+        if conditions.scaffold:   # refused as a run refuses it: one it cannot hold is no scaffold kept
+            self._check_inpaintable(conditions.scaffold)
         weights = self.size_weights(self._scaffold(conditions.scaffold)[0].shape[0] if conditions.scaffold else 0)
         out: list[Sample] = []
         while len(out) < n:
@@ -475,13 +477,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         # and the bond tensors grow with the square of that. Samples come back in the given order.
         out: list[Sample | None] = [None] * len(sizes)
         held = self._scaffold(scaffold)[0].shape[0] if scaffold else 0   # the scaffold's nodes, first in each graph
+        aromatic = [atom.GetIsAromatic() for atom in scaffold_core(scaffold)[0].GetAtoms()] if scaffold else None
         for group in sizes.argsort(stable=True).split(SIZE_GROUP):
             chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
             x, e, mask, projected = self.sample_graphs(
                 len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
                 generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
                 step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
-            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_atoms=held),
+            for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_atoms=held,
+                                                                                 scaffold_aromatic=aromatic),
                                               projected.tolist()):
                 if projection:
                     sample.meta["projected_bonds"] = changed
@@ -581,6 +585,11 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             core, _ = scaffold_core(scaffold)
         except ValueError as error:
             raise ValueError(f"scaffold {scaffold!r}: {error}") from None
+        if (pieces := len(Chem.GetMolFrags(core))) > 1:   # the new atoms grow on one piece; the others came apart
+            raise ValueError(f"scaffold {scaffold!r} is written in {pieces} pieces: inpainting grows one connected "
+                             "scaffold, and the molecules kept the piece they grew on, losing the others; join "
+                             "the pieces as the molecules should hold them, or keep one as the scaffold and "
+                             "require the other in the scoring profile")
         if core.GetNumAtoms() > self.config.max_atoms:
             raise ValueError(f"scaffold {scaffold!r} has {core.GetNumAtoms()} heavy atoms; this model's graphs hold at "
                              f"most {self.config.max_atoms}, so nothing could grow around it")
@@ -593,11 +602,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 raise ValueError(f"scaffold {scaffold!r} is written as SMARTS{hint}") from None
             raise ValueError(f"scaffold {scaffold!r}: {error}{hint}") from None
 
-    def _to_samples(self, x, e, mask, scaffold_atoms: int = 0) -> list[Sample]:
+    def _to_samples(self, x, e, mask, scaffold_atoms: int = 0, scaffold_aromatic: list[bool] | None = None) -> list[Sample]:
         """Each graph as a molecule, sanitized as sampled: its largest fragment or, with a scaffold held on the
         first ``scaffold_atoms`` nodes, the fragment holding node 0, where inpainting placed it (a smaller
         fragment than the new atoms formed apart would otherwise be dropped with the scaffold); its
-        ``added_atoms`` then counts the atoms it grew (0: the new atoms all came apart, the bare scaffold)."""
+        ``added_atoms`` then counts the atoms it grew (0: the new atoms all came apart, the bare scaffold), and
+        ``scaffold_aromaticity_changed`` the held atoms whose aromaticity differs from the scaffold's as written
+        (``scaffold_aromatic``): the bonds are held as drawn, but a ring fused onto a held single bond can make
+        held atoms aromatic (an oxindole grown on pyrrolidin-2-one), and the scaffold as written then no longer
+        matches it as a substructure (a run's filter drops it)."""
         scaffold_fragment = scaffold_atoms > 0
         samples = []
         for b in range(len(x)):
@@ -619,6 +632,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 kept = fragments[which]
                 # the new nodes it holds (a scaffold written in pieces may leave one of its own pieces behind)
                 grown = {"added_atoms": sum(node >= scaffold_atoms for node in nodes)}
+                if scaffold_aromatic is not None:
+                    grown["scaffold_aromaticity_changed"] = sum(
+                        result.mol.GetAtomWithIdx(i).GetIsAromatic() != was for i, was in enumerate(scaffold_aromatic))
             else:
                 kept = max(fragments, key=lambda m: m.GetNumAtoms())
             samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments), **grown}))
