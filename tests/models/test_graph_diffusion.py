@@ -1009,3 +1009,10 @@ def test_a_held_scaffold_made_aromatic_by_a_fused_ring_is_counted_on_its_sample(
     held = [Chem.MolFromSmiles(s.smiles).HasSubstructMatch(scaffold) for s in samples]
     assert any(changed) and all(h for h, c in zip(held, changed) if c == 0)
     assert not any(h for h, c in zip(held, changed) if c)
+
+
+def test_an_atom_count_the_scaffold_fills_is_refused(trained):
+    """num_atoms=6 around indole (9 atoms) came back as bare indole, unsaid."""
+    with pytest.raises(ValueError, match=r"num_atoms \(5, 20\): the scaffold holds 9 atoms.*give at least 10"):
+        trained[0].sample(2, seed=0, steps=2, num_atoms=(5, 20), conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"))
+    assert len(trained[0].sample(2, seed=0, steps=2, num_atoms=12, conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"))) == 2

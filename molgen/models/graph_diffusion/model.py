@@ -431,6 +431,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         samples the unconditional branch instead. Property ranges in ``conditions`` restrict those
         rows to the training molecules inside every range the model is conditioned on.
 
+        ``batch_size``: graphs denoised at once. One random stream runs through the batches, so the molecules
+        drawn depend on it: the same seed and batch size repeat a draw.
+
         ``sampler``, ``target_guidance``, ``stochasticity``, ``step_spacing`` and ``keep_scaffold_hydrogens``:
         see :meth:`sample_graphs`.
         """
@@ -447,9 +450,14 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         generator = torch.Generator().manual_seed(sampling_seed(seed))
         low, high = self._atom_range(num_atoms)
         prior = self._prior_inside(conditions.ranges) if prior_used else None
+        held = 0
         if conditions.scaffold:   # refused as a run refuses it: one it cannot hold is no scaffold kept
             self._check_inpaintable(conditions.scaffold)
-        weights = self.size_weights(self._scaffold(conditions.scaffold)[0].shape[0] if conditions.scaffold else 0)
+            held = self._scaffold(conditions.scaffold)[0].shape[0]
+            if low is not None and low <= held:   # every such graph came back as the bare scaffold, unsaid
+                raise ValueError(f"num_atoms {num_atoms}: the scaffold holds {held} atoms, so nothing grows on a graph "
+                                 f"of {low}; give at least {held + 1}")
+        weights = self.size_weights(held)
         out: list[Sample] = []
         while len(out) < n:
             size = min(batch_size, n - len(out))
