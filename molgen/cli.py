@@ -1575,8 +1575,7 @@ def generate_command(
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
-    from molgen.runs.conditions import (FEW_TRAINING_MOLECULES, ConditionFilter, conditions_from_dict,
-                                         training_share)
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
     from molgen.runs.generate import LARGE_RUN, SampleOptionError
@@ -1596,6 +1595,7 @@ def generate_command(
             raise typer.Exit(2)
     # a kill (SIGTERM) stops the run as Ctrl-C does: marked interrupted, what is stored ranked, resumable
     terminated = _Termination()
+    said_before: list[str | None] = []   # what the run's start said the filter alone meets (not said again)
     previous_handler = signal.signal(signal.SIGTERM, terminated.handle)
     store = RunStore()
     started = time.time()
@@ -1614,9 +1614,6 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
-            share = training_share(ConditionFilter(settings["conditions"]).windows())   # the run says what it steers
-            if share is not None and share[0] < FEW_TRAINING_MOLECULES:   # said before the budget is spent, as on
-                console.print(f"[yellow]{escape(share[1])}[/yellow]")         # the Generate page
             if settings["n"] > LARGE_RUN:   # a typo's extra zeros start hours of sampling: said, not refused
                 console.print(f"[yellow]n {settings['n']:,} is a large run (the workbench's form stops at "
                               f"{LARGE_RUN:,}): the progress bar says how long it will take; Ctrl-C stops it, and "
@@ -1624,7 +1621,7 @@ def generate_command(
             while True:   # each refused setting the run carried is left out in turn (greedy drops two of them)
                 try:
                     run = run_generate(**settings, name=name, store=store, n_jobs=jobs, on_chunk=terminated.check,
-                                       on_start=lambda run_id: _say_filter_alone(store, run_id))
+                                       on_start=lambda run_id: said_before.append(_say_before_sampling(store, run_id)))
                     break
                 except ValueError as error:
                     carried = _carried_options_refused(ctx, settings, error) if like else []
@@ -1676,7 +1673,7 @@ def generate_command(
         console.print(f"  [yellow]{escape(note)}[/yellow]")
     for what, how in record["native"].items():
         console.print(f"  {what}: steered natively by {escape(how)}")
-    if alone := filter_alone_note(record):
+    if (alone := filter_alone_note(record)) and alone not in said_before:   # a resumed run's said here
         console.print(f"  {escape(alone)}")
     if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
         windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
@@ -1686,13 +1683,22 @@ def generate_command(
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
 
 
-def _say_filter_alone(store, run_id: str) -> None:
-    """Before sampling starts, as the Generate page says it: the conditions the model leaves to the filter (a
-    scaffold the LSTM cannot build on keeps few molecules of a budget spent by the time the run says so)."""
+def _say_before_sampling(store, run_id: str) -> str | None:
+    """Before sampling starts, as the Generate page says them: a property window few training molecules reach,
+    read against what the model steers for these conditions, and the conditions it leaves to the filter (a
+    scaffold the LSTM cannot build on keeps few molecules of a budget spent by the time the run would say so).
+    Returns the latter, said."""
     from molgen.runs import filter_alone_note
+    from molgen.runs.conditions import FEW_TRAINING_MOLECULES, ConditionFilter, conditions_from_dict, training_share
 
-    if alone := filter_alone_note(store.run(run_id)):
+    record = store.run(run_id)
+    steered = [what.split(" ", 1)[1] for what in record["native"] if what.startswith(("target ", "range "))]
+    share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered)
+    if share is not None and share[0] < FEW_TRAINING_MOLECULES:
+        console.print(f"[yellow]{escape(share[1])}[/yellow]")
+    if alone := filter_alone_note(record):
         console.print(f"[yellow]{escape(alone)}[/yellow]")
+    return alone
 
 
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:

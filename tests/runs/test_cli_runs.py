@@ -108,6 +108,7 @@ def test_a_scaffold_given_as_smarts_is_said_to_be_met_by_the_filter_alone(tiny_c
     assert "steered natively" not in said
     # said before sampling starts (as the Generate page says it), not only once the budget is spent
     assert said.index("met by the filter alone") < said.index("complete.")
+    assert said.count("met by the filter alone") == 1   # said before, not again after
 
 
 def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_checkpoint, tmp_path):
@@ -120,6 +121,12 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     near = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw<=480", "--max-samples", 20,
                home=tmp_path)
     assert near.exit_code == 0 and "training molecules lie inside" not in near.output   # said only when it matters
+    # a model that steers the property is told so (graph diffusion was told it "will seldom reach" a target it
+    # then steered natively)
+    steered = run("generate", "--model", "graph-diffusion", "-n", 1, "--condition", "mw>=480", "--condition", "mw=490",
+                  "--steps", 4, "--max-samples", 2, home=tmp_path)
+    said = " ".join(steered.output.split())
+    assert "lie inside it: this model steers mw towards it" in said and "seldom" not in said
 
 
 def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
