@@ -221,9 +221,7 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     if prepare is not None:
         prepare(model)
     record = training_of(model)
-    source_card = read_card(source)   # what was written into its card by hand goes with it to a new place
-    if _same_training(source_card, record):
-        record.update(_with_hand_fields(record, source_card))
+    record.update(card_corrected(source, record))   # what was written into its card by hand goes with it
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
     model.save(destination, half=half)
@@ -309,15 +307,20 @@ def random_state(generators: Sequence[torch.Generator] = ()) -> dict:
     return {"torch": torch.get_rng_state(), "generators": [generator.get_state() for generator in generators]}
 
 
+def card_corrected(checkpoint: str | Path, record: dict) -> dict:
+    """``record`` (``checkpoint``'s training record) with what the card beside it, of the same training, wrote
+    into it by hand (:func:`_with_hand_fields`); as it is otherwise."""
+    card = read_card(checkpoint)
+    return _with_hand_fields(record, card) if _same_training(card, record) else record
+
+
 def parent_record(source: str | Path, record: dict) -> dict:
     """What a card says of the checkpoint ``source`` a model started from (``record``: its training record): its
     path and sha256 (a path alone is ambiguous once a continued run is shipped over it), data and budget, and its
     own parent, so that the lineage and every molecule it learned stay known."""
     from molgen.data.moses import sha256_of
 
-    card = read_card(source)   # its card's corrections (the shipped LSTM's CPU-hours) over the checkpoint's record
-    if _same_training(card, record):
-        record = _with_hand_fields(record, card)
+    record = card_corrected(source, record)   # its card's corrections (the shipped LSTM's CPU-hours) over its record
     parent = {"checkpoint": str(Path(source).resolve()), "sha256": sha256_of(Path(source)),
               **{k: record[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
                                          "started_from") if k in record}}
@@ -350,7 +353,10 @@ def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimize
     judged afresh: its validation molecules, and so its scores, are not the run's."""
     other = on_other_data(record, data, train_smiles) if fine_tune is None else fine_tune
     state = {} if fresh or other else load_resume_state(resume, optimizer, record.get("steps"), generators)
-    lineage: dict = {"earlier_runs": earlier_runs(record)}
+    record = card_corrected(resume, record)   # what its card corrected by hand (the shipped LSTM's CPU-hours)
+    # a run continued lists the invocations before it; a run started from a checkpoint has its own clock and steps,
+    # the checkpoint's whole history under started_from (a fine-tune listed its parent's sessions as its own)
+    lineage: dict = {"earlier_runs": earlier_runs(record)} if state else {}
     parent = record.get("started_from") if state else parent_record(resume, record)
     if parent:
         lineage["started_from"] = parent

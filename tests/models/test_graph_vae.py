@@ -422,7 +422,8 @@ def test_the_cli_adds_focus_attention_to_a_checkpoint_it_resumes(trained, tmp_pa
     assert result.exit_code == 0, result.output
     model = GraphVAE.load(out)
     assert model.config.focus_attention and model.training_record["steps"] == 2
-    assert model.training_record["earlier_runs"]  # the run it grew from is named
+    # the run it grew from is named as its start, its steps and clock apart from this run's own
+    assert model.training_record["started_from"]["command"] and not model.training_record.get("earlier_runs")
 
 
 def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training(trained, smiles, tmp_path):

@@ -412,3 +412,11 @@ def test_a_fine_tunes_parent_carries_its_cards_hand_corrections(tmp_path):
     copy.write_bytes(shipped.read_bytes())
     copy.with_suffix(".json").write_text(json.dumps({"training": {**card["training"], "steps": -1}}))
     assert parent_record(copy, record)["cpu_hours"] == record["cpu_hours"]
+    # a fine-tune's lineage: the parent whole under started_from, corrected, and no earlier sessions of its own
+    # (the parent's sessions were listed as the fine-tune's, at the checkpoint's uncorrected CPU-hours)
+    from molgen.models.training import resume_run
+
+    optimizer = torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
+    state, lineage = resume_run(shipped, record, optimizer, data="series.csv", train_smiles=["CCO", "CCN"], fine_tune=True)
+    assert state == {} and "earlier_runs" not in lineage
+    assert lineage["started_from"]["cpu_hours"] == card["training"]["cpu_hours"]
