@@ -1934,8 +1934,9 @@ def runs_list(as_json: bool = typer.Option(False, "--json", help="One JSON recor
     if as_json:   # the fields and time of `runs show --json` (seconds since the epoch), unescaped paths
         import json
 
-        records = frame.drop(columns="created").rename(columns={"created_at": "created"}).assign(
-            tags=[json_list(t) for t in frame["tags"]]).to_dict(orient="records")
+        shown = frame.drop(columns="created").rename(columns={"created_at": "created"}).assign(
+            tags=[json_list(t) for t in frame["tags"]])
+        records = shown.astype(object).where(shown.notna(), None).to_dict(orient="records")   # null, not NaN
         print(json.dumps(records, indent=1, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
         return
     if frame.empty:   # said, not a blank: an empty output reads as a failure, or as the wrong store
