@@ -29,11 +29,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--scales", default="2", help="guidance scales besides none and 0")
     parser.add_argument("--projection", action="store_true", help="project onto valence and ring size (a correction)")
+    parser.add_argument("--targets", default=None, help="NAME=VALUE,... instead of QED 0.85, logP 4 and MW 400 "
+                                                         "(e.g. mw=260)")
     args = parser.parse_args()
+    targets = TARGETS if args.targets is None else [(name, float(value)) for name, value in
+                                                    (item.split("=") for item in args.targets.split(","))]
     model = load(args.checkpoint)
     print(f"| target | guidance scale | valid of {args.n} | mean | mean absolute error to the target |")
     print("|---|---|---|---|---|")
-    for name, target in TARGETS:
+    for name, target in targets:
         for scale in [None, 0.0] + [float(s) for s in args.scales.split(",")]:
             conditions = None if scale is None else Conditions(targets={name: target})
             samples = model.sample(args.n, seed=5, steps=args.steps, guidance=scale or 0.0, conditions=conditions,

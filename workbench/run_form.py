@@ -111,6 +111,9 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
         values["gen_bf16"] = bool(options.pop("bf16"))
     if "projection" in options:
         values["gen_projection"] = bool(options.pop("projection"))
+    if not options.pop("target_sizes", True):   # the default the form runs with; a run of an older molgen differs
+        notes.append("it drew its graphs' atom counts from the whole training set, not near its targets (an older "
+                     "molgen): this form draws them near the targets (`molgen generate --like` keeps the run's way)")
     if "temperature" in options:
         temperature = options.pop("temperature")
         key = "gen_temperature_most_likely" if values.get("gen_decoding") == "most-likely" else "gen_temperature"

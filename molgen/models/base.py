@@ -223,7 +223,7 @@ SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "be
                   "graph-vae": {"decoding", "temperature", "candidates", "batch_size", "use_masks", "latent_prior",
                                 "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
-                                      "target_guidance", "stochasticity", "step_spacing", "projection"}}
+                                      "target_guidance", "stochasticity", "step_spacing", "projection", "target_sizes"}}
 def refuse_unknown_options(family: str, options: dict, also: tuple[str, ...] = ()) -> None:
     """A ``TypeError`` naming sampling options ``family``'s ``sample`` does not take: a misspelt ``step=10`` was
     dropped without a word, and the steps asked for were not the steps run (a review). ``also``: options the method
