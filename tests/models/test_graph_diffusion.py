@@ -191,9 +191,9 @@ def test_the_flow_sampler_is_the_default_seeded_honest_and_inpaints(trained):
     with pytest.raises(ValueError, match=">= 0"):
         model.sample(2, steps=5, target_guidance=-1.0)
     # a run pins the sampler it started with, so a later change of default cannot change a resumed run
-    pinned = {"sampler": "flow", **FLOW_DEFAULTS, **spacing, "projection": False}
+    pinned = {"sampler": "flow", **FLOW_DEFAULTS, **spacing, "projection": False, "target_sizes": True}
     assert model.check_sample_options(steps=steps) == {"steps": steps, **pinned}
-    assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral, "projection": False}
+    assert model.check_sample_options(steps=10) == {"steps": 10, **ancestral, "projection": False, "target_sizes": True}
 
 
 def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
@@ -223,6 +223,7 @@ def test_step_spacing_crowds_the_steps_towards_the_clean_end(trained):
 @pytest.mark.parametrize("unpinned, expected", [
     (("step_spacing",), {"step_spacing": 1.0}),
     (("projection",), {"projection": False}),
+    (("target_sizes",), {"target_sizes": False}),
     # stored before the flow chain became the default: nothing about the sampler was pinned
     (("sampler", "target_guidance", "stochasticity", "step_spacing"),
      {"sampler": "ancestral", "target_guidance": 0.0, "stochasticity": 0.0, "step_spacing": 1.0}),
@@ -236,7 +237,7 @@ def test_a_run_stored_before_an_option_was_pinned_resumes_as_it_began(trained, t
                    sample_options={"steps": 5, "sampler": "flow"})
     pinned = run.record["params"]["sample_options"]
     assert pinned == {"steps": 5, "sampler": "flow", **FLOW_DEFAULTS, "step_spacing": STEP_SPACING,  # new runs pin all
-                      "projection": False}
+                      "projection": False, "target_sizes": True}
     old = {k: v for k, v in pinned.items() if k not in unpinned}
     store.update_run(run.id, params={**run.record["params"], "sample_options": old})  # as a run stored before
     asked = []
@@ -390,8 +391,11 @@ def test_untargeted_sampling_follows_the_label_prior_the_checkpoint_carries(trai
         assert {s.meta["atoms"] for s in drawn} == {13, 21}  # each graph takes a prior row's size
         assert [s.smiles for s in drawn] == [s.smiles for s in model.sample(12, seed=2, steps=5)]
         assert len({s.meta["atoms"] for s in model.sample(12, seed=2, steps=5, label_prior=False)}) > 2
-        assert len({s.meta["atoms"] for s in model.sample(12, seed=2, steps=5,
+        assert len({s.meta["atoms"] for s in model.sample(12, seed=2, steps=5, target_sizes=False,
                                                           conditions=Conditions(targets={"qed": 0.8}))}) > 2
+        # a target takes the sizes of the prior rows nearest it
+        assert {s.meta["atoms"] for s in model.sample(12, seed=2, steps=5,
+                                                      conditions=Conditions(targets={"qed": 0.8}))} <= {13, 21}
         assert {s.meta["atoms"] for s in model.sample(6, seed=2, steps=5, num_atoms=16)} == {16}
     finally:
         model.config.label_prior = kept
