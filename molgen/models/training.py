@@ -323,7 +323,7 @@ def parent_record(source: str | Path, record: dict) -> dict:
     record = card_corrected(source, record)   # its card's corrections (the shipped LSTM's CPU-hours) over its record
     parent = {"checkpoint": str(Path(source).resolve()), "sha256": sha256_of(Path(source)),
               **{k: record[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",
-                                         "started_from") if k in record}}
+                                         "earlier_runs", "earlier_runs_note", "started_from") if k in record}}
     if column := (record.get("data_preparation") or {}).get("smiles_column"):   # to read its data again
         parent["data_preparation"] = {"smiles_column": column}
     return parent

@@ -420,3 +420,4 @@ def test_a_fine_tunes_parent_carries_its_cards_hand_corrections(tmp_path):
     state, lineage = resume_run(shipped, record, optimizer, data="series.csv", train_smiles=["CCO", "CCN"], fine_tune=True)
     assert state == {} and "earlier_runs" not in lineage
     assert lineage["started_from"]["cpu_hours"] == card["training"]["cpu_hours"]
+    assert lineage["started_from"]["earlier_runs"] == card["training"]["earlier_runs"]   # its sessions, kept

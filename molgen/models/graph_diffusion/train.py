@@ -18,7 +18,7 @@ from molgen.models.graph_diffusion.config import GraphDiffusionConfig, TrainConf
 from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate,
+from molgen.models.training import (CtrlC, card_corrected, checkpoint, end_training, labels_of_featurized, learning_rate,
                                     normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record)
 from molgen.progress import progress_bar
 
@@ -116,7 +116,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
         model.load_state_dict(resumed.state_dict())
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[noise], fine_tune=fine_tune)
-        clock_start = resumed_clock(state, resumed.training_record)
+        clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])

@@ -21,7 +21,7 @@ from molgen.paths import cache_dir
 from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
-from molgen.models.training import (CtrlC, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
+from molgen.models.training import (CtrlC, card_corrected, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
                                     random_state, resume_run, resumed_clock, run_record, write_card)
 from molgen.progress import progress_bar
 
@@ -152,7 +152,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[noise], fresh=grown, fine_tune=fine_tune)
-        clock_start = resumed_clock(state, resumed.training_record)
+        clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])

@@ -22,7 +22,7 @@ from molgen.models.memory import keep_freed_memory
 from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
-from molgen.models.training import (CtrlC, checkpoint, data_fingerprint, end_training, learning_rate,
+from molgen.models.training import (CtrlC, card_corrected, checkpoint, data_fingerprint, end_training, learning_rate,
                                     normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record, write_card)
 from molgen.progress import progress_bar
 
@@ -166,7 +166,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         state, lineage = resume_run(resume, resumed.training, optimizer, data=data_name, train_smiles=train_smiles,
                                     generators=[dropout_generator], fine_tune=fine_tune)
         parent = parent or lineage.pop("started_from", None)   # a resumed fine-tune keeps its parent
-        clock_start = resumed_clock(state, resumed.training)
+        clock_start = resumed_clock(state, card_corrected(resume, resumed.training))
         if state:
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
