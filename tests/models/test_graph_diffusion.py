@@ -1021,6 +1021,9 @@ def test_an_atom_count_the_scaffold_fills_is_refused(trained):
     with pytest.raises(ValueError, match=r"num_atoms \(5, 20\): the scaffold holds 9 atoms.*give at least 10"):
         trained[0].sample(2, seed=0, steps=2, num_atoms=(5, 20), conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"))
     assert len(trained[0].sample(2, seed=0, steps=2, num_atoms=12, conditions=Conditions(scaffold="c1ccc2[nH]ccc2c1"))) == 2
+    # a scaffold as large as the largest graph leaves no atom to grow: refused (it came back bare, unsaid)
+    with pytest.raises(ValueError, match="nothing could grow around it"):
+        trained[0].sample(1, seed=0, steps=2, conditions=Conditions(scaffold="C" * trained[0].config.max_atoms))
 
 
 def test_a_property_target_draws_atom_counts_from_training_molecules_near_it():

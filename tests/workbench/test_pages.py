@@ -1056,7 +1056,8 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     assert "fails the drug-like profile's hard filters (inorganic)" in shown(at.warning[0])
     assert "no organic parent compound" in shown(at.info[0]) and "[Cl-]" not in shown(at.info[0])
     at.text_input(key="home_smiles").set_value("*c1ccccc1").run()   # an R-group: said, not scored (it crashed)
-    assert not at.exception and "not scored: fragment: holds an attachment point" in shown(at.warning[0])
+    assert not at.exception and "not a whole molecule to score: holds an attachment point" in shown(at.warning[0])
+    assert not at.success   # not "valid" first, then refused
     at.text_input(key="home_smiles").set_value("C[C@H](N)C(=O)O |&1:1|").run()   # a racemate, in CXSMILES
     assert "canonical SMILES CC(N)C(=O)O" in shown(at.success[0])
     assert any("racemic (&) or unknown (or) stereo group is read with its centres unassigned" in shown(c)

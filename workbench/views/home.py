@@ -7,6 +7,7 @@ from rdkit import Chem
 
 from molgen import __version__
 from molgen.chem import canonical_smiles, parse_smiles
+from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
@@ -40,7 +41,9 @@ st.subheader("Check a SMILES")
 smiles = st.text_input("SMILES", value="CC(=O)Oc1ccccc1C(=O)O", key="home_smiles", help="Parsed and sanitized by RDKit; nothing is corrected.")
 if smiles:
     result = parse_smiles(smiles)
-    if result.ok:
+    if result.ok and has_dummy_atom(result.mol):   # RDKit reads an R-group (*c1ccccc1), but it is no whole molecule
+        st.warning(plain(f"not a whole molecule to score: {FRAGMENT_REASON.partition(': ')[2]}"))
+    elif result.ok:
         st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
         if "|" in smiles and _relative_stereo(smiles):   # a CXSMILES stereo group: say what became of it
             st.caption(plain("the CXSMILES extension's racemic (&) or unknown (or) stereo group is read with its "
@@ -48,30 +51,27 @@ if smiles:
         # what `molgen score` would say of it with the default profile: a salt, a hard filter, an alert
         with mixtures_said_elsewhere():   # a salt is said below, in the page's words
             row = score([smiles], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0]
-        if not row["valid"]:   # RDKit reads it, but it is no molecule to score (an R-group: *c1ccccc1)
-            st.warning(plain(f"not scored: {row['reason']}"))
+        if row["fragments"] > 1:
+            parent = salt_parent(result.mol)
+            organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())
+            parent_row = score([parent], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0] if organic else None
+            # a counter-ion moves QED and logP (paracetamol's HCl salt scored 0.68 against its own 0.49): both said
+            st.info(plain(f"{row['fragments']} fragments (a salt or mixture): scored whole, counter-ions included; "
+                          + (f"its parent compound is {canonical_smiles(parent)}, which scores "
+                             f"{parent_row['score']:.3f} (QED {parent_row['qed']:.2f}) against the whole's "
+                             f"{row['score']:.3f} (`molgen score --largest-fragment` scores parents)" if organic else
+                             "none of them holds a carbon, so it has no organic parent compound to score instead")))
+        verdict = (f"score {row['score']:.3f} with the {DEFAULT_PROFILE} profile (QED {row['qed']:.2f}, "
+                   f"SA {row['sa']:.2f}, MW {row['mw']:.1f})")
+        if not row["passes_filters"]:
+            st.warning(plain(f"fails the {DEFAULT_PROFILE} profile's hard filters ({row['failed_filters']}): "
+                             f"{verdict}, ranked after every molecule that passes"))
         else:
-            if row["fragments"] > 1:
-                parent = salt_parent(result.mol)
-                organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())
-                parent_row = score([parent], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0] if organic else None
-                # a counter-ion moves QED and logP (paracetamol's HCl salt scored 0.68 against its own 0.49): both said
-                st.info(plain(f"{row['fragments']} fragments (a salt or mixture): scored whole, counter-ions included; "
-                              + (f"its parent compound is {canonical_smiles(parent)}, which scores "
-                                 f"{parent_row['score']:.3f} (QED {parent_row['qed']:.2f}) against the whole's "
-                                 f"{row['score']:.3f} (`molgen score --largest-fragment` scores parents)" if organic else
-                                 "none of them holds a carbon, so it has no organic parent compound to score instead")))
-            verdict = (f"score {row['score']:.3f} with the {DEFAULT_PROFILE} profile (QED {row['qed']:.2f}, "
-                       f"SA {row['sa']:.2f}, MW {row['mw']:.1f})")
-            if not row["passes_filters"]:
-                st.warning(plain(f"fails the {DEFAULT_PROFILE} profile's hard filters ({row['failed_filters']}): "
-                                 f"{verdict}, ranked after every molecule that passes"))
-            else:
-                st.caption(plain(verdict))
-            if row["alerts"]:
-                # a flag, unless a hard filter made it the verdict (a radical, a strained ring), said just above
-                flag = " (a flag to look at, not a verdict)" if row["passes_filters"] else ""
-                st.caption(plain(f"structural alerts: {described_alerts(row['smiles'], row['alert_names'], DEFAULT_PROFILE)}"
-                                 f"{flag}"))
+            st.caption(plain(verdict))
+        if row["alerts"]:
+            # a flag, unless a hard filter made it the verdict (a radical, a strained ring), said just above
+            flag = " (a flag to look at, not a verdict)" if row["passes_filters"] else ""
+            st.caption(plain(f"structural alerts: {described_alerts(row['smiles'], row['alert_names'], DEFAULT_PROFILE)}"
+                             f"{flag}"))
     else:
         st.error(plain(f"not a valid molecule: {result.reason}"))

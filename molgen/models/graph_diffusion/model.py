@@ -622,7 +622,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                              "scaffold, and the molecules kept the piece they grew on, losing the others; join "
                              "the pieces as the molecules should hold them, or keep one as the scaffold and "
                              "require the other in the scoring profile")
-        if core.GetNumAtoms() > self.config.max_atoms:
+        if core.GetNumAtoms() >= self.config.max_atoms:   # at the largest size, every graph is the bare scaffold
             raise ValueError(f"scaffold {scaffold!r} has {core.GetNumAtoms()} heavy atoms; this model's graphs hold at "
                              f"most {self.config.max_atoms}, so nothing could grow around it")
         try:
