@@ -273,9 +273,7 @@ def score_command(
         error_console.print(escape(str(error).replace(str(input), "standard input") if from_stdin else str(error)),
                             style="red")
         raise typer.Exit(2) from None
-    first_line = next((line for line in input.read_text(errors="replace").splitlines() if line.strip()), "") \
-        if from_stdin else ""
-    if "," in first_line or "\t" in first_line:   # a table piped in: every row would read as a broken SMILES
+    if from_stdin and _reads_as_a_table(input):   # every row would read as a broken SMILES
         console.print("[yellow]standard input is read as SMILES, one per line (a name after a space): a CSV or TSV "
                       "table is read from its file (molgen score table.csv -o ...)[/yellow]")
     started = time.perf_counter()
@@ -369,6 +367,18 @@ def _write_or_exit(frame, output: Path, **options) -> None:
                                    + (f"the earlier {output.name} is as it was" if output.exists() else "nothing was written")),
                             style="red")
         raise typer.Exit(1) from None
+
+
+def _reads_as_a_table(path: Path) -> bool:
+    """Whether the first line of ``path`` holding anything starts with a comma- or tab-separated cell that is no
+    SMILES (a header, ``smiles,name``; a CSV row, ``CCO,1``): a SMILES and a name after a tab is a .smi line."""
+    from molgen.chem.parse import parse_smiles
+
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        first = next((line.strip() for line in handle if line.strip()), "")
+    if "," not in first and "\t" not in first:
+        return False
+    return "," in first.split("\t")[0] or not parse_smiles(first.split("\t")[0].strip()).ok
 
 
 def _stdin_as_smi_file() -> Path:

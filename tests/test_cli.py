@@ -964,6 +964,8 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
     table = runner.invoke(app, ["score", "-", "-o", str(out)], input="smiles,id\nCCO,1\n")
     assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
+    named = runner.invoke(app, ["score", "-", "-o", str(out)], input="CCO\tethanol\nCCN\tethylamine\n")
+    assert named.exit_code == 0 and "table" not in named.output   # a SMILES and its name: a .smi line
 
 
 def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):
