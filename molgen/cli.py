@@ -2590,16 +2590,19 @@ def _stopped_before_writing(output: Path) -> NoReturn:
 _AUGMENT_BESIDE = (".removed.csv", ".manifest.json")
 def _written_beside_before(output: Path) -> list[Path]:
     """The files an earlier augment run's manifest says it wrote beside ``output`` besides the removal report
-    (balance's histogram) that are still there; none without a readable manifest."""
+    (balance's histogram) that are still there as written; none without a readable manifest."""
     import json
+
+    from molgen.data.moses import sha256_of
 
     try:
         earlier = json.loads(output.with_name(output.name + ".manifest.json").read_text())
-        named = [entry["file"] for entry in earlier["output"].get("beside", [])]
+        named = {entry["file"]: entry.get("sha256") for entry in earlier["output"].get("beside", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
-    return [path for name in named if Path(name).name == name and name.startswith(output.name + ".")
-            and (path := output.with_name(name)).is_file()]
+    # as written then (its checksum): a file the chemist has saved under that name since is theirs
+    return [path for name, sha256 in named.items() if Path(name).name == name and name.startswith(output.name + ".")
+            and (path := output.with_name(name)).is_file() and sha256_of(path) == sha256]
 
 
 def _augment_write(rows, removed, output: Path, context: typer.Context, guard, read_errors: dict | None = None,

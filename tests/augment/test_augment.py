@@ -932,7 +932,11 @@ def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and
     out = tmp_path / "x.csv"
     histogram = tmp_path / "x.csv.histogram.csv"
     histogram.write_text("qed from,qed to,before\n0,1,2\n")   # as balance leaves it, and names it in its manifest
-    (tmp_path / "x.csv.manifest.json").write_text(json.dumps({"output": {"beside": [{"file": "x.csv.histogram.csv"}]}}))
+    import hashlib
+
+    listed = {"output": {"beside": [{"file": "x.csv.histogram.csv",
+                                     "sha256": hashlib.sha256(histogram.read_bytes()).hexdigest()}]}}
+    (tmp_path / "x.csv.manifest.json").write_text(json.dumps(listed))
     (tmp_path / "x.csv.removed.csv").write_text("smiles\nCCN\n")   # another run's output, so named
     said = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2"], catch_exceptions=False)
     text = " ".join(said.output.split())
@@ -941,11 +945,12 @@ def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and
     assert f"{tmp_path / 'x.csv.removed.csv'} existed and is replaced" in text
     manifest = json.loads((tmp_path / "x.csv.manifest.json").read_text())
     assert "histogram" not in json.dumps(manifest["output"])
-    # a file so named that no earlier manifest lists as written beside is the chemist's: kept, and so is an input
+    # a file so named that no earlier manifest lists as written beside, or changed since, is the chemist's: kept,
+    # and so is an input
     for given in (tmp_path / "y.csv.histogram.csv", histogram):
         given.write_text("smiles\nCCO\n")
         (tmp_path / f"{given.name.split('.')[0]}.csv.manifest.json").write_text(
-            json.dumps({"output": {"beside": [{"file": histogram.name}]}}) if given == histogram else "{}")
+            json.dumps(listed) if given == histogram else "{}")
         kept = CliRunner().invoke(app, ["augment", "enumerate", str(given), "-o", str(given.with_name(
             given.name.removesuffix(".histogram.csv"))), "-k", "2"], catch_exceptions=False)
         assert kept.exit_code == 0 and given.exists() and "an earlier run's" not in kept.output
