@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Collection
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -233,16 +234,22 @@ def refuse_unknown_options(family: str, options: dict, also: tuple[str, ...] = (
                         f"{', '.join(sorted({*SAMPLE_OPTIONS[family], *also}))}")
 
 
-def warn_unread_conditions(family: str, conditions: Conditions | None, read: set[str]) -> None:
+def warn_unread_conditions(family: str, conditions: Conditions | None, read: set[str],
+                           ranges_read: Collection[str] = ()) -> None:
     """A warning naming the conditions set in ``conditions`` that ``family``'s ``sample`` does not read (``read``:
-    the fields it does): called directly, a model draws as if they were not given (the LSTM does not keep a
-    scaffold, no model avoids a substructure), where ``molgen.generate`` steers what the model can
-    (``native_conditions``) and filters for every condition."""
+    the fields it does; ``ranges_read``: with "ranges" not among them, the properties whose ranges it reads all
+    the same): called directly, a model draws as if they were not given (the LSTM does not keep a scaffold, no
+    model avoids a substructure), where ``molgen.generate`` steers what the model can (``native_conditions``)
+    and filters for every condition."""
     if conditions is None:
         return
     unset = Conditions()
     ignored = [name for name in ("targets", "ranges", "prefix", "prefixes", "scaffold", "avoid", "similar_to")
                if name not in read and getattr(conditions, name) != getattr(unset, name)]
+    if "ranges" in ignored and ranges_read:   # named by property: the others' ranges are read
+        unread = sorted(set(conditions.ranges) - set(ranges_read))
+        ignored = [name if name != "ranges" else f"ranges ({', '.join(unread)})" for name in ignored
+                   if name != "ranges" or unread]
     if ignored:
         import warnings
 

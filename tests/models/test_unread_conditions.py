@@ -36,10 +36,12 @@ def test_graph_diffusion_reads_ranges_only_where_its_label_prior_draws_them(tmp_
         with warnings.catch_warnings():
             warnings.simplefilter("error", UserWarning)
             model.sample(2, conditions=Conditions(ranges={"qed": (0.7, None)}), seed=0, steps=5, **quiet)
-    for drawn_without in (dict(num_atoms=12), dict(label_prior=False), dict(conditions=Conditions(
-            ranges={"tpsa": (None, 10)}))):
+    for drawn_without in (dict(num_atoms=12), dict(label_prior=False)):
         with pytest.warns(UserWarning, match="does not read conditions.ranges: its samples are drawn without it"):
             model.sample(2, **{"conditions": Conditions(ranges={"qed": (0.7, None)}), **drawn_without}, seed=0, steps=5)
+    # a range on a property it is not conditioned on, named; the others are read
+    with pytest.warns(UserWarning, match=r"does not read conditions.ranges \(tpsa\): its samples are drawn"):
+        model.sample(2, conditions=Conditions(ranges={"qed": (0.7, None), "tpsa": (None, 60)}), seed=0, steps=5)
     # the run records what the model steers under its options: no label prior asked for, none recorded
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)

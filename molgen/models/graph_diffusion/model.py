@@ -446,8 +446,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         conditions = conditions or Conditions()
         # ranges are read only to pick label-prior rows, and only those of properties the model is conditioned on
         prior_used = self._uses_label_prior(conditions, label_prior, num_atoms)
-        ranges_read = prior_used and set(conditions.ranges) <= set(self.config.conditions)
-        warn_unread_conditions(self.family, conditions, {"targets", "scaffold", *(("ranges",) if ranges_read else ())})
+        warn_unread_conditions(self.family, conditions, {"targets", "scaffold"},
+                               ranges_read=self.config.conditions if prior_used else ())
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
