@@ -498,8 +498,11 @@ def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(text)
-    os.replace(partial, path)
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    finally:   # a write that failed (a full disk) leaves no partial file behind
+        partial.unlink(missing_ok=True)
     return path
 
 

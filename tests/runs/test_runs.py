@@ -487,7 +487,7 @@ def test_export_is_atomic(tiny_checkpoint, store, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", crash)
-    with pytest.raises(ExportError, match=r"failed \(disk full\); the earlier set.parquet is as it was"):
+    with pytest.raises(ExportError, match=r"failed \(disk full\); the earlier set.parquet and its manifest are as they were"):
         export_run(store, run.id, target)
     assert target.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
@@ -519,9 +519,24 @@ def test_an_sdf_export_cut_short_by_a_full_disk_leaves_the_earlier_export_and_it
             super().close()
 
     monkeypatch.setattr(files, "open", FullDisk, raising=False)
-    with pytest.raises(ExportError, match=r"No space left on device\); the earlier set.sdf is as it was"):
+    with pytest.raises(ExportError, match=r"No space left on device\); the earlier set.sdf and its manifest are as "):
         export_run(store, run.id, target)
     assert (target.read_bytes(), (tmp_path / "set.sdf.manifest.json").read_bytes()) == before
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+    monkeypatch.undo()
+    # the manifest's own rename failing: the new file stands without one, never beside the earlier manifest
+    import os as os_module
+    renamed = os_module.replace
+
+    def no_manifest(source, destination):
+        if str(destination).endswith(".manifest.json"):
+            raise OSError(28, "No space left on device")
+        return renamed(source, destination)
+
+    monkeypatch.setattr(os_module, "replace", no_manifest)
+    with pytest.raises(ExportError, match=r"set.sdf is written, without its manifest"):
+        export_run(store, run.id, target)
+    assert not (tmp_path / "set.sdf.manifest.json").exists() and target.read_bytes() != before[0]
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
