@@ -306,11 +306,18 @@ def score_command(
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
-    _write_or_exit(scored, output)
-    manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
-                                                               "smiles_column": smiles_column, "top": top,
-                                                               "diverse": diverse, "passing_only": passing_only},
-                               blank_lines=frame.attrs.get("blank_lines", []), from_stdin=from_stdin)
+    # the earlier manifest goes as the new table takes the name: it must not stand beside another table
+    _write_or_exit(scored, output, before_replace=lambda _: output.with_name(output.name + ".manifest.json").unlink(
+        missing_ok=True))
+    try:
+        manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
+                                                                   "smiles_column": smiles_column, "top": top,
+                                                                   "diverse": diverse, "passing_only": passing_only},
+                                   blank_lines=frame.attrs.get("blank_lines", []), from_stdin=from_stdin)
+    except OSError as error:
+        error_console.print(escape(f"{output} is written, but not its manifest ({error.strerror or error}): score "
+                                   "again for a table with its manifest"), style="red")
+        raise typer.Exit(1) from None
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "

@@ -980,6 +980,13 @@ def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):
     result = run("score", str(source), "-o", str(tmp_path / "out.sdf"))
     assert result.exit_code == 1 and "out.sdf failed (No space left on device); nothing was written" in \
         " ".join(result.output.split())
+    monkeypatch.undo()
+    (tmp_path / "out.csv.manifest.json").write_text("{}")   # an earlier score's
+    monkeypatch.setattr(files, "write_json", full)
+    result = run("score", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 1 and "out.csv is written, but not its manifest (No space left on device)" in \
+        " ".join(result.output.split())
+    assert not (tmp_path / "out.csv.manifest.json").exists()   # not left beside the new table
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):
