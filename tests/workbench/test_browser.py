@@ -6,6 +6,8 @@ Screenshots go to ``test-artifacts/workbench/`` (or ``$MOLGEN_TEST_ARTIFACTS``) 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import socket
@@ -149,10 +151,15 @@ def test_generate_filter_select_export_in_chromium(server, tmp_path):
         target = tmp_path / "selected.csv"
         assert download.value.suggested_filename.endswith("-selected.csv")   # the name says which cut it holds
         download.value.save_as(target)
+        with page.expect_download() as download:   # the manifest of that very file (one export serves both buttons)
+            page.get_by_role("button", name="Download the manifest (JSON)").click()
+        download.value.save_as(tmp_path / "selected.csv.manifest.json")
         page.screenshot(path=str(ARTIFACTS / "5-export.png"), full_page=True)
         browser.close()
 
     exported = pd.read_csv(target)
+    manifest = json.loads((tmp_path / "selected.csv.manifest.json").read_text())
+    assert manifest["export"]["sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
     with RunStore(home / "runs.sqlite") as store:
         run_id = store.runs()["id"].iloc[0]
         selected = store.candidates(run_id, ranked_only=True, ranges={"selected": (1, 1)})

@@ -84,11 +84,20 @@ if run_id:
 
         database = store().path   # read here: the download runs on a worker thread, outside this session
 
+        kept: dict[bool, bytes] = {}   # the half of the last pair written that is not downloaded yet
+
         def written(manifest: bool) -> bytes:
-            """The export (or its manifest) as the store holds it at the click, not at the last rerun."""
+            """The export (or its manifest) as the store holds it at the click, not at the last rerun; the other
+            button then gives the other half of that same export (a run still sampling, exported twice, gave a
+            manifest of another file than the one downloaded)."""
+            if manifest in kept:
+                return kept.pop(manifest)
             with tempfile.TemporaryDirectory() as folder, RunStore(database) as clicked:
                 path = export_run(clicked, run_id, Path(folder) / name, **options)
-                return (path.with_name(path.name + ".manifest.json") if manifest else path).read_bytes()
+                pair = {False: path.read_bytes(), True: path.with_name(path.name + ".manifest.json").read_bytes()}
+            kept.clear()
+            kept[not manifest] = pair[not manifest]
+            return pair[manifest]
 
         # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
         # on_click="ignore": a click does not rerun the page, so a second click right after the first is not lost
