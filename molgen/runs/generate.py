@@ -106,7 +106,7 @@ def package_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("molgen", "rdkit", "torch", "torch-geometric", "numpy", "pandas"):
+    for name in ("molgen", "rdkit", "torch", "torch-geometric", "numpy", "pandas", "pyarrow"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
