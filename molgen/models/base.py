@@ -212,7 +212,28 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
         raise CheckpointError(f"{path}: checkpoint format {payload['molgen']}, this molgen reads {CHECKPOINT_FORMAT}")
     if family is not None and payload.get("family") != family:
         raise CheckpointError(f"{path}: a {payload.get('family')!r} checkpoint, not {family!r}")
+    _check_against_card(path)
     return payload
+
+
+def _check_against_card(path: Path) -> None:
+    """A warning when the model card beside ``path`` records the checksum of other weights: a checkpoint damaged
+    since (a flipped byte still loads, and samples) or a card left from another save. Cards written before
+    they recorded it are not checked."""
+    import json
+
+    from molgen.data.moses import sha256_of
+
+    try:
+        recorded = json.loads(path.with_suffix(".json").read_text()).get("checkpoint_sha256")
+    except (OSError, ValueError, AttributeError):
+        return
+    if recorded and sha256_of(path) != recorded:
+        import warnings
+
+        warnings.warn(f"{path}: its sha256 differs from the one its model card ({path.with_suffix('.json').name}) "
+                      "records: the file is damaged or replaced since the card was written, so the card's training "
+                      "and metrics may not describe these weights", UserWarning, stacklevel=3)
 
 
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from molgen.data.files import write_json
+from molgen.data.moses import sha256_of
 
 
 def data_fingerprint(smiles: Sequence[str]) -> str:
@@ -180,6 +181,8 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
         card["arch"] = model.config.arch
     card.update({"parameters": model.num_parameters(), "checkpoint": Path(checkpoint).name,
                  "checkpoint_bytes": os.path.getsize(checkpoint) if Path(checkpoint).is_file() else None,
+                 # loading checks it: a damaged checkpoint (a flipped byte still loads) is said
+                 "checkpoint_sha256": sha256_of(Path(checkpoint)) if Path(checkpoint).is_file() else None,
                  "config": getattr(model.config, "card_dict", model.config.to_dict)(), "training": training,
                  "metrics": metrics})
     write_json(card, Path(checkpoint).with_suffix(".json"))   # atomically, as the checkpoint it describes
@@ -318,8 +321,6 @@ def parent_record(source: str | Path, record: dict) -> dict:
     """What a card says of the checkpoint ``source`` a model started from (``record``: its training record): its
     path and sha256 (a path alone is ambiguous once a continued run is shipped over it), data and budget, and its
     own parent, so that the lineage and every molecule it learned stay known."""
-    from molgen.data.moses import sha256_of
-
     record = card_corrected(source, record)   # its card's corrections (the shipped LSTM's CPU-hours) over its record
     parent = {"checkpoint": str(Path(source).resolve()), "sha256": sha256_of(Path(source)),
               **{k: record[k] for k in ("data", "data_fingerprint", "steps", "cpu_hours", "tokens_seen", "command",

@@ -421,3 +421,25 @@ def test_a_fine_tunes_parent_carries_its_cards_hand_corrections(tmp_path):
     assert state == {} and "earlier_runs" not in lineage
     assert lineage["started_from"]["cpu_hours"] == card["training"]["cpu_hours"]
     assert lineage["started_from"]["earlier_runs"] == card["training"]["earlier_runs"]   # its sessions, kept
+
+
+def test_a_checkpoint_damaged_since_its_card_was_written_is_said_at_load(tmp_path):
+    """Four bytes of weights zeroed: the checkpoint loaded and sampled without a word (a review)."""
+    import shutil
+    import warnings
+
+    from molgen.models.base import load, shipped_checkpoints
+
+    shipped = shipped_checkpoints()["smiles-lm-lstm"]
+    copy = tmp_path / "lstm.pt"
+    shutil.copy(shipped, copy)
+    shutil.copy(shipped.with_suffix(".json"), copy.with_suffix(".json"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        load(str(copy))   # as shipped: its card's checksum
+    data = bytearray(copy.read_bytes())
+    middle = len(data) // 2   # inside a weight tensor, far from the archive's headers
+    data[middle:middle + 4] = bytes(4)
+    copy.write_bytes(bytes(data))
+    with pytest.warns(UserWarning, match="its sha256 differs from the one its model card"):
+        load(str(copy))
