@@ -383,9 +383,8 @@ def _reads_as_a_table(path: Path) -> bool:
 
     with open(path, encoding="utf-8", errors="replace") as handle:
         first = next((line.strip() for line in handle if line.strip()), "")
-    if "," not in first and "\t" not in first:
-        return False
-    return "," in first.split("\t")[0] or not parse_smiles(first.split("\t")[0].strip()).ok
+    cell = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
+    return "," in cell or ("\t" in first and not parse_smiles(cell).ok)
 
 
 def _stdin_as_smi_file() -> Path:

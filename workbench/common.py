@@ -6,6 +6,7 @@ UI helpers only; the chemistry and the data come from molgen.
 from __future__ import annotations
 
 import re
+import threading
 import zlib
 from pathlib import Path
 
@@ -147,12 +148,48 @@ def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
     return out
 
 
+class ExportPair:
+    """A file and its manifest, downloaded by two buttons, as the halves of one export: the first click makes both
+    (``make``: () -> (file bytes, manifest bytes)) and the other button then gives the other half; a button clicked
+    again makes a new pair. A run still sampling, exported once per click, gave a manifest of another file than the
+    one downloaded. Each click's callback runs on a worker thread of its own: one at a time."""
+
+    def __init__(self, make) -> None:
+        self._make, self._kept, self._lock = make, {}, threading.Lock()
+
+    def half(self, manifest: bool) -> bytes:
+        with self._lock:
+            if manifest in self._kept:
+                return self._kept.pop(manifest)
+            made = dict(zip((False, True), self._make()))
+            self._kept = {not manifest: made[not manifest]}
+            return made[manifest]
+
+
+#: What loading a checkpoint warned of (its card's checksum differing), by path: said on every page that uses it,
+#: since the model is loaded once per process and its warning would otherwise reach the server's log alone.
+LOAD_WARNINGS: dict[str, list[str]] = {}
+
+
 @st.cache_resource(show_spinner="loading the model")
 def load_model(path: str):
-    """A generator, loaded once per process and shared by every session."""
+    """A generator, loaded once per process and shared by every session (what loading warned of in
+    :data:`LOAD_WARNINGS`)."""
+    import warnings
+
     from molgen.models.base import load
 
-    return load(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        model = load(path)
+    LOAD_WARNINGS[path] = [str(warning.message) for warning in caught if issubclass(warning.category, UserWarning)]
+    return model
+
+
+def say_load_warnings(path: str) -> None:
+    """On the page: what loading ``path`` warned of."""
+    for text in LOAD_WARNINGS.get(path, []):
+        st.warning(plain(text))
 
 
 #: Highlight colours: a structural alert in RDKit's warm default, a kept scaffold in a cool blue, so the two read apart.

@@ -212,7 +212,8 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
         raise CheckpointError(f"{path}: checkpoint format {payload['molgen']}, this molgen reads {CHECKPOINT_FORMAT}")
     if family is not None and payload.get("family") != family:
         raise CheckpointError(f"{path}: a {payload.get('family')!r} checkpoint, not {family!r}")
-    _check_against_card(path)
+    if family is not None:   # a model loaded (not a peek at its family or record): once, not per peek
+        _check_against_card(path)
     return payload
 
 
@@ -232,8 +233,9 @@ def _check_against_card(path: Path) -> None:
         import warnings
 
         warnings.warn(f"{path}: its sha256 differs from the one its model card ({path.with_suffix('.json').name}) "
-                      "records: the file is damaged or replaced since the card was written, so the card's training "
-                      "and metrics may not describe these weights", UserWarning, stacklevel=3)
+                      "records: the file is damaged, or was saved again without its card (a training stopped "
+                      "between the two), so the card's training and metrics may not describe these weights",
+                      UserWarning, stacklevel=3)
 
 
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.

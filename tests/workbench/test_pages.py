@@ -1284,3 +1284,28 @@ def test_a_run_stopped_before_it_stored_a_molecule_says_so_on_browse_and_export(
                for i in at.info)
     at = page("export", run_id)
     assert any("before it stored a molecule: there is nothing to export" in shown(i) for i in at.info)
+
+
+def test_the_export_pages_two_buttons_give_the_halves_of_one_export():
+    """Each click exported anew: a run still sampling gave a manifest of another file than the one downloaded."""
+    import threading
+
+    from workbench.common import ExportPair
+
+    made = []
+
+    def make():
+        made.append(len(made))
+        return f"file {made[-1]}".encode(), f"manifest {made[-1]}".encode()
+
+    pair = ExportPair(make)
+    assert (pair.half(manifest=False), pair.half(manifest=True)) == (b"file 0", b"manifest 0")
+    assert pair.half(manifest=True) == b"manifest 1" and pair.half(manifest=False) == b"file 1"   # either first
+    assert pair.half(manifest=False) == b"file 2" and pair.half(manifest=False) == b"file 3"   # clicked again: anew
+    halves = {}   # two quick clicks, each on a worker thread of its own: one export between them
+    threads = [threading.Thread(target=lambda m=m: halves.__setitem__(m, pair.half(manifest=m))) for m in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert halves[False].split()[1] == halves[True].split()[1]

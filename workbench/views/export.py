@@ -10,7 +10,7 @@ import streamlit as st
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import CONTINUABLE, file_name, plain, run_notes_of, run_picker, store
+from workbench.common import CONTINUABLE, ExportPair, file_name, plain, run_notes_of, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
@@ -84,24 +84,17 @@ if run_id:
 
         database = store().path   # read here: the download runs on a worker thread, outside this session
 
-        kept: dict[bool, bytes] = {}   # the half of the last pair written that is not downloaded yet
-
-        def written(manifest: bool) -> bytes:
-            """The export (or its manifest) as the store holds it at the click, not at the last rerun; the other
-            button then gives the other half of that same export (a run still sampling, exported twice, gave a
-            manifest of another file than the one downloaded)."""
-            if manifest in kept:
-                return kept.pop(manifest)
+        def written() -> tuple[bytes, bytes]:
+            """The export and its manifest as the store holds them at the click, not at the last rerun."""
             with tempfile.TemporaryDirectory() as folder, RunStore(database) as clicked:
                 path = export_run(clicked, run_id, Path(folder) / name, **options)
-                pair = {False: path.read_bytes(), True: path.with_name(path.name + ".manifest.json").read_bytes()}
-            kept.clear()
-            kept[not manifest] = pair[not manifest]
-            return pair[manifest]
+                return path.read_bytes(), path.with_name(path.name + ".manifest.json").read_bytes()
+
+        pair = ExportPair(written)   # the two buttons give the two halves of one export
 
         # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
         # on_click="ignore": a click does not rerun the page, so a second click right after the first is not lost
-        st.download_button(f"Download {fmt.upper()}", lambda: written(False), file_name=name, key="export_download",
+        st.download_button(f"Download {fmt.upper()}", lambda: pair.half(manifest=False), file_name=name, key="export_download",
                            on_click="ignore")
-        st.download_button("Download the manifest (JSON)", lambda: written(True), file_name=name + ".manifest.json",
+        st.download_button("Download the manifest (JSON)", lambda: pair.half(manifest=True), file_name=name + ".manifest.json",
                            mime="application/json", key="export_manifest", on_click="ignore")

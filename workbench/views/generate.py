@@ -18,7 +18,7 @@ from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
 from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
-                              plain, run_labels, run_notes_of, smiles_field, store)
+                              plain, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -83,6 +83,7 @@ with left:
                   on_change=_pick_own_checkpoint, placeholder="runs/series.pt",
                   help="made by `molgen train smiles-lm --from pretrained --data series.csv --out runs/series.pt`")
     model = load_model(str(checkpoints[model_label]))
+    say_load_warnings(str(checkpoints[model_label]))   # a checkpoint damaged since its card was written
     conditional = list(getattr(model.config, "conditions", []))
     st.caption(f"family {model.family}; " + (f"steers natively towards targets and ranges of {', '.join(conditional)}"
                                               + (" (ranges only when no target or scaffold is given)"

@@ -12,7 +12,7 @@ from molgen.models.base import shipped_checkpoint
 from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
-from workbench.common import KEY_SCORES, depict, load_model, plain, show_svg, smiles_field
+from workbench.common import KEY_SCORES, depict, load_model, plain, say_load_warnings, show_svg, smiles_field
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -32,6 +32,7 @@ try:
 except (CheckpointError, FileNotFoundError, OSError) as error:
     st.error(plain(f"cannot use {path}: {error}"))
     st.stop()
+say_load_warnings(str(path))
 if getattr(model, "family", None) != "graph-vae":
     st.error(f"{path} is a {getattr(model, 'family', 'unknown')} checkpoint, not a graph VAE")
     st.stop()

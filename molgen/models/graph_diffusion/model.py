@@ -463,7 +463,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 raise ValueError(f"num_atoms {num_atoms}: the scaffold holds {held} atoms, so nothing grows on a graph "
                                  f"of {low}; give at least {held + 1}")
         weights = self.size_weights(held)
-        if target_sizes and label_prior and self.config.label_prior and conditions.targets and not held and low is None:
+        if target_sizes and self.config.label_prior and conditions.targets and not held and low is None:
             weights = self.sizes_near(conditions.targets)   # atom counts that agree with the targets (an MW above all)
         out: list[Sample] = []
         while len(out) < n:
@@ -605,8 +605,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
     def _check_inpaintable(self, scaffold: str) -> None:
         """Refuse, before a run starts, a scaffold inpainting cannot hold: one that is no SMILES molecule,
-        whose atoms have no graph form (``[#6]`` written without hydrogens is a radical), or larger
-        than any graph this model denoises. Filtering alone would keep almost nothing of such a run."""
+        whose atoms have no graph form (``[#6]`` written without hydrogens is a radical), written in pieces, or
+        as large as the largest graph this model denoises (nothing could grow). Filtering alone would keep almost
+        nothing of such a run."""
         hint = ("; graph diffusion grows a scaffold by inpainting, which needs it written as SMILES "
                 "(c1ccccc1, not [#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1)")
         with quiet_rdkit():
