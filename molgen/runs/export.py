@@ -262,31 +262,33 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
                               passing_only=passing_only, include_unranked=include_unranked)
     staged = manifest_path.with_name(manifest_path.name + ".partial")
     manifest: dict = {}
-    phase = ["writing"]   # how far the export got, to say what a failure left
+    phase = "writing"   # how far the export got, to say what a failure left
 
     def stage_manifest(written: Path) -> None:
         """The manifest of the complete file, staged; the earlier manifest removed just before the file takes its
         name: a kill between the two renames leaves the new file without a manifest, never beside the old one."""
+        nonlocal phase
         manifest.update(_manifest(frame, path.name, sha256_of(written), record, format or suffix_format, top=top,
                                   diverse=diverse, where=where, selected_only=selected_only,
                                   passing_only=passing_only, include_unranked=include_unranked))
         write_json(manifest, staged)
         manifest_path.unlink(missing_ok=True)
-        phase[0] = "renaming"
+        phase = "renaming"
 
     with _exporting_into(path.parent):   # two exports to one name at once: each file beside its own manifest
+        had_manifest = manifest_path.exists()
         try:
             write_molecules(frame, path, before_replace=stage_manifest)
-            phase[0] = "manifest"
+            phase = "manifest"
             os.replace(staged, manifest_path)
         except (OSError, FileFormatError) as error:   # a full disk, the folder gone meanwhile
-            earlier = path.exists() and phase[0] != "manifest"
-            left = {"writing": f"the earlier {path.name} and its manifest are as they were",
-                    "renaming": f"the earlier {path.name} is as it was, its manifest removed",
-                    "manifest": f"{path.name} is written, without its manifest"}[phase[0]]
+            earlier = f"the earlier {path.name}" + (" and its manifest" if had_manifest else "")
+            left = {"writing": f"{earlier} {'are' if had_manifest else 'is'} as {'they were' if had_manifest else 'it was'}",
+                    "renaming": f"the earlier {path.name} is as it was" + (", its manifest removed" if had_manifest else ""),
+                    "manifest": f"{path.name} is written, without its manifest"}[phase]
             raise ExportError(f"writing {getattr(error, 'filename', None) or path} failed "
                               f"({getattr(error, 'strerror', None) or error}); "
-                              f"{left if earlier or phase[0] == 'manifest' else 'nothing was written'}") from None
+                              f"{left if phase == 'manifest' or path.exists() else 'nothing was written'}") from None
         finally:
             staged.unlink(missing_ok=True)   # staged for a file that did not take its name, or stopped by Ctrl-C
     return path, manifest
