@@ -306,9 +306,7 @@ def score_command(
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
-    # the earlier manifest goes as the new table takes the name: it must not stand beside another table
-    _write_or_exit(scored, output, before_replace=lambda _: output.with_name(output.name + ".manifest.json").unlink(
-        missing_ok=True))
+    _write_or_exit(scored, output, beside=".manifest.json")   # the earlier manifest must not describe another table
     try:
         manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
                                                                    "smiles_column": smiles_column, "top": top,
@@ -362,17 +360,22 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     return scored
 
 
-def _write_or_exit(frame, output: Path, **options) -> None:
+def _write_or_exit(frame, output: Path, beside: str | None = None, **options) -> None:
     """:func:`molgen.data.files.write_molecules`, or a failed write (a full disk) said in one line, exit status 1:
-    the file is written whole or not at all, so an earlier one of that name is as it was."""
+    the file is written whole or not at all, so an earlier one of that name is as it was. ``beside``: the suffix of
+    a file describing the earlier one (``.manifest.json``), removed as the new file takes its name."""
     from molgen.data.files import write_molecules
 
+    described = output.with_name(output.name + beside) if beside else None
+    had = bool(described and described.exists())
     try:
-        write_molecules(frame, output, **options)
+        write_molecules(frame, output, before_replace=(lambda _: described.unlink(missing_ok=True)) if described else None,
+                        **options)
     except OSError as error:
+        removed = had and not described.exists()   # the rename itself failed, after it was removed
         error_console.print(escape(f"writing {output} failed ({error.strerror or error}); "
-                                   + (f"the earlier {output.name} is as it was" if output.exists() else "nothing was written")),
-                            style="red")
+                                   + (f"the earlier {output.name} is as it was" + (f", its {beside} removed" * removed)
+                                      if output.exists() else "nothing was written")), style="red")
         raise typer.Exit(1) from None
 
 

@@ -74,8 +74,14 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
         notes.append(f"it sampled in chunks of {params['chunk_size']:,}, this form in chunks of "
                      f"{default_chunk_size(n):,}: the same seed gives other molecules "
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
-    _sampling_options(record["model"], dict(params["sample_options"]), values, notes,
-                      (record["conditions"] or {}).get("scaffold"))
+    options = dict(params["sample_options"])
+    conditions = record["conditions"] or {}
+    if record["model"] == "graph-diffusion" and not options.pop("target_sizes", False) and conditions.get("targets") \
+            and not conditions.get("scaffold") and "num_atoms" not in options:
+        # a run stored before targeted graphs drew their atom counts near the targets (no key) or one told not to
+        notes.append("it drew its graphs' atom counts from the whole training set, not near its targets (an older "
+                     "molgen): this form draws them near the targets (`molgen generate --like` keeps the run's way)")
+    _sampling_options(record["model"], options, values, notes, conditions.get("scaffold"))
     _conditions(record["conditions"], record.get("native") or {}, values, notes)
     _profile(record["profile"], values, current_profile, notes)
     return values, notes
@@ -111,9 +117,6 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
         values["gen_bf16"] = bool(options.pop("bf16"))
     if "projection" in options:
         values["gen_projection"] = bool(options.pop("projection"))
-    if not options.pop("target_sizes", True):   # the default the form runs with; a run of an older molgen differs
-        notes.append("it drew its graphs' atom counts from the whole training set, not near its targets (an older "
-                     "molgen): this form draws them near the targets (`molgen generate --like` keeps the run's way)")
     if "temperature" in options:
         temperature = options.pop("temperature")
         key = "gen_temperature_most_likely" if values.get("gen_decoding") == "most-likely" else "gen_temperature"

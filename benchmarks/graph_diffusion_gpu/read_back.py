@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from molgen.chem.graph import AtomVocabulary
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.model import GraphDiffusion
+from molgen.models.training import write_card
 
 REPORTED = ["valid", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "Filters", "Novelty", "IntDiv"]
 
@@ -75,7 +76,8 @@ def main() -> None:
                                  "weights": f"{args.kind} (EMA decay {record['ema_decay']})" if args.kind == "ema" else "raw",
                                  **{k: v for k, v in record.items() if k != "device"}}
         model.save(args.save)
-        print(f"saved {args.save}")
+        write_card(model, args.save, metrics={})   # a card of earlier weights beside it would fail its checksum
+        print(f"saved {args.save} (+ its card; metrics come from benchmarks/graph_diffusion_quality.py)")
     sample_file = folder / f"{args.tag}_{args.kind}_samples.npz"
     runs = []
     if sample_file.is_file():

@@ -313,7 +313,9 @@ def random_state(generators: Sequence[torch.Generator] = ()) -> dict:
 def card_corrected(checkpoint: str | Path, record: dict) -> dict:
     """``record`` (``checkpoint``'s training record) with what the card beside it, of the same training, wrote
     into it by hand (:func:`_with_hand_fields`); as it is otherwise."""
-    card = read_card(checkpoint)
+    # RUN.last.pt has no card of its own: RUN.pt's describes it when the latest step was also the best
+    text = str(checkpoint)
+    card = read_card(text.removesuffix(".last.pt") + ".pt" if text.endswith(".last.pt") else text)
     return _with_hand_fields(record, card) if _same_training(card, record) else record
 
 

@@ -421,6 +421,12 @@ def test_a_fine_tunes_parent_carries_its_cards_hand_corrections(tmp_path):
     assert state == {} and "earlier_runs" not in lineage
     assert lineage["started_from"]["cpu_hours"] == card["training"]["cpu_hours"]
     assert lineage["started_from"]["earlier_runs"] == card["training"]["earlier_runs"]   # its sessions, kept
+    # RUN.last.pt has no card: RUN.pt's corrects it when the latest step was the best one
+    from molgen.models.training import card_corrected
+
+    (tmp_path / "run.pt").write_bytes(b"")
+    (tmp_path / "run.json").write_text(json.dumps(card))
+    assert card_corrected(tmp_path / "run.last.pt", record)["cpu_hours"] == card["training"]["cpu_hours"]
 
 
 def test_a_checkpoint_damaged_since_its_card_was_written_is_said_at_load(tmp_path):

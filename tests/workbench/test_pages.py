@@ -977,6 +977,10 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert "MW (g/mol) window -inf to 900 reaches beyond" in said and not values["gen_on_mw"]
     assert "QED range 0.7 to inf beside the target" in said and values["gen_target_qed"] == 0.8
     assert "condition on hbd has no field" in said
+    # stored before targets drew atom counts near them (no target_sizes): said, as this form draws them so
+    assert "drew its graphs' atom counts from the whole training set" in said
+    pinned = {**record, "params": {**record["params"], "sample_options": {"steps": 30, "target_sizes": True}}}
+    assert not any("atom counts" in note for note in form_from_run(pinned, {})[1])
     closed = {**record, "conditions": {"ranges": {"mw": [0.0, 450.0]}}, "native": {"range mw": "property conditioning"}}
     closed_values, closed_notes = form_from_run(closed, {})
     # an ancestral run's pinned zeros are no flow settings; a budget below the field's 100 is said, not dropped
