@@ -374,20 +374,21 @@ def _write_or_exit(frame, output: Path, beside: str | None = None, **options) ->
     except OSError as error:
         removed = had and not described.exists()   # the rename itself failed, after it was removed
         error_console.print(escape(f"writing {output} failed ({error.strerror or error}); "
-                                   + (f"the earlier {output.name} is as it was" + (f", its {beside} removed" * removed)
+                                   + (f"the earlier {output.name} is as it was" + (f", {described.name} removed" * removed)
                                       if output.exists() else "nothing was written")), style="red")
         raise typer.Exit(1) from None
 
 
 def _reads_as_a_table(path: Path) -> bool:
-    """Whether the first line of ``path`` holding anything starts with a comma- or tab-separated cell that is no
-    SMILES (a header, ``smiles,name``; a CSV row, ``CCO,1``): a SMILES and a name after a tab is a .smi line."""
+    """Whether the first line of ``path`` holding anything reads as a table's: its first word holds a comma
+    (``smiles,name``, ``CCO,1``), or the line holds a comma or tab and its first word is no SMILES (``Compound ID,
+    SMILES``). A SMILES with a name after a tab or space (2,4-dinitrophenol) is a .smi line."""
     from molgen.chem.parse import parse_smiles
 
     with open(path, encoding="utf-8", errors="replace") as handle:
         first = next((line.strip() for line in handle if line.strip()), "")
-    cell = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
-    return "," in cell or ("\t" in first and not parse_smiles(cell).ok)
+    token = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
+    return "," in token or (("," in first or "\t" in first) and not parse_smiles(token).ok)
 
 
 def _stdin_as_smi_file() -> Path:

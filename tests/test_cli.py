@@ -962,8 +962,9 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert manifest["input"]["file"] == "(standard input)"
     empty = runner.invoke(app, ["score", "-", "-o", str(out)], input="")
     assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
-    table = runner.invoke(app, ["score", "-", "-o", str(out)], input="smiles,id\nCCO,1\n")
-    assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
+    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n"):
+        table = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)
+        assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
     for lines in ("CCO\tethanol\nCCN\tethylamine\n", "O=[N+]([O-])c1ccc(O)c([N+](=O)[O-])c1 2,4-dinitrophenol\n",
                   "CC=CC |c:1,2|\n"):   # a SMILES and its name, or CXSMILES: .smi lines, no table
         named = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)
@@ -989,6 +990,17 @@ def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "out.csv is written, but not its manifest (No space left on device)" in \
         " ".join(result.output.split())
     assert not (tmp_path / "out.csv.manifest.json").exists()   # not left beside the new table
+    monkeypatch.undo()
+
+    def fails_at_the_rename(frame, path, before_replace=None, **options):   # the table whole, its rename refused
+        before_replace(path)
+        raise OSError(28, "No space left on device")
+
+    (tmp_path / "out.csv").write_text("smiles\nCCO\n")
+    (tmp_path / "out.csv.manifest.json").write_text("{}")
+    monkeypatch.setattr(files, "write_molecules", fails_at_the_rename)
+    result = run("score", str(source), "-o", str(tmp_path / "out.csv"))
+    assert "the earlier out.csv is as it was, out.csv.manifest.json removed" in " ".join(result.output.split())
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):

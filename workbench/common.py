@@ -166,30 +166,21 @@ class ExportPair:
             return made[manifest]
 
 
-#: What loading a checkpoint warned of (its card's checksum differing), by path: said on every page that uses it,
-#: since the model is loaded once per process and its warning would otherwise reach the server's log alone.
-LOAD_WARNINGS: dict[str, list[str]] = {}
-
-
 @st.cache_resource(show_spinner="loading the model")
 def load_model(path: str):
-    """A generator, loaded once per process and shared by every session (what loading warned of in
-    :data:`LOAD_WARNINGS`)."""
-    import warnings
-
+    """A generator, loaded once per process and shared by every session."""
     from molgen.models.base import load
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UserWarning)
-        model = load(path)
-    LOAD_WARNINGS[path] = [str(warning.message) for warning in caught if issubclass(warning.category, UserWarning)]
-    return model
+    return load(path)
 
 
 def say_load_warnings(path: str) -> None:
-    """On the page: what loading ``path`` warned of."""
-    for text in LOAD_WARNINGS.get(path, []):
-        st.warning(plain(text))
+    """On the page, at each rerun: a checkpoint its card does not describe (damaged, or saved again meanwhile).
+    Checked here, not caught from the load: the load is cached, and warnings are no per-thread channel."""
+    from molgen.models.base import card_mismatch
+
+    if why := card_mismatch(Path(path)):
+        st.warning(plain(why))
 
 
 #: Highlight colours: a structural alert in RDKit's warm default, a kept scaffold in a cool blue, so the two read apart.

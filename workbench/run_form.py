@@ -76,11 +76,14 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
     options = dict(params["sample_options"])
     conditions = record["conditions"] or {}
-    if record["model"] == "graph-diffusion" and not options.pop("target_sizes", False) and conditions.get("targets") \
-            and not conditions.get("scaffold") and "num_atoms" not in options:
-        # a run stored before targeted graphs drew their atom counts near the targets (no key) or one told not to
-        notes.append("it drew its graphs' atom counts from the whole training set, not near its targets (an older "
-                     "molgen): this form draws them near the targets (`molgen generate --like` keeps the run's way)")
+    if record["model"] == "graph-diffusion" and conditions.get("targets") and not conditions.get("scaffold") \
+            and "num_atoms" not in options and not options.get("target_sizes", False):
+        # a run stored before targeted graphs drew their atom counts near the targets (no key), or told not to
+        why = "told so" if "target_sizes" in options else "an older molgen"
+        notes.append(f"it drew its graphs' atom counts from the whole training set, not near its targets ({why}): "
+                     "this form draws them near the targets where the model carries a label prior (`molgen "
+                     "generate --like` keeps the run's way)")
+    options.pop("target_sizes", None)
     _sampling_options(record["model"], options, values, notes, conditions.get("scaffold"))
     _conditions(record["conditions"], record.get("native") or {}, values, notes)
     _profile(record["profile"], values, current_profile, notes)

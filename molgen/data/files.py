@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -497,28 +498,16 @@ def write_json(data: dict, path: str | Path) -> Path:
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
-    # a name of its own: two writers of one report (a card saved by two processes) do not share a temporary file
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".partial")
-    partial = Path(name)
+    # a name of its own: two writers of one report (a card saved by two processes) do not share a temporary file;
+    # created as open() creates files, so the umask (and a folder's default ACL) applies
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as file:
             file.write(text)
-        os.chmod(partial, 0o666 & ~_UMASK)   # as a file opened for writing gets (mkstemp makes it 0600)
         os.replace(partial, path)
     finally:   # a write that failed (a full disk) leaves no partial file behind
         partial.unlink(missing_ok=True)
     return path
-
-
-def _read_umask() -> int:
-    """The process's umask (it can only be read by setting it): read once, as molgen is imported, not while the web
-    app's threads may be creating files."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
 
 
 #: Floats in text files: 15 significant digits, as many as a double holds exactly, so a sum's rounding noise

@@ -217,25 +217,31 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
     return payload
 
 
-def _check_against_card(path: Path) -> None:
-    """A warning when the model card beside ``path`` records the checksum of other weights: a checkpoint damaged
-    since (a flipped byte still loads, and samples) or a card left from another save. Cards written before
-    they recorded it are not checked."""
+def card_mismatch(path: Path) -> str | None:
+    """Why the model card beside ``path`` does not describe it (the card records the checksum of other weights: a
+    checkpoint damaged since, a flipped byte still loads and samples, or one saved again without its card), or
+    None; cards written before they recorded a checksum are not checked."""
     import json
 
     from molgen.data.moses import sha256_of
 
+    path = Path(path)
     try:
         recorded = json.loads(path.with_suffix(".json").read_text()).get("checkpoint_sha256")
     except (OSError, ValueError, AttributeError):
-        return
-    if recorded and sha256_of(path) != recorded:
+        return None
+    if not recorded or sha256_of(path) == recorded:
+        return None
+    return (f"{path}: its sha256 differs from the one its model card ({path.with_suffix('.json').name}) records: the "
+            "file is damaged, or was saved again without its card (a training stopped between the two, or saving "
+            "now), so the card's training and metrics may not describe these weights")
+
+
+def _check_against_card(path: Path) -> None:
+    if why := card_mismatch(path):
         import warnings
 
-        warnings.warn(f"{path}: its sha256 differs from the one its model card ({path.with_suffix('.json').name}) "
-                      "records: the file is damaged, or was saved again without its card (a training stopped "
-                      "between the two), so the card's training and metrics may not describe these weights",
-                      UserWarning, stacklevel=3)
+        warnings.warn(why, UserWarning, stacklevel=3)
 
 
 #: Family name -> the module that defines its ``Generator`` class, imported on first use.

@@ -315,7 +315,7 @@ def card_corrected(checkpoint: str | Path, record: dict) -> dict:
     into it by hand (:func:`_with_hand_fields`); as it is otherwise."""
     # RUN.last.pt has no card of its own: RUN.pt's describes it when the latest step was also the best
     text = str(checkpoint)
-    card = read_card(text.removesuffix(".last.pt") + ".pt" if text.endswith(".last.pt") else text)
+    card = read_card(checkpoint) or (read_card(text.removesuffix(".last.pt") + ".pt") if text.endswith(".last.pt") else {})
     return _with_hand_fields(record, card) if _same_training(card, record) else record
 
 

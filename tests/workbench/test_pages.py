@@ -1300,7 +1300,9 @@ def test_the_export_pages_two_buttons_give_the_halves_of_one_export():
 
     def make():
         made.append(len(made))
-        return f"file {made[-1]}".encode(), f"manifest {made[-1]}".encode()
+        number = made[-1]
+        time.sleep(0.2)   # an export takes a while: unlocked, two clicks' threads would both make one
+        return f"file {number}".encode(), f"manifest {number}".encode()
 
     pair = ExportPair(make)
     assert (pair.half(manifest=False), pair.half(manifest=True)) == (b"file 0", b"manifest 0")
@@ -1312,4 +1314,4 @@ def test_the_export_pages_two_buttons_give_the_halves_of_one_export():
         thread.start()
     for thread in threads:
         thread.join()
-    assert halves[False].split()[1] == halves[True].split()[1]
+    assert halves[False].split()[1] == halves[True].split()[1] and len(made) == 5
