@@ -410,15 +410,14 @@ def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, 
     """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
     versions) and what came of it; ``--profile`` reads the profile back from it. ``from_stdin``: ``input`` holds
     what standard input gave."""
-    import hashlib
-
     from molgen.data.files import write_json
+    from molgen.data.moses import sha256_of
     from molgen.runs.generate import package_versions
 
     invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
     return write_json({
         "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": hashlib.sha256(Path(input).read_bytes()).hexdigest(),
+        "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": sha256_of(Path(input)),
                   "blank_lines_skipped": list(blank_lines)},
         "profile": profile.to_dict(),
         "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),

@@ -9,9 +9,9 @@ to resume training, goes to a separate ``*.state.pt`` file that is never shipped
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Collection
 from typing import Any, Protocol, runtime_checkable
 
 import torch
