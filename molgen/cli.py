@@ -306,16 +306,18 @@ def score_command(
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
-    _write_or_exit(scored, output, beside=".manifest.json")   # the earlier manifest must not describe another table
+    from molgen.data.with_manifest import WriteError, manifest_path_of, write_with_manifest
+
+    settings = {"largest_fragment": largest_fragment, "smiles_column": smiles_column, "top": top, "diverse": diverse,
+                "passing_only": passing_only}
     try:
-        manifest = _score_manifest(scored, input, output, chosen, {"largest_fragment": largest_fragment,
-                                                                   "smiles_column": smiles_column, "top": top,
-                                                                   "diverse": diverse, "passing_only": passing_only},
-                                   blank_lines=frame.attrs.get("blank_lines", []), from_stdin=from_stdin)
-    except OSError as error:
-        error_console.print(escape(f"{output} is written, but not its manifest ({error.strerror or error}): score "
-                                   "again for a table with its manifest"), style="red")
+        write_with_manifest(scored, output, lambda sha256: _score_manifest(
+            scored, input, output, sha256, chosen, settings, blank_lines=frame.attrs.get("blank_lines", []),
+            from_stdin=from_stdin))
+    except WriteError as error:
+        error_console.print(escape(str(error)), style="red")
         raise typer.Exit(1) from None
+    manifest = manifest_path_of(output)
     valid = int(scored["valid"].sum())
     duplicates = int(scored["duplicate"].sum())
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
@@ -360,22 +362,17 @@ def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bo
     return scored
 
 
-def _write_or_exit(frame, output: Path, beside: str | None = None, **options) -> None:
+def _write_or_exit(frame, output: Path, **options) -> None:
     """:func:`molgen.data.files.write_molecules`, or a failed write (a full disk) said in one line, exit status 1:
-    the file is written whole or not at all, so an earlier one of that name is as it was. ``beside``: the suffix of
-    a file describing the earlier one (``.manifest.json``), removed as the new file takes its name."""
+    the file is written whole or not at all, so an earlier one of that name is as it was."""
     from molgen.data.files import write_molecules
 
-    described = output.with_name(output.name + beside) if beside else None
-    had = bool(described and described.exists())
     try:
-        write_molecules(frame, output, before_replace=(lambda _: described.unlink(missing_ok=True)) if described else None,
-                        **options)
+        write_molecules(frame, output, **options)
     except OSError as error:
-        removed = had and not described.exists()   # the rename itself failed, after it was removed
         error_console.print(escape(f"writing {output} failed ({error.strerror or error}); "
-                                   + (f"the earlier {output.name} is as it was" + (f", {described.name} removed" * removed)
-                                      if output.exists() else "nothing was written")), style="red")
+                                   + (f"the earlier {output.name} is as it was" if output.exists()
+                                      else "nothing was written")), style="red")
         raise typer.Exit(1) from None
 
 
@@ -405,28 +402,27 @@ def _stdin_as_smi_file() -> Path:
     return path
 
 
-def _score_manifest(scored, input: Path, output: Path, profile, settings: dict, blank_lines=(),
-                    from_stdin: bool = False) -> Path:
-    """``OUTPUT.manifest.json``: what scored the table (the input's checksum, the profile whole, the flags, the
-    versions) and what came of it; ``--profile`` reads the profile back from it. ``from_stdin``: ``input`` holds
-    what standard input gave."""
-    from molgen.data.files import write_json
+def _score_manifest(scored, input: Path, output: Path, sha256: str, profile, settings: dict, blank_lines=(),
+                    from_stdin: bool = False) -> dict:
+    """What ``OUTPUT.manifest.json`` holds: what scored the table (the input's checksum, the profile whole, the flags,
+    the versions) and what came of it (the table's checksum and counts); ``--profile`` reads the profile back from
+    it. ``from_stdin``: ``input`` holds what standard input gave."""
     from molgen.data.moses import sha256_of
     from molgen.runs.generate import package_versions
 
     invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
-    return write_json({
+    return {
         "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": sha256_of(Path(input)),
                   "blank_lines_skipped": list(blank_lines)},
         "profile": profile.to_dict(),
-        "output": {"file": output.name, "rows": len(scored), "valid": int(scored["valid"].sum()),
+        "output": {"file": output.name, "sha256": sha256, "rows": len(scored), "valid": int(scored["valid"].sum()),
                    "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
                    "duplicates": int(scored["duplicate"].sum()),
                    "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum()),
                    **({"picked": int(scored["pick"].notna().sum())} if "pick" in scored.columns else {})},
         "versions": package_versions(),
-    }, output.with_name(output.name + ".manifest.json"))
+    }
 
 
 @app.command("evaluate")

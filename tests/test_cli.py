@@ -984,23 +984,42 @@ def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):
     assert result.exit_code == 1 and "out.sdf failed (No space left on device); nothing was written" in \
         " ".join(result.output.split())
     monkeypatch.undo()
+    # the manifest cannot be staged: the table does not take its name either, the earlier pair stays whole
+    (tmp_path / "out.csv").write_text("smiles\nCCO\n")
     (tmp_path / "out.csv.manifest.json").write_text("{}")   # an earlier score's
     monkeypatch.setattr(files, "write_json", full)
     result = run("score", str(source), "-o", str(tmp_path / "out.csv"))
-    assert result.exit_code == 1 and "out.csv is written, but not its manifest (No space left on device)" in \
+    assert result.exit_code == 1 and "the earlier out.csv and its manifest are as they were" in \
         " ".join(result.output.split())
-    assert not (tmp_path / "out.csv.manifest.json").exists()   # not left beside the new table
+    assert (tmp_path / "out.csv.manifest.json").read_text() == "{}" and (tmp_path / "out.csv").read_text() == "smiles\nCCO\n"
     monkeypatch.undo()
 
     def fails_at_the_rename(frame, path, before_replace=None, **options):   # the table whole, its rename refused
         before_replace(path)
         raise OSError(28, "No space left on device")
 
-    (tmp_path / "out.csv").write_text("smiles\nCCO\n")
-    (tmp_path / "out.csv.manifest.json").write_text("{}")
     monkeypatch.setattr(files, "write_molecules", fails_at_the_rename)
     result = run("score", str(source), "-o", str(tmp_path / "out.csv"))
-    assert "the earlier out.csv is as it was, out.csv.manifest.json removed" in " ".join(result.output.split())
+    assert "the earlier out.csv is as it was, its manifest removed" in " ".join(result.output.split())
+    assert not (tmp_path / "out.csv.manifest.json").exists()   # never beside a table it does not describe
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
+
+
+def test_score_manifest_carries_the_checksum_of_its_table(tmp_path):
+    """The manifest named no checksum of the table it describes (an export's did): a copy passed on could not be
+    checked against it. Score now writes its pair as an export does (molgen.data.with_manifest)."""
+    import hashlib
+    import json
+
+    source = tmp_path / "in.smi"
+    for lines in ("CCO\n", "c1ccccc1O phenol\nCCN\n"):   # scored again: the manifest follows the new table
+        source.write_text(lines)
+        out = tmp_path / "scored.csv"
+        assert run("score", str(source), "-o", str(out)).exit_code == 0
+        manifest = json.loads((tmp_path / "scored.csv.manifest.json").read_text())
+        assert manifest["output"]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+        assert manifest["output"]["rows"] == len(lines.splitlines())
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
 def test_score_says_which_blank_lines_it_skipped(tmp_path):

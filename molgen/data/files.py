@@ -495,12 +495,16 @@ def write_json(data: dict, path: str | Path) -> Path:
     return write_text(json.dumps(data, indent=1, default=str), path)
 
 
+def partial_name(path: Path) -> Path:
+    """A temporary name beside ``path`` to write it under before the rename, of its own: two writers of one file
+    (a card saved by two processes, two commands writing one -o) would otherwise write into one temporary file."""
+    return path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
+
+
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
-    # a name of its own: two writers of one report (a card saved by two processes) do not share a temporary file;
-    # created as open() creates files, so the umask (and a folder's default ACL) applies
-    partial = path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
+    partial = partial_name(path)   # created as open() creates files, so the umask (and a folder's default ACL) applies
     try:
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as file:
             file.write(text)
@@ -556,7 +560,7 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     """
     path = Path(path)
     fmt = check_writable(path, probe=False)
-    partial = path.with_name(path.name + ".partial")
+    partial = partial_name(path)
     try:
         if fmt in ("csv", "tsv"):
             frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT,

@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from molgen.data.files import write_json
+from molgen.data.files import partial_name, write_json
 from molgen.data.moses import sha256_of
 
 
@@ -231,9 +231,9 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     return write_card(model, Path(destination), metrics={})
 
 
-#: What a training run writes beside its checkpoint NAME.pt: card, log, resume checkpoint and state, and the partial
-#: files each is written through (the command refuses an --out whose files would land on its --data).
-TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt", ".pt.partial", ".last.pt.partial", ".state.pt.partial")
+#: What a training run writes beside its checkpoint NAME.pt: card, log, resume checkpoint and state (the command
+#: refuses an --out whose files would land on its --data; each is written through a temporary name of its own).
+TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
 
 
 def state_path(checkpoint: str | Path) -> Path:
@@ -376,9 +376,12 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
         card = write_card(model, out, metrics={})   # metrics measured on earlier weights describe them, not these
     model.save(out.with_suffix(".last.pt"))
     state = out.with_suffix(".state.pt")   # written whole or not at all, as a checkpoint is (a kill mid-write)
-    partial = state.with_name(state.name + ".partial")
-    torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)   # counters: step, clock, random state
-    os.replace(partial, state)
+    partial = partial_name(state)
+    try:
+        torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)   # counters: step, clock, random state
+        os.replace(partial, state)
+    finally:
+        partial.unlink(missing_ok=True)
     return card
 
 

@@ -8,17 +8,15 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import tokenize
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from molgen.data.files import FileFormatError, check_writable, detect_format, write_json, write_molecules
-from molgen.data.moses import sha256_of
+from molgen.data.files import FileFormatError, check_writable, detect_format
+from molgen.data.with_manifest import WriteError, write_with_manifest
 from molgen.runs.conditions import has_conditions
 from molgen.runs.store import RunStore, passes_hard_filters
 from molgen.scoring.similarity import SIMILARITY_MEASURE
@@ -254,70 +252,19 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
         check_writable(path)   # e.g. best.sdf.gz: readable, not writable
     except FileFormatError as error:
         raise ExportError(str(error)) from None
-    manifest_path = path.with_name(path.name + ".manifest.json")
-    if manifest_path.is_dir():   # found before the file is written, not after: it would be left without its manifest
-        raise ExportError(f"{manifest_path} is a folder: the export's manifest cannot be written there")
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
                               passing_only=passing_only, include_unranked=include_unranked)
-    staged = manifest_path.with_name(manifest_path.name + ".partial")
-    manifest: dict = {}
-    phase = "writing"   # how far the export got, to say what a failure left
 
-    def stage_manifest(written: Path) -> None:
-        """The manifest of the complete file, staged; the earlier manifest removed just before the file takes its
-        name: a kill between the two renames leaves the new file without a manifest, never beside the old one."""
-        nonlocal phase
-        manifest.update(_manifest(frame, path.name, sha256_of(written), record, format or suffix_format, top=top,
-                                  diverse=diverse, where=where, selected_only=selected_only,
-                                  passing_only=passing_only, include_unranked=include_unranked))
-        write_json(manifest, staged)
-        manifest_path.unlink(missing_ok=True)
-        phase = "renaming"
+    def manifest_of(sha256: str) -> dict:
+        return _manifest(frame, path.name, sha256, record, format or suffix_format, top=top, diverse=diverse,
+                         where=where, selected_only=selected_only, passing_only=passing_only,
+                         include_unranked=include_unranked)
 
-    with _exporting_into(path.parent):   # two exports to one name at once: each file beside its own manifest
-        had_manifest = manifest_path.exists()
-        try:
-            write_molecules(frame, path, before_replace=stage_manifest)
-            phase = "manifest"
-            os.replace(staged, manifest_path)
-        except (OSError, FileFormatError) as error:   # a full disk, the folder gone meanwhile
-            earlier = f"the earlier {path.name}" + (" and its manifest" if had_manifest else "")
-            left = {"writing": f"{earlier} {'are' if had_manifest else 'is'} as {'they were' if had_manifest else 'it was'}",
-                    "renaming": f"the earlier {path.name} is as it was" + (", its manifest removed" if had_manifest else ""),
-                    "manifest": f"{path.name} is written, without its manifest"}[phase]
-            raise ExportError(f"writing {getattr(error, 'filename', None) or path} failed "
-                              f"({getattr(error, 'strerror', None) or error}); "
-                              f"{left if phase == 'manifest' or path.exists() else 'nothing was written'}") from None
-        finally:
-            staged.unlink(missing_ok=True)   # staged for a file that did not take its name, or stopped by Ctrl-C
-    return path, manifest
-
-
-@contextmanager
-def _exporting_into(folder: Path):
-    """One export at a time writes into ``folder`` (an advisory lock on the folder itself, so no lock file is left
-    behind): a file and its manifest are two renames, and two exports under one name interleaved them (and shared
-    one temporary name). Where no such lock can be had (no fcntl, a folder that cannot be read, NFS), it exports
-    without one, as before."""
     try:
-        import fcntl
-    except ImportError:
-        fcntl = None
-    handle = None
-    if fcntl is not None:
-        try:
-            handle = os.open(folder, os.O_RDONLY)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError:
-            if handle is not None:
-                os.close(handle)
-            handle = None
-    try:
-        yield
-    finally:
-        if handle is not None:
-            os.close(handle)   # closing releases the lock
+        return path, write_with_manifest(frame, path, manifest_of)
+    except WriteError as error:
+        raise ExportError(str(error)) from None
 
 
 def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:

@@ -440,22 +440,23 @@ def test_two_exports_under_one_name_at_once_each_leave_a_file_beside_its_own_man
     import hashlib
     import threading
 
-    from molgen.data.files import write_json
-    from molgen.runs import export as export_module
+    import os
 
     run = generate(str(tiny_checkpoint), 30, conditions=["qed>=0.5"], seed=4, store=store, progress=False)
     target, errors = tmp_path / "race.tsv", []   # .tsv: written as the shared reader reads it
     written = threading.Event()
+    rename = os.replace
 
-    def slow_manifest(data, path):
-        """The first export's manifest comes late: the second export writes its file and manifest meanwhile,
-        unless it waits for the first to finish (the file then the second's, the manifest the first's)."""
-        if threading.current_thread().name == "first":
+    def slow_manifest(source, destination):
+        """The first export's manifest takes its name late, its file already renamed: the second export writes its
+        file and manifest meanwhile, unless it waits for the first to finish (the file then the second's, the
+        manifest the first's)."""
+        if threading.current_thread().name == "first" and str(destination).endswith(".manifest.json"):
             written.set()
             time.sleep(1.0)
-        return write_json(data, path)
+        return rename(source, destination)
 
-    monkeypatch.setattr(export_module, "write_json", slow_manifest)
+    monkeypatch.setattr(os, "replace", slow_manifest)
 
     def export(**options):
         try:
