@@ -2618,6 +2618,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     (``_augment_input``), given as that row's reason."""
     from molgen.augment.provenance import reason_first, reason_lines, with_read_errors, write_manifest
     from molgen.data.files import write_molecules
+    from molgen.data.with_manifest import folder_lock
 
     removed = reason_first(with_read_errors(removed, read_errors))
 
@@ -2632,15 +2633,16 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     stale = [path for path in _written_beside_before(output) if path not in extra
              and path.resolve() != Path(context.params["input"]).resolve()]
     try:
-        manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
-        for path in stale:
-            path.unlink()
-        for path, table in ((output, rows), (report, removed), *extra.items()):
-            write_molecules(table, path)
-        settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
-        write_manifest(output, command=f"augment {context.info_name}", settings=settings,
-                       input_path=context.params["input"], guard=guard, rows=len(rows), removed=removed, report=report,
-                       beside=list(extra))
+        with folder_lock(output.parent):   # two runs writing one output at once: each set whole, with its manifest
+            manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
+            for path in stale:
+                path.unlink(missing_ok=True)
+            for path, table in ((output, rows), (report, removed), *extra.items()):
+                write_molecules(table, path)
+            settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items()}
+            write_manifest(output, command=f"augment {context.info_name}", settings=settings,
+                           input_path=context.params["input"], guard=guard, rows=len(rows), removed=removed,
+                           report=report, beside=list(extra))
     except OSError as error:   # a disk filled, a folder gone: said, with what stands written
         error_console.print(escape(f"writing {error.filename or output} failed ({error.strerror or error}): no "
                                    f"manifest was written, so the files beside {output.name} are not a whole set; "
