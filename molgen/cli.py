@@ -1407,28 +1407,39 @@ def train_smiles_lm(
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
         raise typer.Exit(2) from None
-    if fine_tuning and preparation and out.is_file():   # what a model fine-tuned on a file writes, in its card
-        # (a dataset's run has its benchmark, and canonicalising a million molecules here would take minutes)
-        from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune, report_line
-        from molgen.models.training import write_card
+    if fine_tuning:
+        _measure_fine_tune(SmilesLM.load, out, data, preparation, training, valid, sampling={"temperature": 1.0})
 
-        from molgen.runs.generate import data_molecules, training_molecules
 
-        best = SmilesLM.load(out)
-        try:
-            # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
-            # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
-            known = data_molecules(data, preparation.get("smiles_column")) if preparation else None
-            # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
-            before = training_molecules(best.training) if best.training.get("started_from") else frozenset()
-            metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
-                                        learned_before=before)
-        except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
-            console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
-                                 "whole; its card holds no measurement of its samples"), style="yellow")
-            raise typer.Exit(130) from None
-        write_card(best, out, metrics=metrics)
-        console.print(escape(report_line(metrics)))
+def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, training: list[str], valid: list[str],
+                       sampling: dict | None = None) -> None:
+    """What a model fine-tuned on a file writes, in its card and said (:mod:`molgen.models.fine_tune_report`):
+    ``load`` reads the best checkpoint ``out``; ``training`` and ``valid`` are the series as split. A dataset's run
+    has its benchmark instead (and canonicalising a million molecules here would take minutes)."""
+    if not preparation or not out.is_file():
+        return
+    from molgen.models.fine_tune_report import measure_fine_tune, report_line
+    from molgen.models.training import training_of, write_card
+    from molgen.runs.generate import data_molecules, training_molecules, validity_note
+
+    best = load(out)
+    console.print(f"sampling {FINE_TUNE_SAMPLES:,} molecules of the fine-tuned model for its card")
+    try:
+        # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
+        # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
+        known = data_molecules(data, preparation.get("smiles_column"))
+        # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
+        record = training_of(best)
+        before = training_molecules(record) if record.get("started_from") else frozenset()
+        sampled_as = validity_note({"model": best.family, "conditions": {}, "params": {"sample_options": {}}})
+        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
+                                    learned_before=before, sampling=sampling, validity_note=sampled_as)
+    except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
+        console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
+                             "whole; its card holds no measurement of its samples"), style="yellow")
+        raise typer.Exit(130) from None
+    write_card(best, out, metrics=metrics)
+    console.print(escape(report_line(metrics)))
 
 
 def _data_name(data: str) -> str:
@@ -1711,6 +1722,12 @@ def _say_before_sampling(store, run_id: str) -> str | None:
     share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered)
     if share is not None and share[0] < FEW_TRAINING_MOLECULES:
         console.print(f"[yellow]{escape(share[1])}[/yellow]")
+    guidance = record["params"]["sample_options"].get("guidance") or 0
+    if record["model"] == "graph-diffusion" and guidance > 1:   # the Generate page's slider says it in its help
+        console.print(f"[yellow]--guidance {guidance:g} is above 1: at 1 the shipped model already overshot logP "
+                      "(4.74 for a target of 4); at 2 no MW, logP or QED target came closer than at 0 or 1, and 12 to "
+                      "55 fewer of 200 samples were valid than at 0 (benchmarks/RESULTS.md, atom counts near a "
+                      "property target). 0 steers by the conditional network alone[/yellow]")
     if alone := filter_alone_note(record):
         console.print(f"[yellow]{escape(alone)}[/yellow]")
     return alone
@@ -2279,6 +2296,8 @@ def train_graph_vae(
                          None if afresh else resume)   # a new model's own resume files
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
         _say_no_latent_prior(best, data, smiles_column, where)
+    if fine_tune:
+        _measure_fine_tune(GraphVAE.load, out, data, preparation, training, valid)
 
 
 #: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).
@@ -2400,6 +2419,9 @@ def train_graph_diffusion(
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}",
                   None if afresh else resume)   # a new model's Ctrl-C points to its own resume files, not the parent
+    if fine_tune:
+        _measure_fine_tune(GraphDiffusion.load, out, data, preparation, training, valid,
+                           sampling={"steps": model.config.default_steps})
 
 
 @train_app.command("ship")

@@ -1106,7 +1106,7 @@ def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoi
 def test_a_ctrl_c_while_a_fine_tune_is_measured_says_the_model_is_whole_and_its_card_unmeasured(tmp_path, monkeypatch):
     """Ctrl-C while the fine-tuned model was sampled for its card ended the command with the card's metrics empty
     and no word of it."""
-    from molgen.models.smiles_lm import fine_tune_report
+    from molgen.models import fine_tune_report
 
     def pressed(*args, **kwargs):
         raise KeyboardInterrupt

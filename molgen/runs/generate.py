@@ -209,7 +209,7 @@ def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50
     """For a fine-tuned model's run: how many of ``ranked_smiles`` (best first) keep a ring system (Murcko
     scaffold) of the series it was fine-tuned on, how many of the first ``top`` do, and that top's size; None for
     a model that is not fine-tuned or whose series cannot be read here."""
-    from molgen.models.smiles_lm.fine_tune_report import on_scaffolds, series_scaffolds
+    from molgen.models.fine_tune_report import on_scaffolds, series_scaffolds
 
     from molgen.data.registry import REGISTRY
 

@@ -492,7 +492,7 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     """Rows a --where left out are the chemist's molecules: not new, as a run's novelty counts them."""
     from types import SimpleNamespace
 
-    from molgen.models.smiles_lm.fine_tune_report import measure_fine_tune
+    from molgen.models.fine_tune_report import measure_fine_tune
 
     class Fixed:
         def sample(self, n, seed=None, temperature=1.0):

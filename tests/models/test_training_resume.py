@@ -297,6 +297,14 @@ def test_a_graph_fine_tune_resumed_by_the_command_it_printed_reads_its_series_as
     assert "atom type Si is not in the vocabulary" in said and "fine-tune settings" in said
     config = json.loads(tuned.with_suffix(".json").read_text())["training"]["train_config"]
     assert config["max_steps"] == 2 and config["eval_every"] == 1   # --max-steps given; validation at a tenth
+    # what its samples show, in its card and said, as a SMILES model's fine-tune reports it (none was written)
+    metrics = json.loads(tuned.with_suffix(".json").read_text())["metrics"]
+    assert metrics["samples"] == 1000 and metrics["held_out"] >= 1 and metrics["new_molecules"] >= 0
+    assert metrics["validity_note"] == ("valid by construction: valence-masked decoder" if family == "graph-vae" else
+                                        "atoms and bonds not corrected; disconnected pieces dropped (the largest kept, "
+                                        "as DiGress counts)")
+    assert f"1,000 samples (seed 0{', steps ' if family == 'graph-diffusion' else ')'}" in said
+    assert f"{metrics['valid']:.0%} valid, {metrics['distinct_valid']:,} distinct" in said
     if family == "graph-vae":
         assert config["kl_weight"] == 0.2 and config["kl_warmup_steps"] == 0 and config["lr"] == 3e-4
         assert "carries no aggregate posterior" in said

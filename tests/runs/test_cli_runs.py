@@ -159,6 +159,14 @@ def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):
                    home=tmp_path)
     said = " ".join(aimless.output.split())
     assert aimless.exit_code == 2 and "guidance 1.0 acts on a property target" in said and "none was given" in said
+    # above 1 it overshoots and costs validity (benchmarks/RESULTS.md): said before sampling; at 1 and below, nothing
+    pushed = run("generate", "--model", "graph-diffusion", "-n", 2, "--steps", 10, "--guidance", 1.5, "--condition",
+                 "logp=4", home=tmp_path)
+    said = " ".join(pushed.output.split())
+    assert pushed.exit_code == 0 and "--guidance 1.5 is above 1: at 1 the shipped model already overshot logP" in said
+    usual = run("generate", "--model", "graph-diffusion", "-n", 2, "--steps", 10, "--guidance", 1.0, "--condition",
+                "logp=4", home=tmp_path)
+    assert usual.exit_code == 0 and "is above 1" not in usual.output
 
 
 def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_scored(tiny_checkpoint, tmp_path):
