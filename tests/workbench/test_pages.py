@@ -661,9 +661,9 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     import torch
 
     torch.manual_seed(0)  # the same small model whichever tests ran before in this worker
-    model, _ = build_model(smiles, latent_dim=8, hidden_dim=32, encoder_layers=1, properties=["qed"])
-    labels = property_labels(smiles, ["qed"], n_jobs=1, progress=False)
-    model.config.property_mean, model.config.property_std = [float(labels.mean())], [float(labels.std())]
+    model, _ = build_model(smiles, latent_dim=8, hidden_dim=32, encoder_layers=1, properties=["qed", "logp"])
+    labels = property_labels(smiles, ["qed", "logp"], n_jobs=1, progress=False)
+    model.config.property_mean, model.config.property_std = labels.mean(axis=0).tolist(), labels.std(axis=0).tolist()
     out = tmp_path / "vae.pt"
     train(model, smiles, smiles[:100], TrainConfig(batch_size=64, max_steps=20, eval_every=20, warmup_steps=2), out,
           progress=False, train_labels=labels)
@@ -740,9 +740,16 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception and "tpsa" in at.dataframe[0].value.columns and at.dataframe[0].value["round"].max() >= 1
     at.radio(key="latent_push_method").set_value("Gradient steps on the property head").run()
     assert "latent_use_tpsa" not in [box.key for box in at.checkbox]  # the gradient takes only the head's properties
+    at.checkbox(key="latent_use_logp").check().run()
     at.button(key="latent_go_push").click().run()
     assert not at.exception and any("per step" in m.value and "closest" in m.value for m in at.markdown)
     walk = at.dataframe[0].value
+    # each property's closest molecule, not the one nearest both targets at once printed on both lines (a review)
+    for name, label in (("qed", "QED"), ("logp", "logP")):
+        target = at.slider(key=f"latent_target_{name}").value
+        nearest = walk.loc[(walk[name] - target).abs().idxmin()]
+        assert any(m.value.startswith(f"{label}: ") and f"closest {nearest[name]:.3f} (step {nearest['step']})" in m.value
+                   for m in at.markdown), [m.value for m in at.markdown if "closest" in m.value]
     assert walk["is_start"].tolist() == (walk["step"] == 0).tolist() and walk["is_start"].iloc[0]
     assert any(f"{int(walk['met'][1:].sum())} of the {len(walk) - 1} molecules met on the way" in shown(c) for c in at.caption)
 

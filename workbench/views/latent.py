@@ -324,8 +324,10 @@ with push_tab:
                       for r in table.head(10).itertuples()])
             else:
                 st.dataframe(table, hide_index=True, width="stretch")
-                first, best, last = table.iloc[0], table.loc[table["gap"].idxmin()], table.iloc[-1]
-                for name in used["targets"]:
+                first, last = table.iloc[0], table.iloc[-1]
+                for name, target in used["targets"].items():
+                    # this property's closest molecule: the one nearest all targets at once may be far on one of two
+                    best = table.loc[(table[name] - target).abs().idxmin()]
                     moved = (last[name] - first[name]) / max(1, last["step"])
                     st.write(f"{KEY_SCORES.get(name, name)}: {first[name]:.3f} at the start, closest "
                              f"{best[name]:.3f} (step {best['step']}), {last[name]:.3f} at the last new molecule "
