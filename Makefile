@@ -26,11 +26,9 @@ install: $(STAMP)
 data: $(STAMP)
 	$(BIN)/molgen data fetch moses || echo "warning: MOSES could not be fetched; the app runs on the shipped moses-sample"
 
-# The app puts back a form's inputs when a chemist returns to its page (workbench/common.py, keep_page_inputs);
-# Streamlit would log that as a widget "set via the Session State API", with a stack trace.
+# Streamlit's other settings are in .streamlit/config.toml, read from the repository root.
 app: install data
-	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false \
-		--global.disableWidgetStateDuplicationWarning true
+	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT)
 
 # Two pytest-xdist workers, one test file each at a time (files share their module fixtures, tiny
 # models trained once); tests/conftest.py splits the cores' threads between them.

@@ -325,6 +325,16 @@ def run_picker(label: str = "Run", key: str = "run") -> str | None:
     return choice
 
 
+def nothing_valid(record: dict) -> str | None:
+    """Said of a run that sampled and found no valid molecule (all its samples refused: read under Browse's "Invalid
+    samples"), told apart from a run stopped before it stored one; None for any other run."""
+    counts = record.get("counts") or {}
+    if not counts.get("sampled") or counts.get("valid") != 0:
+        return None
+    return (f"None of this run's {counts['sampled']:,} samples was a valid molecule "
+            f"({on_this_page(record['message']).rstrip('.')})")
+
+
 def on_this_page(message: str) -> str:
     """A run's message as a page shows it: without the command that continues it (Generate's Continue button does),
     and the model or option it points to named as Generate's controls rather than as flags."""

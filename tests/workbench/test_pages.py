@@ -799,6 +799,10 @@ def test_browse_names_the_profile_and_shows_a_run_still_sampling(tiny_checkpoint
         at = page("browse", run_id)
         assert not at.exception
         assert any(f"of {unique:,} in run still-sampling" in shown(m) for m in at.markdown)
+        with RunStore() as store:   # nothing ranked yet, as while sampling: the stored ones are a toggle away
+            store._db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
+        at = page("browse", run_id)
+        assert any("still running" in shown(i) and f"to see the {unique:,} stored so far" in shown(i) for i in at.info)
     finally:   # no live run left behind for the other pages' tests
         with RunStore() as store:
             store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
@@ -1121,9 +1125,23 @@ def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored
     other_way = Chem.MolToSmiles(Chem.MolFromSmiles(far["smiles"]), doRandom=True, canonical=False)
     at.text_input(key="browse_find").set_value(other_way).run()
     assert any(shown(m) == f"**#{int(far['rank'])}** {far['smiles']}" for m in at.markdown)
+    # the same compound as a hydrochloride, or with a stereocentre the run did not write: found, and said how
+    # ("not among this run's molecules" before, a review); with a ring carbon made chiral where one can be
+    mol = Chem.MolFromSmiles(far["smiles"])
+    for typed in (far["smiles"] + ".Cl", far["smiles"] + ".[Na+].[Cl-]"):
+        at.text_input(key="browse_find").set_value(typed).run()
+        assert not at.exception and not at.error, typed
+        assert any(shown(m) == f"**#{int(far['rank'])}** {far['smiles']}" for m in at.markdown), typed
+        assert any("is not stored as written: shown is the run's " + far["smiles"] in shown(i) for i in at.info)
+    from rdkit.Chem.EnumerateStereoisomers import EnumerateStereoisomers
+
+    isomer = next((Chem.MolToSmiles(m) for m in EnumerateStereoisomers(mol)), None)
+    if isomer is not None and isomer != far["smiles"]:   # a molecule with a centre or a double bond to assign
+        at.text_input(key="browse_find").set_value(isomer).run()
+        assert any(shown(m) == f"**#{int(far['rank'])}** {far['smiles']}" for m in at.markdown)
     for typed, said in ((f"#{len(ranked) + 5}", f"this run has no #{len(ranked) + 5} (it ranked {len(ranked)})"),
                         ("C1CC", "neither a rank nor a valid SMILES"), ("#0", "ranks start at #1"),
-                        ("ClC(Cl)(Cl)Cl", "is not among this run's molecules")):
+                        ("ClC(Cl)(Cl)Cl", "is not among this run's molecules, nor any of the same compound")):
         at.text_input(key="browse_find").set_value(typed).run()
         assert not at.exception and any(said in shown(e) for e in at.error), typed
         assert not at.table, typed   # no other molecule's details under the error, to be read as the answer
@@ -1295,6 +1313,26 @@ def test_a_run_stopped_before_it_stored_a_molecule_says_so_on_browse_and_export(
                for i in at.info)
     at = page("export", run_id)
     assert any("before it stored a molecule: there is nothing to export" in shown(i) for i in at.info)
+
+
+
+def test_a_run_whose_samples_were_all_invalid_says_so_and_lists_them(tiny_checkpoint):
+    """Browse said such a run "stopped before it stored a molecule", as if it had crashed, and the web app showed
+    none of what the model wrote (only `molgen runs rejects` did). A review, at temperature 20."""
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 5, seed=5, store=store, progress=False, name="all-invalid",
+                          sample_options={"temperature": 20.0}, max_samples=10).id
+        record, rejects = store.run(run_id), store.rejects(run_id)
+    assert record["counts"]["valid"] == 0 and len(rejects) == record["counts"]["sampled"] == 10
+    at = page("browse", run_id)
+    assert not at.exception and not any("before it stored a molecule" in shown(i) for i in at.info)
+    assert any("None of this run's 10 samples was a valid molecule" in shown(i) and "Invalid samples" in shown(i)
+               for i in at.info)
+    listed = next(e for e in at.get("expander") if "Invalid samples: 10" in e.label)
+    assert listed.dataframe[0].value["sampled"].tolist() == rejects["text"].tolist()
+    at = page("export", run_id)
+    assert any("None of this run's 10 samples was a valid molecule" in shown(i) and "nothing to export" in shown(i)
+               for i in at.info)
 
 
 def test_the_export_pages_two_buttons_give_the_halves_of_one_export():

@@ -15,13 +15,15 @@ import streamlit as st
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
+from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import salt_parent, without_stereo
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
 from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
-from workbench.common import (CONTINUABLE, KEY_SCORES, depict, on_this_page, plain, record_page_inputs, run_notes_of,
+from workbench.common import (CONTINUABLE, KEY_SCORES, depict, nothing_valid, on_this_page, plain, record_page_inputs, run_notes_of,
                               run_picker, show_svg, store)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
@@ -100,9 +102,11 @@ def scaffold_atoms(smiles: str, queries: list | None) -> tuple[int, ...]:
     return ()
 
 
-def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
+def find_candidate(run_id: str, text: str, updated: float = 0.0) -> tuple[pd.DataFrame, str]:
     """A candidate of the whole run (not only the page shown) by its rank (``12`` or ``#12``) or its SMILES
-    (any way of writing it); (a one-row frame, '') when found, else (an empty frame, why not)."""
+    (any way of writing it); (a one-row frame, '' or how it was found) when found, else (an empty frame, why not).
+    A SMILES not stored as written finds the run's molecule of the same compound: its stereo left out or another,
+    a salt by its parent (``updated``: the run's record time, for the cached lookup)."""
     text = text.strip()
     if re.fullmatch(r"#?[0-9]{1,9}", text):
         rank = int(text.lstrip("#"))
@@ -114,7 +118,31 @@ def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
     if smiles is None:
         return pd.DataFrame(), f"{text!r} is neither a rank nor a valid SMILES"
     found = store().candidates(run_id, ranges={"smiles": (smiles, smiles)}, limit=1)
-    return found, "" if len(found) else f"{smiles} is not among this run's molecules"
+    if len(found):
+        return found, ""
+    same = compound_index(run_id, updated).get(compound_key(smiles), [])
+    if not same:
+        return pd.DataFrame(), f"{smiles} is not among this run's molecules, nor any of the same compound in another form"
+    found = store().candidates(run_id, ranges={"smiles": (same[0], same[0])}, limit=1)
+    others = f" ({len(same) - 1:,} more of this compound in the run)" if len(same) > 1 else ""
+    return found, f"{smiles} is not stored as written: shown is the run's {same[0]}, the same compound{others}"
+
+
+def compound_key(smiles: str) -> str | None:
+    """What two spellings of one compound share here: the parent of a salt, neutralized, without stereo."""
+    mol = Chem.MolFromSmiles(smiles)
+    return None if mol is None else canonical_smiles(without_stereo(salt_parent(mol)))
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the run's molecules as compounds")
+def compound_index(run_id: str, updated: float) -> dict[str, list[str]]:
+    """The run's stored SMILES by :func:`compound_key`, best ranked first."""
+    index: dict[str, list[str]] = {}
+    frame = store().candidates(run_id, order_by="rank", columns=["smiles"])
+    with quiet_rdkit():
+        for smiles in frame["smiles"]:
+            index.setdefault(compound_key(smiles), []).append(smiles)
+    return index
 
 
 def _show_details(smiles: str) -> None:
@@ -175,19 +203,36 @@ def rank_text(rank) -> str:
 
 
 def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) -> str:
-    """Why the page shows no molecule: a run still running, a run that ranked none (and how to see what it
-    sampled), or the filters."""
+    """Why the page shows no molecule: a run still running (and how to see what it stored so far), a run whose
+    samples were all invalid, a run that ranked none (and how to see what it sampled), or the filters."""
+    stored = store().count(run_id)
+    show_all = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled."
     if record["status"] == "running":
-        return "This run is still running: its molecules are ranked when it stops. Reload the page then."
-    if record["status"] in CONTINUABLE and not store().count(run_id):   # a Ctrl-C before its first chunk was stored
+        return ("This run is still running: its molecules are ranked when it stops. Reload the page then"
+                + (f", or turn off \"Only molecules meeting the run's conditions\" to see the {stored:,} stored so far."
+                   if ranked_only and stored else "."))
+    if not stored and (none_valid := nothing_valid(record)):   # not a stop before the first chunk was stored
+        return f"{none_valid}. What the model wrote, and why each was refused, is under \"Invalid samples\" above."
+    if record["status"] in CONTINUABLE and not stored:   # a Ctrl-C before its first chunk was stored
         return (f"This run stopped ({record['status'].replace('_', ' ')}) before it stored a molecule. Continue it on Generate, under "
                 "\"Continue a stopped run\".")
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
-        missed = " Turn off \"Only molecules meeting the run's conditions\" to see the molecules it sampled." \
-            if store().count(run_id) else ""
-        return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{missed}"
+        return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{show_all * bool(stored)}"
     return "No candidate matches these filters." if ranges else "This run stored no molecules: " + \
         on_this_page(record["message"])
+
+
+def show_rejects(run_id: str) -> None:
+    """The samples a run did not store, with why (`molgen runs rejects` writes them to a file): what the model wrote
+    that was no molecule, or a molecule the run refuses (a fragment)."""
+    rejects = store().rejects(run_id)
+    if rejects.empty:
+        return
+    kinds = rejects["reason"].str.split(":").str[0].value_counts()
+    with st.expander(f"Invalid samples: {len(rejects):,} ({', '.join(f'{n:,} {k}' for k, n in kinds.items())})"):
+        st.caption("What the model wrote that the run did not store, each with why, in sampling order (the command "
+                   f"line writes them to a file: molgen runs rejects {run_id} -o rejects.csv).")
+        st.dataframe(rejects.rename(columns={"text": "sampled"}), hide_index=True, width="stretch")
 
 
 def _unless_deleted(callback):
@@ -336,6 +381,7 @@ if run_id:
     if record["status"] != "running":   # as Generate and the command line say them: copies, the series, an alert
         for note in run_notes_of(run_id, record["updated"]):
             st.warning(plain(note))
+    show_rejects(run_id)
     ranges = {}
     kept = scaffold_query(record)
     if kept is not None:
@@ -521,11 +567,13 @@ if run_id:
                                help="by rank or SMILES, whatever the filters and the page")
         row = frame.iloc[page_smiles.index(picked)]
         if wanted.strip():
-            found, why = find_candidate(run_id, wanted)
+            found, why = find_candidate(run_id, wanted, record["updated"])
             if not len(found):   # no details of another molecule under the error, to be read as the answer
                 d2.error(plain(why))
                 st.stop()
             row = found.iloc[0]
+            if why:   # found as another form of the compound typed
+                d2.info(plain(why))
             d1.caption(plain(f"Showing {rank_text(row['rank'])}, looked up; clear the lookup to pick from the page."))
         mol = Chem.MolFromSmiles(row["smiles"])
         if mol is None:  # the store only holds parsed molecules; a hand-edited store could hold anything

@@ -10,7 +10,7 @@ import streamlit as st
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import CONTINUABLE, ExportPair, file_name, plain, run_notes_of, run_picker, store
+from workbench.common import CONTINUABLE, ExportPair, file_name, nothing_valid, plain, run_notes_of, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
@@ -55,6 +55,9 @@ if run_id:
         elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
+        elif not store().count(run_id) and (none_valid := nothing_valid(record)):
+            st.info(plain(f"{none_valid}: there is nothing to export.") + " **Browse** lists what the model wrote, "
+                    "with why each was refused.")
         elif not store().count(run_id) and record["status"] in CONTINUABLE:   # a Ctrl-C before its first chunk was stored
             st.info(f"This run stopped ({record['status'].replace('_', ' ')}) before it stored a molecule: there is nothing to export. Continue "
                     "it on **Generate**, under \"Continue a stopped run\".")

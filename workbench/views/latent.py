@@ -8,6 +8,7 @@ from rdkit import Chem
 
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
+from molgen.chem.standardize import without_labels
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
@@ -87,6 +88,9 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         if len(equal) > 1:   # the choice among equal fragments is RDKit's, not the chemist's
             how += f"; {', '.join(equal)} are equally large: type the one you mean alone"
         st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} ({how})."))
+    if any(atom.GetIsotope() for atom in mol.GetAtoms()):   # read without them, as the model's graphs carry none
+        read = parse_smiles(parent).mol if parent else mol
+        st.caption(plain(f"Isotope labels are not encoded: read as {Chem.MolToSmiles(without_labels(read))}."))
     try:   # an atom the model cannot take, or too many: said here, before any press
         latent.check_encodable(model, parent or text)
     except ValueError as error:
@@ -153,7 +157,7 @@ with interpolate_tab:
     end = molecule_to_encode(typed_end, end_ok, "the end of the path")
     steps = st.slider("Points on the path", 3, 50, 12, key="latent_steps")
     spherical = st.toggle("Spherical interpolation", key="latent_slerp")
-    same = bool(start and end) and canonical_smiles(start, isomeric=False) == canonical_smiles(end, isomeric=False)
+    same = bool(start and end) and latent.graph_key(start) == latent.graph_key(end)
     if same:
         stereo = canonical_smiles(start) != canonical_smiles(end)
         st.info("From and To " + ("differ only in stereochemistry or isotopes, which this model does not encode: to "
@@ -177,7 +181,7 @@ with interpolate_tab:
         result_heading(result, inputs)
         met, start_met, end_met = result["met"], result["inputs"]["start"], result["inputs"]["end"]
         # met lists each molecule once, so the end's decoding may stand earlier on the path
-        given = {name: canonical_smiles(text, isomeric=False) for name, text in (("start", start_met), ("end", end_met))}
+        given = {name: latent.graph_key(text) for name, text in (("start", start_met), ("end", end_met))}
         back = {"start": bool(met) and met[0][1] == given["start"], "end": given["end"] in {s for _, s in met}}
         missed = [name for name, came_back in back.items() if not came_back]
         if missed:
@@ -224,7 +228,7 @@ with analogues_tab:
     if result:
         result_heading(result, inputs)
         seed_met = result["inputs"]["seed"]
-        if result["centre"] != canonical_smiles(seed_met, isomeric=False):
+        if result["centre"] != latent.graph_key(seed_met):
             st.warning(plain(f"The seed's encoding decodes to {result['centre'] or 'nothing'}, not to the seed: the "
                              "analogues lie around that molecule, and their similarity is still to the seed (more "
                              "encoding steps may help)."))

@@ -19,8 +19,8 @@ from rdkit import Chem, DataStructs
 from torch_geometric.data import Batch
 
 from molgen.chem.graph import mol_to_graph
-from molgen.chem.parse import canonical_smiles, molecule_list, parse_smiles
-from molgen.chem.standardize import neutral_parent
+from molgen.chem.parse import molecule_list, parse_smiles
+from molgen.chem.standardize import neutral_parent, without_labels
 from molgen.data.graphs import graph_to_data
 from molgen.models.graph_vae.model import to_sequences
 from molgen.models.graph_vae.sample import decode_latents
@@ -42,8 +42,8 @@ def _graph(model, smiles: str):
     if parent is not None:   # a protonated amine, a carboxylate: the model was trained on neutral molecules
         raise ValueError(f"{named} is a charged form; the model encodes neutral molecules: give its neutral form, "
                          f"{parent}")
-    try:
-        graph = mol_to_graph(parsed.mol, model.vocabulary)
+    try:   # an isotope label is not encoded: a deuterium, as a 13C, is read as the plain atom (it was refused as an H atom)
+        graph = mol_to_graph(without_labels(parsed.mol), model.vocabulary)
     except ValueError as error:  # an atom type outside the vocabulary, a radical
         raise ValueError(f"{named} cannot be encoded: {error}") from None
     if graph.num_atoms > model.config.max_atoms:
@@ -119,7 +119,7 @@ def refine(model, smiles: Sequence[str], z: torch.Tensor, *, steps: int = REFINE
     model.eval()
     z = z.detach().clone().float()
     graphs = [_graph(model, s) for s in smiles]
-    canonical = [canonical_smiles(s, isomeric=False) for s in smiles]
+    canonical = [graph_key(s) for s in smiles]
     returned = torch.zeros(len(smiles), dtype=torch.bool)
     for start in range(0, len(smiles), REFINE_BATCH):
         rows = slice(start, start + REFINE_BATCH)
@@ -205,7 +205,7 @@ def reconstruction_accuracy(model, smiles: Sequence[str], *, candidates: int = 1
     same canonical SMILES (no stereo)."""
     molecule_list(smiles, "reconstruction_accuracy")
     decoded = decoded if decoded is not None else reconstruct(model, smiles, candidates=candidates, refine_steps=refine_steps)
-    return float(np.mean([canonical_smiles(s, isomeric=False) == d for s, d in zip(smiles, decoded)]))
+    return float(np.mean([graph_key(s) == d for s, d in zip(smiles, decoded)]))
 
 
 def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int = 1, refine_steps: int = REFINE_STEPS,
@@ -274,7 +274,7 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
     reference = morgan_fingerprint(seed_mol)
     seen, out = set(), []
     # decoded graphs carry no stereo: the seed is the seed whatever its written stereocentres
-    seed_key = _stereo_free(seed_mol)
+    seed_key = graph_key(seed_mol)
     decoded = decode(model, points)
     if keep_repeats:
         return [(s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)) if (mol := Chem.MolFromSmiles(s)
@@ -282,7 +282,7 @@ def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radi
                 for s in decoded]
     for s in decoded:
         mol = Chem.MolFromSmiles(s) if s else None
-        if mol is None or s in seen or (not include_seed and _stereo_free(mol) == seed_key):
+        if mol is None or s in seen or (not include_seed and graph_key(mol) == seed_key):
             continue
         seen.add(s)
         out.append((s, DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol))))
@@ -318,13 +318,13 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     optimizer = torch.optim.Adam([z], lr=lr)
     start_mol = _start_molecule(start)
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
-    start_key = _stereo_free(start_mol)
+    start_key = graph_key(start_mol)
     seen, path = set(), []
     for step in range(steps + 1):
         if step % decode_every == 0 or step == steps:   # the final point too, whatever the step count
             smiles = decode(model, z.detach())[0]
             mol = Chem.MolFromSmiles(smiles) if smiles else None
-            if mol is not None and smiles not in seen and (step == 0 or _stereo_free(mol) != start_key):
+            if mol is not None and smiles not in seen and (step == 0 or graph_key(mol) != start_key):
                 seen.add(smiles)   # the start itself, met later on the way, is no find (as in ``search``)
                 predicted = (model.property_head(z.detach())[0] * std + mean).tolist()
                 values = {n: PROPERTIES[n].function(mol) for n in names}
@@ -358,17 +358,17 @@ def _check_latent(model, z, dims: int) -> None:
                          f"{shape if shape is not None else type(z).__name__}")
 
 
-def _stereo_free(mol: Chem.Mol) -> str:
-    """A molecule's canonical SMILES without stereo: decoded graphs carry none, so the start is the start whatever
-    its written stereocentres."""
-    return Chem.MolToSmiles(mol, isomericSmiles=False)
+def graph_key(molecule: str | Chem.Mol) -> str | None:
+    """The canonical SMILES a graph of ``molecule`` decodes to when it comes back: without stereo or isotope labels
+    (decoded graphs carry neither), so the start is the start whatever its written stereocentres, and a deuterated
+    molecule is its plain form; None for a SMILES that does not parse."""
+    mol = Chem.MolFromSmiles(molecule) if isinstance(molecule, str) else molecule
+    return None if mol is None else Chem.MolToSmiles(without_labels(mol), isomericSmiles=False)
 
 
 def _start_molecule(smiles: str) -> Chem.Mol:
     """The start as the model reads it (an isotope label is not encoded): its target values are read from that
     molecule, as a decoded one's are (a 13C label raised the start's MW by 1.003)."""
-    from molgen.chem.standardize import without_labels
-
     return without_labels(Chem.MolFromSmiles(smiles))
 
 
@@ -455,7 +455,7 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
     start_mol = _start_molecule(start)
     start_values = {name: PROPERTIES[name].function(start_mol) for name in targets}
     reference = morgan_fingerprint(start_mol)
-    start_key = _stereo_free(start_mol)
+    start_key = graph_key(start_mol)
     rng = np.random.default_rng(seed)
     dim = len(origin)
     points, gaps, found, known_gaps = [origin], [], [], {}
@@ -471,7 +471,7 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
             return None
         values = {name: float(PROPERTIES[name].function(mol)) for name in targets}
         known_gaps[smiles] = gap = _gap(values, targets, start_values)
-        if round_index >= 0 and _stereo_free(mol) == start_key:
+        if round_index >= 0 and graph_key(mol) == start_key:
             return gap   # the search learns from the point all the same
         found.append({"round": round_index, "smiles": smiles, "distance": round(float(np.linalg.norm(z - origin)), 3),
                       "similarity": round(DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), 3),
