@@ -545,9 +545,10 @@ def evaluate_command(
         if how == "all" and (n or sample or 0) > len(smiles):
             error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
                                 f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
-        smiles = [smiles[i] for i in chosen]
+        smiles, lines = [smiles[i] for i in chosen], [by_line[i][0] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True)
+        _name_invalid_lines(rows[name], lines, said_before={*blank, *(line for line, _ in unreadable)})
         rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(by_line), "used": len(smiles),
                                "rows_used": how, "blank_lines_counted_invalid": blank,
                                "unreadable_records": [{"line": line, "why": why} for line, why in unreadable],
@@ -611,6 +612,19 @@ def evaluate_command(
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
                                reference_name="MOSES test" if reference == "moses" else reference)
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
+
+
+def _name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) -> None:
+    """A file's invalid samples named by file line (in ``metrics["invalid_samples"]`` and a note); the blank lines
+    and unreadable records, said already (``said_before``), are counted but not named again."""
+    for entry in metrics["invalid_samples"]:
+        entry["line"] = lines[entry.pop("position")]
+    unsaid = metrics["n"] - metrics["n_valid"] - sum(line in said_before for line in lines)
+    named = [entry for entry in metrics["invalid_samples"] if entry["line"] not in said_before][:5]
+    if unsaid > 0:
+        shown = "; ".join(f"line {e['line']}: {e['reason']}" for e in named)
+        metrics["notes"].append(f"{unsaid:,} sample{'s' * (unsaid != 1)} not a molecule, counted invalid ({shown}"
+                                f"{f'; and {unsaid - len(named):,} more' if unsaid > len(named) else ''})")
 
 
 def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:

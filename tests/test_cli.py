@@ -833,6 +833,14 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert result.exit_code == 0 and json.loads(out.read_text())["batches"]["valid"] == 0.75   # line 7 is a sample
     assert "1 blank line (line 7) counted as an empty sample" in said and "blank line between records skipped " \
         "(line 4)" in said
+    # a SMILES that is no molecule is named by its line and why, once (the blank lines are said above, not again)
+    batches.write_text("CCO\n\nC1CC\nCCN\nc1ccccc1(\n")
+    result = run("evaluate", str(batches), "--train", "none", "--no-published", "-o", str(out))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "2 samples not a molecule, counted invalid (line 3: not valid SMILES syntax " \
+        "(unclosed ring): 'C1CC'; line 5: not valid SMILES syntax" in said
+    assert [(e["line"], e["smiles"]) for e in json.loads(out.read_text())["batches"]["invalid_samples"]] == \
+        [(2, ""), (3, "C1CC"), (5, "c1ccccc1(")]
 
 
 def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(

@@ -74,6 +74,26 @@ def _canonical_chunk(smiles: list) -> list[str | None]:
     return [Chem.MolToSmiles(p.mol) if p.ok else None for p in parsed]
 
 
+#: How many invalid samples a report lists by name (each is counted whatever their number).
+INVALID_LISTED = 1000
+
+
+def invalid_samples(smiles: Sequence[str], positions: Sequence[int]) -> list[dict]:
+    """The samples at ``positions`` (0-based), which are not molecules, each with why (RDKit's complaint in words);
+    the first :data:`INVALID_LISTED`."""
+    with quiet_rdkit():
+        return [{"position": i, "smiles": smiles[i], "reason": parse_smiles(smiles[i]).reason or "empty"}
+                for i in positions[:INVALID_LISTED]]
+
+
+def computed_on(n: int, n_valid: int, n_unique: int) -> str:
+    """What each metric of a report is computed over, in a sentence (MOSES's definitions)."""
+    return (f"computed on: valid over the {n:,} samples, unique@k over the {n_valid:,} valid; FCD, SNN, Frag, Scaf, "
+            f"IntDiv, Filters and the property distances over the {n_valid:,} valid molecules"
+            f"{f' (the {n - n_valid:,} invalid left out, nothing corrected)' if n > n_valid else ''}; Novelty over the "
+            f"{n_unique:,} distinct valid ones")
+
+
 def _against(stats: ReferenceStats, suffix: str, canonical, described, fcd_gen, metrics: dict) -> None:
     metrics[f"FCD/{suffix}"] = frechet_distance(stats.fcd, fcd_gen) if fcd_gen is not None and stats.fcd else None
     metrics[f"SNN/{suffix}"] = float(max_tanimoto(described.fps, stats.fps).mean()) if len(canonical) else None
@@ -182,9 +202,14 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     # None or NaN (a blank cell) is a sample that is not a molecule: counted, and kept as text for every step
     smiles = [s if isinstance(s, str) else "" for s in smiles]
     notes: list[str] = []
-    canonical = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, n_jobs=n_jobs, chunk=5000) for c in part if c is not None]
+    every = [c for part in map_chunks(_canonical_chunk, smiles, pool=pool, n_jobs=n_jobs, chunk=5000) for c in part]
+    canonical = [c for c in every if c is not None]
     metrics: dict = {"n": len(smiles), "n_valid": len(canonical), "n_unique": len(set(canonical))}
     metrics["valid"] = len(canonical) / len(smiles) if smiles else None
+    # which samples were not molecules, and why (as sampled, nothing corrected): counted by `valid`, left out of the rest
+    metrics["invalid_samples"] = invalid_samples(smiles, [i for i, c in enumerate(every) if c is None])
+    if smiles:
+        notes.append(computed_on(metrics["n"], metrics["n_valid"], metrics["n_unique"]))
     for cut in k:
         metrics[f"unique@{cut}"] = fraction_unique(canonical, cut)
         if 0 < len(canonical) < cut:

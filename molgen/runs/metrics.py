@@ -33,7 +33,8 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
                        keep_properties=keep_properties, progress=progress, n_jobs=n_jobs)
     tally = store.tally(record["id"], record["n_requested"])   # as stored now: a run still sampling too
     sampled, valid, unique = tally["sampled"], tally["valid"], tally["unique"]
-    notes = [note for note in metrics["notes"] if not note.startswith("unique@")]   # not measured, not explained
+    # unique@k is not measured, so not explained; what the rest is computed on is said below, of the run
+    notes = [note for note in metrics["notes"] if not note.startswith(("unique@", "computed on:"))]
     metrics["valid"] = valid / sampled if sampled else None   # in full, as a file's is (the tally rounds for show)
     # n, n_valid and n_unique count the distinct molecules measured (what FCD and the rest are of); valid is
     # n_valid_sampled / n_sampled, the whole run's tally, each number in the JSON for a script to divide
@@ -45,7 +46,8 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
                      f"however many of its molecules were measured; {unique:,} of those distinct "
                      f"({unique / valid if valid else 0:.4f}). "
                      "The run keeps each molecule once, so unique@k is not measured and the distribution metrics "
-                     "describe its distinct molecules (MOSES counts a repeat in them as often as it was sampled)")
+                     f"describe the {len(chosen):,} distinct molecules measured (MOSES counts a repeat in them as "
+                     "often as it was sampled)")
     if train is None and own_novelty and len(chosen):
         marks = chosen["novel"]
         known = bool(marks.notna().all())
