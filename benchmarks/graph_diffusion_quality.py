@@ -104,7 +104,7 @@ def main() -> None:
                                                                   "dropped or lowered per molecule in the final graph"
                                                                   if args.projection else ""))
         if i == 0 and not args.no_card and default_chain:
-            record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
+            record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes", "invalid_samples")}
             record.update({"command": f"python benchmarks/graph_diffusion_quality.py --checkpoint {args.checkpoint} "
                                       f"-n {args.n} --steps {steps}",
                            "steps": steps, **chain, "one_fragment": connected, "sampling_seconds": round(seconds, 1),

@@ -137,7 +137,7 @@ def main() -> None:
     print(f"navigation towards QED 0.9: {navigation}")
     print(f"{DEFAULT_DECODING}: KL score {metrics['KL_score']}, FCD score {metrics['FCD_score']}")
     if not args.no_card:
-        record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes")}
+        record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "notes", "invalid_samples")}
         headline = ("valid", "unique@10000", "FCD/Test", "SNN/Test", "Frag/Test", "Scaf/Test", "IntDiv", "Filters", "Novelty")
         if DEFAULT_DECODING == "most-likely":
             record["decoding_options"] = {"candidates": MOST_LIKELY_CANDIDATES, "temperature": MOST_LIKELY_TEMPERATURE}

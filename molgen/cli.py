@@ -583,7 +583,7 @@ def evaluate_command(
         extra = [f"{k} {metrics[k]:.4f}" if metrics.get(k) is not None else f"{k} n/d"
                  for k in ("KL_score", "FCD_score")]
         took = f"{metrics['seconds']:.0f} s"
-        console.print(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"]))
+        console.print(escape(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"])))
         notes += [f"- {name}: {t}" for t in metrics["notes"]]
     if output:
         from molgen.metrics.evaluate import MOSES_COLUMNS
@@ -905,8 +905,11 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path
     import json
 
     from molgen.models.base import CheckpointError
-    from molgen.models.training import Terminated
+    from molgen.models.training import Terminated, remove_orphaned_partials
 
+    if out.parent.is_dir() and (orphans := remove_orphaned_partials(out)):
+        console.print(escape(f"removed {len(orphans)} temporary file{'s' * (len(orphans) != 1)} an earlier training "
+                             f"under {out.name} left when it was killed mid-save ({orphans[0].name})"))
     last = out.with_suffix(".last.pt")
     # the resume file as an earlier run under this --out left it (by the filesystem's own clock): one this run did
     # not rewrite is not offered on Ctrl-C (a training review)
@@ -1445,7 +1448,8 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
         # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
         record = training_of(best)
         before = training_molecules(record) if record.get("started_from") else frozenset()
-        sampled_as = validity_note({"model": best.family, "conditions": {}, "params": {"sample_options": {}}})
+        sampled_as = "as sampled, no correction" if best.family == "smiles-lm" else \
+            validity_note({"model": best.family, "conditions": {}, "params": {"sample_options": {}}})
         metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
                                     learned_before=before, sampling=sampling, validity_note=sampled_as)
     except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
@@ -2239,6 +2243,7 @@ def train_graph_vae(
     from molgen.models.graph_vae.config import PROPERTY_NAMES, TrainConfig
     from molgen.models.graph_vae.model import GraphVAE
     from molgen.models.graph_vae.train import build_model, train, with_focus_attention
+    from molgen.models.training import is_fine_tune
 
     model, record, taken, fine_tune, grown = None, {}, {}, False, False
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
@@ -2310,7 +2315,7 @@ def train_graph_vae(
                          None if afresh else resume)   # a new model's own resume files
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
         _say_no_latent_prior(best, data, smiles_column, where)
-    if fine_tune:
+    if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
         _measure_fine_tune(GraphVAE.load, out, data, preparation, training, valid)
 
 
@@ -2363,6 +2368,7 @@ def train_graph_diffusion(
     from molgen.models.graph_diffusion.model import TRAINED_DEFAULT_STEPS, GraphDiffusion
     from molgen.models.graph_diffusion.train import build_model, train
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
+    from molgen.models.training import is_fine_tune
 
     model, record, taken, fine_tune = None, {}, {}, False
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
@@ -2433,9 +2439,9 @@ def train_graph_diffusion(
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}",
                   None if afresh else resume)   # a new model's Ctrl-C points to its own resume files, not the parent
-    if fine_tune:
+    if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
         _measure_fine_tune(GraphDiffusion.load, out, data, preparation, training, valid,
-                           sampling={"steps": model.config.default_steps})
+                           sampling={"steps": model.resolved_steps()})
 
 
 @train_app.command("ship")
@@ -2661,15 +2667,15 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     report = output.with_name(output.name + ".removed.csv")
     extra = {output.with_name(output.name + suffix): table for suffix, table in (beside or {}).items()}
     manifest = output.with_name(output.name + ".manifest.json")
-    # said, not refused: rerunning a command over its own output is the common case (the report too: another
-    # run's output may have been named like it)
-    replaced = [path for path in (output, report, *extra) if path.exists()]
-    # an earlier balance's histogram beside an output now written by another command would read as this one's:
-    # removed when the earlier manifest names it as written beside (never a file of the chemist's so named)
-    stale = [path for path in _written_beside_before(output) if path not in extra
-             and path.resolve() != Path(context.params["input"]).resolve()]
     try:
         with folder_lock(output.parent):   # two runs writing one output at once: each set whole, with its manifest
+            # said, not refused: rerunning a command over its own output is the common case (the report too:
+            # another run's output may have been named like it)
+            replaced = [path for path in (output, report, *extra) if path.exists()]
+            # an earlier balance's histogram beside an output now written by another command would read as this
+            # one's: removed when the earlier manifest names it as written beside (never a file of the chemist's)
+            stale = [path for path in _written_beside_before(output) if path not in extra
+                     and path.resolve() != Path(context.params["input"]).resolve()]
             manifest.unlink(missing_ok=True)   # an earlier run's manifest must not stand beside this run's files
             for path in stale:
                 path.unlink(missing_ok=True)

@@ -834,13 +834,16 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert "1 blank line (line 7) counted as an empty sample" in said and "blank line between records skipped " \
         "(line 4)" in said
     # a SMILES that is no molecule is named by its line and why, once (the blank lines are said above, not again)
-    batches.write_text("CCO\n\nC1CC\nCCN\nc1ccccc1(\n")
+    # (a sample in brackets is printed as written: read as markup, it ended the command before its report)
+    batches.write_text("CCO\n\nC1CC\nCCN\nc1ccccc1(\nCC[/N]\n" + "\n" * 1200 + "xx\n")
     result = run("evaluate", str(batches), "--train", "none", "--no-published", "-o", str(out))
     said = " ".join(result.output.split())
-    assert result.exit_code == 0 and "2 samples not a molecule, counted invalid (line 3: not valid SMILES syntax " \
-        "(unclosed ring): 'C1CC'; line 5: not valid SMILES syntax" in said
+    assert result.exit_code == 0 and "4 samples not a molecule, counted invalid (line 3: not valid SMILES syntax " \
+        "(unclosed ring): 'C1CC'; line 5: not valid SMILES syntax" in said and "'CC[/N]'" in said
+    assert "line 1207: " in said   # past a thousand blank lines, counted and said apart, not listed
     assert [(e["line"], e["smiles"]) for e in json.loads(out.read_text())["batches"]["invalid_samples"]] == \
-        [(2, ""), (3, "C1CC"), (5, "c1ccccc1(")]
+        [(3, "C1CC"), (5, "c1ccccc1("), (6, "CC[/N]"), (1207, "xx")]
+    assert "Novelty over" not in said   # --train none: no novelty to compute over
 
 
 def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(
@@ -1150,6 +1153,22 @@ def test_a_best_checkpoint_resumed_beside_a_later_state_is_refused_before_data_i
     said = " ".join(refused.output.split())
     assert refused.exit_code == 2 and "holds the weights of step 4, but the resume state beside it" in said
     assert "is of step 6: continue the run from its latest step with --resume" in said
+
+
+def test_what_a_save_killed_mid_write_left_is_removed_when_training_starts_again(tmp_path):
+    """Each save writes through a temporary name of its own; a SIGKILL runs no cleanup and left a checkpoint-sized
+    NAME.state.pt.<hex>.partial for good (the fixed name before was overwritten by the next save)."""
+    from molgen.models.training import remove_orphaned_partials
+
+    out = tmp_path / "r.pt"
+    left = [tmp_path / name for name in ("r.state.pt.0a1b2c3d.partial", "r.pt.deadbeef.partial",
+                                         "r.last.pt.12345678.partial")]
+    others = [tmp_path / name for name in ("rx.pt.deadbeef.partial", "r.csv", "r.pt.notahex.partial",
+                                           "series.smi.0a1b2c3d.partial")]
+    for path in left + others:
+        path.write_bytes(b"x")
+    assert sorted(remove_orphaned_partials(out)) == sorted(left)
+    assert not any(path.exists() for path in left) and all(path.exists() for path in others)
 
 
 def test_a_truncated_resume_state_is_said_to_be_one(tmp_path):

@@ -562,9 +562,13 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     fmt = check_writable(path, probe=False)
     partial = partial_name(path)
     try:
-        if fmt in ("csv", "tsv"):
-            frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT,
-                         compression="gzip" if path.suffix.lower() == ".gz" else None)
+        if fmt in ("csv", "tsv") and path.suffix.lower() == ".gz":
+            # the gzip header names the file by its own name (gunzip -N), not the temporary one, and holds no time:
+            # the same table writes the same bytes
+            with open(partial, "wb") as raw, gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, mtime=0) as zipped:
+                frame.to_csv(zipped, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)
+        elif fmt in ("csv", "tsv"):
+            frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)
         elif fmt == "parquet":
             _told_apart(frame).to_parquet(partial, index=False)
         elif fmt == "sdf":

@@ -28,6 +28,7 @@ from torch_geometric.data import Data
 from molgen.chem.graph import AtomType, AtomVocabulary, MolGraph, typed_graph
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.data.files import partial_name
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 
@@ -120,9 +121,12 @@ class GraphDataset(torch.utils.data.Dataset):
             "failures": json.dumps([[f.index, f.smiles, f.reason] for f in self.failures]),
             "version": FEATURIZER_VERSION, "aromatic": self.aromatic,
         }
-        partial = Path(str(path) + ".partial")
-        torch.save(payload, partial)
-        os.replace(partial, path)  # atomic: an interrupted save never leaves a half cache
+        partial = partial_name(Path(path))   # of its own: two processes featurizing one dataset share no file
+        try:
+            torch.save(payload, partial)
+            os.replace(partial, path)  # atomic: an interrupted save never leaves a half cache
+        finally:
+            partial.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path, aromatic: bool | None = None) -> "GraphDataset":

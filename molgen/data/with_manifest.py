@@ -9,7 +9,6 @@ A kill between the renames leaves the new file without a manifest, never beside 
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,7 +42,7 @@ def write_with_manifest(frame: pd.DataFrame, path: str | Path, manifest_of: Call
     if manifest_path.is_dir():   # found before the file is written, not after: it would be left without its manifest
         raise WriteError(f"{manifest_path} is a folder: the manifest cannot be written there")
     # a name of its own: two writers of one name, where no folder lock can be had, do not share a temporary file
-    staged = manifest_path.with_name(f"{manifest_path.name}.{secrets.token_hex(4)}.partial")
+    staged = files.partial_name(manifest_path)
     manifest: dict = {}
     phase = "writing"   # how far the write got, to say what a failure left
 
@@ -65,9 +64,12 @@ def write_with_manifest(frame: pd.DataFrame, path: str | Path, manifest_of: Call
             left = {"writing": f"{earlier} {'are' if had_manifest else 'is'} as {'they were' if had_manifest else 'it was'}",
                     "renaming": f"the earlier {path.name} is as it was" + (", its manifest removed" if had_manifest else ""),
                     "manifest": f"{path.name} is written, without its manifest"}[phase]
-            raise WriteError(f"writing {getattr(error, 'filename', None) or path} failed "
-                             f"({getattr(error, 'strerror', None) or error}); "
-                             f"{left if phase == 'manifest' or path.exists() else 'nothing was written'}") from None
+            said = left if phase == "manifest" or path.exists() else "nothing was written"
+            if isinstance(error, files.FileFormatError):   # its message names the file
+                raise WriteError(f"{error}; {said}") from None
+            # a temporary file is named as the file it was for
+            written = manifest_path if str(getattr(error, "filename", None) or "").startswith(str(manifest_path)) else path
+            raise WriteError(f"writing {written} failed ({getattr(error, 'strerror', None) or error}); {said}") from None
         finally:
             staged.unlink(missing_ok=True)   # staged for a file that did not take its name, or stopped by Ctrl-C
     return manifest

@@ -79,19 +79,20 @@ INVALID_LISTED = 1000
 
 
 def invalid_samples(smiles: Sequence[str], positions: Sequence[int]) -> list[dict]:
-    """The samples at ``positions`` (0-based), which are not molecules, each with why (RDKit's complaint in words);
-    the first :data:`INVALID_LISTED`."""
+    """The samples at ``positions`` (0-based), which are not molecules, each with why (RDKit's complaint in words):
+    the first :data:`INVALID_LISTED` that hold text (an empty sample, a file's blank line, is counted, not listed)."""
+    written = [i for i in positions if smiles[i].strip()][:INVALID_LISTED]
     with quiet_rdkit():
-        return [{"position": i, "smiles": smiles[i], "reason": parse_smiles(smiles[i]).reason or "empty"}
-                for i in positions[:INVALID_LISTED]]
+        return [{"position": i, "smiles": smiles[i], "reason": parse_smiles(smiles[i]).reason} for i in written]
 
 
-def computed_on(n: int, n_valid: int, n_unique: int) -> str:
-    """What each metric of a report is computed over, in a sentence (MOSES's definitions)."""
-    return (f"computed on: valid over the {n:,} samples, unique@k over the {n_valid:,} valid; FCD, SNN, Frag, Scaf, "
+def computed_on(n: int, n_valid: int, n_unique: int, novelty: bool = True) -> str:
+    """What each metric of a report is computed over, in a sentence (MOSES's definitions); ``novelty``: whether
+    novelty was measured (not without a training set)."""
+    return (f"computed on: valid over the {n:,} samples, unique@k over the first k valid; FCD, SNN, Frag, Scaf, "
             f"IntDiv, Filters and the property distances over the {n_valid:,} valid molecules"
-            f"{f' (the {n - n_valid:,} invalid left out, nothing corrected)' if n > n_valid else ''}; Novelty over the "
-            f"{n_unique:,} distinct valid ones")
+            f"{f' (the {n - n_valid:,} invalid left out, nothing corrected)' if n > n_valid else ''}"
+            + (f"; Novelty over the {n_unique:,} distinct valid ones" if novelty else ""))
 
 
 def _against(stats: ReferenceStats, suffix: str, canonical, described, fcd_gen, metrics: dict) -> None:
@@ -209,7 +210,7 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
     # which samples were not molecules, and why (as sampled, nothing corrected): counted by `valid`, left out of the rest
     metrics["invalid_samples"] = invalid_samples(smiles, [i for i, c in enumerate(every) if c is None])
     if smiles:
-        notes.append(computed_on(metrics["n"], metrics["n_valid"], metrics["n_unique"]))
+        notes.append(computed_on(metrics["n"], metrics["n_valid"], metrics["n_unique"], novelty=train is not None))
     for cut in k:
         metrics[f"unique@{cut}"] = fraction_unique(canonical, cut)
         if 0 < len(canonical) < cut:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import signal
 import sys
@@ -234,6 +235,19 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
 #: What a training run writes beside its checkpoint NAME.pt: card, log, resume checkpoint and state (the command
 #: refuses an --out whose files would land on its --data; each is written through a temporary name of its own).
 TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
+
+
+def remove_orphaned_partials(out: Path) -> list[Path]:
+    """Remove what a killed save left beside a training's files (``NAME.state.pt.1f2e3d4c.partial``, as large as a
+    checkpoint; a SIGKILL or a lost machine runs no cleanup): a training writes its files alone, so none is in use
+    when it starts. Returns the files removed."""
+    names = {out.with_suffix(suffix).name for suffix in (".pt", *TRAINING_FILES)}
+    pattern = re.compile(r"(.+)\.[0-9a-f]{8}\.partial")
+    removed = [path for path in out.parent.glob(f"{out.stem}*.partial")
+               if (match := pattern.fullmatch(path.name)) and match.group(1) in names]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def state_path(checkpoint: str | Path) -> Path:

@@ -39,6 +39,7 @@ def measure_run(store: RunStore, record: dict, rows: Sequence[int] | None = None
     # n, n_valid and n_unique count the distinct molecules measured (what FCD and the rest are of); valid is
     # n_valid_sampled / n_sampled, the whole run's tally, each number in the JSON for a script to divide
     metrics.update(n_sampled=sampled, n_valid_sampled=valid, n_unique_sampled=unique)
+    metrics.pop("invalid_samples", None)   # its molecules are all valid: what was not is in the run's rejects
     for key in [k for k in metrics if k.startswith("unique@")]:
         metrics[key] = None
     if sampled:

@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS candidates (
 CREATE TABLE IF NOT EXISTS candidate_columns (name TEXT PRIMARY KEY, kind TEXT);
 CREATE INDEX IF NOT EXISTS candidates_rank ON candidates (run_id, rank);
 CREATE TABLE IF NOT EXISTS rejects (run_id TEXT, chunk INTEGER, text TEXT, reason TEXT);
+CREATE INDEX IF NOT EXISTS rejects_run ON rejects (run_id);
 """
 
 
@@ -622,9 +623,21 @@ class RunStore:
                 values.append(high)
         return clauses, values
 
-    def rejects(self, run: str) -> pd.DataFrame:
-        cursor = self._db.execute("SELECT chunk, text, reason FROM rejects WHERE run_id = ? ORDER BY rowid", (self.resolve(run),))
+    def rejects(self, run: str, limit: int | None = None) -> pd.DataFrame:
+        """A run's samples that were no molecule (or one it refuses), in sampling order: chunk, text, reason; the
+        first ``limit`` when given."""
+        cursor = self._db.execute("SELECT chunk, text, reason FROM rejects WHERE run_id = ? ORDER BY rowid LIMIT ?",
+                                  (self.resolve(run), -1 if limit is None else limit))
         return pd.DataFrame(cursor.fetchall(), columns=["chunk", "text", "reason"])
+
+    def reject_kinds(self, run: str) -> dict[str, int]:
+        """How many of a run's rejects each kind of reason holds (the reason's words before its colon: syntax,
+        valence, ...), most first."""
+        cursor = self._db.execute(
+            "SELECT CASE WHEN instr(reason, ':') > 0 THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END "
+            "AS kind, count(*) AS n FROM rejects WHERE run_id = ? GROUP BY kind ORDER BY n DESC, kind",
+            (self.resolve(run),))
+        return dict(cursor.fetchall())
 
     def set_selected(self, run: str, smiles: Iterable[str], selected: bool = True) -> int:
         run_id = self.resolve(run)

@@ -110,6 +110,20 @@ def test_tsv_and_gzip(tmp_path):
     assert frame["smiles"].tolist() == ["CCO"] and frame["name"].tolist() == ["ethanol"]
 
 
+
+def test_a_gzipped_table_names_itself_in_its_header_and_is_the_same_bytes_each_time(tmp_path):
+    """Written through a temporary name, its gzip header named that (out.csv.gz.1f2e3d4c.partial, what gunzip -N
+    restores), and a timestamp made each write differ."""
+    from molgen.data.files import write_molecules
+
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1"], "pIC50": [5.5, 7.25]})
+    path = write_molecules(frame, tmp_path / "out.csv.gz")
+    first = path.read_bytes()
+    assert first[3] & 0x08 and first[10:].split(b"\0")[0] == b"out.csv"   # FNAME flag, then the name
+    assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1"]
+    assert write_molecules(frame, path).read_bytes() == first
+
+
 def test_smi_with_header_comments_and_names(tmp_path):
     path = write(tmp_path / "x.smi", "smiles name\n# a comment\nCCO ethanol\nc1ccccc1\tbenzene ring\nC1CC\n")
     frame = read_molecules(path)

@@ -310,7 +310,9 @@ def test_a_graph_fine_tune_resumed_by_the_command_it_printed_reads_its_series_as
         assert "carries no aggregate posterior" in said
     resumed = run("train", family, "--resume", str(tuned.with_suffix(".last.pt")), "--max-steps", "3")
     assert resumed.exit_code == 0, resumed.output
-    assert json.loads(tuned.with_suffix(".json").read_text())["training"]["steps"] == 3
+    card = json.loads(tuned.with_suffix(".json").read_text())
+    # the fine-tune resumed is measured again (its card, rewritten at its best step, had lost the measurement)
+    assert card["training"]["steps"] == 3 and card["metrics"]["samples"] == 1000
 
 
 def test_a_cut_short_card_and_an_emptied_log_do_not_stop_a_resume(tmp_path):

@@ -16,7 +16,7 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import salt_parent, without_stereo
+from molgen.chem.standardize import neutral_parent, without_labels, without_stereo
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
 from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
@@ -102,11 +102,11 @@ def scaffold_atoms(smiles: str, queries: list | None) -> tuple[int, ...]:
     return ()
 
 
-def find_candidate(run_id: str, text: str, updated: float = 0.0) -> tuple[pd.DataFrame, str]:
+def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
     """A candidate of the whole run (not only the page shown) by its rank (``12`` or ``#12``) or its SMILES
     (any way of writing it); (a one-row frame, '' or how it was found) when found, else (an empty frame, why not).
     A SMILES not stored as written finds the run's molecule of the same compound: its stereo left out or another,
-    a salt by its parent (``updated``: the run's record time, for the cached lookup)."""
+    a salt or charged form by its neutral parent, an isotope label left out (:func:`same_compound`)."""
     text = text.strip()
     if re.fullmatch(r"#?[0-9]{1,9}", text):
         rank = int(text.lstrip("#"))
@@ -120,7 +120,7 @@ def find_candidate(run_id: str, text: str, updated: float = 0.0) -> tuple[pd.Dat
     found = store().candidates(run_id, ranges={"smiles": (smiles, smiles)}, limit=1)
     if len(found):
         return found, ""
-    same = compound_index(run_id, updated).get(compound_key(smiles), [])
+    same = same_compound(run_id, smiles)
     if not same:
         return pd.DataFrame(), f"{smiles} is not among this run's molecules, nor any of the same compound in another form"
     found = store().candidates(run_id, ranges={"smiles": (same[0], same[0])}, limit=1)
@@ -128,21 +128,29 @@ def find_candidate(run_id: str, text: str, updated: float = 0.0) -> tuple[pd.Dat
     return found, f"{smiles} is not stored as written: shown is the run's {same[0]}, the same compound{others}"
 
 
-def compound_key(smiles: str) -> str | None:
-    """What two spellings of one compound share here: the parent of a salt, neutralized, without stereo."""
+def compound_key(mol: Chem.Mol) -> Chem.Mol:
+    """What two spellings of one compound share here: the neutral parent of a salt or of a charged form, without
+    isotope labels or stereo (the leak guard reads a compound so too)."""
+    return without_stereo(without_labels(neutral_parent(mol)))
+
+
+def same_compound(run_id: str, smiles: str) -> list[str]:
+    """The run's stored SMILES of the compound ``smiles`` writes in another form, best ranked first: looked for
+    among the molecules of its parent's weight (read from the store), so a run of any size answers at once, a run
+    still sampling included."""
     mol = Chem.MolFromSmiles(smiles)
-    return None if mol is None else canonical_smiles(without_stereo(salt_parent(mol)))
-
-
-@st.cache_data(max_entries=4, show_spinner="Reading the run's molecules as compounds")
-def compound_index(run_id: str, updated: float) -> dict[str, list[str]]:
-    """The run's stored SMILES by :func:`compound_key`, best ranked first."""
-    index: dict[str, list[str]] = {}
-    frame = store().candidates(run_id, order_by="rank", columns=["smiles"])
+    if mol is None:
+        return []
     with quiet_rdkit():
-        for smiles in frame["smiles"]:
-            index.setdefault(compound_key(smiles), []).append(smiles)
-    return index
+        key = compound_key(mol)
+        wanted = canonical_smiles(key)
+        weight = PROPERTIES["mw"].function(key)
+        try:
+            near = store().candidates(run_id, order_by="rank", columns=["smiles"],
+                                      ranges={"mw": (weight - 0.01, weight + 0.01)})["smiles"]
+        except (KeyError, ValueError):   # a store without the column (an old run): no lookup by compound
+            return []
+        return [s for s in near if (m := Chem.MolFromSmiles(s)) is not None and canonical_smiles(compound_key(m)) == wanted]
 
 
 def _show_details(smiles: str) -> None:
@@ -222,17 +230,25 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
         on_this_page(record["message"])
 
 
+#: How many of a run's invalid samples Browse lists (all are counted; the command line writes them all).
+REJECTS_SHOWN = 1000
+
+
 def show_rejects(run_id: str) -> None:
     """The samples a run did not store, with why (`molgen runs rejects` writes them to a file): what the model wrote
-    that was no molecule, or a molecule the run refuses (a fragment)."""
-    rejects = store().rejects(run_id)
-    if rejects.empty:
+    that was no molecule, or a molecule the run refuses (a fragment). Counted in SQL; the first
+    :data:`REJECTS_SHOWN` listed, and only while the expander is open."""
+    kinds = store().reject_kinds(run_id)
+    if not kinds:
         return
-    kinds = rejects["reason"].str.split(":").str[0].value_counts()
-    with st.expander(f"Invalid samples: {len(rejects):,} ({', '.join(f'{n:,} {k}' for k, n in kinds.items())})"):
-        st.caption("What the model wrote that the run did not store, each with why, in sampling order (the command "
-                   f"line writes them to a file: molgen runs rejects {run_id} -o rejects.csv).")
-        st.dataframe(rejects.rename(columns={"text": "sampled"}), hide_index=True, width="stretch")
+    total = sum(kinds.values())
+    with st.expander(f"Invalid samples: {total:,} ({', '.join(f'{n:,} {k}' for k, n in kinds.items())})"):
+        shown = f"the first {REJECTS_SHOWN:,} " if total > REJECTS_SHOWN else ""
+        st.caption(f"What the model wrote that the run did not store, each with why, {shown}in sampling order (the "
+                   f"command line writes them all to a file: molgen runs rejects {run_id} -o rejects.csv).")
+        if st.toggle("List them", key=f"browse_rejects_{run_id}"):   # a large table only when asked for
+            rejects = store().rejects(run_id, limit=REJECTS_SHOWN)
+            st.dataframe(rejects.rename(columns={"text": "sampled"}), hide_index=True, width="stretch")
 
 
 def _unless_deleted(callback):
@@ -567,7 +583,7 @@ if run_id:
                                help="by rank or SMILES, whatever the filters and the page")
         row = frame.iloc[page_smiles.index(picked)]
         if wanted.strip():
-            found, why = find_candidate(run_id, wanted, record["updated"])
+            found, why = find_candidate(run_id, wanted)
             if not len(found):   # no details of another molecule under the error, to be read as the answer
                 d2.error(plain(why))
                 st.stop()
