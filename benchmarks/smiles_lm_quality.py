@@ -41,7 +41,7 @@ def main() -> None:
     print(f"KL score {metrics['KL_score']}, FCD score {metrics['FCD_score']}; sampling {sampling_seconds:.0f} s, "
           f"evaluation {metrics['seconds']:.0f} s; truncated strings: {sum(bool(s.meta.get('truncated')) for s in samples)}")
     if not (args.no_card or args.bf16):
-        record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "seconds")}
+        record = {k: v for k, v in metrics.items() if k not in ("properties", "timings", "seconds", "invalid_samples")}
         record.update(sampling={"n": args.n, "seed": args.seed, "strategy": "sample", "temperature": 1.0,
                                 "valence_correction": "none"},
                       command=f"python benchmarks/smiles_lm_quality.py --checkpoint {args.checkpoint} -n {args.n}")

@@ -620,11 +620,13 @@ def _name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) 
     for entry in metrics["invalid_samples"]:
         entry["line"] = lines[entry.pop("position")]
     unsaid = metrics["n"] - metrics["n_valid"] - sum(line in said_before for line in lines)
-    named = [entry for entry in metrics["invalid_samples"] if entry["line"] not in said_before][:5]
+    # those with text first: an empty cell says less than what a model wrote
+    named = sorted((entry for entry in metrics["invalid_samples"] if entry["line"] not in said_before),
+                   key=lambda entry: (not entry["smiles"].strip(), entry["line"]))[:5]
     if unsaid > 0:
-        shown = "; ".join(f"line {e['line']}: {e['reason']}" for e in named)
+        shown = "; ".join(f"line {e['line']}: {e['reason']}" for e in named) or "not listed"
         metrics["notes"].append(f"{unsaid:,} sample{'s' * (unsaid != 1)} not a molecule, counted invalid ({shown}"
-                                f"{f'; and {unsaid - len(named):,} more' if unsaid > len(named) else ''})")
+                                f"{f'; and {unsaid - len(named):,} more' if named and unsaid > len(named) else ''})")
 
 
 def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:

@@ -1,9 +1,11 @@
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -841,9 +843,16 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert result.exit_code == 0 and "4 samples not a molecule, counted invalid (line 3: not valid SMILES syntax " \
         "(unclosed ring): 'C1CC'; line 5: not valid SMILES syntax" in said and "'CC[/N]'" in said
     assert "line 1207: " in said   # past a thousand blank lines, counted and said apart, not listed
-    assert [(e["line"], e["smiles"]) for e in json.loads(out.read_text())["batches"]["invalid_samples"]] == \
+    listed = json.loads(out.read_text())["batches"]["invalid_samples"]
+    assert [(e["line"], e["smiles"]) for e in listed if e["smiles"]] == \
         [(3, "C1CC"), (5, "c1ccccc1("), (6, "CC[/N]"), (1207, "xx")]
     assert "Novelty over" not in said   # --train none: no novelty to compute over
+    # an empty cell of a table is no blank line said apart: named by its line
+    table = tmp_path / "cells.csv"
+    table.write_text('smiles,name\nCCO,a\n,b\nc1ccccc1,c\n"   ",d\n')
+    result = run("evaluate", str(table), "--train", "none", "--no-published", "-o", str(out))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "2 samples not a molecule, counted invalid (line 3: empty SMILES; line 5: " in said
 
 
 def test_evaluate_a_stored_run_reads_its_molecules_and_takes_validity_and_novelty_from_its_counts(
@@ -1165,10 +1174,23 @@ def test_what_a_save_killed_mid_write_left_is_removed_when_training_starts_again
                                          "r.last.pt.12345678.partial")]
     others = [tmp_path / name for name in ("rx.pt.deadbeef.partial", "r.csv", "r.pt.notahex.partial",
                                            "series.smi.0a1b2c3d.partial")]
-    for path in left + others:
+    young = tmp_path / "r.state.pt.feedf00d.partial"   # a save still being written (another process's)
+    for path in left + others + [young]:
         path.write_bytes(b"x")
+        if path != young:
+            os.utime(path, (time.time() - 3600, time.time() - 3600))
     assert sorted(remove_orphaned_partials(out)) == sorted(left)
-    assert not any(path.exists() for path in left) and all(path.exists() for path in others)
+    assert not any(path.exists() for path in left) and all(path.exists() for path in others + [young])
+    # and a training started under that name does so, and says it
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO")))
+    orphan = tmp_path / "m.state.pt.0a1b2c3d.partial"
+    orphan.write_bytes(b"x")
+    os.utime(orphan, (time.time() - 3600, time.time() - 3600))
+    made = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "m.pt"), "--max-steps", "1",
+               "--batch-size", "4", "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    assert made.exit_code == 0 and not orphan.exists()
+    assert "removed 1 temporary file an earlier training under m.pt left" in " ".join(made.output.split())
 
 
 def test_a_truncated_resume_state_is_said_to_be_one(tmp_path):

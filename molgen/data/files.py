@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import glob
 import gzip
 import io
 import json
@@ -19,6 +20,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -501,6 +503,27 @@ def partial_name(path: Path) -> Path:
     return path.with_name(f"{path.name}.{secrets.token_hex(4)}.partial")
 
 
+#: How old a temporary file must be before a writer of its name removes it as left by a killed write (one still
+#: being written is younger: its writer touches it as it writes).
+STALE_PARTIAL_SECONDS = 600
+
+
+def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) -> list[Path]:
+    """Remove what killed writes of ``path`` left (``NAME.1f2e3d4c.partial``, of :func:`partial_name`; a SIGKILL
+    runs no cleanup), those older than ``min_age`` seconds: a writer still at work is left alone. Returns them."""
+    pattern = re.compile(re.escape(path.name) + r"\.[0-9a-f]{8}\.partial")
+    now = time.time()
+    removed = []
+    for candidate in path.parent.glob(f"{glob.escape(path.name)}.*.partial"):
+        try:
+            if pattern.fullmatch(candidate.name) and now - candidate.stat().st_mtime > min_age:
+                candidate.unlink()
+                removed.append(candidate)
+        except FileNotFoundError:   # removed by another writer meanwhile
+            continue
+    return removed
+
+
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
@@ -565,7 +588,8 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
         if fmt in ("csv", "tsv") and path.suffix.lower() == ".gz":
             # the gzip header names the file by its own name (gunzip -N), not the temporary one, and holds no time:
             # the same table writes the same bytes
-            with open(partial, "wb") as raw, gzip.GzipFile(filename=path.name, mode="wb", fileobj=raw, mtime=0) as zipped:
+            with open(partial, "wb") as raw, gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=raw,
+                                                            mtime=0) as zipped:   # gzip strips only ".gz"
                 frame.to_csv(zipped, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)
         elif fmt in ("csv", "tsv"):
             frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)

@@ -79,11 +79,14 @@ INVALID_LISTED = 1000
 
 
 def invalid_samples(smiles: Sequence[str], positions: Sequence[int]) -> list[dict]:
-    """The samples at ``positions`` (0-based), which are not molecules, each with why (RDKit's complaint in words):
-    the first :data:`INVALID_LISTED` that hold text (an empty sample, a file's blank line, is counted, not listed)."""
+    """The samples at ``positions`` (0-based), which are not molecules, each with why (RDKit's complaint in words),
+    in order: the first :data:`INVALID_LISTED` that hold text and the first as many empty ones (a file's blank
+    lines do not crowd out what a model wrote)."""
     written = [i for i in positions if smiles[i].strip()][:INVALID_LISTED]
+    empty = [i for i in positions if not smiles[i].strip()][:INVALID_LISTED]
     with quiet_rdkit():
-        return [{"position": i, "smiles": smiles[i], "reason": parse_smiles(smiles[i]).reason} for i in written]
+        return [{"position": i, "smiles": smiles[i], "reason": parse_smiles(smiles[i]).reason}
+                for i in sorted(written + empty)]
 
 
 def computed_on(n: int, n_valid: int, n_unique: int, novelty: bool = True) -> str:

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import platform
-import re
 import shlex
 import signal
 import sys
@@ -26,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from molgen.data.files import partial_name, write_json
+from molgen.data.files import partial_name, remove_stale_partials, write_json
 from molgen.data.moses import sha256_of
 
 
@@ -239,15 +238,9 @@ TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
 
 def remove_orphaned_partials(out: Path) -> list[Path]:
     """Remove what a killed save left beside a training's files (``NAME.state.pt.1f2e3d4c.partial``, as large as a
-    checkpoint; a SIGKILL or a lost machine runs no cleanup): a training writes its files alone, so none is in use
-    when it starts. Returns the files removed."""
-    names = {out.with_suffix(suffix).name for suffix in (".pt", *TRAINING_FILES)}
-    pattern = re.compile(r"(.+)\.[0-9a-f]{8}\.partial")
-    removed = [path for path in out.parent.glob(f"{out.stem}*.partial")
-               if (match := pattern.fullmatch(path.name)) and match.group(1) in names]
-    for path in removed:
-        path.unlink(missing_ok=True)
-    return removed
+    checkpoint; a SIGKILL or a lost machine runs no cleanup), those older than a writer still at work would leave
+    them. Returns the files removed."""
+    return [removed for suffix in (".pt", *TRAINING_FILES) for removed in remove_stale_partials(out.with_suffix(suffix))]
 
 
 def state_path(checkpoint: str | Path) -> Path:

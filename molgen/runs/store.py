@@ -630,6 +630,16 @@ class RunStore:
                                   (self.resolve(run), -1 if limit is None else limit))
         return pd.DataFrame(cursor.fetchall(), columns=["chunk", "text", "reason"])
 
+    def compound_lookup_rows(self, run: str, mw: float, tolerance: float = 0.01) -> list[str]:
+        """A run's stored SMILES that may be the compound of parent weight ``mw`` in some form, best ranked first
+        (unranked last): those of that weight, and every one whose stored form can weigh otherwise than its
+        parent (a mixture, a charged atom, an isotope label), which a run seldom holds."""
+        rows = self._db.execute(
+            "SELECT smiles FROM candidates WHERE run_id = ? AND (mw BETWEEN ? AND ? OR instr(smiles, '.') > 0 "
+            "OR instr(smiles, '+') > 0 OR instr(smiles, '-]') > 0 OR smiles GLOB '*[[][0-9]*') "
+            "ORDER BY rank = 0, rank, id", (self.resolve(run), mw - tolerance, mw + tolerance)).fetchall()
+        return [row[0] for row in rows]
+
     def reject_kinds(self, run: str) -> dict[str, int]:
         """How many of a run's rejects each kind of reason holds (the reason's words before its colon: syntax,
         valence, ...), most first."""

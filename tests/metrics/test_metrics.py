@@ -108,9 +108,8 @@ def test_evaluate_against_a_custom_reference(sample_smiles, small_reference):
     assert metrics["FCD_score"] == pytest.approx(np.exp(-0.2 * metrics["FCD/Test"]))
     assert "FCD/TestSF" not in metrics
     # which samples were not molecules, and why; what each metric is computed over (a review found neither said)
-    # (an empty sample is counted, not listed)
-    assert [(e["position"], e["smiles"]) for e in metrics["invalid_samples"]] == [(301, "C1CC")]
-    assert "unclosed ring" in metrics["invalid_samples"][0]["reason"]
+    assert [(e["position"], e["smiles"]) for e in metrics["invalid_samples"]] == [(300, ""), (301, "C1CC")]
+    assert "unclosed ring" in metrics["invalid_samples"][1]["reason"]
     assert ("computed on: valid over the 303 samples, unique@k over the first k valid; FCD, SNN, Frag, Scaf, IntDiv, "
             "Filters and the property distances over the 301 valid molecules (the 2 invalid left out, nothing "
             "corrected); Novelty over the 300 distinct valid ones") in metrics["notes"]

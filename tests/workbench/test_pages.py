@@ -1189,6 +1189,34 @@ def test_browse_finds_any_molecule_of_the_run_and_draws_the_kept_scaffold(stored
     assert any("kept substructure in blue" in (image.proto.imgs[0].caption or "") for image in at.get("image"))
 
 
+def test_browse_finds_a_molecule_stored_as_a_salt_an_ion_or_labelled_by_its_parent(tiny_checkpoint):
+    """The lookup read only the run's molecules of the typed parent's weight: one stored as a salt, an ion or
+    labelled weighs otherwise, and was said not to be in the run (a review)."""
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors
+
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 6, seed=8, store=store, progress=False, name="stored-forms").id
+        rows = store.candidates(run_id, ranked_only=True).head(3)
+        forms = {}
+        def labelled(smiles: str) -> str:   # its first atom 13C-labelled
+            mol = Chem.MolFromSmiles(smiles)
+            mol.GetAtomWithIdx(0).SetIsotope(13)
+            return Chem.MolToSmiles(mol)
+
+        for row, form in zip(rows.itertuples(), ("{}.Cl", "{}.[Na+].[Cl-]", "labelled")):
+            written = labelled(row.smiles) if form == "labelled" else form.format(row.smiles)
+            stored = Chem.MolToSmiles(Chem.MolFromSmiles(written))   # as a store would hold it
+            store._db.execute("UPDATE candidates SET smiles = ?, mw = ? WHERE run_id = ? AND id = ?",
+                              (stored, Descriptors.MolWt(Chem.MolFromSmiles(stored)), run_id, row.id))
+            forms[row.smiles] = (stored, int(row.rank))
+    at = page("browse", run_id)
+    for parent, (stored, rank) in forms.items():
+        at.text_input(key="browse_find").set_value(parent).run()
+        assert not at.exception and not at.error, (parent, [shown(e) for e in at.error])
+        assert any(shown(m) == f"**#{rank}** {stored}" for m in at.markdown), parent
+
+
 def test_a_drawing_colours_alerts_and_a_kept_scaffold_apart():
     from workbench.common import ALERT_COLOUR, SCAFFOLD_COLOUR, depict
 

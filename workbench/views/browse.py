@@ -136,21 +136,16 @@ def compound_key(mol: Chem.Mol) -> Chem.Mol:
 
 def same_compound(run_id: str, smiles: str) -> list[str]:
     """The run's stored SMILES of the compound ``smiles`` writes in another form, best ranked first: looked for
-    among the molecules of its parent's weight (read from the store), so a run of any size answers at once, a run
-    still sampling included."""
+    among the molecules of its parent's weight and those stored as a salt, an ion or labelled (read from the
+    store, so a run of any size answers at once, a run still sampling included)."""
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return []
     with quiet_rdkit():
         key = compound_key(mol)
         wanted = canonical_smiles(key)
-        weight = PROPERTIES["mw"].function(key)
-        try:
-            near = store().candidates(run_id, order_by="rank", columns=["smiles"],
-                                      ranges={"mw": (weight - 0.01, weight + 0.01)})["smiles"]
-        except (KeyError, ValueError):   # a store without the column (an old run): no lookup by compound
-            return []
-        return [s for s in near if (m := Chem.MolFromSmiles(s)) is not None and canonical_smiles(compound_key(m)) == wanted]
+        rows = store().compound_lookup_rows(run_id, PROPERTIES["mw"].function(key))
+        return [s for s in rows if (m := Chem.MolFromSmiles(s)) is not None and canonical_smiles(compound_key(m)) == wanted]
 
 
 def _show_details(smiles: str) -> None:
@@ -237,15 +232,16 @@ REJECTS_SHOWN = 1000
 def show_rejects(run_id: str) -> None:
     """The samples a run did not store, with why (`molgen runs rejects` writes them to a file): what the model wrote
     that was no molecule, or a molecule the run refuses (a fragment). Counted in SQL; the first
-    :data:`REJECTS_SHOWN` listed, and only while the expander is open."""
+    :data:`REJECTS_SHOWN` listed, and only when asked for (a table sent at every rerun otherwise)."""
     kinds = store().reject_kinds(run_id)
     if not kinds:
         return
     total = sum(kinds.values())
     with st.expander(f"Invalid samples: {total:,} ({', '.join(f'{n:,} {k}' for k, n in kinds.items())})"):
         shown = f"the first {REJECTS_SHOWN:,} " if total > REJECTS_SHOWN else ""
-        st.caption(f"What the model wrote that the run did not store, each with why, {shown}in sampling order (the "
-                   f"command line writes them all to a file: molgen runs rejects {run_id} -o rejects.csv).")
+        st.caption(f"What the model wrote that the run did not store, each with why, {shown}in sampling order, "
+                   f"listed while \"List them\" is on (the command line writes them all to a file: molgen runs "
+                   f"rejects {run_id} -o rejects.csv).")
         if st.toggle("List them", key=f"browse_rejects_{run_id}"):   # a large table only when asked for
             rejects = store().rejects(run_id, limit=REJECTS_SHOWN)
             st.dataframe(rejects.rename(columns={"text": "sampled"}), hide_index=True, width="stretch")
