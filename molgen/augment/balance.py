@@ -107,6 +107,10 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     compounds = CompoundIndex()
     repeat_of = [compounds.first(m, row) for m, row in zip(inputs, input_rows)]
     counted = np.array([first == row for first, row in zip(repeat_of, input_rows)])
+    # the same molecule written again is told apart from another form of its compound, as enumerate tells them
+    first_row: dict[str, int] = {}
+    same_molecule = [first if (first := first_row.setdefault(Chem.MolToSmiles(m), row)) != row else None
+                     for m, row in zip(inputs, input_rows)]
     before = np.bincount(bin_of(values)[(bin_of(values) >= 0) & counted], minlength=bins)
     if not before.any():   # nothing to balance: every input lies outside the histogram (or has no value)
         raise ValueError(f"none of the {len(inputs):,} input molecules has a {prop} value inside {low:g} to {high:g}")
@@ -170,8 +174,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
                                   "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
                                   "bin": bin_of(values),
-                                  "same_parent_as_row": pd.array([None if c else r for c, r in zip(counted, repeat_of)],
-                                                                 dtype="Int64")})
+                                  "same_molecule_as_row": pd.array(same_molecule, dtype="Int64"),
+                                  "same_parent_as_row": pd.array([None if c or m is not None else r for c, m, r in
+                                                                  zip(counted, same_molecule, repeat_of)], dtype="Int64")})
     rows = pd.concat([original_rows, pd.DataFrame(added, columns=original_rows.columns)], ignore_index=True)
     added_counts = np.bincount(np.array([a["bin"] for a in added], dtype=int), minlength=bins)
     histogram = pd.DataFrame({"low": edges[:-1], "high": edges[1:], "before": before, "target": target,
@@ -180,7 +185,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["sampled"] = sampled
     histogram.attrs["unused"] = dict(unused)
     histogram.attrs["inputs_outside"] = int((bin_of(values) < 0).sum())   # kept as rows, in no bin
-    histogram.attrs["repeated_compounds"] = int((~counted).sum())   # kept as rows, counted once in the bins
+    histogram.attrs["repeated_molecules"] = sum(m is not None for m in same_molecule)   # kept, counted once
+    histogram.attrs["repeated_compounds"] = int((~counted).sum()) - histogram.attrs["repeated_molecules"]
     histogram.attrs["bins_asked"] = asked
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
@@ -253,6 +259,9 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
     if outside := histogram.attrs.get("inputs_outside", 0):
         notes.append(f"{outside:,} input molecule{'s lie' if outside != 1 else ' lies'} outside the histogram (bin -1): "
                      "kept as rows, counted in no bin")
+    if repeated := histogram.attrs.get("repeated_molecules", 0):
+        notes.append(f"{repeated:,} input row{'s repeat' if repeated != 1 else ' repeats'} an earlier row's molecule "
+                     "(written the same or otherwise): kept as rows (same_molecule_as_row), counted once in the bins")
     if repeated := histogram.attrs.get("repeated_compounds", 0):
         notes.append(f"{repeated:,} input row{'s are other forms' if repeated != 1 else ' is another form'} (a salt, "
                      "charge state, tautomer, stereoisomer or isotopologue) of an earlier row's compound: kept as "

@@ -456,6 +456,16 @@ def test_balance_removes_held_out_inputs_and_bins_salts_by_their_parent():
     from molgen.augment.balance import balance_notes
 
     assert any(n.startswith("1 input row is another form (a salt") for n in balance_notes(histogram, removed))
+    # the same molecule written again is a repeat, not "another form" of it (a review; enumerate tells them apart)
+    again = ["CCOc1ccccc1C(=O)O", "O=C(O)c1ccccc1OCC", "CCCCCCCCCCCCc1ccccc1"]
+    rows, removed, histogram = balance(again, "mw", bins=2, value_range=(150, 250), per_bin=1, seed=0, max_samples=10)
+    originals = rows[rows["method"] == "original"]
+    assert histogram["before"].tolist() == [1, 1] and histogram.attrs["repeated_compounds"] == 0
+    assert [None if pd.isna(v) else int(v) for v in originals["same_molecule_as_row"]] == [None, 1, None]
+    assert originals["same_parent_as_row"].isna().all()
+    notes = balance_notes(histogram, removed)
+    assert any(n.startswith("1 input row repeats an earlier row's molecule") for n in notes)
+    assert not any("another form" in n for n in notes)
     # a charge state written alone is binned by its neutral form, as its HCl salt is: one compound, one value
     amitriptyline = ["CN(C)CCC=C1c2ccccc2CCc2ccccc12.Cl", "C[NH+](C)CCC=C1c2ccccc2CCc2ccccc12", "CCCCCC"]
     rows, _, _ = balance(amitriptyline, "logp", bins=2, per_bin=1, seed=0, max_samples=10)
