@@ -85,6 +85,11 @@ CREATE INDEX IF NOT EXISTS rejects_run ON rejects (run_id);
 """
 
 
+#: How far (g/mol) a charged or isotope-labelled molecule's stored weight may lie from its parent's for a lookup by
+#: compound to read it: ten hydrogens gained or lost, or ten deuteriums (1.008 and 1.006 each).
+ION_OR_LABEL_SHIFT = 10.1
+
+
 class RunNotFound(KeyError):
     def __str__(self) -> str:
         return f"no run {self.args[0]!r} in the store (see `molgen runs list`)"
@@ -632,12 +637,15 @@ class RunStore:
 
     def compound_lookup_rows(self, run: str, mw: float, tolerance: float = 0.01) -> list[str]:
         """A run's stored SMILES that may be the compound of parent weight ``mw`` in some form, best ranked first
-        (unranked last): those of that weight, and every one whose stored form can weigh otherwise than its
-        parent (a mixture, a charged atom, an isotope label), which a run seldom holds."""
+        (unranked last, best scored first among them, as :meth:`candidates` orders them): those of that weight,
+        every mixture (a salt weighs its counter-ion too), and the charged or labelled ones within a few hydrogens
+        or isotope shifts of it (a nitro group's charges leave its weight as its parent's: not every one is read)."""
+        near = (mw - ION_OR_LABEL_SHIFT, mw + ION_OR_LABEL_SHIFT)
         rows = self._db.execute(
             "SELECT smiles FROM candidates WHERE run_id = ? AND (mw BETWEEN ? AND ? OR instr(smiles, '.') > 0 "
-            "OR instr(smiles, '+') > 0 OR instr(smiles, '-]') > 0 OR smiles GLOB '*[[][0-9]*') "
-            "ORDER BY rank = 0, rank, id", (self.resolve(run), mw - tolerance, mw + tolerance)).fetchall()
+            "OR ((instr(smiles, '+') > 0 OR instr(smiles, '-]') > 0 OR smiles GLOB '*[[][0-9]*') AND mw BETWEEN ? AND ?)) "
+            "ORDER BY rank = 0, rank, score DESC, id",
+            (self.resolve(run), mw - tolerance, mw + tolerance, *near)).fetchall()
         return [row[0] for row in rows]
 
     def reject_kinds(self, run: str) -> dict[str, int]:

@@ -122,6 +122,8 @@ def test_a_gzipped_table_names_itself_in_its_header_and_is_the_same_bytes_each_t
     assert first[3] & 0x08 and first[10:].split(b"\0")[0] == b"out.csv"   # FNAME flag, then the name
     assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1"]
     assert write_molecules(frame, path).read_bytes() == first
+    shouted = write_molecules(frame, tmp_path / "OUT.TSV.GZ").read_bytes()   # gzip itself strips only ".gz"
+    assert shouted[10:].split(b"\0")[0] == b"OUT.TSV"
 
 
 def test_smi_with_header_comments_and_names(tmp_path):

@@ -1210,6 +1210,11 @@ def test_browse_finds_a_molecule_stored_as_a_salt_an_ion_or_labelled_by_its_pare
             store._db.execute("UPDATE candidates SET smiles = ?, mw = ? WHERE run_id = ? AND id = ?",
                               (stored, Descriptors.MolWt(Chem.MolFromSmiles(stored)), run_id, row.id))
             forms[row.smiles] = (stored, int(row.rank))
+        # a lone ion, stored as such (its weight a hydrogen less than its acid's), found by its acid
+        fourth = store.candidates(run_id, ranked_only=True).iloc[3]
+        store._db.execute("UPDATE candidates SET smiles = ?, mw = ? WHERE run_id = ? AND id = ?",
+                          ("CC(=O)[O-]", Descriptors.MolWt(Chem.MolFromSmiles("CC(=O)[O-]")), run_id, int(fourth["id"])))
+        forms["CC(=O)O"] = ("CC(=O)[O-]", int(fourth["rank"]))
     at = page("browse", run_id)
     for parent, (stored, rank) in forms.items():
         at.text_input(key="browse_find").set_value(parent).run()
