@@ -2643,9 +2643,10 @@ def _written_beside_before(output: Path) -> list[Path]:
     import json
 
     from molgen.data.moses import sha256_of
+    from molgen.data.with_manifest import manifest_path_of
 
     try:
-        earlier = json.loads(output.with_name(output.name + ".manifest.json").read_text())
+        earlier = json.loads(manifest_path_of(output).read_text())
         named = {entry["file"]: entry.get("sha256") for entry in earlier["output"].get("beside", [])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return []
@@ -2662,13 +2663,13 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     (``_augment_input``), given as that row's reason."""
     from molgen.augment.provenance import reason_first, reason_lines, with_read_errors, write_manifest
     from molgen.data.files import write_molecules
-    from molgen.data.with_manifest import folder_lock
+    from molgen.data.with_manifest import folder_lock, manifest_path_of
 
     removed = reason_first(with_read_errors(removed, read_errors))
 
     report = output.with_name(output.name + ".removed.csv")
     extra = {output.with_name(output.name + suffix): table for suffix, table in (beside or {}).items()}
-    manifest = output.with_name(output.name + ".manifest.json")
+    manifest = manifest_path_of(output)
     try:
         with folder_lock(output.parent):   # two runs writing one output at once: each set whole, with its manifest
             # said, not refused: rerunning a command over its own output is the common case (the report too:

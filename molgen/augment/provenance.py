@@ -91,6 +91,7 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
     """``OUTPUT.manifest.json`` (:func:`build_manifest`), written atomically beside ``output``, with the
     checksums of the input, the output, the removal report and each file of ``beside`` (balance's histogram)."""
     from molgen.data.files import write_json
+    from molgen.data.with_manifest import manifest_path_of
     from molgen.data.moses import sha256_of
 
     output, input_path, report = Path(output), Path(input_path), Path(report)
@@ -100,7 +101,7 @@ def write_manifest(output: str | Path, *, command: str, settings: dict, input_pa
                               report_sha256=sha256_of(report))
     if beside:
         manifest["output"]["beside"] = [{"file": Path(path).name, "sha256": sha256_of(Path(path))} for path in beside]
-    return write_json(manifest, output.with_name(output.name + ".manifest.json"))
+    return write_json(manifest, manifest_path_of(output))
 
 
 def read_errors(frame: pd.DataFrame) -> dict[int, str]:

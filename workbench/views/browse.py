@@ -16,7 +16,6 @@ from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import neutral_parent, without_labels, without_stereo
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
 from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
@@ -128,24 +127,19 @@ def find_candidate(run_id: str, text: str) -> tuple[pd.DataFrame, str]:
     return found, f"{smiles} is not stored as written: shown is the run's {same[0]}, the same compound{others}"
 
 
-def compound_key(mol: Chem.Mol) -> Chem.Mol:
-    """What two spellings of one compound share here: the neutral parent of a salt or of a charged form, without
-    isotope labels or stereo (the leak guard reads a compound so too)."""
-    return without_stereo(without_labels(neutral_parent(mol)))
-
-
 def same_compound(run_id: str, smiles: str) -> list[str]:
     """The run's stored SMILES of the compound ``smiles`` writes in another form, best ranked first: looked for
     among the molecules of its parent's weight and those stored as a salt, an ion or labelled (read from the
     store, so a run of any size answers at once, a run still sampling included)."""
+    from molgen.augment.guards import parent_key, parent_molecule   # here: the augment package loads its models
+
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return []
-    with quiet_rdkit():
-        key = compound_key(mol)
-        wanted = canonical_smiles(key)
-        rows = store().compound_lookup_rows(run_id, PROPERTIES["mw"].function(key))
-        return [s for s in rows if (m := Chem.MolFromSmiles(s)) is not None and canonical_smiles(compound_key(m)) == wanted]
+    with quiet_rdkit():   # the compound as the leak guard reads one: the neutral parent, no stereo or labels
+        wanted = parent_key(mol)
+        rows = store().compound_lookup_rows(run_id, PROPERTIES["mw"].function(parent_molecule(mol)))
+        return [s for s in rows if (m := Chem.MolFromSmiles(s)) is not None and parent_key(m) == wanted]
 
 
 def _show_details(smiles: str) -> None:

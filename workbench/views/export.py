@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from molgen.runs.store import ranked_count
@@ -91,7 +92,7 @@ if run_id:
             """The export and its manifest as the store holds them at the click, not at the last rerun."""
             with tempfile.TemporaryDirectory() as folder, RunStore(database) as clicked:
                 path = export_run(clicked, run_id, Path(folder) / name, **options)
-                return path.read_bytes(), path.with_name(path.name + ".manifest.json").read_bytes()
+                return path.read_bytes(), manifest_path_of(path).read_bytes()
 
         pair = ExportPair(written)   # the two buttons give the two halves of one export
 
