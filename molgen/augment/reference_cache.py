@@ -11,8 +11,6 @@ in under two seconds (``benchmarks/leak_guard.py``). A file that cannot be read 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +19,7 @@ import pandas as pd
 import rdkit
 from rdkit import Chem, DataStructs
 
+from molgen.data.files import replacing
 from molgen.paths import cache_dir
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 
@@ -96,17 +95,10 @@ def save(smiles: Sequence, rows: list[tuple[str, str, str]], fingerprints: list,
         "parent": [row[2] for row in rows] + [None] * len(unreadable),
         "fingerprint": [fp.ToBinary() for fp in fingerprints] + [None] * len(unreadable),
     })
-    partial = None
     try:
-        path = _path(smiles)
         # a name of its own: two processes keying the same set at once each write their own file, and the last
         # rename wins with a whole file (both hold the same keys)
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".partial")
-        os.close(handle)
-        partial = name
-        table.to_parquet(partial, index=False)
-        os.chmod(partial, 0o644)   # mkstemp's 0600 would keep a shared cache from its other users
-        os.replace(partial, path)
+        with replacing(_path(smiles)) as partial:
+            table.to_parquet(partial, index=False)
     except OSError:
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)
+        pass

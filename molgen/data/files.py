@@ -21,7 +21,8 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -508,32 +509,71 @@ def partial_name(path: Path) -> Path:
 STALE_PARTIAL_SECONDS = 600
 
 
+def _lock_exclusively(handle: int, wait: bool) -> bool:
+    """An advisory lock on an open file; False where another process holds one and ``wait`` is off. Where no such
+    lock can be had (no fcntl, NFS), True: the file's age is then all that tells a killed write from a slow one."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) -> list[Path]:
     """Remove what killed writes of ``path`` left (``NAME.1f2e3d4c.partial``, of :func:`partial_name`; a SIGKILL
-    runs no cleanup), those older than ``min_age`` seconds: a writer still at work is left alone. Returns them."""
+    runs no cleanup), those older than ``min_age`` seconds whose writer holds no lock on them (:func:`replacing`
+    keeps one while it writes): a writer still at work, or paused for an hour, is left alone. Returns them."""
     pattern = re.compile(re.escape(path.name) + r"\.[0-9a-f]{8}\.partial")
     now = time.time()
     removed = []
     for candidate in path.parent.glob(f"{glob.escape(path.name)}.*.partial"):
         try:
-            if pattern.fullmatch(candidate.name) and now - candidate.stat().st_mtime > min_age:
-                candidate.unlink()
-                removed.append(candidate)
+            if not pattern.fullmatch(candidate.name) or now - candidate.stat().st_mtime <= min_age:
+                continue
+            handle = os.open(candidate, os.O_RDONLY)
         except FileNotFoundError:   # removed by another writer meanwhile
             continue
+        try:
+            if _lock_exclusively(handle, wait=False):
+                candidate.unlink()
+                removed.append(candidate)
+        except FileNotFoundError:   # renamed into place by its writer meanwhile
+            continue
+        finally:
+            os.close(handle)
     return removed
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary name of its own beside ``path`` (:func:`partial_name`) to write the new file to; when the
+    block ends without an error it replaces ``path`` in one rename, so a reader never meets half a file. What the
+    block wrote is removed if it raised (a full disk, a checksum that did not match). The file is created here,
+    as open() creates files (the umask and a folder's default ACL apply), and locked until the rename, so that
+    :func:`remove_stale_partials` tells it from what a killed write left."""
+    path = Path(path)
+    partial = partial_name(path)
+    handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        _lock_exclusively(handle, wait=True)   # a new name: no one else holds it
+        yield partial
+        os.replace(partial, path)
+    finally:
+        os.close(handle)
+        partial.unlink(missing_ok=True)
 
 
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` atomically: under a temporary name, then renamed, so a reader never finds half a report."""
     path = Path(path)
-    partial = partial_name(path)   # created as open() creates files, so the umask (and a folder's default ACL) applies
-    try:
-        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(partial, path)
-    finally:   # a write that failed (a full disk) leaves no partial file behind
-        partial.unlink(missing_ok=True)
+    with replacing(path) as partial, open(partial, "w", encoding="utf-8") as file:
+        file.write(text)
     return path
 
 
@@ -583,8 +623,7 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     """
     path = Path(path)
     fmt = check_writable(path, probe=False)
-    partial = partial_name(path)
-    try:
+    with replacing(path) as partial:
         if fmt in ("csv", "tsv") and path.suffix.lower() == ".gz":
             # the gzip header names the file by its own name (gunzip -N), not the temporary one, and holds no time:
             # the same table writes the same bytes
@@ -599,9 +638,6 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
             _write_sdf(_told_apart(frame), partial, smiles_column)
         if before_replace is not None:
             before_replace(partial)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path
 
 

@@ -28,7 +28,7 @@ from torch_geometric.data import Data
 from molgen.chem.graph import AtomType, AtomVocabulary, MolGraph, typed_graph
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.data.files import partial_name, remove_stale_partials
+from molgen.data.files import remove_stale_partials, replacing
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 
@@ -122,12 +122,10 @@ class GraphDataset(torch.utils.data.Dataset):
             "version": FEATURIZER_VERSION, "aromatic": self.aromatic,
         }
         remove_stale_partials(Path(path))   # what a killed save of this cache left
-        partial = partial_name(Path(path))   # of its own: two processes featurizing one dataset share no file
-        try:
+        # a name of its own (two processes featurizing one dataset share no file), renamed whole: an interrupted save
+        # never leaves half a cache
+        with replacing(Path(path)) as partial:
             torch.save(payload, partial)
-            os.replace(partial, path)  # atomic: an interrupted save never leaves a half cache
-        finally:
-            partial.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path, aromatic: bool | None = None) -> "GraphDataset":

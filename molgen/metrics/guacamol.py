@@ -22,6 +22,7 @@ from rdkit.ML.Descriptors import MoleculeDescriptors
 from scipy.stats import entropy, gaussian_kde
 
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.data.files import replacing
 from molgen.metrics.fingerprints import nearest_neighbour_similarity
 from molgen.parallel import map_chunks
 from molgen.paths import cache_dir
@@ -96,9 +97,8 @@ def _baseline(reference: Sequence[str], size: int, pool=None, n_jobs: int | None
         with np.load(path) as cached:
             return cached["descriptors"], cached["similarity"]
     descriptors, similarity = _describe(stereo_free_unique(random_subset(reference, size)), pool, n_jobs)
-    partial = path.with_suffix(".partial.npz")
-    np.savez(partial, descriptors=descriptors, similarity=similarity)
-    partial.replace(path)
+    with replacing(path) as partial, open(partial, "wb") as handle:   # a name of its own: two evaluations may fill it
+        np.savez(handle, descriptors=descriptors, similarity=similarity)
     return descriptors, similarity
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.data.files import partial_name, remove_stale_partials
+from molgen.data.files import remove_stale_partials, replacing
 from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics
 from molgen.paths import cache_dir
@@ -74,11 +74,7 @@ def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: in
                            described.fragments, described.scaffolds, described.properties, given=len(smiles))
     if cache:
         remove_stale_partials(path)   # what a killed save of this cache left
-        partial = partial_name(path)   # of its own: two evaluations filling one cache share no file
-        try:
-            with open(partial, "wb") as handle:
-                pickle.dump(stats, handle)
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
+        # a name of its own: two evaluations filling one cache share no file
+        with replacing(path) as partial, open(partial, "wb") as handle:
+            pickle.dump(stats, handle)
     return stats

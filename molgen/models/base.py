@@ -171,17 +171,13 @@ class GraphModelCheckpoint:
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
     """Write a checkpoint atomically (a temporary file, then a rename)."""
     from molgen import __version__
-    from molgen.data.files import partial_name
+    from molgen.data.files import replacing
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"molgen": CHECKPOINT_FORMAT, "code_version": __version__, **payload}
-    partial = partial_name(path)
-    try:
+    with replacing(path) as partial:   # a failed write (a full disk) leaves no partial file behind
         torch.save(payload, partial)
-        os.replace(partial, path)
-    finally:   # a failed write (a full disk) leaves no partial file behind
-        partial.unlink(missing_ok=True)
     return path
 
 

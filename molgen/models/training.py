@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from molgen.data.files import partial_name, remove_stale_partials, write_json
+from molgen.data.files import remove_stale_partials, replacing, write_json
 from molgen.data.moses import sha256_of
 
 
@@ -383,12 +383,8 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
         card = write_card(model, out, metrics={})   # metrics measured on earlier weights describe them, not these
     model.save(out.with_suffix(".last.pt"))
     state = out.with_suffix(".state.pt")   # written whole or not at all, as a checkpoint is (a kill mid-write)
-    partial = partial_name(state)
-    try:
+    with replacing(state) as partial:
         torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)   # counters: step, clock, random state
-        os.replace(partial, state)
-    finally:
-        partial.unlink(missing_ok=True)
     return card
 
 

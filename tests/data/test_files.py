@@ -1,4 +1,5 @@
 import gzip
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -394,3 +395,49 @@ def test_the_blank_lines_a_file_of_samples_holds_as_empty_ones(tmp_path):
         (tmp_path / name).write_text(text)
         assert read_molecules(tmp_path / name).attrs["empty_sample_lines"] == expected, name
     assert read_molecules(tmp_path / "d.smi").attrs["blank_lines"] == [2, 6]   # the gaps other commands say
+
+
+def test_a_paused_writer_keeps_its_temporary_file_and_a_killed_ones_is_removed(tmp_path):
+    """What a killed save left was told from a save still at work by age alone (ten minutes): a writer paused longer
+    (Ctrl-Z, a suspended laptop) lost its save to the next training under that name. It holds a lock now."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from molgen.data.files import remove_stale_partials, replacing
+
+    target = tmp_path / "m.pt"
+    an_hour_ago = time.time() - 3600
+    with replacing(target) as partial:
+        partial.write_bytes(b"half a checkpoint")
+        os.utime(partial, (an_hour_ago, an_hour_ago))
+        assert remove_stale_partials(target) == [] and partial.exists()
+        partial.write_bytes(b"a whole checkpoint")
+    assert target.read_bytes() == b"a whole checkpoint" and not partial.exists()
+
+    # a writer killed mid-write holds no lock: what it left is removed
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from molgen.data.files import replacing\n"
+        f"with replacing(Path({str(target)!r})) as partial:\n"
+        "    partial.write_bytes(b'half'); print(partial, flush=True); time.sleep(60)\n")],
+        stdout=subprocess.PIPE, text=True)
+    left = Path(writer.stdout.readline().strip())
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    assert remove_stale_partials(target) == [] and left.exists()   # still alive: its lock is held
+    writer.send_signal(signal.SIGKILL)
+    writer.wait()
+    assert remove_stale_partials(target) == [left] and not left.exists()
+    assert target.read_bytes() == b"a whole checkpoint"
+
+
+def test_a_failed_write_leaves_neither_its_temporary_file_nor_a_changed_target(tmp_path):
+    from molgen.data.files import replacing
+
+    target = tmp_path / "labels.npy"
+    target.write_bytes(b"before")
+    with pytest.raises(ValueError), replacing(target) as partial:
+        partial.write_bytes(b"half")
+        raise ValueError("a checksum that did not match")
+    assert target.read_bytes() == b"before" and list(tmp_path.iterdir()) == [target]

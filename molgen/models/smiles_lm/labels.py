@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 from rdkit import Chem
 
+from molgen.data.files import replacing
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 from molgen.scoring.properties import PROPERTIES
@@ -61,7 +62,6 @@ def property_labels(smiles: Sequence[str], names: Sequence[str], *, n_jobs: int 
     bar.close()
     labels = np.concatenate(parts) if parts else np.zeros((0, len(names)), np.float32)
     if cache:
-        partial = path.with_name(path.name + ".partial.npy")
-        np.save(partial, labels)
-        partial.replace(path)
+        with replacing(path) as partial, open(partial, "wb") as handle:   # a name of its own: two trainings may fill it
+            np.save(handle, labels)
     return labels
