@@ -33,8 +33,11 @@ from rdkit.Chem import AllChem
 from molgen.chem.parse import problem_in_words
 from molgen.chem.rdkit_log import quiet_rdkit
 
-#: Column names recognised as the SMILES column (compared case-insensitively), in order of preference.
-SMILES_COLUMN_NAMES = ("smiles", "canonical_smiles", "isomeric_smiles", "smi", "smiles_string", "molecule_smiles", "structure")
+#: Column names recognised as the SMILES column, in order of preference, compared without case, spaces, ``_`` or
+#: ``-`` (PubChem's IsomericSMILES, ChEMBL's canonical_smiles, "Canonical SMILES"): an isomeric column before a
+#: canonical one, as PubChem's CanonicalSMILES drops the stereo its IsomericSMILES keeps. A header with none of them
+#: but one column named "... SMILES" (BindingDB's "Ligand SMILES") reads that one.
+SMILES_COLUMN_NAMES = ("smiles", "isomeric_smiles", "canonical_smiles", "smi", "smiles_string", "molecule_smiles", "structure")
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".smi": "smi", ".smiles": "smi", ".txt": "smi",
            ".sdf": "sdf", ".sd": "sdf", ".parquet": "parquet", ".pq": "parquet"}
@@ -47,6 +50,24 @@ class FileFormatError(ValueError):
         self.path, self.line = Path(path), line
         where = f"{path}, line {line}" if line is not None else f"{path}"
         super().__init__(f"{where}: {message}")
+
+
+class NoSmilesColumn(FileFormatError):
+    """A table whose header names no SMILES column; ``columns`` are its columns, to choose the SMILES column from."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None, columns: list[str]):
+        super().__init__(path, message, line)
+        self.columns = columns
+
+
+def _header_key(name: str) -> str:
+    """A column name as :data:`SMILES_COLUMN_NAMES` are compared: lower case, no spaces, underscores or hyphens."""
+    return re.sub(r"[\s_\-]+", "", str(name).strip().lower())
+
+
+def is_smiles_header(name: str) -> bool:
+    """Whether ``name`` is one of :data:`SMILES_COLUMN_NAMES` (a .smi file's header line)."""
+    return _header_key(name) in {_header_key(known) for known in SMILES_COLUMN_NAMES}
 
 
 def detect_format(path: Path) -> str:
@@ -113,19 +134,19 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
         return given
-    lowered: dict[str, str] = {}
+    keyed: dict[str, str] = {}
     for column in columns:   # the first of two spellings (smiles, SMILES) wins, as it reads left to right
-        lowered.setdefault(column.strip().lower(), column)
+        keyed.setdefault(_header_key(column), column)
     for name in SMILES_COLUMN_NAMES:
-        if name in lowered:
-            return lowered[name]
-    raise FileFormatError(
-        path,
-        f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); "
-        f"rename a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them "
-        "(--smiles-column NAME; smiles_column= in Python)",
-        line,
-    )
+        if _header_key(name) in keyed:
+            return keyed[_header_key(name)]
+    named = [column for key, column in keyed.items() if "smiles" in key]
+    if len(named) == 1:
+        return named[0]
+    found = (f"{len(named)} columns are named as SMILES ({', '.join(map(repr, named))}): name the one to read"
+             if named else f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); rename "
+             f"a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them")
+    raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
 
 
 # Cells a numeric column may hold for "no value"; numbers in plain decimal notation, no words (inf, nan)
@@ -322,7 +343,7 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
             comments.append(number)
             continue
         parts = stripped.split(None, 1)
-        if first and parts[0].lower() in SMILES_COLUMN_NAMES:
+        if first and is_smiles_header(parts[0]):
             first = False
             blank.clear()   # the blank lines and comments above a header are before the file's rows, not among them
             comments.clear()
@@ -611,6 +632,17 @@ def check_writable(path: str | Path, probe: bool = True) -> str:
     return fmt
 
 
+def _table_options(fmt: str) -> dict:
+    """How a table is written as text (``csv`` or ``tsv``), wherever it is: the same bytes from the same table."""
+    return {"index": False, "sep": "," if fmt == "csv" else "\t", "float_format": FLOAT_FORMAT}
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as :func:`write_molecules` writes it to a ``.csv``, byte for byte: a download the web app offers
+    checksums as the command line's file does."""
+    return frame.to_csv(**_table_options("csv"))
+
+
 def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str = "smiles",
                     before_replace: Callable[[Path], None] | None = None) -> Path:
     """Write a molecule table as CSV, TSV, Parquet or SDF (by suffix), atomically.
@@ -629,9 +661,9 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
             # the same table writes the same bytes
             with open(partial, "wb") as raw, gzip.GzipFile(filename=path.name[:-3], mode="wb", fileobj=raw,
                                                             mtime=0) as zipped:   # gzip strips only ".gz"
-                frame.to_csv(zipped, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)
+                frame.to_csv(zipped, **_table_options(fmt))
         elif fmt in ("csv", "tsv"):
-            frame.to_csv(partial, index=False, sep="," if fmt == "csv" else "\t", float_format=FLOAT_FORMAT)
+            frame.to_csv(partial, **_table_options(fmt))
         elif fmt == "parquet":
             _told_apart(frame).to_parquet(partial, index=False)
         elif fmt == "sdf":

@@ -227,6 +227,20 @@ def test_the_first_of_two_smiles_columns_is_read():
     assert find_smiles_column(["smiles", "SMILES"]) == "smiles" and find_smiles_column(["SMILES", "smiles"]) == "SMILES"
 
 
+def test_smiles_columns_are_found_as_pubchem_and_bindingdb_name_them():
+    """PubChem's IsomericSMILES and BindingDB's "Ligand SMILES" were refused as naming no SMILES column."""
+    from molgen.data.files import NoSmilesColumn, find_smiles_column
+
+    assert find_smiles_column(["CID", "CanonicalSMILES", "IsomericSMILES"]) == "IsomericSMILES"   # the stereo kept
+    assert find_smiles_column(["BindingDB Reactant_set_id", "Ligand SMILES", "Ki (nM)"]) == "Ligand SMILES"
+    assert find_smiles_column(["ID", "Canonical SMILES"]) == "Canonical SMILES"
+    with pytest.raises(NoSmilesColumn, match=r"2 columns are named as SMILES \('parent smiles', 'salt smiles'\)") as error:
+        find_smiles_column(["id", "parent smiles", "salt smiles"])
+    assert error.value.columns == ["id", "parent smiles", "salt smiles"]
+    with pytest.raises(NoSmilesColumn, match="no SMILES column in the header"):
+        find_smiles_column(["id", "mol"])
+
+
 def _line_of(text, needle):
     return text[: text.index(needle)].count("\n") + 1
 

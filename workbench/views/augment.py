@@ -15,9 +15,11 @@ from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.provenance import (build_manifest, reason_first, reason_lines, with_input_columns,
                                        with_read_errors, with_seed_columns)
 from molgen.chem.parse import parse_smiles
-from molgen.data.files import read_smi_text
+from molgen.data.files import csv_text, read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
 from molgen.models.base import shipped_checkpoint
+from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets
+from molgen.scoring.rules import RULES
 from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
 
@@ -30,30 +32,68 @@ text = st.text_area("Input molecules (one SMILES per line, a name after it if yo
 uploaded = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
 
 
-def _kept_upload(widget) -> tuple[str, bytes] | None:
-    """The uploaded file as (name, bytes). A visit to another page empties the uploader (Streamlit cannot put a
-    file back in it), so the file is kept until the chemist removes it in the uploader, uploads another, or
-    presses the button that drops it; a form whose file silently went back to the typed molecules lost work."""
+def _kept_upload(widget, key: str, instead: str) -> tuple[str, bytes] | None:
+    """The file uploaded in ``widget`` as (name, bytes). A visit to another page empties the uploader (Streamlit
+    cannot put a file back in it), so the file is kept (as ``_{key}_upload``) until the chemist removes it in the
+    uploader, uploads another, or presses the button that drops it (labelled ``instead``); a form whose file
+    silently went back to the typed molecules lost work."""
     state = st.session_state
     if widget is not None:
-        state["_aug_upload"] = (widget.name, widget.getvalue())
-    elif state.get("_aug_upload_live") and not state.get("_page_returned_to"):
-        state.pop("_aug_upload", None)   # removed in the uploader itself
-    state["_aug_upload_live"] = widget is not None
-    return state.get("_aug_upload")
+        state[f"_{key}_upload"] = (widget.name, widget.getvalue())
+    elif state.get(f"_{key}_upload_live") and not state.get("_page_returned_to"):
+        state.pop(f"_{key}_upload", None)   # removed in the uploader itself
+    state[f"_{key}_upload_live"] = widget is not None
+    kept = state.get(f"_{key}_upload")
+    if kept is not None and widget is None:
+        st.caption(plain(f"Using {kept[0]}, uploaded before you left the page (the uploader cannot show it again)."))
+        if st.button(instead, key=f"{key}_drop_upload_go"):
+            state.pop(f"_{key}_upload", None)
+            st.rerun()
+    return kept
 
 
-upload = _kept_upload(uploaded)
-if upload is not None and uploaded is None:
-    st.caption(plain(f"Using {upload[0]}, uploaded before you left the page (the uploader cannot show it again)."))
-    if st.button("Use the typed molecules instead", key="aug_drop_upload_go"):
-        st.session_state.pop("_aug_upload", None)
-        st.rerun()
+def _read_upload(upload: tuple[str, bytes], key: str) -> pd.DataFrame | None:
+    """The molecules of an uploaded file (:func:`read_molecules`), or None after saying why not. A table whose
+    header names no SMILES column (a vendor's "Structure_SMILES_2D") asks which column holds them, as
+    ``--smiles-column`` does on the command line; the choice is kept per file."""
+    import tempfile
+    from pathlib import Path
+
+    from molgen.data.files import FileFormatError, NoSmilesColumn, read_molecules
+
+    name, content = upload
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            return read_molecules(path)
+        except NoSmilesColumn as error:
+            column = st.selectbox(f"Which column of {name} holds the SMILES?", error.columns, index=None,
+                                  key=f"{key}_smiles_column_{hashlib.sha256(content).hexdigest()[:16]}",
+                                  placeholder="its header names no SMILES column: choose one")
+            if column is None:
+                st.warning(plain(str(error).replace(str(path), name).replace(
+                    "(--smiles-column NAME; smiles_column= in Python)", "(choose it above)")))
+                return None
+            try:
+                return read_molecules(path, smiles_column=column)
+            except FileFormatError as error:
+                st.error(plain(str(error).replace(str(path), name)))
+                return None
+        except FileFormatError as error:
+            st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
+            return None
+
+
+upload = _kept_upload(uploaded, "aug", "Use the typed molecules instead")
 # replicates adds no molecule, so nothing can leak: its held-out controls are shown greyed, their values kept
 merging = st.session_state.get("aug_method") == "replicates"
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
                          key="aug_held", height=80, disabled=merging,
                          help="Not used by replicates, which merges rows and adds no molecule." if merging else None)
+held_uploaded = st.file_uploader("... and a held-out file (CSV, SMI, SDF, Parquet), its every molecule held out",
+                                 key="aug_held_file", disabled=merging)
+held_upload = _kept_upload(held_uploaded, "aug_held", "Stop holding out this file's molecules")
 method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
 
@@ -75,21 +115,11 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
     """The input's SMILES, its other columns (ids, labels; None for typed molecules), its name and its bytes
     (for the manifest's checksum)."""
     if upload is not None:
-        import tempfile
-        from pathlib import Path
-
-        from molgen.data.files import FileFormatError, read_molecules
-
-        with tempfile.TemporaryDirectory() as folder:
-            name, content = upload
-            path = Path(folder) / name
-            path.write_bytes(content)
-            try:
-                frame = read_molecules(path)
-            except FileFormatError as error:
-                st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
-                st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
-                return [], None, name, b""
+        name, content = upload
+        frame = _read_upload(upload, "aug")
+        if frame is None:
+            st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
+            return [], None, name, b""
         from molgen.augment.provenance import read_errors
         from molgen.data.files import reading_notes
 
@@ -127,18 +157,37 @@ held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_sp
                                   "a few seconds, read back from the molgen cache).")
 typed_held_out = [ReferenceSet("molecules typed in the workbench", held)] if held else []
 held_out_ok = True
-for typed in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
+if held_upload is not None and not merging:
+    held_frame = _read_upload(held_upload, "aug_held")
+    if held_frame is None:   # a held-out file not read guards nothing: Run waits for it to be read
+        held_out_ok = False
+    else:
+        held_file = held_frame["smiles"].fillna("").astype(str).tolist()
+        typed_held_out.append(ReferenceSet(held_upload[0], held_file))
+        held = held + held_file   # a result is stale when these change too
+        st.caption(plain(f"Holding out the {len(held_file):,} molecules of {held_upload[0]} too, in any spelling or form."))
+for reference in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
     try:
-        typed.require_readable()
+        reference.require_readable()
     except ValueError as error:
         st.error(plain(error))
         held_out_ok = False
-# new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are not
-# an input's spellings are matched exactly (no near-duplicate threshold), new molecules by similarity too
+# rows hitting the alert sets or failing the rules chosen are removed, as --alerts and --rules remove them
+if not merging:
+    left, right = st.columns(2)
+    chosen_alerts = left.multiselect("Also remove rows hitting these alert sets", list(ALERT_SETS + tuple(ALIASES)),
+                                     key="aug_alerts", help="pains, brenk and nih are RDKit's catalogs; moses is "
+                                     "the MOSES filters. Each removed row lists the alert it hit.")
+    chosen_rules = right.multiselect("... or failing these rules", list(RULES), key="aug_rules")
+else:
+    chosen_alerts, chosen_rules = [], []
+# new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are
+# matched exactly (no near-duplicate threshold), new molecules by similarity too
+screen = [] if method == "enumerate" else list(GENERATED_ROW_ALERTS)
 guard = Guard(held_out=[] if merging else   # replicates reads no held-out set: a split is not keyed for nothing
               (typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
               near_duplicate=None if method == "enumerate" else 0.95,
-              alerts=[] if method == "enumerate" else list(GENERATED_ROW_ALERTS))
+              alerts=expand_alert_sets(screen + chosen_alerts), rules=chosen_rules)
 if method in ("analogues", "balance"):
     st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
                f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
@@ -187,6 +236,7 @@ else:
     per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
     budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
     settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
+settings |= {name: chosen for name, chosen in (("alerts", chosen_alerts), ("rules", chosen_rules)) if chosen}
 # a merge draws nothing at random
 seed = 0 if method == "replicates" else st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
@@ -228,8 +278,9 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     removed = reason_first(removed)   # the reason beside the molecule
     # the files as the downloads give them, made once, so the manifest checksums the very bytes downloaded
-    files = {"rows": rows.to_csv(index=False), "removed": removed.to_csv(index=False),
-             "histogram": None if histogram is None else histogram_table(histogram, prop).to_csv(index=False)}
+    # written as the command line writes them (floats to 15 digits): the same result checksums alike
+    files = {"rows": csv_text(rows), "removed": csv_text(removed),
+             "histogram": None if histogram is None else csv_text(histogram_table(histogram, prop))}
     manifest = build_manifest(command=f"augment {method} (workbench)", settings={**settings, "seed": int(seed)},
                               input_name=input_name, input_sha256=hashlib.sha256(input_bytes).hexdigest(),
                               guard=Guard(near_duplicate=None) if method == "replicates" else guard,   # no guard applied
