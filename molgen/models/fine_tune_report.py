@@ -4,14 +4,19 @@ A fine-tune's validation loss says how well the model predicts its series, not w
 Past a few dozen passes a model mostly writes its series back (``benchmarks/fine_tuning.py``: 16% copies after
 50 passes, 96% after 400). So the card says, from a seeded sample: validity as sampled (nothing corrected),
 distinct molecules, the share of valid samples that copy a training molecule, how many held-out series members
-the model found, how many new molecules it wrote, and how many of those keep a ring system (Murcko scaffold)
-of the series. The same for every model family: a SMILES model sampled at temperature 1, a graph model with its
+the model found, how many new molecules it wrote, how many of those keep a series member's whole Murcko scaffold
+(every ring and linker: a new substituent on a ring counts, a new ring does not) and how many hold the ring
+system most of the series shares (its quinoline, whatever else the molecule carries). The same for every model family: a SMILES model sampled at temperature 1, a graph model with its
 own sampling defaults (the VAE valid by construction, diffusion as sampled).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Sequence
+
+from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
@@ -19,13 +24,104 @@ from molgen.data.splits import murcko_scaffold
 
 
 def series_scaffolds(smiles) -> set[str]:
-    """The ring systems (Murcko scaffolds) of a series' molecules; an acyclic molecule has none."""
+    """The whole Murcko scaffolds of a series' molecules (every ring and the links between them); an acyclic
+    molecule has none."""
     return {murcko_scaffold(s) for s in smiles} - {"", None}
 
 
 def on_scaffolds(smiles: Sequence[str], scaffolds: set[str]) -> list[bool]:
-    """For each of ``smiles``, whether its ring system is one of ``scaffolds``."""
+    """For each of ``smiles``, whether its whole Murcko scaffold is one of ``scaffolds``."""
     return [murcko_scaffold(s) in scaffolds for s in smiles]
+
+
+def ring_systems(smiles: str) -> dict[str, str]:
+    """A molecule's ring systems (rings sharing an atom, fused or spiro, taken together; substituents and exocyclic
+    bonds left out): key -> the system as a molecule (:func:`_with_hydrogens`). The key ignores hydrogens and charges, so
+    indole and N-methylindole, piperidine and piperidin-2-one hold one system each."""
+    mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        return {}
+    systems: list[set[int]] = []
+    for ring in map(set, mol.GetRingInfo().AtomRings()):
+        for joined in [system for system in systems if system & ring]:
+            systems.remove(joined)
+            ring |= joined
+        systems.append(ring)
+    found = {}
+    for atoms in systems:
+        bonds = [bond.GetIdx() for bond in mol.GetBonds()
+                 if bond.IsInRing() and bond.GetBeginAtomIdx() in atoms and bond.GetEndAtomIdx() in atoms]
+        bare = Chem.RWMol(Chem.PathToSubmol(mol, bonds))
+        for atom in bare.GetAtoms():   # an [nH] and an N-substituted n, a C=O's carbon and a CH2: one key
+            atom.SetNoImplicit(True)
+            atom.SetNumExplicitHs(0)
+            atom.SetFormalCharge(0)
+            atom.SetIsotope(0)
+        bare.UpdatePropertyCache(strict=False)
+        key = Chem.MolToSmiles(bare, isomericSmiles=False)
+        found.setdefault(key, _with_hydrogens(mol, atoms) or key)
+    return found
+
+
+def _with_hydrogens(mol: Chem.Mol, atoms: set[int]) -> str | None:
+    """The ring system of ``atoms`` as a molecule of its own: each bond to a substituent replaced by hydrogens
+    (N-methylindole's system reads c1ccc2[nH]ccc2c1, a piperidinone's C1CCNCC1); None where that is no molecule."""
+    edited = Chem.RWMol(mol)
+    for index in atoms:
+        atom = edited.GetAtomWithIdx(index)
+        outside = sum(int(bond.GetBondTypeAsDouble()) for bond in atom.GetBonds() if bond.GetOtherAtomIdx(index) not in atoms)
+        atom.SetNumExplicitHs(atom.GetTotalNumHs() + outside)
+        atom.SetNoImplicit(True)
+    for index in sorted(set(range(mol.GetNumAtoms())) - atoms, reverse=True):
+        edited.RemoveAtom(index)
+    try:
+        Chem.SanitizeMol(edited)
+    except (ValueError, RuntimeError):
+        return None
+    return Chem.MolToSmiles(edited, isomericSmiles=False)
+
+
+@dataclass(frozen=True)
+class SeriesCore:
+    """The ring system most of a series' molecules hold: its key (:func:`ring_systems`), as written in the series,
+    and the share of the series' molecules holding it."""
+
+    key: str
+    smiles: str
+    share: float
+
+
+def series_core(smiles: Sequence[str]) -> SeriesCore | None:
+    """The ring system held by the most molecules of a series (of two held as often, the larger, then the one with
+    more heteroatoms: a quinoline or aminopyrimidine series whose members all carry a phenyl too is not a phenyl
+    series), when at least half of them hold it; else None."""
+    counts: Counter = Counter()
+    written: dict[str, Counter] = {}
+    molecules = 0
+    for one in smiles:
+        with quiet_rdkit():
+            if not one or Chem.MolFromSmiles(one) is None:   # a row that is no molecule holds no share of the series
+                continue
+        systems = ring_systems(one)
+        molecules += 1
+        counts.update(systems.keys())
+        for key, shown in systems.items():
+            written.setdefault(key, Counter())[shown] += 1
+    if not counts:
+        return None
+    def specific(key: str) -> tuple[int, int, str]:   # atoms, then heteroatoms: a pyrimidine before a phenyl
+        atoms = Chem.MolFromSmiles(key, sanitize=False).GetAtoms()
+        return len(atoms), sum(atom.GetAtomicNum() != 6 for atom in atoms), key
+
+    key = max(counts, key=lambda k: (counts[k], *specific(k)))
+    if counts[key] < molecules / 2:
+        return None
+    return SeriesCore(key, written[key].most_common(1)[0][0], round(counts[key] / molecules, 4))
+
+
+def holds_core(smiles: Sequence[str], core: SeriesCore) -> list[bool]:
+    """For each of ``smiles``, whether it holds ``core`` as one of its ring systems (not fused into a larger one)."""
+    return [core.key in ring_systems(one) for one in smiles]
 
 
 def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0,
@@ -46,7 +142,10 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
         valid = [s for s in samples if s]
         distinct = set(valid)
         new = {s for s in distinct - taught - kept_apart - set(known) if s not in (learned_before or ())}   # no copy of MOSES
-        on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(taught | kept_apart | set(known))))
+        series = taught | kept_apart | set(known)
+        on_scaffold = sum(on_scaffolds(sorted(new), series_scaffolds(series)))
+        core = series_core(sorted(series))
+        with_core = sum(holds_core(sorted(new), core)) if core is not None else 0
     return {"samples": n, "seed": seed, **(sampling or {}),
             "valid": round(len(valid) / n, 4) if n else None,
             "distinct_valid": len(distinct),
@@ -54,6 +153,8 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
             "held_out_found": len(distinct & kept_apart), "held_out": len(kept_apart),
             "new_molecules": len(new),
             "new_on_series_scaffold": round(on_scaffold / len(new), 4) if new else None,
+            "series_core": None if core is None else {"smiles": core.smiles, "share_of_series": core.share},
+            "new_with_series_core": round(with_core / len(new), 4) if new and core is not None else None,
             "new_means": ("in neither the series nor the data of the model it started from" if learned_before is not None
                           else "not in the series (the data of the model it started from is not found here)"),
             "validity_note": validity_note}
@@ -74,5 +175,9 @@ def report_line(metrics: dict) -> str:
         said += f"; {metrics['held_out_found']} of {metrics['held_out']} held-out series members found"
     said += f"; {metrics['new_molecules']:,} new molecules"
     if metrics["new_on_series_scaffold"] is not None:
-        said += f", {metrics['new_on_series_scaffold']:.0%} of them on a ring system of the series"
+        said += f", {metrics['new_on_series_scaffold']:.0%} of them on a series member's whole Murcko scaffold"
+    if metrics.get("new_with_series_core") is not None:   # cards written before it have none
+        core = metrics["series_core"]
+        said += (f", {metrics['new_with_series_core']:.0%} holding the series' ring system {core['smiles']} (that of "
+                 f"{core['share_of_series']:.0%} of the series)")
     return said

@@ -205,13 +205,14 @@ def _flat(smiles: str) -> str:
     return Chem.MolToSmiles(without_stereo(mol)) if mol is not None else smiles
 
 
-def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50) -> tuple[int, int, int] | None:
-    """For a fine-tuned model's run: how many of ``ranked_smiles`` (best first) keep a ring system (Murcko
-    scaffold) of the series it was fine-tuned on, how many of the first ``top`` do, and that top's size; None for
-    a model that is not fine-tuned or whose series cannot be read here."""
-    from molgen.models.fine_tune_report import on_scaffolds, series_scaffolds
-
+def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50) -> dict | None:
+    """For a fine-tuned model's run: how many of ``ranked_smiles`` (best first) keep a series member's whole Murcko
+    scaffold (``on_scaffold``; ``top_on_scaffold`` of the first ``top``), and how many hold the ring system most of
+    the series shares (``core``, a :class:`~molgen.models.fine_tune_report.SeriesCore` or None; ``with_core``,
+    ``top_with_core``); ``top``: that top's size. None for a model that is not fine-tuned or whose series cannot be
+    read here."""
     from molgen.data.registry import REGISTRY
+    from molgen.models.fine_tune_report import holds_core, on_scaffolds, series_core, series_scaffolds
 
     lineage = record.get("model_training") or {}
     if not is_fine_tune(lineage) or lineage["data"] in REGISTRY:
@@ -219,9 +220,11 @@ def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50
     own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
     if own is None:
         return None
-    scaffolds = series_scaffolds(own)
-    kept = on_scaffolds(ranked_smiles, scaffolds)
-    return sum(kept), sum(kept[:top]), min(top, len(kept))
+    kept = on_scaffolds(ranked_smiles, series_scaffolds(own))
+    core = series_core(own)
+    held = holds_core(ranked_smiles, core) if core is not None else []
+    return {"on_scaffold": sum(kept), "top_on_scaffold": sum(kept[:top]), "top": min(top, len(kept)), "core": core,
+            "with_core": sum(held), "top_with_core": sum(held[:top])}
 
 
 def training_molecules(record: dict) -> frozenset[str] | None:

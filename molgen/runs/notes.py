@@ -1,7 +1,7 @@
 """What a run's numbers do not say by themselves, in sentences the command line and the workbench both show.
 
 How many molecules copy the model's training data (a fine-tuned model writes its series back), how many keep a
-ring system of the series it was fine-tuned on, and which alert most of them raise (likely the series' own
+scaffold or the common ring system of the series it was fine-tuned on, and which alert most of them raise (likely the series' own
 group, which a profile can accept). Each note is computed from the run's record and its stored molecules.
 """
 
@@ -30,7 +30,8 @@ def run_notes(record: dict, candidates: Callable[..., pd.DataFrame], on_page: bo
 def training_data_notes(record: dict, candidates, on_page: bool = False) -> list[str]:
     """What a run's molecules owe to its model's training data: how many copy it (a fine-tuned model writes its
     series back, and those rank beside new molecules unless looked for), how many of the series' own; for a
-    fine-tuned model, how many keep a ring system of the series (a chemist's export of the best 50 may hold few).
+    fine-tuned model, how many keep a series member's Murcko scaffold and how many its common ring system (a
+    chemist's export of the best 50 may hold few).
     ``candidates``: reads the run's molecules (smiles, novel, rank), only when needed."""
     counts, notes, stored = record["counts"] or {}, [], None
     if counts.get("novel") is None:
@@ -50,10 +51,12 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
     ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
     kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
     if kept is not None:
-        on, top_on, top = kept
-        notes.append(f"{on:,} of the {len(ranked):,} ranked molecules keep a ring system (Murcko scaffold) of "
-                     f"{Path(record['model_training']['data']).name}, {top_on} of the best {top}: the profile ranks "
-                     "by its own terms, not by closeness to the series "
+        core = kept["core"]
+        held = ("" if core is None else f"; {kept['with_core']:,} hold its ring system {core.smiles} (that of "
+                f"{core.share:.0%} of the series), {kept['top_with_core']} of the best {kept['top']}")
+        notes.append(f"{kept['on_scaffold']:,} of the {len(ranked):,} ranked molecules keep a whole Murcko scaffold "
+                     f"of {Path(record['model_training']['data']).name}, {kept['top_on_scaffold']} of the best "
+                     f"{kept['top']}{held}: the profile ranks by its own terms, not by closeness to the series "
                      + ("(on Generate, a kept substructure keeps a core; a molecule to stay near keeps close to it)"
                         if on_page else "(--scaffold keeps a core; --similar-to stays near a molecule)"))
     return notes

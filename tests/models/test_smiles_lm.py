@@ -503,6 +503,7 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     assert (plain["valid"], plain["distinct_valid"], plain["training_copies"]) == (0.8, 4, 0.25)
     assert (plain["held_out_found"], plain["held_out"], plain["new_molecules"]) == (1, 1, 2)
     assert plain["new_on_series_scaffold"] == 0.5   # the chlorobenzene shares the benzene; ethanol has no ring
+    assert plain["series_core"] == {"smiles": "c1ccccc1", "share_of_series": 1.0} and plain["new_with_series_core"] == 0.5
     known = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, known=frozenset({"Clc1ccccc1"}))
     assert known["new_molecules"] == 1 and known["new_on_series_scaffold"] == 0.0
     # a molecule of the data the model started from (MOSES for a shipped one) is no new one either (it was counted)
@@ -576,3 +577,22 @@ def test_a_benchmark_writes_its_metrics_over_the_cards_others_and_never_a_smalle
     # nor are another training's metrics kept beside a measurement, or a bar to it
     assert write_measured_card(model, shipped, {"n": 200, "valid": 0.5})
     assert read_card(shipped)["metrics"] == {"n": 200, "valid": 0.5}
+
+
+def test_a_fine_tunes_new_molecules_holding_the_series_ring_system_are_told_from_those_on_its_scaffolds():
+    """From a chemist's review: "3% of them on a ring system of the series" counted whole Murcko scaffolds, where
+    19.5% of the new molecules held the series' quinoline."""
+    from molgen.models.fine_tune_report import holds_core, ring_systems, series_core
+
+    # hydrogens, charges and exocyclic bonds aside: indole is N-methylindole's ring system, piperidine piperidinone's
+    assert set(ring_systems("Cn1ccc2ccccc21")) == set(ring_systems("c1ccc2[nH]ccc2c1"))
+    assert set(ring_systems("O=C1CCCCN1")) == set(ring_systems("C1CCNCC1"))
+    assert len(ring_systems("c1ccc(cc1)C1CC2(CCNCC2)C1")) == 2   # a spiro system is one, the phenyl another
+    quinolines = ["Clc1ccc2ncccc2c1", "Cc1ccc2ncccc2c1-c1ccccc1", "COc1ccc2ncccc2c1C1CCNCC1", "c1ccc2ncccc2c1"]
+    core = series_core(quinolines)
+    assert (core.smiles, core.share) == ("c1ccc2ncccc2c1", 1.0)   # not the phenyl of one member
+    new = ["Brc1ccc2ncccc2c1CC(=O)N1CCOCC1", "c1ccc2c(c1)ccc1ncccc12", "Clc1ccccc1", "CCO"]
+    assert holds_core(new, core) == [True, False, False, False]   # a benzoquinoline is a larger system
+    indoles = ["Cn1ccc2ccccc21", "CCn1ccc2cc(F)ccc21"]
+    assert series_core(indoles).smiles == "c1ccc2[nH]ccc2c1"   # shown as a molecule, its substituents hydrogens
+    assert series_core(["CCO", "CCN", "c1ccccc1"]) is None   # a third holds a ring: no common ring system
