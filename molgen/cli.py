@@ -877,17 +877,18 @@ def _load_to_resume(loader, resume: Path):
         raise typer.Exit(2) from None
 
 
-def _refuse_finished(resume: Path, max_steps: int, record: dict, fine_tune: bool) -> None:
+def _refuse_finished(resume: Path, max_steps: int, record: dict, fine_tune: bool) -> Path | None:
     """Refuse, before any data is read, a resume state that is not of the checkpoint's step (``record``: its
     training record; RUN.pt, the best, beside the latest step's state) or is unreadable, and a run already at
     ``max_steps``: it would train one step past its schedule. A checkpoint without resume state restarts its
     schedule, so it is never finished; nor is a fine-tune (``fine_tune``: :func:`_fine_tunes`), whose state is not
-    read."""
+    read. A finished fine-tune whose best checkpoint's card holds no measurement of its samples (Ctrl-C while it
+    was sampled) is not refused: that checkpoint is returned, to measure now, and nothing is trained."""
     from molgen.models.base import CheckpointError
     from molgen.models.training import read_resume_state
 
     if fine_tune:
-        return
+        return None
     steps = record.get("steps")
     try:
         done = read_resume_state(resume, steps).get("step")
@@ -895,9 +896,32 @@ def _refuse_finished(resume: Path, max_steps: int, record: dict, fine_tune: bool
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     if done and done >= max_steps:
+        if (unmeasured := _unmeasured_fine_tune(resume, record)) is not None:
+            console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}, and the card of "
+                                 f"{unmeasured.name} holds no measurement of its samples: measuring it now, training "
+                                 "nothing"))
+            return unmeasured
         error_console.print(escape(f"{resume} is at step {done:,}, the end of --max-steps {max_steps:,}: give a larger "
                                    "--max-steps to train on (the learning-rate schedule stretches to it)"), style="red")
         raise typer.Exit(2)
+    return None
+
+
+def _unmeasured_fine_tune(resume: Path, record: dict) -> Path | None:
+    """The best checkpoint of the fine-tune ``resume`` continues (RUN.pt beside RUN.last.pt, or ``resume`` itself)
+    when its card holds no measurement of its samples; None for another run, or one measured."""
+    import json
+
+    from molgen.models.training import is_fine_tune
+
+    if not is_fine_tune(record):
+        return None
+    best = resume.with_name(resume.name[: -len(".last.pt")] + ".pt") if resume.name.endswith(".last.pt") else resume
+    try:
+        card = json.loads(best.with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return None
+    return None if "samples" in (card.get("metrics") or {}) else best
 
 
 def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path | None:
@@ -1294,8 +1318,9 @@ def train_smiles_lm(
         model = _load_to_resume(SmilesLM.load, resume)
         record = model.training if isinstance(model.training, dict) else {}
         taken = _taken_from_run(ctx, record, RESUMED_FLAGS)
-        if _typed(ctx, "max_steps"):   # the run's checkpoint interval was a tenth of its old schedule: a new one for the new
-            taken.pop("eval_every", None)
+        before = record.get("train_config") or {}
+        if _typed(ctx, "max_steps") and before.get("eval_every") == _default_eval_every(before.get("max_steps") or 0):
+            taken.pop("eval_every", None)   # a tenth of its old schedule by default: a tenth of the new one (one typed stays)
         if not model.config.conditions:   # an unconditional model has no property to hide
             taken.pop("condition_dropout", None)
         typed_where = where
@@ -1353,9 +1378,9 @@ def train_smiles_lm(
     if threads:
         torch.set_num_threads(threads)
 
-    parent = None   # train() keeps the parent a resumed run recorded
-    if resume is not None:
-        _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record, False)   # a fine-tune is --from's
+    parent, unmeasured = None, None   # train() keeps the parent a resumed run recorded
+    if resume is not None:   # a fine-tune is --from's
+        unmeasured = _refuse_finished(resume, 200_000 if max_steps is None else max_steps, record, False)
     elif source is not None:   # loaded above
         from molgen.models.training import parent_record
 
@@ -1369,6 +1394,9 @@ def train_smiles_lm(
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
+    if unmeasured is not None:
+        _measure_fine_tune(SmilesLM.load, unmeasured, data, preparation, training, valid, sampling={"temperature": 1.0})
+        return
     if len(training) < 20:   # a handful of molecules teaches their own spellings, little of a chemotype
         console.print(f"[yellow]{len(training)} molecules to train on: a model learns these molecules themselves "
                       f"more than their chemotype{'' if fine_tuning else ', and a new one little else'}; expect copies "
@@ -1403,7 +1431,7 @@ def train_smiles_lm(
             raise typer.Exit(2) from None
     if max_steps is None:   # a fine-tune's schedule in passes over its series, not a MOSES run's 200,000 steps
         max_steps = FINE_TUNE_EPOCHS * -(-len(training) // batch_size) if fine_tuning else 200_000
-    eval_every = eval_every or max(1, min(1000, max_steps // 10))
+    eval_every = eval_every or _default_eval_every(max_steps)
     train_labels = valid_labels = None
     if model.config.conditions:
         train_labels, valid_labels = _labels(smiles, order, n_valid, model.config.conditions)
@@ -1456,10 +1484,16 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
                                     learned_before=before, sampling=sampling, validity_note=sampled_as)
     except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
         console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
-                             "whole; its card holds no measurement of its samples"), style="yellow")
+                             f"whole; its card holds no measurement of its samples (molgen train {best.family} "
+                             f"--resume {out.with_suffix('.last.pt')} measures it, training nothing)"), style="yellow")
         raise typer.Exit(130) from None
     write_card(best, out, metrics=metrics)
     console.print(escape(report_line(metrics)))
+
+
+def _default_eval_every(max_steps: int) -> int:
+    """A SMILES model's validation interval when none is given: a tenth of its schedule, at most 1,000 steps."""
+    return max(1, min(1000, max_steps // 10))
 
 
 def _data_name(data: str) -> str:
@@ -2091,7 +2125,9 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
         console.print(f"wrote {len(frame):,} rejects -> {output}")
         return
     if not len(frame):
-        console.print("every sample of this run was a molecule")
+        running = store.run(run)["status"] == "running"
+        console.print("no sample stored so far failed to be a molecule: the run is still sampling" if running else
+                      "every sample of this run was a molecule")
         return
     table = Table("chunk", Column("sampled", overflow="fold"), Column("reason", overflow="fold"))
     for row in frame.head(top).itertuples():
@@ -2181,8 +2217,11 @@ def export_command(
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
                       "molecules it ranked before the error[/yellow]")
     elif record["status"] == "running":   # ranks are set when a run ends: a resume would be refused meanwhile
+        stored = store.count(record["id"])
         console.print(f"[yellow]run {escape(record['name'])} is still sampling: its molecules are ranked, and can be "
-                      "exported ranked, when it ends (those written now have no rank yet)[/yellow]")
+                      "exported ranked, when it ends" + (" (those written now have no rank yet)" if rows else
+                      f"; --include-unranked writes the {stored:,} stored so far, unranked" if stored and not
+                      include_unranked else "") + "[/yellow]")
     elif record["status"] not in ("complete", "budget_exhausted"):
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
@@ -2192,6 +2231,7 @@ def export_command(
                f"none of the {chosen:,} selected passes the filters" if selected else
                "the filters kept none" if where or diverse is not None else
                "every ranked molecule fails the profile's hard filters" if passing_only and store.count(record["id"], ranked_only=True)
+               else "the run is still sampling, and ranks its molecules when it ends" if record["status"] == "running"
                else "the run has no ranked candidates")
         console.print(f"[yellow]the file is empty: {why}[/yellow]")
     elif failing := manifest["export"]["failing_hard_filters"]:
@@ -2247,14 +2287,14 @@ def train_graph_vae(
     from molgen.models.graph_vae.train import build_model, train, with_focus_attention
     from molgen.models.training import is_fine_tune
 
-    model, record, taken, fine_tune, grown = None, {}, {}, False, False
+    model, record, taken, fine_tune, grown, unmeasured = None, {}, {}, False, False, None
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphVAE.load, resume, data,
                                                                   GRAPH_VAE_RESUMED_FLAGS)
         grown = focus_attention and not model.config.focus_attention
         if not grown:   # a network grown starts its schedule afresh
-            _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
+            unmeasured = _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         kl_warmup, free_bits = taken.get("kl_warmup", kl_warmup), taken.get("free_bits", free_bits)
@@ -2284,6 +2324,9 @@ def train_graph_vae(
     smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
                                           molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
+    if unmeasured is not None:
+        _measure_fine_tune(GraphVAE.load, unmeasured, data, preparation, training, valid)
+        return
     if resume is not None:   # its size and property head come from the checkpoint
         names = list(model.config.properties)
         if grown:
@@ -2303,7 +2346,7 @@ def train_graph_vae(
         max_steps, lr, eval_every = settings["max_steps"], settings["lr"], settings["eval_every"]
         kl_weight, free_bits, kl_warmup = settings["kl_weight"], settings["free_bits"], settings["kl_warmup"]
     config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
-                         kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
+                         valid_size=n_valid, kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     if kl_warmup >= max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
@@ -2372,14 +2415,14 @@ def train_graph_diffusion(
     from molgen.models.smiles_lm.config import CONDITION_PROPERTIES
     from molgen.models.training import is_fine_tune
 
-    model, record, taken, fine_tune = None, {}, {}, False
+    model, record, taken, fine_tune, unmeasured = None, {}, {}, False, None
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {name: "--" + name.replace("_", "-") for name in (
             "size", "timesteps", "conditions", "extra_features", "spectral_features", "valence_features",
             "edge_products", "path_features", "aromatic_bonds")})
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
                                                                   GRAPH_DIFFUSION_RESUMED_FLAGS)
-        _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
+        unmeasured = _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
         seed, threads = taken.get("seed", seed), taken.get("threads", threads)
@@ -2412,6 +2455,10 @@ def train_graph_diffusion(
     smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
                                           molecules, max_molecules, seed, 2000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
+    if unmeasured is not None:
+        _measure_fine_tune(GraphDiffusion.load, unmeasured, data, preparation, training, valid,
+                           sampling={"steps": model.resolved_steps()})
+        return
     if resume is not None:   # its size, features and conditions come from the checkpoint
         names = list(model.config.conditions)
     labels = _labels(smiles, order, n_valid, names)[0] if names else None

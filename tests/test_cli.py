@@ -587,6 +587,61 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
 
 
+def test_a_resume_with_a_longer_schedule_keeps_a_typed_validation_interval(tmp_path, monkeypatch):
+    """From a review: --max-steps on a resume replaced the run's own --eval-every 50 by a tenth of the new schedule,
+    unsaid; only an interval that was the default follows the new schedule."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO")))
+    common = ("--batch-size", "4", "--threads", "1", "--size", "tiny", "--data", str(series))
+    typed = run("train", "smiles-lm", *common, "--out", str(tmp_path / "typed.pt"), "--max-steps", "4", "--eval-every", "3")
+    assert typed.exit_code == 0, typed.output
+    longer = run("train", "smiles-lm", "--resume", str(tmp_path / "typed.last.pt"), "--max-steps", "60")
+    assert longer.exit_code == 0 and "60 steps, validated every 3" in " ".join(longer.output.split())
+    default = run("train", "smiles-lm", *common, "--out", str(tmp_path / "default.pt"), "--max-steps", "20")
+    assert default.exit_code == 0 and "20 steps, validated every 2" in " ".join(default.output.split())
+    longer = run("train", "smiles-lm", "--resume", str(tmp_path / "default.last.pt"), "--max-steps", "30")
+    assert longer.exit_code == 0 and "30 steps, validated every 3" in " ".join(longer.output.split())
+
+
+def test_a_fine_tunes_measurement_interrupted_is_made_by_its_resume_command_training_nothing(tmp_path, monkeypatch):
+    """From a review: Ctrl-C while a finished fine-tune was sampled for its card left it unmeasured for good, as
+    its --resume answered "at the end of --max-steps" and nothing else measured it."""
+    from molgen import cli
+    from molgen.models import fine_tune_report
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 100)
+    source = tmp_path / "series.smi"
+    source.write_text("".join(f"{s}\n" for s in ("c1ccc2ncccc2c1Cl", "Cc1ccc2ncccc2c1", "COc1ccc2ncccc2c1",
+                                                  "Nc1ccc2ncccc2c1", "Oc1ccc2ncccc2c1", "CCc1ccc2ncccc2c1")))
+    out = tmp_path / "q.pt"
+    measure = fine_tune_report.measure_fine_tune
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", interrupted)
+    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "2",
+                  "--out", str(out), "--threads", "1")
+    said = " ".join(stopped.output.split())
+    assert stopped.exit_code == 130 and f"molgen train smiles-lm --resume {out.with_suffix('.last.pt')} measures it" in said
+    assert "samples" not in json.loads(out.with_suffix(".json").read_text())["metrics"]
+    log = out.with_suffix(".csv").read_text()
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", measure)
+    measured = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")))
+    said = " ".join(measured.output.split())
+    assert measured.exit_code == 0, measured.output
+    assert "holds no measurement of its samples: measuring it now, training nothing" in said
+    assert "100 samples (seed 0, temperature 1):" in said and "holding the series' ring system c1ccc2ncccc2c1" in said
+    assert json.loads(out.with_suffix(".json").read_text())["metrics"]["samples"] == 100
+    assert out.with_suffix(".csv").read_text() == log   # not one step trained
+    again = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")))
+    assert again.exit_code == 2 and "the end of --max-steps 2" in " ".join(again.output.split())
+
+
 @pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
 def test_a_graph_model_resumed_takes_its_runs_subset_and_settings(family, tmp_path, monkeypatch):
     """A graph run resumed with --resume and a longer --max-steps went back to the flags' defaults: all of the data
@@ -610,6 +665,7 @@ def test_a_graph_model_resumed_takes_its_runs_subset_and_settings(family, tmp_pa
     config = card["train_config"]
     assert (config["max_molecules"], config["seed"], config["lr"], config["batch_size"], config["threads"]) == \
         (120, 3, 0.003, 8, 1)
+    assert config.get("valid_size", 12) == 12   # the 12 validated on (the VAE's card said its default, 5,000)
     # another subset asked for without --data is refused: the card would describe molecules the model never saw
     other = run("train", family, "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "4",
                 "--max-molecules", "100")
@@ -1211,6 +1267,13 @@ def test_a_truncated_resume_state_is_said_to_be_one(tmp_path):
     save_progress(model, out, optimizer, is_best=False, step=3)
     assert load_resume_state(out.with_suffix(".last.pt"), optimizer)["step"] == 3
     assert not list(tmp_path.glob("*.partial"))
+    # a byte of the latest weights flipped (a bad disk, a copy cut short and padded): refused, not trained on
+    last = out.with_suffix(".last.pt")
+    written = bytearray(last.read_bytes())
+    written[len(written) // 2] ^= 0xFF
+    last.write_bytes(bytes(written))
+    with pytest.raises(CheckpointError, match=r"r\.last\.pt is not the file its run saved .*/r\.pt, the best checkpoint"):
+        load_resume_state(last, optimizer)
     state = out.with_suffix(".state.pt")
     state.write_bytes(state.read_bytes()[:100])
     with pytest.raises(CheckpointError, match=r"r\.state\.pt \(the resume state beside .*\) is not readable"):

@@ -81,11 +81,13 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
     """What a checkpoint's card says about its training: data, budget, machine, the exact command.
 
     ``clock_start``: (seconds, CPU-hours) the run had when this invocation resumed it (:func:`resumed_clock`); the
-    CPU-hours count each invocation at its own thread count (57 minutes on 2 threads, then 55 on 1: 2.8, not 1.9)."""
+    CPU-hours count each invocation at its own thread count (57 minutes on 2 threads, then 55 on 1: 2.8, not 1.9),
+    kept to 4 decimals (a second and a third): a resume adds to the card's figure, and at 2 decimals each short
+    session lost up to 18 s."""
     threads = torch.get_num_threads()
     cpu_hours = clock_start[1] + (elapsed - clock_start[0]) / 3600 * threads
     return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
-            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 2),
+            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 4),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
 
@@ -285,6 +287,14 @@ def read_resume_state(resume: str | Path, steps: int | None = None) -> dict:
                               f"of step {state['step']:,}: continue the run from its latest step with --resume {last}; "
                               f"to train on from step {steps:,} with a fresh optimizer and schedule, copy {resume} to a "
                               "name of its own and resume that")
+    recorded = state.pop("last_sha256", None)   # states written before it was recorded are taken as they are
+    if recorded and path.name.removesuffix(".state.pt") + ".last.pt" == Path(resume).name \
+            and sha256_of(Path(resume)) != recorded:   # RUN.last.pt has no card: nothing else would notice a flipped byte
+        best = Path(resume).with_name(path.name.removesuffix(".state.pt") + ".pt")
+        raise CheckpointError(f"{resume} is not the file its run saved (its sha256 differs from the one the resume state "
+                              f"{path.name} records): corrupted or changed since; {best}, the best checkpoint, is checked "
+                              "against its card: copy it to a name of its own and resume that, with a fresh optimizer "
+                              "and schedule")
     return state
 
 
@@ -381,10 +391,11 @@ def save_progress(model, out: Path, optimizer: torch.optim.Optimizer, is_best: b
     if is_best:
         model.save(out)
         card = write_card(model, out, metrics={})   # metrics measured on earlier weights describe them, not these
-    model.save(out.with_suffix(".last.pt"))
+    last = out.with_suffix(".last.pt")
+    model.save(last)
     state = out.with_suffix(".state.pt")   # written whole or not at all, as a checkpoint is (a kill mid-write)
-    with replacing(state) as partial:
-        torch.save({"optimizer": optimizer.state_dict(), **counters}, partial)   # counters: step, clock, random state
+    with replacing(state) as partial:   # counters: step, clock, random state; the weights' checksum, checked on resume
+        torch.save({"optimizer": optimizer.state_dict(), "last_sha256": sha256_of(last), **counters}, partial)
     return card
 
 

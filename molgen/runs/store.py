@@ -393,8 +393,10 @@ class RunStore:
                 ranked = ("ranked, and can be browsed and exported as it stands" if ranks is not None
                           else "ranked when the run is continued")
                 changed = db.execute(
+                    # updated: its last sign of life (the heartbeat, before it is cleared), not the settling
                     "UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ?, "
-                    "counts = ? WHERE id = ? AND status = 'running' AND owner IS ?",
+                    "counts = ?, updated = MAX(updated, COALESCE(heartbeat, updated)) "
+                    "WHERE id = ? AND status = 'running' AND owner IS ?",
                     (f"its process ended without a word (killed, or its machine stopped); what it stored is kept, "
                      f"counted and {ranked}; continue with `molgen generate --resume {row['id']}`",
                      json.dumps(counts), row["id"], row["owner"])).rowcount
@@ -532,6 +534,8 @@ class RunStore:
                         int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
             if n_bare_scaffold is not None:
                 db.execute("INSERT INTO bare_scaffolds VALUES (?, ?, ?)", (run_id, idx, n_bare_scaffold))
+            # the record's time of change moves with what it holds (a run killed later still says when it last stored)
+            db.execute("UPDATE runs SET updated = ? WHERE id = ?", (time.time(), run_id))
 
     def _add_columns(self, db: sqlite3.Connection, frame: pd.DataFrame) -> None:
         """Give every column of ``frame`` an SQL column (inside the caller's write transaction)."""

@@ -398,7 +398,7 @@ def test_cpu_hours_add_each_invocation_at_its_threads(monkeypatch):
     start = resumed_clock({"elapsed": 57 * 60.0}, {"cpu_hours": 1.9, "threads": 2})
     record = run_record(data="moses", train_smiles=["CCO"], step=10, epochs=1.0, elapsed=112 * 60.0,
                         config=TrainConfig(), command="x", clock_start=start)
-    assert record["cpu_hours"] == 2.82 and record["wall_minutes"] == 112.0
+    assert record["cpu_hours"] == 2.8167 and record["wall_minutes"] == 112.0   # 1.9 + 55/60, to 4 decimals
     assert resumed_clock({}, {"cpu_hours": 1.9}) == (0.0, 0.0)   # a fine-tune or a fresh run: its own clock
     # a record from before cpu_hours existed: its clock at its threads
     assert resumed_clock({"elapsed": 3600.0}, {"threads": 2}) == (3600.0, 2.0)

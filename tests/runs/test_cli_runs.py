@@ -339,6 +339,17 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     shown = json.loads(run("runs", "show", "rj", "--json", home=tmp_path).output)
     assert shown["counts"]["sampled"] == settled["sampled"] and shown["counts"]["unique"] == settled["unique"]
     assert shown["counts"]["note"].startswith("counted from what the run has stored so far")
+    # its molecules have no rank until it ends: an export says so, not "those written now" beside an empty file
+    with store.transaction() as db:
+        db.execute("UPDATE candidates SET rank = NULL WHERE run_id = ?", (store.resolve("rj"),))
+        db.execute("DELETE FROM rejects WHERE run_id = ?", (store.resolve("rj"),))
+    exported = " ".join(run("export", "rj", "-o", tmp_path / "live.csv", home=tmp_path).output.split())
+    stored = store.count("rj")
+    assert f"--include-unranked writes the {stored:,} stored so far, unranked" in exported
+    assert "the file is empty: the run is still sampling, and ranks its molecules when it ends" in exported
+    assert "those written now" not in exported
+    assert "no sample stored so far failed to be a molecule: the run is still sampling" in \
+        " ".join(run("runs", "rejects", "rj", home=tmp_path).output.split())
     tagged = run("runs", "tag", "rj", "line one\nline two", home=tmp_path)
     assert tagged.exit_code != 0 and "on one line, without commas, tabs or line breaks" in " ".join(tagged.output.split())
     store = RunStore(tmp_path / "runs.sqlite")   # one an older molgen stored can still be taken off

@@ -61,8 +61,8 @@ def passing_hard_filters(ranked: pd.DataFrame) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def run_metrics(run_id: str, updated: float, sampled: int) -> dict:
     """The MOSES metrics of a run's first :data:`METRICS_CAP` stored molecules (``updated`` changes when the run
-    does, so a resumed run is measured again; ``sampled``, its samples now, as a run still sampling adds chunks
-    without changing ``updated``), as `molgen evaluate --run` measures them."""
+    does, each chunk stored included, so a resumed run is measured again; ``sampled``, its samples now, says it
+    too), as `molgen evaluate --run` measures them."""
     from molgen.runs.metrics import measure_run
 
     record = store().run(run_id)
