@@ -65,6 +65,12 @@ SALT_METALS = {3: {7, 8, 16}, 11: {7, 8, 16}, 19: {7, 8, 16}, 37: {7, 8, 16}, 55
                12: {8, 16}, 20: {8, 16}, 38: {8, 16}, 56: {8, 16}}                              # Mg Ca Sr Ba
 
 
+#: Metals whose bonds and ions are the compound's own, not a salt's (the transition metals, lanthanides and
+#: actinides, and Al, Ga, In, Sn, Tl, Pb, Bi): a molecule holding one is its own parent. Split like a salt, cisplatin
+#: (N.N.Cl[Pt]Cl) was scored as ammonia and ferrocene as cyclopentadiene.
+COMPOUND_METALS = frozenset([*range(21, 31), *range(39, 49), *range(57, 81), *range(89, 113), 13, 31, 49, 50, 81, 82, 83])
+
+
 #: A salt metal's atom as SMILES writes it (``[Na]``, ``[23Na+]``, ``[K:1]``; not ``[Kr]``): a regular expression.
 SALT_METAL_TOKEN = r"\[\d*(?:%s)(?![a-z])[^\]]*\]" % "|".join(
     sorted(Chem.GetPeriodicTable().GetElementSymbol(number) for number in SALT_METALS))
@@ -113,16 +119,33 @@ _UNCHARGER = rdMolStandardize.Uncharger()
 
 
 def neutralize(mol: Chem.Mol) -> Chem.Mol:
-    """``mol`` with its charges neutralized where a neutral form exists (RDKit's Uncharger)."""
+    """``mol`` with its charges neutralized where a neutral form exists (RDKit's Uncharger). An aromatic ion whose
+    neutral form is not aromatic (cyclopentadienide, indenide: the Uncharger adds the hydrogen and leaves the ring
+    marked aromatic, a SMILES no reader takes back) is neutralized from its Kekulé form and perceived again
+    (cyclopentadiene); one that still has no valid neutral form stays as it is."""
     with quiet_rdkit():   # "Running Uncharger", once a molecule
-        return _UNCHARGER.uncharge(mol)
+        uncharged = _UNCHARGER.uncharge(mol)
+        if not any(atom.GetIsAromatic() and atom.GetFormalCharge() != mol.GetAtomWithIdx(atom.GetIdx()).GetFormalCharge()
+                   for atom in uncharged.GetAtoms()):
+            return uncharged
+        try:
+            kekule = Chem.RWMol(mol)
+            Chem.Kekulize(kekule, clearAromaticFlags=True)
+            uncharged = _UNCHARGER.uncharge(kekule.GetMol())
+            Chem.SanitizeMol(uncharged)
+        except (ValueError, RuntimeError):   # Chem.KekulizeException, AtomValenceException
+            return mol
+        return uncharged
 
 
 def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     """The parent compound of a salt or mixture: its largest organic fragment that is no known counter-ion
     (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
-    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl)."""
+    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl), and so is a
+    molecule holding a metal of :data:`COMPOUND_METALS` whole (a coordination compound's ligands are no salt)."""
+    if any(atom.GetAtomicNum() in COMPOUND_METALS for atom in mol.GetAtoms()):
+        return mol   # cisplatin (N.N.Cl[Pt]Cl) is no ammonia salt, ferrocene no cyclopentadiene: kept whole
     mol = without_metal_bonds(mol)   # sodium ibuprofen written C(=O)O[Na] is the salt [Na+].C(=O)[O-]
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol

@@ -172,43 +172,53 @@ def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:
     return hits
 
 
-def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> dict[str, list[str]]:
-    """Each different finding in ``hits`` (``"<set>:<name>"``) with the sets that report it, in order: a pattern
-    two sets both report under one name (a PAINS pattern in ``pains_a`` and ``moses``) is one finding. With
-    ``atoms`` (:func:`alert_atoms`), two names one catalog gives to one group of atoms (:func:`_one_site`) are one
-    finding too, named "name / other name": NIH's acrylate and halo_acrylate on one acrylamide. (Brenk's Michael
-    acceptor and thiocarbonyl on a 5-benzylidene rhodanine match different atoms, the exocyclic C=C and the C=S,
-    and count apart.) Different catalogs flagging one group still count apart (a
-    quinone is PAINS's, Brenk's and NIH's): their agreement is how a notorious motif weighs more than a mild one.
-    MOSES's "ring of 8 or more atoms" (a rule, without atoms) and the ``rings`` set's "ring of 8 to 11 atoms"
-    stay two, so a profile reporting both counts a medium ring twice."""
-    found: dict[str, list[str]] = {}
+def group_findings(hits, atoms: dict[str, list[int]] | None = None) -> list[tuple[str, list[str]]]:
+    """Each different finding in ``hits`` (``"<set>:<name>"``) as (its name, the sets that report it), in order:
+    a pattern two sets both hold (a PAINS pattern in ``pains_a`` and in ``moses``, which carries PAINS) is one
+    finding. With ``atoms`` (:func:`alert_atoms`), two names one catalog gives to one group of atoms
+    (:func:`_one_site`) are one finding too, named "name / other name": NIH's acrylate and halo_acrylate on one
+    acrylamide. (Brenk's Michael acceptor and thiocarbonyl on a 5-benzylidene rhodanine match different atoms, the
+    exocyclic C=C and the C=S, and count apart.) Different catalogs flagging one group still count apart, whether
+    or not they spell it alike (a quinone is PAINS's, Brenk's and NIH's; an aldehyde Brenk's and NIH's, as an acid
+    chloride is Brenk's acid_halide and NIH's carbonyl_halide): their agreement is how a notorious motif weighs
+    more than a mild one. MOSES's "ring of 8 or more atoms" (a rule, without atoms) and the ``rings`` set's "ring
+    of 8 to 11 atoms" stay two, so a profile reporting both counts a medium ring twice."""
+    found: dict[tuple[str, str], list[str]] = {}   # (name, the catalog holding the pattern) -> the sets reporting it
     for hit in hits:
         alert_set, _, name = hit.partition(":") if ":" in hit else ("", "", hit)
-        found.setdefault(name, []).append(alert_set)
-    if not atoms or len(found) < 2:
-        return found
-    by_catalog: dict[tuple[str, str], set[int]] = {}   # (catalog, name) -> the atoms that catalog's name matched
-    for hit, matched in atoms.items():
-        alert_set, _, name = hit.partition(":")
-        if name in found and matched and name not in _ANY_ATOMS:
-            by_catalog.setdefault((_catalog_family(alert_set), name), set()).update(matched)
-    names = list(found)
-    site = {name: name for name in names}   # each name's first name of its finding (names in order of hits)
-    for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            if site[second] != second:
-                continue
-            if any(family == other_family and _one_site(a, b)
-                   for (family, name_a), a in by_catalog.items() if name_a == first
-                   for (other_family, name_b), b in by_catalog.items() if name_b == second):
-                site[second] = site[first]
-    merged: dict[str, list[str]] = {}
-    for name in names:   # "acrylate / halo_acrylate" with every set reporting either
-        label = " / ".join(n for n in names if site[n] == site[name])
-        merged.setdefault(label, [])
-        merged[label].extend(s for s in found[name] if s not in merged[label])
+        found.setdefault((name, _pattern_source(alert_set)), []).append(alert_set)
+    keys = list(found)
+    site = {key: key for key in keys}   # each finding's first finding of its site (in order of hits)
+    if atoms and len(found) > 1:
+        by_catalog: dict[tuple[str, str], set[int]] = {}   # (catalog, name) -> the atoms that catalog's name matched
+        for hit, matched in atoms.items():
+            alert_set, _, name = hit.partition(":")
+            if matched and name not in _ANY_ATOMS:
+                by_catalog.setdefault((_catalog_family(alert_set), name), set()).update(matched)
+        for i, first in enumerate(keys):
+            for second in keys[i + 1:]:
+                if site[second] != second:
+                    continue
+                shared = {_catalog_family(s) for s in found[first]} & {_catalog_family(s) for s in found[second]}
+                if any((family, first[0]) in by_catalog and (family, second[0]) in by_catalog
+                       and _one_site(by_catalog[family, first[0]], by_catalog[family, second[0]]) for family in shared):
+                    site[second] = site[first]
+    merged: list[tuple[str, list[str]]] = []
+    for key in keys:   # "acrylate / halo_acrylate" with every set reporting either
+        if site[key] != key:
+            continue
+        members = [other for other in keys if site[other] == key]
+        sets: list[str] = []
+        for member in members:
+            sets.extend(s for s in found[member] if s not in sets)
+        merged.append((" / ".join(name for name, _ in members), sets))
     return merged
+
+
+def _pattern_source(alert_set: str) -> str:
+    """The catalog an alert set's patterns come from, for telling one pattern reported twice from two catalogs
+    agreeing: ``moses`` reports PAINS's patterns as its own, so its hits and PAINS's are of one source."""
+    return "pains" if alert_set.startswith("pains") or alert_set == "moses" else alert_set
 
 
 def known_alert_names(sets) -> set[str]:
@@ -295,7 +305,7 @@ def describe_findings(hits, atoms: dict[str, list[int]] | None = None) -> str:
         return name.replace("_", " ") + (f" [{WHAT_IT_MATCHES[name]}]" if name in WHAT_IT_MATCHES else "")
 
     return "; ".join(f"{' / '.join(map(read, label.split(' / ')))} ({', '.join(s for s in sets if s)})" if any(sets)
-                     else read(label) for label, sets in group_findings(hits, atoms).items())
+                     else read(label) for label, sets in group_findings(hits, atoms))
 
 
 def alert_atoms(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> dict[str, list[int]]:

@@ -41,13 +41,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets, known_alert_names
-from molgen.scoring.desirability import TRANSFORMS, Transform, make_transform
+from molgen.scoring.desirability import TRANSFORMS, Identity, Transform, make_transform
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import reference_fingerprints, substructure_query
@@ -118,6 +119,11 @@ class ScoringProfile:
             if component.property == ALERT_COUNT and not self.alerts:
                 raise ProfileError(f"{where}, components[{i}]: {ALERT_COUNT} counts the alerts of the sets the profile "
                                    "reports, and it reports none: add some to `alerts`")
+            if isinstance(component.transform, Identity) and not _on_unit_scale(component.property):
+                # a value past 1 is clipped to 1: every molecule of MW 1 or more scores alike, silently
+                raise ProfileError(f"{where}, components[{i}]: {component.property} runs past 0 to 1, which identity "
+                                   "(the transform when none is named) clips to; name a transform that maps it there "
+                                   f"({', '.join(kind for kind in TRANSFORMS if kind != 'identity')})")
             if not component.weight >= 0 or not math.isfinite(component.weight):   # inf would make every score NaN
                 raise ProfileError(f"{where}, components[{i}].weight: must be a finite number >= 0, got {component.weight}")
             first = self.properties.index(component.property) + 1
@@ -242,6 +248,15 @@ class ScoringProfile:
         return "\n".join(lines) + "\n"
 
 
+def _on_unit_scale(name: str) -> bool:
+    """Whether a property's values lie between 0 and 1 already (QED, Fsp3, a similarity), so identity keeps them."""
+    if name in SIMILARITY_PROPERTIES:
+        return True
+    spec = PROPERTIES.get(name)
+    return spec is not None and spec.floor is not None and spec.floor >= 0 and spec.ceiling is not None \
+        and spec.ceiling <= 1
+
+
 def _list_of_texts(value, key: str, where: str) -> list[str]:
     """A list key's value as a list; one text written without brackets is refused, not read as its characters
     (avoid = "CN" as avoiding C and N)."""
@@ -357,8 +372,10 @@ def _toml_value(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):   # a basic string: control characters (a description's line breaks) escaped
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return '"' + re.sub(r"[\x00-\x1f\x7f]", lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(
+            m[0], f"\\u{ord(m[0]):04x}"), escaped) + '"'
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")

@@ -32,3 +32,21 @@ def test_stereo_and_isotopes_removed_only_when_asked():
 def test_invalid_input_keeps_its_parse_failure():
     result = standardize_smiles("C1CC")
     assert not result.ok and result.failure is ParseFailure.SYNTAX
+
+
+def test_an_aromatic_carbanion_neutralizes_to_a_readable_molecule_and_a_metal_complex_is_its_own_parent():
+    """From a review: --largest-fragment wrote cyclopentadienide's parent as c1cccc1 (no reader takes it back: the
+    Uncharger left the ring aromatic), scored cisplatin as ammonia and ferrocene as cyclopentadiene."""
+    from rdkit import Chem
+
+    from molgen.chem.standardize import neutralize, salt_parent
+
+    for ion, neutral in [("[cH-]1cccc1", "C1=CCC=C1"), ("c1ccc2[cH-]ccc2c1", "C1=Cc2ccccc2C1"),
+                         ("[n-]1cccc1", "c1cc[nH]c1"), ("CC(=O)[O-]", "CC(=O)O"), ("C[n+]1ccccc1", "C[n+]1ccccc1")]:
+        written = Chem.MolToSmiles(neutralize(Chem.MolFromSmiles(ion)))
+        assert written == neutral and Chem.MolFromSmiles(written) is not None, ion
+    for complex_ in ("N.N.Cl[Pt]Cl", "[CH-]1C=CC=C1.[CH-]1C=CC=C1.[Fe+2]"):
+        mol = Chem.MolFromSmiles(complex_)
+        assert Chem.MolToSmiles(salt_parent(mol)) == Chem.MolToSmiles(mol)
+    assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]"))) == \
+        "CC(C)Cc1ccc(C(C)C(=O)O)cc1"   # a sodium salt is still a salt

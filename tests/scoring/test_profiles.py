@@ -157,3 +157,20 @@ def test_an_alert_count_component_needs_alerts_reported():
     with pytest.raises(ProfileError, match="counts the alerts of the sets the profile reports, and it reports none"):
         ScoringProfile(name="x", components=[Component("qed", Identity()), Component("alerts", Gaussian(0.0, 1.0))])
     ScoringProfile(name="x", alerts=["pains"], components=[Component("alerts", Gaussian(0.0, 1.0))])
+
+
+def test_identity_on_a_property_past_one_is_refused_and_a_multi_line_description_writes_back():
+    """From a review: a component without a transform (identity) on mw clipped every molecule to 1, silently, so all
+    tied at rank 1; a description with a line break wrote TOML that did not read back."""
+    import tomllib
+
+    from molgen.scoring.profiles import ScoringProfile, load_profile
+
+    with pytest.raises(ProfileError, match=r"components\[1\]: mw runs past 0 to 1, which identity .* clips to; name a "
+                                           r"transform .*sigmoid"):
+        ScoringProfile.from_dict({"name": "x", "components": [{"property": "mw"}]})
+    kept = ScoringProfile.from_dict({"name": "x", "components": [{"property": "qed"}, {"property": "fsp3"}]})
+    assert [c.property for c in kept.components] == ["qed", "fsp3"]
+    profile = load_profile("drug-like")
+    profile.description = 'line one\nline two\twith a "quote" and a bell \x07'
+    assert ScoringProfile.from_dict(tomllib.loads(profile.to_toml())).description == profile.description
