@@ -140,7 +140,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     for name in SMILES_COLUMN_NAMES:
         if _header_key(name) in keyed:
             return keyed[_header_key(name)]
-    named = [column for key, column in keyed.items() if "smiles" in key]
+    named = [column for key, column in keyed.items() if key.endswith("smiles")]   # "Ligand SMILES", not "smiles_id"
     if len(named) == 1:
         return named[0]
     found = (f"{len(named)} columns are named as SMILES ({', '.join(map(repr, named))}): name the one to read"
@@ -530,26 +530,30 @@ def partial_name(path: Path) -> Path:
 STALE_PARTIAL_SECONDS = 600
 
 
-def _lock_exclusively(handle: int, wait: bool) -> bool:
-    """An advisory lock on an open file; False where another process holds one and ``wait`` is off. Where no such
-    lock can be had (no fcntl, NFS), True: the file's age is then all that tells a killed write from a slow one."""
+def _try_lock(handle: int) -> bool | None:
+    """An exclusive advisory lock on an open file, not waited for: True when taken, False when another process holds
+    one, None where no such lock can be had (no fcntl; NFS refusing it): the file's age is then all that tells a
+    killed write from a slow one. (On NFS a lock is a POSIX lock, which any close of the file by its holder drops:
+    there it guards less.)"""
     try:
         import fcntl
     except ImportError:
-        return True
+        return None
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     except OSError:
-        return True
+        return None
     return True
 
 
 def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) -> list[Path]:
     """Remove what killed writes of ``path`` left (``NAME.1f2e3d4c.partial``, of :func:`partial_name`; a SIGKILL
     runs no cleanup), those older than ``min_age`` seconds whose writer holds no lock on them (:func:`replacing`
-    keeps one while it writes): a writer still at work, or paused for an hour, is left alone. Returns them."""
+    keeps one while it writes): a writer still at work, or paused for an hour, is left alone. One that cannot be
+    opened or removed (another user's, in a shared cache) is left as it is: cleaning up never fails a save.
+    Returns those removed."""
     pattern = re.compile(re.escape(path.name) + r"\.[0-9a-f]{8}\.partial")
     now = time.time()
     removed = []
@@ -557,14 +561,17 @@ def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) ->
         try:
             if not pattern.fullmatch(candidate.name) or now - candidate.stat().st_mtime <= min_age:
                 continue
-            handle = os.open(candidate, os.O_RDONLY)
-        except FileNotFoundError:   # removed by another writer meanwhile
+            try:   # opened for writing where it can be: NFS grants an exclusive lock only to such a descriptor
+                handle = os.open(candidate, os.O_RDWR)
+            except PermissionError:
+                handle = os.open(candidate, os.O_RDONLY)
+        except OSError:   # renamed into place meanwhile, or not ours to open
             continue
         try:
-            if _lock_exclusively(handle, wait=False):
+            if _try_lock(handle) is not False:
                 candidate.unlink()
                 removed.append(candidate)
-        except FileNotFoundError:   # renamed into place by its writer meanwhile
+        except OSError:   # renamed into place by its writer meanwhile, or not ours to remove
             continue
         finally:
             os.close(handle)
@@ -577,16 +584,20 @@ def replacing(path: str | Path) -> Iterator[Path]:
     block ends without an error it replaces ``path`` in one rename, so a reader never meets half a file. What the
     block wrote is removed if it raised (a full disk, a checksum that did not match). The file is created here,
     as open() creates files (the umask and a folder's default ACL apply), and locked until the rename, so that
-    :func:`remove_stale_partials` tells it from what a killed write left."""
+    :func:`remove_stale_partials`, called here first, tells it from what earlier killed writes left."""
     path = Path(path)
+    remove_stale_partials(path)
     partial = partial_name(path)
-    handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    handle: int | None = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        _lock_exclusively(handle, wait=True)   # a new name: no one else holds it
+        if not _try_lock(handle):   # no lock to hold (no fcntl): nothing keeps the file open across the rename
+            os.close(handle)
+            handle = None
         yield partial
         os.replace(partial, path)
     finally:
-        os.close(handle)
+        if handle is not None:
+            os.close(handle)
         partial.unlink(missing_ok=True)
 
 

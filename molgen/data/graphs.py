@@ -28,7 +28,7 @@ from torch_geometric.data import Data
 from molgen.chem.graph import AtomType, AtomVocabulary, MolGraph, typed_graph
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.data.files import remove_stale_partials, replacing
+from molgen.data.files import replacing
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 
@@ -121,7 +121,6 @@ class GraphDataset(torch.utils.data.Dataset):
             "failures": json.dumps([[f.index, f.smiles, f.reason] for f in self.failures]),
             "version": FEATURIZER_VERSION, "aromatic": self.aromatic,
         }
-        remove_stale_partials(Path(path))   # what a killed save of this cache left
         # a name of its own (two processes featurizing one dataset share no file), renamed whole: an interrupted save
         # never leaves half a cache
         with replacing(Path(path)) as partial:

@@ -19,7 +19,7 @@ import numpy as np
 
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.data.files import remove_stale_partials, replacing
+from molgen.data.files import replacing
 from molgen.metrics.describe import PROPERTY_NAMES, describe
 from molgen.metrics.fcd import fcd_statistics
 from molgen.paths import cache_dir
@@ -73,7 +73,6 @@ def compute_reference(smiles: Sequence[str], name: str = "custom", *, n_jobs: in
     stats = ReferenceStats(name, len(canonical), fcd_statistics(canonical, pool=pool, n_jobs=n_jobs), described.fps,
                            described.fragments, described.scaffolds, described.properties, given=len(smiles))
     if cache:
-        remove_stale_partials(path)   # what a killed save of this cache left
         # a name of its own: two evaluations filling one cache share no file
         with replacing(path) as partial, open(partial, "wb") as handle:
             pickle.dump(stats, handle)

@@ -239,6 +239,9 @@ def test_smiles_columns_are_found_as_pubchem_and_bindingdb_name_them():
     assert error.value.columns == ["id", "parent smiles", "salt smiles"]
     with pytest.raises(NoSmilesColumn, match="no SMILES column in the header"):
         find_smiles_column(["id", "mol"])
+    for named_otherwise in (["id", "smiles_id", "mol"], ["name", "smiles source"], ["Ligand InChI", "id"]):
+        with pytest.raises(NoSmilesColumn, match="no SMILES column in the header"):   # a column about SMILES
+            find_smiles_column(named_otherwise)
 
 
 def _line_of(text, needle):
@@ -437,13 +440,23 @@ def test_a_paused_writer_keeps_its_temporary_file_and_a_killed_ones_is_removed(t
         f"with replacing(Path({str(target)!r})) as partial:\n"
         "    partial.write_bytes(b'half'); print(partial, flush=True); time.sleep(60)\n")],
         stdout=subprocess.PIPE, text=True)
-    left = Path(writer.stdout.readline().strip())
-    os.utime(left, (an_hour_ago, an_hour_ago))
-    assert remove_stale_partials(target) == [] and left.exists()   # still alive: its lock is held
-    writer.send_signal(signal.SIGKILL)
-    writer.wait()
+    try:
+        left = Path(writer.stdout.readline().strip())
+        os.utime(left, (an_hour_ago, an_hour_ago))
+        assert remove_stale_partials(target) == [] and left.exists()   # still alive: its lock is held
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        writer.stdout.close()
     assert remove_stale_partials(target) == [left] and not left.exists()
     assert target.read_bytes() == b"a whole checkpoint"
+    # the next write of that name removes what a killed write left, as it starts
+    killed = target.with_name(target.name + ".0a1b2c3d.partial")
+    killed.write_bytes(b"half")
+    os.utime(killed, (an_hour_ago, an_hour_ago))
+    with replacing(target) as partial:
+        partial.write_bytes(b"again")
+    assert not killed.exists() and target.read_bytes() == b"again"
 
 
 def test_a_failed_write_leaves_neither_its_temporary_file_nor_a_changed_target(tmp_path):

@@ -152,6 +152,14 @@ def test_generate_like_a_run_whose_checkpoint_is_gone_takes_another_model(tiny_c
         assert record["seed"] == 7 and record["n_requested"] == 3 and record["checkpoint"] == str(tiny_checkpoint)
 
 
+def _lstm_bf16_runs() -> bool:
+    from molgen.models.smiles_lm.sample import bf16_runs
+
+    return bf16_runs("lstm")
+
+
+@pytest.mark.skipif(not _lstm_bf16_runs(), reason="this CPU has no bfloat16 support in oneDNN: an LSTM's --bf16 is "
+                                                   "refused (tests/models/test_smiles_lm.py checks that refusal)")
 def test_generate_like_a_run_can_turn_a_switch_off(tiny_checkpoint, tmp_path):
     """A switch the run was sampled with (--bf16, --projection) has its --no- form for --like to turn it off."""
     assert run("generate", "--model", tiny_checkpoint, "-n", 3, "--bf16", "--name", "half", home=tmp_path).exit_code == 0

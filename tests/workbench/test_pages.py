@@ -1489,9 +1489,37 @@ def test_the_augment_pages_files_are_the_command_lines_byte_for_byte(tmp_path):
     assert made.exit_code == 0, made.output
     assert files["histogram"] == (tmp_path / "out.csv.histogram.csv").read_text()
     assert files["rows"] == (tmp_path / "out.csv").read_text()
+    assert files["removed"] == (tmp_path / "out.csv.removed.csv").read_text()
     import io
 
     import pandas as pd
 
     labels = set(pd.read_csv(io.StringIO(files["rows"]), dtype=str)["label"].dropna())
     assert {"0", "1", "2"} <= labels and not labels & {"0.0", "1.0", "2.0"}
+
+
+def test_augment_marks_a_result_stale_when_its_columns_or_held_out_file_change_and_keeps_the_screens_chosen():
+    """From a review: choosing another SMILES column, or uploading a held-out file still waiting for its column,
+    left the earlier result downloadable; switching to replicates with a held-out file marked a result stale; the
+    alert sets chosen were dropped by a visit to replicates."""
+    at = AppTest.from_file(str(PAGES / "augment.py"), default_timeout=180)
+    _upload(at, "aug", "two.csv", "id,mol,alt\nA1,c1ccccc1O,c1ccncc1N\nA2,CCOc1ccccc1,CCc1ccccc1N\n")
+    at.run()
+    column = next(box for box in at.selectbox if box.label == "Which column of two.csv holds the SMILES?")
+    column.set_value("mol").run()
+    at.multiselect(key="aug_alerts").set_value(["brenk"]).run()
+    at.button(key="aug_go").click().run()
+    assert not at.exception and not at.warning
+    assert at.session_state["aug_result"][4]["augment"]["settings"]["smiles_column"] == "mol"
+    at.radio(key="aug_method").set_value("replicates").run()
+    assert at.multiselect(key="aug_alerts").disabled
+    at.radio(key="aug_method").set_value("enumerate").run()
+    assert at.multiselect(key="aug_alerts").value == ["brenk"] and not at.warning   # kept, and the result still fresh
+    next(box for box in at.selectbox if box.label == "Which column of two.csv holds the SMILES?").set_value("alt").run()
+    assert any("have changed since these rows were made" in shown(w) for w in at.warning)
+    next(box for box in at.selectbox if box.label == "Which column of two.csv holds the SMILES?").set_value("mol").run()
+    assert not any("have changed since" in shown(w) for w in at.warning)
+    _upload(at, "aug_held", "held.csv", "id,structure_2d\nH1,c1ccccc1O\n")   # waits for its column
+    at.run()
+    assert at.button(key="aug_go").disabled
+    assert any("have changed since these rows were made" in shown(w) for w in at.warning)

@@ -18,7 +18,7 @@ from molgen.chem.parse import parse_smiles
 from molgen.data.files import csv_text, read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
 from molgen.models.base import shipped_checkpoint
-from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets
+from molgen.scoring.alerts import ALERT_SETS, ALIASES
 from molgen.scoring.rules import RULES
 from molgen.scoring.properties import PROPERTIES
 from workbench.common import plain
@@ -52,10 +52,10 @@ def _kept_upload(widget, key: str, instead: str) -> tuple[str, bytes] | None:
     return kept
 
 
-def _read_upload(upload: tuple[str, bytes], key: str) -> pd.DataFrame | None:
-    """The molecules of an uploaded file (:func:`read_molecules`), or None after saying why not. A table whose
-    header names no SMILES column (a vendor's "Structure_SMILES_2D") asks which column holds them, as
-    ``--smiles-column`` does on the command line; the choice is kept per file."""
+def _read_upload(upload: tuple[str, bytes], key: str) -> tuple[pd.DataFrame | None, str | None]:
+    """The molecules of an uploaded file (:func:`read_molecules`), or None after saying why not, and the SMILES column
+    chosen (None when the header names it). A table whose header names no SMILES column (a vendor's "Structure_2D")
+    asks which column holds them, as ``--smiles-column`` does on the command line; the choice is kept per file."""
     import tempfile
     from pathlib import Path
 
@@ -66,7 +66,7 @@ def _read_upload(upload: tuple[str, bytes], key: str) -> pd.DataFrame | None:
         path = Path(folder) / name
         path.write_bytes(content)
         try:
-            return read_molecules(path)
+            return read_molecules(path), None
         except NoSmilesColumn as error:
             column = st.selectbox(f"Which column of {name} holds the SMILES?", error.columns, index=None,
                                   key=f"{key}_smiles_column_{hashlib.sha256(content).hexdigest()[:16]}",
@@ -74,15 +74,15 @@ def _read_upload(upload: tuple[str, bytes], key: str) -> pd.DataFrame | None:
             if column is None:
                 st.warning(plain(str(error).replace(str(path), name).replace(
                     "(--smiles-column NAME; smiles_column= in Python)", "(choose it above)")))
-                return None
+                return None, None
             try:
-                return read_molecules(path, smiles_column=column)
+                return read_molecules(path, smiles_column=column), column
             except FileFormatError as error:
                 st.error(plain(str(error).replace(str(path), name)))
-                return None
+                return None, column
         except FileFormatError as error:
             st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
-            return None
+            return None, None
 
 
 upload = _kept_upload(uploaded, "aug", "Use the typed molecules instead")
@@ -98,10 +98,19 @@ method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"],
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
 
 
-def made_from(input_bytes: bytes, held: list[str], splits: list[str], merging: bool) -> tuple:
-    """What a result was made from besides its settings: the input, and the held-out set it was guarded against
-    (none for replicates, which reads none)."""
-    return hashlib.sha256(input_bytes).hexdigest(), () if merging else (tuple(held), tuple(splits))
+def made_from(input_bytes: bytes, input_column: str | None, held: list[str], held_file: tuple | None,
+              splits: list[str], merging: bool) -> tuple:
+    """What a result was made from besides its settings: the input and the column its SMILES were read from, and the
+    held-out set it was guarded against (the typed molecules, the file's bytes and column, whether or not it could
+    be read, and the splits; none for replicates, which reads none)."""
+    return hashlib.sha256(input_bytes).hexdigest(), input_column, () if merging else (tuple(held), held_file, tuple(splits))
+
+
+@st.cache_resource(show_spinner="keying the held-out file's molecules", max_entries=4)
+def held_out_file(name: str, molecules: tuple[str, ...]) -> ReferenceSet:
+    """A held-out file's molecules as a held-out set, built once per file (keying thousands takes seconds: not at
+    every click)."""
+    return ReferenceSet(name, list(molecules))
 
 
 @st.cache_resource(show_spinner="reading the held-out split")
@@ -111,15 +120,15 @@ def held_out_split(name: str) -> ReferenceSet:
     return ReferenceSet(name, load_smiles(dataset, split))
 
 
-def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
-    """The input's SMILES, its other columns (ids, labels; None for typed molecules), its name and its bytes
-    (for the manifest's checksum)."""
+def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes, str | None]:
+    """The input's SMILES, its other columns (ids, labels; None for typed molecules), its name, its bytes (for the
+    manifest's checksum) and the SMILES column chosen for it (None when its header names it)."""
     if upload is not None:
         name, content = upload
-        frame = _read_upload(upload, "aug")
+        frame, column = _read_upload(upload, "aug")
         if frame is None:
             st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
-            return [], None, name, b""
+            return [], None, name, b"", column
         from molgen.augment.provenance import read_errors
         from molgen.data.files import reading_notes
 
@@ -129,18 +138,18 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes]:
         smiles = frame["smiles"].fillna("").astype(str).tolist()
         columns = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
         columns.attrs["read_errors"] = read_errors(frame)   # a truncated SDF record's reason, given to its removal
-        return smiles, columns, name, content
+        return smiles, columns, name, content, column
     typed = read_smi_text(text)   # as a .smi file: a name after the SMILES follows each row made from it
     names = typed["name"].fillna("")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return (typed["smiles"].tolist(), pd.DataFrame({"name": names}) if names.any() else None,
-            "input molecules typed in the workbench", "\n".join(lines).encode())
+            "input molecules typed in the workbench", "\n".join(lines).encode(), None)
 
 
 if upload is not None:
     st.caption(plain(f"Using the uploaded file {upload[0]}; the molecules typed above are ignored. Its other "
                      "columns (ids, activities) follow each row made from it."))
-smiles, input_columns, input_name, input_bytes = _input()
+smiles, input_columns, input_name, input_bytes, input_column = _input()
 unread = {} if input_columns is None else input_columns.attrs.get("read_errors", {})
 invalid = [unread.get(row, s) for row, s in enumerate(smiles, start=1) if not parse_smiles(s).ok]
 if invalid:   # a record the reader could not read shows its reason (a truncated SDF record), not "(empty)"
@@ -157,15 +166,16 @@ held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_sp
                                   "a few seconds, read back from the molgen cache).")
 typed_held_out = [ReferenceSet("molecules typed in the workbench", held)] if held else []
 held_out_ok = True
-if held_upload is not None and not merging:
-    held_frame = _read_upload(held_upload, "aug_held")
+held_file = None   # the held-out file as a result was made from it: its name, bytes and SMILES column
+if held_upload is not None:   # read whatever the method, so that its column choice is drawn (and kept) each run
+    held_frame, held_column = _read_upload(held_upload, "aug_held")
+    held_file = (held_upload[0], hashlib.sha256(held_upload[1]).hexdigest(), held_column)
     if held_frame is None:   # a held-out file not read guards nothing: Run waits for it to be read
-        held_out_ok = False
-    else:
-        held_file = held_frame["smiles"].fillna("").astype(str).tolist()
-        typed_held_out.append(ReferenceSet(held_upload[0], held_file))
-        held = held + held_file   # a result is stale when these change too
-        st.caption(plain(f"Holding out the {len(held_file):,} molecules of {held_upload[0]} too, in any spelling or form."))
+        held_out_ok = merging
+    elif not merging:
+        molecules = held_frame["smiles"].fillna("").astype(str).tolist()
+        typed_held_out.append(held_out_file(held_upload[0], tuple(molecules)))
+        st.caption(plain(f"Holding out the {len(molecules):,} molecules of {held_upload[0]} too, in any spelling or form."))
 for reference in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
     try:
         reference.require_readable()
@@ -173,13 +183,13 @@ for reference in typed_held_out:   # a typo in a test compound would leave it un
         st.error(plain(error))
         held_out_ok = False
 # rows hitting the alert sets or failing the rules chosen are removed, as --alerts and --rules remove them
-if not merging:
-    left, right = st.columns(2)
-    chosen_alerts = left.multiselect("Also remove rows hitting these alert sets", list(ALERT_SETS + tuple(ALIASES)),
-                                     key="aug_alerts", help="pains, brenk and nih are RDKit's catalogs; moses is "
-                                     "the MOSES filters. Each removed row lists the alert it hit.")
-    chosen_rules = right.multiselect("... or failing these rules", list(RULES), key="aug_rules")
-else:
+# drawn greyed for replicates, which screens nothing, so that the choices are kept for the other methods
+left, right = st.columns(2)
+chosen_alerts = left.multiselect("Also remove rows hitting these alert sets", list(ALERT_SETS + tuple(ALIASES)),
+                                 key="aug_alerts", disabled=merging, help="pains, brenk and nih are RDKit's catalogs; "
+                                 "moses is the MOSES filters. Each removed row lists the alert it hit.")
+chosen_rules = right.multiselect("... or failing these rules", list(RULES), key="aug_rules", disabled=merging)
+if merging:
     chosen_alerts, chosen_rules = [], []
 # new molecules (analogues, balance) are screened as the command line screens them; an input's spellings are
 # matched exactly (no near-duplicate threshold), new molecules by similarity too
@@ -187,7 +197,7 @@ screen = [] if method == "enumerate" else list(GENERATED_ROW_ALERTS)
 guard = Guard(held_out=[] if merging else   # replicates reads no held-out set: a split is not keyed for nothing
               (typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
               near_duplicate=None if method == "enumerate" else 0.95,
-              alerts=expand_alert_sets(screen + chosen_alerts), rules=chosen_rules)
+              alerts=list(dict.fromkeys(screen + chosen_alerts)), rules=chosen_rules)   # named as --alerts names them
 if method in ("analogues", "balance"):
     st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
                f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
@@ -236,7 +246,8 @@ else:
     per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
     budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
     settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
-settings |= {name: chosen for name, chosen in (("alerts", chosen_alerts), ("rules", chosen_rules)) if chosen}
+settings |= {name: chosen for name, chosen in (("alerts", chosen_alerts), ("rules", chosen_rules),
+                                              ("smiles_column", input_column)) if chosen}
 # a merge draws nothing at random
 seed = 0 if method == "replicates" else st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
 
@@ -293,7 +304,7 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (m
                                          "sha256": hashlib.sha256(files["histogram"].encode()).hexdigest()}]
     st.session_state["aug_result"] = (rows, removed, histogram, method, manifest, repeats, files)
     st.session_state["aug_result_seeds"] = smiles
-    st.session_state["aug_result_from"] = made_from(input_bytes, held, held_splits, merging)
+    st.session_state["aug_result_from"] = made_from(input_bytes, input_column, held, held_file, held_splits, merging)
 
 if "aug_result" in st.session_state:
     # the method that made these rows, not the one the radio shows now
@@ -301,7 +312,8 @@ if "aug_result" in st.session_state:
     # the molecules or the held-out set changed since: the rows are another input's, guarded against another set
     # (a molecule typed as held out since may be among them), so they are not offered for download; read as the
     # method that made them read it (a merge reads no held-out set, whatever the radio shows now)
-    stale = st.session_state.get("aug_result_from") != made_from(input_bytes, held, held_splits, made_by == "replicates")
+    stale = st.session_state.get("aug_result_from") != made_from(input_bytes, input_column, held, held_file, held_splits,
+                                                                 made_by == "replicates")
     made_with = manifest["augment"]["settings"]
     st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
