@@ -39,7 +39,7 @@ def counts(mols: list[Chem.Mol], sets: list[str], merged: Counter) -> tuple[int,
         atoms = alert_atoms(mol, sets) if len(hits) > 1 else None
         named, sited = count_findings(hits), count_findings(hits, atoms)
         flagged, by_name, by_site, fewer = flagged + 1, by_name + named, by_site + sited, fewer + (sited < named)
-        merged.update(label for label in group_findings(hits, atoms) if " / " in label)
+        merged.update(label for label, _ in group_findings(hits, atoms) if " / " in label)
     return flagged, by_name / max(flagged, 1), by_site / max(flagged, 1), fewer
 
 

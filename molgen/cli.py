@@ -914,9 +914,11 @@ def _unmeasured_fine_tune(resume: Path, record: dict) -> Path | None:
 
     from molgen.models.training import is_fine_tune
 
-    if not is_fine_tune(record):
+    if not is_fine_tune(record) or not record.get("data_preparation"):   # a fine-tune onto a dataset is not measured
         return None
     best = resume.with_name(resume.name[: -len(".last.pt")] + ".pt") if resume.name.endswith(".last.pt") else resume
+    if not best.is_file():
+        return None
     try:
         card = json.loads(best.with_suffix(".json").read_text())
     except (OSError, ValueError):
@@ -1319,7 +1321,9 @@ def train_smiles_lm(
         record = model.training if isinstance(model.training, dict) else {}
         taken = _taken_from_run(ctx, record, RESUMED_FLAGS)
         before = record.get("train_config") or {}
-        if _typed(ctx, "max_steps") and before.get("eval_every") == _default_eval_every(before.get("max_steps") or 0):
+        commands = [record.get("command") or ""] + [run.get("command") or "" for run in record.get("earlier_runs", [])]
+        if _typed(ctx, "max_steps") and not any("--eval-every" in command for command in commands) \
+                and before.get("eval_every") == _default_eval_every(before.get("max_steps") or 0):
             taken.pop("eval_every", None)   # a tenth of its old schedule by default: a tenth of the new one (one typed stays)
         if not model.config.conditions:   # an unconditional model has no property to hide
             taken.pop("condition_dropout", None)
@@ -1485,7 +1489,8 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
     except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
         console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
                              f"whole; its card holds no measurement of its samples (molgen train {best.family} "
-                             f"--resume {out.with_suffix('.last.pt')} measures it, training nothing)"), style="yellow")
+                             f"--resume {out.with_suffix('.last.pt')} measures it, once it has trained the rest of its "
+                             "--max-steps when --max-minutes ended it first)"), style="yellow")
         raise typer.Exit(130) from None
     write_card(best, out, metrics=metrics)
     console.print(escape(report_line(metrics)))

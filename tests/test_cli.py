@@ -587,6 +587,34 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
 
 
+@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
+def test_a_graph_fine_tunes_measurement_interrupted_is_made_by_its_resume_command(family, tmp_path, monkeypatch):
+    """As for smiles-lm: the graph families' --resume of a finished fine-tune whose card lacks its measurement."""
+    from molgen import cli
+    from molgen.models import fine_tune_report
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 20)
+    source = tmp_path / "series.smi"
+    source.write_text("".join(f"{s}\n" for s in ("Clc1ccc2ncccc2c1", "Cc1ccc2ncccc2c1", "COc1ccc2ncccc2c1",
+                                                  "Nc1ccc2ncccc2c1", "Oc1ccc2ncccc2c1", "CCc1ccc2ncccc2c1")))
+    out = tmp_path / "q.pt"
+    measure = fine_tune_report.measure_fine_tune
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", interrupted)
+    stopped = run("train", family, "--resume", f"molgen/pretrained/{family}.pt", "--data", str(source),
+                  "--max-steps", "1", "--out", str(out), "--threads", "1", "--batch-size", "4")
+    assert stopped.exit_code == 130, stopped.output
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", measure)
+    measured = run("train", family, "--resume", str(out.with_suffix(".last.pt")))
+    said = " ".join(measured.output.split())
+    assert measured.exit_code == 0 and "measuring it now, training nothing" in said, measured.output
+    assert json.loads(out.with_suffix(".json").read_text())["metrics"]["samples"] == 20
+
+
 def test_a_resume_with_a_longer_schedule_keeps_a_typed_validation_interval(tmp_path, monkeypatch):
     """From a review: --max-steps on a resume replaced the run's own --eval-every 50 by a tenth of the new schedule,
     unsaid; only an interval that was the default follows the new schedule."""

@@ -65,9 +65,9 @@ SALT_METALS = {3: {7, 8, 16}, 11: {7, 8, 16}, 19: {7, 8, 16}, 37: {7, 8, 16}, 55
                12: {8, 16}, 20: {8, 16}, 38: {8, 16}, 56: {8, 16}}                              # Mg Ca Sr Ba
 
 
-#: Metals whose bonds and ions are the compound's own, not a salt's (the transition metals, lanthanides and
-#: actinides, and Al, Ga, In, Sn, Tl, Pb, Bi): a molecule holding one is its own parent. Split like a salt, cisplatin
-#: (N.N.Cl[Pt]Cl) was scored as ammonia and ferrocene as cyclopentadiene.
+#: Metals of inorganic compounds that are no salts (the transition metals, lanthanides and actinides, and Al, Ga,
+#: In, Sn, Tl, Pb, Bi): a molecule without carbon holding one is its own parent. Split like a salt, cisplatin
+#: (N.N.Cl[Pt]Cl) was scored as ammonia.
 COMPOUND_METALS = frozenset([*range(21, 31), *range(39, 49), *range(57, 81), *range(89, 113), 13, 31, 49, 50, 81, 82, 83])
 
 
@@ -118,6 +118,9 @@ def _salt_bond(one: Chem.Atom, other: Chem.Atom) -> bool:
 _UNCHARGER = rdMolStandardize.Uncharger()
 
 
+_CHARGED_AROMATIC = Chem.MolFromSmarts("[a;!+0]")
+
+
 def neutralize(mol: Chem.Mol) -> Chem.Mol:
     """``mol`` with its charges neutralized where a neutral form exists (RDKit's Uncharger). An aromatic ion whose
     neutral form is not aromatic (cyclopentadienide, indenide: the Uncharger adds the hydrogen and leaves the ring
@@ -125,8 +128,9 @@ def neutralize(mol: Chem.Mol) -> Chem.Mol:
     (cyclopentadiene); one that still has no valid neutral form stays as it is."""
     with quiet_rdkit():   # "Running Uncharger", once a molecule
         uncharged = _UNCHARGER.uncharge(mol)
-        if not any(atom.GetIsAromatic() and atom.GetFormalCharge() != mol.GetAtomWithIdx(atom.GetIdx()).GetFormalCharge()
-                   for atom in uncharged.GetAtoms()):
+        if not mol.HasSubstructMatch(_CHARGED_AROMATIC) or not any(   # the match in C++: most molecules stop there
+                atom.GetIsAromatic() and atom.GetFormalCharge() != mol.GetAtomWithIdx(atom.GetIdx()).GetFormalCharge()
+                for atom in uncharged.GetAtoms()):
             return uncharged
         try:
             kekule = Chem.RWMol(mol)
@@ -143,9 +147,12 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
     so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl), and so is a
-    molecule holding a metal of :data:`COMPOUND_METALS` whole (a coordination compound's ligands are no salt)."""
-    if any(atom.GetAtomicNum() in COMPOUND_METALS for atom in mol.GetAtoms()):
-        return mol   # cisplatin (N.N.Cl[Pt]Cl) is no ammonia salt, ferrocene no cyclopentadiene: kept whole
+    molecule with no carbon holding a metal of :data:`COMPOUND_METALS`, whole (cisplatin's ammines are no salt's
+    ions). With carbon, such a metal bonded stays with its fragment (aurothiomalate), and one as a bare ion is a
+    counter-ion (zinc benzoate gives benzoic acid)."""
+    atoms = mol.GetAtoms()
+    if not any(atom.GetAtomicNum() == 6 for atom in atoms) and any(atom.GetAtomicNum() in COMPOUND_METALS for atom in atoms):
+        return mol   # cisplatin (N.N.Cl[Pt]Cl) is no ammonia salt: a metal's inorganic compound is kept whole
     mol = without_metal_bonds(mol)   # sodium ibuprofen written C(=O)O[Na] is the salt [Na+].C(=O)[O-]
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol

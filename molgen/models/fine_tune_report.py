@@ -34,94 +34,141 @@ def on_scaffolds(smiles: Sequence[str], scaffolds: set[str]) -> list[bool]:
     return [murcko_scaffold(s) in scaffolds for s in smiles]
 
 
-def ring_systems(smiles: str) -> dict[str, str]:
-    """A molecule's ring systems (rings sharing an atom, fused or spiro, taken together; substituents and exocyclic
-    bonds left out): key -> the system as a molecule (:func:`_with_hydrogens`). The key ignores hydrogens and charges, so
-    indole and N-methylindole, piperidine and piperidin-2-one hold one system each."""
-    mol = Chem.MolFromSmiles(smiles) if smiles else None
-    if mol is None:
-        return {}
+def _ring_system_atoms(mol: Chem.Mol) -> list[set[int]]:
+    """The atoms of each ring system of ``mol``: rings sharing an atom (fused, bridged or spiro) taken together."""
     systems: list[set[int]] = []
     for ring in map(set, mol.GetRingInfo().AtomRings()):
         for joined in [system for system in systems if system & ring]:
             systems.remove(joined)
             ring |= joined
         systems.append(ring)
-    found = {}
-    for atoms in systems:
-        bonds = [bond.GetIdx() for bond in mol.GetBonds()
-                 if bond.IsInRing() and bond.GetBeginAtomIdx() in atoms and bond.GetEndAtomIdx() in atoms]
-        bare = Chem.RWMol(Chem.PathToSubmol(mol, bonds))
-        for atom in bare.GetAtoms():   # an [nH] and an N-substituted n, a C=O's carbon and a CH2: one key
-            atom.SetNoImplicit(True)
-            atom.SetNumExplicitHs(0)
-            atom.SetFormalCharge(0)
-            atom.SetIsotope(0)
-        bare.UpdatePropertyCache(strict=False)
-        key = Chem.MolToSmiles(bare, isomericSmiles=False)
-        found.setdefault(key, _with_hydrogens(mol, atoms) or key)
-    return found
+    return systems
 
 
-def _with_hydrogens(mol: Chem.Mol, atoms: set[int]) -> str | None:
-    """The ring system of ``atoms`` as a molecule of its own: each bond to a substituent replaced by hydrogens
-    (N-methylindole's system reads c1ccc2[nH]ccc2c1, a piperidinone's C1CCNCC1); None where that is no molecule."""
-    edited = Chem.RWMol(mol)
-    for index in atoms:
-        atom = edited.GetAtomWithIdx(index)
-        outside = sum(int(bond.GetBondTypeAsDouble()) for bond in atom.GetBonds() if bond.GetOtherAtomIdx(index) not in atoms)
-        atom.SetNumExplicitHs(atom.GetTotalNumHs() + outside)
+def _system_key(mol: Chem.Mol, atoms: set[int]) -> str:
+    """A ring system's key: its ring atoms and ring bonds, hydrogens, charges, labels and exocyclic bonds aside, so
+    indole and N-methylindole, pyridine and its N-oxide, piperidine and piperidin-2-one hold one system each."""
+    bonds = [bond.GetIdx() for bond in mol.GetBonds()
+             if bond.IsInRing() and bond.GetBeginAtomIdx() in atoms and bond.GetEndAtomIdx() in atoms]
+    bare = Chem.RWMol(Chem.PathToSubmol(mol, bonds))
+    for atom in bare.GetAtoms():
         atom.SetNoImplicit(True)
-    for index in sorted(set(range(mol.GetNumAtoms())) - atoms, reverse=True):
+        atom.SetNumExplicitHs(0)
+        atom.SetFormalCharge(0)
+        atom.SetIsotope(0)
+    bare.UpdatePropertyCache(strict=False)
+    return Chem.MolToSmiles(bare, isomericSmiles=False)
+
+
+def _system_shown(mol: Chem.Mol, atoms: set[int]) -> str | None:
+    """A ring system as a molecule of its own, to show: its rings with their exocyclic C=O, S=O or N-oxide (a
+    terminal atom doubly bonded or charged), each other substituent replaced by hydrogen (4-quinolone reads
+    O=c1cc[nH]c2ccccc12, sulfolane O=S1(=O)CCCC1, N-methylindole's system c1ccc2[nH]ccc2c1); None where that is no
+    molecule RDKit takes."""
+    keep = set(atoms)
+    for index in atoms:
+        for bond in mol.GetAtomWithIdx(index).GetBonds():
+            other = bond.GetOtherAtom(mol.GetAtomWithIdx(index))
+            if other.GetIdx() not in atoms and other.GetDegree() == 1 and (
+                    bond.GetBondType() == Chem.BondType.DOUBLE or other.GetFormalCharge()):
+                keep.add(other.GetIdx())
+    edited = Chem.RWMol(mol)
+    for index in keep:
+        atom = edited.GetAtomWithIdx(index)
+        lost = [bond for bond in atom.GetBonds() if bond.GetOtherAtomIdx(index) not in keep]
+        if not lost:
+            continue
+        if atom.GetIsAromatic() and atom.GetAtomicNum() != 6:   # an aromatic N's substituent becomes its [nH]
+            atom.SetNumExplicitHs(atom.GetTotalNumHs() + sum(int(bond.GetBondTypeAsDouble()) for bond in lost))
+            atom.SetNoImplicit(True)
+        else:   # hydrogens from the bonds that remain, as RDKit counts them
+            atom.SetNumExplicitHs(0)
+            atom.SetNoImplicit(False)
+    for index in sorted(set(range(mol.GetNumAtoms())) - keep, reverse=True):
         edited.RemoveAtom(index)
     try:
-        Chem.SanitizeMol(edited)
+        with quiet_rdkit():
+            Chem.SanitizeMol(edited)
     except (ValueError, RuntimeError):
         return None
     return Chem.MolToSmiles(edited, isomericSmiles=False)
 
 
+def ring_system_keys(smiles: str) -> set[str]:
+    """The keys of a molecule's ring systems (:func:`_system_key`); none for a SMILES that is no molecule."""
+    mol = Chem.MolFromSmiles(smiles) if smiles else None
+    return set() if mol is None else {_system_key(mol, atoms) for atoms in _ring_system_atoms(mol)}
+
+
+def ring_systems(smiles: str) -> dict[str, str]:
+    """A molecule's ring systems: key (:func:`_system_key`) -> the system as a molecule of its own
+    (:func:`_system_shown`, else the key)."""
+    mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        return {}
+    found: dict[str, str] = {}
+    for atoms in _ring_system_atoms(mol):
+        key = _system_key(mol, atoms)
+        if key not in found:
+            found[key] = _system_shown(mol, atoms) or key
+    return found
+
+
 @dataclass(frozen=True)
 class SeriesCore:
-    """The ring system most of a series' molecules hold: its key (:func:`ring_systems`), as written in the series,
-    and the share of the series' molecules holding it."""
+    """The ring system most of a series' compounds hold: its key (:func:`_system_key`), as the series shows it
+    most, and the share of the series' compounds holding it."""
 
     key: str
     smiles: str
     share: float
 
 
+def _compounds(smiles: Sequence[str]) -> list[str]:
+    """One entry per compound: a series' rows as their neutral parents without stereo, each once, in order (a row
+    read as written, as its parent and stereo-free, a salt's counter-ion, a repeated measurement: counted once)."""
+    from molgen.chem.standardize import neutral_parent, without_stereo
+
+    seen: dict[str, None] = {}
+    with quiet_rdkit():
+        for one in smiles:
+            mol = Chem.MolFromSmiles(one) if one else None
+            if mol is not None:
+                seen.setdefault(Chem.MolToSmiles(without_stereo(neutral_parent(mol))))
+    return sorted(seen)
+
+
 def series_core(smiles: Sequence[str]) -> SeriesCore | None:
-    """The ring system held by the most molecules of a series (of two held as often, the larger, then the one with
+    """The ring system held by the most compounds of a series (of two held as often, the larger, then the one with
     more heteroatoms: a quinoline or aminopyrimidine series whose members all carry a phenyl too is not a phenyl
-    series), when at least half of them hold it; else None."""
+    series), when at least half of them hold it; else None. ``smiles``: the series in any spellings (salts, stereo
+    forms and repeats count once, :func:`_compounds`)."""
     counts: Counter = Counter()
-    written: dict[str, Counter] = {}
-    molecules = 0
-    for one in smiles:
-        with quiet_rdkit():
-            if not one or Chem.MolFromSmiles(one) is None:   # a row that is no molecule holds no share of the series
-                continue
-        systems = ring_systems(one)
-        molecules += 1
-        counts.update(systems.keys())
-        for key, shown in systems.items():
-            written.setdefault(key, Counter())[shown] += 1
+    shown: dict[str, Counter] = {}
+    compounds = _compounds(smiles)
+    with quiet_rdkit():
+        for one in compounds:
+            for key, written in ring_systems(one).items():
+                counts[key] += 1
+                shown.setdefault(key, Counter())[written] += 1
     if not counts:
         return None
+
     def specific(key: str) -> tuple[int, int, str]:   # atoms, then heteroatoms: a pyrimidine before a phenyl
         atoms = Chem.MolFromSmiles(key, sanitize=False).GetAtoms()
         return len(atoms), sum(atom.GetAtomicNum() != 6 for atom in atoms), key
 
     key = max(counts, key=lambda k: (counts[k], *specific(k)))
-    if counts[key] < molecules / 2:
+    if counts[key] < len(compounds) / 2:
         return None
-    return SeriesCore(key, written[key].most_common(1)[0][0], round(counts[key] / molecules, 4))
+    written = min(shown[key].items(), key=lambda item: (-item[1], item[0]))[0]   # the most common; ties by name
+    return SeriesCore(key, written, round(counts[key] / len(compounds), 4))
 
 
 def holds_core(smiles: Sequence[str], core: SeriesCore) -> list[bool]:
     """For each of ``smiles``, whether it holds ``core`` as one of its ring systems (not fused into a larger one)."""
-    return [core.key in ring_systems(one) for one in smiles]
+    with quiet_rdkit():
+        return [core.key in ring_system_keys(one) for one in smiles]
 
 
 def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n: int = 1000, seed: int = 0,

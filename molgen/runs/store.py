@@ -393,13 +393,12 @@ class RunStore:
                 ranked = ("ranked, and can be browsed and exported as it stands" if ranks is not None
                           else "ranked when the run is continued")
                 changed = db.execute(
-                    # updated: its last sign of life (the heartbeat, before it is cleared), not the settling
+                    # updated: now, as its status, counts and ranks change (the workbench reads a run anew by it)
                     "UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL, message = ?, "
-                    "counts = ?, updated = MAX(updated, COALESCE(heartbeat, updated)) "
-                    "WHERE id = ? AND status = 'running' AND owner IS ?",
+                    "counts = ?, updated = ? WHERE id = ? AND status = 'running' AND owner IS ?",
                     (f"its process ended without a word (killed, or its machine stopped); what it stored is kept, "
                      f"counted and {ranked}; continue with `molgen generate --resume {row['id']}`",
-                     json.dumps(counts), row["id"], row["owner"])).rowcount
+                     json.dumps(counts), time.time(), row["id"], row["owner"])).rowcount
                 if changed and ranks is not None:
                     self._write_ranks(db, row["id"], *ranks[:2])
 
