@@ -47,12 +47,17 @@ COUNTERIONS = {
     "epolamine": "OCCN1CCCC1", "choline": "C[N+](C)(C)CCO", "diethylamine": "CCNCC",
     "erbumine (tert-butylamine)": "CC(C)(C)N", "dicyclohexylamine": "C1CCC(NC2CCCCC2)CC1", "piperazine": "C1CNCCN1",
     "lysine": "NCCCCC(N)C(=O)O", "arginine": "N=C(N)NCCCC(N)C(=O)O", "triethylamine": "CCN(CC)CC",
-    # solvents of solvates
+}
+
+
+#: Solvents of solvates: name -> SMILES. Counted among :data:`COUNTERIONS`; set aside beside a metal's compound too.
+SOLVENTS = {
     "methanol": "CO", "ethanol": "CCO", "isopropanol": "CC(C)O", "acetone": "CC(C)=O", "acetonitrile": "CC#N",
     "dimethyl sulfoxide": "CS(C)=O", "dimethylformamide": "CN(C)C=O", "diethyl ether": "CCOCC",
     "ethyl acetate": "CCOC(C)=O", "dichloromethane": "ClCCl", "chloroform": "ClC(Cl)Cl", "tetrahydrofuran": "C1CCOC1",
     "dioxane": "C1COCCO1", "toluene": "Cc1ccccc1", "heptane": "CCCCCCC", "tert-butyl methyl ether": "COC(C)(C)C",
 }
+COUNTERIONS.update(SOLVENTS)
 
 
 #: Listed salt formers that are drugs of their own (morpholine salicylate is a salicylate, arginine pidolate an
@@ -81,6 +86,16 @@ def is_counterion(fragment: Chem.Mol) -> bool:
     """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state, and
     no drug of its own (:data:`DRUGS_TOO`)."""
     return _key(fragment) in _keys()
+
+
+@lru_cache(maxsize=1)
+def _solvent_keys() -> frozenset[str]:
+    return frozenset(_key(Chem.MolFromSmiles(smiles)) for smiles in SOLVENTS.values())
+
+
+def is_solvent(fragment: Chem.Mol) -> bool:
+    """Whether ``fragment`` is a listed solvent of solvates (:data:`SOLVENTS`)."""
+    return _key(fragment) in _solvent_keys()
 
 
 def compound_fragments(mol: Chem.Mol) -> list[Chem.Mol]:

@@ -65,9 +65,9 @@ SALT_METALS = {3: {7, 8, 16}, 11: {7, 8, 16}, 19: {7, 8, 16}, 37: {7, 8, 16}, 55
                12: {8, 16}, 20: {8, 16}, 38: {8, 16}, 56: {8, 16}}                              # Mg Ca Sr Ba
 
 
-#: Metals of inorganic compounds that are no salts (the transition metals, lanthanides and actinides, and Al, Ga,
-#: In, Sn, Tl, Pb, Bi): a molecule without carbon holding one is its own parent. Split like a salt, cisplatin
-#: (N.N.Cl[Pt]Cl) was scored as ammonia.
+#: Metals whose compounds are no salts to split (the transition metals, lanthanides and actinides, and Al, Ga, In,
+#: Sn, Tl, Pb, Bi): a molecule holding one is that compound (:func:`_metal_compound`). Split like a salt, cisplatin
+#: (N.N.Cl[Pt]Cl) was scored as ammonia, carboplatin as its acid and a gadolinium chelate as its ligand.
 COMPOUND_METALS = frozenset([*range(21, 31), *range(39, 49), *range(57, 81), *range(89, 113), 13, 31, 49, 50, 81, 82, 83])
 
 
@@ -146,20 +146,36 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     """The parent compound of a salt or mixture: its largest organic fragment that is no known counter-ion
     (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
-    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl), and so is a
-    molecule with no carbon holding a metal of :data:`COMPOUND_METALS`, whole (cisplatin's ammines are no salt's
-    ions). With carbon, such a metal bonded stays with its fragment (aurothiomalate), and one as a bare ion is a
-    counter-ion (zinc benzoate gives benzoic acid)."""
-    atoms = mol.GetAtoms()
-    if not any(atom.GetAtomicNum() == 6 for atom in atoms) and any(atom.GetAtomicNum() in COMPOUND_METALS for atom in atoms):
-        return mol   # cisplatin (N.N.Cl[Pt]Cl) is no ammonia salt: a metal's inorganic compound is kept whole
+    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl). A molecule holding a
+    metal of :data:`COMPOUND_METALS` is that metal's compound (:func:`_metal_compound`)."""
     mol = without_metal_bonds(mol)   # sodium ibuprofen written C(=O)O[Na] is the salt [Na+].C(=O)[O-]
+    if any(atom.GetAtomicNum() in COMPOUND_METALS for atom in mol.GetAtoms()):
+        return _metal_compound(mol)
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol
     parent = largest_fragment(mol)
     if not any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()):
         return parent   # no organic fragment (sodium chloride): neutralizing would make an acid (HCl)
     return neutralize(parent)
+
+
+def _metal_compound(mol: Chem.Mol) -> Chem.Mol:
+    """The parent of a molecule holding a metal of :data:`COMPOUND_METALS`: all of it but its solvents, water and
+    alkali or alkaline-earth ions (neutralized where those were its counter-ions). Its other fragments are the
+    compound's ligands and ions: cisplatin written N.N.Cl[Pt]Cl is no ammonia salt, carboplatin written as ions no
+    salt of its dicarboxylic acid, cisplatin beside DMSO no DMSO; sodium aurothiomalate's parent keeps its gold."""
+    from functools import reduce
+
+    from molgen.chem.counterions import is_solvent
+
+    fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+    bare_salt_metal = [len(f.GetAtoms()) == 1 and f.GetAtomWithIdx(0).GetAtomicNum() in SALT_METALS for f in fragments]
+    kept = [fragment for fragment, bare in zip(fragments, bare_salt_metal)
+            if not bare and Chem.MolToSmiles(fragment) != "O" and not is_solvent(fragment)]
+    if not kept or len(kept) == len(fragments):
+        return mol
+    compound = reduce(Chem.CombineMols, kept)
+    return neutralize(compound) if any(bare_salt_metal) else compound
 
 
 def neutral_parent(mol: Chem.Mol) -> Chem.Mol:

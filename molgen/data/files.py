@@ -36,7 +36,7 @@ from molgen.chem.rdkit_log import quiet_rdkit
 #: Column names recognised as the SMILES column, in order of preference, compared without case, spaces, ``_`` or
 #: ``-`` (PubChem's IsomericSMILES, ChEMBL's canonical_smiles, "Canonical SMILES"): an isomeric column before a
 #: canonical one, as PubChem's CanonicalSMILES drops the stereo its IsomericSMILES keeps. A header with none of them
-#: but one column named "... SMILES" (BindingDB's "Ligand SMILES") reads that one.
+#: but one column whose name holds the word SMILES (BindingDB's "Ligand SMILES", SMILES_2D) reads that one.
 SMILES_COLUMN_NAMES = ("smiles", "isomeric_smiles", "canonical_smiles", "smi", "smiles_string", "molecule_smiles", "structure")
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".smi": "smi", ".smiles": "smi", ".txt": "smi",
@@ -63,6 +63,18 @@ class NoSmilesColumn(FileFormatError):
 def _header_key(name: str) -> str:
     """A column name as :data:`SMILES_COLUMN_NAMES` are compared: lower case, no spaces, underscores or hyphens."""
     return re.sub(r"[\s_\-]+", "", str(name).strip().lower())
+
+
+#: Words beside "SMILES" in a column's name that make it a column about the SMILES, not of them.
+NOT_SMILES_WORDS = frozenset({"id", "source", "len", "length", "count", "valid", "validity", "error", "flag", "type",
+                              "status", "origin", "note", "notes", "comment", "version", "hash"})
+
+
+def _names_smiles(column: str) -> bool:
+    """Whether a column's name says it holds SMILES: the word SMILES (SMILES_2D, "Ligand SMILES", "SMILES
+    (canonical)", smiles1) and no word that makes it a column about them (smiles_id, "SMILES source")."""
+    words = [word.rstrip("0123456789") for word in re.split(r"[^a-z0-9]+", str(column).lower()) if word]
+    return "smiles" in words and not NOT_SMILES_WORDS & set(words)
 
 
 def is_smiles_header(name: str) -> bool:
@@ -140,7 +152,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     for name in SMILES_COLUMN_NAMES:
         if _header_key(name) in keyed:
             return keyed[_header_key(name)]
-    named = [column for key, column in keyed.items() if key.endswith("smiles")]   # "Ligand SMILES", not "smiles_id"
+    named = [column for column in keyed.values() if _names_smiles(column)]
     if len(named) == 1:
         return named[0]
     found = (f"{len(named)} columns are named as SMILES ({', '.join(map(repr, named))}): name the one to read"
@@ -553,7 +565,8 @@ def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) ->
     runs no cleanup), those older than ``min_age`` seconds whose writer holds no lock on them (:func:`replacing`
     keeps one while it writes): a writer still at work, or paused for an hour, is left alone. One that cannot be
     opened or removed (another user's, in a shared cache) is left as it is: cleaning up never fails a save.
-    Returns those removed."""
+    Where no lock can be taken (no fcntl; on NFS, another user's file, opened read-only) age alone decides, as
+    before locks. Returns those removed."""
     pattern = re.compile(re.escape(path.name) + r"\.[0-9a-f]{8}\.partial")
     now = time.time()
     removed = []
@@ -578,15 +591,22 @@ def remove_stale_partials(path: Path, min_age: float = STALE_PARTIAL_SECONDS) ->
     return removed
 
 
+#: The names :func:`replacing` has looked for earlier killed writes of, in this process.
+_CLEANED: set[Path] = set()
+
+
 @contextmanager
 def replacing(path: str | Path) -> Iterator[Path]:
     """Yield a temporary name of its own beside ``path`` (:func:`partial_name`) to write the new file to; when the
     block ends without an error it replaces ``path`` in one rename, so a reader never meets half a file. What the
     block wrote is removed if it raised (a full disk, a checksum that did not match). The file is created here,
     as open() creates files (the umask and a folder's default ACL apply), and locked until the rename, so that
-    :func:`remove_stale_partials`, called here first, tells it from what earlier killed writes left."""
+    :func:`remove_stale_partials`, called here at a name's first write in a process, tells it from what earlier
+    killed writes left."""
     path = Path(path)
-    remove_stale_partials(path)
+    if path not in _CLEANED:   # once a process: a folder of 50,000 files took 68 ms to look through at each write
+        _CLEANED.add(path)
+        remove_stale_partials(path)
     partial = partial_name(path)
     handle: int | None = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:

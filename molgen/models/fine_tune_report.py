@@ -61,16 +61,16 @@ def _system_key(mol: Chem.Mol, atoms: set[int]) -> str:
 
 
 def _system_shown(mol: Chem.Mol, atoms: set[int]) -> str | None:
-    """A ring system as a molecule of its own, to show: its rings with their exocyclic C=O, S=O or N-oxide (a
-    terminal atom doubly bonded or charged), each other substituent replaced by hydrogen (4-quinolone reads
-    O=c1cc[nH]c2ccccc12, sulfolane O=S1(=O)CCCC1, N-methylindole's system c1ccc2[nH]ccc2c1); None where that is no
-    molecule RDKit takes."""
+    """A ring system as a molecule of its own, to show: its rings with the atoms doubly bonded to them (a C=O, S=O,
+    C=N-R as C=NH) and an N-oxide's oxygen, each other substituent replaced by hydrogen, a charge it carried given
+    up (4-quinolone reads O=c1cc[nH]c2ccccc12, sulfolane O=S1(=O)CCCC1, N-methylindole's system c1ccc2[nH]ccc2c1,
+    N-methylpyridinium's c1ccncc1); None where that is no molecule RDKit takes."""
     keep = set(atoms)
     for index in atoms:
         for bond in mol.GetAtomWithIdx(index).GetBonds():
             other = bond.GetOtherAtom(mol.GetAtomWithIdx(index))
-            if other.GetIdx() not in atoms and other.GetDegree() == 1 and (
-                    bond.GetBondType() == Chem.BondType.DOUBLE or other.GetFormalCharge()):
+            if other.GetIdx() not in atoms and (bond.GetBondType() == Chem.BondType.DOUBLE or (
+                    other.GetDegree() == 1 and other.GetFormalCharge() < 0)):
                 keep.add(other.GetIdx())
     edited = Chem.RWMol(mol)
     for index in keep:
@@ -78,8 +78,12 @@ def _system_shown(mol: Chem.Mol, atoms: set[int]) -> str | None:
         lost = [bond for bond in atom.GetBonds() if bond.GetOtherAtomIdx(index) not in keep]
         if not lost:
             continue
-        if atom.GetIsAromatic() and atom.GetAtomicNum() != 6:   # an aromatic N's substituent becomes its [nH]
-            atom.SetNumExplicitHs(atom.GetTotalNumHs() + sum(int(bond.GetBondTypeAsDouble()) for bond in lost))
+        # a quaternary N or an N-alkylpyridinium: the substituent made the charge, which goes with it
+        given_up = min(atom.GetFormalCharge(), len(lost)) if atom.GetFormalCharge() > 0 else 0
+        atom.SetFormalCharge(atom.GetFormalCharge() - given_up)
+        if atom.GetIsAromatic():   # hydrogens in place of the bonds lost (an N-substituent becomes its [nH])
+            atom.SetNumExplicitHs(atom.GetTotalNumHs() + max(0, sum(int(bond.GetBondTypeAsDouble()) for bond in lost)
+                                                              - given_up))
             atom.SetNoImplicit(True)
         else:   # hydrogens from the bonds that remain, as RDKit counts them
             atom.SetNumExplicitHs(0)
@@ -109,7 +113,7 @@ def ring_systems(smiles: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for atoms in _ring_system_atoms(mol):
         key = _system_key(mol, atoms)
-        if key not in found:
+        if key not in found:   # a key that is no molecule (an aromatic N's hydrogen left out) only as a last resort
             found[key] = _system_shown(mol, atoms) or key
     return found
 
@@ -125,16 +129,17 @@ class SeriesCore:
 
 
 def _compounds(smiles: Sequence[str]) -> list[str]:
-    """One entry per compound: a series' rows as their neutral parents without stereo, each once, in order (a row
-    read as written, as its parent and stereo-free, a salt's counter-ion, a repeated measurement: counted once)."""
-    from molgen.chem.standardize import neutral_parent, without_stereo
+    """One entry per compound: a series' rows as their neutral parents without stereo or isotope labels, each once,
+    sorted (a row read as written, as its parent and stereo-free, a salt's counter-ion, a repeated measurement:
+    counted once)."""
+    from molgen.chem.standardize import neutral_parent, without_labels, without_stereo
 
     seen: dict[str, None] = {}
     with quiet_rdkit():
         for one in smiles:
             mol = Chem.MolFromSmiles(one) if one else None
-            if mol is not None:
-                seen.setdefault(Chem.MolToSmiles(without_stereo(neutral_parent(mol))))
+            if mol is not None:   # tautomers apart: enumerating them would cost more than the share is worth
+                seen.setdefault(Chem.MolToSmiles(without_stereo(without_labels(neutral_parent(mol)))))
     return sorted(seen)
 
 

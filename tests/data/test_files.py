@@ -242,6 +242,8 @@ def test_smiles_columns_are_found_as_pubchem_and_bindingdb_name_them():
     for named_otherwise in (["id", "smiles_id", "mol"], ["name", "smiles source"], ["Ligand InChI", "id"]):
         with pytest.raises(NoSmilesColumn, match="no SMILES column in the header"):   # a column about SMILES
             find_smiles_column(named_otherwise)
+    for named in ("SMILES (canonical)", "SMILES_2D", "smiles_std", "Molecule SMILES (RDKit)", "smiles1"):
+        assert find_smiles_column(["id", named, "pIC50"]) == named   # a review: refused once the fallback was exact
 
 
 def _line_of(text, needle):
@@ -450,7 +452,10 @@ def test_a_paused_writer_keeps_its_temporary_file_and_a_killed_ones_is_removed(t
         writer.stdout.close()
     assert remove_stale_partials(target) == [left] and not left.exists()
     assert target.read_bytes() == b"a whole checkpoint"
-    # the next write of that name removes what a killed write left, as it starts
+    # the next process writing that name removes what a killed write left, as it starts
+    from molgen.data import files
+
+    files._CLEANED.discard(target)
     killed = target.with_name(target.name + ".0a1b2c3d.partial")
     killed.write_bytes(b"half")
     os.utime(killed, (an_hour_ago, an_hour_ago))

@@ -596,11 +596,14 @@ def test_a_fine_tunes_new_molecules_holding_the_series_ring_system_are_told_from
     indoles = ["Cn1ccc2ccccc21", "CCn1ccc2cc(F)ccc21"]
     assert series_core(indoles).smiles == "c1ccc2[nH]ccc2c1"   # shown as a molecule, its substituents hydrogens
     assert series_core(["CCO", "CCN", "c1ccccc1"]) is None   # a third holds a ring: no common ring system
-    # shown as a molecule, its exocyclic C=O and S=O kept (a review: 4-quinolone read C1=CNc2ccccc2C1, sulfolane
-    # C1CC[SH4]C1), an N-oxide as one
+    # shown as a molecule, its exocyclic C=O, S=O and C=N kept, an N-oxide as one, a charge its substituent made
+    # given up (reviews: 4-quinolone read C1=CNc2ccccc2C1, sulfolane C1CC[SH4]C1, N-methylpyridinium c1cc[nH+]cc1)
     assert ring_systems("CN1C=C(C(=O)O)C(=O)c2ccccc21") == {"c1ccc2ncccc2c1": "O=c1cc[nH]c2ccccc12"}
-    assert list(ring_systems("CC1CCS(=O)(=O)C1").values()) == ["O=S1(=O)CCCC1"]
-    assert list(ring_systems("C[n+]1ccccc1.[O-]c1cccc[n+]1C").values())[0] == "c1cc[nH+]cc1"
+    shown = {smiles: list(ring_systems(smiles).values()) for smiles in (
+        "CC1CCS(=O)(=O)C1", "C[n+]1ccccc1", "[O-][n+]1ccccc1C", "C[N+]1(C)CCCC1", "CN=c1n(C)c2ccccc2n1C", "C[c-]1cccc1")}
+    assert shown == {"CC1CCS(=O)(=O)C1": ["O=S1(=O)CCCC1"], "C[n+]1ccccc1": ["c1ccncc1"],
+                     "[O-][n+]1ccccc1C": ["[O-][n+]1ccccc1"], "C[N+]1(C)CCCC1": ["C1CCNC1"],
+                     "CN=c1n(C)c2ccccc2n1C": ["N=c1[nH]c2ccccc2[nH]1"], "C[c-]1cccc1": ["c1cc[cH-]c1"]}
     # a compound counts once however the series' file and its reading spell it (as written, parent, stereo-free),
     # a counter-ion's ring not at all (a review: two chiral indoles among five compounds read as 57% of the series)
     spellings = ["C[C@H](N)c1ccc2[nH]ccc2c1", "CC(N)c1ccc2[nH]ccc2c1", "C[C@@H](N)c1ccc2[nH]ccc2c1.Cc1ccc(S(=O)(=O)O)cc1",

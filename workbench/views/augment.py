@@ -107,10 +107,10 @@ def made_from(input_bytes: bytes, input_column: str | None, held: list[str], hel
 
 
 @st.cache_resource(show_spinner="keying the held-out file's molecules", max_entries=4)
-def held_out_file(name: str, molecules: tuple[str, ...]) -> ReferenceSet:
-    """A held-out file's molecules as a held-out set, built once per file (keying thousands takes seconds: not at
-    every click)."""
-    return ReferenceSet(name, list(molecules))
+def held_out_file(name: str, sha256: str, column: str | None, _molecules: list[str]) -> ReferenceSet:
+    """A held-out file's molecules as a held-out set, built once per file, read by its name, bytes (``sha256``) and
+    SMILES column (keying thousands takes seconds, and hashing them all again at each click most of a second)."""
+    return ReferenceSet(name, list(_molecules))
 
 
 @st.cache_resource(show_spinner="reading the held-out split")
@@ -174,7 +174,7 @@ if held_upload is not None:   # read whatever the method, so that its column cho
         held_out_ok = merging
     elif not merging:
         molecules = held_frame["smiles"].fillna("").astype(str).tolist()
-        typed_held_out.append(held_out_file(held_upload[0], tuple(molecules)))
+        typed_held_out.append(held_out_file(*held_file, molecules))
         st.caption(plain(f"Holding out the {len(molecules):,} molecules of {held_upload[0]} too, in any spelling or form."))
 for reference in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
     try:
