@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import json
 import os
@@ -587,28 +588,38 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
 
 
-@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
-def test_a_graph_fine_tunes_measurement_interrupted_is_made_by_its_resume_command(family, tmp_path, monkeypatch):
-    """As for smiles-lm: the graph families' --resume of a finished fine-tune whose card lacks its measurement."""
+@contextlib.contextmanager
+def _measurement_interrupted(tmp_path, monkeypatch, samples: int):
+    """A series of six quinolines to fine-tune on (yielded), while the card's measurement of the samples stops as at
+    Ctrl-C; measured again after the block, ``samples`` of them."""
     from molgen import cli
     from molgen.models import fine_tune_report
 
     monkeypatch.setattr(cli.console, "_width", 400)
-    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 20)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", samples)
     source = tmp_path / "series.smi"
     source.write_text("".join(f"{s}\n" for s in ("Clc1ccc2ncccc2c1", "Cc1ccc2ncccc2c1", "COc1ccc2ncccc2c1",
                                                   "Nc1ccc2ncccc2c1", "Oc1ccc2ncccc2c1", "CCc1ccc2ncccc2c1")))
-    out = tmp_path / "q.pt"
     measure = fine_tune_report.measure_fine_tune
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(fine_tune_report, "measure_fine_tune", interrupted)
-    stopped = run("train", family, "--resume", f"molgen/pretrained/{family}.pt", "--data", str(source),
-                  "--max-steps", "1", "--out", str(out), "--threads", "1", "--batch-size", "4")
+    try:
+        yield source
+    finally:
+        monkeypatch.setattr(fine_tune_report, "measure_fine_tune", measure)
+
+
+@pytest.mark.parametrize("family", ["graph-vae", "graph-diffusion"])
+def test_a_graph_fine_tunes_measurement_interrupted_is_made_by_its_resume_command(family, tmp_path, monkeypatch):
+    """As for smiles-lm: the graph families' --resume of a finished fine-tune whose card lacks its measurement."""
+    out = tmp_path / "q.pt"
+    with _measurement_interrupted(tmp_path, monkeypatch, samples=20) as source:
+        stopped = run("train", family, "--resume", f"molgen/pretrained/{family}.pt", "--data", str(source),
+                      "--max-steps", "1", "--out", str(out), "--threads", "1", "--batch-size", "4")
     assert stopped.exit_code == 130, stopped.output
-    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", measure)
     measured = run("train", family, "--resume", str(out.with_suffix(".last.pt")))
     said = " ".join(measured.output.split())
     assert measured.exit_code == 0 and "measuring it now, training nothing" in said, measured.output
@@ -637,28 +648,14 @@ def test_a_resume_with_a_longer_schedule_keeps_a_typed_validation_interval(tmp_p
 def test_a_fine_tunes_measurement_interrupted_is_made_by_its_resume_command_training_nothing(tmp_path, monkeypatch):
     """From a review: Ctrl-C while a finished fine-tune was sampled for its card left it unmeasured for good, as
     its --resume answered "at the end of --max-steps" and nothing else measured it."""
-    from molgen import cli
-    from molgen.models import fine_tune_report
-
-    monkeypatch.setattr(cli.console, "_width", 400)
-    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 100)
-    source = tmp_path / "series.smi"
-    source.write_text("".join(f"{s}\n" for s in ("c1ccc2ncccc2c1Cl", "Cc1ccc2ncccc2c1", "COc1ccc2ncccc2c1",
-                                                  "Nc1ccc2ncccc2c1", "Oc1ccc2ncccc2c1", "CCc1ccc2ncccc2c1")))
     out = tmp_path / "q.pt"
-    measure = fine_tune_report.measure_fine_tune
-
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", interrupted)
-    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "2",
-                  "--out", str(out), "--threads", "1")
+    with _measurement_interrupted(tmp_path, monkeypatch, samples=100) as source:
+        stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "2",
+                      "--out", str(out), "--threads", "1")
     said = " ".join(stopped.output.split())
     assert stopped.exit_code == 130 and f"molgen train smiles-lm --resume {out.with_suffix('.last.pt')} measures it" in said
     assert "samples" not in json.loads(out.with_suffix(".json").read_text())["metrics"]
     log = out.with_suffix(".csv").read_text()
-    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", measure)
     measured = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")))
     said = " ".join(measured.output.split())
     assert measured.exit_code == 0, measured.output
