@@ -323,6 +323,10 @@ def score_command(
     console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
                   f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
                   f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
+    others = [str(c) for c in frame.columns if c not in ("smiles", "line", "read_error")]
+    if len(scored) and not valid and smiles_column is not None and others:   # a column of names or ids given
+        console.print(f"[yellow]no row of column {escape(smiles_column)!r} is a molecule: does it hold the SMILES? "
+                      f"The table's other columns: {escape(', '.join(others))}[/yellow]")
     _say_reading_notes(frame)
     from molgen.runs.notes import common_alert_notes
 

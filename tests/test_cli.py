@@ -75,6 +75,22 @@ def test_featurize_takes_the_aromatic_scheme():
     assert "1,000 graphs (aromatic bonds), 0 failures" in result.output and "N[H1]" in result.output
 
 
+def test_score_asks_whether_a_column_given_holds_smiles_when_none_of_its_rows_is_a_molecule(tmp_path, monkeypatch):
+    """From a review: --smiles-column pointed at a column of names scored every row invalid without a word on the
+    column."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    source = tmp_path / "series.csv"
+    source.write_text("smiles,id\nCC(=O)Oc1ccccc1C(=O)O,aspirin\nCCN(CC)CC,triethylamine\n")
+    wrong = run("score", str(source), "--smiles-column", "id", "-o", str(tmp_path / "wrong.csv"))
+    said = " ".join(wrong.output.split())
+    assert wrong.exit_code == 0 and "no row of column 'id' is a molecule: does it hold the SMILES? The table's other " \
+                                    "columns: input_smiles" in said   # as the scored table names it
+    right = run("score", str(source), "--smiles-column", "smiles", "-o", str(tmp_path / "right.csv"))
+    assert right.exit_code == 0 and "does it hold the SMILES" not in right.output
+
+
 def test_score_writes_every_row_with_reasons(tmp_path):
     import pandas as pd
     from rdkit import Chem
