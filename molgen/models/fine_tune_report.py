@@ -129,17 +129,17 @@ class SeriesCore:
 
 
 def _compounds(smiles: Sequence[str]) -> list[str]:
-    """One entry per compound: a series' rows as their neutral parents without stereo or isotope labels, each once,
-    sorted (a row read as written, as its parent and stereo-free, a salt's counter-ion, a repeated measurement:
-    counted once)."""
-    from molgen.chem.standardize import neutral_parent, without_labels, without_stereo
+    """One entry per compound: a series' rows as the leak guard reads a compound (neutral parent, no stereo or
+    isotope labels), each once, sorted (a row read as written, as its parent and stereo-free, a salt's counter-ion,
+    a repeated measurement: counted once)."""
+    from molgen.augment.guards import parent_molecule   # the leak guard's compound; its package is read only here
 
-    seen: dict[str, None] = {}
+    seen: set[str] = set()
     with quiet_rdkit():
         for one in smiles:
             mol = Chem.MolFromSmiles(one) if one else None
             if mol is not None:   # tautomers apart: enumerating them would cost more than the share is worth
-                seen.setdefault(Chem.MolToSmiles(without_stereo(without_labels(neutral_parent(mol)))))
+                seen.add(Chem.MolToSmiles(parent_molecule(mol, one)))
     return sorted(seen)
 
 
