@@ -125,13 +125,13 @@ def _salt_remover() -> rdMolStandardize.FragmentRemover:
 def _compound_fragments(mol: Chem.Mol) -> tuple[Chem.Mol, ...]:
     """The fragments of a mixture that may be a compound of their own: not a counter-ion or solvent RDKit's
     salt list or :mod:`molgen.chem.counterions` names (chloride, water, acetic acid, TFA, pamoate, meglumine, ...),
-    and holding a carbon. A held-out set from a toxicity screen lists water, HCl and acetic acid as compounds;
+    and organic (:func:`~molgen.chem.counterions.is_organic`). A held-out set from a toxicity screen lists water, HCl and acetic acid as compounds;
     every hydrate, hydrochloride and acetate salt must not read as holding them."""
-    from molgen.chem.counterions import is_counterion
+    from molgen.chem.counterions import is_counterion, is_organic
 
     kept = _salt_remover().remove(mol)
     return tuple(fragment for fragment in Chem.GetMolFrags(kept, asMols=True, sanitizeFrags=False)
-                 if any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()) and not is_counterion(fragment))
+                 if is_organic(fragment) and not is_counterion(fragment))
 
 
 @dataclass

@@ -59,6 +59,14 @@ SOLVENTS = {
 }
 COUNTERIONS.update(SOLVENTS)
 
+#: Carbon compounds chemists count as inorganic, each as its neutral form: a fragment that is one of them (lithium
+#: carbonate's carbonate, potassium cyanide's cyanide) is no organic compound, as chloride is none.
+INORGANIC_CARBON = {
+    "carbonic acid": "O=C(O)O", "carbon dioxide": "O=C=O", "carbon monoxide": "[C-]#[O+]",
+    "hydrogen cyanide": "C#N", "cyanic acid": "N#CO", "isocyanic acid": "N=C=O", "thiocyanic acid": "N#CS",
+    "isothiocyanic acid": "N=C=S", "carbon disulfide": "S=C=S", "carbonyl sulfide": "O=C=S",
+}
+
 
 #: Listed salt formers that are drugs of their own (morpholine salicylate is a salicylate, arginine pidolate an
 #: arginine): they are not set aside; the larger fragment wins, as for any two compounds in one record.
@@ -82,6 +90,17 @@ def _keys() -> frozenset[str]:
     return frozenset(_key(Chem.MolFromSmiles(smiles)) for name, smiles in COUNTERIONS.items() if name not in DRUGS_TOO)
 
 
+@lru_cache(maxsize=1)
+def _inorganic_carbon_keys() -> frozenset[str]:
+    return frozenset(_key(Chem.MolFromSmiles(smiles)) for smiles in INORGANIC_CARBON.values())
+
+
+def is_organic(fragment: Chem.Mol) -> bool:
+    """Whether ``fragment`` holds a carbon and is not one of :data:`INORGANIC_CARBON`, in any charge state."""
+    return (any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms())
+            and _key(fragment) not in _inorganic_carbon_keys())
+
+
 def is_counterion(fragment: Chem.Mol) -> bool:
     """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state, and
     no drug of its own (:data:`DRUGS_TOO`)."""
@@ -99,10 +118,9 @@ def is_solvent(fragment: Chem.Mol) -> bool:
 
 
 def compound_fragments(mol: Chem.Mol) -> list[Chem.Mol]:
-    """The fragments of ``mol`` that may be the compound: the organic ones that are not a listed counter-ion or
-    solvent, or all of them when there are none (sodium benzoate is benzoate; a salt of two listed ions, meglumine
+    """The fragments of ``mol`` that may be the compound: the organic ones (:func:`is_organic`) that are not a
+    listed counter-ion or solvent, or all of them when there are none (sodium benzoate is benzoate; a salt of two listed ions, meglumine
     tartrate, is itself the compound)."""
     fragments = list(Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False))
-    kept = [fragment for fragment in fragments
-            if any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()) and not is_counterion(fragment)]
+    kept = [fragment for fragment in fragments if is_organic(fragment) and not is_counterion(fragment)]
     return kept or fragments

@@ -146,16 +146,19 @@ def salt_parent(mol: Chem.Mol) -> Chem.Mol:
     """The parent compound of a salt or mixture: its largest organic fragment that is no known counter-ion
     (:func:`largest_fragment`), neutralized where a neutral form exists (ibuprofen sodium -> ibuprofen, not the carboxylate). A molecule of one
     fragment is returned as it is: a zwitterion or a quaternary ammonium given alone is the compound;
-    so is the largest ion of a salt with no carbon (sodium chloride gives chloride, not HCl). A molecule holding a
+    so is the largest ion of an inorganic salt (sodium chloride gives chloride, not HCl; lithium carbonate carbonate,
+    not carbonic acid). A molecule holding a
     metal of :data:`COMPOUND_METALS` is that metal's compound (:func:`_metal_compound`)."""
     mol = without_metal_bonds(mol)   # sodium ibuprofen written C(=O)O[Na] is the salt [Na+].C(=O)[O-]
     if any(atom.GetAtomicNum() in COMPOUND_METALS for atom in mol.GetAtoms()):
         return _metal_compound(mol)
     if len(Chem.GetMolFrags(mol)) == 1:
         return mol
+    from molgen.chem.counterions import is_organic
+
     parent = largest_fragment(mol)
-    if not any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()):
-        return parent   # no organic fragment (sodium chloride): neutralizing would make an acid (HCl)
+    if not is_organic(parent):
+        return parent   # no organic fragment (sodium chloride, lithium carbonate): neutralizing would make an acid
     return neutralize(parent)
 
 
@@ -182,9 +185,11 @@ def neutral_parent(mol: Chem.Mol) -> Chem.Mol:
     """:func:`salt_parent`, neutralized where a neutral form exists even when given alone: the form a property of
     the compound is read from, so a protonated amine written alone gets its HCl salt's logP (the leak guard counts
     the two as one compound). A quaternary ammonium stays charged: it has no neutral form; and so does an ion with
-    no carbon (sodium chloride's chloride, not HCl), as in :func:`salt_parent`."""
+    no organic carbon (sodium chloride's chloride, not HCl), as in :func:`salt_parent`."""
+    from molgen.chem.counterions import is_organic
+
     parent = salt_parent(mol)
-    return neutralize(parent) if any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms()) else parent
+    return neutralize(parent) if is_organic(parent) else parent
 
 
 #: RDKit's enumerator stops at this many tautomers and transforms (its defaults are 1,000 each). A MOSES

@@ -28,6 +28,7 @@ import numpy as np
 from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors, rdMolDescriptors
 
+from molgen.chem.counterions import is_organic
 from molgen.chem.parse import has_dummy_atom, parse_smiles, to_mol
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
@@ -156,7 +157,7 @@ def check_new_reference(conditions: Conditions) -> None:
     reference = parse_smiles(conditions.similar_to)
     if reference.ok and len(Chem.GetMolFrags(reference.mol)) > 1:
         parent = salt_parent(reference.mol)
-        organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())   # [Na+].[Cl-] has no parent to offer
+        organic = is_organic(parent)   # [Na+].[Cl-] has no parent to offer
         raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
                              "stay near" + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if organic else "")
                              + " (the models write one molecule, and a counter-ion would lower every similarity)")

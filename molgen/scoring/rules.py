@@ -52,7 +52,9 @@ RULES: dict[str, Rule] = {
                      reference="Lipinski et al. 1997: at most one violation; donors and acceptors counted as he "
                                "defined them, NH + OH and N + O (not RDKit's hbd and hba); logP is Crippen's, "
                                "where he used CLogP"),
-    "veber": Rule("veber", (Term("rotatable_bonds", high=10), Term("tpsa", high=140)), reference="Veber et al. 2002"),
+    "veber": Rule("veber", (Term("rotatable_bonds", high=10), Term("tpsa", high=140)),
+                  reference="Veber et al. 2002, in its TPSA form; the paper's alternative to TPSA <= 140, 12 or fewer "
+                            "H-bond donors and acceptors, is not checked"),
     "ghose": Rule("ghose", (Term("logp", -0.4, 5.6), Term("mw", 160, 480), Term("molar_refractivity", 40, 130), Term("atoms", 20, 70)),
                   reference="Ghose et al. 1999"),
     "lead_likeness": Rule("lead_likeness", (Term("mw", 250, 350), Term("logp", high=3.5), Term("rotatable_bonds", high=7)),

@@ -54,3 +54,19 @@ def test_an_aromatic_carbanion_neutralizes_to_a_readable_molecule_and_a_metal_co
         Chem.MolToSmiles(Chem.MolFromSmiles("Cl[Pt](Cl)(N)N"))
     assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("CC(C)Cc1ccc(cc1)C(C)C(=O)O[Na]"))) == \
         "CC(C)Cc1ccc(C(C)C(=O)O)cc1"   # a sodium salt is still a salt
+
+
+def test_an_inorganic_carbon_salt_keeps_its_ion_as_sodium_chloride_does():
+    """Lithium carbonate's parent was carbonic acid and potassium cyanide's HCN (another compound, a gas): carbonate
+    and cyanide are inorganic, so their salts keep the ion, as sodium chloride keeps chloride. A drug beside a
+    carbonate is still the drug."""
+    from molgen.chem.counterions import is_organic
+    from molgen.chem.standardize import neutral_parent, salt_parent
+
+    for salt, ion in [("[Li+].[Li+].[O-]C([O-])=O", "O=C([O-])[O-]"), ("[K+].[C-]#N", "[C-]#N"),
+                      ("[Na+].[S-]C#N", "N#C[S-]"), ("[Na+].[Cl-]", "[Cl-]")]:
+        mol = Chem.MolFromSmiles(salt)
+        assert Chem.MolToSmiles(salt_parent(mol)) == ion == Chem.MolToSmiles(neutral_parent(mol)), salt
+    assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("C[NH3+].C[NH3+].[O-]C([O-])=O"))) == "CN"
+    assert is_organic(Chem.MolFromSmiles("NC(N)=O")) and is_organic(Chem.MolFromSmiles("OC=O"))   # urea, formic acid
+    assert not is_organic(Chem.MolFromSmiles("O=C=O"))

@@ -7,6 +7,7 @@ from rdkit import Chem
 
 from molgen import __version__
 from molgen.chem import canonical_smiles, parse_smiles
+from molgen.chem.counterions import is_organic
 from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent
@@ -53,7 +54,7 @@ if smiles:
             row = score([smiles], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0]
         if row["fragments"] > 1:
             parent = salt_parent(result.mol)
-            organic = any(atom.GetAtomicNum() == 6 for atom in parent.GetAtoms())
+            organic = is_organic(parent)
             parent_row = score([parent], load_profile(DEFAULT_PROFILE), n_jobs=1).iloc[0] if organic else None
             # a counter-ion moves QED and logP (paracetamol's HCl salt scored 0.68 against its own 0.49): both said
             st.info(plain(f"{row['fragments']} fragments (a salt or mixture): scored whole, counter-ions included; "

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
+from molgen.chem.counterions import is_organic
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import canonical_smiles, parse_smiles
 from molgen.chem.standardize import without_labels
@@ -72,15 +73,15 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         st.caption(plain(f"A charged form: the model encodes neutral molecules, so its neutral form, {parent}."))
     elif parent is not None:
         pieces = Chem.GetMolFrags(mol, asMols=True)
-        organic = [piece for piece in pieces if any(atom.GetAtomicNum() == 6 for atom in piece.GetAtoms())]
+        organic = [piece for piece in pieces if is_organic(piece)]
         if not organic:
-            st.error(plain(f"{text}: none of its fragments holds a carbon, so it has no organic parent compound to "
+            st.error(plain(f"{text}: none of its fragments is organic, so it has no organic parent compound to "
                            "encode"))
             return ""
         from molgen.chem.counterions import compound_fragments
 
         # a known counter-ion (pamoate, besylate) is set aside even when larger than the drug
-        candidates = [piece for piece in compound_fragments(mol) if any(a.GetAtomicNum() == 6 for a in piece.GetAtoms())]
+        candidates = [piece for piece in compound_fragments(mol) if is_organic(piece)]
         largest = max(piece.GetNumHeavyAtoms() for piece in candidates)
         equal = list(dict.fromkeys(Chem.MolToSmiles(p) for p in candidates if p.GetNumHeavyAtoms() == largest))
         how = ("the largest organic fragment" + (" that is no known counter-ion" if len(candidates) < len(organic) else "")
