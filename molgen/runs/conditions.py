@@ -485,7 +485,9 @@ class ConditionFilter:
         if self._reference is not None:
             similarity = self.similarity(mol)
             if similarity < self.conditions.min_similarity:
-                missed.append(f"similarity {similarity:.2f} < {self.conditions.min_similarity:g}")
+                # 0.2963 against 0.3 reads 0.296, not 0.30, which looks like a pass
+                missed.append(f"similarity {missed_value(similarity, self.conditions.min_similarity, None)} < "
+                              f"{self.conditions.min_similarity:g}")
             elif similarity == 1.0 and Chem.MolToSmiles(without_stereo(mol)) == self._reference_key:
                 # asked for molecules near it, a chemist has the reference already: kept, unranked, said
                 missed.append("is the reference itself")

@@ -48,7 +48,8 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
     if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
         return notes   # not a fine-tuned model's run: no series to be near
     stored = candidates() if stored is None else stored
-    ranked = stored[stored["rank"].notna()].sort_values("rank") if "rank" in stored else stored
+    # rank 0: stored but missing a condition (unranked), not the best of the run
+    ranked = stored[stored["rank"].fillna(0) > 0].sort_values("rank") if "rank" in stored else stored
     kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
     if kept is not None:
         core = kept["core"]

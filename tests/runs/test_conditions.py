@@ -456,3 +456,14 @@ def test_a_window_few_training_molecules_reach_is_said_as_the_chosen_model_meets
     assert "seldom" not in steered
     _, partly = training_share(windows, ["mw"])   # one of the two steered: the other is left to chance
     assert "a model that does not steer logp will seldom reach them" in partly
+
+
+def test_a_missed_similarity_reads_below_its_threshold():
+    """From a review: 0.2963 against 0.3 read "similarity 0.30 < 0.3"."""
+    mol = Chem.MolFromSmiles("CC(=O)Nc1ccc(C)cc1")   # Tanimoto 2/3 to paracetamol
+    near = ConditionFilter(Conditions(similar_to="CC(=O)Nc1ccc(O)cc1", min_similarity=0.0)).similarity(mol)
+    threshold = round(near, 2)   # 0.67: above it, by less than two decimals show
+    assert near < threshold
+    missed = ConditionFilter(Conditions(similar_to="CC(=O)Nc1ccc(O)cc1", min_similarity=threshold)).failures(mol)
+    shown = re.fullmatch(r"similarity ([0-9.]+) < ([0-9.]+)", missed[0])
+    assert shown and float(shown[1]) < float(shown[2]) == threshold

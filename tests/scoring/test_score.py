@@ -485,3 +485,22 @@ def test_a_stored_profile_a_new_check_refuses_says_which_run_and_what_to_do():
     older = {"name": "mine", "components": [{"property": "qed"}, {"property": "qed", "weight": 2.0}]}
     with pytest.raises(ProfileError, match=r"the profile stored with run r1 is refused by a check added since it ran"):
         stored_profile(older, "run r1")
+
+
+def test_a_fine_tuned_runs_series_note_counts_ranked_molecules_only(tmp_path):
+    """From a review: the note counted molecules missing a condition (rank 0, stored unranked) as ranked, and
+    ranked them first among "the best 50"."""
+    import pandas as pd
+
+    from molgen.runs.notes import training_data_notes
+
+    series = tmp_path / "series.smi"
+    series.write_text("c1ccc2[nH]ccc2c1CCN\nc1ccc2[nH]ccc2c1CCO\nc1ccc2[nH]ccc2c1CCC\n")
+    record = {"name": "r", "counts": {"unique": 4, "novel": 4},
+              "model_training": {"data": str(series), "started_from": [{"data": "moses"}]}}
+    # two unranked molecules on the series' scaffold, two ranked ones off it
+    stored = pd.DataFrame({"smiles": ["c1ccc2[nH]ccc2c1CCCl", "c1ccc2[nH]ccc2c1CCBr", "c1ccncc1CC", "c1ccncc1CCC"],
+                           "novel": [True] * 4, "rank": [0, 0, 1, 2]})
+    said = " ".join(training_data_notes(record, lambda: stored))
+    assert "0 of the 2 ranked molecules keep a whole Murcko scaffold of series.smi, 0 of the best 2" in said
+    assert "; 0 hold its ring system c1ccc2[nH]ccc2c1" in said
