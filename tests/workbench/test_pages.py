@@ -133,6 +133,18 @@ def test_the_default_budget_follows_n(stored_run):
     assert [m.value for m in at.markdown if "missed a condition" in m.value] == summary
 
 
+def test_a_number_typed_past_its_field_bounds_is_said_and_holds_generate_back(stored_run):
+    """From a review: 150,000 molecules typed stayed shown (red) while the run asked for the last n in range, 200."""
+    at = page("generate")
+    for key, value, said in (("gen_n", 150_000, "Molecules: 150,000 is not a whole number from 1 to 100,000"),
+                             ("gen_budget", 20, "Sampling budget: 20 is not a whole number from 100 to 2,000,000"),
+                             ("gen_seed", -1, "Seed: -1 is not a whole number from 0 to 2,147,483,647")):
+        at.number_input(key=key).set_value(value).run()
+        assert [shown(e) for e in at.error] == [said] and at.button(key="gen_go").disabled, key
+        at.number_input(key=key).set_value(None if key == "gen_budget" else 5).run()
+        assert not at.error and not at.button(key="gen_go").disabled
+
+
 def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
     at = page("generate")
     editor = at.text_area(key=f"gen_toml_{at.selectbox(key='gen_profile').value}")
@@ -966,7 +978,24 @@ def test_the_generate_form_offers_the_chemists_own_checkpoints(tiny_checkpoint, 
     at.text_input(key="gen_own_checkpoint").set_value(str(copy)).run()
     assert str(copy.resolve()) in at.selectbox(key="gen_model").value   # typed: offered and picked
     at.text_input(key="gen_own_checkpoint").set_value(str(tmp_path / "nope.pt")).run()
-    assert any("no checkpoint file at" in shown(e) for e in at.error)
+    assert [shown(e) for e in at.error if "no checkpoint file at" in shown(e)] == \
+        [f"no checkpoint file at {tmp_path / 'nope.pt'}"]   # said once (the box's callback said it a second time)
+    # a file that is no checkpoint (a review typed the model card, a SMILES file): said, not a traceback
+    series = tmp_path / "series.smi"
+    series.write_text("CCO\n")
+    for typed in (copy.with_suffix(".json"), series):
+        if typed.suffix == ".json":
+            typed.write_text('{"family": "smiles-lm"}')
+        at.text_input(key="gen_own_checkpoint").set_value(str(typed)).run()
+        assert not at.exception and any(f"cannot use {typed}" in shown(e) for e in at.error), typed
+        assert not any(str(typed) in label for label in at.selectbox(key="gen_model").options)
+    # a run whose model is gone fills the rest, and says the model box is not its model (a review: "holds run's settings")
+    own_model.unlink()
+    at = page("generate")
+    at.selectbox(key="gen_like_pick").set_value(own_run.id).run()
+    at.button(key="gen_like_go").click().run()
+    assert not at.success and any("except its model (the Model box still holds smiles-lm-lstm" in shown(w)
+                                  for w in at.warning)
 
 
 def test_what_the_generate_form_cannot_hold_of_a_run_is_said():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from molgen.models.base import Conditions
+from molgen.models.base import CheckpointError, Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
@@ -31,21 +31,35 @@ def _fill_from_run() -> None:
     st.session_state["gen_like_said"] = (record["id"], record["name"], notes, values)
 
 
-def _own_checkpoint() -> list[Path]:
-    """A checkpoint path typed on the page, when it names a file (said otherwise)."""
+def _own_checkpoint(say: bool = True) -> list[Path]:
+    """A checkpoint path typed on the page, when it names a checkpoint molgen loads (else, with ``say``, why not:
+    the text box's callback leaves it to the page's run, which would say it a second time)."""
     typed = st.session_state.get("gen_own_checkpoint", "").strip()
     if not typed:
         return []
     path = Path(typed).expanduser()
-    if not path.is_file():
-        st.error(plain(f"no checkpoint file at {typed}"))
+    try:
+        if not path.is_file():
+            raise CheckpointError(f"no checkpoint file at {typed}")
+        load_model(str(path))   # a model card, a SMILES file, a resume state: said here, not as a traceback
+    except CheckpointError as error:
+        if say:
+            st.error(plain(f"cannot use {typed}: {error}" if path.is_file() else str(error)))
         return []
     return [path]
 
 
+def _in_range(label: str, value: float | None, bounds: tuple[int, int]) -> bool:
+    """Whether a number field holds a whole number within ``bounds`` (or nothing, where empty is allowed); said if not."""
+    if value is None or (value == int(value) and bounds[0] <= value <= bounds[1]):
+        return True
+    st.error(plain(f"{label}: {value:,} is not a whole number from {bounds[0]:,} to {bounds[1]:,}"))
+    return False
+
+
 def _pick_own_checkpoint() -> None:
     """A checkpoint typed is the model picked (a text box's callback: before the select box is drawn)."""
-    own = _own_checkpoint()
+    own = _own_checkpoint(say=False)
     if own:
         label = next((label for label, path in model_choices(own).items() if path == own[0].resolve()), None)
         if label is not None:
@@ -69,8 +83,11 @@ if stored := run_labels():
                        if key != "gen_name" and st.session_state.get(key) != value]
             if changed:
                 st.info(plain(f"The form was filled from run {run_name}; changed since: {', '.join(changed)}."))
-            else:
-                st.success(plain(f"The form holds run {run_name}'s settings, except a run name (names are unique)."))
+            else:   # a model gone from this machine is left as it was: Generate would run another (said below)
+                held = f"The form holds run {run_name}'s settings, except " + (
+                    "a run name (names are unique)." if "gen_model" in filled else
+                    f"its model (the Model box still holds {st.session_state.get('gen_model')}) and a run name.")
+                (st.success if "gen_model" in filled else st.warning)(plain(held))
             for note in notes:
                 st.warning(plain(note))
 molecule_editor("gen_scaffold", "Draw the substructure to keep")  # full width: Ketcher needs the room
@@ -82,7 +99,11 @@ with left:
     st.text_input("... or a checkpoint of your own (a .pt file)", key="gen_own_checkpoint",
                   on_change=_pick_own_checkpoint, placeholder="runs/series.pt",
                   help="made by `molgen train smiles-lm --from pretrained --data series.csv --out runs/series.pt`")
-    model = load_model(str(checkpoints[model_label]))
+    try:
+        model = load_model(str(checkpoints[model_label]))
+    except CheckpointError as error:   # a stored run's checkpoint overwritten since by something else
+        st.error(plain(f"cannot use {checkpoints[model_label]}: {error}"))
+        st.stop()
     say_load_warnings(str(checkpoints[model_label]))   # a checkpoint damaged since its card was written
     conditional = list(getattr(model.config, "conditions", []))
     st.caption(f"family {model.family}; " + (f"steers natively towards targets and ranges of {', '.join(conditional)}"
@@ -92,18 +113,24 @@ with left:
                                               else "no native property conditioning: property conditions are met by filtering"))
     if model.family == "graph-vae":
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
-    n = st.number_input("Molecules (valid, unique, meeting every condition)", *N_RANGE, 200, step=50, key="gen_n",
-                        help="and passing the profile's hard filters: a molecule failing one (a strained ring) is kept "
-                             "and ranked last, but not counted among these")
-    seed = st.number_input("Seed", *SEED_RANGE, 1, key="gen_seed")
+    # no bounds on the fields themselves: a value typed past one was shown, red, while the run used the last one
+    # in range (a review asked for 150,000 and got 200); checked below instead, and Generate waits
+    n = st.number_input("Molecules (valid, unique, meeting every condition)", value=200, step=50, key="gen_n",
+                        help=f"{N_RANGE[0]:,} to {N_RANGE[1]:,}, and passing the profile's hard filters: a molecule "
+                             "failing one (a strained ring) is kept and ranked last, but not counted among these")
+    numbers_ok = _in_range("Molecules", n, N_RANGE)
+    seed = st.number_input("Seed", value=1, step=1, key="gen_seed")
+    numbers_ok = _in_range("Seed", seed, SEED_RANGE) and numbers_ok
     name = st.text_input("Run name (optional)", key="gen_name")
     # beside n, not inside Decoding: it decides when a run with strict conditions stops.
     # Empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value).
-    max_samples = st.number_input("Sampling budget (molecules sampled at most)", *BUDGET, None, step=1000,
+    max_samples = st.number_input("Sampling budget (molecules sampled at most)", value=None, step=1000,
                                   key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
-                                  help="leave empty for 20 x the molecules asked for; a run with strict conditions "
-                                       "stops here and says which condition cut the most")
-    if max_samples is not None and max_samples < n:   # allowed (a first slice, continued later), but never complete
+                                  help=f"{BUDGET[0]:,} to {BUDGET[1]:,}; leave empty for 20 x the molecules asked "
+                                       "for; a run with strict conditions stops here and says which condition cut "
+                                       "the most")
+    numbers_ok = _in_range("Sampling budget", max_samples, BUDGET) and numbers_ok
+    if numbers_ok and max_samples is not None and max_samples < n:   # allowed (a first slice, continued later), but never complete
         st.warning(f"A budget of {int(max_samples):,} is below the {int(n):,} molecules asked for: the run will stop "
                    "short, and can be continued with a larger budget.")
     options: dict = {}
@@ -292,7 +319,7 @@ if profile_ok and profile.to_dict() != load_profile(profile_name).to_dict():   #
                        file_name=file_name(re.sub(r" \(edited (\w+)\)$", r"-edited-\1", profile.name)) + ".toml",
                        mime="application/toml", key="gen_profile_download", on_click="ignore")
 
-ready = scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
+ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
 def _progress_bar():
     """A progress bar and the per-chunk callback that moves it."""
