@@ -374,3 +374,52 @@ def training_properties(n: int = 2000) -> pd.DataFrame:
 
     mols = [Chem.MolFromSmiles(s) for s in load_smiles("moses-sample", "train")[:n]]
     return pd.DataFrame({p: [PROPERTIES[p].function(m) for m in mols] for p in ("qed", "sa", "logp", "mw", "tpsa")})
+
+
+#: The most molecules of one dataset Browse compares a molecule with (a fixed random sample past it).
+NEIGHBOUR_POOL = 50_000
+
+
+@st.cache_resource(show_spinner="fingerprinting the training set")
+def training_neighbours(sources: tuple[tuple[str, str | None], ...]) -> tuple[list, list[str], str]:
+    """Fingerprints of a model's training molecules, and which they are in words: ``sources``, (data, SMILES
+    column) pairs, the model's own data first, then what a fine-tuned model started from (a molecule it copied
+    from MOSES has its neighbour at 1.0 too). Each dataset up to NEIGHBOUR_POOL molecules, a fixed random sample
+    past that; a source not on this machine is said and left out."""
+    import numpy as np
+
+    from molgen.data.registry import load_smiles
+    from molgen.scoring.similarity import reference_fingerprints
+
+    pool, said = [], []
+    for data, column in sources:
+        name = Path(data).name if Path(data).suffix else data
+        try:
+            smiles = [s for s in load_smiles(data, "train", smiles_column=column) if s]
+        except (KeyError, FileNotFoundError, ValueError):
+            said.append(f"{name} not available here")
+            continue
+        if len(smiles) > NEIGHBOUR_POOL:
+            picked = np.random.default_rng(0).choice(len(smiles), NEIGHBOUR_POOL, replace=False)
+            said.append(f"a fixed random {NEIGHBOUR_POOL:,} of {name}'s {len(smiles):,} training molecules")
+            smiles = [smiles[i] for i in sorted(picked)]
+        else:
+            said.append(f"all {len(smiles):,} molecules of {name}")
+        pool += [s for s in smiles if parse_smiles(s).ok]   # a series' unreadable row, which its fine-tune left out
+    return reference_fingerprints(pool), pool, "; ".join(said)
+
+
+def training_sources(record: dict) -> tuple[tuple[str, str | None], ...]:
+    """What a run's model learned from, nearest first, as (data, SMILES column) pairs: its run record's lineage,
+    else (a run stored before lineages were kept) its checkpoint's training data; () where neither says."""
+    lineage = record.get("model_training") or {}
+    if not lineage.get("data"):
+        from molgen.models.base import load_checkpoint
+
+        try:
+            lineage = {"data": load_checkpoint(record["checkpoint"]).get("training", {}).get("data")}
+        except Exception:  # noqa: BLE001 -- a checkpoint moved since the run: no neighbours, say so
+            return ()
+    sources = [(lineage.get("data"), lineage.get("smiles_column"))]
+    sources += [(parent.get("data"), None) for parent in lineage.get("started_from", []) if isinstance(parent, dict)]
+    return tuple(dict.fromkeys((str(data), column) for data, column in sources if data))

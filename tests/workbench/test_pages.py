@@ -1552,3 +1552,26 @@ def test_augment_marks_a_result_stale_when_its_columns_or_held_out_file_change_a
     at.run()
     assert at.button(key="aug_go").disabled
     assert any("have changed since these rows were made" in shown(w) for w in at.warning)
+
+
+def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what_it_started_from(tmp_path):
+    """From a review: a fine-tuned model's run searched its series alone, so a molecule the model copied from MOSES
+    had no neighbour at 1.0; and a series row that does not parse would have stopped the page."""
+    from rdkit import Chem
+
+    from molgen.data.registry import load_smiles
+    from molgen.scoring.similarity import nearest_neighbours
+    from workbench.common import training_neighbours, training_sources
+
+    series = tmp_path / "series.smi"
+    series.write_text("c1ccc2[nH]ccc2c1CCN\nC1CC\nc1ccc2[nH]ccc2c1CCO\n")
+    record = {"model_training": {"data": str(series), "started_from": [{"data": "moses-sample", "steps": 1}]},
+              "checkpoint": str(tmp_path / "gone.pt")}
+    sources = training_sources(record)
+    assert sources == ((str(series), None), ("moses-sample", None))
+    fps, smiles, note = training_neighbours(sources)
+    assert note == "all 3 molecules of series.smi; all 5,000 molecules of moses-sample"
+    assert len(fps) == len(smiles) == 2 + 5_000 and "C1CC" not in smiles
+    copied = load_smiles("moses-sample", "train")[17]
+    assert nearest_neighbours(Chem.MolFromSmiles(copied), fps, smiles, 1) == [(copied, 1.0)]
+    assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned

@@ -21,9 +21,9 @@ from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
-from molgen.scoring.similarity import nearest_neighbours, reference_fingerprints, substructure_atoms, substructure_query
+from molgen.scoring.similarity import nearest_neighbours, substructure_atoms, substructure_query
 from workbench.common import (CONTINUABLE, KEY_SCORES, depict, nothing_valid, on_this_page, plain, record_page_inputs, run_notes_of,
-                              run_picker, show_svg, store)
+                              run_picker, show_svg, store, training_neighbours, training_sources)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -31,26 +31,6 @@ LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rota
           "log_likelihood": "log-likelihood", "alerts": "structural alerts", "alert_names": "alerts found",
           "failed_conditions": "conditions missed", "similarity_to_reference": "similarity to the reference"}
 LOWER_FIRST = ("rank", "sa", "alerts")   # sorted ascending by default: the best, the easiest, the cleanest first
-NEIGHBOUR_POOL = 50_000
-
-
-@st.cache_resource(show_spinner="fingerprinting the training set")
-def training_neighbours(data: str) -> tuple[list, list[str], str]:
-    """Fingerprints of (up to NEIGHBOUR_POOL of) a model's training molecules, and how many that is."""
-    from molgen.data.registry import load_smiles
-
-    try:
-        smiles = load_smiles(data, "train")
-    except (KeyError, FileNotFoundError):
-        return [], [], f"the training set {data!r} is not available here"
-    note = f"all {len(smiles):,} training molecules"
-    if len(smiles) > NEIGHBOUR_POOL:
-        picked = np.random.default_rng(0).choice(len(smiles), NEIGHBOUR_POOL, replace=False)
-        smiles = [smiles[i] for i in sorted(picked)]
-        note = f"a fixed random {NEIGHBOUR_POOL:,} of the training molecules"
-    return reference_fingerprints(smiles), smiles, note
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def column_bounds(run_id: str, updated: float, ranked_only: bool, passing_only: bool) -> dict:
     """Slider ends over the molecules the page lists (the ranked ones, or all; those passing the hard filters): a
@@ -614,14 +594,8 @@ if run_id:
                                    "value": [display_value(numbers[n]) for n in names],
                                    "meaning": [column_meaning(name, alert_sets, (record["profile"] or {}).get("rules"))
                                                for name in names]}).set_index("property"))
-        from molgen.models.base import load_checkpoint
-
-        try:
-            data = load_checkpoint(record["checkpoint"]).get("training", {}).get("data")
-        except Exception:  # noqa: BLE001 -- a checkpoint moved since the run: no neighbours, say so
-            data = None
-        if data:
-            fps, smiles, note = training_neighbours(data)
+        if sources := training_sources(record):
+            fps, smiles, note = training_neighbours(sources)
             st.markdown(f"**Nearest training-set neighbours** (Morgan Tanimoto, among {note})")
             for column, (neighbour, similarity) in zip(st.columns(3), nearest_neighbours(mol, fps, smiles, 3)):
                 with column:
