@@ -485,7 +485,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
                                                                   params.get("scaffold_stereo_carried", False))
             t2 = time.perf_counter()
             store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner,
-                            n_bare_scaffold=bare_scaffolds(samples))
+                            n_bare_scaffold=bare_scaffolds(samples), n_mostly_dropped=mostly_dropped(samples))
             known.update(table["smiles"])
             new_accepted = counted_towards_n(table, params)
             sampled, accepted = sampled + len(samples), accepted + new_accepted
@@ -501,7 +501,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
         counts = store.tally(run_id, n)
         counts["validity_note"] = validity_note(record, counts)
-        status, message = _outcome(store, run_id, record, check, profile, accepted, counts["accepted"], failing)
+        status, message = _outcome(store, run_id, record, check, profile, accepted, counts["accepted"], failing,
+                                   counts.get("mostly_dropped"))
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings, counts=counts)
         return Run(run_id, store)
     except LeaseLost:
@@ -567,11 +568,14 @@ SATURATED = 0.8
 
 
 def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False,
-                    conditions: dict | None = None, family: str | None = None, options: dict | None = None) -> str:
+                    conditions: dict | None = None, family: str | None = None, options: dict | None = None,
+                    dropped: int | None = None) -> str:
     """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
     (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
     that rate, and what gives more than a larger budget, for the run's ``conditions`` (its stored dict), model
-    ``family`` and sampling ``options`` (``fine_tuned``: the model is one already); else ''."""
+    ``family`` and sampling ``options`` (``fine_tuned``: the model is one already; ``dropped``: the run's valid
+    samples that kept under half their graph, where most did the cause); else ''."""
+    valid_in_run = int(chunks["n_valid"].sum())
     latest = chunks.tail(3)
     valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
     if missing <= 0 or not valid or repeated / valid < SATURATED:
@@ -588,6 +592,13 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
     at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
                f"more samples" if counted else f"they added none of the {missing:,} still missing")
+    if dropped is not None and dropped >= SATURATED * valid_in_run:
+        # the sampler's step count, not the model: a graph that fell apart leaves a small piece (methane at 1 step)
+        steps = (options or {}).get("steps")
+        return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier "
+                f"one, and {at_rate}: {dropped:,} of the run's {valid_in_run:,} valid samples kept under half the "
+                f"atoms of their graph, which fell apart into pieces" + (f" at {steps} step{'s' * (steps != 1)}" if steps else "")
+                + ". More --steps (50 or more) give whole molecules")
     what = "molecules that meet the conditions" if conditioned else "molecules"
     conditions = conditions or {}
     # why so few, from what the run asked (a web review: a graph VAE's similarity run was told of scaffolds)
@@ -612,9 +623,10 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
 
 
 def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter, profile: ScoringProfile,
-             accepted: int, ranked: int, failing: int) -> tuple[str, str]:
+             accepted: int, ranked: int, failing: int, dropped: int | None = None) -> tuple[str, str]:
     """The status and message of a run that sampled to its end: complete, or stopped by its budget. ``accepted``
-    molecules count towards n; ``ranked`` meet every condition, ``failing`` of them fail a hard filter."""
+    molecules count towards n; ``ranked`` meet every condition, ``failing`` of them fail a hard filter; ``dropped``
+    valid samples kept under half their graph (:func:`mostly_dropped`)."""
     n, params = record["n_requested"], record["params"]
     excluded = failing and not params.get("count_hard_filter_failures", True)
     # a run without conditions keeps every valid molecule once: its count is not of molecules meeting conditions
@@ -662,7 +674,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}),
                                    conditions=record.get("conditions"), family=record.get("model"),
-                                   options=params.get("sample_options"))
+                                   options=params.get("sample_options"),
+                                   dropped=dropped)
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()
@@ -700,6 +713,15 @@ def bare_scaffolds(samples) -> int | None:
     formed a piece apart, which is dropped); None when the sampler does not say."""
     grown = [sample.meta["added_atoms"] for sample in samples if sample.smiles and "added_atoms" in (sample.meta or {})]
     return sum(added == 0 for added in grown) if grown else None
+
+
+def mostly_dropped(samples) -> int | None:
+    """How many valid samples kept under half the atoms of their sampled graph (graph diffusion keeps one piece of
+    a graph that came apart: at 1 or 2 steps, a lone atom of a graph without bonds); None when the sampler does
+    not say."""
+    kept = [(sample.meta["kept_atoms"], sample.meta["atoms"]) for sample in samples
+            if sample.smiles and "kept_atoms" in (sample.meta or {})]
+    return sum(2 * held < atoms for held, atoms in kept) if kept else None
 
 
 def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: ScoringProfile, train, origin: str,
@@ -842,7 +864,11 @@ def validity_note(record: dict, counts: dict | None = None) -> str:
     # dropping the pieces is a change a chemist may call a correction: said apart from the atoms and bonds
     kept = "the scaffold's kept" if record["conditions"].get("scaffold") else "the largest kept, as DiGress counts"
     fragment = f"; disconnected pieces dropped ({kept})"
-    bare = (counts if counts is not None else record.get("counts") or {}).get("bare_scaffold")
+    counts = counts if counts is not None else record.get("counts") or {}
+    if dropped := counts.get("mostly_dropped"):   # at 1 step, every sample a lone atom of a graph without bonds
+        fragment += (f"; {dropped:,} of the valid samples kept under half the atoms of their graph, the rest in "
+                     "pieces apart")
+    bare = counts.get("bare_scaffold")
     if bare:   # valid, as DiGress counts, but nothing a chemist can use: 42 of 64 at a quinazoline's two marks
         fragment += (f"; {bare:,} of the valid samples {'are' if bare != 1 else 'is'} the bare scaffold, its new "
                      "atoms all in pieces apart")

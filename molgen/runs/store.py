@@ -71,6 +71,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     n_accepted INTEGER, seconds REAL, PRIMARY KEY (run_id, idx));
 -- a table of its own, not a column of chunks: molgen versions before it insert into chunks by position
 CREATE TABLE IF NOT EXISTS bare_scaffolds (run_id TEXT, idx INTEGER, n INTEGER, PRIMARY KEY (run_id, idx));
+CREATE TABLE IF NOT EXISTS mostly_dropped (run_id TEXT, idx INTEGER, n INTEGER, PRIMARY KEY (run_id, idx));
 CREATE TABLE IF NOT EXISTS candidates (
     id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, smiles TEXT NOT NULL, chunk INTEGER, origin TEXT,
     log_likelihood REAL, novel INTEGER, meets_conditions INTEGER, failed_conditions TEXT,
@@ -339,11 +340,14 @@ class RunStore:
                 "novel": int(novel.sum()) if len(novel) else None,
                 "novelty": round(float(novel.mean()), 4) if len(novel) else None,
                 # valid samples that grew nothing on the scaffold (graph diffusion's new atoms all came apart)
-                "bare_scaffold": self._bare_scaffolds(run_id)}
+                "bare_scaffold": self._chunk_count("bare_scaffolds", run_id),
+                # valid samples that kept under half their graph (graph diffusion's graph fell apart)
+                "mostly_dropped": self._chunk_count("mostly_dropped", run_id)}
 
-    def _bare_scaffolds(self, run_id: str) -> int | None:
-        """How many of a run's valid samples were a bare scaffold; None where its sampler did not count them."""
-        total, counted = self._db.execute("SELECT SUM(n), COUNT(*) FROM bare_scaffolds WHERE run_id = ?",
+    def _chunk_count(self, table: str, run_id: str) -> int | None:
+        """A run's sum over its chunks of a count kept in ``table`` (bare scaffolds, samples mostly dropped); None
+        where its sampler did not count it."""
+        total, counted = self._db.execute(f"SELECT SUM(n), COUNT(*) FROM {table} WHERE run_id = ?",
                                           (run_id,)).fetchone()
         return int(total) if counted else None
 
@@ -496,7 +500,7 @@ class RunStore:
                 raise RunNotFound(run)
             if _live(row["owner"], row["heartbeat"]):
                 raise RunBusy(_busy_message(run_id, row))
-            for table in ("candidates", "chunks", "rejects", "bare_scaffolds"):
+            for table in ("candidates", "chunks", "rejects", "bare_scaffolds", "mostly_dropped"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         return run_id
@@ -513,10 +517,11 @@ class RunStore:
 
     def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
                   n_valid: int, n_duplicate: int, seconds: float, owner: str | None = None,
-                  n_bare_scaffold: int | None = None) -> None:
+                  n_bare_scaffold: int | None = None, n_mostly_dropped: int | None = None) -> None:
         """Store one chunk's new candidates, its rejects and its record, all in one transaction; with ``owner``,
         only while that lease still holds the run (``RunBusy`` if another process took it over).
-        ``n_bare_scaffold``: valid samples that grew nothing on a scaffold held by inpainting (None: not counted)."""
+        ``n_bare_scaffold``: valid samples that grew nothing on a scaffold held by inpainting; ``n_mostly_dropped``:
+        valid samples that kept under half their sampled graph (None: not counted)."""
         columns = [c for c in candidates.columns if c not in _NOT_STORED]
         rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
@@ -533,6 +538,8 @@ class RunStore:
                         int(candidates["meets_conditions"].sum()) if len(candidates) else 0, seconds))
             if n_bare_scaffold is not None:
                 db.execute("INSERT INTO bare_scaffolds VALUES (?, ?, ?)", (run_id, idx, n_bare_scaffold))
+            if n_mostly_dropped is not None:
+                db.execute("INSERT INTO mostly_dropped VALUES (?, ?, ?)", (run_id, idx, n_mostly_dropped))
             # the record's time of change moves with what it holds (a run killed later still says when it last stored)
             db.execute("UPDATE runs SET updated = ? WHERE id = ?", (time.time(), run_id))
 

@@ -986,6 +986,23 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     assert plain.record["counts"]["bare_scaffold"] is None   # no scaffold: nothing to count
 
 
+def test_a_run_whose_graphs_fall_apart_says_so_and_blames_the_step_count_not_the_model(trained, tmp_path):
+    """From a review: at one step every graph came out without a bond, its largest piece a lone carbon, and the
+    run read "valid 100%" and "this model knows few distinct molecules" with another model or a fine-tune as the
+    way out. One step argmaxes every edge of pure noise: "no bond" wins each."""
+    from molgen.runs import RunStore, generate, validity_note
+
+    run = generate(str(trained[1]), 5, seed=3, sample_options={"steps": 1}, store=RunStore(tmp_path / "runs.sqlite"),
+                   progress=False, max_samples=64)
+    counts = run.record["counts"]
+    assert counts["mostly_dropped"] == counts["valid"] > 0 and counts["unique"] <= 3
+    assert (f"; {counts['valid']} of the valid samples kept under half the atoms of their graph, the rest in pieces "
+            "apart") in validity_note(run.record)
+    message = run.record["message"]
+    assert "fell apart into pieces at 1 step. More --steps (50 or more) give whole molecules" in message
+    assert "this model knows few" not in message and "fine-tuned" not in message
+
+
 def test_a_scaffold_run_counts_the_samples_that_grew_nothing_on_it(trained, tmp_path):
     """From a review: at a quinazoline's two marks most samples came back as the bare scaffold (their new atoms a
     piece apart, dropped), counted valid and then duplicate without a word. The tiny model grows nothing on any
