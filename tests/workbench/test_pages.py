@@ -1575,3 +1575,21 @@ def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what
     copied = load_smiles("moses-sample", "train")[17]
     assert nearest_neighbours(Chem.MolFromSmiles(copied), fps, smiles, 1) == [(copied, 1.0)]
     assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned
+
+
+def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_checkpoint):
+    """From a review: reloaded mid-run, the page said nothing of the run still sampling until it stopped."""
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 3, seed=5, store=store, progress=False, name="sampling-elsewhere",
+                          max_samples=40).id
+        store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ? "
+                          "WHERE id = ?", (time.time() + 3600, run_id))
+    try:
+        at = page("generate")
+        assert not at.exception
+        said = [shown(i) for i in at.info if "sampling-elsewhere" in shown(i)]
+        assert len(said) == 1 and "once it ends, Browse shows it" in said[0], said
+    finally:   # no live run left behind for the other pages' tests
+        with RunStore() as store:
+            store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
+                              (run_id,))

@@ -331,15 +331,20 @@ def _progress_bar():
     return bar, on_chunk
 
 
-def _say_running(record: dict) -> None:
+def _say_running(record: dict, shown_here: bool = True) -> None:
     """A run whose record reads running: sampled by another process (named), or this app's own run still
-    sampling or being stopped."""
+    sampling or being stopped; ``shown_here``: the page shows its summary when it ends (else Browse does, and
+    Continue below once stopped)."""
     busy = store().busy(record["id"])
+    after = ("its summary shows here when it ends (reload the page then)" if shown_here else
+             "once it ends, Browse shows it, or, stopped, Continue below offers it (reload the page then)")
     if busy and "in this process" not in busy:
-        st.info(plain(busy + "; its summary shows here when it ends (reload the page then)"))
-    else:
-        st.info(plain(f"run {record['name']} is still sampling, or being stopped; its summary shows here when it ends "
-                      "(reload the page then)"))
+        st.info(plain(f"{busy}; {after}"))
+    elif shown_here:
+        st.info(plain(f"run {record['name']} is still sampling, or being stopped; {after}"))
+    else:   # this app's, for a page reloaded or left: it stops at its next chunk
+        st.info(plain(f"run {record['name']} is still sampling for a page reloaded or left, and stops at its next "
+                      f"chunk; {after}"))
 
 
 def _note_started(run_id: str) -> None:
@@ -440,9 +445,14 @@ if (last := st.session_state.get("gen_last_run")) is not None:
 # Any stopped run in the store continues from here, not only this page's last one: a run the command
 # line started, one stopped by a kill, one from before a reload.
 stopped = store().runs()
+picked_before = st.session_state.get("gen_continue_pick")
+# a run still sampling for a page reloaded or left (it stops at its next chunk) or for another process: said, or it
+# would read as lost until it stops (a review reloaded mid-run and the page said nothing of it)
+for running in stopped[(stopped["status"] == "running") & (stopped["id"] != st.session_state.get("gen_last_run"))
+                       & (stopped["id"] != picked_before)].itertuples():
+    _say_running(store().run(running.id), shown_here=False)
 # the run picked stays listed when it is running again (continued elsewhere meanwhile): the page says so,
 # rather than the pick falling silently to another run
-picked_before = st.session_state.get("gen_continue_pick")
 stopped = stopped[(stopped["status"].isin(CONTINUABLE)
                    | ((stopped["id"] == picked_before) & (stopped["status"] == "running")))
                   & (stopped["id"] != st.session_state.get("gen_last_run"))]
