@@ -335,6 +335,19 @@ def nothing_valid(record: dict) -> str | None:
             f"({on_this_page(record['message']).rstrip('.')})")
 
 
+def checked_number(label: str, bounds: tuple[float, float], value: float | None, *, key: str,
+                   whole: bool = True, **widget) -> tuple[float | None, bool]:
+    """A number field and whether it holds a number within ``bounds`` (whole, with ``whole``; empty where ``value``
+    is None); said under it if not. The field itself has no bounds: one past them showed the number typed, red,
+    while the page went on with the last one in range (a review asked for 150,000 molecules and got 200)."""
+    number = st.number_input(label, value=value, key=key, **widget)
+    if number is None or ((not whole or number == int(number)) and bounds[0] <= number <= bounds[1]):
+        return number, True
+    kind = "a whole number" if whole else "a number"
+    st.error(plain(f"{label}: {number:,} is not {kind} from {bounds[0]:,} to {bounds[1]:,}"))
+    return number, False
+
+
 def on_this_page(message: str) -> str:
     """A run's message as a page shows it: without the command that continues it (Generate's Continue button does),
     and the model or option it points to named as Generate's controls rather than as flags."""
@@ -344,6 +357,7 @@ def on_this_page(message: str) -> str:
     message = message.replace("higher --temperature", "higher Temperature")   # saturation_note's advice
     message = message.replace("--decoding sampled", "'sampled' decoding of each latent (under Decoding)")
     message = message.replace("nother --model", "nother Model")   # "another" or "Another", sentence-first
+    message = message.replace("More --steps", "More Diffusion steps")
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
                   r"--resume \S+`", "", message)
 
@@ -391,7 +405,8 @@ def training_neighbours(sources: tuple[tuple[str, str | None], ...]) -> tuple[li
     from molgen.data.registry import load_smiles
     from molgen.scoring.similarity import reference_fingerprints
 
-    pool, said = [], []
+    pool: dict[str, str] = {}   # canonical -> as written: a series member also in MOSES is one neighbour, not two
+    said = []
     for data, column in sources:
         name = Path(data).name if Path(data).suffix else data
         try:
@@ -399,27 +414,16 @@ def training_neighbours(sources: tuple[tuple[str, str | None], ...]) -> tuple[li
         except (KeyError, FileNotFoundError, ValueError):
             said.append(f"{name} not available here")
             continue
-        if len(smiles) > NEIGHBOUR_POOL:
+        sampled = len(smiles) > NEIGHBOUR_POOL
+        if sampled:
             picked = np.random.default_rng(0).choice(len(smiles), NEIGHBOUR_POOL, replace=False)
-            said.append(f"a fixed random {NEIGHBOUR_POOL:,} of {name}'s {len(smiles):,} training molecules")
-            smiles = [smiles[i] for i in sorted(picked)]
-        else:
-            said.append(f"all {len(smiles):,} molecules of {name}")
-        pool += [s for s in smiles if parse_smiles(s).ok]   # a series' unreadable row, which its fine-tune left out
-    return reference_fingerprints(pool), pool, "; ".join(said)
-
-
-def training_sources(record: dict) -> tuple[tuple[str, str | None], ...]:
-    """What a run's model learned from, nearest first, as (data, SMILES column) pairs: its run record's lineage,
-    else (a run stored before lineages were kept) its checkpoint's training data; () where neither says."""
-    lineage = record.get("model_training") or {}
-    if not lineage.get("data"):
-        from molgen.models.base import load_checkpoint
-
-        try:
-            lineage = {"data": load_checkpoint(record["checkpoint"]).get("training", {}).get("data")}
-        except Exception:  # noqa: BLE001 -- a checkpoint moved since the run: no neighbours, say so
-            return ()
-    sources = [(lineage.get("data"), lineage.get("smiles_column"))]
-    sources += [(parent.get("data"), None) for parent in lineage.get("started_from", []) if isinstance(parent, dict)]
-    return tuple(dict.fromkeys((str(data), column) for data, column in sources if data))
+            total, smiles = len(smiles), [smiles[i] for i in sorted(picked)]
+        read = [(parsed.canonical, s) for s in smiles if (parsed := parse_smiles(s)).ok]
+        unread = len(smiles) - len(read)   # a series' unreadable row, which its fine-tune left out too
+        for canonical, written in read:
+            pool.setdefault(canonical, written)
+        said.append((f"a fixed random {len(read):,} of {name}'s {total:,} training molecules" if sampled else
+                     f"all {len(read):,} molecules of {name}")
+                    + (f" ({unread:,} row{'s' * (unread != 1)} not a molecule left out)" if unread else ""))
+    smiles = list(pool.values())
+    return reference_fingerprints(smiles), smiles, "; ".join(said)

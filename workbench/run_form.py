@@ -50,7 +50,7 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
     whose text box holds the run's profile when that is no shipped one (edited, or a file of the chemist's)."""
     values: dict = {"gen_name": ""}
     notes: list[str] = []
-    # a number the field cannot hold would be put back to its default by the field itself, unsaid
+    # a number past the field's bounds is left out and said here (the page would refuse it, and Generate wait)
     for key, name, value, bounds in (("gen_n", "molecules asked for", int(record["n_requested"]), N_RANGE),
                                      ("gen_seed", "seed", int(record["seed"]), SEED_RANGE)):
         if _within(name, value, *bounds, notes, like=record["id"]):

@@ -60,7 +60,10 @@ SOLVENTS = {
 COUNTERIONS.update(SOLVENTS)
 
 #: Carbon compounds chemists count as inorganic, each as its neutral form: a fragment that is one of them (lithium
-#: carbonate's carbonate, potassium cyanide's cyanide) is no organic compound, as chloride is none.
+#: carbonate's carbonate, potassium cyanide's cyanide) is no organic compound, as chloride is none. A list, not a
+#: rule: the salts' anions of pharmacy and the small gases; cyanamide, carbides and fulminates are not on it (calcium
+#: carbide's parent reads as acetylene). The scoring alert ``inorganic`` is of molecules with no carbon atom at
+#: all: a molecule of this list (HCN) passes it.
 INORGANIC_CARBON = {
     "carbonic acid": "O=C(O)O", "carbon dioxide": "O=C=O", "carbon monoxide": "[C-]#[O+]",
     "hydrogen cyanide": "C#N", "cyanic acid": "N#CO", "isocyanic acid": "N=C=O", "thiocyanic acid": "N#CS",

@@ -179,6 +179,8 @@ def model_lineage(record: dict) -> dict:
     parents, parent = [], record.get("started_from")
     while isinstance(parent, dict):
         parents.append({k: parent[k] for k in ("checkpoint", "sha256", *keep) if k in parent})
+        if column := (parent.get("data_preparation") or {}).get("smiles_column"):   # a series fine-tuned again
+            parents[-1]["smiles_column"] = column
         parent = parent.get("started_from")
     if parents:
         out["started_from"] = parents
@@ -565,6 +567,9 @@ def counted_of(record: dict) -> int:
 #: model knows few distinct molecules that fit (the shipped LSTM on a fluoxetine scaffold: 9,690 of 9,927 valid
 #: samples repeated, 237 distinct molecules; benchmarks/RESULTS.md).
 SATURATED = 0.8
+#: Graph diffusion below this many steps: where most of a run's graphs come apart, the step count is the cause
+#: (the shipped model kept under half of most graphs at 1 and 2 steps, of few at 5, of none at 10).
+FEW_STEPS = 10
 
 
 def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False,
@@ -592,13 +597,14 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     counted, size = int(latest["n_accepted"].sum()), int(latest["size"].sum())
     at_rate = (f"at that rate the {missing:,} still missing would take about {math.ceil(missing * size / counted):,} "
                f"more samples" if counted else f"they added none of the {missing:,} still missing")
-    if dropped is not None and dropped >= SATURATED * valid_in_run:
+    steps = (options or {}).get("steps")
+    fell_apart = dropped is not None and valid_in_run and dropped >= SATURATED * valid_in_run
+    if fell_apart and steps is not None and steps < FEW_STEPS:
         # the sampler's step count, not the model: a graph that fell apart leaves a small piece (methane at 1 step)
-        steps = (options or {}).get("steps")
         return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier "
                 f"one, and {at_rate}: {dropped:,} of the run's {valid_in_run:,} valid samples kept under half the "
-                f"atoms of their graph, which fell apart into pieces" + (f" at {steps} step{'s' * (steps != 1)}" if steps else "")
-                + ". More --steps (50 or more) give whole molecules")
+                f"atoms of their graph, which fell apart into pieces at {steps} step{'s' * (steps != 1)}. More "
+                f"--steps ({FEW_STEPS} or more; 50 by default) give whole molecules")
     what = "molecules that meet the conditions" if conditioned else "molecules"
     conditions = conditions or {}
     # why so few, from what the run asked (a web review: a graph VAE's similarity run was told of scaffolds)
@@ -609,6 +615,9 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     if conditions.get("similar_to") and (conditions.get("min_similarity") or 0) > 0:
         causes.append(f"few molecules lie within Tanimoto {conditions['min_similarity']:g} of the reference: a lower "
                       "threshold gives more")
+    if fell_apart:   # at enough steps, the model's own graphs come apart (a tiny model's at 100)
+        causes.append(f"{dropped:,} of the run's {valid_in_run:,} valid samples kept under half the atoms of their "
+                      "graph, the rest in pieces apart")
     if fine_tuned:
         causes.insert(0, "a fine-tune narrows what a model writes: the repeats are its own favourite molecules, not "
                          "only its series'")
@@ -716,9 +725,9 @@ def bare_scaffolds(samples) -> int | None:
 
 
 def mostly_dropped(samples) -> int | None:
-    """How many valid samples kept under half the atoms of their sampled graph (graph diffusion keeps one piece of
-    a graph that came apart: at 1 or 2 steps, a lone atom of a graph without bonds); None when the sampler does
-    not say."""
+    """How many valid samples kept under half the atoms of their sampled graph (graph diffusion keeps the largest
+    piece of a graph that came apart: at 1 step, a lone atom of a graph without bonds); None when the sampler does
+    not say (nor does graph diffusion under a scaffold, whose piece is the scaffold's: ``bare_scaffolds``)."""
     kept = [(sample.meta["kept_atoms"], sample.meta["atoms"]) for sample in samples
             if sample.smiles and "kept_atoms" in (sample.meta or {})]
     return sum(2 * held < atoms for held, atoms in kept) if kept else None
@@ -854,7 +863,8 @@ def filter_alone_note(record: dict) -> str | None:
 def validity_note(record: dict, counts: dict | None = None) -> str:
     """How a run's validity was reached, to print beside it: as sampled, or through the graph
     diffusion projection, which corrects valence and ring size (``graph_diffusion/projection.py``); and how many
-    valid samples were a scaffold with nothing grown on it (``counts``: the run's, else its record's)."""
+    valid samples were a scaffold with nothing grown on it, or, without a scaffold, kept under half their graph
+    (``counts``: the run's, else its record's)."""
     # graph diffusion keeps each graph's largest fragment, as DiGress counts validity: say so, since
     # a scaffold held by inpainting can sit in a smaller fragment and be lost with it
     if record["model"] == "graph-vae":   # its decoder never offers a bond that breaks valence: said, as its card says

@@ -50,8 +50,8 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
     stored = candidates() if stored is None else stored
     # rank 0: stored but missing a condition (unranked), not the best of the run
     ranked = stored[stored["rank"].fillna(0) > 0].sort_values("rank") if "rank" in stored else stored
-    kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50)
-    if kept is not None:
+    kept = series_scaffold_counts(record, ranked["smiles"].tolist(), top=50) if len(ranked) else None
+    if kept is not None:   # none ranked: "0 of the 0" says nothing
         core = kept["core"]
         held = ("" if core is None else f"; {kept['with_core']:,} hold its ring system {core.smiles} (that of "
                 f"{core.share:.0%} of the series), {kept['top_with_core']} of the best {kept['top']}")
@@ -61,6 +61,24 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
                      + ("(on Generate, a kept substructure keeps a core; a molecule to stay near keeps close to it)"
                         if on_page else "(--scaffold keeps a core; --similar-to stays near a molecule)"))
     return notes
+
+
+def training_sources(record: dict) -> tuple[tuple[str, str | None], ...]:
+    """What a run's model learned from, nearest first, as (data, SMILES column) pairs: its record's lineage, else
+    (a run stored before lineages were kept) its checkpoint's, read again; () where neither can be read."""
+    from molgen.runs.generate import model_lineage
+
+    lineage = record.get("model_training") or {}
+    if not lineage.get("data"):
+        from molgen.models.base import load_checkpoint
+
+        try:
+            lineage = model_lineage(load_checkpoint(record["checkpoint"]).get("training") or {})
+        except Exception:  # noqa: BLE001 -- a checkpoint moved or damaged since the run: nothing to say
+            return ()
+    sources = [lineage] + [parent for parent in lineage.get("started_from", []) if isinstance(parent, dict)]
+    return tuple(dict.fromkeys((str(source["data"]), source.get("smiles_column")) for source in sources
+                               if source.get("data")))
 
 
 def trained_on(record: dict) -> str:

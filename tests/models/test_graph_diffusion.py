@@ -999,8 +999,21 @@ def test_a_run_whose_graphs_fall_apart_says_so_and_blames_the_step_count_not_the
     assert (f"; {counts['valid']} of the valid samples kept under half the atoms of their graph, the rest in pieces "
             "apart") in validity_note(run.record)
     message = run.record["message"]
-    assert "fell apart into pieces at 1 step. More --steps (50 or more) give whole molecules" in message
+    assert "fell apart into pieces at 1 step. More --steps (10 or more; 50 by default) give whole molecules" in message
     assert "this model knows few" not in message and "fine-tuned" not in message
+
+
+def test_graphs_falling_apart_at_many_steps_are_a_cause_not_the_step_count():
+    """From a code review: at 500 steps the note still said more steps would help; there the model is the cause."""
+    import pandas as pd
+
+    from molgen.runs.generate import saturation_note
+
+    chunks = pd.DataFrame({"n_valid": [60] * 3, "n_duplicate": [50, 55, 58], "n_accepted": [3, 1, 0], "size": [64] * 3})
+    said = saturation_note(chunks, 50, family="graph-diffusion", options={"steps": 500}, dropped=170)
+    assert "--steps" not in said and "this model knows few distinct molecules" in said
+    assert "170 of the run's 180 valid samples kept under half the atoms of their graph" in said
+    assert "More --steps" in saturation_note(chunks, 50, family="graph-diffusion", options={"steps": 2}, dropped=170)
 
 
 def test_a_scaffold_run_counts_the_samples_that_grew_nothing_on_it(trained, tmp_path):

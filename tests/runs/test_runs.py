@@ -992,3 +992,18 @@ def test_a_run_is_measured_as_it_stands_while_it_still_samples(tiny_checkpoint, 
     # no molecule measured: no novelty, and no false reason for it
     empty = measure_run(store, record, [], reference=sample_smiles[5000:5300], n_jobs=1)
     assert empty["Novelty"] is None and not any("novelty" in note for note in empty["notes"])
+
+
+def test_a_count_some_chunks_did_not_keep_is_unknown_not_a_part_read_as_the_whole(tmp_path):
+    """From a code review: a run whose first chunks a version before the count stored read as N of its valid samples
+    from its later chunks alone."""
+    empty = pd.DataFrame(columns=["smiles", "meets_conditions"])
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        run_id = _bare_run(store, "mixed")
+        store.add_chunk(run_id, 0, 10, empty, [], 10, 0, 0.1)   # as stored before the count
+        store.add_chunk(run_id, 1, 10, empty, [], 10, 0, 0.1, n_mostly_dropped=4, n_bare_scaffold=2)
+        assert store.tally(run_id, 5)["mostly_dropped"] is None and store.tally(run_id, 5)["bare_scaffold"] is None
+        whole = _bare_run(store, "whole")
+        for idx, dropped in enumerate((3, 4)):
+            store.add_chunk(whole, idx, 10, empty, [], 10, 0, 0.1, n_mostly_dropped=dropped)
+        assert store.tally(whole, 5)["mostly_dropped"] == 7

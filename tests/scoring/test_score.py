@@ -504,3 +504,5 @@ def test_a_fine_tuned_runs_series_note_counts_ranked_molecules_only(tmp_path):
     said = " ".join(training_data_notes(record, lambda: stored))
     assert "0 of the 2 ranked molecules keep a whole Murcko scaffold of series.smi, 0 of the best 2" in said
     assert "; 0 hold its ring system c1ccc2[nH]ccc2c1" in said
+    stored["rank"] = 0   # nothing ranked: no "0 of the 0 ranked molecules"
+    assert "ranked molecules" not in " ".join(training_data_notes(record, lambda: stored))

@@ -136,13 +136,19 @@ def test_the_default_budget_follows_n(stored_run):
 def test_a_number_typed_past_its_field_bounds_is_said_and_holds_generate_back(stored_run):
     """From a review: 150,000 molecules typed stayed shown (red) while the run asked for the last n in range, 200."""
     at = page("generate")
-    for key, value, said in (("gen_n", 150_000, "Molecules: 150,000 is not a whole number from 1 to 100,000"),
-                             ("gen_budget", 20, "Sampling budget: 20 is not a whole number from 100 to 2,000,000"),
-                             ("gen_seed", -1, "Seed: -1 is not a whole number from 0 to 2,147,483,647")):
+    for key, value, said in (("gen_n", 150_000, "Molecules (valid, unique, meeting every condition): 150,000 is "
+                                                "not a whole number from 1 to 100,000"),
+                             ("gen_budget", 20, "Sampling budget (molecules sampled at most): 20 is not a whole "
+                                                "number from 100 to 2,000,000"),
+                             ("gen_seed", -1, "Seed: -1 is not a whole number from 0 to 2,147,483,647"),
+                             ("gen_top_k", 101, "Top-k (0 = off): 101 is not a whole number from 0 to 100")):
         at.number_input(key=key).set_value(value).run()
         assert [shown(e) for e in at.error] == [said] and at.button(key="gen_go").disabled, key
         at.number_input(key=key).set_value(None if key == "gen_budget" else 5).run()
         assert not at.error and not at.button(key="gen_go").disabled
+    at = page("augment")   # the same on the other pages' fields
+    at.number_input(key="aug_seed").set_value(-3).run()
+    assert [shown(e) for e in at.error] == ["Seed: -3 is not a whole number from 0 to 2,147,483,647"]
 
 
 def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
@@ -987,7 +993,10 @@ def test_the_generate_form_offers_the_chemists_own_checkpoints(tiny_checkpoint, 
         if typed.suffix == ".json":
             typed.write_text('{"family": "smiles-lm"}')
         at.text_input(key="gen_own_checkpoint").set_value(str(typed)).run()
-        assert not at.exception and any(f"cannot use {typed}" in shown(e) for e in at.error), typed
+        said = [shown(e) for e in at.error]
+        why = (f"a model card, not a checkpoint; the checkpoint it describes is {copy}" if typed.suffix == ".json"
+               else "not a readable checkpoint (not a torch file, or a truncated or corrupt one)")
+        assert not at.exception and said == [f"{typed}: {why}"], said   # the file named once
         assert not any(str(typed) in label for label in at.selectbox(key="gen_model").options)
     # a run whose model is gone fills the rest, and says the model box is not its model (a review: "holds run's settings")
     own_model.unlink()
@@ -1554,42 +1563,30 @@ def test_augment_marks_a_result_stale_when_its_columns_or_held_out_file_change_a
     assert any("have changed since these rows were made" in shown(w) for w in at.warning)
 
 
-def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what_it_started_from(tmp_path):
+def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what_it_started_from(tmp_path,
+                                                                                                tiny_checkpoint):
     """From a review: a fine-tuned model's run searched its series alone, so a molecule the model copied from MOSES
-    had no neighbour at 1.0; and a series row that does not parse would have stopped the page."""
+    had no neighbour at 1.0; and a series row that does not parse would have stopped the page. A molecule in both
+    is one neighbour (a code review saw it twice)."""
     from rdkit import Chem
 
     from molgen.data.registry import load_smiles
+    from molgen.runs.notes import training_sources
     from molgen.scoring.similarity import nearest_neighbours
-    from workbench.common import training_neighbours, training_sources
+    from workbench.common import training_neighbours
 
+    copied = load_smiles("moses-sample", "train")[17]
     series = tmp_path / "series.smi"
-    series.write_text("c1ccc2[nH]ccc2c1CCN\nC1CC\nc1ccc2[nH]ccc2c1CCO\n")
+    series.write_text(f"c1ccc2[nH]ccc2c1CCN\nC1CC\nc1ccc2[nH]ccc2c1CCO\n{copied}\n")
     record = {"model_training": {"data": str(series), "started_from": [{"data": "moses-sample", "steps": 1}]},
               "checkpoint": str(tmp_path / "gone.pt")}
     sources = training_sources(record)
     assert sources == ((str(series), None), ("moses-sample", None))
     fps, smiles, note = training_neighbours(sources)
-    assert note == "all 3 molecules of series.smi; all 5,000 molecules of moses-sample"
-    assert len(fps) == len(smiles) == 2 + 5_000 and "C1CC" not in smiles
-    copied = load_smiles("moses-sample", "train")[17]
-    assert nearest_neighbours(Chem.MolFromSmiles(copied), fps, smiles, 1) == [(copied, 1.0)]
+    assert note == "all 3 molecules of series.smi (1 row not a molecule left out); all 5,000 molecules of moses-sample"
+    assert len(fps) == len(smiles) == 3 + 5_000 - 1 and "C1CC" not in smiles
+    first, second = nearest_neighbours(Chem.MolFromSmiles(copied), fps, smiles, 2)
+    assert first == (copied, 1.0) and second[1] < 1.0
     assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned
-
-
-def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_checkpoint):
-    """From a review: reloaded mid-run, the page said nothing of the run still sampling until it stopped."""
-    with RunStore() as store:
-        run_id = generate(str(tiny_checkpoint), 3, seed=5, store=store, progress=False, name="sampling-elsewhere",
-                          max_samples=40).id
-        store._db.execute("UPDATE runs SET status = 'running', owner = 'elsewhere.example:7:x', heartbeat = ? "
-                          "WHERE id = ?", (time.time() + 3600, run_id))
-    try:
-        at = page("generate")
-        assert not at.exception
-        said = [shown(i) for i in at.info if "sampling-elsewhere" in shown(i)]
-        assert len(said) == 1 and "once it ends, Browse shows it" in said[0], said
-    finally:   # no live run left behind for the other pages' tests
-        with RunStore() as store:
-            store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
-                              (run_id,))
+    # a run stored before lineages were kept: its checkpoint's card, read as a lineage
+    assert training_sources({"checkpoint": str(tiny_checkpoint)}) == (("moses-sample", None),)

@@ -21,7 +21,7 @@ from molgen.models.base import shipped_checkpoint
 from molgen.scoring.alerts import ALERT_SETS, ALIASES
 from molgen.scoring.rules import RULES
 from molgen.scoring.properties import PROPERTIES
-from workbench.common import plain
+from workbench.common import checked_number, plain
 
 st.title("Augment")
 # MOSES training molecules: an example run with MOSES test held out removes nothing (two of the earlier examples
@@ -202,6 +202,7 @@ if method in ("analogues", "balance"):
     st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
                f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
 
+numbers_ok = True   # each number field below, within its bounds
 if method == "enumerate":
     k = st.slider("Randomized SMILES per molecule", 1, 50, 10, key="aug_k")
     include_canonical = st.checkbox("Also keep each molecule's canonical SMILES", False, key="aug_canonical",
@@ -237,23 +238,29 @@ elif method == "replicates":
                       format_func={"parent": "its parent (a salt or charge state merged; enantiomers apart)",
                                    "tautomer": "its parent's tautomers too (E and Z apart)",
                                    "molecule": "the identical molecule only"}.get)
-    max_spread = st.number_input("Replicates disagree above a spread of", 0.0, 1e9, 1.0, key="aug_spread",
-                                 help="Largest minus smallest, in the column's units (log10 units for geometric).")
+    max_spread, numbers_ok = checked_number("Replicates disagree above a spread of", (0.0, 1e9), 1.0, whole=False,
+                                            key="aug_spread", help="Largest minus smallest, in the column's units "
+                                                                   "(log10 units for geometric).")
     settings = {"labels": labels, "how": how, "by": by, "max_spread": float(max_spread), "relation": relation}
 else:
     prop = st.selectbox("Property", list(PROPERTIES), key="aug_prop")
     bins = st.slider("Bins", 2, 20, 5, key="aug_bins")
-    per_bin = st.number_input("Target per bin (0 = the fullest bin's count)", 0, 100_000, 0, key="aug_per_bin")
-    budget = st.number_input("Sampling budget", 1000, 1_000_000, 20_000, step=1000, key="aug_budget")
+    per_bin, per_bin_ok = checked_number("Target per bin (0 = the fullest bin's count)", (0, 100_000), 0, step=1,
+                                         key="aug_per_bin")
+    budget, budget_ok = checked_number("Sampling budget", (1000, 1_000_000), 20_000, step=1000, key="aug_budget")
+    numbers_ok = per_bin_ok and budget_ok
     settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
 settings |= {name: chosen for name, chosen in (("alerts", chosen_alerts), ("rules", chosen_rules),
                                               ("smiles_column", input_column)) if chosen}
 # a merge draws nothing at random
-seed = 0 if method == "replicates" else st.number_input("Seed", 0, 2**31 - 1, 0, key="aug_seed")
+seed, seed_ok = (0, True) if method == "replicates" else checked_number("Seed", (0, 2**31 - 1), 0, step=1,
+                                                                         key="aug_seed")
+numbers_ok = numbers_ok and seed_ok
 
 if not smiles and upload is None:   # an uploaded file without molecules is an error above
     st.caption("Type or upload the molecules to augment: Run waits for them.")
-if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or (method == "replicates" and not labels),
+if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or not numbers_ok
+             or (method == "replicates" and not labels),
              key="aug_go"):
     with st.spinner("augmenting"):
         histogram, repeats = None, None

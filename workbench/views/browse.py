@@ -17,13 +17,14 @@ from rdkit import Chem
 from molgen.chem.parse import canonical_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
+from molgen.runs.notes import training_sources
 from molgen.runs.store import RunNotFound
 from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, substructure_atoms, substructure_query
 from workbench.common import (CONTINUABLE, KEY_SCORES, depict, nothing_valid, on_this_page, plain, record_page_inputs, run_notes_of,
-                              run_picker, show_svg, store, training_neighbours, training_sources)
+                              run_picker, show_svg, store, training_neighbours)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -31,6 +32,8 @@ LABELS = {**KEY_SCORES, "hbd": "H-bond donors", "hba": "H-bond acceptors", "rota
           "log_likelihood": "log-likelihood", "alerts": "structural alerts", "alert_names": "alerts found",
           "failed_conditions": "conditions missed", "similarity_to_reference": "similarity to the reference"}
 LOWER_FIRST = ("rank", "sa", "alerts")   # sorted ascending by default: the best, the easiest, the cleanest first
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def column_bounds(run_id: str, updated: float, ranked_only: bool, passing_only: bool) -> dict:
     """Slider ends over the molecules the page lists (the ranked ones, or all; those passing the hard filters): a

@@ -11,7 +11,7 @@ from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import CONTINUABLE, ExportPair, file_name, nothing_valid, plain, run_notes_of, run_picker, store
+from workbench.common import CONTINUABLE, ExportPair, checked_number, file_name, nothing_valid, plain, run_notes_of, run_picker, store
 
 st.title("Export")
 run_id = run_picker()
@@ -23,7 +23,7 @@ if run_id:
     c1, c2 = st.columns(2)
     with c1:
         selected_only = st.toggle("Only the selected candidates", key="export_selected")
-        top = st.number_input("Best N (0 = all)", 0, 1_000_000, 0, key="export_top")
+        top, top_ok = checked_number("Best N (0 = all)", (0, 1_000_000), 0, step=1, key="export_top")
         diverse_on = st.toggle("Diverse: no two more similar than ...", key="export_diverse_on")
         diverse = st.slider("Tanimoto", 0.0, 1.0, 0.6, 0.05, key="export_diverse", disabled=not diverse_on)
     with c2:
@@ -38,6 +38,8 @@ if run_id:
                                      help="no rank (an empty cell in the file), after the ranked ones; each says which "
                                           "condition it missed")
     where = where.strip()   # spaces alone are no filter, and no "-filtered" in the file's name
+    if not top_ok:   # said under the field; no preview nor file of another N than the one shown
+        st.stop()
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
                "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked}
     try:

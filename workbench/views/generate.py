@@ -17,7 +17,7 @@ from molgen.runs.store import ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
 from molgen.scoring.properties import tolerance
 from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
-from workbench.common import (CONTINUABLE, file_name, load_model, model_choices, molecule_editor, on_this_page,
+from workbench.common import (CONTINUABLE, checked_number, file_name, load_model, model_choices, molecule_editor, on_this_page,
                               plain, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
@@ -42,19 +42,11 @@ def _own_checkpoint(say: bool = True) -> list[Path]:
         if not path.is_file():
             raise CheckpointError(f"no checkpoint file at {typed}")
         load_model(str(path))   # a model card, a SMILES file, a resume state: said here, not as a traceback
-    except CheckpointError as error:
-        if say:
-            st.error(plain(f"cannot use {typed}: {error}" if path.is_file() else str(error)))
+    except Exception as error:  # noqa: BLE001 -- a family's own load may fail otherwise (weights of another shape)
+        if say:   # a CheckpointError names the file itself
+            st.error(plain(str(error) if isinstance(error, CheckpointError) else f"cannot use {typed}: {error}"))
         return []
     return [path]
-
-
-def _in_range(label: str, value: float | None, bounds: tuple[int, int]) -> bool:
-    """Whether a number field holds a whole number within ``bounds`` (or nothing, where empty is allowed); said if not."""
-    if value is None or (value == int(value) and bounds[0] <= value <= bounds[1]):
-        return True
-    st.error(plain(f"{label}: {value:,} is not a whole number from {bounds[0]:,} to {bounds[1]:,}"))
-    return False
 
 
 def _pick_own_checkpoint() -> None:
@@ -101,8 +93,9 @@ with left:
                   help="made by `molgen train smiles-lm --from pretrained --data series.csv --out runs/series.pt`")
     try:
         model = load_model(str(checkpoints[model_label]))
-    except CheckpointError as error:   # a stored run's checkpoint overwritten since by something else
-        st.error(plain(f"cannot use {checkpoints[model_label]}: {error}"))
+    except Exception as error:  # noqa: BLE001 -- a stored run's checkpoint overwritten since by something else
+        st.error(plain(str(error) if isinstance(error, CheckpointError) else
+                       f"cannot use {checkpoints[model_label]}: {error}"))
         st.stop()
     say_load_warnings(str(checkpoints[model_label]))   # a checkpoint damaged since its card was written
     conditional = list(getattr(model.config, "conditions", []))
@@ -115,21 +108,21 @@ with left:
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
     # no bounds on the fields themselves: a value typed past one was shown, red, while the run used the last one
     # in range (a review asked for 150,000 and got 200); checked below instead, and Generate waits
-    n = st.number_input("Molecules (valid, unique, meeting every condition)", value=200, step=50, key="gen_n",
-                        help=f"{N_RANGE[0]:,} to {N_RANGE[1]:,}, and passing the profile's hard filters: a molecule "
-                             "failing one (a strained ring) is kept and ranked last, but not counted among these")
-    numbers_ok = _in_range("Molecules", n, N_RANGE)
-    seed = st.number_input("Seed", value=1, step=1, key="gen_seed")
-    numbers_ok = _in_range("Seed", seed, SEED_RANGE) and numbers_ok
+    n, n_ok = checked_number("Molecules (valid, unique, meeting every condition)", N_RANGE, 200, step=50,
+                             key="gen_n", help=f"{N_RANGE[0]:,} to {N_RANGE[1]:,}, and passing the profile's hard "
+                                               "filters: a molecule failing one (a strained ring) is kept and "
+                                               "ranked last, but not counted among these")
+    seed, seed_ok = checked_number("Seed", SEED_RANGE, 1, step=1, key="gen_seed")
+    numbers_ok = n_ok and seed_ok
     name = st.text_input("Run name (optional)", key="gen_name")
     # beside n, not inside Decoding: it decides when a run with strict conditions stops.
     # Empty means 20 x n, recomputed as n changes (a widget's own default would keep its first value).
-    max_samples = st.number_input("Sampling budget (molecules sampled at most)", value=None, step=1000,
-                                  key="gen_budget", placeholder=f"20 x n = {20 * int(n):,}",
-                                  help=f"{BUDGET[0]:,} to {BUDGET[1]:,}; leave empty for 20 x the molecules asked "
-                                       "for; a run with strict conditions stops here and says which condition cut "
-                                       "the most")
-    numbers_ok = _in_range("Sampling budget", max_samples, BUDGET) and numbers_ok
+    max_samples, budget_ok = checked_number(
+        "Sampling budget (molecules sampled at most)", BUDGET, None, step=1000, key="gen_budget",
+        placeholder=f"20 x n = {20 * int(n):,}", help=f"{BUDGET[0]:,} to {BUDGET[1]:,}; leave empty for 20 x the "
+                                                      "molecules asked for; a run with strict conditions stops here "
+                                                      "and says which condition cut the most")
+    numbers_ok = numbers_ok and budget_ok
     if numbers_ok and max_samples is not None and max_samples < n:   # allowed (a first slice, continued later), but never complete
         st.warning(f"A budget of {int(max_samples):,} is below the {int(n):,} molecules asked for: the run will stop "
                    "short, and can be continued with a larger budget.")
@@ -143,8 +136,9 @@ with left:
                      "most-likely: greedy plus several draws, the molecule the decoder finds most likely kept "
                      "(closest to the training set, several times slower)")
             if options["decoding"] == "most-likely":
-                options["candidates"] = int(st.number_input("Candidates per latent", *OPTION_BOUNDS["candidates"], MOST_LIKELY_CANDIDATES,
-                                                            key="gen_candidates"))
+                candidates, ok = checked_number("Candidates per latent", OPTION_BOUNDS["candidates"],
+                                                MOST_LIKELY_CANDIDATES, step=1, key="gen_candidates")
+                options["candidates"], numbers_ok = int(candidates), numbers_ok and ok
         if model.family == "smiles-lm" or options.get("decoding") in ("sampled", "most-likely"):
             most_likely = options.get("decoding") == "most-likely"  # its own slider: its draws default cooler
             options["temperature"] = st.slider("Temperature", *OPTION_BOUNDS["temperature"], MOST_LIKELY_TEMPERATURE if most_likely else 1.0,
@@ -155,8 +149,11 @@ with left:
             if strategy != "sample":
                 options["strategy"] = strategy
             if strategy == "beam":
-                options["beam_width"] = int(st.number_input("Beam width", *OPTION_BOUNDS["beam_width"], 10, key="gen_beam_width"))
-            top_k = st.number_input("Top-k (0 = off)", *OPTION_BOUNDS["top_k"], 0, key="gen_top_k")
+                beam_width, ok = checked_number("Beam width", OPTION_BOUNDS["beam_width"], 10, step=1,
+                                                key="gen_beam_width")
+                options["beam_width"], numbers_ok = int(beam_width), numbers_ok and ok
+            top_k, ok = checked_number("Top-k (0 = off)", OPTION_BOUNDS["top_k"], 0, step=1, key="gen_top_k")
+            numbers_ok = numbers_ok and ok
             top_p = st.slider("Top-p (1 = off)", *OPTION_BOUNDS["top_p"], 1.0, 0.01, key="gen_top_p")
             if top_k:
                 options["top_k"] = int(top_k)
@@ -358,12 +355,13 @@ def _offer_to_continue(record: dict) -> None:
     with (as ``molgen generate --resume``); only the sampling budget can change."""
     budget = int(record["params"]["max_samples"])
     sampled = int(record["counts"].get("sampled", 0))
-    more = st.number_input("Sampling budget to continue with (molecules sampled in all)", min_value=max(1, sampled),
-                           value=budget if record["status"] == "interrupted" else max(2 * budget, sampled + 1),
-                           step=max(100, budget // 10), key=f"gen_more_{record['id']}",
-                           help="The run keeps its model, seed, conditions and profile; it samples until this "
-                                "many molecules have been sampled in all, or enough meet every condition.")
-    if st.button("Continue this run", key=f"gen_continue_{record['id']}"):
+    more, more_ok = checked_number(
+        "Sampling budget to continue with (molecules sampled in all)", (max(1, sampled), 10 * BUDGET[1]),
+        budget if record["status"] == "interrupted" else max(2 * budget, sampled + 1), step=max(100, budget // 10),
+        key=f"gen_more_{record['id']}", help="The run keeps its model, seed, conditions and profile; it samples "
+                                             "until this many molecules have been sampled in all, or enough meet "
+                                             "every condition.")
+    if st.button("Continue this run", key=f"gen_continue_{record['id']}", disabled=not more_ok):
         bar, on_chunk = _progress_bar()
         _note_started(record["id"])   # its summary is the page's from now on, however it ends
         try:

@@ -61,7 +61,7 @@ if smiles:
                           + (f"its parent compound is {canonical_smiles(parent)}, which scores "
                              f"{parent_row['score']:.3f} (QED {parent_row['qed']:.2f}) against the whole's "
                              f"{row['score']:.3f} (`molgen score --largest-fragment` scores parents)" if organic else
-                             "none of them holds a carbon, so it has no organic parent compound to score instead")))
+                             "none of them is organic, so it has no organic parent compound to score instead")))
         verdict = (f"score {row['score']:.3f} with the {DEFAULT_PROFILE} profile (QED {row['qed']:.2f}, "
                    f"SA {row['sa']:.2f}, MW {row['mw']:.1f})")
         if not row["passes_filters"]:

@@ -670,8 +670,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                         result.mol.GetAtomWithIdx(i).GetIsAromatic() != was for i, was in enumerate(scaffold_aromatic))
             else:
                 kept = max(fragments, key=lambda m: m.GetNumAtoms())
-            samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments),
-                                                                 "kept_atoms": kept.GetNumAtoms(), **grown}))
+                grown = {"kept_atoms": kept.GetNumAtoms()}   # of the graph's k: how much of it came apart
+            samples.append(Sample(Chem.MolToSmiles(kept), None, {"atoms": k, "fragments": len(fragments), **grown}))
         return samples
 
 
