@@ -2834,7 +2834,9 @@ def augment_replicates(
                                           "tautomer, written as the form submitted most often; E and Z stay apart); "
                                           "molecule: only identical molecules merge."),
     max_spread: float = typer.Option(1.0, min=0.0, help="Replicates spreading wider than this (largest minus smallest; "
-                                                         "log10 units for geometric) are marked in LABEL_disagree."),
+                                                         "log10 units for geometric) are marked in LABEL_disagree, "
+                                                         "as is a qualified value ('>5') the aggregate contradicts by more "
+                                                         "than this ('>5' beside 4.2 and 4.3 is within 1)."),
     relation: Optional[str] = typer.Option(None, help="A column holding each value's qualifier ('=', '>', '<'), as "
                                                       "ChEMBL's Standard Relation (found by that name when present)."),
     smiles_column: Optional[str] = _SMILES_COLUMN,

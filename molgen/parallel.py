@@ -7,7 +7,7 @@ starting one (importing RDKit and molgen in each worker) costs about a second.
 A spawned worker imports the script that started it. A script without ``if __name__ == "__main__":``
 (or one piped in on stdin) kills every worker as it starts; ``multiprocessing.Pool`` replaced them
 for ever, and the script hung. The executor used here breaks instead, and the work is done in this
-process, with a warning that says why.
+process, with a warning that says why; the workers end without a traceback each.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from molgen.progress import progress_bar
@@ -74,6 +74,10 @@ class _LazyPool:
 def worker_pool(n_jobs: int | None) -> Iterator:
     """A pool of ``n_jobs`` worker processes (all cores by default), started when first
     used; None for one worker."""
+    if getattr(current_process(), "_inheriting", False):
+        # a spawned worker running an unguarded script's top level: it ends here, quietly (multiprocessing printed
+        # a traceback per worker, read as a crash); the script's own process says why (WORKERS_FAILED)
+        raise SystemExit(1)
     workers = worker_count(n_jobs)
     if workers == 1:
         yield None

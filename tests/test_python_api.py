@@ -73,6 +73,9 @@ def test_graph_samplers_refuse_options_they_do_not_take():
         load("graph-vae").sample(2, tempreature=0.5)
     with pytest.raises(ValueError, match="n must be 0 or more"):
         load("graph-vae").sample(-1)
+    # the SMILES model names its own options, not its sampler's ("generate() got an unexpected keyword argument")
+    with pytest.raises(TypeError, match="smiles-lm sampling takes no option 'decoding'; it takes .*strategy"):
+        load("smiles-lm").sample(2, decoding="greedy")
 
 
 def test_an_sdf_export_read_back_has_its_numbers_as_numbers(tmp_path):

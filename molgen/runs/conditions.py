@@ -34,7 +34,8 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
-from molgen.scoring.similarity import has_substructure, morgan_fingerprint, query_has_stereo, substructure_query
+from molgen.scoring.similarity import (has_substructure, morgan_fingerprint, query_has_stereo, substructure_query,
+                                      written_as_smarts)
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -369,7 +370,7 @@ class ConditionFilter:
             core = " (an R-group core: a group at each *, none elsewhere on it)" if self._scaffold_anywhere else ""
             lines.append(f"contains {c.scaffold}{core}" + (stereo.format("passes") if query_has_stereo(self._scaffold) else ""))
         lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if query_has_stereo(query) else "")
-                     for text, query in self._avoid)
+                     + _slip_note(text) for text, query in self._avoid)
         if c.similar_to:
             lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}" if c.min_similarity > 0 else
                          f"Tanimoto to {c.similar_to} reported (no threshold: it keeps every molecule)")
@@ -492,6 +493,15 @@ class ConditionFilter:
                 # asked for molecules near it, a chemist has the reference already: kept, unranked, said
                 missed.append("is the reference itself")
         return missed
+
+
+def _slip_note(text: str) -> str:
+    """For a pattern that is no valid SMILES yet uses nothing only SMARTS has (``c1cccc1``: benzene missing an
+    atom), read as SMARTS and matching next to nothing: said, since a group avoided so avoids nothing unsaid."""
+    if written_as_smarts(text) or (read := parse_smiles(text)).ok:
+        return ""
+    return (f" (read as a SMARTS pattern: it is not valid SMILES, {read.reason}; check that it is the group you "
+            "mean)")
 
 
 #: An H-bond donor as RDKit's ``CalcNumHBD`` counts one (Lipinski's NH and OH; the ``hbd`` property).

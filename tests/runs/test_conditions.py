@@ -467,3 +467,11 @@ def test_a_missed_similarity_reads_below_its_threshold():
     missed = ConditionFilter(Conditions(similar_to="CC(=O)Nc1ccc(O)cc1", min_similarity=threshold)).failures(mol)
     shown = re.fullmatch(r"similarity ([0-9.]+) < ([0-9.]+)", missed[0])
     assert shown and float(shown[1]) < float(shown[2]) == threshold
+
+
+def test_an_avoided_group_that_reads_as_smarts_only_is_said():
+    """From a review: --avoid c1cccc1 (benzene missing an atom) read as a SMARTS five-ring that no molecule holds, and
+    the run avoided nothing without a word."""
+    said = ConditionFilter(Conditions(avoid=["c1cccc1", "[N+](=O)[O-]", "[#6]~[#7]"])).describe()
+    assert said[0].startswith("contains no c1cccc1 (read as a SMARTS pattern: it is not valid SMILES, kekulization fails")
+    assert said[1:] == ["contains no [N+](=O)[O-]", "contains no [#6]~[#7]"]   # a SMILES; a SMARTS written as one
