@@ -201,6 +201,12 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
     assert not list(tmp_path.glob("out.csv*"))
     bare = run("export", "short", "--format", "sdf", "-o", tmp_path / "picked", home=tmp_path)
     assert bare.exit_code == 0 and (tmp_path / "picked.sdf").is_file()
+    (tmp_path / "out").mkdir()   # a folder: said so, not "cannot tell the format", nor out.csv written beside it
+    for given in ([], ["--format", "csv"]):
+        folder = run("export", "short", "-o", tmp_path / "out", *given, home=tmp_path)
+        said = " ".join(folder.output.split())
+        assert folder.exit_code == 2 and f"{tmp_path / 'out'} is a folder: name the file to write" in said, said
+    assert not (tmp_path / "out.csv").exists()
     gzipped = run("export", "short", "-o", tmp_path / "best.sdf.gz", home=tmp_path)   # readable, not writable
     assert gzipped.exit_code == 2 and "cannot write this file type" in gzipped.output
     for top in (0, -5):
