@@ -2932,10 +2932,12 @@ def augment_analogues(
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard, columns.attrs["read_errors"])
-    from molgen.augment.analogues import scaffold_note, seeds_without_analogues, stereo_note
+    from molgen.augment.analogues import methods_without_analogues, scaffold_note, seeds_without_analogues, stereo_note
 
     if empty := seeds_without_analogues(smiles, kept, removed):
         console.print(escape(empty), style="yellow")
+    if idle := methods_without_analogues(context.params["method"], kept, removed):
+        console.print(escape(idle), style="yellow")
     for note in filter(None, (scaffold_note(kept), stereo_note(kept))):
         console.print(escape(note), style="yellow")
 

@@ -499,6 +499,28 @@ def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[
                                                                                       ignore_index=True)
 
 
+def methods_without_analogues(methods: Sequence[str], kept: pd.DataFrame, removed: pd.DataFrame) -> str | None:
+    """A sentence naming each generator asked for that kept no analogue, with how many of its samples went and the
+    commonest reason; None when each kept some. A total alone hid a method that gave nothing (a fine-tune of 20
+    steps kept 0 of 300, said only in the removal report)."""
+    def of(frame: pd.DataFrame, method: str) -> pd.DataFrame:
+        return frame[frame["method"] == f"analogue:{method}"] if "method" in frame else frame.iloc[:0]
+
+    empty = []
+    for method in dict.fromkeys(methods):
+        if len(of(kept, method)):
+            continue
+        went = of(removed, method)
+        reasons = went["removed_because"].str.partition(":")[0].value_counts() if len(went) else None
+        empty.append(f"{method} ({len(went):,} removed" + (f", most often {reasons.index[0]}: {reasons.iloc[0]:,}"
+                                                             if reasons is not None else "") + ")")
+    if not empty:
+        return None
+    return (f"kept no analogue from {', '.join(empty)}; the removal report says why each sample went (a wider "
+            "similarity window, more samples per seed or, for inpaint, a seed with more than a ring system to hold "
+            "may give some)")
+
+
 def seeds_without_analogues(seeds: Sequence[str], kept: pd.DataFrame, removed: pd.DataFrame) -> str | None:
     """A sentence naming the seeds that were used but kept no analogue (each row says why in the removal report),
     or None: a total alone hid a seed that gave nothing."""

@@ -964,3 +964,19 @@ def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and
         kept = CliRunner().invoke(app, ["augment", "enumerate", str(given), "-o", str(given.with_name(
             given.name.removesuffix(".histogram.csv"))), "-k", "2"], catch_exceptions=False)
         assert kept.exit_code == 0 and given.exists() and "an earlier run's" not in kept.output
+
+
+def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():
+    """From a review: --method prefix --method fine-tune kept 15 prefix rows; that the fine-tune kept 0 of 300 was
+    said only in the removal report."""
+    import pandas as pd
+
+    from molgen.augment.analogues import methods_without_analogues
+
+    kept = pd.DataFrame({"smiles": ["CCO", "CCN"], "method": ["analogue:prefix"] * 2})
+    removed = pd.DataFrame({"smiles": ["C", "CC", "CCC"], "method": ["analogue:fine-tune"] * 3,
+                            "removed_because": ["too similar: Tanimoto 1.000", "too similar: Tanimoto 0.990",
+                                                "invalid: syntax"]})
+    said = methods_without_analogues(["prefix", "fine-tune", "inpaint"], kept, removed)
+    assert said.startswith("kept no analogue from fine-tune (3 removed, most often too similar: 2), inpaint (0 removed)")
+    assert methods_without_analogues(["prefix"], kept, removed) is None

@@ -337,10 +337,13 @@ if "aug_result" in st.session_state:
     for note in repeats or []:   # a merge's notes inform (how many merged, what was left out); the others warn
         (st.info if made_by == "replicates" else st.warning)(plain(note))
     if made_by == "analogues":
-        from molgen.augment.analogues import scaffold_note, seeds_without_analogues, stereo_note
+        from molgen.augment.analogues import (methods_without_analogues, scaffold_note, seeds_without_analogues,
+                                              stereo_note)
 
         if empty := seeds_without_analogues(st.session_state["aug_result_seeds"], rows, removed):
             st.warning(plain(empty))
+        if idle := methods_without_analogues(made_with.get("methods", []), rows, removed):
+            st.warning(plain(idle))
         # similar is not the same core, nor the same stereoisomer: said, as the command line says it
         for note in filter(None, (scaffold_note(rows), stereo_note(rows))):
             st.warning(plain(note))
