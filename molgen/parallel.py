@@ -47,6 +47,12 @@ class _LazyPool:
         done = 0
         if not self._broken:
             if self._executor is None:
+                if getattr(current_process(), "_inheriting", False):
+                    # a spawned worker running an unguarded script's top level, about to start workers of its own,
+                    # which multiprocessing refuses with a traceback per worker (read as a crash): it ends quietly,
+                    # and the script's own process says why (WORKERS_FAILED). Only here: a child importing the
+                    # script for other work (the user's own spawn pool) runs work of one worker as before.
+                    raise SystemExit(1)
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
             try:
                 for result in self._executor.map(function, pieces):
@@ -74,10 +80,6 @@ class _LazyPool:
 def worker_pool(n_jobs: int | None) -> Iterator:
     """A pool of ``n_jobs`` worker processes (all cores by default), started when first
     used; None for one worker."""
-    if getattr(current_process(), "_inheriting", False):
-        # a spawned worker running an unguarded script's top level: it ends here, quietly (multiprocessing printed
-        # a traceback per worker, read as a crash); the script's own process says why (WORKERS_FAILED)
-        raise SystemExit(1)
     workers = worker_count(n_jobs)
     if workers == 1:
         yield None

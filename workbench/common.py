@@ -335,16 +335,19 @@ def nothing_valid(record: dict) -> str | None:
             f"({on_this_page(record['message']).rstrip('.')})")
 
 
-def checked_number(label: str, bounds: tuple[float, float], value: float | None, *, key: str,
+def checked_number(label: str, bounds: tuple[float, float | None], value: float | None, *, key: str,
                    whole: bool = True, **widget) -> tuple[float | None, bool]:
-    """A number field and whether it holds a number within ``bounds`` (whole, with ``whole``; empty where ``value``
-    is None); said under it if not. The field itself has no bounds: one past them showed the number typed, red,
-    while the page went on with the last one in range (a review asked for 150,000 molecules and got 200)."""
+    """A number field and whether it holds a number within ``bounds`` (no upper bound where None; whole, with
+    ``whole``; empty where ``value`` is None); said under it if not. The field itself has no bounds: one past them
+    showed the number typed, red, while the page went on with the last one in range (a review asked for 150,000
+    molecules and got 200)."""
+    low, high = bounds
     number = st.number_input(label, value=value, key=key, **widget)
-    if number is None or ((not whole or number == int(number)) and bounds[0] <= number <= bounds[1]):
+    if number is None or ((not whole or number == int(number)) and low <= number and (high is None or number <= high)):
         return number, True
     kind = "a whole number" if whole else "a number"
-    st.error(plain(f"{label}: {number:,} is not {kind} from {bounds[0]:,} to {bounds[1]:,}"))
+    st.error(plain(f"{label}: {number:,} is not {kind} " + (f"from {low:,} to {high:,}" if high is not None else
+                                                            f"of {low:,} or more")))
     return number, False
 
 

@@ -498,8 +498,8 @@ class ConditionFilter:
 def _slip_note(text: str) -> str:
     """For a pattern that is no valid SMILES yet uses nothing only SMARTS has (``c1cccc1``: benzene missing an
     atom), read as SMARTS and matching next to nothing: said, since a group avoided so avoids nothing unsaid."""
-    if written_as_smarts(text) or (read := parse_smiles(text)).ok:
-        return ""
+    if written_as_smarts(text) or (read := parse_smiles(text)).ok or not read.reason.startswith("kekulization"):
+        return ""   # cN or c[N+](=O)[O-], an aromatic atom in no ring: ordinary SMARTS, and meant
     return (f" (read as a SMARTS pattern: it is not valid SMILES, {read.reason}; check that it is the group you "
             "mean)")
 

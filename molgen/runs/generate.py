@@ -604,7 +604,7 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
         return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier "
                 f"one, and {at_rate}: {dropped:,} of the run's {valid_in_run:,} valid samples kept under half the "
                 f"atoms of their graph, which fell apart into pieces at {steps} step{'s' * (steps != 1)}. More "
-                f"--steps ({FEW_STEPS} or more; 50 by default) give whole molecules")
+                f"--steps ({FEW_STEPS} or more) give whole molecules")
     what = "molecules that meet the conditions" if conditioned else "molecules"
     conditions = conditions or {}
     # why so few, from what the run asked (a web review: a graph VAE's similarity run was told of scaffolds)

@@ -346,12 +346,13 @@ class RunStore:
 
     def _chunk_count(self, table: str, run_id: str) -> int | None:
         """A run's sum over its chunks of a count kept in ``table`` (bare scaffolds, samples mostly dropped); None
-        unless every chunk counted it (its sampler did not, or a version before the table stored some chunks: a
-        part read as the whole run's would undercount)."""
+        unless every chunk with a valid sample counted it (its sampler did not, or a version before the table stored
+        some chunks: a part read as the whole run's would undercount)."""
         total, counted = self._db.execute(f"SELECT SUM(n), COUNT(*) FROM {table} WHERE run_id = ?",
                                           (run_id,)).fetchone()
-        chunks = self._db.execute("SELECT COUNT(*) FROM chunks WHERE run_id = ?", (run_id,)).fetchone()[0]
-        return int(total) if counted and counted == chunks else None
+        # a chunk without a valid sample counts nothing, and keeps no row
+        chunks = self._db.execute("SELECT COUNT(*) FROM chunks WHERE run_id = ? AND n_valid > 0", (run_id,)).fetchone()[0]
+        return int(total) if counted and counted >= chunks else None
 
     def busy(self, run: str) -> str | None:
         """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""

@@ -475,3 +475,6 @@ def test_an_avoided_group_that_reads_as_smarts_only_is_said():
     said = ConditionFilter(Conditions(avoid=["c1cccc1", "[N+](=O)[O-]", "[#6]~[#7]"])).describe()
     assert said[0].startswith("contains no c1cccc1 (read as a SMARTS pattern: it is not valid SMILES, kekulization fails")
     assert said[1:] == ["contains no [N+](=O)[O-]", "contains no [#6]~[#7]"]   # a SMILES; a SMARTS written as one
+    # ordinary SMARTS with an aromatic atom in no ring (aniline's cN, an aromatic nitro): meant, not said
+    chains = ["cN", "c[N+](=O)[O-]", "c-Cl", "cC(=O)O"]
+    assert ConditionFilter(Conditions(avoid=chains)).describe() == [f"contains no {text}" for text in chains]

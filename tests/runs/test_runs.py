@@ -1007,3 +1007,6 @@ def test_a_count_some_chunks_did_not_keep_is_unknown_not_a_part_read_as_the_whol
         for idx, dropped in enumerate((3, 4)):
             store.add_chunk(whole, idx, 10, empty, [], 10, 0, 0.1, n_mostly_dropped=dropped)
         assert store.tally(whole, 5)["mostly_dropped"] == 7
+        # a chunk without a valid sample counts nothing and keeps no row: the run's count still stands
+        store.add_chunk(whole, 2, 10, empty, [], 0, 0, 0.1)
+        assert store.tally(whole, 5)["mostly_dropped"] == 7

@@ -287,6 +287,21 @@ def test_a_script_whose_workers_cannot_start_is_scored_in_process_with_a_warning
         assert "Traceback" not in done.stderr   # a worker fails to read "<stdin>" before molgen can end it quietly
 
 
+def test_a_script_scoring_at_its_top_level_still_runs_its_own_spawned_pool(tmp_path):
+    """From a code review: a spawned child importing a script that scores with one worker at its top level (the
+    script's own spawn pool below its guard) was ended too, and the pool hung replacing its workers."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "partly_guarded.py"
+    script.write_text("from multiprocessing import get_context\nfrom molgen.scoring import score\n"
+                      "table = score(['CCO', 'c1ccccc1O'], n_jobs=1, progress=False)\n"
+                      "if __name__ == '__main__':\n    with get_context('spawn').Pool(2) as pool:\n"
+                      "        print('pool', pool.map(abs, [-1, -2, -3]))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "pool [1, 2, 3]", done.stderr
+
+
 def test_rdkit_molecules_given_directly_are_checked_as_strings_are():
     """One broken molecule is its row's reason, not the batch's end; AddHs hydrogens are not atoms to score."""
     broken = Chem.MolFromSmiles("C(F)(F)(F)(F)F", sanitize=False)

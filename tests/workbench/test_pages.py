@@ -147,8 +147,10 @@ def test_a_number_typed_past_its_field_bounds_is_said_and_holds_generate_back(st
         at.number_input(key=key).set_value(None if key == "gen_budget" else 5).run()
         assert not at.error and not at.button(key="gen_go").disabled
     at = page("augment")   # the same on the other pages' fields
+    assert not at.button(key="aug_go").disabled   # its example molecules typed in
     at.number_input(key="aug_seed").set_value(-3).run()
     assert [shown(e) for e in at.error] == ["Seed: -3 is not a whole number from 0 to 2,147,483,647"]
+    assert at.button(key="aug_go").disabled
 
 
 def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
@@ -1590,3 +1592,28 @@ def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what
     assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned
     # a run stored before lineages were kept: its checkpoint's card, read as a lineage
     assert training_sources({"checkpoint": str(tiny_checkpoint)}) == (("moses-sample", None),)
+
+
+def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_checkpoint):
+    """From a review: reloaded mid-run, the page said nothing of the run still sampling until it stopped. Another
+    process's run is named with its process; this app's (another tab's, or a page left) as this app's."""
+    from molgen.runs.store import new_owner
+
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 3, seed=5, store=store, progress=False, name="sampling-elsewhere",
+                          max_samples=40).id
+    try:
+        for owner, said_as in (("elsewhere.example:7:x", "pid 7 on elsewhere.example"),
+                               (new_owner(), "is being sampled by this app (for another open tab, or for a page "
+                                             "reloaded or left, which stops it at its next chunk)")):
+            with RunStore() as store:
+                store._db.execute("UPDATE runs SET status = 'running', owner = ?, heartbeat = ? WHERE id = ?",
+                                  (owner, time.time() + 3600, run_id))
+            at = page("generate")
+            assert not at.exception
+            said = [shown(i) for i in at.info if "sampling-elsewhere" in shown(i)]
+            assert len(said) == 1 and said_as in said[0] and "once it ends, Browse shows it" in said[0], said
+    finally:   # no live run left behind for the other pages' tests
+        with RunStore() as store:
+            store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
+                              (run_id,))

@@ -238,7 +238,7 @@ elif method == "replicates":
                       format_func={"parent": "its parent (a salt or charge state merged; enantiomers apart)",
                                    "tautomer": "its parent's tautomers too (E and Z apart)",
                                    "molecule": "the identical molecule only"}.get)
-    max_spread, numbers_ok = checked_number("Replicates disagree above a spread of", (0.0, 1e9), 1.0, whole=False,
+    max_spread, numbers_ok = checked_number("Replicates disagree above a spread of", (0, None), 1.0, whole=False,
                                             key="aug_spread", help="Largest minus smallest, in the column's units "
                                                                    "(log10 units for geometric).")
     settings = {"labels": labels, "how": how, "by": by, "max_spread": float(max_spread), "relation": relation}

@@ -339,9 +339,9 @@ def _say_running(record: dict, shown_here: bool = True) -> None:
         st.info(plain(f"{busy}; {after}"))
     elif shown_here:
         st.info(plain(f"run {record['name']} is still sampling, or being stopped; {after}"))
-    else:   # this app's, for a page reloaded or left: it stops at its next chunk
-        st.info(plain(f"run {record['name']} is still sampling for a page reloaded or left, and stops at its next "
-                      f"chunk; {after}"))
+    else:   # this app's: another open tab's, or a page reloaded or left (that one stops at its next chunk)
+        st.info(plain(f"run {record['name']} is being sampled by this app (for another open tab, or for a page "
+                      f"reloaded or left, which stops it at its next chunk); {after}"))
 
 
 def _note_started(run_id: str) -> None:
@@ -356,7 +356,7 @@ def _offer_to_continue(record: dict) -> None:
     budget = int(record["params"]["max_samples"])
     sampled = int(record["counts"].get("sampled", 0))
     more, more_ok = checked_number(
-        "Sampling budget to continue with (molecules sampled in all)", (max(1, sampled), 10 * BUDGET[1]),
+        "Sampling budget to continue with (molecules sampled in all)", (max(1, sampled), None),
         budget if record["status"] == "interrupted" else max(2 * budget, sampled + 1), step=max(100, budget // 10),
         key=f"gen_more_{record['id']}", help="The run keeps its model, seed, conditions and profile; it samples "
                                              "until this many molecules have been sampled in all, or enough meet "
