@@ -869,16 +869,18 @@ def _afresh_from(resume: Path | None, fine_tune: bool = False, grown: bool = Fal
     return resume if resume is not None and (fine_tune or grown or not state_path(resume).is_file()) else None
 
 
-def _budget_spent(store, run: str) -> str | None:
-    """The name of ``run`` when its budget stopped it and its sampled count has reached that budget; else None (an
-    interrupted run, or one not found: its resume says so)."""
+def _budget_spent(store, run: str, max_samples: int | None) -> tuple[str, int] | None:
+    """The name and budget of ``run`` when resuming it with ``max_samples`` (None: its own budget) samples nothing, having
+    sampled that many already (stopped by its budget, or interrupted as it reached it); else None (or a run not
+    found: its resume says so)."""
     try:
         record = store.run(run)
+        sampled = int(store.chunks(record["id"])["size"].sum())
     except Exception:  # noqa: BLE001 -- not found, ambiguous: the resume itself says it in its own words
         return None
-    spent = record["status"] == "budget_exhausted" and \
-        int((record.get("counts") or {}).get("sampled") or 0) >= int(record["params"]["max_samples"])
-    return record["name"] if spent else None
+    budget = max_samples if max_samples is not None else int(record["params"]["max_samples"])
+    spent = record["status"] in ("budget_exhausted", "interrupted") and sampled >= budget
+    return (record["name"], budget) if spent else None
 
 
 def _load_to_resume(loader, resume: Path):
@@ -1702,10 +1704,10 @@ def generate_command(
     started = time.time()
     try:
         if resume:
-            if max_samples is None and (stopped := _budget_spent(store, resume)):
+            if spent := _budget_spent(store, resume, max_samples):
                 # it samples nothing (its budget is spent): said first, not left to a reprinted summary (a review)
-                console.print(f"run {escape(stopped)} used up its sampling budget: continued as it is, it samples "
-                              "nothing more (give --max-samples N, a larger budget, for more)")
+                console.print(f"run {escape(spent[0])} has sampled its whole budget ({spent[1]:,} molecules): it ranks "
+                              "what it stored and samples nothing more (a larger --max-samples samples on)")
             run = run_resume(resume, store=store, max_samples=max_samples, n_jobs=jobs if _typed(ctx, "jobs") else None,
                              on_chunk=terminated.check)
         else:

@@ -500,25 +500,33 @@ def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[
 
 
 def methods_without_analogues(methods: Sequence[str], kept: pd.DataFrame, removed: pd.DataFrame) -> str | None:
-    """A sentence naming each generator asked for that kept no analogue, with how many of its samples went and the
-    commonest reason; None when each kept some. A total alone hid a method that gave nothing (a fine-tune of 20
-    steps kept 0 of 300, said only in the removal report)."""
+    """A sentence naming each generator asked for that kept no analogue, with how many of its samples went and why
+    most often, and what may give some; None when each kept some. A total alone hid a method that gave nothing (a
+    fine-tune of 20 steps kept 0 of 300, said only in the removal report)."""
     def of(frame: pd.DataFrame, method: str) -> pd.DataFrame:
-        return frame[frame["method"] == f"analogue:{method}"] if "method" in frame else frame.iloc[:0]
+        if "method" not in frame:
+            return frame.iloc[:0]
+        # a seed the SMILES model cannot read is one row for prefix and fine-tune both (analogue:prefix/fine-tune)
+        named = frame["method"].fillna("").astype(str).str.removeprefix("analogue:").str.split("/")
+        return frame[named.map(lambda names: method in names)]
 
-    empty = []
+    said = []
     for method in dict.fromkeys(methods):
         if len(of(kept, method)):
             continue
         went = of(removed, method)
-        reasons = went["removed_because"].str.partition(":")[0].value_counts() if len(went) else None
-        empty.append(f"{method} ({len(went):,} removed" + (f", most often {reasons.index[0]}: {reasons.iloc[0]:,}"
-                                                             if reasons is not None else "") + ")")
-    if not empty:
+        if not len(went):   # (an empty column has no parts to take the first of)
+            said.append(f"{method} (it sampled nothing)")
+            continue
+        reasons = went["removed_because"].fillna("").astype(str).str.partition(":")[0].value_counts()
+        why, count = reasons.index[0], int(reasons.iloc[0])
+        advice = ("kept under another method first" if why.startswith("duplicate") else
+                  "a larger per-seed count keeps more" if why.startswith("beyond") else
+                  "a wider similarity window or more samples per seed may give some")
+        said.append(f"{method} ({len(went):,} removed, most often {why}: {count:,}; {advice})")
+    if not said:
         return None
-    return (f"kept no analogue from {', '.join(empty)}; the removal report says why each sample went (a wider "
-            "similarity window, more samples per seed or, for inpaint, a seed with more than a ring system to hold "
-            "may give some)")
+    return f"kept no analogue from {', '.join(said)}; the removal report says why each sample went"
 
 
 def seeds_without_analogues(seeds: Sequence[str], kept: pd.DataFrame, removed: pd.DataFrame) -> str | None:

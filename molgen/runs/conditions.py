@@ -29,7 +29,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import Descriptors, rdMolDescriptors
 
 from molgen.chem.counterions import is_organic
-from molgen.chem.parse import has_dummy_atom, parse_smiles, to_mol
+from molgen.chem.parse import ParseFailure, has_dummy_atom, parse_smiles, to_mol
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
@@ -496,9 +496,10 @@ class ConditionFilter:
 
 
 def _slip_note(text: str) -> str:
-    """For a pattern that is no valid SMILES yet uses nothing only SMARTS has (``c1cccc1``: benzene missing an
-    atom), read as SMARTS and matching next to nothing: said, since a group avoided so avoids nothing unsaid."""
-    if written_as_smarts(text) or (read := parse_smiles(text)).ok or not read.reason.startswith("kekulization"):
+    """For a pattern that is no valid SMILES yet uses nothing only SMARTS has, read as SMARTS and matching next to
+    nothing (``c1cccc1``, benzene missing an atom; ``N(=O)=O``, a nitro group as no molecule holds it, RDKit's being
+    charge-separated): said, since a group avoided so avoids nothing unsaid."""
+    if written_as_smarts(text) or (read := parse_smiles(text)).ok or read.failure is ParseFailure.AROMATICITY:
         return ""   # cN or c[N+](=O)[O-], an aromatic atom in no ring: ordinary SMARTS, and meant
     return (f" (read as a SMARTS pattern: it is not valid SMILES, {read.reason}; check that it is the group you "
             "mean)")

@@ -232,7 +232,8 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
     path = Path(path)
     where = (where.strip() or None) if isinstance(where, str) else where   # spaces alone are no filter
     if path.is_dir():   # "cannot tell the format" misled (a review), and --format wrote a file beside the folder
-        raise ExportError(f"{path} is a folder: name the file to write, e.g. {path / 'candidates.csv'}")
+        named = path / f"candidates.{format or 'csv'}"
+        raise ExportError(f"{path} is a folder: name the file to write, e.g. {named}")
     try:
         suffix_format = detect_format(path)
     except FileFormatError:

@@ -350,9 +350,11 @@ class RunStore:
         some chunks: a part read as the whole run's would undercount)."""
         total, counted = self._db.execute(f"SELECT SUM(n), COUNT(*) FROM {table} WHERE run_id = ?",
                                           (run_id,)).fetchone()
-        # a chunk without a valid sample counts nothing, and keeps no row
-        chunks = self._db.execute("SELECT COUNT(*) FROM chunks WHERE run_id = ? AND n_valid > 0", (run_id,)).fetchone()[0]
-        return int(total) if counted and counted >= chunks else None
+        # a chunk without a valid sample may keep no row; one with valid samples and none is an older version's
+        missing = self._db.execute(f"SELECT COUNT(*) FROM chunks c WHERE c.run_id = ? AND c.n_valid > 0 AND NOT EXISTS "
+                                   f"(SELECT 1 FROM {table} t WHERE t.run_id = c.run_id AND t.idx = c.idx)",
+                                   (run_id,)).fetchone()[0]
+        return int(total) if counted and not missing else None
 
     def busy(self, run: str) -> str | None:
         """Why ``run`` cannot be continued or deleted now (another live process samples it), or None."""

@@ -974,9 +974,18 @@ def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():
     from molgen.augment.analogues import methods_without_analogues
 
     kept = pd.DataFrame({"smiles": ["CCO", "CCN"], "method": ["analogue:prefix"] * 2})
-    removed = pd.DataFrame({"smiles": ["C", "CC", "CCC"], "method": ["analogue:fine-tune"] * 3,
-                            "removed_because": ["too similar: Tanimoto 1.000", "too similar: Tanimoto 0.990",
-                                                "invalid: syntax"]})
-    said = methods_without_analogues(["prefix", "fine-tune", "inpaint"], kept, removed)
-    assert said.startswith("kept no analogue from fine-tune (3 removed, most often too similar: 2), inpaint (0 removed)")
+    removed = pd.DataFrame({"smiles": ["C", "CC", "CCC", "CCCC"], "method": ["analogue:fine-tune"] * 3 + ["analogue:latent"],
+                            "removed_because": ["too close to its seed: Tanimoto 1.000",
+                                                "too close to its seed: Tanimoto 0.990", "invalid: syntax",
+                                                "duplicate within the synthetic set: kept from method analogue:prefix"]})
+    said = methods_without_analogues(["prefix", "fine-tune", "latent", "inpaint"], kept, removed)
+    assert said == ("kept no analogue from fine-tune (3 removed, most often too close to its seed: 2; a wider "
+                    "similarity window or more samples per seed may give some), latent (1 removed, most often "
+                    "duplicate within the synthetic set: 1; kept under another method first), inpaint (it sampled "
+                    "nothing); the removal report says why each sample went")
     assert methods_without_analogues(["prefix"], kept, removed) is None
+    # a seed the SMILES model cannot read is one row for prefix and fine-tune both
+    unread = pd.DataFrame({"smiles": ["[Se]"], "method": ["analogue:prefix/fine-tune"],
+                           "removed_because": ["seed not readable by the SMILES model x.pt: [Se]"]})
+    assert "prefix (1 removed, most often seed not readable by the SMILES model x.pt: 1" in \
+        methods_without_analogues(["prefix"], kept.iloc[:0], unread)

@@ -976,7 +976,9 @@ def test_a_projected_run_says_its_validity_was_corrected(trained, tmp_path):
     assert run.record["counts"]["validity"] == 1.0 and "correction" in validity_note(run.record)
     assert run.record["counts"]["validity_note"] == validity_note(run.record)  # the manifest carries it in words
     plain = generate(str(trained[1]), 10, seed=3, sample_options={"steps": 10}, store=store, progress=False, max_samples=40)
-    assert validity_note(plain.record) == "atoms and bonds not corrected; disconnected pieces dropped (the largest kept, as DiGress counts)"
+    # (and, where the tiny model's graphs came apart, how many kept under half their atoms)
+    assert validity_note(plain.record).startswith("atoms and bonds not corrected; disconnected pieces dropped (the "
+                                                  "largest kept, as DiGress counts)")
     # what the sampler did to each molecule reaches its row: the fragments of the sampled graph, the bonds projected
     corrected = run.candidates(ranked_only=False)
     assert (corrected["sampled_fragments"] >= 1).all() and (corrected["projected_bonds"] >= 0).all()

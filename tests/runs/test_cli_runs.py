@@ -121,7 +121,8 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     with RunStore(tmp_path / "runs.sqlite") as store:
         spent = store.runs()["name"].iloc[0]
     again = " ".join(run("generate", "--resume", spent, home=tmp_path).output.split())   # a review: a summary, reprinted
-    assert f"run {spent} used up its sampling budget: continued as it is, it samples nothing more" in again
+    assert f"run {spent} has sampled its whole budget (20 molecules): it ranks what it stored and samples nothing " \
+        "more" in again
     near = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw<=480", "--max-samples", 20,
                home=tmp_path)
     assert near.exit_code == 0 and "training molecules lie inside" not in near.output   # said only when it matters

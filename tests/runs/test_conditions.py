@@ -478,3 +478,7 @@ def test_an_avoided_group_that_reads_as_smarts_only_is_said():
     # ordinary SMARTS with an aromatic atom in no ring (aniline's cN, an aromatic nitro): meant, not said
     chains = ["cN", "c[N+](=O)[O-]", "c-Cl", "cC(=O)O"]
     assert ConditionFilter(Conditions(avoid=chains)).describe() == [f"contains no {text}" for text in chains]
+    # a nitro group written N(=O)=O: no molecule holds it so (RDKit's is charge-separated), so it avoids nothing
+    nitro = ConditionFilter(Conditions(avoid=["N(=O)=O"]))
+    assert "(read as a SMARTS pattern: it is not valid SMILES, " in nitro.describe()[0]
+    assert nitro.failures(Chem.MolFromSmiles("O=[N+]([O-])c1ccccc1")) == []

@@ -1007,6 +1007,11 @@ def test_a_count_some_chunks_did_not_keep_is_unknown_not_a_part_read_as_the_whol
         for idx, dropped in enumerate((3, 4)):
             store.add_chunk(whole, idx, 10, empty, [], 10, 0, 0.1, n_mostly_dropped=dropped)
         assert store.tally(whole, 5)["mostly_dropped"] == 7
-        # a chunk without a valid sample counts nothing and keeps no row: the run's count still stands
+        # a chunk without a valid sample counts nothing and may keep no row: the run's count still stands
         store.add_chunk(whole, 2, 10, empty, [], 0, 0, 0.1)
         assert store.tally(whole, 5)["mostly_dropped"] == 7
+        # one with a row beside an older version's chunk without one: still unknown (its rows, not their number)
+        older = _bare_run(store, "older")
+        store.add_chunk(older, 0, 10, empty, [], 10, 0, 0.1)
+        store.add_chunk(older, 1, 10, empty, [], 0, 0, 0.1, n_mostly_dropped=0)
+        assert store.tally(older, 5)["mostly_dropped"] is None

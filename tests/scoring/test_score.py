@@ -298,7 +298,7 @@ def test_a_script_scoring_at_its_top_level_still_runs_its_own_spawned_pool(tmp_p
                       "table = score(['CCO', 'c1ccccc1O'], n_jobs=1, progress=False)\n"
                       "if __name__ == '__main__':\n    with get_context('spawn').Pool(2) as pool:\n"
                       "        print('pool', pool.map(abs, [-1, -2, -3]))\n")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.splitlines()[-1] == "pool [1, 2, 3]", done.stderr
 
 

@@ -1602,6 +1602,7 @@ def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_c
     with RunStore() as store:
         run_id = generate(str(tiny_checkpoint), 3, seed=5, store=store, progress=False, name="sampling-elsewhere",
                           max_samples=40).id
+        status = store.run(run_id)["status"]   # put back after: a continuable run would lead later tests' lists
     try:
         for owner, said_as in (("elsewhere.example:7:x", "pid 7 on elsewhere.example"),
                                (new_owner(), "is being sampled by this app (for another open tab, or for a page "
@@ -1615,5 +1616,5 @@ def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_c
             assert len(said) == 1 and said_as in said[0] and "once it ends, Browse shows it" in said[0], said
     finally:   # no live run left behind for the other pages' tests
         with RunStore() as store:
-            store._db.execute("UPDATE runs SET status = 'interrupted', owner = NULL, heartbeat = NULL WHERE id = ?",
-                              (run_id,))
+            store._db.execute("UPDATE runs SET status = ?, owner = NULL, heartbeat = NULL WHERE id = ?",
+                              (status, run_id))
