@@ -451,6 +451,9 @@ def evaluate_command(
     plots: Optional[Path] = typer.Option(None, help="Folder for property-distribution PNGs."),
     published: bool = typer.Option(True, help="Show published MOSES baselines beside the models."),
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "--n-jobs", min=1,
+                                       help="Processes describing molecules (default: all cores; 1 on a shared machine "
+                                            "keeps it to one)."),
 ) -> None:
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
     import json
@@ -490,7 +493,7 @@ def evaluate_command(
     file_train = train or "moses"
     # a training file is canonicalized once, not once per samples file
     train_arg = None if file_train == "none" else (file_train if not Path(file_train).is_file()
-                                                   else training_set(_file_smiles(file_train, "--train")))
+                                                   else training_set(_file_smiles(file_train, "--train"), n_jobs=jobs))
     kl_reference = None
     if reference == "moses":
         reference_arg, reference_props = "moses", None
@@ -499,7 +502,7 @@ def evaluate_command(
         from molgen.metrics import compute_reference
 
         kl_reference = _file_smiles(reference, "--reference") if Path(reference).is_file() else load_smiles(reference, "test")
-        reference_arg = compute_reference(kl_reference, name=reference)
+        reference_arg = compute_reference(kl_reference, name=reference, n_jobs=jobs)
         reference_props = reference_arg.properties
     # the reference and train files the numbers were measured against, checksummed once for every samples file
     measured_against = {f"{flag}_sha256": sha256_of(Path(value)) for flag, value in
@@ -551,7 +554,7 @@ def evaluate_command(
                                 f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
         smiles, lines = [smiles[i] for i in chosen], [by_line[i][0] for i in chosen]
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
-                                   keep_properties=plots is not None, progress=True)
+                                   keep_properties=plots is not None, progress=True, n_jobs=jobs)
         _name_invalid_lines(rows[name], lines, said_before={*blank, *(line for line, _ in unreadable)})
         rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(by_line), "used": len(smiles),
                                "rows_used": how, "blank_lines_counted_invalid": blank,
@@ -568,7 +571,7 @@ def evaluate_command(
     for record, name in zip(records, run_names):
         rows[name] = _evaluate_run(record, n=n, sample=sample, seed=seed, reference_arg=reference_arg,
                                    kl_reference=kl_reference, train=train, train_arg=train_arg,
-                                   keep_properties=plots is not None)
+                                   keep_properties=plots is not None, n_jobs=jobs)
         rows[name]["input"] = {**rows[name]["input"], "reference": reference, "train": train or "the run's own",
                                **{k: v for k, v in measured_against.items() if train is not None or k != "train_sha256"}}
     for name, metrics in rows.items():   # a part of the reference measured: where a file's first rows were taken, said
@@ -666,7 +669,7 @@ def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
 
 
 def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int, reference_arg, kl_reference,
-                  train: str | None, train_arg, keep_properties: bool) -> dict:
+                  train: str | None, train_arg, keep_properties: bool, n_jobs: int | None = None) -> dict:
     """``molgen evaluate --run``: :func:`molgen.runs.metrics.measure_run` of the rows -n or --sample choose."""
     from molgen.runs import RunStore
     from molgen.runs.metrics import measure_run
@@ -680,7 +683,7 @@ def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int,
     # --train none measures no novelty; no --train, the run's own
     metrics = measure_run(store, record, chosen, reference=reference_arg, train=train_arg if train is not None else None,
                           own_novelty=train is None, kl_reference=kl_reference, keep_properties=keep_properties,
-                          progress=True)
+                          progress=True, n_jobs=n_jobs)
     metrics["input"]["rows_used"] = how
     return metrics
 

@@ -282,6 +282,13 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     result = run("evaluate", str(generated), str(twin), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert {m["n"] for m in json.loads(out.read_text()).values()} == {151, 50}
+    # --jobs keeps it to the processes given (a review on a shared machine could not), the numbers the same
+    one = tmp_path / "one.json"
+    result = run("evaluate", str(twin), "--reference", str(reference), "--train", "none", "--jobs", 1, "-o", str(one))
+    assert result.exit_code == 0, result.output
+    by_path = json.loads(out.read_text())
+    twin_row = next(m for m in by_path.values() if m["n"] == 50)
+    assert json.loads(one.read_text())["model_a"]["FCD/Test"] == twin_row["FCD/Test"]
     from rdkit import Chem
 
     respelled = tmp_path / "train.smi"   # the first 50 samples, written another way: not novel
