@@ -127,11 +127,11 @@ def _compound_fragments(mol: Chem.Mol) -> tuple[Chem.Mol, ...]:
     salt list or :mod:`molgen.chem.counterions` names (chloride, water, acetic acid, TFA, pamoate, meglumine, ...),
     and organic (:func:`~molgen.chem.counterions.is_organic`). A held-out set from a toxicity screen lists water, HCl and acetic acid as compounds;
     every hydrate, hydrochloride and acetate salt must not read as holding them."""
-    from molgen.chem.counterions import is_counterion, is_organic
+    from molgen.chem.counterions import may_be_compound
 
     kept = _salt_remover().remove(mol)
     return tuple(fragment for fragment in Chem.GetMolFrags(kept, asMols=True, sanitizeFrags=False)
-                 if is_organic(fragment) and not is_counterion(fragment))
+                 if may_be_compound(fragment))
 
 
 @dataclass

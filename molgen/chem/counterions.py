@@ -104,10 +104,14 @@ def is_organic(fragment: Chem.Mol) -> bool:
             and _key(fragment) not in _inorganic_carbon_keys())
 
 
-def is_counterion(fragment: Chem.Mol) -> bool:
-    """Whether ``fragment`` (one fragment of a mixture) is a listed counter-ion or solvent, in any charge state, and
-    no drug of its own (:data:`DRUGS_TOO`)."""
-    return _key(fragment) in _keys()
+def may_be_compound(fragment: Chem.Mol) -> bool:
+    """Whether ``fragment`` (one fragment of a mixture) is organic (:func:`is_organic`) and no listed counter-ion or
+    solvent in any charge state (one that is a drug too, :data:`DRUGS_TOO`, may be the compound). Both tests read
+    one key: neutralizing a fragment is most of their cost, in every salt a scorer or the leak guard reads."""
+    if not any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()):
+        return False
+    key = _key(fragment)
+    return key not in _inorganic_carbon_keys() and key not in _keys()
 
 
 @lru_cache(maxsize=1)
@@ -125,5 +129,5 @@ def compound_fragments(mol: Chem.Mol) -> list[Chem.Mol]:
     listed counter-ion or solvent, or all of them when there are none (sodium benzoate is benzoate; a salt of two listed ions, meglumine
     tartrate, is itself the compound)."""
     fragments = list(Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False))
-    kept = [fragment for fragment in fragments if is_organic(fragment) and not is_counterion(fragment)]
+    kept = [fragment for fragment in fragments if may_be_compound(fragment)]
     return kept or fragments
