@@ -24,7 +24,12 @@ print(run.status, "-", run.message)
 run.counts"""),
     new_markdown_cell("""Validity above is the raw parse rate of the sampled strings: nothing is corrected. The
 unconditional LSTM cannot steer towards QED, so the conditions were met by filtering (the run
-record's `native` field says which conditions a model met natively)."""),
+record's `native` field says which conditions a model met natively).
+
+The `novel` column says whether a molecule is new to the model's training data (MOSES train): the
+LSTM writes some training molecules back (on 30,000 samples its novelty is 0.875), and one may rank high.
+`where="novel"` (in `run.export` below, and `molgen export --where`) keeps only new ones; the column is empty, and the filter
+refused, when the training data could not be read (MOSES not fetched: `molgen data fetch moses`)."""),
     new_code_cell("""ranked = run.candidates()
 assert len(ranked) >= 300 and (ranked["qed"] >= 0.6).all() and (ranked["mw"] <= 450).all()
 ranked[["rank", "smiles", "score", "qed", "sa", "logp", "mw", "alerts", "novel"]].head(10)"""),
