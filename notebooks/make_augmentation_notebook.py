@@ -35,19 +35,19 @@ similarity: an input merely similar to a test molecule is the chemist's own data
 kept, removed = apply_guard(rows, guard)
 kept = with_input_columns(kept, series.drop(columns="smiles"))
 removed = with_input_columns(pd.concat([failed, removed], ignore_index=True), series.drop(columns="smiles"))
-from rdkit import Chem
+from molgen.chem.parse import canonical_smiles   # RDKit's parse without its error on the terminal
 
 assert "CMP-1" not in set(kept["compound_id"])          # paracetamol is held out
 # every spelling carries the label of the molecule it spells (seed_smiles: the input's canonical SMILES)
-label_of = {Chem.MolToSmiles(m): p for m, p in zip(map(Chem.MolFromSmiles, series["smiles"]), series["pIC50"]) if m}
+label_of = {canonical_smiles(s): p for s, p in zip(series["smiles"], series["pIC50"]) if canonical_smiles(s)}
 assert (kept["seed_smiles"].map(label_of) == kept["pIC50"]).all()
 print(removed[["compound_id", "removed_because"]].drop_duplicates().to_string(index=False))
 kept[["smiles", "compound_id", "pIC50", "method", "seed_smiles"]].head(6)"""),
     new_markdown_cell("""## Analogues: new molecules near each seed, inside a similarity window
 
 An analogue's activity is unknown: the seed's id and label come as `seed_compound_id` and `seed_pIC50`. New
-molecules with a strained ring system, a radical or no carbon are screened out, as `analogues` and `balance`
-do unless told `screen=False` (the command line: unless `--alerts none`); the guard's `alerts=` adds more.
+molecules with a strained ring system, a radical, no carbon or a halogen on N, O or S (not a sulfonyl halide) are screened out, as
+`analogues` and `balance` do unless told `screen=False` (the command line: unless `--alerts none`); the guard's `alerts=` adds more.
 The salt (amitriptyline HCl) is explored around its parent. The same guard serves every call: each works on a copy."""),
     new_code_cell("""near, dropped = analogues(series["smiles"].tolist(), per_seed=3, min_similarity=0.4, samples_per_seed=60, seed=1,
                           guard=guard)

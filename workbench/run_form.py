@@ -215,3 +215,7 @@ def _profile(profile: dict, values: dict, current: str | None, notes: list[str])
         return
     values["gen_profile"] = picked
     values[f"gen_toml_{picked}"] = toml
+    if name in shipped:   # the shipped name with other content: a run by an older molgen, or an edit kept the name
+        notes.append(f"its profile, named {name}, is not the {name} this molgen ships (an older molgen's, or one "
+                     f"edited under its name): it is in {name}'s box as the run had it, and a run from it is recorded "
+                     "as an edit")

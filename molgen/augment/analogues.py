@@ -193,7 +193,7 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         samples_per_seed: sampling budget per seed and method.
         guard: leak, copy, alert and rule checks; by default the seeds are the copy set.
         screen: new molecules are also screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` (strained
-            rings, radicals, no carbon), with or without a guard, as on the command line.
+            rings, radicals, no carbon, halogens on N, O or S (not sulfonyl halides)), with or without a guard, as on the command line.
         profile: a scoring profile whose ``score`` is added to every row (hard filters remove rows).
         vae_checkpoint / diffusion_checkpoint: checkpoints for ``latent`` / ``inpaint`` (default: the shipped ones).
         progress: a bar per seed and method on stderr (fine-tune moves it once, after its training).

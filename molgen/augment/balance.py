@@ -59,7 +59,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         max_samples: molecules sampled at most before giving up on short bins.
         guard: leak, copy, alert and rule checks.
         screen: new molecules are also screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` (strained
-            rings, radicals, no carbon), with or without a guard, as on the command line.
+            rings, radicals, no carbon, halogens on N, O or S (not sulfonyl halides)), with or without a guard, as on the command line.
     """
     from molgen.models.base import load
     from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint

@@ -252,8 +252,8 @@ class ReferenceSet:
 
 #: What an augment command screens the new molecules it makes for (analogues, balance; not an input's own spellings)
 #: unless told otherwise: the shipped scoring profiles' hard filters, so a generated bicyclo[2.2.0] penam or a
-#: radical is not training data by default.
-GENERATED_ROW_ALERTS = ("rings", "radicals", "inorganic")
+#: radical or an O-F bond is not training data by default.
+GENERATED_ROW_ALERTS = ("rings", "radicals", "inorganic", "halogen_donors")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Structural alerts: RDKit's FilterCatalog sets, the MOSES filter set, strained or unusual ring
 systems (``rings``, ``ring_alerts.py``), macrocycles (``macrocycles``), radicals (``radicals``), molecules
-with no carbon (``inorganic``) and reactive groups no catalog names (``reactive``), reported by name.
+with no carbon (``inorganic``), halogens on nitrogen, oxygen or sulfur without S=O (``halogen_donors``) and reactive
+groups no catalog names (``reactive``), reported by name.
 
 An alert is a string ``"<set>:<name>"`` (e.g. ``"pains_a:ene_five_het_A(201)"``,
 ``"moses:charged atom"``), so a chemist sees which pattern fired and from which list.
@@ -28,9 +29,9 @@ _CATALOGS = {
 ALIASES = {"pains": ("pains_a", "pains_b", "pains_c")}
 #: Every alert set by name: the RDKit catalogs, ``moses`` (MCF + PAINS + ring, charge, element rules),
 #: ``rings`` (strained or unusual ring systems), ``macrocycles`` (a ring of 12 atoms or more: unusual for the
-#: shipped models, ordinary in some drugs), ``radicals`` (an unpaired electron), ``inorganic`` (no carbon atom)
-#: and ``reactive`` (:data:`REACTIVE`).
-ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "inorganic", "reactive")
+#: shipped models, ordinary in some drugs), ``radicals`` (an unpaired electron), ``inorganic`` (no carbon atom),
+#: ``halogen_donors`` (:data:`HALOGEN_DONOR`) and ``reactive`` (:data:`REACTIVE`).
+ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "inorganic", "halogen_donors", "reactive")
 #: Reactive groups that PAINS, Brenk, NIH and MOSES's MCF all pass (checked with RDKit 2026.09): alert -> SMARTS.
 #: A C-nitroso group dimerises and oxidises and is a toxicophore (Brenk and NIH name only N-nitroso); an enamine
 #: hydrolyses to its carbonyl and amine, unless a conjugated acceptor stabilises it (an enaminone, a
@@ -46,6 +47,17 @@ REACTIVE = {
 NO_CARBON = "no carbon atom"
 #: The one ``radicals`` alert. RDKit reads [CH2] or [O] as a radical without complaint, and no catalog looks.
 RADICAL = "unpaired electron (a radical)"
+#: The one ``halogen_donors`` alert: a hypohalite (R-O-F, R-O-Cl), an N-halo amine, amide, imine or azole, a sulfenyl
+#: halide, a sulfur(IV) halide without S=O (DAST, a chlorosulfonium). Each hands its halogen to the first nucleophile
+#: it meets (NCS, NBS and Selectfluor are reagents for it), so none is a systemic drug (chloramine-T and halazone,
+#: topical antiseptics, act by it). A valence-masked graph decoder writes them (an N-F or O-F bond is valid valence:
+#: benchmarks/halogen_donors.py), and Brenk's N-halo misses O-F while NIH's halogen_heteroatom is one alert among
+#: many. A halogen with one neighbour only, so perchlorate's Cl(=O)(=O)(=O)O and hypervalent iodine stay out; no
+#: sulfur with a double bond, so a sulfonyl fluoride (a covalent warhead), a fluorosulfate or a sulfinyl chloride
+#: stays out, and no sulfur with five or six neighbours (SF5, a CF3 surrogate).
+HALOGEN_DONOR = ("halogen on nitrogen, oxygen or sulfur without S=O (a hypohalite, an N-halo amine, amide or azole, "
+                 "a sulfenyl halide)")
+HALOGEN_DONOR_SMARTS = "[F,Cl,Br,I;X1]-[#7,#8,$([#16X2]),$([#16X3+]),$([#16X4;!$([#16]=*)])]"
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 
@@ -136,6 +148,17 @@ def _no_carbon_atoms(mol: Chem.Mol) -> list[int]:
 
 
 @lru_cache(maxsize=1)
+def _halogen_donor_pattern() -> Chem.Mol:
+    return Chem.MolFromSmarts(HALOGEN_DONOR_SMARTS)
+
+
+def halogen_donor_atoms(mol: Chem.Mol) -> list[int]:
+    """The halogens of ``mol`` on a nitrogen, oxygen or sulfur without S=O (:data:`HALOGEN_DONOR`), with the atoms
+    carrying them."""
+    return sorted({atom for match in mol.GetSubstructMatches(_halogen_donor_pattern()) for atom in match})
+
+
+@lru_cache(maxsize=1)
 def _reactive_patterns() -> dict[str, Chem.Mol]:
     return {alert: Chem.MolFromSmarts(smarts) for alert, smarts in REACTIVE.items()}
 
@@ -151,7 +174,7 @@ def _reactive_atoms(mol: Chem.Mol) -> dict[str, list[int]]:
 
 #: molgen's own one-alert sets: set -> (the alert, the atoms of ``mol`` raising it, empty when it does not).
 _SINGLE_ALERT_SETS = {"macrocycles": (MACROCYCLE, macrocycle_atoms), "radicals": (RADICAL, radical_atoms),
-                      "inorganic": (NO_CARBON, _no_carbon_atoms)}
+                      "inorganic": (NO_CARBON, _no_carbon_atoms), "halogen_donors": (HALOGEN_DONOR, halogen_donor_atoms)}
 
 
 def find_alerts(mol: Chem.Mol, sets: list[str] | tuple[str, ...]) -> list[str]:

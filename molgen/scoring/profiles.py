@@ -320,6 +320,30 @@ def marked_if_edited(profile: ScoringProfile) -> ScoringProfile:
     return profile
 
 
+def differs_from_shipped(data: dict) -> bool:
+    """Whether a stored profile carries a shipped profile's name with other content: a run scored by an older
+    molgen's drug-like (before a hard filter was added, say) or under an edit that kept the name."""
+    name = data.get("name", "")
+    if name not in shipped_profiles():
+        return False
+    try:   # read back, as a run's record is, so keys an older molgen left to their defaults compare as those
+        return ScoringProfile.from_dict(data, "a run").to_dict() != load_profile(name).to_dict()
+    except ProfileError:   # refused by a check added since: not the shipped one's content
+        return True
+
+
+def stored_profile_label(data: dict) -> str:
+    """A stored profile's name as a table of runs shows it: "drug-like (not as shipped now, DIGEST)" where its
+    content is not the shipped drug-like's, so two runs under one name and two contents are not read as alike."""
+    name = data.get("name", "")
+    if not differs_from_shipped(data):
+        return name
+    try:
+        return f"{name} (not as shipped now, {content_digest(ScoringProfile.from_dict(data, 'a run'))})"
+    except ProfileError:   # a check added since refuses it: its name is all there is to show
+        return f"{name} (not as shipped now)"
+
+
 def _profile_in_json(path: Path) -> dict:
     import json
 

@@ -599,10 +599,11 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert result.exit_code == 0, result.output
     near = pd.read_csv(tmp_path / "near.csv")
     assert len(near) and "activity" not in near.columns and "id" not in near.columns
-    # new molecules are screened for strained rings, radicals and no carbon unless told otherwise
+    # new molecules are screened for strained rings, radicals, no carbon and halogen donors unless told otherwise
     screened = json.loads((tmp_path / "near.csv.manifest.json").read_text())["guard"]["alerts"]
-    assert screened == ["rings", "radicals", "inorganic"]
-    for given, expected in ((["--alerts", "none"], []), (["--alerts", "pains"], ["rings", "radicals", "inorganic", "pains"]),
+    assert screened == ["rings", "radicals", "inorganic", "halogen_donors"]
+    for given, expected in ((["--alerts", "none"], []),
+                            (["--alerts", "pains"], ["rings", "radicals", "inorganic", "halogen_donors", "pains"]),
                             (["--alerts", "none", "--alerts", "pains"], ["pains"])):
         again = CliRunner().invoke(app, ["augment", "analogues", str(source), "-o", str(tmp_path / "n2.csv"), "--per-seed", "1",
                                          "--samples-per-seed", "10", *given], catch_exceptions=False)

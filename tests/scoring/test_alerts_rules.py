@@ -165,6 +165,33 @@ def test_a_molecule_without_carbon_is_flagged_and_scores_zero_under_the_shipped_
         assert set(table.nsmallest(2, "score")["smiles"]) == {"II", "BrBr"}
 
 
+def test_a_halogen_on_nitrogen_oxygen_or_sulfur_is_a_halogen_donor_and_scores_zero():
+    """The graph VAE writes N-F and O-F bonds (valid valence): an aryl hypofluorite ranked 3rd near paracetamol
+    under drug-like, 0.855 against paracetamol's 0.485, with NIH's one alert (Brenk's N-halo misses O-F)."""
+    from molgen.scoring.alerts import HALOGEN_DONOR
+    from molgen.scoring.pipeline import score
+
+    donors = {"CCOF": [2, 3], "CN(C)Cl": [1, 3], "O=C1CCC(=O)N1Br": [6, 7], "c1ccc[n+](F)c1": [4, 5], "CSCl": [1, 2],
+              "CC(=O)N(Cl)c1ccccc1": [3, 4], "CC=NF": [2, 3], "Cc1nc2ccccc2n1F": [9, 10],
+              "NC(=O)N(F)F": [3, 4, 5], "Cc1ccc(S(=O)(=O)[N-]Cl)cc1.[Na+]": [8, 9],   # chloramine-T, an antiseptic
+              "CCN(CC)S(F)(F)F": [5, 6, 7, 8], "C[S+](C)Cl": [1, 3]}   # DAST; a chlorosulfonium (Corey-Kim)
+    for smiles, atoms in donors.items():
+        assert alert_atoms(mol(smiles), ["halogen_donors"]) == {f"halogen_donors:{HALOGEN_DONOR}": atoms}, smiles
+    # a sulfonyl fluoride (a covalent warhead), a fluorosulfate, a sulfinyl chloride, a sulfonimidoyl fluoride, SF5,
+    # an acyl chloride, aryl, heteroaryl and CF3 halogens, hypervalent iodine and perchlorate (a halogen with more
+    # than one neighbour) are no halogen donors
+    for smiles in ("CS(=O)(=O)F", "COS(=O)(=O)F", "CS(=O)Cl", "CS(=O)(=N)F", "FS(F)(F)(F)(F)c1ccccc1",
+                   "ClC(=O)c1ccccc1", "Fc1ccccc1", "Clc1ccccn1", "Cn1c(F)nc2ccccc21", "Brc1cccs1", "FC(F)(F)c1ccccc1",
+                   "CC(=O)OI(OC(C)=O)c1ccccc1", "CC[NH3+].O=Cl(=O)(=O)[O-]"):
+        assert find_alerts(mol(smiles), ["halogen_donors"]) == [], smiles
+    hypofluorite, methyl_ether = "CN(CCCc1nc2cc(OF)ccc2s1)C(=O)C1CC1", "CN(CCCc1nc2cc(OC)ccc2s1)C(=O)C1CC1"
+    for profile in ("drug-like", "lead-like"):
+        table = score([hypofluorite, methyl_ether], profile=profile, progress=False)
+        donor, ether = table.iloc[0], table.iloc[1]   # rows in input order
+        assert (donor["score"], donor["failed_filters"], donor["rank"]) == (0.0, "halogen_donors", 2), profile
+        assert ether["score"] > 0 and ether["rank"] == 1
+
+
 def test_an_alert_description_never_holds_the_separator_between_findings():
     """Findings are joined with '; ', and a page counts them by it: the aldehyde's description held one, so an
     N-formyl anilide read "2 alerts" on the Latent space page beside one in its table."""

@@ -1028,6 +1028,14 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     assert "MW (g/mol) window -inf to 900 reaches beyond" in said and not values["gen_on_mw"]
     assert "QED range 0.7 to inf beside the target" in said and values["gen_target_qed"] == 0.8
     assert "condition on hbd has no field" in said
+    assert "is not the drug-like this molgen ships" not in said   # an edit named as one says so by its name
+    # the shipped name with other content (a run scored by an older molgen's drug-like): said, kept as the run had it
+    older = {**load_profile("drug-like").to_dict(), "hard_filters": ["rings", "radicals", "inorganic"]}
+    older_values, older_notes = form_from_run({**record, "profile": older}, {})
+    assert any("its profile, named drug-like, is not the drug-like this molgen ships" in note for note in older_notes)
+    assert 'hard_filters = ["rings", "radicals", "inorganic"]' in older_values["gen_toml_drug-like"]
+    same_values, same_notes = form_from_run({**record, "profile": load_profile("drug-like").to_dict()}, {})
+    assert not any("this molgen ships" in note for note in same_notes) and same_values["gen_profile"] == "drug-like"
     # stored before targets drew atom counts near them (no target_sizes): said, as this form draws them so
     assert "drew its graphs' atom counts from the whole training set" in said
     pinned = {**record, "params": {**record["params"], "sample_options": {"steps": 30, "target_sizes": True}}}

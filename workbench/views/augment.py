@@ -199,7 +199,8 @@ guard = Guard(held_out=[] if merging else   # replicates reads no held-out set: 
               near_duplicate=None if method == "enumerate" else 0.95,
               alerts=list(dict.fromkeys(screen + chosen_alerts)), rules=chosen_rules)   # named as --alerts names them
 if method in ("analogues", "balance"):
-    st.caption("New molecules with a strained or unusual ring system, a radical or no carbon atom are removed "
+    st.caption("New molecules with a strained or unusual ring system, a radical, no carbon atom or a halogen on N, O or "
+               "S (a hypohalite, an N-halo amine; not a sulfonyl halide) are removed "
                f"({', '.join(GENERATED_ROW_ALERTS)}: the shipped profiles' hard filters), each listed with its reason.")
 
 numbers_ok = True   # each number field below, within its bounds

@@ -390,7 +390,8 @@ if run_id:
         # before the sliders: their ends follow it (a score slider from 0 would count the zeroed molecules)
         passing_only = st.toggle("Passes the profile's hard filters", key="browse_passing",
                                  help="hides the molecules scored 0 by a hard filter (in the shipped profiles: a "
-                                      "strained or unusual ring system, a radical, or no carbon), which are ranked last")
+                                      "strained or unusual ring system, a radical, no carbon, or a halogen on N, O or S (not a sulfonyl halide)), which are "
+                                      "ranked last")
         if passing_only:
             ranges["passes_filters"] = (1, 1)
         bounds = column_bounds(run_id, record["updated"], ranked_only, passing_only)

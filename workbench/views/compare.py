@@ -34,11 +34,12 @@ def run_names(records: dict) -> dict:
 
 def summary_row(name: str, record: dict, ranked: pd.DataFrame, passing: pd.DataFrame) -> dict:
     from molgen.runs.generate import validity_note
+    from molgen.scoring.profiles import stored_profile_label
 
     # a run still sampling has no counts of its own yet (they are written as it ends): those stored so far
     counts = record["counts"] or store().tally(record["id"], record["n_requested"])
     return {"run": name, "model": Path(record["checkpoint"]).stem, "seed": record["seed"],
-            "profile": record["profile"].get("name"), "conditions": conditions_text(record["conditions"]),
+            "profile": stored_profile_label(record["profile"]), "conditions": conditions_text(record["conditions"]),
             "status": record["status"], "sampled": counts.get("sampled"), "validity": counts.get("validity"),
             "validity as": counts.get("validity_note") or validity_note(record, counts),
             "unique": counts.get("unique"), "novelty": counts.get("novelty"), "ranked": len(ranked),

@@ -32,7 +32,8 @@ if run_id:
                                    "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
         fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="export_format")
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
-                                 help="a strained or unusual ring system, a radical, or no carbon, in the shipped profiles: they "
+                                 help="a strained or unusual ring system, a radical, no carbon, or a halogen on N, O or S (not a sulfonyl halide) "
+                                      "(a hypohalite, an N-halo amine), in the shipped profiles: they "
                                       "score 0 and are ranked last, so Best N reaches them once it passes the rest")
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
                                      help="no rank (an empty cell in the file), after the ranked ones; each says which "
