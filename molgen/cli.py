@@ -785,7 +785,7 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
     return smiles, order, n_valid
 
 
-def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bool:
+def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str, flag: str = "--resume") -> bool:
     """Whether a --resume learns other data than the checkpoint (``record``: its training record) did, --data naming
     it: a fine-tune of the checkpoint, with a schedule of its own (the run's learning rate and 200,000 steps are no
     schedule for a series), said. Decided by name, before the data is read, and followed by the trainer too
@@ -794,7 +794,7 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str) -> bo
     recorded = record.get("data")
     if not _typed(ctx, "data") or recorded in (None, _data_name(data)):
         return False
-    console.print(escape(f"--resume {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
+    console.print(escape(f"{flag} {resume} on {data}, not the data it learned ({record['data']}): a fine-tune of "
                          "it, with a schedule of its own (the run's settings are not taken)"))
     return True
 
@@ -947,10 +947,11 @@ def _unmeasured_fine_tune(resume: Path, record: dict) -> Path | None:
     return None if "samples" in (card.get("metrics") or {}) else best
 
 
-def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path | None:
+def _run_training(run, out: Path, best_line, resume: Path | None = None, max_steps: int | None = None) -> Path | None:
     """Run a family's training and report its best checkpoint: the card ``run`` returns, or, when no evaluation
     of this session beat the earlier best (a resumed run), the card of that best (beside ``out``, or beside the
-    run resumed). Ctrl-C says how to continue. Returns the best checkpoint reported, None when there is none."""
+    run resumed). Ctrl-C says how to continue, and so does --max-minutes ending it before step ``max_steps``.
+    Returns the best checkpoint reported, None when there is none."""
     import json
 
     from molgen.models.base import CheckpointError
@@ -977,6 +978,7 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path
         if isinstance(stopped, Terminated):   # killed: dies of the signal once checkpointed, as generate does
             _Termination.die()
         raise typer.Exit(130) from None
+    _say_stopped_early(out, max_steps)
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
         return out
@@ -999,6 +1001,26 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None) -> Path
             return best
     console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
     return None
+
+
+def _say_stopped_early(out: Path, max_steps: int | None) -> None:
+    """That --max-minutes ended a training before its last step (the log's last row, written at the stop, says at
+    which), and how to go on: a review read the best line alone as a schedule trained to its end."""
+    import csv
+
+    log = out.with_suffix(".csv")
+    if max_steps is None or not log.is_file():
+        return
+    with log.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    try:
+        step = int(rows[-1]["step"]) if rows else None
+    except (KeyError, ValueError):
+        return
+    if step is not None and step < max_steps:
+        console.print(escape(f"--max-minutes ended the training at step {step:,} of {max_steps:,}; continue with "
+                             f"--resume {out.with_suffix('.last.pt')} (and a larger --max-minutes: it counts every "
+                             "session)"), style="yellow")
 
 
 def _say_no_latent_prior(best: Path, data: str, smiles_column: str | None, where: list[str] | None) -> None:
@@ -1065,7 +1087,7 @@ def _refuse_reshaping(ctx: typer.Context, resume: Path, flags: dict[str, str]) -
     typed = [flag for name, flag in flags.items() if _typed(ctx, name)]
     if typed:
         error_console.print(escape(f"{', '.join(typed)} {'shape' if len(typed) > 1 else 'shapes'} a new model; --resume "
-                                   f"continues the model of {resume} as it is: leave {'them' if len(typed) > 1 else 'it'} "
+                                   f"(or --from) takes the model of {resume} as it is: leave {'them' if len(typed) > 1 else 'it'} "
                                    "out (or start a new run with --out elsewhere)"), style="red")
         raise typer.Exit(2)
 
@@ -1264,15 +1286,38 @@ def _resumed_file_reading(ctx: typer.Context, record: dict, smiles_column: str |
             where if _typed(ctx, "where") else preparation.get("where") or where)
 
 
-def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str]):
-    """A graph family's --resume: its model, the data it trained on and the settings of ``flags`` it ran with
-    (each unless typed), said in one line; on other data a fine-tune, which takes no setting. Returns (model, record,
-    data, taken, fine_tune)."""
+def _graph_from(ctx: typer.Context, from_: str | None, resume: Path | None, family: str) -> Path | None:
+    """A graph family's --from: the checkpoint a fine-tune on --data starts from ('pretrained': the shipped one),
+    read from there on as --resume CHECKPOINT --data FILE is (a review: `--from pretrained`, as smiles-lm takes it,
+    was "no such option"). Without --from, ``resume`` as given."""
+    from molgen.models.base import PRETRAINED_DIR
+
+    if from_ is None:
+        return resume
+    if resume is not None:
+        error_console.print("--from starts a fine-tune and --resume continues a run: give one of them", style="red")
+        raise typer.Exit(2)
+    if not _typed(ctx, "data"):
+        error_console.print(escape(f"--from {from_} fine-tunes a model on a series: give it with --data FILE"),
+                            style="red")
+        raise typer.Exit(2)
+    return PRETRAINED_DIR / f"{family}.pt" if from_ == "pretrained" else Path(from_)
+
+
+def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags: dict[str, str],
+                      from_: str | None = None):
+    """A graph family's --resume (or --from, ``from_``): its model, the data it trained on and the settings of
+    ``flags`` it ran with (each unless typed), said in one line; on other data a fine-tune, which takes no setting.
+    Returns (model, record, data, taken, fine_tune)."""
     from molgen.models.training import training_of
 
     model = _load_to_resume(loader, resume)
     record = training_of(model) or {}
-    fine_tune = _fine_tunes(ctx, resume, record, data)
+    fine_tune = _fine_tunes(ctx, resume, record, data, flag="--from" if from_ is not None else "--resume")
+    if from_ is not None and not fine_tune:   # the data it learned: that continues its run, which --resume does
+        error_console.print(escape(f"--from {from_}: {resume.name} learned {data} already; --from fine-tunes on other "
+                                   f"data (a series), --resume {resume} continues its run"), style="red")
+        raise typer.Exit(2)
     taken = {} if fine_tune else _taken_from_run(ctx, record, flags)
     data = _resumed_data(ctx, data, resume, record, say=False)
     return model, record, data, taken, fine_tune
@@ -1474,7 +1519,7 @@ def train_smiles_lm(
                                     train_labels=train_labels, valid_labels=valid_labels, parent=parent,
                                     preparation=preparation, fine_tune=False), out,
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
-                      None if _afresh_from(resume) else resume)   # a new model's Ctrl-C: its own resume files
+                      None if _afresh_from(resume) else resume, max_steps=max_steps)   # a new model's Ctrl-C: its own resume files
     except UnknownTokenError as error:   # a dataset's molecules (a file's were checked above)
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
@@ -1494,8 +1539,18 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
     from molgen.models.training import training_of, write_card
     from molgen.runs.generate import data_molecules, training_molecules, validity_note
 
+    from molgen.data.moses import sha256_of
+    from molgen.models.training import read_card
+
+    card = read_card(out)
+    if card.get("metrics", {}).get("samples") and card.get("checkpoint_sha256") == sha256_of(out):
+        # a resume whose evaluations did not beat the best: the card measured these very weights already
+        console.print(escape(f"its card's measurement of {out.name} stands (the best checkpoint is unchanged)"))
+        return
     best = load(out)
-    console.print(f"sampling {FINE_TUNE_SAMPLES:,} molecules of the fine-tuned model for its card")
+    console.print(f"sampling {FINE_TUNE_SAMPLES:,} molecules of the fine-tuned model for its card"
+                  + (" (graph diffusion: minutes on a CPU; Ctrl-C leaves the model whole)"
+                     if best.family == "graph-diffusion" else ""))
     try:
         # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
         # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
@@ -1824,6 +1879,7 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
     from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, resolve_checkpoint
     from molgen.runs.settings import checkpoint_changed, run_record, run_settings
+    from molgen.scoring.profiles import differs_from_shipped
 
     record = run_record(like, store=store)
     if not _typed(ctx, "model") and not Path(record["checkpoint"]).is_file():
@@ -1833,6 +1889,11 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     settings = run_settings(like, store=store, model=given["model"] if _typed(ctx, "model") else None,
                             profile=given["profile"] if _typed(ctx, "profile") else None)
     changed, notes = [], []
+    if not _typed(ctx, "profile") and differs_from_shipped(record["profile"]):
+        name = record["profile"]["name"]
+        notes.append(f"its profile, named {name}, is not the {name} this molgen ships (an older molgen's, or one "
+                     f"edited under its name): the run's is used, recorded as {settings['profile'].name!r}; "
+                     f"--profile {name} takes the shipped one")
     if _typed(ctx, "model"):
         family, _ = resolve_checkpoint(given["model"])
         changed.append(f"model {given['model']}")
@@ -2285,8 +2346,10 @@ def train_graph_vae(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("base", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-vae.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune on --data FILE: 'pretrained' (the shipped "
+                                        "graph-vae model) or a checkpoint path (give --out)."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
-                                                "with --data naming other data, fine-tune the checkpoint (give --out)."),
+                                                "with --data naming other data, fine-tune the checkpoint as --from does (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
     max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop (a fine-tune: "
@@ -2318,10 +2381,11 @@ def train_graph_vae(
     from molgen.models.training import is_fine_tune
 
     model, record, taken, fine_tune, grown, unmeasured = None, {}, {}, False, False, None
+    resume = _graph_from(ctx, from_, resume, "graph-vae")
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphVAE.load, resume, data,
-                                                                  GRAPH_VAE_RESUMED_FLAGS)
+                                                                  GRAPH_VAE_RESUMED_FLAGS, from_)
         grown = focus_attention and not model.config.focus_attention
         if not grown:   # a network grown starts its schedule afresh
             unmeasured = _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
@@ -2387,7 +2451,7 @@ def train_graph_vae(
                                        train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                          out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL "
                                         f"{t['valid_kl']:.3f} at step {t['steps']:,}",
-                         None if afresh else resume)   # a new model's own resume files
+                         None if afresh else resume, max_steps=max_steps)   # a new model's own resume files
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
         _say_no_latent_prior(best, data, smiles_column, where)
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
@@ -2409,8 +2473,10 @@ def train_graph_diffusion(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("small", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-diffusion.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune on --data FILE: 'pretrained' (the shipped "
+                                        "graph-diffusion model) or a checkpoint path (give --out)."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
-                                                "with --data naming other data, fine-tune the checkpoint (give --out)."),
+                                                "with --data naming other data, fine-tune the checkpoint as --from does (give --out)."),
     max_minutes: Optional[float] = typer.Option(None, help="Stop cleanly after this many minutes of training in all, "
                                                 "counting the sessions a --resume continues."),
     max_steps: int = typer.Option(100_000, help="Length of the learning-rate schedule, and a hard stop (a fine-tune: "
@@ -2446,12 +2512,13 @@ def train_graph_diffusion(
     from molgen.models.training import is_fine_tune
 
     model, record, taken, fine_tune, unmeasured = None, {}, {}, False, None
+    resume = _graph_from(ctx, from_, resume, "graph-diffusion")
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {name: "--" + name.replace("_", "-") for name in (
             "size", "timesteps", "conditions", "extra_features", "spectral_features", "valence_features",
             "edge_products", "path_features", "aromatic_bonds")})
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
-                                                                  GRAPH_DIFFUSION_RESUMED_FLAGS)
+                                                                  GRAPH_DIFFUSION_RESUMED_FLAGS, from_)
         unmeasured = _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)
         batch_size, lr, max_steps = taken.get("batch_size", batch_size), taken.get("lr", lr), taken.get("max_steps", max_steps)
         eval_every, max_molecules = taken.get("eval_every", eval_every), taken.get("max_molecules", max_molecules)
@@ -2517,7 +2584,7 @@ def train_graph_diffusion(
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}",
-                  None if afresh else resume)   # a new model's Ctrl-C points to its own resume files, not the parent
+                  None if afresh else resume, max_steps=max_steps)   # a new model's Ctrl-C points to its own resume files, not the parent
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
         _measure_fine_tune(GraphDiffusion.load, out, data, preparation, training, valid,
                            sampling={"steps": model.resolved_steps()})
@@ -2788,8 +2855,9 @@ _NEAR = typer.Option(0.95, min=0.0, max=1.0,
                           "near copy of its seed (1 = exact only). A seed itself is matched exactly (in any spelling or "
                           "form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable). "
-                       "analogues and balance remove new molecules with a strained ring system, a radical or no carbon "
-                       "by default (rings, radicals, inorganic: the shipped profiles' hard filters), and the sets named "
+                       "analogues and balance remove new molecules with a strained ring system, a radical, no carbon or a "
+                       "halogen on N, O or S (not a sulfonyl halide) by default (rings, radicals, inorganic, halogen_donors: the shipped "
+                       "profiles' hard filters), and the sets named "
                        "add to those; --alerts none keeps them (--alerts none --alerts pains: PAINS only).")
 _RULES = typer.Option(None, "--rules", help="Remove rows failing these rules (lipinski, veber, ...; repeatable).")
 _SMILES_COLUMN = typer.Option(None, "--smiles-column", help="The input's SMILES column, when not found by name.")

@@ -413,7 +413,7 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     # a flag shaping a new model did nothing on a resume (--arch transformer trained the LSTM on): refused
     reshaped = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--arch", "transformer",
                    "--size", "tiny", "--max-steps", "7")
-    assert reshaped.exit_code == 2 and "--arch, --size shape a new model; --resume continues the model of" in \
+    assert reshaped.exit_code == 2 and "--arch, --size shape a new model; --resume (or --from) takes the model of" in \
         " ".join(reshaped.output.split())
     for family, flag in (("graph-vae", "--properties"), ("graph-diffusion", "--aromatic-bonds")):
         said = run("train", family, "--resume", str(tmp_path / "any.last.pt"), flag, *(["qed"] if flag == "--properties" else []))
@@ -1372,3 +1372,55 @@ def test_a_large_run_is_said_before_it_starts(tiny_checkpoint, tmp_path, monkeyp
     assert "n 100,001 is a large run (the workbench's form stops at 100,000)" in said
     small = run("generate", "--model", str(tiny_checkpoint), "-n", "5", "--max-samples", "64", "--threads", "1")
     assert "is a large run" not in small.output
+
+
+def test_a_graph_model_fine_tunes_from_the_shipped_one_with_from_as_smiles_lm_does(tmp_path, monkeypatch):
+    """A review: `molgen train graph-vae --from pretrained` was "No such option: --from", and `--resume pretrained`
+    no such file; the shipped checkpoint's path was the only way. A resume that beat no best sampled the unchanged
+    checkpoint again for its card (minutes for graph diffusion)."""
+    from molgen import cli
+    from molgen.models import fine_tune_report
+    from molgen.models.graph_vae.model import GraphVAE
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 20)
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"{s}\n" for s in ("Clc1ccc2ncccc2c1", "Cc1ccc2ncccc2c1", "COc1ccc2ncccc2c1",
+                                                  "Nc1ccc2ncccc2c1", "Oc1ccc2ncccc2c1", "CCc1ccc2ncccc2c1")))
+    out = tmp_path / "vae-series.pt"
+    tuned = run("train", "graph-vae", "--from", "pretrained", "--data", str(series), "--max-steps", "1",
+                "--out", str(out), "--threads", "1", "--batch-size", "4")
+    said = " ".join(tuned.output.split())
+    assert tuned.exit_code == 0, tuned.output
+    assert "--from " in said and "a fine-tune of it" in said
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["training"]["started_from"]["data"] == "moses" and card["metrics"]["samples"] == 20
+    for args, expected in ((["--from", "pretrained"], "fine-tunes a model on a series: give it with --data FILE"),
+                           (["--from", "pretrained", "--data", "moses"], "learned moses already"),
+                           (["--from", "pretrained", "--data", str(series), "--resume", str(out)], "give one of them")):
+        refused = run("train", "graph-vae", *args, "--out", str(tmp_path / "other.pt"))
+        assert refused.exit_code == 2 and expected in " ".join(refused.output.split()), (args, refused.output)
+
+    def sampled_again(*args, **kwargs):
+        raise AssertionError("the unchanged checkpoint was sampled again")
+
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", sampled_again)
+    cli._measure_fine_tune(GraphVAE.load, out, str(series), {"rows": 6}, [], [])   # its card measured these weights
+
+
+def test_a_training_ended_by_max_minutes_says_at_which_step_and_how_to_go_on(tmp_path, monkeypatch):
+    """A review: --max-minutes ending a run at step 15 of 100 printed only its best line, read as a finished run."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO")))
+    out = tmp_path / "short.pt"
+    common = ("--batch-size", "4", "--threads", "1", "--size", "tiny", "--data", str(series), "--out", str(out))
+    ended = run("train", "smiles-lm", *common, "--max-steps", "500", "--max-minutes", "0.0001")
+    said = " ".join(ended.output.split())
+    assert ended.exit_code == 0, ended.output
+    assert "--max-minutes ended the training at step 1 of 500; continue with --resume" in said
+    whole = run("train", "smiles-lm", *common, "--max-steps", "2")
+    assert whole.exit_code == 0 and "--max-minutes ended" not in whole.output

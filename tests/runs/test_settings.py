@@ -286,3 +286,34 @@ def test_generate_like_with_another_scaffold_takes_its_default_sampler(tmp_path,
     longer = run("generate", "--like", "plain", "--steps", 60, "--name", "longer", home=tmp_path)
     assert longer.exit_code == 0 and "sampler flow, the default for the new steps" in " ".join(longer.output.split())
     assert options("longer")["sampler"] == "flow" and options("longer")["steps"] == 60
+
+
+def test_a_run_under_an_older_shipped_profile_is_repeated_with_it_and_not_passed_off_as_the_shipped_one(
+        tiny_checkpoint, tmp_path):
+    """A review: drug-like gained a hard filter (halogen donors); a run scored by the drug-like before it, repeated
+    with --like or filled into the Generate form, recorded its profile as "drug-like" and Compare showed both runs'
+    profiles as one."""
+    from molgen.scoring.profiles import stored_profile_label
+
+    older = load_profile("drug-like")   # as an older molgen shipped it
+    older.alerts = [name for name in older.alerts if name != "halogen_donors"]
+    older.hard_filters = [name for name in older.hard_filters if name != "halogen_donors"]
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        generate(str(tiny_checkpoint), 3, profile=older, seed=1, store=store, progress=False, name="older")
+        generate(str(tiny_checkpoint), 3, profile="drug-like", seed=1, store=store, progress=False, name="now")
+        stored = store.run("older")["profile"]
+        assert stored["name"] == "drug-like"
+        assert stored_profile_label(stored).startswith("drug-like (not as shipped now, ")
+        assert stored_profile_label(store.run("now")["profile"]) == "drug-like"
+        settings = run_settings("older", store=store)
+        assert settings["profile"].hard_filters == older.hard_filters   # the run's own profile, repeated
+        assert settings["profile"].name.startswith("drug-like (edited ")
+        assert run_settings("now", store=store)["profile"].name == "drug-like"
+    again = run("generate", "--like", "older", "--name", "again", home=tmp_path)
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.output.split())
+    assert "its profile, named drug-like, is not the drug-like this molgen ships" in said and "--profile drug-like" in said
+    assert "not the drug-like this molgen ships" not in " ".join(
+        run("generate", "--like", "now", "--name", "again-now", home=tmp_path).output.split())
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        assert store.run("again")["profile"]["name"].startswith("drug-like (edited ")
