@@ -67,8 +67,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     examples: list[str] = []
     for split in ("train", "test"):
-        mols = largest_fragments(load_moses_split(split)[:args.reference])
-        print(share_row(f"MOSES {split} (first {args.reference:,})", mols, examples))
+        molecules = load_moses_split(split)
+        label = f"first {args.reference:,}" if len(molecules) > args.reference else f"all {len(molecules):,}"
+        print(share_row(f"MOSES {split} ({label})", largest_fragments(molecules[:args.reference]), examples))
     sampled: dict[str, list[str]] = {}
     for family in [f for f in GENERATORS if f in args.models.split(",")]:
         if family not in shipped_checkpoints():

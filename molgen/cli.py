@@ -1081,14 +1081,15 @@ def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> 
     return {flag: earlier[key] for flag, key in flags.items() if not _typed(ctx, flag) and earlier.get(key) is not None}
 
 
-def _refuse_reshaping(ctx: typer.Context, resume: Path, flags: dict[str, str]) -> None:
+def _refuse_reshaping(ctx: typer.Context, resume: Path, flags: dict[str, str], by: str = "--resume") -> None:
     """A --resume continues the run's own model: flags that shape a new one (``flags``: parameter name -> flag as
     typed) were taken silently and did nothing (--arch transformer trained the LSTM on), so they are refused."""
     typed = [flag for name, flag in flags.items() if _typed(ctx, name)]
     if typed:
-        error_console.print(escape(f"{', '.join(typed)} {'shape' if len(typed) > 1 else 'shapes'} a new model; --resume "
-                                   f"(or --from) takes the model of {resume} as it is: leave {'them' if len(typed) > 1 else 'it'} "
-                                   "out (or start a new run with --out elsewhere)"), style="red")
+        error_console.print(escape(f"{', '.join(typed)} {'shape' if len(typed) > 1 else 'shapes'} a new model; {by} "
+                                   f"takes the model of {resume} as it is: leave {'them' if len(typed) > 1 else 'it'} "
+                                   "out" + (" (or start a new run with --out elsewhere)" if by == "--resume" else "")),
+                            style="red")
         raise typer.Exit(2)
 
 
@@ -1301,6 +1302,10 @@ def _graph_from(ctx: typer.Context, from_: str | None, resume: Path | None, fami
         error_console.print(escape(f"--from {from_} fine-tunes a model on a series: give it with --data FILE"),
                             style="red")
         raise typer.Exit(2)
+    if not _typed(ctx, "out"):   # the default is a MOSES run's name, which a fine-tune would replace
+        error_console.print(escape(f"--from {from_} makes a new model: name it with --out, e.g. --out "
+                                   f"runs/{family}-{Path(ctx.params.get('data') or 'series').stem}.pt"), style="red")
+        raise typer.Exit(2)
     return PRETRAINED_DIR / f"{family}.pt" if from_ == "pretrained" else Path(from_)
 
 
@@ -1314,9 +1319,12 @@ def _resume_graph_run(ctx: typer.Context, loader, resume: Path, data: str, flags
     model = _load_to_resume(loader, resume)
     record = training_of(model) or {}
     fine_tune = _fine_tunes(ctx, resume, record, data, flag="--from" if from_ is not None else "--resume")
-    if from_ is not None and not fine_tune:   # the data it learned: that continues its run, which --resume does
-        error_console.print(escape(f"--from {from_}: {resume.name} learned {data} already; --from fine-tunes on other "
-                                   f"data (a series), --resume {resume} continues its run"), style="red")
+    if from_ is not None and not fine_tune and record.get("data") is None:
+        fine_tune = True   # a checkpoint that names no data: --from fine-tunes it on --data, as asked
+    elif from_ is not None and not fine_tune:   # the data it learned: --from fine-tunes on a series
+        error_console.print(escape(f"--from {from_}: {resume.name} learned {data} already; --from fine-tunes a model "
+                                   "on other data (a series). To train on it longer, continue a run of your own with "
+                                   "--resume RUN.last.pt"), style="red")
         raise typer.Exit(2)
     taken = {} if fine_tune else _taken_from_run(ctx, record, flags)
     data = _resumed_data(ctx, data, resume, record, say=False)
@@ -1543,9 +1551,10 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
     from molgen.models.training import read_card
 
     card = read_card(out)
-    if card.get("metrics", {}).get("samples") and card.get("checkpoint_sha256") == sha256_of(out):
+    if (card.get("metrics") or {}).get("samples") and card.get("checkpoint_sha256") == sha256_of(out):
         # a resume whose evaluations did not beat the best: the card measured these very weights already
-        console.print(escape(f"its card's measurement of {out.name} stands (the best checkpoint is unchanged)"))
+        console.print(escape(f"its card's measurement of {out.name} stands (the best checkpoint is unchanged): "
+                             + report_line(card["metrics"])))
         return
     best = load(out)
     console.print(f"sampling {FINE_TUNE_SAMPLES:,} molecules of the fine-tuned model for its card"
@@ -2167,10 +2176,12 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
 
     from molgen.runs import RunStore
 
+    from molgen.scoring.profiles import stored_profile_label
+
     store = RunStore()
     record = _or_exit_if_missing(lambda: store.run(run))
     shown = {k: v for k, v in record.items() if k not in ("profile",)}
-    shown["profile"] = record["profile"].get("name")
+    shown["profile"] = stored_profile_label(record["profile"])   # an older molgen's drug-like said as such
     if not record["counts"]:   # still sampling (counts are written as a run ends): what it has stored so far
         shown["counts"] = {**store.tally(record["id"], record["n_requested"]),
                            "note": "counted from what the run has stored so far; its molecules are ranked as it ends"}
@@ -2383,7 +2394,8 @@ def train_graph_vae(
     model, record, taken, fine_tune, grown, unmeasured = None, {}, {}, False, False, None
     resume = _graph_from(ctx, from_, resume, "graph-vae")
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
-        _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"})   # --focus-attention grows it
+        _refuse_reshaping(ctx, resume, {"size": "--size", "properties": "--properties"},   # --focus-attention grows it
+                          "--from" if from_ is not None else "--resume")
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphVAE.load, resume, data,
                                                                   GRAPH_VAE_RESUMED_FLAGS, from_)
         grown = focus_attention and not model.config.focus_attention
@@ -2516,7 +2528,7 @@ def train_graph_diffusion(
     if resume is not None:   # the run continued: its model, data and settings, unless a flag says otherwise
         _refuse_reshaping(ctx, resume, {name: "--" + name.replace("_", "-") for name in (
             "size", "timesteps", "conditions", "extra_features", "spectral_features", "valence_features",
-            "edge_products", "path_features", "aromatic_bonds")})
+            "edge_products", "path_features", "aromatic_bonds")}, "--from" if from_ is not None else "--resume")
         model, record, data, taken, fine_tune = _resume_graph_run(ctx, GraphDiffusion.load, resume, data,
                                                                   GRAPH_DIFFUSION_RESUMED_FLAGS, from_)
         unmeasured = _refuse_finished(resume, taken.get("max_steps", max_steps), record, fine_tune)

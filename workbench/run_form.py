@@ -9,7 +9,7 @@ from pathlib import Path
 
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
 from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, LARGE_RUN, default_chunk_size
-from molgen.scoring.profiles import ProfileError, load_profile, shipped_profiles, stored_profile
+from molgen.scoring.profiles import ProfileError, differs_from_shipped, load_profile, shipped_profiles, stored_profile
 
 #: Property sliders of the form: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
@@ -202,7 +202,7 @@ def _profile(profile: dict, values: dict, current: str | None, notes: list[str])
     own file) goes into the text box of the shipped one it was edited from, else of the profile picked now."""
     shipped = shipped_profiles()
     name = profile.get("name", "")
-    if name in shipped and load_profile(name).to_dict() == profile:
+    if name in shipped and not differs_from_shipped(profile):
         values["gen_profile"] = name
         values[f"gen_toml_{name}"] = load_profile(name).to_toml()   # not an edit left there by an earlier fill
         return

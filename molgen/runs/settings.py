@@ -11,7 +11,7 @@ from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import family_class, shipped_checkpoints
 from molgen.runs.conditions import conditions_from_dict
 from molgen.runs.store import RunStore
-from molgen.scoring.profiles import marked_if_edited, stored_profile
+from molgen.scoring.profiles import marked_as_stored, stored_profile
 
 
 def run_settings(run: str, *, store: RunStore | None = None, model: str | None = None, profile=None) -> dict:
@@ -43,9 +43,9 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
     return {"model": str(checkpoint) if model is None else model, "n": int(record["n_requested"]),
             "conditions": conditions_from_dict(record["conditions"]),
             # a stored profile under a shipped name with other content (an older molgen's) is the run's, and is
-            # recorded as an edit (marked_if_edited), not passed off as the shipped one
+            # recorded as such (marked_as_stored), not passed off as the shipped one
             "profile": profile if profile is not None
-            else marked_if_edited(stored_profile(record["profile"], f"run {record['id']}")),
+            else marked_as_stored(stored_profile(record["profile"], f"run {record['id']}")),
             "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),
             "chunk_size": int(params["chunk_size"]),
             "sample_options": {**pinned_later, **params["sample_options"]}}

@@ -307,7 +307,7 @@ def content_digest(profile: ScoringProfile) -> str:
     import hashlib
     import json
 
-    content = {k: v for k, v in profile.to_dict().items() if k != "name"}
+    content = _scored_content(profile)
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
 
 
@@ -315,9 +315,15 @@ def marked_if_edited(profile: ScoringProfile) -> ScoringProfile:
     """A profile that carries a shipped profile's name with other content is renamed "NAME (edited DIGEST)",
     so that a run's record, its export manifest and Compare never pass an edit off as the shipped profile
     (a copy of drug-like.toml with one weight changed, say); the digest tells two edits apart."""
-    if profile.name in shipped_profiles() and profile.to_dict() != load_profile(profile.name).to_dict():
+    if profile.name in shipped_profiles() and _scored_content(profile) != _scored_content(load_profile(profile.name)):
         profile.name = f"{profile.name} (edited {content_digest(profile)})"
     return profile
+
+
+def _scored_content(profile: ScoringProfile) -> dict:
+    """What a profile scores by: its content without its name and description (a shipped profile's wording
+    changed is no other profile)."""
+    return {k: v for k, v in profile.to_dict().items() if k not in ("name", "description")}
 
 
 def differs_from_shipped(data: dict) -> bool:
@@ -327,14 +333,15 @@ def differs_from_shipped(data: dict) -> bool:
     if name not in shipped_profiles():
         return False
     try:   # read back, as a run's record is, so keys an older molgen left to their defaults compare as those
-        return ScoringProfile.from_dict(data, "a run").to_dict() != load_profile(name).to_dict()
+        return _scored_content(ScoringProfile.from_dict(data, "a run")) != _scored_content(load_profile(name))
     except ProfileError:   # refused by a check added since: not the shipped one's content
         return True
 
 
 def stored_profile_label(data: dict) -> str:
     """A stored profile's name as a table of runs shows it: "drug-like (not as shipped now, DIGEST)" where its
-    content is not the shipped drug-like's, so two runs under one name and two contents are not read as alike."""
+    content is not the shipped drug-like's, so two runs under one name and two contents are not read as alike (a
+    run repeating it records that name, :func:`marked_as_stored`)."""
     name = data.get("name", "")
     if not differs_from_shipped(data):
         return name
@@ -342,6 +349,14 @@ def stored_profile_label(data: dict) -> str:
         return f"{name} (not as shipped now, {content_digest(ScoringProfile.from_dict(data, 'a run'))})"
     except ProfileError:   # a check added since refuses it: its name is all there is to show
         return f"{name} (not as shipped now)"
+
+
+def marked_as_stored(profile: ScoringProfile) -> ScoringProfile:
+    """A stored profile under a shipped name with other content, renamed as :func:`stored_profile_label` shows it,
+    so a run repeating it records it so, not as the shipped one."""
+    if differs_from_shipped(profile.to_dict()):
+        profile.name = stored_profile_label(profile.to_dict())
+    return profile
 
 
 def _profile_in_json(path: Path) -> dict:

@@ -182,7 +182,8 @@ def test_a_halogen_on_nitrogen_oxygen_or_sulfur_is_a_halogen_donor_and_scores_ze
     # than one neighbour) are no halogen donors
     for smiles in ("CS(=O)(=O)F", "COS(=O)(=O)F", "CS(=O)Cl", "CS(=O)(=N)F", "FS(F)(F)(F)(F)c1ccccc1",
                    "ClC(=O)c1ccccc1", "Fc1ccccc1", "Clc1ccccn1", "Cn1c(F)nc2ccccc21", "Brc1cccs1", "FC(F)(F)c1ccccc1",
-                   "CC(=O)OI(OC(C)=O)c1ccccc1", "CC[NH3+].O=Cl(=O)(=O)[O-]"):
+                   "CC(=O)OI(OC(C)=O)c1ccccc1", "CC[NH3+].O=Cl(=O)(=O)[O-]",
+                   "[O-][S+2]([O-])(F)c1ccccc1", "C[S+]([O-])Cl"):   # S=O written charge-separated
         assert find_alerts(mol(smiles), ["halogen_donors"]) == [], smiles
     hypofluorite, methyl_ether = "CN(CCCc1nc2cc(OF)ccc2s1)C(=O)C1CC1", "CN(CCCc1nc2cc(OC)ccc2s1)C(=O)C1CC1"
     for profile in ("drug-like", "lead-like"):

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import streamlit as st
+
+from molgen.scoring.profiles import stored_profile_label
 from rdkit import Chem
 
 from molgen.chem.parse import canonical_smiles
@@ -366,7 +368,7 @@ if run_id:
     record = store().run(run_id)
     # what ranked it: the same molecules score differently under another profile
     st.caption(plain(f"{Path(record['checkpoint']).stem} · seed {record['seed']} · scored with the profile "
-                     f"{record['profile']['name']} · {record['status']}"))
+                     f"{stored_profile_label(record['profile'])} · {record['status']}"))
     if record["status"] != "running":   # as Generate and the command line say them: copies, the series, an alert
         for note in run_notes_of(run_id, record["updated"]):
             st.warning(plain(note))
