@@ -947,10 +947,12 @@ def _unmeasured_fine_tune(resume: Path, record: dict) -> Path | None:
     return None if "samples" in (card.get("metrics") or {}) else best
 
 
-def _run_training(run, out: Path, best_line, resume: Path | None = None, max_steps: int | None = None) -> Path | None:
+def _run_training(run, out: Path, best_line, resume: Path | None = None, max_steps: int | None = None,
+                  series: bool = False) -> Path | None:
     """Run a family's training and report its best checkpoint: the card ``run`` returns, or, when no evaluation
     of this session beat the earlier best (a resumed run), the card of that best (beside ``out``, or beside the
-    run resumed). Ctrl-C says how to continue, and so does --max-minutes ending it before step ``max_steps``.
+    run resumed). Ctrl-C says how to continue, and so does --max-minutes ending it before step ``max_steps``; a fine-tune
+    (``series``) whose best is of its first half says so.
     Returns the best checkpoint reported, None when there is none."""
     import json
 
@@ -981,6 +983,7 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None, max_ste
     _say_stopped_early(out, max_steps)
     if card:
         console.print(escape(best_line(card["training"]) + f" -> {out}"))
+        _say_best_early(out, series)
         return out
     beside = [out.with_suffix(".json")]
     if resume is not None:   # the best of the run continued, under its own name
@@ -1021,6 +1024,28 @@ def _say_stopped_early(out: Path, max_steps: int | None) -> None:
         console.print(escape(f"--max-minutes ended the training at step {step:,} of {max_steps:,}; continue with "
                              f"--resume {out.with_suffix('.last.pt')} (and a larger --max-minutes: it counts every "
                              "session)"), style="yellow")
+
+
+def _say_best_early(out: Path, series: bool) -> None:
+    """That a fine-tune's best checkpoint is of its first half, no later evaluation beating it: past it the model
+    learned the series' own molecules more than their chemotype (a review took the best line for a model trained to
+    its end, when step 10 of 54 was kept)."""
+    import csv
+    import json
+
+    card, log = out.with_suffix(".json"), out.with_suffix(".csv")
+    if not series or not card.is_file() or not log.is_file():
+        return
+    try:
+        best = int(json.loads(card.read_text())["training"]["steps"])
+        with log.open(newline="") as handle:
+            last = int(list(csv.DictReader(handle))[-1]["step"])
+    except (KeyError, ValueError, IndexError, TypeError, json.JSONDecodeError):
+        return
+    if 2 * best <= last:
+        console.print(escape(f"the best checkpoint is of step {best:,}: no evaluation up to step {last:,} beat it on "
+                             "the series' validation molecules, so past it the model learned the training molecules "
+                             f"themselves more than their kind (step {best:,} is the one kept)"), style="yellow")
 
 
 def _say_no_latent_prior(best: Path, data: str, smiles_column: str | None, where: list[str] | None) -> None:
@@ -1244,16 +1269,18 @@ def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int,
     if not _typed(ctx, "eval_every"):
         chosen["eval_every"] = max(1, min(1000, chosen["max_steps"] // 10))
     trained = parent.get("train_config") or {}
+    inherited = set()
     for name in ("kl_weight", "free_bits"):   # named alike in the flags and the parent's train_config
         if name in chosen and not _typed(ctx, name) and isinstance(trained.get(name), (int, float)):
             chosen[name] = trained[name]
+            inherited.add(name)
     if "kl_warmup" in chosen and not _typed(ctx, "kl_warmup"):
         chosen["kl_warmup"] = 0
     said = [f"{chosen['max_steps']:,} steps" + ("" if _typed(ctx, "max_steps") else
                                               f" ({FINE_TUNE_EPOCHS} passes over {n_training:,} molecules)"),
             f"lr {chosen['lr']:g}", f"validated every {chosen['eval_every']:,}"]
     if "kl_weight" in chosen:
-        said.append(f"KL weight {chosen['kl_weight']:g}" + ("" if _typed(ctx, "kl_weight") else " (the parent's)")
+        said.append(f"KL weight {chosen['kl_weight']:g}" + (" (the parent's)" if "kl_weight" in inherited else "")
                     + (f" after {chosen['kl_warmup']:,} warm-up steps" if chosen["kl_warmup"] else " from the first step")
                     + f", free bits {chosen['free_bits']:g}")
     console.print(escape("fine-tune settings (flags given override them): " + ", ".join(said)))
@@ -1527,7 +1554,8 @@ def train_smiles_lm(
                                     train_labels=train_labels, valid_labels=valid_labels, parent=parent,
                                     preparation=preparation, fine_tune=False), out,
                       lambda t: f"best validation NLL {t['valid_nll_per_token']:.4f} per token at step {t['steps']:,}",
-                      None if _afresh_from(resume) else resume, max_steps=max_steps)   # a new model's Ctrl-C: its own resume files
+                      None if _afresh_from(resume) else resume, max_steps=max_steps,   # a new model's Ctrl-C: its own resume files
+                      series=bool(fine_tuning))
     except UnknownTokenError as error:   # a dataset's molecules (a file's were checked above)
         error_console.print(escape(f"{error} (a model continued or fine-tuned keeps its vocabulary: leave out, or "
                                    "standardize, the molecules that use the token)"), style="red")
@@ -2463,7 +2491,8 @@ def train_graph_vae(
                                        train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                          out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL "
                                         f"{t['valid_kl']:.3f} at step {t['steps']:,}",
-                         None if afresh else resume, max_steps=max_steps)   # a new model's own resume files
+                         None if afresh else resume, max_steps=max_steps,   # a new model's own resume files
+                         series=fine_tune or is_fine_tune(record))
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
         _say_no_latent_prior(best, data, smiles_column, where)
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
@@ -2596,7 +2625,8 @@ def train_graph_diffusion(
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                   out, lambda t: f"best validation loss {t['valid_loss']:.4f} at step {t['steps']:,}",
-                  None if afresh else resume, max_steps=max_steps)   # a new model's Ctrl-C points to its own resume files, not the parent
+                  None if afresh else resume, max_steps=max_steps,   # a new model's Ctrl-C: its own resume files, not the parent's
+                  series=fine_tune or is_fine_tune(record))
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
         _measure_fine_tune(GraphDiffusion.load, out, data, preparation, training, valid,
                            sampling={"steps": model.resolved_steps()})

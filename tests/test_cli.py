@@ -1428,3 +1428,22 @@ def test_a_training_ended_by_max_minutes_says_at_which_step_and_how_to_go_on(tmp
     assert re.search(r"--max-minutes ended the training at step \d+ of 500; continue with --resume", said), said
     whole = run("train", "smiles-lm", *common, "--max-steps", "2")
     assert whole.exit_code == 0 and "--max-minutes ended" not in whole.output
+
+
+def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
+    """A review: a graph-VAE fine-tune kept step 10 of 54 (validation on the series rose after it), said only as
+    "best ... at step 10", read as a model trained to its end."""
+    from molgen import cli
+
+    out = tmp_path / "series.pt"
+    out.with_suffix(".json").write_text(json.dumps({"training": {"steps": 10}}))
+    out.with_suffix(".csv").write_text("step,valid\n" + "".join(f"{step},{step / 10}\n" for step in (10, 20, 40, 54)))
+    with cli.console.capture() as captured:
+        cli._say_best_early(out, series=True)
+        cli._say_best_early(out, series=False)   # a MOSES run is no series
+    said = " ".join(captured.get().split())
+    assert said.count("the best checkpoint is of step 10: no evaluation up to step 54 beat it") == 1
+    out.with_suffix(".csv").write_text("step,valid\n10,1\n15,2\n")   # kept in the second half: nothing to say
+    with cli.console.capture() as captured:
+        cli._say_best_early(out, series=True)
+    assert not captured.get().strip()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS
 from molgen.runs.generate import DEFAULT_BUDGET_FACTOR, LARGE_RUN, default_chunk_size
-from molgen.scoring.profiles import ProfileError, differs_from_shipped, load_profile, shipped_profiles, stored_profile
+from molgen.scoring.profiles import (ProfileError, differs_from_shipped, load_profile, marked_as_stored, shipped_profiles,
+                                     stored_profile)
 
 #: Property sliders of the form: (label, low, high, default window, step).
 SLIDERS = {"qed": ("QED", 0.0, 1.0, (0.5, 1.0), 0.01), "sa": ("SA score", 1.0, 10.0, (1.0, 4.0), 0.1),
@@ -206,10 +207,12 @@ def _profile(profile: dict, values: dict, current: str | None, notes: list[str])
         values["gen_profile"] = name
         values[f"gen_toml_{name}"] = load_profile(name).to_toml()   # not an edit left there by an earlier fill
         return
-    base = re.sub(r" \(edited \w+\)$", "", name)
+    # "drug-like (edited D)" (edited on this page) or "drug-like (not as shipped now, D)" (an older molgen's, repeated)
+    base = re.sub(r" \((?:edited \w+|not as shipped now(?:, \w+)?)\)$", "", name)
     picked = base if base in shipped else (current if current in shipped else shipped[0])
     try:
-        toml = stored_profile(profile, "the run").to_toml()
+        as_stored = marked_as_stored(stored_profile(profile, "the run"))   # named as a run from it records it
+        toml = as_stored.to_toml()
     except ProfileError as error:   # a check added since the run refuses its profile: the form keeps its own
         notes.append(f"its profile is not filled in: {error}")
         return
@@ -218,4 +221,4 @@ def _profile(profile: dict, values: dict, current: str | None, notes: list[str])
     if name in shipped:   # the shipped name with other content: a run by an older molgen, or an edit kept the name
         notes.append(f"its profile, named {name}, is not the {name} this molgen ships (an older molgen's, or one "
                      f"edited under its name): it is in {name}'s box as the run had it, and a run from it is recorded "
-                     "as an edit")
+                     f"as {as_stored.name!r}")

@@ -453,7 +453,10 @@ class RunStore:
         frame = pd.DataFrame([dict(r) for r in rows], columns=["id", "name", "created", "status", "model", "seed",
                                                                "n_requested", "counts", "tags", "profile", "checkpoint"])
         # the profile's name: the same molecules rank differently under another
-        frame["profile"] = [json.loads(p).get("name") if isinstance(p, str) else None for p in frame["profile"]]
+        # (an older molgen's drug-like said as such, as `runs show` and Compare say it)
+        from molgen.scoring.profiles import stored_profile_label
+
+        frame["profile"] = [stored_profile_label(json.loads(p)) if isinstance(p, str) else None for p in frame["profile"]]
         # seconds since the epoch (as `runs show --json` gives them, for scripts) and the minute a person reads
         frame.insert(frame.columns.get_loc("created") + 1, "created_at", frame["created"].astype(float))
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")

@@ -57,9 +57,10 @@ RADICAL = "unpaired electron (a radical)"
 #: stays out, and no sulfur with five or six neighbours (SF5, a CF3 surrogate).
 HALOGEN_DONOR = ("halogen on nitrogen, oxygen or sulfur without S=O (a hypohalite, an N-halo amine, amide or azole, "
                  "a sulfenyl halide)")
-# (a sulfur with a charged oxygen is S=O written charge-separated, [O-][S+2]([O-])F a sulfonyl fluoride)
-HALOGEN_DONOR_SMARTS = ("[F,Cl,Br,I;X1]-[#7,#8,$([#16X2;!$([#16]~[OX1-])]),$([#16X3+;!$([#16]~[OX1-])]),"
-                        "$([#16X4;!$([#16]=*);!$([#16]~[OX1-])])]")
+# (a charged sulfur with a charged oxygen is S=O written charge-separated, [O-][S+2]([O-])F a sulfonyl fluoride; a
+# divalent sulfur's [O-] is a sulfenate's, ClS[O-] a donor still)
+HALOGEN_DONOR_SMARTS = ("[F,Cl,Br,I;X1]-[#7,#8,$([#16X2]),$([#16X3+;!$([#16]~[OX1-])]),"
+                        "$([#16X4;!$([#16]=*);!$([#16+,#16+2]~[OX1-])])]")
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 

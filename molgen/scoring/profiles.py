@@ -282,7 +282,8 @@ def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
     if not path.is_file():
         raise ProfileError(f"profile file {path} does not exist")
     if path.suffix.lower() == ".json":
-        return marked_if_edited(ScoringProfile.from_dict(_profile_in_json(path), str(path)))
+        # a run's stored profile (its record or an export's manifest): named as Compare names it
+        return marked_as_stored(ScoringProfile.from_dict(_profile_in_json(path), str(path)))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -307,7 +308,7 @@ def content_digest(profile: ScoringProfile) -> str:
     import hashlib
     import json
 
-    content = _scored_content(profile)
+    content = {k: v for k, v in profile.to_dict().items() if k != "name"}
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:6]
 
 

@@ -1034,6 +1034,10 @@ def test_what_the_generate_form_cannot_hold_of_a_run_is_said():
     older_values, older_notes = form_from_run({**record, "profile": older}, {})
     assert any("its profile, named drug-like, is not the drug-like this molgen ships" in note for note in older_notes)
     assert 'hard_filters = ["rings", "radicals", "inorganic"]' in older_values["gen_toml_drug-like"]
+    # named in the box as Compare and a --like repeat name it, and such a repeat's profile goes back to its box
+    assert 'name = "drug-like (not as shipped now, ' in older_values["gen_toml_drug-like"]
+    repeated = {**older, "name": re.search(r'name = "([^"]+)"', older_values["gen_toml_drug-like"]).group(1)}
+    assert form_from_run({**record, "profile": repeated}, {}, "lead-like")[0]["gen_profile"] == "drug-like"
     same_values, same_notes = form_from_run({**record, "profile": load_profile("drug-like").to_dict()}, {})
     assert not any("this molgen ships" in note for note in same_notes) and same_values["gen_profile"] == "drug-like"
     # stored before targets drew atom counts near them (no target_sizes): said, as this form draws them so
