@@ -1253,6 +1253,37 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
     return _training_molecules(data, smiles_column, where, unlearnable=unlearnable, stereo=False)
 
 
+#: An element in at most this share of a file's molecules (or in one or two) is said before a graph model learns it.
+RARE_ELEMENT_SHARE = 0.005
+
+
+def _say_rare_atom_types(data: str, molecules: list[str]) -> None:
+    """The elements a new graph model's file holds in few molecules, each learned as an atom type of its own: a
+    review's model trained from a series with one selenium and one boron row wrote Se and B into most samples, and
+    the training said nothing of them. A dataset (MOSES) is not read twice."""
+    from collections import Counter
+
+    from molgen.chem.parse import to_mol
+
+    if not Path(data).is_file() or not molecules:
+        return
+    rows: Counter = Counter()
+    example: dict[str, str] = {}
+    for text in molecules:
+        mol = to_mol(text)
+        for element in {atom.GetSymbol() for atom in mol.GetAtoms()} if mol is not None else ():
+            rows[element] += 1
+            example.setdefault(element, text)
+    # (in a handful of molecules every element is in few: said where it is under a tenth of them)
+    rare = sorted(e for e, count in rows.items()
+                  if count <= max(2, RARE_ELEMENT_SHARE * len(molecules)) and 10 * count < len(molecules))
+    if rare:
+        console.print(escape("elements in few of the file's molecules, each learned as an atom type of its own (a "
+                             "model samples a type it saw rarely at random, often far more than the file holds it): "
+                             + "; ".join(f"{e} in {rows[e]:,} ({example[e]})" for e in rare)
+                             + ". Leave those rows out of the file if they are not wanted"), style="yellow")
+
+
 def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int, batch_size: int,
                               settings: dict, fine_tune_lr: bool = True) -> dict:
     """A graph family's fine-tune settings, each flag not typed set for a series as smiles-lm's --from sets them:
@@ -2454,6 +2485,8 @@ def train_graph_vae(
     molecules, preparation = _graph_training_smiles(data, _vocabulary_reading(ctx, model, record),
                                                     smiles_column=smiles_column, where=where,
                                                     as_before=_prepared_before(ctx, resume, record))
+    if resume is None:   # a new model's atom types are the file's: a rare one is said
+        _say_rare_atom_types(data, molecules)
     # a fine-tune splits its series as a new run does
     smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
                                           molecules, max_molecules, seed, 5000, data)
@@ -2589,6 +2622,8 @@ def train_graph_diffusion(
         data, _vocabulary_reading(ctx, model, record), smiles_column=smiles_column, where=where,
         aromatic=model.config.aromatic_bonds if model is not None else aromatic_bonds,
         as_before=_prepared_before(ctx, resume, record))
+    if resume is None:   # a new model's atom types are the file's: a rare one is said
+        _say_rare_atom_types(data, molecules)
     # a fine-tune splits its series as a new run does
     smiles, order, n_valid = _graph_split(ctx, None if fine_tune else resume, {} if fine_tune else record, taken,
                                           molecules, max_molecules, seed, 2000, data)

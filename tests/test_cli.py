@@ -1447,3 +1447,20 @@ def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
     with cli.console.capture() as captured:
         cli._say_best_early(out, series=True)
     assert not captured.get().strip()
+
+
+def test_a_new_graph_model_says_the_elements_its_file_holds_in_few_molecules(tmp_path, monkeypatch):
+    """A review: a graph VAE trained from a series holding one selenium and one boron row wrote Se and B into most
+    of its samples; the training listed the unreadable rows and said nothing of those two."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    series = tmp_path / "series.smi"
+    ordinary = [f"c1ccc(cc1){tail}{'C' * n}" for tail in ("C", "O", "N", "OC", "NC") for n in range(6)]
+    series.write_text("\n".join(ordinary + ["CC[Se]c1ccccc1", "OB(O)c1ccccc1"]) + "\n")
+    trained = run("train", "graph-vae", "--data", str(series), "--size", "tiny", "--max-steps", "1", "--batch-size", "4",
+                  "--threads", "1", "--out", str(tmp_path / "vae.pt"), "--kl-warmup", "0")
+    said = " ".join(trained.output.split())
+    assert trained.exit_code == 0, trained.output
+    assert "elements in few of the file's molecules" in said
+    assert "B in 1 (OB(O)c1ccccc1); Se in 1 (CC[Se]c1ccccc1)" in said and "C in " not in said
