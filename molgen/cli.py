@@ -1001,6 +1001,7 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None, max_ste
         if earlier:
             console.print(escape(f"no evaluation of this session beat the best so far, {best}: " + best_line(earlier)),
                           style="yellow")
+            _say_best_early(out, series, card_path)
             return best
     console.print(escape(f"no evaluation ran, so no checkpoint was written to {out}"), style="yellow")
     return None
@@ -1026,14 +1027,14 @@ def _say_stopped_early(out: Path, max_steps: int | None) -> None:
                              "session)"), style="yellow")
 
 
-def _say_best_early(out: Path, series: bool) -> None:
+def _say_best_early(out: Path, series: bool, card: Path | None = None) -> None:
     """That a fine-tune's best checkpoint is of its first half, no later evaluation beating it: past it the model
     learned the series' own molecules more than their chemotype (a review took the best line for a model trained to
     its end, when step 10 of 54 was kept)."""
     import csv
     import json
 
-    card, log = out.with_suffix(".json"), out.with_suffix(".csv")
+    card, log = card or out.with_suffix(".json"), out.with_suffix(".csv")   # the best's card; the run's log
     if not series or not card.is_file() or not log.is_file():
         return
     try:
@@ -1313,7 +1314,7 @@ def _graph_fine_tune_settings(ctx: typer.Context, parent: dict, n_training: int,
     if "kl_weight" in chosen:
         said.append(f"KL weight {chosen['kl_weight']:g}" + (" (the parent's)" if "kl_weight" in inherited else "")
                     + (f" after {chosen['kl_warmup']:,} warm-up steps" if chosen["kl_warmup"] else " from the first step")
-                    + f", free bits {chosen['free_bits']:g}")
+                    + f", free bits {chosen['free_bits']:g}" + (" (the parent's)" if "free_bits" in inherited else ""))
     console.print(escape("fine-tune settings (flags given override them): " + ", ".join(said)))
     return chosen
 

@@ -1443,6 +1443,11 @@ def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
         cli._say_best_early(out, series=False)   # a MOSES run is no series
     said = " ".join(captured.get().split())
     assert said.count("the best checkpoint is of step 10: no evaluation up to step 54 beat it") == 1
+    parent = tmp_path / "parent.json"   # a resume beating no best: the card beside the run it continued
+    parent.write_text(json.dumps({"training": {"steps": 12}}))
+    with cli.console.capture() as captured:
+        cli._say_best_early(out, True, parent)
+    assert "the best checkpoint is of step 12: no evaluation up to step 54" in " ".join(captured.get().split())
     out.with_suffix(".csv").write_text("step,valid\n10,1\n15,2\n")   # kept in the second half: nothing to say
     with cli.console.capture() as captured:
         cli._say_best_early(out, series=True)

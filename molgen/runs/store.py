@@ -456,7 +456,14 @@ class RunStore:
         # (an older molgen's drug-like said as such, as `runs show` and Compare say it)
         from molgen.scoring.profiles import stored_profile_label
 
-        frame["profile"] = [stored_profile_label(json.loads(p)) if isinstance(p, str) else None for p in frame["profile"]]
+        labels: dict[str, str | None] = {}   # each distinct stored profile read once (runs share a few)
+        for text in frame["profile"].dropna().unique():
+            try:
+                data = json.loads(text)
+                labels[text] = stored_profile_label(data) if isinstance(data, dict) else None
+            except ValueError:   # a record edited by hand: no name to show
+                labels[text] = None
+        frame["profile"] = [labels.get(p) if isinstance(p, str) else None for p in frame["profile"]]
         # seconds since the epoch (as `runs show --json` gives them, for scripts) and the minute a person reads
         frame.insert(frame.columns.get_loc("created") + 1, "created_at", frame["created"].astype(float))
         frame["created"] = pd.to_datetime(frame["created"], unit="s").dt.strftime("%Y-%m-%d %H:%M")

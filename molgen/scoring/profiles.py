@@ -44,6 +44,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from molgen.scoring.aggregate import AGGREGATIONS
@@ -316,9 +317,28 @@ def marked_if_edited(profile: ScoringProfile) -> ScoringProfile:
     """A profile that carries a shipped profile's name with other content is renamed "NAME (edited DIGEST)",
     so that a run's record, its export manifest and Compare never pass an edit off as the shipped profile
     (a copy of drug-like.toml with one weight changed, say); the digest tells two edits apart."""
-    if profile.name in shipped_profiles() and _scored_content(profile) != _scored_content(load_profile(profile.name)):
+    if profile.name in shipped_profiles() and not _scores_as_shipped(profile, profile.name):
         profile.name = f"{profile.name} (edited {content_digest(profile)})"
+    elif (marked := _MARKED_NAME.fullmatch(profile.name)) and marked["base"] in shipped_profiles() \
+            and marked["digest"] != content_digest(profile):   # edited again under its mark: the mark follows it
+        base = marked["base"]
+        profile.name = base if _scores_as_shipped(profile, base) else f"{base} (edited {content_digest(profile)})"
     return profile
+
+
+#: A shipped profile's name as molgen marks another content under it: "(edited D)" or "(not as shipped now, D)".
+_MARKED_NAME = re.compile(r"(?P<base>.+) \((?:edited |not as shipped now, )(?P<digest>[0-9a-f]{6})\)")
+
+
+def _scores_as_shipped(profile: ScoringProfile, name: str) -> bool:
+    """Whether ``profile`` scores as the shipped profile ``name`` does (names and descriptions aside)."""
+    return json.dumps(_scored_content(profile), sort_keys=True) == _shipped_scored_content(name)
+
+
+@lru_cache(maxsize=None)
+def _shipped_scored_content(name: str) -> str:
+    """A shipped profile's scored content, read once (a store's list of runs compares each run's profile with it)."""
+    return json.dumps(_scored_content(load_profile(name)), sort_keys=True)
 
 
 def _scored_content(profile: ScoringProfile) -> dict:
@@ -334,8 +354,8 @@ def differs_from_shipped(data: dict) -> bool:
     if name not in shipped_profiles():
         return False
     try:   # read back, as a run's record is, so keys an older molgen left to their defaults compare as those
-        return _scored_content(ScoringProfile.from_dict(data, "a run")) != _scored_content(load_profile(name))
-    except ProfileError:   # refused by a check added since: not the shipped one's content
+        return not _scores_as_shipped(ScoringProfile.from_dict(data, "a run"), name)
+    except Exception:   # refused by a check added since, or a record edited by hand: not the shipped one's content
         return True
 
 
@@ -348,7 +368,7 @@ def stored_profile_label(data: dict) -> str:
         return name
     try:
         return f"{name} (not as shipped now, {content_digest(ScoringProfile.from_dict(data, 'a run'))})"
-    except ProfileError:   # a check added since refuses it: its name is all there is to show
+    except Exception:   # a check added since refuses it (or a record edited by hand): its name is all there is
         return f"{name} (not as shipped now)"
 
 

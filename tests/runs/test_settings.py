@@ -319,3 +319,11 @@ def test_a_run_under_an_older_shipped_profile_is_repeated_with_it_and_not_passed
         run("generate", "--like", "now", "--name", "again-now", home=tmp_path).output.split())
     with RunStore(tmp_path / "runs.sqlite") as store:
         assert store.run("again")["profile"]["name"] == stored_profile_label(store.run("older")["profile"])
+        listed = store.runs().set_index("name")["profile"]
+        assert listed["older"] == listed["again"] == stored_profile_label(stored) and listed["now"] == "drug-like"
+        # a record edited by hand into a profile no check reads lists under its name, not as a crash of the list
+        import json
+
+        store._db.execute("UPDATE runs SET profile = ? WHERE name = 'now'", (json.dumps({"name": "drug-like",
+                                                                                           "rules": "abc"}),))
+        assert store.runs().set_index("name")["profile"]["now"] == "drug-like (not as shipped now)"

@@ -174,3 +174,20 @@ def test_identity_on_a_property_past_one_is_refused_and_a_multi_line_description
     profile = load_profile("drug-like")
     profile.description = 'line one\nline two\twith a "quote" and a bell \x07'
     assert ScoringProfile.from_dict(tomllib.loads(profile.to_toml())).description == profile.description
+
+
+def test_a_marked_profile_edited_again_is_marked_by_its_new_content():
+    """A review: a box filled with "drug-like (not as shipped now, D)" and edited again kept D, so two profiles
+    showed under one digest; the same content back to the shipped one's is the shipped profile."""
+    from molgen.scoring.profiles import content_digest, marked_if_edited
+
+    shipped = load_profile("drug-like")
+    older = load_profile("drug-like")
+    older.hard_filters = ["rings"]
+    stale = f"drug-like (not as shipped now, {content_digest(older)})"
+    again = ScoringProfile.from_dict({**older.to_dict(), "name": stale, "hard_filters": ["rings", "radicals"]})
+    assert marked_if_edited(again).name == f"drug-like (edited {content_digest(again)})" != stale
+    unchanged = ScoringProfile.from_dict({**older.to_dict(), "name": stale})
+    assert marked_if_edited(unchanged).name == stale   # its mark is its content's
+    back = ScoringProfile.from_dict({**shipped.to_dict(), "name": stale})
+    assert marked_if_edited(back).name == "drug-like"

@@ -313,7 +313,8 @@ if profile_ok and profile.to_dict() != load_profile(profile_name).to_dict():   #
     # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
     # stays "(edited ...)" when read back, not passed off as the shipped one
     st.download_button("Download this profile (TOML)", profile.to_toml(),
-                       file_name=file_name(re.sub(r" \(edited (\w+)\)$", r"-edited-\1", profile.name)) + ".toml",
+                       file_name=file_name(re.sub(r" \((?:edited |not as shipped now, )(\w+)\)$", r"-edited-\1", profile.name))
+                       + ".toml",
                        mime="application/toml", key="gen_profile_download", on_click="ignore")
 
 ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
