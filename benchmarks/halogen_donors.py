@@ -16,11 +16,10 @@ fall in the top 100 ranked molecules.
 
 from __future__ import annotations
 
-import argparse
 import copy
 
 from rdkit import Chem, RDLogger
-from ring_alerts import GENERATORS, largest_fragments
+from ring_alerts import GENERATORS, generator_arguments, largest_fragments
 
 from molgen.data.moses import load_moses_split
 from molgen.models import load
@@ -56,12 +55,7 @@ def rank_row(label: str, smiles: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=2000, help="samples per generator")
-    parser.add_argument("--reference", type=int, default=200_000, help="MOSES train and test molecules each")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--models", default=",".join(GENERATORS), help="comma-separated generators")
-    args = parser.parse_args()
+    args = generator_arguments(__doc__, 2000, 200_000, "MOSES train and test molecules each").parse_args()
     RDLogger.DisableLog("rdApp.*")
     print("| molecules | n | a halogen donor | Brenk's N-halo | NIH's halogen_heteroatom | no catalog's |")
     print("|---|---|---|---|---|---|")

@@ -12,11 +12,10 @@ which is what the set adds. A few examples of each alert follow the table.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from rdkit import Chem, RDLogger
-from ring_alerts import GENERATORS, largest_fragments
+from ring_alerts import GENERATORS, generator_arguments, largest_fragments
 
 from molgen.data.moses import load_moses_split
 from molgen.models import load
@@ -35,12 +34,7 @@ def row(label: str, mols: list[Chem.Mol], examples: dict[str, list[str]]) -> str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=2000, help="samples per generator")
-    parser.add_argument("--reference", type=int, default=50_000, help="MOSES train and test molecules each")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--models", default=",".join(GENERATORS), help="comma-separated generators")
-    args = parser.parse_args()
+    args = generator_arguments(__doc__, 2000, 50_000, "MOSES train and test molecules each").parse_args()
     RDLogger.DisableLog("rdApp.*")
     heads = " | ".join(f"{alert} | of those, no catalog's" for alert in REACTIVE)
     print(f"| molecules | n | {heads} |")

@@ -38,6 +38,16 @@ SHORT = {name: name.split(" (")[0] for name in RING_ALERTS}   # the column headi
 SHORT[MACROCYCLE] = "macrocycle (reported, not a ring alert)"
 
 
+def generator_arguments(description: str, n: int, reference: int, reference_help: str) -> argparse.ArgumentParser:
+    """The options the alert benchmarks share: samples per generator, reference molecules, seed, which generators."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=n, help="samples per generator")
+    parser.add_argument("--reference", type=int, default=reference, help=reference_help)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--models", default=",".join(GENERATORS), help="comma-separated generators")
+    return parser
+
+
 def largest_fragments(smiles: list[str]) -> list[Chem.Mol]:
     mols = []
     for text in smiles:
@@ -59,11 +69,7 @@ def row(label: str, mols: list[Chem.Mol]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=600, help="samples per generator")
-    parser.add_argument("--reference", type=int, default=20_000, help="MOSES test molecules")
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--models", default=",".join(GENERATORS), help="comma-separated generators")
+    parser = generator_arguments(__doc__, 600, 20_000, "MOSES test molecules")
     parser.add_argument("--ablate-small-ring-rules", action="store_true",
                         help="add a graph VAE row without the cyclopropene and cyclobutadiene rule")
     args = parser.parse_args()
