@@ -379,7 +379,7 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
                 "--max-steps", "3", "--out", str(out), "--threads", "1")
     assert first.exit_code == 0, first.output
     said = " ".join(first.output.split())
-    assert "1 row: salt or charge state read as its neutral parent" in said and "1 row: stereo dropped" in said
+    assert "1 row: salt or charge state read as its neutral parent (line 14)" in said and "1 row: stereo dropped" in said
     # every row the model cannot learn, at once, by its file line, with why
     assert "3 rows are left out: line 16" in said and "token [Si] not in the model's vocabulary" in said
     assert "line 17 (OB(O)c1ccccc1): token B not in" in said and "line 18 (c1ccccc1N(): not a valid molecule" in said

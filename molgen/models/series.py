@@ -31,15 +31,28 @@ class PreparedSeries:
     dropped: list[tuple[str, str, str]] = field(default_factory=list)
     #: change -> how many rows it changed ("salt or charge state read as its neutral parent", "stereo dropped")
     changed: dict[str, int] = field(default_factory=dict)
+    #: change -> where its first rows are ("line 103"), so a chemist finds them (a review: counts alone)
+    changed_where: dict[str, list[str]] = field(default_factory=dict)
 
     def notes(self, shown: int = 10) -> list[str]:
         """What a chemist is told before training: each change with its count, then every row left out."""
-        out = [f"{count:,} row{'s' if count != 1 else ''}: {change}" for change, count in self.changed.items() if count]
+        out = [f"{count:,} row{'s' if count != 1 else ''}: {change}{self._where(change, count, shown)}"
+               for change, count in self.changed.items() if count]
         if self.dropped:
             listed = "; ".join(f"{where} ({smiles or 'empty'}): {why}" for where, smiles, why in self.dropped[:shown])
             more = f"; and {len(self.dropped) - shown:,} more" if len(self.dropped) > shown else ""
             out.append(f"{len(self.dropped):,} row{'s are' if len(self.dropped) != 1 else ' is'} left out: {listed}{more}")
         return out
+
+    def _where(self, change: str, count: int, shown: int) -> str:
+        places = self.changed_where.get(change, [])[:shown]
+        return f" ({', '.join(places)}{', ...' if count > len(places) else ''})" if places else ""
+
+    def _change(self, change: str, place: str) -> None:
+        self.changed[change] = self.changed.get(change, 0) + 1
+        places = self.changed_where.setdefault(change, [])
+        if len(places) < 10:   # the first few are enough to find them (a dataset changes thousands)
+            places.append(place)
 
     def record(self) -> dict:
         """What the model card keeps of it: counts, and every row left out."""
@@ -80,18 +93,18 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
         mol = parsed.mol
         parent = neutral_parent(mol)
         if Chem.MolToSmiles(parent) != Chem.MolToSmiles(mol):
-            prepared.changed[PARENT_TAKEN] += 1
+            prepared._change(PARENT_TAKEN, place)
             mol = parent
         text = Chem.MolToSmiles(mol)
         if not writes_stereo and any(mark in text for mark in ("@", "/", "\\")):
-            prepared.changed[dropped_stereo] += 1
+            prepared._change(dropped_stereo, place)
             text = Chem.MolToSmiles(without_stereo(mol))
         why = unlearnable(text) if unlearnable is not None else _unwritable(text, vocabulary, max_len)
         if why:
             prepared.dropped.append((place, str(given), why))
             continue
         if text in seen:
-            prepared.changed[REPEATED] += 1
+            prepared._change(REPEATED, place)
             continue
         seen.add(text)
         prepared.smiles.append(text)

@@ -11,6 +11,9 @@ def test_a_graph_model_learns_stereoisomers_once_as_the_one_graph_they_are():
     assert graph.smiles == ["CC(N)CO", "FC=CF"]
     assert graph.changed[GRAPH_STEREO_DROPPED] == 4 and graph.changed[REPEATED] == 3
     assert any(note.startswith("4 rows: stereo dropped (a molecular graph carries none)") for note in graph.notes())
+    # which rows, so a chemist finds them (a review: counts alone)
+    assert "4 rows: stereo dropped (a molecular graph carries none) (row 1, row 2, row 3, row 4)" in graph.notes()
+    assert "1 row: salt or charge state read as its neutral parent (row 5)" in graph.notes()
     # a SMILES model built from the file writes stereo: the four stay apart, the salt is its parent
     written = prepare_series(given)
     assert written.smiles == ["C[C@H](N)CO", "C[C@@H](N)CO", "F/C=C/F", "F/C=C\\F", "CC(N)CO"]
