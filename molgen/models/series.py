@@ -92,17 +92,20 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
             continue
         mol = parsed.mol
         parent = neutral_parent(mol)
+        changes = []   # said once the row is learned: a row left out is listed there alone
         if Chem.MolToSmiles(parent) != Chem.MolToSmiles(mol):
-            prepared._change(PARENT_TAKEN, place)
+            changes.append(PARENT_TAKEN)
             mol = parent
         text = Chem.MolToSmiles(mol)
         if not writes_stereo and any(mark in text for mark in ("@", "/", "\\")):
-            prepared._change(dropped_stereo, place)
+            changes.append(dropped_stereo)
             text = Chem.MolToSmiles(without_stereo(mol))
         why = unlearnable(text) if unlearnable is not None else _unwritable(text, vocabulary, max_len)
         if why:
             prepared.dropped.append((place, str(given), why))
             continue
+        for change in changes:
+            prepared._change(change, place)
         if text in seen:
             prepared._change(REPEATED, place)
             continue

@@ -331,14 +331,16 @@ _MARKED_NAME = re.compile(r"(?P<base>.+) \((?:edited |not as shipped now, )(?P<d
 
 
 def _scores_as_shipped(profile: ScoringProfile, name: str) -> bool:
-    """Whether ``profile`` scores as the shipped profile ``name`` does (names and descriptions aside)."""
-    return json.dumps(_scored_content(profile), sort_keys=True) == _shipped_scored_content(name)
+    """Whether ``profile`` scores as the shipped profile ``name`` does (names and descriptions aside; compared as
+    values, so a weight written 2 is the shipped 2.0)."""
+    return _scored_content(profile) == _shipped_scored_content(name, (PROFILE_DIR / f"{name}.toml").stat().st_mtime_ns)
 
 
-@lru_cache(maxsize=None)
-def _shipped_scored_content(name: str) -> str:
-    """A shipped profile's scored content, read once (a store's list of runs compares each run's profile with it)."""
-    return json.dumps(_scored_content(load_profile(name)), sort_keys=True)
+@lru_cache(maxsize=8)
+def _shipped_scored_content(name: str, modified: int) -> dict:
+    """A shipped profile's scored content, read once per version of its file (a store's list of runs compares each
+    run's profile with it; a file changed under a running app is read again). Read-only: shared by every caller."""
+    return _scored_content(load_profile(name))
 
 
 def _scored_content(profile: ScoringProfile) -> dict:
@@ -354,9 +356,10 @@ def differs_from_shipped(data: dict) -> bool:
     if name not in shipped_profiles():
         return False
     try:   # read back, as a run's record is, so keys an older molgen left to their defaults compare as those
-        return not _scores_as_shipped(ScoringProfile.from_dict(data, "a run"), name)
-    except Exception:   # refused by a check added since, or a record edited by hand: not the shipped one's content
-        return True
+        stored = ScoringProfile.from_dict(data, "a run")
+    except (ProfileError, ValueError, TypeError, KeyError, AttributeError):   # refused by a check added since, or a
+        return True                                                           # record edited by hand
+    return not _scores_as_shipped(stored, name)
 
 
 def stored_profile_label(data: dict) -> str:
@@ -368,7 +371,8 @@ def stored_profile_label(data: dict) -> str:
         return name
     try:
         return f"{name} (not as shipped now, {content_digest(ScoringProfile.from_dict(data, 'a run'))})"
-    except Exception:   # a check added since refuses it (or a record edited by hand): its name is all there is
+    except (ProfileError, ValueError, TypeError, KeyError, AttributeError):   # a check added since refuses it (or
+        # a record edited by hand): its name is all there is
         return f"{name} (not as shipped now)"
 
 

@@ -191,3 +191,15 @@ def test_a_marked_profile_edited_again_is_marked_by_its_new_content():
     assert marked_if_edited(unchanged).name == stale   # its mark is its content's
     back = ScoringProfile.from_dict({**shipped.to_dict(), "name": stale})
     assert marked_if_edited(back).name == "drug-like"
+
+
+def test_a_shipped_profile_with_whole_numbers_written_without_a_point_is_the_shipped_one():
+    """A review: compared as JSON text, `target = 0` against the shipped 0.0 read as an edit."""
+    from molgen.scoring.profiles import PROFILE_DIR, differs_from_shipped, marked_if_edited
+
+    text = (PROFILE_DIR / "drug-like.toml").read_text().replace("target = 0.0", "target = 0").replace("width = 1.0", "width = 1")
+    assert "target = 0\n" in text
+    import tomllib
+
+    written = ScoringProfile.from_dict(tomllib.loads(text))
+    assert marked_if_edited(written).name == "drug-like" and not differs_from_shipped(written.to_dict())
