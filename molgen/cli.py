@@ -1007,21 +1007,27 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None, max_ste
     return None
 
 
-def _say_stopped_early(out: Path, max_steps: int | None) -> None:
-    """That --max-minutes ended a training before its last step (the log's last row, written at the stop, says at
-    which), and how to go on: a review read the best line alone as a schedule trained to its end."""
+def _last_logged_step(out: Path) -> int | None:
+    """The step of the last evaluation in the CSV log beside ``out`` (written at every evaluation and at a stop);
+    None without a readable one."""
     import csv
 
     log = out.with_suffix(".csv")
-    if max_steps is None or not log.is_file():
-        return
+    if not log.is_file():
+        return None
     with log.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     try:
-        step = int(rows[-1]["step"]) if rows else None
-    except (KeyError, ValueError):
-        return
-    if step is not None and step < max_steps:
+        return int(rows[-1]["step"]) if rows else None
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _say_stopped_early(out: Path, max_steps: int | None) -> None:
+    """That --max-minutes ended a training before its last step (the log's last row, written at the stop, says at
+    which), and how to go on: a review read the best line alone as a schedule trained to its end."""
+    step = _last_logged_step(out)
+    if max_steps is not None and step is not None and step < max_steps:
         console.print(escape(f"--max-minutes ended the training at step {step:,} of {max_steps:,}; continue with "
                              f"--resume {out.with_suffix('.last.pt')} (and a larger --max-minutes: it counts every "
                              "session)"), style="yellow")
@@ -1031,17 +1037,15 @@ def _say_best_early(out: Path, series: bool, card: Path | None = None) -> None:
     """That a fine-tune's best checkpoint is of its first half, no later evaluation beating it: past it the model
     learned the series' own molecules more than their chemotype (a review took the best line for a model trained to
     its end, when step 10 of 54 was kept)."""
-    import csv
     import json
 
-    card, log = card or out.with_suffix(".json"), out.with_suffix(".csv")   # the best's card; the run's log
-    if not series or not card.is_file() or not log.is_file():
+    card = card or out.with_suffix(".json")   # the best's card; the run's log beside out
+    last = _last_logged_step(out)
+    if not series or not card.is_file() or last is None:
         return
     try:
         best = int(json.loads(card.read_text())["training"]["steps"])
-        with log.open(newline="") as handle:
-            last = int(list(csv.DictReader(handle))[-1]["step"])
-    except (KeyError, ValueError, IndexError, TypeError, json.JSONDecodeError):
+    except (KeyError, ValueError, TypeError, json.JSONDecodeError):
         return
     if 2 * best <= last:
         console.print(escape(f"the best checkpoint is of step {best:,}: no evaluation up to step {last:,} beat it on "

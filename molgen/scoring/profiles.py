@@ -349,17 +349,23 @@ def _scored_content(profile: ScoringProfile) -> dict:
     return {k: v for k, v in profile.to_dict().items() if k not in ("name", "description")}
 
 
+def _read_back(data: dict) -> ScoringProfile | None:
+    """A stored profile read back, as a run's record is (keys an older molgen left out take their defaults); None
+    where a check added since refuses it, or a record edited by hand holds no profile."""
+    try:
+        return ScoringProfile.from_dict(data, "a run")
+    except (ProfileError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
 def differs_from_shipped(data: dict) -> bool:
     """Whether a stored profile carries a shipped profile's name with other content: a run scored by an older
     molgen's drug-like (before a hard filter was added, say) or under an edit that kept the name."""
     name = data.get("name", "")
     if name not in shipped_profiles():
         return False
-    try:   # read back, as a run's record is, so keys an older molgen left to their defaults compare as those
-        stored = ScoringProfile.from_dict(data, "a run")
-    except (ProfileError, ValueError, TypeError, KeyError, AttributeError):   # refused by a check added since, or a
-        return True                                                           # record edited by hand
-    return not _scores_as_shipped(stored, name)
+    stored = _read_back(data)
+    return stored is None or not _scores_as_shipped(stored, name)
 
 
 def stored_profile_label(data: dict) -> str:
@@ -367,20 +373,19 @@ def stored_profile_label(data: dict) -> str:
     content is not the shipped drug-like's, so two runs under one name and two contents are not read as alike (a
     run repeating it records that name, :func:`marked_as_stored`)."""
     name = data.get("name", "")
-    if not differs_from_shipped(data):
+    if name not in shipped_profiles():
         return name
-    try:
-        return f"{name} (not as shipped now, {content_digest(ScoringProfile.from_dict(data, 'a run'))})"
-    except (ProfileError, ValueError, TypeError, KeyError, AttributeError):   # a check added since refuses it (or
-        # a record edited by hand): its name is all there is
+    stored = _read_back(data)
+    if stored is None:   # its name is all there is to show
         return f"{name} (not as shipped now)"
+    return name if _scores_as_shipped(stored, name) else f"{name} (not as shipped now, {content_digest(stored)})"
 
 
 def marked_as_stored(profile: ScoringProfile) -> ScoringProfile:
     """A stored profile under a shipped name with other content, renamed as :func:`stored_profile_label` shows it,
     so a run repeating it records it so, not as the shipped one."""
-    if differs_from_shipped(profile.to_dict()):
-        profile.name = stored_profile_label(profile.to_dict())
+    if profile.name in shipped_profiles() and not _scores_as_shipped(profile, profile.name):
+        profile.name = f"{profile.name} (not as shipped now, {content_digest(profile)})"
     return profile
 
 
