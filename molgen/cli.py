@@ -1513,6 +1513,12 @@ def train_smiles_lm(
     if valid_size < 1:
         error_console.print(f"[red]--valid-size must be 1 or more, not {valid_size}[/red]")
         raise typer.Exit(2)
+    if source is not None and converted is None and not _typed(ctx, "out"):
+        # the default is a MOSES run's name: a fine-tune written there replaced that model (the graph families refuse
+        # it alike, in _graph_from)
+        error_console.print(escape(f"--from {from_} makes a new model: name it with --out, e.g. --out "
+                                   f"runs/smiles-lm-{Path(data).stem}.pt"), style="red")
+        raise typer.Exit(2)
     # a --resume made a fine-tune keeps the resume's default --out (its RUN.pt), refused as the model it starts from
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume or converted, data,
                        starts_from=source or _afresh_from(resume))
@@ -2710,18 +2716,17 @@ def train_ship(
         raise typer.Exit(2)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
                if value is not None}
-    prepare = None
+    prepare, carried_before = None, 0
     try:
         if latent_prior:
-            from molgen.models.graph_vae.latent import aggregate_posterior
-
-            family = load_checkpoint(source).get("family")
+            held = load_checkpoint(source)
+            family, carried_before = held.get("family"), (held.get("config") or {}).get("latent_prior_rows")
             if family != "graph-vae":
                 raise ValueError(f"--latent-prior is for graph VAE checkpoints, not {family}")
-            molecules = load_smiles(latent_prior, "train")
+            molecules = None if Path(latent_prior).is_file() else load_smiles(latent_prior, "train")
 
             def prepare(model):
-                model.set_latent_prior(*aggregate_posterior(model, molecules))
+                _carry_latent_prior(model, latent_prior, molecules)
         if label_prior:
             from molgen.models.graph_diffusion.train import label_prior_from_smiles
 
@@ -2735,6 +2740,46 @@ def train_ship(
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
                   f"card {destination.with_suffix('.json')}")
+    if card["training"].get("metrics_before_export"):   # a review: the card lost its numbers without a word
+        console.print(escape(f"its card's metrics are measured on the shipped weights, so it holds none yet; those of "
+                             f"{source.name} are kept in its training record as metrics_before_export"
+                             + ((" (sampled from its earlier prior, not this one)" if carried_before else
+                                 " (sampled from N(0, I), not from this prior)") if latent_prior else "")))
+
+
+#: A latent prior of fewer molecules than this is said to sample near them (a review's 58-molecule series prior:
+#: 12 of its samples were series members written back).
+FEW_PRIOR_MOLECULES = 1000
+
+
+def _carry_latent_prior(model, source: str, molecules: list[str] | None) -> None:
+    """Give a graph VAE the aggregate posterior of ``source``'s molecules (``molecules``: a dataset's train split;
+    None for a file, read here as training reads one: salts as parents, each row the model cannot hold listed by
+    line), said, and recorded in its training record for the card (a review: `train ship --latent-prior` said
+    nothing of the rows it read, and the card did not name them)."""
+    from molgen.data.moses import sha256_of
+    from molgen.models.graph_vae.latent import aggregate_posterior
+    from molgen.models.training import training_of
+
+    if molecules is None:
+        molecules, _ = _graph_training_smiles(source, model)
+    left_out: list = []
+    mu, logvar = aggregate_posterior(model, molecules, left_out=left_out)
+    model.set_latent_prior(mu, logvar)
+    read = len(mu) + len(left_out)
+    record = {"data": _data_name(source), "molecules": len(mu), "read": read, "of": len(molecules),
+              "left_out": len(left_out), "seed": 0}
+    if Path(source).is_file():
+        record["sha256"] = sha256_of(Path(source))
+    training_of(model)["latent_prior"] = record
+    console.print(escape(f"latent prior: the encoder's posteriors of {len(mu):,} molecules of {source}"
+                         + (f" (a seeded {read:,} of its {len(molecules):,} read)" if read < len(molecules) else "")
+                         + (f"; {len(left_out):,} left out, which the model cannot hold: "
+                            + "; ".join(f"{smiles} ({why})" for smiles, why in left_out[:3])
+                            + (" ..." if len(left_out) > 3 else "") if left_out else "")))
+    if len(mu) < FEW_PRIOR_MOLECULES:
+        console.print(escape(f"a prior of {len(mu):,} molecules samples near them: expect some of them written back "
+                             "among the samples (a run's novelty says how many)"), style="yellow")
 
 
 augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance).",

@@ -607,7 +607,8 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
                    "Standard Value<=100", "--max-steps", "1", "--out", str(tmp_path / "nm-model.pt"), "--threads", "1")
     said = " ".join(by_value.output.split())
     assert by_value.exit_code == 0 and "keeps 3 of 4 rows" in said and "(Standard Value >10 may or may not be <= 100)" in said
-    dataset = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", "--where", "pIC50>=7")
+    dataset = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", "--where", "pIC50>=7",
+                  "--out", str(tmp_path / "w.pt"))
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
 
 
@@ -1405,6 +1406,10 @@ def test_a_graph_model_fine_tunes_from_the_shipped_one_with_from_as_smiles_lm_do
         assert refused.exit_code == 2 and expected in " ".join(refused.output.split()), (args, refused.output)
     unnamed = run("train", "graph-diffusion", "--from", "pretrained", "--data", str(series))   # runs/graph-diffusion.pt
     assert unnamed.exit_code == 2 and "makes a new model: name it with --out" in " ".join(unnamed.output.split())
+    # smiles-lm's --from wrote a series model over runs/smiles-lm.pt, a MOSES run's name, with a warning only
+    unnamed = run("train", "smiles-lm", "--from", "pretrained", "--data", str(series))
+    assert unnamed.exit_code == 2 and f"name it with --out, e.g. --out runs/smiles-lm-{series.stem}.pt" in \
+        " ".join(unnamed.output.split())
 
     def sampled_again(*args, **kwargs):
         raise AssertionError("the unchanged checkpoint was sampled again")

@@ -356,7 +356,9 @@ def on_this_page(message: str) -> str:
     and the model or option it points to named as Generate's controls rather than as flags."""
     message = message.replace("(--model graph-vae decodes around its encoding)",
                               "(choose graph-vae under Model: it decodes around its encoding)")
-    message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")
+    message = re.sub(r", and --scaffold '([^']+)'", r", and keeping \1 as the substructure to keep", message)
+    message = message.replace("(--model smiles-lm-lstm or graph-diffusion)",
+                              "(smiles-lm-lstm or graph-diffusion under Model)")
     message = message.replace("higher --temperature", "higher Temperature")   # saturation_note's advice
     message = message.replace("--decoding sampled", "'sampled' decoding of each latent (under Decoding)")
     message = message.replace("nother --model", "nother Model")   # "another" or "Another", sentence-first

@@ -229,6 +229,13 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     record.update(card_corrected(source, record))   # what was written into its card by hand goes with it
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
+    # the card's metrics are the shipped weights' (measured by the family's benchmark); the source's stay beside
+    # them, named so, rather than vanish (a trained model shipped lost its fine-tune report without a word)
+    measured = read_card(source).get("metrics")
+    if measured:
+        record["metrics_before_export"] = {"of": Path(source).name, **measured}
+    else:
+        record.pop("metrics_before_export", None)
     model.save(destination, half=half)
     return write_card(model, Path(destination), metrics={})
 

@@ -670,7 +670,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                                                            for what, count in missed)
             if missed[0][0].startswith("similarity") and "similar_to" in filtered_only(record):
                 # the reference was only filtered for: a model that steers towards it, or its core kept, gives more
-                core = "" if record["conditions"].get("scaffold") else ", and --scaffold keeps its core"
+                core = "" if record["conditions"].get("scaffold") else core_hint(record["conditions"]["similar_to"],
+                                                                                 record["model"])
                 if record["model"] == "graph-vae":
                     why = params.get("unsteered", {}).get("similar_to", "an atom type it never saw")
                     message += f"; the graph VAE could not encode the reference ({why.rstrip('.')}), so it was only filtered for"
@@ -811,6 +812,21 @@ def shipped_graph_vae_cannot_encode(smiles: str) -> str | None:
         return None
     reason = model.unsteered(conditions_from_dict({"similar_to": smiles})).get("similar_to")
     return reason.rstrip(".") if reason else None
+
+
+def core_hint(reference: str, family: str) -> str:
+    """The run message's advice to keep the reference's ring core, its Murcko scaffold named (", and --scaffold
+    keeps its core" left the chemist to work out which); the graph VAE keeps no scaffold, so a model that does is
+    named. Nothing for an acyclic reference, or a core the shipped models cannot write (an element outside their
+    training data, as in a selenophene): that advice was a dead end."""
+    from molgen.data.splits import murcko_scaffold
+
+    scaffold = murcko_scaffold(reference)
+    if not scaffold or shipped_graph_vae_cannot_encode(scaffold) is not None:
+        return ""
+    keeper = " with a model that keeps a scaffold (--model smiles-lm-lstm or graph-diffusion)" \
+        if family == "graph-vae" else ""
+    return f", and --scaffold '{scaffold}' (the reference's ring core){keeper} keeps its core"
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,8 @@ construction, training lowers the loss, checkpoints round-trip, latent operation
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -477,6 +479,24 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     assert result.exit_code == 0, result.output
     rows = GraphVAE.load(shipped).config.latent_prior_rows
     assert rows == min(16384, len(load_smiles("moses-sample", "train")))
+    said = " ".join(result.output.split())
+    assert f"latent prior: the encoder's posteriors of {rows:,} molecules of moses-sample" in said
+    card = json.loads(shipped.with_suffix(".json").read_text())
+    assert card["training"]["latent_prior"]["data"] == "moses-sample" and \
+        card["training"]["latent_prior"]["molecules"] == rows
+
+    # a series file is read as training reads one: a salt as its parent, a row the model cannot hold named by line;
+    # the card names the file and what was read, and a small prior is said to sample near its molecules
+    series = tmp_path / "series.smi"
+    series.write_text("c1ccc2ncccc2c1\nCc1ccc2ncccc2c1.Cl\nnot a smiles\nCOc1ccc2ncccc2c1\n")
+    from_file = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(tmp_path / "series-prior.pt"),
+                                         "--latent-prior", str(series)])
+    said = " ".join(from_file.output.split())
+    assert from_file.exit_code == 0, from_file.output
+    assert "posteriors of 3 molecules of" in said and "line 3" in said and "samples near them" in said
+    prior = json.loads((tmp_path / "series-prior.json").read_text())["training"]["latent_prior"]
+    assert prior["data"] == str(series.resolve()) and prior["molecules"] == 3 and len(prior["sha256"]) == 64
+    assert GraphVAE.load(tmp_path / "series-prior.pt").config.latent_prior_rows == 3
     refused = CliRunner().invoke(app, ["train", "ship", "molgen/pretrained/smiles-lm-lstm.pt", str(tmp_path / "x.pt"),
                                        "--latent-prior", "moses-sample"])
     assert refused.exit_code == 2 and "for graph VAE checkpoints" in refused.output

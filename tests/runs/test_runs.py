@@ -121,12 +121,20 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     message = far.record["message"]
     assert far.record["status"] == "budget_exhausted" and "missed most often: similarity < 0.99" in message
     assert "the graph VAE does (--model graph-vae decodes around its encoding)" in message
+    # the core to keep is named ("--scaffold keeps its core" left the chemist to work it out)
+    assert message.endswith("and --scaffold 'c1ccccc1' (the reference's ring core) keeps its core"), message
     # the graph VAE itself, given a reference it cannot encode (boron), is not sent to itself
     vae = generate("graph-vae", 5, conditions=build_conditions(similar_to="OB(O)c1ccc(Cl)cc1:0.9"), seed=1,
                    store=store, progress=False, max_samples=40)
     said = vae.record["message"]
     assert vae.record["native"] == {} and "the graph VAE could not encode the reference" in said
     assert "cannot be encoded" in said and "--model graph-vae" not in said   # the real reason, not a guess
+    # the VAE keeps no scaffold: the advice names the models that do; a core no shipped model writes is not advised
+    assert "--scaffold 'c1ccccc1' (the reference's ring core) with a model that keeps a scaffold" in said
+    selenophene = generate("graph-vae", 5, conditions=build_conditions(similar_to="NC(=O)c1ccc(C)[se]1:0.9"), seed=1,
+                           store=store, progress=False, max_samples=20)
+    assert "could not encode the reference" in selenophene.record["message"]
+    assert "--scaffold" not in selenophene.record["message"]
     # gefitinib: 31 heavy atoms, more than the shipped VAE decodes; said as the reason, and another model is not sent
     # to the graph VAE, which could not steer either (a dead end in the web review)
     gefitinib = "COc1cc2ncnc(Nc3ccc(F)c(Cl)c3)c2cc1OCCCN1CCOCC1"

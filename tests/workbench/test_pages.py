@@ -1377,15 +1377,19 @@ def test_a_runs_message_on_a_page_names_the_pages_controls_not_flags():
     message = ("sampling budget of 200 used up: no molecule met every condition (more: molgen generate --resume r1 "
                "--max-samples N); missed most often: similarity < 0.9 (50 molecules); this model does not steer "
                "towards the reference: the graph VAE does (--model graph-vae decodes around its encoding), and "
-               "--scaffold keeps its core; 90 of the latest 100 valid samples (90%) repeated an earlier one. A higher "
+               "--scaffold 'c1ccccc1' (the reference's ring core) keeps its core; 90 of the latest 100 valid samples (90%) repeated an earlier one. A higher "
                "--temperature (sampling), another --model or a model fine-tuned on your series gives more")
     shown_here = on_this_page(message)
     assert "--" not in shown_here and "molgen generate" not in shown_here
     for advice in ("--decoding sampled with a higher --temperature, another --model or a model fine-tuned on your "
                    "series gives more", "Another --model or a model fine-tuned on your series gives more"):
         assert "--" not in on_this_page(advice), on_this_page(advice)
-    assert "(choose graph-vae under Model: it decodes around its encoding), and a kept substructure keeps its core" \
-        in shown_here
+    assert "(choose graph-vae under Model: it decodes around its encoding), and keeping c1ccccc1 as the substructure " \
+        "to keep (the reference's ring core) keeps its core" in shown_here
+    assert on_this_page(", and --scaffold 'c1ccccc1' (the reference's ring core) with a model that keeps a scaffold "
+                        "(--model smiles-lm-lstm or graph-diffusion) keeps its core") == \
+        (", and keeping c1ccccc1 as the substructure to keep (the reference's ring core) with a model that keeps a "
+         "scaffold (smiles-lm-lstm or graph-diffusion under Model) keeps its core")
 
 
 def test_browse_offers_lipinski_only_for_a_run_scored_with_it_and_survives_a_deleted_run(tiny_checkpoint):

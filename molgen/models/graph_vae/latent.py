@@ -169,14 +169,17 @@ def encode(model, smiles: Sequence[str], *, sample: bool = False, seed: int = 0,
 
 
 def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: int = 0,
-                        batch_size: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+                        batch_size: int = 512, left_out: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Means and log-variances of ``rows`` molecules drawn from ``smiles`` (seeded), for
-    ``model.set_latent_prior``. Molecules the model cannot hold are left out, as in training."""
+    ``model.set_latent_prior``. Molecules the model cannot hold are left out, as in training; a ``left_out`` list
+    given gets each of them as (SMILES, reason), so a caller can say what the prior did not read."""
     picked = []
     for i in np.random.default_rng(seed).permutation(len(smiles)):
         try:
             picked.append(_graph_data(model, smiles[i]))
-        except ValueError:  # unparsable, an atom type outside the vocabulary, a radical, too large
+        except ValueError as error:  # unparsable, an atom type outside the vocabulary, a radical, too large
+            if left_out is not None:
+                left_out.append((smiles[i], str(error)))
             continue
         if len(picked) == rows:
             break
