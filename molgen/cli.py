@@ -456,8 +456,6 @@ def evaluate_command(
                                             "keeps it to one)."),
 ) -> None:
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
-    import json
-
     from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
     from molgen.data.moses import sha256_of
     from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
