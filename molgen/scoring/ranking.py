@@ -110,4 +110,6 @@ def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.nd
     # a failing molecule whose aggregate is NaN still ranks (last), as it did when its score 0 was ranked
     zeroed = np.nan_to_num(np.asarray(aggregate, dtype=float), nan=-np.inf)
     after = rank_by_score(np.where(passes, np.nan, zeroed))
-    return np.where(after > 0, after + first.max(initial=0), first)
+    # numbered after every passing molecule, not after the highest passing rank: with ties among them (25 sharing
+    # rank 21 of 44) the failures took ranks 22 and 23, and `rank <= 25` selected them (a review)
+    return np.where(after > 0, after + int((first > 0).sum()), first)

@@ -57,3 +57,7 @@ def test_molecules_failing_a_hard_filter_follow_every_passing_one_in_the_order_o
     assert rank_after_hard_filters(scores[:0], aggregate[:0], passes[:0]).tolist() == []
     # a failing molecule with no aggregate (a property that could not be computed) still ranks, last
     assert rank_after_hard_filters([0.5, 0.0, 0.0], [0.5, np.nan, 0.2], [True, False, False]).tolist() == [1, 3, 2]
+    # passing molecules tied: the failures come after all of them ([1, 2, 2, 2] holds four), so `rank <= 4` holds
+    # no failure (a review: numbered from the highest passing rank, failures took 3 and 4)
+    assert rank_after_hard_filters([0.9, 0.5, 0.5, 0.5, 0.0, 0.0], [0.9, 0.5, 0.5, 0.5, 0.8, 0.7],
+                                   [True, True, True, True, False, False]).tolist() == [1, 2, 2, 2, 5, 6]

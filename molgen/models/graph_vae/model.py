@@ -539,7 +539,9 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         every one is valid by construction (valence masks), and closes no ring of more than
         ``config.max_ring_size`` atoms (``ring_limit=False`` lifts it).
         The latents come from the aggregate posterior the checkpoint carries (``set_latent_prior``),
-        else, or with ``latent_prior=False``, from N(0, I)."""
+        else, or with ``latent_prior=False``, from N(0, I); given ``conditions.similar_to``, from around the
+        reference's encoding instead, nearer it but not held to ``conditions.min_similarity`` (some fall below:
+        ``molgen.generate`` filters for the threshold)."""
         from molgen.models.base import refuse_unknown_options, warn_unread_conditions
         from molgen.models.graph_vae.sample import DEFAULT_DECODING, sample_prior
 
