@@ -13,6 +13,7 @@ process, with a warning that says why; the workers end without a traceback each.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,27 @@ WORKERS_FAILED = ("molgen's worker processes died as they started, so this work 
                   "A script that scores or evaluates with n_jobs > 1 needs its code under "
                   "`if __name__ == \"__main__\":` (the workers import the script), and cannot be piped in on stdin; "
                   "or pass n_jobs=1.")
+
+
+def end_with_parent(parent: int) -> None:
+    """A worker's initializer: on Linux the worker is sent SIGTERM when the process that started it dies. A
+    ``kill`` of a scoring command ended it at once and left its workers waiting for work for ever, holding the
+    caller's stdout open (a script reading it through a pipe hung; a review). ``parent``: its pid, for a parent
+    gone before this ran."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):   # no C library to ask: the worker ends with its pool, as before
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+#: prctl's option (linux/prctl.h) that sends a signal to a process when its parent dies.
+PR_SET_PDEATHSIG = 1
 
 
 def worker_count(n_jobs: int | None) -> int:
@@ -53,7 +75,8 @@ class _LazyPool:
                     # and the script's own process says why (WORKERS_FAILED). Only here: a child importing the
                     # script for other work (the user's own spawn pool) runs work of one worker as before.
                     raise SystemExit(1)
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
+                                                     initializer=end_with_parent, initargs=(os.getpid(),))
             try:
                 for result in self._executor.map(function, pieces):
                     yield result

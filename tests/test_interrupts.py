@@ -88,3 +88,47 @@ def test_workers_are_ended_when_the_caller_stops_not_waited_for():
             processes = list(pool._executor._processes.values())
             raise RuntimeError("stopping")   # as a KeyboardInterrupt would
     assert len(processes) == 2 and all(process.exitcode == -signal.SIGTERM for process in processes)
+
+
+KILLED_CALLER = textwrap.dedent("""
+    import time
+    from molgen.parallel import worker_pool
+
+    if __name__ == "__main__":
+        with worker_pool(2) as pool:
+            results = pool.imap(time.sleep, [0, 0, 600, 600])
+            next(results)
+            print(" ".join(str(pid) for pid in pool._executor._processes), flush=True)
+            time.sleep(600)
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_workers_end_when_their_caller_is_killed(tmp_path):
+    """A review: `kill` of a scoring `molgen score` ended it at once (no handler runs) and left its two workers waiting
+    for work for ever, holding the caller's stdout open: a script reading it through a pipe hung."""
+    import os
+    import time
+
+    script = tmp_path / "caller.py"   # a file, not -c: spawned workers import the caller's script
+    script.write_text(KILLED_CALLER)
+    caller = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(pid) for pid in caller.stdout.readline().split()]
+    assert len(workers) == 2
+    caller.kill()   # SIGKILL: nothing of the caller runs
+    caller.wait(timeout=30)
+
+    def running(pid: int) -> bool:   # a zombie (ended, not yet reaped by whoever adopted it) has ended
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.time() + 30
+    while time.time() < deadline and any(map(running, workers)):
+        time.sleep(0.2)
+    alive = [pid for pid in workers if running(pid)]
+    for pid in alive:   # not left behind by a failing test
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their killed caller"

@@ -29,6 +29,7 @@ from molgen.chem.graph import AtomType, AtomVocabulary, MolGraph, typed_graph
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.files import replacing
+from molgen.parallel import end_with_parent
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 
@@ -203,7 +204,7 @@ def featurize(smiles: Sequence[str], vocabulary: AtomVocabulary | None = None, *
     chunks: list[_Chunk] = []
     work = partial(_featurize_chunk, aromatic=aromatic)
     if workers > 1:
-        with get_context("spawn").Pool(workers) as pool:
+        with get_context("spawn").Pool(workers, initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
             for chunk in pool.imap(work, pieces):
                 chunks.append(chunk)
                 bar.update(len(chunk.graphs))

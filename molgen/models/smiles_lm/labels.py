@@ -8,6 +8,7 @@ fingerprint and the property names.
 from __future__ import annotations
 
 import hashlib
+import os
 from multiprocessing import get_context
 from typing import Sequence
 
@@ -15,6 +16,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgen.data.files import replacing
+from molgen.parallel import end_with_parent
 from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 from molgen.scoring.properties import PROPERTIES
@@ -51,7 +53,7 @@ def property_labels(smiles: Sequence[str], names: Sequence[str], *, n_jobs: int 
     bar = progress_bar(total=len(smiles), desc="property labels", unit="mol", disable=not progress)
     parts = []
     if n_jobs > 1 and len(chunks) > 1:
-        with get_context("spawn").Pool(n_jobs) as pool:
+        with get_context("spawn").Pool(n_jobs, initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
             for part in pool.imap(_label_chunk, chunks):
                 parts.append(part)
                 bar.update(len(part))
