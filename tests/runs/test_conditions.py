@@ -482,3 +482,15 @@ def test_an_avoided_group_that_reads_as_smarts_only_is_said():
     nitro = ConditionFilter(Conditions(avoid=["N(=O)=O"]))
     assert "(read as a SMARTS pattern: it is not valid SMILES, " in nitro.describe()[0]
     assert nitro.failures(Chem.MolFromSmiles("O=[N+]([O-])c1ccccc1")) == []
+
+
+def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
+    """A review: fluoxetine hydrochloride as the scaffold asked for a chlorine anywhere in each molecule (a run kept
+    none of 196), and nitrobenzene.Cl as a group to avoid passed nitrobenzene itself."""
+    with pytest.raises(ConditionError, match=r"written as a salt or hydrate \(Cl beside the molecule\).*give the "
+                                             r"molecule alone, CNCCC\(Oc1ccc\(C\(F\)\(F\)F\)cc1\)c1ccccc1"):
+        build_conditions(scaffold="CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1.Cl")
+    with pytest.raises(ConditionError, match=r"\[Na\+\] beside the molecule"):
+        build_conditions(avoid=["O=C([O-])c1ccccc1.[Na+]"])
+    # two organic parts are a pattern's own business (both looked for), and SMARTS atoms are left as written
+    assert build_conditions(avoid=["c1ccccc1.CC(=O)O", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1.[Cl]"]).avoid

@@ -72,6 +72,10 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         # a NaN target or an infinite weight made every score NaN: nothing ranked, and no word said
         (("high = 5.0", "high = nan"), "components[2] (sa): transform 'reverse_sigmoid': high = nan is not a finite number"),
         (("weight = 2", "weight = inf"), "components[1].weight: must be a finite number >= 0, got inf"),
+        # a salt's counter-ion in a pattern asked for it anywhere in the molecule (a review: nitrobenzene passed,
+        # 4-chloronitrobenzene was struck out)
+        (('alerts = ["pains"]', 'alerts = ["pains"]\navoid = ["c1ccccc1[N+](=O)[O-].Cl"]'),
+         "avoid: 'c1ccccc1[N+](=O)[O-].Cl' is written as a salt or hydrate (Cl beside the molecule)"),
     ],
 )
 def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):
