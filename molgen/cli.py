@@ -339,6 +339,24 @@ def score_command(
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
+    if mixtures:   # written [Na] where [Na+] was meant: read as the counter-ion, not struck out as a radical
+        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
+
+
+def _say_uncharged_counter_ions(mixtures) -> None:
+    """The rows of ``mixtures`` (scored rows of more than one fragment) that write a salt's metal without its charge
+    (``[Na]``), which scoring reads as the counter-ion (:func:`~molgen.scoring.alerts.uncharged_counter_ions`)."""
+    from molgen.chem.parse import to_mol
+    from molgen.scoring.alerts import uncharged_counter_ions
+
+    where = mixtures["line"] if "line" in mixtures else mixtures.index + 1   # a file's line; a list's position
+    lines = [str(line) for line, smiles in zip(where, mixtures["smiles"])
+             if (mol := to_mol(smiles)) is not None and uncharged_counter_ions(mol)]
+    if lines:
+        console.print(escape(f"{len(lines):,} {'rows write' if len(lines) != 1 else 'row writes'} a salt's metal "
+                             f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
+                             f"{' ...' if len(lines) > 10 else ''}): read as the counter-ion, not as a radical"),
+                      style="yellow")
 
 
 def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bool):

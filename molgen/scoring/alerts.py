@@ -141,8 +141,22 @@ def has_no_carbon(mol: Chem.Mol) -> bool:
 
 
 def radical_atoms(mol: Chem.Mol) -> list[int]:
-    """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone)."""
-    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
+    """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone); not a
+    salt's metal written beside the molecule without its charge (:func:`uncharged_counter_ions`)."""
+    stray = set(uncharged_counter_ions(mol))
+    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons() and atom.GetIdx() not in stray]
+
+
+def uncharged_counter_ions(mol: Chem.Mol) -> list[int]:
+    """The salt metals (sodium, potassium, calcium ...) of a mixture written as lone uncharged atoms beside the
+    molecule (``diclofenac.[Na]``): a counter-ion whose charge was left out, which RDKit reads as a radical. A
+    review's sodium salt so written was struck out as a radical, where ``[O-]...[Na+]`` ranked 19th of 48."""
+    from molgen.chem.standardize import SALT_METALS
+
+    if mol.GetNumAtoms() < 2:   # a sodium atom alone is no salt
+        return []
+    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetAtomicNum() in SALT_METALS and atom.GetDegree() == 0
+            and not atom.GetFormalCharge() and not atom.GetTotalNumHs()]
 
 
 def _no_carbon_atoms(mol: Chem.Mol) -> list[int]:

@@ -83,6 +83,10 @@ def test_macrocycles_and_radicals_are_their_own_sets():
     # RDKit reads an unpaired electron without complaint, and no catalog looks for one
     assert find_alerts(mol("C[CH2]"), ["pains", "brenk", "nih", "rings", "radicals"]) == [f"radicals:{RADICAL}"]
     assert alert_atoms(mol("CC[O]"), ["radicals"]) == {f"radicals:{RADICAL}": [2]}
+    # a salt's metal written uncharged beside the molecule is its counter-ion; a sodium atom alone is a radical
+    assert find_alerts(mol("OC(=O)c1ccccc1.[Na]"), ["radicals"]) == []
+    assert find_alerts(mol("OC(=O)c1ccccc1.[K].[CH3]"), ["radicals"]) == [f"radicals:{RADICAL}"]
+    assert find_alerts(mol("[Na]"), ["radicals"]) == [f"radicals:{RADICAL}"]
     assert find_alerts(mol("CCO"), ["radicals", "macrocycles"]) == []
 
 
