@@ -748,6 +748,10 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     n_valid = n_duplicate = 0
     with quiet_rdkit():
         for sample in samples:
+            if (sample.meta or {}).get("truncated"):   # a string cut off at max_len: no molecule, whatever parses
+                rejects.append((sample.meta.get("unfinished", ""), f"unfinished: the model had not ended it within "
+                                f"max_len {sample.meta.get('max_len', '')} tokens (a higher max_len lets it finish)"))
+                continue
             parsed = parse_smiles(sample.smiles)
             if not parsed.ok and (sample.meta or {}).get("error"):   # a graph RDKit could not sanitize: its reason
                 reason = sample.meta.get("reason") or f"other: {problem_in_words(sample.meta['error'])}"

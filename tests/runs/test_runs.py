@@ -96,6 +96,17 @@ def test_a_name_finds_one_run_only(tiny_checkpoint, store):
         store.resolve("ol_er")
 
 
+def test_a_string_cut_off_at_max_len_is_a_reject_not_a_molecule(tiny_checkpoint, store):
+    """A review: at max_len 30, 11 of a run's 22 ranked molecules were strings the model had not finished."""
+    run = generate(str(tiny_checkpoint), 5, seed=1, store=store, progress=False, max_samples=40,
+                   sample_options={"max_len": 12})
+    rejects = store.rejects(run.id)
+    unfinished = rejects[rejects["reason"].str.startswith("unfinished: the model had not ended it within max_len 12")]
+    assert len(unfinished) and unfinished["text"].str.len().gt(0).all()
+    kept = set(run.candidates(ranked_only=False)["smiles"])
+    assert not kept & set(unfinished["text"])
+
+
 def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_export(tiny_checkpoint, store, tmp_path):
     from molgen.scoring.similarity import morgan_fingerprint
     from rdkit import DataStructs

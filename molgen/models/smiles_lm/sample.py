@@ -313,6 +313,10 @@ def _generate_from(model, n: int, prefix_text: str, conditions: Conditions, gene
             cond = model.normalise_targets(conditions.targets, size)
             rows += _sample_batch(model, size, prefix, cond, generator, use_cache=use_cache, **options)
     for tokens, loglik, finished in rows:
-        meta = {} if finished else {"truncated": True}
-        samples.append(Sample(vocab.decode(tokens), loglik, meta))
+        if finished:
+            samples.append(Sample(vocab.decode(tokens), loglik, {}))
+        else:   # cut off at max_len: no molecule the model wrote, though its start may parse as one (a review: a
+            # run at max_len 30 ranked 11 such cut-off strings as valid molecules); the text is kept in meta
+            samples.append(Sample("", loglik, {"truncated": True, "unfinished": vocab.decode(tokens),
+                                              "max_len": max_len}))
     return samples
