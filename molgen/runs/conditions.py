@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -249,6 +250,14 @@ class ConditionFilter:
         c = self.conditions
         for name in list(c.targets) + list(c.ranges):
             _check_property(name, name)
+        # a Conditions built in Python (a missing value of a table row): NaN compares false with everything, so a
+        # NaN bound was dropped and the run said every molecule met it (a review); text is refused when parsed
+        given = [(name, value, f"{name}={value}") for name, value in c.targets.items()] + \
+            [(name, bound, f"{name} range {tuple(bounds)}") for name, bounds in c.ranges.items() for bound in bounds]
+        for name, value, said in given:
+            if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)
+                                      or not math.isfinite(float(value))):   # numpy's numbers are Real
+                raise ConditionError(f"condition {said}: a target or bound must be a finite number, not {value!r}")
         for name, (low, high) in self.windows().items():  # a target outside its own range: nothing can meet both
             if low is not None and high is not None and low > high:
                 raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "

@@ -47,6 +47,11 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
         build_conditions(["qed=0.8", "qed>0.9"])
     with pytest.raises(ConditionError, match="finite"):
         build_conditions(["hbd<1e400"])
+    # built in Python, from a table's missing value: a NaN was dropped and every molecule said to meet it (a review)
+    for built in (Conditions(targets={"qed": float("nan")}), Conditions(ranges={"qed": (float("nan"), None)}),
+                  Conditions(ranges={"mw": (None, "500")})):
+        with pytest.raises(ConditionError, match="must be a finite number"):
+            ConditionFilter(built)
     assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
     # past what the property can take: refused before any sampling, not a spent budget
     for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "more than 0"), ("hbd<0", "at least 0"),
