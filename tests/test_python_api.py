@@ -37,6 +37,17 @@ def test_a_runs_seed_is_a_whole_number_refused_before_anything_is_stored(seed, t
     assert store.runs().empty   # no failed run left behind
 
 
+@pytest.mark.parametrize(("argument", "value"), [("n", 2.5), ("n", "5"), ("max_samples", 0), ("chunk_size", 1.5)])
+def test_a_runs_counts_are_whole_numbers_refused_before_anything_is_stored(argument, value, tmp_path):
+    """A review: n=2.5 was stored as a run asking for "ranks 1 to 2.5"; n="5" was a TypeError from a comparison."""
+    from molgen.runs.store import RunStore
+
+    store = RunStore(tmp_path / "runs.db")
+    with pytest.raises(ValueError, match=f"{argument} .*must be a whole number"):
+        molgen.generate(**{"n": 5, argument: value}, store=store, progress=False)
+    assert store.runs().empty
+
+
 def test_unseeded_sampling_draws_afresh_and_a_seed_repeats(tiny_checkpoint):
     model = load(str(tiny_checkpoint))
     assert [s.smiles for s in model.sample(40, seed=3)] == [s.smiles for s in model.sample(40, seed=3)]
@@ -71,8 +82,20 @@ def test_graph_samplers_refuse_options_they_do_not_take():
         load("graph-diffusion").sample(2, seed=1, step=10)
     with pytest.raises(TypeError, match="graph-vae sampling takes no option 'tempreature'"):
         load("graph-vae").sample(2, tempreature=0.5)
-    with pytest.raises(ValueError, match="n must be 0 or more"):
+    with pytest.raises(ValueError, match="n must be a whole number of 0 or more, not -1"):
         load("graph-vae").sample(-1)
+    # the same refusals in every family (a review: n=2.5 and batch_size=0 failed deep in torch, or the LSTM wrote
+    # empty strings a run counted as invalid; a dict for conditions had "no attribute 'targets'")
+    for name in ("smiles-lm", "graph-vae", "graph-diffusion"):
+        model = load(name)
+        for call, message in ((lambda: model.sample(2.5), "n must be a whole number of 0 or more, not 2.5"),
+                              (lambda: model.sample(True), "n must be a whole number"),
+                              (lambda: model.sample(2, batch_size=0), "batch_size must be a whole number of 1 or more"),
+                              (lambda: model.sample(2, conditions={"qed": 0.8}), "conditions must be a molgen Conditions")):
+            with pytest.raises((ValueError, TypeError), match=message):
+                call()
+    with pytest.raises(ValueError, match="max_len must be a whole number of 1 or more, not 0"):
+        load("smiles-lm").sample(2, max_len=0)   # read as the default before
     # the SMILES model names its own options, not its sampler's ("generate() got an unexpected keyword argument")
     with pytest.raises(TypeError, match="smiles-lm sampling takes no option 'decoding'; it takes .*strategy"):
         load("smiles-lm").sample(2, decoding="greedy")

@@ -254,6 +254,28 @@ SAMPLE_OPTIONS = {"smiles-lm": {"strategy", "temperature", "top_k", "top_p", "be
                                 "ring_limit"},
                   "graph-diffusion": {"steps", "guidance", "batch_size", "num_atoms", "label_prior", "sampler",
                                       "target_guidance", "stochasticity", "step_spacing", "projection", "target_sizes"}}
+def whole_number(name: str, value, least: int = 0) -> int:
+    """``value`` as an int when it is a whole number of ``least`` or more (numpy's too, not a bool); else a
+    ``ValueError`` naming ``name`` (a review: ``n=2.5`` was stored as a run asking for "ranks 1 to 2.5", ``n=True``
+    and ``batch_size=0`` failed deep in torch or came back as empty strings)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise ValueError(f"{name} must be a whole number of {least} or more, not {value!r}")
+    return int(value)
+
+
+def check_sample_request(n, conditions, batch_size=None) -> None:
+    """What every family's ``sample`` refuses first: ``n`` not a whole number of 0 or more, ``conditions`` not a
+    :class:`Conditions` (a dict was "'dict' object has no attribute 'targets'"), ``batch_size`` below 1."""
+    whole_number("n", n)
+    if conditions is not None and not isinstance(conditions, Conditions):
+        raise TypeError(f"conditions must be a molgen Conditions (Conditions(targets={{'qed': 0.8}})), not "
+                        f"{type(conditions).__name__}")
+    if batch_size is not None:
+        whole_number("batch_size", batch_size, least=1)
+
+
 def refuse_unknown_options(family: str, options: dict, also: tuple[str, ...] = ()) -> None:
     """A ``TypeError`` naming sampling options ``family``'s ``sample`` does not take: a misspelt ``step=10`` was
     dropped without a word, and the steps asked for were not the steps run (a review). ``also``: options the method

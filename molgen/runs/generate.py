@@ -26,7 +26,7 @@ from molgen.chem.parse import (FRAGMENT_REASON, has_dummy_atom, misplaced_attach
                                problem_in_words)
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.data.moses import sha256_of as file_sha256
-from molgen.models.base import FAMILIES, Conditions, load_checkpoint
+from molgen.models.base import FAMILIES, Conditions, load_checkpoint, whole_number
 from molgen.models.training import is_fine_tune, training_of
 from molgen.progress import progress_bar
 from molgen.runs.conditions import (ConditionError, ConditionFilter, build_conditions, check_new_reference,
@@ -283,15 +283,11 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         on_start: called with the run's id once it is stored, before any sampling (the web app notes it
             then: a page stopped mid-run cannot count on its exception handlers).
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    chunk_size = default_chunk_size(n) if chunk_size is None else chunk_size
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
-    if max_samples is not None and max_samples < 1:  # 0 must not quietly become the default budget
-        raise ValueError(f"max_samples must be at least 1 (or None: {DEFAULT_BUDGET_FACTOR} x n), got {max_samples}")
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be at least 1, got {n_jobs}")
+    n = whole_number("n", n, least=1)
+    chunk_size = default_chunk_size(n) if chunk_size is None else whole_number("chunk_size", chunk_size, least=1)
+    if max_samples is not None:  # 0 must not quietly become the default budget
+        max_samples = whole_number(f"max_samples (or None: {DEFAULT_BUDGET_FACTOR} x n)", max_samples, least=1)
+    n_jobs = whole_number("n_jobs", n_jobs, least=1)
     # a run's seed decides its molecules, so it is stored: a whole number of 0 or more (None, -1 and 1.5 were
     # stored with a failed run, then a numpy error)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

@@ -19,8 +19,8 @@ from torch import nn
 from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo, mol_to_graph, unsanitized_smiles
 from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import (Conditions, GraphModelCheckpoint, Sample, normalise_targets, refuse_unknown_options,
-                               sampling_seed, warn_unread_conditions)
+from molgen.models.base import (Conditions, GraphModelCheckpoint, Sample, check_sample_request, normalise_targets,
+                               refuse_unknown_options, sampling_seed, warn_unread_conditions)
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -443,6 +443,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         see :meth:`sample_graphs`.
         """
         refuse_unknown_options(self.family, options, also=("keep_scaffold_hydrogens",))
+        check_sample_request(n, conditions, batch_size)
         conditions = conditions or Conditions()
         # ranges are read only to pick label-prior rows, and only those of properties the model is conditioned on
         prior_used = self._uses_label_prior(conditions, label_prior, num_atoms)

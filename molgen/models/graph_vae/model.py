@@ -542,10 +542,11 @@ class GraphVAE(GraphModelCheckpoint, nn.Module):
         else, or with ``latent_prior=False``, from N(0, I); given ``conditions.similar_to``, from around the
         reference's encoding instead, nearer it but not held to ``conditions.min_similarity`` (some fall below:
         ``molgen.generate`` filters for the threshold)."""
-        from molgen.models.base import refuse_unknown_options, warn_unread_conditions
+        from molgen.models.base import check_sample_request, refuse_unknown_options, warn_unread_conditions
         from molgen.models.graph_vae.sample import DEFAULT_DECODING, sample_prior
 
         refuse_unknown_options(self.family, options)
+        check_sample_request(n, conditions, batch_size)
         warn_unread_conditions(self.family, conditions, {"similar_to"})
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")

@@ -183,11 +183,13 @@ class SmilesLM:
         ``conditions.prefix`` completes a given SMILES prefix; ``conditions.targets`` steer a
         conditional transformer.
         """
-        from molgen.models.base import SAMPLE_OPTIONS, refuse_unknown_options, warn_unread_conditions
+        from molgen.models.base import (SAMPLE_OPTIONS, check_sample_request, refuse_unknown_options,
+                                        warn_unread_conditions)
         from molgen.models.smiles_lm.sample import generate
 
         # named as this method's, not the sampler's ("generate() got an unexpected keyword argument 'decoding'")
         refuse_unknown_options(self.family, {k: v for k, v in options.items() if k not in SAMPLE_OPTIONS[self.family]})
+        check_sample_request(n, conditions, options.get("batch_size"))
         # a scaffold reaches the sampler as prefixes (native_conditions), never as itself
         warn_unread_conditions(self.family, conditions, {"prefix", "prefixes", "targets"})
         return generate(self, n, conditions=conditions, seed=seed, **options)

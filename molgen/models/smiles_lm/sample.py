@@ -244,8 +244,14 @@ def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length
 
 
 def check_options(model, *, strategy: str = "sample", temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                  beam_width: int = 10, bf16: bool = False, **_) -> None:
+                  beam_width: int = 10, bf16: bool = False, batch_size: int = 512, max_len: int | None = None,
+                  **_) -> None:
     """``ValueError`` for a sampling option no run could use, named with what it got."""
+    from molgen.models.base import whole_number
+
+    whole_number("batch_size", batch_size, least=1)   # 0 wrote empty strings, a run's validity 0 (a review)
+    if max_len is not None:   # 0 was read as the default
+        whole_number("max_len", max_len, least=1)
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if not temperature > 0:
@@ -268,7 +274,7 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
     if n < 0:
         raise ValueError(f"n must be 0 or more, not {n}")
     check_options(model, strategy=strategy, temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
-                  bf16=bf16)
+                  bf16=bf16, batch_size=batch_size, max_len=max_len)
     conditions = conditions or Conditions()
     vocab = model.vocabulary
     seed = sampling_seed(seed)
