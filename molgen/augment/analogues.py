@@ -38,7 +38,7 @@ from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutral_parent
 from molgen.data.tokenizer import tokenize
-from molgen.models.base import Conditions, shipped_checkpoint
+from molgen.models.base import Conditions, shipped_checkpoint, whole_number
 from molgen.progress import progress_bar
 from molgen.scoring.similarity import morgan_fingerprint
 
@@ -202,6 +202,15 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         raise ValueError(f"need 0 <= min_similarity <= max_similarity <= 1, got {min_similarity}, {max_similarity}")
     if per_seed < 1 or samples_per_seed < 1:
         raise ValueError(f"need per_seed and samples_per_seed of 1 or more, got {per_seed} and {samples_per_seed}")
+    # refused here, not per seed: a negative radius removed every seed as "not encodable" (a review)
+    if not latent_radius >= 0:
+        raise ValueError(f"latent_radius must be 0 or more, not {latent_radius}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, not {temperature}")
+    whole_number("diffusion_steps", diffusion_steps, least=1)
+    whole_number("fine_tune_steps", fine_tune_steps, least=1)
+    if isinstance(methods, str):   # "latent" was read letter by letter: "unknown analogue method 'l'"
+        raise TypeError(f"methods takes a list: give [{methods!r}]")
     methods = list(dict.fromkeys(methods))   # a method named twice runs once
     for method in methods:
         if method not in METHODS:
@@ -215,7 +224,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
 
     # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
     # stay this call's
-    molecule_list(seeds, "analogues")
+    if not len(molecule_list(seeds, "analogues")):   # (a KeyError from pandas before)
+        raise ValueError("give at least one seed molecule to make analogues of")
     guard = screened(guard, screen)
     seed_rows, removed_seeds = _canonical_seeds(seeds, guard)
     canonical = list(seed_rows)

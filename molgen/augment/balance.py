@@ -61,8 +61,15 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         screen: new molecules are also screened for :data:`~molgen.augment.guards.GENERATED_ROW_ALERTS` (strained
             rings, radicals, no carbon, halogens on N, O or S (not sulfonyl halides)), with or without a guard, as on the command line.
     """
-    from molgen.models.base import load
+    from molgen.models.base import load, whole_number
     from molgen.runs.generate import chunk_seed, file_sha256, resolve_checkpoint
+
+    # the command line refuses these; from Python chunk=0 sampled nothing for ever, bins=0 blamed the inputs' range
+    whole_number("bins", bins, least=1)
+    whole_number("max_samples", max_samples, least=1)
+    whole_number("chunk", chunk, least=1)
+    if per_bin is not None:
+        whole_number("per_bin", per_bin, least=1)
 
     # new molecules screened as on the command line, whatever guard is given; a copy, so the seeds set below
     # stay this call's

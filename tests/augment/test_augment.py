@@ -990,3 +990,19 @@ def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():
                            "removed_because": ["seed not readable by the SMILES model x.pt: [Se]"]})
     assert "prefix (1 removed, most often seed not readable by the SMILES model x.pt: 1" in \
         methods_without_analogues(["prefix"], kept.iloc[:0], unread)
+
+
+def test_budget_and_method_arguments_from_python_are_refused_before_any_sampling():
+    """A review: balance(chunk=0) sampled nothing for ever; per_bin=0 and max_samples=-5 returned quietly; bins=0
+    blamed the inputs' range; analogues([]) was a KeyError from pandas, methods="latent" read letter by letter and a
+    negative latent_radius removed every seed as "not encodable"."""
+    series = ["CCO", "CCCCCCCC", "c1ccccc1O", "OCC(O)CO"]
+    for argument, value in (("chunk", 0), ("per_bin", 0), ("max_samples", -5), ("bins", 0), ("bins", -2)):
+        with pytest.raises(ValueError, match=f"{argument} must be a whole number of 1 or more"):
+            balance(series, "logp", **{argument: value})
+    with pytest.raises(ValueError, match="give at least one seed molecule"):
+        analogues([])
+    with pytest.raises(TypeError, match=r"methods takes a list: give \['latent'\]"):
+        analogues(series, methods="latent")
+    with pytest.raises(ValueError, match="latent_radius must be 0 or more, not -1"):
+        analogues(series, methods=["latent"], latent_radius=-1)
