@@ -25,6 +25,8 @@ def test_diverse_selection_and_clusters_take_a_runs_candidates_and_an_export(tmp
     read_back = table.assign(duplicate=["False", "True", "False", ""], passes_filters=["True", "True", "False", "True"])
     assert select_diverse_top(read_back, 3, max_similarity=0.3)["smiles"].tolist() == ["c1ccccc1O", "CCCCCCO"]
     assert select_diverse_top(read_back, 3, max_similarity=0.3, passing_only=True)["smiles"].tolist() == ["c1ccccc1O"]
+    with pytest.raises(TypeError, match=r"takes a scored table \(molgen.score\(smiles, profile\)\), not a list"):
+        select_diverse_top(["CCO"], 3)
 
 
 @pytest.mark.parametrize("seed", [None, -1, 1.5, True])

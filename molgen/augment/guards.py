@@ -277,6 +277,8 @@ class Guard:
     rules: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if isinstance(self.held_out, ReferenceSet):   # "'ReferenceSet' object is not iterable" (a review)
+            raise TypeError(f"held_out takes a list of reference sets: give [ReferenceSet({self.held_out.name!r}, ...)]")
         for reference in self.held_out:   # a held-out entry that is no molecule would leave its compound unguarded
             reference.require_readable()
         unknown = [r for r in self.rules if r not in RULES]

@@ -46,6 +46,9 @@ def select_diverse_top(scored: pd.DataFrame, n: int, max_similarity: float = 0.6
     Morgan Tanimoto similarity to an already chosen one exceeds ``max_similarity``. ``passing_only``: leave out the
     rows failing the profile's hard filters (score 0, ranked last), which a large ``n`` otherwise reaches, as
     ``molgen export --passing-only`` does."""
+    if not isinstance(scored, pd.DataFrame):   # a list of SMILES was an AttributeError (a review)
+        raise TypeError(f"select_diverse_top takes a scored table (molgen.score(smiles, profile)), not a "
+                        f"{type(scored).__name__}")
     if not 0 <= max_similarity <= 1:
         raise ValueError(f"max_similarity must lie in [0, 1], got {max_similarity}")
     if n < 1:

@@ -1006,3 +1006,5 @@ def test_budget_and_method_arguments_from_python_are_refused_before_any_sampling
         analogues(series, methods="latent")
     with pytest.raises(ValueError, match="latent_radius must be 0 or more, not -1"):
         analogues(series, methods=["latent"], latent_radius=-1)
+    with pytest.raises(TypeError, match=r"held_out takes a list of reference sets: give \[ReferenceSet\('test'"):
+        Guard(held_out=ReferenceSet("test", ["CCO"]))
