@@ -332,6 +332,7 @@ def score_command(
 
     for note in common_alert_notes(scored.loc[scored["valid"], "alert_names"]):
         console.print(f"[yellow]{escape(note)}[/yellow]")
+    _say_alert_names_explained(scored.loc[scored["valid"], "alert_names"])
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
         console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment that is no known counter-ion, neutralized)")
@@ -341,6 +342,15 @@ def score_command(
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
     if mixtures:   # written [Na] where [Na+] was meant: read as the counter-ion, not struck out as a radical
         _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
+
+
+def _say_alert_names_explained(cells) -> None:
+    """What the alert names in ``cells`` that say less than they match do match (the table's manifest keeps it)."""
+    from molgen.scoring.alerts import explained_alert_names
+
+    if explained := explained_alert_names(cells):
+        console.print(escape("what some alert names match: " + "; ".join(f"{name}: {what}"
+                                                                        for name, what in explained.items())))
 
 
 def _say_uncharged_counter_ions(mixtures) -> None:
@@ -431,6 +441,7 @@ def _score_manifest(scored, input: Path, output: Path, sha256: str, profile, set
     it. ``from_stdin``: ``input`` holds what standard input gave."""
     from molgen.data.moses import sha256_of
     from molgen.runs.generate import package_versions
+    from molgen.scoring.alerts import explained_alert_names
 
     invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
     return {
@@ -438,6 +449,7 @@ def _score_manifest(scored, input: Path, output: Path, sha256: str, profile, set
         "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": sha256_of(Path(input)),
                   "blank_lines_skipped": list(blank_lines)},
         "profile": profile.to_dict(),
+        "alert_names_explained": explained_alert_names(scored.loc[scored["valid"], "alert_names"]),
         "output": {"file": output.name, "sha256": sha256, "rows": len(scored), "valid": int(scored["valid"].sum()),
                    "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
                    "duplicates": int(scored["duplicate"].sum()),

@@ -19,6 +19,7 @@ from molgen.data.files import FileFormatError, check_writable, detect_format
 from molgen.data.with_manifest import WriteError, write_with_manifest
 from molgen.runs.conditions import has_conditions
 from molgen.runs.store import RunStore, passes_hard_filters
+from molgen.scoring.alerts import explained_alert_names
 from molgen.scoring.similarity import SIMILARITY_MEASURE
 
 FORMATS = ("csv", "tsv", "sdf", "parquet")
@@ -278,7 +279,9 @@ def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: st
                    "columns": list(frame.columns), **options,
                    "failing_hard_filters": failing_hard_filters(frame), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                    # the similarity condition, the similarity columns and --diverse all use this fingerprint
-                   "similarity": SIMILARITY_MEASURE},
+                   "similarity": SIMILARITY_MEASURE,
+                   **({"alert_names_explained": explained_alert_names(frame["alert_names"])}
+                      if "alert_names" in frame else {})},
         # times as the export's own reads (ISO, local offset), not seconds since 1970
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},

@@ -15,6 +15,7 @@ import pandas as pd
 
 from molgen.models.training import is_fine_tune
 from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
+from molgen.scoring.alerts import WHAT_IT_MATCHES
 
 
 def run_notes(record: dict, candidates: Callable[..., pd.DataFrame], on_page: bool = False) -> list[str]:
@@ -107,7 +108,8 @@ def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", sh
     for name, count in counts.most_common():
         if count >= least and count >= share * len(alert_names):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
-            notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
+            meaning = f" ({WHAT_IT_MATCHES[name]})" if name in WHAT_IT_MATCHES else ""
+            notes.append(f"{accepted}{meaning} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
                          f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] "
                          + ("(in the profile's TOML, edited on Generate)" if on_page else
                             "(a copy of --profile's TOML; see README, scoring)"))

@@ -333,7 +333,23 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                                     "no halogen: any acrylamide or acrylate)",
                    # RDKit's name; paracetamol carries it (its quinone imine, NAPQI, is the worry)
                    "hydroquinone": "a phenol with OH or NH para to it (p-hydroquinone, p-aminophenol, paracetamol): "
-                                   "oxidised to a quinone or quinone imine"}
+                                   "oxidised to a quinone or quinone imine",
+                   # NIH's (BMS's screening-deck filter): C1~[O,S]~[C,N,O,S]1[a,N,O,S]
+                   "activated_S#O_3_ring": "an epoxide or thiirane carrying an aryl or a heteroatom on a ring atom "
+                                           "(opened readily)",
+                   "CH2_S#O_3_ring": "an epoxide or thiirane with a ring CH2 (a terminal one)",
+                   # Brenk's German names: Chinon is quinone
+                   "chinone_1": "a quinone (Brenk's name, from the German Chinon)",
+                   "chinone_2": "a quinone (Brenk's name, from the German Chinon)"}
+
+
+def explained_alert_names(cells) -> dict[str, str]:
+    """For the alert names in ``cells`` (``alert_names`` cells, "set:name; set:name") whose name says less than its
+    pattern matches (:data:`WHAT_IT_MATCHES`), what each matches: a legend for the command line and a manifest (the
+    web app shows it beside each finding). A review: ``halo_acrylate`` on acrylamide and ``hydroquinone`` on
+    paracetamol were read as mislabels, unexplained outside the app."""
+    found = {hit.partition(":")[2] or hit for cell in cells if isinstance(cell, str) for hit in cell.split("; ") if hit}
+    return {name: WHAT_IT_MATCHES[name] for name in sorted(found) if name in WHAT_IT_MATCHES}
 
 
 def describe_findings(hits, atoms: dict[str, list[int]] | None = None) -> str:

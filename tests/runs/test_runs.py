@@ -122,6 +122,9 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     assert len(kept) and (kept["similarity_to_reference"] >= 0.05).all()
     assert ((everything["similarity_to_reference"] < 0.05) == ~everything["meets_conditions"].astype(bool)).all()
     exported = pd.read_csv(export_run(store, run.id, tmp_path / "near.csv"))
+    from molgen.scoring.alerts import explained_alert_names   # what its cryptic alert names match, kept with it
+    manifest = json.loads((tmp_path / "near.csv.manifest.json").read_text())
+    assert manifest["export"]["alert_names_explained"] == explained_alert_names(exported["alert_names"])
     assert exported["similarity_to_reference"].between(0.05, 1).all()
     assert list(exported.columns[:4]) == ["rank", "smiles", "score", "similarity_to_reference"]   # read beside the score
     plain = generate(str(tiny_checkpoint), 5, seed=4, store=store, progress=False).candidates()

@@ -206,3 +206,16 @@ def test_an_alert_description_never_holds_the_separator_between_findings():
     mol = Chem.MolFromSmiles("COc1ccc(NC=O)cc1")
     hits = find_alerts(mol, ["brenk"])
     assert len(describe_findings(hits, alert_atoms(mol, ["brenk"])).split("; ")) == 1
+
+
+def test_alert_names_that_say_less_than_they_match_are_explained():
+    """A review: nih:halo_acrylate on acrylamide, brenk:hydroquinone on paracetamol and nih:activated_S#O_3_ring on an
+    epoxide were shown on the command line without a word of what they match."""
+    from molgen.scoring.alerts import explained_alert_names
+
+    cells = ["nih:halo_acrylate; brenk:Michael_acceptor_1", "brenk:hydroquinone", "", None,
+             "nih:activated_S#O_3_ring; brenk:Three-membered_heterocycle"]
+    explained = explained_alert_names(cells)
+    assert set(explained) == {"halo_acrylate", "hydroquinone", "activated_S#O_3_ring"}
+    assert "needs no halogen" in explained["halo_acrylate"] and "paracetamol" in explained["hydroquinone"]
+    assert explained_alert_names(["pains_a:quinone_A(370)"]) == {}
