@@ -103,6 +103,8 @@ def resolve_checkpoint(model: str) -> tuple[str, Path]:
 
 
 def package_versions() -> dict:
+    """The versions a run's, a table's or an export's numbers depend on; molgen's source commit too when it runs
+    from a git checkout (:func:`source_commit`)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
@@ -111,7 +113,30 @@ def package_versions() -> dict:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = None
+    if commit := source_commit():
+        out["molgen_commit"] = commit
     return out
+
+
+@lru_cache(maxsize=1)
+def source_commit() -> str | None:
+    """The git commit molgen's source is at when it runs from a checkout (an editable install), "+changes" when its
+    files differ from it: the version number stays 0.1.0 across commits whose scoring differs (a review). None
+    outside a checkout, or without git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--",
+                                  "molgen"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if head.returncode or changed.returncode:
+        return None
+    return head.stdout.strip() + ("+changes" if changed.stdout.strip() else "")
 
 
 def default_chunk_size(n: int) -> int:

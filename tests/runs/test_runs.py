@@ -96,6 +96,23 @@ def test_a_name_finds_one_run_only(tiny_checkpoint, store):
         store.resolve("ol_er")
 
 
+def test_a_smiles_runs_record_says_how_it_sampled_and_from_which_source(tiny_checkpoint, store):
+    """A review: a SMILES run stored sample_options {} (the graph families pin their defaults), and its versions
+    named molgen 0.1.0 alone, across commits whose scoring differs."""
+    from molgen.runs.generate import source_commit
+
+    plain = generate(str(tiny_checkpoint), 3, seed=1, store=store, progress=False, max_samples=20)
+    assert plain.record["params"]["sample_options"] == {"strategy": "sample", "temperature": 1.0, "top_k": 0,
+                                                        "top_p": 1.0}
+    beam = generate(str(tiny_checkpoint), 3, seed=1, store=store, progress=False, max_samples=20,
+                    sample_options={"strategy": "beam", "temperature": 0.8})
+    assert beam.record["params"]["sample_options"]["beam_width"] == 10
+    assert beam.record["params"]["sample_options"]["temperature"] == 0.8
+    assert plain.record["versions"].get("molgen_commit") == source_commit()
+    if source_commit() is not None:   # run from a git checkout, as the tests are
+        assert len(source_commit().partition("+")[0]) == 40
+
+
 def test_a_string_cut_off_at_max_len_is_a_reject_not_a_molecule(tiny_checkpoint, store):
     """A review: at max_len 30, 11 of a run's 22 ranked molecules were strings the model had not finished."""
     run = generate(str(tiny_checkpoint), 5, seed=1, store=store, progress=False, max_samples=40,

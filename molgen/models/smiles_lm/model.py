@@ -195,11 +195,17 @@ class SmilesLM:
         return generate(self, n, conditions=conditions, seed=seed, **options)
 
     def check_sample_options(self, **options) -> dict:
-        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this)."""
-        from molgen.models.smiles_lm.sample import check_options
+        """Refuse bad option values before a run is stored (``molgen.runs.generate`` calls this), and return them
+        with the sampling defaults written in (strategy, temperature, top-k and top-p; a beam's width), so a run's
+        record and manifest say how it sampled (a review: ``{}``) and a run resumed or repeated after a default
+        changed samples as it began, as the graph families' runs do."""
+        from molgen.models.smiles_lm.sample import BEAM_WIDTH, SAMPLING_DEFAULTS, check_options
 
         check_options(self, **options)
-        return options
+        pinned = {**SAMPLING_DEFAULTS, **options}
+        if pinned["strategy"] == "beam":
+            pinned.setdefault("beam_width", BEAM_WIDTH)
+        return pinned
 
     def native_conditions(self, conditions: Conditions) -> tuple[Conditions, dict[str, str]]:
         """The conditions this model steers itself, and how (the pipeline filters for all of them anyway).

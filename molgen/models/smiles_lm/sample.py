@@ -14,6 +14,9 @@ import torch
 from molgen.models.base import Conditions, Sample, sampling_seed
 
 STRATEGIES = ("sample", "greedy", "beam")
+#: What a SMILES model samples with unless told otherwise, written into a run's record (``check_sample_options``).
+SAMPLING_DEFAULTS = {"strategy": "sample", "temperature": 1.0, "top_k": 0, "top_p": 1.0}
+BEAM_WIDTH = 10
 
 
 def bf16_supported() -> bool:
@@ -244,7 +247,7 @@ def beam_search(model, width: int, prefix: list[int], cond, max_len: int, length
 
 
 def check_options(model, *, strategy: str = "sample", temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
-                  beam_width: int = 10, bf16: bool = False, batch_size: int = 512, max_len: int | None = None,
+                  beam_width: int = BEAM_WIDTH, bf16: bool = False, batch_size: int = 512, max_len: int | None = None,
                   **_) -> None:
     """``ValueError`` for a sampling option no run could use, named with what it got."""
     from molgen.models.base import whole_number
@@ -267,7 +270,7 @@ def check_options(model, *, strategy: str = "sample", temperature: float = 1.0, 
 
 
 def generate(model, n: int, *, conditions: Conditions | None = None, seed: int | None = None, strategy: str = "sample",
-             temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, beam_width: int = 10,
+             temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, beam_width: int = BEAM_WIDTH,
              batch_size: int = 512, max_len: int | None = None, use_cache: bool = True,
              bf16: bool = False) -> list[Sample]:
     """``n`` samples from ``model``; see :meth:`SmilesLM.sample` for the options."""
