@@ -22,6 +22,7 @@ asking for a family molgen does not ship, without a path, is an error that says 
 from __future__ import annotations
 
 import tempfile
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -302,9 +303,12 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                     # molecule, and the counter-ion is not the compound
                     parent = latent.parent_of(Chem.MolFromSmiles(s))
                     try:
-                        # every decoding, repeats too: they are listed as removed, as the other methods' are
-                        found = latent.analogues(vae, parent or s, samples_per_seed, latent_radius, seed=seed + i,
-                                                 include_seed=True, keep_repeats=True)
+                        # every decoding, repeats too: they are listed as removed, as the other methods' are; a seed
+                        # the model does not hold is not warned of per seed: the window to the seed judges each
+                        with warnings.catch_warnings():
+                            warnings.filterwarnings("ignore", message="the model does not hold")
+                            found = latent.analogues(vae, parent or s, samples_per_seed, latent_radius,
+                                                     seed=seed + i, include_seed=True, keep_repeats=True)
                     except ValueError as error:  # an atom type the VAE never saw
                         outside.append({"smiles": s, "method": "analogue:latent", "seed_smiles": s,
                                         "removed_because": f"seed not encodable: {error}"})

@@ -755,3 +755,26 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
     assert PROPERTIES["mw"].function(latent._start_molecule("[13CH3]c1ccccc1N")) == \
         pytest.approx(PROPERTIES["mw"].function(Chem.MolFromSmiles("Cc1ccccc1N")))
     assert labelled   # runs on the unlabelled start
+
+
+def test_a_latent_walk_from_a_molecule_the_model_does_not_hold_says_where_it_starts():
+    """A review: diazepam's interpolation, analogues and optimisation started from another molecule (its encoding
+    decodes to an indolizine), listed as the start, without a word."""
+    import warnings
+
+    from molgen.models.base import checkpoint_path
+
+    model = load(checkpoint_path("graph-vae"))
+    diazepam, paracetamol = "CN1C(=O)CN=C(c2ccccc2)c2cc(Cl)ccc21", "CC(=O)Nc1ccc(O)cc1"
+    with pytest.warns(UserWarning, match=r"does not hold 'CN1C\(=O\)CN=C.*decodes back \(greedily\) to .*Tanimoto "
+                                         r"[0-9.]+ to it, where the path starts"):
+        latent.interpolate(model, diazepam, paracetamol, steps=3, refine_steps=0)
+    with pytest.warns(UserWarning, match="where the analogues are decoded around"):
+        latent.analogues(model, diazepam, n=3, refine_steps=0)
+    with pytest.warns(UserWarning, match=r"where the walk starts \(its step 0\)"):
+        latent.optimise(model, diazepam, {"qed": 0.9}, steps=0, refine_steps=0)
+    with warnings.catch_warnings():   # a molecule it holds: nothing said
+        warnings.simplefilter("error")
+        latent.analogues(model, paracetamol, n=3)
+    with pytest.raises(TypeError, match=r"targets are a dict .* not a Conditions; a Conditions' are its .targets"):
+        latent.optimise(model, paracetamol, Conditions(targets={"qed": 0.9}))

@@ -221,6 +221,20 @@ def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int =
                           for s, d in zip(smiles, decoded)]))
 
 
+def warn_if_not_held(smiles: str, decoded: str, what: str) -> None:
+    """A warning when ``smiles``'s latent point decodes (greedily) to another molecule, ``decoded``: the walk, path
+    or neighbourhood ``what`` describes then starts from that molecule, not the one given (a review: diazepam's
+    interpolation began at an indolizine, listed as its start, without a word; the run pipeline says so already)."""
+    given = Chem.MolFromSmiles(smiles) if smiles else None
+    mol = Chem.MolFromSmiles(decoded) if decoded else None
+    if given is None or (mol is not None and graph_key(mol) == graph_key(given)):
+        return
+    near = (f", Tanimoto {DataStructs.TanimotoSimilarity(morgan_fingerprint(given), morgan_fingerprint(mol)):.2f} "
+            "to it" if mol is not None else "")
+    warnings.warn(f"the model does not hold {_short(smiles)}: its encoding decodes back (greedily) to "
+                  f"{_short(decoded or '(no molecule)')}{near}, where {what}", UserWarning, stacklevel=3)
+
+
 def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool = False,
                 refine_steps: int = REFINE_STEPS) -> list[tuple[float, str]]:
     """The distinct molecules met on the way from ``start`` to ``end`` (linear or spherical in z), each with the
@@ -237,7 +251,10 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
     else:
         path = torch.stack([(1 - f) * z0 + f * z1 for f in fractions])
     met, out = set(), []
-    for f, s in zip(fractions.tolist(), decode(model, path)):
+    decoded = decode(model, path)
+    warn_if_not_held(start, decoded[0], "the path starts")
+    warn_if_not_held(end, decoded[-1], "the path ends")
+    for f, s in zip(fractions.tolist(), decoded):
         if s and s not in met:
             met.add(s)
             out.append((f, s))
@@ -256,6 +273,7 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     ``keep_repeats``: every point's decoding in point order, repeats and undecodable ones ('') too, so that a
     caller accounting for each sample (augmentation's removal report) loses none."""
     z = encode(model, [seed_smiles], refine_steps=refine_steps)[0]
+    warn_if_not_held(seed_smiles, decode(model, z[None])[0], "the analogues are decoded around")
     return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
                             keep_repeats=keep_repeats)
 
@@ -326,6 +344,8 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
     for step in range(steps + 1):
         if step % decode_every == 0 or step == steps:   # the final point too, whatever the step count
             smiles = decode(model, z.detach())[0]
+            if step == 0:
+                warn_if_not_held(start, smiles, "the walk starts (its step 0)")
             mol = Chem.MolFromSmiles(smiles) if smiles else None
             if mol is not None and smiles not in seen and (step == 0 or graph_key(mol) != start_key):
                 seen.add(smiles)   # the start itself, met later on the way, is no find (as in ``search``)
@@ -345,7 +365,11 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
 
 
 def _check_targets(targets: dict) -> None:
-    """``ValueError`` unless every target is a finite number (a NaN read as gap nan on every row, "0.9" a TypeError)."""
+    """``ValueError`` unless every target is a finite number (a NaN read as gap nan on every row, "0.9" a TypeError);
+    ``TypeError`` for targets that are no dict (a Conditions was "'Conditions' object is not iterable")."""
+    if not isinstance(targets, dict):
+        raise TypeError(f"targets are a dict of property to value ({{'qed': 0.9}}), not a {type(targets).__name__}"
+                        + ("; a Conditions' are its .targets" if hasattr(targets, "targets") else ""))
     for name, value in targets.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
             raise ValueError(f"the target of {name} must be a number, not {value!r}")
