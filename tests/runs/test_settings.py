@@ -25,7 +25,9 @@ def test_a_run_generated_again_from_its_settings_samples_the_same_molecules(tiny
                          name="first")
         settings = run_settings("first", store=store)
         assert settings["seed"] == 5 and settings["chunk_size"] == 40 and settings["max_samples"] == 200
-        assert settings["sample_options"] == {"temperature": 0.9} and settings["profile"].name == "my-profile"
+        # the defaults it sampled with are pinned beside the temperature asked for
+        assert settings["sample_options"] == {"strategy": "sample", "temperature": 0.9, "top_k": 0, "top_p": 1.0}
+        assert settings["profile"].name == "my-profile"
         assert settings["conditions"].ranges == {"mw": (None, 400.0)}
         again = generate(**settings, store=store, progress=False, name="again")
         assert _ranked(store, again.id) == _ranked(store, first.id) and len(_ranked(store, first.id)) >= 12
