@@ -120,3 +120,20 @@ def test_an_sdf_export_read_back_has_its_numbers_as_numbers(tmp_path):
     assert titled["name"].tolist() == ["1e5", "12"] and titled["sdf_name"].tolist() == ["1e5", "12"]
     scored = read_molecules(write_molecules(pd.DataFrame({"smiles": ["CCO"], "sdf_score": [0.5]}), tmp_path / "s.sdf"))
     assert scored["sdf_score"].tolist() == [0.5]   # a vendor's own sdf_ item is a number like any other
+
+
+def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tmp_path):
+    """A review: from Python nothing said that the graph VAE keeps no scaffold (the filter alone met it), and a
+    scaffold larger than the VAE ever builds was sampled for to the end of the budget."""
+    from molgen.runs import ConditionError
+    from molgen.runs.store import RunStore
+
+    store = RunStore(tmp_path / "runs.db")
+    run = molgen.generate(model="graph-vae", n=3, scaffold="c1ccc2[nH]ccc2c1", max_samples=20, seed=1, store=store,
+                          progress=False)
+    notes = run.notes()
+    assert notes[0] == "how validity is counted: valid by construction: valence-masked decoder"
+    assert "scaffold: not steered by this model here; met by the filter alone" in notes
+    sexiphenyl = "c1ccc(-c2ccc(-c3ccc(-c4ccc(-c5ccc(-c6ccccc6)cc5)cc4)cc3)cc2)cc1"
+    with pytest.raises(ConditionError, match="it has 36 heavy atoms, and the model builds molecules of at most"):
+        molgen.generate(model="graph-vae", n=3, scaffold=sexiphenyl, max_samples=20, store=store, progress=False)

@@ -78,6 +78,25 @@ class Run:
 
         return export_run(self.store, self.id, path, **options)
 
+    def notes(self) -> list[str]:
+        """What ``molgen generate`` says of a run beside its message, for a script: how validity was counted, the
+        conditions the model steered and those the filter alone met, a property window few training molecules
+        reach, the training molecules and alerts its ranked set holds (a review: from Python, nothing said that
+        the graph VAE keeps no scaffold)."""
+        from molgen.runs.conditions import FEW_TRAINING_MOLECULES, ConditionFilter, conditions_from_dict, training_share
+        from molgen.runs.notes import run_notes
+
+        record = self.record
+        said = [f"how validity is counted: {validity_note(record)}"]
+        steered = [what.split(" ", 1)[1] for what in record["native"] if what.startswith(("target ", "range "))]
+        share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered)
+        if share is not None and share[0] < FEW_TRAINING_MOLECULES:
+            said.append(share[1])
+        said += [f"{what}: steered natively by {how}" for what, how in record["native"].items()]
+        if alone := filter_alone_note(record):
+            said.append(alone)
+        return said + run_notes(record, self.candidates)
+
 
 class SampleOptionError(ValueError):
     """Sampling options the chosen model does not take; ``accepted`` are those it does, so a caller
@@ -378,6 +397,13 @@ def refuse_a_scaffold_out_of_reach(generator, conditions: Conditions) -> None:
         raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it holds "
                              f"{', '.join(missing)}, which the model cannot write (it writes "
                              f"{', '.join(sorted(writes - {'H'}))})")
+    # a graph model builds at most max_atoms heavy atoms: a larger scaffold was sampled for to the end of the budget
+    # by the graph VAE (a review: 34 atoms against its 29); graph diffusion refused it already
+    largest = getattr(getattr(generator, "config", None), "max_atoms", None)
+    heavy = sum(atom.GetAtomicNum() > 1 for atom in scaffold.GetAtoms())
+    if isinstance(largest, int) and heavy > largest:
+        raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it has "
+                             f"{heavy} heavy atoms, and the model builds molecules of at most {largest}")
 
 
 def _conditions(conditions, scaffold: str | None, avoid: list[str] | None, similar_to: str | None) -> Conditions:
