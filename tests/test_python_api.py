@@ -134,6 +134,9 @@ def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tm
     notes = run.notes()
     assert notes[0] == "how validity is counted: valid by construction: valence-masked decoder"
     assert "scaffold: not steered by this model here; met by the filter alone" in notes
+    # the ranked set is empty: it keeps the run's columns all the same (a KeyError in a script before)
+    assert run.candidates().empty and list(run.candidates().columns) == list(run.candidates(ranked_only=False).columns)
+    assert {"lipinski_pass", "veber_violations", "d_qed"} <= set(run.candidates().columns)
     sexiphenyl = "c1ccc(-c2ccc(-c3ccc(-c4ccc(-c5ccc(-c6ccccc6)cc5)cc4)cc3)cc2)cc1"
     with pytest.raises(ConditionError, match="it has 36 heavy atoms, and the model builds molecules of at most"):
         molgen.generate(model="graph-vae", n=3, scaffold=sexiphenyl, max_samples=20, store=store, progress=False)

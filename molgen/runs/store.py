@@ -609,14 +609,29 @@ class RunStore:
         frame = pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
         kinds = dict(self._db.execute("SELECT name, kind FROM candidate_columns").fetchall())
         fixed = set(_FIXED_COLUMNS)
+        # an empty selection says nothing of which columns are the run's: asked of the run's rows, else its profile
+        # (a review: a run that ranked nothing lacked lipinski_pass and every d_ column, a KeyError in a script)
+        filled = self._run_columns(run_id, list(frame.columns)) if frame.empty and not columns else None
         for column in list(frame.columns):
-            if column not in fixed and not columns and frame[column].isna().all():
+            if column not in fixed and not columns and (column not in filled if filled is not None
+                                                        else frame[column].isna().all()):
                 frame = frame.drop(columns=[column])  # a column only other runs' profiles fill
             elif kinds.get(column) == "bool":
                 frame[column] = frame[column].astype("boolean")
             elif column in PROPERTIES and PROPERTIES[column].integer:  # a count, stored in a REAL column
                 frame[column] = frame[column].astype("Int64")
         return frame
+
+    def _run_columns(self, run_id: str, columns: list[str]) -> set[str]:
+        """The ``columns`` a run filled in any of its rows; for a run without a row, those its profile scores."""
+        counted = self._db.execute(f"SELECT count(*), {', '.join(f'count({_quote(c)})' for c in columns)} FROM "
+                                   "candidates WHERE run_id = ?", (run_id,)).fetchone()
+        if counted[0]:
+            return {column for column, count in zip(columns, counted[1:]) if count}
+        from molgen.scoring.pipeline import score
+        from molgen.scoring.profiles import ScoringProfile
+
+        return set(score([], ScoringProfile.from_dict(self.run(run_id)["profile"]), progress=False).columns)
 
     def count(self, run: str, *, ranked_only: bool = False,
               ranges: dict[str, tuple[float | None, float | None]] | None = None) -> int:
