@@ -330,7 +330,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     n = whole_number("n", n, least=1)
     chunk_size = default_chunk_size(n) if chunk_size is None else whole_number("chunk_size", chunk_size, least=1)
     if max_samples is not None:  # 0 must not quietly become the default budget
-        max_samples = whole_number(f"max_samples (or None: {DEFAULT_BUDGET_FACTOR} x n)", max_samples, least=1)
+        max_samples = whole_number("max_samples", max_samples, least=1)
     n_jobs = whole_number("n_jobs", n_jobs, least=1)
     # a run's seed decides its molecules, so it is stored: a whole number of 0 or more (None, -1 and 1.5 were
     # stored with a failed run, then a numpy error)

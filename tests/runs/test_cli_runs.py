@@ -257,8 +257,8 @@ def test_a_run_that_fails_mid_way_exits_1_and_names_the_failed_run(tiny_checkpoi
 
 
 def test_generate_names_refused_values_by_their_flags(tiny_checkpoint, tmp_path):
-    for flag, value, said in (("--top-p", 2, "--top-p must lie in (0, 1]"), ("--chunk-size", 0, "--chunk-size must be at least 1"),
-                              ("--max-samples", 0, "--max-samples must be at least 1")):
+    for flag, value, said in (("--top-p", 2, "--top-p must lie in (0, 1]"), ("--chunk-size", 0, "--chunk-size must be a whole number of 1 or more"),
+                              ("--max-samples", 0, "--max-samples must be a whole number of 1 or more")):
         result = run("generate", "--model", tiny_checkpoint, "-n", 5, flag, value, home=tmp_path)
         assert result.exit_code == 2 and said in result.output, result.output
 

@@ -73,7 +73,8 @@ def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_pat
         base, same_record = store.run("base"), store.run("same")
         for key in ("conditions", "profile", "seed", "n_requested", "checkpoint"):
             assert same_record[key] == base[key], key
-        assert same_record["params"]["sample_options"] == base["params"]["sample_options"] == {"temperature": 0.9}
+        assert same_record["params"]["sample_options"] == base["params"]["sample_options"] == \
+            {"strategy": "sample", "temperature": 0.9, "top_k": 0, "top_p": 1.0}   # its defaults pinned with it
         assert _ranked(store, "same") == _ranked(store, "base")
         varied_record = store.run("varied")
         assert varied_record["seed"] == 4 and varied_record["n_requested"] == 5
