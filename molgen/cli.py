@@ -340,7 +340,7 @@ def score_command(
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
-    if mixtures:   # written [Na] where [Na+] was meant: read as the counter-ion, not struck out as a radical
+    if mixtures and not largest_fragment:   # written [Na] where [Na+] was meant: a radical, struck out, said why
         _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
 
 
@@ -355,7 +355,8 @@ def _say_alert_names_explained(cells) -> None:
 
 def _say_uncharged_counter_ions(mixtures) -> None:
     """The rows of ``mixtures`` (scored rows of more than one fragment) that write a salt's metal without its charge
-    (``[Na]``), which scoring reads as the counter-ion (:func:`~molgen.scoring.alerts.uncharged_counter_ions`)."""
+    (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), struck out as radicals: the way to score them
+    said (a review: a sodium salt so written ranked beside cisplatin, unexplained)."""
     from molgen.chem.parse import to_mol
     from molgen.scoring.alerts import uncharged_counter_ions
 
@@ -365,7 +366,9 @@ def _say_uncharged_counter_ions(mixtures) -> None:
     if lines:
         console.print(escape(f"{len(lines):,} {'rows write' if len(lines) != 1 else 'row writes'} a salt's metal "
                              f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
-                             f"{' ...' if len(lines) > 10 else ''}): read as the counter-ion, not as a radical"),
+                             f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical, "
+                             "so the radicals filter strikes the row out; write the ion pair ([O-] ... [Na+]), or "
+                             "--largest-fragment scores the parent"),
                       style="yellow")
 
 
@@ -2789,16 +2792,19 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None) -> None
     from molgen.models.graph_vae.latent import aggregate_posterior
     from molgen.models.training import training_of
 
+    preparation = None
     if molecules is None:
-        molecules, _ = _graph_training_smiles(source, model)
+        molecules, preparation = _graph_training_smiles(source, model)
     left_out: list = []
     mu, logvar = aggregate_posterior(model, molecules, left_out=left_out)
     model.set_latent_prior(mu, logvar)
     read = len(mu) + len(left_out)
-    record = {"data": _data_name(source), "molecules": len(mu), "read": read, "of": len(molecules),
-              "left_out": len(left_out), "seed": 0}
-    if Path(source).is_file():
-        record["sha256"] = sha256_of(Path(source))
+    # every key written, so that a re-shipped checkpoint's card fills in none from its source's prior (a review)
+    record = {"data": _data_name(source), "sha256": sha256_of(Path(source)) if Path(source).is_file() else None,
+              # a file's rows, and its molecules once read as training reads them (a salt as its parent, a repeat
+              # once, a row the model cannot hold left out): the prior's molecules are among these
+              "file_rows": preparation["rows"] if preparation else None, "molecules_read": len(molecules),
+              "posteriors": len(mu), "drawn": read, "left_out": len(left_out), "seed": 0}
     training_of(model)["latent_prior"] = record
     console.print(escape(f"latent prior: the encoder's posteriors of {len(mu):,} molecules of {source}"
                          + (f" (a seeded {read:,} of its {len(molecules):,} read)" if read < len(molecules) else "")

@@ -168,14 +168,16 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1]
     assert b["smiles"][0] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and b["logp"][0] > a["logp"][0] + 2
     assert b["activity"].dtype == "float64" and b["id"].tolist() == [1, 2]  # numbers from CSV stay numbers
-    # a sodium salt written with its metal uncharged ([Na]) was struck out as a radical (a review): the counter-ion
+    # a sodium salt written with its metal uncharged ([Na]) was struck out as a radical without a word (a review)
     uncharged = tmp_path / "uncharged.csv"
     uncharged.write_text("smiles\nCC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na]\nC[CH2]\n")
     result = run("score", str(uncharged), "-o", str(tmp_path / "uncharged.parquet"))
     said = " ".join(result.output.split())
-    assert result.exit_code == 0 and "1 row writes a salt's metal without its charge ([Na] for [Na+]; line 2)" in said
-    scored = pd.read_parquet(tmp_path / "uncharged.parquet")
-    assert scored["passes_filters"].tolist() == [True, False] and "radicals" not in scored["alert_names"][0]
+    assert result.exit_code == 0 and ("1 row writes a salt's metal without its charge ([Na] for [Na+]; line 2): "
+                                      "RDKit reads the lone metal as a radical") in said
+    assert "--largest-fragment scores the parent" in said
+    assert run("score", str(uncharged), "-o", str(tmp_path / "parents.parquet"), "--largest-fragment").exit_code == 0
+    assert pd.read_parquet(tmp_path / "parents.parquet")["passes_filters"].tolist() == [True, False]
 
 
 def test_scoring_a_file_with_no_molecules_exits_2_and_writes_nothing(tmp_path):

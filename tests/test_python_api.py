@@ -50,6 +50,17 @@ def test_a_runs_counts_are_whole_numbers_refused_before_anything_is_stored(argum
     assert store.runs().empty
 
 
+@pytest.mark.parametrize("model", ["smiles-lm", "graph-vae", "graph-diffusion"])
+def test_a_batch_size_below_one_is_refused_before_a_run_is_stored(model, tmp_path):
+    """A review: the graph families refused batch_size=0 only in sample(), once a failed run was stored."""
+    from molgen.runs.store import RunStore
+
+    store = RunStore(tmp_path / "runs.db")
+    with pytest.raises(ValueError, match="batch_size must be a whole number of 1 or more"):
+        molgen.generate(model=model, n=3, sample_options={"batch_size": 0}, store=store, progress=False)
+    assert store.runs().empty
+
+
 def test_unseeded_sampling_draws_afresh_and_a_seed_repeats(tiny_checkpoint):
     model = load(str(tiny_checkpoint))
     assert [s.smiles for s in model.sample(40, seed=3)] == [s.smiles for s in model.sample(40, seed=3)]

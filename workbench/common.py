@@ -357,6 +357,7 @@ def on_this_page(message: str) -> str:
     message = message.replace("(--model graph-vae decodes around its encoding)",
                               "(choose graph-vae under Model: it decodes around its encoding)")
     message = re.sub(r", and --scaffold '([^']+)'", r", and keeping \1 as the substructure to keep", message)
+    message = message.replace(", and --scaffold keeps its core", ", and a kept substructure keeps its core")   # older runs
     message = message.replace("(--model smiles-lm-lstm or graph-diffusion)",
                               "(smiles-lm-lstm or graph-diffusion under Model)")
     message = message.replace("higher --temperature", "higher Temperature")   # saturation_note's advice

@@ -35,8 +35,8 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
-from molgen.scoring.similarity import (has_substructure, morgan_fingerprint, query_has_stereo, substructure_query,
-                                      written_as_smarts)
+from molgen.scoring.similarity import (has_substructure, morgan_fingerprint, query_has_stereo, refuse_a_salt,
+                                      substructure_query, written_as_smarts)
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -150,6 +150,29 @@ def _merge_range(conditions: Conditions, name: str, low: float | None, high: flo
     conditions.ranges[name] = (low, high)
 
 
+def check_new_conditions(conditions: Conditions) -> None:
+    """Refuse, before a new run, what a stored run is still read with (a check added since it ran must not break
+    Compare, export or a resume): a target or bound that is no finite number, a scaffold or avoided group written
+    as a salt (:func:`~molgen.scoring.similarity.refuse_a_salt`), and a reference no molecule can usefully be near
+    (:func:`check_new_reference`)."""
+    # a Conditions built in Python (a missing value of a table row): NaN compares false with everything, so a
+    # NaN bound was dropped and the run said every molecule met it (a review); text is refused when parsed. A
+    # range's open end is None; a target's is no value at all
+    given = [(value, f"{name}={value}", False) for name, value in conditions.targets.items()] + \
+        [(bound, f"{name} range {tuple(bounds)}", True) for name, bounds in conditions.ranges.items() for bound in bounds]
+    for value, said, open_end in given:
+        if (value is None and not open_end) or (value is not None and (
+                not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(float(value)))):
+            raise ConditionError(f"condition {said}: a target or bound must be a finite number, not {value!r}")
+    for what, text in ([("scaffold", conditions.scaffold)] if conditions.scaffold else []) + \
+            [("avoid", text) for text in conditions.avoid]:
+        try:
+            refuse_a_salt(text)
+        except ValueError as error:
+            raise ConditionError(f"{what}: {error}") from None
+    check_new_reference(conditions)
+
+
 def check_new_reference(conditions: Conditions) -> None:
     """Refuse, before a new run, a reference no generated molecule can usefully be near (runs stored with one
     still read): a salt or mixture (the models write one molecule, so a counter-ion's bits lower every similarity,
@@ -250,14 +273,6 @@ class ConditionFilter:
         c = self.conditions
         for name in list(c.targets) + list(c.ranges):
             _check_property(name, name)
-        # a Conditions built in Python (a missing value of a table row): NaN compares false with everything, so a
-        # NaN bound was dropped and the run said every molecule met it (a review); text is refused when parsed
-        given = [(name, value, f"{name}={value}") for name, value in c.targets.items()] + \
-            [(name, bound, f"{name} range {tuple(bounds)}") for name, bounds in c.ranges.items() for bound in bounds]
-        for name, value, said in given:
-            if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)
-                                      or not math.isfinite(float(value))):   # numpy's numbers are Real
-                raise ConditionError(f"condition {said}: a target or bound must be a finite number, not {value!r}")
         for name, (low, high) in self.windows().items():  # a target outside its own range: nothing can meet both
             if low is not None and high is not None and low > high:
                 raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "

@@ -29,7 +29,7 @@ from molgen.data.moses import sha256_of as file_sha256
 from molgen.models.base import FAMILIES, Conditions, load_checkpoint, whole_number
 from molgen.models.training import is_fine_tune, training_of
 from molgen.progress import progress_bar
-from molgen.runs.conditions import (ConditionError, ConditionFilter, build_conditions, check_new_reference,
+from molgen.runs.conditions import (ConditionError, ConditionFilter, build_conditions, check_new_conditions,
                                     conditions_from_dict, conditions_to_dict, missed_most)
 from molgen.runs.store import LeaseLost, RunStore, new_owner, passes_hard_filters, run_ranks
 from molgen.scoring.profiles import ScoringProfile, load_profile, stored_profile
@@ -339,7 +339,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     store = store or RunStore()
     conditions = _conditions(conditions, scaffold, avoid, similar_to)
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
-    check_new_reference(conditions)
+    check_new_conditions(conditions)   # what a stored run is still read with: a new one is refused
     family, checkpoint = resolve_checkpoint(model)
     from molgen.models.base import SAMPLE_OPTIONS
 
@@ -356,6 +356,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         # graph diffusion's default sampler depends on the scaffold held (a scaffold is a condition, not an option)
         by_scaffold = {"scaffold": conditions.scaffold} if "scaffold" in inspect.signature(check).parameters else {}
         options = check(**options, **by_scaffold) or options
+    if "batch_size" in options:   # every family's: refused here, not by sample() once a run is stored (a review)
+        options["batch_size"] = whole_number("batch_size", options["batch_size"], least=1)
     steer, native = _native(generator, to_steer(conditions), options)
     refuse_a_scaffold_out_of_reach(generator, conditions)
     if options.get("guidance") and not any(how.startswith("target ") for how in native):

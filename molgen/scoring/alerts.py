@@ -141,16 +141,16 @@ def has_no_carbon(mol: Chem.Mol) -> bool:
 
 
 def radical_atoms(mol: Chem.Mol) -> list[int]:
-    """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone); not a
-    salt's metal written beside the molecule without its charge (:func:`uncharged_counter_ions`)."""
-    stray = set(uncharged_counter_ions(mol))
-    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons() and atom.GetIdx() not in stray]
+    """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone); a salt's
+    metal written without its charge too (:func:`uncharged_counter_ions`): scored as written, the acid beside a
+    sodium atom ranked above the salt written right, so the row is struck out and ``molgen score`` says why."""
+    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
 
 
 def uncharged_counter_ions(mol: Chem.Mol) -> list[int]:
     """The salt metals (sodium, potassium, calcium ...) of a mixture written as lone uncharged atoms beside the
-    molecule (``diclofenac.[Na]``): a counter-ion whose charge was left out, which RDKit reads as a radical. A
-    review's sodium salt so written was struck out as a radical, where ``[O-]...[Na+]`` ranked 19th of 48."""
+    molecule (``diclofenac.[Na]``): a counter-ion whose charge was left out, which RDKit reads as a radical (a
+    review's sodium salt so written was struck out, unexplained, beside cisplatin)."""
     from molgen.chem.standardize import SALT_METALS
 
     if mol.GetNumAtoms() < 2:   # a sodium atom alone is no salt

@@ -52,7 +52,7 @@ from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets, known_
 from molgen.scoring.desirability import TRANSFORMS, Identity, Transform, make_transform
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
-from molgen.scoring.similarity import reference_fingerprints, substructure_query
+from molgen.scoring.similarity import reference_fingerprints, refuse_a_salt, substructure_query
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 #: The profile a molecule is scored with when none is named (the command line's default, and the workbench's).
@@ -290,7 +290,21 @@ def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"profile {path}: not valid TOML ({error})") from None
     profile = ScoringProfile.from_dict(data, str(path))
+    refuse_salt_patterns(profile, str(path))
     return profile if path.resolve().parent == PROFILE_DIR.resolve() else marked_if_edited(profile)
+
+
+def refuse_salt_patterns(profile: ScoringProfile, where: str) -> None:
+    """A ``ProfileError`` for a ``require`` or ``avoid`` pattern written as a salt (a review: ``nitrobenzene.Cl``
+    to avoid let nitrobenzene pass and struck out 4-chloronitrobenzene; :func:`~molgen.scoring.similarity.
+    refuse_a_salt`). For a profile written now (a TOML file, the Generate page's editor); a run's stored profile
+    is read as it ranked."""
+    for key in ("require", "avoid"):
+        for text in getattr(profile, key):
+            try:
+                refuse_a_salt(text)
+            except ValueError as error:
+                raise ProfileError(f"profile {where}, {key}: {error}") from None
 
 
 def stored_profile(data: dict, source: str) -> ScoringProfile:

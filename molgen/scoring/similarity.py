@@ -51,20 +51,28 @@ def similarity_to_references(mol: Chem.Mol, references: list) -> tuple[float, fl
     return float(sims.max()), float(sims.mean())
 
 
-def _refuse_a_salt(text: str, mol: Chem.Mol) -> None:
-    """``ValueError`` for a pattern written as a salt or hydrate (an organic part and one without carbon, ``.Cl``,
-    ``.[Na+]``, ``.O``): each part of a pattern must be found in the one molecule, so ``fluoxetine.Cl`` as a scaffold
-    asked for a chlorine anywhere in it (a review's run kept none of 196 molecules), and as a group to avoid it let
-    nitrobenzene through and struck out 4-chloronitrobenzene. A reference to stay near is refused alike
-    (``check_new_reference``)."""
-    from molgen.chem.counterions import is_organic
+def refuse_a_salt(text: str) -> None:
+    """``ValueError`` for a pattern written as a salt or hydrate (beside the molecule, a part without carbon, ``.Cl``,
+    ``.[Na+]``, ``.O``, or a listed counter-ion or solvent, ``.CS(=O)(=O)O``): each part of a pattern must be found in
+    the one molecule, so ``fluoxetine.Cl`` as a scaffold asked for a chlorine anywhere in it (a review's run kept
+    none of 196 molecules), and as a group to avoid it let nitrobenzene through and struck out
+    4-chloronitrobenzene. For new runs and profiles only (a stored one is read as it ran); a reference to stay
+    near is refused alike (``check_new_reference``). SMARTS is left as written."""
+    from molgen.chem.counterions import may_be_compound
 
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(re.sub(r"\[\d+\*", "[*", text)) if text.strip() else None
+    # (bare atoms read as SMILES are radicals: SMARTS, [#6]1:[#6]...)
+    if mol is None or any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms()):
+        return
     parts = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
-    organic = [part for part in parts if is_organic(part) or has_dummy_atom(part)]
-    ions = [Chem.MolToSmiles(part) for part in parts if not is_organic(part) and not has_dummy_atom(part)]
+    if len(parts) < 2:
+        return
+    organic = [part for part in parts if may_be_compound(part) or has_dummy_atom(part)]
+    ions = [Chem.MolToSmiles(part) for part in parts if not may_be_compound(part) and not has_dummy_atom(part)]
     if organic and ions:
         alone = ".".join(Chem.MolToSmiles(part) for part in organic)
-        raise ValueError(f"{text!r} is written as a salt or hydrate ({', '.join(ions)} beside the molecule): each part "
+        raise ValueError(f"{text!r} is written as a salt, hydrate or solvate ({', '.join(ions)} beside the molecule): each part "
                          f"of a pattern is looked for in the one molecule, so it would also ask for "
                          f"{' and '.join(ions)} anywhere in it; give the molecule alone, {alone}")
 
@@ -81,8 +89,6 @@ def substructure_query(text: str) -> Chem.Mol:
     with quiet_rdkit():
         query = Chem.MolFromSmarts(text) if text.strip() else None
         as_smiles = Chem.MolFromSmiles(text) if text.strip() else None
-    if as_smiles is not None and not any(atom.GetNumRadicalElectrons() for atom in as_smiles.GetAtoms()):
-        _refuse_a_salt(text, as_smiles)   # (bare atoms read as SMILES are radicals: SMARTS, [#6]1:[#6]...)
     # not when the SMILES reading holds radicals: [#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1 also parses as SMILES, as a ring
     # of bare aromatic carbons that matches no benzene ([#7] in C1=CC=C[#7]=C1 is pyridine's N either way)
     if query is None or (as_smiles is not None and _aromatic(as_smiles) and not _aromatic(query)

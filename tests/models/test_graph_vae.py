@@ -483,7 +483,7 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     assert f"latent prior: the encoder's posteriors of {rows:,} molecules of moses-sample" in said
     card = json.loads(shipped.with_suffix(".json").read_text())
     assert card["training"]["latent_prior"]["data"] == "moses-sample" and \
-        card["training"]["latent_prior"]["molecules"] == rows
+        card["training"]["latent_prior"]["posteriors"] == rows
 
     # a series file is read as training reads one: a salt as its parent, a row the model cannot hold named by line;
     # the card names the file and what was read, and a small prior is said to sample near its molecules
@@ -495,8 +495,26 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     assert from_file.exit_code == 0, from_file.output
     assert "posteriors of 3 molecules of" in said and "line 3" in said and "samples near them" in said
     prior = json.loads((tmp_path / "series-prior.json").read_text())["training"]["latent_prior"]
-    assert prior["data"] == str(series.resolve()) and prior["molecules"] == 3 and len(prior["sha256"]) == 64
+    assert prior["data"] == str(series.resolve()) and prior["posteriors"] == 3 and len(prior["sha256"]) == 64
+    assert prior["file_rows"] == 4 and prior["molecules_read"] == 3   # the invalid row left out by line
     assert GraphVAE.load(tmp_path / "series-prior.pt").config.latent_prior_rows == 3
+
+    # the shipped model's measured card: its numbers kept as the source's (its prior was another), and a re-ship
+    # with a dataset's prior keeps nothing of the file's
+    from molgen.models.base import checkpoint_path
+
+    reshipped = CliRunner().invoke(app, ["train", "ship", str(checkpoint_path("graph-vae")), str(tmp_path / "p.pt"),
+                                         "--latent-prior", str(series)])
+    assert reshipped.exit_code == 0, reshipped.output
+    assert "(sampled from its earlier prior, not this one)" in " ".join(reshipped.output.split())
+    card = json.loads((tmp_path / "p.json").read_text())
+    assert card["metrics"] == {} and card["training"]["metrics_before_export"]["of"] == "graph-vae.pt"
+    assert card["training"]["metrics_before_export"]["FCD/Test"] > 0
+    again = CliRunner().invoke(app, ["train", "ship", str(tmp_path / "p.pt"), str(tmp_path / "p2.pt"),
+                                     "--latent-prior", "moses-sample"])
+    assert again.exit_code == 0, again.output
+    prior = json.loads((tmp_path / "p2.json").read_text())["training"]["latent_prior"]
+    assert prior["data"] == "moses-sample" and prior["sha256"] is None and prior["file_rows"] is None
     refused = CliRunner().invoke(app, ["train", "ship", "molgen/pretrained/smiles-lm-lstm.pt", str(tmp_path / "x.pt"),
                                        "--latent-prior", "moses-sample"])
     assert refused.exit_code == 2 and "for graph VAE checkpoints" in refused.output

@@ -7,7 +7,8 @@ from rdkit import Chem
 from rdkit.Chem import Descriptors
 
 from molgen.models.base import Conditions
-from molgen.runs.conditions import ConditionError, ConditionFilter, build_conditions, parse_condition
+from molgen.runs.conditions import (ConditionError, ConditionFilter, build_conditions, check_new_conditions,
+                                    parse_condition)
 
 
 def test_expressions_become_ranges_and_targets():
@@ -49,9 +50,10 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
         build_conditions(["hbd<1e400"])
     # built in Python, from a table's missing value: a NaN was dropped and every molecule said to meet it (a review)
     for built in (Conditions(targets={"qed": float("nan")}), Conditions(ranges={"qed": (float("nan"), None)}),
-                  Conditions(ranges={"mw": (None, "500")})):
+                  Conditions(ranges={"mw": (None, "500")}), Conditions(targets={"qed": None})):
         with pytest.raises(ConditionError, match="must be a finite number"):
-            ConditionFilter(built)
+            check_new_conditions(built)
+    check_new_conditions(Conditions(ranges={"mw": (None, 500)}))   # an open end is None
     assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
     # past what the property can take: refused before any sampling, not a spent budget
     for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "more than 0"), ("hbd<0", "at least 0"),
@@ -491,11 +493,16 @@ def test_an_avoided_group_that_reads_as_smarts_only_is_said():
 
 def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
     """A review: fluoxetine hydrochloride as the scaffold asked for a chlorine anywhere in each molecule (a run kept
-    none of 196), and nitrobenzene.Cl as a group to avoid passed nitrobenzene itself."""
-    with pytest.raises(ConditionError, match=r"written as a salt or hydrate \(Cl beside the molecule\).*give the "
-                                             r"molecule alone, CNCCC\(Oc1ccc\(C\(F\)\(F\)F\)cc1\)c1ccccc1"):
-        build_conditions(scaffold="CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1.Cl")
-    with pytest.raises(ConditionError, match=r"\[Na\+\] beside the molecule"):
-        build_conditions(avoid=["O=C([O-])c1ccccc1.[Na+]"])
-    # two organic parts are a pattern's own business (both looked for), and SMARTS atoms are left as written
-    assert build_conditions(avoid=["c1ccccc1.CC(=O)O", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1.[Cl]"]).avoid
+    none of 196), and nitrobenzene.Cl as a group to avoid passed nitrobenzene itself. A stored run so written is
+    still read (Compare, export and a resume build its filter)."""
+    fluoxetine = "CNCCC(Oc1ccc(C(F)(F)F)cc1)c1ccccc1"
+    with pytest.raises(ConditionError, match=r"scaffold: .* written as a salt, hydrate or solvate \(Cl beside the "
+                                             r"molecule\).*give the molecule alone, CNCCC\(Oc1ccc\(C\(F\)"):
+        check_new_conditions(build_conditions(scaffold=f"{fluoxetine}.Cl"))
+    for counter_ion in ("CS(=O)(=O)O", "OC(=O)/C=C/C(=O)O", "[Na+]"):   # a mesylate, a fumarate, sodium
+        with pytest.raises(ConditionError, match="beside the molecule"):
+            check_new_conditions(build_conditions(avoid=[f"{fluoxetine}.{counter_ion}"]))
+    # two parts that may both be compounds are a pattern's own business (both looked for); SMARTS is left as written
+    check_new_conditions(build_conditions(avoid=["c1ccccc1.C1CCNCC1", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1.[Cl]"]))
+    stored = ConditionFilter(Conditions(scaffold=f"{fluoxetine}.Cl", ranges={"mw": (float("nan"), 400)}))
+    assert stored.describe()   # a run stored before these checks still reads

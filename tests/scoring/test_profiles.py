@@ -75,7 +75,7 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         # a salt's counter-ion in a pattern asked for it anywhere in the molecule (a review: nitrobenzene passed,
         # 4-chloronitrobenzene was struck out)
         (('alerts = ["pains"]', 'alerts = ["pains"]\navoid = ["c1ccccc1[N+](=O)[O-].Cl"]'),
-         "avoid: 'c1ccccc1[N+](=O)[O-].Cl' is written as a salt or hydrate (Cl beside the molecule)"),
+         "avoid: 'c1ccccc1[N+](=O)[O-].Cl' is written as a salt, hydrate or solvate (Cl beside the molecule)"),
     ],
 )
 def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):

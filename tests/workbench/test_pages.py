@@ -1390,6 +1390,8 @@ def test_a_runs_message_on_a_page_names_the_pages_controls_not_flags():
                         "(--model smiles-lm-lstm or graph-diffusion) keeps its core") == \
         (", and keeping c1ccccc1 as the substructure to keep (the reference's ring core) with a model that keeps a "
          "scaffold (smiles-lm-lstm or graph-diffusion under Model) keeps its core")
+    # a run stored before the core was named keeps its message
+    assert on_this_page("..., and --scaffold keeps its core") == "..., and a kept substructure keeps its core"
 
 
 def test_browse_offers_lipinski_only_for_a_run_scored_with_it_and_survives_a_deleted_run(tiny_checkpoint):

@@ -11,12 +11,13 @@ from molgen.models.base import CheckpointError, Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
 from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
-from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_reference, conditions_to_dict,
+from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_conditions, conditions_to_dict,
                                     training_share)
 from molgen.runs.store import ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
 from molgen.scoring.properties import tolerance
-from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile, marked_if_edited, shipped_profiles
+from molgen.scoring.profiles import (ProfileError, ScoringProfile, load_profile, marked_if_edited, refuse_salt_patterns,
+                                     shipped_profiles)
 from workbench.common import (CONTINUABLE, checked_number, file_name, load_model, model_choices, molecule_editor, on_this_page,
                               plain, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
@@ -265,7 +266,7 @@ with right:
     if scaffold_ok and avoid_ok and reference_ok and not window_refused:
         try:
             check = ConditionFilter(conditions)
-            check_new_reference(conditions)
+            check_new_conditions(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
                 try:   # what this model steers for these conditions (a diffusion range only through its prior)
@@ -302,7 +303,9 @@ try:
     import tomllib
 
     # an edit keeping a shipped name (its own, or another's typed in) is renamed "(edited ...)"
-    profile = marked_if_edited(ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)"))
+    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
+    refuse_salt_patterns(profile, "(edited here)")   # a pattern written as a salt, refused in a profile written now
+    profile = marked_if_edited(profile)
 except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
     st.error(plain(error))
     profile_ok = False
