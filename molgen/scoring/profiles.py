@@ -385,10 +385,14 @@ def differs_from_shipped(data: dict) -> bool:
 def stored_profile_label(data: dict) -> str:
     """A stored profile's name as a table of runs shows it: "drug-like (not as shipped now, DIGEST)" where its
     content is not the shipped drug-like's, so two runs under one name and two contents are not read as alike (a
-    run repeating it records that name, :func:`marked_as_stored`)."""
+    run repeating it records that name, :func:`marked_as_stored`); a chemist's own profile as "NAME (DIGEST)"."""
     name = data.get("name", "")
     if name not in shipped_profiles():
-        return name
+        if not name or _MARKED_NAME.fullmatch(name) or (own := _read_back(data)) is None:   # a digest shown, or none
+            return name
+        # a chemist's own profile, edited between runs under one name: its content's digest tells them apart (a
+        # review: two versions of "my-cns" were both shown as my-cns)
+        return f"{name} ({content_digest(own)})"
     stored = _read_back(data)
     if stored is None:   # its name is all there is to show
         return f"{name} (not as shipped now)"

@@ -81,7 +81,8 @@ def test_generate_like_a_run_changes_only_what_is_given(tiny_checkpoint, tmp_pat
         assert varied_record["params"]["max_samples"] == 100   # 20 x the new n, not the run's budget for 10
         assert store.run("same-n")["params"]["max_samples"] == base["params"]["max_samples"]   # n as it was
         assert varied_record["params"]["chunk_size"] == base["params"]["chunk_size"]
-        assert varied_record["params"]["sample_options"] == {"temperature": 0.9, "top_k": 20}
+        assert varied_record["params"]["sample_options"] == {"strategy": "sample", "temperature": 0.9, "top_k": 20,
+                                                             "top_p": 1.0}
         assert varied_record["profile"]["name"] == "lead-like" and varied_record["conditions"] == base["conditions"]
         # a condition flag replaces the run's conditions as a whole: the avoided group goes with mw
         conditions = store.run("replaced")["conditions"]

@@ -207,3 +207,16 @@ def test_a_shipped_profile_with_whole_numbers_written_without_a_point_is_the_shi
 
     written = ScoringProfile.from_dict(tomllib.loads(text))
     assert marked_if_edited(written).name == "drug-like" and not differs_from_shipped(written.to_dict())
+
+
+def test_a_chemists_own_profile_is_labelled_with_its_contents_digest():
+    """A review: two runs under "my-cns", its MW window changed between them, were both shown as my-cns."""
+    from molgen.scoring.profiles import content_digest, stored_profile_label
+
+    first = load_profile("drug-like").to_dict() | {"name": "my-cns"}
+    second = {**first, "components": [{**first["components"][0], "weight": 3}, *first["components"][1:]}]
+    one, other = stored_profile_label(first), stored_profile_label(second)
+    assert one.startswith("my-cns (") and other.startswith("my-cns (") and one != other
+    assert one == f"my-cns ({content_digest(ScoringProfile.from_dict(first))})"
+    assert stored_profile_label(load_profile("drug-like").to_dict()) == "drug-like"   # a shipped one by its name
+    assert stored_profile_label({**first, "name": "drug-like (edited 0a1b2c)"}) == "drug-like (edited 0a1b2c)"
