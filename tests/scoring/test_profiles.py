@@ -214,7 +214,7 @@ def test_a_chemists_own_profile_is_labelled_with_its_contents_digest():
     from molgen.scoring.profiles import content_digest, stored_profile_label
 
     first = load_profile("drug-like").to_dict() | {"name": "my-cns"}
-    second = {**first, "components": [{**first["components"][0], "weight": 3}, *first["components"][1:]}]
+    second = {**first, "components": [{**first["components"][0], "weight": 3}, *first["components"][1:]]}
     one, other = stored_profile_label(first), stored_profile_label(second)
     assert one.startswith("my-cns (") and other.startswith("my-cns (") and one != other
     assert one == f"my-cns ({content_digest(ScoringProfile.from_dict(first))})"
