@@ -254,7 +254,7 @@ def score_command(
 
     from molgen.data.files import FileFormatError, input_name, read_molecules
     from molgen.scoring.alerts import check_alert_data
-    from molgen.scoring.profiles import ProfileError, load_profile
+    from molgen.scoring.profiles import ProfileError, load_profile, refuse_salt_patterns
     from molgen.scoring.pipeline import mixtures_said_elsewhere, score
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
@@ -267,6 +267,7 @@ def score_command(
         input = _stdin_as_smi_file()
     try:
         chosen = load_profile(profile)
+        refuse_salt_patterns(chosen, chosen.source or repr(chosen.name))   # a JSON or a stored one's too
         check_alert_data(chosen.alerts)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:   # the piped input named as such
@@ -341,7 +342,7 @@ def score_command(
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
     if mixtures and not largest_fragment:   # written [Na] where [Na+] was meant: a radical, struck out, said why
-        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
+        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1], struck_out="radicals" in chosen.hard_filters)
 
 
 def _say_alert_names_explained(cells) -> None:
@@ -353,7 +354,7 @@ def _say_alert_names_explained(cells) -> None:
                                                                         for name, what in explained.items())))
 
 
-def _say_uncharged_counter_ions(mixtures) -> None:
+def _say_uncharged_counter_ions(mixtures, struck_out: bool = True) -> None:
     """The rows of ``mixtures`` (scored rows of more than one fragment) that write a salt's metal without its charge
     (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), struck out as radicals: the way to score them
     said (a review: a sodium salt so written ranked beside cisplatin, unexplained)."""
@@ -367,7 +368,8 @@ def _say_uncharged_counter_ions(mixtures) -> None:
         console.print(escape(f"{len(lines):,} {'rows write' if len(lines) != 1 else 'row writes'} a salt's metal "
                              f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
                              f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical, "
-                             "so the radicals filter strikes the row out; write the ion pair ([O-] ... [Na+]), or "
+                             + ("so the radicals filter strikes the row out" if struck_out else
+                                "an alert the row carries") + "; write the ion pair ([O-] ... [Na+]), or "
                              "--largest-fragment scores the parent"),
                       style="yellow")
 

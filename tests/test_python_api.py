@@ -151,3 +151,29 @@ def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tm
     sexiphenyl = "c1ccc(-c2ccc(-c3ccc(-c4ccc(-c5ccc(-c6ccccc6)cc5)cc4)cc3)cc2)cc1"
     with pytest.raises(ConditionError, match="it has 36 heavy atoms, and the model builds molecules of at most"):
         molgen.generate(model="graph-vae", n=3, scaffold=sexiphenyl, max_samples=20, store=store, progress=False)
+
+
+def test_a_new_run_refuses_what_a_stored_one_is_still_read_with(tmp_path):
+    """From a review: a non-number bound was a TypeError from the filter (checked before the new-run check), a
+    profile object with a salt-written pattern passed, and a run stored with no row under a profile a later check
+    refuses broke candidates() (runs show, Compare, export)."""
+    from molgen.models.base import Conditions
+    from molgen.runs import ConditionError
+    from molgen.runs.store import RunStore
+    from molgen.scoring.profiles import ProfileError, ScoringProfile, load_profile
+
+    store = RunStore(tmp_path / "runs.db")
+    for conditions in (Conditions(ranges={"mw": (None, "500")}), Conditions(targets={"qed": None})):
+        with pytest.raises(ConditionError, match="must be a finite number"):
+            molgen.generate(n=3, conditions=conditions, store=store, progress=False)
+    salted = ScoringProfile.from_dict({**load_profile("drug-like").to_dict(), "name": "mine",
+                                       "avoid": ["c1ccccc1[N+](=O)[O-].Cl"], "hard_filters": ["avoid"]})
+    with pytest.raises(ProfileError, match="avoid: .* written as a salt"):
+        molgen.generate(n=3, profile=salted, store=store, progress=False)
+    assert store.runs().empty
+    refused = {**load_profile("drug-like").to_dict(), "name": "older"}
+    refused["components"] = refused["components"] + [refused["components"][0]]   # two on one property: refused now
+    run_id = store.create_run(name="empty", model="smiles-lm", checkpoint="x.pt", checkpoint_sha256="0", seed=0,
+                              n_requested=5, params={"max_samples": 10, "chunk_size": 10, "sample_options": {}},
+                              conditions={}, native={}, versions={}, profile=refused)
+    assert store.candidates(run_id, ranked_only=True).empty   # read, not a ProfileError

@@ -226,7 +226,9 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     if prepare is not None:
         prepare(model)
     record = training_of(model)
+    fresh = {key: record[key] for key in ("latent_prior",) if key in record}   # set by ``prepare`` now, or carried
     record.update(card_corrected(source, record))   # what was written into its card by hand goes with it
+    record.update(fresh)   # whole: a new prior's record takes nothing of the source card's older one (a review)
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
     # the card's metrics are the shipped weights' (measured by the family's benchmark); the source's stay beside

@@ -629,9 +629,12 @@ class RunStore:
         if counted[0]:
             return {column for column, count in zip(columns, counted[1:]) if count}
         from molgen.scoring.pipeline import score
-        from molgen.scoring.profiles import ScoringProfile
+        from molgen.scoring.profiles import _read_back
 
-        return set(score([], ScoringProfile.from_dict(self.run(run_id)["profile"]), progress=False).columns)
+        stored = self.run(run_id)["profile"]
+        # a profile a check added since refuses (or none, hand-edited): the fixed columns only, not a traceback
+        profile = _read_back(stored) if isinstance(stored, dict) else None
+        return set(score([], profile, progress=False).columns) if profile is not None else set()
 
     def count(self, run: str, *, ranked_only: bool = False,
               ranges: dict[str, tuple[float | None, float | None]] | None = None) -> int:

@@ -335,12 +335,14 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                    "hydroquinone": "a phenol with OH or NH para to it (p-hydroquinone, p-aminophenol, paracetamol): "
                                    "oxidised to a quinone or quinone imine",
                    # NIH's (BMS's screening-deck filter): C1~[O,S]~[C,N,O,S]1[a,N,O,S]
-                   "activated_S#O_3_ring": "an epoxide or thiirane carrying an aryl or a heteroatom on a ring atom "
-                                           "(opened readily)",
+                   "activated_S#O_3_ring": "an epoxide, thiirane or oxaziridine carrying an aryl or a heteroatom on "
+                                           "a ring atom (opened readily)",
                    "CH2_S#O_3_ring": "an epoxide or thiirane with a ring CH2 (a terminal one)",
-                   # Brenk's German names: Chinon is quinone
-                   "chinone_1": "a quinone (Brenk's name, from the German Chinon)",
-                   "chinone_2": "a quinone (Brenk's name, from the German Chinon)"}
+                   # Brenk's German names (Chinon: quinone); C1(=[O,N])C=CC(=[O,N])C=C1, and the ortho form
+                   "chinone_1": "a para-quinone, quinone imine or diimine on a ring not fused to an aromatic ring "
+                                "(p-benzoquinone, NAPQI), Brenk's name from the German Chinon",
+                   "chinone_2": "an ortho-quinone, quinone imine or diimine on a ring not fused to an aromatic ring, "
+                                "Brenk's name from the German Chinon"}
 
 
 def explained_alert_names(cells) -> dict[str, str]:

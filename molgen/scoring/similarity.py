@@ -51,6 +51,11 @@ def similarity_to_references(mol: Chem.Mol, references: list) -> tuple[float, fl
     return float(sims.max()), float(sims.mean())
 
 
+#: Heavy atoms from which a part of a pattern reads as a whole molecule, so that a listed organic counter-ion beside
+#: it reads as its salt's (refuse_a_salt).
+SALT_PARENT_ATOMS = 12
+
+
 def refuse_a_salt(text: str) -> None:
     """``ValueError`` for a pattern written as a salt or hydrate (beside the molecule, a part without carbon, ``.Cl``,
     ``.[Na+]``, ``.O``, or a listed counter-ion or solvent, ``.CS(=O)(=O)O``): each part of a pattern must be found in
@@ -58,18 +63,28 @@ def refuse_a_salt(text: str) -> None:
     none of 196 molecules), and as a group to avoid it let nitrobenzene through and struck out
     4-chloronitrobenzene. For new runs and profiles only (a stored one is read as it ran); a reference to stay
     near is refused alike (``check_new_reference``). SMARTS is left as written."""
-    from molgen.chem.counterions import may_be_compound
+    from molgen.chem.counterions import is_organic, may_be_compound
+    from molgen.scoring.alerts import uncharged_counter_ions
 
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(re.sub(r"\[\d+\*", "[*", text)) if text.strip() else None
-    # (bare atoms read as SMILES are radicals: SMARTS, [#6]1:[#6]...)
-    if mol is None or any(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms()):
+    # bare atoms read as SMILES are radicals: SMARTS ([#6]1:[#6]...), but for a salt's metal written uncharged ([Na])
+    stray = set(uncharged_counter_ions(mol)) if mol is not None else set()
+    if mol is None or any(atom.GetNumRadicalElectrons() and atom.GetIdx() not in stray for atom in mol.GetAtoms()):
         return
     parts = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     if len(parts) < 2:
         return
-    organic = [part for part in parts if may_be_compound(part) or has_dummy_atom(part)]
-    ions = [Chem.MolToSmiles(part) for part in parts if not may_be_compound(part) and not has_dummy_atom(part)]
+    # a part without carbon beside an organic one is a counter-ion or water; a listed organic counter-ion or solvent
+    # (a mesylate, a fumarate, ethanol) only beside a whole molecule (a drug's dozen heavy atoms): beside a phenyl,
+    # "c1ccccc1.CC(=O)O" asks for an aryl and an acetic acid part, a pattern's own business
+    whole = any(part.GetNumHeavyAtoms() >= SALT_PARENT_ATOMS for part in parts if may_be_compound(part))
+
+    def counter_ion(part) -> bool:
+        return not has_dummy_atom(part) and (not is_organic(part) or (whole and not may_be_compound(part)))
+
+    organic = [part for part in parts if not counter_ion(part)]
+    ions = [Chem.MolToSmiles(part) for part in parts if counter_ion(part)]
     if organic and ions:
         alone = ".".join(Chem.MolToSmiles(part) for part in organic)
         raise ValueError(f"{text!r} is written as a salt, hydrate or solvate ({', '.join(ions)} beside the molecule): each part "

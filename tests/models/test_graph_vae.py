@@ -791,8 +791,11 @@ def test_a_latent_walk_from_a_molecule_the_model_does_not_hold_says_where_it_sta
         latent.analogues(model, diazepam, n=3, refine_steps=0)
     with pytest.warns(UserWarning, match=r"where the walk starts \(its step 0\)"):
         latent.optimise(model, diazepam, {"qed": 0.9}, steps=0, refine_steps=0)
+    with pytest.warns(UserWarning, match=r"where the search starts \(its round -1\)"):
+        latent.search(model, diazepam, {"qed": 0.9}, decodings=4, refine_steps=0)
     with warnings.catch_warnings():   # a molecule it holds: nothing said
         warnings.simplefilter("error")
         latent.analogues(model, paracetamol, n=3)
-    with pytest.raises(TypeError, match=r"targets are a dict .* not a Conditions; a Conditions' are its .targets"):
-        latent.optimise(model, paracetamol, Conditions(targets={"qed": 0.9}))
+    for walk in (latent.optimise, latent.search):
+        with pytest.raises(TypeError, match=r"targets are a dict .* not a Conditions; a Conditions' are its .targets"):
+            walk(model, paracetamol, Conditions(targets={"qed": 0.9}))

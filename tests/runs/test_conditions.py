@@ -503,6 +503,9 @@ def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
         with pytest.raises(ConditionError, match="beside the molecule"):
             check_new_conditions(build_conditions(avoid=[f"{fluoxetine}.{counter_ion}"]))
     # two parts that may both be compounds are a pattern's own business (both looked for); SMARTS is left as written
-    check_new_conditions(build_conditions(avoid=["c1ccccc1.C1CCNCC1", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1.[Cl]"]))
+    check_new_conditions(build_conditions(avoid=["c1ccccc1.C1CCNCC1", "[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1.[Cl]",
+                                                 "c1ccccc1.CC(=O)O", "c1ccncc1.CCO"]))   # acetic acid beside a phenyl
+    with pytest.raises(ConditionError, match=r"\[Na\] beside the molecule"):   # a metal written uncharged too
+        check_new_conditions(build_conditions(avoid=["O=[N+]([O-])c1ccccc1.[Na]"]))
     stored = ConditionFilter(Conditions(scaffold=f"{fluoxetine}.Cl", ranges={"mw": (float("nan"), 400)}))
     assert stored.describe()   # a run stored before these checks still reads

@@ -265,8 +265,8 @@ with right:
     conditions_ok = not window_refused
     if scaffold_ok and avoid_ok and reference_ok and not window_refused:
         try:
+            check_new_conditions(conditions)   # first: a type it refuses would be a TypeError in the filter
             check = ConditionFilter(conditions)
-            check_new_conditions(conditions)
             if windows := check.describe():
                 st.caption(plain("Kept only where " + "; ".join(windows)))
                 try:   # what this model steers for these conditions (a diffusion range only through its prior)

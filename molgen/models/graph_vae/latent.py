@@ -467,6 +467,7 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
     """
     from molgen.scoring.properties import PROPERTIES
 
+    _check_targets(targets)   # a Conditions given: named, not "not iterable"
     unknown = sorted(set(targets) - set(PROPERTIES))
     if unknown:
         raise ValueError(f"unknown properties {', '.join(unknown)}; known: {', '.join(PROPERTIES)}")
@@ -520,7 +521,9 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
         reach = scale * rng.uniform(0.25, 1.0, (count, 1))
         return centre + rng.standard_normal((count, dim)) * reach / np.sqrt(dim)
 
-    start_gap = record(-1, origin, decode(model, torch.tensor(origin[None], dtype=torch.float32))[0])
+    own = decode(model, torch.tensor(origin[None], dtype=torch.float32))[0]
+    warn_if_not_held(start, own, "the search starts (its round -1)")
+    start_gap = record(-1, origin, own)
     gaps.append(start_gap if start_gap is not None else 1.0)
     first = decodings if method == "random" else min(SEARCH_BATCH, decodings)
     decode_and_score(0, around(origin, radius, first))

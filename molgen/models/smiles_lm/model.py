@@ -167,6 +167,9 @@ class SmilesLM:
     """A trained SMILES language model: network, vocabulary and the record of its training."""
 
     family = FAMILY
+    #: What a run stored before its sampling defaults were pinned (``sample_options`` {}) sampled with, filled in
+    #: on resume and --like as the graph families' are (``molgen.runs``): a later default does not change it.
+    OPTIONS_BEFORE_PINNED = {"strategy": "sample", "temperature": 1.0, "top_k": 0, "top_p": 1.0}
 
     def __init__(self, config: SmilesLMConfig, vocabulary: SmilesVocabulary, network: nn.Module | None = None,
                  training: dict | None = None):
