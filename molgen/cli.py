@@ -2010,8 +2010,12 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         family, _ = resolve_checkpoint(given["model"])
         changed.append(f"model {given['model']}")
         if family != record["model"] and settings["sample_options"]:
-            # another family's options would be refused: the run's stay with its model
-            notes.append(f"its {record['model']} sampling options are left out")
+            # another family's options would be refused: the run's stay with its model (said where it set any
+            # other than the defaults a SMILES run pins)
+            from molgen.models.smiles_lm.sample import SAMPLING_DEFAULTS
+
+            if any(SAMPLING_DEFAULTS.get(key, object()) != value for key, value in settings["sample_options"].items()):
+                notes.append(f"its {record['model']} sampling options are left out")
             settings["sample_options"] = {}
     elif checkpoint_changed(record):
         notes.append(f"its checkpoint {settings['model']} has changed since (sha256 differs): the molecules will "

@@ -331,3 +331,17 @@ def test_a_run_under_an_older_shipped_profile_is_repeated_with_it_and_not_passed
         store._db.execute("UPDATE runs SET profile = ? WHERE name = 'now'", (json.dumps({"name": "drug-like",
                                                                                            "rules": "abc"}),))
         assert store.runs().set_index("name")["profile"]["now"] == "drug-like (not as shipped now)"
+
+
+def test_generate_like_with_another_family_says_only_options_the_run_chose(tiny_checkpoint, tmp_path):
+    """A review: a SMILES run pins its defaults, so --like RUN --model graph-vae said its options were left out
+    though none was chosen."""
+    plain = run("generate", "--model", tiny_checkpoint, "-n", 2, "--max-samples", 20, "--name", "plain", home=tmp_path)
+    warm = run("generate", "--model", tiny_checkpoint, "-n", 2, "--max-samples", 20, "--temperature", 1.2,
+               "--name", "warm", home=tmp_path)
+    assert plain.exit_code == 0 and warm.exit_code == 0, plain.output + warm.output
+    for like, said in (("plain", False), ("warm", True)):
+        switched = run("generate", "--like", like, "--model", "graph-vae", "--max-samples", 10, "--name", f"{like}-vae",
+                       home=tmp_path)
+        assert switched.exit_code == 0, switched.output
+        assert ("its smiles-lm sampling options are left out" in " ".join(switched.output.split())) is said
