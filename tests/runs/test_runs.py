@@ -469,7 +469,7 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
         export_run(store, run.id, tmp_path / "missing" / "g.csv")
     # a budget or chunk that cannot sample is refused before a run is stored, not read as the default
     for bad in ({"max_samples": 0}, {"max_samples": -1}, {"chunk_size": 0}):
-        with pytest.raises(ValueError, match="must be at least 1"):
+        with pytest.raises(ValueError, match="must be a whole number of 1 or more"):
             generate(str(tiny_checkpoint), 5, store=store, progress=False, **bad)
     assert len(store.runs()) == 2   # the two above; none of the refused ones
 

@@ -260,8 +260,10 @@ def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
     assert group_findings(hits) == [("quinone_A(370)", ["pains_a", "moses"]), ("chinone_1", ["brenk"]),
                                     ("ring of 8 or more atoms", ["rings"])]
     assert count_findings(hits) == 3
-    assert describe_findings(hits) == ("quinone A(370) (pains_a, moses); chinone 1 (brenk); "
-                                       "ring of 8 or more atoms (rings)")
+    # Brenk's German name says what it matches (a review: unexplained)
+    assert describe_findings(hits) == ("quinone A(370) (pains_a, moses); chinone 1 [a para-quinone, quinone imine or "
+                                       "diimine on a ring not fused to an aromatic ring (p-benzoquinone, NAPQI), "
+                                       "Brenk's name from the German Chinon] (brenk); ring of 8 or more atoms (rings)")
     assert count_findings([]) == 0 and describe_findings([]) == ""
     # a hydrazide's N-N is Brenk's "Oxygen-nitrogen single bond": the name alone reads as a mislabel
     assert describe_findings(["brenk:Oxygen-nitrogen_single_bond"]) == \
