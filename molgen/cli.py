@@ -342,7 +342,7 @@ def score_command(
                       " (column fragments > 1): each is scored whole, "
                       "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
     if mixtures and not largest_fragment:   # written [Na] where [Na+] was meant: a radical, struck out, said why
-        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1], struck_out="radicals" in chosen.hard_filters)
+        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
 
 
 def _say_alert_names_explained(cells) -> None:
@@ -354,24 +354,32 @@ def _say_alert_names_explained(cells) -> None:
                                                                         for name, what in explained.items())))
 
 
-def _say_uncharged_counter_ions(mixtures, struck_out: bool = True) -> None:
+def _say_uncharged_counter_ions(mixtures) -> None:
     """The rows of ``mixtures`` (scored rows of more than one fragment) that write a salt's metal without its charge
-    (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), struck out as radicals: the way to score them
-    said (a review: a sodium salt so written ranked beside cisplatin, unexplained)."""
+    (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), a radical to RDKit, what came of them as the
+    rows say (a radical alert, a failed hard filter) and how to score them (a review: a sodium salt so written ranked
+    beside cisplatin, unexplained)."""
     from molgen.chem.parse import to_mol
     from molgen.scoring.alerts import uncharged_counter_ions
 
-    where = mixtures["line"] if "line" in mixtures else mixtures.index + 1   # a file's line; a list's position
-    lines = [str(line) for line, smiles in zip(where, mixtures["smiles"])
-             if (mol := to_mol(smiles)) is not None and uncharged_counter_ions(mol)]
-    if lines:
-        console.print(escape(f"{len(lines):,} {'rows write' if len(lines) != 1 else 'row writes'} a salt's metal "
-                             f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
-                             f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical, "
-                             + ("so the radicals filter strikes the row out" if struck_out else
-                                "an alert the row carries") + "; write the ion pair ([O-] ... [Na+]), or "
-                             "--largest-fragment scores the parent"),
-                      style="yellow")
+    rows = mixtures[[(mol := to_mol(smiles)) is not None and bool(uncharged_counter_ions(mol))
+                     for smiles in mixtures["smiles"]]]
+    if rows.empty:
+        return
+    where = rows["line"] if "line" in rows else rows.index + 1   # a file's line; a list's position
+    lines = [str(line) for line in where]
+    flagged = rows["alert_names"].fillna("").str.contains("radicals:", regex=False) if "alert_names" in rows else None
+    failing = ~rows["passes_filters"].fillna(True).astype(bool) if "passes_filters" in rows else None
+    came = ("the radicals alert is on " + ("it" if len(rows) == 1 else f"{int(flagged.sum()):,} of them")
+            if flagged is not None and flagged.any() else "")
+    if failing is not None and failing.any():
+        came += (", and " if came else "") + ("it fails" if len(rows) == 1 else f"{int(failing.sum()):,} fail") + \
+            " the profile's hard filters (score 0)"
+    console.print(escape(f"{len(rows):,} {'rows write' if len(rows) != 1 else 'row writes'} a salt's metal "
+                         f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
+                         f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical"
+                         + (f" ({came})" if came else "") + "; write the ion pair ([O-] ... [Na+]), or "
+                         "--largest-fragment scores the parent"), style="yellow")
 
 
 def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bool):
@@ -1984,6 +1992,21 @@ def _say_before_sampling(store, run_id: str) -> str | None:
     return alone
 
 
+def _pinned_default(family: str, options: dict) -> dict:
+    """What a run of ``family`` pins when none of its sampling options is chosen (a SMILES model's strategy,
+    temperature, top-k and top-p; a graph VAE's decoding with its temperature and candidates): its options that
+    differ are the ones a chemist chose. Graph diffusion's follow its step count and scaffold: {} (all said)."""
+    if family == "smiles-lm":
+        from molgen.models.smiles_lm.sample import SAMPLING_DEFAULTS
+
+        return SAMPLING_DEFAULTS
+    if family == "graph-vae":
+        from molgen.models.graph_vae.sample import DECODING_DEFAULTS, DEFAULT_DECODING
+
+        return {"decoding": DEFAULT_DECODING, **DECODING_DEFAULTS[DEFAULT_DECODING]}
+    return {}
+
+
 def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
     """generate's settings from run ``like``, with each flag typed on the command line in place of the run's
     own; printed, with what changed, before sampling starts."""
@@ -2012,9 +2035,8 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         if family != record["model"] and settings["sample_options"]:
             # another family's options would be refused: the run's stay with its model (said where it set any
             # other than the defaults a SMILES run pins)
-            from molgen.models.smiles_lm.sample import SAMPLING_DEFAULTS
-
-            if any(SAMPLING_DEFAULTS.get(key, object()) != value for key, value in settings["sample_options"].items()):
+            if any(_pinned_default(record["model"], settings["sample_options"]).get(key, object()) != value
+                   for key, value in settings["sample_options"].items()):
                 notes.append(f"its {record['model']} sampling options are left out")
             settings["sample_options"] = {}
     elif checkpoint_changed(record):

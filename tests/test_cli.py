@@ -174,7 +174,8 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     result = run("score", str(uncharged), "-o", str(tmp_path / "uncharged.parquet"))
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and ("1 row writes a salt's metal without its charge ([Na] for [Na+]; line 2): "
-                                      "RDKit reads the lone metal as a radical") in said
+                                      "RDKit reads the lone metal as a radical (the radicals alert is on it, and it "
+                                      "fails the profile's hard filters (score 0))") in said
     assert "--largest-fragment scores the parent" in said
     assert run("score", str(uncharged), "-o", str(tmp_path / "parents.parquet"), "--largest-fragment").exit_code == 0
     assert pd.read_parquet(tmp_path / "parents.parquet")["passes_filters"].tolist() == [True, False]

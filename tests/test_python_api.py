@@ -153,7 +153,7 @@ def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tm
         molgen.generate(model="graph-vae", n=3, scaffold=sexiphenyl, max_samples=20, store=store, progress=False)
 
 
-def test_a_new_run_refuses_what_a_stored_one_is_still_read_with(tmp_path):
+def test_a_new_run_refuses_what_a_stored_one_is_still_read_with(tiny_checkpoint, tmp_path):
     """From a review: a non-number bound was a TypeError from the filter (checked before the new-run check), a
     profile object with a salt-written pattern passed, and a run stored with no row under a profile a later check
     refuses broke candidates() (runs show, Compare, export)."""
@@ -177,3 +177,12 @@ def test_a_new_run_refuses_what_a_stored_one_is_still_read_with(tmp_path):
                               n_requested=5, params={"max_samples": 10, "chunk_size": 10, "sample_options": {}},
                               conditions={}, native={}, versions={}, profile=refused)
     assert store.candidates(run_id, ranked_only=True).empty   # read, not a ProfileError
+    # a run stored with a salt-written pattern is read; repeating it says the profile is the run's, and the way on
+    from molgen.runs import run_settings
+
+    salted_run = store.create_run(name="salted", model="smiles-lm", checkpoint=str(tiny_checkpoint),
+                                  checkpoint_sha256="0", seed=0, n_requested=3,
+                                  params={"max_samples": 10, "chunk_size": 10, "sample_options": {}},
+                                  conditions={}, native={}, versions={}, profile=salted.to_dict())
+    with pytest.raises(ProfileError, match=r"a run's stored profile, read as it ranked that run.*--profile FILE"):
+        molgen.generate(**run_settings(salted_run, store=store), store=store, progress=False)

@@ -172,7 +172,10 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
     training = training_of(model)
     same = _same_training(previous, training)
     if same:
-        training = _with_hand_fields(training, previous)
+        # a latent prior is the model's own, replaced whole: nothing of an earlier card's prior is filled in (a
+        # re-ship to the same path merged the old prior's keys into the new one, a review)
+        prior = {key: training[key] for key in ("latent_prior",) if key in training}
+        training = {**_with_hand_fields(training, previous), **prior}
     if metrics is None:
         metrics = previous.get("metrics", {})
     elif keep_other_metrics and same and "samples" not in previous.get("metrics", {}):

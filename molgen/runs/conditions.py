@@ -186,6 +186,9 @@ def check_new_reference(conditions: Conditions) -> None:
         raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
                              "stay near" + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if organic else "")
                              + " (the models write one molecule, and a counter-ion would lower every similarity)")
+    if isinstance(conditions.min_similarity, bool) or not isinstance(conditions.min_similarity, numbers.Real) \
+            or not math.isfinite(float(conditions.min_similarity)):   # "0.5" or None from Python: a TypeError below
+        raise ConditionError(f"min_similarity must be a number from 0 to 1, not {conditions.min_similarity!r}")
     if not 0 <= conditions.min_similarity <= 1:
         raise ConditionError(f"a Tanimoto similarity lies between 0 and 1; {conditions.min_similarity:g} is no "
                              "threshold")

@@ -304,7 +304,11 @@ def refuse_salt_patterns(profile: ScoringProfile, where: str) -> None:
             try:
                 refuse_a_salt(text)
             except ValueError as error:
-                raise ProfileError(f"profile {where}, {key}: {error}") from None
+                stored = where.startswith("run ") or where.lower().endswith(".json")
+                raise ProfileError(f"profile {where}, {key}: {error}" + (
+                    " (a run's stored profile, read as it ranked that run; a new run or table needs one without the "
+                    "salt: --profile FILE with the pattern corrected, or fill the Generate page's form from the run "
+                    "and edit its profile there)" if stored else "")) from None
 
 
 def stored_profile(data: dict, source: str) -> ScoringProfile:

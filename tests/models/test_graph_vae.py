@@ -510,6 +510,14 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     card = json.loads((tmp_path / "p.json").read_text())
     assert card["metrics"] == {} and card["training"]["metrics_before_export"]["of"] == "graph-vae.pt"
     assert card["training"]["metrics_before_export"]["FCD/Test"] > 0
+    # shipped again to the same path, its new prior keeps nothing of the card it replaces (a stale key set by hand)
+    card["training"]["latent_prior"]["legacy_note"] = "by hand"
+    (tmp_path / "p.json").write_text(json.dumps(card))
+    over = CliRunner().invoke(app, ["train", "ship", str(checkpoint_path("graph-vae")), str(tmp_path / "p.pt"),
+                                    "--latent-prior", "moses-sample"])
+    assert over.exit_code == 0, over.output
+    prior = json.loads((tmp_path / "p.json").read_text())["training"]["latent_prior"]
+    assert prior["data"] == "moses-sample" and "legacy_note" not in prior and prior["sha256"] is None
     again = CliRunner().invoke(app, ["train", "ship", str(tmp_path / "p.pt"), str(tmp_path / "p2.pt"),
                                      "--latent-prior", "moses-sample"])
     assert again.exit_code == 0, again.output

@@ -507,5 +507,14 @@ def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
                                                  "c1ccccc1.CC(=O)O", "c1ccncc1.CCO"]))   # acetic acid beside a phenyl
     with pytest.raises(ConditionError, match=r"\[Na\] beside the molecule"):   # a metal written uncharged too
         check_new_conditions(build_conditions(avoid=["O=[N+]([O-])c1ccccc1.[Na]"]))
+    # a small drug's salt is a salt whatever its size (a review: a size rule let betahistine mesilate through): an
+    # acid beside a base, or a charge written
+    for salt in ("CNCCc1ccccn1.CS(=O)(=O)O", "NCCS.O=C(O)C(O)C(O)C(=O)O", "*c1ccc(CCN(C)C)cc1.CS(=O)(=O)O",
+                 "C[n+]1ccccc1/C=N/O.CS(=O)(=O)[O-]"):
+        with pytest.raises(ConditionError, match="beside the molecule"):
+            check_new_conditions(build_conditions(avoid=[salt]))
+    check_new_conditions(build_conditions(avoid=["O=[N+]([O-])c1ccccc1.CC(=O)O"]))   # no base: a nitro is no salt
+    with pytest.raises(ConditionError, match="min_similarity must be a number from 0 to 1, not '0.5'"):
+        check_new_conditions(Conditions(similar_to="c1ccccc1O", min_similarity="0.5"))
     stored = ConditionFilter(Conditions(scaffold=f"{fluoxetine}.Cl", ranges={"mw": (float("nan"), 400)}))
     assert stored.describe()   # a run stored before these checks still reads

@@ -345,3 +345,9 @@ def test_generate_like_with_another_family_says_only_options_the_run_chose(tiny_
                        home=tmp_path)
         assert switched.exit_code == 0, switched.output
         assert ("its smiles-lm sampling options are left out" in " ".join(switched.output.split())) is said
+    # a graph VAE run pins its decoding's defaults: no choice either
+    vae = run("generate", "--model", "graph-vae", "-n", 2, "--max-samples", 10, "--name", "vae", home=tmp_path)
+    assert vae.exit_code == 0, vae.output
+    back = run("generate", "--like", "vae", "--model", tiny_checkpoint, "--max-samples", 10, "--name", "vae-lm",
+               home=tmp_path)
+    assert back.exit_code == 0 and "sampling options are left out" not in " ".join(back.output.split()), back.output
