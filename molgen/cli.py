@@ -373,8 +373,9 @@ def _say_uncharged_counter_ions(mixtures) -> None:
     came = ("the radicals alert is on " + ("it" if len(rows) == 1 else f"{int(flagged.sum()):,} of them")
             if flagged is not None and flagged.any() else "")
     if failing is not None and failing.any():
-        came += (", and " if came else "") + ("it fails" if len(rows) == 1 else f"{int(failing.sum()):,} fail") + \
-            " the profile's hard filters (score 0)"
+        failed = int(failing.sum())
+        came += (", and " if came else "") + ("it fails" if len(rows) == 1 else f"{failed:,} fail{'s' * (failed == 1)}") \
+            + " the profile's hard filters (score 0)"
     console.print(escape(f"{len(rows):,} {'rows write' if len(rows) != 1 else 'row writes'} a salt's metal "
                          f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
                          f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical"

@@ -176,6 +176,8 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
         # re-ship to the same path merged the old prior's keys into the new one, a review)
         prior = {key: training[key] for key in ("latent_prior",) if key in training}
         training = {**_with_hand_fields(training, previous), **prior}
+        if not prior:   # shipped without one: the card it replaces named a prior the checkpoint no longer carries
+            training.pop("latent_prior", None)
     if metrics is None:
         metrics = previous.get("metrics", {})
     elif keep_other_metrics and same and "samples" not in previous.get("metrics", {}):

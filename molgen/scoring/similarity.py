@@ -51,11 +51,15 @@ def similarity_to_references(mol: Chem.Mol, references: list) -> tuple[float, fl
     return float(sims.max()), float(sims.mean())
 
 
+#: Heavy atoms from which a part of a pattern reads as a whole molecule, so that a listed counter-ion or solvent
+#: beside it reads as its salt's or solvate's (refuse_a_salt).
+SALT_PARENT_ATOMS = 12
 #: An acid and a base as a salt pairs them (refuse_a_salt): a carboxylic, sulfonic or phosphonic acid; an amine
-#: that is no amide, sulfonamide or aniline, an amidine or guanidine, a pyridine-like aromatic N.
+#: that is no amide, sulfonamide, aniline or hydrazine, an amidine or guanidine, a pyridine's or an imidazole's N (not
+#: a pyrimidine's or pyrazine's, bases too weak to matter).
 _ACID = Chem.MolFromSmarts("[$([CX3](=O)[OX2H1]),$([SX4](=O)(=O)[OX2H1]),$([PX4](=O)[OX2H1])]")
-_BASE = Chem.MolFromSmarts("[$([NX3;+0;H2,H1,H0;!$(N-[C,S]=[O,S,N]);!$(N-S(=O)=O);!$(N-a);!$(N-[N,O])]),"
-                           "$([NX2]=C-[NX3]),$([nX2;r6])]")
+_BASE = Chem.MolFromSmarts("[$([NX3;+0;H2,H1,H0;!$(N-[C,S]=[O,S,N]);!$(N-S(=O)=O);!$(N-a);!$(N-[N,O]);!$(N-C#N)]),"
+                           "$([NX2]=C-[NX3]),$([nX2;r6;!$(n:c:n);!$(n:c:c:n)]),$([nX2;r5;!$(n:n)]:c:[nX3;+0])]")
 
 
 def _holds(part: Chem.Mol, pattern: Chem.Mol) -> bool:
@@ -84,14 +88,16 @@ def refuse_a_salt(text: str) -> None:
     if len(parts) < 2:
         return
     # a part without carbon beside an organic one is a counter-ion or water; a listed organic counter-ion or solvent
-    # (a mesylate, a tartrate, trometamol) where it pairs with another part as a salt does: a charge written, or an
-    # acid beside a base. Beside a phenyl, "c1ccccc1.CC(=O)O" asks for an aryl and an acetic acid part, a pattern's
-    # own business; betahistine mesilate, whatever its size, is a salt (a review: a size rule let it through)
-    charged = any(Chem.GetFormalCharge(part) for part in parts)   # a part's net charge (a nitro group's is none)
+    # (a mesylate, a tartrate, trometamol, ethanol) where the pattern reads as its salt or solvate: written charged,
+    # beside a whole molecule (a drug's dozen heavy atoms: zolpidem tartrate, darunavir ethanolate), or an acid beside
+    # a base whatever their size (betahistine mesilate; a size rule alone let it through, a review). Beside a
+    # phenyl, "c1ccccc1.CC(=O)O" asks for an aryl and an acetic acid part, a pattern's own business
+    whole = any(part.GetNumHeavyAtoms() >= SALT_PARENT_ATOMS for part in parts if may_be_compound(part))
 
-    def pairs(part) -> bool:   # a listed part an ion of a salt with another part of the pattern
+    def pairs(part) -> bool:   # a listed part an ion of a salt (or the solvent of a solvate) in this pattern
         others = [other for other in parts if other is not part]
-        return charged or (_holds(part, _ACID) and any(_holds(other, _BASE) for other in others)) or \
+        return whole or bool(Chem.GetFormalCharge(part)) or \
+            (_holds(part, _ACID) and any(_holds(other, _BASE) for other in others)) or \
             (_holds(part, _BASE) and any(_holds(other, _ACID) for other in others))
 
     def counter_ion(part) -> bool:

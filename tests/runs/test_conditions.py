@@ -514,6 +514,12 @@ def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
         with pytest.raises(ConditionError, match="beside the molecule"):
             check_new_conditions(build_conditions(avoid=[salt]))
     check_new_conditions(build_conditions(avoid=["O=[N+]([O-])c1ccccc1.CC(=O)O"]))   # no base: a nitro is no salt
+    # an imidazole's salt and a whole molecule's solvate are refused too (a review: the pairing rule alone let
+    # zolpidem tartrate and darunavir-like ethanolates through)
+    for salt in ("Cc1ccc(-c2nc3ccc(C)cn3c2CC(=O)N(C)C)cc1.O=C(O)C(O)C(O)C(=O)O", f"{fluoxetine}.CCO"):
+        with pytest.raises(ConditionError, match="beside the molecule"):
+            check_new_conditions(build_conditions(avoid=[salt]))
+    check_new_conditions(build_conditions(avoid=["c1cncnc1.CC(=O)O", "C[N+](C)(C)Cc1ccccc1.CCO"]))
     with pytest.raises(ConditionError, match="min_similarity must be a number from 0 to 1, not '0.5'"):
         check_new_conditions(Conditions(similar_to="c1ccccc1O", min_similarity="0.5"))
     stored = ConditionFilter(Conditions(scaffold=f"{fluoxetine}.Cl", ranges={"mw": (float("nan"), 400)}))
