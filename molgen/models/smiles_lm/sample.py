@@ -279,7 +279,6 @@ def generate(model, n: int, *, conditions: Conditions | None = None, seed: int |
     check_options(model, strategy=strategy, temperature=temperature, top_k=top_k, top_p=top_p, beam_width=beam_width,
                   bf16=bf16, batch_size=batch_size, max_len=max_len)
     conditions = conditions or Conditions()
-    vocab = model.vocabulary
     seed = sampling_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     texts = list(conditions.prefixes) or [conditions.prefix or ""]
