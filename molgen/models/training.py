@@ -151,12 +151,18 @@ def _same_training(card: dict, training: dict) -> bool:
     return bool(earlier) and all(earlier.get(key) == training.get(key) for key in ("steps", "data_fingerprint", "command"))
 
 
+#: Training-record entries a checkpoint holds whole of itself (the latent prior it carries), never filled in from a
+#: card: a re-shipped prior took the keys of the one it replaced, and a ship without one kept the old one's (reviews).
+CHECKPOINT_OWN = ("latent_prior",)
+
+
 def _with_hand_fields(training: dict, card: dict) -> dict:
     """``training`` with what ``card`` (of the same training) had written into its record by hand: the fields the
-    checkpoint lacks, and the values the card names in ``hand_corrected``."""
+    checkpoint lacks (but :data:`CHECKPOINT_OWN`), and the values the card names in ``hand_corrected``."""
     earlier = card["training"]
-    return {**_filled_in(training, earlier), **{key: earlier[key] for key in earlier.get("hand_corrected", [])
-                                                 if key in earlier}}
+    own = {key: value for key, value in earlier.items() if key not in CHECKPOINT_OWN}
+    return {**_filled_in(training, own), **{key: earlier[key] for key in earlier.get("hand_corrected", [])
+                                             if key in earlier}}
 
 
 def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, keep_other_metrics: bool = False) -> dict:
@@ -172,12 +178,7 @@ def write_card(model, checkpoint: str | Path, metrics: dict | None = None, *, ke
     training = training_of(model)
     same = _same_training(previous, training)
     if same:
-        # a latent prior is the model's own, replaced whole: nothing of an earlier card's prior is filled in (a
-        # re-ship to the same path merged the old prior's keys into the new one, a review)
-        prior = {key: training[key] for key in ("latent_prior",) if key in training}
-        training = {**_with_hand_fields(training, previous), **prior}
-        if not prior:   # shipped without one: the card it replaces named a prior the checkpoint no longer carries
-            training.pop("latent_prior", None)
+        training = _with_hand_fields(training, previous)
     if metrics is None:
         metrics = previous.get("metrics", {})
     elif keep_other_metrics and same and "samples" not in previous.get("metrics", {}):
@@ -231,9 +232,7 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     if prepare is not None:
         prepare(model)
     record = training_of(model)
-    fresh = {key: record[key] for key in ("latent_prior",) if key in record}   # set by ``prepare`` now, or carried
     record.update(card_corrected(source, record))   # what was written into its card by hand goes with it
-    record.update(fresh)   # whole: a new prior's record takes nothing of the source card's older one (a review)
     record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
     record["weights"] = "float16" if half else "float32"
     # the card's metrics are the shipped weights' (measured by the family's benchmark); the source's stay beside

@@ -150,6 +150,11 @@ def _merge_range(conditions: Conditions, name: str, low: float | None, high: flo
     conditions.ranges[name] = (low, high)
 
 
+def _finite_number(value) -> bool:
+    """A finite int or float (numpy's too), not a bool, text or None."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+
+
 def check_new_conditions(conditions: Conditions) -> None:
     """Refuse, before a new run, what a stored run is still read with (a check added since it ran must not break
     Compare, export or a resume): a target or bound that is no finite number, a scaffold or avoided group written
@@ -161,8 +166,7 @@ def check_new_conditions(conditions: Conditions) -> None:
     given = [(value, f"{name}={value}", False) for name, value in conditions.targets.items()] + \
         [(bound, f"{name} range {tuple(bounds)}", True) for name, bounds in conditions.ranges.items() for bound in bounds]
     for value, said, open_end in given:
-        if (value is None and not open_end) or (value is not None and (
-                not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(float(value)))):
+        if (value is None and not open_end) or (value is not None and not _finite_number(value)):
             raise ConditionError(f"condition {said}: a target or bound must be a finite number, not {value!r}")
     for what, text in ([("scaffold", conditions.scaffold)] if conditions.scaffold else []) + \
             [("avoid", text) for text in conditions.avoid]:
@@ -186,8 +190,7 @@ def check_new_reference(conditions: Conditions) -> None:
         raise ConditionError(f"the reference {conditions.similar_to} is a salt or mixture: give the one molecule to "
                              "stay near" + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if organic else "")
                              + " (the models write one molecule, and a counter-ion would lower every similarity)")
-    if isinstance(conditions.min_similarity, bool) or not isinstance(conditions.min_similarity, numbers.Real) \
-            or not math.isfinite(float(conditions.min_similarity)):   # "0.5" or None from Python: a TypeError below
+    if not _finite_number(conditions.min_similarity):   # "0.5" or None from Python: a TypeError below
         raise ConditionError(f"min_similarity must be a number from 0 to 1, not {conditions.min_similarity!r}")
     if not 0 <= conditions.min_similarity <= 1:
         raise ConditionError(f"a Tanimoto similarity lies between 0 and 1; {conditions.min_similarity:g} is no "

@@ -62,10 +62,6 @@ _BASE = Chem.MolFromSmarts("[$([NX3;+0;H2,H1,H0;!$(N-[C,S]=[O,S,N]);!$(N-S(=O)=O
                            "$([NX2]=C-[NX3]),$([nX2;r6;!$(n:c:n);!$(n:c:c:n)]),$([nX2;r5;!$(n:n)]:c:[nX3;+0])]")
 
 
-def _holds(part: Chem.Mol, pattern: Chem.Mol) -> bool:
-    part.UpdatePropertyCache(strict=False)
-    Chem.GetSymmSSSR(part)   # a fragment taken unsanitized has no ring information for r6
-    return part.HasSubstructMatch(pattern)
 
 
 def refuse_a_salt(text: str) -> None:
@@ -87,6 +83,11 @@ def refuse_a_salt(text: str) -> None:
     parts = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     if len(parts) < 2:
         return
+    for part in parts:   # taken unsanitized: no ring information (the SMARTS' r6) until asked for
+        part.UpdatePropertyCache(strict=False)
+        Chem.GetSymmSSSR(part)
+    acid = [part.HasSubstructMatch(_ACID) for part in parts]
+    base = [part.HasSubstructMatch(_BASE) for part in parts]
     # a part without carbon beside an organic one is a counter-ion or water; a listed organic counter-ion or solvent
     # (a mesylate, a tartrate, trometamol, ethanol) where the pattern reads as its salt or solvate: written charged,
     # beside a whole molecule (a drug's dozen heavy atoms: zolpidem tartrate, darunavir ethanolate), or an acid beside
@@ -94,22 +95,19 @@ def refuse_a_salt(text: str) -> None:
     # phenyl, "c1ccccc1.CC(=O)O" asks for an aryl and an acetic acid part, a pattern's own business
     whole = any(part.GetNumHeavyAtoms() >= SALT_PARENT_ATOMS for part in parts if may_be_compound(part))
 
-    def pairs(part) -> bool:   # a listed part an ion of a salt (or the solvent of a solvate) in this pattern
-        others = [other for other in parts if other is not part]
-        return whole or bool(Chem.GetFormalCharge(part)) or \
-            (_holds(part, _ACID) and any(_holds(other, _BASE) for other in others)) or \
-            (_holds(part, _BASE) and any(_holds(other, _ACID) for other in others))
+    def pairs(i: int) -> bool:   # a listed part an ion of a salt (or the solvent of a solvate) in this pattern
+        others = [j for j in range(len(parts)) if j != i]
+        return whole or bool(Chem.GetFormalCharge(parts[i])) or (acid[i] and any(base[j] for j in others)) or \
+            (base[i] and any(acid[j] for j in others))
 
-    def counter_ion(part) -> bool:
-        return not has_dummy_atom(part) and (not is_organic(part) or (not may_be_compound(part) and pairs(part)))
-
-    organic = [part for part in parts if not counter_ion(part)]
-    ions = [Chem.MolToSmiles(part) for part in parts if counter_ion(part)]
+    counter_ion = [not has_dummy_atom(part) and (not is_organic(part) or (not may_be_compound(part) and pairs(i)))
+                   for i, part in enumerate(parts)]
+    organic = [Chem.MolToSmiles(part) for part, ion in zip(parts, counter_ion) if not ion]
+    ions = [Chem.MolToSmiles(part) for part, ion in zip(parts, counter_ion) if ion]
     if organic and ions:
-        alone = ".".join(Chem.MolToSmiles(part) for part in organic)
-        raise ValueError(f"{text!r} is written as a salt, hydrate or solvate ({', '.join(ions)} beside the molecule): each part "
-                         f"of a pattern is looked for in the one molecule, so it would also ask for "
-                         f"{' and '.join(ions)} anywhere in it; give the molecule alone, {alone}")
+        raise ValueError(f"{text!r} is written as a salt, hydrate or solvate ({', '.join(ions)} beside the "
+                         f"molecule): each part of a pattern is looked for in the one molecule, so it would also "
+                         f"ask for {' and '.join(ions)} anywhere in it; give the molecule alone, {'.'.join(organic)}")
 
 
 def substructure_query(text: str) -> Chem.Mol:
