@@ -3278,5 +3278,391 @@ def augment_balance(
     console.print(f"the histogram, bin by bin: {output.name}.histogram.csv")
 
 
+latent_app = typer.Typer(help="The graph VAE's latent space, as on the Latent page: encode a file of molecules, "
+                         "interpolate between two, analogues around one, a push towards property targets.",
+                         no_args_is_help=True)
+app.add_typer(latent_app, name="latent")
+
+_LATENT_MODEL = typer.Option("graph-vae", "--model", help="A graph VAE: graph-vae (the shipped one), a shipped "
+                             "checkpoint's name or a checkpoint path.")
+_REFINE = typer.Option(40, "--refine-steps", min=0, help="Gradient steps that move each given molecule's encoding "
+                       "until greedy decoding returns it (about 0.2 s a molecule; on the shipped model 40 steps bring "
+                       "80% of MOSES test molecules back, the encoder's point alone 9%); 0: the encoder's point.")
+_LATENT_OUTPUT = typer.Option(None, "-o", "--output", help="Write the whole table (.csv, .tsv, .parquet or .sdf) "
+                              "with OUTPUT.manifest.json (model, settings, versions).")
+_LATENT_TOP = typer.Option(20, "--top", min=0, help="Rows to print (the output file holds all).")
+
+
+def _latent_model(name: str):
+    """The graph VAE ``--model`` names and its file; a missing, corrupt or other family's checkpoint is said (exit 2),
+    and what loading warned of (a card that does not describe it) in yellow."""
+    import warnings
+
+    from molgen.models.base import FAMILIES, CheckpointError, checkpoint_path, load, shipped_checkpoint
+
+    try:
+        path = shipped_checkpoint(name) if name in FAMILIES else checkpoint_path(name)
+        if path is None:
+            raise CheckpointError(f"molgen ships no {name} checkpoint; give a checkpoint path")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = load(path)
+    except (CheckpointError, FileNotFoundError, IsADirectoryError, KeyError) as error:
+        error_console.print(f"[red]--model {escape(name)}: {escape(str(error.args[0] if isinstance(error, KeyError) else error))}[/red]")
+        raise typer.Exit(2) from None
+    for warning in caught:
+        console.print(f"[yellow]{escape(str(warning.message))}[/yellow]")
+    if getattr(model, "family", None) != "graph-vae":
+        error_console.print(f"[red]--model {escape(name)} is a {escape(str(getattr(model, 'family', 'unknown')))} "
+                            "checkpoint: the latent commands need a graph VAE (graph-vae)[/red]")
+        raise typer.Exit(2)
+    return model, Path(path)
+
+
+def _latent_molecule(model, text: str, what: str) -> str:
+    """The molecule the model encodes for ``text`` (a salt as its parent, said); one that it cannot is said (exit 2)."""
+    from molgen.models.graph_vae.latent_tables import encoded_form
+
+    try:
+        encoded, notes = encoded_form(text, model)
+    except ValueError as error:
+        error_console.print(f"[red]{what}: {escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    for note in notes:
+        console.print(f"[yellow]{what}: {escape(note)}[/yellow]")
+    return encoded
+
+
+def _latent_work(work, output: Path | None):
+    """``work()``, its warnings (a molecule the model does not hold) said in yellow; Ctrl-C said with what it left
+    (nothing: the table is written at the end); a ``ValueError`` said (exit 2)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = work()
+    except ValueError as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _stopped_before_writing(output)
+    for note in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    return result
+
+
+def _latent_table(table, columns: list[str], top: int, title: str, output: Path | None) -> None:
+    """The first ``top`` rows of ``table`` as a terminal table of ``columns``: numbers to 3 places, the alerts
+    counted (the output file names them), a push's start marked in its ``met`` column."""
+    def cell(name: str, value, row: dict) -> str:
+        if name == "alerts":   # described_alerts joins its findings with '; '
+            return str(len([a for a in str(value or "").split("; ") if a]))
+        if name == "met" and row.get("is_start"):
+            return "(start)"
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    shown = Table(*[Column(c, overflow="fold") if c == "smiles" else c for c in columns], title=title,
+                  title_justify="left")
+    for row in table.head(top).itertuples(index=False):
+        values = row._asdict()
+        shown.add_row(*[escape(cell(c, values[c], values)) for c in columns])
+    if top and len(table):
+        console.print(shown)
+    if len(table) > top:
+        more = len(table) - top
+        console.print(f"... {more:,} more row{'s' * (more != 1)}"
+                      + (f" in {output.name}" if output is not None else " (--top N prints more; -o FILE writes all)"))
+
+
+def _latent_write(table, output: Path | None, context: typer.Context, checkpoint: Path, given: dict) -> None:
+    """``table`` written to ``output`` with its manifest: the command, its settings, the molecules given as read and
+    as encoded (``given``), the model's file and checksum, the versions."""
+    if output is None:
+        return
+    from molgen.data.moses import sha256_of
+    from molgen.data.with_manifest import WriteError, manifest_path_of, write_with_manifest
+    from molgen.runs.generate import package_versions
+
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in context.params.items() if k != "output"}
+    model = {"checkpoint": str(checkpoint), "sha256": sha256_of(checkpoint)}
+    try:
+        write_with_manifest(table, output, lambda sha256: {
+            "latent": {"command": f"molgen latent {context.info_name}", "settings": settings, "given": given,
+                       "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+            "model": model, "output": {"file": output.name, "sha256": sha256, "rows": len(table)},
+            "versions": package_versions()})
+    except WriteError as error:
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {len(table):,} row{'s' * (len(table) != 1)} to {output} (+ {manifest_path_of(output).name})")
+
+
+def _say_latent_notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+
+
+_PROPERTY_COLUMNS = ["qed", "sa", "logp", "mw", "alerts"]
+
+
+@latent_app.command("interpolate")
+def latent_interpolate(
+    context: typer.Context,
+    start: str = typer.Argument(..., help="The molecule the path starts from (SMILES)."),
+    end: str = typer.Argument(..., help="The molecule it ends at."),
+    points: int = typer.Option(12, "--points", min=2, help="Latent points on the path, its two ends included."),
+    spherical: bool = typer.Option(False, "--spherical", help="Spherical interpolation (slerp) instead of linear."),
+    refine_steps: int = _REFINE, model: str = _LATENT_MODEL, output: Optional[Path] = _LATENT_OUTPUT,
+    top: int = _LATENT_TOP,
+) -> None:
+    """The distinct molecules met on the way from one molecule to another through the latent space."""
+    from molgen.models.graph_vae import latent
+    from molgen.models.graph_vae.latent_tables import interpolation_table, stereo_notes, with_properties
+
+    if output is not None:
+        _check_output(output)
+    vae, checkpoint = _latent_model(model)
+    encoded = [_latent_molecule(vae, start, "start"), _latent_molecule(vae, end, "end")]
+    if latent.graph_key(encoded[0]) == latent.graph_key(encoded[1]):
+        error_console.print("[red]start and end are one molecule to this model (it encodes no stereochemistry or "
+                            "isotope labels): there is no path between them; `molgen latent analogues` explores "
+                            "around it[/red]")
+        raise typer.Exit(2)
+    met = _latent_work(lambda: latent.interpolate(vae, *encoded, points, spherical=spherical,
+                                                  refine_steps=refine_steps), output)
+    table, missed = interpolation_table(met, *encoded)
+    table = with_properties(table)
+    if missed:
+        console.print(f"[yellow]the {' and '.join(missed)} did not decode back to the molecule given: the path runs "
+                      "from the nearest molecules the encoding reached (more --refine-steps may help)[/yellow]")
+    _say_latent_notes(stereo_notes(start, end))
+    _latent_table(table, ["where", "smiles", *_PROPERTY_COLUMNS], top,
+                  f"{len(table)} distinct molecule{'s' * (len(table) != 1)} on the way, {points} "
+                  f"{'spherical' if spherical else 'linear'} points", output)
+    _latent_write(table, output, context, checkpoint, {"start": {"given": start, "encoded": encoded[0]},
+                                                       "end": {"given": end, "encoded": encoded[1]}})
+
+
+@latent_app.command("analogues")
+def latent_analogues(
+    context: typer.Context,
+    seed_molecule: str = typer.Argument(..., metavar="SEED", help="The molecule to explore around (SMILES)."),
+    points: int = typer.Option(30, "--points", min=1, help="Latent points decoded around the seed's encoding."),
+    radius: float = typer.Option(2.0, "--radius", min=0.0, help="Their distance from it (on the shipped model, 20 "
+                                 "points at radius 2 gave about 16 distinct molecules at a Tanimoto of about 0.38 to "
+                                 "the seed; larger finds more, less similar ones)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the random directions."),
+    refine_steps: int = _REFINE, model: str = _LATENT_MODEL, output: Optional[Path] = _LATENT_OUTPUT,
+    top: int = _LATENT_TOP,
+) -> None:
+    """Distinct molecules decoded around a seed molecule's latent point, most similar to it first (the seed itself
+    not listed). For a file of seeds, with a leak guard: `molgen augment analogues --method latent`."""
+    import math
+
+    from molgen.models.graph_vae import latent
+    from molgen.models.graph_vae.latent_tables import analogue_table, stereo_notes, with_properties
+
+    if output is not None:
+        _check_output(output)
+    if not math.isfinite(radius):
+        error_console.print(f"[red]--radius must be a finite number, not {radius}[/red]")
+        raise typer.Exit(2)
+    vae, checkpoint = _latent_model(model)
+    encoded = _latent_molecule(vae, seed_molecule, "seed")
+
+    def explore():
+        z = latent.encode(vae, [encoded], refine_steps=refine_steps)
+        return latent.decode(vae, z)[0], latent.analogues_around(vae, z[0], encoded, points, radius, seed=seed)
+    centre, found = _latent_work(explore, output)
+    if centre != latent.graph_key(encoded):
+        console.print(f"[yellow]the seed's encoding decodes to {escape(centre or 'nothing')}, not to the seed: the "
+                      "analogues lie around that molecule, and their similarity is still to the seed (more "
+                      "--refine-steps may help)[/yellow]")
+    _say_latent_notes(stereo_notes(seed_molecule))
+    table = with_properties(analogue_table(found))
+    if table.empty:
+        console.print(f"[yellow]every point at radius {radius:g} decoded back to the seed: raise --radius to reach "
+                      "other molecules[/yellow]")
+    _latent_table(table, ["smiles", "tanimoto_to_seed", *_PROPERTY_COLUMNS], top,
+                  f"{len(table)} distinct molecule{'s' * (len(table) != 1)} other than the seed, from {points} points "
+                  f"at radius {radius:g}", output)
+    _latent_write(table, output, context, checkpoint, {"seed": {"given": seed_molecule, "encoded": encoded},
+                                                       "decodes_to": centre})
+
+
+#: How `molgen latent push` moves: the two searches decode and score with RDKit; gradient follows the property head.
+_PUSH_METHODS = ("random", "bayesian", "gradient")
+
+
+def _push_targets(given: list[str]) -> dict[str, float]:
+    """``--target qed=0.9`` (repeatable) as {"qed": 0.9}; a malformed one said (exit 2)."""
+    import math
+
+    from molgen.scoring.properties import PROPERTIES
+
+    targets = {}
+    for text in given:
+        name, sep, value = text.partition("=")
+        name = name.strip().lower()
+        try:
+            number = float(value) if sep else None
+        except ValueError:
+            number = None
+        if number is None or name not in PROPERTIES or not math.isfinite(number):
+            error_console.print(f"[red]--target {escape(text)}: write PROPERTY=VALUE with a property molgen computes "
+                                f"({', '.join(PROPERTIES)}), e.g. qed=0.9[/red]")
+            raise typer.Exit(2)
+        if name in targets and targets[name] != number:
+            error_console.print(f"[red]--target {escape(name)} is given twice ({targets[name]:g} and {number:g})[/red]")
+            raise typer.Exit(2)
+        targets[name] = number
+    return targets
+
+
+@latent_app.command("push")
+def latent_push(
+    context: typer.Context,
+    start: str = typer.Argument(..., help="The molecule to start from (SMILES)."),
+    target: list[str] = typer.Option(..., "--target", help="PROPERTY=VALUE to move towards, met within the tolerance "
+                                     "a generate condition 'qed=0.9' uses (repeatable)."),
+    method: str = typer.Option("random", "--method", help="random: decode points around the start and score each "
+                               "molecule with RDKit; bayesian: rounds of 16 picked by a Gaussian process (on the shipped "
+                               "model no better than random, and slower); gradient: steps on the model's property head "
+                               "(its own properties only)."),
+    decodings: int = typer.Option(256, "--decodings", min=1, help="Latent points decoded (random, bayesian)."),
+    radius: float = typer.Option(4.0, "--radius", min=0.0, help="The scale of the search around the start (random, "
+                                 "bayesian): a point lies about a quarter to the whole of it away."),
+    steps: int = typer.Option(60, "--steps", min=1, help="Gradient steps (gradient)."),
+    seed: int = typer.Option(0, "--seed", min=0),
+    refine_steps: int = _REFINE, model: str = _LATENT_MODEL, output: Optional[Path] = _LATENT_OUTPUT,
+    top: int = _LATENT_TOP,
+) -> None:
+    """Molecules near a start molecule in the latent space that move towards property targets: those meeting every
+    target first, the most similar to the start first; the start's own decoding marked is_start."""
+    from molgen.models.graph_vae import latent
+    from molgen.models.graph_vae.latent_tables import (GAP_CAPTION, gradient_table, search_table, stereo_notes,
+                                                       with_properties)
+
+    if method not in _PUSH_METHODS:
+        error_console.print(f"[red]--method {escape(method)}: one of {', '.join(_PUSH_METHODS)}[/red]")
+        raise typer.Exit(2)
+    typed = {p.name for p in context.command.params if _typed(context, p.name)}
+    ignored = sorted(({"decodings", "radius"} if method == "gradient" else {"steps"}) & typed)
+    if ignored:
+        error_console.print(f"[red]{', '.join(map(_flag, ignored))} do{'es' * (len(ignored) == 1)} not apply to "
+                            f"--method {method}[/red]")
+        raise typer.Exit(2)
+    if output is not None:
+        _check_output(output)
+    targets = _push_targets(target)
+    vae, checkpoint = _latent_model(model)
+    if method == "gradient" and vae.property_head is None:
+        error_console.print("[red]this graph VAE was trained without a property head: --method gradient cannot steer "
+                            "it (random and bayesian need none)[/red]")
+        raise typer.Exit(2)
+    encoded = _latent_molecule(vae, start, "start")
+    if method == "gradient":
+        table = gradient_table(_latent_work(lambda: latent.optimise(vae, encoded, targets, steps=steps,
+                                                                     refine_steps=refine_steps), output))
+        # the model's property head's guesses beside RDKit's numbers: both columns kept, RDKit's shown
+    else:
+        table = search_table(_latent_work(lambda: latent.search(vae, encoded, targets, decodings=decodings,
+                                                                method=method, radius=radius, seed=seed,
+                                                                refine_steps=refine_steps), output), method)
+    table = with_properties(table)
+    _say_latent_notes(stereo_notes(start))
+    found = table[~table["is_start"]]
+    met = int(found["met"].sum()) if len(found) else 0
+    first = "step" if method == "gradient" else "tanimoto_to_start"
+    _latent_table(table, [first, "smiles", *targets, "gap", "met"], top,
+                  f"{len(found)} distinct molecule{'s' * (len(found) != 1)} besides the start's own decoding (marked "
+                  f"(start)); {met} meet every target within its tolerance (RDKit on the decoded molecules)", output)
+    console.print(escape(GAP_CAPTION))
+    _latent_write(table, output, context, checkpoint, {"start": {"given": start, "encoded": encoded},
+                                                       "targets": targets})
+
+
+@latent_app.command("encode")
+def latent_encode(
+    context: typer.Context,
+    input: Path = typer.Argument(..., help="Molecules (CSV, TSV, SMI, SDF or Parquet)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The table: the input's columns, then whether each row "
+                                "was encoded (or why not), what its latent point decodes to, and z_1 ... z_D "
+                                "(.csv, .tsv or .parquet), with OUTPUT.manifest.json."),
+    refine_steps: int = typer.Option(0, "--refine-steps", min=0, help="Gradient steps that move each encoding until "
+                                     "greedy decoding returns the molecule (about 0.2 s a molecule); 0, the default: "
+                                     "the encoder's mean, a function of the molecule alone (a descriptor), which "
+                                     "decodes back for about one molecule in six."),
+    smiles_column: Optional[str] = _SMILES_COLUMN, model: str = _LATENT_MODEL,
+) -> None:
+    """Each molecule's point in the latent space (one row per input record; a record the model cannot encode keeps
+    its row with the reason): for plotting a library in the model's space or as descriptors."""
+    import numpy as np
+    import pandas as pd
+
+    from molgen.models.graph_vae import latent
+    from molgen.models.graph_vae.latent_tables import encoded_form
+    from molgen.progress import progress_bar
+
+    _check_output(output, input)
+    if output.suffix.lower() in (".sdf", ".smi"):
+        error_console.print(f"[red]{escape(output.name)}: write the latent points to a table (.csv, .tsv or "
+                            ".parquet)[/red]")
+        raise typer.Exit(2)
+    vae, checkpoint = _latent_model(model)
+    frame = _read_input(input, smiles_column)
+    given = ["" if s is None else str(s) for s in frame["smiles"]]
+    encoded, reasons, parents = [""] * len(given), [""] * len(given), 0
+    for i, text in enumerate(given):
+        if isinstance(frame["read_error"].iat[i], str):
+            reasons[i] = frame["read_error"].iat[i]
+            continue
+        try:
+            encoded[i], notes = encoded_form(text, vae)
+            parents += encoded[i] != text and any(n.startswith(("A salt", "A charged")) for n in notes)
+        except ValueError as error:
+            reasons[i] = str(error) or "empty"
+    rows = [i for i, text in enumerate(encoded) if text]
+    dims = vae.config.latent_dim
+    points = np.full((len(given), dims), np.nan, dtype=np.float32)
+    decoded = [""] * len(given)
+    chunk = 256
+    try:
+        with progress_bar(total=len(rows), desc="encoding", unit="mol", disable=len(rows) <= chunk) as bar:
+            for first in range(0, len(rows), chunk):
+                part = rows[first:first + chunk]
+                z = latent.encode(vae, [encoded[i] for i in part], refine_steps=refine_steps)
+                points[part] = z.numpy()
+                for i, smiles in zip(part, latent.decode(vae, z)):
+                    decoded[i] = smiles
+                bar.update(len(part))
+    except KeyboardInterrupt:
+        _stopped_before_writing(output)
+    valid = np.array([bool(text) for text in encoded])
+    back = [bool(text) and latent.graph_key(text) == latent.graph_key(d) if d else False
+            for text, d in zip(encoded, decoded)]
+    own = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns])
+    table = pd.concat([own.reset_index(drop=True), pd.DataFrame({
+        "smiles": given, "encoded": encoded, "encodable": valid, "reason": reasons, "decodes_to": decoded,
+        "decodes_back": [b if v else None for b, v in zip(back, valid)]}),
+        pd.DataFrame(points, columns=[f"z_{d + 1}" for d in range(dims)])], axis=1)
+    _latent_write(table, output, context, checkpoint, {"rows": len(given), "encoded": len(rows),
+                                                       "salts_or_charged_read_as_parents": int(parents)})
+    console.print(f"encoded {len(rows):,} of {len(given):,} rows ({refine_steps} refine steps); "
+                  f"{sum(back):,} of them decode back to their molecule (greedy)"
+                  + ("; --refine-steps 40 moves each point until it does, for most molecules" if not refine_steps
+                     else ""))
+    if parents:
+        console.print(f"[yellow]{parents:,} salts, mixtures or charged forms were encoded as their parent (column "
+                      "encoded)[/yellow]")
+    if len(rows) < len(given):
+        missed = [i for i, reason in enumerate(reasons) if reason]
+        where = frame["line"].tolist() if "line" in frame.columns else list(range(1, len(given) + 1))
+        console.print(f"[yellow]{len(missed):,} row{'s' * (len(missed) != 1)} not encoded (column reason), e.g. "
+                      + escape("; ".join(f"line {where[i]}: {reasons[i]}" for i in missed[:3])) + "[/yellow]")
+    _say_reading_notes(frame)
+
+
 if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way), as the command
     run()

@@ -717,8 +717,8 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     at.text_input(key="latent_to").set_value("[Na+].[Cl-]").run()
     assert any("no organic parent compound to encode" in shown(e) for e in at.error)
     at.text_input(key="latent_to").set_value("CCC.CCN").run()   # (ethanol is a solvent: CCO.CCN is ethylamine)
-    assert any("CCN, CCC are equally large: type the one you mean alone" in shown(c) or
-               "CCC, CCN are equally large: type the one you mean alone" in shown(c) for c in at.caption)
+    assert any("CCN, CCC are equally large: give the one you mean alone" in shown(c) or
+               "CCC, CCN are equally large: give the one you mean alone" in shown(c) for c in at.caption)
     # an atom the model cannot take is said under the field, before any press
     at.text_input(key="latent_to").set_value("CC[N+](=O)[O-]").run()
     assert any("cannot be encoded" in shown(e) for e in at.error) and at.button(key="latent_go_interp").disabled

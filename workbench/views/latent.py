@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from rdkit import Chem
 
-from molgen.chem.counterions import is_organic
-from molgen.chem.graph import has_stereo
-from molgen.chem.parse import canonical_smiles, parse_smiles
-from molgen.chem.standardize import without_labels
+from molgen.chem.parse import canonical_smiles
 from molgen.data.files import csv_text
 from molgen.models.base import shipped_checkpoint
-from molgen.scoring.profiles import DEFAULT_PROFILE
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 from workbench.common import KEY_SCORES, depict, load_model, plain, say_load_warnings, show_svg, smiles_field
@@ -28,7 +23,7 @@ if path is None:
     st.stop()
 
 from molgen.models.base import CheckpointError  # noqa: E402
-from molgen.models.graph_vae import latent  # noqa: E402 -- only when a model exists
+from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
 
 try:
     model = load_model(str(path))
@@ -60,56 +55,28 @@ def grid(rows: list[tuple[str, str]], columns: int = 5) -> None:
 
 
 def molecule_to_encode(text: str, ok: bool, what: str) -> str:
-    """The molecule a field's text gives the model: a salt or mixture as its parent (said under the field,
-    since the model encodes one molecule and a counter-ion would be read into it); '' with a hint when empty."""
+    """The molecule a field's text gives the model (:func:`latent_tables.encoded_form`: a salt or mixture as its
+    parent, said under the field, since the model encodes one molecule and a counter-ion would be read into it);
+    '' with a hint when empty, or with the reason when the model cannot encode it."""
     if not text:
         st.caption(f"Type a SMILES for {what}.")
         return ""
     if not ok:
         return ""
-    mol = parse_smiles(text).mol
-    parent = latent.parent_of(mol)
-    if parent is not None and len(Chem.GetMolFrags(mol)) == 1:   # a protonated amine, a carboxylate, alone
-        st.caption(plain(f"A charged form: the model encodes neutral molecules, so its neutral form, {parent}."))
-    elif parent is not None:
-        pieces = Chem.GetMolFrags(mol, asMols=True)
-        organic = [piece for piece in pieces if is_organic(piece)]
-        if not organic:
-            st.error(plain(f"{text}: none of its fragments is organic, so it has no organic parent compound to "
-                           "encode"))
-            return ""
-        from molgen.chem.counterions import compound_fragments
-
-        # a known counter-ion (pamoate, besylate) is set aside even when larger than the drug
-        candidates = [piece for piece in compound_fragments(mol) if is_organic(piece)]
-        largest = max(piece.GetNumHeavyAtoms() for piece in candidates)
-        equal = list(dict.fromkeys(Chem.MolToSmiles(p) for p in candidates if p.GetNumHeavyAtoms() == largest))
-        how = ("the largest organic fragment" + (" that is no known counter-ion" if len(candidates) < len(organic) else "")
-               + (", neutralized" if all(Chem.MolToSmiles(p) != parent for p in candidates) else "")
-               + "; the other fragments removed")
-        if len(equal) > 1:   # the choice among equal fragments is RDKit's, not the chemist's
-            how += f"; {', '.join(equal)} are equally large: type the one you mean alone"
-        st.caption(plain(f"A salt or mixture: the model encodes its parent, {parent} ({how})."))
-    if any(atom.GetIsotope() for atom in mol.GetAtoms()):   # read without them, as the model's graphs carry none
-        read = parse_smiles(parent).mol if parent else mol
-        st.caption(plain(f"Isotope labels are not encoded: read as {Chem.MolToSmiles(without_labels(read))}."))
     try:   # an atom the model cannot take, or too many: said here, before any press
-        latent.check_encodable(model, parent or text)
+        encoded, notes = latent_tables.encoded_form(text, model)
     except ValueError as error:
         st.error(plain(error))
         return ""
-    return parent or text
+    for note in notes:
+        st.caption(plain(note))
+    return encoded
 
 
 def stereo_note(*given: str) -> None:
-    """Decoded graphs carry no stereo and no isotope labels: say so where a given molecule has some."""
-    mols = [mol for text in given if (mol := parse_smiles(text).mol) is not None]
-    if any(has_stereo(mol) for mol in mols):
-        st.caption("The decoder draws graphs without stereochemistry: the molecules below carry none, and the "
-                   "given molecules' stereocentres and double-bond geometry are not compared.")
-    if any(atom.GetIsotope() for mol in mols for atom in mol.GetAtoms()):   # a 13C label, dropped without a word
-        st.caption("The model encodes no isotope label: the molecules below carry none, and the given molecule is "
-                   "read (and compared) without its labels.")
+    """Decoded graphs carry no stereo and no isotope labels: said where a given molecule has some."""
+    for note in latent_tables.stereo_notes(*given):
+        st.caption(note)
 
 
 def result_heading(result: dict, now: dict) -> None:
@@ -122,23 +89,13 @@ def result_heading(result: dict, now: dict) -> None:
 
 @st.cache_data(show_spinner=False)
 def _described(smiles: tuple[str, ...]) -> pd.DataFrame:
-    from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
-
-    with mixtures_said_elsewhere():   # decoded molecules, one fragment each
-        scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
-    described = scored[["qed", "sa", "logp", "mw"]].copy()
-    # as the Browse page words them (a catalog name that says less than its pattern explained), each once
-    described["alerts"] = [described_alerts(s, text, DEFAULT_PROFILE)
-                           for s, text in zip(scored["smiles"], scored["alert_names"])]
-    return described
+    return latent_tables.described(smiles)
 
 
 def with_properties(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with what a chemist reads beside each decoded molecule: QED, SA, logP, MW and the structural
-    alerts of the drug-like profile (named as in their catalogue: flags to look at, not verdicts). Columns the
-    table already has (a search's own targets) are kept as they are."""
-    described = _described(tuple(table["smiles"])).set_index(table.index)
-    return table.join(described[[c for c in described.columns if c not in table.columns]])
+    """``table`` with QED, SA, logP, MW and the drug-like profile's alerts beside each decoded molecule (named as
+    in their catalogue: flags to look at, not verdicts), cached for the page's reruns."""
+    return latent_tables.with_properties(table, _described)
 
 
 def alert_flag(alerts: str) -> str:
@@ -183,24 +140,12 @@ with interpolate_tab:
     if result:
         result_heading(result, inputs)
         met, start_met, end_met = result["met"], result["inputs"]["start"], result["inputs"]["end"]
-        # met lists each molecule once, so the end's decoding may stand earlier on the path
-        given = {name: latent.graph_key(text) for name, text in (("start", start_met), ("end", end_met))}
-        back = {"start": bool(met) and met[0][1] == given["start"], "end": given["end"] in {s for _, s in met}}
-        missed = [name for name, came_back in back.items() if not came_back]
+        path_table, missed = latent_tables.interpolation_table(met, start_met, end_met)
         if missed:
             st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
                        "from the nearest molecules the encoding reached (more encoding steps may help).")
         stereo_note(start_met, end_met)
-
-        def where(fraction: float, smiles: str) -> str:
-            if smiles == given["start"] and fraction == 0:
-                return "start"
-            if smiles == given["end"]:
-                return "end" if fraction == 1 else f"end (reached at {fraction:.2f} of the way)"
-            return f"{fraction:.2f} of the way"
-        # the fraction to 4 places: the walk's own float32 steps (0.1818181872) mean no more than that
-        path_table = with_properties(pd.DataFrame({"fraction": [round(float(f), 4) for f, _ in met],
-                                                   "smiles": [s for _, s in met], "where": [where(f, s) for f, s in met]}))
+        path_table = with_properties(path_table)
         grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts)}") for r in path_table.itertuples()])
         download(path_table, "interpolation", "latent_download_interpolate")
 
@@ -240,7 +185,7 @@ with analogues_tab:
             st.info(f"Every point at radius {result['inputs']['radius']:g} decoded back to the seed: raise the latent "
                     "radius to reach other molecules.")
         else:
-            found_table = with_properties(pd.DataFrame(result["found"], columns=["smiles", "tanimoto_to_seed"]))
+            found_table = with_properties(latent_tables.analogue_table(result["found"]))
             grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}{alert_flag(r.alerts)}")
                   for r in found_table.itertuples()])
             download(found_table, "analogues", "latent_download_analogues")
@@ -253,10 +198,7 @@ BAYESIAN = "Bayesian optimisation (a Gaussian process picks each round of 16)"
 GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
 PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
-GAP_CAPTION = ("gap: each target's distance as a share of the start's distance to it (or of the target's tolerance, "
-               "where the start already meets it), averaged; 0 hits every target exactly, 1 is as far as the start "
-               "(a start already within a tolerance scores below 1). distance: how far the molecule's latent point "
-               "lies from the start's (Euclidean, in the model's latent space).")
+GAP_CAPTION = latent_tables.GAP_CAPTION
 
 with push_tab:
     method = st.radio("Method", [RANDOM, BAYESIAN, GRADIENT], key="latent_push_method",
@@ -293,26 +235,19 @@ with push_tab:
         if st.button("Push", disabled=not (start_push and targets), key="latent_go_push"):
             try:
                 if method in SEARCHES:
-                    found = latent.search(model, start_push, targets, decodings=decodings, method=SEARCHES[method],
-                                          radius=reach, refine_steps=refine_steps)
-                    table = pd.DataFrame(latent.chemist_order(found))
-                    start_row = table["round"] == -1
-                    if method == RANDOM:   # one round: the column would read 0 throughout (the start is -1)
-                        table = table.drop(columns="round")
-                else:
-                    table = pd.DataFrame(latent.optimise(model, start_push, targets, steps=n_steps,
-                                                         refine_steps=refine_steps))
-                    start_row = table["step"] == 0
-                # the start's own decoding is the reference, not a find: marked, in the download too, and not
-                # counted among the molecules that meet the targets
-                table.insert(1, "is_start", start_row)
+                    table = latent_tables.search_table(latent.search(
+                        model, start_push, targets, decodings=decodings, method=SEARCHES[method], radius=reach,
+                        refine_steps=refine_steps), SEARCHES[method])
+                else:   # the start's own decoding is the reference, not a find: marked, in the download too
+                    table = latent_tables.gradient_table(latent.optimise(model, start_push, targets, steps=n_steps,
+                                                                         refine_steps=refine_steps))
             except ValueError as error:
                 st.session_state.pop("latent_result_push", None)
                 st.error(plain(error))
             else:
                 aims = ", ".join(f"{KEY_SCORES.get(n, n)} {v:g}" for n, v in targets.items())
                 st.session_state["latent_result_push"] = {
-                    "inputs": inputs, "table": table.rename(columns={"similarity": "tanimoto_to_start"}),
+                    "inputs": inputs, "table": table,
                     "title": f"From {start_push} towards {aims} ({method.split(' (')[0].lower()})"}
         result = st.session_state.get("latent_result_push")
         if result:

@@ -1,0 +1,166 @@
+"""`molgen latent`: the graph VAE's latent space from the command line, on the shipped checkpoint (what a chemist
+scripting it uses). Few refine steps keep each command to seconds."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem, DataStructs
+from rdkit.Chem import QED
+from typer.testing import CliRunner
+
+from molgen.cli import app
+from molgen.data.moses import sha256_of
+from molgen.models import load
+from molgen.models.base import shipped_checkpoint
+from molgen.models.graph_vae import latent
+from molgen.models.graph_vae.latent_tables import encoded_form
+from molgen.scoring.similarity import morgan_fingerprint
+
+runner = CliRunner()
+START = "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1"
+END = "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1"
+FAST = ["--refine-steps", "10"]
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return load("graph-vae")
+
+
+def invoke(*args):
+    return runner.invoke(app, ["latent", *map(str, args)])
+
+
+def test_encoded_form_reads_salts_charged_forms_and_labels_as_the_model_encodes_them(vae):
+    assert encoded_form(START) == (START, [])
+    parent, notes = encoded_form("CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+]")
+    assert parent == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and "A salt or mixture" in notes[0]
+    parent, notes = encoded_form("C[NH3+]")
+    assert parent == "CN" and "A charged form" in notes[0]
+    assert "Isotope labels are not encoded" in encoded_form("[13CH3]c1ccccc1")[1][0]
+    for text, said in (("[Na+].[Cl-]", "none of its fragments is organic"), ("C1CC(", "not a valid molecule")):
+        with pytest.raises(ValueError, match=said):
+            encoded_form(text)
+    with pytest.raises(ValueError, match="cannot be encoded"):   # with the model: its vocabulary
+        encoded_form("C[Si](C)(C)c1ccccc1", vae)
+
+
+def test_interpolate_writes_the_path_with_rdkit_properties_and_a_manifest(tmp_path):
+    out = tmp_path / "path.csv"
+    result = invoke("interpolate", START, END + ".Cl", "--points", 8, *FAST, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "A salt or mixture: the model encodes its parent" in result.output   # the HCl set aside, said
+    table = pd.read_csv(out)
+    assert list(table.columns[:3]) == ["fraction", "smiles", "where"] and len(table) >= 2
+    assert table["fraction"].is_monotonic_increasing and table["fraction"].iloc[0] == 0
+    assert table["smiles"].is_unique
+    for row in table.itertuples():   # every molecule valid, its QED computed by RDKit on it
+        mol = Chem.MolFromSmiles(row.smiles)
+        assert mol is not None and row.qed == pytest.approx(QED.qed(mol), abs=1e-6)
+    manifest = json.loads((tmp_path / "path.csv.manifest.json").read_text())
+    assert manifest["latent"]["given"]["end"] == {"given": END + ".Cl", "encoded": END}
+    assert manifest["model"]["sha256"] == sha256_of(shipped_checkpoint("graph-vae"))
+    assert manifest["output"]["sha256"] == sha256_of(out) and manifest["output"]["rows"] == len(table)
+
+
+def test_interpolate_refuses_one_molecule_twice_and_a_model_that_is_no_graph_vae(tmp_path):
+    result = invoke("interpolate", "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O")
+    assert result.exit_code == 2 and "one molecule to this model" in result.output
+    result = invoke("interpolate", START, END, "--model", "smiles-lm")
+    assert result.exit_code == 2 and "need a graph VAE" in result.output
+    result = invoke("interpolate", START, END, "--model", tmp_path / "missing.pt")
+    assert result.exit_code == 2 and "missing.pt" in result.output
+    result = invoke("interpolate", "C1CC(", END)
+    assert result.exit_code == 2 and "start:" in result.output and "not a valid molecule" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_analogues_are_other_molecules_most_similar_first_and_seeded(tmp_path):
+    first, again, other = (tmp_path / f"{name}.csv" for name in ("first", "again", "other"))
+    for out, seed in ((first, 0), (again, 0), (other, 1)):
+        result = invoke("analogues", START, "--points", 12, "--seed", seed, *FAST, "-o", out)
+        assert result.exit_code == 0, result.output
+    table = pd.read_csv(first)
+    assert len(table) >= 1 and table["tanimoto_to_seed"].is_monotonic_decreasing
+    reference = morgan_fingerprint(Chem.MolFromSmiles(START))
+    for row in table.itertuples():   # the similarity is the seed's, recomputed; the seed itself is no analogue
+        mol = Chem.MolFromSmiles(row.smiles)
+        assert latent.graph_key(mol) != latent.graph_key(START)
+        assert row.tanimoto_to_seed == pytest.approx(
+            DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), abs=1e-9)
+    assert first.read_bytes() == again.read_bytes()
+    assert set(pd.read_csv(other)["smiles"]) != set(table["smiles"])
+
+
+def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_path):
+    out = tmp_path / "push.csv"
+    start = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
+    result = invoke("push", start, "--target", "QED=0.9", "--decodings", 32, *FAST, "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert table["is_start"].sum() == 1 and bool(table["is_start"].iloc[-1])   # the reference, listed last
+    for row in table.itertuples():
+        assert row.qed == pytest.approx(QED.qed(Chem.MolFromSmiles(row.smiles)), abs=1e-4)
+        assert row.met == (abs(row.qed - 0.9) <= 0.05)   # the tolerance a generate condition qed=0.9 uses
+    finds = table[~table["is_start"]]
+    said = f"{int(finds['met'].sum())} meet every target"
+    assert said in result.output and f"{len(finds)} distinct molecules besides the start's own decoding" in result.output
+    gradient = invoke("push", start, "--target", "logp=2", "--method", "gradient", "--steps", 10, *FAST)
+    assert gradient.exit_code == 0 and "(start)" in gradient.output, gradient.output
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--target", "qed"], "write PROPERTY=VALUE"),
+    (["--target", "potency=7"], "write PROPERTY=VALUE"),
+    (["--target", "qed=nan"], "write PROPERTY=VALUE"),
+    (["--target", "qed=0.9", "--target", "qed=0.8"], "given twice"),
+    (["--target", "qed=0.9", "--steps", "5"], "--steps does not apply to --method random"),
+    (["--target", "qed=0.9", "--method", "gradient", "--decodings", "5"], "--decodings does not apply"),
+    (["--target", "qed=0.9", "--method", "annealing"], "one of random, bayesian, gradient"),
+])
+def test_push_refuses_what_it_cannot_do(args, said):
+    result = invoke("push", START, *args)
+    assert result.exit_code == 2 and said in result.output, result.output
+
+
+def test_encode_keeps_every_record_with_its_point_or_its_reason(tmp_path, vae):
+    source = tmp_path / "library.csv"
+    source.write_text("name,SMILES,pIC50\n"
+                      "aspirin,CC(=O)Oc1ccccc1C(=O)O,5.1\n"
+                      "broken,C1CC(,4.0\n"
+                      "ibuprofen sodium,CC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+],6.0\n"
+                      "silane,C[Si](C)(C)c1ccccc1,3.0\n"
+                      "\n"
+                      f"start,{START},7.0\n")
+    out = tmp_path / "points.parquet"
+    result = invoke("encode", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert list(table["name"]) == ["aspirin", "broken", "ibuprofen sodium", "silane", "start"]
+    assert list(table["line"]) == [2, 3, 4, 5, 7] and list(table["pIC50"]) == [5.1, 4.0, 6.0, 3.0, 7.0]
+    assert list(table["encodable"]) == [True, False, True, False, True]
+    assert "not a valid molecule" in table["reason"].iloc[1] and "cannot be encoded" in table["reason"].iloc[3]
+    assert table["encoded"].iloc[2] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1"   # the salt as its parent
+    z_columns = [f"z_{d + 1}" for d in range(vae.config.latent_dim)]
+    assert set(z_columns) <= set(table.columns) and table.loc[[1, 3], z_columns].isna().all().all()
+    # each point is the encoder's mean of the molecule (refine steps 0), whatever else the file holds
+    expected = latent.encode(vae, ["CC(=O)Oc1ccccc1C(=O)O", START], refine_steps=0).numpy()
+    assert np.allclose(table.loc[[0, 4], z_columns].to_numpy(), expected, atol=1e-5)
+    assert list(table["decodes_back"].iloc[[0, 2, 4]]) == [
+        latent.graph_key(d) == latent.graph_key(s) for d, s in zip(table["decodes_to"].iloc[[0, 2, 4]],
+                                                                    table["encoded"].iloc[[0, 2, 4]])]
+    assert "encoded 3 of 5 rows" in result.output and "2 rows not encoded" in result.output
+    assert "line 3:" in result.output and "1 salts, mixtures or charged forms" in result.output
+    manifest = json.loads((tmp_path / "points.parquet.manifest.json").read_text())
+    assert manifest["latent"]["given"]["encoded"] == 3 and manifest["output"]["rows"] == 5
+
+
+def test_encode_refuses_a_molecule_file_as_output_and_the_input_as_output(tmp_path):
+    source = tmp_path / "in.smi"
+    source.write_text(f"{START} one\n")
+    for out, said in ((tmp_path / "z.sdf", "write the latent points to a table"), (source, "is the input")):
+        result = invoke("encode", source, "-o", out)
+        assert result.exit_code == 2 and said in result.output, result.output
+    assert source.read_text() == f"{START} one\n"
