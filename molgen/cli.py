@@ -2871,11 +2871,21 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     if not near_duplicate > 0:   # every molecule is at Tanimoto >= 0 to a held-out one: all would be removed
         error_console.print(f"[red]--near-duplicate must lie above 0 (up to 1, exact copies only), not {near_duplicate}[/red]")
         raise typer.Exit(2)
+    from molgen.augment import reference_cache
+
     sets = []
     for source in held_out or []:
         try:
-            sets.append(ReferenceSet(source, _held_out_smiles(source)))
+            smiles, where = _held_out_smiles(source)
+            if len(smiles) >= reference_cache.CACHE_FROM and not reference_cache.is_stored(smiles):
+                console.print(f"keying the {len(smiles):,} held-out molecules of {escape(source)} (about a minute "
+                              "for MOSES test; once: later runs read the keys back from the molgen cache)")
+            sets.append(ReferenceSet(source, smiles, where))
             sets[-1].require_readable()
+        except KeyboardInterrupt:   # before any work: nothing was written
+            error_console.print(f"[yellow]stopped while keying --held-out {escape(source)}: nothing was written. "
+                                "Run the command again to start over.[/yellow]")
+            raise typer.Exit(130) from None
         except (KeyError, FileNotFoundError, ValueError) as error:
             message = str(error).replace("(--smiles-column NAME; smiles_column= in Python)",
                                          f"(--held-out {source}:COLUMN)")
@@ -2889,16 +2899,19 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _held_out_smiles(source: str) -> list[str]:
-    """The molecules of one ``--held-out``: a file (FILE, or FILE:COLUMN naming its SMILES column, as a held-out
-    file's header seldom matches the input's), or a dataset split (moses:test; the test split by default)."""
+def _held_out_smiles(source: str) -> tuple[list[str], list[str] | None]:
+    """The molecules of one ``--held-out`` and each one's place: a file (FILE, or FILE:COLUMN naming its SMILES
+    column, as a held-out file's header seldom matches the input's), each record's line (with the reader's reason
+    where it could not read the record), or a dataset split (moses:test; the test split by default; no places)."""
+    from molgen.data.files import places_of, read_molecules
     from molgen.data.registry import load_smiles
 
     path, column = _held_out_file(source)
     if path is not None:
-        return load_smiles(path, smiles_column=column)
+        frame = read_molecules(path, smiles_column=column)
+        return ["" if s is None else str(s) for s in frame["smiles"]], places_of(frame)
     name, _, split = source.partition(":")
-    return load_smiles(name, split or "test")
+    return load_smiles(name, split or "test"), None
 
 
 def _held_out_file(source: str) -> tuple[Path | None, str | None]:
@@ -2940,6 +2953,9 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
     nothing next time. Before the work, not after it."""
     from molgen.data.files import FileFormatError, check_writable
 
+    if not output.name or output.name == ".." or output.is_dir():   # -o . has no name to write beside
+        error_console.print(escape(f"{output} is a folder: give the name of the file to write"), style="red")
+        raise typer.Exit(2)
     kept = [(input, "the input")] if input is not None else []
     kept += [(path, "a --held-out file") for path, _ in map(_held_out_file, held_out or []) if path is not None]
     for written in [output, *(output.with_name(output.name + suffix) for suffix in beside)]:
@@ -3041,8 +3057,9 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
 
 _HELD_OUT = typer.Option(None, "--held-out", help="Molecules that must never appear: a file (FILE:COLUMN names its SMILES column), or a dataset split like moses:test (repeatable).")
 _NEAR = typer.Option(0.95, min=0.0, max=1.0,
-                     help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule, or a "
-                          "near copy of its seed (1 = exact only). A seed itself is matched exactly (in any spelling or "
+                     help="Tanimoto at or above which a generated row is a near-duplicate of a held-out molecule "
+                          "(1 = exact only), and (balance) a near copy of an input; analogues take --max-similarity as "
+                          "the near-copy edge for every seed. A seed itself is matched exactly (in any spelling or "
                           "form): one merely similar is your own data.")
 _ALERTS = typer.Option(None, "--alerts", help="Remove rows hitting these alert sets (pains, brenk, ...; repeatable). "
                        "analogues and balance remove new molecules with a strained ring system, a radical, no carbon or a "
@@ -3068,7 +3085,7 @@ def augment_enumerate(
     input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
     output: Path = typer.Option(..., "-o", "--output"),
     k: int = typer.Option(10, "-k", min=1, help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
-    include_canonical: bool = typer.Option(False, help="Also keep each molecule's canonical SMILES."),
+    include_canonical: bool = typer.Option(False, "--include-canonical", help="Also keep each molecule's canonical SMILES."),
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
@@ -3093,6 +3110,10 @@ def augment_enumerate(
     _augment_write(with_input_columns(kept, columns),
                    with_input_columns(pd.concat([failed, removed], ignore_index=True), columns), output, context, guard,
                    columns.attrs["read_errors"])
+    if not len(kept) and len(smiles):   # no training data: a script must not go on as if there were
+        error_console.print(f"[red]no row kept: every input record was removed (the reasons in {escape(output.name)}"
+                            ".removed.csv)[/red]")
+        raise typer.Exit(1)
     if lost := len(smiles) - kept["input_row"].nunique():   # a compound gone whole, not only some of its spellings
         console.print(f"[yellow]{lost:,} of the {len(smiles):,} input records {'have' if lost != 1 else 'has'} no row in "
                       f"the output (the reasons in {output.name}.removed.csv, by input_row)[/yellow]")

@@ -256,6 +256,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                       f"{_unknown_tokens(prior, compound[s])} outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
+    if guard.seed_near is None:   # a near-copy of any seed is one above the window (--near-duplicate guards held-out)
+        guard.seed_near = max_similarity
     window = {"min_similarity": min_similarity, "max_similarity": max_similarity}
     rows, outside = [], []
 

@@ -101,7 +101,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
         raise ValueError(f"the range {low:g},{high:g} of {prop} is empty: LOW comes first and must be below HIGH")
     if not high > low:
         raise ValueError(f"the value range of {prop} is empty ({low:g} to {high:g}); give a range (--range LOW,HIGH)")
-    asked = bins
+    bins_asked = bins
     edges, bins = bin_edges(prop, low, high, bins)
     low, high = float(edges[0]), float(edges[-1])
 
@@ -135,11 +135,17 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     # sampled molecules that are not rows and not removals either: counted, so "sampled 600, added 37" adds up
     unused = Counter({"invalid": 0, "a repeat (of an input or an earlier sample)": 0, "no value of the property": 0,
                       "outside the histogram": 0, "in a bin already full": 0})
+    # chunks asked for a bin's centre in a row that added nothing to it: a target beyond what the model writes
+    # (mw 457 from a model that wrote empty strings for it) must not take the whole budget from the other short bins
+    fruitless = np.zeros(bins, dtype=int)
+    asked = np.zeros(bins, dtype=int)
     with quiet_rdkit():
         while need.sum() > 0 and sampled < max_samples:
             size = min(chunk, max_samples - sampled)
-            if conditional:  # ask the model for the centre of the emptiest short bin
-                short = int(np.argmax(need))
+            short = None
+            if conditional:  # ask for the centre of the emptiest short bin that has not just been asked in vain
+                short = min(np.flatnonzero(need > 0), key=lambda b: (fruitless[b], -need[b], b))
+                asked[short] += 1
                 centre = float((edges[short] + edges[short + 1]) / 2)
                 samples = generator.sample(size, conditions=Conditions(targets={prop: centre}), seed=chunk_seed(seed, index))
                 how = {"target": round(centre, 4)}
@@ -148,6 +154,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 how = {}
             sampled += len(samples)
             index += 1
+            need_before = int(need[short]) if short is not None else 0
             mols = []
             for sample in samples:
                 parsed = parse_smiles(sample.smiles)
@@ -159,25 +166,26 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 else:
                     seen.add(canonical)
                     mols.append(parsed.mol)
-            if not mols:
-                continue
-            new_values = _values(mols, prop, profile)
-            for mol, b, v in zip(mols, bin_of(new_values), new_values):
-                if b < 0 or need[b] == 0:
-                    why = "no value of the property" if np.isnan(v) else "outside the histogram" if b < 0 else \
-                        "in a bin already full"
-                    unused[why] += 1
-                    continue
-                reason = guard.check(mol)
-                canonical = Chem.MolToSmiles(mol)
-                if reason:
-                    removed.append({"smiles": canonical, "method": "balance", "input_row": None, "removed_because": reason})
-                    continue
-                need[b] -= 1
-                added.append({"smiles": canonical, "method": "balance", "seed_smiles": None,
-                              "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
-                                                     "native": conditional, **how}),
-                              "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
+            if mols:
+                new_values = _values(mols, prop, profile)
+                for mol, b, v in zip(mols, bin_of(new_values), new_values):
+                    if b < 0 or need[b] == 0:
+                        why = "no value of the property" if np.isnan(v) else "outside the histogram" if b < 0 else \
+                            "in a bin already full"
+                        unused[why] += 1
+                        continue
+                    reason = guard.check(mol)
+                    canonical = Chem.MolToSmiles(mol)
+                    if reason:
+                        removed.append({"smiles": canonical, "method": "balance", "input_row": None, "removed_because": reason})
+                        continue
+                    need[b] -= 1
+                    added.append({"smiles": canonical, "method": "balance", "seed_smiles": None,
+                                  "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
+                                                         "native": conditional, **how}),
+                                  "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
+            if short is not None:
+                fruitless[short] = fruitless[short] + 1 if need[short] == need_before else 0
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
                                   "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
                                   "bin": bin_of(values),
@@ -194,7 +202,10 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["inputs_outside"] = int((bin_of(values) < 0).sum())   # kept as rows, in no bin
     histogram.attrs["repeated_molecules"] = sum(m is not None for m in same_molecule)   # kept, counted once
     histogram.attrs["repeated_compounds"] = int((~counted).sum()) - histogram.attrs["repeated_molecules"]
-    histogram.attrs["bins_asked"] = asked
+    histogram.attrs["bins_asked"] = bins_asked
+    histogram.attrs["property"] = prop
+    # bins whose centre the model was asked for in vain at the end: their target looks beyond what it writes
+    histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))}
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
@@ -273,6 +284,14 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
         notes.append(f"{repeated:,} input row{'s are other forms' if repeated != 1 else ' is another form'} (a salt, "
                      "charge state, tautomer, stereoisomer or isotopologue) of an earlier row's compound: kept as "
                      "rows (same_parent_as_row), counted once in the bins")
+    if fruitless := histogram.attrs.get("fruitless_targets"):
+        prop = histogram.attrs.get("property", "")
+        said = ", ".join(f"{bin_label(prop, histogram['low'].iat[b], histogram['high'].iat[b])} (asked {asked}x)"
+                         for b, asked in fruitless.items())
+        notes.append(f"the model, asked for the centre of {'these bins' if len(fruitless) > 1 else 'this bin'}, "
+                     f"wrote nothing that fell in {'them' if len(fruitless) > 1 else 'it'} the last time: {said}; "
+                     "the other short bins were asked in turn. A target past what the model writes may stay short "
+                     "whatever the budget")
     short = int((~histogram["reached"]).sum())
     unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
     notes.append(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "

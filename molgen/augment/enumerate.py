@@ -24,7 +24,8 @@ DRAW_LIMIT = 20_000
 def randomized_smiles(mol: Chem.Mol, k: int, seed: int = 0, *, include_canonical: bool = False) -> list[str]:
     """Up to ``k`` distinct random spellings of ``mol`` (fewer when the molecule has fewer), none of them the
     canonical SMILES; ``include_canonical`` adds it, first (it took one of the k places). Rounds of draws stop when
-    a round finds nothing new: ethanol has four spellings, and asking it for a million must not draw forever."""
+    a round finds nothing new: ethanol has four spellings, and asking it for a million must not draw forever.
+    RDKit's seed is 32 bits: a larger ``seed`` is taken modulo 2**32 (it overflowed, a traceback)."""
     canonical = Chem.MolToSmiles(mol)
     out: list[str] = [canonical] if include_canonical else []
     seen = {canonical}
@@ -32,7 +33,7 @@ def randomized_smiles(mol: Chem.Mol, k: int, seed: int = 0, *, include_canonical
     k += len(out)
     while len(out) < k:
         before = len(out)
-        for text in Chem.MolToRandomSmilesVect(mol, min(max(4 * k, 8), DRAW_LIMIT), randomSeed=seed + 7919 * attempt):
+        for text in Chem.MolToRandomSmilesVect(mol, min(max(4 * k, 8), DRAW_LIMIT), randomSeed=(seed + 7919 * attempt) % 2**32):
             if text not in seen:
                 seen.add(text)
                 out.append(text)

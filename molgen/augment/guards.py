@@ -34,7 +34,7 @@ from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import SALT_METAL_TOKEN, neutralize, salt_parent, tautomer_enumerator
+from molgen.chem.standardize import SALT_METAL_TOKEN, neutral_parent, neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
@@ -140,12 +140,19 @@ class ReferenceSet:
 
     name: str
     smiles: Sequence[str]
+    #: each entry's place in its file ("line 12"), and the reader's reason where it could not read the record,
+    #: named beside an entry that is no molecule (:meth:`require_readable`); None: entries are counted from 1
+    where: Sequence[str] | None = None
     keys: dict[str, str] = field(init=False, default_factory=dict)
     fingerprints: list = field(init=False, default_factory=list)
     canonical: list[str] = field(init=False, default_factory=list)
     #: entries that are no molecule, so guard nothing: a typo in a test compound would leave that compound
     #: unguarded, so a :class:`Guard` refuses a held-out set holding any (:meth:`require_readable`)
     unreadable: list[str] = field(init=False, default_factory=list)
+    #: the parts of held-out mixtures that may be compounds of their own, held out too (:meth:`_hold_mixture_parts`),
+    #: apart from the entries (``canonical``), which a manifest counts and checksums
+    parts: list[str] = field(init=False, default_factory=list)
+    part_fingerprints: list = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         from molgen.augment import reference_cache
@@ -178,18 +185,50 @@ class ReferenceSet:
             for key in (isomeric, flat, parent):
                 self.keys.setdefault(key, isomeric)
             self.canonical.append(isomeric)
+        self._hold_mixture_parts([isomeric for isomeric, _, _ in rows if "." in isomeric])
+
+    def _hold_mixture_parts(self, mixtures: list[str]) -> None:
+        """Each part of a held-out mixture that may be a compound (a combination product: paracetamol with
+        aspirin) is held out too, as the checked side reads every part: keyed by its own SMILES and parent, and
+        fingerprinted for near-duplicates. Only the largest part's parent was keyed, so the other drug leaked."""
+        with quiet_rdkit():
+            for mixture in mixtures:
+                mol = Chem.MolFromSmiles(mixture)
+                if mol is None:
+                    continue
+                for fragment in _compound_fragments(mol):
+                    isomeric = Chem.MolToSmiles(fragment)
+                    part = Chem.MolFromSmiles(isomeric)
+                    if part is None or isomeric in self.keys:
+                        continue
+                    parent = parent_molecule(part, isomeric)
+                    for key in (isomeric, Chem.MolToSmiles(part, isomericSmiles=False), _hash(parent)):
+                        self.keys.setdefault(key, isomeric)
+                    self.parts.append(isomeric)
+                    self.part_fingerprints.append(morgan_fingerprint(parent))
 
     def require_readable(self) -> None:
-        """A ``ValueError`` naming the entries that are no molecule: each is a compound meant to be held out
-        that no guard can recognise."""
-        if self.unreadable:
-            shown = ", ".join(repr(s) for s in self.unreadable[:5]) + (", ..." if len(self.unreadable) > 5 else "")
-            total = len(self.unreadable) + len(self.canonical)
-            raise ValueError(f"held-out {self.name}: {len(self.unreadable):,} of {total:,} entries "
-                             f"{'are not valid molecules' if len(self.unreadable) > 1 else 'is not a valid molecule'}"
-                             f" ({shown}), so nothing made could be checked against "
-                             f"{'them' if len(self.unreadable) > 1 else 'it'}: correct or remove "
-                             f"{'them' if len(self.unreadable) > 1 else 'it'}")
+        """A ``ValueError`` naming the entries that are no molecule, each with its place and why: each is a compound
+        meant to be held out that no guard can recognise."""
+        if not self.unreadable:
+            return
+        unreadable = set(self.unreadable)
+        places = [i for i, s in enumerate(self.smiles) if (s if isinstance(s, str) else repr(s)) in unreadable]
+
+        def named(i: int) -> str:
+            entry = self.smiles[i]
+            place = self.where[i] if self.where is not None and i < len(self.where) else f"entry {i + 1}"
+            if ":" in place:   # the reader's own reason ("record starting at line 12: atom 2 ...")
+                return place
+            text = entry if isinstance(entry, str) else repr(entry)
+            reason = parse_smiles(text).reason if text else "empty"
+            return f"{place}: {reason}" if repr(text) in reason else f"{place}: {text!r}, {reason}"
+        shown = "; ".join(named(i) for i in places[:5]) + ("; ..." if len(places) > 5 else "")
+        total, count = len(self.smiles), len(self.unreadable)
+        raise ValueError(f"held-out {self.name}: {count:,} of {total:,} entries "
+                         f"{'are not valid molecules' if count > 1 else 'is not a valid molecule'}"
+                         f" ({shown}), so nothing made could be checked against "
+                         f"{'them' if count > 1 else 'it'}: correct or remove {'them' if count > 1 else 'it'}")
 
     def exact(self, mol: Chem.Mol) -> str | None:
         """The reference molecule ``mol`` is (in any spelling, with or without stereo, or as a salt,
@@ -243,11 +282,13 @@ class ReferenceSet:
         return next((self.keys[key] for key in tautomer_keys(isomeric) if key in self.keys), None)
 
     def nearest(self, mol: Chem.Mol) -> tuple[str | None, float]:
-        if not self.fingerprints:
+        """The held-out molecule (or part of a held-out mixture) most similar to ``mol``'s parent, and how similar."""
+        fingerprints = self.fingerprints + self.part_fingerprints
+        if not fingerprints:
             return None, 0.0
-        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(parent_molecule(mol)), self.fingerprints))
+        sims = np.asarray(DataStructs.BulkTanimotoSimilarity(morgan_fingerprint(parent_molecule(mol)), fingerprints))
         best = int(sims.argmax())
-        return self.canonical[best], float(sims[best])
+        return (self.canonical + self.parts)[best], float(sims[best])
 
 
 #: What an augment command screens the new molecules it makes for (analogues, balance; not an input's own spellings)
@@ -266,8 +307,9 @@ class Guard:
         seeds: the molecules augmented; a generated copy of one is no new data.
         near_duplicate: Tanimoto at or above which a molecule counts as a near-duplicate of a
             held-out molecule or of a seed (``None``: exact matches only).
-        alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit.
-        rules: rule names (``lipinski``, ...) a row must pass.
+        seed_near: the near-copy threshold for seeds alone, where it differs (``None``: ``near_duplicate``).
+        alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit (a salt or mixture: its parent).
+        rules: rule names (``lipinski``, ...) a row must pass (a salt or mixture: its parent).
     """
 
     held_out: list[ReferenceSet] = field(default_factory=list)
@@ -275,6 +317,9 @@ class Guard:
     near_duplicate: float | None = 0.95
     alerts: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    #: Tanimoto at or above which a molecule is a near-copy of a seed, when not ``near_duplicate`` (analogues: the
+    #: similarity window's upper edge, so that tightening the held-out guard does not narrow the window unsaid)
+    seed_near: float | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.held_out, ReferenceSet):   # "'ReferenceSet' object is not iterable" (a review)
@@ -314,19 +359,26 @@ class Guard:
                                            "form": f"{found[0]}, as a salt, charge state, tautomer or isotope label",
                                            "tautomer": f"{found[0]}, as a tautomer",
                                            "fragment": f"{found[0]}, in a mixture"}[found[1]]
-            if self.near_duplicate is not None:
+            threshold = self.seed_near if self.seed_near is not None else self.near_duplicate
+            if threshold is not None:
                 nearest, similarity = self.seeds.nearest(mol)
-                if similarity >= self.near_duplicate:
+                if similarity >= threshold:
                     return f"near-copy of seed: {nearest} (Tanimoto {similarity:.2f})"
+        if not (self.alerts or self.rules):
+            return ""
+        # a salt or mixture is screened as its parent (molgen score --largest-fragment's): a maleate's double bond
+        # or a pamoate's weight is no property of the drug (fumarates and mesylates were removed, their bases kept)
+        judged = neutral_parent(mol) if len(Chem.GetMolFrags(mol)) > 1 else mol
+        of = f" (its parent {Chem.MolToSmiles(judged)})" if judged is not mol else ""
         if self.alerts:
-            hits = find_alerts(mol, self.alerts)
+            hits = find_alerts(judged, self.alerts)
             if hits:
-                return f"alerts: {'; '.join(hits)}"
+                return f"alerts: {'; '.join(hits)}{of}"
         if self.rules:
-            properties = compute_properties(mol)
+            properties = compute_properties(judged)
             failed = [name for name in self.rules if not check_rule(name, properties).passed]
             if failed:
-                return f"fails rules: {', '.join(failed)}"
+                return f"fails rules: {', '.join(failed)}{of}"
         return ""
 
 

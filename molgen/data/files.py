@@ -141,10 +141,18 @@ def _read_text(path: Path) -> str:
 
 def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None,
                        line: int = 1) -> str:
-    """Pick the SMILES column among ``columns`` (the header, on ``line``): the one given, else the first known name."""
+    """Pick the SMILES column among ``columns`` (the header, on ``line``): the one given, else the first known name.
+    A header cell that is itself a molecule means the file has no header: its first molecule would be read as a
+    column's name and lost (a held-out molecule left unguarded), so the column is refused, or the cell named."""
+    headless = [column for column in columns if _reads_as_molecule(column)]
     if given is not None:
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
+        if given in headless:
+            raise FileFormatError(path, f"the column named {given!r} is itself a molecule: the file seems to have no "
+                                  "header line, and its first molecule would be read as a column's name, not as a "
+                                  "row. Add a header line (smiles) above the molecules, or give them as a .smi file",
+                                  line)
         return given
     keyed: dict[str, str] = {}
     for column in columns:   # the first of two spellings (smiles, SMILES) wins, as it reads left to right
@@ -155,10 +163,31 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     named = [column for column in keyed.values() if _names_smiles(column)]
     if len(named) == 1:
         return named[0]
+    if headless and not named:   # naming the column would lose the first molecule: say what the line is
+        raise NoSmilesColumn(path, f"this line is no header but a molecule ({headless[0]!r}): add a header line "
+                             "(smiles) above the molecules, or give them as a .smi file (one SMILES per line, a "
+                             "name after it)", line, list(columns))
     found = (f"{len(named)} columns are named as SMILES ({', '.join(map(repr, named))}): name the one to read"
              if named else f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); rename "
              f"a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them")
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
+
+
+#: What marks a header cell as a SMILES rather than a name: a ring bond digit, a branch, a bracket atom, a double or
+#: triple bond or an aromatic atom (a column named CNS or COX2 is no molecule to a chemist, though RDKit reads it).
+_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
+
+
+def _reads_as_molecule(cell: str) -> bool:
+    """Whether a header cell is a molecule written there (a file without a header), not a column's name."""
+    from molgen.chem.rdkit_log import quiet_rdkit
+
+    cell = str(cell).strip()
+    if not cell or not _SMILES_MARKS.search(cell) or " " in cell:
+        return False
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(cell)
+    return mol is not None and mol.GetNumHeavyAtoms() >= 2
 
 
 # Cells a numeric column may hold for "no value"; numbers in plain decimal notation, no words (inf, nan)
@@ -491,6 +520,15 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = (), commen
     frame.attrs["blank_lines"] = [number for number in blank if lines and lines[0] < number < lines[-1]]
     frame.attrs["empty_sample_lines"] = [number for number in blank if not _set_apart(number, lines, comments)]
     return frame
+
+
+def places_of(frame: pd.DataFrame) -> list[str]:
+    """Each record's place as a message names it: "line 12", or the reader's reason where it could not read the
+    record ("record starting at line 12: atom 2 (C) has a valence of 5, ..."); "record N" without line numbers."""
+    lines = frame["line"].tolist() if "line" in frame.columns else [None] * len(frame)
+    errors = frame["read_error"].tolist() if "read_error" in frame.columns else [None] * len(frame)
+    return [error if isinstance(error, str) and error else (f"line {line}" if line is not None else f"record {i}")
+            for i, (line, error) in enumerate(zip(lines, errors), start=1)]
 
 
 def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[str]:

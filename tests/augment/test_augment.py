@@ -279,7 +279,7 @@ def test_analogues_screen_new_molecules_with_any_guard_and_leave_the_callers_gua
 def test_a_guard_refuses_a_held_out_set_with_an_entry_that_is_no_molecule():
     # a typo in a test compound left it unguarded, silently, through the Python API (the CLI refused it)
     typo = ReferenceSet("mine", ["CC(C)NCC(O)COc1cccc2ccccc12", "Cn1c(=O)c2c(ncn2C)n(C)c1=OX"])
-    with pytest.raises(ValueError, match=r"held-out mine: 1 of 2 entries is not a valid molecule \('Cn1c"):
+    with pytest.raises(ValueError, match=r"held-out mine: 1 of 2 entries is not a valid molecule \(entry 2: not valid SMILES syntax"):
         Guard(held_out=[typo])
     assert Guard(seeds=typo).seeds is typo   # seeds are the inputs: an unreadable one is a removed row, not an error
 
@@ -676,7 +676,8 @@ def test_a_held_out_entry_that_is_no_molecule_is_refused_not_left_unguarded(tmp_
     held.write_text("smiles\n" + series[0] + "\nCc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1\n")
     result, out = _enumerate_three(tmp_path, series, "--held-out", str(held))
     said = " ".join(result.output.split())
-    assert result.exit_code == 2 and "1 of 2 entries is not a valid molecule ('Cc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1')" in said
+    assert result.exit_code == 2 and "1 of 2 entries is not a valid molecule (line 3: not valid SMILES syntax" in said
+    assert "'Cc1ccc(-c2cc(C(F)(F)XYZ)nn2)cc1')" in said
     assert "correct or remove it" in said and not out.exists()
     reference = ReferenceSet("typed", ["CCO", "C1CC", ""])
     assert reference.unreadable == ["C1CC", ""]

@@ -1,0 +1,176 @@
+"""Augmentation as a chemist's own files meet it: salts screened by their parent, held-out mixtures and headerless
+files, bad held-out entries named by line, clashing column names, odd outputs and seeds, and a conditional balance
+whose model cannot reach one bin (from a workflow review of `molgen augment`)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+from rdkit.Chem import Descriptors
+from typer.testing import CliRunner
+
+from molgen.augment import Guard, ReferenceSet, apply_guard, balance, enumerate_smiles
+from molgen.augment.provenance import with_input_columns
+from molgen.cli import app
+from molgen.data.files import FileFormatError, read_molecules
+from molgen.models.base import Sample
+
+AMITRIPTYLINE = "CN(C)CCC=C1c2ccccc2CCc2ccccc12"
+FUMARIC_ACID = "OC(=O)/C=C/C(=O)O"
+OLANZAPINE = "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1"
+PAMOIC_ACID = "O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O"
+PARACETAMOL, ASPIRIN = "CC(=O)Nc1ccc(O)cc1", "CC(=O)Oc1ccccc1C(=O)O"
+
+
+def run(*args):
+    return CliRunner().invoke(app, ["augment", *map(str, args)])
+
+
+def test_alerts_and_rules_screen_a_salt_by_its_parent_not_its_counter_ion():
+    guard = Guard(alerts=["brenk"], rules=["lipinski", "veber"])
+    # fumarate's double bond is a Michael acceptor, pamoate weighs 388: neither is the drug's
+    assert guard.check(Chem.MolFromSmiles(f"{FUMARIC_ACID}.{AMITRIPTYLINE}")) == ""
+    assert guard.check(Chem.MolFromSmiles(f"{OLANZAPINE}.{PAMOIC_ACID}")) == ""
+    assert guard.check(Chem.MolFromSmiles(AMITRIPTYLINE)) == ""
+    # the counter-ion alone (a compound of one fragment) is still screened as written
+    assert guard.check(Chem.MolFromSmiles(FUMARIC_ACID)).startswith("alerts: brenk:Michael_acceptor")
+    # a parent that fails is named in the reason
+    reason = Guard(alerts=["brenk"]).check(Chem.MolFromSmiles("CN(C)C(=N)N=C(N)N.Cl"))
+    assert reason.startswith("alerts: brenk:") and reason.endswith("(its parent CN(C)C(=N)N=C(N)N)")
+
+
+def test_a_held_out_mixture_holds_out_each_of_its_compounds_and_counts_as_one_entry():
+    combination = ReferenceSet("held", [f"{PARACETAMOL}.{ASPIRIN}", "CCN.Cl"])
+    guard = Guard(held_out=[combination])
+    for drug in (PARACETAMOL, ASPIRIN):   # the smaller drug leaked: only the largest part's parent was keyed
+        assert guard.leak(Chem.MolFromSmiles(drug), near=False).startswith("leak: is held-out molecule")
+    # a hydrochloride's chloride is no compound held out; the entries are what a manifest counts
+    assert guard.leak(Chem.MolFromSmiles("Cl"), near=False) == ""
+    assert len(combination.canonical) == 2 and combination.parts == [PARACETAMOL, ASPIRIN, "CCN"]   # no chloride
+    near, similarity = combination.nearest(Chem.MolFromSmiles("CC(=O)Nc1ccc(OC)cc1"))
+    assert near == PARACETAMOL or similarity > 0.5
+
+
+def test_a_held_out_entry_that_is_no_molecule_is_named_by_its_line_and_reason(tmp_path):
+    source = tmp_path / "series.csv"
+    source.write_text(f"smiles\n{PARACETAMOL}\n")
+    held = tmp_path / "held.csv"
+    held.write_text(f"id,smiles\nA,CCO\nB,C1CC\nC,\nD,c1ccccc1O\n")
+    result = run("enumerate", source, "-o", tmp_path / "out.csv", "--held-out", held)
+    assert result.exit_code == 2
+    assert "line 3: not valid SMILES syntax (unclosed ring): 'C1CC'" in result.output and "line 4: '', empty" in result.output
+    blocks = [Chem.MolToMolBlock(Chem.MolFromSmiles(s)) + "$$$$\n" for s in ("CCO", "CC(C)(C)C", "c1ccccc1O")]
+    lines = blocks[1].split("\n")
+    lines[5] = lines[5].replace(" C ", " O ")   # neopentane's centre made an oxygen of four bonds: no molecule
+    blocks[1] = "\n".join(lines)
+    sdf = tmp_path / "held.sdf"
+    sdf.write_text("".join(blocks))
+    result = run("enumerate", source, "-o", tmp_path / "out.csv", "--held-out", sdf)
+    assert result.exit_code == 2 and "record starting at line" in result.output, result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_file_without_a_header_is_not_read_as_one_whose_first_molecule_names_a_column(tmp_path):
+    headless = tmp_path / "held.csv"
+    headless.write_text("CN1CCC[C@H]1c1cccnc1\nCC(=O)Nc1ccc(O)cc1\n")
+    with pytest.raises(FileFormatError, match="no header line, and its first molecule would be read"):
+        read_molecules(headless, smiles_column="CN1CCC[C@H]1c1cccnc1")
+    with pytest.raises(FileFormatError, match="this line is no header but a molecule"):
+        read_molecules(headless)
+    series = tmp_path / "series.csv"
+    series.write_text("smiles\nCN1CCC[C@H]1c1cccnc1\nCCOc1ccccc1\n")
+    result = run("enumerate", series, "-o", tmp_path / "out.csv", "--held-out", f"{headless}:CN1CCC[C@H]1c1cccnc1")
+    assert result.exit_code == 2 and "no header line" in result.output   # nicotine was left unguarded
+    # names that only look like SMILES to RDKit are names (CNS, COX2)
+    named = tmp_path / "named.csv"
+    named.write_text("smiles,CNS,COX2\nCCO,4.5,7\n")
+    assert read_molecules(named)["CNS"].tolist() == [4.5]
+
+
+def test_the_input_columns_named_like_molgens_get_names_of_their_own():
+    rows = pd.DataFrame({"smiles": ["CCO"], "method": ["enumerate"], "input_row": [1]})
+    # the file had a "line" column (read back as input_line) and a "method" column
+    columns = pd.DataFrame({"line": [2], "input_line": ["L1"], "method": ["FRET"], "pIC50": [5.0]})
+    joined = with_input_columns(rows, columns)
+    assert joined.columns.is_unique
+    assert joined.loc[0, "input_line"] == 2 and joined.loc[0, "input_input_line"] == "L1"
+    assert joined.loc[0, "input_method"] == "FRET" and joined.loc[0, "method"] == "enumerate"
+
+
+def test_enumerate_takes_any_seed_and_refuses_a_folder_as_output(tmp_path):
+    rows, _ = enumerate_smiles([PARACETAMOL], k=3, seed=2**32 - 1)   # RDKit's seed is 32 bits: an OverflowError
+    assert len(rows) == 3
+    source = tmp_path / "series.csv"
+    source.write_text(f"smiles\n{PARACETAMOL}\n")
+    result = run("enumerate", source, "-o", ".")
+    assert result.exit_code == 2 and "is a folder" in result.output
+
+
+def test_enumerate_fails_when_no_row_is_kept(tmp_path):
+    source = tmp_path / "series.csv"
+    source.write_text(f"smiles\n{PARACETAMOL}\n{ASPIRIN}\n")
+    held = tmp_path / "held.smi"
+    held.write_text(f"{PARACETAMOL}\n{ASPIRIN}\n")
+    result = run("enumerate", source, "-o", tmp_path / "out.csv", "--held-out", held)
+    assert result.exit_code == 1 and "no row kept" in result.output
+    assert len(pd.read_csv(tmp_path / "out.csv.removed.csv")) > 0   # the reasons are written all the same
+
+
+def test_a_seed_near_copy_edge_apart_from_the_held_out_threshold():
+    seeds = ReferenceSet("seeds", [PARACETAMOL])
+    ether = Chem.MolFromSmiles("CC(=O)Nc1ccc(OC)cc1")   # Tanimoto 0.59 to paracetamol
+    assert Guard(seeds=seeds, near_duplicate=0.5).check(ether).startswith("near-copy of seed")
+    assert Guard(seeds=seeds, near_duplicate=0.5, seed_near=0.95).check(ether) == ""
+
+
+class _ShortReach:
+    """A model conditioned on MW that writes nothing for targets above 450 (as a transformer asked for MW 600 wrote
+    empty strings): otherwise amino alcohols of about the MW asked, C(a)-N-C(b)-O-C(c)."""
+
+    family = "smiles-lm"
+    config = SimpleNamespace(conditions=["mw"])
+
+    def sample(self, n, conditions=None, seed=None):
+        target = conditions.targets["mw"]
+        if target > 450:
+            return [Sample("") for _ in range(n)]
+        rng = np.random.default_rng(seed)
+        carbons = int(round((target - 31) / 14.027))   # NH and O add about 31
+        out = []
+        for _ in range(n):
+            a = int(rng.integers(1, carbons - 2))
+            b = int(rng.integers(1, carbons - a))
+            c = carbons - a - b   # carbons in all, so the MW asked
+            out.append(Sample("C" * a + "N" + "C" * b + "O" + "C" * c))
+        return out
+
+
+def test_a_conditional_balance_asks_the_other_short_bins_when_one_target_yields_nothing(monkeypatch):
+    from pathlib import Path
+
+    from molgen.models import base
+    import sys
+
+    import molgen.runs.generate  # noqa: F401 -- the module (molgen.runs.generate is also a function's name)
+
+    generate = sys.modules["molgen.runs.generate"]
+
+    monkeypatch.setattr(base, "load", lambda model: _ShortReach())
+    monkeypatch.setattr(generate, "resolve_checkpoint", lambda model: ("smiles-lm", Path(__file__)))
+    # six inputs in the first bin, two in the second (MW 300 to 450), none in the third (450 to 600): the third is
+    # the emptiest, and a model asked for its centre (525) writes nothing
+    inputs = ["C" * n for n in (14, 15, 16, 17, 18, 19, 24, 26)]
+    rows, removed, histogram = balance(inputs, "mw", bins=3, value_range=(150, 600), per_bin=6, max_samples=400,
+                                       chunk=50, seed=0, guard=Guard(near_duplicate=None), screen=False)
+    assert histogram["reached"].tolist() == [True, True, False]   # asked in turn, the second filled
+    assert list(histogram.attrs["fruitless_targets"]) == [2]
+    added = rows[rows["method"] == "balance"]
+    assert all(300 <= Descriptors.MolWt(Chem.MolFromSmiles(s)) <= 450 for s in added["smiles"])
+    from molgen.augment.balance import balance_notes
+
+    assert any("wrote nothing that fell in it" in note and "450 to 600" in note
+               for note in balance_notes(histogram, removed))
