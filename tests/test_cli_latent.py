@@ -45,6 +45,9 @@ def test_encoded_form_reads_salts_charged_forms_and_labels_as_the_model_encodes_
             encoded_form(text)
     with pytest.raises(ValueError, match="cannot be encoded"):   # with the model: its vocabulary
         encoded_form("C[Si](C)(C)c1ccccc1", vae)
+    # a salt whose parent the model cannot hold: the parent named is one the chemist did not type, so how it was read
+    with pytest.raises(ValueError, match=r"A salt or mixture: the model encodes its parent, .*cannot be encoded"):
+        encoded_form("C[Si](C)(C)c1ccccc1.Cl", vae)
 
 
 def test_interpolate_writes_the_path_with_rdkit_properties_and_a_manifest(tmp_path):
@@ -54,8 +57,11 @@ def test_interpolate_writes_the_path_with_rdkit_properties_and_a_manifest(tmp_pa
     assert "A salt or mixture: the model encodes its parent" in result.output   # the HCl set aside, said
     table = pd.read_csv(out)
     assert list(table.columns[:3]) == ["fraction", "smiles", "where"] and len(table) >= 2
-    assert table["fraction"].is_monotonic_increasing and table["fraction"].iloc[0] == 0
-    assert table["smiles"].is_unique
+    assert table["fraction"].is_monotonic_increasing and table["smiles"].is_unique
+    for row in table.itertuples():   # each named as the page names it: an end, or how far along the path
+        fraction_said = f"{row.fraction:.2f} of the way"
+        assert row.where in ("start", "end") or row.where == fraction_said or row.where.startswith("end (reached at")
+        assert (row.where == "start") == (row.fraction == 0 and latent.graph_key(row.smiles) == latent.graph_key(START))
     for row in table.itertuples():   # every molecule valid, its QED computed by RDKit on it
         mol = Chem.MolFromSmiles(row.smiles)
         assert mol is not None and row.qed == pytest.approx(QED.qed(mol), abs=1e-6)
@@ -66,15 +72,18 @@ def test_interpolate_writes_the_path_with_rdkit_properties_and_a_manifest(tmp_pa
 
 
 def test_interpolate_refuses_one_molecule_twice_and_a_model_that_is_no_graph_vae(tmp_path):
-    result = invoke("interpolate", "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O")
-    assert result.exit_code == 2 and "one molecule to this model" in result.output
-    result = invoke("interpolate", START, END, "--model", "smiles-lm")
+    out = tmp_path / "path.csv"
+    result = invoke("interpolate", "C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "-o", out)
+    assert result.exit_code == 2 and "differ only in stereochemistry" in result.output
+    result = invoke("interpolate", START, START + ".Cl", "-o", out)
+    assert result.exit_code == 2 and "are one molecule (as the model reads them)" in result.output
+    result = invoke("interpolate", START, END, "--model", "smiles-lm", "-o", out)
     assert result.exit_code == 2 and "need a graph VAE" in result.output
-    result = invoke("interpolate", START, END, "--model", tmp_path / "missing.pt")
+    result = invoke("interpolate", START, END, "--model", tmp_path / "missing.pt", "-o", out)
     assert result.exit_code == 2 and "missing.pt" in result.output
-    result = invoke("interpolate", "C1CC(", END)
+    result = invoke("interpolate", "C1CC(", END, "-o", out)
     assert result.exit_code == 2 and "start:" in result.output and "not a valid molecule" in result.output
-    assert not list(tmp_path.iterdir())
+    assert not out.exists() and not (tmp_path / "path.csv.manifest.json").exists()
 
 
 def test_analogues_are_other_molecules_most_similar_first_and_seeded(tmp_path):
@@ -107,17 +116,26 @@ def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_
     finds = table[~table["is_start"]]
     said = f"{int(finds['met'].sum())} meet every target"
     assert said in result.output and f"{len(finds)} distinct molecules besides the start's own decoding" in result.output
+    settings = json.loads((tmp_path / "push.csv.manifest.json").read_text())["latent"]["settings"]
+    assert settings["targets"] == {"qed": 0.9} and settings["decodings"] == 32 and "steps" not in settings
+    assert "top" not in settings
     gradient = invoke("push", start, "--target", "logp=2", "--method", "gradient", "--steps", 10, *FAST)
     assert gradient.exit_code == 0 and "(start)" in gradient.output, gradient.output
+    quiet = invoke("push", start, "--target", "qed=0.9", "--decodings", 16, "--top", 0, *FAST)
+    assert quiet.exit_code == 0 and "meet every target" in quiet.output and "┃" not in quiet.output
 
 
 @pytest.mark.parametrize("args, said", [
     (["--target", "qed"], "write PROPERTY=VALUE"),
-    (["--target", "potency=7"], "write PROPERTY=VALUE"),
-    (["--target", "qed=nan"], "write PROPERTY=VALUE"),
-    (["--target", "qed=0.9", "--target", "qed=0.8"], "given twice"),
+    (["--target", "qed>=0.7"], "a target, not a range"),
+    (["--target", "potenxy=7"], "unknown property"),
+    (["--target", "qed=nan"], "cannot read condition"),
+    (["--target", "qed=5"], "no molecule can meet it"),
+    (["--target", "qed=0.9", "--target", "qed=0.8"], "already has the target"),
     (["--target", "qed=0.9", "--steps", "5"], "--steps does not apply to --method random"),
     (["--target", "qed=0.9", "--method", "gradient", "--decodings", "5"], "--decodings does not apply"),
+    (["--target", "qed=0.9", "--method", "gradient", "--seed", "7"], "--seed does not apply"),
+    (["--target", "qed=0.9", "--radius", "0"], "--radius must be above 0"),
     (["--target", "qed=0.9", "--method", "annealing"], "one of random, bayesian, gradient"),
 ])
 def test_push_refuses_what_it_cannot_do(args, said):
@@ -152,9 +170,42 @@ def test_encode_keeps_every_record_with_its_point_or_its_reason(tmp_path, vae):
         latent.graph_key(d) == latent.graph_key(s) for d, s in zip(table["decodes_to"].iloc[[0, 2, 4]],
                                                                     table["encoded"].iloc[[0, 2, 4]])]
     assert "encoded 3 of 5 rows" in result.output and "2 rows not encoded" in result.output
-    assert "line 3:" in result.output and "1 salts, mixtures or charged forms" in result.output
+    assert "line 3:" in result.output and "1 salt, mixture or charged form was encoded" in result.output
     manifest = json.loads((tmp_path / "points.parquet.manifest.json").read_text())
     assert manifest["latent"]["given"]["encoded"] == 3 and manifest["output"]["rows"] == 5
+    assert manifest["latent"]["given"]["input"] == {"file": str(source), "sha256": sha256_of(source),
+                                                    "blank_lines_skipped": [6]}
+    # an encode output encoded again (with more refine steps): the new points are z_*, the old ones input_z_*
+    again = tmp_path / "again.parquet"
+    result = invoke("encode", out, "-o", again, "--refine-steps", 2, "--smiles-column", "smiles")
+    assert result.exit_code == 0, result.output
+    second = pd.read_parquet(again)
+    assert second.columns.is_unique and {"input_z_1", "input_reason", "input_encoded"} <= set(second.columns)
+    assert np.allclose(second["input_z_1"].iloc[[0, 4]], table["z_1"].iloc[[0, 4]])
+    refined = latent.encode(vae, [START], refine_steps=2).numpy()[0]
+    assert np.allclose(second.loc[4, z_columns].to_numpy(dtype=float), refined, atol=1e-4)
+
+
+def test_encode_reads_standard_input(tmp_path):
+    out = tmp_path / "points.csv"
+    result = runner.invoke(app, ["latent", "encode", "-", "-o", str(out)], input=f"{START} start\nC1CC( broken\n")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert table["name"].tolist() == ["start", "broken"] and table["encodable"].tolist() == [True, False]
+    manifest = json.loads((tmp_path / "points.csv.manifest.json").read_text())
+    assert manifest["latent"]["given"]["input"]["file"] == "(standard input)"
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_ctrl_c_says_nothing_was_written_with_or_without_an_output(tmp_path, monkeypatch, written):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(latent, "search", interrupted)
+    out = tmp_path / "push.csv"
+    result = invoke("push", START, "--target", "qed=0.9", *FAST, *(["-o", out] if written else []))
+    assert result.exit_code == 130 and "stopped: nothing was written" in result.output, result.output
+    assert not out.exists()
 
 
 def test_encode_refuses_a_molecule_file_as_output_and_the_input_as_output(tmp_path):

@@ -100,7 +100,7 @@ def with_properties(table: pd.DataFrame) -> pd.DataFrame:
 
 def alert_flag(alerts: str) -> str:
     """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them)."""
-    count = len([a for a in (alerts or "").split("; ") if a])   # describe_findings joins the findings with '; '
+    count = latent_tables.alert_count(alerts)
     return f", {count} alert{'s' * (count != 1)}" if count else ""
 
 

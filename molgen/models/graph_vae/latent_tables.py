@@ -50,7 +50,10 @@ def encoded_form(text: str, model=None) -> tuple[str, list[str]]:
         notes.append(f"Isotope labels are not encoded: read as {Chem.MolToSmiles(without_labels(read))}.")
     encoded = parent or text
     if model is not None:   # an atom the model cannot take, or too many: said before any network runs
-        latent.check_encodable(model, encoded)
+        try:
+            latent.check_encodable(model, encoded)
+        except ValueError as error:   # the parent named is one the chemist did not type: said how it was read
+            raise ValueError(" ".join([*notes, str(error)])) from None
     return encoded, notes
 
 
@@ -79,6 +82,11 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     table["alerts"] = [described_alerts(s, text, DEFAULT_PROFILE)
                        for s, text in zip(scored["smiles"], scored["alert_names"])]
     return table
+
+
+def alert_count(alerts: str | None) -> int:
+    """How many findings a :func:`described` ``alerts`` cell names (describe_findings joins them with '; ')."""
+    return len([a for a in str(alerts or "").split("; ") if a])
 
 
 def with_properties(table: pd.DataFrame, describe=described) -> pd.DataFrame:
