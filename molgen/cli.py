@@ -476,7 +476,7 @@ def _score_manifest(scored, input: Path, output: Path, sha256: str, profile, set
 
 @app.command("evaluate")
 def evaluate_command(
-    samples: Optional[list[Path]] = typer.Argument(None, help="Generated molecules, one file per model (CSV, SMI, ...)."),
+    samples: Optional[list[Path]] = typer.Argument(None, help="Generated molecules, one file per model (CSV, SMI, ...); - reads one SMILES a line from standard input."),
     runs: Optional[list[str]] = typer.Option(None, "--run", help="A stored run (id, id prefix or name; repeatable): "
                                              "all its distinct valid molecules, in sampling order, its conditions "
                                              "met or not; validity, uniqueness and novelty from its counts, which "
@@ -513,6 +513,13 @@ def evaluate_command(
     samples, runs = list(samples or []), list(runs or [])
     problems = [f"{flag} must be 1 or more, not {value}" for flag, value in (("-n", n), ("--sample", sample))
                 if value is not None and value < 1]
+    piped = [i for i, path in enumerate(samples) if str(path) == "-"]
+    if len(piped) > 1:
+        problems.append("- (standard input) is given twice")
+    elif piped and sys.stdin.isatty():   # it would wait for typing that a chemist does not know is expected
+        problems.append("- reads samples from standard input: pipe them in (... | molgen evaluate -), or give a file")
+    elif piped:   # one SMILES a line, as a generator writes them: read as a .smi file, named as standard input
+        samples[piped[0]] = _stdin_as_smi_file()
     if not samples and not runs:
         problems.append("nothing to evaluate: give samples files, --run RUN, or both")
     if n is not None and sample is not None:
@@ -599,7 +606,9 @@ def evaluate_command(
         rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
                                    keep_properties=plots is not None, progress=True, n_jobs=jobs)
         _name_invalid_lines(rows[name], lines, said_before={*blank, *(line for line, _ in unreadable)})
-        rows[name]["input"] = {"file": str(path), "sha256": sha256_of(path), "rows": len(by_line), "used": len(smiles),
+        from_stdin = bool(piped) and path == samples[piped[0]]
+        rows[name]["input"] = {"file": "(standard input)" if from_stdin else str(path), "sha256": sha256_of(path),
+                               "rows": len(by_line), "used": len(smiles),
                                "rows_used": how, "blank_lines_counted_invalid": blank,
                                "unreadable_records": [{"line": line, "why": why} for line, why in unreadable],
                                "reference": reference, "train": file_train, **measured_against}
@@ -749,7 +758,8 @@ def _versions_said() -> dict:
 
 def _is_run_export(path: Path, frame) -> bool:
     """Whether a samples file is a run's export (ranked, filtered molecules), not raw samples: its manifest
-    says so, or, without one, its columns (rank and score, and no valid column, which molgen score writes)."""
+    says so, or, without one, its columns (rank, score and molecule_id, and no valid column, which molgen score
+    writes)."""
     import json
 
     manifest = Path(f"{path}.manifest.json")
@@ -758,7 +768,8 @@ def _is_run_export(path: Path, frame) -> bool:
             return "run" in json.loads(manifest.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             pass
-    return {"rank", "score"} <= set(frame.columns) and "valid" not in frame.columns
+    # molgen export's own columns: a chemist's ranked file (rank, score) is no run's export without molecule_id
+    return {"rank", "score", "molecule_id"} <= set(frame.columns) and "valid" not in frame.columns
 
 
 def _file_smiles(path: str, flag: str) -> list[str]:

@@ -313,13 +313,18 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert taken["train_sha256"] == hashlib.sha256(respelled.read_bytes()).hexdigest()
     assert taken["reference_sha256"] == hashlib.sha256(reference.read_bytes()).hexdigest()
     ranked = tmp_path / "export.csv"   # a ranked table (a run's export): its validity is the selection's, said
-    ranked.write_text("rank,smiles,score\n" + "\n".join(f"{i + 1},{s},0.5" for i, s in enumerate(sample_smiles[:40])) + "\n")
+    ranked.write_text("rank,smiles,score,molecule_id\n" + "\n".join(f"{i + 1},{s},0.5,m{i}"
+                                                                  for i, s in enumerate(sample_smiles[:40])) + "\n")
     result = run("evaluate", str(ranked), "--reference", str(reference), "--train", "none", "-n", 30, "-o", str(out))
     assert result.exit_code == 0, result.output
     note = json.loads(out.read_text())["export"]["notes"][-1]
     assert note.startswith("a run's export") and note.endswith("-n took its first 30 rows, its best ranked")
     assert "`molgen evaluate --run RUN` measures all of a run's molecules" in note
     assert not any("run's export" in n for n in report["notes"])   # plain samples carry no such note
+    own = tmp_path / "own.csv"   # a chemist's own ranked file (rank, score; no molgen molecule_id) is no run's export
+    own.write_text("rank,smiles,score\n" + "\n".join(f"{i + 1},{s},0.5" for i, s in enumerate(sample_smiles[:40])) + "\n")
+    result = run("evaluate", str(own), "--reference", str(reference), "--train", "none", "-o", str(out))
+    assert result.exit_code == 0 and not any("run's export" in n for n in json.loads(out.read_text())["own"]["notes"])
     assert run("score", str(generated), "-o", str(tmp_path / "scored.csv")).exit_code == 0   # input order, invalid kept
     result = run("evaluate", str(tmp_path / "scored.csv"), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0 and not any("run's export" in n for n in json.loads(out.read_text())["scored"]["notes"])

@@ -111,7 +111,9 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
         frame = _read_parquet(path, smiles_column)
     elif fmt in ("csv", "tsv", "smi", "sdf"):
         text = _read_text(path)
-        if fmt == "smi":
+        if fmt == "smi" and (delimiter := _table_in_a_smi(text)) is not None:   # a CSV or TSV under .smi or .txt
+            frame = _read_table(path, text, delimiter, smiles_column)
+        elif fmt == "smi":
             frame = _read_smi(path, text)
         elif fmt == "sdf":
             frame = _read_sdf(path, text)
@@ -200,14 +202,30 @@ DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 def _csv_delimiter(text: str) -> str:
     """``;`` for a CSV whose header is split by semicolons and holds no comma outside quotes (ChEMBL's export:
-    ``"Molecule ChEMBL ID";"Molecule Name";...;"Smiles"``), else ``,``. A SMILES holds no semicolon."""
+    ``"Molecule ChEMBL ID";"Molecule Name";...;"Smiles"``), a tab for one split by tabs (a TSV named .csv: each row
+    read whole as one SMILES scored validity 0), else ``,``. A SMILES holds no semicolon and no tab."""
     first = next((line for line in text.splitlines() if line.strip()), "")
     try:
         by_comma = next(csv.reader([first]), [])
-        by_semicolon = next(csv.reader([first], delimiter=";"), [])
+        if len(by_comma) > 1:
+            return ","
+        for delimiter in (";", "\t"):
+            if len(next(csv.reader([first], delimiter=delimiter), [])) > 1:
+                return delimiter
     except csv.Error:
-        return ","
-    return ";" if len(by_comma) == 1 and len(by_semicolon) > 1 else ","
+        pass
+    return ","
+
+
+def _table_in_a_smi(text: str) -> str | None:
+    """The delimiter of a table saved under a .smi or .txt name (its first line ``smiles,name`` or ``SMILES<tab>ID``,
+    a header naming a SMILES column): read as a line of SMILES, the header counted as one sample and every row as a
+    SMILES with a comma in it; None for a .smi file."""
+    first = next((line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
+    for delimiter in (",", "\t", ";"):
+        if delimiter in first and is_smiles_header(first.split(delimiter, 1)[0].strip().strip('"')):
+            return delimiter
+    return None
 
 
 def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None) -> pd.DataFrame:
@@ -273,7 +291,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         names.append("smiles" if position == at else name)
     frame.columns = names
     frame["smiles"] = frame["smiles"].str.strip() if len(frame) else frame["smiles"]
-    frame = _finish(frame, lines, blank)
+    frame = _finish(frame, lines, blank, table=True)
     frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas
     frame.attrs["smiles_column"] = column   # the column read as SMILES, found by name or given
     return frame
@@ -397,7 +415,27 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         smiles.append(text_smiles)
         names.append(name)
         lines.append(number)
+    _refuse_names_first(path, smiles, names, lines)
     return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank, comments)
+
+
+def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], lines: list[int], look: int = 20) -> None:
+    """:class:`FileFormatError` for a .smi file written name first (``ZINC1 CCO``): none of its first records' first
+    words is a molecule and most of their second words are. Read as written, every record was an invalid SMILES and
+    a generator's validity read 0 without a word."""
+    from molgen.chem.rdkit_log import quiet_rdkit
+
+    head = list(zip(smiles[:look], names[:look]))
+    if not head:
+        return
+    with quiet_rdkit():
+        if any(Chem.MolFromSmiles(first) is not None for first, _ in head):
+            return
+        second = sum(name is not None and Chem.MolFromSmiles(name.split()[0]) is not None for _, name in head)
+    if second > len(head) / 2:
+        raise FileFormatError(path, "its records are written name first (a name, then a SMILES): a .smi file holds "
+                              "the SMILES first, then the name; swap the two columns, or save it as a table with a "
+                              "header (.csv)", lines[0])
 
 
 def _read_sdf(path: Path, text: str) -> pd.DataFrame:
@@ -499,13 +537,14 @@ def _set_apart(number: int, lines: list[int], comments: list[int]) -> bool:
     return (nearest > 0 and comments[nearest - 1] > before) or (nearest < len(comments) and comments[nearest] < after)
 
 
-def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = (), comments: list[int] = ()) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = (), comments: list[int] = (),
+            table: bool = False) -> pd.DataFrame:
     """The reader's columns in order (smiles, line, read_error, the file's own); ``frame.attrs["blank_lines"]``
     the blank lines between records that were skipped, so that a caller can say them: a line that held nothing is
     no molecule, but a chemist counting rows should know. ``frame.attrs["empty_sample_lines"]``: the blank lines
     (below a header) that a caller reading each line as one sample takes as an empty one (``molgen evaluate``: a
     generator that wrote ''), first and last ones included, but not one a comment sets apart from the records (a
-    blank line under a ``#`` header formats it)."""
+    blank line under a ``#`` header formats it); none in a table (``table``), which writes an empty sample as a quoted empty field."""
     if "line" in frame.columns:   # the file's own column of that name (molgen's output read back): kept, renamed
         kept = "input_line"
         while kept in frame.columns:
@@ -518,7 +557,10 @@ def _finish(frame: pd.DataFrame, lines: list[int], blank: list[int] = (), commen
     rest = [i for i, c in enumerate(frame.columns) if c not in ("smiles", "line", "read_error")]
     frame = frame.iloc[:, first + rest]  # by position: a repeated column name is kept once, not doubled
     frame.attrs["blank_lines"] = [number for number in blank if lines and lines[0] < number < lines[-1]]
-    frame.attrs["empty_sample_lines"] = [number for number in blank if not _set_apart(number, lines, comments)]
+    # a table writes an empty sample as "" (pandas, Python's csv), and MOSES's reader (pandas) skips a blank line:
+    # in a CSV or TSV a blank line is no sample (a trailing one read validity 0.667 for two valid molecules)
+    frame.attrs["empty_sample_lines"] = [] if table else [number for number in blank
+                                                          if not _set_apart(number, lines, comments)]
     return frame
 
 

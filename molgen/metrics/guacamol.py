@@ -34,15 +34,23 @@ GUACAMOL_SAMPLES = 10_000
 SUBSET_SEED = 42
 
 
-def stereo_free_unique(smiles: Sequence[str], limit: int | None = None) -> list[str]:
+def stereo_free_unique(smiles: Sequence[str], limit: int | None = None, *, as_molgen_reads: bool = False) -> list[str]:
     """Distinct valid canonical SMILES without stereo, in order of first appearance (the
-    first ``limit`` of them: the rest is not parsed)."""
+    first ``limit`` of them: the rest is not parsed). ``as_molgen_reads``: valid as every other metric counts it
+    (:func:`~molgen.chem.parse.parse_smiles`: 'CCO name' is no molecule, where RDKit reads CCO and drops the rest),
+    for generated molecules; the reference keeps GuacaMol's own reading."""
+    from molgen.chem.parse import parse_smiles
+
     seen: dict[str, None] = {}
     with quiet_rdkit():
         for s in smiles:
             if limit is not None and len(seen) >= limit:
                 break
-            mol = Chem.MolFromSmiles(s)
+            if as_molgen_reads:
+                parsed = parse_smiles(s)
+                mol = parsed.mol if parsed.ok else None
+            else:
+                mol = Chem.MolFromSmiles(s)
             if mol is not None and mol.GetNumAtoms() > 0:  # GuacaMol's is_valid: "" is no molecule
                 seen.setdefault(Chem.MolToSmiles(mol, isomericSmiles=False), None)
     return list(seen)
@@ -124,7 +132,7 @@ def kl_divergence_score(generated: Sequence[str], reference: Sequence[str], n: i
     continuous descriptor takes a single value (its kernel density does not exist). Raises
     :class:`ReferenceTooSmall` when ``reference`` has fewer SMILES than the molecules used.
     """
-    unique = stereo_free_unique(generated, limit=n)
+    unique = stereo_free_unique(generated, limit=n, as_molgen_reads=True)   # the valid molecules of every metric
     if len(unique) < 2:
         return None, {}, len(unique)
     d_ref, sim_ref = _baseline(reference, len(unique), pool, n_jobs)
