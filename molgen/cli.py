@@ -3097,7 +3097,8 @@ def augment_enumerate(
     input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
     output: Path = typer.Option(..., "-o", "--output"),
     k: int = typer.Option(10, "-k", min=1, help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
-    include_canonical: bool = typer.Option(False, "--include-canonical", help="Also keep each molecule's canonical SMILES."),
+    include_canonical: bool = typer.Option(False, "--include-canonical/--no-include-canonical",
+                                           help="Also keep each molecule's canonical SMILES."),
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
@@ -3669,9 +3670,11 @@ def latent_encode(
 
     from_stdin = str(input) == "-"
     if from_stdin:
-        if sys.stdin.isatty():
-            error_console.print("- reads molecules from standard input: pipe them in (cat mols.smi | molgen latent "
-                                "encode - -o points.parquet), or give a file", style="red")
+        if sys.stdin.isatty() or smiles_column is not None:   # a piped table is read as SMILES lines, as by score
+            error_console.print("- reads SMILES, one per line (a name after it), from standard input: pipe them in "
+                                "(cat mols.smi | molgen latent encode - -o points.parquet), or give a file"
+                                + (" (a table's --smiles-column is read from its file)" if smiles_column else ""),
+                                style="red")
             raise typer.Exit(2)
     else:
         _check_output(output, input)
@@ -3684,7 +3687,12 @@ def latent_encode(
         input = _stdin_as_smi_file()
     with _latent_stop(output):
         vae, checkpoint = _latent_model(model)
-        frame = _read_input(input, smiles_column)
+        try:
+            frame = _read_input(input, smiles_column)
+        except typer.Exit:
+            if from_stdin:   # the error named the temporary file the input was saved to
+                error_console.print("(the file above is what standard input gave)", style="red")
+            raise
         given = ["" if s is None else str(s) for s in frame["smiles"]]
         encoded, reasons, parents = [""] * len(given), [""] * len(given), 0
         for i, text in enumerate(given):
@@ -3736,10 +3744,12 @@ def latent_encode(
         what = "salts, mixtures or charged forms were" if parents != 1 else "salt, mixture or charged form was"
         console.print(f"[yellow]{parents:,} {what} encoded as the parent (column encoded)[/yellow]")
     if len(rows) < len(given):
-        missed = [i for i, reason in enumerate(reasons) if reason]
-        where = frame["line"].tolist() if "line" in frame.columns else list(range(1, len(given) + 1))
+        from molgen.data.files import places_of
+
+        missed, where = [i for i, reason in enumerate(reasons) if reason], places_of(frame)
         console.print(f"[yellow]{len(missed):,} row{'s' * (len(missed) != 1)} not encoded (column reason), e.g. "
-                      + escape("; ".join(f"line {where[i]}: {reasons[i]}" for i in missed[:3])) + "[/yellow]")
+                      + escape("; ".join(reasons[i] if reasons[i] == where[i] else f"{where[i]}: {reasons[i]}"
+                                         for i in missed[:3])) + "[/yellow]")
     _say_reading_notes(frame)
 
 

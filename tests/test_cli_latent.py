@@ -203,9 +203,12 @@ def test_ctrl_c_says_nothing_was_written_with_or_without_an_output(tmp_path, mon
 
     monkeypatch.setattr(latent, "search", interrupted)
     out = tmp_path / "push.csv"
+    if written:   # an earlier push's table under the name: left as it was
+        out.write_text("smiles\nCCO\n")
     result = invoke("push", START, "--target", "qed=0.9", *FAST, *(["-o", out] if written else []))
     assert result.exit_code == 130 and "stopped: nothing was written" in result.output, result.output
-    assert not out.exists()
+    assert (f"{out} is as it was" in " ".join(result.output.split())) == written
+    assert (out.read_text() == "smiles\nCCO\n") if written else not out.exists()
 
 
 def test_encode_refuses_a_molecule_file_as_output_and_the_input_as_output(tmp_path):

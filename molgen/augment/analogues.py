@@ -21,6 +21,8 @@ asking for a family molgen does not ship, without a path, is an error that says 
 
 from __future__ import annotations
 
+import math
+
 import tempfile
 import warnings
 from collections import Counter
@@ -256,8 +258,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
                                       f"{_unknown_tokens(prior, compound[s])} outside its vocabulary"}
                   for s, text in spelled.items() if text is None]
     guard.seeds = guard.seeds or ReferenceSet("seeds", canonical)
-    if guard.seed_near is None:   # a near-copy of any seed is one above the window (--near-duplicate guards held-out)
-        guard.seed_near = max_similarity
+    if guard.seed_near is None:   # a near-copy of any seed is one above the window (--near-duplicate guards held-out):
+        guard.seed_near = math.nextafter(max_similarity, math.inf)   # above it, as the window keeps its edge
     window = {"min_similarity": min_similarity, "max_similarity": max_similarity}
     rows, outside = [], []
 

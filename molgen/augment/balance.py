@@ -139,6 +139,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     # (mw 457 from a model that wrote empty strings for it) must not take the whole budget from the other short bins
     fruitless = np.zeros(bins, dtype=int)
     asked = np.zeros(bins, dtype=int)
+    guarded = [Counter() for _ in range(bins)]   # each bin's molecules the guard removed, by the reason's kind
     with quiet_rdkit():
         while need.sum() > 0 and sampled < max_samples:
             size = min(chunk, max_samples - sampled)
@@ -154,7 +155,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 how = {}
             sampled += len(samples)
             index += 1
-            need_before = int(need[short]) if short is not None else 0
+            landed = 0   # molecules the model wrote into the bin asked for, whatever the guard made of them
             mols = []
             for sample in samples:
                 parsed = parse_smiles(sample.smiles)
@@ -169,6 +170,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             if mols:
                 new_values = _values(mols, prop, profile)
                 for mol, b, v in zip(mols, bin_of(new_values), new_values):
+                    landed += b == short
                     if b < 0 or need[b] == 0:
                         why = "no value of the property" if np.isnan(v) else "outside the histogram" if b < 0 else \
                             "in a bin already full"
@@ -178,14 +180,15 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                     canonical = Chem.MolToSmiles(mol)
                     if reason:
                         removed.append({"smiles": canonical, "method": "balance", "input_row": None, "removed_because": reason})
+                        guarded[int(b)][reason.split(":")[0]] += 1
                         continue
                     need[b] -= 1
                     added.append({"smiles": canonical, "method": "balance", "seed_smiles": None,
                                   "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
                                                          "native": conditional, **how}),
                                   "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
-            if short is not None:
-                fruitless[short] = fruitless[short] + 1 if need[short] == need_before else 0
+            if short is not None:   # in vain: the model wrote nothing there (the guard's removals are said apart)
+                fruitless[short] = fruitless[short] + 1 if not landed else 0
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
                                   "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
                                   "bin": bin_of(values),
@@ -206,6 +209,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["property"] = prop
     # bins whose centre the model was asked for in vain at the end: their target looks beyond what it writes
     histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))}
+    # short bins the model did write into, whose molecules the guard removed: the guard, not the model, kept them short
+    histogram.attrs["guarded_short_bins"] = {int(b): dict(guarded[b].most_common()) for b in np.flatnonzero(need > 0)
+                                             if guarded[b]}
     return rows, pd.DataFrame(removed, columns=["smiles", "method", "input_row", "removed_because"]), histogram
 
 
@@ -292,6 +298,13 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
                      f"wrote nothing that fell in {'them' if len(fruitless) > 1 else 'it'} the last time: {said}; "
                      "the other short bins were asked in turn. A target past what the model writes may stay short "
                      "whatever the budget")
+    if guarded := histogram.attrs.get("guarded_short_bins"):
+        prop = histogram.attrs.get("property", "")
+        said = "; ".join(f"{bin_label(prop, histogram['low'].iat[b], histogram['high'].iat[b])}: "
+                         + ", ".join(f"{count:,} {why}" for why, count in reasons.items())
+                         for b, reasons in guarded.items())
+        notes.append(f"the guard removed molecules the model wrote into the short bins ({said}): loosen the guard "
+                     "(--alerts, --rules, --near-duplicate) or raise the budget")
     short = int((~histogram["reached"]).sum())
     unused = ", ".join(f"{count:,} {why}" for why, count in histogram.attrs["unused"].items() if count)
     notes.append(f"sampled {histogram.attrs['sampled']:,}: added {int(histogram['added'].sum()):,}, removed by the "

@@ -34,7 +34,7 @@ from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import SALT_METAL_TOKEN, neutral_parent, neutralize, salt_parent, tautomer_enumerator
+from molgen.chem.standardize import SALT_METAL_TOKEN, neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
@@ -134,6 +134,11 @@ def _compound_fragments(mol: Chem.Mol) -> tuple[Chem.Mol, ...]:
                  if may_be_compound(fragment))
 
 
+#: Heavy atoms a part of a held-out mixture needs to be held out as a drug of its own (paracetamol has 11; the salt
+#: formers and solvents missing from the lists, ethylenediamine and pyridine, have 4 and 6).
+MIN_PART_ATOMS = 8
+
+
 @dataclass
 class ReferenceSet:
     """Molecules that synthetic rows must not copy (exactly, or above a similarity threshold)."""
@@ -188,20 +193,30 @@ class ReferenceSet:
         self._hold_mixture_parts([isomeric for isomeric, _, _ in rows if "." in isomeric])
 
     def _hold_mixture_parts(self, mixtures: list[str]) -> None:
-        """Each part of a held-out mixture that may be a compound (a combination product: paracetamol with
-        aspirin) is held out too, as the checked side reads every part: keyed by its own SMILES and parent, and
-        fingerprinted for near-duplicates. Only the largest part's parent was keyed, so the other drug leaked."""
+        """Each drug of a held-out combination (paracetamol with aspirin) is held out too, as the checked side reads
+        every part of a mixture: only the largest part's parent was keyed, so the other drug leaked. A part is a
+        drug of its own where the mixture holds two or more parts of :data:`MIN_PART_ATOMS` heavy atoms or more that
+        are no listed counter-ion or solvent, those that are drugs too (benzoate, lysine) included: a salt's
+        counter-ion (rizatriptan benzoate's benzoate, aminophylline's ethylenediamine) held out would strike out every
+        other salt of it. Keyed by its own SMILES and parent, and fingerprinted for near-duplicates."""
+        from molgen.chem.counterions import is_listed
+
         with quiet_rdkit():
             for mixture in mixtures:
                 mol = Chem.MolFromSmiles(mixture)
                 if mol is None:
                     continue
-                for fragment in _compound_fragments(mol):
-                    isomeric = Chem.MolToSmiles(fragment)
-                    part = Chem.MolFromSmiles(isomeric)
-                    if part is None or isomeric in self.keys:
-                        continue
+                drugs = [part for fragment in _compound_fragments(mol)
+                         if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None
+                         and part.GetNumHeavyAtoms() >= MIN_PART_ATOMS and not is_listed(part)]
+                if len(drugs) < 2:
+                    continue
+                whole = parent_key(mol, mixture)   # the entry's own parent: keyed already, named as the entry
+                for part in drugs:
+                    isomeric = Chem.MolToSmiles(part)
                     parent = parent_molecule(part, isomeric)
+                    if isomeric in self.keys or _hash(parent) == whole:
+                        continue
                     for key in (isomeric, Chem.MolToSmiles(part, isomericSmiles=False), _hash(parent)):
                         self.keys.setdefault(key, isomeric)
                     self.parts.append(isomeric)
@@ -308,8 +323,10 @@ class Guard:
         near_duplicate: Tanimoto at or above which a molecule counts as a near-duplicate of a
             held-out molecule or of a seed (``None``: exact matches only).
         seed_near: the near-copy threshold for seeds alone, where it differs (``None``: ``near_duplicate``).
-        alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit (a salt or mixture: its parent).
-        rules: rule names (``lipinski``, ...) a row must pass (a salt or mixture: its parent).
+        alerts: alert sets (``pains``, ``brenk``, ...) a row must not hit: the hard filters of
+            :data:`GENERATED_ROW_ALERTS` on the molecule as written, the others on each compound of a salt or mixture
+            (its parent; each drug of a combination), not on its counter-ions.
+        rules: rule names (``lipinski``, ...) each compound of a row must pass, as ``alerts`` reads them.
     """
 
     held_out: list[ReferenceSet] = field(default_factory=list)
@@ -366,20 +383,36 @@ class Guard:
                     return f"near-copy of seed: {nearest} (Tanimoto {similarity:.2f})"
         if not (self.alerts or self.rules):
             return ""
-        # a salt or mixture is screened as its parent (molgen score --largest-fragment's): a maleate's double bond
-        # or a pamoate's weight is no property of the drug (fumarates and mesylates were removed, their bases kept)
-        judged = neutral_parent(mol) if len(Chem.GetMolFrags(mol)) > 1 else mol
-        of = f" (its parent {Chem.MolToSmiles(judged)})" if judged is not mol else ""
-        if self.alerts:
-            hits = find_alerts(judged, self.alerts)
-            if hits:
+        # the hard filters read the molecule as written (a radical or an O-F bond in any part is no training data);
+        # the other alert sets and the rules read each compound of it: a salt's parent (a maleate's double bond or
+        # a pamoate's weight is no property of the drug: fumarates were removed, their bases kept), each drug of a
+        # combination
+        hard = [name for name in self.alerts if name in GENERATED_ROW_ALERTS]
+        if hard and (hits := find_alerts(mol, hard)):
+            return f"alerts: {'; '.join(hits)}"
+        others = [name for name in self.alerts if name not in GENERATED_ROW_ALERTS]
+        compounds = _screened_compounds(mol)
+        for compound in compounds:
+            of = "" if compound is mol else \
+                f" (its {'parent' if len(compounds) == 1 else 'part'} {Chem.MolToSmiles(compound)})"
+            if others and (hits := find_alerts(compound, others)):
                 return f"alerts: {'; '.join(hits)}{of}"
-        if self.rules:
-            properties = compute_properties(judged)
-            failed = [name for name in self.rules if not check_rule(name, properties).passed]
-            if failed:
-                return f"fails rules: {', '.join(failed)}{of}"
+            if self.rules:
+                properties = compute_properties(compound)
+                failed = [name for name in self.rules if not check_rule(name, properties).passed]
+                if failed:
+                    return f"fails rules: {', '.join(failed)}{of}"
         return ""
+
+
+def _screened_compounds(mol: Chem.Mol) -> list[Chem.Mol]:
+    """What a guard's alert sets (the hard filters aside) and rules read of ``mol``: the molecule itself, or for a
+    salt or mixture each part that may be a compound (no listed counter-ion or solvent), neutralized."""
+    if len(Chem.GetMolFrags(mol)) == 1:
+        return [mol]
+    parts = [neutralize(part) for fragment in _compound_fragments(mol)
+             if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None]
+    return parts or [mol]
 
 
 def screened(guard: Guard | None, screen: bool = True) -> Guard:

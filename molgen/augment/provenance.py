@@ -142,15 +142,16 @@ def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.D
     come right after ``smiles``, where a chemist looks for them, before the provenance columns."""
     if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
         return rows
-    # the reader's line is input_line whatever else the file holds (named first); a column of the file's own that
-    # would take a name already taken (its "line", which the reader read as input_line) moves aside to input_<name>
-    renamed, taken = {}, set(rows.columns)
-    for column in sorted(columns.columns, key=lambda c: c != "line"):
-        name = f"input_{column}" if column in rows.columns or column == "line" else column
-        while name in taken:
-            name = f"input_{name}"
-        renamed[column] = name
-        taken.add(name)
+    # a column of the same name as one of the rows' (method, seed_smiles), and the reader's line, move aside to
+    # input_<name> (input_input_<name> where the file holds that too: a file's own "line" was read as input_line)
+    from molgen.data.files import input_name
+
+    clashing = [c for c in columns.columns if c in rows.columns or c == "line"]
+    taken = set(rows.columns) | {c for c in columns.columns if c not in clashing}
+    renamed = {}
+    for column in clashing:
+        renamed[column] = input_name(taken, column)
+        taken.add(renamed[column])
     columns = columns.rename(columns=renamed)
     joined = _input_rows(columns, rows["input_row"])
     rows = rows.reset_index(drop=True)

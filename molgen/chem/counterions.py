@@ -124,6 +124,18 @@ def is_solvent(fragment: Chem.Mol) -> bool:
     return _key(fragment) in _solvent_keys()
 
 
+@lru_cache(maxsize=1)
+def _listed_keys() -> frozenset[str]:
+    return frozenset(_key(Chem.MolFromSmiles(smiles)) for smiles in (*COUNTERIONS.values(), *SOLVENTS.values()))
+
+
+def is_listed(fragment: Chem.Mol) -> bool:
+    """Whether ``fragment`` is a listed counter-ion or solvent in any charge state, those that are drugs too
+    (:data:`DRUGS_TOO`: benzoate, lysine) included: a part of a held-out mixture that is one may be a salt former
+    shared by other salts, never held out on its own."""
+    return _key(fragment) in _listed_keys()
+
+
 def compound_fragments(mol: Chem.Mol) -> list[Chem.Mol]:
     """The fragments of ``mol`` that may be the compound: the organic ones (:func:`is_organic`) that are not a
     listed counter-ion or solvent, or all of them when there are none (sodium benzoate is benzoate; a salt of two listed ions, meglumine

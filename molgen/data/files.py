@@ -142,11 +142,13 @@ def _read_text(path: Path) -> str:
 
 
 def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None,
-                       line: int = 1) -> str:
+                       line: int = 1, first_row: list[str] | None = None) -> str:
     """Pick the SMILES column among ``columns`` (the header, on ``line``): the one given, else the first known name.
     A header cell that is itself a molecule means the file has no header: its first molecule would be read as a
     column's name and lost (a held-out molecule left unguarded), so the column is refused, or the cell named."""
-    headless = [column for column in columns if _reads_as_molecule(column)]
+    # a header cell that is a molecule above a cell that is one too (``first_row``, the record below it): no header
+    headless = [column for i, column in enumerate(columns) if first_row is not None and i < len(first_row)
+                and _reads_as_molecule(column) and _reads_as_molecule(first_row[i], least=1)]
     if given is not None:
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
@@ -166,30 +168,27 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     if len(named) == 1:
         return named[0]
     if headless and not named:   # naming the column would lose the first molecule: say what the line is
-        raise NoSmilesColumn(path, f"this line is no header but a molecule ({headless[0]!r}): add a header line "
-                             "(smiles) above the molecules, or give them as a .smi file (one SMILES per line, a "
-                             "name after it)", line, list(columns))
+        # no column to choose (the Augment page offers a choice on NoSmilesColumn): the file wants a header
+        raise FileFormatError(path, f"this line is no header but a molecule ({headless[0]!r}): add a header line "
+                              "(smiles) above the molecules, or give them as a .smi file (one SMILES per line, a "
+                              "name after it)", line)
     found = (f"{len(named)} columns are named as SMILES ({', '.join(map(repr, named))}): name the one to read"
              if named else f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); rename "
              f"a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them")
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
 
 
-#: What marks a header cell as a SMILES rather than a name: a ring bond digit, a branch, a bracket atom, a double or
-#: triple bond or an aromatic atom (a column named CNS or COX2 is no molecule to a chemist, though RDKit reads it).
-_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
-
-
-def _reads_as_molecule(cell: str) -> bool:
-    """Whether a header cell is a molecule written there (a file without a header), not a column's name."""
+def _reads_as_molecule(cell: str, least: int = 2) -> bool:
+    """Whether a table cell reads as a molecule of ``least`` heavy atoms or more (a header cell: two, so that a
+    column named N or C is a name; a SMILES has no spaces)."""
     from molgen.chem.rdkit_log import quiet_rdkit
 
     cell = str(cell).strip()
-    if not cell or not _SMILES_MARKS.search(cell) or " " in cell:
+    if not cell or " " in cell:
         return False
     with quiet_rdkit():
         mol = Chem.MolFromSmiles(cell)
-    return mol is not None and mol.GetNumHeavyAtoms() >= 2
+    return mol is not None and mol.GetNumHeavyAtoms() >= least
 
 
 # Cells a numeric column may hold for "no value"; numbers in plain decimal notation, no words (inf, nan)
@@ -240,7 +239,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         except csv.Error as error:
             raise FileFormatError(path, f"unreadable header ({error})", reader.line_num + 1) from None
     header = [h.strip() for h in header]
-    column = find_smiles_column(header, path, smiles_column, reader.line_num)
+    header_line = reader.line_num
     rows, lines, blank = [], [], []
     while True:
         start = reader.line_num + 1
@@ -260,6 +259,8 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
             raise FileFormatError(path, f"{len(row)} fields where the header has {len(header)}", start)
         rows.append(row)
         lines.append(start)
+    # found once the first record is read: a header that is a molecule above another is no header
+    column = find_smiles_column(header, path, smiles_column, header_line, rows[0] if rows else None)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     text_among_numbers, decimal_commas = {}, []
     at = header.index(column)   # the first column of that name is read as SMILES
