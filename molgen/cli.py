@@ -275,7 +275,7 @@ def score_command(
         error_console.print(escape(str(error).replace(str(input), "standard input") if from_stdin else str(error)),
                             style="red")
         raise typer.Exit(2) from None
-    if from_stdin and _reads_as_a_table(input):   # every row would read as a broken SMILES
+    if from_stdin and "smiles_column" not in frame.attrs and _reads_as_a_table(input):   # read as broken SMILES
         console.print("[yellow]standard input is read as SMILES, one per line (a name after a space): a CSV or TSV "
                       "table is read from its file (molgen score table.csv -o ...)[/yellow]")
     started = time.perf_counter()
@@ -571,7 +571,8 @@ def evaluate_command(
         try:
             frame = read_molecules(path, smiles_column=smiles_column)
         except (FileFormatError, FileNotFoundError) as error:
-            error_console.print(escape(str(error)), style="red")
+            said = str(error).replace(str(path), "standard input") if piped and path == samples[piped[0]] else str(error)
+            error_console.print(escape(said), style="red")
             raise typer.Exit(2) from None
         # a blank line below the header is an empty sample, invalid, as MOSES counts '' (a generator writing one
         # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity),
@@ -3670,11 +3671,9 @@ def latent_encode(
 
     from_stdin = str(input) == "-"
     if from_stdin:
-        if sys.stdin.isatty() or smiles_column is not None:   # a piped table is read as SMILES lines, as by score
+        if sys.stdin.isatty():
             error_console.print("- reads SMILES, one per line (a name after it), from standard input: pipe them in "
-                                "(cat mols.smi | molgen latent encode - -o points.parquet), or give a file"
-                                + (" (a table's --smiles-column is read from its file)" if smiles_column else ""),
-                                style="red")
+                                "(cat mols.smi | molgen latent encode - -o points.parquet), or give a file", style="red")
             raise typer.Exit(2)
     else:
         _check_output(output, input)

@@ -155,7 +155,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                 how = {}
             sampled += len(samples)
             index += 1
-            landed = 0   # molecules the model wrote into the bin asked for, whatever the guard made of them
+            need_before = int(need[short]) if short is not None else 0
             mols = []
             for sample in samples:
                 parsed = parse_smiles(sample.smiles)
@@ -170,7 +170,6 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
             if mols:
                 new_values = _values(mols, prop, profile)
                 for mol, b, v in zip(mols, bin_of(new_values), new_values):
-                    landed += b == short
                     if b < 0 or need[b] == 0:
                         why = "no value of the property" if np.isnan(v) else "outside the histogram" if b < 0 else \
                             "in a bin already full"
@@ -187,8 +186,8 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
                                   "params": params_text({"property": prop, "bins": bins, "range": [low, high], "seed": seed,
                                                          "native": conditional, **how}),
                                   "checkpoint": checkpoint_text, "input_row": None, prop: round(float(v), 6), "bin": int(b)})
-            if short is not None:   # in vain: the model wrote nothing there (the guard's removals are said apart)
-                fruitless[short] = fruitless[short] + 1 if not landed else 0
+            if short is not None:   # in vain, whether the model wrote nothing there or the guard removed it all
+                fruitless[short] = fruitless[short] + 1 if need[short] == need_before else 0
     original_rows = pd.DataFrame({"smiles": originals, "method": "original", "seed_smiles": None, "params": None,
                                   "checkpoint": None, "input_row": pd.array(input_rows, dtype="Int64"), prop: values.round(6),
                                   "bin": bin_of(values),
@@ -208,7 +207,9 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["bins_asked"] = bins_asked
     histogram.attrs["property"] = prop
     # bins whose centre the model was asked for in vain at the end: their target looks beyond what it writes
-    histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))}
+    # (a bin whose molecules the guard removed is the guard's, said apart below, not the model's)
+    histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))
+                                            if not guarded[b]}
     # short bins the model did write into, whose molecules the guard removed: the guard, not the model, kept them short
     histogram.attrs["guarded_short_bins"] = {int(b): dict(guarded[b].most_common()) for b in np.flatnonzero(need > 0)
                                              if guarded[b]}

@@ -34,7 +34,7 @@ from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.chem.standardize import SALT_METAL_TOKEN, neutralize, salt_parent, tautomer_enumerator
+from molgen.chem.standardize import SALT_METAL_TOKEN, neutral_parent, neutralize, salt_parent, tautomer_enumerator
 from molgen.scoring.alerts import find_alerts
 from molgen.scoring.properties import compute_properties
 from molgen.scoring.rules import RULES, check_rule
@@ -199,16 +199,12 @@ class ReferenceSet:
         are no listed counter-ion or solvent, those that are drugs too (benzoate, lysine) included: a salt's
         counter-ion (rizatriptan benzoate's benzoate, aminophylline's ethylenediamine) held out would strike out every
         other salt of it. Keyed by its own SMILES and parent, and fingerprinted for near-duplicates."""
-        from molgen.chem.counterions import is_listed
-
         with quiet_rdkit():
             for mixture in mixtures:
                 mol = Chem.MolFromSmiles(mixture)
                 if mol is None:
                     continue
-                drugs = [part for fragment in _compound_fragments(mol)
-                         if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None
-                         and part.GetNumHeavyAtoms() >= MIN_PART_ATOMS and not is_listed(part)]
+                drugs = drugs_of(mol)
                 if len(drugs) < 2:
                     continue
                 whole = parent_key(mol, mixture)   # the entry's own parent: keyed already, named as the entry
@@ -405,14 +401,24 @@ class Guard:
         return ""
 
 
+def drugs_of(mol: Chem.Mol) -> list[Chem.Mol]:
+    """The parts of a mixture that are drugs of their own: of :data:`MIN_PART_ATOMS` heavy atoms or more and no
+    listed counter-ion or solvent, those that are drugs too (benzoate, lysine) included (sanitized, as written)."""
+    from molgen.chem.counterions import is_listed
+
+    return [part for fragment in _compound_fragments(mol)
+            if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None
+            and part.GetNumHeavyAtoms() >= MIN_PART_ATOMS and not is_listed(part)]
+
+
 def _screened_compounds(mol: Chem.Mol) -> list[Chem.Mol]:
-    """What a guard's alert sets (the hard filters aside) and rules read of ``mol``: the molecule itself, or for a
-    salt or mixture each part that may be a compound (no listed counter-ion or solvent), neutralized."""
+    """What a guard's alert sets (the hard filters aside) and rules read of ``mol``: the molecule itself; a salt's
+    parent (:func:`~molgen.chem.standardize.neutral_parent`: its lysine, benzoate or HCl is no part of the drug);
+    each drug of a combination of two or more (:func:`drugs_of`), neutralized."""
     if len(Chem.GetMolFrags(mol)) == 1:
         return [mol]
-    parts = [neutralize(part) for fragment in _compound_fragments(mol)
-             if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None]
-    return parts or [mol]
+    drugs = drugs_of(mol)
+    return [neutralize(drug) for drug in drugs] if len(drugs) > 1 else [neutral_parent(mol)]
 
 
 def screened(guard: Guard | None, screen: bool = True) -> Guard:

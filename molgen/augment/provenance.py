@@ -142,13 +142,17 @@ def with_input_columns(rows: pd.DataFrame, columns: pd.DataFrame | None) -> pd.D
     come right after ``smiles``, where a chemist looks for them, before the provenance columns."""
     if columns is None or columns.empty or "input_row" not in rows.columns or not len(columns.columns):
         return rows
-    # a column of the same name as one of the rows' (method, seed_smiles), and the reader's line, move aside to
-    # input_<name> (input_input_<name> where the file holds that too: a file's own "line" was read as input_line)
+    # the reader's line is input_line (the line of the file given, as the README says); a file's column of a name the
+    # rows use (method, seed_smiles), or named input_line itself (its own "line", read back), moves aside to
+    # input_<name>, then input_input_<name> while taken; the other columns keep their names: the same whatever
+    # their order
     from molgen.data.files import input_name
 
-    clashing = [c for c in columns.columns if c in rows.columns or c == "line"]
-    taken = set(rows.columns) | {c for c in columns.columns if c not in clashing}
-    renamed = {}
+    reader_line = "line" in columns.columns
+    clashing = [c for c in columns.columns if c in rows.columns or (reader_line and c == "input_line")]
+    taken = set(rows.columns) | {c for c in columns.columns if c not in clashing and c != "line"}
+    renamed = {"line": "input_line"} if reader_line else {}
+    taken |= set(renamed.values())
     for column in clashing:
         renamed[column] = input_name(taken, column)
         taken.add(renamed[column])

@@ -148,7 +148,8 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     column's name and lost (a held-out molecule left unguarded), so the column is refused, or the cell named."""
     # a header cell that is a molecule above a cell that is one too (``first_row``, the record below it): no header
     headless = [column for i, column in enumerate(columns) if first_row is not None and i < len(first_row)
-                and _reads_as_molecule(column) and _reads_as_molecule(first_row[i], least=1)]
+                and _reads_as_molecule(column) and _reads_as_molecule(first_row[i])
+                and (_SMILES_MARKS.search(column) or _SMILES_MARKS.search(first_row[i]))]
     if given is not None:
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
@@ -178,9 +179,14 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
 
 
+#: What marks a table cell as a SMILES rather than a name or a flag: a ring bond digit, a branch, a bracket atom, a
+#: double or triple bond, an aromatic atom (a column CNS over a flag N, or CO over NC, is a table of names).
+_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
+
+
 def _reads_as_molecule(cell: str, least: int = 2) -> bool:
-    """Whether a table cell reads as a molecule of ``least`` heavy atoms or more (a header cell: two, so that a
-    column named N or C is a name; a SMILES has no spaces)."""
+    """Whether a table cell reads as a molecule of ``least`` heavy atoms or more (two: a column named N or C, or a
+    flag N below one, is no molecule; a SMILES has no spaces)."""
     from molgen.chem.rdkit_log import quiet_rdkit
 
     cell = str(cell).strip()
@@ -202,27 +208,33 @@ DECIMAL_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 def _csv_delimiter(text: str) -> str:
     """``;`` for a CSV whose header is split by semicolons and holds no comma outside quotes (ChEMBL's export:
     ``"Molecule ChEMBL ID";"Molecule Name";...;"Smiles"``), a tab for one split by tabs (a TSV named .csv: each row
-    read whole as one SMILES scored validity 0), else ``,``. A SMILES holds no semicolon and no tab."""
+    read whole as one SMILES scored validity 0), else ``,``: of those that split the header, the one whose fields
+    name a SMILES column, else the one giving the most non-empty fields (``smiles<tab>`` is one column). A SMILES
+    holds no comma, semicolon or tab."""
     first = next((line for line in text.splitlines() if line.strip()), "")
-    try:
-        by_comma = next(csv.reader([first]), [])
-        if len(by_comma) > 1:
-            return ","
-        for delimiter in (";", "\t"):
-            if len(next(csv.reader([first], delimiter=delimiter), [])) > 1:
-                return delimiter
-    except csv.Error:
-        pass
-    return ","
+    best, best_fields = ",", 1
+    for delimiter in (",", ";", "\t"):
+        try:
+            fields = [field.strip() for field in next(csv.reader([first], delimiter=delimiter), []) if field.strip()]
+        except csv.Error:
+            continue
+        if len(fields) > 1 and any(is_smiles_header(field) for field in fields):
+            return delimiter
+        if len(fields) > best_fields:
+            best, best_fields = delimiter, len(fields)
+    return best
 
 
 def _table_in_a_smi(text: str) -> str | None:
-    """The delimiter of a table saved under a .smi or .txt name (its first line ``smiles,name`` or ``SMILES<tab>ID``,
-    a header naming a SMILES column): read as a line of SMILES, the header counted as one sample and every row as a
-    SMILES with a comma in it; None for a .smi file."""
+    """The delimiter of a table saved under a .smi or .txt name, None for a .smi file: a first line whose first word
+    is no SMILES header (a .smi file's header, ``SMILES<tab>Name``, is read as one) but which, split by a comma,
+    semicolon or tab, names a SMILES column (``ID,SMILES``, ChEMBL's ``chembl_id<tab>canonical_smiles``). Read as
+    one SMILES a line, its header was a sample and every row an invalid SMILES (validity 0, without a word)."""
     first = next((line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
+    if not first or is_smiles_header(first.split()[0]):
+        return None
     for delimiter in (",", "\t", ";"):
-        if delimiter in first and is_smiles_header(first.split(delimiter, 1)[0].strip().strip('"')):
+        if delimiter in first and any(is_smiles_header(field.strip().strip('"')) for field in first.split(delimiter)):
             return delimiter
     return None
 
@@ -388,10 +400,10 @@ def _numbers_if_all_are(values: pd.Series) -> pd.Series:
 def read_smi_text(text: str) -> pd.DataFrame:
     """Molecules typed or pasted as a ``.smi`` file holds them (a SMILES, then optionally a name; ``#``
     comments and a header line skipped), with the columns :func:`read_molecules` gives."""
-    return _read_smi(Path("<text>"), text)
+    return _read_smi(Path("<text>"), text, names_first_refused=False)   # typed: each entry said as not valid
 
 
-def _read_smi(path: Path, text: str) -> pd.DataFrame:
+def _read_smi(path: Path, text: str, names_first_refused: bool = True) -> pd.DataFrame:
     smiles, names, lines, blank, comments = [], [], [], [], []
     first = True
     for number, line in enumerate(text.splitlines(), start=1):
@@ -416,8 +428,13 @@ def _read_smi(path: Path, text: str) -> pd.DataFrame:
         smiles.append(text_smiles)
         names.append(name)
         lines.append(number)
-    _refuse_names_first(path, smiles, names, lines)
+    if names_first_refused:
+        _refuse_names_first(path, smiles, names, lines)
     return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank, comments)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_\-.:]*")
+_NOT_AN_ATOM = re.compile(r"[AD-EG-HJ-MQ-RT-Z]|[ad-kmqt-z]")   # letters outside B C N O P S F I and b c l n o p r s
 
 
 def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], lines: list[int], look: int = 20) -> None:
@@ -427,7 +444,9 @@ def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], 
     from molgen.chem.rdkit_log import quiet_rdkit
 
     head = list(zip(smiles[:look], names[:look]))
-    if not head:
+    # a name reads as an identifier (ZINC1, CHEMBL25, mol_7), with a letter no SMILES atom is written with: a
+    # low-validity generator's invalid samples (C1CC(=O)N) beside a second SMILES are no names
+    if not head or not all(_IDENTIFIER.fullmatch(first) and _NOT_AN_ATOM.search(first) for first, _ in head):
         return
     with quiet_rdkit():
         if any(Chem.MolFromSmiles(first) is not None for first, _ in head):

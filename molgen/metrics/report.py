@@ -49,7 +49,7 @@ CEILING_LEGEND = ("MOSES train itself (the ceiling): MOSES's own training molecu
                   "what a perfect model reads at that n, "
                   "on average (two samples), not a bound: a run of a few hundred molecules or fewer can read above "
                   "it on SNN, Scaf or IntDiv by chance. Below 100 molecules none was measured: the row is n = 100's, "
-                  "and fewer molecules read worse still (50 training molecules: FCD/Test about 21, not 12.8).")
+                  "and fewer molecules read worse still (FCD's bias grows as 1/n).")
 #: Beside the published rows: MOSES's README prints Novelty 1.0 for its Train row, which a sample of the training
 #: set cannot score (its molecules are all in it); shown as published.
 PUBLISHED_LEGEND = ("(published): as printed by MOSES (30,000 samples; the Train row as MOSES's README gives it, its "

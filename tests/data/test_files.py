@@ -55,8 +55,7 @@ def test_csv_without_a_smiles_header_names_file_line_and_columns(tmp_path):
     with pytest.raises(FileFormatError) as error:
         read_molecules(path)
     message = str(error.value)
-    # its first line is a molecule above another: no header (naming the column would lose ethanol)
-    assert "nohdr.csv, line 1" in message and "no header but a molecule ('CCO')" in message
+    assert "nohdr.csv, line 1" in message and "no SMILES column" in message and "'CCO'" in message
     path = write(tmp_path / "codes.csv", "code,value\nA1,1\n")
     with pytest.raises(FileFormatError, match="no SMILES column in the header"):
         read_molecules(path)
@@ -477,3 +476,13 @@ def test_a_failed_write_leaves_neither_its_temporary_file_nor_a_changed_target(t
         partial.write_bytes(b"half")
         raise ValueError("a checksum that did not match")
     assert target.read_bytes() == b"before" and list(tmp_path.iterdir()) == [target]
+
+
+def test_a_header_naming_descriptors_that_rdkit_reads_is_still_a_header(tmp_path):
+    # C=O and C#N count fragments; CNS above a flag N: names, not a file without a header
+    for text in ("ID,Structure_2D,C=O,C#N\nA,CC(=O)Nc1ccc(O)cc1,1,0\n", "molecule,CNS,logBB\nCCO,N,0.1\n"):
+        path = write(tmp_path / "descriptors.csv", text)
+        with pytest.raises(FileFormatError, match="no SMILES column in the header"):
+            read_molecules(path)
+    path = write(tmp_path / "trailing.csv", "smiles\t\nCCO\nCCN\n")   # a stray tab after the header: one column
+    assert read_molecules(path)["smiles"].tolist() == ["CCO", "CCN"]
