@@ -231,7 +231,8 @@ def data_featurize(
 @app.command("score")
 def score_command(
     input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet; - reads SMILES (one per line, "
-                                 "a name after it) from standard input."),
+                                 "a name after it, or a CSV whose header names its SMILES column) from standard "
+                                 "input."),
     output: Path = typer.Option(..., "-o", "--output", help="Scored table: .csv, .tsv, .parquet or .sdf."),
     profile: str = typer.Option("drug-like", help="Shipped profile (drug-like, lead-like), a TOML file, or a run's export "
                                 "manifest (.manifest.json) to reuse its profile."),
@@ -856,9 +857,9 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str, flag:
 
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
                  starts_from: Path | None = None) -> Path:
-    """Where training writes: with --resume RUN.last.pt and no --out, the run's own RUN.pt, so its log and card
-    stay in one place (a checkpoint resumed from under another name keeps the default, unless the run starts afresh
-    from it, ``starts_from``: then its own name, refused below, so that a new model is named). Never into the
+    """Where training writes: with --resume RUN.last.pt (or RUN.pt, its best) and no --out, the run's own RUN.pt, so
+    its log and card stay in one place (a fine-tune from it, ``starts_from``: its own name, refused below, so that a
+    new model is named; a shipped checkpoint continued: the default). Never into the
     shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
     without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
     `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
@@ -868,9 +869,9 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     that checkpoint's own run (a review: it replaced the model it started from)."""
     from molgen.models.base import PRETRAINED_DIR
 
-    if resume is not None and out == default and (resume.name.endswith(".last.pt") or (
-            starts_from is not None and PRETRAINED_DIR.resolve() not in resume.resolve().parents)):
-        # (a fine-tune from RUN.pt, the best, too: the default is then refused below, not runs/NAME.pt replaced)
+    if resume is not None and out == default and PRETRAINED_DIR.resolve() not in resume.resolve().parents:
+        # RUN.last.pt or RUN.pt (the best) resumed: the run's own RUN.pt (a review resumed lstm.pt and replaced another
+        # model's runs/smiles-lm.pt without a word); a fine-tune from RUN.pt too: the default is then refused below
         out = resume.with_name(resume.name.removesuffix(".last.pt").removesuffix(".pt") + ".pt")
     refusal = None
     if PRETRAINED_DIR.resolve() in out.resolve().parents:
@@ -908,7 +909,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if refusal:
         error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
-    if (resume is None or starts_from is not None) and out.is_file():
+    if (resume is None or starts_from is not None or _run_of(out) != _run_of(resume)) and out.is_file():
         console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log"),
                       style="yellow")
     return out
@@ -3648,7 +3649,8 @@ def _encode_columns(dims: int) -> list[str]:
 def latent_encode(
     context: typer.Context,
     input: Path = typer.Argument(..., help="Molecules (CSV, TSV, SMI, SDF or Parquet); - reads SMILES (one per line, "
-                                 "a name after it) from standard input."),
+                                 "a name after it, or a CSV whose header names its SMILES column) from standard "
+                                 "input."),
     output: Path = typer.Option(..., "-o", "--output", help="The table: the input's columns, then whether each row "
                                 "was encoded (or why not), what its latent point decodes to, and z_1 ... z_D "
                                 "(.csv, .tsv or .parquet), with OUTPUT.manifest.json."),
@@ -3692,6 +3694,11 @@ def latent_encode(
             if from_stdin:   # the error named the temporary file the input was saved to
                 error_console.print("(the file above is what standard input gave)", style="red")
             raise
+        if smiles_column is not None and "smiles_column" not in frame.attrs:   # a .smi's lines: no column to name
+            error_console.print(f"[red]--smiles-column {escape(smiles_column)} names a table's column, and "
+                                f"{'standard input' if from_stdin else escape(str(input))} was read as SMILES lines "
+                                "(give a table whose header names its columns)[/red]")
+            raise typer.Exit(2)
         given = ["" if s is None else str(s) for s in frame["smiles"]]
         encoded, reasons, parents = [""] * len(given), [""] * len(given), 0
         for i, text in enumerate(given):

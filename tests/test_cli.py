@@ -864,6 +864,9 @@ def test_a_resumed_run_takes_its_model_from_the_checkpoint_and_reports_when_it_d
 
     assert _resumed_out(Path("runs/graph-vae.pt"), Path("runs/graph-vae.pt"), shipped) == Path("runs/graph-vae.pt")
     assert _resumed_out(Path("runs/smiles-lm.pt"), Path("runs/smiles-lm.pt"), Path("a/b.last.pt")) == Path("a/b.pt")
+    # the run's best (RUN.pt) resumed writes on into its own run too, not over another model's runs/smiles-lm.pt (a
+    # review: the default was replaced without a word, its log appended to)
+    assert _resumed_out(Path("runs/smiles-lm.pt"), Path("runs/smiles-lm.pt"), Path("a/b.pt")) == Path("a/b.pt")
 
 
 def test_evaluate_samples_rows_at_random_and_reads_them_beside_the_ceiling_at_their_n(tmp_path, sample_smiles,
@@ -1107,9 +1110,12 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert manifest["input"]["file"] == "(standard input)"
     empty = runner.invoke(app, ["score", "-", "-o", str(out)], input="")
     assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
-    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n"):
+    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n"):   # a piped table naming its SMILES column
         table = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)
-        assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
+        assert table.exit_code == 0 and "table is read from its file" not in " ".join(table.output.split())
+        assert pd.read_csv(out)["valid"].tolist() == [True]   # read as a table: CCO, not "CCO,1" or the header
+    table = runner.invoke(app, ["score", "-", "-o", str(out)], input="code,value\nCCO,1\n")   # no SMILES column named
+    assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
     for lines in ("CCO\tethanol\nCCN\tethylamine\n", "O=[N+]([O-])c1ccc(O)c([N+](=O)[O-])c1 2,4-dinitrophenol\n",
                   "CC=CC |c:1,2|\n"):   # a SMILES and its name, or CXSMILES: .smi lines, no table
         named = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)

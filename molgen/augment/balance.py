@@ -207,9 +207,7 @@ def balance(smiles: Sequence[str], prop: str, *, bins: int = 10, value_range: tu
     histogram.attrs["bins_asked"] = bins_asked
     histogram.attrs["property"] = prop
     # bins whose centre the model was asked for in vain at the end: their target looks beyond what it writes
-    # (a bin whose molecules the guard removed is the guard's, said apart below, not the model's)
-    histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))
-                                            if not guarded[b]}
+    histogram.attrs["fruitless_targets"] = {int(b): int(asked[b]) for b in np.flatnonzero((fruitless > 0) & (need > 0))}
     # short bins the model did write into, whose molecules the guard removed: the guard, not the model, kept them short
     histogram.attrs["guarded_short_bins"] = {int(b): dict(guarded[b].most_common()) for b in np.flatnonzero(need > 0)
                                              if guarded[b]}
@@ -295,10 +293,10 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
         prop = histogram.attrs.get("property", "")
         said = ", ".join(f"{bin_label(prop, histogram['low'].iat[b], histogram['high'].iat[b])} (asked {asked}x)"
                          for b, asked in fruitless.items())
-        notes.append(f"the model, asked for the centre of {'these bins' if len(fruitless) > 1 else 'this bin'}, "
-                     f"wrote nothing that fell in {'them' if len(fruitless) > 1 else 'it'} the last time: {said}; "
-                     "the other short bins were asked in turn. A target past what the model writes may stay short "
-                     "whatever the budget")
+        notes.append(f"asked for the centre of {'these bins' if len(fruitless) > 1 else 'this bin'}, the model added "
+                     f"nothing to {'them' if len(fruitless) > 1 else 'it'} the last time: {said} (it wrote nothing "
+                     "there, or only molecules the guard removed, said below); the other short bins were asked in "
+                     "turn. A target past what the model writes may stay short whatever the budget")
     if guarded := histogram.attrs.get("guarded_short_bins"):
         prop = histogram.attrs.get("property", "")
         said = "; ".join(f"{bin_label(prop, histogram['low'].iat[b], histogram['high'].iat[b])}: "

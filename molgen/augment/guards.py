@@ -194,19 +194,17 @@ class ReferenceSet:
 
     def _hold_mixture_parts(self, mixtures: list[str]) -> None:
         """Each drug of a held-out combination (paracetamol with aspirin) is held out too, as the checked side reads
-        every part of a mixture: only the largest part's parent was keyed, so the other drug leaked. A part is a
-        drug of its own where the mixture holds two or more parts of :data:`MIN_PART_ATOMS` heavy atoms or more that
-        are no listed counter-ion or solvent, those that are drugs too (benzoate, lysine) included: a salt's
-        counter-ion (rizatriptan benzoate's benzoate, aminophylline's ethylenediamine) held out would strike out every
-        other salt of it. Keyed by its own SMILES and parent, and fingerprinted for near-duplicates."""
+        every part of a mixture: only the largest part's parent was keyed, so the other drug leaked, and a salt
+        whose counter-ion outweighs its drug (aspirin lysine) held out the counter-ion. A drug is a part of
+        :data:`MIN_PART_ATOMS` heavy atoms or more that is no listed counter-ion or solvent, those that are drugs too
+        (benzoate, lysine) included (:func:`drugs_of`): a salt's counter-ion (rizatriptan benzoate's benzoate,
+        aminophylline's ethylenediamine) held out would strike out every other salt of it. Keyed by its own SMILES and parent, and fingerprinted for near-duplicates."""
         with quiet_rdkit():
             for mixture in mixtures:
                 mol = Chem.MolFromSmiles(mixture)
                 if mol is None:
                     continue
                 drugs = drugs_of(mol)
-                if len(drugs) < 2:
-                    continue
                 whole = parent_key(mol, mixture)   # the entry's own parent: keyed already, named as the entry
                 for part in drugs:
                     isomeric = Chem.MolToSmiles(part)
@@ -413,12 +411,12 @@ def drugs_of(mol: Chem.Mol) -> list[Chem.Mol]:
 
 def _screened_compounds(mol: Chem.Mol) -> list[Chem.Mol]:
     """What a guard's alert sets (the hard filters aside) and rules read of ``mol``: the molecule itself; a salt's
-    parent (:func:`~molgen.chem.standardize.neutral_parent`: its lysine, benzoate or HCl is no part of the drug);
-    each drug of a combination of two or more (:func:`drugs_of`), neutralized."""
+    drug, or each drug of a combination (:func:`drugs_of`), neutralized (its lysine, benzoate or HCl is no part of
+    it); a salt with no such part (triethylamine HCl), its parent (:func:`~molgen.chem.standardize.neutral_parent`)."""
     if len(Chem.GetMolFrags(mol)) == 1:
         return [mol]
-    drugs = drugs_of(mol)
-    return [neutralize(drug) for drug in drugs] if len(drugs) > 1 else [neutral_parent(mol)]
+    drugs = drugs_of(mol)   # aspirin lysine's drug is aspirin, though lysine is larger counting hydrogens
+    return [neutralize(drug) for drug in drugs] if drugs else [neutral_parent(mol)]
 
 
 def screened(guard: Guard | None, screen: bool = True) -> Guard:

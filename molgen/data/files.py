@@ -112,7 +112,10 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
     elif fmt in ("csv", "tsv", "smi", "sdf"):
         text = _read_text(path)
         if fmt == "smi" and (delimiter := _table_in_a_smi(text)) is not None:   # a CSV or TSV under .smi or .txt
-            frame = _read_table(path, text, delimiter, smiles_column)
+            # its # comments emptied (a .smi file's; a table's reader would take the first for its header), each
+            # line kept where it was, so that every line is named as the file numbers it
+            kept = "\n".join("" if line.lstrip().startswith("#") else line for line in text.split("\n"))
+            frame = _read_table(path, kept, delimiter, smiles_column)
         elif fmt == "smi":
             frame = _read_smi(path, text)
         elif fmt == "sdf":
@@ -142,14 +145,14 @@ def _read_text(path: Path) -> str:
 
 
 def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None,
-                       line: int = 1, first_row: list[str] | None = None) -> str:
+                       line: int = 1, first_rows: list[list[str]] | None = None) -> str:
     """Pick the SMILES column among ``columns`` (the header, on ``line``): the one given, else the first known name.
     A header cell that is itself a molecule means the file has no header: its first molecule would be read as a
     column's name and lost (a held-out molecule left unguarded), so the column is refused, or the cell named."""
-    # a header cell that is a molecule above a cell that is one too (``first_row``, the record below it): no header
-    headless = [column for i, column in enumerate(columns) if first_row is not None and i < len(first_row)
-                and _reads_as_molecule(column) and _reads_as_molecule(first_row[i])
-                and (_SMILES_MARKS.search(column) or _SMILES_MARKS.search(first_row[i]))]
+    # a header cell that is a molecule above cells that are molecules too (``first_rows``, the records below it, up to
+    # three): no header (a descriptor column CNS over a flag N, or C=O over counts, is a header)
+    headless = [column for i, column in enumerate(columns) if first_rows and _reads_as_molecule(column)
+                and all(i < len(row) and _reads_as_molecule(row[i]) for row in first_rows[:3])]
     if given is not None:
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
@@ -177,11 +180,6 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
              if named else f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); rename "
              f"a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them")
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
-
-
-#: What marks a table cell as a SMILES rather than a name or a flag: a ring bond digit, a branch, a bracket atom, a
-#: double or triple bond, an aromatic atom (a column CNS over a flag N, or CO over NC, is a table of names).
-_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
 
 
 def _reads_as_molecule(cell: str, least: int = 2) -> bool:
@@ -218,24 +216,37 @@ def _csv_delimiter(text: str) -> str:
             fields = [field.strip() for field in next(csv.reader([first], delimiter=delimiter), []) if field.strip()]
         except csv.Error:
             continue
-        if len(fields) > 1 and any(is_smiles_header(field) for field in fields):
+        if len(fields) > 1 and any(map(_names_a_smiles_column, fields)):
             return delimiter
         if len(fields) > best_fields:
             best, best_fields = delimiter, len(fields)
     return best
 
 
+def _names_a_smiles_column(field: str) -> bool:
+    field = field.strip().strip('"')
+    return is_smiles_header(field) or _names_smiles(field)
+
+
 def _table_in_a_smi(text: str) -> str | None:
-    """The delimiter of a table saved under a .smi or .txt name, None for a .smi file: a first line whose first word
-    is no SMILES header (a .smi file's header, ``SMILES<tab>Name``, is read as one) but which, split by a comma,
-    semicolon or tab, names a SMILES column (``ID,SMILES``, ChEMBL's ``chembl_id<tab>canonical_smiles``). Read as
-    one SMILES a line, its header was a sample and every row an invalid SMILES (validity 0, without a word)."""
-    first = next((line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")), "")
-    if not first or is_smiles_header(first.split()[0]):
+    """The delimiter of a table saved under a .smi or .txt name, None for a .smi file. A comma or semicolon table is
+    one whose first line (comments aside) names a SMILES column among its fields (``ID,SMILES``; read as one SMILES a
+    line, its header was a sample and every row an invalid SMILES: validity 0, without a word). A tab-separated
+    first line naming a SMILES column is a table where every record splits into as many fields (ChEMBL's
+    chemreps, ``SMILES<tab>ID<tab>pIC50`` with its columns kept); else it is a .smi file's header (RDKit's
+    ``SMILES<tab>Name<tab>``, records without a name)."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines:
         return None
-    for delimiter in (",", "\t", ";"):
-        if delimiter in first and any(is_smiles_header(field.strip().strip('"')) for field in first.split(delimiter)):
+    for delimiter in (",", ";"):
+        if delimiter in lines[0] and any(map(_names_a_smiles_column, next(csv.reader([lines[0]], delimiter=delimiter),
+                                                                             []))):
             return delimiter
+    if "\t" in lines[0]:
+        header = lines[0].rstrip("\t").split("\t")
+        if len(header) > 1 and any(map(_names_a_smiles_column, header)) and \
+                all(len(line.rstrip("\t").split("\t")) == len(header) for line in lines[1:51]):
+            return "\t"
     return None
 
 
@@ -272,7 +283,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
         rows.append(row)
         lines.append(start)
     # found once the first record is read: a header that is a molecule above another is no header
-    column = find_smiles_column(header, path, smiles_column, header_line, rows[0] if rows else None)
+    column = find_smiles_column(header, path, smiles_column, header_line, rows[:3])
     frame = pd.DataFrame(rows, columns=header, dtype=object)
     text_among_numbers, decimal_commas = {}, []
     at = header.index(column)   # the first column of that name is read as SMILES
@@ -433,8 +444,7 @@ def _read_smi(path: Path, text: str, names_first_refused: bool = True) -> pd.Dat
     return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank, comments)
 
 
-_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_\-.:]*")
-_NOT_AN_ATOM = re.compile(r"[AD-EG-HJ-MQ-RT-Z]|[ad-kmqt-z]")   # letters outside B C N O P S F I and b c l n o p r s
+_SMILES_SYNTAX = re.compile(r"[()\[\]=#@+/\\%]")   # what a SMILES is written with and a compound's name seldom
 
 
 def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], lines: list[int], look: int = 20) -> None:
@@ -444,15 +454,14 @@ def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], 
     from molgen.chem.rdkit_log import quiet_rdkit
 
     head = list(zip(smiles[:look], names[:look]))
-    # a name reads as an identifier (ZINC1, CHEMBL25, mol_7), with a letter no SMILES atom is written with: a
-    # low-validity generator's invalid samples (C1CC(=O)N) beside a second SMILES are no names
-    if not head or not all(_IDENTIFIER.fullmatch(first) and _NOT_AN_ATOM.search(first) for first, _ in head):
+    if not head:
         return
     with quiet_rdkit():
-        if any(Chem.MolFromSmiles(first) is not None for first, _ in head):
-            return
+        # a name: no molecule, and no SMILES syntax (ZINC1, 2244, 50-78-2, 4-acetamidophenol); a low-validity
+        # generator's invalid samples (C1CC(=O)N) beside a second SMILES are samples
+        named = sum(Chem.MolFromSmiles(first) is None and not _SMILES_SYNTAX.search(first) for first, _ in head)
         second = sum(name is not None and Chem.MolFromSmiles(name.split()[0]) is not None for _, name in head)
-    if second > len(head) / 2:
+    if named >= 0.8 * len(head) and second > len(head) / 2:
         raise FileFormatError(path, "its records are written name first (a name, then a SMILES): a .smi file holds "
                               "the SMILES first, then the name; swap the two columns, or save it as a table with a "
                               "header (.csv)", lines[0])

@@ -86,3 +86,27 @@ def test_invalid_samples_beside_a_second_smiles_are_no_names_first(tmp_path):
     path = tmp_path / "log.smi"   # a low-validity generator's log: its samples do not parse, but read as written
     path.write_text("C1CC(=O)N CCO\nc1ccc CCN\n")
     assert read_molecules(path)["smiles"].tolist() == ["C1CC(=O)N", "c1ccc"]
+
+
+@pytest.mark.parametrize("first", ["2244", "50-78-2", "4-acetamidophenol", "NSC100", "C1"])
+def test_a_smi_file_written_name_first_is_refused_whatever_its_identifiers(tmp_path, first):
+    path = tmp_path / "ids.smi"   # PubChem CIDs, CAS numbers, names, NCI numbers, labels: names before SMILES
+    path.write_text("".join(f"{first}{i} {s}\n" for i, s in enumerate(MOLECULES)))
+    with pytest.raises(FileFormatError, match="written name first"):
+        read_molecules(path)
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("spaced.txt", "SMILES string,ID\n" + "".join(f"{s},A{i}\n" for i, s in enumerate(MOLECULES)), ["ID"]),
+    ("zinc.txt", "smiles\tzinc_id\tmwt\n" + "".join(f"{s}\tZINC{i}\t{i}.5\n" for i, s in enumerate(MOLECULES)),
+     ["zinc_id", "mwt"]),
+    ("commented.txt", "# export of 2026-12-01\nID,SMILES\n" + "".join(f"Z{i},{s}\n" for i, s in enumerate(MOLECULES)),
+     ["ID"]),
+    ("named_column.csv", "ID,SMILES_2D,pIC50 (mean; SD; n)\n" + "".join(f"Z{i},{s},5\n" for i, s in enumerate(MOLECULES)),
+     ["ID", "pIC50 (mean; SD; n)"]),
+])
+def test_tables_under_txt_names_keep_their_columns(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    frame = read_molecules(path)
+    assert frame["smiles"].tolist() == MOLECULES and set(expected) <= set(frame.columns)
