@@ -30,6 +30,13 @@ def run(*args):
     return CliRunner().invoke(app, ["augment", *map(str, args)])
 
 
+def series_file(tmp_path, *molecules: str):
+    """A chemist's series as a one-column CSV."""
+    path = tmp_path / "series.csv"
+    path.write_text("smiles\n" + "".join(f"{m}\n" for m in molecules))
+    return path
+
+
 def test_alerts_and_rules_screen_a_salt_by_its_parent_not_its_counter_ion():
     guard = Guard(alerts=["brenk"], rules=["lipinski", "veber"])
     # fumarate's double bond is a Michael acceptor, pamoate weighs 388: neither is the drug's
@@ -89,10 +96,9 @@ def test_the_hard_filters_read_every_part_of_a_mixture_and_other_alerts_each_com
 
 
 def test_a_held_out_entry_that_is_no_molecule_is_named_by_its_line_and_reason(tmp_path):
-    source = tmp_path / "series.csv"
-    source.write_text(f"smiles\n{PARACETAMOL}\n")
+    source = series_file(tmp_path, PARACETAMOL)
     held = tmp_path / "held.csv"
-    held.write_text(f"id,smiles\nA,CCO\nB,C1CC\nC,\nD,c1ccccc1O\n")
+    held.write_text("id,smiles\nA,CCO\nB,C1CC\nC,\nD,c1ccccc1O\n")
     result = run("enumerate", source, "-o", tmp_path / "out.csv", "--held-out", held)
     assert result.exit_code == 2
     assert "line 3: not valid SMILES syntax (unclosed ring): 'C1CC'" in result.output and "line 4: '', empty" in result.output
@@ -114,8 +120,7 @@ def test_a_file_without_a_header_is_not_read_as_one_whose_first_molecule_names_a
         read_molecules(headless, smiles_column="CN1CCC[C@H]1c1cccnc1")
     with pytest.raises(FileFormatError, match="this line is no header but a molecule"):
         read_molecules(headless)
-    series = tmp_path / "series.csv"
-    series.write_text("smiles\nCN1CCC[C@H]1c1cccnc1\nCCOc1ccccc1\n")
+    series = series_file(tmp_path, "CN1CCC[C@H]1c1cccnc1", "CCOc1ccccc1")
     result = run("enumerate", series, "-o", tmp_path / "out.csv", "--held-out", f"{headless}:CN1CCC[C@H]1c1cccnc1")
     assert result.exit_code == 2 and "no header line" in result.output   # nicotine was left unguarded
     # names that only look like SMILES to RDKit are names (CNS, COX2)
@@ -142,18 +147,14 @@ def test_the_input_columns_named_like_molgens_get_names_of_their_own():
 def test_enumerate_takes_any_seed_and_refuses_a_folder_as_output(tmp_path):
     rows, _ = enumerate_smiles([PARACETAMOL], k=3, seed=2**32 - 1)   # RDKit's seed is 32 bits: an OverflowError
     assert len(rows) == 3
-    source = tmp_path / "series.csv"
-    source.write_text(f"smiles\n{PARACETAMOL}\n")
-    result = run("enumerate", source, "-o", ".")
+    result = run("enumerate", series_file(tmp_path, PARACETAMOL), "-o", ".")
     assert result.exit_code == 2 and "is a folder" in result.output
 
 
 def test_enumerate_fails_when_no_row_is_kept(tmp_path):
-    source = tmp_path / "series.csv"
-    source.write_text(f"smiles\n{PARACETAMOL}\n{ASPIRIN}\n")
     held = tmp_path / "held.smi"
     held.write_text(f"{PARACETAMOL}\n{ASPIRIN}\n")
-    result = run("enumerate", source, "-o", tmp_path / "out.csv", "--held-out", held)
+    result = run("enumerate", series_file(tmp_path, PARACETAMOL, ASPIRIN), "-o", tmp_path / "out.csv", "--held-out", held)
     assert result.exit_code == 1 and "no row kept" in result.output
     assert len(pd.read_csv(tmp_path / "out.csv.removed.csv")) > 0   # the reasons are written all the same
 
