@@ -13,7 +13,7 @@ from rdkit import Chem
 from rdkit.Chem import Descriptors
 from typer.testing import CliRunner
 
-from molgen.augment import Guard, ReferenceSet, apply_guard, balance, enumerate_smiles
+from molgen.augment import Guard, ReferenceSet, balance, enumerate_smiles
 from molgen.augment.provenance import with_input_columns
 from molgen.cli import app
 from molgen.data.files import FileFormatError, read_molecules
@@ -188,18 +188,21 @@ class _ShortReach:
         return out
 
 
-def test_a_conditional_balance_asks_the_other_short_bins_when_one_target_yields_nothing(monkeypatch):
+def use_model(monkeypatch, model) -> None:
+    """``model`` stands in for the one balance loads (its checkpoint: this file, for the row's checksum)."""
+    import sys
     from pathlib import Path
 
-    from molgen.models import base
-    import sys
-
     import molgen.runs.generate  # noqa: F401 -- the module (molgen.runs.generate is also a function's name)
+    from molgen.models import base
 
-    generate = sys.modules["molgen.runs.generate"]
+    monkeypatch.setattr(base, "load", lambda name: model)
+    monkeypatch.setattr(sys.modules["molgen.runs.generate"], "resolve_checkpoint",
+                        lambda name: ("smiles-lm", Path(__file__)))
 
-    monkeypatch.setattr(base, "load", lambda model: _ShortReach())
-    monkeypatch.setattr(generate, "resolve_checkpoint", lambda model: ("smiles-lm", Path(__file__)))
+
+def test_a_conditional_balance_asks_the_other_short_bins_when_one_target_yields_nothing(monkeypatch):
+    use_model(monkeypatch, _ShortReach())
     # six inputs in the first bin, two in the second (MW 300 to 450), none in the third (450 to 600): the third is
     # the emptiest, and a model asked for its centre (525) writes nothing
     inputs = ["C" * n for n in (14, 15, 16, 17, 18, 19, 24, 26)]
@@ -216,16 +219,9 @@ def test_a_conditional_balance_asks_the_other_short_bins_when_one_target_yields_
 
 
 def test_a_bin_whose_molecules_the_guard_removes_is_said_so_not_blamed_on_the_model(monkeypatch):
-    import sys
-    from pathlib import Path
-
-    import molgen.runs.generate  # noqa: F401
     from molgen.augment.balance import balance_notes
-    from molgen.models import base
 
-    monkeypatch.setattr(base, "load", lambda model: _ShortReach())
-    monkeypatch.setattr(sys.modules["molgen.runs.generate"], "resolve_checkpoint",
-                        lambda model: ("smiles-lm", Path(__file__)))
+    use_model(monkeypatch, _ShortReach())
     inputs = ["C" * n for n in (14, 15, 16, 17, 18, 19, 24, 26)]
     # the amino alcohols of the middle bin have 20 or more rotatable bonds: Veber's rule removes every one
     rows, removed, histogram = balance(inputs, "mw", bins=3, value_range=(150, 600), per_bin=6, max_samples=200,
@@ -258,15 +254,7 @@ class _RadicalsInTheMiddle(_ShortReach):
 
 
 def test_a_bin_the_guard_empties_does_not_take_the_budget_of_the_other_short_bins(monkeypatch):
-    import sys
-    from pathlib import Path
-
-    import molgen.runs.generate  # noqa: F401
-    from molgen.models import base
-
-    monkeypatch.setattr(base, "load", lambda model: _RadicalsInTheMiddle())
-    monkeypatch.setattr(sys.modules["molgen.runs.generate"], "resolve_checkpoint",
-                        lambda model: ("smiles-lm", Path(__file__)))
+    use_model(monkeypatch, _RadicalsInTheMiddle())
     inputs = ["C" * n for n in (14, 15, 16, 17, 18, 19)]   # the first bin full; the other two empty, the middle first
     rows, removed, histogram = balance(inputs, "mw", bins=3, value_range=(150, 600), per_bin=6, max_samples=600,
                                        chunk=50, seed=0, guard=Guard(near_duplicate=None))
