@@ -3696,8 +3696,8 @@ def latent_encode(
             raise
         if smiles_column is not None and "smiles_column" not in frame.attrs:   # a .smi's lines: no column to name
             error_console.print(f"[red]--smiles-column {escape(smiles_column)} names a table's column, and "
-                                f"{'standard input' if from_stdin else escape(str(input))} was read as SMILES lines "
-                                "(give a table whose header names its columns)[/red]")
+                                f"{'standard input' if from_stdin else escape(str(input))} was read without columns "
+                                "to name (SMILES lines, or SDF records): give a table whose header names them[/red]")
             raise typer.Exit(2)
         given = ["" if s is None else str(s) for s in frame["smiles"]]
         encoded, reasons, parents = [""] * len(given), [""] * len(given), 0

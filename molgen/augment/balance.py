@@ -295,7 +295,7 @@ def balance_notes(histogram: pd.DataFrame, removed: pd.DataFrame, budget: str = 
                          for b, asked in fruitless.items())
         notes.append(f"asked for the centre of {'these bins' if len(fruitless) > 1 else 'this bin'}, the model added "
                      f"nothing to {'them' if len(fruitless) > 1 else 'it'} the last time: {said} (it wrote nothing "
-                     "there, or only molecules the guard removed, said below); the other short bins were asked in "
+                     "there, or only molecules the guard removed); the other short bins were asked in "
                      "turn. A target past what the model writes may stay short whatever the budget")
     if guarded := histogram.attrs.get("guarded_short_bins"):
         prop = histogram.attrs.get("property", "")

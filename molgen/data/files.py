@@ -151,8 +151,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     column's name and lost (a held-out molecule left unguarded), so the column is refused, or the cell named."""
     # a header cell that is a molecule above cells that are molecules too (``first_rows``, the records below it, up to
     # three): no header (a descriptor column CNS over a flag N, or C=O over counts, is a header)
-    headless = [column for i, column in enumerate(columns) if first_rows and _reads_as_molecule(column)
-                and all(i < len(row) and _reads_as_molecule(row[i]) for row in first_rows[:3])]
+    headless = [column for i, column in enumerate(columns) if first_rows and _headless_column(column, i, first_rows[:3])]
     if given is not None:
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
@@ -180,6 +179,22 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
              if named else f"no SMILES column in the header (columns are {', '.join(map(repr, columns))}); rename "
              f"a column to one of {', '.join(SMILES_COLUMN_NAMES)}, or name the column that holds them")
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
+
+
+#: What marks a table cell as a SMILES rather than a name or a flag: a ring bond digit, a branch, a bracket atom, a
+#: double or triple bond, an aromatic atom (CNS over NO and YES is a table of names and flags).
+_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
+
+
+def _headless_column(cell: str, at: int, below: list[list[str]]) -> bool:
+    """Whether a header ``cell`` is a molecule over a column of molecules (``below``: the next records, up to three):
+    the cell a molecule of two heavy atoms or more; most cells below molecules too (one invalid sample or a water
+    among them left phenol read as a column's name); and a SMILES mark in one of them (CNS over NO is names)."""
+    cells = [row[at] for row in below if at < len(row)]
+    if not cells or not _reads_as_molecule(cell):
+        return False
+    molecules = [c for c in cells if _reads_as_molecule(c, least=1)]
+    return 2 * len(molecules) > len(cells) and any(_SMILES_MARKS.search(c) for c in (cell, *molecules))
 
 
 def _reads_as_molecule(cell: str, least: int = 2) -> bool:
@@ -216,37 +231,49 @@ def _csv_delimiter(text: str) -> str:
             fields = [field.strip() for field in next(csv.reader([first], delimiter=delimiter), []) if field.strip()]
         except csv.Error:
             continue
-        if len(fields) > 1 and any(map(_names_a_smiles_column, fields)):
+        if len(fields) > 1 and any(_names_a_smiles_column(field, delimiter) for field in fields):
             return delimiter
         if len(fields) > best_fields:
             best, best_fields = delimiter, len(fields)
     return best
 
 
-def _names_a_smiles_column(field: str) -> bool:
+#: The delimiters a table of molecules is written with.
+_DELIMITERS = (",", ";", "\t")
+
+
+def _names_a_smiles_column(field: str, delimiter: str) -> bool:
+    """Whether a header ``field`` (split by ``delimiter``) names a SMILES column: a known name or one with the word
+    SMILES in it, and no other delimiter inside (``Name<tab>SMILES<tab>IC50 (nM`` split by commas is no field)."""
     field = field.strip().strip('"')
+    if any(other in field for other in _DELIMITERS if other != delimiter):
+        return False
     return is_smiles_header(field) or _names_smiles(field)
+
+
+def _first_content_line(text: str) -> str:
+    """The first line holding anything but a # comment (read lazily: a ChEMBL-size file is not split whole)."""
+    return next((line.strip() for line in io.StringIO(text) if line.strip() and not line.lstrip().startswith("#")), "")
 
 
 def _table_in_a_smi(text: str) -> str | None:
     """The delimiter of a table saved under a .smi or .txt name, None for a .smi file. A comma or semicolon table is
-    one whose first line (comments aside) names a SMILES column among its fields (``ID,SMILES``; read as one SMILES a
-    line, its header was a sample and every row an invalid SMILES: validity 0, without a word). A tab-separated
-    first line naming a SMILES column is a table where every record splits into as many fields (ChEMBL's
-    chemreps, ``SMILES<tab>ID<tab>pIC50`` with its columns kept); else it is a .smi file's header (RDKit's
-    ``SMILES<tab>Name<tab>``, records without a name)."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not lines:
+    one whose first line (comments aside) names a SMILES column among its fields (``ID,SMILES``, ``SMILES
+    string,ID``; read as one SMILES a line, its header was a sample and every row an invalid SMILES: validity 0,
+    without a word). A tab-separated first line is a .smi file's header where its first word names the SMILES
+    (RDKit's ``SMILES<tab>Name<tab>``, records with or without a name), else a table where a later field does
+    (ChEMBL's ``chembl_id<tab>canonical_smiles``)."""
+    first = _first_content_line(text)
+    if not first:
         return None
     for delimiter in (",", ";"):
-        if delimiter in lines[0] and any(map(_names_a_smiles_column, next(csv.reader([lines[0]], delimiter=delimiter),
-                                                                             []))):
+        if delimiter in first and any(_names_a_smiles_column(field, delimiter)
+                                      for field in next(csv.reader([first], delimiter=delimiter), [])):
             return delimiter
-    if "\t" in lines[0]:
-        header = lines[0].rstrip("\t").split("\t")
-        if len(header) > 1 and any(map(_names_a_smiles_column, header)) and \
-                all(len(line.rstrip("\t").split("\t")) == len(header) for line in lines[1:51]):
-            return "\t"
+    if is_smiles_header(first.split()[0]):
+        return None
+    if "\t" in first and any(_names_a_smiles_column(field, "\t") for field in first.split("\t")[1:]):
+        return "\t"
     return None
 
 
@@ -444,7 +471,7 @@ def _read_smi(path: Path, text: str, names_first_refused: bool = True) -> pd.Dat
     return _finish(pd.DataFrame({"smiles": smiles, "name": names}, dtype=object), lines, blank, comments)
 
 
-_SMILES_SYNTAX = re.compile(r"[()\[\]=#@+/\\%]")   # what a SMILES is written with and a compound's name seldom
+_SMILES_SYNTAX = re.compile(r"[\[\]=#@%]")   # what a SMILES is written with and a name seldom ((S)-naproxen has none)
 
 
 def _refuse_names_first(path: Path, smiles: list[str], names: list[str | None], lines: list[int], look: int = 20) -> None:
