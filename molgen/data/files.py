@@ -181,20 +181,19 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
 
 
-#: What marks a table cell as a SMILES rather than a name or a flag: a ring bond digit, a branch, a bracket atom, a
-#: double or triple bond, an aromatic atom (CNS over NO and YES is a table of names and flags).
-_SMILES_MARKS = re.compile(r"[0-9()\[\]=#]|[cnos][^a-z]|[cnos]$")
+#: Yes/no flags RDKit reads as molecules (N, NO: nitrogen, hydroxylamine): a column CNS or C=O over them is named.
+_FLAGS = frozenset({"N", "Y", "NO", "YES", "NA", "ND", "NC", "S", "P", "I", "B"})
 
 
 def _headless_column(cell: str, at: int, below: list[list[str]]) -> bool:
     """Whether a header ``cell`` is a molecule over a column of molecules (``below``: the next records, up to three):
-    the cell a molecule of two heavy atoms or more; most cells below molecules too (one invalid sample or a water
-    among them left phenol read as a column's name); and a SMILES mark in one of them (CNS over NO is names)."""
+    the cell a molecule of two heavy atoms or more; most cells below molecules too, yes/no flags aside (one invalid
+    sample or a water among them left phenol read as a column's name; CNS over NO and YES is names)."""
     cells = [row[at] for row in below if at < len(row)]
     if not cells or not _reads_as_molecule(cell):
         return False
-    molecules = [c for c in cells if _reads_as_molecule(c, least=1)]
-    return 2 * len(molecules) > len(cells) and any(_SMILES_MARKS.search(c) for c in (cell, *molecules))
+    molecules = [c for c in cells if c.strip().upper() not in _FLAGS and _reads_as_molecule(c, least=1)]
+    return 2 * len(molecules) > len(cells)
 
 
 def _reads_as_molecule(cell: str, least: int = 2) -> bool:
@@ -253,7 +252,9 @@ def _names_a_smiles_column(field: str, delimiter: str) -> bool:
 
 def _first_content_line(text: str) -> str:
     """The first line holding anything but a # comment (read lazily: a ChEMBL-size file is not split whole)."""
-    return next((line.strip() for line in io.StringIO(text) if line.strip() and not line.lstrip().startswith("#")), "")
+    # newline=None: a bare CR (old Mac Excel exports) ends a line too
+    return next((line.strip() for line in io.StringIO(text, newline=None)
+                 if line.strip() and not line.lstrip().startswith("#")), "")
 
 
 def _table_in_a_smi(text: str) -> str | None:
@@ -264,16 +265,20 @@ def _table_in_a_smi(text: str) -> str | None:
     (RDKit's ``SMILES<tab>Name<tab>``, records with or without a name), else a table where a later field does
     (ChEMBL's ``chembl_id<tab>canonical_smiles``)."""
     first = _first_content_line(text)
-    if not first:
+    if not first or _reads_as_molecule(re.split(r"[,;\s]", first, maxsplit=1)[0]):   # a record (CCO<tab>smiles_1)
         return None
     for delimiter in (",", ";"):
-        if delimiter in first and any(_names_a_smiles_column(field, delimiter)
-                                      for field in next(csv.reader([first], delimiter=delimiter), [])):
+        try:
+            fields = next(csv.reader([first], delimiter=delimiter), []) if delimiter in first else []
+        except csv.Error:
+            continue
+        if any(_names_a_smiles_column(field, delimiter) for field in fields):
             return delimiter
-    if is_smiles_header(first.split()[0]):
-        return None
-    if "\t" in first and any(_names_a_smiles_column(field, "\t") for field in first.split("\t")[1:]):
-        return "\t"
+    if "\t" in first:   # a .smi file's header names the SMILES first (SMILES<tab>Name<tab>, as RDKit writes it)
+        fields = first.split("\t")
+        # (read by its first word, as the .smi reader reads it: "Canonical SMILES<tab>ID" is a table's)
+        if not is_smiles_header(first.split()[0]) and any(_names_a_smiles_column(field, "\t") for field in fields):
+            return "\t"   # ChEMBL's chembl_id<tab>canonical_smiles, Canonical SMILES<tab>ID
     return None
 
 

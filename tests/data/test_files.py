@@ -55,7 +55,8 @@ def test_csv_without_a_smiles_header_names_file_line_and_columns(tmp_path):
     with pytest.raises(FileFormatError) as error:
         read_molecules(path)
     message = str(error.value)
-    assert "nohdr.csv, line 1" in message and "no SMILES column" in message and "'CCO'" in message
+    # its first line is a molecule above molecules: no header (naming the column CCO would lose ethanol)
+    assert "nohdr.csv, line 1" in message and "no header but a molecule ('CCO')" in message
     path = write(tmp_path / "codes.csv", "code,value\nA1,1\n")
     with pytest.raises(FileFormatError, match="no SMILES column in the header"):
         read_molecules(path)
@@ -486,3 +487,16 @@ def test_a_header_naming_descriptors_that_rdkit_reads_is_still_a_header(tmp_path
             read_molecules(path)
     path = write(tmp_path / "trailing.csv", "smiles\t\nCCO\nCCN\n")   # a stray tab after the header: one column
     assert read_molecules(path)["smiles"].tolist() == ["CCO", "CCN"]
+
+
+def test_bare_carriage_returns_and_flag_columns(tmp_path):
+    path = tmp_path / "mac.smi"   # old Mac Excel line endings
+    path.write_bytes(b"CCO ethanol\rc1ccccc1O phenol\rCC(=O)O acetic, glacial\r")
+    assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1O", "CC(=O)O"]
+    flags = write(tmp_path / "flags.csv", "ID,C=O,mol\nA,N,CCO\nB,N,CC=O\nC,Y,CCN\n")   # a column named C=O over flags
+    with pytest.raises(FileFormatError, match="no SMILES column in the header"):
+        read_molecules(flags)
+    named = write(tmp_path / "named.smi", "CCO\tsmiles_1\nc1ccccc1O\tsmiles_2\n")   # names with SMILES in them
+    assert read_molecules(named)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
+    spaced = write(tmp_path / "spaced.txt", "Canonical SMILES\tID\nCCO\tA\nc1ccccc1O\tB\n")
+    assert read_molecules(spaced)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
