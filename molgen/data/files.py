@@ -182,7 +182,7 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
 
 
 #: Yes/no flags RDKit reads as molecules (N, NO: nitrogen, hydroxylamine): a column CNS or C=O over them is named.
-_FLAGS = frozenset({"N", "Y", "NO", "YES", "NA", "ND", "NC", "S", "P", "I", "B"})
+_FLAGS = frozenset({"N", "Y", "NO", "YES", "NA", "ND"})
 
 
 def _headless_column(cell: str, at: int, below: list[list[str]]) -> bool:
@@ -265,7 +265,12 @@ def _table_in_a_smi(text: str) -> str | None:
     (RDKit's ``SMILES<tab>Name<tab>``, records with or without a name), else a table where a later field does
     (ChEMBL's ``chembl_id<tab>canonical_smiles``)."""
     first = _first_content_line(text)
-    if not first or _reads_as_molecule(re.split(r"[,;\s]", first, maxsplit=1)[0]):   # a record (CCO<tab>smiles_1)
+    if not first:
+        return None
+    # a record whose name has the word SMILES in it (CCO<tab>smiles_1) is no header: its first word is a molecule and
+    # no field is a SMILES column's own name (a row-number header NO or S.NO over ID,SMILES is read as a table)
+    exact = any(is_smiles_header(field.strip().strip('"')) for d in _DELIMITERS for field in first.split(d))
+    if not exact and _reads_as_molecule(re.split(r"[,;\s]", first, maxsplit=1)[0]):
         return None
     for delimiter in (",", ";"):
         try:

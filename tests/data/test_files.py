@@ -500,3 +500,11 @@ def test_bare_carriage_returns_and_flag_columns(tmp_path):
     assert read_molecules(named)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
     spaced = write(tmp_path / "spaced.txt", "Canonical SMILES\tID\nCCO\tA\nc1ccccc1O\tB\n")
     assert read_molecules(spaced)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
+
+
+@pytest.mark.parametrize("header", ["S.NO,SMILES,pIC50", "NO;SMILES;pIC50", "SN\tSMILES\tpIC50", "CN,SMILES,pIC50"])
+def test_a_row_number_header_rdkit_reads_as_a_molecule_is_still_a_header(tmp_path, header):
+    delimiter = next(d for d in (",", ";", "\t") if d in header)
+    path = write(tmp_path / "rows.txt", header + "\n" + "".join(
+        delimiter.join([str(i), s, "5"]) + "\n" for i, s in enumerate(["CCO", "c1ccccc1O", "CC(=O)O"], start=1)))
+    assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1O", "CC(=O)O"]
