@@ -195,10 +195,11 @@ class ReferenceSet:
     def _hold_mixture_parts(self, mixtures: list[str]) -> None:
         """Each drug of a held-out combination (paracetamol with aspirin) is held out too, as the checked side reads
         every part of a mixture: only the largest part's parent was keyed, so the other drug leaked, and so did the
-        drug of a salt whose counter-ion outweighs it (aspirin lysine: its lysine is the parent key, and stays one). A drug is a part of
-        :data:`MIN_PART_ATOMS` heavy atoms or more that is no listed counter-ion or solvent, those that are drugs too
-        (benzoate, lysine) included (:func:`drugs_of`): a salt's counter-ion (rizatriptan benzoate's benzoate,
-        aminophylline's ethylenediamine) held out would strike out every other salt of it. Keyed by its own SMILES and parent, and fingerprinted for near-duplicates."""
+        drug of a salt whose counter-ion outweighs it (aspirin lysine: its lysine is the parent key, and stays one).
+        A drug is a part of :data:`MIN_PART_ATOMS` heavy atoms or more that is no listed counter-ion or solvent, those
+        that are drugs too (benzoate, lysine) included (:func:`drugs_of`): a salt's counter-ion (rizatriptan
+        benzoate's benzoate, aminophylline's ethylenediamine) held out would strike out every other salt of it. Keyed
+        by its own SMILES and parent, and fingerprinted for near-duplicates."""
         with quiet_rdkit():
             for mixture in mixtures:
                 mol = Chem.MolFromSmiles(mixture)
