@@ -14,6 +14,7 @@ import csv
 import glob
 import gzip
 import io
+import itertools
 import json
 import math
 import os
@@ -257,6 +258,10 @@ def _first_content_line(text: str) -> str:
                  if line.strip() and not line.lstrip().startswith("#")), "")
 
 
+def _first_word(line: str) -> str:
+    return re.split(r"[,;\s]", line, maxsplit=1)[0]
+
+
 def _table_in_a_smi(text: str) -> str | None:
     """The delimiter of a table saved under a .smi or .txt name, None for a .smi file. A comma or semicolon table is
     one whose first line (comments aside) names a SMILES column among its fields (``ID,SMILES``, ``SMILES
@@ -267,11 +272,14 @@ def _table_in_a_smi(text: str) -> str | None:
     first = _first_content_line(text)
     if not first:
         return None
-    # a record whose name has the word SMILES in it (CCO<tab>smiles_1) is no header: its first word is a molecule and
-    # no field is a SMILES column's own name (a row-number header NO or S.NO over ID,SMILES is read as a table)
-    exact = any(is_smiles_header(field.strip().strip('"')) for d in _DELIMITERS for field in first.split(d))
-    if not exact and _reads_as_molecule(re.split(r"[,;\s]", first, maxsplit=1)[0]):
-        return None
+    # a first word that is a molecule begins a record (CCO<tab>smiles_1, CCO<tab>smiles), unless a field is a SMILES
+    # column's own name and the next line begins with no molecule (a row-number header NO or S.NO over 1,CCO)
+    if _reads_as_molecule(_first_word(first)):
+        exact = any(is_smiles_header(field.strip().strip('"')) for d in _DELIMITERS for field in first.split(d))
+        following = next((line.strip() for line in itertools.islice(io.StringIO(text, newline=None), 1, 200)
+                          if line.strip() and not line.lstrip().startswith("#") and line.strip() != first), "")
+        if not exact or not following or _reads_as_molecule(_first_word(following), least=1):
+            return None
     for delimiter in (",", ";"):
         try:
             fields = next(csv.reader([first], delimiter=delimiter), []) if delimiter in first else []

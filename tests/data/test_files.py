@@ -508,3 +508,9 @@ def test_a_row_number_header_rdkit_reads_as_a_molecule_is_still_a_header(tmp_pat
     path = write(tmp_path / "rows.txt", header + "\n" + "".join(
         delimiter.join([str(i), s, "5"]) + "\n" for i, s in enumerate(["CCO", "c1ccccc1O", "CC(=O)O"], start=1)))
     assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1O", "CC(=O)O"]
+
+
+@pytest.mark.parametrize("name", ["smiles", "SMILES", "structure"])
+def test_a_first_record_named_like_a_smiles_column_is_a_record(tmp_path, name):
+    path = write(tmp_path / "named.smi", f"CCO\t{name}\nc1ccccc1O\tphenol\n")
+    assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
