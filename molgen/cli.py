@@ -3639,8 +3639,9 @@ def latent_push(
     _latent_write(table, output, context, checkpoint, {"start": {"given": start, "encoded": encoded}}, settings)
 
 
-#: The columns `molgen latent encode` adds to each input row (an input column of one of these names moves aside).
 def _encode_columns(dims: int) -> list[str]:
+    """The columns `molgen latent encode` adds to each input row (an input column of one of these names moves
+    aside)."""
     return ["smiles", "encoded", "encodable", "reason", "decodes_to", "decodes_back",
             *[f"z_{d + 1}" for d in range(dims)]]
 

@@ -115,8 +115,9 @@ def read_molecules(path: str | Path, *, smiles_column: str | None = None, format
         if fmt == "smi" and (delimiter := _table_in_a_smi(text)) is not None:   # a CSV or TSV under .smi or .txt
             # its # comments emptied (a .smi file's; a table's reader would take the first for its header), each
             # line kept where it was, so that every line is named as the file numbers it
-            kept = "\n".join("" if line.lstrip().startswith("#") else line for line in text.split("\n"))
-            frame = _read_table(path, kept, delimiter, smiles_column)
+            if "#" in text:
+                text = "\n".join("" if line.lstrip().startswith("#") else line for line in text.split("\n"))
+            frame = _read_table(path, text, delimiter, smiles_column)
         elif fmt == "smi":
             frame = _read_smi(path, text)
         elif fmt == "sdf":
@@ -224,7 +225,7 @@ def _csv_delimiter(text: str) -> str:
     read whole as one SMILES scored validity 0), else ``,``: of those that split the header, the one whose fields
     name a SMILES column, else the one giving the most non-empty fields (``smiles<tab>`` is one column). A SMILES
     holds no comma, semicolon or tab."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_content_line(text, comments=False)
     best, best_fields = ",", 1
     for delimiter in (",", ";", "\t"):
         try:
@@ -251,11 +252,12 @@ def _names_a_smiles_column(field: str, delimiter: str) -> bool:
     return is_smiles_header(field) or _names_smiles(field)
 
 
-def _first_content_line(text: str) -> str:
-    """The first line holding anything but a # comment (read lazily: a ChEMBL-size file is not split whole)."""
+def _first_content_line(text: str, comments: bool = True) -> str:
+    """The first line holding anything (but a # comment, with ``comments``: a .smi file's), read lazily: a
+    ChEMBL-size file is not split whole to look at its header."""
     # newline=None: a bare CR (old Mac Excel exports) ends a line too
     return next((line.strip() for line in io.StringIO(text, newline=None)
-                 if line.strip() and not line.lstrip().startswith("#")), "")
+                 if line.strip() and not (comments and line.lstrip().startswith("#"))), "")
 
 
 def _first_word(line: str) -> str:
