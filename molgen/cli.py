@@ -1109,20 +1109,16 @@ def _say_best_early(out: Path, series: bool, card: Path | None = None) -> None:
                              f"themselves more than their kind (step {best:,} is the one kept)"), style="yellow")
 
 
-def _say_no_latent_prior(best: Path, data: str, smiles_column: str | None, where: list[str] | None) -> None:
-    """That a trained graph VAE samples N(0, I), and the command that gives it an aggregate posterior: from its
-    data where `train ship` reads it as training did (a dataset, or a file found by its SMILES column's name, all
-    rows learned), else from a file of the molecules it learned."""
+def _say_no_latent_prior(best: Path, data: str) -> None:
+    """That a trained graph VAE samples N(0, I), and the command that gives it an aggregate posterior from its data
+    (`train ship` reads the file it trained on as the training did: its SMILES column, its --where rows)."""
     import shlex
 
-    plain = not (smiles_column or where)
     console.print(escape(f"{best} samples its prior latents from N(0, I): it carries no aggregate posterior (for the "
                          "shipped model, FCD/Test 2.93 from N(0, I) greedily, 1.61 from its posterior); add one with "
                          f"`molgen train ship {shlex.quote(str(best))} "
                          f"{shlex.quote(str(best.with_name(best.stem + '-prior.pt')))} --latent-prior "
-                         f"{shlex.quote(data) if plain else 'FILE'}`"
-                         + ("" if plain else ", FILE holding the molecules it learned, one SMILES a line")),
-                  style="yellow")
+                         f"{shlex.quote(data)}`"), style="yellow")
 
 
 def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
@@ -1219,12 +1215,40 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
     if _holds_bonded_salt_metal(data):
         hint += ("; or its salts written with their metal bonded (C(=O)O[Na]): molgen now reads them as their parent "
                  "(molgen.chem.standardize.without_metal_bonds), so a run prepared before reads other molecules")
-    message = (f"the training molecules differ from those of the run resumed ({data}, --max-molecules, the validation "
-               f"share and --seed decide them{hint})")
+    changed = _changed_since_run(ctx, record, data)
+    message = ("the training molecules differ from those of the run resumed ("
+               + (f"{'; '.join(changed)}{hint}" if changed else
+                  f"{data}, --max-molecules, the validation share and --seed decide them{hint}") + ")")
     if not _typed(ctx, "data"):
         error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
         raise typer.Exit(2)
     console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
+
+
+#: The flags that decide a run's training molecules besides its file, as a --resume compares them with the card's.
+MOLECULE_FLAGS = ("max_molecules", "valid_size", "seed")
+
+
+def _changed_since_run(ctx: typer.Context, record: dict, data: str) -> list[str]:
+    """What makes a --resume's molecules differ from its run's, where it can be named: a flag typed with a value
+    other than the card's, the --where rows, the file itself changed since (its sha256). A review was told only
+    which flags could: "--max-molecules, the validation share and --seed decide them"."""
+    from molgen.data.moses import sha256_of
+
+    earlier = record.get("train_config") or {}
+    changed = [f"--{name.replace('_', '-')} {ctx.params[name]} (the run's: {earlier[name]})" for name in MOLECULE_FLAGS
+               if _typed(ctx, name) and name in earlier and ctx.params.get(name) != earlier[name]]
+    selected = (record.get("data_preparation") or {}).get("where") or []
+    def spelled(conditions) -> list[str]:   # as typed or as the card names them ("pic50 >= 7", "pIC50>=7")
+        return sorted(text.replace(" ", "").lower() for text in conditions)
+
+    if _typed(ctx, "where") and spelled(ctx.params.get("where") or []) != spelled(selected):
+        changed.append(f"--where {' '.join(ctx.params.get('where') or [])} (the run's: "
+                       f"{' '.join(selected) if selected else 'every row'})")
+    if (Path(data).is_file() and record.get("data_sha256") and _data_name(data) == record.get("data")
+            and sha256_of(Path(data)) != record["data_sha256"]):
+        changed.append(f"{data} has changed since the run read it (its sha256 differs from the card's)")
+    return changed
 
 
 def _recorded_max_molecules(record: dict, available: int, valid_size: int) -> int | None:
@@ -1293,22 +1317,25 @@ def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smi
     reading is repeated, or the molecules would differ from the run's). ``as_before``: a run resumed on its file
     that trained before files were prepared (its card has no ``data_preparation``) reads it raw again, as it did,
     so its molecules still match the card's fingerprint."""
-    from molgen.chem.graph import mol_to_graph, typed_graph
+    from molgen.chem.graph import UnknownAtomError, mol_to_graph, typed_graph
 
     if as_before and Path(data).is_file():
         return _dataset_smiles(data, smiles_column=smiles_column), None
     largest = getattr(getattr(model, "config", None), "max_atoms", None)
 
-    def unlearnable(text: str) -> str | None:
+    def unlearnable(text: str) -> tuple[str, str] | None:
         from rdkit import Chem
 
         mol = Chem.MolFromSmiles(text)
         try:
             mol_to_graph(mol, model.vocabulary, aromatic=aromatic) if model is not None else typed_graph(mol, aromatic=aromatic)
-        except ValueError as error:   # an atom type outside the vocabulary, a radical
-            return str(error)
+        except UnknownAtomError as error:
+            return "an atom type not in the model's vocabulary", str(error)
+        except ValueError as error:   # a radical, a bond type a graph has none of
+            return "a radical or a bond a molecular graph cannot hold", str(error)
         if largest is not None and mol.GetNumAtoms() > largest:
-            return f"{mol.GetNumAtoms()} heavy atoms, more than the {largest} this model builds"
+            return (f"more heavy atoms than the {largest} this model builds",
+                    f"{mol.GetNumAtoms()} heavy atoms, more than the {largest} this model builds")
         return None
 
     return _training_molecules(data, smiles_column, where, unlearnable=unlearnable, stereo=False)
@@ -2612,7 +2639,7 @@ def train_graph_vae(
                          None if afresh else resume, max_steps=max_steps,   # a new model's own resume files
                          series=fine_tune or is_fine_tune(record))
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
-        _say_no_latent_prior(best, data, smiles_column, where)
+        _say_no_latent_prior(best, data)
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
         _measure_fine_tune(GraphVAE.load, out, data, preparation, training, valid)
 
@@ -2798,9 +2825,10 @@ def train_ship(
             if family != "graph-vae":
                 raise ValueError(f"--latent-prior is for graph VAE checkpoints, not {family}")
             molecules = None if Path(latent_prior).is_file() else load_smiles(latent_prior, "train")
+            reading = _as_trained_on(source, latent_prior) if molecules is None else {}
 
             def prepare(model):
-                _carry_latent_prior(model, latent_prior, molecules)
+                _carry_latent_prior(model, latent_prior, molecules, **reading)
         if label_prior:
             from molgen.models.graph_diffusion.train import label_prior_from_smiles
 
@@ -2814,6 +2842,7 @@ def train_ship(
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
                   f"card {destination.with_suffix('.json')}")
+    _say_run_end(source, card["training"])
     if card["training"].get("metrics_before_export"):   # a review: the card lost its numbers without a word
         console.print(escape(f"its card's metrics are measured on the shipped weights, so it holds none yet; those of "
                              f"{source.name} are kept in its training record as metrics_before_export"
@@ -2826,18 +2855,60 @@ def train_ship(
 FEW_PRIOR_MOLECULES = 1000
 
 
-def _carry_latent_prior(model, source: str, molecules: list[str] | None) -> None:
+def _say_run_end(source: Path, training: dict) -> None:
+    """Warn, as `train ship` ships it, of a checkpoint whose run did not end its schedule (its card's ``run_end``),
+    or whose card records no end at all: a review shipped an interrupted run's best as a finished model."""
+    from molgen.models.training import read_card
+
+    end = training.get("run_end")
+    if not isinstance(end, dict) and "exported_from" in (read_card(source).get("training") or {}):
+        return   # a shipped checkpoint shipped again: its card is from before cards recorded a run's end
+    if not isinstance(end, dict):
+        console.print(escape(f"{source}'s card records no end of its run: it may still be training, or have been killed "
+                             "(or been written by a molgen before cards recorded it); its steps: "
+                             f"{training.get('steps', '?')}"), style="yellow")
+    elif end.get("state") != "finished":
+        console.print(escape(f"{source}'s run was {end.get('said', end.get('state'))}, at step {end.get('at_step', 0):,} "
+                             f"of {end.get('max_steps', 0):,}: this is its best checkpoint so far (step "
+                             f"{training.get('steps', '?')}); continue it with --resume {end.get('resume_with')}"),
+                      style="yellow")
+
+
+def _as_trained_on(checkpoint: Path, file: str) -> dict:
+    """How `train ship --latent-prior FILE` reads ``file`` when it is the file ``checkpoint`` trained on: as the
+    training did (its SMILES column, only the rows its --where kept), said; a file changed since is said too. A
+    review's prior, from the file a --where run had trained on, was drawn from every row."""
+    from molgen.data.moses import sha256_of
+    from molgen.models.base import load_checkpoint
+
+    training = load_checkpoint(checkpoint).get("training") or {}
+    if training.get("data") != _data_name(file):
+        return {}
+    preparation = training.get("data_preparation") or {}
+    if training.get("data_sha256") and training["data_sha256"] != sha256_of(Path(file)):
+        console.print(escape(f"{file} has changed since {checkpoint} trained on it (its sha256 differs from the "
+                             "card's): the prior is of the file as it is now"), style="yellow")
+    reading = {"smiles_column": preparation.get("smiles_column"), "where": preparation.get("where")}
+    if reading["where"]:
+        console.print(escape(f"{file} is read as {checkpoint} trained on it: the rows where "
+                             f"{' and '.join(reading['where'])}"))
+    return reading
+
+
+def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smiles_column: str | None = None,
+                        where: list[str] | None = None) -> None:
     """Give a graph VAE the aggregate posterior of ``source``'s molecules (``molecules``: a dataset's train split;
     None for a file, read here as training reads one: salts as parents, each row the model cannot hold listed by
-    line), said, and recorded in its training record for the card (a review: `train ship --latent-prior` said
-    nothing of the rows it read, and the card did not name them)."""
+    line, ``smiles_column`` and ``where`` as the training read the file), said, and recorded in its training record
+    for the card (a review: `train ship --latent-prior` said nothing of the rows it read, and the card did not name
+    them)."""
     from molgen.data.moses import sha256_of
     from molgen.models.graph_vae.latent import aggregate_posterior
     from molgen.models.training import training_of
 
     preparation = None
     if molecules is None:
-        molecules, preparation = _graph_training_smiles(source, model)
+        molecules, preparation = _graph_training_smiles(source, model, smiles_column=smiles_column, where=where)
     left_out: list = []
     mu, logvar = aggregate_posterior(model, molecules, left_out=left_out)
     model.set_latent_prior(mu, logvar)
@@ -2847,6 +2918,7 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None) -> None
               # a file's rows, and its molecules once read as training reads them (a salt as its parent, a repeat
               # once, a row the model cannot hold left out): the prior's molecules are among these
               "file_rows": preparation["rows"] if preparation else None, "molecules_read": len(molecules),
+              "where": where,
               "posteriors": len(mu), "drawn": read, "left_out": len(left_out), "seed": 0}
     training_of(model)["latent_prior"] = record
     console.print(escape(f"latent prior: the encoder's posteriors of {len(mu):,} molecules of {source}"

@@ -353,7 +353,8 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
                  "--batch-size", "32", "--eval-every", "20", "--out", str(out), "--threads", "1", "--min-lr", "2e-5")
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert f"1 row is left out: line {len(used) + 2} (not-a-molecule): not a valid molecule" in said
+    assert (f"1 of {len(used) + 1} rows (under 1%) is left out: line {len(used) + 2} (not-a-molecule): not a valid "
+            "molecule") in said
     prior, focused = load("smiles-lm"), SmilesLM.load(out)
     assert focused.vocabulary.to_dict() == prior.vocabulary.to_dict()
     assert focused.training["data"] == str(source.resolve()) and focused.training["steps"] == 40
@@ -397,7 +398,10 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     said = " ".join(first.output.split())
     assert "1 row: salt or charge state read as its neutral parent (line 14)" in said and "1 row: stereo dropped" in said
     # every row the model cannot learn, at once, by its file line, with why
-    assert "3 rows are left out: line 16" in said and "token [Si] not in the model's vocabulary" in said
+    # how many of the file's rows, and for which kinds of reason (a review: a fifth of a series left out, said only
+    # in a list cut short)
+    assert ("3 of 17 rows (18%) are left out (2: a token not in the model's vocabulary; 1: not a valid molecule): line 16"
+            in said and "token [Si] not in the model's vocabulary" in said)
     assert "line 17 (OB(O)c1ccccc1): token B not in" in said and "line 18 (c1ccccc1N(): not a valid molecule" in said
     assert "6 train / 1 valid molecules; 3 steps, validated every 1" in said   # six distinct, one held out
     assert "7 rows: the same molecule as an earlier row once read so" in said   # six repeats and the salt
@@ -524,7 +528,10 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     assert card["training"]["data"] == str(series.resolve())
     # the line it cannot learn is listed, as a SMILES model lists it, and the count said is the card's
     said = " ".join(first.output.split())
-    assert "1 row is left out: line 61 (C1CC): not a valid molecule" in said
+    assert "1 of 61 rows (2%) is left out: line 61 (C1CC): not a valid molecule" in said
+    # which file, by its checksum; and that the run trained to the end of its schedule
+    assert card["training"]["data_sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
+    assert card["training"]["run_end"]["state"] == "finished" and card["training"]["run_end"]["at_step"] == 2
     assert card["training"]["data_preparation"]["left_out"][0]["where"] == "line 61"
     assert f"{card['training']['molecules']} train / " in said
     # a new model samples with the shipped model's step count, not all 500 of its timesteps
@@ -783,6 +790,61 @@ def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_
     assert wrong.exit_code == 2 and "no field 'default_steps'" in wrong.output
     missing = run("train", "ship", str(tmp_path / "nope.pt"), str(tmp_path / "y.pt"))
     assert missing.exit_code == 2
+
+
+def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_its_run_ended(tmp_path, monkeypatch):
+    """From a training review: `train ship --latent-prior FILE` drew the prior from every row of a file the model
+    had learned only the --where rows of; a card named its file by path alone and did not say a run was cut short;
+    a shipped card did not say which file it was shipped from; a resume refused for other molecules named only
+    the flags that could have changed them."""
+    from molgen import cli
+    from molgen.data.registry import load_smiles
+
+    monkeypatch.setattr(cli.console, "_width", 400)   # a long temporary path is not folded mid-word
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    molecules = load_smiles("moses-sample", "train")[:60]
+    series = tmp_path / "series.csv"
+    series.write_text("id,smiles,pIC50\n" + "".join(f"C{i},{s},{5 + i % 4}\n" for i, s in enumerate(molecules)))
+    selected = sum(1 for i in range(60) if 5 + i % 4 >= 7)
+    out = tmp_path / "r" / "v.pt"
+    trained = run("train", "graph-vae", "--size", "tiny", "--data", str(series), "--where", "pIC50>=7", "--max-steps", "4",
+                  "--eval-every", "2", "--out", str(out), "--threads", "1")
+    assert trained.exit_code == 0, trained.output
+    card = json.loads(out.with_suffix(".json").read_text())["training"]
+    assert card["data_sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
+    assert card["run_end"]["state"] == "finished"
+    assert f"--latent-prior {series}`" in " ".join(trained.output.split())   # the file itself, no more "FILE"
+
+    shipped = tmp_path / "v-prior.pt"
+    ship = run("train", "ship", str(out), str(shipped), "--latent-prior", str(series))
+    assert ship.exit_code == 0, ship.output
+    said = " ".join(ship.output.split())
+    assert "is read as" in said and "trained on it: the rows where pIC50>=7" in said
+    assert f"posteriors of {selected} molecules" in said and "records no end" not in said
+    shipped_card = json.loads(shipped.with_suffix(".json").read_text())["training"]
+    assert shipped_card["latent_prior"]["where"] == ["pIC50>=7"] and shipped_card["latent_prior"]["posteriors"] == selected
+    assert shipped_card["exported_from_path"] == str(out.resolve())
+    assert shipped_card["exported_from_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+    # a resume whose molecules differ names what differs
+    refused = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--seed", "3", "--max-steps", "6")
+    assert refused.exit_code == 2 and "--seed 3 (the run's: 0)" in " ".join(refused.output.split())
+    # and a file changed since the run read it
+    with series.open("a") as handle:
+        handle.write("C60,c1ccccc1CCN,9\n")
+    changed = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "6")
+    assert changed.exit_code == 2 and "has changed since the run read it" in " ".join(changed.output.split())
+
+    # a run --max-minutes ended: its card says so, and shipping it says so
+    cut = tmp_path / "r" / "w.pt"
+    stopped = run("train", "graph-vae", "--size", "tiny", "--data", str(series), "--max-steps", "50", "--eval-every", "10",
+                  "--max-minutes", "0.0001", "--out", str(cut), "--threads", "1")
+    assert stopped.exit_code == 0, stopped.output
+    end = json.loads(cut.with_suffix(".json").read_text())["training"]["run_end"]
+    assert end["state"] == "time limit" and end["at_step"] < 50 and end["resume_with"] == str(cut.with_suffix(".last.pt"))
+    warned = run("train", "ship", str(cut), str(tmp_path / "w-shipped.pt"))
+    assert warned.exit_code == 0 and "stopped by --max-minutes before the end of its schedule" in \
+        " ".join(warned.output.split())
 
 
 def test_ship_refuses_to_overwrite_what_it_ships(tiny_checkpoint, tmp_path):

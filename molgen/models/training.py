@@ -10,6 +10,7 @@ meant for git.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -86,10 +87,24 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
     session lost up to 18 s."""
     threads = torch.get_num_threads()
     cpu_hours = clock_start[1] + (elapsed - clock_start[0]) / 3600 * threads
-    return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
+    # a file's checksum beside its path: the fingerprint is of the molecules as learned, which says whether a file
+    # found later is the one, but not which file it was (a review)
+    file = {"data_sha256": _file_sha256(data)} if Path(data).is_file() else {}
+    return {"data": data, **file, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
             "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 4),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256_at(path: str, size: int, modified_ns: int) -> str:
+    return sha256_of(Path(path))
+
+
+def _file_sha256(path: str) -> str:
+    """``path``'s sha256, hashed once while the file stays as it is (a run records it at every evaluation)."""
+    status = os.stat(path)
+    return _sha256_at(str(Path(path).resolve()), status.st_size, status.st_mtime_ns)
 
 
 def resumed_clock(state: dict, record: dict) -> tuple[float, float]:
@@ -233,7 +248,10 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
         prepare(model)
     record = training_of(model)
     record.update(card_corrected(source, record))   # what was written into its card by hand goes with it
-    record.setdefault("exported_from", Path(source).name)  # re-exporting a shipped checkpoint keeps its origin
+    if "exported_from" not in record:   # re-exporting a shipped checkpoint keeps its origin
+        # its path and sha256 too: a name alone (runs/graph-vae.pt) is ambiguous once a run goes on under it
+        record.update({"exported_from": Path(source).name, "exported_from_path": str(Path(source).resolve()),
+                       "exported_from_sha256": sha256_of(Path(source))})
     record["weights"] = "float16" if half else "float32"
     # the card's metrics are the shipped weights' (measured by the family's benchmark); the source's stay beside
     # them, named so, rather than vanish (a trained model shipped lost its fine-tune report without a word)
@@ -432,13 +450,42 @@ def open_log(out: Path, resume, header: list[str]):
     return handle, writer
 
 
-def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict) -> dict:
-    """Close a training's progress bar and log, then return its best card or, when a signal stopped it (its step
-    checkpointed already), raise what :meth:`CtrlC.stop` says."""
+def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict, *, out: Path, step: int,
+                 max_steps: int) -> dict:
+    """Close a training's progress bar and log, record how the run ended in its best checkpoint's card
+    (:func:`record_run_end`), then return that card or, when a signal stopped it (its step checkpointed already),
+    raise what :meth:`CtrlC.stop` says."""
     bar.close()
     log.close()
+    how = ("killed" if ctrl_c.received == signal.SIGTERM else "interrupted") if interrupted else \
+        "finished" if step >= max_steps else "time limit"
+    card = record_run_end(out, how, step, max_steps) or card
     if interrupted:
         raise ctrl_c.stop()
+    return card
+
+
+#: How a run ended, as its card's ``run_end`` says it ("state"): a card without one is of a run still training, or
+#: killed without a word (SIGKILL, a lost machine).
+RUN_ENDS = {"finished": "trained to the end of its schedule",
+            "time limit": "stopped by --max-minutes before the end of its schedule",
+            "interrupted": "interrupted (Ctrl-C) before the end of its schedule",
+            "killed": "stopped by a kill (SIGTERM) before the end of its schedule"}
+
+
+def record_run_end(out: Path, how: str, step: int, max_steps: int) -> dict | None:
+    """Write into the card of the run's best checkpoint (beside ``out``) how the run ended (``how``, a key of
+    :data:`RUN_ENDS`) at which step of its schedule, and what resumes it: a review's interrupted run left a card that
+    read as a finished one, which `train ship` then shipped. Returns the card written; None where ``out`` has
+    none (no evaluation beat an earlier best under another name)."""
+    card = read_card(out)
+    if not card.get("training"):
+        return None
+    end = {"state": how, "said": RUN_ENDS[how], "at_step": step, "max_steps": max_steps}
+    if how != "finished":
+        end["resume_with"] = str(out.with_suffix(".last.pt"))
+    card["training"]["run_end"] = end
+    write_json(card, Path(out).with_suffix(".json"))
     return card
 
 

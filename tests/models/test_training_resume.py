@@ -71,10 +71,20 @@ def test_an_interrupted_run_resumed_ends_with_the_weights_of_an_uninterrupted_on
     with pytest.raises(KeyboardInterrupt):
         train(interrupted, smiles[:100], smiles[100:], config, tmp_path / "cut.pt", progress=False)
     monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", clip)
+    # the best checkpoint's card says the run did not end its schedule, and what resumes it (a review: it read as
+    # a finished run's)
+    from molgen.models.training import read_card
+
+    end = read_card(tmp_path / "cut.pt")["training"]["run_end"]
+    assert (end["state"], end["at_step"], end["max_steps"]) == ("interrupted", 3, 6)
+    assert end["resume_with"] == str(tmp_path / "cut.last.pt")
     torch.manual_seed(123)   # another process, another state: the resume state puts the run's back
     resumed = copy.deepcopy(fresh)
     train(resumed, smiles[:100], smiles[100:], config, tmp_path / "cut.pt", progress=False,
           resume=tmp_path / "cut.last.pt")
+    for name in ("cut.pt", "whole.pt"):
+        end = read_card(tmp_path / name)["training"]["run_end"]
+        assert (end["state"], end["at_step"]) == ("finished", 6) and "resume_with" not in end
     from molgen.models.base import load
 
     ends = [load(str(tmp_path / name)) for name in ("whole.last.pt", "cut.last.pt")]
