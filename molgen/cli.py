@@ -1200,7 +1200,8 @@ def _holds_bonded_salt_metal(data: str) -> bool:
     return re.search(rf"[A-Za-z\])]{SALT_METAL_TOKEN}|{SALT_METAL_TOKEN}[A-Za-z(\[]", text) is not None
 
 
-def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "") -> None:
+def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "",
+                            n_valid: int | None = None) -> None:
     """A --resume whose training molecules are not the run's (another file, subset, split or seed) is refused
     unless --data asks for them, and then said: the card would otherwise describe data the model never saw."""
     from molgen.models.training import data_fingerprint
@@ -1215,38 +1216,48 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
     if _holds_bonded_salt_metal(data):
         hint += ("; or its salts written with their metal bonded (C(=O)O[Na]): molgen now reads them as their parent "
                  "(molgen.chem.standardize.without_metal_bonds), so a run prepared before reads other molecules")
-    changed = _changed_since_run(ctx, record, data)
+    changed = _changed_since_run(ctx, record, data, n_valid)
     message = ("the training molecules differ from those of the run resumed ("
                + (f"{'; '.join(changed)}{hint}" if changed else
                   f"{data}, --max-molecules, the validation share and --seed decide them{hint}") + ")")
     if not _typed(ctx, "data"):
-        error_console.print(escape(message + ": give --data to continue on other molecules"), style="red")
+        flags = any(text.startswith("--") for text in changed)
+        error_console.print(escape(message + (": leave out the flag to continue the run, or" if flags else ":")
+                                   + " give --data to continue on other molecules"), style="red")
         raise typer.Exit(2)
     console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
 
 
-#: The flags that decide a run's training molecules besides its file, as a --resume compares them with the card's.
-MOLECULE_FLAGS = ("max_molecules", "valid_size", "seed")
-
-
-def _changed_since_run(ctx: typer.Context, record: dict, data: str) -> list[str]:
-    """What makes a --resume's molecules differ from its run's, where it can be named: a flag typed with a value
-    other than the card's, the --where rows, the file itself changed since (its sha256). A review was told only
-    which flags could: "--max-molecules, the validation share and --seed decide them"."""
+def _changed_since_run(ctx: typer.Context, record: dict, data: str, n_valid: int | None) -> list[str]:
+    """What makes a --resume's molecules differ from its run's, where it can be named: --max-molecules or --seed
+    typed with a value other than the card's, a validation share (``n_valid``, as the card records it) other than
+    the run's, other --where conditions, the file itself changed since (its sha256). A review was told only which
+    flags could: "--max-molecules, the validation share and --seed decide them"."""
     from molgen.data.moses import sha256_of
+    from molgen.data.row_selection import RowCondition, RowConditionError
 
     earlier = record.get("train_config") or {}
-    changed = [f"--{name.replace('_', '-')} {ctx.params[name]} (the run's: {earlier[name]})" for name in MOLECULE_FLAGS
-               if _typed(ctx, name) and name in earlier and ctx.params.get(name) != earlier[name]]
-    selected = (record.get("data_preparation") or {}).get("where") or []
-    def spelled(conditions) -> list[str]:   # as typed or as the card names them ("pic50 >= 7", "pIC50>=7")
-        return sorted(text.replace(" ", "").lower() for text in conditions)
+    changed = [f"--{name.replace('_', '-')} {ctx.params[name]} (the run's: "
+               f"{'all of the data' if earlier[name] is None else earlier[name]})"
+               for name in ("max_molecules", "seed") if _typed(ctx, name) and name in earlier
+               and ctx.params.get(name) != earlier[name]]
+    if _typed(ctx, "valid_size") and n_valid is not None and earlier.get("valid_size") not in (None, n_valid):
+        changed.append(f"--valid-size {ctx.params['valid_size']}: {n_valid:,} validation molecules (the run's: "
+                       f"{earlier['valid_size']:,})")
+    preparation = record.get("data_preparation") or {}
 
-    if _typed(ctx, "where") and spelled(ctx.params.get("where") or []) != spelled(selected):
+    def canonical(conditions) -> list[str]:   # "pic50 >= 7.0" and "pIC50>=7" are one condition
+        try:
+            return sorted(str(RowCondition.parse(text)).lower() for text in conditions)
+        except RowConditionError:
+            return sorted(conditions)
+
+    selected = preparation.get("where") or []
+    if _typed(ctx, "where") and canonical(ctx.params.get("where") or []) != canonical(selected):
         changed.append(f"--where {' '.join(ctx.params.get('where') or [])} (the run's: "
-                       f"{' '.join(selected) if selected else 'every row'})")
-    if (Path(data).is_file() and record.get("data_sha256") and _data_name(data) == record.get("data")
-            and sha256_of(Path(data)) != record["data_sha256"]):
+                       f"{' and '.join(selected) if selected else 'every row'})")
+    if (Path(data).is_file() and preparation.get("sha256") and _data_name(data) == record.get("data")
+            and sha256_of(Path(data)) != preparation["sha256"]):
         changed.append(f"{data} has changed since the run read it (its sha256 differs from the card's)")
     return changed
 
@@ -1282,7 +1293,7 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
                 break
     subset, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     if resume is not None:
-        _refuse_other_molecules(ctx, record, [subset[i] for i in order[n_valid:]], data)
+        _refuse_other_molecules(ctx, record, [subset[i] for i in order[n_valid:]], data, n_valid=n_valid)
         _say_continuing(ctx, data, taken)
     return subset, order, n_valid
 
@@ -1301,12 +1312,17 @@ def _training_molecules(data: str, smiles_column: str | None, where: list[str] |
                                        "SMILES alone"), style="red")
             raise typer.Exit(2)
         return _dataset_smiles(data), None
+    from molgen.data.moses import sha256_of
+
+    # the file's checksum as it is read (a review: one hashed at each evaluation named a file edited meanwhile):
+    # the card's fingerprint says whether a file found later holds the molecules learned, this which file it was
+    checksum = sha256_of(Path(data))
     smiles, column, lines, selection = _training_file(data, smiles_column, where)
     prepared = prepare_series(smiles, where=lines, **prepare)
     for note in prepared.notes():
         console.print(f"[yellow]{escape(note)}[/yellow]")
-    return prepared.smiles, {"smiles_column": column, "rows": len(smiles), "molecules": len(prepared.smiles),
-                             **prepared.record(), **(selection or {})}
+    return prepared.smiles, {"sha256": checksum, "smiles_column": column, "rows": len(smiles),
+                             "molecules": len(prepared.smiles), **prepared.record(), **(selection or {})}
 
 
 def _graph_training_smiles(data: str, model=None, *, aromatic: bool = False, smiles_column: str | None = None,
@@ -1634,7 +1650,7 @@ def train_smiles_lm(
     if resume is not None:
         _refuse_other_molecules(ctx, record, training, data, "; or the run was prepared before molgen learned a repeated "
                                 "molecule once: fine-tune again with --from" if preparation and "molecules" not in
-                                (record.get("data_preparation") or {"molecules": 0}) else "")
+                                (record.get("data_preparation") or {"molecules": 0}) else "", n_valid=n_valid)
 
     if model is not None:   # continued or fine-tuned: the architecture, vocabulary and conditions of the checkpoint
         model.network.train()
@@ -2861,6 +2877,9 @@ def _say_run_end(source: Path, training: dict) -> None:
     from molgen.models.training import read_card
 
     end = training.get("run_end")
+    if not isinstance(end, dict) and source.name.endswith(".last.pt"):   # RUN.pt's card, of the same step
+        run_end = (read_card(source.with_name(source.name.removesuffix(".last.pt") + ".pt")).get("training") or {}).get("run_end")
+        end = run_end if isinstance(run_end, dict) and run_end.get("at_step") == training.get("steps") else None
     if not isinstance(end, dict) and "exported_from" in (read_card(source).get("training") or {}):
         return   # a shipped checkpoint shipped again: its card is from before cards recorded a run's end
     if not isinstance(end, dict):
@@ -2869,30 +2888,34 @@ def _say_run_end(source: Path, training: dict) -> None:
                              f"{training.get('steps', '?')}"), style="yellow")
     elif end.get("state") != "finished":
         console.print(escape(f"{source}'s run was {end.get('said', end.get('state'))}, at step {end.get('at_step', 0):,} "
-                             f"of {end.get('max_steps', 0):,}: this is its best checkpoint so far (step "
-                             f"{training.get('steps', '?')}); continue it with --resume {end.get('resume_with')}"),
+                             f"of {end.get('max_steps', 0):,} (the checkpoint shipped is of step "
+                             f"{training.get('steps', '?')}); continue the run with --resume {end.get('resume_with')}"),
                       style="yellow")
 
 
 def _as_trained_on(checkpoint: Path, file: str) -> dict:
-    """How `train ship --latent-prior FILE` reads ``file`` when it is the file ``checkpoint`` trained on: as the
-    training did (its SMILES column, only the rows its --where kept), said; a file changed since is said too. A
-    review's prior, from the file a --where run had trained on, was drawn from every row."""
+    """How `train ship --latent-prior FILE` reads ``file`` when it is the file ``checkpoint`` trained on (its path,
+    or a copy of it: its sha256): as the training did (its SMILES column, only the rows its --where kept), said. A
+    review's prior, from the file a --where run had trained on, was drawn from every row. A file at the training's
+    path that has changed since, and another file where the training selected rows, are said too."""
     from molgen.data.moses import sha256_of
     from molgen.models.base import load_checkpoint
 
     training = load_checkpoint(checkpoint).get("training") or {}
-    if training.get("data") != _data_name(file):
-        return {}
     preparation = training.get("data_preparation") or {}
-    if training.get("data_sha256") and training["data_sha256"] != sha256_of(Path(file)):
+    recorded, checksum = preparation.get("sha256"), sha256_of(Path(file))
+    where = preparation.get("where")
+    if training.get("data") != _data_name(file) and (not recorded or checksum != recorded):
+        if where:
+            console.print(escape(f"{file} is not the file {checkpoint} trained on ({training.get('data')}, where "
+                                 f"{' and '.join(where)}): the prior is drawn from every row it holds"), style="yellow")
+        return {}
+    if recorded and checksum != recorded:
         console.print(escape(f"{file} has changed since {checkpoint} trained on it (its sha256 differs from the "
                              "card's): the prior is of the file as it is now"), style="yellow")
-    reading = {"smiles_column": preparation.get("smiles_column"), "where": preparation.get("where")}
-    if reading["where"]:
-        console.print(escape(f"{file} is read as {checkpoint} trained on it: the rows where "
-                             f"{' and '.join(reading['where'])}"))
-    return reading
+    if where:
+        console.print(escape(f"{file} is read as {checkpoint} trained on it: the rows where {' and '.join(where)}"))
+    return {"smiles_column": preparation.get("smiles_column"), "where": where}
 
 
 def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smiles_column: str | None = None,

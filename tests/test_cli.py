@@ -530,7 +530,7 @@ def test_a_graph_model_resumed_without_data_continues_on_its_own_file(tmp_path, 
     said = " ".join(first.output.split())
     assert "1 of 61 rows (2%) is left out: line 61 (C1CC): not a valid molecule" in said
     # which file, by its checksum; and that the run trained to the end of its schedule
-    assert card["training"]["data_sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
+    assert card["training"]["data_preparation"]["sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
     assert card["training"]["run_end"]["state"] == "finished" and card["training"]["run_end"]["at_step"] == 2
     assert card["training"]["data_preparation"]["left_out"][0]["where"] == "line 61"
     assert f"{card['training']['molecules']} train / " in said
@@ -811,7 +811,7 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
                   "--eval-every", "2", "--out", str(out), "--threads", "1")
     assert trained.exit_code == 0, trained.output
     card = json.loads(out.with_suffix(".json").read_text())["training"]
-    assert card["data_sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
+    assert card["data_preparation"]["sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
     assert card["run_end"]["state"] == "finished"
     assert f"--latent-prior {series}`" in " ".join(trained.output.split())   # the file itself, no more "FILE"
 
@@ -825,14 +825,33 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     assert shipped_card["latent_prior"]["where"] == ["pIC50>=7"] and shipped_card["latent_prior"]["posteriors"] == selected
     assert shipped_card["exported_from_path"] == str(out.resolve())
     assert shipped_card["exported_from_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    # a copy of the file is the file (its checksum); another file is said to give every row
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(series.read_bytes())
+    copied = run("train", "ship", str(out), str(tmp_path / "c.pt"), "--latent-prior", str(copy))
+    assert copied.exit_code == 0 and f"posteriors of {selected} molecules" in " ".join(copied.output.split())
+    other = tmp_path / "other.csv"
+    other.write_text("smiles\n" + "\n".join(molecules[:40]) + "\n")
+    whole = run("train", "ship", str(out), str(tmp_path / "o.pt"), "--latent-prior", str(other))
+    assert whole.exit_code == 0 and "the prior is drawn from every row it holds" in " ".join(whole.output.split())
 
-    # a resume whose molecules differ names what differs
-    refused = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--seed", "3", "--max-steps", "6")
-    assert refused.exit_code == 2 and "--seed 3 (the run's: 0)" in " ".join(refused.output.split())
+    # a resume whose molecules differ names what differs, and only that ("pIC50>=7.0" is the run's condition)
+    refused = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--seed", "3", "--where",
+                  "pIC50 >= 7.0", "--max-steps", "6")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and "(--seed 3 (the run's: 0)): leave out the flag" in said
+    # a resume that beats no best (a learning rate that wrecks the weights) says so, and its end is recorded
+    on = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "8", "--lr", "50")
+    assert on.exit_code == 0 and "no evaluation of this session beat the best so far" in " ".join(on.output.split())
+    end = json.loads(out.with_suffix(".json").read_text())["training"]["run_end"]
+    assert (end["state"], end["at_step"]) == ("finished", 8)
+    # its last step, shipped, is of a finished run too
+    last = run("train", "ship", str(out.with_suffix(".last.pt")), str(tmp_path / "l.pt"))
+    assert last.exit_code == 0 and "records no end" not in last.output and "continue the run" not in last.output
     # and a file changed since the run read it
     with series.open("a") as handle:
         handle.write("C60,c1ccccc1CCN,9\n")
-    changed = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "6")
+    changed = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "10")
     assert changed.exit_code == 2 and "has changed since the run read it" in " ".join(changed.output.split())
 
     # a run --max-minutes ended: its card says so, and shipping it says so
@@ -841,7 +860,8 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
                   "--max-minutes", "0.0001", "--out", str(cut), "--threads", "1")
     assert stopped.exit_code == 0, stopped.output
     end = json.loads(cut.with_suffix(".json").read_text())["training"]["run_end"]
-    assert end["state"] == "time limit" and end["at_step"] < 50 and end["resume_with"] == str(cut.with_suffix(".last.pt"))
+    assert end["state"] == "time limit" and end["at_step"] < 50
+    assert end["resume_with"] == str(cut.resolve().with_suffix(".last.pt"))
     warned = run("train", "ship", str(cut), str(tmp_path / "w-shipped.pt"))
     assert warned.exit_code == 0 and "stopped by --max-minutes before the end of its schedule" in \
         " ".join(warned.output.split())

@@ -39,14 +39,15 @@ class PreparedSeries:
 
     def notes(self, shown: int = 10) -> list[str]:
         """What a chemist is told before training: each change with its count, then the rows left out: how many of
-        the file's, how many for each kind of reason, and the first ``shown`` of them with theirs."""
+        the rows read (a file's, or those its --where selected), how many for each kind of reason, and the first
+        ``shown`` of them with theirs."""
         out = [f"{count:,} row{'s' if count != 1 else ''}: {change}{self._where(change, count, shown)}"
                for change, count in self.changed.items() if count]
         if self.dropped:
             kinds = self.left_out_by_kind()
             n = len(self.dropped)
             if self.rows:
-                share = f"{n / self.rows:.0%}" if n / self.rows >= 0.01 else "under 1%"
+                share = "under 1%" if n / self.rows < 0.01 else "over 99%" if 0.99 < n / self.rows < 1 else f"{n / self.rows:.0%}"
                 counting = f"{n:,} of {self.rows:,} rows ({share})"
             else:
                 counting = f"{n:,} row{'s' if n != 1 else ''}"

@@ -10,7 +10,6 @@ meant for git.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import json
 import math
@@ -87,24 +86,10 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
     session lost up to 18 s."""
     threads = torch.get_num_threads()
     cpu_hours = clock_start[1] + (elapsed - clock_start[0]) / 3600 * threads
-    # a file's checksum beside its path: the fingerprint is of the molecules as learned, which says whether a file
-    # found later is the one, but not which file it was (a review)
-    file = {"data_sha256": _file_sha256(data)} if Path(data).is_file() else {}
-    return {"data": data, **file, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
+    return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
             "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 4),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
-
-
-@functools.lru_cache(maxsize=8)
-def _sha256_at(path: str, size: int, modified_ns: int) -> str:
-    return sha256_of(Path(path))
-
-
-def _file_sha256(path: str) -> str:
-    """``path``'s sha256, hashed once while the file stays as it is (a run records it at every evaluation)."""
-    status = os.stat(path)
-    return _sha256_at(str(Path(path).resolve()), status.st_size, status.st_mtime_ns)
 
 
 def resumed_clock(state: dict, record: dict) -> tuple[float, float]:
@@ -451,18 +436,29 @@ def open_log(out: Path, resume, header: list[str]):
 
 
 def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict, *, out: Path, step: int,
-                 max_steps: int) -> dict:
+                 max_steps: int, resume: str | Path | None) -> dict:
     """Close a training's progress bar and log, record how the run ended in its best checkpoint's card
-    (:func:`record_run_end`), then return that card or, when a signal stopped it (its step checkpointed already),
-    raise what :meth:`CtrlC.stop` says."""
+    (:func:`record_run_end`), then return the card of the best checkpoint this session wrote ({} when none) or,
+    when a signal stopped it (its step checkpointed already), raise what :meth:`CtrlC.stop` says. The best is the
+    card this session wrote, else the earlier best of the run resumed when ``out`` is that run's own (RUN.pt beside
+    a ``resume`` RUN.last.pt): a card that merely sits at ``out`` may be another run's."""
     bar.close()
     log.close()
-    how = ("killed" if ctrl_c.received == signal.SIGTERM else "interrupted") if interrupted else \
-        "finished" if step >= max_steps else "time limit"
-    card = record_run_end(out, how, step, max_steps) or card
+    how = "finished" if step >= max_steps else \
+        ("killed" if ctrl_c.received == signal.SIGTERM else "interrupted") if interrupted else "time limit"
+    if card:   # this session's best
+        card = record_run_end(out, how, step, max_steps) or card
+    elif resume is not None and _run_name(resume) == _run_name(out):   # the earlier best of the run resumed
+        record_run_end(out, how, step, max_steps)
     if interrupted:
         raise ctrl_c.stop()
     return card
+
+
+def _run_name(path: str | Path) -> Path:
+    """A run's best checkpoint, which its resume files are named after (RUN.last.pt -> RUN.pt)."""
+    path = Path(path).resolve()
+    return path.with_name(path.name.removesuffix(".last.pt").removesuffix(".pt") + ".pt")
 
 
 #: How a run ended, as its card's ``run_end`` says it ("state"): a card without one is of a run still training, or
@@ -482,8 +478,8 @@ def record_run_end(out: Path, how: str, step: int, max_steps: int) -> dict | Non
     if not card.get("training"):
         return None
     end = {"state": how, "said": RUN_ENDS[how], "at_step": step, "max_steps": max_steps}
-    if how != "finished":
-        end["resume_with"] = str(out.with_suffix(".last.pt"))
+    if how != "finished":   # found from any folder, as the card's data is
+        end["resume_with"] = str(Path(out).resolve().with_suffix(".last.pt"))
     card["training"]["run_end"] = end
     write_json(card, Path(out).with_suffix(".json"))
     return card

@@ -33,3 +33,4 @@ def test_the_rows_left_out_are_counted_by_kind_of_reason_and_as_a_share_of_the_f
     assert prepared.record()["left_out_by_reason"] == {too_big[0]: 12, NOT_A_MOLECULE: 1}
     # one left out of many: a share under 1% is not written as 0%
     assert prepare_series(["CCO"] * 150 + ["C1CC"]).notes()[-1].startswith("1 of 151 rows (under 1%) is left out: row 151")
+    assert prepare_series(["C1CC"] * 199 + ["CCO"]).notes()[-1].startswith("199 of 200 rows (over 99%) are left out")
