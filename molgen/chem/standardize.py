@@ -31,15 +31,28 @@ class StandardizeOptions:
 
 def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     """The largest organic fragment of ``mol`` that is not a known counter-ion or solvent (RDKit's chooser among
-    the rest: :mod:`molgen.chem.counterions`; pamoate and meglumine outweigh many drugs they are salts of)."""
+    the rest: :mod:`molgen.chem.counterions`; pamoate and meglumine outweigh many drugs they are salts of), by heavy
+    atoms, as a chemist weighs a structure drawn: counting hydrogens, a counter-ion that is a drug too outweighed
+    the drug (aspirin lysine's parent was lysine, choline salicylate's choline)."""
     from functools import reduce
 
-    from molgen.chem.counterions import compound_fragments
+    from molgen.chem.counterions import compound_fragments, is_organic
 
     with quiet_rdkit():   # the chooser logs each fragment it weighs: noise on a terminal or in a notebook
         if len(Chem.GetMolFrags(mol)) > 1:
-            mol = reduce(Chem.CombineMols, compound_fragments(mol))
-        return rdMolStandardize.LargestFragmentChooser(preferOrganic=True).choose(mol)
+            candidates = compound_fragments(mol)   # organic as molgen reads it: olamine, not carbonate's carbon
+            mol = reduce(Chem.CombineMols, [fragment for fragment in candidates if is_organic(fragment)] or candidates)
+        return _HEAVIEST.choose(mol)
+
+
+def _heaviest_chooser() -> rdMolStandardize.LargestFragmentChooser:
+    params = rdMolStandardize.CleanupParameters()
+    params.preferOrganic = True
+    params.largestFragmentChooserCountHeavyAtomsOnly = True
+    return rdMolStandardize.LargestFragmentChooser(params)
+
+
+_HEAVIEST = _heaviest_chooser()
 
 
 def without_labels(mol: Chem.Mol) -> Chem.Mol:

@@ -82,6 +82,18 @@ def test_a_held_out_salt_holds_out_its_drug_not_its_counter_ion_shared_by_other_
         assert guard.leak(Chem.MolFromSmiles(drug), near=False).startswith("leak:"), drug
 
 
+
+def test_a_counter_ion_that_is_a_drug_too_is_no_parent_beside_a_drug():
+    """From a review: the parent was the largest fragment counting hydrogens, so held-out aspirin lysine keyed
+    lysine (every lysine salt a leak) and held-out choline salicylate keyed choline (salicylic acid let in)."""
+    held = ReferenceSet("held", [f"{ASPIRIN}.NCCCCC(N)C(=O)O", "OC(=O)c1ccccc1O.C[N+](C)(C)CCO"])
+    guard = Guard(held_out=[held])
+    for leaked in (ASPIRIN, "OC(=O)c1ccccc1O", "[O-]C(=O)c1ccccc1O.[Na+]"):   # the drugs, in any salt
+        assert guard.leak(Chem.MolFromSmiles(leaked), near=False).startswith("leak:"), leaked
+    for other in ("NCCCCC(N)C(=O)O.Cl", "C[N+](C)(C)CCO.[Cl-]"):   # the salt formers, alone
+        assert guard.leak(Chem.MolFromSmiles(other), near=False) == "", other
+
+
 def test_the_hard_filters_read_every_part_of_a_mixture_and_other_alerts_each_compound():
     from molgen.augment.guards import screened
 
