@@ -852,8 +852,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
 
 def _rank(store: RunStore, run_id: str, profile: ScoringProfile, owner: str | None = None) -> int:
     """Rank the molecules meeting every condition; returns how many of them fail a hard filter (ranked last)."""
-    ids, ranks, failing = run_ranks(store.candidates(run_id, order_by="id"), profile)
-    store.set_ranks(run_id, ids, ranks, owner)
+    ids, ranks, failing, fronts = run_ranks(store.candidates(run_id, order_by="id"), profile)
+    store.set_ranks(run_id, ids, ranks, owner, fronts)
     return failing
 
 

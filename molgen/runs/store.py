@@ -137,23 +137,29 @@ def _store_problem(path: Path, error: sqlite3.DatabaseError) -> str:
             "(molgen then starts an empty one there) or restore it from a copy; MOLGEN_HOME names another folder")
 
 
-def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int]:
-    """(candidate ids, their ranks, how many fail a hard filter) for a run's candidates ``frame`` under its scoring
-    ``profile``: the molecules meeting every condition are ranked, those failing a hard filter last."""
+def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int, np.ndarray | None]:
+    """(candidate ids, their ranks, how many fail a hard filter, their Pareto fronts: None unless the profile ranks
+    by them) for a run's candidates ``frame`` under its scoring ``profile``: the molecules meeting every condition
+    are ranked, those failing a hard filter last. The fronts are of the whole run, as the ranks are: each chunk's
+    scoring numbered fronts among its own molecules, and a review's export of ``pareto_front == 1`` held 27
+    molecules down to rank 63, dominated ones among them."""
     from molgen.scoring.aggregate import AGGREGATIONS
-    from molgen.scoring.ranking import rank_after_hard_filters
+    from molgen.scoring.ranking import pareto_ranks, rank_after_hard_filters
 
+    pareto = profile.ranking == "pareto"
     frame = frame[frame["meets_conditions"].fillna(False).astype(bool)]
     if not len(frame):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), 0, np.zeros(0, np.int64) if pareto else None
     # reindex: a desirability column the store holds no value of comes back absent, not as NaN
     desirability = frame.reindex(columns=[f"d_{c.property}" for c in profile.components]).to_numpy(dtype=float)
     # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
     aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
     passes = passes_hard_filters(frame).to_numpy()
     ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
-                                    desirability if profile.ranking == "pareto" else None)
-    return frame["id"].to_numpy(), ranks, int((~passes).sum())
+                                    desirability if pareto else None)
+    # as scoring numbers them: among the molecules passing the hard filters (0: failing one)
+    fronts = pareto_ranks(np.where(passes[:, None], desirability, np.nan)) if pareto else None
+    return frame["id"].to_numpy(), ranks, int((~passes).sum()), fronts
 
 
 def passes_hard_filters(frame: pd.DataFrame) -> pd.Series:
@@ -409,7 +415,7 @@ class RunStore:
                      f"counted and {ranked}; continue with `molgen generate --resume {row['id']}`",
                      json.dumps(counts), time.time(), row["id"], row["owner"])).rowcount
                 if changed and ranks is not None:
-                    self._write_ranks(db, row["id"], *ranks[:2])
+                    self._write_ranks(db, row["id"], ranks[0], ranks[1], ranks[3])
 
     def resolve(self, run: str) -> str:
         """A run id from an id, a unique id prefix or a name (``AmbiguousRun`` if several runs share it)."""
@@ -569,16 +575,21 @@ class RunStore:
                        f"{ {'real': 'REAL', 'integer': 'INTEGER', 'bool': 'INTEGER'}.get(kind, 'TEXT') }")
             db.execute("INSERT OR REPLACE INTO candidate_columns VALUES (?, ?)", (column, kind))
 
-    def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray, owner: str | None = None) -> None:
+    def set_ranks(self, run_id: str, ids: np.ndarray, ranks: np.ndarray, owner: str | None = None,
+                  fronts: np.ndarray | None = None) -> None:
         with self.transaction() as db:
             if owner is not None:
                 self._check_held(db, run_id, owner)
-            self._write_ranks(db, run_id, ids, ranks)
+            self._write_ranks(db, run_id, ids, ranks, fronts)
 
-    @staticmethod
-    def _write_ranks(db: sqlite3.Connection, run_id: str, ids: np.ndarray, ranks: np.ndarray) -> None:
+    def _write_ranks(self, db: sqlite3.Connection, run_id: str, ids: np.ndarray, ranks: np.ndarray,
+                     fronts: np.ndarray | None = None) -> None:
+        """The run's ranks (0 for every candidate not among ``ids``) and, for a Pareto profile, its fronts so."""
         db.execute("UPDATE candidates SET rank = 0 WHERE run_id = ?", (run_id,))
         db.executemany("UPDATE candidates SET rank = ? WHERE id = ?", zip(ranks.tolist(), ids.tolist()))
+        if fronts is not None and "pareto_front" in self._columns():
+            db.execute("UPDATE candidates SET pareto_front = 0 WHERE run_id = ?", (run_id,))
+            db.executemany("UPDATE candidates SET pareto_front = ? WHERE id = ?", zip(fronts.tolist(), ids.tolist()))
 
     def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
                    limit: int | None = None, offset: int = 0,

@@ -1054,3 +1054,23 @@ def test_a_count_some_chunks_did_not_keep_is_unknown_not_a_part_read_as_the_whol
         store.add_chunk(older, 0, 10, empty, [], 10, 0, 0.1)
         store.add_chunk(older, 1, 10, empty, [], 0, 0, 0.1, n_mostly_dropped=0)
         assert store.tally(older, 5)["mostly_dropped"] is None
+
+
+def test_a_pareto_runs_fronts_are_of_the_whole_run_as_its_ranks_are(tiny_checkpoint, store):
+    """From a review: each chunk numbered its Pareto fronts among its own molecules, so an export of
+    ``pareto_front == 1`` held dominated molecules down to rank 63, and rank 21 was on front 2 above rank 22 on 1."""
+    from molgen.scoring import ScoringProfile, load_profile
+    from molgen.scoring.ranking import pareto_ranks
+
+    profile = ScoringProfile.from_dict({**load_profile("drug-like").to_dict(), "ranking": "pareto"})
+    run = generate(str(tiny_checkpoint), 150, profile=profile, seed=21, chunk_size=100, store=store, progress=False)
+    frame = run.candidates()
+    assert frame["chunk"].nunique() > 1   # fronts numbered within each chunk would differ from the whole run's
+    ranked = frame[frame["rank"] > 0].sort_values("rank")
+    passing = ranked["passes_filters"].astype(bool).to_numpy()
+    desirability = ranked[[f"d_{c.property}" for c in profile.components]].to_numpy(dtype=float)
+    expected = pareto_ranks(np.where(passing[:, None], desirability, np.nan))
+    assert ranked["pareto_front"].tolist() == expected.tolist()
+    fronts = ranked.loc[passing, "pareto_front"].to_numpy()
+    assert (np.diff(fronts) >= 0).all()   # ranked front by front
+    assert (frame.loc[frame["rank"] == 0, "pareto_front"] == 0).all()   # no front for a molecule the run did not rank
