@@ -1028,11 +1028,20 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None, max_ste
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     except KeyboardInterrupt as stopped:
+        from molgen.models.training import read_card
+
         written = last.is_file() and (last.stat().st_mtime_ns, last.stat().st_ino) != before
         again = last if written and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
-        console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
-                             "interrupted before the first evaluation, so there is nothing to resume: start again"),
-                      style="yellow")
+        end = (read_card(out).get("training") or {}).get("run_end") if written else None
+        if isinstance(end, dict) and end.get("state") == "finished":   # stopped in its last step: nothing to resume
+            console.print(escape(f"interrupted in its last step, which was taken: the run trained to the end of its "
+                                 f"schedule (step {end.get('at_step', 0):,}); its best is {out}"
+                                 + (f" (a fine-tune: --resume {again} measures its samples, and trains nothing)"
+                                    if series else "")), style="yellow")
+        else:
+            console.print(escape(f"interrupted; continue with --resume {again}" if again is not None else
+                                 "interrupted before the first evaluation, so there is nothing to resume: start again"),
+                          style="yellow")
         if isinstance(stopped, Terminated):   # killed: dies of the signal once checkpointed, as generate does
             _Termination.die()
         raise typer.Exit(130) from None
@@ -1201,7 +1210,7 @@ def _holds_bonded_salt_metal(data: str) -> bool:
 
 
 def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str], data: str, hint: str = "",
-                            n_valid: int | None = None) -> None:
+                            n_valid: int | None = None, available: int | None = None) -> None:
     """A --resume whose training molecules are not the run's (another file, subset, split or seed) is refused
     unless --data asks for them, and then said: the card would otherwise describe data the model never saw."""
     from molgen.models.training import data_fingerprint
@@ -1216,35 +1225,48 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
     if _holds_bonded_salt_metal(data):
         hint += ("; or its salts written with their metal bonded (C(=O)O[Na]): molgen now reads them as their parent "
                  "(molgen.chem.standardize.without_metal_bonds), so a run prepared before reads other molecules")
-    changed = _changed_since_run(ctx, record, data, n_valid)
+    changed = _changed_since_run(ctx, record, data, n_valid, available)
     message = ("the training molecules differ from those of the run resumed ("
                + (f"{'; '.join(changed)}{hint}" if changed else
                   f"{data}, --max-molecules, the validation share and --seed decide them{hint}") + ")")
     if not _typed(ctx, "data"):
-        flags = any(text.startswith("--") for text in changed)
+        flags = bool(changed) and all(text.startswith("--") for text in changed)
         error_console.print(escape(message + (": leave out the flag to continue the run, or" if flags else ":")
                                    + " give --data to continue on other molecules"), style="red")
         raise typer.Exit(2)
     console.print(f"[yellow]{escape(message)}: continuing on them, as --data asks[/yellow]")
 
 
-def _changed_since_run(ctx: typer.Context, record: dict, data: str, n_valid: int | None) -> list[str]:
-    """What makes a --resume's molecules differ from its run's, where it can be named: --max-molecules or --seed
-    typed with a value other than the card's, a validation share (``n_valid``, as the card records it) other than
-    the run's, other --where conditions, the file itself changed since (its sha256). A review was told only which
-    flags could: "--max-molecules, the validation share and --seed decide them"."""
+def _changed_since_run(ctx: typer.Context, record: dict, data: str, n_valid: int | None,
+                       available: int | None) -> list[str]:
+    """What makes a --resume's molecules differ from its run's, where it can be named: the file changed since (its
+    sha256), --seed typed with another value than the card's, --max-molecules typed for another subset of the
+    ``available`` molecules, a validation share (``n_valid``, as the card records it) other than the run's on an
+    unchanged file, other --where conditions. A review was told only which flags could: "--max-molecules, the
+    validation share and --seed decide them"."""
     from molgen.data.moses import sha256_of
     from molgen.data.row_selection import RowCondition, RowConditionError
 
     earlier = record.get("train_config") or {}
-    changed = [f"--{name.replace('_', '-')} {ctx.params[name]} (the run's: "
-               f"{'all of the data' if earlier[name] is None else earlier[name]})"
-               for name in ("max_molecules", "seed") if _typed(ctx, name) and name in earlier
-               and ctx.params.get(name) != earlier[name]]
-    if _typed(ctx, "valid_size") and n_valid is not None and earlier.get("valid_size") not in (None, n_valid):
+    preparation = record.get("data_preparation") or {}
+    changed = []
+    if (Path(data).is_file() and preparation.get("sha256") and _data_name(data) == record.get("data")
+            and sha256_of(Path(data)) != preparation["sha256"]):
+        changed.append(f"{data} has changed since the run read it (its sha256 differs from the card's)")
+    if _typed(ctx, "seed") and "seed" in earlier and ctx.params.get("seed") != earlier["seed"]:
+        changed.append(f"--seed {ctx.params['seed']} (the run's: {earlier['seed']})")
+
+    def subset(size: int | None) -> int | None:   # what a --max-molecules takes of the molecules there are
+        return available if size is None else min(size, available) if available is not None else size
+
+    if (_typed(ctx, "max_molecules") and "max_molecules" in earlier
+            and subset(ctx.params.get("max_molecules")) != subset(earlier["max_molecules"])):
+        changed.append(f"--max-molecules {ctx.params['max_molecules']} (the run's: "
+                       f"{'all of the data' if earlier['max_molecules'] is None else earlier['max_molecules']})")
+    if (not changed and _typed(ctx, "valid_size") and n_valid is not None
+            and earlier.get("valid_size") not in (None, n_valid)):   # on a changed file, the share moves by itself
         changed.append(f"--valid-size {ctx.params['valid_size']}: {n_valid:,} validation molecules (the run's: "
                        f"{earlier['valid_size']:,})")
-    preparation = record.get("data_preparation") or {}
 
     def canonical(conditions) -> list[str]:   # "pic50 >= 7.0" and "pIC50>=7" are one condition
         try:
@@ -1256,9 +1278,6 @@ def _changed_since_run(ctx: typer.Context, record: dict, data: str, n_valid: int
     if _typed(ctx, "where") and canonical(ctx.params.get("where") or []) != canonical(selected):
         changed.append(f"--where {' '.join(ctx.params.get('where') or [])} (the run's: "
                        f"{' and '.join(selected) if selected else 'every row'})")
-    if (Path(data).is_file() and preparation.get("sha256") and _data_name(data) == record.get("data")
-            and sha256_of(Path(data)) != preparation["sha256"]):
-        changed.append(f"{data} has changed since the run read it (its sha256 differs from the card's)")
     return changed
 
 
@@ -1293,7 +1312,8 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
                 break
     subset, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     if resume is not None:
-        _refuse_other_molecules(ctx, record, [subset[i] for i in order[n_valid:]], data, n_valid=n_valid)
+        _refuse_other_molecules(ctx, record, [subset[i] for i in order[n_valid:]], data, n_valid=n_valid,
+                                available=len(smiles))
         _say_continuing(ctx, data, taken)
     return subset, order, n_valid
 
@@ -1637,6 +1657,7 @@ def train_smiles_lm(
         data, smiles_column, where, vocabulary=model.vocabulary if model is not None else None,
         max_len=model.config.max_len if model is not None else SmilesLMConfig().max_len)
     data = _data_name(data)   # a card names a file wherever the model is used from
+    available = len(smiles)
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
@@ -1650,7 +1671,8 @@ def train_smiles_lm(
     if resume is not None:
         _refuse_other_molecules(ctx, record, training, data, "; or the run was prepared before molgen learned a repeated "
                                 "molecule once: fine-tune again with --from" if preparation and "molecules" not in
-                                (record.get("data_preparation") or {"molecules": 0}) else "", n_valid=n_valid)
+                                (record.get("data_preparation") or {"molecules": 0}) else "", n_valid=n_valid,
+                                available=available)
 
     if model is not None:   # continued or fine-tuned: the architecture, vocabulary and conditions of the checkpoint
         model.network.train()

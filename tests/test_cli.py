@@ -837,7 +837,7 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
 
     # a resume whose molecules differ names what differs, and only that ("pIC50>=7.0" is the run's condition)
     refused = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--seed", "3", "--where",
-                  "pIC50 >= 7.0", "--max-steps", "6")
+                  "pIC50 >= 7.0", "--max-molecules", "10000", "--max-steps", "6")   # (10,000: all 30 rows, as the run)
     said = " ".join(refused.output.split())
     assert refused.exit_code == 2 and "(--seed 3 (the run's: 0)): leave out the flag" in said
     # a resume that beats no best (a learning rate that wrecks the weights) says so, and its end is recorded
@@ -845,6 +845,13 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     assert on.exit_code == 0 and "no evaluation of this session beat the best so far" in " ".join(on.output.split())
     end = json.loads(out.with_suffix(".json").read_text())["training"]["run_end"]
     assert (end["state"], end["at_step"]) == ("finished", 8)
+    # continued under another name, its best is written there, not looked for beside the run resumed
+    elsewhere = tmp_path / "r" / "x.pt"
+    moved = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--out", str(elsewhere),
+                "--max-steps", "10", "--lr", "50")
+    assert moved.exit_code == 0 and "no evaluation of this session beat" not in moved.output, moved.output
+    assert json.loads(elsewhere.with_suffix(".json").read_text())["training"]["run_end"]["at_step"] == 10
+    assert json.loads(out.with_suffix(".json").read_text())["training"]["run_end"]["at_step"] == 8   # untouched
     # its last step, shipped, is of a finished run too
     last = run("train", "ship", str(out.with_suffix(".last.pt")), str(tmp_path / "l.pt"))
     assert last.exit_code == 0 and "records no end" not in last.output and "continue the run" not in last.output

@@ -376,7 +376,7 @@ def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
 
 def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimizer, *, data: str,
                train_smiles: Sequence[str], generators: Sequence[torch.Generator] = (),
-               fresh: bool = False, fine_tune: bool | None = None) -> tuple[dict, dict]:
+               fresh: bool = False, fine_tune: bool | None = None, out: str | Path | None = None) -> tuple[dict, dict]:
     """What a run resumed from ``resume`` (``record``: that checkpoint's training record) takes from it: (its resume
     state, the optimizer restored: counters and random state; the lineage for the card: ``earlier_runs`` and
     ``started_from``).
@@ -386,7 +386,9 @@ def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimize
     (its sha256, data and steps) when ``fresh`` (a network grown), when there is no state (a shipped checkpoint),
     and on other data (``fine_tune``, else :func:`on_other_data`: a fine-tune, whose steps, epochs and clock are its
     own; the parent's molecules are not new from it). A run on another subset of its data continues, and its best is
-    judged afresh: its validation molecules, and so its scores, are not the run's."""
+    judged afresh: its validation molecules, and so its scores, are not the run's; so does one written under another
+    name (``out``), whose best must be written there (a review: a resume into another run's --out that beat no best
+    reported that run's checkpoint as its own)."""
     other = on_other_data(record, data, train_smiles) if fine_tune is None else fine_tune
     state = {} if fresh or other else load_resume_state(resume, optimizer, record.get("steps"), generators)
     record = card_corrected(resume, record)   # what its card corrected by hand (the shipped LSTM's CPU-hours)
@@ -396,7 +398,8 @@ def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimize
     parent = record.get("started_from") if state else parent_record(resume, record)
     if parent:
         lineage["started_from"] = parent
-    if state and record.get("data_fingerprint") != data_fingerprint(train_smiles):
+    if state and (record.get("data_fingerprint") != data_fingerprint(train_smiles)
+                  or (out is not None and _run_name(out) != _run_name(resume))):
         state["best"] = float("inf")   # a score on other validation molecules is no bar (one was never beaten)
     return state, lineage
 

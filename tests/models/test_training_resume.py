@@ -94,6 +94,29 @@ def test_an_interrupted_run_resumed_ends_with_the_weights_of_an_uninterrupted_on
     assert sum(1 for _ in (tmp_path / "cut.csv").open()) == sum(1 for _ in (tmp_path / "whole.csv").open())
 
 
+def test_a_run_stopped_in_its_last_step_is_recorded_as_finished(tmp_path, monkeypatch):
+    """A Ctrl-C in the last step lets it finish, validated and checkpointed: the run ended its schedule, and its card
+    says so (a review: it said "interrupted", and `train ship` then offered a --resume that is refused)."""
+    from molgen.models.training import read_card
+
+    smiles = load_smiles("moses-sample", "train")[:120]
+    torch.manual_seed(0)
+    model, config, train = _graph_vae(smiles)
+    clip, calls = torch.nn.utils.clip_grad_norm_, {"n": 0}
+
+    def ctrl_c_in_the_last_step(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == config.max_steps:
+            os.kill(os.getpid(), signal.SIGINT)
+        return clip(*args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", ctrl_c_in_the_last_step)
+    with pytest.raises(KeyboardInterrupt):
+        train(model, smiles[:100], smiles[100:], config, tmp_path / "v.pt", progress=False)
+    end = read_card(tmp_path / "v.pt")["training"]["run_end"]
+    assert (end["state"], end["at_step"]) == ("finished", config.max_steps) and "resume_with" not in end
+
+
 def test_the_best_checkpoint_is_not_resumed_with_a_later_steps_state(tmp_path):
     """RUN.pt (the best, step 3) and RUN.last.pt (step 6) share RUN.state.pt, written at step 6: --resume RUN.pt
     took step 6's optimizer and counters with step 3's weights, training on from a step its weights never saw."""

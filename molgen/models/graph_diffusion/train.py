@@ -115,7 +115,7 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
         resumed = GraphDiffusion.load(resume)
         model.load_state_dict(resumed.state_dict())
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[noise], fine_tune=fine_tune)
+                                    generators=[noise], fine_tune=fine_tune, out=out)
         clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]

@@ -151,7 +151,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         resumed = GraphVAE.load(resume)
         grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
         state, lineage = resume_run(resume, resumed.training_record, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[noise], fresh=grown, fine_tune=fine_tune)
+                                    generators=[noise], fresh=grown, fine_tune=fine_tune, out=out)
         clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]

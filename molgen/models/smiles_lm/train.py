@@ -164,7 +164,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
         resumed = SmilesLM.load(resume)
         model.network.load_state_dict(resumed.network.state_dict())
         state, lineage = resume_run(resume, resumed.training, optimizer, data=data_name, train_smiles=train_smiles,
-                                    generators=[dropout_generator], fine_tune=fine_tune)
+                                    generators=[dropout_generator], fine_tune=fine_tune, out=out)
         parent = parent or lineage.pop("started_from", None)   # a resumed fine-tune keeps its parent
         clock_start = resumed_clock(state, card_corrected(resume, resumed.training))
         if state:
