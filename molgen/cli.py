@@ -2046,6 +2046,13 @@ def generate_command(
     top = run.candidates(limit=5)
     for row in top.itertuples():
         console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+    from molgen.runs.store import ranked_count
+
+    if not ranked_count(counts) and record["status"] in ("complete", "budget_exhausted"):
+        # exit 1, so that `molgen generate ... && molgen export ...` stops here (a review's script exported an empty
+        # file, and was told nothing by the exit status)
+        console.print("[yellow]the run ranked no molecule: there is nothing to export (exit status 1)[/yellow]")
+        raise typer.Exit(1)
 
 
 def _say_before_sampling(store, run_id: str) -> str | None:
@@ -2544,7 +2551,9 @@ def export_command(
                "every ranked molecule fails the profile's hard filters" if passing_only and store.count(record["id"], ranked_only=True)
                else "the run is still sampling, and ranks its molecules when it ends" if record["status"] == "running"
                else "the run has no ranked candidates")
-        console.print(f"[yellow]the file is empty: {why}[/yellow]")
+        console.print(f"[yellow]the file is empty: {why} (written, with its header and manifest; exit status 1)"
+                      "[/yellow]")
+        raise typer.Exit(1)   # a script's next step is told (a review: exit 0 over an empty file)
     elif failing := manifest["export"]["failing_hard_filters"]:
         console.print(f"[yellow]{failing:,} of them {'fails' if failing == 1 else 'fail'} the profile's hard filters "
                       "(score 0, ranked last; "

@@ -91,7 +91,9 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.set_selected("cli-run", frame["smiles"].head(3))
     none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)
-    assert none.exit_code == 0 and "the file is empty: none of the 3 selected passes the filters" in none.output
+    # an empty export is written (its header and manifest) and exits 1, so that a script's next step is told
+    assert none.exit_code == 1 and "the file is empty: none of the 3 selected passes the filters" in none.output
+    assert (tmp_path / "none.csv").is_file() and (tmp_path / "none.csv.manifest.json").is_file()
     declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")
     assert declined.exit_code == 1 and "candidates)?" in declined.output
     assert run("runs", "show", "cli-run", home=tmp_path).exit_code == 0   # still there
@@ -115,9 +117,11 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     far = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw>=480", "--max-samples", 20,
               home=tmp_path)
     said = " ".join(far.output.split())
-    assert far.exit_code == 0 and "0% of MOSES's training molecules lie inside it: a model that does not steer " \
+    assert far.exit_code == 1 and "0% of MOSES's training molecules lie inside it: a model that does not steer " \
         "mw will seldom reach it" in said
     assert said.index("seldom reach it") < said.index("budget_exhausted")   # before the budget is spent
+    # a run that ranks no molecule exits 1, so that `generate && export` stops (a review: exit 0, then an empty file)
+    assert "the run ranked no molecule: there is nothing to export (exit status 1)" in said
     with RunStore(tmp_path / "runs.sqlite") as store:
         spent = store.runs()["name"].iloc[0]
     again = " ".join(run("generate", "--resume", spent, home=tmp_path).output.split())   # a review: a summary, reprinted
@@ -214,7 +218,7 @@ def test_options_no_run_could_use_are_refused_before_anything_is_stored_or_score
         refused = run("export", "short", "--top", top, "-o", tmp_path / "x.csv", home=tmp_path)
         assert refused.exit_code == 2 and "top (--top) must be at least 1" in refused.output
     empty = run("export", "short", "--selected", "-o", tmp_path / "none.csv", home=tmp_path)
-    assert empty.exit_code == 0 and "no candidate is selected" in empty.output
+    assert empty.exit_code == 1 and "no candidate is selected" in empty.output
     source = tmp_path / "in.smi"
     source.write_text("CCO\n")
     for name in ("out.xlsx", "out.smi", "out.sdf.gz"):
