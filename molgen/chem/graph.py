@@ -99,6 +99,10 @@ class AtomVocabulary:
         """The elements this vocabulary can write, by symbol: a scaffold with another element is out of its reach."""
         return {atom_type.symbol for atom_type in self.types}
 
+    def charged_forms(self) -> set[tuple[str, int]]:
+        """The charged atoms this vocabulary can write, as (element symbol, formal charge)."""
+        return {(atom_type.symbol, atom_type.charge) for atom_type in self.types if atom_type.charge}
+
     def _why_unknown(self, atom_type: AtomType) -> str:
         """What kind of atom a chemist wrote that the model cannot take, in words."""
         forms = [t.label for t in self.types if t.symbol == atom_type.symbol]

@@ -113,6 +113,19 @@ class SmilesVocabulary:
                 written.add((atom.group(1) or atom.group(2)).capitalize())
         return written
 
+    def charged_forms(self) -> set[tuple[str, int]]:
+        """The charged atoms this vocabulary can write, as (element symbol, formal charge): a bracket token with a
+        charge ([N+], [O-]); a model of MOSES, which holds no charged atom, writes none."""
+        from rdkit import Chem
+
+        forms = set()
+        for token in self.tokens[len(SPECIAL_TOKENS):]:
+            if token.startswith("[") and ("+" in token or "-" in token):
+                atom = Chem.MolFromSmiles(token, sanitize=False)   # an aromatic [n+] alone is no sanitizable molecule
+                if atom is not None and atom.GetNumAtoms() == 1 and atom.GetAtomWithIdx(0).GetFormalCharge():
+                    forms.add((atom.GetAtomWithIdx(0).GetSymbol(), atom.GetAtomWithIdx(0).GetFormalCharge()))
+        return forms
+
     def to_dict(self) -> dict:
         return {"tokens": self.tokens, "counts": self.counts}
 

@@ -402,6 +402,16 @@ def refuse_a_scaffold_out_of_reach(generator, conditions: Conditions) -> None:
         raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it holds "
                              f"{', '.join(missing)}, which the model cannot write (it writes "
                              f"{', '.join(sorted(writes - {'H'}))})")
+    # a charged atom the model never writes (a nitro group's N+ and O-: MOSES holds no charged atom) keeps a run
+    # sampling to the end of its budget for nothing, as an element does (a review: 386 of 400 lacked the scaffold)
+    charged = sorted({(atom.GetSymbol(), atom.GetFormalCharge()) for atom in scaffold.GetAtoms()
+                      if atom.GetFormalCharge()} - vocabulary.charged_forms())
+    if charged:
+        written = sorted(vocabulary.charged_forms())
+        raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it holds "
+                             f"{', '.join(_charged_atom(*form) for form in charged)}, which the model never writes "
+                             + (f"(its charged atoms: {', '.join(_charged_atom(*form) for form in written)})" if written
+                                else "(it writes no charged atom: its training molecules held none)"))
     # a graph model builds at most max_atoms heavy atoms: a larger scaffold was sampled for to the end of the budget
     # by the graph VAE (a review: 34 atoms against its 29); graph diffusion refused it already
     largest = getattr(getattr(generator, "config", None), "max_atoms", None)
@@ -409,6 +419,11 @@ def refuse_a_scaffold_out_of_reach(generator, conditions: Conditions) -> None:
     if isinstance(largest, int) and heavy > largest:
         raise ConditionError(f"no molecule this model writes can keep the scaffold {conditions.scaffold}: it has "
                              f"{heavy} heavy atoms, and the model builds molecules of at most {largest}")
+
+
+def _charged_atom(symbol: str, charge: int) -> str:
+    """An atom with its charge as SMILES writes it: N+, O-, Fe+2."""
+    return f"{symbol}{'+' if charge > 0 else '-'}{abs(charge) if abs(charge) > 1 else ''}"
 
 
 def _conditions(conditions, scaffold: str | None, avoid: list[str] | None, similar_to: str | None) -> Conditions:

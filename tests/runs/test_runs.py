@@ -369,6 +369,19 @@ def test_a_scaffold_with_an_element_the_model_cannot_write_is_refused_before_a_r
                                              r"it holds Se, which the model cannot write \(it writes .*C.*\)"):
         generate(str(tiny_checkpoint), 5, scaffold="c1ccc(cc1)[Se]C", store=store, progress=False)
     assert store.runs().empty
+    # and a charged atom a model of uncharged molecules never writes (a review: a nitrobenzene scaffold, 400 samples,
+    # 386 "lacks scaffold"); a graph model's vocabulary is read the same way
+    from molgen.data.tokenizer import SmilesVocabulary
+    from molgen.models.base import load
+
+    nitro = r"it holds N\+, O-, which the model never writes \(it writes no charged atom"
+    for model in (str(tiny_checkpoint), "graph-vae"):
+        with pytest.raises(ConditionError, match=nitro):
+            generate(model, 5, scaffold="[O-][N+](=O)c1ccccc1", store=store, progress=False)
+    assert store.runs().empty
+    assert SmilesVocabulary(["<pad>", "<bos>", "<eos>", "<unk>", "[N+]", "[o+]", "[O-]", "[nH]", "C"]).charged_forms() \
+        == {("N", 1), ("O", 1), ("O", -1)}
+    assert load("graph-vae").vocabulary.charged_forms() == set()
     # a SMARTS pattern with another way to match is left to the filter
     generate(str(tiny_checkpoint), 2, scaffold="[Se,S]", max_samples=4, store=store, progress=False)
 
