@@ -2529,6 +2529,10 @@ def export_command(
         raise typer.Exit(2) from None
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
+    asked = record.get("n_requested")
+    if top is None and isinstance(asked, int) and rows > asked:   # a review: -n 30, and 35 rows in the file
+        console.print(escape(f"(more than the {asked:,} the run asked for: a run ranks every molecule of its last "
+                             f"chunk; --top {asked:,} writes ranks 1 to {asked:,} only)"))
     if path.resolve() in existed:
         console.print(f"[yellow]{escape(str(path))} existed and is replaced[/yellow]")
     if record["status"] == "failed":

@@ -85,6 +85,13 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert "existed and is replaced" not in exported.output
     again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
     assert again.exit_code == 0 and "best.csv existed and is replaced" in again.output and len(pd.read_csv(out)) == 5
+    assert "more than the" not in again.output   # --top given: no word on it
+    # every ranked molecule, more than the 25 asked for (a run keeps its last chunk whole): said, with what writes 25
+    ranked = json.loads(run("runs", "show", "cli-run", "--json", home=tmp_path).output)["counts"]["ranked"]
+    whole = run("export", "cli-run", "-o", tmp_path / "all.csv", home=tmp_path)
+    assert ranked > 25 and len(pd.read_csv(tmp_path / "all.csv")) == ranked
+    assert "(more than the 25 the run asked for: a run ranks every molecule of its last chunk; --top 25 writes ranks " \
+        "1 to 25 only)" in " ".join(whole.output.split())
     bare = tmp_path / "best"   # the format's ending added: the file replaced is best.csv, and said
     suffixed = run("export", "cli-run", "--top", 3, "--format", "csv", "-o", bare, home=tmp_path)
     assert suffixed.exit_code == 0 and "best.csv existed and is replaced" in " ".join(suffixed.output.split())
