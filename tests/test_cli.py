@@ -874,6 +874,27 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
         " ".join(warned.output.split())
 
 
+def test_a_graph_vae_fine_tune_says_how_much_of_its_series_is_too_large_to_learn(tmp_path, monkeypatch):
+    """From a training review: a fine-tune of the shipped graph VAE left out a fifth of a kinase series for size (more
+    than its 29 heavy atoms), said only in a list cut short at ten rows."""
+    from molgen import cli
+    from molgen.data.registry import load_smiles
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    series = tmp_path / "series.smi"
+    large = ["C" * (30 + i) for i in range(12)]   # 30 to 41 heavy atoms
+    series.write_text("\n".join(load_smiles("moses-sample", "train")[:40] + large) + "\n")
+    result = run("train", "graph-vae", "--from", "pretrained", "--data", str(series), "--max-steps", "1",
+                 "--eval-every", "1", "--out", str(tmp_path / "ft.pt"), "--threads", "1")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    # one kind of reason, counted: more rows than are listed
+    assert "12 of 52 rows (23%) are left out (12: more heavy atoms than the 29 this model builds)" in said
+    assert "; and 2 more" in said
+    assert "12 of the 52 rows read (23%) are larger than the 29 heavy atoms this model builds" in said
+    assert "molgen train smiles-lm --from pretrained" in said
+
+
 def test_ship_refuses_to_overwrite_what_it_ships(tiny_checkpoint, tmp_path):
     own = tmp_path / "own.pt"
     shutil.copy(tiny_checkpoint, own)
