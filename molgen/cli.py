@@ -1033,7 +1033,8 @@ def _run_training(run, out: Path, best_line, resume: Path | None = None, max_ste
         written = last.is_file() and (last.stat().st_mtime_ns, last.stat().st_ino) != before
         again = last if written and (resume is None or last.stat().st_mtime >= resume.stat().st_mtime) else resume
         end = (read_card(out).get("training") or {}).get("run_end") if written else None
-        if isinstance(end, dict) and end.get("state") == "finished":   # stopped in its last step: nothing to resume
+        if isinstance(end, dict) and end.get("state") == "finished" and end.get("max_steps") == max_steps:
+            # stopped in its last step: nothing to resume
             console.print(escape(f"interrupted in its last step, which was taken: the run trained to the end of its "
                                  f"schedule (step {end.get('at_step', 0):,}); its best is {out}"
                                  + (f" (a fine-tune: --resume {again} measures its samples, and trains nothing)"
@@ -1221,7 +1222,9 @@ def _refuse_other_molecules(ctx: typer.Context, record: dict, training: list[str
 
     if ((record.get("data_preparation") or {}).get("changed") or {}).get(PARENT_TAKEN):   # read before the rule
         hint += ("; or its salts read as their parent: molgen now sets a known counter-ion aside even when larger "
-                 "than the drug (molgen.chem.counterions), so a run prepared before reads other parents")
+                 "than the drug, and weighs the other parts by heavy atoms, a salt former that is a drug too (lysine, "
+                 "salicylate) giving way to the drug (molgen.chem.counterions), so a run prepared before reads other "
+                 "parents")
     if _holds_bonded_salt_metal(data):
         hint += ("; or its salts written with their metal bonded (C(=O)O[Na]): molgen now reads them as their parent "
                  "(molgen.chem.standardize.without_metal_bonds), so a run prepared before reads other molecules")
@@ -1955,7 +1958,9 @@ def generate_command(
     threads: Optional[int] = typer.Option(None, min=1, help="torch threads for sampling (default: all cores); the "
                                           "molecules do not depend on it."),
 ) -> None:
-    """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store."""
+    """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store.
+
+    Exit status 1 when the run ranks no molecule, 2 for a refused option, 130 after Ctrl-C (the run is resumable)."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
@@ -2073,7 +2078,10 @@ def generate_command(
     if not ranked_count(counts) and record["status"] in ("complete", "budget_exhausted"):
         # exit 1, so that `molgen generate ... && molgen export ...` stops here (a review's script exported an empty
         # file, and was told nothing by the exit status)
-        console.print("[yellow]the run ranked no molecule: there is nothing to export (exit status 1)[/yellow]")
+        kept = counts.get("unique", 0)
+        console.print("[yellow]" + escape("the run ranked no molecule (exit status 1)" + (
+            f": `molgen export {record['name']} --include-unranked` writes the {kept:,} it kept, unranked"
+            if kept else ": there is nothing to export")) + "[/yellow]")
         raise typer.Exit(1)
 
 
@@ -2533,7 +2541,9 @@ def export_command(
     include_unranked: bool = typer.Option(False, help="Also the molecules that missed a condition (no rank, last; "
                                           "each says which)."),
 ) -> None:
-    """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance)."""
+    """Export a run's ranked candidates with every score, plus FILE.manifest.json (provenance).
+
+    Exit status 1 when no row is written (the file and its manifest still are), 2 for a refused option or run."""
     from molgen.runs import RunNotFound, RunStore
     from molgen.runs.export import ExportError, export_with_manifest
 
@@ -2576,7 +2586,9 @@ def export_command(
                "the filters kept none" if where or diverse is not None else
                "every ranked molecule fails the profile's hard filters" if passing_only and store.count(record["id"], ranked_only=True)
                else "the run is still sampling, and ranks its molecules when it ends" if record["status"] == "running"
-               else "the run has no ranked candidates")
+               else "the run has no ranked candidates" + (
+                   f" (--include-unranked writes the {stored:,} it stored, unranked)"
+                   if not include_unranked and (stored := store.count(record["id"])) else ""))
         console.print(f"[yellow]the file is empty: {why} (written, with its header and manifest; exit status 1)"
                       "[/yellow]")
         raise typer.Exit(1)   # a script's next step is told (a review: exit 0 over an empty file)

@@ -6,8 +6,8 @@ many acids it is paired with, docusate most bases. RDKit's own salt and fragment
 and a few small acids. This list holds the common salt formers of marketed drugs (after the FDA-approved salt
 forms reviewed by Paulekuhn, Dressman and Saal, J. Med. Chem. 2007, 50, 6665) and crystallisation solvents, each
 as its neutral form: a fragment is one when it is, once neutralized, without stereo or isotope labels. Those that
-are drugs too (salicylate, lysine, choline, ...) are listed but never set aside: in morpholine salicylate the
-salicylate is the drug.
+are drugs too (salicylate, lysine, choline, ...) are listed, and set aside only beside a compound that is no listed
+salt former: in metformin salicylate metformin is the drug, in morpholine salicylate the salicylate.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ COUNTERIONS = {
     "stearate": "CCCCCCCCCCCCCCCCCC(=O)O", "oleate": "CCCCCCCCC=CCCCCCCCC(=O)O",
     # other acids
     "saccharinate": "O=C1NS(=O)(=O)c2ccccc21", "teoclate": "Cn1c(=O)c2[nH]c(Cl)nc2n(C)c1=O",
+    "pidolate": "O=C(O)C1CCC(=O)N1", "triflate": "O=S(=O)(O)C(F)(F)F", "trichloroacetate": "O=C(O)C(Cl)(Cl)Cl",
+    "methyl sulfate (metilsulfate)": "COS(=O)(=O)O",
+    "dibenzoyltartrate": "O=C(O)C(OC(=O)c1ccccc1)C(OC(=O)c1ccccc1)C(=O)O",
+    "ditoluoyltartrate": "Cc1ccc(C(=O)OC(C(=O)O)C(OC(=O)c2ccc(C)cc2)C(=O)O)cc1",
     "picrate": "O=[N+]([O-])c1cc([N+](=O)[O-])c(O)c([N+](=O)[O-])c1",
     # bases and cations
     "meglumine": "CNCC(O)C(O)C(O)C(O)CO", "tromethamine": "NC(CO)(CO)CO", "benzathine": "c1ccc(CNCCNCc2ccccc2)cc1",
@@ -47,6 +51,7 @@ COUNTERIONS = {
     "epolamine": "OCCN1CCCC1", "choline": "C[N+](C)(C)CCO", "diethylamine": "CCNCC",
     "erbumine (tert-butylamine)": "CC(C)(C)N", "dicyclohexylamine": "C1CCC(NC2CCCCC2)CC1", "piperazine": "C1CNCCN1",
     "lysine": "NCCCCC(N)C(=O)O", "arginine": "N=C(N)NCCCC(N)C(=O)O", "triethylamine": "CCN(CC)CC",
+    "morpholine": "C1COCCN1",
 }
 
 
@@ -72,7 +77,8 @@ INORGANIC_CARBON = {
 
 
 #: Listed salt formers that are drugs of their own (morpholine salicylate is a salicylate, arginine pidolate an
-#: arginine): they are not set aside; the larger fragment wins, as for any two compounds in one record.
+#: arginine): they are not set aside, but beside a compound that is no listed salt former they are its counter-ion
+#: (aspirin lysine is aspirin's salt, metformin salicylate metformin's); two of them, the heavier is the parent.
 DRUGS_TOO = frozenset({"salicylate", "nicotinate", "benzoate", "mandelate", "gentisate", "orotate", "aspartate",
                        "glutamate", "lysine", "arginine", "choline", "piperazine", "teoclate"})
 # (tromethamine is not among them: a salt former above all, and as large as fosfomycin in fosfomycin trometamol)

@@ -32,16 +32,21 @@ class StandardizeOptions:
 def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     """The largest organic fragment of ``mol`` that is not a known counter-ion or solvent (RDKit's chooser among
     the rest: :mod:`molgen.chem.counterions`; pamoate and meglumine outweigh many drugs they are salts of), by heavy
-    atoms, as a chemist weighs a structure drawn: counting hydrogens, a counter-ion that is a drug too outweighed
-    the drug (aspirin lysine's parent was lysine, choline salicylate's choline)."""
+    atoms, as a chemist weighs a structure drawn. A listed salt former that is a drug too (lysine, salicylate:
+    ``counterions.DRUGS_TOO``) is the parent only beside no other compound: aspirin lysine's parent is aspirin,
+    metformin salicylate's metformin, and choline salicylate's, both drugs too, salicylic acid, the heavier.
+    Counting hydrogens, lysine outweighed aspirin and choline salicylic acid; counting heavy atoms alone, aspartate
+    outweighed ornithine (reviews)."""
     from functools import reduce
 
-    from molgen.chem.counterions import compound_fragments, is_organic
+    from molgen.chem.counterions import compound_fragments, is_listed, is_organic
 
     with quiet_rdkit():   # the chooser logs each fragment it weighs: noise on a terminal or in a notebook
         if len(Chem.GetMolFrags(mol)) > 1:
-            candidates = compound_fragments(mol)   # organic as molgen reads it: olamine, not carbonate's carbon
-            mol = reduce(Chem.CombineMols, [fragment for fragment in candidates if is_organic(fragment)] or candidates)
+            # organic as molgen reads it (olamine, not carbonate's carbon), then no listed salt former if there is one
+            candidates = [fragment for fragment in compound_fragments(mol) if is_organic(fragment)] or \
+                compound_fragments(mol)
+            mol = reduce(Chem.CombineMols, [fragment for fragment in candidates if not is_listed(fragment)] or candidates)
         return _HEAVIEST.choose(mol)
 
 
@@ -275,8 +280,9 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
     """
     with quiet_rdkit():
         out = rdMolStandardize.Cleanup(mol)
-        if options.largest_fragment:
-            out = largest_fragment(out)
+        if options.largest_fragment:   # a metal's compound (cisplatin) is kept whole, as salt_parent keeps it
+            out = _metal_compound(out) if any(a.GetAtomicNum() in COMPOUND_METALS for a in out.GetAtoms()) else \
+                largest_fragment(out)
         if options.neutralize:
             out = neutralize(out)
         if options.remove_stereo:

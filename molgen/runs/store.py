@@ -155,10 +155,10 @@ def run_ranks(frame: pd.DataFrame, profile) -> tuple[np.ndarray, np.ndarray, int
     # the score before any hard filter zeroed it orders the molecules that failed one, after the rest
     aggregate = AGGREGATIONS[profile.aggregation](desirability, [c.weight for c in profile.components])
     passes = passes_hard_filters(frame).to_numpy()
-    ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
-                                    desirability if pareto else None)
     # as scoring numbers them: among the molecules passing the hard filters (0: failing one)
     fronts = pareto_ranks(np.where(passes[:, None], desirability, np.nan)) if pareto else None
+    ranks = rank_after_hard_filters(frame["score"].to_numpy(dtype=float), aggregate, passes,
+                                    desirability if pareto else None, fronts)
     return frame["id"].to_numpy(), ranks, int((~passes).sum()), fronts
 
 

@@ -41,7 +41,7 @@ ALERT_SETS = tuple(_CATALOGS) + ("moses", "rings", "macrocycles", "radicals", "i
 #: diffusion run ranked one second); a carbamate ester or a urea is no acid and is left alone.
 REACTIVE = {
     "C-nitroso": "[#6]-[NX2]=[OX1]",
-    "carbamic acid": "[NX3;!$(N=*);!$(N#*)]-[CX3](=[OX1])-[OX2H1]",
+    "carbamic acid": "[#7X3;!$([#7]=*)]-[CX3](=[OX1])-[OX2H1]",   # an aromatic N too (indole-1-carboxylic acid)
     "enamine": "[CX3;!$(C-[!#1;!#6]);!$(C-C=[O,S,N]);!$(C-C#N);!$(C-[N+](=O)[O-])]"
                "=[CX3;!$(C-C=[O,S]);!$(C-C#N)]-[NX3;!$(N-[C,S]=[O,S,N]);!$(N-a);!$([N+])]",
 }

@@ -259,10 +259,11 @@ def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) 
     table["failed_filters"] = failed
     table["score"] = np.where(table["passes_filters"], aggregate, 0.0) if len(table) else aggregate
     passing = table["passes_filters"].to_numpy(dtype=bool)
+    fronts = None
     if profile.ranking == "pareto":   # the fronts the ranks use: of the molecules passing the hard filters (0: failing)
-        table["pareto_front"] = pareto_ranks(np.where(passing[:, None], desirability, np.nan))
+        fronts = table["pareto_front"] = pareto_ranks(np.where(passing[:, None], desirability, np.nan))
     table["rank"] = rank_after_hard_filters(table["score"].to_numpy(), aggregate, passing,
-                                            desirability if profile.ranking == "pareto" else None)
+                                            desirability if profile.ranking == "pareto" else None, fronts)
 
     canonical = [p[0] for p in parsed]
     row_of = np.array([unique[c] if c is not None else -1 for c in canonical], dtype=np.int64)

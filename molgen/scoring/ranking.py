@@ -75,9 +75,11 @@ def rank_by_score(scores) -> np.ndarray:
     return ranks
 
 
-def rank_by_pareto_then_score(objectives, scores, maximize: Sequence[bool] | bool = True) -> np.ndarray:
-    """Ranks: Pareto front first, within a front by score (ties share a rank); unrankable rows get 0."""
-    fronts = pareto_ranks(objectives, maximize)
+def rank_by_pareto_then_score(objectives, scores, maximize: Sequence[bool] | bool = True,
+                              fronts: np.ndarray | None = None) -> np.ndarray:
+    """Ranks: Pareto front first, within a front by score (ties share a rank); unrankable rows get 0. ``fronts``:
+    the objectives' :func:`pareto_ranks`, when computed already (the sort grows with the square of the rows)."""
+    fronts = pareto_ranks(objectives, maximize) if fronts is None else np.asarray(fronts)
     scores = np.asarray(scores, dtype=float)
     ok = (fronts > 0) & ~np.isnan(scores)
     order = np.flatnonzero(ok)
@@ -92,13 +94,14 @@ def rank_by_pareto_then_score(objectives, scores, maximize: Sequence[bool] | boo
     return ranks
 
 
-def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.ndarray:
+def rank_after_hard_filters(scores, aggregate, passes, objectives=None, fronts=None) -> np.ndarray:
     """Ranks with the molecules that fail a hard filter after every one that passes.
 
     Those passing are ranked by ``scores`` (or, given ``objectives``, Pareto front first, then score). Those
     failing score 0, and a tie would leave their order, and so an export's top N, to chance: they follow
     in the order of ``aggregate``, the score their filter zeroed (a NaN one last). A passing molecule with a
-    NaN score gets rank 0 (unranked).
+    NaN score gets rank 0 (unranked). ``fronts``: the passing molecules' Pareto fronts (0 for the others), when
+    computed already.
     """
     passes = np.asarray(passes, dtype=bool)
     kept = np.where(passes, np.asarray(scores, dtype=float), np.nan)
@@ -106,7 +109,7 @@ def rank_after_hard_filters(scores, aggregate, passes, objectives=None) -> np.nd
         first = rank_by_score(kept)
     else:
         objectives = np.asarray(objectives, dtype=float)
-        first = rank_by_pareto_then_score(np.where(passes[:, None], objectives, np.nan), kept)
+        first = rank_by_pareto_then_score(np.where(passes[:, None], objectives, np.nan), kept, fronts=fronts)
     # a failing molecule whose aggregate is NaN still ranks (last), as it did when its score 0 was ranked
     zeroed = np.nan_to_num(np.asarray(aggregate, dtype=float), nan=-np.inf)
     after = rank_by_score(np.where(passes, np.nan, zeroed))

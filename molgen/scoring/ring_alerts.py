@@ -72,8 +72,10 @@ def ring_alerts(mol: Chem.Mol) -> dict[str, list[int]]:
                 bond.GetBondType() == Chem.BondType.DOUBLE and bond.GetIdx() not in bonds
                 for index in ring for bond in mol.GetAtomWithIdx(index).GetBonds()):
             flag(CYCLOBUTADIENE, ring)
-        # (in a four-membered ring every atom is on the double bond or beside it)
-        if len(ring) == 4 and any(mol.GetBondWithIdx(b).GetBondType() == Chem.BondType.DOUBLE for b in bonds) and any(
+        # (in a four-membered ring every atom is on the double bond or beside it; a benzoxete's is its benzene's,
+        # aromatic)
+        if len(ring) == 4 and any(mol.GetBondWithIdx(b).GetBondType() in (Chem.BondType.DOUBLE, Chem.BondType.AROMATIC)
+                                  for b in bonds) and any(
                 mol.GetAtomWithIdx(index).GetAtomicNum() in (7, 8) for index in ring):
             flag(HETERO_CYCLOBUTENE, ring)
     # a benzene-, pyridine- or azole-sized aromatic ring: a porphyrin's 16-atom inner ring is aromatic too, and its

@@ -810,6 +810,13 @@ def test_a_resumed_run_on_a_file_of_bonded_salts_is_told_why_its_molecules_chang
     # a salt former that is a drug too is never set aside (a code review: morpholine salicylate read as morpholine)
     ("C1COCCN1.OC(=O)c1ccccc1O", "OC(=O)c1ccccc1O"), ("NC(CCCNC(N)=N)C(O)=O.O=C1CCC(C(=O)O)N1", "NC(CCCNC(N)=N)C(O)=O"),
     ("C[C@@H]1O[C@@H]1P(=O)(O)O.NC(CO)(CO)CO", "C[C@@H]1O[C@@H]1P(=O)(O)O"),   # fosfomycin trometamol
+    # a salt former that is a drug too, beside a drug that is none, is its counter-ion, however the two weigh
+    # (reviews: by all atoms lysine outweighed aspirin; by heavy atoms aspartate ornithine, salicylate metformin)
+    ("CC(=O)Oc1ccccc1C(=O)O.NCCCCC(N)C(=O)O", "CC(=O)Oc1ccccc1C(=O)O"),   # aspirin lysine
+    ("NCCCC(N)C(=O)O.NC(CC(=O)O)C(=O)O", "NCCCC(N)C(=O)O"),               # L-ornithine L-aspartate
+    ("CN(C)C(=N)N=C(N)N.OC(=O)c1ccccc1O", "CN(C)C(=N)N=C(N)N"),           # metformin salicylate
+    ("OC(=O)c1ccccc1O.C[N+](C)(C)CCO", "OC(=O)c1ccccc1O"),                # choline salicylate: both, the heavier
+    ("CCCCN.O=S(=O)(O)C(F)(F)F", "CCCCN"),                                # a triflate, heavier than its amine
 ])
 def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
     """A review: the largest fragment of olanzapine pamoate is the pamoate, so a held-out olanzapine pamoate guarded

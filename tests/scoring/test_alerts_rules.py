@@ -52,6 +52,7 @@ def test_clean_molecule_has_no_alerts():
     # (from a review: a graph VAE's top-ranked candidate held a 2H-oxete, and no alert named it)
     ("Cc1ccc(Nc2nccc(C=CC3=CCO3)n2)cc1", "double bond in a four-membered ring holding an oxygen or nitrogen"),
     ("C1=NCC1", "double bond in a four-membered ring holding an oxygen or nitrogen"),   # a 1-azetine
+    ("C1Oc2ccccc21", "double bond in a four-membered ring holding an oxygen or nitrogen"),   # a benzoxete (aromatic)
     ("C1=CCC1", None),                                                         # cyclobutene
     ("C1COC1", None),                                                          # oxetane
     ("CC(C)=C1CN(C)C1", None),                                                 # the double bond outside the azetidine
@@ -110,6 +111,7 @@ def test_macrocycles_and_radicals_are_their_own_sets():
     ("c1ccc2[nH]ccc2c1", []),                                   # indole: aromatic, no enamine
     ("CN(C)N=O", []),                                           # N-nitroso: Brenk's and NIH's, not a C-nitroso
     ("OC(=O)N1CCCCC1", ["reactive:carbamic acid"]),             # loses CO2 to piperidine (a review: ranked second)
+    ("OC(=O)n1ccc2ccccc21", ["reactive:carbamic acid"]),        # on an aromatic nitrogen too
     ("CCOC(=O)NC", []),                                         # a carbamate ester
     ("NC(N)=O", []),                                            # urea
 ])
