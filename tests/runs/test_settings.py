@@ -339,7 +339,8 @@ def test_generate_like_with_another_family_says_only_options_the_run_chose(tiny_
     plain = run("generate", "--model", tiny_checkpoint, "-n", 2, "--max-samples", 20, "--name", "plain", home=tmp_path)
     warm = run("generate", "--model", tiny_checkpoint, "-n", 2, "--max-samples", 20, "--temperature", 1.2,
                "--name", "warm", home=tmp_path)
-    assert plain.exit_code == 0 and warm.exit_code == 0, plain.output + warm.output
+    # (a run that ranks no molecule, as the warm one may in 20 samples of a tiny model, exits 1; both are stored)
+    assert plain.exit_code in (0, 1) and warm.exit_code in (0, 1), plain.output + warm.output
     for like, said in (("plain", False), ("warm", True)):
         switched = run("generate", "--like", like, "--model", "graph-vae", "--max-samples", 10, "--name", f"{like}-vae",
                        home=tmp_path)
