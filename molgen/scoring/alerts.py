@@ -62,8 +62,10 @@ HALOGEN_DONOR = ("halogen on nitrogen, oxygen or sulfur without S=O (a hypohalit
                  "a sulfenyl halide)")
 # (a charged sulfur with a charged oxygen is S=O written charge-separated, [O-][S+2]([O-])F a sulfonyl fluoride; a
 # divalent sulfur's [O-] is a sulfenate's, ClS[O-] a donor still)
+# A sulfur bearing a hydrogen beside more than one other atom is no compound's (a graph VAE's [SH](F)(F)(F)F and
+# [SH](N)(=O)F were ranked, flagged by Brenk's thiol alone: a review): its halogen is flagged, S=O or not.
 HALOGEN_DONOR_SMARTS = ("[F,Cl,Br,I;X1]-[#7,#8,$([#16X2]),$([#16X3+;!$([#16]=*);!$([#16]~[OX1-])]),"
-                        "$([#16X4;!$([#16]=*);!$([#16+,#16+2]~[OX1-])])]")
+                        "$([#16X4;!$([#16]=*);!$([#16+,#16+2]~[OX1-])]),$([#16;!H0;!X2])]")
 MOSES_ALLOWED_ELEMENTS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 
 

@@ -634,7 +634,8 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
 
             if written_as_smarts(scaffold):   # [#6] reads as a bare carbon, a radical: the SMARTS is the cause
                 raise ValueError(f"scaffold {scaffold!r} is written as SMARTS{hint}") from None
-            raise ValueError(f"scaffold {scaffold!r}: {error}{hint}") from None
+            # written as SMILES already ([se]: an element the model lacks): the SMILES hint would mislead (a review)
+            raise ValueError(f"scaffold {scaffold!r}: {error}") from None
 
     def _to_samples(self, x, e, mask, scaffold_atoms: int = 0, scaffold_aromatic: list[bool] | None = None) -> list[Sample]:
         """Each graph as a molecule, sanitized as sampled: its largest fragment or, with a scaffold held on the
