@@ -239,8 +239,9 @@ def score_command(
     smiles_column: Optional[str] = typer.Option(None, help="SMILES column, when not found by name."),
     n_jobs: Optional[int] = typer.Option(None, "--n-jobs", "--jobs", min=1, help="Processes (default: all cores)."),
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
-                                          help="Score a salt or mixture by its parent: the largest organic fragment that "
-                                               "is no known counter-ion or solvent (pamoate, besylate, meglumine, ... go), "
+                                          help="Score a salt or mixture by its parent: the largest organic fragment, by "
+                                               "heavy atoms, that is no known counter-ion or solvent (pamoate, besylate, "
+                                               "meglumine, ... go; lysine or salicylate beside a drug go too), "
                                                "neutralized, and an ion given alone "
                                                "neutralized; the fragments column keeps the input's count."),
     top: Optional[int] = typer.Option(None, "--top", min=1, help="Pick the best N distinct molecules: column pick "
@@ -338,7 +339,7 @@ def score_command(
     _say_alert_names_explained(scored.loc[scored["valid"], "alert_names"])
     mixtures = int((scored["fragments"] > 1).sum())
     if mixtures and largest_fragment:
-        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment that is no known counter-ion, neutralized)")
+        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment by heavy atoms that is no known counter-ion, neutralized)")
     elif mixtures:
         console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
                       " (column fragments > 1): each is scored whole, "
@@ -1960,7 +1961,8 @@ def generate_command(
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store.
 
-    Exit status 1 when the run ranks no molecule, 2 for a refused option, 130 after Ctrl-C (the run is resumable)."""
+    Exit status 1 when the run ranks no molecule, fails, or is being sampled by another process; 2 for a refused
+    option; 130 after Ctrl-C and 143 after a kill (SIGTERM), the run resumable."""
     from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
                              validity_note)
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
@@ -2078,10 +2080,12 @@ def generate_command(
     if not ranked_count(counts) and record["status"] in ("complete", "budget_exhausted"):
         # exit 1, so that `molgen generate ... && molgen export ...` stops here (a review's script exported an empty
         # file, and was told nothing by the exit status)
+        import shlex
+
         kept = counts.get("unique", 0)
         console.print("[yellow]" + escape("the run ranked no molecule (exit status 1)" + (
-            f": `molgen export {record['name']} --include-unranked` writes the {kept:,} it kept, unranked"
-            if kept else ": there is nothing to export")) + "[/yellow]")
+            f": `molgen export {shlex.quote(record['name'])} --include-unranked -o FILE` writes the {kept:,} it "
+            "kept, unranked" if kept else ": there is nothing to export")) + "[/yellow]")
         raise typer.Exit(1)
 
 
@@ -2562,7 +2566,7 @@ def export_command(
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
     asked = record.get("n_requested")
-    if top is None and isinstance(asked, int) and rows > asked:   # a review: -n 30, and 35 rows in the file
+    if top is None and not include_unranked and isinstance(asked, int) and rows > asked:   # -n 30: 35 rows (a review)
         console.print(escape(f"(more than the {asked:,} the run asked for: a run ranks every molecule of its last "
                              f"chunk; --top {asked:,} writes ranks 1 to {asked:,} only)"))
     if path.resolve() in existed:

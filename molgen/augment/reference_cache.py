@@ -30,8 +30,9 @@ KEYS_VERSION = 6   # 2: a salt's parent is no listed counter-ion (pamoate outwei
                   # to its anion (O[Na]) is a salt, and fingerprints are of parents; 4: carbonate and cyanide are
                   # inorganic (olamine carbonate's parent is olamine, not carbonic acid); 5: a parent is the largest
                   # fragment by heavy atoms, not counting hydrogens; 6: and a salt former that is a drug too is no
-                  # parent beside another compound (aspirin lysine's parent is aspirin, ornithine aspartate's
-                  # ornithine, choline salicylate's salicylic acid)
+                  # parent beside another compound of 8 heavy atoms or more (aspirin lysine's parent is aspirin,
+                  # ornithine aspartate's ornithine, choline and imidazole salicylate's salicylic acid), more
+                  # solvents and counter-ions listed
 
 
 #: Molecules keyed afresh by every process and folded into the digest: a change to the keying (the parent, the

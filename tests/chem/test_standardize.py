@@ -70,3 +70,15 @@ def test_an_inorganic_carbon_salt_keeps_its_ion_as_sodium_chloride_does():
     assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("NCCO.OC(=O)O"))) == "NCCO"   # was carbonic acid
     assert is_organic(Chem.MolFromSmiles("NC(N)=O")) and is_organic(Chem.MolFromSmiles("OC=O"))   # urea, formic acid
     assert not is_organic(Chem.MolFromSmiles("O=C=O"))
+
+
+def test_standardize_keeps_a_metal_compound_whole_with_its_metal_bonds():
+    """From a review: the metal disconnector ran first, so cisplatin came out as [Pt+2] beside its ligands as ions
+    (and an ionic spelling as [Pt+4]); its parent is the compound, as salt_parent keeps it."""
+    from rdkit import Chem
+
+    from molgen.chem.standardize import salt_parent, standardize
+
+    cisplatin = Chem.MolFromSmiles("N.N.Cl[Pt]Cl")
+    assert Chem.MolToSmiles(standardize(cisplatin)) == Chem.MolToSmiles(salt_parent(cisplatin))
+    assert "Pt+4" not in Chem.MolToSmiles(standardize(Chem.MolFromSmiles("[NH3][Pt+2]([NH3])(Cl)Cl.[Cl-].[Cl-]")))
