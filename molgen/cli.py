@@ -241,7 +241,8 @@ def score_command(
     largest_fragment: bool = typer.Option(False, "--largest-fragment",
                                           help="Score a salt or mixture by its parent: the largest organic fragment, by "
                                                "heavy atoms, that is no known counter-ion or solvent (pamoate, besylate, "
-                                               "meglumine, ... go; lysine or salicylate beside a drug go too), "
+                                               "meglumine, ... go; lysine or salicylate beside a compound that is "
+                                               "no listed salt former go too), "
                                                "neutralized, and an ion given alone "
                                                "neutralized; the fragments column keeps the input's count."),
     top: Optional[int] = typer.Option(None, "--top", min=1, help="Pick the best N distinct molecules: column pick "
@@ -2080,11 +2081,9 @@ def generate_command(
     if not ranked_count(counts) and record["status"] in ("complete", "budget_exhausted"):
         # exit 1, so that `molgen generate ... && molgen export ...` stops here (a review's script exported an empty
         # file, and was told nothing by the exit status)
-        import shlex
-
-        kept = counts.get("unique", 0)
+        kept = counts.get("unique", 0)   # named by its id: a name may need quoting, or begin with a dash
         console.print("[yellow]" + escape("the run ranked no molecule (exit status 1)" + (
-            f": `molgen export {shlex.quote(record['name'])} --include-unranked -o FILE` writes the {kept:,} it "
+            f": `molgen export {record['id']} --include-unranked -o FILE` writes the {kept:,} it "
             "kept, unranked" if kept else ": there is nothing to export")) + "[/yellow]")
         raise typer.Exit(1)
 

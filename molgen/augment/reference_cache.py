@@ -26,13 +26,13 @@ from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 CACHE_FROM = 5_000
 #: Raise when a ReferenceSet's keys change (parent_key, the SMILES without stereo, the fingerprint): the old files
 #: are then never read again.
-KEYS_VERSION = 6   # 2: a salt's parent is no listed counter-ion (pamoate outweighed olanzapine); 3: a metal bonded
+KEYS_VERSION = 7   # 2: a salt's parent is no listed counter-ion (pamoate outweighed olanzapine); 3: a metal bonded
                   # to its anion (O[Na]) is a salt, and fingerprints are of parents; 4: carbonate and cyanide are
                   # inorganic (olamine carbonate's parent is olamine, not carbonic acid); 5: a parent is the largest
                   # fragment by heavy atoms, not counting hydrogens; 6: and a salt former that is a drug too is no
-                  # parent beside another compound of 8 heavy atoms or more (aspirin lysine's parent is aspirin,
-                  # ornithine aspartate's ornithine, choline and imidazole salicylate's salicylic acid), more
-                  # solvents and counter-ions listed
+                  # parent beside a compound that is none (aspirin lysine's parent is aspirin, ornithine
+                  # aspartate's ornithine); 7: imidazole, ethylenediamine and more solvents listed (imidazole
+                  # salicylate's parent is salicylic acid)
 
 
 #: Molecules keyed afresh by every process and folded into the digest: a change to the keying (the parent, the
@@ -41,6 +41,7 @@ KEYS_VERSION = 6   # 2: a salt's parent is no listed counter-ion (pamoate outwei
 PROBES = ("CC(=O)Oc1ccccc1C(=O)O", "CN(C)CCC=C1c2ccccc2CCc2ccccc12.Cl", "C[NH+](C)C", "[O-]C(=O)c1ccccc1.[Na+]",
           "C[C@H](N)C(=O)O", "[2H]C([2H])([2H])Oc1ccccc1", "O=c1cccc[nH]1", "CCO.CC(=O)Nc1ccc(O)cc1", "NCCO.OC(=O)O",
           "CC(=O)Oc1ccccc1C(=O)O.NCCCCC(N)C(=O)O", "NCCCC(N)C(=O)O.NC(CC(=O)O)C(=O)O",
+          "c1c[nH]cn1.OC(=O)c1ccccc1O",
           "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1.O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O")
 
 

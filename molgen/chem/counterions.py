@@ -51,7 +51,7 @@ COUNTERIONS = {
     "epolamine": "OCCN1CCCC1", "choline": "C[N+](C)(C)CCO", "diethylamine": "CCNCC",
     "erbumine (tert-butylamine)": "CC(C)(C)N", "dicyclohexylamine": "C1CCC(NC2CCCCC2)CC1", "piperazine": "C1CNCCN1",
     "lysine": "NCCCCC(N)C(=O)O", "arginine": "N=C(N)NCCCC(N)C(=O)O", "triethylamine": "CCN(CC)CC",
-    "morpholine": "C1COCCN1",
+    "morpholine": "C1COCCN1", "imidazole": "c1c[nH]cn1", "ethylenediamine": "NCCN",
 }
 
 
@@ -62,7 +62,7 @@ SOLVENTS = {
     "ethyl acetate": "CCOC(C)=O", "dichloromethane": "ClCCl", "chloroform": "ClC(Cl)Cl", "tetrahydrofuran": "C1CCOC1",
     "dioxane": "C1COCCO1", "toluene": "Cc1ccccc1", "heptane": "CCCCCCC", "tert-butyl methyl ether": "COC(C)(C)C",
     "1-propanol": "CCCO", "1-butanol": "CCCCO", "2-butanol": "CCC(C)O", "ethylene glycol": "OCCO",
-    "methyl ethyl ketone": "CCC(C)=O", "hexane": "CCCCCC", "pyridine": "c1ccncc1", "N-methylpyrrolidone": "CN1CCCC1=O",
+    "methyl ethyl ketone": "CCC(C)=O", "hexane": "CCCCCC", "N-methylpyrrolidone": "CN1CCCC1=O",
     "dimethylacetamide": "CC(=O)N(C)C", "2-methyltetrahydrofuran": "CC1CCCO1",
 }
 COUNTERIONS.update(SOLVENTS)

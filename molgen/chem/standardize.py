@@ -30,20 +30,14 @@ class StandardizeOptions:
     remove_isotopes: bool = False
 
 
-#: Heavy atoms a part of a mixture needs to be taken for a drug beside a salt former that is a drug too (paracetamol
-#: has 11, metformin and ornithine 9; salt formers and solvents missing from the lists, imidazole, ethylenediamine,
-#: pyridine, propanol, have 4 to 6). The leak guard holds out a held-out mixture's parts by it too.
-MIN_PART_ATOMS = 8
-
-
 def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     """The largest organic fragment of ``mol`` that is not a known counter-ion or solvent (RDKit's chooser among
     the rest: :mod:`molgen.chem.counterions`; pamoate and meglumine outweigh many drugs they are salts of), by heavy
     atoms, as a chemist weighs a structure drawn. A listed salt former that is a drug too (lysine, salicylate:
-    ``counterions.DRUGS_TOO``) is the parent only beside no other compound of :data:`MIN_PART_ATOMS` heavy atoms or
-    more: aspirin lysine's parent is aspirin, metformin salicylate's metformin, imidazole salicylate's salicylic acid,
-    and choline salicylate's, both drugs too, salicylic acid, the heavier (a tie goes to the higher molecular
-    weight, then to RDKit's order).
+    ``counterions.DRUGS_TOO``) is the parent only beside no compound that is no listed salt former: aspirin lysine's
+    parent is aspirin, metformin salicylate's metformin, imidazole salicylate's (imidazole a listed salt former)
+    salicylic acid, and choline salicylate's, both drugs too, salicylic acid, the heavier (a tie goes to the higher
+    molecular weight, then to RDKit's order).
     Counting hydrogens, lysine outweighed aspirin and choline salicylic acid; counting heavy atoms alone, aspartate
     outweighed ornithine (reviews)."""
     from functools import reduce
@@ -55,11 +49,10 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
             # organic as molgen reads it (olamine, not carbonate's carbon), then no listed salt former if there is one
             candidates = [fragment for fragment in compound_fragments(mol) if is_organic(fragment)] or \
                 compound_fragments(mol)
-            # a drug-too former gives way to a drug-sized part only: imidazole salicylate is salicylic acid's salt,
-            # a salicylate propanol solvate salicylic acid (a review: both read as the small part)
-            drugs = [fragment for fragment in candidates
-                     if not is_listed(fragment) and fragment.GetNumHeavyAtoms() >= MIN_PART_ATOMS]
-            mol = reduce(Chem.CombineMols, drugs if drugs and len(drugs) < len(candidates) else candidates)
+            # a drug-too former gives way to any part that is no listed salt former, however small (arginine
+            # butyrate is butyric acid's salt); the salt formers and solvents it is not are listed instead
+            # (imidazole, ethylenediamine, propanol: a review found a size rule took butyrate for the counter-ion)
+            mol = reduce(Chem.CombineMols, [fragment for fragment in candidates if not is_listed(fragment)] or candidates)
         return _HEAVIEST.choose(mol)
 
 
@@ -295,7 +288,7 @@ def standardize(mol: Chem.Mol, options: StandardizeOptions = StandardizeOptions(
         if options.largest_fragment and any(atom.GetAtomicNum() in COMPOUND_METALS for atom in mol.GetAtoms()):
             # a metal's compound (cisplatin) as salt_parent keeps it, its metal bonds whole: Cleanup's metal
             # disconnector would break them (a review: [Pt+2] with its ligands as ions, then [Pt+4])
-            out = rdMolStandardize.Normalize(salt_parent(mol))
+            out = rdMolStandardize.Normalize(Chem.RemoveHs(salt_parent(mol)))
         else:
             out = rdMolStandardize.Cleanup(mol)
             if options.largest_fragment:

@@ -817,7 +817,8 @@ def test_a_resumed_run_on_a_file_of_bonded_salts_is_told_why_its_molecules_chang
     ("CN(C)C(=N)N=C(N)N.OC(=O)c1ccccc1O", "CN(C)C(=N)N=C(N)N"),           # metformin salicylate
     ("OC(=O)c1ccccc1O.C[N+](C)(C)CCO", "OC(=O)c1ccccc1O"),                # choline salicylate: both, the heavier
     ("CCCCN.O=S(=O)(O)C(F)(F)F", "CCCCN"),                                # a triflate, heavier than its amine
-    # ... but only to a drug-sized part (8 heavy atoms): imidazole salicylate, a solvate with an unlisted solvent
+    # ... however small (arginine butyrate), while listed formers and solvents stay counter-ions (imidazole, propanol)
+    ("N=C(N)NCCCC(N)C(=O)O.CCCC(=O)O", "CCCC(=O)O"),
     ("c1c[nH]cn1.OC(=O)c1ccccc1O", "OC(=O)c1ccccc1O"), ("CCCO.OC(=O)c1ccccc1O", "OC(=O)c1ccccc1O"),
 ])
 def test_a_salts_parent_is_the_drug_not_a_larger_counter_ion(salt, parent):
