@@ -206,6 +206,10 @@ class ReferenceSet:
                 if mol is None:
                     continue
                 drugs = drugs_of(mol)
+                if parent_molecule(mol, mixture).GetNumHeavyAtoms() < MIN_PART_ATOMS:
+                    # its parent a small part no list names (methylamine salicylate: methylamine), a salt former
+                    # that is a drug too beside it is the drug held out (a review: salicylic acid let in)
+                    drugs += _drug_too_parts(mol)
                 whole = parent_key(mol, mixture)   # the entry's own parent: keyed already, named as the entry
                 for part in drugs:
                     isomeric = Chem.MolToSmiles(part)
@@ -408,6 +412,16 @@ def drugs_of(mol: Chem.Mol) -> list[Chem.Mol]:
     return [part for fragment in _compound_fragments(mol)
             if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None
             and part.GetNumHeavyAtoms() >= MIN_PART_ATOMS and not is_listed(part)]
+
+
+def _drug_too_parts(mol: Chem.Mol) -> list[Chem.Mol]:
+    """The parts of a mixture that are listed salt formers and drugs too (salicylate, lysine), of
+    :data:`MIN_PART_ATOMS` heavy atoms or more (sanitized, as written)."""
+    from molgen.chem.counterions import is_listed, may_be_compound
+
+    return [part for fragment in _compound_fragments(mol)
+            if (part := Chem.MolFromSmiles(Chem.MolToSmiles(fragment))) is not None
+            and part.GetNumHeavyAtoms() >= MIN_PART_ATOMS and is_listed(part) and may_be_compound(part)]
 
 
 def _screened_compounds(mol: Chem.Mol) -> list[Chem.Mol]:

@@ -41,7 +41,7 @@ KEYS_VERSION = 7   # 2: a salt's parent is no listed counter-ion (pamoate outwei
 PROBES = ("CC(=O)Oc1ccccc1C(=O)O", "CN(C)CCC=C1c2ccccc2CCc2ccccc12.Cl", "C[NH+](C)C", "[O-]C(=O)c1ccccc1.[Na+]",
           "C[C@H](N)C(=O)O", "[2H]C([2H])([2H])Oc1ccccc1", "O=c1cccc[nH]1", "CCO.CC(=O)Nc1ccc(O)cc1", "NCCO.OC(=O)O",
           "CC(=O)Oc1ccccc1C(=O)O.NCCCCC(N)C(=O)O", "NCCCC(N)C(=O)O.NC(CC(=O)O)C(=O)O",
-          "c1c[nH]cn1.OC(=O)c1ccccc1O",
+          "c1c[nH]cn1.OC(=O)c1ccccc1O", "N=C(N)NCCCC(N)C(=O)O.CCCC(=O)O",
           "Cc1cc2c(s1)Nc1ccccc1N=C2N1CCN(C)CC1.O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O")
 
 

@@ -62,7 +62,7 @@ SOLVENTS = {
     "ethyl acetate": "CCOC(C)=O", "dichloromethane": "ClCCl", "chloroform": "ClC(Cl)Cl", "tetrahydrofuran": "C1CCOC1",
     "dioxane": "C1COCCO1", "toluene": "Cc1ccccc1", "heptane": "CCCCCCC", "tert-butyl methyl ether": "COC(C)(C)C",
     "1-propanol": "CCCO", "1-butanol": "CCCCO", "2-butanol": "CCC(C)O", "ethylene glycol": "OCCO",
-    "methyl ethyl ketone": "CCC(C)=O", "hexane": "CCCCCC", "N-methylpyrrolidone": "CN1CCCC1=O",
+    "methyl ethyl ketone": "CCC(C)=O", "hexane": "CCCCCC", "pyridine": "c1ccncc1", "N-methylpyrrolidone": "CN1CCCC1=O",
     "dimethylacetamide": "CC(=O)N(C)C", "2-methyltetrahydrofuran": "CC1CCCO1",
 }
 COUNTERIONS.update(SOLVENTS)

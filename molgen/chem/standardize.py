@@ -197,8 +197,10 @@ def _metal_compound(mol: Chem.Mol) -> Chem.Mol:
 
     fragments = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
     bare_salt_metal = [len(f.GetAtoms()) == 1 and f.GetAtomWithIdx(0).GetAtomicNum() in SALT_METALS for f in fragments]
+    # a solvent with a nitrogen (pyridine, acetonitrile) may be the metal's ligand written apart: it stays
     kept = [fragment for fragment, bare in zip(fragments, bare_salt_metal)
-            if not bare and Chem.MolToSmiles(fragment) != "O" and not is_solvent(fragment)]
+            if not bare and Chem.MolToSmiles(fragment) != "O"
+            and not (is_solvent(fragment) and not any(atom.GetAtomicNum() == 7 for atom in fragment.GetAtoms()))]
     if not kept or len(kept) == len(fragments):
         return mol
     compound = reduce(Chem.CombineMols, kept)

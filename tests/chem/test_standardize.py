@@ -82,6 +82,9 @@ def test_standardize_keeps_a_metal_compound_whole_with_its_metal_bonds():
     cisplatin = Chem.MolFromSmiles("N.N.Cl[Pt]Cl")
     assert Chem.MolToSmiles(standardize(cisplatin)) == Chem.MolToSmiles(salt_parent(cisplatin))
     assert "Pt+4" not in Chem.MolToSmiles(standardize(Chem.MolFromSmiles("[NH3][Pt+2]([NH3])(Cl)Cl.[Cl-].[Cl-]")))
-    # a pyridine ligand stays on its metal (no solvent to strip), and hydrogens written as atoms are folded in
+    # a pyridine or acetonitrile ligand written apart stays on its metal (a solvent with no nitrogen goes), and
+    # hydrogens written as atoms are folded in
     assert Chem.MolToSmiles(standardize(Chem.MolFromSmiles("c1ccncc1.c1ccncc1.Cl[Pt]Cl"))).count("n") == 2
+    assert Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("CC#N.CC#N.Cl[Pt]Cl"))).count("C#N") == 2
+    assert "S" not in Chem.MolToSmiles(salt_parent(Chem.MolFromSmiles("CS(C)=O.N.N.Cl[Pt]Cl")))
     assert "[H]" not in Chem.MolToSmiles(standardize(Chem.AddHs(cisplatin)))
