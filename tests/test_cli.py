@@ -163,7 +163,7 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     said = " ".join(result.output.split())  # Rich wraps at the terminal's width
     assert result.exit_code == 0 and "1 row is a salt or mixture" in said and "--largest-fragment" in said
     result = run("score", str(source), "-o", str(parent), "--largest-fragment")
-    assert result.exit_code == 0 and "scored by their parent (largest organic fragment that is no known counter-ion, neutralized)" in " ".join(result.output.split())
+    assert result.exit_code == 0 and "scored by their parent (largest organic fragment by heavy atoms that is no known counter-ion, neutralized)" in " ".join(result.output.split())
     a, b = pd.read_parquet(whole), pd.read_parquet(parent)
     assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1]
     assert b["smiles"][0] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and b["logp"][0] > a["logp"][0] + 2
