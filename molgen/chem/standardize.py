@@ -47,8 +47,8 @@ def largest_fragment(mol: Chem.Mol) -> Chem.Mol:
     with quiet_rdkit():   # the chooser logs each fragment it weighs: noise on a terminal or in a notebook
         if len(Chem.GetMolFrags(mol)) > 1:
             # organic as molgen reads it (olamine, not carbonate's carbon), then no listed salt former if there is one
-            candidates = [fragment for fragment in compound_fragments(mol) if is_organic(fragment)] or \
-                compound_fragments(mol)
+            fragments = compound_fragments(mol)   # (split once: every salt a scorer or the leak guard reads)
+            candidates = [fragment for fragment in fragments if is_organic(fragment)] or fragments
             # a drug-too former gives way to any part that is no listed salt former, however small (arginine
             # butyrate is butyric acid's salt); the salt formers and solvents it is not are listed instead
             # (imidazole, ethylenediamine, propanol: a review found a size rule took butyrate for the counter-ion)
