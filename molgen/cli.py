@@ -254,12 +254,12 @@ def score_command(
                                       "hard filters (score 0, ranked last)."),
 ) -> None:
     """Score and rank molecules with a profile; invalid rows are kept with their reason."""
-    import pandas as pd
-
-    from molgen.data.files import FileFormatError, input_name, read_molecules
+    from molgen.data.files import FileFormatError, read_molecules
+    from molgen.data.moses import sha256_of
     from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile, refuse_salt_patterns
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, scoring_manifest, summary,
+                                             uncharged_counter_ions_note, with_picks)
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     from_stdin = str(input) == "-"
@@ -282,32 +282,10 @@ def score_command(
         console.print("[yellow]standard input is read as SMILES, one per line (a name after a space): a CSV or TSV "
                       "table is read from its file (molgen score table.csv -o ...)[/yellow]")
     started = time.perf_counter()
-    # The reader's own columns stay (score keeps a table's columns); a record the reader could not read
-    # keeps its reason.
-    with mixtures_said_elsewhere():   # the salts are said below, with the flag that scores their parents
-        scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), chosen,
-                       n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
-    unread = frame["read_error"].notna().to_numpy()
-    scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
-    # a repeated molecule names the file line that first held it, which a chemist can look up (not a row position)
-    first = scored["duplicate_of"]
-    if "duplicate_of_line" in scored.columns:   # a scored file scored again: its own column, kept as the input's
-        scored = scored.rename(columns={"duplicate_of_line": input_name(set(scored.columns), "duplicate_of_line")})
-    scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
-                  pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
-    scored = scored.drop(columns="duplicate_of")
-    # read as a chemist reads a sheet: the molecule and the file's own columns (its line, ids, labels), then the
-    # verdict, then every property; score() itself keeps the caller's columns last
-    given = [c for c in frame.columns if c not in ("smiles", "read_error")]   # the reader's line and the file's own
-    # by position: a file may repeat a column's name (two "id" columns), which selecting by name would double
-    columns = list(scored.columns)
-    own = list(range(len(columns) - len(given), len(columns)))                 # score() puts them last, in order
-    verdict = ["rank", "score", "passes_filters", "failed_filters", "duplicate", "duplicate_of_line", "fragments"]
-    head = [columns.index(c) for c in ("input", "valid", "reason", "smiles")] + own + \
-           [columns.index(c) for c in verdict]
-    scored = scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
+    scored = score_read_molecules(frame, chosen, n_jobs=n_jobs, largest_fragment=largest_fragment)
     if top is not None or diverse is not None or passing_only:
-        scored = _with_picks(scored, top, diverse, passing_only)
+        scored, picked, short = with_picks(scored, top, diverse, passing_only)
+        console.print(f"[yellow]{escape(picked)}[/yellow]" if short else escape(picked))
     from molgen.runs.export import unranked_empty
 
     scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
@@ -316,20 +294,18 @@ def score_command(
     settings = {"largest_fragment": largest_fragment, "smiles_column": smiles_column, "top": top, "diverse": diverse,
                 "passing_only": passing_only}
     try:
-        write_with_manifest(scored, output, lambda sha256: _score_manifest(
-            scored, input, output, sha256, chosen, settings, blank_lines=frame.attrs.get("blank_lines", []),
-            from_stdin=from_stdin))
+        write_with_manifest(scored, output, lambda sha256: scoring_manifest(
+            scored, input_file="(standard input)" if from_stdin else str(input), input_sha256=sha256_of(input),
+            output_name=output.name, sha256=sha256, profile=chosen, settings=settings,
+            blank_lines=frame.attrs.get("blank_lines", [])))
     except WriteError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(1) from None
     manifest = manifest_path_of(output)
-    valid = int(scored["valid"].sum())
-    duplicates = int(scored["duplicate"].sum())
-    console.print(f"scored {len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} "
-                  f"invalid, {duplicates:,} duplicate{'s' * (duplicates != 1)}) with {chosen.name} in "
-                  f"{time.perf_counter() - started:.1f} s -> {output} (+ {manifest.name})")
+    console.print(f"scored {summary(scored)} with {chosen.name} in {time.perf_counter() - started:.1f} s -> {output} "
+                  f"(+ {manifest.name})")
     others = [str(c) for c in frame.columns if c not in ("smiles", "line", "read_error")]
-    if len(scored) and not valid and smiles_column is not None and others:   # a column of names or ids given
+    if len(scored) and not scored["valid"].any() and smiles_column is not None and others:   # names or ids given
         console.print(f"[yellow]no row of column {escape(smiles_column)!r} is a molecule: does it hold the SMILES? "
                       f"The table's other columns: {escape(', '.join(others))}[/yellow]")
     _say_reading_notes(frame)
@@ -338,15 +314,11 @@ def score_command(
     for note in common_alert_notes(scored.loc[scored["valid"], "alert_names"]):
         console.print(f"[yellow]{escape(note)}[/yellow]")
     _say_alert_names_explained(scored.loc[scored["valid"], "alert_names"])
-    mixtures = int((scored["fragments"] > 1).sum())
-    if mixtures and largest_fragment:
-        console.print(f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic fragment by heavy atoms that is no known counter-ion, neutralized)")
-    elif mixtures:
-        console.print(f"[yellow]{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'}"
-                      " (column fragments > 1): each is scored whole, "
-                      "counter-ions included; --largest-fragment scores the parent molecule[/yellow]")
-    if mixtures and not largest_fragment:   # written [Na] where [Na+] was meant: a radical, struck out, said why
-        _say_uncharged_counter_ions(scored.loc[scored["fragments"] > 1])
+    if note := mixture_note(scored, largest_fragment, "--largest-fragment scores the parent molecule"):
+        console.print(escape(note) if largest_fragment else f"[yellow]{escape(note)}[/yellow]")
+    if not largest_fragment and (note := uncharged_counter_ions_note(scored.loc[scored["fragments"] > 1],
+                                                                     "--largest-fragment scores the parent")):
+        console.print(escape(note), style="yellow")
 
 
 def _say_alert_names_explained(cells) -> None:
@@ -356,60 +328,6 @@ def _say_alert_names_explained(cells) -> None:
     if explained := explained_alert_names(cells):
         console.print(escape("what some alert names match: " + "; ".join(f"{name}: {what}"
                                                                         for name, what in explained.items())))
-
-
-def _say_uncharged_counter_ions(mixtures) -> None:
-    """The rows of ``mixtures`` (scored rows of more than one fragment) that write a salt's metal without its charge
-    (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), a radical to RDKit, what came of them as the
-    rows say (a radical alert, a failed hard filter) and how to score them (a review: a sodium salt so written ranked
-    beside cisplatin, unexplained)."""
-    from molgen.chem.parse import to_mol
-    from molgen.scoring.alerts import uncharged_counter_ions
-
-    rows = mixtures[[(mol := to_mol(smiles)) is not None and bool(uncharged_counter_ions(mol))
-                     for smiles in mixtures["smiles"]]]
-    if rows.empty:
-        return
-    where = rows["line"] if "line" in rows else rows.index + 1   # a file's line; a list's position
-    lines = [str(line) for line in where]
-    flagged = rows["alert_names"].fillna("").str.contains("radicals:", regex=False) if "alert_names" in rows else None
-    failing = ~rows["passes_filters"].fillna(True).astype(bool) if "passes_filters" in rows else None
-    came = ("the radicals alert is on " + ("it" if len(rows) == 1 else f"{int(flagged.sum()):,} of them")
-            if flagged is not None and flagged.any() else "")
-    if failing is not None and failing.any():
-        failed = int(failing.sum())
-        came += (", and " if came else "") + ("it fails" if len(rows) == 1 else f"{failed:,} fail{'s' * (failed == 1)}") \
-            + " the profile's hard filters (score 0)"
-    console.print(escape(f"{len(rows):,} {'rows write' if len(rows) != 1 else 'row writes'} a salt's metal "
-                         f"without its charge ([Na] for [Na+]; line {', '.join(lines[:10])}"
-                         f"{' ...' if len(lines) > 10 else ''}): RDKit reads the lone metal as a radical"
-                         + (f" ({came})" if came else "") + "; write the ion pair ([O-] ... [Na+]), or "
-                         "--largest-fragment scores the parent"), style="yellow")
-
-
-def _with_picks(scored, top: int | None, diverse: float | None, passing_only: bool):
-    """``scored`` with a ``pick`` column beside ``rank``: the diverse best (:func:`select_diverse_top`) numbered 1..N in
-    rank order, empty for every other row, so the table keeps every row and its order; what fell short is said."""
-    import pandas as pd
-
-    from molgen.data.files import input_name
-    from molgen.scoring import select_diverse_top
-
-    wanted = top if top is not None else len(scored)
-    picked = select_diverse_top(scored, wanted, 1.0 if diverse is None else diverse, passing_only=passing_only) \
-        if len(scored) else scored.iloc[:0]
-    pick = pd.Series(pd.NA, index=scored.index, dtype="Int64")
-    pick.loc[picked.index] = range(1, len(picked) + 1)
-    scored = scored.rename(columns={"pick": input_name(set(scored.columns), "pick")})   # a file picked before
-    scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
-    if top is not None and len(picked) < top:
-        passing = " passing the hard filters" if passing_only else ""
-        apart = f" and no more similar than {diverse:g} to a better one picked" if diverse is not None else ""
-        console.print(f"[yellow]picked {len(picked):,} of the {top:,} asked for: no other distinct valid molecule"
-                      f"{passing}{apart}[/yellow]")
-    else:
-        console.print(f"picked {len(picked):,} (column pick)")
-    return scored
 
 
 def _write_or_exit(frame, output: Path, **options) -> None:
@@ -450,31 +368,6 @@ def _stdin_as_smi_file() -> Path:
     path = folder / "stdin.smi"
     path.write_bytes(sys.stdin.buffer.read())
     return path
-
-
-def _score_manifest(scored, input: Path, output: Path, sha256: str, profile, settings: dict, blank_lines=(),
-                    from_stdin: bool = False) -> dict:
-    """What ``OUTPUT.manifest.json`` holds: what scored the table (the input's checksum, the profile whole, the flags,
-    the versions) and what came of it (the table's checksum and counts); ``--profile`` reads the profile back from
-    it. ``from_stdin``: ``input`` holds what standard input gave."""
-    from molgen.data.moses import sha256_of
-    from molgen.runs.generate import package_versions
-    from molgen.scoring.alerts import explained_alert_names
-
-    invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
-    return {
-        "score": {"command": "molgen score", "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-        "input": {"file": "(standard input)" if from_stdin else str(input), "sha256": sha256_of(Path(input)),
-                  "blank_lines_skipped": list(blank_lines)},
-        "profile": profile.to_dict(),
-        "alert_names_explained": explained_alert_names(scored.loc[scored["valid"], "alert_names"]),
-        "output": {"file": output.name, "sha256": sha256, "rows": len(scored), "valid": int(scored["valid"].sum()),
-                   "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
-                   "duplicates": int(scored["duplicate"].sum()),
-                   "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum()),
-                   **({"picked": int(scored["pick"].notna().sum())} if "pick" in scored.columns else {})},
-        "versions": package_versions(),
-    }
 
 
 @app.command("evaluate")

@@ -1,0 +1,143 @@
+"""Scoring a chemist's file: the table `molgen score` writes and the workbench's Score page shows.
+
+:func:`score_read_molecules` scores what :func:`molgen.data.files.read_molecules` read, every row kept (a record the
+reader could not read keeps its reason), in the order a chemist reads a sheet; :func:`with_picks` adds the diverse
+best; :func:`scoring_manifest` is what the table's manifest holds. The notes are plain sentences, the caller's hint
+(a flag, a toggle) passed in, so the command line and the page say the same thing in their own words.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from molgen.scoring.profiles import ScoringProfile
+
+#: The verdict columns, after the molecule and the file's own columns.
+VERDICT = ["rank", "score", "passes_filters", "failed_filters", "duplicate", "duplicate_of_line", "fragments"]
+
+
+def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, largest_fragment: bool = False,
+                         n_jobs: int | None = None) -> pd.DataFrame:
+    """``frame`` (read by ``read_molecules``: smiles, line, read_error and the file's own columns) scored with
+    ``profile``: the input, valid, reason and smiles, the file's own columns (its line, ids, labels), the verdict
+    (:data:`VERDICT`), then every property. A repeated molecule names the file line that first held it
+    (``duplicate_of_line``), which a chemist can look up; a record the reader could not read keeps its reason."""
+    from molgen.data.files import input_name
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+
+    with mixtures_said_elsewhere():   # the caller says the salts, with its own way to score their parents
+        scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), profile,
+                       n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
+    unread = frame["read_error"].notna().to_numpy()
+    scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
+    first = scored["duplicate_of"]
+    if "duplicate_of_line" in scored.columns:   # a scored file scored again: its own column, kept as the input's
+        scored = scored.rename(columns={"duplicate_of_line": input_name(set(scored.columns), "duplicate_of_line")})
+    scored.insert(list(scored.columns).index("duplicate_of"), "duplicate_of_line",
+                  pd.array([frame["line"].iat[int(i)] if pd.notna(i) else None for i in first], dtype="Int64"))
+    scored = scored.drop(columns="duplicate_of")
+    given = [c for c in frame.columns if c not in ("smiles", "read_error")]   # the reader's line and the file's own
+    # by position: a file may repeat a column's name (two "id" columns), which selecting by name would double
+    columns = list(scored.columns)
+    own = list(range(len(columns) - len(given), len(columns)))                 # score() puts them last, in order
+    head = [columns.index(c) for c in ("input", "valid", "reason", "smiles")] + own + \
+           [columns.index(c) for c in VERDICT]
+    return scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
+
+
+def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None,
+               passing_only: bool) -> tuple[pd.DataFrame, str, bool]:
+    """``scored`` with a ``pick`` column beside ``rank``: the diverse best
+    (:func:`~molgen.scoring.select.select_diverse_top`) numbered 1..N in rank order, empty for every other row, so the
+    table keeps every row and its order; with a sentence saying how many were picked, and whether that fell short
+    of ``top`` (and why)."""
+    from molgen.data.files import input_name
+    from molgen.scoring import select_diverse_top
+
+    wanted = top if top is not None else len(scored)
+    picked = select_diverse_top(scored, wanted, 1.0 if diverse is None else diverse, passing_only=passing_only) \
+        if len(scored) else scored.iloc[:0]
+    pick = pd.Series(pd.NA, index=scored.index, dtype="Int64")
+    pick.loc[picked.index] = range(1, len(picked) + 1)
+    scored = scored.rename(columns={"pick": input_name(set(scored.columns), "pick")})   # a file picked before
+    scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
+    if top is not None and len(picked) < top:
+        passing = " passing the hard filters" if passing_only else ""
+        apart = f" and no more similar than {diverse:g} to a better one picked" if diverse is not None else ""
+        return scored, (f"picked {len(picked):,} of the {top:,} asked for: no other distinct valid molecule"
+                        f"{passing}{apart}"), True
+    return scored, f"picked {len(picked):,} (column pick)", False
+
+
+def scoring_manifest(scored: pd.DataFrame, *, input_file: str, input_sha256: str, output_name: str, sha256: str,
+                     profile: ScoringProfile, settings: dict, blank_lines=(), command: str = "molgen score") -> dict:
+    """What a scored table's manifest holds: what scored it (the input's checksum, the profile whole, the settings,
+    the versions) and what came of it (the table's checksum and counts); ``molgen score --profile`` reads the
+    profile back from it."""
+    from molgen.runs.generate import package_versions
+    from molgen.scoring.alerts import explained_alert_names
+
+    invalid = scored.loc[~scored["valid"], "reason"].fillna("").str.split(":").str[0]
+    return {
+        "score": {"command": command, "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        "input": {"file": input_file, "sha256": input_sha256, "blank_lines_skipped": list(blank_lines)},
+        "profile": profile.to_dict(),
+        "alert_names_explained": explained_alert_names(scored.loc[scored["valid"], "alert_names"]),
+        "output": {"file": output_name, "sha256": sha256, "rows": len(scored), "valid": int(scored["valid"].sum()),
+                   "invalid_by_reason": {k: int(v) for k, v in invalid.value_counts().items()},
+                   "duplicates": int(scored["duplicate"].sum()),
+                   "passing_hard_filters": int((scored["valid"] & scored["passes_filters"].fillna(False)).sum()),
+                   **({"picked": int(scored["pick"].notna().sum())} if "pick" in scored.columns else {})},
+        "versions": package_versions(),
+    }
+
+
+def summary(scored: pd.DataFrame) -> str:
+    """"52 rows (49 valid, 3 invalid, 2 duplicates)"."""
+    valid = int(scored["valid"].sum())
+    duplicates = int(scored["duplicate"].sum())
+    return (f"{len(scored):,} row{'s' * (len(scored) != 1)} ({valid:,} valid, {len(scored) - valid:,} invalid, "
+            f"{duplicates:,} duplicate{'s' * (duplicates != 1)})")
+
+
+def mixture_note(scored: pd.DataFrame, largest_fragment: bool, how_to_score_parents: str) -> str | None:
+    """What became of the salts and mixtures (rows of more than one fragment): scored by their parent, or whole,
+    with ``how_to_score_parents`` (``--largest-fragment scores the parent molecule``) said."""
+    mixtures = int((scored["fragments"] > 1).sum())
+    if not mixtures:
+        return None
+    if largest_fragment:
+        return (f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic "
+                "fragment by heavy atoms that is no known counter-ion, neutralized)")
+    return (f"{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'} (column "
+            f"fragments > 1): each is scored whole, counter-ions included; {how_to_score_parents}")
+
+
+def uncharged_counter_ions_note(mixtures: pd.DataFrame, how_to_score_parents: str) -> str | None:
+    """Of ``mixtures`` (scored rows of more than one fragment), those that write a salt's metal without its charge
+    (``[Na]``, :func:`~molgen.scoring.alerts.uncharged_counter_ions`), a radical to RDKit: which lines, what came of
+    them (a radical alert, a failed hard filter) and how to score them (a review: a sodium salt so written ranked
+    beside cisplatin, unexplained). None when no row does."""
+    from molgen.chem.parse import to_mol
+    from molgen.scoring.alerts import uncharged_counter_ions
+
+    rows = mixtures[[(mol := to_mol(smiles)) is not None and bool(uncharged_counter_ions(mol))
+                     for smiles in mixtures["smiles"]]]
+    if rows.empty:
+        return None
+    where = rows["line"] if "line" in rows else rows.index + 1   # a file's line; a list's position
+    lines = [str(line) for line in where]
+    flagged = rows["alert_names"].fillna("").str.contains("radicals:", regex=False) if "alert_names" in rows else None
+    failing = ~rows["passes_filters"].fillna(True).astype(bool) if "passes_filters" in rows else None
+    came = ("the radicals alert is on " + ("it" if len(rows) == 1 else f"{int(flagged.sum()):,} of them")
+            if flagged is not None and flagged.any() else "")
+    if failing is not None and failing.any():
+        failed = int(failing.sum())
+        came += (", and " if came else "") + ("it fails" if len(rows) == 1 else f"{failed:,} fail{'s' * (failed == 1)}") \
+            + " the profile's hard filters (score 0)"
+    return (f"{len(rows):,} {'rows write' if len(rows) != 1 else 'row writes'} a salt's metal without its charge "
+            f"([Na] for [Na+]; line {', '.join(lines[:10])}{' ...' if len(lines) > 10 else ''}): RDKit reads the lone "
+            "metal as a radical" + (f" ({came})" if came else "") + f"; write the ion pair ([O-] ... [Na+]), or "
+            f"{how_to_score_parents}")
