@@ -17,6 +17,7 @@ navigation = st.navigation([
     st.Page("views/home.py", title="Home", default=True),
     st.Page("views/generate.py", title="Generate"),
     st.Page("views/browse.py", title="Browse"),
+    st.Page("views/score.py", title="Score"),
     st.Page("views/latent.py", title="Latent space"),
     st.Page("views/compare.py", title="Compare"),
     st.Page("views/augment.py", title="Augment"),

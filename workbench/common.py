@@ -5,6 +5,7 @@ UI helpers only; the chemistry and the data come from molgen.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import zlib
@@ -19,6 +20,7 @@ from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import AmbiguousRun, RunNotFound, RunStore, StoreUnreadable
+from molgen.scoring.profiles import ScoringProfile
 
 #: The key scores shown everywhere, with their labels.
 KEY_SCORES = {"score": "score", "qed": "QED", "sa": "SA", "logp": "logP", "mw": "MW", "tpsa": "TPSA"}
@@ -33,8 +35,8 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
 # them to the run's bounds.
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
-               "export": "export_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^export_manifest$|^aug_(held_)?file$|_editor|"
+               "export": "export_", "score": "score_"}
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^export_manifest$|^aug_(held_)?file$|^score_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
 
 
@@ -433,3 +435,86 @@ def training_neighbours(sources: tuple[tuple[str, str | None], ...]) -> tuple[li
                     + (f" ({unread:,} row{'s' * (unread != 1)} not a molecule left out)" if unread else ""))
     smiles = list(pool.values())
     return reference_fingerprints(smiles), smiles, "; ".join(said)
+
+
+def kept_upload(widget, key: str, instead: str) -> tuple[str, bytes] | None:
+    """The file uploaded in ``widget`` as (name, bytes). A visit to another page empties the uploader (Streamlit
+    cannot put a file back in it), so the file is kept (as ``_{key}_upload``) until the chemist removes it in the
+    uploader, uploads another, or presses the button that drops it (labelled ``instead``); a form whose file
+    silently went back to the typed molecules lost work."""
+    state = st.session_state
+    if widget is not None:
+        state[f"_{key}_upload"] = (widget.name, widget.getvalue())
+    elif state.get(f"_{key}_upload_live") and not state.get("_page_returned_to"):
+        state.pop(f"_{key}_upload", None)   # removed in the uploader itself
+    state[f"_{key}_upload_live"] = widget is not None
+    kept = state.get(f"_{key}_upload")
+    if kept is not None and widget is None:
+        st.caption(plain(f"Using {kept[0]}, uploaded before you left the page (the uploader cannot show it again)."))
+        if st.button(instead, key=f"{key}_drop_upload_go"):
+            state.pop(f"_{key}_upload", None)
+            st.rerun()
+    return kept
+
+
+def read_upload(upload: tuple[str, bytes], key: str) -> tuple[pd.DataFrame | None, str | None]:
+    """The molecules of an uploaded file (:func:`read_molecules`), or None after saying why not, and the SMILES column
+    chosen (None when the header names it). A table whose header names no SMILES column (a vendor's "Structure_2D")
+    asks which column holds them, as ``--smiles-column`` does on the command line; the choice is kept per file."""
+    import tempfile
+
+    from molgen.data.files import FileFormatError, NoSmilesColumn, read_molecules
+
+    name, content = upload
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        try:
+            return read_molecules(path), None
+        except NoSmilesColumn as error:
+            column = st.selectbox(f"Which column of {name} holds the SMILES?", error.columns, index=None,
+                                  key=f"{key}_smiles_column_{hashlib.sha256(content).hexdigest()[:16]}",
+                                  placeholder="its header names no SMILES column: choose one")
+            if column is None:
+                st.warning(plain(str(error).replace(str(path), name).replace(
+                    "(--smiles-column NAME; smiles_column= in Python)", "(choose it above)")))
+                return None, None
+            try:
+                return read_molecules(path, smiles_column=column), column
+            except FileFormatError as error:
+                st.error(plain(str(error).replace(str(path), name)))
+                return None, column
+        except FileFormatError as error:
+            st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
+            return None, None
+
+
+def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
+    """A shipped profile to pick (``{prefix}_profile``), its TOML to edit, and a download of an edit: the profile as
+    edited (an edit keeping a shipped name is renamed "(edited ...)") and whether it can be used (else said why)."""
+    import tomllib
+
+    from molgen.scoring.profiles import (ProfileError, load_profile, marked_if_edited, refuse_salt_patterns,
+                                         shipped_profiles)
+
+    profile_name = st.selectbox("Profile", shipped_profiles(), key=f"{prefix}_profile")
+    profile_text = st.text_area("Edit it here (TOML)", load_profile(profile_name).to_toml(), height=200,
+                                key=f"{prefix}_toml_{profile_name}")
+    try:
+        profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
+        refuse_salt_patterns(profile, "(edited here)")   # a pattern written as a salt, refused in a profile written now
+        profile = marked_if_edited(profile)
+    except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
+        st.error(plain(error))
+        return None, False
+    except tomllib.TOMLDecodeError as error:
+        st.error(plain(f"profile (edited here): not valid TOML: {error}"))
+        return None, False
+    if profile.to_dict() != load_profile(profile_name).to_dict():   # edited, or renamed and edited
+        # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
+        # stays "(edited ...)" when read back, not passed off as the shipped one
+        st.download_button("Download this profile (TOML)", profile.to_toml(),
+                           file_name=file_name(re.sub(r" \((?:edited |not as shipped now, )(\w+)\)$", r"-edited-\1",
+                                                      profile.name)) + ".toml",
+                           mime="application/toml", key=f"{prefix}_profile_download", on_click="ignore")
+    return profile, True

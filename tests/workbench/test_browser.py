@@ -341,3 +341,48 @@ def test_an_uploaded_assay_file_merges_its_replicates_on_the_augment_page(server
     assert merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "n_rows"] == 3 and merged.loc["CCN(CC)CCNC(=O)c1ccc(N)cc1", "pIC50"] == 6.2
     assert merged.loc["Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", "pIC50_disagree"]
     assert merged.loc["C[C@H](N)c1ccccc1", "pIC50_qualified"] == ">8"
+
+
+def test_a_chemists_file_is_scored_and_downloaded_with_its_manifest_on_the_score_page(server, tmp_path):
+    """Upload a series, score it, see the best drawn, download the table and its manifest: a pair that agrees."""
+    import hashlib
+    import json
+
+    from playwright.sync_api import sync_playwright
+
+    series = tmp_path / "series.csv"
+    series.write_text("compound_id,smiles,pIC50\nB-1,CC(=O)Nc1ccc(O)cc1,6.1\nB-2,CC(C)Cc1ccc(cc1)C(C)C(=O)O,5.5\n"
+                      "B-3,c1ccccc1N(,4.0\nB-4,COc1ccc2[nH]cc(CCN(C)C)c2c1,7.2\n")
+    url, _ = server
+    with sync_playwright() as playwright:
+        browser = _chromium(playwright)
+        page = _page(browser, accept_downloads=True)
+        page.goto(f"{url}/score")
+        page.get_by_role("heading", name="Score").wait_for()
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(series))
+        page.get_by_text("Scoring the uploaded file series.csv").wait_for()
+        _settle(page)
+        page.get_by_role("button", name="Score", exact=True).click()
+        page.get_by_text("Scored 4 rows (3 valid, 1 invalid, 0 duplicates) with drug-like").wait_for()
+        page.get_by_text("The best 3").wait_for()
+        _settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "score.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        table_path = tmp_path / download.value.suggested_filename
+        download.value.save_as(table_path)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the manifest (JSON)").click()
+        manifest_path = tmp_path / download.value.suggested_filename
+        download.value.save_as(manifest_path)
+        browser.close()
+    assert table_path.name == "series-scored.csv" and manifest_path.name == "series-scored.csv.manifest.json"
+    table = pd.read_csv(table_path).set_index("compound_id")   # in the file's order, as `molgen score` writes it
+    assert table.index.tolist() == ["B-1", "B-2", "B-3", "B-4"] and table.loc["B-3", "reason"].startswith("syntax:")
+    assert table["rank"].dropna().astype(int).sort_values().tolist() == [1, 2, 3]
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["output"]["sha256"] == hashlib.sha256(table_path.read_bytes()).hexdigest()
+    assert manifest["input"] == {"file": "series.csv", "sha256": hashlib.sha256(series.read_bytes()).hexdigest(),
+                                 "blank_lines_skipped": []}
+    assert manifest["profile"]["name"] == "drug-like" and manifest["output"]["invalid_by_reason"] == {"syntax": 1}

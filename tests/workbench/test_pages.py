@@ -28,7 +28,7 @@ def page(name: str, run_id: str | None = None) -> AppTest:
     return at.run()
 
 
-@pytest.mark.parametrize("name", ["home", "generate", "browse", "latent", "compare", "augment", "export"])
+@pytest.mark.parametrize("name", ["home", "generate", "browse", "score", "latent", "compare", "augment", "export"])
 def test_every_page_renders_without_a_traceback(name, stored_run):
     at = page(name)
     assert not at.exception
@@ -1637,3 +1637,73 @@ def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_c
         with RunStore() as store:
             store._db.execute("UPDATE runs SET status = ?, owner = NULL, heartbeat = NULL WHERE id = ?",
                               (status, run_id))
+
+
+SERIES = ("compound_id,structure,pIC50\nA-1,CC(=O)Nc1ccc(O)cc1.Cl,6.1\nA-2,c1ccccc1N(,5.0\nA-3,Oc1ccc(NC(C)=O)cc1,7.0\n"
+          "A-4,O=C([O-])c1ccccc1O.[Na+],4.2\nA-5,CC(C)Cc1ccc(cc1)C(C)C(=O)O,5.5\nA-6,c1ccccc1C1=COC1,3.0\n")
+
+
+def test_score_page_scores_an_uploaded_file_as_molgen_score_does(tmp_path):
+    """No page scored a chemist's own file (the command line only): the Score page keeps every row (an invalid one
+    with its reason), the file's columns beside the scores, and its numbers are the command line's."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+
+    at = AppTest.from_file(str(PAGES / "score.py"), default_timeout=180)
+    _upload(at, "score", "series.csv", SERIES)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.button(key="score_go").click().run() and not at.exception
+    assert shown(at.success[0]).startswith("Scored 6 rows (5 valid, 1 invalid, 0 duplicates) with drug-like in ")
+    salts = next(shown(w) for w in at.warning if "salts or mixtures" in shown(w))
+    assert salts.startswith("2 rows are salts or mixtures") and 'turn on "Score salts by their parent"' in salts
+    table = at.dataframe[0].value
+    assert list(table.columns[:7]) == ["input", "valid", "reason", "smiles", "line", "compound_id", "pIC50"]
+    assert pd.isna(table["rank"].iloc[-1]) and table["compound_id"].iloc[-1] == "A-2"   # invalid: last, kept
+    assert table["reason"].iloc[-1].startswith("syntax:")
+    assert table["rank"].dropna().is_monotonic_increasing
+    # a 2H-oxete fails the hard filters (a strained ring): ranked after every molecule that passes, and said
+    assert table.loc[table["compound_id"] == "A-6", "rank"].item() == 5
+    assert any(shown(w).startswith("1 fails the profile's hard filters") for w in at.warning)
+
+    source = tmp_path / "series.csv"
+    source.write_text(SERIES)
+    result = CliRunner().invoke(app, ["score", str(source), "-o", str(tmp_path / "cli.csv")], catch_exceptions=False)
+    assert result.exit_code == 0
+    cli = pd.read_csv(tmp_path / "cli.csv").set_index("compound_id")
+    page_rows = table.set_index("compound_id")
+    for column in ("rank", "score", "qed", "sa", "logp", "mw", "alerts"):
+        assert page_rows[column].astype(float).fillna(-1).to_dict() == \
+            pytest.approx(cli[column].astype(float).fillna(-1).to_dict()), column
+
+    # the parents, and the best two picked: the salt and its free base are one molecule, so A-3 is a duplicate
+    at.toggle(key="score_parent").set_value(True).run()
+    assert any("changed since the last scoring" in shown(i) for i in at.info)   # the old result is not passed off
+    assert not at.dataframe
+    at.number_input(key="score_top").set_value(2).run()
+    at.button(key="score_go").click().run()
+    assert shown(at.success[0]).startswith("Scored 6 rows (5 valid, 1 invalid, 1 duplicate)")
+    table = at.dataframe[0].value.set_index("compound_id")
+    assert table.loc["A-1", "smiles"] == "CC(=O)Nc1ccc(O)cc1" and table.loc["A-3", "duplicate"]
+    assert table.loc["A-4", "smiles"] == "O=C(O)c1ccccc1O"
+    assert table["pick"].dropna().tolist() == [1, 2] and pd.isna(table.loc["A-3", "pick"])
+    assert any(shown(c) == "picked 2 (column pick)" for c in at.caption)
+    assert any(m.value.startswith("**The best 2** (picked") for m in at.markdown)
+
+
+def test_score_page_reads_typed_molecules_and_refuses_a_broken_profile():
+    at = AppTest.from_file(str(PAGES / "score.py"), default_timeout=180)
+    at.run()
+    at.text_area(key="score_input").set_value("CCO ethanol\n\nnot_a_smiles x\nc1ccccc1O phenol\n").run()
+    assert any("1 blank line between records skipped" in shown(c) for c in at.caption)
+    at.button(key="score_go").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["phenol", "ethanol", "x"] or table["name"].tolist() == ["ethanol", "phenol", "x"]
+    assert table["line"].tolist()[-1] == 3 and not table["valid"].iloc[-1]
+    at.text_area(key="score_toml_drug-like").set_value("name = 'mine'\n[weights\n").run()
+    assert "not valid TOML" in shown(at.error[0]) and at.button(key="score_go").disabled
+    at.text_area(key="score_input").set_value("").run()
+    assert any("No molecules to score" in shown(i) for i in at.info)

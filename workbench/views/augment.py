@@ -21,7 +21,7 @@ from molgen.models.base import shipped_checkpoint
 from molgen.scoring.alerts import ALERT_SETS, ALIASES
 from molgen.scoring.rules import RULES
 from molgen.scoring.properties import PROPERTIES
-from workbench.common import checked_number, plain
+from workbench.common import checked_number, kept_upload, plain, read_upload
 
 st.title("Augment")
 # MOSES training molecules: an example run with MOSES test held out removes nothing (two of the earlier examples
@@ -32,60 +32,7 @@ text = st.text_area("Input molecules (one SMILES per line, a name after it if yo
 uploaded = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
 
 
-def _kept_upload(widget, key: str, instead: str) -> tuple[str, bytes] | None:
-    """The file uploaded in ``widget`` as (name, bytes). A visit to another page empties the uploader (Streamlit
-    cannot put a file back in it), so the file is kept (as ``_{key}_upload``) until the chemist removes it in the
-    uploader, uploads another, or presses the button that drops it (labelled ``instead``); a form whose file
-    silently went back to the typed molecules lost work."""
-    state = st.session_state
-    if widget is not None:
-        state[f"_{key}_upload"] = (widget.name, widget.getvalue())
-    elif state.get(f"_{key}_upload_live") and not state.get("_page_returned_to"):
-        state.pop(f"_{key}_upload", None)   # removed in the uploader itself
-    state[f"_{key}_upload_live"] = widget is not None
-    kept = state.get(f"_{key}_upload")
-    if kept is not None and widget is None:
-        st.caption(plain(f"Using {kept[0]}, uploaded before you left the page (the uploader cannot show it again)."))
-        if st.button(instead, key=f"{key}_drop_upload_go"):
-            state.pop(f"_{key}_upload", None)
-            st.rerun()
-    return kept
-
-
-def _read_upload(upload: tuple[str, bytes], key: str) -> tuple[pd.DataFrame | None, str | None]:
-    """The molecules of an uploaded file (:func:`read_molecules`), or None after saying why not, and the SMILES column
-    chosen (None when the header names it). A table whose header names no SMILES column (a vendor's "Structure_2D")
-    asks which column holds them, as ``--smiles-column`` does on the command line; the choice is kept per file."""
-    import tempfile
-    from pathlib import Path
-
-    from molgen.data.files import FileFormatError, NoSmilesColumn, read_molecules
-
-    name, content = upload
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
-        try:
-            return read_molecules(path), None
-        except NoSmilesColumn as error:
-            column = st.selectbox(f"Which column of {name} holds the SMILES?", error.columns, index=None,
-                                  key=f"{key}_smiles_column_{hashlib.sha256(content).hexdigest()[:16]}",
-                                  placeholder="its header names no SMILES column: choose one")
-            if column is None:
-                st.warning(plain(str(error).replace(str(path), name).replace(
-                    "(--smiles-column NAME; smiles_column= in Python)", "(choose it above)")))
-                return None, None
-            try:
-                return read_molecules(path, smiles_column=column), column
-            except FileFormatError as error:
-                st.error(plain(str(error).replace(str(path), name)))
-                return None, column
-        except FileFormatError as error:
-            st.error(plain(str(error).replace(str(path), name)))   # the name the chemist knows
-            return None, None
-
-
-upload = _kept_upload(uploaded, "aug", "Use the typed molecules instead")
+upload = kept_upload(uploaded, "aug", "Use the typed molecules instead")
 # replicates adds no molecule, so nothing can leak: its held-out controls are shown greyed, their values kept
 merging = st.session_state.get("aug_method") == "replicates"
 held_text = st.text_area("Held-out molecules that must never appear (one SMILES per line, a name after it if you like)",
@@ -93,7 +40,7 @@ held_text = st.text_area("Held-out molecules that must never appear (one SMILES 
                          help="Not used by replicates, which merges rows and adds no molecule." if merging else None)
 held_uploaded = st.file_uploader("... and a held-out file (CSV, SMI, SDF, Parquet), its every molecule held out",
                                  key="aug_held_file", disabled=merging)
-held_upload = _kept_upload(held_uploaded, "aug_held", "Stop holding out this file's molecules")
+held_upload = kept_upload(held_uploaded, "aug_held", "Stop holding out this file's molecules")
 method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
 
@@ -127,7 +74,7 @@ def _input() -> tuple[list[str], pd.DataFrame | None, str, bytes, str | None]:
     manifest's checksum) and the SMILES column chosen for it (None when its header names it)."""
     if upload is not None:
         name, content = upload
-        frame, column = _read_upload(upload, "aug")
+        frame, column = read_upload(upload, "aug")
         if frame is None:
             st.session_state.pop("aug_result", None)   # an earlier result would read as this file's
             return [], None, name, b"", column
@@ -171,7 +118,7 @@ typed_held_out = [ReferenceSet("molecules typed in the workbench", held, places_
 held_out_ok = True
 held_file = None   # the held-out file as a result was made from it: its name, bytes and SMILES column
 if held_upload is not None:   # read whatever the method, so that its column choice is drawn (and kept) each run
-    held_frame, held_column = _read_upload(held_upload, "aug_held")
+    held_frame, held_column = read_upload(held_upload, "aug_held")
     held_file = (held_upload[0], hashlib.sha256(held_upload[1]).hexdigest(), held_column)
     if held_frame is None:   # a held-out file not read guards nothing: Run waits for it to be read
         held_out_ok = merging

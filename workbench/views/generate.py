@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -16,9 +15,8 @@ from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_c
 from molgen.runs.store import ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
 from molgen.scoring.properties import tolerance
-from molgen.scoring.profiles import (ProfileError, ScoringProfile, load_profile, marked_if_edited, refuse_salt_patterns,
-                                     shipped_profiles)
-from workbench.common import (CONTINUABLE, checked_number, file_name, load_model, model_choices, molecule_editor, on_this_page,
+from workbench.common import (CONTINUABLE, checked_number, load_model, model_choices, molecule_editor, on_this_page,
+                              profile_editor,
                               plain, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
@@ -296,30 +294,7 @@ with right:
                 st.caption(plain(alone))
 
 st.markdown("**Scoring profile**")
-profile_name = st.selectbox("Profile", shipped_profiles(), key="gen_profile")
-profile_text = st.text_area("Edit it here (TOML)", load_profile(profile_name).to_toml(), height=200, key=f"gen_toml_{profile_name}")
-profile, profile_ok = None, True
-try:
-    import tomllib
-
-    # an edit keeping a shipped name (its own, or another's typed in) is renamed "(edited ...)"
-    profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
-    refuse_salt_patterns(profile, "(edited here)")   # a pattern written as a salt, refused in a profile written now
-    profile = marked_if_edited(profile)
-except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
-    st.error(plain(error))
-    profile_ok = False
-except tomllib.TOMLDecodeError as error:
-    st.error(plain(f"profile (edited here): not valid TOML: {error}"))
-    profile_ok = False
-if profile_ok and profile.to_dict() != load_profile(profile_name).to_dict():   # edited, or renamed and edited
-    # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
-    # stays "(edited ...)" when read back, not passed off as the shipped one
-    st.download_button("Download this profile (TOML)", profile.to_toml(),
-                       file_name=file_name(re.sub(r" \((?:edited |not as shipped now, )(\w+)\)$", r"-edited-\1", profile.name))
-                       + ".toml",
-                       mime="application/toml", key="gen_profile_download", on_click="ignore")
-
+profile, profile_ok = profile_editor("gen")
 ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
 def _progress_bar():

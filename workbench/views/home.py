@@ -19,7 +19,7 @@ from workbench.common import plain
 
 st.title("molgen workbench")
 st.caption(f"molgen {__version__}: generative design of small molecules")
-st.markdown("**Generate** molecules under conditions, **Browse** and select them, explore a molecule's neighbourhood "
+st.markdown("**Generate** molecules under conditions, **Browse** and select them, **Score** a file of your own molecules, explore a molecule's neighbourhood "
             "in the graph VAE's **Latent space**, **Compare** models and runs on the MOSES metrics, **Augment** a data "
             "set, and **Export** the result with its provenance.")
 
