@@ -397,13 +397,14 @@ def evaluate_command(
                                             "keeps it to one)."),
 ) -> None:
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
-    from molgen.data.files import FileFormatError, read_molecules, write_json, write_text
+    from molgen.data.files import FileFormatError, write_json, write_text
     from molgen.data.moses import sha256_of
-    from molgen.metrics import evaluate, markdown_table, moses_reference, property_plots, published_rows
+    from molgen.metrics import markdown_table, moses_reference, property_plots, published_rows
     from molgen.metrics.ceiling import ceiling_rows
     from molgen.metrics.report import CEILING_LEGEND, PUBLISHED_LEGEND, TABLE_LEGEND
     from molgen.data.registry import REGISTRY
     from molgen.metrics.evaluate import FIRST_ROWS, PART_OF_REFERENCE, training_set
+    from molgen.metrics.samples_file import evaluate_samples, read_samples
 
     # everything the metrics do not compute is checked first: a typo must not cost the minutes before it
     samples, runs = list(samples or []), list(runs or [])
@@ -464,59 +465,22 @@ def evaluate_command(
         error_console.print("[red]a samples file or a run is named twice[/red]")
         raise typer.Exit(2)
     for path, name in zip(samples, names):
-        try:
-            frame = read_molecules(path, smiles_column=smiles_column)
-        except (FileFormatError, FileNotFoundError) as error:
-            said = str(error).replace(str(path), "standard input") if piped and path == samples[piped[0]] else str(error)
-            error_console.print(escape(said), style="red")
-            raise typer.Exit(2) from None
-        # a blank line below the header is an empty sample, invalid, as MOSES counts '' (a generator writing one
-        # sample a line wrote nothing there): between records, and first or last too (skipping it raised validity),
-        # but not one a comment sets apart (under a '# model X' header it formats the header)
-        blank = frame.attrs.get("empty_sample_lines", [])
-        # said below as what evaluate makes of them; one a comment sets apart is skipped, and said so
-        counted = set(blank)
-        frame.attrs["blank_lines"] = [line for line in frame.attrs.get("blank_lines", []) if line not in counted]
-        _say_reading_notes(frame, error_console)   # beside the table, not in it: stdout stays pasteable
-        by_line = sorted([(line, text) for line, text in zip(frame["line"], frame["smiles"].fillna("").astype(str))]
-                         + [(line, "") for line in blank])
-        smiles = [text for _, text in by_line]
-        if blank:
-            shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
-            error_console.print(f"[yellow]{len(blank):,} blank line{'s' * (len(blank) != 1)} "
-                                f"(line{'s' * (len(blank) != 1)} {shown}) counted as "
-                                f"{'empty samples' if len(blank) != 1 else 'an empty sample'}, invalid, as "
-                                "MOSES counts an empty string[/yellow]")
-        # a record the reader could not read (an SDF block without its end, a pentavalent carbon) is an invalid
-        # sample: counted, and said with its line and why
-        unreadable = [(int(line), str(why)) for line, why in zip(frame["line"], frame["read_error"]) if why]
-        if unreadable:
-            shown = "; ".join(why if f"line {line}" in why else f"line {line}: {why}" for line, why in unreadable[:5]) + \
-                (f"; and {len(unreadable) - 5:,} more" if len(unreadable) > 5 else "")
-            error_console.print(escape(f"{len(unreadable):,} record{'s' * (len(unreadable) != 1)} not read as a "
-                                       f"molecule, counted invalid ({shown})"), style="yellow")
-        chosen, how = _evaluated_rows(len(smiles), n, sample, seed)
-        if how == "all" and (n or sample or 0) > len(smiles):
-            error_console.print(f"[yellow]{escape(str(path))} has {len(smiles):,} rows, fewer than "
-                                f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
-        smiles, lines = [smiles[i] for i in chosen], [by_line[i][0] for i in chosen]
-        rows[name] = evaluate(smiles, reference_arg, train=train_arg, kl_reference=kl_reference,
-                                   keep_properties=plots is not None, progress=True, n_jobs=jobs)
-        _name_invalid_lines(rows[name], lines, said_before={*blank, *(line for line, _ in unreadable)})
         from_stdin = bool(piped) and path == samples[piped[0]]
-        rows[name]["input"] = {"file": "(standard input)" if from_stdin else str(path), "sha256": sha256_of(path),
-                               "rows": len(by_line), "used": len(smiles),
-                               "rows_used": how, "blank_lines_counted_invalid": blank,
-                               "unreadable_records": [{"line": line, "why": why} for line, why in unreadable],
-                               "reference": reference, "train": file_train, **measured_against}
-        if _is_run_export(path, frame):
-            # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
-            rows[name]["notes"] = [*rows[name]["notes"],
-                                   "a run's export: its molecules were kept valid, unique and meeting the run's "
-                                   "conditions before they reached it, so validity, uniqueness and the "
-                                   "distribution metrics describe that selection, not the model's samples "
-                                   "(`molgen evaluate --run RUN` measures all of a run's molecules)"
-                                   + (f"; -n took its first {n:,} rows, its best ranked" if n is not None else "")]
+        try:
+            read = read_samples(path, smiles_column=smiles_column, first=n, sample=sample, seed=seed)
+        except (FileFormatError, FileNotFoundError) as error:
+            error_console.print(escape(str(error).replace(str(path), "standard input") if from_stdin else str(error)),
+                                style="red")
+            raise typer.Exit(2) from None
+        for note in read.notes:   # beside the table, not in it: stdout stays pasteable
+            error_console.print(escape(note), style="yellow")
+        if read.rows_used == "all" and (n or sample or 0) > read.rows:
+            error_console.print(f"[yellow]{escape(str(path))} has {read.rows:,} rows, fewer than "
+                                f"{'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
+        rows[name] = evaluate_samples(read, reference_arg, file="(standard input)" if from_stdin else str(path),
+                                      sha256=sha256_of(path), train=train_arg, kl_reference=kl_reference, first=n,
+                                      keep_properties=plots is not None, progress=True, n_jobs=jobs)
+        rows[name]["input"].update({"reference": reference, "train": file_train, **measured_against})
     for record, name in zip(records, run_names):
         rows[name] = _evaluate_run(record, n=n, sample=sample, seed=seed, reference_arg=reference_arg,
                                    kl_reference=kl_reference, train=train, train_arg=train_arg,
@@ -570,34 +534,6 @@ def evaluate_command(
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
 
 
-def _name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) -> None:
-    """A file's invalid samples named by file line (in ``metrics["invalid_samples"]`` and a note); the blank lines
-    and unreadable records, said already (``said_before``), are counted but not named again."""
-    for entry in metrics["invalid_samples"]:
-        entry["line"] = lines[entry.pop("position")]
-    unsaid = metrics["n"] - metrics["n_valid"] - sum(line in said_before for line in lines)
-    # those with text first: an empty cell says less than what a model wrote
-    named = sorted((entry for entry in metrics["invalid_samples"] if entry["line"] not in said_before),
-                   key=lambda entry: (not entry["smiles"].strip(), entry["line"]))[:5]
-    if unsaid > 0:
-        shown = "; ".join(f"line {e['line']}: {e['reason']}" for e in named) or "not listed"
-        metrics["notes"].append(f"{unsaid:,} sample{'s' * (unsaid != 1)} not a molecule, counted invalid ({shown}"
-                                f"{f'; and {unsaid - len(named):,} more' if named and unsaid > len(named) else ''})")
-
-
-def _evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:
-    """The rows of a samples file to evaluate (in file order) and how they were chosen, in words."""
-    import numpy as np
-
-    wanted = first if first is not None else sample
-    if wanted is None or wanted >= total:
-        return list(range(total)), "all"
-    if first is not None:
-        return list(range(first)), f"the first {first:,}"
-    picked = np.sort(np.random.default_rng(seed).choice(total, size=sample, replace=False))
-    return picked.tolist(), f"{sample:,} drawn at random, seed {seed}"
-
-
 def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
     """The stored runs ``molgen evaluate --run`` names, each once; a run the store lacks is added to ``problems``."""
     if not runs:
@@ -620,12 +556,13 @@ def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
 def _evaluate_run(record: dict, *, n: int | None, sample: int | None, seed: int, reference_arg, kl_reference,
                   train: str | None, train_arg, keep_properties: bool, n_jobs: int | None = None) -> dict:
     """``molgen evaluate --run``: :func:`molgen.runs.metrics.measure_run` of the rows -n or --sample choose."""
+    from molgen.metrics.samples_file import evaluated_rows
     from molgen.runs import RunStore
     from molgen.runs.metrics import measure_run
 
     store = RunStore()
     total = store.count(record["id"])
-    chosen, how = _evaluated_rows(total, n, sample, seed)
+    chosen, how = evaluated_rows(total, n, sample, seed)
     if how == "all" and (n or sample or 0) > total:
         error_console.print(f"[yellow]run {escape(record['id'])} stored {total:,} distinct valid molecules, "
                             f"fewer than {'-n' if n is not None else '--sample'} {n or sample:,}: using all[/yellow]")
@@ -651,22 +588,6 @@ def _versions_said() -> dict:
     """The versions the numbers depend on, for the Markdown's one line."""
     said = ("molgen", "rdkit", "torch", "python", "fcd-torch")
     return {k: v for k, v in _measured_versions().items() if k in said and v}
-
-
-def _is_run_export(path: Path, frame) -> bool:
-    """Whether a samples file is a run's export (ranked, filtered molecules), not raw samples: its manifest
-    says so, or, without one, its columns (rank, score and molecule_id, and no valid column, which molgen score
-    writes)."""
-    import json
-
-    manifest = Path(f"{path}.manifest.json")
-    if manifest.is_file():
-        try:
-            return "run" in json.loads(manifest.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            pass
-    # molgen export's own columns: a chemist's ranked file (rank, score) is no run's export without molecule_id
-    return {"rank", "score", "molecule_id"} <= set(frame.columns) and "valid" not in frame.columns
 
 
 def _file_smiles(path: str, flag: str) -> list[str]:
