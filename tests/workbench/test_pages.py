@@ -1707,3 +1707,32 @@ def test_score_page_reads_typed_molecules_and_refuses_a_broken_profile():
     assert "not valid TOML" in shown(at.error[0]) and at.button(key="score_go").disabled
     at.text_area(key="score_input").set_value("").run()
     assert any("No molecules to score" in shown(i) for i in at.info)
+
+
+def test_compare_measures_an_uploaded_file_of_samples_as_molgen_evaluate_does(fetched_moses):
+    """No page measured another model's samples on the MOSES metrics (the command line only): Compare takes a file,
+    every row a sample (a blank line and an unreadable one counted invalid, named by line), and shows it beside the
+    shipped models with the ceiling at its n."""
+    from molgen.data.registry import load_smiles
+
+    smiles = load_smiles("moses-sample", "train")[:120]
+    text = "\n".join(smiles[:60]) + "\n\nC1CC(\n" + "\n".join(smiles[60:]) + "\n"   # one sample a line
+    at = AppTest.from_file(str(PAGES / "compare.py"), default_timeout=300)
+    _upload(at, "compare", "reinvent.smi", text)
+    at.run()
+    assert not at.exception and not at.button(key="compare_go_file").disabled
+    at.button(key="compare_go_file").click().run()
+    assert not at.exception
+    metrics = at.session_state["compare_file_metrics"]["metrics"]
+    assert metrics["n"] == 122 and metrics["n_valid"] == 120 and metrics["valid"] == pytest.approx(120 / 122)
+    assert metrics["Novelty"] == 0.0   # MOSES's own training molecules: none is novel
+    assert metrics["input"]["blank_lines_counted_invalid"] == [61]
+    assert any("blank line (line 61) counted as an empty sample" in shown(c) for c in at.caption)
+    assert any("line 62: not valid SMILES syntax" in shown(w) for w in at.warning)
+    table = next(frame.value for frame in at.dataframe if "reinvent (your file)" in frame.value.index)
+    assert table.index[0] == "reinvent (your file)" and table.index[1].startswith("MOSES train itself, n = ")
+    assert any("(ours)" in label for label in table.index)
+    # another file: the first one's numbers are not shown as its
+    _upload(at, "compare", "other.smi", "CCO\nc1ccccc1\n")
+    at.run()
+    assert not any(label.endswith("(your file)") for frame in at.dataframe for label in frame.value.index)
