@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import molecule_list, parse_smiles
+from molgen.chem.parse import molecule_list, parse_smiles, relative_configuration_key
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.augment.guards import CompoundIndex
 from molgen.augment.provenance import params_text
@@ -70,7 +70,9 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
                                "checkpoint": None, "input_row": line,
                                "removed_because": f"invalid input: {parsed.failure.value}: {parsed.message}"})
                 continue
-            source = Chem.MolToSmiles(parsed.mol)
+            # a relative configuration (rac-cis |&1:1,3|) names its source as canonical CXSMILES: rac-trans is
+            # another molecule, not a repeat (its spellings, plain SMILES, cannot hold it: the reader says so)
+            source = relative_configuration_key(text) or Chem.MolToSmiles(parsed.mol)
             earlier = first_row.setdefault(source, line)
             parent = compounds.first(parsed.mol, line, source)
             other_form = parent if parent != line and earlier == line else None   # not an exact repeat

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import parse_smiles
+from molgen.chem.parse import parse_smiles, relative_configuration_key
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
@@ -68,7 +68,16 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
     if not parsed.ok:
         return None
     mol = neutral_parent(parsed.mol) if by in ("parent", "tautomer") else parsed.mol
-    return tautomer_key(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
+    key = tautomer_key(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
+    # a relative configuration (rac-cis |&1:1,3|) is read with its centres unassigned: kept in the key, written as
+    # canonical CXSMILES, so that rac-cis and rac-trans, two compounds, are not merged (a review)
+    relative = relative_configuration_key(smiles, parent=by in ("parent", "tautomer"))
+    return key if relative is None else (f"{key} {relative}" if by == "tautomer" else relative)
+
+
+def _written_form(smiles: str) -> str:
+    """How a row wrote its compound, canonical (a relative configuration as canonical CXSMILES)."""
+    return relative_configuration_key(smiles) or Chem.MolToSmiles(parse_smiles(smiles).mol)
 
 
 def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
@@ -249,7 +258,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
                 or any(_contradicts(bound, row[label], max_spread, how) for bound in bounds))
         row["n_rows"] = len(positions)
         row["input_rows"] = "; ".join(str(p + 1) for p in positions)
-        forms = list(dict.fromkeys(Chem.MolToSmiles(parse_smiles(smiles[p]).mol) for p in positions))
+        forms = list(dict.fromkeys(_written_form(smiles[p]) for p in positions))
         # the forms written, where more than one or where the one written is not the row's (a TFA salt's parent)
         row["forms"] = "; ".join(forms) if len(forms) > 1 or forms[0] != row["smiles"] else ""
         multi_form += len(forms) > 1

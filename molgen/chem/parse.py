@@ -90,6 +90,37 @@ def _relative_stereo_unassigned(mol: Chem.Mol) -> Chem.Mol:
     return Chem.MolFromSmiles(Chem.MolToSmiles(flat))   # read back: no group left naming the cleared centres
 
 
+#: A CXSMILES stereo group of two or more centres, relative (AND: a racemate, OR: one enantiomer, not known which):
+#: ``|&1:1,3|`` (rac-cis or rac-trans), ``|o1:1,3|``. Its centres are read unassigned (:func:`parse_smiles`).
+_RELATIVE_GROUP = re.compile(r"[&o]\d+:\d+,\d+")
+
+
+def gives_relative_configuration(text: object) -> bool:
+    """Whether ``text`` is a CXSMILES naming a relative configuration between two or more stereocentres
+    (``|&1:1,3|``), which :func:`parse_smiles` reads unassigned: rac-cis and rac-trans read as one molecule."""
+    extended = _CXSMILES.fullmatch(text.strip()) if isinstance(text, str) else None
+    return extended is not None and bool(_RELATIVE_GROUP.search(extended.group(2)))
+
+
+def relative_configuration_key(text: str, parent: bool = False) -> str | None:
+    """For a CXSMILES naming a relative configuration (:func:`gives_relative_configuration`), the canonical CXSMILES
+    of its molecule (``parent``: of its neutral parent) with its stereo groups kept and canonicalized, so that one
+    racemate drawn as either enantiomer gives one key and rac-cis and rac-trans two; None for any other text."""
+    if not gives_relative_configuration(text):
+        return None
+    with quiet_rdkit():
+        mol = Chem.MolFromSmiles(text.strip())
+    if mol is None:
+        return None
+    if parent:
+        from molgen.chem.standardize import neutral_parent
+
+        mol = neutral_parent(mol)
+    mol = Chem.Mol(mol)
+    Chem.CanonicalizeEnhancedStereo(mol)
+    return Chem.MolToCXSmiles(mol)
+
+
 def parse_smiles(smiles: object) -> ParseResult:
     """Parse and sanitize a SMILES string; on failure say which kind of failure and why.
 

@@ -660,6 +660,18 @@ def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[st
         shown = ", ".join(map(str, blank[:10])) + (f" and {len(blank) - 10:,} more" if len(blank) > 10 else "")
         notes.append(f"{len(blank):,} blank line{'s' * (len(blank) != 1)} between records skipped "
                      f"(line{'s' * (len(blank) != 1)} {shown}): no molecule there, no row")
+    if "smiles" in frame.columns and "line" in frame.columns:
+        from molgen.chem.parse import gives_relative_configuration
+
+        relative = [int(line) for line, text in zip(frame["line"], frame["smiles"]) if gives_relative_configuration(text)]
+        if relative:
+            shown = ", ".join(map(str, relative[:10])) + (f" and {len(relative) - 10:,} more" if len(relative) > 10 else "")
+            notes.append(f"{len(relative):,} row{'s give' if len(relative) != 1 else ' gives'} a relative configuration "
+                         f"between stereocentres (CXSMILES |&1:...| racemic or |o1:...| unknown enantiomer; "
+                         f"line{'s' * (len(relative) != 1)} {shown}), which a SMILES cannot hold: their properties are "
+                         "read with those centres unassigned; score, enumerate and replicates keep the configuration "
+                         "in the canonical CXSMILES they name the molecule by (rac-cis and rac-trans stay two "
+                         "molecules), but a model, a fingerprint and an enumerated spelling do not")
     for column in frame.attrs.get("decimal_commas", []) if columns else ():   # said even of a skipped column
         notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
     for column, cells in frame.attrs.get("text_among_numbers", {}).items() if columns else ():

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom, parse_smiles
+from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom, parse_smiles, relative_configuration_key
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
 from molgen.data.files import find_smiles_column, input_name
@@ -101,6 +101,10 @@ def _parse_chunk(args: tuple[list, bool]) -> list[tuple[str | None, bytes | None
             parsed = parse_smiles(item)
             if parsed.ok:
                 prepared = _prepared(parsed.mol, largest_fragment)
+                # a relative configuration (rac-cis, |&1:1,3|) is read unassigned: its SMILES is canonical CXSMILES
+                # with the stereo group, so rac-cis and rac-trans are two molecules, not one and its duplicate
+                if (relative := relative_configuration_key(item, parent=largest_fragment)) is not None:
+                    prepared = (relative, *prepared[1:])
                 # an R-group or core (*c1ccccc1) is no molecule to score; a * dropped with --largest-fragment's
                 # other fragments leaves one
                 out.append((None, None, FRAGMENT_REASON, None) if has_dummy_atom(Chem.Mol(prepared[1])) else prepared)

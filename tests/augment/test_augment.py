@@ -1019,3 +1019,13 @@ def test_budget_and_method_arguments_from_python_are_refused_before_any_sampling
         analogues(series, methods=["latent"], latent_radius=-1)
     with pytest.raises(TypeError, match=r"held_out takes a list of reference sets: give \[ReferenceSet\('test'"):
         Guard(held_out=ReferenceSet("test", ["CCO"]))
+
+
+def test_enumerate_names_rac_cis_and_rac_trans_apart():
+    """A review: rac-trans was called a repeat of rac-cis ("row 2 = row 1"). Each is named by its canonical
+    CXSMILES; the two are stereoisomers of one compound (~), not one molecule."""
+    rows, failed = enumerate_smiles(["N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"], k=2)
+    assert failed.empty
+    assert set(rows["seed_smiles"]) == {"N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"}
+    second = rows[rows["input_row"] == 2]
+    assert second["same_molecule_as_row"].isna().all() and (second["same_parent_as_row"] == 1).all()

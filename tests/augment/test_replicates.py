@@ -245,3 +245,21 @@ def test_chembls_compound_descriptors_are_not_offered_as_measurements():
                            "Molecular Weight": [446.9, 393.4], "AlogP": [4.3, 3.2], "Standard Relation": ["'='", "'>'"],
                            "Standard Value": [3.0, 10000.0], "pChEMBL Value": [8.52, None], "line": [2, 3]})
     assert measured_columns(export) == ["pChEMBL Value", "Standard Value"]
+
+
+def test_racemic_cis_and_trans_diastereomers_are_two_compounds():
+    """A review: rac-cis and rac-trans (CXSMILES |&1:1,3|, relative configuration known) were read with their centres
+    unassigned and merged into one compound, their pIC50s averaged; one racemate drawn as its other enantiomer, and
+    as its HCl salt, is still one compound."""
+    smiles = ["N[C@@H]1C[C@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|",      # rac-trans
+              "N[C@@H]1C[C@@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|",     # rac-cis
+              "N[C@H]1C[C@@H]1c1ccc(Nc2ncnc3ccccc23)cc1.Cl |&1:1,3|"]   # rac-trans drawn mirrored, as its HCl salt
+    result = merge_replicates(smiles, pd.DataFrame({"pIC50": [7.1, 6.4, 7.3]}), ["pIC50"])
+    merged = result.merged.set_index("smiles")
+    assert len(merged) == 2
+    trans = merged.loc["N[C@H]1C[C@@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|"]
+    assert trans["pIC50"] == pytest.approx(7.2) and trans["input_rows"] == "1; 3"
+    assert merged.loc["N[C@H]1C[C@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|", "pIC50"] == 6.4
+    # a relative configuration of one centre is no configuration: read as before, unassigned
+    one = merge_replicates(["C[C@H](N)C(=O)O |&1:1|", "CC(N)C(=O)O"], pd.DataFrame({"x": [1.0, 2.0]}), ["x"])
+    assert one.merged["smiles"].tolist() == ["CC(N)C(=O)O"]

@@ -532,3 +532,21 @@ def test_a_fine_tuned_runs_series_note_counts_ranked_molecules_only(tmp_path):
     assert "; 0 hold its ring system c1ccc2[nH]ccc2c1" in said
     stored["rank"] = 0   # nothing ranked: no "0 of the 0 ranked molecules"
     assert "ranked molecules" not in " ".join(training_data_notes(record, lambda: stored))
+
+
+def test_racemic_cis_and_trans_are_two_molecules_not_a_duplicate(tmp_path):
+    """A review: rac-cis and rac-trans (|&1:1,3|) were read unassigned, one scored as the other's duplicate. Each is
+    named by its canonical CXSMILES, the stereo group kept; the reader says what a SMILES cannot hold."""
+    from molgen.data.files import read_molecules, reading_notes
+
+    trans, cis = "N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"
+    scored = score([trans, cis, "N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|"], n_jobs=1)   # the third: trans drawn mirrored
+    assert scored["smiles"].tolist()[:2] == ["N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"]
+    assert scored["duplicate"].tolist() == [False, False, True] and scored["duplicate_of"].iloc[2] == 0
+    parents = score([trans, "Cl." + cis.replace(" |&1:1,3|", " |&1:2,4|")], n_jobs=1, largest_fragment=True)
+    assert parents["smiles"].tolist() == ["N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"]
+    path = tmp_path / "rac.smi"
+    path.write_text(f"{trans} trans\n{cis} cis\nC[C@H](N)C(=O)O |&1:1| alanine\n")
+    notes = reading_notes(read_molecules(path))
+    assert any(note.startswith("2 rows give a relative configuration between stereocentres") and "lines 1, 2)" in note
+               for note in notes)
