@@ -2971,12 +2971,36 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
             raise typer.Exit(2)
 
 
+#: A kill (SIGTERM: a batch scheduler's time limit) received by an augment or latent command.
+_KILLED = _Termination()
+
+
+def _kill_as_ctrl_c() -> None:
+    """From here on a kill (SIGTERM) stops an augment or latent command as Ctrl-C does, said with what it left (it
+    ended silently, exit 143, a review); the command then dies of SIGTERM, as a scheduler expects of a killed job."""
+    import signal
+    import threading
+
+    import click
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.signal(signal.SIGTERM, _KILLED.handle)
+    context = click.get_current_context(silent=True)
+    if context is not None:   # put back as the command ends (a Python caller's own handler, a test process's)
+        context.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+
+
 def _stopped_before_writing(output: Path | None) -> NoReturn:
-    """Ctrl-C during an augment or latent command's work (minutes, for analogues and balance), said with what it
-    left: nothing, since the rows are written at the end (exit 130, as a shell counts SIGINT)."""
+    """Ctrl-C (or a kill, :func:`_kill_as_ctrl_c`) during an augment or latent command's work (minutes, for analogues
+    and balance), said with what it left: nothing, since the rows are written at the end (exit 130, as a shell counts
+    SIGINT; a kill dies of SIGTERM, 143)."""
     left = f"; {output} is as it was" if output is not None and output.exists() else ""
-    error_console.print(f"[yellow]stopped: nothing was written{escape(left)}. Run the command again to start over "
-                        "(the same seed gives the same rows).[/yellow]")
+    error_console.print(f"[yellow]stopped{' by a kill (SIGTERM)' if _KILLED else ''}: nothing was written"
+                        f"{escape(left)}. Run the command again to start over (the same seed gives the same rows)."
+                        "[/yellow]")
+    if _KILLED:
+        _KILLED.die()
     raise typer.Exit(130)
 
 
@@ -3095,6 +3119,7 @@ def augment_enumerate(
     from molgen.augment import apply_guard, enumerate_smiles
 
     guard = _augment_guard(held_out, 1.0, alerts, rules)   # 1.0: exact only, and the manifest says no threshold
+    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
     try:   # keying a held-out split takes a minute the first time: Ctrl-C there is said, as by analogues and balance
         smiles, columns = _augment_input(input, smiles_column)
         rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
@@ -3196,6 +3221,7 @@ def augment_analogues(
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     context.params["method"] = list(dict.fromkeys(method or ["prefix"]))   # the manifest names the methods run
+    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
     try:
         smiles, columns = _augment_input(input, smiles_column)
         kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
@@ -3267,6 +3293,7 @@ def augment_balance(
         except ValueError:
             error_console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
             raise typer.Exit(2) from None
+    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
     try:
         smiles, columns = _augment_input(input, smiles_column)
         from molgen.scoring.properties import PROPERTIES
@@ -3354,6 +3381,7 @@ def _latent_molecule(model, text: str, what: str) -> str:
 def _latent_stop(output: Path | None):
     """A latent command's body: Ctrl-C anywhere in it (loading the model, encoding, scoring) said with what it left,
     nothing, since its table is written at the end (exit 130)."""
+    _kill_as_ctrl_c()
     try:
         yield
     except KeyboardInterrupt:

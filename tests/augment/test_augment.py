@@ -1029,3 +1029,34 @@ def test_enumerate_names_rac_cis_and_rac_trans_apart():
     assert set(rows["seed_smiles"]) == {"N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"}
     second = rows[rows["input_row"] == 2]
     assert second["same_molecule_as_row"].isna().all() and (second["same_parent_as_row"] == 1).all()
+
+
+def test_a_killed_augment_command_says_what_it_left(tmp_path):
+    """A review: a kill (SIGTERM, a batch scheduler's time limit) ended `augment balance` without a word (Ctrl-C
+    is said). It is said as Ctrl-C is, and the command dies of SIGTERM, as a killed job does."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = tmp_path / "in.smi"
+    source.write_text("\n".join(load_smiles("moses-sample", "train")[:40]) + "\n")
+    process = subprocess.Popen([sys.executable, "-c", "from molgen.cli import run; run()", "augment", "balance",
+                                str(source), "--property", "logp", "--per-bin", "400", "--max-samples", "200000",
+                                "-o", str(tmp_path / "out.csv")], stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "MOLGEN_HOME": str(tmp_path / "home")})
+    # sent once the command has taken SIGTERM as its own (Linux lists the signals a process catches): a kill before
+    # that, while Python still imports, ends it as any process ends
+    deadline = time.time() + 300
+    while time.time() < deadline and process.poll() is None:
+        caught = next(line for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
+                      if line.startswith("SigCgt:"))
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert "stopped by a kill (SIGTERM): nothing was written" in " ".join(stderr.split())
+    assert not (tmp_path / "out.csv").exists() and not list(tmp_path.glob("*.partial"))
