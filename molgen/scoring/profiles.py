@@ -14,6 +14,7 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     references = ["CC(=O)Oc1ccccc1C(=O)O"]  # for similarity_max / similarity_mean components
     require = ["c1ccccc1"]           # substructures that must be present (SMARTS or SMILES)
     avoid = ["[N+](=O)[O-]"]         # substructures that must be absent
+                                     # (require and avoid are always hard filters: added to hard_filters if not named)
 
     [[components]]
     property = "qed"
@@ -151,6 +152,9 @@ class ScoringProfile:
             _choice(rule, RULES, f"{where}, rules")
             if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 0:   # true is no count
                 raise ProfileError(f"{where}, rules.{rule}: allowed violations must be a whole number >= 0, got {allowed!r}")
+        # a substructure that "must" be present or absent is a hard filter, named: listed without one it was only a
+        # column, and a molecule holding an avoided nitro group ranked first (a review)
+        self.hard_filters += [key for key in ("require", "avoid") if getattr(self, key) and key not in self.hard_filters]
         reported = expand_alert_sets(self.alerts)
         for name in self.hard_filters:
             if name in ALERT_SETS or name in ALIASES:

@@ -220,3 +220,18 @@ def test_a_chemists_own_profile_is_labelled_with_its_contents_digest():
     assert one == f"my-cns ({content_digest(ScoringProfile.from_dict(first))})"
     assert stored_profile_label(load_profile("drug-like").to_dict()) == "drug-like"   # a shipped one by its name
     assert stored_profile_label({**first, "name": "drug-like (edited 0a1b2c)"}) == "drug-like (edited 0a1b2c)"
+
+
+def test_require_and_avoid_are_hard_filters_whether_named_or_not():
+    """A review: a profile listing avoid = ["[N+](=O)[O-]"] without naming it in hard_filters ranked flutamide, a nitro
+    compound, first: the patterns were only columns. "Must be absent" now fails the hard filters (score 0)."""
+    profile = ScoringProfile.from_dict({"name": "mine", "avoid": ["[N+](=O)[O-]"], "require": ["c1ccccc1"],
+                                        "components": [{"property": "qed"}]})
+    assert profile.hard_filters == ["require", "avoid"]
+    assert ScoringProfile.from_dict(profile.to_dict()).hard_filters == ["require", "avoid"]   # written out, read back
+    from molgen.scoring.pipeline import score
+
+    scored = score(["CC(C)C(=O)Nc1ccc([N+](=O)[O-])c(C(F)(F)F)c1", "CN1CCC[C@H]1c1cccnc1", "CC(=O)Nc1ccc(O)cc1"],
+                   profile, n_jobs=1)
+    assert scored["failed_filters"].tolist() == ["avoid", "require", ""]
+    assert scored["score"].tolist()[:2] == [0.0, 0.0] and scored["rank"].tolist()[2] == 1
