@@ -1059,6 +1059,9 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
            "of 5" in said and "record starting at line 77 is truncated" in said
     report = json.loads(out.read_text())["mix"]
     assert report["valid"] == 0.6 and [r["line"] for r in report["input"]["unreadable_records"]] == [60, 77]
+    # each listed with the reader's reason, not "empty SMILES" (a review)
+    reasons = {entry["line"]: entry["reason"] for entry in report["invalid_samples"]}
+    assert "has a valence of 5" in reasons[60] and "is truncated" in reasons[77]
     # every metric the one reference molecule allows (FCD needs two), and the KL score said not defined
     assert report["KL_score"] is None and report["SNN/Test"] > 0 and report["reference_n"] == {"Test": 1}
     # the KL score draws from the reference's molecules, not its non-molecules
@@ -1084,6 +1087,7 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     listed = json.loads(out.read_text())["batches"]["invalid_samples"]
     assert [(e["line"], e["smiles"]) for e in listed if e["smiles"]] == \
         [(3, "C1CC"), (5, "c1ccccc1("), (6, "CC[/N]"), (1207, "xx")]
+    assert {e["reason"] for e in listed if not e["smiles"]} == {"blank line: an empty sample"}
     assert "Novelty over" not in said   # --train none: no novelty to compute over
     # an empty cell of a table is no blank line said apart: named by its line
     table = tmp_path / "cells.csv"

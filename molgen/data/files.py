@@ -155,6 +155,9 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     # three): no header (a descriptor column CNS over a flag N, or C=O over counts, is a header)
     headless = [column for i, column in enumerate(columns) if first_rows and _headless_column(column, i, first_rows[:3])]
     if given is not None:
+        alike = [column for column in columns if str(column).lower() == given.lower()]
+        if given not in columns and len(alike) == 1:   # --smiles-column mol for a header's "Mol": no other to mean
+            given = alike[0]
         if given not in columns:
             raise FileFormatError(path, f"no column {given!r}; columns are {', '.join(map(repr, columns))}", line)
         if given in headless:

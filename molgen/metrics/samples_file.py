@@ -117,6 +117,12 @@ def evaluate_samples(samples: SamplesFile, reference, *, file: str, sha256: str,
     metrics = evaluate(samples.smiles, reference, train=train, kl_reference=kl_reference,
                        keep_properties=keep_properties, progress=progress, n_jobs=n_jobs)
     name_invalid_lines(metrics, samples.lines, said_before={*samples.blank, *(line for line, _ in samples.unreadable)})
+    unread = dict(samples.unreadable)
+    for entry in metrics["invalid_samples"]:   # the reader's reason, not "empty SMILES" (an SDF record it could not read)
+        if entry["line"] in unread:
+            entry["reason"] = unread[entry["line"]]
+        elif entry["line"] in samples.blank:
+            entry["reason"] = "blank line: an empty sample"
     metrics["input"] = {"file": file, "sha256": sha256, "rows": samples.rows, "used": len(samples.smiles),
                         "rows_used": samples.rows_used, "blank_lines_counted_invalid": samples.blank,
                         "unreadable_records": [{"line": line, "why": why} for line, why in samples.unreadable]}

@@ -65,6 +65,13 @@ def test_csv_without_a_smiles_header_names_file_line_and_columns(tmp_path):
     assert read_molecules(path, smiles_column="structure_code")["smiles"].tolist() == ["CCO"]
     with pytest.raises(FileFormatError, match="no column 'nope'"):
         read_molecules(path, smiles_column="nope")
+    # a name given in another case is the one column it can mean (a review: --smiles-column mol for a header's Mol);
+    # two such columns are no one column: refused
+    path = write(tmp_path / "cased.csv", "ID,Mol\nA,CCO\n")
+    assert read_molecules(path, smiles_column="mol")["smiles"].tolist() == ["CCO"]
+    path = write(tmp_path / "twice.csv", "MOL,Mol\nCCO,CCN\n")
+    with pytest.raises(FileFormatError, match="no column 'mol'"):
+        read_molecules(path, smiles_column="mol")
 
 
 def test_row_with_wrong_field_count_names_its_line(tmp_path):
