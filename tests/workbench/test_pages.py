@@ -1143,9 +1143,31 @@ def test_browse_filters_and_sorts_by_similarity_to_the_runs_reference(stored_run
     assert not at.exception
     assert [s for s in at.slider if s.key == f"browse_similarity_to_reference_{near}"]
     assert "similarity to the reference" in at.selectbox(key="browse_sort").options
+    with RunStore() as store:   # each card says its similarity (a review: the grid did not)
+        similar = store.candidates(near, ranked_only=True).set_index("smiles")["similarity_to_reference"]
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert captions and all(" · similarity " in caption for caption in captions[:len(similar)])
+    assert f"· similarity {similar.iloc[0]:.2f}" in captions[0]
     plain_run = page("browse", stored_run)   # a run without a reference: nothing to filter by
     assert not [s for s in plain_run.slider if s.key.startswith("browse_similarity_to_reference")]
     assert "similarity to the reference" not in plain_run.selectbox(key="browse_sort").options
+
+
+def test_browse_cards_name_their_alerts(stored_run):
+    """A review: a grid card said "2 alerts" without which; it names them (the details panel says what each matches)."""
+    at = page("browse", stored_run)
+    at.selectbox(key="browse_sort").set_value("alerts").run()
+    at.toggle(key="browse_desc_alerts").set_value(True).run()   # the most alerts first
+    assert not at.exception
+    caption = at.get("image")[0].proto.imgs[0].caption   # "#59 · score ...": the card of the most alerts
+    with RunStore() as store:
+        ranked = store.candidates(stored_run, ranked_only=True)
+    most = ranked[ranked["rank"] == int(caption.split()[0].lstrip("#"))].iloc[0]
+    assert most["alerts"] == ranked["alerts"].max() > 0, "the fixture run has no molecule with an alert to show"
+    bare = list(dict.fromkeys(hit.partition(":")[2] for hit in most["alert_names"].split("; ")))
+    assert f"{most['alerts']} alert" in caption and ", ".join(bare[:2]) in caption
+    if len(bare) > 2:
+        assert f"and {len(bare) - 2} more" in caption
 
 
 def test_browse_shows_the_value_it_sorts_by(stored_run):

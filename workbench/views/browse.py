@@ -179,6 +179,24 @@ def write_address(view: dict[str, str]) -> None:
             del st.query_params[name]
 
 
+def card_alert_names(named: list[str], shown: int = 2) -> str:
+    """A grid card's alerts by their bare names ("hydroquinone, michael_acceptor_1 and 1 more"): the details panel
+    says what each matches."""
+    bare = list(dict.fromkeys(hit.partition(":")[2] or hit for hit in named))
+    more = f" and {len(bare) - shown} more" if len(bare) > shown else ""
+    return ", ".join(bare[:shown]) + more
+
+
+@st.cache_data(show_spinner=False, max_entries=2_000)
+def card_alert_atoms(smiles: str, alert_sets: list[str], ignored: list[str]) -> list[int]:
+    """The atoms of the alerts the run's profile reports on ``smiles`` (less those it accepts), drawn red on its card."""
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is None:
+        return []
+    return sorted({atom for hit, atoms in alert_atoms(mol, alert_sets).items() if not is_ignored(hit, ignored)
+                   for atom in atoms})
+
+
 def rank_text(rank) -> str:
     """'#3' for a ranked molecule; 'unranked' for one that missed a condition (rank 0) or a run still ranking (no rank)."""
     return f"#{int(rank)}" if pd.notna(rank) and rank else "unranked"
@@ -483,13 +501,21 @@ if run_id:
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change
         # (the page number appears or goes when a filter changes the count)
         grid_tab, table_tab = st.tabs(list(VIEWS), key="browse_view", on_change="rerun")
+        alert_sets = (record["profile"] or {}).get("alerts", ["pains", "brenk", "rings"])  # [] is a choice: none
+        ignored = (record["profile"] or {}).get("ignore_alerts", [])   # what the run's profile accepts
         with grid_tab:
             for i, row in enumerate(frame.itertuples()):
                 if i % 4 == 0:   # a row of columns per four molecules: a long caption cannot push the next row down
                     columns = st.columns(4)
                 with columns[i % 4]:
                     alerts = getattr(row, "alerts", 0)
-                    flagged = f" · {alerts} alert{'s' * (alerts != 1)}" if pd.notna(alerts) and alerts else ""
+                    # named, not only counted (a review: "2 alerts" sent the chemist to the details panel for each)
+                    named = [hit for hit in str(getattr(row, "alert_names", "") or "").split("; ") if hit]
+                    flagged = f" · {alerts} alert{'s' * (alerts != 1)}" + (f": {card_alert_names(named)}" if named else "") \
+                        if pd.notna(alerts) and alerts else ""
+                    similarity = getattr(row, "similarity_to_reference", None)
+                    if similarity is not None and pd.notna(similarity):   # the run kept near a reference
+                        flagged = f" · similarity {similarity:.2f}" + flagged
                     if getattr(row, "failed_filters", None):   # why a molecule that looks fine scores 0
                         flagged += f" · fails {row.failed_filters}"
                     if getattr(row, "failed_conditions", None):   # unranked: which condition it missed
@@ -508,7 +534,8 @@ if run_id:
                     # the box above the drawing, so the boxes of a row line up whatever the captions' lengths
                     st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
-                    show_svg(depict(row.smiles, scaffold=scaffold_atoms(row.smiles, kept)),
+                    show_svg(depict(row.smiles, highlight=card_alert_atoms(row.smiles, alert_sets, ignored) if named else None,
+                                    scaffold=scaffold_atoms(row.smiles, kept)),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     st.button("details", key=f"details_{run_id}_{row.smiles}", on_click=_show_details,
                               args=(row.smiles,), help="show this molecule in the details panel below (the page scrolls to it)")
