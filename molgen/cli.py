@@ -2975,20 +2975,23 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
 _KILLED = _Termination()
 
 
-def _kill_as_ctrl_c() -> None:
-    """From here on a kill (SIGTERM) stops an augment or latent command as Ctrl-C does, said with what it left (it
-    ended silently, exit 143, a review); the command then dies of SIGTERM, as a scheduler expects of a killed job."""
+@contextmanager
+def _kill_as_ctrl_c():
+    """Within it a kill (SIGTERM: a batch scheduler's time limit) stops an augment or latent command's work as Ctrl-C
+    does, said with what it left (it ended silently, a review); the command then dies of SIGTERM, as a scheduler
+    expects of a killed job. The caller's handler is put back as it ends (a Python caller's, a test process's)."""
     import signal
     import threading
 
-    import click
-
     if threading.current_thread() is not threading.main_thread():
+        yield
         return
+    _KILLED.received = False
     previous = signal.signal(signal.SIGTERM, _KILLED.handle)
-    context = click.get_current_context(silent=True)
-    if context is not None:   # put back as the command ends (a Python caller's own handler, a test process's)
-        context.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stopped_before_writing(output: Path | None) -> NoReturn:
@@ -3119,13 +3122,13 @@ def augment_enumerate(
     from molgen.augment import apply_guard, enumerate_smiles
 
     guard = _augment_guard(held_out, 1.0, alerts, rules)   # 1.0: exact only, and the manifest says no threshold
-    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
-    try:   # keying a held-out split takes a minute the first time: Ctrl-C there is said, as by analogues and balance
-        smiles, columns = _augment_input(input, smiles_column)
-        rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
-        kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
-    except KeyboardInterrupt:
-        _stopped_before_writing(output)
+    with _kill_as_ctrl_c():   # a kill is said as Ctrl-C is
+        try:   # keying a held-out split takes a minute the first time: Ctrl-C there is said, as by analogues and balance
+            smiles, columns = _augment_input(input, smiles_column)
+            rows, failed = enumerate_smiles(smiles, k, seed=seed, include_canonical=include_canonical)
+            kept, removed = apply_guard(rows, guard)   # the rows are spellings of the inputs (method enumerate)
+        except KeyboardInterrupt:
+            _stopped_before_writing(output)
     from molgen.augment.enumerate import repeated_inputs, short_enumerations
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(kept, columns),
@@ -3221,20 +3224,20 @@ def augment_analogues(
 
     guard = _augment_guard(held_out, near_duplicate, alerts, rules, generated=True)
     context.params["method"] = list(dict.fromkeys(method or ["prefix"]))   # the manifest names the methods run
-    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
-    try:
-        smiles, columns = _augment_input(input, smiles_column)
-        kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
-                                  max_similarity=max_similarity, methods=context.params["method"], model=model,
-                                  samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
-                                  seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
-                                  diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion,
-                                  screen=False)   # the guard holds the screen --alerts asked for (none, or more)
-    except ValueError as error:
-        error_console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        _stopped_before_writing(output)
+    with _kill_as_ctrl_c():   # a kill is said as Ctrl-C is
+        try:
+            smiles, columns = _augment_input(input, smiles_column)
+            kept, removed = analogues(smiles, per_seed=per_seed, min_similarity=min_similarity,
+                                      max_similarity=max_similarity, methods=context.params["method"], model=model,
+                                      samples_per_seed=samples_per_seed, fine_tune_steps=fine_tune_steps, temperature=temperature,
+                                      seed=seed, guard=guard, profile=profile, latent_radius=latent_radius,
+                                      diffusion_steps=diffusion_steps, vae_checkpoint=vae, diffusion_checkpoint=diffusion,
+                                      screen=False)   # the guard holds the screen --alerts asked for (none, or more)
+        except ValueError as error:
+            error_console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns, with_seed_columns
     _augment_write(with_seed_columns(kept, columns), with_seed_columns(with_input_columns(removed, columns), columns),
                    output, context, guard, columns.attrs["read_errors"])
@@ -3293,22 +3296,22 @@ def augment_balance(
         except ValueError:
             error_console.print(f"[red]--range {value_range!r}: write LOW,HIGH, e.g. 0,1[/red]")
             raise typer.Exit(2) from None
-    _kill_as_ctrl_c()   # a kill is said as Ctrl-C is
-    try:
-        smiles, columns = _augment_input(input, smiles_column)
-        from molgen.scoring.properties import PROPERTIES
+    with _kill_as_ctrl_c():   # a kill is said as Ctrl-C is
+        try:
+            smiles, columns = _augment_input(input, smiles_column)
+            from molgen.scoring.properties import PROPERTIES
 
-        property = property.lower() if property.lower() in PROPERTIES else property   # --property QED is qed
-        context.params["property"] = property
-        _refuse_a_label(property, columns, input, profile)
-        rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
-                                           model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile,
-                                           screen=False)   # the guard holds the screen --alerts asked for
-    except ValueError as error:
-        error_console.print(escape(str(error)), style="red")
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        _stopped_before_writing(output)
+            property = property.lower() if property.lower() in PROPERTIES else property   # --property QED is qed
+            context.params["property"] = property
+            _refuse_a_label(property, columns, input, profile)
+            rows, removed, histogram = balance(smiles, property, bins=bins, value_range=bounds, per_bin=per_bin,
+                                               model=model, max_samples=max_samples, seed=seed, guard=guard, profile=profile,
+                                               screen=False)   # the guard holds the screen --alerts asked for
+        except ValueError as error:
+            error_console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            _stopped_before_writing(output)
     from molgen.augment.provenance import with_input_columns
     _augment_write(with_input_columns(rows, columns), with_input_columns(removed, columns), output, context, guard,
                    columns.attrs["read_errors"], beside={".histogram.csv": histogram_table(histogram, property)})
@@ -3381,11 +3384,11 @@ def _latent_molecule(model, text: str, what: str) -> str:
 def _latent_stop(output: Path | None):
     """A latent command's body: Ctrl-C anywhere in it (loading the model, encoding, scoring) said with what it left,
     nothing, since its table is written at the end (exit 130)."""
-    _kill_as_ctrl_c()
-    try:
-        yield
-    except KeyboardInterrupt:
-        _stopped_before_writing(output)
+    with _kill_as_ctrl_c():
+        try:
+            yield
+        except KeyboardInterrupt:
+            _stopped_before_writing(output)
 
 
 def _latent_work(work):

@@ -36,7 +36,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # them to the run's bounds.
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
                "export": "export_", "score": "score_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|^export_manifest$|^aug_(held_)?file$|^score_file$|^compare_file$|_editor|"
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|_manifest$|^aug_(held_)?file$|^score_file$|^compare_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
 
 
@@ -518,3 +518,20 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
                                                       profile.name)) + ".toml",
                            mime="application/toml", key=f"{prefix}_profile_download", on_click="ignore")
     return profile, True
+
+
+def stem_of(name: str) -> str:
+    """A file name without its format (``series.csv.gz``: ``series``), as `molgen evaluate` names a file's row."""
+    path = Path(name)
+    return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
+
+
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` for ``st.dataframe``, which refuses a repeated column name (a file with two "id" columns): the
+    second and later named "id (2)", ...; the file written keeps the names as they are."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in map(str, frame.columns):
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return frame.set_axis(names, axis=1) if names != list(map(str, frame.columns)) else frame

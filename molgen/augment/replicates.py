@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import parse_smiles, relative_configuration_key
+from molgen.chem.parse import gives_relative_configuration, parse_smiles, relative_configuration_key
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
@@ -70,7 +70,8 @@ def compound_key(smiles: str, by: str = "parent") -> str | None:
     mol = neutral_parent(parsed.mol) if by in ("parent", "tautomer") else parsed.mol
     key = tautomer_key(Chem.MolToSmiles(mol)) if by == "tautomer" else Chem.MolToSmiles(mol)
     # a relative configuration (rac-cis |&1:1,3|) is read with its centres unassigned: kept in the key, written as
-    # canonical CXSMILES, so that rac-cis and rac-trans, two compounds, are not merged (a review)
+    # canonical CXSMILES, so that rac-cis and rac-trans, two compounds, are not merged (a review); by tautomer, a
+    # racemate's tautomers stay apart (its key is not tautomer-canonical)
     relative = relative_configuration_key(smiles, parent=by in ("parent", "tautomer"))
     return key if relative is None else (f"{key} {relative}" if by == "tautomer" else relative)
 
@@ -88,6 +89,8 @@ def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
     # (a millisecond each), so a large export with no tautomers costs a few seconds, not minutes
     skeletons: dict[tuple[str, str], list[Chem.Mol]] = {}
     for key in keys:
+        if gives_relative_configuration(key):   # a racemate's key: its tautomers are not looked for (its SMILES
+            continue                            # alone would read as its enantiomer's, a tautomer of itself)
         mol = Chem.MolFromSmiles(key)
         flat = without_stereo(mol)
         skeleton = (rdMolHash.MolHash(Chem.Mol(flat), rdMolHash.HashFunction.ElementGraph),
@@ -98,7 +101,7 @@ def _tautomer_pairs(keys: list[str]) -> list[list[str]]:
         for mol in mols:
             written = Chem.MolToSmiles(mol)
             groups.setdefault(tautomer_key(written), []).append(written)
-    return [group for group in groups.values() if len(group) > 1]
+    return [group for group in map(lambda group: list(dict.fromkeys(group)), groups.values()) if len(group) > 1]
 
 
 def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:

@@ -103,9 +103,10 @@ def gives_relative_configuration(text: object) -> bool:
 
 
 def relative_configuration_key(text: str, parent: bool = False) -> str | None:
-    """For a CXSMILES naming a relative configuration (:func:`gives_relative_configuration`), the canonical CXSMILES
-    of its molecule (``parent``: of its neutral parent) with its stereo groups kept and canonicalized, so that one
-    racemate drawn as either enantiomer gives one key and rac-cis and rac-trans two; None for any other text."""
+    """For a CXSMILES naming a relative configuration (:func:`gives_relative_configuration`), the canonical SMILES of
+    its molecule (``parent``: of its neutral parent) with its relative stereo groups after it, and nothing else of the
+    extension (no coordinates, labels or wedges): one racemate drawn as either enantiomer, in any atom order, gives
+    one key; rac-cis and rac-trans two. None for any other text."""
     if not gives_relative_configuration(text):
         return None
     with quiet_rdkit():
@@ -116,9 +117,43 @@ def relative_configuration_key(text: str, parent: bool = False) -> str | None:
         from molgen.chem.standardize import neutral_parent
 
         mol = neutral_parent(mol)
-    mol = Chem.Mol(mol)
-    Chem.CanonicalizeEnhancedStereo(mol)
-    return Chem.MolToCXSmiles(mol)
+    return relative_stereo_smiles(mol)
+
+
+#: Past this many relative stereo groups, the canonical choice among their mirror images is not searched (2**n).
+MAX_RELATIVE_GROUPS = 8
+
+
+def relative_stereo_smiles(mol: Chem.Mol) -> str | None:
+    """``mol``'s canonical SMILES with its relative stereo groups (AND, OR) after it (``N[C@H]1C[C@@H]1c1ccccc1
+    |&1:1,3|``), or None when it has none. A group stands for its centres as drawn and as mirrored: of every choice of
+    mirrored groups, the smallest text is kept, so that the key does not depend on the enantiomer drawn (RDKit's own
+    canonicalization of enhanced stereo gave two keys for one racemate of a symmetric molecule, a review)."""
+    from itertools import product
+
+    groups = [group for group in mol.GetStereoGroups() if group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE]
+    if not groups:
+        return None
+    kinds = ["&" if group.GetGroupType() == Chem.StereoGroupType.STEREO_AND else "o" for group in groups]
+    members = [[atom.GetIdx() for atom in group.GetAtoms()] for group in groups]
+    choices = product((False, True), repeat=len(groups)) if len(groups) <= MAX_RELATIVE_GROUPS else [(False,) * len(groups)]
+    best = None
+    for mirrored in choices:
+        drawn = Chem.RWMol(mol)
+        for flip, atoms in zip(mirrored, members):
+            for index in atoms if flip else ():
+                drawn.GetAtomWithIdx(index).InvertChirality()
+        smiles = Chem.MolToSmiles(drawn)
+        order = [int(i) for i in drawn.GetProp("_smilesAtomOutputOrder").strip("[],").split(",") if i]
+        position = {atom: place for place, atom in enumerate(order)}
+        written = sorted((sorted(position[a] for a in atoms), kind) for atoms, kind in zip(members, kinds))
+        numbered, counts = [], {"&": 0, "o": 0}
+        for atoms, kind in written:
+            counts[kind] += 1
+            numbered.append(f"{kind}{counts[kind]}:{','.join(map(str, atoms))}")
+        key = f"{smiles} |{','.join(numbered)}|"
+        best = key if best is None or key < best else best
+    return best
 
 
 def parse_smiles(smiles: object) -> ParseResult:

@@ -566,7 +566,7 @@ def _sdf_record(block: list[str], start: int) -> dict:
                 record.update(smiles=None, read_error=f"record starting at line {start}: {message}")
             else:
                 Chem.SanitizeMol(mol)
-                record.update(smiles=Chem.MolToSmiles(Chem.RemoveHs(mol)), read_error=None)
+                record.update(smiles=_record_smiles(Chem.RemoveHs(mol)), read_error=None)
     record["name"] = block[0].strip() if block else None
     # A data item never replaces what the reader took from the molblock: a vendor's <SMILES> item (a salt
     # form, say) would be scored in place of the structure, a <read_error> would mark a good record bad.
@@ -650,6 +650,15 @@ def places_of(frame: pd.DataFrame) -> list[str]:
     errors = frame["read_error"].tolist() if "read_error" in frame.columns else [None] * len(frame)
     return [error if isinstance(error, str) and error else (f"line {line}" if line is not None else f"record {i}")
             for i, (line, error) in enumerate(zip(lines, errors), start=1)]
+
+
+def _record_smiles(mol: Chem.Mol) -> str:
+    """An SDF record's molecule as text: its canonical SMILES, or, where it holds a relative configuration (an AND or
+    OR stereo group, as `molgen score -o x.sdf` writes a racemate), with the groups after it as CXSMILES: plain SMILES
+    read rac-cis back as one enantiomer (a review)."""
+    from molgen.chem.parse import relative_stereo_smiles
+
+    return relative_stereo_smiles(mol) or Chem.MolToSmiles(mol)
 
 
 def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[str]:

@@ -756,7 +756,7 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()
-        filters = ", ".join(f"{name}: {count:,}" for name, count in named.items()) or ", ".join(profile.hard_filters)
+        filters = ", ".join(f"{name}: {count:,}" for name, count in named.items()) or ", ".join(profile.filters_applied)
     if excluded:
         also = "meets every condition but fails" if failing == 1 else "meet every condition but fail"
         if not check.describe():

@@ -44,7 +44,10 @@ def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, larges
     own = list(range(len(columns) - len(given), len(columns)))                 # score() puts them last, in order
     head = [columns.index(c) for c in ("input", "valid", "reason", "smiles")] + own + \
            [columns.index(c) for c in VERDICT]
-    return scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
+    scored = scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
+    # the file's own columns as named in the table (one clashing with a score's, "score", reads input_score)
+    scored.attrs["own_columns"] = [str(columns[i]) for i in own if columns[i] != "line"]
+    return scored
 
 
 def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None,

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molgen.chem.parse import FRAGMENT_REASON, has_dummy_atom, parse_smiles, relative_configuration_key
+from molgen.chem.parse import (FRAGMENT_REASON, has_dummy_atom, parse_smiles, relative_configuration_key,
+                               relative_stereo_smiles)
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
 from molgen.data.files import find_smiles_column, input_name
@@ -85,8 +86,8 @@ def _given_molecule(mol: Chem.Mol, largest_fragment: bool) -> tuple[str | None, 
     back, it meets the same checks and gets the same reasons; a failure is its row's reason, not the batch's end."""
     if mol.GetNumAtoms() == 0:
         return None, None, "empty: a molecule with no atoms", None
-    try:
-        smiles = Chem.MolToSmiles(mol)
+    try:   # a relative configuration (rac-cis) kept as CXSMILES, as a SMILES text giving one is read
+        smiles = relative_stereo_smiles(mol) or Chem.MolToSmiles(mol)
     except Exception as error:  # noqa: BLE001 -- RDKit raises several types for a molecule it cannot write
         return None, None, f"other: RDKit cannot write this molecule ({error})", None
     return _parse_chunk(([smiles], largest_fragment))[0]
@@ -315,7 +316,7 @@ def _failed_filters(table: pd.DataFrame, profile: ScoringProfile) -> np.ndarray:
         "avoid": lambda: table.get("avoided_present", pd.Series([""] * len(table))).to_numpy(dtype=object) != "",
     }
     failed = np.full(len(table), "", dtype=object)
-    for name in profile.hard_filters:
+    for name in profile.filters_applied:
         mask = checks[name]() if name in checks else _hits_alert_set(table["alert_names"], name)
         failed[mask] = [f"{f}; {name}" if f else name for f in failed[mask]]
     return failed

@@ -14,7 +14,7 @@ A profile is a Python object (:class:`ScoringProfile`) or, equally, a TOML file:
     references = ["CC(=O)Oc1ccccc1C(=O)O"]  # for similarity_max / similarity_mean components
     require = ["c1ccccc1"]           # substructures that must be present (SMARTS or SMILES)
     avoid = ["[N+](=O)[O-]"]         # substructures that must be absent
-                                     # (require and avoid are always hard filters: added to hard_filters if not named)
+                                     # (require and avoid are always hard filters, named in hard_filters or not)
 
     [[components]]
     property = "qed"
@@ -104,6 +104,14 @@ class ScoringProfile:
     def __post_init__(self) -> None:
         self.validate()
 
+    @property
+    def filters_applied(self) -> list[str]:
+        """The hard filters scoring applies: ``hard_filters``, and ``require`` and ``avoid`` wherever the profile has
+        patterns there, named or not (a substructure that "must" be present or absent was only a column unless named,
+        and a molecule holding an avoided nitro group ranked first: a review). The profile itself is left as written."""
+        return list(self.hard_filters) + [key for key in ("require", "avoid")
+                                          if getattr(self, key) and key not in self.hard_filters]
+
     def validate(self) -> None:
         """Raise :class:`ProfileError` for anything a scoring run would trip over later."""
         where = f"profile {self.source or repr(self.name)}"
@@ -152,9 +160,6 @@ class ScoringProfile:
             _choice(rule, RULES, f"{where}, rules")
             if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 0:   # true is no count
                 raise ProfileError(f"{where}, rules.{rule}: allowed violations must be a whole number >= 0, got {allowed!r}")
-        # a substructure that "must" be present or absent is a hard filter, named: listed without one it was only a
-        # column, and a molecule holding an avoided nitro group ranked first (a review)
-        self.hard_filters += [key for key in ("require", "avoid") if getattr(self, key) and key not in self.hard_filters]
         reported = expand_alert_sets(self.alerts)
         for name in self.hard_filters:
             if name in ALERT_SETS or name in ALIASES:

@@ -257,9 +257,16 @@ def test_racemic_cis_and_trans_diastereomers_are_two_compounds():
     result = merge_replicates(smiles, pd.DataFrame({"pIC50": [7.1, 6.4, 7.3]}), ["pIC50"])
     merged = result.merged.set_index("smiles")
     assert len(merged) == 2
-    trans = merged.loc["N[C@H]1C[C@@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|"]
+    trans = merged.loc["N[C@@H]1C[C@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|"]
     assert trans["pIC50"] == pytest.approx(7.2) and trans["input_rows"] == "1; 3"
-    assert merged.loc["N[C@H]1C[C@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|", "pIC50"] == 6.4
+    assert merged.loc["N[C@@H]1C[C@@H]1c1ccc(Nc2ncnc3ccccc23)cc1 |&1:1,3|", "pIC50"] == 6.4
     # a relative configuration of one centre is no configuration: read as before, unassigned
     one = merge_replicates(["C[C@H](N)C(=O)O |&1:1|", "CC(N)C(=O)O"], pd.DataFrame({"x": [1.0, 2.0]}), ["x"])
     assert one.merged["smiles"].tolist() == ["CC(N)C(=O)O"]
+
+
+def test_a_racemate_and_its_enantiomer_are_not_called_tautomers():
+    """A review: rac-cis beside its pure enantiomer was noted as "two tautomers ... --by tautomer merges them"."""
+    result = merge_replicates(["N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1"],
+                              pd.DataFrame({"x": [1.0, 2.0]}), ["x"])
+    assert len(result.merged) == 2 and not any("tautomer" in note for note in result.notes)

@@ -107,3 +107,22 @@ def test_sanitization_failures_read_as_a_chemist_counts_atoms():
     assert parse_smiles("C1=CC=CC=C1c").reason == "aromaticity: atom 7 is written aromatic (lower case) but is in no ring"
     assert parse_smiles("CC(=O").reason.startswith("not valid SMILES syntax (extra open parentheses")   # no "syntax: " lead
     assert parse_smiles("CCO").reason == ""
+
+
+def test_a_relative_configuration_has_one_key_however_it_is_drawn():
+    """A review: RDKit's canonical enhanced stereo gave a symmetric racemate two keys (drawn as either enantiomer),
+    and the key carried coordinates and labels, so one compound read as two."""
+    from molgen.chem.parse import relative_configuration_key
+
+    meso = {relative_configuration_key(text) for text in (
+        "C[C@@H]1CCC[C@H](C)N1S(=O)(=O)c1ccccc1 |&1:1,5|", "C[C@H]1CCC[C@@H](C)N1S(=O)(=O)c1ccccc1 |&1:1,5|",
+        "O=S(=O)(c1ccccc1)N1[C@H](C)CCC[C@@H]1C |&1:10,15|")}
+    assert meso == {"C[C@@H]1CCC[C@H](C)N1S(=O)(=O)c1ccccc1 |&1:1,5|"}
+    trans = relative_configuration_key("N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|")
+    assert relative_configuration_key("N[C@H]1C[C@@H]1c1ccccc1 |(0,0,;1,1,;2,2,;3,3,;4,4,;5,5,;6,6,;7,7,;8,8,;9,9,),"
+                                      "&1:1,3|") == trans == "N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|"
+    assert relative_configuration_key(trans) == trans   # read back, the same key
+    assert relative_configuration_key("N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|") != trans   # rac-cis: another compound
+    assert relative_configuration_key("N[C@@H]1C[C@H]1c1ccccc1 |o1:1,3|") == "N[C@@H]1C[C@H]1c1ccccc1 |o1:1,3|"
+    assert relative_configuration_key("N[C@@H]1C[C@H]1c1ccccc1") is None
+    assert relative_configuration_key("C[C@H](N)C(=O)O |&1:1|") is None   # one centre: no relative configuration

@@ -541,12 +541,28 @@ def test_racemic_cis_and_trans_are_two_molecules_not_a_duplicate(tmp_path):
 
     trans, cis = "N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"
     scored = score([trans, cis, "N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|"], n_jobs=1)   # the third: trans drawn mirrored
-    assert scored["smiles"].tolist()[:2] == ["N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"]
+    assert scored["smiles"].tolist()[:2] == ["N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"]
     assert scored["duplicate"].tolist() == [False, False, True] and scored["duplicate_of"].iloc[2] == 0
     parents = score([trans, "Cl." + cis.replace(" |&1:1,3|", " |&1:2,4|")], n_jobs=1, largest_fragment=True)
-    assert parents["smiles"].tolist() == ["N[C@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@H]1C[C@H]1c1ccccc1 |&1:1,3|"]
+    assert parents["smiles"].tolist() == ["N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"]
     path = tmp_path / "rac.smi"
     path.write_text(f"{trans} trans\n{cis} cis\nC[C@H](N)C(=O)O |&1:1| alanine\n")
     notes = reading_notes(read_molecules(path))
     assert any(note.startswith("2 rows give a relative configuration between stereocentres") and "lines 1, 2)" in note
                for note in notes)
+
+
+def test_a_racemate_written_to_sdf_or_given_as_a_molecule_stays_a_racemate(tmp_path):
+    """A review: a racemate scored to SDF was read back as one enantiomer (plain SMILES of its molblock), and an RDKit
+    molecule carrying rac-cis was scored as its enantiomer."""
+    from rdkit import Chem
+
+    from molgen.data.files import read_molecules, write_molecules
+
+    cis = "N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|"
+    scored = score([cis, "N[C@@H]1C[C@@H]1c1ccccc1"], n_jobs=1)   # the racemate, and one enantiomer
+    write_molecules(scored, tmp_path / "s.sdf")
+    again = read_molecules(tmp_path / "s.sdf")["smiles"].tolist()
+    assert again == [scored["smiles"].iloc[0], "N[C@@H]1C[C@@H]1c1ccccc1"] and again[0].endswith("|&1:1,3|")
+    given = score([Chem.MolFromSmiles(cis)], n_jobs=1)
+    assert given["smiles"].iloc[0] == scored["smiles"].iloc[0]

@@ -89,6 +89,23 @@ def test_an_augment_result_and_its_input_survive_a_visit_to_another_page(stored_
     assert at.text_area(key="aug_input").value == "CCO\nc1ccccc1O" and at.success
 
 
+def test_a_score_result_and_its_form_survive_a_visit_to_another_page():
+    """A review: once a result was shown, its manifest download's key was kept as a form input and put back, which
+    Streamlit refuses: the page raised on the way back."""
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page("views/score.py").run()
+    at.text_area(key="score_input").set_value("CCO ethanol\nc1ccccc1O phenol").run()
+    at.toggle(key="score_parent").set_value(True).run()
+    at.button(key="score_go").click().run()
+    at.radio(key="score_format").set_value("sdf").run()
+    assert not at.exception and at.success
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/score.py").run()
+    assert not at.exception
+    assert at.text_area(key="score_input").value == "CCO ethanol\nc1ccccc1O phenol" and at.toggle(key="score_parent").value
+    assert at.success and at.radio(key="score_format").value == "sdf"
+
+
 def test_the_browse_view_is_as_it_was_left_after_a_visit_to_another_page(stored_run):
     """Sort, page size, the toggles and a chosen range came back as defaults after a visit to Compare."""
     at = AppTest.from_file(str(APP), default_timeout=120)

@@ -1715,6 +1715,26 @@ def test_score_page_scores_an_uploaded_file_as_molgen_score_does(tmp_path):
     assert any(m.value.startswith("**The best 2** (picked") for m in at.markdown)
 
 
+def test_score_page_shows_a_file_with_a_repeated_column_and_labels_drawings_by_its_id():
+    """A review: a file with two "id" columns raised in st.dataframe, and a file's own "score" column (a docking
+    score) labelled the drawings with molgen's score; the id column names them."""
+    at = AppTest.from_file(str(PAGES / "score.py"), default_timeout=180)
+    import gzip
+
+    at.session_state["_score_upload"] = ("dock.csv.gz", gzip.compress(
+        b"score,smiles,id,id\n9.5,CCOc1ccccc1,P1,X1\n8.1,c1ccncc1N,P2,X2\n"))
+    at.run()
+    assert not at.exception
+    at.button(key="score_go").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "id (2)" in table.columns and "input_score" in table.columns
+    assert sorted(table["input_score"]) == [8.1, 9.5]
+    images = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert sorted(caption.split(" · ")[0] for caption in images) == ["P1", "P2"]
+    assert at.session_state["score_result"]["input"] == "dock.csv.gz"
+
+
 def test_score_page_reads_typed_molecules_and_refuses_a_broken_profile():
     at = AppTest.from_file(str(PAGES / "score.py"), default_timeout=180)
     at.run()

@@ -17,8 +17,8 @@ from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
 from molgen.metrics.samples_file import evaluate_samples, read_samples
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
-from workbench.common import (NO_RUNS, current_run, kept_upload, missing_run_note, plain, read_upload, run_labels, store,
-                              training_properties)
+from workbench.common import (NO_RUNS, current_run, kept_upload, missing_run_note, plain, read_upload, run_labels,
+                              stem_of, store, training_properties)
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
@@ -122,13 +122,13 @@ if samples_upload is not None:
             path.write_bytes(content)
             read = read_samples(path, smiles_column=samples_column, sample=METRICS_CAP)
             metrics = evaluate_samples(read, "moses", file=name, sha256=samples_sha256, train="moses", n_jobs=1)
-        measured = {"key": (samples_sha256, samples_column), "name": Path(name).stem, "notes": read.notes,
+        measured = {"key": (samples_upload[0], samples_sha256, samples_column), "name": stem_of(name), "notes": read.notes,
                     "metrics": metrics}
         st.session_state["compare_file_metrics"] = measured
     if not moses_fetched:
         st.caption("The metrics need MOSES's reference statistics and filters: `molgen data fetch moses` (or "
                    "`make data`).")
-    if measured is not None and measured["key"] == (samples_sha256, samples_column):
+    if measured is not None and measured["key"] == (samples_upload[0], samples_sha256, samples_column):
         for note in measured["notes"]:
             st.caption(plain(note))
         metrics = measured["metrics"]

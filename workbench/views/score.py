@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from rdkit import Chem
 
-from molgen.chem.parse import to_mol
 from molgen.chem.standardize import without_labels
 from molgen.data.files import FileFormatError, read_molecules, reading_notes
 from molgen.data.with_manifest import manifest_path_of, write_with_manifest
@@ -24,7 +24,7 @@ from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, sco
 from molgen.scoring.pipeline import described_alerts, profile_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
-                              read_upload, show_svg)
+                              read_upload, show_svg, shown_table, stem_of)
 
 #: What the page calls scoring a salt by its parent (the command line's --largest-fragment).
 PARENT_TOGGLE = "Score salts by their parent"
@@ -65,6 +65,17 @@ def _read() -> tuple[pd.DataFrame | None, str, bytes, str | None]:
             return None, TYPED, content, None
 
 
+def _label_column(scored: pd.DataFrame, own: list[str]) -> int | None:
+    """The position of the file's column that names a molecule on its drawing: an id or a name (by its header), else
+    its first column of text; None when it has none (a bare pIC50 says nothing of which molecule it is). By
+    position: a file may repeat a column's name (two "id" columns), and the first is taken."""
+    names = list(map(str, scored.columns))
+    first = [names.index(c) for c in dict.fromkeys(own)]
+    named = [i for i in first if any(word in names[i].lower() for word in ("id", "name", "compound", "code", "title"))]
+    text = [i for i in first if not pd.api.types.is_numeric_dtype(scored.iloc[:, i])]
+    return next(iter(named or text), None)
+
+
 frame, input_name, input_bytes, input_column = _read()
 if frame is not None:
     for note in reading_notes(frame):   # blank lines, decimal commas, numbers kept as text: as the CLI says them
@@ -97,14 +108,15 @@ with right:
 settings = {"largest_fragment": parent, "smiles_column": input_column, "top": int(top) or None,
             "diverse": diverse if diverse_on else None, "passing_only": passing_only}
 # what a result was made from: a result of other molecules, another profile or other settings is not shown as this one's
-made_from = hashlib.sha256(json.dumps([hashlib.sha256(input_bytes).hexdigest(), settings,
+made_from = hashlib.sha256(json.dumps([input_name, hashlib.sha256(input_bytes).hexdigest(), settings,
                                        profile.to_dict() if profile_ok else None], sort_keys=True,
                                       default=str).encode()).hexdigest()
 ready = frame is not None and profile_ok and top_ok
 if st.button("Score", key="score_go", type="primary", disabled=not ready):
     started = time.perf_counter()
     with st.spinner(f"scoring {len(frame):,} row{'s' * (len(frame) != 1)}"):
-        scored = score_read_molecules(frame, profile, largest_fragment=parent)
+        # one process, as every page: a pool spawned from the app's server costs more than it saves here
+        scored = score_read_molecules(frame, profile, largest_fragment=parent, n_jobs=1)
         notes: list[tuple[str, str]] = []   # (how it is said: warning or caption, what)
         if settings["top"] is not None or settings["diverse"] is not None or passing_only:
             scored, picked, short = with_picks(scored, settings["top"], settings["diverse"], passing_only)
@@ -113,6 +125,7 @@ if st.button("Score", key="score_go", type="primary", disabled=not ready):
     seconds = time.perf_counter() - started
     valid_alerts = scored.loc[scored["valid"], "alert_names"]
     others = [str(c) for c in frame.columns if c not in ("smiles", "line", "read_error")]
+    own = scored.attrs.get("own_columns", [])
     if len(scored) and not scored["valid"].any() and input_column is not None and others:
         notes.append(("warning", f"no row of column {input_column!r} is a molecule: does it hold the SMILES? The "
                                  f"table's other columns: {', '.join(others)}"))
@@ -131,7 +144,7 @@ if st.button("Score", key="score_go", type="primary", disabled=not ready):
         notes.append(("warning", note))
     st.session_state["score_result"] = {"made_from": made_from, "table": scored, "notes": notes, "seconds": seconds,
                                         "profile": profile, "settings": settings, "input": input_name,
-                                        "input_sha256": hashlib.sha256(input_bytes).hexdigest(), "own_columns": others,
+                                        "input_sha256": hashlib.sha256(input_bytes).hexdigest(), "label": _label_column(scored, own),
                                         "blank_lines": frame.attrs.get("blank_lines", [])}
 
 result = st.session_state.get("score_result")
@@ -148,15 +161,17 @@ elif result is not None:
     best = scored[scored[order].notna() & ~scored["duplicate"].astype(bool)].sort_values(order).head(SHOWN)
     if len(best):
         st.markdown(f"**The best {len(best)}** ({'picked' if order == 'pick' else 'by rank'}; alerts in red)")
-        named = next(iter(result["own_columns"]), None)   # the file's first own column: an id, a name
+        named = result["label"]
         cells = st.columns(4)
-        for i, row in enumerate(best.to_dict("records")):
-            mol = to_mol(row["smiles"])
+        for i in range(len(best)):
+            row = best.iloc[i]   # by position: a file may repeat a column's name
+            # on the molecule depict draws, in its atom order (a CXSMILES racemate's differs from the parsed one's)
+            mol = Chem.MolFromSmiles(row["smiles"]) if row["alerts"] else None
             atoms = sorted({atom for hit in profile_alert_atoms(without_labels(mol), chosen).values() for atom in hit}) \
-                if mol is not None and row["alerts"] else []
+                if mol is not None else []
             said = [f"rank {row['rank']}", f"score {row['score']:.3f}", f"QED {row['qed']:.2f}", f"SA {row['sa']:.2f}"]
-            if named is not None and pd.notna(row.get(named)):
-                said.insert(0, str(row[named]))
+            if named is not None and pd.notna(row.iloc[named]):
+                said.insert(0, str(row.iloc[named]))
             if row["alerts"]:
                 said.append("alerts: " + described_alerts(row["smiles"], row["alert_names"], chosen))
             if not row["passes_filters"]:
@@ -164,10 +179,10 @@ elif result is not None:
             with cells[i % 4]:
                 show_svg(depict(row["smiles"], (240, 180), atoms), " · ".join(said))
     # the table as the file holds it, best first: ranked rows by rank, then the unranked (invalid) with their reason
-    st.dataframe(scored.sort_values([order, "rank"], na_position="last"), hide_index=True, width="stretch",
-                 placeholder="")
+    st.dataframe(shown_table(scored.sort_values([order, "rank"], na_position="last")), hide_index=True,
+                 width="stretch", placeholder="")
     fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="score_format")
-    stem = "typed" if result["input"] == TYPED else Path(result["input"]).stem
+    stem = "typed" if result["input"] == TYPED else stem_of(result["input"])
     name = f"{file_name(stem)}-scored.{fmt}"
 
     def written() -> tuple[bytes, bytes]:
