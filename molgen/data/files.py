@@ -186,6 +186,14 @@ def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: 
     raise NoSmilesColumn(path, f"{found} (--smiles-column NAME; smiles_column= in Python)", line, list(columns))
 
 
+def other_smiles_columns(columns: list[str], chosen: str) -> list[str]:
+    """The columns besides ``chosen`` whose header also names SMILES (a registration export's SMILES beside its
+    Canonical_Smiles): read as columns, not molecules, and said, since the two may hold different structures."""
+    known = {_header_key(name) for name in SMILES_COLUMN_NAMES}
+    return [column for column in dict.fromkeys(columns)
+            if column != chosen and (_header_key(column) in known or _names_smiles(column))]
+
+
 #: Yes/no flags RDKit reads as molecules (N, NO: nitrogen, hydroxylamine): a column CNS or C=O over them is named.
 _FLAGS = frozenset({"N", "Y", "NO", "YES", "NA", "ND"})
 
@@ -368,6 +376,7 @@ def _read_table(path: Path, text: str, delimiter: str, smiles_column: str | None
     frame = _finish(frame, lines, blank, table=True)
     frame.attrs["text_among_numbers"], frame.attrs["decimal_commas"] = text_among_numbers, decimal_commas
     frame.attrs["smiles_column"] = column   # the column read as SMILES, found by name or given
+    frame.attrs["other_smiles_columns"] = [] if smiles_column is not None else other_smiles_columns(header, column)
     return frame
 
 
@@ -602,6 +611,8 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
     frame["smiles"] = frame["smiles"].astype(object)
     finished = _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
     finished.attrs["smiles_column"] = column
+    finished.attrs["other_smiles_columns"] = [] if smiles_column is not None else \
+        other_smiles_columns([str(c) for c in frame.columns if c != "smiles"] + [column], column)
     return finished
 
 
@@ -684,6 +695,12 @@ def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[st
                          "read with those centres unassigned; score, enumerate and replicates keep the configuration "
                          "in the canonical CXSMILES they name the molecule by (rac-cis and rac-trans stay two "
                          "molecules), but a model, a fingerprint and an enumerated spelling do not")
+    if others := frame.attrs.get("other_smiles_columns"):
+        chosen = frame.attrs.get("smiles_column")
+        notes.append(f"column {chosen!r} read as the molecules; {', '.join(map(repr, others))} also "
+                     f"name{'s' * (len(others) == 1)} SMILES and {'is' if len(others) == 1 else 'are'} kept as "
+                     "a column: name the column to read if it holds the structures meant (--smiles-column NAME on the "
+                     "command line)")
     for column in frame.attrs.get("decimal_commas", []) if columns else ():   # said even of a skipped column
         notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
     for column, cells in frame.attrs.get("text_among_numbers", {}).items() if columns else ():

@@ -521,3 +521,15 @@ def test_a_row_number_header_rdkit_reads_as_a_molecule_is_still_a_header(tmp_pat
 def test_a_first_record_named_like_a_smiles_column_is_a_record(tmp_path, name):
     path = write(tmp_path / "named.smi", f"CCO\t{name}\nc1ccccc1O\tphenol\n")
     assert read_molecules(path)["smiles"].tolist() == ["CCO", "c1ccccc1O"]
+
+
+def test_a_second_column_naming_smiles_is_said(tmp_path):
+    """A review: a registration export with SMILES and Canonical_Smiles holding different structures was read from
+    SMILES without a word."""
+    from molgen.data.files import reading_notes
+
+    path = write(tmp_path / "reg.csv", "ID,SMILES,Canonical_Smiles\nA,CCO,OCC\n")
+    notes = reading_notes(read_molecules(path))
+    assert any(note.startswith("column 'SMILES' read as the molecules; 'Canonical_Smiles' also names SMILES") for note in notes)
+    assert not reading_notes(read_molecules(path, smiles_column="Canonical_Smiles"))   # named: nothing to say
+    assert not reading_notes(read_molecules(write(tmp_path / "one.csv", "ID,SMILES\nA,CCO\n")))
