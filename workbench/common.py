@@ -529,9 +529,14 @@ def stem_of(name: str) -> str:
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` for ``st.dataframe``, which refuses a repeated column name (a file with two "id" columns): the
     second and later named "id (2)", ...; the file written keeps the names as they are."""
-    seen: dict[str, int] = {}
+    given = list(map(str, frame.columns))
+    taken: set[str] = set()
     names = []
-    for name in map(str, frame.columns):
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return frame.set_axis(names, axis=1) if names != list(map(str, frame.columns)) else frame
+    for name in given:
+        shown, n = name, 1
+        while shown in taken:   # "id (2)" may be a column of the file's own too
+            n += 1
+            shown = f"{name} ({n})"
+        taken.add(shown)
+        names.append(shown)
+    return frame.set_axis(names, axis=1) if names != given else frame

@@ -117,7 +117,10 @@ def relative_configuration_key(text: str, parent: bool = False) -> str | None:
         from molgen.chem.standardize import neutral_parent
 
         mol = neutral_parent(mol)
-    return relative_stereo_smiles(mol)
+    key = relative_stereo_smiles(mol)
+    # as written, a group may hold one centre only (its partner read back as no stereocentre): no configuration
+    # between centres is left, and the text is read as any other, its groups' centres unassigned
+    return key if key is not None and gives_relative_configuration(key) else None
 
 
 #: Past this many relative stereo groups, the canonical choice among their mirror images is not searched (2**n).
@@ -146,14 +149,23 @@ def relative_stereo_smiles(mol: Chem.Mol) -> str | None:
         smiles = Chem.MolToSmiles(drawn)
         order = [int(i) for i in drawn.GetProp("_smilesAtomOutputOrder").strip("[],").split(",") if i]
         position = {atom: place for place, atom in enumerate(order)}
-        written = sorted((sorted(position[a] for a in atoms), kind) for atoms, kind in zip(members, kinds))
+        # only the atoms the written SMILES holds as stereocentres: mirroring one group can take a neighbour's stereo
+        # away (a pseudo-asymmetric centre), and a group naming an atom with none read back as another key (a review)
+        with quiet_rdkit():
+            back = Chem.MolFromSmiles(smiles)
+        chiral = {atom.GetIdx() for atom in back.GetAtoms() if atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED} \
+            if back is not None else set(position.values())
+        written = sorted((places, kind) for atoms, kind in zip(members, kinds)
+                         if (places := sorted(position[a] for a in atoms if position[a] in chiral)))
+        if not written:   # no group holds a stereocentre as written: no relative configuration
+            continue
         numbered, counts = [], {"&": 0, "o": 0}
         for atoms, kind in written:
             counts[kind] += 1
             numbered.append(f"{kind}{counts[kind]}:{','.join(map(str, atoms))}")
         key = f"{smiles} |{','.join(numbered)}|"
         best = key if best is None or key < best else best
-    return best
+    return best   # None when no group holds a stereocentre
 
 
 def parse_smiles(smiles: object) -> ParseResult:

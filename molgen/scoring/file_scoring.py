@@ -64,7 +64,10 @@ def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None,
         if len(scored) else scored.iloc[:0]
     pick = pd.Series(pd.NA, index=scored.index, dtype="Int64")
     pick.loc[picked.index] = range(1, len(picked) + 1)
-    scored = scored.rename(columns={"pick": input_name(set(scored.columns), "pick")})   # a file picked before
+    kept_as = input_name(set(scored.columns), "pick")
+    scored = scored.rename(columns={"pick": kept_as})   # a file picked before: its own pick column kept apart
+    if "own_columns" in scored.attrs:
+        scored.attrs["own_columns"] = [kept_as if c == "pick" else c for c in scored.attrs["own_columns"]]
     scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
     if top is not None and len(picked) < top:
         passing = " passing the hard filters" if passing_only else ""

@@ -59,6 +59,20 @@ def profile_alert_atoms(mol, profile) -> dict[str, list[int]]:
             if not is_ignored(hit, profile.ignore_alerts)}
 
 
+def drawn_alert_atoms(mol: Chem.Mol, alert_sets, ignored=()) -> dict[str, list[int]]:
+    """The atoms of each alert of ``alert_sets`` (less those ``ignored``) as scoring finds them, on ``mol``'s unlabelled
+    parent, numbered as ``mol``'s own atoms, for a drawing of ``mol``: a deuterated molecule's hydrogens are atoms of
+    its drawing but not of its parent, and indices counted on the parent lit the wrong atoms (a review)."""
+    plain = without_labels(mol)
+    hits = {hit: atoms for hit, atoms in alert_atoms(plain, alert_sets).items() if not is_ignored(hit, ignored)}
+    if plain is mol or plain.GetNumAtoms() == mol.GetNumAtoms():
+        return hits
+    kept = [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetAtomicNum() != 1]   # RemoveHs keeps their order
+    if len(kept) != plain.GetNumAtoms():   # a hydrogen RemoveHs kept: no sure mapping, nothing lit rather than wrong
+        return {hit: [] for hit in hits}
+    return {hit: [kept[i] for i in atoms] for hit, atoms in hits.items()}
+
+
 def described_alerts(smiles: str, alert_names: str | None, profile: ScoringProfile | str) -> str:
     """A scored row's alerts as a chemist reads them (:func:`~molgen.scoring.alerts.describe_findings`), the names
     one catalog gives to one group of atoms together, as the row's ``alerts`` count reads them."""

@@ -126,3 +126,14 @@ def test_a_relative_configuration_has_one_key_however_it_is_drawn():
     assert relative_configuration_key("N[C@@H]1C[C@H]1c1ccccc1 |o1:1,3|") == "N[C@@H]1C[C@H]1c1ccccc1 |o1:1,3|"
     assert relative_configuration_key("N[C@@H]1C[C@H]1c1ccccc1") is None
     assert relative_configuration_key("C[C@H](N)C(=O)O |&1:1|") is None   # one centre: no relative configuration
+
+
+def test_a_group_whose_partner_is_no_stereocentre_as_written_gives_no_relative_configuration():
+    """A review: mirroring one group took a pseudo-asymmetric neighbour's stereo away, and the key named an atom with
+    none (read back, another key)."""
+    from molgen.chem.parse import relative_configuration_key
+
+    assert relative_configuration_key("C[C@H](F)[C@H](O)[C@H](F)C |&1:1,3|") is None
+    for text in ("N[C@@H]1C[C@H]1c1ccccc1 |&1:1,3|", "C[C@@H]1C[C@H](C)C[C@@H](C)C1 |&1:1,3,&2:6|"):
+        key = relative_configuration_key(text)
+        assert relative_configuration_key(key) == key

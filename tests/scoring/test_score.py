@@ -566,3 +566,18 @@ def test_a_racemate_written_to_sdf_or_given_as_a_molecule_stays_a_racemate(tmp_p
     assert again == [scored["smiles"].iloc[0], "N[C@@H]1C[C@@H]1c1ccccc1"] and again[0].endswith("|&1:1,3|")
     given = score([Chem.MolFromSmiles(cis)], n_jobs=1)
     assert given["smiles"].iloc[0] == scored["smiles"].iloc[0]
+
+
+def test_alert_atoms_for_a_drawing_of_a_deuterated_molecule_are_its_own():
+    """A review: alert atoms found on a deuterated molecule's unlabelled parent were drawn by the parent's numbering
+    on the labelled molecule, lighting two ring carbons for an azo group."""
+    from rdkit import Chem
+
+    from molgen.scoring.pipeline import drawn_alert_atoms
+
+    mol = Chem.MolFromSmiles("[2H]C([2H])([2H])c1ccc(N=Nc2ccccc2O)cc1")
+    hits = drawn_alert_atoms(mol, ["brenk"])
+    azo = next(atoms for hit, atoms in hits.items() if "azo" in hit.lower())
+    assert sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in azo) == ["N", "N"]
+    plain = Chem.MolFromSmiles("Cc1ccc(N=Nc2ccccc2O)cc1")
+    assert drawn_alert_atoms(plain, ["brenk"]).keys() == hits.keys()

@@ -21,7 +21,8 @@ from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.runs.conditions import attachment_points, scaffold_query as filter_query
 from molgen.runs.notes import training_sources
 from molgen.runs.store import RunNotFound
-from molgen.scoring.alerts import alert_atoms, count_findings, describe_findings, is_ignored
+from molgen.scoring.alerts import count_findings, describe_findings
+from molgen.scoring.pipeline import drawn_alert_atoms
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, substructure_atoms, substructure_query
@@ -179,22 +180,17 @@ def write_address(view: dict[str, str]) -> None:
             del st.query_params[name]
 
 
-def card_alert_names(named: list[str], shown: int = 2) -> str:
-    """A grid card's alerts by their bare names ("hydroquinone, michael_acceptor_1 and 1 more"): the details panel
-    says what each matches."""
-    bare = list(dict.fromkeys(hit.partition(":")[2] or hit for hit in named))
-    more = f" and {len(bare) - shown} more" if len(bare) > shown else ""
-    return ", ".join(bare[:shown]) + more
-
-
 @st.cache_data(show_spinner=False, max_entries=2_000)
-def card_alert_atoms(smiles: str, alert_sets: list[str], ignored: list[str]) -> list[int]:
-    """The atoms of the alerts the run's profile reports on ``smiles`` (less those it accepts), drawn red on its card."""
+def card_alerts(smiles: str, named: tuple[str, ...], alert_sets: list[str], ignored: list[str],
+                shown: int = 2) -> tuple[str, list[int]]:
+    """A grid card's alerts: the findings the row's ``alert_names`` make, by their short names, one catalog's two
+    names for one group together ("acrylate / halo acrylate", as the card's count counts them), the first
+    ``shown`` and how many more; and the atoms to draw red (the details panel says what each matches)."""
     mol = Chem.MolFromSmiles(smiles)
-    if mol is None:
-        return []
-    return sorted({atom for hit, atoms in alert_atoms(mol, alert_sets).items() if not is_ignored(hit, ignored)
-                   for atom in atoms})
+    hits = drawn_alert_atoms(mol, alert_sets, ignored) if mol is not None else {}
+    findings = [re.sub(r" \[.*\]", "", finding) for finding in describe_findings(list(named), hits or None).split("; ")]
+    more = f" and {len(findings) - shown} more" if len(findings) > shown else ""
+    return ", ".join(findings[:shown]) + more, sorted({atom for atoms in hits.values() for atom in atoms})
 
 
 def rank_text(rank) -> str:
@@ -510,8 +506,9 @@ if run_id:
                 with columns[i % 4]:
                     alerts = getattr(row, "alerts", 0)
                     # named, not only counted (a review: "2 alerts" sent the chemist to the details panel for each)
-                    named = [hit for hit in str(getattr(row, "alert_names", "") or "").split("; ") if hit]
-                    flagged = f" · {alerts} alert{'s' * (alerts != 1)}" + (f": {card_alert_names(named)}" if named else "") \
+                    named = tuple(hit for hit in str(getattr(row, "alert_names", "") or "").split("; ") if hit)
+                    said, lit = card_alerts(row.smiles, named, alert_sets, ignored) if named else ("", [])
+                    flagged = f" · {alerts} alert{'s' * (alerts != 1)}" + (f": {said}" if said else "") \
                         if pd.notna(alerts) and alerts else ""
                     similarity = getattr(row, "similarity_to_reference", None)
                     if similarity is not None and pd.notna(similarity):   # the run kept near a reference
@@ -534,7 +531,7 @@ if run_id:
                     # the box above the drawing, so the boxes of a row line up whatever the captions' lengths
                     st.checkbox(label, key=key, on_change=_toggle_selected, args=(run_id, row.smiles, key),
                                 **({} if key in st.session_state else {"value": bool(row.selected)}))
-                    show_svg(depict(row.smiles, highlight=card_alert_atoms(row.smiles, alert_sets, ignored) if named else None,
+                    show_svg(depict(row.smiles, highlight=lit or None,
                                     scaffold=scaffold_atoms(row.smiles, kept)),
                              f"{place} · score {row.score:.3f} · QED {row.qed:.2f} · SA {row.sa:.2f}{flagged}")
                     st.button("details", key=f"details_{run_id}_{row.smiles}", on_click=_show_details,
@@ -600,7 +597,7 @@ if run_id:
             st.stop()
         alert_sets = (record["profile"] or {}).get("alerts", ["pains", "brenk", "rings"])  # [] is a choice: none
         ignored = (record["profile"] or {}).get("ignore_alerts", [])   # what the run's profile accepts
-        hits = {hit: atoms for hit, atoms in alert_atoms(mol, alert_sets).items() if not is_ignored(hit, ignored)}
+        hits = drawn_alert_atoms(mol, alert_sets, ignored)   # as scoring found them, numbered for the drawing
         left, right = st.columns([2, 3])   # the table's meanings need the room more than the drawing
         with left:
             st.markdown(f"**{plain(rank_text(row['rank']))}** {plain(row['smiles'])}")   # which one, looked up or picked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -13,7 +14,6 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
-from molgen.chem.standardize import without_labels
 from molgen.data.files import FileFormatError, read_molecules, reading_notes
 from molgen.data.with_manifest import manifest_path_of, write_with_manifest
 from molgen.runs.export import unranked_empty
@@ -21,7 +21,7 @@ from molgen.runs.notes import common_alert_notes
 from molgen.scoring.alerts import check_alert_data, explained_alert_names
 from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, scoring_manifest, summary,
                                          uncharged_counter_ions_note, with_picks)
-from molgen.scoring.pipeline import described_alerts, profile_alert_atoms
+from molgen.scoring.pipeline import described_alerts, drawn_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
                               read_upload, show_svg, shown_table, stem_of)
@@ -65,13 +65,17 @@ def _read() -> tuple[pd.DataFrame | None, str, bytes, str | None]:
             return None, TYPED, content, None
 
 
+#: A header naming a molecule's identity, as a word of its own (compound_id, Name, "Molecule ChEMBL ID"; not pKa_acidic).
+IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
+
+
 def _label_column(scored: pd.DataFrame, own: list[str]) -> int | None:
-    """The position of the file's column that names a molecule on its drawing: an id or a name (by its header), else
-    its first column of text; None when it has none (a bare pIC50 says nothing of which molecule it is). By
-    position: a file may repeat a column's name (two "id" columns), and the first is taken."""
+    """The position of the file's column that names a molecule on its drawing: one whose header names an identity
+    (an id, a name), else its first column of text; None when it has none (a bare pIC50 says nothing of which
+    molecule it is). By position: a file may repeat a column's name (two "id" columns), and the first is taken."""
     names = list(map(str, scored.columns))
-    first = [names.index(c) for c in dict.fromkeys(own)]
-    named = [i for i in first if any(word in names[i].lower() for word in ("id", "name", "compound", "code", "title"))]
+    first = [names.index(c) for c in dict.fromkeys(own) if c in names]
+    named = [i for i in first if IDENTITY.search(names[i].lower())]
     text = [i for i in first if not pd.api.types.is_numeric_dtype(scored.iloc[:, i])]
     return next(iter(named or text), None)
 
@@ -167,8 +171,8 @@ elif result is not None:
             row = best.iloc[i]   # by position: a file may repeat a column's name
             # on the molecule depict draws, in its atom order (a CXSMILES racemate's differs from the parsed one's)
             mol = Chem.MolFromSmiles(row["smiles"]) if row["alerts"] else None
-            atoms = sorted({atom for hit in profile_alert_atoms(without_labels(mol), chosen).values() for atom in hit}) \
-                if mol is not None else []
+            atoms = sorted({atom for hit in drawn_alert_atoms(mol, chosen.alerts, chosen.ignore_alerts).values()
+                            for atom in hit}) if mol is not None else []
             said = [f"rank {row['rank']}", f"score {row['score']:.3f}", f"QED {row['qed']:.2f}", f"SA {row['sa']:.2f}"]
             if named is not None and pd.notna(row.iloc[named]):
                 said.insert(0, str(row.iloc[named]))
