@@ -1783,4 +1783,4 @@ def test_compare_measures_an_uploaded_file_of_samples_as_molgen_evaluate_does(fe
     # another file: the first one's numbers are not shown as its
     _upload(at, "compare", "other.smi", "CCO\nc1ccccc1\n")
     at.run()
-    assert not any(label.endswith("(your file)") for frame in at.dataframe for label in frame.value.index)
+    assert not any(str(label).endswith("(your file)") for frame in at.dataframe for label in frame.value.index)
