@@ -31,6 +31,42 @@ WORKERS_FAILED = ("molgen's worker processes died as they started, so this work 
                   "or pass n_jobs=1.")
 
 
+UNGUARDED = ("this script calls molgen's worker processes from its top level (its line {line}), not under "
+             "`if __name__ == \"__main__\":`: each worker would import the script and run it again from its start "
+             "(every generate above this call once more per worker), so the work runs in this process, on one core. Put "
+             "the script's code under that guard to use every core, or pass n_jobs=1 to say one core is meant.")
+
+
+def unguarded_script_line() -> int | None:
+    """The line of the running script (``python script.py``) whose top-level code, outside an ``if __name__ ==
+    "__main__":`` block, led to this call, or None: called from a function only, from a guarded block, from a
+    notebook or ``python -c`` (no file a worker would import), or from code that is not the script's (a Streamlit
+    page, pytest)."""
+    import ast
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.isfile(path):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
+                                     and os.path.abspath(frame.f_code.co_filename) == os.path.abspath(path)):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or node.lineno) and \
+                "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test):
+            return None
+    return line
+
+
 def end_with_parent(parent: int) -> None:
     """A worker's initializer: on Linux the worker is sent SIGTERM when the process that started it dies. A
     ``kill`` of a scoring command ended it at once and left its workers waiting for work for ever, holding the
@@ -75,6 +111,13 @@ class _LazyPool:
                     # and the script's own process says why (WORKERS_FAILED). Only here: a child importing the
                     # script for other work (the user's own spawn pool) runs work of one worker as before.
                     raise SystemExit(1)
+                if unguarded_script_line() is not None:
+                    # each spawned worker would run the script from its start, and a generate above this call once
+                    # per worker (a review found three identical runs stored): this process does the work instead
+                    self._broken = True
+                    warnings.warn(UNGUARDED.format(line=unguarded_script_line()), RuntimeWarning, stacklevel=4)
+                    yield from map(function, pieces)
+                    return
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
                                                      initializer=end_with_parent, initargs=(os.getpid(),))
             try:

@@ -211,9 +211,10 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
             are scored whole and a :class:`MixturesScoredWhole` warning says how many.
 
     Returns:
-        One row per input, in input order: ``input``, ``valid``, ``reason``, ``smiles``
-        (canonical), ``duplicate`` (an earlier row has the same canonical SMILES), ``duplicate_of`` (that
-        earlier row's position, from 0), ``fragments``
+        One row per input, in input order, under the input's own index where it is a DataFrame or Series (so that
+        ``df["score"] = score(df)["score"]`` lands on the right rows), else numbered from 0: ``input``, ``valid``,
+        ``reason``, ``smiles`` (canonical), ``duplicate`` (an earlier row has the same canonical SMILES),
+        ``duplicate_of`` (that earlier row's position, from 0, whatever the index), ``fragments``
         (the input's disconnected pieces: more than 1 is a salt or mixture, scored whole unless
         ``largest_fragment``), every
         property, ``alerts`` (a count, each finding once)/``alert_names``, ``<rule>_pass``/``<rule>_violations``,
@@ -226,6 +227,9 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     profile = load_profile(profile)
     check_alert_data(profile.alerts)
     items, frame = _inputs(molecules, smiles_column)
+    # a DataFrame's or Series' own index is the table's: `df["score"] = score(df)["score"]` aligns by it, and a
+    # numbered index put each score on another molecule of a sorted or filtered frame (a review)
+    index = molecules.index if isinstance(molecules, (pd.DataFrame, pd.Series)) else None
     n = len(items)
     workers = 1 if n < MIN_PARALLEL else worker_count(n_jobs)
     with worker_pool(workers) as pool:
@@ -257,7 +261,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
         warnings.warn(f"{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'} "
                       "(column fragments > 1), scored whole, counter-ions included; largest_fragment=True scores "
                       "the parent molecule", MixturesScoredWhole, stacklevel=2)
-    return _assemble(items, parsed, unique, described, profile, frame)
+    out = _assemble(items, parsed, unique, described, profile, frame)
+    return out.set_axis(index) if index is not None else out
 
 
 def _assemble(items, parsed, unique, described, profile: ScoringProfile, frame) -> pd.DataFrame:

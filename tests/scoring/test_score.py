@@ -273,21 +273,26 @@ def test_a_finding_two_sets_report_is_one_finding_named_with_both_sets():
 @pytest.mark.parametrize("how", ["a script without a main guard", "a script piped in on stdin"])
 def test_a_script_whose_workers_cannot_start_is_scored_in_process_with_a_warning(how, tmp_path):
     """Spawned workers import the script that started them: without `if __name__ == "__main__":` they die as they
-    start, and multiprocessing.Pool replaced them for ever (the script hung). Now the work finishes here, and says why."""
+    start, and multiprocessing.Pool replaced them for ever (the script hung). Now the work finishes here, and says why.
+    A script file's top level is seen before any worker starts (a review: each worker ran it again first, a generate
+    above the call once per worker); one piped in has no file to read, and its workers die as before."""
     import subprocess
     import sys
 
     script = tmp_path / "unguarded.py"
-    script.write_text("import molgen.scoring.pipeline as p\np.MIN_PARALLEL = 2\nfrom molgen.scoring import score\n"
+    script.write_text("print('top level')\nimport molgen.scoring.pipeline as p\np.MIN_PARALLEL = 2\n"
+                      "from molgen.scoring import score\n"
                       "table = score(['CCO', 'c1ccccc1O', 'xyz'] * 3, n_jobs=2, progress=False)\n"
                       "print('rows', len(table), int(table['valid'].sum()))\n")
     args, stdin = ([sys.executable, str(script)], None) if how.endswith("guard") else ([sys.executable, "-"], script.read_text())
     done = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "rows 9 6"
-    assert "needs its code under `if __name__ == \"__main__\":`" in done.stderr
-    if how.endswith("guard"):   # a worker's traceback, printed as it died, read as a crash (a review); piped in,
-        assert "Traceback" not in done.stderr   # a worker fails to read "<stdin>" before molgen can end it quietly
+    if how.endswith("guard"):
+        assert "from its top level (its line 5), not under `if __name__ == \"__main__\":`" in done.stderr
+        assert done.stdout.count("top level") == 1 and "Traceback" not in done.stderr   # no worker ran it again
+    else:
+        assert "needs its code under `if __name__ == \"__main__\":`" in done.stderr
 
 
 def test_a_script_scoring_at_its_top_level_still_runs_its_own_spawned_pool(tmp_path):
@@ -581,3 +586,19 @@ def test_alert_atoms_for_a_drawing_of_a_deuterated_molecule_are_its_own():
     assert sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in azo) == ["N", "N"]
     plain = Chem.MolFromSmiles("Cc1ccc(N=Nc2ccccc2O)cc1")
     assert drawn_alert_atoms(plain, ["brenk"]).keys() == hits.keys()
+
+
+def test_a_frames_own_index_is_the_tables(tmp_path):
+    """A review: score() numbered its rows from 0, so `df["score"] = score(df)["score"]` on a sorted or filtered
+    frame put each score on another molecule."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"SMILES": ["CCO", "c1ccccc1O", "CC(=O)Nc1ccc(O)cc1", "CCO"]}, index=[30, 20, 10, 0])
+    table = score(frame, n_jobs=1, progress=False)
+    assert table.index.tolist() == [30, 20, 10, 0]
+    frame["canonical"] = table["smiles"]
+    assert frame["canonical"].tolist() == ["CCO", "Oc1ccccc1", "CC(=O)Nc1ccc(O)cc1", "CCO"]
+    assert table["duplicate_of"].tolist()[3] == 0   # a position, as documented: the first row
+    series = pd.Series(["CCN", "CCC"], index=["a", "b"])
+    assert score(series, n_jobs=1, progress=False).index.tolist() == ["a", "b"]
+    assert score(["CCN", "CCC"], n_jobs=1, progress=False).index.tolist() == [0, 1]
