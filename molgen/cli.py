@@ -1783,7 +1783,10 @@ def generate_command(
     from molgen.runs.conditions import ConditionFilter, conditions_from_dict
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
-    from molgen.runs.generate import LARGE_RUN, SampleOptionError
+    from molgen.runs.generate import LARGE_RUN, SampleOptionError, without_shortfall_warning
+
+    # a shortfall is said below with what continues the run, not again as a Python warning
+    run_generate, run_resume = without_shortfall_warning(run_generate), without_shortfall_warning(run_resume)
 
     import signal
 

@@ -186,3 +186,36 @@ def test_a_new_run_refuses_what_a_stored_one_is_still_read_with(tiny_checkpoint,
                                   conditions={}, native={}, versions={}, profile=salted.to_dict())
     with pytest.raises(ProfileError, match=r"a run's stored profile, read as it ranked that run.*--profile FILE"):
         molgen.generate(**run_settings(salted_run, store=store), store=store, progress=False)
+
+
+def test_a_short_run_warns_a_script_and_profiles_and_seeds_are_checked_as_the_api_says(tmp_path, monkeypatch):
+    """A Python API review: a run stopped by its budget returned as if complete; a profile given as a dict (or None)
+    failed inside pathlib; a model's sample took seed=-1 and failed in torch on seed=1.0; a dict given to score had
+    its keys scored."""
+    import warnings
+
+    import pytest
+
+    from molgen.models import load
+    from molgen.runs import RunStore, generate
+    from molgen.runs.generate import FewerThanAsked
+    from molgen.scoring import score
+    from molgen.scoring.profiles import ProfileError
+
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
+    with RunStore() as store, pytest.warns(FewerThanAsked, match="budget"):
+        run = generate("smiles-lm", 50, conditions=["mw>=480"], max_samples=40, store=store, progress=False)
+        assert run.status == "budget_exhausted"
+    with RunStore() as store, warnings.catch_warnings():
+        warnings.simplefilter("error", FewerThanAsked)   # a complete run says nothing
+        generate("smiles-lm", 5, store=store, progress=False)
+    mine = {"name": "mine", "components": [{"property": "qed"}]}
+    assert score(["CCO"], mine, progress=False)["score"].iloc[0] == pytest.approx(0.4068, abs=1e-4)
+    with pytest.raises(ProfileError, match="not NoneType"):
+        score(["CCO"], None, progress=False)
+    with pytest.raises(TypeError, match="not a dict"):
+        score({"a": "CCO"}, progress=False)
+    model = load("smiles-lm")
+    for seed in (-1, 1.0, True):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            model.sample(2, seed=seed)

@@ -69,7 +69,8 @@ def sampling_seed(seed: int | None) -> int:
     and a loop pooling unseeded batches got one batch over and over, a review found). Seed it to repeat a draw."""
     if seed is None:
         return int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF
-    return seed
+    # checked as generate() checks it: a float reached torch's own error, and -1 was taken here and refused there
+    return whole_number("seed", seed, least=0)
 
 
 @runtime_checkable

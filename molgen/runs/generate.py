@@ -13,6 +13,7 @@ import inspect
 import math
 import platform
 import time
+import warnings
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -383,7 +384,32 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     with store.lease(run_id, owner):
         if on_start is not None:
             on_start(run_id)
-        return _execute(store, run_id, generator, progress, on_chunk, owner)
+        run = _execute(store, run_id, generator, progress, on_chunk, owner)
+    warn_if_short(run)
+    return run
+
+
+class FewerThanAsked(UserWarning):
+    """A run ended with fewer molecules than asked for (its sampling budget used up): ``run.message`` says how many
+    and what continues it. A script read ``len(run.candidates())`` as n without a word (a review)."""
+
+
+def warn_if_short(run: "Run") -> None:
+    """:class:`FewerThanAsked`, for a caller in Python (the command line and the web app say it their own way)."""
+    if run.status == "budget_exhausted":
+        warnings.warn(run.message, FewerThanAsked, stacklevel=3)
+
+
+def without_shortfall_warning(function):
+    """``function`` (:func:`generate`, :func:`resume`) for a caller that says a shortfall itself."""
+    import functools
+
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewerThanAsked)
+            return function(*args, **kwargs)
+    return quiet
 
 
 def refuse_a_scaffold_out_of_reach(generator, conditions: Conditions) -> None:
@@ -453,7 +479,9 @@ def resume(run: str, *, store: RunStore | None = None, progress: bool = True, ma
     store = store or RunStore()
     run_id = store.run(run)["id"]
     with store.lease(run_id) as owner:   # before anything changes: the run may be live elsewhere
-        return _resume_leased(store, run_id, owner, progress, max_samples, n_jobs, on_chunk)
+        run = _resume_leased(store, run_id, owner, progress, max_samples, n_jobs, on_chunk)
+    warn_if_short(run)
+    return run
 
 
 def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max_samples: int | None,

@@ -21,7 +21,7 @@ from molgen.chem.parse import (FRAGMENT_REASON, has_dummy_atom, parse_smiles, re
                                relative_stereo_smiles)
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import neutralize, salt_parent, without_labels, without_metal_bonds
-from molgen.data.files import find_smiles_column, input_name
+from molgen.data.files import find_smiles_column, input_name, other_smiles_columns
 from molgen.parallel import worker_count, worker_pool
 from molgen.progress import progress_bar
 from molgen.scoring.aggregate import AGGREGATIONS
@@ -182,8 +182,17 @@ def _run(function, chunks: list, pool, bar) -> list:
 
 
 def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | None]:
+    if isinstance(molecules, dict):   # iterated, its keys were scored as SMILES (a review)
+        raise TypeError("score takes SMILES or molecules (a list, a Series, a DataFrame), not a dict, whose keys "
+                        "would be read as SMILES: give pd.Series(the_dict) to keep its keys as the index, or "
+                        "list(the_dict.values())")
     if isinstance(molecules, pd.DataFrame):
-        column = find_smiles_column([str(c) for c in molecules.columns], "<DataFrame>", smiles_column)
+        columns = [str(c) for c in molecules.columns]
+        column = find_smiles_column(columns, "<DataFrame>", smiles_column)
+        if smiles_column is None and (others := other_smiles_columns(columns, column)):
+            warnings.warn(f"column {column!r} scored as the molecules; {', '.join(map(repr, others))} also "
+                          f"name{'s' * (len(others) == 1)} SMILES (smiles_column= picks another)", UserWarning,
+                          stacklevel=3)
         frame = molecules.reset_index(drop=True)
         # a column named "smiles" would meet the output's canonical one; its text is in "input"
         return list(molecules[column]), frame.drop(columns=[column]) if column == "smiles" else frame

@@ -277,12 +277,20 @@ def _list_of_texts(value, key: str, where: str) -> list[str]:
     return list(value)
 
 
-def load_profile(name_or_path: str | Path | ScoringProfile) -> ScoringProfile:
+def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringProfile:
     """A shipped profile by name (``drug-like``, ``lead-like``), a TOML file by path, or a JSON file: a profile
     as a run records it, or an export's manifest (``*.manifest.json``), whose run's profile is taken, so an
-    edited profile is reused as it ranked that run."""
+    edited profile is reused as it ranked that run; or a dict, as a TOML file parses (``{"name": ..., "components":
+    [...]}``)."""
     if isinstance(name_or_path, ScoringProfile):
         return name_or_path
+    if isinstance(name_or_path, dict):   # a script's own profile: checked as a TOML file's is
+        profile = ScoringProfile.from_dict(name_or_path, "<dict>")
+        refuse_salt_patterns(profile, "<dict>")
+        return marked_if_edited(profile)
+    if not isinstance(name_or_path, (str, Path)):   # pathlib's own TypeError named no profile (a review)
+        raise ProfileError(f"a profile is a shipped name ({', '.join(shipped_profiles())}), a TOML or JSON path, a "
+                           f"dict or a ScoringProfile, not {type(name_or_path).__name__}")
     path = Path(name_or_path)
     if not path.suffix:
         shipped = PROFILE_DIR / f"{name_or_path}.toml"

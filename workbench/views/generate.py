@@ -9,17 +9,22 @@ import streamlit as st
 from molgen.models.base import CheckpointError, Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNotFound, counted_of, filter_alone_note, generate, resume, validity_note
+from molgen.runs import RunNotFound, counted_of, filter_alone_note, validity_note
+from molgen.runs import generate as generate_run, resume as resume_run
 from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_conditions, conditions_to_dict,
                                     training_share)
 from molgen.runs.store import ranked_count
-from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer
+from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, without_shortfall_warning
+
 from molgen.scoring.properties import tolerance
 from workbench.common import (CONTINUABLE, checked_number, load_model, model_choices, molecule_editor, on_this_page,
-                              profile_editor,
-                              plain, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
+                              plain, profile_editor, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
+
+# a shortfall is said on the page with what continues the run, not as a Python warning in the server's log
+generate, resume = without_shortfall_warning(generate_run), without_shortfall_warning(resume_run)
+
 
 def _fill_from_run() -> None:
     """The form takes the picked run's settings (a button's callback: it runs before the widgets are drawn,
