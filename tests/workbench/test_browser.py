@@ -70,6 +70,15 @@ def _page(browser, **options):
     return page
 
 
+def _uploaded_on(browser, address: str, heading: str, path: Path):
+    """A page (downloads accepted) at ``address``, its heading shown, with ``path`` given to its first uploader."""
+    page = _page(browser, accept_downloads=True)
+    page.goto(address)
+    page.get_by_role("heading", name=heading).wait_for()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    return page
+
+
 def _settle(page) -> None:
     """Wait until Streamlit has finished rerunning the script: no status widget, and no element left
     stale from the run before (a stale download button still serves the old data)."""
@@ -297,11 +306,7 @@ def test_an_uploaded_assay_file_merges_its_replicates_on_the_augment_page(server
     url, _ = server
     with sync_playwright() as playwright:
         browser = _chromium(playwright)
-        page = _page(browser, accept_downloads=True)
-        page.goto(f"{url}/augment")
-        page.get_by_role("heading", name="Augment").wait_for()
-        # the input's uploader, the first of two (the held-out file's is the second)
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(assay))
+        page = _uploaded_on(browser, f"{url}/augment", "Augment", assay)   # the input's uploader, not the held-out's
         page.get_by_text("Using the uploaded file assay.csv").wait_for()
         page.get_by_text("replicates", exact=True).click()
         page.get_by_text("Measured columns to merge").wait_for()
@@ -356,10 +361,7 @@ def test_a_chemists_file_is_scored_and_downloaded_with_its_manifest_on_the_score
     url, _ = server
     with sync_playwright() as playwright:
         browser = _chromium(playwright)
-        page = _page(browser, accept_downloads=True)
-        page.goto(f"{url}/score")
-        page.get_by_role("heading", name="Score").wait_for()
-        page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(series))
+        page = _uploaded_on(browser, f"{url}/score", "Score", series)
         page.get_by_text("Scoring the uploaded file series.csv").wait_for()
         _settle(page)
         page.get_by_role("button", name="Score", exact=True).click()
