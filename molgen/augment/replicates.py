@@ -272,7 +272,9 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     merged = pd.DataFrame(out, columns=None if out else ["smiles", *labels, "n_rows", "input_rows"])
     if len(merged):
         repeated = merged[merged["n_rows"] > 1]
-        notes.insert(0, f"{len(smiles) - len(removed):,} readable rows merged into {len(merged):,} compounds; "
+        readable = len(smiles) - len(removed)
+        notes.insert(0, f"{readable:,} readable row{'s' * (readable != 1)} merged into {len(merged):,} "
+                        f"compound{'s' * (len(merged) != 1)}; "
                         f"{len(repeated):,} measured in more than one row"
                         + (f", {multi_form:,} of them written in more than one form (a salt, a charge state"
                            f"{', a tautomer' if by == 'tautomer' else ''}: see forms)"
