@@ -46,7 +46,7 @@ def unguarded_script_line() -> int | None:
 
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    if not path or not os.path.isfile(path):
+    if not path or not os.path.isfile(path) or _in_a_streamlit_script():
         return None
     frame = sys._getframe(1)
     while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
@@ -60,11 +60,24 @@ def unguarded_script_line() -> int | None:
             tree = ast.parse(handle.read())
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return None
-    for node in tree.body:
+    for node in ast.walk(tree):   # a guard may sit inside a top-level with or try
         if isinstance(node, ast.If) and node.lineno <= line <= (node.end_lineno or node.lineno) and \
                 "__name__" in ast.unparse(node.test) and "__main__" in ast.unparse(node.test):
             return None
     return line
+
+
+def _in_a_streamlit_script() -> bool:
+    """Whether this runs in a Streamlit page, whose script Streamlit runs as a ``__main__`` module of its own (its
+    workers are the server's to start, not the page's: the page script is never imported by them)."""
+    if "streamlit" not in sys.modules:
+        return False
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        return get_script_run_ctx(suppress_warning=True) is not None
+    except Exception:  # noqa: BLE001 -- another Streamlit's layout: judged by the script as before
+        return False
 
 
 def end_with_parent(parent: int) -> None:

@@ -198,14 +198,19 @@ def test_a_short_run_warns_a_script_and_profiles_and_seeds_are_checked_as_the_ap
 
     from molgen.models import load
     from molgen.runs import RunStore, generate
-    from molgen.runs.generate import FewerThanAsked
+    from molgen.runs.generate import FewerThanAsked, without_shortfall_warning
     from molgen.scoring import score
     from molgen.scoring.profiles import ProfileError
 
     monkeypatch.setenv("MOLGEN_HOME", str(tmp_path / "home"))
-    with RunStore() as store, pytest.warns(FewerThanAsked, match="budget"):
+    with RunStore() as store, pytest.warns(FewerThanAsked, match=r"budget .*molgen\.runs\.resume\(") as said:
         run = generate("smiles-lm", 50, conditions=["mw>=480"], max_samples=40, store=store, progress=False)
         assert run.status == "budget_exhausted"
+    assert said[0].filename == __file__   # at the script's own line, not molgen's
+    with RunStore() as store, warnings.catch_warnings():
+        warnings.simplefilter("error", FewerThanAsked)   # a caller saying it itself (the CLI, the web app): quiet
+        without_shortfall_warning(generate)("smiles-lm", 50, conditions=["mw>=480"], max_samples=40, store=store,
+                                            progress=False)
     with RunStore() as store, warnings.catch_warnings():
         warnings.simplefilter("error", FewerThanAsked)   # a complete run says nothing
         generate("smiles-lm", 5, store=store, progress=False)

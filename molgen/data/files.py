@@ -190,8 +190,11 @@ def other_smiles_columns(columns: list[str], chosen: str) -> list[str]:
     """The columns besides ``chosen`` whose header also names SMILES (a registration export's SMILES beside its
     Canonical_Smiles): read as columns, not molecules, and said, since the two may hold different structures."""
     known = {_header_key(name) for name in SMILES_COLUMN_NAMES}
-    return [column for column in dict.fromkeys(columns)
-            if column != chosen and (_header_key(column) in known or _names_smiles(column))]
+    # molgen's own provenance columns (augment's seed_smiles, a clashing column kept as input_smiles) are no second
+    # structure column: read back, they were said on every read (a review)
+    others = [column for column in dict.fromkeys(columns) if column != chosen and not column.startswith(("seed_", "input_"))
+              and (_header_key(column) in known or _names_smiles(column))]
+    return ([chosen] if columns.count(chosen) > 1 else []) + others   # a header naming it twice: the second too
 
 
 #: Yes/no flags RDKit reads as molecules (N, NO: nitrogen, hydroxylamine): a column CNS or C=O over them is named.
@@ -697,7 +700,8 @@ def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[st
                          "molecules), but a model, a fingerprint and an enumerated spelling do not")
     if others := frame.attrs.get("other_smiles_columns"):
         chosen = frame.attrs.get("smiles_column")
-        notes.append(f"column {chosen!r} read as the molecules; {', '.join(map(repr, others))} also "
+        said = [f"a second {name!r}" if name == chosen else repr(name) for name in others]
+        notes.append(f"column {chosen!r} (the first of that name) read as the molecules; {', '.join(said)} also "
                      f"name{'s' * (len(others) == 1)} SMILES and {'is' if len(others) == 1 else 'are'} kept as "
                      "a column: name the column to read if it holds the structures meant (--smiles-column NAME on the "
                      "command line)")

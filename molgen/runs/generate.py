@@ -12,8 +12,11 @@ from __future__ import annotations
 import inspect
 import math
 import platform
+import re
+import sys
 import time
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -394,10 +397,21 @@ class FewerThanAsked(UserWarning):
     and what continues it. A script read ``len(run.candidates())`` as n without a word (a review)."""
 
 
+#: Off where the caller says a shortfall itself (the command line, the web app): a context variable, so that one
+#: Streamlit session's run leaves another's warnings as they are (warnings.catch_warnings is process-wide).
+_SAY_SHORTFALL: ContextVar[bool] = ContextVar("molgen_say_shortfall", default=True)
+
+
 def warn_if_short(run: "Run") -> None:
-    """:class:`FewerThanAsked`, for a caller in Python (the command line and the web app say it their own way)."""
-    if run.status == "budget_exhausted":
-        warnings.warn(run.message, FewerThanAsked, stacklevel=3)
+    """:class:`FewerThanAsked`, for a caller in Python, at the caller's own line (the first outside molgen)."""
+    if run.status != "budget_exhausted" or not _SAY_SHORTFALL.get():
+        return
+    level, frame = 2, sys._getframe(1)   # stacklevel 2 is this function's caller
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "molgen":
+        level, frame = level + 1, frame.f_back
+    message = re.sub(r"\(more: molgen generate --resume (\S+) --max-samples N\)",
+                     r"(more: molgen.runs.resume('\1', max_samples=N))", run.message)
+    warnings.warn(message, FewerThanAsked, stacklevel=level)
 
 
 def without_shortfall_warning(function):
@@ -406,9 +420,11 @@ def without_shortfall_warning(function):
 
     @functools.wraps(function)
     def quiet(*args, **kwargs):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FewerThanAsked)
+        token = _SAY_SHORTFALL.set(False)
+        try:
             return function(*args, **kwargs)
+        finally:
+            _SAY_SHORTFALL.reset(token)
     return quiet
 
 

@@ -189,6 +189,9 @@ def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | 
     if isinstance(molecules, pd.DataFrame):
         columns = [str(c) for c in molecules.columns]
         column = find_smiles_column(columns, "<DataFrame>", smiles_column)
+        if columns.count(column) > 1:   # the column's cells are then a frame, and its header text was scored
+            raise ValueError(f"the DataFrame has {columns.count(column)} columns named {column!r}: rename one, so "
+                             "that the molecules' column is one")
         if smiles_column is None and (others := other_smiles_columns(columns, column)):
             warnings.warn(f"column {column!r} scored as the molecules; {', '.join(map(repr, others))} also "
                           f"name{'s' * (len(others) == 1)} SMILES (smiles_column= picks another)", UserWarning,
@@ -239,6 +242,10 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     # a DataFrame's or Series' own index is the table's: `df["score"] = score(df)["score"]` aligns by it, and a
     # numbered index put each score on another molecule of a sorted or filtered frame (a review)
     index = molecules.index if isinstance(molecules, (pd.DataFrame, pd.Series)) else None
+    if index is not None and not index.is_unique:   # labels naming two rows each cannot place a score: numbered
+        warnings.warn("the input's index repeats labels (pd.concat without ignore_index=True?): the table's rows are "
+                      "numbered from 0, in input order", UserWarning, stacklevel=2)
+        index = None
     n = len(items)
     workers = 1 if n < MIN_PARALLEL else worker_count(n_jobs)
     with worker_pool(workers) as pool:

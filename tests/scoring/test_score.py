@@ -602,3 +602,40 @@ def test_a_frames_own_index_is_the_tables(tmp_path):
     series = pd.Series(["CCN", "CCC"], index=["a", "b"])
     assert score(series, n_jobs=1, progress=False).index.tolist() == ["a", "b"]
     assert score(["CCN", "CCC"], n_jobs=1, progress=False).index.tolist() == [0, 1]
+
+
+def test_a_repeated_index_is_numbered_and_a_repeated_smiles_column_refused():
+    """A review of the kept index: a frame whose index repeats (pd.concat without ignore_index) broke the picks and
+    clusters drawn from its table; two columns named smiles scored the header's text."""
+    import pandas as pd
+
+    from molgen.scoring.select import add_clusters
+
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1O", "CCN", "CCCC"]}, index=[0, 0, 1, 1])
+    with pytest.warns(UserWarning, match="repeats labels"):
+        table = score(frame, n_jobs=1, progress=False)
+    assert table.index.tolist() == [0, 1, 2, 3]
+    assert len(add_clusters(table)) == 4
+    with pytest.raises(ValueError, match="2 columns named 'smiles'"):
+        score(pd.DataFrame([["CCO", "CCN"]], columns=["smiles", "smiles"]), n_jobs=1, progress=False)
+
+
+def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_path):
+    """A review: a guard nested in a top-level try was judged missing (the work ran on one core, warned), and a
+    Streamlit page, run by Streamlit as a __main__ of its own, was judged an unguarded script."""
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    script = tmp_path / "nested.py"
+    script.write_text("from molgen.parallel import unguarded_script_line\ntry:\n    if __name__ == '__main__':\n"
+                      "        print('line', unguarded_script_line())\nexcept KeyboardInterrupt:\n    pass\n"
+                      "print('top', unguarded_script_line())\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.stdout.split("\n")[:2] == ["line None", "top 7"], done.stderr
+    page = tmp_path / "page.py"
+    page.write_text("import streamlit as st\nfrom molgen.parallel import unguarded_script_line\n"
+                    "st.write(f'line {unguarded_script_line()}')\n")
+    at = AppTest.from_file(str(page), default_timeout=60).run()
+    assert at.markdown[0].value == "line None"

@@ -1166,7 +1166,7 @@ def test_browse_cards_name_their_alerts(stored_run):
     assert most["alerts"] == ranked["alerts"].max() > 0, "the fixture run has no molecule with an alert to show"
     from molgen.scoring.alerts import describe_findings
 
-    findings = [re.sub(r" \[.*\]", "", f) for f in describe_findings(most["alert_names"].split("; ")).split("; ")]
+    findings = [re.sub(r" \[[^\]]*\]", "", f) for f in describe_findings(most["alert_names"].split("; ")).split("; ")]
     assert f"{most['alerts']} alert" in caption and findings[0] in caption
     assert (f"and {len(findings) - 2} more" in caption) == (len(findings) > 2)
 

@@ -188,7 +188,7 @@ def card_alerts(smiles: str, named: tuple[str, ...], alert_sets: list[str], igno
     ``shown`` and how many more; and the atoms to draw red (the details panel says what each matches)."""
     mol = Chem.MolFromSmiles(smiles)
     hits = drawn_alert_atoms(mol, alert_sets, ignored) if mol is not None else {}
-    findings = [re.sub(r" \[.*\]", "", finding) for finding in describe_findings(list(named), hits or None).split("; ")]
+    findings = [re.sub(r" \[[^\]]*\]", "", finding) for finding in describe_findings(list(named), hits or None).split("; ")]
     more = f" and {len(findings) - shown} more" if len(findings) > shown else ""
     return ", ".join(findings[:shown]) + more, sorted({atom for atoms in hits.values() for atom in atoms})
 

@@ -66,7 +66,12 @@ def _read() -> tuple[pd.DataFrame | None, str, bytes, str | None]:
 
 
 #: A header naming a molecule's identity, as a word of its own (compound_id, Name, "Molecule ChEMBL ID"; not pKa_acidic).
-IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
+IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|cid|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
+
+
+def _words(header: str) -> str:
+    """A header in lower case with its camelCase words apart (CompoundID: "compound id", MolName: "mol name")."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", header).lower()
 
 
 def _label_column(scored: pd.DataFrame, own: list[str]) -> int | None:
@@ -75,7 +80,7 @@ def _label_column(scored: pd.DataFrame, own: list[str]) -> int | None:
     molecule it is). By position: a file may repeat a column's name (two "id" columns), and the first is taken."""
     names = list(map(str, scored.columns))
     first = [names.index(c) for c in dict.fromkeys(own) if c in names]
-    named = [i for i in first if IDENTITY.search(names[i].lower())]
+    named = [i for i in first if IDENTITY.search(_words(names[i]))]
     text = [i for i in first if not pd.api.types.is_numeric_dtype(scored.iloc[:, i])]
     return next(iter(named or text), None)
 
