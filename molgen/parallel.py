@@ -46,7 +46,7 @@ def unguarded_script_line() -> int | None:
 
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    if not path or not os.path.isfile(path) or _in_a_streamlit_script():
+    if not path or not os.path.isfile(path):
         return None
     frame = sys._getframe(1)
     while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
@@ -67,9 +67,9 @@ def unguarded_script_line() -> int | None:
     return line
 
 
-def _in_a_streamlit_script() -> bool:
-    """Whether this runs in a Streamlit page, whose script Streamlit runs as a ``__main__`` module of its own (its
-    workers are the server's to start, not the page's: the page script is never imported by them)."""
+def in_a_streamlit_script() -> bool:
+    """Whether this runs in a Streamlit page: Streamlit puts a ``__main__`` of its own whose file is the app, so a
+    spawned worker would run the app and the page again before any work (a review)."""
     if "streamlit" not in sys.modules:
         return False
     try:
@@ -124,6 +124,10 @@ class _LazyPool:
                     # and the script's own process says why (WORKERS_FAILED). Only here: a child importing the
                     # script for other work (the user's own spawn pool) runs work of one worker as before.
                     raise SystemExit(1)
+                if in_a_streamlit_script():   # each worker would run the app and the page again: done here, as
+                    self._broken = True       # the workbench's pages ask (n_jobs=1) where they name it
+                    yield from map(function, pieces)
+                    return
                 if unguarded_script_line() is not None:
                     # each spawned worker would run the script from its start, and a generate above this call once
                     # per worker (a review found three identical runs stored): this process does the work instead

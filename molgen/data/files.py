@@ -194,7 +194,7 @@ def other_smiles_columns(columns: list[str], chosen: str) -> list[str]:
     # structure column: read back, they were said on every read (a review)
     others = [column for column in dict.fromkeys(columns) if column != chosen and not column.startswith(("seed_", "input_"))
               and (_header_key(column) in known or _names_smiles(column))]
-    return ([chosen] if columns.count(chosen) > 1 else []) + others   # a header naming it twice: the second too
+    return [chosen] * (columns.count(chosen) - 1) + others   # a header naming it again: each repeat too
 
 
 #: Yes/no flags RDKit reads as molecules (N, NO: nitrogen, hydroxylamine): a column CNS or C=O over them is named.
@@ -700,11 +700,16 @@ def reading_notes(frame: pd.DataFrame, skip=(), columns: bool = True) -> list[st
                          "molecules), but a model, a fingerprint and an enumerated spelling do not")
     if others := frame.attrs.get("other_smiles_columns"):
         chosen = frame.attrs.get("smiles_column")
-        said = [f"a second {name!r}" if name == chosen else repr(name) for name in others]
-        notes.append(f"column {chosen!r} (the first of that name) read as the molecules; {', '.join(said)} also "
-                     f"name{'s' * (len(others) == 1)} SMILES and {'is' if len(others) == 1 else 'are'} kept as "
-                     "a column: name the column to read if it holds the structures meant (--smiles-column NAME on the "
-                     "command line)")
+        repeats = others.count(chosen)
+        again = {0: [], 1: [f"a second {chosen!r}"]}.get(repeats, [f"{repeats} more {chosen!r}"])
+        said = again + [repr(name) for name in others if name != chosen]
+        notes.append(f"column {chosen!r}{' (the first of that name)' if repeats else ''} read as the molecules; "
+                     f"{', '.join(said)} also name{'s' * (len(others) == 1)} SMILES and "
+                     f"{'is' if len(others) == 1 else 'are'} kept as {'a column' if len(others) == 1 else 'columns'}: "
+                     + ("rename a repeated column to read another" if repeats else "") + ("; " if repeats and
+                                                                                        len(said) > 1 else "")
+                     + ("name the column to read if it holds the structures meant (--smiles-column NAME on the "
+                        "command line)" if len(said) > bool(repeats) else ""))
     for column in frame.attrs.get("decimal_commas", []) if columns else ():   # said even of a skipped column
         notes.append(f"column {str(column)!r} read as numbers written with a decimal comma (5,1 is 5.1)")
     for column, cells in frame.attrs.get("text_among_numbers", {}).items() if columns else ():

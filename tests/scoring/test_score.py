@@ -621,8 +621,8 @@ def test_a_repeated_index_is_numbered_and_a_repeated_smiles_column_refused():
 
 
 def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_path):
-    """A review: a guard nested in a top-level try was judged missing (the work ran on one core, warned), and a
-    Streamlit page, run by Streamlit as a __main__ of its own, was judged an unguarded script."""
+    """A review: a guard nested in a top-level try was judged missing (the work ran on one core, warned); a Streamlit
+    page's workers would run the app and the page again."""
     import subprocess
     import sys
 
@@ -634,8 +634,16 @@ def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_p
                       "print('top', unguarded_script_line())\n")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.stdout.split("\n")[:2] == ["line None", "top 7"], done.stderr
+    # a Streamlit page: Streamlit's own __main__ is the app, which a spawned worker would run again (the page too):
+    # the work is done in the page's process, without a word of advice about guards that a page cannot take
     page = tmp_path / "page.py"
-    page.write_text("import streamlit as st\nfrom molgen.parallel import unguarded_script_line\n"
-                    "st.write(f'line {unguarded_script_line()}')\n")
+    page.write_text("import warnings\nimport streamlit as st\nimport molgen.scoring.pipeline as p\n"
+                    "from molgen.parallel import in_a_streamlit_script\np.MIN_PARALLEL = 2\n"
+                    "with warnings.catch_warnings(record=True) as said:\n    warnings.simplefilter('always')\n"
+                    "    table = p.score(['CCO', 'c1ccccc1O'] * 3, n_jobs=2, progress=False)\n"
+                    "st.write(f'{in_a_streamlit_script()} {len(table)} {len(said)}')\n")
     at = AppTest.from_file(str(page), default_timeout=60).run()
-    assert at.markdown[0].value == "line None"
+    assert not at.exception and at.markdown[0].value == "True 6 0"
+    assert "False" in subprocess.run([sys.executable, "-c", "import streamlit\nfrom molgen.parallel import "
+                                      "in_a_streamlit_script\nprint(in_a_streamlit_script())"],
+                                     capture_output=True, text=True, timeout=120).stdout
