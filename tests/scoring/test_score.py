@@ -620,7 +620,7 @@ def test_a_repeated_index_is_numbered_and_a_repeated_smiles_column_refused():
         score(pd.DataFrame([["CCO", "CCN"]], columns=["smiles", "smiles"]), n_jobs=1, progress=False)
 
 
-def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_path):
+def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_path, monkeypatch):
     """A review: a guard nested in a top-level try was judged missing (the work ran on one core, warned); a Streamlit
     page's workers would run the app and the page again."""
     import subprocess
@@ -637,8 +637,11 @@ def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_p
     # a Streamlit page: Streamlit's own __main__ is the app, which a spawned worker would run again (the page too):
     # the work is done in the page's process, without a word of advice about guards that a page cannot take
     page = tmp_path / "page.py"
+    # set here, not by the page: AppTest runs it in this process, and a page's assignment outlived the test (every
+    # later score of this pytest worker started a pool)
+    monkeypatch.setattr(score_module, "MIN_PARALLEL", 2)
     page.write_text("import warnings\nimport streamlit as st\nimport molgen.scoring.pipeline as p\n"
-                    "from molgen.parallel import in_a_streamlit_script\np.MIN_PARALLEL = 2\n"
+                    "from molgen.parallel import in_a_streamlit_script\n"
                     "with warnings.catch_warnings(record=True) as said:\n    warnings.simplefilter('always')\n"
                     "    table = p.score(['CCO', 'c1ccccc1O'] * 3, n_jobs=2, progress=False)\n"
                     "st.write(f'{in_a_streamlit_script()} {len(table)} {len(said)}')\n")
