@@ -40,8 +40,8 @@ UNGUARDED = ("this script calls molgen's worker processes from its top level (it
 def unguarded_script_line() -> int | None:
     """The line of the running script (``python script.py``) whose top-level code, outside an ``if __name__ ==
     "__main__":`` block, led to this call, or None: called from a function only, from a guarded block, from a
-    notebook or ``python -c`` (no file a worker would import), or from code that is not the script's (a Streamlit
-    page, pytest)."""
+    notebook or ``python -c`` (no file a worker would import), or from code that is not the script's (pytest). A
+    Streamlit page is told apart by :func:`in_a_streamlit_script`."""
     import ast
 
     main = sys.modules.get("__main__")
@@ -124,15 +124,14 @@ class _LazyPool:
                     # and the script's own process says why (WORKERS_FAILED). Only here: a child importing the
                     # script for other work (the user's own spawn pool) runs work of one worker as before.
                     raise SystemExit(1)
-                if in_a_streamlit_script():   # each worker would run the app and the page again: done here, as
-                    self._broken = True       # the workbench's pages ask (n_jobs=1) where they name it
-                    yield from map(function, pieces)
-                    return
-                if unguarded_script_line() is not None:
-                    # each spawned worker would run the script from its start, and a generate above this call once
-                    # per worker (a review found three identical runs stored): this process does the work instead
+                # each spawned worker would import a Streamlit app and its page, or an unguarded script, and run it
+                # again from its start (a review found three identical runs stored): this process does the work
+                page = in_a_streamlit_script()
+                line = None if page else unguarded_script_line()
+                if page or line is not None:
                     self._broken = True
-                    warnings.warn(UNGUARDED.format(line=unguarded_script_line()), RuntimeWarning, stacklevel=4)
+                    if line is not None:   # a page cannot take the advice; a script can
+                        warnings.warn(UNGUARDED.format(line=line), RuntimeWarning, stacklevel=4)
                     yield from map(function, pieces)
                     return
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
