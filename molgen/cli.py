@@ -2356,6 +2356,8 @@ def export_command(
     diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
     where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
+    tagged: Optional[str] = typer.Option(None, help="Only the candidates carrying this tag (given in the app's Browse "
+                                         "page), ranked or not."),
     passing_only: bool = typer.Option(False, help="Leave out the molecules failing the profile's hard filters (score "
                                       "0, ranked last)."),
     include_unranked: bool = typer.Option(False, help="Also the molecules that missed a condition (no rank, last; "
@@ -2375,7 +2377,7 @@ def export_command(
         store = RunStore()
         path, manifest = export_with_manifest(store, run, output, format=format, top=top, diverse=diverse, where=where,
                                               selected_only=selected, passing_only=passing_only,
-                                              include_unranked=include_unranked)
+                                              include_unranked=include_unranked, tagged=tagged)
     except (RunNotFound, ExportError) as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
@@ -2400,9 +2402,14 @@ def export_command(
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
     if not rows:
-        chosen = store.count(record["id"], ranges={"selected": (1, 1)}) if selected else 0
-        why = ("no candidate is selected (select them in the app's Browse page)" if selected and not chosen else
-               f"none of the {chosen:,} selected passes the filters" if selected else
+        chosen = store.count(record["id"], ranges={"selected": (1, 1)} if selected else None, tagged=tagged) \
+            if selected or tagged is not None else 0
+        hand = " and ".join(["selected"] * selected + ([f"tagged {tagged.strip()!r}"] if tagged is not None else []))
+        known = ", ".join(store.candidate_tags(record["id"])) if tagged is not None else ""
+        why = (f"no candidate is {hand}" + (" (select them in the app's Browse page)" if selected else
+                  f" (the run's molecules carry: {known})" if known else " (no molecule of this run carries a tag)")
+               if (selected or tagged is not None) and not chosen else
+               f"none of the {chosen:,} {hand} passes the filters" if selected or tagged is not None else
                "the filters kept none" if where or diverse is not None else
                "every ranked molecule fails the profile's hard filters" if passing_only and store.count(record["id"], ranked_only=True)
                else "the run is still sampling, and ranks its molecules when it ends" if record["status"] == "running"

@@ -94,7 +94,7 @@ def _filter_problem(error: Exception) -> str:
 
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False, passing_only: bool = False,
-                      include_unranked: bool = False) -> pd.DataFrame:
+                      include_unranked: bool = False, tagged: str | None = None) -> pd.DataFrame:
     """The ranked candidates of ``run`` after the export filters, best first.
 
     Args:
@@ -107,10 +107,14 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             ``top`` would otherwise reach once it passes the molecules that pass.
         include_unranked: the molecules that missed a condition too (no rank, after the ranked ones, each saying
             which it missed): the model's whole output, not only the ranked set.
+        tagged: only the candidates carrying this tag (the whole tag), ranked or not, as ``selected_only``.
     """
     if top is not None and top < 1:
         raise ExportError(f"top (--top) must be at least 1, got {top}")   # said to the API and the command alike
-    frame = store.candidates(run, ranked_only=not (selected_only or include_unranked))
+    if tagged is not None and not tagged.strip():
+        raise ExportError("tagged (--tagged) names no tag: give the tag whose molecules to export")
+    by_hand = selected_only or tagged is not None   # a molecule picked or tagged by hand, ranked or not
+    frame = store.candidates(run, ranked_only=not (by_hand or include_unranked), tagged=tagged)
     if selected_only:
         frame = frame[frame["selected"].fillna(False).astype(bool)]
     if passing_only:
@@ -217,17 +221,17 @@ def failing_hard_filters(frame: pd.DataFrame) -> int:
 
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,
                diverse: float | None = None, where: str | None = None, selected_only: bool = False,
-               passing_only: bool = False, include_unranked: bool = False) -> Path:
+               passing_only: bool = False, include_unranked: bool = False, tagged: str | None = None) -> Path:
     """Write the filtered ranked set to ``path`` (format from ``format`` or the suffix) and its manifest."""
     return export_with_manifest(store, run, path, format=format, top=top, diverse=diverse, where=where,
                                 selected_only=selected_only, passing_only=passing_only,
-                                include_unranked=include_unranked)[0]
+                                include_unranked=include_unranked, tagged=tagged)[0]
 
 
 def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format: str | None = None,
                          top: int | None = None, diverse: float | None = None, where: str | None = None,
                          selected_only: bool = False, passing_only: bool = False,
-                         include_unranked: bool = False) -> tuple[Path, dict]:
+                         include_unranked: bool = False, tagged: str | None = None) -> tuple[Path, dict]:
     """:func:`export_run`, returning the manifest written with the file too: read back from disk, it may be another
     export's, written under the same name since."""
     path = Path(path)
@@ -258,12 +262,12 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
         raise ExportError(str(error)) from None
     record = store.run(run)
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
-                              passing_only=passing_only, include_unranked=include_unranked)
+                              passing_only=passing_only, include_unranked=include_unranked, tagged=tagged)
 
     def manifest_of(sha256: str) -> dict:
         return _manifest(frame, path.name, sha256, record, format or suffix_format, top=top, diverse=diverse,
                          where=where, selected_only=selected_only, passing_only=passing_only,
-                         include_unranked=include_unranked)
+                         include_unranked=include_unranked, tagged=tagged)
 
     try:
         return path, write_with_manifest(frame, path, manifest_of)

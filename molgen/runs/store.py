@@ -174,6 +174,10 @@ def ranked_count(counts: dict | None) -> int:
     return counts.get("ranked", counts.get("accepted", 0))
 
 
+# whether a candidate's tags (joined by commas) hold the whole tag ?1: "hinge" is not in "hinge-binders"
+_HAS_TAG = "instr(',' || tags || ',', ',' || ?1 || ',') > 0"
+
+
 def _checked_tags(tags: Iterable[str]) -> list[str]:
     """Tags as stored (joined by commas, so "a,b" would read as two); ``ValueError`` for an empty one, a comma, or
     a line break or other control character."""
@@ -594,16 +598,17 @@ class RunStore:
     def candidates(self, run: str, *, ranked_only: bool = False, order_by: str = "rank", descending: bool = False,
                    limit: int | None = None, offset: int = 0,
                    ranges: dict[str, tuple[float | None, float | None]] | None = None,
-                   columns: list[str] | None = None) -> pd.DataFrame:
+                   columns: list[str] | None = None, tagged: str | None = None) -> pd.DataFrame:
         """A run's candidates as a DataFrame, filtered and sorted in SQL.
 
         ``ranked_only`` keeps molecules that meet the conditions (rank > 0), best first;
-        ``ranges`` maps any stored column to an inclusive (low, high) window; ``columns`` picks
+        ``ranges`` maps any stored column to an inclusive (low, high) window; ``tagged`` keeps the molecules
+        carrying that tag (the whole tag: "hinge" is not "hinge-binders"); ``columns`` picks
         columns (default: all, less the profile columns this run never filled).
         """
         run_id = self.resolve(run)
         known = set(self._columns())
-        clauses, values = self._where(run_id, ranked_only, ranges, known)
+        clauses, values = self._where(run_id, ranked_only, ranges, known, tagged)
         if order_by not in known:
             raise KeyError(f"cannot sort by {order_by!r}; known: {', '.join(sorted(known))}")
         order = f"{_quote(order_by)} {'DESC' if descending else 'ASC'}"
@@ -648,9 +653,9 @@ class RunStore:
         return set(score([], profile, progress=False).columns) if profile is not None else set()
 
     def count(self, run: str, *, ranked_only: bool = False,
-              ranges: dict[str, tuple[float | None, float | None]] | None = None) -> int:
+              ranges: dict[str, tuple[float | None, float | None]] | None = None, tagged: str | None = None) -> int:
         """How many candidates :meth:`candidates` would return with these filters (and no limit)."""
-        clauses, values = self._where(self.resolve(run), ranked_only, ranges, set(self._columns()))
+        clauses, values = self._where(self.resolve(run), ranked_only, ranges, set(self._columns()), tagged)
         return self._db.execute(f"SELECT count(*) FROM candidates WHERE {' AND '.join(clauses)}", values).fetchone()[0]
 
     def column_bounds(self, run: str, columns: list[str], ranked_only: bool = False, passing_only: bool = False
@@ -667,10 +672,14 @@ class RunStore:
         return {c: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(present)}
 
     @staticmethod
-    def _where(run_id: str, ranked_only: bool, ranges, known: set[str]) -> tuple[list[str], list]:
+    def _where(run_id: str, ranked_only: bool, ranges, known: set[str], tagged: str | None = None
+               ) -> tuple[list[str], list]:
         clauses, values = ["run_id = ?"], [run_id]
         if ranked_only:
             clauses.append("rank > 0")
+        if tagged is not None:
+            clauses.append("instr(',' || tags || ',', ',' || ? || ',') > 0")
+            values.append(tagged.strip())
         for column, (low, high) in (ranges or {}).items():
             if column not in known:
                 raise KeyError(f"no candidate column {column!r}; known: {', '.join(sorted(known))}")
@@ -724,9 +733,28 @@ class RunStore:
         run_id = self.resolve(run)
         with self.transaction() as db:
             cursor = db.executemany("UPDATE candidates SET tags = CASE WHEN tags = '' THEN ?1 "
-                                    "WHEN instr(',' || tags || ',', ',' || ?1 || ',') > 0 THEN tags ELSE tags || ',' || ?1 END "
+                                    f"WHEN {_HAS_TAG} THEN tags ELSE tags || ',' || ?1 END "
                                     "WHERE run_id = ?2 AND smiles = ?3", [(tag, run_id, s) for s in smiles])
         return cursor.rowcount
+
+    def untag_candidates(self, run: str, smiles: Iterable[str], tag: str) -> int:
+        """Take ``tag`` off the candidates of ``run`` with these SMILES (their other tags kept); how many had it."""
+        tag, run_id = tag.strip(), self.resolve(run)   # matched as stored, as tag_run(remove=True) does
+        with self.transaction() as db:
+            # the tag cut out of ",a,b,c," and the padding commas trimmed again
+            cursor = db.executemany("UPDATE candidates SET tags = trim(replace(',' || tags || ',', ',' || ?1 || ',', ','), ',') "
+                                    f"WHERE run_id = ?2 AND smiles = ?3 AND {_HAS_TAG}",
+                                    [(tag, run_id, s) for s in smiles])
+        return cursor.rowcount
+
+    def candidate_tags(self, run: str) -> dict[str, int]:
+        """Every tag on a run's candidates, with how many carry it, most first (then by name)."""
+        counted: dict[str, int] = {}
+        for (tags,) in self._db.execute("SELECT tags FROM candidates WHERE run_id = ? AND tags != ''",
+                                        (self.resolve(run),)):
+            for tag in tags.split(","):
+                counted[tag] = counted.get(tag, 0) + 1
+        return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
     def _columns(self) -> list[str]:
         return [r[1] for r in self._db.execute("PRAGMA table_info(candidates)")]

@@ -102,6 +102,18 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     # an empty export is written (its header and manifest) and exits 1, so that a script's next step is told
     assert none.exit_code == 1 and "the file is empty: none of the 3 selected passes the filters" in none.output
     assert (tmp_path / "none.csv").is_file() and (tmp_path / "none.csv.manifest.json").is_file()
+    # the molecules given a tag in the app: the whole tag, not a tag that contains it
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        store.tag_candidates("cli-run", frame["smiles"].head(2), "hinge")
+        store.tag_candidates("cli-run", frame["smiles"].iloc[2:4], "hinge-binders")
+    hinge = run("export", "cli-run", "--tagged", "hinge", "-o", tmp_path / "hinge.csv", home=tmp_path)
+    assert hinge.exit_code == 0 and pd.read_csv(tmp_path / "hinge.csv")["smiles"].tolist() == frame["smiles"].head(2).tolist()
+    assert json.loads((tmp_path / "hinge.csv.manifest.json").read_text())["export"]["tagged"] == "hinge"
+    untagged = run("export", "cli-run", "--tagged", "lead", "-o", tmp_path / "lead.csv", home=tmp_path)
+    assert untagged.exit_code == 1 and "no candidate is tagged 'lead' (the run's molecules carry: hinge, hinge-binders)" \
+        in " ".join(untagged.output.split())
+    both = run("export", "cli-run", "--selected", "--tagged", "hinge-binders", "-o", tmp_path / "both.csv", home=tmp_path)
+    assert both.exit_code == 0 and pd.read_csv(tmp_path / "both.csv")["smiles"].tolist() == [frame["smiles"].iloc[2]]
     declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")
     assert declined.exit_code == 1 and "candidates)?" in declined.output
     assert run("runs", "show", "cli-run", home=tmp_path).exit_code == 0   # still there

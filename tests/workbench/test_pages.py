@@ -521,6 +521,59 @@ def test_browse_filters_and_selects(stored_run):
     at.toggle(key="browse_alerts").set_value(False).run()
 
 
+def test_browse_filters_by_a_whole_tag_takes_a_tag_off_and_export_writes_a_tags_molecules(tiny_checkpoint):
+    """A tag given on Browse is a filter there (and in the address), comes off again, and chooses an export's rows."""
+    from molgen.runs.export import select_candidates
+
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 30, seed=21, store=store, progress=False, name="tagged-run",
+                          conditions=["mw<=320"]).id   # some miss it: unranked
+        ranked = store.candidates(run_id, ranked_only=True)["smiles"].tolist()
+        store.tag_candidates(run_id, ranked[:2], "hinge")
+        store.tag_candidates(run_id, ranked[2:3], "hinge-binders")   # another tag, not "hinge" (a substring match would say so)
+        store.tag_candidates(run_id, ranked[:1], "keep")
+        assert store.candidate_tags(run_id) == {"hinge": 2, "hinge-binders": 1, "keep": 1}
+    at = page("browse", run_id)
+    assert at.selectbox(key="browse_tag_filter").options == ["any molecule", "hinge (2)", "hinge-binders (1)", "keep (1)"]
+    at.selectbox(key="browse_tag_filter").set_value("hinge").run()
+    assert not at.exception and at.markdown[0].value.startswith("**2** candidates match")
+    assert at.query_params["tag"] == "hinge"
+    # a shared link opens the same filter
+    linked = AppTest.from_file(str(PAGES / "browse.py"), default_timeout=180)
+    for name, value in dict(at.query_params).items():
+        linked.query_params[name] = value
+    linked.run()
+    assert linked.selectbox(key="browse_tag_filter").value == "hinge" and linked.markdown[0].value.startswith("**2**")
+    # the tag taken off the selected one; its other tag stays
+    with RunStore() as store:
+        store.set_selected(run_id, ranked[:1])
+    at.text_input(key="browse_tag_text").set_value(" hinge ").run()
+    at.button(key="browse_untag_go").click().run()
+    assert not at.exception and any("Took 'hinge' off 1 of the 1 selected molecule" in shown(s) for s in at.success)
+    with RunStore() as store:
+        tags = dict(zip(*store.candidates(run_id, columns=["smiles", "tags"])[["smiles", "tags"]].T.values))
+        assert tags[ranked[0]] == "keep" and tags[ranked[1]] == "hinge" and tags[ranked[2]] == "hinge-binders"
+        assert store.untag_candidates(run_id, ranked[:1], "keep") == 1 and store.candidate_tags(run_id)["hinge"] == 1
+    assert at.markdown[0].value.startswith("**1** candidate matches")
+    at.button(key="browse_untag_go").click().run()   # nothing left to take off: said
+    assert any("None of the 1 selected molecule is tagged 'hinge'" in shown(e) for e in at.error)
+    # a tag no molecule carries any more leaves the filter
+    with RunStore() as store:
+        store.untag_candidates(run_id, ranked, "hinge-binders")
+    at.run()
+    assert at.selectbox(key="browse_tag_filter").options == ["any molecule", "hinge (1)"]
+    # export: the whole tag, ranked or not, as a selection is
+    with RunStore() as store:
+        unranked = store.candidates(run_id, ranges={"rank": (0, 0)})["smiles"].tolist()
+        store.tag_candidates(run_id, unranked[:1], "hinge")
+        written = select_candidates(store, run_id, tagged="hinge")
+        assert sorted(written["smiles"]) == sorted([ranked[1], unranked[0]])
+        assert select_candidates(store, run_id, tagged="hinge-binders").empty
+    exported = page("export", run_id)
+    exported.selectbox(key="export_tagged").set_value("hinge").run()
+    assert not exported.exception and exported.markdown[0].value.startswith("**2** candidates will be exported")
+
+
 def test_a_run_whose_process_died_is_ranked_as_it_is_read_and_can_be_exported(stored_run, tiny_checkpoint):
     import socket
 

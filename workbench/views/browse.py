@@ -143,7 +143,8 @@ ADDRESS_TOGGLES = {"all": ("browse_ranked", False), "passing": ("browse_passing"
                    "clean": ("browse_alerts", True), "lipinski": ("browse_lipinski", True),
                    "novel": ("browse_novel", True), "selected": ("browse_selected", True)}
 VIEWS = ("Grid", "Table")
-ADDRESS_KEYS = ("sort", "desc", "per", "page", "view", *ADDRESS_TOGGLES, *FILTERABLE)
+ADDRESS_KEYS = ("sort", "desc", "per", "page", "view", "tag", *ADDRESS_TOGGLES, *FILTERABLE)
+ANY_TAG = ""   # the tag filter's first choice: no filter
 
 
 def view_in_address() -> dict[str, str]:
@@ -198,7 +199,7 @@ def rank_text(rank) -> str:
     return f"#{int(rank)}" if pd.notna(rank) and rank else "unranked"
 
 
-def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) -> str:
+def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict, tagged: str | None = None) -> str:
     """Why the page shows no molecule: a run still running (and how to see what it stored so far), a run whose
     samples were all invalid, a run that ranked none (and how to see what it sampled), or the filters."""
     stored = store().count(run_id)
@@ -214,7 +215,10 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict) ->
                 "\"Continue a stopped run\".")
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{show_all * bool(stored)}"
-    return "No candidate matches these filters." if ranges else "This run stored no molecules: " + \
+    if tagged is not None and ranked_only and not store().count(run_id, ranked_only=True, tagged=tagged):
+        return (f"No molecule tagged {tagged!r} meets the run's conditions: turn off \"Only molecules meeting the "
+                "run's conditions\" to see the tagged ones that missed one.")
+    return "No candidate matches these filters." if ranges or tagged is not None else "This run stored no molecules: " + \
         on_this_page(record["message"])
 
 
@@ -253,29 +257,39 @@ def _unless_deleted(callback):
 
 
 @_unless_deleted
-def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: bool) -> None:
+def _select_matching(run_id: str, ranked_only: bool, ranges: dict, selected: bool, tagged: str | None = None) -> None:
     """Tick (or untick) every molecule the filters keep, on every page: a filtered set goes to Export as it is."""
-    smiles = store().candidates(run_id, ranked_only=ranked_only, ranges=ranges, columns=["smiles"])["smiles"]
+    smiles = store().candidates(run_id, ranked_only=ranked_only, ranges=ranges, columns=["smiles"],
+                                tagged=tagged)["smiles"]
     store().set_selected(run_id, smiles, selected)
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
 
 
 @_unless_deleted
-def _tag_selected(run_id: str) -> None:
-    """Give every selected molecule of the run the tag typed (exports carry it: ``--where "tags.str.contains('x')"``)."""
+def _tag_selected(run_id: str, remove: bool = False) -> None:
+    """Give every selected molecule of the run the tag typed, or take it off them (the tag filter and
+    ``molgen export --tagged`` then find them)."""
     tag = st.session_state.get("browse_tag_text", "")
     chosen = store().candidates(run_id, ranges={"selected": (1, 1)}, columns=["smiles"])["smiles"]
     if not len(chosen):
         st.session_state["browse_tag_said"] = ("error", "No molecule of this run is selected: tick some first.")
         return
-    try:
-        store().tag_candidates(run_id, chosen, tag)
-    except ValueError as error:   # empty, or a comma (tags are stored joined by commas)
-        st.session_state["browse_tag_said"] = ("error", str(error))
-        return
-    tag = tag.strip()
-    st.session_state["browse_tag_said"] = ("success", f"Tagged {len(chosen):,} selected molecule"
-                                                      f"{'s' * (len(chosen) != 1)} {tag!r}.")
+    molecules = f"selected molecule{'s' * (len(chosen) != 1)}"
+    if remove:
+        if not tag.strip():
+            st.session_state["browse_tag_said"] = ("error", "Type the tag to take off the selected molecules.")
+            return
+        untagged = store().untag_candidates(run_id, chosen, tag)
+        st.session_state["browse_tag_said"] = (
+            ("success", f"Took {tag.strip()!r} off {untagged:,} of the {len(chosen):,} {molecules}.") if untagged else
+            ("error", f"None of the {len(chosen):,} {molecules} is tagged {tag.strip()!r}: nothing to take off."))
+    else:
+        try:
+            store().tag_candidates(run_id, chosen, tag)
+        except ValueError as error:   # empty, or a comma (tags are stored joined by commas)
+            st.session_state["browse_tag_said"] = ("error", str(error))
+            return
+        st.session_state["browse_tag_said"] = ("success", f"Tagged {len(chosen):,} {molecules} {tag.strip()!r}.")
     st.session_state["browse_table_version"] = st.session_state.get("browse_table_version", 0) + 1
 
 
@@ -441,6 +455,16 @@ if run_id:
             ranges["novel"] = (1, 1)
         if st.toggle("Selected only", key="browse_selected"):
             ranges["selected"] = (1, 1)
+        tags = store().candidate_tags(run_id)
+        if asked.get("tag") in tags:
+            st.session_state["browse_tag_filter"] = asked["tag"]
+        elif st.session_state.get("browse_tag_filter", ANY_TAG) not in tags:   # a tag taken off, or another run's
+            st.session_state["browse_tag_filter"] = ANY_TAG
+        tagged = None
+        if tags:
+            tagged = st.selectbox("Tagged", [ANY_TAG, *tags], key="browse_tag_filter",
+                                  format_func=lambda t: f"{t} ({tags[t]:,})" if t else "any molecule") or None
+            view.update({"tag": tagged} if tagged else {})
     # a column this run has no value of (graph diffusion gives no log-likelihood) would sort in no order at all
     sort_columns = ["rank", *[c for c in FILTERABLE if bounds.get(c, (None, None))[0] is not None], "alerts"]
     page_sizes = [12, 24, 48, 96]
@@ -457,7 +481,7 @@ if run_id:
     descending = c2.toggle("Descending", key=desc_key, **({} if desc_key in st.session_state else {"value": desc_default}))
     page_size = c3.selectbox("Per page", page_sizes, key="browse_page_size")
     apply_table_edits()   # before the run is read: the count, the frame and the grid see the ticks
-    total = store().count(run_id, ranked_only=ranked_only, ranges=ranges)
+    total = store().count(run_id, ranked_only=ranked_only, ranges=ranges, tagged=tagged)
     pages = max(1, math.ceil(total / page_size))
     if address_number(asked.get("page")) is not None:
         st.session_state["browse_page"] = max(1, min(pages, address_number(asked["page"])))
@@ -477,21 +501,23 @@ if run_id:
     write_address(view)
     record_page_inputs("browse")   # the view the address set, kept for the way back from another page
     frame = store().candidates(run_id, ranked_only=ranked_only, order_by=order_by, descending=descending,
-                               limit=page_size, offset=(page - 1) * page_size, ranges=ranges)
+                               limit=page_size, offset=(page - 1) * page_size, ranges=ranges, tagged=tagged)
     # counted from the store: a run still sampling has no counts in its record yet
     st.markdown(f"**{total:,}** candidate{'s' * (total != 1)} match{'es' * (total == 1)} (of "
                 f"{store().count(run_id, ranked_only=False):,} in run {plain(record['name'])}).")
     if frame.empty:
-        st.info(empty_message(run_id, record, ranked_only, ranges))
+        st.info(empty_message(run_id, record, ranked_only, ranges, tagged))
     else:
         b1, b2, _ = st.columns([1, 1, 2])
         b1.button(f"Select all {total:,} matching", key="browse_select_all", on_click=_select_matching,
-                  args=(run_id, ranked_only, ranges, True), help="on every page; Export can then write only these")
+                  args=(run_id, ranked_only, ranges, True, tagged), help="on every page; Export can then write only these")
         b2.button(f"Unselect all {total:,} matching", key="browse_unselect_all", on_click=_select_matching,
-                  args=(run_id, ranked_only, ranges, False))
+                  args=(run_id, ranked_only, ranges, False, tagged))
         with st.expander("Tag the selected molecules"):
             st.text_input("Tag", key="browse_tag_text", placeholder="hinge-binders")
-            st.button("Tag them", key="browse_tag_go", on_click=_tag_selected, args=(run_id,))
+            t1, t2, _ = st.columns([1, 1, 2])
+            t1.button("Tag them", key="browse_tag_go", on_click=_tag_selected, args=(run_id,))
+            t2.button("Take this tag off them", key="browse_untag_go", on_click=_tag_selected, args=(run_id, True))
             if said := st.session_state.pop("browse_tag_said", None):
                 (st.success if said[0] == "success" else st.error)(plain(said[1]))
         # keyed and stateful: an unkeyed st.tabs falls back to Grid whenever the elements above it change

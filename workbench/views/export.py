@@ -23,6 +23,13 @@ if run_id:
     c1, c2 = st.columns(2)
     with c1:
         selected_only = st.toggle("Only the selected candidates", key="export_selected")
+        tags = store().candidate_tags(run_id)
+        if st.session_state.get("export_tagged", "") not in tags:   # a tag taken off since, or another run's
+            st.session_state["export_tagged"] = ""
+        tagged = st.selectbox("Only the molecules tagged", ["", *tags], key="export_tagged", disabled=not tags,
+                              format_func=lambda t: f"{t} ({tags[t]:,})" if t else "any molecule",
+                              help="tags given on Browse (a tagged molecule is exported ranked or not, as a selected "
+                                   "one is)" if tags else "no molecule of this run is tagged: tag them on Browse") or None
         top, top_ok = checked_number("Best N (0 = all)", (0, 1_000_000), 0, step=1, key="export_top")
         diverse_on = st.toggle("Diverse: no two more similar than ...", key="export_diverse_on")
         diverse = st.slider("Tanimoto", 0.0, 1.0, 0.6, 0.05, key="export_diverse", disabled=not diverse_on)
@@ -42,7 +49,8 @@ if run_id:
     if not top_ok:   # said under the field; no preview nor file of another N than the one shown
         st.stop()
     options = {"top": int(top) or None, "diverse": diverse if diverse_on else None, "where": where or None,
-               "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked}
+               "selected_only": selected_only, "passing_only": passing_only, "include_unranked": include_unranked,
+               "tagged": tagged}
     try:
         preview = select_candidates(store(), run_id, **options)
     except ExportError as error:
@@ -54,8 +62,12 @@ if run_id:
         ranked = ranked_count(record["counts"])
         if record["status"] == "running":   # ranks are set when a run ends
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
-        elif selected_only and (chosen := store().count(run_id, ranges={"selected": (1, 1)})):
-            st.info(f"None of the {chosen:,} selected candidates passes the filters: loosen them or clear them.")
+        elif (selected_only or tagged) and (chosen := store().count(run_id, ranges={"selected": (1, 1)} if selected_only
+                                                                    else None, tagged=tagged)):
+            hand = " and ".join(["selected"] * selected_only + [f"tagged {tagged!r}"] * bool(tagged))
+            st.info(f"None of the {chosen:,} {hand} candidates passes the filters: loosen them or clear them.")
+        elif selected_only and tagged:
+            st.info(f"No selected candidate of this run is tagged {tagged!r}.")
         elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
@@ -84,7 +96,7 @@ if run_id:
             st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
     if len(preview):
         # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
-        cut = "".join(["-selected" * selected_only, f"-top{int(top)}" if top else "",
+        cut = "".join(["-selected" * selected_only, f"-{file_name(tagged)}" if tagged else "", f"-top{int(top)}" if top else "",
                        f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else "",
                        "-passing" * passing_only, "-with-unranked" * include_unranked])
         name = f"{file_name(record['name'])}{cut}.{fmt}"
