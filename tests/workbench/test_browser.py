@@ -240,6 +240,39 @@ def test_two_browser_sessions_keep_their_own_state_and_share_runs(server):
         assert sorted(store.runs()["name"]) == ["alpha", "beta"]
 
 
+def test_stop_ends_a_run_after_its_chunk_and_the_page_offers_to_continue_it(server):
+    """"Stop this run" under the progress bar: the run is kept as interrupted, its molecules ranked, and Continue is offered."""
+    from playwright.sync_api import sync_playwright
+
+    url, home = server
+    with sync_playwright() as playwright:
+        browser = _chromium(playwright)
+        page = _page(browser)
+        page.goto(f"{url}/generate")
+        field = page.get_by_role("spinbutton", name="Molecules (valid, unique, meeting every condition)")
+        field.fill("20000")   # chunks of 1,000: minutes of sampling, stopped after the first
+        field.press("Enter")
+        _settle(page)
+        run_name = page.get_by_label("Run name (optional)")
+        run_name.fill("long")
+        run_name.press("Enter")
+        _settle(page)
+        page.get_by_role("button", name="Generate").click()
+        page.get_by_text(re.compile(r"of 20,000 molecules \(")).wait_for()   # a first chunk stored
+        page.get_by_role("button", name="Stop this run").click()
+        # the page waits for the run to stop after the chunk it was sampling, then shows its summary
+        page.get_by_text("run long (").wait_for()
+        _settle(page)
+        summary = page.get_by_text("run long (").inner_text()
+        assert "interrupted" in summary and "Traceback" not in page.content()
+        assert page.get_by_role("button", name="Continue this run").is_visible()
+        browser.close()
+    with RunStore(home / "runs.sqlite") as store:
+        record = store.run("long")
+        assert record["status"] == "interrupted"
+        assert 0 < store.count("long", ranked_only=True) == record["counts"]["ranked"] < 20000
+
+
 def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
     """Ketcher (streamlit-ketcher, its JavaScript inside the wheel): draw a benzene ring, Apply,
     and the Generate page's substructure field holds it as canonical SMILES."""

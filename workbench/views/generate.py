@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -302,9 +303,16 @@ st.markdown("**Scoring profile**")
 profile, profile_ok = profile_editor("gen")
 ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
 
-def _progress_bar():
-    """A progress bar and the per-chunk callback that moves it."""
+def _progress_bar(stop_key: str = "gen_stop"):
+    """A progress bar, a Stop button under it, and the per-chunk callback that moves the bar.
+
+    Stop is a click like any other: Streamlit starts the page again at once and stops this run of it at its next
+    element, the bar's next move after the chunk being sampled; the run is kept as interrupted. The new run of the
+    page waits for that (:func:`_wait_for_the_stop`), then shows the summary, which offers to continue it."""
     bar = st.progress(0.0, text="sampling")
+    st.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
+              help="stops after the chunk being sampled; the run is kept, with every molecule stored so far ranked, and "
+                   "can be continued")
 
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
         bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
@@ -328,6 +336,33 @@ def _say_running(record: dict, shown_here: bool = True) -> None:
                       f"reloaded or left, which stops it at its next chunk); {after}"))
 
 
+def _note_stop_asked() -> None:
+    st.session_state["gen_stop_asked"] = True
+
+
+#: How long the page waits for a run it was asked to stop (a chunk of 1,000 molecules takes seconds; graph
+#: diffusion's, at many steps, longer), before it says the run is still being stopped.
+STOP_WAIT_SECONDS = 300
+
+
+def _wait_for_the_stop(run_id: str, name: str) -> dict | None:
+    """The run's record once its sampling has stopped (at its next chunk), or after :data:`STOP_WAIT_SECONDS`.
+    The line under the spinner is rewritten every second: an element, where a further click stops this wait too."""
+    waited = st.empty()
+    with st.spinner(plain(f"Stopping run {name} after the chunk it is sampling ...")):
+        for second in range(STOP_WAIT_SECONDS):
+            try:
+                record = store().run(run_id)
+            except RunNotFound:   # deleted meanwhile (another tab, the command line)
+                return None
+            if record["status"] != "running":
+                break
+            waited.caption(f"{second} s")
+            time.sleep(1)
+    waited.empty()
+    return record
+
+
 def _note_started(run_id: str) -> None:
     """The run's summary, with Continue, is what the page shows after it, however it ends: noted as it starts,
     since a page stopped mid-run (a widget touched) does not reliably keep what its handlers write."""
@@ -346,7 +381,7 @@ def _offer_to_continue(record: dict) -> None:
                                              "until this many molecules have been sampled in all, or enough meet "
                                              "every condition.")
     if st.button("Continue this run", key=f"gen_continue_{record['id']}", disabled=not more_ok):
-        bar, on_chunk = _progress_bar()
+        bar, on_chunk = _progress_bar(f"gen_stop_{record['id']}")
         _note_started(record["id"])   # its summary is the page's from now on, however it ends
         try:
             resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
@@ -359,8 +394,8 @@ def _offer_to_continue(record: dict) -> None:
 
 if not ready:
     st.caption("Generate waits for the fields marked in red above.")
-st.caption("While a run samples, changing the form or leaving the page stops it; it is kept, and its summary "
-           "here offers to continue it.")
+st.caption("While a run samples, \"Stop this run\" (or changing the form, or leaving the page) stops it after the chunk it is "
+           "sampling; it is kept, and its summary here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk = _progress_bar()
     try:
@@ -389,6 +424,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         record = store().run(last)
     except RunNotFound:  # deleted since
         record = None
+    if record is not None and record["status"] == "running" and st.session_state.pop("gen_stop_asked", False):
+        record = _wait_for_the_stop(record["id"], record["name"])
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
         _say_running(record)
     elif record is not None and not record["counts"]:   # failed before anything was stored and counted
