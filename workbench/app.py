@@ -23,5 +23,8 @@ navigation = st.navigation([
     st.Page("views/augment.py", title="Augment"),
     st.Page("views/export.py", title="Export"),
 ])
+# the page a browser session opened at (a reload, a link, a bookmark): only there does a page read a run from the
+# address as its own (Generate fills its form from it)
+st.session_state.setdefault("_opened_at", navigation.url_path or "home")
 keep_page_inputs(navigation.url_path or "home")   # a form left for another page is as it was on return
 navigation.run()

@@ -36,7 +36,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 # them to the run's bounds.
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
                "export": "export_", "score": "score_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|download|_manifest$|^aug_(held_)?file$|^score_file$|^compare_file$|_editor|"
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|^gen_stop|^gen_address_|download|_manifest$|^aug_(held_)?file$|^score_file$|^compare_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
 
 

@@ -1017,6 +1017,34 @@ def test_the_generate_form_fills_from_a_stored_run_and_repeats_it(stored_run):
     assert "The form was filled from run to-fill-from; changed since: seed." in [shown(box) for box in at.info]
 
 
+def test_a_reload_of_generate_shows_its_last_run_again_with_the_form_it_ran_with():
+    """A run started on Generate stands in the address; a reload (a new browser session) shows its summary again
+    and fills the form with its settings; a run the address names that is not in the store is said."""
+    at = page("generate")
+    at.number_input(key="gen_n").set_value(6).run()
+    at.number_input(key="gen_seed").set_value(3).run()
+    at.text_input(key="gen_name").set_value("in-the-address").run()
+    at.button(key="gen_go").click().run()
+    assert not at.exception
+    with RunStore() as store:
+        run_id = store.resolve("in-the-address")
+    assert at.query_params["run"] == run_id
+    reloaded = AppTest.from_file(str(PAGES / "generate.py"), default_timeout=180)
+    reloaded.query_params["run"] = run_id
+    reloaded.run()
+    assert not reloaded.exception
+    assert any(shown(box).startswith("run in-the-address (") for box in reloaded.success)
+    assert reloaded.number_input(key="gen_n").value == 6 and reloaded.number_input(key="gen_seed").value == 3
+    assert reloaded.number_input(key="gen_seed").set_value(4).run().number_input(key="gen_seed").value == 4   # read once
+    missing = AppTest.from_file(str(PAGES / "generate.py"), default_timeout=180)
+    missing.query_params["run"] = "no-such-run"
+    missing.run()
+    assert not missing.exception and not missing.success
+    assert "The address names a run to show: no run 'no-such-run' in the store (deleted since, or a mistyped link). " \
+        "The form starts empty." in [shown(box) for box in missing.warning]
+    assert missing.number_input(key="gen_n").value == 200
+
+
 def test_the_generate_form_offers_the_chemists_own_checkpoints(tiny_checkpoint, tmp_path):
     """A model fine-tuned on a series: used by a stored run, or typed, it is a model the form offers (and one used
     after the page first drew its list, too: the list is read afresh)."""

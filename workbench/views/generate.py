@@ -14,7 +14,7 @@ from molgen.runs import RunNotFound, counted_of, filter_alone_note, validity_not
 from molgen.runs import generate as generate_run, resume as resume_run
 from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_conditions, conditions_to_dict,
                                     training_share)
-from molgen.runs.store import ranked_count
+from molgen.runs.store import AmbiguousRun, ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, without_shortfall_warning
 
 from molgen.scoring.properties import tolerance
@@ -63,7 +63,32 @@ def _pick_own_checkpoint() -> None:
             st.session_state["gen_model"] = label
 
 
+def _run_in_address() -> None:
+    """A reload or a shared link of Generate (``?run=<id>``, written when a run starts): the page shows that run's
+    summary again, with Continue where it stopped, and the form holds its settings (as "Start from a stored run"
+    fills it). Read once per browser session, and only where the session opened on Generate: a run picked on
+    Browse is not a form to fill."""
+    if st.session_state.get("gen_address_read") or st.session_state.get("_opened_at", "generate") != "generate":
+        return
+    st.session_state["gen_address_read"] = True
+    asked = st.query_params.get("run")
+    if not asked or st.session_state.get("gen_last_run"):
+        return
+    try:
+        run_id = store().resolve(asked)
+    except (RunNotFound, AmbiguousRun) as error:
+        # the store's words name the command line; here the page's own
+        said = str(error).replace(" (see `molgen runs list`)", " (deleted since, or a mistyped link)")
+        st.session_state["gen_address_said"] = f"The address names a run to show: {said}. The form starts empty."
+        return
+    st.session_state["gen_last_run"] = st.session_state["run_id"] = st.session_state["gen_like_pick"] = run_id
+    _fill_from_run()
+
+
+_run_in_address()   # before the form is drawn: Streamlit lets a widget's value be set only then
 st.title("Generate")
+if said := st.session_state.pop("gen_address_said", None):
+    st.warning(plain(said))
 checkpoints = model_choices(_own_checkpoint())
 if stored := run_labels():
     with st.expander("Start from a stored run"):
@@ -367,6 +392,7 @@ def _note_started(run_id: str) -> None:
     """The run's summary, with Continue, is what the page shows after it, however it ends: noted as it starts,
     since a page stopped mid-run (a widget touched) does not reliably keep what its handlers write."""
     st.session_state["run_id"] = st.session_state["gen_last_run"] = run_id
+    st.query_params["run"] = run_id   # a reload or a link shows its summary again (:func:`_run_in_address`)
 
 
 def _offer_to_continue(record: dict) -> None:
@@ -424,6 +450,10 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         record = store().run(last)
     except RunNotFound:  # deleted since
         record = None
+    if record is None:
+        st.query_params.pop("run", None)
+    else:   # back from another page: the address names the run shown again
+        st.query_params["run"] = last
     if record is not None and record["status"] == "running" and st.session_state.pop("gen_stop_asked", False):
         record = _wait_for_the_stop(record["id"], record["name"])
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
