@@ -249,6 +249,13 @@ def test_score_reads_a_second_smiles_column_as_the_files_own(tmp_path):
     assert run("score", str(source), "-o", str(tmp_path / "three.csv")).exit_code == 0
     table = pd.read_csv(tmp_path / "three.csv")
     assert table["input_smiles"].tolist() == ["CCC"] and table["input_input_smiles"].tolist() == ["CCN"]
+    # a Parquet file the same (the read column renamed smiles had taken its place: the file's smiles was lost)
+    pd.DataFrame({"SMILES": ["CCO"], "smiles": ["CCN"], "input_smiles": ["CCC"]}).to_parquet(tmp_path / "three.parquet")
+    said = run("score", str(tmp_path / "three.parquet"), "-o", str(tmp_path / "three-pq.csv"))
+    assert said.exit_code == 0 and "'smiles' also names SMILES and is kept as a column" in " ".join(said.output.split())
+    table = pd.read_csv(tmp_path / "three-pq.csv")
+    assert table["smiles"].tolist() == ["CCO"]
+    assert table["input_smiles"].tolist() == ["CCC"] and table["input_input_smiles"].tolist() == ["CCN"]
 
 
 def test_score_with_the_moses_alert_set_says_to_fetch_it_before_reading(tmp_path, monkeypatch):

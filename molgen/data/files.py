@@ -609,13 +609,21 @@ def _read_parquet(path: Path, smiles_column: str | None) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow raises several types for a damaged file
         raise FileFormatError(path, f"not a readable Parquet file ({error})") from None
-    column = find_smiles_column([str(c) for c in frame.columns], path, smiles_column)
-    frame = frame.rename(columns={column: "smiles"}) if column != "smiles" else frame
+    header = [str(c) for c in frame.columns]
+    column = find_smiles_column(header, path, smiles_column)
+    # another column named smiles (SMILES read, smiles beside it) is kept as the file's own, as a CSV's is: renamed
+    # to smiles, the read column had taken its place and it was lost
+    taken, names = set(header), []
+    for name in header:
+        if name != column and name.lower() == "smiles":
+            name = input_name(taken, name)
+            taken.add(name)
+        names.append("smiles" if name == column else name)
+    frame.columns = names
     frame["smiles"] = frame["smiles"].astype(object)
     finished = _finish(frame.reset_index(drop=True), list(range(1, len(frame) + 1)))
     finished.attrs["smiles_column"] = column
-    finished.attrs["other_smiles_columns"] = [] if smiles_column is not None else \
-        other_smiles_columns([str(c) for c in frame.columns if c != "smiles"] + [column], column)
+    finished.attrs["other_smiles_columns"] = [] if smiles_column is not None else other_smiles_columns(header, column)
     return finished
 
 
