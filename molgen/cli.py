@@ -3421,12 +3421,9 @@ def _latent_work(work):
 
 def _latent_table(table, columns: list[str], top: int, title: str, output: Path | None) -> None:
     """``title`` (the counts), then the first ``top`` rows of ``table`` as a terminal table of ``columns``: numbers
-    to 3 places, the alerts counted (the output file names them), a push's start marked in its ``met`` column."""
-    from molgen.models.graph_vae.latent_tables import alert_count
+    to 3 places, the alerts counted (the output file names them too), a push's start marked in its ``met`` column."""
 
     def cell(name: str, value, row: dict) -> str:
-        if name == "alerts":
-            return str(alert_count(value))
         if name == "met" and row.get("is_start"):
             return "(start)"
         return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -101,6 +101,12 @@ def test_analogues_are_other_molecules_most_similar_first_and_seeded(tmp_path):
             DataStructs.TanimotoSimilarity(reference, morgan_fingerprint(mol)), abs=1e-9)
     assert first.read_bytes() == again.read_bytes()
     assert set(pd.read_csv(other)["smiles"]) != set(table["smiles"])
+    # alerts counted and named as molgen score writes them, so that "alerts == 0" selects the clean ones
+    from molgen.scoring.pipeline import score
+
+    scored = score(table["smiles"].tolist(), "drug-like", n_jobs=1, progress=False)
+    assert table["alerts"].dtype.kind == "i" and table["alerts"].tolist() == scored["alerts"].tolist()
+    assert (table["alert_names"].isna() == (table["alerts"] == 0)).all()
 
 
 def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_path):

@@ -599,6 +599,12 @@ def test_a_fine_tunes_new_molecules_holding_the_series_ring_system_are_told_from
     indoles = ["Cn1ccc2ccccc21", "CCn1ccc2cc(F)ccc21"]
     assert series_core(indoles).smiles == "c1ccc2[nH]ccc2c1"   # shown as a molecule, its substituents hydrogens
     assert series_core(["CCO", "CCN", "c1ccccc1"]) is None   # a third holds a ring: no common ring system
+    # a reference compound beside the series does not make the phenyl every member carries the core (a review)
+    quinazolines = [f"COc1cc2ncnc(Nc3ccc({x})cc3)c2cc1O{r}" for x in ("F", "Cl", "Br", "C", "OC", "C#N", "C(F)(F)F")
+                    for r in ("C", "CC", "CCC", "CCOC", "CC(C)C", "CCN1CCOCC1", "CCCN1CCOCC1", "C1CC1", "CCO", "CCCF")]
+    with_reference = series_core(quinazolines + ["CC(=O)Nc1ccc(O)cc1"])
+    assert (with_reference.key, with_reference.share) == (series_core(quinazolines).key, round(70 / 71, 4))
+    assert with_reference.smiles == "c1ccc2ncncc2c1"
     # shown as a molecule, its exocyclic C=O, S=O and C=N kept, an N-oxide as one, a charge its substituent made
     # given up (reviews: 4-quinolone read C1=CNc2ccccc2C1, sulfolane C1CC[SH4]C1, N-methylpyridinium c1cc[nH+]cc1)
     assert ring_systems("CN1C=C(C(=O)O)C(=O)c2ccccc21") == {"c1ccc2ncccc2c1": "O=c1cc[nH]c2ccccc12"}

@@ -98,9 +98,8 @@ def with_properties(table: pd.DataFrame) -> pd.DataFrame:
     return latent_tables.with_properties(table, _described)
 
 
-def alert_flag(alerts: str) -> str:
+def alert_flag(count: int) -> str:
     """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them)."""
-    count = latent_tables.alert_count(alerts)
     return f", {count} alert{'s' * (count != 1)}" if count else ""
 
 

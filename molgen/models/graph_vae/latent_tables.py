@@ -71,16 +71,18 @@ def stereo_notes(*given: str) -> list[str]:
 
 
 def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
-    """QED, SA, logP, MW and the drug-like profile's alerts (as the Browse page words them: a catalog name that says
-    less than its pattern explained, each once) of decoded molecules, row for row."""
+    """QED, SA, logP, MW and the drug-like profile's alerts of decoded molecules, row for row: ``alerts`` counted and
+    ``alert_names`` named, as ``molgen score`` and an export have them (``alerts == 0`` selects the clean ones), the
+    names as the Browse page words them (a catalog name that says less than its pattern explained, each once)."""
     from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
     from molgen.scoring.profiles import DEFAULT_PROFILE
 
     with mixtures_said_elsewhere():   # decoded molecules, one fragment each
         scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
     table = scored[["qed", "sa", "logp", "mw"]].copy()
-    table["alerts"] = [described_alerts(s, text, DEFAULT_PROFILE)
-                       for s, text in zip(scored["smiles"], scored["alert_names"])]
+    table["alert_names"] = [described_alerts(s, text, DEFAULT_PROFILE)
+                            for s, text in zip(scored["smiles"], scored["alert_names"])]
+    table.insert(4, "alerts", [alert_count(text) for text in table["alert_names"]])
     return table
 
 
@@ -94,7 +96,8 @@ def with_properties(table: pd.DataFrame, describe=described) -> pd.DataFrame:
     cached by a caller). Columns the table already has (a search's own targets) are kept as they are."""
     if table.empty:
         return table.assign(**{c: pd.Series(dtype=float) for c in ("qed", "sa", "logp", "mw") if c not in table},
-                            **({"alerts": pd.Series(dtype=str)} if "alerts" not in table else {}))
+                            **({"alerts": pd.Series(dtype="int64")} if "alerts" not in table else {}),
+                            **({"alert_names": pd.Series(dtype=str)} if "alert_names" not in table else {}))
     extra = describe(tuple(table["smiles"])).set_index(table.index)
     return table.join(extra[[c for c in extra.columns if c not in table.columns]])
 
