@@ -760,6 +760,12 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
     assert not [row for row in found if row["smiles"] == key]      # ... and the start is no find
     walk = latent.optimise(model, start, {"qed": 0.9}, steps=30, refine_steps=0)
     assert not [row for row in walk[1:] if row["smiles"] == key]
+    # from a refined start the walk still starts at the molecule, and the head reads it where it learned (the mean):
+    # read at the refined point, many units away, it predicted SA -1.97 and logP -4.89 for SA 1.88, logP 3.53
+    quinazoline = "COc1cc2ncnc(Nc3ccc(F)cc3)c2cc1OC"
+    walk = latent.optimise(model, quinazoline, {"qed": 0.9}, steps=10)
+    assert walk[0]["smiles"] == Chem.MolToSmiles(Chem.MolFromSmiles(quinazoline)) and walk[0]["distance"] == 0
+    assert abs(walk[0]["predicted_sa"] - walk[0]["sa"]) < 0.5 and abs(walk[0]["predicted_logp"] - walk[0]["logp"]) < 1
     # a charged form alone is encoded as its neutral form where one exists, as a salt is as its parent
     assert latent.parent_of(Chem.MolFromSmiles("C[NH+](C)Cc1ccccc1")) == "CN(C)Cc1ccccc1"
     assert latent.parent_of(Chem.MolFromSmiles("C[N+](C)(C)Cc1ccccc1")) is None   # no neutral form: as written
