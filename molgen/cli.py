@@ -1695,6 +1695,14 @@ def _training_file(path: str, smiles_column: str | None,
         selection = {"where": [str(c) for c in conditions], "rows_selected": sum(keep), "not_selected": left_out}
         for note in _selection_notes(selection, len(frame)):
             console.print(f"[yellow]{escape(note)}[/yellow]" if not sum(keep) else escape(note))
+        if split := _compounds_split(smiles, keep, lines):
+            selection["compounds_split"] = split
+            shown = "; ".join(f"{', '.join(s['kept'])} kept, {', '.join(s['left_out'])} not" for s in split[:3])
+            more = f", and {len(split) - 3:,} more" if len(split) > 3 else ""
+            console.print(f"[yellow]{len(split):,} compound{'s are' if len(split) != 1 else ' is'} kept by one row and "
+                          f"left out by another (measurements either side of --where): {escape(shown)}{more}. The "
+                          "kept rows are learned; `molgen augment replicates FILE` merges each compound's "
+                          "measurements first[/yellow]")
         if not sum(keep):
             error_console.print("--where keeps no row: nothing to train on", style="red")
             raise typer.Exit(2)
@@ -1702,6 +1710,22 @@ def _training_file(path: str, smiles_column: str | None,
         lines = [line for line, k in zip(lines, keep) if k]
     _say_reading_notes(frame, columns=False)   # the SMILES (a selecting column's unreadable cells are said above)
     return smiles, frame.attrs.get("smiles_column"), lines, selection
+
+
+def _compounds_split(smiles: list[str], keep: list[bool], lines: list[str]) -> list[dict]:
+    """The compounds (a salt as its parent) that --where keeps by one row and leaves out by another: replicates
+    measured either side of the condition (a review: pIC50 6.1 on one line, 7.9 on the next, learned as potent
+    without a word). Each as its rows' places, kept and left out."""
+    from molgen.augment.replicates import compound_key
+    from molgen.chem.rdkit_log import quiet_rdkit
+
+    with quiet_rdkit():
+        keys = [compound_key(text) if text else None for text in smiles]
+    rows: dict[str, dict[str, list[str]]] = {}
+    for key, kept, line in zip(keys, keep, lines):
+        if key is not None:
+            rows.setdefault(key, {"kept": [], "left_out": []})["kept" if kept else "left_out"].append(line)
+    return [places for places in rows.values() if places["kept"] and places["left_out"]]
 
 
 def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
@@ -1924,9 +1948,23 @@ def _say_before_sampling(store, run_id: str) -> str | None:
                       "(4.74 for a target of 4); at 2 no MW, logP or QED target came closer than at 0 or 1, and 12 to "
                       "55 fewer of 200 samples were valid than at 0 (benchmarks/RESULTS.md, atom counts near a "
                       "property target). 0 steers by the conditional network alone[/yellow]")
+    if record["model"] == "graph-vae" and not _carries_latent_prior(record["checkpoint"]):   # training says so; here too
+        console.print(escape(f"{record['checkpoint']} samples its latents from N(0, I): it carries no aggregate "
+                             "posterior (`molgen train ship CHECKPOINT OUT.pt --latent-prior DATA` adds one; the shipped "
+                             "model's FCD/Test was 2.93 from N(0, I), 1.61 from its posterior)"), style="yellow")
     if alone := filter_alone_note(record):
         console.print(f"[yellow]{escape(alone)}[/yellow]")
     return alone
+
+
+def _carries_latent_prior(checkpoint: str) -> bool:
+    """Whether a graph VAE checkpoint samples from an aggregate posterior (an unreadable one is said elsewhere)."""
+    from molgen.models.base import load_checkpoint
+
+    try:
+        return bool((load_checkpoint(checkpoint).get("config") or {}).get("latent_prior_rows"))
+    except Exception:  # noqa: BLE001 -- the run itself reports a checkpoint it cannot load
+        return True
 
 
 def _pinned_default(family: str, options: dict) -> dict:
@@ -2811,23 +2849,40 @@ def _as_trained_on(checkpoint: Path, file: str) -> dict:
                              "card's): the prior is of the file as it is now"), style="yellow")
     if where:
         console.print(escape(f"{file} is read as {checkpoint} trained on it: the rows where {' and '.join(where)}"))
-    return {"smiles_column": preparation.get("smiles_column"), "where": where}
+    config = training.get("train_config") or {}
+    # the run's split, so that the prior leaves out the validation molecules, as the model did (a review: a prior
+    # of all 64 members sampled 2 of the 6 held out, which the card had measured at 0 from N(0, I))
+    split = ({"max_molecules": config.get("max_molecules"), "seed": config["seed"], "valid_size": config["valid_size"],
+              "fingerprint": training["data_fingerprint"]}
+             if training.get("data_fingerprint") and {"seed", "valid_size"} <= set(config) else None)
+    return {"smiles_column": preparation.get("smiles_column"), "where": where, "split": split}
 
 
 def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smiles_column: str | None = None,
-                        where: list[str] | None = None) -> None:
+                        where: list[str] | None = None, split: dict | None = None) -> None:
     """Give a graph VAE the aggregate posterior of ``source``'s molecules (``molecules``: a dataset's train split;
     None for a file, read here as training reads one: salts as parents, each row the model cannot hold listed by
     line, ``smiles_column`` and ``where`` as the training read the file), said, and recorded in its training record
     for the card (a review: `train ship --latent-prior` said nothing of the rows it read, and the card did not name
-    them)."""
+    them). ``split``: the run's own (:func:`_as_trained_on`), whose validation molecules are left out."""
     from molgen.data.moses import sha256_of
     from molgen.models.graph_vae.latent import aggregate_posterior
-    from molgen.models.training import training_of
+    from molgen.models.training import data_fingerprint, training_of
 
-    preparation = None
+    preparation, validation = None, None
     if molecules is None:
         molecules, preparation = _graph_training_smiles(source, model, smiles_column=smiles_column, where=where)
+    if split is not None:
+        subset, order, n_valid = _split(molecules, split["max_molecules"], split["seed"], split["valid_size"])
+        trained = [subset[i] for i in order[n_valid:]]
+        if data_fingerprint(trained) == split["fingerprint"]:
+            molecules, validation = trained, n_valid
+            console.print(escape(f"the prior is drawn from the {len(trained):,} molecules the model trained on; its "
+                                 f"{n_valid:,} validation molecules are left out, as training left them"))
+        else:
+            console.print(escape(f"{source}'s molecules no longer split as the run's did (its training molecules' "
+                                 "fingerprint differs): the prior is drawn from all of them, validation molecules "
+                                 "included"), style="yellow")
     left_out: list = []
     mu, logvar = aggregate_posterior(model, molecules, left_out=left_out)
     model.set_latent_prior(mu, logvar)
@@ -2837,7 +2892,7 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smil
               # a file's rows, and its molecules once read as training reads them (a salt as its parent, a repeat
               # once, a row the model cannot hold left out): the prior's molecules are among these
               "file_rows": preparation["rows"] if preparation else None, "molecules_read": len(molecules),
-              "where": where,
+              "where": where, "validation_left_out": validation,
               "posteriors": len(mu), "drawn": read, "left_out": len(left_out), "seed": 0}
     training_of(model)["latent_prior"] = record
     console.print(escape(f"latent prior: the encoder's posteriors of {len(mu):,} molecules of {source}"
@@ -3486,7 +3541,7 @@ def latent_interpolate(
     """The distinct molecules met on the way from one molecule to another through the latent space."""
     from molgen.chem.parse import canonical_smiles
     from molgen.models.graph_vae import latent
-    from molgen.models.graph_vae.latent_tables import interpolation_table, stereo_notes, with_properties
+    from molgen.models.graph_vae.latent_tables import interpolation_table, stereo_notes, why_not_back, with_properties
 
     if output is not None:
         _check_output(output)
@@ -3505,8 +3560,10 @@ def latent_interpolate(
         table, missed = interpolation_table(met, *encoded)
         table = with_properties(table)
     if missed and not warned:   # the warnings above name each end the model does not hold
+        ends = [encoded[0]] * ("start" in missed) + [encoded[1]] * ("end" in missed)
         console.print(f"[yellow]the {' and '.join(missed)} did not decode back to the molecule given: the path runs "
-                      "from the nearest molecules the encoding reached (more --refine-steps may help)[/yellow]")
+                      "from the nearest molecules the encoding reached "
+                      f"({escape(why_not_back(vae, ends, 'more --refine-steps'))})[/yellow]")
     _say_latent_notes(stereo_notes(start, end))
     _latent_table(table, ["where", "smiles", *_PROPERTY_COLUMNS], top,
                   f"{len(table)} distinct molecule{'s' * (len(table) != 1)} on the way, {points} "
@@ -3533,7 +3590,7 @@ def latent_analogues(
     import math
 
     from molgen.models.graph_vae import latent
-    from molgen.models.graph_vae.latent_tables import analogue_table, stereo_notes, with_properties
+    from molgen.models.graph_vae.latent_tables import analogue_table, stereo_notes, why_not_back, with_properties
 
     if not math.isfinite(radius):
         error_console.print(f"[red]--radius must be a finite number, not {radius}[/red]")
@@ -3551,8 +3608,8 @@ def latent_analogues(
         table = with_properties(analogue_table(found))
     if centre != latent.graph_key(encoded):
         console.print(f"[yellow]the seed's encoding decodes to {escape(centre or 'nothing')}, not to the seed: the "
-                      "analogues lie around that molecule, and their similarity is still to the seed (more "
-                      "--refine-steps may help)[/yellow]")
+                      "analogues lie around that molecule, and their similarity is still to the seed "
+                      f"({escape(why_not_back(vae, [encoded], 'more --refine-steps'))})[/yellow]")
     _say_latent_notes(stereo_notes(seed_molecule))
     if table.empty:
         console.print(f"[yellow]every point at radius {radius:g} decoded back to the seed: raise --radius to reach "
@@ -3688,6 +3745,8 @@ def latent_encode(
     from molgen.data.files import input_name
     from molgen.data.moses import sha256_of
     from molgen.models.graph_vae import latent
+    from molgen.chem.graph import has_stereo
+    from molgen.chem.parse import parse_smiles
     from molgen.models.graph_vae.latent_tables import encoded_form
     from molgen.progress import progress_bar
 
@@ -3721,6 +3780,7 @@ def latent_encode(
             raise typer.Exit(2)
         given = ["" if s is None else str(s) for s in frame["smiles"]]
         encoded, reasons, parents = [""] * len(given), [""] * len(given), 0
+        flattened, unlabelled = 0, 0   # read without what the model does not encode: said, not silently dropped
         for i, text in enumerate(given):
             if isinstance(frame["read_error"].iat[i], str):
                 reasons[i] = frame["read_error"].iat[i]
@@ -3728,6 +3788,8 @@ def latent_encode(
             try:
                 encoded[i], notes = encoded_form(text, vae)
                 parents += any(note.startswith(("A salt", "A charged")) for note in notes)
+                unlabelled += any(note.startswith("Isotope labels") for note in notes)
+                flattened += has_stereo(parse_smiles(encoded[i]).mol)
             except ValueError as error:
                 reasons[i] = str(error)
         rows = [i for i, text in enumerate(encoded) if text]
@@ -3745,6 +3807,8 @@ def latent_encode(
                 bar.update(len(part))
     valid = [bool(text) for text in encoded]
     back = [v and bool(d) and latent.graph_key(text) == latent.graph_key(d) for text, d, v in zip(encoded, decoded, valid)]
+    # refinement cannot bring these back: a ring larger than the decoder closes
+    ringed = sum(1 for text, v, b in zip(encoded, valid, back) if v and not b and latent.ring_out_of_reach(vae, text))
     own = frame.drop(columns=[c for c in ("smiles", "read_error") if c in frame.columns]).reset_index(drop=True)
     added = _encode_columns(dims)
     taken = set(added) | set(own.columns)   # an input column named as one of these (an output encoded again) moves aside
@@ -3760,7 +3824,9 @@ def latent_encode(
     _latent_write(table, output, context, checkpoint,
                   {"input": {"file": "(standard input)" if from_stdin else str(input), "sha256": sha256_of(input),
                              "blank_lines_skipped": list(frame.attrs.get("blank_lines", []))},
-                   "rows": len(given), "encoded": len(rows), "salts_or_charged_read_as_parents": int(parents)},
+                   "rows": len(given), "encoded": len(rows), "salts_or_charged_read_as_parents": int(parents),
+                   "stereo_not_encoded": int(flattened), "isotope_labels_not_encoded": int(unlabelled),
+                   "rings_the_decoder_never_closes": int(ringed)},
                   {"refine_steps": refine_steps, "smiles_column": smiles_column, "model": model})
     console.print(f"encoded {len(rows):,} of {len(given):,} rows ({refine_steps} refine steps); "
                   f"{sum(back):,} of them decode back to their molecule (greedy)"
@@ -3769,6 +3835,17 @@ def latent_encode(
     if parents:
         what = "salts, mixtures or charged forms were" if parents != 1 else "salt, mixture or charged form was"
         console.print(f"[yellow]{parents:,} {what} encoded as the parent (column encoded)[/yellow]")
+    if flattened:   # a review: L- and D-alanine got one point, and nothing said so
+        console.print(f"[yellow]{flattened:,} encoded row{'s carry' if flattened != 1 else ' carries'} stereocentres "
+                      "or double-bond geometry, which the model does not encode: stereoisomers share one point"
+                      "[/yellow]")
+    if unlabelled:
+        console.print(f"[yellow]{unlabelled:,} encoded row{'s carry' if unlabelled != 1 else ' carries'} isotope labels, "
+                      "which the model does not encode: a labelled molecule has its unlabelled form's point[/yellow]")
+    if ringed:
+        console.print(f"[yellow]{ringed:,} encoded row{'s hold' if ringed != 1 else ' holds'} a ring larger than the "
+                      f"decoder closes ({vae.config.max_ring_size} atoms at most): no point decodes back to "
+                      f"{'them' if ringed != 1 else 'it'}, however many --refine-steps[/yellow]")
     if len(rows) < len(given):
         from molgen.data.files import places_of
 

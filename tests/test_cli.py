@@ -632,11 +632,17 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
     concentration = tmp_path / "nm.csv"
     concentration.write_text("Smiles;Standard Relation;Standard Value\n" + "".join(
         f"{smi};{rel};{value}\n" for smi, rel, value in [(rows[0][1], "'='", "50"), (rows[1][1], "'<'", "80"),
-                                                         (rows[2][1], "'>'", "10"), (rows[5][1], "'='", "20")]))
+                                                         (rows[2][1], "'>'", "10"), (rows[5][1], "'='", "20"),
+                                                         (rows[0][1], "'='", "500")]))   # K1 measured again, weaker
     by_value = run("train", "smiles-lm", "--from", "pretrained", "--data", str(concentration), "--where",
                    "Standard Value<=100", "--max-steps", "1", "--out", str(tmp_path / "nm-model.pt"), "--threads", "1")
     said = " ".join(by_value.output.split())
-    assert by_value.exit_code == 0 and "keeps 3 of 4 rows" in said and "(Standard Value >10 may or may not be <= 100)" in said
+    assert by_value.exit_code == 0 and "keeps 3 of 5 rows" in said and "(Standard Value >10 may or may not be <= 100)" in said
+    # a compound measured either side of the condition is said, not learned as potent in silence (a review)
+    assert "1 compound is kept by one row and left out by another (measurements either side of --where): line 2 " \
+        "kept, line 6 not." in said
+    assert SmilesLM.load(tmp_path / "nm-model.pt").training["data_preparation"]["compounds_split"] == [
+        {"kept": ["line 2"], "left_out": ["line 6"]}]
     dataset = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", "--where", "pIC50>=7",
                   "--out", str(tmp_path / "w.pt"))
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output
@@ -813,6 +819,7 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     series = tmp_path / "series.csv"
     series.write_text("id,smiles,pIC50\n" + "".join(f"C{i},{s},{5 + i % 4}\n" for i, s in enumerate(molecules)))
     selected = sum(1 for i in range(60) if 5 + i % 4 >= 7)
+    validation = max(1, selected // 10)   # the run's validation molecules: left out of the prior, as of training
     out = tmp_path / "r" / "v.pt"
     trained = run("train", "graph-vae", "--size", "tiny", "--data", str(series), "--where", "pIC50>=7", "--max-steps", "4",
                   "--eval-every", "2", "--out", str(out), "--threads", "1")
@@ -827,16 +834,20 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     assert ship.exit_code == 0, ship.output
     said = " ".join(ship.output.split())
     assert "is read as" in said and "trained on it: the rows where pIC50>=7" in said
-    assert f"posteriors of {selected} molecules" in said and "records no end" not in said
+    assert f"posteriors of {selected - validation} molecules" in said and "records no end" not in said
+    assert f"the prior is drawn from the {selected - validation} molecules the model trained on; its {validation} " \
+        "validation molecules are left out" in said
     shipped_card = json.loads(shipped.with_suffix(".json").read_text())["training"]
-    assert shipped_card["latent_prior"]["where"] == ["pIC50>=7"] and shipped_card["latent_prior"]["posteriors"] == selected
+    assert shipped_card["latent_prior"]["where"] == ["pIC50>=7"]
+    assert (shipped_card["latent_prior"]["posteriors"], shipped_card["latent_prior"]["validation_left_out"]) == (
+        selected - validation, validation)
     assert shipped_card["exported_from_path"] == str(out.resolve())
     assert shipped_card["exported_from_sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     # a copy of the file is the file (its checksum); another file is said to give every row
     copy = tmp_path / "copy.csv"
     copy.write_bytes(series.read_bytes())
     copied = run("train", "ship", str(out), str(tmp_path / "c.pt"), "--latent-prior", str(copy))
-    assert copied.exit_code == 0 and f"posteriors of {selected} molecules" in " ".join(copied.output.split())
+    assert copied.exit_code == 0 and f"posteriors of {selected - validation} molecules" in " ".join(copied.output.split())
     other = tmp_path / "other.csv"
     other.write_text("smiles\n" + "\n".join(molecules[:40]) + "\n")
     whole = run("train", "ship", str(out), str(tmp_path / "o.pt"), "--latent-prior", str(other))

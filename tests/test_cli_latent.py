@@ -202,6 +202,29 @@ def test_encode_reads_standard_input(tmp_path):
     assert manifest["latent"]["given"]["input"]["file"] == "(standard input)"
 
 
+def test_encode_says_what_it_does_not_encode_and_a_ring_no_point_decodes_back_to(tmp_path):
+    """A review: L- and D-alanine got one point, and a CD3 group and a 12-membered ring went without a word."""
+    out = tmp_path / "points.csv"
+    given = "C[C@H](N)C(=O)O L\nC[C@@H](N)C(=O)O D\n[2H]C([2H])([2H])Oc1ccccc1 d3\nC1CCCCCCCCCCC1 ring\nCCO plain\n"
+    result = runner.invoke(app, ["latent", "encode", "-", "-o", str(out), "--refine-steps", "5"], input=given)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "2 encoded rows carry stereocentres or double-bond geometry, which the model does not encode: " \
+        "stereoisomers share one point" in said
+    assert "1 encoded row carries isotope labels" in said
+    assert "1 encoded row holds a ring larger than the decoder closes (7 atoms at most)" in said
+    table = pd.read_csv(out)
+    points = table[[c for c in table.columns if c.startswith("z")]].to_numpy()
+    assert np.array_equal(points[0], points[1]) and not bool(table["decodes_back"].iloc[3])
+    given_counts = json.loads((tmp_path / "points.csv.manifest.json").read_text())["latent"]["given"]
+    assert (given_counts["stereo_not_encoded"], given_counts["isotope_labels_not_encoded"],
+            given_counts["rings_the_decoder_never_closes"]) == (2, 1, 1)
+    # and where a walk starts from it, the warning says why no refinement brings it back
+    pushed = " ".join(invoke("analogues", "C1CCCCCCCCCCC1", "--points", 2, *FAST).output.split())
+    assert "holds a ring of 12 atoms as the decoder builds it, and this model closes no ring larger than 7 atoms" in pushed
+    assert "more --refine-steps may help" not in pushed
+
+
 @pytest.mark.parametrize("written", [False, True])
 def test_ctrl_c_says_nothing_was_written_with_or_without_an_output(tmp_path, monkeypatch, written):
     def interrupted(*args, **kwargs):

@@ -211,6 +211,10 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
             "distinct_valid": len(distinct),
             "training_copies": round(sum(1 for s in valid if s in taught) / len(valid), 4) if valid else None,
             "held_out_found": len(distinct & kept_apart), "held_out": len(kept_apart),
+            # named, so that a chemist can tell which members the model was kept from and which it found (a review
+            # rebuilt the split from internal functions to learn them); a large series' are counted only
+            **({"held_out_members": sorted(kept_apart), "held_out_members_found": sorted(distinct & kept_apart)}
+               if len(kept_apart) <= HELD_OUT_NAMED else {}),
             "new_molecules": len(new),
             "new_on_series_scaffold": round(on_scaffold / len(new), 4) if new else None,
             "series_core": None if core is None else {"smiles": core.smiles, "share_of_series": core.share},
@@ -218,6 +222,10 @@ def measure_fine_tune(model, training: Sequence[str], held_out: Sequence[str], n
             "new_means": ("in neither the series nor the data of the model it started from" if learned_before is not None
                           else "not in the series (the data of the model it started from is not found here)"),
             "validity_note": validity_note}
+
+
+#: A card names its held-out series members up to this many (their canonical SMILES), and counts them beyond.
+HELD_OUT_NAMED = 200
 
 
 #: The sampling options a report line names beside its seed.

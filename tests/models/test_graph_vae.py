@@ -477,6 +477,11 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     shipped = tmp_path / "shipped.pt"
     result = CliRunner().invoke(app, ["train", "ship", str(trained[1]), str(shipped), "--latent-prior", "moses-sample"])
     assert result.exit_code == 0, result.output
+    # generating says which prior the latents come from: N(0, I) without one (a review), nothing more with one
+    for checkpoint, said in ((trained[1], True), (shipped, False)):
+        run = CliRunner().invoke(app, ["generate", "--model", str(checkpoint), "-n", "3", "--max-samples", "32"],
+                                 env={"MOLGEN_HOME": str(tmp_path / "home")})
+        assert ("samples its latents from N(0, I)" in " ".join(run.output.split())) == said, run.output
     rows = GraphVAE.load(shipped).config.latent_prior_rows
     assert rows == min(16384, len(load_smiles("moses-sample", "train")))
     said = " ".join(result.output.split())

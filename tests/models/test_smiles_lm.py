@@ -505,6 +505,7 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     plain = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10)
     assert (plain["valid"], plain["distinct_valid"], plain["training_copies"]) == (0.8, 4, 0.25)
     assert (plain["held_out_found"], plain["held_out"], plain["new_molecules"]) == (1, 1, 2)
+    assert (plain["held_out_members"], plain["held_out_members_found"]) == (["Nc1ccccc1"], ["Nc1ccccc1"])   # named
     assert plain["new_on_series_scaffold"] == 0.5   # the chlorobenzene shares the benzene; ethanol has no ring
     assert plain["series_core"] == {"smiles": "c1ccccc1", "share_of_series": 1.0} and plain["new_with_series_core"] == 0.5
     known = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, known=frozenset({"Clc1ccccc1"}))

@@ -141,8 +141,10 @@ with interpolate_tab:
         met, start_met, end_met = result["met"], result["inputs"]["start"], result["inputs"]["end"]
         path_table, missed = latent_tables.interpolation_table(met, start_met, end_met)
         if missed:
-            st.caption(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
-                       "from the nearest molecules the encoding reached (more encoding steps may help).")
+            ends = [start_met] * ("start" in missed) + [end_met] * ("end" in missed)
+            st.caption(plain(f"The {' and '.join(missed)} did not decode back to the molecule given; the path runs "
+                             "from the nearest molecules the encoding reached "
+                             f"({latent_tables.why_not_back(model, ends, 'more encoding steps')})."))
         stereo_note(start_met, end_met)
         path_table = with_properties(path_table)
         grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts)}") for r in path_table.itertuples()])
@@ -177,8 +179,8 @@ with analogues_tab:
         seed_met = result["inputs"]["seed"]
         if result["centre"] != latent.graph_key(seed_met):
             st.warning(plain(f"The seed's encoding decodes to {result['centre'] or 'nothing'}, not to the seed: the "
-                             "analogues lie around that molecule, and their similarity is still to the seed (more "
-                             "encoding steps may help)."))
+                             "analogues lie around that molecule, and their similarity is still to the seed "
+                             f"({latent_tables.why_not_back(model, [seed_met], 'more encoding steps')})."))
         stereo_note(seed_met)
         if not result["found"]:   # every point decoded back to the seed: nothing to show or download
             st.info(f"Every point at radius {result['inputs']['radius']:g} decoded back to the seed: raise the latent "

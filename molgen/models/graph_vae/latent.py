@@ -22,7 +22,7 @@ from molgen.chem.graph import mol_to_graph
 from molgen.chem.parse import molecule_list, parse_smiles
 from molgen.chem.standardize import neutral_parent, without_labels
 from molgen.data.graphs import graph_to_data
-from molgen.models.graph_vae.model import to_sequences
+from molgen.models.graph_vae.model import largest_closed_rings, to_sequences
 from molgen.models.graph_vae.sample import decode_latents
 from molgen.scoring.similarity import morgan_fingerprint
 
@@ -221,18 +221,40 @@ def reconstruction_similarity(model, smiles: Sequence[str], *, candidates: int =
                           for s, d in zip(smiles, decoded)]))
 
 
-def warn_if_not_held(smiles: str, decoded: str, what: str) -> None:
+def ring_out_of_reach(model, smiles: str) -> str | None:
+    """Why no latent point of ``model`` decodes to ``smiles``, where the reason is a ring: building it atom by atom
+    as the decoder does (BFS), it closes a ring larger than the decoder ever closes (``config.max_ring_size``: a
+    macrocycle, a cyclododecane). None when it closes none, or ``smiles`` cannot be encoded at all."""
+    limit = model.config.max_ring_size
+    try:
+        graph = _graph(model, smiles) if limit is not None else None
+    except ValueError:
+        return None
+    if graph is None:
+        return None
+    _, bonds, _ = to_sequences([graph], model.config.max_atoms)
+    largest = int(largest_closed_rings(bonds)[0])
+    if largest <= limit:
+        return None
+    return (f"{_short(smiles)} holds a ring of {largest} atoms as the decoder builds it, and this model closes no ring "
+            f"larger than {limit} atoms (the largest its training molecules need): no latent point decodes back to it")
+
+
+def warn_if_not_held(smiles: str, decoded: str, what: str, model=None) -> None:
     """A warning when ``smiles``'s latent point decodes (greedily) to another molecule, ``decoded``: the walk, path
     or neighbourhood ``what`` describes then starts from that molecule, not the one given (a review: diazepam's
-    interpolation began at an indolizine, listed as its start, without a word; the run pipeline says so already)."""
+    interpolation began at an indolizine, listed as its start, without a word; the run pipeline says so already).
+    With ``model``, a ring the decoder can never close is named as the reason (:func:`ring_out_of_reach`)."""
     given = Chem.MolFromSmiles(smiles) if smiles else None
     mol = Chem.MolFromSmiles(decoded) if decoded else None
     if given is None or (mol is not None and graph_key(mol) == graph_key(given)):
         return
     near = (f", Tanimoto {DataStructs.TanimotoSimilarity(morgan_fingerprint(given), morgan_fingerprint(mol)):.2f} "
             "to it" if mol is not None else "")
+    why = ring_out_of_reach(model, smiles) if model is not None else None
     warnings.warn(f"the model does not hold {_short(smiles)}: its encoding decodes back (greedily) to "
-                  f"{_short(decoded or '(no molecule)')}{near}, where {what}", UserWarning, stacklevel=3)
+                  f"{_short(decoded or '(no molecule)')}{near}, where {what}" + (f" ({why})" if why else ""),
+                  UserWarning, stacklevel=3)
 
 
 def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool = False,
@@ -252,8 +274,8 @@ def interpolate(model, start: str, end: str, steps: int = 10, *, spherical: bool
         path = torch.stack([(1 - f) * z0 + f * z1 for f in fractions])
     met, out = set(), []
     decoded = decode(model, path)
-    warn_if_not_held(start, decoded[0], "the path starts")
-    warn_if_not_held(end, decoded[-1], "the path ends")
+    warn_if_not_held(start, decoded[0], "the path starts", model)
+    warn_if_not_held(end, decoded[-1], "the path ends", model)
     for f, s in zip(fractions.tolist(), decoded):
         if s and s not in met:
             met.add(s)
@@ -273,7 +295,7 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     ``keep_repeats``: every point's decoding in point order, repeats and undecodable ones ('') too, so that a
     caller accounting for each sample (augmentation's removal report) loses none."""
     z = encode(model, [seed_smiles], refine_steps=refine_steps)[0]
-    warn_if_not_held(seed_smiles, decode(model, z[None])[0], "the analogues are decoded around")
+    warn_if_not_held(seed_smiles, decode(model, z[None])[0], "the analogues are decoded around", model)
     return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
                             keep_repeats=keep_repeats)
 
@@ -353,7 +375,7 @@ def optimise(model, start: str, targets: dict[str, float], *, steps: int = 60, l
         if step % decode_every == 0 or step == steps:   # the final point too, whatever the step count
             smiles = decode(model, origin + shift.detach())[0]
             if step == 0:
-                warn_if_not_held(start, smiles, "the walk starts (its step 0)")
+                warn_if_not_held(start, smiles, "the walk starts (its step 0)", model)
             mol = Chem.MolFromSmiles(smiles) if smiles else None
             if mol is not None and smiles not in seen and (step == 0 or graph_key(mol) != start_key):
                 seen.add(smiles)   # the start itself, met later on the way, is no find (as in ``search``)
@@ -530,7 +552,7 @@ def search(model, start: str, targets: dict[str, float], *, decodings: int = 256
         return centre + rng.standard_normal((count, dim)) * reach / np.sqrt(dim)
 
     own = decode(model, torch.tensor(origin[None], dtype=torch.float32))[0]
-    warn_if_not_held(start, own, "the search starts (its round -1)")
+    warn_if_not_held(start, own, "the search starts (its round -1)", model)
     start_gap = record(-1, origin, own)
     gaps.append(start_gap if start_gap is not None else 1.0)
     first = decodings if method == "random" else min(SEARCH_BATCH, decodings)

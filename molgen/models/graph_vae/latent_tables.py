@@ -57,6 +57,13 @@ def encoded_form(text: str, model=None) -> tuple[str, list[str]]:
     return encoded, notes
 
 
+def why_not_back(model, given: list[str], more: str) -> str:
+    """What to say after a given molecule did not decode back: the ring the decoder never closes, where that is why
+    (:func:`~latent.ring_out_of_reach`; more refinement cannot help then), else ``more`` (the flag or field that may)."""
+    rings = [why for text in given if (why := latent.ring_out_of_reach(model, text))]
+    return "; ".join(rings) if rings else f"{more} may help"
+
+
 def stereo_notes(*given: str) -> list[str]:
     """Decoded graphs carry no stereo and no isotope labels: what to say where a given molecule has some."""
     mols = [mol for text in given if (mol := parse_smiles(text).mol) is not None]
