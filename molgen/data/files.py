@@ -946,6 +946,15 @@ def _sdf_value(value) -> str:
     return text
 
 
+def _absolute_stereocentres(mol: Chem.Mol) -> bool:
+    """Whether ``mol`` has stereocentres given as written, absolute: any, and none in a relative (AND/OR) group. A
+    molfile says so by its chiral flag; without it, the MDL convention (and RDKit's
+    ``TranslateChiralFlagToStereoGroups``) reads every centre as relative, as in a racemate."""
+    chiral = any(atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for atom in mol.GetAtoms())
+    relative = any(group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE for group in mol.GetStereoGroups())
+    return chiral and not relative
+
+
 def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
     lowered = {str(c).lower(): c for c in frame.columns}
     title = next((lowered[c] for c in SDF_TITLE_COLUMNS if c in lowered), smiles_column)
@@ -962,6 +971,8 @@ def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:
                 mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles else None
                 if mol is not None:
                     AllChem.Compute2DCoords(mol)  # a depiction-ready record, not a 0,0,0 pile
+                    if _absolute_stereocentres(mol):   # flag 0 reads as relative: an (S) series registered racemic
+                        mol.SetIntProp("_MolFileChiralFlag", 1)
                 else:
                     mol = Chem.Mol()
                 for key, value in values.items():

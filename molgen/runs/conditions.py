@@ -98,7 +98,9 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
 def window_text(name: str, low: float | None, high: float | None) -> str:
     """``2 <= logp <= 4`` for an inclusive window, ``0.7 < qed`` where a bound is the float next to a
     short decimal (how a strict bound on a float is stored, :func:`_inclusive`)."""
-    def side(value: float) -> tuple[str, str]:
+    def side(value: float, outward: float) -> tuple[str, str]:
+        if value != 0 and math.nextafter(value, outward) == 0:   # tpsa > 0 is stored as 5e-324, 12 digits of which
+            return "0", "<"                                      # read 4.94065645841e-324 (a review)
         short = float(f"{value:.12g}")
         if short != value and math.nextafter(short, value) == value:
             return f"{short:.12g}", "<"
@@ -106,10 +108,10 @@ def window_text(name: str, low: float | None, high: float | None) -> str:
 
     text = name
     if low is not None:
-        number, op = side(low)
+        number, op = side(low, -math.inf)
         text = f"{number} {op} {text}"
     if high is not None:
-        number, op = side(high)
+        number, op = side(high, math.inf)
         text = f"{text} {op} {number}"
     return text
 
@@ -285,7 +287,14 @@ class ConditionFilter:
                                      f"{window_text(name, low, high)}")
             if _out_of_reach(name, low, high):   # ranges built directly (the web app's sliders), not parsed
                 _unreachable(name, window_text(name, low, high))
-            if low is not None and low == high and not PROPERTIES[name].integer:   # a slider's two ends dragged together
+            whole = PROPERTIES[name].integer
+            if whole and low is not None and high is not None and math.ceil(low) > math.floor(high):
+                # a count never lies strictly between two whole numbers (a review: rings=2.5 sampled its budget away)
+                target = c.targets.get(name)
+                raise ConditionError(f"{window_text(name, low, high)} holds no whole number, and {name} is a count: no "
+                                     "molecule can meet it" + (f"; give {name}={math.floor(target)} or "
+                                                              f"{name}={math.ceil(target)}" if target is not None else ""))
+            if low is not None and low == high and not whole:   # a slider's two ends dragged together
                 near = window_text(name, *target_window(name, low))
                 raise ConditionError(f"{window_text(name, low, high)} asks for one exact value of a continuous "
                                      f"property, which almost no molecule has: widen the window, or give a target "
@@ -387,6 +396,8 @@ class ConditionFilter:
         (``qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.85``), a window as its inclusive bounds."""
         lines = []
         for name, (low, high) in self.windows().items():
+            if PROPERTIES[name].integer:   # a count's window in whole numbers (hbd = 2.5 +/- 0.6 keeps 2 and 3)
+                low, high = (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
             bounds = window_text(name, low, high)
             if name in self.conditions.targets:
                 target = self.conditions.targets[name]

@@ -312,6 +312,21 @@ def test_sdf_records_are_titled_by_a_name_column_else_their_smiles(tmp_path):
     assert read_molecules(plain)["name"].tolist() == ["CCO", "CCN"]
 
 
+def test_sdf_records_of_absolute_stereocentres_carry_the_chiral_flag(tmp_path):
+    """A molfile without the chiral flag reads as relative stereo (MDL's convention; RDKit's own
+    TranslateChiralFlagToStereoGroups makes its centres a racemic group): an (S) series registered as racemic."""
+    from molgen.data.files import write_molecules
+
+    written = write_molecules(pd.DataFrame({"smiles": ["CC(=O)NC[C@H]1CN(c2ccccc2)C(=O)O1", "CCO", "C/C=C/C",
+                                                       "C[C@H](N)C(=O)O |&1:1|"]}), tmp_path / "stereo.sdf")
+    flags = [mol.GetIntProp("_MolFileChiralFlag") if mol.HasProp("_MolFileChiralFlag") else 0
+             for mol in Chem.SDMolSupplier(str(written))]
+    assert flags == [1, 0, 0, 0]   # an absolute centre; none; a double bond only; a racemate (&1)
+    back = next(iter(Chem.SDMolSupplier(str(written))))
+    Chem.TranslateChiralFlagToStereoGroups(back)
+    assert [g.GetGroupType() for g in back.GetStereoGroups()] == [Chem.StereoGroupType.STEREO_ABSOLUTE]
+
+
 def test_a_smi_header_after_comments_or_blank_lines_is_a_header(tmp_path):
     frame = read_molecules(write(tmp_path / "commented.smi", "# exported 2026-12-04\n\nsmiles name\nCCO ethanol\n"))
     assert frame["smiles"].tolist() == ["CCO"] and frame["line"].tolist() == [4]

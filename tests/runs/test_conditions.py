@@ -115,6 +115,16 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
     # a target on a count keeps one value, said as such (not "2.6 <= rings <= 3.4")
     assert ConditionFilter(build_conditions(["rings=3"])).describe() == ["rings = 3 (a count: exactly)"]
+    # ... a fractional one keeps whole numbers, said as them; a window holding none is refused before sampling
+    assert ConditionFilter(build_conditions(["hbd=2.5"])).describe() == ["hbd = 2.5 +/- 0.6, so 2 <= hbd <= 3"]
+    for asked, said in ((["rings=2.5"], "2.1 <= rings <= 2.9 holds no whole number, and rings is a count: no molecule "
+                                         "can meet it; give rings=2 or rings=3"),
+                        (["2.1<=rings<=2.9"], "2.1 <= rings <= 2.9 holds no whole number")):
+        with pytest.raises(ConditionError, match=re.escape(said)):
+            ConditionFilter(build_conditions(asked))
+    # a strict bound at 0 reads as typed (it was stored as the smallest float and shown as 4.94065645841e-324)
+    assert ConditionFilter(build_conditions(["tpsa>0", "logp<0", "qed>0.5"])).describe() == ["0 < tpsa", "logp < 0",
+                                                                                             "0.5 < qed"]
     # a reference without a threshold filters nothing: not said as ">= 0"
     assert ConditionFilter(build_conditions(similar_to="CCO")).describe() == \
         ["Tanimoto to CCO reported (no threshold: it keeps every molecule)"]
