@@ -754,7 +754,9 @@ def _budget_spent(store, run: str, max_samples: int | None) -> tuple[str, int] |
     except Exception:  # noqa: BLE001 -- not found, ambiguous: the resume itself says it in its own words
         return None
     budget = max_samples if max_samples is not None else int(record["params"]["max_samples"])
-    spent = record["status"] in ("budget_exhausted", "interrupted") and sampled >= budget
+    # a --max-samples below what it sampled is refused by the resume itself: nothing to say first (a review)
+    spent = (record["status"] in ("budget_exhausted", "interrupted") and sampled >= budget
+             and (max_samples is None or max_samples >= sampled))
     return (record["name"], budget) if spent else None
 
 

@@ -623,6 +623,9 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     except BaseException as error:
         _record_the_stop(store, run_id, record, profile, timings, owner, error)
         error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
+        if isinstance(error, KeyboardInterrupt):   # a script's Ctrl-C: its traceback says what is kept (a review)
+            error.add_note(f"molgen: run {record['name']} is kept as interrupted, its molecules so far ranked; "
+                           f"molgen.runs.resume({run_id!r}) continues it")
         raise
     finally:
         if bar is not None:
@@ -792,6 +795,11 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                 else:   # sending the chemist to a model that cannot steer either is a dead end
                     message += f"; this model does not steer towards the reference, nor could the graph VAE ({why})"
                 message += core
+            if missed[0][0].startswith("more than one group at an attachment point") and record["model"] == "smiles-lm":
+                message += ("; a SMILES model continues the scaffold as written and often puts a second group on the "
+                            "attachment point's atom (an amide or sulfonamide NH made tertiary, or a ring), which a "
+                            "larger budget does not change: graph diffusion (--model graph-diffusion) holds the "
+                            "scaffold's hydrogens by inpainting")
         message += saturation_note(store.chunks(run_id), n - accepted, bool(check.describe()),
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}),
                                    conditions=record.get("conditions"), family=record.get("model"),

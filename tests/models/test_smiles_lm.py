@@ -432,7 +432,8 @@ def test_an_attachment_point_puts_the_new_group_there_only(trained):
     assert Chem.MolToSmiles(core) == Chem.MolToSmiles(Chem.MolFromSmiles("CNCCC(Oc1ccccc1)c1ccccc1"))
     assert core.GetAtomWithIdx(anchor).GetSymbol() == "C" and core.GetAtomWithIdx(anchor).GetIsAromatic()
     steer, how = trained[0].native_conditions(Conditions(scaffold=written))
-    assert how["scaffold"] == f"left-to-right completion of {written}, the new group at the attachment point (*) only"
+    assert how["scaffold"] == (f"left-to-right completion of {written}, the new group started at the attachment point "
+                               "(*); a second group the model writes on that atom is refused by the filter")
     for text in steer.prefixes:   # every spelling ends at the marked carbon: a methyl written next lands para
         extended = Chem.MolFromSmiles(text + "C")
         assert extended.HasSubstructMatch(Chem.MolFromSmiles("CNCCC(Oc1ccc(C)cc1)c1ccccc1"))

@@ -148,6 +148,9 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     again = " ".join(run("generate", "--resume", spent, home=tmp_path).output.split())   # a review: a summary, reprinted
     assert f"run {spent} has sampled its whole budget (20 molecules): it ranks what it stored and samples nothing " \
         "more" in again
+    smaller = run("generate", "--resume", spent, "--max-samples", 10, home=tmp_path)   # refused, and nothing else said
+    assert smaller.exit_code == 2 and "has sampled its whole budget" not in smaller.output
+    assert "--max-samples 10 is below the 20 molecules run" in " ".join(smaller.output.split())
     near = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw<=480", "--max-samples", 20,
                home=tmp_path)
     assert near.exit_code == 0 and "training molecules lie inside" not in near.output   # said only when it matters

@@ -775,9 +775,12 @@ def test_a_stop_while_the_run_ranks_at_its_end_is_recorded_as_an_interruption(ti
         return rank(*args)
 
     monkeypatch.setattr(pipeline, "_rank", stopped_once)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         generate(str(tiny_checkpoint), 10, seed=2, store=store, progress=False, name="ranking")
     record = store.run("ranking")
+    # a script's traceback says what is kept and how to go on (a review: a bare KeyboardInterrupt)
+    assert stopped.value.__notes__ == [f"molgen: run ranking is kept as interrupted, its molecules so far ranked; "
+                                       f"molgen.runs.resume({record['id']!r}) continues it"]
     # it was left "running", and read as a process killed without a word, with nothing ranked
     assert record["status"] == "interrupted" and record["message"].startswith("interrupted; the molecules stored")
     assert record["counts"]["accepted"] == len(store.candidates("ranking", ranked_only=True)) > 0
@@ -1087,3 +1090,16 @@ def test_a_pareto_runs_fronts_are_of_the_whole_run_as_its_ranks_are(tiny_checkpo
     fronts = ranked.loc[passing, "pareto_front"].to_numpy()
     assert (np.diff(fronts) >= 0).all()   # ranked front by front
     assert (frame.loc[frame["rank"] == 0, "pareto_front"] == 0).all()   # no front for a molecule the run did not rank
+
+
+def test_a_smiles_model_that_crowds_an_amide_nh_is_pointed_to_inpainting(store):
+    """A review's R-group table on a benzamide NH: the shipped LSTM made nearly every amide tertiary (a second group
+    at the *), so 0 were kept, and the run offered only a larger budget, which changes nothing."""
+    from molgen.models.base import shipped_checkpoint
+    from molgen.runs import build_conditions
+
+    run = generate(str(shipped_checkpoint("smiles-lm")), 5, conditions=build_conditions(scaffold="*NC(=O)c1ccccc1"),
+                   seed=1, max_samples=150, store=store, progress=False)
+    message = run.record["message"]
+    assert message.split("missed most often: ")[1].startswith("more than one group at an attachment point")
+    assert "graph diffusion (--model graph-diffusion) holds the scaffold's hydrogens by inpainting" in message

@@ -263,7 +263,10 @@ class SmilesLM:
                       "builds at several)")
             shown = Chem.MolToSmiles(scaffold)
             if marked is not None:   # named as written, with its *
-                placed, shown = "the new group at the attachment point (*) only", conditions.scaffold
+                # started there, not held to one: the model may write a second group on that atom (an amide's or
+                # sulfonamide's NH made tertiary, or a ring), which the filter refuses (a review kept 0 of 180)
+                placed, shown = ("the new group started at the attachment point (*); a second group the model writes "
+                                 "on that atom is refused by the filter"), conditions.scaffold
             how["scaffold"] = f"left-to-right completion of {shown}{unassigned}, {placed}"
         return steer, how
 
