@@ -941,11 +941,12 @@ def core_hint(reference: str, family: str) -> str:
     """The run message's advice to keep the reference's ring core, its Murcko scaffold named (", and --scaffold
     keeps its core" left the chemist to work out which); the graph VAE keeps no scaffold, so a model that does is
     named. Nothing for an acyclic reference, or a core the shipped models cannot write (an element outside their
-    training data, as in a selenophene): that advice was a dead end."""
+    training data, as in a selenophene): that advice was a dead end; nor for a lone benzene (paracetamol's), which
+    nearly every molecule holds (a review: no advice at all)."""
     from molgen.data.splits import murcko_scaffold
 
     scaffold = murcko_scaffold(reference)
-    if not scaffold or shipped_graph_vae_cannot_encode(scaffold) is not None:
+    if not scaffold or scaffold == "c1ccccc1" or shipped_graph_vae_cannot_encode(scaffold) is not None:
         return ""
     keeper = " with a model that keeps a scaffold (--model smiles-lm-lstm or graph-diffusion)" \
         if family == "graph-vae" else ""
