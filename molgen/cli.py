@@ -1697,7 +1697,7 @@ def _training_file(path: str, smiles_column: str | None,
         selection = {"where": [str(c) for c in conditions], "rows_selected": sum(keep), "not_selected": left_out}
         for note in _selection_notes(selection, len(frame)):
             console.print(f"[yellow]{escape(note)}[/yellow]" if not sum(keep) else escape(note))
-        if split := _compounds_split(smiles, keep, lines):
+        if split := _compounds_split(smiles, keep, lines, why):
             selection["compounds_split"] = split
             shown = "; ".join(f"{', '.join(s['kept'])} kept, {', '.join(s['left_out'])} not" for s in split[:3])
             more = f", and {len(split) - 3:,} more" if len(split) > 3 else ""
@@ -1714,20 +1714,28 @@ def _training_file(path: str, smiles_column: str | None,
     return smiles, frame.attrs.get("smiles_column"), lines, selection
 
 
-def _compounds_split(smiles: list[str], keep: list[bool], lines: list[str]) -> list[dict]:
-    """The compounds (a salt as its parent) that --where keeps by one row and leaves out by another: replicates
-    measured either side of the condition (a review: pIC50 6.1 on one line, 7.9 on the next, learned as potent
-    without a word). Each as its rows' places, kept and left out."""
+def _compounds_split(smiles: list[str], keep: list[bool], lines: list[str], why: list[str]) -> list[dict]:
+    """The compounds (a salt as its parent) that --where keeps by one row and leaves out by another measured
+    outside the condition: replicates either side of it (a review: pIC50 6.1 on one line, 7.9 on the next, learned
+    as potent without a word). A row left out unmeasured, unreadable or undecided (>6 against >= 7) is no such
+    measurement. Each as its rows' places, kept and left out."""
     from molgen.augment.replicates import compound_key
     from molgen.chem.rdkit_log import quiet_rdkit
 
     with quiet_rdkit():
         keys = [compound_key(text) if text else None for text in smiles]
     rows: dict[str, dict[str, list[str]]] = {}
-    for key, kept, line in zip(keys, keep, lines):
-        if key is not None:
+    for key, kept, line, reason in zip(keys, keep, lines, why):
+        if key is not None and (kept or _selection_kind(reason) == "outside the range"):
             rows.setdefault(key, {"kept": [], "left_out": []})["kept" if kept else "left_out"].append(line)
     return [places for places in rows.values() if places["kept"] and places["left_out"]]
+
+
+def _selection_kind(why: str) -> str:
+    """Why --where left a row out, as a kind: not measured, not read as a number, qualified and undecided, or
+    outside the range (measured, and failing the condition)."""
+    return ("not measured" if why.endswith("not measured") else "not read as a number" if "(not read" in why else
+            "qualified, undecided" if "may or may not" in why else "outside the range")
 
 
 def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
@@ -1735,9 +1743,7 @@ def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
     cell that is no number)."""
     kinds: dict[str, list[str]] = {}
     for row in selection["not_selected"]:
-        kind = ("not measured" if row["why"].endswith("not measured") else
-                "not read as a number" if "(not read" in row["why"] else
-                "qualified, undecided" if "may or may not" in row["why"] else "outside the range")
+        kind = _selection_kind(row["why"])
         kinds.setdefault(kind, []).append(f"{row['where']} ({row['why']})" if kind != "not measured" else row["where"])
     said = [f"--where {' and '.join(selection['where'])} keeps {selection['rows_selected']:,} of {rows:,} rows"]
     for kind, rows_of_kind in kinds.items():
@@ -2444,7 +2450,8 @@ def export_command(
     if not rows:
         chosen = store.count(record["id"], ranges={"selected": (1, 1)} if selected else None, tagged=tagged) \
             if selected or tagged is not None else 0
-        hand = " and ".join(["selected"] * selected + ([f"tagged {tagged.strip()!r}"] if tagged is not None else []))
+        tagged = tagged.strip() if tagged is not None else None
+        hand = " and ".join(["selected"] * selected + ([f"tagged {tagged!r}"] if tagged is not None else []))
         known = ", ".join(store.candidate_tags(record["id"])) if tagged is not None else ""
         why = (f"no candidate is {hand}" + (" (select them in the app's Browse page)" if selected else
                   f" (the run's molecules carry: {known})" if known else " (no molecule of this run carries a tag)")
@@ -2456,7 +2463,7 @@ def export_command(
                else "the run has no ranked candidates" + (
                    f" (--include-unranked writes the {stored:,} it stored, unranked)"
                    if not include_unranked and (stored := store.count(record["id"])) else ""))
-        console.print(f"[yellow]the file is empty: {why} (written, with its header and manifest; exit status 1)"
+        console.print(f"[yellow]the file is empty: {escape(why)} (written, with its header and manifest; exit status 1)"
                       "[/yellow]")
         raise typer.Exit(1)   # a script's next step is told (a review: exit 0 over an empty file)
     elif failing := manifest["export"]["failing_hard_filters"]:

@@ -67,7 +67,6 @@ print(f"start {walk[0]['smiles']} QED {walk[0]['qed']:.3f}; best met at step {be
 print([(w["step"], w["smiles"], w["qed"], w["predicted_qed"]) for w in walk])
 searched = [r for r in latent.search(model, test[2], {"qed": 0.9}, decodings=128) if r["round"] >= 0]   # -1: the start
 nearest = min(searched, key=lambda r: r["gap"])
-assert all(abs(r["qed"] - 0.9) <= 0.05 for r in searched if r["met"])   # met as RDKit measures it
 print(f"search: {len(searched)} distinct molecules decoded; nearest {nearest['smiles']} QED {nearest['qed']:.3f} "
       f"(gap {nearest['gap']:.3f}, Tanimoto {nearest['similarity']:.2f} to the start)")"""),
 ]

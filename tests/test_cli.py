@@ -643,6 +643,11 @@ def test_a_fine_tune_learns_the_rows_a_measured_column_selects_and_its_card_says
         "kept, line 6 not." in said
     assert SmilesLM.load(tmp_path / "nm-model.pt").training["data_preparation"]["compounds_split"] == [
         {"kept": ["line 2"], "left_out": ["line 6"]}]
+    # a replicate left out unmeasured or undecided is no measurement on the other side: not said
+    from molgen.cli import _compounds_split
+
+    assert _compounds_split(["CCO", "CCO", "CCN", "CCN"], [True, False, True, False], ["line 2", "line 3", "line 4", "line 5"],
+                            ["", "pIC50 not measured", "", "pIC50 >6 may or may not be >= 7"]) == []
     dataset = run("train", "smiles-lm", "--from", "pretrained", "--data", "moses-sample", "--where", "pIC50>=7",
                   "--out", str(tmp_path / "w.pt"))
     assert dataset.exit_code == 2 and "--where selects rows of a file" in dataset.output

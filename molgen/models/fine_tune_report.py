@@ -170,10 +170,12 @@ def series_core(smiles: Sequence[str]) -> SeriesCore | None:
         atoms = Chem.MolFromSmiles(key, sanitize=False).GetAtoms()
         return len(atoms), sum(atom.GetAtomicNum() != 6 for atom in atoms), key
 
-    rivals = [k for k in counts if counts[k] >= CORE_RIVAL_SHARE * max(counts.values())]
-    key = max(rivals, key=lambda k: (*specific(k)[:2], counts[k], k))
-    if counts[key] < len(compounds) / 2:
+    # held by half the compounds at least, and about as often as the commonest (a rival below half made the result
+    # None where the commonest, held by more than half, was the core)
+    rivals = [k for k in counts if counts[k] >= max(CORE_RIVAL_SHARE * max(counts.values()), len(compounds) / 2)]
+    if not rivals:
         return None
+    key = max(rivals, key=lambda k: (*specific(k)[:2], counts[k], k))
     written = min(shown[key].items(), key=lambda item: (-item[1], item[0]))[0]   # the most common; ties by name
     return SeriesCore(key, written, round(counts[key] / len(compounds), 4))
 

@@ -111,8 +111,9 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     """
     if top is not None and top < 1:
         raise ExportError(f"top (--top) must be at least 1, got {top}")   # said to the API and the command alike
-    if tagged is not None and not tagged.strip():
-        raise ExportError("tagged (--tagged) names no tag: give the tag whose molecules to export")
+    tagged = tagged.strip() if isinstance(tagged, str) else tagged
+    if tagged is not None and (not tagged or "," in tagged):   # tags are stored joined by commas
+        raise ExportError(f"tagged (--tagged) names one tag, not {tagged!r}: give the tag whose molecules to export")
     by_hand = selected_only or tagged is not None   # a molecule picked or tagged by hand, ranked or not
     frame = store.candidates(run, ranked_only=not (by_hand or include_unranked), tagged=tagged)
     if selected_only:
@@ -236,6 +237,7 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
     export's, written under the same name since."""
     path = Path(path)
     where = (where.strip() or None) if isinstance(where, str) else where   # spaces alone are no filter
+    tagged = tagged.strip() if isinstance(tagged, str) else tagged   # the manifest records the tag as matched
     if path.is_dir():   # "cannot tell the format" misled (a review), and --format wrote a file beside the folder
         named = path / f"candidates.{format or 'csv'}"
         raise ExportError(f"{path} is a folder: name the file to write, e.g. {named}")

@@ -385,9 +385,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                               native=native, profile=profile.to_dict(), versions=package_versions(), owner=owner,
                               model_training=model_lineage(training_of(generator)))
     with store.lease(run_id, owner):
-        if on_start is not None:
-            on_start(run_id)
-        run = _execute(store, run_id, generator, progress, on_chunk, owner)
+        run = _execute(store, run_id, generator, progress, on_chunk, owner, on_start)
     warn_if_short(run)
     return run
 
@@ -562,7 +560,7 @@ def recorded_native(conditions: Conditions, native: dict[str, str]) -> Condition
                       min_similarity=conditions.min_similarity if "similar_to" in native else 0.0)
 
 
-def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, owner: str) -> Run:
+def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, owner: str, on_start=None) -> Run:
     """Sample the run's missing chunks, then rank and record it. Everything after the lease is taken is inside
     the try, so a stop at any moment (even while setting up or ranking) leaves a record that says so; every
     write of the record or the ranks checks the lease (``owner``), so a process that lost the run to another
@@ -570,6 +568,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     record, profile, timings = store.run(run_id), None, {}
     bar = None
     try:
+        if on_start is not None:   # inside: a stop raised by the caller's own code (a web page's) is recorded as one
+            on_start(run_id)
         params, n, seed = record["params"], record["n_requested"], record["seed"]
         conditions = conditions_from_dict(record["conditions"])
         check = ConditionFilter(conditions)

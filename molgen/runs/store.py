@@ -677,9 +677,11 @@ class RunStore:
         clauses, values = ["run_id = ?"], [run_id]
         if ranked_only:
             clauses.append("rank > 0")
-        if tagged is not None:
+        if tagged is not None:   # matched as stored (candidate_tags lists them so); "a,b" would match two tags
+            if not tagged or "," in tagged:
+                raise ValueError(f"a tag to filter by is one tag, not {tagged!r}")
             clauses.append("instr(',' || tags || ',', ',' || ? || ',') > 0")
-            values.append(tagged.strip())
+            values.append(tagged)
         for column, (low, high) in (ranges or {}).items():
             if column not in known:
                 raise KeyError(f"no candidate column {column!r}; known: {', '.join(sorted(known))}")
@@ -739,7 +741,8 @@ class RunStore:
 
     def untag_candidates(self, run: str, smiles: Iterable[str], tag: str) -> int:
         """Take ``tag`` off the candidates of ``run`` with these SMILES (their other tags kept); how many had it."""
-        tag, run_id = tag.strip(), self.resolve(run)   # matched as stored, as tag_run(remove=True) does
+        [tag] = _checked_tags([tag])   # "a,b" would cut two tags out of "a,b,c"
+        run_id = self.resolve(run)
         with self.transaction() as db:
             # the tag cut out of ",a,b,c," and the padding commas trimmed again
             cursor = db.executemany("UPDATE candidates SET tags = trim(replace(',' || tags || ',', ',' || ?1 || ',', ','), ',') "
@@ -747,11 +750,12 @@ class RunStore:
                                     [(tag, run_id, s) for s in smiles])
         return cursor.rowcount
 
-    def candidate_tags(self, run: str) -> dict[str, int]:
-        """Every tag on a run's candidates, with how many carry it, most first (then by name)."""
+    def candidate_tags(self, run: str, ranked_only: bool = False) -> dict[str, int]:
+        """Every tag on a run's candidates (or its ranked ones), as stored, with how many carry it, most first (then
+        by name)."""
         counted: dict[str, int] = {}
-        for (tags,) in self._db.execute("SELECT tags FROM candidates WHERE run_id = ? AND tags != ''",
-                                        (self.resolve(run),)):
+        for (tags,) in self._db.execute("SELECT tags FROM candidates WHERE run_id = ? AND tags != ''"
+                                        + " AND rank > 0" * ranked_only, (self.resolve(run),)):
             for tag in tags.split(","):
                 counted[tag] = counted.get(tag, 0) + 1
         return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))

@@ -1076,3 +1076,17 @@ def test_a_property_target_draws_atom_counts_from_training_molecules_near_it():
     # a run stored before drew them from the training set, and is resumed so
     assert model.OPTIONS_BEFORE_PINNED["target_sizes"] is False and model.check_sample_options()["target_sizes"]
     assert abs(atoms(220, target_sizes=False) - atoms(400, target_sizes=False)) < 3
+
+
+def test_sampling_reports_its_denoising_steps_to_a_listener_and_draws_the_same(trained):
+    """The web app's bar hears each step of a chunk (it moved only between chunks, a minute apart at many steps), and
+    listening changes nothing drawn."""
+    from molgen.progress import reporting_progress
+
+    model = trained[0]
+    heard: list[float] = []
+    with reporting_progress(heard.append):
+        listened = [s.smiles for s in model.sample(10, seed=3, steps=5, batch_size=4)]
+    assert listened == [s.smiles for s in model.sample(10, seed=3, steps=5, batch_size=4)]
+    assert heard[0] == 0 and heard == sorted(heard) and 0.8 <= heard[-1] < 1   # in order, across the three batches
+    assert len(heard) >= 3 * 5 and len(set(heard)) == len(heard)

@@ -6,6 +6,7 @@ import json
 import re
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from molgen import cli
@@ -106,12 +107,20 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.tag_candidates("cli-run", frame["smiles"].head(2), "hinge")
         store.tag_candidates("cli-run", frame["smiles"].iloc[2:4], "hinge-binders")
+        for two in ("hinge,hinge-binders", ""):   # one tag at a time: "a,b" would cut two out of "a,b,c"
+            with pytest.raises(ValueError):
+                store.untag_candidates("cli-run", frame["smiles"], two)
+            with pytest.raises(ValueError):
+                store.count("cli-run", tagged=two)
     hinge = run("export", "cli-run", "--tagged", "hinge", "-o", tmp_path / "hinge.csv", home=tmp_path)
     assert hinge.exit_code == 0 and pd.read_csv(tmp_path / "hinge.csv")["smiles"].tolist() == frame["smiles"].head(2).tolist()
     assert json.loads((tmp_path / "hinge.csv.manifest.json").read_text())["export"]["tagged"] == "hinge"
     untagged = run("export", "cli-run", "--tagged", "lead", "-o", tmp_path / "lead.csv", home=tmp_path)
     assert untagged.exit_code == 1 and "no candidate is tagged 'lead' (the run's molecules carry: hinge, hinge-binders)" \
         in " ".join(untagged.output.split())
+    for bad in ("a,b", "[/S]"):   # two tags, or Rich markup: refused, or said as written
+        odd = run("export", "cli-run", "--tagged", bad, "-o", tmp_path / "odd.csv", home=tmp_path)
+        assert odd.exit_code in (1, 2) and "Traceback" not in odd.output and bad in odd.output
     both = run("export", "cli-run", "--selected", "--tagged", "hinge-binders", "-o", tmp_path / "both.csv", home=tmp_path)
     assert both.exit_code == 0 and pd.read_csv(tmp_path / "both.csv")["smiles"].tolist() == [frame["smiles"].iloc[2]]
     declined = run("runs", "delete", "cli-run", home=tmp_path, input="n\n")

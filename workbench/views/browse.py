@@ -216,8 +216,8 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict, ta
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{show_all * bool(stored)}"
     if tagged is not None and ranked_only and not store().count(run_id, ranked_only=True, tagged=tagged):
-        return (f"No molecule tagged {tagged!r} meets the run's conditions: turn off \"Only molecules meeting the "
-                "run's conditions\" to see the tagged ones that missed one.")
+        return plain(f"No molecule tagged {tagged!r} meets the run's conditions: turn off \"Only molecules meeting "
+                     "the run's conditions\" to see the tagged ones that missed one.")
     return "No candidate matches these filters." if ranges or tagged is not None else "This run stored no molecules: " + \
         on_this_page(record["message"])
 
@@ -456,14 +456,18 @@ if run_id:
         if st.toggle("Selected only", key="browse_selected"):
             ranges["selected"] = (1, 1)
         tags = store().candidate_tags(run_id)
+        listed = store().candidate_tags(run_id, ranked_only=ranked_only) if ranked_only else tags   # as the page lists
         if asked.get("tag") in tags:
             st.session_state["browse_tag_filter"] = asked["tag"]
-        elif st.session_state.get("browse_tag_filter", ANY_TAG) not in tags:   # a tag taken off, or another run's
+        elif asked.get("tag"):   # a link to a tag taken off since: said, as a missing run is
+            st.warning(plain(f"The address asks for the molecules tagged {asked['tag']!r}; no molecule of this run "
+                             "carries that tag now, so every molecule is listed."))
+        if st.session_state.get("browse_tag_filter", ANY_TAG) not in tags:   # a tag taken off, or another run's
             st.session_state["browse_tag_filter"] = ANY_TAG
         tagged = None
         if tags:
             tagged = st.selectbox("Tagged", [ANY_TAG, *tags], key="browse_tag_filter",
-                                  format_func=lambda t: f"{t} ({tags[t]:,})" if t else "any molecule") or None
+                                  format_func=lambda t: f"{t} ({listed.get(t, 0):,})" if t else "any molecule") or None
             view.update({"tag": tagged} if tagged else {})
     # a column this run has no value of (graph diffusion gives no log-likelihood) would sort in no order at all
     sort_columns = ["rank", *[c for c in FILTERABLE if bounds.get(c, (None, None))[0] is not None], "alerts"]

@@ -64,10 +64,10 @@ if run_id:
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
         elif (selected_only or tagged) and (chosen := store().count(run_id, ranges={"selected": (1, 1)} if selected_only
                                                                     else None, tagged=tagged)):
-            hand = " and ".join(["selected"] * selected_only + [f"tagged {tagged!r}"] * bool(tagged))
-            st.info(f"None of the {chosen:,} {hand} candidates passes the filters: loosen them or clear them.")
+            hand = " and ".join(["selected"] * selected_only + ([f"tagged {tagged!r}"] if tagged else []))
+            st.info(plain(f"None of the {chosen:,} {hand} candidates passes the filters: loosen them or clear them."))
         elif selected_only and tagged:
-            st.info(f"No selected candidate of this run is tagged {tagged!r}.")
+            st.info(plain(f"No selected candidate of this run is tagged {tagged!r}."))
         elif selected_only:
             st.info("No candidate of this run is selected: tick molecules on **Browse** (in its grid or "
                     "table), or turn off \"Only the selected candidates\".")
@@ -96,7 +96,7 @@ if run_id:
             st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
     if len(preview):
         # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
-        cut = "".join(["-selected" * selected_only, f"-{file_name(tagged)}" if tagged else "", f"-top{int(top)}" if top else "",
+        cut = "".join(["-selected" * selected_only, f"-tagged-{file_name(tagged)}" if tagged else "", f"-top{int(top)}" if top else "",
                        f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else "",
                        "-passing" * passing_only, "-with-unranked" * include_unranked])
         name = f"{file_name(record['name'])}{cut}.{fmt}"

@@ -10,10 +10,11 @@ import streamlit as st
 from molgen.models.base import CheckpointError, Conditions
 from molgen.models.graph_diffusion.model import FLOW_DEFAULTS, FLOW_MIN_STEPS, SAMPLERS, STEP_SPACING, sampler_options
 from molgen.models.graph_vae.sample import DECODINGS, DEFAULT_DECODING, MOST_LIKELY_CANDIDATES, MOST_LIKELY_TEMPERATURE
-from molgen.runs import RunNotFound, counted_of, filter_alone_note, validity_note
+from molgen.runs import RunNotFound, RunStore, counted_of, filter_alone_note, validity_note
 from molgen.runs import generate as generate_run, resume as resume_run
 from molgen.runs.conditions import (ConditionError, ConditionFilter, check_new_conditions, conditions_to_dict,
                                     training_share)
+from molgen.progress import reporting_progress
 from molgen.runs.store import AmbiguousRun, ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, without_shortfall_warning
 
@@ -135,7 +136,10 @@ with left:
                                               if conditional
                                               else "no native property conditioning: property conditions are met by filtering"))
     if model.family == "graph-vae":
-        st.caption("every molecule is valid by construction (the decoder masks choices that break valence)")
+        st.caption("every molecule is valid by construction (the decoder masks choices that break valence)"
+                   + ("" if model.config.latent_prior_rows else "; this checkpoint carries no aggregate posterior, so "
+                      "it samples its latents from N(0, I) (the shipped model's FCD/Test was 2.93 from N(0, I), 1.61 "
+                      "from its posterior; `molgen train ship --latent-prior` adds one)"))
     # no bounds on the fields themselves: a value typed past one was shown, red, while the run used the last one
     # in range (a review asked for 150,000 and got 200); checked below instead, and Generate waits
     n, n_ok = checked_number("Molecules (valid, unique, meeting every condition)", N_RANGE, 200, step=50,
@@ -336,13 +340,18 @@ def _progress_bar(stop_key: str = "gen_stop"):
     page waits for that (:func:`_wait_for_the_stop`), then shows the summary, which offers to continue it."""
     bar = st.progress(0.0, text="sampling")
     st.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
-              help="stops after the chunk being sampled; the run is kept, with every molecule stored so far ranked, and "
-                   "can be continued")
+              help="stops after the chunk being sampled (graph diffusion: after its denoising step); the run is kept, "
+                   "with every molecule stored so far ranked, and can be continued")
+    shown = {"value": 0.0, "text": "sampling"}
 
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
-        bar.progress(min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
+        shown.update(value=min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
+        bar.progress(shown["value"], text=shown["text"])
 
-    return bar, on_chunk
+    def within_chunk(fraction: float) -> None:   # graph diffusion's denoising steps, between chunks
+        bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {fraction:.0%} denoised")
+
+    return bar, on_chunk, within_chunk
 
 
 def _say_running(record: dict, shown_here: bool = True) -> None:
@@ -374,10 +383,11 @@ def _wait_for_the_stop(run_id: str, name: str) -> dict | None:
     """The run's record once its sampling has stopped (at its next chunk), or after :data:`STOP_WAIT_SECONDS`.
     The line under the spinner is rewritten every second: an element, where a further click stops this wait too."""
     waited = st.empty()
-    with st.spinner(plain(f"Stopping run {name} after the chunk it is sampling ...")):
+    # its own connection: the stopping run writes through the session's on the thread of the page run it stops
+    with st.spinner(plain(f"Stopping run {name} after the chunk it is sampling ...")), RunStore(store().path) as watch:
         for second in range(STOP_WAIT_SECONDS):
             try:
-                record = store().run(run_id)
+                record = watch.run(run_id)
             except RunNotFound:   # deleted meanwhile (another tab, the command line)
                 return None
             if record["status"] != "running":
@@ -407,10 +417,11 @@ def _offer_to_continue(record: dict) -> None:
                                              "until this many molecules have been sampled in all, or enough meet "
                                              "every condition.")
     if st.button("Continue this run", key=f"gen_continue_{record['id']}", disabled=not more_ok):
-        bar, on_chunk = _progress_bar(f"gen_stop_{record['id']}")
+        bar, on_chunk, within_chunk = _progress_bar(f"gen_stop_{record['id']}")
         _note_started(record["id"])   # its summary is the page's from now on, however it ends
         try:
-            resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
+            with reporting_progress(within_chunk):
+                resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
         except Exception as error:  # noqa: BLE001 -- the record keeps a failure; the page says it, no traceback
             bar.empty()
             st.error(plain(error))
@@ -423,11 +434,13 @@ if not ready:
 st.caption("While a run samples, \"Stop this run\" (or changing the form, or leaving the page) stops it after the chunk it is "
            "sampling; it is kept, and its summary here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
-    bar, on_chunk = _progress_bar()
+    bar, on_chunk, within_chunk = _progress_bar()
     try:
-        run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
-                       name=name or None, max_samples=None if max_samples is None else int(max_samples), sample_options=options, store=store(),
-                       progress=False, on_chunk=on_chunk, on_start=_note_started)
+        with reporting_progress(within_chunk):
+            run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
+                           name=name or None, max_samples=None if max_samples is None else int(max_samples),
+                           sample_options=options, store=store(), progress=False, on_chunk=on_chunk,
+                           on_start=_note_started)
     except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
         failed_run = getattr(error, "molgen_run_id", None)   # the run it stopped; none if refused before sampling
@@ -454,7 +467,9 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         st.query_params.pop("run", None)
     else:   # back from another page: the address names the run shown again
         st.query_params["run"] = last
-    if record is not None and record["status"] == "running" and st.session_state.pop("gen_stop_asked", False):
+    stop_asked = st.session_state.pop("gen_stop_asked", False)   # read once: a stale one would wait for nothing
+    if (record is not None and record["status"] == "running" and stop_asked
+            and "in this process" in (store().busy(record["id"]) or "")):   # this app's own run, not another's
         record = _wait_for_the_stop(record["id"], record["name"])
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
         _say_running(record)

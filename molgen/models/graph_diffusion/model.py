@@ -26,6 +26,7 @@ from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
 from molgen.models.graph_diffusion.projection import atom_capacities, project_batch
 from molgen.models.training import normalised_conditions
+from molgen.progress import progress_part, report_progress
 
 FAMILY = "graph-diffusion"
 SIZE_GROUP = 64  # graphs per denoising batch within a sampling batch, grouped by size
@@ -225,7 +226,9 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         projected = torch.zeros(n, dtype=torch.long)
         held = fixed[0].shape[0] if fixed is not None else 0
         belief = None   # the last prediction's chance of a bond per pair: which new bond a mark keeps
-        for t, s, tau, dtau in self._schedule(steps, chain["step_spacing"]):
+        schedule = self._schedule(steps, chain["step_spacing"])
+        for step, (t, s, tau, dtau) in enumerate(schedule):
+            report_progress(step / len(schedule))   # a listener (the web app's bar) hears each step
             if fixed is not None:
                 xt, et = self._inpaint(xt, et, fixed, t, mask, generator, belief)
             tt = torch.full((n,), t, dtype=torch.long)
@@ -477,9 +480,11 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                 sizes = torch.multinomial(weights, size, replacement=True, generator=generator)
             else:
                 sizes = torch.randint(low, high + 1, (size,), generator=generator)
-            out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None else 0.0,
-                                         scaffold=conditions.scaffold, generator=generator, projection=projection,
-                                         keep_scaffold_hydrogens=keep_scaffold_hydrogens, **chain))
+            with progress_part(len(out) / n, size / n):
+                out.extend(self.sample_sizes(sizes, steps=steps, targets=targets, guidance=guidance if prior is None
+                                             else 0.0, scaffold=conditions.scaffold, generator=generator,
+                                             projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens,
+                                             **chain))
         return out
 
     def sample_sizes(self, sizes: torch.Tensor, *, steps: int | None = None, targets: dict[str, float] | torch.Tensor | None = None,
@@ -494,12 +499,15 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         out: list[Sample | None] = [None] * len(sizes)
         held = self._scaffold(scaffold)[0].shape[0] if scaffold else 0   # the scaffold's nodes, first in each graph
         aromatic = [atom.GetIsAromatic() for atom in scaffold_core(scaffold)[0].GetAtoms()] if scaffold else None
+        done = 0
         for group in sizes.argsort(stable=True).split(SIZE_GROUP):
             chosen = targets[group] if isinstance(targets, torch.Tensor) else targets
-            x, e, mask, projected = self.sample_graphs(
-                len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
-                generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
-                step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
+            with progress_part(done / len(sizes), len(group) / len(sizes)):
+                x, e, mask, projected = self.sample_graphs(
+                    len(group), steps=steps, sizes=sizes[group], targets=chosen, guidance=guidance, scaffold=scaffold,
+                    generator=generator, sampler=sampler, target_guidance=target_guidance, stochasticity=stochasticity,
+                    step_spacing=step_spacing, projection=projection, keep_scaffold_hydrogens=keep_scaffold_hydrogens)
+            done += len(group)
             for index, sample, changed in zip(group.tolist(), self._to_samples(x, e, mask, scaffold_atoms=held,
                                                                                  scaffold_aromatic=aromatic),
                                               projected.tolist()):

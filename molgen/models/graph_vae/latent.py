@@ -237,7 +237,7 @@ def ring_out_of_reach(model, smiles: str) -> str | None:
     if largest <= limit:
         return None
     return (f"{_short(smiles)} holds a ring of {largest} atoms as the decoder builds it, and this model closes no ring "
-            f"larger than {limit} atoms (the largest its training molecules need): no latent point decodes back to it")
+            f"larger than {limit} atoms (its ring limit): no latent point decodes back to it")
 
 
 def warn_if_not_held(smiles: str, decoded: str, what: str, model=None) -> None:
