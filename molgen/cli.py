@@ -1959,7 +1959,7 @@ def _say_before_sampling(store, run_id: str) -> str | None:
     if record["model"] == "graph-vae" and not _carries_latent_prior(record["checkpoint"]):   # training says so; here too
         console.print(escape(f"{record['checkpoint']} samples its latents from N(0, I): it carries no aggregate "
                              "posterior (`molgen train ship CHECKPOINT OUT.pt --latent-prior DATA` adds one; the shipped "
-                             "model's FCD/Test was 2.93 from N(0, I), 1.61 from its posterior)"), style="yellow")
+                             "model decoding greedily: FCD/Test 2.93 from N(0, I), 1.61 from its posterior)"), style="yellow")
     if alone := filter_alone_note(record):
         console.print(f"[yellow]{escape(alone)}[/yellow]")
     return alone
@@ -2448,9 +2448,9 @@ def export_command(
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
     if not rows:
+        tagged = tagged.strip() if tagged is not None else None   # as the export matched it
         chosen = store.count(record["id"], ranges={"selected": (1, 1)} if selected else None, tagged=tagged) \
             if selected or tagged is not None else 0
-        tagged = tagged.strip() if tagged is not None else None
         hand = " and ".join(["selected"] * selected + ([f"tagged {tagged!r}"] if tagged is not None else []))
         known = ", ".join(store.candidate_tags(record["id"])) if tagged is not None else ""
         why = (f"no candidate is {hand}" + (" (select them in the app's Browse page)" if selected else

@@ -947,12 +947,13 @@ def _sdf_value(value) -> str:
 
 
 def _absolute_stereocentres(mol: Chem.Mol) -> bool:
-    """Whether ``mol`` has stereocentres given as written, absolute: any, and none in a relative (AND/OR) group. A
+    """Whether ``mol`` has a stereocentre given as written, absolute: one outside every relative (AND/OR) group. A
     molfile says so by its chiral flag; without it, the MDL convention (and RDKit's
-    ``TranslateChiralFlagToStereoGroups``) reads every centre as relative, as in a racemate."""
-    chiral = any(atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED for atom in mol.GetAtoms())
-    relative = any(group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE for group in mol.GetStereoGroups())
-    return chiral and not relative
+    ``TranslateChiralFlagToStereoGroups``) reads every ungrouped centre as relative, as in a racemate."""
+    relative = {atom.GetIdx() for group in mol.GetStereoGroups()
+                if group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE for atom in group.GetAtoms()}
+    return any(atom.GetChiralTag() != Chem.ChiralType.CHI_UNSPECIFIED and atom.GetIdx() not in relative
+               for atom in mol.GetAtoms())
 
 
 def _write_sdf(frame: pd.DataFrame, path: Path, smiles_column: str) -> None:

@@ -148,7 +148,8 @@ def _merge_range(conditions: Conditions, name: str, low: float | None, high: flo
     low = low if old_low is None else (old_low if low is None else max(low, old_low))
     high = high if old_high is None else (old_high if high is None else min(high, old_high))
     if low is not None and high is not None and low > high:
-        raise ConditionError(f"condition {text!r}: {name} cannot be both >= {low} and <= {high}")
+        raise ConditionError(f"condition {text!r}: {name} cannot be both {window_text(name, low, None)} and "
+                             f"{window_text(name, None, high)}")
     conditions.ranges[name] = (low, high)
 
 
@@ -176,7 +177,49 @@ def check_new_conditions(conditions: Conditions) -> None:
             refuse_a_salt(text)
         except ValueError as error:
             raise ConditionError(f"{what}: {error}") from None
+    check_whole_counts(conditions)
     check_new_reference(conditions)
+
+
+def check_whole_counts(conditions: Conditions) -> None:
+    """Refuse, before a new run, a window on a count that holds no whole number: a count never lies strictly
+    between two (a review: rings=2.5 sampled its budget away)."""
+    for name, (low, high) in condition_windows(conditions).items():
+        if PROPERTIES[name].integer and low is not None and high is not None and math.ceil(low) > math.floor(high):
+            raise ConditionError(f"{window_text(name, low, high)} holds no whole number, and {name} is a count: no "
+                                 f"molecule can meet it{_whole_targets_hint(conditions, name)}")
+
+
+def _whole_targets_hint(conditions: Conditions, name: str) -> str:
+    """For a fractional target on a count: the whole numbers beside it that the condition's range allows."""
+    target = conditions.targets.get(name)
+    if target is None or float(target).is_integer():
+        return ""
+    low, high = conditions.ranges.get(name, (None, None))
+    allowed = [whole for whole in (math.floor(target), math.ceil(target))
+               if (low is None or whole >= low) and (high is None or whole <= high)]
+    return f"; give {' or '.join(f'{name}={whole}' for whole in allowed)}" if allowed else ""
+
+
+def condition_windows(conditions: Conditions) -> dict[str, tuple[float | None, float | None]]:
+    """Every property condition as an inclusive window (targets widened by their tolerance, cut by a range)."""
+    out = dict(conditions.ranges)
+    for name, value in conditions.targets.items():
+        low, high = target_window(name, value)
+        old_low, old_high = out.get(name, (None, None))
+        out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
+    return out
+
+
+def shown_window(name: str, low: float | None, high: float | None) -> str:
+    """A window as a chemist reads it: a count's in whole numbers (hbd = 2.5 +/- 0.6 keeps 2 and 3, said
+    ``2 <= hbd <= 3``), unless it holds none (a run stored before such windows were refused), then as stored."""
+    if PROPERTIES[name].integer:
+        whole_low = None if low is None else math.ceil(low)
+        whole_high = None if high is None else math.floor(high)
+        if whole_low is None or whole_high is None or whole_low <= whole_high:
+            return window_text(name, whole_low, whole_high)
+    return window_text(name, low, high)
 
 
 def check_new_reference(conditions: Conditions) -> None:
@@ -235,6 +278,7 @@ def build_conditions(expressions: list[str] | None = None, *, scaffold: str | No
     if similar_to:
         conditions.similar_to, conditions.min_similarity = parse_similar_to(similar_to)
     ConditionFilter(conditions)  # validates SMILES/SMARTS
+    check_whole_counts(conditions)   # typed: said as the other conditions are, before anything else runs
     return conditions
 
 
@@ -287,14 +331,7 @@ class ConditionFilter:
                                      f"{window_text(name, low, high)}")
             if _out_of_reach(name, low, high):   # ranges built directly (the web app's sliders), not parsed
                 _unreachable(name, window_text(name, low, high))
-            whole = PROPERTIES[name].integer
-            if whole and low is not None and high is not None and math.ceil(low) > math.floor(high):
-                # a count never lies strictly between two whole numbers (a review: rings=2.5 sampled its budget away)
-                target = c.targets.get(name)
-                raise ConditionError(f"{window_text(name, low, high)} holds no whole number, and {name} is a count: no "
-                                     "molecule can meet it" + (f"; give {name}={math.floor(target)} or "
-                                                              f"{name}={math.ceil(target)}" if target is not None else ""))
-            if low is not None and low == high and not whole:   # a slider's two ends dragged together
+            if low is not None and low == high and not PROPERTIES[name].integer:   # a slider's two ends dragged together
                 near = window_text(name, *target_window(name, low))
                 raise ConditionError(f"{window_text(name, low, high)} asks for one exact value of a continuous "
                                      f"property, which almost no molecule has: widen the window, or give a target "
@@ -384,21 +421,14 @@ class ConditionFilter:
 
     def windows(self) -> dict[str, tuple[float | None, float | None]]:
         """Every property condition as an inclusive window (targets widened by their tolerance)."""
-        out = dict(self.conditions.ranges)
-        for name, value in self.conditions.targets.items():
-            low, high = target_window(name, value)
-            old_low, old_high = out.get(name, (None, None))
-            out[name] = (low if old_low is None else max(low, old_low), high if old_high is None else min(high, old_high))
-        return out
+        return condition_windows(self.conditions)
 
     def describe(self) -> list[str]:
         """Each property condition as the filter applies it, in words: a target with its tolerance
         (``qed = 0.8 +/- 0.05, so 0.75 <= qed <= 0.85``), a window as its inclusive bounds."""
         lines = []
         for name, (low, high) in self.windows().items():
-            if PROPERTIES[name].integer:   # a count's window in whole numbers (hbd = 2.5 +/- 0.6 keeps 2 and 3)
-                low, high = (None if low is None else math.ceil(low)), (None if high is None else math.floor(high))
-            bounds = window_text(name, low, high)
+            bounds = shown_window(name, low, high)
             if name in self.conditions.targets:
                 target = self.conditions.targets[name]
                 whole = PROPERTIES[name].integer and math.ceil(low) == math.floor(high) == target   # a count's value
@@ -487,7 +517,7 @@ class ConditionFilter:
             value = properties[name] if properties and name in properties else PROPERTIES[name].function(mol)
             if (low is not None and value < low) or (high is not None and value > high):
                 # the value named, so "900 <= mw (mw 306)" reads on its own in a caption
-                missed.append(f"{window_text(name, low, high)} ({name} {missed_value(value, low, high)})")
+                missed.append(f"{shown_window(name, low, high)} ({name} {missed_value(value, low, high)})")
         if self._scaffold is not None:
             mol_as_drawn = mol
             mol = _hydrogens_as_counts(mol)

@@ -621,10 +621,11 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     except LeaseLost:
         raise   # the run is another process's now: its record is not this one's to write
     except BaseException as error:
-        _record_the_stop(store, run_id, record, profile, timings, owner, error)
+        written = _record_the_stop(store, run_id, record, profile, timings, owner, error)
         error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
-        if isinstance(error, KeyboardInterrupt):   # a script's Ctrl-C: its traceback says what is kept (a review)
-            error.add_note(f"molgen: run {record['name']} is kept as interrupted, its molecules so far ranked; "
+        if isinstance(error, KeyboardInterrupt) and written is not None:   # a script's Ctrl-C: what is kept (a review)
+            ranked = "its molecules so far ranked" if written else "its molecules so far could not be ranked"
+            error.add_note(f"molgen: run {record['name']} is kept as interrupted, {ranked}; "
                            f"molgen.runs.resume({run_id!r}) continues it")
         raise
     finally:
@@ -633,15 +634,16 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
 
 
 def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: ScoringProfile | None, timings: dict,
-                     owner: str, error: BaseException) -> None:
+                     owner: str, error: BaseException) -> bool | None:
     """What is stored is ranked and counted, so the partial run can be browsed and exported as it stands; the
-    record says whether it was stopped (resumable as it is) or failed (with the error)."""
+    record says whether it was stopped (resumable as it is) or failed (with the error). Returns whether what is
+    stored was ranked; None when the record is another process's now (nothing written)."""
     try:
         _rank(store, run_id, profile or stored_profile(record["profile"], f"run {run_id}"), owner)
         counts = store.tally(run_id, record["n_requested"])
         counts["validity_note"] = validity_note(record, counts)
     except LeaseLost:
-        return   # lost while it stopped: the record is the new holder's
+        return None   # lost while it stopped: the record is the new holder's
     except Exception:  # noqa: BLE001 -- the interruption is what gets reported, not a failure to rank
         counts = None
     ranked = "are ranked" if counts is not None else "could not be ranked (see the error)"
@@ -654,7 +656,8 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
         store.update_run(run_id, owner=owner, status=status, message=message, timings=timings,
                          **({"counts": counts} if counts else {}))
     except LeaseLost:
-        pass
+        return None
+    return counts is not None
 
 
 def counted_towards_n(frame: pd.DataFrame, params: dict) -> int:

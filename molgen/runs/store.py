@@ -741,7 +741,9 @@ class RunStore:
 
     def untag_candidates(self, run: str, smiles: Iterable[str], tag: str) -> int:
         """Take ``tag`` off the candidates of ``run`` with these SMILES (their other tags kept); how many had it."""
-        [tag] = _checked_tags([tag])   # "a,b" would cut two tags out of "a,b,c"
+        tag = tag.strip()   # matched as stored otherwise: a tag an older molgen stored with a tab still comes off
+        if not tag or "," in tag:   # "a,b" would cut two tags out of "a,b,c"
+            raise ValueError(f"a tag to take off is one tag, not {tag!r}")
         run_id = self.resolve(run)
         with self.transaction() as db:
             # the tag cut out of ",a,b,c," and the padding commas trimmed again

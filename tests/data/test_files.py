@@ -318,10 +318,15 @@ def test_sdf_records_of_absolute_stereocentres_carry_the_chiral_flag(tmp_path):
     from molgen.data.files import write_molecules
 
     written = write_molecules(pd.DataFrame({"smiles": ["CC(=O)NC[C@H]1CN(c2ccccc2)C(=O)O1", "CCO", "C/C=C/C",
-                                                       "C[C@H](N)C(=O)O |&1:1|"]}), tmp_path / "stereo.sdf")
+                                                       "C[C@H](N)C(=O)O |&1:1|", "C[C@H](N)[C@@H](C)O |&1:3|"]}),
+                              tmp_path / "stereo.sdf")
     flags = [mol.GetIntProp("_MolFileChiralFlag") if mol.HasProp("_MolFileChiralFlag") else 0
              for mol in Chem.SDMolSupplier(str(written))]
-    assert flags == [1, 0, 0, 0]   # an absolute centre; none; a double bond only; a racemate (&1)
+    assert flags == [1, 0, 0, 0, 1]   # an absolute centre; none; a double bond only; a racemate (&1); one of each
+    mixed = list(Chem.SDMolSupplier(str(written)))[4]
+    Chem.TranslateChiralFlagToStereoGroups(mixed)   # the ungrouped centre stays absolute, the &1 one relative
+    assert sorted((g.GetGroupType(), [a.GetIdx() for a in g.GetAtoms()]) for g in mixed.GetStereoGroups()) == [
+        (Chem.StereoGroupType.STEREO_ABSOLUTE, [1]), (Chem.StereoGroupType.STEREO_AND, [3])]
     back = next(iter(Chem.SDMolSupplier(str(written))))
     Chem.TranslateChiralFlagToStereoGroups(back)
     assert [g.GetGroupType() for g in back.GetStereoGroups()] == [Chem.StereoGroupType.STEREO_ABSOLUTE]

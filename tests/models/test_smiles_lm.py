@@ -608,8 +608,11 @@ def test_a_fine_tunes_new_molecules_holding_the_series_ring_system_are_told_from
     assert (with_reference.key, with_reference.share) == (series_core(quinazolines).key, round(70 / 71, 4))
     assert with_reference.smiles == "c1ccc2ncncc2c1"
     # a rival held by fewer than half the compounds is no core, and leaves the commonest one, held by more, as it was
+    # (44 phenyls, 40 quinazolines without one: the quinazoline, at 40 >= 0.9 x 44, made the answer None)
     phenyls = [f"c1ccccc1{'C' * i}O" for i in range(1, 45)]
-    assert series_core(phenyls + quinazolines[:40]).smiles == "c1ccccc1"
+    alkoxy_quinazolines = [f"{'C' * i}Oc1ncnc2ccccc12" for i in range(1, 41)]
+    mixed = series_core(phenyls + alkoxy_quinazolines)
+    assert (mixed.smiles, mixed.share) == ("c1ccccc1", round(44 / 84, 4))
     # shown as a molecule, its exocyclic C=O, S=O and C=N kept, an N-oxide as one, a charge its substituent made
     # given up (reviews: 4-quinolone read C1=CNc2ccccc2C1, sulfolane C1CC[SH4]C1, N-methylpyridinium c1cc[nH+]cc1)
     assert ring_systems("CN1C=C(C(=O)O)C(=O)c2ccccc21") == {"c1ccc2ncccc2c1": "O=c1cc[nH]c2ccccc12"}

@@ -122,6 +122,15 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
                         (["2.1<=rings<=2.9"], "2.1 <= rings <= 2.9 holds no whole number")):
         with pytest.raises(ConditionError, match=re.escape(said)):
             ConditionFilter(build_conditions(asked))
+    # ... only a new run: a run stored with one still reads (export, resume, Compare), its window as stored
+    assert ConditionFilter(Conditions(targets={"rings": 2.5})).describe() == ["rings = 2.5 +/- 0.4, so 2.1 <= rings <= 2.9"]
+    # the hint offers only whole numbers the range allows, and none beside a whole target
+    with pytest.raises(ConditionError, match=r"no molecule can meet it; give rings=3$"):
+        build_conditions(["rings=2.5", "rings>=2.6"])
+    with pytest.raises(ConditionError, match=r"no molecule can meet it$"):
+        build_conditions(["rings=3", "rings<=2.9"])
+    with pytest.raises(ConditionError, match=re.escape("tpsa cannot be both 0 < tpsa and tpsa <= 0")):
+        build_conditions(["tpsa>0", "tpsa<=0"])
     # a strict bound at 0 reads as typed (it was stored as the smallest float and shown as 4.94065645841e-324)
     assert ConditionFilter(build_conditions(["tpsa>0", "logp<0", "qed>0.5"])).describe() == ["0 < tpsa", "logp < 0",
                                                                                              "0.5 < qed"]

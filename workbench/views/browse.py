@@ -279,7 +279,11 @@ def _tag_selected(run_id: str, remove: bool = False) -> None:
         if not tag.strip():
             st.session_state["browse_tag_said"] = ("error", "Type the tag to take off the selected molecules.")
             return
-        untagged = store().untag_candidates(run_id, chosen, tag)
+        try:
+            untagged = store().untag_candidates(run_id, chosen, tag)
+        except ValueError as error:   # a comma: two tags
+            st.session_state["browse_tag_said"] = ("error", str(error))
+            return
         st.session_state["browse_tag_said"] = (
             ("success", f"Took {tag.strip()!r} off {untagged:,} of the {len(chosen):,} {molecules}.") if untagged else
             ("error", f"None of the {len(chosen):,} {molecules} is tagged {tag.strip()!r}: nothing to take off."))
@@ -461,7 +465,7 @@ if run_id:
             st.session_state["browse_tag_filter"] = asked["tag"]
         elif asked.get("tag"):   # a link to a tag taken off since: said, as a missing run is
             st.warning(plain(f"The address asks for the molecules tagged {asked['tag']!r}; no molecule of this run "
-                             "carries that tag now, so every molecule is listed."))
+                             "carries that tag now, so the tag filter is off."))
         if st.session_state.get("browse_tag_filter", ANY_TAG) not in tags:   # a tag taken off, or another run's
             st.session_state["browse_tag_filter"] = ANY_TAG
         tagged = None

@@ -138,8 +138,9 @@ with left:
     if model.family == "graph-vae":
         st.caption("every molecule is valid by construction (the decoder masks choices that break valence)"
                    + ("" if model.config.latent_prior_rows else "; this checkpoint carries no aggregate posterior, so "
-                      "it samples its latents from N(0, I) (the shipped model's FCD/Test was 2.93 from N(0, I), 1.61 "
-                      "from its posterior; `molgen train ship --latent-prior` adds one)"))
+                      "it samples its latents from N(0, I) (the shipped model decoding greedily: FCD/Test 2.93 from "
+                      "N(0, I), 1.61 from its posterior; `molgen train ship CHECKPOINT OUT.pt --latent-prior DATA` "
+                      "adds one)"))
     # no bounds on the fields themselves: a value typed past one was shown, red, while the run used the last one
     # in range (a review asked for 150,000 and got 200); checked below instead, and Generate waits
     n, n_ok = checked_number("Molecules (valid, unique, meeting every condition)", N_RANGE, 200, step=50,
@@ -345,11 +346,15 @@ def _progress_bar(stop_key: str = "gen_stop"):
     shown = {"value": 0.0, "text": "sampling"}
 
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
-        shown.update(value=min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
+        shown.update(value=min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)",
+                     percent=None)
         bar.progress(shown["value"], text=shown["text"])
 
     def within_chunk(fraction: float) -> None:   # graph diffusion's denoising steps, between chunks
-        bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {fraction:.0%} denoised")
+        percent = f"{fraction:.0%}"
+        if shown.get("percent") != percent:   # a message a percent, not one a step (8,000 for a long chunk)
+            shown["percent"] = percent
+            bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {percent} denoised")
 
     return bar, on_chunk, within_chunk
 
@@ -380,17 +385,20 @@ STOP_WAIT_SECONDS = 300
 
 
 def _wait_for_the_stop(run_id: str, name: str) -> dict | None:
-    """The run's record once its sampling has stopped (at its next chunk), or after :data:`STOP_WAIT_SECONDS`.
-    The line under the spinner is rewritten every second: an element, where a further click stops this wait too."""
+    """The run's record once its sampling has stopped (after the chunk, or graph diffusion's denoising step, it was
+    at), or after :data:`STOP_WAIT_SECONDS`; at once when it is not this app's run sampling (it ended meanwhile,
+    or another process holds it). Read on a connection of its own: the stopping run writes through the session's,
+    on the thread of the page run it stops. The line under the spinner is rewritten every second: an element,
+    where a further click stops this wait too."""
     waited = st.empty()
-    # its own connection: the stopping run writes through the session's on the thread of the page run it stops
-    with st.spinner(plain(f"Stopping run {name} after the chunk it is sampling ...")), RunStore(store().path) as watch:
+    with st.spinner(plain(f"Stopping run {name} after the step it is sampling ...")), RunStore(store().path) as watch:
         for second in range(STOP_WAIT_SECONDS):
             try:
                 record = watch.run(run_id)
+                ours = "in this process" in (watch.busy(run_id) or "")
             except RunNotFound:   # deleted meanwhile (another tab, the command line)
                 return None
-            if record["status"] != "running":
+            if record["status"] != "running" or not ours:
                 break
             waited.caption(f"{second} s")
             time.sleep(1)
@@ -432,7 +440,7 @@ def _offer_to_continue(record: dict) -> None:
 if not ready:
     st.caption("Generate waits for the fields marked in red above.")
 st.caption("While a run samples, \"Stop this run\" (or changing the form, or leaving the page) stops it after the chunk it is "
-           "sampling; it is kept, and its summary here offers to continue it.")
+           "sampling (graph diffusion: after its denoising step); it is kept, and its summary here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk, within_chunk = _progress_bar()
     try:
@@ -468,9 +476,8 @@ if (last := st.session_state.get("gen_last_run")) is not None:
     else:   # back from another page: the address names the run shown again
         st.query_params["run"] = last
     stop_asked = st.session_state.pop("gen_stop_asked", False)   # read once: a stale one would wait for nothing
-    if (record is not None and record["status"] == "running" and stop_asked
-            and "in this process" in (store().busy(record["id"]) or "")):   # this app's own run, not another's
-        record = _wait_for_the_stop(record["id"], record["name"])
+    if record is not None and record["status"] == "running" and stop_asked:
+        record = _wait_for_the_stop(record["id"], record["name"])   # only while it is this app's run sampling
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
         _say_running(record)
     elif record is not None and not record["counts"]:   # failed before anything was stored and counted
