@@ -183,9 +183,13 @@ def check_new_conditions(conditions: Conditions) -> None:
 
 def check_whole_counts(conditions: Conditions) -> None:
     """Refuse, before a new run, a window on a count that holds no whole number: a count never lies strictly
-    between two (a review: rings=2.5 sampled its budget away)."""
+    between two (a review: rings=2.5 sampled its budget away). An unknown name, or a window whose ends cross, is
+    left to :class:`ConditionFilter`, which says it in its own words."""
+    for name in list(conditions.targets) + list(conditions.ranges):
+        _check_property(name, name)
     for name, (low, high) in condition_windows(conditions).items():
-        if PROPERTIES[name].integer and low is not None and high is not None and math.ceil(low) > math.floor(high):
+        if (PROPERTIES[name].integer and low is not None and high is not None and low <= high
+                and math.ceil(low) > math.floor(high)):
             raise ConditionError(f"{window_text(name, low, high)} holds no whole number, and {name} is a count: no "
                                  f"molecule can meet it{_whole_targets_hint(conditions, name)}")
 

@@ -341,20 +341,20 @@ def _progress_bar(stop_key: str = "gen_stop"):
     page waits for that (:func:`_wait_for_the_stop`), then shows the summary, which offers to continue it."""
     bar = st.progress(0.0, text="sampling")
     st.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
-              help="stops after the chunk being sampled (graph diffusion: after its denoising step); the run is kept, "
-                   "with every molecule stored so far ranked, and can be continued")
-    shown = {"value": 0.0, "text": "sampling"}
+              help="stops after the chunk being sampled (graph diffusion: within a moment, at its next denoising "
+                   "step); the run is kept, with every molecule stored so far ranked, and can be continued")
+    shown = {"value": 0.0, "text": "sampling", "at": 0.0}
 
     def on_chunk(accepted: int, wanted: int, sampled: int) -> None:
-        shown.update(value=min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)",
-                     percent=None)
+        shown.update(value=min(accepted / wanted, 1.0), text=f"{accepted:,} of {wanted:,} molecules ({sampled:,} sampled)")
         bar.progress(shown["value"], text=shown["text"])
 
     def within_chunk(fraction: float) -> None:   # graph diffusion's denoising steps, between chunks
-        percent = f"{fraction:.0%}"
-        if shown.get("percent") != percent:   # a message a percent, not one a step (8,000 for a long chunk)
-            shown["percent"] = percent
-            bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {percent} denoised")
+        # a message every quarter second at most, not one a step (8,000 for a long chunk); each is also where a
+        # Stop takes effect, so a quarter second is also how long a Stop waits for the step after it
+        if time.monotonic() - shown["at"] >= PROGRESS_SECONDS:
+            shown["at"] = time.monotonic()
+            bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {fraction:.0%} denoised")
 
     return bar, on_chunk, within_chunk
 
@@ -375,6 +375,10 @@ def _say_running(record: dict, shown_here: bool = True) -> None:
                       f"reloaded or left, which stops it at its next chunk); {after}"))
 
 
+#: Seconds between two progress messages within a chunk (graph diffusion's steps).
+PROGRESS_SECONDS = 0.25
+
+
 def _note_stop_asked() -> None:
     st.session_state["gen_stop_asked"] = True
 
@@ -384,18 +388,19 @@ def _note_stop_asked() -> None:
 STOP_WAIT_SECONDS = 300
 
 
-def _wait_for_the_stop(run_id: str, name: str) -> dict | None:
+def _wait_for_the_stop(run_id: str, name: str, family: str) -> dict | None:
     """The run's record once its sampling has stopped (after the chunk, or graph diffusion's denoising step, it was
     at), or after :data:`STOP_WAIT_SECONDS`; at once when it is not this app's run sampling (it ended meanwhile,
     or another process holds it). Read on a connection of its own: the stopping run writes through the session's,
     on the thread of the page run it stops. The line under the spinner is rewritten every second: an element,
     where a further click stops this wait too."""
     waited = st.empty()
-    with st.spinner(plain(f"Stopping run {name} after the step it is sampling ...")), RunStore(store().path) as watch:
+    at = "its next denoising step" if family == "graph-diffusion" else "the chunk it is sampling"
+    with st.spinner(plain(f"Stopping run {name} after {at} ...")), RunStore(store().path) as watch:
         for second in range(STOP_WAIT_SECONDS):
-            try:
-                record = watch.run(run_id)
+            try:   # the lease first: a run stopped writes its status, then lets the lease go
                 ours = "in this process" in (watch.busy(run_id) or "")
+                record = watch.run(run_id)
             except RunNotFound:   # deleted meanwhile (another tab, the command line)
                 return None
             if record["status"] != "running" or not ours:
@@ -440,7 +445,7 @@ def _offer_to_continue(record: dict) -> None:
 if not ready:
     st.caption("Generate waits for the fields marked in red above.")
 st.caption("While a run samples, \"Stop this run\" (or changing the form, or leaving the page) stops it after the chunk it is "
-           "sampling (graph diffusion: after its denoising step); it is kept, and its summary here offers to continue it.")
+           "sampling (graph diffusion: within a moment); it is kept, and its summary here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
     bar, on_chunk, within_chunk = _progress_bar()
     try:
@@ -477,7 +482,7 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         st.query_params["run"] = last
     stop_asked = st.session_state.pop("gen_stop_asked", False)   # read once: a stale one would wait for nothing
     if record is not None and record["status"] == "running" and stop_asked:
-        record = _wait_for_the_stop(record["id"], record["name"])   # only while it is this app's run sampling
+        record = _wait_for_the_stop(record["id"], record["name"], record["model"])   # while this app's run samples
     if record is not None and record["status"] == "running":   # continued elsewhere, or still sampling
         _say_running(record)
     elif record is not None and not record["counts"]:   # failed before anything was stored and counted
