@@ -183,8 +183,8 @@ def check_new_conditions(conditions: Conditions) -> None:
 
 def check_whole_counts(conditions: Conditions) -> None:
     """Refuse, before a new run, a window on a count that holds no whole number: a count never lies strictly
-    between two (a review: rings=2.5 sampled its budget away). An unknown name, or a window whose ends cross, is
-    left to :class:`ConditionFilter`, which says it in its own words."""
+    between two (a review: rings=2.5 sampled its budget away). An unknown name is said first, in the filter's words;
+    a window whose ends cross is left to :class:`ConditionFilter`."""
     for name in list(conditions.targets) + list(conditions.ranges):
         _check_property(name, name)
     for name, (low, high) in condition_windows(conditions).items():

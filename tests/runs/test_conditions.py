@@ -119,8 +119,6 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
     assert ConditionFilter(build_conditions(["hbd=2.5"])).describe() == ["hbd = 2.5 +/- 0.6, so 2 <= hbd <= 3"]
     assert ConditionFilter(build_conditions(["hbd=2.5"])).failures(Chem.MolFromSmiles("CCO")) == ["2 <= hbd <= 3 (hbd 1)"]
     # a name no property has is said as such, before any count is checked (a review: a bare KeyError)
-    from molgen.runs.conditions import check_new_conditions
-
     with pytest.raises(ConditionError, match="unknown property 'ringz'"):
         check_new_conditions(Conditions(targets={"ringz": 2}))
     for asked, said in ((["rings=2.5"], "2.1 <= rings <= 2.9 holds no whole number, and rings is a count: no molecule "

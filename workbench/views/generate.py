@@ -337,7 +337,8 @@ def _progress_bar(stop_key: str = "gen_stop"):
     """A progress bar, a Stop button under it, and the per-chunk callback that moves the bar.
 
     Stop is a click like any other: Streamlit starts the page again at once and stops this run of it at its next
-    element, the bar's next move after the chunk being sampled; the run is kept as interrupted. The new run of the
+    element, the bar's next move (after the chunk being sampled; graph diffusion's, within a quarter second); the
+    run is kept as interrupted. The new run of the
     page waits for that (:func:`_wait_for_the_stop`), then shows the summary, which offers to continue it."""
     bar = st.progress(0.0, text="sampling")
     st.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
@@ -384,7 +385,7 @@ def _note_stop_asked() -> None:
 
 
 #: How long the page waits for a run it was asked to stop (a chunk of 1,000 molecules takes seconds; graph
-#: diffusion's, at many steps, longer), before it says the run is still being stopped.
+#: diffusion stops within a step), before it says the run is still being stopped.
 STOP_WAIT_SECONDS = 300
 
 
