@@ -798,7 +798,8 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                 else:   # sending the chemist to a model that cannot steer either is a dead end
                     message += f"; this model does not steer towards the reference, nor could the graph VAE ({why})"
                 message += core
-            if missed[0][0].startswith("more than one group at an attachment point") and record["model"] == "smiles-lm":
+            if (missed[0][0].startswith("more than one group at an attachment point") and record["model"] == "smiles-lm"
+                    and shipped_diffusion_can_inpaint(record["conditions"]["scaffold"])):
                 message += ("; a SMILES model continues the scaffold as written and often puts a second group on the "
                             "attachment point's atom (an amide or sulfonamide NH made tertiary, or a ring), which a "
                             "larger budget does not change: graph diffusion (--model graph-diffusion) holds the "
@@ -954,6 +955,19 @@ def core_hint(reference: str, family: str) -> str:
     keeper = " with a model that keeps a scaffold (--model smiles-lm-lstm or graph-diffusion)" \
         if family == "graph-vae" else ""
     return f", and --scaffold '{scaffold}' (the reference's ring core){keeper} keeps its core"
+
+
+def shipped_diffusion_can_inpaint(scaffold: str) -> bool:
+    """Whether the shipped graph diffusion grows molecules on ``scaffold`` by inpainting (its atoms in the model's
+    vocabulary, written as SMILES, room left to grow): the advice to use it is a dead end otherwise. False when it
+    cannot be loaded to ask."""
+    from molgen.models.base import shipped_checkpoints
+
+    try:
+        _load_generator("graph-diffusion", shipped_checkpoints()["graph-diffusion"])._check_inpaintable(scaffold)
+    except Exception:  # noqa: BLE001 -- a scaffold it refuses, or no shipped model here: no advice
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)

@@ -1111,3 +1111,7 @@ def test_a_smiles_model_that_crowds_an_amide_nh_is_pointed_to_inpainting(store):
     message = run.record["message"]
     assert message.split("missed most often: ")[1].startswith("more than one group at an attachment point")
     assert "graph diffusion (--model graph-diffusion) holds the scaffold's hydrogens by inpainting" in message
+    # sent there only when its inpainting can hold the scaffold (a selenium it never saw: a dead end)
+    from molgen.runs.generate import shipped_diffusion_can_inpaint
+
+    assert shipped_diffusion_can_inpaint("*NC(=O)c1ccccc1") and not shipped_diffusion_can_inpaint("*NC(=O)c1ccc([Se]C)cc1")
