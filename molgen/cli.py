@@ -2413,7 +2413,7 @@ def export_command(
 
     Exit status 1 when no row is written (the file and its manifest still are), 2 for a refused option or run."""
     from molgen.runs import RunNotFound, RunStore
-    from molgen.runs.export import ExportError, export_with_manifest
+    from molgen.runs.export import ExportError, export_with_manifest, picked_by_hand
 
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
@@ -2448,10 +2448,7 @@ def export_command(
         console.print(f"[yellow]run {escape(record['name'])} is {record['status']}: these are the molecules ranked so far; "
                       f"continue it with molgen generate --resume {record['id']}[/yellow]")
     if not rows:
-        tagged = tagged.strip() if tagged is not None else None   # as the export matched it
-        chosen = store.count(record["id"], ranges={"selected": (1, 1)} if selected else None, tagged=tagged) \
-            if selected or tagged is not None else 0
-        hand = " and ".join(["selected"] * selected + ([f"tagged {tagged!r}"] if tagged is not None else []))
+        chosen, hand = picked_by_hand(store, record["id"], selected, tagged)
         known = ", ".join(store.candidate_tags(record["id"])) if tagged is not None else ""
         why = (f"no candidate is {hand}" + (" (select them in the app's Browse page)" if selected else
                   f" (the run's molecules carry: {known})" if known else " (no molecule of this run carries a tag)")
@@ -3751,11 +3748,11 @@ def latent_encode(
     import numpy as np
     import pandas as pd
 
+    from molgen.chem.graph import has_stereo
+    from molgen.chem.parse import parse_smiles
     from molgen.data.files import input_name
     from molgen.data.moses import sha256_of
     from molgen.models.graph_vae import latent
-    from molgen.chem.graph import has_stereo
-    from molgen.chem.parse import parse_smiles
     from molgen.models.graph_vae.latent_tables import encoded_form
     from molgen.progress import progress_bar
 

@@ -220,6 +220,16 @@ def failing_hard_filters(frame: pd.DataFrame) -> int:
     return int(failing.sum())
 
 
+def picked_by_hand(store: RunStore, run: str, selected_only: bool, tagged: str | None) -> tuple[int, str]:
+    """How many of a run's molecules an export limited to those picked by hand (selected, tagged) starts from,
+    before its other filters, and those words ("selected and tagged 'hinge'"), for saying why it wrote none."""
+    tagged = tagged.strip() if isinstance(tagged, str) else tagged   # as select_candidates matches it
+    words = " and ".join(["selected"] * selected_only + ([f"tagged {tagged!r}"] if tagged else []))
+    if not words:
+        return 0, ""
+    return store.count(run, ranges={"selected": (1, 1)} if selected_only else None, tagged=tagged or None), words
+
+
 def export_run(store: RunStore, run: str, path: str | Path, *, format: str | None = None, top: int | None = None,
                diverse: float | None = None, where: str | None = None, selected_only: bool = False,
                passing_only: bool = False, include_unranked: bool = False, tagged: str | None = None) -> Path:

@@ -934,7 +934,7 @@ def shipped_graph_vae_cannot_encode(smiles: str) -> str | None:
     from molgen.models.base import shipped_checkpoints
 
     try:
-        model = _shipped_graph_vae(str(shipped_checkpoints()["graph-vae"]))
+        model = _shipped_generator("graph-vae", str(shipped_checkpoints()["graph-vae"]))
     except Exception:  # noqa: BLE001 -- no shipped VAE here: the hint is then left as it was
         return None
     reason = model.unsteered(conditions_from_dict({"similar_to": smiles})).get("similar_to")
@@ -964,15 +964,16 @@ def shipped_diffusion_can_inpaint(scaffold: str) -> bool:
     from molgen.models.base import shipped_checkpoints
 
     try:
-        _load_generator("graph-diffusion", shipped_checkpoints()["graph-diffusion"])._check_inpaintable(scaffold)
+        _shipped_generator("graph-diffusion", str(shipped_checkpoints()["graph-diffusion"]))._check_inpaintable(scaffold)
     except Exception:  # noqa: BLE001 -- a scaffold it refuses, or no shipped model here: no advice
         return False
     return True
 
 
-@lru_cache(maxsize=1)
-def _shipped_graph_vae(path: str):
-    return _load_generator("graph-vae", Path(path))
+@lru_cache(maxsize=2)
+def _shipped_generator(family: str, path: str):
+    """A shipped model a run's advice asks what it can do (loaded once per process)."""
+    return _load_generator(family, Path(path))
 
 
 def filtered_only(record: dict) -> list[str]:

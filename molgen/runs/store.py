@@ -31,6 +31,7 @@ import threading
 import time
 import unicodedata
 import uuid
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -174,8 +175,10 @@ def ranked_count(counts: dict | None) -> int:
     return counts.get("ranked", counts.get("accepted", 0))
 
 
-# whether a candidate's tags (joined by commas) hold the whole tag ?1: "hinge" is not in "hinge-binders"
-_HAS_TAG = "instr(',' || tags || ',', ',' || ?1 || ',') > 0"
+def _has_tag(parameter: str = "?1") -> str:
+    """SQL: whether a candidate's tags (joined by commas) hold the whole tag ``parameter``: "hinge" is not in
+    "hinge-binders"."""
+    return f"instr(',' || tags || ',', ',' || {parameter} || ',') > 0"
 
 
 def _checked_tags(tags: Iterable[str]) -> list[str]:
@@ -680,7 +683,7 @@ class RunStore:
         if tagged is not None:   # matched as stored (candidate_tags lists them so); "a,b" would match two tags
             if not tagged or "," in tagged:
                 raise ValueError(f"a tag to filter by is one tag, not {tagged!r}")
-            clauses.append("instr(',' || tags || ',', ',' || ? || ',') > 0")
+            clauses.append(_has_tag("?"))
             values.append(tagged)
         for column, (low, high) in (ranges or {}).items():
             if column not in known:
@@ -735,7 +738,7 @@ class RunStore:
         run_id = self.resolve(run)
         with self.transaction() as db:
             cursor = db.executemany("UPDATE candidates SET tags = CASE WHEN tags = '' THEN ?1 "
-                                    f"WHEN {_HAS_TAG} THEN tags ELSE tags || ',' || ?1 END "
+                                    f"WHEN {_has_tag()} THEN tags ELSE tags || ',' || ?1 END "
                                     "WHERE run_id = ?2 AND smiles = ?3", [(tag, run_id, s) for s in smiles])
         return cursor.rowcount
 
@@ -748,18 +751,16 @@ class RunStore:
         with self.transaction() as db:
             # the tag cut out of ",a,b,c," and the padding commas trimmed again
             cursor = db.executemany("UPDATE candidates SET tags = trim(replace(',' || tags || ',', ',' || ?1 || ',', ','), ',') "
-                                    f"WHERE run_id = ?2 AND smiles = ?3 AND {_HAS_TAG}",
+                                    f"WHERE run_id = ?2 AND smiles = ?3 AND {_has_tag()}",
                                     [(tag, run_id, s) for s in smiles])
         return cursor.rowcount
 
     def candidate_tags(self, run: str, ranked_only: bool = False) -> dict[str, int]:
         """Every tag on a run's candidates (or its ranked ones), as stored, with how many carry it, most first (then
         by name)."""
-        counted: dict[str, int] = {}
-        for (tags,) in self._db.execute("SELECT tags FROM candidates WHERE run_id = ? AND tags != ''"
-                                        + " AND rank > 0" * ranked_only, (self.resolve(run),)):
-            for tag in tags.split(","):
-                counted[tag] = counted.get(tag, 0) + 1
+        rows = self._db.execute("SELECT tags FROM candidates WHERE run_id = ? AND tags != ''" + " AND rank > 0" * ranked_only,
+                                (self.resolve(run),))
+        counted = Counter(tag for (tags,) in rows for tag in tags.split(","))
         return dict(sorted(counted.items(), key=lambda item: (-item[1], item[0])))
 
     def _columns(self) -> list[str]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
-from molgen.runs.export import ExportError, export_run, failing_hard_filters, select_candidates
+from molgen.runs.export import ExportError, export_run, failing_hard_filters, picked_by_hand, select_candidates
 from molgen.runs.store import ranked_count
 from workbench.common import CONTINUABLE, ExportPair, checked_number, file_name, nothing_valid, plain, run_notes_of, run_picker, store
 
@@ -62,10 +62,9 @@ if run_id:
         ranked = ranked_count(record["counts"])
         if record["status"] == "running":   # ranks are set when a run ends
             st.info("This run is still sampling: its molecules are ranked, and can be exported, when it ends.")
-        elif (selected_only or tagged) and (chosen := store().count(run_id, ranges={"selected": (1, 1)} if selected_only
-                                                                    else None, tagged=tagged)):
-            hand = " and ".join(["selected"] * selected_only + ([f"tagged {tagged!r}"] if tagged else []))
-            st.info(plain(f"None of the {chosen:,} {hand} candidates passes the filters: loosen them or clear them."))
+        elif (picked := picked_by_hand(store(), run_id, selected_only, tagged))[0]:
+            st.info(plain(f"None of the {picked[0]:,} {picked[1]} candidates passes the filters: loosen them or clear "
+                          "them."))
         elif selected_only and tagged:
             st.info(plain(f"No selected candidate of this run is tagged {tagged!r}."))
         elif selected_only:

@@ -226,11 +226,11 @@ def ring_out_of_reach(model, smiles: str) -> str | None:
     as the decoder does (BFS), it closes a ring larger than the decoder ever closes (``config.max_ring_size``: a
     macrocycle, a cyclododecane). None when it closes none, or ``smiles`` cannot be encoded at all."""
     limit = model.config.max_ring_size
-    try:
-        graph = _graph(model, smiles) if limit is not None else None
-    except ValueError:
+    if limit is None:
         return None
-    if graph is None:
+    try:
+        graph = _graph(model, smiles)
+    except ValueError:
         return None
     _, bonds, _ = to_sequences([graph], model.config.max_atoms)
     largest = int(largest_closed_rings(bonds)[0])
