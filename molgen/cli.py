@@ -3397,7 +3397,7 @@ def augment_balance(
 
 
 latent_app = typer.Typer(help="The graph VAE's latent space, as on the Latent page: encode a file of molecules, "
-                         "interpolate between two, analogues around one, a push towards property targets.",
+                         "interpolate between two, analogues around one, a push towards property targets; decode saved points.",
                          no_args_is_help=True)
 app.add_typer(latent_app, name="latent")
 
@@ -3860,6 +3860,93 @@ def latent_encode(
                       + escape("; ".join(reasons[i] if reasons[i] == where[i] else f"{where[i]}: {reasons[i]}"
                                          for i in missed[:3])) + "[/yellow]")
     _say_reading_notes(frame)
+
+
+@latent_app.command("decode")
+def latent_decode(
+    context: typer.Context,
+    input: Path = typer.Argument(..., help="Latent points: a table (.csv, .tsv or .parquet) with columns z_1 ... z_D, "
+                                 "as `molgen latent encode` writes it, or points made from it (a cluster's centre, a "
+                                 "point moved by hand)."),
+    output: Optional[Path] = _LATENT_OUTPUT,
+    decoding: str = typer.Option("greedy", "--decoding", help="'greedy' (what encode's decodes_back measured), "
+                                 "'sampled' or 'most-likely' (the decoder's most likely of --candidates decodings)."),
+    temperature: Optional[float] = typer.Option(None, help="Sampling temperature (--decoding sampled or most-likely)."),
+    candidates: Optional[int] = typer.Option(None, help="--decoding most-likely: decodings per point (greedy plus "
+                                             "draws; default 5)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the draws (sampled, most-likely)."),
+    from_another_model: bool = typer.Option(False, "--from-another-model", help="Decode points whose manifest names "
+                                            "another checkpoint than --model (refused without it: a point means "
+                                            "nothing in another model's space)."),
+    model: str = _LATENT_MODEL, top: int = _LATENT_TOP,
+) -> None:
+    """The molecule at each latent point (one row per input row; a row without a whole point keeps its place with the
+    reason), with QED, SA, logP, MW and alerts."""
+    import pandas as pd
+
+    from molgen.data.files import FileFormatError, input_name
+    from molgen.data.moses import sha256_of
+    from molgen.models.graph_vae.latent_points import (check_point_columns, decode_points, encoding_model, points_of,
+                                                       read_points_table)
+    from molgen.models.graph_vae.latent_tables import with_properties
+    from molgen.models.graph_vae.sample import check_decoding
+
+    try:
+        check_decoding(decoding, temperature, candidates)
+    except ValueError as error:
+        error_console.print(f"[red]{escape(str(error))}[/red]")
+        raise typer.Exit(2) from None
+    if output is not None:
+        _check_output(output, input)
+        if output.suffix.lower() in (".sdf", ".smi"):   # the points are the table's; an SDF would lose them
+            error_console.print(f"[red]{escape(output.name)}: write the decoded points to a table (.csv, .tsv or "
+                                ".parquet)[/red]")
+            raise typer.Exit(2)
+    with _latent_stop(output):
+        vae, checkpoint = _latent_model(model)
+        try:
+            frame = read_points_table(input)
+            check_point_columns(frame, vae.config.latent_dim, str(input))
+        except (FileFormatError, FileNotFoundError, ValueError) as error:
+            error_console.print(escape(str(error)), style="red")
+            raise typer.Exit(2) from None
+        encoder = encoding_model(input)
+        if encoder is not None and encoder["sha256"] != sha256_of(checkpoint):
+            said = (f"{input}'s manifest says its points were encoded by {encoder.get('checkpoint', 'another model')}"
+                    f" (sha256 {encoder['sha256'][:12]}...), not by {checkpoint}")
+            if not from_another_model:
+                error_console.print(escape(f"{said}: decode them with --model naming that checkpoint, or give "
+                                           "--from-another-model to decode them here anyway"), style="red")
+                raise typer.Exit(2)
+            console.print(f"[yellow]{escape(said)}; decoded here as --from-another-model asks[/yellow]")
+        points, reasons = points_of(frame, vae.config.latent_dim)
+        decoded, _ = _latent_work(lambda: decode_points(vae, points, decoding=decoding, temperature=temperature,
+                                                        candidates=candidates, seed=seed))
+    places = frame.attrs["places"]
+    reasons = [given or why for given, (_, why) in zip(reasons, decoded)]
+    molecules = pd.DataFrame({"smiles": [smiles for smiles, _ in decoded], "reason": reasons})
+    held = [i for i, reason in enumerate(reasons) if not reason]
+    molecules = pd.concat([molecules, with_properties(molecules.iloc[held][["smiles"]]).drop(columns="smiles")],
+                          axis=1)   # a row without a molecule has no properties (nor alerts) to read
+    molecules["alerts"] = molecules["alerts"].astype("Int64")
+    taken = set(molecules.columns) | set(frame.columns)   # the input's own smiles (encode's) moves aside
+    frame.columns = [input_name(taken, c) if c in molecules.columns else c for c in frame.columns]
+    table = pd.concat([frame.reset_index(drop=True), molecules], axis=1)
+    distinct = len({molecules["smiles"].iat[i] for i in held})
+    shown = table.assign(smiles=[s if s else f"({places[i]}: {reasons[i]})" for i, s in enumerate(table["smiles"])])
+    _latent_table(shown, ["smiles", *_PROPERTY_COLUMNS], top,
+                  f"decoded {len(held):,} of {len(table):,} points ({decoding}): {distinct:,} distinct "
+                  f"molecule{'s' * (distinct != 1)}", output)
+    missed = [i for i, reason in enumerate(reasons) if reason]
+    if missed:
+        console.print(f"[yellow]{len(missed):,} row{'s' * (len(missed) != 1)} not decoded (column reason), e.g. "
+                      + escape("; ".join(f"{places[i]}: {reasons[i]}" for i in missed[:3])) + "[/yellow]")
+    _latent_write(table, output, context, checkpoint,
+                  {"input": {"file": str(input), "sha256": sha256_of(input)}, "rows": len(table),
+                   "decoded": len(held), "distinct": distinct,
+                   "encoded_by": encoder["sha256"] if encoder is not None else None},
+                  {"decoding": decoding, "temperature": temperature, "candidates": candidates,
+                   "seed": seed if decoding != "greedy" else None, "model": model})
 
 
 if __name__ == "__main__":  # python -m molgen.cli (tests run the CLI in a subprocess this way), as the command

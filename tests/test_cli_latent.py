@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from rdkit import Chem, DataStructs
 from rdkit.Chem import QED
 from typer.testing import CliRunner
@@ -247,3 +248,99 @@ def test_encode_refuses_a_molecule_file_as_output_and_the_input_as_output(tmp_pa
         result = invoke("encode", source, "-o", out)
         assert result.exit_code == 2 and said in result.output, result.output
     assert source.read_text() == f"{START} one\n"
+
+
+def test_decode_gives_back_what_encode_measured_row_for_row(tmp_path, vae):
+    source = tmp_path / "library.csv"
+    source.write_text(f"name,SMILES\nstart,{START}\nbroken,C1CC(\nend,{END}\n")
+    points = tmp_path / "points.parquet"
+    assert invoke("encode", source, "-o", points, *FAST).exit_code == 0
+    out = tmp_path / "decoded.csv"
+    result = invoke("decode", points, "-o", out)
+    assert result.exit_code == 0, result.output
+    encoded, decoded = pd.read_parquet(points), pd.read_csv(out, keep_default_na=False)
+    assert decoded["name"].tolist() == ["start", "broken", "end"]
+    assert decoded["input_smiles"].tolist() == encoded["smiles"].tolist()   # encode's own column set aside
+    # greedy decoding of the same points: encode's decodes_to, each row where it was
+    assert decoded["smiles"].iloc[[0, 2]].tolist() == encoded["decodes_to"].iloc[[0, 2]].tolist()
+    assert decoded["smiles"].iloc[1] == "" and decoded["reason"].iloc[1].startswith("no latent point: not encoded, ")
+    assert "not a valid molecule" in decoded["reason"].iloc[1] and decoded["alerts"].iloc[1] == ""
+    for smiles, qed in zip(decoded["smiles"].iloc[[0, 2]], decoded["qed"].iloc[[0, 2]]):
+        assert float(qed) == pytest.approx(QED.qed(Chem.MolFromSmiles(smiles)), abs=1e-6)
+    assert "decoded 2 of 3 points (greedy)" in result.output and "row 2: no latent point" in result.output
+    manifest = json.loads((tmp_path / "decoded.csv.manifest.json").read_text())["latent"]
+    assert manifest["given"]["input"] == {"file": str(points), "sha256": sha256_of(points)}
+    assert manifest["given"]["encoded_by"] == sha256_of(shipped_checkpoint("graph-vae"))
+    assert (manifest["given"]["decoded"], manifest["settings"]["decoding"]) == (2, "greedy")
+
+
+def test_decode_reads_points_made_by_hand_and_names_each_cell_it_cannot_use(tmp_path, vae):
+    dims = vae.config.latent_dim
+    ends = latent.encode(vae, [START, END], refine_steps=0).numpy()
+    centre = ends.mean(axis=0)
+    header = ",".join(["label"] + [f"z_{d + 1}" for d in range(dims)])
+
+    def row(label, cells):
+        return ",".join([label] + [str(c) for c in cells])
+    worded, blank, infinite = list(centre), list(centre), list(centre)
+    worded[2], blank[4], infinite[0] = "abc", "", "inf"
+    lines = [header, row("centre", centre), "", row("worded", worded), row("blank", blank),
+             row("infinite", infinite), row("none", [""] * dims)]
+    source = tmp_path / "made.csv"
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "decoded.parquet"
+    result = invoke("decode", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert table["label"].tolist() == ["centre", "worded", "blank", "infinite", "none"]
+    assert table["smiles"].iloc[0] == latent.decode(vae, torch.from_numpy(centre[None]))[0]
+    assert table["reason"].tolist()[1:] == ["z_3 is 'abc', not a number", "z_5 blank", "z_1 is inf",
+                                            "no latent point (every z cell blank)"]
+    assert (table["smiles"].iloc[1:] == "").all() and table["qed"].iloc[1:].isna().all()
+    assert table["z_1"].dtype == float   # the input's numbers stay numbers where a column holds only numbers
+    said = " ".join(result.output.split())
+    assert "4 rows not decoded (column reason), e.g. line 4: z_3 is 'abc', not a number; line 5: z_5 blank" in said
+
+
+def test_decode_draws_are_seeded(tmp_path, vae):
+    z = latent.encode(vae, [START, END], refine_steps=0).numpy()
+    source = tmp_path / "points.csv"
+    pd.DataFrame(np.repeat(z, 4, axis=0), columns=[f"z_{d + 1}" for d in range(z.shape[1])]).to_csv(source, index=False)
+    runs = []
+    for seed in (3, 3, 4):
+        out = tmp_path / f"sampled{len(runs)}.csv"
+        result = invoke("decode", source, "-o", out, "--decoding", "sampled", "--seed", seed)
+        assert result.exit_code == 0, result.output
+        runs.append(pd.read_csv(out)["smiles"].tolist())
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+    assert json.loads((tmp_path / "sampled0.csv.manifest.json").read_text())["latent"]["settings"]["seed"] == 3
+
+
+def test_decode_refuses_points_of_another_model_and_what_is_no_points_table(tmp_path, vae):
+    dims = vae.config.latent_dim
+    small = tmp_path / "small.csv"
+    small.write_text("z_1,z_2,z_3\n0,0,0\n")
+    result = invoke("decode", small)
+    assert result.exit_code == 2 and f"holds points of 3 dimensions (z_1 ... z_3), and this model's latent space has " \
+        f"{dims}" in " ".join(result.output.split())
+    molecules = tmp_path / "mols.csv"
+    molecules.write_text(f"smiles\n{START}\n")
+    assert "has no latent point columns" in invoke("decode", molecules).output
+    smi = tmp_path / "mols.smi"
+    smi.write_text(f"{START}\n")
+    assert "latent points are read from a table" in invoke("decode", smi).output
+    # a manifest naming another checkpoint: refused, unless asked for
+    points = tmp_path / "points.csv"
+    pd.DataFrame(np.zeros((1, dims)), columns=[f"z_{d + 1}" for d in range(dims)]).to_csv(points, index=False)
+    (tmp_path / "points.csv.manifest.json").write_text(json.dumps({"model": {"checkpoint": "other.pt",
+                                                                             "sha256": "ab" * 32}}))
+    result = invoke("decode", points)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "its points were encoded by other.pt" in said and "--from-another-model" in said
+    result = invoke("decode", points, "--from-another-model")
+    assert result.exit_code == 0 and "decoded 1 of 1 points" in result.output, result.output
+    for args, said in ((["-o", tmp_path / "out.sdf"], "write the decoded points to a table"),
+                       (["-o", points], "is the input"),
+                       (["--temperature", "0.5"], "a temperature applies only to")):
+        result = invoke("decode", points, *args)
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output

@@ -1,0 +1,173 @@
+"""Latent points a chemist saved or made (``molgen latent encode``'s table, a cluster's centre, one point moved by
+hand) read back from a table and decoded to molecules: ``molgen latent decode``.
+
+A point is a row's ``z_1 ... z_D`` cells. A row without a whole point (a blank cell: a row encode could not encode;
+a word where a number belongs) keeps its place with the reason, as every molgen table does with a row it cannot use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from molgen.data.files import FileFormatError
+
+#: Formats a points table may come in (SDF and SMILES files hold no points).
+POINT_FORMATS = {".csv": ",", ".tsv": "\t", ".parquet": None}
+
+
+def point_columns(dims: int) -> list[str]:
+    """The columns of a ``dims``-dimensional point, as ``molgen latent encode`` writes them."""
+    return [f"z_{d + 1}" for d in range(dims)]
+
+
+def read_points_table(path: str | Path) -> pd.DataFrame:
+    """A table of points as text cells (a CSV or TSV, gzipped or not, or Parquet), each row's place in the file in
+    ``attrs["places"]`` ("line 4"); a missing, empty or malformed file is a :class:`FileFormatError` naming it."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is a folder, not a table of latent points")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    suffix = path.suffix.lower() if path.suffix.lower() != ".gz" else Path(path.stem).suffix.lower()
+    if suffix not in POINT_FORMATS:
+        raise FileFormatError(path, f"latent points are read from a table ({', '.join(POINT_FORMATS)}), not a "
+                                    f"{suffix or 'suffixless'} file")
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:   # pyarrow's errors have no common base worth naming
+            raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
+        places = [f"row {i + 1}" for i in range(len(frame))]
+    else:
+        try:
+            # every cell as text, blank lines kept, so each row's line is the file's (header: line 1)
+            frame = pd.read_csv(path, sep=POINT_FORMATS[suffix], dtype=str, keep_default_na=False,
+                                skip_blank_lines=False)
+        except pd.errors.EmptyDataError:
+            raise FileFormatError(path, "is empty") from None
+        except (pd.errors.ParserError, UnicodeDecodeError) as error:
+            raise FileFormatError(path, f"is not a well-formed table: {error}") from None
+        blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
+        places = [f"line {i + 2}" for i in range(len(frame)) if not blank.iat[i]]
+        frame = frame[~blank].reset_index(drop=True)
+        frame = frame.apply(_numbers_where_all_are)
+    if frame.empty:
+        raise FileFormatError(path, "holds no rows (a header, then nothing)")
+    frame.attrs["places"] = places
+    return frame
+
+
+def _numbers_where_all_are(column: pd.Series) -> pd.Series:
+    """A text column as numbers when every filled cell is one (blank cells NaN), else as it was: a written table's
+    numbers stay numbers, and a cell that is no number is left for :func:`points_of` to name."""
+    text = column.str.strip()
+    filled = text.mask(text == "")
+    try:
+        return pd.to_numeric(filled)
+    except (ValueError, TypeError):
+        return column
+
+
+def check_point_columns(frame: pd.DataFrame, dims: int, source: str) -> None:
+    """A ``ValueError`` when the table's ``z_`` columns are not the model's ``dims`` (points of another model, or a
+    table that is not one of points)."""
+    wanted = point_columns(dims)
+    held = [c for c in frame.columns if isinstance(c, str) and c.startswith("z_") and c[2:].isdigit()]
+    missing = [c for c in wanted if c not in frame.columns]
+    extra = [c for c in held if c not in wanted]
+    if not held:
+        raise ValueError(f"{source} has no latent point columns: give a table with z_1 ... z_{dims} (as molgen "
+                         "latent encode writes it)")
+    if missing or extra:
+        raise ValueError(f"{source} holds points of {len(held)} dimensions ({held[0]} ... {held[-1]}), and this "
+                         f"model's latent space has {dims} (z_1 ... z_{dims}): the points come from another model")
+
+
+def encoding_model(path: str | Path) -> dict | None:
+    """The model a points file's manifest (``FILE.manifest.json``, as ``molgen latent encode`` writes it) names, or
+    None without one."""
+    from molgen.data.with_manifest import manifest_path_of
+
+    manifest = manifest_path_of(Path(path))
+    if not manifest.is_file():
+        return None
+    try:
+        model = json.loads(manifest.read_text()).get("model")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return model if isinstance(model, dict) and model.get("sha256") else None
+
+
+def points_of(frame: pd.DataFrame, dims: int) -> tuple[np.ndarray, list[str]]:
+    """Each row's point (NaN where it has none) and why a row has none ('' where it has one): a blank cell, a word,
+    an infinite value, each named by its column."""
+    columns = point_columns(dims)
+    points = np.full((len(frame), dims), np.nan, dtype=np.float32)
+    reasons = [""] * len(frame)
+    cells = frame[columns]
+    encode_reasons = list(frame["reason"]) if "reason" in frame.columns else None
+    for i, row in enumerate(cells.itertuples(index=False)):
+        blank, words = [], []
+        for column, cell in zip(columns, row):
+            number = _number(cell)
+            if number is None:
+                blank.append(column)
+            elif isinstance(number, str):
+                words.append(f"{column} is {number!r}, not a number")
+            elif not math.isfinite(number):
+                words.append(f"{column} is {number}")
+            else:
+                points[i, int(column[2:]) - 1] = number
+        if len(blank) == dims:   # encode's table says why it has none
+            why = _number(encode_reasons[i]) if encode_reasons is not None else None
+            reasons[i] = "no latent point" + (f": not encoded, {why}" if isinstance(why, str) else
+                                              " (every z cell blank)")
+        elif blank or words:
+            reasons[i] = "; ".join(words + ([f"{_listed(blank)} blank"] if blank else []))
+    points[[bool(r) for r in reasons]] = np.nan
+    return points, reasons
+
+
+def _number(cell) -> float | str | None:
+    """A cell as a number, None when blank, the text itself when it is no number."""
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if isinstance(cell, (int, float, np.number)) and not isinstance(cell, bool):
+        return float(cell)
+    text = str(cell).strip()
+    if not text or text.lower() in ("nan", "na", "n/a", "null", "none"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _listed(columns: list[str]) -> str:
+    return ", ".join(columns) if len(columns) <= 3 else f"{columns[0]}, {columns[1]} and {len(columns) - 2} more"
+
+
+def decode_points(model, points: np.ndarray, *, decoding: str = "greedy", temperature: float | None = None,
+                  candidates: int | None = None, seed: int = 0) -> list[tuple[str, str]]:
+    """Each point's molecule and, where it has none, why: a row of NaN (no point) is left undecoded. Greedy decoding
+    is what ``latent encode`` measured ``decodes_back`` with; ``sampled`` and ``most-likely`` draw (seeded)."""
+    from molgen.models.graph_vae.sample import DECODING_DEFAULTS, check_decoding, decode_latents
+
+    check_decoding(decoding, temperature, candidates)
+    defaults = DECODING_DEFAULTS[decoding]
+    held = ~np.isnan(points).any(axis=1)
+    out = [("", "")] * len(points)
+    if held.any():
+        samples = decode_latents(model, torch.from_numpy(points[held]), greedy=decoding == "greedy",
+                                 temperature=defaults.get("temperature", 1.0) if temperature is None else temperature,
+                                 candidates=candidates or defaults.get("candidates", 1), seed=seed)
+        for i, sample in zip(np.flatnonzero(held), samples):
+            out[i] = (sample.smiles, "" if sample.smiles else
+                      f"the decoded graph is no molecule RDKit sanitizes ({sample.meta.get('error', 'unknown')})")
+    return out
