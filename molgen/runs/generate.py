@@ -63,7 +63,8 @@ class Run:
 
     @property
     def message(self) -> str:
-        return self.record["message"]
+        """The run's message, its advice in Python's words (the stored one names command-line flags)."""
+        return in_python(self.record["message"])
 
     @property
     def counts(self) -> dict:
@@ -99,7 +100,36 @@ class Run:
         said += [f"{what}: steered natively by {how}" for what, how in record["native"].items()]
         if alone := filter_alone_note(record):
             said.append(alone)
-        return said + run_notes(record, self.candidates)
+        return [in_python(note) for note in said + run_notes(record, self.candidates)]
+
+
+#: The command-line advice a run's message and notes give, as a script calling molgen.generate would follow it
+#: (the workbench's ``on_this_page`` says it as the page's controls). A review: from Python, the notes said
+#: `molgen generate --resume ...`.
+_IN_PYTHON = [
+    (r"\(more: molgen generate --resume (\S+) --max-samples N\)", r"(more: molgen.runs.resume('\1', max_samples=N))"),
+    (r"continue with `molgen generate --resume (\S+)`", r"continue with `molgen.runs.resume('\1')`"),
+    (r"`molgen export (.+?) --where '([^']+)' -o ([^`]+)`", r"`run.export('\3', where='\2')`"),
+    (r"--scaffold '([^']+)'", r"scaffold='\1'"),
+    (r"\(--model (\S+) or (\S+)\)", r"(model='\1' or '\2')"),
+    (r"nother --model", r"nother model="),   # before the next: "another --model or a model fine-tuned ..."
+    (r"--model ([a-z][\w-]*)", r"model='\1'"),
+    (r"--decoding sampled with a higher --temperature",
+     r"sample_options={'decoding': 'sampled', 'temperature': ...} with a higher temperature"),
+    (r"a higher --temperature", r"a higher sample_options={'temperature': ...}"),
+    (r"More --steps", r"More sample_options={'steps': ...}"),
+    (r"\(--scaffold keeps a core; --similar-to stays near a molecule\)",
+     r"(scaffold= keeps a core; similar_to= stays near a molecule)"),
+    (r"\(a copy of --profile's TOML; see README, scoring\)",
+     r"(a copy of the profile's TOML, its path given as profile=; see README, scoring)"),
+]
+
+
+def in_python(text: str) -> str:
+    """``text`` (a run's message or note) with its command-line advice as a Python caller follows it."""
+    for pattern, replacement in _IN_PYTHON:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 class SampleOptionError(ValueError):
@@ -407,9 +437,7 @@ def warn_if_short(run: "Run") -> None:
     level, frame = 2, sys._getframe(1)   # stacklevel 2 is this function's caller
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "molgen":
         level, frame = level + 1, frame.f_back
-    message = re.sub(r"\(more: molgen generate --resume (\S+) --max-samples N\)",
-                     r"(more: molgen.runs.resume('\1', max_samples=N))", run.message)
-    warnings.warn(message, FewerThanAsked, stacklevel=level)
+    warnings.warn(run.message, FewerThanAsked, stacklevel=level)   # Run.message: its advice in Python's words
 
 
 def without_shortfall_warning(function):

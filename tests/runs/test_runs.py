@@ -215,6 +215,36 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert f"missed most often: mw <= 20 ({unique:,} molecules)" in run.message   # which condition to loosen
     assert run.candidates().empty
     assert len(run.candidates(ranked_only=False)) > 0  # what was sampled is kept, marked as not meeting mw<=20
+    # from Python, its advice is a call (a review: `molgen generate --resume ...`); the stored message, which the
+    # command line prints, keeps the command
+    assert f"(more: molgen.runs.resume('{run.id}', max_samples=N))" in run.message and "--" not in run.message
+    assert f"(more: molgen generate --resume {run.id} --max-samples N)" in run.record["message"]
+
+
+@pytest.mark.parametrize("said, in_python", [
+    ("; continue with `molgen generate --resume 2026-a`", "; continue with `molgen.runs.resume('2026-a')`"),
+    ("`molgen export hits --where 'novel == True' -o new.csv` leaves them out",
+     "`run.export('new.csv', where='novel == True')` leaves them out"),
+    ("(--model graph-vae decodes around its encoding)", "(model='graph-vae' decodes around its encoding)"),
+    (", and --scaffold 'c1ccncc1' (the reference's ring core) with a model that keeps a scaffold (--model "
+     "smiles-lm-lstm or graph-diffusion) keeps its core",
+     ", and scaffold='c1ccncc1' (the reference's ring core) with a model that keeps a scaffold (model="
+     "'smiles-lm-lstm' or 'graph-diffusion') keeps its core"),
+    ("a higher --temperature (sampling), another --model or a model fine-tuned on your series",
+     "a higher sample_options={'temperature': ...} (sampling), another model= or a model fine-tuned on your series"),
+    ("--decoding sampled with a higher --temperature, another --model",
+     "sample_options={'decoding': 'sampled', 'temperature': ...} with a higher temperature, another model="),
+    ("More --steps (10 or more) give whole molecules", "More sample_options={'steps': ...} (10 or more) give whole "
+     "molecules"),
+    ("(--scaffold keeps a core; --similar-to stays near a molecule)",
+     "(scaffold= keeps a core; similar_to= stays near a molecule)"),
+    ("ignore_alerts = [\"x\"] (a copy of --profile's TOML; see README, scoring)",
+     "ignore_alerts = [\"x\"] (a copy of the profile's TOML, its path given as profile=; see README, scoring)"),
+])
+def test_run_advice_reads_as_python(said, in_python):
+    from molgen.runs.generate import in_python as translated
+
+    assert translated(said) == in_python
 
 
 def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny_checkpoint, store):
