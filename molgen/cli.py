@@ -2781,7 +2781,7 @@ def train_ship(
             if family != "graph-vae":
                 raise ValueError(f"--latent-prior is for graph VAE checkpoints, not {family}")
             molecules = None if Path(latent_prior).is_file() else load_smiles(latent_prior, "train")
-            reading = _as_trained_on(source, latent_prior) if molecules is None else {}
+            reading = _as_trained_on(source, latent_prior)
 
             def prepare(model):
                 _carry_latent_prior(model, latent_prior, molecules, **reading)
@@ -2835,13 +2835,22 @@ def _say_run_end(source: Path, training: dict) -> None:
 
 def _as_trained_on(checkpoint: Path, file: str) -> dict:
     """How `train ship --latent-prior FILE` reads ``file`` when it is the file ``checkpoint`` trained on (its path,
-    or a copy of it: its sha256): as the training did (its SMILES column, only the rows its --where kept), said. A
+    or a copy of it: its sha256), or the dataset it trained on: as the training did (its SMILES column, only the rows
+    its --where kept; the run's validation molecules left out by its split), said. A
     review's prior, from the file a --where run had trained on, was drawn from every row. A file at the training's
     path that has changed since, and another file where the training selected rows, are said too."""
     from molgen.data.moses import sha256_of
     from molgen.models.base import load_checkpoint
 
     training = load_checkpoint(checkpoint).get("training") or {}
+    config = training.get("train_config") or {}
+    # the run's split, so that the prior leaves out the validation molecules, as the model did (a review: a prior
+    # of all 64 members sampled 2 of the 6 held out, which the card had measured at 0 from N(0, I))
+    split = ({"max_molecules": config.get("max_molecules"), "seed": config["seed"], "valid_size": config["valid_size"],
+              "fingerprint": training["data_fingerprint"]}
+             if training.get("data_fingerprint") and {"seed", "valid_size"} <= set(config) else None)
+    if not Path(file).is_file():   # a dataset: its train split, as the run read it when it is the run's data
+        return {"split": split} if training.get("data") == file else {}
     preparation = training.get("data_preparation") or {}
     recorded, checksum = preparation.get("sha256"), sha256_of(Path(file))
     where = preparation.get("where")
@@ -2855,12 +2864,6 @@ def _as_trained_on(checkpoint: Path, file: str) -> dict:
                              "card's): the prior is of the file as it is now"), style="yellow")
     if where:
         console.print(escape(f"{file} is read as {checkpoint} trained on it: the rows where {' and '.join(where)}"))
-    config = training.get("train_config") or {}
-    # the run's split, so that the prior leaves out the validation molecules, as the model did (a review: a prior
-    # of all 64 members sampled 2 of the 6 held out, which the card had measured at 0 from N(0, I))
-    split = ({"max_molecules": config.get("max_molecules"), "seed": config["seed"], "valid_size": config["valid_size"],
-              "fingerprint": training["data_fingerprint"]}
-             if training.get("data_fingerprint") and {"seed", "valid_size"} <= set(config) else None)
     return {"smiles_column": preparation.get("smiles_column"), "where": where, "split": split}
 
 

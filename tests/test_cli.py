@@ -810,6 +810,22 @@ def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_
     assert missing.exit_code == 2
 
 
+def test_a_graph_vae_shipped_with_the_dataset_it_trained_on_leaves_its_validation_molecules_out_of_the_prior(tmp_path):
+    """A review: `--latent-prior FILE` left out the run's validation molecules, and `--latent-prior moses` (a
+    dataset) drew them in."""
+    out = tmp_path / "v.pt"
+    trained = run("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "200",
+                  "--max-steps", "2", "--eval-every", "2", "--out", str(out), "--threads", "1")
+    assert trained.exit_code == 0, trained.output
+    shipped = run("train", "ship", str(out), str(tmp_path / "s.pt"), "--latent-prior", "moses-sample")
+    assert shipped.exit_code == 0, shipped.output
+    said = " ".join(shipped.output.split())
+    assert "the prior is drawn from the 180 molecules the model trained on; its 20 validation molecules are left " \
+        "out" in said
+    prior = json.loads((tmp_path / "s.json").read_text())["training"]["latent_prior"]
+    assert (prior["posteriors"], prior["validation_left_out"], prior["data"]) == (180, 20, "moses-sample")
+
+
 def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_its_run_ended(tmp_path, monkeypatch):
     """From a training review: `train ship --latent-prior FILE` drew the prior from every row of a file the model
     had learned only the --where rows of; a card named its file by path alone and did not say a run was cut short;
