@@ -827,6 +827,22 @@ def test_latent_page_with_a_graph_vae(tmp_path):
                    for m in at.markdown), [m.value for m in at.markdown if "closest" in m.value]
     assert walk["is_start"].tolist() == (walk["step"] == 0).tolist() and walk["is_start"].iloc[0]
     assert any(f"{int(walk['met'][1:].sum())} of the {len(walk) - 1} molecules met on the way" in shown(c) for c in at.caption)
+    # the map: a run's best-ranked molecules beside pasted ones, each row kept (an unreadable line with its reason)
+    run = generate(str(out), 6, seed=2, max_samples=60, progress=False)
+    at.run()   # the run now among the picker's
+    assert at.button(key="latent_go_map").disabled   # nothing asked for yet
+    at.multiselect(key="latent_map_runs").set_value([run.id]).run()
+    at.text_area(key="latent_map_pasted").set_value("CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1 a\nC1CC( broken\n"
+                                                    "CC(=O)Nc1ccc(O)cc1 b\n").run()
+    at.number_input(key="latent_map_each").set_value(10).run()
+    at.button(key="latent_go_map").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ranked = len(run.candidates())
+    assert any(shown(m) == f"{min(ranked, 10) + 2} molecules on the map, from 2 sets" for m in at.markdown), [m.value for m in at.markdown]
+    assert any("1 of the " in shown(c) and "not on the map" in shown(c) and "C1CC(" in shown(c) for c in at.caption)
+    assert ranked <= 10 or any(f"its best 10 of {ranked} ranked molecules" in shown(c) for c in at.caption)
+    assert at.selectbox(key="latent_map_colour").options[:5] == ["Set", "QED", "SA", "logP", "MW"]
+    assert {"rank", "score"} <= set(at.selectbox(key="latent_map_colour").options)
 
 
 def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(tiny_checkpoint):

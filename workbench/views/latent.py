@@ -10,7 +10,8 @@ from molgen.data.files import csv_text
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
-from workbench.common import KEY_SCORES, depict, load_model, plain, say_load_warnings, show_svg, smiles_field
+from workbench.common import (KEY_SCORES, depict, kept_upload, load_model, plain, read_upload, run_labels, say_load_warnings,
+                              show_svg, smiles_field, stem_of, store)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -24,6 +25,7 @@ if path is None:
 
 from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
+from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, latent_map  # noqa: E402
 
 try:
     model = load_model(str(path))
@@ -108,7 +110,7 @@ def download(table: pd.DataFrame, name: str, key: str) -> None:
     st.download_button("Download as CSV", csv_text(table).encode(), f"{name}.csv", "text/csv", key=key)
 
 
-interpolate_tab, analogues_tab, push_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets"])
+interpolate_tab, analogues_tab, push_tab, map_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets", "Map"])
 with interpolate_tab:
     typed_start, start_ok = smiles_field("From", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_from")
     start = molecule_to_encode(typed_start, start_ok, "the start of the path")
@@ -284,3 +286,109 @@ with push_tab:
                            f"own decoding, step 0, apart) meet every target within its tolerance. {GAP_CAPTION}")
                 grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
             download(table, "push", "latent_download_push")
+
+
+MAP_COLOURS = {"source": "Set", **{name: KEY_SCORES.get(name, name) for name in MAP_PROPERTIES}}
+
+
+def map_molecules(run_ids: list[str], upload, pasted: str, each: int) -> tuple[pd.DataFrame, list[str]]:
+    """The molecules the map is asked for, a ``source`` naming each one's set: each run's best-ranked ``each``, a
+    file's first ``each`` rows, the pasted lines (SMILES, a name after it); and what was cut to ``each``, said."""
+    from molgen.data.files import read_smi_text
+
+    sets, said = [], []
+    for run_id in run_ids:
+        record = store().run(run_id)
+        ranked = store().candidates(run_id, ranked_only=True)
+        kept = ranked.head(each)
+        sets.append(pd.DataFrame({"smiles": kept["smiles"], "source": record["name"], "rank": kept["rank"],
+                                  "score": kept["score"]}))
+        if len(ranked) > each:
+            said.append(f"{record['name']}: its best {each:,} of {len(ranked):,} ranked molecules")
+    if upload is not None:
+        frame, _ = read_upload(upload, "latent_map")
+        if frame is not None:
+            sets.append(frame.head(each).assign(source=stem_of(upload[0])))
+            if len(frame) > each:
+                said.append(f"{upload[0]}: its first {each:,} of {len(frame):,} rows")
+    if pasted.strip():
+        typed = read_smi_text(pasted)
+        sets.append(typed.head(each).assign(source="pasted"))
+        if len(typed) > each:
+            said.append(f"pasted: the first {each:,} of {len(typed):,} lines")
+    return (pd.concat(sets, ignore_index=True) if sets else pd.DataFrame(columns=["smiles", "source"])), said
+
+
+def draw_map(shown_map, colour: str) -> list[int]:
+    """The map as a scatter chart coloured by ``colour``, a molecule's structure named on hover; the rows of the
+    points clicked (shift-click for several)."""
+    import altair as alt
+
+    table = shown_map.table.reset_index(names="row")
+    points = table[table["pc_1"].notna()]
+    first, second = shown_map.explained
+    quantitative = colour != "source"
+    picked = alt.selection_point(name="picked", fields=["row"])
+    chart = alt.Chart(points).mark_circle(size=45, opacity=0.75).encode(
+        x=alt.X("pc_1:Q", title=f"principal component 1 ({first:.0%} of the variance)"),
+        y=alt.Y("pc_2:Q", title=f"principal component 2 ({second:.0%} of the variance)"),
+        color=alt.Color(f"{colour}:{'Q' if quantitative else 'N'}", title=MAP_COLOURS.get(colour, colour),
+                        scale=alt.Scale(scheme="viridis") if quantitative else alt.Undefined),
+        tooltip=["source", "smiles", *[alt.Tooltip(f"{name}:Q", format=".2f") for name in MAP_PROPERTIES]],
+    ).add_params(picked)
+    event = st.altair_chart(chart, on_select="rerun", key="latent_map_chart", width="stretch")
+    return [int(point["row"]) for point in (event.selection.get("picked") or []) if "row" in point]
+
+
+with map_tab:
+    st.caption("Sets of molecules placed in the model's latent space, to see where a run's molecules lie against "
+               "your series or another run: each molecule at the encoder's point (a descriptor of the molecule alone; "
+               "no refinement), all points projected together on their first two principal components. The axes "
+               "show only part of the spread of the latent space's "
+               f"{model.config.latent_dim} dimensions (their share is on each axis): points far apart on the map are "
+               "far apart in the latent space; points close on it may not be.")
+    run_ids = list(run_labels())
+    chosen_runs = st.multiselect("Ranked molecules of runs", run_ids, key="latent_map_runs",
+                                 format_func=lambda run_id: run_labels().get(run_id, run_id))
+    map_upload = kept_upload(st.file_uploader("A file of molecules (CSV, TSV, SMI, SDF, Parquet)", key="latent_map_file"),
+                             "latent_map", "Leave this file off the map")
+    pasted = st.text_area("Molecules to paste (SMILES, a name after it; one a line)", key="latent_map_pasted")
+    each = int(st.number_input("Molecules from each (a run's best-ranked, a file's first rows)", 10, MAP_MOLECULES,
+                               500, 50, key="latent_map_each"))
+    map_inputs = {"model": str(path), "runs": chosen_runs, "file": map_upload[0] if map_upload else None,
+                  "pasted": pasted, "each": each}
+    if st.button("Draw the map", key="latent_go_map", disabled=not (chosen_runs or map_upload or pasted.strip())):
+        molecules, cut = map_molecules(chosen_runs, map_upload, pasted, each)
+        st.session_state.pop("latent_result_map", None)
+        if len(molecules) > MAP_MOLECULES:
+            st.error(f"{len(molecules):,} molecules asked for, and a map holds {MAP_MOLECULES:,}: take fewer from "
+                     "each, or fewer sets.")
+        elif len(molecules):
+            bar = st.progress(0.0, text="encoding")
+            try:
+                drawn = latent_map(model, molecules, progress=lambda done, total: bar.progress(
+                    done / total, text=f"encoding: {done:,} of {total:,} molecules"))
+            except ValueError as error:
+                st.error(plain(error))
+            else:
+                st.session_state["latent_result_map"] = {"inputs": map_inputs, "map": drawn, "cut": cut}
+            bar.empty()
+    result = st.session_state.get("latent_result_map")
+    if result:
+        drawn = result["map"]
+        mapped = int(drawn.table["pc_1"].notna().sum())
+        result_heading({"title": f"{mapped:,} molecules on the map, from "
+                                 f"{drawn.table['source'].nunique():,} set{'s' * (drawn.table['source'].nunique() != 1)}",
+                        "inputs": result["inputs"]}, map_inputs)
+        for note in result["cut"] + drawn.notes:
+            st.caption(plain(note))
+        numeric = [c for c in drawn.table.columns if c not in MAP_COLOURS and c not in ("pc_1", "pc_2", "line")
+                   and pd.api.types.is_numeric_dtype(drawn.table[c]) and drawn.table[c].notna().any()]
+        colour = st.selectbox("Colour by", [*MAP_COLOURS, *numeric], key="latent_map_colour",
+                              format_func=lambda name: MAP_COLOURS.get(name, name))
+        picked = draw_map(drawn, colour)
+        st.caption("Click a point to see its structure below (shift-click for several).")
+        if picked:
+            grid([(drawn.table.at[row, "encoded"], f"{drawn.table.at[row, 'source']}; QED "
+                   f"{drawn.table.at[row, 'qed']:.2f}, SA {drawn.table.at[row, 'sa']:.2f}") for row in picked[:20]])
+        download(drawn.table, "latent-map", "latent_download_map")

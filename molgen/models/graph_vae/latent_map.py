@@ -1,0 +1,101 @@
+"""A map of molecules in the graph VAE's latent space: each molecule at its encoder mean, the points projected onto
+their first two principal components, so that sets (a run's molecules beside a chemist's series) can be seen
+where they lie against each other. The Latent page draws it.
+
+The encoder's mean is a function of the molecule alone (a descriptor): no refinement, which would move each point
+by the decoder's lights, and take a second or so a molecule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from molgen.chem.graph import has_stereo
+from molgen.chem.parse import parse_smiles
+from molgen.data.files import input_name
+from molgen.models.graph_vae import latent
+from molgen.models.graph_vae.latent_tables import encoded_form
+
+#: The most molecules one map holds (about 5 s a thousand to encode on 2 cores, and a chart a browser still draws).
+MAP_MOLECULES = 2000
+#: The properties every point carries, to colour the map by.
+MAP_PROPERTIES = ("qed", "sa", "logp", "mw")
+
+
+@dataclass
+class LatentMap:
+    """``table``: a row per molecule given, in order (source, smiles, the molecule encoded or why not, pc_1 and
+    pc_2, the properties, and the caller's own columns); ``explained``: the share of the points' variance each
+    axis shows; ``notes``: what of the molecules the map does not show as given."""
+
+    table: pd.DataFrame
+    explained: tuple[float, float]
+    notes: list[str] = field(default_factory=list)
+
+
+def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=None) -> LatentMap:
+    """The map of ``molecules`` (a ``smiles`` column, and a ``source`` naming the set each row is of; other columns
+    kept, one named as the map's own set aside as ``input_<name>``). A row the model cannot encode keeps its place with the reason, and no point. ``ValueError`` with fewer
+    than 3 molecules encoded (no plane to project onto) or more than :data:`MAP_MOLECULES` given. ``progress``:
+    called with (molecules encoded, of how many)."""
+    from sklearn.decomposition import PCA
+
+    from molgen.scoring.properties import compute_properties
+
+    if len(molecules) > MAP_MOLECULES:
+        raise ValueError(f"a map holds at most {MAP_MOLECULES:,} molecules, not {len(molecules):,}")
+    sources = list(molecules["source"]) if "source" in molecules.columns else ["molecules"] * len(molecules)
+    given = ["" if s is None or (isinstance(s, float) and np.isnan(s)) else str(s) for s in molecules["smiles"]]
+    encoded, reasons = [""] * len(given), [""] * len(given)
+    parents = stereo = 0
+    for i, text in enumerate(given):
+        try:
+            encoded[i], notes = encoded_form(text, model)
+        except ValueError as error:
+            reasons[i] = str(error) if text else "no SMILES"
+            continue
+        parents += any(note.startswith(("A salt", "A charged")) for note in notes)
+        stereo += has_stereo(parse_smiles(encoded[i]).mol)
+    rows = [i for i, text in enumerate(encoded) if text]
+    if len(rows) < 3:
+        raise ValueError(f"a map needs at least 3 molecules the model encodes; {len(rows)} of the {len(given)} given "
+                         "are" + (f" (e.g. {reasons[next(i for i, r in enumerate(reasons) if r)]})" if any(reasons) else ""))
+    points = np.zeros((len(rows), model.config.latent_dim), dtype=np.float32)
+    for first in range(0, len(rows), chunk):
+        part = rows[first:first + chunk]
+        points[first:first + len(part)] = latent.encode(model, [encoded[i] for i in part], refine_steps=0).numpy()
+        if progress is not None:
+            progress(first + len(part), len(rows))
+    pca = PCA(n_components=2, svd_solver="full").fit(points)
+    projected = pca.transform(points)
+    # a principal axis has no sign of its own: the first molecule's side is positive, so a map drawn again (or
+    # with a set added) does not flip for no reason a chemist could see
+    signs = np.where(projected[0] < 0, -1.0, 1.0)
+    projected *= signs
+    coordinates = np.full((len(given), 2), np.nan)
+    coordinates[rows] = projected
+    properties = pd.DataFrame(np.nan, index=range(len(given)), columns=list(MAP_PROPERTIES))
+    for i in rows:
+        values = compute_properties(parse_smiles(encoded[i]).mol, list(MAP_PROPERTIES))
+        properties.loc[i, list(MAP_PROPERTIES)] = [values[name] for name in MAP_PROPERTIES]
+    mapped = pd.concat([pd.DataFrame({"source": sources, "smiles": given, "encoded": encoded, "reason": reasons,
+                                      "pc_1": coordinates[:, 0], "pc_2": coordinates[:, 1]}), properties], axis=1)
+    own = molecules.drop(columns=[c for c in ("smiles", "source") if c in molecules.columns]).reset_index(drop=True)
+    taken = set(mapped.columns) | set(own.columns)   # a caller's qed (a measured one) moves aside, kept
+    own.columns = [input_name(taken, c) if c in mapped.columns else c for c in own.columns]
+    table = pd.concat([mapped, own], axis=1)
+    notes = []
+    if missed := [i for i, reason in enumerate(reasons) if reason]:
+        notes.append(f"{len(missed):,} of the {len(given):,} molecules are not on the map (the model cannot encode "
+                     f"them; column reason), e.g. {given[missed[0]] or '(blank)'}: {reasons[missed[0]]}")
+    if parents:
+        notes.append(f"{parents:,} salt{'s' if parents != 1 else ''}, mixture{'s' if parents != 1 else ''} or charged "
+                     "form" + ("s are" if parents != 1 else " is") + " placed as the parent (column encoded)")
+    if stereo:
+        notes.append(f"{stereo:,} molecule{'s carry' if stereo != 1 else ' carries'} stereo, which the model does not "
+                     "encode: stereoisomers share one point")
+    explained = tuple(float(v) for v in pca.explained_variance_ratio_)
+    return LatentMap(table, explained, notes)
