@@ -397,7 +397,7 @@ def evaluate_command(
                                             "keeps it to one)."),
 ) -> None:
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
-    from molgen.data.files import FileFormatError, write_json, write_text
+    from molgen.data.files import FileFormatError, stem_of, write_json, write_text
     from molgen.data.moses import sha256_of
     from molgen.metrics import markdown_table, moses_reference, property_plots, published_rows
     from molgen.metrics.ceiling import ceiling_rows
@@ -456,7 +456,7 @@ def evaluate_command(
                         (("reference", reference), ("train", file_train)) if Path(value).is_file()}
     # each file's row in the table: its stem, or its path where two files share a stem (runA/x.smi, runB/x.smi);
     # a gzipped file's stem without its format (runs.csv.gz: runs); a run's, its name
-    stems = [Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem for path in samples]
+    stems = [stem_of(path) for path in samples]
     names = [stem if stems.count(stem) == 1 else str(path) for stem, path in zip(stems, samples)]
     run_names = [record["name"] or record["id"] for record in records]
     run_names = [name if (run_names + names).count(name) == 1 else f"{name} ({record['id']})"
@@ -2846,7 +2846,10 @@ def _as_trained_on(checkpoint: Path, file: str) -> dict:
     config = training.get("train_config") or {}
     # the run's split, so that the prior leaves out the validation molecules, as the model did (a review: a prior
     # of all 64 members sampled 2 of the 6 held out, which the card had measured at 0 from N(0, I))
-    split = ({"max_molecules": config.get("max_molecules"), "seed": config["seed"], "valid_size": config["valid_size"],
+    # (a card from before cards named --max-molecules, the shipped graph VAE's: its subset is guessed as a resume
+    # guesses it, from the molecules it trained on)
+    split = ({"max_molecules": config.get("max_molecules"), "recorded": "max_molecules" in config,
+              "trained": training.get("molecules"), "seed": config["seed"], "valid_size": config["valid_size"],
               "fingerprint": training["data_fingerprint"]}
              if training.get("data_fingerprint") and {"seed", "valid_size"} <= set(config) else None)
     if not Path(file).is_file():   # a dataset: its train split, as the run read it when it is the run's data
@@ -2882,12 +2885,16 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smil
     if molecules is None:
         molecules, preparation = _graph_training_smiles(source, model, smiles_column=smiles_column, where=where)
     if split is not None:
-        subset, order, n_valid = _split(molecules, split["max_molecules"], split["seed"], split["valid_size"])
-        trained = [subset[i] for i in order[n_valid:]]
-        if data_fingerprint(trained) == split["fingerprint"]:
-            molecules, validation = trained, n_valid
-            console.print(escape(f"the prior is drawn from the {len(trained):,} molecules the model trained on; its "
-                                 f"{n_valid:,} validation molecules are left out, as training left them"))
+        guesses = [split["max_molecules"]] if split["recorded"] else list(dict.fromkeys([_recorded_max_molecules(
+            {"molecules": split.get("trained")}, len(molecules), split["valid_size"]), None]))
+        for guess in guesses:
+            subset, order, n_valid = _split(molecules, guess, split["seed"], split["valid_size"])
+            trained = [subset[i] for i in order[n_valid:]]
+            if data_fingerprint(trained) == split["fingerprint"]:
+                molecules, validation = trained, n_valid
+                console.print(escape(f"the prior is drawn from the {len(trained):,} molecules the model trained on; "
+                                     f"its {n_valid:,} validation molecules are left out, as training left them"))
+                break
         else:
             console.print(escape(f"{source}'s molecules no longer split as the run's did (its training molecules' "
                                  "fingerprint differs): the prior is drawn from all of them, validation molecules "
@@ -3440,6 +3447,15 @@ def _latent_model(name: str):
     return model, Path(path)
 
 
+def _refuse_a_non_table(output: Path, what: str) -> None:
+    """A latent command's ``-o`` that is no table (.sdf, .smi.gz, .txt) refused, naming what the table holds."""
+    if not output.name.lower().removesuffix(".gz").endswith((".csv", ".tsv", ".parquet")) or (
+            output.suffix.lower() == ".gz" and output.name.lower().endswith(".parquet.gz")):
+        error_console.print(f"[red]{escape(output.name)}: write {what} to a table (.csv, .tsv or .parquet; .csv.gz "
+                            "and .tsv.gz too)[/red]")
+        raise typer.Exit(2)
+
+
 def _latent_molecule(model, text: str, what: str) -> str:
     """The molecule the model encodes for ``text`` (a salt as its parent, said); one that it cannot is said (exit 2)."""
     from molgen.models.graph_vae.latent_tables import encoded_form
@@ -3765,13 +3781,10 @@ def latent_encode(
             error_console.print("- reads SMILES, one per line (a name after it), from standard input: pipe them in "
                                 "(cat mols.smi | molgen latent encode - -o points.parquet), or give a file", style="red")
             raise typer.Exit(2)
-    else:
+    _refuse_a_non_table(output, "the latent points")
+    if not from_stdin:
         _check_output(output, input)
-    if output.suffix.lower() in (".sdf", ".smi"):
-        error_console.print(f"[red]{escape(output.name)}: write the latent points to a table (.csv, .tsv or "
-                            ".parquet)[/red]")
-        raise typer.Exit(2)
-    if from_stdin:
+    else:
         _check_output(output)
         input = _stdin_as_smi_file()
     with _latent_stop(output):
@@ -3865,6 +3878,85 @@ def latent_encode(
     _say_reading_notes(frame)
 
 
+@latent_app.command("map")
+def latent_map_command(
+    context: typer.Context,
+    sources: list[str] = typer.Argument(..., metavar="SOURCE...", help="Files of molecules (CSV, TSV, SMI, SDF, "
+                                        "Parquet) and stored runs (a run's name or id: its best-ranked molecules), "
+                                        "placed together."),
+    output: Path = typer.Option(..., "-o", "--output", help="The table: a row per molecule (source, smiles, the "
+                                "molecule encoded or why not, pc_1, pc_2, QED, SA, logP, MW, and its file's own "
+                                "columns; .csv, .tsv or .parquet), with OUTPUT.manifest.json."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Also draw the map as a PNG."),
+    colour: str = typer.Option("source", "--colour", help="What colours the plot's points: source (a colour a "
+                               "set), qed, sa, logp, mw, or a numeric column of the files (pIC50)."),
+    each: int = typer.Option(500, "--each", min=1, help="Molecules from each source: a run's best-ranked, a file's "
+                             "first rows (2,000 at most in all)."),
+    smiles_column: Optional[str] = _SMILES_COLUMN, model: str = _LATENT_MODEL,
+) -> None:
+    """Sets of molecules placed together in the latent space, as the Latent page's Map: each at the encoder's mean (a
+    descriptor of the molecule alone), all projected on their first two principal components."""
+    import pandas as pd
+
+    from molgen.data.files import stem_of
+    from molgen.data.moses import sha256_of
+    from molgen.models.graph_vae.latent_map import MAP_MOLECULES, latent_map, plot_map
+    from molgen.runs import RunNotFound, RunStore
+
+    _refuse_a_non_table(output, "the map")
+    _check_output(output)
+    if plot is not None and plot.suffix.lower() != ".png":
+        error_console.print(f"[red]--plot {escape(str(plot))}: the map is drawn as a PNG (name it .png)[/red]")
+        raise typer.Exit(2)
+    sets, given, cut = [], [], []
+    for source in sources:
+        if Path(source).is_file():
+            frame = _read_input(source, smiles_column)
+            sets.append(frame.head(each).assign(source=stem_of(source)))
+            given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame)})
+            if len(frame) > each:
+                cut.append(f"{source}: its first {each:,} of {len(frame):,} rows")
+            continue
+        try:
+            record = RunStore().run(source)
+        except RunNotFound:
+            error_console.print(escape(f"{source}: neither a file nor a stored run (molgen runs list names them)"),
+                                style="red")
+            raise typer.Exit(2) from None
+        ranked = RunStore().candidates(record["id"], ranked_only=True)
+        sets.append(pd.DataFrame({"smiles": ranked["smiles"].head(each), "source": record["name"],
+                                  "rank": ranked["rank"].head(each), "score": ranked["score"].head(each)}))
+        given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
+        if len(ranked) > each:
+            cut.append(f"{record['name']}: its best {each:,} of {len(ranked):,} ranked molecules")
+    molecules = pd.concat(sets, ignore_index=True)
+    if len(molecules) > MAP_MOLECULES:
+        error_console.print(f"[red]{len(molecules):,} molecules asked for, and a map holds {MAP_MOLECULES:,}: a lower "
+                            "--each, or fewer sources[/red]")
+        raise typer.Exit(2)
+    if colour != "source" and colour not in ("qed", "sa", "logp", "mw") and not (
+            colour in molecules.columns and pd.api.types.is_numeric_dtype(molecules[colour])):
+        error_console.print(escape(f"--colour {colour}: source, qed, sa, logp, mw, or a numeric column of the "
+                                   "sources"), style="red")
+        raise typer.Exit(2)
+    with _latent_stop(output):
+        vae, checkpoint = _latent_model(model)
+        drawn, _ = _latent_work(lambda: latent_map(vae, molecules))
+    for note in cut + drawn.notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
+    first, second = drawn.explained
+    mapped = int(drawn.table["pc_1"].notna().sum())
+    console.print(f"{mapped:,} molecules on the map from {len(sources)} source{'s' * (len(sources) != 1)}; its axes "
+                  f"show {first:.0%} and {second:.0%} of the variance of the {vae.config.latent_dim}-dimensional "
+                  "points (far apart on the map is far apart in the latent space; close on it may not be)")
+    _latent_write(drawn.table, output, context, checkpoint, {"sources": given, "explained_variance": [first, second],
+                                                             "mapped": mapped},
+                  {"each": each, "smiles_column": smiles_column, "model": model})
+    if plot is not None:
+        plot_map(drawn, colour if colour in drawn.table.columns else f"input_{colour}", plot, label=colour)
+        console.print(f"drew the map to {plot}")
+
+
 @latent_app.command("decode")
 def latent_decode(
     context: typer.Context,
@@ -3899,12 +3991,9 @@ def latent_decode(
     except ValueError as error:
         error_console.print(f"[red]{escape(str(error))}[/red]")
         raise typer.Exit(2) from None
-    if output is not None:
+    if output is not None:   # the points are the table's; an SDF would lose them
+        _refuse_a_non_table(output, "the decoded points")
         _check_output(output, input)
-        if output.suffix.lower() in (".sdf", ".smi"):   # the points are the table's; an SDF would lose them
-            error_console.print(f"[red]{escape(output.name)}: write the decoded points to a table (.csv, .tsv or "
-                                ".parquet)[/red]")
-            raise typer.Exit(2)
     with _latent_stop(output):
         vae, checkpoint = _latent_model(model)
         try:

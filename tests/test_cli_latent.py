@@ -244,10 +244,14 @@ def test_ctrl_c_says_nothing_was_written_with_or_without_an_output(tmp_path, mon
 def test_encode_refuses_a_molecule_file_as_output_and_the_input_as_output(tmp_path):
     source = tmp_path / "in.smi"
     source.write_text(f"{START} one\n")
-    for out, said in ((tmp_path / "z.sdf", "write the latent points to a table"), (source, "is the input")):
-        result = invoke("encode", source, "-o", out)
+    table = tmp_path / "in.csv"
+    table.write_text(f"smiles\n{START}\n")
+    for given, out, said in ((source, tmp_path / "z.sdf", "write the latent points to a table"),
+                             (source, source, "write the latent points to a table"), (table, table, "is the input"),
+                             (source, tmp_path / "z.txt", "write the latent points to a table")):
+        result = invoke("encode", given, "-o", out)
         assert result.exit_code == 2 and said in result.output, result.output
-    assert source.read_text() == f"{START} one\n"
+    assert source.read_text() == f"{START} one\n" and table.read_text() == f"smiles\n{START}\n"
 
 
 def test_decode_gives_back_what_encode_measured_row_for_row(tmp_path, vae):
@@ -343,4 +347,69 @@ def test_decode_refuses_points_of_another_model_and_what_is_no_points_table(tmp_
                        (["-o", points], "is the input"),
                        (["--temperature", "0.5"], "a temperature applies only to")):
         result = invoke("decode", points, *args)
+        assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+
+
+def test_decode_keeps_the_files_own_cells_and_places_as_written(tmp_path, vae):
+    """A review: ids lost their zeros (00123 -> 123), a row of empty cells vanished, a trailing delimiter shifted every
+    column, a quoted name over two lines misnumbered the rows after it, 1e39 decoded as a point, pd.NA read as a
+    word, a column named twice went unsaid."""
+    dims = vae.config.latent_dim
+    point = latent.encode(vae, [START], refine_steps=0).numpy()[0]
+    header = ",".join(["id", "name"] + [f"z_{d + 1}" for d in range(dims)])
+    cells = ",".join(str(v) for v in point)
+    huge = ",".join(["1e39"] + [str(v) for v in point[1:]])
+    source = tmp_path / "points.csv"
+    source.write_text("\n".join([header, f"00123,plain,{cells},", f'00456,"two\nlines",{cells},', "," * (dims + 1),
+                                 f"00789,huge,{huge},", ""]))
+    out = tmp_path / "decoded.csv"
+    result = invoke("decode", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, dtype={"id": str}, keep_default_na=False)
+    assert table["id"].tolist() == ["00123", "00456", "", "00789"] and table["name"].tolist()[1] == "two\nlines"
+    assert table["smiles"].iloc[0] == table["smiles"].iloc[1] != ""
+    assert table["reason"].iloc[2] == "no latent point (every z cell blank)"
+    assert table["reason"].iloc[3] == "z_1 is 1e+39, beyond what a latent point holds"
+    said = " ".join(result.output.split())
+    assert "line 5: no latent point" in said and "line 6: z_1 is 1e+39" in said   # the quoted name's second line counted
+    # a Parquet file's nullable floats: a missing cell is blank, not the word '<NA>'
+    frame = pd.DataFrame([point, point], columns=[f"z_{d + 1}" for d in range(dims)]).astype("Float64")
+    frame.iloc[1, 4] = pd.NA
+    frame.to_parquet(tmp_path / "nullable.parquet")
+    result = invoke("decode", tmp_path / "nullable.parquet", "-o", tmp_path / "n.csv")
+    assert result.exit_code == 0 and pd.read_csv(tmp_path / "n.csv")["reason"].iloc[1] == "z_5 blank", result.output
+    # what cannot be read as one table of points is said, with its line
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"z_1,{header}\n0,1,a,{cells}\n")
+    assert "names a column more than once (z_1)" in " ".join(invoke("decode", twice).output.split())
+    longer = tmp_path / "longer.csv"
+    longer.write_text(f"{header}\n1,a,{cells},extra\n")
+    assert "line 2: this row has" in " ".join(invoke("decode", longer).output.split())
+    result = invoke("decode", source, "-o", tmp_path / "out.txt")
+    assert result.exit_code == 2 and "write the decoded points to a table" in result.output
+
+
+def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
+    from molgen.runs import generate
+
+    series = tmp_path / "series.csv"
+    series.write_text(f"name,smiles,pIC50\nstart,{START},6.5\nend,{END},7.0\nbroken,C1CC(,5\npara,CC(=O)Nc1ccc(O)cc1,5.5\n")
+    run = generate("graph-vae", 4, seed=3, max_samples=40, progress=False, name="map-run")
+    out, plot = tmp_path / "map.parquet", tmp_path / "map.png"
+    result = invoke("map", series, "map-run", "-o", out, "--plot", plot, "--colour", "pIC50", "--each", 3)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    ranked = run.candidates()
+    assert table["source"].tolist() == ["series"] * 3 + ["map-run"] * min(3, len(ranked))
+    assert table["name"].iloc[:3].tolist() == ["start", "end", "broken"] and table["pc_1"].iloc[2] != table["pc_1"].iloc[2]
+    assert table["smiles"].iloc[3:].tolist() == ranked["smiles"].head(3).tolist()
+    said = " ".join(result.output.split())
+    assert "series.csv: its first 3 of 4 rows" in said and "not on the map" in said
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    manifest = json.loads((tmp_path / "map.parquet.manifest.json").read_text())["latent"]["given"]
+    assert manifest["sources"][1] == {"run": run.id, "name": "map-run", "ranked": len(ranked)}
+    assert manifest["mapped"] == int(table["pc_1"].notna().sum())
+    for args, said in ((["nowhere"], "neither a file nor a stored run"), ([series, "--colour", "name"], "--colour name"),
+                       ([series, "--plot", tmp_path / "map.svg"], "drawn as a PNG")):
+        result = invoke("map", *args, "-o", tmp_path / "x.csv")
         assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output

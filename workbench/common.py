@@ -520,12 +520,6 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
     return profile, True
 
 
-def stem_of(name: str) -> str:
-    """A file name without its format (``series.csv.gz``: ``series``), as `molgen evaluate` names a file's row."""
-    path = Path(name)
-    return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
-
-
 def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` for ``st.dataframe``, which refuses a repeated column name (a file with two "id" columns): the
     second and later named "id (2)", ...; the file written keeps the names as they are."""

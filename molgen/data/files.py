@@ -389,6 +389,12 @@ QUALIFIERS = r">=|<=|>|<|~|≥|≤"
 QUALIFIED_NUMBER = re.compile(rf"({QUALIFIERS})\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)")
 
 
+def stem_of(name: str | Path) -> str:
+    """A file name without its format (``series.csv.gz``: ``series``): how a file's set or row is named."""
+    path = Path(name)
+    return Path(path.stem).stem if path.suffix.lower() == ".gz" else path.stem
+
+
 def input_name(taken, name: str) -> str:
     """``input_<name>`` for a file's or caller's column whose name molgen's own output holds, prefixed again while
     that too is taken (a file holding both rank and input_rank)."""

@@ -116,7 +116,7 @@ _IN_PYTHON = [
     (r"--model ([a-z][\w-]*)", r"model='\1'"),
     (r"--decoding sampled with a higher --temperature",
      r"sample_options={'decoding': 'sampled', 'temperature': ...} with a higher temperature"),
-    (r"a higher --temperature", r"a higher sample_options={'temperature': ...}"),
+    (r"([Aa]) higher --temperature", r"\1 higher sample_options={'temperature': ...}"),   # sentence-first too
     (r"More --steps", r"More sample_options={'steps': ...}"),
     (r"\(--scaffold keeps a core; --similar-to stays near a molecule\)",
      r"(scaffold= keeps a core; similar_to= stays near a molecule)"),

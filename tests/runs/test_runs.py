@@ -221,6 +221,19 @@ def test_impossible_condition_gives_an_empty_ranked_set_with_a_message(tiny_chec
     assert f"(more: molgen generate --resume {run.id} --max-samples N)" in run.record["message"]
 
 
+def test_every_saturation_advice_reads_as_python():
+    """A review: the test above fed lower-case advice that saturation_note never writes ("A higher --temperature")."""
+    from molgen.runs.generate import FEW_STEPS, in_python, saturation_note
+
+    chunks = pd.DataFrame({"size": [500, 500], "n_valid": [100, 100], "n_duplicate": [70, 100], "n_accepted": [30, 0]})
+    notes = [saturation_note(chunks, 50, family=family, fine_tuned=tuned, conditions={"scaffold": "*c1ccncc1"})
+             for family in ("smiles-lm", "graph-vae", "graph-diffusion", None) for tuned in (False, True)]
+    notes.append(saturation_note(chunks, 50, family="graph-diffusion", options={"steps": 1}, dropped=190))
+    assert any("A higher --temperature" in note for note in notes) and f"({FEW_STEPS} or more)" in notes[-1]
+    for note in notes:
+        assert note and "--" not in in_python(note), (note, in_python(note))
+
+
 @pytest.mark.parametrize("said, in_python", [
     ("; continue with `molgen generate --resume 2026-a`", "; continue with `molgen.runs.resume('2026-a')`"),
     ("`molgen export hits --where 'novel == True' -o new.csv` leaves them out",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from molgen.data.files import stem_of
 from molgen.data.registry import REGISTRY
 from molgen.metrics.ceiling import ceiling_at, ceiling_rows
 from molgen.metrics.report import PUBLISHED, metrics_frame, published_rows
@@ -18,7 +19,7 @@ from molgen.metrics.samples_file import evaluate_samples, read_samples
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
 from workbench.common import (NO_RUNS, current_run, kept_upload, missing_run_note, plain, read_upload, run_labels,
-                              stem_of, store, training_properties)
+                              store, training_properties)
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000

@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from molgen.chem.parse import canonical_smiles
-from molgen.data.files import csv_text
+from molgen.data.files import csv_text, stem_of
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
 from workbench.common import (KEY_SCORES, depict, kept_upload, load_model, plain, read_upload, run_labels, say_load_warnings,
-                              show_svg, smiles_field, stem_of, store)
+                              show_svg, smiles_field, store)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -319,6 +319,14 @@ def map_molecules(run_ids: list[str], upload, pasted: str, each: int) -> tuple[p
     return (pd.concat(sets, ignore_index=True) if sets else pd.DataFrame(columns=["smiles", "source"])), said
 
 
+def point_name(row: pd.Series) -> str:
+    """How a point of the map is named under its drawing: its set, and its name in a file or its rank in a run."""
+    for column, shown in (("name", "{}"), ("rank", "rank {:.0f}")):
+        if column in row.index and pd.notna(row[column]) and str(row[column]).strip():
+            return f"{row['source']} {shown.format(row[column])}"
+    return str(row["source"])
+
+
 def draw_map(shown_map, colour: str) -> list[int]:
     """The map as a scatter chart coloured by ``colour``, a molecule's structure named on hover; the rows of the
     points clicked (shift-click for several)."""
@@ -389,6 +397,6 @@ with map_tab:
         picked = draw_map(drawn, colour)
         st.caption("Click a point to see its structure below (shift-click for several).")
         if picked:
-            grid([(drawn.table.at[row, "encoded"], f"{drawn.table.at[row, 'source']}; QED "
+            grid([(drawn.table.at[row, "encoded"], f"{point_name(drawn.table.loc[row])}; QED "
                    f"{drawn.table.at[row, 'qed']:.2f}, SA {drawn.table.at[row, 'sa']:.2f}") for row in picked[:20]])
         download(drawn.table, "latent-map", "latent_download_map")

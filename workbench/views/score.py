@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
-from molgen.data.files import FileFormatError, read_molecules, reading_notes
+from molgen.data.files import FileFormatError, read_molecules, reading_notes, stem_of
 from molgen.data.with_manifest import manifest_path_of, write_with_manifest
 from molgen.runs.export import unranked_empty
 from molgen.runs.notes import common_alert_notes
@@ -24,7 +24,7 @@ from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, sco
 from molgen.scoring.pipeline import described_alerts, drawn_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
-                              read_upload, show_svg, shown_table, stem_of)
+                              read_upload, show_svg, shown_table)
 
 #: What the page calls scoring a salt by its parent (the command line's --largest-fragment).
 PARENT_TOGGLE = "Score salts by their parent"

@@ -9,6 +9,7 @@ by the decoder's lights, and take a second or so a molecule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,3 +100,37 @@ def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=Non
                      "encode: stereoisomers share one point")
     explained = tuple(float(v) for v in pca.explained_variance_ratio_)
     return LatentMap(table, explained, notes)
+
+
+def plot_map(drawn: LatentMap, colour: str, path: str | Path, label: str | None = None) -> Path:
+    """The map as a PNG at ``path`` (written whole or not at all), its points coloured by ``colour``: ``source`` (a
+    colour a set) or a numeric column (a colour scale, ``label`` on its bar)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from molgen.data.files import replacing
+
+    table = drawn.table[drawn.table["pc_1"].notna()]
+    figure, axis = plt.subplots(figsize=(7, 5.5))
+    if colour == "source":
+        for name, points in table.groupby("source", sort=False):
+            axis.scatter(points["pc_1"], points["pc_2"], s=14, alpha=0.7, label=f"{name} ({len(points):,})")
+        axis.legend(fontsize=8, markerscale=1.5)
+    else:
+        values = pd.to_numeric(table[colour], errors="coerce")
+        # a point without a value (a run's molecule coloured by a file's pIC50) drawn grey, not left out
+        scale = matplotlib.colormaps["viridis"].with_extremes(bad="lightgrey")
+        shown = axis.scatter(table["pc_1"], table["pc_2"], c=values, s=14, alpha=0.8, cmap=scale, plotnonfinite=True)
+        figure.colorbar(shown, ax=axis, label=(label or colour) + (f" (grey: none, {int(values.isna().sum()):,})"
+                                                                  if values.isna().any() else ""))
+    first, second = drawn.explained
+    axis.set_xlabel(f"principal component 1 ({first:.0%} of the variance)")
+    axis.set_ylabel(f"principal component 2 ({second:.0%} of the variance)")
+    figure.tight_layout()
+    path = Path(path)
+    with replacing(path) as partial:
+        figure.savefig(partial, dpi=110, format="png")
+    plt.close(figure)
+    return path

@@ -17,6 +17,8 @@ import torch
 
 from molgen.data.files import FileFormatError
 
+#: The largest magnitude a latent point's float32 coordinate holds.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 #: Formats a points table may come in (SDF and SMILES files hold no points).
 POINT_FORMATS = {".csv": ",", ".tsv": "\t", ".parquet": None}
 
@@ -27,8 +29,11 @@ def point_columns(dims: int) -> list[str]:
 
 
 def read_points_table(path: str | Path) -> pd.DataFrame:
-    """A table of points as text cells (a CSV or TSV, gzipped or not, or Parquet), each row's place in the file in
-    ``attrs["places"]`` ("line 4"); a missing, empty or malformed file is a :class:`FileFormatError` naming it."""
+    """A table of points (a CSV or TSV, gzipped or not, or Parquet): its columns as the file holds them (a CSV's as
+    text), but for the ``z_`` columns, read as numbers where every filled cell is one (a cell that is no number is
+    left for :func:`points_of` to name); each row's place in the file in ``attrs["places"]`` ("line 4"). A missing,
+    empty or malformed file (a row longer than the header, a column named twice) is a :class:`FileFormatError`
+    naming it, and the line."""
     path = Path(path)
     if path.is_dir():
         raise FileNotFoundError(f"{path} is a folder, not a table of latent points")
@@ -39,35 +44,78 @@ def read_points_table(path: str | Path) -> pd.DataFrame:
         raise FileFormatError(path, f"latent points are read from a table ({', '.join(POINT_FORMATS)}), not a "
                                     f"{suffix or 'suffixless'} file")
     if suffix == ".parquet":
-        try:
-            frame = pd.read_parquet(path)
-        except Exception as error:   # pyarrow's errors have no common base worth naming
-            raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
-        places = [f"row {i + 1}" for i in range(len(frame))]
+        frame, places = _read_parquet_points(path), None
     else:
-        try:
-            # every cell as text, blank lines kept, so each row's line is the file's (header: line 1)
-            frame = pd.read_csv(path, sep=POINT_FORMATS[suffix], dtype=str, keep_default_na=False,
-                                skip_blank_lines=False)
-        except pd.errors.EmptyDataError:
-            raise FileFormatError(path, "is empty") from None
-        except (pd.errors.ParserError, UnicodeDecodeError) as error:
-            raise FileFormatError(path, f"is not a well-formed table: {error}") from None
-        blank = frame.apply(lambda row: all(not str(cell).strip() for cell in row), axis=1)
-        places = [f"line {i + 2}" for i in range(len(frame)) if not blank.iat[i]]
-        frame = frame[~blank].reset_index(drop=True)
-        frame = frame.apply(_numbers_where_all_are)
+        frame, places = _read_text_points(path, POINT_FORMATS[suffix])
     if frame.empty:
         raise FileFormatError(path, "holds no rows (a header, then nothing)")
-    frame.attrs["places"] = places
+    for column in frame.columns:
+        if _is_point_column(column) and (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
+            frame[column] = _numbers_where_all_are(frame[column])
+    frame.attrs["places"] = places or [f"row {i + 1}" for i in range(len(frame))]
     return frame
+
+
+def _is_point_column(name) -> bool:
+    return isinstance(name, str) and name.startswith("z_") and name[2:].isdigit()
+
+
+def _read_parquet_points(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as error:   # pyarrow's errors have no common base worth naming
+        raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        raise FileFormatError(path, f"names a column more than once ({', '.join(twice)}): which holds the point?")
+    try:
+        return pd.read_parquet(path)
+    except Exception as error:
+        raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
+
+
+def _read_text_points(path: Path, delimiter: str) -> tuple[pd.DataFrame, list[str]]:
+    """A CSV or TSV as text cells with each record's first line: a line with nothing on it is skipped, a row of
+    empty cells kept (a point with none of its cells), trailing empty cells past the header's (a spreadsheet's
+    trailing delimiter) dropped."""
+    import csv
+    import gzip
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, delimiter=delimiter)
+            header, rows, places, start = None, [], [], 1
+            for record in reader:
+                line, start = start, reader.line_num + 1   # a quoted field may span lines: a record's first line
+                if not record or (len(record) == 1 and not record[0].strip()):
+                    continue
+                if header is None:
+                    header, width = record, len(record)
+                    if twice := sorted({name for name in header if header.count(name) > 1}):
+                        raise FileFormatError(path, f"names a column more than once ({', '.join(twice)}): which "
+                                                    "holds the point?", line)
+                    continue
+                if len(record) > width:
+                    if any(cell.strip() for cell in record[width:]):
+                        raise FileFormatError(path, f"this row has {len(record)} cells and the header names "
+                                                    f"{width}", line)
+                    record = record[:width]
+                rows.append(record + [""] * (width - len(record)))
+                places.append(f"line {line}")
+    except (csv.Error, UnicodeDecodeError, OSError, EOFError) as error:
+        raise FileFormatError(path, f"is not a well-formed table: {error}") from None
+    if header is None:
+        raise FileFormatError(path, "is empty")
+    return pd.DataFrame(rows, columns=header, dtype=object), places
 
 
 def _numbers_where_all_are(column: pd.Series) -> pd.Series:
     """A text column as numbers when every filled cell is one (blank cells NaN), else as it was: a written table's
     numbers stay numbers, and a cell that is no number is left for :func:`points_of` to name."""
-    text = column.str.strip()
-    filled = text.mask(text == "")
+    text = column.astype(str).str.strip()
+    filled = text.mask(text.eq("") | column.isna())
     try:
         return pd.to_numeric(filled)
     except (ValueError, TypeError):
@@ -78,7 +126,7 @@ def check_point_columns(frame: pd.DataFrame, dims: int, source: str) -> None:
     """A ``ValueError`` when the table's ``z_`` columns are not the model's ``dims`` (points of another model, or a
     table that is not one of points)."""
     wanted = point_columns(dims)
-    held = [c for c in frame.columns if isinstance(c, str) and c.startswith("z_") and c[2:].isdigit()]
+    held = [c for c in frame.columns if _is_point_column(c)]
     missing = [c for c in wanted if c not in frame.columns]
     extra = [c for c in held if c not in wanted]
     if not held:
@@ -122,6 +170,8 @@ def points_of(frame: pd.DataFrame, dims: int) -> tuple[np.ndarray, list[str]]:
                 words.append(f"{column} is {number!r}, not a number")
             elif not math.isfinite(number):
                 words.append(f"{column} is {number}")
+            elif abs(number) > FLOAT32_MAX:   # the decoder's float32 would make it infinite
+                words.append(f"{column} is {number:g}, beyond what a latent point holds")
             else:
                 points[i, int(column[2:]) - 1] = number
         if len(blank) == dims:   # encode's table says why it has none
@@ -129,14 +179,15 @@ def points_of(frame: pd.DataFrame, dims: int) -> tuple[np.ndarray, list[str]]:
             reasons[i] = "no latent point" + (f": not encoded, {why}" if isinstance(why, str) else
                                               " (every z cell blank)")
         elif blank or words:
-            reasons[i] = "; ".join(words + ([f"{_listed(blank)} blank"] if blank else []))
+            said = words[:3] + ([f"and {len(words) - 3} more not numbers"] if len(words) > 3 else [])
+            reasons[i] = "; ".join(said + ([f"{_listed(blank)} blank"] if blank else []))
     points[[bool(r) for r in reasons]] = np.nan
     return points, reasons
 
 
 def _number(cell) -> float | str | None:
     """A cell as a number, None when blank, the text itself when it is no number."""
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):   # NaN, pd.NA, NaT
         return None
     if isinstance(cell, (int, float, np.number)) and not isinstance(cell, bool):
         return float(cell)
