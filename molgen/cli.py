@@ -3900,7 +3900,7 @@ def latent_map_command(
 
     from molgen.data.files import stem_of
     from molgen.data.moses import sha256_of
-    from molgen.models.graph_vae.latent_map import MAP_MOLECULES, latent_map, plot_map
+    from molgen.models.graph_vae.latent_map import MAP_MOLECULES, latent_map, map_set, plot_map
     from molgen.runs import RunNotFound, RunStore
 
     _refuse_a_non_table(output, "the map")
@@ -3912,7 +3912,7 @@ def latent_map_command(
     for source in sources:
         if Path(source).is_file():
             frame = _read_input(source, smiles_column)
-            sets.append(frame.head(each).assign(source=stem_of(source)))
+            sets.append(map_set(frame.head(each), stem_of(source)))
             given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame)})
             if len(frame) > each:
                 cut.append(f"{source}: its first {each:,} of {len(frame):,} rows")

@@ -53,3 +53,15 @@ def test_a_map_refuses_too_few_molecules_and_too_many(vae):
         latent_map(vae, pd.DataFrame({"smiles": ["CCO", "CCN", "C1CC("]}))
     with pytest.raises(ValueError, match=f"at most {MAP_MOLECULES:,} molecules"):
         latent_map(vae, pd.DataFrame({"smiles": ["CCO"] * (MAP_MOLECULES + 1)}))
+
+
+def test_a_files_own_source_column_is_kept_and_one_point_is_no_map(vae):
+    from molgen.models.graph_vae.latent_map import map_set
+
+    own = map_set(pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "source": ["vendor A", "vendor B", "vendor A"]}),
+                  "series")
+    drawn = latent_map(vae, own)
+    assert drawn.table["source"].eq("series").all() and drawn.table["input_source"].tolist() == ["vendor A",
+                                                                                                 "vendor B", "vendor A"]
+    with pytest.raises(ValueError, match="all lie at one point"):
+        latent_map(vae, pd.DataFrame({"smiles": ["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O", "CC(N)C(=O)O"]}))

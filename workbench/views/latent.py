@@ -25,7 +25,7 @@ if path is None:
 
 from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
-from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, latent_map  # noqa: E402
+from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, latent_map, map_set  # noqa: E402
 
 try:
     model = load_model(str(path))
@@ -308,12 +308,12 @@ def map_molecules(run_ids: list[str], upload, pasted: str, each: int) -> tuple[p
     if upload is not None:
         frame, _ = read_upload(upload, "latent_map")
         if frame is not None:
-            sets.append(frame.head(each).assign(source=stem_of(upload[0])))
+            sets.append(map_set(frame.head(each), stem_of(upload[0])))
             if len(frame) > each:
                 said.append(f"{upload[0]}: its first {each:,} of {len(frame):,} rows")
     if pasted.strip():
         typed = read_smi_text(pasted)
-        sets.append(typed.head(each).assign(source="pasted"))
+        sets.append(map_set(typed.head(each), "pasted"))
         if len(typed) > each:
             said.append(f"pasted: the first {each:,} of {len(typed):,} lines")
     return (pd.concat(sets, ignore_index=True) if sets else pd.DataFrame(columns=["smiles", "source"])), said

@@ -37,6 +37,14 @@ class LatentMap:
     notes: list[str] = field(default_factory=list)
 
 
+def map_set(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame``'s rows as one set of a map, named ``name`` in its ``source`` column (a column of the file's own by
+    that name kept as ``input_source``)."""
+    if "source" in frame.columns:
+        frame = frame.rename(columns={"source": input_name(set(frame.columns), "source")})
+    return frame.assign(source=name)
+
+
 def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=None) -> LatentMap:
     """The map of ``molecules`` (a ``smiles`` column, and a ``source`` naming the set each row is of; other columns
     kept, one named as the map's own set aside as ``input_<name>``). A row the model cannot encode keeps its place with the reason, and no point. ``ValueError`` with fewer
@@ -70,6 +78,9 @@ def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=Non
         points[first:first + len(part)] = latent.encode(model, [encoded[i] for i in part], refine_steps=0).numpy()
         if progress is not None:
             progress(first + len(part), len(rows))
+    if np.allclose(points, points[0], atol=1e-6):   # no spread to project: every share of the variance 0/0
+        raise ValueError(f"the {len(rows)} molecules encoded all lie at one point (one molecule, or stereoisomers "
+                         "of it): a map needs molecules that differ")
     pca = PCA(n_components=2, svd_solver="full").fit(points)
     projected = pca.transform(points)
     # a principal axis has no sign of its own: the first molecule's side is positive, so a map drawn again (or
