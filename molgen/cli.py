@@ -258,8 +258,8 @@ def score_command(
     from molgen.data.moses import sha256_of
     from molgen.scoring.alerts import check_alert_data
     from molgen.scoring.profiles import ProfileError, load_profile, refuse_salt_patterns
-    from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, scoring_manifest, summary,
-                                             uncharged_counter_ions_note, with_picks)
+    from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_read_molecules, scoring_manifest,
+                                             summary, uncharged_counter_ions_note, with_picks)
 
     _check_output(output, input)   # before the scoring, not after it; never over the input
     from_stdin = str(input) == "-"
@@ -283,6 +283,7 @@ def score_command(
                       "table is read from its file (molgen score table.csv -o ...)[/yellow]")
     started = time.perf_counter()
     scored = score_read_molecules(frame, chosen, n_jobs=n_jobs, largest_fragment=largest_fragment)
+    window_notes = scored.attrs.get("window_notes", [])
     if top is not None or diverse is not None or passing_only:
         scored, picked, short = with_picks(scored, top, diverse, passing_only)
         console.print(f"[yellow]{escape(picked)}[/yellow]" if short else escape(picked))
@@ -308,6 +309,10 @@ def score_command(
     if len(scored) and not scored["valid"].any() and smiles_column is not None and others:   # names or ids given
         console.print(f"[yellow]no row of column {escape(smiles_column)!r} is a molecule: does it hold the SMILES? "
                       f"The table's other columns: {escape(', '.join(others))}[/yellow]")
+    if note := hard_filter_note(scored):
+        console.print(escape(note))
+    for note in window_notes:
+        console.print(f"[yellow]{escape(note)}[/yellow]")
     _say_reading_notes(frame)
     from molgen.runs.notes import common_alert_notes
 
@@ -352,7 +357,11 @@ def _reads_as_a_table(path: Path) -> bool:
 
     with open(path, encoding="utf-8", errors="replace") as handle:
         first = next((line.strip() for line in handle if line.strip()), "")
+    from molgen.data.files import is_smiles_header
+
     token = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
+    if "," not in token and is_smiles_header(token):   # "SMILES<tab>id": a .smi file's header, read as one
+        return False
     return "," in token or (("," in first or "\t" in first) and not parse_smiles(token).ok)
 
 

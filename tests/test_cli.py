@@ -157,22 +157,33 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     import pandas as pd
 
     source = tmp_path / "salts.csv"
-    source.write_text("smiles,id,activity\nCC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+],1,6.5\nCCO,2,5\n")
+    source.write_text("smiles,id,activity\nCC(C)Cc1ccc(C(C)C(=O)[O-])cc1.[Na+],1,6.5\nCCO,2,5\n"
+                      "[Fe+2].[O-]C(=O)C.[O-]C(=O)C,3,4\n[Na+].[Cl-],4,3\n")
     whole, parent = tmp_path / "whole.parquet", tmp_path / "parent.parquet"
     result = run("score", str(source), "-o", str(whole))
     said = " ".join(result.output.split())  # Rich wraps at the terminal's width
-    assert result.exit_code == 0 and "1 row is a salt or mixture" in said and "--largest-fragment" in said
+    assert result.exit_code == 0 and "3 rows are salts or mixtures" in said and "--largest-fragment" in said
     result = run("score", str(source), "-o", str(parent), "--largest-fragment")
-    assert result.exit_code == 0 and "scored by their parent (largest organic fragment by heavy atoms that is no known counter-ion, neutralized)" in " ".join(result.output.split())
+    # what each became, counted (a review was told every salt got a neutral organic parent)
+    assert result.exit_code == 0 and ("1 salt or mixture (column fragments > 1) was scored by the parent (the largest "
+                                      "organic fragment by heavy atoms that is no known counter-ion, neutralized); 1 "
+                                      "holds no organic fragment and was scored as the largest ion (line 5); 1 was "
+                                      "scored whole, no fragment being a parent apart from known counter-ions (line 4)"
+                                      ) in " ".join(result.output.split())
     a, b = pd.read_parquet(whole), pd.read_parquet(parent)
-    assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1]
+    assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1, 3, 2]
+    assert b["smiles"].tolist()[2:] == ["CC(=O)[O-].CC(=O)[O-].[Fe+2]", "[Cl-]"]
     assert b["smiles"][0] == "CC(C)Cc1ccc(C(C)C(=O)O)cc1" and b["logp"][0] > a["logp"][0] + 2
-    assert b["activity"].dtype == "float64" and b["id"].tolist() == [1, 2]  # numbers from CSV stay numbers
+    assert b["activity"].dtype == "float64" and b["id"].tolist() == [1, 2, 3, 4]  # numbers from CSV stay numbers
     # a sodium salt written with its metal uncharged ([Na]) was struck out as a radical without a word (a review)
     uncharged = tmp_path / "uncharged.csv"
     uncharged.write_text("smiles\nCC(C)Cc1ccc(C(C)C(=O)O)cc1.[Na]\nC[CH2]\n")
     result = run("score", str(uncharged), "-o", str(tmp_path / "uncharged.parquet"))
     said = " ".join(result.output.split())
+    # a pick that fails the hard filters is said (a review: --top 50 picked two, unsaid)
+    picked = run("score", str(uncharged), "-o", str(tmp_path / "picked.csv"), "--top", "2")
+    assert "picked 2 (column pick); 2 of them fail the profile's hard filters (score 0): --passing-only leaves " \
+        "them out" in " ".join(picked.output.split())
     assert result.exit_code == 0 and ("1 row writes a salt's metal without its charge ([Na] for [Na+]; line 2): "
                                       "RDKit reads the lone metal as a radical (the radicals alert is on it, and it "
                                       "fails the profile's hard filters (score 0))") in said
@@ -1118,6 +1129,8 @@ def test_evaluate_says_the_records_it_could_not_read_and_a_small_reference_costs
     assert "KL_score not defined: the KL score's reference holds 1 SMILES, fewer than the 3 distinct generated" in said
     assert f"--reference {reference}: 1 blank line between records skipped (line 2)" in said
     assert "1 of the reference's 2 SMILES is not a molecule: the Test statistics are of its 1 valid one" in said
+    assert "the Test reference holds 1 molecule: its FCD statistics and the SNN, Frag and Scaf against it are noisy" \
+        in said   # a review: FCD 29 against 49 reference molecules, said of nothing
     # a blank line a comment sets apart formats the file: no empty sample, and said as skipped (a review)
     batches = tmp_path / "batches.smi"
     batches.write_text("# model X\n\nCCO\n\n# batch 2\nCCN\n\nCCC\n")
@@ -1274,7 +1287,9 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert manifest["input"]["file"] == "(standard input)"
     empty = runner.invoke(app, ["score", "-", "-o", str(out)], input="")
     assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
-    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n"):   # a piped table naming its SMILES column
+    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n", "SMILES\tid\nCCO\t1\n"):
+        # a piped table naming its SMILES column (SMILES<tab>id: a .smi file's header, read right; a review was told
+        # it was read as broken SMILES)
         table = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)
         assert table.exit_code == 0 and "table is read from its file" not in " ".join(table.output.split())
         assert pd.read_csv(out)["valid"].tolist() == [True]   # read as a table: CCO, not "CCO,1" or the header

@@ -507,9 +507,9 @@ def _fates_of_repeats(removed: pd.DataFrame, kept: pd.DataFrame, later: pd.DataF
 
 
 def _apply_profile(kept: pd.DataFrame, removed: pd.DataFrame, profile) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score, windows_said_elsewhere
 
-    with mixtures_said_elsewhere():   # molecules a model wrote
+    with mixtures_said_elsewhere(), windows_said_elsewhere():   # molecules a model wrote, filtered by the profile
         table = score(kept["smiles"].tolist(), profile, progress=False)
     kept = kept.assign(score=table["score"].to_numpy(), passes_filters=table["passes_filters"].to_numpy(dtype=bool))
     failing = kept[~kept["passes_filters"]].assign(removed_because=lambda f: "profile hard filters: " + table.loc[f.index, "failed_filters"])

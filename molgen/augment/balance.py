@@ -28,11 +28,11 @@ from molgen.scoring.properties import PROPERTIES
 def _values(mols: list[Chem.Mol], name: str, profile) -> np.ndarray:
     if name in PROPERTIES:
         return np.array([PROPERTIES[name].function(m) for m in mols], dtype=float)
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score, windows_said_elsewhere
 
     if profile is None:
         raise ValueError(f"{name!r} is not a property ({', '.join(PROPERTIES)}); for a scoring column give a profile")
-    with mixtures_said_elsewhere():   # the molecules are their parents already
+    with mixtures_said_elsewhere(), windows_said_elsewhere():   # their parents already; one column read
         table = score(mols, profile, progress=False)
     if name not in table:
         raise ValueError(f"the profile has no column {name!r}; it has {', '.join(c for c in table.columns if c[0] != '_')}")

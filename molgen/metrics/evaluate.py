@@ -226,6 +226,10 @@ def _evaluate(smiles: Sequence[str], reference, *, train, k: Sequence[int], kl_r
             notes.append(f"{stats.given - stats.size:,} of the reference's {stats.given:,} SMILES "
                          f"{'is not a molecule' if stats.given - stats.size == 1 else 'are not molecules'}: "
                          f"the {suffix} statistics are of its {stats.size:,} valid one{'s' * (stats.size != 1)}")
+        if stats.size < FEW_MOLECULES:   # a review: FCD 29 against 49 reference molecules, said of nothing
+            notes.append(f"the {suffix} reference holds {stats.size:,} molecule{'s' * (stats.size != 1)}: its FCD "
+                         "statistics and the SNN, Frag and Scaf against it are noisy at that size (FCD biased upward); "
+                         f"use {FEW_MOLECULES:,} or more (MOSES test holds 176,074)")
     lap("reference statistics")
     described = describe(canonical, pool=pool, n_jobs=n_jobs, progress=progress)
     lap("describe molecules")

@@ -890,7 +890,7 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
     """A chunk's samples parsed, deduplicated against the run, scored and checked. ``carry_stereo``: a kept
     scaffold's stereocentres set on the molecules holding it unassigned (runs stored before this keep theirs as
     sampled, so a resumed run stores no second form of a molecule it has)."""
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score, windows_said_elsewhere
 
     rejects: list[tuple[str, str]] = []
     new: dict[str, float | None] = {}
@@ -927,7 +927,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
                 as_sampled[canonical] = Chem.MolToSmiles(parsed.mol)
     if not new:
         return pd.DataFrame(columns=["smiles", "meets_conditions"]), rejects, n_valid, n_duplicate
-    with mixtures_said_elsewhere():   # what a model wrote: a mixture is in its row's fragments
+    # what a model wrote: a mixture is in its row's fragments; one chunk of a run says nothing of a window
+    with mixtures_said_elsewhere(), windows_said_elsewhere():
         table = score(list(new), profile, n_jobs=n_jobs, progress=False)
     table["alert_names"] = table["alert_names"].fillna("")
     table["alerts"] = table["alerts"].astype(int)

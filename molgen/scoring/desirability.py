@@ -170,6 +170,21 @@ class Gaussian(Transform):
         return np.exp(-0.5 * ((x - self.target) / self.width) ** 2)
 
 
+def window_of(transform: Transform) -> tuple[float, float] | None:
+    """The values over which ``transform`` changes (a sigmoid's low to high, a Gaussian's target within three widths,
+    a step's bounds); None for identity, which follows the value everywhere."""
+    if isinstance(transform, (Sigmoid, DoubleSigmoid)):
+        return transform.low, transform.high
+    if isinstance(transform, Step):
+        return (-math.inf if transform.low is None else transform.low,
+                math.inf if transform.high is None else transform.high)
+    if isinstance(transform, LinearRamp):
+        return min(transform.start, transform.end), max(transform.start, transform.end)
+    if isinstance(transform, Gaussian):
+        return transform.target - 3 * transform.width, transform.target + 3 * transform.width
+    return None
+
+
 #: Transform classes by the name used in profiles.
 TRANSFORMS: dict[str, type[Transform]] = {
     cls.kind: cls for cls in (Identity, Sigmoid, ReverseSigmoid, DoubleSigmoid, Step, LinearRamp, Gaussian)

@@ -9,6 +9,7 @@ best; :func:`scoring_manifest` is what the table's manifest holds. The notes are
 from __future__ import annotations
 
 import time
+import warnings
 
 import pandas as pd
 
@@ -25,11 +26,16 @@ def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, larges
     (:data:`VERDICT`), then every property. A repeated molecule names the file line that first held it
     (``duplicate_of_line``), which a chemist can look up; a record the reader could not read keeps its reason."""
     from molgen.data.files import input_name
-    from molgen.scoring.pipeline import mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import WindowOutOfReach, mixtures_said_elsewhere, score
 
-    with mixtures_said_elsewhere():   # the caller says the salts, with its own way to score their parents
+    with mixtures_said_elsewhere(), warnings.catch_warnings(record=True) as caught:
+        # the caller says the salts, with its own way to score their parents, and a window out of reach
+        warnings.simplefilter("always", WindowOutOfReach)
         scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), profile,
                        n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
+    for warning in caught:   # any other warning goes on to the caller as it was
+        if not issubclass(warning.category, WindowOutOfReach):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     first = scored["duplicate_of"]
@@ -47,11 +53,12 @@ def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, larges
     scored = scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
     # the file's own columns as named in the table (one clashing with a score's, "score", reads input_score)
     scored.attrs["own_columns"] = [str(columns[i]) for i in own if columns[i] != "line"]
+    scored.attrs["window_notes"] = [str(w.message) for w in caught if issubclass(w.category, WindowOutOfReach)]
     return scored
 
 
-def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None,
-               passing_only: bool) -> tuple[pd.DataFrame, str, bool]:
+def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None, passing_only: bool,
+               leave_out: str = "--passing-only leaves them out") -> tuple[pd.DataFrame, str, bool]:
     """``scored`` with a ``pick`` column beside ``rank``: the diverse best
     (:func:`~molgen.scoring.select.select_diverse_top`) numbered 1..N in rank order, empty for every other row, so the
     table keeps every row and its order; with a sentence saying how many were picked, and whether that fell short
@@ -69,12 +76,16 @@ def with_picks(scored: pd.DataFrame, top: int | None, diverse: float | None,
     if "own_columns" in scored.attrs:
         scored.attrs["own_columns"] = [kept_as if c == "pick" else c for c in scored.attrs["own_columns"]]
     scored.insert(list(scored.columns).index("rank") + 1, "pick", pick)
+    failed = 0 if passing_only else int((~picked["passes_filters"].fillna(True).astype(bool)).sum())
+    # a review: --top 50 picked two molecules that fail the hard filters, unsaid
+    failing = (f"; {failed:,} of them {'fail' if failed != 1 else 'fails'} the profile's hard filters (score 0): "
+               f"{leave_out}") if failed else ""
     if top is not None and len(picked) < top:
         passing = " passing the hard filters" if passing_only else ""
         apart = f" and no more similar than {diverse:g} to a better one picked" if diverse is not None else ""
         return scored, (f"picked {len(picked):,} of the {top:,} asked for: no other distinct valid molecule"
-                        f"{passing}{apart}"), True
-    return scored, f"picked {len(picked):,} (column pick)", False
+                        f"{passing}{apart}{failing}"), True
+    return scored, f"picked {len(picked):,} (column pick){failing}", False
 
 
 def scoring_manifest(scored: pd.DataFrame, *, input_file: str, input_sha256: str, output_name: str, sha256: str,
@@ -108,17 +119,53 @@ def summary(scored: pd.DataFrame) -> str:
             f"{duplicates:,} duplicate{'s' * (duplicates != 1)})")
 
 
+def hard_filter_note(scored: pd.DataFrame) -> str | None:
+    """How many valid molecules fail the profile's hard filters (they score 0 and rank last), or None."""
+    failing = int((scored["valid"] & ~scored["passes_filters"].fillna(True).astype(bool)).sum())
+    if not failing:
+        return None
+    return (f"{failing:,} {'fails' if failing == 1 else 'fail'} the profile's hard filters (score 0, ranked after "
+            "every molecule that passes; column failed_filters says which)")
+
+
 def mixture_note(scored: pd.DataFrame, largest_fragment: bool, how_to_score_parents: str) -> str | None:
     """What became of the salts and mixtures (rows of more than one fragment): scored by their parent, or whole,
     with ``how_to_score_parents`` (``--largest-fragment scores the parent molecule``) said."""
     mixtures = int((scored["fragments"] > 1).sum())
     if not mixtures:
         return None
-    if largest_fragment:
-        return (f"{mixtures:,} salts or mixtures (column fragments > 1) were scored by their parent (largest organic "
-                "fragment by heavy atoms that is no known counter-ion, neutralized)")
+    if largest_fragment:   # what each became: a parent, an ion alone (no organic part: NaCl), or left whole
+        return parents_note(scored[(scored["fragments"] > 1).fillna(False)])
     return (f"{mixtures:,} {'rows are salts or mixtures' if mixtures != 1 else 'row is a salt or mixture'} (column "
             f"fragments > 1): each is scored whole, counter-ions included; {how_to_score_parents}")
+
+
+def parents_note(mixtures: pd.DataFrame) -> str:
+    """What ``--largest-fragment`` made of ``mixtures`` (scored rows of more than one fragment), counted as it
+    happened: a review was told all 6 were scored by a neutral organic parent, and iron(II) acetate stayed whole
+    while NaCl became [Cl-]."""
+    from molgen.chem.counterions import is_organic
+    from molgen.chem.parse import to_mol
+
+    smiles = mixtures["smiles"].fillna("")
+    whole = smiles.str.contains(".", regex=False)
+    ionic = [not w and bool(s) and ((mol := to_mol(s)) is None or not is_organic(mol)) for s, w in zip(smiles, whole)]
+    places = mixtures["line"] if "line" in mixtures else mixtures.index + 1
+
+    def where(mask) -> str:
+        lines = [str(p) for p, m in zip(places, mask) if m]
+        return f"line {', '.join(lines[:5])}{' ...' if len(lines) > 5 else ''}"
+    parents = len(mixtures) - int(whole.sum()) - sum(ionic)
+    said = [f"{parents:,} salt{'s' * (parents != 1)} or mixture{'s' * (parents != 1)} (column fragments > 1) "
+            f"{'were' if parents != 1 else 'was'} scored by the parent (the largest organic fragment by heavy atoms "
+            "that is no known counter-ion, neutralized)"] if parents else []
+    if any(ionic):
+        said.append(f"{sum(ionic):,} {'hold' if sum(ionic) != 1 else 'holds'} no organic fragment and "
+                    f"{'were' if sum(ionic) != 1 else 'was'} scored as the largest ion ({where(ionic)})")
+    if whole.any():
+        said.append(f"{int(whole.sum()):,} {'were' if whole.sum() != 1 else 'was'} scored whole, no fragment being a "
+                    f"parent apart from known counter-ions ({where(whole)})")
+    return "; ".join(said)
 
 
 def uncharged_counter_ions_note(mixtures: pd.DataFrame, how_to_score_parents: str) -> str | None:

@@ -39,12 +39,54 @@ class MixturesScoredWhole(UserWarning):
     Python caller gets, as the CLI prints it; the ``fragments`` column names the rows."""
 
 
+class WindowOutOfReach(UserWarning):
+    """A profile component whose window no scored molecule comes near (every desirability about 0): its scores
+    rank by numeric tails, and say nothing (:func:`windows_out_of_reach`)."""
+
+
+#: Below this desirability for every molecule, a component's window is said to be out of their reach.
+OUT_OF_REACH = 0.01
+
+
+def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[str]:
+    """A sentence for each component of ``profile`` that gives every valid molecule of ``scored`` a desirability
+    below :data:`OUT_OF_REACH` (a review swapped the MW and logP windows: every score was about 1e-35, and the
+    ranking came from the tails of the logistic)."""
+    valid = scored[scored["valid"].fillna(False).astype(bool)] if "valid" in scored else scored
+    notes = []
+    for component in profile.components:
+        column = f"d_{component.property}"
+        if column not in valid or len(valid) < 2:
+            continue
+        desirability = pd.to_numeric(valid[column], errors="coerce").dropna()
+        if desirability.empty or desirability.max() >= OUT_OF_REACH:
+            continue
+        values = pd.to_numeric(valid[component.property], errors="coerce") if component.property in valid else None
+        spread = (f" (their {component.property} from {values.min():g} to {values.max():g})"
+                  if values is not None and values.notna().any() else "")
+        shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
+        notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window ({shown}): "
+                     f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so every "
+                     "score is near 0 and the ranking says little: a profile for other molecules, or a window meant "
+                     "for another property")
+    return notes
+
+
 @contextmanager
 def mixtures_said_elsewhere():
     """Within it, :func:`score` does not warn of salts scored whole: for callers that say so in their own words
     (the CLI, the Home page), or that score molecules a model wrote, where the warning's advice has no use."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MixturesScoredWhole)
+        yield
+
+
+@contextmanager
+def windows_said_elsewhere():
+    """Within it, :func:`score` does not warn of a window out of the molecules' reach: for callers scoring a part of
+    a set (a run's chunk, a latent path), where it would be said of each part, or none at all."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WindowOutOfReach)
         yield
 
 
@@ -278,6 +320,8 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
                       "(column fragments > 1), scored whole, counter-ions included; largest_fragment=True scores "
                       "the parent molecule", MixturesScoredWhole, stacklevel=2)
     out = _assemble(items, parsed, unique, described, profile, frame)
+    for note in windows_out_of_reach(out, profile):
+        warnings.warn(note, WindowOutOfReach, stacklevel=2)
     return out.set_axis(index) if index is not None else out
 
 

@@ -50,7 +50,7 @@ from pathlib import Path
 
 from molgen.scoring.aggregate import AGGREGATIONS
 from molgen.scoring.alerts import ALERT_SETS, ALIASES, expand_alert_sets, known_alert_names
-from molgen.scoring.desirability import TRANSFORMS, Identity, Transform, make_transform
+from molgen.scoring.desirability import TRANSFORMS, Identity, Transform, make_transform, window_of
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import reference_fingerprints, refuse_a_salt, substructure_query
@@ -134,6 +134,8 @@ class ScoringProfile:
                 raise ProfileError(f"{where}, components[{i}]: {component.property} runs past 0 to 1, which identity "
                                    "(the transform when none is named) clips to; name a transform that maps it there "
                                    f"({', '.join(kind for kind in TRANSFORMS if kind != 'identity')})")
+            if (beyond := _window_beyond_reach(component)) is not None:   # every molecule would score alike
+                raise ProfileError(f"{where}, components[{i}]: {beyond}")
             if not component.weight >= 0 or not math.isfinite(component.weight):   # inf would make every score NaN
                 raise ProfileError(f"{where}, components[{i}].weight: must be a finite number >= 0, got {component.weight}")
             first = self.properties.index(component.property) + 1
@@ -258,6 +260,25 @@ class ScoringProfile:
         return "\n".join(lines) + "\n"
 
 
+def _window_beyond_reach(component) -> str | None:
+    """Why a component's window lies wholly outside the values its property takes (a logP window of 200 to 500, a
+    window meant for MW: every molecule then gets one desirability, and the score says nothing; a review), or
+    None. The property's range is its hard bounds where it has them (QED 0 to 1), else the wide range a target may
+    sensibly lie in (logP -10 to 15)."""
+    spec = PROPERTIES.get(component.property)
+    window = window_of(component.transform)
+    if spec is None or window is None:
+        return None
+    least = spec.floor if spec.floor is not None else spec.low
+    most = spec.ceiling if spec.ceiling is not None else spec.high
+    if window[1] >= least and window[0] <= most:
+        return None
+    shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
+    return (f"{component.property}'s {component.transform.kind} ({shown}) changes only between {window[0]:g} and "
+            f"{window[1]:g}, and {component.property} ({spec.description}) lies between {least:g} and {most:g}: every "
+            "molecule would get one desirability (a window meant for another property?)")
+
+
 def _on_unit_scale(name: str) -> bool:
     """Whether a property's values lie between 0 and 1 already (QED, Fsp3, a similarity), so identity keeps them."""
     if name in SIMILARITY_PROPERTIES:
@@ -312,20 +333,37 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
 
 
 def refuse_salt_patterns(profile: ScoringProfile, where: str) -> None:
-    """A ``ProfileError`` for a ``require`` or ``avoid`` pattern written as a salt (a review: ``nitrobenzene.Cl``
+    """A ``ProfileError`` for a ``require`` or ``avoid`` pattern, or a reference, written as a salt (a review: ``nitrobenzene.Cl``
     to avoid let nitrobenzene pass and struck out 4-chloronitrobenzene; :func:`~molgen.scoring.similarity.
     refuse_a_salt`). For a profile written now (a TOML file, the Generate page's editor); a run's stored profile
     is read as it ranked."""
-    for key in ("require", "avoid"):
+    for key in ("require", "avoid", "references"):
         for text in getattr(profile, key):
             try:
-                refuse_a_salt(text)
+                refuse_a_salt(text) if key != "references" else _refuse_a_salt_reference(text)
             except ValueError as error:
                 stored = where.startswith("run ") or where.lower().endswith(".json")
                 raise ProfileError(f"profile {where}, {key}: {error}" + (
                     " (a run's stored profile, read as it ranked that run; a new run or table needs one without the "
                     "salt: --profile FILE with the pattern corrected, or fill the Generate page's form from the run "
                     "and edit its profile there)" if stored else "")) from None
+
+
+def _refuse_a_salt_reference(text: str) -> None:
+    """``ValueError`` for a reference to be similar to written as a salt or mixture: its counter-ion's bits are in
+    its fingerprint, so the free base itself scored 0.89 against it (a review)."""
+    from rdkit import Chem
+
+    from molgen.chem.counterions import is_organic
+    from molgen.chem.parse import parse_smiles
+    from molgen.chem.standardize import salt_parent
+
+    parsed = parse_smiles(text)
+    if parsed.ok and len(Chem.GetMolFrags(parsed.mol)) > 1:
+        parent = salt_parent(parsed.mol)
+        raise ValueError(f"{text!r} is a salt or mixture: give the one molecule to compare with"
+                         + (f", e.g. its parent {Chem.MolToSmiles(parent)}" if is_organic(parent) else "")
+                         + " (a counter-ion's bits would lower every similarity to it)")
 
 
 def stored_profile(data: dict, source: str) -> ScoringProfile:

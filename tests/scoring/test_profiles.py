@@ -76,6 +76,15 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         # 4-chloronitrobenzene was struck out)
         (('alerts = ["pains"]', 'alerts = ["pains"]\navoid = ["c1ccccc1[N+](=O)[O-].Cl"]'),
          "avoid: 'c1ccccc1[N+](=O)[O-].Cl' is written as a salt, hydrate or solvate (Cl beside the molecule)"),
+        # a window no value of the property reaches gave every molecule one desirability (a review: logP's window
+        # written as MW's 200 to 500 scored everything about 1e-35)
+        (("low = 2.5\nhigh = 5.0", "low = 200.0\nhigh = 500.0"),
+         "components[2]: sa's reverse_sigmoid (low = 200, high = 500, steepness = 1) changes only between 200 and "
+         "500, and sa (synthetic accessibility score, 1 easy to 10 hard) lies between 1 and 10: every molecule would "
+         "get one desirability"),
+        (('alerts = ["pains"]', 'alerts = ["pains"]\nreferences = ["CCN(CC)CC.Cl"]'),
+         "references: 'CCN(CC)CC.Cl' is a salt or mixture: give the one molecule to compare with, e.g. its parent "
+         "CCN(CC)CC"),
     ],
 )
 def test_typos_and_bad_values_say_which_and_where(tmp_path, edit, message):

@@ -643,10 +643,25 @@ def test_a_guard_inside_a_try_and_a_streamlit_page_are_no_unguarded_script(tmp_p
     page.write_text("import warnings\nimport streamlit as st\nimport molgen.scoring.pipeline as p\n"
                     "from molgen.parallel import in_a_streamlit_script\n"
                     "with warnings.catch_warnings(record=True) as said:\n    warnings.simplefilter('always')\n"
-                    "    table = p.score(['CCO', 'c1ccccc1O'] * 3, n_jobs=2, progress=False)\n"
+                    "    table = p.score(['CC(=O)Oc1ccccc1C(=O)O', 'CC(=O)Nc1ccc(O)cc1'] * 3, n_jobs=2, progress=False)\n"
                     "st.write(f'{in_a_streamlit_script()} {len(table)} {len(said)}')\n")
     at = AppTest.from_file(str(page), default_timeout=60).run()
     assert not at.exception and at.markdown[0].value == "True 6 0"
     assert "False" in subprocess.run([sys.executable, "-c", "import streamlit\nfrom molgen.parallel import "
                                       "in_a_streamlit_script\nprint(in_a_streamlit_script())"],
                                      capture_output=True, text=True, timeout=120).stdout
+
+
+def test_a_window_no_molecule_comes_near_is_said():
+    """A review swapped the MW and logP windows: every MW desirability was 7e-218 and the scores ranked by tails."""
+    from molgen.scoring.desirability import DoubleSigmoid
+    from molgen.scoring.pipeline import WindowOutOfReach
+
+    swapped = ScoringProfile(name="swapped", components=[Component("qed", Identity()),
+                                                         Component("mw", DoubleSigmoid(low=-0.4, high=5.6, width=1.0))])
+    with pytest.warns(WindowOutOfReach, match=r"no molecule comes near mw's double_sigmoid window \(low = -0.4, high = "
+                      r"5.6, width = 1\): d_mw is below 0.01 for all 3 molecules \(their mw from 46.069 to 180.159\)"):
+        score(["CCO", "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"], swapped, n_jobs=1, progress=False)
+    with warnings.catch_warnings():   # a window the molecules reach: nothing said
+        warnings.simplefilter("error", WindowOutOfReach)
+        score(["CCO", "CC(=O)Oc1ccccc1C(=O)O"], "drug-like", n_jobs=1, progress=False)

@@ -19,8 +19,8 @@ from molgen.data.with_manifest import manifest_path_of, write_with_manifest
 from molgen.runs.export import unranked_empty
 from molgen.runs.notes import common_alert_notes
 from molgen.scoring.alerts import check_alert_data, explained_alert_names
-from molgen.scoring.file_scoring import (mixture_note, score_read_molecules, scoring_manifest, summary,
-                                         uncharged_counter_ions_note, with_picks)
+from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_read_molecules, scoring_manifest,
+                                         summary, uncharged_counter_ions_note, with_picks)
 from molgen.scoring.pipeline import described_alerts, drawn_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
@@ -126,9 +126,12 @@ if st.button("Score", key="score_go", type="primary", disabled=not ready):
     with st.spinner(f"scoring {len(frame):,} row{'s' * (len(frame) != 1)}"):
         # one process, as every page: a pool spawned from the app's server costs more than it saves here
         scored = score_read_molecules(frame, profile, largest_fragment=parent, n_jobs=1)
+        window_notes = scored.attrs.get("window_notes", [])
         notes: list[tuple[str, str]] = []   # (how it is said: warning or caption, what)
         if settings["top"] is not None or settings["diverse"] is not None or passing_only:
-            scored, picked, short = with_picks(scored, settings["top"], settings["diverse"], passing_only)
+            scored, picked, short = with_picks(scored, settings["top"], settings["diverse"], passing_only,
+                                               "the toggle \"Picks leave out molecules failing the profile's hard "
+                                               "filters\" leaves them out")
             notes.append(("warning" if short else "caption", picked))
         scored["rank"] = unranked_empty(scored["rank"])   # an invalid row has no rank: empty, sorted last
     seconds = time.perf_counter() - started
@@ -138,10 +141,9 @@ if st.button("Score", key="score_go", type="primary", disabled=not ready):
     if len(scored) and not scored["valid"].any() and input_column is not None and others:
         notes.append(("warning", f"no row of column {input_column!r} is a molecule: does it hold the SMILES? The "
                                  f"table's other columns: {', '.join(others)}"))
-    failing = int((scored["valid"] & ~scored["passes_filters"].fillna(True).astype(bool)).sum())
-    if failing:
-        notes.append(("warning", f"{failing:,} {'fails' if failing == 1 else 'fail'} the profile's hard filters "
-                                 "(score 0, ranked after every molecule that passes; column failed_filters says which)"))
+    if note := hard_filter_note(scored):
+        notes.append(("warning", note))
+    notes += [("warning", note) for note in window_notes]
     notes += [("warning", note) for note in common_alert_notes(valid_alerts, on_page=True)]
     if explained := explained_alert_names(valid_alerts):
         notes.append(("caption", "what some alert names match: " + "; ".join(f"{name}: {what}"

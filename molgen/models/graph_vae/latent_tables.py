@@ -81,10 +81,10 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     """QED, SA, logP, MW and the drug-like profile's alerts of decoded molecules, row for row: ``alerts`` counted and
     ``alert_names`` named, as ``molgen score`` and an export have them (``alerts == 0`` selects the clean ones), the
     names as the Browse page words them (a catalog name that says less than its pattern explained, each once)."""
-    from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score, windows_said_elsewhere
     from molgen.scoring.profiles import DEFAULT_PROFILE
 
-    with mixtures_said_elsewhere():   # decoded molecules, one fragment each
+    with mixtures_said_elsewhere(), windows_said_elsewhere():   # decoded molecules, one fragment each, described
         scored = score(list(smiles), DEFAULT_PROFILE, n_jobs=1, progress=False)
     table = scored[["qed", "sa", "logp", "mw"]].copy()
     table["alert_names"] = [described_alerts(s, text, DEFAULT_PROFILE)
