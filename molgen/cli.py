@@ -257,7 +257,7 @@ def score_command(
     from molgen.data.files import FileFormatError, read_molecules
     from molgen.data.moses import sha256_of
     from molgen.scoring.alerts import check_alert_data
-    from molgen.scoring.profiles import ProfileError, load_profile, refuse_salt_patterns
+    from molgen.scoring.profiles import ProfileError, load_profile, check_new_profile
     from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_read_molecules, scoring_manifest,
                                              summary, uncharged_counter_ions_note, with_picks)
 
@@ -271,7 +271,7 @@ def score_command(
         input = _stdin_as_smi_file()
     try:
         chosen = load_profile(profile)
-        refuse_salt_patterns(chosen, chosen.source or repr(chosen.name))   # a JSON or a stored one's too
+        check_new_profile(chosen, chosen.source or repr(chosen.name))   # a JSON or a stored one's too
         check_alert_data(chosen.alerts)
         frame = read_molecules(input, smiles_column=smiles_column)
     except (ProfileError, FileFormatError, FileNotFoundError) as error:   # the piped input named as such

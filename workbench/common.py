@@ -494,7 +494,7 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
     edited (an edit keeping a shipped name is renamed "(edited ...)") and whether it can be used (else said why)."""
     import tomllib
 
-    from molgen.scoring.profiles import (ProfileError, load_profile, marked_if_edited, refuse_salt_patterns,
+    from molgen.scoring.profiles import (ProfileError, load_profile, marked_if_edited, check_new_profile,
                                          shipped_profiles)
 
     profile_name = st.selectbox("Profile", shipped_profiles(), key=f"{prefix}_profile")
@@ -502,7 +502,7 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
                                 key=f"{prefix}_toml_{profile_name}")
     try:
         profile = ScoringProfile.from_dict(tomllib.loads(profile_text), source="(edited here)")
-        refuse_salt_patterns(profile, "(edited here)")   # a pattern written as a salt, refused in a profile written now
+        check_new_profile(profile, "(edited here)")   # a pattern written as a salt, refused in a profile written now
         profile = marked_if_edited(profile)
     except ProfileError as error:   # it names the profile and the place: "profile (edited here): unknown key ..."
         st.error(plain(error))

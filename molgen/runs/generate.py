@@ -376,14 +376,14 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     ConditionFilter(conditions)  # bad SMILES/SMARTS fail here, before anything is stored
     family, checkpoint = resolve_checkpoint(model)
     from molgen.models.base import SAMPLE_OPTIONS
-    from molgen.scoring.profiles import refuse_salt_patterns
+    from molgen.scoring.profiles import check_new_profile
 
     foreign = sorted(set(sample_options or {}) - SAMPLE_OPTIONS.get(family, set()))
     if foreign:
         raise SampleOptionError(family, foreign, sorted(SAMPLE_OPTIONS.get(family, set())))
     profile = load_profile(profile)
     # a pattern written as a salt, in a profile built in Python or read from JSON too (a stored one is still read)
-    refuse_salt_patterns(profile, profile.source or repr(profile.name))
+    check_new_profile(profile, profile.source or repr(profile.name))
     generator = _load_generator(family, checkpoint)
     options = dict(sample_options or {})
     check = getattr(generator, "check_sample_options", None)  # option values, where a family checks them

@@ -134,8 +134,6 @@ class ScoringProfile:
                 raise ProfileError(f"{where}, components[{i}]: {component.property} runs past 0 to 1, which identity "
                                    "(the transform when none is named) clips to; name a transform that maps it there "
                                    f"({', '.join(kind for kind in TRANSFORMS if kind != 'identity')})")
-            if (beyond := _window_beyond_reach(component)) is not None:   # every molecule would score alike
-                raise ProfileError(f"{where}, components[{i}]: {beyond}")
             if not component.weight >= 0 or not math.isfinite(component.weight):   # inf would make every score NaN
                 raise ProfileError(f"{where}, components[{i}].weight: must be a finite number >= 0, got {component.weight}")
             first = self.properties.index(component.property) + 1
@@ -307,7 +305,7 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
         return name_or_path
     if isinstance(name_or_path, dict):   # a script's own profile: checked as a TOML file's is
         profile = ScoringProfile.from_dict(name_or_path, "<dict>")
-        refuse_salt_patterns(profile, "<dict>")
+        check_new_profile(profile, "<dict>")
         return marked_if_edited(profile)
     if not isinstance(name_or_path, (str, Path)):   # pathlib's own TypeError named no profile (a review)
         raise ProfileError(f"a profile is a shipped name ({', '.join(shipped_profiles())}), a TOML or JSON path, a "
@@ -328,15 +326,20 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"profile {path}: not valid TOML ({error})") from None
     profile = ScoringProfile.from_dict(data, str(path))
-    refuse_salt_patterns(profile, str(path))
+    check_new_profile(profile, str(path))
     return profile if path.resolve().parent == PROFILE_DIR.resolve() else marked_if_edited(profile)
 
 
-def refuse_salt_patterns(profile: ScoringProfile, where: str) -> None:
-    """A ``ProfileError`` for a ``require`` or ``avoid`` pattern, or a reference, written as a salt (a review: ``nitrobenzene.Cl``
-    to avoid let nitrobenzene pass and struck out 4-chloronitrobenzene; :func:`~molgen.scoring.similarity.
-    refuse_a_salt`). For a profile written now (a TOML file, the Generate page's editor); a run's stored profile
-    is read as it ranked."""
+def check_new_profile(profile: ScoringProfile, where: str) -> None:
+    """A ``ProfileError`` for what a profile written now (a TOML file, a dict, the Generate page's editor) must not
+    hold: a component whose window lies wholly outside the values its property takes (:func:`_window_beyond_reach`);
+    a ``require`` or ``avoid`` pattern, or a reference, written as a salt (a review: ``nitrobenzene.Cl`` to avoid let
+    nitrobenzene pass and struck out 4-chloronitrobenzene; :func:`~molgen.scoring.similarity.refuse_a_salt`). A
+    run's stored profile is read as it ranked, without these: a check added since must not lock a chemist out of
+    their runs."""
+    for i, component in enumerate(profile.components, start=1):
+        if (beyond := _window_beyond_reach(component)) is not None:   # every molecule would score alike
+            raise ProfileError(f"profile {where}, components[{i}]: {beyond}")
     for key in ("require", "avoid", "references"):
         for text in getattr(profile, key):
             try:
