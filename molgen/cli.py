@@ -3887,6 +3887,19 @@ def latent_encode(
     _say_reading_notes(frame)
 
 
+def _map_file(source: str, smiles_column: str | None):
+    """A file of molecules for `latent map`: ``--smiles-column`` where the file has that column, else its SMILES
+    column found by name (a vendor's file and a series mapped together: the flag names the vendor's)."""
+    from molgen.data.files import FileFormatError, read_molecules
+
+    if smiles_column is not None:
+        try:
+            return read_molecules(source, smiles_column=smiles_column)
+        except (FileFormatError, KeyError):
+            pass   # read as if no flag were given: a file without that column finds its own, or says it has none
+    return _read_input(source, None)
+
+
 @latent_app.command("map")
 def latent_map_command(
     context: typer.Context,
@@ -3901,30 +3914,45 @@ def latent_map_command(
                                "set), qed, sa, logp, mw, or a numeric column of the files (pIC50)."),
     each: int = typer.Option(500, "--each", min=1, help="Molecules from each source: a run's best-ranked, a file's "
                              "first rows (2,000 at most in all)."),
-    smiles_column: Optional[str] = _SMILES_COLUMN, model: str = _LATENT_MODEL,
+    smiles_column: Optional[str] = typer.Option(None, "--smiles-column", help="The SMILES column of the files that "
+                                                "hold it (the others' found by name)."),
+    model: str = _LATENT_MODEL,
 ) -> None:
     """Sets of molecules placed together in the latent space, as the Latent page's Map: each at the encoder's mean (a
     descriptor of the molecule alone), all projected on their first two principal components."""
     import pandas as pd
 
-    from molgen.data.files import stem_of
+    from molgen.data.files import input_name, stem_of
     from molgen.data.moses import sha256_of
-    from molgen.models.graph_vae.latent_map import MAP_MOLECULES, latent_map, map_set, plot_map
+    from molgen.models.graph_vae.latent_map import (MAP_COLUMNS, MAP_MOLECULES, MAP_PROPERTIES, MapSource, gather,
+                                                    latent_map, plot_map)
     from molgen.runs import RunNotFound, RunStore
 
     _refuse_a_non_table(output, "the map")
-    _check_output(output)
-    if plot is not None and plot.suffix.lower() != ".png":
-        error_console.print(f"[red]--plot {escape(str(plot))}: the map is drawn as a PNG (name it .png)[/red]")
+    files = [Path(source) for source in sources if Path(source).is_file()]
+    if len(set(map(Path.resolve, files))) < len(files) or len(set(sources)) < len(sources):
+        error_console.print("[red]a source is given twice: each is placed once[/red]")
         raise typer.Exit(2)
-    sets, given, cut = [], [], []
+    for file in files or [None]:   # never over a source file, nor its manifest
+        _check_output(output, file)
+    if plot is not None:
+        if plot.suffix.lower() != ".png":
+            error_console.print(f"[red]--plot {escape(str(plot))}: the map is drawn as a PNG (name it .png)[/red]")
+            raise typer.Exit(2)
+        for file in [output, *files]:
+            if plot.resolve() == file.resolve():
+                error_console.print(escape(f"--plot {plot} is {'-o' if file == output else 'a source'}: give the "
+                                           "plot another name"), style="red")
+                raise typer.Exit(2)
+        if not plot.parent.is_dir():   # before the encoding, not after it
+            error_console.print(escape(f"--plot {plot}: no folder {plot.parent}"), style="red")
+            raise typer.Exit(2)
+    found, given = [], []
     for source in sources:
         if Path(source).is_file():
-            frame = _read_input(source, smiles_column)
-            sets.append(map_set(frame.head(each), stem_of(source)))
+            frame = _map_file(source, smiles_column)
+            found.append(MapSource(stem_of(source), source, frame))
             given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame)})
-            if len(frame) > each:
-                cut.append(f"{source}: its first {each:,} of {len(frame):,} rows")
             continue
         try:
             record = RunStore().run(source)
@@ -3933,20 +3961,21 @@ def latent_map_command(
                                 style="red")
             raise typer.Exit(2) from None
         ranked = RunStore().candidates(record["id"], ranked_only=True)
-        sets.append(pd.DataFrame({"smiles": ranked["smiles"].head(each), "source": record["name"],
-                                  "rank": ranked["rank"].head(each), "score": ranked["score"].head(each)}))
+        found.append(MapSource(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
+            {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
-        if len(ranked) > each:
-            cut.append(f"{record['name']}: its best {each:,} of {len(ranked):,} ranked molecules")
-    molecules = pd.concat(sets, ignore_index=True)
+    molecules, cut = gather(found, each)
     if len(molecules) > MAP_MOLECULES:
         error_console.print(f"[red]{len(molecules):,} molecules asked for, and a map holds {MAP_MOLECULES:,}: a lower "
                             "--each, or fewer sources[/red]")
         raise typer.Exit(2)
-    if colour != "source" and colour not in ("qed", "sa", "logp", "mw") and not (
-            colour in molecules.columns and pd.api.types.is_numeric_dtype(molecules[colour])):
-        error_console.print(escape(f"--colour {colour}: source, qed, sa, logp, mw, or a numeric column of the "
-                                   "sources"), style="red")
+    # the colours: the set, a property, or a numeric column of the files (one named as the map's own, input_<name>)
+    own = set(MAP_COLUMNS)
+    numeric = {input_name(own, c) if c in own else c for c in molecules.columns
+               if c not in ("smiles", "source") and pd.api.types.is_numeric_dtype(molecules[c])}
+    if colour != "source" and colour not in MAP_PROPERTIES and colour not in numeric:
+        error_console.print(escape(f"--colour {colour}: source, qed, sa, logp, mw, or a numeric column of the sources"
+                                   + (f" ({', '.join(sorted(numeric))})" if numeric else "")), style="red")
         raise typer.Exit(2)
     with _latent_stop(output):
         vae, checkpoint = _latent_model(model)
@@ -3962,7 +3991,7 @@ def latent_map_command(
                                                              "mapped": mapped},
                   {"each": each, "smiles_column": smiles_column, "model": model})
     if plot is not None:
-        plot_map(drawn, colour if colour in drawn.table.columns else f"input_{colour}", plot, label=colour)
+        plot_map(drawn, colour, plot)
         console.print(f"drew the map to {plot}")
 
 

@@ -382,6 +382,15 @@ def test_decode_keeps_the_files_own_cells_and_places_as_written(tmp_path, vae):
     twice = tmp_path / "twice.csv"
     twice.write_text(f"z_1,{header}\n0,1,a,{cells}\n")
     assert "names a column more than once (z_1)" in " ".join(invoke("decode", twice).output.split())
+    # a spreadsheet's empty trailing columns, and a note column twice, read as the molecule reader reads them; a
+    # column of numbers stays numbers (pIC50), one of zero-padded ids text
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(f"note,note,pIC50,{header},,\nx,y,6.5,007,a,{cells},,\n")
+    result = invoke("decode", sheet, "-o", tmp_path / "sheet.parquet")
+    assert result.exit_code == 0, result.output
+    read = pd.read_parquet(tmp_path / "sheet.parquet")
+    assert list(read.columns[:5]) == ["note", "note (2)", "pIC50", "id", "name"] and read["pIC50"].tolist() == [6.5]
+    assert read["id"].tolist() == ["007"] and not any(c.startswith("Unnamed") for c in read.columns)
     longer = tmp_path / "longer.csv"
     longer.write_text(f"{header}\n1,a,{cells},extra\n")
     assert "line 2: this row has" in " ".join(invoke("decode", longer).output.split())
@@ -404,12 +413,25 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
     assert table["name"].iloc[:3].tolist() == ["start", "end", "broken"] and table["pc_1"].iloc[2] != table["pc_1"].iloc[2]
     assert table["smiles"].iloc[3:].tolist() == ranked["smiles"].head(3).tolist()
     said = " ".join(result.output.split())
-    assert "series.csv: its first 3 of 4 rows" in said and "not on the map" in said
+    assert "series: its first 3 of 4 rows" in said and "map-run: its best 3 of" in said and "not on the map" in said
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     manifest = json.loads((tmp_path / "map.parquet.manifest.json").read_text())["latent"]["given"]
     assert manifest["sources"][1] == {"run": run.id, "name": "map-run", "ranked": len(ranked)}
     assert manifest["mapped"] == int(table["pc_1"].notna().sum())
     for args, said in ((["nowhere"], "neither a file nor a stored run"), ([series, "--colour", "name"], "--colour name"),
-                       ([series, "--plot", tmp_path / "map.svg"], "drawn as a PNG")):
+                       ([series, "--plot", tmp_path / "map.svg"], "drawn as a PNG"),
+                       ([series, "--plot", tmp_path / "none" / "m.png"], "no folder"),
+                       ([series, series], "a source is given twice")):
         result = invoke("map", *args, "-o", tmp_path / "x.csv")
         assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+    # a source is never written over (a review: -o series.csv replaced the series with the map)
+    before = series.read_text()
+    result = invoke("map", series, "map-run", "-o", series)
+    assert result.exit_code == 2 and "is the input" in result.output and series.read_text() == before
+    # a file's own qed colours the plot as input_qed; a vendor's SMILES column named for the file that has it
+    vendor = tmp_path / "vendor.csv"
+    vendor.write_text(f"Structure_2D,qed\n{START},0.1\n{END},0.9\nCC(=O)Nc1ccc(O)cc1,0.5\n")
+    result = invoke("map", vendor, series, "--smiles-column", "Structure_2D", "--colour", "input_qed", "-o",
+                    tmp_path / "v.csv", "--plot", tmp_path / "v.png")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "v.csv")["input_qed"].tolist()[:3] == [0.1, 0.9, 0.5]

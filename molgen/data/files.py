@@ -916,12 +916,33 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
         elif fmt in ("csv", "tsv"):
             frame.to_csv(partial, **_table_options(fmt))
         elif fmt == "parquet":
-            _told_apart(frame).to_parquet(partial, index=False)
+            _one_type_a_column(_told_apart(frame)).to_parquet(partial, index=False)
         elif fmt == "sdf":
             _write_sdf(_told_apart(frame), partial, smiles_column)
         if before_replace is not None:
             before_replace(partial)
     return path
+
+
+def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column that mixes text and numbers (two files' pIC50, one holding "high") as text, its
+    empty cells left empty: a Parquet column holds one type, and the write failed after the work (a review)."""
+    mixed = []
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        kinds = {str if isinstance(v, str) else type(v) for v in values if v is not None and not
+                 (isinstance(v, float) and v != v)}
+        if len(kinds) > 1:
+            mixed.append(column)
+    if not mixed:
+        return frame
+    frame = frame.copy()
+    for column in mixed:
+        frame[column] = [None if v is None or (isinstance(v, float) and v != v) else
+                         (FLOAT_FORMAT % v if isinstance(v, float) else str(v)) for v in frame[column]]
+    return frame
 
 
 def _told_apart(frame: pd.DataFrame) -> pd.DataFrame:

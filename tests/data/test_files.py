@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from rdkit import Chem
 
-from molgen.data.files import FileFormatError, read_molecules
+from molgen.data.files import FileFormatError, read_molecules, write_molecules
 from molgen.data.registry import load_smiles
 
 
@@ -560,3 +560,12 @@ def test_a_second_column_naming_smiles_is_said(tmp_path):
     assert not reading_notes(read_molecules(write(tmp_path / "aug.csv", "smiles,seed_smiles\nCCO,CCO\n")))
     assert not reading_notes(read_molecules(path, smiles_column="Canonical_Smiles"))   # named: nothing to say
     assert not reading_notes(read_molecules(write(tmp_path / "one.csv", "ID,SMILES\nA,CCO\n")))
+
+
+def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
+    """A review: two files' pIC50 columns, one holding "high", made the Parquet write fail after the work."""
+    frame = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "pIC50": [6.5, "high", None], "n": [1, 2, 3]})
+    path = write_molecules(frame, tmp_path / "mixed.parquet")
+    read = pd.read_parquet(path)
+    assert read["pIC50"].tolist()[:2] == ["6.5", "high"] and read["pIC50"].isna().tolist()[2]
+    assert read["n"].tolist() == [1, 2, 3] and frame["pIC50"].tolist()[0] == 6.5   # the caller's frame as it was

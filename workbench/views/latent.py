@@ -25,7 +25,7 @@ if path is None:
 
 from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
-from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, latent_map, map_set  # noqa: E402
+from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, MapSource, gather, latent_map  # noqa: E402
 
 try:
     model = load_model(str(path))
@@ -291,61 +291,66 @@ with push_tab:
 MAP_COLOURS = {"source": "Set", **{name: KEY_SCORES.get(name, name) for name in MAP_PROPERTIES}}
 
 
-def map_molecules(run_ids: list[str], upload, pasted: str, each: int) -> tuple[pd.DataFrame, list[str]]:
-    """The molecules the map is asked for, a ``source`` naming each one's set: each run's best-ranked ``each``, a
-    file's first ``each`` rows, the pasted lines (SMILES, a name after it); and what was cut to ``each``, said."""
+def map_sources(run_ids: list[str], upload_frame: pd.DataFrame | None, upload_name: str | None,
+                pasted: str) -> list[MapSource]:
+    """The sets the map is asked for: each run's ranked molecules, best first; a file's rows; the pasted lines
+    (SMILES, a name after it)."""
     from molgen.data.files import read_smi_text
 
-    sets, said = [], []
+    sources = []
     for run_id in run_ids:
         record = store().run(run_id)
         ranked = store().candidates(run_id, ranked_only=True)
-        kept = ranked.head(each)
-        sets.append(pd.DataFrame({"smiles": kept["smiles"], "source": record["name"], "rank": kept["rank"],
-                                  "score": kept["score"]}))
-        if len(ranked) > each:
-            said.append(f"{record['name']}: its best {each:,} of {len(ranked):,} ranked molecules")
-    if upload is not None:
-        frame, _ = read_upload(upload, "latent_map")
-        if frame is not None:
-            sets.append(map_set(frame.head(each), stem_of(upload[0])))
-            if len(frame) > each:
-                said.append(f"{upload[0]}: its first {each:,} of {len(frame):,} rows")
+        sources.append(MapSource(record["name"], f"{record['name']} ({run_id})", pd.DataFrame(
+            {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
+    if upload_frame is not None:
+        sources.append(MapSource(stem_of(upload_name), upload_name, upload_frame))
     if pasted.strip():
-        typed = read_smi_text(pasted)
-        sets.append(map_set(typed.head(each), "pasted"))
-        if len(typed) > each:
-            said.append(f"pasted: the first {each:,} of {len(typed):,} lines")
-    return (pd.concat(sets, ignore_index=True) if sets else pd.DataFrame(columns=["smiles", "source"])), said
+        sources.append(MapSource("pasted", "pasted", read_smi_text(pasted), "lines"))
+    return sources
 
 
 def point_name(row: pd.Series) -> str:
     """How a point of the map is named under its drawing: its set, and its name in a file or its rank in a run."""
-    for column, shown in (("name", "{}"), ("rank", "rank {:.0f}")):
-        if column in row.index and pd.notna(row[column]) and str(row[column]).strip():
-            return f"{row['source']} {shown.format(row[column])}"
+    name = row.get("name")
+    if isinstance(name, str) and name.strip():
+        return f"{row['source']} {name}"
+    rank = row.get("rank")
+    if isinstance(rank, (int, float)) and pd.notna(rank):   # a file's own rank may be text (A, B, C): not a run's
+        return f"{row['source']} rank {rank:.0f}"
     return str(row["source"])
 
 
-def draw_map(shown_map, colour: str) -> list[int]:
-    """The map as a scatter chart coloured by ``colour``, a molecule's structure named on hover; the rows of the
-    points clicked (shift-click for several)."""
+def draw_map(shown_map, colour: str, drawing: int) -> list[int]:
+    """The map as a scatter chart coloured by ``colour`` (a point without a value grey, not hidden), a molecule's
+    structure named on hover; the rows of the points clicked (shift-click for several). ``drawing`` numbers the map,
+    so that a click on an earlier one is not read as one on this (its rows are others)."""
     import altair as alt
 
-    table = shown_map.table.reset_index(names="row")
-    points = table[table["pc_1"].notna()]
+    table = shown_map.table
+    # the chart's own columns, apart from the file's: a column named "row", or "IC50 [nM]" (read by Vega-Lite as
+    # a nested field), would break it
+    points = pd.DataFrame({"map_row": range(len(table)), "source": table["source"], "smiles": table["encoded"],
+                           "pc_1": table["pc_1"], "pc_2": table["pc_2"], "colour_value": table[colour],
+                           **{name: table[name] for name in MAP_PROPERTIES}})[table["pc_1"].notna().to_numpy()]
     first, second = shown_map.explained
     quantitative = colour != "source"
-    picked = alt.selection_point(name="picked", fields=["row"])
-    chart = alt.Chart(points).mark_circle(size=45, opacity=0.75).encode(
+    title = MAP_COLOURS.get(colour, colour)
+    coloured = alt.Color(f"colour_value:{'Q' if quantitative else 'N'}", title=title,
+                         scale=alt.Scale(scheme="viridis") if quantitative else alt.Undefined)
+    picked = alt.selection_point(name="picked", fields=["map_row"])
+    # invalid="show": Vega-Lite leaves out a point whose colour value is missing; the scale's invalid colour greys it
+    chart = alt.Chart(points).mark_circle(size=45, opacity=0.75, invalid="show").encode(
         x=alt.X("pc_1:Q", title=f"principal component 1 ({first:.0%} of the variance)"),
         y=alt.Y("pc_2:Q", title=f"principal component 2 ({second:.0%} of the variance)"),
-        color=alt.Color(f"{colour}:{'Q' if quantitative else 'N'}", title=MAP_COLOURS.get(colour, colour),
-                        scale=alt.Scale(scheme="viridis") if quantitative else alt.Undefined),
-        tooltip=["source", "smiles", *[alt.Tooltip(f"{name}:Q", format=".2f") for name in MAP_PROPERTIES]],
-    ).add_params(picked)
-    event = st.altair_chart(chart, on_select="rerun", key="latent_map_chart", width="stretch")
-    return [int(point["row"]) for point in (event.selection.get("picked") or []) if "row" in point]
+        color=coloured,
+        tooltip=["source", "smiles", *([alt.Tooltip("colour_value:Q", title=title, format=".3g")] if quantitative
+                                       and colour not in MAP_PROPERTIES else []),
+                 *[alt.Tooltip(f"{name}:Q", format=".2f") for name in MAP_PROPERTIES]],
+    ).add_params(picked).configure_scale(invalid={"color": {"value": "lightgray"}})
+    event = st.altair_chart(chart, on_select="rerun", key=f"latent_map_chart_{drawing}", width="stretch")
+    rows = [point.get("map_row") for point in (event.selection.get("picked") or [])]
+    return [int(row) for row in rows if isinstance(row, (int, float)) and 0 <= row < len(table)]
 
 
 with map_tab:
@@ -363,10 +368,13 @@ with map_tab:
     pasted = st.text_area("Molecules to paste (SMILES, a name after it; one a line)", key="latent_map_pasted")
     each = int(st.number_input("Molecules from each (a run's best-ranked, a file's first rows)", 10, MAP_MOLECULES,
                                500, 50, key="latent_map_each"))
+    # read here, not under the button: a file whose SMILES column is not named asks which, and keeps the answer
+    map_frame, map_column = read_upload(map_upload, "latent_map") if map_upload is not None else (None, None)
     map_inputs = {"model": str(path), "runs": chosen_runs, "file": map_upload[0] if map_upload else None,
-                  "pasted": pasted, "each": each}
-    if st.button("Draw the map", key="latent_go_map", disabled=not (chosen_runs or map_upload or pasted.strip())):
-        molecules, cut = map_molecules(chosen_runs, map_upload, pasted, each)
+                  "smiles_column": map_column, "pasted": pasted, "each": each}
+    asked = chosen_runs or map_frame is not None or pasted.strip()
+    if st.button("Draw the map", key="latent_go_map", disabled=not asked or (map_upload is not None and map_frame is None)):
+        molecules, cut = gather(map_sources(chosen_runs, map_frame, map_upload[0] if map_upload else None, pasted), each)
         st.session_state.pop("latent_result_map", None)
         if len(molecules) > MAP_MOLECULES:
             st.error(f"{len(molecules):,} molecules asked for, and a map holds {MAP_MOLECULES:,}: take fewer from "
@@ -379,7 +387,10 @@ with map_tab:
             except ValueError as error:
                 st.error(plain(error))
             else:
-                st.session_state["latent_result_map"] = {"inputs": map_inputs, "map": drawn, "cut": cut}
+                drawing = st.session_state.get("_latent_map_drawings", 0) + 1
+                st.session_state["_latent_map_drawings"] = drawing
+                st.session_state["latent_result_map"] = {"inputs": map_inputs, "map": drawn, "cut": cut,
+                                                         "drawing": drawing}
             bar.empty()
     result = st.session_state.get("latent_result_map")
     if result:
@@ -394,7 +405,10 @@ with map_tab:
                    and pd.api.types.is_numeric_dtype(drawn.table[c]) and drawn.table[c].notna().any()]
         colour = st.selectbox("Colour by", [*MAP_COLOURS, *numeric], key="latent_map_colour",
                               format_func=lambda name: MAP_COLOURS.get(name, name))
-        picked = draw_map(drawn, colour)
+        picked = draw_map(drawn, colour, result["drawing"])
+        if colour != "source" and (missing := int(drawn.table.loc[drawn.table["pc_1"].notna(), colour].isna().sum())):
+            st.caption(f"Grey: the {missing:,} molecule{'s' * (missing != 1)} without a value of "
+                       f"{MAP_COLOURS.get(colour, colour)}.")
         st.caption("Click a point to see its structure below (shift-click for several).")
         if picked:
             grid([(drawn.table.at[row, "encoded"], f"{point_name(drawn.table.loc[row])}; QED "

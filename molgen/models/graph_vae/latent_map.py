@@ -24,6 +24,8 @@ from molgen.models.graph_vae.latent_tables import encoded_form
 MAP_MOLECULES = 2000
 #: The properties every point carries, to colour the map by.
 MAP_PROPERTIES = ("qed", "sa", "logp", "mw")
+#: The columns a map's table has of its own (a caller's column of one of these names is kept as input_<name>).
+MAP_COLUMNS = ("source", "smiles", "encoded", "reason", "pc_1", "pc_2", *MAP_PROPERTIES)
 
 
 @dataclass
@@ -35,6 +37,40 @@ class LatentMap:
     table: pd.DataFrame
     explained: tuple[float, float]
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MapSource:
+    """One set a map is asked for: ``frame`` its molecules (a run's ranked ones, best first; a file's rows), ``name``
+    how the map names it, ``longer`` how it is told apart from another set of that name (a path; a run's id),
+    ``what`` how its rows are counted ("ranked molecules", "rows")."""
+
+    name: str
+    longer: str
+    frame: pd.DataFrame
+    what: str = "rows"
+
+
+def gather(sources: list[MapSource], each: int) -> tuple[pd.DataFrame, list[str]]:
+    """The molecules of a map: the first ``each`` of every source, each set named once (two files named
+    series.csv, or a run named like a file, by their longer names, else numbered: a review saw three sets drawn as
+    one), a column named twice in a file told apart; and what was cut or empty, said."""
+    from molgen.data.files import _told_apart
+
+    names = [source.name for source in sources]
+    names = [source.longer if names.count(source.name) > 1 else source.name for source in sources]
+    names = [f"{name} ({names[:i + 1].count(name)})" if names.count(name) > 1 else name for i, name in enumerate(names)]
+    sets, said = [], []
+    for source, name in zip(sources, names):
+        if source.frame.empty:
+            said.append(f"{name}: no {source.what} to place")
+            continue
+        sets.append(map_set(_told_apart(source.frame.head(each)), name))
+        if len(source.frame) > each:
+            lead = "best" if source.what == "ranked molecules" else "first"   # a run's, best first
+            said.append(f"{name}: its {lead} {each:,} of {len(source.frame):,} {source.what}")
+    molecules = pd.concat(sets, ignore_index=True) if sets else pd.DataFrame(columns=["smiles", "source"])
+    return molecules, said
 
 
 def map_set(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -101,8 +137,9 @@ def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=Non
     table = pd.concat([mapped, own], axis=1)
     notes = []
     if missed := [i for i, reason in enumerate(reasons) if reason]:
-        notes.append(f"{len(missed):,} of the {len(given):,} molecules are not on the map (the model cannot encode "
-                     f"them; column reason), e.g. {given[missed[0]] or '(blank)'}: {reasons[missed[0]]}")
+        notes.append(f"{len(missed):,} of the {len(given):,} molecules {'is' if len(missed) == 1 else 'are'} not on "
+                     f"the map (the model cannot encode {'it' if len(missed) == 1 else 'them'}; column reason), e.g. "
+                     f"{given[missed[0]] or '(blank)'}: {reasons[missed[0]]}")
     if parents:
         notes.append(f"{parents:,} salt{'s' if parents != 1 else ''}, mixture{'s' if parents != 1 else ''} or charged "
                      "form" + ("s are" if parents != 1 else " is") + " placed as the parent (column encoded)")

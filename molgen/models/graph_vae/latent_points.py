@@ -29,11 +29,11 @@ def point_columns(dims: int) -> list[str]:
 
 
 def read_points_table(path: str | Path) -> pd.DataFrame:
-    """A table of points (a CSV or TSV, gzipped or not, or Parquet): its columns as the file holds them (a CSV's as
-    text), but for the ``z_`` columns, read as numbers where every filled cell is one (a cell that is no number is
-    left for :func:`points_of` to name); each row's place in the file in ``attrs["places"]`` ("line 4"). A missing,
-    empty or malformed file (a row longer than the header, a column named twice) is a :class:`FileFormatError`
-    naming it, and the line."""
+    """A table of points (a CSV or TSV, gzipped or not, or Parquet): a CSV's columns read as numbers where every filled
+    cell is one (a zero-padded id, 00123, stays text but in a ``z_`` column; a cell that is no number is left for
+    :func:`points_of` to name); each row's place in the file in ``attrs["places"]`` ("line 4"). A missing, empty or
+    malformed file (a row longer than the header, a point column named twice) is a :class:`FileFormatError` naming
+    it, and the line."""
     path = Path(path)
     if path.is_dir():
         raise FileNotFoundError(f"{path} is a folder, not a table of latent points")
@@ -49,9 +49,10 @@ def read_points_table(path: str | Path) -> pd.DataFrame:
         frame, places = _read_text_points(path, POINT_FORMATS[suffix])
     if frame.empty:
         raise FileFormatError(path, "holds no rows (a header, then nothing)")
-    for column in frame.columns:
-        if _is_point_column(column) and (frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])):
-            frame[column] = _numbers_where_all_are(frame[column])
+    for at, column in enumerate(frame.columns):   # by position: a file may name two columns alike
+        values = frame.iloc[:, at]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            frame.isetitem(at, _numbers_where_all_are(values, keep_padded=not _is_point_column(column)))
     frame.attrs["places"] = places or [f"row {i + 1}" for i in range(len(frame))]
     return frame
 
@@ -67,10 +68,10 @@ def _read_parquet_points(path: Path) -> pd.DataFrame:
         names = pq.read_schema(path).names
     except Exception as error:   # pyarrow's errors have no common base worth naming
         raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
-    if twice := sorted({name for name in names if names.count(name) > 1}):
+    if twice := sorted({name for name in names if _is_point_column(name) and names.count(name) > 1}):
         raise FileFormatError(path, f"names a column more than once ({', '.join(twice)}): which holds the point?")
     try:
-        return pd.read_parquet(path)
+        return pq.ParquetFile(path).read().to_pandas()   # another column named twice kept twice, by position
     except Exception as error:
         raise FileFormatError(path, f"is not a readable Parquet file ({error})") from None
 
@@ -91,9 +92,10 @@ def _read_text_points(path: Path, delimiter: str) -> tuple[pd.DataFrame, list[st
                 line, start = start, reader.line_num + 1   # a quoted field may span lines: a record's first line
                 if not record or (len(record) == 1 and not record[0].strip()):
                     continue
-                if header is None:
-                    header, width = record, len(record)
-                    if twice := sorted({name for name in header if header.count(name) > 1}):
+                if header is None:   # a blank name as pandas names it; only a point column twice is refused
+                    header = [name if name.strip() else f"Unnamed: {i}" for i, name in enumerate(record)]
+                    width = len(header)
+                    if twice := sorted({n for n in header if _is_point_column(n) and header.count(n) > 1}):
                         raise FileFormatError(path, f"names a column more than once ({', '.join(twice)}): which "
                                                     "holds the point?", line)
                     continue
@@ -108,14 +110,21 @@ def _read_text_points(path: Path, delimiter: str) -> tuple[pd.DataFrame, list[st
         raise FileFormatError(path, f"is not a well-formed table: {error}") from None
     if header is None:
         raise FileFormatError(path, "is empty")
-    return pd.DataFrame(rows, columns=header, dtype=object), places
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    # a spreadsheet's empty trailing columns (",," after every line): no name, no cell
+    unnamed = [i for i, name in enumerate(header) if name.startswith("Unnamed: ")
+               and all(not str(row[i]).strip() for row in rows)]
+    return frame.drop(columns=frame.columns[unnamed]) if unnamed else frame, places
 
 
-def _numbers_where_all_are(column: pd.Series) -> pd.Series:
+def _numbers_where_all_are(column: pd.Series, keep_padded: bool = False) -> pd.Series:
     """A text column as numbers when every filled cell is one (blank cells NaN), else as it was: a written table's
-    numbers stay numbers, and a cell that is no number is left for :func:`points_of` to name."""
+    numbers stay numbers, and a cell that is no number is left for :func:`points_of` to name. ``keep_padded``: a
+    column with a zero-padded number (an id, 00123) stays text, as written."""
     text = column.astype(str).str.strip()
     filled = text.mask(text.eq("") | column.isna())
+    if keep_padded and filled.dropna().str.match(r"[+-]?0\d").any():
+        return column
     try:
         return pd.to_numeric(filled)
     except (ValueError, TypeError):
