@@ -360,8 +360,8 @@ def _reads_as_a_table(path: Path) -> bool:
     from molgen.data.files import is_smiles_header
 
     token = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
-    if "," not in token and is_smiles_header(token):   # "SMILES<tab>id": a .smi file's header, read as one
-        return False
+    if "," not in token and is_smiles_header(token) and len(first.split()) == 2:
+        return False   # "SMILES<tab>id": a .smi file's header, read as one (a third column would be merged into name)
     return "," in token or (("," in first or "\t" in first) and not parse_smiles(token).ok)
 
 
@@ -3892,12 +3892,18 @@ def _map_file(source: str, smiles_column: str | None):
     column found by name (a vendor's file and a series mapped together: the flag names the vendor's)."""
     from molgen.data.files import FileFormatError, read_molecules
 
-    if smiles_column is not None:
-        try:
-            return read_molecules(source, smiles_column=smiles_column)
-        except (FileFormatError, KeyError):
-            pass   # read as if no flag were given: a file without that column finds its own, or says it has none
-    return _read_input(source, None)
+    if smiles_column is None:
+        return _read_input(source, None)
+    try:
+        return read_molecules(source, smiles_column=smiles_column)
+    except (FileFormatError, KeyError):
+        pass   # read as if no flag were given: a file without that column finds its own
+    try:
+        return read_molecules(source)
+    except (FileFormatError, KeyError) as error:
+        error_console.print(escape(f"{source} has no column {smiles_column} (--smiles-column), and "
+                                   f"{error.args[0] if isinstance(error, KeyError) else error}"), style="red")
+        raise typer.Exit(2) from None
 
 
 @latent_app.command("map")
@@ -3952,7 +3958,8 @@ def latent_map_command(
         if Path(source).is_file():
             frame = _map_file(source, smiles_column)
             found.append(MapSource(stem_of(source), source, frame))
-            given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame)})
+            given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame),
+                          "smiles_column": frame.attrs.get("smiles_column")})
             continue
         try:
             record = RunStore().run(source)
@@ -3964,6 +3971,9 @@ def latent_map_command(
         found.append(MapSource(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
             {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
+    if smiles_column is not None and not any(entry.get("smiles_column") == smiles_column for entry in given):
+        error_console.print(escape(f"--smiles-column {smiles_column}: no file given has that column"), style="red")
+        raise typer.Exit(2)
     molecules, cut = gather(found, each)
     if len(molecules) > MAP_MOLECULES:
         error_console.print(f"[red]{len(molecules):,} molecules asked for, and a map holds {MAP_MOLECULES:,}: a lower "

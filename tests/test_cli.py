@@ -167,8 +167,9 @@ def test_score_warns_of_salts_and_scores_their_parent_when_asked(tmp_path):
     # what each became, counted (a review was told every salt got a neutral organic parent)
     assert result.exit_code == 0 and ("1 salt or mixture (column fragments > 1) was scored by the parent (the largest "
                                       "organic fragment by heavy atoms that is no known counter-ion, neutralized); 1 "
-                                      "holds no organic fragment and was scored as the largest ion (line 5); 1 was "
-                                      "scored whole, no fragment being a parent apart from known counter-ions (line 4)"
+                                      "holds no organic fragment and was scored as the largest inorganic one (line "
+                                      "5); 1 was scored whole, no fragment being a parent apart from known "
+                                      "counter-ions (line 4)"
                                       ) in " ".join(result.output.split())
     a, b = pd.read_parquet(whole), pd.read_parquet(parent)
     assert a["fragments"].tolist() == b["fragments"].tolist() == [2, 1, 3, 2]
@@ -1295,10 +1296,26 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
         assert pd.read_csv(out)["valid"].tolist() == [True]   # read as a table: CCO, not "CCO,1" or the header
     table = runner.invoke(app, ["score", "-", "-o", str(out)], input="code,value\nCCO,1\n")   # no SMILES column named
     assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
+    # a piped TSV of three columns would lose the third into the name: said (a review)
+    table = runner.invoke(app, ["score", "-", "-o", str(out)], input="SMILES\tid\tpIC50\nCCO\t1\t6.5\n")
+    assert "a CSV or TSV table is read from its file" in " ".join(table.output.split())
     for lines in ("CCO\tethanol\nCCN\tethylamine\n", "O=[N+]([O-])c1ccc(O)c([N+](=O)[O-])c1 2,4-dinitrophenol\n",
                   "CC=CC |c:1,2|\n"):   # a SMILES and its name, or CXSMILES: .smi lines, no table
         named = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)
         assert named.exit_code == 0 and "table" not in named.output
+
+
+def test_score_says_a_window_no_molecule_comes_near(tmp_path):
+    profile = tmp_path / "far.toml"
+    profile.write_text('name = "far"\n[[components]]\nproperty = "qed"\n\n[[components]]\nproperty = "mw"\n'
+                       'transform = "double_sigmoid"\nlow = 1500\nhigh = 1800\nwidth = 10\n')
+    source = tmp_path / "m.smi"
+    source.write_text("CCO\nc1ccccc1O\n")
+    result = run("score", str(source), "-o", str(tmp_path / "s.csv"), "--profile", str(profile))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0 and "no molecule comes near mw's double_sigmoid window (low = 1500, high = 1800, " \
+        "width = 10): d_mw is below 0.01 for all 2 molecules (their mw from 46.069 to 94.113), so every score is " \
+        "near 0" in said, said
 
 
 def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):

@@ -376,8 +376,12 @@ def test_decode_keeps_the_files_own_cells_and_places_as_written(tmp_path, vae):
     frame = pd.DataFrame([point, point], columns=[f"z_{d + 1}" for d in range(dims)]).astype("Float64")
     frame.iloc[1, 4] = pd.NA
     frame.to_parquet(tmp_path / "nullable.parquet")
-    result = invoke("decode", tmp_path / "nullable.parquet", "-o", tmp_path / "n.csv")
-    assert result.exit_code == 0 and pd.read_csv(tmp_path / "n.csv")["reason"].iloc[1] == "z_5 blank", result.output
+    frame.insert(0, "reg_id", ["123", "1E5"])   # a Parquet file's text ids stay text
+    frame.to_parquet(tmp_path / "nullable.parquet")
+    result = invoke("decode", tmp_path / "nullable.parquet", "-o", tmp_path / "n.parquet")
+    decoded = pd.read_parquet(tmp_path / "n.parquet")
+    assert result.exit_code == 0 and decoded["reason"].iloc[1] == "z_5 blank", result.output
+    assert decoded["reg_id"].tolist() == ["123", "1E5"]
     # what cannot be read as one table of points is said, with its line
     twice = tmp_path / "twice.csv"
     twice.write_text(f"z_1,{header}\n0,1,a,{cells}\n")
@@ -435,3 +439,8 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
                     tmp_path / "v.csv", "--plot", tmp_path / "v.png")
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "v.csv")["input_qed"].tolist()[:3] == [0.1, 0.9, 0.5]
+    result = invoke("map", series, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
+    assert result.exit_code == 2 and "--smiles-column Structure_3D: no file given has that column" in result.output
+    result = invoke("map", vendor, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
+    assert result.exit_code == 2 and "has no column Structure_3D (--smiles-column), and" in " ".join(
+        result.output.split())

@@ -927,21 +927,26 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
 def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with each column that mixes text and numbers (two files' pIC50, one holding "high") as text, its
     empty cells left empty: a Parquet column holds one type, and the write failed after the work (a review)."""
-    mixed = []
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype != object:
-            continue
-        kinds = {str if isinstance(v, str) else type(v) for v in values if v is not None and not
-                 (isinstance(v, float) and v != v)}
-        if len(kinds) > 1:
-            mixed.append(column)
+    import numbers
+
+    def kind(value) -> str:
+        if isinstance(value, str):
+            return "text"
+        return "number" if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)) else "other"
+
+    def missing(value) -> bool:
+        try:
+            return bool(pd.isna(value))
+        except (TypeError, ValueError):   # a list or an array in a cell: not one missing value
+            return False
+    mixed = [column for column in frame.columns if frame[column].dtype == object and
+             {"text", "number"} <= {kind(v) for v in frame[column] if not missing(v)}]
     if not mixed:
         return frame
     frame = frame.copy()
-    for column in mixed:
-        frame[column] = [None if v is None or (isinstance(v, float) and v != v) else
-                         (FLOAT_FORMAT % v if isinstance(v, float) else str(v)) for v in frame[column]]
+    for column in mixed:   # text and numbers alone: the numbers written as a CSV writes them, a missing cell empty
+        frame[column] = [None if missing(v) else FLOAT_FORMAT % v if isinstance(v, float) else str(v)
+                         for v in frame[column]]
     return frame
 
 

@@ -170,18 +170,28 @@ class Gaussian(Transform):
         return np.exp(-0.5 * ((x - self.target) / self.width) ** 2)
 
 
+#: How far past its 0.05 and 0.95 points a logistic takes to reach 0.001 and 0.999: ln(999) / ln(19).
+_TAILS = math.log(999.0) / _LN19
+
+
 def window_of(transform: Transform) -> tuple[float, float] | None:
-    """The values over which ``transform`` changes (a sigmoid's low to high, a Gaussian's target within three widths,
-    a step's bounds); None for identity, which follows the value everywhere."""
-    if isinstance(transform, (Sigmoid, DoubleSigmoid)):
-        return transform.low, transform.high
+    """The values over which ``transform`` changes, from a desirability of 0.001 to 0.999 (a sigmoid's low to high,
+    widened as its steepness is below 1; a double sigmoid's with its width either side; a Gaussian's target within
+    3.7 widths; a step's or a ramp's bounds); None for identity, which follows the value everywhere."""
+    if isinstance(transform, Sigmoid):
+        centre, half = (transform.low + transform.high) / 2, (transform.high - transform.low) / 2
+        reach = half * _TAILS / transform.steepness
+        return centre - reach, centre + reach
+    if isinstance(transform, DoubleSigmoid):
+        reach = transform.width / 2 * _TAILS
+        return transform.low - reach, transform.high + reach
     if isinstance(transform, Step):
         return (-math.inf if transform.low is None else transform.low,
                 math.inf if transform.high is None else transform.high)
     if isinstance(transform, LinearRamp):
         return min(transform.start, transform.end), max(transform.start, transform.end)
-    if isinstance(transform, Gaussian):
-        return transform.target - 3 * transform.width, transform.target + 3 * transform.width
+    if isinstance(transform, Gaussian):   # exp(-x^2 / 2) = 0.001 at x = 3.7
+        return transform.target - 3.7 * transform.width, transform.target + 3.7 * transform.width
     return None
 
 

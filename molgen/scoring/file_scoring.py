@@ -161,7 +161,7 @@ def parents_note(mixtures: pd.DataFrame) -> str:
             "that is no known counter-ion, neutralized)"] if parents else []
     if any(ionic):
         said.append(f"{sum(ionic):,} {'hold' if sum(ionic) != 1 else 'holds'} no organic fragment and "
-                    f"{'were' if sum(ionic) != 1 else 'was'} scored as the largest ion ({where(ionic)})")
+                    f"{'were' if sum(ionic) != 1 else 'was'} scored as the largest inorganic one ({where(ionic)})")
     if whole.any():
         said.append(f"{int(whole.sum()):,} {'were' if whole.sum() != 1 else 'was'} scored whole, no fragment being a "
                     f"parent apart from known counter-ions ({where(whole)})")

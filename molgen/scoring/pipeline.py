@@ -56,7 +56,7 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
     notes = []
     for component in profile.components:
         column = f"d_{component.property}"
-        if column not in valid or len(valid) < 2:
+        if column not in valid or len(valid) < 2 or not component.weight > 0:   # a weight of 0 changes no score
             continue
         desirability = pd.to_numeric(valid[column], errors="coerce").dropna()
         if desirability.empty or desirability.max() >= OUT_OF_REACH:
@@ -65,10 +65,12 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
         spread = (f" (their {component.property} from {values.min():g} to {values.max():g})"
                   if values is not None and values.notna().any() else "")
         shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
+        # a geometric mean is pulled to 0 by it; an arithmetic one gets nothing from it
+        effect = ("every score is near 0 and the ranking says little" if profile.aggregation == "geometric" else
+                  "it adds nothing to any score")
         notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window ({shown}): "
-                     f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so every "
-                     "score is near 0 and the ranking says little: a profile for other molecules, or a window meant "
-                     "for another property")
+                     f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "
+                     f"{effect}: a profile for other molecules, or a window meant for another property")
     return notes
 
 

@@ -259,22 +259,35 @@ class ScoringProfile:
 
 
 def _window_beyond_reach(component) -> str | None:
-    """Why a component's window lies wholly outside the values its property takes (a logP window of 200 to 500, a
+    """Why a component's window lies wholly outside the values its property can take (a QED window of 200 to 500, a
     window meant for MW: every molecule then gets one desirability, and the score says nothing; a review), or
-    None. The property's range is its hard bounds where it has them (QED 0 to 1), else the wide range a target may
-    sensibly lie in (logP -10 to 15)."""
+    None. Only a property's hard bounds count (QED 0 to 1, MW above 0): a peptide's MW of 2,700 is a molecule's
+    too, and a window no scored molecule comes near is said when scoring (``WindowOutOfReach``)."""
     spec = PROPERTIES.get(component.property)
     window = window_of(component.transform)
     if spec is None or window is None:
         return None
-    least = spec.floor if spec.floor is not None else spec.low
-    most = spec.ceiling if spec.ceiling is not None else spec.high
+    least = spec.floor if spec.floor is not None else -math.inf
+    most = spec.ceiling if spec.ceiling is not None else math.inf
+    shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
+    said = f"{component.property}'s {component.transform.kind} ({shown})"
+    if math.isfinite(least) and math.isfinite(most):   # bounded both ways: how much it changes across the bounds
+        import numpy as np
+
+        values = component.transform(np.linspace(least, most, 401))
+        if float(values.max() - values.min()) >= 0.01:
+            return None
+        return (f"{said} changes by less than 0.01 over the values {component.property} ({spec.description}) can "
+                f"take, {least:g} to {most:g}: every molecule would get one desirability (a window meant for another "
+                "property?)")
     if window[1] >= least and window[0] <= most:
         return None
-    shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
-    return (f"{component.property}'s {component.transform.kind} ({shown}) changes only between {window[0]:g} and "
-            f"{window[1]:g}, and {component.property} ({spec.description}) lies between {least:g} and {most:g}: every "
-            "molecule would get one desirability (a window meant for another property?)")
+    bounds = f"above {least:g}" if math.isfinite(least) else f"below {most:g}"
+    where = (f"between {window[0]:.3g} and {window[1]:.3g}" if math.isfinite(window[0]) and math.isfinite(window[1])
+             else f"below {window[1]:.3g}" if math.isfinite(window[1]) else f"above {window[0]:.3g}")
+    return (f"{said} changes only {where}, and {component.property} "
+            f"({spec.description}) lies {bounds}: every molecule would get one desirability (a window meant for "
+            "another property?)")
 
 
 def _on_unit_scale(name: str) -> bool:
@@ -337,19 +350,19 @@ def check_new_profile(profile: ScoringProfile, where: str) -> None:
     nitrobenzene pass and struck out 4-chloronitrobenzene; :func:`~molgen.scoring.similarity.refuse_a_salt`). A
     run's stored profile is read as it ranked, without these: a check added since must not lock a chemist out of
     their runs."""
+    stored = where.startswith("run ") or where.lower().endswith(".json")
+    # a run's stored profile, reused: how to give a new run or table a corrected one
+    hint = (" (a run's stored profile, read as it ranked that run; a new run or table needs one corrected: --profile "
+            "FILE, or fill the Generate page's form from the run and edit its profile there)") if stored else ""
     for i, component in enumerate(profile.components, start=1):
         if (beyond := _window_beyond_reach(component)) is not None:   # every molecule would score alike
-            raise ProfileError(f"profile {where}, components[{i}]: {beyond}")
+            raise ProfileError(f"profile {where}, components[{i}]: {beyond}{hint}")
     for key in ("require", "avoid", "references"):
         for text in getattr(profile, key):
             try:
                 refuse_a_salt(text) if key != "references" else _refuse_a_salt_reference(text)
             except ValueError as error:
-                stored = where.startswith("run ") or where.lower().endswith(".json")
-                raise ProfileError(f"profile {where}, {key}: {error}" + (
-                    " (a run's stored profile, read as it ranked that run; a new run or table needs one without the "
-                    "salt: --profile FILE with the pattern corrected, or fill the Generate page's form from the run "
-                    "and edit its profile there)" if stored else "")) from None
+                raise ProfileError(f"profile {where}, {key}: {error}{hint}") from None
 
 
 def _refuse_a_salt_reference(text: str) -> None:

@@ -569,3 +569,9 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
     read = pd.read_parquet(path)
     assert read["pIC50"].tolist()[:2] == ["6.5", "high"] and read["pIC50"].isna().tolist()[2]
     assert read["n"].tolist() == [1, 2, 3] and frame["pIC50"].tolist()[0] == 6.5   # the caller's frame as it was
+    # a missing value stays missing (not the text "<NA>"); numbers and bools alone keep their types
+    other = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "id": ["a", pd.NA, "b"], "x": [1, 2.5, None],
+                          "ok": pd.array([True, None, False], dtype=object)})
+    back = pd.read_parquet(write_molecules(other, tmp_path / "other.parquet"))
+    assert back["id"].isna().tolist() == [False, True, False] and back["x"].tolist()[:2] == [1.0, 2.5]
+    assert back["ok"].tolist()[0] is True or back["ok"].tolist()[0] == True   # noqa: E712 -- numpy's bool

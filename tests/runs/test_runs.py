@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -258,6 +259,19 @@ def test_run_advice_reads_as_python(said, in_python):
     from molgen.runs.generate import in_python as translated
 
     assert translated(said) == in_python
+
+
+def test_a_runs_chunks_say_nothing_of_a_window_out_of_reach(tiny_checkpoint, store):
+    """WindowOutOfReach is said of a whole table scored (molgen score), not of each chunk a run scores."""
+    from molgen.scoring.desirability import DoubleSigmoid
+    from molgen.scoring.pipeline import WindowOutOfReach
+    from molgen.scoring.profiles import Component, ScoringProfile
+
+    far = ScoringProfile(name="far", components=[Component("mw", DoubleSigmoid(low=1500, high=1800, width=10))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WindowOutOfReach)
+        run = generate(str(tiny_checkpoint), 5, seed=1, max_samples=40, store=store, progress=False, profile=far)
+    assert len(run.candidates(ranked_only=False)) > 1
 
 
 def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny_checkpoint, store):

@@ -79,8 +79,8 @@ def test_toml_and_python_object_are_the_same_profile(tmp_path):
         # a window no value of the property reaches gave every molecule one desirability (a review: logP's window
         # written as MW's 200 to 500 scored everything about 1e-35)
         (("low = 2.5\nhigh = 5.0", "low = 200.0\nhigh = 500.0"),
-         "components[2]: sa's reverse_sigmoid (low = 200, high = 500, steepness = 1) changes only between 200 and "
-         "500, and sa (synthetic accessibility score, 1 easy to 10 hard) lies between 1 and 10: every molecule would "
+         "components[2]: sa's reverse_sigmoid (low = 200, high = 500, steepness = 1) changes by less than 0.01 over "
+         "the values sa (synthetic accessibility score, 1 easy to 10 hard) can take, 1 to 10: every molecule would "
          "get one desirability"),
         (('alerts = ["pains"]', 'alerts = ["pains"]\nreferences = ["CCN(CC)CC.Cl"]'),
          "references: 'CCN(CC)CC.Cl' is a salt or mixture: give the one molecule to compare with, e.g. its parent "
@@ -248,3 +248,23 @@ def test_require_and_avoid_are_hard_filters_whether_named_or_not():
                    profile, n_jobs=1)
     assert scored["failed_filters"].tolist() == ["avoid", "require", ""]
     assert scored["score"].tolist()[:2] == [0.0, 0.0] and scored["rank"].tolist()[2] == 1
+
+
+def test_a_window_out_of_reach_is_refused_in_a_new_profile_and_read_in_a_stored_one():
+    """A review: the check, in validate(), would have locked a chemist out of a run ranked before it; and a
+    peptide profile (MW 2,200 to 3,500) was refused against a 'sensible' MW range of 0 to 2,000."""
+    from molgen.scoring.profiles import check_new_profile, stored_profile
+
+    data = {"name": "old", "components": [{"property": "qed", "transform": "sigmoid", "low": 200, "high": 500}],
+            "references": ["CCN(CC)CC.Cl"]}
+    assert stored_profile(data, "run 1").components[0].property == "qed"   # read as it ranked
+    with pytest.raises(ProfileError, match=r"changes by less than 0.01 over the values qed .* can take, 0 to 1.*"
+                                           r"a run's stored profile, read as it ranked that run"):
+        check_new_profile(stored_profile(data, "run 1"), "run 1")
+    peptides = {"name": "peptides", "components": [
+        {"property": "mw", "transform": "double_sigmoid", "low": 2200, "high": 3500, "width": 200},
+        {"property": "tpsa", "transform": "step", "low": 600},
+        {"property": "logp", "transform": "sigmoid", "low": 16, "high": 18, "steepness": 0.1}]}
+    assert load_profile(peptides).name.startswith("peptides")   # beyond a drug's range, not beyond a molecule's
+    with pytest.raises(ProfileError, match=r"mw's step \(high = -5\) changes only below -5, and mw .* lies above 0"):
+        load_profile({"name": "x", "components": [{"property": "mw", "transform": "step", "high": -5}]})

@@ -313,11 +313,14 @@ def map_sources(run_ids: list[str], upload_frame: pd.DataFrame | None, upload_na
 def point_name(row: pd.Series) -> str:
     """How a point of the map is named under its drawing: its set, and its name in a file or its rank in a run."""
     name = row.get("name")
-    if isinstance(name, str) and name.strip():
+    if name is not None and pd.notna(name) and str(name).strip():   # a compound number (101) is a name too
         return f"{row['source']} {name}"
     rank = row.get("rank")
-    if isinstance(rank, (int, float)) and pd.notna(rank):   # a file's own rank may be text (A, B, C): not a run's
+    # a run's rank (numpy's int64 too); a file's own rank may be text (A, B, C), shown as it is
+    if pd.api.types.is_number(rank) and not isinstance(rank, bool) and pd.notna(rank):
         return f"{row['source']} rank {rank:.0f}"
+    if rank is not None and pd.notna(rank) and str(rank).strip():
+        return f"{row['source']} rank {rank}"
     return str(row["source"])
 
 

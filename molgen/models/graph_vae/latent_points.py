@@ -51,6 +51,8 @@ def read_points_table(path: str | Path) -> pd.DataFrame:
         raise FileFormatError(path, "holds no rows (a header, then nothing)")
     for at, column in enumerate(frame.columns):   # by position: a file may name two columns alike
         values = frame.iloc[:, at]
+        if suffix == ".parquet" and not _is_point_column(column):
+            continue   # a Parquet file's own types stand: its text ids (123, 1E5) stay text
         if values.dtype == object or pd.api.types.is_string_dtype(values):
             frame.isetitem(at, _numbers_where_all_are(values, keep_padded=not _is_point_column(column)))
     frame.attrs["places"] = places or [f"row {i + 1}" for i in range(len(frame))]
