@@ -2962,6 +2962,10 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     for source in held_out or []:
         try:
             smiles, where = _held_out_smiles(source)
+            if where is None and ":" not in source:   # a dataset named alone: its test split, said and recorded
+                console.print(escape(f"--held-out {source}: its test split ({source}:test; name another split, "
+                                     f"{source}:test_scaffolds, as another --held-out)"))
+                source = f"{source}:test"
             if len(smiles) >= reference_cache.CACHE_FROM and not reference_cache.is_stored(smiles):
                 console.print(f"keying the {len(smiles):,} held-out molecules of {escape(source)} (about a minute "
                               "for MOSES test; once: later runs read the keys back from the molgen cache)")
@@ -3252,11 +3256,15 @@ def augment_replicates(
                                                          "as is a qualified value ('>5') the aggregate contradicts by more "
                                                          "than this ('>5' beside 4.2 and 4.3 is within 1)."),
     relation: Optional[str] = typer.Option(None, help="A column holding each value's qualifier ('=', '>', '<'), as "
-                                                      "ChEMBL's Standard Relation (found by that name when present)."),
+                                                      "ChEMBL's Standard Relation (found by that name when present); "
+                                                      "it qualifies the Standard Value and p-value labels (pIC50, "
+                                                      "flipped), not others (a logD)."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
-    compounds whose replicates disagree marked (curation before augmenting or training)."""
+    compounds whose replicates disagree marked (curation before augmenting or training; values of more than one
+    Standard Units or Standard Type are marked too). Other columns keep their distinct values, joined by '; '
+    (an id column lists every registration merged); input_rows names the rows merged."""
     _check_output(output, input, beside=_AUGMENT_BESIDE)
     from molgen.augment import Guard
     from molgen.augment.replicates import AGGREGATES, CHEMBL_RELATION, GROUPINGS, merge_replicates

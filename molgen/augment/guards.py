@@ -369,9 +369,11 @@ class Guard:
         if leak:
             return leak
         if self.seeds is not None and not allow_seed_copy:
+            # balance's references are its inputs, no seeds (a review was told "near-copy of seed" there)
+            what = "input" if self.seeds.name == "inputs" else "seed"
             found = self.seeds.find(mol)
             if found is not None:   # one reason before the colon, as the manifest counts removals by it
-                return "copy of seed: " + {"is": found[0], "stereo": f"{found[0]}, stereo aside",
+                return f"copy of {what}: " + {"is": found[0], "stereo": f"{found[0]}, stereo aside",
                                            "form": f"{found[0]}, as a salt, charge state, tautomer or isotope label",
                                            "tautomer": f"{found[0]}, as a tautomer",
                                            "fragment": f"{found[0]}, in a mixture"}[found[1]]
@@ -379,7 +381,7 @@ class Guard:
             if threshold is not None:
                 nearest, similarity = self.seeds.nearest(mol)
                 if similarity >= threshold:
-                    return f"near-copy of seed: {nearest} (Tanimoto {similarity:.2f})"
+                    return f"near-copy of {what}: {nearest} (Tanimoto {similarity:.2f})"
         if not (self.alerts or self.rules):
             return ""
         # the hard filters read the molecule as written (a radical or an O-F bond in any part is no training data);

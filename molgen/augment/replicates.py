@@ -25,8 +25,8 @@ from rdkit import Chem
 from molgen.chem.parse import gives_relative_configuration, parse_smiles, relative_configuration_key
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
-from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, is_p_value,  # noqa: F401 -- names of
-                                      with_relation)                                     # this module too
+from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE, CHEMBL_UNITS,  # noqa: F401
+                                      is_p_value, qualified_by_relation, with_relation)   # names of this module too
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -110,7 +110,8 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
     numbers = pd.to_numeric(column, errors="coerce")
     numbers = numbers.where(np.isfinite(numbers.astype(float)))   # "inf" is no measurement
     qualified = text.where(text.fillna("").str.fullmatch(QUALIFIED_NUMBER), pd.NA)   # ">10", "<= 5", "~7"
-    other = text[numbers.isna() & qualified.isna() & text.notna() & (text != "")]
+    # a "NaN" cell is an empty one (said with the blanks), not a word
+    other = text[numbers.isna() & qualified.isna() & text.notna() & ~text.fillna("").isin(["", "nan", "NaN"])]
     return numbers.astype(float), qualified, sorted(set(other.astype(str)))
 
 
@@ -126,7 +127,8 @@ def _contradicts(bound: str, value: float, tolerance: float, how: str) -> bool:
             return False
         limit, value = math.log10(limit), math.log10(value)
     below = found.group(1) in ("<", "<=", "≤")
-    return (value - limit if below else limit - value) > tolerance
+    # at 12 significant digits, as the spread is: 8.3 - 7.3 is 1.0000000000000009 in binary, which no assay measured
+    return _without_float_noise(value - limit if below else limit - value) > tolerance
 
 
 def _aggregate(values: np.ndarray, how: str) -> float:
@@ -179,9 +181,13 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     notes: list[str] = []
     values: dict[str, pd.Series] = {}
     qualified: dict[str, pd.Series] = {}
+    unqualified = [label for label in labels if relation and not qualified_by_relation(label)]
+    if unqualified:   # a logD beside them is no concentration: ChEMBL's relation says nothing of it
+        notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
+                     f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
     for label in labels:
         column = columns[label]
-        if relation:   # ChEMBL: '>' in a column of its own, beside its concentration (flipped beside a pIC50)
+        if relation and label not in unqualified:   # ChEMBL: '>' apart, beside its concentration (flipped by a pIC50)
             column = with_relation(column, columns[relation], label)
             said = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
             qualified_rows = ~said.isin(["", "="])
@@ -239,6 +245,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     # an input column named like one this table makes (n_rows, pIC50_n) keeps its values under input_<name>
     renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
     out, multi_form = [], 0
+    mixed = {label: Counter() for label in labels}   # compounds whose values mix units or activity types
     for key, positions in order.items():
         # by tautomer, the key is RDKit's canonical tautomer, which may be a form no one submitted (oxindole's is
         # 2-hydroxyindole): the row is written as its parent form submitted most often (the first, on a tie)
@@ -259,6 +266,14 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             row[f"{label}_disagree"] = max_spread is not None and (
                 (len(numbers) > 1 and spread > max_spread)
                 or any(_contradicts(bound, row[label], max_spread, how) for bound in bounds))
+            # ChEMBL's export: values of other units (nM and µM) or types (IC50 and Ki) are no replicates
+            measured = [p for p in positions if pd.notna(values[label].iat[p]) or pd.notna(qualified[label].iat[p])]
+            for described in (CHEMBL_TYPE,) if is_p_value(label) else (CHEMBL_UNITS, CHEMBL_TYPE):   # a pIC50 has none
+                if described in columns.columns and len({str(columns[described].iat[p]).strip() for p in measured
+                                                          if pd.notna(columns[described].iat[p])
+                                                          and str(columns[described].iat[p]).strip()}) > 1:
+                    row[f"{label}_disagree"] = True
+                    mixed[label][described] += 1
         row["n_rows"] = len(positions)
         row["input_rows"] = "; ".join(str(p + 1) for p in positions)
         forms = list(dict.fromkeys(_written_form(smiles[p]) for p in positions))
@@ -284,6 +299,12 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             notes.append(f"{len(tautomers):,} compound{'s are' if len(tautomers) != 1 else ' is'} written here as "
                          f"two or more tautomers, kept apart ({shown}{' and more' if len(tautomers) > 3 else ''}): "
                          "--by tautomer merges them")
+        for label in labels:
+            for described, n in mixed[label].items():
+                notes.append(f"{label}: {n:,} compound{'s merge' if n != 1 else ' merges'} values of more than one "
+                             f"{described} (column {described}): marked in {label}_disagree; keep one "
+                             f"{'unit' if described == CHEMBL_UNITS else 'activity type'} per file to merge "
+                             "replicates")
         for label in labels if max_spread is not None else ():
             if n := int(merged[f"{label}_disagree"].sum()):
                 # named by file line where the reader kept them (what an editor shows), else by input row

@@ -310,6 +310,10 @@ def test_near_duplicates_alerts_and_rules_are_removed_with_reasons():
     assert kept["smiles"].tolist() == ["CCN(CC)CC"]
     assert removed["removed_because"].str.startswith("copy of seed").tolist() == [True, False]
     assert removed["removed_because"][1].startswith("near-copy of seed")
+    # balance's references are its inputs: its reasons say so (a review was told "near-copy of seed" there)
+    inputs = Guard(seeds=ReferenceSet("inputs", ["CC(=O)Nc1ccc(O)cc1"]), near_duplicate=0.55)
+    _, removed = apply_guard(copies, inputs)
+    assert removed["removed_because"].str.split(":").str[0].tolist() == ["copy of input", "near-copy of input"]
 
 
 def test_analogues_stay_inside_the_window_and_carry_provenance(series):

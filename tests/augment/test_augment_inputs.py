@@ -279,3 +279,20 @@ def test_a_bin_the_guard_empties_does_not_take_the_budget_of_the_other_short_bin
                                        chunk=50, seed=0, guard=Guard(near_duplicate=None))
     assert histogram["reached"].tolist() == [True, False, True]   # the last bin filled all the same
     assert histogram.attrs["guarded_short_bins"][1]["alerts"] > 0
+
+
+def test_a_held_out_dataset_named_alone_is_its_test_split_said_and_recorded(tmp_path):
+    """A review: --held-out moses-sample guarded its test split in silence, and the manifest named no split."""
+    import json
+
+    from molgen.cli import app
+
+    source = tmp_path / "series.smi"
+    source.write_text("CC(=O)Nc1ccc(O)cc1 p\n")
+    out = tmp_path / "e.csv"
+    result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-k", "1", "--held-out", "moses-sample",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "--held-out moses-sample: its test split (moses-sample:test" in " ".join(result.output.split())
+    held = json.loads((tmp_path / "e.csv.manifest.json").read_text())["guard"]["held_out"]
+    assert [entry["name"] for entry in held] == ["moses-sample:test"] and held[0]["molecules"] == 1000

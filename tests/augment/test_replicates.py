@@ -160,6 +160,38 @@ def test_chembl_relations_qualify_their_values_and_a_qualified_value_can_disagre
         merge_replicates(["CCO"], pd.DataFrame({"line": [2], "pIC50": [5.0]}), ["pic50"])
 
 
+def test_the_relation_qualifies_only_concentrations_and_p_values_however_named():
+    """From an augment review: a logD of 3.5 became '>3.5' by ChEMBL's relation; PIC50 was read unflipped beside
+    pIC50's flipped; 3 nM and 1 uM, or a Ki and an IC50, merged as replicates without a word; '<7.3' beside 8.3
+    was marked by float noise where '<6.3' beside 7.3 was not; a cell written '<5' beside '>' read '<<5'."""
+    table = pd.DataFrame({"Standard Relation": ["=", ">", "="], "pIC50": ["6.0", "4.0", "6.2"],
+                          "PIC50": ["6.0", "4.0", "6.2"], "pIC50_mean": ["6.0", "4.0", "6.2"],
+                          "logD": ["2.0", "3.5", "2.2"]})
+    result = merge_replicates(["CCO"] * 3, table, ["pIC50", "PIC50", "pIC50_mean", "logD"], relation="Standard Relation")
+    row = result.merged.iloc[0]
+    assert row["pIC50_qualified"] == row["PIC50_qualified"] == row["pIC50_mean_qualified"] == "<4.0"
+    assert row["logD"] == 2.2 and row["logD_n"] == 3 and row["logD_qualified"] == ""
+    assert "Standard Relation qualifies the concentration (Standard Value) and its p-values: logD is read without " \
+        "it" in result.notes
+    chembl = pd.DataFrame({"Standard Type": ["IC50", "IC50", "Ki", "IC50", "IC50", "IC50"],
+                           "Standard Value": ["3", "1", "50", "80", "10", "12"],
+                           "Standard Units": ["nM", "uM", "nM", "nM", "nM", "nM"]})
+    mixed = merge_replicates(["CCO", "CCO", "CCN", "CCN", "CCC", "CCC"], chembl, ["Standard Value"], how="geometric",
+                             max_spread=None)
+    assert mixed.merged.set_index("smiles")["Standard Value_disagree"].to_dict() == {"CCO": True, "CCN": True,
+                                                                                     "CCC": False}
+    said = " ".join(mixed.notes)
+    assert "1 compound merges values of more than one Standard Units" in said and "more than one Standard Type" in said
+    edge = merge_replicates(["CCC", "CCC", "CC", "CC", "CCCC", "CCCC"],
+                            pd.DataFrame({"pIC50": ["<6.3", "7.3", ">5.1", "4.1", "<7.3", "8.3"]}), ["pIC50"])
+    assert edge.merged["pIC50_disagree"].tolist() == [False, False, False]   # exactly 1 apart: not more than 1
+    own = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Standard Relation": [">", "="], "pIC50": ["<5", "6"],
+                                                        "note": ["NaN", "x"]}), ["pIC50"], relation="Standard Relation")
+    assert own.merged.iloc[0]["pIC50_qualified"] == "<5" and "<<5" not in " ".join(own.notes)
+    blank = " ".join(merge_replicates(["CCO"] * 3, pd.DataFrame({"pIC50": ["NaN", "6", "7"]}), ["pIC50"]).notes)
+    assert "1 row has no value (empty)" in blank and "neither a number" not in blank   # counted once, as empty
+
+
 def test_an_input_column_named_like_a_merged_one_keeps_its_values_and_inf_is_no_measurement():
     columns = pd.DataFrame({"n_rows": ["a", "b"], "pIC50": ["5.0", "inf"]})
     result = merge_replicates(["CCO", "OCC"], columns, ["pIC50"])
