@@ -360,7 +360,8 @@ def _reads_as_a_table(path: Path) -> bool:
     from molgen.data.files import is_smiles_header
 
     token = first.split()[0] if first else ""   # a name (2,4-dinitrophenol) or CXSMILES (|c:1,2|) follows a space
-    if "," not in token and is_smiles_header(token) and len(first.split()) == 2:
+    fields = first.split("\t") if "\t" in first else first.split()   # "SMILES<tab>Compound Name": two fields
+    if "," not in token and is_smiles_header(token) and len(fields) == 2:
         return False   # "SMILES<tab>id": a .smi file's header, read as one (a third column would be merged into name)
     return "," in token or (("," in first or "\t" in first) and not parse_smiles(token).ok)
 
@@ -3979,7 +3980,8 @@ def latent_map_command(
         found.append(MapSource(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
             {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
-    if smiles_column is not None and not any(entry.get("smiles_column") == smiles_column for entry in given):
+    if smiles_column is not None and not any(str(entry.get("smiles_column")).lower() == smiles_column.lower()
+                                             for entry in given):   # the reader matches a column in any case
         error_console.print(escape(f"--smiles-column {smiles_column}: no file given has that column"), style="red")
         raise typer.Exit(2)
     molecules, cut = gather(found, each)

@@ -1288,7 +1288,8 @@ def test_score_reads_smiles_from_standard_input(tmp_path):
     assert manifest["input"]["file"] == "(standard input)"
     empty = runner.invoke(app, ["score", "-", "-o", str(out)], input="")
     assert empty.exit_code == 2 and "standard input: holds no molecules" in empty.output   # not a temporary file's name
-    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n", "SMILES\tid\nCCO\t1\n"):
+    for lines in ("smiles,id\nCCO,1\n", "Compound ID,SMILES\nA1,CCO\n", "SMILES\tid\nCCO\t1\n",
+                  "SMILES\tCompound Name\nCCO\tethyl alcohol\n"):
         # a piped table naming its SMILES column (SMILES<tab>id: a .smi file's header, read right; a review was told
         # it was read as broken SMILES)
         table = runner.invoke(app, ["score", "-", "-o", str(out)], input=lines)

@@ -439,6 +439,8 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
                     tmp_path / "v.csv", "--plot", tmp_path / "v.png")
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "v.csv")["input_qed"].tolist()[:3] == [0.1, 0.9, 0.5]
+    result = invoke("map", series, "--smiles-column", "SMILES", "-o", tmp_path / "s.csv")   # the reader's any case
+    assert result.exit_code == 0, result.output
     result = invoke("map", series, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
     assert result.exit_code == 2 and "--smiles-column Structure_3D: no file given has that column" in result.output
     result = invoke("map", vendor, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")

@@ -26,7 +26,8 @@ from molgen.chem.parse import gives_relative_configuration, parse_smiles, relati
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE, CHEMBL_UNITS,  # noqa: F401
-                                      is_p_value, qualified_by_relation, with_relation)   # names of this module too
+                                      is_chembl_relation, is_p_value, qualified_by_relation,  # names of this module too
+                                      with_relation)
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -111,8 +112,13 @@ def _label_values(column: pd.Series) -> tuple[pd.Series, pd.Series, list[str]]:
     numbers = numbers.where(np.isfinite(numbers.astype(float)))   # "inf" is no measurement
     qualified = text.where(text.fillna("").str.fullmatch(QUALIFIED_NUMBER), pd.NA)   # ">10", "<= 5", "~7"
     # a "NaN" cell is an empty one (said with the blanks), not a word
-    other = text[numbers.isna() & qualified.isna() & text.notna() & ~text.fillna("").isin(["", "nan", "NaN"])]
+    other = text[numbers.isna() & qualified.isna() & text.notna() & ~_empty(text)]
     return numbers.astype(float), qualified, sorted(set(other.astype(str)))
+
+
+def _empty(text: pd.Series) -> pd.Series:
+    """Which cells hold no value: blank, or a "NaN" a table writer left (in any case)."""
+    return text.fillna("").str.strip().str.lower().isin(["", "nan"])
 
 
 def _contradicts(bound: str, value: float, tolerance: float, how: str) -> bool:
@@ -181,8 +187,11 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     notes: list[str] = []
     values: dict[str, pd.Series] = {}
     qualified: dict[str, pd.Series] = {}
-    unqualified = [label for label in labels if relation and not qualified_by_relation(label)]
-    if unqualified:   # a logD beside them is no concentration: ChEMBL's relation says nothing of it
+    # ChEMBL's relation qualifies its concentration and the p-values made of it, not a logD beside them; a relation
+    # column the chemist names qualifies every label given (a review: an explicit Qualifier beside IC50_nM dropped)
+    unqualified = [label for label in labels if relation and is_chembl_relation(relation)
+                   and not qualified_by_relation(label)]
+    if unqualified:
         notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
                      f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
     for label in labels:
@@ -201,7 +210,8 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
                              f"{'they are' if n != 1 else 'it is'} not merged as a bound: merge the concentration "
                              "(Standard Value, --how geometric) to keep them")
         values[label], qualified[label], other = _label_values(column)
-        filled = column.astype("string").str.strip().replace("", pd.NA).dropna()
+        filled = column.astype("string").str.strip()
+        filled = filled[~_empty(filled)]
         readable = int(values[label].notna().sum() + qualified[label].notna().sum())
         if len(filled) and readable < len(filled) / 2:
             raise ValueError(f"{label}: {readable:,} of its {len(filled):,} filled cells are numbers (qualified or not): "
@@ -221,7 +231,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             notes.append(f"{label}: its values span {math.log10(positive.max() / positive.min()):.1f} orders of "
                          "magnitude, as a concentration's do: --how geometric (how='geometric') averages and spreads "
                          "them in log10 units (a spread in nM is ruled by the largest values)")
-        blank = columns[label].astype("string").str.strip().fillna("").isin(["", "nan", "NaN"])
+        blank = _empty(columns[label].astype("string"))
         if n := int(blank.sum()):   # a row without a measurement still merges (its ids, its forms): said, not hidden
             notes.append(f"{label}: {n:,} row{'s have' if n != 1 else ' has'} no value (empty), so "
                          f"{label}_n counts fewer values than n_rows counts rows for {'their' if n != 1 else 'its'} "
@@ -246,6 +256,8 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
     out, multi_form = [], 0
     mixed = {label: Counter() for label in labels}   # compounds whose values mix units or activity types
+    # per compound, whether its replicates disagree in value (the note below names those alone, not a unit mix)
+    by_spread: dict[str, list[bool]] = {label: [] for label in labels}
     for key, positions in order.items():
         # by tautomer, the key is RDKit's canonical tautomer, which may be a form no one submitted (oxindole's is
         # 2-hydroxyindole): the row is written as its parent form submitted most often (the first, on a tie)
@@ -266,14 +278,18 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             row[f"{label}_disagree"] = max_spread is not None and (
                 (len(numbers) > 1 and spread > max_spread)
                 or any(_contradicts(bound, row[label], max_spread, how) for bound in bounds))
-            # ChEMBL's export: values of other units (nM and µM) or types (IC50 and Ki) are no replicates
+            by_spread[label].append(bool(row[f"{label}_disagree"]))
+            # ChEMBL's export: concentrations of other units (nM and uM) or types (IC50 and Ki) are no replicates;
+            # its p-values are comparable across them by design (said, not marked); a logD is neither
             measured = [p for p in positions if pd.notna(values[label].iat[p]) or pd.notna(qualified[label].iat[p])]
-            for described in (CHEMBL_TYPE,) if is_p_value(label) else (CHEMBL_UNITS, CHEMBL_TYPE):   # a pIC50 has none
+            for described in (CHEMBL_UNITS, CHEMBL_TYPE) if qualified_by_relation(label) else ():
                 if described in columns.columns and len({str(columns[described].iat[p]).strip() for p in measured
                                                           if pd.notna(columns[described].iat[p])
                                                           and str(columns[described].iat[p]).strip()}) > 1:
-                    row[f"{label}_disagree"] = True
-                    mixed[label][described] += 1
+                    if not is_p_value(label) or described == CHEMBL_TYPE:
+                        mixed[label][described] += 1
+                    if not is_p_value(label) and max_spread is not None:
+                        row[f"{label}_disagree"] = True
         row["n_rows"] = len(positions)
         row["input_rows"] = "; ".join(str(p + 1) for p in positions)
         forms = list(dict.fromkeys(_written_form(smiles[p]) for p in positions))
@@ -302,16 +318,18 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         for label in labels:
             for described, n in mixed[label].items():
                 notes.append(f"{label}: {n:,} compound{'s merge' if n != 1 else ' merges'} values of more than one "
-                             f"{described} (column {described}): marked in {label}_disagree; keep one "
-                             f"{'unit' if described == CHEMBL_UNITS else 'activity type'} per file to merge "
-                             "replicates")
+                             f"{described} (column {described}): "
+                             + ("comparable as ChEMBL makes its p-values, but worth a look" if is_p_value(label) else
+                                f"marked in {label}_disagree; keep one "
+                                f"{'unit' if described == CHEMBL_UNITS else 'activity type'} per file to merge "
+                                "replicates"))
         for label in labels if max_spread is not None else ():
-            if n := int(merged[f"{label}_disagree"].sum()):
+            if n := sum(by_spread[label]):
                 # named by file line where the reader kept them (what an editor shows), else by input row
                 where = "input_lines" if "input_lines" in merged.columns else "input_rows"
                 word = "lines" if where == "input_lines" else "rows"
                 shown = "; ".join(f"{word} {str(r).replace('; ', ', ')}"
-                                  for r in merged.loc[merged[f"{label}_disagree"], where].head(3))
+                                  for r in merged.loc[by_spread[label], where].head(3))
                 notes.append(f"{label}: {n:,} compound{'s have' if n != 1 else ' has'} replicates disagreeing by more "
                              f"than {max_spread:g}{' log10 unit' if how == 'geometric' else ''}, or a qualified value "
                              f"contradicting the rest ({shown}"

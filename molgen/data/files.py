@@ -925,26 +925,21 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
 
 
 def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each column that mixes text and numbers (two files' pIC50, one holding "high") as text, its
-    empty cells left empty: a Parquet column holds one type, and the write failed after the work (a review)."""
-    import numbers
-
-    def kind(value) -> str:
-        if isinstance(value, str):
-            return "text"
-        return "number" if isinstance(value, numbers.Number) and not isinstance(value, (bool, np.bool_)) else "other"
-
+    """``frame`` with each column that mixes text with other values (two files' pIC50, one holding "high") as text,
+    its empty cells left empty: a Parquet column holds one type, and the write failed after the work (a review)."""
     def missing(value) -> bool:
         try:
             return bool(pd.isna(value))
         except (TypeError, ValueError):   # a list or an array in a cell: not one missing value
             return False
+    # text beside anything else (a number, a bool, a date): one file's pIC50 or "tested" column read as numbers or
+    # booleans, another's as words
     mixed = [column for column in frame.columns if frame[column].dtype == object and
-             {"text", "number"} <= {kind(v) for v in frame[column] if not missing(v)}]
+             len({isinstance(v, str) for v in frame[column] if not missing(v)}) > 1]
     if not mixed:
         return frame
     frame = frame.copy()
-    for column in mixed:   # text and numbers alone: the numbers written as a CSV writes them, a missing cell empty
+    for column in mixed:   # the numbers written as a CSV writes them, a missing cell left empty
         frame[column] = [None if missing(v) else FLOAT_FORMAT % v if isinstance(v, float) else str(v)
                          for v in frame[column]]
     return frame

@@ -24,23 +24,37 @@ CHEMBL_DESCRIPTORS = ("Molecule Max Phase", "Molecular Weight", "#RO5 Violations
                       "Source ID", "Document Year")
 
 
-#: A negative log of an activity however written (PIC50, pic50, pIC50_mean, pKi (nM)): a review saw PIC50's
-#: qualifiers read unflipped beside pIC50's flipped ones.
-_P_ACTIVITY = re.compile(r"p(?:ic|ec|ac|xc|gi|ed|ld|td|cc|lc|id|kd|ki|ka|kb|a)\d*(?:[\s_.\-(].*)?", re.IGNORECASE)
+#: A negative log of an activity as assay files write it: pIC50, pKi, pEC50, pA2 (a lower-case p, then a capital), or
+#: an IC50-like one in any case (PIC50, pic50: a review saw PIC50's qualifiers read unflipped beside pIC50's
+#: flipped), each with a suffix allowed (pIC50_mean, pIC50 (M)); not a kinase named in capitals (PKA, PKB_IC50,
+#: PLD2), nor pH or pKa (properties, no activities), nor a statistic of one (pIC50_sd, pIC50_n).
+_P_BASE = re.compile(r"p[A-Z][A-Za-z0-9]*")
+_P_IC50_LIKE = re.compile(r"p(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
+_P_PROPERTIES = ("ph", "pka", "pkb")
+_STATISTIC = re.compile(r"[\s_.\-(]*(?:sd|sem|se|std|stdev|stderr|n|count|ci|var|err|error)\b", re.IGNORECASE)
 
 
 def is_p_value(name) -> bool:
-    """Whether a column is named as a negative log of a concentration: pIC50, pKi, ChEMBL's "pChEMBL Value", in any
-    case and with a suffix (PIC50, pIC50_mean)."""
+    """Whether a column is named as a negative log of an activity: pIC50, pKi, PIC50, pIC50_mean, ChEMBL's "pChEMBL
+    Value" (``pchembl_value``); not pH, pKa, a kinase (PKA), or a statistic of a p-value (pIC50_sd)."""
     text = str(name).strip()
-    return bool(re.fullmatch(r"p[A-Z][A-Za-z0-9]*", text) or _P_ACTIVITY.fullmatch(text)) or \
-        text.lower().startswith("pchembl")
+    if text.lower().startswith("pchembl"):
+        return True
+    cut = re.search(r"[\s_.\-(]", text)
+    base, rest = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
+    return bool(_P_BASE.fullmatch(base) or _P_IC50_LIKE.fullmatch(base)) and base.lower() not in _P_PROPERTIES \
+        and not _STATISTIC.match(rest)
+
+
+def is_chembl_relation(name) -> bool:
+    """Whether a relation column is ChEMBL's (Standard Relation, or the Python client's standard_relation)."""
+    return re.sub(r"[\s_]+", " ", str(name)).strip().lower() == CHEMBL_RELATION.lower()
 
 
 def qualified_by_relation(name) -> bool:
-    """Whether ChEMBL's relation column qualifies the column ``name``: its Standard Value, or a p-value made of it;
-    not a logD or a solubility beside them (a review's logD of 3.5 became >3.5)."""
-    return str(name) == CHEMBL_VALUE or is_p_value(name)
+    """Whether ChEMBL's relation column qualifies the column ``name``: its Standard Value (standard_value), or a
+    p-value made of it; not a logD or a solubility beside them (a review's logD of 3.5 became >3.5)."""
+    return re.sub(r"[\s_]+", " ", str(name)).strip().lower() == CHEMBL_VALUE.lower() or is_p_value(name)
 
 
 #: A concentration's qualifier as it reads on its negative log: IC50 > 10 µM is pIC50 < 5.
@@ -55,6 +69,8 @@ def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "") -> p
     if is_p_value(name):
         qualifier = qualifier.map(lambda q: FLIPPED.get(q, q), na_action="ignore")
     text = values.astype("string").str.strip()
-    # a cell qualified already (">5") keeps its own: "<" in front of it made "<>5", which nothing reads
+    # a cell qualified already (">5") keeps its own: "<" in front of it made "<>5", which nothing reads; an empty
+    # one ("", a writer's "NaN") stays empty
     own = text.fillna("").str.match(r"[<>~≤≥]")
-    return text.where(qualifier.isin(["", "="]) | text.isna() | (text == "") | own, qualifier + text)
+    empty = text.fillna("").str.lower().isin(["", "nan"])
+    return text.where(qualifier.isin(["", "="]) | text.isna() | empty | own, qualifier + text)

@@ -274,7 +274,9 @@ def _window_beyond_reach(component) -> str | None:
     if math.isfinite(least) and math.isfinite(most):   # bounded both ways: how much it changes across the bounds
         import numpy as np
 
-        values = component.transform(np.linspace(least, most, 401))
+        # the window's own edges among the points: a narrow one between two of them still counts
+        inside = [x for x in (*window, *_middle(component)) if math.isfinite(x) and least <= x <= most]
+        values = component.transform(np.concatenate([np.linspace(least, most, 401), inside]))
         if float(values.max() - values.min()) >= 0.01:
             return None
         return (f"{said} changes by less than 0.01 over the values {component.property} ({spec.description}) can "
@@ -288,6 +290,13 @@ def _window_beyond_reach(component) -> str | None:
     return (f"{said} changes only {where}, and {component.property} "
             f"({spec.description}) lies {bounds}: every molecule would get one desirability (a window meant for "
             "another property?)")
+
+
+def _middle(component) -> list[float]:
+    """A transform's own centre (a Gaussian's target, a step's bounds), where it is most unlike its tails."""
+    params = component.transform.params()
+    return [float(v) for k, v in params.items() if k in ("target", "low", "high", "start", "end") and v is not None
+            and math.isfinite(v)]
 
 
 def _on_unit_scale(name: str) -> bool:

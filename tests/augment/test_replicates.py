@@ -176,8 +176,7 @@ def test_the_relation_qualifies_only_concentrations_and_p_values_however_named()
     chembl = pd.DataFrame({"Standard Type": ["IC50", "IC50", "Ki", "IC50", "IC50", "IC50"],
                            "Standard Value": ["3", "1", "50", "80", "10", "12"],
                            "Standard Units": ["nM", "uM", "nM", "nM", "nM", "nM"]})
-    mixed = merge_replicates(["CCO", "CCO", "CCN", "CCN", "CCC", "CCC"], chembl, ["Standard Value"], how="geometric",
-                             max_spread=None)
+    mixed = merge_replicates(["CCO", "CCO", "CCN", "CCN", "CCC", "CCC"], chembl, ["Standard Value"], how="geometric")
     assert mixed.merged.set_index("smiles")["Standard Value_disagree"].to_dict() == {"CCO": True, "CCN": True,
                                                                                      "CCC": False}
     said = " ".join(mixed.notes)
@@ -188,8 +187,38 @@ def test_the_relation_qualifies_only_concentrations_and_p_values_however_named()
     own = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Standard Relation": [">", "="], "pIC50": ["<5", "6"],
                                                         "note": ["NaN", "x"]}), ["pIC50"], relation="Standard Relation")
     assert own.merged.iloc[0]["pIC50_qualified"] == "<5" and "<<5" not in " ".join(own.notes)
-    blank = " ".join(merge_replicates(["CCO"] * 3, pd.DataFrame({"pIC50": ["NaN", "6", "7"]}), ["pIC50"]).notes)
-    assert "1 row has no value (empty)" in blank and "neither a number" not in blank   # counted once, as empty
+    blank = merge_replicates(["CCO"] * 5, pd.DataFrame({"Standard Relation": [">", "=", "=", "=", "="],
+                                                       "pIC50": ["NaN", "6", "NAN", "nan", "7"]}), ["pIC50"],
+                             relation="Standard Relation")
+    said = " ".join(blank.notes)   # counted once, as empty; not "<NaN", nor a word; the column still a measured one
+    assert "3 rows have no value (empty)" in said and "neither a number" not in said
+    assert blank.merged.iloc[0]["pIC50_values"] == "6; 7"
+
+
+def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows_names_from_statistics():
+    """A review of the fix above: an explicit --relation Qualifier beside IC50_nM was dropped (its >10000 averaged
+    in); PKA (a kinase), pIC50_sd and pKa were read as negative logs; a Ki beside an IC50 marked a logD."""
+    from molgen.augment.replicates import is_p_value
+
+    named = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Qualifier": [">", "="], "IC50_nM": ["10000", "50"]}),
+                             ["IC50_nM"], relation="Qualifier", how="geometric").merged.iloc[0]
+    assert named["IC50_nM"] == 50 and named["IC50_nM_qualified"] == ">10000"
+    client = merge_replicates(["CCO", "CCO"], pd.DataFrame({"standard_relation": [">", "="],
+                                                           "standard_value": ["10000", "50"]}),
+                              ["standard_value"], relation="standard_relation", how="geometric").merged.iloc[0]
+    assert client["standard_value_qualified"] == ">10000"   # ChEMBL's client writes its names so
+    for name in ("pIC50", "PIC50", "pic50", "pKi", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)", "pchembl_value"):
+        assert is_p_value(name), name
+    for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pIC50_sd", "pIC50 SEM", "pIC50_n", "Plate",
+                 "p-value", "Potency", "price"):
+        assert not is_p_value(name), name
+    chembl = pd.DataFrame({"Standard Type": ["IC50", "Ki"], "Standard Value": ["10", "10"],
+                           "pChEMBL Value": ["8", "8"], "logD": ["2.1", "2.1"]})
+    merged = merge_replicates(["CCO", "CCO"], chembl, ["Standard Value", "pChEMBL Value", "logD"])
+    row, said = merged.merged.iloc[0], " ".join(merged.notes)
+    assert row["Standard Value_disagree"] and not row["pChEMBL Value_disagree"] and not row["logD_disagree"]
+    assert "pChEMBL Value: 1 compound merges values of more than one Standard Type (column Standard Type): comparable" \
+        in said and "logD: 1 compound" not in said and "disagreeing by more than" not in said
 
 
 def test_an_input_column_named_like_a_merged_one_keeps_its_values_and_inf_is_no_measurement():

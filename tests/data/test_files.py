@@ -575,3 +575,8 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
     back = pd.read_parquet(write_molecules(other, tmp_path / "other.parquet"))
     assert back["id"].isna().tolist() == [False, True, False] and back["x"].tolist()[:2] == [1.0, 2.5]
     assert back["ok"].tolist()[0] is True or back["ok"].tolist()[0] == True   # noqa: E712 -- numpy's bool
+    # text beside a bool or a date (one file's "tested" read as dates, another's "unknown"): text too
+    dated = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": [pd.Timestamp("2026-01-02"), "unknown"],
+                          "active": [True, "n/a"]})
+    back = pd.read_parquet(write_molecules(dated, tmp_path / "dated.parquet"))
+    assert back["active"].tolist() == ["True", "n/a"] and back["tested"].tolist()[1] == "unknown"

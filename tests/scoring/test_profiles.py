@@ -266,5 +266,9 @@ def test_a_window_out_of_reach_is_refused_in_a_new_profile_and_read_in_a_stored_
         {"property": "tpsa", "transform": "step", "low": 600},
         {"property": "logp", "transform": "sigmoid", "low": 16, "high": 18, "steepness": 0.1}]}
     assert load_profile(peptides).name.startswith("peptides")   # beyond a drug's range, not beyond a molecule's
+    narrow = {"name": "narrow", "components": [{"property": "sa", "transform": "step", "low": 3.005, "high": 3.02},
+                                               {"property": "qed", "transform": "gaussian", "target": 0.7,
+                                                "width": 0.0005}]}
+    assert load_profile(narrow).name.startswith("narrow")   # between two sampled points, still inside the range
     with pytest.raises(ProfileError, match=r"mw's step \(high = -5\) changes only below -5, and mw .* lies above 0"):
         load_profile({"name": "x", "components": [{"property": "mw", "transform": "step", "high": -5}]})

@@ -662,6 +662,15 @@ def test_a_window_no_molecule_comes_near_is_said():
     with pytest.warns(WindowOutOfReach, match=r"no molecule comes near mw's double_sigmoid window \(low = -0.4, high = "
                       r"5.6, width = 1\): d_mw is below 0.01 for all 3 molecules \(their mw from 46.069 to 180.159\)"):
         score(["CCO", "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"], swapped, n_jobs=1, progress=False)
+    # an arithmetic mean is lowered alike, not pulled to 0; a weight of 0 changes no score: nothing said of it
+    arithmetic = ScoringProfile(name="a", aggregation="arithmetic", components=swapped.components)
+    with pytest.warns(WindowOutOfReach, match="it lowers every score alike, by its share of the weights"):
+        score(["CCO", "c1ccccc1"], arithmetic, n_jobs=1, progress=False)
+    idle = ScoringProfile(name="w0", components=[Component("qed", Identity()), Component(
+        "mw", DoubleSigmoid(low=-0.4, high=5.6, width=1.0), weight=0.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", WindowOutOfReach)
+        score(["CCO", "c1ccccc1"], idle, n_jobs=1, progress=False)
     with warnings.catch_warnings():   # a window the molecules reach: nothing said
         warnings.simplefilter("error", WindowOutOfReach)
         score(["CCO", "CC(=O)Oc1ccccc1C(=O)O"], "drug-like", n_jobs=1, progress=False)
