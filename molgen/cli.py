@@ -3257,9 +3257,10 @@ def augment_replicates(
                                                          "as is a qualified value ('>5') the aggregate contradicts by more "
                                                          "than this ('>5' beside 4.2 and 4.3 is within 1)."),
     relation: Optional[str] = typer.Option(None, help="A column holding each value's qualifier ('=', '>', '<'), as "
-                                                      "ChEMBL's Standard Relation (found by that name when present); "
-                                                      "it qualifies the Standard Value and p-value labels (pIC50, "
-                                                      "flipped), not others (a logD)."),
+                                                      "ChEMBL's Standard Relation (found by that name when present: "
+                                                      "it then qualifies the Standard Value and p-value labels, "
+                                                      "flipped for a pIC50, not others, a logD); a column named here "
+                                                      "qualifies every label given."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
@@ -3269,15 +3270,17 @@ def augment_replicates(
     _check_output(output, input, beside=_AUGMENT_BESIDE)
     from molgen.augment import Guard
     from molgen.augment.replicates import AGGREGATES, CHEMBL_RELATION, GROUPINGS, merge_replicates
+    from molgen.data.measurements import column_named
 
     for flag, value, known in (("--how", how, AGGREGATES), ("--by", by, GROUPINGS)):
         if value not in known:
             error_console.print(f"[red]{flag}: {escape(value)} is not one of {', '.join(known)}[/red]")
             raise typer.Exit(2)
     smiles, columns = _augment_input(input, smiles_column, quiet_about=label)   # the merge says what it read of them
-    if relation is None and CHEMBL_RELATION in columns.columns:   # ChEMBL's qualifiers, in a column of their own
-        relation = context.params["relation"] = CHEMBL_RELATION   # the manifest names the column read
-        console.print(f"reading each value's qualifier from column {CHEMBL_RELATION!r} (--relation)")
+    if relation is None and (found := column_named(columns.columns, CHEMBL_RELATION)) is not None:
+        # ChEMBL's qualifiers, in a column of their own ("Standard Relation"; its client's standard_relation)
+        relation = context.params["relation"] = found   # the manifest names the column read
+        console.print(f"reading each value's qualifier from column {found!r} (--relation)")
     try:
         result = merge_replicates(smiles, columns, label, how=how, by=by, max_spread=max_spread, relation=relation)
     except ValueError as error:
@@ -3904,7 +3907,9 @@ def _map_file(source: str, smiles_column: str | None):
     if smiles_column is None:
         return _read_input(source, None)
     try:
-        return read_molecules(source, smiles_column=smiles_column)
+        frame = read_molecules(source, smiles_column=smiles_column)
+        frame.attrs["smiles_column_given"] = True   # the flag's column was read (the check below counts these)
+        return frame
     except (FileFormatError, KeyError):
         pass   # read as if no flag were given: a file without that column finds its own
     try:
@@ -3968,7 +3973,8 @@ def latent_map_command(
             frame = _map_file(source, smiles_column)
             found.append(MapSource(stem_of(source), source, frame))
             given.append({"file": source, "sha256": sha256_of(Path(source)), "rows": len(frame),
-                          "smiles_column": frame.attrs.get("smiles_column")})
+                          "smiles_column": frame.attrs.get("smiles_column"),
+                          "smiles_column_given": bool(frame.attrs.get("smiles_column_given"))})
             continue
         try:
             record = RunStore().run(source)
@@ -3980,8 +3986,7 @@ def latent_map_command(
         found.append(MapSource(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
             {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
-    if smiles_column is not None and not any(str(entry.get("smiles_column")).lower() == smiles_column.lower()
-                                             for entry in given):   # the reader matches a column in any case
+    if smiles_column is not None and not any(entry.get("smiles_column_given") for entry in given):
         error_console.print(escape(f"--smiles-column {smiles_column}: no file given has that column"), style="red")
         raise typer.Exit(2)
     molecules, cut = gather(found, each)

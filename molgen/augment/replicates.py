@@ -26,8 +26,8 @@ from molgen.chem.parse import gives_relative_configuration, parse_smiles, relati
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE, CHEMBL_UNITS,  # noqa: F401
-                                      is_chembl_relation, is_p_value, qualified_by_relation,  # names of this module too
-                                      with_relation)
+                                      column_named, is_chembl_relation, is_p_value,  # names of this module too
+                                      qualified_by_relation, with_relation)
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -191,6 +191,9 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     # column the chemist names qualifies every label given (a review: an explicit Qualifier beside IC50_nM dropped)
     unqualified = [label for label in labels if relation and is_chembl_relation(relation)
                    and not qualified_by_relation(label)]
+    if relation and not is_chembl_relation(relation):   # the chemist's own: said which labels it qualified
+        notes.append(f"{relation} qualifies every label given ({', '.join(labels)})"
+                     + ("; read flipped beside a p-value" if any(is_p_value(label) for label in labels) else ""))
     if unqualified:
         notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
                      f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
@@ -200,7 +203,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             column = with_relation(column, columns[relation], label)
             said = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
             qualified_rows = ~said.isin(["", "="])
-            empty = columns[label].astype("string").str.strip().fillna("") == ""
+            empty = _empty(columns[label].astype("string"))
             if is_p_value(label) and (qualified_rows & ~empty).any():
                 notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
                              "concentration above 10 µM is a pIC50 below 5)")
@@ -256,6 +259,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     renamed = {c: f"input_{c}" if (c in made and c != "line") else c for c in others}
     out, multi_form = [], 0
     mixed = {label: Counter() for label in labels}   # compounds whose values mix units or activity types
+    described_by = {name: column_named(columns.columns, name) for name in (CHEMBL_UNITS, CHEMBL_TYPE)}
     # per compound, whether its replicates disagree in value (the note below names those alone, not a unit mix)
     by_spread: dict[str, list[bool]] = {label: [] for label in labels}
     for key, positions in order.items():
@@ -283,9 +287,9 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             # its p-values are comparable across them by design (said, not marked); a logD is neither
             measured = [p for p in positions if pd.notna(values[label].iat[p]) or pd.notna(qualified[label].iat[p])]
             for described in (CHEMBL_UNITS, CHEMBL_TYPE) if qualified_by_relation(label) else ():
-                if described in columns.columns and len({str(columns[described].iat[p]).strip() for p in measured
-                                                          if pd.notna(columns[described].iat[p])
-                                                          and str(columns[described].iat[p]).strip()}) > 1:
+                held = described_by[described]   # "Standard Units", or the client's standard_units
+                if held is not None and len({str(columns[held].iat[p]).strip() for p in measured
+                                             if pd.notna(columns[held].iat[p]) and str(columns[held].iat[p]).strip()}) > 1:
                     if not is_p_value(label) or described == CHEMBL_TYPE:
                         mixed[label][described] += 1
                     if not is_p_value(label) and max_spread is not None:
@@ -318,9 +322,10 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
         for label in labels:
             for described, n in mixed[label].items():
                 notes.append(f"{label}: {n:,} compound{'s merge' if n != 1 else ' merges'} values of more than one "
-                             f"{described} (column {described}): "
+                             f"{described} (column {described_by[described]}): "
                              + ("comparable as ChEMBL makes its p-values, but worth a look" if is_p_value(label) else
-                                f"marked in {label}_disagree; keep one "
+                                ("" if max_spread is not None else "not marked (max_spread None); ")
+                                + (f"marked in {label}_disagree; " if max_spread is not None else "") + "keep one "
                                 f"{'unit' if described == CHEMBL_UNITS else 'activity type'} per file to merge "
                                 "replicates"))
         for label in labels if max_spread is not None else ():

@@ -924,18 +924,33 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
     return path
 
 
+def _kind(value) -> str:
+    """What a cell holds, as Parquet types them: text, a number (int or float alike), a bool, a date, or else."""
+    import datetime
+    import numbers
+
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, numbers.Number):
+        return "number"
+    return "date" if isinstance(value, (datetime.date, np.datetime64)) else type(value).__name__
+
+
 def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each column that mixes text with other values (two files' pIC50, one holding "high") as text,
-    its empty cells left empty: a Parquet column holds one type, and the write failed after the work (a review)."""
+    """``frame`` with each column that mixes kinds of values (two files' pIC50, one holding "high"; dates beside
+    years) as text, its empty cells left empty: a Parquet column holds one type, and the write failed after the work,
+    or read a year as a date (reviews)."""
     def missing(value) -> bool:
         try:
             return bool(pd.isna(value))
         except (TypeError, ValueError):   # a list or an array in a cell: not one missing value
             return False
-    # text beside anything else (a number, a bool, a date): one file's pIC50 or "tested" column read as numbers or
-    # booleans, another's as words
+    # more than one kind of value (text, a number, a bool, a date): one file's pIC50 or "tested" column read as
+    # numbers, booleans or dates, another's as words or numbers (a year 2019 beside dates was written as a date)
     mixed = [column for column in frame.columns if frame[column].dtype == object and
-             len({isinstance(v, str) for v in frame[column] if not missing(v)}) > 1]
+             len({_kind(v) for v in frame[column] if not missing(v)}) > 1]
     if not mixed:
         return frame
     frame = frame.copy()

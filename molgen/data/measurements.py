@@ -24,37 +24,47 @@ CHEMBL_DESCRIPTORS = ("Molecule Max Phase", "Molecular Weight", "#RO5 Violations
                       "Source ID", "Document Year")
 
 
-#: A negative log of an activity as assay files write it: pIC50, pKi, pEC50, pA2 (a lower-case p, then a capital), or
-#: an IC50-like one in any case (PIC50, pic50: a review saw PIC50's qualifiers read unflipped beside pIC50's
-#: flipped), each with a suffix allowed (pIC50_mean, pIC50 (M)); not a kinase named in capitals (PKA, PKB_IC50,
-#: PLD2), nor pH or pKa (properties, no activities), nor a statistic of one (pIC50_sd, pIC50_n).
-_P_BASE = re.compile(r"p[A-Z][A-Za-z0-9]*")
-_P_IC50_LIKE = re.compile(r"p(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
-_P_PROPERTIES = ("ph", "pka", "pkb")
-_STATISTIC = re.compile(r"[\s_.\-(]*(?:sd|sem|se|std|stdev|stderr|n|count|ci|var|err|error)\b", re.IGNORECASE)
+#: After a lower-case p, a capital (pIC50, pKi, pActivity) or an activity in any case (pki, ped50); after a capital
+#: P, an IC50-like one only (PIC50): PKA or PKD1 names a kinase.
+_P_ACTIVITY = r"(?:ki|kd|kb|a2|(?:ic|ec|ac|xc|gi|ed|ld|td|cc|lc)\d+)"
+_P_LOWER = re.compile(rf"p(?:[A-Z][A-Za-z0-9]*|(?i:{_P_ACTIVITY}))")
+_P_CAPITAL = re.compile(r"P(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
+#: Negative logs of properties, not activities: pH, pKa (pKa1).
+_P_PROPERTY = re.compile(r"p(?:h|ka)\d*", re.IGNORECASE)
+#: A statistic of a p-value named after it (pIC50_sd, pIC50 CI95, pIC50_n; "n=3" describes the value itself).
+_STATISTIC = re.compile(r"[\s_.\-(]*(?:sd|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|var|err|error|range)"
+                        r"(?![=A-Za-z0-9])", re.IGNORECASE)
 
 
 def is_p_value(name) -> bool:
-    """Whether a column is named as a negative log of an activity: pIC50, pKi, PIC50, pIC50_mean, ChEMBL's "pChEMBL
-    Value" (``pchembl_value``); not pH, pKa, a kinase (PKA), or a statistic of a p-value (pIC50_sd)."""
+    """Whether a column is named as a negative log of an activity: pIC50, pKi, pki, PIC50, pIC50_mean, ChEMBL's
+    "pChEMBL Value" (``pchembl_value``); not pH or pKa, a kinase (PKA, PKD1), nor a statistic of a p-value
+    (pIC50_sd, pIC50_n; pIC50 (n=3) is one)."""
     text = str(name).strip()
     if text.lower().startswith("pchembl"):
         return True
     cut = re.search(r"[\s_.\-(]", text)
     base, rest = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
-    return bool(_P_BASE.fullmatch(base) or _P_IC50_LIKE.fullmatch(base)) and base.lower() not in _P_PROPERTIES \
-        and not _STATISTIC.match(rest)
+    named = (_P_LOWER if base[:1] == "p" else _P_CAPITAL).fullmatch(base) is not None
+    return named and not _P_PROPERTY.fullmatch(base) and not _STATISTIC.match(rest)
+
+
+def column_named(columns, wanted: str) -> str | None:
+    """The column of ``columns`` that is ``wanted`` however spaced, underscored or cased (ChEMBL's web export writes
+    "Standard Relation", its Python client "standard_relation"), or None."""
+    key = re.sub(r"[\s_]+", " ", wanted).strip().lower()
+    return next((c for c in columns if re.sub(r"[\s_]+", " ", str(c)).strip().lower() == key), None)
 
 
 def is_chembl_relation(name) -> bool:
     """Whether a relation column is ChEMBL's (Standard Relation, or the Python client's standard_relation)."""
-    return re.sub(r"[\s_]+", " ", str(name)).strip().lower() == CHEMBL_RELATION.lower()
+    return column_named([name], CHEMBL_RELATION) is not None
 
 
 def qualified_by_relation(name) -> bool:
     """Whether ChEMBL's relation column qualifies the column ``name``: its Standard Value (standard_value), or a
     p-value made of it; not a logD or a solubility beside them (a review's logD of 3.5 became >3.5)."""
-    return re.sub(r"[\s_]+", " ", str(name)).strip().lower() == CHEMBL_VALUE.lower() or is_p_value(name)
+    return column_named([name], CHEMBL_VALUE) is not None or is_p_value(name)
 
 
 #: A concentration's qualifier as it reads on its negative log: IC50 > 10 µM is pIC50 < 5.

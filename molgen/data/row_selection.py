@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from molgen.data.files import DECIMAL_NUMBER, QUALIFIED_NUMBER
-from molgen.data.measurements import CHEMBL_RELATION, CHEMBL_VALUE, is_p_value, with_relation
+from molgen.data.measurements import CHEMBL_RELATION, qualified_by_relation, with_relation
+from molgen.data.measurements import column_named as chembl_column
 
 _CONDITION = re.compile(rf"^\s*([^<>=≥≤]+?)\s*(>=|<=|>|<|≥|≤)\s*({DECIMAL_NUMBER})\s*$")   # no comparison in a name
 #: Cells that say no value was measured, as assay exports write them.
@@ -128,13 +129,14 @@ def select_rows(frame: pd.DataFrame, conditions: list[RowCondition]) -> tuple[li
     """Which rows meet every condition, and for each row that does not, why (the first condition it misses).
     ChEMBL's Standard Relation, where the frame has it, qualifies a concentration column's values."""
     cells, named = [], []
+    relation = chembl_column(frame.columns, CHEMBL_RELATION)   # "Standard Relation", or the client's standard_relation
     for condition in conditions:
         column = column_named(frame, condition.column)
         named.append(replace(condition, column=str(column)))   # reasons name the column as the file does
         values = frame[column]
         # ChEMBL's relation qualifies its Standard Value (and, flipped, a p-value of it), not Molecular Weight or AlogP
-        if CHEMBL_RELATION in frame.columns and (column == CHEMBL_VALUE or is_p_value(column)):
-            values = with_relation(values, frame[CHEMBL_RELATION], column).astype(object).where(values.notna(), None)
+        if relation is not None and qualified_by_relation(column):
+            values = with_relation(values, frame[relation], column).astype(object).where(values.notna(), None)
         cells.append(list(values))
     keep, why = [], []
     for position in range(len(frame)):

@@ -66,7 +66,8 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
                   if values is not None and values.notna().any() else "")
         shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
         # a geometric mean is pulled to 0 by it; an arithmetic one gets nothing from it
-        effect = ("every score is near 0 and the ranking says little" if profile.aggregation == "geometric" else
+        effect = ("its near-zero values still reorder the Pareto fronts" if profile.ranking == "pareto" else
+                  "every score is near 0 and the ranking says little" if profile.aggregation == "geometric" else
                   "it lowers every score alike, by its share of the weights, and ranks nothing")
         notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window ({shown}): "
                      f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "

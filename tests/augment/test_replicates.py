@@ -203,14 +203,27 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     named = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Qualifier": [">", "="], "IC50_nM": ["10000", "50"]}),
                              ["IC50_nM"], relation="Qualifier", how="geometric").merged.iloc[0]
     assert named["IC50_nM"] == 50 and named["IC50_nM_qualified"] == ">10000"
-    client = merge_replicates(["CCO", "CCO"], pd.DataFrame({"standard_relation": [">", "="],
-                                                           "standard_value": ["10000", "50"]}),
-                              ["standard_value"], relation="standard_relation", how="geometric").merged.iloc[0]
-    assert client["standard_value_qualified"] == ">10000"   # ChEMBL's client writes its names so
-    for name in ("pIC50", "PIC50", "pic50", "pKi", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)", "pchembl_value"):
+    client = merge_replicates(["CCO", "CCO", "CCN", "CCN"],
+                              pd.DataFrame({"standard_relation": [">", "=", "=", "="],
+                                            "standard_value": ["10000", "50", "1", "5"],
+                                            "standard_units": ["nM", "nM", "nM", "uM"]}),
+                              ["standard_value"], relation="standard_relation", how="geometric")
+    rows = client.merged.set_index("smiles")   # ChEMBL's client writes its names so: read as the web export's
+    assert rows.loc["CCO", "standard_value_qualified"] == ">10000" and rows.loc["CCN", "standard_value_disagree"]
+    assert "more than one Standard Units (column standard_units)" in " ".join(client.notes)
+    lower = merge_replicates(["CCO"] * 3, pd.DataFrame({"Standard Relation": ["'='", "'>'", "'='"],
+                                                      "pki": ["7", "5", "6.7"]}), ["pki"], relation="Standard Relation")
+    assert lower.merged.iloc[0]["pki_qualified"] == "<5" and lower.merged.iloc[0]["pki"] == 6.85
+    unmarked = merge_replicates(["CCO"] * 2, pd.DataFrame({"Standard Value": ["10", "0.01"],
+                                                          "Standard Units": ["nM", "uM"]}), ["Standard Value"],
+                                how="geometric", max_spread=None)
+    assert not unmarked.merged.iloc[0]["Standard Value_disagree"] and "not marked (max_spread None)" in \
+        " ".join(unmarked.notes)
+    for name in ("pIC50", "PIC50", "pic50", "pKi", "pki", "pkd", "ped50", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)",
+                 "pIC50 (n=3)", "pchembl_value"):
         assert is_p_value(name), name
-    for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pIC50_sd", "pIC50 SEM", "pIC50_n", "Plate",
-                 "p-value", "Potency", "price"):
+    for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pKa1", "pIC50_sd", "pIC50 SEM", "pIC50_n",
+                 "pIC50_n_obs", "pIC50 CI95", "Plate", "p-value", "Potency", "price"):
         assert not is_p_value(name), name
     chembl = pd.DataFrame({"Standard Type": ["IC50", "Ki"], "Standard Value": ["10", "10"],
                            "pChEMBL Value": ["8", "8"], "logD": ["2.1", "2.1"]})
@@ -331,3 +344,23 @@ def test_a_racemate_and_its_enantiomer_are_not_called_tautomers():
     result = merge_replicates(["N[C@@H]1C[C@@H]1c1ccccc1 |&1:1,3|", "N[C@@H]1C[C@@H]1c1ccccc1"],
                               pd.DataFrame({"x": [1.0, 2.0]}), ["x"])
     assert len(result.merged) == 2 and not any("tautomer" in note for note in result.notes)
+
+
+def test_chembl_client_column_names_are_found_by_the_command_and_by_where(tmp_path):
+    """A review: ChEMBL's Python client writes standard_relation; the command read >10000 as 10000, and --where
+    kept a '>100' row for standard_value<1000."""
+    from molgen.data.row_selection import RowCondition, select_rows
+
+    source = tmp_path / "client.csv"
+    source.write_text("canonical_smiles,standard_relation,standard_value,standard_units\n"
+                      "CCO,=,50,nM\nCCO,>,10000,nM\nCCO,=,80,nM\n")
+    out = tmp_path / "merged.csv"
+    result = CliRunner().invoke(app, ["augment", "replicates", str(source), "--label", "standard_value", "--how",
+                                      "geometric", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "reading each value's qualifier from column 'standard_relation'" in result.output
+    row = pd.read_csv(out).iloc[0]
+    assert row["standard_value_qualified"] == ">10000" and row["standard_value"] == pytest.approx(63.2456, abs=1e-3)
+    frame = pd.DataFrame({"standard_relation": ["=", ">"], "standard_value": [50, 100]})
+    keep, _ = select_rows(frame, [RowCondition("standard_value", "<", 1000.0)])
+    assert list(keep) == [True, False]   # ">100" may or may not be below 1000: not kept

@@ -580,3 +580,7 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
                           "active": [True, "n/a"]})
     back = pd.read_parquet(write_molecules(dated, tmp_path / "dated.parquet"))
     assert back["active"].tolist() == ["True", "n/a"] and back["tested"].tolist()[1] == "unknown"
+    years = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": [pd.Timestamp("2026-01-02"), 2019],
+                          "active": [True, 0.5]})   # a year beside a date was written as a date of 1970
+    back = pd.read_parquet(write_molecules(years, tmp_path / "years.parquet"))
+    assert back["tested"].tolist()[1] == "2019" and back["active"].tolist() == ["True", "0.5"]

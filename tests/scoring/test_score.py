@@ -666,6 +666,9 @@ def test_a_window_no_molecule_comes_near_is_said():
     arithmetic = ScoringProfile(name="a", aggregation="arithmetic", components=swapped.components)
     with pytest.warns(WindowOutOfReach, match="it lowers every score alike, by its share of the weights"):
         score(["CCO", "c1ccccc1"], arithmetic, n_jobs=1, progress=False)
+    pareto = ScoringProfile(name="p", aggregation="arithmetic", ranking="pareto", components=swapped.components)
+    with pytest.warns(WindowOutOfReach, match="its near-zero values still reorder the Pareto fronts"):
+        score(["CCO", "c1ccccc1"], pareto, n_jobs=1, progress=False)
     idle = ScoringProfile(name="w0", components=[Component("qed", Identity()), Component(
         "mw", DoubleSigmoid(low=-0.4, high=5.6, width=1.0), weight=0.0)])
     with warnings.catch_warnings():

@@ -173,12 +173,13 @@ elif method == "replicates":
     from molgen.augment.replicates import AGGREGATES, GROUPINGS
 
     from molgen.augment.replicates import CHEMBL_RELATION, measured_columns
+    from molgen.data.measurements import column_named
 
     # the measured columns of the uploaded file (mostly numbers; typed molecules carry names only), a pIC50 first
     measured = measured_columns(input_columns) if input_columns is not None else []
     labels = st.multiselect("Measured columns to merge", measured, default=measured[:1], key="aug_labels",
                             help="Each is aggregated over a compound's rows, beside its values, count and spread.")
-    relation = CHEMBL_RELATION if input_columns is not None and CHEMBL_RELATION in input_columns.columns else None
+    relation = column_named(input_columns.columns, CHEMBL_RELATION) if input_columns is not None else None
     if relation:
         st.caption(f"Each value's qualifier ('>', '<') is read from column {relation!r}, as ChEMBL writes it.")
     if not measured:
