@@ -257,7 +257,7 @@ def score_command(
     from molgen.data.files import FileFormatError, read_molecules
     from molgen.data.moses import sha256_of
     from molgen.scoring.alerts import check_alert_data
-    from molgen.scoring.profiles import ProfileError, load_profile, check_new_profile
+    from molgen.scoring.profiles import ProfileError, check_new_profile, load_profile
     from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_read_molecules, scoring_manifest,
                                              summary, uncharged_counter_ions_note, with_picks)
 
@@ -3260,7 +3260,7 @@ def augment_replicates(
                                                       "ChEMBL's Standard Relation (found by that name when present: "
                                                       "it then qualifies the Standard Value and p-value labels, "
                                                       "flipped for a pIC50, not others, a logD); a column named here "
-                                                      "qualifies every label given."),
+                                                      "qualifies every label given, as written."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
@@ -3908,7 +3908,8 @@ def _map_file(source: str, smiles_column: str | None):
         return _read_input(source, None)
     try:
         frame = read_molecules(source, smiles_column=smiles_column)
-        frame.attrs["smiles_column_given"] = True   # the flag's column was read (the check below counts these)
+        # the flag's column was read (a .smi or .sdf file has none to read: the check below counts tables alone)
+        frame.attrs["smiles_column_given"] = str(frame.attrs.get("smiles_column", "")).lower() == smiles_column.lower()
         return frame
     except (FileFormatError, KeyError):
         pass   # read as if no flag were given: a file without that column finds its own

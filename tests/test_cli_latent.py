@@ -414,7 +414,7 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
     table = pd.read_parquet(out)
     ranked = run.candidates()
     assert table["source"].tolist() == ["series"] * 3 + ["map-run"] * min(3, len(ranked))
-    assert table["name"].iloc[:3].tolist() == ["start", "end", "broken"] and table["pc_1"].iloc[2] != table["pc_1"].iloc[2]
+    assert table["name"].iloc[:3].tolist() == ["start", "end", "broken"] and pd.isna(table["pc_1"].iloc[2])
     assert table["smiles"].iloc[3:].tolist() == ranked["smiles"].head(3).tolist()
     said = " ".join(result.output.split())
     assert "series: its first 3 of 4 rows" in said and "map-run: its best 3 of" in said and "not on the map" in said
@@ -441,6 +441,10 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
     assert pd.read_csv(tmp_path / "v.csv")["input_qed"].tolist()[:3] == [0.1, 0.9, 0.5]
     result = invoke("map", series, "--smiles-column", "SMILES", "-o", tmp_path / "s.csv")   # the reader's any case
     assert result.exit_code == 0, result.output
+    smi = tmp_path / "typed.smi"
+    smi.write_text(f"{START} a\n{END} b\nCC(=O)Nc1ccc(O)cc1 c\n")   # a .smi file has no column to match a typo
+    result = invoke("map", smi, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
+    assert result.exit_code == 2 and "no file given has that column" in result.output
     result = invoke("map", series, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
     assert result.exit_code == 2 and "--smiles-column Structure_3D: no file given has that column" in result.output
     result = invoke("map", vendor, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")

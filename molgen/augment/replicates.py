@@ -25,9 +25,9 @@ from rdkit import Chem
 from molgen.chem.parse import gives_relative_configuration, parse_smiles, relative_configuration_key
 from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
-from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE, CHEMBL_UNITS,  # noqa: F401
-                                      column_named, is_chembl_relation, is_p_value,  # names of this module too
-                                      qualified_by_relation, with_relation)
+from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE,  # noqa: F401 -- names
+                                      CHEMBL_UNITS, CHEMBL_VALUE, column_named, is_chembl_relation,  # of this module
+                                      is_p_value, qualified_by_relation, with_relation)  # too
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -54,13 +54,15 @@ def measured_columns(columns: pd.DataFrame) -> list[str]:
     as pIC50 first, then ChEMBL's Standard Value."""
     found = []
     for name in columns.columns:
-        if name in ("line", "name", CHEMBL_RELATION, *CHEMBL_DESCRIPTORS):   # ChEMBL's compound descriptors
+        # ChEMBL's compound descriptors, as its web export or its client names them (molecule_max_phase)
+        if name in ("line", "name") or column_named([name], CHEMBL_RELATION) or any(
+                column_named([name], descriptor) for descriptor in CHEMBL_DESCRIPTORS):
             continue
         values, qualified, _ = _label_values(columns[name])
         filled = columns[name].astype("string").str.strip().replace("", pd.NA).dropna()
         if len(filled) and values.notna().sum() + qualified.notna().sum() >= len(filled) / 2:
             found.append(name)
-    return sorted(found, key=lambda n: (not is_p_value(n), n != "Standard Value"))
+    return sorted(found, key=lambda n: (not is_p_value(n), column_named([n], CHEMBL_VALUE) is None))
 
 
 def compound_key(smiles: str, by: str = "parent") -> str | None:
@@ -192,19 +194,19 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     unqualified = [label for label in labels if relation and is_chembl_relation(relation)
                    and not qualified_by_relation(label)]
     if relation and not is_chembl_relation(relation):   # the chemist's own: said which labels it qualified
-        notes.append(f"{relation} qualifies every label given ({', '.join(labels)})"
-                     + ("; read flipped beside a p-value" if any(is_p_value(label) for label in labels) else ""))
+        notes.append(f"{relation} qualifies every label given ({', '.join(labels)}), as written (a p-value's too: "
+                     "ChEMBL's relation alone, which qualifies a concentration, is read flipped beside one)")
     if unqualified:
         notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
                      f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
     for label in labels:
         column = columns[label]
         if relation and label not in unqualified:   # ChEMBL: '>' apart, beside its concentration (flipped by a pIC50)
-            column = with_relation(column, columns[relation], label)
+            column = with_relation(column, columns[relation], label, flip=is_chembl_relation(relation))
             said = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
             qualified_rows = ~said.isin(["", "="])
             empty = _empty(columns[label].astype("string"))
-            if is_p_value(label) and (qualified_rows & ~empty).any():
+            if is_p_value(label) and is_chembl_relation(relation) and (qualified_rows & ~empty).any():
                 notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
                              "concentration above 10 µM is a pIC50 below 5)")
             if is_p_value(label) and (n := int((qualified_rows & empty).sum())):   # ChEMBL writes no pChEMBL for those

@@ -927,15 +927,18 @@ def write_molecules(frame: pd.DataFrame, path: str | Path, *, smiles_column: str
 def _kind(value) -> str:
     """What a cell holds, as Parquet types them: text, a number (int or float alike), a bool, a date, or else."""
     import datetime
+    import decimal
     import numbers
 
     if isinstance(value, str):
         return "text"
     if isinstance(value, (bool, np.bool_)):
         return "bool"
-    if isinstance(value, numbers.Number):
+    if isinstance(value, numbers.Number) and not isinstance(value, decimal.Decimal):
         return "number"
-    return "date" if isinstance(value, (datetime.date, np.datetime64)) else type(value).__name__
+    if isinstance(value, datetime.datetime):   # a Timestamp too; a date alone is another kind, a datetime64 a third
+        return "datetime"
+    return "date" if isinstance(value, datetime.date) else type(value).__name__
 
 
 def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:

@@ -29,11 +29,12 @@ CHEMBL_DESCRIPTORS = ("Molecule Max Phase", "Molecular Weight", "#RO5 Violations
 _P_ACTIVITY = r"(?:ki|kd|kb|a2|(?:ic|ec|ac|xc|gi|ed|ld|td|cc|lc)\d+)"
 _P_LOWER = re.compile(rf"p(?:[A-Z][A-Za-z0-9]*|(?i:{_P_ACTIVITY}))")
 _P_CAPITAL = re.compile(r"P(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
-#: Negative logs of properties, not activities: pH, pKa (pKa1).
-_P_PROPERTY = re.compile(r"p(?:h|ka)\d*", re.IGNORECASE)
-#: A statistic of a p-value named after it (pIC50_sd, pIC50 CI95, pIC50_n; "n=3" describes the value itself).
-_STATISTIC = re.compile(r"[\s_.\-(]*(?:sd|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|var|err|error|range)"
-                        r"(?![=A-Za-z0-9])", re.IGNORECASE)
+#: Negative logs or points of properties, not activities: pH, pKa (pKa1), pI (an isoelectric point).
+_P_PROPERTY = re.compile(r"p(?:h|ka|i)\d*", re.IGNORECASE)
+#: A statistic of a p-value named after it (pIC50_sd, pIC50 CI95, pIC50_mean_sd, pIC50 %CV, pIC50_n; "n=3" describes
+#: the value itself).
+_STATISTIC = re.compile(r"(?<![A-Za-z0-9])(?:sd|s\.d\.|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|cv|var|err|"
+                        r"error|range)(?!\s*=)(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def is_p_value(name) -> bool:
@@ -41,12 +42,12 @@ def is_p_value(name) -> bool:
     "pChEMBL Value" (``pchembl_value``); not pH or pKa, a kinase (PKA, PKD1), nor a statistic of a p-value
     (pIC50_sd, pIC50_n; pIC50 (n=3) is one)."""
     text = str(name).strip()
-    if text.lower().startswith("pchembl"):
-        return True
-    cut = re.search(r"[\s_.\-(]", text)
+    if (chembl := re.match(r"pchembl(?:[\s_]*value)?", text, re.IGNORECASE)) is not None:   # pChEMBL Value
+        return not _STATISTIC.search(text[chembl.end():])
+    cut = re.search(r"[\s_.,\-(]", text)
     base, rest = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
     named = (_P_LOWER if base[:1] == "p" else _P_CAPITAL).fullmatch(base) is not None
-    return named and not _P_PROPERTY.fullmatch(base) and not _STATISTIC.match(rest)
+    return named and not _P_PROPERTY.fullmatch(base) and not _STATISTIC.search(rest)
 
 
 def column_named(columns, wanted: str) -> str | None:
@@ -71,12 +72,13 @@ def qualified_by_relation(name) -> bool:
 FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "≥": "≤", "≤": "≥", "~": "~"}
 
 
-def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "") -> pd.Series:
+def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "", flip: bool = True) -> pd.Series:
     """``values`` with the qualifier of a relation column written in front (``>`` and ``10000`` -> ``>10000``);
     '=' or an empty qualifier leaves a value as it is. ChEMBL's relation qualifies the concentration, so beside a
-    p-value column (``name`` pIC50, a user's -log10 of Standard Value) it reads flipped: '>' there is '<' here."""
+    p-value column (``name`` pIC50, a user's -log10 of Standard Value) it reads flipped: '>' there is '<' here.
+    ``flip`` False: a chemist's own qualifier column, written for the label itself, is read as written."""
     qualifier = qualifiers.astype("string").str.strip().str.strip("'\"").fillna("")
-    if is_p_value(name):
+    if flip and is_p_value(name):
         qualifier = qualifier.map(lambda q: FLIPPED.get(q, q), na_action="ignore")
     text = values.astype("string").str.strip()
     # a cell qualified already (">5") keeps its own: "<" in front of it made "<>5", which nothing reads; an empty

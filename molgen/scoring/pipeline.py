@@ -56,19 +56,27 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
     notes = []
     for component in profile.components:
         column = f"d_{component.property}"
-        if column not in valid or len(valid) < 2 or not component.weight > 0:   # a weight of 0 changes no score
+        if column not in valid or len(valid) < 2:
             continue
         desirability = pd.to_numeric(valid[column], errors="coerce").dropna()
         if desirability.empty or desirability.max() >= OUT_OF_REACH:
+            continue
+        # what it does: to a score by its weight (a geometric mean pulled to 0, an arithmetic one lowered alike);
+        # to the Pareto fronts, which read every component whatever its weight, by its tails where they differ
+        effects = ([] if not component.weight > 0 else
+                   ["every score is near 0" + (" and the ranking says little" if profile.ranking != "pareto" else "")]
+                   if profile.aggregation == "geometric" else
+                   ["it lowers every score alike, by its share of the weights"
+                    + (", and ranks nothing" if profile.ranking != "pareto" else "")])
+        if profile.ranking == "pareto" and desirability.nunique() > 1:
+            effects.append("its near-zero values still reorder the Pareto fronts")
+        if not effects:
             continue
         values = pd.to_numeric(valid[component.property], errors="coerce") if component.property in valid else None
         spread = (f" (their {component.property} from {values.min():g} to {values.max():g})"
                   if values is not None and values.notna().any() else "")
         shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
-        # a geometric mean is pulled to 0 by it; an arithmetic one gets nothing from it
-        effect = ("its near-zero values still reorder the Pareto fronts" if profile.ranking == "pareto" else
-                  "every score is near 0 and the ranking says little" if profile.aggregation == "geometric" else
-                  "it lowers every score alike, by its share of the weights, and ranks nothing")
+        effect = "; ".join(effects)
         notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window ({shown}): "
                      f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "
                      f"{effect}: a profile for other molecules, or a window meant for another property")

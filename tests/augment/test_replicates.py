@@ -203,6 +203,10 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     named = merge_replicates(["CCO", "CCO"], pd.DataFrame({"Qualifier": [">", "="], "IC50_nM": ["10000", "50"]}),
                              ["IC50_nM"], relation="Qualifier", how="geometric").merged.iloc[0]
     assert named["IC50_nM"] == 50 and named["IC50_nM_qualified"] == ">10000"
+    # the chemist's own qualifier beside a pIC50 is read as written ("<5"), not flipped as ChEMBL's would be
+    own = merge_replicates(["CCO"] * 3, pd.DataFrame({"pIC50_prefix": ["<", "=", "="], "pIC50": ["5", "6.8", "7.0"]}),
+                           ["pIC50"], relation="pIC50_prefix").merged.iloc[0]
+    assert own["pIC50_qualified"] == "<5" and own["pIC50_disagree"]
     client = merge_replicates(["CCO", "CCO", "CCN", "CCN"],
                               pd.DataFrame({"standard_relation": [">", "=", "=", "="],
                                             "standard_value": ["10000", "50", "1", "5"],
@@ -222,8 +226,9 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     for name in ("pIC50", "PIC50", "pic50", "pKi", "pki", "pkd", "ped50", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)",
                  "pIC50 (n=3)", "pchembl_value"):
         assert is_p_value(name), name
-    for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pKa1", "pIC50_sd", "pIC50 SEM", "pIC50_n",
-                 "pIC50_n_obs", "pIC50 CI95", "Plate", "p-value", "Potency", "price"):
+    for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pKa1", "pI", "pI_calc", "pIC50_sd",
+                 "pIC50 SEM", "pIC50_n", "pIC50_n_obs", "pIC50 CI95", "pIC50_mean_sd", "pIC50 %CV", "pIC50 s.d.",
+                 "pchembl_value_StdDev", "Plate", "p-value", "Potency", "price"):
         assert not is_p_value(name), name
     chembl = pd.DataFrame({"Standard Type": ["IC50", "Ki"], "Standard Value": ["10", "10"],
                            "pChEMBL Value": ["8", "8"], "logD": ["2.1", "2.1"]})
@@ -364,3 +369,11 @@ def test_chembl_client_column_names_are_found_by_the_command_and_by_where(tmp_pa
     frame = pd.DataFrame({"standard_relation": ["=", ">"], "standard_value": [50, 100]})
     keep, _ = select_rows(frame, [RowCondition("standard_value", "<", 1000.0)])
     assert list(keep) == [True, False]   # ">100" may or may not be below 1000: not kept
+
+
+def test_measured_columns_read_chembl_client_names_as_the_web_exports():
+    from molgen.augment.replicates import measured_columns
+
+    client = pd.DataFrame({"activity_id": [1, 2], "document_year": [2010, 2011], "molecule_max_phase": [4, 4],
+                           "standard_value": ["10", "20"]})
+    assert measured_columns(client) == ["standard_value", "activity_id"]

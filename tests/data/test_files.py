@@ -584,3 +584,9 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
                           "active": [True, 0.5]})   # a year beside a date was written as a date of 1970
     back = pd.read_parquet(write_molecules(years, tmp_path / "years.parquet"))
     assert back["tested"].tolist()[1] == "2019" and back["active"].tolist() == ["True", "0.5"]
+    import datetime
+
+    timed = pd.DataFrame({"smiles": ["CCO", "CCN"],
+                          "tested": [datetime.date(2026, 1, 2), pd.Timestamp("2026-01-03 13:45")]})
+    back = pd.read_parquet(write_molecules(timed, tmp_path / "timed.parquet"))   # a date beside a time: both kept
+    assert back["tested"].tolist() == ["2026-01-02", "2026-01-03 13:45:00"]

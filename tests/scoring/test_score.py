@@ -667,8 +667,15 @@ def test_a_window_no_molecule_comes_near_is_said():
     with pytest.warns(WindowOutOfReach, match="it lowers every score alike, by its share of the weights"):
         score(["CCO", "c1ccccc1"], arithmetic, n_jobs=1, progress=False)
     pareto = ScoringProfile(name="p", aggregation="arithmetic", ranking="pareto", components=swapped.components)
-    with pytest.warns(WindowOutOfReach, match="its near-zero values still reorder the Pareto fronts"):
+    with pytest.warns(WindowOutOfReach, match="lowers every score alike, by its share of the weights; its near-zero "
+                                              "values still reorder the Pareto fronts"):
         score(["CCO", "c1ccccc1"], pareto, n_jobs=1, progress=False)
+    # under Pareto ranking a weight of 0 still counts (the fronts read every component); its tails alone are said
+    fronts = ScoringProfile(name="f", ranking="pareto", components=[Component("qed", Identity()), Component(
+        "mw", DoubleSigmoid(low=-0.4, high=5.6, width=1.0), weight=0.0)])
+    with pytest.warns(WindowOutOfReach, match=r"d_mw is below 0.01 for all 2 molecules \(their mw from 46.069 to "
+                                              r"78.114\), so its near-zero values still reorder the Pareto fronts:"):
+        score(["CCO", "c1ccccc1"], fronts, n_jobs=1, progress=False)
     idle = ScoringProfile(name="w0", components=[Component("qed", Identity()), Component(
         "mw", DoubleSigmoid(low=-0.4, high=5.6, width=1.0), weight=0.0)])
     with warnings.catch_warnings():

@@ -10,8 +10,8 @@ from molgen.data.files import csv_text, stem_of
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
-from workbench.common import (KEY_SCORES, depict, kept_upload, load_model, plain, read_upload, run_labels, say_load_warnings,
-                              show_svg, smiles_field, store)
+from workbench.common import (KEY_SCORES, depict, kept_upload, load_model, plain, read_upload, run_labels,
+                              say_load_warnings, show_svg, smiles_field, store)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",

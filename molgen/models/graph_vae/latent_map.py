@@ -83,9 +83,9 @@ def map_set(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=None) -> LatentMap:
     """The map of ``molecules`` (a ``smiles`` column, and a ``source`` naming the set each row is of; other columns
-    kept, one named as the map's own set aside as ``input_<name>``). A row the model cannot encode keeps its place with the reason, and no point. ``ValueError`` with fewer
-    than 3 molecules encoded (no plane to project onto) or more than :data:`MAP_MOLECULES` given. ``progress``:
-    called with (molecules encoded, of how many)."""
+    kept, one named as the map's own set aside as ``input_<name>``). A row the model cannot encode keeps its place
+    with the reason, and no point. ``ValueError`` with fewer than 3 molecules encoded (no plane to project onto) or
+    more than :data:`MAP_MOLECULES` given. ``progress``: called with (molecules encoded, of how many)."""
     from sklearn.decomposition import PCA
 
     from molgen.scoring.properties import compute_properties
