@@ -3260,7 +3260,8 @@ def augment_replicates(
                                                       "ChEMBL's Standard Relation (found by that name when present: "
                                                       "it then qualifies the Standard Value and p-value labels, "
                                                       "flipped for a pIC50, not others, a logD); a column named here "
-                                                      "qualifies every label given, as written."),
+                                                      "qualifies every label given (flipped beside a p-value among "
+                                                      "concentrations; as written beside p-values alone)."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and
@@ -3988,7 +3989,8 @@ def latent_map_command(
             {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
     if smiles_column is not None and not any(entry.get("smiles_column_given") for entry in given):
-        error_console.print(escape(f"--smiles-column {smiles_column}: no file given has that column"), style="red")
+        error_console.print(escape(f"--smiles-column {smiles_column}: no table given has that column (a .smi or .sdf "
+                                   "file is read by its own rules)"), style="red")
         raise typer.Exit(2)
     molecules, cut = gather(found, each)
     if len(molecules) > MAP_MOLECULES:

@@ -444,9 +444,9 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
     smi = tmp_path / "typed.smi"
     smi.write_text(f"{START} a\n{END} b\nCC(=O)Nc1ccc(O)cc1 c\n")   # a .smi file has no column to match a typo
     result = invoke("map", smi, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
-    assert result.exit_code == 2 and "no file given has that column" in result.output
+    assert result.exit_code == 2 and "no table given has that column" in result.output
     result = invoke("map", series, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
-    assert result.exit_code == 2 and "--smiles-column Structure_3D: no file given has that column" in result.output
+    assert result.exit_code == 2 and "--smiles-column Structure_3D: no table given has that column" in result.output
     result = invoke("map", vendor, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
     assert result.exit_code == 2 and "has no column Structure_3D (--smiles-column), and" in " ".join(
         result.output.split())

@@ -193,20 +193,25 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     # column the chemist names qualifies every label given (a review: an explicit Qualifier beside IC50_nM dropped)
     unqualified = [label for label in labels if relation and is_chembl_relation(relation)
                    and not qualified_by_relation(label)]
+    # a relation qualifies a concentration, read flipped beside its p-value (one column cannot hold ">" for both
+    # an IC50 and its pIC50 as written); a chemist's own column beside p-values alone was written for them
+    flipped = bool(relation) and (is_chembl_relation(relation) or not all(is_p_value(label) for label in labels))
     if relation and not is_chembl_relation(relation):   # the chemist's own: said which labels it qualified
-        notes.append(f"{relation} qualifies every label given ({', '.join(labels)}), as written (a p-value's too: "
-                     "ChEMBL's relation alone, which qualifies a concentration, is read flipped beside one)")
+        notes.append(f"{relation} qualifies every label given ({', '.join(labels)})"
+                     + ("" if not any(is_p_value(label) for label in labels) else
+                        ", read flipped beside a p-value, as a concentration's qualifier" if flipped else
+                        ", as written (p-values alone: written for them)"))
     if unqualified:
         notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
                      f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
     for label in labels:
         column = columns[label]
         if relation and label not in unqualified:   # ChEMBL: '>' apart, beside its concentration (flipped by a pIC50)
-            column = with_relation(column, columns[relation], label, flip=is_chembl_relation(relation))
+            column = with_relation(column, columns[relation], label, flip=flipped)
             said = columns[relation].astype("string").str.strip().str.strip("'\"").fillna("")
             qualified_rows = ~said.isin(["", "="])
             empty = _empty(columns[label].astype("string"))
-            if is_p_value(label) and is_chembl_relation(relation) and (qualified_rows & ~empty).any():
+            if is_p_value(label) and flipped and (qualified_rows & ~empty).any():
                 notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
                              "concentration above 10 µM is a pIC50 below 5)")
             if is_p_value(label) and (n := int((qualified_rows & empty).sum())):   # ChEMBL writes no pChEMBL for those

@@ -31,10 +31,19 @@ _P_LOWER = re.compile(rf"p(?:[A-Z][A-Za-z0-9]*|(?i:{_P_ACTIVITY}))")
 _P_CAPITAL = re.compile(r"P(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
 #: Negative logs or points of properties, not activities: pH, pKa (pKa1), pI (an isoelectric point).
 _P_PROPERTY = re.compile(r"p(?:h|ka|i)\d*", re.IGNORECASE)
-#: A statistic of a p-value named after it (pIC50_sd, pIC50 CI95, pIC50_mean_sd, pIC50 %CV, pIC50_n; "n=3" describes
-#: the value itself).
-_STATISTIC = re.compile(r"(?<![A-Za-z0-9])(?:sd|s\.d\.|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|cv|var|err|"
-                        r"error|range)(?!\s*=)(?![A-Za-z0-9])", re.IGNORECASE)
+#: A statistic of a p-value, named right after it (pIC50_sd, pIC50 CI95, pIC50 %CV, pIC50_n) or after its mean
+#: (pIC50_mean_sd); a word later in the name is the assay's (pIC50 Cav2.2 (N-type), pEC50 (CV-1 cells)).
+_STATISTIC = re.compile(r"%?(?:sd|s\.d\.|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|cv|var|err|error|range)",
+                        re.IGNORECASE)
+
+
+def _names_a_statistic(rest: str) -> bool:
+    """Whether what follows a p-value's name makes it a statistic of the value (its first word, or the word after
+    a mean or median); "n=3" describes the value itself."""
+    words = [w for w in re.split(r"[\s_,()\[\]]+", re.sub(r"\s*=\s*", "=", rest)) if w]
+    if words and words[0].lower() in ("mean", "median", "avg", "average") and len(words) > 1:
+        words = words[1:]
+    return bool(words) and _STATISTIC.fullmatch(words[0]) is not None
 
 
 def is_p_value(name) -> bool:
@@ -43,11 +52,11 @@ def is_p_value(name) -> bool:
     (pIC50_sd, pIC50_n; pIC50 (n=3) is one)."""
     text = str(name).strip()
     if (chembl := re.match(r"pchembl(?:[\s_]*value)?", text, re.IGNORECASE)) is not None:   # pChEMBL Value
-        return not _STATISTIC.search(text[chembl.end():])
+        return not _names_a_statistic(text[chembl.end():])
     cut = re.search(r"[\s_.,\-(]", text)
     base, rest = (text[:cut.start()], text[cut.start():]) if cut else (text, "")
     named = (_P_LOWER if base[:1] == "p" else _P_CAPITAL).fullmatch(base) is not None
-    return named and not _P_PROPERTY.fullmatch(base) and not _STATISTIC.search(rest)
+    return named and not _P_PROPERTY.fullmatch(base) and not _names_a_statistic(rest)
 
 
 def column_named(columns, wanted: str) -> str | None:

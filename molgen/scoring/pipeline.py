@@ -64,7 +64,8 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
         # what it does: to a score by its weight (a geometric mean pulled to 0, an arithmetic one lowered alike);
         # to the Pareto fronts, which read every component whatever its weight, by its tails where they differ
         effects = ([] if not component.weight > 0 else
-                   ["every score is near 0" + (" and the ranking says little" if profile.ranking != "pareto" else "")]
+                   ["every score is near 0 and the ranking " + ("within a front " if profile.ranking == "pareto" else "")
+                    + "says little"]
                    if profile.aggregation == "geometric" else
                    ["it lowers every score alike, by its share of the weights"
                     + (", and ranks nothing" if profile.ranking != "pareto" else "")])

@@ -207,6 +207,11 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     own = merge_replicates(["CCO"] * 3, pd.DataFrame({"pIC50_prefix": ["<", "=", "="], "pIC50": ["5", "6.8", "7.0"]}),
                            ["pIC50"], relation="pIC50_prefix").merged.iloc[0]
     assert own["pIC50_qualified"] == "<5" and own["pIC50_disagree"]
+    # one column qualifying a concentration and its p-value is a concentration's: flipped beside the pIC50
+    both = merge_replicates(["CCO"] * 3, pd.DataFrame({"Relation": [">", "=", "="], "IC50_nM": ["10000", "50", "40"],
+                                                      "pIC50": ["5", "7.3", "7.4"]}), ["IC50_nM", "pIC50"],
+                            relation="Relation").merged.iloc[0]
+    assert both["IC50_nM_qualified"] == ">10000" and both["pIC50_qualified"] == "<5" and both["pIC50_disagree"]
     client = merge_replicates(["CCO", "CCO", "CCN", "CCN"],
                               pd.DataFrame({"standard_relation": [">", "=", "=", "="],
                                             "standard_value": ["10000", "50", "1", "5"],
@@ -224,7 +229,8 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     assert not unmarked.merged.iloc[0]["Standard Value_disagree"] and "not marked (max_spread None)" in \
         " ".join(unmarked.notes)
     for name in ("pIC50", "PIC50", "pic50", "pKi", "pki", "pkd", "ped50", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)",
-                 "pIC50 (n=3)", "pchembl_value"):
+                 "pIC50 (n=3)", "pIC50 (n = 3)", "pchembl_value", "pIC50 Cav2.2 (N-type)", "pEC50 (CV-1 cells)",
+                 "pIC50 KRAS G12C n"):
         assert is_p_value(name), name
     for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pKa1", "pI", "pI_calc", "pIC50_sd",
                  "pIC50 SEM", "pIC50_n", "pIC50_n_obs", "pIC50 CI95", "pIC50_mean_sd", "pIC50 %CV", "pIC50 s.d.",
