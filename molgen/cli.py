@@ -3260,8 +3260,9 @@ def augment_replicates(
                                                       "ChEMBL's Standard Relation (found by that name when present: "
                                                       "it then qualifies the Standard Value and p-value labels, "
                                                       "flipped for a pIC50, not others, a logD); a column named here "
-                                                      "qualifies every label given (flipped beside a p-value among "
-                                                      "concentrations; as written beside p-values alone)."),
+                                                      "qualifies, beside a concentration (IC50_nM, Ki), the "
+                                                      "concentrations and p-values as ChEMBL's does; else every label, "
+                                                      "as written."),
     smiles_column: Optional[str] = _SMILES_COLUMN,
 ) -> None:
     """One row per compound: replicate rows merged, each label aggregated beside its values, count and spread, and

@@ -27,7 +27,7 @@ from molgen.chem.standardize import neutral_parent, tautomer_key, without_stereo
 from molgen.data.files import QUALIFIED_NUMBER
 from molgen.data.measurements import (CHEMBL_DESCRIPTORS, CHEMBL_RELATION, CHEMBL_TYPE,  # noqa: F401 -- names
                                       CHEMBL_UNITS, CHEMBL_VALUE, column_named, is_chembl_relation,  # of this module
-                                      is_p_value, qualified_by_relation, with_relation)  # too
+                                      is_concentration, is_p_value, qualified_by_relation, with_relation)  # too
 
 #: How the values of one label are aggregated: ``geometric`` for concentrations (IC50 in nM), where the
 #: arithmetic mean of 10 and 1000 is dominated by the larger; ``median`` (the default) resists one outlier.
@@ -189,20 +189,21 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
     notes: list[str] = []
     values: dict[str, pd.Series] = {}
     qualified: dict[str, pd.Series] = {}
-    # ChEMBL's relation qualifies its concentration and the p-values made of it, not a logD beside them; a relation
-    # column the chemist names qualifies every label given (a review: an explicit Qualifier beside IC50_nM dropped)
-    unqualified = [label for label in labels if relation and is_chembl_relation(relation)
-                   and not qualified_by_relation(label)]
-    # a relation qualifies a concentration, read flipped beside its p-value (one column cannot hold ">" for both
-    # an IC50 and its pIC50 as written); a chemist's own column beside p-values alone was written for them
-    flipped = bool(relation) and (is_chembl_relation(relation) or not all(is_p_value(label) for label in labels))
-    if relation and not is_chembl_relation(relation):   # the chemist's own: said which labels it qualified
-        notes.append(f"{relation} qualifies every label given ({', '.join(labels)})"
-                     + ("" if not any(is_p_value(label) for label in labels) else
-                        ", read flipped beside a p-value, as a concentration's qualifier" if flipped else
-                        ", as written (p-values alone: written for them)"))
+    # ChEMBL's relation, or a chemist's column beside a concentration, qualifies the concentration and the p-values
+    # made of it (read flipped beside those), not a logD beside them; a chemist's column beside no concentration
+    # qualifies every label given, as written (reviews: a logD of 3.5 became >3.5; an explicit Qualifier beside
+    # IC50_nM was dropped; a pIC50's own "<5" was flipped)
+    chembl = bool(relation) and is_chembl_relation(relation)
+    flipped = chembl or (bool(relation) and any(is_concentration(label) for label in labels))
+    unqualified = [label for label in labels if flipped and not (qualified_by_relation(label) or is_concentration(label))]
+    if relation and not chembl:   # the chemist's own: said how it was read
+        qualified_labels = [label for label in labels if label not in unqualified]
+        notes.append(f"{relation} qualifies {', '.join(qualified_labels)}"
+                     + (", as a concentration's qualifier: read flipped beside a p-value"
+                        if flipped and any(is_p_value(label) for label in labels) else
+                        "" if flipped else ", as written (no concentration among the labels)"))
     if unqualified:
-        notes.append(f"{relation} qualifies the concentration (Standard Value) and its p-values: "
+        notes.append(f"{relation} qualifies the concentration{' (Standard Value)' if chembl else ''} and its p-values: "
                      f"{', '.join(unqualified)} {'is' if len(unqualified) == 1 else 'are'} read without it")
     for label in labels:
         column = columns[label]
@@ -214,7 +215,7 @@ def merge_replicates(smiles: Sequence[str], columns: pd.DataFrame | None, labels
             if is_p_value(label) and flipped and (qualified_rows & ~empty).any():
                 notes.append(f"{label}: {relation}'s qualifiers are read flipped, as for a negative log (a "
                              "concentration above 10 µM is a pIC50 below 5)")
-            if is_p_value(label) and (n := int((qualified_rows & empty).sum())):   # ChEMBL writes no pChEMBL for those
+            if chembl and is_p_value(label) and (n := int((qualified_rows & empty).sum())):   # no pChEMBL for those
                 notes.append(f"{label}: {n:,} row{'s' if n != 1 else ''} with a qualified {relation} ('>', '<') "
                              f"{'have' if n != 1 else 'has'} no {label} (ChEMBL writes no pChEMBL Value for them), so "
                              f"{'they are' if n != 1 else 'it is'} not merged as a bound: merge the concentration "

@@ -31,19 +31,22 @@ _P_LOWER = re.compile(rf"p(?:[A-Z][A-Za-z0-9]*|(?i:{_P_ACTIVITY}))")
 _P_CAPITAL = re.compile(r"P(?:ic|ec|ac|xc|gi)\d+", re.IGNORECASE)
 #: Negative logs or points of properties, not activities: pH, pKa (pKa1), pI (an isoelectric point).
 _P_PROPERTY = re.compile(r"p(?:h|ka|i)\d*", re.IGNORECASE)
-#: A statistic of a p-value, named right after it (pIC50_sd, pIC50 CI95, pIC50 %CV, pIC50_n) or after its mean
-#: (pIC50_mean_sd); a word later in the name is the assay's (pIC50 Cav2.2 (N-type), pEC50 (CV-1 cells)).
-_STATISTIC = re.compile(r"%?(?:sd|s\.d\.|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|cv|var|err|error|range)",
-                        re.IGNORECASE)
+#: A word naming a statistic of a p-value anywhere after its name (pIC50_sd, pIC50 hERG SEM, pIC50.n, pIC50 95% CI,
+#: pIC50 CV%); a hyphenated word is the assay's own (pIC50 Cav2.2 (N-type), pEC50 (CV-1 cells)), "n=3" the value's.
+_STATISTIC = re.compile(r"sd|sem|se|std|stdev|stddev|stderr|n|count|ci\d*|cv|rsd|var|error|range", re.IGNORECASE)
+#: Spellings of a statistic written with stops or in words, read as one word first.
+_STATISTIC_SPELLINGS = (("standard deviation", "sd"), ("standard error", "se"), ("std. dev.", "sd"),
+                        ("std.dev.", "sd"), ("std.dev", "sd"), ("std dev", "sd"), ("s.e.m.", "sem"), ("s.e.m", "sem"),
+                        ("s.d.", "sd"), ("s.d", "sd"), ("s.e.", "se"))
 
 
 def _names_a_statistic(rest: str) -> bool:
-    """Whether what follows a p-value's name makes it a statistic of the value (its first word, or the word after
-    a mean or median); "n=3" describes the value itself."""
-    words = [w for w in re.split(r"[\s_,()\[\]]+", re.sub(r"\s*=\s*", "=", rest)) if w]
-    if words and words[0].lower() in ("mean", "median", "avg", "average") and len(words) > 1:
-        words = words[1:]
-    return bool(words) and _STATISTIC.fullmatch(words[0]) is not None
+    """Whether what follows a p-value's name makes the column a statistic of the value (any of its words)."""
+    text = re.sub(r"\s*=\s*", "=", rest.lower())
+    for spelled, word in _STATISTIC_SPELLINGS:
+        text = text.replace(spelled, f" {word} ")
+    words = [w.strip("-%") for w in re.split(r"[\s_,.()\[\]]+", text)]
+    return any(_STATISTIC.fullmatch(w) for w in words if w)
 
 
 def is_p_value(name) -> bool:
@@ -66,6 +69,15 @@ def column_named(columns, wanted: str) -> str | None:
     return next((c for c in columns if re.sub(r"[\s_]+", " ", str(c)).strip().lower() == key), None)
 
 
+def is_concentration(name) -> bool:
+    """Whether a column is named as a concentration a relation qualifies: ChEMBL's Standard Value, or an IC50, EC50,
+    Ki or Kd, or a column in nM or uM (IC50_nM, Ki (uM)); not a p-value of one."""
+    if is_p_value(name):
+        return False
+    return column_named([name], CHEMBL_VALUE) is not None or re.search(
+        r"(?<![a-z])(?:(?:ic|ec|ac|xc|gi|ed|ld)\d+|k[id]|[nuµm]m)(?![a-z])", str(name), re.IGNORECASE) is not None
+
+
 def is_chembl_relation(name) -> bool:
     """Whether a relation column is ChEMBL's (Standard Relation, or the Python client's standard_relation)."""
     return column_named([name], CHEMBL_RELATION) is not None
@@ -85,7 +97,8 @@ def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "", flip
     """``values`` with the qualifier of a relation column written in front (``>`` and ``10000`` -> ``>10000``);
     '=' or an empty qualifier leaves a value as it is. ChEMBL's relation qualifies the concentration, so beside a
     p-value column (``name`` pIC50, a user's -log10 of Standard Value) it reads flipped: '>' there is '<' here.
-    ``flip`` False: a chemist's own qualifier column, written for the label itself, is read as written."""
+    ``flip`` False: a qualifier written for the label itself (a chemist's own beside p-values alone) reads as
+    written."""
     qualifier = qualifiers.astype("string").str.strip().str.strip("'\"").fillna("")
     if flip and is_p_value(name):
         qualifier = qualifier.map(lambda q: FLIPPED.get(q, q), na_action="ignore")

@@ -212,6 +212,13 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
                                                       "pIC50": ["5", "7.3", "7.4"]}), ["IC50_nM", "pIC50"],
                             relation="Relation").merged.iloc[0]
     assert both["IC50_nM_qualified"] == ">10000" and both["pIC50_qualified"] == "<5" and both["pIC50_disagree"]
+    # beside p-values and a logD, no concentration: the chemist's column reads as written, for each (a review: a
+    # logD among the labels had flipped the pIC50's own "<5")
+    plain = merge_replicates(["CCO"] * 3, pd.DataFrame({"Qualifier": ["<", "=", "="], "pIC50": ["5", "6.8", "7.0"],
+                                                       "logD": ["2.1", "2.0", "2.2"]}), ["pIC50", "logD"],
+                             relation="Qualifier")
+    assert plain.merged.iloc[0]["pIC50_qualified"] == "<5" and plain.merged.iloc[0]["pIC50_disagree"]
+    assert "Qualifier qualifies pIC50, logD, as written (no concentration among the labels)" in plain.notes
     client = merge_replicates(["CCO", "CCO", "CCN", "CCN"],
                               pd.DataFrame({"standard_relation": [">", "=", "=", "="],
                                             "standard_value": ["10000", "50", "1", "5"],
@@ -229,12 +236,12 @@ def test_a_relation_the_chemist_names_qualifies_every_label_and_is_p_value_knows
     assert not unmarked.merged.iloc[0]["Standard Value_disagree"] and "not marked (max_spread None)" in \
         " ".join(unmarked.notes)
     for name in ("pIC50", "PIC50", "pic50", "pKi", "pki", "pkd", "ped50", "pEC50", "pA2", "pIC50_mean", "pIC50 (M)",
-                 "pIC50 (n=3)", "pIC50 (n = 3)", "pchembl_value", "pIC50 Cav2.2 (N-type)", "pEC50 (CV-1 cells)",
-                 "pIC50 KRAS G12C n"):
+                 "pIC50 (n=3)", "pIC50 (n = 3)", "pchembl_value", "pIC50 Cav2.2 (N-type)", "pEC50 (CV-1 cells)"):
         assert is_p_value(name), name
     for name in ("PKA", "PKA IC50 (nM)", "PKB_IC50", "PLD2", "pH", "pKa", "pKa1", "pI", "pI_calc", "pIC50_sd",
                  "pIC50 SEM", "pIC50_n", "pIC50_n_obs", "pIC50 CI95", "pIC50_mean_sd", "pIC50 %CV", "pIC50 s.d.",
-                 "pchembl_value_StdDev", "Plate", "p-value", "Potency", "price"):
+                 "pchembl_value_StdDev", "pIC50_EGFR_SD", "pIC50.SD", "pIC50-sem", "pIC50 95% CI", "pIC50 CV%",
+                 "pIC50 Std. Dev.", "pIC50 s.e.m.", "Plate", "p-value", "Potency", "price"):
         assert not is_p_value(name), name
     chembl = pd.DataFrame({"Standard Type": ["IC50", "Ki"], "Standard Value": ["10", "10"],
                            "pChEMBL Value": ["8", "8"], "logD": ["2.1", "2.1"]})
