@@ -97,8 +97,8 @@ def with_relation(values: pd.Series, qualifiers: pd.Series, name: str = "", flip
     """``values`` with the qualifier of a relation column written in front (``>`` and ``10000`` -> ``>10000``);
     '=' or an empty qualifier leaves a value as it is. ChEMBL's relation qualifies the concentration, so beside a
     p-value column (``name`` pIC50, a user's -log10 of Standard Value) it reads flipped: '>' there is '<' here.
-    ``flip`` False: a qualifier written for the label itself (a chemist's own beside p-values alone) reads as
-    written."""
+    ``flip`` False: a qualifier written for the label itself (a chemist's own, with no concentration among the
+    labels) reads as written."""
     qualifier = qualifiers.astype("string").str.strip().str.strip("'\"").fillna("")
     if flip and is_p_value(name):
         qualifier = qualifier.map(lambda q: FLIPPED.get(q, q), na_action="ignore")
