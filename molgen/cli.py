@@ -3970,7 +3970,7 @@ def latent_map_command(
         if not plot.parent.is_dir():   # before the encoding, not after it
             error_console.print(escape(f"--plot {plot}: no folder {plot.parent}"), style="red")
             raise typer.Exit(2)
-    found, given = [], []
+    found, given, runs = [], [], None
     for source in sources:
         if Path(source).is_file():
             frame = _map_file(source, smiles_column)
@@ -3980,14 +3980,14 @@ def latent_map_command(
                           "smiles_column_given": bool(frame.attrs.get("smiles_column_given"))})
             continue
         try:
-            record = RunStore().run(source)
+            runs = runs or RunStore()   # opened once, for the first run named
+            record = runs.run(source)
         except RunNotFound:
             error_console.print(escape(f"{source}: neither a file nor a stored run (molgen runs list names them)"),
                                 style="red")
             raise typer.Exit(2) from None
-        ranked = RunStore().candidates(record["id"], ranked_only=True)
-        found.append(MapSource(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
-            {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
+        ranked = runs.candidates(record["id"], ranked_only=True)
+        found.append(MapSource.of_run(record, ranked))
         given.append({"run": record["id"], "name": record["name"], "ranked": len(ranked)})
     if smiles_column is not None and not any(entry.get("smiles_column_given") for entry in given):
         error_console.print(escape(f"--smiles-column {smiles_column}: no table given has that column (a .smi or .sdf "

@@ -54,6 +54,10 @@ class Transform:
     def params(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def shown(self) -> str:
+        """Its parameters as a profile writes them: "low = 200, high = 500, width = 100"."""
+        return ", ".join(f"{k} = {v:g}" for k, v in self.params().items() if v is not None)
+
 
 @dataclass(frozen=True)
 class Identity(Transform):

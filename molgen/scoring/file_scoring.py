@@ -9,7 +9,6 @@ best; :func:`scoring_manifest` is what the table's manifest holds. The notes are
 from __future__ import annotations
 
 import time
-import warnings
 
 import pandas as pd
 
@@ -26,16 +25,13 @@ def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, larges
     (:data:`VERDICT`), then every property. A repeated molecule names the file line that first held it
     (``duplicate_of_line``), which a chemist can look up; a record the reader could not read keeps its reason."""
     from molgen.data.files import input_name
-    from molgen.scoring.pipeline import WindowOutOfReach, mixtures_said_elsewhere, score
+    from molgen.scoring.pipeline import mixtures_said_elsewhere, score, windows_out_of_reach, windows_said_elsewhere
 
-    with mixtures_said_elsewhere(), warnings.catch_warnings(record=True) as caught:
-        # the caller says the salts, with its own way to score their parents, and a window out of reach
-        warnings.simplefilter("always", WindowOutOfReach)
+    with mixtures_said_elsewhere(), windows_said_elsewhere():
+        # the caller says the salts, with its own way to score their parents, and a window out of reach (its notes)
         scored = score(frame.drop(columns=["read_error"]).assign(smiles=frame["smiles"].fillna("")), profile,
                        n_jobs=n_jobs, smiles_column="smiles", largest_fragment=largest_fragment)
-    for warning in caught:   # any other warning goes on to the caller as it was
-        if not issubclass(warning.category, WindowOutOfReach):
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    window_notes = windows_out_of_reach(scored, profile)
     unread = frame["read_error"].notna().to_numpy()
     scored.loc[unread, "reason"] = frame.loc[unread, "read_error"].to_numpy()
     first = scored["duplicate_of"]
@@ -53,7 +49,7 @@ def score_read_molecules(frame: pd.DataFrame, profile: ScoringProfile, *, larges
     scored = scored.iloc[:, head + [i for i in range(len(columns)) if i not in head]]
     # the file's own columns as named in the table (one clashing with a score's, "score", reads input_score)
     scored.attrs["own_columns"] = [str(columns[i]) for i in own if columns[i] != "line"]
-    scored.attrs["window_notes"] = [str(w.message) for w in caught if issubclass(w.category, WindowOutOfReach)]
+    scored.attrs["window_notes"] = window_notes
     return scored
 
 

@@ -76,10 +76,9 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
         values = pd.to_numeric(valid[component.property], errors="coerce") if component.property in valid else None
         spread = (f" (their {component.property} from {values.min():g} to {values.max():g})"
                   if values is not None and values.notna().any() else "")
-        shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
         effect = "; ".join(effects)
-        notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window ({shown}): "
-                     f"{column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "
+        notes.append(f"no molecule comes near {component.property}'s {component.transform.kind} window "
+                     f"({component.transform.shown()}): {column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "
                      f"{effect}: a profile for other molecules, or a window meant for another property")
     return notes
 

@@ -269,8 +269,7 @@ def _window_beyond_reach(component) -> str | None:
         return None
     least = spec.floor if spec.floor is not None else -math.inf
     most = spec.ceiling if spec.ceiling is not None else math.inf
-    shown = ", ".join(f"{k} = {v:g}" for k, v in component.transform.params().items() if v is not None)
-    said = f"{component.property}'s {component.transform.kind} ({shown})"
+    said = f"{component.property}'s {component.transform.kind} ({component.transform.shown()})"
     if math.isfinite(least) and math.isfinite(most):   # bounded both ways: how much it changes across the bounds
         import numpy as np
 

@@ -299,10 +299,7 @@ def map_sources(run_ids: list[str], upload_frame: pd.DataFrame | None, upload_na
 
     sources = []
     for run_id in run_ids:
-        record = store().run(run_id)
-        ranked = store().candidates(run_id, ranked_only=True)
-        sources.append(MapSource(record["name"], f"{record['name']} ({run_id})", pd.DataFrame(
-            {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules"))
+        sources.append(MapSource.of_run(store().run(run_id), store().candidates(run_id, ranked_only=True)))
     if upload_frame is not None:
         sources.append(MapSource(stem_of(upload_name), upload_name, upload_frame))
     if pasted.strip():

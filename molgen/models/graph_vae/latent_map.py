@@ -50,6 +50,12 @@ class MapSource:
     frame: pd.DataFrame
     what: str = "rows"
 
+    @classmethod
+    def of_run(cls, record: dict, ranked: pd.DataFrame) -> "MapSource":
+        """A stored run's ranked molecules (``ranked``, best first), named by the run, told apart by its id."""
+        return cls(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
+            {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules")
+
 
 def gather(sources: list[MapSource], each: int) -> tuple[pd.DataFrame, list[str]]:
     """The molecules of a map: the first ``each`` of every source, each set named once (two files named

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from molgen.data.files import FileFormatError
+from molgen.data.files import MISSING_MARKERS, FileFormatError, _numbers_if_all_are
 
 #: The largest magnitude a latent point's float32 coordinate holds.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -53,8 +53,9 @@ def read_points_table(path: str | Path) -> pd.DataFrame:
         values = frame.iloc[:, at]
         if suffix == ".parquet" and not _is_point_column(column):
             continue   # a Parquet file's own types stand: its text ids (123, 1E5) stay text
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            frame.isetitem(at, _numbers_where_all_are(values, keep_padded=not _is_point_column(column)))
+        if values.dtype == object or pd.api.types.is_string_dtype(values):   # a file's own, as the reader reads them
+            frame.isetitem(at, _numbers_where_all_are(values) if _is_point_column(column) else
+                           _numbers_if_all_are(values.fillna("").astype(str)))
     frame.attrs["places"] = places or [f"row {i + 1}" for i in range(len(frame))]
     return frame
 
@@ -119,14 +120,11 @@ def _read_text_points(path: Path, delimiter: str) -> tuple[pd.DataFrame, list[st
     return frame.drop(columns=frame.columns[unnamed]) if unnamed else frame, places
 
 
-def _numbers_where_all_are(column: pd.Series, keep_padded: bool = False) -> pd.Series:
-    """A text column as numbers when every filled cell is one (blank cells NaN), else as it was: a written table's
-    numbers stay numbers, and a cell that is no number is left for :func:`points_of` to name. ``keep_padded``: a
-    column with a zero-padded number (an id, 00123) stays text, as written."""
+def _numbers_where_all_are(column: pd.Series) -> pd.Series:
+    """A point column as numbers when every filled cell is one (blank cells NaN; "inf" is a number here, named by
+    :func:`points_of`), else as it was: a cell that is no number is left for :func:`points_of` to name."""
     text = column.astype(str).str.strip()
     filled = text.mask(text.eq("") | column.isna())
-    if keep_padded and filled.dropna().str.match(r"[+-]?0\d").any():
-        return column
     try:
         return pd.to_numeric(filled)
     except (ValueError, TypeError):
@@ -203,7 +201,7 @@ def _number(cell) -> float | str | None:
     if isinstance(cell, (int, float, np.number)) and not isinstance(cell, bool):
         return float(cell)
     text = str(cell).strip()
-    if not text or text.lower() in ("nan", "na", "n/a", "null", "none"):
+    if text.upper() in MISSING_MARKERS:   # as the molecule reader reads a blank cell
         return None
     try:
         return float(text)
