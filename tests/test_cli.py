@@ -353,10 +353,13 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert result.exit_code == 2 and "empty.csv: holds no molecules (a header, then nothing)" in " ".join(result.output.split())
 
 
-def test_fine_tune_the_shipped_model_on_a_series(tmp_path):
+def test_fine_tune_the_shipped_model_on_a_series(tmp_path, monkeypatch):
     """`molgen train smiles-lm --from pretrained --data my.csv`: the prior learns the series' chemistry."""
     import torch
 
+    from molgen import cli
+
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 100)   # the card's measurement, not what this test reads
     from molgen.data.registry import load_smiles
     from molgen.models.smiles_lm.model import SmilesLM
     from molgen.models.smiles_lm.train import tokenize_set, validation_nll
@@ -943,6 +946,7 @@ def test_a_graph_vae_fine_tune_says_how_much_of_its_series_is_too_large_to_learn
     from molgen.data.registry import load_smiles
 
     monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli, "FINE_TUNE_SAMPLES", 100)   # the card's measurement, not what this test reads
     series = tmp_path / "series.smi"
     large = ["C" * (30 + i) for i in range(12)]   # 30 to 41 heavy atoms
     series.write_text("\n".join(load_smiles("moses-sample", "train")[:40] + large) + "\n")
