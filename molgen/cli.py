@@ -718,6 +718,14 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         refusal = (f"this run starts a model of its own from {starts_from} (a fine-tune, a network grown or a checkpoint "
                    f"without resume state): give it a name of its own (--out {named}), or it would replace the model "
                    "it starts from")
+    if refusal is None and (resume is None or starts_from is not None or _run_of(out) != _run_of(resume)):
+        from molgen.models.training import others_files_beside
+
+        if others := others_files_beside(out):
+            refusal = (f"--out {out} would write its card and log over {' and '.join(str(p) for p in others)}, "
+                       f"{'which is' if len(others) == 1 else 'which are'} not a training run's: name the model "
+                       f"otherwise (e.g. --out {out.with_name(out.stem + '-model.pt')}), or move "
+                       f"{'it' if len(others) == 1 else 'them'} away")
     if refusal is None:   # a folder that cannot be written in fails here, not after the data is read and featurized
         import tempfile
 

@@ -1453,6 +1453,34 @@ def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoi
                 "--threads", "1", "--size", "tiny", "--eval-every", "1")
     assert again.exit_code == 0, again.output
     assert "exists (an earlier run): this run replaces it" in " ".join(again.output.split())
+    # its card and log, once written, are a training run's: a new run under the name replaces them as before
+    rerun = run("train", "smiles-lm", "--data", str(series), "--out", str(out), "--max-steps", "1", "--batch-size", "4",
+                "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    assert rerun.exit_code == 0, rerun.output
+
+
+def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_path):
+    """From a workflow review: `--out hits.pt` wrote the training log over an export of 229 candidates, hits.csv, and
+    the card over the notes hits.json, without a word."""
+    series = tmp_path / "series.csv"
+    series.write_text("smiles\n" + "\n".join(["CCO", "CCN", "CCC", "c1ccccc1O", "c1ccccc1N"] * 4) + "\n")
+    exported, notes = tmp_path / "hits.csv", tmp_path / "hits.json"
+    exported.write_text("smiles,score\nCCO,0.5\n")
+    notes.write_text('{"my": "notes"}')
+    common = ("--max-steps", "1", "--batch-size", "4", "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    refused = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 2 and f"over {notes} and {exported}, which are not a training run's" in said
+    assert "--out " + str(tmp_path / "hits-model.pt") in said
+    assert exported.read_text() == "smiles,score\nCCO,0.5\n" and notes.read_text() == '{"my": "notes"}'
+    assert not (tmp_path / "hits.pt").exists()
+    notes.unlink()
+    alone = run("train", "graph-vae", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
+    assert alone.exit_code == 2 and f"over {exported}, which is not a training run's" in " ".join(alone.output.split())
+    exported.write_text("")   # an empty file loses nothing
+    written = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
+    assert written.exit_code == 0, written.output
+    assert exported.read_text().startswith("step,")
 
 
 def test_a_ctrl_c_while_a_fine_tune_is_measured_says_the_model_is_whole_and_its_card_unmeasured(tmp_path, monkeypatch):

@@ -254,6 +254,27 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
 TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
 
 
+def others_files_beside(out: Path) -> list[Path]:
+    """The files a new run under ``out`` would write over that no training run wrote: a card NAME.json that is not a
+    model card, a log NAME.csv that is not a training log (a review's `--out hits.pt` replaced the export hits.csv and
+    the notes hits.json without a word). An empty file loses nothing and is not listed."""
+    import json
+
+    def is_ours(path: Path) -> bool:
+        try:
+            if path.suffix == ".json":
+                text = path.read_text()
+                card = json.loads(text) if text.strip() else {}
+                return isinstance(card, dict) and (not card or "training" in card or "checkpoint_sha256" in card)
+            with open(path, newline="") as handle:
+                first = handle.readline()
+            return not first.strip() or first.split(",")[0].strip() == "step"
+        except (OSError, UnicodeDecodeError, ValueError):
+            return False
+
+    return [path for path in (out.with_suffix(".json"), out.with_suffix(".csv")) if path.is_file() and not is_ours(path)]
+
+
 def remove_orphaned_partials(out: Path) -> list[Path]:
     """Remove what a killed save left beside a training's files (``NAME.state.pt.1f2e3d4c.partial``, as large as a
     checkpoint; a SIGKILL or a lost machine runs no cleanup), those older than a writer still at work would leave
