@@ -294,6 +294,7 @@ def score_command(
 
     settings = {"largest_fragment": largest_fragment, "smiles_column": smiles_column, "top": top, "diverse": diverse,
                 "passing_only": passing_only}
+    replaced = _already_there(output)
     try:
         write_with_manifest(scored, output, lambda sha256: scoring_manifest(
             scored, input_file="(standard input)" if from_stdin else str(input), input_sha256=sha256_of(input),
@@ -305,6 +306,7 @@ def score_command(
     manifest = manifest_path_of(output)
     console.print(f"scored {summary(scored)} with {chosen.name} in {time.perf_counter() - started:.1f} s -> {output} "
                   f"(+ {manifest.name})")
+    _say_replaced(replaced)
     others = [str(c) for c in frame.columns if c not in ("smiles", "line", "read_error")]
     if len(scored) and not scored["valid"].any() and smiles_column is not None and others:   # names or ids given
         console.print(f"[yellow]no row of column {escape(smiles_column)!r} is a molecule: does it hold the SMILES? "
@@ -333,6 +335,18 @@ def _say_alert_names_explained(cells) -> None:
     if explained := explained_alert_names(cells):
         console.print(escape("what some alert names match: " + "; ".join(f"{name}: {what}"
                                                                         for name, what in explained.items())))
+
+
+def _already_there(*paths: Path | None) -> list[Path]:
+    """The files among ``paths`` that exist before a command writes them: said replaced once it has (a review found
+    score, evaluate and runs rejects writing over an earlier file without a word, export and augment saying it)."""
+    return [path for path in dict.fromkeys(p for p in paths if p is not None) if path.is_file()]
+
+
+def _say_replaced(paths: list[Path]) -> None:
+    if paths:
+        console.print(f"[yellow]{escape(', '.join(map(str, paths)))} existed and "
+                      f"{'is' if len(paths) == 1 else 'are'} replaced[/yellow]")
 
 
 def _write_or_exit(frame, output: Path, **options) -> None:
@@ -515,6 +529,7 @@ def evaluate_command(
         took = f"{metrics['seconds']:.0f} s"
         console.print(escape(f"{name}: {', '.join([*extra, took])}" + "".join(f"\n  note: {t}" for t in metrics["notes"])))
         notes += [f"- {name}: {t}" for t in metrics["notes"]]
+    replaced = _already_there(output, markdown)
     if output:
         from molgen.metrics.evaluate import MOSES_COLUMNS
 
@@ -537,6 +552,7 @@ def evaluate_command(
         write_text(markdown_table(table_rows) + "\n\n" + legend + "\n\n" + "\n".join(inputs) + "\n"
                    + f"- reference {reference}{described}, train {trains}; {versions}\n"
                    + ("\n" + "\n".join(notes) + "\n" if notes else ""), markdown)
+    _say_replaced(replaced)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
@@ -2353,8 +2369,10 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
     store = RunStore()
     frame = _or_exit_if_missing(lambda: store.rejects(run))
     if output is not None:
+        replaced = _already_there(output)
         _write_or_exit(frame.rename(columns={"text": "sampled"}), output, smiles_column="sampled")
         console.print(f"wrote {len(frame):,} rejects -> {output}")
+        _say_replaced(replaced)
         return
     if not len(frame):
         running = store.run(run)["status"] == "running"
@@ -2435,8 +2453,8 @@ def export_command(
 
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
-    existed = {p.resolve() for p in (output, output.with_name(f"{output.name}.{format}") if format else output)
-               if p.exists()}
+    existed = {p.resolve() for p in _already_there(output, output.with_name(f"{output.name}.{format}") if format
+                                                   else output)}
     try:
         store = RunStore()
         path, manifest = export_with_manifest(store, run, output, format=format, top=top, diverse=diverse, where=where,
@@ -2451,8 +2469,7 @@ def export_command(
     if top is None and not include_unranked and isinstance(asked, int) and rows > asked:   # -n 30: 35 rows (a review)
         console.print(escape(f"(more than the {asked:,} the run asked for: a run ranks every molecule of its last "
                              f"chunk; --top {asked:,} writes ranks 1 to {asked:,} only)"))
-    if path.resolve() in existed:
-        console.print(f"[yellow]{escape(str(path))} existed and is replaced[/yellow]")
+    _say_replaced([path] if path.resolve() in existed else [])
     if record["status"] == "failed":
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
                       "molecules it ranked before the error[/yellow]")
@@ -3149,7 +3166,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
         with folder_lock(output.parent):   # two runs writing one output at once: each set whole, with its manifest
             # said, not refused: rerunning a command over its own output is the common case (the report too:
             # another run's output may have been named like it)
-            replaced = [path for path in (output, report, *extra) if path.exists()]
+            replaced = _already_there(output, report, *extra)
             # an earlier balance's histogram beside an output now written by another command would read as this
             # one's: removed when the earlier manifest names it as written beside (never a file of the chemist's)
             stale = [path for path in _written_beside_before(output) if path not in extra
@@ -3168,9 +3185,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
                                    f"manifest was written, so the files beside {output.name} are not a whole set; "
                                    "run the command again"), style="red")
         raise typer.Exit(1) from None
-    if replaced:
-        console.print(f"[yellow]{escape(', '.join(map(str, replaced)))} existed and "
-                      f"{'is' if len(replaced) == 1 else 'are'} replaced[/yellow]")
+    _say_replaced(replaced)
     if stale:
         console.print(f"[yellow]removed {escape(', '.join(map(str, stale)))}: an earlier run's, which this one does "
                       "not write[/yellow]")
@@ -3564,6 +3579,7 @@ def _latent_write(table, output: Path | None, context: typer.Context, checkpoint
     from molgen.runs.generate import package_versions
 
     model = {"checkpoint": str(checkpoint), "sha256": sha256_of(checkpoint)}
+    replaced = _already_there(output)
     try:
         write_with_manifest(table, output, lambda sha256: {
             "latent": {"command": f"molgen latent {context.info_name}", "settings": settings, "given": given,
@@ -3574,6 +3590,7 @@ def _latent_write(table, output: Path | None, context: typer.Context, checkpoint
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(1) from None
     console.print(f"wrote {len(table):,} row{'s' * (len(table) != 1)} to {output} (+ {manifest_path_of(output).name})")
+    _say_replaced(replaced)
 
 
 def _say_latent_notes(notes: list[str]) -> None:
@@ -4028,8 +4045,10 @@ def latent_map_command(
                                                              "mapped": mapped},
                   {"each": each, "smiles_column": smiles_column, "model": model})
     if plot is not None:
+        replaced = _already_there(plot)
         plot_map(drawn, colour, plot)
         console.print(f"drew the map to {plot}")
+        _say_replaced(replaced)
 
 
 @latent_app.command("decode")

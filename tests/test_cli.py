@@ -100,7 +100,10 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     out = tmp_path / "scored.parquet"
     result = run("score", str(source), "--profile", "lead-like", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert "3 rows (2 valid, 1 invalid" in result.output
+    assert "3 rows (2 valid, 1 invalid" in result.output and "replaced" not in result.output
+    # scored again over its output: said (a review: written over without a word, as export and augment say it)
+    again = run("score", str(source), "--profile", "lead-like", "-o", str(out))
+    assert again.exit_code == 0 and f"{out} existed and is replaced" in " ".join(again.output.split())
     table = pd.read_parquet(out)
     assert table["id"].tolist() == ["a", "b", "c"] and table["line"].tolist() == [2, 3, 4]
     assert table["reason"][1].startswith("syntax") and pd.isna(table["rank"].tolist()[1])   # no rank: sorted last
@@ -304,6 +307,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     # the columns named after properties are distances, not values: said beside the table, with its notes
     assert "weight are Wasserstein distances" in md.read_text() and "weight are Wasserstein distances" in " ".join(result.output.split())
     assert "- model_a: " in md.read_text() and report["notes"][0] in md.read_text()
+    assert "replaced" not in result.output
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
     # two files with one stem keep a row each, named by path; an empty file is an error
     (tmp_path / "b").mkdir()
@@ -311,6 +315,8 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     twin.write_text("smiles\n" + "\n".join(sample_smiles[:50]) + "\n")
     result = run("evaluate", str(generated), str(twin), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0, result.output
+    assert f"{out} existed and is replaced" in " ".join(result.output.split())   # the markdown not: not written again
+    assert str(md) not in result.output
     assert {m["n"] for m in json.loads(out.read_text()).values()} == {151, 50}
     # --jobs keeps it to the processes given (a review on a shared machine could not), the numbers the same
     one = tmp_path / "one.json"

@@ -308,7 +308,10 @@ def test_what_a_run_sampled_that_is_no_molecule_is_listed_with_its_reason(tiny_c
     shown = " ".join(run("runs", "show", "messy", home=tmp_path).output.split())
     assert f"{len(stored):,} sampled strings or graphs not a molecule (" in shown and "molgen runs rejects" in shown
     out = tmp_path / "rejects.csv"
-    assert run("runs", "rejects", "messy", "-o", out, home=tmp_path).exit_code == 0
+    first = run("runs", "rejects", "messy", "-o", out, home=tmp_path)
+    assert first.exit_code == 0 and "replaced" not in first.output
+    again = run("runs", "rejects", "messy", "-o", out, home=tmp_path)
+    assert again.exit_code == 0 and f"{out} existed and is replaced" in " ".join(again.output.split())
     written = pd.read_csv(out)
     assert len(written) == len(stored) and list(written.columns) == ["chunk", "sampled", "reason"]
     assert written["reason"].str.match(r"(syntax|valence|kekulization|aromaticity|empty|other): ").all()
