@@ -593,7 +593,17 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     the try, so a stop at any moment (even while setting up or ranking) leaves a record that says so; every
     write of the record or the ranks checks the lease (``owner``), so a process that lost the run to another
     (frozen past the lease, then woken) writes nothing more to it."""
-    record, profile, timings = store.run(run_id), None, {}
+    record, profile = store.run(run_id), None
+    # the run's time over every session that worked on it: each adds its own (a review found a resumed run's total
+    # below its sampling time, and a killed session's time lost); "sessions" counts them, 1 for a run never stopped
+    timings = dict(record["timings"] or {})
+    timings["sessions"] = timings.get("sessions", 0) + 1
+    total_before, session_started = timings.get("total", 0.0), time.perf_counter()
+
+    def clocked() -> dict:
+        timings["total"] = round(total_before + time.perf_counter() - session_started, 3)
+        return timings
+
     bar = None
     try:
         if on_start is not None:   # inside: a stop raised by the caller's own code (a web page's) is recorded as one
@@ -610,10 +620,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         sampled = int(chunks["size"].sum())
         accepted = counted_towards_n(store.candidates(run_id, columns=["meets_conditions", "passes_filters"]), params)
         known = store.known_smiles(run_id)
-        timings = dict(record["timings"] or {})
-        store.update_run(run_id, owner=owner, status="running", message="")
+        store.update_run(run_id, owner=owner, status="running", message="", timings=clocked())
         bar = progress_bar(total=n, initial=min(accepted, n), desc=f"run {record['name']}", unit="mol", disable=not progress)
-        started = time.perf_counter()
         # An option added after a run pinned its options is absent from it: resume it the way it started.
         sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
         while accepted < n and sampled < params["max_samples"]:
@@ -625,13 +633,15 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
                                                                   params["n_jobs"],
                                                                   params.get("scaffold_stereo_carried", False))
             t2 = time.perf_counter()
+            timings["sampling"] = round(timings.get("sampling", 0.0) + t1 - t0, 3)
+            timings["scoring"] = round(timings.get("scoring", 0.0) + t2 - t1, 3)
+            # the timings with the chunk, in its transaction: a killed session keeps the time of every chunk it stored
             store.add_chunk(run_id, index, len(samples), table, rejects, n_valid, n_duplicate, round(t2 - t0, 3), owner,
-                            n_bare_scaffold=bare_scaffolds(samples), n_mostly_dropped=mostly_dropped(samples))
+                            n_bare_scaffold=bare_scaffolds(samples), n_mostly_dropped=mostly_dropped(samples),
+                            timings=clocked())
             known.update(table["smiles"])
             new_accepted = counted_towards_n(table, params)
             sampled, accepted = sampled + len(samples), accepted + new_accepted
-            timings["sampling"] = round(timings.get("sampling", 0.0) + t1 - t0, 3)
-            timings["scoring"] = round(timings.get("scoring", 0.0) + t2 - t1, 3)
             index += 1
             bar.update(min(new_accepted, max(0, n - bar.n)))
             if on_chunk is not None:
@@ -639,7 +649,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         t0 = time.perf_counter()
         failing = _rank(store, run_id, profile, owner)
         timings["ranking"] = round(time.perf_counter() - t0, 3)
-        timings["total"] = round(timings.get("total", 0.0) + time.perf_counter() - started, 3)
+        clocked()
         counts = store.tally(run_id, n)
         counts["validity_note"] = validity_note(record, counts)
         status, message = _outcome(store, run_id, record, check, profile, accepted, counts["accepted"], failing,
@@ -649,7 +659,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     except LeaseLost:
         raise   # the run is another process's now: its record is not this one's to write
     except BaseException as error:
-        written = _record_the_stop(store, run_id, record, profile, timings, owner, error)
+        written = _record_the_stop(store, run_id, record, profile, clocked, owner, error)
         error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
         if isinstance(error, KeyboardInterrupt) and written is not None:   # a script's Ctrl-C: what is kept (a review)
             ranked = "its molecules so far ranked" if written else "its molecules so far could not be ranked"
@@ -661,11 +671,12 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
             bar.close()
 
 
-def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: ScoringProfile | None, timings: dict,
+def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: ScoringProfile | None, clocked,
                      owner: str, error: BaseException) -> bool | None:
     """What is stored is ranked and counted, so the partial run can be browsed and exported as it stands; the
-    record says whether it was stopped (resumable as it is) or failed (with the error). Returns whether what is
-    stored was ranked; None when the record is another process's now (nothing written)."""
+    record says whether it was stopped (resumable as it is) or failed (with the error). ``clocked``: the run's timings
+    with this session's time added, once the ranking is done. Returns whether what is stored was ranked; None when
+    the record is another process's now (nothing written)."""
     try:
         _rank(store, run_id, profile or stored_profile(record["profile"], f"run {run_id}"), owner)
         counts = store.tally(run_id, record["n_requested"])
@@ -681,7 +692,7 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
         status, message = "interrupted", (f"interrupted; the molecules stored so far {ranked}; "
                                           f"continue with `molgen generate --resume {run_id}`")
     try:
-        store.update_run(run_id, owner=owner, status=status, message=message, timings=timings,
+        store.update_run(run_id, owner=owner, status=status, message=message, timings=clocked(),
                          **({"counts": counts} if counts else {}))
     except LeaseLost:
         return None

@@ -545,11 +545,13 @@ class RunStore:
 
     def add_chunk(self, run_id: str, idx: int, size: int, candidates: pd.DataFrame, rejects: list[tuple[str, str]],
                   n_valid: int, n_duplicate: int, seconds: float, owner: str | None = None,
-                  n_bare_scaffold: int | None = None, n_mostly_dropped: int | None = None) -> None:
+                  n_bare_scaffold: int | None = None, n_mostly_dropped: int | None = None,
+                  timings: dict | None = None) -> None:
         """Store one chunk's new candidates, its rejects and its record, all in one transaction; with ``owner``,
         only while that lease still holds the run (``RunBusy`` if another process took it over).
         ``n_bare_scaffold``: valid samples that grew nothing on a scaffold held by inpainting; ``n_mostly_dropped``:
-        valid samples that kept under half their sampled graph (None: not counted)."""
+        valid samples that kept under half their sampled graph (None: not counted); ``timings``: the run's timings
+        with this chunk's time (None: left as they are)."""
         columns = [c for c in candidates.columns if c not in _NOT_STORED]
         rows = [(run_id, *(_plain(v) for v in values)) for values in candidates[columns].itertuples(index=False, name=None)]
         with self.transaction() as db:
@@ -570,6 +572,8 @@ class RunStore:
                 db.execute("INSERT INTO mostly_dropped VALUES (?, ?, ?)", (run_id, idx, n_mostly_dropped))
             # the record's time of change moves with what it holds (a run killed later still says when it last stored)
             db.execute("UPDATE runs SET updated = ? WHERE id = ?", (time.time(), run_id))
+            if timings is not None:
+                db.execute("UPDATE runs SET timings = ? WHERE id = ?", (json.dumps(timings), run_id))
 
     def _add_columns(self, db: sqlite3.Connection, frame: pd.DataFrame) -> None:
         """Give every column of ``frame`` an SQL column (inside the caller's write transaction)."""

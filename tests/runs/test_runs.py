@@ -699,6 +699,8 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
         ranked = store.candidates("victim", ranked_only=True)
         assert ranked["rank"].tolist() == list(range(1, record["counts"]["accepted"] + 1))
         assert "can be browsed and exported as it stands" in record["message"]
+        # the time of every chunk the killed process stored is kept (it wrote its timings only as it ended)
+        _assert_timings_count_every_chunk(record["timings"], store.chunks(record["id"]), sessions=1)
     resumed = _cli("generate", "--resume", "victim", home=killed_home)
     out = resumed.communicate(timeout=300)[0]
     assert resumed.returncode == 0, out
@@ -716,6 +718,8 @@ def test_resume_after_sigkill_has_no_duplicate_and_no_missing_chunk(tiny_checkpo
         expected = reference.candidates("clean")
         assert everything["smiles"].tolist() == expected["smiles"].tolist()
         assert store.run(run_id)["counts"] == reference.run("clean")["counts"]
+        _assert_timings_count_every_chunk(store.run(run_id)["timings"], chunks, sessions=2)
+        _assert_timings_count_every_chunk(reference.run("clean")["timings"], reference.chunks(reference.resolve("clean")), sessions=1)
 
 
 def test_a_run_live_in_another_process_is_neither_resumed_nor_deleted(tiny_checkpoint, tmp_path):
@@ -977,6 +981,18 @@ def test_a_run_stopped_by_sigterm_is_interrupted_ranked_so_far_and_says_how_to_c
         # what was stored is ranked and counted: the partial run can be browsed and exported as it stands
         assert len(ranked) == record["counts"]["accepted"] > 0 and (ranked["rank"] > 0).all()
         assert ranked["rank"].min() == 1
+        # its time is counted as far as it went (a review: a stopped session's total was left out, and a resumed
+        # run's total came out below its sampling time)
+        _assert_timings_count_every_chunk(record["timings"], store.chunks(record["id"]), sessions=1)
+
+
+def _assert_timings_count_every_chunk(timings: dict, chunks, sessions: int) -> None:
+    """A run's timings hold the time of every chunk it stored (sampling and scoring; each chunk's own seconds are
+    both), its total no less than their sum and its ranking, over ``sessions`` sessions."""
+    worked = timings["sampling"] + timings["scoring"]
+    assert worked == pytest.approx(chunks["seconds"].sum(), abs=0.002 * len(chunks) + 0.002)
+    assert timings["total"] >= worked + timings.get("ranking", 0.0) - 0.002 * len(chunks) - 0.002
+    assert timings["sessions"] == sessions
 
 
 def test_a_run_that_fails_mid_way_is_marked_failed_with_its_error_and_keeps_what_it_stored(tiny_checkpoint, store,
