@@ -438,10 +438,10 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     from molgen.models.graph_vae.train import with_focus_attention
 
     model = GraphVAE.load(trained[1])
-    mu, logvar = latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=0)
+    mu, logvar = latent.aggregate_posterior(model, smiles[:600], rows=64, seed=0)
     assert mu.shape == logvar.shape == (64, model.config.latent_dim)
-    assert torch.equal(mu, latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=0)[0])
-    assert not torch.equal(mu, latent.aggregate_posterior(model, smiles[:3000], rows=64, seed=1)[0])
+    assert torch.equal(mu, latent.aggregate_posterior(model, smiles[:600], rows=64, seed=0)[0])
+    assert not torch.equal(mu, latent.aggregate_posterior(model, smiles[:600], rows=64, seed=1)[0])
     with pytest.raises(ValueError, match="none of these molecules fits"):
         latent.aggregate_posterior(model, ["not a smiles", "[Xe]"])
     with pytest.raises(ValueError, match="means and log-variances"):
