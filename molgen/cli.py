@@ -555,9 +555,11 @@ def evaluate_command(
     _say_replaced(replaced)
     if plots:
         reference_props = reference_props or moses_reference("test").properties
+        replaced = _already_there(*(plots / f"{name}.png" for name in reference_props))
         paths = property_plots({name: m["properties"] for name, m in rows.items()}, reference_props, plots,
                                reference_name="MOSES test" if reference == "moses" else reference)
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
+        _say_replaced(replaced)
 
 
 def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:

@@ -308,6 +308,10 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     assert "weight are Wasserstein distances" in md.read_text() and "weight are Wasserstein distances" in " ".join(result.output.split())
     assert "- model_a: " in md.read_text() and report["notes"][0] in md.read_text()
     assert "replaced" not in result.output
+    again = run("evaluate", str(generated), "--reference", str(reference), "--train", "none",
+                "-o", str(out), "--markdown", str(md), "--plots", str(plots))
+    said = " ".join(again.output.split())
+    assert f"{out}, {md} existed and are replaced" in said and f"{plots / 'QED.png'}, " in said
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
     # two files with one stem keep a row each, named by path; an empty file is an error
     (tmp_path / "b").mkdir()
@@ -315,8 +319,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     twin.write_text("smiles\n" + "\n".join(sample_smiles[:50]) + "\n")
     result = run("evaluate", str(generated), str(twin), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert f"{out} existed and is replaced" in " ".join(result.output.split())   # the markdown not: not written again
-    assert str(md) not in result.output
+    assert f"{out} existed and is replaced" in " ".join(result.output.split())
     assert {m["n"] for m in json.loads(out.read_text()).values()} == {151, 50}
     # --jobs keeps it to the processes given (a review on a shared machine could not), the numbers the same
     one = tmp_path / "one.json"
@@ -1487,6 +1490,17 @@ def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_pa
     written = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
     assert written.exit_code == 0, written.output
     assert exported.read_text().startswith("step,")
+    # an earlier run's card cut short by a kill, beside its checkpoint, is that run's: replaced by a new run (a review)
+    card = tmp_path / "hits.json"
+    card.write_text(card.read_text()[:40])
+    assert run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common).exit_code == 0
+    # its log and card saved again by a spreadsheet (a byte-order mark, CRLF), its checkpoints moved away: still its own
+    for suffix in (".pt", ".last.pt", ".state.pt"):
+        (tmp_path / "hits.pt").with_suffix(suffix).unlink(missing_ok=True)
+    exported.write_bytes(b"\xef\xbb\xbf" + exported.read_text().replace("\n", "\r\n").encode())
+    card.write_bytes(b"\xef\xbb\xbf" + card.read_bytes())
+    again = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
+    assert again.exit_code == 0, again.output
 
 
 def test_a_ctrl_c_while_a_fine_tune_is_measured_says_the_model_is_whole_and_its_card_unmeasured(tmp_path, monkeypatch):

@@ -257,18 +257,21 @@ TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
 def others_files_beside(out: Path) -> list[Path]:
     """The files a new run under ``out`` would write over that no training run wrote: a card NAME.json that is not a
     model card, a log NAME.csv that is not a training log (a review's `--out hits.pt` replaced the export hits.csv and
-    the notes hits.json without a word). An empty file loses nothing and is not listed."""
+    the notes hits.json without a word). Beside an earlier run's checkpoint or resume files they are that run's (a
+    card cut short by a kill included); an empty file loses nothing and is not listed."""
     import json
 
+    if any(out.with_suffix(suffix).is_file() for suffix in (".pt", ".last.pt", ".state.pt")):
+        return []
+
     def is_ours(path: Path) -> bool:
-        try:
+        try:   # utf-8-sig: a log or card saved again by a spreadsheet starts with a byte-order mark
+            text = path.read_text(encoding="utf-8-sig")
             if path.suffix == ".json":
-                text = path.read_text()
                 card = json.loads(text) if text.strip() else {}
                 return isinstance(card, dict) and (not card or "training" in card or "checkpoint_sha256" in card)
-            with open(path, newline="") as handle:
-                first = handle.readline()
-            return not first.strip() or first.split(",")[0].strip() == "step"
+            first = text.lstrip().split("\n", 1)[0]
+            return not first.strip() or first.split(",")[0].strip().strip('"') == "step"
         except (OSError, UnicodeDecodeError, ValueError):
             return False
 

@@ -594,10 +594,12 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     write of the record or the ranks checks the lease (``owner``), so a process that lost the run to another
     (frozen past the lease, then woken) writes nothing more to it."""
     record, profile = store.run(run_id), None
-    # the run's time over every session that worked on it: each adds its own (a review found a resumed run's total
-    # below its sampling time, and a killed session's time lost); "sessions" counts them, 1 for a run never stopped
+    # the run's time over every session that worked on it, each from its start (reading the training set for novelty
+    # included; loading the model, before, not) to its end: a review found a resumed run's total below its sampling
+    # time, and a killed session's time lost. "sessions" counts them, 1 for a run never stopped; a run stored before
+    # the count with timings or chunks had one at least.
     timings = dict(record["timings"] or {})
-    timings["sessions"] = timings.get("sessions", 0) + 1
+    timings["sessions"] = timings.get("sessions", 1 if timings or len(store.chunks(run_id)) else 0) + 1
     total_before, session_started = timings.get("total", 0.0), time.perf_counter()
 
     def clocked() -> dict:

@@ -21,6 +21,7 @@ from molgen.chem.parse import canonical_smiles
 from molgen.data.registry import load_smiles
 from molgen.runs import RunBusy, RunStore, build_conditions, counted_of, filter_alone_note, generate, resume
 from molgen.runs.export import ExportError, export_run, select_candidates
+from molgen.runs.generate import FewerThanAsked
 
 
 @pytest.fixture
@@ -310,6 +311,23 @@ def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny
     marked = saturation_note(chunks, 50, conditions={"scaffold": "*c1ccncc1"}, family="smiles-lm")
     assert "(an attachment point leaves little to add)" in marked and ". A higher --temperature (sampling)" in marked
     assert "(a scaffold near the size" in saturation_note(chunks, 50, conditions={"scaffold": "c1ccncc1"})
+
+
+def test_a_resumed_runs_timings_add_each_session_and_count_an_older_runs_first(tiny_checkpoint, store):
+    """A run its budget stopped, continued twice: its timings hold every chunk's time over three sessions; a run stored
+    before sessions were counted (timings without the count) had one session at least, not none (a review)."""
+    warnings.simplefilter("ignore", FewerThanAsked)   # each session ends on its budget, as asked
+    run = generate(str(tiny_checkpoint), 30, seed=4, max_samples=20, chunk_size=20, store=store, progress=False)
+    assert run.status == "budget_exhausted"
+    first = store.run(run.id)["timings"]
+    _assert_timings_count_every_chunk(first, store.chunks(run.id), sessions=1)
+    run = resume(run.id, store=store, max_samples=40, progress=False)
+    _assert_timings_count_every_chunk(store.run(run.id)["timings"], store.chunks(run.id), sessions=2)
+    assert store.run(run.id)["timings"]["total"] > first["total"]
+    older = {k: v for k, v in store.run(run.id)["timings"].items() if k != "sessions"}
+    store.update_run(run.id, timings=older)
+    run = resume(run.id, store=store, max_samples=60, progress=False)
+    _assert_timings_count_every_chunk(store.run(run.id)["timings"], store.chunks(run.id), sessions=2)
 
 
 def test_molecules_failing_a_hard_filter_are_ranked_last_and_not_counted_towards_n(tiny_checkpoint, store, tmp_path):
