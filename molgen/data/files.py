@@ -937,7 +937,9 @@ def _kind(value) -> str:
     if isinstance(value, numbers.Number) and not isinstance(value, decimal.Decimal):
         return "number"
     if isinstance(value, datetime.datetime):   # a Timestamp too; a date alone is another kind, a datetime64 a third
-        return "datetime"
+        return "datetime" if value.tzinfo is None else "datetime with a time zone"   # Arrow keeps one zone or none
+    if isinstance(value, np.datetime64):   # Arrow cannot mix a column's units (seconds beside nanoseconds: a review)
+        return f"datetime64[{np.datetime_data(value)[0]}]"
     return "date" if isinstance(value, datetime.date) else type(value).__name__
 
 

@@ -1,6 +1,7 @@
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from rdkit import Chem
@@ -590,3 +591,13 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
                           "tested": [datetime.date(2026, 1, 2), pd.Timestamp("2026-01-03 13:45")]})
     back = pd.read_parquet(write_molecules(timed, tmp_path / "timed.parquet"))   # a date beside a time: both kept
     assert back["tested"].tolist() == ["2026-01-02", "2026-01-03 13:45:00"]
+    # times of two units (seconds beside nanoseconds) failed the write; a zoned time beside a naive one lost its zone
+    units = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": pd.Series(
+        [np.datetime64("2026-01-02T10:00:00", "s"), np.datetime64("2026-01-03T11:00:00.000000001", "ns")], dtype=object)})
+    back = pd.read_parquet(write_molecules(units, tmp_path / "units.parquet"))
+    assert back["tested"].tolist() == ["2026-01-02T10:00:00", "2026-01-03T11:00:00.000000001"]
+    zoned = pd.DataFrame({"smiles": ["CCO", "CCN", "CCC"], "tested": pd.Series(
+        [pd.Timestamp("2026-01-02 10:00"), pd.Timestamp("2026-01-02 10:00", tz="Europe/Berlin"), None], dtype=object)})
+    back = pd.read_parquet(write_molecules(zoned, tmp_path / "zoned.parquet"))
+    assert back["tested"].tolist()[:2] == ["2026-01-02 10:00:00", "2026-01-02 10:00:00+01:00"]
+    assert back["tested"].isna().tolist()[2]
