@@ -605,8 +605,11 @@ if run_id:
         d1, d2 = st.columns([3, 2])
         # the page's molecules by their place; any molecule of the run by rank or SMILES, whatever the filters
         page_smiles = frame["smiles"].tolist()
-        if st.session_state.get("browse_detail") not in page_smiles:
-            st.session_state.pop("browse_detail", None)   # a molecule of another page: the page's first instead
+        if page_smiles and st.session_state.get("browse_detail") not in page_smiles:
+            # a molecule of another page (a page turned, a sort, a filter, another run): the page's first instead, set,
+            # not dropped: the browser kept showing the one dropped and sent it back with the next change, which read
+            # as a pick and cleared the lookup typed (a review: "#50" wiped on every Enter)
+            st.session_state["browse_detail"] = page_smiles[0]
         places = dict(zip(page_smiles, (rank_text(r) for r in frame["rank"])))
         if st.session_state.get("browse_find_run") != run_id:   # a lookup typed for another run is not this run's
             st.session_state["browse_find"], st.session_state["browse_find_run"] = "", run_id
