@@ -275,7 +275,13 @@ NO_RUNS = "No runs yet: generate one on the Generate page (or `molgen generate` 
 
 def run_labels() -> dict[str, str]:
     """Every stored run, newest first: its id -> how a picker shows it (name, status, ranked count, when)."""
-    return {r.id: f"{r.name} · {r.status} · {r.ranked:,} ranked · {r.created}" for r in store().runs().itertuples()}
+    return {r.id: f"{r.name} · {status_shown(r.status)} · {r.ranked:,} ranked · {r.created}"
+            for r in store().runs().itertuples()}
+
+
+def status_shown(status: str) -> str:
+    """A run's status in words, as the Generate page says it ("budget exhausted", not the stored budget_exhausted)."""
+    return str(status).replace("_", " ")
 
 
 def current_run() -> str | None:

@@ -113,6 +113,13 @@ def test_describe_names_the_structural_conditions_too_and_misses_are_counted_by_
 
     check = ConditionFilter(build_conditions(["qed>=0.5"], scaffold="c1ccccc1", avoid=["N=N"], similar_to="CCO:0.4"))
     assert check.describe() == ["0.5 <= qed", "contains c1ccccc1", "contains no N=N", "Tanimoto to CCO >= 0.4"]
+    # an aliphatic atom avoided alone lets its aromatic form through: said, with the pattern for any (a review: S
+    # avoided, 17 of 96 molecules held a thiophene or a thiazole)
+    sulfur = ConditionFilter(build_conditions([], avoid=["S", "[#16]", "Cl"]))
+    assert sulfur.describe() == ["contains no S (aliphatic sulfur only: an aromatic s, as in thiophene, passes; [#16] is "
+                                 "any sulfur)", "contains no [#16]", "contains no Cl"]
+    assert sulfur.failures(Chem.MolFromSmiles("Cc1cccs1")) == ["contains avoided [#16]"]   # the thiophene: S passes it
+    assert sulfur.failures(Chem.MolFromSmiles("CSC")) == ["contains avoided S", "contains avoided [#16]"]
     # a target on a count keeps one value, said as such (not "2.6 <= rings <= 3.4")
     assert ConditionFilter(build_conditions(["rings=3"])).describe() == ["rings = 3 (a count: exactly)"]
     # ... a fractional one keeps whole numbers, said as them; a window holding none is refused before sampling

@@ -418,8 +418,18 @@ def test_a_chemists_file_is_scored_and_downloaded_with_its_manifest_on_the_score
             page.get_by_role("button", name="Download the manifest (JSON)").click()
         manifest_path = tmp_path / download.value.suggested_filename
         download.value.save_as(manifest_path)
+        # scored by parent, another result under another name (a review: both downloaded as series-scored.csv)
+        page.get_by_text("Score salts by their parent").click()
+        _settle(page)
+        page.get_by_role("button", name="Score", exact=True).click()
+        page.get_by_text("Scored 4 rows (3 valid, 1 invalid, 0 duplicates) with drug-like").wait_for()
+        _settle(page)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        by_parent = download.value.suggested_filename
         browser.close()
     assert table_path.name == "series-scored.csv" and manifest_path.name == "series-scored.csv.manifest.json"
+    assert by_parent == "series-scored-by-parent.csv"
     table = pd.read_csv(table_path).set_index("compound_id")   # in the file's order, as `molgen score` writes it
     assert table.index.tolist() == ["B-1", "B-2", "B-3", "B-4"] and table.loc["B-3", "reason"].startswith("syntax:")
     assert table["rank"].dropna().astype(int).sort_values().tolist() == [1, 2, 3]

@@ -250,6 +250,10 @@ def test_a_run_stopped_elsewhere_continues_from_the_generate_page(stored_run, ti
     at = page("generate")
     at.selectbox(key="gen_continue_pick").set_value(run_id).run()
     assert "budget of 50 used up" in " ".join(shown(c) for c in at.caption)
+    # the run pickers say a status in words, as the page's messages do (a review: budget_exhausted)
+    from workbench.common import run_labels
+
+    assert "from-the-terminal · budget exhausted · " in run_labels()[run_id]
     with RunStore() as store:   # meanwhile continued from another machine: it stays picked, and the page says so
         store._db.execute("UPDATE runs SET status = 'running', owner = 'another-host.example:4242:x', heartbeat = ? "
                           "WHERE id = ?", (time.time(), run_id))

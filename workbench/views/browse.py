@@ -27,7 +27,7 @@ from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, substructure_atoms, substructure_query
 from workbench.common import (CONTINUABLE, KEY_SCORES, depict, nothing_valid, on_this_page, plain, record_page_inputs, run_notes_of,
-                              run_picker, show_svg, store, training_neighbours)
+                              run_picker, show_svg, status_shown, store, training_neighbours)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -211,7 +211,7 @@ def empty_message(run_id: str, record: dict, ranked_only: bool, ranges: dict, ta
     if not stored and (none_valid := nothing_valid(record)):   # not a stop before the first chunk was stored
         return f"{none_valid}. What the model wrote, and why each was refused, is under \"Invalid samples\" above."
     if record["status"] in CONTINUABLE and not stored:   # a Ctrl-C before its first chunk was stored
-        return (f"This run stopped ({record['status'].replace('_', ' ')}) before it stored a molecule. Continue it on Generate, under "
+        return (f"This run stopped ({status_shown(record['status'])}) before it stored a molecule. Continue it on Generate, under "
                 "\"Continue a stopped run\".")
     if ranked_only and store().count(run_id, ranked_only=True) == 0:
         return f"This run has no ranked candidates: {on_this_page(record['message']).rstrip('.')}.{show_all * bool(stored)}"
@@ -400,7 +400,7 @@ if run_id:
     record = store().run(run_id)
     # what ranked it: the same molecules score differently under another profile
     st.caption(plain(f"{Path(record['checkpoint']).stem} · seed {record['seed']} · scored with the profile "
-                     f"{stored_profile_label(record['profile'])} · {record['status']}"))
+                     f"{stored_profile_label(record['profile'])} · {status_shown(record['status'])}"))
     if record["status"] != "running":   # as Generate and the command line say them: copies, the series, an alert
         for note in run_notes_of(run_id, record["updated"]):
             st.warning(plain(note))

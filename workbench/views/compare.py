@@ -19,7 +19,7 @@ from molgen.metrics.samples_file import evaluate_samples, read_samples
 from molgen.models.base import PRETRAINED_DIR
 from molgen.runs.store import passes_hard_filters
 from workbench.common import (NO_RUNS, current_run, kept_upload, missing_run_note, plain, read_upload, run_labels,
-                              store, training_properties)
+                              status_shown, store, training_properties)
 
 MAX_RUNS = 6
 METRICS_CAP = 10_000
@@ -45,7 +45,7 @@ def summary_row(name: str, record: dict, ranked: pd.DataFrame, passing: pd.DataF
     counts = record["counts"] or store().tally(record["id"], record["n_requested"])
     return {"run": name, "model": Path(record["checkpoint"]).stem, "seed": record["seed"],
             "profile": stored_profile_label(record["profile"]), "conditions": conditions_text(record["conditions"]),
-            "status": record["status"], "sampled": counts.get("sampled"), "validity": counts.get("validity"),
+            "status": status_shown(record["status"]), "sampled": counts.get("sampled"), "validity": counts.get("validity"),
             "validity as": counts.get("validity_note") or validity_note(record, counts),
             "unique": counts.get("unique"), "novelty": counts.get("novelty"), "ranked": len(ranked),
             "failing hard filters": len(ranked) - len(passing),

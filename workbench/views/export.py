@@ -11,7 +11,8 @@ from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, picked_by_hand, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import CONTINUABLE, ExportPair, checked_number, file_name, nothing_valid, plain, run_notes_of, run_picker, store
+from workbench.common import (CONTINUABLE, ExportPair, checked_number, file_name, nothing_valid, plain, run_notes_of,
+                              run_picker, status_shown, store)
 
 st.title("Export")
 run_id = run_picker()
@@ -74,7 +75,7 @@ if run_id:
             st.info(plain(f"{none_valid}: there is nothing to export.") + " **Browse** lists what the model wrote, "
                     "with why each was refused.")
         elif not store().count(run_id) and record["status"] in CONTINUABLE:   # a Ctrl-C before its first chunk was stored
-            st.info(f"This run stopped ({record['status'].replace('_', ' ')}) before it stored a molecule: there is nothing to export. Continue "
+            st.info(f"This run stopped ({status_shown(record['status'])}) before it stored a molecule: there is nothing to export. Continue "
                     "it on **Generate**, under \"Continue a stopped run\".")
         elif not ranked and record["counts"] and record["counts"].get("accepted"):   # settled after its process died
             st.info(f"This run's {record['counts']['accepted']:,} molecules meeting every condition are ranked, and can "

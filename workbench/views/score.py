@@ -194,7 +194,8 @@ elif result is not None:
                  width="stretch", placeholder="")
     fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="score_format")
     stem = "typed" if result["input"] == TYPED else stem_of(result["input"])
-    name = f"{file_name(stem)}-scored.{fmt}"
+    # scored by parents, another result: another name (a review's two downloads took one name)
+    name = f"{file_name(stem)}-scored{'-by-parent' if result['settings']['largest_fragment'] else ''}.{fmt}"
 
     def written() -> tuple[bytes, bytes]:
         """The scored table and its manifest, as `molgen score` writes them."""
