@@ -311,7 +311,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     again = run("evaluate", str(generated), "--reference", str(reference), "--train", "none",
                 "-o", str(out), "--markdown", str(md), "--plots", str(plots))
     said = " ".join(again.output.split())
-    assert f"{out}, {md} existed and are replaced" in said and f"{plots / 'QED.png'}, " in said
+    assert f"{out}, {md} existed and are replaced" in said and f"{plots / 'weight.png'} existed and are replaced" in said
     assert sorted(p.name for p in plots.iterdir()) == ["QED.png", "SA.png", "logP.png", "weight.png"]
     # two files with one stem keep a row each, named by path; an empty file is an error
     (tmp_path / "b").mkdir()
@@ -1494,6 +1494,12 @@ def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_pa
     card = tmp_path / "hits.json"
     card.write_text(card.read_text()[:40])
     assert run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common).exit_code == 0
+    # ... but an export written beside a trained model, under its name, is the chemist's (a review of the fix)
+    kept = exported.read_text()
+    exported.write_text("smiles,score\nCCO,0.5\n")
+    beside = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
+    assert beside.exit_code == 2 and f"over {exported}, which is not a training run's" in " ".join(beside.output.split())
+    exported.write_text(kept)
     # its log and card saved again by a spreadsheet (a byte-order mark, CRLF), its checkpoints moved away: still its own
     for suffix in (".pt", ".last.pt", ".state.pt"):
         (tmp_path / "hits.pt").with_suffix(suffix).unlink(missing_ok=True)

@@ -937,7 +937,7 @@ def _kind(value) -> str:
     if isinstance(value, numbers.Number) and not isinstance(value, decimal.Decimal):
         return "number"
     if isinstance(value, datetime.datetime):   # a Timestamp too; a date alone is another kind, a datetime64 a third
-        return "datetime" if value.tzinfo is None else "datetime with a time zone"   # Arrow keeps one zone or none
+        return "datetime" if value.tzinfo is None else f"datetime in {value.tzinfo}"   # Arrow keeps one zone or none
     if isinstance(value, np.datetime64):   # Arrow cannot mix a column's units (seconds beside nanoseconds: a review)
         return f"datetime64[{np.datetime_data(value)[0]}]"
     return "date" if isinstance(value, datetime.date) else type(value).__name__
@@ -954,8 +954,9 @@ def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
             return False
     # more than one kind of value (text, a number, a bool, a date): one file's pIC50 or "tested" column read as
     # numbers, booleans or dates, another's as words or numbers (a year 2019 beside dates was written as a date)
+    # (a missing time keeps its unit: NaT in nanoseconds beside times in seconds fails the write too, a review)
     mixed = [column for column in frame.columns if frame[column].dtype == object and
-             len({_kind(v) for v in frame[column] if not missing(v)}) > 1]
+             len({_kind(v) for v in frame[column] if not missing(v) or isinstance(v, np.datetime64)}) > 1]
     if not mixed:
         return frame
     frame = frame.copy()

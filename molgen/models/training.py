@@ -257,20 +257,24 @@ TRAINING_FILES = (".json", ".csv", ".last.pt", ".state.pt")
 def others_files_beside(out: Path) -> list[Path]:
     """The files a new run under ``out`` would write over that no training run wrote: a card NAME.json that is not a
     model card, a log NAME.csv that is not a training log (a review's `--out hits.pt` replaced the export hits.csv and
-    the notes hits.json without a word). Beside an earlier run's checkpoint or resume files they are that run's (a
-    card cut short by a kill included); an empty file loses nothing and is not listed."""
+    the notes hits.json without a word). A card that does not parse beside an earlier run's checkpoint or resume
+    files is that run's, cut short (an older molgen wrote cards in place); an empty file loses nothing and is not
+    listed."""
     import json
 
-    if any(out.with_suffix(suffix).is_file() for suffix in (".pt", ".last.pt", ".state.pt")):
-        return []
+    beside_a_run = any(out.with_suffix(suffix).is_file() for suffix in (".pt", ".last.pt", ".state.pt"))
 
     def is_ours(path: Path) -> bool:
         try:   # utf-8-sig: a log or card saved again by a spreadsheet starts with a byte-order mark
-            text = path.read_text(encoding="utf-8-sig")
             if path.suffix == ".json":
-                card = json.loads(text) if text.strip() else {}
+                text = path.read_text(encoding="utf-8-sig")
+                try:
+                    card = json.loads(text) if text.strip() else {}
+                except ValueError:
+                    return beside_a_run
                 return isinstance(card, dict) and (not card or "training" in card or "checkpoint_sha256" in card)
-            first = text.lstrip().split("\n", 1)[0]
+            with open(path, encoding="utf-8-sig") as handle:   # the first line only: an export may be large
+                first = handle.readline()
             return not first.strip() or first.split(",")[0].strip().strip('"') == "step"
         except (OSError, UnicodeDecodeError, ValueError):
             return False

@@ -599,7 +599,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
     # time, and a killed session's time lost. "sessions" counts them, 1 for a run never stopped; a run stored before
     # the count with timings or chunks had one at least.
     timings = dict(record["timings"] or {})
-    timings["sessions"] = timings.get("sessions", 1 if timings or len(store.chunks(run_id)) else 0) + 1
+    earlier = timings["sessions"] if "sessions" in timings else int(bool(timings) or len(store.chunks(run_id)) > 0)
+    timings["sessions"] = earlier + 1
     total_before, session_started = timings.get("total", 0.0), time.perf_counter()
 
     def clocked() -> dict:

@@ -601,3 +601,12 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
     back = pd.read_parquet(write_molecules(zoned, tmp_path / "zoned.parquet"))
     assert back["tested"].tolist()[:2] == ["2026-01-02 10:00:00", "2026-01-02 10:00:00+01:00"]
     assert back["tested"].isna().tolist()[2]
+    # a missing time in another unit, and two zones, alike (a review: the write failed; Berlin read back as UTC's)
+    missing = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": pd.Series(
+        [np.datetime64("2026-01-02T10:00:00", "s"), np.datetime64("NaT", "ns")], dtype=object)})
+    back = pd.read_parquet(write_molecules(missing, tmp_path / "missing.parquet"))
+    assert back["tested"].tolist()[0] == "2026-01-02T10:00:00" and back["tested"].isna().tolist()[1]
+    zones = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": pd.Series(
+        [pd.Timestamp("2026-01-02 10:00", tz="UTC"), pd.Timestamp("2026-01-02 10:00", tz="Europe/Berlin")], dtype=object)})
+    back = pd.read_parquet(write_molecules(zones, tmp_path / "zones.parquet"))
+    assert back["tested"].tolist() == ["2026-01-02 10:00:00+00:00", "2026-01-02 10:00:00+01:00"]
