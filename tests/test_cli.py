@@ -1496,7 +1496,7 @@ def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_pa
     assert run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common).exit_code == 0
     # ... but an export written beside a trained model, under its name, is the chemist's (a review of the fix)
     kept = exported.read_text()
-    exported.write_text("smiles,score\nCCO,0.5\n")
+    exported.write_text("\nsmiles,score\nCCO,0.5\n")   # a blank line first: the export's first line written is read
     beside = run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common)
     assert beside.exit_code == 2 and f"over {exported}, which is not a training run's" in " ".join(beside.output.split())
     exported.write_text(kept)

@@ -273,9 +273,9 @@ def others_files_beside(out: Path) -> list[Path]:
                 except ValueError:
                     return beside_a_run
                 return isinstance(card, dict) and (not card or "training" in card or "checkpoint_sha256" in card)
-            with open(path, encoding="utf-8-sig") as handle:   # the first line only: an export may be large
-                first = handle.readline()
-            return not first.strip() or first.split(",")[0].strip().strip('"') == "step"
+            with open(path, encoding="utf-8-sig") as handle:   # the first line written only: an export may be large
+                first = next((line for line in handle if line.strip()), "")
+            return not first or first.split(",")[0].strip().strip('"') == "step"
         except (OSError, UnicodeDecodeError, ValueError):
             return False
 

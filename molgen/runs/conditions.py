@@ -445,7 +445,7 @@ class ConditionFilter:
             core = " (an R-group core: a group at each *, none elsewhere on it)" if self._scaffold_anywhere else ""
             lines.append(f"contains {c.scaffold}{core}" + (stereo.format("passes") if query_has_stereo(self._scaffold) else ""))
         lines.extend(f"contains no {text}" + (stereo.format("counts as containing it") if query_has_stereo(query) else "")
-                     + _slip_note(text) + _aliphatic_only_note(query) for text, query in self._avoid)
+                     + _slip_note(text) + _aliphatic_only_note(text, query) for text, query in self._avoid)
         if c.similar_to:
             lines.append(f"Tanimoto to {c.similar_to} >= {c.min_similarity:g}" if c.min_similarity > 0 else
                          f"Tanimoto to {c.similar_to} reported (no threshold: it keeps every molecule)")
@@ -570,23 +570,24 @@ class ConditionFilter:
         return missed
 
 
-#: Elements a ring holds aromatic in the molecules chemists make: the element's name, and a molecule holding it
-#: aliphatic and one holding it aromatic, to tell whether an avoided atom finds both.
-_AROMATIC_FORMS = {6: ("carbon", "CC", "c1ccccc1", "benzene"), 7: ("nitrogen", "CN", "c1ccncc1", "pyridine"),
-                   8: ("oxygen", "CO", "c1ccoc1", "furan"), 16: ("sulfur", "CSC", "c1ccsc1", "thiophene"),
-                   34: ("selenium", "C[Se]C", "c1cc[se]c1", "selenophene")}
+#: Elements written alone (S, [S]) that a ring holds aromatic in the molecules chemists make: the element's number,
+#: its name, and a molecule holding it aliphatic and one holding it aromatic, to tell what the pattern finds.
+_AROMATIC_FORMS = {"C": (6, "carbon", "CC", "c1ccccc1", "benzene"), "N": (7, "nitrogen", "CN", "c1ccncc1", "pyridine"),
+                   "O": (8, "oxygen", "CO", "c1ccoc1", "furan"), "S": (16, "sulfur", "CSC", "c1ccsc1", "thiophene")}
 
 
-def _aliphatic_only_note(query: Chem.Mol) -> str:
-    """For an avoided pattern of one atom that finds its element aliphatic and not aromatic (S, [S;X2]; not [Se],
-    which RDKit reads as any selenium): said that an aromatic one passes, and how to write any (a review avoided S
-    and found 17 of 96 molecules holding a thiophene or a thiazole)."""
-    if query is None or query.GetNumAtoms() != 1:
+def _aliphatic_only_note(text: str, query: Chem.Mol | None) -> str:
+    """For an avoided element written alone (S, [S]) whose pattern finds it aliphatic and not aromatic: said that an
+    aromatic one passes, and how to write any (a review avoided S and found 17 of 96 molecules holding a thiophene or
+    a thiazole). Only a bare element: a pattern asking more ([OH], [NH2], [C;R], [!c]) means what it asks (a review
+    of the first note found it on those), and [Se] reads as any selenium."""
+    element = text.strip().removeprefix("[").removesuffix("]")
+    if query is None or query.GetNumAtoms() != 1 or element not in _AROMATIC_FORMS:
         return ""
-    for number, (name, aliphatic, aromatic, ring) in _AROMATIC_FORMS.items():
-        if Chem.MolFromSmiles(aliphatic).HasSubstructMatch(query) and \
-                not Chem.MolFromSmiles(aromatic).HasSubstructMatch(query):
-            return f" (aliphatic {name} only: an aromatic one, as in {ring}, passes; [#{number}] is any {name})"
+    number, name, aliphatic, aromatic, ring = _AROMATIC_FORMS[element]
+    if Chem.MolFromSmiles(aliphatic).HasSubstructMatch(query) and \
+            not Chem.MolFromSmiles(aromatic).HasSubstructMatch(query):
+        return f" (aliphatic {name} only: an aromatic one, as in {ring}, passes; [#{number}] is any {name})"
     return ""
 
 
