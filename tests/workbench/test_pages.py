@@ -1251,6 +1251,9 @@ def test_browse_filters_and_sorts_by_similarity_to_the_runs_reference(stored_run
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert captions and all(" · similarity " in caption for caption in captions[:len(similar)])
     assert f"· similarity {similar.iloc[0]:.2f}" in captions[0]
+    # the details panel says what 1 means (a review: a reversed amide of the reference read 1.00, as if the same)
+    meanings = at.table[0].value["meaning"]
+    assert "1 is the same fingerprint, not always the same molecule" in meanings.loc["similarity_to_reference"]
     plain_run = page("browse", stored_run)   # a run without a reference: nothing to filter by
     assert not [s for s in plain_run.slider if s.key.startswith("browse_similarity_to_reference")]
     assert "similarity to the reference" not in plain_run.selectbox(key="browse_sort").options

@@ -339,7 +339,8 @@ COLUMN_MEANINGS = {
              "filter of the profile fails (the warning beside the drawing names it)",
     "rank": "rank in the run (1 is best; 0: missed a condition, unranked)",
     "alerts": "structural alerts matched",
-    "similarity_to_reference": "Tanimoto similarity to the run's reference (Morgan radius 2, 2048 bits), 0 to 1",
+    "similarity_to_reference": "Tanimoto similarity to the run's reference (Morgan radius 2, 2048 bits), 0 to 1; 1 is "
+                               "the same fingerprint, not always the same molecule (a reversed amide can share it)",
     "log_likelihood": "the model's log-likelihood of this molecule (natural log; higher is more typical of its training)",
     "sampled_fragments": "disconnected pieces in the sampled graph (the largest, or the scaffold's, was kept)",
     "projected_bonds": "bonds the valence projection dropped or lowered (a correction)",
