@@ -31,10 +31,12 @@ app: install data
 	$(BIN)/streamlit run workbench/app.py --server.headless true --server.port $(PORT)
 
 # Two pytest-xdist workers, one test file each at a time (files share their module fixtures, tiny
-# models trained once); tests/conftest.py splits the cores' threads between them.
+# models trained once); tests/conftest.py splits the cores' threads between them and hands out the slowest
+# files first (--no-loadscope-reorder keeps that order: xdist would order files by their number of tests,
+# and the browser tests, seven of them, ran last and alone).
 TEST_WORKERS ?= 2
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) .pytest_cache

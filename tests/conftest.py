@@ -21,8 +21,12 @@ from molgen.models.smiles_lm.train import train
 
 
 #: The files that take longest, run first: pytest-xdist hands files to its workers in collection
-#: order, and a long file handed out last runs alone while the other worker idles.
-SLOWEST_FILES_FIRST = ("tests/workbench/test_browser.py", "tests/metrics/test_official_agreement.py")
+#: order (`make test` passes --no-loadscope-reorder, or xdist orders them by their number of tests), and a long
+#: file handed out last runs alone while the other worker idles. Longest first, from `pytest --durations`
+#: (a clean-clone CI took 812 s with xdist's order, which left the browser and official-agreement files to the end).
+SLOWEST_FILES_FIRST = ("tests/workbench/test_browser.py", "tests/test_cli.py", "tests/workbench/test_pages.py",
+                       "tests/models/test_graph_vae.py", "tests/metrics/test_official_agreement.py",
+                       "tests/notebooks/test_notebooks.py", "tests/runs/test_runs.py")
 
 
 def pytest_collection_modifyitems(config, items):
