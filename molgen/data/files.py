@@ -934,6 +934,8 @@ def _kind(value) -> str:
         return "text"
     if isinstance(value, (bool, np.bool_)):
         return "bool"
+    if isinstance(value, np.timedelta64):   # a numpy integer too, but Arrow writes none from an object column
+        return "timedelta64"
     if isinstance(value, numbers.Number) and not isinstance(value, decimal.Decimal):
         return "number"
     if isinstance(value, datetime.datetime):   # a Timestamp too; a date alone is another kind, a datetime64 a third
@@ -955,8 +957,12 @@ def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
     # more than one kind of value (text, a number, a bool, a date): one file's pIC50 or "tested" column read as
     # numbers, booleans or dates, another's as words or numbers (a year 2019 beside dates was written as a date)
     # (a missing time keeps its unit: NaT in nanoseconds beside times in seconds fails the write too, a review)
+    def kinds(column) -> set[str]:
+        return {_kind(v) for v in frame[column] if not missing(v) or isinstance(v, (np.datetime64, np.timedelta64))}
+
+    # a kind Arrow cannot write from an object column even alone: durations, and times in days or minutes (a review)
     mixed = [column for column in frame.columns if frame[column].dtype == object and
-             len({_kind(v) for v in frame[column] if not missing(v) or isinstance(v, np.datetime64)}) > 1]
+             (len(found := kinds(column)) > 1 or found & {"timedelta64", *(f"datetime64[{unit}]" for unit in "DhmWMY")})]
     if not mixed:
         return frame
     frame = frame.copy()

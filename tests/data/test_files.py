@@ -610,3 +610,10 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
         [pd.Timestamp("2026-01-02 10:00", tz="UTC"), pd.Timestamp("2026-01-02 10:00", tz="Europe/Berlin")], dtype=object)})
     back = pd.read_parquet(write_molecules(zones, tmp_path / "zones.parquet"))
     assert back["tested"].tolist() == ["2026-01-02 10:00:00+00:00", "2026-01-02 10:00:00+01:00"]
+    # days alone, and durations, which Arrow writes from no object column (a review: the write failed)
+    days = pd.DataFrame({"smiles": ["CCO", "CCN"], "tested": pd.Series(
+        [np.datetime64("2026-01-02", "D"), np.datetime64("2026-01-03", "D")], dtype=object),
+        "took": pd.Series([np.timedelta64(3, "h"), np.timedelta64("NaT", "h")], dtype=object)})
+    back = pd.read_parquet(write_molecules(days, tmp_path / "days.parquet"))
+    assert back["tested"].tolist() == ["2026-01-02", "2026-01-03"] and back["took"].tolist()[0] == "3 hours"
+    assert back["took"].isna().tolist()[1]
