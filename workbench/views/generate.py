@@ -20,7 +20,8 @@ from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, witho
 
 from molgen.scoring.properties import tolerance
 from workbench.common import (CONTINUABLE, checked_number, load_model, model_choices, molecule_editor, on_this_page,
-                              plain, profile_editor, run_labels, run_notes_of, say_load_warnings, smiles_field, store)
+                              plain, profile_editor, run_labels, run_notes_of, say_load_warnings, smiles_field,
+                              status_shown, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -535,7 +536,7 @@ stopped = stopped[(stopped["status"].isin(CONTINUABLE)
                   & (stopped["id"] != st.session_state.get("gen_last_run"))]
 if len(stopped):
     with st.expander(f"Continue a stopped run ({len(stopped):,} in the store)"):
-        labels = {row.id: f"{row.name} · {row.status.replace('_', ' ')} · {row.model} · sampled {row.sampled:,}"
+        labels = {row.id: f"{row.name} · {status_shown(row.status)} · {row.model} · sampled {row.sampled:,}"
                   for row in stopped.itertuples()}
         picked = st.selectbox("Run", list(labels), format_func=labels.get, key="gen_continue_pick")
         chosen = store().run(picked)
