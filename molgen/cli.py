@@ -456,6 +456,8 @@ def evaluate_command(
             problems.append(f"{flag} {path}: it writes {suffix[1:].upper()}, so its name ends in {suffix}")
         elif path is not None and not path.parent.is_dir():
             problems.append(f"{flag} {path}: the folder {path.parent} does not exist")
+    if plots is not None and (blocking := _file_in_the_way(plots)) is not None:   # found after the metrics, it crashed
+        problems.append(f"--plots {plots}: {blocking} is a file, and --plots names a folder for the PNGs; name another")
     records = _evaluated_runs(runs, problems)
     if problems:
         error_console.print(escape("; ".join(problems)), style="red")
@@ -560,6 +562,15 @@ def evaluate_command(
                                reference_name="MOSES test" if reference == "moses" else reference)
         console.print(f"plots: {', '.join(str(p) for p in paths)}")
         _say_replaced(replaced)
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file at ``folder`` or at the nearest of its parents that exists, where one is a file: the folder cannot
+    be made there."""
+    for path in (folder, *folder.parents):
+        if path.exists():
+            return None if path.is_dir() else path
+    return None
 
 
 def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
@@ -699,15 +710,22 @@ def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str, flag:
     return True
 
 
+#: `molgen train`'s --replace.
+REPLACE_HELP = ("Replace the earlier run under --out (its model, card, log and resume files); without it, an --out "
+                "holding a trained model is refused.")
+
+
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
-                 starts_from: Path | None = None) -> Path:
+                 starts_from: Path | None = None, replace: bool = False) -> Path:
     """Where training writes: with --resume RUN.last.pt (or RUN.pt, its best) and no --out, the run's own RUN.pt, so
     its log and card stay in one place (a fine-tune from it, ``starts_from``: its own name, refused below, so that a
     new model is named; a shipped checkpoint continued: the default). Never into the
     shipped checkpoints' folder: `molgen train ship` puts a trained checkpoint there, with its card; never a name
     without .pt (NAME.json and NAME.csv are written beside it), and never over the ``data`` file (a review's
     `--data series.csv --out series.pt` wrote the training log over the series). A new run under the name of an
-    earlier one replaces it, and says so (a Ctrl-C then points to resume files this run wrote, ``_run_training``).
+    earlier one (its checkpoint or its resume file there) is refused unless ``replace`` (a review lost a 200-step
+    fine-tune to a reused --out: a model is hours of work, unlike an export); replacing, it says so (a Ctrl-C then
+    points to resume files this run wrote, ``_run_training``).
     ``starts_from``: the checkpoint a new model starts a schedule of its own from (--from's, or a --resume's that is
     a fine-tune, a network grown or without its resume state), whose sha256 its card records: never written under
     that checkpoint's own run (a review: it replaced the model it started from)."""
@@ -744,6 +762,17 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
                        f"{'which is' if len(others) == 1 else 'which are'} not a training run's: name the model "
                        f"otherwise (e.g. --out {out.with_name(out.stem + '-model.pt')}), or move "
                        f"{'it' if len(others) == 1 else 'them'} away")
+    new_run = resume is None or starts_from is not None or _run_of(out) != _run_of(resume)
+    earlier = [path for path in (out, out.with_suffix(".last.pt")) if path.is_file()]
+    if refusal is None and new_run and earlier and not replace:
+        free = next(candidate for number in range(2, 10_000)
+                    if not (candidate := out.with_name(f"{out.stem}-{number}.pt")).exists()
+                    and not candidate.with_suffix(".last.pt").exists())
+        last = out.with_suffix(".last.pt")
+        refusal = (f"--out {out}: {earlier[0]} is an earlier run's {'model' if earlier[0] == out else 'resume file'}: "
+                   f"give this run a name of its own (--out {free}), "
+                   + (f"continue that run (--resume {last}), " if last.is_file() else "")
+                   + "or replace it, with its card and log (--replace)")
     if refusal is None:   # a folder that cannot be written in fails here, not after the data is read and featurized
         import tempfile
 
@@ -761,8 +790,8 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if refusal:
         error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
-    if (resume is None or starts_from is not None or _run_of(out) != _run_of(resume)) and out.is_file():
-        console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log"),
+    if new_run and earlier:
+        console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log (--replace)"),
                       style="yellow")
     return out
 
@@ -778,6 +807,22 @@ def _afresh_from(resume: Path | None, fine_tune: bool = False, grown: bool = Fal
     from molgen.models.training import state_path
 
     return resume if resume is not None and (fine_tune or grown or not state_path(resume).is_file()) else None
+
+
+def _atom_count(text: str | None) -> int | list[int] | None:
+    """--num-atoms read: 12 as 12, 10-14 (or 10..14) as [10, 14]; anything else refused (exit 2). The model refuses
+    counts it cannot sample."""
+    import re
+
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:-|\.\.)\s*(\d+)\s*)?", text)
+    if match is None:
+        error_console.print(escape(f"--num-atoms {text}: give a number of heavy atoms (12) or a range (10-14)"),
+                            style="red")
+        raise typer.Exit(2)
+    low, high = match.groups()
+    return int(low) if high is None else [int(low), int(high)]
 
 
 def _budget_spent(store, run: str, max_samples: int | None) -> tuple[str, int] | None:
@@ -1400,6 +1445,7 @@ def train_smiles_lm(
     arch: str = typer.Option("lstm", help="lstm or transformer (with --from pretrained: which shipped model)."),
     size: str = typer.Option("base", help="tiny, small, medium or base."),
     out: Path = typer.Option(Path("runs/smiles-lm.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune: 'pretrained' (the shipped model of --arch) or a "
                                                              "checkpoint path."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt: its model, data, settings and "
@@ -1519,7 +1565,7 @@ def train_smiles_lm(
         raise typer.Exit(2)
     # a --resume made a fine-tune keeps the resume's default --out (its RUN.pt), refused as the model it starts from
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume or converted, data,
-                       starts_from=source or _afresh_from(resume))
+                       starts_from=source or _afresh_from(resume), replace=replace)
     if threads:
         torch.set_num_threads(threads)
 
@@ -1820,6 +1866,10 @@ def generate_command(
     bf16: Optional[bool] = typer.Option(None, "--bf16/--no-bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
+    num_atoms: Optional[str] = typer.Option(None, "--num-atoms", help="Graph diffusion: heavy atoms of each sampled "
+                                            "graph, 12, or a range drawn from evenly, 10-14 (default: as in the "
+                                            "training set; the molecule kept is the graph's largest fragment, so it "
+                                            "may hold fewer)."),
     sampler: Optional[str] = typer.Option(None, help="Graph diffusion: 'flow' (the discrete flow-matching chain of DeFoG; "
                                           "the default from 50 steps up, and with any --scaffold) or 'ancestral' "
                                           "(the DiGress posterior; the default below 50 steps without a scaffold)."),
@@ -1888,7 +1938,7 @@ def generate_command(
             flags = {"temperature": temperature, "decoding": decoding, "candidates": candidates, "top_k": top_k,
                      "top_p": top_p, "bf16": bf16, "steps": steps, "guidance": guidance, "sampler": sampler,
                      "target_guidance": target_guidance, "stochasticity": stochasticity, "step_spacing": step_spacing,
-                     "projection": projection}
+                     "projection": projection, "num_atoms": _atom_count(num_atoms)}
             options = {k: v for k, v in flags.items() if v is not None}
             settings = {"model": model, "n": n, "conditions": conditions, "profile": profile, "seed": seed,
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
@@ -2521,6 +2571,7 @@ def train_graph_vae(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("base", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-vae.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune on --data FILE: 'pretrained' (the shipped "
                                         "graph-vae model) or a checkpoint path (give --out)."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
@@ -2585,7 +2636,7 @@ def train_graph_vae(
                                    f"{free_bits:g}"), style="red")
         raise typer.Exit(2)
     afresh = _afresh_from(resume, fine_tune, grown)
-    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh, replace=replace)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(data, _vocabulary_reading(ctx, model, record),
                                                     smiles_column=smiles_column, where=where,
@@ -2652,6 +2703,7 @@ def train_graph_diffusion(
     data: str = typer.Option("moses", help="Dataset name (its train split) or a file of SMILES."),
     size: str = typer.Option("small", help="tiny, small or base."),
     out: Path = typer.Option(Path("runs/graph-diffusion.pt"), help="Best checkpoint path (card, log, resume files beside it)."),
+    replace: bool = typer.Option(False, "--replace", help=REPLACE_HELP),
     from_: Optional[str] = typer.Option(None, "--from", help="Fine-tune on --data FILE: 'pretrained' (the shipped "
                                         "graph-diffusion model) or a checkpoint path (give --out)."),
     resume: Optional[Path] = typer.Option(None, help="Continue a run from its .last.pt (its model, conditions and --out come from it); "
@@ -2721,7 +2773,7 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     afresh = _afresh_from(resume, fine_tune)
-    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh, replace=replace)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, _vocabulary_reading(ctx, model, record), smiles_column=smiles_column, where=where,

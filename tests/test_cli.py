@@ -1260,6 +1260,9 @@ def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path)
     assert "the folder" in refused("--train", "none", "-o", str(tmp_path / "no" / "x.json"))
     assert "its name ends in .json" in refused("--train", "none", "-o", str(tmp_path / "x.csv"))
     assert "its name ends in .md" in refused("--train", "none", "--markdown", str(tmp_path / "x.txt"))
+    # --plots naming a file (or a folder under one) crashed after the metrics were computed (a review)
+    assert f"--plots {samples}: {samples} is a file" in refused("--train", "none", "--plots", str(samples))
+    assert f"{samples} is a file" in refused("--train", "none", "--plots", str(samples / "plots"))
 
 
 def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
@@ -1458,13 +1461,26 @@ def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoi
     assert negative.exit_code == 2 and "--kl-weight and --free-bits must be 0 or more" in negative.output
     out = tmp_path / "m.pt"
     out.write_bytes(b"an earlier run")
-    again = run("train", "smiles-lm", "--data", str(series), "--out", str(out), "--max-steps", "1", "--batch-size", "4",
-                "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    tiny = ("--data", str(series), "--out", str(out), "--max-steps", "1", "--batch-size", "4", "--threads", "1",
+            "--size", "tiny", "--eval-every", "1")
+    # an earlier model under --out is refused (a review lost a 200-step fine-tune to a reused --out), naming a free name
+    (tmp_path / "m-2.pt").write_bytes(b"taken")
+    kept = run("train", "smiles-lm", *tiny)
+    said = " ".join(kept.output.split())
+    assert kept.exit_code == 2 and f"{out} is an earlier run's model" in said and "(--replace)" in said, said
+    assert f"--out {tmp_path / 'm-3.pt'}" in said and "--resume" not in said   # m-2.pt is taken; nothing to resume
+    assert out.read_bytes() == b"an earlier run"
+    again = run("train", "smiles-lm", *tiny, "--replace")
     assert again.exit_code == 0, again.output
     assert "exists (an earlier run): this run replaces it" in " ".join(again.output.split())
-    # its card and log, once written, are a training run's: a new run under the name replaces them as before
-    rerun = run("train", "smiles-lm", "--data", str(series), "--out", str(out), "--max-steps", "1", "--batch-size", "4",
-                "--threads", "1", "--size", "tiny", "--eval-every", "1")
+    # its resume file alone (a run interrupted before its first checkpoint) is an earlier run's too
+    out.unlink()
+    resumable = run("train", "smiles-lm", *tiny)
+    said = " ".join(resumable.output.split())
+    assert resumable.exit_code == 2 and f"{out.with_suffix('.last.pt')} is an earlier run's resume file" in said
+    assert f"continue that run (--resume {out.with_suffix('.last.pt')})" in said
+    # its card and log, once written, are a training run's: a run told to replace them does
+    rerun = run("train", "smiles-lm", *tiny, "--replace")
     assert rerun.exit_code == 0, rerun.output
 
 
@@ -1493,7 +1509,8 @@ def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_pa
     # an earlier run's card cut short by a kill, beside its checkpoint, is that run's: replaced by a new run (a review)
     card = tmp_path / "hits.json"
     card.write_text(card.read_text()[:40])
-    assert run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common).exit_code == 0
+    assert run("train", "smiles-lm", "--data", str(series), "--out", str(tmp_path / "hits.pt"), *common,
+               "--replace").exit_code == 0
     # ... but an export written beside a trained model, under its name, is the chemist's (a review of the fix)
     kept = exported.read_text()
     exported.write_text("\nsmiles,score\nCCO,0.5\n")   # a blank line first: the export's first line written is read
@@ -1708,7 +1725,7 @@ def test_a_training_ended_by_max_minutes_says_at_which_step_and_how_to_go_on(tmp
     said = " ".join(ended.output.split())
     assert ended.exit_code == 0, ended.output
     assert re.search(r"--max-minutes ended the training at step \d+ of 500; continue with --resume", said), said
-    whole = run("train", "smiles-lm", *common, "--max-steps", "2")
+    whole = run("train", "smiles-lm", *common, "--max-steps", "2", "--replace")
     assert whole.exit_code == 0 and "--max-minutes ended" not in whole.output
 
 

@@ -512,6 +512,17 @@ def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
     assert all(9 <= s.meta["atoms"] <= 11 for s in model.sample(10, seed=6, steps=5, num_atoms=(9, 11)))
     with pytest.raises(ValueError, match="num_atoms"):
         model.sample(2, num_atoms=(8, 5))
+    # a fraction sampled graphs of its whole part, unsaid (a review); a string or three numbers are no count either
+    for bad in (12.7, "12", (8, 10, 12), (8.5, 10)):
+        with pytest.raises(ValueError, match="num_atoms is a whole number of atoms or a \\(low, high\\) pair"):
+            model.sample(2, num_atoms=bad)
+    # refused before a run is stored, and pinned as JSON holds it
+    with pytest.raises(ValueError, match="num_atoms"):
+        model.check_sample_options(num_atoms=12.7)
+    assert model.check_sample_options(num_atoms=(9, np.int64(11)))["num_atoms"] == [9, 11]
+    assert model.check_sample_options(num_atoms=np.int64(12))["num_atoms"] == 12
+    with pytest.raises(ValueError, match="the scaffold holds 9 atoms"):
+        model.check_sample_options(num_atoms=8, scaffold="c1ccc2[nH]ccc2c1")
 
 
 def test_inpaint_analogues_keep_the_seed_scaffold_with_provenance(trained):

@@ -409,3 +409,33 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     for broken in ("a\u2028b", "a\x1b[31mb"):   # a Unicode line separator, a terminal escape
         with pytest.raises(ValueError, match="on one line"):
             store.tag_run("rj", [broken])
+
+
+def test_the_diffusion_models_atom_count_is_set_from_the_command_line(tiny_checkpoint, tmp_path):
+    """The issue's "the number of atoms ... set by the user" was Python's alone (a review found no flag)."""
+    from rdkit import Chem
+
+    fixed = run("generate", "--model", "graph-diffusion", "-n", 4, "--steps", 10, "--num-atoms", 12, "--seed", 3,
+                "--name", "twelve", home=tmp_path)
+    assert fixed.exit_code == 0, fixed.output
+    ranged = run("generate", "--model", "graph-diffusion", "-n", 4, "--steps", 10, "--num-atoms", "9-11", "--seed", 3,
+                 "--name", "nine-to-eleven", home=tmp_path)
+    assert ranged.exit_code == 0, ranged.output
+    store = RunStore(tmp_path / "runs.sqlite")
+    for name, options, most in (("twelve", 12, 12), ("nine-to-eleven", [9, 11], 11)):
+        record = store.run(name)
+        assert record["params"]["sample_options"]["num_atoms"] == options
+        # the molecule kept is the graph's largest fragment: at most the count asked for
+        atoms = [Chem.MolFromSmiles(smiles).GetNumHeavyAtoms() for smiles in store.candidates(record["id"])["smiles"]]
+        assert atoms and max(atoms) <= most, atoms
+    for text, said in (("12.5", "--num-atoms 12.5: give a number of heavy atoms (12) or a range (10-14)"),
+                       ("14-10", "num_atoms must lie in 1..27 (low <= high)"),
+                       ("40", "num_atoms must lie in 1..27")):
+        refused = run("generate", "--model", "graph-diffusion", "-n", 2, "--num-atoms", text, home=tmp_path)
+        assert refused.exit_code == 2 and said in " ".join(refused.output.split()), refused.output
+    around = run("generate", "--model", "graph-diffusion", "-n", 2, "--num-atoms", 8, "--scaffold", "c1ccc2[nH]ccc2c1",
+                 home=tmp_path)
+    assert around.exit_code == 2 and "the scaffold holds 9 atoms" in " ".join(around.output.split())
+    foreign = run("generate", "--model", tiny_checkpoint, "-n", 2, "--num-atoms", 12, home=tmp_path)
+    assert foreign.exit_code == 2 and "a smiles-lm model takes no --num-atoms" in " ".join(foreign.output.split())
+    assert sorted(store.runs()["name"]) == ["nine-to-eleven", "twelve"]   # nothing refused was stored

@@ -20,7 +20,7 @@ from molgen.chem.graph import AtomVocabulary, MolGraph, graph_to_mol, has_stereo
 from molgen.chem.parse import misplaced_attachment_point
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.models.base import (Conditions, GraphModelCheckpoint, Sample, check_sample_request, normalise_targets,
-                               refuse_unknown_options, sampling_seed, warn_unread_conditions)
+                               refuse_unknown_options, sampling_seed, warn_unread_conditions, whole_number)
 from molgen.models.graph_diffusion.config import GraphDiffusionConfig
 from molgen.models.graph_diffusion.denoiser import Denoiser
 from molgen.models.graph_diffusion.noise import MarginalNoise, _masked, _sample_onehot
@@ -283,6 +283,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         if options.get("guidance") is not None and not options["guidance"] >= 0:
             raise ValueError(f"guidance must be 0 or more (0: the conditional network alone), got {options['guidance']}")
         steps = self.resolved_steps(options.get("steps"))   # pinned: the record says how many steps ran
+        if options.get("num_atoms") is not None:   # refused before a run is stored, and stored as JSON holds it
+            low, high = self._atom_range(options["num_atoms"])
+            self._check_atoms_around(scaffold, low, options["num_atoms"])
+            options["num_atoms"] = low if np.ndim(options["num_atoms"]) == 0 else [low, high]
         return {**options, "steps": steps,
                 **sampler_options(sampler, target_guidance, stochasticity, steps, step_spacing, scaffold),
                 "projection": bool(projection), "target_sizes": bool(options.get("target_sizes", True))}
@@ -459,13 +463,7 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         generator = torch.Generator().manual_seed(sampling_seed(seed))
         low, high = self._atom_range(num_atoms)
         prior = self._prior_inside(conditions.ranges) if prior_used else None
-        held = 0
-        if conditions.scaffold:   # refused as a run refuses it: one it cannot hold is no scaffold kept
-            self._check_inpaintable(conditions.scaffold)
-            held = self._scaffold(conditions.scaffold)[0].shape[0]
-            if low is not None and low <= held:   # every such graph came back as the bare scaffold, unsaid
-                raise ValueError(f"num_atoms {num_atoms}: the scaffold holds {held} atoms, so nothing grows on a graph "
-                                 f"of {low}; give at least {held + 1}")
+        held = self._check_atoms_around(conditions.scaffold, low, num_atoms)
         weights = self.size_weights(held)
         if target_sizes and self.config.label_prior and conditions.targets and not held and low is None:
             weights = self.sizes_near(conditions.targets)   # atom counts that agree with the targets (an MW above all)
@@ -559,10 +557,31 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
                              "almost nothing")
         return rows[inside]
 
+    def _check_atoms_around(self, scaffold: str | None, low: int | None, num_atoms) -> int:
+        """The atoms ``scaffold`` holds (0 without one), refused where inpainting cannot hold it or where graphs of
+        ``low`` atoms leave nothing to grow on it."""
+        if not scaffold:
+            return 0
+        self._check_inpaintable(scaffold)   # refused as a run refuses it: one it cannot hold is no scaffold kept
+        held = self._scaffold(scaffold)[0].shape[0]
+        if low is not None and low <= held:   # every such graph came back as the bare scaffold, unsaid
+            raise ValueError(f"num_atoms {num_atoms}: the scaffold holds {held} atoms, so nothing grows on a graph "
+                             f"of {low}; give at least {held + 1}")
+        return held
+
     def _atom_range(self, num_atoms) -> tuple[int | None, int | None]:
+        """``num_atoms`` (a whole number, or a (low, high) pair of them) as a range; a fraction is refused, not
+        truncated (a review: 12.7 sampled graphs of 12)."""
         if num_atoms is None:
             return None, None
-        low, high = (int(num_atoms),) * 2 if np.ndim(num_atoms) == 0 else (int(num_atoms[0]), int(num_atoms[1]))
+        try:
+            pair = (num_atoms,) * 2 if np.ndim(num_atoms) == 0 else tuple(num_atoms)
+            if len(pair) != 2:
+                raise ValueError
+            low, high = (whole_number("num_atoms", value, least=1) for value in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"num_atoms is a whole number of atoms or a (low, high) pair of them, got {num_atoms!r}") \
+                from None
         if not 1 <= low <= high <= self.config.max_atoms:
             raise ValueError(f"num_atoms must lie in 1..{self.config.max_atoms} (low <= high), got {num_atoms}")
         return low, high
