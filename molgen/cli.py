@@ -3133,6 +3133,11 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
                 where = "" if written == output else f" (written beside {output.name})"
                 error_console.print(escape(f"{written}{where} is {what}: give the output another name"), style="red")
                 raise typer.Exit(2)
+    for written in [output, *(output.with_name(output.name + suffix) for suffix in beside)]:
+        if (owner := _written_beside_another(written, output)) is not None:
+            error_console.print(escape(f"{written} is written beside {owner} (named in {owner.name}.manifest.json): "
+                                       "give the output another name"), style="red")
+            raise typer.Exit(2)
     try:
         check_writable(output)
     except FileFormatError as error:
@@ -3143,6 +3148,28 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
             error_console.print(escape(f"{written} (written beside {output.name}) is a folder: move it away or give "
                                        "the output another name"), style="red")
             raise typer.Exit(2)
+
+
+#: What molgen writes beside an output OUT: OUT.removed.csv, OUT.histogram.csv, OUT.manifest.json.
+_COMPANIONS = (".removed.csv", ".histogram.csv", ".manifest.json")
+
+
+def _written_beside_another(written: Path, output: Path) -> Path | None:
+    """The other output ``written`` was written beside, named in that output's manifest (enum.csv.removed.csv, written
+    beside enum.csv), else None; ``output``'s own are its to replace. A review wrote one augment's output over
+    another's removed rows, and that output's manifest went on naming them."""
+    import json
+
+    for suffix in _COMPANIONS:
+        owner = written.with_name(written.name.removesuffix(suffix))
+        if written.name.endswith(suffix) and owner.name and owner.resolve() != output.resolve():
+            try:
+                manifest = json.loads(owner.with_name(owner.name + ".manifest.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue   # no manifest there (or one not molgen's): nothing says the file is another output's
+            if written.name in json.dumps(manifest):
+                return owner
+    return None
 
 
 #: A kill (SIGTERM: a batch scheduler's time limit) received by an augment or latent command.

@@ -30,13 +30,14 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 
 
 # Inputs kept across pages: the forms a chemist fills in, by the prefix of their widget keys. Not kept:
-# buttons, downloads and uploads (Streamlit refuses to set them), the drawing editors (components), and
+# buttons, downloads and uploads (Streamlit refuses to set them; every uploader's key ends in _file, as a test
+# holds every page to), the drawing editors (components), and
 # inputs whose options follow what the page shows (Browse's page number, its candidate picker and table,
 # which a changed run could leave pointing at nothing). Browse's range sliders are kept: the page clamps
 # them to the run's bounds.
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
                "export": "export_", "score": "score_"}
-NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|^gen_stop|^gen_address_|download|_manifest$|^aug_(held_)?file$|^score_file$|^compare_file$|_editor|"
+NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|^gen_stop|^gen_address_|download|_manifest$|_file$|_editor|"
                       r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
 
 
@@ -61,6 +62,18 @@ def keep_page_inputs(page: str) -> None:
             if key not in st.session_state:
                 st.session_state[key] = value
     record_page_inputs(page)
+
+
+def keep_while_hidden(keys: list[str]) -> None:
+    """Streamlit forgets a widget's value in a run that does not draw it, so inputs drawn under one choice only (the
+    Push tab's targets under one method) went back to their defaults when the choice came back (a review). Called
+    before they are drawn, each run: the values they hold are noted, and a forgotten one is put back."""
+    noted = st.session_state.setdefault("_kept_while_hidden", {})
+    for key in keys:
+        if key in st.session_state:
+            noted[key] = st.session_state[key]
+        elif key in noted:
+            st.session_state[key] = noted[key]
 
 
 def record_page_inputs(page: str) -> None:

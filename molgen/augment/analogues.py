@@ -184,7 +184,8 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
               vae_checkpoint: str | None = None, diffusion_checkpoint: str | None = None,
               progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Up to ``per_seed`` analogues of each seed; returns (rows with provenance, removed rows with why). Each row
-    names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based).
+    names its seed (``seed_smiles``, canonical) and the seed's place among ``seeds`` (``seed_row``, 1-based); the
+    rows follow the seeds' order, each seed's most similar first.
 
     Args:
         seeds: the series (SMILES); invalid ones are reported, not used.
@@ -367,6 +368,10 @@ def analogues(seeds: Sequence[str], *, per_seed: int = 20, min_similarity: float
         if "seed_smiles" in frame:
             at = list(frame.columns).index("seed_smiles") + 1
             frame.insert(at, "seed_row", frame["seed_smiles"].map(seed_rows).astype("Int64"))
+    # the seeds' order, not their SMILES' alphabetical one (a review saw a series' second seed's analogues first)
+    if "seed_row" in kept:
+        kept = kept.sort_values(["seed_row", "similarity"], ascending=[True, False], kind="stable",
+                                na_position="last").reset_index(drop=True)
     return kept, removed
 
 

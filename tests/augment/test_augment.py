@@ -345,6 +345,9 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
     assert keeps_seed_scaffold(["CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"],
                                ["NCC1CN(c2ccc(N3CCOCC3)cc2)C(=O)O1"]).tolist() == [True]
     assert kept["keeps_seed_scaffold"].notna().all()
+    # the seeds' order (a review saw a series' second seed first, its SMILES sorting first), the most similar first
+    assert kept["seed_row"].is_monotonic_increasing and kept["seed_row"].nunique() > 1
+    assert all(group["similarity"].is_monotonic_decreasing for _, group in kept.groupby("seed_row"))
     # what the per-seed cap leaves out is listed, the least similar, with why: no sampled molecule goes unaccounted
     capped, capped_out = analogues(series[:3], per_seed=1, min_similarity=0.35, max_similarity=0.9, samples_per_seed=60,
                                    seed=1)
@@ -980,6 +983,29 @@ def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and
         kept = CliRunner().invoke(app, ["augment", "enumerate", str(given), "-o", str(given.with_name(
             given.name.removesuffix(".histogram.csv"))), "-k", "2"], catch_exceptions=False)
         assert kept.exit_code == 0 and given.exists() and "an earlier run's" not in kept.output
+
+
+def test_an_output_named_as_another_outputs_report_is_refused(tmp_path):
+    """A review: `-o enum.csv.removed.csv` replaced enum.csv's removed rows with another table, and enum.csv's
+    manifest went on naming them as its own."""
+    source = tmp_path / "in.smi"
+    source.write_text("CCOc1ccccc1NC(C)=O\nc1ccc2ncccc2c1\n")
+    first = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "enum.csv"), "-k", "3"],
+                               catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    removed = tmp_path / "enum.csv.removed.csv"
+    before = removed.read_bytes()
+    for command in (["augment", "enumerate", str(source), "-o", str(removed), "-k", "2"],
+                    ["score", str(source), "-o", str(removed)]):
+        refused = CliRunner().invoke(app, command)
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2 and f"{removed} is written beside {tmp_path / 'enum.csv'} (named in " \
+            "enum.csv.manifest.json): give the output another name" in said, said
+    assert removed.read_bytes() == before
+    # the output itself run again replaces its own reports, as before
+    again = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "enum.csv"), "-k", "2"],
+                               catch_exceptions=False)
+    assert again.exit_code == 0 and "existed and" in again.output
 
 
 def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():

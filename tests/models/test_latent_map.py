@@ -84,3 +84,19 @@ def test_sets_are_named_apart_cut_to_each_and_an_empty_one_said():
     same, _ = gather([MapSource("x", "x", pd.DataFrame({"smiles": ["C"]})),
                       MapSource("x", "x", pd.DataFrame({"smiles": ["N"]}))], each=5)
     assert same["source"].tolist() == ["x (1)", "x (2)"]
+
+
+def test_a_point_is_named_by_its_compounds_id_name_or_rank():
+    """A review: a file's compounds keyed by id (Q1..Q9) were each named only "quin" under the map."""
+    from molgen.models.graph_vae.latent_map import point_name
+
+    def named(**row) -> str:
+        return point_name(pd.Series({"source": "quin", **row}))
+
+    assert named(id="Q5", pIC50=7.1) == "quin Q5"
+    assert named(**{"Compound ID": "CHEMBL25"}) == "quin CHEMBL25"   # a column named in any case, spaced
+    assert named(name=101, id="Q5") == "quin 101"                     # a name first, a compound number too
+    assert named(name=float("nan"), id="Q5") == "quin Q5"             # an empty name gives way to the id
+    assert named(rank=np.int64(3), score=0.8) == "quin rank 3"
+    assert named(rank="B") == "quin rank B"
+    assert named(pIC50=7.1) == "quin"

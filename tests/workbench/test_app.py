@@ -174,3 +174,36 @@ def test_a_browse_view_opened_from_a_link_is_kept_after_a_visit_to_another_page(
     at.switch_page("views/browse.py").run()
     assert not at.exception
     assert at.selectbox(key="browse_sort").value == "qed" and at.selectbox(key="browse_page_size").value == 24
+
+
+def test_the_latent_form_survives_a_visit_to_another_page():
+    """A review: the Map tab's empty file uploader was kept as a form input and put back, which Streamlit refuses:
+    the page raised on the way back, and the pasted molecules and "from each" were lost."""
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    at.switch_page("views/latent.py").run()
+    at.text_area(key="latent_map_pasted").set_value("CCO ethanol\nc1ccccc1O phenol\nCC(=O)Nc1ccc(O)cc1").run()
+    at.number_input(key="latent_map_each").set_value(100).run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/latent.py").run()
+    assert not at.exception
+    assert at.text_area(key="latent_map_pasted").value == "CCO ethanol\nc1ccccc1O phenol\nCC(=O)Nc1ccc(O)cc1"
+    assert at.number_input(key="latent_map_each").value == 100
+
+
+def test_no_upload_button_or_download_is_kept_as_a_form_input():
+    """Streamlit refuses a value set for a file uploader, a button or a download: every such widget of a page whose
+    inputs are kept (workbench.common.KEPT_INPUTS) must match NOT_KEPT, or coming back to the page raises."""
+    import ast
+
+    from workbench.common import KEPT_INPUTS, NOT_KEPT
+
+    refused_widgets = ("file_uploader", "button", "download_button", "form_submit_button")
+    keys = []
+    for path in sorted(APP.parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in refused_widgets:
+                keys += [(path.name, kw.value.value) for kw in node.keywords
+                         if kw.arg == "key" and isinstance(kw.value, ast.Constant)]
+    assert ("latent.py", "latent_map_file") in keys and len(keys) > 20
+    kept = [(name, key) for name, key in keys if key.startswith(tuple(KEPT_INPUTS.values())) and not NOT_KEPT.search(key)]
+    assert not kept

@@ -727,6 +727,27 @@ def test_compare_shows_our_models_beside_published_baselines(stored_run):
     assert at.dataframe[0].proto.placeholder == "—"   # a metric a paper did not publish reads as a dash, not None
 
 
+def test_the_push_targets_survive_a_switch_of_method():
+    """A review: TPSA ticked and set under Random search was unticked, and its slider back at its default, after a
+    look at Gradient steps (whose widgets are others: Streamlit forgets a widget a run does not draw)."""
+    at = page("latent")
+    RANDOM, GRADIENT = (next(o for o in at.radio(key="latent_push_method").options if o.startswith(start))
+                        for start in ("Random search", "Gradient steps"))
+    at.radio(key="latent_push_method").set_value(RANDOM).run()
+    at.checkbox(key="latent_use_tpsa").check().run()
+    at.slider(key="latent_target_tpsa").set_value(60.0).run()
+    at.slider(key="latent_search_decodings").set_value(64).run()
+    at.radio(key="latent_push_method").set_value(GRADIENT).run()
+    assert not at.exception
+    at.slider(key="latent_push_steps").set_value(30).run()
+    at.radio(key="latent_push_method").set_value(RANDOM).run()
+    assert not at.exception
+    assert at.checkbox(key="latent_use_tpsa").value and at.slider(key="latent_target_tpsa").value == 60.0
+    assert at.slider(key="latent_search_decodings").value == 64
+    at.radio(key="latent_push_method").set_value(GRADIENT).run()
+    assert at.slider(key="latent_push_steps").value == 30
+
+
 def test_latent_page_with_a_graph_vae(tmp_path):
     """The Latent page driven with a small graph VAE (the page picks up the shipped one the same way)."""
     from molgen.data.registry import load_smiles
@@ -1652,6 +1673,11 @@ def test_augment_holds_out_an_uploaded_file_and_removes_rows_hitting_the_alerts_
     assert all("brenk" in r for r in by_seed["BrCc1ccccc1"])
     assert manifest["guard"]["alerts"] == ["brenk"] and manifest["augment"]["settings"]["alerts"] == ["brenk"]
     assert [held["name"] for held in manifest["guard"]["held_out"]] == ["assay_test.csv"]
+    # a held-out file with a line that is no molecule is refused, and not said to be held out (a review saw both)
+    _upload(at, "aug_held", "held.csv", "smiles\nCCO\nC1CC(\nc1ccccc1O\n")
+    at.run()
+    assert any("1 of 3 entries is not a valid molecule" in shown(e) for e in at.error), [e.value for e in at.error]
+    assert not any("Holding out" in shown(c) for c in at.caption) and at.button(key="aug_go").disabled
 
 
 def test_the_augment_pages_files_are_the_command_lines_byte_for_byte(tmp_path):

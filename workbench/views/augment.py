@@ -125,7 +125,9 @@ if held_upload is not None:   # read whatever the method, so that its column cho
     elif not merging:
         molecules = held_frame["smiles"].fillna("").astype(str).tolist()
         typed_held_out.append(held_out_file(*held_file, molecules, places_of(held_frame)))
-        st.caption(plain(f"Holding out the {len(molecules):,} molecules of {held_upload[0]} too, in any spelling or form."))
+        if not typed_held_out[-1].unreadable:   # else refused below: no claim that it holds them out (a review)
+            st.caption(plain(f"Holding out the {len(molecules):,} molecules of {held_upload[0]} too, in any spelling "
+                             "or form."))
 for reference in typed_held_out:   # a typo in a test compound would leave it unguarded, unseen
     try:
         reference.require_readable()

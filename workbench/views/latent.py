@@ -10,8 +10,8 @@ from molgen.data.files import csv_text, stem_of
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
-from workbench.common import (KEY_SCORES, depict, kept_upload, load_model, plain, read_upload, run_labels,
-                              say_load_warnings, show_svg, smiles_field, store)
+from workbench.common import (KEY_SCORES, depict, keep_while_hidden, kept_upload, load_model, plain, read_upload,
+                              run_labels, say_load_warnings, show_svg, smiles_field, store)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -25,7 +25,8 @@ if path is None:
 
 from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
-from molgen.models.graph_vae.latent_map import MAP_MOLECULES, MAP_PROPERTIES, MapSource, gather, latent_map  # noqa: E402
+from molgen.models.graph_vae.latent_map import (MAP_MOLECULES, MAP_PROPERTIES, MapSource, gather,  # noqa: E402
+                                                latent_map, point_name)
 
 try:
     model = load_model(str(path))
@@ -218,6 +219,9 @@ with push_tab:
         start_push = molecule_to_encode(start_push, push_ok, "the start")
         targets = {}
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
+        keep_while_hidden([f"latent_{kind}_{name}" for name in dict.fromkeys([*SEARCH_TARGETS, *model.config.properties])
+                           for kind in ("use", "target")]
+                          + ["latent_search_decodings", "latent_search_radius", "latent_push_steps"])
         for name in names:
             low, high, default = SEARCH_TARGETS.get(name, (-10.0, 10.0, 0.0))
             label = KEY_SCORES.get(name, name)
@@ -235,6 +239,8 @@ with push_tab:
         settings = {"decodings": decodings, "radius": reach} if method in SEARCHES else {"steps": n_steps}
         inputs = {"model": str(path), "method": method, "start": start_push, "targets": targets, **settings,
                   "refine": refine_steps}
+        if not targets:   # the button is greyed out: said why (a review)
+            st.caption("Tick at least one target to push towards.")
         if st.button("Push", disabled=not (start_push and targets), key="latent_go_push"):
             try:
                 if method in SEARCHES:
@@ -307,20 +313,6 @@ def map_sources(run_ids: list[str], upload_frame: pd.DataFrame | None, upload_na
     return sources
 
 
-def point_name(row: pd.Series) -> str:
-    """How a point of the map is named under its drawing: its set, and its name in a file or its rank in a run."""
-    name = row.get("name")
-    if name is not None and pd.notna(name) and str(name).strip():   # a compound number (101) is a name too
-        return f"{row['source']} {name}"
-    rank = row.get("rank")
-    # a run's rank (numpy's int64 too); a file's own rank may be text (A, B, C), shown as it is
-    if pd.api.types.is_number(rank) and not isinstance(rank, bool) and pd.notna(rank):
-        return f"{row['source']} rank {rank:.0f}"
-    if rank is not None and pd.notna(rank) and str(rank).strip():
-        return f"{row['source']} rank {rank}"
-    return str(row["source"])
-
-
 def draw_map(shown_map, colour: str, drawing: int) -> list[int]:
     """The map as a scatter chart coloured by ``colour`` (a point without a value grey, not hidden), a molecule's
     structure named on hover; the rows of the points clicked (shift-click for several). ``drawing`` numbers the map,
@@ -330,7 +322,8 @@ def draw_map(shown_map, colour: str, drawing: int) -> list[int]:
     table = shown_map.table
     # the chart's own columns, apart from the file's: a column named "row", or "IC50 [nM]" (read by Vega-Lite as
     # a nested field), would break it
-    points = pd.DataFrame({"map_row": range(len(table)), "source": table["source"], "smiles": table["encoded"],
+    points = pd.DataFrame({"map_row": range(len(table)), "molecule": [point_name(row) for _, row in table.iterrows()],
+                           "smiles": table["encoded"],
                            "pc_1": table["pc_1"], "pc_2": table["pc_2"], "colour_value": table[colour],
                            **{name: table[name] for name in MAP_PROPERTIES}})[table["pc_1"].notna().to_numpy()]
     first, second = shown_map.explained
@@ -344,7 +337,7 @@ def draw_map(shown_map, colour: str, drawing: int) -> list[int]:
         x=alt.X("pc_1:Q", title=f"principal component 1 ({first:.0%} of the variance)"),
         y=alt.Y("pc_2:Q", title=f"principal component 2 ({second:.0%} of the variance)"),
         color=coloured,
-        tooltip=["source", "smiles", *([alt.Tooltip("colour_value:Q", title=title, format=".3g")] if quantitative
+        tooltip=["molecule", "smiles", *([alt.Tooltip("colour_value:Q", title=title, format=".3g")] if quantitative
                                        and colour not in MAP_PROPERTIES else []),
                  *[alt.Tooltip(f"{name}:Q", format=".2f") for name in MAP_PROPERTIES]],
     ).add_params(picked).configure_scale(invalid={"color": {"value": "lightgray"}})

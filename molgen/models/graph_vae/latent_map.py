@@ -16,7 +16,7 @@ import pandas as pd
 
 from molgen.chem.graph import has_stereo
 from molgen.chem.parse import parse_smiles
-from molgen.data.files import input_name
+from molgen.data.files import SDF_TITLE_COLUMNS, input_name
 from molgen.models.graph_vae import latent
 from molgen.models.graph_vae.latent_tables import encoded_form
 
@@ -55,6 +55,24 @@ class MapSource:
         """A stored run's ranked molecules (``ranked``, best first), named by the run, told apart by its id."""
         return cls(record["name"], f"{record['name']} ({record['id']})", pd.DataFrame(
             {"smiles": ranked["smiles"], "rank": ranked["rank"], "score": ranked["score"]}), "ranked molecules")
+
+
+def point_name(row: pd.Series) -> str:
+    """How a point of the map is named: its set, and the compound's name or id in a file (the first of the columns an
+    SDF title is taken from, in any case: a review saw "quin" for every compound of a series keyed by id), a pasted
+    line's name, or a molecule's rank in a run."""
+    columns = {str(column).strip().lower().replace(" ", "_"): column for column in row.index}
+    for wanted in SDF_TITLE_COLUMNS:   # a compound number (101) is a name too
+        value = row.get(columns[wanted]) if wanted in columns else None
+        if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip():
+            return f"{row['source']} {value}"
+    rank = row.get("rank")
+    # a run's rank (numpy's int64 too); a file's own rank may be text (A, B, C), shown as it is
+    if pd.api.types.is_number(rank) and not isinstance(rank, bool) and pd.notna(rank):
+        return f"{row['source']} rank {rank:.0f}"
+    if rank is not None and pd.notna(rank) and str(rank).strip():
+        return f"{row['source']} rank {rank}"
+    return str(row["source"])
 
 
 def gather(sources: list[MapSource], each: int) -> tuple[pd.DataFrame, list[str]]:
