@@ -453,3 +453,13 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
     result = invoke("map", vendor, "--smiles-column", "Structure_3D", "-o", tmp_path / "w.csv")
     assert result.exit_code == 2 and "has no column Structure_3D (--smiles-column), and" in " ".join(
         result.output.split())
+
+
+def test_a_decoded_molecule_failing_a_hard_filter_is_named_as_failing_it():
+    """A review: an analogue with an N(F)F group, which the drug-like profile's hard filters score 0, read only
+    "4 alerts" beside the flags to look at."""
+    from molgen.models.graph_vae.latent_tables import described, with_properties
+
+    table = described(("Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(N(F)F)cc2)cc1", "CC(=O)Nc1ccc(O)cc1"))
+    assert table["failed_filters"].tolist() == ["halogen_donors", ""]
+    assert "failed_filters" in with_properties(pd.DataFrame({"smiles": []}))

@@ -51,6 +51,10 @@ def test_each_molecule_lies_where_the_encoder_puts_it_and_every_row_keeps_its_pl
 def test_a_map_refuses_too_few_molecules_and_too_many(vae):
     with pytest.raises(ValueError, match="at least 3 molecules the model encodes; 2 of the 3 given are"):
         latent_map(vae, pd.DataFrame({"smiles": ["CCO", "CCN", "C1CC("]}))
+    with pytest.raises(ValueError, match="at least 3 molecules the model encodes; 1 was given, 1 encoded$"):
+        latent_map(vae, pd.DataFrame({"smiles": ["CCO"]}))   # "1 of the 1 given are" (a review)
+    with pytest.raises(ValueError, match="at least 3 molecules the model encodes; 1 of the 4 given is"):
+        latent_map(vae, pd.DataFrame({"smiles": ["CCO", "C1CC(", "C1CC(", "[Si]"]}))
     with pytest.raises(ValueError, match=f"at most {MAP_MOLECULES:,} molecules"):
         latent_map(vae, pd.DataFrame({"smiles": ["CCO"] * (MAP_MOLECULES + 1)}))
 

@@ -727,6 +727,24 @@ def test_compare_shows_our_models_beside_published_baselines(stored_run):
     assert at.dataframe[0].proto.placeholder == "—"   # a metric a paper did not publish reads as a dash, not None
 
 
+def test_each_models_decoding_fields_survive_a_look_at_another_model():
+    """Streamlit forgets a widget a run does not draw: a guidance set for graph diffusion was back at 0, and the
+    LSTM's temperature at 1, after a look at another model."""
+    at = page("generate")
+    labels = at.selectbox(key="gen_model").options
+    lstm, diffusion = (next(label for label in labels if label.startswith(name))
+                       for name in ("smiles-lm-lstm", "graph-diffusion"))
+    at.selectbox(key="gen_model").set_value(lstm).run()
+    at.slider(key="gen_temperature").set_value(0.7).run()
+    at.selectbox(key="gen_model").set_value(diffusion).run()
+    at.slider(key="gen_guidance").set_value(0.5).run()
+    at.selectbox(key="gen_sampler").set_value("ancestral").run()
+    at.selectbox(key="gen_model").set_value(lstm).run()
+    assert not at.exception and at.slider(key="gen_temperature").value == 0.7
+    at.selectbox(key="gen_model").set_value(diffusion).run()
+    assert at.slider(key="gen_guidance").value == 0.5 and at.selectbox(key="gen_sampler").value == "ancestral"
+
+
 def test_the_push_targets_survive_a_switch_of_method():
     """A review: TPSA ticked and set under Random search was unticked, and its slider back at its default, after a
     look at Gradient steps (whose widgets are others: Streamlit forgets a widget a run does not draw)."""

@@ -19,11 +19,16 @@ from molgen.runs.store import AmbiguousRun, ranked_count
 from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, without_shortfall_warning
 
 from molgen.scoring.properties import tolerance
-from workbench.common import (CONTINUABLE, checked_number, load_model, model_choices, molecule_editor, on_this_page,
-                              plain, profile_editor, run_labels, run_notes_of, say_load_warnings, smiles_field,
-                              status_shown, store)
+from workbench.common import (CONTINUABLE, checked_number, keep_while_hidden, load_model, model_choices,
+                              molecule_editor, on_this_page, plain, profile_editor, run_labels, run_notes_of,
+                              say_load_warnings, smiles_field, status_shown, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
+
+#: The Decoding fields of one family (or one decoding) only, by widget key.
+FAMILY_FIELDS = ("gen_decoding", "gen_candidates", "gen_temperature", "gen_temperature_most_likely", "gen_strategy",
+                 "gen_beam_width", "gen_top_k", "gen_top_p", "gen_bf16", "gen_steps", "gen_guidance", "gen_sampler",
+                 "gen_target_guidance", "gen_stochasticity", "gen_step_spacing", "gen_projection")
 
 # a shortfall is said on the page with what continues the run, not as a Python warning in the server's log
 generate, resume = without_shortfall_warning(generate_run), without_shortfall_warning(resume_run)
@@ -163,6 +168,9 @@ with left:
         st.warning(f"A budget of {int(max_samples):,} is below the {int(n):,} molecules asked for: the run will stop "
                    "short, and can be continued with a larger budget.")
     options: dict = {}
+    # each family's own fields: kept while another family's model is chosen (Streamlit forgot them: a guidance set
+    # for graph diffusion was back at 0 after a look at the LSTM)
+    keep_while_hidden(list(FAMILY_FIELDS))
     with st.expander("Decoding"):
         if model.family == "graph-vae":
             options["decoding"] = st.selectbox(

@@ -101,9 +101,10 @@ def with_properties(table: pd.DataFrame) -> pd.DataFrame:
     return latent_tables.with_properties(table, _described)
 
 
-def alert_flag(count: int) -> str:
-    """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them)."""
-    return f", {count} alert{'s' * (count != 1)}" if count else ""
+def alert_flag(count: int, failed: str = "") -> str:
+    """A grid caption's note of a molecule's alerts: ', N alerts' (the table and the download name them), and the
+    hard filters it fails, which the drug-like profile scores 0 (Score and Augment remove such a molecule)."""
+    return (f", {count} alert{'s' * (count != 1)}" if count else "") + (f"; fails {failed}" if failed else "")
 
 
 def download(table: pd.DataFrame, name: str, key: str) -> None:
@@ -150,7 +151,8 @@ with interpolate_tab:
                              f"({latent_tables.why_not_back(model, ends, 'more encoding steps')})."))
         stereo_note(start_met, end_met)
         path_table = with_properties(path_table)
-        grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts)}") for r in path_table.itertuples()])
+        grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts, r.failed_filters)}")
+              for r in path_table.itertuples()])
         download(path_table, "interpolation", "latent_download_interpolate")
 
 with analogues_tab:
@@ -190,8 +192,8 @@ with analogues_tab:
                     "radius to reach other molecules.")
         else:
             found_table = with_properties(latent_tables.analogue_table(result["found"]))
-            grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}{alert_flag(r.alerts)}")
-                  for r in found_table.itertuples()])
+            grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}"
+                             f"{alert_flag(r.alerts, r.failed_filters)}") for r in found_table.itertuples()])
             download(found_table, "analogues", "latent_download_analogues")
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
@@ -291,7 +293,8 @@ with push_tab:
                 st.caption(f"{int(found['met'].sum())} of the {len(found)} molecules met on the way (the start's "
                            f"own decoding, step 0, apart) meet every target within its tolerance. {GAP_CAPTION}")
                 grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
-            download(table, "push", "latent_download_push")
+            # a random, Bayesian and gradient result hold other columns: named apart
+            download(table, f"push-{SEARCHES.get(used['method'], 'gradient')}", "latent_download_push")
 
 
 MAP_COLOURS = {"source": "Set", **{name: KEY_SCORES.get(name, name) for name in MAP_PROPERTIES}}

@@ -130,8 +130,10 @@ def latent_map(model, molecules: pd.DataFrame, *, chunk: int = 256, progress=Non
         stereo += has_stereo(parse_smiles(encoded[i]).mol)
     rows = [i for i, text in enumerate(encoded) if text]
     if len(rows) < 3:
-        raise ValueError(f"a map needs at least 3 molecules the model encodes; {len(rows)} of the {len(given)} given "
-                         "are" + (f" (e.g. {reasons[next(i for i, r in enumerate(reasons) if r)]})" if any(reasons) else ""))
+        encodable = (f"{len(rows)} of the {len(given)} given {'is' if len(rows) == 1 else 'are'}" if len(given) >= 3
+                     else f"{len(given)} {'was' if len(given) == 1 else 'were'} given, {len(rows)} encoded")
+        raise ValueError(f"a map needs at least 3 molecules the model encodes; {encodable}"
+                         + (f" (e.g. {reasons[next(i for i, r in enumerate(reasons) if r)]})" if any(reasons) else ""))
     points = np.zeros((len(rows), model.config.latent_dim), dtype=np.float32)
     for first in range(0, len(rows), chunk):
         part = rows[first:first + chunk]
