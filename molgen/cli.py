@@ -568,7 +568,7 @@ def _file_in_the_way(folder: Path) -> Path | None:
     """The file at ``folder`` or at the nearest of its parents that exists, where one is a file: the folder cannot
     be made there."""
     for path in (folder, *folder.parents):
-        if path.exists():
+        if path.exists() or path.is_symlink():   # a link to nothing counts: mkdir fails on it
             return None if path.is_dir() else path
     return None
 
@@ -791,8 +791,11 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         error_console.print(escape(refusal), style="red")
         raise typer.Exit(2)
     if new_run and earlier:
-        console.print(escape(f"{out} exists (an earlier run): this run replaces it, with its card and log (--replace)"),
-                      style="yellow")
+        console.print(escape(f"{earlier[0]} exists (an earlier run): this run replaces it, with its card and log "
+                             "(--replace)"), style="yellow")
+    elif replace and not new_run:   # a fresh start was perhaps meant: it would need --resume left out
+        console.print(escape(f"--replace: nothing is replaced; --resume {resume} continues that run (leave --resume "
+                             "out to start it afresh)"), style="yellow")
     return out
 
 
@@ -2197,7 +2200,7 @@ def _default_sampler_again(record: dict, settings: dict, typed: dict) -> str | N
 
 #: generate's options whose API names differ from their flags, for errors the API raises (molgen.runs.generate,
 #: the samplers); one-word names (steps, temperature) read the same either way and are common words in messages
-GENERATE_OPTIONS = ("chunk_size", "max_samples", "top_k", "top_p", "target_guidance", "step_spacing")
+GENERATE_OPTIONS = ("chunk_size", "max_samples", "top_k", "top_p", "target_guidance", "step_spacing", "num_atoms")
 
 
 def _carried_options_refused(ctx: typer.Context, settings: dict, error: Exception) -> list[str]:
@@ -3134,9 +3137,8 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
                 error_console.print(escape(f"{written}{where} is {what}: give the output another name"), style="red")
                 raise typer.Exit(2)
     for written in [output, *(output.with_name(output.name + suffix) for suffix in beside)]:
-        if (owner := _written_beside_another(written, output)) is not None:
-            error_console.print(escape(f"{written} is written beside {owner} (named in {owner.name}.manifest.json): "
-                                       "give the output another name"), style="red")
+        if (why := _another_outputs(written, output)) is not None:
+            error_console.print(escape(f"{why}: give the output another name"), style="red")
             raise typer.Exit(2)
     try:
         check_writable(output)
@@ -3154,21 +3156,38 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
 _COMPANIONS = (".removed.csv", ".histogram.csv", ".manifest.json")
 
 
-def _written_beside_another(written: Path, output: Path) -> Path | None:
-    """The other output ``written`` was written beside, named in that output's manifest (enum.csv.removed.csv, written
-    beside enum.csv), else None; ``output``'s own are its to replace. A review wrote one augment's output over
-    another's removed rows, and that output's manifest went on naming them."""
+def _outputs_named_in(manifest_path: Path) -> set[str]:
+    """The file names a molgen manifest lists under its ``output`` (the output, its report, histogram, ...); none
+    where there is no such manifest."""
     import json
 
+    try:
+        output = json.loads(manifest_path.read_text(encoding="utf-8")).get("output")
+    except (OSError, ValueError, AttributeError):
+        return set()   # no manifest there, or none of molgen's
+
+    def strings(value) -> set[str]:
+        if isinstance(value, dict):
+            return set().union(*map(strings, value.values())) if value else set()
+        if isinstance(value, list):
+            return set().union(*map(strings, value)) if value else set()
+        return {value} if isinstance(value, str) else set()
+    return strings(output)
+
+
+def _another_outputs(written: Path, output: Path) -> str | None:
+    """Why ``written`` (``output`` or a file written beside it) is another output's file, else None: a report written
+    beside another output, named in that output's manifest (enum.csv.removed.csv, beside enum.csv), or a file beside
+    ``output`` that is an output of its own, with its manifest (q.csv.removed.csv, scored by `molgen score`).
+    ``output``'s own are its to replace. A review wrote one augment's output over another's removed rows, and that
+    output's manifest went on naming them; a review of the fix found the other way round."""
+    if written != output and written.name in _outputs_named_in(written.with_name(written.name + ".manifest.json")):
+        return f"{written} (written beside {output.name}) is an output of its own, with {written.name}.manifest.json"
     for suffix in _COMPANIONS:
         owner = written.with_name(written.name.removesuffix(suffix))
-        if written.name.endswith(suffix) and owner.name and owner.resolve() != output.resolve():
-            try:
-                manifest = json.loads(owner.with_name(owner.name + ".manifest.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue   # no manifest there (or one not molgen's): nothing says the file is another output's
-            if written.name in json.dumps(manifest):
-                return owner
+        if written.name.endswith(suffix) and owner.name and owner.resolve() != output.resolve() and owner.exists() \
+                and written.name in _outputs_named_in(owner.with_name(owner.name + ".manifest.json")):
+            return f"{written} is written beside {owner} (named in {owner.name}.manifest.json)"
     return None
 
 

@@ -1263,6 +1263,8 @@ def test_evaluate_refuses_what_it_cannot_use_before_computing_anything(tmp_path)
     # --plots naming a file (or a folder under one) crashed after the metrics were computed (a review)
     assert f"--plots {samples}: {samples} is a file" in refused("--train", "none", "--plots", str(samples))
     assert f"{samples} is a file" in refused("--train", "none", "--plots", str(samples / "plots"))
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")   # a link to nothing: mkdir fails on it too
+    assert f"{tmp_path / 'dangling'} is a file" in refused("--train", "none", "--plots", str(tmp_path / "dangling"))
 
 
 def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
@@ -1479,9 +1481,10 @@ def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoi
     said = " ".join(resumable.output.split())
     assert resumable.exit_code == 2 and f"{out.with_suffix('.last.pt')} is an earlier run's resume file" in said
     assert f"continue that run (--resume {out.with_suffix('.last.pt')})" in said
-    # its card and log, once written, are a training run's: a run told to replace them does
+    # its card and log, once written, are a training run's: a run told to replace them does, naming what is there
     rerun = run("train", "smiles-lm", *tiny, "--replace")
     assert rerun.exit_code == 0, rerun.output
+    assert f"{out.with_suffix('.last.pt')} exists (an earlier run): this run replaces it" in " ".join(rerun.output.split())
 
 
 def test_training_refuses_to_write_its_card_and_log_over_a_chemists_files(tmp_path):

@@ -1006,6 +1006,25 @@ def test_an_output_named_as_another_outputs_report_is_refused(tmp_path):
     again = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "enum.csv"), "-k", "2"],
                                catch_exceptions=False)
     assert again.exit_code == 0 and "existed and" in again.output
+    # a name the manifest writes escaped in JSON (é as \u00e9) is found too (a review of the fix)
+    accented = tmp_path / "é.csv"
+    assert CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(accented), "-k", "2"]).exit_code == 0
+    refused = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", f"{accented}.removed.csv", "-k", "2"])
+    assert refused.exit_code == 2 and "give the output another name" in refused.output
+    # the other way round: an output whose report would be written over another output of that name, with its
+    # manifest (a review of the fix)
+    own = tmp_path / "q.csv.removed.csv"
+    assert CliRunner().invoke(app, ["score", str(source), "-o", str(own)]).exit_code == 0
+    kept = own.read_bytes()
+    over = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "q.csv"), "-k", "2"])
+    said = " ".join(over.output.split())
+    assert over.exit_code == 2 and f"{own} (written beside q.csv) is an output of its own, with " \
+        "q.csv.removed.csv.manifest.json: give the output another name" in said, said
+    assert own.read_bytes() == kept
+    # a manifest left by an output since deleted names no output there now
+    for gone in (tmp_path / "enum.csv", removed):
+        gone.unlink()
+    assert CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(removed), "-k", "2"]).exit_code == 0
 
 
 def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():

@@ -521,6 +521,9 @@ def test_the_number_of_atoms_can_be_fixed_or_ranged(trained):
         model.check_sample_options(num_atoms=12.7)
     assert model.check_sample_options(num_atoms=(9, np.int64(11)))["num_atoms"] == [9, 11]
     assert model.check_sample_options(num_atoms=np.int64(12))["num_atoms"] == 12
+    # a whole float is its count: a run stored with 12.0 resumed as failed (a review of the fix)
+    assert model.check_sample_options(num_atoms=12.0)["num_atoms"] == 12
+    assert {s.meta["atoms"] for s in model.sample(3, seed=6, steps=5, num_atoms=(12.0, 12))} == {12}
     with pytest.raises(ValueError, match="the scaffold holds 9 atoms"):
         model.check_sample_options(num_atoms=8, scaffold="c1ccc2[nH]ccc2c1")
 

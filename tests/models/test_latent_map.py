@@ -104,3 +104,8 @@ def test_a_point_is_named_by_its_compounds_id_name_or_rank():
     assert named(rank=np.int64(3), score=0.8) == "quin rank 3"
     assert named(rank="B") == "quin rank B"
     assert named(pIC50=7.1) == "quin"
+    # a file's Int64 id column holds pd.NA where blank, and a run's rows on the same map NA too (a review saw "<NA>")
+    assert named(id=pd.NA, rank=3) == "quin rank 3" and named(name=None, id=pd.NA) == "quin"
+    ids = pd.DataFrame({"source": ["quin", "quin", "run"], "id": pd.array([101, None, None], dtype="Int64"),
+                        "rank": [None, None, 2]})
+    assert [point_name(row) for _, row in ids.iterrows()] == ["quin 101", "quin", "run rank 2"]

@@ -429,8 +429,9 @@ def test_the_diffusion_models_atom_count_is_set_from_the_command_line(tiny_check
         atoms = [Chem.MolFromSmiles(smiles).GetNumHeavyAtoms() for smiles in store.candidates(record["id"])["smiles"]]
         assert atoms and max(atoms) <= most, atoms
     for text, said in (("12.5", "--num-atoms 12.5: give a number of heavy atoms (12) or a range (10-14)"),
-                       ("14-10", "num_atoms must lie in 1..27 (low <= high)"),
-                       ("40", "num_atoms must lie in 1..27")):
+                       ("14-10", "--num-atoms must lie in 1..27 (low <= high)"),   # named as the flag (a review)
+                       ("0", "--num-atoms must lie in 1..27"),
+                       ("40", "--num-atoms must lie in 1..27")):
         refused = run("generate", "--model", "graph-diffusion", "-n", 2, "--num-atoms", text, home=tmp_path)
         assert refused.exit_code == 2 and said in " ".join(refused.output.split()), refused.output
     around = run("generate", "--model", "graph-diffusion", "-n", 2, "--num-atoms", 8, "--scaffold", "c1ccc2[nH]ccc2c1",

@@ -578,7 +578,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             pair = (num_atoms,) * 2 if np.ndim(num_atoms) == 0 else tuple(num_atoms)
             if len(pair) != 2:
                 raise ValueError
-            low, high = (whole_number("num_atoms", value, least=1) for value in pair)
+            # 12.0 is 12 (a run stored so resumes as it started); 12.7 is no count of atoms; 0 or -3 are whole,
+            # refused by the range below
+            low, high = (whole_number("num_atoms", int(value) if isinstance(value, (float, np.floating))
+                                      and float(value).is_integer() else value, least=-2 ** 63) for value in pair)
         except (TypeError, ValueError):
             raise ValueError(f"num_atoms is a whole number of atoms or a (low, high) pair of them, got {num_atoms!r}") \
                 from None

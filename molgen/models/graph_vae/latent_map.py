@@ -64,7 +64,8 @@ def point_name(row: pd.Series) -> str:
     columns = {str(column).strip().lower().replace(" ", "_"): column for column in row.index}
     for wanted in SDF_TITLE_COLUMNS:   # a compound number (101) is a name too
         value = row.get(columns[wanted]) if wanted in columns else None
-        if value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip():
+        # pd.isna: an Int64 id column's blank is pd.NA, another set's rows on the map NaN (a review saw "<NA>")
+        if value is not None and not (np.ndim(value) == 0 and pd.isna(value)) and str(value).strip():
             return f"{row['source']} {value}"
     rank = row.get("rank")
     # a run's rank (numpy's int64 too); a file's own rank may be text (A, B, C), shown as it is
