@@ -3157,13 +3157,15 @@ _COMPANIONS = (".removed.csv", ".histogram.csv", ".manifest.json")
 
 
 def _outputs_named_in(manifest_path: Path) -> set[str]:
-    """The file names a molgen manifest lists under its ``output`` (the output, its report, histogram, ...); none
-    where there is no such manifest."""
+    """The file names a molgen manifest lists under its ``output`` (the output, its report, histogram, ...) or its
+    ``export``; none where there is no such manifest."""
     import json
 
     try:
-        output = json.loads(manifest_path.read_text(encoding="utf-8")).get("output")
-    except (OSError, ValueError, AttributeError):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        # an augment's, a score's or a latent command's output; an export's file (molgen export)
+        output = [manifest.get("output"), manifest.get("export")]
+    except (OSError, ValueError, AttributeError, RecursionError):
         return set()   # no manifest there, or none of molgen's
 
     def strings(value) -> set[str]:
@@ -3181,7 +3183,8 @@ def _another_outputs(written: Path, output: Path) -> str | None:
     ``output`` that is an output of its own, with its manifest (q.csv.removed.csv, scored by `molgen score`).
     ``output``'s own are its to replace. A review wrote one augment's output over another's removed rows, and that
     output's manifest went on naming them; a review of the fix found the other way round."""
-    if written != output and written.name in _outputs_named_in(written.with_name(written.name + ".manifest.json")):
+    if written != output and written.exists() and \
+            written.name in _outputs_named_in(written.with_name(written.name + ".manifest.json")):
         return f"{written} (written beside {output.name}) is an output of its own, with {written.name}.manifest.json"
     for suffix in _COMPANIONS:
         owner = written.with_name(written.name.removesuffix(suffix))
@@ -3647,11 +3650,14 @@ def _latent_work(work):
 
 def _latent_table(table, columns: list[str], top: int, title: str, output: Path | None) -> None:
     """``title`` (the counts), then the first ``top`` rows of ``table`` as a terminal table of ``columns``: numbers
-    to 3 places, the alerts counted (the output file names them too), a push's start marked in its ``met`` column."""
+    to 3 places, the alerts counted (the output file names them too) with the hard filters failed, a push's start
+    marked in its ``met`` column."""
 
     def cell(name: str, value, row: dict) -> str:
         if name == "met" and row.get("is_start"):
             return "(start)"
+        if name == "alerts" and isinstance(failed := row.get("failed_filters"), str) and failed:
+            return f"{value}; fails {failed}"   # a hard filter's verdict, not a flag to look at
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
     console.print(escape(title))
@@ -3881,7 +3887,7 @@ def latent_push(
     found = table[~table["is_start"]]
     met = int(found["met"].sum()) if len(found) else 0
     first = "step" if method == "gradient" else "tanimoto_to_start"
-    _latent_table(table, [first, "smiles", *targets, "gap", "met"], top,
+    _latent_table(table, [first, "smiles", *targets, "gap", "met", "alerts"], top,
                   f"{len(found)} distinct molecule{'s' * (len(found) != 1)} besides the start's own decoding (marked "
                   f"(start)); {met} meet every target within its tolerance (RDKit on the decoded molecules)", output)
     console.print(escape(GAP_CAPTION))

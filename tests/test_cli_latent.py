@@ -463,3 +463,12 @@ def test_a_decoded_molecule_failing_a_hard_filter_is_named_as_failing_it():
     table = described(("Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(N(F)F)cc2)cc1", "CC(=O)Nc1ccc(O)cc1"))
     assert table["failed_filters"].tolist() == ["halogen_donors", ""]
     assert "failed_filters" in with_properties(pd.DataFrame({"smiles": []}))
+    # ... in the terminal table too, beside the alerts counted
+    from molgen import cli
+
+    rows = pd.DataFrame({"smiles": table.index.map(str), "alerts": table["alerts"],
+                         "failed_filters": table["failed_filters"]})
+    with cli.console.capture() as captured:
+        cli._latent_table(rows, ["smiles", "alerts"], 5, "two rows", None)
+    said = captured.get()
+    assert "fails halogen_donors" in said and said.count("fails") == 1

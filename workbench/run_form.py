@@ -141,9 +141,11 @@ def _sampling_options(family: str, options: dict, values: dict, notes: list[str]
     if "sampler" in options:
         values["gen_sampler"] = options.pop("sampler")
         if values["gen_sampler"] != "flow":
-            # pinned as 0 because the ancestral sampler has none: the flow sliders keep their defaults
+            # pinned as 0 because the ancestral sampler has none: the flow sliders take their defaults (set, not
+            # left: the page keeps hidden fields' values, which would bring back ones from before, a review)
             for key in FLOW_DEFAULTS:
                 options.pop(key, None)
+                values[f"gen_{key}"] = FLOW_DEFAULTS[key]
     for option, value in options.items():
         if option in OPTION_BOUNDS:
             if _within(option.replace("_", " "), value, *OPTION_BOUNDS[option], notes):

@@ -1021,10 +1021,25 @@ def test_an_output_named_as_another_outputs_report_is_refused(tmp_path):
     assert over.exit_code == 2 and f"{own} (written beside q.csv) is an output of its own, with " \
         "q.csv.removed.csv.manifest.json: give the output another name" in said, said
     assert own.read_bytes() == kept
-    # a manifest left by an output since deleted names no output there now
-    for gone in (tmp_path / "enum.csv", removed):
+    # an export's manifest names its file under "export" (a review of the fix)
+    from molgen.runs import RunStore, generate
+
+    exported = tmp_path / "e.csv.removed.csv"
+    with RunStore(tmp_path / "runs.sqlite") as store:
+        generate("smiles-lm", 5, seed=0, store=store, progress=False, max_samples=20).export(exported)
+    taken = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "e.csv"), "-k", "2"])
+    assert taken.exit_code == 2 and "is an output of its own" in taken.output
+    # a manifest left by an output since deleted names no output there now, either way round
+    for gone in (tmp_path / "enum.csv", removed, own, exported):
         gone.unlink()
     assert CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(removed), "-k", "2"]).exit_code == 0
+    assert CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "q.csv"), "-k", "2"]
+                              ).exit_code == 0
+    # a manifest too deeply nested for json to read is none of molgen's: no traceback
+    (tmp_path / "d.csv.removed.csv").write_text("smiles\nCCO\n")
+    (tmp_path / "d.csv.removed.csv.manifest.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(tmp_path / "d.csv"), "-k", "2"],
+                              catch_exceptions=False).exit_code == 0
 
 
 def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():

@@ -93,6 +93,9 @@ def _run_in_address() -> None:
 
 
 _run_in_address()   # before the form is drawn: Streamlit lets a widget's value be set only then
+# each family's own fields: kept while another family's model is chosen (Streamlit forgot them: a guidance set for
+# graph diffusion was back at 0 after a look at the LSTM); before "changed since" compares the form with a run's
+keep_while_hidden(list(FAMILY_FIELDS))
 st.title("Generate")
 if said := st.session_state.pop("gen_address_said", None):
     st.warning(plain(said))
@@ -168,9 +171,6 @@ with left:
         st.warning(f"A budget of {int(max_samples):,} is below the {int(n):,} molecules asked for: the run will stop "
                    "short, and can be continued with a larger budget.")
     options: dict = {}
-    # each family's own fields: kept while another family's model is chosen (Streamlit forgot them: a guidance set
-    # for graph diffusion was back at 0 after a look at the LSTM)
-    keep_while_hidden(list(FAMILY_FIELDS))
     with st.expander("Decoding"):
         if model.family == "graph-vae":
             options["decoding"] = st.selectbox(

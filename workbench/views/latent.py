@@ -273,8 +273,8 @@ with push_tab:
                          "start first; then the rest, closest to the targets first.")
                 st.caption(GAP_CAPTION)
                 st.dataframe(table, hide_index=True, width="stretch")
-                grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.tanimoto_to_start:.2f}")
-                      for r in table.head(10).itertuples()])
+                grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.tanimoto_to_start:.2f}"
+                                 f"{alert_flag(r.alerts, r.failed_filters)}") for r in table.head(10).itertuples()])
             else:
                 st.dataframe(table, hide_index=True, width="stretch")
                 first, last = table.iloc[0], table.iloc[-1]
@@ -292,7 +292,8 @@ with push_tab:
                 found = table[~table["is_start"]]
                 st.caption(f"{int(found['met'].sum())} of the {len(found)} molecules met on the way (the start's "
                            f"own decoding, step 0, apart) meet every target within its tolerance. {GAP_CAPTION}")
-                grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}") for r in table.itertuples()])
+                grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}{alert_flag(r.alerts, r.failed_filters)}")
+                      for r in table.itertuples()])
             # a random, Bayesian and gradient result hold other columns: named apart
             download(table, f"push-{SEARCHES.get(used['method'], 'gradient')}", "latent_download_push")
 
