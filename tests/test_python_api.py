@@ -3,6 +3,8 @@ list, options misspelt, an SDF read back."""
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -145,6 +147,13 @@ def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tm
     notes = run.notes()
     assert notes[0] == "how validity is counted: valid by construction: valence-masked decoder"
     assert "scaffold: not steered by this model here; met by the filter alone" in notes
+    # a property window's share of MOSES names the window: read apart from the conditions, "inside it" named none
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the budget may end it short: said as a warning, not the point here
+        narrow = molgen.generate(model="graph-vae", n=2, conditions=["qed>=0.93"], max_samples=10, seed=1,
+                                 store=store, progress=False)
+    assert any(note.startswith("4% of MOSES's training molecules lie inside qed >= 0.93") for note in narrow.notes()), \
+        narrow.notes()
     # the ranked set is empty: it keeps the run's columns all the same (a KeyError in a script before)
     assert run.candidates().empty and list(run.candidates().columns) == list(run.candidates(ranked_only=False).columns)
     assert {"lipinski_pass", "veber_violations", "d_qed"} <= set(run.candidates().columns)
@@ -192,8 +201,6 @@ def test_a_short_run_warns_a_script_and_profiles_and_seeds_are_checked_as_the_ap
     """A Python API review: a run stopped by its budget returned as if complete; a profile given as a dict (or None)
     failed inside pathlib; a model's sample took seed=-1 and failed in torch on seed=1.0; a dict given to score had
     its keys scored."""
-    import warnings
-
     import pytest
 
     from molgen.models import load
@@ -220,6 +227,13 @@ def test_a_short_run_warns_a_script_and_profiles_and_seeds_are_checked_as_the_ap
         score(["CCO"], None, progress=False)
     with pytest.raises(TypeError, match="not a dict"):
         score({"a": "CCO"}, progress=False)
+    # a file's path: "'PosixPath' object is not iterable", or as text one invalid SMILES (a review)
+    molecules = tmp_path / "m.smi"
+    molecules.write_text("CCO ethanol\n")
+    for given in (molecules, str(molecules)):
+        with pytest.raises(TypeError, match=r"score takes molecules, not a file: read it first, "
+                                            r"score\(read_molecules\("):
+            score(given, progress=False)
     model = load("smiles-lm")
     for seed in (-1, 1.0, True):
         with pytest.raises(ValueError, match="seed must be a whole number"):

@@ -658,14 +658,15 @@ def _training_values(name: str) -> np.ndarray:
 
 
 def training_share(windows: dict[str, tuple[float | None, float | None]],
-                   steered: Collection[str] = ()) -> tuple[float, str] | None:
+                   steered: Collection[str] = (), say_windows: bool = False) -> tuple[float, str] | None:
     """How much of MOSES's training set lies inside the property windows, and that in words (None without a
     window): the shipped models were trained on it and seldom leave it, so a window holding a few percent (MW
     over 350, QED over 0.9) means a long run or a spent budget. Measured on the committed sample's first 2,000
     molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says.
     ``steered``: the properties the chosen model steers for these conditions (its ``native_conditions``); one that
     steers every windowed property aims at the window itself (the conditional transformer reached MW >= 420 with
-    logP >= 4.5, 0% of MOSES, in 90 samples), and is told so."""
+    logP >= 4.5, 0% of MOSES, in 90 samples), and is told so. ``say_windows``: the note names the windows (where
+    it is read apart from the conditions, as a run's notes are), not "it"."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
         return None
@@ -675,7 +676,12 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
         values = _training_values(name)
         inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
     share = float(inside.mean())
-    note = f"{share:.0%} of MOSES's training molecules lie inside " + ("it" if len(named) == 1 else "these windows")
+    def shown(name: str) -> str:
+        low, high = windows[name]
+        return (f"{name} <= {high:g}" if low is None else f"{name} >= {low:g}" if high is None
+                else f"{low:g} <= {name} <= {high:g}")
+    note = f"{share:.0%} of MOSES's training molecules lie inside " + (
+        " and ".join(map(shown, named)) if say_windows else "it" if len(named) == 1 else "these windows")
     if share < FEW_TRAINING_MOLECULES and set(named) <= set(steered):
         note += (": this model steers " + " and ".join(named) + " towards " + ("it" if len(named) == 1 else "them")
                  + ", though it learned little there")

@@ -94,7 +94,8 @@ class Run:
         record = self.record
         said = [f"how validity is counted: {validity_note(record)}"]
         steered = [what.split(" ", 1)[1] for what in record["native"] if what.startswith(("target ", "range "))]
-        share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered)
+        share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered,
+                               say_windows=True)   # read apart from the conditions: "lie inside it" named nothing
         if share is not None and share[0] < FEW_TRAINING_MOLECULES:
             said.append(share[1])
         said += [f"{what}: steered natively by {how}" for what, how in record["native"].items()]

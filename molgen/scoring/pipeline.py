@@ -9,6 +9,7 @@ main process. Invalid inputs stay in the table with their reason.
 
 from __future__ import annotations
 
+import os
 import warnings
 from contextlib import contextmanager
 from typing import Iterable, Sequence
@@ -63,9 +64,14 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
             continue
         # what it does: to a score by its weight (a geometric mean pulled to 0, an arithmetic one lowered alike);
         # to the Pareto fronts, which read every component whatever its weight, by its tails where they differ
+        # (a geometric mean scales a score by d ** share: a review read "near 0" beside scores of 0.10 to 0.30, the
+        # component's share of the weights 1 in 6.5)
+        share = component.weight / sum(c.weight for c in profile.components)
         effects = ([] if not component.weight > 0 else
-                   ["every score is near 0 and the ranking " + ("within a front " if profile.ranking == "pareto" else "")
-                    + "says little"]
+                   [f"every score is at most {desirability.max() ** share:.2g} times what the other components give it "
+                    f"({column} to the power of its {share:.0%} share of the weights), and the ranking "
+                    + ("within a front " if profile.ranking == "pareto" else "")
+                    + "may follow how far each molecule lies from the window more than the other properties"]
                    if profile.aggregation == "geometric" else
                    ["it lowers every score alike, by its share of the weights"
                     + (", and ranks nothing" if profile.ranking != "pareto" else "")])
@@ -239,6 +245,11 @@ def _inputs(molecules, smiles_column: str | None) -> tuple[list, pd.DataFrame | 
         raise TypeError("score takes SMILES or molecules (a list, a Series, a DataFrame), not a dict, whose keys "
                         "would be read as SMILES: give pd.Series(the_dict) to keep its keys as the index, or "
                         "list(the_dict.values())")
+    if isinstance(molecules, os.PathLike) or (isinstance(molecules, str) and not parse_smiles(molecules).ok
+                                              and os.path.isfile(molecules)):
+        # a path was "'PosixPath' object is not iterable", a path as text one invalid SMILES (a review)
+        raise TypeError(f"score takes molecules, not a file: read it first, score(read_molecules({str(molecules)!r})) "
+                        "(from molgen.data import read_molecules), or run `molgen score FILE`")
     if isinstance(molecules, pd.DataFrame):
         columns = [str(c) for c in molecules.columns]
         column = find_smiles_column(columns, "<DataFrame>", smiles_column)

@@ -44,6 +44,7 @@ import json
 import math
 import re
 import tomllib
+import dataclasses
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -114,6 +115,10 @@ class ScoringProfile:
 
     def validate(self) -> None:
         """Raise :class:`ProfileError` for anything a scoring run would trip over later."""
+        for key in ("name", "description"):   # name = 3 failed later, in a regular expression (a review)
+            if not isinstance(getattr(self, key), str):
+                raise ProfileError(f"profile {self.source or '(built in Python)'}, {key}: expected a text, got "
+                                   f"{getattr(self, key)!r} (write {key} = \"...\")")
         where = f"profile {self.source or repr(self.name)}"
         for key in _LIST_KEYS:
             setattr(self, key, _list_of_texts(getattr(self, key), key, where))
@@ -156,6 +161,9 @@ class ScoringProfile:
                     raise ProfileError(f"{where}, ignore_alerts: {name!r} is no alert of the sets it reports "
                                        f"({', '.join(self.alerts) or 'none'})"
                                        + (f"; did you mean {close[0]!r}?" if close else ""))
+        if not isinstance(self.rules, dict):
+            raise ProfileError(f"{where}, rules: expected a list of rule names or a table of allowed violations, got "
+                               f"{self.rules!r} (write rules = [\"lipinski\"])")
         for rule, allowed in self.rules.items():
             _choice(rule, RULES, f"{where}, rules")
             if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 0:   # true is no count
@@ -222,7 +230,9 @@ class ScoringProfile:
         return cls(
             name=data["name"], components=components, description=data.get("description", ""),
             aggregation=data.get("aggregation", "geometric"), ranking=data.get("ranking", "score"),
-            rules=dict(rules), source=source, **{key: data.get(key, []) for key in _LIST_KEYS},   # checked by validate
+            # a text (rules = "lipinski") is refused by validate, named, not by dict()'s own error (a review)
+            rules=dict(rules) if isinstance(rules, dict) else rules, source=source,
+            **{key: data.get(key, []) for key in _LIST_KEYS},   # checked by validate
         )
 
     def to_dict(self) -> dict:
@@ -323,7 +333,13 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
     edited profile is reused as it ranked that run; or a dict, as a TOML file parses (``{"name": ..., "components":
     [...]}``)."""
     if isinstance(name_or_path, ScoringProfile):
-        return name_or_path
+        if name_or_path.source:   # read from a file, a dict or a run: checked (a stored one left) as it was read
+            return name_or_path
+        # a script's own object: checked as a TOML file's is, and an edit under a shipped name marked so (a review: a
+        # salt reference scored paracetamol 0.952 against itself; "drug-like" with one component was recorded as the
+        # shipped profile). On a copy: the caller's object keeps its name.
+        check_new_profile(name_or_path, repr(name_or_path.name))
+        return marked_if_edited(dataclasses.replace(name_or_path, source=f"{name_or_path.name!r} (built in Python)"))
     if isinstance(name_or_path, dict):   # a script's own profile: checked as a TOML file's is
         profile = ScoringProfile.from_dict(name_or_path, "<dict>")
         check_new_profile(profile, "<dict>")

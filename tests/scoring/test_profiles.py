@@ -1,6 +1,9 @@
+import dataclasses
+import re
+
 import pytest
 
-from molgen.scoring.desirability import Gaussian, Identity, ReverseSigmoid
+from molgen.scoring.desirability import Gaussian, Identity, ReverseSigmoid, make_transform
 from molgen.scoring.profiles import Component, ProfileError, ScoringProfile, load_profile, shipped_profiles
 
 VALID = """
@@ -272,3 +275,30 @@ def test_a_window_out_of_reach_is_refused_in_a_new_profile_and_read_in_a_stored_
     assert load_profile(narrow).name.startswith("narrow")   # between two sampled points, still inside the range
     with pytest.raises(ProfileError, match=r"mw's step \(high = -5\) changes only below -5, and mw .* lies above 0"):
         load_profile({"name": "x", "components": [{"property": "mw", "transform": "step", "high": -5}]})
+
+
+def test_a_malformed_name_or_rules_is_a_profile_error_naming_the_key():
+    """A review: rules = "lipinski" was dict()'s "dictionary update sequence" error, name = 3 a TypeError from a regular
+    expression; description = 5 passed and was written back as a number."""
+    for data, said in (({"rules": "lipinski"}, 'rules: expected a list of rule names or a table of allowed '
+                                               'violations, got \'lipinski\' (write rules = ["lipinski"])'),
+                       ({"name": 3}, "name: expected a text, got 3"),
+                       ({"description": 5}, "description: expected a text, got 5")):
+        with pytest.raises(ProfileError, match=re.escape(said)):
+            load_profile({"name": "x", "components": [{"property": "qed"}], **data})
+
+
+def test_a_profile_built_in_python_is_checked_and_marked_as_a_toml_files_is():
+    """A review: an object with a salt as its reference scored paracetamol 0.952 against itself, unsaid (a dict was
+    refused), and one named drug-like with other content was recorded as the shipped profile."""
+    from molgen.scoring import score
+
+    salted = ScoringProfile(name="py", components=[Component("similarity_max", make_transform("identity"))],
+                            references=["CC(=O)Nc1ccc(O)cc1.Cl"])
+    with pytest.raises(ProfileError, match="'CC\\(=O\\)Nc1ccc\\(O\\)cc1.Cl' is a salt or mixture"):
+        score(["CC(=O)Nc1ccc(O)cc1"], salted, progress=False)
+    posing = ScoringProfile(name="drug-like", components=[Component("qed", make_transform("identity"))])
+    assert re.fullmatch(r"drug-like \(edited [0-9a-f]{6}\)", load_profile(posing).name)
+    assert posing.name == "drug-like"   # the caller's object is left as it was
+    shipped = load_profile("drug-like")
+    assert load_profile(shipped) is shipped and load_profile(dataclasses.replace(shipped, source="")).name == "drug-like"
