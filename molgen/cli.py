@@ -2036,7 +2036,8 @@ def _say_before_sampling(store, run_id: str) -> str | None:
 
     record = store.run(run_id)
     steered = [what.split(" ", 1)[1] for what in record["native"] if what.startswith(("target ", "range "))]
-    share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered)
+    share = training_share(ConditionFilter(conditions_from_dict(record["conditions"])).windows(), steered,
+                           say_windows=True)   # said first, before any condition: "inside it" named nothing
     if share is not None and share[0] < FEW_TRAINING_MOLECULES:
         console.print(f"[yellow]{escape(share[1])}[/yellow]")
     guidance = record["params"]["sample_options"].get("guidance") or 0

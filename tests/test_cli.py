@@ -1334,13 +1334,12 @@ def test_score_says_a_window_no_molecule_comes_near(tmp_path):
     said = " ".join(result.output.split())
     assert result.exit_code == 0 and "no molecule comes near mw's double_sigmoid window (low = 1500, high = 1800, " \
         "width = 10): d_mw is below 0.01 for all 2 molecules (their mw from 46.069 to 94.113), so every score is " \
-        "at most" in said and "times what the other components give it (d_mw to the power of its 50% share of the " \
-        "weights)" in said, said
+        "at most" in said and "(d_mw to the power of its 50% share of the weights)" in said, said
     import pandas as pd
 
-    scored = pd.read_csv(tmp_path / "s.csv")   # the bound said holds: each score within it
-    bound = float(re.search(r"every score is at most ([\d.e-]+) times", said).group(1))
-    assert (scored["score"] <= bound * scored["d_qed"] ** 0.5 * 1.05).all()
+    scored = pd.read_csv(tmp_path / "s.csv")   # the bound said holds for each score
+    bound = float(re.search(r"every score is at most ([\d.e+-]+) \(", said).group(1))
+    assert (scored["score"] <= bound).all() and (scored["score"] > 0).all()
 
 
 def test_score_says_a_failed_write_in_a_line(tmp_path, monkeypatch):

@@ -152,7 +152,7 @@ def test_a_run_says_from_python_what_the_command_line_says_beside_its_message(tm
         warnings.simplefilter("ignore")   # the budget may end it short: said as a warning, not the point here
         narrow = molgen.generate(model="graph-vae", n=2, conditions=["qed>=0.93"], max_samples=10, seed=1,
                                  store=store, progress=False)
-    assert any(note.startswith("4% of MOSES's training molecules lie inside qed >= 0.93") for note in narrow.notes()), \
+    assert any(note.startswith("4% of MOSES's training molecules lie inside 0.93 <= qed") for note in narrow.notes()), \
         narrow.notes()
     # the ranked set is empty: it keeps the run's columns all the same (a KeyError in a script before)
     assert run.candidates().empty and list(run.candidates().columns) == list(run.candidates(ranked_only=False).columns)

@@ -676,12 +676,9 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
         values = _training_values(name)
         inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
     share = float(inside.mean())
-    def shown(name: str) -> str:
-        low, high = windows[name]
-        return (f"{name} <= {high:g}" if low is None else f"{name} >= {low:g}" if high is None
-                else f"{low:g} <= {name} <= {high:g}")
-    note = f"{share:.0%} of MOSES's training molecules lie inside " + (
-        " and ".join(map(shown, named)) if say_windows else "it" if len(named) == 1 else "these windows")
+    note = f"{share:.0%} of MOSES's training molecules lie inside " + (   # as the run's conditions word them
+        " and ".join(shown_window(name, *windows[name]) for name in named) if say_windows
+        else "it" if len(named) == 1 else "these windows")
     if share < FEW_TRAINING_MOLECULES and set(named) <= set(steered):
         note += (": this model steers " + " and ".join(named) + " towards " + ("it" if len(named) == 1 else "them")
                  + ", though it learned little there")

@@ -9,6 +9,7 @@ main process. Invalid inputs stay in the table with their reason.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from contextlib import contextmanager
@@ -64,14 +65,16 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
             continue
         # what it does: to a score by its weight (a geometric mean pulled to 0, an arithmetic one lowered alike);
         # to the Pareto fronts, which read every component whatever its weight, by its tails where they differ
-        # (a geometric mean scales a score by d ** share: a review read "near 0" beside scores of 0.10 to 0.30, the
-        # component's share of the weights 1 in 6.5)
+        # a geometric mean is d ** share times the others' part (at most 1): a review read "near 0" beside scores of
+        # 0.10 to 0.30, the component's share of the weights 1 in 6.5
         share = component.weight / sum(c.weight for c in profile.components)
+        bound = desirability.max() ** share
+        ranking = (", and the ranking " + ("within a front " if profile.ranking == "pareto" else "")
+                   + "may follow how far each molecule lies from the window more than the other properties"
+                   if desirability.nunique() > 1 else "")
         effects = ([] if not component.weight > 0 else
-                   [f"every score is at most {desirability.max() ** share:.2g} times what the other components give it "
-                    f"({column} to the power of its {share:.0%} share of the weights), and the ranking "
-                    + ("within a front " if profile.ranking == "pareto" else "")
-                    + "may follow how far each molecule lies from the window more than the other properties"]
+                   [("every score is 0" if bound == 0 else f"every score is at most {_rounded_up(bound)} ({column} to "
+                     f"the power of its {share:.0%} share of the weights){ranking}")]
                    if profile.aggregation == "geometric" else
                    ["it lowers every score alike, by its share of the weights"
                     + (", and ranks nothing" if profile.ranking != "pareto" else "")])
@@ -87,6 +90,12 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
                      f"({component.transform.shown()}): {column} is below {OUT_OF_REACH:g} for all {len(desirability):,} molecules{spread}, so "
                      f"{effect}: a profile for other molecules, or a window meant for another property")
     return notes
+
+
+def _rounded_up(value: float) -> str:
+    """``value`` to two significant digits, rounded up: a bound said must hold (0.0954 is "0.096", not "0.095")."""
+    step = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return f"{math.ceil(value / step) * step:.2g}"
 
 
 @contextmanager

@@ -44,7 +44,7 @@ import json
 import math
 import re
 import tomllib
-import dataclasses
+import copy
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
@@ -101,6 +101,9 @@ class ScoringProfile:
     require: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
     source: str = field(default="", compare=False, repr=False)  # the file it came from, for messages
+    #: read back from a run (its record, an export's manifest): read as it ranked, without the checks a profile
+    #: written now must pass (:func:`check_new_profile`), and named as stored (:func:`marked_as_stored`)
+    stored: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -115,10 +118,6 @@ class ScoringProfile:
 
     def validate(self) -> None:
         """Raise :class:`ProfileError` for anything a scoring run would trip over later."""
-        for key in ("name", "description"):   # name = 3 failed later, in a regular expression (a review)
-            if not isinstance(getattr(self, key), str):
-                raise ProfileError(f"profile {self.source or '(built in Python)'}, {key}: expected a text, got "
-                                   f"{getattr(self, key)!r} (write {key} = \"...\")")
         where = f"profile {self.source or repr(self.name)}"
         for key in _LIST_KEYS:
             setattr(self, key, _list_of_texts(getattr(self, key), key, where))
@@ -225,6 +224,9 @@ class ScoringProfile:
                 raise ProfileError(f"{place}.weight: {weight!r} is not a number (write it without quotes)")
             components.append(Component(raw["property"], transform, float(weight)))
         rules = data.get("rules", {})
+        if isinstance(rules, list) and not all(isinstance(name, str) for name in rules):   # [["lipinski"]]: unhashable
+            raise ProfileError(f"{where}, rules: expected a list of rule names, got {rules!r} (write rules = "
+                               "[\"lipinski\"])")
         if isinstance(rules, list):
             rules = {name: RULES[name].allowed_violations if name in RULES else 0 for name in rules}
         return cls(
@@ -333,13 +335,14 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
     edited profile is reused as it ranked that run; or a dict, as a TOML file parses (``{"name": ..., "components":
     [...]}``)."""
     if isinstance(name_or_path, ScoringProfile):
-        if name_or_path.source:   # read from a file, a dict or a run: checked (a stored one left) as it was read
+        if name_or_path.stored:   # a run's, read as it ranked
             return name_or_path
-        # a script's own object: checked as a TOML file's is, and an edit under a shipped name marked so (a review: a
-        # salt reference scored paracetamol 0.952 against itself; "drug-like" with one component was recorded as the
-        # shipped profile). On a copy: the caller's object keeps its name.
-        check_new_profile(name_or_path, repr(name_or_path.name))
-        return marked_if_edited(dataclasses.replace(name_or_path, source=f"{name_or_path.name!r} (built in Python)"))
+        # any other object (built in Python, or a shipped one edited in place or by dataclasses.replace): checked as
+        # a TOML file's is, and an edit under a shipped name marked so (a review: a salt reference scored
+        # paracetamol 0.952 against itself; "drug-like" with one component was recorded as the shipped profile).
+        # On a copy: the caller's object keeps its name.
+        check_new_profile(name_or_path, name_or_path.source or repr(name_or_path.name))
+        return marked_if_edited(copy.copy(name_or_path))
     if isinstance(name_or_path, dict):   # a script's own profile: checked as a TOML file's is
         profile = ScoringProfile.from_dict(name_or_path, "<dict>")
         check_new_profile(profile, "<dict>")
@@ -375,6 +378,10 @@ def check_new_profile(profile: ScoringProfile, where: str) -> None:
     run's stored profile is read as it ranked, without these: a check added since must not lock a chemist out of
     their runs."""
     stored = where.startswith("run ") or where.lower().endswith(".json")
+    for key in ("name", "description"):   # name = 3 failed later, in a regular expression (a review); a stored
+        if not isinstance(getattr(profile, key), str):   # description 5 is no reason to lock a run (a review of it)
+            raise ProfileError(f"profile {where}, {key}: expected a text, got {getattr(profile, key)!r} (write "
+                               f"{key} = \"...\")")
     # a run's stored profile, reused: how to give a new run or table a corrected one
     hint = (" (a run's stored profile, read as it ranked that run; a new run or table needs one corrected: --profile "
             "FILE, or fill the Generate page's form from the run and edit its profile there)") if stored else ""
@@ -410,7 +417,9 @@ def stored_profile(data: dict, source: str) -> ScoringProfile:
     """The profile a run stored, read back to rank, resume or repeat it; a ``ProfileError`` saying so when a check
     added since the run refuses it (two components on one property, a rule written ``true``)."""
     try:
-        return ScoringProfile.from_dict(data, source)
+        profile = ScoringProfile.from_dict(data, source)
+        profile.stored = True
+        return profile
     except ProfileError as error:
         raise ProfileError(f"{error} (the profile stored with {source} is refused by a check added since it ran: "
                            "repeat the run with a corrected profile, `molgen generate --like RUN --profile FILE` or "
@@ -466,7 +475,9 @@ def _read_back(data: dict) -> ScoringProfile | None:
     """A stored profile read back, as a run's record is (keys an older molgen left out take their defaults); None
     where a check added since refuses it, or a record edited by hand holds no profile."""
     try:
-        return ScoringProfile.from_dict(data, "a run")
+        profile = ScoringProfile.from_dict(data, "a run")
+        profile.stored = True
+        return profile
     except (ProfileError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -503,6 +514,7 @@ def marked_as_stored(profile: ScoringProfile) -> ScoringProfile:
     so a run repeating it records it so, not as the shipped one."""
     if profile.name in shipped_profiles() and not _scores_as_shipped(profile, profile.name):
         profile.name = f"{profile.name} (not as shipped now, {content_digest(profile)})"
+    profile.stored = True
     return profile
 
 

@@ -146,8 +146,9 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     far = run("generate", "--model", tiny_checkpoint, "-n", 2, "--condition", "mw>=480", "--max-samples", 20,
               home=tmp_path)
     said = " ".join(far.output.split())
-    assert far.exit_code == 1 and "0% of MOSES's training molecules lie inside it: a model that does not steer " \
-        "mw will seldom reach it" in said
+    # said first, the window named (a review: "inside it" came before any condition was)
+    assert far.exit_code == 1 and "0% of MOSES's training molecules lie inside 480 <= mw: a model that does not " \
+        "steer mw will seldom reach it" in said
     assert said.index("seldom reach it") < said.index("budget_exhausted")   # before the budget is spent
     # a run that ranks no molecule exits 1, so that `generate && export` stops (a review: exit 0, then an empty file)
     assert "the run ranked no molecule (exit status 1)" in said
@@ -168,7 +169,7 @@ def test_a_window_few_training_molecules_reach_is_said_before_sampling(tiny_chec
     steered = run("generate", "--model", "graph-diffusion", "-n", 1, "--condition", "mw>=480", "--condition", "mw=490",
                   "--steps", 4, "--max-samples", 2, home=tmp_path)
     said = " ".join(steered.output.split())
-    assert "lie inside it: this model steers mw towards it" in said and "seldom" not in said
+    assert "lie inside 480 <= mw <= 515: this model steers mw towards it" in said and "seldom" not in said
 
 
 def test_bad_conditions_are_clear_errors(tiny_checkpoint, tmp_path):

@@ -302,6 +302,7 @@ def test_a_run_under_an_older_shipped_profile_is_repeated_with_it_and_not_passed
     older = load_profile("drug-like")   # as an older molgen shipped it
     older.alerts = [name for name in older.alerts if name != "halogen_donors"]
     older.hard_filters = [name for name in older.hard_filters if name != "halogen_donors"]
+    older.stored = True   # recorded as an older molgen recorded it, "drug-like" (an edit made now is marked edited)
     with RunStore(tmp_path / "runs.sqlite") as store:
         generate(str(tiny_checkpoint), 3, profile=older, seed=1, store=store, progress=False, name="older")
         generate(str(tiny_checkpoint), 3, profile="drug-like", seed=1, store=store, progress=False, name="now")

@@ -301,4 +301,33 @@ def test_a_profile_built_in_python_is_checked_and_marked_as_a_toml_files_is():
     assert re.fullmatch(r"drug-like \(edited [0-9a-f]{6}\)", load_profile(posing).name)
     assert posing.name == "drug-like"   # the caller's object is left as it was
     shipped = load_profile("drug-like")
-    assert load_profile(shipped) is shipped and load_profile(dataclasses.replace(shipped, source="")).name == "drug-like"
+    assert load_profile(shipped).name == "drug-like" and load_profile(dataclasses.replace(shipped, source="")).name \
+        == "drug-like"
+    # a shipped profile edited by dataclasses.replace or in place is marked too (a review of the fix: it kept its
+    # file as its source, and passed unmarked)
+    replaced = dataclasses.replace(shipped, components=[Component("qed", make_transform("identity"))])
+    assert re.fullmatch(r"drug-like \(edited [0-9a-f]{6}\)", load_profile(replaced).name)
+    in_place = load_profile("drug-like")
+    in_place.components = in_place.components[:1]
+    assert load_profile(in_place).name.startswith("drug-like (edited ")
+    in_place.references, in_place.components = ["CC(=O)Nc1ccc(O)cc1.Cl"], [
+        Component("similarity_max", make_transform("identity"))]
+    with pytest.raises(ProfileError, match="is a salt or mixture"):
+        score(["CC(=O)Nc1ccc(O)cc1"], in_place, progress=False)
+
+
+def test_a_stored_profile_is_read_as_it_ranked_whatever_was_checked_since():
+    """A review of the name and description checks: a run stored with description = 5 (accepted then) could not be
+    resumed, and was marked failed."""
+    from molgen.scoring.profiles import marked_as_stored, stored_profile
+
+    data = {"name": "mine", "description": 5, "components": [{"property": "qed"}],
+            "references": ["CC(=O)Nc1ccc(O)cc1.Cl"]}   # a salt reference too, refused in a new profile
+    stored = stored_profile(data, "run 20261207-000000-abcdef")
+    assert stored.stored and load_profile(stored) is stored
+    assert marked_as_stored(ScoringProfile.from_dict({"name": "drug-like", "components": [{"property": "qed"}]},
+                                                     "x.json")).stored
+    with pytest.raises(ProfileError, match="description: expected a text, got 5"):
+        load_profile(data)
+    with pytest.raises(ProfileError, match=r"rules: expected a list of rule names, got \[\['lipinski'\]\]"):
+        load_profile({"name": "x", "rules": [["lipinski"]], "components": [{"property": "qed"}]})

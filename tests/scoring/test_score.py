@@ -1,4 +1,5 @@
 import json
+import re
 import warnings
 
 import numpy as np
@@ -662,6 +663,19 @@ def test_a_window_no_molecule_comes_near_is_said():
     with pytest.warns(WindowOutOfReach, match=r"no molecule comes near mw's double_sigmoid window \(low = -0.4, high = "
                       r"5.6, width = 1\): d_mw is below 0.01 for all 3 molecules \(their mw from 46.069 to 180.159\)"):
         score(["CCO", "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"], swapped, n_jobs=1, progress=False)
+    # the bound said holds for every score (a review: "near 0" was said of scores of 0.10 to 0.30); a step window
+    # none reaches is 0 for all, and no ranking is said to follow its distance
+    from molgen.scoring.desirability import Step
+
+    with pytest.warns(WindowOutOfReach) as said:
+        scored = score(["CCO", "CC(=O)Oc1ccccc1C(=O)O", "c1ccccc1"], swapped, n_jobs=1, progress=False)
+    bound = float(re.search(r"every score is at most ([\d.e+-]+) \(d_mw to the power of its 50% share",
+                            str(said[0].message)).group(1))
+    assert (scored["score"] <= bound).all() and "more than the other properties" in str(said[0].message)
+    stepped = ScoringProfile(name="s", components=[Component("qed", Identity()), Component("mw", Step(low=900))])
+    with pytest.warns(WindowOutOfReach) as said:
+        score(["CCO", "c1ccccc1"], stepped, n_jobs=1, progress=False)
+    assert "so every score is 0: a profile for other molecules" in str(said[0].message)
     # an arithmetic mean is lowered alike, not pulled to 0; a weight of 0 changes no score: nothing said of it
     arithmetic = ScoringProfile(name="a", aggregation="arithmetic", components=swapped.components)
     with pytest.warns(WindowOutOfReach, match="it lowers every score alike, by its share of the weights"):
