@@ -9,7 +9,6 @@ main process. Invalid inputs stay in the table with their reason.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from contextlib import contextmanager
@@ -93,9 +92,12 @@ def windows_out_of_reach(scored: pd.DataFrame, profile: ScoringProfile) -> list[
 
 
 def _rounded_up(value: float) -> str:
-    """``value`` to two significant digits, rounded up: a bound said must hold (0.0954 is "0.096", not "0.095")."""
-    step = 10.0 ** (math.floor(math.log10(value)) - 1)
-    return f"{math.ceil(value / step) * step:.2g}"
+    """``value`` to two significant digits, rounded up: a bound said must hold (0.0954 is "0.096", not "0.095"). In
+    decimal arithmetic: exact for 2e-10 and for a subnormal bound (a Gaussian 38 widths away; float steps overflowed)."""
+    from decimal import ROUND_CEILING, Context, Decimal
+
+    text = format(Context(prec=2, rounding=ROUND_CEILING).plus(Decimal(repr(float(value)))), "g")
+    return text[:-2] if text.endswith(".0") else text
 
 
 @contextmanager

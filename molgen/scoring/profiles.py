@@ -101,9 +101,16 @@ class ScoringProfile:
     require: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
     source: str = field(default="", compare=False, repr=False)  # the file it came from, for messages
-    #: read back from a run (its record, an export's manifest): read as it ranked, without the checks a profile
-    #: written now must pass (:func:`check_new_profile`), and named as stored (:func:`marked_as_stored`)
-    stored: bool = field(default=False, compare=False, repr=False)
+    #: the content digest of a profile read back from a run (its record, an export's manifest), set by
+    #: :func:`mark_stored`; empty for any other. See :attr:`stored`.
+    stored_content: str = field(default="", compare=False, repr=False)
+
+    @property
+    def stored(self) -> bool:
+        """Whether this is a run's profile as read back, unedited since: read as it ranked, without the checks a
+        profile written now must pass (:func:`check_new_profile`), named as stored (:func:`marked_as_stored`). One
+        edited since (in place, or by ``dataclasses.replace``) is a profile written now (a review)."""
+        return bool(self.stored_content) and self.stored_content == content_digest(self)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -340,9 +347,11 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
         # any other object (built in Python, or a shipped one edited in place or by dataclasses.replace): checked as
         # a TOML file's is, and an edit under a shipped name marked so (a review: a salt reference scored
         # paracetamol 0.952 against itself; "drug-like" with one component was recorded as the shipped profile).
-        # On a copy: the caller's object keeps its name.
-        check_new_profile(name_or_path, name_or_path.source or repr(name_or_path.name))
-        return marked_if_edited(copy.copy(name_or_path))
+        # On a copy, validated as it is now (an edit in place is checked), sharing nothing with the caller's object.
+        profile = copy.deepcopy(name_or_path)
+        profile.validate()
+        check_new_profile(profile, profile.source or repr(profile.name))
+        return marked_if_edited(profile)
     if isinstance(name_or_path, dict):   # a script's own profile: checked as a TOML file's is
         profile = ScoringProfile.from_dict(name_or_path, "<dict>")
         check_new_profile(profile, "<dict>")
@@ -378,13 +387,13 @@ def check_new_profile(profile: ScoringProfile, where: str) -> None:
     run's stored profile is read as it ranked, without these: a check added since must not lock a chemist out of
     their runs."""
     stored = where.startswith("run ") or where.lower().endswith(".json")
-    for key in ("name", "description"):   # name = 3 failed later, in a regular expression (a review); a stored
-        if not isinstance(getattr(profile, key), str):   # description 5 is no reason to lock a run (a review of it)
-            raise ProfileError(f"profile {where}, {key}: expected a text, got {getattr(profile, key)!r} (write "
-                               f"{key} = \"...\")")
     # a run's stored profile, reused: how to give a new run or table a corrected one
     hint = (" (a run's stored profile, read as it ranked that run; a new run or table needs one corrected: --profile "
             "FILE, or fill the Generate page's form from the run and edit its profile there)") if stored else ""
+    for key in ("name", "description"):   # name = 3 failed later, in a regular expression (a review); a stored
+        if not isinstance(getattr(profile, key), str):   # description 5 is no reason to lock a run (a review of it)
+            raise ProfileError(f"profile {where}, {key}: expected a text, got {getattr(profile, key)!r} (write "
+                               f"{key} = \"...\"){hint}")
     for i, component in enumerate(profile.components, start=1):
         if (beyond := _window_beyond_reach(component)) is not None:   # every molecule would score alike
             raise ProfileError(f"profile {where}, components[{i}]: {beyond}{hint}")
@@ -417,9 +426,7 @@ def stored_profile(data: dict, source: str) -> ScoringProfile:
     """The profile a run stored, read back to rank, resume or repeat it; a ``ProfileError`` saying so when a check
     added since the run refuses it (two components on one property, a rule written ``true``)."""
     try:
-        profile = ScoringProfile.from_dict(data, source)
-        profile.stored = True
-        return profile
+        return mark_stored(ScoringProfile.from_dict(data, source))
     except ProfileError as error:
         raise ProfileError(f"{error} (the profile stored with {source} is refused by a check added since it ran: "
                            "repeat the run with a corrected profile, `molgen generate --like RUN --profile FILE` or "
@@ -475,9 +482,7 @@ def _read_back(data: dict) -> ScoringProfile | None:
     """A stored profile read back, as a run's record is (keys an older molgen left out take their defaults); None
     where a check added since refuses it, or a record edited by hand holds no profile."""
     try:
-        profile = ScoringProfile.from_dict(data, "a run")
-        profile.stored = True
-        return profile
+        return mark_stored(ScoringProfile.from_dict(data, "a run"))
     except (ProfileError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
@@ -514,7 +519,12 @@ def marked_as_stored(profile: ScoringProfile) -> ScoringProfile:
     so a run repeating it records it so, not as the shipped one."""
     if profile.name in shipped_profiles() and not _scores_as_shipped(profile, profile.name):
         profile.name = f"{profile.name} (not as shipped now, {content_digest(profile)})"
-    profile.stored = True
+    return mark_stored(profile)
+
+
+def mark_stored(profile: ScoringProfile) -> ScoringProfile:
+    """``profile`` (read back from a run) flagged as stored, as its content is now (:attr:`ScoringProfile.stored`)."""
+    profile.stored_content = content_digest(profile)
     return profile
 
 

@@ -297,12 +297,12 @@ def test_a_run_under_an_older_shipped_profile_is_repeated_with_it_and_not_passed
     """A review: drug-like gained a hard filter (halogen donors); a run scored by the drug-like before it, repeated
     with --like or filled into the Generate form, recorded its profile as "drug-like" and Compare showed both runs'
     profiles as one."""
-    from molgen.scoring.profiles import stored_profile_label
+    from molgen.scoring.profiles import mark_stored, stored_profile_label
 
     older = load_profile("drug-like")   # as an older molgen shipped it
     older.alerts = [name for name in older.alerts if name != "halogen_donors"]
     older.hard_filters = [name for name in older.hard_filters if name != "halogen_donors"]
-    older.stored = True   # recorded as an older molgen recorded it, "drug-like" (an edit made now is marked edited)
+    mark_stored(older)   # recorded as an older molgen recorded it, "drug-like" (an edit made now is marked edited)
     with RunStore(tmp_path / "runs.sqlite") as store:
         generate(str(tiny_checkpoint), 3, profile=older, seed=1, store=store, progress=False, name="older")
         generate(str(tiny_checkpoint), 3, profile="drug-like", seed=1, store=store, progress=False, name="now")

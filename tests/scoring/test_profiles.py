@@ -329,5 +329,21 @@ def test_a_stored_profile_is_read_as_it_ranked_whatever_was_checked_since():
                                                      "x.json")).stored
     with pytest.raises(ProfileError, match="description: expected a text, got 5"):
         load_profile(data)
+    # ... and edited since, in place or by dataclasses.replace, it is a profile written now (a review of the flag)
+    edited = dataclasses.replace(stored, description="mine", references=["CC(=O)Nc1ccc(O)cc1"], components=[
+        Component("similarity_max", make_transform("identity"))])
+    assert not edited.stored
+    in_place = marked_as_stored(stored_profile(load_profile("drug-like").to_dict(), "run X"))
+    assert in_place.stored and load_profile(in_place).name == "drug-like"
+    in_place.components = in_place.components[:1]
+    assert not in_place.stored and load_profile(in_place).name.startswith("drug-like (edited ")
+    # the copy shares nothing with the caller's object, and an edit in place is validated as a file's is
+    mine = ScoringProfile(name="mine", components=[Component("qed", Identity())], alerts=["pains"])
+    copied = load_profile(mine)
+    mine.alerts.append("brenk")
+    assert copied.alerts == ["pains"]
+    mine.alerts = "pains"
+    with pytest.raises(ProfileError, match="alerts: expected a list, got the text 'pains'"):
+        load_profile(mine)
     with pytest.raises(ProfileError, match=r"rules: expected a list of rule names, got \[\['lipinski'\]\]"):
         load_profile({"name": "x", "rules": [["lipinski"]], "components": [{"property": "qed"}]})

@@ -676,6 +676,14 @@ def test_a_window_no_molecule_comes_near_is_said():
     with pytest.warns(WindowOutOfReach) as said:
         score(["CCO", "c1ccccc1"], stepped, n_jobs=1, progress=False)
     assert "so every score is 0: a profile for other molecules" in str(said[0].message)
+    # a bound below the smallest normal float (a Gaussian 38 widths away) crashed the rounding, and with it the run
+    from molgen.scoring.desirability import Gaussian as Bell
+    from molgen.scoring.pipeline import _rounded_up, windows_said_elsewhere
+
+    with windows_said_elsewhere():
+        score(["CCO", "CO"], ScoringProfile(name="far", components=[Component("mw", Bell(target=431.556, width=10.0))]),
+              n_jobs=1, progress=False)
+    assert [_rounded_up(v) for v in (0.0954, 2e-10, 5e-324, 1.0)] == ["0.096", "2e-10", "5e-324", "1"]
     # an arithmetic mean is lowered alike, not pulled to 0; a weight of 0 changes no score: nothing said of it
     arithmetic = ScoringProfile(name="a", aggregation="arithmetic", components=swapped.components)
     with pytest.warns(WindowOutOfReach, match="it lowers every score alike, by its share of the weights"):
