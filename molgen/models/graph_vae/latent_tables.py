@@ -81,7 +81,8 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     """QED, SA, logP, MW and the drug-like profile's alerts of decoded molecules, row for row: ``alerts`` counted and
     ``alert_names`` named, as ``molgen score`` and an export have them (``alerts == 0`` selects the clean ones), the
     names as the Browse page words them (a catalog name that says less than its pattern explained, each once); and
-    ``failed_filters``, the profile's hard filters each fails ('' for none), as ``molgen score`` names them."""
+    ``failed_filters``, the profile's hard filters each fails ('' for none), and ``passes_filters``, as ``molgen score``
+    writes them."""
     from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score, windows_said_elsewhere
     from molgen.scoring.profiles import DEFAULT_PROFILE
 
@@ -93,6 +94,9 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     table.insert(4, "alerts", [alert_count(text) for text in table["alert_names"]])
     # a hard filter's failure is a verdict, not a flag to look at (a review: an N(F)F analogue read "4 alerts" alone)
     table["failed_filters"] = scored["failed_filters"].fillna("").astype(str).to_numpy()
+    # with its verdict, as molgen score writes it: a scored file's own passes_filters, decoded, is then
+    # input_passes_filters, not read as the decoded molecule's (a review)
+    table["passes_filters"] = scored["passes_filters"].astype(bool).to_numpy()
     return table
 
 
@@ -108,7 +112,8 @@ def with_properties(table: pd.DataFrame, describe=described) -> pd.DataFrame:
         return table.assign(**{c: pd.Series(dtype=float) for c in ("qed", "sa", "logp", "mw") if c not in table},
                             **({"alerts": pd.Series(dtype="int64")} if "alerts" not in table else {}),
                             **({"alert_names": pd.Series(dtype=str)} if "alert_names" not in table else {}),
-                            **({"failed_filters": pd.Series(dtype=str)} if "failed_filters" not in table else {}))
+                            **({"failed_filters": pd.Series(dtype=str)} if "failed_filters" not in table else {}),
+                            **({"passes_filters": pd.Series(dtype=bool)} if "passes_filters" not in table else {}))
     extra = describe(tuple(table["smiles"])).set_index(table.index)
     return table.join(extra[[c for c in extra.columns if c not in table.columns]])
 
