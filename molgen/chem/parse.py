@@ -194,10 +194,15 @@ def parse_smiles(smiles: object) -> ParseResult:
         return ParseResult(smiles, None, ParseFailure.SYNTAX,
                            f"RDKit cannot read the CXSMILES extension {_clip(extended.group(2))!r} after the SMILES")
     if any(character.isspace() for character in inner):
-        # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane
+        # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane; where the
+        # first word is no SMILES either ("not a molecule"), no molecule would come back (a review)
+        first = inner.split()[0]
+        with quiet_rdkit():
+            read = Chem.MolFromSmiles(first) is not None
         return ParseResult(smiles, None, ParseFailure.SYNTAX,
-                           f"a SMILES has no spaces or line breaks inside it (RDKit would read only "
-                           f"{inner.split()[0]!r}): {_clip(smiles)!r}")
+                           "a SMILES has no spaces or line breaks inside it ("
+                           + (f"RDKit would read only {first!r}" if read else "this is no SMILES")
+                           + f"): {_clip(smiles)!r}")
     with quiet_rdkit():
         # Fast path: RDKit's standard parse (sanitize, remove redundant Hs, perceive stereo),
         # so molecules are exactly those every RDKit-based tool (MOSES, GuacaMol) sees.

@@ -78,6 +78,9 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
         assert not result.ok and result.failure == ParseFailure.SYNTAX
         assert f"RDKit would read only {first!r}" in result.message
     assert parse_smiles("  CCO \n").ok   # the ends are trimmed, as every reader trims them
+    # words, not a molecule cut short: RDKit reads no "not" either (a review)
+    assert parse_smiles("not a molecule").message == ("a SMILES has no spaces or line breaks inside it (this is no "
+                                                      "SMILES): 'not a molecule'")
 
 
 def test_a_cxsmiles_extension_after_the_smiles_is_read():
