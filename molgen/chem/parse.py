@@ -196,13 +196,14 @@ def parse_smiles(smiles: object) -> ParseResult:
     if any(character.isspace() for character in inner):
         # RDKit reads up to the first space and takes the rest as a name: "CC O" would quietly be ethane; where the
         # first word is no SMILES either ("not a molecule"), no molecule would come back (a review)
-        first = inner.split()[0]
+        first, joined = inner.split()[0], "".join(inner.split())
         with quiet_rdkit():
-            read = Chem.MolFromSmiles(first) is not None
+            read, joined_up = Chem.MolFromSmiles(first) is not None, Chem.MolFromSmiles(joined) is not None
+        # a line wrapped inside a SMILES: what it reads joined up (a review of the "no SMILES" wording)
+        said = (f"RDKit would read only {first!r}" if read else f"joined up it reads {_clip(joined)!r}" if joined_up
+                else "this is no SMILES")
         return ParseResult(smiles, None, ParseFailure.SYNTAX,
-                           "a SMILES has no spaces or line breaks inside it ("
-                           + (f"RDKit would read only {first!r}" if read else "this is no SMILES")
-                           + f"): {_clip(smiles)!r}")
+                           f"a SMILES has no spaces or line breaks inside it ({said}): {_clip(smiles)!r}")
     with quiet_rdkit():
         # Fast path: RDKit's standard parse (sanitize, remove redundant Hs, perceive stereo),
         # so molecules are exactly those every RDKit-based tool (MOSES, GuacaMol) sees.

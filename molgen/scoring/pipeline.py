@@ -96,8 +96,8 @@ def _rounded_up(value: float) -> str:
     decimal arithmetic: exact for 2e-10 and for a subnormal bound (a Gaussian 38 widths away; float steps overflowed)."""
     from decimal import ROUND_CEILING, Context, Decimal
 
-    text = format(Context(prec=2, rounding=ROUND_CEILING).plus(Decimal(repr(float(value)))), "g")
-    return text[:-2] if text.endswith(".0") else text
+    # normalized: 0.1, not 0.10 (a desirability's power, so at most 1)
+    return format(Context(prec=2, rounding=ROUND_CEILING).plus(Decimal(repr(float(value)))).normalize(), "g")
 
 
 @contextmanager

@@ -110,7 +110,7 @@ class ScoringProfile:
         """Whether this is a run's profile as read back, unedited since: read as it ranked, without the checks a
         profile written now must pass (:func:`check_new_profile`), named as stored (:func:`marked_as_stored`). One
         edited since (in place, or by ``dataclasses.replace``) is a profile written now (a review)."""
-        return bool(self.stored_content) and self.stored_content == content_digest(self)
+        return bool(self.stored_content) and self.stored_content == _whole_digest(self)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -523,9 +523,17 @@ def marked_as_stored(profile: ScoringProfile) -> ScoringProfile:
 
 
 def mark_stored(profile: ScoringProfile) -> ScoringProfile:
-    """``profile`` (read back from a run) flagged as stored, as its content is now (:attr:`ScoringProfile.stored`)."""
-    profile.stored_content = content_digest(profile)
+    """``profile`` (read back from a run) flagged as stored, as it is now, its name included
+    (:attr:`ScoringProfile.stored`: a stored profile renamed "drug-like" is one written now, a review)."""
+    profile.stored_content = _whole_digest(profile)
     return profile
+
+
+def _whole_digest(profile: ScoringProfile) -> str:
+    """A digest of everything a profile holds, its name and description too (:func:`content_digest` leaves them out)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(profile.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _profile_in_json(path: Path) -> dict:

@@ -81,6 +81,8 @@ def test_a_space_inside_a_smiles_is_an_error_not_a_shorter_molecule():
     # words, not a molecule cut short: RDKit reads no "not" either (a review)
     assert parse_smiles("not a molecule").message == ("a SMILES has no spaces or line breaks inside it (this is no "
                                                       "SMILES): 'not a molecule'")
+    # a line wrapped inside one says what it reads joined up (a review of that wording)
+    assert "(joined up it reads 'CC(=O)Nc1ccc(O)cc1')" in parse_smiles("CC(=O)Nc1ccc(O)\ncc1").message
 
 
 def test_a_cxsmiles_extension_after_the_smiles_is_read():

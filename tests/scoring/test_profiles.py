@@ -337,6 +337,12 @@ def test_a_stored_profile_is_read_as_it_ranked_whatever_was_checked_since():
     assert in_place.stored and load_profile(in_place).name == "drug-like"
     in_place.components = in_place.components[:1]
     assert not in_place.stored and load_profile(in_place).name.startswith("drug-like (edited ")
+    # renamed to a shipped name, it is one written now too (a review: it was recorded as the shipped profile)
+    older = marked_as_stored(stored_profile({**load_profile("drug-like").to_dict(), "alerts": ["pains"],
+                                             "hard_filters": []}, "run Y"))
+    assert older.name.startswith("drug-like (not as shipped now") and older.stored
+    renamed = dataclasses.replace(older, name="drug-like")
+    assert not renamed.stored and load_profile(renamed).name.startswith("drug-like (edited ")
     # the copy shares nothing with the caller's object, and an edit in place is validated as a file's is
     mine = ScoringProfile(name="mine", components=[Component("qed", Identity())], alerts=["pains"])
     copied = load_profile(mine)

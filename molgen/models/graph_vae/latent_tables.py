@@ -96,7 +96,7 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     table["failed_filters"] = scored["failed_filters"].fillna("").astype(str).to_numpy()
     # with its verdict, as molgen score writes it: a scored file's own passes_filters, decoded, is then
     # input_passes_filters, not read as the decoded molecule's (a review)
-    table["passes_filters"] = scored["passes_filters"].astype(bool).to_numpy()
+    table["passes_filters"] = scored["passes_filters"].astype("boolean").to_numpy()   # NA where no molecule
     return table
 
 
