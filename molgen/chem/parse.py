@@ -200,8 +200,8 @@ def parse_smiles(smiles: object) -> ParseResult:
         with quiet_rdkit():
             read, joined_up = Chem.MolFromSmiles(first) is not None, Chem.MolFromSmiles(joined) is not None
         # a line wrapped inside a SMILES: what it reads joined up (a review of the "no SMILES" wording)
-        said = (f"RDKit would read only {first!r}" if read else f"joined up it reads {_clip(joined)!r}" if joined_up
-                else "this is no SMILES")
+        said = "; ".join([*([f"RDKit would read only {first!r}"] if read else []),
+                          *([f"joined up it reads {_clip(joined)!r}"] if joined_up else [])]) or "this is no SMILES"
         return ParseResult(smiles, None, ParseFailure.SYNTAX,
                            f"a SMILES has no spaces or line breaks inside it ({said}): {_clip(smiles)!r}")
     with quiet_rdkit():

@@ -101,8 +101,8 @@ class ScoringProfile:
     require: list[str] = field(default_factory=list)
     avoid: list[str] = field(default_factory=list)
     source: str = field(default="", compare=False, repr=False)  # the file it came from, for messages
-    #: the content digest of a profile read back from a run (its record, an export's manifest), set by
-    #: :func:`mark_stored`; empty for any other. See :attr:`stored`.
+    #: the digest of everything a profile read back from a run holds (its record, an export's manifest; the name
+    #: included), set by :func:`mark_stored`; empty for any other. See :attr:`stored`.
     stored_content: str = field(default="", compare=False, repr=False)
 
     @property

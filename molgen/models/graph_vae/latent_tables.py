@@ -96,7 +96,7 @@ def described(smiles: list[str] | tuple[str, ...]) -> pd.DataFrame:
     table["failed_filters"] = scored["failed_filters"].fillna("").astype(str).to_numpy()
     # with its verdict, as molgen score writes it: a scored file's own passes_filters, decoded, is then
     # input_passes_filters, not read as the decoded molecule's (a review)
-    table["passes_filters"] = scored["passes_filters"].astype("boolean").to_numpy()   # NA where no molecule
+    table["passes_filters"] = scored["passes_filters"].astype("boolean")   # NA where no molecule, as score() has it
     return table
 
 
@@ -113,7 +113,7 @@ def with_properties(table: pd.DataFrame, describe=described) -> pd.DataFrame:
                             **({"alerts": pd.Series(dtype="int64")} if "alerts" not in table else {}),
                             **({"alert_names": pd.Series(dtype=str)} if "alert_names" not in table else {}),
                             **({"failed_filters": pd.Series(dtype=str)} if "failed_filters" not in table else {}),
-                            **({"passes_filters": pd.Series(dtype=bool)} if "passes_filters" not in table else {}))
+                            **({"passes_filters": pd.Series(dtype="boolean")} if "passes_filters" not in table else {}))
     extra = describe(tuple(table["smiles"])).set_index(table.index)
     return table.join(extra[[c for c in extra.columns if c not in table.columns]])
 
