@@ -564,13 +564,16 @@ def evaluate_command(
         _say_replaced(replaced)
 
 
+def _nearest_there(path: Path) -> Path:
+    """``path`` or the nearest of its parents that is there: a link counts, even one to nothing (mkdir fails on it)."""
+    return next(there for there in (path, *path.parents) if there.exists() or there.is_symlink())
+
+
 def _file_in_the_way(folder: Path) -> Path | None:
-    """The file at ``folder`` or at the nearest of its parents that exists, where one is a file: the folder cannot
-    be made there."""
-    for path in (folder, *folder.parents):
-        if path.exists() or path.is_symlink():   # a link to nothing counts: mkdir fails on it
-            return None if path.is_dir() else path
-    return None
+    """The file at ``folder`` or at the nearest of its parents that is there, where that is no folder: the folder
+    cannot be made there."""
+    there = _nearest_there(folder)
+    return None if there.is_dir() else there
 
 
 def _evaluated_runs(runs: list[str], problems: list[str]) -> list[dict]:
@@ -777,8 +780,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
         import tempfile
 
         try:   # the nearest folder that is there (a link counts, even one to nothing): the rest is made later
-            existing = next(folder for folder in [out.parent, *out.parent.parents]
-                            if folder.exists() or folder.is_symlink())
+            existing = _nearest_there(out.parent)
             if not existing.is_dir():
                 raise NotADirectoryError(20, "a link to nothing stands where a folder would be made" if
                                          existing.is_symlink() else "a file stands where a folder would be made",

@@ -39,12 +39,12 @@ and suggests the closest known name for a misspelling.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import math
 import re
 import tomllib
-import copy
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
