@@ -230,6 +230,7 @@ def data_featurize(
 
 @app.command("score")
 def score_command(
+    context: typer.Context,
     input: Path = typer.Argument(..., help="Molecules: CSV, TSV, SMI, SDF or Parquet; - reads SMILES (one per line, "
                                  "a name after it, or a CSV whose header names its SMILES column) from standard "
                                  "input."),
@@ -268,7 +269,7 @@ def score_command(
             error_console.print("- reads molecules from standard input: pipe them in (cat mols.smi | molgen score - "
                                 "-o scored.csv), or give a file", style="red")
             raise typer.Exit(2)
-        input = _stdin_as_smi_file()
+        input = _stdin_as_smi_file(context)
     try:
         chosen = load_profile(profile)
         check_new_profile(chosen, chosen.source or repr(chosen.name))   # a JSON or a stored one's too
@@ -380,15 +381,16 @@ def _reads_as_a_table(path: Path) -> bool:
     return "," in token or (("," in first or "\t" in first) and not parse_smiles(token).ok)
 
 
-def _stdin_as_smi_file() -> Path:
-    """Standard input saved as a .smi file (removed as molgen exits), for the readers that take a file: its lines
-    are then named as a file's are."""
-    import atexit
+def _stdin_as_smi_file(context: typer.Context) -> Path:
+    """Standard input saved as a .smi file (removed as the command ends), for the readers that take a file: its
+    lines are then named as a file's are."""
     import shutil
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="molgen-stdin-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    # Removed when the command's click context closes (an error or Ctrl-C included), not at interpreter exit: a
+    # process that runs many commands (a test worker, a notebook's CliRunner) would otherwise keep every copy.
+    context.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
     path = folder / "stdin.smi"
     path.write_bytes(sys.stdin.buffer.read())
     return path
@@ -396,6 +398,7 @@ def _stdin_as_smi_file() -> Path:
 
 @app.command("evaluate")
 def evaluate_command(
+    context: typer.Context,
     samples: Optional[list[Path]] = typer.Argument(None, help="Generated molecules, one file per model (CSV, SMI, ...); - reads one SMILES a line from standard input."),
     runs: Optional[list[str]] = typer.Option(None, "--run", help="A stored run (id, id prefix or name; repeatable): "
                                              "all its distinct valid molecules, in sampling order, its conditions "
@@ -440,7 +443,7 @@ def evaluate_command(
     elif piped and sys.stdin.isatty():   # it would wait for typing that a chemist does not know is expected
         problems.append("- reads samples from standard input: pipe them in (... | molgen evaluate -), or give a file")
     elif piped:   # one SMILES a line, as a generator writes them: read as a .smi file, named as standard input
-        samples[piped[0]] = _stdin_as_smi_file()
+        samples[piped[0]] = _stdin_as_smi_file(context)
     if not samples and not runs:
         problems.append("nothing to evaluate: give samples files, --run RUN, or both")
     if n is not None and sample is not None:
@@ -3943,7 +3946,7 @@ def latent_encode(
         _check_output(output, input)
     else:
         _check_output(output)
-        input = _stdin_as_smi_file()
+        input = _stdin_as_smi_file(context)
     with _latent_stop(output):
         vae, checkpoint = _latent_model(model)
         try:
