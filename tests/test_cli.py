@@ -817,6 +817,38 @@ def test_novelty_of_a_fine_tuned_model_counts_its_series_however_written_and_wha
     assert copies_of_own_data({"model_training": {"data": "moses"}}, ["CCO"]) is None   # not fine-tuned
 
 
+def test_a_series_file_changed_since_the_model_learned_it_is_not_read_as_its_series(tmp_path):
+    """A review: a fine-tuned model's run counted novelty, copies and scaffolds against whatever file now lay at its
+    path (49 new, then 70 new, the same molecules, after the file was cut to 3 rows), unsaid."""
+    from molgen.data.moses import sha256_of
+    from molgen.runs.generate import (changed_training_files, copies_of_own_data, model_lineage,
+                                      series_scaffold_counts, training_molecules)
+    from molgen.runs.notes import training_data_notes
+
+    series = tmp_path / "series.csv"
+    series.write_text("smiles\nCC(=O)Nc1ccccc1\nCC(=O)Oc1ccccc1C(=O)O\n")
+    card = {"data": str(series), "data_preparation": {"smiles_column": "smiles", "sha256": sha256_of(series)},
+            "started_from": {"data": "moses-sample", "data_preparation": {"sha256": "of the dataset, not checked"}}}
+    record = {"model_training": model_lineage(card), "counts": {"unique": 2, "novel": None}, "name": "r"}
+    assert "CC(=O)Nc1ccccc1" in training_molecules(card) and changed_training_files(record["model_training"]) == []
+    assert copies_of_own_data(record, ["CC(=O)Nc1ccccc1"]) == 1
+    series.write_text("smiles\nCC(=O)Nc1ccccc1\n")   # a row deleted since the fine-tune
+    assert training_molecules(card) is None   # novelty unknown, not counted against another set
+    assert copies_of_own_data(record, ["CC(=O)Nc1ccccc1"]) is None
+    assert series_scaffold_counts(record, ["CC(=O)Nc1ccccc1"]) is None
+    assert changed_training_files(record["model_training"]) == [str(series)]
+    import pandas as pd
+
+    stored = pd.DataFrame({"smiles": ["CC(=O)Nc1ccccc1", "CCOc1ccccc1"], "novel": [None, None], "rank": [1, 2]})
+    notes = training_data_notes(record, lambda: stored)   # and no scaffold counts of the file as it is now
+    assert notes == ["novelty unknown: series.csv has changed since the model learned it (the sha256 differs from "
+                     "the card's), so the molecules it saw cannot be read from it (a run made with the file as it "
+                     "was counts them)"]
+    # a lineage stored before the file's sha256 was kept reads the file as before
+    older = {"model_training": {k: v for k, v in record["model_training"].items() if k != "data_sha256"}}
+    assert copies_of_own_data(older, ["CC(=O)Nc1ccccc1"]) == 1
+
+
 def test_ship_a_checkpoint_in_half_precision_with_its_card(tiny_checkpoint, tmp_path):
     shipped = tmp_path / "shipped.pt"
     result = run("train", "ship", str(tiny_checkpoint), str(shipped))

@@ -422,20 +422,25 @@ NEIGHBOUR_POOL = 50_000
 
 
 @st.cache_resource(show_spinner="fingerprinting the training set")
-def training_neighbours(sources: tuple[tuple[str, str | None], ...]) -> tuple[list, list[str], str]:
+def training_neighbours(sources: tuple[tuple[str, str | None, str | None], ...]) -> tuple[list, list[str], str]:
     """Fingerprints of a model's training molecules, and which they are in words: ``sources``, (data, SMILES
-    column) pairs, the model's own data first, then what a fine-tuned model started from (a molecule it copied
-    from MOSES has its neighbour at 1.0 too). Each dataset up to NEIGHBOUR_POOL molecules, a fixed random sample
-    past that; a source not on this machine is said and left out."""
+    column, sha256 as learned) triples, the model's own data first, then what a fine-tuned model started from (a
+    molecule it copied from MOSES has its neighbour at 1.0 too). Each dataset up to NEIGHBOUR_POOL molecules, a
+    fixed random sample past that; a source not on this machine, or a file changed since the model learned it, is
+    said and left out."""
     import numpy as np
 
     from molgen.data.registry import load_smiles
+    from molgen.runs.generate import changed_since_learned
     from molgen.scoring.similarity import reference_fingerprints
 
     pool: dict[str, str] = {}   # canonical -> as written: a series member also in MOSES is one neighbour, not two
     said = []
-    for data, column in sources:
+    for data, column, sha256 in sources:
         name = Path(data).name if Path(data).suffix else data
+        if changed_since_learned(data, sha256):   # its molecules now are not those the model saw
+            said.append(f"{name} left out: it has changed since the model learned it")
+            continue
         try:
             smiles = [s for s in load_smiles(data, "train", smiles_column=column) if s]
         except (KeyError, FileNotFoundError, ValueError):

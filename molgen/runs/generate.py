@@ -205,12 +205,45 @@ def chunk_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
-@lru_cache(maxsize=4)
-def data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str] | None:
+def changed_since_learned(data: str, sha256: str | None) -> bool:
+    """Whether a user's file ``data`` is here but no longer the one a model learned (its sha256, as the card
+    recorded it, differs): its molecules would be another set's. False for a dataset, a file not here, or no sha256
+    recorded (a card older than the record)."""
+    from molgen.data.registry import REGISTRY
+
+    if not sha256 or data in REGISTRY:
+        return False
+    try:
+        stat = Path(data).stat()
+    except OSError:
+        return False
+    return _file_sha256(data, stat.st_mtime_ns, stat.st_size) != sha256
+
+
+def changed_training_files(lineage: dict) -> list[str]:
+    """The files a run's model learned from (``model_lineage``'s record: its own data, then each parent's) that are
+    here but changed since they were learned, each named once."""
+    sources = [lineage] + [p for p in lineage.get("started_from", []) if isinstance(p, dict)]
+    return list(dict.fromkeys(str(source["data"]) for source in sources if source.get("data")
+                              and changed_since_learned(str(source["data"]), source.get("data_sha256"))))
+
+
+@lru_cache(maxsize=8)
+def _file_sha256(path: str, mtime_ns: int, size: int) -> str | None:
+    """A file's sha256, read once while it is unchanged (``mtime_ns``, ``size``); None when it cannot be read."""
+    try:
+        return file_sha256(Path(path))
+    except OSError:
+        return None
+
+
+def data_molecules(data: str, smiles_column: str | None = None, sha256: str | None = None) -> frozenset[str] | None:
     """A training set's molecules as canonical SMILES: a registered dataset's train split (stored canonical), or a
     user's file (its recorded SMILES column), each molecule as written and as a model was taught it (its neutral
     parent, with and without stereo: ``models.series``), so that no member of a series reads as novel. A file's
-    are read once while it is unchanged (a run's notes ask for its series twice: copies, then ring systems)."""
+    are read once while it is unchanged (a run's notes ask for its series twice: copies, then ring systems).
+    ``sha256``: the file's as the model's card recorded it; a file changed since is not read (None: novelty
+    measured against molecules the model never saw, or without those it did, would be a wrong number)."""
     from molgen.data.registry import REGISTRY, load_smiles
 
     if data not in REGISTRY:
@@ -218,7 +251,18 @@ def data_molecules(data: str, smiles_column: str | None = None) -> frozenset[str
             stat = Path(data).stat()
         except OSError:   # moved or never here: novelty is then unknown
             return None
+        if changed_since_learned(data, sha256):
+            return None
         return _file_molecules(data, smiles_column, stat.st_mtime_ns, stat.st_size)
+    return _dataset_molecules(data, smiles_column)
+
+
+@lru_cache(maxsize=4)
+def _dataset_molecules(data: str, smiles_column: str | None) -> frozenset[str] | None:
+    """:func:`data_molecules` of a registered dataset's train split, read once (a file is cached by its state
+    instead: one cache of both kept a file's molecules from before an edit for as long as the app ran)."""
+    from molgen.data.registry import load_smiles
+
     try:
         return frozenset(load_smiles(data, "train", smiles_column=smiles_column))
     except Exception:  # noqa: BLE001 -- a dataset not fetched: novelty is then unknown
@@ -255,11 +299,16 @@ def model_lineage(record: dict) -> dict:
         out["rows_left_out"] = len(prepared.get("left_out", []))
         if prepared.get("smiles_column"):
             out["smiles_column"] = prepared["smiles_column"]
+        if prepared.get("sha256"):   # the file as it was learned: one edited since is not read as the series
+            out["data_sha256"] = prepared["sha256"]
     parents, parent = [], record.get("started_from")
     while isinstance(parent, dict):
         parents.append({k: parent[k] for k in ("checkpoint", "sha256", *keep) if k in parent})
-        if column := (parent.get("data_preparation") or {}).get("smiles_column"):   # a series fine-tuned again
+        prepared = parent.get("data_preparation") or {}
+        if column := prepared.get("smiles_column"):   # a series fine-tuned again
             parents[-1]["smiles_column"] = column
+        if prepared.get("sha256"):
+            parents[-1]["data_sha256"] = prepared["sha256"]
         parent = parent.get("started_from")
     if parents:
         out["started_from"] = parents
@@ -272,7 +321,7 @@ def copies_of_own_data(record: dict, smiles) -> int | None:
     lineage = record.get("model_training") or {}
     if not is_fine_tune(lineage):   # a model continued on its own data has no series apart from it
         return None
-    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"), lineage.get("data_sha256"))
     if own is None:
         return None
     # a molecule whose scaffold stereo the run set is the series' when its form as sampled (flat) is
@@ -298,7 +347,7 @@ def series_scaffold_counts(record: dict, ranked_smiles: list[str], top: int = 50
     lineage = record.get("model_training") or {}
     if not is_fine_tune(lineage) or lineage["data"] in REGISTRY:
         return None   # a dataset is no series to keep near (and its scaffolds would take minutes)
-    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"))
+    own = data_molecules(str(lineage["data"]), lineage.get("smiles_column"), lineage.get("data_sha256"))
     if own is None:
         return None
     kept = on_scaffolds(ranked_smiles, series_scaffolds(own))
@@ -312,19 +361,21 @@ def training_molecules(record: dict) -> frozenset[str] | None:
     """Every molecule a model learned from, as canonical SMILES: its own training data and, for a fine-tuned model,
     the data of the model it started from (a molecule of MOSES is not new from a model fine-tuned on a series
     after MOSES). None when any of them cannot be read (novelty is then unknown, not measured against part)."""
-    def column(of: dict) -> str | None:   # the SMILES column a file was read from, where the card names it
-        return (of.get("data_preparation") or {}).get("smiles_column")
+    def read_as(of: dict) -> tuple[str | None, str | None]:   # the SMILES column and sha256 the card names
+        prepared = of.get("data_preparation") or {}
+        return prepared.get("smiles_column"), prepared.get("sha256")
 
-    sources, parent = [(record.get("data"), column(record))], record.get("started_from")
+    sources, parent = [(record.get("data"), *read_as(record))], record.get("started_from")
     seen = {record.get("data_fingerprint")} - {None}
     while isinstance(parent, dict):
         # a parent that learned the very molecules already counted (a run continued on its file moved or renamed)
         # adds none, and its old path, gone, must not make novelty unknown
         if parent.get("data_fingerprint") not in seen:
-            sources.append((parent.get("data"), column(parent)))
+            sources.append((parent.get("data"), *read_as(parent)))
         seen |= {parent.get("data_fingerprint")} - {None}
         parent = parent.get("started_from")
-    sets = [data_molecules(str(data), smiles) for data, smiles in dict.fromkeys(s for s in sources if s[0])]
+    sets = [data_molecules(str(data), column, sha256)
+            for data, column, sha256 in dict.fromkeys(s for s in sources if s[0])]
     if not sets or any(s is None for s in sets):
         return None
     return frozenset().union(*sets)

@@ -14,7 +14,7 @@ from typing import Callable
 import pandas as pd
 
 from molgen.models.training import is_fine_tune
-from molgen.runs.generate import copies_of_own_data, series_scaffold_counts
+from molgen.runs.generate import changed_training_files, copies_of_own_data, series_scaffold_counts
 from molgen.scoring.alerts import WHAT_IT_MATCHES
 
 
@@ -36,7 +36,12 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
     ``candidates``: reads the run's molecules (smiles, novel, rank), only when needed."""
     counts, notes, stored = record["counts"] or {}, [], None
     if counts.get("novel") is None:
-        if counts.get("unique"):
+        if counts.get("unique") and (changed := changed_training_files(record.get("model_training") or {})):
+            notes.append(f"novelty unknown: {', '.join(Path(c).name for c in changed)} "
+                         f"{'has' if len(changed) == 1 else 'have'} changed since the model learned "
+                         f"{'it' if len(changed) == 1 else 'them'} (the sha256 differs from the card's), so the "
+                         "molecules it saw cannot be read from it (a run made with the file as it was counts them)")
+        elif counts.get("unique"):
             notes.append(f"novelty unknown: the model's training data ({trained_on(record)}) cannot be read from here")
     elif copies := counts["unique"] - counts["novel"]:
         stored = candidates()
@@ -64,9 +69,10 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
     return notes
 
 
-def training_sources(record: dict) -> tuple[tuple[str, str | None], ...]:
-    """What a run's model learned from, nearest first, as (data, SMILES column) pairs: its record's lineage, else
-    (a run stored before lineages were kept) its checkpoint's, read again; () where neither can be read."""
+def training_sources(record: dict) -> tuple[tuple[str, str | None, str | None], ...]:
+    """What a run's model learned from, nearest first, as (data, SMILES column, the file's sha256 as learned)
+    triples: its record's lineage, else (a run stored before lineages were kept) its checkpoint's, read again; ()
+    where neither can be read."""
     from molgen.runs.generate import model_lineage
 
     lineage = record.get("model_training") or {}
@@ -78,8 +84,8 @@ def training_sources(record: dict) -> tuple[tuple[str, str | None], ...]:
         except Exception:  # noqa: BLE001 -- a checkpoint moved or damaged since the run: nothing to say
             return ()
     sources = [lineage] + [parent for parent in lineage.get("started_from", []) if isinstance(parent, dict)]
-    return tuple(dict.fromkeys((str(source["data"]), source.get("smiles_column")) for source in sources
-                               if source.get("data")))
+    return tuple(dict.fromkeys((str(source["data"]), source.get("smiles_column"), source.get("data_sha256"))
+                               for source in sources if source.get("data")))
 
 
 def trained_on(record: dict) -> str:

@@ -1779,7 +1779,7 @@ def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what
     record = {"model_training": {"data": str(series), "started_from": [{"data": "moses-sample", "steps": 1}]},
               "checkpoint": str(tmp_path / "gone.pt")}
     sources = training_sources(record)
-    assert sources == ((str(series), None), ("moses-sample", None))
+    assert sources == ((str(series), None, None), ("moses-sample", None, None))
     fps, smiles, note = training_neighbours(sources)
     assert note == "all 3 molecules of series.smi (1 row not a molecule left out); all 5,000 molecules of moses-sample"
     assert len(fps) == len(smiles) == 3 + 5_000 - 1 and "C1CC" not in smiles
@@ -1787,7 +1787,7 @@ def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what
     assert first == (copied, 1.0) and second[1] < 1.0
     assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned
     # a run stored before lineages were kept: its checkpoint's card, read as a lineage
-    assert training_sources({"checkpoint": str(tiny_checkpoint)}) == (("moses-sample", None),)
+    assert training_sources({"checkpoint": str(tiny_checkpoint)}) == (("moses-sample", None, None),)
 
 
 def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_checkpoint):
