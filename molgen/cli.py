@@ -721,8 +721,60 @@ REPLACE_HELP = ("Replace the earlier run under --out (its model, card, log and r
                 "holding a trained model is refused.")
 
 
+def _hold_run_name(context: typer.Context, out: Path) -> str | None:
+    """Hold ``out``'s name for this training until its command ends (an advisory lock on RUN.lock, removed then), so
+    that a second training of the same --out, started while the first runs, is refused: a review's two trainings,
+    a second apart, both said they wrote RUN.pt, and the last one's model, card and log were all that was left.
+    Returns the refusal, None once held (or where no lock can be had: no fcntl, a folder that refuses one)."""
+    import os
+
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    lock = out.with_suffix(".lock")
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return None   # the folder's own check, after this, says why it cannot be written in
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(handle, 64).decode(errors="replace").strip()
+        os.close(handle)
+        free = next(candidate for number in range(2, 10_000)
+                    if not (candidate := out.with_name(f"{out.stem}-{number}.pt")).exists()
+                    and not candidate.with_suffix(".lock").exists())
+        return (f"--out {out} is being trained by another process{f' (pid {holder})' if holder.isdigit() else ''} "
+                f"right now: wait for it to end, or name this run otherwise (--out {free})")
+    except OSError:
+        os.close(handle)
+        return None
+    os.ftruncate(handle, 0)
+    os.write(handle, str(os.getpid()).encode())
+
+    def release() -> None:   # removed while still held: a run that waits for the name finds it free, or gone
+        lock.unlink(missing_ok=True)
+        os.close(handle)
+
+    context.call_on_close(release)
+    return None
+
+
+def _family_of(checkpoint: Path) -> str | None:
+    """The family a checkpoint file holds, None where it cannot be read as one."""
+    from molgen.models.base import CheckpointError, load_checkpoint
+
+    try:
+        return load_checkpoint(checkpoint).get("family")
+    except (CheckpointError, OSError):
+        return None
+
+
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
-                 starts_from: Path | None = None, replace: bool = False) -> Path:
+                 starts_from: Path | None = None, replace: bool = False, family: str | None = None,
+                 context: typer.Context | None = None) -> Path:
     """Where training writes: with --resume RUN.last.pt (or RUN.pt, its best) and no --out, the run's own RUN.pt, so
     its log and card stay in one place (a fine-tune from it, ``starts_from``: its own name, refused below, so that a
     new model is named; a shipped checkpoint continued: the default). Never into the
@@ -734,7 +786,9 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     points to resume files this run wrote, ``_run_training``).
     ``starts_from``: the checkpoint a new model starts a schedule of its own from (--from's, or a --resume's that is
     a fine-tune, a network grown or without its resume state), whose sha256 its card records: never written under
-    that checkpoint's own run (a review: it replaced the model it started from)."""
+    that checkpoint's own run (a review: it replaced the model it started from). ``family``: the run's; a run
+    continued whose best RUN.pt is now another family's checkpoint (put there since) is refused, not crashed on.
+    ``context``: the command's, for which the run's name is held (:func:`_hold_run_name`) until it ends."""
     from molgen.models.base import PRETRAINED_DIR
 
     if resume is not None and out == default and PRETRAINED_DIR.resolve() not in resume.resolve().parents:
@@ -768,7 +822,14 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
                        f"{'which is' if len(others) == 1 else 'which are'} not a training run's: name the model "
                        f"otherwise (e.g. --out {out.with_name(out.stem + '-model.pt')}), or move "
                        f"{'it' if len(others) == 1 else 'them'} away")
+    if refusal is None and context is not None:
+        refusal = _hold_run_name(context, out)
     new_run = resume is None or starts_from is not None or _run_of(out) != _run_of(resume)
+    if refusal is None and not new_run and family and out.is_file() and (found := _family_of(out)) != family:
+        held = f"a {found} checkpoint" if found else "no checkpoint molgen reads"
+        refusal = (f"{out}, this run's best checkpoint, is {held} now, not this "
+                   f"{family} run's (put there since the run wrote it): move it away to continue the run, or "
+                   f"continue under another name (--out {out.with_name(out.stem + '-2.pt')})")
     earlier = [path for path in (out, out.with_suffix(".last.pt")) if path.is_file()]
     if refusal is None and new_run and earlier and not replace:
         free = next(candidate for number in range(2, 10_000)
@@ -1573,7 +1634,8 @@ def train_smiles_lm(
         raise typer.Exit(2)
     # a --resume made a fine-tune keeps the resume's default --out (its RUN.pt), refused as the model it starts from
     out = _resumed_out(out, Path("runs/smiles-lm.pt"), resume or converted, data,
-                       starts_from=source or _afresh_from(resume), replace=replace)
+                       starts_from=source or _afresh_from(resume), replace=replace, family="smiles-lm",
+                       context=ctx)
     if threads:
         torch.set_num_threads(threads)
 
@@ -2645,7 +2707,8 @@ def train_graph_vae(
                                    f"{free_bits:g}"), style="red")
         raise typer.Exit(2)
     afresh = _afresh_from(resume, fine_tune, grown)
-    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh, replace=replace)
+    out = _resumed_out(out, Path("runs/graph-vae.pt"), resume, data, starts_from=afresh, replace=replace,
+                       family="graph-vae", context=ctx)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(data, _vocabulary_reading(ctx, model, record),
                                                     smiles_column=smiles_column, where=where,
@@ -2782,7 +2845,8 @@ def train_graph_diffusion(
         error_console.print(f"[red]--timesteps must be 1 or more, not {timesteps}[/red]")
         raise typer.Exit(2)
     afresh = _afresh_from(resume, fine_tune)
-    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh, replace=replace)
+    out = _resumed_out(out, Path("runs/graph-diffusion.pt"), resume, data, starts_from=afresh, replace=replace,
+                       family="graph-diffusion", context=ctx)
     smiles_column, where = _resumed_file_reading(ctx, record, smiles_column, where)
     molecules, preparation = _graph_training_smiles(
         data, _vocabulary_reading(ctx, model, record), smiles_column=smiles_column, where=where,
@@ -2848,6 +2912,8 @@ def train_ship(
     max_ring_size: Optional[int] = typer.Option(None, help="Graph VAE: decoding closes no ring of more atoms than "
                                                 "this; graph diffusion: the projection's ring limit (models trained now "
                                                 "record it from their training molecules)."),
+    replace: bool = typer.Option(False, "--replace", help="Ship over a checkpoint already at DESTINATION (e.g. the "
+                                 "shipped model being updated), with its card."),
 ) -> None:
     """Copy a trained checkpoint for shipping, with its model card (metrics come from the family's benchmark)."""
     from molgen.models.base import CheckpointError, load, load_checkpoint
@@ -2869,6 +2935,7 @@ def train_ship(
         error_console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
                             style="red")
         raise typer.Exit(2)
+    _refuse_shipping_over(destination, replace)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
                if value is not None}
     prepare, carried_before = None, 0
@@ -2902,6 +2969,31 @@ def train_ship(
                              f"{source.name} are kept in its training record as metrics_before_export"
                              + ((" (sampled from its earlier prior, not this one)" if carried_before else
                                  " (sampled from N(0, I), not from this prior)") if latent_prior else "")))
+
+
+def _refuse_shipping_over(destination: Path, replace: bool) -> None:
+    """A shipped copy replaces no model unasked: a checkpoint or card at ``destination`` needs --replace (a review
+    shipped over another run's fine-tuned VAE, its card and model gone without a word); a training run's best,
+    with its resume files beside it, is never shipped over (resuming it then crashed on another family's card)."""
+    resume_files = [destination.with_suffix(suffix) for suffix in (".last.pt", ".state.pt")
+                    if destination.with_suffix(suffix).is_file()]
+    taken = [path for path in (destination, destination.with_suffix(".json")) if path.is_file()]
+    if resume_files:
+        refusal = (f"{destination} is a training run's model ({' and '.join(p.name for p in resume_files)} beside it, "
+                   "to resume it): ship to another path")
+    elif taken and not replace:
+        free = next(candidate for number in range(2, 10_000)
+                    if not (candidate := destination.with_name(f"{destination.stem}-{number}.pt")).exists()
+                    and not candidate.with_suffix(".json").exists())
+        refusal = (f"{taken[0]} exists ({'a checkpoint' if taken[0] == destination else 'a card'}): ship to another "
+                   f"path ({free}), or replace it with its card (--replace)")
+    else:
+        if taken:
+            console.print(escape(f"{' and '.join(str(p) for p in taken)} existed and {'is' if len(taken) == 1 else 'are'}"
+                                 " replaced (--replace)"), style="yellow")
+        return
+    error_console.print(escape(refusal), style="red")
+    raise typer.Exit(2)
 
 
 #: A latent prior of fewer molecules than this is said to sample near them (a review's 58-molecule series prior:

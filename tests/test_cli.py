@@ -1014,6 +1014,62 @@ def test_ship_refuses_to_overwrite_what_it_ships(tiny_checkpoint, tmp_path):
                                                       "--default-steps", "0").output
 
 
+def test_a_second_training_of_the_same_out_is_refused_while_the_first_runs(tmp_path, monkeypatch):
+    """A review: two trainings of one --out, started a second apart, both said they wrote it; the last one's model,
+    card and log were all that was left (and the first measured the other's checkpoint for its card)."""
+    import fcntl
+    import os
+
+    from molgen import cli
+
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    out = tmp_path / "m.pt"
+    holder = os.open(out.with_suffix(".lock"), os.O_RDWR | os.O_CREAT)   # as a training under way holds it
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(holder, b"4242")
+    args = ("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-steps", "1",
+            "--max-molecules", "60", "--eval-every", "1", "--out", str(out), "--threads", "1")
+    refused = run(*args)
+    assert refused.exit_code == 2 and not out.exists()
+    assert (f"--out {out} is being trained by another process (pid 4242) right now: wait for it to end, or name "
+            f"this run otherwise (--out {tmp_path / 'm-2.pt'})") in refused.output
+    os.close(holder)   # that run ended (a killed one leaves its lock file unlocked)
+    trained = run(*args)
+    assert trained.exit_code == 0, trained.output
+    assert out.is_file() and not out.with_suffix(".lock").exists()   # the name is free again, nothing left beside
+
+
+def test_ship_replaces_no_model_unasked_and_never_a_training_runs(tiny_checkpoint, tmp_path, monkeypatch):
+    """A review: `train ship lm.pt sv/vae.pt` replaced another run's fine-tuned VAE and its card without a word;
+    resuming that run then crashed on the smiles-lm card (a KeyError, then a traceback)."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    monkeypatch.setattr(cli.error_console, "_width", 400)
+    shipped = tmp_path / "s.pt"
+    assert run("train", "ship", str(tiny_checkpoint), str(shipped)).exit_code == 0
+    card = shipped.with_suffix(".json").read_bytes()
+    again = run("train", "ship", str(tiny_checkpoint), str(shipped), "--float32")
+    assert again.exit_code == 2 and shipped.with_suffix(".json").read_bytes() == card
+    assert f"{shipped} exists (a checkpoint): ship to another path ({tmp_path / 's-2.pt'}), or replace it" in again.output
+    replaced = run("train", "ship", str(tiny_checkpoint), str(shipped), "--float32", "--replace")
+    assert replaced.exit_code == 0 and "existed and are replaced (--replace)" in replaced.output
+    assert json.loads(shipped.with_suffix(".json").read_text())["training"]["weights"] == "float32"
+    # a training run's best, its resume files beside it: never shipped over, --replace or not
+    out = tmp_path / "g.pt"
+    trained = run("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-steps", "1",
+                  "--max-molecules", "60", "--eval-every", "1", "--out", str(out), "--threads", "1")
+    assert trained.exit_code == 0, trained.output
+    model = out.read_bytes()
+    over = run("train", "ship", str(tiny_checkpoint), str(out), "--replace")
+    assert over.exit_code == 2 and "is a training run's model (g.last.pt" in over.output and out.read_bytes() == model
+    # put there by hand: resuming says so, not a traceback
+    shutil.copy(tiny_checkpoint, out)
+    resumed = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "2")
+    assert resumed.exit_code == 2, resumed.output
+    assert f"{out}, this run's best checkpoint, is a smiles-lm checkpoint now, not this graph-vae run's" in resumed.output
+
+
 def test_training_flags_and_data_are_checked_before_any_work(tmp_path):
     """Each of these gave a traceback, a made-up number or a run that never ended."""
     def refused(*args: str) -> str:
