@@ -844,6 +844,10 @@ def test_a_series_file_changed_since_the_model_learned_it_is_not_read_as_its_ser
     assert notes == ["novelty unknown: series.csv has changed since the model learned it (the sha256 differs from "
                      "the card's), so the molecules it saw cannot be read from it (a run made with the file as it "
                      "was counts them)"]
+    # the command a note suggests is one a shell reads as written (a review's run "indole «qed» 50%/test")
+    named = {"model_training": {"data": "moses"}, "counts": {"unique": 2, "novel": 1}, "name": "indole «qed» 50%'s"}
+    said = training_data_notes(named, lambda: stored)
+    assert """`molgen export 'indole «qed» 50%'"'"'s' --where 'novel == True' -o new.csv`""" in said[0]
     # a lineage stored before the file's sha256 was kept reads the file as before
     older = {"model_training": {k: v for k, v in record["model_training"].items() if k != "data_sha256"}}
     assert copies_of_own_data(older, ["CC(=O)Nc1ccccc1"]) == 1

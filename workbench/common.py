@@ -38,7 +38,7 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")
 KEPT_INPUTS = {"generate": "gen_", "latent": "latent_", "augment": "aug_", "browse": "browse_", "compare": "compare_",
                "export": "export_", "score": "score_"}
 NOT_KEPT = re.compile(r"_go(_|$)|^gen_continue_|^gen_more_|^gen_like_|^gen_stop|^gen_address_|download|_manifest$|_file$|_editor|"
-                      r"^browse_(page|detail|view|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
+                      r"^browse_(detail|select_all|unselect_all|tag_said)$|^browse_table_|^browse_rejects_")
 
 
 #: A run's statuses that Generate's "Continue a stopped run" takes up.
@@ -163,20 +163,45 @@ def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
     return out
 
 
+#: Downloads that failed as they were made, by (browser session, page): said on that page's next run. The file is
+#: made on a worker thread when the browser asks for it, where an error reaches no page, and the browser shows
+#: nothing (a review's click on a run deleted meanwhile).
+_FAILED_DOWNLOADS: dict[tuple[str, str], str] = {}
+
+
+def _browser_session() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else ""
+
+
+def say_failed_download(page: str) -> None:
+    """Say, once, that this session's last download on ``page`` failed, and why."""
+    if failure := _FAILED_DOWNLOADS.pop((_browser_session(), page), None):
+        st.error(plain(f"The last download failed, and no file was written: {failure}"))
+
+
 class ExportPair:
     """A file and its manifest, downloaded by two buttons, as the halves of one export: the first click makes both
     (``make``: () -> (file bytes, manifest bytes)) and the other button then gives the other half; a button clicked
     again makes a new pair. A run still sampling, exported once per click, gave a manifest of another file than the
-    one downloaded. Each click's callback runs on a worker thread of its own: one at a time."""
+    one downloaded. Each click's callback runs on a worker thread of its own: one at a time. ``page``: where a
+    failure is said on the next run (:func:`say_failed_download`)."""
 
-    def __init__(self, make) -> None:
+    def __init__(self, make, page: str = "") -> None:
         self._make, self._kept, self._lock = make, {}, threading.Lock()
+        self._where = (_browser_session(), page)   # read here: the worker thread has no session
 
     def half(self, manifest: bool) -> bytes:
         with self._lock:
             if manifest in self._kept:
                 return self._kept.pop(manifest)
-            made = dict(zip((False, True), self._make()))
+            try:
+                made = dict(zip((False, True), self._make()))
+            except Exception as error:
+                _FAILED_DOWNLOADS[self._where] = str(error) or type(error).__name__
+                raise   # no file: Streamlit serves none
             self._kept = {not manifest: made[not manifest]}
             return made[manifest]
 
@@ -399,10 +424,27 @@ def run_notes_of(run_id: str, updated: float) -> list[str]:
     return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options), on_page=True)
 
 
-def file_name(run_name: str) -> str:
+def file_name(run_name: str, max_bytes: int = 100) -> str:
     """A run's name as a file name: a run named "round 1/indoles: DMPK?" is written as round 1_indoles_ DMPK_ (a
-    slash would name a folder, and a colon or question mark is refused by some systems)."""
-    return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", run_name).strip(" .") or "run"
+    slash would name a folder, and a colon or question mark is refused by some systems), cut to ``max_bytes`` of
+    UTF-8: a file name holds 255 bytes, and a download's name adds its cut, format and ".manifest.json" (a review's
+    300-character tag made every download fail, unsaid)."""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", run_name)
+    name = name.encode()[:max_bytes].decode(errors="ignore")   # a character cut in two is left out whole
+    return name.strip(" .") or "run"
+
+
+def export_file_name(run_name: str, fmt: str, options: dict) -> str:
+    """An export's download name: the run's, then which cut of it the file holds (``options``, export_run's), so
+    that two downloads of one run do not overwrite each other; 255 bytes at most with ".manifest.json" added."""
+    tagged = options.get("tagged")
+    cut = "".join(["-selected" * bool(options.get("selected_only")),
+                   f"-tagged-{file_name(tagged, 40)}" if tagged else "",
+                   f"-top{int(options['top'])}" if options.get("top") else "",
+                   f"-diverse{options['diverse']:g}" if options.get("diverse") is not None else "",
+                   "-filtered" if options.get("where") else "", "-passing" * bool(options.get("passing_only")),
+                   "-with-unranked" * bool(options.get("include_unranked"))])
+    return f"{file_name(run_name)}{cut}.{fmt}"
 
 
 # 2,000 molecules draw the reference histograms as well as 5,000 did; RDKit's QED takes about

@@ -92,6 +92,10 @@ def _filter_problem(error: Exception) -> str:
     return text
 
 
+#: Comparison signs as typeset ("≤"), read as Python's.
+MATH_COMPARISONS = str.maketrans({"≤": "<=", "≥": ">=", "≠": "!=", "⩽": "<=", "⩾": ">="})
+
+
 def select_candidates(store: RunStore, run: str, *, top: int | None = None, diverse: float | None = None,
                       where: str | None = None, selected_only: bool = False, passing_only: bool = False,
                       include_unranked: bool = False, tagged: str | None = None) -> pd.DataFrame:
@@ -126,7 +130,8 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     where = where.strip() if isinstance(where, str) else where   # a filter of spaces alone is no filter
     if where:
         columns = [c for c in frame.columns if c not in ("id", "run_id")]
-        expression = _columns_by_any_case(where, columns)
+        # "mw ≤ 400" as a paper (or a Markdown page showing "<=") writes it
+        expression = _columns_by_any_case(where.translate(MATH_COMPARISONS), columns)
         # a column this run never filled (graph diffusion gives no log-likelihood) would keep no row, in silence
         empty = [c for c in columns if len(frame) and frame[c].isna().all() and c != "failed_conditions"
                  and re.search(rf"\b{re.escape(c)}\b", expression)]

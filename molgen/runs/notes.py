@@ -7,6 +7,7 @@ group, which a profile can accept). Each note is computed from the run's record 
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -50,7 +51,7 @@ def training_data_notes(record: dict, candidates, on_page: bool = False) -> list
         notes.append(f"{copies:,} of the {counts['unique']:,} unique molecules {'is' if copies == 1 else 'are'} in the model's training data "
                      f"({trained_on(record)}){series}: column novel is False for them; "
                      + ("Browse's \"Novel only\" or Export's filter novel == True leaves them out" if on_page else
-                        f"`molgen export {record['name']} --where 'novel == True' -o new.csv` leaves them out"))
+                        f"`molgen export {shlex.quote(record['name'])} --where 'novel == True' -o new.csv` leaves them out"))
     if not is_fine_tune(record.get("model_training") or {}) or not counts.get("unique"):
         return notes   # not a fine-tuned model's run: no series to be near
     stored = candidates() if stored is None else stored

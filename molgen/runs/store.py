@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import sqlite3
 import threading
@@ -189,8 +190,8 @@ def _checked_tags(tags: Iterable[str]) -> list[str]:
     bad = [t for t in tags if not t or "," in t or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in t)]
     if bad:
         raise ValueError(f"a tag is a non-empty word or phrase on one line, without commas, tabs or line breaks; not "
-                         f"{', '.join(map(repr, bad))} "
-                         "(give several tags one at a time)")
+                         f"{', '.join(map(repr, bad))}"
+                         + (" (give several tags one at a time)" if any("," in t for t in bad) else ""))
     return tags
 
 
@@ -301,7 +302,7 @@ class RunStore:
             if taken:  # a name is how export, resume and delete find a run: two runs must not share one
                 raise RunNameTaken(f"a run named {name!r} is already in the store (id {taken['id']}): choose another "
                                    "name" + ("" if taken["status"] == "complete" else
-                                             f", or continue that run (molgen generate --resume {name})"))
+                                             f", or continue that run (molgen generate --resume {shlex.quote(name)})"))
             db.execute("INSERT INTO runs (id, name, created, updated, status, message, model, checkpoint, checkpoint_sha256, "
                        "seed, n_requested, params, conditions, native, profile, versions, timings, counts, owner, heartbeat, "
                        "model_training) VALUES (?, ?, ?, ?, 'running', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '{}', ?, ?, ?)",

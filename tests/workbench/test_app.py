@@ -120,6 +120,17 @@ def test_the_browse_view_is_as_it_was_left_after_a_visit_to_another_page(stored_
     chosen = (round((low + high) / 2, 2), high)
     slider.set_value(chosen).run()
     count = at.markdown[0].value
+    # the page a chemist was on and the tab (a review: sent back to page 1 of the grid after a look at Export)
+    at.selectbox(key="browse_page_size").set_value(12).run()
+    at.number_input(key="browse_page").set_value(2).run()
+    at.session_state["browse_view"] = "Table"
+    at.run()
+    at.switch_page("views/compare.py").run()
+    at.switch_page("views/browse.py").run()
+    assert not at.exception
+    assert at.number_input(key="browse_page").value == 2 and at.session_state["browse_view"] == "Table"
+    assert at.query_params["page"] == "2" and at.query_params["view"] == "table"
+    at.selectbox(key="browse_page_size").set_value(24).run()
     at.switch_page("views/compare.py").run()
     at.switch_page("views/browse.py").run()
     assert not at.exception
@@ -174,6 +185,23 @@ def test_a_browse_view_opened_from_a_link_is_kept_after_a_visit_to_another_page(
     at.switch_page("views/browse.py").run()
     assert not at.exception
     assert at.selectbox(key="browse_sort").value == "qed" and at.selectbox(key="browse_page_size").value == 24
+
+
+def test_a_run_compared_from_a_link_is_the_one_browse_opens(stored_run, tiny_checkpoint):
+    """A review: /compare?run=OLDER, then Browse, opened the newest run, not the one compared."""
+    from molgen.runs.generate import generate
+    from molgen.runs.store import RunStore
+
+    with RunStore() as runs:
+        newer = generate(str(tiny_checkpoint), 12, seed=5, store=runs, progress=False, name="newer-than-fixture").id
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["run"] = stored_run
+    at.run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception and at.multiselect(key="compare_runs").value == [stored_run]
+    at.query_params.clear()   # as the sidebar's link to Browse leaves the address
+    at.switch_page("views/browse.py").run()
+    assert not at.exception and at.selectbox(key="run").value == stored_run != newer
 
 
 def test_the_latent_form_survives_a_visit_to_another_page():

@@ -291,6 +291,41 @@ def test_a_run_name_becomes_a_file_name_without_folders():
     assert file_name("..") == "run" and file_name("hits-2026") == "hits-2026"
 
 
+def test_an_export_is_named_within_a_file_names_length_and_a_failed_download_is_said(tmp_path):
+    """A review: a 300-character tag made every download fail ("File name too long" on the worker thread), and a
+    run deleted after the page was drawn gave a click that did nothing; neither was said."""
+    from workbench.common import _FAILED_DOWNLOADS, ExportPair, export_file_name, file_name
+
+    assert len(file_name("é" * 200).encode()) == 100 and file_name("é" * 200) == "é" * 50   # no character cut in two
+    options = {"top": 100000, "diverse": 0.55, "where": "qed > 0.5", "selected_only": True, "passing_only": True,
+               "include_unranked": True, "tagged": "kinase β hinge " * 20}
+    name = export_file_name("ß" * 300, "parquet", options)
+    assert len((name + ".manifest.json").encode()) <= 255 and name.endswith("-with-unranked.parquet")
+    (tmp_path / name).write_text("")   # the file system takes it
+    (tmp_path / (name + ".manifest.json")).write_text("")
+    assert export_file_name("hits", "csv", {"top": None, "diverse": None, "tagged": None}) == "hits.csv"
+
+    def deleted():
+        raise LookupError("no run 'x' in the store")
+
+    pair = ExportPair(deleted, "export")
+    with pytest.raises(LookupError):
+        pair.half(manifest=False)
+    assert _FAILED_DOWNLOADS[("", "export")] == "no run 'x' in the store"   # said on the page's next run
+
+
+def test_the_export_page_says_a_download_that_failed(stored_run, monkeypatch):
+    from workbench import common
+
+    monkeypatch.setattr(common, "_browser_session", lambda: "this browser")
+    common._FAILED_DOWNLOADS[("this browser", "export")] = "no run 'x' in the store"
+    at = page("export", stored_run)
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [   # (plain() escapes Markdown)
+        "The last download failed, and no file was written: no run 'x' in the store"]
+    assert not at.run().error   # said once
+
+
 def test_bfloat16_sampling_from_the_generate_page(stored_run, monkeypatch):
     from molgen.models.smiles_lm import sample as sampling
 
@@ -520,8 +555,12 @@ def test_browse_filters_and_selects(stored_run):
     at.button(key="browse_tag_go").click().run()   # nothing selected now: said, nothing tagged
     assert any("No molecule of this run is selected" in shown(e) for e in at.error)
     with RunStore() as store:   # a comma would read as two tags when listed: refused as the runs' tags are
-        with pytest.raises(ValueError, match="without commas"):
+        with pytest.raises(ValueError, match="without commas") as comma:
             store.tag_candidates(stored_run, chosen["smiles"].head(1), "a,b")
+        assert str(comma.value).endswith("not 'a,b' (give several tags one at a time)")
+        with pytest.raises(ValueError) as spaces:   # the hint on several tags is for a comma, not an empty tag
+            store.tag_candidates(stored_run, chosen["smiles"].head(1), "   ")
+        assert str(spaces.value).endswith("line breaks; not ''")
     at.toggle(key="browse_alerts").set_value(False).run()
 
 
@@ -960,6 +999,35 @@ def test_browse_sliders_span_the_molecules_it_lists(tiny_checkpoint):
     assert not at.exception
     qed = at.slider(key=f"browse_qed_{run}")
     assert qed.min < 0.85 and qed.value[0] == qed.min   # the kept end sat on the old bound: it follows the new one
+
+
+def test_the_export_choices_stand_in_the_address_so_a_reload_keeps_them(stored_run):
+    """A review: a filter typed on Export, and SDF chosen, were lost on a reload (Browse kept its view there)."""
+    at = page("export", stored_run)
+    assert set(at.query_params) == {"run"}   # the defaults are not written
+    at.text_input(key="export_where").set_value("qed > 0.3").run()
+    at.radio(key="export_format").set_value("sdf").run()
+    at.toggle(key="export_diverse_on").set_value(True).run()
+    at.slider(key="export_diverse").set_value(0.45).run()
+    at.number_input(key="export_top").set_value(7).run()
+    assert not at.exception
+    address = {k: at.query_params[k] for k in at.query_params}
+    assert address == {"run": stored_run, "where": "qed > 0.3", "format": "sdf", "diverse": "0.45", "top": "7"}
+    reloaded = AppTest.from_file(str(PAGES / "export.py"), default_timeout=180)
+    for name, value in address.items():
+        reloaded.query_params[name] = value
+    reloaded.run()
+    assert not reloaded.exception and not reloaded.warning
+    assert reloaded.text_input(key="export_where").value == "qed > 0.3" and reloaded.radio(key="export_format").value == "sdf"
+    assert reloaded.toggle(key="export_diverse_on").value and reloaded.slider(key="export_diverse").value == 0.45
+    assert reloaded.number_input(key="export_top").value == 7
+    # a hand-edited address is ignored where it cannot be read, not an error
+    edited = AppTest.from_file(str(PAGES / "export.py"), default_timeout=180)
+    for name, value in {"run": stored_run, "format": "xlsx", "top": "-3", "diverse": "7"}.items():
+        edited.query_params[name] = value
+    edited.run()
+    assert not edited.exception and edited.radio(key="export_format").value == "csv"
+    assert edited.number_input(key="export_top").value == 0 and not edited.toggle(key="export_diverse_on").value
 
 
 def test_the_run_stands_in_the_address_so_a_reload_shows_it(stored_run, tiny_checkpoint):

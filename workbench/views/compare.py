@@ -163,6 +163,8 @@ chosen = st.multiselect("Runs", list(labels), max_selections=MAX_RUNS, key="comp
 if not chosen:
     st.info("Pick one or more runs to compare.")
     st.stop()
+if st.session_state.get("run_id") not in chosen:   # Browse and Export then open a compared run, not the newest
+    st.session_state["run_id"] = chosen[0]
 records = {run_id: store().run(run_id) for run_id in chosen}
 names = run_names(records)
 ranked = {run_id: store().candidates(run_id, ranked_only=True, columns=[*PLOTTED, "passes_filters"]) for run_id in records}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -11,10 +12,53 @@ from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, picked_by_hand, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import (CONTINUABLE, ExportPair, checked_number, file_name, nothing_valid, plain, run_notes_of,
-                              run_picker, status_shown, store)
+from workbench.common import (CONTINUABLE, ExportPair, checked_number, export_file_name, nothing_valid, plain, run_notes_of,
+                              run_picker, say_failed_download, status_shown, store)
+
+#: Export's choices as the address writes them, so that a reload or a shared link gives the same cut (a review's
+#: typed filter and SDF were lost on a reload): parameter -> (widget key, its default, how the address reads).
+FORMATS = ["csv", "tsv", "sdf", "parquet"]
+ADDRESS = {"selected": ("export_selected", False, lambda t: t == "1"),
+           "tag": ("export_tagged", "", str),
+           "top": ("export_top", 0, lambda t: int(t) if re.fullmatch(r"[0-9]{1,7}", t) else None),
+           "diverse": ("export_diverse", None, lambda t: float(t) if re.fullmatch(r"0(\.[0-9]+)?|1(\.0*)?", t) else None),
+           "where": ("export_where", "", str),
+           "format": ("export_format", "csv", lambda t: t if t in FORMATS else None),
+           "passing": ("export_passing", False, lambda t: t == "1"),
+           "unranked": ("export_unranked", False, lambda t: t == "1")}
+
+
+def read_address() -> None:
+    """The choices the address names, on this browser session's first visit (after that the widgets hold them,
+    and the inputs kept across pages bring them back): a value the address cannot hold is ignored."""
+    if st.session_state.get("export_address_read"):
+        return
+    st.session_state["export_address_read"] = True
+    for name, (key, _, read) in ADDRESS.items():
+        if name in st.query_params and (value := read(st.query_params[name])) is not None:
+            st.session_state[key] = value
+            if name == "diverse":
+                st.session_state["export_diverse_on"] = True
+
+
+def write_address() -> None:
+    """The choices that are not the defaults, in the address (the run's own parameter left as it is)."""
+    for name, (key, default, _) in ADDRESS.items():
+        value = st.session_state.get(key, default)
+        if name == "diverse" and not st.session_state.get("export_diverse_on"):
+            value = None
+        text = None if value == default or value is None else "1" if value is True else f"{value:g}" \
+            if isinstance(value, float) else str(value)
+        if text is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != text:
+            st.query_params[name] = text
+
 
 st.title("Export")
+read_address()
+say_failed_download("export")   # a click whose file could not be made (a run deleted meanwhile)
 run_id = run_picker()
 if run_id:
     record = store().run(run_id)
@@ -38,7 +82,7 @@ if run_id:
         where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where",
                               help="a pandas query: column names in any case (QED, logP, MW), and, or, not, "
                                    "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
-        fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="export_format")
+        fmt = st.radio("Format", FORMATS, horizontal=True, key="export_format")
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
                                  help="a strained or unusual ring system, a radical, no carbon, or a halogen on N, O or S (not a sulfonyl halide) "
                                       "(a hypohalite, an N-halo amine), in the shipped profiles: they "
@@ -46,6 +90,7 @@ if run_id:
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
                                      help="no rank (an empty cell in the file), after the ranked ones; each says which "
                                           "condition it missed")
+    write_address()
     where = where.strip()   # spaces alone are no filter, and no "-filtered" in the file's name
     if not top_ok:   # said under the field; no preview nor file of another N than the one shown
         st.stop()
@@ -95,11 +140,7 @@ if run_id:
         if len(preview) > 20:
             st.caption(f"The first 20 of {len(preview):,} rows; the file holds them all.")
     if len(preview):
-        # the name says which cut of the run the file holds, so two downloads of one run do not overwrite each other
-        cut = "".join(["-selected" * selected_only, f"-tagged-{file_name(tagged)}" if tagged else "", f"-top{int(top)}" if top else "",
-                       f"-diverse{diverse:g}" if diverse_on else "", "-filtered" if where else "",
-                       "-passing" * passing_only, "-with-unranked" * include_unranked])
-        name = f"{file_name(record['name'])}{cut}.{fmt}"
+        name = export_file_name(record["name"], fmt, options)
 
         database = store().path   # read here: the download runs on a worker thread, outside this session
 
@@ -109,7 +150,7 @@ if run_id:
                 path = export_run(clicked, run_id, Path(folder) / name, **options)
                 return path.read_bytes(), manifest_path_of(path).read_bytes()
 
-        pair = ExportPair(written)   # the two buttons give the two halves of one export
+        pair = ExportPair(written, "export")   # the two buttons give the two halves of one export
 
         # written only when a button is clicked: an SDF of thousands of molecules on every rerun slowed every widget
         # on_click="ignore": a click does not rerun the page, so a second click right after the first is not lost

@@ -24,7 +24,7 @@ from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_r
 from molgen.scoring.pipeline import described_alerts, drawn_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
-                              read_upload, show_svg, shown_table)
+                              read_upload, say_failed_download, show_svg, shown_table)
 
 #: What the page calls scoring a salt by its parent (the command line's --largest-fragment).
 PARENT_TOGGLE = "Score salts by their parent"
@@ -207,7 +207,8 @@ elif result is not None:
                 command="molgen workbench, Score page"))
             return path.read_bytes(), manifest_path_of(path).read_bytes()
 
-    pair = ExportPair(written)   # the two buttons give the two halves of one write
+    say_failed_download("score")
+    pair = ExportPair(written, "score")   # the two buttons give the two halves of one write
     st.download_button(f"Download {fmt.upper()}", lambda: pair.half(manifest=False), file_name=name,
                        key="score_download", on_click="ignore")
     st.download_button("Download the manifest (JSON)", lambda: pair.half(manifest=True),
