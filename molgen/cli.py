@@ -295,7 +295,7 @@ def score_command(
 
     settings = {"largest_fragment": largest_fragment, "smiles_column": smiles_column, "top": top, "diverse": diverse,
                 "passing_only": passing_only}
-    replaced = _already_there(output)
+    replaced = _already_there(output, manifest_path_of(output))
     try:
         write_with_manifest(scored, output, lambda sha256: scoring_manifest(
             scored, input_file="(standard input)" if from_stdin else str(input), input_sha256=sha256_of(input),
@@ -1134,6 +1134,16 @@ RESUMED_FLAGS = {"batch_size": "batch_size", "lr": "lr", "min_lr": "min_lr", "ma
                  "threads": "threads"}
 
 
+def _warmup_steps(max_steps: int, record: dict, continues: bool) -> int:
+    """A schedule's learning-rate warm-up: a tenth of ``max_steps`` (500 at most), or, for a run ``continues``d on
+    its own schedule, the warm-up it had (``record``, its card): a finished run resumed with a longer --max-steps
+    went back into a warm-up of the longer schedule's length (a review's run: 1e-4 at step 200, then 6.7e-4)."""
+    earlier = (record.get("train_config") or {}).get("warmup_steps")
+    if continues and isinstance(earlier, int) and earlier >= 1:
+        return earlier
+    return min(500, max(1, max_steps // 10))
+
+
 def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> dict:
     """The settings a --resume takes from the run it continues: each of ``flags`` (flag name -> the card's
     train_config name) that was not typed and that the card records."""
@@ -1704,7 +1714,8 @@ def train_smiles_lm(
     train_config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min_lr, max_steps=max_steps, max_minutes=max_minutes,
                                eval_every=eval_every, valid_size=n_valid, seed=seed, randomize_smiles=randomize, bf16=bf16,
                                condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads,
-                               warmup_steps=min(500, max(1, max_steps // 10)))
+                               warmup_steps=_warmup_steps(max_steps, record, resume is not None and source is None
+                                                          and _afresh_from(resume) is None))
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} "
                   f"valid molecules; {max_steps:,} steps, validated every {eval_every:,}")
     try:
@@ -2576,8 +2587,8 @@ def export_command(
 
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
-    existed = {p.resolve() for p in _already_there(output, output.with_name(f"{output.name}.{format}") if format
-                                                   else output)}
+    written_as = output.with_name(f"{output.name}.{format}") if format else output
+    existed = {p.resolve() for p in _already_there(output, written_as, written_as.with_name(f"{written_as.name}.manifest.json"))}
     try:
         store = RunStore()
         path, manifest = export_with_manifest(store, run, output, format=format, top=top, diverse=diverse, where=where,
@@ -2592,7 +2603,7 @@ def export_command(
     if top is None and not include_unranked and isinstance(asked, int) and rows > asked:   # -n 30: 35 rows (a review)
         console.print(escape(f"(more than the {asked:,} the run asked for: a run ranks every molecule of its last "
                              f"chunk; --top {asked:,} writes ranks 1 to {asked:,} only)"))
-    _say_replaced([path] if path.resolve() in existed else [])
+    _say_replaced([p for p in (path, path.with_name(f"{path.name}.manifest.json")) if p.resolve() in existed])
     if record["status"] == "failed":
         console.print(f"[yellow]run {escape(record['name'])} failed ({escape(record['message'])}): these are the "
                       "molecules it ranked before the error[/yellow]")
@@ -2742,7 +2753,8 @@ def train_graph_vae(
         kl_weight, free_bits, kl_warmup = settings["kl_weight"], settings["free_bits"], settings["kl_warmup"]
     config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
                          valid_size=n_valid, kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
-                         warmup_steps=min(500, max(1, max_steps // 10)), max_molecules=max_molecules, threads=threads)
+                         warmup_steps=_warmup_steps(max_steps, record, resume is not None and afresh is None),
+                         max_molecules=max_molecules, threads=threads)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     if kl_warmup >= max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
         console.print(f"[yellow]--kl-warmup {kl_warmup:,} is as long as --max-steps {max_steps:,} or longer: the KL "
@@ -2884,7 +2896,8 @@ def train_graph_diffusion(
                                              fine_tune_lr=False)   # its default, 2e-4, is below a fine-tune's 3e-4
         max_steps, eval_every = settings["max_steps"], settings["eval_every"]
     config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=lr / 10, max_steps=max_steps, max_minutes=max_minutes,
-                         eval_every=eval_every, seed=seed, warmup_steps=min(500, max(1, max_steps // 10)),
+                         eval_every=eval_every, seed=seed,
+                         warmup_steps=_warmup_steps(max_steps, record, resume is not None and afresh is None),
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
@@ -3367,7 +3380,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
         with folder_lock(output.parent):   # two runs writing one output at once: each set whole, with its manifest
             # said, not refused: rerunning a command over its own output is the common case (the report too:
             # another run's output may have been named like it)
-            replaced = _already_there(output, report, *extra)
+            replaced = _already_there(output, report, *extra, manifest)
             # an earlier balance's histogram beside an output now written by another command would read as this
             # one's: removed when the earlier manifest names it as written beside (never a file of the chemist's)
             stale = [path for path in _written_beside_before(output) if path not in extra
@@ -3783,7 +3796,7 @@ def _latent_write(table, output: Path | None, context: typer.Context, checkpoint
     from molgen.runs.generate import package_versions
 
     model = {"checkpoint": str(checkpoint), "sha256": sha256_of(checkpoint)}
-    replaced = _already_there(output)
+    replaced = _already_there(output, manifest_path_of(output))
     try:
         write_with_manifest(table, output, lambda sha256: {
             "latent": {"command": f"molgen latent {context.info_name}", "settings": settings, "given": given,

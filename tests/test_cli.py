@@ -103,7 +103,7 @@ def test_score_writes_every_row_with_reasons(tmp_path):
     assert "3 rows (2 valid, 1 invalid" in result.output and "replaced" not in result.output
     # scored again over its output: said (a review: written over without a word, as export and augment say it)
     again = run("score", str(source), "--profile", "lead-like", "-o", str(out))
-    assert again.exit_code == 0 and f"{out} existed and is replaced" in " ".join(again.output.split())
+    assert again.exit_code == 0 and f"{out}, {out}.manifest.json existed and are replaced" in " ".join(again.output.split())
     table = pd.read_parquet(out)
     assert table["id"].tolist() == ["a", "b", "c"] and table["line"].tolist() == [2, 3, 4]
     assert table["reason"][1].startswith("syntax") and pd.isna(table["rank"].tolist()[1])   # no rank: sorted last
@@ -786,6 +786,30 @@ def test_a_graph_model_resumed_takes_its_runs_subset_and_settings(family, tmp_pa
     assert other.exit_code == 2 and "the training molecules differ from those of the run resumed" in other.output
 
 
+@pytest.mark.parametrize("family", ["graph-vae", "smiles-lm"])
+def test_a_run_resumed_with_a_longer_schedule_keeps_its_warm_up(family, tmp_path):
+    """A review: a finished run resumed with a larger --max-steps went back into a warm-up as long as the new
+    schedule's tenth (the learning rate from 1e-4 up to 6.7e-4 and on), a restart it was never told of."""
+    from molgen.models.base import load_checkpoint
+
+    out = tmp_path / "w.pt"
+    size = ("--size", "tiny") if family == "graph-vae" else ("--arch", "lstm", "--size", "tiny")
+    first = run("train", family, *size, "--data", "moses-sample", "--max-steps", "20", "--max-molecules", "120",
+                "--eval-every", "10", "--out", str(out), "--threads", "1")
+    assert first.exit_code == 0, first.output
+    last = out.with_suffix(".last.pt")
+    assert load_checkpoint(last)["training"]["train_config"]["warmup_steps"] == 2   # a tenth of 20
+    longer = run("train", family, "--resume", str(last), "--max-steps", "60")
+    assert longer.exit_code == 0, longer.output
+    config = load_checkpoint(last)["training"]["train_config"]
+    assert (config["max_steps"], config["warmup_steps"]) == (60, 2)   # not 6: the run's warm-up is behind it
+    # a new run of 60 steps has its own tenth
+    fresh = run("train", family, *size, "--data", "moses-sample", "--max-steps", "60", "--max-molecules", "120",
+                "--eval-every", "30", "--max-minutes", "0.0001", "--out", str(tmp_path / "f.pt"), "--threads", "1")
+    assert fresh.exit_code == 0, fresh.output
+    assert load_checkpoint(tmp_path / "f.last.pt")["training"]["train_config"]["warmup_steps"] == 6
+
+
 def test_a_subset_recorded_before_cards_named_it_is_found_from_the_molecules_trained_on():
     from molgen.cli import _recorded_max_molecules
 
@@ -918,7 +942,7 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     assert trained.exit_code == 0, trained.output
     card = json.loads(out.with_suffix(".json").read_text())["training"]
     assert card["data_preparation"]["sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
-    assert card["run_end"]["state"] == "finished"
+    assert card["run_end"]["state"] == "finished" and "ended_by" not in card["run_end"]   # its best is this session's
     assert f"--latent-prior {series}`" in " ".join(trained.output.split())   # the file itself, no more "FILE"
 
     shipped = tmp_path / "v-prior.pt"
@@ -955,6 +979,8 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
     assert on.exit_code == 0 and "no evaluation of this session beat the best so far" in " ".join(on.output.split())
     end = json.loads(out.with_suffix(".json").read_text())["training"]["run_end"]
     assert (end["state"], end["at_step"]) == ("finished", 8)
+    # the session that ended the run is named, though the card's command is the best's (a review: named nowhere)
+    assert isinstance(end["ended_by"], str) and end["ended_by"]
     # continued under another name, its best is written there, not looked for beside the run resumed
     elsewhere = tmp_path / "r" / "x.pt"
     moved = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--out", str(elsewhere),

@@ -188,7 +188,7 @@ def test_encode_keeps_every_record_with_its_point_or_its_reason(tmp_path, vae):
     assert result.exit_code == 0, result.output
     assert "replaced" not in result.output
     replaced = invoke("encode", out, "-o", again, "--refine-steps", 2, "--smiles-column", "smiles")
-    assert f"{again} existed and is replaced" in " ".join(replaced.output.split())
+    assert f"{again}, {again}.manifest.json existed and are replaced" in " ".join(replaced.output.split())
     second = pd.read_parquet(again)
     assert second.columns.is_unique and {"input_z_1", "input_reason", "input_encoded"} <= set(second.columns)
     assert np.allclose(second["input_z_1"].iloc[[0, 4]], table["z_1"].iloc[[0, 4]])

@@ -87,7 +87,7 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
     threads = torch.get_num_threads()
     cpu_hours = clock_start[1] + (elapsed - clock_start[0]) / 3600 * threads
     return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
-            "wall_minutes": round(elapsed / 60, 1), "threads": threads, "cpu_hours": round(cpu_hours, 4),
+            "wall_minutes": round(elapsed / 60, 2), "threads": threads, "cpu_hours": round(cpu_hours, 4),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
             "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
 
@@ -467,12 +467,13 @@ def open_log(out: Path, resume, header: list[str]):
 
 
 def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict, *, out: Path, step: int,
-                 max_steps: int, resume: str | Path | None) -> dict:
+                 max_steps: int, resume: str | Path | None, command: str | None = None) -> dict:
     """Close a training's progress bar and log, record how the run ended in its best checkpoint's card
     (:func:`record_run_end`), then return the card of the best checkpoint this session wrote ({} when none) or,
     when a signal stopped it (its step checkpointed already), raise what :meth:`CtrlC.stop` says. The best is the
     card this session wrote, else the earlier best of the run resumed when ``out`` is that run's own (RUN.pt beside
-    a ``resume`` RUN.last.pt): a card that merely sits at ``out`` may be another run's."""
+    a ``resume`` RUN.last.pt): a card that merely sits at ``out`` may be another run's. ``command``: this
+    session's (as the card's), recorded with the run's end where its best is an earlier session's."""
     bar.close()
     log.close()
     how = "finished" if step >= max_steps else \
@@ -480,7 +481,7 @@ def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict, *, ou
     if card:   # this session's best
         card = record_run_end(out, how, step, max_steps) or card
     elif resume is not None and _run_name(resume) == _run_name(out):   # the earlier best of the run resumed
-        record_run_end(out, how, step, max_steps)
+        record_run_end(out, how, step, max_steps, session_command=command or " ".join(shlex.quote(a) for a in sys.argv))
     if interrupted:
         raise ctrl_c.stop()
     return card
@@ -500,15 +501,19 @@ RUN_ENDS = {"finished": "trained to the end of its schedule",
             "killed": "stopped by a kill (SIGTERM) before the end of its schedule"}
 
 
-def record_run_end(out: Path, how: str, step: int, max_steps: int) -> dict | None:
+def record_run_end(out: Path, how: str, step: int, max_steps: int, session_command: str | None = None) -> dict | None:
     """Write into the card of the run's best checkpoint (beside ``out``) how the run ended (``how``, a key of
     :data:`RUN_ENDS`) at which step of its schedule, and what resumes it: a review's interrupted run left a card that
-    read as a finished one, which `train ship` then shipped. Returns the card written; None where ``out`` has
-    none (no evaluation beat an earlier best under another name)."""
+    read as a finished one, which `train ship` then shipped. ``session_command``: the command of the session that
+    ended the run, where its best is of an earlier one (the card's own command is the best's: a review found the
+    last session named nowhere). Returns the card written; None where ``out`` has none (no evaluation beat an
+    earlier best under another name)."""
     card = read_card(out)
     if not card.get("training"):
         return None
     end = {"state": how, "said": RUN_ENDS[how], "at_step": step, "max_steps": max_steps}
+    if session_command:
+        end["ended_by"] = session_command
     if how != "finished":   # found from any folder, as the card's data is
         end["resume_with"] = str(Path(out).resolve().with_suffix(".last.pt"))
     card["training"]["run_end"] = end

@@ -971,7 +971,7 @@ def test_files_an_earlier_run_left_beside_the_output_are_replaced_or_removed_and
     text = " ".join(said.output.split())
     assert said.exit_code == 0 and not histogram.exists()
     assert f"removed {histogram}: an earlier run's, which this one does not write" in text
-    assert f"{tmp_path / 'x.csv.removed.csv'} existed and is replaced" in text
+    assert f"{tmp_path / 'x.csv.removed.csv'}, {tmp_path / 'x.csv.manifest.json'} existed and are replaced" in text
     manifest = json.loads((tmp_path / "x.csv.manifest.json").read_text())
     assert "histogram" not in json.dumps(manifest["output"])
     # a file so named that no earlier manifest lists as written beside, or changed since, is the chemist's: kept,

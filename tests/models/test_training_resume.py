@@ -445,6 +445,10 @@ def test_cpu_hours_add_each_invocation_at_its_threads(monkeypatch):
                         config=TrainConfig(), command="x", clock_start=start)
     assert record["cpu_hours"] == 2.8167 and record["wall_minutes"] == 112.0   # 1.9 + 55/60, to 4 decimals
     assert resumed_clock({}, {"cpu_hours": 1.9}) == (0.0, 0.0)   # a fine-tune or a fresh run: its own clock
+    # a fine-tune of a minute or so is not "0.0 minutes" on its card (a review: the log said 0.02)
+    short = run_record(data="moses", train_smiles=["CCO"], step=10, epochs=1.0, elapsed=1.2, config=TrainConfig(),
+                       command="x")
+    assert short["wall_minutes"] == 0.02
     # a record from before cpu_hours existed: its clock at its threads
     assert resumed_clock({"elapsed": 3600.0}, {"threads": 2}) == (3600.0, 2.0)
 

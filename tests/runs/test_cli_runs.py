@@ -86,7 +86,9 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
     assert "existed and is replaced" not in exported.output
     again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
-    assert again.exit_code == 0 and "best.csv existed and is replaced" in again.output and len(pd.read_csv(out)) == 5
+    assert again.exit_code == 0 and "best.csv, " in again.output and len(pd.read_csv(out)) == 5
+    # the manifest is named too (a review: only the file was)
+    assert "best.csv.manifest.json existed and are replaced" in " ".join(again.output.split())
     assert "more than the" not in again.output   # --top given: no word on it
     # every ranked molecule, more than the 25 asked for (a run keeps its last chunk whole): said, with what writes 25
     ranked = json.loads(run("runs", "show", "cli-run", "--json", home=tmp_path).output)["counts"]["ranked"]
@@ -96,7 +98,7 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
         "1 to 25 only)" in " ".join(whole.output.split())
     bare = tmp_path / "best"   # the format's ending added: the file replaced is best.csv, and said
     suffixed = run("export", "cli-run", "--top", 3, "--format", "csv", "-o", bare, home=tmp_path)
-    assert suffixed.exit_code == 0 and "best.csv existed and is replaced" in " ".join(suffixed.output.split())
+    assert suffixed.exit_code == 0 and "best.csv.manifest.json existed and are replaced" in " ".join(suffixed.output.split())
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.set_selected("cli-run", frame["smiles"].head(3))
     none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)

@@ -170,4 +170,4 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
             else:
                 epoch, position = epoch + 1, 0
     return end_training(bar, log, ctrl_c, interrupted, card, out=out, step=step, max_steps=config.max_steps,
-                        resume=resume)
+                        resume=resume, command=command)

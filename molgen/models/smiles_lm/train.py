@@ -236,4 +236,4 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             else:
                 epoch, position = epoch + 1, 0
     return end_training(bar, log, ctrl_c, interrupted, card, out=out, step=step, max_steps=config.max_steps,
-                        resume=resume)
+                        resume=resume, command=command)
