@@ -722,39 +722,54 @@ REPLACE_HELP = ("Replace the earlier run under --out (its model, card, log and r
 
 
 def _hold_run_name(context: typer.Context, out: Path) -> str | None:
-    """Hold ``out``'s name for this training until its command ends (an advisory lock on RUN.lock, removed then), so
-    that a second training of the same --out, started while the first runs, is refused: a review's two trainings,
-    a second apart, both said they wrote RUN.pt, and the last one's model, card and log were all that was left.
-    Returns the refusal, None once held (or where no lock can be had: no fcntl, a folder that refuses one)."""
+    """Hold ``out``'s name for this training until its command ends (an advisory lock on RUN.pt.lock, a name no
+    other tool writes, removed then), so that a second training of the same --out, started while the first runs, is
+    refused: a review's two trainings, a second apart, both said they wrote RUN.pt, and the last one's model, card
+    and log were all that was left. Returns the refusal, None once held (or where no lock can be had: no fcntl, a
+    folder that refuses one)."""
     import os
 
     try:
         import fcntl
     except ImportError:
         return None
-    lock = out.with_suffix(".lock")
+    lock = out.with_name(out.name + ".lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
         return None   # the folder's own check, after this, says why it cannot be written in
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(handle, 64).decode(errors="replace").strip()
+    for _ in range(5):
+        try:
+            handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 64).decode(errors="replace").strip()
+            os.close(handle)
+            free = next(candidate for number in range(2, 10_000)
+                        if not (candidate := out.with_name(f"{out.stem}-{number}.pt")).exists()
+                        and not candidate.with_name(candidate.name + ".lock").exists())
+            return (f"--out {out} is being trained by another process"
+                    f"{f' (pid {holder})' if holder.isdigit() else ''} right now: wait for it to end, or name this "
+                    f"run otherwise (--out {free})")
+        except OSError:
+            os.close(handle)
+            return None
+        try:   # the file locked is the one the name holds now, not one its holder removed as it ended
+            held = os.fstat(handle).st_ino == os.stat(lock).st_ino
+        except OSError:
+            held = False
+        if held:
+            break
         os.close(handle)
-        free = next(candidate for number in range(2, 10_000)
-                    if not (candidate := out.with_name(f"{out.stem}-{number}.pt")).exists()
-                    and not candidate.with_suffix(".lock").exists())
-        return (f"--out {out} is being trained by another process{f' (pid {holder})' if holder.isdigit() else ''} "
-                f"right now: wait for it to end, or name this run otherwise (--out {free})")
-    except OSError:
-        os.close(handle)
+    else:
         return None
     os.ftruncate(handle, 0)
     os.write(handle, str(os.getpid()).encode())
 
-    def release() -> None:   # removed while still held: a run that waits for the name finds it free, or gone
+    def release() -> None:   # removed while still held: a run that opened it meanwhile sees it gone, and tries again
         lock.unlink(missing_ok=True)
         os.close(handle)
 
@@ -2948,7 +2963,7 @@ def train_ship(
         error_console.print(escape(f"{destination} is the checkpoint being shipped: give another path for the shipped copy"),
                             style="red")
         raise typer.Exit(2)
-    _refuse_shipping_over(destination, replace)
+    replaced = _refuse_shipping_over(destination, replace)
     changes = {name: value for name, value in {"default_steps": default_steps, "max_ring_size": max_ring_size}.items()
                if value is not None}
     prepare, carried_before = None, 0
@@ -2976,6 +2991,9 @@ def train_ship(
         raise typer.Exit(2) from None
     console.print(f"{card['family']} -> {destination} ({card['checkpoint_bytes']:,} bytes, {card['training']['weights']}); "
                   f"card {destination.with_suffix('.json')}")
+    if replaced:   # said once written: a ship that failed replaced nothing
+        console.print(escape(f"{' and '.join(str(p) for p in replaced)} existed and "
+                             f"{'is' if len(replaced) == 1 else 'are'} replaced (--replace)"), style="yellow")
     _say_run_end(source, card["training"])
     if card["training"].get("metrics_before_export"):   # a review: the card lost its numbers without a word
         console.print(escape(f"its card's metrics are measured on the shipped weights, so it holds none yet; those of "
@@ -2984,10 +3002,11 @@ def train_ship(
                                  " (sampled from N(0, I), not from this prior)") if latent_prior else "")))
 
 
-def _refuse_shipping_over(destination: Path, replace: bool) -> None:
+def _refuse_shipping_over(destination: Path, replace: bool) -> list[Path]:
     """A shipped copy replaces no model unasked: a checkpoint or card at ``destination`` needs --replace (a review
     shipped over another run's fine-tuned VAE, its card and model gone without a word); a training run's best,
-    with its resume files beside it, is never shipped over (resuming it then crashed on another family's card)."""
+    with its resume files beside it, is never shipped over (resuming it then crashed on another family's card).
+    Returns what --replace replaces, said once it has."""
     resume_files = [destination.with_suffix(suffix) for suffix in (".last.pt", ".state.pt")
                     if destination.with_suffix(suffix).is_file()]
     taken = [path for path in (destination, destination.with_suffix(".json")) if path.is_file()]
@@ -3001,10 +3020,7 @@ def _refuse_shipping_over(destination: Path, replace: bool) -> None:
         refusal = (f"{taken[0]} exists ({'a checkpoint' if taken[0] == destination else 'a card'}): ship to another "
                    f"path ({free}), or replace it with its card (--replace)")
     else:
-        if taken:
-            console.print(escape(f"{' and '.join(str(p) for p in taken)} existed and {'is' if len(taken) == 1 else 'are'}"
-                                 " replaced (--replace)"), style="yellow")
-        return
+        return taken
     error_console.print(escape(refusal), style="red")
     raise typer.Exit(2)
 

@@ -872,6 +872,20 @@ def test_a_series_file_changed_since_the_model_learned_it_is_not_read_as_its_ser
     named = {"model_training": {"data": "moses"}, "counts": {"unique": 2, "novel": 1}, "name": "indole «qed» 50%'s"}
     said = training_data_notes(named, lambda: stored)
     assert """`molgen export 'indole «qed» 50%'"'"'s' --where 'novel == True' -o new.csv`""" in said[0]
+    # fine-tuned again on the file as it is now, from that model: the newer model learned every row there, and the
+    # version its parent learned must not make novelty unknown for good (a review)
+    again = {"data": str(series), "data_preparation": {"smiles_column": "smiles", "sha256": sha256_of(series)},
+             "started_from": card}
+    assert "CC(=O)Nc1ccccc1" in training_molecules(again)
+    assert changed_training_files(model_lineage(again)) == []
+    from molgen.runs.notes import training_sources
+
+    assert training_sources({"model_training": model_lineage(again)}) == (
+        (str(series), "smiles", sha256_of(series)), ("moses-sample", None, "of the dataset, not checked"))
+    # a path that cannot be read as a file is not "changed": it cannot be read, as a moved file
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    assert changed_training_files({"data": str(folder), "data_sha256": "ab"}) == []
     # a lineage stored before the file's sha256 was kept reads the file as before
     older = {"model_training": {k: v for k, v in record["model_training"].items() if k != "data_sha256"}}
     assert copies_of_own_data(older, ["CC(=O)Nc1ccccc1"]) == 1
@@ -1054,7 +1068,7 @@ def test_a_second_training_of_the_same_out_is_refused_while_the_first_runs(tmp_p
 
     monkeypatch.setattr(cli.error_console, "_width", 400)
     out = tmp_path / "m.pt"
-    holder = os.open(out.with_suffix(".lock"), os.O_RDWR | os.O_CREAT)   # as a training under way holds it
+    holder = os.open(tmp_path / "m.pt.lock", os.O_RDWR | os.O_CREAT)   # as a training under way holds it
     fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
     os.write(holder, b"4242")
     args = ("train", "graph-vae", "--size", "tiny", "--data", "moses-sample", "--max-steps", "1",
@@ -1066,7 +1080,50 @@ def test_a_second_training_of_the_same_out_is_refused_while_the_first_runs(tmp_p
     os.close(holder)   # that run ended (a killed one leaves its lock file unlocked)
     trained = run(*args)
     assert trained.exit_code == 0, trained.output
-    assert out.is_file() and not out.with_suffix(".lock").exists()   # the name is free again, nothing left beside
+    assert out.is_file() and not (tmp_path / "m.pt.lock").exists()   # the name is free again, nothing left beside
+    # a file of the chemist's named like RUN.lock is no lock of molgen's: untouched (a review: Pipfile.lock emptied)
+    pipfile = tmp_path / "Pipfile.lock"
+    pipfile.write_text('{"default": {}}')
+    assert run(*args[:-4], "--out", str(tmp_path / "Pipfile.pt"), "--threads", "1").exit_code == 0
+    assert pipfile.read_text() == '{"default": {}}'
+
+
+def test_the_training_lock_is_taken_on_the_file_its_name_holds(tmp_path, monkeypatch):
+    """A code review: a lock taken on a file its holder removed as it ended (opened just before) is no lock, and a
+    third run would take the new file's: two trainings of one --out. The lock is taken again on the file there."""
+    import fcntl
+    import os
+
+    from molgen.cli import _hold_run_name
+
+    out = tmp_path / "m.pt"
+    lock = tmp_path / "m.pt.lock"
+    real_flock, calls = fcntl.flock, []
+
+    def flock_then_replaced(handle, operation):   # the holder ends between our open and our lock
+        real_flock(handle, operation)
+        if not calls:
+            lock.unlink()
+            lock.write_text("")
+        calls.append(operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_then_replaced)
+    closed = []
+
+    class Context:
+        def call_on_close(self, release):
+            closed.append(release)
+
+    assert _hold_run_name(Context(), out) is None and len(calls) == 2   # taken again, on the file there now
+    monkeypatch.setattr(fcntl, "flock", real_flock)
+    other = os.open(lock, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):   # held: another run is refused
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(other)
+    closed[0]()
+    assert not lock.exists()
 
 
 def test_ship_replaces_no_model_unasked_and_never_a_training_runs(tiny_checkpoint, tmp_path, monkeypatch):
@@ -1082,6 +1139,8 @@ def test_ship_replaces_no_model_unasked_and_never_a_training_runs(tiny_checkpoin
     again = run("train", "ship", str(tiny_checkpoint), str(shipped), "--float32")
     assert again.exit_code == 2 and shipped.with_suffix(".json").read_bytes() == card
     assert f"{shipped} exists (a checkpoint): ship to another path ({tmp_path / 's-2.pt'}), or replace it" in again.output
+    failed = run("train", "ship", str(tmp_path / "missing.pt"), str(shipped), "--replace")
+    assert failed.exit_code == 2 and "replaced" not in failed.output   # a ship that failed replaced nothing
     replaced = run("train", "ship", str(tiny_checkpoint), str(shipped), "--float32", "--replace")
     assert replaced.exit_code == 0 and "existed and are replaced (--replace)" in replaced.output
     assert json.loads(shipped.with_suffix(".json").read_text())["training"]["weights"] == "float32"

@@ -414,11 +414,30 @@ def on_this_page(message: str) -> str:
                   r"--resume \S+`", "", message)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+def file_states(paths) -> tuple:
+    """(path, mtime_ns, size) of each of ``paths`` that is a file here: in a cache key, a result read from a file
+    is read again once the file is edited (or put back)."""
+    states = []
+    for path in paths:
+        try:
+            stat = Path(path).stat()
+        except (OSError, ValueError):
+            continue
+        states.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(states)
+
+
 def run_notes_of(run_id: str, updated: float) -> list[str]:
     """A finished run's notes (training-data copies, the series' ring systems, an alert most molecules raise), as the
-    command line says them, read once per state of the run (``updated``): a fine-tuned model's note reads its
-    series file."""
+    command line says them, read once per state of the run (``updated``) and of the files its model learned from
+    (a fine-tuned model's note reads its series file, which may be edited or put back meanwhile)."""
+    lineage = store().run(run_id).get("model_training") or {}
+    learned_from = [lineage.get("data"), *(p.get("data") for p in lineage.get("started_from", []) if isinstance(p, dict))]
+    return _run_notes_of(run_id, updated, file_states(p for p in learned_from if p))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _run_notes_of(run_id: str, updated: float, files: tuple) -> list[str]:
     from molgen.runs.notes import run_notes
 
     return run_notes(store().run(run_id), lambda **options: store().candidates(run_id, **options), on_page=True)
@@ -464,12 +483,14 @@ NEIGHBOUR_POOL = 50_000
 
 
 @st.cache_resource(show_spinner="fingerprinting the training set")
-def training_neighbours(sources: tuple[tuple[str, str | None, str | None], ...]) -> tuple[list, list[str], str]:
+def training_neighbours(sources: tuple[tuple[str, str | None, str | None], ...],
+                        files: tuple = ()) -> tuple[list, list[str], str]:
     """Fingerprints of a model's training molecules, and which they are in words: ``sources``, (data, SMILES
     column, sha256 as learned) triples, the model's own data first, then what a fine-tuned model started from (a
     molecule it copied from MOSES has its neighbour at 1.0 too). Each dataset up to NEIGHBOUR_POOL molecules, a
     fixed random sample past that; a source not on this machine, or a file changed since the model learned it, is
-    said and left out."""
+    said and left out. ``files``: :func:`file_states` of the sources, for the cache only (a file edited, or put back
+    as the model learned it, is read again)."""
     import numpy as np
 
     from molgen.data.registry import load_smiles

@@ -8,6 +8,7 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
+import ast
 import re
 import time
 import tokenize
@@ -92,6 +93,40 @@ def _filter_problem(error: Exception) -> str:
     return text
 
 
+#: What a filter may call on a column (``rank.isna()``, ``smiles.str.contains('N')``): tests and string matches, no
+#: method that writes (``to_csv``) or reaches past the table.
+FILTER_METHODS = frozenset({"isna", "notna", "isnull", "notnull", "isin", "between", "abs", "round", "str", "contains",
+                            "startswith", "endswith", "match", "fullmatch", "len", "lower", "upper", "strip", "count", "rank"})
+# operators of any kind: harmless on values, and one pandas lacks (>>) is reported by it as an incomplete expression
+_FILTER_NODES = (ast.Expression, ast.BoolOp, ast.boolop, ast.BinOp, ast.operator, ast.UnaryOp, ast.unaryop,
+                 ast.Compare, ast.cmpop, ast.Name, ast.Load, ast.Constant, ast.List, ast.Tuple, ast.Call, ast.Attribute,
+                 ast.keyword)
+
+
+def unsafe_filter(expression: str) -> str | None:
+    """What in ``expression`` a filter may not do, None when it only compares and tests columns. A filter runs in
+    pandas' Python engine, which would also evaluate ``@name`` (this module's variables: the run store) and any
+    method of a column (``smiles.to_csv('/x')``, ``__class__`` chains to Python itself); the web app takes a filter
+    from its address, so a link could (a review's link deleted a run). An expression that does not parse is left to
+    pandas to report."""
+    if "@" in expression:
+        return "'@' (a Python variable, not a column)"
+    if "__" in expression:
+        return "'__' (a Python internal, not a column)"
+    try:   # `a column` in backticks reads as a name here
+        tree = ast.parse(re.sub(r"`[^`]*`", "column", expression).strip(), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _FILTER_NODES):
+            return f"{type(node).__name__.lower()} ({ast.unparse(node) if isinstance(node, ast.expr) else ''})"
+        if isinstance(node, ast.Attribute) and node.attr not in FILTER_METHODS:
+            return f".{node.attr} (a filter calls {', '.join(sorted(FILTER_METHODS - {'str'}))} and .str's)"
+        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Attribute):
+            return f"{ast.unparse(node.func)}() (a filter calls a column's methods only)"
+    return None
+
+
 #: Comparison signs as typeset ("≤"), read as Python's.
 MATH_COMPARISONS = str.maketrans({"≤": "<=", "≥": ">=", "≠": "!=", "⩽": "<=", "⩾": ">="})
 
@@ -152,8 +187,11 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         # read as the file gives the rows: a molecule that missed no condition has an empty failed_conditions cell
         readable = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None)) \
             if "failed_conditions" in frame.columns else frame
-        try:
-            frame = frame.loc[readable.query(expression, engine="python").index]
+        if refused := unsafe_filter(expression):
+            raise ExportError(f"cannot apply the filter {where!r}: a filter compares columns (and, or, not; isna(), "
+                              f"isin(), str.contains(), ...); it may not hold {refused}")
+        try:   # no variable of this module or its caller is in reach: names are the table's columns
+            frame = frame.loc[readable.query(expression, engine="python", local_dict={}, global_dict={}).index]
         except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
             raise ExportError(f"cannot apply the filter {where!r}: {_filter_problem(error)}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None

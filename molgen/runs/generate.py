@@ -207,8 +207,8 @@ def chunk_seed(seed: int, index: int) -> int:
 
 def changed_since_learned(data: str, sha256: str | None) -> bool:
     """Whether a user's file ``data`` is here but no longer the one a model learned (its sha256, as the card
-    recorded it, differs): its molecules would be another set's. False for a dataset, a file not here, or no sha256
-    recorded (a card older than the record)."""
+    recorded it, differs): its molecules would be another set's. False for a dataset, a file not here or not
+    readable (said as such), or no sha256 recorded (a card older than the record)."""
     from molgen.data.registry import REGISTRY
 
     if not sha256 or data in REGISTRY:
@@ -217,15 +217,28 @@ def changed_since_learned(data: str, sha256: str | None) -> bool:
         stat = Path(data).stat()
     except OSError:
         return False
-    return _file_sha256(data, stat.st_mtime_ns, stat.st_size) != sha256
+    found = _file_sha256(data, stat.st_mtime_ns, stat.st_size)
+    return found is not None and found != sha256
 
 
 def changed_training_files(lineage: dict) -> list[str]:
     """The files a run's model learned from (``model_lineage``'s record: its own data, then each parent's) that are
     here but changed since they were learned, each named once."""
     sources = [lineage] + [p for p in lineage.get("started_from", []) if isinstance(p, dict)]
-    return list(dict.fromkeys(str(source["data"]) for source in sources if source.get("data")
-                              and changed_since_learned(str(source["data"]), source.get("data_sha256"))))
+    as_learned = nearest_reading((str(s["data"]), s.get("smiles_column"), s.get("data_sha256"))
+                                 for s in sources if s.get("data"))
+    return list(dict.fromkeys(data for data, _, sha256 in as_learned if changed_since_learned(data, sha256)))
+
+
+def nearest_reading(sources) -> list[tuple[str, str | None, str | None]]:
+    """(data, SMILES column, sha256 as learned) sources, nearest first, each file (and column) once, as the nearest
+    model learned it: a series fine-tuned on again after rows were added holds every molecule the newer model saw,
+    and the older version its parent learned, gone, must not make novelty unknown for good (the rows taken out of
+    the file between the two are then not counted, the one thing no longer readable)."""
+    kept: dict[tuple[str, str | None], str | None] = {}
+    for data, column, sha256 in sources:
+        kept.setdefault((data, column), sha256)
+    return [(data, column, sha256) for (data, column), sha256 in kept.items()]
 
 
 @lru_cache(maxsize=8)
@@ -374,8 +387,8 @@ def training_molecules(record: dict) -> frozenset[str] | None:
             sources.append((parent.get("data"), *read_as(parent)))
         seen |= {parent.get("data_fingerprint")} - {None}
         parent = parent.get("started_from")
-    sets = [data_molecules(str(data), column, sha256)
-            for data, column, sha256 in dict.fromkeys(s for s in sources if s[0])]
+    sets = [data_molecules(data, column, sha256)
+            for data, column, sha256 in nearest_reading((str(s[0]), s[1], s[2]) for s in sources if s[0])]
     if not sets or any(s is None for s in sets):
         return None
     return frozenset().union(*sets)

@@ -662,18 +662,18 @@ def test_browse_and_export_repeat_the_runs_notes(stored_run, monkeypatch):
     """A note that bears on what to take forward (copies of the training data, an alert most molecules raise) is
     shown where a chemist browses and exports the run, not only where it was generated."""
     import molgen.runs.notes
-    from workbench.common import run_notes_of
+    from workbench.common import _run_notes_of
 
     said = "12 of the 60 ranked molecules are in the model's training data"
     monkeypatch.setattr(molgen.runs.notes, "run_notes", lambda record, candidates, on_page=False: [said])
-    run_notes_of.clear()   # cached across pages and tests, per run and state
+    _run_notes_of.clear()   # cached across pages and tests, per run and state
     try:
         for name in ("browse", "export"):
             at = page(name, stored_run)
             assert not at.exception
             assert said in [shown(warning) for warning in at.warning], name
     finally:
-        run_notes_of.clear()
+        _run_notes_of.clear()
 
 
 def test_augment_reads_typed_lines_as_a_smi_file_a_name_after_the_smiles():
@@ -1021,6 +1021,14 @@ def test_the_export_choices_stand_in_the_address_so_a_reload_keeps_them(stored_r
     assert reloaded.text_input(key="export_where").value == "qed > 0.3" and reloaded.radio(key="export_format").value == "sdf"
     assert reloaded.toggle(key="export_diverse_on").value and reloaded.slider(key="export_diverse").value == 0.45
     assert reloaded.number_input(key="export_top").value == 7
+    # a link's filter is a filter: one that would reach the run store is refused, the run untouched (a review)
+    crafted = AppTest.from_file(str(PAGES / "export.py"), default_timeout=180)
+    for name, value in {"run": stored_run, "where": "@store.delete_run(@run) == ''"}.items():
+        crafted.query_params[name] = value
+    crafted.run()
+    assert not crafted.exception and any("a filter compares columns" in e.value for e in crafted.error)
+    with RunStore() as store:
+        assert store.run(stored_run)
     # a hand-edited address is ignored where it cannot be read, not an error
     edited = AppTest.from_file(str(PAGES / "export.py"), default_timeout=180)
     for name, value in {"run": stored_run, "format": "xlsx", "top": "-3", "diverse": "7"}.items():
@@ -1856,6 +1864,26 @@ def test_browse_neighbours_of_a_fine_tuned_models_run_search_its_series_and_what
     assert training_sources({"checkpoint": str(tmp_path / "gone.pt")}) == ()   # nothing to say where it learned
     # a run stored before lineages were kept: its checkpoint's card, read as a lineage
     assert training_sources({"checkpoint": str(tiny_checkpoint)}) == (("moses-sample", None, None),)
+
+
+def test_training_neighbours_leave_out_a_series_changed_since_and_read_it_again_once_put_back(tmp_path):
+    """A series edited since the model learned it is no neighbour source; put back as it was, it is one again at
+    once (a review: the cached verdict held for as long as the app ran)."""
+    import os
+
+    from molgen.data.moses import sha256_of
+    from workbench.common import file_states, training_neighbours
+
+    series = tmp_path / "s2.csv"
+    series.write_text("smiles\nc1ccc2[nH]ccc2c1CCN\nc1ccc2[nH]ccc2c1CCO\n")
+    learned, sources = series.read_bytes(), ((str(series), "smiles", sha256_of(series)),)
+    series.write_text("smiles\nCCO\n")
+    _, smiles, note = training_neighbours(sources, file_states([series]))
+    assert note == "s2.csv left out: it has changed since the model learned it" and smiles == []
+    series.write_bytes(learned)
+    os.utime(series, ns=(1, 1))   # put back (another modification time, as a copy back gives)
+    _, smiles, note = training_neighbours(sources, file_states([series]))
+    assert note == "all 2 molecules of s2.csv" and len(smiles) == 2
 
 
 def test_the_generate_page_names_a_run_still_sampling_that_is_not_its_own(tiny_checkpoint):

@@ -26,8 +26,9 @@ from molgen.scoring.pipeline import drawn_alert_atoms
 from molgen.scoring.properties import PROPERTIES
 from molgen.scoring.rules import RULES
 from molgen.scoring.similarity import nearest_neighbours, substructure_atoms, substructure_query
-from workbench.common import (CONTINUABLE, KEY_SCORES, depict, nothing_valid, on_this_page, plain, record_page_inputs, run_notes_of,
-                              run_picker, show_svg, status_shown, store, training_neighbours)
+from workbench.common import (CONTINUABLE, KEY_SCORES, depict, file_states, nothing_valid, on_this_page, plain,
+                              record_page_inputs, run_notes_of, run_picker, show_svg, status_shown, store,
+                              training_neighbours)
 
 FILTERABLE = ["score", "similarity_to_reference", "qed", "sa", "logp", "mw", "tpsa", "hbd", "hba", "rotatable_bonds",
               "log_likelihood"]   # a column a run never filled (no reference, no log-likelihood) gets no slider
@@ -663,7 +664,7 @@ if run_id:
                                    "meaning": [column_meaning(name, alert_sets, (record["profile"] or {}).get("rules"))
                                                for name in names]}).set_index("property"))
         if sources := training_sources(record):
-            fps, smiles, note = training_neighbours(sources)
+            fps, smiles, note = training_neighbours(sources, file_states(s[0] for s in sources))
             st.markdown(f"**Nearest training-set neighbours** (Morgan Tanimoto, among {note})")
             for column, (neighbour, similarity) in zip(st.columns(3), nearest_neighbours(mol, fps, smiles, 3)):
                 with column:
