@@ -1154,7 +1154,7 @@ def _warmup_steps(max_steps: int, record: dict, continues: bool) -> int:
     its own schedule, the warm-up it had (``record``, its card): a finished run resumed with a longer --max-steps
     went back into a warm-up of the longer schedule's length (a review's run: 1e-4 at step 200, then 6.7e-4)."""
     earlier = (record.get("train_config") or {}).get("warmup_steps")
-    if continues and isinstance(earlier, int) and earlier >= 1:
+    if continues and isinstance(earlier, int) and 1 <= earlier < max_steps:   # a shorter schedule: a warm-up of its own
         return earlier
     return min(500, max(1, max_steps // 10))
 
@@ -2603,7 +2603,8 @@ def export_command(
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
     written_as = output.with_name(f"{output.name}.{format}") if format else output
-    existed = {p.resolve() for p in _already_there(output, written_as, written_as.with_name(f"{written_as.name}.manifest.json"))}
+    existed = {p.resolve() for p in _already_there(output, written_as, *(p.with_name(f"{p.name}.manifest.json")
+                                                                         for p in (output, written_as)))}
     try:
         store = RunStore()
         path, manifest = export_with_manifest(store, run, output, format=format, top=top, diverse=diverse, where=where,

@@ -808,6 +808,11 @@ def test_a_run_resumed_with_a_longer_schedule_keeps_its_warm_up(family, tmp_path
                 "--eval-every", "30", "--max-minutes", "0.0001", "--out", str(tmp_path / "f.pt"), "--threads", "1")
     assert fresh.exit_code == 0, fresh.output
     assert load_checkpoint(tmp_path / "f.last.pt")["training"]["train_config"]["warmup_steps"] == 6
+    from molgen.cli import _warmup_steps
+
+    # resumed with a schedule shorter than the run's warm-up, a warm-up of its own (else it never peaks nor decays)
+    assert _warmup_steps(300, {"train_config": {"warmup_steps": 500}}, True) == 30
+    assert _warmup_steps(60, {"train_config": {}}, True) == 6   # a card without one
 
 
 def test_a_subset_recorded_before_cards_named_it_is_found_from_the_molecules_trained_on():
@@ -882,6 +887,12 @@ def test_a_series_file_changed_since_the_model_learned_it_is_not_read_as_its_ser
 
     assert training_sources({"model_training": model_lineage(again)}) == (
         (str(series), "smiles", sha256_of(series)), ("moses-sample", None, "of the dataset, not checked"))
+    # the same, the parent having read another column of the file: its sha256 is the nearest reading's too
+    other_column = {**again, "started_from": {**card, "data_preparation": {"smiles_column": "canonical",
+                                                                           "sha256": "the file before the edit"}}}
+    series.write_text("smiles,canonical\nCC(=O)Nc1ccccc1,CC(=O)Nc1ccccc1\n")
+    other_column["data_preparation"] = {"smiles_column": "smiles", "sha256": sha256_of(series)}
+    assert "CC(=O)Nc1ccccc1" in training_molecules(other_column)
     # a path that cannot be read as a file is not "changed": it cannot be read, as a moved file
     folder = tmp_path / "folder.csv"
     folder.mkdir()

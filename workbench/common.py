@@ -482,7 +482,7 @@ def training_properties(n: int = 2000) -> pd.DataFrame:
 NEIGHBOUR_POOL = 50_000
 
 
-@st.cache_resource(show_spinner="fingerprinting the training set")
+@st.cache_resource(show_spinner="fingerprinting the training set", max_entries=8)   # an edited file adds an entry
 def training_neighbours(sources: tuple[tuple[str, str | None, str | None], ...],
                         files: tuple = ()) -> tuple[list, list[str], str]:
     """Fingerprints of a model's training molecules, and which they are in words: ``sources``, (data, SMILES

@@ -9,6 +9,7 @@ atomically: a temporary name, then a rename.
 from __future__ import annotations
 
 import ast
+import io
 import re
 import time
 import tokenize
@@ -103,27 +104,62 @@ _FILTER_NODES = (ast.Expression, ast.BoolOp, ast.boolop, ast.BinOp, ast.operator
                  ast.keyword)
 
 
+#: Functions pandas' filters read as its own (``abs(logp - 2) < 1``, ``log10(mw) > 2``).
+FILTER_FUNCTIONS = frozenset({"abs", "sqrt", "exp", "expm1", "log", "log10", "log1p", "sin", "cos", "tan", "arcsin",
+                              "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
+                              "floor", "ceil"})
+
+
+def _read_as_python(expression: str) -> tuple[str, bool] | None:
+    """``expression`` as Python reads it once each `` `column` `` is a plain name, and whether it holds pandas'
+    ``@variable`` (an @ outside a string): tokenized as pandas does, so a backtick or an @ inside a string (a
+    stereo SMILES, ``'C[C@@H]...'``) is left as text. None where it cannot be read so: a backtick pair holding more
+    than a column's name (a review hid ``smiles.to_csv(...)`` between two backticks in strings), or an unclosed
+    one."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    line_starts = [0]
+    for line in expression.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    ticks = [line_starts[t.start[0] - 1] + t.start[1] for t in tokens if t.type == tokenize.ERRORTOKEN and t.string == "`"]
+    has_variable = any(t.type == tokenize.OP and t.string == "@" for t in tokens)
+    if len(ticks) % 2:
+        return None
+    for begin, finish in reversed(list(zip(ticks[::2], ticks[1::2]))):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ]*", expression[begin + 1:finish]):
+            return None
+        expression = expression[:begin] + "column" + expression[finish + 1:]
+    return expression, has_variable
+
+
 def unsafe_filter(expression: str) -> str | None:
     """What in ``expression`` a filter may not do, None when it only compares and tests columns. A filter runs in
     pandas' Python engine, which would also evaluate ``@name`` (this module's variables: the run store) and any
     method of a column (``smiles.to_csv('/x')``, ``__class__`` chains to Python itself); the web app takes a filter
     from its address, so a link could (a review's link deleted a run). An expression that does not parse is left to
-    pandas to report."""
-    if "@" in expression:
+    pandas to report: it parses the same text (its backticked names aside)."""
+    read = _read_as_python(expression)
+    if read is None:
+        return "a backtick around more than a column's name" if "`" in expression else None
+    text, has_variable = read
+    if has_variable:
         return "'@' (a Python variable, not a column)"
-    if "__" in expression:
-        return "'__' (a Python internal, not a column)"
-    try:   # `a column` in backticks reads as a name here
-        tree = ast.parse(re.sub(r"`[^`]*`", "column", expression).strip(), mode="eval")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError:
         return None
     for node in ast.walk(tree):
         if not isinstance(node, _FILTER_NODES):
             return f"{type(node).__name__.lower()} ({ast.unparse(node) if isinstance(node, ast.expr) else ''})"
+        if isinstance(node, ast.Name) and "__" in node.id:
+            return f"{node.id} (a Python internal, not a column)"
         if isinstance(node, ast.Attribute) and node.attr not in FILTER_METHODS:
             return f".{node.attr} (a filter calls {', '.join(sorted(FILTER_METHODS - {'str'}))} and .str's)"
-        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Attribute):
-            return f"{ast.unparse(node.func)}() (a filter calls a column's methods only)"
+        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Attribute) and not (
+                isinstance(node.func, ast.Name) and node.func.id in FILTER_FUNCTIONS):
+            return f"{ast.unparse(node.func)}() (a filter calls a column's methods, and maths: abs, sqrt, log10, ...)"
     return None
 
 

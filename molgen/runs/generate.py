@@ -235,10 +235,11 @@ def nearest_reading(sources) -> list[tuple[str, str | None, str | None]]:
     model learned it: a series fine-tuned on again after rows were added holds every molecule the newer model saw,
     and the older version its parent learned, gone, must not make novelty unknown for good (the rows taken out of
     the file between the two are then not counted, the one thing no longer readable)."""
-    kept: dict[tuple[str, str | None], str | None] = {}
-    for data, column, sha256 in sources:
-        kept.setdefault((data, column), sha256)
-    return [(data, column, sha256) for (data, column), sha256 in kept.items()]
+    sources = list(sources)
+    learned: dict[str, str | None] = {}   # each file as the nearest model read it, whichever column it read
+    for data, _, sha256 in sources:
+        learned.setdefault(data, sha256)
+    return list(dict.fromkeys((data, column, learned[data]) for data, column, _ in sources))
 
 
 @lru_cache(maxsize=8)

@@ -99,6 +99,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     bare = tmp_path / "best"   # the format's ending added: the file replaced is best.csv, and said
     suffixed = run("export", "cli-run", "--top", 3, "--format", "csv", "-o", bare, home=tmp_path)
     assert suffixed.exit_code == 0 and "best.csv.manifest.json existed and are replaced" in " ".join(suffixed.output.split())
+    named = run("export", "cli-run", "--top", 3, "--format", "csv", "-o", out, home=tmp_path)   # best.csv, format named
+    assert named.exit_code == 0 and "best.csv.manifest.json existed and are replaced" in " ".join(named.output.split())
     with RunStore(tmp_path / "runs.sqlite") as store:
         store.set_selected("cli-run", frame["smiles"].head(3))
     none = run("export", "cli-run", "--selected", "--where", "mw > 5000", "-o", tmp_path / "none.csv", home=tmp_path)

@@ -640,6 +640,26 @@ def test_a_run_whose_process_died_is_ranked_as_it_is_read_and_can_be_exported(st
     assert "when continued" not in summary
 
 
+def test_a_run_stopped_before_its_first_chunk_is_summed_up_and_offered_to_continue(tiny_checkpoint):
+    """A review: a graph-diffusion run stopped in its first chunk (validity None: nothing sampled) raised a
+    TypeError in the summary, at every visit, and its Continue button was never reached."""
+    with RunStore() as store:
+        def stop(run_id):
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            generate(str(tiny_checkpoint), 10, seed=1, store=store, progress=False, name="stopped-early", on_start=stop)
+        run_id = stopped.value.molgen_run_id
+        assert store.run(run_id)["counts"]["validity"] is None
+    at = page("generate")
+    at.session_state["gen_last_run"] = run_id
+    at.run()
+    assert not at.exception
+    summary = next(shown(m) for m in at.markdown if "sampled " in shown(m))
+    assert summary.startswith("sampled 0 · valid none sampled (")
+    assert any(b.key and b.key.startswith("gen_continue_") for b in at.button)
+
+
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     at = page("export", stored_run)
     assert "candidates will be exported" in at.markdown[0].value

@@ -506,7 +506,10 @@ if (last := st.session_state.get("gen_last_run")) is not None:
         # named with its model: the form above may already show another one
         say(plain(f"run {record['name']} ({Path(record['checkpoint']).stem}, seed {record['seed']}, profile "
                   f"{record['profile']['name']}): {message}"))
-        st.write(plain(f"sampled {counts['sampled']:,} · valid {counts['validity']:.1%} ({validity_note(record)}) · "
+        # stopped before its first chunk was stored: nothing sampled, no validity (a review: a traceback, and no
+        # Continue button for the run)
+        valid = "none sampled" if counts.get("validity") is None else f"{counts['validity']:.1%}"
+        st.write(plain(f"sampled {counts['sampled']:,} · valid {valid} ({validity_note(record)}) · "
                        f"duplicates removed {counts['duplicates']:,} · unique {counts['unique']:,} · "
                        f"missed a condition {failed:,} · ranked {ranked_count(counts):,}"
                        + (f" of {counts['accepted']:,} (the rest when continued)"
