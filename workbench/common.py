@@ -584,6 +584,9 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
     from molgen.scoring.profiles import (ProfileError, load_profile, marked_if_edited, check_new_profile,
                                          shipped_profiles)
 
+    # each profile's edit kept while another profile is looked at (Streamlit forgot the text box it stopped drawing:
+    # a review's edit of drug-like was back as shipped after a look at lead-like, unsaid)
+    keep_while_hidden([f"{prefix}_toml_{name}" for name in shipped_profiles()])
     profile_name = st.selectbox("Profile", shipped_profiles(), key=f"{prefix}_profile")
     profile_text = st.text_area("Edit it here (TOML)", load_profile(profile_name).to_toml(), height=200,
                                 key=f"{prefix}_toml_{profile_name}")

@@ -85,7 +85,7 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
             raise ConditionError(f"condition {text!r}: {name} already has the target {conditions.targets[name]:g}; "
                                  "give one target per property, or a range")
         low, high = target_window(name, value)
-        if low > high:
+        if low > high or _out_of_reach(name, low, high):
             _unreachable(name, text)
         conditions.targets[name] = value
     elif op.startswith(">"):
@@ -126,18 +126,35 @@ def _inclusive(name: str, value: float, op: str) -> float:
     return math.nextafter(value, math.inf if op == ">" else -math.inf)
 
 
-def _unreachable(name: str, text: str) -> None:
+#: The most a property reaches, where a molecule cannot reach its scale's end: QED's eight desirabilities at their
+#: best together (RDKit's weights, counts whole) give 0.9484, computed from rdkit.Chem.QED's own functions; a
+#: review's QED >= 0.99 sampled its whole budget and was then offered to continue. Checked on new conditions only:
+#: a run stored before is still read.
+REACHED_AT_MOST = {"qed": 0.9485}
+
+
+def _most(name: str, reached: bool) -> float | None:
+    """The most ``name`` can be: its scale's end, or with ``reached`` what a molecule reaches."""
+    ceiling = PROPERTIES[name].ceiling
+    return REACHED_AT_MOST.get(name, ceiling) if reached else ceiling
+
+
+def _unreachable(name: str, text: str, reached: bool = True) -> None:
     spec = PROPERTIES[name]
     least = "more than" if spec.above_floor else "at least"
+    most = _most(name, reached)
     limits = " and ".join(part for part in (
-        f"{least} {spec.floor:g}" if spec.floor is not None else "", f"at most {spec.ceiling:g}" if spec.ceiling is not None else "")
+        f"{least} {spec.floor:g}" if spec.floor is not None else "", f"at most {most:g}" if most is not None else "")
         if part)
-    raise ConditionError(f"condition {text!r}: no molecule can meet it; {name} is {limits}")
+    why = " (every term QED weighs at its best)" if reached and name in REACHED_AT_MOST else ""
+    raise ConditionError(f"condition {text!r}: no molecule can meet it; {name} is {limits}{why}")
 
 
-def _out_of_reach(name: str, low: float | None, high: float | None) -> bool:
-    spec = PROPERTIES[name]
-    return (low is not None and spec.ceiling is not None and low > spec.ceiling) or (
+def _out_of_reach(name: str, low: float | None, high: float | None, reached: bool = True) -> bool:
+    """Whether the window keeps nothing: past the property's scale, or with ``reached`` (a new condition) past what
+    any molecule reaches."""
+    spec, most = PROPERTIES[name], _most(name, reached)
+    return (low is not None and most is not None and low > most) or (
         high is not None and spec.floor is not None and (high <= spec.floor if spec.above_floor else high < spec.floor))
 
 
@@ -178,6 +195,9 @@ def check_new_conditions(conditions: Conditions) -> None:
         except ValueError as error:
             raise ConditionError(f"{what}: {error}") from None
     check_whole_counts(conditions)
+    for name, (low, high) in condition_windows(conditions).items():   # past what any molecule reaches (QED 0.99)
+        if _out_of_reach(name, low, high):
+            _unreachable(name, window_text(name, low, high))
     check_new_reference(conditions)
 
 
@@ -229,10 +249,15 @@ def shown_window(name: str, low: float | None, high: float | None) -> str:
 def check_new_reference(conditions: Conditions) -> None:
     """Refuse, before a new run, a reference no generated molecule can usefully be near (runs stored with one
     still read): a salt or mixture (the models write one molecule, so a counter-ion's bits lower every similarity,
-    and a graph VAE encodes one molecule) and a threshold of 1 (met by the reference's own fingerprint alone)."""
+    and a graph VAE encodes one molecule), a fragment (its * matches no atom a model writes) and a threshold of 1
+    (met by the reference's own fingerprint alone)."""
     if not conditions.similar_to:
         return
     reference = parse_smiles(conditions.similar_to)
+    if reference.ok and has_dummy_atom(reference.mol):   # its * matches nothing a model writes (a review: accepted)
+        raise ConditionError(f"the reference {conditions.similar_to} holds an attachment point or dummy atom (*): a "
+                             "fragment, not a molecule to stay near; cap it (with [H] or C), or keep it as a "
+                             "substructure instead")
     if reference.ok and len(Chem.GetMolFrags(reference.mol)) > 1:
         parent = salt_parent(reference.mol)
         organic = is_organic(parent)   # [Na+].[Cl-] has no parent to offer
@@ -333,8 +358,8 @@ class ConditionFilter:
             if low is not None and high is not None and low > high:
                 raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "
                                      f"{window_text(name, low, high)}")
-            if _out_of_reach(name, low, high):   # ranges built directly (the web app's sliders), not parsed
-                _unreachable(name, window_text(name, low, high))
+            if _out_of_reach(name, low, high, reached=False):   # ranges built directly (the web app's sliders)
+                _unreachable(name, window_text(name, low, high), reached=False)
             if low is not None and low == high and not PROPERTIES[name].integer:   # a slider's two ends dragged together
                 near = window_text(name, *target_window(name, low))
                 raise ConditionError(f"{window_text(name, low, high)} asks for one exact value of a continuous "

@@ -38,7 +38,7 @@ def test_describe_prints_a_targets_tolerance():
     for target, window in (("qed=0.8", "0.75 <= qed <= 0.85"), ("qed=0.7", "0.65 <= qed <= 0.75"),
                            ("tpsa=70.1", "60.1 <= tpsa <= 80.1"),
                            # cut to what the property can take: QED stops at 1, SA starts at 1, TPSA at 0
-                           ("qed=1", "0.95 <= qed <= 1"), ("sa=1.2", "1 <= sa <= 1.7"), ("tpsa=5", "0 <= tpsa <= 15")):
+                           ("qed=0.96", "0.91 <= qed <= 1"), ("sa=1.2", "1 <= sa <= 1.7"), ("tpsa=5", "0 <= tpsa <= 15")):
         assert ConditionFilter(build_conditions([target])).describe()[0].endswith(f"so {window}")
     assert ConditionFilter(build_conditions(["mw>1234.5678"])).describe() == ["1234.5678 < mw"]
 
@@ -56,11 +56,30 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
     check_new_conditions(Conditions(ranges={"mw": (None, 500)}))   # an open end is None
     assert build_conditions(["fsp3>=0.3"]).ranges == {"fsp3": (0.3, None)}   # a property name with a digit
     # past what the property can take: refused before any sampling, not a spent budget
-    for text, limit in (("qed>=1.2", "at most 1"), ("mw<=-5", "more than 0"), ("hbd<0", "at least 0"),
-                        ("qed=1.2", "at most 1"), ("sa<1", "at least 1"), ("0<=mw<=0", "more than 0")):
+    for text, limit in (("qed>=1.2", "at most 0.9485"), ("mw<=-5", "more than 0"), ("hbd<0", "at least 0"),
+                        ("qed=1.2", "at most 0.9485"), ("sa<1", "at least 1"), ("0<=mw<=0", "more than 0"),
+                        # no molecule's QED passes 0.9484 (a review's QED >= 0.99 spent its budget, then was offered
+                        # to continue); a target of 1 keeps 0.95 to 1, past it too
+                        ("qed>=0.99", "at most 0.9485"), ("qed=1", "at most 0.9485")):
         with pytest.raises(ConditionError, match=f"no molecule can meet it; .* {limit}"):
             build_conditions([text])
-    assert build_conditions(["qed=1.04"]).targets == {"qed": 1.04}   # its window, cut at 1, still holds molecules
+    assert build_conditions(["qed=0.99"]).targets == {"qed": 0.99}   # its window, 0.94 to 1, holds molecules
+    with pytest.raises(ConditionError, match="at most 0.9485"):   # the web app's sliders build ranges directly
+        check_new_conditions(Conditions(ranges={"qed": (0.96, None)}))
+    ConditionFilter(Conditions(ranges={"qed": (0.96, None)}))   # a run stored so is still read
+    # the bound is what RDKit's QED reaches: each of its eight terms at its best, together (counts whole)
+    import math
+
+    from rdkit.Chem import QED
+
+    from molgen.runs.conditions import REACHED_AT_MOST
+
+    best = {name: max(QED.ads(x, parameters) for x in (range(40) if name in ("HBA", "HBD", "ROTB", "AROM", "ALERTS")
+                                                       else [i / 10 for i in range(-100, 10_000)]))
+            for name, parameters in QED.adsParameters.items()}
+    weights = QED.WEIGHT_MEAN._asdict()
+    reached = math.exp(sum(weights[n] * math.log(best[n]) for n in best) / sum(weights.values()))
+    assert reached <= REACHED_AT_MOST["qed"] < reached + 1e-3
     assert build_conditions(["0<=hbd<=0"]).ranges == {"hbd": (0, 0)}   # a count's floor is reachable: no donor
     with pytest.raises(ConditionError, match="mw is more than 0"):   # the web app's sliders build ranges directly
         ConditionFilter(Conditions(ranges={"mw": (0.0, 0.0)}))

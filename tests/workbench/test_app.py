@@ -204,6 +204,18 @@ def test_a_run_compared_from_a_link_is_the_one_browse_opens(stored_run, tiny_che
     assert not at.exception and at.selectbox(key="run").value == stored_run != newer
 
 
+def test_a_generate_form_filled_from_a_link_survives_a_visit_to_another_page(stored_run):
+    """A review: /generate?run=ID filled the form, but a look at Home right after brought back an empty one (the
+    inputs were recorded before the fill, and only a touched widget recorded them again)."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["run"] = stored_run
+    at.switch_page("views/generate.py").run()
+    assert not at.exception and at.number_input(key="gen_n").value == 60   # the fixture run's n
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/generate.py").run()
+    assert not at.exception and at.number_input(key="gen_n").value == 60
+
+
 def test_the_latent_form_survives_a_visit_to_another_page():
     """A review: the Map tab's empty file uploader was kept as a form input and put back, which Streamlit refuses:
     the page raised on the way back, and the pasted molecules and "from each" were lost."""

@@ -164,6 +164,33 @@ def test_a_mistake_in_the_edited_profile_is_named_once(stored_run):
     assert at.button(key="gen_go").disabled
 
 
+def test_the_generate_form_keeps_what_a_look_elsewhere_would_drop(tmp_path):
+    """A review: a profile's edit was back as shipped after a look at another profile; a condition unticked and
+    ticked again came back at its default window; a checkpoint path that loads nothing left Generate enabled, with
+    the shipped model picked; a reference holding a * was accepted."""
+    at = page("generate")
+    editor = at.text_area(key="gen_toml_drug-like")
+    edited = editor.value.replace("weight = 1.0", "weight = 5.0", 1)
+    editor.set_value(edited).run()
+    at.selectbox(key="gen_profile").set_value("lead-like").run()
+    at.selectbox(key="gen_profile").set_value("drug-like").run()
+    assert not at.exception and at.text_area(key="gen_toml_drug-like").value == edited
+    at.checkbox(key="gen_on_mw").check().run()
+    at.slider(key="gen_range_mw").set_value((0.0, 150.0)).run()
+    at.checkbox(key="gen_on_mw").uncheck().run()
+    at.checkbox(key="gen_on_mw").check().run()
+    assert at.slider(key="gen_range_mw").value == (0.0, 150.0)
+    at.checkbox(key="gen_on_mw").uncheck().run()
+    assert not at.button(key="gen_go").disabled
+    at.text_input(key="gen_own_checkpoint").set_value(str(tmp_path / "series.pt")).run()   # no such file
+    assert any("no checkpoint file at" in shown(e) for e in at.error) and at.button(key="gen_go").disabled
+    at.text_input(key="gen_own_checkpoint").set_value("").run()
+    assert not at.button(key="gen_go").disabled
+    at.text_input(key="gen_reference").set_value("*c1ccccc1").run()
+    assert any("holds an attachment point or dummy atom" in shown(e) for e in at.error)
+    assert at.button(key="gen_go").disabled
+
+
 def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_mw_window_is_refused(stored_run):
     at = page("generate")
     at.checkbox(key="gen_on_mw").check().run()
@@ -648,7 +675,7 @@ def test_a_run_stopped_before_its_first_chunk_is_summed_up_and_offered_to_contin
             raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt) as stopped:
-            generate(str(tiny_checkpoint), 10, seed=1, store=store, progress=False, name="stopped-early", on_start=stop)
+            generate(str(tiny_checkpoint), 10, seed=1, store=store, progress=False, name="stopped-in-its-first-chunk", on_start=stop)
         run_id = stopped.value.molgen_run_id
         assert store.run(run_id)["counts"]["validity"] is None
     at = page("generate")

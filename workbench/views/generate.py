@@ -20,8 +20,8 @@ from molgen.runs.generate import refuse_a_scaffold_out_of_reach, to_steer, witho
 
 from molgen.scoring.properties import tolerance
 from workbench.common import (CONTINUABLE, checked_number, keep_while_hidden, load_model, model_choices,
-                              molecule_editor, on_this_page, plain, profile_editor, run_labels, run_notes_of,
-                              say_load_warnings, smiles_field, status_shown, store)
+                              molecule_editor, on_this_page, plain, profile_editor, record_page_inputs, run_labels,
+                              run_notes_of, say_load_warnings, smiles_field, status_shown, store)
 from workbench.run_form import (BUDGET, N_RANGE, OPTION_BOUNDS, SEED_RANGE, SLIDERS, STEP_CHOICES, form_from_run, open_ends,
                                 target_label)
 
@@ -93,13 +93,17 @@ def _run_in_address() -> None:
 
 
 _run_in_address()   # before the form is drawn: Streamlit lets a widget's value be set only then
+record_page_inputs("generate")   # a form filled from the address is kept for the way back from another page
 # each family's own fields: kept while another family's model is chosen (Streamlit forgot them: a guidance set for
 # graph diffusion was back at 0 after a look at the LSTM); before "changed since" compares the form with a run's
 keep_while_hidden(list(FAMILY_FIELDS))
 st.title("Generate")
 if said := st.session_state.pop("gen_address_said", None):
     st.warning(plain(said))
-checkpoints = model_choices(_own_checkpoint())
+own_checkpoint = _own_checkpoint()
+# a path typed that no checkpoint answers to holds Generate back: a run would use the model picked below instead
+own_ok = bool(own_checkpoint) or not st.session_state.get("gen_own_checkpoint", "").strip()
+checkpoints = model_choices(own_checkpoint)
 if stored := run_labels():
     with st.expander("Start from a stored run"):
         if st.session_state.get("gen_like_pick") not in stored:   # deleted since
@@ -261,6 +265,9 @@ with right:
     st.markdown("**Conditions**")
     ranges, targets = {}, {}
     window_refused = False
+    # a condition unticked and ticked again comes back as it was set (Streamlit forgot the hidden slider: a review's
+    # MW 0-150 came back as 200-500)
+    keep_while_hidden([f"gen_{part}_{prop}" for prop in SLIDERS for part in ("kind", "range", "target")])
     for prop, (label, low, high, default, step) in SLIDERS.items():
         if not st.checkbox(label, key=f"gen_on_{prop}"):
             continue
@@ -340,7 +347,7 @@ with right:
 
 st.markdown("**Scoring profile**")
 profile, profile_ok = profile_editor("gen")
-ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok
+ready = numbers_ok and scaffold_ok and avoid_ok and reference_ok and conditions_ok and profile_ok and own_ok
 
 def _progress_bar(stop_key: str = "gen_stop"):
     """A progress bar, a Stop button under it, and the per-chunk callback that moves the bar.
