@@ -258,7 +258,7 @@ def data_molecules(data: str, smiles_column: str | None = None, sha256: str | No
     are read once while it is unchanged (a run's notes ask for its series twice: copies, then ring systems).
     ``sha256``: the file's as the model's card recorded it; a file changed since is not read (None: novelty
     measured against molecules the model never saw, or without those it did, would be a wrong number)."""
-    from molgen.data.registry import REGISTRY, load_smiles
+    from molgen.data.registry import REGISTRY
 
     if data not in REGISTRY:
         try:

@@ -675,7 +675,8 @@ def test_a_run_stopped_before_its_first_chunk_is_summed_up_and_offered_to_contin
             raise KeyboardInterrupt
 
         with pytest.raises(KeyboardInterrupt) as stopped:
-            generate(str(tiny_checkpoint), 10, seed=1, store=store, progress=False, name="stopped-in-its-first-chunk", on_start=stop)
+            generate(str(tiny_checkpoint), 10, seed=1, store=store, progress=False, name="stopped-in-its-first-chunk",
+                     on_start=stop)
         run_id = stopped.value.molgen_run_id
         assert store.run(run_id)["counts"]["validity"] is None
     at = page("generate")
