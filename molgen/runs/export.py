@@ -8,11 +8,8 @@ atomically: a temporary name, then a rename.
 
 from __future__ import annotations
 
-import ast
-import io
 import re
 import time
-import tokenize
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +17,7 @@ import pandas as pd
 from molgen.data.files import FileFormatError, check_writable, detect_format
 from molgen.data.with_manifest import WriteError, write_with_manifest
 from molgen.runs.conditions import has_conditions
+from molgen.runs.row_filter import filter_rows
 from molgen.runs.store import RunStore, passes_hard_filters
 from molgen.scoring.alerts import explained_alert_names
 from molgen.scoring.similarity import SIMILARITY_MEASURE
@@ -83,84 +81,9 @@ def _closest_column(error: Exception, columns: list[str]) -> str:
 
 
 def _filter_problem(error: Exception) -> str:
-    """What is wrong with a filter expression, in a chemist's words where pandas' are about its parser
-    ("Python keyword not valid identifier in numexpr query" for "qed >", though no numexpr runs)."""
-    text = str(error).rstrip(".")
-    if isinstance(error, (SyntaxError, tokenize.TokenError)) or "visit_" in text:   # visit_: an operator pandas lacks
-        return ("it is not a complete expression: each comparison needs a column, an operator (<, <=, ==, !=, >=, >) "
-                "and a value, joined by and / or, e.g. 'qed > 0.6 and alerts == 0'")
-    if "cannot assign" in text:
-        return "'=' assigns; compare with '==' (e.g. 'alerts == 0')"
-    return text
-
-
-#: What a filter may call on a column (``rank.isna()``, ``smiles.str.contains('N')``): tests and string matches, no
-#: method that writes (``to_csv``) or reaches past the table.
-FILTER_METHODS = frozenset({"isna", "notna", "isnull", "notnull", "isin", "between", "abs", "round", "str", "contains",
-                            "startswith", "endswith", "match", "fullmatch", "len", "lower", "upper", "strip", "count", "rank"})
-# operators of any kind: harmless on values, and one pandas lacks (>>) is reported by it as an incomplete expression
-_FILTER_NODES = (ast.Expression, ast.BoolOp, ast.boolop, ast.BinOp, ast.operator, ast.UnaryOp, ast.unaryop,
-                 ast.Compare, ast.cmpop, ast.Name, ast.Load, ast.Constant, ast.List, ast.Tuple, ast.Call, ast.Attribute,
-                 ast.keyword)
-
-
-#: Functions pandas' filters read as its own (``abs(logp - 2) < 1``, ``log10(mw) > 2``).
-FILTER_FUNCTIONS = frozenset({"abs", "sqrt", "exp", "expm1", "log", "log10", "log1p", "sin", "cos", "tan", "arcsin",
-                              "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh",
-                              "floor", "ceil"})
-
-
-def _read_as_python(expression: str) -> tuple[str, bool] | None:
-    """``expression`` as Python reads it once each `` `column` `` is a plain name, and whether it holds pandas'
-    ``@variable`` (an @ outside a string): tokenized as pandas does, so a backtick or an @ inside a string (a
-    stereo SMILES, ``'C[C@@H]...'``) is left as text. None where it cannot be read so: a backtick pair holding more
-    than a column's name (a review hid ``smiles.to_csv(...)`` between two backticks in strings), or an unclosed
-    one."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
-        return None
-    line_starts = [0]
-    for line in expression.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
-    ticks = [line_starts[t.start[0] - 1] + t.start[1] for t in tokens if t.type == tokenize.ERRORTOKEN and t.string == "`"]
-    has_variable = any(t.type == tokenize.OP and t.string == "@" for t in tokens)
-    if len(ticks) % 2:
-        return None
-    for begin, finish in reversed(list(zip(ticks[::2], ticks[1::2]))):
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ ]*", expression[begin + 1:finish]):
-            return None
-        expression = expression[:begin] + "column" + expression[finish + 1:]
-    return expression, has_variable
-
-
-def unsafe_filter(expression: str) -> str | None:
-    """What in ``expression`` a filter may not do, None when it only compares and tests columns. A filter runs in
-    pandas' Python engine, which would also evaluate ``@name`` (this module's variables: the run store) and any
-    method of a column (``smiles.to_csv('/x')``, ``__class__`` chains to Python itself); the web app takes a filter
-    from its address, so a link could (a review's link deleted a run). An expression that does not parse is left to
-    pandas to report: it parses the same text (its backticked names aside)."""
-    read = _read_as_python(expression)
-    if read is None:
-        return "a backtick around more than a column's name" if "`" in expression else None
-    text, has_variable = read
-    if has_variable:
-        return "'@' (a Python variable, not a column)"
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        return None
-    for node in ast.walk(tree):
-        if not isinstance(node, _FILTER_NODES):
-            return f"{type(node).__name__.lower()} ({ast.unparse(node) if isinstance(node, ast.expr) else ''})"
-        if isinstance(node, ast.Name) and "__" in node.id:
-            return f"{node.id} (a Python internal, not a column)"
-        if isinstance(node, ast.Attribute) and node.attr not in FILTER_METHODS:
-            return f".{node.attr} (a filter calls {', '.join(sorted(FILTER_METHODS - {'str'}))} and .str's)"
-        if isinstance(node, ast.Call) and not isinstance(node.func, ast.Attribute) and not (
-                isinstance(node.func, ast.Name) and node.func.id in FILTER_FUNCTIONS):
-            return f"{ast.unparse(node.func)}() (a filter calls a column's methods, and maths: abs, sqrt, log10, ...)"
-    return None
+    """What is wrong with a filter: a :class:`~molgen.runs.row_filter.FilterError` says it in a chemist's words; a
+    column's own test that failed (text compared with a number) as it was raised."""
+    return str(error).rstrip(".")
 
 
 #: Comparison signs as typeset ("≤"), read as Python's.
@@ -173,7 +96,8 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
     """The ranked candidates of ``run`` after the export filters, best first.
 
     Args:
-        where: a pandas query over any column, e.g. ``"qed > 0.6 and alerts == 0"``.
+        where: a filter over any column, as pandas' query writes one (``"qed > 0.6 and alerts == 0"``), read and
+            run by :mod:`molgen.runs.row_filter`.
         diverse: skip a molecule more similar than this (Morgan Tanimoto) to a better one kept.
         top: keep the best ``top`` after the other filters.
         selected_only: only the candidates a user selected (in the app or ``RunStore.set_selected``),
@@ -223,12 +147,9 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         # read as the file gives the rows: a molecule that missed no condition has an empty failed_conditions cell
         readable = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None)) \
             if "failed_conditions" in frame.columns else frame
-        if refused := unsafe_filter(expression):
-            raise ExportError(f"cannot apply the filter {where!r}: a filter compares columns (and, or, not; isna(), "
-                              f"isin(), str.contains(), ...); it may not hold {refused}")
-        try:   # no variable of this module or its caller is in reach: names are the table's columns
-            frame = frame.loc[readable.query(expression, engine="python", local_dict={}, global_dict={}).index]
-        except Exception as error:  # noqa: BLE001 -- pandas raises many types for a bad expression
+        try:   # read and run here, never by pandas' query: the web app takes a filter from a link (row_filter)
+            frame = frame.loc[filter_rows(readable, expression)]
+        except Exception as error:  # noqa: BLE001 -- a column's test may raise its own (a number compared with text)
             raise ExportError(f"cannot apply the filter {where!r}: {_filter_problem(error)}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
     if diverse is not None:

@@ -67,6 +67,15 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
     with pytest.raises(ConditionError, match="at most 0.9485"):   # the web app's sliders build ranges directly
         check_new_conditions(Conditions(ranges={"qed": (0.96, None)}))
     ConditionFilter(Conditions(ranges={"qed": (0.96, None)}))   # a run stored so is still read
+    # the latent push's targets alike, from the command line and the web page (a code review: one refused qed=1,
+    # the other pushed towards it, never met)
+    from molgen.models.graph_vae.latent import _check_targets
+    from molgen.runs.conditions import unreachable_target
+
+    assert "at most 0.9485" in unreachable_target("qed", 1.0) and unreachable_target("qed", 0.97) is None
+    with pytest.raises(ValueError, match="at most 0.9485"):
+        _check_targets({"qed": 1.0})
+    _check_targets({"qed": 0.9, "mw": 350.0})
     # the bound is what RDKit's QED reaches: each of its eight terms at its best, together (counts whole)
     import math
 

@@ -526,9 +526,15 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     for reaching in ("@store.delete_run(@run) == ''", "smiles.str.__class__.__name__ == 'x'",
                      "smiles.to_csv('/tmp/molgen-filter-test.csv') == 1", "len(smiles) > 3", "(lambda: 1)() == 1",
                      # backticks inside strings, which pandas reads as text (a code review's way round the check)
-                     "qed > 0 and '`' != smiles.to_csv('/tmp/molgen-filter-test.csv') and '`' != smiles"):
-        with pytest.raises(ExportError, match="a filter compares columns"):
+                     "qed > 0 and '`' != smiles.to_csv('/tmp/molgen-filter-test.csv') and '`' != smiles",
+                     "9 ** 9 ** 9 > qed"):   # computed for ever
+        with pytest.raises(ExportError, match="cannot apply the filter"):
             select_candidates(store, strict.id, where=reaching)
+    # quotes and comments pandas read otherwise than Python (a second code review ran a shell command so): the text
+    # Python parses is the text evaluated, so these are strings and a comment, and nothing runs
+    for odd in (r"""smiles == '\\' + 'a`b' # `' + smiles.to_csv('/tmp/molgen-filter-test.csv')""",
+                "smiles == '''a'b''' + 'x`y' # `' + smiles.to_csv('/tmp/molgen-filter-test.csv')"):
+        assert select_candidates(store, strict.id, where=odd).empty
     assert store.run(strict.id) and not os.path.exists("/tmp/molgen-filter-test.csv")
     assert len(select_candidates(store, strict.id, where="smiles.str.len() > 3 and qed.between(0, 1)")) == ranked_count
     # what a chemist writes still reads: an @ or a backtick inside a string (a stereo SMILES), pandas' maths

@@ -80,8 +80,9 @@ if run_id:
         diverse = st.slider("Tanimoto", 0.0, 1.0, 0.6, 0.05, key="export_diverse", disabled=not diverse_on)
     with c2:
         where = st.text_input("Filter (any column)", placeholder="qed > 0.6 and alerts == 0", key="export_where",
-                              help="a pandas query: column names in any case (QED, logP, MW), and, or, not, "
-                                   "==, !=, <, <=, >, >=; e.g. qed > 0.6 and mw < 400 and alerts == 0")
+                              help="column names in any case (QED, logP, MW), and, or, not, ==, !=, <, <=, >, >=, "
+                                   "in [...], a column's isna(), between(), str.contains(), and maths such as abs(); "
+                                   "e.g. qed > 0.6 and mw < 400 and alerts == 0")
         fmt = st.radio("Format", FORMATS, horizontal=True, key="export_format")
         passing_only = st.toggle("Leave out molecules failing the profile's hard filters", key="export_passing",
                                  help="a strained or unusual ring system, a radical, no carbon, or a halogen on N, O or S (not a sulfonyl halide) "

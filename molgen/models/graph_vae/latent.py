@@ -400,9 +400,15 @@ def _check_targets(targets: dict) -> None:
     if not isinstance(targets, dict):
         raise TypeError(f"targets are a dict of property to value ({{'qed': 0.9}}), not a {type(targets).__name__}"
                         + ("; a Conditions' are its .targets" if hasattr(targets, "targets") else ""))
+    from molgen.runs.conditions import unreachable_target
+    from molgen.scoring.properties import PROPERTIES
+
     for name, value in targets.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not math.isfinite(value):
             raise ValueError(f"the target of {name} must be a number, not {value!r}")
+        # a push towards qed=1 is never met within its tolerance (the command line's --target refused it already)
+        if name in PROPERTIES and (why := unreachable_target(name, float(value))):
+            raise ValueError(why)
 
 
 def _check_latent(model, z, dims: int) -> None:
