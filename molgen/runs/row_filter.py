@@ -39,6 +39,14 @@ _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.
                ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 #: The largest power a filter may raise to: 9**9**9 would compute for ever (a code review).
 MAX_EXPONENT = 100
+#: The keywords each method takes in a filter (a column's method given ``flags=`` fell back to Python's regex
+#: engine, which a pattern such as '(.|.)*!' keeps busy for hours: a code review).
+KEYWORDS = {"contains": {"case", "na", "regex"}, "match": {"case", "na"}, "fullmatch": {"case", "na"},
+            "startswith": {"na"}, "endswith": {"na"}, "between": {"inclusive"}, "round": {"decimals"},
+            "rank": {"method", "ascending", "pct", "na_option"}}
+REGEX_METHODS = frozenset({"contains", "match", "fullmatch", "count"})
+#: Line breaks Python's tokenizer and str.splitlines read apart: refused, so the text shown is the text run.
+_ODD_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 INCOMPLETE = ("it is not a complete expression: each comparison needs a column, an operator (<, <=, ==, !=, >=, >) "
               "and a value, joined by and / or, e.g. 'qed > 0.6 and alerts == 0'")
 
@@ -46,17 +54,19 @@ INCOMPLETE = ("it is not a complete expression: each comparison needs a column, 
 def _as_python(expression: str) -> str:
     """``expression`` with each `` `column` `` written bare (a column's name is a Python name); tokenized as Python
     does, so a backtick inside a string is text. A backtick pair around anything but a name is refused."""
+    if any(c in expression for c in _ODD_BREAKS):
+        raise FilterError("a filter is one line of text (it holds a control character or an odd line break)")
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(expression).readline))
     except (tokenize.TokenError, SyntaxError):
         raise FilterError(INCOMPLETE) from None
     line_starts = [0]
-    for line in expression.splitlines(keepends=True):
-        line_starts.append(line_starts[-1] + len(line))
+    for line in expression.split("\n"):   # as the tokenizer's readline breaks lines: at \n alone
+        line_starts.append(line_starts[-1] + len(line) + 1)
     def offset(token) -> int:
         return line_starts[token.start[0] - 1] + token.start[1]
 
-    ticks = [offset(t) for t in tokens if t.type == tokenize.ERRORTOKEN and t.string == "`"]
+    ticks = [offset(t) for t in tokens if t.string == "`"]   # an error token up to Python 3.11, an operator after
     if len(ticks) % 2:
         raise FilterError("a backtick is not closed: `column` names a column")
     changes = [(offset(t), offset(t) + 1, " and " if t.string == "&" else " or ")   # as pandas reads & and |
@@ -76,12 +86,17 @@ def parse_filter(expression: str) -> ast.Expression:
     text = _as_python(expression).strip()
     try:
         tree = ast.parse(text, mode="eval")
+    except (RecursionError, MemoryError):
+        raise FilterError("the filter is nested too deeply") from None
     except SyntaxError:
         if re.search(r"(?<![<>=!])=(?!=)", text):
             raise FilterError("'=' assigns; compare with '==' (e.g. 'alerts == 0')") from None
         raise FilterError(INCOMPLETE) from None
-    for node in ast.walk(tree):
-        _check(node)
+    try:
+        for node in ast.walk(tree):
+            _check(node)
+    except RecursionError:
+        raise FilterError("the filter is nested too deeply") from None
     return tree
 
 
@@ -96,6 +111,16 @@ def _check(node: ast.AST) -> None:
     if isinstance(node, ast.Attribute) and node.attr not in METHODS | {"str"}:
         raise FilterError(f"a filter compares columns (and, or, not; isna(), isin(), str.contains(), ...); it may "
                           f"not call .{node.attr}")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        allowed_keywords = KEYWORDS.get(node.func.attr, set())
+        if extra := [k.arg for k in node.keywords if k.arg not in allowed_keywords]:
+            raise FilterError(f"{node.func.attr}() in a filter takes no {', '.join(map(str, extra))}=")
+        if node.func.attr in REGEX_METHODS:
+            _check_pattern(node)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS:
+        wanted = 2 if node.func.id == "arctan2" else 1   # numpy's next argument is out=, which writes into a column
+        if len(node.args) != wanted or node.keywords:
+            raise FilterError(f"{node.func.id}() takes {wanted} value{'s' * (wanted > 1)} in a filter")
     if isinstance(node, ast.Call):
         function = node.func
         if isinstance(function, ast.Name) and function.id not in FUNCTIONS or not isinstance(function, (ast.Name, ast.Attribute)):
@@ -109,11 +134,28 @@ def _check(node: ast.AST) -> None:
         raise FilterError(f"a filter's values are numbers and text, not {node.value!r}")
 
 
+def _check_pattern(call: ast.Call) -> None:
+    """A text pattern a filter matches: literal, short, and without what makes a regex engine backtrack for hours (a
+    group repeated, a back-reference, a look-around)."""
+    pattern = call.args[0] if call.args else None
+    if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str)):
+        raise FilterError(f"{call.func.attr}() in a filter takes a pattern written out, e.g. str.contains('N')")
+    text = pattern.value
+    if len(text) > 200 or re.search(r"\)\s*[*+?{]|\\[1-9]|\(\?", text):
+        raise FilterError(f"the pattern {text[:40]!r} is too long or repeats a group, refers back or looks around "
+                          "(patterns that can take hours to match): write a simpler one, e.g. str.contains('C(=O)N', "
+                          "regex=False)")
+
+
 def filter_rows(frame: pd.DataFrame, expression: str) -> pd.Series:
     """The rows of ``frame`` that meet ``expression``, as a boolean Series (a missing value meets no comparison)."""
     tree = parse_filter(expression)
-    kept = _evaluate(tree.body, frame)
-    if not isinstance(kept, pd.Series) or not (pd.api.types.is_bool_dtype(kept) or kept.dtype == object):
+    try:
+        kept = _evaluate(tree.body, frame.copy())   # a copy: nothing a filter does reaches the rows exported
+    except RecursionError:
+        raise FilterError("the filter is nested too deeply") from None
+    if not isinstance(kept, pd.Series) or not (pd.api.types.is_bool_dtype(kept) or (
+            kept.dtype == object and kept.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all())):
         raise FilterError("it does not say which rows to keep: compare a column with a value (e.g. 'qed > 0.6')")
     return kept.fillna(False).astype(bool)
 
@@ -139,10 +181,23 @@ def _evaluate(node: ast.AST, frame: pd.DataFrame):
     if isinstance(node, ast.UnaryOp):
         value = _evaluate(node.operand, frame)
         if isinstance(node.op, (ast.Not, ast.Invert)):
+            if isinstance(value, pd.Series) and not pd.api.types.is_bool_dtype(value) and value.dtype != object:
+                # ~2 is -3, true: "not alerts" kept the molecules with two alerts
+                raise FilterError("not applies to a test (e.g. not alerts == 0), not to a column's numbers")
             return ~value if isinstance(value, pd.Series) else not value
         return -value if isinstance(node.op, ast.USub) else +value
     if isinstance(node, ast.BinOp):
-        return _ARITHMETIC[type(node.op)](_evaluate(node.left, frame), _evaluate(node.right, frame))
+        left, right = _evaluate(node.left, frame), _evaluate(node.right, frame)
+        for value in (left, right):   # 'C' * 10**9, [1] * 10**8, '%0999999999d' % 1: memory, not a filter
+            if isinstance(value, (str, list)) or (isinstance(value, pd.Series)
+                                                   and not pd.api.types.is_numeric_dtype(value)):
+                raise FilterError("arithmetic in a filter is on numbers (e.g. abs(logp - 2) < 1)")
+        # as floats: a power of a power of 10**100 is inf at once, not a number of gigabytes
+        left, right = (float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in (left, right))
+        try:
+            return _ARITHMETIC[type(node.op)](left, right)
+        except (OverflowError, ZeroDivisionError) as error:
+            raise FilterError(f"a number in the filter cannot be computed ({error})") from None
     if isinstance(node, ast.Compare):
         left, result = _evaluate(node.left, frame), None
         for op, right_node in zip(node.ops, node.comparators):

@@ -49,5 +49,27 @@ def test_quotes_and_comments_read_as_python_reads_them():
     Python reads as text or a comment is evaluated as such."""
     for odd in (r"""smiles == '\\' + 'a`b' # `' + smiles.to_csv('/tmp/molgen-row-filter.csv')""",
                 "smiles == '''a'b''' + 'x`y' # `' + smiles.to_csv('/tmp/molgen-row-filter.csv')"):
-        assert not filter_rows(FRAME, odd).any()
+        with pytest.raises(FilterError, match="arithmetic in a filter is on numbers"):   # strings added, nothing run
+            filter_rows(FRAME, odd)
     assert filter_rows(FRAME, "`qed` > 0.6").tolist() == [False, True, True, False]
+
+
+@pytest.mark.parametrize("expression, said", [
+    # a security review: one link could hold the server for hours or take gigabytes
+    ("smiles.str.contains('(.|.)*!', flags=2)", "takes no flags="),
+    ("smiles.str.contains('(.|.)*!')", "repeats a group"),
+    (r"smiles.str.contains('(.)\\1!')", "refers back"),
+    ("smiles.str.count('C' * 10**8) > 0", "takes a pattern written out"),
+    ("smiles == 'C' * 10**9", "arithmetic in a filter is on numbers"),
+    ("rank in [1] * 10**8", "arithmetic in a filter is on numbers"),
+    ("smiles * 10**7 == smiles", "arithmetic in a filter is on numbers"),
+    ("smiles == '%0999999999d' % 1", "arithmetic in a filter is on numbers"),
+    ("qed > (((10**100)**100)**100)**100", "cannot be computed"),
+    ("abs(qed - 10, qed) > 0", "takes 1 value"),
+    ("not alerts and qed > 0", "not applies to a test"),
+    ("(qed > 0\x0c\x0c\nor alerts == 0+1|rank == 1)", "one line of text"),
+    ("qed" + " + qed" * 3000 + " > 0", "nested too deeply"),
+])
+def test_a_filter_cannot_hold_the_server(expression, said):
+    with pytest.raises(FilterError, match=re.escape(said)):
+        filter_rows(FRAME, expression)
