@@ -777,16 +777,6 @@ def _hold_run_name(context: typer.Context, out: Path) -> str | None:
     return None
 
 
-def _family_of(checkpoint: Path) -> str | None:
-    """The family a checkpoint file holds, None where it cannot be read as one."""
-    from molgen.models.base import CheckpointError, load_checkpoint
-
-    try:
-        return load_checkpoint(checkpoint).get("family")
-    except (CheckpointError, OSError):
-        return None
-
-
 def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None = None,
                  starts_from: Path | None = None, replace: bool = False, family: str | None = None,
                  context: typer.Context | None = None) -> Path:
@@ -804,7 +794,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     that checkpoint's own run (a review: it replaced the model it started from). ``family``: the run's; a run
     continued whose best RUN.pt is now another family's checkpoint (put there since) is refused, not crashed on.
     ``context``: the command's, for which the run's name is held (:func:`_hold_run_name`) until it ends."""
-    from molgen.models.base import PRETRAINED_DIR
+    from molgen.models.base import PRETRAINED_DIR, checkpoint_family
 
     if resume is not None and out == default and PRETRAINED_DIR.resolve() not in resume.resolve().parents:
         # RUN.last.pt or RUN.pt (the best) resumed: the run's own RUN.pt (a review resumed lstm.pt and replaced another
@@ -840,7 +830,7 @@ def _resumed_out(out: Path, default: Path, resume: Path | None, data: str | None
     if refusal is None and context is not None:
         refusal = _hold_run_name(context, out)
     new_run = resume is None or starts_from is not None or _run_of(out) != _run_of(resume)
-    if refusal is None and not new_run and family and out.is_file() and (found := _family_of(out)) != family:
+    if refusal is None and not new_run and family and out.is_file() and (found := checkpoint_family(out)) != family:
         held = f"a {found} checkpoint" if found else "no checkpoint molgen reads"
         refusal = (f"{out}, this run's best checkpoint, is {held} now, not this "
                    f"{family} run's (put there since the run wrote it): move it away to continue the run, or "

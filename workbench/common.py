@@ -18,7 +18,7 @@ from rdkit.Chem.Draw import rdMolDraw2D
 
 from molgen.chem.parse import parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
-from molgen.models.base import PRETRAINED_DIR
+from molgen.models.base import PRETRAINED_DIR, checkpoint_family
 from molgen.runs.store import AmbiguousRun, RunNotFound, RunStore, StoreUnreadable
 from molgen.scoring.profiles import ScoringProfile
 
@@ -130,15 +130,6 @@ def shipped_checkpoints() -> dict[str, Path]:
     return out
 
 
-def _family_of(path: Path) -> str | None:
-    from molgen.models.base import CheckpointError, load_checkpoint
-
-    try:
-        return load_checkpoint(path).get("family")
-    except (CheckpointError, OSError):
-        return None
-
-
 def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
     """The Generate form's models, label -> path: the shipped checkpoints, then the chemist's own (a model fine-tuned
     on a series): every checkpoint a stored run used that is still on disk, and ``extra`` (typed on the page)."""
@@ -155,7 +146,7 @@ def model_choices(extra: list[Path] | tuple = ()) -> dict[str, Path]:
         card = path.with_suffix(".json")
         info = json.loads(card.read_text()) if card.is_file() else {}
         trained_on = Path(str((info.get("training") or {}).get("data", ""))).name
-        family = info.get("family") or _family_of(path)   # a checkpoint copied without its card names it too
+        family = info.get("family") or checkpoint_family(path)   # a checkpoint copied without its card names it too
         label = (f"{path.stem} (your own {family or 'checkpoint'}"
                  + (f", trained on {trained_on}" if trained_on else "") + f": {path})")
         out[label] = path

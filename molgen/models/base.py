@@ -218,6 +218,14 @@ def load_checkpoint(path: str | Path, family: str | None = None) -> dict:
     return payload
 
 
+def checkpoint_family(path: str | Path) -> str | None:
+    """The family a checkpoint file holds, None where it cannot be read as one (a card's copy may be missing)."""
+    try:
+        return load_checkpoint(path).get("family")
+    except (CheckpointError, OSError):
+        return None
+
+
 def card_mismatch(path: Path) -> str | None:
     """Why the model card beside ``path`` does not describe it (the card records the checksum of other weights: a
     checkpoint damaged since, a flipped byte still loads and samples, or one saved again without its card), or
