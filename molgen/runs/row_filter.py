@@ -123,7 +123,8 @@ def _check(node: ast.AST) -> None:
             raise FilterError(f"{node.func.id}() takes {wanted} value{'s' * (wanted > 1)} in a filter")
     if isinstance(node, ast.Call):
         function = node.func
-        if isinstance(function, ast.Name) and function.id not in FUNCTIONS or not isinstance(function, (ast.Name, ast.Attribute)):
+        named = isinstance(function, ast.Name)
+        if (named and function.id not in FUNCTIONS) or not (named or isinstance(function, ast.Attribute)):
             raise FilterError(f"a filter compares columns (and, or, not; isna(), isin(), str.contains(), ...); it "
                               f"may not call {ast.unparse(function)}() (maths: abs, sqrt, log10, ...)")
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and not (

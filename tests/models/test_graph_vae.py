@@ -519,12 +519,13 @@ def test_an_aggregate_posterior_prior_is_carried_sampled_and_dropped_by_training
     card["training"]["latent_prior"]["legacy_note"] = "by hand"
     (tmp_path / "p.json").write_text(json.dumps(card))
     over = CliRunner().invoke(app, ["train", "ship", str(checkpoint_path("graph-vae")), str(tmp_path / "p.pt"),
-                                    "--latent-prior", "moses-sample"])
+                                    "--latent-prior", "moses-sample", "--replace"])
     assert over.exit_code == 0, over.output
     prior = json.loads((tmp_path / "p.json").read_text())["training"]["latent_prior"]
     assert prior["data"] == "moses-sample" and "legacy_note" not in prior and prior["sha256"] is None
     # and shipped there again without one, the card names none (the checkpoint carries the source's own)
-    plain = CliRunner().invoke(app, ["train", "ship", str(checkpoint_path("graph-vae")), str(tmp_path / "p.pt")])
+    plain = CliRunner().invoke(app, ["train", "ship", str(checkpoint_path("graph-vae")), str(tmp_path / "p.pt"),
+                                     "--replace"])
     assert plain.exit_code == 0, plain.output
     assert "latent_prior" not in json.loads((tmp_path / "p.json").read_text())["training"]
     again = CliRunner().invoke(app, ["train", "ship", str(tmp_path / "p.pt"), str(tmp_path / "p2.pt"),
