@@ -422,9 +422,10 @@ def run_notes_of(run_id: str, updated: float) -> list[str]:
     """A finished run's notes (training-data copies, the series' ring systems, an alert most molecules raise), as the
     command line says them, read once per state of the run (``updated``) and of the files its model learned from
     (a fine-tuned model's note reads its series file, which may be edited or put back meanwhile)."""
+    from molgen.runs.generate import lineage_reading
+
     lineage = store().run(run_id).get("model_training") or {}
-    learned_from = [lineage.get("data"), *(p.get("data") for p in lineage.get("started_from", []) if isinstance(p, dict))]
-    return _run_notes_of(run_id, updated, file_states(p for p in learned_from if p))
+    return _run_notes_of(run_id, updated, file_states(data for data, _, _ in lineage_reading(lineage)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

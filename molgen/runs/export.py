@@ -80,12 +80,6 @@ def _closest_column(error: Exception, columns: list[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else "."
 
 
-def _filter_problem(error: Exception) -> str:
-    """What is wrong with a filter: a :class:`~molgen.runs.row_filter.FilterError` says it in a chemist's words; a
-    column's own test that failed (text compared with a number) as it was raised."""
-    return str(error).rstrip(".")
-
-
 #: Comparison signs as typeset ("≤"), read as Python's.
 MATH_COMPARISONS = str.maketrans({"≤": "<=", "≥": ">=", "≠": "!=", "⩽": "<=", "⩾": ">="})
 
@@ -150,7 +144,9 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         try:   # read and run here, never by pandas' query: the web app takes a filter from a link (row_filter)
             frame = frame.loc[filter_rows(readable, expression)]
         except Exception as error:  # noqa: BLE001 -- a column's test may raise its own (a number compared with text)
-            raise ExportError(f"cannot apply the filter {where!r}: {_filter_problem(error)}{_closest_column(error, columns)} "
+            # a FilterError says it in a chemist's words; a column's own test that failed (text compared with a
+            # number) as it was raised
+            raise ExportError(f"cannot apply the filter {where!r}: {str(error).rstrip('.')}{_closest_column(error, columns)} "
                               f"Columns: {', '.join(columns)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol

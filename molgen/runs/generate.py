@@ -221,13 +221,18 @@ def changed_since_learned(data: str, sha256: str | None) -> bool:
     return found is not None and found != sha256
 
 
-def changed_training_files(lineage: dict) -> list[str]:
-    """The files a run's model learned from (``model_lineage``'s record: its own data, then each parent's) that are
-    here but changed since they were learned, each named once."""
+def lineage_reading(lineage: dict) -> list[tuple[str, str | None, str | None]]:
+    """What a run's model learned from (``model_lineage``'s record: its own data, then each parent's) as
+    :func:`nearest_reading` gives it: (data, SMILES column, sha256 as learned), nearest first."""
     sources = [lineage] + [p for p in lineage.get("started_from", []) if isinstance(p, dict)]
-    as_learned = nearest_reading((str(s["data"]), s.get("smiles_column"), s.get("data_sha256"))
-                                 for s in sources if s.get("data"))
-    return list(dict.fromkeys(data for data, _, sha256 in as_learned if changed_since_learned(data, sha256)))
+    return nearest_reading((str(s["data"]), s.get("smiles_column"), s.get("data_sha256"))
+                           for s in sources if s.get("data"))
+
+
+def changed_training_files(lineage: dict) -> list[str]:
+    """The files a run's model learned from that are here but changed since they were learned, each named once."""
+    return list(dict.fromkeys(data for data, _, sha256 in lineage_reading(lineage)
+                              if changed_since_learned(data, sha256)))
 
 
 def nearest_reading(sources) -> list[tuple[str, str | None, str | None]]:

@@ -74,7 +74,7 @@ def training_sources(record: dict) -> tuple[tuple[str, str | None, str | None], 
     """What a run's model learned from, nearest first, as (data, SMILES column, the file's sha256 as learned)
     triples: its record's lineage, else (a run stored before lineages were kept) its checkpoint's, read again; ()
     where neither can be read."""
-    from molgen.runs.generate import model_lineage, nearest_reading
+    from molgen.runs.generate import lineage_reading, model_lineage
 
     lineage = record.get("model_training") or {}
     if not lineage.get("data"):
@@ -84,9 +84,7 @@ def training_sources(record: dict) -> tuple[tuple[str, str | None, str | None], 
             lineage = model_lineage(load_checkpoint(record["checkpoint"]).get("training") or {})
         except Exception:  # noqa: BLE001 -- a checkpoint moved or damaged since the run: nothing to say
             return ()
-    sources = [lineage] + [parent for parent in lineage.get("started_from", []) if isinstance(parent, dict)]
-    return tuple(nearest_reading((str(source["data"]), source.get("smiles_column"), source.get("data_sha256"))
-                                 for source in sources if source.get("data")))
+    return tuple(lineage_reading(lineage))
 
 
 def trained_on(record: dict) -> str:
