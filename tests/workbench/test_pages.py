@@ -69,6 +69,7 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     at.button(key="gen_go").click().run()
     assert not at.exception
     assert "meet every condition" in at.success[0].value
+    assert "Stop this run" not in [button.label for button in at.button]   # under a finished run it did nothing
     with RunStore() as store:
         record = store.run("from-the-page")
         assert record["conditions"]["ranges"] == {"mw": [150.0, 450.0]}

@@ -357,7 +357,8 @@ def _progress_bar(stop_key: str = "gen_stop"):
     run is kept as interrupted. The new run of the
     page waits for that (:func:`_wait_for_the_stop`), then shows the summary, which offers to continue it."""
     bar = st.progress(0.0, text="sampling")
-    st.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
+    stop = st.empty()   # emptied once the run ends: a Stop under a finished run does nothing (a review)
+    stop.button("Stop this run", key=stop_key, on_click=_note_stop_asked,
               help="stops after the chunk being sampled (graph diffusion: within a moment, at its next denoising "
                    "step); the run is kept, with every molecule stored so far ranked, and can be continued")
     shown = {"value": 0.0, "text": "sampling", "at": 0.0}
@@ -373,7 +374,7 @@ def _progress_bar(stop_key: str = "gen_stop"):
             shown["at"] = time.monotonic()
             bar.progress(shown["value"], text=f"{shown['text']}; the next chunk {fraction:.0%} denoised")
 
-    return bar, on_chunk, within_chunk
+    return bar, stop, on_chunk, within_chunk
 
 
 def _say_running(record: dict, shown_here: bool = True) -> None:
@@ -447,13 +448,14 @@ def _offer_to_continue(record: dict) -> None:
                                              "until this many molecules have been sampled in all, or enough meet "
                                              "every condition.")
     if st.button("Continue this run", key=f"gen_continue_{record['id']}", disabled=not more_ok):
-        bar, on_chunk, within_chunk = _progress_bar(f"gen_stop_{record['id']}")
+        bar, stop, on_chunk, within_chunk = _progress_bar(f"gen_stop_{record['id']}")
         _note_started(record["id"])   # its summary is the page's from now on, however it ends
         try:
             with reporting_progress(within_chunk):
                 resume(record["id"], store=store(), max_samples=int(more), progress=False, on_chunk=on_chunk)
         except Exception as error:  # noqa: BLE001 -- the record keeps a failure; the page says it, no traceback
             bar.empty()
+            stop.empty()
             st.error(plain(error))
             return
         st.rerun()   # the summary above is the record's: read it again
@@ -464,7 +466,7 @@ if not ready:
 st.caption("While a run samples, \"Stop this run\" (or changing the form, or leaving the page) stops it after the chunk it is "
            "sampling (graph diffusion: within a moment); it is kept, and its summary here offers to continue it.")
 if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
-    bar, on_chunk, within_chunk = _progress_bar()
+    bar, stop, on_chunk, within_chunk = _progress_bar()
     try:
         with reporting_progress(within_chunk):
             run = generate(str(checkpoints[model_label]), int(n), conditions=conditions, profile=profile, seed=int(seed),
@@ -473,12 +475,14 @@ if st.button("Generate", type="primary", disabled=not ready, key="gen_go"):
                            on_start=_note_started)
     except Exception as error:  # noqa: BLE001 -- a message on the page, never a traceback
         bar.empty()
+        stop.empty()
         failed_run = getattr(error, "molgen_run_id", None)   # the run it stopped; none if refused before sampling
         if failed_run is None:   # refused before a run was stored (a taken name, a scaffold the model cannot hold)
             st.error(plain(error))
             st.stop()
         st.session_state["run_id"] = st.session_state["gen_last_run"] = failed_run   # its summary says what went wrong
     else:
+        stop.empty()
         st.session_state["run_id"] = st.session_state["gen_last_run"] = run.id
         record = run.record
         if record["status"] == "complete":
