@@ -575,7 +575,7 @@ def _sdf_record(block: list[str], start: int) -> dict:
     with quiet_rdkit():
         mol = Chem.MolFromMolBlock(molblock, sanitize=False, removeHs=False)
         if mol is None:
-            record.update(smiles=None, read_error=f"record starting at line {start}: unreadable molblock")
+            record.update(smiles=None, read_error=f"record starting at line {start}: {_molblock_cause(block, start)}")
         else:
             problems = Chem.DetectChemistryProblems(mol)
             if problems:
@@ -594,6 +594,49 @@ def _sdf_record(block: list[str], start: int) -> dict:
             key = f"sdf_{key}"
         record[key] = value
     return record
+
+
+#: Atom symbols a molfile may hold that are no element: query atoms, R-groups, pseudo-atoms, deuterium and tritium.
+_MOLFILE_NON_ELEMENTS = {"A", "AH", "Q", "QH", "X", "XH", "M", "MH", "L", "LP", "R", "R#", "*", "D", "T"}
+
+
+def _molblock_cause(block: list[str], start: int) -> str:
+    """Why RDKit read no molecule from a record's molblock, where molgen can tell: the first atom whose symbol is
+    no element (a review: a record with "Xx" said only "unreadable molblock"), with its line in the file. RDKit
+    logs its own reason as a warning, which it offers no scoped way to capture (only its error log is)."""
+    v3000 = any("V3000" in line for line in block[3:4])
+    in_atoms = False
+    for offset, line in enumerate(block):
+        if v3000:   # M  V30 BEGIN ATOM / M  V30 1 C x y z 0 / M  V30 END ATOM
+            words = line.split()
+            if words[2:4] == ["BEGIN", "ATOM"]:
+                in_atoms = True
+                continue
+            if words[2:4] == ["END", "ATOM"]:
+                break
+            if not in_atoms or len(words) < 4:
+                continue
+            symbol = words[3]
+        else:   # V2000: line 4 counts the atoms, the atom block follows, its symbol in columns 32 to 34
+            if offset < 4:
+                continue
+            counts = block[3][:3].strip() if len(block) > 3 else ""
+            if not counts.isdigit() or offset >= 4 + int(counts):
+                break
+            symbol = line[31:34].strip()
+            if not symbol:   # a bond line or M  END: the counts line gives more atoms than the block holds
+                return (f"line {start + offset} is no atom line, but the counts line (line {start + 3}) gives "
+                        f"{int(counts)} atoms")
+        if symbol.startswith(("[", "NOT")) or symbol in _MOLFILE_NON_ELEMENTS or re.fullmatch(r"R\d+", symbol):
+            continue
+        with quiet_rdkit():
+            try:
+                Chem.GetPeriodicTable().GetAtomicNumber(symbol)
+                continue
+            except RuntimeError:
+                pass
+        return f"unknown element {symbol!r} on line {start + offset}"
+    return "RDKit could not read its molblock (its counts, atom or bond lines)"
 
 
 def _sdf_fields(lines: list[str]) -> dict:

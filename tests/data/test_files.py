@@ -617,3 +617,22 @@ def test_a_column_mixing_text_and_numbers_writes_to_parquet_as_text(tmp_path):
     back = pd.read_parquet(write_molecules(days, tmp_path / "days.parquet"))
     assert back["tested"].tolist() == ["2026-01-02", "2026-01-03"] and back["took"].tolist()[0] == "3 hours"
     assert back["took"].isna().tolist()[1]
+
+
+def test_an_sdf_record_rdkit_cannot_read_says_why_where_molgen_can_tell(tmp_path):
+    """A review: a record with an unknown element read only "unreadable molblock"; the element and its line in
+    the file are said now, as is an atom count its atom block does not hold."""
+    block = Chem.MolToMolBlock(Chem.MolFromSmiles("CCO"))
+    v3000 = Chem.MolToV3KMolBlock(Chem.MolFromSmiles("CCN"))
+    records = [block, block.replace("O   0", "Xx  0"), block.replace("  3  2  0", "  9  2  0"),
+               v3000.replace(" N ", " Qq "), block.replace("O   0", "D   0")]
+    text = "".join(record + "$$$$\n" for record in records)
+    frame = read_molecules(write(tmp_path / "odd.sdf", text))
+    lines = text.splitlines()
+    xx_line = next(i for i, line in enumerate(lines, start=1) if " Xx " in line)
+    qq_line = next(i for i, line in enumerate(lines, start=1) if " Qq " in line)
+    assert frame["read_error"].iloc[1] == f"record starting at line 12: unknown element 'Xx' on line {xx_line}"
+    assert frame["read_error"].iloc[2] == ("record starting at line 23: line 30 is no atom line, but the counts line "
+                                           "(line 26) gives 9 atoms")
+    assert frame["read_error"].iloc[3].endswith(f": unknown element 'Qq' on line {qq_line}")
+    assert frame["smiles"].iloc[4] == "[2H]CC" and frame["read_error"].iloc[4] is None   # D is deuterium, read
