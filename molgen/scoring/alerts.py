@@ -148,8 +148,14 @@ def has_no_carbon(mol: Chem.Mol) -> bool:
 def radical_atoms(mol: Chem.Mol) -> list[int]:
     """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone); a salt's
     metal written without its charge too (:func:`uncharged_counter_ions`): scored as written, the acid beside a
-    sodium atom ranked above the salt written right, so the row is struck out and ``molgen score`` says why."""
-    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()]
+    sodium atom ranked above the salt written right, so the row is struck out and ``molgen score`` says why.
+
+    Not a transition metal's ion (``[Cu+2]``, ``[Fe+3]``): RDKit counts its open d shell as unpaired electrons,
+    which is no organic radical; a metal is the ``inorganic`` set's finding (a review saw copper flagged twice)."""
+    from molgen.chem.standardize import COMPOUND_METALS
+
+    return [atom.GetIdx() for atom in mol.GetAtoms()
+            if atom.GetNumRadicalElectrons() and atom.GetAtomicNum() not in COMPOUND_METALS]
 
 
 def uncharged_counter_ions(mol: Chem.Mol) -> list[int]:

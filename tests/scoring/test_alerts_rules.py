@@ -88,7 +88,7 @@ def test_ring_alerts_highlight_the_ring_that_raises_them():
 
 
 def test_macrocycles_and_radicals_are_their_own_sets():
-    from molgen.scoring.alerts import MACROCYCLE, RADICAL
+    from molgen.scoring.alerts import MACROCYCLE, NO_CARBON, RADICAL
 
     lorlatinib = mol("C[C@@H]1Oc2cc(cnc2N)-c2c(C#N)n(C)nc2CN(C)C(=O)c2ccc(F)cc12")
     assert find_alerts(lorlatinib, ["rings", "macrocycles"]) == [f"macrocycles:{MACROCYCLE}"]
@@ -106,6 +106,10 @@ def test_macrocycles_and_radicals_are_their_own_sets():
     assert uncharged_counter_ions(mol("OC(=O)c1ccccc1.[Na]")) == [9] and uncharged_counter_ions(mol("[Na]")) == []
     assert uncharged_counter_ions(mol("[O-]C(=O)c1ccccc1.[Na+]")) == []
     assert find_alerts(mol("CCO"), ["radicals", "macrocycles"]) == []
+    # a transition metal's open d shell is no organic radical: a copper(II) ion alone is the inorganic set's finding
+    assert find_alerts(mol("[Cu+2]"), ["radicals", "inorganic"]) == [f"inorganic:{NO_CARBON}"]
+    assert find_alerts(mol("CC(=O)[O-].CC(=O)[O-].[Cu+2]"), ["radicals"]) == []
+    assert find_alerts(mol("CC(=O)[O-].[Cu+2].[CH2]C"), ["radicals"]) == [f"radicals:{RADICAL}"]   # the ethyl still
 
 
 @pytest.mark.parametrize("smiles, expected", [
