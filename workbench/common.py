@@ -568,6 +568,11 @@ def read_upload(upload: tuple[str, bytes], key: str) -> tuple[pd.DataFrame | Non
             return None, None
 
 
+def profile_file_stem(profile) -> str:
+    """A profile's name as a file name's part: "drug-like", or "drug-like-edited-3f2a9c" for the shipped one edited."""
+    return file_name(re.sub(r" \((?:edited |not as shipped now, )(\w+)\)$", r"-edited-\1", profile.name))
+
+
 def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
     """A shipped profile to pick (``{prefix}_profile``), its TOML to edit, and a download of an edit: the profile as
     edited (an edit keeping a shipped name is renamed "(edited ...)") and whether it can be used (else said why)."""
@@ -596,8 +601,7 @@ def profile_editor(prefix: str) -> tuple[ScoringProfile | None, bool]:
         # kept for the command line (--profile) and the next session; its TOML as recorded, so a shipped name edited
         # stays "(edited ...)" when read back, not passed off as the shipped one
         st.download_button("Download this profile (TOML)", profile.to_toml(),
-                           file_name=file_name(re.sub(r" \((?:edited |not as shipped now, )(\w+)\)$", r"-edited-\1",
-                                                      profile.name)) + ".toml",
+                           file_name=profile_file_stem(profile) + ".toml",
                            mime="application/toml", key=f"{prefix}_profile_download", on_click="ignore")
     return profile, True
 

@@ -428,8 +428,9 @@ def test_a_chemists_file_is_scored_and_downloaded_with_its_manifest_on_the_score
             page.get_by_role("button", name="Download CSV").click()
         by_parent = download.value.suggested_filename
         browser.close()
-    assert table_path.name == "series-scored.csv" and manifest_path.name == "series-scored.csv.manifest.json"
-    assert by_parent == "series-scored-by-parent.csv"
+    assert table_path.name == "series-scored-drug-like.csv"   # named with its profile: another profile, another name
+    assert manifest_path.name == "series-scored-drug-like.csv.manifest.json"
+    assert by_parent == "series-scored-drug-like-by-parent.csv"
     table = pd.read_csv(table_path).set_index("compound_id")   # in the file's order, as `molgen score` writes it
     assert table.index.tolist() == ["B-1", "B-2", "B-3", "B-4"] and table.loc["B-3", "reason"].startswith("syntax:")
     assert table["rank"].dropna().astype(int).sort_values().tolist() == [1, 2, 3]

@@ -319,6 +319,18 @@ def test_a_run_name_becomes_a_file_name_without_folders():
     assert file_name("..") == "run" and file_name("hits-2026") == "hits-2026"
 
 
+def test_a_scored_table_is_named_with_its_profile_edited_or_not():
+    """A review: a table scored with the shipped profile edited downloaded under the name of one scored with it as
+    shipped; the profile's file stem tells the two apart, as the edited profile's own download does."""
+    from molgen.scoring.profiles import ScoringProfile, load_profile, marked_if_edited
+    from workbench.common import profile_file_stem
+
+    shipped = load_profile("drug-like")
+    edited = marked_if_edited(ScoringProfile.from_dict({**shipped.to_dict(), "avoid": ["[N+](=O)[O-]"]}, "(edited here)"))
+    assert profile_file_stem(shipped) == "drug-like"
+    assert re.fullmatch(r"drug-like-edited-\w+", profile_file_stem(edited)), profile_file_stem(edited)
+
+
 def test_an_export_is_named_within_a_file_names_length_and_a_failed_download_is_said(tmp_path):
     """A review: a 300-character tag made every download fail ("File name too long" on the worker thread), and a
     run deleted after the page was drawn gave a click that did nothing; neither was said."""

@@ -24,7 +24,7 @@ from molgen.scoring.file_scoring import (hard_filter_note, mixture_note, score_r
 from molgen.scoring.pipeline import described_alerts, drawn_alert_atoms
 from molgen.scoring.profiles import ProfileError
 from workbench.common import (ExportPair, checked_number, depict, file_name, kept_upload, plain, profile_editor,
-                              read_upload, say_failed_download, show_svg, shown_table)
+                              profile_file_stem, read_upload, say_failed_download, show_svg, shown_table)
 
 #: What the page calls scoring a salt by its parent (the command line's --largest-fragment).
 PARENT_TOGGLE = "Score salts by their parent"
@@ -194,8 +194,10 @@ elif result is not None:
                  width="stretch", placeholder="")
     fmt = st.radio("Format", ["csv", "tsv", "sdf", "parquet"], horizontal=True, key="score_format")
     stem = "typed" if result["input"] == TYPED else stem_of(result["input"])
-    # scored by parents, another result: another name (a review's two downloads took one name)
-    name = f"{file_name(stem)}-scored{'-by-parent' if result['settings']['largest_fragment'] else ''}.{fmt}"
+    # scored by parents, or with another profile (an edited one too), another result: another name (a review's
+    # downloads of two results took one name)
+    name = (f"{file_name(stem)}-scored-{profile_file_stem(chosen)}"
+            f"{'-by-parent' if result['settings']['largest_fragment'] else ''}.{fmt}")
 
     def written() -> tuple[bytes, bytes]:
         """The scored table and its manifest, as `molgen score` writes them."""
