@@ -3673,8 +3673,9 @@ def augment_balance(
     console.print(f"the histogram, bin by bin: {output.name}.histogram.csv")
 
 
-latent_app = typer.Typer(help="The graph VAE's latent space, as on the Latent page: encode a file of molecules, "
-                         "interpolate between two, analogues around one, a push towards property targets; decode saved points.",
+latent_app = typer.Typer(help="The graph VAE's latent space: interpolate between two molecules, analogues around one, "
+                         "a push towards property targets and a map, as on the Latent page; and, here only, encode a "
+                         "file of molecules and decode saved points.",
                          no_args_is_help=True)
 app.add_typer(latent_app, name="latent")
 
@@ -3798,18 +3799,15 @@ def _latent_write(table, output: Path | None, context: typer.Context, checkpoint
     and checksum for encode), the model's file and checksum, the versions."""
     if output is None:
         return
-    from molgen.data.moses import sha256_of
     from molgen.data.with_manifest import WriteError, manifest_path_of, write_with_manifest
-    from molgen.runs.generate import package_versions
+    from molgen.models.graph_vae.latent_manifest import latent_manifest, model_provenance
 
-    model = {"checkpoint": str(checkpoint), "sha256": sha256_of(checkpoint)}
+    model = model_provenance(checkpoint)
     replaced = _already_there(output, manifest_path_of(output))
     try:
-        write_with_manifest(table, output, lambda sha256: {
-            "latent": {"command": f"molgen latent {context.info_name}", "settings": settings, "given": given,
-                       "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
-            "model": model, "output": {"file": output.name, "sha256": sha256, "rows": len(table)},
-            "versions": package_versions()})
+        write_with_manifest(table, output, lambda sha256: latent_manifest(
+            command=f"molgen latent {context.info_name}", settings=settings, given=given, model=model,
+            file=output.name, sha256=sha256, rows=len(table)))
     except WriteError as error:
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(1) from None
@@ -3968,6 +3966,7 @@ def latent_push(
     from molgen.models.graph_vae import latent
     from molgen.models.graph_vae.latent_tables import (GAP_CAPTION, gradient_table, search_table, stereo_notes,
                                                        with_properties)
+    from molgen.scoring.properties import tolerance
 
     if method not in _PUSH_METHODS:
         error_console.print(f"[red]--method {escape(method)}: one of {', '.join(_PUSH_METHODS)}[/red]")
@@ -3984,8 +3983,10 @@ def latent_push(
     if output is not None:
         _check_output(output)
     targets = _push_targets(target)
-    settings = {"method": method, "targets": targets, **{name: context.params[name] for name in _PUSH_FLAGS[method]},
-                "refine_steps": refine_steps, "model": model}
+    # the tolerances too: a file's met and gap columns are read against them
+    settings = {"method": method, "targets": targets, "tolerances": {name: tolerance(name) for name in targets},
+                **{name: context.params[name] for name in _PUSH_FLAGS[method]}, "refine_steps": refine_steps,
+                "model": model}
     with _latent_stop(output):
         vae, checkpoint = _latent_model(model)
         if method == "gradient" and vae.property_head is None:

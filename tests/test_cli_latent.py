@@ -125,6 +125,7 @@ def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_
     assert said in result.output and f"{len(finds)} distinct molecules besides the start's own decoding" in result.output
     settings = json.loads((tmp_path / "push.csv.manifest.json").read_text())["latent"]["settings"]
     assert settings["targets"] == {"qed": 0.9} and settings["decodings"] == 32 and "steps" not in settings
+    assert settings["tolerances"] == {"qed": 0.05}   # what the file's met and gap columns were read against
     assert "top" not in settings
     gradient = invoke("push", start, "--target", "logp=2", "--method", "gradient", "--steps", 10, *FAST)
     assert gradient.exit_code == 0 and "(start)" in gradient.output, gradient.output

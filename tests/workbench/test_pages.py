@@ -893,9 +893,17 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     # a 20-step model brings neither end back, and the page says so rather than implying it did
     assert any("did not decode back" in c.value for c in at.caption)
     # the result stays while a setting changes, marked as made from the old settings
+    downloads = at.get("download_button")
+    assert [d.proto.label for d in downloads] == ["Download as CSV", "Download the manifest (JSON)"]
+    assert not any(d.proto.disabled for d in downloads)
     at.toggle(key="latent_slerp").set_value(True).run()
     assert any("distinct molecules on the way" in shown(m) for m in at.markdown)
     assert any("have changed since" in c.value for c in at.caption)
+    # a result the form no longer holds is not downloaded as if it did (a review: analogues of the seed typed before)
+    assert all(d.proto.disabled for d in at.get("download_button"))
+    made = at.session_state["latent_result_interpolate"]["provenance"]
+    assert made["settings"]["spherical"] is False and made["given"]["start"]["encoded"] == at.text_input(key="latent_from").value
+    assert made["model"]["checkpoint"] == str(out) and len(made["model"]["sha256"]) == 64
     # a salt is encoded as its parent, and the page says so; one molecule at both ends has no path
     at.text_input(key="latent_to").set_value("Cl.CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1").run()
     assert any("encodes its parent, CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1" in shown(c) for c in at.caption)
@@ -927,8 +935,12 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert not at.exception
     # the encoder's point of an untrained model does not decode back to the seed: said, not implied
     assert any("not to the seed" in shown(w) for w in at.warning)
+    at.number_input(key="latent_search_seed").set_value(3).run()
     at.button(key="latent_go_push").click().run()  # random search, the default: RDKit scores every molecule
     assert not at.exception and any("distinct molecules decoded" in m.value for m in at.markdown)
+    # the download's manifest says what its met and gap columns were read against, and its seed (the CLI's --seed)
+    settings = at.session_state["latent_result_push"]["provenance"]["settings"]
+    assert settings["targets"] == {"qed": 0.9} and settings["tolerances"] == {"qed": 0.05} and settings["seed"] == 3
     found = at.dataframe[0].value
     met = int(found["met"].sum())
     # each decoded molecule with what a chemist reads beside it: QED, SA, MW and its alerts, as RDKit gives them

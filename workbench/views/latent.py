@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -25,6 +28,7 @@ if path is None:
 
 from molgen.models.base import CheckpointError  # noqa: E402
 from molgen.models.graph_vae import latent, latent_tables  # noqa: E402 -- only when a model exists
+from molgen.models.graph_vae.latent_manifest import latent_manifest, model_provenance  # noqa: E402
 from molgen.models.graph_vae.latent_map import (MAP_MOLECULES, MAP_PROPERTIES, MapSource, gather,  # noqa: E402
                                                 latent_map, point_name)
 
@@ -107,9 +111,29 @@ def alert_flag(count: int, failed: str = "") -> str:
     return (f", {count} alert{'s' * (count != 1)}" if count else "") + (f"; fails {failed}" if failed else "")
 
 
-def download(table: pd.DataFrame, name: str, key: str) -> None:
-    """The table as a CSV written as every molgen CSV is (floats to 15 digits, not pandas' 0.30000000000000004)."""
-    st.download_button("Download as CSV", csv_text(table).encode(), f"{name}.csv", "text/csv", key=key)
+def provenance(tab: str, settings: dict, given: dict) -> dict:
+    """What a result's download records in its manifest, as `molgen latent TAB -o` does: read as the button is
+    pressed (the model's checksum once, not at every rerun)."""
+    return {"command": f"molgen workbench, Latent page, {tab}", "settings": {**settings, "model": str(path)},
+            "given": given, "model": model_provenance(path)}
+
+
+def download(table: pd.DataFrame, name: str, key: str, result: dict, now: dict) -> None:
+    """The table as a CSV written as every molgen CSV is (floats to 15 digits, not pandas' 0.30000000000000004),
+    and its manifest (the seed, targets, settings and model: a review read a file of analogues as those of the seed
+    typed since). Both are greyed out once the form no longer holds the result's settings."""
+    data = csv_text(table).encode()
+    made = result["provenance"]
+    manifest = latent_manifest(command=made["command"], settings=made["settings"], given=made["given"],
+                               model=made["model"], file=f"{name}.csv", sha256=hashlib.sha256(data).hexdigest(),
+                               rows=len(table))
+    stale = result["inputs"] != now
+    left, right = st.columns(2)
+    left.download_button("Download as CSV", data, f"{name}.csv", "text/csv", key=key, disabled=stale,
+                         help="greyed out: the settings above have changed since this result" if stale else None)
+    right.download_button("Download the manifest (JSON)", json.dumps(manifest, indent=2), f"{name}.csv.manifest.json",
+                          "application/json", key=f"{key}_manifest", disabled=stale,
+                          help="the molecules given, the settings, the model's checksum and the versions")
 
 
 interpolate_tab, analogues_tab, push_tab, map_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets", "Map"])
@@ -127,7 +151,7 @@ with interpolate_tab:
                                   "it they are one molecule" if stereo else "are the same molecule")
                 + ", so there is no path between them. Use Analogues to explore around it.")
     inputs = {"model": str(path), "start": start, "end": end, "steps": steps, "spherical": spherical,
-              "refine": refine_steps}
+              "refine": refine_steps, "typed": (typed_start, typed_end)}
     if st.button("Interpolate", disabled=not (start and end) or same, key="latent_go_interp"):
         try:
             met = latent.interpolate(model, start, end, steps, spherical=spherical, refine_steps=refine_steps)
@@ -137,6 +161,10 @@ with interpolate_tab:
         else:
             st.session_state["latent_result_interpolate"] = {
                 "inputs": inputs, "met": met,
+                "provenance": provenance("Interpolate", {"points": steps, "spherical": spherical,
+                                                         "refine_steps": refine_steps},
+                                         {"start": {"given": typed_start, "encoded": start},
+                                          "end": {"given": typed_end, "encoded": end}}),
                 "title": f"From {start} to {end}, {steps} points, {'spherical' if spherical else 'linear'}: "
                          f"{len(met)} distinct molecule{'s' * (len(met) != 1)} on the way, the ends included"}
     result = st.session_state.get("latent_result_interpolate")
@@ -153,7 +181,8 @@ with interpolate_tab:
         path_table = with_properties(path_table)
         grid([(r.smiles, f"{r.where}; QED {r.qed:.2f}{alert_flag(r.alerts, r.failed_filters)}")
               for r in path_table.itertuples()])
-        download(path_table, "interpolation", "latent_download_interpolate")
+        linear = "spherical" if result["inputs"]["spherical"] else "linear"
+        download(path_table, f"interpolation-{linear}", "latent_download_interpolate", result, inputs)
 
 with analogues_tab:
     typed_seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
@@ -164,18 +193,25 @@ with analogues_tab:
                             "molecules' refined encodings decoded to about 16 distinct molecules (the seed itself "
                             "among them for 70% of seeds; it is not listed), the others at a Tanimoto of about 0.38 "
                             "to it. A larger radius finds more, and less similar, molecules.")
-    inputs = {"model": str(path), "seed": seed, "count": count, "radius": radius, "refine": refine_steps}
+    random_seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="latent_analogues_seed",
+                                  help="Seeds the random directions around the seed molecule's point (the command "
+                                       "line's --seed): another seed, other analogues.")
+    inputs = {"model": str(path), "seed": seed, "count": count, "radius": radius, "refine": refine_steps,
+              "random_seed": random_seed, "typed": typed_seed}
     if st.button("Explore", disabled=not seed, key="latent_go_analogues"):
         try:
             z = latent.encode(model, [seed], refine_steps=refine_steps)
             centre = latent.decode(model, z)[0]
-            found = latent.analogues_around(model, z[0], seed, count, radius)
+            found = latent.analogues_around(model, z[0], seed, count, radius, seed=int(random_seed))
         except ValueError as error:
             st.session_state.pop("latent_result_analogues", None)
             st.error(plain(error))
         else:
             st.session_state["latent_result_analogues"] = {
                 "inputs": inputs, "found": found, "centre": centre,
+                "provenance": provenance("Analogues", {"points": count, "radius": radius, "seed": int(random_seed),
+                                                       "refine_steps": refine_steps},
+                                         {"seed": {"given": typed_seed, "encoded": seed}, "decodes_to": centre}),
                 "title": f"Around {seed}, {count} points at radius {radius:g}: {len(found)} distinct "
                          f"molecule{'s' * (len(found) != 1)} other than the seed, most similar to it first"}
     result = st.session_state.get("latent_result_analogues")
@@ -194,7 +230,7 @@ with analogues_tab:
             found_table = with_properties(latent_tables.analogue_table(result["found"]))
             grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}"
                              f"{alert_flag(r.alerts, r.failed_filters)}") for r in found_table.itertuples()])
-            download(found_table, "analogues", "latent_download_analogues")
+            download(found_table, "analogues", "latent_download_analogues", result, inputs)
 
 # Targets the Bayesian search can take (RDKit scores them), with their slider ranges and defaults.
 SEARCH_TARGETS = {"qed": (0.0, 1.0, 0.9), "sa": (1.0, 10.0, 2.0), "logp": (-3.0, 8.0, 3.0), "mw": (150.0, 600.0, 350.0),
@@ -217,8 +253,8 @@ with push_tab:
                 "Bayesian optimisation needs none.")
     else:
         # a start far from the default target (QED 0.52 against 0.9), so the push has somewhere to go
-        start_push, push_ok = smiles_field("Start from", PUSH_START, key="latent_push_from")
-        start_push = molecule_to_encode(start_push, push_ok, "the start")
+        typed_push, push_ok = smiles_field("Start from", PUSH_START, key="latent_push_from")
+        start_push = molecule_to_encode(typed_push, push_ok, "the start")
         targets = {}
         names = list(SEARCH_TARGETS) if method in SEARCHES else model.config.properties
         keep_while_hidden([f"latent_{kind}_{name}" for name in dict.fromkeys([*SEARCH_TARGETS, *model.config.properties])
@@ -236,10 +272,13 @@ with push_tab:
                               help="A scale, not a bound: each point lies about a quarter to the whole of it "
                                    "from the start (the Bayesian search moves on from its best point, and reaches "
                                    "further). Smaller stays nearer the start molecule.")
+            search_seed = st.number_input("Random seed", 0, 2**31 - 1, 0, key="latent_search_seed",
+                                          help="Seeds the points the search decodes (the command line's --seed).")
         else:
             n_steps = st.slider("Gradient steps", 10, 300, 60, key="latent_push_steps")
-        settings = {"decodings": decodings, "radius": reach} if method in SEARCHES else {"steps": n_steps}
-        inputs = {"model": str(path), "method": method, "start": start_push, "targets": targets, **settings,
+        settings = ({"decodings": decodings, "radius": reach, "seed": int(search_seed)} if method in SEARCHES
+                    else {"steps": n_steps})
+        inputs = {"model": str(path), "method": method, "start": start_push, "typed": typed_push, "targets": targets, **settings,
                   "refine": refine_steps}
         if not targets:   # the button is greyed out: said why (a review)
             st.caption("Tick at least one target to push towards.")
@@ -248,7 +287,7 @@ with push_tab:
                 if method in SEARCHES:
                     table = latent_tables.search_table(latent.search(
                         model, start_push, targets, decodings=decodings, method=SEARCHES[method], radius=reach,
-                        refine_steps=refine_steps), SEARCHES[method])
+                        seed=int(search_seed), refine_steps=refine_steps), SEARCHES[method])
                 else:   # the start's own decoding is the reference, not a find: marked, in the download too
                     table = latent_tables.gradient_table(latent.optimise(model, start_push, targets, steps=n_steps,
                                                                          refine_steps=refine_steps))
@@ -259,6 +298,11 @@ with push_tab:
                 aims = ", ".join(f"{KEY_SCORES.get(n, n)} {v:g}" for n, v in targets.items())
                 st.session_state["latent_result_push"] = {
                     "inputs": inputs, "table": table,
+                    # the tolerances too: the download's met and gap columns are read against them
+                    "provenance": provenance("Push towards targets", {
+                        "method": SEARCHES.get(method, "gradient"), "targets": targets,
+                        "tolerances": {name: tolerance(name) for name in targets}, **settings,
+                        "refine_steps": refine_steps}, {"start": {"given": typed_push, "encoded": start_push}}),
                     "title": f"From {start_push} towards {aims} ({method.split(' (')[0].lower()})"}
         result = st.session_state.get("latent_result_push")
         if result:
@@ -295,7 +339,7 @@ with push_tab:
                 grid([(r.smiles, f"step {r.step}, gap {r.gap:.2f}{alert_flag(r.alerts, r.failed_filters)}")
                       for r in table.itertuples()])
             # a random, Bayesian and gradient result hold other columns: named apart
-            download(table, f"push-{SEARCHES.get(used['method'], 'gradient')}", "latent_download_push")
+            download(table, f"push-{SEARCHES.get(used['method'], 'gradient')}", "latent_download_push", result, inputs)
 
 
 MAP_COLOURS = {"source": "Set", **{name: KEY_SCORES.get(name, name) for name in MAP_PROPERTIES}}
@@ -386,8 +430,19 @@ with map_tab:
             else:
                 drawing = st.session_state.get("_latent_map_drawings", 0) + 1
                 st.session_state["_latent_map_drawings"] = drawing
-                st.session_state["latent_result_map"] = {"inputs": map_inputs, "map": drawn, "cut": cut,
-                                                         "drawing": drawing}
+                # the sources as `molgen latent map -o` records them: each run by id, the file by checksum
+                given = [{"run": run_id, "name": store().run(run_id)["name"]} for run_id in chosen_runs]
+                if map_upload is not None:
+                    given.append({"file": map_upload[0], "sha256": hashlib.sha256(map_upload[1]).hexdigest(),
+                                  "rows": len(map_frame), "smiles_column": map_column})
+                if pasted.strip():
+                    given.append({"pasted": pasted})
+                first, second = drawn.explained
+                st.session_state["latent_result_map"] = {
+                    "inputs": map_inputs, "map": drawn, "cut": cut, "drawing": drawing,
+                    "provenance": provenance("Map", {"each": each}, {
+                        "sources": given, "explained_variance": [first, second],
+                        "mapped": int(drawn.table["pc_1"].notna().sum())})}
             bar.empty()
     result = st.session_state.get("latent_result_map")
     if result:
@@ -410,4 +465,4 @@ with map_tab:
         if picked:
             grid([(drawn.table.at[row, "encoded"], f"{point_name(drawn.table.loc[row])}; QED "
                    f"{drawn.table.at[row, 'qed']:.2f}, SA {drawn.table.at[row, 'sa']:.2f}") for row in picked[:20]])
-        download(drawn.table, "latent-map", "latent_download_map")
+        download(drawn.table, "latent-map", "latent_download_map", result, map_inputs)
