@@ -4276,6 +4276,17 @@ def latent_map_command(
         _say_replaced(replaced)
 
 
+def _same_graph(decoded: str, given: object) -> bool | None:
+    """Whether a decoded molecule is the row's input molecule as the model reads it (its parent, no stereo);
+    None where the input holds no molecule."""
+    from molgen.models.graph_vae.latent import graph_key
+
+    if not isinstance(given, str) or not given.strip():
+        return None
+    key = graph_key(given)
+    return None if key is None else key == graph_key(decoded)
+
+
 @latent_app.command("decode")
 def latent_decode(
     context: typer.Context,
@@ -4296,6 +4307,8 @@ def latent_decode(
 ) -> None:
     """The molecule at each latent point (one row per input row; a row without a whole point keeps its place with the
     reason), with QED, SA, logP, MW and alerts."""
+    import re
+
     import pandas as pd
 
     from molgen.data.files import FileFormatError, input_name
@@ -4340,8 +4353,17 @@ def latent_decode(
     molecules = pd.concat([molecules, with_properties(molecules.iloc[held][["smiles"]]).drop(columns="smiles")],
                           axis=1)   # a row without a molecule has no properties (nor alerts) to read
     molecules["alerts"] = molecules["alerts"].astype("Int64")
-    taken = set(molecules.columns) | set(frame.columns)   # the input's own smiles (encode's) moves aside
-    frame.columns = [input_name(taken, c) if c in molecules.columns else c for c in frame.columns]
+    taken = set(molecules.columns) | set(frame.columns) | {"same_as_input"}   # the input's own smiles moves aside
+    # the molecule each row's point encodes: encode's own column (a salt's parent), else the row's SMILES
+    given_column = next((c for c in ("encoded", "smiles") if c in frame.columns), None)
+    given_smiles = frame[given_column].reset_index(drop=True) if given_column is not None else None
+    frame.columns = [input_name(taken, c) if c in molecules.columns or c == "same_as_input" else c
+                     for c in frame.columns]
+    differ = []
+    if given_smiles is not None:   # a review: pIC50 beside another molecule than the one it was measured on
+        same = [None if not smiles else _same_graph(smiles, given) for smiles, given in zip(molecules["smiles"], given_smiles)]
+        molecules.insert(1, "same_as_input", pd.array(same, dtype="boolean"))
+        differ = [i for i, is_same in enumerate(same) if is_same is False]
     table = pd.concat([frame.reset_index(drop=True), molecules], axis=1)
     distinct = len({molecules["smiles"].iat[i] for i in held})
     shown = table.assign(smiles=[s if s else f"({places[i]}: {reasons[i]})" for i, s in enumerate(table["smiles"])])
@@ -4352,9 +4374,17 @@ def latent_decode(
     if missed:
         console.print(f"[yellow]{len(missed):,} row{'s' * (len(missed) != 1)} not decoded (column reason), e.g. "
                       + escape("; ".join(f"{places[i]}: {reasons[i]}" for i in missed[:3])) + "[/yellow]")
+    if differ:
+        encode_own = {input_name(taken, c) for c in _encode_columns(0)}   # the smiles and encode's columns
+        others = [c for c in frame.columns if not re.fullmatch(r"z_\d+", str(c)) and c not in encode_own
+                  and c not in (*_encode_columns(0), "line")]
+        console.print(escape(f"{len(differ):,} of {len(held):,} decoded molecules are not their row's input molecule "
+                             f"(column same_as_input false; {input_name(taken, 'smiles')} holds the molecule given)"
+                             + (f": the row's {', '.join(map(str, others[:5]))} describe input_smiles, not smiles"
+                                if others else "")), style="yellow")
     _latent_write(table, output, context, checkpoint,
                   {"input": {"file": str(input), "sha256": sha256_of(input)}, "rows": len(table),
-                   "decoded": len(held), "distinct": distinct,
+                   "decoded": len(held), "distinct": distinct, "not_the_input_molecule": len(differ),
                    "encoded_by": encoder["sha256"] if encoder is not None else None},
                   {"decoding": decoding, "temperature": temperature, "candidates": candidates,
                    "seed": seed if decoding != "greedy" else None, "model": model})

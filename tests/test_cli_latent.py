@@ -280,6 +280,23 @@ def test_decode_gives_back_what_encode_measured_row_for_row(tmp_path, vae):
     assert manifest["given"]["input"] == {"file": str(points), "sha256": sha256_of(points)}
     assert manifest["given"]["encoded_by"] == sha256_of(shipped_checkpoint("graph-vae"))
     assert (manifest["given"]["decoded"], manifest["settings"]["decoding"]) == (2, "greedy")
+    # whether each decoded molecule is the row's own: its name (and any measured value) describes the input's
+    same = [decoded["smiles"].iloc[i] == encoded["encoded"].iloc[i] for i in (0, 2)]   # both canonical here
+    assert decoded["same_as_input"].iloc[[0, 2]].tolist() == [str(flag) for flag in same]
+    assert decoded["same_as_input"].iloc[1] == ""   # no molecule decoded: neither
+    differ = same.count(False)
+    assert manifest["given"]["not_the_input_molecule"] == differ
+    assert (f"{differ} of 2 decoded molecules are not their row's input molecule" in result.output) == (differ > 0)
+    # ethanol's encoder point alone does not bring it back on the shipped model (encode's decodes_back says so)
+    assayed = tmp_path / "assayed.csv"
+    assayed.write_text("name,smiles,pIC50\nethanol,CCO,4.0\n")
+    assert invoke("encode", assayed, "-o", points, "--refine-steps", 0).exit_code == 0
+    back = bool(pd.read_parquet(points)["decodes_back"].iloc[0])
+    result = invoke("decode", points, "-o", out)
+    decoded = pd.read_csv(out)
+    assert bool(decoded["same_as_input"].iloc[0]) == back and decoded["input_smiles"].iloc[0] == "CCO"
+    said = "1 of 1 decoded molecules are not their row's input molecule"
+    assert (said in result.output and "the row's name, pIC50 describe input_smiles, not smiles" in result.output) != back
 
 
 def test_decode_reads_points_made_by_hand_and_names_each_cell_it_cannot_use(tmp_path, vae):
