@@ -28,6 +28,7 @@ import numpy as np
 from rdkit import Chem
 
 from molgen.chem.rdkit_log import quiet_rdkit
+from molgen.chem.standardize import without_labels
 
 #: Bond types in a graph, by index. Index 0 is reserved by models for "no bond".
 BOND_TYPES: tuple[Chem.BondType, ...] = (Chem.BondType.SINGLE, Chem.BondType.DOUBLE, Chem.BondType.TRIPLE)
@@ -176,8 +177,10 @@ class MolGraph:
 
 
 def _in_scheme(mol: Chem.Mol, aromatic: bool) -> Chem.Mol:
-    """``mol`` with its bonds as the scheme has them: kekulized, or aromatic as RDKit perceived them."""
-    out = Chem.Mol(mol)
+    """``mol`` with its bonds as the scheme has them: kekulized, or aromatic as RDKit perceived them; without
+    isotope labels, which the graph does not hold: a deuterium, kept by RDKit as an atom, folds into its heavy atom
+    as a plain hydrogen (a review: a file's deuterated drug gave its graph, and the model's vocabulary, an H atom)."""
+    out = Chem.Mol(without_labels(mol))
     if not aromatic:
         Chem.Kekulize(out, clearAromaticFlags=True)
     return out
@@ -360,4 +363,4 @@ def has_stereo(mol: Chem.Mol) -> bool:
 
 def graph_round_trip_smiles(mol: Chem.Mol) -> str:
     """The canonical SMILES a graph of ``mol`` should rebuild: no stereo, no isotopes, largest form as is."""
-    return Chem.MolToSmiles(mol, isomericSmiles=False)
+    return Chem.MolToSmiles(without_labels(mol), isomericSmiles=False)

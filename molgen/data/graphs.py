@@ -34,7 +34,7 @@ from molgen.paths import cache_dir
 from molgen.progress import progress_bar
 
 #: Bump when the graph encoding changes, so stale caches are not reused.
-FEATURIZER_VERSION = 2
+FEATURIZER_VERSION = 3   # 3: isotope labels folded away (a deuterium was an H atom)
 
 
 def graph_to_data(graph: MolGraph, smiles: str | None = None) -> Data:

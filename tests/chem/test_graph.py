@@ -89,6 +89,19 @@ def test_stereo_is_not_part_of_the_graph():
     assert result.smiles == "CC(N)O" == graph_round_trip_smiles(mol)
 
 
+@pytest.mark.parametrize("aromatic", [False, True])
+def test_isotope_labels_are_not_part_of_the_graph(aromatic):
+    """A review: a deuterated drug in a file gave its graph three H atoms, and the vocabulary built from the file an
+    H type; a label is no graph atom (as the latent tools read the molecule too)."""
+    labelled, plain = to_mol("[2H]C([2H])([2H])Oc1ccccc1NC(=O)[13CH3]"), to_mol("COc1ccccc1NC(C)=O")
+    vocabulary = AtomVocabulary.from_mols([labelled], aromatic=aromatic)
+    assert {atom_type.symbol for atom_type in vocabulary.types} == {"C", "N", "O"}
+    graph = mol_to_graph(labelled, vocabulary, aromatic=aromatic)
+    assert len(graph.atoms) == plain.GetNumAtoms() == 12 and len(graph.bonds) == plain.GetNumBonds()
+    rebuilt = graph_to_mol(graph.atoms, graph.bonds, graph.bond_types, vocabulary)
+    assert rebuilt.smiles == graph_round_trip_smiles(labelled) == Chem.MolToSmiles(plain)
+
+
 def test_large_molecule_round_trips():
     smiles = "C1CCCCC1" + "".join(f"C(=O)N{'C' * (i % 5 + 1)}" for i in range(100))
     mol = to_mol(smiles)
