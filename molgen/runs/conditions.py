@@ -85,7 +85,8 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
             raise ConditionError(f"condition {text!r}: {name} already has the target {conditions.targets[name]:g}; "
                                  "give one target per property, or a range")
         low, high = target_window(name, value)
-        if low > high or _out_of_reach(name, low, high):
+        # a target at or below the property's floor (mw=-5) too, though its tolerance reaches past it (methane)
+        if low > high or _out_of_reach(name, low, high) or _out_of_reach(name, None, value):
             _unreachable(name, text)
         conditions.targets[name] = value
     elif op.startswith(">"):
@@ -163,7 +164,7 @@ def unreachable_target(name: str, value: float) -> str | None:
     0.95 to 1, and QED's best is 0.9484), None where one can; for targets read outside a run's conditions (the
     latent push's)."""
     low, high = target_window(name, value)
-    if low <= high and not _out_of_reach(name, low, high):
+    if low <= high and not _out_of_reach(name, low, high) and not _out_of_reach(name, None, value):
         return None
     try:
         _unreachable(name, f"{name}={value:g}")
