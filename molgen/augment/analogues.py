@@ -402,14 +402,20 @@ def scaffold_note(kept: pd.DataFrame) -> str:
     """How many kept analogues of each method hold their seed's ring system, when some do not; else ''."""
     if "keeps_seed_scaffold" not in kept or not len(kept):
         return ""
-    parts = []
+    parts, methods = [], []
     for method, rows in kept.groupby("method", sort=False):
         known = rows["keeps_seed_scaffold"].dropna()
         if len(known) and not known.all():
-            parts.append(f"{method.removeprefix('analogue:')}: {int(known.sum()):,} of {len(known):,}")
+            methods.append(method.removeprefix("analogue:"))
+            parts.append(f"{methods[-1]}: {int(known.sum()):,} of {len(known):,}")
+    # why, for the methods listed (a review: a latent-only result was told of prefix completion and inpainting)
+    why = {"prefix": "a prefix completion rewrites the end of the seed's SMILES",
+           "fine-tune": "a model fine-tuned on the seeds samples near them, not from them",
+           "latent": "a latent point near the seed's decodes to any nearby graph"}
+    reasons = [why[m] for m in methods if m in why] + ["inpaint holds the scaffold"] * ("inpaint" in {
+        m.removeprefix("analogue:") for m in kept["method"].dropna().unique()})
     return ("analogues holding their seed's ring system (Murcko scaffold) whole, by method: " + ", ".join(parts)
-            + " (column keeps_seed_scaffold; a prefix completion rewrites the end of the seed's SMILES, inpaint holds "
-              "the scaffold)") if parts else ""
+            + f" (column keeps_seed_scaffold{'; ' + '; '.join(reasons) if reasons else ''})") if parts else ""
 
 
 def stereo_note(kept: pd.DataFrame) -> str:

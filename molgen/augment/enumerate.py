@@ -45,6 +45,11 @@ def randomized_smiles(mol: Chem.Mol, k: int, seed: int = 0, *, include_canonical
     return out
 
 
+#: How a molecule with one spelling (benzene) is kept after all, as the command line and Python say it (the
+#: Augment page puts its checkbox's name in its place).
+KEEP_CANONICAL = "(--include-canonical, include_canonical=True in Python, keeps that one)"
+
+
 def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, include_canonical: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Enumerated rows (with provenance) and the inputs that could not be enumerated (with why).
 
@@ -80,8 +85,7 @@ def enumerate_smiles(smiles: Sequence[str], k: int = 10, *, seed: int = 0, inclu
             if not spellings:   # benzene: every atom order writes c1ccccc1, the canonical SMILES
                 failed.append({"smiles": text, "method": "enumerate", "seed_smiles": source, "params": params,
                                "checkpoint": None, "input_row": line,
-                               "removed_because": "no spelling other than its canonical SMILES (--include-canonical, "
-                                                  "include_canonical=True in Python, keeps that one)"})
+                               "removed_because": f"no spelling other than its canonical SMILES {KEEP_CANONICAL}"})
             for spelling in spellings:
                 rows.append({"smiles": spelling, "method": "enumerate", "seed_smiles": source, "params": params,
                              "checkpoint": None, "input_row": line,

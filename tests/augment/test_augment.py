@@ -345,6 +345,16 @@ def test_analogues_stay_inside_the_window_and_carry_provenance(series):
     assert keeps_seed_scaffold(["CC(=O)NCC1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1"],
                                ["NCC1CN(c2ccc(N3CCOCC3)cc2)C(=O)O1"]).tolist() == [True]
     assert kept["keeps_seed_scaffold"].notna().all()
+    # the note explains the methods that made the analogues, not others (a review: a latent-only result was told of
+    # prefix completion and inpainting)
+    from molgen.augment.analogues import scaffold_note
+
+    latent_only = pd.DataFrame({"method": ["analogue:latent"] * 2, "keeps_seed_scaffold": [True, False]})
+    said = scaffold_note(latent_only)
+    assert said.startswith("analogues holding their seed's ring system (Murcko scaffold) whole, by method: latent: 1 of 2")
+    assert "latent point" in said and "prefix" not in said and "inpaint" not in said
+    both = pd.DataFrame({"method": ["analogue:prefix", "analogue:inpaint"], "keeps_seed_scaffold": [False, True]})
+    assert "prefix completion rewrites" in scaffold_note(both) and "inpaint holds the scaffold" in scaffold_note(both)
     # the seeds' order (a review saw a series' second seed first, its SMILES sorting first), the most similar first
     assert kept["seed_row"].is_monotonic_increasing and kept["seed_row"].nunique() > 1
     assert all(group["similarity"].is_monotonic_decreasing for _, group in kept.groupby("seed_row"))

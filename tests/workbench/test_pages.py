@@ -772,7 +772,17 @@ def test_augment_enumerates_and_reports_invalid_input():
     assert manifest["input"]["file"] == "input molecules typed in the workbench"
     removed = at.session_state["aug_result"][1]
     assert list(removed.columns[:2]) == ["smiles", "removed_because"]   # the reason beside the molecule
-    # benzene's one spelling is its canonical SMILES: the option the removal reason names is on the page
+    # benzene's one spelling is its canonical SMILES: the option the removal reason names is on the page, by its name
+    at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O\nc1ccccc1").run()
+    at.button(key="aug_go").click().run()
+    removed = at.session_state["aug_result"][1]
+    assert removed["removed_because"].tolist() == [
+        "no spelling other than its canonical SMILES (\"Also keep each molecule's canonical SMILES\" keeps that one)"]
+    # an input of which nothing is left is no success (a review: "0 rows" in green)
+    at.text_area(key="aug_input").set_value("c1ccccc1").run()
+    at.button(key="aug_go").click().run()
+    assert not at.success and at.warning[0].value == "0 rows; 1 removed (each with its reason)"
+    at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O\nC1CC").run()
     at.checkbox(key="aug_canonical").check().run()
     at.button(key="aug_go").click().run()
     rows = at.session_state["aug_result"][0]
@@ -1875,6 +1885,13 @@ def test_the_augment_pages_files_are_the_command_lines_byte_for_byte(tmp_path):
     assert files["histogram"] == (tmp_path / "out.csv.histogram.csv").read_text()
     assert files["rows"] == (tmp_path / "out.csv").read_text()
     assert files["removed"] == (tmp_path / "out.csv.removed.csv").read_text()
+    # the manifest names each setting as the command line's does, with the same value (a review: "budget", no model)
+    import json
+
+    page_settings = at.session_state["aug_result"][4]["augment"]["settings"]
+    cli_settings = json.loads((tmp_path / "out.csv.manifest.json").read_text())["augment"]["settings"]
+    assert page_settings == {name: cli_settings[name] for name in page_settings}, (page_settings, cli_settings)
+    assert {"max_samples", "model", "per_bin"} <= set(page_settings)
     import io
 
     import pandas as pd

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 
 import pandas as pd
@@ -169,8 +170,15 @@ elif method == "analogues":
     methods = st.multiselect("Generators", offered, default=["prefix"], key="aug_methods")
     samples = st.slider("Samples per seed and generator (the sampling budget)", 20, 1000, 300, 20, key="aug_samples",
                         help="More finds more analogues inside the window, in proportionally more time.")
-    settings = {"per_seed": per_seed, "window": list(window), "methods": methods or ["prefix"],
-                "samples_per_seed": samples}
+    # named as `molgen augment analogues` names them in its manifest, with the defaults the page leaves as they are
+    # (a review: the page's manifest named neither the model nor the radius)
+    defaults = {name: parameter.default for name, parameter in inspect.signature(analogues).parameters.items()}
+    settings = {"per_seed": per_seed, "min_similarity": window[0], "max_similarity": window[1],
+                "method": methods or ["prefix"], "samples_per_seed": samples,
+                **{name: defaults[name] for name in ("model", "temperature")},
+                **({"fine_tune_steps": defaults["fine_tune_steps"]} if "fine-tune" in (methods or []) else {}),
+                **({"latent_radius": defaults["latent_radius"]} if "latent" in (methods or []) else {}),
+                **({"diffusion_steps": defaults["diffusion_steps"]} if "inpaint" in (methods or []) else {})}
 elif method == "replicates":
     from molgen.augment.replicates import AGGREGATES, GROUPINGS
 
@@ -203,7 +211,9 @@ else:
                                          key="aug_per_bin")
     budget, budget_ok = checked_number("Sampling budget", (1000, 1_000_000), 20_000, step=1000, key="aug_budget")
     numbers_ok = per_bin_ok and budget_ok
-    settings = {"property": prop, "bins": bins, "per_bin": int(per_bin), "budget": int(budget)}
+    # named as `molgen augment balance` names them (per_bin None: the fullest bin's count)
+    settings = {"property": prop, "bins": bins, "per_bin": int(per_bin) or None, "max_samples": int(budget),
+                "model": inspect.signature(balance).parameters["model"].default}
 settings |= {name: chosen for name, chosen in (("alerts", chosen_alerts), ("rules", chosen_rules),
                                               ("smiles_column", input_column)) if chosen}
 # a merge draws nothing at random
@@ -249,6 +259,11 @@ if st.button("Run", type="primary", disabled=not smiles or not held_out_ok or no
     removed = with_input_columns(removed, input_columns)
     rows, removed = with_seed_columns(rows, input_columns), with_seed_columns(removed, input_columns)
     removed = reason_first(removed)   # the reason beside the molecule
+    if method == "enumerate" and len(removed):   # the page's checkbox, not the command line's flag (a review)
+        from molgen.augment.enumerate import KEEP_CANONICAL
+
+        removed = removed.assign(removed_because=removed["removed_because"].str.replace(
+            KEEP_CANONICAL, "(\"Also keep each molecule's canonical SMILES\" keeps that one)", regex=False))
     # the files as the downloads give them, made once, so the manifest checksums the very bytes downloaded
     # written as the command line writes them (floats to 15 digits): the same result checksums alike
     files = {"rows": csv_text(rows), "removed": csv_text(removed),
@@ -276,7 +291,8 @@ if "aug_result" in st.session_state:
     stale = st.session_state.get("aug_result_from") != made_from(input_bytes, input_column, held, held_file, held_splits,
                                                                  made_by == "replicates")
     made_with = manifest["augment"]["settings"]
-    st.success(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
+    # no rows is no success (a review: a file whose one record was unreadable read "0 rows" in green)
+    (st.success if len(rows) else st.warning)(f"{len(rows):,} rows; {len(removed):,} removed (each with its reason)")
     st.caption(plain(f"Made by {made_by} from {manifest['input']['file']} with "
                      + ", ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in made_with.items()
                                  # unset settings, and a merge's seed (it draws nothing), say nothing
@@ -296,7 +312,7 @@ if "aug_result" in st.session_state:
 
         if empty := seeds_without_analogues(st.session_state["aug_result_seeds"], rows, removed):
             st.warning(plain(empty))
-        if idle := methods_without_analogues(made_with.get("methods", []), rows, removed):
+        if idle := methods_without_analogues(made_with.get("method", []), rows, removed):
             st.warning(plain(idle))
         # similar is not the same core, nor the same stereoisomer: said, as the command line says it
         for note in filter(None, (scaffold_note(rows), stereo_note(rows))):
