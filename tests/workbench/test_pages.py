@@ -1008,6 +1008,20 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert ranked <= 10 or any(f"its best 10 of {ranked} ranked molecules" in shown(c) for c in at.caption)
     assert at.selectbox(key="latent_map_colour").options[:5] == ["Set", "QED", "SA", "logP", "MW"]
     assert {"rank", "score"} <= set(at.selectbox(key="latent_map_colour").options)
+    # a ring larger than the decoder closes is said under the field, before any press (a review: only after it)
+    from typer.testing import CliRunner
+
+    from molgen.cli import app
+
+    ringed = tmp_path / "ringed.pt"
+    shipped = CliRunner().invoke(app, ["train", "ship", str(out), str(ringed), "--max-ring-size", "7"])
+    assert shipped.exit_code == 0, shipped.output
+    at.text_input(key="latent_checkpoint").set_value(str(ringed)).run()
+    at.text_input(key="latent_seed").set_value("O=C1CCCCCCCCCCN1").run()
+    assert any("holds a ring of 12 atoms as the decoder builds it, and this model closes no ring larger than 7 atoms"
+               in shown(c) for c in at.caption)
+    at.text_input(key="latent_seed").set_value("O=C1CCCCCN1").run()   # seven atoms: within it
+    assert not any("closes no ring larger than" in shown(c) for c in at.caption)
 
 
 def test_browse_tells_a_run_that_ranked_nothing_from_filters_that_match_nothing(tiny_checkpoint):

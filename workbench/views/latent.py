@@ -77,6 +77,8 @@ def molecule_to_encode(text: str, ok: bool, what: str) -> str:
         return ""
     for note in notes:
         st.caption(plain(note))
+    if ring := latent.ring_out_of_reach(model, encoded):   # said before the press, not after it (a review)
+        st.caption(plain(f"{ring}; the nearest molecules it reaches stand in for it."))
     return encoded
 
 
