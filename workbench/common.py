@@ -268,6 +268,12 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
             # meant as SMARTS: said quietly; else likely a slip in a SMILES, said louder
             (st.caption if written_as_smarts(text) else st.warning)(plain(said))
         return text, True
+    from molgen.scoring.similarity import written_as_smarts
+
+    if written_as_smarts(text):   # a review: [#6]-[#7] read as SMILES was "atom 0 (C) is a radical"
+        st.error(plain(f"{text} is written as SMARTS (a pattern: [#6], ~, a comma or semicolon in brackets), and this "
+                       "field takes one molecule as SMILES, e.g. CN for [#6]-[#7]"))
+        return text, False
     result = parse_smiles(text)
     if not result.ok:
         st.error(plain(f"not a valid molecule: {result.reason}"))

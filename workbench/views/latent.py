@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pandas as pd
 import streamlit as st
@@ -19,7 +20,8 @@ from workbench.common import (KEY_SCORES, depict, keep_while_hidden, kept_upload
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
                     help="e.g. runs/graph-vae.pt from `molgen train graph-vae`").strip()
-path = own or st.session_state.get("graph_vae_path") or shipped_checkpoint("graph-vae")
+# ~/models/vae.pt as a shell reads it (a review: the page looked for a folder named ~)
+path = (own and os.path.expanduser(own)) or st.session_state.get("graph_vae_path") or shipped_checkpoint("graph-vae")
 if path is None:
     st.info("molgen does not ship a trained graph VAE yet, so there is no latent space to navigate here unless you "
             "give a checkpoint of your own (`molgen train graph-vae`). For analogues of a seed molecule today, use the "
@@ -35,7 +37,8 @@ from molgen.models.graph_vae.latent_map import (MAP_MOLECULES, MAP_PROPERTIES, M
 try:
     model = load_model(str(path))
 except (CheckpointError, FileNotFoundError, OSError) as error:
-    st.error(plain(f"cannot use {path}: {error}"))
+    # the error names the path already where it is the file's own (a review read it twice)
+    st.error(plain(str(error) if str(path) in str(error) else f"cannot use {path}: {error}"))
     st.stop()
 say_load_warnings(str(path))
 if getattr(model, "family", None) != "graph-vae":
