@@ -353,6 +353,7 @@ def test_evaluate_writes_table_json_markdown_and_plots(tmp_path, sample_smiles, 
     own.write_text("rank,smiles,score\n" + "\n".join(f"{i + 1},{s},0.5" for i, s in enumerate(sample_smiles[:40])) + "\n")
     result = run("evaluate", str(own), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0 and not any("run's export" in n for n in json.loads(out.read_text())["own"]["notes"])
+    assert json.loads(out.read_text())["own"]["input"]["smiles_column"] == "smiles"   # the column measured, recorded
     assert run("score", str(generated), "-o", str(tmp_path / "scored.csv")).exit_code == 0   # input order, invalid kept
     result = run("evaluate", str(tmp_path / "scored.csv"), "--reference", str(reference), "--train", "none", "-o", str(out))
     assert result.exit_code == 0 and not any("run's export" in n for n in json.loads(out.read_text())["scored"]["notes"])

@@ -29,6 +29,7 @@ class SamplesFile:
     unreadable: list[tuple[int, str]]   # (line, why) of records not read as a molecule
     run_export: bool                 # a run's export (ranked, filtered molecules), not raw samples
     notes: list[str] = field(default_factory=list)   # what reading noticed, said before the metrics
+    smiles_column: str | None = None   # the column read as the molecules (a table's); None for .smi and SDF
 
 
 def evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:
@@ -88,7 +89,8 @@ def read_samples(path: Path, *, smiles_column: str | None = None, first: int | N
     chosen, how = evaluated_rows(len(by_line), first, sample, seed)
     return SamplesFile(smiles=[by_line[i][1] for i in chosen], lines=[by_line[i][0] for i in chosen],
                        rows=len(by_line), rows_used=how, blank=list(blank), unreadable=unreadable,
-                       run_export=is_run_export(path, frame), notes=notes)
+                       run_export=is_run_export(path, frame), notes=notes,
+                       smiles_column=frame.attrs.get("smiles_column"))
 
 
 def name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) -> None:
@@ -125,6 +127,8 @@ def evaluate_samples(samples: SamplesFile, reference, *, file: str, sha256: str,
             entry["reason"] = "blank line: an empty sample"
     metrics["input"] = {"file": file, "sha256": sha256, "rows": samples.rows, "used": len(samples.smiles),
                         "rows_used": samples.rows_used, "blank_lines_counted_invalid": samples.blank,
+                        # which column was measured, where a table holds several SMILES-like ones (a review)
+                        "smiles_column": samples.smiles_column,
                         "unreadable_records": [{"line": line, "why": why} for line, why in samples.unreadable]}
     if samples.run_export:
         # its molecules were kept valid, unique and meeting the run's conditions, and are in rank order
