@@ -190,6 +190,7 @@ def _split_checksum(name: str, split: str) -> str:
 
 @data_app.command("featurize")
 def data_featurize(
+    context: typer.Context,
     name: str = typer.Argument(..., help="Dataset name or file."),
     split: str = typer.Option("train", help="Split to featurize."),
     workers: Optional[int] = typer.Option(None, help="Processes (default: all cores for large sets)."),
@@ -199,12 +200,17 @@ def data_featurize(
     smiles_column: Optional[str] = typer.Option(None, help="A file's SMILES column, when not found by name."),
 ) -> None:
     """Turn a dataset into cached molecular graphs (done once; later loads take seconds)."""
-    from molgen.data.graphs import bond_scheme_name, featurize
+    from molgen.data.graphs import bond_scheme_name, cache_key, featurize
+    from molgen.paths import cache_dir
 
     places = None   # a file's failures are named by the line a chemist can open it at
     from molgen.data.registry import REGISTRY
 
     if name not in REGISTRY and Path(name).is_file():
+        if _typed(context, "split"):   # a review: featurized the whole file without a word
+            error_console.print(escape(f"--split {split}: a file is featurized whole (--split picks a dataset's "
+                                       "split, e.g. molgen data featurize moses --split test)"), style="red")
+            raise typer.Exit(2)
         frame = _read_input(name, smiles_column)
         _say_reading_notes(frame, columns=False)   # a blank line skipped is said, as by every command reading a file
         smiles = ["" if s is None else str(s) for s in frame["smiles"]]
@@ -226,6 +232,8 @@ def data_featurize(
         console.print(escape(f"  {place}: {failure.smiles!r}: {failure.reason}"), style="yellow")
     if len(dataset.failures) > shown:
         console.print(f"  ... and {len(dataset.failures) - shown:,} more", style="yellow")
+    # where they are, for a chemist to find or remove (the cache, $MOLGEN_CACHE; not the data home)
+    console.print(escape(f"cached in {cache_dir('graphs') / (cache_key(smiles, None, aromatic_bonds) + '.pt')}"))
 
 
 @app.command("score")

@@ -1478,6 +1478,14 @@ def test_featurize_names_what_it_cannot_read_and_lists_failures(tmp_path):
     gapped = tmp_path / "gapped.smi"
     gapped.write_text("CCO\n\nCCN\n")   # a line that held nothing: no graph, no failure, but said
     assert "2 graphs" in said(str(gapped))[1] and "1 blank line between records skipped (line 2)" in said(str(gapped))[1]
+    # where the graphs went, and --split refused for a file (a review: the whole file, without a word)
+    from molgen.data.graphs import cache_key
+    from molgen.paths import cache_dir
+
+    cached = cache_dir("graphs") / f"{cache_key(['CCO', 'CCN'], None)}.pt"
+    assert f"cached in {cached}" in said(str(gapped))[1] and cached.is_file()
+    assert said(str(gapped), "--split", "test") == (2, "--split test: a file is featurized whole (--split picks a "
+                                                       "dataset's split, e.g. molgen data featurize moses --split test)")
 
 
 def test_score_reads_smiles_from_standard_input(tmp_path, monkeypatch):
