@@ -108,7 +108,7 @@ class AtomVocabulary:
         """What kind of atom a chemist wrote that the model cannot take, in words."""
         forms = [t.label for t in self.types if t.symbol == atom_type.symbol]
         if atom_type.symbol == "H":
-            return ("a hydrogen kept as an atom (isotope-labelled, such as [2H], charged, or a [H] written to fix a "
+            return ("a hydrogen kept as an atom (charged, with no heavy atom to fold into, or a [H] written to fix a "
                     "double bond's geometry, which the model does not encode: write the molecule without it)")
         if not forms:
             return f"the element {atom_type.symbol} is not one the model was trained on"
@@ -180,7 +180,8 @@ def _in_scheme(mol: Chem.Mol, aromatic: bool) -> Chem.Mol:
     """``mol`` with its bonds as the scheme has them: kekulized, or aromatic as RDKit perceived them; without
     isotope labels, which the graph does not hold: a deuterium, kept by RDKit as an atom, folds into its heavy atom
     as a plain hydrogen (a review: a file's deuterated drug gave its graph, and the model's vocabulary, an H atom)."""
-    out = Chem.Mol(without_labels(mol))
+    with quiet_rdkit():   # RDKit warns of a lone deuterium ([2H][2H]) it cannot fold into an atom
+        out = Chem.Mol(without_labels(mol))
     if not aromatic:
         Chem.Kekulize(out, clearAromaticFlags=True)
     return out

@@ -716,6 +716,11 @@ def scaffold_core(smiles: str) -> tuple[Chem.Mol, list[int] | None]:
         mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         raise ValueError("is not a valid SMILES")
+    # the graphs carry no isotope labels: a deuterium would fold away and shift every atom's index after it (a code
+    # review: a run crashed after minutes), and the filter would then ask for a label no sample carries
+    if any(atom.GetIsotope() and atom.GetAtomicNum() for atom in mol.GetAtoms()):
+        raise ValueError("holds isotope labels ([2H], [13C]), which the model's graphs do not carry: write the "
+                         "scaffold without them")
     dummies = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
     if not dummies:
         return mol, None
