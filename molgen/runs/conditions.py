@@ -85,9 +85,9 @@ def parse_condition(text: str, conditions: Conditions | None = None) -> Conditio
             raise ConditionError(f"condition {text!r}: {name} already has the target {conditions.targets[name]:g}; "
                                  "give one target per property, or a range")
         low, high = target_window(name, value)
-        # a target at or below the property's floor (mw=-5) too, though its tolerance reaches past it (methane)
-        if low > high or _out_of_reach(name, low, high) or _out_of_reach(name, None, value):
+        if low > high or _out_of_reach(name, low, high):
             _unreachable(name, text)
+        _refuse_a_target_past_the_floor(name, value, text)
         conditions.targets[name] = value
     elif op.startswith(">"):
         _merge_range(conditions, name, _inclusive(name, value, op), None, text)
@@ -164,13 +164,23 @@ def unreachable_target(name: str, value: float) -> str | None:
     0.95 to 1, and QED's best is 0.9484), None where one can; for targets read outside a run's conditions (the
     latent push's)."""
     low, high = target_window(name, value)
-    if low <= high and not _out_of_reach(name, low, high) and not _out_of_reach(name, None, value):
-        return None
     try:
-        _unreachable(name, f"{name}={value:g}")
+        if low > high or _out_of_reach(name, low, high):
+            _unreachable(name, f"{name}={value:g}")
+        _refuse_a_target_past_the_floor(name, value, f"{name}={value:g}")
     except ConditionError as error:
         return str(error)
     return None
+
+
+def _refuse_a_target_past_the_floor(name: str, value: float, text: str) -> None:
+    """A target no molecule has, below the property's floor (mw=-5, mw=0, tpsa=-5): a slip, refused, though its
+    tolerance reaches molecules at the floor (a review: mw=-5 ran a search, and met methane's window)."""
+    spec = PROPERTIES[name]
+    if spec.floor is not None and (value <= spec.floor if spec.above_floor else value < spec.floor):
+        least = "more than" if spec.above_floor else "at least"
+        raise ConditionError(f"condition {text!r}: no molecule has {name} {value:g}; {name} is {least} "
+                             f"{spec.floor:g}: give a target a molecule can have")
 
 
 def _merge_range(conditions: Conditions, name: str, low: float | None, high: float | None, text: str) -> None:
@@ -210,6 +220,8 @@ def check_new_conditions(conditions: Conditions) -> None:
         except ValueError as error:
             raise ConditionError(f"{what}: {error}") from None
     check_whole_counts(conditions)
+    for name, value in conditions.targets.items():   # the web app's sliders and Python build targets directly
+        _refuse_a_target_past_the_floor(name, float(value), f"{name}={value:g}")
     for name, (low, high) in condition_windows(conditions).items():   # past what any molecule reaches (QED 0.99)
         if _out_of_reach(name, low, high):
             _unreachable(name, window_text(name, low, high))

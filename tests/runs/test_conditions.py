@@ -60,11 +60,19 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
                         ("qed=1.2", "at most 0.9485"), ("sa<1", "at least 1"), ("0<=mw<=0", "more than 0"),
                         # no molecule's QED passes 0.9484 (a review's QED >= 0.99 spent its budget, then was offered
                         # to continue); a target of 1 keeps 0.95 to 1, past it too
-                        ("qed>=0.99", "at most 0.9485"), ("qed=1", "at most 0.9485"),
-                        # a target below the floor, though its tolerance reaches methane (a review: mw=-5 ran a search)
-                        ("mw=-5", "more than 0"), ("mw=0", "more than 0")):
+                        ("qed>=0.99", "at most 0.9485"), ("qed=1", "at most 0.9485")):
         with pytest.raises(ConditionError, match=f"no molecule can meet it; .* {limit}"):
             build_conditions([text])
+    # a target no molecule has, though its tolerance reaches molecules at the floor (a review: mw=-5 ran a search);
+    # refused from text, and from a Conditions built directly (the web app's sliders, Python)
+    for text, said in (("mw=-5", "no molecule has mw -5; mw is more than 0"), ("mw=0", "mw is more than 0"),
+                       ("tpsa=-5", "no molecule has tpsa -5; tpsa is at least 0")):
+        with pytest.raises(ConditionError, match=said):
+            build_conditions([text])
+        name, value = text.split("=")
+        with pytest.raises(ConditionError, match=said):
+            check_new_conditions(Conditions(targets={name: float(value)}))
+    assert build_conditions(["tpsa=0"]).targets == {"tpsa": 0.0}   # at an inclusive floor: benzene has it
     assert build_conditions(["qed=0.99"]).targets == {"qed": 0.99}   # its window, 0.94 to 1, holds molecules
     with pytest.raises(ConditionError, match="at most 0.9485"):   # the web app's sliders build ranges directly
         check_new_conditions(Conditions(ranges={"qed": (0.96, None)}))
@@ -78,7 +86,7 @@ def test_conditions_that_cannot_hold_or_read_are_refused():
     with pytest.raises(ValueError, match="at most 0.9485"):
         _check_targets({"qed": 1.0})
     _check_targets({"qed": 0.9, "mw": 350.0})
-    assert "more than 0" in unreachable_target("mw", -5.0) and unreachable_target("logp", -20.0) is None
+    assert "no molecule has mw -5" in unreachable_target("mw", -5.0) and unreachable_target("logp", -20.0) is None
     # the bound is what RDKit's QED reaches: each of its eight terms at its best, together (counts whole)
     import math
 
