@@ -605,16 +605,19 @@ def _molblock_cause(block: list[str], start: int) -> str:
     no element (a review: a record with "Xx" said only "unreadable molblock"), with its line in the file. RDKit
     logs its own reason as a warning, which it offers no scoped way to capture (only its error log is)."""
     v3000 = any("V3000" in line for line in block[3:4])
-    in_atoms = False
+    in_atoms, continued = False, False
     for offset, line in enumerate(block):
         if v3000:   # M  V30 BEGIN ATOM / M  V30 1 C x y z 0 / M  V30 END ATOM
             words = line.split()
+            was_continued, continued = continued, line.rstrip().endswith("-")   # "-": the next line goes on with it
+            if was_continued:   # an atom's line carried on (MASS=13 CHG=0): no atom of its own
+                continue
             if words[2:4] == ["BEGIN", "ATOM"]:
                 in_atoms = True
                 continue
             if words[2:4] == ["END", "ATOM"]:
                 break
-            if not in_atoms or len(words) < 4:
+            if not in_atoms or len(words) < 4 or not words[2].isdigit():
                 continue
             symbol = words[3]
         else:   # V2000: line 4 counts the atoms, the atom block follows, its symbol in columns 32 to 34

@@ -636,3 +636,11 @@ def test_an_sdf_record_rdkit_cannot_read_says_why_where_molgen_can_tell(tmp_path
                                            "(line 26) gives 9 atoms")
     assert frame["read_error"].iloc[3].endswith(f": unknown element 'Qq' on line {qq_line}")
     assert frame["smiles"].iloc[4] == "[2H]CC" and frame["read_error"].iloc[4] is None   # D is deuterium, read
+    # a V3000 atom line carried on by "-" (a code review: its second half's MASS=13 was read as an element)
+    lines = Chem.MolToV3KMolBlock(Chem.MolFromSmiles("[13CH3]CN")).splitlines()
+    head, tail = next(line for line in lines if "MASS=" in line).split(" MASS=")
+    carried = "\n".join(part for line in lines for part in (
+        [head + " -", "M  V30 MASS=" + tail + " CHG=0"] if "MASS=" in line else [line])).replace(" N ", " Qq ")
+    frame = read_molecules(write(tmp_path / "carried.sdf", carried + "\n$$$$\n"))
+    qq = next(i for i, line in enumerate(carried.splitlines(), start=1) if " Qq " in line)
+    assert frame["read_error"].iloc[0] == f"record starting at line 1: unknown element 'Qq' on line {qq}"
