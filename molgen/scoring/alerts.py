@@ -145,17 +145,21 @@ def has_no_carbon(mol: Chem.Mol) -> bool:
     return not any(atom.GetAtomicNum() == 6 for atom in mol.GetAtoms())
 
 
+#: The transition metals, lanthanides and actinides: an ion's open d or f shell is no radical.
+_D_AND_F_BLOCK = frozenset([*range(21, 31), *range(39, 49), *range(57, 81), *range(89, 113)])
+
+
 def radical_atoms(mol: Chem.Mol) -> list[int]:
     """The atoms of ``mol`` carrying an unpaired electron (written ``[CH2]``, ``[O]``, or ``[CH3]`` alone); a salt's
     metal written without its charge too (:func:`uncharged_counter_ions`): scored as written, the acid beside a
     sodium atom ranked above the salt written right, so the row is struck out and ``molgen score`` says why.
 
     Not a transition metal's ion (``[Cu+2]``, ``[Fe+3]``): RDKit counts its open d shell as unpaired electrons,
-    which is no organic radical; a metal is the ``inorganic`` set's finding (a review saw copper flagged twice)."""
-    from molgen.chem.standardize import COMPOUND_METALS
+    which is no organic radical (a review saw copper(II) flagged as one). A main-group metal's (``C[Sn](C)C``)
+    and an uncharged metal atom's unpaired electron still count."""
+    return [atom.GetIdx() for atom in mol.GetAtoms() if atom.GetNumRadicalElectrons()
+            and not (atom.GetAtomicNum() in _D_AND_F_BLOCK and atom.GetFormalCharge() > 0)]
 
-    return [atom.GetIdx() for atom in mol.GetAtoms()
-            if atom.GetNumRadicalElectrons() and atom.GetAtomicNum() not in COMPOUND_METALS]
 
 
 def uncharged_counter_ions(mol: Chem.Mol) -> list[int]:

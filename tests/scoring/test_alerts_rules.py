@@ -110,6 +110,8 @@ def test_macrocycles_and_radicals_are_their_own_sets():
     assert find_alerts(mol("[Cu+2]"), ["radicals", "inorganic"]) == [f"inorganic:{NO_CARBON}"]
     assert find_alerts(mol("CC(=O)[O-].CC(=O)[O-].[Cu+2]"), ["radicals"]) == []
     assert find_alerts(mol("CC(=O)[O-].[Cu+2].[CH2]C"), ["radicals"]) == [f"radicals:{RADICAL}"]   # the ethyl still
+    for radical in ("C[Sn](C)C", "CC[Pb](CC)CC", "C[Bi]C", "[Cu]"):   # a main-group metal's, an uncharged atom's
+        assert find_alerts(mol(radical), ["radicals"]) == [f"radicals:{RADICAL}"], radical
 
 
 @pytest.mark.parametrize("smiles, expected", [
