@@ -161,7 +161,6 @@ def radical_atoms(mol: Chem.Mol) -> list[int]:
             and not (atom.GetAtomicNum() in _D_AND_F_BLOCK and atom.GetFormalCharge() > 0)]
 
 
-
 def uncharged_counter_ions(mol: Chem.Mol) -> list[int]:
     """The salt metals (sodium, potassium, calcium ...) of a mixture written as lone uncharged atoms beside the
     molecule (``diclofenac.[Na]``): a counter-ion whose charge was left out, which RDKit reads as a radical (a
