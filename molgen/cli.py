@@ -4285,8 +4285,8 @@ def latent_map_command(
 
 
 def _same_graph(decoded: str, given: object) -> bool | None:
-    """Whether a decoded molecule is the row's input molecule as the model reads it (its parent, no stereo);
-    None where the input holds no molecule."""
+    """Whether a decoded molecule is the row's input molecule as the model reads it (no stereo, no isotope labels;
+    encode's ``encoded`` column holds a salt's parent); None where the input holds no molecule."""
     from molgen.models.graph_vae.latent import graph_key
 
     if not isinstance(given, str) or not given.strip():
@@ -4365,8 +4365,8 @@ def latent_decode(
     # the molecule each row's point encodes: encode's own column (a salt's parent), else the row's SMILES
     given_column = next((c for c in ("encoded", "smiles") if c in frame.columns), None)
     given_smiles = frame[given_column].reset_index(drop=True) if given_column is not None else None
-    frame.columns = [input_name(taken, c) if c in molecules.columns or c == "same_as_input" else c
-                     for c in frame.columns]
+    renamed = {c: input_name(taken, c) for c in frame.columns if c in molecules.columns or c == "same_as_input"}
+    frame.columns = [renamed.get(c, c) for c in frame.columns]
     differ = []
     if given_smiles is not None:   # a review: pIC50 beside another molecule than the one it was measured on
         same = [None if not smiles else _same_graph(smiles, given) for smiles, given in zip(molecules["smiles"], given_smiles)]
@@ -4383,12 +4383,14 @@ def latent_decode(
         console.print(f"[yellow]{len(missed):,} row{'s' * (len(missed) != 1)} not decoded (column reason), e.g. "
                       + escape("; ".join(f"{places[i]}: {reasons[i]}" for i in missed[:3])) + "[/yellow]")
     if differ:
-        encode_own = {input_name(taken, c) for c in _encode_columns(0)}   # the smiles and encode's columns
-        others = [c for c in frame.columns if not re.fullmatch(r"z_\d+", str(c)) and c not in encode_own
-                  and c not in (*_encode_columns(0), "line")]
+        given_now = renamed.get(given_column, given_column)
+        # the row's own columns, not molgen's (z_, encode's, an earlier decode's, each however often moved aside)
+        ours = {*_encode_columns(0), *molecules.columns, "line", "same_as_input"}
+        others = [c for c in frame.columns if not re.fullmatch(r"(input_)*(z_\d+|" + "|".join(map(re.escape, ours)) + ")",
+                                                                 str(c))]
         console.print(escape(f"{len(differ):,} of {len(held):,} decoded molecules are not their row's input molecule "
-                             f"(column same_as_input false; {input_name(taken, 'smiles')} holds the molecule given)"
-                             + (f": the row's {', '.join(map(str, others[:5]))} describe input_smiles, not smiles"
+                             f"(column same_as_input false; {given_now} holds the molecule given)"
+                             + (f": the row's {', '.join(map(str, others[:5]))} describe {given_now}, not smiles"
                                 if others else "")), style="yellow")
     _latent_write(table, output, context, checkpoint,
                   {"input": {"file": str(input), "sha256": sha256_of(input)}, "rows": len(table),

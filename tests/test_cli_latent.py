@@ -296,7 +296,11 @@ def test_decode_gives_back_what_encode_measured_row_for_row(tmp_path, vae):
     decoded = pd.read_csv(out)
     assert bool(decoded["same_as_input"].iloc[0]) == back and decoded["input_smiles"].iloc[0] == "CCO"
     said = "1 of 1 decoded molecules are not their row's input molecule"
-    assert (said in result.output and "the row's name, pIC50 describe input_smiles, not smiles" in result.output) != back
+    assert (said in result.output and "the row's name, pIC50 describe encoded, not smiles" in result.output) != back
+    # decoded again: the first decode's columns are molgen's, not the row's (a code review saw them listed)
+    again = invoke("decode", out, "-o", tmp_path / "again.csv")
+    assert again.exit_code == 0 and "input_input_smiles" not in again.output
+    assert ("the row's name, pIC50 describe encoded, not smiles" in again.output) != back
 
 
 def test_decode_reads_points_made_by_hand_and_names_each_cell_it_cannot_use(tmp_path, vae):
