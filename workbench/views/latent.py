@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 
 import pandas as pd
 import streamlit as st
@@ -120,7 +121,7 @@ def provenance(tab: str, settings: dict, given: dict) -> dict:
     """What a result's download records in its manifest, as `molgen latent TAB -o` does: read as the button is
     pressed (the model's checksum once, not at every rerun)."""
     return {"command": f"molgen workbench, Latent page, {tab}", "settings": {**settings, "model": str(path)},
-            "given": given, "model": model_provenance(path)}
+            "given": given, "model": model_provenance(path), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def download(table: pd.DataFrame, name: str, key: str, result: dict, now: dict) -> None:
@@ -131,7 +132,7 @@ def download(table: pd.DataFrame, name: str, key: str, result: dict, now: dict) 
     made = result["provenance"]
     manifest = latent_manifest(command=made["command"], settings=made["settings"], given=made["given"],
                                model=made["model"], file=f"{name}.csv", sha256=hashlib.sha256(data).hexdigest(),
-                               rows=len(table))
+                               rows=len(table), created=made["created"])
     stale = result["inputs"] != now
     left, right = st.columns(2)
     left.download_button("Download as CSV", data, f"{name}.csv", "text/csv", key=key, disabled=stale,
@@ -416,7 +417,9 @@ with map_tab:
                                500, 50, key="latent_map_each"))
     # read here, not under the button: a file whose SMILES column is not named asks which, and keeps the answer
     map_frame, map_column = read_upload(map_upload, "latent_map") if map_upload is not None else (None, None)
-    map_inputs = {"model": str(path), "runs": chosen_runs, "file": map_upload[0] if map_upload else None,
+    # the file by its checksum: another file of the same name is another map (a code review)
+    map_inputs = {"model": str(path), "runs": chosen_runs,
+                  "file": (map_upload[0], hashlib.sha256(map_upload[1]).hexdigest()) if map_upload else None,
                   "smiles_column": map_column, "pasted": pasted, "each": each}
     asked = chosen_runs or map_frame is not None or pasted.strip()
     if st.button("Draw the map", key="latent_go_map", disabled=not asked or (map_upload is not None and map_frame is None)):
@@ -436,7 +439,8 @@ with map_tab:
                 drawing = st.session_state.get("_latent_map_drawings", 0) + 1
                 st.session_state["_latent_map_drawings"] = drawing
                 # the sources as `molgen latent map -o` records them: each run by id, the file by checksum
-                given = [{"run": run_id, "name": store().run(run_id)["name"]} for run_id in chosen_runs]
+                given = [{"run": run_id, "name": store().run(run_id)["name"],
+                          "ranked": store().count(run_id, ranked_only=True)} for run_id in chosen_runs]
                 if map_upload is not None:
                     given.append({"file": map_upload[0], "sha256": hashlib.sha256(map_upload[1]).hexdigest(),
                                   "rows": len(map_frame), "smiles_column": map_column})

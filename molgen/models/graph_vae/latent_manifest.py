@@ -15,12 +15,13 @@ def model_provenance(checkpoint: Path | str) -> dict:
 
 
 def latent_manifest(*, command: str, settings: dict, given: dict, model: dict, file: str, sha256: str,
-                    rows: int) -> dict:
+                    rows: int, created: str | None = None) -> dict:
     """``file``'s manifest: the ``command`` (or page) that made it, the ``settings`` that applied, the molecules
-    ``given`` as typed and as encoded, the ``model`` (:func:`model_provenance`), the file's checksum, the versions."""
+    ``given`` as typed and as encoded, the ``model`` (:func:`model_provenance`), the file's checksum, the versions;
+    ``created``: when the table was made (now, if not given: a page draws its download later)."""
     from molgen.runs.generate import package_versions
 
     return {"latent": {"command": command, "settings": settings, "given": given,
-                       "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                       "created": created or time.strftime("%Y-%m-%dT%H:%M:%S%z")},
             "model": model, "output": {"file": file, "sha256": sha256, "rows": rows},
             "versions": package_versions()}
