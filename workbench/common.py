@@ -64,6 +64,48 @@ def keep_page_inputs(page: str) -> None:
     record_page_inputs(page)
 
 
+#: The longest value a page writes into its address: a long list of molecules would make a link too long to share.
+ADDRESS_LONGEST = 2000
+
+
+def read_address(fields: dict, page: str) -> None:
+    """The inputs a page's address names, on this browser session's first visit to ``page`` (after that the widgets
+    hold them, and the inputs kept across pages bring them back); ``fields``: address name -> (widget key,
+    default, reader of the text, None for a value it cannot hold, which is ignored)."""
+    if st.session_state.get(f"_{page}_address_read"):
+        return
+    st.session_state[f"_{page}_address_read"] = True
+    for name, (key, _, read) in fields.items():
+        if name in st.query_params and (value := read(st.query_params[name])) is not None:
+            st.session_state[key] = value
+
+
+def write_address(fields: dict) -> None:
+    """The inputs of ``fields`` that are not their defaults, in the address, so a reload or a link brings them back
+    (a review: a reload emptied the Latent and Augment pages); a value longer than :data:`ADDRESS_LONGEST` is left
+    out, and one back at its default taken out."""
+    for name, (key, default, _) in fields.items():
+        value = st.session_state.get(key, default)
+        text = None if value == default or value is None else "1" if value is True else f"{value:g}" \
+            if isinstance(value, float) else str(value)
+        if text is None or len(text) > ADDRESS_LONGEST:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != text:
+            st.query_params[name] = text
+
+
+def address_number(low: float, high: float, whole: bool = True):
+    """A reader of an address value: a number from ``low`` to ``high`` (whole, or not), else None."""
+    def read(text: str):
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            return None
+        return value if low <= value <= high else None
+    return read
+
+
 def keep_while_hidden(keys: list[str]) -> None:
     """Streamlit forgets a widget's value in a run that does not draw it, so inputs drawn under one choice only (the
     Push tab's targets under one method) went back to their defaults when the choice came back (a review). Called

@@ -230,6 +230,51 @@ def test_the_latent_form_survives_a_visit_to_another_page():
     assert at.number_input(key="latent_map_each").value == 100
 
 
+def test_a_reload_of_the_latent_page_keeps_its_molecules_and_settings_from_the_address():
+    """A review: a reload (a new browser session) put every field back to its default. The molecules typed and the
+    main settings stand in the address; a value the address cannot hold is ignored."""
+    pages = Path(APP).parent / "views"
+    at = AppTest.from_file(str(pages / "latent.py"), default_timeout=180).run()
+    at.text_input(key="latent_from").set_value("CC(=O)Nc1ccc(O)cc1").run()
+    at.slider(key="latent_steps").set_value(20).run()
+    at.toggle(key="latent_slerp").set_value(True).run()
+    at.slider(key="latent_radius").set_value(1.5).run()
+    assert not at.exception
+    address = at.query_params
+    assert [address[name] for name in ("from", "points", "slerp", "radius")] == ["CC(=O)Nc1ccc(O)cc1", "20", "1", "1.5"]
+    assert "to" not in address and "count" not in address   # defaults are not written
+    reloaded = AppTest.from_file(str(pages / "latent.py"), default_timeout=180)
+    for name, value in {"from": "CC(=O)Nc1ccc(O)cc1", "points": "20", "slerp": "1", "radius": "1.5",
+                        "count": "9999", "refine": "7"}.items():   # out of range, off the slider's step: ignored
+        reloaded.query_params[name] = value
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.text_input(key="latent_from").value == "CC(=O)Nc1ccc(O)cc1"
+    assert reloaded.slider(key="latent_steps").value == 20 and reloaded.toggle(key="latent_slerp").value
+    assert reloaded.slider(key="latent_radius").value == 1.5
+    assert reloaded.slider(key="latent_count").value == 30 and reloaded.slider(key="latent_refine_steps").value == 40
+
+
+def test_a_reload_of_the_augment_page_keeps_its_molecules_and_method_from_the_address():
+    """A review: a reload put the example molecules back and lost the held-out ones and the method."""
+    pages = Path(APP).parent / "views"
+    at = AppTest.from_file(str(pages / "augment.py"), default_timeout=180).run()
+    at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O phenol").run()
+    at.text_area(key="aug_held").set_value("CCN").run()
+    at.radio(key="aug_method").set_value("balance").run()
+    assert [at.query_params[name] for name in ("molecules", "held", "method")] == ["CCO\nc1ccccc1O phenol", "CCN",
+                                                                                "balance"]
+    reloaded = AppTest.from_file(str(pages / "augment.py"), default_timeout=180)
+    for name in ("molecules", "held", "method"):
+        reloaded.query_params[name] = at.query_params[name]
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.text_area(key="aug_input").value == "CCO\nc1ccccc1O phenol"
+    assert reloaded.text_area(key="aug_held").value == "CCN" and reloaded.radio(key="aug_method").value == "balance"
+    at.text_area(key="aug_input").set_value("C" * 2500).run()   # too long for a link: left out, not cut
+    assert "molecules" not in at.query_params
+
+
 def test_no_upload_button_or_download_is_kept_as_a_form_input():
     """Streamlit refuses a value set for a file uploader, a button or a download: every such widget of a page whose
     inputs are kept (workbench.common.KEPT_INPUTS) must match NOT_KEPT, or coming back to the page raises."""

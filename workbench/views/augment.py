@@ -22,14 +22,21 @@ from molgen.models.base import shipped_checkpoint
 from molgen.scoring.alerts import ALERT_SETS, ALIASES
 from molgen.scoring.rules import RULES
 from molgen.scoring.properties import PROPERTIES
-from workbench.common import checked_number, kept_upload, plain, read_upload
+from workbench.common import checked_number, kept_upload, plain, read_address, read_upload, write_address
 
 st.title("Augment")
 # MOSES training molecules: an example run with MOSES test held out removes nothing (two of the earlier examples
 # were MOSES test molecules, the very leak the page guards against)
-text = st.text_area("Input molecules (one SMILES per line, a name after it if you like, as in a .smi file)", "\n".join([
-    "CCNS(=O)(=O)c1ccc(NCc2cn[nH]c2)cc1", "Nc1ccc2oc(CC(=O)N3CCCCC3)nc2c1", "CCOc1ccc(N(CC)S(=O)(=O)c2cccnc2)cc1"]),
-    height=140, key="aug_input")
+EXAMPLE = "\n".join(["CCNS(=O)(=O)c1ccc(NCc2cn[nH]c2)cc1", "Nc1ccc2oc(CC(=O)N3CCCCC3)nc2c1",
+                     "CCOc1ccc(N(CC)S(=O)(=O)c2cccnc2)cc1"])
+METHODS = ["enumerate", "analogues", "balance", "replicates"]
+# the typed molecules, the held-out ones and the method, in the address: a reload or a shared link brings them back
+# (a review: a reload emptied the page); a list longer than a link holds is left out (common.ADDRESS_LONGEST)
+ADDRESS = {"molecules": ("aug_input", EXAMPLE, str), "held": ("aug_held", "", str),
+           "method": ("aug_method", METHODS[0], lambda t: t if t in METHODS else None)}
+read_address(ADDRESS, "augment")
+text = st.text_area("Input molecules (one SMILES per line, a name after it if you like, as in a .smi file)", EXAMPLE,
+                    height=140, key="aug_input")
 uploaded = st.file_uploader("... or a file (CSV, SMI, SDF, Parquet)", key="aug_file")
 
 
@@ -42,8 +49,9 @@ held_text = st.text_area("Held-out molecules that must never appear (one SMILES 
 held_uploaded = st.file_uploader("... and a held-out file (CSV, SMI, SDF, Parquet), its every molecule held out",
                                  key="aug_held_file", disabled=merging)
 held_upload = kept_upload(held_uploaded, "aug_held", "Stop holding out this file's molecules")
-method = st.radio("Method", ["enumerate", "analogues", "balance", "replicates"], horizontal=True, key="aug_method",
+method = st.radio("Method", METHODS, horizontal=True, key="aug_method",
                   help="replicates: merge repeated measurements into one row per compound, before augmenting.")
+write_address(ADDRESS)
 
 
 def made_from(input_bytes: bytes, input_column: str | None, held: list[str], held_file: tuple | None,

@@ -12,8 +12,8 @@ from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, picked_by_hand, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import (CONTINUABLE, ExportPair, checked_number, export_file_name, nothing_valid, plain, run_notes_of,
-                              run_picker, say_failed_download, status_shown, store)
+from workbench.common import (CONTINUABLE, ExportPair, checked_number, export_file_name, nothing_valid, plain, read_address,
+                              run_notes_of, run_picker, say_failed_download, status_shown, store, write_address)
 
 #: Export's choices as the address writes them, so that a reload or a shared link gives the same cut (a review's
 #: typed filter and SDF were lost on a reload): parameter -> (widget key, its default, how the address reads).
@@ -28,36 +28,24 @@ ADDRESS = {"selected": ("export_selected", False, lambda t: t == "1"),
            "unranked": ("export_unranked", False, lambda t: t == "1")}
 
 
-def read_address() -> None:
-    """The choices the address names, on this browser session's first visit (after that the widgets hold them,
-    and the inputs kept across pages bring them back): a value the address cannot hold is ignored."""
-    if st.session_state.get("export_address_read"):
-        return
-    st.session_state["export_address_read"] = True
-    for name, (key, _, read) in ADDRESS.items():
-        if name in st.query_params and (value := read(st.query_params[name])) is not None:
-            st.session_state[key] = value
-            if name == "diverse":
-                st.session_state["export_diverse_on"] = True
+def _read_export_address() -> None:
+    first = not st.session_state.get("_export_address_read")
+    read_address(ADDRESS, "export")
+    if first and "export_diverse" in st.session_state and "diverse" in st.query_params:   # a cut named: on
+        st.session_state["export_diverse_on"] = True
 
 
-def write_address() -> None:
-    """The choices that are not the defaults, in the address (the run's own parameter left as it is)."""
-    for name, (key, default, _) in ADDRESS.items():
-        value = st.session_state.get(key, default)
-        if name == "diverse" and not st.session_state.get("export_diverse_on"):
-            value = None
-        text = None if value == default or value is None else "1" if value is True else f"{value:g}" \
-            if isinstance(value, float) else str(value)
-        if text is None:
-            if name in st.query_params:
-                del st.query_params[name]
-        elif st.query_params.get(name) != text:
-            st.query_params[name] = text
+def _write_export_address() -> None:
+    """The choices that are not the defaults, in the address (the run's own parameter left as it is); the
+    diversity cut only while its toggle is on."""
+    write_address({name: field for name, field in ADDRESS.items()
+                   if name != "diverse" or st.session_state.get("export_diverse_on")})
+    if not st.session_state.get("export_diverse_on") and "diverse" in st.query_params:
+        del st.query_params["diverse"]
 
 
 st.title("Export")
-read_address()
+_read_export_address()
 say_failed_download("export")   # a click whose file could not be made (a run deleted meanwhile)
 run_id = run_picker()
 if run_id:
@@ -91,7 +79,7 @@ if run_id:
         include_unranked = st.toggle("Also the molecules that missed a condition", key="export_unranked",
                                      help="no rank (an empty cell in the file), after the ranked ones; each says which "
                                           "condition it missed")
-    write_address()
+    _write_export_address()
     where = where.strip()   # spaces alone are no filter, and no "-filtered" in the file's name
     if not top_ok:   # said under the field; no preview nor file of another N than the one shown
         st.stop()

@@ -15,8 +15,9 @@ from molgen.data.files import csv_text, stem_of
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.properties import tolerance
 from molgen.scoring.similarity import MORGAN_BITS, MORGAN_RADIUS
-from workbench.common import (KEY_SCORES, depict, keep_while_hidden, kept_upload, load_model, plain, read_upload,
-                              run_labels, say_load_warnings, show_svg, smiles_field, store)
+from workbench.common import (KEY_SCORES, address_number, depict, keep_while_hidden, kept_upload, load_model, plain,
+                              read_address, read_upload, run_labels, say_load_warnings, show_svg, smiles_field, store,
+                              write_address)
 
 st.title("Latent space")
 own = st.text_input("Graph VAE checkpoint (a path; empty: the shipped one)", key="latent_checkpoint",
@@ -49,6 +50,17 @@ st.caption(f"graph VAE {path.name if hasattr(path, 'name') else path}: every dec
            "construction (the decoder masks choices that would break valence). That is validity, not stability: an "
            "odd group (a three-membered N-S ring, an allene) can still appear. Similarities are Tanimoto on Morgan "
            f"fingerprints (radius {MORGAN_RADIUS}, {MORGAN_BITS:,} bits).")
+FROM, TO = "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1"
+PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
+# the molecules typed and the main settings, in the address: a reload or a shared link brings them back (a review)
+ADDRESS = {"from": ("latent_from", FROM, str), "to": ("latent_to", TO, str),
+           "points": ("latent_steps", 12, address_number(3, 50)), "slerp": ("latent_slerp", False, lambda t: t == "1"),
+           "around": ("latent_seed", FROM, str), "count": ("latent_count", 30, address_number(5, 200)),
+           "radius": ("latent_radius", 2.0, address_number(0.05, 5.0, whole=False)),
+           "start": ("latent_push_from", PUSH_START, str),
+           "refine": ("latent_refine_steps", latent.REFINE_STEPS,
+                      lambda t: value if (value := address_number(0, 100)(t)) is not None and value % 5 == 0 else None)}
+read_address(ADDRESS, "latent")
 refine_steps = st.slider(
     "Encoding: gradient steps that bring a molecule back", 0, 100, latent.REFINE_STEPS, 5, key="latent_refine_steps",
     help="Each molecule you give is placed at the encoder's point, then moved by gradient steps on z until greedy "
@@ -144,9 +156,9 @@ def download(table: pd.DataFrame, name: str, key: str, result: dict, now: dict) 
 
 interpolate_tab, analogues_tab, push_tab, map_tab = st.tabs(["Interpolate", "Analogues", "Push towards targets", "Map"])
 with interpolate_tab:
-    typed_start, start_ok = smiles_field("From", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_from")
+    typed_start, start_ok = smiles_field("From", FROM, key="latent_from")
     start = molecule_to_encode(typed_start, start_ok, "the start of the path")
-    typed_end, end_ok = smiles_field("To", "Cc1ccccc1N1CCN(C(=O)c2ccccc2O)CC1", key="latent_to")
+    typed_end, end_ok = smiles_field("To", TO, key="latent_to")
     end = molecule_to_encode(typed_end, end_ok, "the end of the path")
     steps = st.slider("Points on the path", 3, 50, 12, key="latent_steps")
     spherical = st.toggle("Spherical interpolation", key="latent_slerp")
@@ -191,7 +203,7 @@ with interpolate_tab:
         download(path_table, f"interpolation-{linear}", "latent_download_interpolate", result, inputs)
 
 with analogues_tab:
-    typed_seed, seed_ok = smiles_field("Seed molecule", "CCOc1ccccc1NC(=O)c1ccc(N(C)C)cc1", key="latent_seed")
+    typed_seed, seed_ok = smiles_field("Seed molecule", FROM, key="latent_seed")
     seed = molecule_to_encode(typed_seed, seed_ok, "the seed")
     count = st.slider("Points sampled", 5, 200, 30, key="latent_count")
     radius = st.slider("Latent radius", 0.05, 5.0, 2.0, 0.05, key="latent_radius",
@@ -245,7 +257,6 @@ RANDOM = "Random search around the start (RDKit scores every molecule)"
 BAYESIAN = "Bayesian optimisation (a Gaussian process picks each round of 16)"
 GRADIENT = "Gradient steps on the property head"
 SEARCHES = {RANDOM: "random", BAYESIAN: "bayesian"}
-PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 GAP_CAPTION = latent_tables.GAP_CAPTION
 
 with push_tab:
@@ -475,3 +486,5 @@ with map_tab:
             grid([(drawn.table.at[row, "encoded"], f"{point_name(drawn.table.loc[row])}; QED "
                    f"{drawn.table.at[row, 'qed']:.2f}, SA {drawn.table.at[row, 'sa']:.2f}") for row in picked[:20]])
         download(drawn.table, "latent-map", "latent_download_map", result, map_inputs)
+
+write_address(ADDRESS)
