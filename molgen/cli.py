@@ -4284,6 +4284,26 @@ def latent_map_command(
         _say_replaced(replaced)
 
 
+#: A latent point farther from the origin than this many times sqrt(latent dimensions) is said: on the shipped
+#: model, MOSES test molecules' encodings lie within 1.1 sqrt(d), and moved until they decode back within 2.8.
+FAR_POINT = 10
+
+
+def _say_far_points(points, reasons: list[str], places: list[str], dims: int) -> None:
+    """A note for points far outside where the model's molecules lie (a review: z_1 = 1e6 decoded to an all-nitrogen
+    cage without a word): decoded as given, but likely a slip in a cell."""
+    import numpy as np
+
+    limit = FAR_POINT * dims ** 0.5
+    norms = np.linalg.norm(np.nan_to_num(points), axis=1)
+    far = [i for i, (norm, why) in enumerate(zip(norms, reasons)) if not why and norm > limit]
+    if far:
+        shown = "; ".join(f"{places[i]}: |z| = {norms[i]:.3g}" for i in far[:3])
+        console.print(escape(f"{len(far):,} point{'s' * (len(far) != 1)} lie{'s' * (len(far) == 1)} more than "
+                             f"{limit:.0f} from the origin ({shown}), where the molecules the model encodes lie within "
+                             f"about {3 * dims ** 0.5:.0f}: decoded as given; check the z cells"), style="yellow")
+
+
 def _same_graph(decoded: str, given: object) -> bool | None:
     """Whether a decoded molecule is the row's input molecule as the model reads it (no stereo, no isotope labels;
     encode's ``encoded`` column holds a salt's parent); None where the input holds no molecule."""
@@ -4352,6 +4372,7 @@ def latent_decode(
                 raise typer.Exit(2)
             console.print(f"[yellow]{escape(said)}; decoded here as --from-another-model asks[/yellow]")
         points, reasons = points_of(frame, vae.config.latent_dim)
+        _say_far_points(points, reasons, frame.attrs["places"], vae.config.latent_dim)
         decoded, _ = _latent_work(lambda: decode_points(vae, points, decoding=decoding, temperature=temperature,
                                                         candidates=candidates, seed=seed))
     places = frame.attrs["places"]

@@ -329,6 +329,14 @@ def test_decode_reads_points_made_by_hand_and_names_each_cell_it_cannot_use(tmp_
     assert table["z_1"].dtype == float   # the input's numbers stay numbers where a column holds only numbers
     said = " ".join(result.output.split())
     assert "4 rows not decoded (column reason), e.g. line 4: z_3 is 'abc', not a number; line 5: z_5 blank" in said
+    assert "from the origin" not in said   # the centre of two encodings is no far point
+    # a point far outside where encodings lie (a slip in a cell, 1e6): decoded, and said (a review)
+    far = list(centre)
+    far[0] = 1e6
+    source.write_text("\n".join([header, row("centre", centre), row("far", far)]) + "\n")
+    said = " ".join(invoke("decode", source).output.split())
+    assert f"1 point lies more than {10 * dims ** 0.5:.0f} from the origin (line 3: |z| = 1e+06)" in said
+    assert "decoded 2 of 2 points" in said
 
 
 def test_decode_draws_are_seeded(tmp_path, vae):
