@@ -3170,7 +3170,7 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
     sets = []
     for source in held_out or []:
         try:
-            smiles, where = _held_out_smiles(source)
+            smiles, where, names = _held_out_smiles(source)
             if where is None and ":" not in source:   # a dataset named alone: its test split, said and recorded
                 console.print(escape(f"--held-out {source}: its test split ({source}:test; name another split, "
                                      f"{source}:test_scaffolds, as another --held-out)"))
@@ -3178,7 +3178,7 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
             if len(smiles) >= reference_cache.CACHE_FROM and not reference_cache.is_stored(smiles):
                 console.print(f"keying the {len(smiles):,} held-out molecules of {escape(source)} (about a minute "
                               "for MOSES test; once: later runs read the keys back from the molgen cache)")
-            sets.append(ReferenceSet(source, smiles, where))
+            sets.append(ReferenceSet(source, smiles, where, names))
             sets[-1].require_readable()
         except KeyboardInterrupt:   # before any work: nothing was written
             error_console.print(f"[yellow]stopped while keying --held-out {escape(source)}: nothing was written. "
@@ -3197,19 +3197,20 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2) from None
 
 
-def _held_out_smiles(source: str) -> tuple[list[str], list[str] | None]:
-    """The molecules of one ``--held-out`` and each one's place: a file (FILE, or FILE:COLUMN naming its SMILES
+def _held_out_smiles(source: str) -> tuple[list[str], list[str] | None, list | None]:
+    """The molecules of one ``--held-out``, each one's place and name: a file (FILE, or FILE:COLUMN naming its SMILES
     column, as a held-out file's header seldom matches the input's), each record's line (with the reader's reason
-    where it could not read the record), or a dataset split (moses:test; the test split by default; no places)."""
-    from molgen.data.files import places_of, read_molecules
+    where it could not read the record) and name (:func:`~molgen.data.files.names_of`), or a dataset split
+    (moses:test; the test split by default; no places)."""
+    from molgen.data.files import names_of, places_of, read_molecules
     from molgen.data.registry import load_smiles
 
     path, column = _held_out_file(source)
     if path is not None:
         frame = read_molecules(path, smiles_column=column)
-        return ["" if s is None else str(s) for s in frame["smiles"]], places_of(frame)
+        return ["" if s is None else str(s) for s in frame["smiles"]], places_of(frame), names_of(frame)
     name, _, split = source.partition(":")
-    return load_smiles(name, split or "test"), None
+    return load_smiles(name, split or "test"), None, None
 
 
 def _held_out_file(source: str) -> tuple[Path | None, str | None]:

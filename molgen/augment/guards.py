@@ -148,7 +148,12 @@ class ReferenceSet:
     #: each entry's place in its file ("line 12"), and the reader's reason where it could not read the record,
     #: named beside an entry that is no molecule (:meth:`require_readable`); None: entries are counted from 1
     where: Sequence[str] | None = None
+    #: each entry's name (a .smi file's second word, a typed line's), said beside its place in a leak's reason
+    names: Sequence[str | None] | None = None
     keys: dict[str, str] = field(init=False, default_factory=dict)
+    #: the first entry (its index among ``smiles``) of each canonical SMILES, to name where a leak's molecule stands;
+    #: not kept for a large set read back from the cache (a dataset split, whose entries have no place to name)
+    first_entry: dict[str, int] = field(init=False, default_factory=dict)
     fingerprints: list = field(init=False, default_factory=list)
     canonical: list[str] = field(init=False, default_factory=list)
     #: entries that are no molecule, so guard nothing: a typo in a test compound would leave that compound
@@ -172,12 +177,13 @@ class ReferenceSet:
         else:
             rows = []
             with quiet_rdkit():
-                for s in self.smiles:
+                for index, s in enumerate(self.smiles):
                     mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
                     if mol is None:
                         self.unreadable.append(s if isinstance(s, str) else repr(s))
                         continue
                     isomeric = Chem.MolToSmiles(mol)
+                    self.first_entry.setdefault(isomeric, index)
                     # the SMILES without stereo differs only where there is something to drop
                     flat = Chem.MolToSmiles(mol, isomericSmiles=False) if _LABELS.search(isomeric) else isomeric
                     parent = parent_molecule(mol, isomeric)   # once, for its key and its fingerprint
@@ -220,6 +226,16 @@ class ReferenceSet:
                         self.keys.setdefault(key, isomeric)
                     self.parts.append(isomeric)
                     self.part_fingerprints.append(morgan_fingerprint(parent))
+
+    def place_of(self, isomeric: str) -> str:
+        """Where the entry of canonical SMILES ``isomeric`` stands ("line 4, cpd1-salt"; "entry 4" for a list), or ''
+        where that is not known (a part of a mixture, a dataset split read from the cache)."""
+        index = self.first_entry.get(isomeric)
+        if index is None:
+            return ""
+        place = self.where[index] if self.where is not None and index < len(self.where) else f"entry {index + 1}"
+        name = self.names[index] if self.names is not None and index < len(self.names) else None
+        return place + (f", {name}" if isinstance(name, str) and name.strip() else "")
 
     def require_readable(self) -> None:
         """A ``ValueError`` naming the entries that are no molecule, each with its place and why: each is a compound
@@ -353,12 +369,17 @@ class Guard:
         scan of every input against a 176k test set would cost about 30 ms a molecule)."""
         for reference in self.held_out:
             found = reference.find(mol)
+            # where the held-out molecule stands in its set, by its line and name (a review: a leak named only the
+            # SMILES and the set, so a chemist searched the file for it)
             if found is not None:
-                return f"leak: {_held(found, 'held-out molecule')} ({reference.name})"
+                place = reference.place_of(found[0])
+                return f"leak: {_held(found, 'held-out molecule')} ({reference.name}{', ' + place if place else ''})"
             if near and self.near_duplicate is not None:
                 nearest, similarity = reference.nearest(mol)
                 if similarity >= self.near_duplicate:
-                    return f"leak: near-duplicate of held-out {nearest} ({reference.name}, Tanimoto {similarity:.2f})"
+                    place = reference.place_of(nearest)
+                    return (f"leak: near-duplicate of held-out {nearest} ({reference.name}"
+                            f"{', ' + place if place else ''}, Tanimoto {similarity:.2f})")
         return ""
 
     def check(self, mol: Chem.Mol, *, allow_seed_copy: bool = False, near: bool = True) -> str:

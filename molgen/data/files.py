@@ -726,6 +726,28 @@ def places_of(frame: pd.DataFrame) -> list[str]:
             for i, (line, error) in enumerate(zip(lines, errors), start=1)]
 
 
+#: A header naming a molecule's identity, as a word of its own (compound_id, Name, "Molecule ChEMBL ID"; not
+#: pKa_acidic), read in words (:func:`header_words`).
+IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|cid|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
+
+
+def header_words(header: str) -> str:
+    """A header in lower case with its camelCase words apart (CompoundID: "compound id", MolName: "mol name")."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", header).lower()
+
+
+def names_of(frame: pd.DataFrame) -> list[str | None] | None:
+    """Each record's name where the file gives one: a .smi line's words after the SMILES, an SDF record's title
+    (the reader's ``name`` column), else a table's first column whose header names an identity (:data:`IDENTITY`);
+    None without."""
+    column = "name" if "name" in frame.columns else next(
+        (c for c in frame.columns if c not in ("smiles", "line", "read_error") and IDENTITY.search(header_words(str(c)))),
+        None)
+    if column is None:
+        return None
+    return [str(value).strip() if pd.notna(value) and str(value).strip() else None for value in frame[column]]
+
+
 def _record_smiles(mol: Chem.Mol) -> str:
     """An SDF record's molecule as text: its canonical SMILES, or, where it holds a relative configuration (an AND or
     OR stereo group, as `molgen score -o x.sdf` writes a racemate), with the groups after it as CXSMILES: plain SMILES

@@ -93,7 +93,7 @@ def test_leakage_guard_removes_a_held_out_molecule_in_another_spelling(series):
     stereo = ReferenceSet("held", ["C[C@H](N)c1ccccc1"])
     assert stereo.exact(Chem.MolFromSmiles("NC(C)c1ccccc1")) == "C[C@H](N)c1ccccc1"
     assert Guard(held_out=[stereo]).leak(Chem.MolFromSmiles("NC(C)c1ccccc1")) == (
-        "leak: is held-out molecule C[C@H](N)c1ccccc1, stereo aside (held)")
+        "leak: is held-out molecule C[C@H](N)c1ccccc1, stereo aside (held, entry 1)")
 
 
 def test_a_new_molecule_reached_by_two_methods_or_seeds_is_kept_once_within_each_seeds_cap():
@@ -171,7 +171,26 @@ def test_leakage_guard_sees_salts_charges_tautomers_and_isotopes(held, synthetic
     canonical = Chem.MolToSmiles(Chem.MolFromSmiles(held))
     assert removed["removed_because"].tolist() == [
         f"leak: is another form (salt, charge state, tautomer or isotope label) of held-out molecule {canonical} "
-        "(test split)"]
+        "(test split, entry 1)"]
+
+
+def test_a_leak_names_where_the_held_out_molecule_stands(tmp_path):
+    """A review: a leak named the held-out molecule's SMILES and set only, so a chemist searched the file for it; its
+    line and name are said (a .smi line's name, a table's id column), and a list's entry number."""
+    from molgen.data.files import names_of, places_of, read_molecules
+
+    held = tmp_path / "held.csv"
+    held.write_text("compound_id,smiles,pIC50\nA-1,CCOc1ccccc1NC(C)=O,5\nA-2,Cl.CC(=O)Nc1ccc(O)cc1,6\n")
+    frame = read_molecules(held)
+    assert names_of(frame) == ["A-1", "A-2"] and places_of(frame) == ["line 2", "line 3"]
+    guard = Guard(held_out=[ReferenceSet("held.csv", frame["smiles"].tolist(), places_of(frame), names_of(frame))],
+                  near_duplicate=0.5)
+    assert guard.leak(Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")) == (
+        "leak: is another form (salt, charge state, tautomer or isotope label) of held-out molecule "
+        "CC(=O)Nc1ccc(O)cc1.Cl (held.csv, line 3, A-2)")
+    assert guard.leak(Chem.MolFromSmiles("CCOc1ccccc1NC(=O)CC")).startswith(
+        "leak: near-duplicate of held-out CCOc1ccccc1NC(C)=O (held.csv, line 2, A-1, Tanimoto ")
+    assert names_of(pd.DataFrame({"smiles": ["C"], "pIC50": [5.0]})) is None   # no column names a molecule
 
 
 def test_parent_key_keeps_different_molecules_apart():
@@ -197,8 +216,8 @@ def test_leakage_guard_sees_carbon_tautomers_and_mixtures(held, synthetic, how):
     guard = Guard(held_out=[ReferenceSet("test split", [held])], near_duplicate=None)
     _, removed = apply_guard(pd.DataFrame({"smiles": [synthetic], "method": "x", "seed_smiles": None}), guard)
     canonical = Chem.MolToSmiles(Chem.MolFromSmiles(held))
-    expected = (f"leak: is a tautomer of held-out molecule {canonical} (test split)" if how == "is a tautomer of"
-                else f"leak: holds held-out molecule {canonical} in a mixture (test split)")
+    expected = (f"leak: is a tautomer of held-out molecule {canonical} (test split, entry 1)" if how == "is a tautomer of"
+                else f"leak: holds held-out molecule {canonical} in a mixture (test split, entry 1)")
     assert removed["removed_because"].tolist() == [expected]
     # a seed's keto form generated from its enol is no new molecule either: one reason, counted as one
     seeded = Guard(seeds=ReferenceSet("seeds", [held]), near_duplicate=None)
@@ -422,7 +441,7 @@ def test_when_no_seed_is_left_each_reason_is_counted():
     with pytest.raises(ValueError) as said:
         analogues(["CCO", "CCN", "C1CC", "CCC"], per_seed=2, guard=guard)
     assert str(said.value).startswith("no seed molecule left to make analogues of: 3 held-out seeds (row 1: is "
-                                      "held-out molecule CCO (test split)); 1 invalid seed (row 3: syntax:")
+                                      "held-out molecule CCO (test split, entry 1)); 1 invalid seed (row 3: syntax:")
 
 
 def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
@@ -436,7 +455,7 @@ def test_analogue_seeds_that_cannot_be_used_are_reported_and_the_rest_go_on():
     kept, removed = analogues(seeds, per_seed=5, min_similarity=0.2, max_similarity=0.95, samples_per_seed=30, seed=2,
                               guard=guard)
     reasons = removed.set_index("smiles")["removed_because"]
-    assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"held-out seed: is held-out molecule {held} (test split)"
+    assert reasons["OC1=CC=C(NC(C)=O)C=C1"] == f"held-out seed: is held-out molecule {held} (test split, entry 1)"
     assert reasons["c1cc(S(N)(=O)=O)ccc1C"] == "repeated seed: Cc1ccc(S(N)(=O)=O)cc1"
     assert reasons["O=[N+]([O-])c1ccc(Cl)cc1"] == ("seed not readable by the SMILES model smiles-lm-lstm.pt: the tokens "
                                                    "[N+], [O-] outside its vocabulary")

@@ -1869,7 +1869,7 @@ def test_augment_holds_out_an_uploaded_file_and_removes_rows_hitting_the_alerts_
     rows, removed, *_ , manifest, _, files = at.session_state["aug_result"]
     assert set(rows["seed_smiles"]) == {"O=C(O)c1ccccc1O"}
     by_seed = removed.groupby("seed_smiles")["removed_because"].agg(set)
-    assert all(r.startswith("leak") and "(assay_test.csv)" in r for r in by_seed["CC(C)Cc1ccc(C(C)C(=O)O)cc1"])
+    assert all(r.startswith("leak") and "(assay_test.csv, line 2, ibuprofen sodium)" in r for r in by_seed["CC(C)Cc1ccc(C(C)C(=O)O)cc1"])
     assert all("brenk" in r for r in by_seed["BrCc1ccccc1"])
     assert manifest["guard"]["alerts"] == ["brenk"] and manifest["augment"]["settings"]["alerts"] == ["brenk"]
     assert [held["name"] for held in manifest["guard"]["held_out"]] == ["assay_test.csv"]

@@ -16,7 +16,7 @@ from molgen.augment.guards import GENERATED_ROW_ALERTS
 from molgen.augment.provenance import (build_manifest, reason_first, reason_lines, with_input_columns,
                                        with_read_errors, with_seed_columns)
 from molgen.chem.parse import parse_smiles
-from molgen.data.files import csv_text, places_of, read_smi_text
+from molgen.data.files import csv_text, names_of, places_of, read_smi_text
 from molgen.data.registry import REGISTRY, load_smiles
 from molgen.models.base import shipped_checkpoint
 from molgen.scoring.alerts import ALERT_SETS, ALIASES
@@ -64,11 +64,11 @@ def made_from(input_bytes: bytes, input_column: str | None, held: list[str], hel
 
 @st.cache_resource(show_spinner="keying the held-out file's molecules", max_entries=4)
 def held_out_file(name: str, sha256: str, column: str | None, _molecules: list[str],
-                  _where: list[str]) -> ReferenceSet:
+                  _where: list[str], _names: list | None) -> ReferenceSet:
     """A held-out file's molecules (each record's place in ``_where``, named beside one that is no molecule) as a
     held-out set, built once per file, read by its name, bytes (``sha256``) and SMILES column (keying thousands takes
     seconds, and hashing them all again at each click most of a second)."""
-    return ReferenceSet(name, list(_molecules), list(_where))
+    return ReferenceSet(name, list(_molecules), list(_where), _names)
 
 
 @st.cache_resource(show_spinner="reading the held-out split")
@@ -123,7 +123,8 @@ held_splits = st.multiselect("Held-out dataset splits", splits, key="aug_held_sp
                              help="Every molecule of these splits is held out too, in any spelling or form "
                                   "(MOSES test holds 176,074 molecules: keying them takes about a minute the first time, then "
                                   "a few seconds, read back from the molgen cache).")
-typed_held_out = [ReferenceSet("molecules typed in the workbench", held, places_of(held_typed))] if held else []
+typed_held_out = ([ReferenceSet("molecules typed in the workbench", held, places_of(held_typed), names_of(held_typed))]
+                  if held else [])
 held_out_ok = True
 held_file = None   # the held-out file as a result was made from it: its name, bytes and SMILES column
 if held_upload is not None:   # read whatever the method, so that its column choice is drawn (and kept) each run
@@ -133,7 +134,7 @@ if held_upload is not None:   # read whatever the method, so that its column cho
         held_out_ok = merging
     elif not merging:
         molecules = held_frame["smiles"].fillna("").astype(str).tolist()
-        typed_held_out.append(held_out_file(*held_file, molecules, places_of(held_frame)))
+        typed_held_out.append(held_out_file(*held_file, molecules, places_of(held_frame), names_of(held_frame)))
         if not typed_held_out[-1].unreadable:   # else refused below: no claim that it holds them out (a review)
             st.caption(plain(f"Holding out the {len(molecules):,} molecules of {held_upload[0]} too, in any spelling "
                              "or form."))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ import pandas as pd
 import streamlit as st
 from rdkit import Chem
 
-from molgen.data.files import FileFormatError, read_molecules, reading_notes, stem_of
+from molgen.data.files import IDENTITY, FileFormatError, header_words, read_molecules, reading_notes, stem_of
 from molgen.data.with_manifest import manifest_path_of, write_with_manifest
 from molgen.runs.export import unranked_empty
 from molgen.runs.notes import common_alert_notes
@@ -65,22 +64,13 @@ def _read() -> tuple[pd.DataFrame | None, str, bytes, str | None]:
             return None, TYPED, content, None
 
 
-#: A header naming a molecule's identity, as a word of its own (compound_id, Name, "Molecule ChEMBL ID"; not pKa_acidic).
-IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|cid|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
-
-
-def _words(header: str) -> str:
-    """A header in lower case with its camelCase words apart (CompoundID: "compound id", MolName: "mol name")."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", header).lower()
-
-
 def _label_column(scored: pd.DataFrame, own: list[str]) -> int | None:
     """The position of the file's column that names a molecule on its drawing: one whose header names an identity
     (an id, a name), else its first column of text; None when it has none (a bare pIC50 says nothing of which
     molecule it is). By position: a file may repeat a column's name (two "id" columns), and the first is taken."""
     names = list(map(str, scored.columns))
     first = [names.index(c) for c in dict.fromkeys(own) if c in names]
-    named = [i for i in first if IDENTITY.search(_words(names[i]))]
+    named = [i for i in first if IDENTITY.search(header_words(names[i]))]
     text = [i for i in first if not pd.api.types.is_numeric_dtype(scored.iloc[:, i])]
     return next(iter(named or text), None)
 
