@@ -1430,6 +1430,7 @@ def test_the_home_check_says_what_scoring_would_of_a_salt_or_an_inorganic():
     at.text_input(key="home_smiles").set_value("CC(=O)Nc1ccc(O)cc1").run()   # paracetamol: the catalog's name explained
     assert any("hydroquinone [a phenol with OH or NH para to it" in shown(c) for c in at.caption)
     assert any("a flag to look at, not a verdict" in shown(c) for c in at.caption)
+    assert len(at.get("image")) == 1   # the structure read, drawn (a review: only its SMILES was shown)
     at.text_input(key="home_smiles").set_value("c1ccc(cc1)" * 12).run()   # a score of ~0 from windows: which ones
     assert any(shown(c).startswith("the score is near 0 because logp ") and "mw " in shown(c) for c in at.caption)
     at.text_input(key="home_smiles").set_value("CC[CH2]").run()   # a radical: a hard filter's verdict, not a flag

@@ -14,7 +14,7 @@ from molgen.chem.standardize import salt_parent
 from molgen.data.registry import REGISTRY
 from molgen.scoring.pipeline import described_alerts, mixtures_said_elsewhere, score
 from molgen.scoring.profiles import DEFAULT_PROFILE, load_profile
-from workbench.common import plain
+from workbench.common import depict, plain, show_svg
 
 
 st.title("molgen workbench")
@@ -46,6 +46,7 @@ if smiles:
         st.warning(plain(f"not a whole molecule to score: {FRAGMENT_REASON.partition(': ')[2]}"))
     elif result.ok:
         st.success(plain(f"valid: canonical SMILES {canonical_smiles(result.mol)}"))
+        show_svg(depict(canonical_smiles(result.mol), (320, 220)))   # the structure read, to check it by eye
         if "|" in smiles and _relative_stereo(smiles):   # a CXSMILES stereo group: say what became of it
             st.caption(plain("the CXSMILES extension's racemic (&) or unknown (or) stereo group is read with its "
                              "centres unassigned: a canonical SMILES cannot say which enantiomers are meant"))
