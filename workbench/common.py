@@ -78,6 +78,9 @@ def read_address(fields: dict, page: str) -> None:
     for name, (key, _, read) in fields.items():
         if name in st.query_params and (value := read(st.query_params[name])) is not None:
             st.session_state[key] = value
+    # noted now as the page's inputs: recorded only at the run's start, a view opened from a link was lost after a
+    # look at another page (a code review; Browse's had been, too)
+    record_page_inputs(page)
 
 
 def write_address(fields: dict) -> None:
@@ -95,14 +98,18 @@ def write_address(fields: dict) -> None:
             st.query_params[name] = text
 
 
-def address_number(low: float, high: float, whole: bool = True):
-    """A reader of an address value: a number from ``low`` to ``high`` (whole, or not), else None."""
+def address_number(low: float, high: float, whole: bool = True, step: float | None = None):
+    """A reader of an address value: a number from ``low`` to ``high`` (whole, or not) on the slider's ``step`` from
+    ``low``, else None (a value the widget could not show)."""
     def read(text: str):
         try:
             value = int(text) if whole else float(text)
         except ValueError:
             return None
-        return value if low <= value <= high else None
+        if not (low <= value <= high) or value != value:
+            return None
+        on_step = step is None or abs(round((value - low) / step, 9) - round((value - low) / step)) < 1e-9
+        return value if on_step else None
     return read
 
 
@@ -312,7 +319,10 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
         return text, True
     from molgen.scoring.similarity import written_as_smarts
 
-    if written_as_smarts(text):   # a review: [#6]-[#7] read as SMILES was "atom 0 (C) is a radical"
+    # a review: [#6]-[#7] read as SMILES was "atom 0 (C) is a radical". The SMILES part only, and $ only as SMARTS's
+    # recursion: a CXSMILES extension (|&1:1|, |c:0,2,4|) and a quadruple bond ([Mo]$[Mo]) are SMILES (a code review)
+    written = text.split()[0]
+    if written_as_smarts(written.replace("$", "") if "$(" not in written else written):
         st.error(plain(f"{text} is written as SMARTS (a pattern: [#6], ~, a comma or semicolon in brackets), and this "
                        "field takes one molecule as SMILES, e.g. CN for [#6]-[#7]"))
         return text, False

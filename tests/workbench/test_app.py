@@ -248,11 +248,22 @@ def test_a_reload_of_the_latent_page_keeps_its_molecules_and_settings_from_the_a
                         "count": "9999", "refine": "7"}.items():   # out of range, off the slider's step: ignored
         reloaded.query_params[name] = value
     reloaded.run()
+    assert reloaded.slider(key="latent_refine_steps").value == 40
+    reloaded = AppTest.from_file(str(pages / "latent.py"), default_timeout=180)
+    for name, value in {"from": "CC(=O)Nc1ccc(O)cc1", "points": "20", "slerp": "1", "radius": "1.5",
+                        "count": "9999", "refine": "45"}.items():
+        reloaded.query_params[name] = value
+    reloaded.run()
     assert not reloaded.exception
     assert reloaded.text_input(key="latent_from").value == "CC(=O)Nc1ccc(O)cc1"
     assert reloaded.slider(key="latent_steps").value == 20 and reloaded.toggle(key="latent_slerp").value
     assert reloaded.slider(key="latent_radius").value == 1.5
-    assert reloaded.slider(key="latent_count").value == 30 and reloaded.slider(key="latent_refine_steps").value == 40
+    assert reloaded.slider(key="latent_count").value == 30 and reloaded.slider(key="latent_refine_steps").value == 45
+    from workbench.common import address_number
+
+    assert address_number(0.05, 5.0, whole=False, step=0.05)("0.07") is None   # off the slider's step
+    assert address_number(0.05, 5.0, whole=False, step=0.05)("1.45") == 1.45
+    assert address_number(0, 1, whole=False)("nan") is None and address_number(0, 100)("1e3") is None
 
 
 def test_a_reload_of_the_augment_page_keeps_its_molecules_and_method_from_the_address():
@@ -273,6 +284,29 @@ def test_a_reload_of_the_augment_page_keeps_its_molecules_and_method_from_the_ad
     assert reloaded.text_area(key="aug_held").value == "CCN" and reloaded.radio(key="aug_method").value == "balance"
     at.text_area(key="aug_input").set_value("C" * 2500).run()   # too long for a link: left out, not cut
     assert "molecules" not in at.query_params
+
+
+@pytest.mark.parametrize("page, address, kept", [
+    ("latent", {"from": "CC(=O)Nc1ccc(O)cc1", "points": "20"}, {"latent_from": "CC(=O)Nc1ccc(O)cc1", "latent_steps": 20}),
+    ("augment", {"method": "balance", "molecules": "CCO\nCCN"}, {"aug_method": "balance", "aug_input": "CCO\nCCN"}),
+    ("export", {"format": "sdf", "diverse": "0.5"}, {"export_format": "sdf", "export_diverse": 0.5,
+                                                      "export_diverse_on": True}),
+])
+def test_a_page_opened_from_a_link_keeps_its_settings_after_a_visit_to_another_page(stored_run, page, address, kept):
+    """A code review: the settings a link gave were not noted as the page's inputs, so a look at another page (the
+    sidebar clears the address) brought back the defaults, and the link with them."""
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.session_state["run_id"] = stored_run
+    at.run()
+    for name, value in address.items():
+        at.query_params[name] = value
+    at.switch_page(f"views/{page}.py").run()
+    assert {key: at.session_state[key] for key in kept} == kept
+    at.query_params.clear()   # as the sidebar leaves the address
+    at.switch_page("views/home.py").run()
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception
+    assert {key: at.session_state[key] for key in kept} == kept
 
 
 def test_no_upload_button_or_download_is_kept_as_a_form_input():

@@ -193,6 +193,13 @@ def test_the_generate_form_keeps_what_a_look_elsewhere_would_drop(tmp_path):
     at.text_input(key="gen_reference").set_value("[#6]-[#7]").run()   # a pattern, not "atom 0 (C) is a radical"
     assert any(shown(e).startswith("[#6]-[#7] is written as SMARTS") for e in at.error), [shown(e) for e in at.error]
     assert at.button(key="gen_go").disabled
+    # CXSMILES extensions and a quadruple bond are SMILES, though their characters are SMARTS's too (a code review)
+    for smiles in ("C[C@H](N)C(=O)Oc1ccccc1 |&1:1|", "CC=CC(=O)c1ccccc1 |c:1|", "C[C@H](N)C(=O)Oc1ccccc1 |o1:1,3|",
+                   "[Mo]$[Mo]"):
+        at.text_input(key="gen_reference").set_value(smiles).run()
+        assert not any("SMARTS" in shown(e) for e in at.error), (smiles, [shown(e) for e in at.error])
+    at.text_input(key="gen_reference").set_value("[$(C=O)]N").run()   # SMARTS's recursion is SMARTS
+    assert any("is written as SMARTS" in shown(e) for e in at.error)
 
 
 def test_an_edited_profile_is_not_recorded_under_the_shipped_name_and_an_empty_mw_window_is_refused(stored_run):

@@ -12,8 +12,9 @@ from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
 from molgen.runs.export import ExportError, export_run, failing_hard_filters, picked_by_hand, select_candidates
 from molgen.runs.store import ranked_count
-from workbench.common import (CONTINUABLE, ExportPair, checked_number, export_file_name, nothing_valid, plain, read_address,
-                              run_notes_of, run_picker, say_failed_download, status_shown, store, write_address)
+from workbench.common import (CONTINUABLE, ExportPair, address_number, checked_number, export_file_name, nothing_valid,
+                              plain, read_address, record_page_inputs, run_notes_of, run_picker, say_failed_download,
+                              status_shown, store, write_address)
 
 #: Export's choices as the address writes them, so that a reload or a shared link gives the same cut (a review's
 #: typed filter and SDF were lost on a reload): parameter -> (widget key, its default, how the address reads).
@@ -21,7 +22,7 @@ FORMATS = ["csv", "tsv", "sdf", "parquet"]
 ADDRESS = {"selected": ("export_selected", False, lambda t: t == "1"),
            "tag": ("export_tagged", "", str),
            "top": ("export_top", 0, lambda t: int(t) if re.fullmatch(r"[0-9]{1,7}", t) else None),
-           "diverse": ("export_diverse", None, lambda t: float(t) if re.fullmatch(r"0(\.[0-9]+)?|1(\.0*)?", t) else None),
+           "diverse": ("export_diverse", None, address_number(0.0, 1.0, whole=False, step=0.05)),
            "where": ("export_where", "", str),
            "format": ("export_format", "csv", lambda t: t if t in FORMATS else None),
            "passing": ("export_passing", False, lambda t: t == "1"),
@@ -33,6 +34,7 @@ def _read_export_address() -> None:
     read_address(ADDRESS, "export")
     if first and "export_diverse" in st.session_state and "diverse" in st.query_params:   # a cut named: on
         st.session_state["export_diverse_on"] = True
+        record_page_inputs("export")
 
 
 def _write_export_address() -> None:

@@ -72,11 +72,12 @@ if smiles:
             st.caption(plain(verdict))
         # a score near 0 from the profile's windows, not a filter: which ones (a review's 30-phenyl chain read
         # "score 0.000" without a reason)
-        zeroed = [f"{name} {row[name]:.3g}" for name in (c.removeprefix("d_") for c in row.index if c.startswith("d_"))
+        zeroed = [f"{name} {row[name]:.4g}" for name in (c.removeprefix("d_") for c in row.index if c.startswith("d_"))
                   if name in row.index and row[f"d_{name}"] < 0.01]
         if row["passes_filters"] and row["score"] < 0.01 and zeroed:
-            st.caption(plain(f"the score is near 0 because {', '.join(zeroed)} lie{'s' * (len(zeroed) == 1)} far "
-                             f"outside the {DEFAULT_PROFILE} profile's desirable window"))
+            several = len(zeroed) > 1
+            st.caption(plain(f"the score is near 0 because {', '.join(zeroed)} lie{'s' * (not several)} far outside the "
+                             f"{DEFAULT_PROFILE} profile's desirable window{'s' * several}"))
         if row["alerts"]:
             # a flag, unless a hard filter made it the verdict (a radical, a strained ring), said just above
             flag = " (a flag to look at, not a verdict)" if row["passes_filters"] else ""

@@ -56,10 +56,9 @@ PUSH_START = "COC(=O)c1ccccc1NC(=O)CSc1nc(C)cc(C)n1"
 ADDRESS = {"from": ("latent_from", FROM, str), "to": ("latent_to", TO, str),
            "points": ("latent_steps", 12, address_number(3, 50)), "slerp": ("latent_slerp", False, lambda t: t == "1"),
            "around": ("latent_seed", FROM, str), "count": ("latent_count", 30, address_number(5, 200)),
-           "radius": ("latent_radius", 2.0, address_number(0.05, 5.0, whole=False)),
+           "radius": ("latent_radius", 2.0, address_number(0.05, 5.0, whole=False, step=0.05)),
            "start": ("latent_push_from", PUSH_START, str),
-           "refine": ("latent_refine_steps", latent.REFINE_STEPS,
-                      lambda t: value if (value := address_number(0, 100)(t)) is not None and value % 5 == 0 else None)}
+           "refine": ("latent_refine_steps", latent.REFINE_STEPS, address_number(0, 100, step=5))}
 read_address(ADDRESS, "latent")
 refine_steps = st.slider(
     "Encoding: gradient steps that bring a molecule back", 0, 100, latent.REFINE_STEPS, 5, key="latent_refine_steps",
@@ -394,8 +393,10 @@ def draw_map(shown_map, colour: str, drawing: int) -> list[int]:
     first, second = shown_map.explained
     quantitative = colour != "source"
     title = MAP_COLOURS.get(colour, colour)
+    # sets in tableau10's distinct hues: Streamlit's own palette starts with two blues, which a review could not tell
+    # apart ("pasted" and "series")
     coloured = alt.Color(f"colour_value:{'Q' if quantitative else 'N'}", title=title,
-                         scale=alt.Scale(scheme="viridis") if quantitative else alt.Undefined)
+                         scale=alt.Scale(scheme="viridis" if quantitative else "tableau10"))
     picked = alt.selection_point(name="picked", fields=["map_row"])
     # invalid="show": Vega-Lite leaves out a point whose colour value is missing; the scale's invalid colour greys it
     chart = alt.Chart(points).mark_circle(size=45, opacity=0.75, invalid="show").encode(
