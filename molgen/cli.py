@@ -4285,24 +4285,21 @@ def latent_map_command(
         _say_replaced(replaced)
 
 
-#: A latent point farther from the origin than this many times sqrt(latent dimensions) is said: on the shipped
-#: model, MOSES test molecules' encodings lie within 1.1 sqrt(d), and moved until they decode back within 2.8.
-FAR_POINT = 10
-
-
 def _say_far_points(points, reasons: list[str], places: list[str], dims: int) -> None:
     """A note for points far outside where the model's molecules lie (a review: z_1 = 1e6 decoded to an all-nitrogen
     cage without a word): decoded as given, but likely a slip in a cell."""
     import numpy as np
 
-    limit = FAR_POINT * dims ** 0.5
-    norms = np.linalg.norm(np.nan_to_num(points), axis=1)
-    far = [i for i, (norm, why) in enumerate(zip(norms, reasons)) if not why and norm > limit]
+    from molgen.models.graph_vae.latent import FAR_POINT, far_points
+
+    far = [i for i in far_points(points) if not reasons[i]]
     if far:
-        shown = "; ".join(f"{places[i]}: |z| = {norms[i]:.3g}" for i in far[:3])
+        norms = np.linalg.norm(np.nan_to_num(points[far]), axis=1)
+        shown = "; ".join(f"{places[i]}: |z| = {norm:.3g}" for i, norm in zip(far[:3], norms))
         console.print(escape(f"{len(far):,} point{'s' * (len(far) != 1)} lie{'s' * (len(far) == 1)} more than "
-                             f"{limit:.0f} from the origin ({shown}), where the molecules the model encodes lie within "
-                             f"about {3 * dims ** 0.5:.0f}: decoded as given; check the z cells"), style="yellow")
+                             f"{FAR_POINT * dims ** 0.5:.0f} from the origin ({shown}), where the molecules the model "
+                             f"encodes lie within about {3 * dims ** 0.5:.0f}: decoded as given; check the z cells"),
+                      style="yellow")
 
 
 def _same_graph(decoded: str, given: object) -> bool | None:

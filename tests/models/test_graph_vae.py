@@ -794,6 +794,14 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
                       (lambda: latent.analogues_around(model, torch.zeros(1, 64), start, 5), r"shape \(64,\)")):
         with pytest.raises(ValueError, match=said):
             bad()
+    # a point that is no number is refused, a far one decoded with a warning, numpy's float64 taken (a review:
+    # NaN, inf and 1e6 decoded to plausible chains without a word; float64 raised torch's dtype error)
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="latent point 0 is not finite"):
+            latent.decode(model, torch.full((1, 64), bad))
+    with pytest.warns(UserWarning, match=r"1 latent point \(the first: row 1\) lie more than 10 x sqrt\(64\)"):
+        latent.decode(model, torch.cat([torch.zeros(1, 64), torch.full((1, 64), 1e6)]))
+    assert latent.decode(model, torch.zeros(1, 64, dtype=torch.float64)) == latent.decode(model, torch.zeros(1, 64))
     # a [H] kept for a double bond's geometry is said as what it is (it read as isotope-labelled or charged)
     with pytest.raises(ValueError, match="a \\[H\\] written to fix a double bond's geometry"):
         latent.encode(model, ["[H]/N=C(\\N)c1ccccc1"])

@@ -191,9 +191,32 @@ def aggregate_posterior(model, smiles: Sequence[str], rows: int = 16384, seed: i
 
 
 def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candidates: int = 1) -> list[str]:
-    """SMILES of latents, greedy (or sampled); ``candidates`` > 1 keeps the most likely of greedy and k - 1 draws."""
+    """SMILES of latents, greedy (or sampled); ``candidates`` > 1 keeps the most likely of greedy and k - 1 draws.
+    A point that is not finite is a ``ValueError``; one far outside where encodings lie (:func:`far_points`) is
+    decoded, with a warning (a review: NaN and 1e6 decoded to plausible chains without a word)."""
     _check_latent(model, z, 2)
+    z = z.float()   # numpy's float64, through torch.from_numpy
+    if not torch.isfinite(z).all():
+        row = int((~torch.isfinite(z)).any(dim=1).nonzero()[0])
+        raise ValueError(f"latent point {row} is not finite (it holds NaN or infinity): no molecule lies there")
+    if far := far_points(z):
+        warnings.warn(f"{len(far)} latent point{'s' * (len(far) != 1)} (the first: row {far[0]}) lie more than "
+                      f"{FAR_POINT} x sqrt({z.shape[1]}) from the origin, far from every molecule the model encodes: "
+                      "decoded as given", UserWarning, stacklevel=2)
     return [s.smiles for s in decode_latents(model, z, greedy=greedy, seed=seed, candidates=candidates)]
+
+
+#: A latent point farther from the origin than this many times sqrt(latent dimensions) is far from every molecule
+#: the model encodes: on the shipped model, MOSES test molecules' encodings lie within 1.1 sqrt(d), and moved
+#: until they decode back within 2.8.
+FAR_POINT = 10
+
+
+def far_points(z) -> list[int]:
+    """The rows of ``z`` (a tensor or array, NaN rows skipped) farther than :data:`FAR_POINT` sqrt(d) from the
+    origin."""
+    norms = np.linalg.norm(np.nan_to_num(np.asarray(z, dtype=np.float64)), axis=1)
+    return [int(i) for i in np.flatnonzero(norms > FAR_POINT * np.sqrt(np.asarray(z).shape[1]))]
 
 
 def reconstruct(model, smiles: Sequence[str], *, candidates: int = 1, refine_steps: int = REFINE_STEPS) -> list[str]:
