@@ -356,6 +356,14 @@ class Guard:
     def __post_init__(self) -> None:
         if isinstance(self.held_out, ReferenceSet):   # "'ReferenceSet' object is not iterable" (a review)
             raise TypeError(f"held_out takes a list of reference sets: give [ReferenceSet({self.held_out.name!r}, ...)]")
+        if isinstance(self.held_out, str) or any(not isinstance(r, ReferenceSet) for r in self.held_out):
+            # a list of SMILES: 'str' object has no attribute 'require_readable' (a review)
+            raise TypeError("held_out takes a list of reference sets, not SMILES: give "
+                            "[ReferenceSet('held out', ['CC(=O)Nc1ccc(O)cc1', ...])]")
+        # a Tanimoto above 1 would switch the check off unsaid; 0 would remove every molecule
+        if self.near_duplicate is not None and not 0 < self.near_duplicate <= 1:
+            raise ValueError(f"near_duplicate is a Tanimoto above 0 and up to 1 (or None: exact matches only), not "
+                             f"{self.near_duplicate}")
         for reference in self.held_out:   # a held-out entry that is no molecule would leave its compound unguarded
             reference.require_readable()
         unknown = [r for r in self.rules if r not in RULES]

@@ -183,6 +183,12 @@ def test_a_seed_near_copy_edge_apart_from_the_held_out_threshold():
     ether = Chem.MolFromSmiles("CC(=O)Nc1ccc(OC)cc1")   # Tanimoto 0.59 to paracetamol
     assert Guard(seeds=seeds, near_duplicate=0.5).check(ether).startswith("near-copy of seed")
     assert Guard(seeds=seeds, near_duplicate=0.5, seed_near=0.95).check(ether) == ""
+    # a list of SMILES as the held-out sets, a threshold no Tanimoto reaches: said (a Python review: an
+    # AttributeError, and a near check switched off unsaid)
+    with pytest.raises(TypeError, match="held_out takes a list of reference sets, not SMILES"):
+        Guard(held_out=["CC(=O)Nc1ccc(O)cc1"])
+    with pytest.raises(ValueError, match="near_duplicate is a Tanimoto above 0 and up to 1"):
+        Guard(seeds=seeds, near_duplicate=2.0)
 
 
 class _ShortReach:
