@@ -69,6 +69,18 @@ def test_unseeded_sampling_draws_afresh_and_a_seed_repeats(tiny_checkpoint):
     assert [s.smiles for s in model.sample(40)] != [s.smiles for s in model.sample(40)]
 
 
+def test_loading_a_model_leaves_torchs_global_random_stream_as_it_was():
+    """A Python review: a load drew the network's initial weights from the global stream, so a script's own seeded
+    torch draws after it changed."""
+    import torch
+
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    load("smiles-lm")
+    load("graph-vae")
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
 def test_one_smiles_string_for_a_list_is_refused_and_an_avoided_pattern_is_one_pattern():
     from molgen.data.splits import scaffold_split
     from molgen.metrics import evaluate

@@ -363,7 +363,11 @@ def load(family_or_path: str | Path) -> Generator:
         path = shipped_checkpoint(text)
         if path is None:
             raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and pass its path")
-        return family_class(text).load(path)
-    path = checkpoint_path(text)
-    payload_family = load_checkpoint(path).get("family")
-    return family_class(payload_family).load(path)
+        family = text
+    else:
+        path = checkpoint_path(text)
+        family = load_checkpoint(path).get("family")
+    # building the network draws its initial weights (then replaced by the checkpoint's) from torch's global
+    # stream: forked, so a script's own seeded draws after a load are those they were (a Python review)
+    with torch.random.fork_rng(devices=[]):
+        return family_class(family).load(path)
