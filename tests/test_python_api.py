@@ -69,6 +69,17 @@ def test_unseeded_sampling_draws_afresh_and_a_seed_repeats(tiny_checkpoint):
     assert [s.smiles for s in model.sample(40)] != [s.smiles for s in model.sample(40)]
 
 
+def test_a_stored_run_is_opened_by_its_name_in_the_default_store(tmp_path, monkeypatch, tiny_checkpoint):
+    """A Python review: Run("name") needed a store, and with one its id read back the name, not the stored id that
+    the candidates' run_id column holds."""
+    monkeypatch.setenv("MOLGEN_HOME", str(tmp_path))
+    made = molgen.generate(model=str(tiny_checkpoint), n=3, seed=1, name="opened-by-name", max_samples=30)
+    opened = molgen.runs.Run("opened-by-name")
+    assert opened.id == made.id and set(opened.candidates(ranked_only=False)["run_id"]) == {made.id}
+    with pytest.raises(molgen.runs.RunNotFound):
+        molgen.runs.Run("no-such-run")
+
+
 def test_loading_a_model_leaves_torchs_global_random_stream_as_it_was():
     """A Python review: a load drew the network's initial weights from the global stream, so a script's own seeded
     torch draws after it changed."""

@@ -48,10 +48,16 @@ MIN_CHUNK = 32
 
 @dataclass
 class Run:
-    """A handle on one stored run."""
+    """A handle on one stored run: ``Run("my-run")`` opens a run of the default store by its name or id (its
+    ``id`` is then the stored id, as the candidates' ``run_id`` column holds it; a review read the name back)."""
 
     id: str
-    store: RunStore
+    store: RunStore | None = None
+
+    def __post_init__(self) -> None:
+        if self.store is None:
+            self.store = RunStore()
+        self.id = self.store.resolve(self.id)   # RunNotFound, naming the stored runs, for one that is not there
 
     @property
     def record(self) -> dict:
