@@ -85,6 +85,11 @@ class Run:
         return frame[first + [c for c in frame.columns if c not in first + last] + last]
 
     def export(self, path, **options) -> Path:
+        """Write the ranked set to ``path`` (.csv, .tsv, .sdf or .parquet) with ``path.manifest.json``, replacing
+        files there, as `molgen export` does; ``options``: ``top`` (the best N), ``diverse`` (no two above this
+        Tanimoto), ``where`` (a filter on the columns, e.g. "qed > 0.7 and alerts == 0"), ``selected_only``,
+        ``tagged``, ``passing_only`` (leave out molecules failing the profile's hard filters), ``include_unranked``
+        and ``format``. Returns the file's path; a filter that keeps nothing writes a file of no rows."""
         from molgen.runs.export import export_run
 
         return export_run(self.store, self.id, path, **options)
