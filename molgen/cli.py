@@ -4294,7 +4294,7 @@ def _say_far_points(points, reasons: list[str], places: list[str], dims: int) ->
 
     far = [i for i in far_points(points) if not reasons[i]]
     if far:
-        norms = np.linalg.norm(np.nan_to_num(points[far]), axis=1)
+        norms = np.linalg.norm(np.nan_to_num(points[far]).astype(np.float64), axis=1)   # 1e20 squared is no float32
         shown = "; ".join(f"{places[i]}: |z| = {norm:.3g}" for i, norm in zip(far[:3], norms))
         console.print(escape(f"{len(far):,} point{'s' * (len(far) != 1)} lie{'s' * (len(far) == 1)} more than "
                              f"{FAR_POINT * dims ** 0.5:.0f} from the origin ({shown}), where the molecules the model "

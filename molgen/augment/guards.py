@@ -151,8 +151,8 @@ class ReferenceSet:
     #: each entry's name (a .smi file's second word, a typed line's), said beside its place in a leak's reason
     names: Sequence[str | None] | None = None
     keys: dict[str, str] = field(init=False, default_factory=dict)
-    #: the first entry (its index among ``smiles``) of each canonical SMILES, to name where a leak's molecule stands;
-    #: not kept for a large set read back from the cache (a dataset split, whose entries have no place to name)
+    #: the first entry (its index among ``smiles``) of each canonical SMILES, and of each part of a held-out mixture
+    #: (its mixture's), to name where a leak's molecule stands
     first_entry: dict[str, int] = field(init=False, default_factory=dict)
     fingerprints: list = field(init=False, default_factory=list)
     canonical: list[str] = field(init=False, default_factory=list)
@@ -174,6 +174,10 @@ class ReferenceSet:
         stored = reference_cache.load(self.smiles) if large else None   # MOSES test: 46 s to build, seconds to read
         if stored is not None:
             rows, self.fingerprints, self.unreadable = stored
+            if not self.unreadable:   # the rows stand as the entries do: each one's place read back too (a code
+                # review: a large file's leaks named their line on the run that keyed it, and not after)
+                for index, (isomeric, _, _) in enumerate(rows):
+                    self.first_entry.setdefault(isomeric, index)
         else:
             rows = []
             with quiet_rdkit():
@@ -224,12 +228,15 @@ class ReferenceSet:
                         continue
                     for key in (isomeric, Chem.MolToSmiles(part, isomericSmiles=False), _hash(parent)):
                         self.keys.setdefault(key, isomeric)
+                    if mixture in self.first_entry:   # a part is found where its mixture stands
+                        self.first_entry.setdefault(isomeric, self.first_entry[mixture])
                     self.parts.append(isomeric)
                     self.part_fingerprints.append(morgan_fingerprint(parent))
 
     def place_of(self, isomeric: str) -> str:
-        """Where the entry of canonical SMILES ``isomeric`` stands ("line 4, cpd1-salt"; "entry 4" for a list), or ''
-        where that is not known (a part of a mixture, a dataset split read from the cache)."""
+        """Where the entry of canonical SMILES ``isomeric`` stands ("line 4, cpd1-salt"; "entry 4" for a list; a
+        part of a held-out mixture, its mixture's), or '' where that is not known (a set whose unreadable entries
+        leave its cached rows out of step)."""
         index = self.first_entry.get(isomeric)
         if index is None:
             return ""
@@ -356,6 +363,8 @@ class Guard:
     def __post_init__(self) -> None:
         if isinstance(self.held_out, ReferenceSet):   # "'ReferenceSet' object is not iterable" (a review)
             raise TypeError(f"held_out takes a list of reference sets: give [ReferenceSet({self.held_out.name!r}, ...)]")
+        if not isinstance(self.held_out, str):   # an iterator would be used up by the checks below, guarding nothing
+            self.held_out = list(self.held_out)
         if isinstance(self.held_out, str) or any(not isinstance(r, ReferenceSet) for r in self.held_out):
             # a list of SMILES: 'str' object has no attribute 'require_readable' (a review)
             raise TypeError("held_out takes a list of reference sets, not SMILES: give "

@@ -731,6 +731,11 @@ def places_of(frame: pd.DataFrame) -> list[str]:
 IDENTITY = re.compile(r"(?:^|[^a-z])(?:id|ids|cid|name|names|compound|code|title|identifier|registry)(?:[^a-z]|$)")
 
 
+#: A header that names something else than the molecule, though it holds an identity's word (compound_class,
+#: "Assay ID", target_name): never a molecule's name.
+NOT_AN_IDENTITY = re.compile(r"(?:^|[^a-z])(?:class|type|assay|target|source|batch|plate|vendor|series|project)(?:[^a-z]|$)")
+
+
 def header_words(header: str) -> str:
     """A header in lower case with its camelCase words apart (CompoundID: "compound id", MolName: "mol name")."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", header).lower()
@@ -741,8 +746,8 @@ def names_of(frame: pd.DataFrame) -> list[str | None] | None:
     (the reader's ``name`` column), else a table's first column whose header names an identity (:data:`IDENTITY`);
     None without."""
     column = "name" if "name" in frame.columns else next(
-        (c for c in frame.columns if c not in ("smiles", "line", "read_error") and IDENTITY.search(header_words(str(c)))),
-        None)
+        (c for c in frame.columns if c not in ("smiles", "line", "read_error") and IDENTITY.search(header_words(str(c)))
+         and not NOT_AN_IDENTITY.search(header_words(str(c)))), None)
     if column is None:
         return None
     return [str(value).strip() if pd.notna(value) and str(value).strip() else None for value in frame[column]]

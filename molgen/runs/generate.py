@@ -85,11 +85,14 @@ class Run:
         return frame[first + [c for c in frame.columns if c not in first + last] + last]
 
     def export(self, path, **options) -> Path:
-        """Write the ranked set to ``path`` (.csv, .tsv, .sdf or .parquet) with ``path.manifest.json``, replacing
-        files there, as `molgen export` does; ``options``: ``top`` (the best N), ``diverse`` (no two above this
-        Tanimoto), ``where`` (a filter on the columns, e.g. "qed > 0.7 and alerts == 0"), ``selected_only``,
-        ``tagged``, ``passing_only`` (leave out molecules failing the profile's hard filters), ``include_unranked``
-        and ``format``. Returns the file's path; a filter that keeps nothing writes a file of no rows."""
+        """Write the run's candidates to ``path`` (.csv, .tsv, .sdf or .parquet; .csv.gz and .tsv.gz too) with a
+        manifest beside it (FILE.manifest.json), replacing files there, as `molgen export` does: the ranked set, or
+        with ``selected_only`` or ``tagged`` the molecules picked on Browse, ranked or not. ``options``: ``top`` (the
+        best N), ``diverse`` (no two above this Tanimoto), ``where`` (a filter on the columns, e.g. "qed > 0.7 and
+        alerts == 0"), ``selected_only``, ``tagged``, ``passing_only`` (leave out molecules failing the profile's
+        hard filters), ``include_unranked`` and ``format`` (a path without an ending gets the format's). Returns the
+        file's path (a filter that keeps nothing writes a file of no rows); ``ExportError`` for a path or option it
+        cannot take."""
         from molgen.runs.export import export_run
 
         return export_run(self.store, self.id, path, **options)

@@ -191,6 +191,31 @@ def test_a_leak_names_where_the_held_out_molecule_stands(tmp_path):
     assert guard.leak(Chem.MolFromSmiles("CCOc1ccccc1NC(=O)CC")).startswith(
         "leak: near-duplicate of held-out CCOc1ccccc1NC(C)=O (held.csv, line 2, A-1, Tanimoto ")
     assert names_of(pd.DataFrame({"smiles": ["C"], "pIC50": [5.0]})) is None   # no column names a molecule
+    # a header holding an identity's word that names something else (a code review: compound_class as a name)
+    assert names_of(pd.DataFrame({"smiles": ["C"], "compound_class": ["alcohol"], "Assay ID": [7], "CID": [3]})) == ["3"]
+    # a part of a held-out mixture is found where its mixture stands (its SMILES is on no line of the file)
+    combination = ReferenceSet("held.csv", ["CCO", "CC(=O)Nc1ccc(O)cc1.CC(=O)Oc1ccccc1C(=O)O"], ["line 2", "line 3"],
+                               ["A-1", "combo-7"])
+    assert Guard(held_out=[combination]).leak(Chem.MolFromSmiles("CC(=O)Nc1ccc(O)cc1")) == (
+        "leak: is held-out molecule CC(=O)Nc1ccc(O)cc1 (held.csv, line 3, combo-7)")
+
+
+def test_a_large_held_out_sets_leaks_name_their_place_when_read_back_from_the_cache(monkeypatch, empty_cache):
+    """A code review: a set of 5,000 molecules or more named a leak's line on the run that keyed it, and not on the
+    runs that read its keys back."""
+    from molgen.augment import reference_cache
+
+    monkeypatch.setattr(reference_cache, "CACHE_FROM", 10)
+    held = load_smiles("moses-sample", "test")[:40]
+    where, names = [f"line {i + 2}" for i in range(len(held))], [f"cpd-{i}" for i in range(len(held))]
+    built = ReferenceSet("held.csv", held, where, names)
+    assert reference_cache.load(held) is not None   # stored: the next set is read back
+    read = ReferenceSet("held.csv", held, where, names)
+    canonical = [Chem.MolToSmiles(Chem.MolFromSmiles(s)) for s in held]
+    first = canonical.index(canonical[7])
+    for reference in (built, read):
+        leak = Guard(held_out=[reference], near_duplicate=None).leak(Chem.MolFromSmiles(held[7]))
+        assert leak.endswith(f"(held.csv, line {first + 2}, cpd-{first})"), leak
 
 
 def test_parent_key_keeps_different_molecules_apart():

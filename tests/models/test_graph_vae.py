@@ -802,6 +802,9 @@ def test_the_latent_tools_leave_out_the_start_read_charged_forms_neutral_and_ref
     with pytest.warns(UserWarning, match=r"1 latent point \(the first: row 1\) lie more than 10 x sqrt\(64\)"):
         latent.decode(model, torch.cat([torch.zeros(1, 64), torch.full((1, 64), 1e6)]))
     assert latent.decode(model, torch.zeros(1, 64, dtype=torch.float64)) == latent.decode(model, torch.zeros(1, 64))
+    with pytest.raises(ValueError, match="beyond what the model's float32 holds"):
+        latent.decode(model, torch.full((1, 64), 1e300, dtype=torch.float64))
+    assert latent.decode(model, torch.zeros(1, 64, requires_grad=True)) == latent.decode(model, torch.zeros(1, 64))
     # a [H] kept for a double bond's geometry is said as what it is (it read as isotope-labelled or charged)
     with pytest.raises(ValueError, match="a \\[H\\] written to fix a double bond's geometry"):
         latent.encode(model, ["[H]/N=C(\\N)c1ccccc1"])

@@ -195,10 +195,14 @@ def decode(model, z: torch.Tensor, *, greedy: bool = True, seed: int = 0, candid
     A point that is not finite is a ``ValueError``; one far outside where encodings lie (:func:`far_points`) is
     decoded, with a warning (a review: NaN and 1e6 decoded to plausible chains without a word)."""
     _check_latent(model, z, 2)
-    z = z.float()   # numpy's float64, through torch.from_numpy
+    z = z.detach()   # a point being optimised (requires grad) is decoded as it stands
     if not torch.isfinite(z).all():
         row = int((~torch.isfinite(z)).any(dim=1).nonzero()[0])
         raise ValueError(f"latent point {row} is not finite (it holds NaN or infinity): no molecule lies there")
+    if z.dtype != torch.float32 and not torch.isfinite(z.float()).all():   # 1e300 in numpy's float64
+        row = int((~torch.isfinite(z.float())).any(dim=1).nonzero()[0])
+        raise ValueError(f"latent point {row} holds a number beyond what the model's float32 holds")
+    z = z.float()   # numpy's float64, through torch.from_numpy
     if far := far_points(z):
         warnings.warn(f"{len(far)} latent point{'s' * (len(far) != 1)} (the first: row {far[0]}) lie more than "
                       f"{FAR_POINT} x sqrt({z.shape[1]}) from the origin, far from every molecule the model encodes: "
@@ -215,8 +219,9 @@ FAR_POINT = 10
 def far_points(z) -> list[int]:
     """The rows of ``z`` (a tensor or array, NaN rows skipped) farther than :data:`FAR_POINT` sqrt(d) from the
     origin."""
-    norms = np.linalg.norm(np.nan_to_num(np.asarray(z, dtype=np.float64)), axis=1)
-    return [int(i) for i in np.flatnonzero(norms > FAR_POINT * np.sqrt(np.asarray(z).shape[1]))]
+    values = z.detach().cpu().numpy() if isinstance(z, torch.Tensor) else np.asarray(z)
+    norms = np.linalg.norm(np.nan_to_num(values.astype(np.float64)), axis=1)
+    return [int(i) for i in np.flatnonzero(norms > FAR_POINT * np.sqrt(values.shape[1]))]
 
 
 def reconstruct(model, smiles: Sequence[str], *, candidates: int = 1, refine_steps: int = REFINE_STEPS) -> list[str]:
