@@ -114,7 +114,11 @@ def _resolve_reference(reference, pool=None, n_jobs: int | None = None) -> dict[
     if isinstance(reference, str):
         from molgen.data.registry import load_smiles
 
-        return {"Test": compute_reference(load_smiles(reference, "test"), name=reference, pool=pool, n_jobs=n_jobs)}
+        try:
+            molecules = load_smiles(reference, "test")
+        except KeyError as error:   # a mistyped name: a ValueError, as every other bad argument (a Python review)
+            raise ValueError(error.args[0]) from None
+        return {"Test": compute_reference(molecules, name=reference, pool=pool, n_jobs=n_jobs)}
     return {"Test": compute_reference(list(reference), pool=pool, n_jobs=n_jobs)}
 
 
@@ -180,6 +184,8 @@ def evaluate(smiles: Sequence[str], reference: str | Sequence[str] | ReferenceSt
         the counts ``n``, ``n_valid``, ``n_unique``, timing, and ``notes``.
     """
     molecule_list(smiles, "evaluate")
+    if n_jobs is not None and n_jobs < 1:   # 0 quietly meant every core and -1 one, as score refuses both (a review)
+        raise ValueError(f"n_jobs must be at least 1 (or None: all cores), got {n_jobs}")
     # a list, a tuple, a pandas Series or a NumPy array of SMILES, read as a list (a Series compared with "moses"
     # is a Series of booleans, not an answer); a blank cell (NaN, None) is a SMILES that is no molecule, as on the
     # generated side

@@ -122,3 +122,15 @@ def test_a_headerless_column_with_an_invalid_sample_below_its_first_molecule_is_
     flags = tmp_path / "flags.csv"   # a descriptor over yes/no flags (NO reads as a molecule): a header
     flags.write_text("ID,CNS,smiles\nA,NO,CCO\nB,YES,CCN\n")
     assert read_molecules(flags)["CNS"].tolist() == ["NO", "YES"]
+
+
+def test_evaluate_refuses_a_worker_count_below_one_and_names_an_unknown_reference_as_a_value_error():
+    """A Python review: n_jobs=0 quietly meant every core and -1 one process (score refuses both), and a mistyped
+    reference was a KeyError with a quoted message."""
+    from molgen.metrics import evaluate
+
+    for n_jobs in (0, -1):
+        with pytest.raises(ValueError, match=f"n_jobs must be at least 1 \\(or None: all cores\\), got {n_jobs}"):
+            evaluate(["CCO"], n_jobs=n_jobs)
+    with pytest.raises(ValueError, match="^'mosez' is neither a registered dataset"):
+        evaluate(["CCO"], reference="mosez", n_jobs=1)
