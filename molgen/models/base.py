@@ -276,11 +276,16 @@ def whole_number(name: str, value, least: int = 0) -> int:
 
 def check_sample_request(n, conditions, batch_size=None) -> None:
     """What every family's ``sample`` refuses first: ``n`` not a whole number of 0 or more, ``conditions`` not a
-    :class:`Conditions` (a dict was "'dict' object has no attribute 'targets'"), ``batch_size`` below 1."""
+    :class:`Conditions` (a dict was "'dict' object has no attribute 'targets'") or naming a property molgen does
+    not compute, ``batch_size`` below 1."""
     whole_number("n", n)
     if conditions is not None and not isinstance(conditions, Conditions):
         raise TypeError(f"conditions must be a molgen Conditions (Conditions(targets={{'qed': 0.8}})), not "
                         f"{type(conditions).__name__}")
+    if conditions is not None:   # a misspelt target drew unconditioned samples, with only "does not read" said
+        from molgen.runs.conditions import check_property_names
+
+        check_property_names(conditions)
     if batch_size is not None:
         whole_number("batch_size", batch_size, least=1)
 

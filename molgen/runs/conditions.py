@@ -61,6 +61,12 @@ def _check_property(name: str, text: str) -> None:
         raise ConditionError(f"condition {text!r}: unknown property {name!r}{hint}")
 
 
+def check_property_names(conditions: Conditions) -> None:
+    """Refuse a target or range on a property molgen does not compute (``Conditions`` built in Python)."""
+    for name in [*conditions.targets, *conditions.ranges]:
+        _check_property(name, name)
+
+
 def parse_condition(text: str, conditions: Conditions | None = None) -> Conditions:
     """Add one property expression to ``conditions`` (a new :class:`Conditions` by default)."""
     conditions = conditions or Conditions()
@@ -232,8 +238,7 @@ def check_whole_counts(conditions: Conditions) -> None:
     """Refuse, before a new run, a window on a count that holds no whole number: a count never lies strictly
     between two (a review: rings=2.5 sampled its budget away). An unknown name is said first, in the filter's words;
     a window whose ends cross is left to :class:`ConditionFilter`."""
-    for name in list(conditions.targets) + list(conditions.ranges):
-        _check_property(name, name)
+    check_property_names(conditions)
     for name, (low, high) in condition_windows(conditions).items():
         if (PROPERTIES[name].integer and low is not None and high is not None and low <= high
                 and math.ceil(low) > math.floor(high)):
@@ -379,8 +384,7 @@ class ConditionFilter:
 
     def __post_init__(self) -> None:
         c = self.conditions
-        for name in list(c.targets) + list(c.ranges):
-            _check_property(name, name)
+        check_property_names(c)
         for name, (low, high) in self.windows().items():  # a target outside its own range: nothing can meet both
             if low is not None and high is not None and low > high:
                 raise ConditionError(f"no molecule can meet every condition on {name}: together they ask for "

@@ -26,6 +26,17 @@ def test_a_models_sample_names_the_conditions_it_draws_without(name, read, unrea
         model.sample(2, conditions=read, seed=0, **options)
 
 
+@pytest.mark.parametrize("name", ["smiles-lm-lstm", "smiles-lm-transformer", "graph-vae", "graph-diffusion"])
+def test_a_models_sample_refuses_a_property_molgen_does_not_compute(name):
+    """A misspelt target drew unconditioned samples, and only "does not read conditions.targets" was said."""
+    from molgen.runs.conditions import ConditionError
+
+    model = load(name)
+    for conditions in (Conditions(targets={"qedd": 0.8}), Conditions(ranges={"mww": (200, 300)})):
+        with pytest.raises(ConditionError, match="unknown property .*did you mean"):
+            model.sample(2, conditions=conditions, seed=0)
+
+
 def test_graph_diffusion_reads_ranges_only_where_its_label_prior_draws_them(tmp_path):
     """A range picks label-prior rows: of a property the model is conditioned on, with no target, scaffold or atom
     count given; otherwise it is drawn without, and said (it went unsaid with num_atoms, or a tpsa range)."""
