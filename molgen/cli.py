@@ -1157,6 +1157,27 @@ def _warmup_steps(max_steps: int, record: dict, continues: bool) -> int:
     return min(500, max(1, max_steps // 10))
 
 
+def _say_schedule_stretched(record: dict, config, continues: bool) -> None:
+    """That a run continued with a larger --max-steps lays its cosine decay out again over the new length: the
+    learning rate rises where the shorter schedule had brought it down (a review saw 1e-4 at step 60, then 4.4e-4,
+    with nothing said)."""
+    from types import SimpleNamespace
+
+    from molgen.models.training import learning_rate
+
+    earlier = record.get("train_config") or {}
+    step, before = record.get("steps"), earlier.get("max_steps")
+    if not (continues and isinstance(step, int) and isinstance(before, int) and before < config.max_steps):
+        return
+    old = SimpleNamespace(**{**{k: getattr(config, k) for k in ("lr", "min_lr", "warmup_steps")}, **{
+        k: earlier[k] for k in ("lr", "min_lr", "warmup_steps") if isinstance(earlier.get(k), (int, float))},
+        "max_steps": before})
+    console.print(escape(f"--max-steps {config.max_steps:,} stretches the run's schedule of {before:,} steps: its "
+                         f"cosine decay is laid out again over {config.max_steps:,}, so at step {step:,} the learning "
+                         f"rate goes from {learning_rate(step - 1, old):.2e} back up to "
+                         f"{learning_rate(step, config):.2e}"), style="yellow")
+
+
 def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> dict:
     """The settings a --resume takes from the run it continues: each of ``flags`` (flag name -> the card's
     train_config name) that was not typed and that the card records."""
@@ -1729,6 +1750,7 @@ def train_smiles_lm(
                                condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads,
                                warmup_steps=_warmup_steps(max_steps, record, resume is not None and source is None
                                                           and _afresh_from(resume) is None))
+    _say_schedule_stretched(record, train_config, resume is not None and source is None and _afresh_from(resume) is None)
     console.print(f"{model.config.arch}, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} "
                   f"valid molecules; {max_steps:,} steps, validated every {eval_every:,}")
     try:
@@ -2769,6 +2791,7 @@ def train_graph_vae(
                          valid_size=n_valid, kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=_warmup_steps(max_steps, record, resume is not None and afresh is None),
                          max_molecules=max_molecules, threads=threads)
+    _say_schedule_stretched(record, config, resume is not None and afresh is None)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     if kl_warmup >= max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
         console.print(f"[yellow]--kl-warmup {kl_warmup:,} is as long as --max-steps {max_steps:,} or longer: the KL "
@@ -2913,6 +2936,7 @@ def train_graph_diffusion(
                          eval_every=eval_every, seed=seed,
                          warmup_steps=_warmup_steps(max_steps, record, resume is not None and afresh is None),
                          condition_dropout=condition_dropout, max_molecules=max_molecules, threads=threads)
+    _say_schedule_stretched(record, config, resume is not None and afresh is None)
     console.print(f"graph diffusion, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                 train_labels=labels, preparation=preparation, fine_tune=fine_tune),

@@ -804,6 +804,10 @@ def test_a_run_resumed_with_a_longer_schedule_keeps_its_warm_up(family, tmp_path
     assert longer.exit_code == 0, longer.output
     config = load_checkpoint(last)["training"]["train_config"]
     assert (config["max_steps"], config["warmup_steps"]) == (60, 2)   # not 6: the run's warm-up is behind it
+    # the decay laid out again over 60 steps is said (the rate rose without a word), and the card keeps both lengths
+    said = " ".join(longer.output.split())
+    assert "--max-steps 60 stretches the run's schedule of 20 steps" in said and "at step 20 the learning rate" in said
+    assert [r["max_steps"] for r in load_checkpoint(last)["training"]["earlier_runs"]] == [20]
     # a new run of 60 steps has its own tenth
     fresh = run("train", family, *size, "--data", "moses-sample", "--max-steps", "60", "--max-molecules", "120",
                 "--eval-every", "30", "--max-minutes", "0.0001", "--out", str(tmp_path / "f.pt"), "--threads", "1")

@@ -294,14 +294,17 @@ def state_path(checkpoint: str | Path) -> Path:
 
 
 def earlier_runs(record: dict) -> list[dict]:
-    """What a resumed run continues, oldest first: each earlier invocation's last step, clock and command.
+    """What a resumed run continues, oldest first: each earlier invocation's last step, schedule length, clock and
+    command.
 
     ``record`` is the training record of the checkpoint resumed from. A card then names every command
-    that went into its weights, not only the last one (whose flags may differ, e.g. a new --lr)."""
+    that went into its weights, not only the last one (whose flags may differ, e.g. a new --lr), and the length of
+    each schedule (a larger --max-steps lays the learning rate's decay out again: the card showed the last alone)."""
     if not record.get("command"):
         return []
     return [*record.get("earlier_runs", []),
-            {"until_step": record.get("steps"), "wall_minutes": record.get("wall_minutes"), "threads": record.get("threads"),
+            {"until_step": record.get("steps"), "max_steps": (record.get("train_config") or {}).get("max_steps"),
+             "wall_minutes": record.get("wall_minutes"), "threads": record.get("threads"),
              "cpu_hours": record.get("cpu_hours"), "command": record["command"]}]
 
 
