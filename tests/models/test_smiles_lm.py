@@ -514,9 +514,15 @@ def test_a_fine_tunes_card_counts_the_files_other_rows_as_known():
     # a molecule of the data the model started from (MOSES for a shipped one) is no new one either (it was counted)
     before = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, learned_before=frozenset({"CCO"}))
     assert before["new_molecules"] == 1 and before["new_on_series_scaffold"] == 1.0
+    # the parent's molecules written back are counted and said beside the series' copies (ethanol: 2 of 8 valid)
+    assert (before["training_copies"], before["parent_copies"], plain["parent_copies"]) == (0.25, 0.25, 0.0)
+    from molgen.models.fine_tune_report import report_line
+
+    assert "25% of the valid ones copy a training molecule of the series, 25% one of the data of the model it " \
+           "started from" in report_line(before)
     assert before["new_means"] == "in neither the series nor the data of the model it started from"
     unread = measure_fine_tune(Fixed(), ["c1ccccc1O"], ["Nc1ccccc1"], n=10, learned_before=None)
-    assert unread["new_molecules"] == 2 and "not found here" in unread["new_means"]
+    assert unread["new_molecules"] == 2 and "not found here" in unread["new_means"] and unread["parent_copies"] is None
 
 
 def test_a_run_continued_on_its_own_data_is_no_fine_tune():
