@@ -396,6 +396,12 @@ def test_fine_tune_the_shipped_model_on_a_series(tmp_path, monkeypatch):
     assert started_from["checkpoint"].endswith(".pt") and started_from["steps"] == prior.training["steps"]
     assert started_from["sha256"] == hashlib.sha256(Path(started_from["checkpoint"]).read_bytes()).hexdigest()
     assert started_from["data_fingerprint"] == prior.training["data_fingerprint"] != focused.training["data_fingerprint"]
+    # the shipped model's own score on the series' validation molecules is step 0 of the log and on the card: the
+    # bar the fine-tune is judged by (four reviewed fine-tunes kept their first steps, and nothing said whether they
+    # beat their start)
+    logged = out.with_suffix(".csv").read_text().splitlines()
+    assert logged[1].startswith("0,0,0,") and float(logged[1].split(",")[-1]) == started_from["valid_score_at_start"]
+    assert started_from["valid_score_at_start"] > focused.training["valid_nll_per_token"]
     wrong = run("train", "smiles-lm", "--from", "pretrained", "--data", str(source), "--max-steps", "2",
                 "--out", str(tmp_path / "x.pt"), "--lr", "1e-4", "--min-lr", "1e-3")
     assert wrong.exit_code == 2 and "--min-lr 0.001 must lie between 0 and the peak learning rate 0.0001" in wrong.output
@@ -450,8 +456,8 @@ def test_a_fine_tune_lists_what_it_cannot_learn_resumes_on_its_own_series_and_ch
     assert f"continuing on {source.resolve()} with the run's settings" in said and "lr 0.0003" in said
     assert "threads 1" in said   # the thread count the run was given
     log = out.with_suffix(".csv").read_text().splitlines()
-    assert [line.split(",")[0] for line in log[1:]] == ["1", "2", "3", "4", "5"]
-    assert max(float(line.split(",")[4]) for line in log[1:]) <= 3e-4   # no jump to the from-scratch 1e-3
+    assert [line.split(",")[0] for line in log[1:]] == ["0", "1", "2", "3", "4", "5"]   # 0: the shipped model's score
+    assert max(float(line.split(",")[4]) for line in log[2:]) <= 3e-4   # no jump to the from-scratch 1e-3
     other = tmp_path / "other.smi"
     other.write_text("CCO\nCCN\nCCC\n")
     moved = run("train", "smiles-lm", "--resume", str(out.with_suffix(".last.pt")), "--data", str(other),
@@ -1907,6 +1913,9 @@ def test_a_graph_model_fine_tunes_from_the_shipped_one_with_from_as_smiles_lm_do
     assert "--from " in said and "a fine-tune of it" in said
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["training"]["started_from"]["data"] == "moses" and card["metrics"]["samples"] == 20
+    start = card["training"]["started_from"]["valid_score_at_start"]   # reconstruction + kl_weight * KL, at step 0
+    recon, kl = map(float, out.with_suffix(".csv").read_text().splitlines()[1].split(",")[-2:])
+    assert start == pytest.approx(recon + card["training"]["train_config"]["kl_weight"] * kl, abs=1e-3)
     for args, expected in ((["--from", "pretrained"], "fine-tunes a model on a series: give it with --data FILE"),
                            (["--from", "pretrained", "--data", "moses"], "learned moses already"),
                            (["--from", "pretrained", "--data", str(series), "--resume", str(out)], "give one of them"),
@@ -1945,6 +1954,26 @@ def test_a_training_ended_by_max_minutes_says_at_which_step_and_how_to_go_on(tmp
     assert whole.exit_code == 0 and "--max-minutes ended" not in whole.output
 
 
+@pytest.mark.parametrize("family", ["smiles-lm", "graph-vae", "graph-diffusion"])
+def test_training_refuses_threads_below_one(family, tmp_path):
+    """A review: --threads -1 was torch's traceback, and --threads 0 used every core while the card said 0."""
+    for threads in ("0", "-1"):
+        refused = run("train", family, "--data", "moses-sample", "--threads", threads, "--out", str(tmp_path / "t.pt"))
+        assert refused.exit_code == 2 and "--threads" in refused.output and "Traceback" not in refused.output
+
+
+def test_a_valid_size_above_a_tenth_is_said(tmp_path):
+    """A review asked for 100 validation molecules of 300 and got 30, without a word."""
+    series = tmp_path / "series.smi"
+    series.write_text("".join(f"c1ccc(cc1){tail}\n" for tail in ("C", "CC", "CCC", "O", "OC", "N", "NC", "Cl", "F", "CO",
+                                                                  "CN", "Br", "CCl", "CF", "OCC", "NCC", "CCN", "CCO")))
+    trained = run("train", "smiles-lm", "--size", "tiny", "--data", str(series), "--valid-size", "5", "--max-steps", "1",
+                  "--batch-size", "4", "--threads", "1", "--out", str(tmp_path / "v.pt"))
+    assert trained.exit_code == 0, trained.output
+    said = " ".join(trained.output.split())
+    assert "--valid-size 5 is more than a tenth of the 18 molecules: 1 is held out" in said and "17 train / 1 valid" in said
+
+
 def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
     """A review: a graph-VAE fine-tune kept step 10 of 54 (validation on the series rose after it), said only as
     "best ... at step 10", read as a model trained to its end."""
@@ -1967,6 +1996,23 @@ def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
     with cli.console.capture() as captured:
         cli._say_best_early(out, series=True)
     assert not captured.get().strip()
+    # the model it started from scored on the same molecules (step 0): a fine-tune that never beat it says so,
+    # whichever half its best is of; one that did gives both numbers
+    record = {"steps": 10, "valid_nll_per_token": 0.5187, "started_from": {"valid_score_at_start": 0.5102}}
+    out.with_suffix(".json").write_text(json.dumps({"training": record}))
+    with cli.console.capture() as captured:
+        cli._say_best_early(out, series=True)
+    said = " ".join(captured.get().split())
+    assert "no evaluation up to step 15 beat the model it started from" in said and "0.5102 at step 0" in said
+    record["started_from"]["valid_score_at_start"] = 0.61
+    out.with_suffix(".json").write_text(json.dumps({"training": record}))
+    out.with_suffix(".csv").write_text("step,valid\n0,0.61\n10,1\n54,2\n")
+    with cli.console.capture() as captured:
+        cli._say_best_early(out, series=True)
+    assert "the best checkpoint is of step 10 (0.5187; 0.6100 at step 0): no evaluation up to step 54" in \
+        " ".join(captured.get().split())
+    # the graph VAE ranks by reconstruction + kl_weight * KL
+    assert cli._ranked_score({"valid_recon_nll": 20.0, "valid_kl": 10.0, "train_config": {"kl_weight": 0.5}}) == 25.0
 
 
 def test_a_new_graph_model_says_the_elements_its_file_holds_in_few_molecules(tmp_path, monkeypatch):

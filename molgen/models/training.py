@@ -396,6 +396,13 @@ def parent_record(source: str | Path, record: dict) -> dict:
     return parent
 
 
+def scored_at_start(parent: dict, score: float) -> dict:
+    """``parent`` (:func:`parent_record`) with the score its weights, untouched, get on this run's validation
+    molecules: the bar a fine-tune must beat, logged as step 0 (a review could not tell whether four fine-tunes
+    that kept their first checkpoint had learned anything)."""
+    return {**parent, "valid_score_at_start": round(score, 4)}
+
+
 def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
     """Whether a checkpoint (``record``: its training record) continued on ``data`` (``train_smiles``) learns from
     other data than it did: a fine-tune. Another name and other molecules: a file moved is the same data, and so is

@@ -816,14 +816,23 @@ SATURATED = 0.8
 FEW_STEPS = 10
 
 
+def trained_on_a_file(record: dict) -> bool:
+    """Whether a run's model learned from a user's file rather than a registered dataset (MOSES)."""
+    from molgen.data.registry import REGISTRY
+
+    data = (record.get("model_training") or {}).get("data")
+    return bool(data) and data not in REGISTRY
+
+
 def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True, fine_tuned: bool = False,
                     conditions: dict | None = None, family: str | None = None, options: dict | None = None,
-                    dropped: int | None = None) -> str:
+                    dropped: int | None = None, own_data: bool = False) -> str:
     """For a run out of budget whose latest chunks (up to three) mostly repeated earlier molecules
     (:data:`SATURATED`): how many of them repeated, how many more samples the ``missing`` molecules would take at
     that rate, and what gives more than a larger budget, for the run's ``conditions`` (its stored dict), model
     ``family`` and sampling ``options`` (``fine_tuned``: the model is one already; ``dropped``: the run's valid
-    samples that kept under half their graph, where most did the cause); else ''."""
+    samples that kept under half their graph, where most did the cause; ``own_data``: the model was trained from
+    scratch on a user's file, and a fine-tune on it is no new advice); else ''."""
     valid_in_run = int(chunks["n_valid"].sum())
     latest = chunks.tail(3)
     valid, repeated = int(latest["n_valid"].sum()), int(latest["n_duplicate"].sum())
@@ -868,7 +877,8 @@ def saturation_note(chunks: pd.DataFrame, missing: int, conditioned: bool = True
     remedies = {"smiles-lm": "a higher --temperature (sampling)", "graph-vae": "--decoding sampled with a higher --temperature"}
     ways = [remedies[family]] if family in remedies else []
     ways += ["a shorter fine-tune", "the model it started from"] if fine_tuned else \
-        ["another --model", "a model fine-tuned on your series"]
+        ["another --model", "a model fine-tuned on your series"] if not own_data else \
+        ["training on more molecules", "a shipped model fine-tuned on them"]   # a model made from a user's file
     advice = ", ".join(ways[:-1]) + " or " + ways[-1]
     return (f"; {repeated:,} of the latest {valid:,} valid samples ({repeated / valid:.0%}) repeated an earlier one, "
             f"and {at_rate}: this model knows few distinct {what}" + (f" ({'; '.join(causes)})" if causes else "")
@@ -908,6 +918,18 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                 " the profile's hard filters"
         message = (f"sampling budget of {params['max_samples']:,} used up: {got} "
                    f"(more: molgen generate --resume {run_id} --max-samples N)")
+        chunks = store.chunks(run_id)
+        if not accepted and len(chunks) and not int(chunks["n_valid"].sum()):
+            # nothing valid at all: no condition was missed, and a larger budget repeats it (a review's MW 600 target
+            # for a model whose training molecules stop near 350: 198 of 200 samples cut off at its length)
+            kinds = store.reject_kinds(run_id)
+            message = (f"sampling budget of {params['max_samples']:,} used up: none of its {int(chunks['size'].sum()):,} "
+                       "samples was a valid molecule" + (" (" + ", ".join(f"{kind}: {count:,}" for kind, count in
+                                                                         list(kinds.items())[:3]) + ")" if kinds else "")
+                       + "; a larger budget is unlikely to change that: "
+                       + ("targets nearer the model's training molecules, " if check.describe() else "")
+                       + "a lower temperature or another model may")
+            return status, message
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen
             message += "; missed most often: " + ", ".join(f"{what} ({count:,} molecule{'s' * (count != 1)})"
@@ -935,7 +957,7 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                                    fine_tuned=is_fine_tune(record.get("model_training") or {}),
                                    conditions=record.get("conditions"), family=record.get("model"),
                                    options=params.get("sample_options"),
-                                   dropped=dropped)
+                                   dropped=dropped, own_data=trained_on_a_file(record))
     if failing:   # the filters these molecules failed, most often first, not every filter of the profile
         failed = store.candidates(run_id, ranked_only=True, columns=["failed_filters"])["failed_filters"].fillna("")
         named = pd.Series([f for text in failed for f in text.split("; ") if f]).value_counts()

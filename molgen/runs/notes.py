@@ -96,6 +96,11 @@ def trained_on(record: dict) -> str:
     return ", then ".join(n for i, n in enumerate(named) if i == 0 or n != named[i - 1]) or "not recorded"
 
 
+#: Alert sets no series' molecules raise as their own: no ignore_alerts is offered for them (a review's tiny model
+#: wrote Cl, N and F, and was told a profile could accept "inorganic:no carbon atom").
+NO_SERIES_OWN = frozenset({"inorganic", "radicals"})
+
+
 def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", share: float = 0.25,
                        least: int = 5, on_page: bool = False) -> list[str]:
     """An alert raised by a quarter or more of a table's molecules (``alert_names``, one cell each; five at least)
@@ -114,6 +119,11 @@ def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", sh
         if count >= least and count >= share * len(alert_names):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
             meaning = f" ({WHAT_IT_MATCHES[name]})" if name in WHAT_IT_MATCHES else ""
+            if sets[name] <= NO_SERIES_OWN:   # a tiny model's lone atoms: accepting it would lift a hard filter
+                notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: no series' own "
+                             "group, but molecules a model writes before it has learned its chemistry (train it "
+                             "longer, or use another model)")
+                continue
             notes.append(f"{accepted}{meaning} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
                          f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] "
                          + ("(in the profile's TOML, edited on Generate)" if on_page else

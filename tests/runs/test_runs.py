@@ -301,6 +301,13 @@ def test_a_run_that_keeps_repeating_itself_says_so_and_what_more_would_cost(tiny
     # a fine-tuned model is not told to fine-tune: it writes mostly its series
     tuned = saturation_note(chunks, 50, fine_tuned=True)
     assert "a fine-tune narrows what a model writes" in tuned and "a model fine-tuned on" not in tuned
+    # a model made from scratch on a user's file is not told to fine-tune on the series it learned (a CLI review)
+    from molgen.runs.generate import trained_on_a_file
+
+    own = saturation_note(chunks, 50, own_data=True)
+    assert own.endswith("Training on more molecules or a shipped model fine-tuned on them gives more")
+    assert trained_on_a_file({"model_training": {"data": "/tmp/series.csv"}})
+    assert not trained_on_a_file({"model_training": {"data": "moses"}}) and not trained_on_a_file({})
     # the advice fits the run (a web review: a graph VAE's similarity run was told of scaffolds and SMILES models)
     vae = saturation_note(chunks, 50, conditions={"similar_to": "CC(=O)Nc1ccc(O)cc1", "min_similarity": 0.4},
                           family="graph-vae")

@@ -1793,6 +1793,10 @@ def test_a_run_whose_samples_were_all_invalid_says_so_and_lists_them(tiny_checkp
                           sample_options={"temperature": 20.0}, max_samples=10).id
         record, rejects = store.run(run_id), store.rejects(run_id)
     assert record["counts"]["valid"] == 0 and len(rejects) == record["counts"]["sampled"] == 10
+    # no condition was missed, and a larger budget is not what helps (a review: "no molecule met every condition",
+    # said of a run whose MW target no valid sample came near)
+    assert "none of its 10 samples was a valid molecule (" in record["message"]
+    assert "met every condition" not in record["message"] and "a larger budget is unlikely" in record["message"]
     at = page("browse", run_id)
     assert not at.exception and not any("before it stored a molecule" in shown(i) for i in at.info)
     assert any("None of this run's 10 samples was a valid molecule" in shown(i) and "Invalid samples" in shown(i)

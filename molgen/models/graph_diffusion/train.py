@@ -19,7 +19,8 @@ from molgen.models.graph_diffusion.model import GraphDiffusion, dense_batch
 from molgen.models.graph_diffusion.sample import label_prior
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (CtrlC, card_corrected, checkpoint, end_training, labels_of_featurized, learning_rate,
-                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record)
+                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record,
+                                    scored_at_start)
 from molgen.progress import progress_bar
 
 
@@ -120,6 +121,10 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
+    if lineage.get("started_from") and not state:   # trained weights at step 0: the bar the run must beat
+        start = validate(model, valid_set)
+        writer.writerow([0, 0, 0.0, "", "", "", "", f"{start:.4f}"])
+        lineage["started_from"] = scored_at_start(lineage["started_from"], start)
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)

@@ -22,7 +22,8 @@ from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (CtrlC, card_corrected, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
-                                    random_state, resume_run, resumed_clock, run_record, write_card)
+                                    random_state, resume_run, resumed_clock, run_record, scored_at_start,
+                                    write_card)
 from molgen.progress import progress_bar
 
 
@@ -156,6 +157,10 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
+    if lineage.get("started_from") and not state:   # trained weights at step 0: the bar the run must beat, as ranked
+        start = validate(model, valid_set)
+        writer.writerow([0, 0, 0.0, "", "", "", "", f"{start['recon']:.4f}", f"{start['kl']:.4f}"])
+        lineage["started_from"] = scored_at_start(lineage["started_from"], start["recon"] + config.kl_weight * start["kl"])
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)

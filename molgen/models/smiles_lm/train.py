@@ -23,7 +23,8 @@ from molgen.models.smiles_lm.config import TrainConfig
 from molgen.models.smiles_lm.model import SmilesLM
 from molgen.models.smiles_lm.sample import require_bf16
 from molgen.models.training import (CtrlC, card_corrected, checkpoint, data_fingerprint, end_training, learning_rate,
-                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record, write_card)
+                                    normalised_conditions, open_log, random_state, resume_run, resumed_clock, run_record,
+                                    scored_at_start, write_card)
 from molgen.progress import progress_bar
 
 __all__ = ["data_fingerprint", "learning_rate", "train", "write_card"]
@@ -171,6 +172,10 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
+    if parent and not state:   # trained weights at step 0: their score here is the bar the run must beat
+        start = validation_nll(model, valid_set, labels=valid_labels)
+        writer.writerow([0, 0, 0, 0.0, "", "", f"{start:.4f}"])
+        parent = scored_at_start(parent, start)
     card = {}
     started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
