@@ -302,9 +302,10 @@ def smiles_field(label: str, value: str = "", *, key: str, help: str | None = No
     if not text:
         return "", True
     if smarts:
-        from molgen.scoring.similarity import substructure_query, written_as_smarts
+        from molgen.scoring.similarity import refuse_spaces, substructure_query, written_as_smarts
 
         try:
+            refuse_spaces(text)
             substructure_query(text)
         except ValueError as error:
             st.error(plain(error))

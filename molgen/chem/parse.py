@@ -72,7 +72,7 @@ _PROBLEM_KINDS = {
 
 
 #: A SMILES followed by a CXSMILES extension block: ``C/C=C/C |c:1|``, ``C[C@H](N)C(=O)O |&1:1|``.
-_CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^\n]*\|)")
+CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^\n]*\|)")
 
 
 def _relative_stereo_unassigned(mol: Chem.Mol) -> Chem.Mol:
@@ -98,7 +98,7 @@ _RELATIVE_GROUP = re.compile(r"[&o]\d+:\d+,\d+")
 def gives_relative_configuration(text: object) -> bool:
     """Whether ``text`` is a CXSMILES naming a relative configuration between two or more stereocentres
     (``|&1:1,3|``), which :func:`parse_smiles` reads unassigned: rac-cis and rac-trans read as one molecule."""
-    extended = _CXSMILES.fullmatch(text.strip()) if isinstance(text, str) else None
+    extended = CXSMILES.fullmatch(text.strip()) if isinstance(text, str) else None
     return extended is not None and bool(_RELATIVE_GROUP.search(extended.group(2)))
 
 
@@ -182,7 +182,7 @@ def parse_smiles(smiles: object) -> ParseResult:
     inner = smiles.strip()
     if not inner:
         return ParseResult(smiles, None, ParseFailure.EMPTY, "empty SMILES")
-    extended = _CXSMILES.fullmatch(inner)
+    extended = CXSMILES.fullmatch(inner)
     if extended:   # ChemAxon's extensions after one space (|c:1|, enhanced stereo |&1:1|): RDKit reads them
         with quiet_rdkit():
             mol = Chem.MolFromSmiles(inner)

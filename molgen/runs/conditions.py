@@ -36,7 +36,7 @@ from molgen.chem.standardize import salt_parent, without_labels, without_stereo
 from molgen.models.base import Conditions
 from molgen.scoring.properties import PROPERTIES, missed_value, target_window, tolerance
 from molgen.scoring.similarity import (has_substructure, morgan_fingerprint, query_has_stereo, refuse_a_salt,
-                                      substructure_query, written_as_smarts)
+                                      refuse_spaces, substructure_query, written_as_smarts)
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[a-z_][a-z0-9_]*"   # fsp3 has a digit
@@ -222,6 +222,7 @@ def check_new_conditions(conditions: Conditions) -> None:
     for what, text in ([("scaffold", conditions.scaffold)] if conditions.scaffold else []) + \
             [("avoid", text) for text in conditions.avoid]:
         try:
+            refuse_spaces(text)
             refuse_a_salt(text)
         except ValueError as error:
             raise ConditionError(f"{what}: {error}") from None

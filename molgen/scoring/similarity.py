@@ -11,7 +11,7 @@ import numpy as np
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from molgen.chem.parse import has_dummy_atom, parse_smiles
+from molgen.chem.parse import CXSMILES, has_dummy_atom, parse_smiles
 from molgen.chem.rdkit_log import quiet_rdkit
 from molgen.chem.standardize import without_labels
 
@@ -108,6 +108,15 @@ def refuse_a_salt(text: str) -> None:
         raise ValueError(f"{text!r} is written as a salt, hydrate or solvate ({', '.join(ions)} beside the "
                          f"molecule): each part of a pattern is looked for in the one molecule, so it would also "
                          f"ask for {' and '.join(ions)} anywhere in it; give the molecule alone, {'.'.join(organic)}")
+
+
+def refuse_spaces(text: str) -> None:
+    """``ValueError`` for a new pattern with a space inside it (a CXSMILES extension aside): RDKit reads a pattern up
+    to its first space and leaves the rest unread, so "C(=O)Cl c1ccccc1" avoided only the acid chloride while the
+    page showed both (a review). Stored runs and profiles are still read as they were filtered."""
+    if len(words := text.split()) > 1 and not CXSMILES.fullmatch(text.strip()):
+        raise ValueError(f"{text!r}: a pattern has no spaces inside it (RDKit would read only {words[0]!r}); give "
+                         "each group as a pattern of its own")
 
 
 def substructure_query(text: str) -> Chem.Mol:

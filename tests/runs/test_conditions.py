@@ -564,6 +564,17 @@ def test_an_avoided_group_that_reads_as_smarts_only_is_said():
     assert nitro.failures(Chem.MolFromSmiles("O=[N+]([O-])c1ccccc1")) == []
 
 
+def test_a_pattern_with_a_space_inside_is_refused_for_a_new_run_and_read_as_before_for_a_stored_one():
+    """RDKit reads a pattern up to its first space: "C(=O)Cl c1ccccc1" avoided the acid chloride alone, while the web
+    app showed both groups as the condition (a review). A stored run so written is still read as it was filtered."""
+    for conditions in (build_conditions(avoid=["C(=O)Cl c1ccccc1"]), build_conditions(scaffold="c1ccncc1 CCO")):
+        with pytest.raises(ConditionError, match=r"a pattern has no spaces inside it \(RDKit would read only"):
+            check_new_conditions(conditions)
+    stored = ConditionFilter(Conditions(avoid=["C(=O)Cl c1ccccc1"]))
+    assert stored.failures(Chem.MolFromSmiles("CC(=O)Cl")) and not stored.failures(Chem.MolFromSmiles("c1ccccc1"))
+    check_new_conditions(build_conditions(avoid=["C[C@H](N)O |&1:1|"]))   # a CXSMILES extension is read by RDKit
+
+
 def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():
     """A review: fluoxetine hydrochloride as the scaffold asked for a chlorine anywhere in each molecule (a run kept
     none of 196), and nitrobenzene.Cl as a group to avoid passed nitrobenzene itself. A stored run so written is

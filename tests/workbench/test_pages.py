@@ -40,6 +40,15 @@ def test_generate_refuses_bad_input_beside_the_field_and_generates(stored_run):
     assert not at.exception
     assert "neither valid SMARTS nor valid SMILES" in shown(at.error[0])
     assert at.button(key="gen_go").disabled
+    # two patterns in one field: RDKit reads the first alone, and the page showed both as the condition (a review)
+    at.text_input(key="gen_scaffold").set_value("c1ccc2nc[nH]c2c1 c1ccccc1").run()
+    assert "a pattern has no spaces inside it (RDKit would read only 'c1ccc2nc[nH]c2c1')" in shown(at.error[0])
+    assert at.button(key="gen_go").disabled
+    at.text_input(key="gen_scaffold").set_value("").run()
+    at.text_area(key="gen_avoid").set_value("C(=O)Cl c1ccccc1").run()
+    assert any("avoid: 'C(=O)Cl c1ccccc1': a pattern has no spaces inside it" in shown(e) for e in at.error)
+    assert at.button(key="gen_go").disabled
+    at.text_area(key="gen_avoid").set_value("").run()
     # said before the run: what the model builds on, and what it leaves to the filter (a pattern is never built on)
     at.text_input(key="gen_scaffold").set_value("c1ccncc1").run()
     assert any(shown(c).startswith("scaffold: steered by left-to-right completion of c1ccncc1") for c in at.caption)

@@ -300,9 +300,10 @@ with right:
     avoid = [line.strip() for line in avoid_text.splitlines() if line.strip()]
     avoid_ok = True
     for line in avoid:
-        from molgen.scoring.similarity import substructure_query
+        from molgen.scoring.similarity import refuse_spaces, substructure_query
 
         try:
+            refuse_spaces(line)
             substructure_query(line)
         except ValueError as error:
             st.error(plain(f"avoid: {error}"))
