@@ -777,8 +777,10 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
     if isinstance(error, Exception):   # an error, which resuming would likely meet again: say which
         status, message = "failed", f"failed: {type(error).__name__}: {error}; the molecules stored before it {ranked}"
     else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
-        status, message = "interrupted", (f"interrupted; the molecules stored so far {ranked}; "
-                                          f"continue with `molgen generate --resume {run_id}`")
+        stored = f"the molecules stored so far {ranked}"
+        if counts is not None and not counts.get("sampled"):   # "ranked" of nothing read as molecules kept (a review)
+            stored = "before its first chunk was stored, so it holds no molecule yet"
+        status, message = "interrupted", (f"interrupted; {stored}; continue with `molgen generate --resume {run_id}`")
     try:
         store.update_run(run_id, owner=owner, status=status, message=message, timings=clocked(),
                          **({"counts": counts} if counts else {}))

@@ -904,6 +904,22 @@ def test_a_stop_while_the_run_ranks_at_its_end_is_recorded_as_an_interruption(ti
     assert record["counts"]["accepted"] == len(store.candidates("ranking", ranked_only=True)) > 0
 
 
+def test_a_run_stopped_in_its_first_chunk_says_it_holds_no_molecule(tiny_checkpoint, store, monkeypatch):
+    """A browser review: a page left 8 s into a run read "interrupted; the molecules stored so far are ranked", of a
+    run that had stored none."""
+    from molgen.models.smiles_lm.model import SmilesLM
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SmilesLM, "sample", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        generate(str(tiny_checkpoint), 10, seed=2, store=store, progress=False, name="first-chunk")
+    record = store.run("first-chunk")
+    assert record["status"] == "interrupted" and record["message"].startswith(
+        "interrupted; before its first chunk was stored, so it holds no molecule yet; continue with")
+
+
 def test_a_settled_run_is_not_ranked_from_a_snapshot_another_writer_has_outdated(tiny_checkpoint, store, monkeypatch):
     import molgen.runs.store as store_module
     from molgen.runs.store import LEASE_SECONDS

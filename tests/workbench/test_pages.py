@@ -808,6 +808,19 @@ def test_augment_enumerates_and_reports_invalid_input():
     assert "Oc1ccccc1" in set(rows[rows["input_row"] == 2]["smiles"])   # phenol's canonical SMILES, now kept
 
 
+def test_compare_measures_nothing_of_a_run_with_no_valid_molecule(tiny_checkpoint, fetched_moses):
+    """A review: such a run was measured anyway, an n = 0 row beside a ceiling row of n = 100."""
+    with RunStore() as store:
+        run_id = generate(str(tiny_checkpoint), 5, seed=5, store=store, progress=False, name="nothing-valid",
+                          sample_options={"temperature": 20.0}, max_samples=10).id
+    at = page("compare", run_id)
+    at.multiselect(key="compare_runs").set_value([run_id]).run()
+    at.button(key="compare_go_metrics").click().run()
+    assert not at.exception
+    assert any("Nothing to measure for nothing-valid: no valid molecule stored" in shown(i) for i in at.info)
+    assert not any("MOSES train itself" in str(getattr(d.value, "data", d.value).index.tolist()) for d in at.dataframe)
+
+
 def test_compare_puts_runs_side_by_side_and_measures_them(stored_run, tiny_checkpoint, fetched_moses):
 
     with RunStore() as store:

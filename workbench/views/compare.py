@@ -221,15 +221,20 @@ if st.button("Compute", key="compare_go_metrics", disabled=not fetched,
              help="FCD, SNN, Frag, Scaf, IntDiv and Filters of each run's stored molecules against MOSES test and "
                   f"scaffold-test, on at most {METRICS_CAP:,} molecules a run: about 12 s per thousand molecules "
                   "on 2 cores (30,000 took 346 s, benchmarks/RESULTS.md), so a run of 10,000 takes two minutes."):
+    # a run that stored no molecule has nothing to measure: its row read n = 0 beside a ceiling row of n = 100
+    empty = [run_id for run_id in records if not store().count(run_id)]
     with st.spinner("computing the metrics"):
         st.session_state["compare_metrics"] = {
-            "runs": list(records),
+            "runs": list(records), "empty": [names[run_id] for run_id in empty],
             "rows": {names[run_id]: run_metrics(run_id, record["updated"], int(store().chunks(run_id)["size"].sum()))
-                     for run_id, record in records.items()}}
+                     for run_id, record in records.items() if run_id not in empty}}
 result = st.session_state.get("compare_metrics")
 if result:
     if result["runs"] != list(records):
         st.caption("The runs picked have changed since: press Compute again for theirs.")
+    if result.get("empty"):
+        st.info(plain(f"Nothing to measure for {', '.join(result['empty'])}: no valid molecule stored."))
+if result and result["rows"]:
     # beside each run, what the training molecules themselves score at about its n: FCD is read against that
     st.dataframe(readable(metrics_frame({**result["rows"], **ceiling_rows(result["rows"])}).rename_axis("run")),
                  width="stretch", placeholder=MISSING)
@@ -247,6 +252,6 @@ if result:
     st.caption(f"Against MOSES test and scaffold-test, over the first {METRICS_CAP:,} molecules a run stored (those "
                "that missed its conditions too, unlike the summary and the plots above: the model's output, not the "
                "ranked set). A run stores each valid molecule once, so valid comes from the run's count of every "
-               "sample (as sampled, no correction), novelty is that of the molecules measured (against the model's "
+               "sample (validity as in the table above: the largest fragment for graph diffusion), novelty is that of the molecules measured (against the model's "
                f"training set), and unique@k is not measured ({MISSING}). n: the molecules measured. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
