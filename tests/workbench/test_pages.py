@@ -1674,6 +1674,23 @@ def test_a_drawing_colours_alerts_and_a_kept_scaffold_apart():
     assert drawn_in(overlap, ALERT_COLOUR) and not drawn_in(overlap, SCAFFOLD_COLOUR)
 
 
+def test_browse_keeps_a_runs_filters_while_another_run_is_looked_at(stored_run, tiny_checkpoint):
+    """A review: a QED range set on one run was back at its full span after a look at another run."""
+    with RunStore() as store:
+        other = generate(str(tiny_checkpoint), 10, seed=9, store=store, progress=False, name="looked-at").id
+    at = page("browse", stored_run)
+    low, high = at.slider(key=f"browse_qed_{stored_run}").value
+    middle = round((low + high) / 2, 2)
+    at.slider(key=f"browse_qed_{stored_run}").set_value((middle, high)).run()
+    at.query_params.clear()   # as the sidebar's navigation: the run is picked, not linked
+    at.selectbox(key="run").set_value(other).run()
+    assert not at.exception and at.slider(key=f"browse_qed_{other}")
+    at.query_params.clear()
+    at.selectbox(key="run").set_value(stored_run).run()
+    assert not at.exception
+    assert at.slider(key=f"browse_qed_{stored_run}").value == (middle, high)
+
+
 def test_a_reload_or_a_shared_link_opens_the_same_browse_view(stored_run):
     """Filters, sort and page stand in the address; a new session (a reload, a colleague's browser) reads them."""
     at = page("browse", stored_run)

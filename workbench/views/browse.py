@@ -440,16 +440,20 @@ if run_id:
             else:
                 low, high = math.floor(low * 100) / 100, math.ceil(high * 100) / 100
             key, bounds_key = f"browse_{column}_{run_id}", f"browse_bounds_{column}_{run_id}"
+            kept_key = f"browse_kept_{column}_{run_id}"   # Streamlit forgets a slider another run's page replaced
             if column in asked and (from_address := address_range(asked[column])):
                 st.session_state[key] = kept_range(from_address, low, high, None)
-            elif key in st.session_state:   # kept from before the run grew or shrank: fitted to its bounds now
-                fitted = kept_range(st.session_state[key], low, high, st.session_state.get(bounds_key))
-                if tuple(fitted) != tuple(st.session_state[key]):   # written only when it moves
+            elif key in st.session_state or kept_key in st.session_state:
+                # kept from before the run grew or shrank, or before another run was looked at: fitted to its bounds now
+                before = st.session_state[key] if key in st.session_state else st.session_state[kept_key]
+                fitted = kept_range(before, low, high, st.session_state.get(bounds_key))
+                if key not in st.session_state or tuple(fitted) != tuple(st.session_state[key]):   # written when it moves
                     st.session_state[key] = fitted
             # the default only for a new slider: one given beside a value set in the session is logged as a conflict
             chosen = st.slider(LABELS.get(column, column), low, high, key=key,
                                **({} if key in st.session_state else {"value": (low, high)}))
             st.session_state[bounds_key] = (low, high)   # what the range was chosen against (kept with it)
+            st.session_state[kept_key] = chosen
             if chosen != (low, high):
                 ranges[column] = chosen
                 view[column] = f"{chosen[0]:g}~{chosen[1]:g}"
