@@ -63,6 +63,13 @@ def test_clean_molecule_has_no_alerts():
     ("CN1CC1", None),                                                          # an aziridine
     ("C1CS1", None),                                                           # a thiirane
     ("C1COC1", None),                                                          # oxetane
+    # (from a review: a graph VAE analogue of celecoxib held an aryl 1,2-diazetidine, flagged only as a hydrazine)
+    ("CN1CCN1c1ccc(S(N)(=O)=O)cc1", "two bonded nitrogen or oxygen atoms in a four-membered ring"),
+    ("CC1(C)OOC1(C)C", "two bonded nitrogen or oxygen atoms in a four-membered ring"),   # a 1,2-dioxetane
+    ("C1CON1C", "two bonded nitrogen or oxygen atoms in a four-membered ring"),          # a 1,2-oxazetidine
+    ("O=S1(=O)CCN1C", None),                                                   # a beta-sultam (N-S)
+    ("CC1CC(=O)N1", None),                                                     # a beta-lactam
+    ("C1CN(C)C1", None),                                                       # an azetidine
     ("CC(C)=C1CN(C)C1", None),                                                 # the double bond outside the azetidine
     ("C1CC2CCC1C2", None),                                                     # norbornane
     ("OC1C2CC3CC(C2)CC1C3", None),                                             # adamantanol: a cage, not strained
