@@ -61,16 +61,24 @@ def _entry(name: str):
 
 
 @app.command("models")
-def models_command(as_json: bool = typer.Option(False, "--json", help="Every shipped model card, for scripts.")) -> None:
-    """The shipped models: the names --model takes, each one's family, size, training and measured quality."""
+def models_command(
+    checkpoints: Optional[list[str]] = typer.Argument(None, metavar="[NAME|CHECKPOINT]...",
+                                                      help="Shipped names or checkpoint files to show (default: every "
+                                                           "shipped model); a file's card beside it, else its record."),
+    as_json: bool = typer.Option(False, "--json", help="The model cards, for scripts."),
+) -> None:
+    """The shipped models (or the checkpoints given): the names --model takes, each one's family, size, training and
+    measured quality."""
     import json
 
-    from molgen.models.base import DEFAULT_CHECKPOINTS, shipped_checkpoints
+    from molgen.models.base import DEFAULT_CHECKPOINTS, CheckpointError, shipped_checkpoints
 
-    cards = {}
-    for name, path in shipped_checkpoints().items():
-        card_path = path.with_suffix(".json")
-        cards[name] = json.loads(card_path.read_text()) if card_path.is_file() else {}
+    try:
+        cards = ({name: _card_shown(path) for name, path in shipped_checkpoints().items()} if not checkpoints else
+                 {text: _card_shown(_checkpoint_file(text)) for text in checkpoints})
+    except CheckpointError as error:   # a user's checkpoint missing, or unreadable (a review: no way to see its card)
+        error_console.print(escape(str(error)), style="red")
+        raise typer.Exit(2) from None
     if as_json:
         print(json.dumps(cards, indent=1))
         return
@@ -82,9 +90,11 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Every shi
         def measured(key: str) -> str:
             return f"{metrics[key]:.3f}" if isinstance(metrics.get(key), (int, float)) else "—"
         steps = _steps_said(training)
+        parameters = card.get("parameters")
         rows.append({"--model": name, "family": card.get("family", "?") + (" (default)" if name in defaults else ""),
-                     "parameters": f"{card.get('parameters', 0) / 1e6:.1f} M",
-                     "trained on": f"{training.get('data', '?')}{steps}", "valid": measured("valid"),
+                     "parameters": (f"{parameters / 1e6:.1f} M" if parameters >= 100_000 else f"{parameters:,}")
+                     if isinstance(parameters, int) else "?",
+                     "trained on": f"{_data_said(training)}{steps}", "valid": measured("valid"),
                      "FCD/Test": measured("FCD/Test") + (f" (n {metrics['n']:,})" if isinstance(metrics.get("n"), int) else ""),
                      "novelty": measured("Novelty")})
     if console.width < WIDE_TABLE:   # a block per model: seven squeezed columns read as noise
@@ -102,6 +112,54 @@ def models_command(as_json: bool = typer.Option(False, "--json", help="Every shi
                   "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
                   "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
                   "(molgen/pretrained/<name>.json, or --json) holds the data, steps, time and command.")
+
+
+def _checkpoint_file(text: str) -> Path:
+    """A shipped name's checkpoint, or a file given (``~`` read); :class:`CheckpointError` when there is none."""
+    from molgen.models.base import CheckpointError, checkpoint_path
+
+    path = checkpoint_path(str(Path(text).expanduser()))
+    if not path.is_file():
+        raise CheckpointError(f"{text}: no such checkpoint file")
+    return path
+
+
+def _card_shown(path: Path) -> dict:
+    """The model card beside a checkpoint (RUN.json beside RUN.pt), else what the checkpoint itself records (a
+    RUN.last.pt has no card of its own): its family and training, nothing measured."""
+    import json
+
+    from molgen.data.moses import sha256_of
+    from molgen.models.base import load_checkpoint
+
+    card = path.with_suffix(".json")
+    if card.is_file():
+        try:
+            read = json.loads(card.read_text())
+            if isinstance(read, dict) and read.get("checkpoint_sha256") in (None, sha256_of(path)):
+                return read
+        except (json.JSONDecodeError, UnicodeDecodeError):   # cut short by a kill: the checkpoint's own record
+            pass
+    payload = load_checkpoint(path)
+    weights = payload.get("state_dict") or {}
+    return {"family": payload.get("family"), "checkpoint": str(path),
+            "parameters": sum(int(t.numel()) for t in weights.values() if hasattr(t, "numel")),
+            "training": payload.get("training") or {}, "metrics": {},
+            "note": f"no card of these weights beside {path.name}: read from the checkpoint"}
+
+
+def _data_said(training: dict) -> str:
+    """A card's data as `molgen models` lists it, with how much of a registered dataset was learned (three shipped
+    models learned about 600,000 of MOSES's 1,584,663 training molecules, all listed as "moses")."""
+    from molgen.data.registry import REGISTRY
+
+    data, learned = training.get("data", "?"), training.get("molecules")
+    if data in REGISTRY and isinstance(learned, int):
+        whole = (REGISTRY[data].expected_sizes or {}).get("train")
+        valid = training.get("valid_molecules") if isinstance(training.get("valid_molecules"), int) else 0
+        if whole and learned + valid < whole:
+            return f"{data} ({learned:,} of its {whole:,} training molecules)"
+    return Path(data).name if Path(data).suffix else data
 
 
 def _steps_said(training: dict) -> str:
@@ -1076,8 +1134,9 @@ def _say_stopped_early(out: Path, max_steps: int | None) -> None:
     step = _last_logged_step(out)
     if max_steps is not None and step is not None and step < max_steps:
         console.print(escape(f"--max-minutes ended the training at step {step:,} of {max_steps:,}; continue with "
-                             f"--resume {out.with_suffix('.last.pt')} (and a larger --max-minutes: it counts every "
-                             "session)"), style="yellow")
+                             f"--resume {out.with_suffix('.last.pt')}, which trains to step {max_steps:,} unless "
+                             "given a --max-minutes again (one that counts every session's minutes: give a larger "
+                             "one)"), style="yellow")
 
 
 def _ranked_score(training: dict) -> float | None:

@@ -1661,6 +1661,30 @@ def test_models_lists_the_names_model_takes_with_their_measured_quality(monkeypa
     assert set(cards) == set(shipped_checkpoints()) and all("training" in card for card in cards.values())
     # each card's numbers say the command that measured them (the diffusion card's did not)
     assert all(card["metrics"]["command"].startswith("python benchmarks/") for card in cards.values())
+    # a model learned from part of MOSES says how much (three were listed as "moses", ~600,000 of 1,584,663)
+    vae = json.loads(shipped_checkpoints()["graph-vae"].with_suffix(".json").read_text())["training"]
+    assert f"moses ({vae['molecules']:,} of its 1,584,663 training molecules)" in text
+
+
+def test_models_shows_the_card_of_a_checkpoint_given(tmp_path, monkeypatch):
+    """A review: `molgen models runs/ft.pt` was "unexpected extra argument"; a chemist's own checkpoint had no view."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 80)
+    out = tmp_path / "own.pt"
+    made = run("train", "smiles-lm", "--size", "tiny", "--data", "moses-sample", "--max-molecules", "60",
+               "--max-steps", "2", "--eval-every", "2", "--out", str(out), "--threads", "1")
+    assert made.exit_code == 0, made.output
+    shown = runner.invoke(app, ["models", str(out), str(out.with_suffix(".last.pt")), "graph-vae"])
+    text = " ".join(shown.output.split())
+    assert shown.exit_code == 0 and "own.pt smiles-lm 27,513 parameters trained on moses-sample (54 of its 5,000" in text
+    assert "own.last.pt smiles-lm 27,513 parameters" in text and "graph-vae graph-vae (default)" in text
+    cards = json.loads(runner.invoke(app, ["models", str(out.with_suffix(".last.pt")), "--json"]).output)
+    assert "read from the checkpoint" in cards[str(out.with_suffix(".last.pt"))]["note"]
+    (tmp_path / "cut.pt").write_bytes(out.read_bytes()[:100])
+    for missing, said in (("nowhere.pt", "no such checkpoint file"), (str(tmp_path / "cut.pt"), "not a readable")):
+        refused = runner.invoke(app, ["models", missing])
+        assert refused.exit_code == 2 and said in refused.output
 
 
 def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoint_name(tmp_path):
