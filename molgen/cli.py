@@ -2146,6 +2146,7 @@ def generate_command(
                         "max_samples": max_samples, "chunk_size": chunk_size, "sample_options": options}
             if like:
                 settings = _settings_like(ctx, like, store, settings)
+            _say_last_weights(settings["model"])
             if settings["n"] > LARGE_RUN:   # a typo's extra zeros start hours of sampling: said, not refused
                 console.print(f"[yellow]n {settings['n']:,} is a large run (the workbench's form stops at "
                               f"{LARGE_RUN:,}): the progress bar says how long it will take; Ctrl-C stops it, and "
@@ -2223,6 +2224,25 @@ def generate_command(
             f": `molgen export {record['id']} --include-unranked -o FILE` writes the {kept:,} it "
             "kept, unranked" if kept else ": there is nothing to export")) + "[/yellow]")
         raise typer.Exit(1)
+
+
+def _say_last_weights(model: str) -> None:
+    """That a training's RUN.last.pt (its last step's weights, kept to resume it) is not the checkpoint training kept,
+    RUN.pt beside it (a review sampled step 40 of a fine-tune whose step 4 was best, without a word)."""
+    import json
+
+    if not str(model).endswith(".last.pt"):
+        return
+    last = Path(model).expanduser()
+    best = last.with_name(last.name.removesuffix(".last.pt") + ".pt")
+    if not best.is_file():
+        return
+    try:
+        steps = json.loads(best.with_suffix(".json").read_text())["training"]["steps"]
+    except (OSError, KeyError, TypeError, ValueError):
+        steps = None
+    console.print(escape(f"{last.name} holds the last step's weights, kept to resume the training; the checkpoint it "
+                         f"kept{f' (step {steps:,})' if isinstance(steps, int) else ''} is {best}"), style="yellow")
 
 
 def _say_before_sampling(store, run_id: str) -> str | None:

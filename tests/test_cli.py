@@ -1685,6 +1685,10 @@ def test_models_shows_the_card_of_a_checkpoint_given(tmp_path, monkeypatch):
     for missing, said in (("nowhere.pt", "no such checkpoint file"), (str(tmp_path / "cut.pt"), "not a readable")):
         refused = runner.invoke(app, ["models", missing])
         assert refused.exit_code == 2 and said in refused.output
+    # sampling the last step's weights says which checkpoint training kept (a review sampled step 40, not step 4)
+    last = run("generate", "--model", str(out.with_suffix(".last.pt")), "-n", "2", "--max-samples", "4")
+    assert "own.last.pt holds the last step's weights, kept to resume the training; the checkpoint it kept (step 2) " \
+           "is" in " ".join(last.output.split())
 
 
 def test_training_refuses_an_out_that_would_overwrite_its_data_or_is_no_checkpoint_name(tmp_path):
