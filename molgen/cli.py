@@ -1152,6 +1152,14 @@ def _ranked_score(training: dict) -> float | None:
     return None
 
 
+def _vae_fine_tune_sampling() -> dict:
+    """How a graph-VAE fine-tune's card samples are drawn, recorded on the card (a review could not tell): its default
+    decoding, from N(0, I), the prior a fine-tune has (its aggregate posterior described the encoder before it)."""
+    from molgen.models.graph_vae.sample import DEFAULT_DECODING
+
+    return {"decoding": DEFAULT_DECODING, "latent_prior": False}
+
+
 def _say_best_early(out: Path, series: bool, card: Path | None = None) -> None:
     """For a fine-tune, how its kept checkpoint compares with the model it started from on the series' validation
     molecules (step 0 of the log), and that it is of the run's first half when no later evaluation beat it (a review
@@ -2873,7 +2881,8 @@ def train_graph_vae(
                                           molecules, max_molecules, seed, 5000, data)
     valid, training = [smiles[i] for i in order[:n_valid]], [smiles[i] for i in order[n_valid:]]
     if unmeasured is not None:
-        _measure_fine_tune(GraphVAE.load, unmeasured, data, preparation, training, valid)
+        _measure_fine_tune(GraphVAE.load, unmeasured, data, preparation, training, valid,
+                           sampling=_vae_fine_tune_sampling())
         return
     if resume is not None:   # its size and property head come from the checkpoint
         names = list(model.config.properties)
@@ -2912,7 +2921,8 @@ def train_graph_vae(
     if best is not None:   # training drops the prior a checkpoint carried (it described the encoder before)
         _say_no_latent_prior(best, data)
     if fine_tune or is_fine_tune(record):   # a fine-tune resumed too: its card is rewritten at each best step
-        _measure_fine_tune(GraphVAE.load, out, data, preparation, training, valid)
+        _measure_fine_tune(GraphVAE.load, out, data, preparation, training, valid,
+                           sampling=_vae_fine_tune_sampling())
 
 
 #: ``train graph-diffusion`` flags a --resume takes from the run it continues unless given (train_config names).

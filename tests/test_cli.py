@@ -1943,6 +1943,9 @@ def test_a_graph_model_fine_tunes_from_the_shipped_one_with_from_as_smiles_lm_do
     assert "--from " in said and "a fine-tune of it" in said
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["training"]["started_from"]["data"] == "moses" and card["metrics"]["samples"] == 20
+    # how its samples were drawn is on the card and in the line said (a review could not tell)
+    assert (card["metrics"]["decoding"], card["metrics"]["latent_prior"]) == ("most-likely", False)
+    assert "decoding most-likely, latents from N(0, I))" in said
     start = card["training"]["started_from"]["valid_score_at_start"]   # reconstruction + kl_weight * KL, at step 0
     recon, kl = map(float, out.with_suffix(".csv").read_text().splitlines()[1].split(",")[-2:])
     assert start == pytest.approx(recon + card["training"]["train_config"]["kl_weight"] * kl, abs=1e-3)

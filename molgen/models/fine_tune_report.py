@@ -236,12 +236,15 @@ HELD_OUT_NAMED = 200
 
 
 #: The sampling options a report line names beside its seed.
-SAMPLING_SAID = ("temperature", "steps")
+SAMPLING_SAID = ("temperature", "steps", "decoding")
 
 
 def report_line(metrics: dict) -> str:
     """The measurement in one sentence, as training prints it."""
-    how = "".join(f", {key} {metrics[key]:g}" for key in SAMPLING_SAID if key in metrics)
+    how = "".join(f", {key} {metrics[key]:g}" if isinstance(metrics[key], (int, float)) else f", {key} {metrics[key]}"
+                  for key in SAMPLING_SAID if key in metrics)
+    if metrics.get("latent_prior") is False:   # a graph VAE's fine-tune, sampled from N(0, I)
+        how += ", latents from N(0, I)"
     said = (f"{metrics['samples']:,} samples (seed {metrics['seed']}{how}): {metrics['valid']:.0%} valid, "
             f"{metrics['distinct_valid']:,} distinct")
     if metrics["training_copies"] is not None:
