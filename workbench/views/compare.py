@@ -220,7 +220,9 @@ if not fetched:
 if st.button("Compute", key="compare_go_metrics", disabled=not fetched,
              help="FCD, SNN, Frag, Scaf, IntDiv and Filters of each run's stored molecules against MOSES test and "
                   f"scaffold-test, on at most {METRICS_CAP:,} molecules a run: about 12 s per thousand molecules "
-                  "on 2 cores (30,000 took 346 s, benchmarks/RESULTS.md), so a run of 10,000 takes two minutes."):
+                  "on 2 cores (30,000 took 346 s, benchmarks/RESULTS.md), so a run of 10,000 takes two minutes; "
+                  "the first press after the app starts also loads MOSES's reference and ChemNet (20 s or more on a "
+                  "busy machine). A run measured once is not measured again until it changes."):
     # a run that stored no molecule has nothing to measure: its row read n = 0 beside a ceiling row of n = 100
     empty = [run_id for run_id in records if not store().count(run_id)]
     with st.spinner("computing the metrics"):
