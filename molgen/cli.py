@@ -1262,10 +1262,12 @@ def _say_schedule_stretched(record: dict, config, continues: bool) -> None:
     old = SimpleNamespace(**{**{k: getattr(config, k) for k in ("lr", "min_lr", "warmup_steps")}, **{
         k: earlier[k] for k in ("lr", "min_lr", "warmup_steps") if isinstance(earlier.get(k), (int, float))},
         "max_steps": before})
+    was, now = learning_rate(step, old), learning_rate(step, config)
+    if step < config.warmup_steps or not now > 1.1 * was:   # in its warm-up, or a lower --lr: no rise to say
+        return
     console.print(escape(f"--max-steps {config.max_steps:,} stretches the run's schedule of {before:,} steps: its "
                          f"cosine decay is laid out again over {config.max_steps:,}, so at step {step:,} the learning "
-                         f"rate goes from {learning_rate(step - 1, old):.2e} back up to "
-                         f"{learning_rate(step, config):.2e}"), style="yellow")
+                         f"rate rises from {was:.2e} (the run's schedule) to {now:.2e}"), style="yellow")
 
 
 def _taken_from_run(ctx: typer.Context, record: dict, flags: dict[str, str]) -> dict:

@@ -815,6 +815,16 @@ def test_a_run_resumed_with_a_longer_schedule_keeps_its_warm_up(family, tmp_path
     # the decay laid out again over 60 steps is said (the rate rose without a word), and the card keeps both lengths
     said = " ".join(longer.output.split())
     assert "--max-steps 60 stretches the run's schedule of 20 steps" in said and "at step 20 the learning rate" in said
+    from types import SimpleNamespace
+
+    from molgen import cli
+
+    record = {"steps": 5, "train_config": {"max_steps": 100, "lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 10}}
+    with cli.console.capture() as captured:   # in its warm-up, or with a lower --lr, the rate does not rise
+        cli._say_schedule_stretched(record, SimpleNamespace(lr=1e-3, min_lr=1e-4, warmup_steps=10, max_steps=200), True)
+        cli._say_schedule_stretched({**record, "steps": 60},
+                                    SimpleNamespace(lr=1e-4, min_lr=1e-5, warmup_steps=10, max_steps=200), True)
+    assert not captured.get().strip()
     assert [r["max_steps"] for r in load_checkpoint(last)["training"]["earlier_runs"]] == [20]
     # a new run of 60 steps has its own tenth
     fresh = run("train", family, *size, "--data", "moses-sample", "--max-steps", "60", "--max-molecules", "120",
@@ -1991,7 +2001,8 @@ def test_a_training_ended_by_max_minutes_says_at_which_step_and_how_to_go_on(tmp
 def test_training_refuses_threads_below_one(family, tmp_path):
     """A review: --threads -1 was torch's traceback, and --threads 0 used every core while the card said 0."""
     for threads in ("0", "-1"):
-        refused = run("train", family, "--data", "moses-sample", "--threads", threads, "--out", str(tmp_path / "t.pt"))
+        refused = run("train", family, "--data", "moses-sample", "--threads", threads, "--out", str(tmp_path / "t.pt"),
+                      "--size", "tiny", "--max-steps", "1", "--max-molecules", "50")   # refused, else trained briefly
         assert refused.exit_code == 2 and "--threads" in refused.output and "Traceback" not in refused.output
 
 

@@ -457,11 +457,13 @@ def on_this_page(message: str) -> str:
     message = message.replace("(--model smiles-lm-lstm or graph-diffusion)",
                               "(smiles-lm-lstm or graph-diffusion under Model)")
     message = message.replace("higher --temperature", "higher Temperature")   # saturation_note's advice
+    message = message.replace("lower --temperature", "lower Temperature")   # a run with no valid sample
+    message = message.replace("more --steps", "more Diffusion steps")
     message = message.replace("--decoding sampled", "'sampled' decoding of each latent (under Decoding)")
     message = message.replace("nother --model", "nother Model")   # "another" or "Another", sentence-first
     message = message.replace("More --steps", "More Diffusion steps")
     return re.sub(r" \(more: molgen generate --resume \S+ --max-samples N\)|; continue with `molgen generate "
-                  r"--resume \S+`", "", message)
+                  r"--resume \S+`| \(molgen generate --resume \S+ --max-samples N\)", "", message)
 
 
 def file_states(paths) -> tuple:

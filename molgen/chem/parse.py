@@ -72,7 +72,7 @@ _PROBLEM_KINDS = {
 
 
 #: A SMILES followed by a CXSMILES extension block: ``C/C=C/C |c:1|``, ``C[C@H](N)C(=O)O |&1:1|``.
-CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^\n]*\|)")
+CXSMILES = re.compile(r"(\S+)[ \t]+(\|[^|\n]*\|)")
 
 
 def _relative_stereo_unassigned(mol: Chem.Mol) -> Chem.Mol:

@@ -396,11 +396,17 @@ def parent_record(source: str | Path, record: dict) -> dict:
     return parent
 
 
-def scored_at_start(parent: dict, score: float) -> dict:
+def scored_at_start(parent: dict, score: float, **parts: float) -> dict:
     """``parent`` (:func:`parent_record`) with the score its weights, untouched, get on this run's validation
     molecules: the bar a fine-tune must beat, logged as step 0 (a review could not tell whether four fine-tunes
-    that kept their first checkpoint had learned anything)."""
-    return {**parent, "valid_score_at_start": round(score, 4)}
+    that kept their first checkpoint had learned anything); ``parts``: the terms the score weighs (the graph VAE's
+    reconstruction and KL), kept as ``valid_<name>_at_start`` to weigh again under a changed weight."""
+    return {**parent, "valid_score_at_start": round(score, 4),
+            **{f"valid_{name}_at_start": round(value, 4) for name, value in parts.items()}}
+
+
+#: What :func:`scored_at_start` adds to a parent's record.
+SCORED_AT_START = ("valid_score_at_start", "valid_recon_at_start", "valid_kl_at_start")
 
 
 def on_other_data(record: dict, data: str, train_smiles: Sequence[str]) -> bool:
@@ -439,6 +445,9 @@ def resume_run(resume: str | Path, record: dict, optimizer: torch.optim.Optimize
     if state and (record.get("data_fingerprint") != data_fingerprint(train_smiles)
                   or (out is not None and _run_name(out) != _run_name(resume))):
         state["best"] = float("inf")   # a score on other validation molecules is no bar (one was never beaten)
+        if record.get("data_fingerprint") != data_fingerprint(train_smiles) and "started_from" in lineage:
+            # nor is the starting weights' score, measured on the first session's validation molecules
+            lineage["started_from"] = {k: v for k, v in lineage["started_from"].items() if k not in SCORED_AT_START}
     return state, lineage
 
 

@@ -751,6 +751,8 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         error.molgen_run_id = run_id   # which run it stopped, for a caller that shares the store with others
         if isinstance(error, KeyboardInterrupt) and written is not None:   # a script's Ctrl-C: what is kept (a review)
             ranked = "its molecules so far ranked" if written else "its molecules so far could not be ranked"
+            if written and not (counts := store.run(run_id).get("counts") or {}).get("valid"):
+                ranked = kept_nothing(counts)
             error.add_note(f"molgen: run {record['name']} is kept as interrupted, {ranked}; "
                            f"molgen.runs.resume({run_id!r}) continues it")
         raise
@@ -778,8 +780,8 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
         status, message = "failed", f"failed: {type(error).__name__}: {error}; the molecules stored before it {ranked}"
     else:   # Ctrl-C, a kill, a page left mid-run: nothing is wrong with the run
         stored = f"the molecules stored so far {ranked}"
-        if counts is not None and not counts.get("sampled"):   # "ranked" of nothing read as molecules kept (a review)
-            stored = "before its first chunk was stored, so it holds no molecule yet"
+        if counts is not None and not counts.get("valid"):   # "ranked" of nothing read as molecules kept (a review)
+            stored = kept_nothing(counts)
         status, message = "interrupted", (f"interrupted; {stored}; continue with `molgen generate --resume {run_id}`")
     try:
         store.update_run(run_id, owner=owner, status=status, message=message, timings=clocked(),
@@ -787,6 +789,34 @@ def _record_the_stop(store: RunStore, run_id: str, record: dict, profile: Scorin
     except LeaseLost:
         return None
     return counts is not None
+
+
+#: Samples after which a run that wrote nothing valid is told a larger budget is unlikely to help.
+NOTHING_VALID_AFTER = 200
+
+
+def nothing_valid_said(store: RunStore, run_id: str, record: dict, sampled: int) -> str:
+    """A run's budget spent without one valid sample: why (the rejects' kinds), and what may help, for its model
+    and conditions (a review: "no molecule met every condition" was said of such a run)."""
+    kinds = store.reject_kinds(run_id)
+    said = f"none of its {sampled:,} samples was a valid molecule" + (
+        " (" + ", ".join(f"{kind}: {count:,}" for kind, count in list(kinds.items())[:3]) + ")" if kinds else "")
+    conditions = record.get("conditions") or {}
+    helps = (["targets nearer the model's training molecules"] if conditions.get("targets") or conditions.get("ranges")
+             else []) + {"smiles-lm": ["a lower --temperature"], "graph-diffusion": ["more --steps"]}.get(
+        record.get("model"), []) + ["another --model"]
+    helps_said = ", ".join(helps[:-1]) + " or " + helps[-1] if len(helps) > 1 else helps[0]
+    if sampled < NOTHING_VALID_AFTER:   # a few dozen samples say little: more of them may yet give some
+        return (f"{said}; more samples (molgen generate --resume {run_id} --max-samples N), {helps_said} may give "
+                "some")
+    return f"{said}; a larger budget is unlikely to change that: {helps_said} may"
+
+
+def kept_nothing(counts: dict) -> str:
+    """What an interrupted run that holds no valid molecule keeps, as its message and a script's note say it."""
+    if not counts.get("sampled"):
+        return "before its first chunk was stored, so it holds no molecule yet"
+    return f"none of its {counts['sampled']:,} samples so far was a valid molecule"
 
 
 def counted_towards_n(frame: pd.DataFrame, params: dict) -> int:
@@ -922,15 +952,10 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
                    f"(more: molgen generate --resume {run_id} --max-samples N)")
         chunks = store.chunks(run_id)
         if not accepted and len(chunks) and not int(chunks["n_valid"].sum()):
-            # nothing valid at all: no condition was missed, and a larger budget repeats it (a review's MW 600 target
-            # for a model whose training molecules stop near 350: 198 of 200 samples cut off at its length)
-            kinds = store.reject_kinds(run_id)
-            message = (f"sampling budget of {params['max_samples']:,} used up: none of its {int(chunks['size'].sum()):,} "
-                       "samples was a valid molecule" + (" (" + ", ".join(f"{kind}: {count:,}" for kind, count in
-                                                                         list(kinds.items())[:3]) + ")" if kinds else "")
-                       + "; a larger budget is unlikely to change that: "
-                       + ("targets nearer the model's training molecules, " if check.describe() else "")
-                       + "a lower temperature or another model may")
+            # nothing valid at all: no condition was missed (a review's MW 600 target for a model whose training
+            # molecules stop near 350: 198 of 200 samples cut off at its length)
+            message = f"sampling budget of {params['max_samples']:,} used up: " + nothing_valid_said(
+                store, run_id, record, int(chunks["size"].sum()))
             return status, message
         missed = missed_most(store.candidates(run_id, columns=["failed_conditions"])["failed_conditions"].fillna(""))
         if missed:   # which condition cut them, so a chemist knows which to loosen

@@ -26,7 +26,7 @@ def run_notes(record: dict, candidates: Callable[..., pd.DataFrame], on_page: bo
     notes = training_data_notes(record, lambda: candidates(ranked_only=False, columns=["smiles", "novel", "rank"]),
                                 on_page)
     return notes + common_alert_notes(candidates(ranked_only=True, columns=["alert_names"])["alert_names"],
-                                      "ranked molecules", on_page=on_page)
+                                      "ranked molecules", on_page=on_page, generated=True)
 
 
 def training_data_notes(record: dict, candidates, on_page: bool = False) -> list[str]:
@@ -102,10 +102,11 @@ NO_SERIES_OWN = frozenset({"inorganic", "radicals"})
 
 
 def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", share: float = 0.25,
-                       least: int = 5, on_page: bool = False) -> list[str]:
+                       least: int = 5, on_page: bool = False, generated: bool = False) -> list[str]:
     """An alert raised by a quarter or more of a table's molecules (``alert_names``, one cell each; five at least)
     is likely the series' own group (a solubilising chain, a warhead): say so, and how a profile accepts it,
-    rather than let it push the whole series down."""
+    rather than let it push the whole series down. ``generated``: the molecules are a run's, so an alert no series
+    raises as its own (:data:`NO_SERIES_OWN`) is the model's doing, and said so."""
     # by name: brenk:aldehyde and nih:aldehyde are one finding, and only the bare name accepts both
     per_molecule = [dict.fromkeys(hit.partition(":")[2] or hit for hit in names.split("; ") if hit)
                     for names in alert_names.fillna("")]
@@ -119,7 +120,7 @@ def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", sh
         if count >= least and count >= share * len(alert_names):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
             meaning = f" ({WHAT_IT_MATCHES[name]})" if name in WHAT_IT_MATCHES else ""
-            if sets[name] <= NO_SERIES_OWN:   # a tiny model's lone atoms: accepting it would lift a hard filter
+            if generated and sets[name] <= NO_SERIES_OWN:   # a tiny model's lone atoms: accepting would lift a hard filter
                 notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: no series' own "
                              "group, but molecules a model writes before it has learned its chemistry (train it "
                              "longer, or use another model)")

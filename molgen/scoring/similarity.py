@@ -115,6 +115,10 @@ def refuse_spaces(text: str) -> None:
     to its first space and leaves the rest unread, so "C(=O)Cl c1ccccc1" avoided only the acid chloride while the
     page showed both (a review). Stored runs and profiles are still read as they were filtered."""
     if len(words := text.split()) > 1 and not CXSMILES.fullmatch(text.strip()):
+        with quiet_rdkit():
+            first = Chem.MolFromSmarts(words[0])
+        if first is None:   # one group with a stray space ([$(C(=O) O)]): RDKit reads none of it
+            raise ValueError(f"{text!r}: a pattern has no spaces inside it; remove the space")
         raise ValueError(f"{text!r}: a pattern has no spaces inside it (RDKit would read only {words[0]!r}); give "
                          "each group as a pattern of its own")
 

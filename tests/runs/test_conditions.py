@@ -573,6 +573,12 @@ def test_a_pattern_with_a_space_inside_is_refused_for_a_new_run_and_read_as_befo
     stored = ConditionFilter(Conditions(avoid=["C(=O)Cl c1ccccc1"]))
     assert stored.failures(Chem.MolFromSmiles("CC(=O)Cl")) and not stored.failures(Chem.MolFromSmiles("c1ccccc1"))
     check_new_conditions(build_conditions(avoid=["C[C@H](N)O |&1:1|"]))   # a CXSMILES extension is read by RDKit
+    with pytest.raises(ConditionError, match="a pattern has no spaces inside it"):   # two, each with its extension
+        check_new_conditions(build_conditions(avoid=["C(=O)Cl |c:1| c1ccccc1 |c:2|"]))
+    from molgen.scoring.similarity import refuse_spaces
+
+    with pytest.raises(ValueError, match="a pattern has no spaces inside it; remove the space"):   # one group, cut
+        refuse_spaces("[$(C(=O) O)]")
 
 
 def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():

@@ -904,6 +904,22 @@ def test_a_stop_while_the_run_ranks_at_its_end_is_recorded_as_an_interruption(ti
     assert record["counts"]["accepted"] == len(store.candidates("ranking", ranked_only=True)) > 0
 
 
+def test_a_run_with_no_valid_sample_is_told_what_may_help_for_its_model_and_conditions():
+    """A code review: "a larger budget is unlikely to change that" was said after 20 samples, "targets nearer" of a run
+    with an avoided group alone, and "a lower temperature" to graph diffusion, which has none."""
+    from types import SimpleNamespace
+
+    from molgen.runs.generate import nothing_valid_said
+
+    store = SimpleNamespace(reject_kinds=lambda run: {"syntax": 180, "valence": 20})
+    diffusion = nothing_valid_said(store, "r1", {"model": "graph-diffusion", "conditions": {"avoid": ["C(=O)Cl"]}}, 200)
+    assert diffusion == ("none of its 200 samples was a valid molecule (syntax: 180, valence: 20); a larger budget is "
+                         "unlikely to change that: more --steps or another --model may")
+    targeted = nothing_valid_said(store, "r1", {"model": "smiles-lm", "conditions": {"ranges": {"mw": [575, 625]}}}, 20)
+    assert targeted.endswith("; more samples (molgen generate --resume r1 --max-samples N), targets nearer the model's "
+                             "training molecules, a lower --temperature or another --model may give some")
+
+
 def test_a_run_stopped_in_its_first_chunk_says_it_holds_no_molecule(tiny_checkpoint, store, monkeypatch):
     """A browser review: a page left 8 s into a run read "interrupted; the molecules stored so far are ranked", of a
     run that had stored none."""
@@ -913,11 +929,14 @@ def test_a_run_stopped_in_its_first_chunk_says_it_holds_no_molecule(tiny_checkpo
         raise KeyboardInterrupt
 
     monkeypatch.setattr(SmilesLM, "sample", stopped)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as stopped:
         generate(str(tiny_checkpoint), 10, seed=2, store=store, progress=False, name="first-chunk")
     record = store.run("first-chunk")
     assert record["status"] == "interrupted" and record["message"].startswith(
         "interrupted; before its first chunk was stored, so it holds no molecule yet; continue with")
+    assert stopped.value.__notes__ == [f"molgen: run first-chunk is kept as interrupted, before its first chunk was "
+                                       f"stored, so it holds no molecule yet; molgen.runs.resume({record['id']!r}) "
+                                       "continues it"]
 
 
 def test_a_settled_run_is_not_ranked_from_a_snapshot_another_writer_has_outdated(tiny_checkpoint, store, monkeypatch):

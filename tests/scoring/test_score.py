@@ -453,8 +453,10 @@ def test_an_alert_two_sets_raise_is_suggested_by_its_bare_name():
     on_page = " ".join(common_alert_notes(names, on_page=True))
     assert "edited on Generate" in on_page and "--profile" not in on_page
     # a tiny model's lone atoms: accepting "no carbon atom" would lift a hard filter, and it is no series' own group
-    lone = " ".join(common_alert_notes(pd.Series(["inorganic:no carbon atom"] * 5 + ["radicals:radical"] * 5 + [""])))
-    assert "ignore_alerts" not in lone and lone.count("no series' own group") == 2
+    lone = pd.Series(["inorganic:no carbon atom"] * 5 + ["radicals:radical"] * 5 + [""])
+    said = " ".join(common_alert_notes(lone, generated=True))
+    assert "ignore_alerts" not in said and said.count("no series' own group") == 2
+    assert "train it longer" not in " ".join(common_alert_notes(lone))   # a scored file: no model wrote it
 
 
 def test_a_runs_copies_note_names_the_pages_controls_on_a_page():

@@ -121,11 +121,11 @@ def train(model: GraphDiffusion, train_smiles: Sequence[str], valid_smiles: Sequ
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "train_loss", "train_atoms", "train_bonds", "valid_loss"])
+    started = time.perf_counter() - elapsed
     if lineage.get("started_from") and not state:   # trained weights at step 0: the bar the run must beat
         start = validate(model, valid_set)
         writer.writerow([0, 0, 0.0, "", "", "", "", f"{start:.4f}"])
         lineage["started_from"] = scored_at_start(lineage["started_from"], start)
-    started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph diffusion", unit="step", disable=not progress)
     running = np.zeros(3)

@@ -148,6 +148,7 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
     lineage: dict = {}
     clock_start = (0.0, 0.0)
     state: dict = {}
+    grown = False
     if resume is not None:
         resumed = GraphVAE.load(resume)
         grown = load_weights(model, resumed)   # new parameters: a fresh optimizer and schedule
@@ -157,11 +158,17 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
-    if lineage.get("started_from") and not state:   # trained weights at step 0: the bar the run must beat, as ranked
+    started = time.perf_counter() - elapsed
+    parent = lineage.get("started_from")
+    if parent and not state and not grown:
+        # trained weights at step 0: the bar the run must beat, as ranked (not a network grown: its new heads are
+        # untrained, and no model started from scored so)
         start = validate(model, valid_set)
         writer.writerow([0, 0, 0.0, "", "", "", "", f"{start['recon']:.4f}", f"{start['kl']:.4f}"])
-        lineage["started_from"] = scored_at_start(lineage["started_from"], start["recon"] + config.kl_weight * start["kl"])
-    started = time.perf_counter() - elapsed
+        lineage["started_from"] = scored_at_start(parent, start["recon"] + config.kl_weight * start["kl"], **start)
+    elif parent and state and "valid_recon_at_start" in parent:   # weighed at this session's KL weight
+        lineage["started_from"] = {**parent, "valid_score_at_start": round(
+            parent["valid_recon_at_start"] + config.kl_weight * parent["valid_kl_at_start"], 4)}
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc="training graph VAE", unit="step", disable=not progress)
     running = {"recon": 0.0, "kl": 0.0, "n": 0}

@@ -172,12 +172,12 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
             step, tokens_seen, elapsed, best = state["step"], state["tokens_seen"], state["elapsed"], state["best"]
             epoch, position = state["epoch"], state["position"]
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "tokens_seen", "minutes", "lr", "train_nll", "valid_nll"])
+    started = time.perf_counter() - elapsed
     if parent and not state:   # trained weights at step 0: their score here is the bar the run must beat
         start = validation_nll(model, valid_set, labels=valid_labels)
         writer.writerow([0, 0, 0, 0.0, "", "", f"{start:.4f}"])
         parent = scored_at_start(parent, start)
     card = {}
-    started = time.perf_counter() - elapsed
     budget = config.max_minutes * 60 if config.max_minutes else float("inf")
     bar = progress_bar(total=config.max_steps, initial=step, desc=f"training {model.config.arch}", unit="step", disable=not progress)
     running, running_count = 0.0, 0
