@@ -341,7 +341,11 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                    # Brenk's aldehyde is any C(=O)H: an N-formyl amide or a formate carries it (NIH's needs a carbon)
                    "aldehyde": "any C(=O)H, Brenk's including formamides and formates, NIH's only C-bound aldehydes",
                    # NIH's: SF5 carries it beside the reactive sulfonyl halides and N-halo amines
-                   "halogen_heteroatom": "a halogen on N, O, S or P (sulfonyl halides, N-halo amines, and SF5 too)",
+                   "halogen_heteroatom": "a halogen on N, O, S, P or a metal (sulfonyl halides, N-halo amines, and "
+                                         "SF5 and cisplatin's Pt-Cl too)",
+                   # PAINS's p-phenylenediamine: linezolid's aryl morpholine, para to its oxazolidinone N, carries it
+                   "anil_di_alk_A(478)": "an N,N-dialkylaniline with a nitrogen para to its amine (a "
+                                         "p-phenylenediamine, oxidised to a quinone diimine): linezolid carries it",
                    # NIH's pattern, as RDKit ships it, needs no halogen: a plain acrylamide or acrylate carries it
                    "halo_acrylate": "a terminal C=C beside a carbonyl, halogenated or not (RDKit's NIH pattern needs "
                                     "no halogen: any acrylamide or acrylate)",

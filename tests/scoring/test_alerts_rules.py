@@ -256,3 +256,10 @@ def test_alert_names_that_say_less_than_they_match_are_explained():
     assert set(explained) == {"halo_acrylate", "hydroquinone", "activated_S#O_3_ring"}
     assert "needs no halogen" in explained["halo_acrylate"] and "paracetamol" in explained["hydroquinone"]
     assert explained_alert_names(["pains_a:quinone_A(370)"]) == {}
+    # a scoring review: linezolid's PAINS p-phenylenediamine and cisplatin's Pt-Cl read as mislabels, unexplained
+    linezolid = Chem.MolFromSmiles("CC(=O)NC[C@H]1CN(c2ccc(N3CCOCC3)c(F)c2)C(=O)O1")
+    assert "pains_a:anil_di_alk_A(478)" in find_alerts(linezolid, ["pains"])
+    assert "linezolid" in explained_alert_names(["pains_a:anil_di_alk_A(478)"])["anil_di_alk_A(478)"]
+    cisplatin = Chem.MolFromSmiles("N.N.Cl[Pt]Cl")
+    assert "nih:halogen_heteroatom" in find_alerts(cisplatin, ["nih"])
+    assert "a metal" in explained_alert_names(["nih:halogen_heteroatom"])["halogen_heteroatom"]
