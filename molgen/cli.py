@@ -91,7 +91,7 @@ def models_command(
             return f"{metrics[key]:.3f}" if isinstance(metrics.get(key), (int, float)) else "—"
         steps = _steps_said(training)
         parameters = card.get("parameters")
-        rows.append({"--model": name, "family": card.get("family", "?") + (" (default)" if name in defaults else ""),
+        rows.append({"--model": name, "family": (card.get("family") or "?") + (" (default)" if name in defaults else ""),
                      "parameters": (f"{parameters / 1e6:.1f} M" if parameters >= 100_000 else f"{parameters:,}")
                      if isinstance(parameters, int) else "?",
                      "trained on": f"{_data_said(training)}{steps}", "valid": measured("valid"),
@@ -108,6 +108,9 @@ def models_command(
             table.add_row(*(escape(value) for value in row.values()))
         if table is not None:
             console.print(table)
+    for name, card in cards.items():   # why a checkpoint's row has nothing measured
+        if card.get("note"):
+            console.print(escape(f"{name}: {card['note']}"), style="yellow")
     console.print("(default): what --model <family> takes. valid: as sampled, no valence correction (the graph VAE's "
                   "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
                   "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
@@ -115,10 +118,19 @@ def models_command(
 
 
 def _checkpoint_file(text: str) -> Path:
-    """A shipped name's checkpoint, or a file given (``~`` read); :class:`CheckpointError` when there is none."""
-    from molgen.models.base import CheckpointError, checkpoint_path
+    """A family's default or a shipped name's checkpoint, as --model reads them, or a file given (``./graph-vae`` is
+    the file, ``~`` read); :class:`CheckpointError` when there is none, or for a card given for its checkpoint."""
+    from molgen.models.base import FAMILIES, CheckpointError, checkpoint_path, shipped_checkpoint, shipped_checkpoints
 
-    path = checkpoint_path(str(Path(text).expanduser()))
+    if text in FAMILIES and (default := shipped_checkpoint(text)) is not None:
+        return default
+    given = Path(text).expanduser()   # a file of a shipped name's spelling (./graph-vae) is the file, as --model reads it
+    path = shipped_checkpoints()[text] if text in shipped_checkpoints() else given if given.exists() else \
+        checkpoint_path(text)
+    if path.suffix == ".json":
+        raise CheckpointError(f"{text} is a model card: give its checkpoint, {path.with_suffix('.pt')}")
+    if path.is_dir():
+        raise CheckpointError(f"{text} is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"{text}: no such checkpoint file")
     return path
@@ -132,20 +144,26 @@ def _card_shown(path: Path) -> dict:
     from molgen.data.moses import sha256_of
     from molgen.models.base import load_checkpoint
 
+    from molgen.models.base import family_class
+
     card = path.with_suffix(".json")
+    why = f"no card beside {path.name}"
     if card.is_file():
         try:
             read = json.loads(card.read_text())
-            if isinstance(read, dict) and read.get("checkpoint_sha256") in (None, sha256_of(path)):
-                return read
         except (json.JSONDecodeError, UnicodeDecodeError):   # cut short by a kill: the checkpoint's own record
-            pass
+            read, why = None, f"its card, {card.name}, cannot be read"
+        if isinstance(read, dict) and "training" in read:
+            if read.get("checkpoint_sha256") in (None, sha256_of(path)):
+                return read
+            why = f"its card, {card.name}, is of other weights (another sha256)"
     payload = load_checkpoint(path)
-    weights = payload.get("state_dict") or {}
     return {"family": payload.get("family"), "checkpoint": str(path),
-            "parameters": sum(int(t.numel()) for t in weights.values() if hasattr(t, "numel")),
+            # the network's own, not the buffers a state dict also holds; built from this file (load("./graph-vae")
+            # reads the shipped name)
+            "parameters": family_class(payload.get("family")).load(path).num_parameters(),
             "training": payload.get("training") or {}, "metrics": {},
-            "note": f"no card of these weights beside {path.name}: read from the checkpoint"}
+            "note": f"{why}: read from the checkpoint, nothing measured"}
 
 
 def _data_said(training: dict) -> str:

@@ -1692,9 +1692,26 @@ def test_models_shows_the_card_of_a_checkpoint_given(tmp_path, monkeypatch):
     cards = json.loads(runner.invoke(app, ["models", str(out.with_suffix(".last.pt")), "--json"]).output)
     assert "read from the checkpoint" in cards[str(out.with_suffix(".last.pt"))]["note"]
     (tmp_path / "cut.pt").write_bytes(out.read_bytes()[:100])
-    for missing, said in (("nowhere.pt", "no such checkpoint file"), (str(tmp_path / "cut.pt"), "not a readable")):
+    for missing, said in (("nowhere.pt", "no such checkpoint file"), (str(tmp_path / "cut.pt"), "not a readable"),
+                          (str(tmp_path), "is a folder, not a checkpoint file"),
+                          (str(out.with_suffix(".json")), "is a model card: give its checkpoint")):
         refused = runner.invoke(app, ["models", missing])
-        assert refused.exit_code == 2 and said in refused.output
+        assert refused.exit_code == 2 and said in " ".join(refused.output.split())
+    # a code review: a family was refused in words that named it, ./graph-vae showed the shipped card, a card of other
+    # weights was dropped without a word, and a VAE's parameters counted its buffers (3.2 M for 1.1 M)
+    family = " ".join(runner.invoke(app, ["models", "smiles-lm"]).output.split())
+    assert family.startswith("smiles-lm smiles-lm 2.0 M parameters")
+    (tmp_path / "graph-vae").write_bytes(out.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert " ".join(runner.invoke(app, ["models", "./graph-vae"]).output.split()).startswith("./graph-vae smiles-lm 27,513")
+    (tmp_path / "other.pt").write_bytes(out.with_suffix(".last.pt").read_bytes())
+    (tmp_path / "other.json").write_text(out.with_suffix(".json").read_text())
+    other = " ".join(runner.invoke(app, ["models", "other.pt"]).output.split())
+    assert "other.pt: its card, other.json, is of other weights (another sha256): read from the checkpoint" in other
+    from molgen.models.base import shipped_checkpoints
+
+    (tmp_path / "vae.pt").write_bytes(shipped_checkpoints()["graph-vae"].read_bytes())
+    assert "vae.pt graph-vae 1.1 M parameters" in " ".join(runner.invoke(app, ["models", "vae.pt"]).output.split())
     # sampling the last step's weights says which checkpoint training kept (a review sampled step 40, not step 4)
     last = run("generate", "--model", str(out.with_suffix(".last.pt")), "-n", "2", "--max-samples", "4")
     assert "own.last.pt holds the last step's weights, kept to resume the training; the checkpoint it kept (step 2) " \
@@ -1959,6 +1976,13 @@ def test_a_graph_model_fine_tunes_from_the_shipped_one_with_from_as_smiles_lm_do
     start = card["training"]["started_from"]["valid_score_at_start"]   # reconstruction + kl_weight * KL, at step 0
     recon, kl = map(float, out.with_suffix(".csv").read_text().splitlines()[1].split(",")[-2:])
     assert start == pytest.approx(recon + card["training"]["train_config"]["kl_weight"] * kl, abs=1e-3)
+    # resumed at another KL weight, the start is weighed again at it (a code review: compared at two weights)
+    again = run("train", "graph-vae", "--resume", str(out.with_suffix(".last.pt")), "--max-steps", "2",
+                "--kl-weight", "0.5", "--threads", "1")
+    assert again.exit_code == 0, again.output
+    resumed = json.loads(out.with_suffix(".json").read_text())["training"]   # scored at 0.5 anew: step 2 is the best
+    assert resumed["steps"] == 2 and resumed["train_config"]["kl_weight"] == 0.5
+    assert resumed["started_from"]["valid_score_at_start"] == pytest.approx(recon + 0.5 * kl, abs=1e-3)
     for args, expected in ((["--from", "pretrained"], "fine-tunes a model on a series: give it with --data FILE"),
                            (["--from", "pretrained", "--data", "moses"], "learned moses already"),
                            (["--from", "pretrained", "--data", str(series), "--resume", str(out)], "give one of them"),

@@ -120,10 +120,11 @@ def common_alert_notes(alert_names: pd.Series, what: str = "valid molecules", sh
         if count >= least and count >= share * len(alert_names):
             accepted = name if len(sets[name]) > 1 else f"{next(iter(sets[name]))}:{name}"
             meaning = f" ({WHAT_IT_MATCHES[name]})" if name in WHAT_IT_MATCHES else ""
-            if generated and sets[name] <= NO_SERIES_OWN:   # a tiny model's lone atoms: accepting would lift a hard filter
+            if sets[name] <= NO_SERIES_OWN:   # accepting it would lift a hard filter (Br2 ranked first in a review)
                 notes.append(f"{accepted} is raised by {count:,} of the {len(alert_names):,} {what}: no series' own "
-                             "group, but molecules a model writes before it has learned its chemistry (train it "
-                             "longer, or use another model)")
+                             "group" + (", but molecules a model writes before it has learned its chemistry (train it "
+                                        "longer, or use another model)" if generated else
+                                        ", and a hard filter of the shipped profiles: these are no drug candidates"))
                 continue
             notes.append(f"{accepted}{meaning} is raised by {count:,} of the {len(alert_names):,} {what}: if it is the "
                          f"series' own, a profile can accept it with ignore_alerts = [\"{accepted}\"] "

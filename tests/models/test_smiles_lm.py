@@ -228,11 +228,13 @@ def test_resume_continues_from_the_last_step(sample_smiles, vocabulary, tmp_path
     card = train(resumed, sample_smiles[:600], sample_smiles[600:700], config, tmp_path / "m.pt",
                  resume=tmp_path / "m.last.pt", progress=False)
     assert card["training"]["steps"] == 40
-    assert len((tmp_path / "m.csv").read_text().splitlines()) == 3  # header + step 20 + step 40
+    assert len((tmp_path / "m.csv").read_text().splitlines()) == 4  # header + step 0 (the parent's) + 20 + 40
     # the card names the interrupted invocation too, not only the one that finished the run
     earlier = card["training"]["earlier_runs"]
     assert len(earlier) == 1 and earlier[0]["until_step"] == 20 and earlier[0]["command"]
-    assert card["training"]["started_from"] == {"checkpoint": "parent.pt", "steps": 7}  # resuming keeps the parent
+    started = card["training"]["started_from"]   # resuming keeps the parent, scored on the validation molecules
+    assert {k: v for k, v in started.items() if k != "valid_score_at_start"} == {"checkpoint": "parent.pt", "steps": 7}
+    assert started["valid_score_at_start"] == float((tmp_path / "m.csv").read_text().splitlines()[1].split(",")[-1])
 
 
 def test_unknown_targets_and_bad_options_are_refused(trained):

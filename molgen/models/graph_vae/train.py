@@ -22,8 +22,7 @@ from molgen.models.graph_vae.config import GraphVAEConfig, TrainConfig
 from molgen.models.graph_vae.model import GraphVAE, largest_closed_rings, to_sequences
 from molgen.models.memory import keep_freed_memory
 from molgen.models.training import (CtrlC, card_corrected, checkpoint, end_training, labels_of_featurized, learning_rate, open_log,
-                                    random_state, resume_run, resumed_clock, run_record, scored_at_start,
-                                    write_card)
+                                    random_state, resume_run, resumed_clock, run_record, scored_at_start)
 from molgen.progress import progress_bar
 
 
@@ -157,6 +156,8 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
+            if (resumed.training_record.get("train_config") or {}).get("kl_weight", config.kl_weight) != config.kl_weight:
+                best = float("inf")   # scored at another KL weight: no bar for checkpoints ranked at this one
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
     parent = lineage.get("started_from")
