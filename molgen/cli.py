@@ -122,12 +122,15 @@ def _checkpoint_file(text: str) -> Path:
     the file, ``~`` read); :class:`CheckpointError` when there is none, or for a card given for its checkpoint."""
     from molgen.models.base import FAMILIES, CheckpointError, checkpoint_path, shipped_checkpoint, shipped_checkpoints
 
-    if text in FAMILIES and (default := shipped_checkpoint(text)) is not None:
+    if text in FAMILIES:
+        if (default := shipped_checkpoint(text)) is None:
+            raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and give "
+                                  "its path")
         return default
     given = Path(text).expanduser()   # a file of a shipped name's spelling (./graph-vae) is the file, as --model reads it
     path = shipped_checkpoints()[text] if text in shipped_checkpoints() else given if given.exists() else \
         checkpoint_path(text)
-    if path.suffix == ".json":
+    if path.suffix == ".json" and path.is_file():
         raise CheckpointError(f"{text} is a model card: give its checkpoint, {path.with_suffix('.pt')}")
     if path.is_dir():
         raise CheckpointError(f"{text} is a folder, not a checkpoint file")
@@ -144,7 +147,9 @@ def _card_shown(path: Path) -> dict:
     from molgen.data.moses import sha256_of
     from molgen.models.base import load_checkpoint
 
-    from molgen.models.base import family_class
+    import warnings
+
+    from molgen.models.base import CheckpointError, family_class
 
     card = path.with_suffix(".json")
     why = f"no card beside {path.name}"
@@ -158,10 +163,14 @@ def _card_shown(path: Path) -> dict:
                 return read
             why = f"its card, {card.name}, is of other weights (another sha256)"
     payload = load_checkpoint(path)
-    return {"family": payload.get("family"), "checkpoint": str(path),
-            # the network's own, not the buffers a state dict also holds; built from this file (load("./graph-vae")
-            # reads the shipped name)
-            "parameters": family_class(payload.get("family")).load(path).num_parameters(),
+    try:   # the network's own, not the buffers a state dict also holds; built from this file (load("./graph-vae")
+        # reads the shipped name); its card's mismatch is said in the note, not again as a warning
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parameters = family_class(payload.get("family")).load(path).num_parameters()
+    except (KeyError, CheckpointError) as error:   # an unknown family, or weights of another version: shown all the same
+        parameters, why = None, f"{why}; {error.args[0] if error.args else error}"   # KeyError's own text, unquoted
+    return {"family": payload.get("family"), "checkpoint": str(path), "parameters": parameters,
             "training": payload.get("training") or {}, "metrics": {},
             "note": f"{why}: read from the checkpoint, nothing measured"}
 

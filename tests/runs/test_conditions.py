@@ -579,6 +579,9 @@ def test_a_pattern_with_a_space_inside_is_refused_for_a_new_run_and_read_as_befo
 
     with pytest.raises(ValueError, match="a pattern has no spaces inside it; remove the space"):   # one group, cut
         refuse_spaces("[$(C(=O) O)]")
+    with pytest.raises(ValueError, match=r"RDKit would read only 'C\(=O\)Cl'\); give each group as a pattern of its "
+                                         r"own, or join a group a space cut"):
+        refuse_spaces("C(=O)Cl c1ccccc1")
 
 
 def test_a_pattern_written_as_a_salt_is_refused_with_the_molecule_alone():

@@ -156,7 +156,8 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
         clock_start = resumed_clock(state, card_corrected(resume, resumed.training_record))
         if state:
             step, elapsed, best, epoch, position = state["step"], state["elapsed"], state["best"], state["epoch"], state["position"]
-            if (resumed.training_record.get("train_config") or {}).get("kl_weight", config.kl_weight) != config.kl_weight:
+            if (resumed.training_record.get("train_config") or {}).get("kl_weight", TrainConfig.kl_weight) != \
+                    config.kl_weight:
                 best = float("inf")   # scored at another KL weight: no bar for checkpoints ranked at this one
     log, writer = open_log(out, resume if state else None, ["step", "epoch", "minutes", "lr", "beta", "train_recon", "train_kl", "valid_recon", "valid_kl"])
     started = time.perf_counter() - elapsed
