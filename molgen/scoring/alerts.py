@@ -342,8 +342,8 @@ WHAT_IT_MATCHES = {"Oxygen-nitrogen_single_bond": "N-N, N-O or O-O single bond, 
                    "aldehyde": "any C(=O)H, Brenk's including formamides and formates, NIH's only C-bound aldehydes",
                    # NIH's: SF5 carries it beside the reactive sulfonyl halides and N-halo amines
                    "halogen_heteroatom": "a halogen on any atom but carbon or one carrying a single H (R2N-Cl and "
-                                         "RO-Cl, not RNH-Cl; S, P, Si, B, a metal, another halogen: sulfonyl "
-                                         "halides, SF5 and cisplatin's Pt-Cl too)",
+                                         "RO-Cl, not RNH-Cl), S, P, Si, B, a metal or another halogen included: "
+                                         "sulfonyl halides, SF5 and cisplatin's Pt-Cl too",
                    # PAINS's p-phenylenediamine: linezolid's aryl morpholine, para to its oxazolidinone N, carries it
                    "anil_di_alk_A(478)": "an N,N-dialkylaniline with a nitrogen para to its amine (a "
                                          "p-phenylenediamine, oxidised to a quinone diimine): linezolid carries it",
