@@ -1819,8 +1819,8 @@ def train_smiles_lm(
     smiles, order, n_valid = _training_split(smiles, max_molecules, seed, valid_size, data)
     if _typed(ctx, "valid_size") and n_valid < valid_size:   # a review asked for 100 of 300 and got 30, unsaid
         console.print(escape(f"--valid-size {valid_size:,} is more than a tenth of the {len(smiles):,} molecules: "
-                             f"{n_valid:,} {'is' if n_valid == 1 else 'are'} held out for validation (a tenth at most, so that nine in ten are "
-                             "learned)"), style="yellow")
+                             f"{n_valid:,} {'is' if n_valid == 1 else 'are'} held out for validation (a tenth at "
+                             "most, so that nine in ten are learned)"), style="yellow")
     valid = [smiles[i] for i in order[:n_valid]]
     training = [smiles[i] for i in order[n_valid:]]
     if unmeasured is not None:

@@ -254,6 +254,7 @@ if result and result["rows"]:
     st.caption(f"Against MOSES test and scaffold-test, over the first {METRICS_CAP:,} molecules a run stored (those "
                "that missed its conditions too, unlike the summary and the plots above: the model's output, not the "
                "ranked set). A run stores each valid molecule once, so valid comes from the run's count of every "
-               "sample (validity as in the table above: the largest fragment for graph diffusion), novelty is that of the molecules measured (against the model's "
+               "sample (validity as in the table above: the largest fragment for graph diffusion), novelty is that "
+               "of the molecules measured (against the model's "
                f"training set), and unique@k is not measured ({MISSING}). n: the molecules measured. FCD depends on n: "
                "compare runs of similar size, and a few hundred molecules read higher than the shipped cards' 30,000.")
