@@ -143,13 +143,10 @@ def _card_shown(path: Path) -> dict:
     """The model card beside a checkpoint (RUN.json beside RUN.pt), else what the checkpoint itself records (a
     RUN.last.pt has no card of its own): its family and training, nothing measured."""
     import json
-
-    from molgen.data.moses import sha256_of
-    from molgen.models.base import load_checkpoint
-
     import warnings
 
-    from molgen.models.base import CheckpointError, family_class
+    from molgen.data.moses import sha256_of
+    from molgen.models.base import CheckpointError, family_class, load_checkpoint
 
     card = path.with_suffix(".json")
     why = f"no card beside {path.name}"
