@@ -30,6 +30,7 @@ class SamplesFile:
     run_export: bool                 # a run's export (ranked, filtered molecules), not raw samples
     notes: list[str] = field(default_factory=list)   # what reading noticed, said before the metrics
     smiles_column: str | None = None   # the column read as the molecules (a table's); None for .smi and SDF
+    place: str = "line"              # what a sample's number counts: a text file's lines, a Parquet file's rows
 
 
 def evaluated_rows(total: int, first: int | None, sample: int | None, seed: int) -> tuple[list[int], str]:
@@ -61,7 +62,7 @@ def read_samples(path: Path, *, smiles_column: str | None = None, first: int | N
                  sample: int | None = None, seed: int = 0) -> SamplesFile:
     """The samples of ``path`` (``read_molecules``'s formats; its ``FileFormatError`` or ``FileNotFoundError``
     raised), the rows ``first`` or ``sample`` choose (:func:`evaluated_rows`), with what reading noticed."""
-    from molgen.data.files import read_molecules, reading_notes
+    from molgen.data.files import detect_format, read_molecules, reading_notes
 
     frame = read_molecules(path, smiles_column=smiles_column)
     # a blank line below the header is an empty sample, invalid, as MOSES counts '' (a generator writing one
@@ -90,12 +91,15 @@ def read_samples(path: Path, *, smiles_column: str | None = None, first: int | N
     return SamplesFile(smiles=[by_line[i][1] for i in chosen], lines=[by_line[i][0] for i in chosen],
                        rows=len(by_line), rows_used=how, blank=list(blank), unreadable=unreadable,
                        run_export=is_run_export(path, frame), notes=notes,
-                       smiles_column=frame.attrs.get("smiles_column"))
+                       smiles_column=frame.attrs.get("smiles_column"),
+                       # a Parquet file has no lines: its numbers are rows, from 1 (a review read "line 2" of one)
+                       place="row" if detect_format(path) == "parquet" else "line")
 
 
-def name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) -> None:
-    """A file's invalid samples named by file line (in ``metrics["invalid_samples"]`` and a note); the blank lines
-    and unreadable records, said already (``said_before``), are counted but not named again."""
+def name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int], place: str = "line") -> None:
+    """A file's invalid samples named by file line (in ``metrics["invalid_samples"]``, under ``line``, and a note,
+    as ``place``: a Parquet file's are rows); the blank lines and unreadable records, said already
+    (``said_before``), are counted but not named again."""
     for entry in metrics["invalid_samples"]:
         entry["line"] = lines[entry.pop("position")]
     unsaid = metrics["n"] - metrics["n_valid"] - sum(line in said_before for line in lines)
@@ -103,7 +107,7 @@ def name_invalid_lines(metrics: dict, lines: list[int], said_before: set[int]) -
     named = sorted((entry for entry in metrics["invalid_samples"] if entry["line"] not in said_before),
                    key=lambda entry: (not entry["smiles"].strip(), entry["line"]))[:5]
     if unsaid > 0:
-        shown = "; ".join(f"line {e['line']}: {e['reason']}" for e in named) or "not listed"
+        shown = "; ".join(f"{place} {e['line']}: {e['reason']}" for e in named) or "not listed"
         metrics["notes"].append(f"{unsaid:,} sample{'s' * (unsaid != 1)} not a molecule, counted invalid ({shown}"
                                 f"{f'; and {unsaid - len(named):,} more' if named and unsaid > len(named) else ''})")
 
@@ -118,7 +122,8 @@ def evaluate_samples(samples: SamplesFile, reference, *, file: str, sha256: str,
 
     metrics = evaluate(samples.smiles, reference, train=train, kl_reference=kl_reference,
                        keep_properties=keep_properties, progress=progress, n_jobs=n_jobs)
-    name_invalid_lines(metrics, samples.lines, said_before={*samples.blank, *(line for line, _ in samples.unreadable)})
+    name_invalid_lines(metrics, samples.lines, said_before={*samples.blank, *(line for line, _ in samples.unreadable)},
+                       place=samples.place)
     unread = dict(samples.unreadable)
     for entry in metrics["invalid_samples"]:   # the reader's reason, not "empty SMILES" (an SDF record it could not read)
         if entry["line"] in unread:

@@ -134,3 +134,21 @@ def test_evaluate_refuses_a_worker_count_below_one_and_names_an_unknown_referenc
             evaluate(["CCO"], n_jobs=n_jobs)
     with pytest.raises(ValueError, match="^'mosez' is neither a registered dataset"):
         evaluate(["CCO"], reference="mosez", n_jobs=1)
+
+
+def test_a_parquet_files_invalid_samples_are_named_by_row(tmp_path):
+    """A review: a Parquet file's invalid samples were named "line 2", though a Parquet file has no lines."""
+    import pandas as pd
+
+    from molgen.metrics.samples_file import name_invalid_lines, read_samples
+
+    path = tmp_path / "samples.parquet"
+    pd.DataFrame({"smiles": ["CCO", "C1CC", "c1ccccc1"]}).to_parquet(path)
+    samples = read_samples(path)
+    assert samples.place == "row" and samples.lines == [1, 2, 3]
+    metrics = {"n": 3, "n_valid": 2, "notes": [], "invalid_samples": [{"position": 1, "smiles": "C1CC", "reason": "x"}]}
+    name_invalid_lines(metrics, samples.lines, set(), place=samples.place)
+    assert metrics["notes"] == ["1 sample not a molecule, counted invalid (row 2: x)"]
+    smi = tmp_path / "samples.smi"
+    smi.write_text("CCO\nC1CC\n")
+    assert read_samples(smi).place == "line"
