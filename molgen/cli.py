@@ -120,16 +120,11 @@ def models_command(
 def _checkpoint_file(text: str) -> Path:
     """A family's default or a shipped name's checkpoint, as --model reads them, or a file given (``./graph-vae`` is
     the file, ``~`` read); :class:`CheckpointError` when there is none, or for a card given for its checkpoint."""
-    from molgen.models.base import FAMILIES, CheckpointError, checkpoint_path, shipped_checkpoint, shipped_checkpoints
+    from molgen.models.base import FAMILIES, CheckpointError, model_checkpoint, shipped_checkpoints
 
-    if text in FAMILIES:
-        if (default := shipped_checkpoint(text)) is None:
-            raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and give "
-                                  "its path")
-        return default
     given = Path(text).expanduser()   # a file of a shipped name's spelling (./graph-vae) is the file, as --model reads it
-    path = shipped_checkpoints()[text] if text in shipped_checkpoints() else given if given.exists() else \
-        checkpoint_path(text)
+    path = given if text not in FAMILIES and text not in shipped_checkpoints() and given.exists() else \
+        model_checkpoint(text)
     if path.suffix == ".json" and path.is_file():
         raise CheckpointError(f"{text} is a model card: give its checkpoint, {path.with_suffix('.pt')}")
     if path.is_dir():

@@ -360,18 +360,24 @@ def checkpoint_path(name_or_path: str | Path) -> Path:
     return path
 
 
-def load(family_or_path: str | Path) -> Generator:
-    """A generator: the shipped default of a family (``"smiles-lm"``), a shipped checkpoint by name
-    (``"smiles-lm-transformer"``) or any checkpoint path."""
+def model_checkpoint(family_or_path: str | Path) -> Path:
+    """The checkpoint file ``load`` reads: the shipped default of a family, a shipped checkpoint by name or the path
+    given (:func:`checkpoint_path`); :class:`CheckpointError` for a family that ships none."""
     text = str(family_or_path)
     if text in FAMILIES:
         path = shipped_checkpoint(text)
         if path is None:
             raise CheckpointError(f"molgen ships no {text} checkpoint yet; train one (molgen train {text}) and pass its path")
-        family = text
-    else:
-        path = checkpoint_path(text)
-        family = load_checkpoint(path).get("family")
+        return path
+    return checkpoint_path(text)
+
+
+def load(family_or_path: str | Path) -> Generator:
+    """A generator: the shipped default of a family (``"smiles-lm"``), a shipped checkpoint by name
+    (``"smiles-lm-transformer"``) or any checkpoint path."""
+    text = str(family_or_path)
+    path = model_checkpoint(text)
+    family = text if text in FAMILIES else load_checkpoint(path).get("family")
     # building the network draws its initial weights (then replaced by the checkpoint's) from torch's global
     # stream: forked, so a script's own seeded draws after a load are those they were (a Python review)
     with torch.random.fork_rng(devices=[]):
