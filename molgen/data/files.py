@@ -143,7 +143,15 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise FileFormatError(path, f"not UTF-8 text (byte 0x{raw[error.start]:02x} at column {column}); save the file as UTF-8", line) from None
+        # Excel on Windows saves "CSV (Comma delimited)" in Windows-1252: the byte is named as it would read there,
+        # and the way out, not guessed at (a name read in the wrong encoding would be changed without a word)
+        byte = raw[error.start: error.start + 1]
+        try:
+            as_windows = f", {byte.decode('cp1252')!r} in Windows-1252 as Excel writes it"
+        except UnicodeDecodeError:
+            as_windows = ""
+        raise FileFormatError(path, f"not UTF-8 text (byte 0x{byte[0]:02x} at column {column}{as_windows}); save the "
+                              "file as UTF-8 (in Excel: Save As, 'CSV UTF-8')", line) from None
 
 
 def find_smiles_column(columns: list[str], path: Path | str = "<table>", given: str | None = None,

@@ -98,6 +98,17 @@ def test_non_utf8_file_names_its_line(tmp_path):
         read_molecules(path)
 
 
+def test_non_utf8_file_names_the_byte_as_windows_would_read_it(tmp_path):
+    """Excel on Windows writes CSV in Windows-1252: the error shows the character the byte stands for there, and
+    how to save as UTF-8; a byte Windows-1252 leaves undefined is named by its value only."""
+    path = write(tmp_path / "excel.csv", "smiles,name\nCn1cnc2c1c(=O)n(C)c(=O)n2C,caf\xe9ine\n".encode("cp1252"))
+    with pytest.raises(FileFormatError, match=r"line 2: not UTF-8 text \(byte 0xe9 at column 31, 'é' in Windows-1252.*CSV UTF-8"):
+        read_molecules(path)
+    path = write(tmp_path / "odd.csv", b"smiles,name\nCCO,a\x81b\n")
+    with pytest.raises(FileFormatError, match=r"line 2: not UTF-8 text \(byte 0x81 at column 6\); save"):
+        read_molecules(path)
+
+
 def test_random_bytes_file_is_a_clear_error(tmp_path):
     path = write(tmp_path / "junk.csv", bytes(range(256)) * 4)
     with pytest.raises(FileFormatError, match="junk.csv"):
