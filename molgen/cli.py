@@ -2377,6 +2377,9 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         if _typed(ctx, key):
             settings[key] = given[key]
             changed.append(f"{_flag(key)} {given[key]}")
+    if "chunk_plan" in settings and (_typed(ctx, "n") or _typed(ctx, "chunk_size")):
+        # its first chunks' sizes were the run's for its own n and chunk size (run_settings)
+        del settings["chunk_plan"]
     if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
         notes.append(f"the budget is {DEFAULT_BUDGET_FACTOR} x the new n ({DEFAULT_BUDGET_FACTOR * given['n']:,} "
@@ -2674,6 +2677,8 @@ def runs_rejects(run: str, output: Optional[Path] = typer.Option(None, "-o", "--
     frame = _or_exit_if_missing(lambda: store.rejects(run))
     if output is not None:
         replaced = _already_there(output)
+        # the run named in each row: a rejects file passed on can be traced to its run (a review)
+        frame.insert(0, "run_id", store.run(run)["id"])
         _write_or_exit(frame.rename(columns={"text": "sampled"}), output, smiles_column="sampled")
         console.print(f"wrote {len(frame):,} rejects -> {output}")
         _say_replaced(replaced)
@@ -2770,6 +2775,14 @@ def export_command(
         raise typer.Exit(2) from None
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
+    left_out, never = manifest["export"]["left_out"], []
+    if invalid := left_out["samples_not_molecules"]:   # no export writes them: said, with where they are
+        never.append(f"{invalid:,} sample{'s' * (invalid != 1)} the run did not keep as {'molecules' if invalid != 1 else 'a molecule'} (molgen runs "
+                     f"rejects {record['id']} says why)")
+    if missed := left_out.get("missed_a_condition", 0):
+        never.append(f"{missed:,} molecule{'s' * (missed != 1)} missed a condition (--include-unranked adds them)")
+    if never:
+        console.print(escape(f"not written: {'; '.join(never)}"))
     asked = record.get("n_requested")
     if top is None and not include_unranked and isinstance(asked, int) and rows > asked:   # -n 30: 35 rows (a review)
         console.print(escape(f"(more than the {asked:,} the run asked for: a run ranks every molecule of its last "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import errno
 import glob
 import gzip
 import io
@@ -20,6 +21,7 @@ import math
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -905,12 +907,17 @@ def replacing(path: str | Path) -> Iterator[Path]:
     :func:`remove_stale_partials`, called here at a name's first write in a process, tells it from what earlier
     killed writes left."""
     path = Path(path)
+    if write_protected(path):   # a rename replaces a file whatever its mode: the chemist's protection is kept
+        raise PermissionError(errno.EACCES, f"{path.name} is write-protected (remove its protection to replace it, "
+                              "or choose another name)", str(path))
     if path not in _CLEANED:   # once a process: a folder of 50,000 files took 68 ms to look through at each write
         _CLEANED.add(path)
         remove_stale_partials(path)
     partial = partial_name(path)
     handle: int | None = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
+        if path.is_file():   # the file replaced keeps its permissions (a report shared with the group stays so)
+            os.chmod(partial, stat.S_IMODE(path.stat().st_mode))
         if not _try_lock(handle):   # no lock to hold (no fcntl): nothing keeps the file open across the rename
             os.close(handle)
             handle = None
@@ -920,6 +927,16 @@ def replacing(path: str | Path) -> Iterator[Path]:
         if handle is not None:
             os.close(handle)
         partial.unlink(missing_ok=True)
+
+
+def write_protected(path: str | Path) -> bool:
+    """Whether ``path`` is a file its owner protected from writing (``chmod a-w``), or one this process may not
+    write: replacing it by a rename would go round the protection (a review: an export replaced a 444 file)."""
+    path = Path(path)
+    try:
+        return path.is_file() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222)
+    except OSError:
+        return False
 
 
 def write_text(text: str, path: str | Path) -> Path:
@@ -955,6 +972,10 @@ def check_writable(path: str | Path, probe: bool = True) -> str:
         raise FileFormatError(path, f"the folder {path.parent} does not exist")
     if path.is_dir():
         raise FileFormatError(path, "is a folder: give the name of the file to write")
+    if path.exists() and not path.is_file():   # /dev/stdout, a pipe: written by a rename beside it, it would be replaced
+        raise FileFormatError(path, "is no regular file (a device or a pipe): give the name of a file to write")
+    if write_protected(path):
+        raise FileFormatError(path, "is write-protected: remove its protection to replace it, or choose another name")
     try:   # a folder the process cannot write in (read-only, /proc) fails here, not after minutes of work
         if probe:
             with tempfile.TemporaryFile(dir=path.parent):

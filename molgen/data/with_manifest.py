@@ -41,6 +41,9 @@ def write_with_manifest(frame: pd.DataFrame, path: str | Path, manifest_of: Call
     manifest_path = manifest_path_of(path)
     if manifest_path.is_dir():   # found before the file is written, not after: it would be left without its manifest
         raise WriteError(f"{manifest_path} is a folder: the manifest cannot be written there")
+    if files.write_protected(manifest_path):   # the pair is replaced together or not at all
+        raise WriteError(f"{manifest_path} is write-protected (remove its protection to replace it, or choose another "
+                         "name); nothing was written")
     # a name of its own: two writers of one name, where no folder lock can be had, do not share a temporary file
     staged = files.partial_name(manifest_path)
     manifest: dict = {}

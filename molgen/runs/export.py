@@ -138,16 +138,22 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             raise ExportError(f"cannot apply the filter {where!r}: a molecule that missed a condition has no rank (an "
                               "empty cell, not 0); rank.isna() selects them (with --include-unranked, or on the "
                               "Export page \"Also the molecules that missed a condition\")")
-        # read as the file gives the rows: a molecule that missed no condition has an empty failed_conditions cell
-        readable = frame.assign(failed_conditions=frame["failed_conditions"].replace("", None)) \
-            if "failed_conditions" in frame.columns else frame
+        # read as the file gives the rows: a molecule that missed no condition, failed no filter or raised no alert
+        # has an empty cell, which isna() selects in the file as in pandas, Excel or KNIME (a review: text columns
+        # other than failed_conditions kept "" and isna() selected none)
+        readable = frame.assign(**{column: frame[column].replace("", None) for column in frame.columns
+                                   if not pd.api.types.is_numeric_dtype(frame[column])})
         try:   # read and run here, never by pandas' query: the web app takes a filter from a link (row_filter)
             frame = frame.loc[filter_rows(readable, expression)]
         except Exception as error:  # noqa: BLE001 -- a column's test may raise its own (a number compared with text)
             # a FilterError says it in a chemist's words; a column's own test that failed (text compared with a
             # number) as it was raised
-            raise ExportError(f"cannot apply the filter {where!r}: {str(error).rstrip('.')}{_closest_column(error, columns)} "
-                              f"Columns: {', '.join(columns)}") from None
+            # the columns the file holds: not a model's empty one, nor the condition columns of a run without any
+            # (a review: log_likelihood was listed for graph diffusion)
+            listed = [c for c in columns if not (len(frame) and frame[c].isna().all()) and not (
+                c in ("meets_conditions", "failed_conditions") and not has_conditions(store.run(run)["conditions"]))]
+            raise ExportError(f"cannot apply the filter {where!r}: {str(error).rstrip('.')}{_closest_column(error, listed)} "
+                              f"Columns: {', '.join(listed)}") from None
     if diverse is not None:
         from molgen.chem.parse import to_mol
         from molgen.scoring.diversity import diverse_top
@@ -244,6 +250,10 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
     path = Path(path)
     where = (where.strip() or None) if isinstance(where, str) else where   # spaces alone are no filter
     tagged = tagged.strip() if isinstance(tagged, str) else tagged   # the manifest records the tag as matched
+    if str(path) == "-" or (path.exists() and not path.is_file() and not path.is_dir()):   # /dev/stdout, a pipe
+        # an export is a file and the manifest beside it: --format csv wrote /dev/stdout.csv (a review)
+        raise ExportError(f"{path}: an export is written to a file, with its manifest beside it, not to "
+                          f"{'standard output' if str(path) == '-' else 'a device or a pipe'}: name the file to write")
     if path.is_dir():   # "cannot tell the format" misled (a review), and --format wrote a file beside the folder
         named = path / f"candidates.{format or 'csv'}"
         raise ExportError(f"{path} is a folder: name the file to write, e.g. {named}")
@@ -272,15 +282,27 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
     frame = select_candidates(store, record["id"], top=top, diverse=diverse, where=where, selected_only=selected_only,
                               passing_only=passing_only, include_unranked=include_unranked, tagged=tagged)
 
+    left_out = never_exported(store, record["id"], include_unranked or selected_only or tagged is not None)
+
     def manifest_of(sha256: str) -> dict:
         return _manifest(frame, path.name, sha256, record, format or suffix_format, top=top, diverse=diverse,
                          where=where, selected_only=selected_only, passing_only=passing_only,
-                         include_unranked=include_unranked, tagged=tagged)
+                         include_unranked=include_unranked, tagged=tagged, left_out=left_out)
 
     try:
         return path, write_with_manifest(frame, path, manifest_of)
     except WriteError as error:
         raise ExportError(str(error)) from None
+
+
+def never_exported(store: RunStore, run_id: str, unranked_taken: bool) -> dict[str, int]:
+    """What of a run no row of this export can hold, whatever its filters (a review: "wrote 35 candidates" of 36
+    samples, without a word of the one that was no molecule): the samples the run did not keep as molecules (no
+    molecule, or one it refuses: ``molgen runs rejects``), and, unless taken (``unranked_taken``), the molecules that missed a condition (no rank)."""
+    out = {"samples_not_molecules": len(store.rejects(run_id))}
+    if not unranked_taken:
+        out["missed_a_condition"] = store.count(run_id) - store.count(run_id, ranked_only=True)
+    return out
 
 
 def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:

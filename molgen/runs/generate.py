@@ -418,7 +418,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
              scaffold: str | None = None, avoid: list[str] | None = None, similar_to: str | None = None,
              profile: str | ScoringProfile = "drug-like", seed: int = 1, name: str | None = None,
              max_samples: int | None = None, chunk_size: int | None = None, sample_options: dict | None = None,
-             store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
+             chunk_plan: list[int] | None = None, store: RunStore | None = None, n_jobs: int = 1, progress: bool = True,
              on_chunk: Callable[[int, int, int], None] | None = None,
              on_start: Callable[[str], None] | None = None) -> Run:
     """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
@@ -439,6 +439,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
         chunk_size: molecules sampled per stored chunk (the unit of resuming); by default n, within 100 to 1,000
             (:func:`default_chunk_size`). The chunks' seeds and sizes decide the molecules, so a run is repeated
             with the same chunk size.
+        chunk_plan: the sizes of the first chunks, as a run sampled them whose budget was raised when it was
+            resumed (the old budget cut a chunk short): :func:`~molgen.runs.settings.run_settings` gives it, so
+            that its settings sample its molecules again. Later chunks are sized as usual.
         sample_options: passed to the generator (``temperature``, ``top_k``, ``top_p``, ...).
         store: the run store (default: ``$MOLGEN_HOME/runs.sqlite``).
         on_chunk: called after every stored chunk with (molecules accepted, n, sampled), for
@@ -451,6 +454,10 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
     if max_samples is not None:  # 0 must not quietly become the default budget
         max_samples = whole_number("max_samples", max_samples, least=1)
     n_jobs = whole_number("n_jobs", n_jobs, least=1)
+    if chunk_plan is not None:
+        if isinstance(chunk_plan, (str, bytes)) or not hasattr(chunk_plan, "__iter__"):
+            raise ValueError(f"chunk_plan is a list of chunk sizes, got {chunk_plan!r}")
+        chunk_plan = [whole_number("each size of chunk_plan", size, least=1) for size in chunk_plan]
     # a run's seed decides its molecules, so it is stored: a whole number of 0 or more (None, -1 and 1.5 were
     # stored with a failed run, then a numpy error)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -489,7 +496,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
                          "label prior, not guidance)")
     params = {"chunk_size": chunk_size, "max_samples": DEFAULT_BUDGET_FACTOR * n if max_samples is None else max_samples,
               "sample_options": options, "n_jobs": n_jobs, "count_hard_filter_failures": False,
-              "scaffold_stereo_carried": True}
+              "scaffold_stereo_carried": True, **({"chunk_plan": chunk_plan} if chunk_plan else {})}
     if unsteered := getattr(generator, "unsteered", lambda conditions: {})(to_steer(conditions)):
         params["unsteered"] = unsteered   # why a condition the model steers elsewhere is filtered for here
     # an absolute path: a run resumed from another working folder finds its checkpoint
@@ -626,7 +633,12 @@ def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max
     if max_samples is not None:
         if max_samples < 1:
             raise ValueError(f"max_samples must be at least 1, got {max_samples}")
-        store.update_run(record["id"], params={**record["params"], "max_samples": max_samples})
+        params = {**record["params"], "max_samples": max_samples}
+        if max_samples != record["params"]["max_samples"] and sampled:
+            # the old budget may have cut the last chunk short, which a run started with the new budget would not:
+            # the sizes so far are kept, for the run's settings to sample its molecules again (run_settings)
+            params["chunk_plan"] = [int(size) for size in store.chunks(run_id)["size"]]
+        store.update_run(record["id"], params=params)
     checkpoint = Path(record["checkpoint"])
     if not checkpoint.is_file():
         raise FileNotFoundError(f"run {record['id']}: its checkpoint {checkpoint} is gone; it cannot be resumed")
@@ -713,7 +725,7 @@ def _execute(store: RunStore, run_id: str, generator, progress: bool, on_chunk, 
         # An option added after a run pinned its options is absent from it: resume it the way it started.
         sample_options = {**getattr(generator, "OPTIONS_BEFORE_PINNED", {}), **params["sample_options"]}
         while accepted < n and sampled < params["max_samples"]:
-            size = _next_chunk_size(n - accepted, accepted, sampled, params)
+            size = _next_chunk_size(n - accepted, accepted, sampled, params, index)
             t0 = time.perf_counter()
             samples = generator.sample(size, conditions=steer, seed=chunk_seed(seed, index), **sample_options)
             t1 = time.perf_counter()
@@ -1003,8 +1015,12 @@ def _outcome(store: RunStore, run_id: str, record: dict, check: ConditionFilter,
     return status, message
 
 
-def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict) -> int:
-    """Enough to finish at the acceptance rate seen so far (plus 20%), within the chunk size and the budget."""
+def _next_chunk_size(missing: int, accepted: int, sampled: int, params: dict, index: int = 0) -> int:
+    """Enough to finish at the acceptance rate seen so far (plus 20%), within the chunk size and the budget; the
+    size a chunk had in the run being repeated where the run recorded one (``chunk_plan``)."""
+    plan = params.get("chunk_plan") or []
+    if index < len(plan):
+        return max(min(plan[index], params["max_samples"] - sampled), 1)
     rate = accepted / sampled if sampled else 1.0
     wanted = math.ceil(missing / max(rate, 0.01) * 1.2)
     size = min(max(wanted, MIN_CHUNK), params["chunk_size"], params["max_samples"] - sampled)
@@ -1089,7 +1105,8 @@ def _process_chunk(samples, known: set[str], check: ConditionFilter, profile: Sc
         if any(key in m for m in meta.values()):
             table[column] = pd.array([meta[s].get(key) for s in table["smiles"]], dtype="Int64")
     if check.conditions.similar_to:
-        table["similarity_to_reference"] = [round(check.similarity(mols[s]), 4) for s in table["smiles"]]
+        # unrounded, as the condition reads it: a file and a filter on it agree at the threshold (a review)
+        table["similarity_to_reference"] = [check.similarity(mols[s]) for s in table["smiles"]]
     with quiet_rdkit():
         missed = [check.failures(mols[s], row) for s, row in zip(table["smiles"], table.to_dict("records"))]
     table["meets_conditions"] = [not m for m in missed]

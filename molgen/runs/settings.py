@@ -19,8 +19,10 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
 
     ``generate(**run_settings("hits"))`` samples the molecules run "hits" sampled: the same checkpoint,
     seed, chunk size, sampling options (each family's defaults as the run pinned them), conditions and
-    profile. Change any for a variation, e.g. ``{**run_settings("hits"), "seed": 2}``; with another ``n``,
-    set ``max_samples`` too (``None``: 20 x n), since the stored budget was sized for the run's own n.
+    profile; for a run whose budget was raised on a resume, the sizes its chunks had (``chunk_plan``: the old budget
+    cut one short). Change any for a variation, e.g. ``{**run_settings("hits"), "seed": 2}``; with another ``n``,
+    set ``max_samples`` too (``None``: 20 x n), since the stored budget was sized for the run's own n, and leave out
+    ``chunk_plan``.
     A run stored before a molecule failing a hard filter stopped counting towards ``n`` is repeated
     under today's counting, so it may stop at another molecule; one stored before a kept scaffold's stereocentres
     were set on its molecules is repeated with them set; a graph VAE run that decoded around a reference given
@@ -48,6 +50,8 @@ def run_settings(run: str, *, store: RunStore | None = None, model: str | None =
             else marked_as_stored(stored_profile(record["profile"], f"run {record['id']}")),
             "seed": int(record["seed"]), "max_samples": int(params["max_samples"]),
             "chunk_size": int(params["chunk_size"]),
+            # a run whose budget was raised on a resume: its first chunks' sizes, which the old budget shaped
+            **({"chunk_plan": list(params["chunk_plan"])} if params.get("chunk_plan") else {}),
             "sample_options": {**pinned_later, **params["sample_options"]}}
 
 

@@ -655,3 +655,33 @@ def test_an_sdf_record_rdkit_cannot_read_says_why_where_molgen_can_tell(tmp_path
     frame = read_molecules(write(tmp_path / "carried.sdf", carried + "\n$$$$\n"))
     qq = next(i for i, line in enumerate(carried.splitlines(), start=1) if " Qq " in line)
     assert frame["read_error"].iloc[0] == f"record starting at line 1: unknown element 'Qq' on line {qq}"
+
+
+def test_a_write_protected_file_is_not_replaced_and_a_replaced_one_keeps_its_permissions(tmp_path):
+    """A rename replaces a file whatever its mode: a chemist's `chmod a-w` on an earlier export was gone without a
+    word, and a replaced file took the default mode (a review)."""
+    import os
+
+    from molgen.data.files import check_writable
+    from molgen.data.with_manifest import WriteError, write_with_manifest
+
+    frame = pd.DataFrame({"smiles": ["CCO", "c1ccccc1"]})
+    kept = write_molecules(frame, tmp_path / "kept.csv")
+    os.chmod(kept, 0o444)
+    before = kept.read_bytes()
+    for attempt in (lambda: check_writable(kept), lambda: write_molecules(frame.head(1), kept)):
+        with pytest.raises((FileFormatError, PermissionError), match="write-protected"):
+            attempt()
+    assert kept.read_bytes() == before and list(tmp_path.iterdir()) == [kept]   # no temporary file left either
+    os.chmod(kept, 0o640)
+    write_molecules(frame.head(1), kept)
+    assert kept.read_text().count("\n") == 2 and os.stat(kept).st_mode & 0o777 == 0o640
+    # the pair an export writes: a protected manifest keeps the file as it was too
+    pair = tmp_path / "pair.csv"
+    write_with_manifest(frame, pair, lambda sha256: {"sha256": sha256})
+    manifest = tmp_path / "pair.csv.manifest.json"
+    os.chmod(manifest, 0o444)
+    before = pair.read_bytes(), manifest.read_bytes()
+    with pytest.raises(WriteError, match="pair.csv.manifest.json is write-protected .*nothing was written"):
+        write_with_manifest(frame.head(1), pair, lambda sha256: {"sha256": sha256})
+    assert (pair.read_bytes(), manifest.read_bytes()) == before

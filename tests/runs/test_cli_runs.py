@@ -318,7 +318,18 @@ def test_what_a_run_sampled_that_is_no_molecule_is_listed_with_its_reason(tiny_c
     again = run("runs", "rejects", "messy", "-o", out, home=tmp_path)
     assert again.exit_code == 0 and f"{out} existed and is replaced" in " ".join(again.output.split())
     written = pd.read_csv(out)
-    assert len(written) == len(stored) and list(written.columns) == ["chunk", "sampled", "reason"]
+    run_id = RunStore(tmp_path / "runs.sqlite").run("messy")["id"]   # the run named in each row, for a file passed on
+    assert len(written) == len(stored) and list(written.columns) == ["run_id", "chunk", "sampled", "reason"]
+    assert (written["run_id"] == run_id).all()
+    # an export says what no row of it holds: the samples that were no molecule, where to find them
+    exported = run("export", "messy", "-o", tmp_path / "messy.csv", home=tmp_path)
+    assert exported.exit_code == 0 and (f"not written: {len(stored):,} samples the run did not keep as molecules "
+                                        f"(molgen runs rejects {run_id} says why)") in " ".join(exported.output.split())
+    left_out = json.loads((tmp_path / "messy.csv.manifest.json").read_text())["export"]["left_out"]
+    assert left_out == {"samples_not_molecules": len(stored), "missed_a_condition": 0}
+    for device in ("-", "/dev/null"):   # an export is a file and its manifest: --format csv wrote /dev/stdout.csv
+        refused = run("export", "messy", "-o", device, "--format", "csv", home=tmp_path)
+        assert refused.exit_code == 2 and "an export is written to a file" in " ".join(refused.output.split())
     assert written["reason"].str.match(r"(syntax|valence|kekulization|aromaticity|empty|other): ").all()
     listed = " ".join(run("runs", "rejects", "messy", "--top", 2, home=tmp_path).output.split())
     assert f"the first 2 of {len(stored):,}" in listed

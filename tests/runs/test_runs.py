@@ -136,7 +136,7 @@ def test_a_reference_puts_each_candidates_similarity_to_it_in_the_run_and_its_ex
     everything = run.candidates(ranked_only=False)
     expected = [DataStructs.TanimotoSimilarity(morgan_fingerprint(Chem.MolFromSmiles(reference)),
                                                morgan_fingerprint(Chem.MolFromSmiles(s))) for s in everything["smiles"]]
-    assert np.allclose(everything["similarity_to_reference"], expected, atol=1e-4)
+    assert np.allclose(everything["similarity_to_reference"], expected, rtol=0, atol=1e-12)   # unrounded
     kept = everything[everything["meets_conditions"].astype(bool)]
     assert len(kept) and (kept["similarity_to_reference"] >= 0.05).all()
     assert ((everything["similarity_to_reference"] < 0.05) == ~everything["meets_conditions"].astype(bool)).all()
@@ -512,6 +512,11 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert "log_likelihood" not in whole_columns(store, run.id)   # an empty column is not written
     with pytest.raises(ExportError, match="log_likelihood has no value in this run"):   # nor filtered on in silence
         select_candidates(store, run.id, where="log_likelihood < 0")
+    with pytest.raises(ExportError, match="Columns: ") as caught:   # the columns listed are those the file holds
+        select_candidates(store, run.id, where="molwt < 300")
+    listed = str(caught.value).split("Columns: ")[1].split(", ")
+    assert "mw" in listed and "log_likelihood" not in listed
+    assert set(listed) <= set(whole_columns(store, run.id))
     # the model's whole output: the ranked molecules, then those that missed a condition, each saying which
     whole = pd.read_csv(export_run(store, strict.id, tmp_path / "whole.csv", include_unranked=True))
     ranked_count = int((everything["rank"] > 0).sum())
@@ -564,6 +569,13 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
     assert select_candidates(store, strict.id, where="   ").equals(select_candidates(store, strict.id))   # no filter
     # the ranked ones alone missed no condition: the filter says so, not that the column has no value in this run
     assert len(select_candidates(store, strict.id, where="failed_conditions.isna()")) == ranked_count
+    # every text column's empty cell is isna() as the file reads it (alert_names and failed_filters kept "")
+    for column in ("alert_names", "failed_filters", "tags"):
+        empty_in_file = int(whole[column].isna().sum())
+        assert len(select_candidates(store, strict.id, where=f"{column}.isna()", include_unranked=True)) == empty_in_file
+        assert len(select_candidates(store, strict.id, where=f"{column}.notna()", include_unranked=True)) == \
+            len(whole) - empty_in_file
+    assert whole["alert_names"].isna().any() and whole["tags"].isna().all()
     # written as before: a met row's failed_conditions stays an empty text in the file
     assert select_candidates(store, strict.id, where="rank >= 1")["failed_conditions"].eq("").all()
     # the run's times read as the export's: ISO, not seconds since 1970

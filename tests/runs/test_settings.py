@@ -131,6 +131,37 @@ def test_generate_like_an_export_manifest_repeats_the_run_in_another_store(tiny_
     assert run_record(str(moved))["checkpoint"] == "/elsewhere/molgen/pretrained/smiles-lm-lstm.pt"
 
 
+def test_a_run_whose_budget_was_raised_on_a_resume_is_repeated_from_its_manifest(tiny_checkpoint, tmp_path):
+    """The first budget cut a chunk short (30 of 40 ask for chunks of 20 and 10); a run started with the raised one
+    would have sampled 20 and 20. The record keeps the sizes so far, and --like (or run_settings) samples them again
+    (a review: a resumed run's manifest repeated 32 of its 81 molecules)."""
+    home = tmp_path / "a"
+    with RunStore(home / "runs.sqlite") as store:
+        first = generate(str(tiny_checkpoint), 40, seed=2, chunk_size=20, max_samples=30, store=store, progress=False,
+                         name="raised")
+        assert store.chunks(first.id)["size"].tolist() == [20, 10]
+    assert run("generate", "--resume", "raised", "--max-samples", 90, home=home).exit_code in (0, 1)
+    with RunStore(home / "runs.sqlite") as store:
+        sizes = store.chunks(store.run("raised")["id"])["size"].tolist()
+        assert sizes[:2] == [20, 10] and sum(sizes) > 30
+        assert store.run("raised")["params"]["chunk_plan"] == [20, 10]
+        assert run_settings("raised", store=store)["chunk_plan"] == [20, 10]
+    assert run("export", "raised", "--include-unranked", "-o", tmp_path / "raised.csv", home=home).exit_code == 0
+    again = run("generate", "--like", tmp_path / "raised.csv.manifest.json", "--name", "again", home=tmp_path / "b")
+    assert again.exit_code in (0, 1), again.output
+    with RunStore(home / "runs.sqlite") as a, RunStore(tmp_path / "b" / "runs.sqlite") as b:
+        assert b.chunks(b.run("again")["id"])["size"].tolist() == sizes
+        assert sorted(b.candidates("again")["smiles"]) == sorted(a.candidates("raised")["smiles"])
+        assert _ranked(b, "again") == _ranked(a, "raised")
+    # another n is another run: the plan made for the first n is left out
+    other = run("generate", "--like", "raised", "-n", 5, "--name", "fewer", home=home)
+    assert other.exit_code == 0, other.output
+    with RunStore(home / "runs.sqlite") as store:
+        assert "chunk_plan" not in store.run("fewer")["params"]
+    with pytest.raises(ValueError, match="chunk_plan must be a whole number of 1 or more|each size of chunk_plan"):
+        generate(str(tiny_checkpoint), 5, chunk_plan=[10, 0], store=RunStore(tmp_path / "c.sqlite"), progress=False)
+
+
 def test_generate_like_a_missing_run_or_with_resume_is_refused(tiny_checkpoint, tmp_path):
     missing = run("generate", "--like", "nothing-here", home=tmp_path)
     assert missing.exit_code == 2 and "no run 'nothing-here' in the store" in missing.output

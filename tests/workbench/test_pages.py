@@ -597,6 +597,16 @@ def test_browse_filters_and_selects(stored_run):
         chosen = store.candidates(stored_run, ranges={"selected": (1, 1)})
         assert len(chosen) == matching and (chosen["alerts"] == 0).all() and (chosen["rank"] > 0).all()
     assert all(c.value for c in at.checkbox if c.label.startswith("select #"))
+    # what is selected in the run is said beside the buttons: a selection made under other filters stays
+    assert any(f"{matching:,} selected in this run, all among these" in c.value for c in at.caption)
+    with RunStore() as store:   # one more, outside these filters
+        outside = store.candidates(stored_run, ranges={"selected": (0, 0)}, ranked_only=True)["smiles"].head(1)
+        store.set_selected(stored_run, outside)
+    at.run()
+    assert any(f"{matching + 1:,} selected in this run, {matching:,} of them among these" in c.value for c in at.caption)
+    with RunStore() as store:
+        store.set_selected(stored_run, outside, selected=False)
+    at.run()
     # the selected molecules tagged at once; the tag reaches the table and every export
     at.text_input(key="browse_tag_text").set_value("hinge").run()
     at.button(key="browse_tag_go").click().run()
@@ -723,6 +733,10 @@ def test_a_run_stopped_before_its_first_chunk_is_summed_up_and_offered_to_contin
 def test_export_previews_filters_and_refuses_a_bad_expression(stored_run):
     at = page("export", stored_run)
     assert "candidates will be exported" in at.markdown[0].value
+    with RunStore() as store:   # what no row of the file holds is said: the tiny model's samples that were no molecule
+        rejected = len(store.rejects(stored_run))
+    assert rejected and any(f"Not in the file: {rejected:,} samples the run did not keep as molecules" in c.value
+                            for c in at.caption)
     at.text_input(key="export_where").set_value("qed >>> 2").run()
     assert not at.exception and "cannot apply the filter" in shown(at.error[0])
     at.text_input(key="export_where").set_value("qed > 0.5").run()

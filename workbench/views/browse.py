@@ -524,9 +524,18 @@ if run_id:
     else:
         b1, b2, _ = st.columns([1, 1, 2])
         b1.button(f"Select all {total:,} matching", key="browse_select_all", on_click=_select_matching,
-                  args=(run_id, ranked_only, ranges, True, tagged), help="on every page; Export can then write only these")
+                  args=(run_id, ranked_only, ranges, True, tagged),
+                  help="on every page, added to those selected already; Export can then write only the selected")
         b2.button(f"Unselect all {total:,} matching", key="browse_unselect_all", on_click=_select_matching,
                   args=(run_id, ranked_only, ranges, False, tagged))
+        # a selection made under other filters stays: said, so that "21 matching" selected is not read as 21 exported
+        # (a review's export held 25)
+        chosen = store().count(run_id, ranges={"selected": (1, 1)})
+        if chosen:
+            here = store().count(run_id, ranked_only=ranked_only, ranges={**ranges, "selected": (1, 1)}, tagged=tagged)
+            st.caption(f"{chosen:,} selected in this run" + (f", {here:,} of them among these" if here != chosen else
+                                                             ", all among these")
+                       + "; Export's \"Only the selected candidates\" writes all selected.")
         with st.expander("Tag the selected molecules"):
             st.text_input("Tag", key="browse_tag_text", placeholder="hinge-binders")
             t1, t2, _ = st.columns([1, 1, 2])
