@@ -2377,9 +2377,12 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         if _typed(ctx, key):
             settings[key] = given[key]
             changed.append(f"{_flag(key)} {given[key]}")
-    if "chunk_plan" in settings and (_typed(ctx, "n") or _typed(ctx, "chunk_size")):
+    if "chunk_plan" in settings and ((_typed(ctx, "n") and given["n"] != record["n_requested"]) or (
+            _typed(ctx, "chunk_size") and given["chunk_size"] != record["params"]["chunk_size"])):
         # its first chunks' sizes were the run's for its own n and chunk size (run_settings)
         del settings["chunk_plan"]
+        notes.append("the sizes its first chunks had (its budget was raised on a resume) are left for the new "
+                     f"{'n' if _typed(ctx, 'n') and given['n'] != record['n_requested'] else 'chunk size'}'s own")
     if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
         notes.append(f"the budget is {DEFAULT_BUDGET_FACTOR} x the new n ({DEFAULT_BUDGET_FACTOR * given['n']:,} "
@@ -3341,6 +3344,10 @@ def _augment_guard(held_out: Optional[list[str]], near_duplicate: float, alerts:
         raise typer.Exit(2)
     from molgen.augment import reference_cache
 
+    if not held_out:   # a forgotten flag: no output row is checked against a test set (a review: a MOSES test
+        # molecule came out of balance without a word)
+        console.print("[yellow]no --held-out: the rows written are checked against no test set (give one, e.g. "
+                      "--held-out moses:test, to keep held-out molecules out)[/yellow]")
     sets = []
     for source in held_out or []:
         try:
@@ -3730,7 +3737,7 @@ def augment_analogues(
     output: Path = typer.Option(..., "-o", "--output"),
     per_seed: int = typer.Option(20, min=1, help="Analogues kept per seed at most (the most similar; the rest are "
                                                  "listed as removed)."),
-    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed)."),
+    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed; Tanimoto on Morgan fingerprints, radius 2, 2,048 bits)."),
     max_similarity: float = typer.Option(0.95, min=0.0, max=1.0, help="Upper edge of the similarity window (no copies)."),
     method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
                                                "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),
@@ -4068,7 +4075,8 @@ def latent_analogues(
     import math
 
     from molgen.models.graph_vae import latent
-    from molgen.models.graph_vae.latent_tables import analogue_table, stereo_notes, why_not_back, with_properties
+    from molgen.models.graph_vae.latent_tables import (analogue_table, failures_last, stereo_notes, why_not_back,
+                                                       with_properties)
 
     if not math.isfinite(radius):
         error_console.print(f"[red]--radius must be a finite number, not {radius}[/red]")
@@ -4083,7 +4091,7 @@ def latent_analogues(
             z = latent.encode(vae, [encoded], refine_steps=refine_steps)
             return latent.decode(vae, z)[0], latent.analogues_around(vae, z[0], encoded, points, radius, seed=seed)
         (centre, found), _ = _latent_work(explore)
-        table = with_properties(analogue_table(found))
+        table = failures_last(with_properties(analogue_table(found)))
     if centre != latent.graph_key(encoded):
         console.print(f"[yellow]the seed's encoding decodes to {escape(centre or 'nothing')}, not to the seed: the "
                       "analogues lie around that molecule, and their similarity is still to the seed "
@@ -4094,7 +4102,7 @@ def latent_analogues(
                       "other molecules[/yellow]")
     _latent_table(table, ["smiles", "tanimoto_to_seed", *_PROPERTY_COLUMNS], top,
                   f"{len(table)} distinct molecule{'s' * (len(table) != 1)} other than the seed, from {points} points "
-                  f"at radius {radius:g}", output)
+                  f"at radius {radius:g}; any failing a hard filter (failed_filters) after those that pass", output)
     _latent_write(table, output, context, checkpoint,
                   {"seed": {"given": seed_molecule, "encoded": encoded}, "decodes_to": centre},
                   {"points": points, "radius": radius, "seed": seed, "refine_steps": refine_steps, "model": model})
@@ -4147,8 +4155,8 @@ def latent_push(
     import math
 
     from molgen.models.graph_vae import latent
-    from molgen.models.graph_vae.latent_tables import (GAP_CAPTION, gradient_table, search_table, stereo_notes,
-                                                       with_properties)
+    from molgen.models.graph_vae.latent_tables import (GAP_CAPTION, failures_last, gradient_table, head_drift, search_table,
+                                                       stereo_notes, with_properties)
     from molgen.scoring.properties import tolerance
 
     if method not in _PUSH_METHODS:
@@ -4185,14 +4193,20 @@ def latent_push(
                                                           radius=radius, seed=seed, refine_steps=refine_steps))
             table = search_table(found, method)
         table = with_properties(table)
+        if method != "gradient":   # a walk keeps its steps' order
+            table = failures_last(table)
     _say_latent_notes(stereo_notes(start))
     found = table[~table["is_start"]]
     met = int(found["met"].sum()) if len(found) else 0
     first = "step" if method == "gradient" else "tanimoto_to_start"
     _latent_table(table, [first, "smiles", *targets, "gap", "met", "alerts"], top,
                   f"{len(found)} distinct molecule{'s' * (len(found) != 1)} besides the start's own decoding (marked "
-                  f"(start)); {met} meet every target within its tolerance (RDKit on the decoded molecules)", output)
+                  f"(start)); {met} meet every target within its tolerance (RDKit on the decoded molecules)"
+                  + ("; any failing a hard filter (failed_filters) after those that pass" if method != "gradient" else ""),
+                  output)
     console.print(escape(GAP_CAPTION))
+    if method == "gradient" and (drift := head_drift(table, targets)):
+        console.print(f"[yellow]{escape(drift)}[/yellow]")
     _latent_write(table, output, context, checkpoint, {"start": {"given": start, "encoded": encoded}}, settings)
 
 

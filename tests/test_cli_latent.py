@@ -93,7 +93,10 @@ def test_analogues_are_other_molecules_most_similar_first_and_seeded(tmp_path):
         result = invoke("analogues", START, "--points", 12, "--seed", seed, *FAST, "-o", out)
         assert result.exit_code == 0, result.output
     table = pd.read_csv(first)
-    assert len(table) >= 1 and table["tanimoto_to_seed"].is_monotonic_decreasing
+    # most similar first, those failing a hard filter after those that pass (as a run ranks them)
+    passing = table["passes_filters"].astype(bool)
+    assert len(table) >= 1 and passing.is_monotonic_decreasing
+    assert all(part["tanimoto_to_seed"].is_monotonic_decreasing for part in (table[passing], table[~passing]))
     reference = morgan_fingerprint(Chem.MolFromSmiles(START))
     for row in table.itertuples():   # the similarity is the seed's, recomputed; the seed itself is no analogue
         mol = Chem.MolFromSmiles(row.smiles)
@@ -124,6 +127,8 @@ def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_
     said = f"{int(finds['met'].sum())} meet every target"
     assert said in result.output and f"{len(finds)} distinct molecules besides the start's own decoding" in result.output
     settings = json.loads((tmp_path / "push.csv.manifest.json").read_text())["latent"]["settings"]
+    assert json.loads((tmp_path / "push.csv.manifest.json").read_text())["latent"]["similarity"].startswith(
+        "Tanimoto on RDKit Morgan fingerprints, radius 2")   # what tanimoto_to_start was computed on
     assert settings["targets"] == {"qed": 0.9} and settings["decodings"] == 32 and "steps" not in settings
     assert settings["tolerances"] == {"qed": 0.05}   # what the file's met and gap columns were read against
     assert "top" not in settings
@@ -488,8 +493,13 @@ def test_map_places_files_and_runs_together_and_draws_them(tmp_path, vae):
 def test_a_decoded_molecule_failing_a_hard_filter_is_named_as_failing_it():
     """A review: an analogue with an N(F)F group, which the drug-like profile's hard filters score 0, read only
     "4 alerts" beside the flags to look at."""
-    from molgen.models.graph_vae.latent_tables import described, with_properties
+    from molgen.models.graph_vae.latent_tables import described, failures_last, with_properties
 
+    # a found set lists those failing a hard filter after those that pass, each part in its order, the start last
+    found = with_properties(pd.DataFrame({"smiles": ["CCO", "Cc1ccc(N(F)F)cc1", "CC(=O)Nc1ccc(O)cc1", "CCN(F)F", "CCC"],
+                                          "is_start": [False, False, False, False, True]}))
+    assert failures_last(found)["smiles"].tolist() == ["CCO", "CC(=O)Nc1ccc(O)cc1", "Cc1ccc(N(F)F)cc1", "CCN(F)F", "CCC"]
+    assert failures_last(found.drop(columns="is_start"))["smiles"].tolist()[-2:] == ["Cc1ccc(N(F)F)cc1", "CCN(F)F"]
     table = described(("Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(N(F)F)cc2)cc1", "CC(=O)Nc1ccc(O)cc1", "xyz"))
     assert table["failed_filters"].tolist()[:2] == ["halogen_donors", ""]
     assert table["passes_filters"].tolist()[:2] == [False, True] and pd.isna(table["passes_filters"][2])   # no molecule
@@ -503,3 +513,17 @@ def test_a_decoded_molecule_failing_a_hard_filter_is_named_as_failing_it():
         cli._latent_table(rows, ["smiles", "alerts"], 5, "two rows", None)
     said = captured.get()
     assert "fails halogen_donors" in said and said.count("fails") == 1
+
+
+def test_a_gradient_walk_says_where_its_property_head_and_rdkit_part_ways():
+    """A review: the head's logP rose from 2.9 to 4.9 along a walk while RDKit's moved from 2.90 to 2.98, and only
+    the file's columns said so."""
+    from molgen.models.graph_vae.latent_tables import head_drift
+
+    walk = pd.DataFrame({"step": [0, 5, 30], "smiles": ["CCO", "CCCO", "CCCCO"], "predicted_logp": [2.9, 3.6, 4.9],
+                         "logp": [2.9, 2.95, 2.98], "predicted_qed": [0.5, 0.55, 0.6], "qed": [0.5, 0.52, 0.58]})
+    said = head_drift(walk, {"logp": 5.0, "qed": 0.6})
+    assert said.startswith("at the last molecule (step 30) the property head and RDKit disagree (logp 4.90 "
+                           "predicted, 2.98 measured)") and "qed" not in said.split("):")[0]
+    assert head_drift(walk, {"qed": 0.6}) is None   # within QED's tolerance (0.05)
+    assert head_drift(walk.iloc[:0], {"logp": 5.0}) is None

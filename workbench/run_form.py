@@ -76,9 +76,11 @@ def form_from_run(record: dict, checkpoints: dict[str, Path], current_profile: s
                      f"{default_chunk_size(n):,}: the same seed gives other molecules "
                      f"(`molgen generate --like {record['id']}` keeps its chunks)")
     elif params.get("chunk_plan"):   # its budget was raised on a resume, after a chunk the old one cut short
-        notes.append(f"its budget was raised when it was resumed, which left its first {len(params['chunk_plan']):,} "
-                     "chunks sized as the old budget allowed; this form sizes them afresh, so the same seed gives "
-                     f"other molecules (`molgen generate --like {record['id']}` keeps its chunks)")
+        planned = len(params["chunk_plan"])
+        notes.append(f"its budget was changed when it was resumed, which left its first "
+                     f"{f'{planned:,} chunks' if planned != 1 else 'chunk'} sized as the old budget allowed; this form "
+                     "sizes them afresh, so the same seed may give other molecules "
+                     f"(`molgen generate --like {record['id']}` keeps its chunks)")
     options = dict(params["sample_options"])
     conditions = record["conditions"] or {}
     if record["model"] == "graph-diffusion" and conditions.get("targets") and not conditions.get("scaffold") \

@@ -549,9 +549,17 @@ def methods_without_analogues(methods: Sequence[str], kept: pd.DataFrame, remove
             continue
         reasons = went["removed_because"].fillna("").astype(str).str.partition(":")[0].value_counts()
         why, count = reasons.index[0], int(reasons.iloc[0])
+        # the way out that bears on the reason (a review: a latent radius of 0, every decoding the seed itself, was
+        # told to widen the window)
         advice = ("kept under another method first" if why.startswith("duplicate") else
                   "a larger per-seed count keeps more" if why.startswith("beyond") else
-                  "a wider similarity window or more samples per seed may give some")
+                  "a larger latent radius reaches further from the seed" if why == "too close to its seed" and
+                  method == "latent" else
+                  "a smaller latent radius stays nearer the seed" if why == "too far from its seed" and
+                  method == "latent" else
+                  "a higher similarity ceiling keeps closer ones" if why == "too close to its seed" else
+                  "a lower similarity floor or more samples per seed may give some" if why == "too far from its seed"
+                  else "more samples per seed may give some")
         said.append(f"{method} ({len(went):,} removed, most often {why}: {count:,}; {advice})")
     if not said:
         return None

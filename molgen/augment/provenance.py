@@ -64,10 +64,13 @@ def build_manifest(*, command: str, settings: dict, input_name: str, input_sha25
     checksum of their molecules, thresholds, alerts and rules); ``removed`` the removal table (counted by
     reason); ``output_sha256`` and ``report_sha256`` the written files' checksums, where they were written."""
     from molgen.runs.generate import package_versions
+    from molgen.scoring.similarity import SIMILARITY_MEASURE
 
     files = {"sha256": output_sha256, "report_sha256": report_sha256} if output_sha256 else {}
     return {
-        "augment": {"command": command, "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        # the similarity an analogue window and the near-duplicate guard read
+        "augment": {"command": command, "settings": settings, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "similarity": SIMILARITY_MEASURE},
         "input": {"file": input_name, "sha256": input_sha256},
         # a held-out set's molecules checksummed as canonical SMILES, sorted: the same set whether it came from a
         # file (in any spelling or order) or a dataset split, so an audit can tell which test set guarded the output

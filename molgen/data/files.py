@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import csv
-import errno
 import glob
 import gzip
 import io
@@ -907,9 +906,6 @@ def replacing(path: str | Path) -> Iterator[Path]:
     :func:`remove_stale_partials`, called here at a name's first write in a process, tells it from what earlier
     killed writes left."""
     path = Path(path)
-    if write_protected(path):   # a rename replaces a file whatever its mode: the chemist's protection is kept
-        raise PermissionError(errno.EACCES, f"{path.name} is write-protected (remove its protection to replace it, "
-                              "or choose another name)", str(path))
     if path not in _CLEANED:   # once a process: a folder of 50,000 files took 68 ms to look through at each write
         _CLEANED.add(path)
         remove_stale_partials(path)
@@ -930,11 +926,14 @@ def replacing(path: str | Path) -> Iterator[Path]:
 
 
 def write_protected(path: str | Path) -> bool:
-    """Whether ``path`` is a file its owner protected from writing (``chmod a-w``), or one this process may not
-    write: replacing it by a rename would go round the protection (a review: an export replaced a 444 file)."""
+    """Whether ``path`` is a file protected from writing for everyone (``chmod a-w``): replacing it by a rename
+    would go round the protection (a review: an export replaced a 444 file). Only the files written for a chemist
+    (:func:`write_molecules`, an export's pair) refuse one: molgen's own files (checkpoints, caches, cards) are
+    replaced as before, so a umask of 0222 does not stop training at its second checkpoint. Another user's file
+    in a shared folder is no protected one (the rename replaces it, as before)."""
     path = Path(path)
     try:
-        return path.is_file() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222)
+        return path.is_file() and not path.stat().st_mode & 0o222
     except OSError:
         return False
 

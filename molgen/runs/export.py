@@ -134,6 +134,11 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
         if decimal_comma := re.search(r"[<>=]\s*(-?\d+,\d+)(?![\d,])(?!\s*[,\]])", expression):
             raise ExportError(f"cannot apply the filter {where!r}: write a decimal point, not a comma "
                               f"({decimal_comma.group(1).replace(',', '.')})")
+        # an empty cell reads as missing, as the file gives it (a molecule with no alert has no alert_names)
+        if empty_text := re.search(r"(\w+)\s*(==|!=)\s*(''|\"\")(?!['\"])", expression):
+            test = "isna" if empty_text.group(2) == "==" else "notna"
+            raise ExportError(f"cannot apply the filter {where!r}: an empty cell reads as missing, as in the file; "
+                              f"write {empty_text.group(1)}.{test}()")
         if re.search(r"\brank\s*(==|<=|<)\s*0\b", expression):
             raise ExportError(f"cannot apply the filter {where!r}: a molecule that missed a condition has no rank (an "
                               "empty cell, not 0); rank.isna() selects them (with --include-unranked, or on the "
@@ -299,9 +304,13 @@ def never_exported(store: RunStore, run_id: str, unranked_taken: bool) -> dict[s
     """What of a run no row of this export can hold, whatever its filters (a review: "wrote 35 candidates" of 36
     samples, without a word of the one that was no molecule): the samples the run did not keep as molecules (no
     molecule, or one it refuses: ``molgen runs rejects``), and, unless taken (``unranked_taken``), the molecules that missed a condition (no rank)."""
-    out = {"samples_not_molecules": len(store.rejects(run_id))}
+    out = {"samples_not_molecules": sum(store.reject_kinds(run_id).values())}   # counted in SQL: the page reruns
     if not unranked_taken:
-        out["missed_a_condition"] = store.count(run_id) - store.count(run_id, ranked_only=True)
+        # counted as missed, not as unranked: a run still sampling has ranked nothing yet (a code review)
+        try:
+            out["missed_a_condition"] = store.count(run_id, ranges={"meets_conditions": (0, 0)})
+        except KeyError:   # a run that stored no molecule has no such column yet
+            out["missed_a_condition"] = 0
     return out
 
 

@@ -634,10 +634,8 @@ def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max
         if max_samples < 1:
             raise ValueError(f"max_samples must be at least 1, got {max_samples}")
         params = {**record["params"], "max_samples": max_samples}
-        if max_samples != record["params"]["max_samples"] and sampled:
-            # the old budget may have cut the last chunk short, which a run started with the new budget would not:
-            # the sizes so far are kept, for the run's settings to sample its molecules again (run_settings)
-            params["chunk_plan"] = [int(size) for size in store.chunks(run_id)["size"]]
+        if max_samples != record["params"]["max_samples"]:
+            params.update(chunk_plan_kept(record["params"], [int(size) for size in store.chunks(run_id)["size"]]))
         store.update_run(record["id"], params=params)
     checkpoint = Path(record["checkpoint"])
     if not checkpoint.is_file():
@@ -647,6 +645,18 @@ def _resume_leased(store: RunStore, run_id: str, owner: str, progress: bool, max
                          "resuming would mix two models")
     generator = _load_generator(record["model"], checkpoint)
     return _execute(store, record["id"], generator, progress, on_chunk, owner)
+
+
+def chunk_plan_kept(params: dict, sizes: list[int]) -> dict:
+    """What a resume that changes the budget records of the chunks so far (``sizes``): where the old budget was
+    reached, its last chunk may have been cut short, which a run started with the new budget would not do, so the
+    sizes are kept (``chunk_plan``) for the run's settings to sample its molecules again (run_settings); a plan the
+    run started with keeps the part not sampled yet (a code review: a repeated run cut its plan short). Empty when
+    the run has nothing to keep: the budget not reached (an interrupted run), and no plan."""
+    earlier = list(params.get("chunk_plan") or [])
+    if sum(sizes) < params["max_samples"] and not earlier:
+        return {}
+    return {"chunk_plan": sizes + earlier[len(sizes):]}
 
 
 def _load_generator(family: str, checkpoint: Path):

@@ -562,6 +562,8 @@ def test_an_sdf_record_the_reader_could_not_read_is_removed_with_the_readers_rea
     source.write_text("".join(blocks))
     out = tmp_path / "enumerated.csv"
     result = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "2"], catch_exceptions=False)
+    # no --held-out: said, as a forgotten flag leaves the rows unchecked against any test set (a review)
+    assert "no --held-out: the rows written are checked against no test set" in " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
     (reason,) = report.loc[report["input_row"] == 3, "removed_because"]
@@ -607,6 +609,7 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert list(rows.columns[:4]) == ["smiles", "input_line", "id", "activity"]
     manifest = json.loads((tmp_path / "enumerated.csv.manifest.json").read_text())
     assert manifest["augment"]["command"] == "augment enumerate" and manifest["augment"]["settings"]["k"] == 3
+    assert manifest["augment"]["similarity"].startswith("Tanimoto on RDKit Morgan fingerprints, radius 2")
     import hashlib
 
     canonical = Chem.MolToSmiles(Chem.MolFromSmiles(series[0]))   # the held file holds a random spelling of it
@@ -1109,11 +1112,19 @@ def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():
                                                 "too close to its seed: Tanimoto 0.990", "invalid: syntax",
                                                 "duplicate within the synthetic set: kept from method analogue:prefix"]})
     said = methods_without_analogues(["prefix", "fine-tune", "latent", "inpaint"], kept, removed)
-    assert said == ("kept no analogue from fine-tune (3 removed, most often too close to its seed: 2; a wider "
-                    "similarity window or more samples per seed may give some), latent (1 removed, most often "
+    assert said == ("kept no analogue from fine-tune (3 removed, most often too close to its seed: 2; a higher "
+                    "similarity ceiling keeps closer ones), latent (1 removed, most often "
                     "duplicate within the synthetic set: 1; kept under another method first), inpaint (it sampled "
                     "nothing); the removal report says why each sample went")
     assert methods_without_analogues(["prefix"], kept, removed) is None
+    # a latent radius of 0 decodes the seed itself: the radius is what to change, not the window (a review)
+    close = pd.DataFrame({"smiles": ["CCO"], "method": ["analogue:latent"],
+                          "removed_because": ["too close to its seed: Tanimoto 1.000"]})
+    assert "a larger latent radius reaches further from the seed" in methods_without_analogues(["latent"], kept, close)
+    far = close.assign(removed_because="too far from its seed: Tanimoto 0.050")
+    assert "a smaller latent radius stays nearer the seed" in methods_without_analogues(["latent"], kept, far)
+    assert "a lower similarity floor or more samples per seed may give some" in methods_without_analogues(
+        ["prefix"], kept.iloc[:0], far.assign(method="analogue:prefix"))
     # a seed the SMILES model cannot read is one row for prefix and fine-tune both
     unread = pd.DataFrame({"smiles": ["[Se]"], "method": ["analogue:prefix/fine-tune"],
                            "removed_because": ["seed not readable by the SMILES model x.pt: [Se]"]})

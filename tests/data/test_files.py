@@ -676,6 +676,14 @@ def test_a_write_protected_file_is_not_replaced_and_a_replaced_one_keeps_its_per
     os.chmod(kept, 0o640)
     write_molecules(frame.head(1), kept)
     assert kept.read_text().count("\n") == 2 and os.stat(kept).st_mode & 0o777 == 0o640
+    # molgen's own files (a checkpoint, a cache, a card) are replaced whatever their mode: a umask of 0222 made every
+    # file 0444, and training failed at its second checkpoint (a code review); the mode stays
+    from molgen.data.files import write_text
+
+    own = write_text("first", tmp_path / "own.txt")
+    os.chmod(own, 0o444)
+    assert write_text("second", own).read_text() == "second" and os.stat(own).st_mode & 0o777 == 0o444
+    own.unlink()
     # the pair an export writes: a protected manifest keeps the file as it was too
     pair = tmp_path / "pair.csv"
     write_with_manifest(frame, pair, lambda sha256: {"sha256": sha256})

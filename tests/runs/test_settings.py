@@ -153,11 +153,21 @@ def test_a_run_whose_budget_was_raised_on_a_resume_is_repeated_from_its_manifest
         assert b.chunks(b.run("again")["id"])["size"].tolist() == sizes
         assert sorted(b.candidates("again")["smiles"]) == sorted(a.candidates("raised")["smiles"])
         assert _ranked(b, "again") == _ranked(a, "raised")
-    # another n is another run: the plan made for the first n is left out
+    # another n is another run: the plan made for the first n is left out, and said; the run's own n keeps it
     other = run("generate", "--like", "raised", "-n", 5, "--name", "fewer", home=home)
-    assert other.exit_code == 0, other.output
+    assert other.exit_code == 0 and "left for the new n's own" in " ".join(other.output.split()), other.output
+    same = run("generate", "--like", "raised", "-n", 40, "--name", "same-n", home=home)
+    assert same.exit_code in (0, 1) and "left for" not in same.output, same.output
     with RunStore(home / "runs.sqlite") as store:
         assert "chunk_plan" not in store.run("fewer")["params"]
+        assert store.run("same-n")["params"]["chunk_plan"] == [20, 10]
+    # kept only where the old budget was reached (it may have cut a chunk short); a plan's rest is kept on a resume
+    from molgen.runs.generate import chunk_plan_kept
+
+    assert chunk_plan_kept({"max_samples": 30}, [20, 10]) == {"chunk_plan": [20, 10]}
+    assert chunk_plan_kept({"max_samples": 90}, [20]) == {}   # interrupted before its budget: nothing was cut
+    assert chunk_plan_kept({"max_samples": 90, "chunk_plan": [20, 10, 7]}, [20]) == {"chunk_plan": [20, 10, 7]}
+    assert chunk_plan_kept({"max_samples": 30, "chunk_plan": [20, 5]}, [20, 5, 5]) == {"chunk_plan": [20, 5, 5]}
     with pytest.raises(ValueError, match="chunk_plan must be a whole number of 1 or more|each size of chunk_plan"):
         generate(str(tiny_checkpoint), 5, chunk_plan=[10, 0], store=RunStore(tmp_path / "c.sqlite"), progress=False)
 

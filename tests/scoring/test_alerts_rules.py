@@ -53,6 +53,9 @@ def test_clean_molecule_has_no_alerts():
     ("Cc1ccc(Nc2nccc(C=CC3=CCO3)n2)cc1", "double bond in a four-membered ring holding an oxygen or nitrogen"),
     ("C1=NCC1", "double bond in a four-membered ring holding an oxygen or nitrogen"),   # a 1-azetine
     ("C1Oc2ccccc21", "double bond in a four-membered ring holding an oxygen or nitrogen"),   # a benzoxete (aromatic)
+    # a 2H-thiete a graph VAE analogue of diazepam carried past every alert (a review), and a thiete dioxide
+    ("CN(C(=O)c1cccc(Cl)c1)c1ccc(C2=CCS2)nc1", "double bond in a four-membered ring holding a sulfur (a thiete)"),
+    ("O=S1(=O)CC=C1", "double bond in a four-membered ring holding a sulfur (a thiete)"),
     ("C1=CCC1", None),                                                         # cyclobutene
     # (from a review: a graph VAE analogue of celecoxib held a thiaziridine S-oxide, and no alert named it)
     ("Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(N3CS3=O)cc2)cc1", "two heteroatoms in a three-membered ring"),
@@ -62,6 +65,8 @@ def test_clean_molecule_has_no_alerts():
     ("CC1CO1", None),                                                          # an epoxide
     ("CN1CC1", None),                                                          # an aziridine
     ("C1CS1", None),                                                           # a thiirane
+    ("C1CSC1", None),                                                          # a thietane (saturated)
+    ("CC1=C(C)CS(=O)(=O)N1", None),                                            # a six-ring sultam: no four-ring
     ("C1COC1", None),                                                          # oxetane
     # (from a review: a graph VAE analogue of celecoxib held an aryl 1,2-diazetidine, flagged only as a hydrazine)
     ("CN1CCN1c1ccc(S(N)(=O)=O)cc1", "two bonded nitrogen or oxygen atoms in a four-membered ring"),

@@ -787,6 +787,7 @@ def test_augment_enumerates_and_reports_invalid_input():
     at = page("augment")
     at.text_area(key="aug_input").set_value("CCO\nc1ccccc1O\nC1CC").run()
     assert "1 input row is not a valid molecule" in at.warning[0].value
+    assert any("No held-out molecules: the rows made are checked against no test set" in c.value for c in at.caption)
     at.button(key="aug_go").click().run()
     assert not at.exception
     from molgen.augment import enumerate_smiles
@@ -1220,6 +1221,7 @@ def test_augment_guards_against_a_benchmark_split_and_says_what_made_its_result(
     assert "moses-sample:test" in at.multiselect(key="aug_held_splits").options
     at.multiselect(key="aug_held_splits").set_value(["moses-sample:test"]).run()
     at.slider(key="aug_k").set_value(3).run()
+    assert not any("No held-out molecules" in c.value for c in at.caption)
     at.button(key="aug_go").click().run()
     assert not at.exception
     rows, removed = at.session_state["aug_result"][0], at.session_state["aug_result"][1]

@@ -160,6 +160,9 @@ guard = Guard(held_out=[] if merging else   # replicates reads no held-out set: 
               (typed_held_out if held_out_ok else []) + [held_out_split(s) for s in held_splits],
               near_duplicate=None if method == "enumerate" else 0.95,
               alerts=list(dict.fromkeys(screen + chosen_alerts)), rules=chosen_rules)   # named as --alerts names them
+if not merging and not guard.held_out:   # a forgotten choice: nothing written is checked against a test set
+    st.caption("No held-out molecules: the rows made are checked against no test set (choose a split above, such as "
+               "moses:test, or give the molecules to keep out).")
 if method in ("analogues", "balance"):
     st.caption("New molecules with a strained or unusual ring system, a radical, no carbon atom or a halogen on N, O or "
                "S (a hypohalite, an N-halo amine; not a sulfonyl halide) are removed "

@@ -124,10 +124,12 @@ if run_id:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
         left_out = never_exported(store(), run_id, include_unranked or selected_only or tagged is not None)
+        invalid, missed = left_out["samples_not_molecules"], left_out.get("missed_a_condition", 0)
         never = ([f"{count:,} {what}" for count, what in (
-            (left_out["samples_not_molecules"], "samples the run did not keep as molecules (**Browse** lists them, with why)"),
-            (left_out.get("missed_a_condition", 0), "molecules that missed a condition (\"Also the molecules that "
-             "missed a condition\" adds them)")) if count])
+            (invalid, f"sample{'s' * (invalid != 1)} the run did not keep as "
+                      f"{'molecules' if invalid != 1 else 'a molecule'} (**Browse** lists them, with why)"),
+            (missed, f"molecule{'s' * (missed != 1)} that missed a condition (\"Also the molecules that missed a "
+                     "condition\" adds them)")) if count])
         if never:   # the file holds none of these, whatever the filters (its manifest counts them)
             st.caption("Not in the file: " + "; ".join(never) + ".")
         if failing := failing_hard_filters(preview):

@@ -244,7 +244,8 @@ with analogues_tab:
             st.info(f"Every point at radius {result['inputs']['radius']:g} decoded back to the seed: raise the latent "
                     "radius to reach other molecules.")
         else:
-            found_table = with_properties(latent_tables.analogue_table(result["found"]))
+            # those failing a hard filter after those that pass, as a run ranks them
+            found_table = latent_tables.failures_last(with_properties(latent_tables.analogue_table(result["found"])))
             grid([(r.smiles, f"Tanimoto {r.tanimoto_to_seed:.2f}; QED {r.qed:.2f}"
                              f"{alert_flag(r.alerts, r.failed_filters)}") for r in found_table.itertuples()])
             download(found_table, "analogues", "latent_download_analogues", result, inputs)
@@ -324,13 +325,16 @@ with push_tab:
         if result:
             result_heading(result, inputs)
             table, used = with_properties(result["table"]), result["inputs"]
+            if used["method"] in SEARCHES:   # a gradient walk keeps its steps' order
+                table = latent_tables.failures_last(table)
             stereo_note(used["start"])
             if used["method"] in SEARCHES:
                 met = int(table.loc[~table["is_start"], "met"].sum())
                 st.write(f"{int((~table['is_start']).sum())} distinct molecules decoded besides the start's own "
                          f"decoding (the last row, marked is_start); **{met}** meet every target within its "
                          "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
-                         "start first; then the rest, closest to the targets first.")
+                         "start first; then the rest, closest to the targets first; any failing a hard filter of the "
+                         "drug-like profile (failed_filters) after those that pass.")
                 st.caption(GAP_CAPTION)
                 st.dataframe(table, hide_index=True, width="stretch")
                 grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.tanimoto_to_start:.2f}"
@@ -345,6 +349,8 @@ with push_tab:
                     st.write(f"{KEY_SCORES.get(name, name)}: {first[name]:.3f} at the start, closest "
                              f"{best[name]:.3f} (step {best['step']}), {last[name]:.3f} at the last new molecule "
                              f"(step {last['step']}; {moved:+.4f} per step; RDKit on the decoded molecules)")
+                if drift := latent_tables.head_drift(table, used["targets"]):
+                    st.warning(drift[0].upper() + drift[1:].replace(", --method random or bayesian,", "") + ".")
                 if last["step"] < used["steps"]:
                     st.caption(f"The walk ran {used['steps']} steps; from step {last['step']} on it met no new "
                                "molecule (the table lists each molecule once, where first met; the point is "

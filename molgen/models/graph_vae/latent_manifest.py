@@ -20,8 +20,11 @@ def latent_manifest(*, command: str, settings: dict, given: dict, model: dict, f
     ``given`` as typed and as encoded, the ``model`` (:func:`model_provenance`), the file's checksum, the versions;
     ``created``: when the table was made (now, if not given: a page draws its download later)."""
     from molgen.runs.generate import package_versions
+    from molgen.scoring.similarity import SIMILARITY_MEASURE
 
     return {"latent": {"command": command, "settings": settings, "given": given,
-                       "created": created or time.strftime("%Y-%m-%dT%H:%M:%S%z")},
+                       "created": created or time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       # what tanimoto_to_seed and tanimoto_to_start were computed on (a review found it nowhere)
+                       "similarity": SIMILARITY_MEASURE},
             "model": model, "output": {"file": file, "sha256": sha256, "rows": rows},
             "versions": package_versions()}

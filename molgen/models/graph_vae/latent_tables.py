@@ -7,6 +7,7 @@ same on the screen, in a download and in a script's file.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from rdkit import Chem
 
@@ -118,6 +119,19 @@ def with_properties(table: pd.DataFrame, describe=described) -> pd.DataFrame:
     return table.join(extra[[c for c in extra.columns if c not in table.columns]])
 
 
+def failures_last(table: pd.DataFrame) -> pd.DataFrame:
+    """A found set (analogues, a search's finds) with the molecules failing one of the profile's hard filters after
+    those that pass, each part in its order, as a run ranks them (a review: a fused cyclopropane and a ring allene
+    ranked above passing finds); the start's own decoding (``is_start``) stays last. A path (an interpolation, a
+    gradient walk) keeps its order: call this on found sets only. Needs :func:`with_properties`' columns."""
+    if table.empty or "passes_filters" not in table:
+        return table
+    start = table["is_start"].astype(bool) if "is_start" in table else pd.Series(False, index=table.index)
+    failing = ~table["passes_filters"].fillna(False).astype(bool) & ~start
+    order = np.lexsort((np.arange(len(table)), failing.to_numpy(), start.to_numpy()))
+    return table.iloc[order].reset_index(drop=True)
+
+
 def interpolation_table(met: list[tuple[float, str]], start: str, end: str) -> tuple[pd.DataFrame, list[str]]:
     """:func:`~latent.interpolate`'s molecules as rows (fraction of the way, SMILES, where: start, end, or the
     fraction), and which of the two ends ("start", "end") did not decode back to the molecule given."""
@@ -158,6 +172,25 @@ def gradient_table(path: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(path, columns=list(path[0]) if path else ["step", "smiles"])
     table.insert(1, "is_start", table["step"] == 0)
     return table
+
+
+def head_drift(table: pd.DataFrame, targets: dict[str, float]) -> str | None:
+    """Where a gradient walk's property head and RDKit part ways: for each target, the head's prediction at the last
+    molecule met against RDKit's measure of it, when they differ by more than the target's tolerance; None when
+    they agree. The walk follows the head, which learned the encoder's means and extrapolates away from them (a
+    review: the head's logP rose from 2.9 to 4.9 while RDKit's moved 2.90 to 2.98)."""
+    from molgen.scoring.properties import tolerance
+
+    if table.empty or not {f"predicted_{name}" for name in targets} <= set(table.columns):
+        return None
+    last = table.iloc[-1]
+    apart = [f"{name} {last[f'predicted_{name}']:.2f} predicted, {last[name]:.2f} measured"
+             for name in targets if abs(last[f"predicted_{name}"] - last[name]) > tolerance(name)]
+    if not apart:
+        return None
+    return (f"at the last molecule (step {int(last['step'])}) the property head and RDKit disagree ({'; '.join(apart)}): "
+            "the walk follows the head, which extrapolates away from the molecules it learned; the met and gap "
+            "columns are RDKit's (a search, --method random or bayesian, scores every molecule with RDKit)")
 
 
 #: What a push's ``gap`` and ``distance`` columns mean, said beside its table.
