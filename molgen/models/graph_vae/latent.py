@@ -324,8 +324,12 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     caller accounting for each sample (augmentation's removal report) loses none."""
     z = encode(model, [seed_smiles], refine_steps=refine_steps)[0]
     warn_if_not_held(seed_smiles, decode(model, z[None])[0], "the analogues are decoded around", model)
-    return analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
-                            keep_repeats=keep_repeats)
+    found = analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
+                             keep_repeats=keep_repeats)
+    if not found:   # said, as the command and the page say it (a review: an empty list came back without a word)
+        warnings.warn(f"every point at radius {radius:g} decoded back to the seed: a larger radius reaches other "
+                      "molecules", UserWarning, stacklevel=2)
+    return found
 
 
 def analogues_around(model, z: torch.Tensor, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed: int = 0,
