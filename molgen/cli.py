@@ -509,7 +509,7 @@ def evaluate_command(
                                             "keeps it to one)."),
 ) -> None:
     """MOSES metrics of generated molecules, as a table like the MOSES README's and as JSON."""
-    from molgen.data.files import FileFormatError, stem_of, write_json, write_text
+    from molgen.data.files import FileFormatError, stem_of, write_json, write_protected, write_text
     from molgen.data.moses import sha256_of
     from molgen.metrics import markdown_table, moses_reference, property_plots, published_rows
     from molgen.metrics.ceiling import ceiling_rows
@@ -544,6 +544,9 @@ def evaluate_command(
             problems.append(f"{flag} {path}: it writes {suffix[1:].upper()}, so its name ends in {suffix}")
         elif path is not None and not path.parent.is_dir():
             problems.append(f"{flag} {path}: the folder {path.parent} does not exist")
+        elif path is not None and write_protected(path):   # a chemist's results file, protected (a code review)
+            problems.append(f"{flag} {path}: the file is write-protected; remove its protection to replace it, or "
+                            "choose another name")
     if plots is not None and (blocking := _file_in_the_way(plots)) is not None:   # found after the metrics, it crashed
         problems.append(f"--plots {plots}: {blocking} is a file, and --plots names a folder for the PNGs; name another")
     records = _evaluated_runs(runs, problems)
@@ -2381,8 +2384,9 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
             _typed(ctx, "chunk_size") and given["chunk_size"] != record["params"]["chunk_size"])):
         # its first chunks' sizes were the run's for its own n and chunk size (run_settings)
         del settings["chunk_plan"]
-        notes.append("the sizes its first chunks had (its budget was raised on a resume) are left for the new "
-                     f"{'n' if _typed(ctx, 'n') and given['n'] != record['n_requested'] else 'chunk size'}'s own")
+        notes.append("the sizes its first chunks had after its budget changed on a resume are dropped: chunks are "
+                     f"sized afresh for the new "
+                     f"{'n' if _typed(ctx, 'n') and given['n'] != record['n_requested'] else 'chunk size'}")
     if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
         notes.append(f"the budget is {DEFAULT_BUDGET_FACTOR} x the new n ({DEFAULT_BUDGET_FACTOR * given['n']:,} "
@@ -3431,7 +3435,7 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
     itself or by a file written beside it (``beside``: OUTPUT.manifest.json, OUTPUT.removed.csv, ...): the input
     would be lost and the manifest would checksum the output as the input; a held-out set written over would guard
     nothing next time. Before the work, not after it."""
-    from molgen.data.files import FileFormatError, check_writable
+    from molgen.data.files import FileFormatError, check_writable, write_protected
 
     if not output.name or output.name == ".." or output.is_dir():   # -o . has no name to write beside
         error_console.print(escape(f"{output} is a folder: give the name of the file to write"), style="red")
@@ -3454,7 +3458,11 @@ def _check_output(output: Path, input: Path | None = None, held_out: Optional[li
         error_console.print(escape(str(error)), style="red")
         raise typer.Exit(2) from None
     for suffix in beside:   # a folder under a report's name stopped the writes midway, the manifest left stale
-        if (written := output.with_name(output.name + suffix)).is_dir():
+        if write_protected(written := output.with_name(output.name + suffix)):   # found before the work, not midway
+            error_console.print(escape(f"{written} (written beside {output.name}) is write-protected: remove its "
+                                       "protection to replace it, or choose another name"), style="red")
+            raise typer.Exit(2)
+        if written.is_dir():
             error_console.print(escape(f"{written} (written beside {output.name}) is a folder: move it away or give "
                                        "the output another name"), style="red")
             raise typer.Exit(2)
@@ -3565,7 +3573,7 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
     describing the files of an earlier run. ``read_errors``: why the reader could not read an input row
     (``_augment_input``), given as that row's reason."""
     from molgen.augment.provenance import reason_first, reason_lines, with_read_errors, write_manifest
-    from molgen.data.files import write_molecules
+    from molgen.data.files import FileFormatError, write_molecules
     from molgen.data.with_manifest import folder_lock, manifest_path_of
 
     removed = reason_first(with_read_errors(removed, read_errors))
@@ -3591,10 +3599,11 @@ def _augment_write(rows, removed, output: Path, context: typer.Context, guard, r
             write_manifest(output, command=f"augment {context.info_name}", settings=settings,
                            input_path=context.params["input"], guard=guard, rows=len(rows), removed=removed,
                            report=report, beside=list(extra))
-    except OSError as error:   # a disk filled, a folder gone: said, with what stands written
-        error_console.print(escape(f"writing {error.filename or output} failed ({error.strerror or error}): no "
-                                   f"manifest was written, so the files beside {output.name} are not a whole set; "
-                                   "run the command again"), style="red")
+    except (OSError, FileFormatError) as error:   # a disk filled, a folder gone, a file protected meanwhile: said
+        what = (f"{error.filename or output} failed ({error.strerror or error})" if isinstance(error, OSError)
+                else f"failed ({error})")
+        error_console.print(escape(f"writing {what}: no manifest was written, so the files beside {output.name} are "
+                                   "not a whole set; run the command again"), style="red")
         raise typer.Exit(1) from None
     _say_replaced(replaced)
     if stale:

@@ -111,6 +111,14 @@ def test_analogues_are_other_molecules_most_similar_first_and_seeded(tmp_path):
     scored = score(table["smiles"].tolist(), "drug-like", n_jobs=1, progress=False)
     assert table["alerts"].dtype.kind == "i" and table["alerts"].tolist() == scored["alerts"].tolist()
     assert (table["alert_names"].isna() == (table["alerts"] == 0)).all()
+    # farther out around diazepam some analogues fail a hard filter (strained rings): listed after those that pass
+    wide = tmp_path / "wide.csv"
+    assert invoke("analogues", "CN1C(=O)CN=C(c2ccccc2)c2cc(Cl)ccc21", "--points", 12, "--seed", 0, "--radius", 3,
+                  *FAST, "-o", wide).exit_code == 0
+    wide_table = pd.read_csv(wide)
+    passing = wide_table["passes_filters"].astype(bool)
+    assert passing.any() and not passing.all() and passing.is_monotonic_decreasing
+    assert all(part["tanimoto_to_seed"].is_monotonic_decreasing for part in (wide_table[passing], wide_table[~passing]))
 
 
 def test_push_marks_the_start_and_counts_met_targets_as_rdkit_measures_them(tmp_path):
@@ -527,3 +535,6 @@ def test_a_gradient_walk_says_where_its_property_head_and_rdkit_part_ways():
                            "predicted, 2.98 measured)") and "qed" not in said.split("):")[0]
     assert head_drift(walk, {"qed": 0.6}) is None   # within QED's tolerance (0.05)
     assert head_drift(walk.iloc[:0], {"logp": 5.0}) is None
+    assert head_drift(walk.iloc[:1], {"logp": 5.0}) is None   # nothing met but the start
+    assert head_drift(walk.drop(columns="logp"), {"logp": 5.0}) is None   # a column missing: nothing to compare
+    assert head_drift(walk.assign(logp=[2.9, 2.95, float("nan")]), {"logp": 5.0}) is None   # not measured

@@ -559,7 +559,9 @@ def methods_without_analogues(methods: Sequence[str], kept: pd.DataFrame, remove
                   method == "latent" else
                   "a higher similarity ceiling keeps closer ones" if why == "too close to its seed" else
                   "a lower similarity floor or more samples per seed may give some" if why == "too far from its seed"
-                  else "more samples per seed may give some")
+                  else "the model cannot take the seed" if why.startswith("seed not") else
+                  "more samples per seed may give some" if why == "invalid" else
+                  "removed by the guard's screen, which more samples do not change")
         said.append(f"{method} ({len(went):,} removed, most often {why}: {count:,}; {advice})")
     if not said:
         return None

@@ -135,10 +135,13 @@ def select_candidates(store: RunStore, run: str, *, top: int | None = None, dive
             raise ExportError(f"cannot apply the filter {where!r}: write a decimal point, not a comma "
                               f"({decimal_comma.group(1).replace(',', '.')})")
         # an empty cell reads as missing, as the file gives it (a molecule with no alert has no alert_names)
-        if empty_text := re.search(r"(\w+)\s*(==|!=)\s*(''|\"\")(?!['\"])", expression):
-            test = "isna" if empty_text.group(2) == "==" else "notna"
+        empty_text = re.search(r"(\w+)\s*(==|!=)\s*(''|\"\")(?!['\"])", expression) or \
+            re.search(r"(?<!['\"])(''|\"\")\s*(==|!=)\s*(\w+)", expression)   # either way round
+        if empty_text:
+            column, sign = (empty_text.group(1), empty_text.group(2)) if empty_text.group(1)[0] not in "'\"" else \
+                (empty_text.group(3), empty_text.group(2))
             raise ExportError(f"cannot apply the filter {where!r}: an empty cell reads as missing, as in the file; "
-                              f"write {empty_text.group(1)}.{test}()")
+                              f"write {column}.{'isna' if sign == '==' else 'notna'}()")
         if re.search(r"\brank\s*(==|<=|<)\s*0\b", expression):
             raise ExportError(f"cannot apply the filter {where!r}: a molecule that missed a condition has no rank (an "
                               "empty cell, not 0); rank.isna() selects them (with --include-unranked, or on the "

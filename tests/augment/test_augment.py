@@ -594,6 +594,16 @@ def test_augment_cli_writes_rows_and_a_removal_report(tmp_path, series):
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "1 blank line between records skipped (line 5)" in said
+    # a protected removal report is found before the work, and the earlier set stays whole (a traceback had left it
+    # without its manifest: a code review)
+    report, manifest = tmp_path / "enumerated.csv.removed.csv", tmp_path / "enumerated.csv.manifest.json"
+    report.chmod(0o444)
+    before = out.read_bytes(), manifest.read_bytes()
+    again = CliRunner().invoke(app, ["augment", "enumerate", str(source), "-o", str(out), "-k", "3"])
+    assert again.exit_code == 2 and "enumerated.csv.removed.csv (written beside enumerated.csv) is write-protected" in \
+        " ".join(again.output.split())
+    assert (out.read_bytes(), manifest.read_bytes()) == before
+    report.chmod(0o644)
     assert "2 of the 6 input records have no row in the output (the reasons in enumerated.csv.removed.csv" in said
     rows = pd.read_csv(out)
     report = pd.read_csv(tmp_path / "enumerated.csv.removed.csv")
@@ -1125,6 +1135,10 @@ def test_a_generator_that_kept_no_analogue_is_named_with_its_commonest_reason():
     assert "a smaller latent radius stays nearer the seed" in methods_without_analogues(["latent"], kept, far)
     assert "a lower similarity floor or more samples per seed may give some" in methods_without_analogues(
         ["prefix"], kept.iloc[:0], far.assign(method="analogue:prefix"))
+    for reason, advice in (("seed not encodable: Se", "the model cannot take the seed"),
+                           ("leak: held-out molecule 3", "removed by the guard's screen"),
+                           ("invalid: syntax", "more samples per seed may give some")):
+        assert advice in methods_without_analogues(["latent"], kept, close.assign(removed_because=reason))
     # a seed the SMILES model cannot read is one row for prefix and fine-tune both
     unread = pd.DataFrame({"smiles": ["[Se]"], "method": ["analogue:prefix/fine-tune"],
                            "removed_because": ["seed not readable by the SMILES model x.pt: [Se]"]})

@@ -688,7 +688,7 @@ def test_analogues_leave_out_the_seed_itself_unless_asked():
     assert (Chem.MolToSmiles(Chem.MolFromSmiles(seed)), 1.0) in with_seed
     others = latent.analogues(model, seed, n=6, radius=0.01)
     assert [found for found in with_seed if found[1] < 1.0] == others
-    with pytest.warns(UserWarning, match="every point at radius 0 decoded back to the seed"):   # not an empty list alone
+    with pytest.warns(UserWarning, match="no point at radius 0 decoded to a molecule other than the seed"):   # not an empty list alone
         assert latent.analogues(model, seed, n=3, radius=0) == []
     # the seed in another spelling, or written with stereocentres the decoder does not draw, is still the seed
     respelled = latent.analogues(model, Chem.MolToSmiles(Chem.MolFromSmiles(seed), doRandom=True), n=6, radius=0.01)

@@ -577,7 +577,8 @@ def test_export_filters_and_errors(tiny_checkpoint, store, tmp_path):
         assert len(select_candidates(store, strict.id, where=f"{column}.notna()", include_unranked=True)) == \
             len(whole) - empty_in_file
     assert whole["alert_names"].isna().any() and whole["tags"].isna().all()
-    for written, test in (("alert_names == ''", "alert_names.isna()"), ('tags != ""', "tags.notna()")):
+    for written, test in (("alert_names == ''", "alert_names.isna()"), ('tags != ""', "tags.notna()"),
+                          ("'' == failed_filters", "failed_filters.isna()")):
         with pytest.raises(ExportError, match=rf"an empty cell reads as missing, as in the file; write {re.escape(test)}"):
             select_candidates(store, strict.id, where=written)
     # written as before: a met row's failed_conditions stays an empty text in the file

@@ -155,12 +155,16 @@ def test_a_run_whose_budget_was_raised_on_a_resume_is_repeated_from_its_manifest
         assert _ranked(b, "again") == _ranked(a, "raised")
     # another n is another run: the plan made for the first n is left out, and said; the run's own n keeps it
     other = run("generate", "--like", "raised", "-n", 5, "--name", "fewer", home=home)
-    assert other.exit_code == 0 and "left for the new n's own" in " ".join(other.output.split()), other.output
+    assert other.exit_code == 0 and "chunks are sized afresh for the new n" in " ".join(other.output.split()), other.output
     same = run("generate", "--like", "raised", "-n", 40, "--name", "same-n", home=home)
-    assert same.exit_code in (0, 1) and "left for" not in same.output, same.output
+    assert same.exit_code in (0, 1) and "sized afresh" not in same.output, same.output
     with RunStore(home / "runs.sqlite") as store:
         assert "chunk_plan" not in store.run("fewer")["params"]
         assert store.run("same-n")["params"]["chunk_plan"] == [20, 10]
+        # exit status 1 above is a budget used up, never a failed run
+        assert {store.run(name)["status"] for name in ("raised", "same-n")} <= {"complete", "budget_exhausted"}
+    with RunStore(tmp_path / "b" / "runs.sqlite") as store:
+        assert store.run("again")["status"] in ("complete", "budget_exhausted")
     # kept only where the old budget was reached (it may have cut a chunk short); a plan's rest is kept on a resume
     from molgen.runs.generate import chunk_plan_kept
 

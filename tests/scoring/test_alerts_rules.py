@@ -66,7 +66,7 @@ def test_clean_molecule_has_no_alerts():
     ("CN1CC1", None),                                                          # an aziridine
     ("C1CS1", None),                                                           # a thiirane
     ("C1CSC1", None),                                                          # a thietane (saturated)
-    ("CC1=C(C)CS(=O)(=O)N1", None),                                            # a six-ring sultam: no four-ring
+    ("CC1=C(C)CS(=O)(=O)N1", None),                                            # a five-ring sultam: no four-ring
     ("C1COC1", None),                                                          # oxetane
     # (from a review: a graph VAE analogue of celecoxib held an aryl 1,2-diazetidine, flagged only as a hydrazine)
     ("CN1CCN1c1ccc(S(N)(=O)=O)cc1", "two bonded nitrogen or oxygen atoms in a four-membered ring"),

@@ -332,9 +332,10 @@ with push_tab:
                 met = int(table.loc[~table["is_start"], "met"].sum())
                 st.write(f"{int((~table['is_start']).sum())} distinct molecules decoded besides the start's own "
                          f"decoding (the last row, marked is_start); **{met}** meet every target within its "
-                         "tolerance (RDKit on the decoded molecules). They come first, the most similar to the "
-                         "start first; then the rest, closest to the targets first; any failing a hard filter of the "
-                         "drug-like profile (failed_filters) after those that pass.")
+                         "tolerance (RDKit on the decoded molecules). Among the molecules passing the drug-like "
+                         "profile's hard filters, those meeting every target come first, the most similar to the start "
+                         "first, then the rest, closest to the targets first; those failing a hard filter "
+                         "(failed_filters) follow in the same order.")
                 st.caption(GAP_CAPTION)
                 st.dataframe(table, hide_index=True, width="stretch")
                 grid([(r.smiles, f"gap {r.gap:.2f}, Tanimoto {r.tanimoto_to_start:.2f}"

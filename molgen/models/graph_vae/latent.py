@@ -327,8 +327,9 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     found = analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
                              keep_repeats=keep_repeats)
     if not found:   # said, as the command and the page say it (a review: an empty list came back without a word)
-        warnings.warn(f"every point at radius {radius:g} decoded back to the seed: a larger radius reaches other "
-                      "molecules", UserWarning, stacklevel=2)
+        warnings.warn(f"no point at radius {radius:g} decoded to a molecule other than the seed: near the seed they "
+                      "decode back to it (a larger radius reaches others), far from it they may decode to no molecule",
+                      UserWarning, stacklevel=2)
     return found
 
 

@@ -181,11 +181,13 @@ def head_drift(table: pd.DataFrame, targets: dict[str, float]) -> str | None:
     review: the head's logP rose from 2.9 to 4.9 while RDKit's moved 2.90 to 2.98)."""
     from molgen.scoring.properties import tolerance
 
-    if table.empty or not {f"predicted_{name}" for name in targets} <= set(table.columns):
+    if table.empty or int(table.iloc[-1].get("step", 0)) == 0:   # the walk met nothing but its start
         return None
     last = table.iloc[-1]
-    apart = [f"{name} {last[f'predicted_{name}']:.2f} predicted, {last[name]:.2f} measured"
-             for name in targets if abs(last[f"predicted_{name}"] - last[name]) > tolerance(name)]
+    # per target, where both are there (a molecule RDKit did not measure is no disagreement to report)
+    apart = [f"{name} {last[f'predicted_{name}']:.2f} predicted, {last[name]:.2f} measured" for name in targets
+             if {name, f"predicted_{name}"} <= set(table.columns) and pd.notna(last[name])
+             and pd.notna(last[f"predicted_{name}"]) and abs(last[f"predicted_{name}"] - last[name]) > tolerance(name)]
     if not apart:
         return None
     return (f"at the last molecule (step {int(last['step'])}) the property head and RDKit disagree ({'; '.join(apart)}): "
