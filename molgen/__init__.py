@@ -8,6 +8,20 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 
+#: The subpackages ``molgen.<name>`` reaches after a bare ``import molgen`` (``molgen.runs.Run("my-run")`` in a fresh
+#: kernel was an AttributeError until something had imported molgen.runs: a review), imported on first use so that
+#: ``import molgen`` stays light.
+SUBPACKAGES = ("augment", "chem", "data", "metrics", "models", "runs", "scoring")
+
+
+def __getattr__(name: str):
+    if name in SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"molgen.{name}")
+    raise AttributeError(f"module 'molgen' has no attribute {name!r}")
+
+
 def generate(model: str = "smiles-lm", n: int = 1000, **options):
     """Generate, score, rank and store molecules: ``molgen.generate(model=..., n=..., conditions=..., profile=..., seed=...)``.
 

@@ -423,6 +423,9 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
              on_start: Callable[[str], None] | None = None) -> Run:
     """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
 
+    At least ``n``: a chunk samples 32 molecules or more and is kept whole, so the ranked set can hold more than
+    ``n`` (``run.export(path, top=n)`` or ``run.candidates().head(n)`` keeps the best ``n``).
+
     Args:
         model: a family (``"smiles-lm"``: its shipped checkpoint) or a checkpoint path.
         n: distinct valid molecules to collect that meet every condition and pass the profile's hard filters
@@ -431,7 +434,8 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
             the family steers towards what it can, a filter enforces all.
         scaffold: a substructure every molecule keeps (SMILES, which a model can build on, or SMARTS), as
             ``--scaffold``; ``avoid``: substructures none may hold; ``similar_to``: ``"SMILES:0.4"``, a reference
-            and the least Morgan Tanimoto to it. With expressions only; a :class:`Conditions` carries its own.
+            and the least Morgan Tanimoto to it (a SMILES alone asks only for the ``similarity_to_reference``
+            column: it filters nothing). With expressions only; a :class:`Conditions` carries its own.
         profile: scoring profile (name, TOML path or object).
         seed: the run's seed; the same seed gives the same molecules (1 by default, as on the
             command line and in the workbench).

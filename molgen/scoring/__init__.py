@@ -17,7 +17,8 @@ from molgen.scoring.profiles import Component, ProfileError, ScoringProfile, loa
 from molgen.scoring.properties import PROPERTIES, compute_properties
 from molgen.scoring.ranking import pareto_ranks, rank_by_pareto_then_score, rank_by_score
 from molgen.scoring.rules import RULES, check_rule
-from molgen.scoring.pipeline import score
+# the warnings a script filters by class (warnings.filterwarnings(category=...)), importable from here
+from molgen.scoring.pipeline import MixturesScoredWhole, WindowOutOfReach, score
 from molgen.scoring.select import select_diverse_top
 from molgen.scoring.similarity import morgan_fingerprint, similarity_to_references, substructure_query
 
@@ -27,5 +28,5 @@ __all__ = [
     "butina_clusters", "diverse_top", "maxmin_pick", "Component", "ProfileError", "ScoringProfile",
     "load_profile", "shipped_profiles", "PROPERTIES", "compute_properties", "pareto_ranks",
     "rank_by_pareto_then_score", "rank_by_score", "RULES", "check_rule", "score", "select_diverse_top",
-    "morgan_fingerprint", "similarity_to_references", "substructure_query",
+    "morgan_fingerprint", "similarity_to_references", "substructure_query", "MixturesScoredWhole", "WindowOutOfReach",
 ]

@@ -16,9 +16,10 @@ def _prepare(desirabilities, weights) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weighted_arithmetic_mean(desirabilities, weights) -> np.ndarray:
-    """Row-wise weighted mean of an ``(n, k)`` array; NaN in any component gives NaN."""
+    """Row-wise weighted mean of an ``(n, k)`` array; NaN in any component of positive weight gives NaN (one of
+    weight 0 counts for nothing, as in the geometric mean: a review found NaN there)."""
     d, w = _prepare(desirabilities, weights)
-    return d @ w
+    return np.where(w > 0, d, 0.0) @ w
 
 
 def weighted_geometric_mean(desirabilities, weights) -> np.ndarray:

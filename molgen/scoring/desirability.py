@@ -41,6 +41,9 @@ class Transform:
                    if isinstance(value, (int, float)) and not math.isfinite(value)]
         if endless:
             raise ValueError(f"transform {self.kind!r}: {', '.join(endless)} is not a finite number")
+        # built in Python too, not only by make_transform: Gaussian(2, 0) gave NaN, Sigmoid(5, 1) a falling curve (a
+        # review)
+        self.validate()
 
     def __call__(self, values) -> np.ndarray:
         return self.apply(np.asarray(values, dtype=float))

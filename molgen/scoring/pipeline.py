@@ -353,6 +353,11 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
                       "(column fragments > 1), scored whole, counter-ions included; largest_fragment=True scores "
                       "the parent molecule", MixturesScoredWhole, stacklevel=2)
     out = _assemble(items, parsed, unique, described, profile, frame)
+    if isinstance(molecules, pd.DataFrame) and "read_error" in molecules.columns:
+        # a record read_molecules could not read (an SDF record naming an unknown element) says why, as the command
+        # line's table does, not "expected a SMILES string, got NoneType" (a review)
+        unread = molecules["read_error"].notna().to_numpy()
+        out.loc[unread, "reason"] = molecules.loc[molecules.index[unread], "read_error"].astype(str).to_numpy()
     for note in windows_out_of_reach(out, profile):
         warnings.warn(note, WindowOutOfReach, stacklevel=2)
     return out.set_axis(index) if index is not None else out

@@ -133,6 +133,12 @@ class ScoringProfile:
         _choice(self.aggregation, AGGREGATIONS, f"{where}, aggregation")
         _choice(self.ranking, RANKINGS, f"{where}, ranking")
         for i, component in enumerate(self.components, start=1):
+            if not isinstance(component, Component):
+                raise ProfileError(f"{where}, components[{i}]: expected a Component(property, transform), got "
+                                   f"{component!r}")
+            if not isinstance(component.transform, Transform):   # Component("logp", "gaussian"): an AttributeError
+                raise ProfileError(f"{where}, components[{i}].transform: expected a transform such as Gaussian(target=2, "
+                                   f"width=1) or make_transform('gaussian', target=2, width=1), got {component.transform!r}")
             known = tuple(PROPERTIES) + SIMILARITY_PROPERTIES + (ALERT_COUNT,)
             _choice(component.property, known, f"{where}, components[{i}].property")
             if component.property in SIMILARITY_PROPERTIES and not self.references:

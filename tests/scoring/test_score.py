@@ -712,3 +712,16 @@ def test_a_window_no_molecule_comes_near_is_said():
     with warnings.catch_warnings():   # a window the molecules reach: nothing said
         warnings.simplefilter("error", WindowOutOfReach)
         score(["CCO", "CC(=O)Oc1ccccc1C(=O)O"], "drug-like", n_jobs=1, progress=False)
+
+
+def test_a_record_the_reader_could_not_read_says_why_when_scored_from_python(tmp_path):
+    """A review: score(read_molecules("bad.sdf")) gave "expected a SMILES string, got NoneType" where the command
+    line says the record names an unknown element."""
+    from molgen.data import read_molecules
+
+    good = Chem.MolToMolBlock(Chem.MolFromSmiles("CCO"))
+    bad = good.replace(" O  ", " Xx ")
+    path = tmp_path / "two.sdf"
+    path.write_text(good + "$$$$\n" + bad + "$$$$\n")
+    table = score(read_molecules(path), progress=False)
+    assert table["smiles"].tolist()[0] == "CCO" and "unknown element 'Xx'" in table["reason"].tolist()[1]

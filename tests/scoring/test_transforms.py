@@ -77,6 +77,24 @@ def test_geometric_mean_is_zero_with_a_zero_component_arithmetic_is_not():
 
 def test_zero_weight_component_is_ignored_even_at_zero():
     assert weighted_geometric_mean([[0.25, 0.0]], [1, 0])[0] == pytest.approx(0.25)
+    # ... and when it is missing, by both means (the arithmetic one gave NaN: a review)
+    assert weighted_geometric_mean([[np.nan, 1.0]], [0, 1])[0] == pytest.approx(1.0)
+    assert weighted_arithmetic_mean([[np.nan, 1.0]], [0, 1])[0] == pytest.approx(1.0)
+    assert np.isnan(weighted_arithmetic_mean([[np.nan, 1.0]], [1, 1])[0])
+
+
+def test_a_transform_built_in_python_is_checked_as_a_profile_file_is():
+    """A review: Gaussian(2, 0) gave NaN and Sigmoid(5, 1) a falling curve, and a profile holding one was accepted
+    until a run stored with it failed."""
+    from molgen.scoring import Component, Gaussian, ScoringProfile, Sigmoid
+    from molgen.scoring.profiles import ProfileError
+
+    with pytest.raises(ValueError, match="width must be positive"):
+        Gaussian(2, 0)
+    with pytest.raises(ValueError, match="must be below"):
+        Sigmoid(5, 1)
+    with pytest.raises(ProfileError, match=r"components\[1\].transform: expected a transform such as Gaussian"):
+        ScoringProfile(name="typed", components=[Component("logp", "gaussian")])
 
 
 def test_weights_are_normalised():
