@@ -369,7 +369,10 @@ def load_profile(name_or_path: str | Path | ScoringProfile | dict) -> ScoringPro
     if not path.suffix:
         shipped = PROFILE_DIR / f"{name_or_path}.toml"
         if not shipped.is_file():
-            raise ProfileError(f"no shipped profile {str(name_or_path)!r}; shipped: {', '.join(shipped_profiles())} (or give a .toml path)")
+            close = difflib.get_close_matches(str(name_or_path).replace("_", "-").lower(), shipped_profiles(), n=1)
+            raise ProfileError(f"no shipped profile {str(name_or_path)!r}"
+                               + (f" (did you mean {close[0]!r}?)" if close else "")
+                               + f"; shipped: {', '.join(shipped_profiles())} (or give a .toml path)")
         path = shipped
     if not path.is_file():
         raise ProfileError(f"profile file {path} does not exist")

@@ -118,7 +118,7 @@ def test_a_profile_recorded_in_a_run_or_an_export_manifest_is_reused_as_it_ranke
 def test_broken_toml_and_missing_files(tmp_path):
     with pytest.raises(ProfileError, match="not valid TOML"):
         load_profile(write(tmp_path, "name = \n"))
-    with pytest.raises(ProfileError, match="no shipped profile 'drug_like'"):
+    with pytest.raises(ProfileError, match=r"no shipped profile 'drug_like' \(did you mean 'drug-like'\?\)"):
         load_profile("drug_like")
     with pytest.raises(ProfileError, match="does not exist"):
         load_profile(tmp_path / "nope.toml")
