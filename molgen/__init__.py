@@ -22,6 +22,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'molgen' has no attribute {name!r}")
 
 
+def __dir__():
+    """The subpackages too, so that a fresh kernel's tab completion offers ``molgen.runs``."""
+    return sorted(set(globals()) | set(SUBPACKAGES))
+
+
 def generate(model: str = "smiles-lm", n: int = 1000, **options):
     """Generate, score, rank and store molecules: ``molgen.generate(model=..., n=..., conditions=..., profile=..., seed=...)``.
 

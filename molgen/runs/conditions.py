@@ -722,7 +722,7 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
     molecules, on the property windows only (a scaffold or a reference narrows a run further), as the note says.
     ``steered``: the properties the chosen model steers for these conditions (its ``native_conditions``); one that
     steers every windowed property aims at the window itself (the conditional transformer reached MW >= 420 with
-    logP >= 4.5, 0% of MOSES, in 90 samples), and is told so. ``say_windows``: the note names the windows (where
+    logP >= 4.5, none of the MOSES sample, in 90 samples), and is told so. ``say_windows``: the note names the windows (where
     it is read apart from the conditions, as a run's notes are), not "it"."""
     named = [name for name in windows if name in PROPERTIES]
     if not named:
@@ -733,14 +733,14 @@ def training_share(windows: dict[str, tuple[float | None, float | None]],
         values = _training_values(name)
         inside &= (values >= (-np.inf if low is None else low)) & (values <= (np.inf if high is None else high))
     share = float(inside.mean())
-    # none of a sample is no proof of none at all (a review: "0%" read as impossible, and 1 of 386 samples met them);
-    # a share under 1% is said to a tenth, as 0% hid 0.4%
+    # "none" of the sample (said as a sample of 2,000 after the note): no proof of none at all (a review: "0%" read as
+    # impossible, and 1 of 386 samples met them); a share under 1% is said to a tenth, under 0.1% to a hundredth
     found = int(inside.sum())
-    said = f"under {1 / TRAINING_SAMPLE:.2%}" if not found else f"{share:.1%}" if share < 0.01 else f"{share:.0%}"
+    said = "none" if not found else f"{share:.2%}" if share < 0.001 else f"{share:.1%}" if share < 0.01 \
+        else f"{share:.0%}"
     note = f"{said} of MOSES's training molecules lie inside " + (   # as the run's conditions word them
         " and ".join(shown_window(name, *windows[name]) for name in named) if say_windows
-        else "it" if len(named) == 1 else "these windows") + (f" (none of the {TRAINING_SAMPLE:,} sampled)"
-                                                            if not found else "")
+        else "it" if len(named) == 1 else "these windows")
     if share < FEW_TRAINING_MOLECULES and set(named) <= set(steered):
         note += (": this model steers " + " and ".join(named) + " towards " + ("it" if len(named) == 1 else "them")
                  + ", though it learned little there")

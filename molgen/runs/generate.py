@@ -423,7 +423,7 @@ def generate(model: str = "smiles-lm", n: int = 1000, *, conditions: Conditions 
              on_start: Callable[[str], None] | None = None) -> Run:
     """Generate ``n`` valid, unique molecules meeting ``conditions``, score and rank them, and store the run.
 
-    At least ``n``: a chunk samples 32 molecules or more and is kept whole, so the ranked set can hold more than
+    At least ``n``: a chunk usually samples 32 molecules or more and is kept whole, so the ranked set can hold more than
     ``n`` (``run.export(path, top=n)`` or ``run.candidates().head(n)`` keeps the best ``n``).
 
     Args:

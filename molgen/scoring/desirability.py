@@ -41,9 +41,18 @@ class Transform:
                    if isinstance(value, (int, float)) and not math.isfinite(value)]
         if endless:
             raise ValueError(f"transform {self.kind!r}: {', '.join(endless)} is not a finite number")
-        # built in Python too, not only by make_transform: Gaussian(2, 0) gave NaN, Sigmoid(5, 1) a falling curve (a
-        # review)
-        self.validate()
+        # built in Python too, not only by make_transform: Gaussian(2, 0) gave NaN, Sigmoid(5, 1) a falling curve, and
+        # Sigmoid("200", "500") compared as text (reviews)
+        texts = [f"{name} = {value!r}" for name, value in self.params().items()
+                 if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool))]
+        if texts:
+            # a number written in quotes ("200") would compare as text deep in scoring: refused here, by name
+            raise ValueError(f"transform {self.kind!r}: {', '.join(texts)} is not a number (write it without quotes)")
+        try:
+            self.validate()
+        except TypeError:   # a parameter left None that this transform needs
+            raise ValueError(f"transform {self.kind!r} needs every one of {', '.join(self.params())} as a number, got "
+                             f"{self.shown() or 'none'}") from None
 
     def __call__(self, values) -> np.ndarray:
         return self.apply(np.asarray(values, dtype=float))
@@ -222,11 +231,4 @@ def make_transform(kind: str, **params) -> Transform:
     if missing:   # said in the profile's words, not as the class's missing positional argument
         raise ValueError(f"transform {kind!r} needs {', '.join(map(repr, missing))}; it takes "
                          f"{', '.join(sorted(allowed))}")
-    # a number written in quotes ("200") would compare as text deep in scoring: refused here, by name
-    texts = [f"{name} = {value!r}" for name, value in params.items()
-             if not isinstance(value, (int, float)) or isinstance(value, bool)]
-    if texts:
-        raise ValueError(f"transform {kind!r}: {', '.join(texts)} is not a number (write it without quotes)")
-    transform = cls(**params)
-    transform.validate()
-    return transform
+    return cls(**params)   # checked as it is built (Transform.__post_init__): a number in quotes, a bad window

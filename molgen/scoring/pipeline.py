@@ -356,8 +356,11 @@ def score(molecules: Sequence[str | Chem.Mol] | Iterable | pd.Series | pd.DataFr
     if isinstance(molecules, pd.DataFrame) and "read_error" in molecules.columns:
         # a record read_molecules could not read (an SDF record naming an unknown element) says why, as the command
         # line's table does, not "expected a SMILES string, got NoneType" (a review)
-        unread = molecules["read_error"].notna().to_numpy()
-        out.loc[unread, "reason"] = molecules.loc[molecules.index[unread], "read_error"].astype(str).to_numpy()
+        # by position (an index may repeat labels), on rows that did not parse, and only a reader's text: a column
+        # of the user's own under that name leaves a valid row's reason alone (a code review)
+        errors = molecules["read_error"].to_numpy(dtype=object)
+        unread = np.array([isinstance(e, str) and bool(e) for e in errors]) & ~out["valid"].to_numpy(dtype=bool)
+        out.loc[unread, "reason"] = errors[unread]
     for note in windows_out_of_reach(out, profile):
         warnings.warn(note, WindowOutOfReach, stacklevel=2)
     return out.set_axis(index) if index is not None else out

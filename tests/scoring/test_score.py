@@ -725,3 +725,14 @@ def test_a_record_the_reader_could_not_read_says_why_when_scored_from_python(tmp
     path.write_text(good + "$$$$\n" + bad + "$$$$\n")
     table = score(read_molecules(path), progress=False)
     assert table["smiles"].tolist()[0] == "CCO" and "unknown element 'Xx'" in table["reason"].tolist()[1]
+
+
+def test_a_read_error_column_reaches_only_rows_that_did_not_parse_whatever_the_index():
+    """A code review: a frame whose index repeats labels crashed, and a user's own read_error column gave valid rows a
+    reason."""
+    with pytest.warns(UserWarning, match="repeats labels"):
+        table = score(pd.DataFrame({"smiles": ["CCO", None, "c1ccccc1"], "read_error": [None, "bad record", None]},
+                                   index=[5, 5, 7]), n_jobs=1, progress=False)
+    assert table["reason"].tolist()[1] == "bad record" and table["valid"].tolist() == [True, False, True]
+    own = score(pd.DataFrame({"smiles": ["CCO", "c1ccccc1"], "read_error": ["", "timeout on assay"]}), progress=False)
+    assert own["valid"].all() and not own["reason"].fillna("").astype(bool).any()

@@ -93,6 +93,10 @@ def test_a_transform_built_in_python_is_checked_as_a_profile_file_is():
         Gaussian(2, 0)
     with pytest.raises(ValueError, match="must be below"):
         Sigmoid(5, 1)
+    with pytest.raises(ValueError, match=r"transform 'sigmoid': low = '200', high = '500' is not a number"):
+        Sigmoid("200", "500")
+    with pytest.raises(ValueError, match="transform 'gaussian' needs every one of target, width as a number"):
+        Gaussian(2, None)
     with pytest.raises(ProfileError, match=r"components\[1\].transform: expected a transform such as Gaussian"):
         ScoringProfile(name="typed", components=[Component("logp", "gaussian")])
 

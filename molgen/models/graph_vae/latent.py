@@ -326,7 +326,10 @@ def analogues(model, seed_smiles: str, n: int = 20, radius: float = 2.0, *, seed
     warn_if_not_held(seed_smiles, decode(model, z[None])[0], "the analogues are decoded around", model)
     found = analogues_around(model, z, seed_smiles, n, radius, seed=seed, include_seed=include_seed,
                              keep_repeats=keep_repeats)
-    if not found:   # said, as the command and the page say it (a review: an empty list came back without a word)
+    seed_key = graph_key(without_labels(parse_smiles(seed_smiles).mol))
+    # said, as the command and the page say it (a review: an empty list came back without a word); a caller keeping
+    # every decoding (augmentation) accounts for each itself
+    if not keep_repeats and not any(text and graph_key(text) != seed_key for text, _ in found):
         warnings.warn(f"no point at radius {radius:g} decoded to a molecule other than the seed: near the seed they "
                       "decode back to it (a larger radius reaches others), far from it they may decode to no molecule",
                       UserWarning, stacklevel=2)
