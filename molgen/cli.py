@@ -2784,8 +2784,8 @@ def export_command(
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
     left_out, never = manifest["export"]["left_out"], []
     if invalid := left_out["samples_not_molecules"]:   # no export writes them: said, with where they are
-        never.append(f"{invalid:,} sample{'s' * (invalid != 1)} the run did not keep as {'molecules' if invalid != 1 else 'a molecule'} (molgen runs "
-                     f"rejects {record['id']} says why)")
+        never.append(f"{invalid:,} sample{'s' * (invalid != 1)} the run did not keep as "
+                     f"{'molecules' if invalid != 1 else 'a molecule'} (molgen runs rejects {record['id']} says why)")
     if missed := left_out.get("missed_a_condition", 0):
         never.append(f"{missed:,} molecule{'s' * (missed != 1)} missed a condition (--include-unranked adds them)")
     if never:
@@ -3746,7 +3746,8 @@ def augment_analogues(
     output: Path = typer.Option(..., "-o", "--output"),
     per_seed: int = typer.Option(20, min=1, help="Analogues kept per seed at most (the most similar; the rest are "
                                                  "listed as removed)."),
-    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed; Tanimoto on Morgan fingerprints, radius 2, 2,048 bits)."),
+    min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed; "
+                                        "Tanimoto on Morgan fingerprints, radius 2, 2,048 bits)."),
     max_similarity: float = typer.Option(0.95, min=0.0, max=1.0, help="Upper edge of the similarity window (no copies)."),
     method: Optional[list[str]] = typer.Option(None, "--method", help="prefix, fine-tune, latent (graph VAE), inpaint "
                                                "(graph diffusion keeping the seed's scaffold) (repeatable; default prefix)."),

@@ -306,7 +306,8 @@ def export_with_manifest(store: RunStore, run: str, path: str | Path, *, format:
 def never_exported(store: RunStore, run_id: str, unranked_taken: bool) -> dict[str, int]:
     """What of a run no row of this export can hold, whatever its filters (a review: "wrote 35 candidates" of 36
     samples, without a word of the one that was no molecule): the samples the run did not keep as molecules (no
-    molecule, or one it refuses: ``molgen runs rejects``), and, unless taken (``unranked_taken``), the molecules that missed a condition (no rank)."""
+    molecule, or one it refuses: ``molgen runs rejects``), and, unless taken (``unranked_taken``), the molecules that
+    missed a condition (no rank)."""
     out = {"samples_not_molecules": sum(store.reject_kinds(run_id).values())}   # counted in SQL: the page reruns
     if not unranked_taken:
         # counted as missed, not as unranked: a run still sampling has ranked nothing yet (a code review)
