@@ -2072,7 +2072,7 @@ def _selection_notes(selection: dict, rows: int, shown: int = 6) -> list[str]:
 def generate_command(
     ctx: typer.Context,
     model: str = typer.Option("smiles-lm", help="A generator family (its shipped checkpoint), a shipped checkpoint's name "
-                                                "(smiles-lm-transformer) or a checkpoint path."),
+                                                "(smiles-lm-transformer) or a checkpoint path; molgen models lists them."),
     n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition and passing the profile's "
                           "hard filters to collect (those failing one are kept, ranked last)."),
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
@@ -2083,7 +2083,7 @@ def generate_command(
                                              "(column similarity_to_reference)."),
     profile: str = typer.Option("drug-like", help="Scoring profile: a shipped name, a TOML file, or a run's export "
                                 "manifest (.manifest.json) to reuse its profile."),
-    seed: int = typer.Option(1, min=0),
+    seed: int = typer.Option(1, min=0, help="The run's seed: the same seed and settings sample the same molecules."),
     name: Optional[str] = typer.Option(None, help="A name for the run (default: its id)."),
     max_samples: Optional[int] = typer.Option(None, help="Sampling budget (default 20 x n); with --resume, a new budget."),
     chunk_size: Optional[int] = typer.Option(None, help="Molecules per stored chunk (the unit of resuming); default: n, "
@@ -2124,7 +2124,8 @@ def generate_command(
                                        "replaces one (any condition flag replaces all its conditions)."),
     jobs: int = typer.Option(1, "--jobs", "--n-jobs", min=1, help="Scoring processes."),
     threads: Optional[int] = typer.Option(None, min=1, help="torch threads for sampling (default: all cores); the "
-                                          "molecules do not depend on it."),
+                                          "molecules do not depend on it. On a machine busy with other work, 1 can be "
+                                          "several times faster (threads wait on each other for the cores)."),
 ) -> None:
     """Generate, deduplicate, condition, score and rank molecules; the run lands in the run store.
 
@@ -2750,8 +2751,9 @@ def export_command(
                                                           ".tsv.gz compressed)."),
     format: Optional[str] = typer.Option(None, help="csv, tsv, sdf or parquet (default: from the file name; a name "
                                          "without a known ending gets .csv, .tsv, .sdf or .parquet added)."),
-    top: Optional[int] = typer.Option(None, help="Keep the best N."),
-    diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto)."),
+    top: Optional[int] = typer.Option(None, help="Keep the best N (1 or more)."),
+    diverse: Optional[float] = typer.Option(None, help="No two kept molecules more similar than this (Tanimoto, 0 to "
+                                            "1)."),
     where: Optional[str] = typer.Option(None, help="A filter over any column (names in any case), e.g. 'qed > 0.6 and alerts == 0'."),
     selected: bool = typer.Option(False, help="Only the candidates selected in the app."),
     tagged: Optional[str] = typer.Option(None, help="Only the candidates carrying this tag (given in the app's Browse "
@@ -3320,7 +3322,11 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smil
                              "among the samples (a run's novelty says how many)"), style="yellow")
 
 
-augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance).",
+#: Every augment command's -o: the rows, and the files written beside them.
+_AUGMENT_OUTPUT_HELP = ("The rows to write (.csv, .tsv, .parquet or .sdf); OUTPUT.removed.csv (each row taken out, "
+                        "with why) and OUTPUT.manifest.json are written beside it.")
+augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance); "
+                          "replicates merges repeated measurements.",
                           no_args_is_help=True)
 app.add_typer(augment_app, name="augment")
 
@@ -3643,7 +3649,7 @@ def _use_threads(threads: int | None) -> None:
 def augment_enumerate(
     context: typer.Context,
     input: Path = typer.Argument(..., help="Molecules (CSV, SMI, SDF, Parquet, ...)."),
-    output: Path = typer.Option(..., "-o", "--output"),
+    output: Path = typer.Option(..., "-o", "--output", help=_AUGMENT_OUTPUT_HELP),
     k: int = typer.Option(10, "-k", min=1, help="Randomized SMILES per molecule (distinct; fewer if a molecule has fewer)."),
     include_canonical: bool = typer.Option(False, "--include-canonical/--no-include-canonical",
                                            help="Also keep each molecule's canonical SMILES."),
@@ -3688,7 +3694,7 @@ def augment_enumerate(
 def augment_replicates(
     context: typer.Context,
     input: Path = typer.Argument(..., help="Measurements, one row each (CSV, SMI, SDF, Parquet, ...)."),
-    output: Path = typer.Option(..., "-o", "--output"),
+    output: Path = typer.Option(..., "-o", "--output", help=_AUGMENT_OUTPUT_HELP),
     label: list[str] = typer.Option(..., "--label", help="A measured column to aggregate (repeatable): pIC50, logD ..."),
     how: str = typer.Option("median", help="median, mean, or geometric (for concentrations such as IC50 in nM)."),
     by: str = typer.Option("parent", help="parent: a salt or charge state is its compound's row (stereoisomers stay "
@@ -3743,7 +3749,7 @@ def augment_replicates(
 def augment_analogues(
     context: typer.Context,
     input: Path = typer.Argument(..., help="The seed series."),
-    output: Path = typer.Option(..., "-o", "--output"),
+    output: Path = typer.Option(..., "-o", "--output", help=_AUGMENT_OUTPUT_HELP),
     per_seed: int = typer.Option(20, min=1, help="Analogues kept per seed at most (the most similar; the rest are "
                                                  "listed as removed)."),
     min_similarity: float = typer.Option(0.4, min=0.0, max=1.0, help="Lower edge of the similarity window (no molecule too far from its seed; "
@@ -3815,15 +3821,17 @@ def _refuse_a_label(name: str, columns, input: Path, profile: Optional[str]) -> 
 def augment_balance(
     context: typer.Context,
     input: Path = typer.Argument(..., help="The set to balance."),
-    output: Path = typer.Option(..., "-o", "--output"),
+    output: Path = typer.Option(..., "-o", "--output", help=_AUGMENT_OUTPUT_HELP),
     property: str = typer.Option(..., "--property", help="A property (qed, logp, ...) or, with --profile, a scoring column."),
     bins: int = typer.Option(10, min=1, help="Equal-width bins of the histogram."),
     value_range: Optional[str] = typer.Option(None, "--range", help="LOW,HIGH of the histogram (default: the input's range)."),
     per_bin: Optional[int] = typer.Option(None, min=1, help="Target count per bin (default: the fullest bin's); a bin "
                                           "already above it is not trimmed."),
-    model: str = typer.Option("smiles-lm"),
+    model: str = typer.Option("smiles-lm", help="The SMILES model that samples the new molecules: a family name or a "
+                              "checkpoint (the conditional transformer steers towards each bin's centre)."),
     max_samples: int = typer.Option(50_000, min=1, help="Sampling budget."),
-    profile: Optional[str] = typer.Option(None),
+    profile: Optional[str] = typer.Option(None, help="A scoring profile (a shipped name or a TOML file) whose columns "
+                                          "--property may name besides the properties (score, d_qed, ...)."),
     seed: int = typer.Option(0, min=0),
     held_out: Optional[list[str]] = _HELD_OUT, near_duplicate: float = _NEAR,
     alerts: Optional[list[str]] = _ALERTS, rules: Optional[list[str]] = _RULES,
