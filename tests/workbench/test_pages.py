@@ -1013,12 +1013,17 @@ def test_latent_page_with_a_graph_vae(tmp_path):
     assert any(" / " in text for text in found["alert_names"])   # this untrained model writes an O-O that Brenk names twice
     # counted as molgen score and an export count them (a review: "alerts == 0" matched nothing in a latent file)
     assert found["alerts"].tolist() == [len(text.split("; ")) if text else 0 for text in found["alert_names"]]
-    # those meeting the targets first, nearest the start first; then the rest by gap
+    # among those passing the hard filters, then among those failing one: those meeting the targets first, nearest
+    # the start first; then the rest by gap
     finds = found.iloc[:-1]   # the start's own decoding comes last, marked (in the download too), never a find
     assert found["is_start"].tolist() == [False] * len(finds) + [True]
     met = int(finds["met"].sum())
-    assert finds["met"].tolist() == [True] * met + [False] * (len(finds) - met)
-    assert finds["tanimoto_to_start"][:met].is_monotonic_decreasing and finds["gap"][met:].is_monotonic_increasing
+    passing = finds["passes_filters"].astype(bool)
+    assert passing.is_monotonic_decreasing   # those failing a hard filter after those that pass
+    for part in (finds[passing], finds[~passing]):
+        met_here = int(part["met"].sum())
+        assert part["met"].tolist() == [True] * met_here + [False] * (len(part) - met_here)
+        assert part["tanimoto_to_start"][:met_here].is_monotonic_decreasing and part["gap"][met_here:].is_monotonic_increasing
     assert any(f"**{met}** meet every target" in m.value for m in at.markdown)
     at.radio(key="latent_push_method").set_value(at.radio(key="latent_push_method").options[1]).run()  # Bayesian
     at.slider(key="latent_search_decodings").set_value(48).run()
