@@ -2381,13 +2381,13 @@ def _settings_like(ctx: typer.Context, like: str, store, given: dict) -> dict:
         if _typed(ctx, key):
             settings[key] = given[key]
             changed.append(f"{_flag(key)} {given[key]}")
-    if "chunk_plan" in settings and ((_typed(ctx, "n") and given["n"] != record["n_requested"]) or (
-            _typed(ctx, "chunk_size") and given["chunk_size"] != record["params"]["chunk_size"])):
+    other_n = _typed(ctx, "n") and given["n"] != record["n_requested"]
+    other_chunks = _typed(ctx, "chunk_size") and given["chunk_size"] != record["params"]["chunk_size"]
+    if "chunk_plan" in settings and (other_n or other_chunks):
         # its first chunks' sizes were the run's for its own n and chunk size (run_settings)
         del settings["chunk_plan"]
         notes.append("the sizes its first chunks had after its budget changed on a resume are dropped: chunks are "
-                     f"sized afresh for the new "
-                     f"{'n' if _typed(ctx, 'n') and given['n'] != record['n_requested'] else 'chunk size'}")
+                     f"sized afresh for the new {'n' if other_n else 'chunk size'}")
     if _typed(ctx, "n") and given["n"] != record["n_requested"] and not _typed(ctx, "max_samples"):
         settings["max_samples"] = None   # the run's budget was sized for its own n: 20 x the new one
         notes.append(f"the budget is {DEFAULT_BUDGET_FACTOR} x the new n ({DEFAULT_BUDGET_FACTOR * given['n']:,} "
@@ -2767,7 +2767,7 @@ def export_command(
 
     Exit status 1 when no row is written (the file and its manifest still are), 2 for a refused option or run."""
     from molgen.runs import RunNotFound, RunStore
-    from molgen.runs.export import ExportError, export_with_manifest, picked_by_hand
+    from molgen.runs.export import ExportError, export_with_manifest, never_exported_said, picked_by_hand
 
     # said, not refused: exporting a run again over its last export is the common case (`-o results --format csv`
     # writes results.csv)
@@ -2784,13 +2784,9 @@ def export_command(
         raise typer.Exit(2) from None
     rows, record = manifest["export"]["rows"], manifest["run"]
     console.print(f"wrote {rows:,} candidate{'s' * (rows != 1)} to {path} (+ {path.name}.manifest.json)")
-    left_out, never = manifest["export"]["left_out"], []
-    if invalid := left_out["samples_not_molecules"]:   # no export writes them: said, with where they are
-        never.append(f"{invalid:,} sample{'s' * (invalid != 1)} the run did not keep as "
-                     f"{'molecules' if invalid != 1 else 'a molecule'} (molgen runs rejects {record['id']} says why)")
-    if missed := left_out.get("missed_a_condition", 0):
-        never.append(f"{missed:,} molecule{'s' * (missed != 1)} missed a condition (--include-unranked adds them)")
-    if never:
+    # no export writes these: said, with where they are
+    if never := never_exported_said(manifest["export"]["left_out"], f"molgen runs rejects {record['id']} says why",
+                                    "--include-unranked adds them"):
         console.print(escape(f"not written: {'; '.join(never)}"))
     asked = record.get("n_requested")
     if top is None and not include_unranked and isinstance(asked, int) and rows > asked:   # -n 30: 35 rows (a review)

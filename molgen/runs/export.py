@@ -311,11 +311,22 @@ def never_exported(store: RunStore, run_id: str, unranked_taken: bool) -> dict[s
     out = {"samples_not_molecules": sum(store.reject_kinds(run_id).values())}   # counted in SQL: the page reruns
     if not unranked_taken:
         # counted as missed, not as unranked: a run still sampling has ranked nothing yet (a code review)
-        try:
-            out["missed_a_condition"] = store.count(run_id, ranges={"meets_conditions": (0, 0)})
-        except KeyError:   # a run that stored no molecule has no such column yet
-            out["missed_a_condition"] = 0
+        out["missed_a_condition"] = store.count(run_id, ranges={"meets_conditions": (0, 0)})
     return out
+
+
+def never_exported_said(left_out: dict[str, int], rejects_where: str, unranked_how: str) -> list[str]:
+    """:func:`never_exported`'s counts in words, one phrase each that is not 0: ``rejects_where`` says where the
+    samples that were no molecule are listed, ``unranked_how`` how to add the molecules that missed a condition (the
+    command line's flags, the page's names for them)."""
+    invalid, missed = left_out["samples_not_molecules"], left_out.get("missed_a_condition", 0)
+    said = []
+    if invalid:
+        said.append(f"{invalid:,} sample{'s' * (invalid != 1)} the run did not keep as "
+                    f"{'molecules' if invalid != 1 else 'a molecule'} ({rejects_where})")
+    if missed:
+        said.append(f"{missed:,} molecule{'s' * (missed != 1)} that missed a condition ({unranked_how})")
+    return said
 
 
 def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:

@@ -10,8 +10,8 @@ import streamlit as st
 
 from molgen.data.with_manifest import manifest_path_of
 from molgen.runs import RunStore
-from molgen.runs.export import (ExportError, export_run, failing_hard_filters, never_exported, picked_by_hand,
-                                select_candidates)
+from molgen.runs.export import (ExportError, export_run, failing_hard_filters, never_exported, never_exported_said,
+                                picked_by_hand, select_candidates)
 from molgen.runs.store import ranked_count
 from workbench.common import (CONTINUABLE, ExportPair, address_number, checked_number, export_file_name, nothing_valid,
                               plain, read_address, record_page_inputs, run_notes_of, run_picker, say_failed_download,
@@ -123,14 +123,10 @@ if run_id:
         else:
             st.info(f"None of the {ranked:,} ranked molecules passes the filter: loosen it or clear it.")
     else:
-        left_out = never_exported(store(), run_id, include_unranked or selected_only or tagged is not None)
-        invalid, missed = left_out["samples_not_molecules"], left_out.get("missed_a_condition", 0)
-        never = ([f"{count:,} {what}" for count, what in (
-            (invalid, f"sample{'s' * (invalid != 1)} the run did not keep as "
-                      f"{'molecules' if invalid != 1 else 'a molecule'} (**Browse** lists them, with why)"),
-            (missed, f"molecule{'s' * (missed != 1)} that missed a condition (\"Also the molecules that missed a "
-                     "condition\" adds them)")) if count])
-        if never:   # the file holds none of these, whatever the filters (its manifest counts them)
+        # the file holds none of these, whatever the filters (its manifest counts them)
+        if never := never_exported_said(
+                never_exported(store(), run_id, include_unranked or selected_only or tagged is not None),
+                "**Browse** lists them, with why", "\"Also the molecules that missed a condition\" adds them"):
             st.caption("Not in the file: " + "; ".join(never) + ".")
         if failing := failing_hard_filters(preview):
             st.warning(f"{failing:,} of these {'fails' if failing == 1 else 'fail'} the profile's hard filters "
