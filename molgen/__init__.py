@@ -19,19 +19,14 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"molgen.{name}")
+    if name == "generate":   # the run store's own function, so that help(molgen.generate) shows its every argument
+        from molgen.runs.generate import generate
+
+        return generate
     raise AttributeError(f"module 'molgen' has no attribute {name!r}")
 
 
 def __dir__():
-    """The subpackages too, so that a fresh kernel's tab completion offers ``molgen.runs``."""
-    return sorted(set(globals()) | set(SUBPACKAGES))
+    """The subpackages and ``generate`` too, so that a fresh kernel's tab completion offers ``molgen.runs``."""
+    return sorted(set(globals()) | set(SUBPACKAGES) | {"generate"})
 
-
-def generate(model: str = "smiles-lm", n: int = 1000, **options):
-    """Generate, score, rank and store molecules: ``molgen.generate(model=..., n=..., conditions=..., profile=..., seed=...)``.
-
-    The same as ``molgen generate`` on the command line; see :func:`molgen.runs.generate`.
-    """
-    from molgen.runs.generate import generate as _generate
-
-    return _generate(model, n, **options)

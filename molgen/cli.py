@@ -9,12 +9,31 @@ from pathlib import Path
 from typing import NoReturn, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape  # SMILES and SMARTS are full of [brackets] that Rich would read as markup
 from rich.table import Column, Table
 
-app = typer.Typer(help="molgen: generative design of small molecules.", no_args_is_help=True, add_completion=False)
-data_app = typer.Typer(help="Datasets: list, fetch, info, featurize.", no_args_is_help=True)
+class _HelpGroup(typer.core.TyperGroup):
+    """Click's plain help, with each command's whole first sentence in a group's list (click cuts it at the line's
+    end: "Train the graph VAE; resumable, with a model card...")."""
+
+    def format_commands(self, ctx, formatter) -> None:
+        listed = [(name, command) for name in self.list_commands(ctx)
+                  if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if listed:
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit=1_000)) for name, command in listed])
+
+
+def _typer(**settings) -> typer.Typer:
+    # Click's plain help rather than Rich's boxes: in an 80-column terminal Rich's option table left 17 columns for
+    # each option's help, and it wrote <bool> beside every flag
+    return typer.Typer(cls=_HelpGroup, rich_markup_mode=None, no_args_is_help=True, **settings)
+
+
+app = _typer(help="molgen: generative design of small molecules.", add_completion=False)
+data_app = _typer(help="Datasets: list, fetch, info, featurize.")
 app.add_typer(data_app, name="data")
 #: Results on stdout, errors on stderr (a script piping the output reads no error as data). Lines are
 #: not cut at 80 columns when the output is a pipe or a file: a SMILES or a path split in two is broken.
@@ -1234,7 +1253,7 @@ def _labels(smiles: list[str], order, n_valid: int, names: list[str]):
     return wanted[order[n_valid:]], wanted[order[:n_valid]]
 
 
-train_app = typer.Typer(help="Train generators.", no_args_is_help=True)
+train_app = _typer(help="Train generators.")
 app.add_typer(train_app, name="train")
 
 SMILES_LM_SIZES = {
@@ -2131,9 +2150,7 @@ def generate_command(
 
     Exit status 1 when the run ranks no molecule, fails, or is being sampled by another process; 2 for a refused
     option; 130 after Ctrl-C and 143 after a kill (SIGTERM), the run resumable."""
-    from molgen.runs import (ConditionError, RunBusy, RunNotFound, RunStore, build_conditions, filter_alone_note,
-                             validity_note)
-    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+    from molgen.runs import ConditionError, RunBusy, RunNotFound, RunStore, build_conditions
     from molgen.runs import generate as run_generate
     from molgen.runs import resume as run_resume
     from molgen.runs.generate import LARGE_RUN, SampleOptionError, without_shortfall_warning
@@ -2226,27 +2243,8 @@ def generate_command(
         signal.signal(signal.SIGTERM, previous_handler)
     record = run.record
     counts = record["counts"]
-    console.print(f"run [bold]{run.id}[/bold] ({escape(record['name'])}): {record['status']}. {escape(record['message'])}")
-    console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, {validity_note(record)}), "
-                  f"duplicates removed {counts['duplicates']:,}, unique {counts['unique']:,}, "
-                  f"novel {format(counts['novel'], ',') if counts['novel'] is not None else 'unknown'}, "
-                  f"meeting conditions {counts['accepted']:,}"
-                  + (f" ({failing:,} failing the profile's hard filters, ranked last)"
-                     if (failing := counts.get("failing_hard_filters")) else ""))
-    from molgen.runs.notes import run_notes
-
-    for note in run_notes(record, run.candidates):
-        console.print(f"  [yellow]{escape(note)}[/yellow]")
-    for what, how in record["native"].items():
-        console.print(f"  {what}: steered natively by {escape(how)}")
-    if (alone := filter_alone_note(record)) and alone not in said_before:   # a resumed run's said here
-        console.print(f"  {escape(alone)}")
-    if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
-        windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
-        console.print("  the filter keeps only molecules meeting every condition: " + escape("; ".join(windows)))
-    top = run.candidates(limit=5)
-    for row in top.itertuples():
-        console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}")
+    _say_run(record, counts, run.candidates, said_before)
+    _say_best(run.candidates(limit=5))
     from molgen.runs.store import ranked_count
 
     if not ranked_count(counts) and record["status"] in ("complete", "budget_exhausted"):
@@ -2257,6 +2255,34 @@ def generate_command(
             f": `molgen export {record['id']} --include-unranked -o FILE` writes the {kept:,} it "
             "kept, unranked" if kept else ": there is nothing to export")) + "[/yellow]")
         raise typer.Exit(1)
+
+
+def _say_run(record: dict, counts: dict, candidates, said_before: frozenset | set = frozenset()) -> None:
+    """A run's outcome as ``molgen generate`` ends it and ``molgen runs show`` opens it: its message, its counts, its
+    notes, how each condition was met (natively or by the filter alone). ``said_before``: notes a resume said."""
+    from molgen.runs.conditions import ConditionFilter, conditions_from_dict
+    from molgen.runs.generate import filter_alone_note, validity_note
+    from molgen.runs.notes import run_notes
+
+    console.print(f"run [bold]{record['id']}[/bold] ({escape(record['name'])}): {record['status']}. "
+                  f"{escape(record['message'])}")
+    if counts.get("sampled"):
+        console.print(f"sampled {counts['sampled']:,}, valid {counts['valid']:,} ({counts['validity']:.1%}, "
+                      f"{validity_note(record, counts)}), duplicates removed {counts['duplicates']:,}, "
+                      f"unique {counts['unique']:,}, "
+                      f"novel {format(counts['novel'], ',') if counts['novel'] is not None else 'unknown'}, "
+                      f"meeting conditions {counts['accepted']:,}"
+                      + (f" ({failing:,} failing the profile's hard filters, ranked last)"
+                         if (failing := counts.get("failing_hard_filters")) else ""))
+    for note in run_notes(record, candidates):
+        console.print(f"  [yellow]{escape(note)}[/yellow]")
+    for what, how in record["native"].items():
+        console.print(f"  {what}: steered natively by {escape(how)}")
+    if (alone := filter_alone_note(record)) and alone not in said_before:
+        console.print(f"  {escape(alone)}")
+    if any([record["conditions"].get(k) for k in ("targets", "ranges", "scaffold", "avoid", "similar_to")]):
+        windows = ConditionFilter(conditions_from_dict(record["conditions"])).describe()
+        console.print("  the filter keeps only molecules meeting every condition: " + escape("; ".join(windows)))
 
 
 def _say_last_weights(model: str) -> None:
@@ -2560,9 +2586,9 @@ def _say_interrupted(store, run: str | None, started: float) -> None:
         + f"; continue with molgen generate --resume {stopped['id']}", style="yellow")
 
 
-runs_app = typer.Typer(help="The run store: list, show, tag and delete generation runs, and list what a run sampled "
+runs_app = _typer(help="The run store: list, show, tag and delete generation runs, and list what a run sampled "
                             "that is no molecule (rejects). A run's molecules are written to a file by "
-                            "`molgen export RUN`.", no_args_is_help=True)
+                            "`molgen export RUN`.")
 app.add_typer(runs_app, name="runs")
 
 
@@ -2651,25 +2677,54 @@ def runs_show(run: str, top: int = typer.Option(10, help="Best candidates to pri
         best = json.loads(frame.drop(columns=["id", "run_id"]).to_json(orient="records"))
         print(json.dumps({**shown, "best": best}, indent=1, default=str))
         return
-    # read by a person: times as runs list prints them (the JSON above keeps seconds since the epoch, for scripts)
-    when = {k: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(shown[k])) for k in ("created", "updated")
-            if isinstance(shown.get(k), (int, float))}
-    console.print_json(json.dumps({**shown, **when}, default=str))
-    table = Table("rank", Column("smiles", overflow="fold"), "score", "qed", "sa", "logp", "mw", "alerts", "novel")
-    for row in frame.itertuples():
-        table.add_row(str(row.rank), escape(row.smiles), f"{row.score:.3f}", f"{row.qed:.2f}", f"{row.sa:.2f}", f"{row.logp:.2f}",
-                      f"{row.mw:.1f}", str(row.alerts), str(row.novel))
-    console.print(table)
-    from molgen.runs.notes import run_notes
-
-    for note in run_notes(record, lambda **options: store.candidates(record["id"], **options)):
-        console.print(f"[yellow]{escape(note)}[/yellow]")
+    _say_run(record, shown["counts"], lambda **options: store.candidates(record["id"], **options))
+    for line in _run_settings_said(record, shown["profile"]):
+        console.print(escape(line))
+    _say_best(frame)
     rejects = store.rejects(record["id"])
     if len(rejects):
         kinds = rejects["reason"].str.split(":").str[0].value_counts()
         console.print(f"{len(rejects):,} sampled string{'s' * (len(rejects) != 1)} or graph{'s' * (len(rejects) != 1)} "
                       f"not a molecule ({', '.join(f'{kind} {count:,}' for kind, count in kinds.items())}): "
                       f"`molgen runs rejects {record['id']}` lists each with its reason")
+    console.print(f"`molgen runs show {record['id']} --json`: the whole record (every setting, the versions), "
+                  "for scripts", style="dim")
+
+
+def _say_best(ranked) -> None:
+    """A run's best candidates, a line each: a table's column folded each SMILES in a narrow terminal, and a SMILES
+    cut in two is broken."""
+    from pandas import notna
+
+    for row in ranked.itertuples():
+        console.print(f"  #{row.rank} {escape(row.smiles)}  score {row.score:.3f}  qed {row.qed:.2f}  sa {row.sa:.2f}  "
+                      f"logp {row.logp:.2f}  mw {row.mw:.1f}  alerts {row.alerts}"
+                      + "  in the training data" * bool(notna(row.novel) and not row.novel))
+
+
+def _run_settings_said(record: dict, profile: str) -> list[str]:
+    """A stored run's settings in a few lines for a person (``runs show`` printed 80 lines of JSON): the model and
+    what it learned from, the seed and sampling options, the profile, when and how long, the tags."""
+    import time as clock
+
+    params = record["params"]
+    training = record.get("model_training") or {}
+    learned = (f"; trained on {training['data']}" + (f", {training['steps']:,} steps" if training.get("steps") else "")
+               if training.get("data") else "")
+    options = ", ".join(f"{k} {v}" for k, v in (params.get("sample_options") or {}).items())
+    day = lambda when: clock.strftime("%Y-%m-%d %H:%M:%S UTC", clock.gmtime(when))   # as runs list prints it
+    timings = record.get("timings") or {}
+    took = (f"; took {timings['total']:,.1f} s over {timings.get('sessions', 1)} session"
+            f"{'s' * (timings.get('sessions', 1) != 1)}" if timings.get("total") is not None else "")
+    digest = f" (sha256 {record['checkpoint_sha256'][:12]})" if record.get("checkpoint_sha256") else ""
+    budget = f"; a budget of {params['max_samples']:,} samples" if params.get("max_samples") else ""
+    return [f"model: {record['model']}, {record['checkpoint']}{digest}{learned}",
+            f"seed {record['seed']}; {record['n_requested']:,} asked for"
+            + (f"; chunks of {params['chunk_size']:,}" if params.get("chunk_size") else "") + budget
+            + (f"; {options}" if options else ""),
+            f"profile: {profile}",
+            f"created {day(record['created'])}, updated {day(record['updated'])}{took}",
+            *([f"tags: {', '.join(record['tags'])}"] if record.get("tags") else [])]
 
 
 @runs_app.command("rejects")
@@ -3321,9 +3376,8 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smil
 #: Every augment command's -o: the rows, and the files written beside them.
 _AUGMENT_OUTPUT_HELP = ("The rows to write (.csv, .tsv, .parquet or .sdf); OUTPUT.removed.csv (each row taken out, "
                         "with why) and OUTPUT.manifest.json are written beside it.")
-augment_app = typer.Typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance); "
-                          "replicates merges repeated measurements.",
-                          no_args_is_help=True)
+augment_app = _typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance); "
+                          "replicates merges repeated measurements.")
 app.add_typer(augment_app, name="augment")
 
 
@@ -3877,10 +3931,9 @@ def augment_balance(
     console.print(f"the histogram, bin by bin: {output.name}.histogram.csv")
 
 
-latent_app = typer.Typer(help="The graph VAE's latent space: interpolate between two molecules, analogues around one, "
+latent_app = _typer(help="The graph VAE's latent space: interpolate between two molecules, analogues around one, "
                          "a push towards property targets and a map, as on the Latent page; and, here only, encode a "
-                         "file of molecules and decode saved points.",
-                         no_args_is_help=True)
+                         "file of molecules and decode saved points.")
 app.add_typer(latent_app, name="latent")
 
 _LATENT_MODEL = typer.Option("graph-vae", "--model", help="A graph VAE: graph-vae (the shipped one), a shipped "

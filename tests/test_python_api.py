@@ -80,6 +80,21 @@ def test_a_stored_run_is_opened_by_its_name_in_the_default_store(tmp_path, monke
         molgen.runs.Run("no-such-run")
 
 
+def test_a_bare_import_reaches_the_subpackages_and_generate_shows_its_arguments():
+    """A fresh interpreter (a notebook's first cell): molgen.runs after ``import molgen`` alone, and help(molgen.generate)
+    listing generate's arguments (it showed ``**options``)."""
+    import inspect
+    import subprocess
+    import sys
+
+    script = ("import inspect, molgen; print(molgen.runs.Run.__name__, 'runs' in dir(molgen), 'generate' in dir(molgen),"
+              " *inspect.signature(molgen.generate).parameters)")
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert shown[:3] == ["Run", "True", "True"]
+    assert {"model", "n", "conditions", "scaffold", "avoid", "similar_to", "profile", "seed"} <= set(shown[3:])
+    assert "options" not in shown and inspect.getdoc(molgen.generate).startswith("Generate ``n`` valid, unique")
+
+
 def test_loading_a_model_leaves_torchs_global_random_stream_as_it_was():
     """A Python review: a load drew the network's initial weights from the global stream, so a script's own seeded
     torch draws after it changed."""

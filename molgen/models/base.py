@@ -79,7 +79,8 @@ class Generator(Protocol):
 
     def sample(self, n: int, *, conditions: Conditions | None = None, seed: int | None = None, **options) -> list[Sample]:
         """``n`` samples as drawn (nothing corrected); the same ``seed`` draws the same ones, and None a fresh draw
-        each call (:func:`sampling_seed`)."""
+        each call (:func:`sampling_seed`). The same seed with another ``batch_size`` option draws other samples
+        (the random stream is read batch by batch), as do other ``n``: repeat a draw with all three the same."""
 
     def save(self, path) -> None: ...
 

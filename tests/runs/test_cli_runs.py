@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 import pytest
+from rdkit import Chem
 from typer.testing import CliRunner
 
 from molgen import cli
@@ -39,6 +40,9 @@ def test_runs_list_names_a_shipped_checkpoint_as_model_takes_it(tmp_path, monkey
                              profile={"name": "drug-like"}, versions={})
     listed = " ".join(run("runs", "list", home=tmp_path).output.split())
     assert "smiles-lm-lstm" in listed and "smiles-lm-transformer" in listed
+    # a record with none of a run's settings or counts (an interrupted start, an older molgen) is shown as it is
+    bare = run("runs", "show", "run-14", home=tmp_path)
+    assert bare.exit_code == 0 and "seed 0; 1 asked for\n" in bare.output and "profile: drug-like" in bare.output
 
 
 def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
@@ -51,8 +55,16 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert "keeps only molecules meeting every condition: mw <= 450" in result.output
     listed = run("runs", "list", home=tmp_path)
     assert "cli-run" in listed.output
+    # read by a person: what the run said as it ended, then its settings in words and its best, a line each (it was
+    # 80 lines of JSON, then a table folding each SMILES in a narrow terminal)
     shown = run("runs", "show", "cli-run", "--top", 3, home=tmp_path)
-    assert shown.exit_code == 0 and "checkpoint_sha256" in shown.output
+    assert shown.exit_code == 0 and "checkpoint_sha256" not in shown.output
+    said = shown.output.splitlines()
+    assert "keeps only molecules meeting every condition: mw <= 450" in shown.output and "no correction" in shown.output
+    assert any(line.startswith("seed 3; 25 asked for; chunks of ") for line in said)
+    best = [line.split()[1] for line in said if line.startswith("  #")]
+    assert [line.split()[0] for line in said if line.startswith("  #")] == ["#1", "#2", "#3"]
+    assert all(Chem.MolFromSmiles(smiles) is not None for smiles in best) and "--json" in said[-1]
     # for scripts: JSON, whole (a narrow terminal cut every column to "na…")
     listed_json = json.loads(run("runs", "list", "--json", home=tmp_path).output)
     assert [(r["name"], r["profile"]) for r in listed_json] == [("cli-run", "drug-like")]
