@@ -115,7 +115,7 @@ def models_command(
                      if isinstance(parameters, int) else "?",
                      "trained on": f"{_data_said(training)}{steps}", "valid": measured("valid"),
                      "FCD/Test": measured("FCD/Test") + (f" (n {metrics['n']:,})" if isinstance(metrics.get("n"), int) else ""),
-                     "novelty": measured("Novelty")})
+                     "novelty": measured("Novelty") if "Novelty" in metrics else _fine_tune_novelty(metrics)})
     if console.width < WIDE_TABLE:   # a block per model: seven squeezed columns read as noise
         for row in rows:
             console.print(f"[bold]{escape(row['--model'])}[/bold]  {escape(row['family'])}  {row['parameters']} parameters")
@@ -127,13 +127,33 @@ def models_command(
             table.add_row(*(escape(value) for value in row.values()))
         if table is not None:
             console.print(table)
-    for name, card in cards.items():   # why a checkpoint's row has nothing measured
+    for name, card in cards.items():   # why a checkpoint's row has nothing measured, or is worse than its start
         if card.get("note"):
             console.print(escape(f"{name}: {card['note']}"), style="yellow")
+        if worse := _worse_than_start(card.get("training") or {}):
+            console.print(escape(f"{name}: {worse}"), style="yellow")
     console.print("(default): what --model <family> takes. valid: as sampled, no valence correction (the graph VAE's "
                   "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
                   "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
                   "(molgen/pretrained/<name>.json, or --json) holds the data, steps, time and command.")
+
+
+def _fine_tune_novelty(metrics: dict) -> str:
+    """A fine-tune card's share of its distinct valid samples in neither its series nor its parent's data (its card
+    measures no MOSES novelty; a review read "—" beside 851 new molecules of 1,000)."""
+    new, distinct = metrics.get("new_molecules"), metrics.get("distinct_valid")
+    return f"{new / distinct:.3f}" if isinstance(new, int) and isinstance(distinct, int) and distinct else "—"
+
+
+def _worse_than_start(training: dict) -> str | None:
+    """That a fine-tune's kept checkpoint scored no better on its series' validation molecules than the model it
+    started from (step 0), as training said when it ended; None otherwise."""
+    score, start = _ranked_score(training), (training.get("started_from") or {}).get("valid_score_at_start")
+    if score is None or not isinstance(start, (int, float)) or score < start:
+        return None
+    return (f"no step of its fine-tune beat the model it started from on the series' validation molecules (the kept "
+            f"step {training.get('steps')}: {score:.4f}; {start:.4f} at step 0): sample that model, or fine-tune again "
+            "with a lower --lr")
 
 
 def _checkpoint_file(text: str) -> Path:
@@ -1220,11 +1240,12 @@ def _say_best_early(out: Path, series: bool, card: Path | None = None) -> None:
     score = _ranked_score(training)
     start = (training.get("started_from") or {}).get("valid_score_at_start")
     scores = "" if score is None else f" ({score:.4f}" + ("" if start is None else f"; {start:.4f} at step 0") + ")"
-    if score is not None and start is not None and score >= start:
+    if _worse_than_start(training):
         console.print(escape(f"no evaluation up to step {last:,} beat the model it started from on the series' "
                              f"validation molecules (its {start:.4f} at step 0; the best, step {best:,}, "
                              f"{score:.4f}): the fine-tune learned nothing there that the starting model did not "
-                             "know; sample that model, or fine-tune again with a lower --lr"), style="yellow")
+                             f"know; sample that model, or fine-tune again with a lower --lr (molgen models {out} "
+                             "says so beside it)"), style="yellow")
     elif 2 * best <= last:
         console.print(escape(f"the best checkpoint is of step {best:,}{scores}: no evaluation up to step {last:,} beat "
                              f"it on the series' validation molecules, so step {best:,} is the one kept (after it the "
@@ -2908,7 +2929,8 @@ def train_graph_vae(
                                   f"{FINE_TUNE_EPOCHS} passes over its series)."),
     max_molecules: Optional[int] = typer.Option(None, help="Train on a random subset of this many molecules (seeded)."),
     batch_size: int = typer.Option(128),
-    lr: float = typer.Option(1e-3, help="Peak learning rate (a fine-tune: 3e-4)."),
+    lr: float = typer.Option(1e-3, help="Peak learning rate (a fine-tune: 3e-4); the cosine ends at the lower of 1e-4 "
+                                        "and lr/3."),
     eval_every: int = typer.Option(1000, help="Validate and checkpoint every N steps (a fine-tune: a tenth of its run, "
                                    "at most 1,000)."),
     kl_warmup: int = typer.Option(5000, help="Steps over which the KL weight rises from 0 (a fine-tune: none, "
@@ -2996,16 +3018,19 @@ def train_graph_vae(
             "kl_warmup": kl_warmup})
         max_steps, lr, eval_every = settings["max_steps"], settings["lr"], settings["eval_every"]
         kl_weight, free_bits, kl_warmup = settings["kl_weight"], settings["free_bits"], settings["kl_warmup"]
-    config = TrainConfig(batch_size=batch_size, lr=lr, max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every,
-                         valid_size=n_valid, kl_warmup_steps=kl_warmup, free_bits=free_bits, kl_weight=kl_weight, seed=seed,
+    # the cosine ends below its peak: at 1e-4, or lr/3 for a peak under 3e-4 (a review's --lr 3e-5, as a failed
+    # fine-tune advises, rose to 1e-4 over the run), as the SMILES models' does
+    config = TrainConfig(batch_size=batch_size, lr=lr, min_lr=min(1e-4, lr / 3), max_steps=max_steps,
+                         max_minutes=max_minutes, eval_every=eval_every, valid_size=n_valid, kl_warmup_steps=kl_warmup,
+                         free_bits=free_bits, kl_weight=kl_weight, seed=seed,
                          warmup_steps=_warmup_steps(max_steps, record, resume is not None and afresh is None),
                          max_molecules=max_molecules, threads=threads)
     _say_schedule_stretched(record, config, resume is not None and afresh is None)
     console.print(f"graph VAE, {model.num_parameters():,} parameters; {len(training):,} train / {len(valid):,} valid molecules")
     if kl_warmup >= max_steps:   # the best checkpoint is judged at the full weight, which such a run never trains at
         console.print(f"[yellow]--kl-warmup {kl_warmup:,} is as long as --max-steps {max_steps:,} or longer: the KL "
-                      f"weight reaches {kl_weight:g} at the last step at best, and checkpoints are compared at it "
-                      "(give a shorter --kl-warmup)[/yellow]")
+                      f"weight reaches {kl_weight * max_steps / kl_warmup:.3g} of its {kl_weight:g} by the last step, "
+                      "and checkpoints are compared at the full weight (give a shorter --kl-warmup)[/yellow]")
     best = _run_training(lambda: train(model, training, valid, config, out, data_name=_data_name(data), resume=resume,
                                        train_labels=labels, preparation=preparation, fine_tune=fine_tune),
                          out, lambda t: f"best validation reconstruction NLL {t['valid_recon_nll']:.3f}, KL "

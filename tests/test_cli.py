@@ -1061,6 +1061,8 @@ def test_a_graph_vae_of_selected_rows_ships_a_prior_of_those_rows_and_says_how_i
 def test_a_graph_vae_fine_tune_says_how_much_of_its_series_is_too_large_to_learn(tmp_path, monkeypatch):
     """From a training review: a fine-tune of the shipped graph VAE left out a fifth of a kinase series for size (more
     than its 29 heavy atoms), said only in a list cut short at ten rows."""
+    import pandas as pd
+
     from molgen import cli
     from molgen.data.registry import load_smiles
 
@@ -1070,8 +1072,15 @@ def test_a_graph_vae_fine_tune_says_how_much_of_its_series_is_too_large_to_learn
     large = ["C" * (30 + i) for i in range(12)]   # 30 to 41 heavy atoms
     series.write_text("\n".join(load_smiles("moses-sample", "train")[:40] + large) + "\n")
     result = run("train", "graph-vae", "--from", "pretrained", "--data", str(series), "--max-steps", "1",
-                 "--eval-every", "1", "--out", str(tmp_path / "ft.pt"), "--threads", "1")
+                 "--eval-every", "1", "--out", str(tmp_path / "ft.pt"), "--threads", "1", "--lr", "3e-5")
     assert result.exit_code == 0, result.output
+    # a peak under 3e-4 ends at a third of it (it rose to the fixed 1e-4 end: a review's --lr 3e-5, as a failed
+    # fine-tune advises), and the parent's KL weight holds from the first step (it was 0 there)
+    card = json.loads((tmp_path / "ft.json").read_text())["training"]
+    assert card["train_config"]["min_lr"] == pytest.approx(1e-5) and card["train_config"]["lr"] == 3e-5
+    logged = pd.read_csv(tmp_path / "ft.csv")
+    first = logged[logged["step"] == 1].iloc[0]
+    assert first["beta"] == pytest.approx(card["train_config"]["kl_weight"]) and first["beta"] > 0
     said = " ".join(result.output.split())
     # one kind of reason, counted: more rows than are listed
     assert "12 of 52 rows (23%) are left out (12: more heavy atoms than the 29 this model builds)" in said
@@ -2092,6 +2101,12 @@ def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
         cli._say_best_early(out, series=True)
     assert "the best checkpoint is of step 10 (0.5187; 0.6100 at step 0): no evaluation up to step 54" in \
         " ".join(captured.get().split())
+    # molgen models says it beside the checkpoint, and a fine-tune's novelty is its new molecules' share
+    assert "no step of its fine-tune beat the model it started from" in cli._worse_than_start(
+        {"steps": 10, "valid_nll_per_token": 0.5187, "started_from": {"valid_score_at_start": 0.5102}})
+    assert cli._worse_than_start(record) is None and cli._worse_than_start({"steps": 3}) is None
+    assert cli._fine_tune_novelty({"new_molecules": 851, "distinct_valid": 1000}) == "0.851"
+    assert cli._fine_tune_novelty({}) == "—"
     # the graph VAE ranks by reconstruction + kl_weight * KL
     assert cli._ranked_score({"valid_recon_nll": 20.0, "valid_kl": 10.0, "train_config": {"kl_weight": 0.5}}) == 25.0
 

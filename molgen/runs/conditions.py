@@ -48,6 +48,21 @@ _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
 _BRACKET_CONSTRAINT = re.compile(r"\[[^\]]*[HDXvhxRr][^\]]*\]")
 
 
+
+def _substituted_everywhere(scaffold: Chem.Mol, held_as_drawn: bool) -> Chem.Mol:
+    """``scaffold`` with a group (a dummy atom, which no element of a pattern matches) on each hydrogen it does not
+    hold: every implicit one, but none of an atom written in brackets ([nH], [NH2]: held as written) nor of an
+    R-group core's (held as drawn, a group at each * only)."""
+    grown = Chem.RWMol(scaffold)
+    if not held_as_drawn:
+        for atom in scaffold.GetAtoms():
+            if not atom.GetNoImplicit():
+                for _ in range(atom.GetNumImplicitHs()):
+                    grown.AddBond(atom.GetIdx(), grown.AddAtom(Chem.Atom(0)), Chem.BondType.SINGLE)
+    mol = grown.GetMol()
+    mol.UpdatePropertyCache(strict=False)
+    return mol
+
 class ConditionError(ValueError):
     """A condition that cannot be understood or never be met; the message says which and why."""
 
@@ -434,13 +449,18 @@ class ConditionFilter:
         if scaffold is None:   # none, or SMARTS: no molecule to weigh or search
             return
         written = Chem.MolToSmiles(scaffold)
+        substituted = _substituted_everywhere(scaffold, self._scaffold_anywhere is not None)
         for text, query in self._avoid:
             with quiet_rdkit():
                 avoided = Chem.MolFromSmiles(text)
             same = avoided is not None and Chem.MolToSmiles(avoided) == written   # the very group
-            # else only a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl
-            # need not survive in a molecule that substitutes it
-            if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
+            # else a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl need not
+            # survive in a molecule that substitutes it. One that does is met by every molecule keeping the scaffold
+            # when it is met with each hydrogen the scaffold does not hold given a group ([nH] avoided, a
+            # benzimidazole's [nH] kept: a review's run spent its budget and ranked nothing)
+            if same or scaffold.HasSubstructMatch(query) and (
+                    not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query))
+                    or substituted.HasSubstructMatch(query) and not query_has_stereo(query)):   # stereo: said below
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
             if query_has_stereo(query) and avoided is not None and has_substructure(without_stereo(scaffold), query):

@@ -344,7 +344,12 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
                Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 140.0)}),
                # a core held as drawn keeps its hydrogens (the methylquinazoline weighs 141.2 at least)
                Conditions(scaffold="*c1ccc2ncncc2c1", ranges={"mw": (0.0, 141.0)}),
-               Conditions(scaffold="*c1ccccc1*", ranges={"heavy_atoms": (0.0, 7.0)})]
+               Conditions(scaffold="*c1ccccc1*", ranges={"heavy_atoms": (0.0, 7.0)}),
+               # a pattern on hydrogens the scaffold holds as written (a review's benzimidazole [nH], avoided as an
+               # [nH] imidazole, spent its budget and ranked nothing), and an R-group core's held hydrogens
+               Conditions(scaffold="c1ccc2[nH]cnc2c1", avoid=["c1ncc[nH]1"]),
+               Conditions(scaffold="c1ccc2[nH]cnc2c1", avoid=["[nH]"]),
+               Conditions(scaffold="*c1ccccc1", avoid=["[cH]"])]
     for conditions in refused:
         with pytest.raises(ConditionError, match="no molecule can meet every condition: the substructure to keep"):
             ConditionFilter(conditions)
@@ -368,6 +373,8 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     assert imine.failures(Chem.MolFromSmiles("CNc1ccccc1")) == []
     assert imine.failures(Chem.MolFromSmiles("C=Nc1ccccc1")) == ["contains avoided *=NC1=CC=CC=C1"]
     for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3
+                       Conditions(scaffold="c1ccc2[nH]ccc2c1", avoid=["[cH]"]),   # each CH may take a group
+                       Conditions(scaffold="C1CNCCN1", avoid=["[NH]"]),   # both N may take one (graph diffusion)
                        Conditions(scaffold="c1ccccc1", avoid=["[N+](=O)[O-]"], ranges={"mw": (0.0, 100.0)}),
                        Conditions(scaffold="c1ccc2ncncc2c1", ranges={"mw": (0.0, 135.0)}),   # unmarked: 124.1
                        Conditions(scaffold="[c;R]1[c;R][c;R][c;R][c;R][c;R]1", ranges={"mw": (0.0, 50.0)})):   # SMARTS

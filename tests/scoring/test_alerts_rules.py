@@ -57,6 +57,13 @@ def test_clean_molecule_has_no_alerts():
     ("CN(C(=O)c1cccc(Cl)c1)c1ccc(C2=CCS2)nc1", "double bond in a four-membered ring holding a sulfur (a thiete)"),
     ("O=S1(=O)CC=C1", "double bond in a four-membered ring holding a sulfur (a thiete)"),
     ("C1=CCC1", None),                                                         # cyclobutene
+    # (from a review: prulifloxacin, an approved antibiotic, failed the shipped hard filter) a four-ring fused at an
+    # aromatic nitrogen, its only N or O: the lone pair is the aromatic ring's, so the ring opens to no azadiene
+    ("CC1Sc2c(C(=O)O)c(=O)c3cc(F)c(N4CCN(Cc5oc(=O)oc5C)CC4)cc3n21", None),
+    ("Cc1cc2n(n1)CS2", None),                                                  # fused at a pyrazole's nitrogen
+    ("c1ccn2c1OC2", "double bond in a four-membered ring holding an oxygen or nitrogen"),   # an oxygen besides
+    ("C1Nc2ccccc21", "double bond in a four-membered ring holding an oxygen or nitrogen"),  # the N off the fused bond
+    ("C1Sc2ccccc21", "double bond in a four-membered ring holding a sulfur (a thiete)"),   # a benzothiete
     # (from a review: a graph VAE analogue of celecoxib held a thiaziridine S-oxide, and no alert named it)
     ("Cc1ccc(-c2cc(C(F)(F)F)nn2-c2ccc(N3CS3=O)cc2)cc1", "two heteroatoms in a three-membered ring"),
     ("CC1(C)OO1", "two heteroatoms in a three-membered ring"),                 # a dioxirane

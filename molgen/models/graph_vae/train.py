@@ -186,7 +186,9 @@ def train(model: GraphVAE, train_smiles: Sequence[str], valid_smiles: Sequence[s
                 lr = learning_rate(step, config)  # the SMILES models' warm-up + cosine, same fields
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                beta = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+                # no warm-up (a fine-tune keeps its parent's weight): the full weight from the first step, which
+                # step / 1 gave as 0 (a review read beta 0.0 at step 1 of a fine-tune said to start at 0.1)
+                beta = config.kl_weight * (min(1.0, step / config.kl_warmup_steps) if config.kl_warmup_steps > 0 else 1.0)
                 atom_nll, bond_nll, kl, mu = elbo_terms(model, *_batch(model, train_set, index), generator=noise)
                 recon = (atom_nll + bond_nll).mean()
                 loss = recon + beta * kl.clamp(min=config.free_bits).sum()

@@ -24,8 +24,12 @@ from molgen.models.base import (Conditions, Sample, load_checkpoint, normalise_t
 from molgen.models.smiles_lm.config import SmilesLMConfig
 from molgen.models.smiles_lm.scaffold import AttachmentError, attachment_point, decoration_spellings
 
-#: Spellings of a scaffold tried per position; the model completes the one it finds most likely.
+#: Spellings of a scaffold tried per position; the model completes the one whose trial completions most often hold
+#: the scaffold (then the one it finds most likely): :data:`TRIAL_COMPLETIONS` of each, drawn under
+#: :data:`TRIAL_SEED`, so a run repeats.
 SPELLINGS_PER_POSITION = 8
+TRIAL_COMPLETIONS = 8
+TRIAL_SEED = 0
 
 FAMILY = "smiles-lm"
 
@@ -246,7 +250,11 @@ class SmilesLM:
             if not spellings and has_stereo(scaffold):
                 # a model trained without stereo (MOSES) has no @ or / token: it completes the scaffold with its
                 # stereo left unassigned, which the filter passes (it may be the stereoisomer asked for)
-                scaffold = without_stereo(scaffold)
+                # read again from its SMILES: a [C@H]'s hydrogen, bracketed for its stereo, is then one a group
+                # may take, as the scaffold written without stereo has it (an attachment point's atom found again)
+                flat = Chem.MolFromSmiles(Chem.MolToSmiles(without_stereo(scaffold)))
+                order = flat.GetSubstructMatch(without_stereo(scaffold))
+                scaffold, positions = flat, positions and {order[index] for index in positions}
                 spellings = self._spellings(scaffold, positions)
                 unassigned = (", its stereo left unassigned (the model writes none; a run then sets the scaffold's "
                               "stereocentres on each molecule holding it)")
@@ -272,9 +280,12 @@ class SmilesLM:
 
     def _spellings(self, scaffold: Chem.Mol, positions: set[int] | None = None) -> list[str]:
         """One spelling of the scaffold for each position (at ``positions`` only, when given): of a position's
-        spellings this model can read (every token one it was trained on), the one it finds most likely. A spelling
-        it seldom met reads as another molecule's start: `n1c(...)nccc1` drew a pyrimidinone's `=O` in 99% of
-        completions, where `c1cnc(...)nc1` (the likelier) gave 99% valid molecules."""
+        spellings this model can read (every token one it was trained on), the one whose trial completions most
+        often are molecules holding the scaffold, the likeliest of those tied. A spelling it seldom met reads as
+        another molecule's start: `n1c(...)nccc1` drew a pyrimidinone's `=O` in 99% of completions, where
+        `c1cnc(...)nc1` gave 99% valid molecules; and the likeliest is not always the one it completes:
+        a benzimidazole's C2 written `n1c2ccccc2[nH]c1` (the likeliest) gave 2 valid completions of 60,
+        `c1(nc2ccccc2[nH]1)` 53 (a review)."""
         readable: list[list[str]] = []   # each position's spellings this model can read and extend
         for spellings in decoration_spellings(scaffold, positions, per_position=SPELLINGS_PER_POSITION):
             readable.append([])
@@ -287,7 +298,22 @@ class SmilesLM:
                     readable[-1].append(text)
         flat = [text for texts in readable for text in texts]
         likelihood = dict(zip(flat, self.prefix_log_likelihoods(flat))) if flat else {}   # one pass for all
-        return [max(texts, key=likelihood.__getitem__) for texts in readable if texts]
+        held = self._trial_completions(flat, scaffold)
+        return [max(texts, key=lambda text: (held[text], likelihood[text])) for texts in readable if texts]
+
+    def _trial_completions(self, spellings: list[str], scaffold: Chem.Mol) -> dict[str, int]:
+        """How many of :data:`TRIAL_COMPLETIONS` seeded completions of each spelling are molecules holding
+        ``scaffold`` (one batch for all; a position's choice does not depend on the run's seed)."""
+        if not spellings:
+            return {}
+        samples = self.sample(len(spellings) * TRIAL_COMPLETIONS, seed=TRIAL_SEED,
+                              conditions=Conditions(prefixes=spellings, extend_prefix=True))
+        held = dict.fromkeys(spellings, 0)
+        with quiet_rdkit():
+            for index, sample in enumerate(samples):   # in the spellings' order, TRIAL_COMPLETIONS each
+                mol = Chem.MolFromSmiles(sample.smiles) if sample.smiles else None
+                held[spellings[index // TRIAL_COMPLETIONS]] += mol is not None and mol.HasSubstructMatch(scaffold)
+        return held
 
     @torch.no_grad()
     def prefix_log_likelihoods(self, texts: list[str]) -> list[float]:

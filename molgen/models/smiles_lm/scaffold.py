@@ -85,8 +85,44 @@ def decoration_spellings(scaffold: Chem.Mol, positions: set[int] | None = None, 
             ends.setdefault(symmetry[atom], []).append(text)
             if len(ends) == len(wanted) and all(len(found) >= per_position for found in ends.values()):
                 break
-    first = [key for key, found in ends.items() if found[0] == canonical]
-    return [ends[key] for key in first + sorted(set(ends) - set(first))]
+        # and, for each position, spellings that end in a branch closed after it (`c1(nc2ccccc2[nH]1)`, the group
+        # written next bonds to c1): the only readable way to a benzimidazole's C2, whose ring-closing spellings
+        # the shipped LSTM completed with `=N` (2 valid of 60). Half of a position's spellings when it has more.
+        for key, branched in _branch_ended_spellings(scaffold, symmetry, wanted, per_position).items():
+            found = ends.setdefault(key, [])
+            keep = per_position - min(len(branched), per_position // 2)   # all of them where only one is asked
+            ends[key] = (found[:keep] + [text for text in branched if text not in found])[:per_position]
+    first = [key for key, found in ends.items() if found and found[0] == canonical]
+    return [ends[key] for key in first + sorted(set(ends) - set(first)) if ends[key]]
+
+
+def _branch_ended_spellings(scaffold: Chem.Mol, symmetry: list[int], wanted: set[int],
+                            per_position: int) -> dict[int, list[str]]:
+    """Up to ``per_position`` spellings of ``scaffold`` for each wanted symmetry class that end in a closing
+    parenthesis, so that what is written next bonds to that class's atom: seeded random spellings of the scaffold
+    with a dummy atom on it, written last, the dummy then cut off."""
+    found: dict[int, list[str]] = {}
+    written = Chem.MolToSmiles(scaffold)   # each spelling is of this molecule, its stereo too (a dummy on a stereo
+    # centre can drop the centre's mark)
+    for key in sorted(wanted):
+        atom = next(a.GetIdx() for a in scaffold.GetAtoms() if symmetry[a.GetIdx()] == key)
+        marked = Chem.RWMol(scaffold)
+        marked.AddBond(atom, marked.AddAtom(Chem.Atom(0)), Chem.BondType.SINGLE)
+        if marked.GetAtomWithIdx(atom).GetNumExplicitHs():   # a bracketed atom's own H ([C@H] with its stereo
+            # taken away) gives way to the group, as an implicit one does
+            marked.GetAtomWithIdx(atom).SetNumExplicitHs(marked.GetAtomWithIdx(atom).GetNumExplicitHs() - 1)
+        try:
+            Chem.SanitizeMol(marked)
+        except Exception:  # noqa: BLE001 -- RDKit raises several sanitization errors; any means no group there
+            continue
+        for text in dict.fromkeys(Chem.MolToRandomSmilesVect(marked.GetMol(), RANDOM_SPELLINGS // 4,
+                                                             randomSeed=RANDOM_SEED)):
+            if text.endswith(")*") and _landing_atom(scaffold, text[:-1]) is not None and \
+                    Chem.MolToSmiles(Chem.MolFromSmiles(text[:-1])) == written:
+                found.setdefault(key, []).append(text[:-1])
+                if len(found[key]) >= per_position:
+                    break
+    return found
 
 
 def _landing_atom(scaffold: Chem.Mol, text: str) -> int | None:
