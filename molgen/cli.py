@@ -2116,7 +2116,9 @@ def generate_command(
     n: int = typer.Option(1000, "-n", help="Valid, unique molecules meeting every condition and passing the profile's "
                           "hard filters to collect (those failing one are kept, ranked last)."),
     condition: Optional[list[str]] = typer.Option(None, "--condition", help="e.g. 'qed>=0.7', 'mw<=450', '2<=logp<=4', 'qed=0.8' (repeatable)."),
-    scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS)."),
+    scaffold: Optional[str] = typer.Option(None, help="A substructure every molecule keeps (SMILES or SMARTS). A * "
+                                           "bonded to one atom is an attachment point, in SMARTS too: an R-group core, "
+                                           "a group there and none elsewhere on it ([!#1] asks for any atom instead)."),
     avoid: Optional[list[str]] = typer.Option(None, help="A substructure no molecule may contain (repeatable)."),
     similar_to: Optional[str] = typer.Option(None, help="SMILES:THRESHOLD, a reference to stay near (Morgan Tanimoto); "
                                              "a SMILES alone keeps every molecule and reports its similarity "
@@ -2139,7 +2141,10 @@ def generate_command(
     top_p: Optional[float] = typer.Option(None, help="Nucleus sampling (SMILES models)."),
     bf16: Optional[bool] = typer.Option(None, "--bf16/--no-bf16", help="Run the network in bfloat16 (SMILES models; faster on AVX512-BF16 CPUs)."),
     steps: Optional[int] = typer.Option(None, help="Denoising steps (graph diffusion; default: the checkpoint's)."),
-    guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets (graph diffusion)."),
+    guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets "
+                                             "(graph diffusion; default 0, the conditional network alone, which was "
+                                             "closest for logP and QED targets: 1 overshot logP 4 to 4.7, and pulled an "
+                                             "MW target furthest; benchmarks/RESULTS.md)."),
     num_atoms: Optional[str] = typer.Option(None, "--num-atoms", help="Graph diffusion: heavy atoms of each sampled "
                                             "graph, 12, or a range drawn from evenly, 10-14 (default: as in the "
                                             "training set; the molecule kept is the graph's largest fragment, so it "

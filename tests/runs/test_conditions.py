@@ -368,6 +368,15 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     record = {"model": "smiles-lm", "native": {}, "conditions": {"scaffold": "C1CC*CC1"}}
     assert "its * is no attachment point, which hangs off one atom by a single bond: it is read as any atom" in \
         filter_alone_note(record)
+    # a * bonded to one atom is an attachment point in SMARTS too (an R-group core, said so); [!#1] is any atom (a
+    # review read O=C(N*)c1ccc[c,n]c1 as SMARTS's any atom, which the help did not say otherwise)
+    core = ConditionFilter(Conditions(scaffold="O=C(N*)c1ccc[c,n]c1"))
+    assert core.failures(Chem.MolFromSmiles("CNC(=O)c1ccc(Cl)cc1")) == ["a group off the attachment points of scaffold "
+                                                                       "O=C(N*)c1ccc[c,n]c1"]
+    assert "(an R-group core: a group at each *, none elsewhere on it)" in core.describe()[0]
+    anything = ConditionFilter(Conditions(scaffold="O=C(N[!#1])c1ccc[c,n]c1"))
+    assert anything.failures(Chem.MolFromSmiles("CNC(=O)c1ccc(Cl)cc1")) == [] == \
+        anything.failures(Chem.MolFromSmiles("CN(C)C(=O)c1ccccc1"))
     # a Kekulé * keeps the order of its bond: *=N is an imine, not an amine (an avoided group was reversed)
     imine = ConditionFilter(Conditions(avoid=["*=NC1=CC=CC=C1"]))
     assert imine.failures(Chem.MolFromSmiles("CNc1ccccc1")) == []

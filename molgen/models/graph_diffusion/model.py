@@ -9,6 +9,8 @@ and ring size (``projection.py``, off by default) is a correction, and is report
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -295,8 +297,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         """The reverse steps a chain runs when ``steps`` are asked for (1 to the timesteps; others are
         refused): the config's ``default_steps`` (else every timestep) when none are."""
         cfg = self.config
-        if steps is not None and not 1 <= steps <= cfg.timesteps:
-            raise ValueError(f"steps must lie in 1..{cfg.timesteps} (this model's noise levels), got {steps}")
+        # a whole number: 2.5 reached torch's linspace as a TypeError, with a failed run stored (a review)
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
+                                  or not 1 <= steps <= cfg.timesteps):
+            raise ValueError(f"steps must lie in 1..{cfg.timesteps} (this model's noise levels), got {steps!r}")
         return steps or min(cfg.default_steps or cfg.timesteps, cfg.timesteps)
 
     def _schedule(self, steps: int, spacing: float = 1.0) -> list[tuple[int, int, float, float]]:
@@ -456,6 +460,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
         prior_used = self._uses_label_prior(conditions, label_prior, num_atoms)
         warn_unread_conditions(self.family, conditions, {"targets", "scaffold"},
                                ranges_read=self.config.conditions if prior_used else ())
+        if guidance and not conditions.targets:   # as molgen generate refuses it (a review: ignored without a word)
+            warnings.warn(f"guidance {guidance:g} pushes towards property targets (qed=0.8), and none was given: it "
+                          "does nothing here (ranges steer through the label prior, not guidance)", UserWarning,
+                          stacklevel=2)
         if n < 0:
             raise ValueError(f"n must be 0 or more, not {n}")
         chain = sampler_options(sampler, target_guidance, stochasticity, self.resolved_steps(steps),  # fails before any work
