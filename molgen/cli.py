@@ -1951,21 +1951,24 @@ def _measure_fine_tune(load, out: Path, data: str, preparation: dict | None, tra
                   + (" (graph diffusion: minutes on a CPU; Ctrl-C leaves the model whole)"
                      if best.family == "graph-diffusion" else ""))
     try:
-        # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
-        # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
-        known = data_molecules(data, preparation.get("smiles_column"))
-        # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
-        record = training_of(best)
-        before = training_molecules(record) if record.get("started_from") else frozenset()
-        sampled_as = "as sampled, no correction" if best.family == "smiles-lm" else \
-            validity_note({"model": best.family, "conditions": {}, "params": {"sample_options": {}}})
-        metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
-                                    learned_before=before, sampling=sampling, validity_note=sampled_as)
+        with _kill_as_ctrl_c():   # a kill too: it died without a word (a review)
+            # a file's rows --where left out are the chemist's molecules too: not new (as a run's novelty counts them),
+            # nor is a molecule of the data the model started from (MOSES): a run's novelty counts against it too
+            known = data_molecules(data, preparation.get("smiles_column"))
+            # the series and every parent's data (a parent with the series' very molecules, a file moved, adds none)
+            record = training_of(best)
+            before = training_molecules(record) if record.get("started_from") else frozenset()
+            sampled_as = "as sampled, no correction" if best.family == "smiles-lm" else \
+                validity_note({"model": best.family, "conditions": {}, "params": {"sample_options": {}}})
+            metrics = measure_fine_tune(best, training, valid, n=FINE_TUNE_SAMPLES, known=known or frozenset(),
+                                        learned_before=before, sampling=sampling, validity_note=sampled_as)
     except KeyboardInterrupt:   # the model is trained and checkpointed; only the card's measurement is missing
         console.print(escape(f"interrupted while sampling the fine-tuned model for its card: {out} is trained and "
                              f"whole; its card holds no measurement of its samples (molgen train {best.family} "
                              f"--resume {out.with_suffix('.last.pt')} measures it, once it has trained the rest of its "
                              "--max-steps when --max-minutes ended it first)"), style="yellow")
+        if _KILLED:
+            _KILLED.die()
         raise typer.Exit(130) from None
     write_card(best, out, metrics=metrics)
     console.print(escape(report_line(metrics)))

@@ -1845,6 +1845,24 @@ def test_a_ctrl_c_while_a_fine_tune_is_measured_says_the_model_is_whole_and_its_
     assert stopped.exit_code == 130 and "interrupted while sampling the fine-tuned model for its card" in said
     assert "is trained and whole; its card holds no measurement of its samples" in said
     assert out.is_file() and json.loads(out.with_suffix(".json").read_text())["metrics"] == {}
+    # a kill (SIGTERM) there says the same, then dies of the signal (it died without a word: a review)
+    import signal
+
+    from molgen import cli
+
+    def killed(*args, **kwargs):
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)   # the handler the command put up, as a kill calls it
+
+    def die():
+        raise SystemExit(143)
+
+    monkeypatch.setattr(fine_tune_report, "measure_fine_tune", killed)
+    monkeypatch.setattr(cli._Termination, "die", staticmethod(die))
+    stopped = run("train", "smiles-lm", "--from", "pretrained", "--data", str(series), "--max-steps", "1",
+                  "--out", str(tmp_path / "killed.pt"), "--threads", "1")
+    said = " ".join(stopped.output.split())
+    cli._KILLED.received = False   # as the next command's start sets it
+    assert stopped.exit_code == 143 and "interrupted while sampling the fine-tuned model for its card" in said
 
 
 @pytest.mark.filterwarnings("ignore:.*its sha256 differs:UserWarning")   # d.pt is copied over, its card left as it was

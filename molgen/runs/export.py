@@ -331,6 +331,8 @@ def never_exported_said(left_out: dict[str, int], rejects_where: str, unranked_h
 
 def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:
     """An export's manifest: the file (``name``, its ``sha256``), the options that chose its rows, the run whole."""
+    from molgen.runs.generate import filter_alone_note   # generate imports this module
+
     return {
         # the file's checksum: a copy passed on can be checked against the manifest that describes it
         "export": {"file": name, "sha256": sha256, "format": fmt, "rows": len(frame),
@@ -340,7 +342,9 @@ def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: st
                    "similarity": SIMILARITY_MEASURE,
                    **({"alert_names_explained": explained_alert_names(frame["alert_names"])}
                       if "alert_names" in frame else {})},
-        # times as the export's own reads (ISO, local offset), not seconds since 1970
+        # times as the export's own reads (ISO, local offset), not seconds since 1970; beside what the model steered
+        # (native), what the filter alone met (a review found only native, {}, for a scaffold the VAE cannot hold)
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
-                             for key in ("created", "updated") if isinstance(record.get(key), (int, float))}},
+                             for key in ("created", "updated") if isinstance(record.get(key), (int, float))},
+                "met_by_the_filter_alone": filter_alone_note(record)},
     }

@@ -96,6 +96,13 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     assert all(raw[c].str.fullmatch(r"-?\d+").all() for c in ("hbd", "hba", "heavy_atoms", "rings"))
     manifest = json.loads((tmp_path / "best.csv.manifest.json").read_text())
     assert manifest["run"]["name"] == "cli-run" and manifest["run"]["tags"] == ["series-a", "keep"]
+    # what the filter alone met, beside what the model steered (a review found native {} alone for a VAE scaffold)
+    from molgen.runs.export import _manifest
+
+    record = {"model": "graph-vae", "native": {}, "conditions": {"scaffold": "C1CNCCN1", "ranges": {"qed": [0.7, None]}}}
+    assert _manifest(frame, "x.csv", "0", record, "csv")["run"]["met_by_the_filter_alone"] == \
+        "range qed, scaffold: not steered by this model here; met by the filter alone"
+    assert "met_by_the_filter_alone" in manifest["run"]
     assert "existed and is replaced" not in exported.output
     again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
     assert again.exit_code == 0 and "best.csv, " in again.output and len(pd.read_csv(out)) == 5

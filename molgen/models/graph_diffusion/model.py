@@ -635,6 +635,10 @@ class GraphDiffusion(GraphModelCheckpoint, nn.Module):
             how["scaffold"] = "inpainting (scaffold atoms and bonds held fixed)"
             if scaffold_core(conditions.scaffold)[1] is not None:
                 how["scaffold"] += ", new atoms bonded at the attachment points (*) only"
+            else:   # a review read piperazinones among piperazine's molecules as the scaffold not held
+                how["scaffold"] += (": new atoms may bond to any scaffold atom with a hydrogen not written in "
+                                    "brackets ([nH] keeps its own), by a double bond too (a C=O on a ring carbon); "
+                                    "a * marks where groups go")
             with quiet_rdkit():
                 written = Chem.MolFromSmiles(conditions.scaffold)
             if written is not None and has_stereo(written):   # graphs carry no stereo: the molecules have none
