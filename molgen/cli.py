@@ -1572,10 +1572,10 @@ def _shipped_smiles_tokens() -> int:
 RARE_ELEMENT_SHARE = 0.005
 
 
-def _say_rare_atom_types(data: str, molecules: list[str]) -> None:
-    """The elements a new graph model's file holds in few molecules, each learned as an atom type of its own: a
-    review's model trained from a series with one selenium and one boron row wrote Se and B into most samples, and
-    the training said nothing of them. A dataset (MOSES) is not read twice."""
+def _say_rare_atom_types(data: str, molecules: list[str], learned_as: str = "an atom type") -> None:
+    """The elements a new model's file holds in few molecules, each learned as an atom type (a SMILES model's: a
+    token) of its own: a review's model trained from a series with one selenium and one boron row wrote Se and B
+    into most samples, and the training said nothing of them. A dataset (MOSES) is not read twice."""
     from collections import Counter
 
     from molgen.chem.parse import to_mol
@@ -1593,8 +1593,8 @@ def _say_rare_atom_types(data: str, molecules: list[str]) -> None:
     rare = sorted(e for e, count in rows.items()
                   if count <= max(2, RARE_ELEMENT_SHARE * len(molecules)) and 10 * count < len(molecules))
     if rare:
-        console.print(escape("elements in few of the file's molecules, each learned as an atom type of its own (a "
-                             "model samples a type it saw rarely at random, often far more than the file holds it): "
+        console.print(escape(f"elements in few of the file's molecules, each learned as {learned_as} of its own (a "
+                             "model samples one it saw rarely at random, often far more than the file holds it): "
                              + "; ".join(f"{e} in {rows[e]:,} ({example[e]})" for e in rare)
                              + ". Leave those rows out of the file if they are not wanted"), style="yellow")
 
@@ -1883,6 +1883,7 @@ def train_smiles_lm(
             error_console.print(f"[red]conditioning takes the transformer and properties from {', '.join(CONDITION_PROPERTIES)}; "
                                 f"got --arch {arch} --conditions {conditions}[/red]")
             raise typer.Exit(2)
+        _say_rare_atom_types(data, smiles, "a token")   # as a new graph model's are (a review: B, I, Si unsaid)
         vocabulary = SmilesVocabulary.from_smiles(smiles)
         config = SmilesLMConfig(arch=arch, vocab_size=len(vocabulary), conditions=names, **SMILES_LM_SIZES[size])
         torch.manual_seed(seed)  # the initial weights: torch seeds its generator at random in each process

@@ -2144,3 +2144,15 @@ def test_a_new_graph_model_says_the_elements_its_file_holds_in_few_molecules(tmp
     assert trained.exit_code == 0, trained.output
     assert "elements in few of the file's molecules" in said
     assert "B in 1 (OB(O)c1ccccc1); Se in 1 (CC[Se]c1ccccc1)" in said and "C in " not in said
+    # a new SMILES model says them too (each a token of its own), and leaves a radical out with its line, as the
+    # graph families do (a review: B, I, Si and a [CH2] radical learned without a word)
+    series.write_text("\n".join(ordinary + ["CC[Se]c1ccccc1", "OB(O)c1ccccc1", "[CH2]c1ccccc1"]) + "\n")
+    trained = run("train", "smiles-lm", "--data", str(series), "--size", "tiny", "--max-steps", "1", "--batch-size", "4",
+                  "--threads", "1", "--out", str(tmp_path / "lm.pt"))
+    said = " ".join(trained.output.split())
+    assert trained.exit_code == 0, trained.output
+    assert "each learned as a token of its own" in said and "B in 1 (OB(O)c1ccccc1); Se in 1 (CC[Se]c1ccccc1)" in said
+    assert "line 33" in said and "a radical" in said
+    from molgen.models import load
+
+    assert "[CH2]" not in load(str(tmp_path / "lm.pt")).vocabulary.tokens

@@ -137,8 +137,18 @@ def prepare_series(smiles: Sequence[str], vocabulary: SmilesVocabulary | None = 
     return prepared
 
 
+#: The kind of reason a radical is left out of a SMILES model's training molecules.
+RADICAL = "a radical (an unpaired electron)"
+
+
 def _unwritable(smiles: str, vocabulary: SmilesVocabulary | None, max_len: int | None) -> tuple[str, str] | None:
-    """Why the model cannot learn ``smiles`` as written (the kind of reason, and this molecule's), or None."""
+    """Why the model cannot learn ``smiles`` as written (the kind of reason, and this molecule's), or None. A radical
+    is left out as the graph families leave it out: most often a drawing's missing hydrogen ([CH2] for CH3), which a
+    model would learn as a token of its own and write again (a review: kept without a word)."""
+    mol = Chem.MolFromSmiles(smiles)
+    if mol is not None and (unpaired := sum(atom.GetNumRadicalElectrons() for atom in mol.GetAtoms())):
+        return (RADICAL, f"{unpaired} unpaired electron{'s' * (unpaired != 1)} (a radical; a hydrogen left out of the "
+                         "drawing?)")
     try:
         tokens = tokenize(smiles)
     except TokenizeError as error:
