@@ -89,7 +89,15 @@ def run_record(*, data: str, train_smiles: Sequence[str], step: int, epochs: flo
     return {"data": data, "data_fingerprint": data_fingerprint(train_smiles), "steps": step, "epochs": round(epochs, 3),
             "wall_minutes": round(elapsed / 60, 2), "threads": threads, "cpu_hours": round(cpu_hours, 4),
             "device": "cpu", "machine": platform.processor() or platform.machine(), **measured,
-            "train_config": config.to_dict(), "command": command or " ".join(shlex.quote(a) for a in sys.argv)}
+            "train_config": config.to_dict(), "command": command or invoked_command(), "working_directory": os.getcwd()}
+
+
+def invoked_command() -> str:
+    """The command line as a chemist would type it again: ``molgen train ...`` however it was started (``python -m
+    molgen.cli`` put cli.py's path first, a review found on a card); its relative paths are the card's
+    ``working_directory``'s."""
+    program = "molgen" if Path(sys.argv[0]).name in ("molgen", "cli.py") else sys.argv[0]
+    return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])
 
 
 def resumed_clock(state: dict, record: dict) -> tuple[float, float]:
@@ -500,7 +508,7 @@ def end_training(bar, log, ctrl_c: "CtrlC", interrupted: bool, card: dict, *, ou
     if card:   # this session's best
         card = record_run_end(out, how, step, max_steps) or card
     elif resume is not None and _run_name(resume) == _run_name(out):   # the earlier best of the run resumed
-        record_run_end(out, how, step, max_steps, session_command=command or " ".join(shlex.quote(a) for a in sys.argv))
+        record_run_end(out, how, step, max_steps, session_command=command or invoked_command())
     if interrupted:
         raise ctrl_c.stop()
     return card

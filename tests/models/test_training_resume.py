@@ -516,3 +516,22 @@ def test_a_checkpoint_damaged_since_its_card_was_written_is_said_at_load(tmp_pat
         load(str(copy))
     said = [str(w.message) for w in caught if "its sha256 differs from the one its model card" in str(w.message)]
     assert len(said) == 1 and "saved again without its card" in said[0]
+
+
+def test_a_cards_command_reads_as_typed_with_the_folder_it_was_typed_in(monkeypatch, tmp_path):
+    """A review read `/tmp/x/molgen/cli.py train ...` on a card (the CLI started as python -m molgen.cli), its
+    relative paths with no folder to read them from."""
+    import sys
+
+    from molgen.models import training
+
+    monkeypatch.setattr(sys, "argv", ["/tmp/x/molgen/cli.py", "train", "smiles-lm", "--data", "my series.smi"])
+    assert training.invoked_command() == "molgen train smiles-lm --data 'my series.smi'"
+    monkeypatch.setattr(sys, "argv", ["benchmarks/graph_vae_train.py", "--steps", "3"])   # a script: as it was run
+    assert training.invoked_command() == "benchmarks/graph_vae_train.py --steps 3"
+    monkeypatch.chdir(tmp_path)
+    from molgen.models.smiles_lm.config import TrainConfig
+
+    record = training.run_record(data="data.smi", train_smiles=["CCO"], step=3, epochs=1.0, elapsed=60.0,
+                                 config=TrainConfig(), command=None)
+    assert record["working_directory"] == str(tmp_path) and record["command"].startswith("benchmarks/")
