@@ -826,7 +826,16 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
         error_console.print(escape(f"{data} gives {len(smiles)} molecule{'s' * (len(smiles) != 1)}: too few to train (one in "
                                    "ten, and at least one, is held out for validation); give at least 2"), style="red")
         raise typer.Exit(2)
+    if n_valid < FEW_VALIDATION:   # a review's 10-molecule series: the best checkpoint chosen on one molecule
+        console.print(escape(f"{n_valid} validation molecule{'s' * (n_valid != 1)} (a tenth of the {len(smiles):,}): "
+                             f"the checkpoint kept is the best on {'it' if n_valid == 1 else 'them'} alone, a choice "
+                             "by chance more than by what the model learned; more molecules make it a measure"),
+                      style="yellow")
     return smiles, order, n_valid
+
+
+#: Below this many validation molecules, the best checkpoint's choice is said to be a matter of chance.
+FEW_VALIDATION = 5
 
 
 def _fine_tunes(ctx: typer.Context, resume: Path, record: dict, data: str, flag: str = "--resume") -> bool:
@@ -1473,7 +1482,7 @@ def _graph_split(ctx: typer.Context, resume: Path | None, record: dict, taken: d
     if (resume is not None and not _typed(ctx, "max_molecules") and record.get("data_fingerprint")
             and "max_molecules" not in (record.get("train_config") or {})):
         for guess in dict.fromkeys([_recorded_max_molecules(record, len(smiles), valid_size), None]):
-            subset, order, n_valid = _training_split(smiles, guess, seed, valid_size, data)
+            subset, order, n_valid = _split(smiles, guess, seed, valid_size)
             if data_fingerprint([subset[i] for i in order[n_valid:]]) == record["data_fingerprint"]:
                 max_molecules = guess
                 if guess is not None:

@@ -2080,6 +2080,8 @@ def test_a_valid_size_above_a_tenth_is_said(tmp_path):
     assert trained.exit_code == 0, trained.output
     said = " ".join(trained.output.split())
     assert "--valid-size 5 is more than a tenth of the 18 molecules: 1 is held out" in said and "17 train / 1 valid" in said
+    # a checkpoint chosen on one validation molecule is said to be chosen by chance (a review's 10-molecule series)
+    assert "1 validation molecule (a tenth of the 18): the checkpoint kept is the best on it alone" in said
 
 
 def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):
