@@ -132,9 +132,13 @@ def models_command(
             console.print(escape(f"{name}: {card['note']}"), style="yellow")
         if worse := _worse_than_start(card.get("training") or {}):
             console.print(escape(f"{name}: {worse}"), style="yellow")
+        if str((card.get("metrics") or {}).get("new_means", "")).startswith("not in the series ("):
+            console.print(escape(f"{name}: its novelty counts against its series alone (the data of the model it "
+                                 "started from is not found here)"), style="yellow")
     console.print("(default): what --model <family> takes. valid: as sampled, no valence correction (the graph VAE's "
                   "decoder masks valence by construction, so its 1.000 is by design; graph diffusion keeps the largest "
-                  "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. Each card "
+                  "piece, as DiGress counts). FCD/Test against MOSES test at the n shown: it depends on n. A fine-tune's "
+                  "novelty: its distinct valid samples in neither its series nor its parent's data. Each card "
                   "(molgen/pretrained/<name>.json, or --json) holds the data, steps, time and command.")
 
 
@@ -2157,7 +2161,7 @@ def generate_command(
     guidance: Optional[float] = typer.Option(None, help="Classifier-free guidance scale towards --condition targets "
                                              "(graph diffusion; default 0, the conditional network alone, which was "
                                              "closest for logP and QED targets: 1 overshot logP 4 to 4.7, and pulled an "
-                                             "MW target furthest; benchmarks/RESULTS.md)."),
+                                             "MW target furthest, at some validity; benchmarks/RESULTS.md)."),
     num_atoms: Optional[str] = typer.Option(None, "--num-atoms", help="Graph diffusion: heavy atoms of each sampled "
                                             "graph, 12, or a range drawn from evenly, 10-14 (default: as in the "
                                             "training set; the molecule kept is the graph's largest fragment, so it "
@@ -2313,6 +2317,8 @@ def _say_run(record: dict, counts: dict, candidates, said_before: frozenset | se
                       f"meeting conditions {counts['accepted']:,}"
                       + (f" ({failing:,} failing the profile's hard filters, ranked last)"
                          if (failing := counts.get("failing_hard_filters")) else ""))
+    if counts.get("note"):   # a run still sampling: counted from what it has stored so far
+        console.print(f"  ({escape(counts['note'])})")
     for note in run_notes(record, candidates):
         console.print(f"  [yellow]{escape(note)}[/yellow]")
     for what, how in record["native"].items():

@@ -2158,3 +2158,28 @@ def test_a_new_graph_model_says_the_elements_its_file_holds_in_few_molecules(tmp
     from molgen.models import load
 
     assert "[CH2]" not in load(str(tmp_path / "lm.pt")).vocabulary.tokens
+
+
+def test_models_says_a_fine_tune_worse_than_its_start_and_what_its_novelty_counts_against(tiny_checkpoint, tmp_path,
+                                                                                          monkeypatch):
+    """A training review: a graph-VAE fine-tune worse than the model it started from was listed as any model, and a
+    fine-tune's measured novelty (851 new of 1,000) was shown as "—"."""
+    from molgen import cli
+
+    monkeypatch.setattr(cli.console, "_width", 400)
+    checkpoint = tmp_path / "ft.pt"
+    shutil.copy(tiny_checkpoint, checkpoint)
+    card = {"family": "smiles-lm", "parameters": 1000,
+            "training": {"data": str(tmp_path / "series.smi"), "steps": 20, "valid_nll_per_token": 0.62,
+                         "started_from": {"steps": 100, "valid_score_at_start": 0.55}},
+            "metrics": {"valid": 0.97, "new_molecules": 851, "distinct_valid": 1000,
+                        "new_means": "not in the series (the data of the model it started from is not found here)"}}
+    checkpoint.with_suffix(".json").write_text(json.dumps(card))
+    said = " ".join(runner.invoke(app, ["models", str(checkpoint)]).output.split())
+    assert "0.851" in said and "no step of its fine-tune beat the model it started from" in said
+    assert "(the kept step 20: 0.6200; 0.5500 at step 0)" in said and "its novelty counts against its series alone" in said
+    card["training"]["started_from"]["valid_score_at_start"] = 0.7   # it did beat it: nothing said
+    card["metrics"]["new_means"] = "in neither the series nor the data of the model it started from"
+    checkpoint.with_suffix(".json").write_text(json.dumps(card))
+    said = " ".join(runner.invoke(app, ["models", str(checkpoint)]).output.split())
+    assert "beat the model it started from" not in said and "series alone" not in said and "0.851" in said

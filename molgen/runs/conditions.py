@@ -248,6 +248,38 @@ def check_new_conditions(conditions: Conditions) -> None:
         if _out_of_reach(name, low, high):
             _unreachable(name, window_text(name, low, high))
     check_new_reference(conditions)
+    _refuse_avoiding_held_hydrogens(conditions)
+
+
+def _refuse_avoiding_held_hydrogens(conditions: Conditions) -> None:
+    """Refuse, before a new run, a group to avoid on hydrogens alone ([nH], [NH2]) that every molecule keeping the
+    scaffold holds: found in the scaffold with each hydrogen it does not hold as written given a group (a review's
+    benzimidazole [nH] kept and an [nH] imidazole avoided spent the budget and ranked nothing). Only hydrogens: a
+    molecule can turn a scaffold's CH2 into C=O or fold its atoms into a ring, so degree, connectivity, valence and
+    ring primitives ([CX4], [C;!R]) stay the filter's. Not when the scaffold is read (a stored run so asked is
+    shown and exported as it ran)."""
+    with quiet_rdkit():
+        scaffold = Chem.MolFromSmiles(conditions.scaffold) if conditions.scaffold else None
+    if scaffold is None:
+        return
+    substituted = None
+    for text in conditions.avoid:
+        try:
+            query = substructure_query(text)
+        except ValueError:   # said where the filter is built
+            continue
+        primitives = _BRACKET_CONSTRAINT.findall(Chem.MolToSmarts(query))
+        if not primitives or query_has_stereo(query) or any(re.search(r"[DXvxRr]", p) for p in primitives):
+            continue   # no hydrogens asked for (the filter refuses those it can), or more than hydrogens
+        if substituted is None:
+            # an R-group core (a * on one atom, not one inside a ring) holds its hydrogens as drawn
+            core = _without_attachment_points(substructure_query(conditions.scaffold)) is not None
+            substituted = _substituted_everywhere(scaffold, core)
+        if scaffold.HasSubstructMatch(query) and substituted.HasSubstructMatch(query):
+            raise ConditionError(f"no molecule can meet every condition: the substructure to keep, "
+                                 f"{conditions.scaffold}, holds {text} in every molecule keeping it (its hydrogens "
+                                 "written in brackets, or of an R-group core, are kept as written), and it is to be "
+                                 "avoided")
 
 
 def check_whole_counts(conditions: Conditions) -> None:
@@ -449,18 +481,14 @@ class ConditionFilter:
         if scaffold is None:   # none, or SMARTS: no molecule to weigh or search
             return
         written = Chem.MolToSmiles(scaffold)
-        substituted = _substituted_everywhere(scaffold, self._scaffold_anywhere is not None)
         for text, query in self._avoid:
             with quiet_rdkit():
                 avoided = Chem.MolFromSmiles(text)
             same = avoided is not None and Chem.MolToSmiles(avoided) == written   # the very group
-            # else a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl need not
-            # survive in a molecule that substitutes it. One that does is met by every molecule keeping the scaffold
-            # when it is met with each hydrogen the scaffold does not hold given a group ([nH] avoided, a
-            # benzimidazole's [nH] kept: a review's run spent its budget and ranked nothing)
-            if same or scaffold.HasSubstructMatch(query) and (
-                    not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query))
-                    or substituted.HasSubstructMatch(query) and not query_has_stereo(query)):   # stereo: said below
+            # else only a pattern that says nothing of hydrogens or connections: [CH3] in the scaffold's methyl
+            # need not survive in a molecule that substitutes it (for a new run, one on the hydrogens the scaffold
+            # holds as written is refused too: check_new_conditions)
+            if same or (not _BRACKET_CONSTRAINT.search(Chem.MolToSmarts(query)) and scaffold.HasSubstructMatch(query)):
                 raise ConditionError(f"no molecule can meet every condition: the substructure to keep, {c.scaffold}, "
                                      f"itself contains {text}, which is to be avoided")
             if query_has_stereo(query) and avoided is not None and has_substructure(without_stereo(scaffold), query):

@@ -331,7 +331,7 @@ def never_exported_said(left_out: dict[str, int], rejects_where: str, unranked_h
 
 def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: str, **options) -> dict:
     """An export's manifest: the file (``name``, its ``sha256``), the options that chose its rows, the run whole."""
-    from molgen.runs.generate import filter_alone_note   # generate imports this module
+    from molgen.runs.generate import filtered_only   # generate imports this module
 
     return {
         # the file's checksum: a copy passed on can be checked against the manifest that describes it
@@ -343,8 +343,9 @@ def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: st
                    **({"alert_names_explained": explained_alert_names(frame["alert_names"])}
                       if "alert_names" in frame else {})},
         # times as the export's own reads (ISO, local offset), not seconds since 1970; beside what the model steered
-        # (native), what the filter alone met (a review found only native, {}, for a scaffold the VAE cannot hold)
+        # (native), the conditions the filter alone met ("range qed", "scaffold"; a review found only native, {},
+        # for a scaffold the VAE cannot hold; every condition asked is one or the other)
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))},
-                "met_by_the_filter_alone": filter_alone_note(record)},
+                "met_by_the_filter_alone": filtered_only(record)},
     }

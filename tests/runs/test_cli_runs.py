@@ -100,9 +100,8 @@ def test_generate_list_show_tag_export_delete(tiny_checkpoint, tmp_path):
     from molgen.runs.export import _manifest
 
     record = {"model": "graph-vae", "native": {}, "conditions": {"scaffold": "C1CNCCN1", "ranges": {"qed": [0.7, None]}}}
-    assert _manifest(frame, "x.csv", "0", record, "csv")["run"]["met_by_the_filter_alone"] == \
-        "range qed, scaffold: not steered by this model here; met by the filter alone"
-    assert "met_by_the_filter_alone" in manifest["run"]
+    assert _manifest(frame, "x.csv", "0", record, "csv")["run"]["met_by_the_filter_alone"] == ["range qed", "scaffold"]
+    assert manifest["run"]["met_by_the_filter_alone"] == ["range mw"]   # the LSTM steers no property
     assert "existed and is replaced" not in exported.output
     again = run("export", "cli-run", "--top", 5, "-o", out, home=tmp_path)   # over the last export: said
     assert again.exit_code == 0 and "best.csv, " in again.output and len(pd.read_csv(out)) == 5
@@ -425,6 +424,8 @@ def test_rejects_write_to_sdf_and_refuse_a_name_they_cannot_write(tiny_checkpoin
     shown = json.loads(run("runs", "show", "rj", "--json", home=tmp_path).output)
     assert shown["counts"]["sampled"] == settled["sampled"] and shown["counts"]["unique"] == settled["unique"]
     assert shown["counts"]["note"].startswith("counted from what the run has stored so far")
+    said = " ".join(run("runs", "show", "rj", home=tmp_path).output.split())   # read by a person too (a code review)
+    assert f"sampled {settled['sampled']:,}" in said and "(counted from what the run has stored so far" in said
     # its molecules have no rank until it ends: an export says so, not "those written now" beside an empty file
     with store.transaction() as db:
         db.execute("UPDATE candidates SET rank = NULL WHERE run_id = ?", (store.resolve("rj"),))

@@ -285,7 +285,15 @@ class SmilesLM:
         another molecule's start: `n1c(...)nccc1` drew a pyrimidinone's `=O` in 99% of completions, where
         `c1cnc(...)nc1` gave 99% valid molecules; and the likeliest is not always the one it completes:
         a benzimidazole's C2 written `n1c2ccccc2[nH]c1` (the likeliest) gave 2 valid completions of 60,
-        `c1(nc2ccccc2[nH]1)` 53 (a review)."""
+        `c1(nc2ccccc2[nH]1)` 53 (a review). Kept per scaffold on this model: the trials take seconds, and a run
+        asks twice as it starts, the web page at every rerun."""
+        key = (Chem.MolToSmiles(scaffold, canonical=False), tuple(sorted(positions)) if positions is not None else None)
+        chosen = self.__dict__.setdefault("_chosen_spellings", {})
+        if key not in chosen:
+            chosen[key] = self._choose_spellings(scaffold, positions)
+        return list(chosen[key])
+
+    def _choose_spellings(self, scaffold: Chem.Mol, positions: set[int] | None) -> list[str]:
         readable: list[list[str]] = []   # each position's spellings this model can read and extend
         for spellings in decoration_spellings(scaffold, positions, per_position=SPELLINGS_PER_POSITION):
             readable.append([])
