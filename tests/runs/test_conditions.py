@@ -356,7 +356,6 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     # a * in a ring or on a double bond is no attachment point: a wildcard, as SMARTS reads it (a stored run's
     # scaffold so written is still read, and the filter-alone note says what the * is)
     from molgen.runs.generate import filter_alone_note
-    from molgen.scoring.similarity import has_substructure
 
     ring = ConditionFilter(Conditions(scaffold="C1CC*CC1"))
     assert ring.failures(Chem.MolFromSmiles("C1CCNCC1")) == [] == ring.failures(Chem.MolFromSmiles("C1CCCCC1"))
