@@ -474,7 +474,7 @@ def test_an_attachment_point_is_completed_from_the_spelling_the_model_reads_best
     assert steer.extend_prefix and len(steer.prefixes) == 1
     core, anchor = attachment_point(Chem.MolFromSmiles(written))
     [candidates] = decoration_spellings(core, {anchor}, per_position=8)
-    held = model._trial_completions(candidates, core)   # the spelling whose trial completions most often hold it
+    held = model._trial_completions(candidates, core, {anchor})   # whose trials most often put one group there
     assert len(candidates) > 1 and steer.prefixes[0] in candidates and held[steer.prefixes[0]] == max(held.values())
     samples = model.sample(100, conditions=steer, seed=0)
     mols = [Chem.MolFromSmiles(s.smiles) for s in samples]

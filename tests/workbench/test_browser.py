@@ -298,7 +298,7 @@ def test_a_substructure_drawn_in_the_molecule_editor_fills_the_field(server):
         frame = page.locator("iframe").first.bounding_box()
         page.mouse.click(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.4)
         editor.get_by_role("button", name="Apply").click()
-        field = page.get_by_label("Keep this substructure (SMILES or SMARTS)")
+        field = page.get_by_label("Keep this substructure (SMILES or SMARTS)", exact=True)   # not its help button
         page.wait_for_function("() => [...document.querySelectorAll('input')].some(i => i.value === 'c1ccccc1')")
         _settle(page)
         page.screenshot(path=str(ARTIFACTS / "2b-draw-substructure.png"), full_page=True)

@@ -306,12 +306,15 @@ class SmilesLM:
                     readable[-1].append(text)
         flat = [text for texts in readable for text in texts]
         likelihood = dict(zip(flat, self.prefix_log_likelihoods(flat))) if flat else {}   # one pass for all
-        held = self._trial_completions(flat, scaffold)
+        held = self._trial_completions(flat, scaffold, positions)
         return [max(texts, key=lambda text: (held[text], likelihood[text])) for texts in readable if texts]
 
-    def _trial_completions(self, spellings: list[str], scaffold: Chem.Mol) -> dict[str, int]:
+    def _trial_completions(self, spellings: list[str], scaffold: Chem.Mol,
+                           positions: set[int] | None = None) -> dict[str, int]:
         """How many of :data:`TRIAL_COMPLETIONS` seeded completions of each spelling are molecules holding
-        ``scaffold`` (one batch for all; a position's choice does not depend on the run's seed)."""
+        ``scaffold``, with one group on each of ``positions`` when given (an attachment point: an aniline's NH made
+        tertiary holds the core, and the run's filter refuses it); one batch for all, so a position's choice does not
+        depend on the run's seed."""
         if not spellings:
             return {}
         samples = self.sample(len(spellings) * TRIAL_COMPLETIONS, seed=TRIAL_SEED,
@@ -320,7 +323,10 @@ class SmilesLM:
         with quiet_rdkit():
             for index, sample in enumerate(samples):   # in the spellings' order, TRIAL_COMPLETIONS each
                 mol = Chem.MolFromSmiles(sample.smiles) if sample.smiles else None
-                held[spellings[index // TRIAL_COMPLETIONS]] += mol is not None and mol.HasSubstructMatch(scaffold)
+                match = mol.GetSubstructMatch(scaffold) if mol is not None else ()
+                held[spellings[index // TRIAL_COMPLETIONS]] += bool(match) and all(
+                    mol.GetAtomWithIdx(match[p]).GetDegree() == scaffold.GetAtomWithIdx(p).GetDegree() + 1
+                    for p in positions or ())
         return held
 
     @torch.no_grad()
