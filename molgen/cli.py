@@ -831,10 +831,13 @@ def _training_split(smiles: list[str], max_molecules: int | None, seed: int, val
                                    "ten, and at least one, is held out for validation); give at least 2"), style="red")
         raise typer.Exit(2)
     if n_valid < FEW_VALIDATION:   # a review's 10-molecule series: the best checkpoint chosen on one molecule
-        console.print(escape(f"{n_valid} validation molecule{'s' * (n_valid != 1)} (a tenth of the {len(smiles):,}): "
-                             f"the checkpoint kept is the best on {'it' if n_valid == 1 else 'them'} alone, a choice "
-                             "by chance more than by what the model learned; more molecules make it a measure"),
-                      style="yellow")
+        limited = n_valid == valid_size and n_valid < len(smiles) // 10   # --valid-size asked for so few
+        console.print(escape(f"{n_valid} validation molecule{'s' * (n_valid != 1)} "
+                             + (f"(--valid-size {valid_size})" if limited else f"(a tenth of the {len(smiles):,})")
+                             + f": the checkpoint kept is the best on {'it' if n_valid == 1 else 'them'} alone, a "
+                             "choice by chance more than by what the model learned; "
+                             + ("a larger --valid-size makes it a measure" if limited else
+                                "more molecules make it a measure")), style="yellow")
     return smiles, order, n_valid
 
 

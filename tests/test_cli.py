@@ -2082,6 +2082,12 @@ def test_a_valid_size_above_a_tenth_is_said(tmp_path):
     assert "--valid-size 5 is more than a tenth of the 18 molecules: 1 is held out" in said and "17 train / 1 valid" in said
     # a checkpoint chosen on one validation molecule is said to be chosen by chance (a review's 10-molecule series)
     assert "1 validation molecule (a tenth of the 18): the checkpoint kept is the best on it alone" in said
+    from molgen import cli   # and a --valid-size that asked for so few is named as the cause (a code review)
+
+    with cli.console.capture() as captured:
+        cli._training_split([f"C{'C' * i}O" for i in range(1000)], None, 0, 3, "many.smi")
+    said = " ".join(captured.get().split())
+    assert "3 validation molecules (--valid-size 3)" in said and "a larger --valid-size makes it a measure" in said
 
 
 def test_a_fine_tune_whose_best_is_of_its_first_half_says_so(tmp_path):

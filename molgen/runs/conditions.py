@@ -269,8 +269,10 @@ def _refuse_avoiding_held_hydrogens(conditions: Conditions) -> None:
         except ValueError:   # said where the filter is built
             continue
         primitives = _BRACKET_CONSTRAINT.findall(Chem.MolToSmarts(query))
-        if not primitives or query_has_stereo(query) or any(re.search(r"[DXvxRr]", p) for p in primitives):
-            continue   # no hydrogens asked for (the filter refuses those it can), or more than hydrogens
+        if not primitives or query_has_stereo(query) or any(re.search(r"[DXvxRr!,]", p) for p in primitives):
+            # no hydrogens asked for (the filter refuses those it can), more than hydrogens, or hydrogens negated
+            # or in a choice ([N;!H1]: met between no group and every group, by CNC for CN)
+            continue
         if substituted is None:
             # an R-group core (a * on one atom, not one inside a ring) holds its hydrogens as drawn
             core = _without_attachment_points(substructure_query(conditions.scaffold)) is not None

@@ -343,8 +343,8 @@ def _manifest(frame: pd.DataFrame, name: str, sha256: str, record: dict, fmt: st
                    **({"alert_names_explained": explained_alert_names(frame["alert_names"])}
                       if "alert_names" in frame else {})},
         # times as the export's own reads (ISO, local offset), not seconds since 1970; beside what the model steered
-        # (native), the conditions the filter alone met ("range qed", "scaffold"; a review found only native, {},
-        # for a scaffold the VAE cannot hold; every condition asked is one or the other)
+        # (native), the property conditions, scaffold and reference the filter alone met ("range qed", "scaffold"; a
+        # review found only native, {}, for a scaffold the VAE cannot hold); avoided groups are always the filter's
         "run": {**record, **{key: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record[key]))
                              for key in ("created", "updated") if isinstance(record.get(key), (int, float))},
                 "met_by_the_filter_alone": filtered_only(record)},

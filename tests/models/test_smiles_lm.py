@@ -484,6 +484,31 @@ def test_an_attachment_point_is_completed_from_the_spelling_the_model_reads_best
     assert sum(m is not None for m in mols) >= 80 and len(kept) >= 80   # none is the bare scaffold, ended at once
 
 
+def test_an_attachment_point_with_a_twin_and_two_scaffolds_of_one_spelling_are_each_completed_where_marked():
+    """A code review: a trial counted one substructure match, which for a piperazine or a cyclopropane can put the
+    anchor on its unsubstituted twin (4 of 100 kept for *N1CCNCC1); and the choice kept per model was keyed by a
+    SMILES two atom orders share, so a group asked on a ring CH2 was put on an N-methyl."""
+    from rdkit import Chem
+
+    from molgen.models import load
+    from molgen.models.base import Conditions
+    from molgen.runs.conditions import ConditionFilter
+
+    model = load("smiles-lm")
+    for written in ("*N1CCNCC1", "*C1CC1"):
+        steer, _ = model.native_conditions(Conditions(scaffold=written))
+        mols = [Chem.MolFromSmiles(s.smiles) if s.smiles else None for s in model.sample(100, conditions=steer, seed=1)]
+        check = ConditionFilter(Conditions(scaffold=written))
+        kept = sum(m is not None and not check.failures(m) for m in mols)
+        print(f"{written}: {steer.prefixes}, kept {kept}/100")
+        assert kept >= 80, written
+    on_methyl, on_ring = "n1c(Nc2ccc(N3CCN(C*)CC3)cc2)nccc1", "n1c(Nc2ccc(N3CCN(C(C3)*)C)cc2)nccc1"
+    for written in (on_methyl, on_ring, on_methyl):   # the same model, one after the other
+        steer, _ = model.native_conditions(Conditions(scaffold=written))
+        completed = Chem.MolFromSmiles(steer.prefixes[0] + "C")
+        assert not ConditionFilter(Conditions(scaffold=written)).failures(completed), (written, steer.prefixes)
+
+
 def test_a_benzimidazoles_c2_is_completed_from_a_spelling_ending_in_a_branch():
     """From a chemist's review: no run of the shipped LSTM put a group on a benzimidazole's C2 (the commonest place in
     drugs): its one spelling ending there, `n1c2ccccc2[nH]c1` (the likeliest), was completed with `=N` (2 valid of

@@ -389,7 +389,8 @@ def test_what_the_scaffold_alone_rules_out_is_refused_before_sampling():
     # hydrogens a molecule may give up, and degree, ring or connectivity, which a C=O or a new ring changes (a code
     # review: indane, acetic acid and acetamide meet these)
     for scaffold, avoid in (("c1ccc2[nH]ccc2c1", "[cH]"), ("C1CNCCN1", "[NH]"), ("Cc1ccccc1", "[C;!R]"),
-                            ("CO", "[CX4]O"), ("CCN", "[CX4]N"), ("CCN", "[N;R0]"), ("C1CC*CC1", "[CH2]")):
+                            ("CO", "[CX4]O"), ("CCN", "[CX4]N"), ("CCN", "[N;R0]"), ("C1CC*CC1", "[CH2]"),
+                            ("CN", "[N;!H1]"), ("CC", "[C;!H2]")):   # CNC, CCC meet these (negated hydrogens)
         check_new_conditions(Conditions(scaffold=scaffold, avoid=[avoid]))
         ConditionFilter(Conditions(scaffold=scaffold, avoid=[avoid]))
     for conditions in (Conditions(scaffold="Cc1ccccc1", avoid=["[CH3]"]),   # OCc1ccccc1 keeps it, without a CH3

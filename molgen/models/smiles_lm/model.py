@@ -286,8 +286,9 @@ class SmilesLM:
         `c1cnc(...)nc1` gave 99% valid molecules; and the likeliest is not always the one it completes:
         a benzimidazole's C2 written `n1c2ccccc2[nH]c1` (the likeliest) gave 2 valid completions of 60,
         `c1(nc2ccccc2[nH]1)` 53 (a review). Kept per scaffold on this model: the trials take seconds, and a run
-        asks twice as it starts, the web page at every rerun."""
-        key = (Chem.MolToSmiles(scaffold, canonical=False), tuple(sorted(positions)) if positions is not None else None)
+        asks twice as it starts, the web page at every rerun (training the model forgets them)."""
+        # the molecule with its atom order (the positions are its atom indices: one SMILES can come from two orders)
+        key = (scaffold.ToBinary(), tuple(sorted(positions)) if positions is not None else None)
         chosen = self.__dict__.setdefault("_chosen_spellings", {})
         if key not in chosen:
             chosen[key] = self._choose_spellings(scaffold, positions)
@@ -323,10 +324,11 @@ class SmilesLM:
         with quiet_rdkit():
             for index, sample in enumerate(samples):   # in the spellings' order, TRIAL_COMPLETIONS each
                 mol = Chem.MolFromSmiles(sample.smiles) if sample.smiles else None
-                match = mol.GetSubstructMatch(scaffold) if mol is not None else ()
-                held[spellings[index // TRIAL_COMPLETIONS]] += bool(match) and all(
+                # any match will do: one match of a piperazine or a cyclopropane can put the anchor on its twin
+                matches = mol.GetSubstructMatches(scaffold, uniquify=False) if mol is not None else ()
+                held[spellings[index // TRIAL_COMPLETIONS]] += any(all(
                     mol.GetAtomWithIdx(match[p]).GetDegree() == scaffold.GetAtomWithIdx(p).GetDegree() + 1
-                    for p in positions or ())
+                    for p in positions or ()) for match in matches)
         return held
 
     @torch.no_grad()

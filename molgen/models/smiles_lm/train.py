@@ -144,6 +144,7 @@ def train(model: SmilesLM, train_smiles: Sequence[str], valid_smiles: Sequence[s
                          f"{len(valid_smiles)}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    model.__dict__.pop("_chosen_spellings", None)   # the scaffold spellings its old weights chose (SmilesLM._spellings)
     if model.config.conditions and (train_labels is None or valid_labels is None):
         raise ValueError(f"a conditional model needs property labels for {', '.join(model.config.conditions)}")
     if config.bf16:
