@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape  # SMILES and SMARTS are full of [brackets] that Rich would read as markup
 from rich.table import Column, Table
 
+
 class _HelpGroup(typer.core.TyperGroup):
     """Click's plain help, with each command's whole first sentence in a group's list (click cuts it at the line's
     end: "Train the graph VAE; resumable, with a model card...")."""
@@ -2635,8 +2636,8 @@ def _say_interrupted(store, run: str | None, started: float) -> None:
 
 
 runs_app = _typer(help="The run store: list, show, tag and delete generation runs, and list what a run sampled "
-                            "that is no molecule (rejects). A run's molecules are written to a file by "
-                            "`molgen export RUN`.")
+                  "that is no molecule (rejects). A run's molecules are written to a file by "
+                  "`molgen export RUN`.")
 app.add_typer(runs_app, name="runs")
 
 
@@ -2753,14 +2754,12 @@ def _say_best(ranked) -> None:
 def _run_settings_said(record: dict, profile: str) -> list[str]:
     """A stored run's settings in a few lines for a person (``runs show`` printed 80 lines of JSON): the model and
     what it learned from, the seed and sampling options, the profile, when and how long, the tags."""
-    import time as clock
-
     params = record["params"]
     training = record.get("model_training") or {}
     learned = (f"; trained on {training['data']}" + (f", {training['steps']:,} steps" if training.get("steps") else "")
                if training.get("data") else "")
     options = ", ".join(f"{k} {v}" for k, v in (params.get("sample_options") or {}).items())
-    day = lambda when: clock.strftime("%Y-%m-%d %H:%M:%S UTC", clock.gmtime(when))   # as runs list prints it
+    day = lambda when: time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))   # as runs list prints it
     timings = record.get("timings") or {}
     took = (f"; took {timings['total']:,.1f} s over {timings.get('sessions', 1)} session"
             f"{'s' * (timings.get('sessions', 1) != 1)}" if timings.get("total") is not None else "")
@@ -3429,7 +3428,7 @@ def _carry_latent_prior(model, source: str, molecules: list[str] | None, *, smil
 _AUGMENT_OUTPUT_HELP = ("The rows to write (.csv, .tsv, .parquet or .sdf); OUTPUT.removed.csv (each row taken out, "
                         "with why) and OUTPUT.manifest.json are written beside it.")
 augment_app = _typer(help="Synthetic training data: enumerate, analogues, balance (with leak guards and provenance); "
-                          "replicates merges repeated measurements.")
+                     "replicates merges repeated measurements.")
 app.add_typer(augment_app, name="augment")
 
 
@@ -3984,8 +3983,8 @@ def augment_balance(
 
 
 latent_app = _typer(help="The graph VAE's latent space: interpolate between two molecules, analogues around one, "
-                         "a push towards property targets and a map, as on the Latent page; and, here only, encode a "
-                         "file of molecules and decode saved points.")
+                    "a push towards property targets and a map, as on the Latent page; and, here only, encode a "
+                    "file of molecules and decode saved points.")
 app.add_typer(latent_app, name="latent")
 
 _LATENT_MODEL = typer.Option("graph-vae", "--model", help="A graph VAE: graph-vae (the shipped one), a shipped "

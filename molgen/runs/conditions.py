@@ -48,7 +48,6 @@ _SIMPLE = re.compile(rf"^\s*({_NAME})\s*(>=|<=|>|<|==|=)\s*({_NUMBER})\s*$")
 _BRACKET_CONSTRAINT = re.compile(r"\[[^\]]*[HDXvhxRr][^\]]*\]")
 
 
-
 def _substituted_everywhere(scaffold: Chem.Mol, held_as_drawn: bool) -> Chem.Mol:
     """``scaffold`` with a group (a dummy atom, which no element of a pattern matches) on each hydrogen it does not
     hold: every implicit one, but none of an atom written in brackets ([nH], [NH2]: held as written) nor of an
@@ -62,6 +61,7 @@ def _substituted_everywhere(scaffold: Chem.Mol, held_as_drawn: bool) -> Chem.Mol
     mol = grown.GetMol()
     mol.UpdatePropertyCache(strict=False)
     return mol
+
 
 class ConditionError(ValueError):
     """A condition that cannot be understood or never be met; the message says which and why."""
